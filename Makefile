@@ -1,0 +1,144 @@
+# ehttp -- Enhanced HTTP for a Configuration Manager-style site hierarchy.
+# `make test` and `make run` install what is missing (scripts/deps.sh), then work.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DESTDIR  ?=
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS   ?= -O2 -g
+WERROR   ?= 1
+SANITIZE ?= 0
+B        ?= build
+RUN_DIR  ?= $(CURDIR)/.run
+
+# Project flags stay apart from CFLAGS so `make CFLAGS=-O0` keeps the warnings.
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+PROJ_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Idb -Ibackend -Itui
+PROJ_LDFLAGS :=
+ifeq ($(SANITIZE),1)
+PROJ_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PROJ_LDFLAGS += -fsanitize=address,undefined
+endif
+
+PKGS_DB      := sqlite3
+PKGS_CRYPTO  := libcrypto libssl
+PKGS_AGENT   := libevent libevent_openssl
+PKGS_TUI     := ncursesw
+PKGS_TEST    := check
+DEPS_OK      := $(B)/.deps-ok
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+
+DB_SRC      := $(sort $(wildcard db/*.c))
+BACKEND_SRC := $(sort $(filter-out backend/main-%.c,$(wildcard backend/*.c)))
+TUI_SRC     := $(sort $(filter-out tui/main-%.c,$(wildcard tui/*.c)))
+TEST_SRC    := $(sort $(wildcard tests/*.c))
+SUITES      := $(patsubst tests/check_%.c,%,$(sort $(wildcard tests/check_*.c)))
+
+DB_OBJ      := $(DB_SRC:%.c=$(B)/%.o)
+BACKEND_OBJ := $(BACKEND_SRC:%.c=$(B)/%.o)
+TUI_OBJ     := $(TUI_SRC:%.c=$(B)/%.o)
+TEST_OBJ    := $(TEST_SRC:%.c=$(B)/%.o)
+
+LIBDB      := $(B)/libehttpdb.a
+LIBBACKEND := $(B)/libehttpbackend.a
+LIBTUI     := $(B)/libehttptui.a
+
+CTL     := $(B)/ehttpctl
+MPD     := $(B)/ehttp-mpd
+CONSOLE := $(B)/ehttp-console
+CHECK   := $(B)/check_all
+PROGS   := $(CTL) $(if $(wildcard backend/main-mpd.c),$(MPD)) \
+	$(if $(wildcard tui/main-console.c),$(CONSOLE))
+
+# Link order: tui -> backend -> db -> system libraries.
+LIBS_BACKEND := $(LIBBACKEND) $(LIBDB) $(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+LIBS_TUI     := $(LIBTUI) $(LIBS_BACKEND) $(call pc_libs,$(PKGS_TUI))
+
+.PHONY: all deps test check-run run bench install uninstall clean test-crash fuzz
+.DEFAULT_GOAL := all
+
+all: $(PROGS)
+
+deps: $(DEPS_OK)
+$(DEPS_OK): scripts/deps.sh
+	@sh scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(B)/db/%.o: db/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(PROJ_CFLAGS) $(call pc_cflags,$(PKGS_DB)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(B)/backend/%.o: backend/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(PROJ_CFLAGS) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(B)/tui/%.o: tui/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(PROJ_CFLAGS) $(call pc_cflags,$(PKGS_TUI)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(B)/tests/%.o: tests/%.c $(B)/tests/suites.h | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(PROJ_CFLAGS) -I$(B)/tests -DEHTTP_BINDIR='"$(abspath $(B))"' \
+		-DEHTTP_SRCDIR='"$(CURDIR)"' $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI)) \
+		$(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# The runner learns the suites from the file names: tests/check_<m>.c exports <m>_suite().
+$(B)/tests/suites.h: $(wildcard tests/check_*.c) Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' $(foreach s,$(SUITES),'SUITE($(s))') > $@.tmp && mv $@.tmp $@
+
+$(LIBDB): $(DB_OBJ)
+	@rm -f $@ && $(AR) rcs $@ $^
+$(LIBBACKEND): $(BACKEND_OBJ)
+	@rm -f $@ && $(AR) rcs $@ $^
+$(LIBTUI): $(TUI_OBJ)
+	@rm -f $@ && $(AR) rcs $@ $^
+
+$(CTL): $(B)/backend/main-ehttpctl.o $(LIBBACKEND) $(LIBDB)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
+$(MPD): $(B)/backend/main-mpd.o $(LIBBACKEND) $(LIBDB)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
+$(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(LIBBACKEND) $(LIBDB)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBBACKEND) $(LIBDB)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_TUI) $(call pc_libs,$(PKGS_TEST))
+
+# make test: the suite on the normal build, then again under ASan+UBSan.
+test: deps
+	@$(MAKE) --no-print-directory check-run
+	@$(MAKE) --no-print-directory check-run SANITIZE=1 B=$(B)-san
+
+check-run: $(PROGS) $(CHECK)
+	@echo "== tests ($(B)) =="
+	@if [ "$(SANITIZE)" = 1 ]; then \
+		CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./$(CHECK); \
+	else ./$(CHECK); fi
+
+run: deps all
+	@sh scripts/run-demo.sh "$(abspath $(B))" "$(RUN_DIR)"
+
+bench: deps
+	@$(MAKE) --no-print-directory B=$(B)-bench CFLAGS='-O2 -DNDEBUG' all
+	@sh scripts/bench.sh "$(abspath $(B)-bench)"
+
+test-crash: deps all
+	@sh scripts/crash-test.sh "$(abspath $(B))"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)
+
+uninstall:
+	rm -f $(foreach p,$(PROGS),$(DESTDIR)$(BINDIR)/$(notdir $(p)))
+
+clean:
+	rm -rf $(B) $(B)-san $(B)-bench
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,97 @@
+/*
+ * ca-int.h: bodies and helpers shared by the ca-*.c files. Internal to the
+ * CA module: the one place besides those files that sees OpenSSL types.
+ *
+ *   ca.c        handle, errors, key algorithms, master key, DER/PEM, info
+ *   ca-key.c    key generation, PKCS#8 encryption, key export and checks
+ *   ca-issue.c  SMS Issuing root, signer, SMS Role SSL leaves (bulk too)
+ *   ca-check.c  imported PKI certificates, chain verification
+ */
+#ifndef CA_INT_H
+#define CA_INT_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "ca.h"
+
+#define CA_ERR_MAX		1024
+#define CA_CN_MAX		64		/* ub-common-name */
+#define CA_SERIAL_BYTES		16		/* 128 random bits */
+#define CA_PBKDF2_SALT_LEN	16
+#define CA_IV_LEN		16		/* AES block */
+#define CA_P256_POINT_LEN	65		/* 04 || X || Y */
+
+struct ca {
+	char	 err[CA_ERR_MAX];
+};
+
+/* Read-only after ca_signer_load(): shared by threads without locks. */
+struct ca_signer {
+	EVP_PKEY		*key;		/* root private key */
+	X509_NAME		*name;		/* root subject = leaf issuer */
+	ASN1_OCTET_STRING	*ski;		/* root SKI = leaf AKI keyid */
+	X509_EXTENSION		*ext_bc;	/* leaf extensions that never vary */
+	X509_EXTENSION		*ext_ku_rsa;
+	X509_EXTENSION		*ext_ku_ec;
+	X509_EXTENSION		*ext_eku;
+	time_t			 not_before;
+	time_t			 not_after;
+	struct ca_cert_info	 info;
+};
+
+/* A new key pair; for P-256 also its public point, for the fast paths. */
+struct ca_newkey {
+	EVP_PKEY		*pk;
+	int			 p256;
+	unsigned char		 pt[CA_P256_POINT_LEN];
+};
+
+/* The random input of one certificate, drawn with one RAND_bytes(). */
+struct ca_rnd {
+	unsigned char	 serial[CA_SERIAL_BYTES];
+	unsigned char	 salt[CA_PBKDF2_SALT_LEN];
+	unsigned char	 iv[CA_IV_LEN];
+};
+
+/* ca.c: memory (abort on OOM), errors */
+void		*ca_xmalloc(size_t);
+void		*ca_xcalloc(size_t, size_t);
+char		*ca_xstrdup(const char *);
+char		*ca_xstrndup(const char *, size_t);
+void		 ca_begin(struct ca *);
+void		 ca_seterr(struct ca *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 ca_sslerr(struct ca *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* ca.c: inputs, conversions, descriptions */
+int		 ca_master_check(struct ca *, const char *);
+int		 ca_fqdn_check(struct ca *, const char *, char[CA_CN_MAX + 1]);
+void		 ca_time_str(time_t, char *, size_t);
+int		 ca_asn1_time(const ASN1_TIME *, time_t *);
+X509		*ca_x509_parse(struct ca *, const unsigned char *, size_t,
+		    const char *);
+int		 ca_x509_der(struct ca *, X509 *, struct ca_blob *);
+char		*ca_bio_str(BIO *);
+int		 ca_nopass_cb(char *, int, int, void *);
+int		 ca_err_is_no_start_line(void);
+X509		*ca_pem_read_cert(struct ca *, const char *, size_t,
+		    const char *);
+char		*ca_name_cn(const X509_NAME *);
+char		*ca_san_str(X509 *);
+int		 ca_info_fill(struct ca *, X509 *, const EVP_PKEY *,
+		    const unsigned char *, size_t, struct ca_cert_info *);
+int		 ca_issued_fill(struct ca *, X509 *, const struct ca_newkey *,
+		    const char *, const struct ca_rnd *, struct ca_issued *);
+
+/* ca-key.c */
+int		 ca_keygen(struct ca *, enum ca_keyalg, struct ca_newkey *);
+void		 ca_newkey_free(struct ca_newkey *);
+int		 ca_key_set_pubkey(struct ca *, X509 *, const struct ca_newkey *);
+int		 ca_key_encrypt(struct ca *, const struct ca_newkey *,
+		    const char *, const struct ca_rnd *, struct ca_blob *);
+EVP_PKEY	*ca_key_decrypt(struct ca *, const unsigned char *, size_t,
+		    const char *);
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * ca-key.c: private keys. Generation, the certificate's public key, and
+ * storage as encrypted PKCS#8 (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC)
+ * under the master key; decryption, export, key/certificate matching.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+
+#include "ca-int.h"
+
+/*
+ * PBKDF2 iteration count for the PKCS#8 encryption of private keys.
+ *
+ * The passphrase is the master key: 256 bits from the CSPRNG, not something
+ * a person chose, so key stretching adds nothing (nobody can search 2^256
+ * passphrases however cheap each try is). OpenSSL's default,
+ * PKCS5_DEFAULT_ITER = 2048 rounds of HMAC-SHA256, would cost more than
+ * making an EC P-256 key and signing its certificate together; one round
+ * keeps the encryption to microseconds. PKCS5_pbe2_set_iv_ex() takes any
+ * iter >= 1 (<= 0 means the default); in OpenSSL 3.0 neither
+ * PEM_write_bio_PKCS8PrivateKey() nor OSSL_ENCODER can set it. Salt
+ * (16 bytes) and IV stay random per key, and the result is standard PBES2
+ * that `openssl pkcs8 -inform DER -passin file:MASTER` reads.
+ */
+#define CA_PBKDF2_ITER	1
+
+/*
+ * Fast paths. OpenSSL 3.0 converts keys to and from DER through
+ * OSSL_ENCODER/OSSL_DECODER, and setting those up (a search of every
+ * provider's encoders, under locks) costs several times an EC P-256 key
+ * generation. For the key we make by the thousand, P-256, we lay out the
+ * two fixed-shape structures ourselves: the SubjectPublicKeyInfo and the
+ * PKCS#8 PrivateKeyInfo. tests/check_ca.c checks the result byte for byte
+ * against what OpenSSL writes. Other keys take OpenSSL's general path.
+ */
+
+/*
+ * PKCS#8 PrivateKeyInfo (RFC 5208) holding an RFC 5915 ECPrivateKey for
+ * P-256, laid out as OpenSSL writes it: the curve in the
+ * AlgorithmIdentifier only, the public key included.
+ */
+static const unsigned char ca_p256_p8_head[] = {
+	0x30, 0x81, 0x87,			/* PrivateKeyInfo, 135 */
+	0x02, 0x01, 0x00,			/*   version 0 */
+	0x30, 0x13,				/*   AlgorithmIdentifier */
+	0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, /* ecPublicKey */
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, /* P-256 */
+	0x04, 0x6d,				/*   privateKey OCTET STRING, 109 */
+	0x30, 0x6b,				/*     ECPrivateKey, 107 */
+	0x02, 0x01, 0x01,			/*       version 1 */
+	0x04, 0x20,				/*       privateKey, 32 */
+};
+static const unsigned char ca_p256_p8_mid[] = {
+	0xa1, 0x44, 0x03, 0x42, 0x00,		/*       [1] publicKey BIT STRING */
+};
+#define CA_P256_P8_LEN \
+	(sizeof ca_p256_p8_head + 32 + sizeof ca_p256_p8_mid + CA_P256_POINT_LEN)
+
+int
+ca_keygen(struct ca *ca, enum ca_keyalg alg, struct ca_newkey *nk)
+{
+	size_t len = 0;
+
+	memset(nk, 0, sizeof *nk);
+	switch (alg) {
+	case CA_KEY_RSA2048:
+		nk->pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		break;
+	case CA_KEY_RSA3072:
+		nk->pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
+		break;
+	case CA_KEY_EC_P256:
+		nk->pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		break;
+	default:
+		ca_seterr(ca, "unknown key algorithm %d", (int)alg);
+		return -1;
+	}
+	if (nk->pk == NULL) {
+		ca_sslerr(ca, "cannot generate %s key", ca_keyalg_name(alg));
+		return -1;
+	}
+	if (alg == CA_KEY_EC_P256) {
+		/* Uncompressed point: OpenSSL's default conversion form. */
+		if (!EVP_PKEY_get_octet_string_param(nk->pk,
+		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nk->pt, sizeof nk->pt,
+		    &len) || len != sizeof nk->pt || nk->pt[0] != 0x04) {
+			ca_sslerr(ca, "cannot read EC public key");
+			ca_newkey_free(nk);
+			return -1;
+		}
+		nk->p256 = 1;
+	}
+	return 0;
+}
+
+void
+ca_newkey_free(struct ca_newkey *nk)
+{
+	EVP_PKEY_free(nk->pk);
+	memset(nk, 0, sizeof *nk);
+}
+
+/*
+ * The certificate's SubjectPublicKeyInfo. For P-256: id-ecPublicKey,
+ * namedCurve prime256v1, the point; X509_get0_pubkey(x) is then NULL until
+ * the certificate is parsed again, so callers describe the key from nk.
+ */
+int
+ca_key_set_pubkey(struct ca *ca, X509 *x, const struct ca_newkey *nk)
+{
+	unsigned char *penc;
+
+	if (!nk->p256) {
+		if (X509_set_pubkey(x, nk->pk) != 1) {
+			ca_sslerr(ca, "cannot set public key");
+			return -1;
+		}
+		return 0;
+	}
+	if ((penc = OPENSSL_memdup(nk->pt, sizeof nk->pt)) == NULL)
+		abort();
+	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x),
+	    OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+	    OBJ_nid2obj(NID_X9_62_prime256v1), penc, sizeof nk->pt) != 1) {
+		OPENSSL_free(penc);
+		ca_sslerr(ca, "cannot set EC public key");
+		return -1;
+	}
+	return 0;
+}
+
+static PKCS8_PRIV_KEY_INFO *
+ca_p8_p256(struct ca *ca, const struct ca_newkey *nk)
+{
+	unsigned char der[CA_P256_P8_LEN], *q = der;
+	const unsigned char *p = der;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	BIGNUM *priv = NULL;
+
+	memcpy(q, ca_p256_p8_head, sizeof ca_p256_p8_head);
+	q += sizeof ca_p256_p8_head;
+	if (!EVP_PKEY_get_bn_param(nk->pk, OSSL_PKEY_PARAM_PRIV_KEY, &priv) ||
+	    BN_bn2binpad(priv, q, 32) != 32) {
+		ca_sslerr(ca, "cannot read EC private key");
+		goto out;
+	}
+	q += 32;
+	memcpy(q, ca_p256_p8_mid, sizeof ca_p256_p8_mid);
+	q += sizeof ca_p256_p8_mid;
+	memcpy(q, nk->pt, sizeof nk->pt);
+	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, sizeof der)) == NULL ||
+	    p != der + sizeof der) {
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		p8 = NULL;
+		ca_sslerr(ca, "cannot encode EC private key");
+		goto out;
+	}
+out:
+	BN_clear_free(priv);
+	OPENSSL_cleanse(der, sizeof der);
+	return p8;
+}
+
+/* Private key -> encrypted PKCS#8 DER (see CA_PBKDF2_ITER). */
+int
+ca_key_encrypt(struct ca *ca, const struct ca_newkey *nk, const char *master,
+    const struct ca_rnd *rnd, struct ca_blob *out)
+{
+	unsigned char salt[CA_PBKDF2_SALT_LEN], iv[CA_IV_LEN];
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	X509_ALGOR *pbe = NULL;
+	X509_SIG *sig = NULL;
+	unsigned char *p;
+	int n, rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (nk->p256) {
+		if ((p8 = ca_p8_p256(ca, nk)) == NULL)
+			goto out;
+	} else if ((p8 = EVP_PKEY2PKCS8(nk->pk)) == NULL) {
+		ca_sslerr(ca, "cannot convert private key to PKCS#8");
+		goto out;
+	}
+	if (rnd != NULL) {
+		memcpy(salt, rnd->salt, sizeof salt);
+		memcpy(iv, rnd->iv, sizeof iv);
+	}
+	pbe = PKCS5_pbe2_set_iv_ex(EVP_aes_256_cbc(), CA_PBKDF2_ITER,
+	    rnd != NULL ? salt : NULL, sizeof salt, rnd != NULL ? iv : NULL,
+	    NID_hmacWithSHA256, NULL);
+	if (pbe == NULL) {
+		ca_sslerr(ca, "cannot set up private key encryption");
+		goto out;
+	}
+	if ((sig = PKCS8_set0_pbe_ex(master, CA_MASTER_LEN, p8, pbe, NULL,
+	    NULL)) == NULL) {
+		ca_sslerr(ca, "cannot encrypt private key");
+		goto out;
+	}
+	pbe = NULL;		/* now owned by sig */
+	if ((n = i2d_X509_SIG(sig, NULL)) <= 0) {
+		ca_sslerr(ca, "cannot encode encrypted private key");
+		goto out;
+	}
+	out->data = ca_xmalloc(n);
+	out->len = n;
+	p = out->data;
+	if (i2d_X509_SIG(sig, &p) != n) {
+		ca_blob_free(out);
+		ca_sslerr(ca, "cannot encode encrypted private key");
+		goto out;
+	}
+	rc = 0;
+out:
+	X509_ALGOR_free(pbe);
+	X509_SIG_free(sig);
+	PKCS8_PRIV_KEY_INFO_free(p8);	/* clears the key octets */
+	return rc;
+}
+
+/* Encrypted PKCS#8 DER -> private key. */
+EVP_PKEY *
+ca_key_decrypt(struct ca *ca, const unsigned char *der, size_t len,
+    const char *master)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	X509_SIG *sig = NULL;
+	EVP_PKEY *pk = NULL;
+	const unsigned char *p = der;
+
+	if (ca_master_check(ca, master) == -1)
+		goto out;
+	if (der == NULL || len == 0 || len > LONG_MAX) {
+		ca_seterr(ca, "empty private key");
+		goto out;
+	}
+	if ((sig = d2i_X509_SIG(NULL, &p, (long)len)) == NULL ||
+	    p != der + len) {
+		ca_sslerr(ca, "stored private key is not encrypted PKCS#8 DER");
+		goto out;
+	}
+	p8 = PKCS8_decrypt_ex(sig, master, CA_MASTER_LEN, NULL, NULL);
+	if (p8 == NULL) {
+		ca_sslerr(ca, "cannot decrypt private key (wrong master key?)");
+		goto out;
+	}
+	if ((pk = EVP_PKCS82PKEY_ex(p8, NULL, NULL)) == NULL) {
+		ca_sslerr(ca, "cannot decode decrypted private key");
+		goto out;
+	}
+out:
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	X509_SIG_free(sig);
+	return pk;
+}
+
+int
+ca_key_to_pem(struct ca *ca, const unsigned char *key, size_t len,
+    const char *master, char **pem)
+{
+	EVP_PKEY *pk = NULL;
+	BIO *bio = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	*pem = NULL;
+	if ((pk = ca_key_decrypt(ca, key, len, master)) == NULL)
+		goto out;
+	/* A secure-memory BIO cleanses the key text as it grows and at free. */
+	if ((bio = BIO_new(BIO_s_secmem())) == NULL ||
+	    PEM_write_bio_PKCS8PrivateKey(bio, pk, NULL, NULL, 0, NULL,
+	    NULL) != 1) {
+		ca_sslerr(ca, "cannot write private key");
+		goto out;
+	}
+	*pem = ca_bio_str(bio);
+	rc = 0;
+out:
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
+int
+ca_key_matches(struct ca *ca, const unsigned char *cert, size_t cert_len,
+    const unsigned char *key, size_t key_len, const char *master)
+{
+	EVP_PKEY *pk = NULL, *pub;
+	X509 *x = NULL;
+	int rc = -1, r;
+
+	ca_begin(ca);
+	if ((x = ca_x509_parse(ca, cert, cert_len, "certificate")) == NULL ||
+	    (pk = ca_key_decrypt(ca, key, key_len, master)) == NULL)
+		goto out;
+	if ((pub = X509_get0_pubkey(x)) == NULL) {
+		ca_sslerr(ca, "certificate: unusable public key");
+		goto out;
+	}
+	/* EVP_PKEY_eq: 1 same, 0 different, -1 different types, -2 unsupported. */
+	r = EVP_PKEY_eq(pub, pk);
+	if (r == 1)
+		rc = 1;
+	else if (r == 0 || r == -1) {
+		ca_seterr(ca, "the private key does not match the certificate");
+		rc = 0;
+	} else
+		ca_sslerr(ca, "cannot compare the private key with the "
+		    "certificate");
+out:
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	return rc;
+}

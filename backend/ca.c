@@ -1,0 +1,968 @@
+/*
+ * ca.c: the handle and its errors, key algorithm names, the master key,
+ * DER/PEM conversions and certificate descriptions. With ca-key.c,
+ * ca-issue.c and ca-check.c the only code in ehttp that includes OpenSSL.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ca-int.h"
+
+#define CA_MASTER_BYTES (CA_MASTER_LEN / 2)
+
+static const struct {
+	enum ca_keyalg	 alg;
+	const char	*name;
+} ca_keyalgs[] = {
+	{ CA_KEY_RSA2048, "rsa2048" },
+	{ CA_KEY_RSA3072, "rsa3072" },
+	{ CA_KEY_EC_P256, "ec-p256" },
+};
+
+/* ------------------------------------------------------------------ memory */
+
+void *
+ca_xmalloc(size_t n)
+{
+	void *p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		abort();
+	return p;
+}
+
+void *
+ca_xcalloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if ((p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size)) == NULL)
+		abort();
+	return p;
+}
+
+char *
+ca_xstrdup(const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		abort();
+	return p;
+}
+
+char *
+ca_xstrndup(const char *s, size_t n)
+{
+	char *p = ca_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+ca_cleanse(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		OPENSSL_cleanse(p, n);
+}
+
+/* ------------------------------------------------------------------ errors */
+
+struct ca *
+ca_new(void)
+{
+	return ca_xcalloc(1, sizeof(struct ca));
+}
+
+void
+ca_free(struct ca *ca)
+{
+	free(ca);
+}
+
+const char *
+ca_error(const struct ca *ca)
+{
+	if (ca == NULL)
+		return "no ca handle";
+	return ca->err[0] != '\0' ? ca->err : "no error";
+}
+
+/* Start of every public function: forget the last message and stale queue. */
+void
+ca_begin(struct ca *ca)
+{
+	ca->err[0] = '\0';
+	ERR_clear_error();
+}
+
+static void
+ca_vset(struct ca *ca, const char *fmt, va_list ap)
+{
+	vsnprintf(ca->err, sizeof ca->err, fmt, ap);
+}
+
+void
+ca_seterr(struct ca *ca, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ca_vset(ca, fmt, ap);
+	va_end(ap);
+	ERR_clear_error();
+}
+
+/*
+ * The message, then ": " and the reasons drained from OpenSSL's error queue
+ * (oldest first, which is usually the root cause).
+ */
+void
+ca_sslerr(struct ca *ca, const char *fmt, ...)
+{
+	const char *data, *reason;
+	unsigned long e;
+	va_list ap;
+	size_t len;
+	int flags, shown = 0;
+	char code[32];
+
+	va_start(ap, fmt);
+	ca_vset(ca, fmt, ap);
+	va_end(ap);
+	len = strlen(ca->err);
+	while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+		if (shown == 4 || len >= sizeof ca->err - 1)
+			continue;	/* keep draining */
+		if ((reason = ERR_reason_error_string(e)) == NULL) {
+			snprintf(code, sizeof code, "error %lX", e);
+			reason = code;
+		}
+		if (!(flags & ERR_TXT_STRING) || data == NULL)
+			data = "";
+		snprintf(ca->err + len, sizeof ca->err - len, ": %s%s%s",
+		    reason, *data != '\0' ? " " : "", data);
+		len = strlen(ca->err);
+		shown++;
+	}
+	if (shown == 0 && len < sizeof ca->err - 1)
+		snprintf(ca->err + len, sizeof ca->err - len,
+		    ": unknown OpenSSL error");
+}
+
+/* ------------------------------------------------------------------ small helpers */
+
+int
+ca_keyalg_parse(const char *s, enum ca_keyalg *alg)
+{
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < sizeof ca_keyalgs / sizeof ca_keyalgs[0]; i++) {
+		if (strcasecmp(s, ca_keyalgs[i].name) == 0) {
+			*alg = ca_keyalgs[i].alg;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+ca_keyalg_name(enum ca_keyalg alg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof ca_keyalgs / sizeof ca_keyalgs[0]; i++)
+		if (ca_keyalgs[i].alg == alg)
+			return ca_keyalgs[i].name;
+	return "unknown";
+}
+
+void
+ca_blob_free(struct ca_blob *b)
+{
+	if (b == NULL)
+		return;
+	if (b->data != NULL) {
+		OPENSSL_cleanse(b->data, b->len);
+		free(b->data);
+	}
+	b->data = NULL;
+	b->len = 0;
+}
+
+static char *
+ca_hex(const unsigned char *p, size_t n)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char *s = ca_xmalloc(2 * n + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	s[2 * n] = '\0';
+	return s;
+}
+
+void
+ca_time_str(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "@%lld", (long long)t);
+}
+
+/* The master key is the passphrase; insist on its shape to catch mix-ups. */
+int
+ca_master_check(struct ca *ca, const char *master)
+{
+	size_t i;
+
+	if (master == NULL || strlen(master) != CA_MASTER_LEN)
+		goto bad;
+	for (i = 0; i < CA_MASTER_LEN; i++)
+		if (!isxdigit((unsigned char)master[i]))
+			goto bad;
+	return 0;
+bad:
+	ca_seterr(ca, "master key must be %d hex characters "
+	    "(as read by ca_master_load)", CA_MASTER_LEN);
+	return -1;
+}
+
+/*
+ * A host name we will put into CN and SAN: LDH labels of 1-63 characters,
+ * at most CA_CN_MAX in all (so it fits the CN), not an IPv4 address.
+ * Copied lower-cased into host.
+ */
+int
+ca_fqdn_check(struct ca *ca, const char *fqdn, char host[CA_CN_MAX + 1])
+{
+	size_t len, i, label = 0;
+	int alldigits = 1;
+	char c;
+
+	if (fqdn == NULL || (len = strlen(fqdn)) == 0) {
+		ca_seterr(ca, "empty host name");
+		return -1;
+	}
+	if (len > CA_CN_MAX) {
+		ca_seterr(ca, "host name '%.80s' is longer than %d characters "
+		    "and cannot be a certificate common name", fqdn, CA_CN_MAX);
+		return -1;
+	}
+	for (i = 0; i <= len; i++) {
+		c = (char)tolower((unsigned char)fqdn[i]);
+		if (c == '.' || c == '\0') {
+			if (label == 0 || fqdn[i - 1] == '-' ||
+			    fqdn[i - label] == '-')
+				goto bad;
+			if (c == '\0')
+				break;
+			label = 0;
+			alldigits = 1;
+		} else if ((c >= 'a' && c <= 'z') || c == '-') {
+			alldigits = 0;
+			if (++label > 63)
+				goto bad;
+		} else if (c >= '0' && c <= '9') {
+			if (++label > 63)
+				goto bad;
+		} else
+			goto bad;
+		host[i] = c;
+	}
+	host[len] = '\0';
+	if (alldigits) {
+		ca_seterr(ca, "'%s' is an address, not a host name", fqdn);
+		return -1;
+	}
+	return 0;
+bad:
+	ca_seterr(ca, "'%.80s' is not a valid host name (letters, digits, "
+	    "'-' in dot-separated labels)", fqdn);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ master key */
+
+static int
+ca_master_parse(const char *buf, size_t n)
+{
+	size_t i;
+
+	if (n == CA_MASTER_LEN + 1 && buf[CA_MASTER_LEN] == '\n')
+		n--;
+	if (n != CA_MASTER_LEN)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)buf[i]))
+			return -1;
+	return 0;
+}
+
+static int
+ca_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* Make the new key file durable: the file, then its directory entry. */
+static int
+ca_fsync_dir(const char *path)
+{
+	char *dir = ca_xstrdup(path), *slash;
+	int fd, rc = -1;
+
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		goto out;
+	if (fsync(fd) == -1 && errno != EINVAL)
+		goto out;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+static int
+ca_master_create(struct ca *ca, const char *path, int *existed,
+    char out[CA_MASTER_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[CA_MASTER_BYTES];
+	char buf[CA_MASTER_LEN + 1];
+	int fd = -1, rc = -1, made = 0, saved;
+	size_t i;
+
+	*existed = 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1) {
+		if (errno == EEXIST) {
+			*existed = 1;	/* somebody was faster: read theirs */
+			return 0;
+		}
+		ca_seterr(ca, "cannot create master key %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	made = 1;
+	if (RAND_priv_bytes(raw, sizeof raw) <= 0) {
+		ca_sslerr(ca, "cannot make master key %s: random bytes", path);
+		goto out;
+	}
+	for (i = 0; i < sizeof raw; i++) {
+		buf[2 * i] = digits[raw[i] >> 4];
+		buf[2 * i + 1] = digits[raw[i] & 0xf];
+	}
+	buf[CA_MASTER_LEN] = '\n';
+	if (ca_write_all(fd, buf, sizeof buf) == -1 || fsync(fd) == -1) {
+		ca_seterr(ca, "cannot write master key %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		ca_seterr(ca, "cannot write master key %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (ca_fsync_dir(path) == -1) {
+		ca_seterr(ca, "cannot sync the directory of master key %s: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	memcpy(out, buf, CA_MASTER_LEN);
+	out[CA_MASTER_LEN] = '\0';
+	rc = 0;
+out:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (rc == -1 && made)
+		unlink(path);
+	OPENSSL_cleanse(raw, sizeof raw);
+	OPENSSL_cleanse(buf, sizeof buf);
+	errno = saved;
+	return rc;
+}
+
+int
+ca_master_load(struct ca *ca, const char *path, int create,
+    char out[CA_MASTER_LEN + 1])
+{
+	char buf[CA_MASTER_LEN + 2];
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd = -1, rc = -1, existed = 0;
+
+	ca_begin(ca);
+	memset(out, 0, CA_MASTER_LEN + 1);
+	if (path == NULL || *path == '\0') {
+		ca_seterr(ca, "no master key path");
+		goto out;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT || !create) {
+			ca_seterr(ca, "cannot open master key %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (ca_master_create(ca, path, &existed, out) == -1)
+			goto out;
+		if (!existed) {
+			rc = 0;
+			goto out;
+		}
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			ca_seterr(ca, "cannot open master key %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if (fstat(fd, &st) == -1) {
+		ca_seterr(ca, "cannot stat master key %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ca_seterr(ca, "master key %s is not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		ca_seterr(ca, "master key %s has mode %04o: it must not be "
+		    "accessible to group or others (want 0600)", path,
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	while (n < sizeof buf) {
+		if ((r = read(fd, buf + n, sizeof buf - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			ca_seterr(ca, "cannot read master key %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	if (ca_master_parse(buf, n) == -1) {
+		ca_seterr(ca, "master key %s is damaged: want %d hex "
+		    "characters and a newline", path, CA_MASTER_LEN);
+		goto out;
+	}
+	memcpy(out, buf, CA_MASTER_LEN);
+	out[CA_MASTER_LEN] = '\0';
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ DER, PEM */
+
+/* One DER certificate, nothing after it. */
+X509 *
+ca_x509_parse(struct ca *ca, const unsigned char *der, size_t len,
+    const char *what)
+{
+	const unsigned char *p = der;
+	X509 *x;
+
+	if (der == NULL || len == 0) {
+		ca_seterr(ca, "%s: empty certificate", what);
+		return NULL;
+	}
+	if (len > LONG_MAX) {
+		ca_seterr(ca, "%s: certificate too large", what);
+		return NULL;
+	}
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		ca_sslerr(ca, "%s: not a DER certificate", what);
+		return NULL;
+	}
+	if (p != der + len) {
+		X509_free(x);
+		ca_seterr(ca, "%s: %zu bytes of trailing garbage after the "
+		    "certificate", what, (size_t)(der + len - p));
+		return NULL;
+	}
+	return x;
+}
+
+int
+ca_x509_der(struct ca *ca, X509 *x, struct ca_blob *out)
+{
+	unsigned char *p;
+	int n;
+
+	if ((n = i2d_X509(x, NULL)) <= 0) {
+		ca_sslerr(ca, "cannot encode certificate");
+		return -1;
+	}
+	out->data = ca_xmalloc(n);
+	out->len = n;
+	p = out->data;
+	if (i2d_X509(x, &p) != n) {
+		ca_blob_free(out);
+		ca_sslerr(ca, "cannot encode certificate");
+		return -1;
+	}
+	return 0;
+}
+
+/* Mem BIO contents into a malloc'ed NUL-terminated string. */
+char *
+ca_bio_str(BIO *bio)
+{
+	char *data;
+	long n;
+
+	n = BIO_get_mem_data(bio, &data);
+	if (n < 0)
+		n = 0;
+	return ca_xstrndup(data, (size_t)n);
+}
+
+/* Never prompt on a terminal for a passphrase: note and refuse. */
+int
+ca_nopass_cb(char *buf, int size, int rwflag, void *arg)
+{
+	if (arg != NULL)
+		*(int *)arg = 1;
+	return -1;
+}
+
+int
+ca_err_is_no_start_line(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	return ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+}
+
+/* First PEM certificate in pem[0..len). */
+X509 *
+ca_pem_read_cert(struct ca *ca, const char *pem, size_t len, const char *what)
+{
+	BIO *bio = NULL;
+	X509 *x = NULL;
+
+	if (pem == NULL || len == 0) {
+		ca_seterr(ca, "%s: empty", what);
+		goto out;
+	}
+	if (len > INT_MAX) {
+		ca_seterr(ca, "%s: too large", what);
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		ca_sslerr(ca, "%s", what);
+		goto out;
+	}
+	if ((x = PEM_read_bio_X509(bio, NULL, ca_nopass_cb, NULL)) == NULL) {
+		if (ca_err_is_no_start_line())
+			ca_seterr(ca, "%s: no PEM certificate found (no "
+			    "'-----BEGIN CERTIFICATE-----' line)", what);
+		else
+			ca_sslerr(ca, "%s: malformed or truncated PEM "
+			    "certificate", what);
+		goto out;
+	}
+out:
+	BIO_free(bio);
+	return x;
+}
+
+/* ------------------------------------------------------------------ describing */
+
+void
+ca_cert_info_clear(struct ca_cert_info *ci)
+{
+	if (ci == NULL)
+		return;
+	free(ci->subject);
+	free(ci->issuer);
+	free(ci->issued_to);
+	free(ci->issued_by);
+	free(ci->serial);
+	free(ci->thumbprint);
+	free(ci->sha256);
+	free(ci->san);
+	free(ci->key_desc);
+	memset(ci, 0, sizeof *ci);
+}
+
+void
+ca_issued_clear(struct ca_issued *is)
+{
+	if (is == NULL)
+		return;
+	ca_blob_free(&is->cert);
+	ca_blob_free(&is->key);
+	ca_cert_info_clear(&is->info);
+}
+
+int
+ca_asn1_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+static char *
+ca_name_str(const X509_NAME *name)
+{
+	unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+	BIO *bio;
+	char *s;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		abort();
+	if (X509_NAME_print_ex(bio, name, 0, flags) < 0) {
+		BIO_free(bio);
+		return ca_xstrdup("?");
+	}
+	s = ca_bio_str(bio);
+	BIO_free(bio);
+	return s;
+}
+
+/* The most specific (last) CN, as UTF-8; "" if none. */
+char *
+ca_name_cn(const X509_NAME *name)
+{
+	X509_NAME_ENTRY *ne;
+	unsigned char *utf8 = NULL;
+	int i, last = -1, n;
+	char *s;
+
+	while ((i = X509_NAME_get_index_by_NID(name, NID_commonName, last)) >= 0)
+		last = i;
+	if (last < 0 || (ne = X509_NAME_get_entry(name, last)) == NULL)
+		return ca_xstrdup("");
+	if ((n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(ne))) < 0)
+		return ca_xstrdup("?");
+	s = ca_xstrndup((char *)utf8, n);
+	OPENSSL_free(utf8);
+	return s;
+}
+
+static char *
+ca_serial_str(const ASN1_INTEGER *ai)
+{
+	BIGNUM *bn;
+	char *hex, *s;
+
+	if ((bn = ASN1_INTEGER_to_BN(ai, NULL)) == NULL)
+		return ca_xstrdup("?");
+	if ((hex = BN_bn2hex(bn)) == NULL)
+		abort();
+	s = ca_xstrdup(hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return s;
+}
+
+char *
+ca_san_str(X509 *x)
+{
+	GENERAL_NAMES *gens;
+	GENERAL_NAME *g;
+	const unsigned char *d;
+	size_t len = 0, cap = 64, k;
+	char *s = ca_xmalloc(cap);
+	int i, n;
+
+	s[0] = '\0';
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	if (gens == NULL)
+		return s;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type != GEN_DNS)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.dNSName);
+		n = ASN1_STRING_length(g->d.dNSName);
+		while (len + n + 2 > cap) {
+			cap *= 2;
+			if ((s = realloc(s, cap)) == NULL)
+				abort();
+		}
+		if (len > 0)
+			s[len++] = ',';
+		for (k = 0; k < (size_t)n; k++)
+			s[len++] = (d[k] >= 0x21 && d[k] < 0x7f && d[k] != ',') ?
+			    (char)d[k] : '?';
+		s[len] = '\0';
+	}
+	GENERAL_NAMES_free(gens);
+	return s;
+}
+
+static char *
+ca_key_desc(const EVP_PKEY *pk)
+{
+	char group[80], buf[100];
+	const char *nist;
+	int nid;
+
+	if (pk == NULL)
+		return ca_xstrdup("unknown");
+	if (EVP_PKEY_is_a(pk, "RSA")) {
+		snprintf(buf, sizeof buf, "RSA %d", EVP_PKEY_get_bits(pk));
+		return ca_xstrdup(buf);
+	}
+	if (EVP_PKEY_is_a(pk, "EC")) {
+		if (!EVP_PKEY_get_utf8_string_param(pk,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL))
+			return ca_xstrdup("EC");
+		nid = OBJ_sn2nid(group);
+		if (nid == NID_undef)
+			nid = OBJ_ln2nid(group);
+		nist = nid != NID_undef ? EC_curve_nid2nist(nid) : NULL;
+		snprintf(buf, sizeof buf, "EC %s", nist != NULL ? nist : group);
+		return ca_xstrdup(buf);
+	}
+	return ca_xstrdup(EVP_PKEY_get0_type_name(pk) != NULL ?
+	    EVP_PKEY_get0_type_name(pk) : "unknown");
+}
+
+/* Describe x, whose DER encoding is der[0..len). */
+int
+ca_info_fill(struct ca *ca, X509 *x, const EVP_PKEY *pub,
+    const unsigned char *der, size_t len, struct ca_cert_info *ci)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	EXTENDED_KEY_USAGE *eku;
+	BASIC_CONSTRAINTS *bc;
+	unsigned int mdlen;
+	int i;
+
+	memset(ci, 0, sizeof *ci);
+	if (ca_asn1_time(X509_get0_notBefore(x), &ci->not_before) == -1 ||
+	    ca_asn1_time(X509_get0_notAfter(x), &ci->not_after) == -1) {
+		ca_sslerr(ca, "certificate has an unreadable validity time");
+		goto fail;
+	}
+	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL)) {
+		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
+		goto fail;
+	}
+	ci->thumbprint = ca_hex(md, mdlen);
+	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL)) {
+		ca_sslerr(ca, "cannot compute SHA-256 fingerprint");
+		goto fail;
+	}
+	ci->sha256 = ca_hex(md, mdlen);
+	ci->subject = ca_name_str(X509_get_subject_name(x));
+	ci->issuer = ca_name_str(X509_get_issuer_name(x));
+	ci->issued_to = ca_name_cn(X509_get_subject_name(x));
+	ci->issued_by = ca_name_cn(X509_get_issuer_name(x));
+	ci->serial = ca_serial_str(X509_get0_serialNumber(x));
+	ci->san = ca_san_str(x);
+	ci->key_desc = ca_key_desc(pub != NULL ? pub : X509_get0_pubkey(x));
+	/*
+	 * Decode just these two extensions: X509_get_extension_flags() would
+	 * decode all of them and hash the certificate again.
+	 */
+	if ((bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL,
+	    NULL)) != NULL) {
+		ci->is_ca = bc->ca != 0;
+		BASIC_CONSTRAINTS_free(bc);
+	}
+	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL,
+	    NULL)) != NULL) {
+		for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
+			if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) ==
+			    NID_server_auth)
+				ci->server_auth = 1;
+		sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	}
+	ERR_clear_error();
+	return 0;
+fail:
+	ca_cert_info_clear(ci);
+	return -1;
+}
+
+int
+ca_cert_info(struct ca *ca, const unsigned char *der, size_t len,
+    struct ca_cert_info *ci)
+{
+	X509 *x = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	memset(ci, 0, sizeof *ci);
+	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
+		goto out;
+	rc = ca_info_fill(ca, x, NULL, der, len, ci);
+out:
+	X509_free(x);
+	return rc;
+}
+
+int
+ca_cert_text(struct ca *ca, const unsigned char *der, size_t len,
+    char **text)
+{
+	unsigned long nmflags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen, i;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	*text = NULL;
+	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
+		goto out;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
+		ca_sslerr(ca, "cannot print certificate");
+		goto out;
+	}
+	if (X509_print_ex(bio, x, nmflags, X509_FLAG_COMPAT) != 1) {
+		ca_sslerr(ca, "cannot print certificate");
+		goto out;
+	}
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL)) {
+		BIO_printf(bio, "Thumbprint (SHA-1): ");
+		for (i = 0; i < mdlen; i++)
+			BIO_printf(bio, "%02X", md[i]);
+		BIO_printf(bio, "\n");
+	}
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL)) {
+		BIO_printf(bio, "Fingerprint (SHA-256): ");
+		for (i = 0; i < mdlen; i++)
+			BIO_printf(bio, "%02X", md[i]);
+		BIO_printf(bio, "\n");
+	}
+	*text = ca_bio_str(bio);
+	rc = 0;
+out:
+	BIO_free(bio);
+	X509_free(x);
+	return rc;
+}
+
+int
+ca_der_to_pem(struct ca *ca, const unsigned char *der, size_t len, char **pem)
+{
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	*pem = NULL;
+	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
+		goto out;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_X509(bio, x) != 1) {
+		ca_sslerr(ca, "cannot write PEM certificate");
+		goto out;
+	}
+	*pem = ca_bio_str(bio);
+	rc = 0;
+out:
+	BIO_free(bio);
+	X509_free(x);
+	return rc;
+}
+
+int
+ca_pem_to_der(struct ca *ca, const char *pem, size_t len, struct ca_blob *der)
+{
+	X509 *x = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	memset(der, 0, sizeof *der);
+	if ((x = ca_pem_read_cert(ca, pem, len, "PEM")) == NULL)
+		goto out;
+	rc = ca_x509_der(ca, x, der);
+out:
+	X509_free(x);
+	return rc;
+}
+
+/*
+ * A signed certificate and its new key into out: DER, the key encrypted
+ * with master (rnd: salt and IV, or NULL for OpenSSL's own), description.
+ */
+int
+ca_issued_fill(struct ca *ca, X509 *x, const struct ca_newkey *nk,
+    const char *master, const struct ca_rnd *rnd, struct ca_issued *out)
+{
+	if (ca_x509_der(ca, x, &out->cert) == -1 ||
+	    ca_key_encrypt(ca, nk, master, rnd, &out->key) == -1 ||
+	    ca_info_fill(ca, x, nk->pk, out->cert.data, out->cert.len,
+	    &out->info) == -1) {
+		ca_issued_clear(out);
+		return -1;
+	}
+	return 0;
+}

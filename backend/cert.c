@@ -1,0 +1,411 @@
+/* cert: the certificate inventory: find, list, show, export, block, renew,
+ * import of PKI certificates. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ca.h"
+#include "ehttp-int.h"
+
+#define MAX_PEM_FILE	(1024 * 1024)
+
+const char *
+ehttp_cert_type_title(const char *type)
+{
+	if (strcmp(type, "root") == 0)
+		return "SMS Issuing";
+	if (strcmp(type, "role") == 0)
+		return "SMS Role SSL Certificate";
+	return "PKI";
+}
+
+int
+ehttp_cert_find(struct ehttp *e, const char *id, struct db_cert *c)
+{
+	char *end;
+	long long n;
+	int rc;
+
+	if (id == NULL || *id == '\0')
+		return ehttp_fail(e, "certificate: missing ID or thumbprint");
+	errno = 0;
+	n = strtoll(id, &end, 10);
+	if (errno == 0 && *end == '\0' && n > 0 && strlen(id) < 12)
+		rc = db_cert_get(e->db, n, c);
+	else if (strspn(id, "0123456789abcdefABCDEF") == 40 && id[40] == '\0')
+		rc = db_cert_get_thumbprint(e->db, id, c);
+	else
+		return ehttp_fail(e, "certificate '%.60s': not an ID or a"
+		    " 40-digit thumbprint", id);
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0 || strcmp(c->state, "pending") == 0)
+		return ehttp_fail(e, "certificate '%.60s': no such certificate", id);
+	return 0;
+}
+
+static int
+cert_get(struct ehttp *e, int64_t id, struct db_cert *c)
+{
+	int rc = db_cert_get(e->db, id, c);
+
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0)
+		return ehttp_fail(e, "certificate %lld: no such certificate",
+		    (long long)id);
+	return 0;
+}
+
+int
+ehttp_cert_page(struct ehttp *e, const struct db_cert_filter *f,
+    enum db_cert_sort sort, int desc, const struct db_cert *after,
+    size_t limit, struct db_cert **v, size_t *n)
+{
+	return db_cert_page(e->db, f, sort, desc, after, limit, v, n) == -1 ?
+	    ehttp_fail_db(e) : 0;
+}
+
+int
+ehttp_cert_count(struct ehttp *e, const struct db_cert_filter *f, size_t *n)
+{
+	return db_cert_count(e->db, f, n) == -1 ? ehttp_fail_db(e) : 0;
+}
+
+int
+ehttp_cert_path(struct ehttp *e, const struct db_cert *leaf,
+    struct db_cert **out, size_t *n)
+{
+	struct db_cert *v;
+	int64_t next;
+
+	/* Paths are short: leaf, SMS Issuing. Stop at 8 against loops. */
+	if ((v = calloc(8, sizeof *v)) == NULL)
+		abort();
+	v[0] = *leaf;
+	*n = 1;
+	for (next = leaf->issuer_id; next != 0 && *n < 8; next = v[*n - 1].issuer_id) {
+		if (cert_get(e, next, &v[*n]) == -1) {
+			free(v);
+			return -1;
+		}
+		(*n)++;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+ehttp_cert_der(struct ehttp *e, int64_t id, unsigned char **der, size_t *len)
+{
+	int rc = db_cert_der(e->db, id, der, len);
+
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0)
+		return ehttp_fail(e, "certificate %lld: no certificate data",
+		    (long long)id);
+	return 0;
+}
+
+int
+ehttp_cert_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
+{
+	unsigned char *der = NULL;
+	struct ca *ca;
+	size_t dlen;
+	int rc = -1;
+
+	if (ehttp_cert_der(e, id, &der, &dlen) == -1)
+		return -1;
+	ca = ca_new();
+	if (ca_der_to_pem(ca, der, dlen, pem) == -1)
+		ehttp_fail(e, "certificate %lld: %s", (long long)id, ca_error(ca));
+	else {
+		*len = strlen(*pem);
+		rc = 0;
+	}
+	ca_free(ca);
+	free(der);
+	return rc;
+}
+
+int
+ehttp_cert_text(struct ehttp *e, int64_t id, char **text)
+{
+	unsigned char *der = NULL;
+	struct ca *ca;
+	size_t dlen;
+	int rc = -1;
+
+	if (ehttp_cert_der(e, id, &der, &dlen) == -1)
+		return -1;
+	ca = ca_new();
+	if (ca_cert_text(ca, der, dlen, text) == -1)
+		ehttp_fail(e, "certificate %lld: %s", (long long)id, ca_error(ca));
+	else
+		rc = 0;
+	ca_free(ca);
+	free(der);
+	return rc;
+}
+
+int
+ehttp_cert_key_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
+{
+	unsigned char *key = NULL;
+	const char *master;
+	struct db_cert c;
+	struct ca *ca;
+	size_t klen;
+	int rc;
+
+	if ((master = ehttp_master(e, 0)) == NULL)
+		return -1;
+	if ((rc = db_cert_key(e->db, id, &key, &klen)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0)
+		return ehttp_fail(e, "certificate %lld: no private key stored",
+		    (long long)id);
+	/* A key leaving the database is always on the audit trail. */
+	if (ehttp_begin(e) == -1 || db_cert_get(e->db, id, &c) != 1 ||
+	    ehttp_record(e, c.site_id, "warning", "certificate key export",
+	    c.thumbprint, "The private key of %s %s (thumbprint %s) was"
+	    " exported.", ehttp_cert_type_title(c.type), c.issued_to,
+	    c.thumbprint) == -1 || ehttp_commit(e) == -1) {
+		ehttp_rollback(e);
+		explicit_bzero(key, klen);
+		free(key);
+		return e->err[0] ? -1 : ehttp_fail_db(e);
+	}
+	ca = ca_new();
+	rc = ca_key_to_pem(ca, key, klen, master, pem);
+	if (rc == -1)
+		ehttp_fail(e, "certificate %lld: %s", (long long)id, ca_error(ca));
+	else
+		*len = strlen(*pem);
+	ca_free(ca);
+	explicit_bzero(key, klen);
+	free(key);
+	return rc;
+}
+
+static int
+block_locked(struct ehttp *e, int64_t id, int blocked)
+{
+	struct db_cert c;
+
+	if (cert_get(e, id, &c) == -1)
+		return -1;
+	if (c.blocked == (blocked != 0))
+		return ehttp_fail(e, "certificate %lld: already %s", (long long)id,
+		    blocked ? "blocked" : "unblocked");
+	if (db_cert_set_blocked(e->db, id, blocked) == -1)
+		return ehttp_fail_db(e);
+	return ehttp_record(e, c.site_id, blocked ? "warning" : "info",
+	    blocked ? "certificate block" : "certificate unblock", c.thumbprint,
+	    "%s certificate %s issued to %s (thumbprint %s).",
+	    blocked ? "Blocked" : "Unblocked", ehttp_cert_type_title(c.type),
+	    c.issued_to, c.thumbprint);
+}
+
+int
+ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
+{
+	if (ehttp_begin(e) == -1)
+		return -1;
+	if (block_locked(e, id, blocked) == -1) {
+		ehttp_rollback(e);
+		return -1;
+	}
+	return ehttp_commit(e);
+}
+
+static int
+renew_locked(struct ehttp *e, int64_t id)
+{
+	struct db_cert c;
+	size_t n;
+
+	if (cert_get(e, id, &c) == -1)
+		return -1;
+	if (strcmp(c.state, "active") != 0)
+		return ehttp_fail(e, "certificate %lld: %s, only an active"
+		    " certificate can be renewed", (long long)id, c.state);
+	if (strcmp(c.type, "pki") == 0)
+		return ehttp_fail(e, "certificate %lld: a PKI certificate is"
+		    " renewed by its own CA; import the new one", (long long)id);
+	if (db_cert_set_state(e->db, id, "superseded") == -1)
+		return ehttp_fail_db(e);
+	if (strcmp(c.type, "root") == 0) {
+		/* Everything under the old root is re-issued. */
+		if (db_cert_retire_roles(e->db, c.site_id, 0, "superseded",
+		    &n) == -1)
+			return ehttp_fail_db(e);
+		ehttp_note(e, EHTTP_NOTE_INFO, "The SMS Issuing root of site %s"
+		    " (thumbprint %s) is superseded; %zu role certificate%s will"
+		    " be re-issued.", c.site_code, c.thumbprint, n,
+		    n == 1 ? "" : "s");
+	}
+	if (ehttp_record(e, c.site_id, "info", "certificate renew",
+	    c.thumbprint, "Renewing %s %s (thumbprint %s).",
+	    ehttp_cert_type_title(c.type), c.issued_to, c.thumbprint) == -1)
+		return -1;
+	return issue_reconcile(e, c.site_id);
+}
+
+int
+ehttp_cert_renew(struct ehttp *e, int64_t id)
+{
+	struct db_cert c;
+	struct db_site s;
+
+	ehttp_notes_clear(e);
+	if (cert_get(e, id, &c) == -1)
+		return -1;
+	if (db_site_get_id(e->db, c.site_id, &s) != 1)
+		return ehttp_fail_db(e);
+	if (strcmp(c.type, "root") == 0 && !(s.sec.enhanced_http &&
+	    !s.sec.https_only))
+		return ehttp_fail(e, "certificate %lld: site %s does not use"
+		    " enhanced HTTP; turn it on to renew its SMS Issuing",
+		    (long long)id, s.code);
+	if (ehttp_begin(e) == -1)
+		return -1;
+	if (renew_locked(e, id) == -1) {
+		ehttp_rollback(e);
+		return -1;
+	}
+	return ehttp_commit(e);
+}
+
+/* Read a small PEM file; refuse what is not a regular file or too large. */
+static int
+read_pem(struct ehttp *e, const char *what, const char *path, char **buf,
+    size_t *len)
+{
+	struct stat sb;
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return ehttp_fail(e, "%s %s: %s", what, path, strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > MAX_PEM_FILE) {
+		close(fd);
+		return ehttp_fail(e, "%s %s: not a regular file of at most 1 MiB",
+		    what, path);
+	}
+	if ((*buf = malloc(sb.st_size + 1)) == NULL)
+		abort();
+	*len = 0;
+	while (*len < (size_t)sb.st_size) {
+		r = read(fd, *buf + *len, sb.st_size - *len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		*len += r;
+	}
+	close(fd);
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+static int
+import_locked(struct ehttp *e, const struct db_system *y,
+    const struct ca_issued *is)
+{
+	struct db_cert c, old;
+	struct tm tm;
+	char day[16];
+	int rc;
+
+	if ((rc = db_cert_active(e->db, y->id, "pki", &old)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 1 && db_cert_set_state(e->db, old.id, "superseded") == -1)
+		return ehttp_fail_db(e);
+	memset(&c, 0, sizeof c);
+	snprintf(c.type, sizeof c.type, "pki");
+	snprintf(c.state, sizeof c.state, "active");
+	c.site_id = y->site_id;
+	c.system_id = y->id;
+	snprintf(c.serial, sizeof c.serial, "%s", is->info.serial);
+	snprintf(c.issued_to, sizeof c.issued_to, "%s", is->info.issued_to);
+	snprintf(c.issued_by, sizeof c.issued_by, "%s", is->info.issued_by);
+	snprintf(c.subject, sizeof c.subject, "%s", is->info.subject);
+	snprintf(c.thumbprint, sizeof c.thumbprint, "%s", is->info.thumbprint);
+	snprintf(c.key_alg, sizeof c.key_alg, "%s", is->info.key_desc);
+	c.not_before = is->info.not_before;
+	c.not_after = is->info.not_after;
+	if ((rc = db_cert_get_thumbprint(e->db, c.thumbprint, &old)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 1)
+		return ehttp_fail(e, "certificate: thumbprint %s is already in"
+		    " the inventory (ID %lld)", c.thumbprint, (long long)old.id);
+	if (db_cert_insert(e->db, &c, is->cert.data, is->cert.len, is->key.data,
+	    is->key.len) == -1)
+		return ehttp_fail_db(e);
+	gmtime_r(&c.not_after, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	ehttp_note(e, EHTTP_NOTE_INFO, "Imported the PKI certificate of %s"
+	    " (issued by %s, thumbprint %s, expires %s).", y->fqdn,
+	    c.issued_by, c.thumbprint, day);
+	if (ehttp_record(e, y->site_id, "info", "certificate import", y->fqdn,
+	    "Imported PKI certificate %s for %s; the site system prefers it.",
+	    c.thumbprint, y->fqdn) == -1)
+		return -1;
+	return issue_reconcile(e, y->site_id);
+}
+
+int
+ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
+    const char *key_path)
+{
+	struct ca_issued is;
+	struct db_system y;
+	char *cert = NULL, *key = NULL, norm[256];
+	size_t clen = 0, klen = 0;
+	const char *master;
+	struct ca *ca = NULL;
+	int rc = -1;
+
+	memset(&is, 0, sizeof is);
+	ehttp_notes_clear(e);
+	if (rules_fqdn(fqdn, norm, e->err, sizeof e->err) == -1)
+		return -1;
+	if ((rc = db_system_get(e->db, norm, &y)) != 1)
+		return rc == -1 ? ehttp_fail_db(e) :
+		    ehttp_fail(e, "FQDN '%s': no such site system", norm);
+	rc = -1;
+	if ((master = ehttp_master(e, 0)) == NULL ||
+	    read_pem(e, "certificate", cert_path, &cert, &clen) == -1 ||
+	    read_pem(e, "key", key_path, &key, &klen) == -1)
+		goto out;
+	ca = ca_new();
+	if (ca_pki_import(ca, cert, clen, key, klen, norm, master, &is) == -1) {
+		ehttp_fail(e, "import-pki %s: %s", norm, ca_error(ca));
+		goto out;
+	}
+	if (ehttp_begin(e) == -1)
+		goto out;
+	if (import_locked(e, &y, &is) == -1) {
+		ehttp_rollback(e);
+		goto out;
+	}
+	rc = ehttp_commit(e);
+out:
+	ca_issued_clear(&is);
+	ca_free(ca);
+	if (key != NULL)
+		explicit_bzero(key, klen);
+	free(key);
+	free(cert);
+	return rc;
+}

@@ -1,0 +1,508 @@
+/* cli-cert: the certificate inventory commands (ehttpctl cert ...). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define PAGE_ROWS	500
+
+static const char *const sort_names[DB_CERT_SORT_MAX] = {
+	[DB_CERT_SORT_EXPIRATION] = "expiration",
+	[DB_CERT_SORT_TYPE] = "type",
+	[DB_CERT_SORT_ISSUED_TO] = "issued-to",
+	[DB_CERT_SORT_ISSUED_BY] = "issued-by",
+	[DB_CERT_SORT_START] = "start",
+	[DB_CERT_SORT_BLOCKED] = "blocked",
+	[DB_CERT_SORT_SITE] = "site",
+	[DB_CERT_SORT_THUMBPRINT] = "thumbprint",
+};
+
+#define OPTS(c, argc, argv, lo, body)					\
+	do {								\
+		int ch_;						\
+		optind = 0;						\
+		while ((ch_ = cli_getopt(c, argc, argv, "h", lo)) != -1) { \
+			switch (ch_) {					\
+			case 'h':					\
+				return cli_help(c, cli_current());	\
+			body						\
+			default:					\
+				return cli_usage(c, "unknown or incomplete" \
+				    " option '%s'", argv[optind - 1]);	\
+			}						\
+		}							\
+	} while (0)
+
+static void
+cert_json(FILE *f, const struct db_cert *c)
+{
+	fputc('{', f);
+	json_kv_int(f, "id", c->id, 0);
+	json_kv_str(f, "type", c->type, 1);
+	json_kv_str(f, "type_title", ehttp_cert_type_title(c->type), 1);
+	json_kv_str(f, "state", c->state, 1);
+	json_kv_str(f, "issued_to", c->issued_to, 1);
+	json_kv_str(f, "issued_by", c->issued_by, 1);
+	json_kv_str(f, "subject", c->subject, 1);
+	json_kv_time(f, "not_before", c->not_before, 1);
+	json_kv_time(f, "not_after", c->not_after, 1);
+	json_kv_bool(f, "blocked", c->blocked, 1);
+	json_kv_str(f, "site", c->site_code, 1);
+	json_kv_str(f, "serial", c->serial, 1);
+	json_kv_str(f, "thumbprint", c->thumbprint, 1);
+	json_kv_str(f, "key_alg", c->key_alg, 1);
+	fputc('}', f);
+}
+
+static int
+parse_days(struct cli *c, const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > 36500) {
+		fprintf(c->err, "ehttpctl: expiring '%s': must be a number of days"
+		    " from 0 to 36500\n", s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int
+cmd_cert_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "site", required_argument, NULL, 's' },
+		{ "system", required_argument, NULL, 'y' },
+		{ "expiring", required_argument, NULL, 'x' },
+		{ "blocked", no_argument, NULL, 'b' },
+		{ "active", no_argument, NULL, 'a' },
+		{ "grep", required_argument, NULL, 'g' },
+		{ "sort", required_argument, NULL, 'o' },
+		{ "desc", no_argument, NULL, 'r' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "no-pager", no_argument, NULL, 'P' },
+		CLI_COMMON_OPTS, { 0 } };
+	struct db_cert_filter fl = { .expiring_days = -1 };
+	const char *site = NULL, *system = NULL, *pager;
+	struct db_cert *page = NULL, last;
+	enum db_cert_sort sort = DB_CERT_SORT_EXPIRATION;
+	size_t n, total = 0, limit = 0;
+	int desc = 0, no_pager = 0, sorted = 0, rc = CLI_OK;
+	FILE *out = c->out, *pipe = NULL;
+	char *end;
+	long v;
+
+	OPTS(c, argc, argv, lo,
+	    case 't':
+		if (strcmp(optarg, "root") && strcmp(optarg, "role") &&
+		    strcmp(optarg, "pki")) {
+			fprintf(c->err, "ehttpctl: type '%s': must be root, role"
+			    " or pki\n", optarg);
+			return CLI_FAIL;
+		}
+		fl.type = optarg;
+		break;
+	    case 's': site = optarg; break;
+	    case 'y': system = optarg; break;
+	    case 'x': if (parse_days(c, optarg, &fl.expiring_days)) return CLI_FAIL; break;
+	    case 'b': fl.blocked_only = 1; break;
+	    case 'a': fl.active_only = 1; break;
+	    case 'g': fl.text = optarg; break;
+	    case 'r': desc = 1; break;
+	    case 'P': no_pager = 1; break;
+	    case 'l':
+		errno = 0;
+		v = strtol(optarg, &end, 10);
+		if (errno || *end || v < 0 || v > INT_MAX) {
+			fprintf(c->err, "ehttpctl: limit '%s': must be a number"
+			    " >= 0\n", optarg);
+			return CLI_FAIL;
+		}
+		limit = (size_t)v;
+		break;
+	    case 'o':
+		for (int k = 0; k < DB_CERT_SORT_MAX; k++)
+			if (strcmp(optarg, sort_names[k]) == 0) {
+				sort = k;
+				sorted = 1;
+			}
+		if (!sorted) {
+			fprintf(c->err, "ehttpctl: sort '%s': must be one of"
+			    " expiration, type, issued-to, issued-by, start,"
+			    " blocked, site, thumbprint\n", optarg);
+			return CLI_FAIL;
+		}
+		break;);
+	if (optind != argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_open(c, EHTTP_READONLY) == -1)
+		return CLI_FAIL;
+	if (site != NULL) {
+		struct db_site s;
+		if (ehttp_site_get(c->e, site, &s) == -1)
+			return cli_fail(c);
+		fl.site_id = s.id;
+	}
+	if (system != NULL) {
+		struct db_system y;
+		if (ehttp_system_get(c->e, system, &y) == -1)
+			return cli_fail(c);
+		fl.system_id = y.id;
+	}
+	/* Large inventories: page through the database, into a pager on a
+	 * terminal. */
+	if (!c->json && !no_pager && isatty(fileno(c->out)) &&
+	    (pager = getenv("PAGER")) != NULL && *pager != '\0') {
+		fflush(c->out);
+		signal(SIGPIPE, SIG_IGN);
+		if ((pipe = popen(pager, "w")) != NULL)
+			out = pipe;
+	}
+	if (c->json)
+		fputc('[', out);
+	else
+		fprintf(out, "%-4s  %-24s  %-28s  %-12s  %-16s  %-16s  %-7s  %-10s"
+		    "  %-4s  %s\n", "ID", "Type", "Issued To", "Issued By",
+		    "Start Date", "Expiration", "Blocked", "State", "Site",
+		    "Thumbprint");
+	for (;;) {
+		size_t want = PAGE_ROWS;
+
+		if (limit && limit - total < want)
+			want = limit - total;
+		if (want == 0)
+			break;
+		if (ehttp_cert_page(c->e, &fl, sort, desc, total ? &last : NULL,
+		    want, &page, &n) == -1) {
+			rc = cli_fail(c);
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct db_cert *r = &page[i];
+			if (c->json) {
+				if (total + i)
+					fputc(',', out);
+				cert_json(out, r);
+				continue;
+			}
+			fprintf(out, "%-4lld  %-24s  %-28s  %-12s  %-16s  %-16s  %-7s"
+			    "  %-10s  %-4s  %s\n", (long long)r->id,
+			    ehttp_cert_type_title(r->type), r->issued_to,
+			    r->issued_by, cli_time(r->not_before),
+			    cli_time(r->not_after), r->blocked ? "Yes" : "No",
+			    r->state, r->site_code, r->thumbprint);
+		}
+		if (n > 0)
+			last = page[n - 1];
+		total += n;
+		free(page);
+		page = NULL;
+		if (n < want || ferror(out))
+			break;
+	}
+	if (c->json)
+		fputs("]\n", out);
+	if (pipe != NULL)
+		pclose(pipe);
+	return rc;
+}
+
+static int
+cmd_cert_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_cert cert, *path = NULL;
+	char *text = NULL;
+	size_t n;
+	FILE *f = c->out;
+
+	OPTS(c, argc, argv, lo, );
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one certificate ID or thumbprint");
+	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
+		return CLI_FAIL;
+	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
+	    ehttp_cert_path(c->e, &cert, &path, &n) == -1 ||
+	    ehttp_cert_text(c->e, cert.id, &text) == -1) {
+		free(path);
+		return cli_fail(c);
+	}
+	if (c->json) {
+		fputs("{\"certificate\":", f);
+		cert_json(f, &cert);
+		fputs(",\"path\":[", f);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(',', f);
+			cert_json(f, &path[i]);
+		}
+		fputs("],", f);
+		json_kv_str(f, "text", text, 0);
+		fputs("}\n", f);
+	} else {
+		fprintf(f, "ID:            %lld\n", (long long)cert.id);
+		fprintf(f, "Type:          %s\n", ehttp_cert_type_title(cert.type));
+		fprintf(f, "State:         %s%s\n", cert.state,
+		    cert.blocked ? ", blocked" : "");
+		fprintf(f, "Issued To:     %s\n", cert.issued_to);
+		fprintf(f, "Issued By:     %s\n", cert.issued_by);
+		fprintf(f, "Subject:       %s\n", cert.subject);
+		fprintf(f, "Site:          %s\n", cert.site_code);
+		fprintf(f, "Start Date:    %s UTC\n", cli_time(cert.not_before));
+		fprintf(f, "Expiration:    %s UTC\n", cli_time(cert.not_after));
+		fprintf(f, "Serial:        %s\n", cert.serial);
+		fprintf(f, "Thumbprint:    %s\n", cert.thumbprint);
+		fprintf(f, "Key:           %s\n", cert.key_alg);
+		fprintf(f, "\nCertification path:\n");
+		for (size_t i = n; i-- > 0; )
+			fprintf(f, "  %*s%s (%s, %s)\n", (int)(2 * (n - 1 - i)), "",
+			    path[i].issued_to, ehttp_cert_type_title(path[i].type),
+			    path[i].thumbprint);
+		fprintf(f, "\n%s", text);
+	}
+	free(text);
+	free(path);
+	return CLI_OK;
+}
+
+/* Write to a new file, mode 0600 for keys (exclusive create), else 0644. */
+static int
+write_new(struct cli *c, const char *path, const void *p, size_t len, int secret)
+{
+	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+	ssize_t w;
+	size_t off = 0;
+
+	flags |= secret ? O_EXCL : O_TRUNC;
+	if ((fd = open(path, flags, secret ? 0600 : 0644)) == -1) {
+		fprintf(c->err, "ehttpctl: %s: %s%s\n", path, strerror(errno),
+		    errno == EEXIST ? " (a key is never overwritten; remove it"
+		    " first)" : "");
+		return -1;
+	}
+	while (off < len) {
+		if ((w = write(fd, (const char *)p + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(c->err, "ehttpctl: %s: %s\n", path, strerror(errno));
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		off += w;
+	}
+	if (close(fd) == -1) {
+		fprintf(c->err, "ehttpctl: %s: %s\n", path, strerror(errno));
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_cert_export(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "with-key", no_argument, NULL, 'k' },
+		CLI_COMMON_OPTS, { 0 } };
+	const char *format = "pem", *outpath = NULL;
+	struct db_cert cert;
+	unsigned char *der = NULL;
+	char *pem = NULL, *key = NULL, keypath[PATH_MAX];
+	size_t len = 0, klen = 0;
+	int with_key = 0, rc = CLI_FAIL;
+
+	OPTS(c, argc, argv, lo,
+	    case 'f': format = optarg; break;
+	    case 'o': outpath = optarg; break;
+	    case 'k': with_key = 1; break;);
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one certificate ID or thumbprint");
+	if (strcmp(format, "pem") != 0 && strcmp(format, "der") != 0) {
+		fprintf(c->err, "ehttpctl: format '%s': must be pem or der\n",
+		    format);
+		return CLI_FAIL;
+	}
+	if (with_key && outpath == NULL)
+		return cli_usage(c, "--with-key needs --out FILE (the key goes"
+		    " to FILE.key, never to the terminal)");
+	if (outpath == NULL && strcmp(format, "der") == 0 &&
+	    isatty(fileno(c->out)))
+		return cli_usage(c, "DER is binary: give --out FILE");
+	if (cli_open(c, with_key ? 0 : EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
+		return CLI_FAIL;
+	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1)
+		return cli_fail(c);
+	if (strcmp(format, "der") == 0) {
+		if (ehttp_cert_der(c->e, cert.id, &der, &len) == -1)
+			return cli_fail(c);
+	} else if (ehttp_cert_pem(c->e, cert.id, &pem, &len) == -1)
+		return cli_fail(c);
+	if (with_key) {
+		if (snprintf(keypath, sizeof keypath, "%s.key", outpath) >=
+		    (int)sizeof keypath) {
+			fprintf(c->err, "ehttpctl: %s: path too long\n", outpath);
+			goto out;
+		}
+		if (ehttp_cert_key_pem(c->e, cert.id, &key, &klen) == -1) {
+			cli_fail(c);
+			goto out;
+		}
+		if (write_new(c, keypath, key, klen, 1) == -1)
+			goto out;
+	}
+	if (outpath != NULL) {
+		if (write_new(c, outpath, der ? (void *)der : pem, len, 0) == -1)
+			goto out;
+		if (c->json) {
+			fputc('{', c->out);
+			json_kv_str(c->out, "certificate", outpath, 0);
+			if (with_key)
+				json_kv_str(c->out, "key", keypath, 1);
+			fputs("}\n", c->out);
+		} else
+			fprintf(c->out, "Exported %s %s to %s%s%s.\n",
+			    ehttp_cert_type_title(cert.type), cert.issued_to,
+			    outpath, with_key ? " and its private key (0600) to " :
+			    "", with_key ? keypath : "");
+	} else
+		fwrite(der ? (void *)der : pem, 1, len, c->out);
+	rc = CLI_OK;
+out:
+	if (key != NULL)
+		explicit_bzero(key, klen);
+	free(key);
+	free(der);
+	free(pem);
+	return rc;
+}
+
+static int
+block_common(struct cli *c, int argc, char **argv, int block)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_cert cert;
+
+	OPTS(c, argc, argv, lo, );
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one certificate ID or thumbprint");
+	if (cli_open(c, EHTTP_NO_KEYS) == -1)
+		return CLI_FAIL;
+	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
+	    ehttp_cert_block(c->e, cert.id, block) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_int(c->out, "id", cert.id, 0);
+		json_kv_bool(c->out, "blocked", block, 1);
+		fputs("}\n", c->out);
+	} else
+		fprintf(c->out, "%s %s issued to %s (ID %lld).\n", block ?
+		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert.type),
+		    cert.issued_to, (long long)cert.id);
+	return CLI_OK;
+}
+
+static int
+cmd_cert_block(struct cli *c, int argc, char **argv)
+{
+	return block_common(c, argc, argv, 1);
+}
+
+static int
+cmd_cert_unblock(struct cli *c, int argc, char **argv)
+{
+	return block_common(c, argc, argv, 0);
+}
+
+static int
+cmd_cert_renew(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_cert cert;
+
+	OPTS(c, argc, argv, lo, );
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one certificate ID or thumbprint");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
+	    ehttp_cert_renew(c->e, cert.id) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_int(c->out, "renewed", cert.id, 0);
+		fputs("}\n", c->out);
+	} else
+		cli_notes(c);
+	return CLI_OK;
+}
+
+static int
+cmd_cert_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+
+	OPTS(c, argc, argv, lo, );
+	if (optind + 3 != argc)
+		return cli_usage(c, "expected FQDN CERT.pem KEY.pem");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_cert_import_pki(c->e, argv[optind], argv[optind + 1],
+	    argv[optind + 2]) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "imported", argv[optind], 0);
+		fputs("}\n", c->out);
+	} else
+		cli_notes(c);
+	return CLI_OK;
+}
+
+const struct cli_cmd cli_cert_cmds[] = {
+	{ "cert", "list", cmd_cert_list,
+	  "[--type root|role|pki] [--site CODE] [--system FQDN]\n"
+	  "       [--expiring DAYS] [--blocked] [--active] [--grep TEXT]\n"
+	  "       [--sort expiration|type|issued-to|issued-by|start|blocked|site|"
+	  "thumbprint]\n       [--desc] [--limit N] [--no-pager]",
+	  "The certificate inventory (Security > Certificates), sorted by\n"
+	  "expiration unless --sort. Read page by page from the database; on a\n"
+	  "terminal it goes through $PAGER when set." },
+	{ "cert", "show", cmd_cert_show, "ID|THUMBPRINT",
+	  "Every field, the extensions and the certification path." },
+	{ "cert", "export", cmd_cert_export,
+	  "ID|THUMBPRINT [--format pem|der] [--out FILE] [--with-key]",
+	  "Export a certificate (PEM by default, to standard output unless\n"
+	  "--out). --with-key also writes the private key, unencrypted PKCS#8,\n"
+	  "to FILE.key, created 0600 (never overwritten, never to the terminal)." },
+	{ "cert", "block", cmd_cert_block, "ID|THUMBPRINT",
+	  "Block a certificate: the site system no longer uses it." },
+	{ "cert", "unblock", cmd_cert_unblock, "ID|THUMBPRINT",
+	  "Unblock a certificate." },
+	{ "cert", "renew", cmd_cert_renew, "ID|THUMBPRINT",
+	  "Renew: an SMS Issuing root is replaced by a new current one and the\n"
+	  "site's role certificates are re-issued under it; a role certificate\n"
+	  "is replaced by a fresh one." },
+	{ "cert", "import-pki", cmd_cert_import, "FQDN CERT.pem KEY.pem",
+	  "Import a PKI certificate (and its unencrypted key) for a site system.\n"
+	  "Site systems prefer PKI: its site-issued certificate is revoked.\n"
+	  "Refused: a key that does not match, a CA or non-server certificate,\n"
+	  "a name that does not match FQDN, an expired certificate." },
+	{ NULL, NULL, NULL, NULL, NULL }
+};

@@ -1,0 +1,1142 @@
+/* cli: ehttpctl's dispatcher, shared helpers and the hierarchy commands. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cli_cmd *current;
+
+const struct cli_cmd *
+cli_current(void)
+{
+	return current;
+}
+
+/* JSON. */
+
+void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void
+json_kv_str(FILE *f, const char *k, const char *v, int comma)
+{
+	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
+	json_str(f, v != NULL ? v : "");
+}
+
+void
+json_kv_int(FILE *f, const char *k, long long v, int comma)
+{
+	fprintf(f, "%s\"%s\":%lld", comma ? "," : "", k, v);
+}
+
+void
+json_kv_bool(FILE *f, const char *k, int v, int comma)
+{
+	fprintf(f, "%s\"%s\":%s", comma ? "," : "", k, v ? "true" : "false");
+}
+
+void
+json_kv_time(FILE *f, const char *k, time_t v, int comma)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (v == 0) {
+		fprintf(f, "%s\"%s\":null", comma ? "," : "", k);
+		return;
+	}
+	gmtime_r(&v, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_kv_str(f, k, buf, comma);
+}
+
+const char *
+cli_time(time_t t)
+{
+	static char buf[4][32];
+	static int i;
+	struct tm tm;
+
+	i = (i + 1) % 4;
+	if (t == 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf[i], sizeof buf[i], "%Y-%m-%d %H:%M", &tm);
+	return buf[i];
+}
+
+/* Tables. */
+
+struct table {
+	int	  ncols;
+	char	**cells;
+	size_t	  nrows, cap;
+};
+
+struct table *
+table_new(int ncols, ...)
+{
+	struct table *t = calloc(1, sizeof *t);
+	va_list ap;
+
+	if (t == NULL)
+		abort();
+	t->ncols = ncols;
+	va_start(ap, ncols);
+	t->cap = 16;
+	if ((t->cells = calloc(t->cap * ncols, sizeof *t->cells)) == NULL)
+		abort();
+	for (int i = 0; i < ncols; i++)
+		if ((t->cells[i] = strdup(va_arg(ap, const char *))) == NULL)
+			abort();
+	va_end(ap);
+	t->nrows = 1;
+	return t;
+}
+
+void
+table_add(struct table *t, ...)
+{
+	va_list ap;
+
+	if (t->nrows == t->cap) {
+		t->cap *= 2;
+		if ((t->cells = reallocarray(t->cells, t->cap * t->ncols,
+		    sizeof *t->cells)) == NULL)
+			abort();
+	}
+	va_start(ap, t);
+	for (int i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+		if ((t->cells[t->nrows * t->ncols + i] = strdup(s ? s : "")) == NULL)
+			abort();
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+void
+table_print(struct table *t, FILE *f)
+{
+	size_t w[32] = { 0 };
+
+	for (size_t r = 0; r < t->nrows; r++)
+		for (int c = 0; c < t->ncols && c < 32; c++) {
+			size_t n = strlen(t->cells[r * t->ncols + c]);
+			if (n > w[c])
+				w[c] = n;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			if (c == t->ncols - 1)
+				fprintf(f, "%s\n", s);
+			else
+				fprintf(f, "%-*s  ", (int)w[c], s);
+		}
+	}
+}
+
+void
+table_free(struct table *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+/* Common plumbing. */
+
+int
+cli_fail(struct cli *c)
+{
+	fprintf(c->err, "ehttpctl: %s\n", c->e != NULL ? ehttp_error(c->e) :
+	    "failed");
+	return CLI_FAIL;
+}
+
+int
+cli_usage(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	if (current != NULL)
+		fprintf(c->err, "\nusage: ehttpctl %s%s%s %s\n",
+		    current->group ? current->group : "",
+		    current->group ? " " : "", current->name, current->args);
+	fprintf(c->err, "Try 'ehttpctl %s%s%s --help'.\n",
+	    current && current->group ? current->group : "",
+	    current && current->group ? " " : "", current ? current->name : "");
+	return CLI_USAGE;
+}
+
+static void
+progress(const char *what, size_t done, size_t total, void *arg)
+{
+	struct cli *c = arg;
+
+	fprintf(c->err, "\r%s: %zu/%zu (%zu%%)%s", what, done, total,
+	    total ? done * 100 / total : 100, done == total ? "\n" : "");
+	fflush(c->err);
+}
+
+int
+cli_open(struct cli *c, int flags)
+{
+	char *cause = NULL;
+
+	if ((c->e = ehttp_open(c->db_path, flags, &cause)) == NULL) {
+		fprintf(c->err, "ehttpctl: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	if (isatty(fileno(c->err)) && !c->json)
+		ehttp_set_progress(c->e, progress, c);
+	return 0;
+}
+
+void
+cli_notes(struct cli *c)
+{
+	const struct ehttp_note *v;
+	size_t n;
+
+	if (c->e == NULL)
+		return;
+	v = ehttp_notes(c->e, &n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(v[i].kind == EHTTP_NOTE_WARNING ? c->err : c->out,
+		    "%s%s\n", v[i].kind == EHTTP_NOTE_WARNING ? "warning: " : "",
+		    v[i].text);
+}
+
+int
+cli_help(struct cli *c, const struct cli_cmd *cmd)
+{
+	fprintf(c->out, "usage: ehttpctl %s%s%s %s\n\n%s\n",
+	    cmd->group ? cmd->group : "", cmd->group ? " " : "", cmd->name,
+	    cmd->args, cmd->help);
+	fprintf(c->out, "\nCommon options: --db PATH (default %s), --json,"
+	    " --help\n", ehttp_default_db());
+	return CLI_OK;
+}
+
+int
+cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	int ch;
+
+	for (;;) {
+		ch = getopt_long(argc, argv, shortopts, longopts, NULL);
+		switch (ch) {
+		case 'j':
+			c->json = 1;
+			continue;
+		case 'D':
+			c->db_path = optarg;
+			continue;
+		default:
+			return ch;
+		}
+	}
+}
+
+static int
+parse_onoff(struct cli *c, const char *field, const char *v, int *out)
+{
+	char why[256];
+
+	if (rules_onoff(field, v, out, why, sizeof why) == -1) {
+		fprintf(c->err, "ehttpctl: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse a subcommand's options; returns -1 to continue, else an exit code. */
+#define OPTS_LOOP(c, argc, argv, so, lo, body)				\
+	do {								\
+		int ch_;						\
+		optind = 0;						\
+		while ((ch_ = cli_getopt(c, argc, argv, so, lo)) != -1) { \
+			switch (ch_) {					\
+			case 'h':					\
+				return cli_help(c, current);		\
+			body						\
+			default:					\
+				return cli_usage(c, "unknown or incomplete" \
+				    " option '%s'", argv[optind - 1]);	\
+			}						\
+		}							\
+	} while (0)
+
+/* init */
+
+static int
+cmd_init(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "demo", no_argument, NULL, 'd' }, CLI_COMMON_OPTS, { 0 } };
+	int demo = 0;
+
+	OPTS_LOOP(c, argc, argv, "h", lo,
+	    case 'd': demo = 1; break;);
+	if (optind != argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_open(c, EHTTP_CREATE) == -1)
+		return CLI_FAIL;
+	if (ehttp_init(c->e, demo) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "database", ehttp_db_path(c->e), 0);
+		json_kv_bool(c->out, "demo", demo, 1);
+		fputs("}\n", c->out);
+	} else
+		fprintf(c->out, "Database %s is ready%s.\n", ehttp_db_path(c->e),
+		    demo ? " with the demo hierarchy (sites CAS, P01, P02, S01)" :
+		    "");
+	return CLI_OK;
+}
+
+/* site */
+
+static void
+site_json(struct cli *c, struct db_site *s, struct ehttp_note *w, size_t nw)
+{
+	FILE *f = c->out;
+
+	fputc('{', f);
+	json_kv_str(f, "code", s->code, 0);
+	json_kv_str(f, "name", s->name, 1);
+	json_kv_str(f, "type", rules_site_type_name(s->type), 1);
+	json_kv_str(f, "parent", s->parent_code, 1);
+	json_kv_str(f, "client_comm", s->sec.https_only ? "https-only" :
+	    "https-or-http", 1);
+	json_kv_bool(f, "enhanced_http", s->sec.enhanced_http, 1);
+	json_kv_bool(f, "pki_client_cert", s->sec.pki_client_cert, 1);
+	json_kv_bool(f, "crl_check", s->sec.crl_check, 1);
+	json_kv_bool(f, "require_signing", s->sec.require_signing, 1);
+	json_kv_bool(f, "require_sha256", s->sec.require_sha256, 1);
+	json_kv_bool(f, "use_encryption", s->sec.use_encryption, 1);
+	json_kv_str(f, "key_alg", s->sec.key_alg, 1);
+	json_kv_int(f, "iisssl_state", ehttp_iisssl_state(&s->sec), 1);
+	fputs(",\"warnings\":[", f);
+	for (size_t i = 0; i < nw; i++) {
+		if (i)
+			fputc(',', f);
+		json_str(f, w[i].text);
+	}
+	fputs("]}", f);
+}
+
+static int
+cmd_site_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "type", required_argument, NULL, 't' },
+		{ "parent", required_argument, NULL, 'p' }, CLI_COMMON_OPTS, { 0 } };
+	const char *name = NULL, *type = NULL, *parent = NULL;
+	struct db_site s;
+
+	OPTS_LOOP(c, argc, argv, "h", lo,
+	    case 'n': name = optarg; break;
+	    case 't': type = optarg; break;
+	    case 'p': parent = optarg; break;);
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one site CODE");
+	if (name == NULL || type == NULL)
+		return cli_usage(c, "--name and --type are required");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_site_add(c->e, argv[optind], name, type, parent) == -1)
+		return cli_fail(c);
+	if (ehttp_site_get(c->e, argv[optind], &s) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		site_json(c, &s, NULL, 0);
+		fputc('\n', c->out);
+	} else
+		fprintf(c->out, "Added %s site %s (%s).\n",
+		    rules_site_type_name(s.type), s.code, s.name);
+	return CLI_OK;
+}
+
+static int
+cmd_site_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_site *v = NULL;
+	struct table *t;
+	size_t n;
+	char iis[16];
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind != argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_open(c, EHTTP_READONLY) == -1)
+		return CLI_FAIL;
+	if (ehttp_site_list(c->e, &v, &n) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('[', c->out);
+		for (size_t i = 0; i < n; i++) {
+			struct ehttp_note *w = NULL;
+			size_t nw = 0;
+			ehttp_site_warnings(c->e, &v[i], &w, &nw);
+			if (i)
+				fputc(',', c->out);
+			site_json(c, &v[i], w, nw);
+			free(w);
+		}
+		fputs("]\n", c->out);
+		free(v);
+		return CLI_OK;
+	}
+	t = table_new(8, "Code", "Name", "Type", "Parent", "Client communication",
+	    "Enhanced HTTP", "IISSSLState", "Warnings");
+	for (size_t i = 0; i < n; i++) {
+		struct ehttp_note *w = NULL;
+		size_t nw = 0;
+		char nwarn[16];
+
+		ehttp_site_warnings(c->e, &v[i], &w, &nw);
+		free(w);
+		snprintf(iis, sizeof iis, "%d", ehttp_iisssl_state(&v[i].sec));
+		snprintf(nwarn, sizeof nwarn, "%zu", nw);
+		table_add(t, v[i].code, v[i].name, rules_site_type_name(v[i].type),
+		    v[i].parent_code[0] ? v[i].parent_code : "-",
+		    v[i].sec.https_only ? "HTTPS only" : "HTTPS or HTTP",
+		    v[i].sec.enhanced_http ? "on" : "off", iis, nwarn);
+	}
+	table_print(t, c->out);
+	table_free(t);
+	free(v);
+	return CLI_OK;
+}
+
+static int
+cmd_site_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct ehttp_note *w = NULL;
+	struct db_system *y = NULL;
+	struct db_site s;
+	size_t nw = 0, ny = 0;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one site CODE");
+	if (cli_open(c, EHTTP_READONLY) == -1)
+		return CLI_FAIL;
+	if (ehttp_site_get(c->e, argv[optind], &s) == -1 ||
+	    ehttp_site_warnings(c->e, &s, &w, &nw) == -1 ||
+	    ehttp_system_list(c->e, s.code, &y, &ny) == -1) {
+		free(w);
+		return cli_fail(c);
+	}
+	if (c->json) {
+		site_json(c, &s, w, nw);
+		fputc('\n', c->out);
+	} else {
+		FILE *f = c->out;
+		fprintf(f, "Site:                 %s (%s)\n", s.code, s.name);
+		fprintf(f, "Type:                 %s\n", rules_site_type_name(s.type));
+		fprintf(f, "Parent:               %s\n", s.parent_code[0] ?
+		    s.parent_code : "-");
+		fprintf(f, "Site systems:         %zu\n", ny);
+		fprintf(f, "\nCommunication Security\n");
+		fprintf(f, "  Site system settings:  %s\n", s.sec.https_only ?
+		    "HTTPS only" : "HTTPS or HTTP");
+		fprintf(f, "  [%c] Use Configuration Manager-generated certificates"
+		    " for HTTP site systems\n", s.sec.enhanced_http ? 'x' : ' ');
+		fprintf(f, "  [%c] Use PKI client certificate (client"
+		    " authentication capability) when available\n",
+		    s.sec.pki_client_cert ? 'x' : ' ');
+		fprintf(f, "  [%c] Clients check the certificate revocation list"
+		    " (CRL) for site systems\n", s.sec.crl_check ? 'x' : ' ');
+		fprintf(f, "  Key algorithm:         %s\n", s.sec.key_alg);
+		fprintf(f, "  IISSSLState:           %d\n",
+		    ehttp_iisssl_state(&s.sec));
+		if (s.type == DB_SITE_PRIMARY) {
+			fprintf(f, "\nSigning and Encryption\n");
+			fprintf(f, "  [%c] Require signing\n",
+			    s.sec.require_signing ? 'x' : ' ');
+			fprintf(f, "  [%c] Require SHA-256\n",
+			    s.sec.require_sha256 ? 'x' : ' ');
+			fprintf(f, "  [%c] Use encryption\n",
+			    s.sec.use_encryption ? 'x' : ' ');
+		}
+		fprintf(f, "\nWarnings:             %s\n", nw ? "" : "none");
+		for (size_t i = 0; i < nw; i++)
+			fprintf(f, "  - %s\n", w[i].text);
+	}
+	free(w);
+	free(y);
+	return CLI_OK;
+}
+
+static int
+cmd_site_set(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "client-comm", required_argument, NULL, 'c' },
+		{ "enhanced-http", required_argument, NULL, 'e' },
+		{ "pki-client-cert", required_argument, NULL, 'p' },
+		{ "crl-check", required_argument, NULL, 'r' },
+		{ "require-signing", required_argument, NULL, 's' },
+		{ "require-sha256", required_argument, NULL, '2' },
+		{ "use-encryption", required_argument, NULL, 'u' },
+		{ "key-alg", required_argument, NULL, 'k' },
+		{ "threads", required_argument, NULL, 'T' },
+		CLI_COMMON_OPTS, { 0 } };
+	struct ehttp_security_change ch;
+	struct db_site s;
+	long threads = -1;
+	char *end;
+	int any = 0;
+
+	ehttp_security_change_init(&ch);
+	OPTS_LOOP(c, argc, argv, "h", lo,
+	    case 'c':
+		if (strcmp(optarg, "https-only") == 0)
+			ch.https_only = 1;
+		else if (strcmp(optarg, "https-or-http") == 0)
+			ch.https_only = 0;
+		else {
+			fprintf(c->err, "ehttpctl: client-comm '%s': must be"
+			    " https-only or https-or-http\n", optarg);
+			return CLI_FAIL;
+		}
+		any = 1;
+		break;
+	    case 'e': if (parse_onoff(c, "enhanced-http", optarg, &ch.enhanced_http)) return CLI_FAIL; any = 1; break;
+	    case 'p': if (parse_onoff(c, "pki-client-cert", optarg, &ch.pki_client_cert)) return CLI_FAIL; any = 1; break;
+	    case 'r': if (parse_onoff(c, "crl-check", optarg, &ch.crl_check)) return CLI_FAIL; any = 1; break;
+	    case 's': if (parse_onoff(c, "require-signing", optarg, &ch.require_signing)) return CLI_FAIL; any = 1; break;
+	    case '2': if (parse_onoff(c, "require-sha256", optarg, &ch.require_sha256)) return CLI_FAIL; any = 1; break;
+	    case 'u': if (parse_onoff(c, "use-encryption", optarg, &ch.use_encryption)) return CLI_FAIL; any = 1; break;
+	    case 'k': ch.key_alg = optarg; any = 1; break;
+	    case 'T':
+		errno = 0;
+		threads = strtol(optarg, &end, 10);
+		if (errno || *end || threads < 0 || threads > 256) {
+			fprintf(c->err, "ehttpctl: threads '%s': must be a"
+			    " number from 0 (all cores) to 256\n", optarg);
+			return CLI_FAIL;
+		}
+		break;);
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one site CODE");
+	if (!any)
+		return cli_usage(c, "nothing to set");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (threads >= 0)
+		ehttp_set_threads(c->e, (unsigned)threads);
+	if (ehttp_site_set_security(c->e, argv[optind], &ch) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		const struct ehttp_note *v;
+		size_t n;
+
+		if (ehttp_site_get(c->e, argv[optind], &s) == -1)
+			return cli_fail(c);
+		v = ehttp_notes(c->e, &n);
+		fputs("{\"site\":", c->out);
+		site_json(c, &s, NULL, 0);
+		fputs(",\"notes\":[", c->out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{" : "{", c->out);
+			json_kv_str(c->out, "kind", v[i].kind == EHTTP_NOTE_WARNING ?
+			    "warning" : "info", 0);
+			json_kv_str(c->out, "text", v[i].text, 1);
+			fputc('}', c->out);
+		}
+		fputs("]}\n", c->out);
+	} else
+		cli_notes(c);
+	return CLI_OK;
+}
+
+/* system */
+
+static int
+cmd_system_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "site", required_argument, NULL, 's' }, CLI_COMMON_OPTS, { 0 } };
+	const char *site = NULL;
+	struct db_system y;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, case 's': site = optarg; break;);
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one FQDN");
+	if (site == NULL)
+		return cli_usage(c, "--site CODE is required");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_system_add(c->e, argv[optind], site) == -1 ||
+	    ehttp_system_get(c->e, argv[optind], &y) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "fqdn", y.fqdn, 0);
+		json_kv_str(c->out, "site", y.site_code, 1);
+		fputs("}\n", c->out);
+	} else
+		fprintf(c->out, "Added site system %s to site %s.\n", y.fqdn,
+		    y.site_code);
+	return CLI_OK;
+}
+
+static void
+roles_summary(struct db_role *r, size_t nr, int64_t system_id, char *buf,
+    size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nr && off < len; i++) {
+		if (r[i].system_id != system_id)
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s%s%s%s",
+		    off ? "," : "", r[i].role, r[i].connection[0] ? "(" : "",
+		    r[i].connection, r[i].connection[0] ? ")" : "");
+	}
+}
+
+static int
+cmd_system_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "site", required_argument, NULL, 's' }, CLI_COMMON_OPTS, { 0 } };
+	const char *site = NULL;
+	struct db_system *y = NULL;
+	struct db_role *r = NULL;
+	size_t n, nr;
+	struct table *t;
+	char roles[256];
+
+	OPTS_LOOP(c, argc, argv, "h", lo, case 's': site = optarg; break;);
+	if (optind != argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_open(c, EHTTP_READONLY) == -1)
+		return CLI_FAIL;
+	if (ehttp_system_list(c->e, site, &y, &n) == -1 ||
+	    ehttp_role_list(c->e, site, NULL, &r, &nr) == -1) {
+		free(y);
+		return cli_fail(c);
+	}
+	if (c->json) {
+		fputc('[', c->out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{" : "{", c->out);
+			json_kv_str(c->out, "fqdn", y[i].fqdn, 0);
+			json_kv_str(c->out, "site", y[i].site_code, 1);
+			fputs(",\"roles\":[", c->out);
+			for (size_t j = 0, k = 0; j < nr; j++) {
+				if (r[j].system_id != y[i].id)
+					continue;
+				fputs(k++ ? ",{" : "{", c->out);
+				json_kv_str(c->out, "role", r[j].role, 0);
+				json_kv_str(c->out, "connection", r[j].connection, 1);
+				if (r[j].allow_anonymous != -1)
+					json_kv_bool(c->out, "allow_anonymous",
+					    r[j].allow_anonymous, 1);
+				fputc('}', c->out);
+			}
+			fputs("]}", c->out);
+		}
+		fputs("]\n", c->out);
+	} else {
+		t = table_new(3, "Site system", "Site", "Roles");
+		for (size_t i = 0; i < n; i++) {
+			roles_summary(r, nr, y[i].id, roles, sizeof roles);
+			table_add(t, y[i].fqdn, y[i].site_code, roles);
+		}
+		table_print(t, c->out);
+		table_free(t);
+	}
+	free(y);
+	free(r);
+	return CLI_OK;
+}
+
+static int
+cmd_system_remove(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one FQDN");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_system_remove(c->e, argv[optind]) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "removed", argv[optind], 0);
+		fputs("}\n", c->out);
+	} else {
+		cli_notes(c);
+		fprintf(c->out, "Removed site system %s.\n", argv[optind]);
+	}
+	return CLI_OK;
+}
+
+/* role */
+
+static int
+role_opts(struct cli *c, int argc, char **argv, const char **conn, int *anon)
+{
+	static const struct option lo[] = {
+		{ "connection", required_argument, NULL, 'c' },
+		{ "allow-anonymous", required_argument, NULL, 'a' },
+		CLI_COMMON_OPTS, { 0 } };
+
+	*conn = NULL;
+	*anon = -1;
+	OPTS_LOOP(c, argc, argv, "h", lo,
+	    case 'c': *conn = optarg; break;
+	    case 'a':
+		if (parse_onoff(c, "allow-anonymous", optarg, anon))
+			return CLI_FAIL;
+		break;);
+	if (optind + 2 != argc)
+		return cli_usage(c, "expected FQDN and ROLE");
+	return -1;
+}
+
+static int
+cmd_role_add(struct cli *c, int argc, char **argv)
+{
+	const char *conn;
+	int anon, rc;
+
+	if ((rc = role_opts(c, argc, argv, &conn, &anon)) != -1)
+		return rc;
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_role_add(c->e, argv[optind], argv[optind + 1], conn,
+	    anon) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "fqdn", argv[optind], 0);
+		json_kv_str(c->out, "role", argv[optind + 1], 1);
+		fputs("}\n", c->out);
+	} else {
+		fprintf(c->out, "Added the %s role to %s.\n",
+		    rules_role_title(argv[optind + 1]), argv[optind]);
+		cli_notes(c);
+	}
+	return CLI_OK;
+}
+
+static int
+cmd_role_set(struct cli *c, int argc, char **argv)
+{
+	const char *conn;
+	int anon, rc;
+
+	if ((rc = role_opts(c, argc, argv, &conn, &anon)) != -1)
+		return rc;
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_role_set(c->e, argv[optind], argv[optind + 1], conn,
+	    anon) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "fqdn", argv[optind], 0);
+		json_kv_str(c->out, "role", argv[optind + 1], 1);
+		fputs("}\n", c->out);
+	} else {
+		fprintf(c->out, "Changed the %s role on %s.\n",
+		    rules_role_title(argv[optind + 1]), argv[optind]);
+		cli_notes(c);
+	}
+	return CLI_OK;
+}
+
+static int
+cmd_role_remove(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind + 2 != argc)
+		return cli_usage(c, "expected FQDN and ROLE");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_role_remove(c->e, argv[optind], argv[optind + 1]) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "fqdn", argv[optind], 0);
+		json_kv_str(c->out, "removed", argv[optind + 1], 1);
+		fputs("}\n", c->out);
+	} else {
+		fprintf(c->out, "Removed the %s role from %s.\n",
+		    rules_role_title(argv[optind + 1]), argv[optind]);
+		cli_notes(c);
+	}
+	return CLI_OK;
+}
+
+static int
+cmd_role_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "site", required_argument, NULL, 's' }, CLI_COMMON_OPTS, { 0 } };
+	const char *site = NULL, *fqdn = NULL;
+	struct db_role *r = NULL;
+	struct table *t;
+	size_t n;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, case 's': site = optarg; break;);
+	if (optind + 1 == argc)
+		fqdn = argv[optind];
+	else if (optind != argc)
+		return cli_usage(c, "expected at most one FQDN");
+	if (cli_open(c, EHTTP_READONLY) == -1)
+		return CLI_FAIL;
+	if (ehttp_role_list(c->e, site, fqdn, &r, &n) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('[', c->out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{" : "{", c->out);
+			json_kv_str(c->out, "fqdn", r[i].fqdn, 0);
+			json_kv_str(c->out, "role", r[i].role, 1);
+			json_kv_str(c->out, "connection", r[i].connection, 1);
+			if (r[i].allow_anonymous != -1)
+				json_kv_bool(c->out, "allow_anonymous",
+				    r[i].allow_anonymous, 1);
+			fputc('}', c->out);
+		}
+		fputs("]\n", c->out);
+	} else {
+		t = table_new(4, "Site system", "Role", "Connection",
+		    "Allow anonymous");
+		for (size_t i = 0; i < n; i++)
+			table_add(t, r[i].fqdn, rules_role_title(r[i].role),
+			    r[i].connection[0] ? r[i].connection : "-",
+			    r[i].allow_anonymous == -1 ? "-" :
+			    r[i].allow_anonymous ? "yes" : "no");
+		table_print(t, c->out);
+		table_free(t);
+	}
+	free(r);
+	return CLI_OK;
+}
+
+/* status, audit */
+
+static int
+parse_limit(struct cli *c, const char *s, size_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > INT_MAX) {
+		fprintf(c->err, "ehttpctl: limit '%s': must be a number >= 0\n", s);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+static int
+cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "site", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' }, CLI_COMMON_OPTS, { 0 } };
+	const char *site = NULL;
+	struct db_status *m = NULL;
+	size_t n, limit = 50;
+	struct table *t;
+
+	OPTS_LOOP(c, argc, argv, "h", lo,
+	    case 's': site = optarg; break;
+	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_FAIL; break;);
+	if (optind != argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_open(c, EHTTP_READONLY) == -1)
+		return CLI_FAIL;
+	if (ehttp_status_list(c->e, site, limit, &m, &n) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('[', c->out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{" : "{", c->out);
+			json_kv_int(c->out, "id", m[i].id, 0);
+			json_kv_time(c->out, "time", m[i].time, 1);
+			json_kv_str(c->out, "site", m[i].site_code, 1);
+			json_kv_str(c->out, "severity", m[i].severity, 1);
+			json_kv_str(c->out, "component", m[i].component, 1);
+			json_kv_str(c->out, "message", m[i].message, 1);
+			fputc('}', c->out);
+		}
+		fputs("]\n", c->out);
+	} else {
+		t = table_new(4, "Time (UTC)", "Severity", "Site", "Message");
+		for (size_t i = 0; i < n; i++)
+			table_add(t, cli_time(m[i].time), m[i].severity,
+			    m[i].site_code[0] ? m[i].site_code : "-", m[i].message);
+		table_print(t, c->out);
+		table_free(t);
+	}
+	free(m);
+	return CLI_OK;
+}
+
+static int
+cmd_audit(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "limit", required_argument, NULL, 'l' }, CLI_COMMON_OPTS, { 0 } };
+	struct db_audit *a = NULL;
+	size_t n, limit = 50;
+	struct table *t;
+
+	OPTS_LOOP(c, argc, argv, "h", lo,
+	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_FAIL; break;);
+	if (optind != argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_open(c, EHTTP_READONLY) == -1)
+		return CLI_FAIL;
+	if (ehttp_audit_list(c->e, limit, &a, &n) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('[', c->out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{" : "{", c->out);
+			json_kv_int(c->out, "id", a[i].id, 0);
+			json_kv_time(c->out, "time", a[i].time, 1);
+			json_kv_str(c->out, "user", a[i].user, 1);
+			json_kv_str(c->out, "action", a[i].action, 1);
+			json_kv_str(c->out, "object", a[i].object, 1);
+			json_kv_str(c->out, "detail", a[i].detail, 1);
+			fputc('}', c->out);
+		}
+		fputs("]\n", c->out);
+	} else {
+		t = table_new(5, "Time (UTC)", "User", "Action", "Object", "Detail");
+		for (size_t i = 0; i < n; i++)
+			table_add(t, cli_time(a[i].time), a[i].user, a[i].action,
+			    a[i].object, a[i].detail);
+		table_print(t, c->out);
+		table_free(t);
+	}
+	free(a);
+	return CLI_OK;
+}
+
+static const struct cli_cmd cmds[] = {
+	{ NULL, "init", cmd_init, "[--demo]",
+	  "Create the site database and its master key. --demo adds a CAS, two\n"
+	  "primaries and a secondary with management points, distribution\n"
+	  "points, SMS Providers and a reporting services point." },
+	{ "site", "add", cmd_site_add,
+	  "CODE --name NAME --type cas|primary|secondary [--parent CODE]",
+	  "Add a site. CODE: 3 characters A-Z, 0-9 (not AUX CON NUL PRN SMS ENV).\n"
+	  "A CAS has no parent; a primary's parent is a CAS (or none); a\n"
+	  "secondary's parent is a primary." },
+	{ "site", "list", cmd_site_list, "",
+	  "List the sites with their Communication Security settings." },
+	{ "site", "show", cmd_site_show, "CODE",
+	  "Show a site's properties, IISSSLState and warnings." },
+	{ "site", "set", cmd_site_set,
+	  "CODE [--client-comm https-only|https-or-http] [--enhanced-http on|off]\n"
+	  "       [--pki-client-cert on|off] [--crl-check on|off]\n"
+	  "       [--require-signing on|off] [--require-sha256 on|off]\n"
+	  "       [--use-encryption on|off] [--key-alg rsa2048|rsa3072|ec-p256]\n"
+	  "       [--threads N]",
+	  "Change a site's Communication Security (Site Properties). Turning\n"
+	  "enhanced HTTP on creates the site's SMS Issuing root (the first time)\n"
+	  "and issues an SMS Role SSL Certificate to each HTTP management point,\n"
+	  "distribution point and SMS Provider; off supersedes them.\n"
+	  "--threads: key generation threads (default: all cores)." },
+	{ "system", "add", cmd_system_add, "FQDN --site CODE",
+	  "Add a site system (server) to a site." },
+	{ "system", "list", cmd_system_list, "[--site CODE]",
+	  "List site systems and their roles." },
+	{ "system", "remove", cmd_system_remove, "FQDN",
+	  "Remove a site system; its certificates are revoked." },
+	{ "role", "add", cmd_role_add,
+	  "FQDN mp|dp|provider|sup|rsp|smp [--connection http|https]\n"
+	  "       [--allow-anonymous yes|no]",
+	  "Add a role to a site system. MP and DP take --connection (default\n"
+	  "http); a DP takes --allow-anonymous (default no)." },
+	{ "role", "set", cmd_role_set,
+	  "FQDN ROLE [--connection http|https] [--allow-anonymous yes|no]",
+	  "Change a role's client connection or anonymous access." },
+	{ "role", "remove", cmd_role_remove, "FQDN ROLE",
+	  "Remove a role from a site system." },
+	{ "role", "list", cmd_role_list, "[--site CODE] [FQDN]",
+	  "List roles." },
+	{ NULL, "status", cmd_status, "[--site CODE] [--limit N]",
+	  "Status messages, newest first (default limit 50; 0 for all)." },
+	{ NULL, "audit", cmd_audit, "[--limit N]",
+	  "The audit trail: who changed what, newest first." },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static const struct cli_cmd *const tables[] = { cmds, cli_cert_cmds,
+	cli_log_cmds };
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f, "usage: ehttpctl [--db PATH] [--json] COMMAND [ARGS]\n\n"
+	    "Enhanced HTTP for a Configuration Manager-style site hierarchy.\n\n"
+	    "Commands:\n");
+	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+		for (const struct cli_cmd *cmd = tables[t]; cmd->name; cmd++) {
+			char name[32];
+			snprintf(name, sizeof name, "%s%s%s", cmd->group ?
+			    cmd->group : "", cmd->group ? " " : "", cmd->name);
+			const char *nl = strchr(cmd->help, '\n');
+			fprintf(f, "  %-16s %.*s\n", name, nl ? (int)(nl -
+			    cmd->help) : (int)strlen(cmd->help), cmd->help);
+		}
+	fprintf(f, "\nOptions:\n"
+	    "  --db PATH   the site database (default: $EHTTP_DB, else\n"
+	    "              $XDG_DATA_HOME/ehttp/site.db, else\n"
+	    "              ~/.local/share/ehttp/site.db); now %s\n"
+	    "  --json      machine-readable output for lists and shows\n"
+	    "  --help      this text; 'ehttpctl COMMAND --help' for one command\n"
+	    "  --version   print the version\n\n"
+	    "Exit status: 0 success, 1 failure, 2 usage error.\n",
+	    ehttp_default_db());
+}
+
+static int
+group_usage(struct cli *c, const char *group, FILE *f)
+{
+	int found = 0;
+
+	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+		for (const struct cli_cmd *cmd = tables[t]; cmd->name; cmd++) {
+			if (cmd->group == NULL || strcmp(cmd->group, group) != 0)
+				continue;
+			if (!found)
+				fprintf(f, "usage: ehttpctl %s COMMAND\n\n", group);
+			found = 1;
+			fprintf(f, "  %s %s %s\n", group, cmd->name, cmd->args);
+		}
+	return found;
+}
+
+int
+cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	static const struct option lo[] = {
+		{ "version", no_argument, NULL, 'V' }, CLI_COMMON_OPTS, { 0 } };
+	struct cli c = { .out = out, .err = err, .prog = "ehttpctl" };
+	const struct cli_cmd *found = NULL;
+	const char *word, *sub;
+	char prog[64];
+	int ch, rc, shift;
+
+	c.db_path = ehttp_default_db();
+	current = NULL;
+	opterr = 0;
+	optind = 0;
+	while ((ch = cli_getopt(&c, argc, argv, "+hV", lo)) != -1) {
+		switch (ch) {
+		case 'h':
+			main_usage(out);
+			return CLI_OK;
+		case 'V':
+			fprintf(out, "ehttpctl %s\n", EHTTP_VERSION);
+			return CLI_OK;
+		default:
+			fprintf(err, "ehttpctl: unknown or incomplete option"
+			    " '%s'\n", argv[optind - 1]);
+			main_usage(err);
+			return CLI_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		main_usage(err);
+		return CLI_USAGE;
+	}
+	word = argv[optind];
+	sub = optind + 1 < argc ? argv[optind + 1] : NULL;
+	for (size_t t = 0; t < sizeof tables / sizeof *tables && !found; t++)
+		for (const struct cli_cmd *cmd = tables[t]; cmd->name; cmd++) {
+			if (cmd->group == NULL && strcmp(cmd->name, word) == 0) {
+				found = cmd;
+				break;
+			}
+			if (cmd->group != NULL && strcmp(cmd->group, word) == 0 &&
+			    sub != NULL && strcmp(cmd->name, sub) == 0) {
+				found = cmd;
+				break;
+			}
+		}
+	if (found == NULL) {
+		if (group_usage(&c, word, sub == NULL || strcmp(sub, "--help") ?
+		    err : out)) {
+			if (sub != NULL && strcmp(sub, "--help") == 0)
+				return CLI_OK;
+			if (sub != NULL)
+				fprintf(err, "\nehttpctl: unknown %s command '%s'\n",
+				    word, sub);
+			return CLI_USAGE;
+		}
+		fprintf(err, "ehttpctl: unknown command '%s'\n", word);
+		fprintf(err, "Try 'ehttpctl --help'.\n");
+		return CLI_USAGE;
+	}
+	current = found;
+	shift = optind + (found->group != NULL ? 1 : 0);
+	snprintf(prog, sizeof prog, "ehttpctl %s%s%s", found->group ?
+	    found->group : "", found->group ? " " : "", found->name);
+	c.prog = prog;
+	rc = found->run(&c, argc - shift, argv + shift);
+	fflush(out);
+	ehttp_close(c.e);
+	return rc;
+}

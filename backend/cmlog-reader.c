@@ -1,0 +1,1019 @@
+/*
+ * CMTrace log reader: the file is mmap'ed, records are found incrementally
+ * (an array of start offsets, a type byte each, a line number every 64
+ * records) and parsed again on demand. Every scan is linear: the position
+ * of the next line break and of the next "]LOG]!>" are cached, so long
+ * lines holding many records or none cost one pass.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmlog.h"
+
+#define CMLOG_OPEN_MARK		"<![LOG["
+#define CMLOG_CLOSE_MARK	"]LOG]!>"
+#define CMLOG_MARK_LEN		7
+#define CMLOG_CK_SHIFT		6	/* a line checkpoint every 64 records */
+#define CMLOG_INFO_MALFORMED	0x80
+#define CMLOG_HEAD_MAX		64	/* bytes kept to notice a rewrite */
+
+enum cmlog_attr {
+	CMLOG_A_TIME,
+	CMLOG_A_DATE,
+	CMLOG_A_COMPONENT,
+	CMLOG_A_CONTEXT,
+	CMLOG_A_TYPE,
+	CMLOG_A_THREAD,
+	CMLOG_A_FILE,
+	CMLOG_A_COUNT
+};
+
+static const char *const cmlog_attr_names[CMLOG_A_COUNT] = {
+	"time", "date", "component", "context", "type", "thread", "file"
+};
+
+/* What each attribute starts with, and its length. */
+static const struct {
+	const char	*lead;
+	size_t		 len;
+} cmlog_attr_lead[CMLOG_A_COUNT] = {
+#define CMLOG_LEAD(s)	{ s "=\"", sizeof s + 1 }
+	CMLOG_LEAD("time"), CMLOG_LEAD("date"), CMLOG_LEAD("component"),
+	CMLOG_LEAD("context"), CMLOG_LEAD("type"), CMLOG_LEAD("thread"),
+	CMLOG_LEAD("file")
+#undef CMLOG_LEAD
+};
+
+enum cmlog_err {
+	CMLOG_E_NONE,
+	CMLOG_E_JUNK,		/* text outside a record */
+	CMLOG_E_UNTERMINATED,	/* no ]LOG]!> before EOF or the next record */
+	CMLOG_E_EOF,		/* EOF inside the attribute block */
+	CMLOG_E_LT,		/* no '<' after ]LOG]!> */
+	CMLOG_E_NAME,		/* expected name=" */
+	CMLOG_E_VALUE_OPEN,	/* line ends inside a value */
+	CMLOG_E_GT,		/* no '>' after the attributes */
+	CMLOG_E_BAD_VALUE	/* time, date, type or thread unparseable */
+};
+
+/* Next line break / terminator at or after a position, found once. */
+struct cmlog_cache {
+	size_t	 nl_from, nl;		/* valid for nl_from <= p <= nl */
+	size_t	 rb_from, rb;
+	int	 nl_ok, rb_ok;
+};
+
+struct cmlog_scan {
+	size_t		 text, text_len;
+	size_t		 next;		/* where the next record may start */
+	uint64_t	 nl;		/* line breaks in [start, next) */
+	int		 malformed;
+	int		 partial;	/* ended by EOF: may change if it grows */
+	enum cmlog_err	 err;
+	int		 err_attr;
+	size_t		 err_pos;
+	size_t		 val[CMLOG_A_COUNT], vlen[CMLOG_A_COUNT];
+	int		 type;
+	unsigned long	 thread;
+	int		 has_when;
+	int		 hour, min, sec, msec, mon, mday, year;
+};
+
+struct cmlog_reader {
+	char			*path;
+	int			 fd;
+	dev_t			 dev;
+	ino_t			 ino;
+	const unsigned char	*map;
+	size_t			 size;		/* mapped bytes */
+
+	uint64_t		*off;		/* record start offsets */
+	uint8_t			*info;		/* type + 1, or MALFORMED */
+	uint64_t		*ckline;	/* line of record k << CK_SHIFT */
+	size_t			 count, cap;
+
+	size_t			 pos;		/* next byte to index */
+	uint64_t		 line;		/* line number at pos */
+	int			 partial;	/* last record cut by EOF */
+	uint64_t		 partial_line;
+	struct cmlog_cache	 cache;
+
+	unsigned char		 head[CMLOG_HEAD_MAX];
+	size_t			 head_len;
+	char			 error[256];
+};
+
+static void *
+cmlog_reader_xrealloc(void *p, size_t n, size_t size)
+{
+	if (n != 0 && size > SIZE_MAX / n)
+		abort();
+	if ((p = realloc(p, n * size == 0 ? 1 : n * size)) == NULL)
+		abort();
+	return p;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+cmlog_reader_set_error(struct cmlog_reader *rd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rd->error, sizeof rd->error, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- scanning ---------------------------------------------------------- */
+
+static size_t
+cmlog_next_nl(const struct cmlog_reader *rd, struct cmlog_cache *c,
+    size_t p)
+{
+	const unsigned char *q;
+
+	if (c->nl_ok && c->nl_from <= p && p <= c->nl)
+		return c->nl;
+	q = p < rd->size ? memchr(rd->map + p, '\n', rd->size - p) : NULL;
+	c->nl_from = p;
+	c->nl = q == NULL ? rd->size : (size_t)(q - rd->map);
+	c->nl_ok = 1;
+	return c->nl;
+}
+
+static size_t
+cmlog_next_close(const struct cmlog_reader *rd, struct cmlog_cache *c,
+    size_t p)
+{
+	const unsigned char *m = rd->map, *q;
+	size_t from = p;
+
+	if (c->rb_ok && c->rb_from <= p && p <= c->rb)
+		return c->rb;
+	for (;;) {
+		if (p >= rd->size ||
+		    (q = memchr(m + p, ']', rd->size - p)) == NULL) {
+			p = rd->size;
+			break;
+		}
+		p = (size_t)(q - m);
+		if (rd->size - p >= CMLOG_MARK_LEN &&
+		    memcmp(q, CMLOG_CLOSE_MARK, CMLOG_MARK_LEN) == 0)
+			break;
+		p++;
+	}
+	c->rb_from = from;
+	c->rb = p;
+	c->rb_ok = 1;
+	return p;
+}
+
+static int
+cmlog_is_open(const struct cmlog_reader *rd, size_t p)
+{
+	return rd->size - p >= CMLOG_MARK_LEN &&
+	    memcmp(rd->map + p, CMLOG_OPEN_MARK, CMLOG_MARK_LEN) == 0;
+}
+
+/* End of the text of a line ending at nl (a '\n' or EOF): drop a CR. */
+static size_t
+cmlog_line_end(const struct cmlog_reader *rd, size_t start, size_t nl)
+{
+	if (nl > start && rd->map[nl - 1] == '\r')
+		nl--;
+	return nl;
+}
+
+/* Digits at v[*i], between min and max of them, into *out. */
+static int
+cmlog_digits(const unsigned char *v, size_t n, size_t *i, int min, int max,
+    int *out)
+{
+	int k = 0, x = 0;
+
+	while (*i < n && v[*i] >= '0' && v[*i] <= '9' && k < max) {
+		x = x * 10 + (v[*i] - '0');
+		(*i)++;
+		k++;
+	}
+	if (k < min)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* H:M:S[.fraction][[+-]offset], 1- or 2-digit parts. */
+static int
+cmlog_parse_time(const unsigned char *v, size_t n, struct cmlog_scan *s)
+{
+	size_t i = 0;
+	int k = 0, ms = 0, off;
+
+	if (cmlog_digits(v, n, &i, 1, 2, &s->hour) == -1 ||
+	    i >= n || v[i++] != ':' ||
+	    cmlog_digits(v, n, &i, 1, 2, &s->min) == -1 ||
+	    i >= n || v[i++] != ':' ||
+	    cmlog_digits(v, n, &i, 1, 2, &s->sec) == -1)
+		return -1;
+	if (i < n && v[i] == '.') {
+		i++;
+		while (i < n && v[i] >= '0' && v[i] <= '9') {
+			if (k < 3)
+				ms = ms * 10 + (v[i] - '0');
+			k++;
+			i++;
+		}
+		if (k == 0)
+			return -1;
+		for (; k < 3; k++)
+			ms *= 10;
+	}
+	s->msec = ms;
+	if (i < n && (v[i] == '+' || v[i] == '-')) {
+		i++;
+		if (cmlog_digits(v, n, &i, 1, 4, &off) == -1)
+			return -1;
+	}
+	if (i != n || s->hour > 23 || s->min > 59 || s->sec > 59)
+		return -1;
+	return 0;
+}
+
+static int
+cmlog_days_in_month(int year, int mon)
+{
+	static const int days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (mon == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
+		return 29;
+	return days[mon - 1];
+}
+
+/* M-D-YYYY, 1- or 2-digit month and day. */
+static int
+cmlog_parse_date(const unsigned char *v, size_t n, struct cmlog_scan *s)
+{
+	size_t i = 0;
+
+	if (cmlog_digits(v, n, &i, 1, 2, &s->mon) == -1 ||
+	    i >= n || v[i++] != '-' ||
+	    cmlog_digits(v, n, &i, 1, 2, &s->mday) == -1 ||
+	    i >= n || v[i++] != '-' ||
+	    cmlog_digits(v, n, &i, 4, 4, &s->year) == -1 || i != n)
+		return -1;
+	if (s->mon < 1 || s->mon > 12 || s->mday < 1 ||
+	    s->mday > cmlog_days_in_month(s->year, s->mon))
+		return -1;
+	return 0;
+}
+
+static int
+cmlog_parse_values(const struct cmlog_reader *rd, struct cmlog_scan *s)
+{
+	const unsigned char *v;
+	size_t n, i;
+	unsigned long th = 0;
+	int d;
+
+	v = rd->map + s->val[CMLOG_A_TIME];
+	n = s->vlen[CMLOG_A_TIME];
+	if (n != 0 && cmlog_parse_time(v, n, s) == -1) {
+		s->err_attr = CMLOG_A_TIME;
+		return -1;
+	}
+	s->has_when = n != 0;
+	v = rd->map + s->val[CMLOG_A_DATE];
+	n = s->vlen[CMLOG_A_DATE];
+	if (n != 0 && cmlog_parse_date(v, n, s) == -1) {
+		s->err_attr = CMLOG_A_DATE;
+		return -1;
+	}
+	s->has_when = s->has_when && n != 0;
+
+	v = rd->map + s->val[CMLOG_A_TYPE];
+	n = s->vlen[CMLOG_A_TYPE];
+	s->type = CMLOG_TYPE_NONE;
+	if (n != 0) {
+		i = 0;
+		if (cmlog_digits(v, n, &i, 1, 2, &s->type) == -1 || i != n) {
+			s->err_attr = CMLOG_A_TYPE;
+			return -1;
+		}
+	}
+
+	v = rd->map + s->val[CMLOG_A_THREAD];
+	n = s->vlen[CMLOG_A_THREAD];
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9' ||
+		    th > (ULONG_MAX - (unsigned long)(v[i] - '0')) / 10) {
+			s->err_attr = CMLOG_A_THREAD;
+			return -1;
+		}
+		d = v[i] - '0';
+		th = th * 10 + (unsigned long)d;
+	}
+	s->thread = th;
+	return 0;
+}
+
+/*
+ * The attribute block at p (just after "]LOG]!>"); eol is the end of that
+ * line (its '\n' or EOF). On success returns 0 with s->next just past '>';
+ * on error -1 with s->err and s->err_pos.
+ */
+static int
+cmlog_scan_attrs(const struct cmlog_reader *rd, size_t p, size_t eol,
+    struct cmlog_scan *s)
+{
+	const unsigned char *m = rd->map, *q;
+	size_t size = rd->size, k, i, len;
+	const char *lead;
+
+	s->err_attr = -1;
+	if (p >= eol || m[p] != '<') {
+		s->err = CMLOG_E_LT;
+		goto fail;
+	}
+	p++;
+	for (k = 0; k < CMLOG_A_COUNT; k++) {
+		if (k != 0)
+			while (p < eol && (m[p] == ' ' || m[p] == '\t'))
+				p++;
+		if (k == CMLOG_A_FILE && p < eol && m[p] == '>') {
+			s->val[k] = p;		/* no file attribute */
+			s->vlen[k] = 0;
+			break;
+		}
+		lead = cmlog_attr_lead[k].lead;
+		len = cmlog_attr_lead[k].len;
+		if (eol - p < len || memcmp(m + p, lead, len) != 0) {
+			s->err = CMLOG_E_NAME;
+			s->err_attr = (int)k;
+			/* At EOF, a good prefix is a record still being written. */
+			for (i = 0; p + i < eol && i < len; i++)
+				if (m[p + i] != (unsigned char)lead[i])
+					break;
+			if (p + i >= size)
+				p = size;
+			goto fail;
+		}
+		p += len;
+		s->val[k] = p;
+		/* Values are short: a loop beats a memchr() call here. */
+		for (q = m + p; q < m + eol && *q != '"'; q++)
+			;
+		if (q == m + eol) {
+			s->err = CMLOG_E_VALUE_OPEN;
+			s->err_attr = (int)k;
+			p = eol >= size ? size : p - 1;	/* the opening quote */
+			goto fail;
+		}
+		p = (size_t)(q - m);
+		s->vlen[k] = p - s->val[k];
+		p++;
+	}
+	while (p < eol && (m[p] == ' ' || m[p] == '\t'))
+		p++;
+	if (p >= eol || m[p] != '>') {
+		s->err = CMLOG_E_GT;
+		goto fail;
+	}
+	s->next = p + 1;
+	if (cmlog_parse_values(rd, s) == -1) {
+		s->err = CMLOG_E_BAD_VALUE;
+		p = s->val[s->err_attr];
+		goto fail;
+	}
+	return 0;
+fail:
+	if (p >= size)
+		s->err = CMLOG_E_EOF;
+	s->err_pos = p;
+	return -1;
+}
+
+/* A malformed record from start to the end of the line holding pos. */
+static void
+cmlog_scan_to_eol(const struct cmlog_reader *rd, struct cmlog_cache *c,
+    size_t start, size_t pos, struct cmlog_scan *s)
+{
+	size_t nl = cmlog_next_nl(rd, c, pos);
+
+	s->malformed = 1;
+	s->text = start;
+	s->text_len = cmlog_line_end(rd, start, nl) - start;
+	if (nl < rd->size) {
+		s->next = nl + 1;
+		s->nl++;
+	} else {
+		s->next = rd->size;
+		s->partial = 1;
+	}
+}
+
+static void
+cmlog_scan_junk(const struct cmlog_reader *rd, struct cmlog_cache *c,
+    size_t start, struct cmlog_scan *s)
+{
+	size_t nl = cmlog_next_nl(rd, c, start);
+	const unsigned char *o;
+
+	s->err = CMLOG_E_JUNK;
+	s->err_pos = start;
+	o = nl > start ? memmem(rd->map + start, nl - start, CMLOG_OPEN_MARK,
+	    CMLOG_MARK_LEN) : NULL;
+	if (o != NULL) {
+		s->malformed = 1;
+		s->text = start;
+		s->text_len = (size_t)(o - rd->map) - start;
+		s->next = (size_t)(o - rd->map);
+		return;
+	}
+	cmlog_scan_to_eol(rd, c, start, start, s);
+}
+
+static void
+cmlog_scan_record(const struct cmlog_reader *rd, struct cmlog_cache *c,
+    size_t start, struct cmlog_scan *s)
+{
+	size_t p = start + CMLOG_MARK_LEN, rb, nl, q;
+	const unsigned char *m = rd->map;
+
+	for (;;) {
+		rb = cmlog_next_close(rd, c, p);
+		nl = cmlog_next_nl(rd, c, p);
+		if (rb < nl)
+			break;
+		if (nl >= rd->size) {
+			/* EOF inside the text: it may still be written. */
+			s->err = CMLOG_E_UNTERMINATED;
+			s->err_pos = start;
+			s->malformed = 1;
+			s->partial = 1;
+			s->text = start;
+			q = rd->size;
+			if (q > start && m[q - 1] == '\n') {
+				q--;
+				q = cmlog_line_end(rd, start, q);
+			}
+			s->text_len = q - start;
+			s->next = rd->size;
+			return;
+		}
+		s->nl++;
+		p = nl + 1;
+		if (cmlog_is_open(rd, p)) {
+			/* The next record starts: this one is cut. */
+			s->err = CMLOG_E_UNTERMINATED;
+			s->err_pos = start;
+			s->malformed = 1;
+			s->text = start;
+			s->text_len = cmlog_line_end(rd, start, nl) - start;
+			s->next = p;
+			return;
+		}
+	}
+	s->text = start + CMLOG_MARK_LEN;
+	s->text_len = rb - s->text;
+	if (cmlog_scan_attrs(rd, rb + CMLOG_MARK_LEN, nl, s) == -1) {
+		cmlog_scan_to_eol(rd, c, start, s->err_pos, s);
+		return;
+	}
+	/* Trailing blanks and the line break belong to this record. */
+	p = s->next;
+	while (p < rd->size && (m[p] == ' ' || m[p] == '\t' || m[p] == '\r'))
+		p++;
+	if (p < rd->size && m[p] == '\n') {
+		s->next = p + 1;
+		s->nl++;
+	} else if (p >= rd->size)
+		s->next = p;
+}
+
+/* The record or junk starting at start. */
+static void
+cmlog_scan_at(const struct cmlog_reader *rd, struct cmlog_cache *c,
+    size_t start, struct cmlog_scan *s)
+{
+	memset(s, 0, sizeof *s);
+	s->type = CMLOG_TYPE_NONE;
+	if (cmlog_is_open(rd, start))
+		cmlog_scan_record(rd, c, start, s);
+	else
+		cmlog_scan_junk(rd, c, start, s);
+}
+
+/* ---- index ------------------------------------------------------------- */
+
+static void
+cmlog_reader_reset(struct cmlog_reader *rd)
+{
+	rd->count = 0;
+	rd->pos = 0;
+	rd->line = 1;
+	rd->partial = 0;
+	memset(&rd->cache, 0, sizeof rd->cache);
+}
+
+static void
+cmlog_reader_append(struct cmlog_reader *rd, size_t start, uint8_t info,
+    uint64_t line)
+{
+	size_t ncap;
+
+	if (rd->count == rd->cap) {
+		ncap = rd->cap == 0 ? 1024 : rd->cap * 2;
+		rd->off = cmlog_reader_xrealloc(rd->off, ncap, sizeof *rd->off);
+		rd->info = cmlog_reader_xrealloc(rd->info, ncap,
+		    sizeof *rd->info);
+		rd->ckline = cmlog_reader_xrealloc(rd->ckline,
+		    (ncap >> CMLOG_CK_SHIFT) + 1, sizeof *rd->ckline);
+		rd->cap = ncap;
+	}
+	if ((rd->count & ((1u << CMLOG_CK_SHIFT) - 1)) == 0)
+		rd->ckline[rd->count >> CMLOG_CK_SHIFT] = line;
+	rd->off[rd->count] = start;
+	rd->info[rd->count] = info;
+	rd->count++;
+}
+
+/* Index one record (or junk line); 0 at the end of the file. */
+static int
+cmlog_reader_step(struct cmlog_reader *rd)
+{
+	const unsigned char *m = rd->map;
+	size_t pos = rd->pos, lstart = rd->pos, start;
+	uint64_t line = rd->line;
+	struct cmlog_scan s;
+	uint8_t info;
+
+	/* Blank lines and a BOM at a line start are not records. */
+	for (;;) {
+		if (pos >= rd->size) {
+			rd->pos = pos;
+			rd->line = line;
+			return 0;
+		}
+		if (m[pos] == '\n') {
+			line++;
+			lstart = ++pos;
+		} else if (m[pos] == ' ' || m[pos] == '\t' || m[pos] == '\r')
+			pos++;
+		else if (pos == lstart && (pos == 0 || m[pos - 1] == '\n') &&
+		    rd->size - pos >= 3 && memcmp(m + pos, "\xef\xbb\xbf", 3) == 0)
+			lstart = pos += 3;
+		else
+			break;
+	}
+	start = cmlog_is_open(rd, pos) ? pos : lstart;
+	cmlog_scan_at(rd, &rd->cache, start, &s);
+	if (s.malformed)
+		info = CMLOG_INFO_MALFORMED;
+	else
+		info = (uint8_t)(s.type + 1);
+	cmlog_reader_append(rd, start, info, line);
+	if (s.partial) {
+		rd->partial = 1;
+		rd->partial_line = line;
+	}
+	rd->pos = s.next;
+	rd->line = line + s.nl;
+	return 1;
+}
+
+int
+cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
+{
+	size_t from = rd->pos;
+
+	while (rd->pos < rd->size) {
+		if (max_bytes != 0 && rd->pos - from >= max_bytes)
+			return 1;
+		if (cmlog_reader_step(rd) == 0)
+			break;
+	}
+	return 0;
+}
+
+size_t
+cmlog_reader_count(const struct cmlog_reader *rd)
+{
+	return rd->count;
+}
+
+void
+cmlog_reader_progress(const struct cmlog_reader *rd, uint64_t *done,
+    uint64_t *total)
+{
+	if (done != NULL)
+		*done = rd->pos;
+	if (total != NULL)
+		*total = rd->size;
+}
+
+int
+cmlog_reader_type_at(const struct cmlog_reader *rd, size_t i)
+{
+	if (i >= rd->count)
+		return CMLOG_TYPE_BADINDEX;
+	if (rd->info[i] & CMLOG_INFO_MALFORMED)
+		return CMLOG_TYPE_MALFORMED;
+	return (int)rd->info[i] - 1;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static uint64_t
+cmlog_count_nl(const unsigned char *m, size_t from, size_t to)
+{
+	const unsigned char *p = m + from, *end = m + to;
+	uint64_t n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/* Copy at most CMLOG_FIELD_MAX bytes, not splitting a UTF-8 character. */
+static void
+cmlog_copy_field(char *dst, const unsigned char *src, size_t n)
+{
+	size_t back = 0;
+
+	if (n > CMLOG_FIELD_MAX) {
+		n = CMLOG_FIELD_MAX;
+		while (back < 3 && n > 0 && (src[n] & 0xc0) == 0x80) {
+			n--;
+			back++;
+		}
+		if (back == 3 && (src[n] & 0xc0) == 0x80)
+			n += back;	/* not UTF-8 anyway: plain cut */
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void
+cmlog_copy_str(char *dst, size_t dstsz, const unsigned char *src, size_t n)
+{
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+cmlog_days_from_civil(int y, int mon, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= mon <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mon > 2 ? mon - 3 : mon + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
+    size_t start, uint64_t line, struct cmlog_record *rec)
+{
+	const unsigned char *m = rd->map, *ls;
+	char what[96], val[40];
+	size_t col, lstart, i, n;
+	const char *an;
+
+	line += cmlog_count_nl(m, start, s->err_pos);
+	ls = s->err_pos > 0 ? memrchr(m, '\n', s->err_pos) : NULL;
+	lstart = ls == NULL ? 0 : (size_t)(ls - m) + 1;
+	col = s->err_pos - lstart + 1;
+	if (lstart == 0 && s->err_pos >= 3 && rd->size >= 3 &&
+	    memcmp(m, "\xef\xbb\xbf", 3) == 0)
+		col -= 3;
+	an = s->err_attr >= 0 ? cmlog_attr_names[s->err_attr] : "";
+	switch (s->err) {
+	case CMLOG_E_JUNK:
+		snprintf(what, sizeof what, "text outside a record");
+		break;
+	case CMLOG_E_UNTERMINATED:
+		snprintf(what, sizeof what,
+		    "record has no ']LOG]!>' terminator");
+		break;
+	case CMLOG_E_EOF:
+		snprintf(what, sizeof what,
+		    "end of file inside the attribute block");
+		break;
+	case CMLOG_E_LT:
+		snprintf(what, sizeof what, "expected '<' after ']LOG]!>'");
+		break;
+	case CMLOG_E_NAME:
+		snprintf(what, sizeof what, "expected '%s=\"'", an);
+		break;
+	case CMLOG_E_VALUE_OPEN:
+		snprintf(what, sizeof what, "unterminated %s value", an);
+		break;
+	case CMLOG_E_GT:
+		snprintf(what, sizeof what, "expected '>' after the attributes");
+		break;
+	case CMLOG_E_BAD_VALUE:
+		n = s->vlen[s->err_attr];
+		if (n > sizeof val - 4)
+			n = sizeof val - 4;
+		for (i = 0; i < n; i++) {
+			unsigned char ch = m[s->val[s->err_attr] + i];
+			val[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+		}
+		if (n < s->vlen[s->err_attr]) {
+			memcpy(val + n, "...", 3);
+			n += 3;
+		}
+		val[n] = '\0';
+		snprintf(what, sizeof what, "bad %s \"%s\"", an, val);
+		break;
+	default:
+		snprintf(what, sizeof what, "malformed record");
+		break;
+	}
+	snprintf(rec->cause, sizeof rec->cause, "line %llu col %zu: %s",
+	    (unsigned long long)line, col, what);
+}
+
+int
+cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
+{
+	struct cmlog_cache cache;
+	struct cmlog_scan s;
+	const unsigned char *m = rd->map;
+	size_t start, base;
+	uint64_t line;
+
+	memset(rec, 0, sizeof *rec);
+	if (i >= rd->count) {
+		cmlog_reader_set_error(rd, "record %zu out of range (%zu)",
+		    i, rd->count);
+		return -1;
+	}
+	start = rd->off[i];
+	base = i & ~(((size_t)1 << CMLOG_CK_SHIFT) - 1);
+	line = rd->ckline[i >> CMLOG_CK_SHIFT] +
+	    cmlog_count_nl(m, rd->off[base], start);
+	memset(&cache, 0, sizeof cache);
+	cmlog_scan_at(rd, &cache, start, &s);
+
+	rec->line = (size_t)line;
+	rec->text = (const char *)m + s.text;
+	rec->text_len = s.text_len;
+	if (s.malformed) {
+		rec->malformed = 1;
+		rec->type = CMLOG_TYPE_NONE;
+		cmlog_format_cause(rd, &s, start, line, rec);
+		return 0;
+	}
+	cmlog_copy_field(rec->component, m + s.val[CMLOG_A_COMPONENT],
+	    s.vlen[CMLOG_A_COMPONENT]);
+	cmlog_copy_field(rec->context, m + s.val[CMLOG_A_CONTEXT],
+	    s.vlen[CMLOG_A_CONTEXT]);
+	cmlog_copy_field(rec->file, m + s.val[CMLOG_A_FILE],
+	    s.vlen[CMLOG_A_FILE]);
+	cmlog_copy_str(rec->time_str, sizeof rec->time_str,
+	    m + s.val[CMLOG_A_TIME], s.vlen[CMLOG_A_TIME]);
+	cmlog_copy_str(rec->date_str, sizeof rec->date_str,
+	    m + s.val[CMLOG_A_DATE], s.vlen[CMLOG_A_DATE]);
+	rec->type = s.type;
+	rec->thread = s.thread;
+	if (s.has_when) {
+		rec->when = (time_t)(cmlog_days_from_civil(s.year, s.mon,
+		    s.mday) * 86400 + s.hour * 3600 + s.min * 60 + s.sec);
+		rec->msec = s.msec;
+	}
+	return 0;
+}
+
+/* ---- open, map, follow ------------------------------------------------- */
+
+/* Map size bytes of rd->fd (none if 0). */
+static int
+cmlog_reader_map(struct cmlog_reader *rd, size_t size)
+{
+	void *p;
+
+	if (rd->map != NULL)
+		munmap((void *)rd->map, rd->size);
+	rd->map = NULL;
+	rd->size = 0;
+	memset(&rd->cache, 0, sizeof rd->cache);
+	if (size == 0)
+		return 0;
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, rd->fd, 0);
+	if (p == MAP_FAILED) {
+		cmlog_reader_set_error(rd, "mmap %s: %s", rd->path,
+		    strerror(errno));
+		cmlog_reader_reset(rd);	/* nothing to point into */
+		return -1;
+	}
+	rd->map = p;
+	rd->size = size;
+	return 0;
+}
+
+/* Remember the first bytes, to notice a file rewritten in place. */
+static void
+cmlog_reader_keep_head(struct cmlog_reader *rd)
+{
+	rd->head_len = rd->size < CMLOG_HEAD_MAX ? rd->size : CMLOG_HEAD_MAX;
+	if (rd->head_len != 0)
+		memcpy(rd->head, rd->map, rd->head_len);
+}
+
+/* Open path as rd's file (replacing the current one) and map it. */
+static int
+cmlog_reader_attach(struct cmlog_reader *rd)
+{
+	struct stat st;
+	int fd = -1, ret = -1;
+
+	if ((fd = open(rd->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cmlog_reader_set_error(rd, "%s: %s", rd->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		cmlog_reader_set_error(rd, "fstat %s: %s", rd->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cmlog_reader_set_error(rd, "%s: not a regular file", rd->path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX) {
+		cmlog_reader_set_error(rd, "%s: too large to map", rd->path);
+		goto out;
+	}
+	if (rd->map != NULL)
+		munmap((void *)rd->map, rd->size);
+	rd->map = NULL;
+	rd->size = 0;
+	if (rd->fd != -1)
+		close(rd->fd);
+	rd->fd = fd;
+	fd = -1;
+	rd->dev = st.st_dev;
+	rd->ino = st.st_ino;
+	cmlog_reader_reset(rd);
+	if (cmlog_reader_map(rd, (size_t)st.st_size) == -1)
+		goto out;
+	cmlog_reader_keep_head(rd);
+	ret = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	return ret;
+}
+
+struct cmlog_reader *
+cmlog_reader_open(const char *path, char **cause)
+{
+	struct cmlog_reader *rd = NULL;
+
+	if (cause != NULL)
+		*cause = NULL;
+	rd = cmlog_reader_xrealloc(NULL, 1, sizeof *rd);
+	memset(rd, 0, sizeof *rd);
+	rd->fd = -1;
+	if ((rd->path = strdup(path)) == NULL)
+		abort();
+	cmlog_reader_reset(rd);
+	if (cmlog_reader_attach(rd) == -1) {
+		if (cause != NULL && (*cause = strdup(rd->error)) == NULL)
+			abort();
+		cmlog_reader_close(rd);
+		rd = NULL;
+		goto out;
+	}
+out:
+	return rd;
+}
+
+void
+cmlog_reader_close(struct cmlog_reader *rd)
+{
+	if (rd == NULL)
+		return;
+	if (rd->map != NULL)
+		munmap((void *)rd->map, rd->size);
+	if (rd->fd != -1)
+		close(rd->fd);
+	free(rd->off);
+	free(rd->info);
+	free(rd->ckline);
+	free(rd->path);
+	free(rd);
+}
+
+const char *
+cmlog_reader_error(const struct cmlog_reader *rd)
+{
+	return rd->error;
+}
+
+/* Do the first bytes still match what was mapped? */
+static int
+cmlog_reader_same_head(struct cmlog_reader *rd)
+{
+	unsigned char buf[CMLOG_HEAD_MAX];
+	ssize_t n;
+
+	if (rd->head_len == 0)
+		return 1;
+	do
+		n = pread(rd->fd, buf, rd->head_len, 0);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)rd->head_len &&
+	    memcmp(buf, rd->head, rd->head_len) == 0;
+}
+
+int
+cmlog_reader_refresh(struct cmlog_reader *rd)
+{
+	struct stat sp, sf;
+	size_t old_count = rd->count;
+	int at_end, dropped = 0, ret = -1;
+
+	if (stat(rd->path, &sp) == -1) {
+		if (errno == ENOENT) {
+			ret = 0;	/* rolled, not yet recreated */
+			goto out;
+		}
+		cmlog_reader_set_error(rd, "%s: %s", rd->path, strerror(errno));
+		goto out;
+	}
+	if (sp.st_dev != rd->dev || sp.st_ino != rd->ino) {
+		/* Rolled or replaced: start over on the new file. */
+		if (cmlog_reader_attach(rd) == -1)
+			goto out;
+		if (cmlog_reader_index(rd, 0) == -1)
+			goto out;
+		ret = 1;
+		goto out;
+	}
+	if (fstat(rd->fd, &sf) == -1) {
+		cmlog_reader_set_error(rd, "fstat %s: %s", rd->path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((uint64_t)sf.st_size > SIZE_MAX) {
+		cmlog_reader_set_error(rd, "%s: too large to map", rd->path);
+		goto out;
+	}
+	if ((size_t)sf.st_size < rd->size || !cmlog_reader_same_head(rd)) {
+		/* Truncated or rewritten in place: start over. */
+		cmlog_reader_reset(rd);
+		if (cmlog_reader_map(rd, (size_t)sf.st_size) == -1)
+			goto out;
+		cmlog_reader_keep_head(rd);
+		if (cmlog_reader_index(rd, 0) == -1)
+			goto out;
+		ret = 1;
+		goto out;
+	}
+	if ((size_t)sf.st_size == rd->size) {
+		ret = 0;
+		goto out;
+	}
+	/* Grown. */
+	at_end = rd->pos >= rd->size;
+	if (rd->partial) {
+		/* The last record was cut by the old end: parse it again. */
+		rd->count--;
+		rd->pos = rd->off[rd->count];
+		rd->line = rd->partial_line;
+		rd->partial = 0;
+		dropped = 1;
+	}
+	if (cmlog_reader_map(rd, (size_t)sf.st_size) == -1)
+		goto out;
+	if (rd->head_len < CMLOG_HEAD_MAX)
+		cmlog_reader_keep_head(rd);
+	if (at_end && cmlog_reader_index(rd, 0) == -1)
+		goto out;
+	ret = rd->count != old_count || dropped;
+out:
+	return ret;
+}

@@ -1,0 +1,465 @@
+/* CMTrace log writer: one write() per record, rolled to .lo_ at a size. */
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmlog.h"
+
+#define CMLOG_OPEN_MARK		"<![LOG["
+#define CMLOG_CLOSE_MARK	"]LOG]!>"
+#define CMLOG_MARK_LEN		7
+#define CMLOG_OPEN_SUBST	"&lt;![LOG["
+#define CMLOG_CLOSE_SUBST	"]LOG]!&gt;"
+#define CMLOG_SUBST_LEN		10
+#define CMLOG_MODE		0640
+
+struct cmlog {
+	pthread_mutex_t	 lock;
+	int		 fd;
+	char		*path;
+	char		*rolled;
+	size_t		 max_size;
+	char		 error[256];
+};
+
+static void *
+cmlog_xmalloc(size_t n)
+{
+	void *p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		abort();
+	return p;
+}
+
+static char *
+cmlog_xstrdup(const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		abort();
+	return p;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+cmlog_set_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+}
+
+const char *
+cmlog_type_name(int type)
+{
+	switch (type) {
+	case CMLOG_TYPE_INFO:
+		return "info";
+	case CMLOG_TYPE_WARNING:
+		return "warning";
+	case CMLOG_TYPE_ERROR:
+		return "error";
+	case CMLOG_TYPE_NONE:
+		return "none";
+	case CMLOG_TYPE_MALFORMED:
+		return "malformed";
+	default:
+		return "other";
+	}
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid).
+ */
+static size_t
+cmlog_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len, i;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * Copy message text into out (room for 3 * len bytes, see the header for
+ * the rules) and return the length written.
+ */
+static size_t
+cmlog_text_sanitise(const char *in, size_t len, char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, n;
+
+	while (i < len) {
+		if (s[i] == ']' && len - i >= CMLOG_MARK_LEN &&
+		    memcmp(s + i, CMLOG_CLOSE_MARK, CMLOG_MARK_LEN) == 0) {
+			memcpy(out + o, CMLOG_CLOSE_SUBST, CMLOG_SUBST_LEN);
+			o += CMLOG_SUBST_LEN;
+			i += CMLOG_MARK_LEN;
+		} else if (s[i] == '<' && len - i >= CMLOG_MARK_LEN &&
+		    memcmp(s + i, CMLOG_OPEN_MARK, CMLOG_MARK_LEN) == 0) {
+			memcpy(out + o, CMLOG_OPEN_SUBST, CMLOG_SUBST_LEN);
+			o += CMLOG_SUBST_LEN;
+			i += CMLOG_MARK_LEN;
+		} else if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') {
+			if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+				i++;
+			out[o++] = ' ';
+			i++;
+		} else if ((n = cmlog_utf8_len(s + i, len - i)) == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			o += 3;
+			i++;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	return o;
+}
+
+/* An attribute value for component/file: see the header. */
+static void
+cmlog_field_sanitise(const char *in, char out[CMLOG_FIELD_MAX + 1])
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, len = strlen(in), n;
+
+	while (i < len) {
+		if (s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
+			i++;
+			continue;
+		}
+		if ((n = cmlog_utf8_len(s + i, len - i)) == 0) {
+			if (o + 1 > CMLOG_FIELD_MAX)
+				break;
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + n > CMLOG_FIELD_MAX)
+			break;
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+}
+
+char *
+cmlog_rolled_name(const char *path)
+{
+	const char *base, *dot;
+	size_t len = strlen(path);
+	char *name;
+
+	base = strrchr(path, '/');
+	base = base == NULL ? path : base + 1;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot[1] == '\0' || path[len - 1] == '_') {
+		name = cmlog_xmalloc(len + 2);
+		memcpy(name, path, len);
+		name[len] = '_';
+		name[len + 1] = '\0';
+	} else {
+		name = cmlog_xstrdup(path);
+		name[len - 1] = '_';
+	}
+	return name;
+}
+
+static int
+cmlog_open_fd(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, CMLOG_MODE);
+}
+
+struct cmlog *
+cmlog_open(const char *path, size_t max_size, char **cause)
+{
+	struct cmlog *log = NULL;
+	int fd = -1;
+
+	if (cause != NULL)
+		*cause = NULL;
+	if (path == NULL || *path == '\0') {
+		cmlog_set_cause(cause, "empty log path");
+		errno = EINVAL;
+		goto out;
+	}
+	if ((fd = cmlog_open_fd(path)) == -1) {
+		cmlog_set_cause(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	log = cmlog_xmalloc(sizeof *log);
+	memset(log, 0, sizeof *log);
+	if (pthread_mutex_init(&log->lock, NULL) != 0)
+		abort();
+	log->fd = fd;
+	fd = -1;
+	log->path = cmlog_xstrdup(path);
+	log->rolled = cmlog_rolled_name(path);
+	log->max_size = max_size;
+out:
+	if (fd != -1)
+		close(fd);
+	return log;
+}
+
+void
+cmlog_close(struct cmlog *log)
+{
+	if (log == NULL)
+		return;
+	if (log->fd != -1)
+		close(log->fd);
+	pthread_mutex_destroy(&log->lock);
+	free(log->path);
+	free(log->rolled);
+	free(log);
+}
+
+const char *
+cmlog_error(const struct cmlog *log)
+{
+	return log->error;
+}
+
+/* Replace log->fd by a fresh descriptor for log->path. Mutex held. */
+static int
+cmlog_reopen(struct cmlog *log, char *err, size_t errsz)
+{
+	int fd;
+
+	if ((fd = cmlog_open_fd(log->path)) == -1) {
+		snprintf(err, errsz, "%s: %s", log->path, strerror(errno));
+		return -1;
+	}
+	close(log->fd);
+	log->fd = fd;
+	return 0;
+}
+
+/*
+ * With rolling on: take flock() on the current file, following a roll done
+ * by another process, and roll first if len more bytes would not fit. On
+ * success the caller holds flock() on log->fd. Mutex held.
+ */
+static int
+cmlog_roll_lock(struct cmlog *log, size_t len, char *err, size_t errsz)
+{
+	struct stat sp, sf;
+	int ret = -1, flocked = 0, saved = 0;
+
+	for (;;) {
+		if (flock(log->fd, LOCK_EX) == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			snprintf(err, errsz, "flock %s: %s", log->path,
+			    strerror(saved));
+			goto out;
+		}
+		flocked = 1;
+		if (fstat(log->fd, &sf) == -1) {
+			saved = errno;
+			snprintf(err, errsz, "fstat %s: %s", log->path,
+			    strerror(saved));
+			goto out;
+		}
+		if (!S_ISREG(sf.st_mode))
+			break;		/* /dev/null and the like: no roll */
+		if (stat(log->path, &sp) == -1 || sp.st_dev != sf.st_dev ||
+		    sp.st_ino != sf.st_ino) {
+			/* Rolled (or removed) by someone else: follow it. */
+			flock(log->fd, LOCK_UN);
+			flocked = 0;
+			if (cmlog_reopen(log, err, errsz) == -1) {
+				saved = errno;
+				goto out;
+			}
+			continue;
+		}
+		if (sf.st_size == 0 ||
+		    (uint64_t)sf.st_size + len <= (uint64_t)log->max_size)
+			break;
+		if (rename(log->path, log->rolled) == -1) {
+			saved = errno;
+			snprintf(err, errsz, "rename %s to %s: %s", log->path,
+			    log->rolled, strerror(saved));
+			goto out;
+		}
+		flock(log->fd, LOCK_UN);
+		flocked = 0;
+		if (cmlog_reopen(log, err, errsz) == -1) {
+			saved = errno;
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (ret == -1) {
+		if (flocked)
+			flock(log->fd, LOCK_UN);
+		errno = saved;
+	}
+	return ret;
+}
+
+int
+cmlog_vwrite(struct cmlog *log, int type, const char *component,
+    const char *file_line, const char *fmt, va_list ap)
+{
+	char small[512], *msg = small, *rec = NULL, err[256];
+	char comp[CMLOG_FIELD_MAX + 1], file[CMLOG_FIELD_MAX + 1];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap2;
+	size_t len, cap, o;
+	ssize_t n;
+	int ret = -1, saved = 0, locked = 0, flocked = 0, m;
+
+	err[0] = '\0';
+	va_copy(ap2, ap);
+	if (type < CMLOG_TYPE_INFO || type > CMLOG_TYPE_ERROR) {
+		saved = EINVAL;
+		snprintf(err, sizeof err, "bad record type %d", type);
+		goto out;
+	}
+	if ((m = vsnprintf(small, sizeof small, fmt, ap)) < 0) {
+		saved = errno;
+		snprintf(err, sizeof err, "bad log format: %s",
+		    strerror(saved));
+		goto out;
+	}
+	if ((size_t)m >= sizeof small) {
+		msg = cmlog_xmalloc((size_t)m + 1);
+		vsnprintf(msg, (size_t)m + 1, fmt, ap2);
+	}
+	len = (size_t)m;
+
+	cmlog_field_sanitise(component == NULL ? "" : component, comp);
+	if (comp[0] == '\0')
+		strcpy(comp, "ehttp");
+	cmlog_field_sanitise(file_line == NULL ? "" : file_line, file);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+
+	/* Text may grow 3x (U+FFFD); the attribute block is bounded. */
+	cap = 3 * len + 512;
+	rec = cmlog_xmalloc(cap);
+	memcpy(rec, CMLOG_OPEN_MARK, CMLOG_MARK_LEN);
+	o = CMLOG_MARK_LEN;
+	o += cmlog_text_sanitise(msg, len, rec + o);
+	m = snprintf(rec + o, cap - o, CMLOG_CLOSE_MARK
+	    "<time=\"%02d:%02d:%02d.%03ld+000\" date=\"%02d-%02d-%04d\""
+	    " component=\"%s\" context=\"\" type=\"%d\" thread=\"%ld\""
+	    " file=\"%s\">\n",
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900,
+	    comp, type, (long)gettid(), file);
+	if (m < 0 || (size_t)m >= cap - o)
+		abort();	/* cap is computed above: a bug */
+	o += (size_t)m;
+
+	pthread_mutex_lock(&log->lock);
+	locked = 1;
+	if (log->max_size != 0) {
+		if (cmlog_roll_lock(log, o, err, sizeof err) == -1) {
+			saved = errno;
+			goto out;
+		}
+		flocked = 1;
+	}
+	do
+		n = write(log->fd, rec, o);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		saved = errno;
+		snprintf(err, sizeof err, "write %s: %s", log->path,
+		    strerror(saved));
+		goto out;
+	}
+	if ((size_t)n != o) {
+		saved = ENOSPC;
+		snprintf(err, sizeof err,
+		    "write %s: short write (%zd of %zu bytes)", log->path, n, o);
+		goto out;
+	}
+	ret = 0;
+out:
+	va_end(ap2);
+	if (flocked)
+		flock(log->fd, LOCK_UN);
+	if (ret == -1) {
+		if (!locked)
+			pthread_mutex_lock(&log->lock);
+		locked = 1;
+		memcpy(log->error, err, sizeof log->error);
+	}
+	if (locked)
+		pthread_mutex_unlock(&log->lock);
+	if (msg != small)
+		free(msg);
+	free(rec);
+	if (ret == -1)
+		errno = saved;
+	return ret;
+}
+
+int
+cmlog_write(struct cmlog *log, int type, const char *component,
+    const char *file_line, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = cmlog_vwrite(log, type, component, file_line, fmt, ap);
+	va_end(ap);
+	return ret;
+}

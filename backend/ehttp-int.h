@@ -1,0 +1,62 @@
+/* Backend internals shared by its modules (not for tui/). */
+#ifndef EHTTP_INT_H
+#define EHTTP_INT_H
+
+#include "ehttp.h"
+
+#define EHTTP_MAX_NOTES	256
+
+struct ehttp {
+	struct db		*db;
+	int			 flags;
+	char			 err[1024];
+	char			 user[64];
+	char			*master_path;
+	char			 master[65];	/* loaded on first need */
+	int			 master_loaded;
+	struct ehttp_note	 notes[EHTTP_MAX_NOTES];
+	size_t			 nnotes;
+	ehttp_progress_fn	 progress;
+	void			*progress_arg;
+	unsigned		 threads;
+	struct issue_pool	*pool;		/* certificates signed ahead */
+};
+
+int	 ehttp_fail(struct ehttp *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Copy the db error into the handle; returns -1. */
+int	 ehttp_fail_db(struct ehttp *);
+void	 ehttp_note(struct ehttp *, enum ehttp_note_kind, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 ehttp_notes_clear(struct ehttp *);
+/* Audit + status message in the current transaction. */
+int	 ehttp_record(struct ehttp *, int64_t site_id, const char *severity,
+	    const char *action, const char *object, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7)));
+/* The master key (hex passphrase); loads or creates it. */
+const char *ehttp_master(struct ehttp *, int create);
+/* Begin/commit/rollback around a write operation. */
+int	 ehttp_begin(struct ehttp *);
+int	 ehttp_commit(struct ehttp *);
+void	 ehttp_rollback(struct ehttp *);
+
+/*
+ * issue.c: certificates signed ahead of the transaction that records them.
+ * issue_prepare() commits pending rows, then signs without holding the
+ * write lock; issue_reconcile() in the following transaction completes
+ * them; issue_finish() drops what was not used.
+ */
+struct issue_pool;
+int	 issue_prepare(struct ehttp *, const char *code,
+	    const struct db_security *after);
+void	 issue_finish(struct ehttp *);
+
+/* issue.c: bring the site's certificates in line with its settings.
+ * Called inside a transaction after any change that can matter. */
+int	 issue_reconcile(struct ehttp *, int64_t site_id);
+/* Notes on enabling: roles that stay HTTP, systems that keep PKI. */
+void	 issue_explain(struct ehttp *, const struct db_site *);
+/* Whether a role on a site system calls for a site-issued certificate. */
+int	 issue_role_wants_cert(const struct db_site *, const struct db_role *);
+
+#endif

@@ -1,0 +1,240 @@
+/* ehttp: the backend handle, its notes, audit and status records. */
+#include <sys/stat.h>
+
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ca.h"
+#include "ehttp-int.h"
+
+const char *
+ehttp_default_db(void)
+{
+	static char buf[4096];
+	const char *v;
+
+	if ((v = getenv("EHTTP_DB")) != NULL && *v != '\0')
+		snprintf(buf, sizeof buf, "%s", v);
+	else if ((v = getenv("XDG_DATA_HOME")) != NULL && *v == '/')
+		snprintf(buf, sizeof buf, "%s/ehttp/site.db", v);
+	else {
+		if ((v = getenv("HOME")) == NULL || *v == '\0') {
+			struct passwd *pw = getpwuid(getuid());
+			v = pw != NULL ? pw->pw_dir : "/";
+		}
+		snprintf(buf, sizeof buf, "%s/.local/share/ehttp/site.db", v);
+	}
+	return buf;
+}
+
+static void
+default_user(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = getenv("SUDO_USER");
+
+	if (u == NULL || *u == '\0')
+		u = pw != NULL ? pw->pw_name : "unknown";
+	snprintf(buf, len, "%s", u);
+}
+
+struct ehttp *
+ehttp_open(const char *path, int flags, char **cause)
+{
+	struct ehttp *e;
+	int dbflags = 0;
+	size_t dropped;
+
+	*cause = NULL;
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		abort();
+	e->flags = flags;
+	default_user(e->user, sizeof e->user);
+	if (flags & EHTTP_CREATE)
+		dbflags |= DB_OPEN_CREATE;
+	if (flags & EHTTP_READONLY)
+		dbflags |= DB_OPEN_READONLY;
+	if ((e->db = db_open(path, dbflags, cause)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	if (asprintf(&e->master_path, "%s.master-key", path) == -1)
+		abort();
+	/* An issuance killed between its two transactions leaves pending
+	 * rows with a dead owner: drop them (the old state stays). */
+	if (!(flags & EHTTP_READONLY)) {
+		if (db_begin(e->db) == -1 ||
+		    db_cert_drop_pending(e->db, &dropped) == -1 ||
+		    db_commit(e->db) == -1) {
+			db_rollback(e->db);
+			if (asprintf(cause, "%s", db_error(e->db)) == -1)
+				abort();
+			ehttp_close(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+void
+ehttp_close(struct ehttp *e)
+{
+	if (e == NULL)
+		return;
+	db_close(e->db);
+	explicit_bzero(e->master, sizeof e->master);
+	free(e->master_path);
+	free(e);
+}
+
+const char *
+ehttp_error(const struct ehttp *e)
+{
+	return e->err;
+}
+
+const char *
+ehttp_db_path(const struct ehttp *e)
+{
+	return db_path(e->db);
+}
+
+struct db *
+ehttp_db(struct ehttp *e)
+{
+	return e->db;
+}
+
+int
+ehttp_fail(struct ehttp *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->err, sizeof e->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+ehttp_fail_db(struct ehttp *e)
+{
+	snprintf(e->err, sizeof e->err, "%s", db_error(e->db));
+	return -1;
+}
+
+void
+ehttp_note(struct ehttp *e, enum ehttp_note_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->nnotes == EHTTP_MAX_NOTES)
+		return;
+	e->notes[e->nnotes].kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(e->notes[e->nnotes].text, sizeof e->notes[0].text, fmt, ap);
+	va_end(ap);
+	e->nnotes++;
+}
+
+void
+ehttp_notes_clear(struct ehttp *e)
+{
+	e->nnotes = 0;
+	e->err[0] = '\0';
+}
+
+const struct ehttp_note *
+ehttp_notes(const struct ehttp *e, size_t *n)
+{
+	*n = e->nnotes;
+	return e->notes;
+}
+
+void
+ehttp_set_progress(struct ehttp *e, ehttp_progress_fn fn, void *arg)
+{
+	e->progress = fn;
+	e->progress_arg = arg;
+}
+
+void
+ehttp_set_threads(struct ehttp *e, unsigned n)
+{
+	e->threads = n;
+}
+
+void
+ehttp_set_user(struct ehttp *e, const char *user)
+{
+	snprintf(e->user, sizeof e->user, "%s", user);
+}
+
+int
+ehttp_record(struct ehttp *e, int64_t site_id, const char *severity,
+    const char *action, const char *object, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (db_audit_add(e->db, e->user, action, object, msg) == -1 ||
+	    db_status_add(e->db, site_id, severity, "SMS_SITE_COMPONENT_MANAGER",
+	    msg) == -1)
+		return ehttp_fail_db(e);
+	return 0;
+}
+
+const char *
+ehttp_master(struct ehttp *e, int create)
+{
+	struct ca *ca;
+
+	if (e->master_loaded)
+		return e->master;
+	if (e->flags & EHTTP_NO_KEYS) {
+		ehttp_fail(e, "this program does not use private keys");
+		return NULL;
+	}
+	ca = ca_new();
+	if (ca_master_load(ca, e->master_path, create, e->master) == -1) {
+		ehttp_fail(e, "master key: %s", ca_error(ca));
+		ca_free(ca);
+		return NULL;
+	}
+	ca_free(ca);
+	e->master_loaded = 1;
+	return e->master;
+}
+
+int
+ehttp_begin(struct ehttp *e)
+{
+	ehttp_notes_clear(e);
+	if (db_begin(e->db) == -1)
+		return ehttp_fail_db(e);
+	return 0;
+}
+
+int
+ehttp_commit(struct ehttp *e)
+{
+	if (db_commit(e->db) == -1) {
+		ehttp_fail_db(e);
+		db_rollback(e->db);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ehttp_rollback(struct ehttp *e)
+{
+	db_rollback(e->db);
+}

@@ -1,0 +1,153 @@
+/*
+ * ehttp: the backend's public interface, used by ehttpctl, ehttp-mpd and
+ * the console. It owns the database handle, the CA and the master key;
+ * it applies the rules of PRODUCT.md and writes audit and status records.
+ *
+ * Every operation returns 0 on success or -1 with ehttp_error() naming the
+ * field and the reason; a refused operation leaves the database as it was.
+ * Notes (warnings, what was issued) of the last operation are kept in the
+ * handle until the next one: ehttp_notes().
+ */
+#ifndef EHTTP_H
+#define EHTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "db.h"
+
+#define EHTTP_VERSION	"0.1.0"
+
+struct ehttp;
+
+enum ehttp_open_flags {
+	EHTTP_CREATE   = 0x1,	/* create the database (init) */
+	EHTTP_READONLY = 0x2,
+	EHTTP_NO_KEYS  = 0x4,	/* never load the master key (console lists) */
+};
+
+/* The default database path: $EHTTP_DB, $XDG_DATA_HOME/ehttp/site.db,
+ * ~/.local/share/ehttp/site.db. Static buffer. */
+const char	*ehttp_default_db(void);
+
+struct ehttp	*ehttp_open(const char *path, int flags, char **cause);
+void		 ehttp_close(struct ehttp *);
+const char	*ehttp_error(const struct ehttp *);
+const char	*ehttp_db_path(const struct ehttp *);
+
+/* Notes of the last operation. */
+enum ehttp_note_kind { EHTTP_NOTE_INFO, EHTTP_NOTE_WARNING };
+struct ehttp_note {
+	enum ehttp_note_kind	 kind;
+	char			 text[512];
+};
+const struct ehttp_note *ehttp_notes(const struct ehttp *, size_t *);
+
+/* Progress of long work (issuance); called from the calling thread. */
+typedef void (*ehttp_progress_fn)(const char *what, size_t done, size_t total,
+    void *arg);
+void		 ehttp_set_progress(struct ehttp *, ehttp_progress_fn, void *);
+/* Threads for key generation; 0: all online CPUs. */
+void		 ehttp_set_threads(struct ehttp *, unsigned);
+/* Who is acting, for the audit trail (default: the login name). */
+void		 ehttp_set_user(struct ehttp *, const char *);
+
+/* Input rules: 0 ok, -1 with a message "field 'value': reason" in why. */
+int	 rules_site_code(const char *in, char out[4], char *why, size_t);
+int	 rules_site_name(const char *in, char *why, size_t);
+int	 rules_fqdn(const char *in, char out[256], char *why, size_t);
+int	 rules_site_type(const char *in, enum db_site_type *, char *why, size_t);
+int	 rules_role(const char *in, char *why, size_t);	/* mp dp provider ... */
+int	 rules_onoff(const char *field, const char *in, int *, char *why, size_t);
+const char *rules_site_type_name(enum db_site_type);
+const char *rules_role_title(const char *role);	/* "management point" */
+
+/* The classic numeric encoding of the Communication Security settings. */
+int	 ehttp_iisssl_state(const struct db_security *);
+
+/* Sites. */
+int	 ehttp_init(struct ehttp *, int demo);
+int	 ehttp_site_add(struct ehttp *, const char *code, const char *name,
+	    const char *type, const char *parent);
+int	 ehttp_site_get(struct ehttp *, const char *code, struct db_site *);
+int	 ehttp_site_list(struct ehttp *, struct db_site **, size_t *);
+
+/* A change of Communication Security settings: -1 leaves a field as is. */
+struct ehttp_security_change {
+	int	 https_only;
+	int	 enhanced_http;
+	int	 pki_client_cert;
+	int	 crl_check;
+	int	 require_signing;
+	int	 require_sha256;
+	int	 use_encryption;
+	const char *key_alg;	/* NULL: as is */
+};
+void	 ehttp_security_change_init(struct ehttp_security_change *);
+/* Applies the change; enabling enhanced HTTP issues certificates. */
+int	 ehttp_site_set_security(struct ehttp *, const char *code,
+	    const struct ehttp_security_change *);
+
+/* Warnings of a site's configuration as it stands (prerequisites,
+ * deprecated configuration); malloc'ed array of notes. */
+int	 ehttp_site_warnings(struct ehttp *, const struct db_site *,
+	    struct ehttp_note **, size_t *);
+
+/* Site systems and roles. */
+int	 ehttp_system_add(struct ehttp *, const char *fqdn, const char *site);
+int	 ehttp_system_remove(struct ehttp *, const char *fqdn);
+int	 ehttp_system_get(struct ehttp *, const char *fqdn, struct db_system *);
+int	 ehttp_system_list(struct ehttp *, const char *site,
+	    struct db_system **, size_t *);
+/* connection: NULL default (http for mp/dp); allow_anonymous: -1 default. */
+int	 ehttp_role_add(struct ehttp *, const char *fqdn, const char *role,
+	    const char *connection, int allow_anonymous);
+int	 ehttp_role_set(struct ehttp *, const char *fqdn, const char *role,
+	    const char *connection, int allow_anonymous);
+int	 ehttp_role_remove(struct ehttp *, const char *fqdn, const char *role);
+int	 ehttp_role_list(struct ehttp *, const char *site, const char *fqdn,
+	    struct db_role **, size_t *);
+
+/* Messages and audit. */
+int	 ehttp_status_list(struct ehttp *, const char *site, size_t limit,
+	    struct db_status **, size_t *);
+int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
+	    size_t *);
+
+/*
+ * Certificates. ID is a row number or a thumbprint. Lists are windows over
+ * the database (keyset paging): pass the last row of a page as after.
+ */
+int	 ehttp_cert_find(struct ehttp *, const char *id, struct db_cert *);
+int	 ehttp_cert_page(struct ehttp *, const struct db_cert_filter *,
+	    enum db_cert_sort, int desc, const struct db_cert *after,
+	    size_t limit, struct db_cert **, size_t *);
+int	 ehttp_cert_count(struct ehttp *, const struct db_cert_filter *,
+	    size_t *);
+/* The certification path, leaf first, up to its root. */
+int	 ehttp_cert_path(struct ehttp *, const struct db_cert *,
+	    struct db_cert **, size_t *);
+/* Every field and extension as text (no key material); malloc'ed. */
+int	 ehttp_cert_text(struct ehttp *, int64_t id, char **);
+/* The certificate as PEM or DER; malloc'ed. */
+int	 ehttp_cert_pem(struct ehttp *, int64_t id, char **, size_t *);
+int	 ehttp_cert_der(struct ehttp *, int64_t id, unsigned char **, size_t *);
+/* The private key, unencrypted PKCS#8 PEM: only for an explicit export.
+ * The caller must clear (explicit_bzero) and free it. */
+int	 ehttp_cert_key_pem(struct ehttp *, int64_t id, char **, size_t *);
+int	 ehttp_cert_block(struct ehttp *, int64_t id, int blocked);
+/* Root: a new SMS Issuing becomes current and the site's role
+ * certificates are re-issued under it. Role: a fresh one replaces it. */
+int	 ehttp_cert_renew(struct ehttp *, int64_t id);
+/* An admin's PKI certificate for a site system ("bound in IIS"); the
+ * system keeps it and its site-issued certificate is revoked. */
+int	 ehttp_cert_import_pki(struct ehttp *, const char *fqdn,
+	    const char *cert_path, const char *key_path);
+/* Type name as shown: "SMS Issuing", "SMS Role SSL Certificate", "PKI". */
+const char *ehttp_cert_type_title(const char *type);
+
+/* The database handle, for the backend's own modules only. */
+struct db *ehttp_db(struct ehttp *);
+
+#endif

@@ -1,0 +1,614 @@
+/*
+ * issue: which site systems get an SMS Role SSL Certificate, and issuing
+ * them (PRODUCT.md §2). issue_reconcile() brings a site's certificates in
+ * line with its settings and roles; it is idempotent and runs inside the
+ * transaction of the change that called it.
+ *
+ * Large issuances sign ahead: issue_prepare() records a pending row for
+ * every certificate it is about to sign and commits them, signs on all
+ * cores without holding the database's write lock, and leaves the results
+ * in a pool. The change's own transaction then completes the pending rows
+ * together with the settings, so a crash leaves the old state (pending
+ * rows of a dead process are dropped at the next open) or the new one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca.h"
+#include "ehttp-int.h"
+
+#define RENEW_DAYS	30
+
+struct issue_job {
+	int64_t			 system_id;
+	int64_t			 pending_id;
+	char			 fqdn[256];
+	struct ca_issued	 out;
+	int			 used;
+};
+
+struct issue_pool {
+	int64_t			 site_id;
+	int64_t			 root_pending_id;	/* 0: no new root */
+	struct ca_issued	 root;
+	struct issue_job	*jobs;
+	size_t			 n;
+};
+
+int
+issue_role_wants_cert(const struct db_site *s, const struct db_role *r)
+{
+	if (strcmp(r->role, "provider") == 0)
+		return 1;
+	if (s->type == DB_SITE_CAS)
+		return 0;	/* a CAS covers only its SMS Provider */
+	return (strcmp(r->role, "mp") == 0 || strcmp(r->role, "dp") == 0) &&
+	    strcmp(r->connection, "http") == 0;
+}
+
+static int
+site_enabled(const struct db_site *s)
+{
+	return s->sec.enhanced_http && !s->sec.https_only;
+}
+
+/* Systems of the site that should hold a site-issued certificate now. */
+struct plan {
+	struct db_system	*sys;
+	size_t			 nsys;
+	unsigned char		*wants;		/* per system */
+	unsigned char		*has_pki;
+	struct db_cert		*role;		/* active role cert, id 0: none */
+};
+
+static void
+plan_free(struct plan *p)
+{
+	free(p->sys);
+	free(p->wants);
+	free(p->has_pki);
+	free(p->role);
+	memset(p, 0, sizeof *p);
+}
+
+static int
+plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
+{
+	struct db_role *r = NULL;
+	struct db_cert c;
+	size_t nr;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	if (db_system_list(e->db, s->id, &p->sys, &p->nsys) == -1 ||
+	    db_role_list(e->db, s->id, 0, &r, &nr) == -1)
+		goto fail;
+	if ((p->wants = calloc(p->nsys + 1, 1)) == NULL ||
+	    (p->has_pki = calloc(p->nsys + 1, 1)) == NULL ||
+	    (p->role = calloc(p->nsys + 1, sizeof *p->role)) == NULL)
+		abort();
+	for (size_t i = 0; i < p->nsys; i++) {
+		for (size_t j = 0; j < nr; j++)
+			if (r[j].system_id == p->sys[i].id &&
+			    issue_role_wants_cert(s, &r[j]))
+				p->wants[i] = site_enabled(s);
+		if ((rc = db_cert_active(e->db, p->sys[i].id, "pki", &c)) == -1)
+			goto fail;
+		p->has_pki[i] = rc == 1;
+		if ((rc = db_cert_active(e->db, p->sys[i].id, "role",
+		    &p->role[i])) == -1)
+			goto fail;
+		if (rc == 0)
+			p->role[i].id = 0;
+	}
+	free(r);
+	return 0;
+fail:
+	free(r);
+	plan_free(p);
+	return ehttp_fail_db(e);
+}
+
+/* Does system i need a new certificate? Its current one is renewed when
+ * RENEW_DAYS are left. */
+static int
+plan_needs_new(const struct plan *p, size_t i, time_t now)
+{
+	if (!p->wants[i] || p->has_pki[i])
+		return 0;
+	return p->role[i].id == 0 ||
+	    p->role[i].not_after - now < RENEW_DAYS * 86400;
+}
+
+static void
+fill_cert_row(struct db_cert *c, const struct ca_issued *is)
+{
+	snprintf(c->state, sizeof c->state, "active");
+	snprintf(c->serial, sizeof c->serial, "%s", is->info.serial);
+	snprintf(c->issued_to, sizeof c->issued_to, "%s", is->info.issued_to);
+	snprintf(c->issued_by, sizeof c->issued_by, "%s", is->info.issued_by);
+	snprintf(c->subject, sizeof c->subject, "%s", is->info.subject);
+	c->not_before = is->info.not_before;
+	c->not_after = is->info.not_after;
+	snprintf(c->thumbprint, sizeof c->thumbprint, "%s", is->info.thumbprint);
+}
+
+static void
+pending_row(struct db_cert *c, const char *type, int64_t site_id,
+    int64_t system_id, int64_t issuer_id, const char *issued_to,
+    const char *alg)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->type, sizeof c->type, "%s", type);
+	snprintf(c->state, sizeof c->state, "pending");
+	c->site_id = site_id;
+	c->system_id = system_id;
+	c->issuer_id = issuer_id;
+	snprintf(c->issued_to, sizeof c->issued_to, "%s", issued_to);
+	snprintf(c->key_alg, sizeof c->key_alg, "%s", alg);
+}
+
+/* Record a signed certificate: complete its pending row, or insert it. */
+static int
+record_issued(struct ehttp *e, struct db_cert *c, const struct ca_issued *is)
+{
+	int rc;
+
+	fill_cert_row(c, is);
+	if (c->id != 0)
+		rc = db_cert_complete(e->db, c, is->cert.data, is->cert.len,
+		    is->key.data, is->key.len);
+	else
+		rc = db_cert_insert(e->db, c, is->cert.data, is->cert.len,
+		    is->key.data, is->key.len);
+	return rc == -1 ? ehttp_fail_db(e) : 0;
+}
+
+static const char *
+day_str(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+/* On enabling: what stays as it is, and why (PRODUCT.md §2 rules 4-5). */
+void
+issue_explain(struct ehttp *e, const struct db_site *s)
+{
+	struct db_role *r = NULL;
+	struct db_cert c;
+	size_t n;
+
+	if (!site_enabled(s) || db_role_list(e->db, s->id, 0, &r, &n) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (issue_role_wants_cert(s, &r[i])) {
+			if (db_cert_active(e->db, r[i].system_id, "pki", &c) == 1)
+				ehttp_note(e, EHTTP_NOTE_INFO, "%s keeps its PKI"
+				    " certificate (thumbprint %s): site systems"
+				    " prefer PKI.", r[i].fqdn, c.thumbprint);
+			continue;
+		}
+		if (strcmp(r[i].connection, "https") == 0)
+			ehttp_note(e, EHTTP_NOTE_INFO, "The %s on %s is configured"
+			    " for HTTPS and uses its PKI certificate.",
+			    rules_role_title(r[i].role), r[i].fqdn);
+		else
+			ehttp_note(e, EHTTP_NOTE_INFO, "The %s on %s stays HTTP:"
+			    " enhanced HTTP does not secure it.",
+			    rules_role_title(r[i].role), r[i].fqdn);
+	}
+	free(r);
+}
+
+static void
+progress_cb(size_t done, size_t n, void *arg)
+{
+	struct ehttp *e = arg;
+
+	if (e->progress != NULL)
+		e->progress("Issuing SMS Role SSL Certificates", done, n,
+		    e->progress_arg);
+}
+
+static struct ca_signer *
+signer_for(struct ehttp *e, struct ca *ca, const struct db_cert *root)
+{
+	unsigned char *der = NULL, *key = NULL;
+	size_t dlen, klen;
+	struct ca_signer *sg = NULL;
+	const char *master;
+
+	if ((master = ehttp_master(e, 0)) == NULL)
+		return NULL;
+	if (db_cert_der(e->db, root->id, &der, &dlen) != 1 ||
+	    db_cert_key(e->db, root->id, &key, &klen) != 1) {
+		ehttp_fail(e, "SMS Issuing of site %s: certificate or key missing"
+		    " in the database", root->site_code);
+		goto out;
+	}
+	if ((sg = ca_signer_load(ca, der, dlen, key, klen, master)) == NULL)
+		ehttp_fail(e, "SMS Issuing of site %s: %s", root->site_code,
+		    ca_error(ca));
+out:
+	free(der);
+	free(key);
+	return sg;
+}
+
+static int
+ensure_root(struct ehttp *e, const struct db_site *s, struct db_cert *root)
+{
+	struct issue_pool *pool = e->pool;
+	struct ca_issued is;
+	struct ca *ca;
+	enum ca_keyalg alg;
+	const char *master;
+	int rc;
+
+	if ((rc = db_cert_current_root(e->db, s->id, root)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 1)
+		return 0;
+	memset(root, 0, sizeof *root);
+	snprintf(root->type, sizeof root->type, "root");
+	root->site_id = s->id;
+	snprintf(root->site_code, sizeof root->site_code, "%s", s->code);
+	snprintf(root->key_alg, sizeof root->key_alg, "%s", s->sec.key_alg);
+	if (pool != NULL && pool->site_id == s->id && pool->root_pending_id) {
+		root->id = pool->root_pending_id;
+		pool->root_pending_id = 0;
+		if (record_issued(e, root, &pool->root) == -1)
+			return -1;
+		ehttp_note(e, EHTTP_NOTE_INFO, "Created the SMS Issuing root"
+		    " certificate of site %s (thumbprint %s).", s->code,
+		    root->thumbprint);
+		return 0;
+	}
+	if ((master = ehttp_master(e, 1)) == NULL)
+		return -1;
+	memset(&is, 0, sizeof is);
+	ca = ca_new();
+	if (ca_keyalg_parse(s->sec.key_alg, &alg) == -1)
+		alg = CA_KEY_RSA2048;
+	if (ca_root_create(ca, s->code, alg, master, &is) == -1)
+		rc = ehttp_fail(e, "creating SMS Issuing for site %s: %s",
+		    s->code, ca_error(ca));
+	else
+		rc = record_issued(e, root, &is);
+	ca_issued_clear(&is);
+	ca_free(ca);
+	if (rc == 0)
+		ehttp_note(e, EHTTP_NOTE_INFO, "Created the SMS Issuing root"
+		    " certificate of site %s (thumbprint %s).", s->code,
+		    root->thumbprint);
+	return rc;
+}
+
+static struct issue_job *
+pool_job(struct issue_pool *pool, int64_t system_id)
+{
+	if (pool == NULL)
+		return NULL;
+	for (size_t i = 0; i < pool->n; i++)
+		if (pool->jobs[i].system_id == system_id && !pool->jobs[i].used)
+			return &pool->jobs[i];
+	return NULL;
+}
+
+/* Sign the leaves not signed ahead, then record all of them. */
+static int
+issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *root,
+    struct plan *p, size_t *todo, size_t ntodo)
+{
+	struct ca *ca = ca_new();
+	struct ca_signer *sg = NULL;
+	struct ca_issued *signed_now = NULL;
+	const char **names = NULL;
+	size_t *which = NULL, nnow = 0;
+	enum ca_keyalg alg;
+	const char *master = NULL;
+	int rc = -1;
+
+	if (ca_keyalg_parse(s->sec.key_alg, &alg) == -1)
+		alg = CA_KEY_RSA2048;
+	if ((names = calloc(ntodo, sizeof *names)) == NULL ||
+	    (which = calloc(ntodo, sizeof *which)) == NULL ||
+	    (signed_now = calloc(ntodo, sizeof *signed_now)) == NULL)
+		abort();
+	for (size_t k = 0; k < ntodo; k++)
+		if (pool_job(e->pool, p->sys[todo[k]].id) == NULL) {
+			which[nnow] = todo[k];
+			names[nnow++] = p->sys[todo[k]].fqdn;
+		}
+	if (nnow > 0) {
+		if ((master = ehttp_master(e, 0)) == NULL ||
+		    (sg = signer_for(e, ca, root)) == NULL)
+			goto out;
+		if (ca_leaf_issue_many(ca, sg, nnow, names, alg, master,
+		    e->threads, progress_cb, e, signed_now) == -1) {
+			ehttp_fail(e, "issuing SMS Role SSL Certificates for site"
+			    " %s: %s", s->code, ca_error(ca));
+			goto out;
+		}
+	}
+	for (size_t k = 0, now = 0; k < ntodo; k++) {
+		size_t i = todo[k];
+		struct issue_job *job = pool_job(e->pool, p->sys[i].id);
+		const struct ca_issued *is;
+		struct db_cert c;
+		char day[16];
+
+		pending_row(&c, "role", s->id, p->sys[i].id, root->id,
+		    p->sys[i].fqdn, s->sec.key_alg);
+		if (job != NULL) {
+			job->used = 1;
+			c.id = job->pending_id;
+			is = &job->out;
+		} else
+			is = &signed_now[now++];
+		if (p->role[i].id != 0) {
+			/* Renewal: the old one is superseded. */
+			if (db_cert_set_state(e->db, p->role[i].id,
+			    "superseded") == -1) {
+				ehttp_fail_db(e);
+				goto out;
+			}
+		}
+		if (record_issued(e, &c, is) == -1)
+			goto out;
+		ehttp_note(e, EHTTP_NOTE_INFO, "Issued an SMS Role SSL Certificate"
+		    " to %s (thumbprint %s, expires %s).", c.issued_to,
+		    c.thumbprint, day_str(c.not_after, day, sizeof day));
+	}
+	if (ehttp_record(e, s->id, "info", "certificate issue", s->code,
+	    "Issued %zu SMS Role SSL Certificate%s in site %s.", ntodo,
+	    ntodo == 1 ? "" : "s", s->code) == -1)
+		goto out;
+	rc = 0;
+out:
+	for (size_t k = 0; k < ntodo; k++)
+		ca_issued_clear(&signed_now[k]);
+	free(signed_now);
+	free(names);
+	free(which);
+	ca_signer_free(sg);
+	ca_free(ca);
+	return rc;
+}
+
+int
+issue_reconcile(struct ehttp *e, int64_t site_id)
+{
+	struct db_site s;
+	struct db_cert root;
+	struct plan p;
+	size_t *todo = NULL, ntodo = 0, retired = 0;
+	time_t now = time(NULL);
+	int rc = -1;
+
+	if (db_site_get_id(e->db, site_id, &s) != 1)
+		return ehttp_fail_db(e);
+	if (plan_make(e, &s, &p) == -1)
+		return -1;
+	if ((todo = calloc(p.nsys + 1, sizeof *todo)) == NULL)
+		abort();
+	for (size_t i = 0; i < p.nsys; i++) {
+		if (plan_needs_new(&p, i, now))
+			todo[ntodo++] = i;
+		else if (p.role[i].id != 0 && (!p.wants[i] || p.has_pki[i])) {
+			/* Disabling supersedes; a role or system that no longer
+			 * calls for one has it revoked; PKI wins. */
+			const char *state = site_enabled(&s) ? "revoked" :
+			    "superseded";
+			if (db_cert_set_state(e->db, p.role[i].id, state) == -1) {
+				ehttp_fail_db(e);
+				goto out;
+			}
+			retired++;
+			ehttp_note(e, EHTTP_NOTE_INFO, "The SMS Role SSL Certificate"
+			    " of %s is now %s.", p.sys[i].fqdn, state);
+		}
+	}
+	if (retired > 0 && ehttp_record(e, s.id, "info", "certificate retire",
+	    s.code, "%zu SMS Role SSL Certificate%s of site %s %s %s.", retired,
+	    retired == 1 ? "" : "s", s.code, retired == 1 ? "was" : "were",
+	    site_enabled(&s) ? "revoked" : "superseded") == -1)
+		goto out;
+	if (site_enabled(&s)) {
+		if (ensure_root(e, &s, &root) == -1)
+			goto out;
+		if (ntodo > 0 && issue_leaves(e, &s, &root, &p, todo, ntodo) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(todo);
+	plan_free(&p);
+	return rc;
+}
+
+/* Signing ahead. */
+
+static void
+pool_free(struct issue_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (size_t i = 0; i < pool->n; i++)
+		ca_issued_clear(&pool->jobs[i].out);
+	ca_issued_clear(&pool->root);
+	free(pool->jobs);
+	free(pool);
+}
+
+/* Commit pending rows for what is about to be signed. */
+static int
+prepare_pending(struct ehttp *e, const struct db_site *s,
+    struct issue_pool *pool, struct db_cert *root, int *need_root)
+{
+	struct plan p;
+	struct db_cert c;
+	time_t now = time(NULL);
+	int rc;
+
+	if ((rc = db_cert_current_root(e->db, s->id, root)) == -1)
+		return ehttp_fail_db(e);
+	*need_root = rc == 0;
+	if (*need_root) {
+		pending_row(&c, "root", s->id, 0, 0, "SMS Issuing",
+		    s->sec.key_alg);
+		if (db_cert_insert(e->db, &c, NULL, 0, NULL, 0) == -1)
+			return ehttp_fail_db(e);
+		pool->root_pending_id = c.id;
+	}
+	if (plan_make(e, s, &p) == -1)
+		return -1;
+	if ((pool->jobs = calloc(p.nsys + 1, sizeof *pool->jobs)) == NULL)
+		abort();
+	for (size_t i = 0; i < p.nsys; i++) {
+		struct issue_job *job;
+
+		if (!plan_needs_new(&p, i, now))
+			continue;
+		job = &pool->jobs[pool->n++];
+		job->system_id = p.sys[i].id;
+		snprintf(job->fqdn, sizeof job->fqdn, "%s", p.sys[i].fqdn);
+		pending_row(&c, "role", s->id, p.sys[i].id,
+		    *need_root ? pool->root_pending_id : root->id,
+		    p.sys[i].fqdn, s->sec.key_alg);
+		if (db_cert_insert(e->db, &c, NULL, 0, NULL, 0) == -1) {
+			plan_free(&p);
+			return ehttp_fail_db(e);
+		}
+		job->pending_id = c.id;
+	}
+	plan_free(&p);
+	return 0;
+}
+
+static int
+sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
+    const struct db_cert *root, int need_root)
+{
+	struct ca *ca = ca_new();
+	struct ca_signer *sg = NULL;
+	const char **names = NULL;
+	struct ca_issued *out = NULL;
+	enum ca_keyalg alg;
+	const char *master;
+	int rc = -1;
+
+	if (ca_keyalg_parse(s->sec.key_alg, &alg) == -1)
+		alg = CA_KEY_RSA2048;
+	if ((master = ehttp_master(e, 1)) == NULL)
+		goto out;
+	if (need_root) {
+		if (ca_root_create(ca, s->code, alg, master, &pool->root) == -1) {
+			ehttp_fail(e, "creating SMS Issuing for site %s: %s",
+			    s->code, ca_error(ca));
+			goto out;
+		}
+		sg = ca_signer_load(ca, pool->root.cert.data, pool->root.cert.len,
+		    pool->root.key.data, pool->root.key.len, master);
+		if (sg == NULL)
+			ehttp_fail(e, "SMS Issuing of site %s: %s", s->code,
+			    ca_error(ca));
+	} else
+		sg = signer_for(e, ca, root);
+	if (sg == NULL)
+		goto out;
+	if (pool->n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((names = calloc(pool->n, sizeof *names)) == NULL ||
+	    (out = calloc(pool->n, sizeof *out)) == NULL)
+		abort();
+	for (size_t i = 0; i < pool->n; i++)
+		names[i] = pool->jobs[i].fqdn;
+	if (ca_leaf_issue_many(ca, sg, pool->n, names, alg, master, e->threads,
+	    progress_cb, e, out) == -1) {
+		ehttp_fail(e, "issuing SMS Role SSL Certificates for site %s: %s",
+		    s->code, ca_error(ca));
+		goto out;
+	}
+	for (size_t i = 0; i < pool->n; i++)
+		pool->jobs[i].out = out[i];	/* moved */
+	rc = 0;
+out:
+	free(out);
+	free(names);
+	ca_signer_free(sg);
+	ca_free(ca);
+	return rc;
+}
+
+int
+issue_prepare(struct ehttp *e, const char *code, const struct db_security *after)
+{
+	struct issue_pool *pool;
+	struct db_site s;
+	struct db_cert root;
+	int need_root = 0;
+
+	if (!after->enhanced_http || after->https_only)
+		return 0;
+	if ((pool = calloc(1, sizeof *pool)) == NULL)
+		abort();
+	if (ehttp_begin(e) == -1)
+		goto fail;
+	if (db_site_get(e->db, code, &s) != 1) {
+		ehttp_fail(e, "site code '%s': no such site", code);
+		goto fail_tx;
+	}
+	s.sec = *after;
+	pool->site_id = s.id;
+	if (prepare_pending(e, &s, pool, &root, &need_root) == -1)
+		goto fail_tx;
+	if (pool->n == 0 && !need_root) {
+		ehttp_rollback(e);
+		pool_free(pool);
+		return 0;
+	}
+	if (ehttp_commit(e) == -1)
+		goto fail;
+	e->pool = pool;
+	if (sign_ahead(e, &s, pool, &root, need_root) == -1) {
+		issue_finish(e);
+		return -1;
+	}
+	return 0;
+fail_tx:
+	ehttp_rollback(e);
+fail:
+	pool_free(pool);
+	return -1;
+}
+
+void
+issue_finish(struct ehttp *e)
+{
+	struct issue_pool *pool = e->pool;
+	int unused = 0;
+
+	if (pool == NULL)
+		return;
+	e->pool = NULL;
+	unused = pool->root_pending_id != 0;
+	for (size_t i = 0; i < pool->n; i++)
+		unused |= !pool->jobs[i].used;
+	/* Our own pending rows that the change did not use. */
+	if (unused && db_begin(e->db) == 0) {
+		if (db_cert_drop_pending(e->db, NULL) == 0)
+			db_commit(e->db);
+		else
+			db_rollback(e->db);
+	}
+	pool_free(pool);
+}

@@ -1,0 +1,93 @@
+/* db-agent: what each management-point agent has bound, and its health. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db-int.h"
+
+static void
+agent_row(sqlite3_stmt *st, struct db_agent *a)
+{
+	memset(a, 0, sizeof *a);
+	a->system_id = sqlite3_column_int64(st, 0);
+	db_copy_text(a->fqdn, sizeof a->fqdn, st, 1);
+	a->pid = sqlite3_column_int(st, 2);
+	a->https_port = sqlite3_column_int(st, 3);
+	a->http_port = sqlite3_column_int(st, 4);
+	a->cert_id = sqlite3_column_int64(st, 5);
+	db_copy_text(a->thumbprint, sizeof a->thumbprint, st, 6);
+	a->bound_since = sqlite3_column_int64(st, 7);
+	a->health_time = sqlite3_column_int64(st, 8);
+	a->health_ok = sqlite3_column_int(st, 9);
+	a->health_status = sqlite3_column_int(st, 10);
+	db_copy_text(a->health_text, sizeof a->health_text, st, 11);
+	a->updated = sqlite3_column_int64(st, 12);
+}
+
+int
+db_agent_bind(struct db *db, const struct db_agent *a)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_AGENT_UPSERT);
+
+	sqlite3_bind_int64(st, 1, a->system_id);
+	sqlite3_bind_int(st, 2, a->pid);
+	sqlite3_bind_int(st, 3, a->https_port);
+	sqlite3_bind_int(st, 4, a->http_port);
+	sqlite3_bind_int64(st, 5, a->cert_id);
+	sqlite3_bind_text(st, 6, a->thumbprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, a->bound_since);
+	sqlite3_bind_int64(st, 8, time(NULL));
+	return db_step_done(db, st, "recording the agent binding");
+}
+
+int
+db_agent_health(struct db *db, int64_t system_id, time_t when, int ok,
+    int status, const char *text)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_AGENT_HEALTH);
+
+	sqlite3_bind_int64(st, 1, system_id);
+	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int(st, 3, ok);
+	sqlite3_bind_int(st, 4, status);
+	sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
+	return db_step_done(db, st, "recording the agent health");
+}
+
+int
+db_agent_get(struct db *db, int64_t system_id, struct db_agent *a)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_AGENT_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, system_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		agent_row(st, a);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading the agent state");
+}
+
+int
+db_agent_list(struct db *db, int64_t site_id, struct db_agent **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_AGENT_LIST);
+	struct db_agent *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, site_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = db_grow(v, &cap, *n, sizeof *v);
+		agent_row(st, &v[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, "listing agents");
+	}
+	*out = v;
+	return 0;
+}

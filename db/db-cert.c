@@ -1,0 +1,502 @@
+/* db-cert: the certificate inventory, its DER and encrypted keys. */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db-int.h"
+
+#define CERT_COLS \
+	"c.id, c.type, c.state, c.site_id, s.code, coalesce(c.system_id, 0)," \
+	" coalesce(c.issuer_id, 0), coalesce(c.serial, ''), c.issued_to," \
+	" c.issued_by, c.subject, c.not_before, c.not_after," \
+	" coalesce(c.thumbprint, ''), c.key_alg, c.blocked, c.created" \
+	" FROM cert c JOIN site s ON s.id = c.site_id"
+
+static void
+cert_row(sqlite3_stmt *st, struct db_cert *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = sqlite3_column_int64(st, 0);
+	db_copy_text(c->type, sizeof c->type, st, 1);
+	db_copy_text(c->state, sizeof c->state, st, 2);
+	c->site_id = sqlite3_column_int64(st, 3);
+	db_copy_text(c->site_code, sizeof c->site_code, st, 4);
+	c->system_id = sqlite3_column_int64(st, 5);
+	c->issuer_id = sqlite3_column_int64(st, 6);
+	db_copy_text(c->serial, sizeof c->serial, st, 7);
+	db_copy_text(c->issued_to, sizeof c->issued_to, st, 8);
+	db_copy_text(c->issued_by, sizeof c->issued_by, st, 9);
+	db_copy_text(c->subject, sizeof c->subject, st, 10);
+	c->not_before = sqlite3_column_int64(st, 11);
+	c->not_after = sqlite3_column_int64(st, 12);
+	db_copy_text(c->thumbprint, sizeof c->thumbprint, st, 13);
+	db_copy_text(c->key_alg, sizeof c->key_alg, st, 14);
+	c->blocked = sqlite3_column_int(st, 15);
+	c->created = sqlite3_column_int64(st, 16);
+}
+
+static int
+cert_one(struct db *db, sqlite3_stmt *st, struct db_cert *c)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		cert_row(st, c);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a certificate");
+}
+
+static int
+put_blob(struct db *db, enum db_stmt which, int64_t id,
+    const unsigned char *p, size_t len, const char *what)
+{
+	sqlite3_stmt *st = db_stmt(db, which);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, p, (int)len, SQLITE_STATIC);
+	return db_step_done(db, st, what);
+}
+
+int
+db_cert_insert(struct db *db, struct db_cert *c, const unsigned char *der,
+    size_t der_len, const unsigned char *key, size_t key_len)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_INSERT);
+
+	if (c->created == 0)
+		c->created = time(NULL);
+	sqlite3_bind_text(st, 1, c->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->site_id);
+	sqlite3_bind_int64(st, 4, c->system_id);
+	sqlite3_bind_int64(st, 5, c->issuer_id);
+	sqlite3_bind_text(st, 6, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, c->issued_to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, c->issued_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, c->not_before);
+	sqlite3_bind_int64(st, 11, c->not_after);
+	sqlite3_bind_text(st, 12, c->thumbprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, c->key_alg, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 14, c->blocked);
+	sqlite3_bind_int64(st, 15, c->created);
+	sqlite3_bind_int64(st, 16, getpid());
+	if (db_step_done(db, st, "recording the certificate") == -1)
+		return -1;
+	c->id = sqlite3_last_insert_rowid(db->h);
+	if (der != NULL && put_blob(db, ST_CERT_DER_INSERT, c->id, der, der_len,
+	    "storing the certificate") == -1)
+		return -1;
+	if (key != NULL && put_blob(db, ST_KEY_INSERT, c->id, key, key_len,
+	    "storing the encrypted key") == -1)
+		return -1;
+	return 0;
+}
+
+int
+db_cert_complete(struct db *db, struct db_cert *c, const unsigned char *der,
+    size_t der_len, const unsigned char *key, size_t key_len)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_COMPLETE);
+
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, c->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->issued_to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->issued_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, c->not_before);
+	sqlite3_bind_int64(st, 8, c->not_after);
+	sqlite3_bind_text(st, 9, c->thumbprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, c->key_alg, -1, SQLITE_STATIC);
+	if (db_step_done(db, st, "completing the certificate") == -1)
+		return -1;
+	if (put_blob(db, ST_CERT_DER_INSERT, c->id, der, der_len,
+	    "storing the certificate") == -1)
+		return -1;
+	return put_blob(db, ST_KEY_INSERT, c->id, key, key_len,
+	    "storing the encrypted key");
+}
+
+int
+db_cert_get(struct db *db, int64_t id, struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_GET);
+
+	sqlite3_bind_int64(st, 1, id);
+	return cert_one(db, st, c);
+}
+
+int
+db_cert_get_thumbprint(struct db *db, const char *tp, struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_GET_TP);
+
+	sqlite3_bind_text(st, 1, tp, -1, SQLITE_STATIC);
+	return cert_one(db, st, c);
+}
+
+static int
+get_blob(struct db *db, enum db_stmt which, int64_t id, unsigned char **out,
+    size_t *len)
+{
+	sqlite3_stmt *st = db_stmt(db, which);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 0);
+		*len = sqlite3_column_bytes(st, 0);
+		if ((*out = malloc(*len ? *len : 1)) == NULL)
+			abort();
+		memcpy(*out, p, *len);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading certificate data");
+}
+
+int
+db_cert_der(struct db *db, int64_t id, unsigned char **der, size_t *len)
+{
+	return get_blob(db, ST_CERT_DER_GET, id, der, len);
+}
+
+int
+db_cert_key(struct db *db, int64_t id, unsigned char **key, size_t *len)
+{
+	return get_blob(db, ST_KEY_GET, id, key, len);
+}
+
+int
+db_cert_set_state(struct db *db, int64_t id, const char *state)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_SET_STATE);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	return db_step_done(db, st, "changing the certificate state");
+}
+
+int
+db_cert_set_blocked(struct db *db, int64_t id, int blocked)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_SET_BLOCKED);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, blocked != 0);
+	return db_step_done(db, st, "blocking the certificate");
+}
+
+int
+db_cert_serial_exists(struct db *db, const char *serial)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_SERIAL);
+	int rc;
+
+	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "checking a serial number");
+}
+
+int
+db_cert_current_root(struct db *db, int64_t site_id, struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_ROOT);
+
+	sqlite3_bind_int64(st, 1, site_id);
+	return cert_one(db, st, c);
+}
+
+int
+db_cert_for_system(struct db *db, int64_t system_id, struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_FOR_SYSTEM);
+
+	sqlite3_bind_int64(st, 1, system_id);
+	return cert_one(db, st, c);
+}
+
+int
+db_cert_active(struct db *db, int64_t system_id, const char *type,
+    struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_ACTIVE);
+
+	sqlite3_bind_int64(st, 1, system_id);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	return cert_one(db, st, c);
+}
+
+int
+db_cert_retire_roles(struct db *db, int64_t site_id, int64_t system_id,
+    const char *state, size_t *changed)
+{
+	sqlite3_stmt *st;
+
+	if (system_id != 0) {
+		st = db_stmt(db, ST_CERT_RETIRE_SYSTEM);
+		sqlite3_bind_int64(st, 1, system_id);
+	} else {
+		st = db_stmt(db, ST_CERT_RETIRE_SITE);
+		sqlite3_bind_int64(st, 1, site_id);
+	}
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	if (db_step_done(db, st, "retiring role certificates") == -1)
+		return -1;
+	if (changed != NULL)
+		*changed = sqlite3_changes(db->h);
+	return 0;
+}
+
+static int
+pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+int
+db_cert_drop_pending(struct db *db, size_t *dropped)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_PENDING_PIDS);
+	int64_t pids[64];
+	size_t npids = 0;
+	int rc;
+
+	if (dropped != NULL)
+		*dropped = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && npids < 64)
+		pids[npids++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, "finding unfinished certificates");
+	for (size_t i = 0; i < npids; i++) {
+		if (pid_alive((pid_t)pids[i]) && pids[i] != getpid())
+			continue;
+		st = db_stmt(db, ST_CERT_DROP_PENDING);
+		sqlite3_bind_int64(st, 1, pids[i]);
+		if (db_step_done(db, st, "dropping unfinished certificates") == -1)
+			return -1;
+		if (dropped != NULL)
+			*dropped += sqlite3_changes(db->h);
+	}
+	return 0;
+}
+
+static int
+count_one(struct db *db, enum db_stmt which, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, which);
+
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, "counting");
+	}
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+db_cert_orphans(struct db *db, size_t *certs, size_t *keys)
+{
+	if (count_one(db, ST_CERT_ORPHAN_CERTS, certs) == -1)
+		return -1;
+	return count_one(db, ST_CERT_ORPHAN_KEYS, keys);
+}
+
+/*
+ * Paging. The filter and sort vary, so these statements are built per
+ * call from fixed fragments; every value is bound, never formatted in.
+ */
+static const char *const sort_cols[DB_CERT_SORT_MAX] = {
+	[DB_CERT_SORT_EXPIRATION] = "c.not_after",
+	[DB_CERT_SORT_TYPE] = "c.type",
+	[DB_CERT_SORT_ISSUED_TO] = "c.issued_to",
+	[DB_CERT_SORT_ISSUED_BY] = "c.issued_by",
+	[DB_CERT_SORT_START] = "c.not_before",
+	[DB_CERT_SORT_BLOCKED] = "c.blocked",
+	[DB_CERT_SORT_SITE] = "s.code",
+	[DB_CERT_SORT_THUMBPRINT] = "coalesce(c.thumbprint, '')",
+};
+
+static void
+filter_sql(FILE *f, const struct db_cert_filter *fl)
+{
+	fputs(" WHERE 1", f);
+	if (fl == NULL)
+		return;
+	if (fl->type != NULL)
+		fputs(" AND c.type = :type", f);
+	if (fl->site_id != 0)
+		fputs(" AND c.site_id = :site", f);
+	if (fl->system_id != 0)
+		fputs(" AND c.system_id = :system", f);
+	if (fl->expiring_days >= 0)
+		fputs(" AND c.not_after <= :expiry AND c.state = 'active'", f);
+	if (fl->blocked_only)
+		fputs(" AND c.blocked = 1", f);
+	if (fl->active_only)
+		fputs(" AND c.state = 'active'", f);
+	if (fl->text != NULL && *fl->text != '\0')
+		fputs(" AND (instr(lower(c.issued_to), lower(:text)) OR"
+		    " instr(lower(c.issued_by), lower(:text)) OR"
+		    " instr(c.thumbprint, upper(:text)))", f);
+}
+
+static void
+bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+static void
+bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+filter_bind(sqlite3_stmt *st, const struct db_cert_filter *fl)
+{
+	if (fl == NULL)
+		return;
+	bind_named_text(st, ":type", fl->type);
+	bind_named_int(st, ":site", fl->site_id);
+	bind_named_int(st, ":system", fl->system_id);
+	bind_named_int(st, ":expiry", time(NULL) + (int64_t)fl->expiring_days * 86400);
+	bind_named_text(st, ":text", fl->text);
+}
+
+static int
+prepare_built(struct db *db, char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, st, NULL);
+
+	free(sql);
+	return rc == SQLITE_OK ? 0 : db_fail(db, "querying certificates");
+}
+
+static void
+bind_after(sqlite3_stmt *st, enum db_cert_sort sort, const struct db_cert *a)
+{
+	int i = sqlite3_bind_parameter_index(st, ":after");
+
+	switch (sort) {
+	case DB_CERT_SORT_EXPIRATION:
+		sqlite3_bind_int64(st, i, a->not_after);
+		break;
+	case DB_CERT_SORT_START:
+		sqlite3_bind_int64(st, i, a->not_before);
+		break;
+	case DB_CERT_SORT_BLOCKED:
+		sqlite3_bind_int64(st, i, a->blocked);
+		break;
+	case DB_CERT_SORT_TYPE:
+		sqlite3_bind_text(st, i, a->type, -1, SQLITE_STATIC);
+		break;
+	case DB_CERT_SORT_ISSUED_TO:
+		sqlite3_bind_text(st, i, a->issued_to, -1, SQLITE_STATIC);
+		break;
+	case DB_CERT_SORT_ISSUED_BY:
+		sqlite3_bind_text(st, i, a->issued_by, -1, SQLITE_STATIC);
+		break;
+	case DB_CERT_SORT_SITE:
+		sqlite3_bind_text(st, i, a->site_code, -1, SQLITE_STATIC);
+		break;
+	default:
+		sqlite3_bind_text(st, i, a->thumbprint, -1, SQLITE_STATIC);
+		break;
+	}
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":after_id"),
+	    a->id);
+}
+
+int
+db_cert_page(struct db *db, const struct db_cert_filter *fl,
+    enum db_cert_sort sort, int desc, const struct db_cert *after,
+    size_t limit, struct db_cert **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct db_cert *v = NULL;
+	char *sql = NULL;
+	size_t len = 0, cap = 0;
+	const char *col;
+	FILE *f;
+	int rc;
+
+	*n = 0;
+	if ((unsigned)sort >= DB_CERT_SORT_MAX)
+		sort = DB_CERT_SORT_EXPIRATION;
+	col = sort_cols[sort];
+	if ((f = open_memstream(&sql, &len)) == NULL)
+		abort();
+	fputs("SELECT " CERT_COLS, f);
+	filter_sql(f, fl);
+	if (after != NULL)
+		fprintf(f, " AND (%s, c.id) %s (:after, :after_id)", col,
+		    desc ? "<" : ">");
+	fprintf(f, " ORDER BY %s %s, c.id %s LIMIT :limit", col,
+	    desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
+	fclose(f);
+	if (prepare_built(db, sql, &st) == -1)
+		return -1;
+	filter_bind(st, fl);
+	if (after != NULL)
+		bind_after(st, sort, after);
+	bind_named_int(st, ":limit", limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = db_grow(v, &cap, *n, sizeof *v);
+		cert_row(st, &v[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		*n = 0;
+		return db_fail(db, "listing certificates");
+	}
+	*out = v;
+	return 0;
+}
+
+int
+db_cert_count(struct db *db, const struct db_cert_filter *fl, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if ((f = open_memstream(&sql, &len)) == NULL)
+		abort();
+	fputs("SELECT count(*) FROM cert c JOIN site s ON s.id = c.site_id", f);
+	filter_sql(f, fl);
+	fclose(f);
+	if (prepare_built(db, sql, &st) == -1)
+		return -1;
+	filter_bind(st, fl);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, "counting certificates");
+}

@@ -1,0 +1,1001 @@
+/* db: open, migrate, the statement table, sites, systems, roles, messages. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db-int.h"
+
+#define BUSY_TIMEOUT_MS	10000
+
+/*
+ * Schema migrations: append-only. Entry i takes user_version i to i+1.
+ * Never edit a released entry; add a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: the hierarchy, certificates, messages, audit. */
+	"CREATE TABLE site ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE CHECK (length(code) = 3),"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL CHECK (type IN ('cas','primary','secondary')),"
+	"  parent_id INTEGER REFERENCES site(id),"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE site_security ("
+	"  site_id INTEGER PRIMARY KEY REFERENCES site(id) ON DELETE CASCADE,"
+	"  https_only INTEGER NOT NULL DEFAULT 0,"
+	"  enhanced_http INTEGER NOT NULL DEFAULT 0,"
+	"  pki_client_cert INTEGER NOT NULL DEFAULT 0,"
+	"  crl_check INTEGER NOT NULL DEFAULT 1,"
+	"  require_signing INTEGER NOT NULL DEFAULT 0,"
+	"  require_sha256 INTEGER NOT NULL DEFAULT 0,"
+	"  use_encryption INTEGER NOT NULL DEFAULT 0,"
+	"  key_alg TEXT NOT NULL DEFAULT 'rsa2048');"
+	"CREATE TABLE trusted_root ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id) ON DELETE CASCADE,"
+	"  subject TEXT NOT NULL, thumbprint TEXT NOT NULL, der BLOB NOT NULL,"
+	"  UNIQUE (site_id, thumbprint));"
+	"CREATE TABLE site_system ("
+	"  id INTEGER PRIMARY KEY,"
+	"  fqdn TEXT NOT NULL UNIQUE,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE role ("
+	"  id INTEGER PRIMARY KEY,"
+	"  system_id INTEGER NOT NULL REFERENCES site_system(id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL CHECK (role IN ('mp','dp','provider','sup','rsp','smp')),"
+	"  connection TEXT NOT NULL DEFAULT '',"
+	"  allow_anonymous INTEGER NOT NULL DEFAULT -1,"
+	"  UNIQUE (system_id, role));"
+	"CREATE TABLE cert ("
+	"  id INTEGER PRIMARY KEY,"
+	"  type TEXT NOT NULL CHECK (type IN ('root','role','pki')),"
+	"  state TEXT NOT NULL CHECK (state IN ('pending','active','superseded','revoked')),"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  system_id INTEGER REFERENCES site_system(id) ON DELETE SET NULL,"
+	"  issuer_id INTEGER REFERENCES cert(id),"
+	"  serial TEXT UNIQUE,"
+	"  issued_to TEXT NOT NULL DEFAULT '', issued_by TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  not_before INTEGER NOT NULL DEFAULT 0, not_after INTEGER NOT NULL DEFAULT 0,"
+	"  thumbprint TEXT UNIQUE, key_alg TEXT NOT NULL DEFAULT '',"
+	"  blocked INTEGER NOT NULL DEFAULT 0,"
+	"  pending_pid INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE cert_der ("
+	"  cert_id INTEGER PRIMARY KEY REFERENCES cert(id) ON DELETE CASCADE,"
+	"  der BLOB NOT NULL);"
+	"CREATE TABLE cert_key ("
+	"  cert_id INTEGER PRIMARY KEY REFERENCES cert(id) ON DELETE CASCADE,"
+	"  pkcs8 BLOB NOT NULL);"
+	"CREATE TABLE status_message ("
+	"  id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	"  site_id INTEGER REFERENCES site(id) ON DELETE SET NULL,"
+	"  severity TEXT NOT NULL CHECK (severity IN ('info','warning','error')),"
+	"  component TEXT NOT NULL, message TEXT NOT NULL);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, time INTEGER NOT NULL, user TEXT NOT NULL,"
+	"  action TEXT NOT NULL, object TEXT NOT NULL, detail TEXT NOT NULL);"
+	"CREATE INDEX site_system_site ON site_system(site_id);"
+	"CREATE INDEX cert_site ON cert(site_id, type, state);"
+	"CREATE INDEX cert_system ON cert(system_id, state);",
+
+	/* 2: agent state; indexes for keyset paging of large inventories. */
+	"CREATE TABLE agent ("
+	"  system_id INTEGER PRIMARY KEY REFERENCES site_system(id) ON DELETE CASCADE,"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  https_port INTEGER NOT NULL DEFAULT 0, http_port INTEGER NOT NULL DEFAULT 0,"
+	"  cert_id INTEGER REFERENCES cert(id) ON DELETE SET NULL,"
+	"  thumbprint TEXT NOT NULL DEFAULT '', bound_since INTEGER NOT NULL DEFAULT 0,"
+	"  health_time INTEGER NOT NULL DEFAULT 0, health_ok INTEGER NOT NULL DEFAULT 0,"
+	"  health_status INTEGER NOT NULL DEFAULT 0,"
+	"  health_text TEXT NOT NULL DEFAULT '', updated INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX cert_by_expiration ON cert(not_after, id);"
+	"CREATE INDEX cert_by_issued_to ON cert(issued_to, id);"
+	"CREATE INDEX cert_by_start ON cert(not_before, id);"
+	"CREATE INDEX cert_by_status ON status_message(time, id);",
+};
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
+
+#define SITE_COLS \
+	"s.id, s.code, s.name, s.type, coalesce(s.parent_id, 0)," \
+	" coalesce(p.code, ''), s.created, x.https_only, x.enhanced_http," \
+	" x.pki_client_cert, x.crl_check, x.require_signing, x.require_sha256," \
+	" x.use_encryption, x.key_alg" \
+	" FROM site s JOIN site_security x ON x.site_id = s.id" \
+	" LEFT JOIN site p ON p.id = s.parent_id"
+#define SYS_COLS \
+	"y.id, y.fqdn, y.site_id, s.code, y.created" \
+	" FROM site_system y JOIN site s ON s.id = y.site_id"
+#define ROLE_COLS \
+	"r.id, r.system_id, y.fqdn, y.site_id, r.role, r.connection," \
+	" r.allow_anonymous FROM role r JOIN site_system y ON y.id = r.system_id" \
+	" JOIN site s ON s.id = y.site_id"
+#define CERT_COLS_\
+	"c.id, c.type, c.state, c.site_id, s.code, coalesce(c.system_id, 0)," \
+	" coalesce(c.issuer_id, 0), coalesce(c.serial, ''), c.issued_to," \
+	" c.issued_by, c.subject, c.not_before, c.not_after," \
+	" coalesce(c.thumbprint, ''), c.key_alg, c.blocked, c.created" \
+	" FROM cert c JOIN site s ON s.id = c.site_id"
+#define AGENT_COLS \
+	"a.system_id, y.fqdn, a.pid, a.https_port, a.http_port," \
+	" coalesce(a.cert_id, 0), a.thumbprint, a.bound_since, a.health_time," \
+	" a.health_ok, a.health_status, a.health_text, a.updated" \
+	" FROM agent a JOIN site_system y ON y.id = a.system_id"
+
+/* Every fixed statement, prepared once at open. */
+static const char *const stmt_sql[ST_MAX] = {
+	[ST_SITE_INSERT] = "INSERT INTO site (code, name, type, parent_id, created)"
+	    " VALUES (?1, ?2, ?3, nullif(?4, 0), ?5)",
+	[ST_SEC_INSERT] = "INSERT INTO site_security (site_id, https_only,"
+	    " enhanced_http, pki_client_cert, crl_check, require_signing,"
+	    " require_sha256, use_encryption, key_alg)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_SITE_GET] = "SELECT " SITE_COLS " WHERE s.code = ?1",
+	[ST_SITE_GET_ID] = "SELECT " SITE_COLS " WHERE s.id = ?1",
+	[ST_SITE_LIST] = "SELECT " SITE_COLS
+	    " ORDER BY CASE s.type WHEN 'cas' THEN 0 WHEN 'primary' THEN 1"
+	    " ELSE 2 END, s.code",
+	[ST_SITE_CHILDREN] = "SELECT count(*) FROM site WHERE parent_id = ?1",
+	[ST_SEC_UPDATE] = "UPDATE site_security SET https_only = ?2,"
+	    " enhanced_http = ?3, pki_client_cert = ?4, crl_check = ?5,"
+	    " require_signing = ?6, require_sha256 = ?7, use_encryption = ?8,"
+	    " key_alg = ?9 WHERE site_id = ?1",
+	[ST_SYS_INSERT] = "INSERT INTO site_system (fqdn, site_id, created)"
+	    " VALUES (?1, ?2, ?3)",
+	[ST_SYS_GET] = "SELECT " SYS_COLS " WHERE y.fqdn = ?1",
+	[ST_SYS_GET_ID] = "SELECT " SYS_COLS " WHERE y.id = ?1",
+	[ST_SYS_LIST] = "SELECT " SYS_COLS " WHERE ?1 = 0 OR y.site_id = ?1"
+	    " ORDER BY s.code, y.fqdn",
+	[ST_SYS_DELETE] = "DELETE FROM site_system WHERE id = ?1",
+	[ST_ROLE_INSERT] = "INSERT INTO role (system_id, role, connection,"
+	    " allow_anonymous) VALUES (?1, ?2, ?3, ?4)",
+	[ST_ROLE_GET] = "SELECT " ROLE_COLS " WHERE r.system_id = ?1 AND r.role = ?2",
+	[ST_ROLE_UPDATE] = "UPDATE role SET connection = ?2, allow_anonymous = ?3"
+	    " WHERE id = ?1",
+	[ST_ROLE_DELETE] = "DELETE FROM role WHERE id = ?1",
+	[ST_ROLE_LIST] = "SELECT " ROLE_COLS
+	    " WHERE (?2 != 0 AND r.system_id = ?2) OR (?2 = 0 AND (?1 = 0 OR"
+	    " y.site_id = ?1))"
+	    " ORDER BY s.code, y.fqdn, CASE r.role WHEN 'mp' THEN 0 WHEN 'dp'"
+	    " THEN 1 WHEN 'provider' THEN 2 WHEN 'sup' THEN 3 WHEN 'rsp' THEN 4"
+	    " ELSE 5 END",
+	[ST_STATUS_INSERT] = "INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) VALUES (?1, nullif(?2, 0), ?3, ?4, ?5)",
+	[ST_STATUS_LIST] = "SELECT m.id, m.time, coalesce(s.code, ''), m.severity,"
+	    " m.component, m.message FROM status_message m"
+	    " LEFT JOIN site s ON s.id = m.site_id"
+	    " WHERE ?1 = 0 OR m.site_id = ?1 ORDER BY m.time DESC, m.id DESC"
+	    " LIMIT ?2",
+	[ST_AUDIT_INSERT] = "INSERT INTO audit (time, user, action, object, detail)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_AUDIT_LIST] = "SELECT id, time, user, action, object, detail FROM audit"
+	    " ORDER BY time DESC, id DESC LIMIT ?1",
+	[ST_CERT_INSERT] = "INSERT INTO cert (type, state, site_id, system_id,"
+	    " issuer_id, serial, issued_to, issued_by, subject, not_before,"
+	    " not_after, thumbprint, key_alg, blocked, created, pending_pid)"
+	    " VALUES (?1, ?2, ?3, nullif(?4, 0), nullif(?5, 0), nullif(?6, ''),"
+	    " ?7, ?8, ?9, ?10, ?11, nullif(?12, ''), ?13, ?14, ?15,"
+	    " CASE ?2 WHEN 'pending' THEN ?16 ELSE 0 END)",
+	[ST_CERT_COMPLETE] = "UPDATE cert SET state = ?2, serial = ?3,"
+	    " issued_to = ?4, issued_by = ?5, subject = ?6, not_before = ?7,"
+	    " not_after = ?8, thumbprint = ?9, key_alg = ?10, pending_pid = 0"
+	    " WHERE id = ?1",
+	[ST_CERT_GET] = "SELECT " CERT_COLS_ " WHERE c.id = ?1",
+	[ST_CERT_GET_TP] = "SELECT " CERT_COLS_ " WHERE c.thumbprint = upper(?1)",
+	[ST_CERT_DER_INSERT] = "INSERT INTO cert_der (cert_id, der) VALUES (?1, ?2)",
+	[ST_CERT_DER_GET] = "SELECT der FROM cert_der WHERE cert_id = ?1",
+	[ST_KEY_INSERT] = "INSERT INTO cert_key (cert_id, pkcs8) VALUES (?1, ?2)",
+	[ST_KEY_GET] = "SELECT pkcs8 FROM cert_key WHERE cert_id = ?1",
+	[ST_CERT_SET_STATE] = "UPDATE cert SET state = ?2 WHERE id = ?1",
+	[ST_CERT_SET_BLOCKED] = "UPDATE cert SET blocked = ?2 WHERE id = ?1",
+	[ST_CERT_SERIAL] = "SELECT 1 FROM cert WHERE serial = ?1",
+	[ST_CERT_ROOT] = "SELECT " CERT_COLS_ " WHERE c.site_id = ?1 AND"
+	    " c.type = 'root' AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
+	[ST_CERT_FOR_SYSTEM] = "SELECT " CERT_COLS_ " WHERE c.system_id = ?1 AND"
+	    " c.state = 'active' AND c.blocked = 0 AND c.type IN ('pki', 'role')"
+	    " ORDER BY c.type = 'pki' DESC, c.id DESC LIMIT 1",
+	[ST_CERT_ACTIVE] = "SELECT " CERT_COLS_ " WHERE c.system_id = ?1 AND"
+	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
+	[ST_CERT_RETIRE_SITE] = "UPDATE cert SET state = ?2 WHERE site_id = ?1"
+	    " AND type = 'role' AND state = 'active'",
+	[ST_CERT_RETIRE_SYSTEM] = "UPDATE cert SET state = ?2 WHERE system_id = ?1"
+	    " AND type IN ('role', 'pki') AND state = 'active'",
+	[ST_CERT_PENDING_PIDS] = "SELECT DISTINCT pending_pid FROM cert"
+	    " WHERE state = 'pending'",
+	[ST_CERT_DROP_PENDING] = "DELETE FROM cert WHERE state = 'pending'"
+	    " AND pending_pid = ?1",
+	[ST_CERT_ORPHAN_CERTS] = "SELECT count(*) FROM cert c WHERE c.state !="
+	    " 'pending' AND (NOT EXISTS (SELECT 1 FROM cert_key k WHERE"
+	    " k.cert_id = c.id) OR NOT EXISTS (SELECT 1 FROM cert_der d WHERE"
+	    " d.cert_id = c.id))",
+	[ST_CERT_ORPHAN_KEYS] = "SELECT count(*) FROM cert_key k WHERE NOT EXISTS"
+	    " (SELECT 1 FROM cert c WHERE c.id = k.cert_id AND c.state != 'pending')",
+	[ST_AGENT_UPSERT] = "INSERT INTO agent (system_id, pid, https_port,"
+	    " http_port, cert_id, thumbprint, bound_since, updated)"
+	    " VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6, ?7, ?8)"
+	    " ON CONFLICT (system_id) DO UPDATE SET pid = ?2, https_port = ?3,"
+	    " http_port = ?4, cert_id = nullif(?5, 0), thumbprint = ?6,"
+	    " bound_since = ?7, updated = ?8",
+	[ST_AGENT_HEALTH] = "UPDATE agent SET health_time = ?2, health_ok = ?3,"
+	    " health_status = ?4, health_text = ?5, updated = ?2"
+	    " WHERE system_id = ?1",
+	[ST_AGENT_GET] = "SELECT " AGENT_COLS " WHERE a.system_id = ?1",
+	[ST_AGENT_LIST] = "SELECT " AGENT_COLS " WHERE ?1 = 0 OR y.site_id = ?1"
+	    " ORDER BY y.fqdn",
+};
+
+int
+db_fail(struct db *db, const char *what)
+{
+	snprintf(db->err, sizeof db->err, "%s: %s", what,
+	    db->h != NULL ? sqlite3_errmsg(db->h) : "no database");
+	return -1;
+}
+
+int
+db_failf(struct db *db, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof db->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *
+db_error(const struct db *db)
+{
+	return db->err;
+}
+
+const char *
+db_path(const struct db *db)
+{
+	return db->path;
+}
+
+sqlite3_stmt *
+db_stmt(struct db *db, enum db_stmt which)
+{
+	sqlite3_stmt *st = db->st[which];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_fail(db, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+void
+db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
+}
+
+void *
+db_grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	if ((p = reallocarray(p, *cap, size)) == NULL)
+		abort();
+	return p;
+}
+
+static int
+exec(struct db *db, const char *sql, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(db->err, sizeof db->err, "%s: %s", what,
+		    msg != NULL ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_user_version(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		db_fail(db, "reading the schema version");
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(struct db *db, int readonly)
+{
+	char sql[64];
+	int v;
+
+	/* Take the write lock before reading the version: two processes
+	 * opening a new file at once must not both migrate it. */
+	if (!readonly && db_begin(db) == -1)
+		return -1;
+	if ((v = db_user_version(db)) == -1)
+		goto fail;
+	if (v > DB_SCHEMA_VERSION) {
+		db_failf(db, "%s: database schema version %d is newer than this"
+		    " program understands (%d); use a newer ehttp", db->path, v,
+		    DB_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (v < DB_SCHEMA_VERSION && readonly) {
+		db_failf(db, "%s: schema version %d needs an upgrade to %d, but"
+		    " the database is opened read-only", db->path, v,
+		    DB_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < DB_SCHEMA_VERSION; v++) {
+		if (exec(db, migrations[v], "migrating the schema") == -1)
+			goto fail;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (exec(db, sql, "recording the schema version") == -1)
+			goto fail;
+	}
+	if (!readonly && db_commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	if (!readonly)
+		db_rollback(db);
+	return -1;
+}
+
+static int
+make_parent_dir(const char *path, char **cause)
+{
+	char *copy = strdup(path), *dir;
+	struct stat sb;
+	int rc = 0;
+
+	if (copy == NULL)
+		abort();
+	dir = dirname(copy);
+	if (stat(dir, &sb) == 0)
+		goto out;
+	/* Create missing parents too; the last level holds keys: 0700. */
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(dir, 0700) == -1 && errno != EEXIST)
+		rc = -1;
+	if (rc == -1 && asprintf(cause, "%s: cannot create directory: %s",
+	    dir, strerror(errno)) == -1)
+		abort();
+out:
+	free(copy);
+	return rc;
+}
+
+static int
+looks_like_sqlite(const char *path, char **cause)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	FILE *f;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return 0;	/* absent or unreadable: sqlite will say */
+	n = fread(head, 1, sizeof head, f);
+	fclose(f);
+	if (n == 0)
+		return 0;	/* empty file: a new database */
+	if (n < sizeof head || memcmp(head, magic, sizeof magic) != 0) {
+		if (asprintf(cause, "%s: not an ehttp database (not an SQLite"
+		    " file)", path) == -1)
+			abort();
+		return -1;
+	}
+	return 0;
+}
+
+struct db *
+db_open(const char *path, int flags, char **cause)
+{
+	struct db *db = NULL;
+	int oflags, readonly = (flags & DB_OPEN_READONLY) != 0;
+	char *msg = NULL;
+
+	*cause = NULL;
+	if (looks_like_sqlite(path, cause) == -1)
+		return NULL;
+	if ((flags & DB_OPEN_CREATE) && !readonly) {
+		int fd;
+
+		if (make_parent_dir(path, cause) == -1)
+			return NULL;
+		/* The file holds encrypted keys: create it 0600 ourselves
+		 * (sqlite's WAL and shm files copy its mode). */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST) {
+			if (asprintf(cause, "%s: cannot create: %s", path,
+			    strerror(errno)) == -1)
+				abort();
+			return NULL;
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	if ((db = calloc(1, sizeof *db)) == NULL || (db->path = strdup(path)) == NULL)
+		abort();
+	oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	if (readonly)
+		oflags |= SQLITE_OPEN_READONLY;
+	else {
+		oflags |= SQLITE_OPEN_READWRITE;
+		if (flags & DB_OPEN_CREATE)
+			oflags |= SQLITE_OPEN_CREATE;
+	}
+	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+		if (db->h == NULL)
+			abort();
+		if (access(path, F_OK) == -1 && !(flags & DB_OPEN_CREATE))
+			snprintf(db->err, sizeof db->err, "%s: no such database"
+			    " (run `ehttpctl init` first)", path);
+		else
+			db_fail(db, path);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	if (exec(db, "PRAGMA foreign_keys = ON", path) == -1)
+		goto fail;
+	/* Touch the schema so a corrupt or foreign file fails here. */
+	if (db_user_version(db) == -1) {
+		snprintf(db->err, sizeof db->err, "%s: not a usable database: %s",
+		    path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	if (!readonly) {
+		if (exec(db, "PRAGMA journal_mode = WAL", path) == -1 ||
+		    exec(db, "PRAGMA synchronous = FULL", path) == -1)
+			goto fail;
+	}
+	if (migrate(db, readonly) == -1)
+		goto fail;
+	for (int i = 0; i < ST_MAX; i++) {
+		if (sqlite3_prepare_v3(db->h, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) != SQLITE_OK) {
+			snprintf(db->err, sizeof db->err, "%s: preparing statement"
+			    " %d: %s", path, i, sqlite3_errmsg(db->h));
+			goto fail;
+		}
+	}
+	return db;
+fail:
+	if (asprintf(cause, "%s", db->err) == -1)
+		abort();
+	sqlite3_free(msg);
+	db_close(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	for (int i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(db->st[i]);
+	sqlite3_close(db->h);
+	free(db->path);
+	free(db);
+}
+
+int
+db_begin(struct db *db)
+{
+	return exec(db, "BEGIN IMMEDIATE", "starting a transaction");
+}
+
+int
+db_commit(struct db *db)
+{
+	return exec(db, "COMMIT", "committing");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+db_integrity_check(struct db *db, char **result)
+{
+	sqlite3_stmt *st = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		abort();
+	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		fclose(f);
+		free(buf);
+		return db_fail(db, "integrity check");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fprintf(f, "%s%s", len ? "\n" : "", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	fclose(f);
+	if (rc != SQLITE_DONE) {
+		free(buf);
+		return db_fail(db, "integrity check");
+	}
+	*result = buf;
+	return 0;
+}
+
+/* Sites. */
+
+static const char *const site_type_names[] = { "cas", "primary", "secondary" };
+
+static enum db_site_type
+site_type_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s != NULL && strcmp(s, site_type_names[i]) == 0)
+			return i;
+	return DB_SITE_PRIMARY;
+}
+
+static void
+site_row(sqlite3_stmt *st, struct db_site *s)
+{
+	memset(s, 0, sizeof *s);
+	s->id = sqlite3_column_int64(st, 0);
+	db_copy_text(s->code, sizeof s->code, st, 1);
+	db_copy_text(s->name, sizeof s->name, st, 2);
+	s->type = site_type_parse((const char *)sqlite3_column_text(st, 3));
+	s->parent_id = sqlite3_column_int64(st, 4);
+	db_copy_text(s->parent_code, sizeof s->parent_code, st, 5);
+	s->created = sqlite3_column_int64(st, 6);
+	s->sec.https_only = sqlite3_column_int(st, 7);
+	s->sec.enhanced_http = sqlite3_column_int(st, 8);
+	s->sec.pki_client_cert = sqlite3_column_int(st, 9);
+	s->sec.crl_check = sqlite3_column_int(st, 10);
+	s->sec.require_signing = sqlite3_column_int(st, 11);
+	s->sec.require_sha256 = sqlite3_column_int(st, 12);
+	s->sec.use_encryption = sqlite3_column_int(st, 13);
+	db_copy_text(s->sec.key_alg, sizeof s->sec.key_alg, st, 14);
+}
+
+static void
+bind_security(sqlite3_stmt *st, int64_t id, const struct db_security *x)
+{
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, x->https_only);
+	sqlite3_bind_int(st, 3, x->enhanced_http);
+	sqlite3_bind_int(st, 4, x->pki_client_cert);
+	sqlite3_bind_int(st, 5, x->crl_check);
+	sqlite3_bind_int(st, 6, x->require_signing);
+	sqlite3_bind_int(st, 7, x->require_sha256);
+	sqlite3_bind_int(st, 8, x->use_encryption);
+	sqlite3_bind_text(st, 9, x->key_alg[0] ? x->key_alg : "rsa2048", -1,
+	    SQLITE_TRANSIENT);
+}
+
+int
+db_site_insert(struct db *db, struct db_site *s)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SITE_INSERT);
+
+	if (s->created == 0)
+		s->created = time(NULL);
+	sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, site_type_names[s->type], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, s->parent_id);
+	sqlite3_bind_int64(st, 5, s->created);
+	if (db_step_done(db, st, "adding the site") == -1)
+		return -1;
+	s->id = sqlite3_last_insert_rowid(db->h);
+	st = db_stmt(db, ST_SEC_INSERT);
+	bind_security(st, s->id, &s->sec);
+	return db_step_done(db, st, "adding the site's security settings");
+}
+
+static int
+site_one(struct db *db, sqlite3_stmt *st, struct db_site *s)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		site_row(st, s);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a site");
+}
+
+int
+db_site_get(struct db *db, const char *code, struct db_site *s)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET);
+
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	return site_one(db, st, s);
+}
+
+int
+db_site_get_id(struct db *db, int64_t id, struct db_site *s)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET_ID);
+
+	sqlite3_bind_int64(st, 1, id);
+	return site_one(db, st, s);
+}
+
+int
+db_site_list(struct db *db, struct db_site **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SITE_LIST);
+	struct db_site *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = db_grow(v, &cap, *n, sizeof *v);
+		site_row(st, &v[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, "listing sites");
+	}
+	*out = v;
+	return 0;
+}
+
+int
+db_site_children(struct db *db, int64_t id, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SITE_CHILDREN);
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, "counting child sites");
+	}
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+db_site_set_security(struct db *db, int64_t id, const struct db_security *x)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SEC_UPDATE);
+
+	bind_security(st, id, x);
+	return db_step_done(db, st, "saving the security settings");
+}
+
+/* Site systems. */
+
+static void
+system_row(sqlite3_stmt *st, struct db_system *y)
+{
+	memset(y, 0, sizeof *y);
+	y->id = sqlite3_column_int64(st, 0);
+	db_copy_text(y->fqdn, sizeof y->fqdn, st, 1);
+	y->site_id = sqlite3_column_int64(st, 2);
+	db_copy_text(y->site_code, sizeof y->site_code, st, 3);
+	y->created = sqlite3_column_int64(st, 4);
+}
+
+int
+db_system_insert(struct db *db, struct db_system *y)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SYS_INSERT);
+
+	if (y->created == 0)
+		y->created = time(NULL);
+	sqlite3_bind_text(st, 1, y->fqdn, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, y->site_id);
+	sqlite3_bind_int64(st, 3, y->created);
+	if (db_step_done(db, st, "adding the site system") == -1)
+		return -1;
+	y->id = sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+static int
+system_one(struct db *db, sqlite3_stmt *st, struct db_system *y)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		system_row(st, y);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a site system");
+}
+
+int
+db_system_get(struct db *db, const char *fqdn, struct db_system *y)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET);
+
+	sqlite3_bind_text(st, 1, fqdn, -1, SQLITE_STATIC);
+	return system_one(db, st, y);
+}
+
+int
+db_system_get_id(struct db *db, int64_t id, struct db_system *y)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET_ID);
+
+	sqlite3_bind_int64(st, 1, id);
+	return system_one(db, st, y);
+}
+
+int
+db_system_list(struct db *db, int64_t site_id, struct db_system **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SYS_LIST);
+	struct db_system *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, site_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = db_grow(v, &cap, *n, sizeof *v);
+		system_row(st, &v[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, "listing site systems");
+	}
+	*out = v;
+	return 0;
+}
+
+int
+db_system_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_SYS_DELETE);
+
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(db, st, "removing the site system");
+}
+
+/* Roles. */
+
+static void
+role_row(sqlite3_stmt *st, struct db_role *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	r->system_id = sqlite3_column_int64(st, 1);
+	db_copy_text(r->fqdn, sizeof r->fqdn, st, 2);
+	r->site_id = sqlite3_column_int64(st, 3);
+	db_copy_text(r->role, sizeof r->role, st, 4);
+	db_copy_text(r->connection, sizeof r->connection, st, 5);
+	r->allow_anonymous = sqlite3_column_int(st, 6);
+}
+
+int
+db_role_insert(struct db *db, struct db_role *r)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_ROLE_INSERT);
+
+	sqlite3_bind_int64(st, 1, r->system_id);
+	sqlite3_bind_text(st, 2, r->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->connection, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, r->allow_anonymous);
+	if (db_step_done(db, st, "adding the role") == -1)
+		return -1;
+	r->id = sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+int
+db_role_get(struct db *db, int64_t system_id, const char *role,
+    struct db_role *r)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_ROLE_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, system_id);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		role_row(st, r);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a role");
+}
+
+int
+db_role_update(struct db *db, const struct db_role *r)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_ROLE_UPDATE);
+
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, r->connection, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->allow_anonymous);
+	return db_step_done(db, st, "changing the role");
+}
+
+int
+db_role_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_ROLE_DELETE);
+
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(db, st, "removing the role");
+}
+
+int
+db_role_list(struct db *db, int64_t site_id, int64_t system_id,
+    struct db_role **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_ROLE_LIST);
+	struct db_role *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, site_id);
+	sqlite3_bind_int64(st, 2, system_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = db_grow(v, &cap, *n, sizeof *v);
+		role_row(st, &v[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, "listing roles");
+	}
+	*out = v;
+	return 0;
+}
+
+/* Status messages and audit. */
+
+int
+db_status_add(struct db *db, int64_t site_id, const char *severity,
+    const char *component, const char *message)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_STATUS_INSERT);
+
+	sqlite3_bind_int64(st, 1, time(NULL));
+	sqlite3_bind_int64(st, 2, site_id);
+	sqlite3_bind_text(st, 3, severity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, component, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
+	return db_step_done(db, st, "recording a status message");
+}
+
+int
+db_status_list(struct db *db, int64_t site_id, size_t limit,
+    struct db_status **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_STATUS_LIST);
+	struct db_status *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, site_id);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_status *m;
+
+		v = db_grow(v, &cap, *n, sizeof *v);
+		m = &v[(*n)++];
+		m->id = sqlite3_column_int64(st, 0);
+		m->time = sqlite3_column_int64(st, 1);
+		db_copy_text(m->site_code, sizeof m->site_code, st, 2);
+		db_copy_text(m->severity, sizeof m->severity, st, 3);
+		db_copy_text(m->component, sizeof m->component, st, 4);
+		db_copy_text(m->message, sizeof m->message, st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, "listing status messages");
+	}
+	*out = v;
+	return 0;
+}
+
+int
+db_audit_add(struct db *db, const char *user, const char *action,
+    const char *object, const char *detail)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_AUDIT_INSERT);
+
+	sqlite3_bind_int64(st, 1, time(NULL));
+	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, detail != NULL ? detail : "", -1, SQLITE_STATIC);
+	return db_step_done(db, st, "recording the audit trail");
+}
+
+int
+db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_AUDIT_LIST);
+	struct db_audit *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_audit *a;
+
+		v = db_grow(v, &cap, *n, sizeof *v);
+		a = &v[(*n)++];
+		a->id = sqlite3_column_int64(st, 0);
+		a->time = sqlite3_column_int64(st, 1);
+		db_copy_text(a->user, sizeof a->user, st, 2);
+		db_copy_text(a->action, sizeof a->action, st, 3);
+		db_copy_text(a->object, sizeof a->object, st, 4);
+		db_copy_text(a->detail, sizeof a->detail, st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, "reading the audit trail");
+	}
+	*out = v;
+	return 0;
+}

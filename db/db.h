@@ -1,0 +1,239 @@
+/*
+ * db: the site database. One SQLite file, opened with explicit flags, WAL,
+ * synchronous=FULL, foreign keys and a busy timeout. Only this module
+ * includes sqlite3.h; callers see plain structs with copied strings.
+ *
+ * Functions return 0 on success and -1 on failure with the message in
+ * db_error(); lookups return 1 found / 0 not found / -1 error.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct db;
+
+#define DB_SCHEMA_VERSION	2
+
+enum db_open_flags {
+	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
+	DB_OPEN_READONLY = 0x2,
+};
+
+struct db	*db_open(const char *path, int flags, char **cause);
+void		 db_close(struct db *);
+const char	*db_error(const struct db *);
+const char	*db_path(const struct db *);
+int		 db_user_version(struct db *);
+
+/* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
+int		 db_begin(struct db *);
+int		 db_commit(struct db *);
+void		 db_rollback(struct db *);
+/* "ok" or the problems found; malloc'ed. */
+int		 db_integrity_check(struct db *, char **result);
+
+/* Sites and their Communication Security settings. */
+enum db_site_type { DB_SITE_CAS, DB_SITE_PRIMARY, DB_SITE_SECONDARY };
+
+struct db_security {
+	int	 https_only;		/* 1 HTTPS only, 0 HTTPS or HTTP */
+	int	 enhanced_http;		/* Use CM-generated certificates */
+	int	 pki_client_cert;	/* client PKI certificate when available */
+	int	 crl_check;		/* clients check the CRL */
+	int	 require_signing;
+	int	 require_sha256;
+	int	 use_encryption;
+	char	 key_alg[16];		/* rsa2048 rsa3072 ec-p256 */
+};
+
+struct db_site {
+	int64_t			 id;
+	char			 code[4];
+	char			 name[65];
+	enum db_site_type	 type;
+	int64_t			 parent_id;	/* 0: none */
+	char			 parent_code[4];
+	struct db_security	 sec;
+	time_t			 created;
+};
+
+int	 db_site_insert(struct db *, struct db_site *);	/* sets id */
+int	 db_site_get(struct db *, const char *code, struct db_site *);
+int	 db_site_get_id(struct db *, int64_t, struct db_site *);
+int	 db_site_list(struct db *, struct db_site **, size_t *);
+int	 db_site_children(struct db *, int64_t id, size_t *);
+int	 db_site_set_security(struct db *, int64_t id, const struct db_security *);
+
+/* Site systems (servers). */
+struct db_system {
+	int64_t	 id;
+	char	 fqdn[256];
+	int64_t	 site_id;
+	char	 site_code[4];
+	time_t	 created;
+};
+
+int	 db_system_insert(struct db *, struct db_system *);
+int	 db_system_get(struct db *, const char *fqdn, struct db_system *);
+int	 db_system_get_id(struct db *, int64_t, struct db_system *);
+/* site_id 0: all sites. Sorted by site code, then FQDN. */
+int	 db_system_list(struct db *, int64_t site_id, struct db_system **, size_t *);
+int	 db_system_delete(struct db *, int64_t id);
+
+/* Site system roles. connection is "" for roles without one;
+ * allow_anonymous is -1 for roles other than dp. */
+struct db_role {
+	int64_t	 id;
+	int64_t	 system_id;
+	char	 fqdn[256];
+	int64_t	 site_id;
+	char	 role[12];
+	char	 connection[8];
+	int	 allow_anonymous;
+};
+
+int	 db_role_insert(struct db *, struct db_role *);
+int	 db_role_get(struct db *, int64_t system_id, const char *role, struct db_role *);
+int	 db_role_update(struct db *, const struct db_role *);
+int	 db_role_delete(struct db *, int64_t id);
+/* system_id != 0: that system's roles; else site_id != 0: that site's; else all. */
+int	 db_role_list(struct db *, int64_t site_id, int64_t system_id,
+	    struct db_role **, size_t *);
+
+/* Status messages (newest first) and the audit trail. */
+struct db_status {
+	int64_t	 id;
+	time_t	 time;
+	char	 site_code[4];
+	char	 severity[8];	/* info warning error */
+	char	 component[64];
+	char	 message[512];
+};
+
+int	 db_status_add(struct db *, int64_t site_id, const char *severity,
+	    const char *component, const char *message);
+int	 db_status_list(struct db *, int64_t site_id, size_t limit,
+	    struct db_status **, size_t *);
+
+struct db_audit {
+	int64_t	 id;
+	time_t	 time;
+	char	 user[64];
+	char	 action[64];
+	char	 object[256];
+	char	 detail[512];
+};
+
+int	 db_audit_add(struct db *, const char *user, const char *action,
+	    const char *object, const char *detail);
+int	 db_audit_list(struct db *, size_t limit, struct db_audit **, size_t *);
+
+/*
+ * Certificates: SMS Issuing roots, SMS Role SSL Certificates and imported
+ * PKI certificates. The DER and the encrypted key live in their own
+ * tables; lists never load them.
+ */
+struct db_cert {
+	int64_t	 id;
+	char	 type[8];	/* root role pki */
+	char	 state[12];	/* pending active superseded revoked */
+	int64_t	 site_id;
+	char	 site_code[4];
+	int64_t	 system_id;	/* 0: none (roots) */
+	int64_t	 issuer_id;	/* 0: self-signed or foreign */
+	char	 serial[65];
+	char	 issued_to[256];
+	char	 issued_by[256];
+	char	 subject[512];
+	time_t	 not_before;
+	time_t	 not_after;
+	char	 thumbprint[41];
+	char	 key_alg[16];
+	int	 blocked;
+	time_t	 created;
+};
+
+enum db_cert_sort {
+	DB_CERT_SORT_EXPIRATION, DB_CERT_SORT_TYPE, DB_CERT_SORT_ISSUED_TO,
+	DB_CERT_SORT_ISSUED_BY, DB_CERT_SORT_START, DB_CERT_SORT_BLOCKED,
+	DB_CERT_SORT_SITE, DB_CERT_SORT_THUMBPRINT, DB_CERT_SORT_MAX
+};
+
+struct db_cert_filter {
+	const char	*type;		/* NULL: any */
+	int64_t		 site_id;	/* 0: any */
+	int64_t		 system_id;	/* 0: any */
+	int		 expiring_days;	/* < 0: any; else not_after <= now+days */
+	int		 blocked_only;
+	int		 active_only;	/* hide superseded/revoked/pending */
+	const char	*text;		/* substring of issued to/by or thumbprint */
+};
+
+/* Inserts the row, its DER and (if key != NULL) its encrypted key. */
+int	 db_cert_insert(struct db *, struct db_cert *, const unsigned char *der,
+	    size_t der_len, const unsigned char *key, size_t key_len);
+/* Fill a pending row (made by db_cert_insert with der NULL). */
+int	 db_cert_complete(struct db *, struct db_cert *, const unsigned char *der,
+	    size_t der_len, const unsigned char *key, size_t key_len);
+int	 db_cert_get(struct db *, int64_t id, struct db_cert *);
+int	 db_cert_get_thumbprint(struct db *, const char *, struct db_cert *);
+int	 db_cert_der(struct db *, int64_t id, unsigned char **, size_t *);
+int	 db_cert_key(struct db *, int64_t id, unsigned char **, size_t *);
+int	 db_cert_set_state(struct db *, int64_t id, const char *state);
+int	 db_cert_set_blocked(struct db *, int64_t id, int blocked);
+int	 db_cert_serial_exists(struct db *, const char *serial);
+/* The site's current SMS Issuing (type root, state active). */
+int	 db_cert_current_root(struct db *, int64_t site_id, struct db_cert *);
+/* The certificate a site system uses: an active PKI one first, else an
+ * active, unblocked site-issued role certificate. */
+int	 db_cert_for_system(struct db *, int64_t system_id, struct db_cert *);
+/* The newest active certificate of a type ("role", "pki") of a system,
+ * blocked or not. */
+int	 db_cert_active(struct db *, int64_t system_id, const char *type,
+	    struct db_cert *);
+/* Set every active role certificate of the site, or every active role
+ * and PKI certificate of one system, to state. */
+int	 db_cert_retire_roles(struct db *, int64_t site_id, int64_t system_id,
+	    const char *state, size_t *changed);
+/*
+ * Pending rows are written (and committed) before signing, with the pid of
+ * the issuing process. db_cert_drop_pending() deletes the pending rows of
+ * processes that no longer run: an issuance that was interrupted.
+ */
+int	 db_cert_drop_pending(struct db *, size_t *dropped);
+/* Keyset paging: after == NULL for the first page. */
+int	 db_cert_page(struct db *, const struct db_cert_filter *,
+	    enum db_cert_sort, int desc, const struct db_cert *after,
+	    size_t limit, struct db_cert **, size_t *);
+int	 db_cert_count(struct db *, const struct db_cert_filter *, size_t *);
+/* Rows without key / keys without row (must both be 0). */
+int	 db_cert_orphans(struct db *, size_t *certs_without_key,
+	    size_t *keys_without_cert);
+
+/* Agent state: what ehttp-mpd has bound and its last health check. */
+struct db_agent {
+	int64_t	 system_id;
+	char	 fqdn[256];
+	int	 pid;
+	int	 https_port;
+	int	 http_port;
+	int64_t	 cert_id;		/* 0: not serving TLS */
+	char	 thumbprint[41];
+	time_t	 bound_since;
+	time_t	 health_time;		/* 0: never checked */
+	int	 health_ok;
+	int	 health_status;
+	char	 health_text[256];
+	time_t	 updated;
+};
+
+int	 db_agent_bind(struct db *, const struct db_agent *);
+int	 db_agent_health(struct db *, int64_t system_id, time_t, int ok,
+	    int status, const char *text);
+int	 db_agent_get(struct db *, int64_t system_id, struct db_agent *);
+int	 db_agent_list(struct db *, int64_t site_id, struct db_agent **, size_t *);
+
+#endif

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Install what ehttp needs to build and test, only when something is missing.
+# pkg-config modules and tools are checked first; apt-get runs (as root, or
+# through sudo) only when one is absent. Debian 12 package names.
+set -eu
+
+missing=""
+need_pc() { # module package
+	pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"
+}
+need_cmd() { # command package
+	command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
+}
+
+need_cmd pkg-config pkg-config
+need_cmd cc gcc
+need_cmd make make
+if command -v pkg-config >/dev/null 2>&1; then
+	need_pc sqlite3 libsqlite3-dev
+	need_pc libcrypto libssl-dev
+	need_pc libssl libssl-dev
+	need_pc ncursesw libncurses-dev
+	need_pc check check
+	need_pc libevent libevent-dev
+	need_pc libevent_openssl libevent-dev
+fi
+need_cmd openssl openssl       # independent verifier in the tests
+need_cmd certtool gnutls-bin   # second independent verifier
+need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
+need_cmd tmux tmux             # end-to-end console tests
+need_cmd curl curl             # independent TLS client in the agent tests
+need_cmd python3 python3       # independent JSON parser in the CLI tests
+
+[ -z "$missing" ] && exit 0
+
+# shellcheck disable=SC2086
+pkgs=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
+echo "ehttp: installing missing packages: $pkgs"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "ehttp: need root to install: $pkgs (run as root or install them yourself)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have no package lists yet; update only when needed.
+# shellcheck disable=SC2086
+if ! $SUDO apt-get install -y -q --no-install-recommends $pkgs; then
+	$SUDO apt-get update -q
+	$SUDO apt-get install -y -q --no-install-recommends $pkgs
+fi

@@ -1,0 +1,329 @@
+/* ehttpctl end to end: help, usage, refusals leave the DB unchanged, JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <check.h>
+
+#include "testutil.h"
+
+static char *dir;
+static char db[4096];
+
+static void
+setup(void)
+{
+	char *out = NULL, *err = NULL;
+
+	dir = tu_tmpdir();
+	snprintf(db, sizeof db, "%s/site.db", dir);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "init", "--demo", NULL), 0);
+	free(out);
+	free(err);
+}
+
+static void
+teardown(void)
+{
+	tu_tmpdir_free(dir);
+}
+
+/* Everything in the database, as text: to prove a refusal changed nothing. */
+static char *
+dump(void)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' .dump", db), 0);
+	return out;
+}
+
+/* Evaluate a python3 expression over parsed JSON (an independent parser);
+ * returns what it prints (first line). */
+static char *
+py_json(const char *json, const char *expr)
+{
+	char in[4096], py[4096], *prog = NULL, *out = NULL, *err = NULL;
+
+	snprintf(in, sizeof in, "%s/in.json", dir);
+	snprintf(py, sizeof py, "%s/eval.py", dir);
+	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
+	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
+	    "\nprint(%s)\n", expr) == -1)
+		abort();
+	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
+	free(prog);
+	ck_assert_msg(tu_sh(&out, &err, "python3 '%s' '%s'", py, in) == 0,
+	    "python: %s", err);
+	free(err);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+static const char *const helps[][3] = {
+	{ "--help", NULL, NULL }, { "init", "--help", NULL },
+	{ "site", "--help", NULL }, { "site", "add", "--help" },
+	{ "site", "list", "--help" }, { "site", "show", "--help" },
+	{ "site", "set", "--help" }, { "system", "add", "--help" },
+	{ "system", "list", "--help" }, { "system", "remove", "--help" },
+	{ "role", "add", "--help" }, { "role", "set", "--help" },
+	{ "role", "remove", "--help" }, { "status", "--help", NULL },
+	{ "audit", "--help", NULL },
+};
+
+START_TEST(help_every_level)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, helps[_i][0], helps[_i][1],
+	    helps[_i][2], NULL), 0);
+	ck_assert_msg(strstr(out, "usage: ehttpctl") != NULL, "%s", out);
+	free(out);
+	free(err);
+}
+END_TEST
+
+static const char *const usages[][4] = {
+	{ "frobnicate", NULL }, { "site", NULL }, { "site", "frob", NULL },
+	{ "site", "add", NULL }, { "site", "add", "P09", NULL },
+	{ "site", "show", NULL }, { "site", "set", "P01", NULL },
+	{ "site", "list", "--bogus", NULL }, { "system", "add", "x.y.z", NULL },
+	{ "role", "add", "p01.contoso.com", NULL }, { "--bogus", NULL },
+	{ "status", "--limit", NULL },
+};
+
+START_TEST(usage_errors_exit_2)
+{
+	char *out = NULL, *err = NULL, *before = dump(), *after;
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, usages[_i][0], usages[_i][1],
+	    usages[_i][2], usages[_i][3], NULL), 2);
+	ck_assert_msg(strlen(err) > 0, "no message on stderr");
+	after = dump();
+	ck_assert_str_eq(before, after);
+	free(out);
+	free(err);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* Refused inputs: exit 1, the field and reason named, DB unchanged. */
+static const struct {
+	const char	*argv[10];
+	const char	*message;
+} refusals[] = {
+	{ { "site", "add", "AUX", "--name", "X", "--type", "primary" },
+	  "site code 'AUX': reserved" },
+	{ { "site", "add", "P1", "--name", "X", "--type", "primary" },
+	  "site code 'P1': must be exactly 3" },
+	{ { "site", "add", "P01", "--name", "X", "--type", "primary" },
+	  "site code 'P01': already used" },
+	{ { "site", "add", "P09", "--name", "Bad Name", "--type", "primary" },
+	  "site name 'Bad Name'" },
+	{ { "site", "add", "P09", "--name", "X", "--type", "tertiary" },
+	  "site type 'tertiary'" },
+	{ { "site", "add", "C02", "--name", "X", "--type", "cas" },
+	  "already has a central administration site" },
+	{ { "site", "add", "S09", "--name", "X", "--type", "secondary" },
+	  "parent: a secondary site needs" },
+	{ { "site", "add", "S09", "--name", "X", "--type", "secondary",
+	    "--parent", "CAS" }, "must be attached to a primary" },
+	{ { "site", "add", "P09", "--name", "X", "--type", "primary",
+	    "--parent", "P01" }, "central administration site" },
+	{ { "site", "add", "P09", "--name", "X", "--type", "primary",
+	    "--parent", "ZZZ" }, "no such site" },
+	{ { "site", "set", "P02", "--enhanced-http", "on" },
+	  "enhanced HTTP: site P02 is HTTPS only" },
+	{ { "site", "set", "P01", "--client-comm", "https-only",
+	    "--enhanced-http", "on" }, "is HTTPS only" },
+	{ { "site", "set", "P01", "--client-comm", "sometimes" },
+	  "client-comm 'sometimes'" },
+	{ { "site", "set", "P01", "--crl-check", "maybe" },
+	  "crl-check 'maybe': must be on or off" },
+	{ { "site", "set", "S01", "--require-signing", "on" },
+	  "only primary sites" },
+	{ { "site", "set", "P02", "--pki-client-cert", "off" },
+	  "always on when the site is HTTPS only" },
+	{ { "site", "set", "P01", "--key-alg", "dsa" },
+	  "key algorithm 'dsa'" },
+	{ { "site", "set", "ZZZ", "--crl-check", "on" }, "no such site" },
+	{ { "system", "add", "bad_name.contoso.com", "--site", "P01" },
+	  "FQDN 'bad_name.contoso.com'" },
+	{ { "system", "add", "host", "--site", "P01" }, "not fully qualified" },
+	{ { "system", "add", "dp1.p01.contoso.com", "--site", "P02" },
+	  "already a site system of site P01" },
+	{ { "system", "add", "new.contoso.com", "--site", "Q99" },
+	  "no such site" },
+	{ { "system", "remove", "nope.contoso.com" }, "no such site system" },
+	{ { "role", "add", "cas.contoso.com", "mp" },
+	  "central administration site, which hosts no management point" },
+	{ { "role", "add", "cas.contoso.com", "dp" }, "hosts no distribution" },
+	{ { "role", "add", "p01.contoso.com", "mp" }, "already hosts" },
+	{ { "role", "add", "rsp.p01.contoso.com", "cmg" }, "role 'cmg'" },
+	{ { "role", "add", "rsp.p01.contoso.com", "sup", "--connection",
+	    "http" }, "has no client connection setting" },
+	{ { "role", "add", "rsp.p01.contoso.com", "mp", "--connection",
+	    "ftp" }, "connection 'ftp'" },
+	{ { "role", "add", "rsp.p01.contoso.com", "mp", "--allow-anonymous",
+	    "yes" }, "only a distribution point" },
+	{ { "role", "add", "s01.contoso.com", "provider" }, NULL },
+	{ { "role", "remove", "rsp.p01.contoso.com", "mp" },
+	  "does not host the management point" },
+	{ { "role", "set", "p01.contoso.com", "mp" }, "nothing to change" },
+};
+
+START_TEST(refusals_leave_db_unchanged)
+{
+	char *argv[16], *out = NULL, *err = NULL, *before, *after;
+	int argc = 0;
+
+	if (refusals[_i].message == NULL)
+		return;		/* placeholder row */
+	argv[argc++] = strdup(tu_bin("ehttpctl"));
+	argv[argc++] = "--db";
+	argv[argc++] = db;
+	for (int k = 0; refusals[_i].argv[k] != NULL; k++)
+		argv[argc++] = (char *)refusals[_i].argv[k];
+	argv[argc] = NULL;
+	before = dump();
+	ck_assert_int_eq(tu_run(argv, &out, &err), 1);
+	ck_assert_msg(strstr(err, refusals[_i].message) != NULL,
+	    "row %d: expected '%s' in: %s", _i, refusals[_i].message, err);
+	after = dump();
+	ck_assert_msg(strcmp(before, after) == 0, "row %d changed the DB", _i);
+	free(argv[0]);
+	free(out);
+	free(err);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(demo_and_json)
+{
+	char *out = NULL, *err = NULL, *v;
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "list", "--json", NULL), 0);
+	v = py_json(out, "len(d), [s['code'] for s in d], d[2]['iisssl_state'],"
+	    " d[1]['iisssl_state'], d[3]['parent']");
+	ck_assert_str_eq(v, "4 ['CAS', 'P01', 'P02', 'S01'] 63 224 P01");
+	free(v);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "--json", "system", "list", NULL), 0);
+	v = py_json(out, "len(d), sum(len(s['roles']) for s in d),"
+	    " sorted(r['fqdn'] for r in [dict(fqdn=s['fqdn'], **x) for s in d"
+	    " for x in s['roles']] if r.get('allow_anonymous'))");
+	ck_assert_str_eq(v, "10 13 ['dp2.p01.contoso.com']");
+	free(v);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "show", "p01", "--json",
+	    NULL), 0);
+	v = py_json(out, "d['code'], d['enhanced_http'], d['warnings']");
+	ck_assert_str_eq(v, "P01 False ['Deprecated configuration: site P01"
+	    " allows HTTP without enhanced HTTP.']");
+	free(v);
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(changes_audited_and_listed)
+{
+	char *out = NULL, *err = NULL, *v;
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "add",
+	    "New.Contoso.com", "--site", "p02", NULL), 0);
+	ck_assert_str_eq(out, "Added site system new.contoso.com to site P02.\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "role", "add", "new.contoso.com",
+	    "dp", "--connection", "https", "--allow-anonymous", "no", NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "role", "set", "new.contoso.com",
+	    "dp", "--allow-anonymous", "yes", NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "audit", "--json", "--limit",
+	    "3", NULL), 0);
+	v = py_json(out, "[(a['action'], a['object']) for a in d]");
+	ck_assert_str_eq(v, "[('role set', 'new.contoso.com'), ('role add',"
+	    " 'new.contoso.com'), ('system add', 'new.contoso.com')]");
+	free(v);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "status", "--site", "P02",
+	    "--json", NULL), 0);
+	v = py_json(out, "d[0]['message']");
+	ck_assert_str_eq(v, "Role distribution point on new.contoso.com:"
+	    " connection https, allows anonymous connections.");
+	free(v);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "remove",
+	    "new.contoso.com", NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "list", "--site",
+	    "P02", NULL), 0);
+	ck_assert_int_eq(tu_count(out, "contoso.com"), 2);
+	ck_assert_int_eq(tu_count(out, "new.contoso.com"), 0);
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(secondary_one_mp)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "add",
+	    "mp2.s01.contoso.com", "--site", "S01", NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "role", "add",
+	    "mp2.s01.contoso.com", "mp", NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, "secondary site S01 already has its"
+	    " one management point"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(default_db_path)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(tu_sh(&out, &err, "cd '%s' && env -u EHTTP_DB"
+	    " XDG_DATA_HOME='%s/xdg' '%s' init && test -f '%s/xdg/ehttp/site.db'"
+	    " && EHTTP_DB='%s/env.db' '%s' init && test -f '%s/env.db'", dir,
+	    dir, tu_bin("ehttpctl"), dir, dir, tu_bin("ehttpctl"), dir), 0);
+	free(out);
+	free(err);
+}
+END_TEST
+
+Suite *cli_suite(void);
+
+Suite *
+cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("ehttpctl");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, help_every_level, 0, sizeof helps / sizeof *helps);
+	tcase_add_loop_test(tc, usage_errors_exit_2, 0,
+	    sizeof usages / sizeof *usages);
+	tcase_add_loop_test(tc, refusals_leave_db_unchanged, 0,
+	    sizeof refusals / sizeof *refusals);
+	tcase_add_test(tc, demo_and_json);
+	tcase_add_test(tc, changes_audited_and_listed);
+	tcase_add_test(tc, secondary_one_mp);
+	tcase_add_test(tc, default_db_path);
+	suite_add_tcase(s, tc);
+	return s;
+}

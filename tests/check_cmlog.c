@@ -1,0 +1,1560 @@
+/* CMTrace log writer and reader. */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmlog.h"
+#include "testutil.h"
+
+Suite	*cmlog_suite(void);
+
+static char *tdir;
+
+static void
+setup(void)
+{
+	tdir = tu_tmpdir();
+}
+
+static void
+teardown(void)
+{
+	tu_tmpdir_free(tdir);
+	tdir = NULL;
+}
+
+/* A path in the test's directory; a few static buffers in rotation. */
+static const char *
+tp(const char *name)
+{
+	static char buf[4][4096];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof buf[n], "%s/%s", tdir, name);
+	return buf[n];
+}
+
+static void
+put(const char *path, const char *s)
+{
+	ck_assert_int_eq(tu_write_file(path, s, strlen(s)), 0);
+}
+
+static void
+putn(const char *path, const char *s, size_t len)
+{
+	ck_assert_int_eq(tu_write_file(path, s, len), 0);
+}
+
+static void
+append(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	close(fd);
+}
+
+static struct cmlog *
+wopen(const char *path, size_t max)
+{
+	char *cause = NULL;
+	struct cmlog *log = cmlog_open(path, max, &cause);
+
+	ck_assert_msg(log != NULL, "cmlog_open: %s", cause);
+	return log;
+}
+
+static struct cmlog_reader *
+ropen(const char *path)
+{
+	char *cause = NULL;
+	struct cmlog_reader *rd = cmlog_reader_open(path, &cause);
+
+	ck_assert_msg(rd != NULL, "cmlog_reader_open: %s", cause);
+	ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
+	return rd;
+}
+
+static void
+rget(struct cmlog_reader *rd, size_t i, struct cmlog_record *r)
+{
+	ck_assert_int_eq(cmlog_reader_get(rd, i, r), 0);
+}
+
+static void
+text_eq(const struct cmlog_record *r, const char *want)
+{
+	ck_assert_msg(r->text_len == strlen(want) &&
+	    memcmp(r->text, want, r->text_len) == 0,
+	    "text \"%.*s\" (%zu), want \"%s\"", (int)r->text_len, r->text,
+	    r->text_len, want);
+}
+
+/* A well-formed record with fixed attributes around text. */
+#define REC(text, comp, type) \
+	"<![LOG[" text "]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\"" \
+	" component=\"" comp "\" context=\"\" type=\"" type "\"" \
+	" thread=\"4321\" file=\"x.c:1\">\n"
+
+/* 2026-11-24 14:05:12 UTC */
+#define REC_WHEN	((time_t)1795529112)
+
+static void
+good_record(const struct cmlog_record *r, const char *text,
+    const char *comp, int type, size_t line)
+{
+	ck_assert_int_eq(r->malformed, 0);
+	text_eq(r, text);
+	ck_assert_str_eq(r->component, comp);
+	ck_assert_int_eq(r->type, type);
+	ck_assert_uint_eq(r->line, line);
+}
+
+static int
+count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+START_TEST(test_write_roundtrip)
+{
+	const char *path = tp("mpcontrol.log");
+	struct cmlog *log = wopen(path, 0);
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char *data, *want, buf[32];
+	time_t t0, t1;
+	struct tm tm;
+	regex_t re;
+	char *line, *save = NULL;
+	int n = 0;
+
+	t0 = time(NULL);
+	ck_assert_int_eq(cmlog_write(log, 1, "SMS_MP_CONTROL_MANAGER",
+	    "mpcontrol.c:212", "Call to HttpSendRequestSync succeeded for "
+	    "port %d with status code %d, text: %s", 443, 200, "OK"), 0);
+	ck_assert_int_eq(cmlog_write(log, 2, "B", "b.c:2", "warn %s", "w"), 0);
+	ck_assert_int_eq(cmlog_write(log, 3, "C", "", "err"), 0);
+	t1 = time(NULL);
+	cmlog_close(log);
+
+	/* The strict grammar of CMTRACE.md, line by line. */
+	data = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_int_eq(regcomp(&re, "^<!\\[LOG\\[[^]]*\\]LOG\\]!>"
+	    "<time=\"[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\\.[0-9]{3}\\+000\" "
+	    "date=\"[01][0-9]-[0-3][0-9]-[0-9]{4}\" component=\"[^\"]{1,100}\" "
+	    "context=\"\" type=\"[123]\" thread=\"[0-9]+\" "
+	    "file=\"[^\"]{0,100}\">$", REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_int_eq(tu_count(data, "\n"), 3);
+	for (line = strtok_r(data, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save), n++)
+		ck_assert_msg(regexec(&re, line, 0, NULL, 0) == 0,
+		    "not CMTrace: %s", line);
+	ck_assert_int_eq(n, 3);
+	regfree(&re);
+	free(data);
+
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rget(rd, 0, &r);
+	good_record(&r, "Call to HttpSendRequestSync succeeded for port 443 "
+	    "with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1, 1);
+	ck_assert_str_eq(r.context, "");
+	ck_assert_str_eq(r.file, "mpcontrol.c:212");
+	ck_assert_uint_eq(r.thread, (unsigned long)gettid());
+	ck_assert_int_ge(r.when, t0);
+	ck_assert_int_le(r.when, t1);
+	ck_assert_int_eq(r.msec, atoi(r.time_str + 9));
+	ck_assert_uint_eq(strlen(r.time_str), 16);
+	ck_assert_str_eq(r.time_str + 12, "+000");
+	gmtime_r(&r.when, &tm);
+	strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+	ck_assert(strncmp(r.time_str, buf, 8) == 0);
+	strftime(buf, sizeof buf, "%m-%d-%Y", &tm);
+	ck_assert_str_eq(r.date_str, buf);
+
+	/* The whole first line, byte for byte. */
+	data = tu_read_file(path, NULL);
+	ck_assert_int_ne(asprintf(&want, "<![LOG[Call to HttpSendRequestSync "
+	    "succeeded for port 443 with status code 200, text: OK]LOG]!>"
+	    "<time=\"%s\" date=\"%s\" component=\"SMS_MP_CONTROL_MANAGER\" "
+	    "context=\"\" type=\"1\" thread=\"%lu\" file=\"mpcontrol.c:212\">\n",
+	    r.time_str, r.date_str, r.thread), -1);
+	ck_assert(strncmp(data, want, strlen(want)) == 0);
+	free(want);
+	free(data);
+
+	rget(rd, 1, &r);
+	good_record(&r, "warn w", "B", 2, 2);
+	ck_assert_str_eq(r.file, "b.c:2");
+	rget(rd, 2, &r);
+	good_record(&r, "err", "C", 3, 3);
+	ck_assert_str_eq(r.file, "");
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_write_mode)
+{
+	const char *path = tp("m.log");
+	mode_t old = umask(022);
+	struct cmlog *log = wopen(path, 0);
+	struct stat st;
+
+	umask(old);
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "x"), 0);
+	cmlog_close(log);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+}
+END_TEST
+
+START_TEST(test_write_errors)
+{
+	const char *path = tp("e.log");
+	struct cmlog *log = wopen(path, 0);
+	char *cause = NULL;
+
+	errno = 0;
+	ck_assert_int_eq(cmlog_write(log, 0, "c", "f", "x"), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(cmlog_error(log), "bad record type 0");
+	ck_assert_int_eq(cmlog_write(log, 4, "c", "f", "x"), -1);
+	ck_assert_str_eq(cmlog_error(log), "bad record type 4");
+	cmlog_close(log);
+	ck_assert_int_eq(file_size(path), 0);
+
+	ck_assert_ptr_null(cmlog_open(tp("no/such/dir.log"), 0, &cause));
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "No such file or directory"));
+	free(cause);
+	cause = NULL;
+	ck_assert_ptr_null(cmlog_open("", 0, &cause));
+	ck_assert_str_eq(cause, "empty log path");
+	free(cause);
+	cmlog_close(NULL);
+}
+END_TEST
+
+START_TEST(test_write_neutralise)
+{
+	const char *path = tp("n.log");
+	struct cmlog *log = wopen(path, 0);
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f",
+	    "a]LOG]!>b<![LOG[c]LOG]!><time=\"x\">"), 0);
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "ends ]LOG]!"), 0);
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "]LOG]!>"), 0);
+	cmlog_close(log);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rget(rd, 0, &r);
+	good_record(&r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">", "c",
+	    1, 1);
+	rget(rd, 1, &r);
+	good_record(&r, "ends ]LOG]!", "c", 1, 2);
+	rget(rd, 2, &r);
+	good_record(&r, "]LOG]!&gt;", "c", 1, 3);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_write_text_bytes)
+{
+	const char *path = tp("t.log");
+	struct cmlog *log = wopen(path, 0);
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char *data;
+
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "a\nb\r\nc\rd\n"), 0);
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "nul:%c:end", 0), 0);
+	/* invalid byte, truncated sequence, surrogate, overlong; then valid */
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f",
+	    "\xff|\xc3|\xed\xa0\x80|\xc0\xaf|\xc3\xa9\xe2\x82\xac"
+	    "\xf0\x9f\x98\x80"), 0);
+	cmlog_close(log);
+	data = tu_read_file(path, NULL);
+	ck_assert_int_eq(tu_count(data, "\n"), 3);	/* one line each */
+	free(data);
+
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rget(rd, 0, &r);
+	good_record(&r, "a b c d ", "c", 1, 1);
+	rget(rd, 1, &r);
+	good_record(&r, "nul: :end", "c", 1, 2);
+	rget(rd, 2, &r);
+	good_record(&r, "\xef\xbf\xbd|\xef\xbf\xbd|"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
+	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "c", 1, 3);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_write_fields)
+{
+	const char *path = tp("f.log");
+	struct cmlog *log = wopen(path, 0);
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char x150[151], x99e[102], want[101];
+
+	memset(x150, 'x', 150);
+	x150[150] = '\0';
+	memset(x99e, 'x', 99);
+	memcpy(x99e + 99, "\xc3\xa9", 3);	/* é would be bytes 100-101 */
+	memset(want, 'x', 100);
+	want[100] = '\0';
+
+	ck_assert_int_eq(cmlog_write(log, 1, x150, x150, "cap"), 0);
+	ck_assert_int_eq(cmlog_write(log, 2, x99e, "a\"b\rc\nd:1", "utf8"), 0);
+	ck_assert_int_eq(cmlog_write(log, 3, NULL, NULL, "nulls"), 0);
+	ck_assert_int_eq(cmlog_write(log, 1, "\"\r\n", "", "empty"), 0);
+	ck_assert_int_eq(cmlog_write(log, 1, "bad\xff" "byte", "f", "bad"), 0);
+	cmlog_close(log);
+
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
+	rget(rd, 0, &r);
+	good_record(&r, "cap", want, 1, 1);
+	ck_assert_str_eq(r.file, want);
+	rget(rd, 1, &r);
+	want[99] = '\0';
+	good_record(&r, "utf8", want, 2, 2);
+	ck_assert_str_eq(r.file, "abcd:1");
+	rget(rd, 2, &r);
+	good_record(&r, "nulls", "ehttp", 3, 3);
+	ck_assert_str_eq(r.file, "");
+	rget(rd, 3, &r);
+	good_record(&r, "empty", "ehttp", 1, 4);
+	rget(rd, 4, &r);
+	good_record(&r, "bad", "bad?byte", 1, 5);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_write_long_message)
+{
+	const char *path = tp("l.log");
+	struct cmlog *log = wopen(path, 0);
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	size_t n = 100000;
+	char *big = malloc(n + 1);
+
+	memset(big, 'q', n);
+	big[n] = '\0';
+	ck_assert_int_eq(cmlog_write(log, 2, "c", "f", "<%s>", big), 0);
+	cmlog_close(log);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rget(rd, 0, &r);
+	ck_assert_int_eq(r.malformed, 0);
+	ck_assert_uint_eq(r.text_len, n + 2);
+	ck_assert_int_eq(r.text[0], '<');
+	ck_assert(memcmp(r.text + 1, big, n) == 0);
+	ck_assert_int_eq(r.text[n + 1], '>');
+	cmlog_reader_close(rd);
+	free(big);
+}
+END_TEST
+
+#define CONC_RECORDS	1000
+#define CONC_PAD	3000
+
+struct conc_arg {
+	struct cmlog	*log;
+	int		 id;
+};
+
+static char conc_pad[CONC_PAD + 1];
+
+static void *
+conc_thread(void *p)
+{
+	struct conc_arg *a = p;
+
+	for (int i = 0; i < CONC_RECORDS; i++)
+		if (cmlog_write(a->log, 1 + i % 3, "conc", "conc.c:1",
+		    "w%d r%d %s", a->id, i, conc_pad) == -1)
+			return (void *)1;
+	return NULL;
+}
+
+/* Every record parses, each writer's records are all there, in order. */
+static void
+conc_check(const char *path, int writers, int per_writer)
+{
+	struct cmlog_reader *rd = ropen(path);
+	struct cmlog_record r;
+	int next[16] = { 0 }, w, i, used;
+	size_t k;
+
+	ck_assert_uint_eq(cmlog_reader_count(rd),
+	    (size_t)writers * per_writer);
+	for (k = 0; k < cmlog_reader_count(rd); k++) {
+		rget(rd, k, &r);
+		ck_assert_msg(r.malformed == 0, "record %zu: %s", k, r.cause);
+		ck_assert_uint_eq(r.line, k + 1);
+		ck_assert_int_eq(sscanf(r.text, "w%d r%d %n", &w, &i, &used),
+		    2);
+		ck_assert(w >= 0 && w < writers);
+		ck_assert_int_eq(i, next[w]);
+		next[w]++;
+		ck_assert_int_eq(r.type, 1 + i % 3);
+		ck_assert_uint_eq(r.text_len, (size_t)used + CONC_PAD);
+		ck_assert(memcmp(r.text + used, conc_pad, CONC_PAD) == 0);
+	}
+	for (w = 0; w < writers; w++)
+		ck_assert_int_eq(next[w], per_writer);
+	cmlog_reader_close(rd);
+}
+
+START_TEST(test_write_threads)
+{
+	const char *path = tp("c.log");
+	struct cmlog *log = wopen(path, 0);
+	pthread_t th[4];
+	struct conc_arg a[4];
+	void *rv;
+
+	memset(conc_pad, 'p', CONC_PAD);
+	for (int t = 0; t < 4; t++) {
+		a[t].log = log;
+		a[t].id = t;
+		ck_assert_int_eq(pthread_create(&th[t], NULL, conc_thread,
+		    &a[t]), 0);
+	}
+	for (int t = 0; t < 4; t++) {
+		ck_assert_int_eq(pthread_join(th[t], &rv), 0);
+		ck_assert_ptr_null(rv);
+	}
+	cmlog_close(log);
+	conc_check(path, 4, CONC_RECORDS);
+}
+END_TEST
+
+/* Children each open the log and write; returns when all are done. */
+static void
+conc_processes(const char *path, int n, int records, size_t max)
+{
+	pid_t pids[8];
+	int status;
+
+	memset(conc_pad, 'p', CONC_PAD);
+	for (int p = 0; p < n; p++) {
+		pids[p] = fork();
+		ck_assert_int_ne(pids[p], -1);
+		if (pids[p] == 0) {
+			struct cmlog *log = cmlog_open(path, max, NULL);
+			int bad = log == NULL;
+
+			for (int i = 0; !bad && i < records; i++)
+				bad = cmlog_write(log, 1 + i % 3, "conc", "c:1",
+				    "w%d r%d %s", p, i, conc_pad) == -1;
+			cmlog_close(log);
+			_exit(bad);
+		}
+	}
+	for (int p = 0; p < n; p++) {
+		ck_assert_int_eq(waitpid(pids[p], &status, 0), pids[p]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
+START_TEST(test_write_processes)
+{
+	const char *path = tp("p.log");
+
+	conc_processes(path, 3, CONC_RECORDS, 0);
+	conc_check(path, 3, CONC_RECORDS);
+}
+END_TEST
+
+START_TEST(test_rolled_name)
+{
+	const char *in[] = { "mpcontrol.log", "/var/log/ehttp/x.log",
+	    "/a.b/noext", "x.lo_", "dir/file.", "a.b.txt" };
+	const char *out[] = { "mpcontrol.lo_", "/var/log/ehttp/x.lo_",
+	    "/a.b/noext_", "x.lo__", "dir/file._", "a.b.tx_" };
+
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		char *s = cmlog_rolled_name(in[i]);
+
+		ck_assert_str_eq(s, out[i]);
+		free(s);
+	}
+}
+END_TEST
+
+/* Texts "record N" of a file, N checked consecutive; returns first N. */
+static int
+roll_file_check(const char *path, int *count)
+{
+	struct cmlog_reader *rd = ropen(path);
+	struct cmlog_record r;
+	int first = -1, v;
+
+	*count = (int)cmlog_reader_count(rd);
+	for (int k = 0; k < *count; k++) {
+		rget(rd, (size_t)k, &r);
+		ck_assert_int_eq(r.malformed, 0);
+		ck_assert_int_eq(sscanf(r.text, "record %d", &v), 1);
+		if (first == -1)
+			first = v;
+		ck_assert_int_eq(v, first + k);
+	}
+	cmlog_reader_close(rd);
+	return first;
+}
+
+START_TEST(test_write_roll)
+{
+	const char *path = tp("mpcontrol.log"), *old = tp("mpcontrol.lo_");
+	struct cmlog *log;
+	char pad[151];
+	int first_old, n_old, first, n, per_file;
+	off_t reclen;
+
+	put(old, "stale previous roll\n");
+	memset(pad, '.', 150);
+	pad[150] = '\0';
+	log = wopen(path, 2000);
+	for (int i = 0; i < 30; i++)
+		ck_assert_int_eq(cmlog_write(log, 1, "roll", "r.c:1",
+		    "record %03d %s", i, pad), 0);
+	cmlog_close(log);
+
+	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_le(file_size(path), 2000);
+	ck_assert_int_le(file_size(old), 2000);
+	first = roll_file_check(path, &n);
+	first_old = roll_file_check(old, &n_old);
+	/* All records have one length (~290 bytes): files hold floor(2000/len). */
+	reclen = file_size(path) / n;
+	ck_assert_int_eq(file_size(path), reclen * n);
+	per_file = (int)(2000 / reclen);
+	ck_assert_int_ge(per_file, 5);
+	ck_assert_int_eq(n_old, per_file);
+	ck_assert_int_eq(n, 30 % per_file == 0 ? per_file : 30 % per_file);
+	ck_assert_int_eq(first + n, 30);
+	ck_assert_int_eq(first_old + n_old, first);
+}
+END_TEST
+
+START_TEST(test_write_roll_big_record)
+{
+	const char *path = tp("b.log"), *old = tp("b.lo_");
+	struct cmlog *log = wopen(path, 100);
+	char big[501];
+	int n;
+
+	memset(big, 'b', 500);
+	big[500] = '\0';
+	/* Larger than max_size: written to the empty file, not rolled. */
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "record 0 %s", big), 0);
+	ck_assert_int_eq(count_files(tdir), 1);
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "record 1"), 0);
+	cmlog_close(log);
+	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_eq(roll_file_check(old, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(roll_file_check(path, &n), 1);
+	ck_assert_int_eq(n, 1);
+}
+END_TEST
+
+/* Per file: every record parses and each writer's records are in order. */
+static int
+roll_conc_check(const char *path)
+{
+	struct cmlog_reader *rd = ropen(path);
+	struct cmlog_record r;
+	int last[8], w, i;
+	size_t k, n = cmlog_reader_count(rd);
+
+	for (w = 0; w < 8; w++)
+		last[w] = -1;
+	for (k = 0; k < n; k++) {
+		rget(rd, k, &r);
+		ck_assert_msg(r.malformed == 0, "%s record %zu: %s", path, k,
+		    r.cause);
+		ck_assert_int_eq(sscanf(r.text, "w%d r%d", &w, &i), 2);
+		ck_assert_int_gt(i, last[w]);
+		last[w] = i;
+	}
+	cmlog_reader_close(rd);
+	return (int)n;
+}
+
+START_TEST(test_write_roll_processes)
+{
+	const char *path = tp("x.log"), *old = tp("x.lo_");
+	size_t max = 40000;
+
+	conc_processes(path, 3, 300, max);
+	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_le(file_size(path), (off_t)max);
+	ck_assert_int_le(file_size(old), (off_t)max);
+	/* ~3030 bytes a record: 13 fit; a roll leaves the old file full. */
+	ck_assert_int_ge(roll_conc_check(path), 1);
+	ck_assert_int_ge(roll_conc_check(old), 12);
+}
+END_TEST
+
+/* ---- reader: tolerant forms -------------------------------------------- */
+
+START_TEST(test_read_canonical)
+{
+	const char *path = tp("c.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	put(path, "<![LOG[Call to HttpSendRequestSync succeeded for port 443 "
+	    "with status code 200, text: OK]LOG]!><time=\"14:05:12.345+000\" "
+	    "date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\" "
+	    "context=\"ctx\" type=\"1\" thread=\"4321\" "
+	    "file=\"mpcontrol.c:212\">\n");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rget(rd, 0, &r);
+	good_record(&r, "Call to HttpSendRequestSync succeeded for port 443 "
+	    "with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1, 1);
+	ck_assert_str_eq(r.context, "ctx");
+	ck_assert_str_eq(r.file, "mpcontrol.c:212");
+	ck_assert_uint_eq(r.thread, 4321);
+	ck_assert_int_eq(r.when, REC_WHEN);
+	ck_assert_int_eq(r.msec, 345);
+	ck_assert_str_eq(r.time_str, "14:05:12.345+000");
+	ck_assert_str_eq(r.date_str, "11-24-2026");
+	ck_assert_str_eq(r.cause, "");
+	ck_assert_int_eq(cmlog_reader_type_at(rd, 0), 1);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_tolerant_fields)
+{
+	const char *path = tp("t.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	put(path,
+	    /* 1: runs of whitespace, 1-digit fields */
+	    "<![LOG[a]LOG]!><time=\"1:2:3.4\"   date=\"1-2-2026\"\t"
+	    "component=\"A\"  context=\"\" type=\"2\" thread=\"7\"    "
+	    "file=\"a.c:1\"  >\n"
+	    /* 2: no offset, empty type/thread/file */
+	    "<![LOG[b]LOG]!><time=\"23:59:59.999\" date=\"12-31-2025\" "
+	    "component=\"B\" context=\"\" type=\"\" thread=\"\" file=\"\">\n"
+	    /* 3: no file attribute, negative offset (ignored), type 0 */
+	    "<![LOG[c]LOG]!><time=\"14:05:12.345-060\" date=\"11-24-2026\" "
+	    "component=\"C\" context=\"\" type=\"0\" thread=\"1\">\n"
+	    /* 4: long fraction, no fraction digits cut, 02-29 leap day */
+	    "<![LOG[d]LOG]!><time=\"00:00:00.123456+300\" date=\"02-29-2024\" "
+	    "component=\"D\" context=\"\" type=\"3\" thread=\"18446744073709551615\" "
+	    "file=\"\">\n"
+	    /* 5: no fraction, 2-digit fraction, empty time and date */
+	    "<![LOG[e]LOG]!><time=\"1:02:03\" date=\"\" component=\"\" "
+	    "context=\"\" type=\"1\" thread=\"0\" file=\"\">\n"
+	    "<![LOG[f]LOG]!><time=\"10:00:00.45\" date=\"01-01-2026\" "
+	    "component=\"F\" context=\"\" type=\"1\" thread=\"1\" file=\"\">");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+
+	rget(rd, 0, &r);
+	good_record(&r, "a", "A", 2, 1);
+	ck_assert_str_eq(r.time_str, "1:2:3.4");
+	ck_assert_str_eq(r.date_str, "1-2-2026");
+	ck_assert_int_eq(r.when, 1767315723);	/* 2026-01-02 01:02:03 */
+	ck_assert_int_eq(r.msec, 400);
+	ck_assert_uint_eq(r.thread, 7);
+	ck_assert_str_eq(r.file, "a.c:1");
+
+	rget(rd, 1, &r);
+	good_record(&r, "b", "B", -1, 2);
+	ck_assert_uint_eq(r.thread, 0);
+	ck_assert_str_eq(r.file, "");
+	ck_assert_int_eq(r.when, 1767225599);	/* 2025-12-31 23:59:59 */
+	ck_assert_int_eq(r.msec, 999);
+	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_NONE);
+
+	rget(rd, 2, &r);
+	good_record(&r, "c", "C", 0, 3);
+	ck_assert_str_eq(r.file, "");
+	ck_assert_int_eq(r.when, REC_WHEN);	/* the offset is ignored */
+	ck_assert_int_eq(cmlog_reader_type_at(rd, 2), 0);
+
+	rget(rd, 3, &r);
+	good_record(&r, "d", "D", 3, 4);
+	ck_assert_int_eq(r.when, 1709164800);	/* 2024-02-29 00:00:00 */
+	ck_assert_int_eq(r.msec, 123);
+	ck_assert_uint_eq(r.thread, 18446744073709551615UL);
+
+	rget(rd, 4, &r);
+	good_record(&r, "e", "", 1, 5);
+	ck_assert_int_eq(r.when, 0);
+	ck_assert_int_eq(r.msec, 0);
+	ck_assert_str_eq(r.time_str, "1:02:03");
+	ck_assert_str_eq(r.date_str, "");
+
+	rget(rd, 5, &r);	/* last record, no final line break */
+	good_record(&r, "f", "F", 1, 6);
+	ck_assert_int_eq(r.msec, 450);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_bom_crlf)
+{
+	const char *path = tp("b.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	put(path, "\xef\xbb\xbf" REC("one", "A", "1")
+	    "<![LOG[two]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\" "
+	    "component=\"B\" context=\"\" type=\"2\" thread=\"1\" "
+	    "file=\"b.c:2\">\r\n"
+	    "junk\r\n\r\n"
+	    "<![LOG[three]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\" "
+	    "component=\"C\" context=\"\" type=\"3\" thread=\"1\" "
+	    "file=\"c\">\r\n");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 4);
+	rget(rd, 0, &r);
+	good_record(&r, "one", "A", 1, 1);
+	rget(rd, 1, &r);
+	good_record(&r, "two", "B", 2, 2);
+	ck_assert_str_eq(r.file, "b.c:2");
+	rget(rd, 2, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	text_eq(&r, "junk");
+	ck_assert_uint_eq(r.line, 3);
+	ck_assert_str_eq(r.cause, "line 3 col 1: text outside a record");
+	rget(rd, 3, &r);
+	good_record(&r, "three", "C", 3, 5);
+	ck_assert_str_eq(r.file, "c");
+	cmlog_reader_close(rd);
+
+	/* Columns on line 1 do not count the BOM. */
+	put(path, "\xef\xbb\xbf<![LOG[x]LOG]!><tim");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rget(rd, 0, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_str_eq(r.cause,
+	    "line 1 col 20: end of file inside the attribute block");
+	text_eq(&r, "<![LOG[x]LOG]!><tim");
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_multiline)
+{
+	const char *path = tp("m.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	put(path, REC("first", "A", "1")
+	    REC("line one\nline two\r\n\nline four", "B", "2")
+	    REC("after", "C", "3"));
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rget(rd, 0, &r);
+	good_record(&r, "first", "A", 1, 1);
+	rget(rd, 1, &r);
+	good_record(&r, "line one\nline two\r\n\nline four", "B", 2, 2);
+	ck_assert_int_eq(r.when, REC_WHEN);
+	rget(rd, 2, &r);
+	good_record(&r, "after", "C", 3, 6);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_junk)
+{
+	const char *path = tp("j.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	put(path, "plain text first\n"
+	    REC("a", "A", "1")
+	    "\n   \n\t\n"
+	    "  indented junk  \n"
+	    "before <![LOG[b]LOG]!><time=\"1:2:3.4\" date=\"1-2-2026\" "
+	    "component=\"B\" context=\"\" type=\"2\" thread=\"1\" file=\"\">"
+	    " after\n"
+	    "<![LOG[c]LOG]!><time=\"1:2:3.4\" date=\"1-2-2026\" "
+	    "component=\"C\" context=\"\" type=\"3\" thread=\"1\" file=\"\">"
+	    "<![LOG[d]LOG]!><time=\"1:2:3.4\" date=\"1-2-2026\" "
+	    "component=\"D\" context=\"\" type=\"1\" thread=\"1\" file=\"\">\n"
+	    "tail without newline");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 9);
+	rget(rd, 0, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	text_eq(&r, "plain text first");
+	ck_assert_str_eq(r.cause, "line 1 col 1: text outside a record");
+	ck_assert_int_eq(r.type, -1);
+	ck_assert_int_eq(cmlog_reader_type_at(rd, 0), CMLOG_TYPE_MALFORMED);
+	rget(rd, 1, &r);
+	good_record(&r, "a", "A", 1, 2);
+	rget(rd, 2, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	text_eq(&r, "  indented junk  ");
+	ck_assert_uint_eq(r.line, 6);
+	rget(rd, 3, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	text_eq(&r, "before ");
+	ck_assert_str_eq(r.cause, "line 7 col 1: text outside a record");
+	rget(rd, 4, &r);
+	good_record(&r, "b", "B", 2, 7);
+	rget(rd, 5, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	text_eq(&r, " after");
+	ck_assert_str_eq(r.cause, "line 7 col 108: text outside a record");
+	rget(rd, 6, &r);
+	good_record(&r, "c", "C", 3, 8);
+	rget(rd, 7, &r);
+	good_record(&r, "d", "D", 1, 8);
+	rget(rd, 8, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	text_eq(&r, "tail without newline");
+	ck_assert_uint_eq(r.line, 9);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+/* ---- reader: malformed records ----------------------------------------- */
+
+static const struct {
+	const char	*rec;		/* line 2 (and on) of the file */
+	const char	*cause;
+	const char	*text;		/* raw text of the malformed record */
+	size_t		 after;		/* line of the record after it */
+} malformed_cases[] = {
+	{ "<![LOG[x]LOG]!>time=\"1:2:3\">\n",
+	  "line 2 col 16: expected '<' after ']LOG]!>'",
+	  "<![LOG[x]LOG]!>time=\"1:2:3\">", 3 },
+	{ "<![LOG[x]LOG]!><date=\"1-1-2026\" time=\"1:2:3\">\n",
+	  "line 2 col 17: expected 'time=\"'",
+	  "<![LOG[x]LOG]!><date=\"1-1-2026\" time=\"1:2:3\">", 3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"1\" file=\"f\"\n",
+	  "line 2 col 99: expected '>' after the attributes",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"1\" file=\"f\"", 3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"abc\r\n",
+	  "line 2 col 56: unterminated component value",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"abc", 3 },
+	{ "<![LOG[x]LOG]!><time=\"25:00:00.000\" date=\"1-1-2026\" "
+	  "component=\"c\" context=\"\" type=\"1\" thread=\"1\" file=\"f\">\n",
+	  "line 2 col 23: bad time \"25:00:00.000\"",
+	  "<![LOG[x]LOG]!><time=\"25:00:00.000\" date=\"1-1-2026\" "
+	  "component=\"c\" context=\"\" type=\"1\" thread=\"1\" file=\"f\">", 3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"13-01-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"1\" file=\"f\">\n",
+	  "line 2 col 36: bad date \"13-01-2026\"",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"13-01-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"1\" file=\"f\">", 3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"02-29-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"1\" file=\"f\">\n",
+	  "line 2 col 36: bad date \"02-29-2026\"",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"02-29-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"1\" file=\"f\">", 3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"100\" thread=\"1\" file=\"f\">\n",
+	  "line 2 col 77: bad type \"100\"",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"100\" thread=\"1\" file=\"f\">", 3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"18446744073709551616\" file=\"f\">\n",
+	  "line 2 col 88: bad thread \"18446744073709551616\"",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"18446744073709551616\" file=\"f\">",
+	  3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"0x1f\" file=\"f\">\n",
+	  "line 2 col 88: bad thread \"0x1f\"",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"1\" thread=\"0x1f\" file=\"f\">", 3 },
+	/* Text over two lines, the attribute block broken on the second. */
+	{ "<![LOG[multi\nline]LOG]!><time=\"x\">\n",
+	  "line 3 col 21: expected 'date=\"'",
+	  "<![LOG[multi\nline]LOG]!><time=\"x\">", 4 },
+	{ "<![LOG[multi\nline]LOG]!><time=\"x\" date=\"1-1-2026\" "
+	  "component=\"c\" context=\"\" type=\"1\" thread=\"1\" file=\"f\">\n",
+	  "line 3 col 19: bad time \"x\"",
+	  "<![LOG[multi\nline]LOG]!><time=\"x\" date=\"1-1-2026\" "
+	  "component=\"c\" context=\"\" type=\"1\" thread=\"1\" file=\"f\">", 4 },
+	/* Unterminated text: the next line starting a record cuts it. */
+	{ "<![LOG[no end\nstill text\n",
+	  "line 2 col 1: record has no ']LOG]!>' terminator",
+	  "<![LOG[no end\nstill text", 4 },
+};
+
+START_TEST(test_read_malformed)
+{
+	const char *path = tp("m.log");
+	const char *c = malformed_cases[_i].rec;
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char *data;
+
+	ck_assert_int_ne(asprintf(&data, "%s%s%s", REC("before", "A", "1"), c,
+	    REC("after", "B", "2")), -1);
+	put(path, data);
+	free(data);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rget(rd, 0, &r);
+	good_record(&r, "before", "A", 1, 1);
+	rget(rd, 1, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_uint_eq(r.line, 2);
+	ck_assert_int_eq(r.type, -1);
+	ck_assert_str_eq(r.cause, malformed_cases[_i].cause);
+	text_eq(&r, malformed_cases[_i].text);
+	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_MALFORMED);
+	rget(rd, 2, &r);
+	good_record(&r, "after", "B", 2, malformed_cases[_i].after);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_cut_at_eof)
+{
+	const char *path = tp("e.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	/* Inside the attribute block. */
+	put(path, REC("a", "A", "1")
+	    "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rget(rd, 1, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_str_eq(r.cause,
+	    "line 2 col 53: end of file inside the attribute block");
+	text_eq(&r, "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0");
+	cmlog_reader_close(rd);
+
+	/* Inside the text, which spans lines. */
+	put(path, REC("a", "A", "1") "<![LOG[cut\nin the text\n");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rget(rd, 1, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_str_eq(r.cause,
+	    "line 2 col 1: record has no ']LOG]!>' terminator");
+	text_eq(&r, "<![LOG[cut\nin the text");
+	cmlog_reader_close(rd);
+
+	/* Inside the marker. */
+	put(path, REC("a", "A", "1") "<![LO");
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rget(rd, 1, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_str_eq(r.cause, "line 2 col 1: text outside a record");
+	text_eq(&r, "<![LO");
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_big_line)
+{
+	const char *path = tp("big.log");
+	size_t n = 10 * 1024 * 1024, len;
+	const char *head = "<![LOG[", *tail = "]LOG]!><time=\"1:2:3\" "
+	    "date=\"1-2-2026\" component=\"big\" context=\"\" type=\"2\" "
+	    "thread=\"1\" file=\"\">\n";
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char *buf, *p;
+
+	/* A 10 MB record, a 10 MB junk line, then a normal record. */
+	buf = malloc(2 * n + 1000);
+	ck_assert_ptr_nonnull(buf);
+	p = buf;
+	p = stpcpy(p, head);
+	memset(p, 't', n);
+	p[0] = '<';
+	p[n - 1] = '>';
+	p += n;
+	p = stpcpy(p, tail);
+	memset(p, 'j', n);
+	p += n;
+	*p++ = '\n';
+	p = stpcpy(p, REC("small", "S", "3"));
+	len = (size_t)(p - buf);
+	putn(path, buf, len);
+
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rget(rd, 0, &r);
+	ck_assert_int_eq(r.malformed, 0);
+	ck_assert_uint_eq(r.text_len, n);
+	ck_assert(memcmp(r.text, buf + 7, n) == 0);
+	ck_assert_str_eq(r.component, "big");
+	rget(rd, 1, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_uint_eq(r.text_len, n);
+	ck_assert_uint_eq(r.line, 2);
+	ck_assert_int_eq(r.text[0], 'j');
+	ck_assert_int_eq(r.text[n - 1], 'j');
+	rget(rd, 2, &r);
+	good_record(&r, "small", "S", 3, 3);
+	cmlog_reader_close(rd);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_read_nul_bytes)
+{
+	const char *path = tp("nul.log");
+	static const char data[] =
+	    "<![LOG[a\0b\xff\xfe]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+	    "component=\"c\xc3\0x\" context=\"\" type=\"1\" thread=\"1\" "
+	    "file=\"\">\n"
+	    "junk\0with nul \xc0\n"
+	    "<![LOG[\0]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" component=\"d\" "
+	    "context=\"\" type=\"2\" thread=\"2\" file=\"\">\n";
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	putn(path, data, sizeof data - 1);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rget(rd, 0, &r);
+	ck_assert_int_eq(r.malformed, 0);
+	ck_assert_uint_eq(r.text_len, 5);
+	ck_assert(memcmp(r.text, "a\0b\xff\xfe", 5) == 0);
+	ck_assert(memcmp(r.component, "c\xc3\0", 3) == 0);
+	rget(rd, 1, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_uint_eq(r.text_len, 15);
+	ck_assert(memcmp(r.text, "junk\0with nul \xc0", 15) == 0);
+	rget(rd, 2, &r);
+	ck_assert_int_eq(r.malformed, 0);
+	ck_assert_uint_eq(r.text_len, 1);
+	ck_assert_int_eq(r.text[0], '\0');
+	ck_assert_int_eq(r.type, 2);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_long_fields)
+{
+	const char *path = tp("lf.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char comp[201], want[101], *data;
+
+	/* 99 'x' then 'é' across the 100-byte limit, then more. */
+	memset(comp, 'x', 200);
+	comp[200] = '\0';
+	memcpy(comp + 99, "\xc3\xa9", 2);
+	ck_assert_int_ne(asprintf(&data, "<![LOG[t]LOG]!><time=\"1:2:3\" "
+	    "date=\"1-2-2026\" component=\"%s\" context=\"%s\" type=\"1\" "
+	    "thread=\"1\" file=\"%s\">\n", comp, comp + 50, comp + 101), -1);
+	put(path, data);
+	free(data);
+	rd = ropen(path);
+	rget(rd, 0, &r);
+	ck_assert_int_eq(r.malformed, 0);
+	memset(want, 'x', 99);
+	want[99] = '\0';
+	ck_assert_str_eq(r.component, want);	/* é does not fit */
+	ck_assert_uint_eq(strlen(r.context), 100);	/* é fits */
+	ck_assert(memcmp(r.context + 49, "\xc3\xa9", 2) == 0);
+	ck_assert_str_eq(r.file, want);		/* 99 bytes: untouched */
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+/* ---- reader: index, follow --------------------------------------------- */
+
+START_TEST(test_read_open_errors)
+{
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char *cause = NULL;
+
+	ck_assert_ptr_null(cmlog_reader_open(tp("missing.log"), &cause));
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "missing.log: No such file"));
+	free(cause);
+	cause = NULL;
+	ck_assert_ptr_null(cmlog_reader_open(tdir, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, ": not a regular file"));
+	free(cause);
+
+	put(tp("empty.log"), "");
+	rd = ropen(tp("empty.log"));
+	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
+	ck_assert_int_eq(cmlog_reader_get(rd, 0, &r), -1);
+	ck_assert_str_eq(cmlog_reader_error(rd), "record 0 out of range (0)");
+	ck_assert_int_eq(cmlog_reader_type_at(rd, 0), CMLOG_TYPE_BADINDEX);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
+	cmlog_reader_close(rd);
+	cmlog_reader_close(NULL);
+
+	put(tp("blank.log"), "\xef\xbb\xbf\n\r\n  \n");
+	rd = ropen(tp("blank.log"));
+	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_type_name)
+{
+	ck_assert_str_eq(cmlog_type_name(1), "info");
+	ck_assert_str_eq(cmlog_type_name(2), "warning");
+	ck_assert_str_eq(cmlog_type_name(3), "error");
+	ck_assert_str_eq(cmlog_type_name(CMLOG_TYPE_NONE), "none");
+	ck_assert_str_eq(cmlog_type_name(CMLOG_TYPE_MALFORMED), "malformed");
+	ck_assert_str_eq(cmlog_type_name(0), "other");
+	ck_assert_str_eq(cmlog_type_name(7), "other");
+}
+END_TEST
+
+/*
+ * A deterministic mix of everything: records, multi-line texts, CRLF,
+ * junk, blank lines, broken blocks, records sharing a line, long texts.
+ * Returns the expected line of each record start in lines[] (if not NULL).
+ */
+static size_t
+mixed_file(const char *path, size_t *lines, size_t max)
+{
+	FILE *f = fopen(path, "wb");
+	unsigned int seed = 12345;
+	size_t n = 0, line = 1, i, k;
+
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; n + 3 < max; i++) {
+		seed = seed * 1103515245 + 12345;
+		switch ((seed >> 16) % 9) {
+		case 0:
+			lines[n++] = line;
+			fprintf(f, "<![LOG[r%zu]LOG]!><time=\"1:2:3\" "
+			    "date=\"1-2-2026\" component=\"c\" context=\"\" "
+			    "type=\"%zu\" thread=\"%zu\" file=\"f\">\n", i,
+			    i % 4, i);
+			line++;
+			break;
+		case 1:
+			k = i % 5 + 1;
+			lines[n++] = line;
+			fprintf(f, "<![LOG[m%zu", i);
+			for (size_t j = 0; j < k; j++)
+				fprintf(f, "\nmore %zu", j);
+			fprintf(f, "]LOG]!><time=\"10:00:00.000+000\" "
+			    "date=\"01-01-2026\" component=\"m\" context=\"\" "
+			    "type=\"2\" thread=\"1\" file=\"\">\r\n");
+			line += k + 1;
+			break;
+		case 2:
+			lines[n++] = line;
+			fprintf(f, "junk %zu\n", i);
+			line++;
+			break;
+		case 3:
+			fprintf(f, "\n \r\n");
+			line += 2;
+			break;
+		case 4:
+			lines[n++] = line;
+			fprintf(f, "<![LOG[b%zu]LOG]!><time=\"%zu:00\">\n", i, i);
+			line++;
+			break;
+		case 5:
+			lines[n++] = line;
+			lines[n++] = line;
+			lines[n++] = line;
+			fprintf(f, "pre<![LOG[s%zu]LOG]!><time=\"\" date=\"\" "
+			    "component=\"s\" context=\"\" type=\"\" thread=\"\">"
+			    "<![LOG[t]LOG]!><time=\"\" date=\"\" component=\"\" "
+			    "context=\"\" type=\"3\" thread=\"\" file=\"\">\n", i);
+			line++;
+			break;
+		case 6:
+			lines[n++] = line;
+			fprintf(f, "<![LOG[long %zu ", i);
+			for (k = 0; k < 2000 + i; k++)
+				fputc('a' + (int)(k % 26), f);
+			fprintf(f, "]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+			    "component=\"l\" context=\"\" type=\"1\" thread=\"1\" "
+			    "file=\"\">\n");
+			line++;
+			break;
+		case 7:
+			/* Unterminated: cut by the record on the next line. */
+			lines[n++] = line;
+			fprintf(f, "<![LOG[open %zu\n", i);
+			line++;
+			lines[n++] = line;
+			fprintf(f, "<![LOG[cut]LOG]!><time=\"1:2:3\" "
+			    "date=\"1-2-2026\" component=\"c\" context=\"\" "
+			    "type=\"3\" thread=\"3\" file=\"f\">\n");
+			line++;
+			break;
+		default:
+			lines[n++] = line;
+			fprintf(f, "<![LOG[ws%zu]LOG]!><time=\"1:2:3.4\"  "
+			    "date=\"1-2-2026\"\tcomponent=\"w\" context=\"\" "
+			    "type=\"1\" thread=\"1\"   file=\"\"  >  \n", i);
+			line++;
+			break;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+record_eq(const struct cmlog_record *a, const struct cmlog_record *b)
+{
+	ck_assert_uint_eq(a->text_len, b->text_len);
+	ck_assert(memcmp(a->text, b->text, a->text_len) == 0);
+	ck_assert_str_eq(a->component, b->component);
+	ck_assert_str_eq(a->context, b->context);
+	ck_assert_str_eq(a->file, b->file);
+	ck_assert_int_eq(a->type, b->type);
+	ck_assert_uint_eq(a->thread, b->thread);
+	ck_assert_int_eq(a->when, b->when);
+	ck_assert_int_eq(a->msec, b->msec);
+	ck_assert_str_eq(a->time_str, b->time_str);
+	ck_assert_str_eq(a->date_str, b->date_str);
+	ck_assert_uint_eq(a->line, b->line);
+	ck_assert_int_eq(a->malformed, b->malformed);
+	ck_assert_str_eq(a->cause, b->cause);
+}
+
+START_TEST(test_read_incremental)
+{
+	const char *path = tp("mix.log");
+	static size_t lines[2000];
+	size_t n = mixed_file(path, lines, 2000), chunks[] = { 1, 97, 4096 };
+	struct cmlog_reader *all = ropen(path), *rd;
+	struct cmlog_record a, b;
+	uint64_t done, total, last;
+	char *cause = NULL;
+	int rc, steps;
+
+	ck_assert_uint_eq(cmlog_reader_count(all), n);
+	for (size_t i = 0; i < n; i++) {
+		rget(all, i, &a);
+		ck_assert_msg(a.line == lines[i], "record %zu line %zu want %zu",
+		    i, a.line, lines[i]);
+		ck_assert_int_eq(cmlog_reader_type_at(all, i),
+		    a.malformed ? CMLOG_TYPE_MALFORMED : a.type);
+	}
+	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+		rd = cmlog_reader_open(path, &cause);
+		ck_assert_ptr_nonnull(rd);
+		ck_assert_uint_eq(cmlog_reader_count(rd), 0);	/* lazy */
+		last = 0;
+		steps = 0;
+		while ((rc = cmlog_reader_index(rd, chunks[c])) == 1) {
+			cmlog_reader_progress(rd, &done, &total);
+			ck_assert_uint_gt(done, last);
+			ck_assert_uint_lt(done, total);
+			last = done;
+			steps++;
+		}
+		ck_assert_int_eq(rc, 0);
+		cmlog_reader_progress(rd, &done, &total);
+		ck_assert_uint_eq(done, total);
+		ck_assert_uint_eq((uint64_t)file_size(path), total);
+		ck_assert_int_gt(steps, chunks[c] == 1 ? (int)n - 2 : 1);
+		ck_assert_uint_eq(cmlog_reader_count(rd), n);
+		for (size_t i = 0; i < n; i++) {
+			rget(all, i, &a);
+			rget(rd, i, &b);
+			record_eq(&a, &b);
+			ck_assert_int_eq(cmlog_reader_type_at(rd, i),
+			    cmlog_reader_type_at(all, i));
+		}
+		cmlog_reader_close(rd);
+	}
+	cmlog_reader_close(all);
+}
+END_TEST
+
+START_TEST(test_read_refresh_append)
+{
+	const char *path = tp("f.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	put(path, REC("one", "A", "1") REC("two", "A", "2"));
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
+
+	append(path, REC("three", "B", "3") REC("four", "B", "1")
+	    REC("five", "B", "2"));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
+	rget(rd, 2, &r);
+	good_record(&r, "three", "B", 3, 3);
+	rget(rd, 4, &r);
+	good_record(&r, "five", "B", 2, 5);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
+
+	/* A record arriving in pieces is shown, then parsed again. */
+	append(path, "<![LOG[partial te");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	rget(rd, 5, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_str_eq(r.cause,
+	    "line 6 col 1: record has no ']LOG]!>' terminator");
+	append(path, "xt]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+	    "component=\"P\" context=\"\" type=\"2\" thr");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	rget(rd, 5, &r);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_str_eq(r.cause,
+	    "line 6 col 94: end of file inside the attribute block");
+	append(path, "ead=\"5\" file=\"p.c:9\">\n");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	rget(rd, 5, &r);
+	good_record(&r, "partial text", "P", 2, 6);
+	ck_assert_uint_eq(r.thread, 5);
+	ck_assert_str_eq(r.file, "p.c:9");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
+
+	/* A junk line without its line break yet. */
+	append(path, "abc");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	rget(rd, 6, &r);
+	text_eq(&r, "abc");
+	append(path, "def\n");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 7);
+	rget(rd, 6, &r);
+	text_eq(&r, "abcdef");
+	ck_assert_uint_eq(r.line, 7);
+
+	/* Multi-line text growing line by line. */
+	append(path, "<![LOG[first\n");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	append(path, "second]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+	    "component=\"M\" context=\"\" type=\"3\" thread=\"1\" file=\"\">\n");
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 8);
+	rget(rd, 7, &r);
+	good_record(&r, "first\nsecond", "M", 3, 8);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_refresh_truncate)
+{
+	const char *path = tp("t.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	put(path, REC("old 1", "A", "1") REC("old 2", "A", "1")
+	    REC("old 3", "A", "1"));
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+
+	/* Truncated in place (same inode), shorter. */
+	ck_assert_int_eq(truncate(path, 0), 0);
+	append(path, REC("new 1", "B", "2"));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rget(rd, 0, &r);
+	good_record(&r, "new 1", "B", 2, 1);
+
+	/* Truncated and rewritten longer than before. */
+	ck_assert_int_eq(truncate(path, 0), 0);
+	append(path, REC("newer 1", "C", "3") REC("newer 2", "C", "3"));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rget(rd, 1, &r);
+	good_record(&r, "newer 2", "C", 3, 2);
+
+	/* Emptied. */
+	ck_assert_int_eq(truncate(path, 0), 0);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
+	append(path, REC("again", "D", "1"));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_refresh_roll)
+{
+	const char *path = tp("r.log");
+	struct cmlog *log = wopen(path, 1000);
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(cmlog_write(log, 1, "r", "f", "record %d "
+		    "%0200d", i, 0), 0);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	ck_assert_int_le(file_size(path) / 3 * 4, 1000 + 400);
+	ck_assert_int_gt(file_size(path) / 3 * 4, 1000);
+	for (; i < 5; i++)	/* ~320 bytes each: the 4th rolls the log */
+		ck_assert_int_eq(cmlog_write(log, 2, "r", "f", "record %d "
+		    "%0200d", i, 0), 0);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rget(rd, 0, &r);
+	ck_assert_int_eq(r.malformed, 0);
+	ck_assert(strncmp(r.text, "record 3 ", 9) == 0);
+	ck_assert_int_eq(r.type, 2);
+	rget(rd, 1, &r);
+	ck_assert(strncmp(r.text, "record 4 ", 9) == 0);
+	cmlog_close(log);
+
+	/* Gone (rolled, not recreated yet): keep the old one. */
+	ck_assert_int_eq(rename(path, tp("elsewhere")), 0);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+START_TEST(test_read_lines_many)
+{
+	const char *path = tp("lines.log");
+	FILE *f = fopen(path, "wb");
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	size_t want[1000], line = 1, i, k;
+
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 1000; i++) {
+		want[i] = line;
+		if (i % 7 == 3) {
+			fprintf(f, "junk %zu\n\n", i);
+			line += 2;
+			continue;
+		}
+		fprintf(f, "<![LOG[%zu", i);
+		for (k = 0; k < i % 4; k++)
+			fprintf(f, "\r\n.");
+		fprintf(f, "]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+		    "component=\"c\" context=\"\" type=\"%zu\" thread=\"%zu\" "
+		    "file=\"\">\n", i % 4, i);
+		line += i % 4 + 1;
+	}
+	fclose(f);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 1000);
+	/* Backwards, as a viewer scrolling up would. */
+	for (i = 1000; i-- > 0;) {
+		rget(rd, i, &r);
+		ck_assert_uint_eq(r.line, want[i]);
+		ck_assert_int_eq(r.malformed, i % 7 == 3);
+		if (!r.malformed) {
+			ck_assert_uint_eq(r.thread, i);
+			ck_assert_int_eq(cmlog_reader_type_at(rd, i),
+			    (int)(i % 4));
+		}
+	}
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+Suite *
+cmlog_suite(void)
+{
+	Suite *s = suite_create("cmlog");
+	TCase *tc;
+
+	tc = tcase_create("writer");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_write_roundtrip);
+	tcase_add_test(tc, test_write_mode);
+	tcase_add_test(tc, test_write_errors);
+	tcase_add_test(tc, test_write_neutralise);
+	tcase_add_test(tc, test_write_text_bytes);
+	tcase_add_test(tc, test_write_fields);
+	tcase_add_test(tc, test_write_long_message);
+	tcase_add_test(tc, test_write_threads);
+	tcase_add_test(tc, test_write_processes);
+	tcase_add_test(tc, test_rolled_name);
+	tcase_add_test(tc, test_write_roll);
+	tcase_add_test(tc, test_write_roll_big_record);
+	tcase_add_test(tc, test_write_roll_processes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reader");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_read_canonical);
+	tcase_add_test(tc, test_read_tolerant_fields);
+	tcase_add_test(tc, test_read_bom_crlf);
+	tcase_add_test(tc, test_read_multiline);
+	tcase_add_test(tc, test_read_junk);
+	tcase_add_loop_test(tc, test_read_malformed, 0,
+	    (int)(sizeof malformed_cases / sizeof malformed_cases[0]));
+	tcase_add_test(tc, test_read_cut_at_eof);
+	tcase_add_test(tc, test_read_big_line);
+	tcase_add_test(tc, test_read_nul_bytes);
+	tcase_add_test(tc, test_read_long_fields);
+	tcase_add_test(tc, test_read_open_errors);
+	tcase_add_test(tc, test_type_name);
+	tcase_add_test(tc, test_read_incremental);
+	tcase_add_test(tc, test_read_refresh_append);
+	tcase_add_test(tc, test_read_refresh_truncate);
+	tcase_add_test(tc, test_read_refresh_roll);
+	tcase_add_test(tc, test_read_lines_many);
+	suite_add_tcase(s, tc);
+	return s;
+}

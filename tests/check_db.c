@@ -1,0 +1,313 @@
+/* The database: creation, migrations, refusals, concurrent writers. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <check.h>
+
+#include "db.h"
+#include "ehttp.h"
+#include "testutil.h"
+
+static char *dir;
+static char path[4096];
+
+static void
+setup(void)
+{
+	dir = tu_tmpdir();
+	snprintf(path, sizeof path, "%s/site.db", dir);
+}
+
+static void
+teardown(void)
+{
+	tu_tmpdir_free(dir);
+	dir = NULL;
+}
+
+static char *
+sql1(const char *q)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", path, q), 0);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+START_TEST(create_fresh)
+{
+	struct db *db;
+	struct stat sb;
+	char *cause = NULL, *v;
+
+	snprintf(path, sizeof path, "%s/new/dir/site.db", dir);
+	db = db_open(path, DB_OPEN_CREATE, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
+	db_close(db);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	snprintf(path, sizeof path, "%s/new/dir", dir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0700);
+	snprintf(path, sizeof path, "%s/new/dir/site.db", dir);
+	v = sql1("PRAGMA journal_mode");
+	ck_assert_str_eq(v, "wal");
+	free(v);
+	v = sql1("PRAGMA user_version");
+	ck_assert_int_eq(atoi(v), DB_SCHEMA_VERSION);
+	free(v);
+}
+END_TEST
+
+START_TEST(open_missing_refused)
+{
+	char *cause = NULL;
+
+	ck_assert_ptr_null(db_open(path, 0, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "no such database"));
+	free(cause);
+	ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+START_TEST(migrate_v1)
+{
+	struct db *db;
+	struct db_site s;
+	struct db_role *r = NULL;
+	struct db_agent *a = NULL;
+	char *cause = NULL, *v;
+	size_t n;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v1.sql'", path, EHTTP_SRCDIR), 0);
+	v = sql1("PRAGMA user_version");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	db = db_open(path, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_user_version(db), 2);
+	ck_assert_int_eq(db_site_get(db, "P01", &s), 1);
+	ck_assert_str_eq(s.name, "Old-Primary");
+	ck_assert_int_eq(s.sec.crl_check, 1);
+	ck_assert_int_eq(db_role_list(db, s.id, 0, &r, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(r[0].fqdn, "mp.old.example");
+	free(r);
+	/* The table version 2 added works. */
+	ck_assert_int_eq(db_agent_list(db, 0, &a, &n), 0);
+	ck_assert_int_eq(n, 0);
+	free(a);
+	db_close(db);
+	v = sql1("SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'cert_by_expiration'");
+	ck_assert_str_eq(v, "1");
+	free(v);
+}
+END_TEST
+
+START_TEST(newer_refused)
+{
+	char *cause = NULL, *v;
+	struct db *db = db_open(path, DB_OPEN_CREATE, &cause);
+
+	ck_assert_ptr_nonnull(db);
+	db_close(db);
+	free(sql1("PRAGMA user_version = 7"));
+	ck_assert_ptr_null(db_open(path, 0, &cause));
+	ck_assert_msg(strstr(cause, "version 7 is newer") != NULL, "%s", cause);
+	free(cause);
+	v = sql1("PRAGMA user_version");
+	ck_assert_str_eq(v, "7");
+	free(v);
+}
+END_TEST
+
+START_TEST(not_sqlite_refused)
+{
+	char *cause = NULL, *back;
+	const char junk[] = "this is a text file, not a database\n";
+
+	ck_assert_int_eq(tu_write_file(path, junk, sizeof junk - 1), 0);
+	ck_assert_ptr_null(db_open(path, DB_OPEN_CREATE, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "not an ehttp database"));
+	free(cause);
+	back = tu_read_file(path, NULL);
+	ck_assert_str_eq(back, junk);
+	free(back);
+}
+END_TEST
+
+START_TEST(corrupt_refused)
+{
+	char *cause = NULL;
+	struct db *db = db_open(path, DB_OPEN_CREATE, &cause);
+
+	ck_assert_ptr_nonnull(db);
+	db_close(db);
+	/* Keep the header, wreck the schema page. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "printf '%%01000d' 0 | dd of='%s'"
+	    " bs=1 seek=100 conv=notrunc 2>/dev/null", path), 0);
+	ck_assert_ptr_null(db_open(path, 0, &cause));
+	ck_assert_msg(strstr(cause, path) != NULL, "%s", cause);
+	free(cause);
+}
+END_TEST
+
+START_TEST(statements_roundtrip)
+{
+	char *cause = NULL;
+	struct db *db = db_open(path, DB_OPEN_CREATE, &cause);
+	struct db_site s = { 0 }, back;
+	struct db_system y = { 0 }, *ys = NULL;
+	struct db_cert c = { 0 }, *page = NULL;
+	size_t n, nc, nk;
+	unsigned char der[3] = { 1, 2, 3 }, key[2] = { 9, 9 }, *got = NULL;
+	size_t len;
+
+	ck_assert_ptr_nonnull(db);
+	snprintf(s.code, sizeof s.code, "P01");
+	snprintf(s.name, sizeof s.name, "East");
+	s.type = DB_SITE_PRIMARY;
+	s.sec.crl_check = 1;
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_site_insert(db, &s), 0);
+	snprintf(y.fqdn, sizeof y.fqdn, "mp.example.com");
+	y.site_id = s.id;
+	ck_assert_int_eq(db_system_insert(db, &y), 0);
+	snprintf(c.type, sizeof c.type, "role");
+	snprintf(c.state, sizeof c.state, "active");
+	c.site_id = s.id;
+	c.system_id = y.id;
+	snprintf(c.serial, sizeof c.serial, "0A");
+	snprintf(c.thumbprint, sizeof c.thumbprint, "AB");
+	snprintf(c.issued_to, sizeof c.issued_to, "mp.example.com");
+	c.not_after = 2000000000;
+	ck_assert_int_eq(db_cert_insert(db, &c, der, 3, key, 2), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+	ck_assert_int_eq(db_site_get(db, "P01", &back), 1);
+	ck_assert_str_eq(back.name, "East");
+	ck_assert_int_eq(db_site_get(db, "P02", &back), 0);
+	ck_assert_int_eq(db_system_list(db, s.id, &ys, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(ys[0].site_code, "P01");
+	free(ys);
+	ck_assert_int_eq(db_cert_der(db, c.id, &got, &len), 1);
+	ck_assert_int_eq(len, 3);
+	ck_assert_int_eq(memcmp(got, der, 3), 0);
+	free(got);
+	ck_assert_int_eq(db_cert_orphans(db, &nc, &nk), 0);
+	ck_assert_int_eq(nc, 0);
+	ck_assert_int_eq(nk, 0);
+	ck_assert_int_eq(db_cert_page(db, NULL, DB_CERT_SORT_EXPIRATION, 0,
+	    NULL, 10, &page, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(page[0].thumbprint, "AB");
+	free(page);
+	/* A unique violation is an error with a message, not a crash. */
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_site_insert(db, &s), -1);
+	ck_assert_ptr_nonnull(strstr(db_error(db), "UNIQUE"));
+	db_rollback(db);
+	db_close(db);
+}
+END_TEST
+
+/*
+ * Two processes write at once: every write lands (no lost update) and none
+ * sees "database is locked".
+ */
+static int
+writer(const char *site, int base, int count)
+{
+	char *cause = NULL, fqdn[64];
+	struct ehttp *e = ehttp_open(path, 0, &cause);
+	struct ehttp_security_change ch;
+
+	if (e == NULL)
+		return 10;
+	for (int i = 0; i < count; i++) {
+		snprintf(fqdn, sizeof fqdn, "host%d.%s.example.com", base + i, site);
+		if (ehttp_system_add(e, fqdn, site) == -1) {
+			fprintf(stderr, "writer: %s\n", ehttp_error(e));
+			return 11;
+		}
+		ehttp_security_change_init(&ch);
+		if (base == 0)
+			ch.crl_check = i % 2;	/* the last, i = 39, on */
+		else
+			ch.require_signing = 1 - i % 2;
+		if (i == count - 1 && base != 0)
+			ch.require_signing = 1;	/* the last on */
+		if (ehttp_site_set_security(e, "P01", &ch) == -1) {
+			fprintf(stderr, "writer: %s\n", ehttp_error(e));
+			return 12;
+		}
+	}
+	ehttp_close(e);
+	return 0;
+}
+
+START_TEST(concurrent_writers)
+{
+	char *cause = NULL;
+	struct ehttp *e = ehttp_open(path, EHTTP_CREATE, &cause);
+	struct db_system *ys = NULL;
+	struct db_site s;
+	pid_t pid[2];
+	int status;
+	size_t n;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(ehttp_site_add(e, "P01", "East", "primary", NULL), 0);
+	ehttp_close(e);
+	for (int k = 0; k < 2; k++) {
+		pid[k] = fork();
+		ck_assert_int_ne(pid[k], -1);
+		if (pid[k] == 0)
+			_exit(writer("P01", k * 1000, 40));
+	}
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(waitpid(pid[k], &status, 0), pid[k]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "writer %d: status %d", k, status);
+	}
+	e = ehttp_open(path, 0, &cause);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(ehttp_system_list(e, "P01", &ys, &n), 0);
+	ck_assert_int_eq(n, 80);
+	free(ys);
+	ck_assert_int_eq(ehttp_site_get(e, "P01", &s), 0);
+	ck_assert_int_eq(s.sec.crl_check, 1);	/* 39 % 2 */
+	ck_assert_int_eq(s.sec.require_signing, 1);
+	ehttp_close(e);
+}
+END_TEST
+
+Suite *db_suite(void);
+
+Suite *
+db_suite(void)
+{
+	Suite *s = suite_create("db");
+	TCase *tc = tcase_create("db");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, create_fresh);
+	tcase_add_test(tc, open_missing_refused);
+	tcase_add_test(tc, migrate_v1);
+	tcase_add_test(tc, newer_refused);
+	tcase_add_test(tc, not_sqlite_refused);
+	tcase_add_test(tc, corrupt_refused);
+	tcase_add_test(tc, statements_roundtrip);
+	tcase_add_test(tc, concurrent_writers);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,183 @@
+/* The input rules of PRODUCT.md §1, one by one, and IISSSLState. */
+#include <string.h>
+#include <check.h>
+
+#include "ehttp.h"
+
+static const struct {
+	const char	*in;
+	const char	*norm;		/* NULL: refused */
+	const char	*reason;	/* part of the message */
+} codes[] = {
+	{ "P01", "P01", NULL },
+	{ "p01", "P01", NULL },
+	{ "abc", "ABC", NULL },
+	{ "999", "999", NULL },
+	{ "", NULL, "missing" },
+	{ "P1", NULL, "exactly 3" },
+	{ "P001", NULL, "exactly 3" },
+	{ "P-1", NULL, "character 2" },
+	{ "P 1", NULL, "character 2" },
+	{ "\xc3\xa9" "1", NULL, "character 1" },
+	{ "AUX", NULL, "reserved" },
+	{ "con", NULL, "reserved" },
+	{ "NUL", NULL, "reserved" },
+	{ "PRN", NULL, "reserved" },
+	{ "SMS", NULL, "reserved" },
+	{ "env", NULL, "reserved" },
+};
+
+START_TEST(site_code)
+{
+	char out[4], why[256];
+	int rc = rules_site_code(codes[_i].in, out, why, sizeof why);
+
+	if (codes[_i].norm != NULL) {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_str_eq(out, codes[_i].norm);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strstr(why, "site code") != NULL, "%s", why);
+		ck_assert_msg(strstr(why, codes[_i].reason) != NULL, "%s", why);
+	}
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	int		 ok;
+} names[] = {
+	{ "Contoso-East", 1 }, { "A", 1 }, { "Site1", 1 },
+	{ "", 0 }, { "Contoso East", 0 }, { "a_b", 0 }, { "x;DROP", 0 },
+	{ "1234567890123456789012345678901234567890123456789012345678901234", 1 },
+	{ "12345678901234567890123456789012345678901234567890123456789012345", 0 },
+};
+
+START_TEST(site_name)
+{
+	char why[256];
+
+	ck_assert_int_eq(rules_site_name(names[_i].in, why, sizeof why),
+	    names[_i].ok ? 0 : -1);
+	if (!names[_i].ok)
+		ck_assert_msg(strncmp(why, "site name", 9) == 0, "%s", why);
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	const char	*norm;
+	const char	*reason;
+} fqdns[] = {
+	{ "mp1.contoso.com", "mp1.contoso.com", NULL },
+	{ "MP1.Contoso.COM", "mp1.contoso.com", NULL },
+	{ "mp1.contoso.com.", "mp1.contoso.com", NULL },
+	{ "a-b.c-d.e", "a-b.c-d.e", NULL },
+	{ "", NULL, "missing" },
+	{ "mp1", NULL, "not fully qualified" },
+	{ "mp1..contoso.com", NULL, "empty label" },
+	{ ".contoso.com", NULL, "empty label" },
+	{ "-mp.contoso.com", NULL, "starts or ends" },
+	{ "mp-.contoso.com", NULL, "starts or ends" },
+	{ "mp_1.contoso.com", NULL, "character 3" },
+	{ "mp 1.contoso.com", NULL, "character 3" },
+	{ "10.0.0.1", NULL, "numeric" },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+	  NULL, "longer than 63" },
+};
+
+START_TEST(fqdn)
+{
+	char out[256], why[512];
+	int rc = rules_fqdn(fqdns[_i].in, out, why, sizeof why);
+
+	if (fqdns[_i].norm != NULL) {
+		ck_assert_msg(rc == 0, "%s: %s", fqdns[_i].in, why);
+		ck_assert_str_eq(out, fqdns[_i].norm);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strncmp(why, "FQDN", 4) == 0, "%s", why);
+		ck_assert_msg(strstr(why, fqdns[_i].reason) != NULL, "%s", why);
+	}
+}
+END_TEST
+
+START_TEST(fqdn_too_long)
+{
+	char in[300], out[256], why[512];
+
+	memset(in, 'a', sizeof in);
+	for (int i = 50; i < 290; i += 50)
+		in[i] = '.';
+	in[290] = '\0';
+	ck_assert_int_eq(rules_fqdn(in, out, why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "longer than 253"));
+}
+END_TEST
+
+START_TEST(types_and_roles)
+{
+	enum db_site_type t;
+	char why[256];
+	int v;
+
+	ck_assert_int_eq(rules_site_type("cas", &t, why, sizeof why), 0);
+	ck_assert_int_eq(t, DB_SITE_CAS);
+	ck_assert_int_eq(rules_site_type("Secondary", &t, why, sizeof why), 0);
+	ck_assert_int_eq(t, DB_SITE_SECONDARY);
+	ck_assert_int_eq(rules_site_type("tertiary", &t, why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "site type 'tertiary'"));
+	for (const char *const *r = (const char *const[]){ "mp", "dp",
+	    "provider", "sup", "rsp", "smp", NULL }; *r; r++)
+		ck_assert_int_eq(rules_role(*r, why, sizeof why), 0);
+	ck_assert_int_eq(rules_role("MP", why, sizeof why), -1);
+	ck_assert_int_eq(rules_role("cmg", why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "role 'cmg'"));
+	ck_assert_int_eq(rules_onoff("x", "on", &v, why, sizeof why), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(rules_onoff("x", "no", &v, why, sizeof why), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(rules_onoff("crl", "maybe", &v, why, sizeof why), -1);
+	ck_assert_str_eq(why, "crl 'maybe': must be on or off");
+}
+END_TEST
+
+/* PRODUCT.md §1: the IISSSLState families. */
+static const struct {
+	int https_only, ehttp, pki, crl, want;
+} iis[] = {
+	{ 1, 0, 1, 0, 31 }, { 1, 0, 1, 1, 63 },
+	{ 0, 0, 0, 0, 192 }, { 0, 0, 0, 1, 224 }, { 0, 0, 1, 0, 448 },
+	{ 0, 0, 1, 1, 480 }, { 0, 1, 0, 0, 1216 }, { 0, 1, 0, 1, 1248 },
+	{ 0, 1, 1, 1, 1504 },
+};
+
+START_TEST(iisssl_state)
+{
+	struct db_security x = { 0 };
+
+	x.https_only = iis[_i].https_only;
+	x.enhanced_http = iis[_i].ehttp;
+	x.pki_client_cert = iis[_i].pki;
+	x.crl_check = iis[_i].crl;
+	ck_assert_int_eq(ehttp_iisssl_state(&x), iis[_i].want);
+}
+END_TEST
+
+Suite *rules_suite(void);
+
+Suite *
+rules_suite(void)
+{
+	Suite *s = suite_create("rules");
+	TCase *tc = tcase_create("input");
+
+	tcase_add_loop_test(tc, site_code, 0, sizeof codes / sizeof *codes);
+	tcase_add_loop_test(tc, site_name, 0, sizeof names / sizeof *names);
+	tcase_add_loop_test(tc, fqdn, 0, sizeof fqdns / sizeof *fqdns);
+	tcase_add_test(tc, fqdn_too_long);
+	tcase_add_test(tc, types_and_roles);
+	tcase_add_loop_test(tc, iisssl_state, 0, sizeof iis / sizeof *iis);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,32 @@
+/* One runner for every suite: tests/check_<m>.c exports <m>_suite(). */
+#include <stdlib.h>
+#include <check.h>
+
+#include "testutil.h"
+
+#define SUITE(m) Suite *m##_suite(void);
+#include "suites.h"
+#undef SUITE
+
+int
+main(int argc, char **argv)
+{
+	SRunner *sr = NULL;
+	int failed;
+
+#define SUITE(m)						\
+	if (argc < 2 || tu_wants(argc, argv, #m)) {		\
+		if (sr == NULL)					\
+			sr = srunner_create(m##_suite());	\
+		else						\
+			srunner_add_suite(sr, m##_suite());	\
+	}
+#include "suites.h"
+#undef SUITE
+	if (sr == NULL)
+		return 2;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
