@@ -409,3 +409,11 @@ out:
 	free(cert);
 	return rc;
 }
+
+int
+ehttp_cert_for_system(struct ehttp *e, int64_t system_id, struct db_cert *c)
+{
+	int rc = db_cert_for_system(e->db, system_id, c);
+
+	return rc == -1 ? ehttp_fail_db(e) : rc;
+}

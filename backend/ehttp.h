@@ -147,6 +147,17 @@ int	 ehttp_cert_import_pki(struct ehttp *, const char *fqdn,
 /* Type name as shown: "SMS Issuing", "SMS Role SSL Certificate", "PKI". */
 const char *ehttp_cert_type_title(const char *type);
 
+/* The certificate a site system uses now (an active PKI one first, else
+ * its active unblocked SMS Role SSL Certificate): 1 found, 0 none, -1. */
+int	 ehttp_cert_for_system(struct ehttp *, int64_t system_id,
+	    struct db_cert *);
+
+/* What the agents report (ehttp-mpd). */
+int	 ehttp_agent_list(struct ehttp *, const char *site, struct db_agent **,
+	    size_t *);
+/* 1 found, 0 the system has no agent report yet, -1 error. */
+int	 ehttp_agent_get(struct ehttp *, int64_t system_id, struct db_agent *);
+
 /* The database handle, for the backend's own modules only. */
 struct db *ehttp_db(struct ehttp *);
 

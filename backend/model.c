@@ -610,6 +610,26 @@ ehttp_status_list(struct ehttp *e, const char *site, size_t limit,
 }
 
 int
+ehttp_agent_list(struct ehttp *e, const char *site, struct db_agent **v,
+    size_t *n)
+{
+	struct db_site s;
+
+	s.id = 0;
+	if (site != NULL && site_lookup(e, site, &s) == -1)
+		return -1;
+	return db_agent_list(e->db, s.id, v, n) == -1 ? ehttp_fail_db(e) : 0;
+}
+
+int
+ehttp_agent_get(struct ehttp *e, int64_t system_id, struct db_agent *a)
+{
+	int rc = db_agent_get(e->db, system_id, a);
+
+	return rc == -1 ? ehttp_fail_db(e) : rc;
+}
+
+int
 ehttp_audit_list(struct ehttp *e, size_t limit, struct db_audit **v, size_t *n)
 {
 	return db_audit_list(e->db, limit, v, n) == -1 ? ehttp_fail_db(e) : 0;
