@@ -36,6 +36,12 @@ ca_pem_read_key(struct ca *ca, const char *pem, size_t len, const char *what)
 		ca_seterr(ca, "%s: too large", what);
 		goto out;
 	}
+	/* "PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", ... */
+	if (memmem(pem, len, "PRIVATE KEY-----", 16) == NULL) {
+		ca_seterr(ca, "%s: no private key found (no '-----BEGIN "
+		    "PRIVATE KEY-----' block)", what);
+		goto out;
+	}
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		ca_sslerr(ca, "%s", what);
 		goto out;
@@ -46,9 +52,6 @@ ca_pem_read_key(struct ca *ca, const char *pem, size_t len, const char *what)
 	if (asked)
 		ca_seterr(ca, "%s: the private key is encrypted with a "
 		    "passphrase; import it unencrypted", what);
-	else if (ca_err_is_no_start_line())
-		ca_seterr(ca, "%s: no private key found (no '-----BEGIN "
-		    "PRIVATE KEY-----' line)", what);
 	else
 		ca_sslerr(ca, "%s: malformed or truncated PEM private key", what);
 out:

@@ -27,6 +27,7 @@
 #define CMLOG_CK_SHIFT		6	/* a line checkpoint every 64 records */
 #define CMLOG_INFO_MALFORMED	0x80
 #define CMLOG_HEAD_MAX		64	/* bytes kept to notice a rewrite */
+#define CMLOG_PREFAULT		(4u << 20) /* map ahead of the indexer */
 
 enum cmlog_attr {
 	CMLOG_A_TIME,
@@ -104,6 +105,7 @@ struct cmlog_reader {
 	size_t			 count, cap;
 
 	size_t			 pos;		/* next byte to index */
+	size_t			 prefaulted;	/* map populated up to here */
 	uint64_t		 line;		/* line number at pos */
 	int			 partial;	/* last record cut by EOF */
 	uint64_t		 partial_line;
@@ -329,79 +331,82 @@ cmlog_parse_values(const struct cmlog_reader *rd, struct cmlog_scan *s)
 }
 
 /*
- * The attribute block at p (just after "]LOG]!>"); eol is the end of that
- * line (its '\n' or EOF). On success returns 0 with s->next just past '>';
- * on error -1 with s->err and s->err_pos.
+ * The attribute block at p (just after "]LOG]!>"), which must end on its
+ * line. On success returns 0 with s->next just past '>'; on error -1 with
+ * s->err and s->err_pos.
  */
 static int
-cmlog_scan_attrs(const struct cmlog_reader *rd, size_t p, size_t eol,
+cmlog_scan_attrs(const struct cmlog_reader *rd, size_t p,
     struct cmlog_scan *s)
 {
-	const unsigned char *m = rd->map, *q;
+	const unsigned char *m = rd->map, *q, *end = rd->map + rd->size;
 	size_t size = rd->size, k, i, len;
 	const char *lead;
+	int ret = -1;
 
 	s->err_attr = -1;
-	if (p >= eol || m[p] != '<') {
+	if (p >= size || m[p] != '<') {
 		s->err = CMLOG_E_LT;
-		goto fail;
+		goto out;
 	}
 	p++;
 	for (k = 0; k < CMLOG_A_COUNT; k++) {
 		if (k != 0)
-			while (p < eol && (m[p] == ' ' || m[p] == '\t'))
+			while (p < size && (m[p] == ' ' || m[p] == '\t'))
 				p++;
-		if (k == CMLOG_A_FILE && p < eol && m[p] == '>') {
+		if (k == CMLOG_A_FILE && p < size && m[p] == '>') {
 			s->val[k] = p;		/* no file attribute */
 			s->vlen[k] = 0;
 			break;
 		}
 		lead = cmlog_attr_lead[k].lead;
 		len = cmlog_attr_lead[k].len;
-		if (eol - p < len || memcmp(m + p, lead, len) != 0) {
+		if (size - p < len || memcmp(m + p, lead, len) != 0) {
 			s->err = CMLOG_E_NAME;
 			s->err_attr = (int)k;
 			/* At EOF, a good prefix is a record still being written. */
-			for (i = 0; p + i < eol && i < len; i++)
+			for (i = 0; p + i < size && i < len; i++)
 				if (m[p + i] != (unsigned char)lead[i])
 					break;
 			if (p + i >= size)
 				p = size;
-			goto fail;
+			goto out;
 		}
 		p += len;
 		s->val[k] = p;
 		/* Values are short: a loop beats a memchr() call here. */
-		for (q = m + p; q < m + eol && *q != '"'; q++)
+		for (q = m + p; q < end && *q != '"' && *q != '\n'; q++)
 			;
-		if (q == m + eol) {
+		if (q == end || *q == '\n') {
 			s->err = CMLOG_E_VALUE_OPEN;
 			s->err_attr = (int)k;
-			p = eol >= size ? size : p - 1;	/* the opening quote */
-			goto fail;
+			p = q == end ? size : p - 1;	/* the opening quote */
+			goto out;
 		}
 		p = (size_t)(q - m);
 		s->vlen[k] = p - s->val[k];
 		p++;
 	}
-	while (p < eol && (m[p] == ' ' || m[p] == '\t'))
+	while (p < size && (m[p] == ' ' || m[p] == '\t'))
 		p++;
-	if (p >= eol || m[p] != '>') {
+	if (p >= size || m[p] != '>') {
 		s->err = CMLOG_E_GT;
-		goto fail;
+		goto out;
 	}
 	s->next = p + 1;
 	if (cmlog_parse_values(rd, s) == -1) {
 		s->err = CMLOG_E_BAD_VALUE;
 		p = s->val[s->err_attr];
-		goto fail;
+		goto out;
 	}
-	return 0;
-fail:
-	if (p >= size)
-		s->err = CMLOG_E_EOF;
-	s->err_pos = p;
-	return -1;
+	ret = 0;
+out:
+	if (ret == -1) {
+		if (p >= size)
+			s->err = CMLOG_E_EOF;
+		s->err_pos = p;
+	}
+	return ret;
 }
 
 /* A malformed record from start to the end of the line holding pos. */
@@ -449,14 +454,19 @@ cmlog_scan_record(const struct cmlog_reader *rd, struct cmlog_cache *c,
     size_t start, struct cmlog_scan *s)
 {
 	size_t p = start + CMLOG_MARK_LEN, rb, nl, q;
-	const unsigned char *m = rd->map;
+	const unsigned char *m = rd->map, *b;
 
 	for (;;) {
+		/*
+		 * The text ends at the next terminator unless a line break
+		 * comes first; memchr() stops at the first one, so each byte
+		 * is looked at once however far the terminator is.
+		 */
 		rb = cmlog_next_close(rd, c, p);
-		nl = cmlog_next_nl(rd, c, p);
-		if (rb < nl)
+		b = rb > p ? memchr(m + p, '\n', rb - p) : NULL;
+		if (b == NULL && rb < rd->size)
 			break;
-		if (nl >= rd->size) {
+		if (b == NULL) {
 			/* EOF inside the text: it may still be written. */
 			s->err = CMLOG_E_UNTERMINATED;
 			s->err_pos = start;
@@ -472,6 +482,7 @@ cmlog_scan_record(const struct cmlog_reader *rd, struct cmlog_cache *c,
 			s->next = rd->size;
 			return;
 		}
+		nl = (size_t)(b - m);
 		s->nl++;
 		p = nl + 1;
 		if (cmlog_is_open(rd, p)) {
@@ -487,7 +498,7 @@ cmlog_scan_record(const struct cmlog_reader *rd, struct cmlog_cache *c,
 	}
 	s->text = start + CMLOG_MARK_LEN;
 	s->text_len = rb - s->text;
-	if (cmlog_scan_attrs(rd, rb + CMLOG_MARK_LEN, nl, s) == -1) {
+	if (cmlog_scan_attrs(rd, rb + CMLOG_MARK_LEN, s) == -1) {
 		cmlog_scan_to_eol(rd, c, start, s->err_pos, s);
 		return;
 	}
@@ -524,7 +535,32 @@ cmlog_reader_reset(struct cmlog_reader *rd)
 	rd->pos = 0;
 	rd->line = 1;
 	rd->partial = 0;
+	rd->prefaulted = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
+}
+
+/*
+ * Fault in the next window of the map before scanning it: one madvise()
+ * instead of a page fault every few pages. Only a hint (needs Linux 5.14).
+ */
+static void
+cmlog_reader_prefault(struct cmlog_reader *rd)
+{
+#ifdef MADV_POPULATE_READ
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), from, len;
+
+	if (rd->pos + CMLOG_PREFAULT / 2 < rd->prefaulted ||
+	    rd->prefaulted >= rd->size)
+		return;
+	from = rd->pos > rd->prefaulted ? rd->pos : rd->prefaulted;
+	from &= ~(page - 1);
+	len = rd->size - from < CMLOG_PREFAULT ? rd->size - from :
+	    CMLOG_PREFAULT;
+	(void)madvise((void *)(rd->map + from), len, MADV_POPULATE_READ);
+	rd->prefaulted = from + len;
+#else
+	(void)rd;
+#endif
 }
 
 static void
@@ -601,6 +637,7 @@ cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
 	while (rd->pos < rd->size) {
 		if (max_bytes != 0 && rd->pos - from >= max_bytes)
 			return 1;
+		cmlog_reader_prefault(rd);
 		if (cmlog_reader_step(rd) == 0)
 			break;
 	}
@@ -817,6 +854,7 @@ cmlog_reader_map(struct cmlog_reader *rd, size_t size)
 		munmap((void *)rd->map, rd->size);
 	rd->map = NULL;
 	rd->size = 0;
+	rd->prefaulted = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
 	if (size == 0)
 		return 0;

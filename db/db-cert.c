@@ -335,7 +335,7 @@ static const char *const sort_cols[DB_CERT_SORT_MAX] = {
 static void
 filter_sql(FILE *f, const struct db_cert_filter *fl)
 {
-	fputs(" WHERE 1", f);
+	fputs(" WHERE c.state != 'pending'", f);
 	if (fl == NULL)
 		return;
 	if (fl->type != NULL)
