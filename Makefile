@@ -142,3 +142,12 @@ clean:
 	rm -rf $(B) $(B)-san $(B)-bench
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Benchmark helpers (tests/bench/): references measured in the same run.
+$(B)/bench-issue: $(B)/tests/bench/bench-issue.o $(LIBBACKEND) $(LIBDB)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
+$(B)/bench-log: $(B)/tests/bench/bench-log.o $(LIBBACKEND) $(LIBDB)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
+$(B)/tests/bench/%.o: tests/bench/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(PROJ_CFLAGS) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<

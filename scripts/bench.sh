@@ -1,0 +1,140 @@
+#!/bin/sh
+# make bench: ehttp's figures next to a reference measured in the same run,
+# as medians of RUNS runs. Data is generated under a temporary directory.
+# usage: bench.sh BUILD_DIR     (env: RUNS=3 SYSTEMS=2000 CERTS=100000
+#                                LOG_RECORDS=1000000 QUICK=1 for a short run)
+set -eu
+bin=$1
+runs=${RUNS:-3}
+if [ "${QUICK:-0}" = 1 ]; then
+	: "${SYSTEMS:=100}" "${CERTS:=20000}" "${LOG_RECORDS:=200000}"
+fi
+systems=${SYSTEMS:-2000}
+certs=${CERTS:-100000}
+log_records=${LOG_RECORDS:-1000000}
+cores=$(nproc)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ehttp-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+make_quiet() { make --no-print-directory -s "$@" >/dev/null; }
+make_quiet B="$(basename "$bin")" "$bin/bench-issue" "$bin/bench-log"
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# time_ms CMD...: wall milliseconds of one run (output discarded)
+time_ms() { t0=$(now_ms); "$@" >/dev/null 2>&1; echo $(( $(now_ms) - t0 )); }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+rows=$dir/rows
+: > "$rows"
+row() { # what ours reference ratio goal
+	printf '%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" >> "$rows"
+	printf 'bench: %s: %s vs %s (ratio %s, goal %s)\n' "$1" "$2" "$3" "$4" "$5" >&2
+}
+
+# 1. One role certificate in process vs a bare OpenSSL loop (interleaved).
+for spec in "rsa2048 20" "ec-p256 400"; do
+	set -- $spec
+	for r in $(seq "$runs"); do "$bin/bench-issue" "$1" "$2"; done > "$dir/issue-$1"
+	bare=$(awk '{ print $3 }' "$dir/issue-$1" | median)
+	ours=$(awk '{ print $4 }' "$dir/issue-$1" | median)
+	row "issue one role certificate ($1), in process" "${ours} ms" \
+	    "${bare} ms bare OpenSSL keygen+sign" "$(ratio "$ours" "$bare")" "<= 1.15"
+	eval "ours_$(echo "$1" | tr -d -)=$ours bare_$(echo "$1" | tr -d -)=$bare"
+done
+
+# 2. The same against the openssl command line, one certificate at a time.
+cd "$dir"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 \
+    -subj "/OU=BEN/CN=SMS Issuing" >/dev/null 2>&1
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:h.bench.example.com\n' > leaf.ext
+cli_one() { # alg
+	if [ "$1" = rsa2048 ]; then kopt="-algorithm RSA -pkeyopt rsa_keygen_bits:2048"
+	else kopt="-algorithm EC -pkeyopt ec_paramgen_curve:P-256"; fi
+	openssl genpkey $kopt -out l.key 2>/dev/null &&
+	openssl req -new -key l.key -subj /CN=h.bench.example.com -out l.csr &&
+	openssl x509 -req -in l.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+	    -days 365 -sha256 -extfile leaf.ext -out l.pem 2>/dev/null
+}
+for spec in "rsa2048 5" "ec-p256 20"; do
+	set -- $spec
+	for r in $(seq "$runs"); do
+		t=$(time_ms sh -c "for i in \$(seq $2); do $(command -v openssl >/dev/null && echo true); done")
+		t0=$(now_ms); i=0; while [ $i -lt "$2" ]; do cli_one "$1"; i=$((i + 1)); done
+		echo $(( ($(now_ms) - t0) / $2 ))
+	done > "$dir/cli-$1"
+	cli=$(median < "$dir/cli-$1")
+	eval "ours=\$ours_$(echo "$1" | tr -d -)"
+	row "issue one role certificate ($1) vs openssl CLI per certificate" \
+	    "${ours} ms" "${cli} ms (genpkey+req+x509)" \
+	    "$(ratio "$cli" "$ours")x faster" ">= 20x faster"
+	if command -v easyrsa >/dev/null 2>&1 || [ -x /usr/share/easy-rsa/easyrsa ]; then
+		: # easy-rsa: see the README's performance notes
+	fi
+done
+cd - >/dev/null
+
+# 3. Enable enhanced HTTP on a site with SYSTEMS HTTP site systems (rsa2048).
+db=$dir/bulk.db
+"$bin/ehttpctl" --db "$db" init >/dev/null
+"$bin/ehttpctl" --db "$db" site add P05 --name Bulk --type primary >/dev/null
+i=1
+while [ $i -le "$systems" ]; do
+	echo "INSERT INTO site_system (fqdn, site_id, created) SELECT 'h$i.p05.example.com', id, 0 FROM site WHERE code = 'P05'; INSERT INTO role (system_id, role, connection) SELECT id, 'mp', 'http' FROM site_system WHERE fqdn = 'h$i.p05.example.com';"
+	i=$((i + 1))
+done | sqlite3 "$db"
+/usr/bin/time -f '%e %U %S' -o "$dir/bulk.time" \
+    "$bin/ehttpctl" --db "$db" site set P05 --enhanced-http on >/dev/null
+read -r wall user sys < "$dir/bulk.time"
+wall_ms=$(awk -v w="$wall" 'BEGIN { printf "%d", w * 1000 }')
+ref_ms=$(awk -v b="$bare_rsa2048" -v n="$systems" -v c="$cores" 'BEGIN { printf "%d", b * n / c }')
+busy=$(awk -v u="$user" -v s="$sys" -v w="$wall" 'BEGIN { printf "%.2f", (u + s) / w }')
+row "enable eHTTP, $systems HTTP site systems (rsa2048)" "${wall_ms} ms (CPU/wall $busy of $cores cores)" \
+    "${ref_ms} ms (bare x $systems / $cores)" "$(ratio "$wall_ms" "$ref_ms")" "<= 1.3, cores busy"
+
+# 4. First page of cert list on a CERTS-certificate database.
+db=$dir/inv.db
+"$bin/ehttpctl" --db "$db" init >/dev/null
+"$bin/ehttpctl" --db "$db" site add P01 --name Inv --type primary >/dev/null
+sqlite3 "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $certs)
+  INSERT INTO cert (type, state, site_id, serial, issued_to, issued_by, subject, not_before, not_after, thumbprint, key_alg, created)
+  SELECT 'role', 'active', 1, hex(randomblob(16)), 'h' || i || '.p01.example.com', 'SMS Issuing', 'CN=h' || i,
+  1700000000, 1700000000 + abs(random() % 400000000), hex(randomblob(20)), 'rsa2048', 1700000000 FROM n;"
+sql="SELECT c.id, c.type, c.issued_to, c.issued_by, c.not_before, c.not_after, c.blocked, s.code, c.thumbprint FROM cert c JOIN site s ON s.id = c.site_id WHERE c.state != 'pending' ORDER BY c.not_after, c.id LIMIT 50"
+for r in $(seq $((runs * 3))); do time_ms "$bin/ehttpctl" --db "$db" cert list --limit 50 --no-pager; done | median > "$dir/list.ours"
+for r in $(seq $((runs * 3))); do time_ms sqlite3 "$db" "$sql"; done | median > "$dir/list.ref"
+row "cert list, first page of $certs sorted by expiration" "$(cat "$dir/list.ours") ms" \
+    "$(cat "$dir/list.ref") ms (sqlite3 CLI, same query)" \
+    "$(ratio "$(cat "$dir/list.ours")" "$(cat "$dir/list.ref")")" "<= 2"
+
+# 5. Console start to the first drawn screen.
+if [ -x "$bin/ehttp-console" ] && [ -x scripts/bench-console.sh ]; then
+	ms=$(sh scripts/bench-console.sh "$bin" "$db" "$runs")
+	row "console start on $certs certificates, first screen" "${ms} ms" "-" "-" "< 100 ms"
+else
+	row "console start on $certs certificates, first screen" "not built" "-" "-" "< 100 ms"
+fi
+
+# 6-7. A CMTrace log of LOG_RECORDS records.
+log=$dir/big.log
+"$bin/bench-log" gen "$log" "$log_records"
+size=$(( $(stat -c %s "$log") / 1048576 ))
+for r in $(seq "$runs"); do time_ms "$bin/bench-log" index "$log"; done | median > "$dir/idx.ours"
+for r in $(seq "$runs"); do time_ms wc -l "$log"; done | median > "$dir/idx.ref"
+row "parse+index $log_records records (${size} MB)" "$(cat "$dir/idx.ours") ms" \
+    "$(cat "$dir/idx.ref") ms (wc -l)" "$(ratio "$(cat "$dir/idx.ours")" "$(cat "$dir/idx.ref")")" "<= 3"
+for r in $(seq "$runs"); do time_ms "$bin/bench-log" errors "$log"; done | median > "$dir/err.ours"
+for r in $(seq "$runs"); do time_ms grep -c 'type="3"' "$log"; done | median > "$dir/err.ref"
+row "filter that log to errors" "$(cat "$dir/err.ours") ms" "$(cat "$dir/err.ref") ms (grep -c)" \
+    "$(ratio "$(cat "$dir/err.ours")" "$(cat "$dir/err.ref")")" "<= 2"
+
+# 8. TLS handshakes per second against ehttp-mpd.
+if [ -x "$bin/ehttp-mpd" ] && [ -x scripts/bench-tls.sh ]; then
+	sh scripts/bench-tls.sh "$bin" "$runs" >> "$rows"
+else
+	row "TLS handshakes/s against ehttp-mpd" "not built" "-" "-" ">= 0.8"
+fi
+
+echo
+echo "ehttp benchmark, $(date -u '+%Y-%m-%d'), $(nproc) cores, $(uname -m), medians of $runs runs"
+printf '%s\n' "what|ehttp|reference (same run)|ratio|goal" "---|---|---|---|---" | cat - "$rows" |
+    awk -F'|' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }'

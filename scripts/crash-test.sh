@@ -1,0 +1,72 @@
+#!/bin/sh
+# Crash safety (make test-crash): SIGKILL ehttpctl at random moments while it
+# enables enhanced HTTP on a site with many site systems, KILLS times. After
+# each kill the database must pass PRAGMA integrity_check, the site must be
+# wholly in the old state (off, no active role certificate) or the new one
+# (on, one per site system), every certificate must have its key and no key
+# may be orphaned.
+# usage: crash-test.sh BUILD_DIR   (env: KILLS=200 SYSTEMS=60 ALG=rsa2048)
+set -eu
+bin=$1/ehttpctl
+kills=${KILLS:-200}
+systems=${SYSTEMS:-60}
+alg=${ALG:-rsa2048}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ehttp-crash.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+db=$dir/site.db
+ctl() { "$bin" --db "$db" "$@"; }
+q() { sqlite3 "$db" "$1"; }
+
+ctl init >/dev/null
+ctl site add P09 --name Crash --type primary >/dev/null
+ctl site set P09 --key-alg "$alg" >/dev/null
+i=1
+while [ "$i" -le "$systems" ]; do
+	echo "INSERT INTO site_system (fqdn, site_id, created) SELECT
+	    'h$i.p09.example.com', id, 0 FROM site WHERE code = 'P09';
+	    INSERT INTO role (system_id, role, connection) SELECT id, 'mp',
+	    'http' FROM site_system WHERE fqdn = 'h$i.p09.example.com';"
+	i=$((i + 1))
+done | sqlite3 "$db"
+
+# How long one full enable takes here: kills land anywhere inside it.
+start=$(date +%s%N)
+ctl site set P09 --enhanced-http on >/dev/null
+full_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+ctl site set P09 --enhanced-http off >/dev/null
+echo "crash-test: $systems site systems, $alg, one enable takes ${full_ms} ms; $kills kills"
+
+survived=0 old=0 new=0 n=1
+while [ "$n" -le "$kills" ]; do
+	if [ "$(q "SELECT enhanced_http FROM site_security x JOIN site s ON s.id = x.site_id WHERE s.code = 'P09'")" = 1 ]; then
+		ctl site set P09 --enhanced-http off >/dev/null
+	fi
+	delay_ms=$(( $(od -An -N2 -tu2 /dev/urandom) % (full_ms + 50) ))
+	"$bin" --db "$db" site set P09 --enhanced-http on >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+
+	ok=1
+	[ "$(q 'PRAGMA integrity_check')" = ok ] || { echo "kill $n: integrity_check failed"; ok=0; }
+	ctl init >/dev/null || { echo "kill $n: reopening failed"; ok=0; }
+	on=$(q "SELECT enhanced_http FROM site_security x JOIN site s ON s.id = x.site_id WHERE s.code = 'P09'")
+	roles=$(q "SELECT count(*) FROM cert WHERE type = 'role' AND state = 'active'")
+	pending=$(q "SELECT count(*) FROM cert WHERE state = 'pending'")
+	nokey=$(q "SELECT count(*) FROM cert c WHERE NOT EXISTS (SELECT 1 FROM cert_key k WHERE k.cert_id = c.id)")
+	orphan=$(q "SELECT count(*) FROM cert_key k WHERE NOT EXISTS (SELECT 1 FROM cert c WHERE c.id = k.cert_id)")
+	if [ "$on" = 1 ] && [ "$roles" = "$systems" ]; then
+		new=$((new + 1))
+	elif [ "$on" = 0 ] && [ "$roles" = 0 ]; then
+		old=$((old + 1))
+	else
+		echo "kill $n (after ${delay_ms} ms): mixed state: enhanced HTTP $on with $roles active certificates"
+		ok=0
+	fi
+	[ "$pending$nokey$orphan" = 000 ] || { echo "kill $n: pending $pending, certificates without key $nokey, orphaned keys $orphan"; ok=0; }
+	[ "$ok" = 1 ] && survived=$((survived + 1))
+	n=$((n + 1))
+done
+echo "crash-test: survived $survived of $kills kills ($old left the old state, $new the new one)"
+[ "$survived" = "$kills" ]
