@@ -125,7 +125,8 @@ run: deps all
 	@sh scripts/run-demo.sh "$(abspath $(B))" "$(RUN_DIR)"
 
 bench: deps
-	@$(MAKE) --no-print-directory B=$(B)-bench CFLAGS='-O2 -DNDEBUG' all
+	@$(MAKE) --no-print-directory B=$(B)-bench CFLAGS='-O2 -DNDEBUG' all \
+		$(B)-bench/bench-issue $(B)-bench/bench-log
 	@sh scripts/bench.sh "$(abspath $(B)-bench)"
 
 test-crash: deps all

@@ -20,6 +20,18 @@
 
 #include "ca-int.h"
 
+/* Does needle occur in buf[0..len)? (memmem is not in C11 or POSIX.) */
+static int
+ca_contains(const char *buf, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; n <= len && i <= len - n; i++)
+		if (buf[i] == needle[0] && memcmp(buf + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* An unencrypted private key from PEM text. */
 static EVP_PKEY *
 ca_pem_read_key(struct ca *ca, const char *pem, size_t len, const char *what)
@@ -37,7 +49,7 @@ ca_pem_read_key(struct ca *ca, const char *pem, size_t len, const char *what)
 		goto out;
 	}
 	/* "PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", ... */
-	if (memmem(pem, len, "PRIVATE KEY-----", 16) == NULL) {
+	if (!ca_contains(pem, len, "PRIVATE KEY-----")) {
 		ca_seterr(ca, "%s: no private key found (no '-----BEGIN "
 		    "PRIVATE KEY-----' block)", what);
 		goto out;

@@ -3,7 +3,6 @@
  * holds it for issuing, and "SMS Role SSL Certificate" leaves, one at a
  * time or many on worker threads. Profiles: PRODUCT.md section 3.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

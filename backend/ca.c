@@ -456,7 +456,7 @@ ca_master_load(struct ca *ca, const char *path, int create,
 		ca_seterr(ca, "no master key path");
 		goto out;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		if (errno != ENOENT || !create) {
 			ca_seterr(ca, "cannot open master key %s: %s", path,
 			    strerror(errno));
@@ -468,7 +468,7 @@ ca_master_load(struct ca *ca, const char *path, int create,
 			rc = 0;
 			goto out;
 		}
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 			ca_seterr(ca, "cannot open master key %s: %s", path,
 			    strerror(errno));
 			goto out;

@@ -53,8 +53,9 @@ void		 ca_blob_free(struct ca_blob *);
  * If path does not exist and create != 0 it is created with
  * open(O_CREAT|O_EXCL, 0600). A file with any group/other permission bits,
  * not a regular file, or with other content is refused. On success out holds
- * the 64 hex characters, NUL-terminated: the passphrase for every key.
- * Callers should OPENSSL-cleanse (ca_cleanse) out when done.
+ * the 64 hex characters, NUL-terminated: the passphrase for every key
+ * (functions taking `master` refuse anything else). Callers ca_cleanse() out
+ * when done. The file is never chmod'ed or rewritten once it exists.
  */
 #define CA_MASTER_LEN 64
 int		 ca_master_load(struct ca *, const char *path, int create,
@@ -84,10 +85,14 @@ int		 ca_cert_info(struct ca *, const unsigned char *der, size_t,
 /* All fields and extensions, human readable; *text malloc'ed. */
 int		 ca_cert_text(struct ca *, const unsigned char *der, size_t,
 		    char **text);
-/* DER certificate -> PEM ("-----BEGIN CERTIFICATE-----"); malloc'ed, NUL-terminated. */
+/* DER certificate -> PEM ("-----BEGIN CERTIFICATE-----"); malloc'ed. */
 int		 ca_der_to_pem(struct ca *, const unsigned char *der, size_t,
 		    char **pem);
-/* First PEM certificate in pem[0..len) -> DER. */
+/*
+ * First PEM certificate in pem[0..len) -> DER (other blocks and text around
+ * it are skipped). Garbage: "no PEM certificate found"; a cut-off or
+ * damaged block: "malformed or truncated PEM certificate".
+ */
 int		 ca_pem_to_der(struct ca *, const char *pem, size_t,
 		    struct ca_blob *der);
 

@@ -15,8 +15,9 @@ log_records=${LOG_RECORDS:-1000000}
 cores=$(nproc)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ehttp-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-make_quiet() { make --no-print-directory -s "$@" >/dev/null; }
-make_quiet B="$(basename "$bin")" "$bin/bench-issue" "$bin/bench-log"
+for tool in ehttpctl bench-issue bench-log; do
+	[ -x "$bin/$tool" ] || { echo "bench: $bin/$tool missing: run 'make bench'" >&2; exit 1; }
+done
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # time_ms CMD...: wall milliseconds of one run (output discarded)
@@ -32,7 +33,7 @@ row() { # what ours reference ratio goal
 }
 
 # 1. One role certificate in process vs a bare OpenSSL loop (interleaved).
-for spec in "rsa2048 20" "ec-p256 400"; do
+for spec in "rsa2048 60" "ec-p256 400"; do
 	set -- $spec
 	for r in $(seq "$runs"); do "$bin/bench-issue" "$1" "$2"; done > "$dir/issue-$1"
 	bare=$(awk '{ print $3 }' "$dir/issue-$1" | median)

@@ -5,11 +5,11 @@
 # wholly in the old state (off, no active role certificate) or the new one
 # (on, one per site system), every certificate must have its key and no key
 # may be orphaned.
-# usage: crash-test.sh BUILD_DIR   (env: KILLS=200 SYSTEMS=60 ALG=rsa2048)
+# usage: crash-test.sh BUILD_DIR   (env: KILLS=200 SYSTEMS=30 ALG=rsa2048)
 set -eu
 bin=$1/ehttpctl
 kills=${KILLS:-200}
-systems=${SYSTEMS:-60}
+systems=${SYSTEMS:-30}
 alg=${ALG:-rsa2048}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ehttp-crash.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
@@ -39,7 +39,7 @@ echo "crash-test: $systems site systems, $alg, one enable takes ${full_ms} ms; $
 survived=0 old=0 new=0 n=1
 while [ "$n" -le "$kills" ]; do
 	if [ "$(q "SELECT enhanced_http FROM site_security x JOIN site s ON s.id = x.site_id WHERE s.code = 'P09'")" = 1 ]; then
-		ctl site set P09 --enhanced-http off >/dev/null
+		ctl site set P09 --enhanced-http off >/dev/null 2>&1
 	fi
 	delay_ms=$(( $(od -An -N2 -tu2 /dev/urandom) % (full_ms + 50) ))
 	"$bin" --db "$db" site set P09 --enhanced-http on >/dev/null 2>&1 &

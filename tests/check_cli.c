@@ -305,6 +305,59 @@ START_TEST(default_db_path)
 }
 END_TEST
 
+/* Every command, in order, with --json: the output is one JSON document. */
+static const char *const json_cmds[][9] = {
+	{ "site", "add", "P07", "--name", "Seven", "--type", "primary",
+	  "--parent", "CAS" },
+	{ "site", "list" }, { "site", "show", "P07" },
+	{ "site", "set", "P07", "--crl-check", "off" },
+	{ "system", "add", "mp.p07.contoso.com", "--site", "P07" },
+	{ "system", "list", "--site", "P07" },
+	{ "role", "add", "mp.p07.contoso.com", "mp" },
+	{ "role", "set", "mp.p07.contoso.com", "mp", "--connection", "https" },
+	{ "role", "list", "mp.p07.contoso.com" },
+	{ "role", "remove", "mp.p07.contoso.com", "mp" },
+	{ "system", "remove", "mp.p07.contoso.com" },
+	{ "status", "--site", "P07" }, { "audit" },
+	{ "init" },
+};
+
+START_TEST(every_command_json)
+{
+	char *argv[16], *out = NULL, *err = NULL, *v;
+	int argc = 0;
+
+	argv[argc++] = strdup(tu_bin("ehttpctl"));
+	argv[argc++] = "--db";
+	argv[argc++] = db;
+	argv[argc++] = "--json";
+	for (int k = 0; k < 9 && json_cmds[_i][k] != NULL; k++)
+		argv[argc++] = (char *)json_cmds[_i][k];
+	argv[argc] = NULL;
+	/* The rows build on each other: replay the ones before. */
+	for (int j = 0; j < _i; j++) {
+		char *pa[16], *o = NULL, *e = NULL;
+		int pc = 0;
+		pa[pc++] = argv[0];
+		pa[pc++] = "--db";
+		pa[pc++] = db;
+		for (int k = 0; k < 9 && json_cmds[j][k] != NULL; k++)
+			pa[pc++] = (char *)json_cmds[j][k];
+		pa[pc] = NULL;
+		ck_assert_int_eq(tu_run(pa, &o, &e), 0);
+		free(o);
+		free(e);
+	}
+	ck_assert_msg(tu_run(argv, &out, &err) == 0, "%s", err);
+	v = py_json(out, "type(d).__name__");
+	ck_assert_msg(strcmp(v, "dict") == 0 || strcmp(v, "list") == 0, "%s", v);
+	free(v);
+	free(argv[0]);
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *cli_suite(void);
 
 Suite *
@@ -321,6 +374,8 @@ cli_suite(void)
 	tcase_add_loop_test(tc, refusals_leave_db_unchanged, 0,
 	    sizeof refusals / sizeof *refusals);
 	tcase_add_test(tc, demo_and_json);
+	tcase_add_loop_test(tc, every_command_json, 0,
+	    sizeof json_cmds / sizeof *json_cmds);
 	tcase_add_test(tc, changes_audited_and_listed);
 	tcase_add_test(tc, secondary_one_mp);
 	tcase_add_test(tc, default_db_path);
