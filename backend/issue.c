@@ -20,6 +20,7 @@
 #include "ehttp-int.h"
 
 #define RENEW_DAYS	30
+#define NOTE_EACH_MAX	20	/* more: one summary line */
 
 struct issue_job {
 	int64_t			 system_id;
@@ -362,10 +363,16 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 		}
 		if (record_issued(e, &c, is) == -1)
 			goto out;
-		ehttp_note(e, EHTTP_NOTE_INFO, "Issued an SMS Role SSL Certificate"
-		    " to %s (thumbprint %s, expires %s).", c.issued_to,
-		    c.thumbprint, day_str(c.not_after, day, sizeof day));
+		if (ntodo <= NOTE_EACH_MAX)
+			ehttp_note(e, EHTTP_NOTE_INFO, "Issued an SMS Role SSL"
+			    " Certificate to %s (thumbprint %s, expires %s).",
+			    c.issued_to, c.thumbprint,
+			    day_str(c.not_after, day, sizeof day));
 	}
+	if (ntodo > NOTE_EACH_MAX)
+		ehttp_note(e, EHTTP_NOTE_INFO, "Issued %zu SMS Role SSL Certificates"
+		    " in site %s (see `ehttpctl cert list --site %s`).", ntodo,
+		    s->code, s->code);
 	if (ehttp_record(e, s->id, "info", "certificate issue", s->code,
 	    "Issued %zu SMS Role SSL Certificate%s in site %s.", ntodo,
 	    ntodo == 1 ? "" : "s", s->code) == -1)
