@@ -25,22 +25,6 @@ static const char *const sort_names[DB_CERT_SORT_MAX] = {
 	[DB_CERT_SORT_THUMBPRINT] = "thumbprint",
 };
 
-#define OPTS(c, argc, argv, lo, body)					\
-	do {								\
-		int ch_;						\
-		optind = 0;						\
-		while ((ch_ = cli_getopt(c, argc, argv, "h", lo)) != -1) { \
-			switch (ch_) {					\
-			case 'h':					\
-				return cli_help(c, cli_current());	\
-			body						\
-			default:					\
-				return cli_usage(c, "unknown or incomplete" \
-				    " option '%s'", argv[optind - 1]);	\
-			}						\
-		}							\
-	} while (0)
-
 static void
 cert_json(FILE *f, const struct db_cert *c)
 {
@@ -105,7 +89,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	char *end;
 	long v;
 
-	OPTS(c, argc, argv, lo,
+	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 't':
 		if (strcmp(optarg, "root") && strcmp(optarg, "role") &&
 		    strcmp(optarg, "pki")) {
@@ -229,7 +213,7 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 	size_t n;
 	FILE *f = c->out;
 
-	OPTS(c, argc, argv, lo, );
+	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
@@ -327,7 +311,7 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	size_t len = 0, klen = 0;
 	int with_key = 0, rc = CLI_FAIL;
 
-	OPTS(c, argc, argv, lo,
+	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'f': format = optarg; break;
 	    case 'o': outpath = optarg; break;
 	    case 'k': with_key = 1; break;);
@@ -398,7 +382,7 @@ block_common(struct cli *c, int argc, char **argv, int block)
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert;
 
-	OPTS(c, argc, argv, lo, );
+	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (cli_open(c, EHTTP_NO_KEYS) == -1)
@@ -436,7 +420,7 @@ cmd_cert_renew(struct cli *c, int argc, char **argv)
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert;
 
-	OPTS(c, argc, argv, lo, );
+	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (cli_open(c, 0) == -1)
@@ -458,7 +442,7 @@ cmd_cert_import(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 
-	OPTS(c, argc, argv, lo, );
+	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if (optind + 3 != argc)
 		return cli_usage(c, "expected FQDN CERT.pem KEY.pem");
 	if (cli_open(c, 0) == -1)

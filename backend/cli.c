@@ -286,23 +286,6 @@ parse_onoff(struct cli *c, const char *field, const char *v, int *out)
 	return 0;
 }
 
-/* Parse a subcommand's options; returns -1 to continue, else an exit code. */
-#define OPTS_LOOP(c, argc, argv, so, lo, body)				\
-	do {								\
-		int ch_;						\
-		optind = 0;						\
-		while ((ch_ = cli_getopt(c, argc, argv, so, lo)) != -1) { \
-			switch (ch_) {					\
-			case 'h':					\
-				return cli_help(c, current);		\
-			body						\
-			default:					\
-				return cli_usage(c, "unknown or incomplete" \
-				    " option '%s'", argv[optind - 1]);	\
-			}						\
-		}							\
-	} while (0)
-
 /* init */
 
 static int
@@ -743,8 +726,11 @@ role_opts(struct cli *c, int argc, char **argv, const char **conn, int *anon)
 	return -1;
 }
 
+/* role add and role set: same options, same report. */
 static int
-cmd_role_add(struct cli *c, int argc, char **argv)
+role_change(struct cli *c, int argc, char **argv,
+    int (*change)(struct ehttp *, const char *, const char *, const char *,
+    int), const char *verb, const char *prep)
 {
 	const char *conn;
 	int anon, rc;
@@ -753,8 +739,7 @@ cmd_role_add(struct cli *c, int argc, char **argv)
 		return rc;
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
-	if (ehttp_role_add(c->e, argv[optind], argv[optind + 1], conn,
-	    anon) == -1)
+	if (change(c->e, argv[optind], argv[optind + 1], conn, anon) == -1)
 		return cli_fail(c);
 	if (c->json) {
 		fputc('{', c->out);
@@ -762,37 +747,23 @@ cmd_role_add(struct cli *c, int argc, char **argv)
 		json_kv_str(c->out, "role", argv[optind + 1], 1);
 		fputs("}\n", c->out);
 	} else {
-		fprintf(c->out, "Added the %s role to %s.\n",
-		    rules_role_title(argv[optind + 1]), argv[optind]);
+		fprintf(c->out, "%s the %s role %s %s.\n", verb,
+		    rules_role_title(argv[optind + 1]), prep, argv[optind]);
 		cli_notes(c);
 	}
 	return CLI_OK;
 }
 
 static int
+cmd_role_add(struct cli *c, int argc, char **argv)
+{
+	return role_change(c, argc, argv, ehttp_role_add, "Added", "to");
+}
+
+static int
 cmd_role_set(struct cli *c, int argc, char **argv)
 {
-	const char *conn;
-	int anon, rc;
-
-	if ((rc = role_opts(c, argc, argv, &conn, &anon)) != -1)
-		return rc;
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
-	if (ehttp_role_set(c->e, argv[optind], argv[optind + 1], conn,
-	    anon) == -1)
-		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "fqdn", argv[optind], 0);
-		json_kv_str(c->out, "role", argv[optind + 1], 1);
-		fputs("}\n", c->out);
-	} else {
-		fprintf(c->out, "Changed the %s role on %s.\n",
-		    rules_role_title(argv[optind + 1]), argv[optind]);
-		cli_notes(c);
-	}
-	return CLI_OK;
+	return role_change(c, argc, argv, ehttp_role_set, "Changed", "on");
 }
 
 static int

@@ -51,6 +51,24 @@ void	 cli_notes(struct cli *);
 int	 cli_getopt(struct cli *, int, char **, const char *,
 	    const struct option *);
 int	 cli_help(struct cli *, const struct cli_cmd *);
+
+/* Parse a subcommand's options; returns -1 to continue, else an exit code. */
+#define OPTS_LOOP(c, argc, argv, so, lo, body)				\
+	do {								\
+		int ch_;						\
+		optind = 0;						\
+		while ((ch_ = cli_getopt(c, argc, argv, so, lo)) != -1) { \
+			switch (ch_) {					\
+			case 'h':					\
+				return cli_help(c, cli_current());		\
+			body						\
+			default:					\
+				return cli_usage(c, "unknown or incomplete" \
+				    " option '%s'", argv[optind - 1]);	\
+			}						\
+		}							\
+	} while (0)
+
 const struct cli_cmd *cli_current(void);
 
 /* JSON output. */
