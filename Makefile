@@ -129,8 +129,9 @@ bench: deps
 		$(B)-bench/bench-issue $(B)-bench/bench-log
 	@sh scripts/bench.sh "$(abspath $(B)-bench)"
 
+KILLS ?= 200
 test-crash: deps all
-	@sh scripts/crash-test.sh "$(abspath $(B))"
+	@KILLS=$(KILLS) sh scripts/crash-test.sh "$(abspath $(B))"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
