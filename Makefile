@@ -106,7 +106,7 @@ $(MPD): $(B)/backend/main-mpd.o $(LIBBACKEND) $(LIBDB)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
 $(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(LIBBACKEND) $(LIBDB)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
-$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBBACKEND) $(LIBDB)
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBBACKEND) $(LIBDB) | $(PROGS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_TUI) $(call pc_libs,$(PKGS_TEST))
 
 # make test: the suite on the normal build, then again under ASan+UBSan.
@@ -153,3 +153,51 @@ $(B)/bench-log: $(B)/tests/bench/bench-log.o $(LIBBACKEND) $(LIBDB)
 $(B)/tests/bench/%.o: tests/bench/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(PROJ_CFLAGS) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# Fuzzing (issue #7): libFuzzer targets tests/fuzz/fuzz-*.c, built with clang
+# and ASan+UBSan in $(FUZZ_B) against db/ and backend/ (not main-*.c).
+# `make fuzz FUZZ_SECONDS=600` runs each target in turn for that long on
+# its working corpus $(FUZZ_B)/corpus-<t>, seeded by tests/fuzz/corpus-<t>;
+# crashes land in $(FUZZ_B)/crash-<t>/. `make fuzz-build` only builds.
+FUZZ_CC      ?= clang
+FUZZ_B       ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
+FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-Idb -Ibackend $(OSSL_DEFS) $(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_AGENT))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(DB_SRC) $(BACKEND_SRC))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+fuzz: deps fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_B)/corpus-$$t $(FUZZ_B)/crash-$$t && \
+		echo "== fuzz-$$t: $(FUZZ_SECONDS) s" && \
+		nice ./$(FUZZ_B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$t/ \
+			$(FUZZ_B)/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
+	done
+$(FUZZ_OBJ): $(FUZZ_B)/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@ && $(AR) rcs $@ $^
+$(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
+		$(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+-include $(wildcard $(FUZZ_B)/*/*.d)
+
+# valgrind (issue #7): the whole suite in one process (CK_FORK=no) under
+# memcheck, in $(VG_B). Programs the tests start (ehttpctl, openssl) are
+# not traced: ehttpctl runs under ASan+UBSan in `make test`.
+VG_B     ?= build-vg
+VALGRIND ?= valgrind
+VG_FLAGS ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+	--num-callers=30
+.PHONY: test-valgrind
+test-valgrind: deps
+	@$(MAKE) --no-print-directory B=$(VG_B) CFLAGS='-O1 -g' all $(VG_B)/check_all
+	@echo "== tests under valgrind ($(VG_B)) =="
+	CK_FORK=no $(VALGRIND) $(VG_FLAGS) ./$(VG_B)/check_all

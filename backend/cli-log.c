@@ -1,6 +1,539 @@
-/* cli-log: reading CMTrace logs (ehttpctl log ...). */
+/*
+ * cli-log: reading CMTrace logs (ehttpctl log show) and what a site
+ * system's agent reports (ehttpctl system show).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "agent.h"
 #include "cli.h"
+#include "cmlog.h"
+
+#define LOG_SLICE	((size_t)8 << 20)	/* index 8 MiB at a time */
+#define EVENTS_SHOWN	10
+#define EVENTS_SCANNED	500
+
+/* ------------------------------------------------------------- text care */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* Raw log text as one printable line: line breaks and tabs become spaces,
+ * other control characters and invalid UTF-8 become U+FFFD. */
+static char *
+text_line(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+	size_t i = 0, k;
+
+	if ((out = malloc(n * 3 + 1)) == NULL)
+		abort();
+	for (o = out; i < n; ) {
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			*o++ = ' ';
+			i += 2;
+		} else if (p[i] == '\r' || p[i] == '\n' || p[i] == '\t') {
+			*o++ = ' ';
+			i++;
+		} else if (p[i] < 0x20 || p[i] == 0x7f ||
+		    (k = utf8_len(p + i, n - i)) == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(o, p + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A JSON string of raw bytes: invalid UTF-8 becomes U+FFFD. */
+static void
+json_bytes(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	fputc('"', f);
+	while (i < n) {
+		switch (p[i]) {
+		case '"': fputs("\\\"", f); i++; continue;
+		case '\\': fputs("\\\\", f); i++; continue;
+		case '\n': fputs("\\n", f); i++; continue;
+		case '\r': fputs("\\r", f); i++; continue;
+		case '\t': fputs("\\t", f); i++; continue;
+		}
+		if (p[i] < 0x20) {
+			fprintf(f, "\\u%04x", p[i]);
+			i++;
+		} else if ((k = utf8_len(p + i, n - i)) == 0) {
+			fputs("\\ufffd", f);
+			i++;
+		} else {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		}
+	}
+	fputc('"', f);
+}
+
+static void
+json_kv_bytes(FILE *f, const char *k, const char *v, size_t n, int comma)
+{
+	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
+	json_bytes(f, v, n);
+}
+
+/* ---------------------------------------------------------------- log show */
+
+struct log_filter {
+	int		 type;		/* 0 any; 1 2 3; -2 malformed */
+	const char	*component;
+	const char	*grep;
+};
+
+static int
+log_match(const struct log_filter *fl, const struct cmlog_record *r,
+    const char *line)
+{
+	if (fl->type == CMLOG_TYPE_MALFORMED && !r->malformed)
+		return 0;
+	if (fl->type == CMLOG_TYPE_INFO && (r->malformed || (r->type != 1 &&
+	    r->type != 0)))
+		return 0;
+	if ((fl->type == CMLOG_TYPE_WARNING || fl->type == CMLOG_TYPE_ERROR) &&
+	    (r->malformed || r->type != fl->type))
+		return 0;
+	if (fl->component != NULL && (r->malformed ||
+	    strcasecmp(fl->component, r->component) != 0))
+		return 0;
+	if (fl->grep != NULL && strcasestr(line, fl->grep) == NULL)
+		return 0;
+	return 1;
+}
+
+/* "2026-11-24 14:05:12.345" (UTC), or "-" */
+static const char *
+log_when(const struct cmlog_record *r, char *buf, size_t len, int iso)
+{
+	struct tm tm;
+	char s[32];
+
+	if (r->when == 0 || gmtime_r(&r->when, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	strftime(s, sizeof s, iso ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S",
+	    &tm);
+	snprintf(buf, len, "%s.%03d%s", s, r->msec, iso ? "Z" : "");
+	return buf;
+}
+
+static const char *
+log_type_name(const struct cmlog_record *r)
+{
+	if (r->malformed)
+		return "malformed";
+	if (r->type == 0)
+		return "info";
+	return cmlog_type_name(r->type);
+}
+
+static void
+log_print(struct cli *c, const struct cmlog_record *r, const char *line,
+    size_t shown)
+{
+	FILE *f = c->out;
+	char when[40];
+
+	if (c->json) {
+		fputs(shown ? ",{" : "{", f);
+		json_kv_int(f, "line", (long long)r->line, 0);
+		if (r->when != 0) {
+			log_when(r, when, sizeof when, 1);
+			json_kv_str(f, "time", when, 1);
+		} else
+			fputs(",\"time\":null", f);
+		json_kv_bytes(f, "time_str", r->time_str, strlen(r->time_str), 1);
+		json_kv_bytes(f, "date_str", r->date_str, strlen(r->date_str), 1);
+		json_kv_bytes(f, "component", r->component,
+		    strlen(r->component), 1);
+		json_kv_bytes(f, "context", r->context, strlen(r->context), 1);
+		json_kv_int(f, "type", r->malformed ? -1 : r->type, 1);
+		json_kv_str(f, "type_name", log_type_name(r), 1);
+		json_kv_int(f, "thread", (long long)r->thread, 1);
+		json_kv_bytes(f, "file", r->file, strlen(r->file), 1);
+		json_kv_bytes(f, "text", r->text, r->text_len, 1);
+		json_kv_bool(f, "malformed", r->malformed, 1);
+		if (r->malformed)
+			json_kv_str(f, "cause", r->cause, 1);
+		fputc('}', f);
+		return;
+	}
+	if (r->malformed) {
+		fprintf(f, "%-23s  %-9s  %-24s  %-8s  %s  [%s]\n", "-",
+		    "malformed", "-", "-", line, r->cause);
+		return;
+	}
+	char *comp = text_line(r->component, strlen(r->component));
+	fprintf(f, "%-23s  %-9s  %-24s  %-8lu  %s\n",
+	    log_when(r, when, sizeof when, 0), log_type_name(r),
+	    comp[0] ? comp : "-", r->thread, line);
+	free(comp);
+}
+
+static int
+cmd_log_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "component", required_argument, NULL, 'c' },
+		{ "grep", required_argument, NULL, 'g' },
+		CLI_COMMON_OPTS, { 0 } };
+	struct log_filter fl = { 0, NULL, NULL };
+	struct cmlog_reader *rd = NULL;
+	struct cmlog_record r;
+	size_t done = 0, shown = 0, malformed = 0;
+	char *cause = NULL, first_bad[160] = "";
+	int more, rc = CLI_FAIL;
+
+	OPTS_LOOP(c, argc, argv, "h", lo,
+	    case 't':
+		if (strcmp(optarg, "info") == 0)
+			fl.type = CMLOG_TYPE_INFO;
+		else if (strcmp(optarg, "warning") == 0)
+			fl.type = CMLOG_TYPE_WARNING;
+		else if (strcmp(optarg, "error") == 0)
+			fl.type = CMLOG_TYPE_ERROR;
+		else if (strcmp(optarg, "malformed") == 0)
+			fl.type = CMLOG_TYPE_MALFORMED;
+		else {
+			fprintf(c->err, "ehttpctl: type '%s': must be info,"
+			    " warning, error or malformed\n", optarg);
+			return CLI_FAIL;
+		}
+		break;
+	    case 'c': fl.component = optarg; break;
+	    case 'g': fl.grep = optarg; break;);
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one log FILE");
+	if ((rd = cmlog_reader_open(argv[optind], &cause)) == NULL) {
+		fprintf(c->err, "ehttpctl: %s\n", cause);
+		free(cause);
+		return CLI_FAIL;
+	}
+	if (c->json)
+		fputc('[', c->out);
+	else
+		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %s\n", "Date/Time (UTC)",
+		    "Type", "Component", "Thread", "Log Text");
+	/* Index a slice, print it, go on: a large log streams. */
+	do {
+		if ((more = cmlog_reader_index(rd, LOG_SLICE)) == -1) {
+			fprintf(c->err, "ehttpctl: %s\n", cmlog_reader_error(rd));
+			goto out;
+		}
+		for (; done < cmlog_reader_count(rd); done++) {
+			char *line;
+
+			if (cmlog_reader_get(rd, done, &r) == -1)
+				continue;
+			if (r.malformed && malformed++ == 0)
+				snprintf(first_bad, sizeof first_bad, "%s",
+				    r.cause);
+			line = text_line(r.text, r.text_len);
+			if (log_match(&fl, &r, line))
+				log_print(c, &r, line, shown++);
+			free(line);
+		}
+	} while (more == 1);
+	if (c->json)
+		fputs("]\n", c->out);
+	if (malformed > 0)
+		fprintf(c->err, "ehttpctl: warning: %s: %zu malformed record%s"
+		    " (shown as type malformed); the first at %s\n", argv[optind],
+		    malformed, malformed == 1 ? "" : "s", first_bad);
+	rc = CLI_OK;
+out:
+	cmlog_reader_close(rd);
+	return rc;
+}
+
+/* ------------------------------------------------------------- system show */
+
+static const char *
+when_s(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t == 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return buf;
+}
+
+/* Does message name fqdn as a whole word ("on p01.x.com:", not
+ * "on mp2.p01.x.com")? */
+static int
+mentions(const char *msg, const char *fqdn)
+{
+	size_t n = strlen(fqdn);
+
+	for (const char *p = msg; (p = strstr(p, fqdn)) != NULL; p++) {
+		char after = p[n];
+		if (p != msg && p[-1] != ' ')
+			continue;
+		if (after == '\0' || after == ' ' || after == ':' ||
+		    after == ',' || (after == '.' && (p[n + 1] == '\0' ||
+		    p[n + 1] == ' ')))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+agent_running(int pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static int
+cmd_system_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_system y;
+	struct db_site s;
+	struct db_role *r = NULL;
+	struct db_status *m = NULL;
+	struct db_cert cert, bound;
+	struct db_agent a;
+	size_t nr = 0, nm = 0, ne = 0;
+	int has_cert, has_agent, has_bound = 0, running, current;
+	char t1[40], t2[40], id[32];
+	FILE *f = c->out;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind + 1 != argc)
+		return cli_usage(c, "expected one FQDN");
+	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
+		return CLI_FAIL;
+	if (ehttp_system_get(c->e, argv[optind], &y) == -1 ||
+	    ehttp_site_get(c->e, y.site_code, &s) == -1 ||
+	    ehttp_role_list(c->e, NULL, y.fqdn, &r, &nr) == -1 ||
+	    (has_cert = ehttp_cert_for_system(c->e, y.id, &cert)) == -1 ||
+	    (has_agent = ehttp_agent_get(c->e, y.id, &a)) == -1 ||
+	    ehttp_status_list(c->e, y.site_code, EVENTS_SCANNED, &m, &nm) == -1)
+		goto fail;
+	/* The agent serves a site-issued certificate only with enhanced HTTP. */
+	if (has_cert == 1 && strcmp(cert.type, "role") == 0 &&
+	    !s.sec.enhanced_http)
+		has_cert = 0;
+	if (has_agent == 1 && a.cert_id != 0) {
+		snprintf(id, sizeof id, "%lld", (long long)a.cert_id);
+		if (ehttp_cert_find(c->e, id, &bound) == 0)
+			has_bound = 1;
+	}
+	running = has_agent == 1 && agent_running(a.pid);
+	current = has_agent == 1 && (has_cert ? a.cert_id == cert.id &&
+	    strcmp(a.thumbprint, cert.thumbprint) == 0 : a.cert_id == 0);
+	for (size_t i = 0; i < nm; i++)
+		if (strcmp(m[i].component, AGENT_COMPONENT) == 0 &&
+		    mentions(m[i].message, y.fqdn) && ne < EVENTS_SHOWN)
+			m[ne++] = m[i];
+
+	if (c->json) {
+		fputc('{', f);
+		json_kv_str(f, "fqdn", y.fqdn, 0);
+		json_kv_str(f, "site", y.site_code, 1);
+		json_kv_bool(f, "enhanced_http", s.sec.enhanced_http, 1);
+		fputs(",\"roles\":[", f);
+		for (size_t i = 0; i < nr; i++) {
+			fputs(i ? ",{" : "{", f);
+			json_kv_str(f, "role", r[i].role, 0);
+			json_kv_str(f, "title", rules_role_title(r[i].role), 1);
+			json_kv_str(f, "connection", r[i].connection, 1);
+			fputc('}', f);
+		}
+		fputs("],\"certificate\":", f);
+		if (has_cert) {
+			fputc('{', f);
+			json_kv_int(f, "id", cert.id, 0);
+			json_kv_str(f, "type", cert.type, 1);
+			json_kv_str(f, "type_title",
+			    ehttp_cert_type_title(cert.type), 1);
+			json_kv_str(f, "issued_to", cert.issued_to, 1);
+			json_kv_str(f, "issued_by", cert.issued_by, 1);
+			json_kv_str(f, "thumbprint", cert.thumbprint, 1);
+			json_kv_time(f, "not_after", cert.not_after, 1);
+			fputc('}', f);
+		} else
+			fputs("null", f);
+		fputs(",\"agent\":", f);
+		if (has_agent == 1) {
+			fputc('{', f);
+			json_kv_int(f, "pid", a.pid, 0);
+			json_kv_bool(f, "running", running, 1);
+			json_kv_int(f, "https_port", a.https_port, 1);
+			json_kv_int(f, "http_port", a.http_port, 1);
+			json_kv_bool(f, "serving_tls", a.cert_id != 0, 1);
+			if (a.cert_id != 0)
+				json_kv_int(f, "bound_cert_id", a.cert_id, 1);
+			else
+				fputs(",\"bound_cert_id\":null", f);
+			json_kv_str(f, "bound_thumbprint", a.thumbprint, 1);
+			json_kv_str(f, "bound_type", has_bound ? bound.type :
+			    "", 1);
+			json_kv_time(f, "bound_since", a.bound_since, 1);
+			json_kv_bool(f, "current", current, 1);
+			fputs(",\"health\":", f);
+			if (a.health_time != 0) {
+				fputc('{', f);
+				json_kv_time(f, "time", a.health_time, 0);
+				json_kv_bool(f, "ok", a.health_ok, 1);
+				json_kv_int(f, "status", a.health_status, 1);
+				json_kv_str(f, "text", a.health_text, 1);
+				fputc('}', f);
+			} else
+				fputs("null", f);
+			json_kv_time(f, "updated", a.updated, 1);
+			fputc('}', f);
+		} else
+			fputs("null", f);
+		fputs(",\"events\":[", f);
+		for (size_t i = 0; i < ne; i++) {
+			fputs(i ? ",{" : "{", f);
+			json_kv_time(f, "time", m[i].time, 0);
+			json_kv_str(f, "severity", m[i].severity, 1);
+			json_kv_str(f, "message", m[i].message, 1);
+			fputc('}', f);
+		}
+		fputs("]}\n", f);
+		goto done;
+	}
+
+	fprintf(f, "Site system:        %s\n", y.fqdn);
+	fprintf(f, "Site:               %s (enhanced HTTP %s)\n", y.site_code,
+	    s.sec.enhanced_http ? "on" : "off");
+	fprintf(f, "Roles:              %s", nr ? "" : "none\n");
+	for (size_t i = 0; i < nr; i++)
+		fprintf(f, "%s%s%s%s%s", i ? ", " : "",
+		    rules_role_title(r[i].role), r[i].connection[0] ? " (" : "",
+		    r[i].connection, r[i].connection[0] ? ")" : "");
+	if (nr)
+		fputc('\n', f);
+	if (has_cert)
+		fprintf(f, "Certificate:        %s %lld issued to %s, thumbprint"
+		    " %s, expires %s\n", ehttp_cert_type_title(cert.type),
+		    (long long)cert.id, cert.issued_to, cert.thumbprint,
+		    when_s(cert.not_after, t1, sizeof t1));
+	else
+		fprintf(f, "Certificate:        none to serve TLS with (%s)\n",
+		    s.sec.enhanced_http ? "no active certificate" :
+		    "enhanced HTTP is off and there is no PKI certificate");
+	if (has_agent != 1) {
+		fprintf(f, "Agent:              no ehttp-mpd has reported for this"
+		    " site system\n");
+		goto events;
+	}
+	if (a.pid > 0)
+		fprintf(f, "Agent:              pid %d, %s\n", a.pid, running ?
+		    "running (on this host)" : "not running on this host");
+	else
+		fprintf(f, "Agent:              stopped (%s)\n",
+		    when_s(a.updated, t1, sizeof t1));
+	if (a.cert_id != 0)
+		fprintf(f, "HTTPS port:         %d, serving %s %lld (thumbprint"
+		    " %s) since %s\n", a.https_port, has_bound ?
+		    ehttp_cert_type_title(bound.type) : "certificate",
+		    (long long)a.cert_id, a.thumbprint,
+		    when_s(a.bound_since, t1, sizeof t1));
+	else
+		fprintf(f, "HTTPS port:         %d, not serving TLS (since %s)\n",
+		    a.https_port, when_s(a.bound_since, t1, sizeof t1));
+	fprintf(f, "HTTP port:          %d\n", a.http_port);
+	if (a.pid > 0 && !current)
+		fprintf(f, "                    (the agent picks up the certificate"
+		    " above at its next poll)\n");
+	if (a.health_time != 0 && a.health_status != 0)
+		fprintf(f, "Last health check:  %s, %s (status %d, %s)\n",
+		    when_s(a.health_time, t1, sizeof t1),
+		    a.health_ok ? "succeeded" : "FAILED", a.health_status,
+		    a.health_text);
+	else if (a.health_time != 0)
+		fprintf(f, "Last health check:  %s, FAILED (%s)\n",
+		    when_s(a.health_time, t1, sizeof t1), a.health_text);
+	else
+		fprintf(f, "Last health check:  none yet\n");
+	fprintf(f, "Agent reported:     %s\n", when_s(a.updated, t2, sizeof t2));
+events:
+	fprintf(f, "Agent events (newest first):%s\n", ne ? "" : " none");
+	for (size_t i = 0; i < ne; i++)
+		fprintf(f, "  %s  %-7s  %s\n", when_s(m[i].time, t1, sizeof t1),
+		    m[i].severity, m[i].message);
+done:
+	free(r);
+	free(m);
+	return CLI_OK;
+fail:
+	free(r);
+	free(m);
+	return cli_fail(c);
+}
 
 const struct cli_cmd cli_log_cmds[] = {
+	{ "log", "show", cmd_log_show,
+	  "FILE [--type info|warning|error|malformed] [--component NAME]\n"
+	  "       [--grep TEXT]",
+	  "Print the records of a CMTrace log (mpcontrol.log or any other,\n"
+	  "also one ehttp did not write) as Date/Time (UTC), Type, Component,\n"
+	  "Thread, Log Text. --type keeps one type (info includes type 0),\n"
+	  "--component one component (any case), --grep records whose text\n"
+	  "contains TEXT (any case). Text that is not a valid record is shown\n"
+	  "as type malformed with its line and column, never dropped. Multi-line\n"
+	  "texts are shown on one line; --json gives the text as written." },
+	{ "system", "show", cmd_system_show, "FQDN",
+	  "Show a site system: its site, roles, the certificate it should serve\n"
+	  "TLS with, and what its agent (ehttp-mpd) last reported: pid, HTTPS\n"
+	  "and HTTP ports, the bound certificate and since when, the last\n"
+	  "health check, and its recent events." },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -1,6 +1,8 @@
 /* ehttp: the backend handle, its notes, audit and status records. */
 #include <sys/stat.h>
 
+#include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +48,7 @@ struct ehttp *
 ehttp_open(const char *path, int flags, char **cause)
 {
 	struct ehttp *e;
+	struct stat sb;
 	int dbflags = 0;
 	size_t dropped;
 
@@ -64,6 +67,18 @@ ehttp_open(const char *path, int flags, char **cause)
 	}
 	if (asprintf(&e->master_path, "%s.master-key", path) == -1)
 		abort();
+	/* A master key others can read exposes every key: refuse to start,
+	 * whatever the program means to do. */
+	if (stat(e->master_path, &sb) == 0 && (sb.st_mode & (S_IRWXG |
+	    S_IRWXO))) {
+		if (asprintf(cause, "master key %s has mode %04o: it must not be"
+		    " accessible to group or others (want 0600); refusing to"
+		    " start", e->master_path, (unsigned)(sb.st_mode & 07777)) ==
+		    -1)
+			abort();
+		ehttp_close(e);
+		return NULL;
+	}
 	/* An issuance killed between its two transactions leaves pending
 	 * rows with a dead owner: drop them (the old state stays). */
 	if (!(flags & EHTTP_READONLY)) {
@@ -191,10 +206,21 @@ ehttp_record(struct ehttp *e, int64_t site_id, const char *severity,
 	return 0;
 }
 
+/*
+ * The master key. A new one is made only by init (EHTTP_CREATE) and only for
+ * a database that holds no keys yet: any other new key could not open the
+ * keys stored. A key that exists must open the newest stored key, so a
+ * replaced or wrong file is refused before anything is encrypted with it.
+ */
 const char *
 ehttp_master(struct ehttp *e, int create)
 {
-	struct ca *ca;
+	unsigned char *der = NULL, *key = NULL;
+	size_t nkeys = 0, dlen = 0, klen = 0;
+	struct ca *ca = NULL;
+	const char *rc = NULL;
+	int64_t id = 0;
+	int have;
 
 	if (e->master_loaded)
 		return e->master;
@@ -202,15 +228,56 @@ ehttp_master(struct ehttp *e, int create)
 		ehttp_fail(e, "this program does not use private keys");
 		return NULL;
 	}
-	ca = ca_new();
-	if (ca_master_load(ca, e->master_path, create, e->master) == -1) {
-		ehttp_fail(e, "master key: %s", ca_error(ca));
-		ca_free(ca);
+	if ((have = db_cert_key_sample(e->db, &nkeys, &id)) == -1) {
+		ehttp_fail_db(e);
 		return NULL;
 	}
-	ca_free(ca);
+	if (!(e->flags & EHTTP_CREATE) || have)
+		create = 0;
+	if (!create && access(e->master_path, F_OK) == -1 && errno == ENOENT) {
+		if (have)
+			ehttp_fail(e, "master key %s is missing and the database"
+			    " holds %zu private key%s encrypted with it: restore"
+			    " the file from a backup (a new master key cannot"
+			    " open them)", e->master_path, nkeys,
+			    nkeys == 1 ? "" : "s");
+		else
+			ehttp_fail(e, "master key %s is missing: `ehttpctl init`"
+			    " creates one for a database without keys",
+			    e->master_path);
+		return NULL;
+	}
+	ca = ca_new();
+	if (ca_master_load(ca, e->master_path, create, e->master) == -1) {
+		ehttp_fail(e, "%s", ca_error(ca));
+		goto out;
+	}
+	if (have) {
+		if (db_cert_der(e->db, id, &der, &dlen) != 1 ||
+		    db_cert_key(e->db, id, &key, &klen) != 1) {
+			ehttp_fail(e, "master key check: certificate %" PRId64
+			    ": %s", id, db_error(e->db));
+			goto out;
+		}
+		if (ca_key_matches(ca, der, dlen, key, klen, e->master) != 1) {
+			ehttp_fail(e, "master key %s does not open the private"
+			    " key of certificate %" PRId64 " (%s): a wrong or"
+			    " replaced master key file; restore the right one",
+			    e->master_path, id, ca_error(ca));
+			goto out;
+		}
+	}
 	e->master_loaded = 1;
-	return e->master;
+	rc = e->master;
+out:
+	if (rc == NULL)
+		explicit_bzero(e->master, sizeof e->master);
+	if (key != NULL)
+		explicit_bzero(key, klen);
+	free(key);
+	free(der);
+	ca_free(ca);
+	return rc;
 }
 
 int

@@ -310,6 +310,23 @@ count_one(struct db *db, enum db_stmt which, size_t *n)
 }
 
 int
+db_cert_key_sample(struct db *db, size_t *count, int64_t *cert_id)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_KEY_SAMPLE);
+
+	*count = 0;
+	*cert_id = 0;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, "counting the stored keys");
+	}
+	*count = sqlite3_column_int64(st, 0);
+	*cert_id = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return *count > 0;
+}
+
+int
 db_cert_orphans(struct db *db, size_t *certs, size_t *keys)
 {
 	if (count_one(db, ST_CERT_ORPHAN_CERTS, certs) == -1)

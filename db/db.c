@@ -1,5 +1,6 @@
 /* db: open, migrate, the statement table, sites, systems, roles, messages. */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -219,6 +220,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " d.cert_id = c.id))",
 	[ST_CERT_ORPHAN_KEYS] = "SELECT count(*) FROM cert_key k WHERE NOT EXISTS"
 	    " (SELECT 1 FROM cert c WHERE c.id = k.cert_id AND c.state != 'pending')",
+	[ST_KEY_SAMPLE] = "SELECT count(*), coalesce(max(k.cert_id), 0)"
+	    " FROM cert_key k JOIN cert_der d ON d.cert_id = k.cert_id",
 	[ST_AGENT_UPSERT] = "INSERT INTO agent (system_id, pid, https_port,"
 	    " http_port, cert_id, thumbprint, bound_since, updated)"
 	    " VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6, ?7, ?8)"
@@ -233,11 +236,34 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " ORDER BY y.fqdn",
 };
 
+/*
+ * sqlite's message, with the operating system's reason when sqlite's is an
+ * I/O or open failure ("disk I/O error" alone does not say "disk full").
+ */
+static const char *
+db_errmsg(struct db *db, const char *msg, char *buf, size_t len)
+{
+	int code, sys;
+
+	if (db->h == NULL)
+		return msg != NULL ? msg : "no database";
+	if (msg == NULL)
+		msg = sqlite3_errmsg(db->h);
+	code = sqlite3_extended_errcode(db->h) & 0xff;
+	sys = sqlite3_system_errno(db->h);
+	if (sys == 0 || (code != SQLITE_IOERR && code != SQLITE_CANTOPEN))
+		return msg;
+	snprintf(buf, len, "%s (%s)", msg, strerror(sys));
+	return buf;
+}
+
 int
 db_fail(struct db *db, const char *what)
 {
+	char buf[256];
+
 	snprintf(db->err, sizeof db->err, "%s: %s", what,
-	    db->h != NULL ? sqlite3_errmsg(db->h) : "no database");
+	    db_errmsg(db, NULL, buf, sizeof buf));
 	return -1;
 }
 
@@ -313,8 +339,10 @@ exec(struct db *db, const char *sql, const char *what)
 	char *msg = NULL;
 
 	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		char buf[256];
+
 		snprintf(db->err, sizeof db->err, "%s: %s", what,
-		    msg != NULL ? msg : sqlite3_errmsg(db->h));
+		    db_errmsg(db, msg, buf, sizeof buf));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -409,26 +437,134 @@ out:
 	return rc;
 }
 
+/* Is path on a read-only file system (as its directory says)? */
 static int
-looks_like_sqlite(const char *path, char **cause)
+on_readonly_fs(const char *path)
 {
-	static const char magic[16] = "SQLite format 3";
-	char head[16];
-	FILE *f;
-	size_t n;
+	char *copy = strdup(path);
+	struct statvfs vfs;
+	int rc;
 
-	if ((f = fopen(path, "rb")) == NULL)
-		return 0;	/* absent or unreadable: sqlite will say */
-	n = fread(head, 1, sizeof head, f);
-	fclose(f);
-	if (n == 0)
-		return 0;	/* empty file: a new database */
-	if (n < sizeof head || memcmp(head, magic, sizeof magic) != 0) {
-		if (asprintf(cause, "%s: not an ehttp database (not an SQLite"
-		    " file)", path) == -1)
-			abort();
-		return -1;
+	if (copy == NULL)
+		abort();
+	rc = statvfs(dirname(copy), &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+	free(copy);
+	return rc;
+}
+
+/*
+ * Why path cannot be written, or NULL if it can (as far as access(2) says):
+ * a read-only file system, a directory we cannot create the WAL and shm
+ * files in, or a file we cannot write.
+ */
+static const char *
+why_unwritable(const char *path, char *buf, size_t len)
+{
+	char *copy = strdup(path), *dir;
+	const char *why = NULL;
+
+	if (copy == NULL)
+		abort();
+	dir = dirname(copy);
+	if (on_readonly_fs(path))
+		why = "the file system is read-only";
+	else if (access(dir, W_OK) == -1) {
+		snprintf(buf, len, "its directory %s is not writable (%s); SQLite"
+		    " needs to create the -wal and -shm files there", dir,
+		    strerror(errno));
+		why = buf;
+	} else if (access(path, W_OK) == -1) {
+		snprintf(buf, len, "the file is not writable (%s)",
+		    strerror(errno));
+		why = buf;
 	}
+	free(copy);
+	return why;
+}
+
+/* A file: URI for path that opens it immutable (read-only media). */
+static char *
+immutable_uri(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		abort();
+	fputs("file:", f);
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20 || *p >= 0x7f)
+			fprintf(f, "%%%02X", *p);
+		else
+			fputc(*p, f);
+	}
+	fputs("?immutable=1", f);
+	if (fclose(f) != 0)
+		abort();
+	return buf;
+}
+
+/* A WAL file with content: an immutable open would not see it. */
+static int
+has_wal(const char *path)
+{
+	char *wal;
+	struct stat sb;
+	int rc;
+
+	if (asprintf(&wal, "%s-wal", path) == -1)
+		abort();
+	rc = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	return rc;
+}
+
+static int
+open_handle(struct db *db, const char *path, int oflags, int immutable)
+{
+	char *uri = NULL;
+	int rc;
+
+	if (db->h != NULL) {
+		sqlite3_close(db->h);
+		db->h = NULL;
+	}
+	if (immutable) {
+		uri = immutable_uri(path);
+		oflags |= SQLITE_OPEN_URI;
+	}
+	rc = sqlite3_open_v2(immutable ? uri : path, &db->h, oflags, NULL);
+	free(uri);
+	if (db->h == NULL)
+		abort();
+	if (rc != SQLITE_OK)
+		return -1;
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	return 0;
+}
+
+/* Schema version 0: a new file (init) or a file that is not ours. */
+static int
+check_unversioned(struct db *db, int create)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n == -1)
+		return db_fail(db, db->path);
+	if (n > 0)
+		return db_failf(db, "%s: not an ehttp database (an SQLite"
+		    " database of another program, without ehttp's schema"
+		    " version)", db->path);
+	if (!create)
+		return db_failf(db, "%s: empty file, not an ehttp database (run"
+		    " `ehttpctl init` to create one)", db->path);
 	return 0;
 }
 
@@ -436,13 +572,32 @@ struct db *
 db_open(const char *path, int flags, char **cause)
 {
 	struct db *db = NULL;
-	int oflags, readonly = (flags & DB_OPEN_READONLY) != 0;
-	char *msg = NULL;
+	int oflags, v, readonly = (flags & DB_OPEN_READONLY) != 0;
+	int create = (flags & DB_OPEN_CREATE) && !readonly;
+	char why[320];		/* fits db->err after the path */
+	const char *ro;
+	struct stat sb;
 
 	*cause = NULL;
-	if (looks_like_sqlite(path, cause) == -1)
+	if (path == NULL || *path == '\0') {
+		if (asprintf(cause, "no database path given (empty --db or"
+		    " EHTTP_DB?)") == -1)
+			abort();
 		return NULL;
-	if ((flags & DB_OPEN_CREATE) && !readonly) {
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if (asprintf(cause, "%s: not an ehttp database (not a regular"
+		    " file)", path) == -1)
+			abort();
+		return NULL;
+	}
+	/*
+	 * Never open the file ourselves to look at it: closing any descriptor
+	 * of it drops the POSIX locks SQLite holds for the other connections
+	 * of this process (a checkpointer could then delete the WAL under
+	 * them). A foreign file shows as SQLITE_NOTADB below.
+	 */
+	if (create) {
 		int fd;
 
 		if (make_parent_dir(path, cause) == -1)
@@ -466,29 +621,53 @@ db_open(const char *path, int flags, char **cause)
 		oflags |= SQLITE_OPEN_READONLY;
 	else {
 		oflags |= SQLITE_OPEN_READWRITE;
-		if (flags & DB_OPEN_CREATE)
+		if (create)
 			oflags |= SQLITE_OPEN_CREATE;
 	}
-	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
-		if (db->h == NULL)
-			abort();
-		if (access(path, F_OK) == -1 && !(flags & DB_OPEN_CREATE))
+	if (open_handle(db, path, oflags, 0) == -1) {
+		if (access(path, F_OK) == -1 && !create)
 			snprintf(db->err, sizeof db->err, "%s: no such database"
 			    " (run `ehttpctl init` first)", path);
 		else
 			db_fail(db, path);
 		goto fail;
 	}
-	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
-	if (exec(db, "PRAGMA foreign_keys = ON", path) == -1)
-		goto fail;
 	/* Touch the schema so a corrupt or foreign file fails here. */
-	if (db_user_version(db) == -1) {
-		snprintf(db->err, sizeof db->err, "%s: not a usable database: %s",
-		    path, sqlite3_errmsg(db->h));
+	if ((v = db_user_version(db)) == -1 && readonly &&
+	    (sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CANTOPEN &&
+	    on_readonly_fs(path) && !has_wal(path)) {
+		/* WAL needs the shm file; read-only media cannot hold one and
+		 * nobody can write there: read it as immutable. */
+		if (open_handle(db, path, oflags, 1) == -1) {
+			db_fail(db, path);
+			goto fail;
+		}
+		v = db_user_version(db);
+	}
+	if (v == -1) {
+		char buf[256];
+		int code = sqlite3_extended_errcode(db->h) & 0xff;
+		int cantopen = code == SQLITE_CANTOPEN || code == SQLITE_READONLY;
+
+		/* A reader of a WAL database needs its shm file too. */
+		if (code == SQLITE_NOTADB)
+			snprintf(db->err, sizeof db->err, "%s: not an ehttp"
+			    " database (not an SQLite file)", path);
+		else if ((!readonly || cantopen) && (ro = why_unwritable(path,
+		    why, sizeof why)) != NULL)
+			snprintf(db->err, sizeof db->err, "%s: cannot %s the"
+			    " database: %s", path, readonly ? "open" : "write",
+			    ro);
+		else
+			snprintf(db->err, sizeof db->err, "%s: not a usable"
+			    " database: %s", path, db_errmsg(db, NULL, buf,
+			    sizeof buf));
 		goto fail;
 	}
+	if (v == 0 && check_unversioned(db, create) == -1)
+		goto fail;
+	if (exec(db, "PRAGMA foreign_keys = ON", path) == -1)
+		goto fail;
 	if (!readonly) {
 		if (exec(db, "PRAGMA journal_mode = WAL", path) == -1 ||
 		    exec(db, "PRAGMA synchronous = FULL", path) == -1)
@@ -508,7 +687,6 @@ db_open(const char *path, int flags, char **cause)
 fail:
 	if (asprintf(cause, "%s", db->err) == -1)
 		abort();
-	sqlite3_free(msg);
 	db_close(db);
 	return NULL;
 }

@@ -209,6 +209,10 @@ int	 db_cert_page(struct db *, const struct db_cert_filter *,
 	    enum db_cert_sort, int desc, const struct db_cert *after,
 	    size_t limit, struct db_cert **, size_t *);
 int	 db_cert_count(struct db *, const struct db_cert_filter *, size_t *);
+/* How many stored keys (with their certificate) there are, and the newest
+ * one's certificate id (to check a master key against): 1 if any, 0 if
+ * none, -1 error. */
+int	 db_cert_key_sample(struct db *, size_t *count, int64_t *cert_id);
 /* Rows without key / keys without row (must both be 0). */
 int	 db_cert_orphans(struct db *, size_t *certs_without_key,
 	    size_t *keys_without_cert);

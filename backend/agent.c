@@ -1,0 +1,267 @@
+/* agent: the management-point agent's reads of the site database. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "ca.h"
+#include "ehttp-int.h"
+
+static void
+xml_attr(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+/* The certificate a system binds, by PRODUCT.md §2 and §5: PKI first; a
+ * site-issued one only while its site has enhanced HTTP on. 1/0/-1. */
+static int
+agent_cert_choice(struct ehttp *e, const struct db_site *site,
+    const struct db_system *y, struct db_cert *c, char *why, size_t whylen)
+{
+	int rc;
+
+	if ((rc = db_cert_for_system(ehttp_db(e), y->id, c)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 1 && strcmp(c->type, "pki") == 0)
+		return 1;
+	if (!site->sec.enhanced_http) {
+		snprintf(why, whylen, "enhanced HTTP is off for site %s and %s"
+		    " has no PKI certificate", site->code, y->fqdn);
+		return 0;
+	}
+	if (rc == 0) {
+		snprintf(why, whylen, "%s has no active SMS Role SSL Certificate"
+		    " (blocked, revoked or not issued) and no PKI certificate",
+		    y->fqdn);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+role_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct db_role *)a)->fqdn,
+	    ((const struct db_role *)b)->fqdn);
+}
+
+static int
+agent_mplist(struct ehttp *e, const struct db_site *site, char **out)
+{
+	struct db_role *r = NULL;
+	struct db_system y;
+	struct db_cert c;
+	char name[64], why[512];
+	size_t n, len, i, k;
+	FILE *f;
+	int rc = -1, tls;
+
+	if (db_role_list(ehttp_db(e), site->id, 0, &r, &n) == -1)
+		return ehttp_fail_db(e);
+	qsort(r, n, sizeof *r, role_cmp);
+	if ((f = open_memstream(out, &len)) == NULL)
+		abort();
+	fputs("<MPList>", f);
+	for (i = 0; i < n; i++) {
+		if (strcmp(r[i].role, "mp") != 0)
+			continue;
+		memset(&y, 0, sizeof y);
+		y.id = r[i].system_id;
+		snprintf(y.fqdn, sizeof y.fqdn, "%s", r[i].fqdn);
+		if ((tls = agent_cert_choice(e, site, &y, &c, why,
+		    sizeof why)) == -1)
+			goto out;
+		for (k = 0; k < sizeof name - 1 && r[i].fqdn[k] &&
+		    r[i].fqdn[k] != '.'; k++)
+			name[k] = toupper((unsigned char)r[i].fqdn[k]);
+		name[k] = '\0';
+		fputs("<MP Name=\"", f);
+		xml_attr(f, name);
+		fputs("\" FQDN=\"", f);
+		xml_attr(f, r[i].fqdn);
+		fputs("\" SiteCode=\"", f);
+		xml_attr(f, site->code);
+		fprintf(f, "\"><Version>ehttp %s</Version>"
+		    "<Capabilities SchemaVersion=\"1.0\">"
+		    "<Property Name=\"SSLState\" Value=\"%d\"/>"
+		    "</Capabilities></MP>", EHTTP_VERSION, tls);
+	}
+	fputs("</MPList>", f);
+	rc = 0;
+out:
+	fclose(f);
+	if (rc == -1) {
+		free(*out);
+		*out = NULL;
+	}
+	free(r);
+	return rc;
+}
+
+int
+agent_view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
+{
+	struct db *db = ehttp_db(e);
+	struct db_role *r = NULL;
+	struct ca *ca = NULL;
+	size_t n;
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	if ((rc = db_system_get(db, fqdn, &v->system)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0) {
+		snprintf(v->no_cert_reason, sizeof v->no_cert_reason,
+		    "site system %s is not in the site database", fqdn);
+		return 0;
+	}
+	if ((rc = db_site_get_id(db, v->system.site_id, &v->site)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0)
+		return ehttp_fail(e, "site system %s: its site is missing",
+		    fqdn);
+	if (db_role_list(db, 0, v->system.id, &r, &n) == -1)
+		return ehttp_fail_db(e);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r[i].role, "mp") == 0)
+			v->is_mp = 1;
+	free(r);
+	if ((rc = agent_cert_choice(e, &v->site, &v->system, &v->cert,
+	    v->no_cert_reason, sizeof v->no_cert_reason)) == -1)
+		return -1;
+	v->has_cert = rc;
+	if ((rc = db_cert_current_root(db, v->site.id, &v->root)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 1) {
+		if ((rc = db_cert_der(db, v->root.id, &v->root_der,
+		    &v->root_der_len)) == -1)
+			return ehttp_fail_db(e);
+		if (rc == 0)
+			return ehttp_fail(e, "certificate %lld (SMS Issuing of"
+			    " site %s): no certificate data",
+			    (long long)v->root.id, v->site.code);
+		ca = ca_new();
+		rc = ca_der_to_pem(ca, v->root_der, v->root_der_len,
+		    &v->root_pem);
+		if (rc == -1)
+			ehttp_fail(e, "certificate %lld: %s",
+			    (long long)v->root.id, ca_error(ca));
+		ca_free(ca);
+		if (rc == -1)
+			return -1;
+		v->has_root = 1;
+	}
+	if (agent_mplist(e, &v->site, &v->mplist) == -1)
+		return -1;
+	return 1;
+}
+
+void
+agent_view_clear(struct agent_view *v)
+{
+	free(v->root_der);
+	free(v->root_pem);
+	free(v->mplist);
+	memset(v, 0, sizeof *v);
+}
+
+int
+agent_material_load(struct ehttp *e, const struct db_cert *c,
+    struct agent_material *m)
+{
+	struct db *db = ehttp_db(e);
+	struct db_cert *path = NULL;
+	unsigned char *key = NULL;
+	const char *master;
+	struct ca *ca = ca_new();
+	size_t klen = 0, n = 0;
+	int rc, ret = -1;
+
+	memset(m, 0, sizeof *m);
+	if ((rc = db_cert_der(db, c->id, &m->cert, &m->cert_len)) == -1) {
+		ehttp_fail_db(e);
+		goto out;
+	}
+	if (rc == 0) {
+		ehttp_fail(e, "certificate %lld (thumbprint %s): no certificate"
+		    " data", (long long)c->id, c->thumbprint);
+		goto out;
+	}
+	if (ehttp_cert_path(e, c, &path, &n) == -1)
+		goto out;
+	for (size_t i = 1; i < n && m->nchain < AGENT_CHAIN_MAX; i++) {
+		if ((rc = db_cert_der(db, path[i].id, &m->chain[m->nchain],
+		    &m->chain_len[m->nchain])) == -1) {
+			ehttp_fail_db(e);
+			goto out;
+		}
+		if (rc == 1)
+			m->nchain++;
+	}
+	if ((master = ehttp_master(e, 0)) == NULL)
+		goto out;
+	if ((rc = db_cert_key(db, c->id, &key, &klen)) == -1) {
+		ehttp_fail_db(e);
+		goto out;
+	}
+	if (rc == 0) {
+		ehttp_fail(e, "certificate %lld (%s for %s, thumbprint %s): no"
+		    " private key stored", (long long)c->id,
+		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint);
+		goto out;
+	}
+	switch (ca_key_matches(ca, m->cert, m->cert_len, key, klen, master)) {
+	case 1:
+		break;
+	case 0:
+		ehttp_fail(e, "certificate %lld (%s for %s, thumbprint %s): the"
+		    " stored private key does not match the certificate",
+		    (long long)c->id, ehttp_cert_type_title(c->type),
+		    c->issued_to, c->thumbprint);
+		goto out;
+	default:
+		ehttp_fail(e, "certificate %lld (thumbprint %s): private key:"
+		    " %s", (long long)c->id, c->thumbprint, ca_error(ca));
+		goto out;
+	}
+	if (ca_key_to_pem(ca, key, klen, master, &m->key_pem) == -1) {
+		ehttp_fail(e, "certificate %lld (thumbprint %s): private key:"
+		    " %s", (long long)c->id, c->thumbprint, ca_error(ca));
+		goto out;
+	}
+	m->key_len = strlen(m->key_pem);
+	ret = 0;
+out:
+	if (key != NULL) {
+		ca_cleanse(key, klen);
+		free(key);
+	}
+	free(path);
+	ca_free(ca);
+	if (ret == -1)
+		agent_material_clear(m);
+	return ret;
+}
+
+void
+agent_material_clear(struct agent_material *m)
+{
+	if (m->key_pem != NULL) {
+		ca_cleanse(m->key_pem, m->key_len ? m->key_len :
+		    strlen(m->key_pem));
+		free(m->key_pem);
+	}
+	free(m->cert);
+	for (size_t i = 0; i < m->nchain; i++)
+		free(m->chain[i]);
+	memset(m, 0, sizeof *m);
+}

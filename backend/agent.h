@@ -1,0 +1,78 @@
+/*
+ * agent: what the management-point agent (ehttp-mpd) reads from the site
+ * database at each poll, and the key material of the certificate it binds.
+ *
+ * Loading a key to bind it is not an export: unlike ehttp_cert_key_pem()
+ * it writes no audit record (the agent would write one every poll). The
+ * key PEM lives in memory only, is cleared by agent_material_clear(), and
+ * never goes to a log or a message.
+ */
+#ifndef AGENT_H
+#define AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ehttp.h"
+
+#define AGENT_COMPONENT	"SMS_MP_CONTROL_MANAGER"
+
+/* One poll's view of the agent's site system. */
+struct agent_view {
+	struct db_system	 system;
+	struct db_site		 site;
+	int			 is_mp;		/* the system hosts an MP */
+	/* The certificate to bind: an active PKI certificate, else the
+	 * active unblocked SMS Role SSL Certificate while enhanced HTTP is
+	 * on. has_cert 0: serve no TLS, for the reason given. */
+	int			 has_cert;
+	struct db_cert		 cert;
+	char			 no_cert_reason[512];
+	/* The site's current SMS Issuing root, if it has one. */
+	int			 has_root;
+	struct db_cert		 root;
+	unsigned char		*root_der;
+	size_t			 root_der_len;
+	char			*root_pem;
+	/* GET /SMS_MP/.sms_aut?MPLIST body (see agent_view_read). */
+	char			*mplist;
+};
+
+/*
+ * Read the view for fqdn: 1 done, 0 no such site system (view->
+ * no_cert_reason says so), -1 error (ehttp_error()). Clear the view
+ * afterwards (also after 0 or -1).
+ *
+ * The MP list is one line of XML, one MP element per management point of
+ * the site, sorted by FQDN:
+ *   <MPList><MP Name="P01" FQDN="p01.contoso.com" SiteCode="P01">
+ *   <Version>ehttp 0.1.0</Version><Capabilities SchemaVersion="1.0">
+ *   <Property Name="SSLState" Value="1"/></Capabilities></MP></MPList>
+ * Name is the first label of the FQDN in upper case (the NetBIOS name);
+ * SSLState is 1 when that MP has a certificate to serve TLS with (by the
+ * rule above), else 0.
+ */
+int	 agent_view_read(struct ehttp *, const char *fqdn, struct agent_view *);
+void	 agent_view_clear(struct agent_view *);
+
+/* What a TLS server needs: the certificate, its chain (issuer first, up to
+ * the root) and the decrypted private key. */
+#define AGENT_CHAIN_MAX	7
+struct agent_material {
+	unsigned char	*cert;
+	size_t		 cert_len;
+	unsigned char	*chain[AGENT_CHAIN_MAX];
+	size_t		 chain_len[AGENT_CHAIN_MAX];
+	size_t		 nchain;
+	char		*key_pem;	/* unencrypted PKCS#8 PEM */
+	size_t		 key_len;
+};
+
+/* Load (and decrypt) the material of c: 0, or -1 with ehttp_error()
+ * ("no private key stored", "does not match", ...). */
+int	 agent_material_load(struct ehttp *, const struct db_cert *c,
+	    struct agent_material *);
+/* Clears the key with OPENSSL_cleanse (ca_cleanse) and frees it all. */
+void	 agent_material_clear(struct agent_material *);
+
+#endif

@@ -1,0 +1,392 @@
+/* ehttp-mpd: the management-point agent for one site system (mpd.h). */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "ehttp.h"
+#include "mpd.h"
+
+#define EXIT_USAGE	2
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: ehttp-mpd [--db PATH] --system FQDN [--https ADDR:PORT]\n"
+"                 [--http ADDR:PORT] [--log-dir DIR] [--poll SECONDS]\n"
+"                 [--check SECONDS] [--ca-file PEM] [--pid-file PATH]\n"
+"                 [--log-max-size BYTES] [--foreground]\n"
+"\n"
+"The management-point agent of one site system: serves its site-issued\n"
+"(or PKI) certificate over TLS, checks its own health and writes\n"
+"mpcontrol.log. Both ports answer GET /SMS_MP/.sms_aut?MPLIST (the site's\n"
+"management points, XML) and ?MPCERT (the site's SMS Issuing root, PEM).\n"
+"\n"
+"  --db PATH          the site database (default: as ehttpctl; now %s)\n"
+"  --system FQDN      the site system this agent runs for\n"
+"  --https ADDR:PORT  the TLS address (default %s); PORT alone listens\n"
+"                     on all IPv4 addresses, [IPv6]:PORT for IPv6, port 0\n"
+"                     lets the system choose (see 'ehttpctl system show')\n"
+"  --http ADDR:PORT   the HTTP address (default %s)\n"
+"  --log-dir DIR      where mpcontrol.log goes (default: the database's\n"
+"                     directory + /logs)\n"
+"  --poll SECONDS     read the site database every SECONDS (default %d)\n"
+"  --check SECONDS    health-check over TLS every SECONDS (default %d)\n"
+"  --ca-file PEM      more trusted roots for the health check (the issuers\n"
+"                     of PKI certificates); the site's SMS Issuing root is\n"
+"                     always trusted\n"
+"  --pid-file PATH    default: the database's directory +\n"
+"                     /ehttp-mpd-FQDN.pid\n"
+"  --log-max-size N   roll mpcontrol.log to mpcontrol.lo_ at N bytes\n"
+"                     (default %zu; 0: never)\n"
+"  --foreground       stay attached; warnings and errors also to stderr\n"
+"\n"
+"Signals: SIGTERM or SIGINT stop it cleanly, SIGHUP polls at once.\n"
+"Exit status: 0 stopped cleanly, 1 failure (the reason on stderr), 2 usage.\n",
+	    ehttp_default_db(), MPD_HTTPS_DEFAULT, MPD_HTTP_DEFAULT,
+	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT);
+}
+
+static int __attribute__((format(printf, 1, 2)))
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ehttp-mpd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'ehttp-mpd --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int
+parse_seconds(const char *name, const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < 1 ||
+	    v > MPD_INTERVAL_MAX) {
+		fprintf(stderr, "ehttp-mpd: %s '%s': must be a number of seconds"
+		    " from 1 to %d\nTry 'ehttp-mpd --help'.\n", name, s,
+		    MPD_INTERVAL_MAX);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* An absolute path (the daemon changes to /). Caller frees. */
+static char *
+absolute(const char *p)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (p[0] == '/' || getcwd(cwd, sizeof cwd) == NULL) {
+		if ((out = strdup(p)) == NULL)
+			abort();
+		return out;
+	}
+	if (asprintf(&out, "%s/%s", cwd, p) == -1)
+		abort();
+	return out;
+}
+
+static char *
+dir_of(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+	char *out;
+
+	if (slash == NULL)
+		out = strdup(".");
+	else if (slash == p)
+		out = strdup("/");
+	else
+		out = strndup(p, slash - p);
+	if (out == NULL)
+		abort();
+	return out;
+}
+
+/* The pid file, locked while the agent runs: a second agent for the same
+ * pid file is refused. 0, or -1 with *cause. */
+static int
+pidfile_open(const char *path, char **cause)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0640)) == -1) {
+		if (asprintf(cause, "pid file %s: %s", path,
+		    strerror(errno)) == -1)
+			abort();
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = read(fd, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (asprintf(cause, "another ehttp-mpd (pid %s) holds the pid"
+		    " file %s", buf[0] ? buf : "?", path) == -1)
+			abort();
+		close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, buf, n) != n) {
+		if (asprintf(cause, "pid file %s: %s", path,
+		    strerror(errno)) == -1)
+			abort();
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+pidfile_close(int fd, const char *path)
+{
+	if (fd == -1)
+		return;
+	unlink(path);
+	close(fd);
+}
+
+/* Detach; the parent waits until the child reports "started" or why it
+ * failed, so errors still reach the terminal. Returns the report pipe in
+ * the child; the parent exits. */
+static int
+daemonize(void)
+{
+	char buf[1024];
+	int p[2], status;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		fprintf(stderr, "ehttp-mpd: pipe: %s\n", strerror(errno));
+		exit(1);
+	}
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "ehttp-mpd: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		return p[1];
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0 ||
+	    (n == -1 && errno == EINTR))
+		if (n > 0)
+			len += n;
+	buf[len] = '\0';
+	if (len > 0 && strncmp(buf, "OK ", 3) == 0) {
+		printf("ehttp-mpd: started, pid %s\n", buf + 3);
+		exit(0);
+	}
+	if (len > 0) {
+		fprintf(stderr, "ehttp-mpd: %s\n", buf);
+		exit(1);
+	}
+	waitpid(pid, &status, 0);
+	fprintf(stderr, "ehttp-mpd: the agent exited during start-up\n");
+	exit(1);
+}
+
+static void
+report(int fd, const char *msg)
+{
+	size_t len = strlen(msg);
+
+	if (fd == -1)
+		return;
+	/* A short write: the parent reports a silent exit. */
+	(void)!write(fd, msg, len);
+	close(fd);
+}
+
+static void
+detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd == -1)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	(void)!chdir("/");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "system", required_argument, NULL, 's' },
+		{ "https", required_argument, NULL, 'S' },
+		{ "http", required_argument, NULL, 'H' },
+		{ "log-dir", required_argument, NULL, 'l' },
+		{ "poll", required_argument, NULL, 'p' },
+		{ "check", required_argument, NULL, 'c' },
+		{ "ca-file", required_argument, NULL, 'a' },
+		{ "pid-file", required_argument, NULL, 'P' },
+		{ "log-max-size", required_argument, NULL, 'm' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 } };
+	struct mpd_config cfg;
+	const char *db = NULL, *fqdn_in = NULL, *https = MPD_HTTPS_DEFAULT;
+	const char *http = MPD_HTTP_DEFAULT, *log_dir = NULL, *ca = NULL;
+	const char *pid_path = NULL;
+	char *db_abs = NULL, *dir = NULL, *log_abs = NULL, *ca_abs = NULL;
+	char *pid_abs = NULL, *cause = NULL, fqdn[256], why[256], msg[64];
+	struct mpd *m = NULL;
+	sigset_t stops;
+	int ch, foreground = 0, rc = 1, pidfd = -1, repfd = -1;
+	char *end;
+	unsigned long long v;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.poll_s = MPD_POLL_DEFAULT;
+	cfg.check_s = MPD_CHECK_DEFAULT;
+	cfg.log_max = MPD_LOG_MAX_DEFAULT;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'D': db = optarg; break;
+		case 's': fqdn_in = optarg; break;
+		case 'S': https = optarg; break;
+		case 'H': http = optarg; break;
+		case 'l': log_dir = optarg; break;
+		case 'a': ca = optarg; break;
+		case 'P': pid_path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'p':
+			if (parse_seconds("poll", optarg, &cfg.poll_s) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'c':
+			if (parse_seconds("check", optarg, &cfg.check_s) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'm':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *optarg == '-' || *end != '\0' ||
+			    errno || v > SIZE_MAX)
+				return bad_usage("log-max-size '%s': must be a"
+				    " number of bytes", optarg);
+			cfg.log_max = (size_t)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ehttp-mpd %s\n", EHTTP_VERSION);
+			return 0;
+		default:
+			return bad_usage("unknown or incomplete option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if (fqdn_in == NULL)
+		return bad_usage("%s", "--system FQDN is required");
+	if (rules_fqdn(fqdn_in, fqdn, why, sizeof why) == -1)
+		return bad_usage("%s", why);
+	if (mpd_addr_parse(https, &cfg.https, &cause) == -1 ||
+	    mpd_addr_parse(http, &cfg.http, &cause) == -1) {
+		rc = bad_usage("%s", cause);
+		free(cause);
+		return rc;
+	}
+
+	if (cfg.https.len == cfg.http.len && strcmp(cfg.https.text,
+	    cfg.http.text) == 0 && strcmp(strrchr(cfg.https.text, ':'),
+	    ":0") != 0)
+		return bad_usage("--https and --http are both %s: they need"
+		    " two ports", cfg.https.text);
+
+	db_abs = absolute(db != NULL ? db : ehttp_default_db());
+	dir = dir_of(db_abs);
+	if (log_dir != NULL)
+		log_abs = absolute(log_dir);
+	else if (asprintf(&log_abs, "%s/logs", dir) == -1)
+		abort();
+	if (pid_path != NULL)
+		pid_abs = absolute(pid_path);
+	else if (asprintf(&pid_abs, "%s/ehttp-mpd-%s.pid", dir, fqdn) == -1)
+		abort();
+	if (ca != NULL)
+		ca_abs = absolute(ca);
+	cfg.db_path = db_abs;
+	cfg.fqdn = fqdn;
+	cfg.log_dir = log_abs;
+	cfg.ca_file = ca_abs;
+	cfg.echo = foreground;
+
+	/* Writing to a closed connection is an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground)
+		repfd = daemonize();
+	/* A stop signal during start-up waits until the agent handles it
+	 * (mpd_new sets that up), so it still stops cleanly. */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stops, NULL);
+	if ((pidfd = pidfile_open(pid_abs, &cause)) == -1 ||
+	    (m = mpd_new(&cfg, &cause)) == NULL) {
+		if (repfd != -1)
+			report(repfd, cause);
+		else
+			fprintf(stderr, "ehttp-mpd: %s\n", cause);
+		goto out;
+	}
+	if (repfd != -1) {
+		snprintf(msg, sizeof msg, "OK %d", (int)getpid());
+		report(repfd, msg);
+		detach_stdio();
+	}
+	sigprocmask(SIG_UNBLOCK, &stops, NULL);
+	rc = mpd_run(m);
+out:
+	mpd_free(m);
+	pidfile_close(pidfd, pid_abs);
+	libevent_global_shutdown();
+	free(cause);
+	free(db_abs);
+	free(dir);
+	free(log_abs);
+	free(pid_abs);
+	free(ca_abs);
+	return rc;
+}

@@ -1,0 +1,180 @@
+/*
+ * mpd-check: the agent's health check. The blocking TLS client runs in a
+ * thread of its own so the event loop keeps serving (the check connects to
+ * this very process); the thread touches nothing but its own copies and
+ * writes one byte to a pipe when done; the loop then joins it, logs the
+ * result and records it in the database.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mpd-int.h"
+
+#define MPD_CHECK_PATH	"/SMS_MP/.sms_aut?MPLIST"
+
+static void *
+mpd_check_thread(void *arg)
+{
+	struct mpd_check *c = arg;
+	char byte = 'x';
+
+	c->rc = tls_get(&c->req, &c->res);
+	while (write(c->pipe[1], &byte, 1) == -1 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void
+mpd_check_reap(struct mpd_check *c)
+{
+	pthread_join(c->thread, NULL);
+	c->running = 0;
+	free(c->root);
+	c->root = NULL;
+	free(c->ca_file);
+	c->ca_file = NULL;
+}
+
+static void
+mpd_check_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct mpd *m = arg;
+	struct mpd_check *c = &m->check;
+	struct mpd_pending *p = &m->pend;
+	char buf[16], text[256];
+	int ok;
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	if (!c->running)
+		return;
+	mpd_check_reap(c);
+	ok = c->rc == 0 && c->res.status == 200;
+	if (ok) {
+		MPD_INFO(m, "Call to HttpSendRequestSync succeeded for port %d"
+		    " with status code %d, text: %s", c->port, c->res.status,
+		    c->res.reason);
+		snprintf(text, sizeof text, "%s", c->res.reason);
+	} else if (c->rc == 0) {
+		MPD_ERROR(m, "Call to HttpSendRequestSync failed for port %d"
+		    " with status code %d, text: %s", c->port, c->res.status,
+		    c->res.reason);
+		snprintf(text, sizeof text, "%s", c->res.reason);
+	} else {
+		MPD_ERROR(m, "Call to HttpSendRequestSync failed for port %d:"
+		    " %s", c->port, c->res.error);
+		snprintf(text, sizeof text, "%.*s", (int)sizeof text - 1,
+		    c->res.error);
+	}
+	/* A change of health is also a status message for the console. */
+	if (!m->health_known || m->health_ok != ok)
+		mpd_event(m, ok ? "info" : "error", "The health check of %s"
+		    " over %s on port %d %s: %s", m->fqdn, c->req.use_tls ?
+		    "HTTPS" : "HTTP", c->port, ok ? "succeeded" : "failed",
+		    text);
+	m->health_known = 1;
+	m->health_ok = ok;
+	p->health = 1;
+	p->health_time = time(NULL);
+	p->health_ok = ok;
+	p->health_status = c->res.status;
+	snprintf(p->health_text, sizeof p->health_text, "%s", text);
+	mpd_flush(m);
+}
+
+int
+mpd_check_init(struct mpd *m, char **cause)
+{
+	struct mpd_check *c = &m->check;
+
+	if (pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		c->pipe[0] = c->pipe[1] = -1;
+		if (asprintf(cause, "pipe: %s", strerror(errno)) == -1)
+			abort();
+		return -1;
+	}
+	if ((c->done_ev = event_new(m->base, c->pipe[0], EV_READ | EV_PERSIST,
+	    mpd_check_done, m)) == NULL || event_add(c->done_ev, NULL) == -1) {
+		if (asprintf(cause, "cannot watch the health check") == -1)
+			abort();
+		return -1;
+	}
+	return 0;
+}
+
+void
+mpd_check_start(struct mpd *m)
+{
+	struct mpd_check *c = &m->check;
+	struct mpd_listener *l = m->tls != NULL ? &m->https : &m->http;
+	sigset_t all, old;
+	int err;
+
+	if (c->running)
+		return;		/* the previous one is still waiting */
+	memset(&c->req, 0, sizeof c->req);
+	snprintf(c->addr, sizeof c->addr, "%s", l->check_addr);
+	snprintf(c->host, sizeof c->host, "%s", m->fqdn);
+	c->port = l->port;
+	c->req.addr = c->addr;
+	c->req.port = l->port;
+	c->req.host = c->host;
+	c->req.path = MPD_CHECK_PATH;
+	c->req.use_tls = m->tls != NULL;
+	c->req.timeout_ms = MPD_CHECK_TIMEOUT_MS;
+	if (c->req.use_tls && m->root_der != NULL) {
+		if ((c->root = malloc(m->root_der_len)) == NULL)
+			abort();
+		memcpy(c->root, m->root_der, m->root_der_len);
+		c->req.root = c->root;
+		c->req.root_len = m->root_der_len;
+	}
+	if (c->req.use_tls && m->ca_file != NULL) {
+		if ((c->ca_file = strdup(m->ca_file)) == NULL)
+			abort();
+		c->req.ca_file = c->ca_file;
+	}
+	/* Signals stay with the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&c->thread, NULL, mpd_check_thread, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		MPD_ERROR(m, "Cannot start the health check: %s", strerror(err));
+		free(c->root);
+		c->root = NULL;
+		free(c->ca_file);
+		c->ca_file = NULL;
+		return;
+	}
+	c->running = 1;
+}
+
+void
+mpd_check_wait(struct mpd *m)
+{
+	if (m->check.running)
+		mpd_check_reap(&m->check);
+}
+
+void
+mpd_check_free(struct mpd *m)
+{
+	struct mpd_check *c = &m->check;
+
+	mpd_check_wait(m);
+	if (c->done_ev != NULL)
+		event_free(c->done_ev);
+	c->done_ev = NULL;
+	for (int i = 0; i < 2; i++)
+		if (c->pipe[i] != -1)
+			close(c->pipe[i]);
+	c->pipe[0] = c->pipe[1] = -1;
+}

@@ -1,0 +1,141 @@
+/* mpd internals shared by mpd.c, mpd-http.c and mpd-check.c. */
+#ifndef MPD_INT_H
+#define MPD_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "agent.h"
+#include "cmlog.h"
+#include "ehttp.h"
+#include "mpd.h"
+#include "tls.h"
+
+struct event;
+struct event_base;
+struct evhttp;
+struct evhttp_bound_socket;
+
+/* A port: bound (and reserved) all the time, listening while served. */
+struct mpd_listener {
+	const char			*what;		/* "HTTP" "HTTPS" */
+	struct mpd_addr			 addr;		/* actual port after bind */
+	int				 port;
+	char				 check_addr[64];	/* to connect to */
+	int				 fd;		/* reserved, not listening */
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*bound;		/* listening (owns fd) */
+	int				 tls;
+};
+
+/* The health check in flight (a thread of its own). */
+struct mpd_check {
+	int			 running;
+	pthread_t		 thread;
+	int			 pipe[2];
+	struct event		*done_ev;
+	struct tls_get		 req;
+	char			 addr[64];
+	char			 host[256];
+	unsigned char		*root;
+	char			*ca_file;
+	struct tls_get_result	 res;
+	int			 rc;
+	int			 port;
+};
+
+/* Database writes not done yet (retried while the database is busy). */
+#define MPD_EVENTS_MAX	16
+struct mpd_pending {
+	int		 bind;		/* write the agent row */
+	struct db_agent	 row;
+	int64_t		 site_id;	/* of the status messages */
+	int		 health;
+	time_t		 health_time;
+	int		 health_ok;
+	int		 health_status;
+	char		 health_text[256];
+	size_t		 nevents;
+	char		 event_sev[MPD_EVENTS_MAX][8];
+	char		 events[MPD_EVENTS_MAX][512];
+};
+
+struct mpd {
+	struct mpd_config	 cfg;
+	char			*db_path;
+	char			*log_dir;
+	char			*ca_file;
+	char			 fqdn[256];
+	struct ehttp		*e;
+	struct cmlog		*log;
+	struct event_base	*base;
+	struct mpd_listener	 https;
+	struct mpd_listener	 http;
+	struct tls_server	*tls;		/* serving TLS with; NULL: not */
+	struct tls_server	*refuse;	/* no certificate: handshakes fail */
+	struct event		*poll_ev;
+	struct event		*check_ev;
+	struct event		*sig_ev[3];
+	int			 stopping;
+
+	/* From the last good poll. */
+	int64_t			 system_id;
+	int64_t			 site_id;
+	char			 site_code[4];
+	char			*mplist;	/* served bodies */
+	char			*root_pem;
+	unsigned char		*root_der;	/* for the health check */
+	size_t			 root_der_len;
+
+	/* What is bound. */
+	int64_t			 bound_id;
+	char			 bound_tp[41];
+	time_t			 bound_since;
+
+	/* Messages already logged, not to repeat them every poll. */
+	char			 poll_error[512];
+	char			 bind_error[512];
+	char			 no_tls_reason[512];
+
+	int			 health_known;
+	int			 health_ok;
+	struct mpd_check	 check;
+	struct mpd_pending	 pend;		/* not written yet */
+	char			 db_error[512];	/* the failure last logged */
+};
+
+/* mpd.c: mpcontrol.log (and stderr for warnings/errors with cfg.echo). */
+void	 mpd_log(struct mpd *, int type, const char *file, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define MPD_LOG(m, type, ...) \
+	mpd_log((m), (type), __FILE__, __LINE__, __VA_ARGS__)
+#define MPD_INFO(m, ...)	MPD_LOG(m, CMLOG_TYPE_INFO, __VA_ARGS__)
+#define MPD_WARN(m, ...)	MPD_LOG(m, CMLOG_TYPE_WARNING, __VA_ARGS__)
+#define MPD_ERROR(m, ...)	MPD_LOG(m, CMLOG_TYPE_ERROR, __VA_ARGS__)
+/* A status message for the database (written with the next flush). */
+void	 mpd_event(struct mpd *, const char *severity, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* mpd-db.c: write what is pending, with the agent row as it is now, in
+ * one transaction: 0, or -1 and it stays pending for the next flush. */
+int	 mpd_flush(struct mpd *);
+
+/* mpd-http.c: the two servers and their ports. */
+int	 mpd_http_init(struct mpd *, char **cause);
+void	 mpd_http_free(struct mpd *);
+/* Bind (reserve) the port; records the actual port. */
+int	 mpd_listener_reserve(struct mpd_listener *, char **cause);
+int	 mpd_listener_start(struct mpd_listener *, char **cause);
+/* Stop listening; the port stays reserved (-1 if that failed: cause). */
+int	 mpd_listener_stop(struct mpd_listener *, char **cause);
+int	 mpd_listener_serving(const struct mpd_listener *);
+
+/* mpd-check.c: the health check. */
+int	 mpd_check_init(struct mpd *, char **cause);
+void	 mpd_check_start(struct mpd *);
+/* Wait for a check in flight and drop its result (shutdown). */
+void	 mpd_check_wait(struct mpd *);
+void	 mpd_check_free(struct mpd *);
+
+#endif

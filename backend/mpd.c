@@ -1,0 +1,576 @@
+/* mpd: the management-point agent's life: poll, bind, record (mpd.h). */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mpd-int.h"
+
+#define MPD_LOG_DIR_MODE	0750
+
+int
+mpd_addr_parse(const char *in, struct mpd_addr *a, char **cause)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *port;
+	char *end;
+	long v;
+	size_t hl;
+
+	memset(a, 0, sizeof *a);
+	if (in[0] == '[') {
+		const char *close = strchr(in, ']');
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		hl = close - in - 1;
+		port = close + 2;
+		if (hl >= sizeof host)
+			goto bad;
+		memcpy(host, in + 1, hl);
+		host[hl] = '\0';
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			goto bad;
+		sin6->sin6_family = AF_INET6;
+		a->len = sizeof *sin6;
+	} else {
+		if ((colon = strrchr(in, ':')) == NULL) {
+			snprintf(host, sizeof host, "0.0.0.0");
+			port = in;
+		} else {
+			hl = colon - in;
+			if (hl >= sizeof host || hl == 0)
+				goto bad;
+			memcpy(host, in, hl);
+			host[hl] = '\0';
+			port = colon + 1;
+		}
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			goto bad;
+		sin->sin_family = AF_INET;
+		a->len = sizeof *sin;
+	}
+	errno = 0;
+	v = strtol(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || errno || v < 0 || v > 65535)
+		goto bad;
+	if (a->ss.ss_family == AF_INET6) {
+		sin6->sin6_port = htons(v);
+		snprintf(a->text, sizeof a->text, "[%s]:%ld", host, v);
+	} else {
+		sin->sin_port = htons(v);
+		snprintf(a->text, sizeof a->text, "%s:%ld", host, v);
+	}
+	return 0;
+bad:
+	if (asprintf(cause, "address '%.100s': must be ADDR:PORT, [IPv6]:PORT"
+	    " or PORT, with a numeric address and a port from 0 to 65535",
+	    in) == -1)
+		abort();
+	return -1;
+}
+
+/* ---------------------------------------------------------------- logging */
+
+void
+mpd_log(struct mpd *m, int type, const char *file, int line, const char *fmt,
+    ...)
+{
+	const char *base = strrchr(file, '/');
+	char where[64], msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(where, sizeof where, "%s:%d", base ? base + 1 : file, line);
+	if (m->log != NULL && cmlog_write(m->log, type, AGENT_COMPONENT, where,
+	    "%s", msg) == -1 && m->cfg.echo)
+		fprintf(stderr, "ehttp-mpd: cannot write %s: %s\n", MPD_LOG_NAME,
+		    cmlog_error(m->log));
+	if (m->cfg.echo && type != CMLOG_TYPE_INFO)
+		fprintf(stderr, "ehttp-mpd: %s: %s\n", type ==
+		    CMLOG_TYPE_WARNING ? "warning" : "error", msg);
+}
+
+void
+mpd_event(struct mpd *m, const char *severity, const char *fmt, ...)
+{
+	struct mpd_pending *p = &m->pend;
+	va_list ap;
+
+	if (p->nevents == MPD_EVENTS_MAX) {	/* keep the newest */
+		memmove(p->events[0], p->events[1], sizeof p->events[0] *
+		    (MPD_EVENTS_MAX - 1));
+		memmove(p->event_sev[0], p->event_sev[1],
+		    sizeof p->event_sev[0] * (MPD_EVENTS_MAX - 1));
+		p->nevents--;
+	}
+	snprintf(p->event_sev[p->nevents], sizeof p->event_sev[0], "%s",
+	    severity);
+	va_start(ap, fmt);
+	vsnprintf(p->events[p->nevents], sizeof p->events[0], fmt, ap);
+	va_end(ap);
+	p->nevents++;
+	p->bind = 1;
+}
+
+/* ---------------------------------------------------------------- binding */
+
+static const char *
+mpd_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+	return buf;
+}
+
+/* "SMS Role SSL Certificate", "PKI certificate" */
+static const char *
+mpd_cert_kind(const char *type)
+{
+	return strcmp(type, "pki") == 0 ? "PKI certificate" :
+	    ehttp_cert_type_title(type);
+}
+
+/* Load v's certificate and serve TLS with it; -1 with *cause on failure
+ * (the previous certificate, if any, stays bound). */
+static int
+mpd_bind(struct mpd *m, const struct agent_view *v, char **cause)
+{
+	const struct db_cert *c = &v->cert;
+	struct agent_material mat;
+	struct tls_der leaf, chain[AGENT_CHAIN_MAX];
+	struct tls_server *ts, *old = m->tls;
+	char *why = NULL, exp[32], old_tp[41];
+
+	if (agent_material_load(m->e, c, &mat) == -1) {
+		if (asprintf(cause, "%s", ehttp_error(m->e)) == -1)
+			abort();
+		return -1;
+	}
+	leaf.data = mat.cert;
+	leaf.len = mat.cert_len;
+	for (size_t i = 0; i < mat.nchain; i++) {
+		chain[i].data = mat.chain[i];
+		chain[i].len = mat.chain_len[i];
+	}
+	ts = tls_server_new(&leaf, chain, mat.nchain, mat.key_pem, mat.key_len,
+	    &why);
+	agent_material_clear(&mat);	/* cleanses the key */
+	if (ts == NULL) {
+		if (asprintf(cause, "certificate %lld (%s for %s, thumbprint"
+		    " %s): %s", (long long)c->id, mpd_cert_kind(c->type),
+		    c->issued_to, c->thumbprint, why) == -1)
+			abort();
+		free(why);
+		return -1;
+	}
+	if (mpd_listener_start(&m->https, cause) == -1) {
+		tls_server_free(ts);
+		return -1;
+	}
+	/* New connections get the new context; open ones keep theirs. */
+	m->tls = ts;
+	tls_server_free(old);
+	snprintf(old_tp, sizeof old_tp, "%s", m->bound_tp);
+	m->bound_id = c->id;
+	snprintf(m->bound_tp, sizeof m->bound_tp, "%s", c->thumbprint);
+	m->bound_since = time(NULL);
+	mpd_date(c->not_after, exp, sizeof exp);
+	if (old != NULL) {
+		MPD_INFO(m, "Replaced the certificate on HTTPS port %d without"
+		    " restarting the listener: thumbprint %s -> %s (%s issued to"
+		    " %s by %s, expires %s)", m->https.port, old_tp,
+		    c->thumbprint, mpd_cert_kind(c->type), c->issued_to,
+		    c->issued_by, exp);
+		mpd_event(m, "info", "ehttp-mpd on %s now serves %s thumbprint"
+		    " %s on HTTPS port %d (was %s).", m->fqdn,
+		    mpd_cert_kind(c->type), c->thumbprint, m->https.port,
+		    old_tp);
+	} else {
+		MPD_INFO(m, "Bound the %s issued to %s by %s (thumbprint %s,"
+		    " expires %s) on HTTPS port %d (%s): serving TLS 1.2 and"
+		    " 1.3", mpd_cert_kind(c->type), c->issued_to,
+		    c->issued_by, c->thumbprint, exp, m->https.port,
+		    m->https.addr.text);
+		mpd_event(m, "info", "ehttp-mpd on %s serves %s thumbprint %s"
+		    " on HTTPS port %d.", m->fqdn,
+		    mpd_cert_kind(c->type), c->thumbprint,
+		    m->https.port);
+	}
+	m->no_tls_reason[0] = '\0';
+	return 0;
+}
+
+static void
+mpd_unbind(struct mpd *m, const char *reason)
+{
+	char *cause = NULL;
+
+	if (m->tls == NULL) {
+		if (strcmp(m->no_tls_reason, reason) != 0) {
+			MPD_INFO(m, "Not serving HTTPS on port %d: %s. HTTP is"
+			    " served on port %d.", m->https.port, reason,
+			    m->http.port);
+			snprintf(m->no_tls_reason, sizeof m->no_tls_reason,
+			    "%s", reason);
+		}
+		return;
+	}
+	if (mpd_listener_stop(&m->https, &cause) == -1) {
+		MPD_WARN(m, "%s (the port is free for other programs until"
+		    " the next poll)", cause);
+		free(cause);
+	}
+	tls_server_free(m->tls);
+	m->tls = NULL;
+	MPD_INFO(m, "Stopped serving HTTPS on port %d (certificate thumbprint"
+	    " %s unbound): %s. HTTP is served on port %d.", m->https.port,
+	    m->bound_tp, reason, m->http.port);
+	mpd_event(m, "info", "ehttp-mpd on %s stopped serving HTTPS on port"
+	    " %d: %s.", m->fqdn, m->https.port, reason);
+	snprintf(m->no_tls_reason, sizeof m->no_tls_reason, "%s", reason);
+	m->bound_id = 0;
+	m->bound_tp[0] = '\0';
+	m->bound_since = time(NULL);
+}
+
+/* Keep what the handlers and the health check serve from this poll. */
+static void
+mpd_take_view(struct mpd *m, struct agent_view *v)
+{
+	m->system_id = v->system.id;
+	m->site_id = v->site.id;
+	snprintf(m->site_code, sizeof m->site_code, "%s", v->site.code);
+	free(m->mplist);
+	m->mplist = v->mplist;
+	v->mplist = NULL;
+	free(m->root_pem);
+	m->root_pem = v->root_pem;
+	v->root_pem = NULL;
+	free(m->root_der);
+	m->root_der = v->root_der;
+	m->root_der_len = v->root_der_len;
+	v->root_der = NULL;
+}
+
+/* One poll. At startup (cause != NULL) a failure is fatal: -1 and *cause;
+ * later failures are logged and retried at the next poll. */
+static int
+mpd_poll(struct mpd *m, char **cause)
+{
+	struct agent_view v;
+	char *why = NULL;
+	int rc, ret = -1;
+
+	rc = agent_view_read(m->e, m->fqdn, &v);
+	if (rc == -1) {
+		if (cause != NULL) {
+			if (asprintf(cause, "%s", ehttp_error(m->e)) == -1)
+				abort();
+			goto out;
+		}
+		if (strcmp(m->poll_error, ehttp_error(m->e)) != 0) {
+			snprintf(m->poll_error, sizeof m->poll_error, "%s",
+			    ehttp_error(m->e));
+			MPD_WARN(m, "Cannot read the site database (will retry"
+			    " at the next poll): %s", m->poll_error);
+		}
+		goto out;
+	}
+	if (m->poll_error[0] != '\0') {
+		MPD_INFO(m, "The site database can be read again");
+		m->poll_error[0] = '\0';
+	}
+	if (rc == 0) {
+		if (cause != NULL) {
+			if (asprintf(cause, "%s (add it with 'ehttpctl system"
+			    " add')", v.no_cert_reason) == -1)
+				abort();
+			goto out;
+		}
+		mpd_unbind(m, v.no_cert_reason);
+		m->system_id = 0;
+		ret = 0;
+		goto out;
+	}
+	if (cause != NULL && !v.is_mp)
+		MPD_WARN(m, "%s has no management point role in the site"
+		    " database; serving it anyway", m->fqdn);
+	mpd_take_view(m, &v);
+	if (!v.has_cert)
+		mpd_unbind(m, v.no_cert_reason);
+	else if (m->tls == NULL || m->bound_id != v.cert.id ||
+	    strcmp(m->bound_tp, v.cert.thumbprint) != 0) {
+		if (mpd_bind(m, &v, &why) == -1) {
+			if (cause != NULL) {
+				*cause = why;
+				goto out;
+			}
+			if (strcmp(m->bind_error, why) != 0) {
+				snprintf(m->bind_error, sizeof m->bind_error,
+				    "%s", why);
+				MPD_ERROR(m, "Cannot serve HTTPS with %s%s(will"
+				    " retry at the next poll)", why, m->tls ?
+				    "; the previous certificate stays bound " :
+				    " ");
+				mpd_event(m, "error", "ehttp-mpd on %s cannot"
+				    " bind %s.", m->fqdn, why);
+			}
+			free(why);
+		} else
+			m->bind_error[0] = '\0';
+	}
+	ret = 0;
+out:
+	agent_view_clear(&v);
+	if (cause == NULL)
+		mpd_flush(m);
+	return ret;
+}
+
+/* ------------------------------------------------------------ event loop */
+
+static void
+mpd_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	mpd_poll(arg, NULL);
+}
+
+static void
+mpd_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	mpd_check_start(arg);
+}
+
+static void
+mpd_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct mpd *m = arg;
+
+	if (sig == SIGHUP) {
+		MPD_INFO(m, "SIGHUP: polling the site database now");
+		mpd_poll(m, NULL);
+		return;
+	}
+	MPD_INFO(m, "Received %s: stopping", sig == SIGTERM ? "SIGTERM" :
+	    "SIGINT");
+	m->stopping = 1;
+	event_base_loopbreak(m->base);
+}
+
+static int
+mpd_mkdirs(const char *path, char **cause)
+{
+	char *p, *s;
+	int rc = 0;
+
+	if ((p = strdup(path)) == NULL)
+		abort();
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, MPD_LOG_DIR_MODE) == -1 && errno != EEXIST) {
+			if (asprintf(cause, "cannot create the log directory"
+			    " %s: %s", p, strerror(errno)) == -1)
+				abort();
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static int	mpd_events(struct mpd *, char **);
+
+struct mpd *
+mpd_new(const struct mpd_config *cfg, char **cause)
+{
+	struct mpd *m;
+	char *path = NULL, why[256];
+
+	*cause = NULL;
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		abort();
+	m->check.pipe[0] = m->check.pipe[1] = -1;
+	m->http.fd = m->https.fd = -1;
+	m->cfg = *cfg;
+	if ((m->db_path = strdup(cfg->db_path)) == NULL ||
+	    (m->log_dir = strdup(cfg->log_dir)) == NULL ||
+	    (cfg->ca_file != NULL && (m->ca_file = strdup(cfg->ca_file)) ==
+	    NULL))
+		abort();
+	m->cfg.db_path = m->db_path;
+	m->cfg.log_dir = m->log_dir;
+	m->cfg.ca_file = m->ca_file;
+	m->cfg.fqdn = m->fqdn;
+	m->https.addr = cfg->https;
+	m->http.addr = cfg->http;
+	if (rules_fqdn(cfg->fqdn, m->fqdn, why, sizeof why) == -1) {
+		if (asprintf(cause, "%s", why) == -1)
+			abort();
+		goto fail;
+	}
+
+	if (mpd_mkdirs(m->log_dir, cause) == -1)
+		goto fail;
+	if (asprintf(&path, "%s/%s", m->log_dir, MPD_LOG_NAME) == -1)
+		abort();
+	if ((m->log = cmlog_open(path, cfg->log_max, cause)) == NULL)
+		goto fail;
+	MPD_INFO(m, "MP Control Manager (ehttp-mpd %s) is starting for %s,"
+	    " pid %d", EHTTP_VERSION, m->fqdn, (int)getpid());
+
+	if ((m->e = ehttp_open(m->db_path, 0, cause)) == NULL)
+		goto fail_log;
+	ehttp_set_user(m->e, "ehttp-mpd");
+	if ((m->base = event_base_new()) == NULL) {
+		if (asprintf(cause, "cannot create the event loop") == -1)
+			abort();
+		goto fail_log;
+	}
+	if (mpd_http_init(m, cause) == -1 || mpd_check_init(m, cause) == -1 ||
+	    mpd_events(m, cause) == -1)
+		goto fail_log;
+	if ((m->refuse = tls_server_new(NULL, NULL, 0, NULL, 0, cause)) ==
+	    NULL)
+		goto fail_log;
+	/* Both ports now: a port in use is an error at start, not later. */
+	if (mpd_listener_reserve(&m->http, cause) == -1 ||
+	    mpd_listener_reserve(&m->https, cause) == -1 ||
+	    mpd_listener_start(&m->http, cause) == -1)
+		goto fail_log;
+	if (mpd_poll(m, cause) == -1)
+		goto fail_log;
+	MPD_INFO(m, "MP Control Manager started for %s (site %s): HTTP on %s,"
+	    " HTTPS on %s (%s), poll every %d s, health check every %d s",
+	    m->fqdn, m->site_code, m->http.addr.text, m->https.addr.text,
+	    m->tls ? "serving TLS" : "not serving TLS", cfg->poll_s,
+	    cfg->check_s);
+	mpd_event(m, "info", "ehttp-mpd started on %s: HTTP port %d, HTTPS"
+	    " port %d%s.", m->fqdn, m->http.port, m->https.port,
+	    m->tls ? "" : " (not serving TLS)");
+	mpd_flush(m);
+	free(path);
+	return m;
+fail_log:
+	MPD_ERROR(m, "MP Control Manager cannot start: %s", *cause);
+fail:
+	free(path);
+	mpd_free(m);
+	return NULL;
+}
+
+/* Timers and signals, before the first poll: a signal that comes early
+ * waits for the loop instead of killing the agent. */
+static int
+mpd_events(struct mpd *m, char **cause)
+{
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	struct timeval poll_tv = { m->cfg.poll_s, 0 };
+	struct timeval check_tv = { m->cfg.check_s, 0 };
+
+	m->poll_ev = event_new(m->base, -1, EV_PERSIST, mpd_poll_cb, m);
+	m->check_ev = event_new(m->base, -1, EV_PERSIST, mpd_check_cb, m);
+	if (m->poll_ev == NULL || m->check_ev == NULL ||
+	    event_add(m->poll_ev, &poll_tv) == -1 ||
+	    event_add(m->check_ev, &check_tv) == -1)
+		goto fail;
+	for (int i = 0; i < 3; i++)
+		if ((m->sig_ev[i] = evsignal_new(m->base, sigs[i],
+		    mpd_signal_cb, m)) == NULL ||
+		    event_add(m->sig_ev[i], NULL) == -1)
+			goto fail;
+	return 0;
+fail:
+	if (asprintf(cause, "cannot set up the timers and signals") == -1)
+		abort();
+	return -1;
+}
+
+int
+mpd_run(struct mpd *m)
+{
+	/* The first health check at once. */
+	mpd_check_start(m);
+	event_base_dispatch(m->base);
+
+	/* Close the ports first: a check in flight then fails at once. */
+	m->stopping = 1;
+	mpd_http_free(m);
+	mpd_check_wait(m);
+	tls_server_free(m->tls);
+	m->tls = NULL;
+	m->bound_id = 0;
+	m->bound_tp[0] = '\0';
+	m->bound_since = time(NULL);
+	mpd_event(m, "info", "ehttp-mpd on %s stopped.", m->fqdn);
+	mpd_flush(m);
+	MPD_INFO(m, "MP Control Manager stopped for %s", m->fqdn);
+	return 0;
+}
+
+void
+mpd_free(struct mpd *m)
+{
+	if (m == NULL)
+		return;
+	if (m->base != NULL)
+		mpd_check_wait(m);
+	mpd_http_free(m);
+	mpd_check_free(m);
+	if (m->poll_ev != NULL)
+		event_free(m->poll_ev);
+	if (m->check_ev != NULL)
+		event_free(m->check_ev);
+	for (int i = 0; i < 3; i++)
+		if (m->sig_ev[i] != NULL)
+			event_free(m->sig_ev[i]);
+	tls_server_free(m->tls);
+	tls_server_free(m->refuse);
+	if (m->base != NULL)
+		event_base_free(m->base);
+	ehttp_close(m->e);
+	cmlog_close(m->log);
+	free(m->mplist);
+	free(m->root_pem);
+	free(m->root_der);
+	free(m->db_path);
+	free(m->log_dir);
+	free(m->ca_file);
+	free(m);
+}
+
+int
+mpd_https_port(const struct mpd *m)
+{
+	return m->https.port;
+}
+
+int
+mpd_http_port(const struct mpd *m)
+{
+	return m->http.port;
+}

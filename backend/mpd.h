@@ -1,0 +1,83 @@
+/*
+ * mpd: the management-point agent (ehttp-mpd) for one site system.
+ *
+ * Every poll it reads its site's settings and its certificate from the
+ * database (agent.h). While it has a certificate to bind (PKI preferred,
+ * else the SMS Role SSL Certificate while enhanced HTTP is on) it serves
+ * TLS on its HTTPS address; a new certificate replaces the old one for new
+ * connections without closing the listener; with none it closes the HTTPS
+ * listener (the port stays reserved: connections are refused). HTTP is
+ * served all the time. Both answer GET /SMS_MP/.sms_aut?MPLIST (the site's
+ * management points, see agent.h) and ?MPCERT (the site's current SMS
+ * Issuing root certificate, PEM); anything else is 404, methods other than
+ * GET and HEAD are refused by evhttp (501).
+ *
+ * Every check interval it requests ?MPLIST from itself over TLS (over HTTP
+ * while it serves no TLS) in a thread of its own, verifying the served
+ * chain against the site's current SMS Issuing root (plus --ca-file) and
+ * the host name, and logs
+ *   Call to HttpSendRequestSync succeeded for port N with status code 200,
+ *   text: OK
+ * or "... failed for port N with status code S, text: T" / "... failed
+ * for port N: REASON". Binding changes and health results go to
+ * mpcontrol.log (component SMS_MP_CONTROL_MANAGER) and to the database
+ * (agent row; a status message for each binding change and each change of
+ * health); a busy database is retried at the next poll.
+ */
+#ifndef MPD_H
+#define MPD_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+
+#define MPD_HTTPS_DEFAULT	"0.0.0.0:443"
+#define MPD_HTTP_DEFAULT	"0.0.0.0:80"
+#define MPD_POLL_DEFAULT	60
+#define MPD_CHECK_DEFAULT	60
+#define MPD_INTERVAL_MAX	86400
+#define MPD_LOG_MAX_DEFAULT	((size_t)5 * 1024 * 1024)
+#define MPD_LOG_NAME		"mpcontrol.log"
+#define MPD_CHECK_TIMEOUT_MS	5000
+
+/* A listening address: "ADDR:PORT", "[IPv6]:PORT" or "PORT" (all IPv4
+ * addresses). ADDR is numeric; PORT 0 lets the system choose. */
+struct mpd_addr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 text[80];	/* as given, normalised */
+};
+int	 mpd_addr_parse(const char *, struct mpd_addr *, char **cause);
+
+struct mpd_config {
+	const char	*db_path;
+	const char	*fqdn;
+	struct mpd_addr	 https;
+	struct mpd_addr	 http;
+	const char	*log_dir;
+	const char	*ca_file;	/* more roots for the health check */
+	int		 poll_s;
+	int		 check_s;
+	size_t		 log_max;	/* roll mpcontrol.log at; 0 never */
+	int		 echo;		/* also print warnings/errors (stderr) */
+};
+
+struct mpd;
+
+/*
+ * Open the log and the database, bind both ports, do the first poll and
+ * bind the certificate if there is one. NULL with *cause (malloc'ed) on
+ * failure: a port in use, an unknown site system, a certificate whose key
+ * is missing or does not match, an unreadable database.
+ */
+struct mpd	*mpd_new(const struct mpd_config *, char **cause);
+/* Serve until SIGTERM or SIGINT (SIGHUP: poll now), then record the stop.
+ * Returns 0. */
+int		 mpd_run(struct mpd *);
+void		 mpd_free(struct mpd *);	/* NULL ok */
+
+/* The actual ports (after binding port 0). */
+int		 mpd_https_port(const struct mpd *);
+int		 mpd_http_port(const struct mpd *);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * tls: OpenSSL behind a small interface for ehttp-mpd (after libtls).
+ *
+ * A server context is made from a DER certificate, its chain and its key;
+ * each connection evhttp accepts gets a TLS bufferevent from the context
+ * current at that moment, so replacing the context swaps the certificate
+ * for new connections while the listener and the connections already open
+ * stay (each connection holds a reference to the context it started with).
+ * TLS 1.2 and 1.3 only, forward-secret AEAD cipher suites for TLS 1.2.
+ *
+ * tls_get() is the agent's health-check client: one blocking HTTP GET over
+ * TLS (or plain TCP) with a timeout, verifying the served chain against
+ * given trust anchors and the host name. It is safe to call from a thread
+ * of its own.
+ *
+ * Nothing of OpenSSL crosses this header: certificates are DER bytes, the
+ * key is PEM text the caller clears after use.
+ */
+#ifndef TLS_H
+#define TLS_H
+
+#include <stddef.h>
+
+struct event_base;
+struct bufferevent;
+
+struct tls_der {
+	const unsigned char	*data;
+	size_t			 len;
+};
+
+struct tls_server;
+
+/*
+ * A server context for cert (DER) with its chain (DER, leaf's issuer first;
+ * may be empty) and the unencrypted private key (PEM, PKCS#8 or
+ * traditional). The key is copied into OpenSSL; the caller clears key_pem.
+ * NULL with *cause (malloc'ed) on failure, e.g. a key that does not match
+ * the certificate. With cert == NULL: a context that has no certificate,
+ * so every handshake fails (used while no certificate is bound).
+ */
+struct tls_server	*tls_server_new(const struct tls_der *cert,
+			    const struct tls_der *chain, size_t nchain,
+			    const char *key_pem, size_t key_len, char **cause);
+void			 tls_server_free(struct tls_server *);	/* NULL ok */
+
+/*
+ * A new TLS bufferevent (server side, not yet connected to a socket: evhttp
+ * sets it) for one connection; it owns its SSL and closes the socket when
+ * freed. NULL on failure.
+ */
+struct bufferevent	*tls_server_bufferevent(struct tls_server *,
+			    struct event_base *);
+
+/* One GET request. */
+struct tls_get {
+	const char		*addr;		/* numeric IPv4 or IPv6 address */
+	int			 port;
+	const char		*host;		/* SNI, Host: and verified name */
+	const char		*path;		/* "/SMS_MP/.sms_aut?MPLIST" */
+	int			 use_tls;
+	const unsigned char	*root;		/* DER trust anchor, or NULL */
+	size_t			 root_len;
+	const char		*ca_file;	/* more PEM anchors, or NULL */
+	int			 timeout_ms;	/* connect, handshake, each read */
+};
+
+struct tls_get_result {
+	int	 status;		/* HTTP status; 0 if no response */
+	char	 reason[128];		/* reason phrase as sent */
+	char	 error[512];		/* why no response was read */
+	char	 protocol[16];		/* "TLSv1.3"; "" for plain HTTP */
+	char	 thumbprint[41];	/* SHA-1 of the served leaf, hex */
+};
+
+/* 0 a response was read (any status), -1 no response (result->error). */
+int	 tls_get(const struct tls_get *, struct tls_get_result *);
+
+#endif

@@ -1,0 +1,1067 @@
+/*
+ * ehttp-mpd end to end: the real agent on loopback ports, checked by
+ * clients that are not ours (openssl s_client, curl), its mpcontrol.log
+ * parsed back by the reader, what ehttpctl system show / log show report.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmlog.h"
+#include "testutil.h"
+
+Suite	*mpd_suite(void);
+
+#define FQDN		"p01.contoso.com"
+#define MP2		"mp2.p01.contoso.com"
+#define WAIT_MS		15000
+
+static char *tmpl;		/* the demo with enhanced HTTP on P01, once */
+static char *dir;
+static char db[4096], root[4096], logpath[4096], pidf[4096], outf[4096];
+static pid_t agent = -1;
+static int https_port, http_port;
+
+/* Debian's python3 (a version manager's shim can take a second to start). */
+static const char *
+python(void)
+{
+	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" :
+	    "python3";
+}
+
+static void
+tmpl_setup(void)
+{
+	char dbt[4096], *out = NULL, *err = NULL;
+
+	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built"
+	    " (make %s/ehttp-mpd)", tu_bin("ehttp-mpd"), EHTTP_BINDIR);
+	tmpl = tu_tmpdir();
+	snprintf(dbt, sizeof dbt, "%s/site.db", tmpl);
+	ck_assert_int_eq(tu_ctl(dbt, &out, &err, "init", "--demo", NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(dbt, &out, &err, "site", "set", "P01",
+	    "--enhanced-http", "on", NULL), 0);
+	free(out);
+	free(err);
+}
+
+static void
+tmpl_teardown(void)
+{
+	tu_tmpdir_free(tmpl);
+	tmpl = NULL;
+}
+
+/* A shell command's first output line (trailing newline cut); exit code
+ * must be 0. Caller frees. */
+static char * __attribute__((format(printf, 1, 2)))
+sh1(const char *fmt, ...)
+{
+	char *cmd, *out = NULL, *err = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	rc = tu_sh(&out, &err, "%s", cmd);
+	ck_assert_msg(rc == 0, "'%s' exited %d: %s", cmd, rc, err);
+	out[strcspn(out, "\n")] = '\0';
+	free(cmd);
+	free(err);
+	return out;
+}
+
+static void
+setup(void)
+{
+	char *id;
+
+	dir = tu_tmpdir();
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
+	    dir), 0);
+	snprintf(db, sizeof db, "%s/site.db", dir);
+	snprintf(root, sizeof root, "%s/root.pem", dir);
+	snprintf(logpath, sizeof logpath, "%s/logs/mpcontrol.log", dir);
+	snprintf(pidf, sizeof pidf, "%s/mpd.pid", dir);
+	snprintf(outf, sizeof outf, "%s/agent.out", dir);
+	id = sh1("'%s' --db '%s' cert list --type root --site P01 --active"
+	    " --json | %s -c 'import json,sys;"
+	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
+	    python());
+	free(sh1("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
+	    db, id, root));
+	free(id);
+	agent = -1;
+}
+
+static void
+teardown(void)
+{
+	char *pid;
+
+	if (agent > 0) {
+		kill(agent, SIGKILL);
+		waitpid(agent, NULL, 0);
+	}
+	agent = -1;
+	/* A detached agent a failed test left behind. */
+	if ((pid = tu_read_file(pidf, NULL)) != NULL) {
+		if (atoi(pid) > 0)
+			kill(atoi(pid), SIGKILL);
+		free(pid);
+	}
+	tu_tmpdir_free(dir);
+	dir = NULL;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ne(fd, -1);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+static void
+msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static char *
+slurp(const char *path)
+{
+	char *s = tu_read_file(path, NULL);
+
+	if (s == NULL && (s = strdup("")) == NULL)
+		abort();
+	return s;
+}
+
+static int
+log_count(const char *needle)
+{
+	char *s = slurp(logpath);
+	int n = tu_count(s, needle);
+
+	free(s);
+	return n;
+}
+
+/* Exit status of the agent if it has exited (reaped), else -1. */
+static int
+agent_exited(void)
+{
+	int st;
+
+	if (agent <= 0 || waitpid(agent, &st, WNOHANG) != agent)
+		return -1;
+	agent = -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * Start ehttp-mpd in the foreground for fqdn on free loopback ports, with
+ * --poll 1 --check 1 and extra arguments. Returns -1 once it has started,
+ * or its exit status if it stopped during start-up. A port taken by
+ * someone else meanwhile: try other ports.
+ */
+static int
+agent_start(const char *fqdn, const char *extra1, const char *extra2)
+{
+	char https[64], http[64], logs[4096];
+	int rc = -1;
+
+	snprintf(logs, sizeof logs, "%s/logs", dir);
+	for (int attempt = 0; attempt < 5; attempt++) {
+		int before = log_count("MP Control Manager started for");
+
+		https_port = free_port();
+		do
+			http_port = free_port();
+		while (http_port == https_port);
+		snprintf(https, sizeof https, "127.0.0.1:%d", https_port);
+		snprintf(http, sizeof http, "127.0.0.1:%d", http_port);
+		char *argv[] = { (char *)tu_bin("ehttp-mpd"), "--db", db,
+		    "--system", (char *)fqdn, "--https", https, "--http", http,
+		    "--log-dir", logs, "--poll", "1", "--check", "1",
+		    "--pid-file", pidf, "--foreground", (char *)extra1,
+		    (char *)extra2, NULL };
+		char *bin = strdup(argv[0]);
+		argv[0] = bin;
+		if ((agent = fork()) == 0) {
+			int fd = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			int null = open("/dev/null", O_RDONLY);
+			dup2(null, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execv(bin, argv);
+			_exit(127);
+		}
+		free(bin);
+		ck_assert_int_gt(agent, 0);
+		for (int ms = 0; ms < WAIT_MS; ms += 20) {
+			if (log_count("MP Control Manager started for") >
+			    before)
+				return -1;
+			if ((rc = agent_exited()) != -1)
+				break;
+			msleep(20);
+		}
+		ck_assert_msg(rc != -1, "the agent did not start in time");
+		char *out = slurp(outf);
+		int busy = strstr(out, "already in use") != NULL ||
+		    strstr(out, "Address already in use") != NULL;
+		free(out);
+		if (!busy)
+			return rc;
+	}
+	return rc;
+}
+
+/* Signal the agent and wait for its exit status (-1: not in time). */
+static int
+agent_stop(int sig)
+{
+	int rc;
+
+	ck_assert_int_gt(agent, 0);
+	kill(agent, sig);
+	for (int ms = 0; ms < WAIT_MS; ms += 20) {
+		if ((rc = agent_exited()) != -1)
+			return rc;
+		msleep(20);
+	}
+	return -1;
+}
+
+/*
+ * A TLS handshake by openssl s_client, verifying the chain against ca and
+ * the host name: 0 and the served leaf's SHA-1 thumbprint (40 hex digits,
+ * upper case), or s_client's non-zero exit status.
+ */
+static int
+s_client(const char *fqdn, int port, const char *ca, char tp[41])
+{
+	char *out = NULL;
+	int rc;
+
+	tp[0] = '\0';
+	rc = tu_sh(&out, NULL, "out=$(openssl s_client -connect 127.0.0.1:%d"
+	    " -servername %s -CAfile '%s' -no-CApath -no-CAstore"
+	    " -verify_return_error -verify_hostname %s -showcerts"
+	    " </dev/null 2>&1) || exit 3;"
+	    " printf '%%s\\n' \"$out\" | grep -q 'Verify return code: 0 (ok)'"
+	    " || exit 4;"
+	    " printf '%%s\\n' \"$out\" | grep -qE '(New, |Protocol *: *)TLSv1\\.[23]'"
+	    " || exit 5;"
+	    " printf '%%s\\n' \"$out\" | openssl x509 -noout -fingerprint -sha1"
+	    " | sed 's/.*=//; s/://g'", port, fqdn, ca, fqdn);
+	if (rc == 0) {
+		out[strcspn(out, "\n")] = '\0';
+		ck_assert_uint_eq(strlen(out), 40);
+		snprintf(tp, 41, "%s", out);
+	}
+	free(out);
+	return rc;
+}
+
+/* curl over HTTPS (verified against ca) or HTTP: exit code, body in out. */
+static int
+curl(int tls, int port, const char *ca, const char *query, char **body)
+{
+	if (tls)
+		return tu_sh(body, NULL, "curl -sS --fail --max-time 5"
+		    " --cacert '%s' --resolve %s:%d:127.0.0.1"
+		    " 'https://%s:%d/SMS_MP/.sms_aut?%s'", ca, FQDN, port, FQDN,
+		    port, query);
+	return tu_sh(body, NULL, "curl -sS --fail --max-time 5"
+	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?%s'", port, query);
+}
+
+static char *
+cert_field(const char *filter, const char *field)
+{
+	return sh1("'%s' --db '%s' cert list %s --active --json | %s -c"
+	    " 'import json,sys; print(json.load(sys.stdin)[0][\"%s\"])'",
+	    tu_bin("ehttpctl"), db, filter, python(), field);
+}
+
+/* Evaluate a python3 expression over parsed JSON (d); first line of what
+ * it prints. */
+static char *
+py_json(const char *json, const char *expr)
+{
+	char in[4096], py[4096], *prog = NULL, *out = NULL, *err = NULL;
+
+	snprintf(in, sizeof in, "%s/in.json", dir);
+	snprintf(py, sizeof py, "%s/eval.py", dir);
+	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
+	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
+	    "\nprint(%s)\n", expr) == -1)
+		abort();
+	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
+	free(prog);
+	ck_assert_msg(tu_sh(&out, &err, "%s '%s' '%s'", python(), py, in) == 0,
+	    "python: %s", err);
+	free(err);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+static void
+py_check(const char *json, const char *expr)
+{
+	char *v = py_json(json, expr);
+
+	ck_assert_msg(strcmp(v, "True") == 0, "%s: %s\n%s", expr, v, json);
+	free(v);
+}
+
+static char *
+system_show_json(const char *fqdn)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "show", fqdn,
+	    "--json", NULL), 0);
+	free(err);
+	return out;
+}
+
+/*
+ * Every record the agent wrote, read back by the project's reader: none
+ * malformed, one physical line each, our component, a type 1-3, a thread,
+ * "file.c:N", a time near now; and no key material anywhere.
+ */
+static void
+assert_log_clean(void)
+{
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+	char *cause = NULL, *text = slurp(logpath), file[128];
+	size_t n;
+	int line;
+	time_t now = time(NULL);
+
+	ck_assert_ptr_null(strstr(text, "PRIVATE KEY"));
+	ck_assert_ptr_null(strstr(text, "-----BEGIN"));
+	rd = cmlog_reader_open(logpath, &cause);
+	ck_assert_msg(rd != NULL, "%s", cause);
+	ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
+	n = cmlog_reader_count(rd);
+	ck_assert_uint_gt(n, 2);
+	ck_assert_int_eq((int)n, tu_count(text, "\n"));
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(cmlog_reader_get(rd, i, &r), 0);
+		ck_assert_msg(!r.malformed, "record %zu: %s", i, r.cause);
+		ck_assert_str_eq(r.component, "SMS_MP_CONTROL_MANAGER");
+		ck_assert_int_ge(r.type, 1);
+		ck_assert_int_le(r.type, 3);
+		ck_assert_uint_ne(r.thread, 0);
+		ck_assert_msg(sscanf(r.file, "%127[a-z-].c:%d", file, &line) ==
+		    2 && line > 0, "file=\"%s\"", r.file);
+		ck_assert_msg(r.when > now - 600 && r.when <= now + 1,
+		    "record %zu time %lld", i, (long long)r.when);
+		ck_assert_uint_eq(r.line, i + 1);
+	}
+	cmlog_reader_close(rd);
+	free(text);
+}
+
+static int
+wait_log(const char *needle, int times)
+{
+	for (int ms = 0; ms < WAIT_MS; ms += 50) {
+		if (log_count(needle) >= times)
+			return 1;
+		msleep(50);
+	}
+	return 0;
+}
+
+static char *
+health_ok_line(int port)
+{
+	char *s;
+
+	if (asprintf(&s, "Call to HttpSendRequestSync succeeded for port %d with"
+	    " status code 200, text: OK]LOG]!>", port) == -1)
+		abort();
+	return s;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+START_TEST(test_serves_verified_tls)
+{
+	char tp[41], *role_tp, *body = NULL, *line, *json, *expr = NULL;
+	char *out = NULL;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	role_tp = cert_field("--type role --system " FQDN, "thumbprint");
+	ck_assert_str_eq(tp, role_tp);
+	/* The wrong name does not verify. */
+	ck_assert_int_ne(s_client(MP2, https_port, root, tp), 0);
+
+	/* MPLIST over HTTPS (curl verifies) and over HTTP: the same list. */
+	ck_assert_int_eq(curl(1, https_port, root, "MPLIST", &body), 0);
+	ck_assert_ptr_nonnull(strstr(body, "<MPList><MP Name=\"MP2\" FQDN=\""
+	    MP2 "\" SiteCode=\"P01\">"));
+	ck_assert_ptr_nonnull(strstr(body, "<MP Name=\"P01\" FQDN=\"" FQDN
+	    "\""));
+	ck_assert_ptr_nonnull(strstr(body, "<Property Name=\"SSLState\""
+	    " Value=\"1\"/>"));
+	ck_assert_int_eq(tu_count(body, "<MP "), 2);
+	char *body2 = NULL;
+	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST", &body2), 0);
+	ck_assert_str_eq(body, body2);
+	free(body);
+	free(body2);
+
+	/* MPCERT: the site's SMS Issuing root, as PEM, on both ports. */
+	char *want = sh1("openssl x509 -in '%s' -noout -fingerprint -sha256",
+	    root);
+	char *got = sh1("curl -sS --fail --cacert '%s' --resolve %s:%d:127.0.0.1"
+	    " 'https://%s:%d/SMS_MP/.sms_aut?MPCERT' | openssl x509 -noout"
+	    " -fingerprint -sha256", root, FQDN, https_port, FQDN, https_port);
+	ck_assert_str_eq(want, got);
+	free(got);
+	got = sh1("curl -sS --fail 'http://127.0.0.1:%d/SMS_MP/.sms_aut?mpcert'"
+	    " | openssl x509 -noout -fingerprint -sha256", http_port);
+	ck_assert_str_eq(want, got);
+	free(got);
+	free(want);
+
+	/* Anything else: 404; other methods refused. */
+	got = sh1("curl -s -o /dev/null -w '%%{http_code}'"
+	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?NOPE'", http_port);
+	ck_assert_str_eq(got, "404");
+	free(got);
+	got = sh1("curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
+	    " --resolve %s:%d:127.0.0.1 'https://%s:%d/index.html'", root, FQDN,
+	    https_port, FQDN, https_port);
+	ck_assert_str_eq(got, "404");
+	free(got);
+	got = sh1("curl -s -o /dev/null -w '%%{http_code}' -X POST"
+	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?MPLIST'", http_port);
+	ck_assert_int_ge(atoi(got), 400);
+	free(got);
+
+	/* Only TLS 1.2 and later: the server answers TLS 1.1 with a
+	 * protocol_version alert (70). */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "openssl s_client -connect"
+	    " 127.0.0.1:%d -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null"
+	    " 2>&1 | grep -q 'alert protocol version'", https_port), 0);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "openssl s_client -connect"
+	    " 127.0.0.1:%d -tls1_2 -servername %s -CAfile '%s'"
+	    " -verify_return_error </dev/null", https_port, FQDN, root), 0);
+
+	/* The self-check over TLS, in the log and in the database. */
+	line = health_ok_line(https_port);
+	ck_assert_msg(wait_log(line, 2), "no health check line");
+	free(line);
+	json = system_show_json(FQDN);
+	if (asprintf(&expr, "d['agent']['running'] and d['agent']['pid'] == %d"
+	    " and d['agent']['https_port'] == %d and d['agent']['http_port'] =="
+	    " %d and d['agent']['serving_tls'] and d['agent']['bound_thumbprint']"
+	    " == '%s' and d['agent']['current'] and d['agent']['health']['ok']"
+	    " and d['agent']['health']['status'] == 200 and"
+	    " d['certificate']['thumbprint'] == '%s' and d['site'] == 'P01'"
+	    " and [r['role'] for r in d['roles']] == ['mp', 'provider'] and"
+	    " any('serves SMS Role SSL Certificate' in e['message'] for e in"
+	    " d['events'])", (int)agent, https_port, http_port, role_tp,
+	    role_tp) == -1)
+		abort();
+	py_check(json, expr);
+	free(expr);
+	free(json);
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "system", "show", FQDN, NULL),
+	    0);
+	ck_assert_ptr_nonnull(strstr(out, "succeeded (status 200, OK)"));
+	ck_assert_ptr_nonnull(strstr(out, "serving SMS Role SSL Certificate"));
+	ck_assert_ptr_nonnull(strstr(out, role_tp));
+	ck_assert_ptr_nonnull(strstr(out, "running (on this host)"));
+	free(out);
+	free(role_tp);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+START_TEST(test_cert_swap_without_restart)
+{
+	char tp0[41], tp[41], *id, *want, *pid1, *pid2;
+	pid_t pid;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	pid = agent;
+	pid1 = slurp(pidf);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	id = cert_field("--type role --system " FQDN, "id");
+	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+	want = cert_field("--type role --system " FQDN, "thumbprint");
+	ck_assert_str_ne(want, tp0);
+	/* Handshakes all along: the listener never goes away. */
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+		if (strcmp(tp, want) == 0)
+			break;
+		msleep(100);
+	}
+	ck_assert_str_eq(tp, want);
+	ck_assert_int_eq(agent, pid);
+	ck_assert_int_eq(kill(pid, 0), 0);
+	pid2 = slurp(pidf);
+	ck_assert_str_eq(pid1, pid2);
+	ck_assert_int_eq(log_count("Replaced the certificate on HTTPS port"), 1);
+	ck_assert_int_eq(log_count("Bound the SMS Role SSL Certificate"), 1);
+	ck_assert_int_eq(log_count("is starting for " FQDN), 1);
+	char *json = system_show_json(FQDN);
+	char *expr;
+	if (asprintf(&expr, "d['agent']['bound_thumbprint'] == '%s' and"
+	    " any('(was %s)' in e['message'] for e in d['events'])", want,
+	    tp0) == -1)
+		abort();
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {	/* recorded at poll */
+		char *v = py_json(json, expr);
+		int ok = strcmp(v, "True") == 0;
+		free(v);
+		if (ok)
+			break;
+		free(json);
+		msleep(100);
+		json = system_show_json(FQDN);
+	}
+	py_check(json, expr);
+	free(expr);
+	free(json);
+	free(id);
+	free(want);
+	free(pid1);
+	free(pid2);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+START_TEST(test_enhanced_http_off_and_on)
+{
+	char tp0[41], tp[41], *body = NULL, *json, *expr;
+	int rc = 0;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
+	    tu_bin("ehttpctl"), db));
+	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
+		rc = s_client(FQDN, https_port, root, tp);
+		if (rc == 0)
+			msleep(100);
+	}
+	ck_assert_int_ne(rc, 0);
+	/* Refused outright: the HTTPS listener is closed. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "curl -sS --max-time 5 --cacert '%s'"
+	    " --resolve %s:%d:127.0.0.1 'https://%s:%d/SMS_MP/.sms_aut?MPLIST'",
+	    root, FQDN, https_port, FQDN, https_port), 7);
+	/* HTTP keeps answering; no MP has a certificate now. */
+	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST", &body), 0);
+	ck_assert_ptr_nonnull(strstr(body, "FQDN=\"" FQDN "\""));
+	ck_assert_ptr_null(strstr(body, "Value=\"1\""));
+	free(body);
+	ck_assert_int_eq(log_count("Stopped serving HTTPS on port"), 1);
+	ck_assert_int_ge(log_count("enhanced HTTP is off for site P01"), 1);
+	/* The health check goes on over HTTP. */
+	char *line = health_ok_line(http_port);
+	ck_assert(wait_log(line, 1));
+	free(line);
+	json = system_show_json(FQDN);
+	py_check(json, "d['agent']['serving_tls'] == False and"
+	    " d['agent']['bound_cert_id'] is None and d['certificate'] is None"
+	    " and d['enhanced_http'] == False");
+	free(json);
+
+	/* On again (ECDSA keys this time): fresh certificates, served within
+	 * a poll. */
+	free(sh1("'%s' --db '%s' site set P01 --enhanced-http on --key-alg"
+	    " ec-p256 2>&1", tu_bin("ehttpctl"), db));
+	char *want = cert_field("--type role --system " FQDN, "thumbprint");
+	char *alg = cert_field("--type role --system " FQDN, "key_alg");
+	ck_assert_str_ne(want, tp0);
+	ck_assert_str_eq(alg, "ec-p256");
+	free(alg);
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		if (s_client(FQDN, https_port, root, tp) == 0 &&
+		    strcmp(tp, want) == 0)
+			break;
+		msleep(100);
+	}
+	ck_assert_str_eq(tp, want);
+	ck_assert_int_eq(log_count("Bound the SMS Role SSL Certificate"), 2);
+	ck_assert_int_eq(curl(1, https_port, root, "MPLIST", &body), 0);
+	ck_assert_int_eq(tu_count(body, "Value=\"1\""), 2);
+	free(body);
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, log_count(line) + 1));
+	free(line);
+	json = system_show_json(FQDN);
+	if (asprintf(&expr, "d['agent']['serving_tls'] and"
+	    " d['agent']['bound_thumbprint'] == '%s' and any('stopped serving"
+	    " HTTPS' in e['message'] for e in d['events'])", want) == -1)
+		abort();
+	py_check(json, expr);
+	free(expr);
+	free(json);
+	free(want);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+/* A PKI certificate made with the openssl CLI (EC P-256) for FQDN. */
+static void
+make_pki(void)
+{
+	free(sh1("cd '%s' && openssl req -x509 -newkey ec -pkeyopt"
+	    " ec_paramgen_curve:P-256 -nodes -keyout pkica.key -out pkica.pem"
+	    " -days 30 -subj '/CN=Contoso Test PKI Root' -addext"
+	    " basicConstraints=critical,CA:TRUE -addext"
+	    " keyUsage=critical,keyCertSign,cRLSign 2>/dev/null &&"
+	    " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+	    " -keyout pki.key -out pki.csr -subj '/CN=%s' 2>/dev/null &&"
+	    " printf 'subjectAltName=DNS:%s\\nextendedKeyUsage=serverAuth\\n"
+	    "keyUsage=critical,digitalSignature\\nbasicConstraints=CA:FALSE\\n'"
+	    " > pki.ext && openssl x509 -req -in pki.csr -CA pkica.pem -CAkey"
+	    " pkica.key -CAcreateserial -out pki.pem -days 30 -extfile pki.ext"
+	    " 2>/dev/null && echo ok", dir, FQDN, FQDN));
+	free(sh1("cd '%s' && '%s' --db '%s' cert import-pki %s pki.pem pki.key",
+	    dir, tu_bin("ehttpctl"), db, FQDN));
+}
+
+static char *
+pki_thumbprint(void)
+{
+	return sh1("openssl x509 -in '%s/pki.pem' -noout -fingerprint -sha1 |"
+	    " sed 's/.*=//; s/://g'", dir);
+}
+
+START_TEST(test_pki_preferred)
+{
+	char tp[41], ca[4096], opt[4200], *want, *line, *json;
+
+	make_pki();
+	want = pki_thumbprint();
+	snprintf(ca, sizeof ca, "%s/pkica.pem", dir);
+	snprintf(opt, sizeof opt, "--ca-file=%s", ca);
+	ck_assert_int_eq(agent_start(FQDN, opt, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, ca, tp), 0);
+	ck_assert_str_eq(tp, want);
+	/* Not the site's chain any more. */
+	ck_assert_int_ne(s_client(FQDN, https_port, root, tp), 0);
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, 1));
+	ck_assert_int_eq(log_count("Bound the PKI certificate issued to " FQDN " by Contoso"
+	    " Test PKI Root"), 1);
+	/* PKI stays when enhanced HTTP goes off. */
+	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
+	    tu_bin("ehttpctl"), db));
+	ck_assert(wait_log(line, log_count(line) + 2));
+	ck_assert_int_eq(s_client(FQDN, https_port, ca, tp), 0);
+	ck_assert_str_eq(tp, want);
+	ck_assert_int_eq(log_count("Stopped serving HTTPS"), 0);
+	free(line);
+	json = system_show_json(FQDN);
+	py_check(json, "d['certificate']['type'] == 'pki' and"
+	    " d['agent']['bound_type'] == 'pki' and d['agent']['health']['ok']");
+	free(json);
+	free(want);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+/* Without the PKI's root the self-check fails, and says why. */
+START_TEST(test_health_failure_reported)
+{
+	char *line, *json, *out = NULL;
+
+	make_pki();
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	if (asprintf(&line, "Call to HttpSendRequestSync failed for port %d: TLS"
+	    " handshake failed: certificate verify failed: unable to get local"
+	    " issuer certificate", https_port) == -1)
+		abort();
+	ck_assert_msg(wait_log(line, 1), "no failure line");
+	free(line);
+	json = system_show_json(FQDN);
+	py_check(json, "d['agent']['health']['ok'] == False and"
+	    " 'certificate verify failed' in d['agent']['health']['text'] and"
+	    " any(e['severity'] == 'error' and 'health check' in e['message']"
+	    " for e in d['events'])");
+	free(json);
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "log", "show", logpath, "--type",
+	    "error", "--json", NULL), 0);
+	py_check(out, "len(d) >= 1 and all(r['type'] == 3 and"
+	    " r['text'].startswith('Call to HttpSendRequestSync failed for"
+	    " port') for r in d)");
+	free(out);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+START_TEST(test_port_in_use)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	char addr[64], other[64], logs[4096], *out = NULL, *err = NULL;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, port;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	snprintf(other, sizeof other, "127.0.0.1:%d", free_port());
+	snprintf(logs, sizeof logs, "%s/logs", dir);
+	for (int which = 0; which < 2; which++) {
+		char *argv[] = { (char *)tu_bin("ehttp-mpd"), "--db", db,
+		    "--system", FQDN, "--https", which ? other : addr,
+		    "--http", which ? addr : other, "--log-dir", logs,
+		    "--pid-file", pidf, "--foreground", NULL };
+		char *bin = strdup(argv[0]);
+		argv[0] = bin;
+		ck_assert_int_eq(tu_run(argv, &out, &err), 1);
+		free(bin);
+		ck_assert_msg(strstr(err, "already in use") != NULL &&
+		    strstr(err, addr) != NULL && strstr(err, which ? "HTTP port" :
+		    "HTTPS port") != NULL, "stderr: %s", err);
+		ck_assert_int_eq(access(pidf, F_OK), -1);
+		free(out);
+		free(err);
+	}
+	close(fd);
+	ck_assert_int_eq(log_count("MP Control Manager cannot start"), 2);
+}
+END_TEST
+
+START_TEST(test_sigterm_clean_exit)
+{
+	char *pid, *json, *out = NULL, *err = NULL, logs[4096], expr[256];
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	pid = slurp(pidf);
+	ck_assert_int_eq(atoi(pid), agent);
+	free(pid);
+	/* A second agent on the same pid file is refused. */
+	snprintf(logs, sizeof logs, "%s/logs", dir);
+	char *argv[] = { (char *)tu_bin("ehttp-mpd"), "--db", db, "--system",
+	    FQDN, "--https", "127.0.0.1:0", "--http", "127.0.0.1:0",
+	    "--log-dir", logs, "--pid-file", pidf, "--foreground", NULL };
+	char *bin = strdup(argv[0]);
+	argv[0] = bin;
+	ck_assert_int_eq(tu_run(argv, &out, &err), 1);
+	snprintf(expr, sizeof expr, "another ehttp-mpd (pid %d)", (int)agent);
+	ck_assert_msg(strstr(err, expr) != NULL, "%s", err);
+	free(bin);
+	free(out);
+	free(err);
+	ck_assert_int_eq(access(pidf, F_OK), 0);
+	/* SIGHUP polls; it does not stop the agent. */
+	kill(agent, SIGHUP);
+	ck_assert(wait_log("SIGHUP: polling the site database now", 1));
+	ck_assert_int_eq(agent_exited(), -1);
+
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	ck_assert_int_eq(access(pidf, F_OK), -1);
+	ck_assert_int_eq(log_count("Received SIGTERM: stopping"), 1);
+	ck_assert_int_eq(log_count("MP Control Manager stopped for " FQDN), 1);
+	/* Nothing listens any more. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "curl -s --max-time 5"
+	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?MPLIST'", http_port), 7);
+	json = system_show_json(FQDN);
+	py_check(json, "d['agent']['pid'] == 0 and not d['agent']['running']"
+	    " and not d['agent']['serving_tls'] and d['events'][0]['message']"
+	    " == 'ehttp-mpd on " FQDN " stopped.'");
+	free(json);
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "system", "show", FQDN, NULL),
+	    0);
+	ck_assert_ptr_nonnull(strstr(out, "Agent:              stopped"));
+	free(out);
+
+	/* SIGINT too. */
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(agent_stop(SIGINT), 0);
+	ck_assert_int_eq(log_count("Received SIGINT: stopping"), 1);
+	ck_assert_int_eq(access(pidf, F_OK), -1);
+	assert_log_clean();
+}
+END_TEST
+
+START_TEST(test_key_missing_or_mismatched)
+{
+	char *id, *other, *err = NULL;
+
+	/* mp2, not the newest key: that one vouches for the master key. */
+	id = cert_field("--type role --system " MP2, "id");
+	other = cert_field("--type role --system dp1.p01.contoso.com", "id");
+	/* Another certificate's key in place of this one's. */
+	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
+	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other, id));
+	ck_assert_int_eq(agent_start(MP2, NULL, NULL), 1);
+	err = slurp(outf);
+	ck_assert_msg(strstr(err, "the stored private key does not match the"
+	    " certificate") != NULL, "%s", err);
+	ck_assert_ptr_null(strstr(err, "PRIVATE KEY"));
+	free(err);
+	/* No key at all. */
+	free(sh1("sqlite3 '%s' 'DELETE FROM cert_key WHERE cert_id = %s'", db,
+	    id));
+	ck_assert_int_eq(agent_start(MP2, NULL, NULL), 1);
+	err = slurp(outf);
+	ck_assert_msg(strstr(err, "no private key stored") != NULL, "%s", err);
+	free(err);
+	ck_assert_int_eq(access(pidf, F_OK), -1);
+	ck_assert_int_eq(log_count("MP Control Manager cannot start"), 2);
+	free(id);
+	free(other);
+	assert_log_clean();
+}
+END_TEST
+
+/* A new certificate whose key does not match, while the agent runs: it
+ * says so once and keeps serving the previous certificate. */
+START_TEST(test_key_mismatch_at_runtime)
+{
+	char tp0[41], tp[41], *id, *other, *newid, *json;
+	int polls;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	id = cert_field("--type role --system " FQDN, "id");
+	other = cert_field("--type role --system " MP2, "id");
+	/* Stopped, the agent cannot poll between the renewal and the damage. */
+	ck_assert_int_eq(kill(agent, SIGSTOP), 0);
+	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+	newid = cert_field("--type role --system " FQDN, "id");
+	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
+	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other,
+	    newid));
+	ck_assert_int_eq(kill(agent, SIGCONT), 0);
+	ck_assert(wait_log("Cannot serve HTTPS with certificate", 1));
+	ck_assert_int_eq(log_count("the stored private key does not match the"
+	    " certificate; the previous certificate stays bound"), 1);
+	polls = log_count("Call to HttpSendRequestSync succeeded");
+	ck_assert(wait_log("Call to HttpSendRequestSync succeeded", polls + 2));
+	ck_assert_int_eq(log_count("Cannot serve HTTPS with certificate"), 1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	ck_assert_str_eq(tp, tp0);
+	json = system_show_json(FQDN);
+	py_check(json, "d['agent']['bound_thumbprint'] != d['certificate']"
+	    "['thumbprint'] and not d['agent']['current'] and"
+	    " any(e['severity'] == 'error' and 'cannot bind' in e['message']"
+	    " for e in d['events'])");
+	free(json);
+	free(id);
+	free(other);
+	free(newid);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+START_TEST(test_usage_and_refusals)
+{
+	static const char *const bad[][4] = {
+		{ "--https", "127.0.0.1:99999", NULL },
+		{ "--http", "localhost:80", NULL },
+		{ "--poll", "0", NULL },
+		{ "--check", "x", NULL },
+		{ "--bogus", NULL },
+		{ "extra-argument", NULL },
+	};
+	char *out = NULL, *err = NULL;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *argv[] = { (char *)tu_bin("ehttp-mpd"), "--db", db,
+		    "--system", FQDN, "--foreground", (char *)bad[i][0],
+		    (char *)bad[i][1], NULL };
+		char *bin = strdup(argv[0]);
+		argv[0] = bin;
+		ck_assert_int_eq(tu_run(argv, &out, &err), 2);
+		ck_assert_msg(strstr(err, "ehttp-mpd: ") != NULL, "%s", err);
+		free(bin);
+		free(out);
+		free(err);
+	}
+	char *nosys[] = { NULL, "--db", db, "--foreground", NULL };
+	nosys[0] = strdup(tu_bin("ehttp-mpd"));
+	ck_assert_int_eq(tu_run(nosys, &out, &err), 2);
+	ck_assert_ptr_nonnull(strstr(err, "--system FQDN is required"));
+	free(out);
+	free(err);
+	char *help[] = { nosys[0], "--help", NULL };
+	ck_assert_int_eq(tu_run(help, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "usage: ehttp-mpd"));
+	free(out);
+	free(err);
+	free(nosys[0]);
+	/* An unknown site system: a clear error at start. */
+	ck_assert_int_eq(agent_start("nosuch.contoso.com", NULL, NULL), 1);
+	err = slurp(outf);
+	ck_assert_msg(strstr(err, "site system nosuch.contoso.com is not in the"
+	    " site database") != NULL, "%s", err);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_daemon_mode)
+{
+	char *out = NULL, *err = NULL, logs[4096], *pid;
+	char https[64], http[64];
+	pid_t p;
+
+	snprintf(logs, sizeof logs, "%s/logs", dir);
+	snprintf(https, sizeof https, "127.0.0.1:%d", free_port());
+	snprintf(http, sizeof http, "127.0.0.1:%d", free_port());
+	char *argv[] = { NULL, "--db", db, "--system", MP2, "--https", https,
+	    "--http", http, "--log-dir", logs, "--pid-file", pidf, "--poll",
+	    "1", "--check", "1", NULL };
+	argv[0] = strdup(tu_bin("ehttp-mpd"));
+	ck_assert_int_eq(tu_run(argv, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "ehttp-mpd: started, pid "));
+	p = atoi(strstr(out, "pid ") + 4);
+	ck_assert_int_gt(p, 0);
+	pid = slurp(pidf);
+	ck_assert_int_eq(atoi(pid), p);
+	free(pid);
+	free(out);
+	free(err);
+	ck_assert(wait_log("Call to HttpSendRequestSync succeeded", 1));
+	/* A failure in the detached agent still reaches the caller. */
+	ck_assert_int_eq(tu_run(argv, &out, &err), 1);
+	ck_assert_msg(strstr(err, "another ehttp-mpd") != NULL, "%s", err);
+	free(out);
+	free(err);
+	free(argv[0]);
+	ck_assert_int_eq(kill(p, SIGTERM), 0);
+	for (int ms = 0; ms < WAIT_MS && access(pidf, F_OK) == 0; ms += 20)
+		msleep(20);
+	ck_assert_int_eq(access(pidf, F_OK), -1);
+	ck_assert(wait_log("MP Control Manager stopped for " MP2, 1));
+	assert_log_clean();
+}
+END_TEST
+
+START_TEST(test_log_show)
+{
+	char *out = NULL, *err = NULL, *line;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, 1));
+	free(line);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "log", "show", logpath, "--json",
+	    NULL), 0);
+	/* Every record, as the independent parser of this JSON sees it. */
+	char *n = sh1("grep -c 'LOG\\]!>' '%s'", logpath);
+	char expr[512];
+	snprintf(expr, sizeof expr, "len(d) == %s and all(r['component'] =="
+	    " 'SMS_MP_CONTROL_MANAGER' and not r['malformed'] and r['time']"
+	    " .endswith('Z') and r['line'] == i + 1 for i, r in enumerate(d))"
+	    " and d[0]['text'].startswith('MP Control Manager (ehttp-mpd')"
+	    " and d[-1]['text'] == 'MP Control Manager stopped for " FQDN "'",
+	    n);
+	py_check(out, expr);
+	free(n);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "log", "show", logpath, "--grep",
+	    "httpsendrequestsync", "--component", "sms_mp_control_manager",
+	    "--type", "info", "--json", NULL), 0);
+	py_check(out, "len(d) >= 1 and all(r['text'].startswith('Call to"
+	    " HttpSendRequestSync succeeded') and r['type_name'] == 'info'"
+	    " for r in d)");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "log", "show", logpath, "--type",
+	    "error", "--json", NULL), 0);
+	ck_assert_str_eq(out, "[]\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "log", "show", logpath,
+	    "--component", "OTHER", NULL), 0);
+	ck_assert_int_eq(tu_count(out, "\n"), 1);	/* the header only */
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "log", "show", logpath, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Date/Time (UTC)"));
+	ck_assert_ptr_nonnull(strstr(out, "  info       SMS_MP_CONTROL_MANAGER"
+	    "    "));
+	ck_assert_ptr_nonnull(strstr(out, "Call to HttpSendRequestSync"
+	    " succeeded for port"));
+	ck_assert_str_eq(err, "");
+	free(out);
+	free(err);
+}
+END_TEST
+
+Suite *
+mpd_suite(void)
+{
+	Suite *s = suite_create("mpd");
+	TCase *tc = tcase_create("agent");
+
+	tcase_add_unchecked_fixture(tc, tmpl_setup, tmpl_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_serves_verified_tls);
+	tcase_add_test(tc, test_cert_swap_without_restart);
+	tcase_add_test(tc, test_enhanced_http_off_and_on);
+	tcase_add_test(tc, test_pki_preferred);
+	tcase_add_test(tc, test_health_failure_reported);
+	tcase_add_test(tc, test_port_in_use);
+	tcase_add_test(tc, test_sigterm_clean_exit);
+	tcase_add_test(tc, test_key_missing_or_mismatched);
+	tcase_add_test(tc, test_key_mismatch_at_runtime);
+	tcase_add_test(tc, test_usage_and_refusals);
+	tcase_add_test(tc, test_daemon_mode);
+	tcase_add_test(tc, test_log_show);
+	suite_add_tcase(s, tc);
+	return s;
+}
