@@ -1,0 +1,1414 @@
+/*
+ * The console, at three levels: the view logic without a terminal (key
+ * table, list windowing, keyset row buffer, forms and the Site Properties
+ * rules, the log model); rendering into an off-screen newterm screen read
+ * back with mvwinnstr; and the real binary driven in a private tmux server.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tui.h"
+#include "testutil.h"
+
+Suite	*tui_suite(void);
+
+static char *tdir;
+static char db[4096], logdir[4096], logfile[4200];
+
+/* A small log: information, warning, error, junk, information. */
+static const char fixture_log[] =
+    "<![LOG[Call to HttpSendRequestSync succeeded for port 443 with status"
+    " code 200, text: OK]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\""
+    " component=\"SMS_MP_CONTROL_MANAGER\" context=\"\" type=\"1\""
+    " thread=\"4321\" file=\"mpcontrol.c:212\">\n"
+    "<![LOG[Certificate of mp.contoso.com expires in 20 days]LOG]!><time="
+    "\"14:05:13.000+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL_"
+    "MANAGER\" context=\"\" type=\"2\" thread=\"4321\" file=\"mpcontrol.c:"
+    "300\">\n"
+    "<![LOG[Failed to bind the certificate to port 443]LOG]!><time=\"14:05:"
+    "14.000+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\""
+    " context=\"\" type=\"3\" thread=\"4322\" file=\"mpcontrol.c:310\">\n"
+    "this line is not a record\n"
+    "<![LOG[Health check finished]LOG]!><time=\"14:05:15.000+000\" date=\""
+    "11-24-2026\" component=\"MP_HEALTH\" context=\"\" type=\"1\" thread=\""
+    "4323\" file=\"health.c:9\">\n";
+
+static void
+append(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	close(fd);
+}
+
+static void
+setup_dirs(void)
+{
+	tdir = tu_tmpdir();
+	snprintf(db, sizeof db, "%s/site.db", tdir);
+	snprintf(logdir, sizeof logdir, "%s/logs", tdir);
+	snprintf(logfile, sizeof logfile, "%s/mpcontrol.log", logdir);
+	ck_assert_int_eq(mkdir(logdir, 0755), 0);
+	ck_assert_int_eq(tu_write_file(logfile, fixture_log,
+	    strlen(fixture_log)), 0);
+}
+
+static void
+setup_demo(void)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	setup_dirs();
+	rc = tu_ctl(db, &out, &err, "init", "--demo", NULL);
+	ck_assert_msg(rc == 0, "init --demo: %s", err);
+	free(out);
+	free(err);
+}
+
+static void
+teardown(void)
+{
+	tu_tmpdir_free(tdir);
+	tdir = NULL;
+}
+
+/*
+ * Level 1: logic without a terminal.
+ */
+
+START_TEST(keys_unique_per_context)
+{
+	/* A key may do one thing in each context that can be active. */
+	for (size_t c = 0; c < keys_ncontexts; c++)
+		for (size_t i = 0; i < keys_count; i++)
+			for (size_t j = i + 1; j < keys_count; j++) {
+				const struct keys_binding *a = &keys_table[i];
+				const struct keys_binding *b = &keys_table[j];
+
+				if (a->key != b->key ||
+				    !(a->scope & keys_contexts[c]) ||
+				    !(b->scope & keys_contexts[c]))
+					continue;
+				ck_abort_msg("key %d bound twice in context %#x"
+				    " (rows %zu and %zu)", a->key,
+				    keys_contexts[c], i, j);
+			}
+	/* Every action is reachable and explained. */
+	for (int a = KA_QUIT; a < KA_ACTION_MAX; a++) {
+		int found = 0, helped = 0;
+
+		for (size_t i = 0; i < keys_count; i++)
+			if (keys_table[i].action == (enum keys_action)a) {
+				found = 1;
+				helped |= keys_table[i].help != NULL;
+			}
+		ck_assert_msg(found && helped, "action %d: no key or no help",
+		    a);
+	}
+}
+END_TEST
+
+START_TEST(keys_lookup_by_context)
+{
+	unsigned sites = KS_GLOBAL | KS_LIST | KS_SITES;
+
+	ck_assert_int_eq(keys_lookup('\r', sites), KA_OPEN);
+	ck_assert_int_eq(keys_lookup('\r', KS_DIALOG), KA_OK);
+	ck_assert_int_eq(keys_lookup(' ', KS_DIALOG), KA_TOGGLE);
+	ck_assert_int_eq(keys_lookup('\t', KS_DIALOG), KA_NEXT_TAB);
+	ck_assert_int_eq(keys_lookup('\t', sites), KA_PANE);
+	ck_assert_int_eq(keys_lookup('q', sites), KA_QUIT);
+	ck_assert_int_eq(keys_lookup('q', KS_DIALOG), KA_NONE);	/* typing */
+	ck_assert_int_eq(keys_lookup('q', KS_BOX), KA_CANCEL);
+	ck_assert_int_eq(keys_lookup(KEY_F(1), KS_DIALOG), KA_HELP);
+	ck_assert_int_eq(keys_lookup('?', sites), KA_HELP);
+	ck_assert_int_eq(keys_lookup('j', sites), KA_DOWN);
+	ck_assert_int_eq(keys_lookup('l', KS_GLOBAL | KS_TREE), KA_OPEN);
+	ck_assert_int_eq(keys_lookup('b', KS_GLOBAL | KS_LIST | KS_CERTS),
+	    KA_BLOCK);
+	ck_assert_int_eq(keys_lookup('b', sites), KA_NONE);
+	ck_assert_int_eq(keys_lookup('f', KS_GLOBAL | KS_LIST | KS_LOG),
+	    KA_FOLLOW);
+	ck_assert_int_eq(keys_lookup(KEY_F(10), KS_SMALL), KA_QUIT);
+}
+END_TEST
+
+START_TEST(keys_bar_and_help_from_one_table)
+{
+	unsigned certs = KS_GLOBAL | KS_LIST | KS_CERTS;
+	char bar[512], name[32];
+	char **help;
+	size_t n;
+	int has_block = 0, has_enter = 0;
+
+	keys_bar_text(certs, 200, bar, sizeof bar);
+	ck_assert_ptr_nonnull(strstr(bar, "F1Help"));
+	ck_assert_ptr_nonnull(strstr(bar, "EnterDetails"));
+	ck_assert_ptr_nonnull(strstr(bar, "F4Filter"));
+	ck_assert_ptr_nonnull(strstr(bar, "F6Sort"));
+	ck_assert_ptr_nonnull(strstr(bar, "bBlock"));
+	ck_assert_ptr_nonnull(strstr(bar, "eExport"));
+	ck_assert_ptr_eq(strstr(bar, "Properties"), NULL);
+	/* F1 first and Quit last, whatever the order of the table. */
+	ck_assert_int_eq(strncmp(bar, "F1Help", 6), 0);
+	ck_assert_str_eq(bar + strlen(bar) - 7, "F10Quit");
+	/* Narrow: Help and Quit stay, the bar fits. */
+	keys_bar_text(certs, 30, bar, sizeof bar);
+	ck_assert_int_le((int)strlen(bar), 30);
+	ck_assert_ptr_nonnull(strstr(bar, "F1Help"));
+	ck_assert_ptr_nonnull(strstr(bar, "F10Quit"));
+	keys_bar_text(KS_DIALOG, 200, bar, sizeof bar);
+	ck_assert_ptr_nonnull(strstr(bar, "EnterOK"));
+	ck_assert_ptr_nonnull(strstr(bar, "EscCancel"));
+	ck_assert_ptr_nonnull(strstr(bar, "SpaceToggle"));
+
+	help = keys_help(~0u, &n);
+	ck_assert_uint_gt(n, 40);
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(help[i], "Block the certificate") != NULL &&
+		    strstr(help[i], "b ") != NULL)
+			has_block = 1;
+		if (strstr(help[i], "Site Properties") != NULL &&
+		    strstr(help[i], "Enter") != NULL)
+			has_enter = 1;
+		free(help[i]);
+	}
+	free(help);
+	ck_assert(has_block && has_enter);
+	ck_assert_str_eq(keys_name(KEY_F(10), name, sizeof name), "F10");
+	ck_assert_str_eq(keys_name(2, name, sizeof name), "^B");
+}
+END_TEST
+
+START_TEST(list_windowing)
+{
+	struct list l;
+	struct list_col cols[3] = {
+		{ "Alpha", NULL, 5, 10, 0, 0 },
+		{ "Beta", NULL, 5, 20, 1, LIST_ELASTIC },
+		{ "Gamma", "G", 10, 10, 2, 0 },
+	};
+	int w[3];
+
+	memset(&l, 0, sizeof l);
+	list_set_height(&l, 10);
+	list_set_count(&l, 100);
+	list_move(&l, 15);
+	ck_assert_uint_eq(l.cursor, 15);
+	ck_assert_uint_eq(l.top, 6);	/* cursor on the last visible row */
+	list_page(&l, 1);
+	ck_assert_uint_eq(l.cursor, 24);
+	ck_assert(l.cursor >= l.top && l.cursor < l.top + 10);
+	list_end(&l);
+	ck_assert_uint_eq(l.cursor, 99);
+	ck_assert_uint_eq(l.top, 90);
+	list_move(&l, 5);
+	ck_assert_uint_eq(l.cursor, 99);
+	list_home(&l);
+	ck_assert_uint_eq(l.cursor, 0);
+	ck_assert_uint_eq(l.top, 0);
+	list_move(&l, -3);
+	ck_assert_uint_eq(l.cursor, 0);
+	list_end(&l);
+	list_set_count(&l, 42);		/* the list shrank */
+	ck_assert_uint_eq(l.cursor, 41);
+	ck_assert_uint_eq(l.top, 32);
+	list_set_height(&l, 50);	/* taller than the list */
+	ck_assert_uint_eq(l.top, 0);
+	list_set_count(&l, 0);
+	ck_assert_uint_eq(l.cursor, 0);
+	ck_assert(list_key(&l, KA_DOWN));
+	ck_assert(!list_key(&l, KA_OPEN));
+
+	/* Columns: all fit, the elastic one takes the rest. */
+	ck_assert_int_eq(list_layout(cols, 3, 0, 60, w), 3);
+	ck_assert_int_eq(w[0], 10);
+	ck_assert_int_eq(w[2], 10);
+	ck_assert_int_eq(w[0] + w[1] + w[2] + 2, 60);
+	/* Narrow: the last column is cut off, reachable by scrolling. */
+	ck_assert_int_eq(list_layout(cols, 3, 0, 20, w), 2);
+	ck_assert_int_eq(w[2], 0);
+	ck_assert_int_eq(list_layout(cols, 3, 1, 20, w), 2);
+	ck_assert_int_eq(w[0], 0);
+	ck_assert_int_eq(list_col_at(cols, 3, 0, 60, 0), 0);
+	ck_assert_int_eq(list_col_at(cols, 3, 0, 60, 59), 2);
+}
+END_TEST
+
+/* A keyset source over 0..N-1 (value = 7 * index), for the row buffer. */
+struct fake_row {
+	int64_t	 key;
+	char	 pad[40];
+};
+
+struct fake {
+	size_t	 n;
+	size_t	 calls;
+};
+
+static int
+fake_fetch(void *arg, const void *after, int backward, size_t limit,
+    void **rows, size_t *n)
+{
+	struct fake *f = arg;
+	struct fake_row *v = calloc(limit ? limit : 1, sizeof *v);
+	int64_t start;
+
+	f->calls++;
+	*n = 0;
+	if (!backward) {
+		start = after == NULL ? 0 :
+		    ((const struct fake_row *)after)->key / 7 + 1;
+		for (int64_t i = start; i < (int64_t)f->n && *n < limit; i++)
+			v[(*n)++].key = i * 7;
+	} else {
+		start = after == NULL ? (int64_t)f->n - 1 :
+		    ((const struct fake_row *)after)->key / 7 - 1;
+		for (int64_t i = start; i >= 0 && *n < limit; i--)
+			v[(*n)++].key = i * 7;
+	}
+	*rows = v;
+	return 0;
+}
+
+static void
+check_rows(struct rowbuf *rb, size_t from, size_t n)
+{
+	for (size_t i = from; i < from + n; i++) {
+		const struct fake_row *r = rowbuf_get(rb, i);
+
+		ck_assert_msg(r != NULL, "row %zu missing", i);
+		ck_assert_int_eq(r->key, (int64_t)i * 7);
+	}
+}
+
+START_TEST(rowbuf_keyset_window)
+{
+	struct fake f = { 100000, 0 };
+	struct rowbuf rb;
+	size_t page = 20;
+
+	rowbuf_init(&rb, sizeof(struct fake_row), fake_fetch, &f);
+	rb.total = f.n;
+	ck_assert_int_eq(rowbuf_ensure(&rb, 0, page), 0);
+	check_rows(&rb, 0, page);
+	/* Walking down page by page fetches about one page per page. */
+	for (size_t top = 0; top < 5000; top += page) {
+		ck_assert_int_eq(rowbuf_ensure(&rb, top, page), 0);
+		check_rows(&rb, top, page);
+		ck_assert_uint_le(rb.n, rb.keep + 2 * page);
+	}
+	ck_assert_uint_le(rb.fetched, 5000 + 4 * page);
+	/* End: the last page at once, read backwards from the end. */
+	f.calls = 0;
+	rb.fetched = 0;
+	ck_assert_int_eq(rowbuf_ensure(&rb, f.n - page, page), 0);
+	check_rows(&rb, f.n - page, page);
+	ck_assert_uint_eq(f.calls, 1);
+	ck_assert_uint_le(rb.fetched, 2 * page);
+	/* Up from the end. */
+	for (size_t top = f.n - page; top > f.n - 3000; top -= page) {
+		ck_assert_int_eq(rowbuf_ensure(&rb, top, page), 0);
+		check_rows(&rb, top, page);
+	}
+	ck_assert_uint_le(rb.fetched, 3000 + 6 * page);
+	/* Home again. */
+	ck_assert_int_eq(rowbuf_ensure(&rb, 0, page), 0);
+	check_rows(&rb, 0, page);
+	/* Never the whole list. */
+	ck_assert_uint_le(rb.n, rb.keep + 2 * page);
+	/* A reload keeps the rows in place. */
+	ck_assert_int_eq(rowbuf_ensure(&rb, 40, page), 0);
+	ck_assert_int_eq(rowbuf_reload(&rb, 40, page), 0);
+	check_rows(&rb, 40, page);
+	/* The list turns out shorter than counted: the count follows. */
+	rowbuf_clear(&rb);
+	rb.total = f.n + 50;
+	ck_assert_int_eq(rowbuf_ensure(&rb, 0, page), 0);
+	for (size_t top = 0; top + page <= f.n && top < 300; top += page)
+		ck_assert_int_eq(rowbuf_ensure(&rb, top, page), 0);
+	rowbuf_clear(&rb);
+	f.n = 5;
+	rb.total = 5;
+	ck_assert_int_eq(rowbuf_ensure(&rb, 0, page), 0);
+	check_rows(&rb, 0, 5);
+	ck_assert_ptr_eq(rowbuf_get(&rb, 5), NULL);
+	rowbuf_clear(&rb);
+}
+END_TEST
+
+START_TEST(text_helpers)
+{
+	const char buf[] = { 'a', 'B', 'c', 'X', 'y', 'Z' };	/* no NUL */
+	size_t next, n;
+	char out[8];
+
+	ck_assert_ptr_eq(text_casefind(buf, sizeof buf, "xyz"), buf + 3);
+	ck_assert_ptr_eq(text_casefind(buf, sizeof buf, "bcx"), buf + 1);
+	ck_assert_ptr_eq(text_casefind(buf, 5, "xyz"), NULL);	/* bounded */
+	ck_assert_ptr_eq(text_casefind(buf, sizeof buf, "q"), NULL);
+	ck_assert_int_eq(text_cols("hello", (size_t)-1), 5);
+	ck_assert_int_eq(text_cols("a\tb", (size_t)-1), 3);
+	n = text_wrap("one two three", 13, 8, &next);
+	ck_assert_uint_eq(n, 7);		/* "one two" */
+	ck_assert_uint_eq(next, 8);
+	n = text_wrap("line1\r\nline2", 12, 40, &next);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(next, 7);
+	n = text_wrap("abcdefghij", 10, 4, &next);	/* no space: cut */
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(next, 4);
+	text_copy(out, sizeof out, "abcdefghijkl", 12);
+	ck_assert_str_eq(out, "abcdefg");
+	if (setlocale(LC_CTYPE, "C.UTF-8") != NULL) {
+		text_utf8 = 1;
+		/* Two wide characters, one invalid byte shown as one. */
+		ck_assert_int_eq(text_cols("\xe6\x97\xa5\xe6\x9c\xac", 6), 4);
+		ck_assert_int_eq(text_cols("a\xff" "b", 3), 3);
+		text_utf8 = 0;
+		setlocale(LC_CTYPE, "C");
+	}
+	/* Without UTF-8 a multibyte character is one '?'. */
+	ck_assert_int_eq(text_cols("\xc3\xa9", 2), 1);
+}
+END_TEST
+
+static struct db_site
+demo_site(const char *code, enum db_site_type type, int https_only)
+{
+	struct db_site s;
+
+	memset(&s, 0, sizeof s);
+	s.id = 2;
+	snprintf(s.code, sizeof s.code, "%s", code);
+	snprintf(s.name, sizeof s.name, "Contoso-East");
+	s.type = type;
+	s.sec.https_only = https_only;
+	s.sec.pki_client_cert = https_only;
+	s.sec.crl_check = 1;
+	snprintf(s.sec.key_alg, sizeof s.sec.key_alg, "rsa2048");
+	return s;
+}
+
+START_TEST(site_dialog_rules)
+{
+	struct db_site s = demo_site("P01", DB_SITE_PRIMARY, 0);
+	struct ehttp_security_change c;
+	struct dialog_site ds;
+	struct form *f = &ds.form;
+
+	memset(&ds, 0, sizeof ds);
+	dialog_site_form_init(&ds, &s);
+	ck_assert_int_eq(f->ntabs, 3);
+	ck_assert_str_eq(f->tabs[DS_TAB_COMM], "Communication Security");
+	ck_assert_str_eq(f->tabs[DS_TAB_SIGNING], "Signing and Encryption");
+	ck_assert_int_eq(f->tab, DS_TAB_COMM);
+	ck_assert_int_eq(form_focused_id(f), DS_HTTPS_ONLY);
+	ck_assert(form_item(f, DS_EHTTP)->enabled);
+	ck_assert(form_item(f, DS_PKI)->enabled);
+	ck_assert(!dialog_site_form_changed(&ds));
+	ck_assert(!f->button_enabled[DS_BTN_APPLY]);
+
+	/* HTTPS only: the PKI option is forced on and greyed, enhanced HTTP
+	 * cleared and greyed. */
+	form_set(f, DS_EHTTP, 1);
+	dialog_site_form_rules(&ds, DS_EHTTP);
+	form_set(f, DS_HTTPS_ONLY, 1);
+	dialog_site_form_rules(&ds, DS_HTTPS_ONLY);
+	ck_assert_int_eq(form_value(f, DS_HTTPS_OR_HTTP), 0);
+	ck_assert_int_eq(form_value(f, DS_PKI), 1);
+	ck_assert(!form_item(f, DS_PKI)->enabled);
+	ck_assert_int_eq(form_value(f, DS_EHTTP), 0);
+	ck_assert(!form_item(f, DS_EHTTP)->enabled);
+	ck_assert(f->button_enabled[DS_BTN_APPLY]);
+	/* A greyed check box does not toggle. */
+	f->focus = (int)(form_item(f, DS_EHTTP) - f->items);
+	ck_assert_int_eq(form_key(f, KA_TOGGLE, ' '), FORM_NONE);
+	ck_assert_int_eq(form_value(f, DS_EHTTP), 0);
+	dialog_site_form_change(&ds, &c);
+	ck_assert_int_eq(c.https_only, 1);
+	ck_assert_int_eq(c.pki_client_cert, 1);
+	ck_assert_int_eq(c.enhanced_http, -1);	/* was off, is off */
+	ck_assert_int_eq(c.crl_check, -1);
+
+	/* Back to HTTPS or HTTP: both come back, PKI as it was. */
+	form_set(f, DS_HTTPS_OR_HTTP, 1);
+	dialog_site_form_rules(&ds, DS_HTTPS_OR_HTTP);
+	ck_assert_int_eq(form_value(f, DS_HTTPS_ONLY), 0);
+	ck_assert_int_eq(form_value(f, DS_PKI), 0);
+	ck_assert(form_item(f, DS_PKI)->enabled);
+	ck_assert(form_item(f, DS_EHTTP)->enabled);
+	ck_assert(!dialog_site_form_changed(&ds));
+
+	/* Tick enhanced HTTP with the keys, as a person would. */
+	form_focus_first(f);
+	ck_assert_int_eq(form_key(f, KA_DOWN, KEY_DOWN), FORM_MOVED);
+	ck_assert_int_eq(form_key(f, KA_DOWN, KEY_DOWN), FORM_MOVED);
+	ck_assert_int_eq(form_focused_id(f), DS_EHTTP);
+	ck_assert_int_eq(form_key(f, KA_TOGGLE, ' '), FORM_CHANGED);
+	ck_assert_int_eq(f->changed_id, DS_EHTTP);
+	dialog_site_form_rules(&ds, f->changed_id);
+	ck_assert(f->button_enabled[DS_BTN_APPLY]);
+	dialog_site_form_change(&ds, &c);
+	ck_assert_int_eq(c.enhanced_http, 1);
+	ck_assert_int_eq(c.https_only, -1);
+	ck_assert_int_eq(c.pki_client_cert, -1);
+	ck_assert_ptr_eq(c.key_alg, NULL);
+	/* Enter presses OK (the default button). */
+	ck_assert_int_eq(form_key(f, KA_OK, '\r'), FORM_BUTTON);
+	ck_assert_int_eq(f->pressed, DS_BTN_OK);
+
+	/* Signing: SHA-256 only with signing. */
+	ck_assert(!form_item(f, DS_SHA256)->enabled);
+	form_set(f, DS_SIGNING, 1);
+	dialog_site_form_rules(&ds, DS_SIGNING);
+	ck_assert(form_item(f, DS_SHA256)->enabled);
+	form_set(f, DS_SHA256, 1);
+	form_set(f, DS_SIGNING, 0);
+	dialog_site_form_rules(&ds, DS_SIGNING);
+	ck_assert_int_eq(form_value(f, DS_SHA256), 0);
+	ck_assert(!form_item(f, DS_SHA256)->enabled);
+
+	/* Tabs: Tab goes round General, Communication, Signing. */
+	ck_assert_int_eq(form_key(f, KA_NEXT_TAB, '\t'), FORM_MOVED);
+	ck_assert_int_eq(f->tab, DS_TAB_SIGNING);
+	ck_assert_int_eq(form_key(f, KA_NEXT_TAB, '\t'), FORM_MOVED);
+	ck_assert_int_eq(f->tab, DS_TAB_GENERAL);
+	ck_assert_int_eq(form_focused_id(f), DS_KEYALG);
+	ck_assert_int_eq(form_key(f, KA_RIGHT, KEY_RIGHT), FORM_CHANGED);
+	dialog_site_form_change(&ds, &c);
+	ck_assert_str_eq(c.key_alg, "rsa3072");
+	ck_assert_int_eq(form_key(f, KA_CANCEL, 27), FORM_CANCEL);
+	dialog_site_form_free(&ds);
+}
+END_TEST
+
+START_TEST(site_dialog_site_types)
+{
+	struct db_site s = demo_site("S01", DB_SITE_SECONDARY, 0);
+	struct db_site p = demo_site("P02", DB_SITE_PRIMARY, 1);
+	struct ehttp_security_change c;
+	struct dialog_site ds;
+
+	/* No Signing and Encryption tab but on a primary. */
+	memset(&ds, 0, sizeof ds);
+	dialog_site_form_init(&ds, &s);
+	ck_assert_int_eq(ds.form.ntabs, 2);
+	ck_assert_ptr_eq(form_item(&ds.form, DS_SIGNING), NULL);
+	dialog_site_form_change(&ds, &c);
+	ck_assert_int_eq(c.require_signing, -1);
+	dialog_site_form_free(&ds);
+
+	/* A site that is HTTPS only opens with both options greyed. */
+	memset(&ds, 0, sizeof ds);
+	dialog_site_form_init(&ds, &p);
+	ck_assert_int_eq(form_value(&ds.form, DS_HTTPS_ONLY), 1);
+	ck_assert(!form_item(&ds.form, DS_EHTTP)->enabled);
+	ck_assert(!form_item(&ds.form, DS_PKI)->enabled);
+	ck_assert_int_eq(form_value(&ds.form, DS_PKI), 1);
+	/* Arrow keys in the radio group choose HTTPS or HTTP. */
+	form_focus_first(&ds.form);
+	ck_assert_int_eq(form_key(&ds.form, KA_DOWN, KEY_DOWN), FORM_MOVED);
+	ck_assert_int_eq(form_focused_id(&ds.form), DS_HTTPS_OR_HTTP);
+	ck_assert_int_eq(form_key(&ds.form, KA_TOGGLE, ' '), FORM_CHANGED);
+	dialog_site_form_rules(&ds, ds.form.changed_id);
+	ck_assert(form_item(&ds.form, DS_EHTTP)->enabled);
+	ck_assert_int_eq(form_key(&ds.form, KA_LEFT, KEY_LEFT), FORM_CHANGED);
+	ck_assert_int_eq(form_value(&ds.form, DS_HTTPS_ONLY), 1);
+	dialog_site_form_free(&ds);
+}
+END_TEST
+
+START_TEST(form_text_and_buttons)
+{
+	struct form f;
+	struct form_item *it;
+
+	form_init(&f, "Find");
+	it = form_add(&f, FORM_TEXT, 1, 0, 0, "Text:");
+	f.buttons[0] = "OK";
+	f.buttons[1] = "Cancel";
+	f.button_enabled[0] = f.button_enabled[1] = 1;
+	f.nbuttons = 2;
+	form_focus_first(&f);
+	ck_assert(form_is_text_focus(&f));
+	form_key(&f, KA_NONE, 'a');
+	form_key(&f, KA_NONE, 'q');		/* letters are text here */
+	form_key(&f, KA_TOGGLE, ' ');		/* and so is Space */
+	form_key(&f, KA_NONE, 'z');
+	ck_assert_str_eq(it->text, "aq z");
+	form_key(&f, KA_LEFT, KEY_LEFT);
+	form_key(&f, KA_NONE, KEY_BACKSPACE);
+	ck_assert_str_eq(it->text, "aqz");
+	form_key(&f, KA_HOME, KEY_HOME);
+	form_key(&f, KA_NONE, 'X');
+	ck_assert_str_eq(it->text, "Xaqz");
+	form_key(&f, KA_NONE, 'u' & 0x1f);
+	ck_assert_str_eq(it->text, "");
+	/* Down goes to the buttons; Right, Enter presses Cancel. */
+	ck_assert_int_eq(form_key(&f, KA_DOWN, KEY_DOWN), FORM_MOVED);
+	ck_assert_int_eq(form_focused_id(&f), -1);
+	ck_assert_int_eq(form_key(&f, KA_RIGHT, KEY_RIGHT), FORM_MOVED);
+	ck_assert_int_eq(form_key(&f, KA_OK, '\r'), FORM_BUTTON);
+	ck_assert_int_eq(f.pressed, 1);
+}
+END_TEST
+
+START_TEST(role_dialog_model)
+{
+	struct dialog_role dr;
+	struct db_role r;
+	const char *conn;
+	int anon;
+
+	memset(&r, 0, sizeof r);
+	snprintf(r.fqdn, sizeof r.fqdn, "dp2.p01.contoso.com");
+	snprintf(r.role, sizeof r.role, "dp");
+	snprintf(r.connection, sizeof r.connection, "http");
+	r.allow_anonymous = 1;
+	memset(&dr, 0, sizeof dr);
+	dialog_role_form_init(&dr, &r);
+	ck_assert_str_eq(dr.form.tabs[0], "Communication");
+	ck_assert_int_eq(form_value(&dr.form, DR_HTTP), 1);
+	ck_assert_int_eq(form_value(&dr.form, DR_ANON), 1);
+	ck_assert(!dialog_role_form_changed(&dr, &conn, &anon));
+	form_set(&dr.form, DR_ANON, 0);
+	ck_assert(dialog_role_form_changed(&dr, &conn, &anon));
+	ck_assert_ptr_eq(conn, NULL);
+	ck_assert_int_eq(anon, 0);
+	form_set(&dr.form, DR_HTTPS, 1);
+	ck_assert(dialog_role_form_changed(&dr, &conn, &anon));
+	ck_assert_str_eq(conn, "https");
+
+	snprintf(r.role, sizeof r.role, "mp");
+	r.allow_anonymous = -1;
+	memset(&dr, 0, sizeof dr);
+	dialog_role_form_init(&dr, &r);
+	ck_assert_str_eq(dr.form.tabs[0], "General");
+	ck_assert_ptr_eq(form_item(&dr.form, DR_ANON), NULL);
+	form_set(&dr.form, DR_HTTPS, 1);
+	ck_assert(dialog_role_form_changed(&dr, &conn, &anon));
+	ck_assert_str_eq(conn, "https");
+	ck_assert_int_eq(anon, -1);
+}
+END_TEST
+
+static void
+scan_all(struct logscan *ls)
+{
+	int guard = 0;
+
+	while (logscan_work(ls, 50) && guard++ < 1000)
+		;
+}
+
+START_TEST(logscan_filter_find_follow)
+{
+	struct logscan ls;
+	struct logscan_filter f;
+	char *cause = NULL;
+
+	setup_dirs();
+	ck_assert_int_eq(logscan_open(&ls, logfile, &cause), 0);
+	scan_all(&ls);
+	ck_assert(ls.done);
+	ck_assert_uint_eq(logscan_count(&ls), 5);
+
+	memset(&f, 0, sizeof f);
+	f.level = LOGSCAN_ERRORS;
+	logscan_set_filter(&ls, &f);
+	scan_all(&ls);
+	ck_assert_uint_eq(logscan_count(&ls), 1);
+	ck_assert_uint_eq(logscan_record(&ls, 0), 2);
+	f.level = LOGSCAN_WARNINGS;
+	logscan_set_filter(&ls, &f);
+	scan_all(&ls);
+	ck_assert_uint_eq(logscan_count(&ls), 2);
+	ck_assert_uint_eq(logscan_row_of(&ls, 3), 1);	/* nearest before */
+	memset(&f, 0, sizeof f);
+	snprintf(f.text, sizeof f.text, "PORT 443");	/* any case */
+	logscan_set_filter(&ls, &f);
+	scan_all(&ls);
+	ck_assert_uint_eq(logscan_count(&ls), 2);
+	memset(&f, 0, sizeof f);
+	snprintf(f.component, sizeof f.component, "mp_health");
+	logscan_set_filter(&ls, &f);
+	scan_all(&ls);
+	ck_assert_uint_eq(logscan_count(&ls), 1);
+	ck_assert_uint_eq(logscan_record(&ls, 0), 4);
+	logscan_clear_filter(&ls);
+	ck_assert_uint_eq(logscan_count(&ls), 5);
+
+	/* Find forward, wrapping; backward; and a miss. */
+	logscan_find(&ls, "health", 0, 0);
+	scan_all(&ls);
+	ck_assert_int_eq(ls.find_result, 1);
+	ck_assert_uint_eq(ls.found, 4);
+	logscan_find(&ls, "httpsendrequest", 4, 0);
+	scan_all(&ls);
+	ck_assert_int_eq(ls.find_result, 1);
+	ck_assert_uint_eq(ls.found, 0);
+	ck_assert(ls.find_wrapped);
+	logscan_find(&ls, "certificate", 4, 1);
+	scan_all(&ls);
+	ck_assert_int_eq(ls.find_result, 1);
+	ck_assert_uint_eq(ls.found, 2);
+	logscan_find(&ls, "no such text", 1, 0);
+	scan_all(&ls);
+	ck_assert_int_eq(ls.find_result, 0);
+
+	/* Follow: a record appended shows up. */
+	append(logfile, "<![LOG[Appended later]LOG]!><time=\"14:06:00.000+000\""
+	    " date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\""
+	    " context=\"\" type=\"2\" thread=\"1\" file=\"\">\n");
+	ck_assert_int_eq(logscan_refresh(&ls), 1);
+	scan_all(&ls);
+	ck_assert_uint_eq(logscan_count(&ls), 6);
+	ck_assert_int_eq(cmlog_reader_type_at(ls.rd, 5), CMLOG_TYPE_WARNING);
+	logscan_close(&ls);
+	teardown();
+}
+END_TEST
+
+/*
+ * Level 2: rendering into an off-screen screen.
+ */
+
+static FILE *scr_out, *scr_in;
+
+static void
+screen_open(int nlines, int ncols, int colour)
+{
+	char *cause = NULL, buf[16];
+
+	snprintf(buf, sizeof buf, "%d", nlines);
+	setenv("LINES", buf, 1);
+	snprintf(buf, sizeof buf, "%d", ncols);
+	setenv("COLUMNS", buf, 1);
+	unsetenv("NO_COLOR");
+	text_utf8 = 0;
+	scr_out = fopen("/dev/null", "w");
+	scr_in = fopen("/dev/null", "r");
+	ck_assert_ptr_nonnull(scr_out);
+	ck_assert_msg(crt_open("xterm-256color", scr_out, scr_in, CRT_NO_INPUT |
+	    (colour ? 0 : CRT_NO_COLOUR), &cause) == 0, "crt_open: %s", cause);
+	ck_assert_int_eq(LINES, nlines);
+	ck_assert_int_eq(COLS, ncols);
+}
+
+static void
+screen_close(void)
+{
+	crt_close();
+	fclose(scr_out);
+	fclose(scr_in);
+	unsetenv("LINES");
+	unsetenv("COLUMNS");
+}
+
+static struct app *
+app_start(void)
+{
+	struct app_config cf;
+	struct app *app;
+	char *cause = NULL;
+
+	memset(&cf, 0, sizeof cf);
+	cf.db_path = db;
+	cf.log_dir = logdir;
+	app = app_new(&cf, &cause);
+	ck_assert_msg(app != NULL, "app_new: %s", cause);
+	app_resize(app);
+	app_dirty(app);
+	app_render(app);
+	return app;
+}
+
+static void
+press(struct app *app, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, app);
+	while ((k = va_arg(ap, int)) != 0) {
+		app_key(app, k);
+		app_tick(app);
+		app_dirty(app);
+		app_render(app);
+	}
+	va_end(ap);
+}
+
+static void
+row(int y, char *buf, size_t len)
+{
+	int n = COLS < (int)len - 1 ? COLS : (int)len - 1;
+
+	buf[0] = '\0';
+	mvwinnstr(curscr, y, 0, buf, n);
+}
+
+/* The line of the screen holding s, or -1; its column in *x. */
+static int
+screen_find(const char *s, int *x)
+{
+	char buf[512], *p;
+
+	for (int y = 0; y < LINES; y++) {
+		row(y, buf, sizeof buf);
+		if ((p = strstr(buf, s)) != NULL) {
+			if (x != NULL)
+				*x = (int)(p - buf);
+			return y;
+		}
+	}
+	return -1;
+}
+
+static void
+dump_screen(void)
+{
+	char buf[512];
+
+	for (int y = 0; y < LINES; y++) {
+		row(y, buf, sizeof buf);
+		fprintf(stderr, "|%s|\n", buf);
+	}
+}
+
+#define ck_screen(s) do {						\
+	if (screen_find((s), NULL) == -1) {				\
+		dump_screen();						\
+		ck_abort_msg("not on screen: %s", (s));			\
+	}								\
+} while (0)
+
+START_TEST(render_sites_view)
+{
+	struct app *app;
+	char buf[512];
+	int y, x;
+
+	setup_demo();
+	screen_open(30, 100, 0);
+	app = app_start();
+	ck_screen("Administration > Overview");
+	ck_screen("Deprecated configuration: site P01 allows HTTP without");
+	press(app, KEY_DOWN, 0);			/* tree: Sites */
+	ck_screen("Administration > Site Configuration > Sites");
+	y = screen_find("Code", &x);
+	ck_assert_int_eq(y, 1);
+	row(y, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "Name"));
+	ck_assert_ptr_nonnull(strstr(buf, "IISSSL"));
+	ck_assert_ptr_nonnull(strstr(buf, "Warn"));
+	ck_assert_int_eq(screen_find("P01  Contoso-East", NULL), 3);
+	row(3, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "HTTPS or HTTP"));
+	ck_assert_ptr_nonnull(strstr(buf, "224"));
+	row(4, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "HTTPS only"));
+	ck_assert_ptr_nonnull(strstr(buf, "63"));
+	/* The key bar is the last line and comes from the key table. */
+	row(LINES - 1, buf, sizeof buf);
+	ck_assert_int_eq(strncmp(buf, "F1Help", 6), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "F10Quit"));
+	press(app, '\t', KEY_DOWN, 0);		/* the list: P01 */
+	row(LINES - 1, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "EnterProperties"));
+	ck_screen("Site 2 of 4");
+	ck_screen("P01 Contoso-East: primary site, parent CAS");
+	/* The cursor row is drawn reversed. */
+	y = screen_find("P01  Contoso-East", &x);
+	ck_assert(mvwinch(curscr, y, x) & A_REVERSE);
+	app_free(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
+START_TEST(render_site_properties_and_issue)
+{
+	struct app *app;
+	char buf[512];
+	int y, x;
+
+	setup_demo();
+	screen_open(30, 100, 0);
+	app = app_start();
+	press(app, '2', KEY_DOWN, KEY_DOWN, '\r', 0);	/* P02 */
+	ck_screen("P02 - Contoso-West Properties");
+	ck_screen("General   Communication Security   Signing and Encryption");
+	ck_screen("(*) HTTPS only");
+	ck_screen("( ) HTTPS or HTTP");
+	ck_screen("[x] Use client PKI certificate");
+	/* HTTPS only: the enhanced HTTP check box is greyed. */
+	y = screen_find("[ ] Use Configuration Manager-generated", &x);
+	ck_assert_int_ge(y, 0);
+	ck_assert(mvwinch(curscr, y, x + 6) & A_DIM);
+	ck_assert(mvwinch(curscr, y + 3, x + 6) & A_DIM);	/* PKI too */
+	ck_screen("IISSSLState: 63");
+	row(LINES - 1, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "EnterOK"));
+	ck_assert_ptr_nonnull(strstr(buf, "EscCancel"));
+	/* Choosing HTTPS or HTTP un-greys it. */
+	press(app, KEY_DOWN, ' ', 0);
+	ck_screen("(*) HTTPS or HTTP");
+	y = screen_find("Use Configuration Manager-generated", &x);
+	ck_assert(!(mvwinch(curscr, y, x) & A_DIM));
+	press(app, 27, 0);				/* Cancel */
+	ck_assert_int_eq(screen_find("Contoso-West Properties", NULL), -1);
+
+	/* P01: tick enhanced HTTP, OK, see the warnings, apply. */
+	press(app, KEY_UP, '\r', 0);
+	ck_screen("P01 - Contoso-East Properties");
+	press(app, KEY_DOWN, KEY_DOWN, ' ', 0);
+	ck_screen("[x] Use Configuration Manager-generated");
+	ck_screen("IISSSLState: 1248");
+	ck_screen("Warning: Distribution point dp2.p01.contoso.com allows");
+	press(app, '\r', 0);
+	ck_screen("Apply to site P01?");
+	ck_screen("Enhanced HTTP: off -> on");
+	ck_screen("IISSSLState: 224 -> 1248");
+	press(app, '\r', 0);				/* Apply: issues */
+	ck_screen("Created the SMS Issuing root certificate of site P01");
+	ck_screen("Issued an SMS Role SSL Certificate to p01.contoso.com");
+	press(app, '\r', 0);
+	ck_screen("P01  Contoso-East");
+	y = screen_find("P01  Contoso-East", NULL);
+	row(y, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "On"));
+	ck_assert_ptr_nonnull(strstr(buf, "1248"));
+
+	/* Certificates: the root and the role certificates. */
+	press(app, '4', 0);
+	ck_screen("Administration > Security > Certificates");
+	ck_screen("Expiration");
+	ck_screen("SMS Issuing");
+	ck_screen("SMS Role SSL");
+	ck_screen("1 of 5, by Expiration asc");
+	ck_screen("SMS Role SSL Certificate  dp1.p01.contoso.com");
+	ck_screen("Certification path: SMS Issuing > dp1.p01.contoso.com");
+	/* Details: every field, in tabs. */
+	press(app, '\r', 0);
+	ck_screen("Certificate: dp1.p01.contoso.com");
+	ck_screen("This certificate is intended for: Server Authentication");
+	press(app, '\t', 0);
+	ck_screen("Signature Algorithm: sha256WithRSAEncryption");
+	for (int i = 0; i < 20 && screen_find("DNS:dp1.p01.contoso.com",
+	    NULL) == -1; i++)
+		press(app, KEY_NPAGE, 0);		/* scroll to the SAN */
+	ck_screen("DNS:dp1.p01.contoso.com");
+	press(app, '\t', 0);
+	ck_screen("This certificate is OK.");
+	press(app, 27, 0);
+	/* Block it: a question first, then the row says so. */
+	press(app, 'b', 0);
+	ck_screen("Block certificate?");
+	press(app, '\r', 0);
+	ck_screen("Blocked SMS Role SSL Certificate dp1.p01.contoso.com.");
+	ck_screen("(ID 2, active, BLOCKED)");
+	press(app, 'u', 0);
+	ck_screen("Unblocked SMS Role SSL Certificate dp1.p01.contoso.com.");
+	/* Filter by type through the text prompt: only the root. */
+	press(app, '/', 0);
+	ck_screen("Filter certificates");
+	press(app, 'm', 'p', '2', 0);
+	press(app, '\r', 0);
+	ck_screen("1 of 1");
+	ck_screen("text 'mp2'");
+	ck_screen("mp2.p01.contoso.com");
+	press(app, 'c', 0);
+	ck_screen("of 5, by Expiration asc");
+
+	app_free(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
+START_TEST(render_small_terminal_and_resize)
+{
+	struct app *app;
+
+	setup_demo();
+	screen_open(24, 80, 0);
+	app = app_start();
+	ck_screen("Administration > Overview");
+	crt_resize(20, 70);
+	app_resize(app);
+	app_render(app);
+	ck_screen("needs at least 80x24");
+	ck_screen("this terminal is 70x20");
+	press(app, '2', 0);		/* ignored while too small */
+	ck_screen("needs at least 80x24");
+	crt_resize(24, 80);
+	app_resize(app);
+	app_render(app);
+	ck_screen("Administration > Overview");
+	ck_assert_int_eq(screen_find("F1Help", NULL), 23);
+	press(app, 'q', 0);
+	ck_assert(app_quitting(app));
+	app_free(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
+START_TEST(render_log_colours)
+{
+	struct app *app;
+	attr_t err = 0, warn = 0;
+	int y, x;
+
+	setup_demo();
+	screen_open(30, 100, 1);
+	ck_assert(crt_has_colour());
+	app = app_start();
+	press(app, '5', 0);
+	for (int i = 0; i < 20; i++)
+		app_tick(app);
+	app_dirty(app);
+	app_render(app);
+	ck_screen("Administration > Monitoring > mpcontrol.log");
+	ck_screen("Log Text");
+	ck_screen("Component");
+	ck_screen("Date/Time");
+	ck_screen("Thread");
+	ck_screen("Call to HttpSendRequestSync");
+	ck_screen("11-24-2026 14:05:12.345");
+	ck_screen("Thread: 4323 (0x10E3)");
+	/* Errors red, warnings yellow (their colour pairs). */
+	y = screen_find("Failed to bind the certificate", &x);
+	ck_assert_int_ge(y, 0);
+	err = mvwinch(curscr, y, x) & A_COLOR;
+	ck_assert_int_eq(err, crt_attr(CRT_ERROR) & A_COLOR);
+	y = screen_find("Certificate of mp.contoso", &x);
+	ck_assert_int_ge(y, 0);
+	warn = mvwinch(curscr, y, x) & A_COLOR;
+	ck_assert_int_eq(warn, crt_attr(CRT_WARNING) & A_COLOR);
+	ck_assert_int_ne(err, warn);
+	ck_assert_int_ne(err, 0);
+	/* The last record is selected (follow) and detailed. */
+	ck_screen("Type: Information");
+	ck_screen("Component: MP_HEALTH  Source: health.c:9");
+	/* Follow: a new record shows up. */
+	append(logfile, "<![LOG[Appended while open]LOG]!><time=\"14:06:00.000"
+	    "+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\""
+	    " context=\"\" type=\"1\" thread=\"9\" file=\"x.c:1\">\n");
+	for (int i = 0; i < 30 && screen_find("Appended while open", NULL) ==
+	    -1; i++) {
+		usleep(100 * 1000);
+		app_tick(app);
+		app_dirty(app);
+		app_render(app);
+	}
+	ck_screen("Appended while open");
+	ck_screen("6 of 6");
+	/* Highlight. */
+	press(app, KEY_F(7), 'b', 'i', 'n', 'd', '\r', 0);
+	y = screen_find("Failed to bind the certificate", &x);
+	ck_assert_int_eq(mvwinch(curscr, y, x) & A_COLOR,
+	    crt_attr(CRT_HIGHLIGHT) & A_COLOR);
+	app_free(app);
+	screen_close();
+
+	/* NO_COLOR and a terminal without colours: no colour. */
+	setenv("NO_COLOR", "1", 1);
+	scr_out = fopen("/dev/null", "w");
+	scr_in = fopen("/dev/null", "r");
+	{
+		char *cause = NULL;
+
+		ck_assert_int_eq(crt_open("xterm-256color", scr_out, scr_in,
+		    CRT_NO_INPUT, &cause), 0);
+		ck_assert(!crt_has_colour());
+		ck_assert_int_eq(crt_attr(CRT_ERROR) & A_COLOR, 0);
+		crt_close();
+		unsetenv("NO_COLOR");
+		ck_assert_int_eq(crt_open("vt100", scr_out, scr_in,
+		    CRT_NO_INPUT, &cause), 0);
+		ck_assert(!crt_has_colour());
+		crt_close();
+	}
+	fclose(scr_out);
+	fclose(scr_in);
+	teardown();
+}
+END_TEST
+
+/*
+ * Level 3: the real binary in a private tmux server.
+ */
+
+struct tmx {
+	char	 name[64];
+	char	 last[16384];
+};
+
+static int
+tmx(struct tmx *t, char **out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+tmx(struct tmx *t, char **out, const char *fmt, ...)
+{
+	char *args = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	rc = tu_sh(out, NULL, "tmux -L %s -f /dev/null %s", t->name, args);
+	free(args);
+	return rc;
+}
+
+static char *
+tmx_capture(struct tmx *t)
+{
+	char *out = NULL;
+
+	if (tmx(t, &out, "capture-pane -p -t ehttp") != 0) {
+		free(out);
+		return NULL;
+	}
+	snprintf(t->last, sizeof t->last, "%s", out);
+	return out;
+}
+
+/* The value of a tmux format for the pane. */
+static char *
+tmx_format(struct tmx *t, const char *fmt)
+{
+	char *out = NULL;
+
+	tmx(t, &out, "display-message -p -t ehttp '%s'", fmt);
+	if (out != NULL)
+		out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* Poll the pane until it shows text (or not, with gone). */
+static int
+tmx_wait(struct tmx *t, const char *text, int gone, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		char *s = tmx_capture(t);
+		int found = s != NULL && strstr(s, text) != NULL;
+
+		free(s);
+		if (found != gone)
+			return 1;
+		usleep(50 * 1000);
+	}
+	fprintf(stderr, "tmux pane after waiting for '%s'%s:\n%s\n", text,
+	    gone ? " to go" : "", t->last);
+	return 0;
+}
+
+#define WAIT(t, s)	ck_assert_msg(tmx_wait((t), (s), 0, 60000), \
+			    "not shown: %s", (s))
+#define WAIT_GONE(t, s)	ck_assert_msg(tmx_wait((t), (s), 1, 20000), \
+			    "still shown: %s", (s))
+
+static void
+keys(struct tmx *t, const char *k)
+{
+	ck_assert_int_eq(tmx(t, NULL, "send-keys -t ehttp %s", k), 0);
+}
+
+/*
+ * The pane runs a small wrapper: it records the console's pid, execs it,
+ * and when it ends prints its exit status, so the pane shows the shell's
+ * words again and the test reads the status like a person would.
+ */
+static const char run_sh[] =
+    "#!/bin/sh\n"
+    "pidfile=$1; shift\n"
+    "sh -c 'echo $$ > \"$0\"; exec \"$@\"' \"$pidfile\" \"$@\"\n"
+    "echo \"console-exit=$?\"\n"
+    "exec sleep 600\n";
+
+static void
+tmx_start(struct tmx *t, int w, int h)
+{
+	const char *bin = tu_bin("ehttp-console");
+	char wrapper[4200];
+
+	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
+	snprintf(wrapper, sizeof wrapper, "%s/run.sh", tdir);
+	ck_assert_int_eq(tu_write_file(wrapper, run_sh, strlen(run_sh)), 0);
+	snprintf(t->name, sizeof t->name, "ehttp-test-%d", (int)getpid());
+	ck_assert_int_eq(tmx(t, NULL, "new-session -d -s ehttp -x %d -y %d"
+	    " \"sh %s %s/console.pid env LC_ALL=C.UTF-8 %s --db %s --log-dir"
+	    " %s\"", w, h, wrapper, tdir, bin, db, logdir), 0);
+}
+
+static long
+console_pid(void)
+{
+	char path[4200], *s;
+	long pid;
+
+	snprintf(path, sizeof path, "%s/console.pid", tdir);
+	if ((s = tu_read_file(path, NULL)) == NULL)
+		return -1;
+	pid = strtol(s, NULL, 10);
+	free(s);
+	return pid;
+}
+
+static void
+tmx_stop(struct tmx *t)
+{
+	tmx(t, NULL, "kill-server");
+}
+
+START_TEST(e2e_enable_enhanced_http)
+{
+	struct tmx t;
+	char *v, *s;
+
+	setup_demo();
+	tmx_start(&t, 100, 30);
+	WAIT(&t, "Administration > Overview");
+	WAIT(&t, "F10Quit");
+	v = tmx_format(&t, "#{alternate_on}");
+	ck_assert_str_eq(v, "1");
+	free(v);
+
+	/* Sites > P01 > Properties > Communication Security. */
+	keys(&t, "Down");
+	WAIT(&t, "Administration > Site Configuration > Sites");
+	keys(&t, "Tab Down Enter");
+	WAIT(&t, "P01 - Contoso-East Properties");
+	WAIT(&t, "( ) HTTPS only");
+	WAIT(&t, "[ ] Use Configuration Manager-generated certificates");
+	keys(&t, "Down Down Space");
+	WAIT(&t, "[x] Use Configuration Manager-generated certificates");
+	WAIT(&t, "IISSSLState: 1248");
+	keys(&t, "Enter");				/* OK */
+	WAIT(&t, "Apply to site P01?");
+	WAIT(&t, "allows anonymous connections");	/* warned first */
+	keys(&t, "Enter");				/* Apply */
+	WAIT(&t, "Created the SMS Issuing root certificate of site P01");
+	keys(&t, "Enter");
+	WAIT_GONE(&t, "Created the SMS Issuing root");
+
+	/* Certificates, through the tree. */
+	keys(&t, "Tab Down Down");
+	WAIT(&t, "Administration > Security > Certificates");
+	WAIT(&t, "SMS Issuing");
+	WAIT(&t, "SMS Role SSL");
+	WAIT(&t, "SMS Role SSL Certificate  dp1.p01.contoso.com");
+	WAIT(&t, "1 of 5, by Expiration asc");
+	/* Wider and without the tree, the Type column has room for the
+	 * whole name. */
+	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 120 -y 30"),
+	    0);
+	keys(&t, "t");
+	WAIT(&t, "SMS Role SSL Certificate dp1.p01.contoso.com");
+	keys(&t, "t");
+	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 100 -y 30"),
+	    0);
+	WAIT(&t, "SMS Role SSL dp1.p01.contoso.com");
+
+	/* The log viewer with a health line; follow picks up a new one. */
+	keys(&t, "5");
+	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
+	WAIT(&t, "Call to HttpSendRequestSync");
+	WAIT(&t, "11-24-2026 14:05:12.345");
+	keys(&t, "Home");			/* its details: the whole line */
+	WAIT(&t, "Call to HttpSendRequestSync succeeded for port 443");
+	WAIT(&t, "Component: SMS_MP_CONTROL_MANAGER");
+	keys(&t, "End");
+	append(logfile, "<![LOG[Call to HttpSendRequestSync succeeded for port"
+	    " 8443 with status code 200, text: OK]LOG]!><time=\"14:07:00.000"
+	    "+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\""
+	    " context=\"\" type=\"1\" thread=\"12\" file=\"mpcontrol.c:1\">\n");
+	WAIT(&t, "succeeded for port 8443");
+	WAIT(&t, "6 of 6");
+
+	/* Resize: smaller, too small, larger; the screen redraws. */
+	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 80 -y 24"),
+	    0);
+	WAIT(&t, "F1Help");
+	s = tmx_capture(&t);
+	ck_assert_ptr_nonnull(s);
+	{
+		int lines = 0;
+		char *p, *save = NULL, *last = NULL;
+
+		for (p = strtok_r(s, "\n", &save); p != NULL;
+		    p = strtok_r(NULL, "\n", &save)) {
+			lines++;
+			last = p;
+		}
+		ck_assert_int_le(lines, 24);
+		ck_assert_ptr_nonnull(strstr(last, "F10Quit"));
+	}
+	free(s);
+	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
+	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 70 -y 20"),
+	    0);
+	WAIT(&t, "needs at least 80x24");
+	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 120 -y 32"),
+	    0);
+	WAIT_GONE(&t, "needs at least 80x24");
+	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
+	WAIT(&t, "succeeded for port 8443");
+
+	/* Quit: exit status 0, the shell's screen and modes back. */
+	keys(&t, "q");
+	WAIT(&t, "console-exit=0");
+	WAIT_GONE(&t, "F10Quit");
+	v = tmx_format(&t, "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
+	    " #{keypad_cursor_flag}");
+	ck_assert_str_eq(v, "0 1 0 0");
+	free(v);
+	tmx_stop(&t);
+	teardown();
+}
+END_TEST
+
+START_TEST(e2e_sigterm_restores_terminal)
+{
+	struct tmx t;
+	char *v;
+	long pid;
+
+	setup_demo();
+	tmx_start(&t, 100, 30);
+	WAIT(&t, "Administration > Overview");
+	keys(&t, "2 Enter");				/* a dialog open */
+	WAIT(&t, "Properties");
+	pid = console_pid();
+	ck_assert_int_gt(pid, 1);
+	ck_assert_int_eq(kill((pid_t)pid, SIGTERM), 0);
+	/* It dies of the signal (128 + 15) after restoring the terminal. */
+	WAIT(&t, "console-exit=143");
+	WAIT_GONE(&t, "Properties");
+	v = tmx_format(&t, "#{alternate_on} #{cursor_flag} #{mouse_any_flag}");
+	ck_assert_str_eq(v, "0 1 0");
+	free(v);
+	tmx_stop(&t);
+
+	/* An unknown terminal type: our message, exit 1. (ncurses leaks its
+	 * "prescreen" when newterm() fails; the process ends right there,
+	 * so the leak check is off for this one run.) */
+	{
+		char *out = NULL, *err = NULL;
+		int rc;
+
+		rc = tu_sh(&out, &err, "ASAN_OPTIONS=detect_leaks=0"
+		    " TERM=no-such-terminal-type script -qec '%s --db %s'"
+		    " /dev/null", tu_bin("ehttp-console"), db);
+		ck_assert_int_eq(rc, 1);
+		ck_assert_ptr_nonnull(strstr(out, "cannot use terminal type"
+		    " 'no-such-terminal-type'"));
+		free(out);
+		free(err);
+	}
+
+	/* A database that is not there: a plain message, no screen. */
+	{
+		char *out = NULL, *err = NULL, missing[4200];
+		int rc;
+
+		snprintf(missing, sizeof missing, "%s/none/site.db", tdir);
+		rc = tu_sh(&out, &err, "script -qec '%s --db %s' /dev/null",
+		    tu_bin("ehttp-console"), missing);
+		ck_assert_int_eq(rc, 1);
+		ck_assert_ptr_nonnull(strstr(out, missing));
+		free(out);
+		free(err);
+	}
+	teardown();
+}
+END_TEST
+
+START_TEST(e2e_options)
+{
+	char *out = NULL, *err = NULL;
+	char *argv[] = { NULL, "--version", NULL };
+	char *argv2[] = { NULL, "--help", NULL };
+	char *argv3[] = { NULL, "--bogus", NULL };
+	char *argv4[] = { NULL, NULL };
+
+	argv[0] = argv2[0] = argv3[0] = argv4[0] =
+	    strdup(tu_bin("ehttp-console"));
+	ck_assert_int_eq(tu_run(argv, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "ehttp-console " EHTTP_VERSION));
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_run(argv2, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "--log-dir"));
+	ck_assert_ptr_nonnull(strstr(out, "--db"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_run(argv3, &out, &err), 2);
+	free(out);
+	free(err);
+	/* Not a terminal: refused with a message, exit 1. */
+	ck_assert_int_eq(tu_run(argv4, &out, &err), 1);
+	ck_assert_ptr_nonnull(strstr(err, "needs a terminal"));
+	free(out);
+	free(err);
+	free(argv[0]);
+}
+END_TEST
+
+Suite *
+tui_suite(void)
+{
+	Suite *s = suite_create("tui");
+	TCase *logic = tcase_create("logic");
+	TCase *render = tcase_create("render");
+	TCase *e2e = tcase_create("e2e");
+
+	tcase_add_test(logic, keys_unique_per_context);
+	tcase_add_test(logic, keys_lookup_by_context);
+	tcase_add_test(logic, keys_bar_and_help_from_one_table);
+	tcase_add_test(logic, list_windowing);
+	tcase_add_test(logic, rowbuf_keyset_window);
+	tcase_add_test(logic, text_helpers);
+	tcase_add_test(logic, site_dialog_rules);
+	tcase_add_test(logic, site_dialog_site_types);
+	tcase_add_test(logic, form_text_and_buttons);
+	tcase_add_test(logic, role_dialog_model);
+	tcase_add_test(logic, logscan_filter_find_follow);
+	suite_add_tcase(s, logic);
+
+	tcase_set_timeout(render, 120);
+	tcase_add_test(render, render_sites_view);
+	tcase_add_test(render, render_site_properties_and_issue);
+	tcase_add_test(render, render_small_terminal_and_resize);
+	tcase_add_test(render, render_log_colours);
+	suite_add_tcase(s, render);
+
+	tcase_set_timeout(e2e, 300);
+	tcase_add_test(e2e, e2e_enable_enhanced_http);
+	tcase_add_test(e2e, e2e_sigterm_restores_terminal);
+	tcase_add_test(e2e, e2e_options);
+	suite_add_tcase(s, e2e);
+	return s;
+}

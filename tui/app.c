@@ -1,0 +1,1169 @@
+/*
+ * app: the console's frame and main loop. The frame is a title line, the
+ * Administration tree on the left, the current view's list and details
+ * pane on the right, a status line and the key bar. Dialogs stack over it.
+ *
+ * Only app_render() draws: each window is erased, drawn and queued with
+ * wnoutrefresh(), then one doupdate(). Keys come in through app_key() (the
+ * main loop, or a test), background work through app_tick().
+ *
+ * The database is opened with EHTTP_NO_KEYS for everything the console
+ * shows and for block/unblock/export of certificates. An action that may
+ * issue certificates (applying Communication Security with enhanced HTTP,
+ * a role change, a renewal) or an explicit private key export opens a
+ * second handle without EHTTP_NO_KEYS for that one action and closes it at
+ * once (app_key_handle); the backend loads the master key only if it has
+ * to sign, and ehttp_close() wipes it.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tui.h"
+
+#define APP_MAX_DIALOGS	16
+#define APP_POLL_MS	1000	/* follow logs, re-read agent reports */
+#define APP_RELOAD_S	5
+
+enum node_kind { NODE_GROUP, NODE_VIEW, NODE_OPEN_LOG };
+
+struct node {
+	enum node_kind		 kind;
+	int			 depth;
+	char			 label[128];
+	const struct view_ops	*ops;
+	struct view		*view;
+	char			 path[PATH_MAX];
+	int			 group;		/* index of its group */
+};
+
+struct app {
+	struct ehttp	*e;
+	char		 db_path[PATH_MAX];
+	char		 log_dir[PATH_MAX];
+	int		 crt_flags;
+
+	struct node	*nodes;
+	int		 nnodes, capnodes;
+	int		 sel;
+	int		 tree_top;
+	int		 focus;		/* 0 tree, 1 list */
+	int		 tree_hidden;
+
+	struct dialog	*dlg[APP_MAX_DIALOGS];
+	int		 ndlg;
+
+	char		 status[512];
+	int		 status_error;
+
+	int		 progress_active;
+	char		 progress_what[128];
+	size_t		 progress_done, progress_total;
+	WINDOW		*w_progress;
+
+	WINDOW		*w_title, *w_tree, *w_list, *w_details, *w_body;
+	WINDOW		*w_status, *w_bar, *w_small;
+	int		 lines, cols, small;
+	int		 tree_w, list_y, list_h;
+
+	int		 dirty;
+	int		 quit;
+	int		 exit_code;
+	time_t		 last_reload;
+};
+
+static void	app_select_node(struct app *, int);
+
+struct ehttp *
+app_ehttp(struct app *app)
+{
+	return app->e;
+}
+
+const char *
+app_log_dir(const struct app *app)
+{
+	return app->log_dir;
+}
+
+int
+app_quitting(const struct app *app)
+{
+	return app->quit;
+}
+
+void
+app_dirty(struct app *app)
+{
+	app->dirty = 1;
+}
+
+void
+app_status(struct app *app, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(app->status, sizeof app->status, fmt, ap);
+	va_end(ap);
+	app->status_error = error;
+	app->dirty = 1;
+}
+
+/* Tree. */
+
+static struct node *
+node_add(struct app *app, enum node_kind kind, int depth, const char *label,
+    const struct view_ops *ops)
+{
+	struct node *n;
+
+	if (app->nnodes == app->capnodes) {
+		app->capnodes = app->capnodes ? app->capnodes * 2 : 16;
+		if ((app->nodes = reallocarray(app->nodes, app->capnodes,
+		    sizeof *app->nodes)) == NULL)
+			abort();
+	}
+	n = &app->nodes[app->nnodes++];
+	memset(n, 0, sizeof *n);
+	n->kind = kind;
+	n->depth = depth;
+	n->ops = ops;
+	snprintf(n->label, sizeof n->label, "%s", label);
+	n->group = -1;
+	for (int i = app->nnodes - 2; i >= 0 && depth > 0; i--)
+		if (app->nodes[i].kind == NODE_GROUP) {
+			n->group = i;
+			break;
+		}
+	return n;
+}
+
+static int
+node_find(struct app *app, const char *label)
+{
+	for (int i = 0; i < app->nnodes; i++)
+		if (strcmp(app->nodes[i].label, label) == 0)
+			return i;
+	return -1;
+}
+
+static int
+node_find_path(struct app *app, const char *path)
+{
+	for (int i = 0; i < app->nnodes; i++)
+		if (app->nodes[i].ops == &view_log_ops &&
+		    strcmp(app->nodes[i].path, path) == 0)
+			return i;
+	return -1;
+}
+
+/* Insert a log node before "Open log file..." (the last node). */
+static int
+node_add_log(struct app *app, const char *path, const char *label)
+{
+	struct node tmp, *n;
+	int at;
+
+	if ((at = node_find_path(app, path)) != -1)
+		return at;
+	n = node_add(app, NODE_VIEW, 1, label, &view_log_ops);
+	snprintf(n->path, sizeof n->path, "%s", path);
+	at = app->nnodes - 1;
+	/* Keep "Open log file..." last. */
+	if (at > 0 && app->nodes[at - 1].kind == NODE_OPEN_LOG) {
+		tmp = app->nodes[at - 1];
+		app->nodes[at - 1] = app->nodes[at];
+		app->nodes[at] = tmp;
+		at--;
+	}
+	return at;
+}
+
+static int
+log_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* mpcontrol.log first (even before the agent writes it), then the other
+ * logs of the log directory. */
+static void
+scan_logs(struct app *app)
+{
+	char path[PATH_MAX], **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	if (snprintf(path, sizeof path, "%s/mpcontrol.log", app->log_dir) <
+	    (int)sizeof path)
+		node_add_log(app, path, "mpcontrol.log");
+	if ((dir = opendir(app->log_dir)) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len < 5 || (strcmp(de->d_name + len - 4, ".log") != 0 &&
+		    strcmp(de->d_name + len - 4, ".lo_") != 0))
+			continue;
+		if (strcmp(de->d_name, "mpcontrol.log") == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((names = reallocarray(names, cap, sizeof *names)) ==
+			    NULL)
+				abort();
+		}
+		if ((names[n++] = strdup(de->d_name)) == NULL)
+			abort();
+	}
+	closedir(dir);
+	if (n > 0)
+		qsort(names, n, sizeof *names, log_name_cmp);
+	for (size_t i = 0; i < n && i < 64; i++) {
+		if (snprintf(path, sizeof path, "%s/%s", app->log_dir,
+		    names[i]) < (int)sizeof path)
+			node_add_log(app, path, names[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static void
+build_tree(struct app *app)
+{
+	node_add(app, NODE_VIEW, 0, "Overview", &view_overview_ops);
+	node_add(app, NODE_GROUP, 0, "Site Configuration", NULL);
+	node_add(app, NODE_VIEW, 1, "Sites", &view_sites_ops);
+	node_add(app, NODE_VIEW, 1, "Servers and Site System Roles",
+	    &view_systems_ops);
+	node_add(app, NODE_GROUP, 0, "Security", NULL);
+	node_add(app, NODE_VIEW, 1, "Certificates", &view_certs_ops);
+	node_add(app, NODE_GROUP, 0, "Monitoring", NULL);
+	node_add(app, NODE_OPEN_LOG, 1, "Open log file...", NULL);
+	scan_logs(app);
+}
+
+static struct view *
+node_view(struct app *app, int i)
+{
+	struct node *n = &app->nodes[i];
+	struct view *v;
+
+	if (n->kind != NODE_VIEW)
+		return NULL;
+	if (n->view != NULL)
+		return n->view;
+	if ((v = calloc(1, sizeof *v)) == NULL)
+		abort();
+	v->ops = n->ops;
+	v->app = app;
+	snprintf(v->title, sizeof v->title, "%s", n->label);
+	snprintf(v->path, sizeof v->path, "%s", n->path);
+	if (v->ops->open(v) == -1) {
+		free(v);
+		return NULL;
+	}
+	v->opened = 1;
+	n->view = v;
+	return v;
+}
+
+struct view *
+app_current_view(struct app *app)
+{
+	if (app->sel < 0 || app->sel >= app->nnodes)
+		return NULL;
+	return node_view(app, app->sel);
+}
+
+struct view *
+app_view(struct app *app, const char *title)
+{
+	int i = node_find(app, title);
+
+	return i == -1 ? NULL : node_view(app, i);
+}
+
+static void
+reload_view(struct app *app, struct view *v)
+{
+	if (v != NULL && v->ops->reload != NULL)
+		v->ops->reload(v);
+	app->last_reload = time(NULL);
+	app->dirty = 1;
+}
+
+void
+app_reload_all(struct app *app)
+{
+	reload_view(app, app_current_view(app));
+}
+
+static void
+app_select_node(struct app *app, int i)
+{
+	if (i < 0 || i >= app->nnodes || app->nodes[i].kind == NODE_GROUP)
+		return;
+	app->sel = i;
+	if (app->nodes[i].kind == NODE_VIEW) {
+		struct view *v = node_view(app, i);
+
+		/* Database views are read again when shown; a log keeps its
+		 * place. */
+		if (v != NULL && v->ops != &view_log_ops)
+			reload_view(app, v);
+	}
+	app->dirty = 1;
+}
+
+int
+app_select(struct app *app, const char *title)
+{
+	int i = node_find(app, title);
+
+	if (i == -1)
+		return -1;
+	app_select_node(app, i);
+	app->focus = 1;
+	return 0;
+}
+
+int
+app_open_log(struct app *app, const char *path)
+{
+	const char *base;
+	struct stat sb;
+	int i;
+
+	if (stat(path, &sb) == -1) {
+		app_status(app, 1, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		app_status(app, 1, "%s: not a regular file", path);
+		return -1;
+	}
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	i = node_add_log(app, path, base);
+	app_select_node(app, i);
+	app->focus = 1;
+	return 0;
+}
+
+/* The key handle for actions that may issue certificates. */
+
+static void
+app_progress(const char *what, size_t done, size_t total, void *arg)
+{
+	struct app *app = arg;
+
+	app->progress_active = 1;
+	snprintf(app->progress_what, sizeof app->progress_what, "%s", what);
+	app->progress_done = done;
+	app->progress_total = total;
+	app->dirty = 1;
+	if (crt_active())
+		app_render(app);
+}
+
+struct ehttp *
+app_key_handle(struct app *app, char *err, size_t errlen)
+{
+	struct ehttp *k;
+	char *cause = NULL;
+
+	if ((k = ehttp_open(app->db_path, 0, &cause)) == NULL) {
+		snprintf(err, errlen, "%s", cause != NULL ? cause :
+		    "cannot open the database");
+		free(cause);
+		return NULL;
+	}
+	ehttp_set_progress(k, app_progress, app);
+	/* The progress box shows before the first key is generated. */
+	app_progress("Working", 0, 0, app);
+	return k;
+}
+
+void
+app_key_handle_close(struct app *app, struct ehttp *k)
+{
+	ehttp_close(k);
+	app->progress_active = 0;
+	app->dirty = 1;
+}
+
+void
+app_show_notes(struct app *app, struct ehttp *e, const char *title,
+    const char *ok_text)
+{
+	const struct ehttp_note *notes;
+	size_t n, warnings = 0;
+	struct box *b = box_new(title);
+
+	notes = ehttp_notes(e, &n);
+	for (size_t i = 0; i < n; i++) {
+		box_text(b, notes[i].kind == EHTTP_NOTE_WARNING ? BOX_WARNING :
+		    BOX_TEXT, notes[i].text);
+		if (notes[i].kind == EHTTP_NOTE_WARNING)
+			warnings++;
+	}
+	if (n == 0)
+		box_text(b, BOX_TEXT, ok_text);
+	box_dialog(app, b, NULL, NULL);
+	if (warnings > 0)
+		app_status(app, 0, "%s: done, with %zu warning%s.", title,
+		    warnings, warnings == 1 ? "" : "s");
+	else
+		app_status(app, 0, "%s: done.", title);
+}
+
+/* Dialogs. */
+
+void
+app_dialog_push(struct app *app, struct dialog *d)
+{
+	if (app->ndlg == APP_MAX_DIALOGS) {
+		dialog_free(d);
+		return;
+	}
+	app->dlg[app->ndlg++] = d;
+	app->dirty = 1;
+}
+
+struct dialog *
+app_dialog_top(struct app *app)
+{
+	for (int i = app->ndlg - 1; i >= 0; i--)
+		if (!app->dlg[i]->closed)
+			return app->dlg[i];
+	return NULL;
+}
+
+static void
+sweep_dialogs(struct app *app)
+{
+	int j = 0;
+
+	for (int i = 0; i < app->ndlg; i++) {
+		if (app->dlg[i]->closed)
+			dialog_free(app->dlg[i]);
+		else
+			app->dlg[j++] = app->dlg[i];
+	}
+	app->ndlg = j;
+}
+
+/* Layout. */
+
+static void
+del_windows(struct app *app)
+{
+	WINDOW **all[] = { &app->w_body, &app->w_title, &app->w_tree,
+	    &app->w_list, &app->w_details, &app->w_status, &app->w_bar,
+	    &app->w_small, &app->w_progress };
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (*all[i] != NULL) {
+			delwin(*all[i]);
+			*all[i] = NULL;
+		}
+	for (int i = 0; i < app->ndlg; i++)
+		if (app->dlg[i]->win != NULL) {
+			delwin(app->dlg[i]->win);
+			app->dlg[i]->win = NULL;
+		}
+}
+
+static void
+layout(struct app *app)
+{
+	int area, det, x;
+
+	del_windows(app);
+	crt_size(&app->lines, &app->cols);
+	app->small = app->lines < TUI_MIN_LINES || app->cols < TUI_MIN_COLS;
+	app->dirty = 1;
+	if (app->small) {
+		app->w_small = newwin(app->lines, app->cols, 0, 0);
+		return;
+	}
+	if (app->tree_hidden)
+		app->tree_w = 0;
+	else if (app->cols >= 140)
+		app->tree_w = 34;
+	else if (app->cols >= 110)
+		app->tree_w = 26;
+	else
+		app->tree_w = 20;
+	x = app->tree_w;
+	area = app->lines - 3;
+	det = area >= 27 ? area / 3 : 7;
+	app->list_y = 1;
+	app->list_h = area - det;
+	app->w_title = newwin(1, app->cols, 0, 0);
+	if (app->tree_w > 0)
+		app->w_tree = newwin(area, app->tree_w, 1, 0);
+	app->w_list = newwin(app->list_h, app->cols - x, 1, x);
+	app->w_details = newwin(det, app->cols - x, 1 + app->list_h, x);
+	app->w_body = derwin(app->w_details, det - 1, app->cols - x, 1, 0);
+	app->w_status = newwin(1, app->cols, app->lines - 2, 0);
+	app->w_bar = newwin(1, app->cols, app->lines - 1, 0);
+	if (app->focus == 0 && app->tree_hidden)
+		app->focus = 1;
+}
+
+void
+app_resize(struct app *app)
+{
+	layout(app);
+	clearok(curscr, TRUE);
+}
+
+WINDOW *
+app_window(struct app *app, const char *which)
+{
+	if (strcmp(which, "list") == 0)
+		return app->w_list;
+	if (strcmp(which, "details") == 0)
+		return app->w_body;
+	if (strcmp(which, "tree") == 0)
+		return app->w_tree;
+	if (strcmp(which, "bar") == 0)
+		return app->w_bar;
+	if (strcmp(which, "status") == 0)
+		return app->w_status;
+	if (strcmp(which, "title") == 0)
+		return app->w_title;
+	return NULL;
+}
+
+/* The key context now. */
+static unsigned
+scopes(struct app *app)
+{
+	struct dialog *d;
+	struct view *v;
+
+	if (app->small)
+		return KS_SMALL;
+	if ((d = app_dialog_top(app)) != NULL)
+		return d->ops->scope;
+	if (app->focus == 0)
+		return KS_GLOBAL | KS_TREE;
+	if ((v = app_current_view(app)) == NULL)
+		return KS_GLOBAL | KS_TREE;
+	return KS_GLOBAL | KS_LIST | v->ops->scope;
+}
+
+/* Drawing. */
+
+static void
+draw_title(struct app *app)
+{
+	WINDOW *w = app->w_title;
+	struct node *n = &app->nodes[app->sel];
+	char buf[PATH_MAX + 64];
+	int x;
+
+	werase(w);
+	text_fill(w, 0, 0, app->cols, crt_attr(CRT_TITLE));
+	if (n->group >= 0)
+		snprintf(buf, sizeof buf, " ehttp console  Administration > %s"
+		    " > %s", app->nodes[n->group].label, n->label);
+	else
+		snprintf(buf, sizeof buf, " ehttp console  Administration > %s",
+		    n->label);
+	x = text_put(w, 0, 0, app->cols, buf, (size_t)-1, crt_attr(CRT_TITLE));
+	snprintf(buf, sizeof buf, "%s (times UTC) ", app->db_path);
+	if (x + 4 < app->cols) {
+		int bw = text_cols(buf, (size_t)-1);
+		int room = app->cols - x - 2;
+
+		if (bw > room)
+			text_put(w, 0, x + 2, room, buf, (size_t)-1,
+			    crt_attr(CRT_TITLE));
+		else
+			text_put(w, 0, app->cols - bw, bw, buf, (size_t)-1,
+			    crt_attr(CRT_TITLE));
+	}
+	wnoutrefresh(w);
+}
+
+static void
+draw_tree(struct app *app)
+{
+	WINDOW *w = app->w_tree;
+	int h, width, row;
+
+	if (w == NULL)
+		return;
+	werase(w);
+	getmaxyx(w, h, width);
+	if (app->sel < app->tree_top)
+		app->tree_top = app->sel;
+	if (app->sel >= app->tree_top + h)
+		app->tree_top = app->sel - h + 1;
+	for (row = 0; row < h; row++) {
+		int i = app->tree_top + row, x;
+		struct node *n;
+		attr_t a;
+
+		if (i >= app->nnodes)
+			break;
+		n = &app->nodes[i];
+		a = n->kind == NODE_GROUP ? crt_attr(CRT_TREE_GROUP) :
+		    crt_attr(CRT_NORMAL);
+		if (i == app->sel)
+			a = app->focus == 0 ? crt_attr(CRT_CURSOR) :
+			    crt_attr(CRT_CURSOR_DIM);
+		text_fill(w, row, 0, width - 1, a);
+		x = 1 + n->depth * 2;
+		if (n->kind == NODE_GROUP)
+			x += text_put(w, row, x - 1 < 0 ? 0 : x, width - 1 - x,
+			    text_utf8 ? "\u25be " : "- ", (size_t)-1, a);
+		text_put(w, row, x, width - 1 - x, n->label, (size_t)-1, a);
+	}
+	wattrset(w, crt_attr(CRT_BORDER));
+	mvwvline(w, 0, width - 1, ACS_VLINE, h);
+	wattrset(w, A_NORMAL);
+	wnoutrefresh(w);
+}
+
+static void
+draw_view(struct app *app)
+{
+	struct view *v = app_current_view(app);
+	struct node *n = &app->nodes[app->sel];
+	int h, width;
+
+	werase(app->w_list);
+	werase(app->w_details);
+	getmaxyx(app->w_details, h, width);
+	(void)h;
+	wattrset(app->w_details, crt_attr(CRT_BORDER));
+	mvwhline(app->w_details, 0, 0, ACS_HLINE, width);
+	text_put(app->w_details, 0, 2, width - 4, " Details ", (size_t)-1,
+	    crt_attr(CRT_BORDER) | A_BOLD);
+	wattrset(app->w_details, A_NORMAL);
+	if (v != NULL)
+		v->ops->draw(v, app->w_list, app->w_body, app->focus == 1);
+	else if (n->kind == NODE_OPEN_LOG) {
+		text_put(app->w_list, 1, 2, width - 4, "Open any CMTrace log by"
+		    " its path: press Enter (or o anywhere).", (size_t)-1,
+		    crt_attr(CRT_NORMAL));
+		text_put(app->w_list, 3, 2, width - 4, "Logs in the log"
+		    " directory are listed above this node:", (size_t)-1,
+		    crt_attr(CRT_NORMAL));
+		text_put(app->w_list, 4, 4, width - 6, app->log_dir, (size_t)-1,
+		    crt_attr(CRT_DIM));
+	}
+	wnoutrefresh(app->w_list);
+	wnoutrefresh(app->w_details);
+}
+
+static void
+draw_status(struct app *app)
+{
+	WINDOW *w = app->w_status;
+	struct view *v = app_current_view(app);
+	char where[256] = "";
+	int x = 0, ww = 0;
+
+	werase(w);
+	if (v != NULL && v->ops->where != NULL && app_dialog_top(app) == NULL)
+		v->ops->where(v, where, sizeof where);
+	if (where[0] != '\0')
+		ww = text_cols(where, (size_t)-1) + 1;
+	if (app->status[0] != '\0') {
+		attr_t a = crt_attr(app->status_error ? CRT_STATUS_ERROR :
+		    CRT_STATUS);
+		int room = app->cols - ww - 1;
+
+		if (room < app->cols / 2)
+			room = app->cols - 1, ww = 0;
+		x = text_put(w, 0, 0, room, app->status, (size_t)-1, a);
+	}
+	if (ww > 0 && x + ww < app->cols)
+		text_put(w, 0, app->cols - ww, ww - 1, where, (size_t)-1,
+		    crt_attr(CRT_DIM));
+	wnoutrefresh(w);
+}
+
+static void
+draw_bar(struct app *app)
+{
+	werase(app->w_bar);
+	keys_draw_bar(app->w_bar, scopes(app));
+	wnoutrefresh(app->w_bar);
+}
+
+static void
+draw_dialogs(struct app *app)
+{
+	int maxh = app->lines - 2, maxw = app->cols;
+	struct dialog *top = app_dialog_top(app);
+
+	for (int i = 0; i < app->ndlg; i++) {
+		struct dialog *d = app->dlg[i];
+		int h, w, y, x;
+
+		if (d->closed)
+			continue;
+		d->ops->size(d, maxh, maxw, &h, &w);
+		if (h > maxh)
+			h = maxh;
+		if (w > maxw)
+			w = maxw;
+		if (h < 3)
+			h = 3;
+		if (w < 10)
+			w = 10;
+		y = (maxh - h) / 2;
+		x = (maxw - w) / 2;
+		if (d->win == NULL || d->h != h || d->w != w || d->y != y ||
+		    d->x != x) {
+			if (d->win != NULL)
+				delwin(d->win);
+			d->win = newwin(h, w, y, x);
+			d->h = h, d->w = w, d->y = y, d->x = x;
+		}
+		if (d->win == NULL)
+			continue;
+		d->cursor_y = d->cursor_x = -1;
+		d->ops->draw(d, d->win);
+		touchwin(d->win);
+		wnoutrefresh(d->win);
+	}
+	if (top != NULL && top->win != NULL && top->cursor_y >= 0) {
+		crt_cursor(1);
+		wmove(top->win, top->cursor_y, top->cursor_x);
+		wnoutrefresh(top->win);
+	} else
+		crt_cursor(0);
+}
+
+static void
+draw_progress(struct app *app)
+{
+	int w = app->cols - 10 < 64 ? app->cols - 10 : 64, h = 6, bar;
+	WINDOW *win;
+	char buf[64];
+
+	if (app->w_progress == NULL)
+		app->w_progress = newwin(h, w, (app->lines - h) / 2,
+		    (app->cols - w) / 2);
+	if ((win = app->w_progress) == NULL)
+		return;
+	dialog_frame(win, "Please wait");
+	text_put(win, 1, 2, w - 4, app->progress_what, (size_t)-1,
+	    crt_attr(CRT_DIALOG));
+	bar = w - 4;
+	text_fill(win, 3, 2, bar, crt_attr(CRT_CURSOR_DIM));
+	if (app->progress_total > 0) {
+		int fill = (int)((double)bar * app->progress_done /
+		    app->progress_total);
+
+		text_fill(win, 3, 2, fill, crt_attr(CRT_FOCUS) | A_REVERSE);
+		snprintf(buf, sizeof buf, " %zu of %zu ", app->progress_done,
+		    app->progress_total);
+		text_put(win, 2, 2, w - 4, buf, (size_t)-1, crt_attr(CRT_DIALOG));
+	} else
+		text_put(win, 2, 2, w - 4, "Preparing...", (size_t)-1,
+		    crt_attr(CRT_DIALOG));
+	touchwin(win);
+	wnoutrefresh(win);
+}
+
+static void
+draw_small(struct app *app)
+{
+	WINDOW *w = app->w_small;
+	char buf[160];
+	int y = app->lines / 2 - 1;
+
+	if (w == NULL)
+		return;
+	werase(w);
+	snprintf(buf, sizeof buf, "The ehttp console needs at least %dx%d;"
+	    " this terminal is %dx%d.", TUI_MIN_COLS, TUI_MIN_LINES, app->cols,
+	    app->lines);
+	if (y < 0)
+		y = 0;
+	for (size_t off = 0, len = strlen(buf), next, n; off < len &&
+	    y < app->lines; y++) {
+		n = text_wrap(buf + off, len - off, app->cols, &next);
+		text_put(w, y, 0, app->cols, buf + off, n, A_BOLD);
+		off += next;
+	}
+	if (y < app->lines)
+		text_put(w, y, 0, app->cols, "Enlarge the window, or press q"
+		    " to quit.", (size_t)-1, A_NORMAL);
+	wnoutrefresh(w);
+}
+
+void
+app_render(struct app *app)
+{
+	if (!app->dirty)
+		return;
+	app->dirty = 0;
+	if (app->small) {
+		crt_cursor(0);
+		draw_small(app);
+		doupdate();
+		return;
+	}
+	draw_title(app);
+	draw_tree(app);
+	draw_view(app);
+	draw_status(app);
+	draw_bar(app);
+	draw_dialogs(app);
+	if (app->progress_active) {
+		crt_cursor(0);
+		draw_progress(app);
+	} else if (app->w_progress != NULL) {
+		delwin(app->w_progress);
+		app->w_progress = NULL;
+	}
+	doupdate();
+}
+
+/* Keys. */
+
+static void
+open_log_done(struct app *app, int result, const char *text, void *arg)
+{
+	if (result != 0 || text == NULL || *text == '\0')
+		return;
+	app_open_log(app, text);
+}
+
+static void
+prompt_open_log(struct app *app)
+{
+	char dir[PATH_MAX + 1];
+
+	snprintf(dir, sizeof dir, "%s/", app->log_dir);
+	dialog_prompt(app, "Open log file", "Path:", dir, open_log_done, NULL);
+}
+
+static void
+show_help(struct app *app)
+{
+	struct box *b = box_new("Help: ehttp console");
+	char **lines;
+	size_t n;
+
+	box_wide(b);
+	box_text(b, BOX_HEAD, "The Administration workspace of an enhanced"
+	    " HTTP site hierarchy.");
+	box_text(b, BOX_TEXT, "Pick a node in the tree on the left; its list"
+	    " and details show on the right. The key bar at the bottom shows"
+	    " the main keys of what has focus.");
+	box_text(b, BOX_TEXT, "");
+	lines = keys_help(~0u & ~KS_SMALL, &n);
+	for (size_t i = 0; i < n; i++) {
+		box_text(b, lines[i][0] != ' ' && lines[i][0] != '\0' ?
+		    BOX_HEAD : BOX_TEXT, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	box_dialog(app, b, NULL, NULL);
+}
+
+static int
+next_node(struct app *app, int from, int dir)
+{
+	for (int i = from + dir; i >= 0 && i < app->nnodes; i += dir)
+		if (app->nodes[i].kind != NODE_GROUP)
+			return i;
+	return from;
+}
+
+static void
+tree_key(struct app *app, enum keys_action a)
+{
+	switch (a) {
+	case KA_UP:
+		app_select_node(app, next_node(app, app->sel, -1));
+		break;
+	case KA_DOWN:
+		app_select_node(app, next_node(app, app->sel, 1));
+		break;
+	case KA_HOME:
+		app_select_node(app, next_node(app, -1, 1));
+		break;
+	case KA_END:
+		app_select_node(app, next_node(app, app->nnodes, -1));
+		break;
+	case KA_OPEN:
+		if (app->nodes[app->sel].kind == NODE_OPEN_LOG)
+			prompt_open_log(app);
+		else
+			app->focus = 1;
+		break;
+	default:
+		break;
+	}
+	app->dirty = 1;
+}
+
+static void
+mouse_key(struct app *app)
+{
+	struct view *v;
+	int y, x, button, ly, lx, wheel = 0;
+
+	if (crt_get_mouse(&y, &x, &button) == -1 || app->small ||
+	    app_dialog_top(app) != NULL)
+		return;
+	if (button == 4)
+		wheel = -1;
+	else if (button == 5)
+		wheel = 1;
+	if (x < app->tree_w && y >= 1 && y < app->lines - 2) {
+		int i = app->tree_top + y - 1;
+
+		if (wheel != 0)
+			app_select_node(app, next_node(app, app->sel, wheel));
+		else if (i < app->nnodes && app->nodes[i].kind != NODE_GROUP) {
+			app_select_node(app, i);
+			if (app->nodes[i].kind == NODE_OPEN_LOG)
+				prompt_open_log(app);
+		}
+		app->focus = 0;
+		app->dirty = 1;
+		return;
+	}
+	ly = y - app->list_y;
+	lx = x - app->tree_w;
+	if (ly >= 0 && ly < app->list_h && (v = app_current_view(app)) != NULL &&
+	    v->ops->click != NULL) {
+		app->focus = 1;
+		v->ops->click(v, ly, lx, wheel);
+		if (button == 2)
+			v->ops->key(v, KA_OPEN, '\r');
+		app->dirty = 1;
+	}
+}
+
+void
+app_key(struct app *app, int key)
+{
+	enum keys_action a;
+	struct dialog *d;
+	struct view *v;
+	int r;
+
+	if (key == KEY_RESIZE) {
+		app_resize(app);
+		return;
+	}
+	if (app->small) {
+		if (keys_lookup(key, KS_SMALL) == KA_QUIT)
+			app->quit = 1;
+		return;
+	}
+	if (key == KEY_MOUSE) {
+		mouse_key(app);
+		return;
+	}
+	if (app->progress_active)
+		return;
+	app->dirty = 1;
+	if ((d = app_dialog_top(app)) != NULL) {
+		a = keys_lookup(key, d->ops->scope);
+		if (a == KA_HELP) {
+			show_help(app);
+			return;
+		}
+		r = d->ops->key(d, a, key);
+		if (r & DLG_QUIT)
+			app->quit = 1;
+		sweep_dialogs(app);
+		return;
+	}
+	app->status[0] = '\0';
+	a = keys_lookup(key, scopes(app));
+	switch (a) {
+	case KA_QUIT:
+		app->quit = 1;
+		return;
+	case KA_HELP:
+		show_help(app);
+		return;
+	case KA_REFRESH:
+		scan_logs(app);
+		reload_view(app, app_current_view(app));
+		app_status(app, 0, "Refreshed.");
+		return;
+	case KA_PANE:
+		if (!app->tree_hidden)
+			app->focus = !app->focus;
+		return;
+	case KA_TREE_TOGGLE:
+		app->tree_hidden = !app->tree_hidden;
+		app->focus = app->tree_hidden ? 1 : app->focus;
+		layout(app);
+		return;
+	case KA_OPEN_LOG:
+		prompt_open_log(app);
+		return;
+	case KA_GO_OVERVIEW:
+		app_select(app, "Overview");
+		return;
+	case KA_GO_SITES:
+		app_select(app, "Sites");
+		return;
+	case KA_GO_SYSTEMS:
+		app_select(app, "Servers and Site System Roles");
+		return;
+	case KA_GO_CERTS:
+		app_select(app, "Certificates");
+		return;
+	case KA_GO_LOG:
+		app_select(app, "mpcontrol.log");
+		return;
+	default:
+		break;
+	}
+	if (app->focus == 0) {
+		tree_key(app, a);
+		return;
+	}
+	if ((v = app_current_view(app)) == NULL) {
+		if (a == KA_OPEN && app->nodes[app->sel].kind == NODE_OPEN_LOG)
+			prompt_open_log(app);
+		else if (a == KA_LEFT && !app->tree_hidden)
+			app->focus = 0;
+		return;
+	}
+	r = v->ops->key(v, a, key);
+	if ((r & VIEW_UNHANDLED) && a == KA_LEFT && !app->tree_hidden)
+		app->focus = 0;
+	if (r & VIEW_RELOAD)
+		reload_view(app, v);
+	if (r & VIEW_QUIT)
+		app->quit = 1;
+	sweep_dialogs(app);
+}
+
+/* Background work: the current view's, and a periodic re-read of what
+ * agents report. Returns how soon it wants to run again (ms). */
+static int
+tick(struct app *app)
+{
+	struct view *v = app_current_view(app);
+	int wish = -1;
+
+	if (v != NULL && v->ops->tick != NULL &&
+	    (v->ops->tick(v, &wish) & VIEW_REDRAW))
+		app->dirty = 1;
+	if (v != NULL && app_dialog_top(app) == NULL && v->ops->poll != NULL &&
+	    time(NULL) - app->last_reload >= APP_RELOAD_S) {
+		v->ops->poll(v);
+		app->last_reload = time(NULL);
+		app->dirty = 1;
+	}
+	if (wish < 0 || wish > APP_POLL_MS)
+		wish = APP_POLL_MS;
+	return wish;
+}
+
+void
+app_tick(struct app *app)
+{
+	tick(app);
+}
+
+int
+app_run(struct app *app)
+{
+	int key, sig, wish;
+
+	app_render(app);	/* the first screen before any background work */
+	while (!app->quit) {
+		if ((sig = crt_signal_pending()) != 0) {
+			app->exit_code = 128 + sig;
+			break;
+		}
+		wish = tick(app);
+		app_render(app);
+		if ((key = crt_getch(wish)) != ERR)
+			app_key(app, key);
+	}
+	return app->exit_code;
+}
+
+struct app *
+app_new(const struct app_config *cf, char **cause)
+{
+	struct app *app;
+	char *slash;
+
+	*cause = NULL;
+	if ((app = calloc(1, sizeof *app)) == NULL)
+		abort();
+	snprintf(app->db_path, sizeof app->db_path, "%s", cf->db_path != NULL ?
+	    cf->db_path : ehttp_default_db());
+	if (cf->log_dir != NULL)
+		snprintf(app->log_dir, sizeof app->log_dir, "%s", cf->log_dir);
+	else {
+		snprintf(app->log_dir, sizeof app->log_dir, "%s", app->db_path);
+		if ((slash = strrchr(app->log_dir, '/')) != NULL)
+			snprintf(slash, sizeof app->log_dir -
+			    (slash - app->log_dir), "/logs");
+		else
+			snprintf(app->log_dir, sizeof app->log_dir, "logs");
+	}
+	app->crt_flags = cf->crt_flags;
+	/* The console never loads private keys for what it shows. */
+	if ((app->e = ehttp_open(app->db_path, EHTTP_NO_KEYS, cause)) == NULL) {
+		free(app);
+		return NULL;
+	}
+	build_tree(app);
+	app->sel = 0;
+	if (crt_active())
+		layout(app);
+	app_select_node(app, 0);
+	app->focus = 0;
+	if (cf->log_file != NULL)
+		app_open_log(app, cf->log_file);
+	return app;
+}
+
+void
+app_free(struct app *app)
+{
+	if (app == NULL)
+		return;
+	if (crt_active())
+		del_windows(app);
+	for (int i = 0; i < app->ndlg; i++)
+		dialog_free(app->dlg[i]);
+	app->ndlg = 0;
+	for (int i = 0; i < app->nnodes; i++)
+		if (app->nodes[i].view != NULL) {
+			struct view *v = app->nodes[i].view;
+
+			if (v->ops->close != NULL)
+				v->ops->close(v);
+			free(v);
+		}
+	free(app->nodes);
+	ehttp_close(app->e);
+	free(app);
+}

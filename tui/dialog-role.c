@@ -1,0 +1,372 @@
+/*
+ * dialog-role: the roles of a site system (a menu) and the Properties of
+ * a management point (General: client connections) and a distribution
+ * point (Communication: HTTPS or HTTP, allow anonymous connections).
+ * Applying goes through ehttp_role_set(), which issues or retires the
+ * system's certificate as the site's settings require.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+static const char *const role_buttons[] = { "OK", "Cancel", "Apply" };
+
+void
+dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
+{
+	struct form *f = &dr->form;
+	struct form_item *it;
+	char buf[320];
+	int dp = strcmp(r->role, "dp") == 0;
+	struct dialog *self = dr->self;
+	struct db_site site = dr->site;
+
+	memset(dr, 0, sizeof *dr);
+	dr->self = self;
+	dr->site = site;
+	dr->role = *r;
+	snprintf(buf, sizeof buf, "%s Properties",
+	    dp ? "Distribution point" : "Management point");
+	form_init(f, buf);
+	f->tabs[f->ntabs++] = dp ? "Communication" : "General";
+	snprintf(buf, sizeof buf, "%s on %s", rules_role_title(r->role),
+	    r->fqdn);
+	form_add(f, FORM_LABEL, 0, 0, 0, buf)->value = 1;
+	form_add(f, FORM_LABEL, 0, 0, 0, dp ? "Configure how client devices"
+	    " communicate with the distribution point:" : "Client"
+	    " connections:");
+	it = form_add(f, FORM_RADIO, DR_HTTPS, 0, 2, "HTTPS");
+	it->group = 1;
+	it->value = strcmp(r->connection, "https") == 0;
+	it = form_add(f, FORM_RADIO, DR_HTTP, 0, 2, "HTTP");
+	it->group = 1;
+	it->value = strcmp(r->connection, "https") != 0;
+	if (dp)
+		form_add(f, FORM_CHECK, DR_ANON, 0, 2, "Allow clients to connect"
+		    " anonymously")->value = r->allow_anonymous == 1;
+	form_add(f, FORM_GAP, 0, 0, 0, NULL);
+	if (dr->site.sec.enhanced_http && !dr->site.sec.https_only)
+		snprintf(buf, sizeof buf, "Site %s uses enhanced HTTP: with HTTP,"
+		    " clients reach this role over TLS with its SMS Role SSL"
+		    " Certificate.", dr->site.code);
+	else
+		snprintf(buf, sizeof buf, "With HTTPS the site system needs a PKI"
+		    " certificate; with HTTP and without enhanced HTTP, site %s"
+		    " is a deprecated configuration.", dr->site.code[0] ?
+		    dr->site.code : "the site");
+	form_add(f, FORM_LABEL, DR_INFO, 0, 0, buf);
+	for (int b = 0; b < 3; b++) {
+		f->buttons[b] = role_buttons[b];
+		f->button_enabled[b] = 1;
+	}
+	f->nbuttons = 3;
+	f->default_button = 0;
+	f->button_enabled[2] = 0;
+	form_focus_first(f);
+}
+
+/* 1 if changed; connection NULL / allow_anonymous -1 when unchanged. */
+int
+dialog_role_form_changed(const struct dialog_role *dr, const char **connection,
+    int *allow_anonymous)
+{
+	const char *conn = form_value(&dr->form, DR_HTTPS) ? "https" : "http";
+	int anon = -1;
+
+	*connection = strcmp(conn, dr->role.connection) != 0 ? conn : NULL;
+	if (strcmp(dr->role.role, "dp") == 0) {
+		anon = form_value(&dr->form, DR_ANON);
+		if (anon == (dr->role.allow_anonymous == 1))
+			anon = -1;
+	}
+	*allow_anonymous = anon;
+	return *connection != NULL || anon != -1;
+}
+
+static void
+role_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
+{
+	struct dialog_role *dr = d->data;
+
+	*w = maxw - 4 < 72 ? maxw - 4 : 72;
+	*h = form_height(&dr->form, *w);
+}
+
+static void
+role_draw(struct dialog *d, WINDOW *w)
+{
+	struct dialog_role *dr = d->data;
+
+	dialog_frame(w, dr->form.title);
+	form_draw(&dr->form, w);
+}
+
+static int
+reread(struct app *app, struct dialog_role *dr)
+{
+	struct db_role *v = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (ehttp_role_list(app_ehttp(app), NULL, dr->role.fqdn, &v, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].role, dr->role.role) == 0) {
+			ehttp_site_get(app_ehttp(app), dr->site.code, &dr->site);
+			dialog_role_form_init(dr, &v[i]);
+			rc = 0;
+		}
+	free(v);
+	return rc;
+}
+
+static void
+apply_now(struct app *app, struct dialog_role *dr)
+{
+	const char *conn;
+	char err[512], title[300];
+	struct ehttp *k;
+	int anon;
+
+	if (!dialog_role_form_changed(dr, &conn, &anon)) {
+		if (dr->closing)
+			dialog_close(dr->self, 0, NULL);
+		return;
+	}
+	/* Switching to HTTP in an enhanced HTTP site issues a certificate. */
+	if ((k = app_key_handle(app, err, sizeof err)) == NULL) {
+		dialog_message(app, "Role Properties", BOX_ERROR, "%s", err);
+		return;
+	}
+	if (ehttp_role_set(k, dr->role.fqdn, dr->role.role, conn, anon) == -1) {
+		snprintf(err, sizeof err, "%s", ehttp_error(k));
+		app_key_handle_close(app, k);
+		dialog_message(app, "Role Properties", BOX_ERROR,
+		    "The role was not changed: %s", err);
+		return;
+	}
+	snprintf(title, sizeof title, "%s on %s", rules_role_title(dr->role.role),
+	    dr->role.fqdn);
+	app_show_notes(app, k, title, "The role settings were saved.");
+	app_key_handle_close(app, k);
+	app_reload_all(app);
+	if (dr->closing)
+		dialog_close(dr->self, 0, NULL);
+	else
+		reread(app, dr);
+}
+
+static void
+confirm_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct dialog_role *dr = arg;
+
+	if (result == 0)
+		apply_now(app, dr);
+}
+
+static void
+role_apply(struct app *app, struct dialog_role *dr, int closing)
+{
+	static const char *const labels[] = { "Apply", "Cancel" };
+	const char *conn;
+	struct box *b;
+	int anon;
+
+	dr->closing = closing;
+	if (!dialog_role_form_changed(dr, &conn, &anon)) {
+		if (closing)
+			dialog_close(dr->self, 0, NULL);
+		return;
+	}
+	if (anon == 1 && dr->site.sec.enhanced_http) {
+		b = box_new("Apply the role settings?");
+		box_line(b, BOX_WARNING, "Distribution point %s allows anonymous"
+		    " connections: turn it off for enhanced HTTP.",
+		    dr->role.fqdn);
+		box_buttons(b, labels, 2);
+		box_dialog(app, b, confirm_done, dr);
+		return;
+	}
+	if (conn != NULL && strcmp(conn, "https") == 0) {
+		b = box_new("Apply the role settings?");
+		box_line(b, BOX_WARNING, "HTTPS: clients trust %s only with a"
+		    " PKI certificate bound on it (import it with ehttpctl cert"
+		    " import-pki).", dr->role.fqdn);
+		box_buttons(b, labels, 2);
+		box_dialog(app, b, confirm_done, dr);
+		return;
+	}
+	apply_now(app, dr);
+}
+
+static int
+role_key(struct dialog *d, enum keys_action a, int key)
+{
+	struct dialog_role *dr = d->data;
+	const char *conn;
+	int anon;
+
+	switch (form_key(&dr->form, a, key)) {
+	case FORM_CHANGED:
+		dr->form.button_enabled[2] = dialog_role_form_changed(dr, &conn,
+		    &anon);
+		return DLG_REDRAW;
+	case FORM_BUTTON:
+		if (dr->form.pressed == 1) {
+			dialog_close(d, -1, NULL);
+			return DLG_CLOSE;
+		}
+		role_apply(d->app, dr, dr->form.pressed == 0);
+		return DLG_REDRAW;
+	case FORM_CANCEL:
+		dialog_close(d, -1, NULL);
+		return DLG_CLOSE;
+	case FORM_UNHANDLED:
+		return DLG_UNHANDLED;
+	default:
+		return DLG_REDRAW;
+	}
+}
+
+static void
+role_free(struct dialog *d)
+{
+	free(d->data);
+}
+
+static const struct dialog_ops role_ops = {
+	.name = "role",
+	.scope = KS_DIALOG,
+	.size = role_size,
+	.draw = role_draw,
+	.key = role_key,
+	.free = role_free,
+};
+
+int
+dialog_role_open(struct app *app, const char *fqdn, const char *role)
+{
+	struct ehttp *e = app_ehttp(app);
+	struct dialog_role *dr;
+	struct db_system y;
+	struct db_role *v = NULL;
+	struct dialog *d;
+	size_t n;
+	int found = -1;
+
+	if (ehttp_system_get(e, fqdn, &y) == -1 ||
+	    ehttp_role_list(e, NULL, fqdn, &v, &n) == -1) {
+		app_status(app, 1, "%s", ehttp_error(e));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].role, role) == 0)
+			found = (int)i;
+	if (found == -1) {
+		free(v);
+		app_status(app, 1, "%s has no %s.", fqdn, rules_role_title(role));
+		return -1;
+	}
+	if ((dr = calloc(1, sizeof *dr)) == NULL)
+		abort();
+	ehttp_site_get(e, y.site_code, &dr->site);
+	dialog_role_form_init(dr, &v[found]);
+	free(v);
+	d = dialog_new(app, &role_ops, dr);
+	dr->self = d;
+	app_dialog_push(app, d);
+	return 0;
+}
+
+/* The roles of a system: pick one to see its Properties. */
+struct pick {
+	char	 fqdn[256];
+	char	 roles[8][12];
+	int	 n;
+};
+
+static void
+pick_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct pick *p = arg;
+	const char *r;
+
+	if (result < 0 || result >= p->n)
+		return;
+	r = p->roles[result];
+	if (strcmp(r, "mp") == 0 || strcmp(r, "dp") == 0)
+		dialog_role_open(app, p->fqdn, r);
+	else
+		dialog_message(app, rules_role_title(r), BOX_INFO, "The %s on %s"
+		    " has no client connection settings. %s",
+		    rules_role_title(r), p->fqdn, strcmp(r, "provider") == 0 ?
+		    "With enhanced HTTP on, it gets an SMS Role SSL Certificate." :
+		    "Enhanced HTTP does not secure it: it stays HTTP.");
+}
+
+int
+dialog_role_pick(struct app *app, int64_t system_id)
+{
+	struct ehttp *e = app_ehttp(app);
+	struct db_system *ys = NULL;
+	struct db_role *v = NULL;
+	struct pick *p;
+	struct dialog *d;
+	char *items[8], title[300];
+	size_t ny, n;
+	int found = 0;
+
+	if (ehttp_system_list(e, NULL, &ys, &ny) == -1) {
+		app_status(app, 1, "%s", ehttp_error(e));
+		return -1;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		abort();
+	for (size_t i = 0; i < ny; i++)
+		if (ys[i].id == system_id) {
+			snprintf(p->fqdn, sizeof p->fqdn, "%s", ys[i].fqdn);
+			found = 1;
+		}
+	free(ys);
+	if (!found || ehttp_role_list(e, NULL, p->fqdn, &v, &n) == -1) {
+		free(p);
+		app_status(app, 1, "The site system is gone.");
+		return -1;
+	}
+	for (size_t i = 0; i < n && p->n < 8; i++) {
+		const struct db_role *r = &v[i];
+		char *s = NULL;
+		int rc;
+
+		if (r->allow_anonymous != -1)
+			rc = asprintf(&s, "%-26s %s, anonymous %s",
+			    rules_role_title(r->role), r->connection,
+			    r->allow_anonymous ? "allowed" : "not allowed");
+		else if (r->connection[0])
+			rc = asprintf(&s, "%-26s %s", rules_role_title(r->role),
+			    r->connection);
+		else
+			rc = asprintf(&s, "%s", rules_role_title(r->role));
+		if (rc == -1)
+			abort();
+		items[p->n] = s;
+		snprintf(p->roles[p->n], sizeof p->roles[0], "%s", r->role);
+		p->n++;
+	}
+	free(v);
+	if (p->n == 0) {
+		free(p);
+		app_status(app, 0, "The site system has no roles.");
+		return 0;
+	}
+	snprintf(title, sizeof title, "Site System Roles: %s", p->fqdn);
+	d = dialog_menu(app, title, (const char *const *)items, p->n, 0,
+	    pick_done, p);
+	d->free_arg = free;
+	for (int i = 0; i < p->n; i++)
+		free(items[i]);
+	return 0;
+}

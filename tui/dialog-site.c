@@ -1,0 +1,539 @@
+/*
+ * dialog-site: Site Properties, with the tabs General, Communication
+ * Security and Signing and Encryption (primary sites only), behaving like
+ * the real dialog: choosing HTTPS only ticks and greys the PKI client
+ * certificate option and clears and greys the enhanced HTTP check box;
+ * choosing HTTPS or HTTP gives both back. OK / Cancel / Apply; before a
+ * change is applied its warnings (and what will be issued) are shown, and
+ * a progress box shows while certificates are issued.
+ *
+ * The dialog_site_form_* functions are the model; they need no terminal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+static const char *const keyalg_names[] = { "rsa2048", "rsa3072", "ec-p256" };
+static const char *const keyalg_titles[] = { "RSA 2048", "RSA 3072",
+	"ECDSA P-256" };
+#define NKEYALG	3
+
+static const char *const site_buttons[] = { "OK", "Cancel", "Apply" };
+
+static int
+keyalg_index(const char *name)
+{
+	for (int i = 0; i < NKEYALG; i++)
+		if (strcmp(name, keyalg_names[i]) == 0)
+			return i;
+	return 0;
+}
+
+static const char *
+type_long(enum db_site_type t)
+{
+	switch (t) {
+	case DB_SITE_CAS:
+		return "Central administration site";
+	case DB_SITE_PRIMARY:
+		return "Primary site";
+	default:
+		return "Secondary site";
+	}
+}
+
+void
+dialog_site_form_init(struct dialog_site *ds, const struct db_site *s)
+{
+	struct form *f = &ds->form;
+	struct form_item *it;
+	char buf[160];
+
+	struct dialog *self = ds->self;
+	int (*lines)(struct form *, int, void *) = ds->form.extra_lines;
+	void (*draw)(struct form *, WINDOW *, int, int, int, void *) =
+	    ds->form.extra_draw;
+	void *arg = ds->form.arg;
+
+	memset(ds, 0, sizeof *ds);
+	ds->self = self;
+	ds->site = *s;
+	snprintf(buf, sizeof buf, "%s - %s Properties", s->code, s->name);
+	form_init(f, buf);
+	f->extra_lines = lines;
+	f->extra_draw = draw;
+	f->arg = arg;
+	f->tabs[f->ntabs++] = "General";
+	f->tabs[f->ntabs++] = "Communication Security";
+	if (s->type == DB_SITE_PRIMARY)
+		f->tabs[f->ntabs++] = "Signing and Encryption";
+
+	snprintf(buf, sizeof buf, "Site code: %s", s->code);
+	form_add(f, FORM_LABEL, 0, DS_TAB_GENERAL, 0, buf)->value = 1;
+	snprintf(buf, sizeof buf, "Site name: %s", s->name);
+	form_add(f, FORM_LABEL, 0, DS_TAB_GENERAL, 0, buf);
+	snprintf(buf, sizeof buf, "Type: %s", type_long(s->type));
+	form_add(f, FORM_LABEL, 0, DS_TAB_GENERAL, 0, buf);
+	snprintf(buf, sizeof buf, "Parent site: %s", s->parent_code[0] ?
+	    s->parent_code : "(none)");
+	form_add(f, FORM_LABEL, 0, DS_TAB_GENERAL, 0, buf);
+	form_add(f, FORM_GAP, 0, DS_TAB_GENERAL, 0, NULL);
+	it = form_add(f, FORM_CHOICE, DS_KEYALG, DS_TAB_GENERAL, 0,
+	    "Key algorithm of site-issued certificates:");
+	it->choices = keyalg_titles;
+	it->nchoices = NKEYALG;
+	it->value = keyalg_index(s->sec.key_alg);
+	form_add(f, FORM_LABEL, 0, DS_TAB_GENERAL, 2, "New certificates use it;"
+	    " certificates already issued keep theirs until renewed.");
+
+	form_add(f, FORM_LABEL, 0, DS_TAB_COMM, 0, "Site system settings")->value
+	    = 1;
+	it = form_add(f, FORM_RADIO, DS_HTTPS_ONLY, DS_TAB_COMM, 2,
+	    "HTTPS only");
+	it->group = 1;
+	it->value = s->sec.https_only;
+	it = form_add(f, FORM_RADIO, DS_HTTPS_OR_HTTP, DS_TAB_COMM, 2,
+	    "HTTPS or HTTP");
+	it->group = 1;
+	it->value = !s->sec.https_only;
+	form_add(f, FORM_CHECK, DS_EHTTP, DS_TAB_COMM, 6, "Use Configuration"
+	    " Manager-generated certificates for HTTP site systems")->value =
+	    s->sec.enhanced_http;
+	form_add(f, FORM_LABEL, 0, DS_TAB_COMM, 0, "Client computer settings")
+	    ->value = 1;
+	form_add(f, FORM_CHECK, DS_PKI, DS_TAB_COMM, 2, "Use client PKI"
+	    " certificate (client authentication capability) when available")
+	    ->value = s->sec.pki_client_cert;
+	form_add(f, FORM_CHECK, DS_CRL, DS_TAB_COMM, 2, "Clients check the"
+	    " certificate revocation list (CRL) for site systems")->value =
+	    s->sec.crl_check;
+	form_add(f, FORM_LABEL, DS_ROOTS, DS_TAB_COMM, 0, "Trusted Root"
+	    " Certification Authorities: (none imported)");
+
+	if (s->type == DB_SITE_PRIMARY) {
+		form_add(f, FORM_LABEL, 0, DS_TAB_SIGNING, 0, "Client computer"
+		    " communication")->value = 1;
+		form_add(f, FORM_CHECK, DS_SIGNING, DS_TAB_SIGNING, 2,
+		    "Require signing")->value = s->sec.require_signing;
+		form_add(f, FORM_CHECK, DS_SHA256, DS_TAB_SIGNING, 6,
+		    "Require SHA-256")->value = s->sec.require_sha256;
+		form_add(f, FORM_CHECK, DS_ENCRYPTION, DS_TAB_SIGNING, 2,
+		    "Use encryption")->value = s->sec.use_encryption;
+	}
+
+	for (int b = 0; b < 3; b++) {
+		f->buttons[b] = site_buttons[b];
+		f->button_enabled[b] = 1;
+	}
+	f->nbuttons = 3;
+	f->default_button = DS_BTN_OK;
+	ds->pki_saved = s->sec.pki_client_cert;
+	dialog_site_form_rules(ds, 0);
+	/* Open on Communication Security: what this console is about. */
+	f->tab = DS_TAB_COMM;
+	form_focus_first(f);
+}
+
+void
+dialog_site_form_rules(struct dialog_site *ds, int changed_id)
+{
+	struct form *f = &ds->form;
+	int https_only = form_value(f, DS_HTTPS_ONLY);
+
+	if (https_only) {
+		if (changed_id == DS_HTTPS_ONLY)
+			ds->pki_saved = form_value(f, DS_PKI);
+		form_set(f, DS_PKI, 1);
+		form_enable(f, DS_PKI, 0);
+		form_set(f, DS_EHTTP, 0);
+		form_enable(f, DS_EHTTP, 0);
+	} else {
+		if (changed_id == DS_HTTPS_OR_HTTP)
+			form_set(f, DS_PKI, ds->pki_saved);
+		form_enable(f, DS_PKI, 1);
+		form_enable(f, DS_EHTTP, 1);
+	}
+	if (form_item(f, DS_SIGNING) != NULL) {
+		int signing = form_value(f, DS_SIGNING);
+
+		if (!signing)
+			form_set(f, DS_SHA256, 0);
+		form_enable(f, DS_SHA256, signing);
+	}
+	f->button_enabled[DS_BTN_APPLY] = dialog_site_form_changed(ds);
+}
+
+void
+dialog_site_form_security(const struct dialog_site *ds, struct db_security *x)
+{
+	const struct form *f = &ds->form;
+	const struct form_item *k;
+
+	*x = ds->site.sec;
+	x->https_only = form_value(f, DS_HTTPS_ONLY);
+	x->enhanced_http = form_value(f, DS_EHTTP);
+	x->pki_client_cert = form_value(f, DS_PKI);
+	x->crl_check = form_value(f, DS_CRL);
+	if (ds->site.type == DB_SITE_PRIMARY) {
+		x->require_signing = form_value(f, DS_SIGNING);
+		x->require_sha256 = form_value(f, DS_SHA256);
+		x->use_encryption = form_value(f, DS_ENCRYPTION);
+	}
+	k = form_item((struct form *)f, DS_KEYALG);
+	if (k != NULL) {
+		memset(x->key_alg, 0, sizeof x->key_alg);
+		snprintf(x->key_alg, sizeof x->key_alg, "%s",
+		    keyalg_names[k->value]);
+	}
+}
+
+int
+dialog_site_form_changed(const struct dialog_site *ds)
+{
+	struct db_security x;
+	const struct db_security *o = &ds->site.sec;
+
+	dialog_site_form_security(ds, &x);
+	return x.https_only != o->https_only ||
+	    x.enhanced_http != o->enhanced_http ||
+	    x.pki_client_cert != o->pki_client_cert ||
+	    x.crl_check != o->crl_check ||
+	    x.require_signing != o->require_signing ||
+	    x.require_sha256 != o->require_sha256 ||
+	    x.use_encryption != o->use_encryption ||
+	    strcmp(x.key_alg, o->key_alg) != 0;
+}
+
+void
+dialog_site_form_change(const struct dialog_site *ds,
+    struct ehttp_security_change *c)
+{
+	struct db_security x;
+	const struct db_security *o = &ds->site.sec;
+
+	dialog_site_form_security(ds, &x);
+	ehttp_security_change_init(c);
+#define DIFF(f) if (x.f != o->f) c->f = x.f
+	DIFF(https_only);
+	DIFF(enhanced_http);
+	DIFF(pki_client_cert);
+	DIFF(crl_check);
+	DIFF(require_signing);
+	DIFF(require_sha256);
+	DIFF(use_encryption);
+#undef DIFF
+	if (strcmp(x.key_alg, o->key_alg) != 0)
+		c->key_alg = keyalg_names[keyalg_index(x.key_alg)];
+}
+
+void
+dialog_site_form_free(struct dialog_site *ds)
+{
+	free(ds->warnings);
+	ds->warnings = NULL;
+	ds->nwarnings = 0;
+}
+
+/* The warnings of the settings as edited, as they would stand. */
+static void
+refresh_warnings(struct app *app, struct dialog_site *ds)
+{
+	struct db_site after = ds->site;
+
+	dialog_site_form_security(ds, &after.sec);
+	free(ds->warnings);
+	ds->warnings = NULL;
+	ds->nwarnings = 0;
+	if (ehttp_site_warnings(app_ehttp(app), &after, &ds->warnings,
+	    &ds->nwarnings) == -1) {
+		ds->warnings = NULL;
+		ds->nwarnings = 0;
+	}
+}
+
+/* Lines of the warnings, wrapped at width. */
+static int
+warning_lines(struct dialog_site *ds, int width)
+{
+	char buf[600];
+	size_t off, len, next;
+	int lines = 0;
+
+	for (size_t i = 0; i < ds->nwarnings; i++) {
+		snprintf(buf, sizeof buf, "Warning: %s", ds->warnings[i].text);
+		len = strlen(buf);
+		for (off = 0; off < len; off += next, lines++)
+			text_wrap(buf + off, len - off, width, &next);
+	}
+	return lines;
+}
+
+/* Under the controls: IISSSLState and the warnings as edited. */
+static int
+extra_lines(struct form *f, int width, void *arg)
+{
+	struct dialog_site *ds = arg;
+	int n = 1 + (ds->site.type == DB_SITE_CAS) + warning_lines(ds, width);
+
+	return n < 4 ? 4 : n > 8 ? 8 : n;
+}
+
+static void
+extra_draw(struct form *f, WINDOW *w, int y, int x, int width, void *arg)
+{
+	struct dialog_site *ds = arg;
+	struct db_security sec;
+	char buf[600];
+	size_t off, len, next, n;
+	int h, ww, last;
+
+	getmaxyx(w, h, ww);
+	(void)ww;
+	last = h - 4;	/* the line above the buttons' separator */
+	if (f->tab == DS_TAB_GENERAL)
+		return;
+	dialog_site_form_security(ds, &sec);
+	text_putf(w, y++, x, width, crt_attr(CRT_DIALOG) | A_BOLD,
+	    "IISSSLState: %d", ehttp_iisssl_state(&sec));
+	if (ds->site.type == DB_SITE_CAS && y <= last)
+		text_put(w, y++, x, width, "At a CAS, enhanced HTTP covers only"
+		    " the SMS Provider role.", (size_t)-1, crt_attr(CRT_DIALOG));
+	for (size_t i = 0; i < ds->nwarnings; i++) {
+		snprintf(buf, sizeof buf, "Warning: %s", ds->warnings[i].text);
+		len = strlen(buf);
+		for (off = 0; off < len; off += next) {
+			if (y > last) {
+				text_fill(w, last, x, width, crt_attr(CRT_DIALOG));
+				text_put(w, last, x, width, "(More warnings are"
+				    " shown when you apply.)", (size_t)-1,
+				    crt_attr(CRT_WARNING));
+				return;
+			}
+			n = text_wrap(buf + off, len - off, width, &next);
+			text_put(w, y++, x, width, buf + off, n,
+			    crt_attr(CRT_WARNING));
+		}
+	}
+}
+
+static void
+site_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
+{
+	struct dialog_site *ds = d->data;
+
+	*w = maxw - 2 < 78 ? maxw - 2 : 78;
+	*h = form_height(&ds->form, *w);
+	if (*h > maxh)
+		*h = maxh;
+}
+
+static void
+site_draw(struct dialog *d, WINDOW *w)
+{
+	struct dialog_site *ds = d->data;
+
+	dialog_frame(w, ds->form.title);
+	form_draw(&ds->form, w);
+}
+
+/* Re-read the site after an apply (the dialog stays open). */
+static int
+reread(struct app *app, struct dialog_site *ds)
+{
+	struct db_site s;
+	int tab = ds->form.tab;
+
+	if (ehttp_site_get(app_ehttp(app), ds->site.code, &s) == -1)
+		return -1;
+	dialog_site_form_free(ds);
+	dialog_site_form_init(ds, &s);
+	ds->form.tab = tab;
+	form_focus_first(&ds->form);
+	refresh_warnings(app, ds);
+	return 0;
+}
+
+static void
+apply_now(struct app *app, struct dialog_site *ds)
+{
+	struct ehttp_security_change c;
+	char err[512], title[64];
+	struct ehttp *k;
+
+	dialog_site_form_change(ds, &c);
+	/* Issuing needs the master key: a handle just for this apply. */
+	if ((k = app_key_handle(app, err, sizeof err)) == NULL) {
+		dialog_message(app, "Site Properties", BOX_ERROR, "%s", err);
+		return;
+	}
+	if (ehttp_site_set_security(k, ds->site.code, &c) == -1) {
+		snprintf(err, sizeof err, "%s", ehttp_error(k));
+		app_key_handle_close(app, k);
+		dialog_message(app, "Site Properties", BOX_ERROR,
+		    "The settings were not changed: %s", err);
+		app_status(app, 1, "Site %s: not changed.", ds->site.code);
+		return;
+	}
+	snprintf(title, sizeof title, "Site %s", ds->site.code);
+	app_show_notes(app, k, title, "The settings were saved.");
+	app_key_handle_close(app, k);
+	app_reload_all(app);
+	if (ds->closing)
+		dialog_close(ds->self, DS_BTN_OK, NULL);
+	else
+		reread(app, ds);
+}
+
+static void
+confirm_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct dialog_site *ds = arg;
+
+	if (result == 0)
+		apply_now(app, ds);
+	else
+		ds->closing = 0;
+}
+
+static void
+describe(struct box *b, const char *what, int before, int after)
+{
+	if (before != after)
+		box_line(b, BOX_TEXT, "  %s: %s -> %s", what, before ? "on" :
+		    "off", after ? "on" : "off");
+}
+
+/* OK or Apply: show what will happen and the warnings, then apply. */
+static void
+site_apply(struct app *app, struct dialog_site *ds, int closing)
+{
+	static const char *const labels[] = { "Apply", "Cancel" };
+	struct db_security x;
+	const struct db_security *o = &ds->site.sec;
+	struct box *b;
+	char title[64];
+
+	ds->closing = closing;
+	if (!dialog_site_form_changed(ds)) {
+		if (closing)
+			dialog_close(ds->self, DS_BTN_OK, NULL);
+		return;
+	}
+	dialog_site_form_security(ds, &x);
+	refresh_warnings(app, ds);
+	if (ds->nwarnings == 0 && !(x.enhanced_http && !o->enhanced_http)) {
+		apply_now(app, ds);
+		return;
+	}
+	snprintf(title, sizeof title, "Apply to site %s?", ds->site.code);
+	b = box_new(title);
+	box_line(b, BOX_HEAD, "Changes to site %s:", ds->site.code);
+	if (x.https_only != o->https_only)
+		box_line(b, BOX_TEXT, "  Client communication: %s -> %s",
+		    view_sites_comm(o), view_sites_comm(&x));
+	describe(b, "Enhanced HTTP", o->enhanced_http, x.enhanced_http);
+	describe(b, "Client PKI certificate", o->pki_client_cert,
+	    x.pki_client_cert);
+	describe(b, "CRL check", o->crl_check, x.crl_check);
+	describe(b, "Require signing", o->require_signing, x.require_signing);
+	describe(b, "Require SHA-256", o->require_sha256, x.require_sha256);
+	describe(b, "Use encryption", o->use_encryption, x.use_encryption);
+	if (strcmp(x.key_alg, o->key_alg) != 0)
+		box_line(b, BOX_TEXT, "  Key algorithm: %s -> %s", o->key_alg,
+		    x.key_alg);
+	box_line(b, BOX_TEXT, "  IISSSLState: %d -> %d", ehttp_iisssl_state(o),
+	    ehttp_iisssl_state(&x));
+	if (x.enhanced_http && !o->enhanced_http) {
+		box_text(b, BOX_TEXT, "");
+		box_line(b, BOX_INFO, "The site server creates the SMS Issuing"
+		    " root of site %s if it has none, and issues an SMS Role SSL"
+		    " Certificate to each %s of the site. Site systems with a"
+		    " PKI certificate keep it.", ds->site.code,
+		    ds->site.type == DB_SITE_CAS ? "SMS Provider" :
+		    "HTTP management point, HTTP distribution point and SMS"
+		    " Provider");
+	}
+	if (ds->nwarnings > 0)
+		box_text(b, BOX_TEXT, "");
+	for (size_t i = 0; i < ds->nwarnings; i++)
+		box_text(b, BOX_WARNING, ds->warnings[i].text);
+	box_buttons(b, labels, 2);
+	box_dialog(app, b, confirm_done, ds);
+}
+
+static int
+site_key(struct dialog *d, enum keys_action a, int key)
+{
+	struct dialog_site *ds = d->data;
+
+	switch (form_key(&ds->form, a, key)) {
+	case FORM_CHANGED:
+		dialog_site_form_rules(ds, ds->form.changed_id);
+		refresh_warnings(d->app, ds);
+		return DLG_REDRAW;
+	case FORM_BUTTON:
+		switch (ds->form.pressed) {
+		case DS_BTN_OK:
+			site_apply(d->app, ds, 1);
+			break;
+		case DS_BTN_APPLY:
+			site_apply(d->app, ds, 0);
+			break;
+		default:
+			dialog_close(d, -1, NULL);
+			return DLG_CLOSE;
+		}
+		return DLG_REDRAW;
+	case FORM_CANCEL:
+		dialog_close(d, -1, NULL);
+		return DLG_CLOSE;
+	case FORM_UNHANDLED:
+		return DLG_UNHANDLED;
+	default:
+		return DLG_REDRAW;
+	}
+}
+
+static void
+site_free(struct dialog *d)
+{
+	struct dialog_site *ds = d->data;
+
+	dialog_site_form_free(ds);
+	free(ds);
+}
+
+static const struct dialog_ops site_ops = {
+	.name = "site",
+	.scope = KS_DIALOG,
+	.size = site_size,
+	.draw = site_draw,
+	.key = site_key,
+	.free = site_free,
+};
+
+int
+dialog_site_open(struct app *app, const char *code)
+{
+	struct dialog_site *ds;
+	struct db_site s;
+	struct dialog *d;
+
+	if (ehttp_site_get(app_ehttp(app), code, &s) == -1) {
+		app_status(app, 1, "%s", ehttp_error(app_ehttp(app)));
+		return -1;
+	}
+	if ((ds = calloc(1, sizeof *ds)) == NULL)
+		abort();
+	dialog_site_form_init(ds, &s);
+	ds->form.extra_lines = extra_lines;
+	ds->form.extra_draw = extra_draw;
+	ds->form.arg = ds;
+	refresh_warnings(app, ds);
+	d = dialog_new(app, &site_ops, ds);
+	ds->self = d;
+	app_dialog_push(app, d);
+	return 0;
+}

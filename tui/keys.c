@@ -1,0 +1,412 @@
+/*
+ * keys: the console's key bindings, in one table. The same rows decide
+ * what a key does, draw the key bar and write the help screen, so the
+ * three can never disagree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+#define CTRL(c)		((c) & 0x1f)
+#define KEY_ESC		27
+#define KEY_RETURN	'\r'
+#define KEY_NEWLINE	'\n'
+
+#define S_FRAME		(KS_GLOBAL)
+#define S_ALLVIEWS	(KS_SITES | KS_SYSTEMS | KS_CERTS | KS_LOG | KS_OVERVIEW)
+#define S_HELPABLE	(KS_GLOBAL | KS_DIALOG | KS_BOX | KS_MENU | KS_PROMPT)
+
+const struct keys_binding keys_table[] = {
+	/* Everywhere in the frame. */
+	{ KEY_F(1), S_HELPABLE | KS_SMALL, KA_HELP, "Help", 0,
+	  "Help: the keys of what is on screen" },
+	{ '?', KS_GLOBAL | KS_BOX | KS_MENU, KA_HELP, NULL, 0, NULL },
+	{ KEY_F(10), KS_GLOBAL | KS_SMALL, KA_QUIT, "Quit", 99,
+	  "Quit the console" },
+	{ 'q', KS_GLOBAL | KS_SMALL, KA_QUIT, NULL, 0, NULL },
+	{ KEY_F(5), KS_GLOBAL, KA_REFRESH, "Refresh", 60,
+	  "Refresh: read the database (or the log) again" },
+	{ '\t', KS_GLOBAL, KA_PANE, "Pane", 70,
+	  "Switch between the navigation tree and the list" },
+	{ KEY_BTAB, KS_GLOBAL, KA_PANE, NULL, 0, NULL },
+	{ 't', KS_GLOBAL, KA_TREE_TOGGLE, NULL, 0,
+	  "Show or hide the navigation tree" },
+	{ 'o', KS_GLOBAL, KA_OPEN_LOG, NULL, 0,
+	  "Open a log file (any CMTrace log) by its path" },
+	{ '1', KS_GLOBAL, KA_GO_OVERVIEW, NULL, 0, "Go to Overview" },
+	{ '2', KS_GLOBAL, KA_GO_SITES, NULL, 0, "Go to Sites" },
+	{ '3', KS_GLOBAL, KA_GO_SYSTEMS, NULL, 0,
+	  "Go to Servers and Site System Roles" },
+	{ '4', KS_GLOBAL, KA_GO_CERTS, NULL, 0, "Go to Certificates" },
+	{ '5', KS_GLOBAL, KA_GO_LOG, NULL, 0, "Go to mpcontrol.log" },
+
+	/* The navigation tree. */
+	{ KEY_UP, KS_TREE, KA_UP, NULL, 0, "Previous node" },
+	{ 'k', KS_TREE, KA_UP, NULL, 0, NULL },
+	{ KEY_DOWN, KS_TREE, KA_DOWN, NULL, 0, "Next node" },
+	{ 'j', KS_TREE, KA_DOWN, NULL, 0, NULL },
+	{ KEY_HOME, KS_TREE, KA_HOME, NULL, 0, "First node" },
+	{ KEY_END, KS_TREE, KA_END, NULL, 0, "Last node" },
+	{ KEY_RETURN, KS_TREE, KA_OPEN, "Open", 10,
+	  "Open the node: move to its list" },
+	{ KEY_ENTER, KS_TREE, KA_OPEN, NULL, 0, NULL },
+	{ KEY_NEWLINE, KS_TREE, KA_OPEN, NULL, 0, NULL },
+	{ KEY_RIGHT, KS_TREE, KA_OPEN, NULL, 0, NULL },
+	{ 'l', KS_TREE, KA_OPEN, NULL, 0, NULL },
+
+	/* Any list. */
+	{ KEY_UP, KS_LIST, KA_UP, NULL, 0, "Previous row" },
+	{ 'k', KS_LIST, KA_UP, NULL, 0, NULL },
+	{ KEY_DOWN, KS_LIST, KA_DOWN, NULL, 0, "Next row" },
+	{ 'j', KS_LIST, KA_DOWN, NULL, 0, NULL },
+	{ KEY_PPAGE, KS_LIST, KA_PGUP, NULL, 0, "Page up" },
+	{ CTRL('b'), KS_LIST, KA_PGUP, NULL, 0, NULL },
+	{ KEY_NPAGE, KS_LIST, KA_PGDN, NULL, 0, "Page down" },
+	{ CTRL('f'), KS_LIST, KA_PGDN, NULL, 0, NULL },
+	{ ' ', KS_LIST, KA_PGDN, NULL, 0, NULL },
+	{ KEY_HOME, KS_LIST, KA_HOME, NULL, 0, "First row" },
+	{ 'g', KS_LIST, KA_HOME, NULL, 0, NULL },
+	{ KEY_END, KS_LIST, KA_END, NULL, 0, "Last row" },
+	{ 'G', KS_LIST, KA_END, NULL, 0, NULL },
+	{ KEY_LEFT, KS_LIST, KA_LEFT, NULL, 0,
+	  "Scroll the columns left (back to the tree at the first column)" },
+	{ 'h', KS_LIST, KA_LEFT, NULL, 0, NULL },
+	{ KEY_RIGHT, KS_LIST, KA_RIGHT, NULL, 0,
+	  "Scroll the columns right (when some are cut off)" },
+	{ 'l', KS_LIST, KA_RIGHT, NULL, 0, NULL },
+	{ '/', KS_LIST, KA_FIND, "Find", 20,
+	  "Find text (certificates: filter by text)" },
+	{ 'n', KS_LIST, KA_FIND_NEXT, NULL, 0, "Find next" },
+	{ 'N', KS_LIST, KA_FIND_PREV, NULL, 0, "Find previous" },
+
+	/* Views. */
+	{ KEY_RETURN, KS_SITES, KA_OPEN, "Properties", 10,
+	  "Site Properties: General, Communication Security, Signing and"
+	  " Encryption" },
+	{ KEY_RETURN, KS_SYSTEMS, KA_OPEN, "Roles", 10,
+	  "The site system's roles; Enter on a role opens its Properties" },
+	{ KEY_RETURN, KS_CERTS, KA_OPEN, "Details", 10,
+	  "Certificate: General, Details (every field), Certification Path" },
+	{ KEY_RETURN, KS_LOG, KA_OPEN, "Details", 10,
+	  "The whole log record" },
+	{ KEY_RETURN, KS_OVERVIEW, KA_OPEN, "Go", 10,
+	  "Go to the node the line is about" },
+	{ KEY_ENTER, S_ALLVIEWS, KA_OPEN, NULL, 0, NULL },
+	{ KEY_NEWLINE, S_ALLVIEWS, KA_OPEN, NULL, 0, NULL },
+	{ KEY_F(4), KS_CERTS | KS_LOG, KA_FILTER, "Filter", 30,
+	  "Filter the list" },
+	{ 'c', KS_CERTS | KS_LOG, KA_CLEAR, NULL, 0,
+	  "Clear the filter (and in logs the highlight)" },
+	{ KEY_F(6), KS_CERTS, KA_SORT, "Sort", 40, "Sort by a column" },
+	{ 'i', KS_CERTS, KA_INVERT, NULL, 0, "Invert the sort order" },
+	{ 'b', KS_CERTS, KA_BLOCK, "Block", 41, "Block the certificate" },
+	{ 'u', KS_CERTS, KA_UNBLOCK, "Unblock", 42,
+	  "Unblock the certificate" },
+	{ 'r', KS_CERTS, KA_RENEW, "Renew", 43,
+	  "Renew the certificate (SMS Issuing: re-issues the site's role"
+	  " certificates)" },
+	{ 'e', KS_CERTS, KA_EXPORT, "Export", 44,
+	  "Export the certificate (PEM or DER)" },
+	{ KEY_F(7), KS_LOG, KA_HIGHLIGHT, "Highlight", 40,
+	  "Highlight the records that contain a text" },
+	{ 'f', KS_LOG, KA_FOLLOW, "Follow", 41,
+	  "Follow new lines (tail) on or off" },
+
+	/* Forms (properties, filter, export). */
+	{ '\t', KS_DIALOG, KA_NEXT_TAB, "Next tab", 20, "Next tab" },
+	{ KEY_BTAB, KS_DIALOG, KA_PREV_TAB, NULL, 0, "Previous tab" },
+	{ KEY_UP, KS_DIALOG, KA_UP, NULL, 0, "Previous control" },
+	{ KEY_DOWN, KS_DIALOG, KA_DOWN, "Move", 30, "Next control" },
+	{ KEY_LEFT, KS_DIALOG, KA_LEFT, NULL, 0,
+	  "Previous button or choice" },
+	{ KEY_RIGHT, KS_DIALOG, KA_RIGHT, NULL, 0, "Next button or choice" },
+	{ ' ', KS_DIALOG, KA_TOGGLE, "Toggle", 10,
+	  "Tick or clear a check box, choose a radio button, press a button" },
+	{ KEY_RETURN, KS_DIALOG, KA_OK, "OK", 40,
+	  "OK (or the focused button)" },
+	{ KEY_ENTER, KS_DIALOG, KA_OK, NULL, 0, NULL },
+	{ KEY_NEWLINE, KS_DIALOG, KA_OK, NULL, 0, NULL },
+	{ KEY_ESC, KS_DIALOG, KA_CANCEL, "Cancel", 50, "Cancel" },
+
+	/* Message boxes and text. */
+	{ KEY_UP, KS_BOX | KS_MENU, KA_UP, NULL, 0, "Up" },
+	{ 'k', KS_BOX | KS_MENU, KA_UP, NULL, 0, NULL },
+	{ KEY_DOWN, KS_BOX | KS_MENU, KA_DOWN, NULL, 0, "Down" },
+	{ 'j', KS_BOX | KS_MENU, KA_DOWN, NULL, 0, NULL },
+	{ KEY_PPAGE, KS_BOX | KS_MENU, KA_PGUP, NULL, 0, "Page up" },
+	{ KEY_NPAGE, KS_BOX | KS_MENU, KA_PGDN, NULL, 0, "Page down" },
+	{ KEY_HOME, KS_BOX | KS_MENU, KA_HOME, NULL, 0, "Top" },
+	{ KEY_END, KS_BOX | KS_MENU, KA_END, NULL, 0, "Bottom" },
+	{ '\t', KS_BOX, KA_NEXT_TAB, "Next tab", 20, "Next tab" },
+	{ KEY_BTAB, KS_BOX, KA_PREV_TAB, NULL, 0, "Previous tab" },
+	{ KEY_LEFT, KS_BOX, KA_LEFT, NULL, 0, "Previous button" },
+	{ KEY_RIGHT, KS_BOX, KA_RIGHT, NULL, 0, "Next button" },
+	{ KEY_RETURN, KS_BOX | KS_MENU | KS_PROMPT, KA_OK, "OK", 40,
+	  "OK (or the focused button)" },
+	{ KEY_ENTER, KS_BOX | KS_MENU | KS_PROMPT, KA_OK, NULL, 0, NULL },
+	{ KEY_NEWLINE, KS_BOX | KS_MENU | KS_PROMPT, KA_OK, NULL, 0, NULL },
+	{ KEY_ESC, KS_BOX | KS_MENU | KS_PROMPT, KA_CANCEL, "Close", 50,
+	  "Close or cancel" },
+	{ 'q', KS_BOX | KS_MENU, KA_CANCEL, NULL, 0, NULL },
+};
+const size_t keys_count = sizeof keys_table / sizeof keys_table[0];
+
+const unsigned keys_contexts[] = {
+	KS_GLOBAL | KS_TREE,
+	KS_GLOBAL | KS_LIST | KS_OVERVIEW,
+	KS_GLOBAL | KS_LIST | KS_SITES,
+	KS_GLOBAL | KS_LIST | KS_SYSTEMS,
+	KS_GLOBAL | KS_LIST | KS_CERTS,
+	KS_GLOBAL | KS_LIST | KS_LOG,
+	KS_DIALOG, KS_BOX, KS_MENU, KS_PROMPT, KS_SMALL,
+};
+const size_t keys_ncontexts = sizeof keys_contexts / sizeof keys_contexts[0];
+
+enum keys_action
+keys_lookup(int key, unsigned scopes)
+{
+	for (size_t i = 0; i < keys_count; i++)
+		if (keys_table[i].key == key && (keys_table[i].scope & scopes))
+			return keys_table[i].action;
+	return KA_NONE;
+}
+
+const char *
+keys_name(int key, char *buf, size_t len)
+{
+	static const struct { int key; const char *name; } names[] = {
+		{ KEY_RETURN, "Enter" }, { KEY_ENTER, "Enter" },
+		{ KEY_NEWLINE, "Enter" }, { '\t', "Tab" },
+		{ KEY_BTAB, "S-Tab" }, { KEY_ESC, "Esc" }, { ' ', "Space" },
+		{ KEY_UP, "Up" }, { KEY_DOWN, "Down" }, { KEY_LEFT, "Left" },
+		{ KEY_RIGHT, "Right" }, { KEY_PPAGE, "PgUp" },
+		{ KEY_NPAGE, "PgDn" }, { KEY_HOME, "Home" }, { KEY_END, "End" },
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].key == key) {
+			snprintf(buf, len, "%s", names[i].name);
+			return buf;
+		}
+	if (key >= KEY_F(1) && key <= KEY_F(12))
+		snprintf(buf, len, "F%d", key - KEY_F(0));
+	else if (key > 0 && key < 32)
+		snprintf(buf, len, "^%c", key + '@');
+	else if (key > 32 && key < 127)
+		snprintf(buf, len, "%c", key);
+	else
+		snprintf(buf, len, "key %d", key);
+	return buf;
+}
+
+/* The bar entries of a context in bar order; returns how many. */
+static size_t
+bar_entries(unsigned scopes, const struct keys_binding **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < keys_count && n < max; i++) {
+		const struct keys_binding *b = &keys_table[i];
+
+		if (b->bar == NULL || !(b->scope & scopes))
+			continue;
+		/* A key claimed earlier in the table by this context wins. */
+		if (keys_lookup(b->key, scopes) != b->action)
+			continue;
+		out[n++] = b;
+	}
+	/* Insertion sort by bar_order (stable). */
+	for (size_t i = 1; i < n; i++) {
+		const struct keys_binding *t = out[i];
+		size_t j = i;
+
+		while (j > 0 && out[j - 1]->bar_order > t->bar_order) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = t;
+	}
+	return n;
+}
+
+/*
+ * Which entries fit in width: the first (Help) and the last (Quit or
+ * Cancel) always, the others in order while they fit.
+ */
+static size_t
+bar_fit(const struct keys_binding **v, size_t n, int width, int *keep)
+{
+	char name[32];
+	int used = 0, w;
+	size_t shown = 0;
+
+	for (size_t i = 0; i < n; i++)
+		keep[i] = 0;
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			int must = (i == 0 || i == n - 1);
+
+			if ((pass == 0) != must || keep[i])
+				continue;
+			keys_name(v[i]->key, name, sizeof name);
+			w = (int)strlen(name) + (int)strlen(v[i]->bar) + 1;
+			if (used + w > width)
+				continue;
+			keep[i] = 1;
+			used += w;
+			shown++;
+		}
+	}
+	return shown;
+}
+
+void
+keys_bar_text(unsigned scopes, int width, char *buf, size_t len)
+{
+	const struct keys_binding *v[64];
+	int keep[64];
+	char name[32];
+	size_t n, off = 0;
+
+	buf[0] = '\0';
+	n = bar_entries(scopes, v, 64);
+	bar_fit(v, n, width, keep);
+	for (size_t i = 0; i < n; i++) {
+		if (!keep[i])
+			continue;
+		keys_name(v[i]->key, name, sizeof name);
+		off += snprintf(buf + off, off < len ? len - off : 0, "%s%s%s",
+		    off ? " " : "", name, v[i]->bar);
+		if (off >= len)
+			break;
+	}
+}
+
+void
+keys_draw_bar(WINDOW *w, unsigned scopes)
+{
+	const struct keys_binding *v[64];
+	int keep[64], x = 0, width, h;
+	char name[32];
+	size_t n;
+
+	getmaxyx(w, h, width);
+	(void)h;
+	n = bar_entries(scopes, v, 64);
+	bar_fit(v, n, width, keep);
+	for (size_t i = 0; i < n; i++) {
+		if (!keep[i])
+			continue;
+		keys_name(v[i]->key, name, sizeof name);
+		x += text_put(w, 0, x, width - x, name, (size_t)-1,
+		    crt_attr(CRT_BAR_KEY));
+		x += text_put(w, 0, x, width - x, v[i]->bar, (size_t)-1,
+		    crt_attr(CRT_BAR_LABEL));
+		if (x < width)
+			x += text_put(w, 0, x, width - x, " ", 1,
+			    crt_attr(CRT_NORMAL));
+	}
+	if (x < width)
+		text_fill(w, 0, x, width - x, crt_attr(CRT_BAR_LABEL));
+}
+
+static void
+push_line(char ***v, size_t *n, size_t *cap, char *s)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		if ((*v = reallocarray(*v, *cap, sizeof **v)) == NULL)
+			abort();
+	}
+	(*v)[(*n)++] = s;
+}
+
+/* Is name already one of the ", "-separated names in list? */
+static int
+seen(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	while (*p != '\0') {
+		if (strncmp(p, name, len) == 0 && (p[len] == '\0' ||
+		    p[len] == ','))
+			return 1;
+		if ((p = strchr(p, ',')) == NULL)
+			break;
+		p += 2;
+	}
+	return 0;
+}
+
+char **
+keys_help(unsigned scopes, size_t *n)
+{
+	static const struct { unsigned scope; const char *title; } parts[] = {
+		{ KS_GLOBAL, "Everywhere" },
+		{ KS_TREE, "Navigation tree" },
+		{ KS_LIST, "Lists" },
+		{ KS_OVERVIEW, "Overview" },
+		{ KS_SITES, "Sites" },
+		{ KS_SYSTEMS, "Servers and Site System Roles" },
+		{ KS_CERTS, "Certificates" },
+		{ KS_LOG, "Log viewer" },
+		{ KS_DIALOG, "Dialogs" },
+		{ KS_BOX, "Messages and text" },
+		{ KS_MENU, "Menus" },
+		{ KS_PROMPT, "Text fields" },
+	};
+	char **v = NULL, *s, keys[96], name[32];
+	unsigned char *done;
+	size_t cap = 0;
+
+	*n = 0;
+	if ((done = calloc(keys_count, 1)) == NULL)
+		abort();
+	for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+		int header = 0;
+
+		if (!(parts[p].scope & scopes))
+			continue;
+		for (size_t i = 0; i < keys_count; i++) {
+			const struct keys_binding *b = &keys_table[i];
+			size_t off = 0;
+
+			if (b->help == NULL || done[i] ||
+			    !(b->scope & parts[p].scope))
+				continue;
+			done[i] = 1;
+			keys[0] = '\0';
+			/* Every key of this action in this part; the other
+			 * keys' rows carry no help of their own. */
+			for (size_t j = 0; j < keys_count; j++) {
+				const struct keys_binding *c = &keys_table[j];
+
+				if (c->action != b->action ||
+				    !(c->scope & parts[p].scope) ||
+				    (j != i && c->help != NULL))
+					continue;
+				keys_name(c->key, name, sizeof name);
+				if (seen(keys, name))
+					continue;
+				off += snprintf(keys + off, sizeof keys - off,
+				    "%s%s", off ? ", " : "", name);
+				if (off >= sizeof keys)
+					break;
+			}
+			if (!header) {
+				if (*n > 0)
+					push_line(&v, n, &cap, strdup(""));
+				push_line(&v, n, &cap, strdup(parts[p].title));
+				header = 1;
+			}
+			if (asprintf(&s, "  %-18s %s", keys, b->help) == -1)
+				abort();
+			push_line(&v, n, &cap, s);
+		}
+	}
+	free(done);
+	return v;
+}

@@ -1,0 +1,133 @@
+/*
+ * ehttp-console: the Administration workspace of an enhanced HTTP site
+ * hierarchy, in a terminal.
+ */
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tui.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: ehttp-console [--db PATH] [--log-dir DIR] [--log FILE] [--no-mouse]\n"
+"                     [--no-color]\n"
+"       ehttp-console --help | --version\n"
+"\n"
+"The Administration workspace of an enhanced HTTP site hierarchy: sites and\n"
+"their Communication Security, site systems and roles, the certificates the\n"
+"sites issue, and the component logs (mpcontrol.log) of the agents.\n"
+"\n"
+"  --db PATH       the site database (default: $EHTTP_DB, else\n"
+"                  $XDG_DATA_HOME/ehttp/site.db, else\n"
+"                  ~/.local/share/ehttp/site.db)\n"
+"  --log-dir DIR   where the agents write their logs (default: the\n"
+"                  database's directory + /logs)\n"
+"  --log FILE      open this CMTrace log at start\n"
+"  --no-mouse      do not use the mouse\n"
+"  --no-color      no colour (also: NO_COLOR set, or a terminal without\n"
+"                  colours such as TERM=vt100)\n"
+"\n"
+"Keys: arrows or j/k move, Tab switches between the tree and the list, Enter\n"
+"opens, Space toggles, / finds, F1 or ? shows every key, F5 refreshes, q or\n"
+"F10 quits. The terminal must be at least 80x24.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "log-dir", required_argument, NULL, 'l' },
+		{ "log", required_argument, NULL, 'f' },
+		{ "no-mouse", no_argument, NULL, 'm' },
+		{ "no-color", no_argument, NULL, 'c' },
+		{ "no-colour", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct app_config cf;
+	struct app *app;
+	char *cause = NULL;
+	int ch, rc, sig, mouse = 1, colour = 1;
+
+	setlocale(LC_ALL, "");
+	text_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	memset(&cf, 0, sizeof cf);
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			cf.db_path = optarg;
+			break;
+		case 'l':
+			cf.log_dir = optarg;
+			break;
+		case 'f':
+			cf.log_file = optarg;
+			break;
+		case 'm':
+			mouse = 0;
+			break;
+		case 'c':
+			colour = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ehttp-console %s\n", EHTTP_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ehttp-console: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "ehttp-console: needs a terminal on stdin and"
+		    " stdout (use ehttpctl in scripts)\n");
+		return 1;
+	}
+	cf.crt_flags = (mouse ? CRT_MOUSE : 0) | (colour ? 0 : CRT_NO_COLOUR);
+
+	/* The database first: its errors print plainly, before curses. */
+	if ((app = app_new(&cf, &cause)) == NULL) {
+		fprintf(stderr, "ehttp-console: %s\n", cause != NULL ? cause :
+		    "cannot open the database");
+		if (cf.db_path == NULL)
+			fprintf(stderr, "ehttp-console: create one with"
+			    " 'ehttpctl init' or give --db PATH\n");
+		free(cause);
+		return 1;
+	}
+	crt_signals_install();
+	if (crt_open(NULL, stdout, stdin, cf.crt_flags, &cause) == -1) {
+		fprintf(stderr, "ehttp-console: %s\n", cause);
+		free(cause);
+		app_free(app);
+		return 1;
+	}
+	app_resize(app);
+	rc = app_run(app);
+	app_free(app);
+	crt_close();
+	if ((sig = crt_signal_pending()) != 0) {
+		/* Terminal restored: now die of the signal as asked. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return rc;
+}

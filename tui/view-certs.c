@@ -1,0 +1,590 @@
+/*
+ * view-certs: the Certificates node. The list is a window over the
+ * database: a count for the length, and the rows near the screen fetched
+ * by keyset paging (rowbuf.c), so 100,000 certificates open and scroll as
+ * fast as ten. Sort by any column, filter by type, site and text, details
+ * with the certification path; Block, Unblock, Renew, Export.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui.h"
+
+#define EXPIRING_DAYS	30
+
+enum { CC_TYPE, CC_ISSUED_TO, CC_ISSUED_BY, CC_START, CC_EXPIRY, CC_BLOCKED,
+	CC_SITE, CC_THUMB, CC_STATE, CC_MAX };
+#define CC_SORTABLE	CC_STATE	/* columns the database sorts by */
+
+static const struct list_col certs_cols[CC_MAX] = {
+	[CC_TYPE] = { "Type", NULL, 12, 24, 1, LIST_WHOLE },
+	[CC_ISSUED_TO] = { "Issued To", NULL, 11, 20, 0, 0 },
+	[CC_ISSUED_BY] = { "Issued By", NULL, 5, 11, 2, 0 },
+	[CC_START] = { "Start Date", "Start", 10, 10, 0, 0 },
+	[CC_EXPIRY] = { "Expiration", "Expires", 10, 10, 0, 0 },
+	[CC_BLOCKED] = { "Blocked", "Blk", 3, 7, 3, 0 },
+	[CC_SITE] = { "Site", NULL, 4, 4, 0, 0 },
+	[CC_THUMB] = { "Thumbprint", "Thumb", 8, 40, 4, 0 },
+	[CC_STATE] = { "State", NULL, 10, 10, 5, LIST_ELASTIC },
+};
+
+static const enum db_cert_sort col_sort[CC_SORTABLE] = {
+	DB_CERT_SORT_TYPE, DB_CERT_SORT_ISSUED_TO, DB_CERT_SORT_ISSUED_BY,
+	DB_CERT_SORT_START, DB_CERT_SORT_EXPIRATION, DB_CERT_SORT_BLOCKED,
+	DB_CERT_SORT_SITE, DB_CERT_SORT_THUMBPRINT,
+};
+
+static const char *const type_names[] = { NULL, "root", "role", "pki" };
+
+struct certs {
+	struct view		*view;
+	struct rowbuf		 rb;
+	struct list		 list;
+	struct dialog_cert_filter uf;
+	struct db_cert_filter	 f;
+	enum db_cert_sort	 sort;
+	int			 desc;
+	int			 type_w;	/* Type column width (last draw) */
+	int			 error;
+};
+
+static int
+col_of_sort(enum db_cert_sort s)
+{
+	for (int i = 0; i < CC_SORTABLE; i++)
+		if (col_sort[i] == s)
+			return i;
+	return -1;
+}
+
+static int
+certs_fetch(void *arg, const void *after, int backward, size_t limit,
+    void **rows, size_t *n)
+{
+	struct certs *c = arg;
+	struct ehttp *e = app_ehttp(c->view->app);
+	struct db_cert *v = NULL;
+
+	if (ehttp_cert_page(e, &c->f, c->sort, backward ? !c->desc : c->desc,
+	    after, limit, &v, n) == -1) {
+		app_status(c->view->app, 1, "Certificates: %s", ehttp_error(e));
+		c->error = 1;
+		return -1;
+	}
+	*rows = v;
+	return 0;
+}
+
+static void
+build_filter(struct certs *c)
+{
+	memset(&c->f, 0, sizeof c->f);
+	c->f.type = type_names[c->uf.type >= 0 && c->uf.type < 4 ? c->uf.type :
+	    0];
+	c->f.site_id = c->uf.site_id;
+	c->f.expiring_days = c->uf.expiring ? EXPIRING_DAYS : -1;
+	c->f.blocked_only = c->uf.blocked_only;
+	c->f.active_only = c->uf.active_only;
+	c->f.text = c->uf.text[0] ? c->uf.text : NULL;
+}
+
+static int
+certs_open(struct view *v)
+{
+	struct certs *c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		abort();
+	c->view = v;
+	c->sort = DB_CERT_SORT_EXPIRATION;
+	c->desc = 0;
+	c->type_w = 24;
+	rowbuf_init(&c->rb, sizeof(struct db_cert), certs_fetch, c);
+	build_filter(c);
+	v->data = c;
+	return 0;
+}
+
+static void
+certs_close(struct view *v)
+{
+	struct certs *c = v->data;
+
+	rowbuf_clear(&c->rb);
+	free(c);
+}
+
+static int
+certs_reload(struct view *v)
+{
+	struct certs *c = v->data;
+	struct ehttp *e = app_ehttp(v->app);
+	size_t total;
+	size_t page = c->list.height > 0 ? (size_t)c->list.height : 20;
+
+	c->error = 0;
+	if (ehttp_cert_count(e, &c->f, &total) == -1) {
+		app_status(v->app, 1, "Certificates: %s", ehttp_error(e));
+		c->error = 1;
+		return -1;
+	}
+	c->rb.total = total;
+	list_set_count(&c->list, total);
+	if (c->rb.n > 0)
+		rowbuf_reload(&c->rb, c->list.top, page);
+	else
+		rowbuf_ensure(&c->rb, c->list.top, page);
+	if (c->rb.total != total)	/* the rows changed under the count */
+		list_set_count(&c->list, c->rb.total);
+	return 0;
+}
+
+/* After a new filter or sort: from the top. */
+static void
+restart(struct certs *c)
+{
+	rowbuf_clear(&c->rb);
+	c->list.cursor = c->list.top = 0;
+	certs_reload(c->view);
+}
+
+int
+view_certs_set_filter(struct view *v, const struct dialog_cert_filter *uf)
+{
+	struct certs *c = v->data;
+
+	c->uf = *uf;
+	build_filter(c);
+	restart(c);
+	return 0;
+}
+
+void
+view_certs_sort(struct view *v, enum db_cert_sort sort, int desc)
+{
+	struct certs *c = v->data;
+
+	c->sort = sort;
+	c->desc = desc;
+	restart(c);
+}
+
+size_t
+view_certs_total(struct view *v)
+{
+	struct certs *c = v->data;
+
+	return c->rb.total;
+}
+
+const struct rowbuf *
+view_certs_rowbuf(struct view *v)
+{
+	struct certs *c = v->data;
+
+	return &c->rb;
+}
+
+static const struct db_cert *
+current(struct certs *c)
+{
+	if (c->list.count == 0)
+		return NULL;
+	return rowbuf_get(&c->rb, c->list.cursor);
+}
+
+static void
+certs_cell(void *arg, size_t row, int col, char *buf, size_t len)
+{
+	struct certs *c = arg;
+	const struct db_cert *x = rowbuf_get(&c->rb, row);
+
+	if (x == NULL) {
+		if (col == 0)
+			snprintf(buf, len, "...");
+		return;
+	}
+	switch (col) {
+	case CC_TYPE:
+		if (c->type_w < 24 && strcmp(x->type, "role") == 0)
+			snprintf(buf, len, "SMS Role SSL");
+		else
+			snprintf(buf, len, "%s", ehttp_cert_type_title(x->type));
+		break;
+	case CC_ISSUED_TO:
+		snprintf(buf, len, "%s", x->issued_to);
+		break;
+	case CC_ISSUED_BY:
+		snprintf(buf, len, "%s", x->issued_by);
+		break;
+	case CC_START:
+		text_day(x->not_before, buf, len);
+		break;
+	case CC_EXPIRY:
+		text_day(x->not_after, buf, len);
+		break;
+	case CC_BLOCKED:
+		snprintf(buf, len, "%s", x->blocked ? "Yes" : "No");
+		break;
+	case CC_SITE:
+		snprintf(buf, len, "%s", x->site_code);
+		break;
+	case CC_THUMB:
+		snprintf(buf, len, "%s", x->thumbprint);
+		break;
+	case CC_STATE:
+		snprintf(buf, len, "%s", x->state);
+		break;
+	}
+}
+
+static attr_t
+certs_style(void *arg, size_t row)
+{
+	struct certs *c = arg;
+	const struct db_cert *x = rowbuf_get(&c->rb, row);
+
+	if (x == NULL)
+		return crt_attr(CRT_DIM);
+	if (x->blocked)
+		return crt_attr(CRT_ERROR);
+	if (strcmp(x->state, "active") != 0)
+		return crt_attr(CRT_DIM);
+	if (x->not_after < time(NULL) + EXPIRING_DAYS * 86400)
+		return crt_attr(CRT_WARNING);
+	return crt_attr(CRT_NORMAL);
+}
+
+static void
+certs_details(struct view *v, struct certs *c, WINDOW *w)
+{
+	struct ehttp *e = app_ehttp(v->app);
+	const struct db_cert *x = current(c);
+	struct db_cert *path = NULL;
+	char t1[32], t2[32], buf[1024];
+	size_t np = 0, off = 0;
+	int h, width, y = 0;
+
+	getmaxyx(w, h, width);
+	if (x == NULL)
+		return;
+	text_putf(w, y++, 1, width - 2, A_BOLD, "%s  %s  (ID %lld, %s%s)",
+	    ehttp_cert_type_title(x->type), x->issued_to, (long long)x->id,
+	    x->state, x->blocked ? ", BLOCKED" : "");
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Issued by %s.  Site %s."
+	    "  Key %s.  Blocked: %s.", x->issued_by, x->site_code, x->key_alg,
+	    x->blocked ? "Yes" : "No");
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Valid from %s to %s UTC.",
+	    text_time(x->not_before, t1, sizeof t1),
+	    text_time(x->not_after, t2, sizeof t2));
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Thumbprint %s", x->thumbprint);
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Serial %s", x->serial);
+	if (y < h && ehttp_cert_path(e, x, &path, &np) == 0) {
+		off = snprintf(buf, sizeof buf, "Certification path: ");
+		for (size_t i = np; i-- > 0 && off < sizeof buf;)
+			off += snprintf(buf + off, sizeof buf - off, "%s%s",
+			    path[i].issued_to, i > 0 ? " > " : "");
+		text_put(w, y++, 1, width - 2, buf, (size_t)-1, A_NORMAL);
+		free(path);
+	}
+}
+
+static void
+certs_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
+{
+	struct certs *c = v->data;
+	int widths[CC_MAX], h, width;
+
+	getmaxyx(list, h, width);
+	list_set_height(&c->list, h - 1);
+	list_layout(certs_cols, CC_MAX, c->list.hcol, width, widths);
+	c->type_w = widths[CC_TYPE] > 0 ? widths[CC_TYPE] : 24;
+	if (!c->error)
+		rowbuf_ensure(&c->rb, c->list.top, (size_t)(h - 1));
+	list_draw(list, &c->list, certs_cols, CC_MAX, col_of_sort(c->sort),
+	    c->desc, focused, certs_cell, certs_style, c);
+	if (c->list.count == 0)
+		text_put(list, 2, 2, width - 4, c->uf.text[0] || c->uf.type ||
+		    c->uf.site_id || c->uf.active_only || c->uf.blocked_only ||
+		    c->uf.expiring ? "No certificate matches the filter (c clears"
+		    " it)." : "No certificates yet: turn on enhanced HTTP for a"
+		    " site (Sites, Enter).", (size_t)-1, crt_attr(CRT_DIM));
+	certs_details(v, c, details);
+}
+
+/* Actions on the selected certificate, re-read by ID first. */
+static int
+selected(struct view *v, struct db_cert *out)
+{
+	struct certs *c = v->data;
+	const struct db_cert *x = current(c);
+	char id[32];
+
+	if (x == NULL)
+		return -1;
+	snprintf(id, sizeof id, "%lld", (long long)x->id);
+	if (ehttp_cert_find(app_ehttp(v->app), id, out) == -1) {
+		app_status(v->app, 1, "%s", ehttp_error(app_ehttp(v->app)));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+block_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct db_cert x;
+	struct ehttp *e = app_ehttp(app);
+
+	if (result != 0 || selected(v, &x) == -1)
+		return;
+	if (ehttp_cert_block(e, x.id, 1) == -1) {
+		dialog_message(app, "Block", BOX_ERROR, "%s", ehttp_error(e));
+		return;
+	}
+	app_status(app, 0, "Blocked %s %s.", ehttp_cert_type_title(x.type),
+	    x.issued_to);
+	certs_reload(v);
+}
+
+static void
+renew_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct ehttp *k;
+	struct db_cert x;
+	char err[512];
+
+	if (result != 0 || selected(v, &x) == -1)
+		return;
+	if ((k = app_key_handle(app, err, sizeof err)) == NULL) {
+		dialog_message(app, "Renew", BOX_ERROR, "%s", err);
+		return;
+	}
+	if (ehttp_cert_renew(k, x.id) == -1) {
+		snprintf(err, sizeof err, "%s", ehttp_error(k));
+		app_key_handle_close(app, k);
+		dialog_message(app, "Renew", BOX_ERROR, "%s", err);
+		return;
+	}
+	app_show_notes(app, k, "Renew", "The certificate was renewed.");
+	app_key_handle_close(app, k);
+	certs_reload(v);
+}
+
+static void
+filter_done(struct app *app, const struct dialog_cert_filter *f, void *arg)
+{
+	view_certs_set_filter(arg, f);
+}
+
+static void
+text_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct certs *c = v->data;
+	struct dialog_cert_filter f = c->uf;
+
+	if (result != 0 || text == NULL)
+		return;
+	snprintf(f.text, sizeof f.text, "%s", text);
+	view_certs_set_filter(v, &f);
+}
+
+static void
+sort_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct certs *c = v->data;
+
+	if (result < 0 || result >= CC_SORTABLE)
+		return;
+	if (col_sort[result] == c->sort)
+		view_certs_sort(v, c->sort, !c->desc);
+	else
+		view_certs_sort(v, col_sort[result], 0);
+}
+
+static int
+certs_key(struct view *v, enum keys_action a, int key)
+{
+	static const char *const yes_no[] = { "Block", "Cancel" };
+	static const char *const renew_labels[] = { "Renew", "Cancel" };
+	struct certs *c = v->data;
+	struct db_cert x;
+	const char *items[CC_MAX];
+	char labels[CC_MAX][48];
+	struct box *b;
+
+	if (list_key(&c->list, a))
+		return VIEW_REDRAW;
+	switch (a) {
+	case KA_OPEN:
+		if (selected(v, &x) == 0)
+			dialog_cert_show(v->app, x.id);
+		return VIEW_REDRAW;
+	case KA_FILTER:
+		dialog_cert_filter(v->app, &c->uf, filter_done, v);
+		return VIEW_REDRAW;
+	case KA_FIND:
+		dialog_prompt(v->app, "Filter certificates", "Issued to, issued"
+		    " by or thumbprint contains:", c->uf.text, text_done, v);
+		return VIEW_REDRAW;
+	case KA_CLEAR: {
+		struct dialog_cert_filter none;
+
+		memset(&none, 0, sizeof none);
+		view_certs_set_filter(v, &none);
+		app_status(v->app, 0, "Filter cleared.");
+		return VIEW_REDRAW;
+	}
+	case KA_SORT:
+		for (int i = 0; i < CC_SORTABLE; i++) {
+			snprintf(labels[i], sizeof labels[i], "%-12s%s",
+			    certs_cols[i].title, i != col_of_sort(c->sort) ? "" :
+			    c->desc ? " (now, descending)" : " (now, ascending)");
+			items[i] = labels[i];
+		}
+		dialog_menu(v->app, "Sort by", items, CC_SORTABLE,
+		    col_of_sort(c->sort), sort_done, v);
+		return VIEW_REDRAW;
+	case KA_INVERT:
+		view_certs_sort(v, c->sort, !c->desc);
+		return VIEW_REDRAW;
+	case KA_BLOCK:
+		if (selected(v, &x) == -1)
+			return VIEW_REDRAW;
+		if (x.blocked) {
+			app_status(v->app, 1, "The certificate is already"
+			    " blocked.");
+			return VIEW_REDRAW;
+		}
+		b = box_new("Block certificate?");
+		box_line(b, BOX_TEXT, "Block %s %s (thumbprint %s)?",
+		    ehttp_cert_type_title(x.type), x.issued_to, x.thumbprint);
+		box_line(b, BOX_WARNING, "A blocked certificate is no longer"
+		    " trusted: the site system stops using it%s.",
+		    strcmp(x.type, "root") == 0 ? " and the role certificates it"
+		    " issued are not trusted either" : "");
+		box_buttons(b, yes_no, 2);
+		box_dialog(v->app, b, block_done, v);
+		return VIEW_REDRAW;
+	case KA_UNBLOCK:
+		if (selected(v, &x) == -1)
+			return VIEW_REDRAW;
+		if (ehttp_cert_block(app_ehttp(v->app), x.id, 0) == -1)
+			app_status(v->app, 1, "%s",
+			    ehttp_error(app_ehttp(v->app)));
+		else {
+			app_status(v->app, 0, "Unblocked %s %s.",
+			    ehttp_cert_type_title(x.type), x.issued_to);
+			certs_reload(v);
+		}
+		return VIEW_REDRAW;
+	case KA_RENEW:
+		if (selected(v, &x) == -1)
+			return VIEW_REDRAW;
+		b = box_new("Renew certificate?");
+		if (strcmp(x.type, "root") == 0) {
+			box_line(b, BOX_TEXT, "Renew the SMS Issuing root of site"
+			    " %s (thumbprint %s)?", x.site_code, x.thumbprint);
+			box_line(b, BOX_INFO, "A new SMS Issuing becomes current"
+			    " and every role certificate of the site is"
+			    " re-issued under it; the old root stays in the"
+			    " inventory, superseded.");
+		} else
+			box_line(b, BOX_TEXT, "Renew %s %s (thumbprint %s)? A"
+			    " fresh certificate replaces it.",
+			    ehttp_cert_type_title(x.type), x.issued_to,
+			    x.thumbprint);
+		box_buttons(b, renew_labels, 2);
+		box_dialog(v->app, b, renew_done, v);
+		return VIEW_REDRAW;
+	case KA_EXPORT:
+		if (selected(v, &x) == 0)
+			dialog_cert_export(v->app, x.id);
+		return VIEW_REDRAW;
+	case KA_RIGHT:
+		if (c->list.hidden_right > 0)
+			c->list.hcol++;
+		return VIEW_REDRAW;
+	case KA_LEFT:
+		if (c->list.hcol > 0) {
+			c->list.hcol--;
+			return VIEW_REDRAW;
+		}
+		return VIEW_UNHANDLED;
+	default:
+		return VIEW_UNHANDLED;
+	}
+}
+
+static int
+certs_click(struct view *v, int y, int x, int wheel)
+{
+	struct certs *c = v->data;
+	WINDOW *w = app_window(v->app, "list");
+	int h, width, col;
+
+	if (wheel != 0) {
+		list_move(&c->list, wheel * 3);
+		return VIEW_REDRAW;
+	}
+	if (y == 0 && w != NULL) {
+		getmaxyx(w, h, width);
+		(void)h;
+		col = list_col_at(certs_cols, CC_MAX, c->list.hcol, width, x);
+		if (col >= 0 && col < CC_SORTABLE)
+			sort_done(v->app, col, NULL, v);
+		return VIEW_REDRAW;
+	}
+	if (y > 0 && c->list.top + y - 1 < c->list.count) {
+		c->list.cursor = c->list.top + y - 1;
+		list_move(&c->list, 0);
+	}
+	return VIEW_REDRAW;
+}
+
+static void
+certs_where(struct view *v, char *buf, size_t len)
+{
+	struct certs *c = v->data;
+	char filt[200] = "";
+	size_t off = 0;
+	int col = col_of_sort(c->sort);
+
+	if (c->uf.type)
+		off += snprintf(filt + off, sizeof filt - off, " type %s",
+		    ehttp_cert_type_title(type_names[c->uf.type]));
+	if (c->uf.site_id && off < sizeof filt)
+		off += snprintf(filt + off, sizeof filt - off, " site %s",
+		    c->uf.site_code);
+	if (c->uf.text[0] && off < sizeof filt)
+		off += snprintf(filt + off, sizeof filt - off, " text '%s'",
+		    c->uf.text);
+	if (c->uf.active_only && off < sizeof filt)
+		off += snprintf(filt + off, sizeof filt - off, " active");
+	if (c->uf.blocked_only && off < sizeof filt)
+		off += snprintf(filt + off, sizeof filt - off, " blocked");
+	if (c->uf.expiring && off < sizeof filt)
+		snprintf(filt + off, sizeof filt - off, " expiring");
+	snprintf(buf, len, "%zu of %zu, by %s %s%s%s",
+	    c->list.count ? c->list.cursor + 1 : 0, c->list.count,
+	    col >= 0 ? certs_cols[col].title : "?", c->desc ? "desc" : "asc",
+	    filt[0] ? ", filter:" : "", filt);
+}
+
+const struct view_ops view_certs_ops = {
+	.name = "certs",
+	.scope = KS_CERTS,
+	.open = certs_open,
+	.close = certs_close,
+	.reload = certs_reload,
+	.draw = certs_draw,
+	.key = certs_key,
+	.click = certs_click,
+	.where = certs_where,
+};

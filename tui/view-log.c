@@ -1,0 +1,674 @@
+/*
+ * view-log: a CMTrace-like viewer for mpcontrol.log and any CMTrace log.
+ * Columns Log Text, Component, Date/Time, Thread; errors red, warnings
+ * yellow; find (incremental over the whole file), filter, highlight,
+ * follow new lines (tail) and the details of the selected record. A huge
+ * log opens at once: it is indexed in slices between key presses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui.h"
+
+#define LOG_WORK_MS	30
+#define LOG_FOLLOW_MS	1000
+
+enum { LC_TEXT, LC_COMPONENT, LC_TIME, LC_THREAD, LC_MAX };
+
+static const struct list_col log_cols[LC_MAX] = {
+	[LC_TEXT] = { "Log Text", NULL, 18, 36, 0, LIST_ELASTIC },
+	[LC_COMPONENT] = { "Component", NULL, 8, 22, 1, 0 },
+	[LC_TIME] = { "Date/Time", NULL, 23, 23, 0, 0 },
+	[LC_THREAD] = { "Thread", NULL, 6, 15, 2, 0 },
+};
+
+struct logv {
+	struct view		*view;
+	struct logscan		 ls;
+	int			 open;
+	char			 cause[512];
+	struct list		 list;
+	int			 follow;
+	int			 at_end;
+	char			 highlight[128];
+	char			 find[128];
+	int			 find_backward;
+	struct timespec		 last_follow;
+	struct timespec		 last_try;
+	int			 seeking;	/* put the cursor on seek_record */
+	size_t			 seek_record;
+};
+
+static long
+since_ms(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void
+try_open(struct logv *l)
+{
+	char *cause = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &l->last_try);
+	if (logscan_open(&l->ls, l->view->path, &cause) == 0) {
+		l->open = 1;
+		l->cause[0] = '\0';
+		/* Index the first slice now: the first screen has rows. */
+		logscan_work(&l->ls, 5);
+		list_set_count(&l->list, logscan_count(&l->ls));
+		if (l->at_end)
+			list_end(&l->list);
+		return;
+	}
+	snprintf(l->cause, sizeof l->cause, "%s", cause != NULL ? cause :
+	    "cannot open");
+	free(cause);
+}
+
+static int
+log_open(struct view *v)
+{
+	struct logv *l;
+
+	if ((l = calloc(1, sizeof *l)) == NULL)
+		abort();
+	l->view = v;
+	l->follow = 1;
+	l->at_end = 1;
+	v->data = l;
+	clock_gettime(CLOCK_MONOTONIC, &l->last_follow);
+	try_open(l);
+	return 0;
+}
+
+static void
+log_close(struct view *v)
+{
+	struct logv *l = v->data;
+
+	if (l->open)
+		logscan_close(&l->ls);
+	free(l);
+}
+
+static void
+sync_count(struct logv *l)
+{
+	list_set_count(&l->list, logscan_count(&l->ls));
+	if (l->at_end)
+		list_end(&l->list);
+}
+
+/* Change the filter, keeping the cursor on the same record (or the
+ * nearest one before it) once the filter has got that far: a filter is
+ * built in the background, never while keys wait. */
+enum { LOG_SET_FILTER, LOG_CLEAR_FILTER };
+
+static void
+seek_settle(struct logv *l)
+{
+	if (!l->seeking)
+		return;
+	if (l->ls.filtering && l->ls.scanned <= l->seek_record &&
+	    l->ls.scanned < cmlog_reader_count(l->ls.rd))
+		return;
+	l->seeking = 0;
+	if (l->list.count > 0) {
+		l->list.cursor = logscan_row_of(&l->ls, l->seek_record);
+		list_move(&l->list, 0);
+	}
+}
+
+static void
+keep_place(struct logv *l, int what, const struct logscan_filter *f)
+{
+	size_t rec = logscan_record(&l->ls, l->list.cursor);
+
+	if (what == LOG_SET_FILTER)
+		logscan_set_filter(&l->ls, f);
+	else
+		logscan_clear_filter(&l->ls);
+	l->list.cursor = l->list.top = 0;
+	if (!l->at_end && rec != (size_t)-1) {
+		l->seeking = 1;
+		l->seek_record = rec;
+	}
+	logscan_work(&l->ls, LOG_WORK_MS);
+	sync_count(l);
+	seek_settle(l);
+}
+
+static int
+log_reload(struct view *v)
+{
+	struct logv *l = v->data;
+
+	if (!l->open) {
+		try_open(l);
+		return 0;
+	}
+	if (logscan_refresh(&l->ls))
+		sync_count(l);
+	return 0;
+}
+
+void
+view_log_follow(struct view *v, int on)
+{
+	struct logv *l = v->data;
+
+	l->follow = on;
+	if (on) {
+		l->at_end = 1;
+		list_end(&l->list);
+	}
+}
+
+static int
+log_tick(struct view *v, int *wish)
+{
+	struct logv *l = v->data;
+	int more, r = VIEW_NONE;
+	size_t was = l->list.count;
+
+	if (!l->open) {
+		if (since_ms(&l->last_try) >= LOG_FOLLOW_MS) {
+			try_open(l);
+			r = VIEW_REDRAW;
+		}
+		*wish = LOG_FOLLOW_MS;
+		return r;
+	}
+	more = logscan_work(&l->ls, LOG_WORK_MS);
+	if (l->follow && since_ms(&l->last_follow) >= LOG_FOLLOW_MS) {
+		clock_gettime(CLOCK_MONOTONIC, &l->last_follow);
+		if (logscan_refresh(&l->ls))
+			more = 1;
+	}
+	sync_count(l);
+	seek_settle(l);
+	if (l->list.count != was)
+		r = VIEW_REDRAW;
+	if (!l->ls.finding && l->ls.find_result != -1 && l->find[0] != '\0' &&
+	    l->ls.find_result != 2) {
+		if (l->ls.find_result == 1) {
+			l->list.cursor = logscan_row_of(&l->ls, l->ls.found);
+			l->at_end = 0;
+			list_move(&l->list, 0);
+			app_status(v->app, 0, "Found '%s'%s.", l->find,
+			    l->ls.find_wrapped ? " (search wrapped)" : "");
+		} else
+			app_status(v->app, 1, "Not found: '%s'.", l->find);
+		l->ls.find_result = 2;	/* reported */
+		r = VIEW_REDRAW;
+	}
+	if (more || l->ls.finding)
+		*wish = 0;
+	else
+		*wish = l->follow ? LOG_FOLLOW_MS : -1;
+	if (more)
+		r |= VIEW_REDRAW;
+	return r;
+}
+
+static int
+get_row(struct logv *l, size_t row, struct cmlog_record *rec)
+{
+	size_t i = logscan_record(&l->ls, row);
+
+	if (i == (size_t)-1)
+		return -1;
+	return cmlog_reader_get(l->ls.rd, i, rec);
+}
+
+/* "14:05:12.345+000" -> "14:05:12.345". */
+static void
+clock_part(const char *t, char *buf, size_t len)
+{
+	size_t n = strcspn(t, "+-");
+
+	text_copy(buf, len, t, n);
+}
+
+static void
+log_cell(void *arg, size_t row, int col, char *buf, size_t len)
+{
+	struct logv *l = arg;
+	struct cmlog_record rec;
+	char t[32];
+
+	if (get_row(l, row, &rec) == -1)
+		return;
+	switch (col) {
+	case LC_TEXT:
+		text_copy(buf, len, rec.text, rec.text_len);
+		/* One line per row: line breaks in the text become spaces. */
+		for (char *p = buf; *p != '\0'; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		break;
+	case LC_COMPONENT:
+		snprintf(buf, len, "%s", rec.component);
+		break;
+	case LC_TIME:
+		clock_part(rec.time_str, t, sizeof t);
+		snprintf(buf, len, "%s %s", rec.date_str, t);
+		break;
+	case LC_THREAD:
+		if (rec.thread != 0 || !rec.malformed)
+			snprintf(buf, len, "%lu (0x%lX)", rec.thread, rec.thread);
+		break;
+	}
+}
+
+static attr_t
+log_style(void *arg, size_t row)
+{
+	struct logv *l = arg;
+	struct cmlog_record rec;
+	size_t i = logscan_record(&l->ls, row);
+	int type;
+
+	if (i == (size_t)-1)
+		return crt_attr(CRT_NORMAL);
+	if (l->highlight[0] != '\0' && cmlog_reader_get(l->ls.rd, i, &rec) == 0 &&
+	    (text_casefind(rec.text, rec.text_len, l->highlight) != NULL ||
+	    text_casefind(rec.component, strlen(rec.component),
+	    l->highlight) != NULL))
+		return crt_attr(CRT_HIGHLIGHT);
+	type = cmlog_reader_type_at(l->ls.rd, i);
+	if (type == CMLOG_TYPE_ERROR)
+		return crt_attr(CRT_ERROR);
+	if (type == CMLOG_TYPE_WARNING)
+		return crt_attr(CRT_WARNING);
+	if (type == CMLOG_TYPE_MALFORMED)
+		return crt_attr(CRT_DIM);
+	return crt_attr(CRT_NORMAL);
+}
+
+static const char *
+type_title(int type)
+{
+	switch (type) {
+	case CMLOG_TYPE_INFO:
+		return "Information";
+	case CMLOG_TYPE_WARNING:
+		return "Warning";
+	case CMLOG_TYPE_ERROR:
+		return "Error";
+	default:
+		return cmlog_type_name(type);
+	}
+}
+
+static void
+log_details(struct logv *l, WINDOW *w)
+{
+	struct cmlog_record rec;
+	char t[32];
+	size_t off = 0, next, n;
+	int h, width, y = 0;
+
+	getmaxyx(w, h, width);
+	if (l->list.count == 0 || get_row(l, l->list.cursor, &rec) == -1)
+		return;
+	clock_part(rec.time_str, t, sizeof t);
+	text_putf(w, y++, 1, width - 2, A_BOLD, "Date/Time: %s %s  Thread: %lu"
+	    " (0x%lX)  Type: %s", rec.date_str, t, rec.thread, rec.thread,
+	    type_title(rec.malformed ? CMLOG_TYPE_MALFORMED : rec.type));
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Component: %s  Source: %s"
+	    "  Line: %zu", rec.component, rec.file[0] ? rec.file : "-",
+	    rec.line);
+	if (rec.malformed && y < h)
+		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING), "Not a"
+		    " well-formed record: %s", rec.cause);
+	while (off < rec.text_len && y < h) {
+		n = text_wrap(rec.text + off, rec.text_len - off, width - 2,
+		    &next);
+		text_put(w, y++, 1, width - 2, rec.text + off, n, A_NORMAL);
+		if (next == 0)
+			break;
+		off += next;
+	}
+}
+
+static void
+log_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
+{
+	struct logv *l = v->data;
+	int h, width;
+
+	getmaxyx(list, h, width);
+	(void)h;
+	if (!l->open) {
+		list_draw(list, &l->list, log_cols, LC_MAX, -1, 0, focused,
+		    log_cell, log_style, l);
+		text_putf(list, 2, 2, width - 4, A_BOLD, "%s", v->path);
+		text_put(list, 3, 2, width - 4, l->cause, (size_t)-1,
+		    crt_attr(CRT_WARNING));
+		if (strstr(v->path, "mpcontrol.log") != NULL)
+			text_put(list, 5, 2, width - 4, "The management point"
+			    " agent (ehttp-mpd) writes this log when it runs;"
+			    " it opens here as soon as it exists.", (size_t)-1,
+			    crt_attr(CRT_DIM));
+		return;
+	}
+	list_draw(list, &l->list, log_cols, LC_MAX, -1, 0, focused, log_cell,
+	    log_style, l);
+	if (l->list.count == 0)
+		text_put(list, 2, 2, width - 4, l->ls.filtering ? "No record"
+		    " matches the filter (c clears it)." : l->ls.done ?
+		    "The log is empty." : "Reading...", (size_t)-1,
+		    crt_attr(CRT_DIM));
+	log_details(l, details);
+}
+
+static void
+find_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct logv *l = v->data;
+
+	if (result != 0 || text == NULL || *text == '\0' || !l->open)
+		return;
+	snprintf(l->find, sizeof l->find, "%s", text);
+	logscan_find(&l->ls, l->find, logscan_record(&l->ls, l->list.cursor) ==
+	    (size_t)-1 ? 0 : logscan_record(&l->ls, l->list.cursor), 0);
+	app_status(app, 0, "Searching for '%s'... (c cancels)", l->find);
+}
+
+static void
+highlight_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct logv *l = v->data;
+
+	if (result != 0 || text == NULL)
+		return;
+	snprintf(l->highlight, sizeof l->highlight, "%s", text);
+}
+
+/* The filter dialog. */
+enum { LF_TEXT = 1, LF_COMPONENT, LF_ALL, LF_WARN, LF_ERR };
+
+struct log_filter {
+	struct form	 form;
+	struct view	*view;
+};
+
+static void
+lf_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
+{
+	struct log_filter *lf = d->data;
+
+	*w = maxw - 4 < 64 ? maxw - 4 : 64;
+	*h = form_height(&lf->form, *w);
+}
+
+static void
+lf_draw(struct dialog *d, WINDOW *w)
+{
+	struct log_filter *lf = d->data;
+
+	dialog_frame(w, lf->form.title);
+	form_draw(&lf->form, w);
+	d->cursor_y = lf->form.cursor_y;
+	d->cursor_x = lf->form.cursor_x;
+}
+
+static int
+lf_key(struct dialog *d, enum keys_action a, int key)
+{
+	struct log_filter *lf = d->data;
+	struct logv *l = lf->view->data;
+	struct logscan_filter f;
+
+	switch (form_key(&lf->form, a, key)) {
+	case FORM_BUTTON:
+		if (lf->form.pressed == 0 && l->open) {
+			memset(&f, 0, sizeof f);
+			text_copy(f.text, sizeof f.text, form_item(&lf->form,
+			    LF_TEXT)->text, strlen(form_item(&lf->form,
+			    LF_TEXT)->text));
+			text_copy(f.component, sizeof f.component,
+			    form_item(&lf->form, LF_COMPONENT)->text,
+			    strlen(form_item(&lf->form, LF_COMPONENT)->text));
+			f.level = form_value(&lf->form, LF_ERR) ?
+			    LOGSCAN_ERRORS : form_value(&lf->form, LF_WARN) ?
+			    LOGSCAN_WARNINGS : LOGSCAN_ALL;
+			keep_place(l, LOG_SET_FILTER, &f);
+		}
+		dialog_close(d, lf->form.pressed == 0 ? 0 : -1, NULL);
+		return DLG_CLOSE;
+	case FORM_CANCEL:
+		dialog_close(d, -1, NULL);
+		return DLG_CLOSE;
+	case FORM_UNHANDLED:
+		return DLG_UNHANDLED;
+	default:
+		return DLG_REDRAW;
+	}
+}
+
+static void
+lf_free(struct dialog *d)
+{
+	free(d->data);
+}
+
+static const struct dialog_ops lf_ops = {
+	.name = "log-filter",
+	.scope = KS_DIALOG,
+	.size = lf_size,
+	.draw = lf_draw,
+	.key = lf_key,
+	.free = lf_free,
+};
+
+static void
+filter_dialog(struct view *v)
+{
+	struct logv *l = v->data;
+	struct log_filter *lf;
+	struct form_item *it;
+	static const int ids[] = { LF_ALL, LF_WARN, LF_ERR };
+	static const char *const titles[] = { "All records",
+	    "Warnings and errors", "Errors only" };
+
+	if ((lf = calloc(1, sizeof *lf)) == NULL)
+		abort();
+	lf->view = v;
+	form_init(&lf->form, "Filter Log");
+	it = form_add(&lf->form, FORM_TEXT, LF_TEXT, 0, 0, "Text contains:");
+	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.text);
+	it->pos = strlen(it->text);
+	it = form_add(&lf->form, FORM_TEXT, LF_COMPONENT, 0, 0, "Component is:");
+	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.component);
+	it->pos = strlen(it->text);
+	for (int i = 0; i < 3; i++) {
+		it = form_add(&lf->form, FORM_RADIO, ids[i], 0, 0, titles[i]);
+		it->group = 1;
+		it->value = (int)l->ls.filter.level == i;
+	}
+	lf->form.buttons[0] = "OK";
+	lf->form.buttons[1] = "Cancel";
+	lf->form.button_enabled[0] = lf->form.button_enabled[1] = 1;
+	lf->form.nbuttons = 2;
+	form_focus_first(&lf->form);
+	app_dialog_push(v->app, dialog_new(v->app, &lf_ops, lf));
+}
+
+static void
+record_box(struct view *v, struct logv *l)
+{
+	struct cmlog_record rec;
+	struct box *b;
+	char t[32], *text;
+
+	if (l->list.count == 0 || get_row(l, l->list.cursor, &rec) == -1)
+		return;
+	b = box_new("Log record");
+	box_wide(b);
+	clock_part(rec.time_str, t, sizeof t);
+	box_line(b, BOX_TEXT, "Date/Time:  %s %s (as written: %s)", rec.date_str,
+	    t, rec.time_str);
+	box_line(b, BOX_TEXT, "Component:  %s", rec.component);
+	box_line(b, BOX_TEXT, "Thread:     %lu (0x%lX)", rec.thread, rec.thread);
+	box_line(b, rec.type == CMLOG_TYPE_ERROR ? BOX_ERROR :
+	    rec.type == CMLOG_TYPE_WARNING ? BOX_WARNING : BOX_TEXT,
+	    "Type:       %s", type_title(rec.malformed ? CMLOG_TYPE_MALFORMED :
+	    rec.type));
+	box_line(b, BOX_TEXT, "Source:     %s", rec.file[0] ? rec.file : "-");
+	box_line(b, BOX_TEXT, "File:       %s, line %zu", v->path, rec.line);
+	if (rec.malformed)
+		box_line(b, BOX_WARNING, "Not a well-formed record: %s",
+		    rec.cause);
+	box_text(b, BOX_TEXT, "");
+	if ((text = strndup(rec.text, rec.text_len)) == NULL)
+		abort();
+	box_text(b, BOX_TEXT, text);
+	free(text);
+	box_dialog(v->app, b, NULL, NULL);
+}
+
+static int
+log_key(struct view *v, enum keys_action a, int key)
+{
+	struct logv *l = v->data;
+	size_t from;
+
+	if (list_key(&l->list, a)) {
+		l->at_end = l->list.count > 0 &&
+		    l->list.cursor == l->list.count - 1;
+		return VIEW_REDRAW;
+	}
+	switch (a) {
+	case KA_OPEN:
+		record_box(v, l);
+		return VIEW_REDRAW;
+	case KA_FIND:
+		dialog_prompt(v->app, "Find", "Find what:", l->find, find_done, v);
+		return VIEW_REDRAW;
+	case KA_FIND_NEXT:
+	case KA_FIND_PREV:
+		if (l->find[0] == '\0' || !l->open) {
+			dialog_prompt(v->app, "Find", "Find what:", l->find,
+			    find_done, v);
+			return VIEW_REDRAW;
+		}
+		from = logscan_record(&l->ls, l->list.cursor);
+		logscan_find(&l->ls, l->find, from == (size_t)-1 ? 0 : from,
+		    a == KA_FIND_PREV);
+		return VIEW_REDRAW;
+	case KA_FILTER:
+		filter_dialog(v);
+		return VIEW_REDRAW;
+	case KA_HIGHLIGHT:
+		dialog_prompt(v->app, "Highlight", "Highlight records"
+		    " containing:", l->highlight, highlight_done, v);
+		return VIEW_REDRAW;
+	case KA_FOLLOW:
+		view_log_follow(v, !l->follow);
+		app_status(v->app, 0, "Follow new lines: %s.", l->follow ? "on" :
+		    "off");
+		return VIEW_REDRAW;
+	case KA_CLEAR:
+		if (l->open) {
+			keep_place(l, LOG_CLEAR_FILTER, NULL);
+			if (l->ls.finding) {
+				logscan_find_cancel(&l->ls);
+				l->ls.find_result = 2;
+			}
+		}
+		l->highlight[0] = '\0';
+		sync_count(l);
+		app_status(v->app, 0, "Filter and highlight cleared.");
+		return VIEW_REDRAW;
+	case KA_RIGHT:
+		if (l->list.hidden_right > 0)
+			l->list.hcol++;
+		return VIEW_REDRAW;
+	case KA_LEFT:
+		if (l->list.hcol > 0) {
+			l->list.hcol--;
+			return VIEW_REDRAW;
+		}
+		return VIEW_UNHANDLED;
+	default:
+		return VIEW_UNHANDLED;
+	}
+}
+
+static int
+log_click(struct view *v, int y, int x, int wheel)
+{
+	struct logv *l = v->data;
+
+	if (wheel != 0)
+		list_move(&l->list, wheel * 3);
+	else if (y > 0 && l->list.top + y - 1 < l->list.count) {
+		l->list.cursor = l->list.top + y - 1;
+		list_move(&l->list, 0);
+	}
+	l->at_end = l->list.count > 0 && l->list.cursor == l->list.count - 1;
+	return VIEW_REDRAW;
+}
+
+static void
+log_where(struct view *v, char *buf, size_t len)
+{
+	struct logv *l = v->data;
+	uint64_t done = 0, total = 0;
+	char idx[48] = "";
+
+	if (!l->open) {
+		snprintf(buf, len, "waiting for the file");
+		return;
+	}
+	if (!l->ls.done) {
+		cmlog_reader_progress(l->ls.rd, &done, &total);
+		snprintf(idx, sizeof idx, ", reading %d%%", total ?
+		    (int)(done * 100 / total) : 100);
+	}
+	snprintf(buf, len, "%zu of %zu%s%s%s%s%s", l->list.count ?
+	    l->list.cursor + 1 : 0, l->list.count, idx,
+	    l->ls.filtering ? ", filtered" : "",
+	    l->ls.finding ? ", searching" : "",
+	    l->highlight[0] ? ", highlight" : "",
+	    l->follow ? ", following" : "");
+}
+
+int
+view_log_find(struct view *v, const char *needle, int backward)
+{
+	struct logv *l = v->data;
+	size_t from;
+
+	if (!l->open)
+		return -1;
+	snprintf(l->find, sizeof l->find, "%s", needle);
+	from = logscan_record(&l->ls, l->list.cursor);
+	logscan_find(&l->ls, needle, from == (size_t)-1 ? 0 : from, backward);
+	return 0;
+}
+
+const struct view_ops view_log_ops = {
+	.name = "log",
+	.scope = KS_LOG,
+	.open = log_open,
+	.close = log_close,
+	.reload = log_reload,
+	.draw = log_draw,
+	.key = log_key,
+	.tick = log_tick,
+	.click = log_click,
+	.where = log_where,
+};

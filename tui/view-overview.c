@@ -1,0 +1,385 @@
+/*
+ * view-overview: the Overview node. What an administrator checks first:
+ * each site with its settings and counts, certificates expiring soon,
+ * agents that are unhealthy or silent, deprecated configurations,
+ * prerequisite warnings and the latest status messages. Enter on a line
+ * goes to the node it is about.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui.h"
+
+#define EXPIRING_DAYS	30
+#define AGENT_STALE_S	300
+
+struct ov_line {
+	char			 text[512];
+	enum crt_style		 style;
+	const char		*target;	/* node title, or NULL */
+	int			 expiring;	/* certificates: the filter */
+};
+
+/* Counts over the certificates cost a scan each on a large inventory:
+ * they are taken after the first screen (tick) and on explicit reloads,
+ * not on the periodic re-read. */
+struct ov_counts {
+	int		 valid;
+	int64_t		 site_ids[64];
+	size_t		 site_active[64];
+	size_t		 nsites;
+	size_t		 active, expiring, blocked;
+};
+
+struct overview {
+	struct ov_line	*v;
+	size_t		 n, cap;
+	struct list	 list;
+	struct ov_counts c;
+	int		 need_count;
+};
+
+static void
+count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
+    struct ov_counts *c)
+{
+	struct db_cert_filter f;
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < ns && i < 64; i++) {
+		memset(&f, 0, sizeof f);
+		f.site_id = sites[i].id;
+		f.active_only = 1;
+		f.expiring_days = -1;
+		c->site_ids[i] = sites[i].id;
+		ehttp_cert_count(e, &f, &c->site_active[i]);
+		c->nsites++;
+	}
+	memset(&f, 0, sizeof f);
+	f.expiring_days = -1;
+	f.active_only = 1;
+	ehttp_cert_count(e, &f, &c->active);
+	f.expiring_days = EXPIRING_DAYS;
+	ehttp_cert_count(e, &f, &c->expiring);
+	memset(&f, 0, sizeof f);
+	f.expiring_days = -1;
+	f.blocked_only = 1;
+	ehttp_cert_count(e, &f, &c->blocked);
+	c->valid = 1;
+}
+
+static int
+site_count(const struct ov_counts *c, int64_t id, char *buf, size_t len)
+{
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->site_ids[i] == id) {
+			snprintf(buf, len, "%4zu", c->site_active[i]);
+			return c->site_active[i] == 1;
+		}
+	snprintf(buf, len, "   ?");
+	return 0;
+}
+
+static void
+add(struct overview *o, enum crt_style style, const char *target,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+add(struct overview *o, enum crt_style style, const char *target,
+    const char *fmt, ...)
+{
+	struct ov_line *l;
+	va_list ap;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 32;
+		if ((o->v = reallocarray(o->v, o->cap, sizeof *o->v)) == NULL)
+			abort();
+	}
+	l = &o->v[o->n++];
+	memset(l, 0, sizeof *l);
+	l->style = style;
+	l->target = target;
+	va_start(ap, fmt);
+	vsnprintf(l->text, sizeof l->text, fmt, ap);
+	va_end(ap);
+}
+
+static int
+ov_open(struct view *v)
+{
+	struct overview *o;
+
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		abort();
+	v->data = o;
+	return 0;
+}
+
+static void
+ov_close(struct view *v)
+{
+	struct overview *o = v->data;
+
+	free(o->v);
+	free(o);
+}
+
+static void
+build(struct view *v, int recount)
+{
+	struct overview *o = v->data;
+	struct ehttp *e = app_ehttp(v->app);
+	struct db_site *sites = NULL;
+	struct db_agent *agents = NULL;
+	struct db_status *st = NULL;
+	size_t ns = 0, na = 0, nst = 0, deprecated = 0, prereq = 0, bad = 0;
+	size_t cursor = o->list.cursor;
+	time_t now = time(NULL);
+	char t[32], num[16];
+
+	o->n = 0;
+	if (ehttp_site_list(e, &sites, &ns) == -1) {
+		add(o, CRT_ERROR, NULL, "Cannot read the sites: %s",
+		    ehttp_error(e));
+		goto out;
+	}
+	if (recount)
+		count_all(e, sites, ns, &o->c);
+	add(o, CRT_TREE_GROUP, "Sites", "Sites");
+	for (size_t i = 0; i < ns; i++) {
+		struct db_site *s = &sites[i];
+		struct db_system *ys = NULL;
+		size_t ny = 0;
+		int one;
+
+		if (ehttp_system_list(e, s->code, &ys, &ny) == 0)
+			free(ys);
+		one = site_count(&o->c, s->id, num, sizeof num);
+		add(o, CRT_NORMAL, "Sites", "  %-3s %-9s %-13s eHTTP %-3s  %2zu"
+		    " system%s %s certificate%s  %s", s->code,
+		    rules_site_type_name(s->type), view_sites_comm(&s->sec),
+		    s->sec.enhanced_http ? "on" : "off", ny, ny == 1 ? " " : "s",
+		    num, one ? " " : "s", s->name);
+	}
+
+	add(o, CRT_NORMAL, NULL, "%s", "");
+	add(o, CRT_TREE_GROUP, "Certificates", "Certificates");
+	if (!o->c.valid)
+		add(o, CRT_DIM, "Certificates", "  Counting...");
+	else {
+		add(o, CRT_NORMAL, "Certificates", "  %zu active certificate%s.",
+		    o->c.active, o->c.active == 1 ? "" : "s");
+		add(o, o->c.expiring > 0 ? CRT_WARNING : CRT_OK, "Certificates",
+		    "  %zu expire%s within %d days.", o->c.expiring,
+		    o->c.expiring == 1 ? "s" : "", EXPIRING_DAYS);
+		o->v[o->n - 1].expiring = 1;
+		if (o->c.blocked > 0)
+			add(o, CRT_ERROR, "Certificates", "  %zu blocked.",
+			    o->c.blocked);
+	}
+
+	add(o, CRT_NORMAL, NULL, "%s", "");
+	add(o, CRT_TREE_GROUP, "Servers and Site System Roles", "Agents");
+	if (ehttp_agent_list(e, NULL, &agents, &na) == 0) {
+		for (size_t i = 0; i < na; i++) {
+			struct db_agent *a = &agents[i];
+			time_t last = a->health_time > a->updated ?
+			    a->health_time : a->updated;
+
+			if (a->health_time != 0 && !a->health_ok) {
+				bad++;
+				add(o, CRT_ERROR, "Servers and Site System Roles",
+				    "  %s: health check failed at %s (status %d,"
+				    " %s).", a->fqdn, text_time(a->health_time,
+				    t, sizeof t), a->health_status,
+				    a->health_text);
+			} else if (last != 0 && now - last > AGENT_STALE_S) {
+				bad++;
+				add(o, CRT_WARNING,
+				    "Servers and Site System Roles", "  %s: no"
+				    " report since %s.", a->fqdn,
+				    text_time(last, t, sizeof t));
+			}
+		}
+		free(agents);
+	}
+	if (na == 0)
+		add(o, CRT_DIM, "Servers and Site System Roles", "  No agent has"
+		    " reported yet (ehttp-mpd).");
+	else
+		add(o, bad ? CRT_WARNING : CRT_OK, "Servers and Site System"
+		    " Roles", "  %zu agent%s reporting, %zu unhealthy or"
+		    " silent.", na, na == 1 ? "" : "s", bad);
+
+	add(o, CRT_NORMAL, NULL, "%s", "");
+	add(o, CRT_TREE_GROUP, "Sites", "Deprecated configurations and"
+	    " prerequisite warnings");
+	for (size_t i = 0; i < ns; i++) {
+		struct ehttp_note *w = NULL;
+		size_t nw = 0;
+
+		if (ehttp_site_warnings(e, &sites[i], &w, &nw) == -1)
+			continue;
+		for (size_t k = 0; k < nw; k++) {
+			int dep = strncmp(w[k].text, "Deprecated", 10) == 0;
+
+			add(o, CRT_WARNING, "Sites", "  %s%s", dep ? "" :
+			    "Prerequisite: ", w[k].text);
+			if (dep)
+				deprecated++;
+			else
+				prereq++;
+		}
+		free(w);
+	}
+	if (deprecated + prereq == 0)
+		add(o, CRT_OK, "Sites", "  None.");
+
+	add(o, CRT_NORMAL, NULL, "%s", "");
+	add(o, CRT_TREE_GROUP, NULL, "Latest status messages");
+	if (ehttp_status_list(e, NULL, 8, &st, &nst) == 0) {
+		for (size_t i = 0; i < nst; i++)
+			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
+			    strcmp(st[i].severity, "warning") == 0 ?
+			    CRT_WARNING : CRT_NORMAL, NULL, "  %s %-3s %s",
+			    text_time(st[i].time, t, sizeof t),
+			    st[i].site_code[0] ? st[i].site_code : "-",
+			    st[i].message);
+		free(st);
+	}
+	if (nst == 0)
+		add(o, CRT_DIM, NULL, "  None.");
+out:
+	free(sites);
+	o->list.cursor = cursor;
+	list_set_count(&o->list, o->n);
+}
+
+/* Shown or refreshed on purpose: now without the counts, then the counts
+ * at the next tick (the first screen does not wait for them). */
+static int
+ov_reload(struct view *v)
+{
+	struct overview *o = v->data;
+
+	build(v, 0);
+	o->need_count = 1;
+	return 0;
+}
+
+static int
+ov_poll(struct view *v)
+{
+	build(v, 0);
+	return 0;
+}
+
+static int
+ov_tick(struct view *v, int *wish)
+{
+	struct overview *o = v->data;
+
+	if (!o->need_count)
+		return VIEW_NONE;
+	o->need_count = 0;
+	build(v, 1);
+	return VIEW_REDRAW;
+}
+
+static void
+ov_cell(void *arg, size_t row, int col, char *buf, size_t len)
+{
+	struct overview *o = arg;
+
+	snprintf(buf, len, "%s", o->v[row].text);
+}
+
+static attr_t
+ov_style(void *arg, size_t row)
+{
+	struct overview *o = arg;
+
+	return crt_attr(o->v[row].style);
+}
+
+static const struct list_col ov_cols[] = {
+	{ "Overview", NULL, 20, 400, 0, 0 },
+};
+
+static void
+ov_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
+{
+	struct overview *o = v->data;
+	const struct ov_line *l;
+	int h, width;
+
+	list_draw(list, &o->list, ov_cols, 1, -1, 0, focused, ov_cell, ov_style,
+	    o);
+	getmaxyx(details, h, width);
+	(void)h;
+	if (o->n == 0)
+		return;
+	l = &o->v[o->list.cursor];
+	text_put(details, 0, 1, width - 2, l->text[0] == ' ' ? l->text + 2 :
+	    l->text, (size_t)-1, crt_attr(l->style));
+	if (l->target != NULL)
+		text_putf(details, 2, 1, width - 2, crt_attr(CRT_DIM), "Enter:"
+		    " go to %s.", l->target);
+}
+
+static int
+ov_key(struct view *v, enum keys_action a, int key)
+{
+	struct overview *o = v->data;
+	const struct ov_line *l;
+
+	if (list_key(&o->list, a))
+		return VIEW_REDRAW;
+	if (a == KA_OPEN && o->n > 0) {
+		l = &o->v[o->list.cursor];
+		if (l->target == NULL)
+			return VIEW_NONE;
+		if (l->expiring) {
+			struct view *c = app_view(v->app, "Certificates");
+			struct dialog_cert_filter f;
+
+			memset(&f, 0, sizeof f);
+			f.expiring = 1;
+			if (c != NULL)
+				view_certs_set_filter(c, &f);
+		}
+		app_select(v->app, l->target);
+		return VIEW_REDRAW;
+	}
+	return VIEW_UNHANDLED;
+}
+
+static int
+ov_click(struct view *v, int y, int x, int wheel)
+{
+	struct overview *o = v->data;
+
+	if (wheel != 0)
+		list_move(&o->list, wheel * 3);
+	else if (y > 0 && o->list.top + y - 1 < o->n) {
+		o->list.cursor = o->list.top + y - 1;
+		list_move(&o->list, 0);
+	}
+	return VIEW_REDRAW;
+}
+
+const struct view_ops view_overview_ops = {
+	.name = "overview",
+	.scope = KS_OVERVIEW,
+	.open = ov_open,
+	.close = ov_close,
+	.reload = ov_reload,
+	.draw = ov_draw,
+	.key = ov_key,
+	.click = ov_click,
+	.tick = ov_tick,
+	.poll = ov_poll,
+};

@@ -1,0 +1,319 @@
+/*
+ * view-sites: the Sites node. One row per site with its Communication
+ * Security at a glance; Enter opens Site Properties. Rows are re-read on
+ * every reload; the cursor follows the site's ID.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+struct sites {
+	struct db_site	*v;
+	size_t		*nwarn;
+	size_t		 n;
+	struct list	 list;
+	char		 find[128];
+};
+
+enum { SC_CODE, SC_NAME, SC_TYPE, SC_PARENT, SC_COMM, SC_EHTTP, SC_IISSSL,
+	SC_WARN, SC_MAX };
+
+static const struct list_col sites_cols[SC_MAX] = {
+	[SC_CODE] = { "Code", NULL, 4, 4, 0, 0 },
+	[SC_NAME] = { "Name", NULL, 8, 20, 0, 0 },
+	[SC_TYPE] = { "Type", NULL, 9, 9, 1, 0 },
+	[SC_PARENT] = { "Parent", NULL, 6, 6, 1, 0 },
+	[SC_COMM] = { "Client Communication", "Client comm.", 13, 20, 1, 0 },
+	[SC_EHTTP] = { "Enhanced HTTP", "eHTTP", 5, 13, 2, 0 },
+	[SC_IISSSL] = { "IISSSLState", "IISSSL", 6, 11, 2, LIST_RIGHT },
+	[SC_WARN] = { "Warnings", "Warn", 4, 8, 2, LIST_RIGHT },
+};
+
+const char *
+view_sites_comm(const struct db_security *x)
+{
+	return x->https_only ? "HTTPS only" : "HTTPS or HTTP";
+}
+
+static const char *
+site_type(enum db_site_type t)
+{
+	switch (t) {
+	case DB_SITE_CAS:
+		return "CAS";
+	case DB_SITE_PRIMARY:
+		return "Primary";
+	default:
+		return "Secondary";
+	}
+}
+
+static const char *
+site_type_long(enum db_site_type t)
+{
+	switch (t) {
+	case DB_SITE_CAS:
+		return "central administration site";
+	case DB_SITE_PRIMARY:
+		return "primary site";
+	default:
+		return "secondary site";
+	}
+}
+
+static int
+sites_open(struct view *v)
+{
+	struct sites *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		abort();
+	v->data = s;
+	return 0;
+}
+
+static void
+sites_close(struct view *v)
+{
+	struct sites *s = v->data;
+
+	free(s->v);
+	free(s->nwarn);
+	free(s);
+}
+
+static int
+sites_reload(struct view *v)
+{
+	struct sites *s = v->data;
+	struct ehttp *e = app_ehttp(v->app);
+	struct db_site *nv = NULL;
+	struct ehttp_note *w;
+	int64_t keep = 0;
+	size_t n = 0, nw;
+
+	if (s->n > 0 && s->list.cursor < s->n)
+		keep = s->v[s->list.cursor].id;
+	if (ehttp_site_list(e, &nv, &n) == -1) {
+		app_status(v->app, 1, "Sites: %s", ehttp_error(e));
+		return -1;
+	}
+	free(s->v);
+	free(s->nwarn);
+	s->v = nv;
+	s->n = n;
+	if ((s->nwarn = calloc(n ? n : 1, sizeof *s->nwarn)) == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (ehttp_site_warnings(e, &s->v[i], &w, &nw) == 0) {
+			s->nwarn[i] = nw;
+			free(w);
+		}
+		if (s->v[i].id == keep)
+			s->list.cursor = i;
+	}
+	list_set_count(&s->list, n);
+	return 0;
+}
+
+static void
+sites_cell(void *arg, size_t row, int col, char *buf, size_t len)
+{
+	struct sites *s = arg;
+	const struct db_site *x = &s->v[row];
+
+	switch (col) {
+	case SC_CODE:
+		snprintf(buf, len, "%s", x->code);
+		break;
+	case SC_NAME:
+		snprintf(buf, len, "%s", x->name);
+		break;
+	case SC_TYPE:
+		snprintf(buf, len, "%s", site_type(x->type));
+		break;
+	case SC_PARENT:
+		snprintf(buf, len, "%s", x->parent_code[0] ? x->parent_code :
+		    "-");
+		break;
+	case SC_COMM:
+		snprintf(buf, len, "%s", view_sites_comm(&x->sec));
+		break;
+	case SC_EHTTP:
+		snprintf(buf, len, "%s", x->sec.enhanced_http ? "On" : "Off");
+		break;
+	case SC_IISSSL:
+		snprintf(buf, len, "%d", ehttp_iisssl_state(&x->sec));
+		break;
+	case SC_WARN:
+		snprintf(buf, len, "%zu", s->nwarn[row]);
+		break;
+	}
+}
+
+static attr_t
+sites_style(void *arg, size_t row)
+{
+	struct sites *s = arg;
+
+	return s->nwarn[row] > 0 ? crt_attr(CRT_WARNING) : crt_attr(CRT_NORMAL);
+}
+
+static void
+sites_details(struct view *v, struct sites *s, WINDOW *w)
+{
+	struct ehttp *e = app_ehttp(v->app);
+	const struct db_site *x;
+	struct ehttp_note *warn = NULL;
+	size_t nw = 0;
+	int h, width, y = 0;
+
+	getmaxyx(w, h, width);
+	if (s->n == 0)
+		return;
+	x = &s->v[s->list.cursor];
+	text_putf(w, y++, 1, width - 2, A_BOLD, "%s %s: %s%s%s", x->code,
+	    x->name, site_type_long(x->type), x->parent_code[0] ?
+	    ", parent " : "", x->parent_code);
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Client communication: %s."
+	    "  Enhanced HTTP: %s.  IISSSLState: %d.", view_sites_comm(&x->sec),
+	    x->sec.enhanced_http ? "on" : "off", ehttp_iisssl_state(&x->sec));
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Client PKI certificate: %s."
+	    "  CRL check: %s.  Key algorithm: %s.",
+	    x->sec.pki_client_cert ? "on" : "off",
+	    x->sec.crl_check ? "on" : "off", x->sec.key_alg);
+	if (x->type == DB_SITE_PRIMARY)
+		text_putf(w, y++, 1, width - 2, A_NORMAL, "Require signing: %s."
+		    "  Require SHA-256: %s.  Use encryption: %s.",
+		    x->sec.require_signing ? "on" : "off",
+		    x->sec.require_sha256 ? "on" : "off",
+		    x->sec.use_encryption ? "on" : "off");
+	if (ehttp_site_warnings(e, x, &warn, &nw) == 0) {
+		for (size_t i = 0; i < nw && y < h; i++)
+			text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING),
+			    "Warning: %s", warn[i].text);
+		free(warn);
+	}
+	if (nw == 0 && y < h)
+		text_put(w, y++, 1, width - 2, "No warnings.", (size_t)-1,
+		    crt_attr(CRT_OK));
+}
+
+static void
+sites_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
+{
+	struct sites *s = v->data;
+
+	list_draw(list, &s->list, sites_cols, SC_MAX, -1, 0, focused,
+	    sites_cell, sites_style, s);
+	if (s->n == 0)
+		text_put(list, 2, 2, 60, "There are no sites: create them with"
+		    " ehttpctl site add.", (size_t)-1, crt_attr(CRT_DIM));
+	sites_details(v, s, details);
+}
+
+static int
+sites_find_from(struct sites *s, size_t from, int dir)
+{
+	for (size_t k = 0; k < s->n; k++) {
+		size_t i = (from + s->n + (dir > 0 ? k : -k)) % s->n;
+
+		if (text_casefind(s->v[i].code, strlen(s->v[i].code),
+		    s->find) != NULL || text_casefind(s->v[i].name,
+		    strlen(s->v[i].name), s->find) != NULL) {
+			s->list.cursor = i;
+			list_move(&s->list, 0);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+sites_find_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct sites *s = v->data;
+
+	if (result != 0 || text == NULL)
+		return;
+	snprintf(s->find, sizeof s->find, "%s", text);
+	if (s->n > 0 && sites_find_from(s, s->list.cursor, 1) == -1)
+		app_status(app, 1, "Not found: %s", s->find);
+}
+
+static int
+sites_key(struct view *v, enum keys_action a, int key)
+{
+	struct sites *s = v->data;
+
+	if (list_key(&s->list, a))
+		return VIEW_REDRAW;
+	switch (a) {
+	case KA_OPEN:
+		if (s->n > 0)
+			dialog_site_open(v->app, s->v[s->list.cursor].code);
+		return VIEW_REDRAW;
+	case KA_FIND:
+		dialog_prompt(v->app, "Find", "Site code or name:", s->find,
+		    sites_find_done, v);
+		return VIEW_REDRAW;
+	case KA_FIND_NEXT:
+	case KA_FIND_PREV:
+		if (s->find[0] == '\0' || s->n == 0)
+			return VIEW_NONE;
+		if (sites_find_from(s, s->list.cursor + (a == KA_FIND_NEXT ?
+		    1 : s->n - 1), a == KA_FIND_NEXT ? 1 : -1) == -1)
+			app_status(v->app, 1, "Not found: %s", s->find);
+		return VIEW_REDRAW;
+	case KA_RIGHT:
+		if (s->list.hidden_right > 0)
+			s->list.hcol++;
+		return VIEW_REDRAW;
+	case KA_LEFT:
+		if (s->list.hcol > 0) {
+			s->list.hcol--;
+			return VIEW_REDRAW;
+		}
+		return VIEW_UNHANDLED;
+	default:
+		return VIEW_UNHANDLED;
+	}
+}
+
+static int
+sites_click(struct view *v, int y, int x, int wheel)
+{
+	struct sites *s = v->data;
+
+	if (wheel != 0)
+		list_move(&s->list, wheel * 3);
+	else if (y > 0 && s->list.top + y - 1 < s->n) {
+		s->list.cursor = s->list.top + y - 1;
+		list_move(&s->list, 0);
+	}
+	return VIEW_REDRAW;
+}
+
+static void
+sites_where(struct view *v, char *buf, size_t len)
+{
+	struct sites *s = v->data;
+
+	if (s->n > 0)
+		snprintf(buf, len, "Site %zu of %zu", s->list.cursor + 1, s->n);
+}
+
+const struct view_ops view_sites_ops = {
+	.name = "sites",
+	.scope = KS_SITES,
+	.open = sites_open,
+	.close = sites_close,
+	.reload = sites_reload,
+	.draw = sites_draw,
+	.key = sites_key,
+	.click = sites_click,
+	.where = sites_where,
+};

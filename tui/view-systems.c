@@ -1,0 +1,419 @@
+/*
+ * view-systems: Servers and Site System Roles. One row per site system:
+ * its roles and connection modes, the certificate it uses (site-issued or
+ * PKI) with thumbprint and expiry, and what its agent last reported. Enter
+ * lists the roles; a role's Enter opens its Properties.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui.h"
+
+#define AGENT_STALE_S	300	/* no report for 5 minutes: not reporting */
+
+struct sysrow {
+	struct db_system sys;
+	char		 roles[256];
+	int		 has_cert;
+	struct db_cert	 cert;
+	int		 has_agent;
+	struct db_agent	 agent;
+};
+
+struct systems {
+	struct sysrow	*v;
+	size_t		 n;
+	struct list	 list;
+	char		 find[128];
+};
+
+enum { YC_NAME, YC_SITE, YC_ROLES, YC_CERT, YC_THUMB, YC_EXPIRY, YC_AGENT,
+	YC_MAX };
+
+static const struct list_col systems_cols[YC_MAX] = {
+	[YC_NAME] = { "Name", NULL, 14, 24, 0, 0 },
+	[YC_SITE] = { "Site", NULL, 4, 4, 0, 0 },
+	[YC_ROLES] = { "Roles", NULL, 12, 30, 1, 0 },
+	[YC_CERT] = { "Certificate", "Cert", 11, 11, 1, 0 },
+	[YC_THUMB] = { "Thumbprint", "Thumb", 8, 40, 3, 0 },
+	[YC_EXPIRY] = { "Expiration", "Expires", 10, 10, 1, 0 },
+	[YC_AGENT] = { "Agent", NULL, 12, 24, 2, 0 },
+};
+
+static const char *
+role_short(const char *role)
+{
+	if (strcmp(role, "mp") == 0)
+		return "MP";
+	if (strcmp(role, "dp") == 0)
+		return "DP";
+	if (strcmp(role, "provider") == 0)
+		return "SMS Provider";
+	if (strcmp(role, "sup") == 0)
+		return "SUP";
+	if (strcmp(role, "rsp") == 0)
+		return "RSP";
+	if (strcmp(role, "smp") == 0)
+		return "SMP";
+	return role;
+}
+
+/* Roles enhanced HTTP does not secure (PRODUCT.md 2.5). */
+static int
+role_stays_http(const char *role)
+{
+	return strcmp(role, "sup") == 0 || strcmp(role, "rsp") == 0 ||
+	    strcmp(role, "smp") == 0;
+}
+
+static int
+systems_open(struct view *v)
+{
+	struct systems *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		abort();
+	v->data = s;
+	return 0;
+}
+
+static void
+systems_close(struct view *v)
+{
+	struct systems *s = v->data;
+
+	free(s->v);
+	free(s);
+}
+
+static void
+agent_text(const struct sysrow *r, char *buf, size_t len)
+{
+	const struct db_agent *a = &r->agent;
+	char t[32];
+
+	if (!r->has_agent) {
+		snprintf(buf, len, "no report");
+		return;
+	}
+	if (a->updated != 0 && time(NULL) - a->updated > AGENT_STALE_S &&
+	    time(NULL) - a->health_time > AGENT_STALE_S) {
+		snprintf(buf, len, "silent since %s", text_time(a->updated > 0 ?
+		    a->updated : a->health_time, t, sizeof t));
+		return;
+	}
+	if (a->health_time == 0)
+		snprintf(buf, len, "%s, not checked", a->https_port > 0 &&
+		    a->cert_id != 0 ? "TLS bound" : "no TLS");
+	else
+		snprintf(buf, len, "%s %s", a->health_ok ? "OK" : "FAILED",
+		    text_time(a->health_time, t, sizeof t) + 11);
+}
+
+static int
+systems_reload(struct view *v)
+{
+	struct systems *s = v->data;
+	struct ehttp *e = app_ehttp(v->app);
+	struct db_system *ys = NULL;
+	struct db_role *rs = NULL;
+	int64_t keep = 0;
+	size_t ny = 0, nr = 0;
+
+	if (s->n > 0 && s->list.cursor < s->n)
+		keep = s->v[s->list.cursor].sys.id;
+	if (ehttp_system_list(e, NULL, &ys, &ny) == -1 ||
+	    ehttp_role_list(e, NULL, NULL, &rs, &nr) == -1) {
+		app_status(v->app, 1, "Site systems: %s", ehttp_error(e));
+		free(ys);
+		return -1;
+	}
+	free(s->v);
+	if ((s->v = calloc(ny ? ny : 1, sizeof *s->v)) == NULL)
+		abort();
+	s->n = ny;
+	for (size_t i = 0; i < ny; i++) {
+		struct sysrow *r = &s->v[i];
+		size_t off = 0;
+
+		r->sys = ys[i];
+		for (size_t j = 0; j < nr; j++) {
+			if (rs[j].system_id != ys[i].id)
+				continue;
+			off += snprintf(r->roles + off, off < sizeof r->roles ?
+			    sizeof r->roles - off : 0, "%s%s%s%s%s",
+			    off ? ", " : "", role_short(rs[j].role),
+			    rs[j].connection[0] ? " (" : "",
+			    strcmp(rs[j].connection, "https") == 0 ? "HTTPS" :
+			    rs[j].connection[0] ? "HTTP" : "",
+			    rs[j].connection[0] ? ")" : "");
+		}
+		r->has_cert = ehttp_cert_for_system(e, ys[i].id, &r->cert) == 1;
+		r->has_agent = ehttp_agent_get(e, ys[i].id, &r->agent) == 1;
+		if (ys[i].id == keep)
+			s->list.cursor = i;
+	}
+	free(ys);
+	free(rs);
+	list_set_count(&s->list, s->n);
+	return 0;
+}
+
+static void
+systems_cell(void *arg, size_t row, int col, char *buf, size_t len)
+{
+	struct systems *s = arg;
+	const struct sysrow *r = &s->v[row];
+
+	switch (col) {
+	case YC_NAME:
+		snprintf(buf, len, "%s", r->sys.fqdn);
+		break;
+	case YC_SITE:
+		snprintf(buf, len, "%s", r->sys.site_code);
+		break;
+	case YC_ROLES:
+		snprintf(buf, len, "%s", r->roles);
+		break;
+	case YC_CERT:
+		snprintf(buf, len, "%s", !r->has_cert ? "-" :
+		    strcmp(r->cert.type, "pki") == 0 ? "PKI" : "Site-issued");
+		break;
+	case YC_THUMB:
+		snprintf(buf, len, "%s", r->has_cert ? r->cert.thumbprint : "");
+		break;
+	case YC_EXPIRY:
+		if (r->has_cert)
+			text_day(r->cert.not_after, buf, len);
+		break;
+	case YC_AGENT:
+		agent_text(r, buf, len);
+		break;
+	}
+}
+
+static attr_t
+systems_style(void *arg, size_t row)
+{
+	struct systems *s = arg;
+	const struct sysrow *r = &s->v[row];
+
+	if (r->has_agent && r->agent.health_time != 0 && !r->agent.health_ok)
+		return crt_attr(CRT_ERROR);
+	return crt_attr(CRT_NORMAL);
+}
+
+static void
+systems_details(struct view *v, struct systems *s, WINDOW *w)
+{
+	struct ehttp *e = app_ehttp(v->app);
+	struct db_role *rs = NULL;
+	const struct sysrow *r;
+	char t1[32], t2[32], roles[1024];
+	size_t nr = 0, off = 0;
+	int h, width, y = 0;
+
+	getmaxyx(w, h, width);
+	if (s->n == 0)
+		return;
+	r = &s->v[s->list.cursor];
+	text_putf(w, y++, 1, width - 2, A_BOLD, "%s (site %s)", r->sys.fqdn,
+	    r->sys.site_code);
+	roles[0] = '\0';
+	if (ehttp_role_list(e, NULL, r->sys.fqdn, &rs, &nr) == 0) {
+		for (size_t i = 0; i < nr && off < sizeof roles; i++) {
+			const struct db_role *x = &rs[i];
+
+			off += snprintf(roles + off, sizeof roles - off, "%s%s",
+			    i ? "; " : "", rules_role_title(x->role));
+			if (off >= sizeof roles)
+				break;
+			if (strcmp(x->role, "dp") == 0)
+				off += snprintf(roles + off, sizeof roles - off,
+				    " (%s, anonymous %s)", x->connection,
+				    x->allow_anonymous ? "allowed" :
+				    "not allowed");
+			else if (x->connection[0])
+				off += snprintf(roles + off, sizeof roles - off,
+				    " (%s)", x->connection);
+			else if (role_stays_http(x->role))
+				off += snprintf(roles + off, sizeof roles - off,
+				    " (stays HTTP: enhanced HTTP does not secure"
+				    " it)");
+		}
+		free(rs);
+	}
+	text_putf(w, y++, 1, width - 2, A_NORMAL, "Roles: %s", roles[0] ?
+	    roles : "none");
+	if (y < h && r->has_cert) {
+		text_putf(w, y++, 1, width - 2, r->cert.blocked ?
+		    crt_attr(CRT_ERROR) : A_NORMAL, "Certificate: %s (%s),"
+		    " valid %s to %s%s", strcmp(r->cert.type, "pki") == 0 ?
+		    "PKI" : "site-issued",
+		    r->cert.issued_by, text_day(r->cert.not_before, t1,
+		    sizeof t1), text_day(r->cert.not_after, t2, sizeof t2),
+		    r->cert.blocked ? " (BLOCKED)" : "");
+		if (y < h)
+			text_putf(w, y++, 3, width - 4, A_NORMAL, "Thumbprint %s",
+			    r->cert.thumbprint);
+	} else if (y < h)
+		text_put(w, y++, 1, width - 2, "Certificate: none (no PKI"
+		    " certificate and no site-issued one)", (size_t)-1,
+		    A_NORMAL);
+	if (y >= h)
+		return;
+	if (!r->has_agent) {
+		text_put(w, y++, 1, width - 2, "Agent: no report yet (ehttp-mpd"
+		    " has not run for this site system).", (size_t)-1,
+		    crt_attr(CRT_DIM));
+		return;
+	}
+	if (r->agent.cert_id == 0)
+		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): not"
+		    " serving TLS; HTTP port %d", r->agent.pid,
+		    r->agent.http_port);
+	else if (r->has_cert && strcmp(r->agent.thumbprint,
+	    r->cert.thumbprint) != 0)
+		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING), "Agent"
+		    " (pid %d): HTTPS port %d serves %.8s..., not the certificate"
+		    " in use yet (next poll)", r->agent.pid, r->agent.https_port,
+		    r->agent.thumbprint);
+	else
+		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): TLS"
+		    " on port %d since %s, HTTP on %d", r->agent.pid,
+		    r->agent.https_port, text_time(r->agent.bound_since, t1,
+		    sizeof t1), r->agent.http_port);
+	if (y >= h)
+		return;
+	if (r->agent.health_time == 0)
+		text_put(w, y++, 1, width - 2, "Last health check: none yet",
+		    (size_t)-1, A_NORMAL);
+	else
+		text_putf(w, y++, 1, width - 2, r->agent.health_ok ?
+		    crt_attr(CRT_OK) : crt_attr(CRT_ERROR), "Last health check"
+		    " %s: %s, status %d, %s", text_time(r->agent.health_time, t1,
+		    sizeof t1), r->agent.health_ok ? "succeeded" : "FAILED",
+		    r->agent.health_status, r->agent.health_text);
+}
+
+static void
+systems_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
+{
+	struct systems *s = v->data;
+
+	list_draw(list, &s->list, systems_cols, YC_MAX, -1, 0, focused,
+	    systems_cell, systems_style, s);
+	if (s->n == 0)
+		text_put(list, 2, 2, 60, "There are no site systems.", (size_t)-1,
+		    crt_attr(CRT_DIM));
+	systems_details(v, s, details);
+}
+
+static int
+systems_find_from(struct systems *s, size_t from, int dir)
+{
+	for (size_t k = 0; k < s->n; k++) {
+		size_t i = (from + s->n + (dir > 0 ? k : -k)) % s->n;
+		const struct sysrow *r = &s->v[i];
+
+		if (text_casefind(r->sys.fqdn, strlen(r->sys.fqdn), s->find) ||
+		    text_casefind(r->roles, strlen(r->roles), s->find) ||
+		    text_casefind(r->sys.site_code, 3, s->find)) {
+			s->list.cursor = i;
+			list_move(&s->list, 0);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+systems_find_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct systems *s = v->data;
+
+	if (result != 0 || text == NULL)
+		return;
+	snprintf(s->find, sizeof s->find, "%s", text);
+	if (s->n > 0 && systems_find_from(s, s->list.cursor, 1) == -1)
+		app_status(app, 1, "Not found: %s", s->find);
+}
+
+static int
+systems_key(struct view *v, enum keys_action a, int key)
+{
+	struct systems *s = v->data;
+
+	if (list_key(&s->list, a))
+		return VIEW_REDRAW;
+	switch (a) {
+	case KA_OPEN:
+		if (s->n > 0)
+			dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
+		return VIEW_REDRAW;
+	case KA_FIND:
+		dialog_prompt(v->app, "Find", "Name, site or role:", s->find,
+		    systems_find_done, v);
+		return VIEW_REDRAW;
+	case KA_FIND_NEXT:
+	case KA_FIND_PREV:
+		if (s->find[0] == '\0' || s->n == 0)
+			return VIEW_NONE;
+		if (systems_find_from(s, s->list.cursor + (a == KA_FIND_NEXT ?
+		    1 : s->n - 1), a == KA_FIND_NEXT ? 1 : -1) == -1)
+			app_status(v->app, 1, "Not found: %s", s->find);
+		return VIEW_REDRAW;
+	case KA_RIGHT:
+		if (s->list.hidden_right > 0)
+			s->list.hcol++;
+		return VIEW_REDRAW;
+	case KA_LEFT:
+		if (s->list.hcol > 0) {
+			s->list.hcol--;
+			return VIEW_REDRAW;
+		}
+		return VIEW_UNHANDLED;
+	default:
+		return VIEW_UNHANDLED;
+	}
+}
+
+static int
+systems_click(struct view *v, int y, int x, int wheel)
+{
+	struct systems *s = v->data;
+
+	if (wheel != 0)
+		list_move(&s->list, wheel * 3);
+	else if (y > 0 && s->list.top + y - 1 < s->n) {
+		s->list.cursor = s->list.top + y - 1;
+		list_move(&s->list, 0);
+	}
+	return VIEW_REDRAW;
+}
+
+static void
+systems_where(struct view *v, char *buf, size_t len)
+{
+	struct systems *s = v->data;
+
+	if (s->n > 0)
+		snprintf(buf, len, "Site system %zu of %zu", s->list.cursor + 1,
+		    s->n);
+}
+
+const struct view_ops view_systems_ops = {
+	.name = "systems",
+	.scope = KS_SYSTEMS,
+	.open = systems_open,
+	.close = systems_close,
+	.reload = systems_reload,
+	.draw = systems_draw,
+	.key = systems_key,
+	.click = systems_click,
+	.poll = systems_reload,
+	.where = systems_where,
+};
