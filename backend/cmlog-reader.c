@@ -109,6 +109,9 @@ struct cmlog_reader {
 	uint64_t		 line;		/* line number at pos */
 	int			 partial;	/* last record cut by EOF */
 	uint64_t		 partial_line;
+	int			 blank_tail;	/* EOF inside a line's blanks */
+	size_t			 blank_start;	/* ...that line's start */
+	uint64_t		 blank_line;
 	struct cmlog_cache	 cache;
 
 	unsigned char		 head[CMLOG_HEAD_MAX];
@@ -502,15 +505,18 @@ cmlog_scan_record(const struct cmlog_reader *rd, struct cmlog_cache *c,
 		cmlog_scan_to_eol(rd, c, start, s->err_pos, s);
 		return;
 	}
-	/* Trailing blanks and the line break belong to this record. */
+	/*
+	 * Trailing blanks and the line break belong to this record. Blanks
+	 * at the end of the file are left to the next step: text may follow
+	 * them when the file grows (cmlog_reader_refresh()).
+	 */
 	p = s->next;
 	while (p < rd->size && (m[p] == ' ' || m[p] == '\t' || m[p] == '\r'))
 		p++;
 	if (p < rd->size && m[p] == '\n') {
 		s->next = p + 1;
 		s->nl++;
-	} else if (p >= rd->size)
-		s->next = p;
+	}
 }
 
 /* The record or junk starting at start. */
@@ -535,6 +541,7 @@ cmlog_reader_reset(struct cmlog_reader *rd)
 	rd->pos = 0;
 	rd->line = 1;
 	rd->partial = 0;
+	rd->blank_tail = 0;
 	rd->prefaulted = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
 }
@@ -598,6 +605,11 @@ cmlog_reader_step(struct cmlog_reader *rd)
 	/* Blank lines and a BOM at a line start are not records. */
 	for (;;) {
 		if (pos >= rd->size) {
+			/* If the file grows, the blanks may lead text: a
+			 * refresh scans this line again from its start. */
+			rd->blank_tail = lstart < pos;
+			rd->blank_start = lstart;
+			rd->blank_line = line;
 			rd->pos = pos;
 			rd->line = line;
 			return 0;
@@ -1044,7 +1056,12 @@ cmlog_reader_refresh(struct cmlog_reader *rd)
 		rd->line = rd->partial_line;
 		rd->partial = 0;
 		dropped = 1;
+	} else if (rd->blank_tail && at_end) {
+		/* The old end was inside the blanks that start a line. */
+		rd->pos = rd->blank_start;
+		rd->line = rd->blank_line;
 	}
+	rd->blank_tail = 0;
 	if (cmlog_reader_map(rd, (size_t)sf.st_size) == -1)
 		goto out;
 	if (rd->head_len < CMLOG_HEAD_MAX)

@@ -140,12 +140,14 @@ verify_leaf(const char *fqdn)
 
 START_TEST(enable_p01_issues_exactly_the_rule_set)
 {
-	char *out = ctl(0, "site set P01 --enhanced-http on");
+	char *out = ctl(0, "site set P01 --enhanced-http on"), *s;
 
 	/* Rule 3: the root once, then MP/DP for HTTP and the Provider. */
 	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE type = 'root'"), 1);
-	ck_assert_str_eq(qs("SELECT issued_to || '|' || subject FROM cert"
-	    " WHERE type = 'root'"), "SMS Issuing|CN=SMS Issuing,OU=P01");
+	s = qs("SELECT issued_to || '|' || subject FROM cert WHERE type ="
+	    " 'root'");
+	ck_assert_str_eq(s, "SMS Issuing|CN=SMS Issuing,OU=P01");
+	free(s);
 	ck_assert_int_eq(active_roles("P01"), 4);
 	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
 	ck_assert_int_eq(has_active_cert("mp2.p01.contoso.com"), 1);
@@ -545,7 +547,7 @@ END_TEST
 
 START_TEST(block_and_renew)
 {
-	char *out, *root1, *root2, *args;
+	char *out, *root1, *root2, *args, *s;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	out = ctl(0, "cert block 2");
@@ -560,7 +562,9 @@ START_TEST(block_and_renew)
 	ck_assert_int_eq(q("SELECT blocked FROM cert WHERE id = 2"), 0);
 	/* Renew a role certificate: a fresh one replaces it. */
 	free(ctl(0, "cert renew 3"));
-	ck_assert_str_eq(qs("SELECT state FROM cert WHERE id = 3"), "superseded");
+	s = qs("SELECT state FROM cert WHERE id = 3");
+	ck_assert_str_eq(s, "superseded");
+	free(s);
 	ck_assert_int_eq(active_roles("P01"), 4);
 	/* Renew the root: a new current SMS Issuing, leaves re-issued under it. */
 	root1 = qs("SELECT thumbprint FROM cert WHERE type = 'root'");

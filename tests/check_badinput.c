@@ -1,0 +1,1327 @@
+/*
+ * Bad input (issue #7), table-driven, through the real ehttpctl: each input
+ * is refused with a message that names the problem (asserted), exit 1 (2
+ * for a usage error: ehttpctl's documented contract) and the database left
+ * as it was (`sqlite3 .dump` before and after, or the file's bytes when it
+ * is not a database). Also: damaged, foreign, read-only and full databases;
+ * missing, exposed and wrong master keys; hostile log files through the
+ * CMTrace reader; the fuzzers' seeds and regressions (tests/fuzz/).
+ *
+ * The other suites already cover single refusals of the rule functions
+ * (check_rules), common CLI refusals (check_cli), import-pki key mismatch
+ * and EKU (check_issue) and the reader's own cases (check_cmlog); the rows
+ * here are the hostile rest.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <check.h>
+
+#include "ca.h"
+#include "cmlog.h"
+#include "testutil.h"
+
+/*
+ * The fuzz targets' own checks, run on their seeds and regression inputs
+ * (tests/fuzz/corpus-*, tests/fuzz/regress/) in the ordinary suite.
+ */
+#define LLVMFuzzerTestOneInput	fuzz_cmlog_one
+#include "fuzz/fuzz-cmlog.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput	fuzz_pem_one
+#include "fuzz/fuzz-pem.c"
+#undef LLVMFuzzerTestOneInput
+
+static char *tpl;		/* made once: demo/, keys/, pk/ */
+static char *dir;		/* each test's own */
+static char db[4096];
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+/* Everything in a database as SQL text. */
+static char *demo_dump;		/* the demo template's, made once */
+
+static char *
+dump(const char *path)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_msg(tu_sh(&out, &err, "sqlite3 '%s' .dump", path) == 0,
+	    "dump %s: %s", path, err);
+	free(err);
+	return out;
+}
+
+static void
+sh_ok(const char *what, const char *cmd)
+{
+	char *out = NULL, *err = NULL;
+	int rc = tu_sh(&out, &err, "%s", cmd);
+
+	ck_assert_msg(rc == 0, "%s: exit %d: %s%s", what, rc, out, err);
+	free(out);
+	free(err);
+}
+
+/*
+ * Templates, once per run: a demo database; the same with enhanced HTTP on
+ * at P01 (EC keys, so it is quick), which holds 5 keys; PKI test files
+ * made with GnuTLS certtool (it can set any validity period) and openssl.
+ */
+static void
+make_templates(void)
+{
+	char *cmd;
+
+	tpl = tu_tmpdir();
+	if (asprintf(&cmd, "set -e; cd '%s'; C='%s'; mkdir demo keys pk;"
+	    " $C --db demo/site.db init --demo >/dev/null;"
+	    " for s in CAS P01 P02 S01; do $C --db demo/site.db site set $s"
+	    "   --key-alg ec-p256 >/dev/null; done;"
+	    " cp demo/site.db demo/site.db.master-key keys/;"
+	    " $C --db keys/site.db site set P01 --enhanced-http on"
+	    "   >/dev/null 2>&1;"
+	    " cd pk; certtool --generate-privkey --key-type=ecdsa"
+	    "   --outfile k.pem 2>/dev/null;"
+	    " mk() { printf 'cn = \"%%s\"\\ndns_name = \"%%s\"\\n"
+	    "activation_date = \"%%s\"\\nexpiration_date = \"%%s\"\\n%%s\\n'"
+	    "   dp1.p01.contoso.com dp1.p01.contoso.com \"$2\" \"$3\" \"$4\""
+	    "   > $1.tmpl; certtool --generate-self-signed --load-privkey k.pem"
+	    "   --template $1.tmpl --outfile $1.pem 2>/dev/null; };"
+	    " srv='tls_www_server\nsigning_key\nencryption_key';"
+	    " mk valid '2025-01-01 00:00:00' '2035-01-01 00:00:00' \"$srv\";"
+	    " mk expired '2020-01-01 00:00:00' '2021-01-01 00:00:00' \"$srv\";"
+	    " mk future '2040-01-01 00:00:00' '2041-01-01 00:00:00' \"$srv\";"
+	    " mk ca '2025-01-01 00:00:00' '2035-01-01 00:00:00'"
+	    "   'ca\ncert_signing_key';"
+	    " openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256"
+	    "   -out other.key 2>/dev/null;"
+	    " openssl pkey -in k.pem -aes256 -passout pass:secret -out enc.key;"
+	    " openssl x509 -in valid.pem -outform DER -out valid.der;"
+	    " head -c 300 valid.pem > trunc.pem; head -c 100 k.pem > trunc.key;"
+	    " sed 's/^MII/MIX/' valid.pem > damaged.pem;"
+	    " printf 'hello, I am not a certificate\\n' > garbage.pem;"
+	    " : > empty.pem; mkdir dir.pem;"
+	    " gzip -n -c valid.pem > binary.pem;"
+	    " head -c 1100000 /dev/zero | tr '\\0' A > big.pem;"
+	    " test -s valid.pem && test -s expired.pem && test -s future.pem"
+	    "   && test -s ca.pem", tpl, tu_bin("ehttpctl")) == -1)
+		abort();
+	sh_ok("templates", cmd);
+	free(cmd);
+	if (asprintf(&cmd, "%s/demo/site.db", tpl) == -1)
+		abort();
+	demo_dump = dump(cmd);
+	free(cmd);
+}
+
+static void
+drop_templates(void)
+{
+	free(demo_dump);
+	demo_dump = NULL;
+	tu_tmpdir_free(tpl);
+	tpl = NULL;
+}
+
+/* A private copy of a template database (demo or keys) as db. */
+static void
+copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *data = tu_read_file(from, &len);
+
+	ck_assert_msg(data != NULL, "%s", from);
+	ck_assert_int_eq(tu_write_file(to, data, len), 0);
+	ck_assert_int_eq(chmod(to, 0600), 0);
+	free(data);
+}
+
+static void
+use_template(const char *which)
+{
+	char from[4096], to[4200];
+
+	snprintf(db, sizeof db, "%s/site.db", dir);
+	snprintf(from, sizeof from, "%s/%s/site.db", tpl, which);
+	copy_file(from, db);
+	snprintf(from, sizeof from, "%s/%s/site.db.master-key", tpl, which);
+	snprintf(to, sizeof to, "%s.master-key", db);
+	copy_file(from, to);
+}
+
+static void
+setup(void)
+{
+	dir = tu_tmpdir();
+	use_template("demo");
+}
+
+static void
+teardown(void)
+{
+	tu_tmpdir_free(dir);
+	dir = NULL;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* A file's bytes and mode, to show a non-database was not touched. */
+struct snap {
+	char	*bytes;
+	size_t	 len;
+	mode_t	 mode;
+	int	 exists;
+};
+
+static void
+snap_take(const char *path, struct snap *s)
+{
+	struct stat sb;
+
+	memset(s, 0, sizeof *s);
+	if (lstat(path, &sb) == -1)
+		return;
+	s->exists = 1;
+	s->mode = sb.st_mode;
+	if (S_ISREG(sb.st_mode))
+		s->bytes = tu_read_file(path, &s->len);
+}
+
+static void
+snap_same(const char *path, struct snap *s)
+{
+	struct snap now;
+
+	snap_take(path, &now);
+	ck_assert_msg(now.exists == s->exists, "%s: %s", path, s->exists ?
+	    "removed" : "created");
+	ck_assert_msg(now.mode == s->mode, "%s: mode %o, was %o", path,
+	    (unsigned)now.mode, (unsigned)s->mode);
+	ck_assert_msg(now.len == s->len && (s->len == 0 ||
+	    memcmp(now.bytes, s->bytes, s->len) == 0), "%s changed", path);
+	free(now.bytes);
+	free(s->bytes);
+}
+
+static char *
+repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		abort();
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * Expand a table argument: @DB the database, @DIR the test directory (a
+ * prefix: @DIR/x.pem), @PK/x a file of the PKI templates, @10K 10 000 'a',
+ * @FQDN300 a 303 character name of 60-character labels, @LABEL64 a
+ * 64-character label.
+ */
+static char *
+expand(const char *a)
+{
+	char *s = NULL, *l;
+
+	if (strcmp(a, "@DB") == 0)
+		s = strdup(db);
+	else if (strncmp(a, "@DIR", 4) == 0) {
+		if (asprintf(&s, "%s%s", dir, a + 4) == -1)
+			abort();
+	} else if (strncmp(a, "@PK/", 4) == 0) {
+		if (asprintf(&s, "%s/pk/%s", tpl, a + 4) == -1)
+			abort();
+	} else if (strcmp(a, "@10K") == 0)
+		s = repeat('a', 10000);
+	else if (strcmp(a, "@FQDN300") == 0) {
+		l = repeat('a', 59);
+		if (asprintf(&s, "%s.%s.%s.%s.%s.com", l, l, l, l, l) == -1)
+			abort();
+		free(l);
+	} else if (strcmp(a, "@LABEL64") == 0) {
+		l = repeat('a', 64);
+		if (asprintf(&s, "%s.contoso.com", l) == -1)
+			abort();
+		free(l);
+	} else
+		s = strdup(a);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+/* ehttpctl [--db DB] ARGS (NULL-terminated, expanded); exit status. */
+static int
+ctl_v(int with_db, const char *const *args, char **out, char **err)
+{
+	char *argv[40];
+	int argc = 0, rc;
+
+	argv[argc++] = strdup(tu_bin("ehttpctl"));
+	if (with_db) {
+		argv[argc++] = strdup("--db");
+		argv[argc++] = strdup(db);
+	}
+	for (int i = 0; args[i] != NULL && argc < 39; i++)
+		argv[argc++] = expand(args[i]);
+	argv[argc] = NULL;
+	rc = tu_run(argv, out, err);
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	return rc;
+}
+
+/* Run, expect rc and msg on stderr and nothing on stdout for a failure. */
+static void
+expect(int with_db, const char *const *args, int want, const char *msg,
+    const char *what)
+{
+	char *out = NULL, *err = NULL;
+	int rc = ctl_v(with_db, args, &out, &err);
+
+	ck_assert_msg(rc == want, "%s: exit %d, want %d; stderr: %.300s", what,
+	    rc, want, err);
+	if (msg != NULL)
+		ck_assert_msg(strstr(err, msg) != NULL, "%s: want '%s' in:"
+		    " %.600s", what, msg, err);
+	if (want != 0 && want != 2)
+		ck_assert_msg(out[0] == '\0', "%s: stdout: %.200s", what, out);
+	free(out);
+	free(err);
+}
+
+/* ---- arguments ---------------------------------------------------------- */
+
+#define SITE_ADD(code)	"site", "add", code, "--name", "Test", "--type", \
+			"primary", "--parent", "CAS"
+#define NAME_ADD(name)	"site", "add", "P09", "--name", name, "--type", "primary"
+#define SYS_ADD(fqdn)	"system", "add", fqdn, "--site", "P01"
+
+/* msg: a substring of stderr; with a leading '~' the message may quote
+ * the whole of a 10 kB value (ehttpctl does for these). */
+static const struct {
+	const char	*args[16];
+	int		 rc;
+	const char	*msg;
+} arg_cases[] = {
+	/* Site codes. */
+	{ { SITE_ADD("") }, 1, "site code: missing" },
+	{ { SITE_ADD("P0\xc3\xa9") }, 1,
+	  "site code 'P0\\xc3\\xa9': must be exactly 3 characters" },
+	{ { SITE_ADD("P01x") }, 1, "site code 'P01x': must be exactly 3" },
+	{ { SITE_ADD("P-1") }, 1, "character 2 is not a letter A-Z or a digit" },
+	{ { SITE_ADD("nul") }, 1, "site code 'NUL': reserved name" },
+	{ { SITE_ADD("P\n1") }, 1, "site code 'P\\x0a1': character 2" },
+	{ { SITE_ADD("@10K") }, 1, "must be exactly 3 characters" },
+	{ { SITE_ADD("p01") }, 1, "site code 'P01': already used" },
+	/* Site names, types, parents. */
+	{ { NAME_ADD("") }, 1, "site name: missing" },
+	{ { NAME_ADD("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm") },
+	  1, "longer than 64 characters" },
+	{ { NAME_ADD("\xc3\x9cn\xc3\xaf") }, 1,
+	  "site name '\\xc3\\x9cn\\xc3\\xaf': character 1 is not a letter" },
+	{ { NAME_ADD("a\nb") }, 1, "site name 'a\\x0ab': character 2" },
+	{ { NAME_ADD("x;DROP TABLE site") }, 1, "character 2 is not a letter" },
+	{ { NAME_ADD("@10K") }, 1, "longer than 64 characters" },
+	{ { "site", "add", "P09", "--name", "X", "--type", "" }, 1,
+	  "site type '': must be cas, primary or secondary" },
+	{ { "site", "add", "P09", "--name", "X", "--type", "primary",
+	    "--parent", "S01" }, 1, "can only be attached to a central" },
+	{ { "site", "add", "S09", "--name", "X", "--type", "secondary",
+	    "--parent", "S01" }, 1, "must be attached to a primary site" },
+	/* FQDNs. */
+	{ { SYS_ADD("") }, 1, "FQDN: missing" },
+	{ { SYS_ADD("@FQDN300") }, 1, "longer than 253 characters" },
+	{ { SYS_ADD("@10K") }, 1, "longer than 253 characters" },
+	{ { SYS_ADD("@LABEL64") }, 1, "a label is longer than 63 characters" },
+	{ { SYS_ADD("h\xc3\xb6st.contoso.com") }, 1,
+	  "FQDN 'h\\xc3\\xb6st.contoso.com': character 2 is not" },
+	{ { SYS_ADD("host.contoso.com;rm -rf x") }, 1, "character 17 is not" },
+	{ { SYS_ADD("host.contoso.com ") }, 1, "character 17 is not" },
+	{ { SYS_ADD("host.contoso.com\n") }, 1,
+	  "FQDN 'host.contoso.com\\x0a': character 17" },
+	{ { SYS_ADD("host.contoso.com:443") }, 1, "character 17 is not" },
+	{ { SYS_ADD("host..contoso.com") }, 1, "empty label at position 6" },
+	{ { SYS_ADD(".contoso.com") }, 1, "empty label at position 1" },
+	{ { SYS_ADD("host-.contoso.com") }, 1, "starts or ends with '-'" },
+	{ { "system", "add", "--site", "P01", "--", "-host.contoso.com" }, 1,
+	  "starts or ends with '-'" },
+	{ { SYS_ADD("*.contoso.com") }, 1, "character 1 is not" },
+	{ { SYS_ADD("192.168.1.10") }, 1, "the top-level label is numeric" },
+	{ { SYS_ADD("P01.CONTOSO.COM") }, 1,
+	  "FQDN 'p01.contoso.com': already a site system of site P01" },
+	/* Role combinations. */
+	{ { "role", "add", "rsp.p01.contoso.com", "MP" }, 1,
+	  "role 'MP': must be one of mp, dp" },
+	{ { "role", "add", "rsp.p01.contoso.com", "" }, 1, "role '': must be" },
+	{ { "role", "add", "rsp.p01.contoso.com", "@10K" }, 1, "must be one of" },
+	{ { "role", "add", "rsp.p01.contoso.com", "rsp" }, 1,
+	  "already hosts the reporting services point" },
+	{ { "role", "add", "rsp.p01.contoso.com", "dp", "--allow-anonymous",
+	    "maybe" }, 1, "allow-anonymous 'maybe': must be on or off" },
+	{ { "role", "add", "rsp.p01.contoso.com", "smp", "--connection",
+	    "http" }, 1, "state migration point role has no client connection" },
+	{ { "role", "add", "sup.p01.contoso.com", "dp", "--connection", "" }, 1,
+	  "connection '': must be http or https" },
+	{ { "role", "add", "cas.contoso.com", "dp", "--connection", "https" }, 1,
+	  "hosts no distribution point" },
+	{ { "role", "set", "rsp.p01.contoso.com", "dp", "--connection",
+	    "https" }, 1, "does not host the distribution point" },
+	{ { "role", "set", "p01.contoso.com", "provider", "--connection",
+	    "https" }, 1, "SMS Provider role has no client connection" },
+	{ { "role", "set", "p01.contoso.com", "mp", "--allow-anonymous",
+	    "yes" }, 1, "only a distribution point has this setting" },
+	{ { "role", "add", "nope.contoso.com", "mp" }, 1, "no such site system" },
+	{ { "role", "add", "@FQDN300", "mp" }, 1, "longer than 253" },
+	/* Site settings. */
+	{ { "site", "set", "P01", "--enhanced-http", "" }, 1,
+	  "enhanced-http '': must be on or off" },
+	{ { "site", "set", "P01", "--key-alg", "rsa1024" }, 1,
+	  "key algorithm 'rsa1024'" },
+	{ { "site", "set", "P01", "--threads", "999" }, 1, "threads '999'" },
+	{ { "site", "set", "P01", "--threads", "-1" }, 1, "threads '-1'" },
+	{ { "site", "set", "P01", "--client-comm", "HTTPS-ONLY" }, 1,
+	  "client-comm 'HTTPS-ONLY'" },
+	/* Absurd command lines. */
+	{ { "@10K" }, 2, "~unknown command 'aaaa" },
+	{ { "site\nlist" }, 2, "unknown command 'site\nlist'" },
+	{ { "status", "--limit", "99999999999999999999" }, 1, "limit '9999" },
+	{ { "status", "--limit", "-1" }, 1, "limit '-1': must be a number" },
+	{ { "status", "--limit", "@10K" }, 1, "~limit 'aaaa" },
+	{ { "cert", "show", "1; DROP TABLE cert" }, 1,
+	  "not an ID or a 40-digit thumbprint" },
+	{ { "cert", "show", "99999999999999999999" }, 1, "not an ID" },
+	{ { "cert", "export", "1", "--format", "pdf" }, 1, "format 'pdf'" },
+	{ { "cert", "export", "1", "--with-key" }, 2,
+	  "--with-key needs --out FILE" },
+	{ { "cert", "list", "--sort", "color" }, 1, "sort 'color'" },
+	{ { "cert", "list", "--expiring", "-5" }, 1, "expiring '-5'" },
+	{ { "--json" }, 2, "usage: ehttpctl" },
+};
+
+START_TEST(bad_arguments)
+{
+	char *before = strdup(demo_dump), *after, *out = NULL, *err = NULL;
+	char what[64];
+	const char *msg = arg_cases[_i].msg;
+	int rc, long_echo = msg[0] == '~';
+
+	snprintf(what, sizeof what, "arg row %d", _i);
+	msg += long_echo;
+	rc = ctl_v(1, arg_cases[_i].args, &out, &err);
+	ck_assert_msg(rc == arg_cases[_i].rc, "%s: exit %d, want %d: %.300s",
+	    what, rc, arg_cases[_i].rc, err);
+	ck_assert_msg(strstr(err, msg) != NULL, "%s: want '%s' in: %.600s",
+	    what, msg, err);
+	if (rc == 1) {
+		/* One line on stderr, nothing on stdout. */
+		ck_assert_msg(out[0] == '\0', "%s: stdout: %.200s", what, out);
+		ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1,
+		    "%s: not one line: %s", what, err);
+	}
+	/* Bad values are quoted cut short, not all 10 kB of them. */
+	if (rc == 1 && !long_echo)
+		ck_assert_msg(strlen(err) < 1024, "%s: %zu bytes of message",
+		    what, strlen(err));
+	free(out);
+	free(err);
+	after = dump(db);
+	ck_assert_msg(strcmp(before, after) == 0, "%s changed the database",
+	    what);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* --db values that are not a database: nothing is created. */
+static const struct {
+	const char	*db;		/* @DIR: the test directory */
+	const char	*args[8];
+	const char	*msg;
+} db_arg_cases[] = {
+	{ "", { "site", "list" }, "no database path given" },
+	{ "", { "site", "set", "P01", "--enhanced-http", "on" },
+	  "no database path given" },
+	{ "/nonexistent/ehttp-dir/x.db", { "site", "list" },
+	  "/nonexistent/ehttp-dir/x.db: no such database (run `ehttpctl init`" },
+	{ "/nonexistent/ehttp-dir/x.db", { "status" }, "no such database" },
+	{ "@DIR", { "site", "list" }, "not an ehttp database (not a regular" },
+	{ "@DIR", { "init" }, "not a regular file" },
+	{ "/dev/null", { "site", "list" }, "/dev/null: not an ehttp database" },
+};
+
+START_TEST(bad_db_argument)
+{
+	const char *args[8] = { "--db", db_arg_cases[_i].db };
+
+	if (strcmp(args[1], "@DIR") == 0)
+		args[1] = dir;
+	char what[64];
+
+	for (int k = 0; k < 5 && db_arg_cases[_i].args[k] != NULL; k++)
+		args[2 + k] = db_arg_cases[_i].args[k];
+	snprintf(what, sizeof what, "db arg row %d", _i);
+	expect(0, args, 1, db_arg_cases[_i].msg, what);
+	ck_assert_int_eq(access("/nonexistent", F_OK), -1);
+	ck_assert_int_eq(access(EHTTP_SRCDIR "/site.db", F_OK), -1);
+}
+END_TEST
+
+/* ---- import-pki --------------------------------------------------------- */
+
+static const struct {
+	const char	*fqdn;
+	const char	*cert;
+	const char	*key;
+	const char	*msg;
+} pki_cases[] = {
+	{ "dp1.p01.contoso.com", "trunc.pem", "k.pem",
+	  "certificate: malformed or truncated PEM certificate" },
+	{ "dp1.p01.contoso.com", "damaged.pem", "k.pem",
+	  "certificate: malformed or truncated PEM certificate" },
+	{ "dp1.p01.contoso.com", "garbage.pem", "k.pem",
+	  "certificate: no PEM certificate found" },
+	{ "dp1.p01.contoso.com", "binary.pem", "k.pem",
+	  "certificate: no PEM certificate found" },
+	{ "dp1.p01.contoso.com", "valid.der", "k.pem",
+	  "certificate: no PEM certificate found" },
+	{ "dp1.p01.contoso.com", "k.pem", "valid.pem",
+	  "certificate: no PEM certificate found" },
+	{ "dp1.p01.contoso.com", "empty.pem", "k.pem", "certificate: empty" },
+	{ "dp1.p01.contoso.com", "expired.pem", "k.pem",
+	  "the certificate expired on 2021-01-01 00:00:00 UTC" },
+	{ "dp1.p01.contoso.com", "future.pem", "k.pem",
+	  "is not valid before 2040-01-01 00:00:00 UTC" },
+	{ "dp1.p01.contoso.com", "ca.pem", "k.pem", "is a CA certificate" },
+	{ "dp2.p01.contoso.com", "valid.pem", "k.pem",
+	  "the certificate is not for dp2.p01.contoso.com" },
+	{ "dp1.p01.contoso.com", "valid.pem", "other.key",
+	  "the private key does not match the certificate" },
+	{ "dp1.p01.contoso.com", "valid.pem", "trunc.key",
+	  "key: no private key found" },
+	{ "dp1.p01.contoso.com", "valid.pem", "binary.pem",
+	  "key: no private key found" },
+	{ "dp1.p01.contoso.com", "valid.pem", "empty.pem",
+	  "key: no private key given" },
+	{ "dp1.p01.contoso.com", "valid.pem", "enc.key",
+	  "encrypted with a passphrase; import it unencrypted" },
+	{ "dp1.p01.contoso.com", "dir.pem", "k.pem",
+	  "/dir.pem: not a regular file" },
+	{ "dp1.p01.contoso.com", "valid.pem", "dir.pem",
+	  "key /" },
+	{ "dp1.p01.contoso.com", "big.pem", "k.pem", "of at most 1 MiB" },
+	{ "dp1.p01.contoso.com", "none.pem", "k.pem",
+	  "/none.pem: No such file or directory" },
+	{ "dp1.p01.contoso.com", "/dev/zero", "k.pem",
+	  "/dev/zero: not a regular file" },
+	{ "nope.contoso.com", "valid.pem", "k.pem", "no such site system" },
+	{ "", "valid.pem", "k.pem", "FQDN: missing" },
+};
+
+START_TEST(bad_import_pki)
+{
+	char *before = strdup(demo_dump), *after, cert[4096], key[4096];
+	char what[64];
+	const char *args[] = { "cert", "import-pki", pki_cases[_i].fqdn, cert,
+	    key, NULL };
+
+	if (pki_cases[_i].cert[0] == '/')
+		snprintf(cert, sizeof cert, "%s", pki_cases[_i].cert);
+	else
+		snprintf(cert, sizeof cert, "%s/pk/%s", tpl, pki_cases[_i].cert);
+	snprintf(key, sizeof key, "%s/pk/%s", tpl, pki_cases[_i].key);
+	snprintf(what, sizeof what, "import-pki row %d", _i);
+	expect(1, args, 1, pki_cases[_i].msg, what);
+	after = dump(db);
+	ck_assert_msg(strcmp(before, after) == 0, "%s changed the database",
+	    what);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* The same files, good: the refusals above are for the reason named. */
+START_TEST(good_import_pki)
+{
+	char cert[4096], key[4096];
+	const char *args[] = { "cert", "import-pki", "dp1.p01.contoso.com", cert,
+	    key, NULL };
+
+	snprintf(cert, sizeof cert, "%s/pk/valid.pem", tpl);
+	snprintf(key, sizeof key, "%s/pk/k.pem", tpl);
+	expect(1, args, 0, NULL, "good import");
+}
+END_TEST
+
+/* ---- database files ----------------------------------------------------- */
+
+/*
+ * Each damaged file, tried with a reading, a writing and a key-using
+ * command; the file is compared byte for byte (not every one is a
+ * database sqlite3 can dump).
+ */
+static const struct {
+	const char	*what;
+	const char	*prepare;	/* sh; $D is the database */
+	const char	*msg;
+} dbfile_cases[] = {
+	{ "corrupt: header page kept, every other page overwritten",
+	  "head -c $(( $(stat -c %s \"$D\") - 4096 )) /dev/zero | tr '\\0'"
+	  " '\\245' | dd of=\"$D\" bs=4096 seek=1 conv=notrunc 2>/dev/null",
+	  "database disk image is malformed" },
+	{ "not SQLite", "printf 'name,code\\nEast,P01\\n' > \"$D\"",
+	  "not an ehttp database (not an SQLite file)" },
+	{ "0 bytes", ": > \"$D\"", "empty file, not an ehttp database" },
+	{ "the first 100 bytes only", "head -c 100 \"$D\" > \"$D.x\" &&"
+	  " mv \"$D.x\" \"$D\"",
+	  "not a usable database: database disk image is malformed" },
+	{ "another program's database", "rm \"$D\" && sqlite3 \"$D\""
+	  " 'CREATE TABLE contacts (name TEXT); INSERT INTO contacts"
+	  " VALUES (1)'", "an SQLite database of another program" },
+	{ "a newer schema version", "sqlite3 \"$D\" 'PRAGMA user_version = 9'",
+	  "schema version 9 is newer than this program understands (2)" },
+};
+
+static const char *const dbfile_cmds[][8] = {
+	{ "site", "list" },
+	{ "site", "add", "P09", "--name", "Nine", "--type", "primary" },
+	{ "site", "set", "P01", "--enhanced-http", "on" },
+	{ "cert", "list", "--json" },
+};
+#define N_DBFILE_CMDS	(sizeof dbfile_cmds / sizeof *dbfile_cmds)
+
+START_TEST(bad_database_file)
+{
+	int c = _i % N_DBFILE_CMDS, k = _i / N_DBFILE_CMDS;
+	char *cmd, what[128];
+	struct snap s;
+
+	if (asprintf(&cmd, "D='%s'; %s", db, dbfile_cases[k].prepare) == -1)
+		abort();
+	sh_ok(dbfile_cases[k].what, cmd);
+	free(cmd);
+	snap_take(db, &s);
+	snprintf(what, sizeof what, "%s, %s %s", dbfile_cases[k].what,
+	    dbfile_cmds[c][0], dbfile_cmds[c][1]);
+	expect(1, dbfile_cmds[c], 1, dbfile_cases[k].msg, what);
+	snap_same(db, &s);
+}
+END_TEST
+
+/* Can this process mount in a private mount namespace? */
+static int
+can_mount(void)
+{
+	static int known = -1;
+
+	if (getenv("EHTTP_TEST_NO_MOUNT") != NULL)
+		return 0;
+	if (known == -1)
+		known = tu_sh(NULL, NULL, "unshare -m sh -c 'mount -t tmpfs -o"
+		    " size=64k tmpfs /mnt' 2>/dev/null") == 0;
+	return known;
+}
+
+static char *
+read_in(const char *name)
+{
+	char path[4096], *s;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	s = tu_read_file(path, NULL);
+	ck_assert_msg(s != NULL, "%s missing", path);
+	return s;
+}
+
+/*
+ * A read-only database: on read-only media (a read-only bind mount in a
+ * private mount namespace) reads work and writes are refused; as a user
+ * who cannot write its directory (root runs it as nobody: root's writes
+ * are not stopped by permissions), both are refused by name.
+ */
+START_TEST(read_only_media)
+{
+	char *before = dump(db), *after, *s;
+
+	if (!can_mount()) {
+		fprintf(stderr, "badinput: read_only_media: cannot mount here"
+		    " (not root or no mount namespaces); see read_only_dir\n");
+		free(before);
+		return;
+	}
+	ck_assert_int_eq(tu_sh(NULL, NULL, "set -e; cd '%s'; mkdir ro;"
+	    " cp site.db site.db.master-key ro/; C='%s'; D='%s/ro';"
+	    " unshare -m sh -c \"mount --bind $D $D && mount -o remount,ro,bind"
+	    " $D && { $C --db $D/site.db site list > o1 2> e1; echo \\$? > r1;"
+	    " $C --db $D/site.db site add P09 --name Nine --type primary"
+	    " > o2 2> e2; echo \\$? > r2; $C --db $D/site.db site set P01"
+	    " --enhanced-http on > o3 2> e3; echo \\$? > r3; ls $D > files; }\"",
+	    dir, tu_bin("ehttpctl"), dir), 0);
+	s = read_in("r1");
+	ck_assert_str_eq(s, "0\n");
+	free(s);
+	s = read_in("o1");
+	ck_assert_msg(strstr(s, "P01") != NULL, "%s", s);
+	free(s);
+	for (int k = 2; k <= 3; k++) {
+		char n[8];
+
+		snprintf(n, sizeof n, "r%d", k);
+		s = read_in(n);
+		ck_assert_str_eq(s, "1\n");
+		free(s);
+		snprintf(n, sizeof n, "e%d", k);
+		s = read_in(n);
+		ck_assert_msg(strstr(s, "/ro/site.db: cannot write the database:"
+		    " the file system is read-only") != NULL, "%s", s);
+		free(s);
+	}
+	s = read_in("files");
+	ck_assert_str_eq(s, "site.db\nsite.db.master-key\n");
+	free(s);
+	snprintf(db, sizeof db, "%s/ro/site.db", dir);
+	after = dump(db);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(read_only_dir)
+{
+	char *before = dump(db), *after, *s, *run;
+	int root = getuid() == 0;
+
+	if (root && tu_sh(NULL, NULL, "command -v setpriv >/dev/null") != 0) {
+		fprintf(stderr, "badinput: read_only_dir: no setpriv\n");
+		free(before);
+		return;
+	}
+	/* The test directory is 0700: let nobody through to nr/. */
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "set -e; cd '%s'; mkdir nr;"
+	    " cp site.db site.db.master-key nr/; %s chmod 0555 nr", dir,
+	    root ? "chown 65534:65534 nr/site.db nr/site.db.master-key;" : ""),
+	    0);
+	snprintf(db, sizeof db, "%s/nr/site.db", dir);
+	if (asprintf(&run, "%s'%s' --db '%s'", root ? "setpriv --reuid=65534"
+	    " --regid=65534 --clear-groups " : "", tu_bin("ehttpctl"), db) == -1)
+		abort();
+	ck_assert_int_eq(tu_sh(NULL, &s, "%s site add P09 --name Nine --type"
+	    " primary", run), 1);
+	ck_assert_msg(strstr(s, "cannot write the database: its directory") &&
+	    strstr(s, "is not writable"), "%s", s);
+	free(s);
+	ck_assert_int_eq(tu_sh(NULL, &s, "%s site list", run), 1);
+	ck_assert_msg(strstr(s, "cannot open the database: its directory") &&
+	    strstr(s, "-wal and -shm"), "%s", s);
+	free(s);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "test \"$(ls '%s/nr')\" = \"$(printf"
+	    " 'site.db\\nsite.db.master-key')\"", dir), 0);
+	after = dump(db);
+	ck_assert_str_eq(before, after);
+	free(run);
+	free(before);
+	free(after);
+	chmod(dir, 0700);
+	tu_sh(NULL, NULL, "chmod 0700 '%s/nr'", dir);
+}
+END_TEST
+
+/*
+ * A full disk while enhanced HTTP issues five certificates: a tmpfs of
+ * 512 KiB with only `free` KiB left (private mount namespace), else a file
+ * size limit (RLIMIT_FSIZE, SIGXFSZ ignored: sqlite gets EFBIG). Refused
+ * with a message, the database intact and unchanged. (When the very last
+ * commit fails, the pending rows of the issuance stay until the next
+ * writer opens the database and drops them: backend/issue.c's
+ * issue_finish() keeps them when its jobs were used.)
+ */
+static const int full_free_kib[] = { 0, 8, 24, 48, 64 };
+
+START_TEST(full_disk)
+{
+	char *before = dump(db), *after, *s, *err, *ic, *raw, *line, *next;
+	int rc, mounted = can_mount();
+	FILE *f;
+	size_t len = 0;
+	char *visible = NULL;
+
+	/* $F/site.db is tried, checked, dumped as left (raw.sql), then
+	 * opened by the next writer (`init` changes nothing) and dumped. */
+	if (mounted) {
+		ck_assert_int_eq(tu_sh(NULL, &err, "set -e; cd '%s'; mkdir full;"
+		    " C='%s'; F='%s/full'; unshare -m sh -c \"mount -t tmpfs -o"
+		    " size=512k tmpfs $F && cp site.db site.db.master-key $F/ &&"
+		    " { dd if=/dev/zero of=$F/fill bs=4k 2>/dev/null || true; } &&"
+		    " truncate -s -%dk $F/fill && { $C --db $F/site.db site set"
+		    " P01 --enhanced-http on > o 2> e; echo \\$? > r; rm $F/fill;"
+		    " sqlite3 $F/site.db 'PRAGMA integrity_check' > ic;"
+		    " sqlite3 $F/site.db .dump > raw.sql;"
+		    " $C --db $F/site.db init > /dev/null;"
+		    " sqlite3 $F/site.db .dump > after.sql; }\"", dir,
+		    tu_bin("ehttpctl"), dir, full_free_kib[_i]), 0);
+		free(err);
+	} else
+		ck_assert_int_eq(tu_sh(NULL, &err, "set -e; cd '%s'; C='%s';"
+		    " if sh -c \"trap '' XFSZ; ulimit -f %d; exec $C --db site.db"
+		    " site set P01 --enhanced-http on\" > o 2> e; then echo 0 > r;"
+		    " else echo $? > r; fi;"
+		    " sqlite3 site.db 'PRAGMA integrity_check' > ic;"
+		    " sqlite3 site.db .dump > raw.sql;"
+		    " $C --db site.db init > /dev/null;"
+		    " sqlite3 site.db .dump > after.sql", dir, tu_bin("ehttpctl"),
+		    2 * (8 + full_free_kib[_i])), 0);
+	s = read_in("r");
+	rc = atoi(s);
+	free(s);
+	err = read_in("e");
+	ck_assert_msg(rc == 1, "%d KiB free (%s): exit %d: %s",
+	    full_free_kib[_i], mounted ? "tmpfs" : "ulimit -f", rc, err);
+	/* ENOSPC reads "database or disk is full" or "No space left on
+	 * device"; EFBIG "File too large", or only "disk I/O error" when
+	 * sqlite's rollback has reset the errno it keeps. */
+	ck_assert_msg(strstr(err, "database or disk is full") != NULL ||
+	    strstr(err, "No space left on device") != NULL ||
+	    (!mounted && strstr(err, "disk I/O error") != NULL), "%s", err);
+	free(err);
+	ic = read_in("ic");
+	ck_assert_str_eq(ic, "ok\n");
+	free(ic);
+	/*
+	 * As left: at most the pending rows of the dead issuance (written
+	 * before signing, hidden from every list), nothing visible...
+	 */
+	raw = read_in("raw.sql");
+	if ((f = open_memstream(&visible, &len)) == NULL)
+		abort();
+	for (line = raw; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		next = next != NULL ? next + 1 : line + strlen(line);
+		if (strstr(line, "INSERT INTO cert VALUES(") == line &&
+		    strstr(line, ",'pending',") != NULL)
+			continue;
+		fwrite(line, 1, (size_t)(next - line), f);
+	}
+	fclose(f);
+	ck_assert_msg(strcmp(before, visible) == 0, "%d KiB free: the database"
+	    " changed", full_free_kib[_i]);
+	/* ...and once the next writer opens it, not a byte of difference. */
+	after = read_in("after.sql");
+	ck_assert_msg(strcmp(before, after) == 0, "%d KiB free: the pending"
+	    " rows stayed", full_free_kib[_i]);
+	free(visible);
+	free(raw);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* ---- master key --------------------------------------------------------- */
+
+static const struct {
+	const char	*what;
+	const char	*db;		/* template: demo (no keys) or keys */
+	const char	*prepare;	/* sh; $K is the master key */
+	const char	*args[8];
+	const char	*msg;
+} master_cases[] = {
+	{ "missing, no keys yet", "demo", "rm \"$K\"",
+	  { "site", "set", "P01", "--enhanced-http", "on" },
+	  "is missing: `ehttpctl init` creates one" },
+	{ "missing, 5 keys stored", "keys", "rm \"$K\"",
+	  { "cert", "renew", "1" },
+	  "is missing and the database holds 5 private keys encrypted with it" },
+	{ "missing, 5 keys stored", "keys", "rm \"$K\"",
+	  { "site", "set", "CAS", "--enhanced-http", "on" },
+	  "restore the file from a backup" },
+	{ "missing, 5 keys stored: init makes no new one", "keys", "rm \"$K\"",
+	  { "init" }, "is missing and the database holds 5 private keys" },
+	{ "missing, 5 keys stored", "keys", "rm \"$K\"",
+	  { "cert", "export", "2", "--out", "@DIR/x.pem", "--with-key" },
+	  "is missing and the database holds" },
+	{ "mode 0644", "demo", "chmod 0644 \"$K\"", { "site", "list" },
+	  "has mode 0644: it must not be accessible to group or others" },
+	{ "mode 0644", "keys", "chmod 0644 \"$K\"",
+	  { "site", "set", "P01", "--enhanced-http", "off" }, "has mode 0644" },
+	{ "mode 0640", "keys", "chmod 0640 \"$K\"", { "cert", "list" },
+	  "has mode 0640" },
+	{ "mode 0604", "demo", "chmod 0604 \"$K\"", { "status" },
+	  "has mode 0604" },
+	{ "mode 0620", "demo", "chmod 0620 \"$K\"",
+	  { "site", "set", "P01", "--enhanced-http", "on" }, "has mode 0620" },
+	{ "a symlink to a 0644 key", "keys", "cp \"$K\" \"$K.real\" && chmod 644"
+	  " \"$K.real\" && rm \"$K\" && ln -s \"$K.real\" \"$K\"",
+	  { "site", "list" }, "has mode 0644" },
+	{ "another master key", "keys", "printf '%064d\\n' 7 > \"$K\"",
+	  { "cert", "renew", "1" },
+	  "does not open the private key of certificate 5" },
+	{ "another master key", "keys", "printf '%064d\\n' 7 > \"$K\"",
+	  { "site", "set", "CAS", "--enhanced-http", "on" },
+	  "a wrong or replaced master key file" },
+	{ "another master key", "keys", "printf '%064d\\n' 7 > \"$K\"",
+	  { "cert", "import-pki", "dp1.p01.contoso.com", "@PK/valid.pem",
+	    "@PK/k.pem" }, "does not open the private key" },
+	{ "another master key", "keys", "printf '%064d\\n' 7 > \"$K\"",
+	  { "cert", "export", "2", "--out", "@DIR/x.pem", "--with-key" },
+	  "does not open the private key" },
+	{ "damaged", "demo", "printf 'not hex\\n' > \"$K\"",
+	  { "site", "set", "P01", "--enhanced-http", "on" },
+	  "is damaged: want 64 hex characters" },
+	{ "a directory", "demo", "rm \"$K\" && mkdir -m 0700 \"$K\"",
+	  { "site", "set", "P01", "--enhanced-http", "on" },
+	  "is not a regular file" },
+};
+
+START_TEST(bad_master_key)
+{
+	char *cmd, *before, *after, key[4200], what[128];
+	struct snap s;
+
+	use_template(master_cases[_i].db);
+	snprintf(key, sizeof key, "%s.master-key", db);
+	if (asprintf(&cmd, "K='%s'; %s", key, master_cases[_i].prepare) == -1)
+		abort();
+	sh_ok(master_cases[_i].what, cmd);
+	free(cmd);
+	before = dump(db);
+	snap_take(key, &s);
+	snprintf(what, sizeof what, "master key %s, %s %s",
+	    master_cases[_i].what, master_cases[_i].args[0],
+	    master_cases[_i].args[1] ? master_cases[_i].args[1] : "");
+	expect(1, master_cases[_i].args, 1, master_cases[_i].msg, what);
+	snap_same(key, &s);
+	after = dump(db);
+	ck_assert_msg(strcmp(before, after) == 0, "%s: the database changed",
+	    what);
+	/* Nothing exported, nothing left behind. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "test ! -e '%s/x.pem' && test ! -e"
+	    " '%s/x.pem.key'", dir, dir), 0);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* The refusals are about the key: put the right one back and it works. */
+START_TEST(right_master_key_works)
+{
+	const char *renew[] = { "cert", "renew", "1", NULL };
+
+	use_template("keys");
+	expect(1, renew, 0, NULL, "renew with the right key");
+}
+END_TEST
+
+/* ---- log files ---------------------------------------------------------- */
+
+#define GOOD(text) "<![LOG[" text "]LOG]!><time=\"07:45:16.123+000\"" \
+	" date=\"11-25-2026\" component=\"MP_Test\" context=\"\" type=\"1\"" \
+	" thread=\"42\" file=\"mp.c:1\">"
+
+static const struct {
+	const char	*what;
+	const char	*data;
+	size_t		 len;
+	size_t		 count;
+	const char	*malformed;	/* '1' per malformed record */
+} log_cases[] = {
+#define L(s) s, sizeof s - 1
+	{ "invalid UTF-8 everywhere", L(GOOD("a") "\n<![LOG[\xff\xfe\xc0\x80"
+	  "]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" component=\"\xe2\x82\""
+	  " context=\"\xed\xa0\x80\" type=\"2\" thread=\"1\" file=\"\xf8\">\n"
+	  "\xc3\x28\xa0\xa1 junk\n" GOOD("z") "\n"), 4, "0010" },
+	{ "NUL bytes in text, fields, junk and marker",
+	  L(GOOD("a\0b") "\n\0\0\0\n<![LOG\0[x]LOG]!>\n<![LOG[y]LOG]!><time=\"1:2:3\""
+	  " date=\"1-2-2026\" component=\"c\0\" context=\"\" type=\"\0\" thread=\"\""
+	  " file=\"\">\n" GOOD("z")), 5, "01110" },
+	{ "records cut in the middle, then good ones",
+	  L("<![LOG[cut in the text\n" GOOD("1") "\n<![LOG[x]LOG]!><time=\"10:00"
+	  "\n" GOOD("2") "\n<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-2-2026\""
+	  " compo\n" GOOD("3") "\n<![LO\n" GOOD("4") "\n<![LOG[at the end]LOG]!>"
+	  "<time=\"1:2"), 9, "101010101" },
+	{ "CR only, tabs, BOMs in the middle",
+	  L("\xef\xbb\xbf" GOOD("a") "\r\r\n\t \n\xef\xbb\xbf\xef\xbb\xbf" GOOD("b")
+	  "\n  \xef\xbb\xbf" GOOD("c") "\n"), 5, "01010" },
+	{ "markers inside markers", L("<![LOG[<![LOG[]LOG]!>]LOG]!><time=\"1:2:3\""
+	  " date=\"1-2-2026\" component=\"c\" context=\"\" type=\"1\""
+	  " thread=\"1\" file=\"\">\n]LOG]!>]LOG]!>\n" GOOD("z")), 3, "110" },
+	{ "values out of range", L("<![LOG[t]LOG]!><time=\"25:61:61.9999+999\""
+	  " date=\"13-32-0\" component=\"c\" context=\"\" type=\"100\""
+	  " thread=\"99999999999999999999999\" file=\"\">\n" GOOD("z")), 2, "10" },
+#undef L
+};
+
+/* The fuzz target's invariants on one log: see tests/fuzz/fuzz-cmlog.c. */
+static void
+log_invariants(const char *data, size_t len)
+{
+	size_t in = len + 3;
+	uint8_t *buf = malloc(in);
+
+	ck_assert_ptr_nonnull(buf);
+	for (unsigned cut = 0; cut <= 255; cut += 51) {
+		buf[0] = (uint8_t)cut;
+		buf[1] = 7;
+		buf[2] = 201;
+		memcpy(buf + 3, data, len);
+		fuzz_cmlog_one(buf, in);
+	}
+	free(buf);
+}
+
+START_TEST(bad_log_file)
+{
+	char path[4096], *cause = NULL;
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	snprintf(path, sizeof path, "%s/bad.log", dir);
+	ck_assert_int_eq(tu_write_file(path, log_cases[_i].data,
+	    log_cases[_i].len), 0);
+	rd = cmlog_reader_open(path, &cause);
+	ck_assert_msg(rd != NULL, "%s", cause);
+	ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
+	ck_assert_msg(cmlog_reader_count(rd) == log_cases[_i].count,
+	    "%s: %zu records", log_cases[_i].what, cmlog_reader_count(rd));
+	for (size_t i = 0; i < log_cases[_i].count; i++) {
+		ck_assert_int_eq(cmlog_reader_get(rd, i, &r), 0);
+		ck_assert_msg(r.malformed == (log_cases[_i].malformed[i] == '1'),
+		    "%s: record %zu (line %zu) malformed %d: %s",
+		    log_cases[_i].what, i, r.line, r.malformed, r.cause);
+		if (r.malformed)
+			ck_assert_msg(strncmp(r.cause, "line ", 5) == 0 &&
+			    strstr(r.cause, " col ") != NULL, "%s", r.cause);
+	}
+	/* The last good record is one of ours. */
+	for (size_t i = log_cases[_i].count; i-- > 0; ) {
+		ck_assert_int_eq(cmlog_reader_get(rd, i, &r), 0);
+		if (!r.malformed)
+			break;
+	}
+	ck_assert_str_eq(r.component, "MP_Test");
+	cmlog_reader_close(rd);
+	log_invariants(log_cases[_i].data, log_cases[_i].len);
+}
+END_TEST
+
+/*
+ * A writer killed mid-record: every prefix of a record, then a good record
+ * on the next line. The cut one is malformed with a position, the good one
+ * is read intact, nothing else appears.
+ */
+START_TEST(log_cut_at_every_byte)
+{
+	static const char rec[] = GOOD("cut here") "\n";
+	static const char good[] = GOOD("next");
+	char path[4096], buf[1024], *cause = NULL;
+	size_t len = sizeof rec - 2;	/* without the line break */
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	snprintf(path, sizeof path, "%s/cut.log", dir);
+	for (size_t k = 1; k < len; k++) {
+		memcpy(buf, rec, k);
+		buf[k] = '\n';
+		memcpy(buf + k + 1, good, sizeof good - 1);
+		ck_assert_int_eq(tu_write_file(path, buf, k + sizeof good), 0);
+		rd = cmlog_reader_open(path, &cause);
+		ck_assert_ptr_nonnull(rd);
+		ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
+		ck_assert_msg(cmlog_reader_count(rd) == 2, "cut at %zu: %zu"
+		    " records", k, cmlog_reader_count(rd));
+		ck_assert_int_eq(cmlog_reader_get(rd, 0, &r), 0);
+		ck_assert_msg(r.malformed == 1 && r.line == 1, "cut at %zu", k);
+		ck_assert_msg(strncmp(r.cause, "line 1 col ", 11) == 0, "cut at"
+		    " %zu: %s", k, r.cause);
+		ck_assert_int_eq(cmlog_reader_get(rd, 1, &r), 0);
+		ck_assert_msg(r.malformed == 0 && r.line == 2 &&
+		    r.text_len == 4 && memcmp(r.text, "next", 4) == 0,
+		    "cut at %zu: the next record: %s", k, r.cause);
+		cmlog_reader_close(rd);
+		log_invariants(buf, k + sizeof good - 1);
+	}
+}
+END_TEST
+
+/* A 10 MB line of NUL and invalid UTF-8, between good records. */
+START_TEST(log_10mb_hostile_line)
+{
+	size_t n = 10 * 1024 * 1024, len;
+	char path[4096], *buf, *p, *line, *cause = NULL;
+	struct cmlog_reader *rd;
+	struct cmlog_record r;
+
+	buf = malloc(n + 1024);
+	ck_assert_ptr_nonnull(buf);
+	line = p = stpcpy(buf, GOOD("before") "\n");
+	for (size_t i = 0; i < n; i++)
+		p[i] = "\0\xff\xc3<x]\r"[i % 7];
+	p += n;
+	*p++ = '\n';
+	p = stpcpy(p, GOOD("after") "\n");
+	len = (size_t)(p - buf);
+	snprintf(path, sizeof path, "%s/big.log", dir);
+	ck_assert_int_eq(tu_write_file(path, buf, len), 0);
+	rd = cmlog_reader_open(path, &cause);
+	ck_assert_ptr_nonnull(rd);
+	while (cmlog_reader_index(rd, 1 << 20) == 1)
+		;
+	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	ck_assert_int_eq(cmlog_reader_get(rd, 1, &r), 0);
+	ck_assert_int_eq(r.malformed, 1);
+	ck_assert_uint_eq(r.line, 2);
+	ck_assert_str_eq(r.cause, "line 2 col 1: text outside a record");
+	ck_assert_uint_eq(r.text_len, n);
+	ck_assert(memcmp(r.text, line, n) == 0);	/* passed through */
+	ck_assert_int_eq(cmlog_reader_get(rd, 2, &r), 0);
+	ck_assert_int_eq(r.malformed, 0);
+	ck_assert_uint_eq(r.line, 3);
+	ck_assert(r.text_len == 5 && memcmp(r.text, "after", 5) == 0);
+	cmlog_reader_close(rd);
+	free(buf);
+}
+END_TEST
+
+/*
+ * A log that grows while it is followed: the old end fell inside blanks
+ * that turn out to lead text. The follower must see what a fresh reader
+ * sees (found by fuzz-cmlog: it dropped the blanks from the junk's text).
+ */
+static const struct {
+	const char	*first, *then;
+	const char	*text;		/* of the last record */
+} grow_cases[] = {
+	{ "  \t", "junk\n", "  \tjunk" },
+	{ GOOD("a") " \t", "junk after a record\n", " \tjunk after a record" },
+	{ GOOD("a") "\n\xef\xbb\xbf  ", "junk\n", "  junk" },
+	{ GOOD("a") "\n \r", GOOD("b") "\n", "b" },
+};
+
+START_TEST(log_grows_after_blanks)
+{
+	char path[4096], *cause = NULL;
+	struct cmlog_reader *rd, *fresh;
+	struct cmlog_record a, b;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/grow.log", dir);
+	ck_assert_int_eq(tu_write_file(path, grow_cases[_i].first,
+	    strlen(grow_cases[_i].first)), 0);
+	rd = cmlog_reader_open(path, &cause);
+	ck_assert_ptr_nonnull(rd);
+	ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
+	ck_assert_ptr_nonnull(f = fopen(path, "a"));
+	fputs(grow_cases[_i].then, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
+	fresh = cmlog_reader_open(path, &cause);
+	ck_assert_ptr_nonnull(fresh);
+	ck_assert_int_eq(cmlog_reader_index(fresh, 0), 0);
+	ck_assert_uint_eq(cmlog_reader_count(rd), cmlog_reader_count(fresh));
+	for (size_t i = 0; i < cmlog_reader_count(rd); i++) {
+		ck_assert_int_eq(cmlog_reader_get(rd, i, &a), 0);
+		ck_assert_int_eq(cmlog_reader_get(fresh, i, &b), 0);
+		ck_assert_uint_eq(a.line, b.line);
+		ck_assert_str_eq(a.cause, b.cause);
+		ck_assert_uint_eq(a.text_len, b.text_len);
+		ck_assert(memcmp(a.text, b.text, a.text_len) == 0);
+	}
+	ck_assert_uint_eq(a.text_len, strlen(grow_cases[_i].text));
+	ck_assert(memcmp(a.text, grow_cases[_i].text, a.text_len) == 0);
+	cmlog_reader_close(fresh);
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+/*
+ * ehttpctl log show --json on the same files: every record listed (read
+ * back by python3's JSON parser, not ours), the malformed ones as such with
+ * their line and column.
+ */
+START_TEST(log_show_bad_files)
+{
+	char path[4096], want[64], *out = NULL, *err = NULL, *got = NULL;
+	const char *help[] = { "log", "show", "--help", NULL };
+	const char *show[] = { "log", "show", "--json", path, NULL };
+	int rc;
+
+	if (ctl_v(0, help, &out, &err) != 0) {
+		free(out);
+		free(err);
+		fprintf(stderr, "badinput: no `ehttpctl log show` yet: skipped\n");
+		return;
+	}
+	free(out);
+	free(err);
+	snprintf(path, sizeof path, "%s/bad.log", dir);
+	ck_assert_int_eq(tu_write_file(path, log_cases[_i].data,
+	    log_cases[_i].len), 0);
+	rc = ctl_v(0, show, &out, &err);
+	ck_assert_msg(rc == 0, "%s: exit %d: %s", log_cases[_i].what, rc, err);
+	snprintf(path, sizeof path, "%s/bad.json", dir);
+	ck_assert_int_eq(tu_write_file(path, out, strlen(out)), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_sh(&got, &err, "python3 -c 'import json, sys\n"
+	    "d = json.load(open(sys.argv[1]))\n"
+	    "print(len(d), \"\".join(\"1\" if r[\"malformed\"] else \"0\""
+	    " for r in d), all(r[\"cause\"].startswith(\"line \") for r in d"
+	    " if r[\"malformed\"]))' '%s'", path), 0);
+	snprintf(want, sizeof want, "%zu %s True\n", log_cases[_i].count,
+	    log_cases[_i].malformed);
+	ck_assert_msg(strcmp(got, want) == 0, "%s: %s (want %s) %s",
+	    log_cases[_i].what, got, want, err);
+	free(got);
+	free(err);
+}
+END_TEST
+
+/* ---- fuzz seeds and regressions ----------------------------------------- */
+
+/* Every file under tests/fuzz/<sub> whose name starts with prefix. */
+static void
+each_input(const char *sub, const char *prefix, void (*fn)(const char *,
+    const uint8_t *, size_t))
+{
+	char path[4096];
+	struct dirent *d;
+	size_t len;
+	char *data;
+	DIR *dp;
+
+	snprintf(path, sizeof path, "%s/tests/fuzz/%s", EHTTP_SRCDIR, sub);
+	if ((dp = opendir(path)) == NULL) {
+		ck_assert_int_eq(errno, ENOENT);
+		return;
+	}
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.' || strncmp(d->d_name, prefix,
+		    strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s", EHTTP_SRCDIR,
+		    sub, d->d_name);
+		data = tu_read_file(path, &len);
+		ck_assert_msg(data != NULL, "%s", path);
+		fn(d->d_name, (const uint8_t *)data, len);
+		free(data);
+	}
+	closedir(dp);
+}
+
+static void
+one_cmlog(const char *name, const uint8_t *p, size_t n)
+{
+	fuzz_cmlog_one(p, n);
+}
+
+static void
+one_pem(const char *name, const uint8_t *p, size_t n)
+{
+	fuzz_pem_one(p, n);
+}
+
+/* A fuzz-cli input: NUL-separated arguments, run by the real ehttpctl on
+ * a demo database (the working directory is the test directory). */
+static void
+one_cli(const char *name, const uint8_t *p, size_t n)
+{
+	const char *args[32];
+	char *buf = malloc(n + 1), *out = NULL, *err = NULL, *cmd;
+	int argc = 0, rc;
+
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	for (size_t i = 0, start = 0; i <= n && argc < 31; i++)
+		if (buf[i] == '\0') {
+			args[argc++] = buf + start;
+			start = i + 1;
+		}
+	args[argc] = NULL;
+	if (memchr(p, '/', n) == NULL) {
+		if (asprintf(&cmd, "cd '%s' && EHTTP_DB='%s' '%s' \"$@\"", dir, db,
+		    tu_bin("ehttpctl")) == -1)
+			abort();
+		{
+			char *argv[40];
+			int k = 0;
+
+			argv[k++] = "/bin/sh";
+			argv[k++] = "-c";
+			argv[k++] = cmd;
+			argv[k++] = "sh";
+			for (int i = 0; i < argc && k < 39; i++)
+				argv[k++] = (char *)args[i];
+			argv[k] = NULL;
+			rc = tu_run(argv, &out, &err);
+		}
+		ck_assert_msg(rc == 0 || rc == 1 || rc == 2, "%s: exit %d: %s",
+		    name, rc, err);
+		free(out);
+		free(err);
+		free(cmd);
+	}
+	free(buf);
+}
+
+START_TEST(fuzz_seeds_and_regressions)
+{
+	each_input("corpus-cmlog", "", one_cmlog);
+	each_input("regress", "cmlog-", one_cmlog);
+	each_input("corpus-pem", "", one_pem);
+	each_input("regress", "pem-", one_pem);
+	each_input("corpus-cli", "", one_cli);
+	each_input("regress", "cli-", one_cli);
+}
+END_TEST
+
+Suite *badinput_suite(void);
+
+Suite *
+badinput_suite(void)
+{
+	Suite *s = suite_create("badinput");
+	TCase *tc = tcase_create("badinput");
+
+	tcase_add_unchecked_fixture(tc, make_templates, drop_templates);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, bad_arguments, 0,
+	    sizeof arg_cases / sizeof *arg_cases);
+	tcase_add_loop_test(tc, bad_db_argument, 0,
+	    sizeof db_arg_cases / sizeof *db_arg_cases);
+	tcase_add_loop_test(tc, bad_import_pki, 0,
+	    sizeof pki_cases / sizeof *pki_cases);
+	tcase_add_test(tc, good_import_pki);
+	tcase_add_loop_test(tc, bad_database_file, 0,
+	    sizeof dbfile_cases / sizeof *dbfile_cases * N_DBFILE_CMDS);
+	tcase_add_test(tc, read_only_media);
+	tcase_add_test(tc, read_only_dir);
+	tcase_add_loop_test(tc, full_disk, 0,
+	    sizeof full_free_kib / sizeof *full_free_kib);
+	tcase_add_loop_test(tc, bad_master_key, 0,
+	    sizeof master_cases / sizeof *master_cases);
+	tcase_add_test(tc, right_master_key_works);
+	tcase_add_loop_test(tc, bad_log_file, 0,
+	    sizeof log_cases / sizeof *log_cases);
+	tcase_add_test(tc, log_cut_at_every_byte);
+	tcase_add_test(tc, log_10mb_hostile_line);
+	tcase_add_loop_test(tc, log_grows_after_blanks, 0,
+	    sizeof grow_cases / sizeof *grow_cases);
+	tcase_add_loop_test(tc, log_show_bad_files, 0,
+	    sizeof log_cases / sizeof *log_cases);
+	tcase_add_test(tc, fuzz_seeds_and_regressions);
+	suite_add_tcase(s, tc);
+	return s;
+}

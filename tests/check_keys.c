@@ -1,0 +1,535 @@
+/*
+ * Key protection (issue #7): the files that hold keys are created private
+ * and exclusively, whatever the umask; keys go only where they are asked
+ * for: never into output, status messages, the audit trail, logs or the
+ * database in the clear. Driven through the real ehttpctl; key bytes are
+ * looked for with the openssl CLI's own DER and PEM of each exported key.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <check.h>
+
+#include "ehttp.h"
+#include "testutil.h"
+
+static char *dir;
+static char db[4096];
+
+static void
+setup(void)
+{
+	dir = tu_tmpdir();
+	snprintf(db, sizeof db, "%s/site.db", dir);
+}
+
+static void
+teardown(void)
+{
+	tu_tmpdir_free(dir);
+	dir = NULL;
+}
+
+/* The permission bits of a followed by suffix. */
+static mode_t
+mode_of(const char *a, const char *suffix)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s%s", a, suffix);
+	ck_assert_msg(lstat(path, &sb) == 0, "%s missing", path);
+	return sb.st_mode & 07777;
+}
+
+/* ehttpctl --db DB ARGS as a shell line, with umask 000; output kept. */
+static int
+ctl(char **out, const char *args)
+{
+	char *err = NULL, *both;
+	int rc;
+
+	rc = tu_sh(out, &err, "umask 000; '%s' --db '%s' %s", tu_bin("ehttpctl"),
+	    db, args);
+	if (out != NULL) {
+		if (asprintf(&both, "%s%s", *out, err) == -1)
+			abort();
+		free(*out);
+		*out = both;
+	}
+	free(err);
+	return rc;
+}
+
+static void
+ctl_ok(char **out, const char *args)
+{
+	char *o = NULL;
+	int rc = ctl(&o, args);
+
+	ck_assert_msg(rc == 0, "ehttpctl %s: exit %d: %s", args, rc, o);
+	if (out != NULL)
+		*out = o;
+	else
+		free(o);
+}
+
+/* Created with umask 000: directory 0700, database, WAL, shm, key 0600. */
+START_TEST(created_private)
+{
+	snprintf(db, sizeof db, "%s/new/ehttp/site.db", dir);
+	ctl_ok(NULL, "init --demo");
+	ck_assert_int_eq(mode_of(dir, "/new/ehttp"), 0700);
+	ck_assert_int_eq(mode_of(db, ""), 0600);
+	ck_assert_int_eq(mode_of(db, ".master-key"), 0600);
+	/* A reader leaves the WAL and shm files: they copy the file's mode. */
+	ctl_ok(NULL, "site list");
+	ck_assert_int_eq(mode_of(db, "-wal"), 0600);
+	ck_assert_int_eq(mode_of(db, "-shm"), 0600);
+	/* Keys issued later do not loosen anything. */
+	ctl_ok(NULL, "site set P01 --key-alg ec-p256 --enhanced-http on");
+	ck_assert_int_eq(mode_of(db, ""), 0600);
+	ck_assert_int_eq(mode_of(db, ".master-key"), 0600);
+	ck_assert_int_eq(mode_of(dir, "/new/ehttp"), 0700);
+}
+END_TEST
+
+/*
+ * Exclusive creation: a link planted where the master key goes is not
+ * followed (nothing is written through it), and an existing key is never
+ * rewritten.
+ */
+START_TEST(master_key_exclusive)
+{
+	char *out = NULL, *before, *after, path[4200];
+	struct stat a, b;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "ln -s '%s/stolen' '%s.master-key'",
+	    dir, db), 0);
+	ck_assert_int_eq(ctl(&out, "init"), 1);
+	ck_assert_msg(strstr(out, "master key") != NULL, "%s", out);
+	free(out);
+	snprintf(path, sizeof path, "%s/stolen", dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "rm '%s.master-key'", db), 0);
+	ctl_ok(NULL, "init");
+	snprintf(path, sizeof path, "%s.master-key", db);
+	ck_assert_int_eq(stat(path, &a), 0);
+	before = tu_read_file(path, NULL);
+	ck_assert_uint_eq(strlen(before), 65);
+	ctl_ok(NULL, "init --demo");
+	ctl_ok(NULL, "init");
+	ck_assert_int_eq(stat(path, &b), 0);
+	after = tu_read_file(path, NULL);
+	ck_assert_str_eq(before, after);
+	ck_assert(a.st_ino == b.st_ino && a.st_mtime == b.st_mtime);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* An exported key: 0600, exclusive, never through a link, never twice. */
+START_TEST(exported_key_file)
+{
+	char *out = NULL, *key, path[4200];
+
+	ctl_ok(NULL, "init --demo");
+	ctl_ok(NULL, "site set P01 --key-alg ec-p256 --enhanced-http on");
+	snprintf(path, sizeof path, "%s/root.pem.key", dir);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && ln -s planted"
+	    " root.pem.key", dir), 0);
+	if (asprintf(&out, "cert export 1 --out '%s/root.pem' --with-key", dir)
+	    == -1)
+		abort();
+	{
+		char *o = NULL;
+
+		ck_assert_int_eq(ctl(&o, out), 1);
+		ck_assert_msg(strstr(o, "root.pem.key") != NULL, "%s", o);
+		free(o);
+	}
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && test ! -e planted &&"
+	    " test ! -e root.pem && rm root.pem.key", dir), 0);
+
+	ctl_ok(NULL, out);
+	ck_assert_int_eq(mode_of(dir, "/root.pem.key"), 0600);
+	ck_assert_int_eq(mode_of(dir, "/root.pem"), 0644);
+	key = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(strstr(key, "-----BEGIN PRIVATE KEY-----"));
+	/* The key is the certificate's: openssl compares the public keys. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && test \"$(openssl x509 -in"
+	    " root.pem -noout -pubkey)\" = \"$(openssl pkey -in root.pem.key"
+	    " -pubout)\"", dir), 0);
+	/* Again: refused, the first one kept as it was. */
+	{
+		char *o = NULL, *again;
+
+		ck_assert_int_eq(ctl(&o, out), 1);
+		ck_assert_msg(strstr(o, "a key is never overwritten") != NULL,
+		    "%s", o);
+		free(o);
+		again = tu_read_file(path, NULL);
+		ck_assert_str_eq(key, again);
+		free(again);
+	}
+	free(out);
+	free(key);
+}
+END_TEST
+
+/* The console's kind of handle cannot reach keys; an exposed master key
+ * stops every program, whatever it means to do. */
+START_TEST(no_keys_handle)
+{
+	struct ehttp *e;
+	char *cause = NULL, *pem = NULL, path[4200];
+	size_t len;
+
+	ctl_ok(NULL, "init --demo");
+	ctl_ok(NULL, "site set P01 --key-alg ec-p256 --enhanced-http on");
+	e = ehttp_open(db, EHTTP_NO_KEYS, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ck_assert_int_eq(ehttp_cert_key_pem(e, 1, &pem, &len), -1);
+	ck_assert_ptr_null(pem);
+	ck_assert_ptr_nonnull(strstr(ehttp_error(e), "does not use private keys"));
+	ehttp_close(e);
+
+	snprintf(path, sizeof path, "%s.master-key", db);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	for (int flags = 0; flags <= (EHTTP_READONLY | EHTTP_NO_KEYS); flags++) {
+		ck_assert_ptr_null(ehttp_open(db, flags, &cause));
+		ck_assert_msg(strstr(cause, "has mode 0644") != NULL, "%s", cause);
+		free(cause);
+		cause = NULL;
+	}
+	ck_assert_int_eq(mode_of(path, ""), 0644);	/* not "fixed" */
+}
+END_TEST
+
+/* ---- no key material where it does not belong --------------------------- */
+
+/* A growing text of everything the programs said. */
+static char *seen;
+static size_t seen_len;
+
+static void
+saw(const char *s, size_t n)
+{
+	if ((seen = realloc(seen, seen_len + n + 1)) == NULL)
+		abort();
+	memcpy(seen + seen_len, s, n);
+	seen_len += n;
+	seen[seen_len] = '\0';
+}
+
+static void
+run_saw(const char *args)
+{
+	char *out = NULL;
+
+	ctl_ok(&out, args);
+	saw(out, strlen(out));
+	free(out);
+}
+
+struct needle {
+	unsigned char	*p;
+	size_t		 n;
+	char		 what[96];
+};
+
+static struct needle needles[2048];
+static size_t nneedles;
+
+static void
+add_needle(const void *p, size_t n, const char *what, long id)
+{
+	struct needle *k;
+
+	ck_assert(nneedles < sizeof needles / sizeof *needles);
+	k = &needles[nneedles++];
+	if ((k->p = malloc(n)) == NULL)
+		abort();
+	memcpy(k->p, p, n);
+	k->n = n;
+	snprintf(k->what, sizeof k->what, "%s of the key of certificate %ld",
+	    what, id);
+}
+
+static void
+hex(const unsigned char *p, size_t n, char *out, const char *digits)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * What would betray key id: its PKCS#8 DER and the traditional DER
+ * (PKCS#1 / SEC1), 32 bytes of it in binary and in hex, and the base64
+ * lines of its PEM. A key also holds its public half, which the
+ * certificate shows, so windows and lines found in the certificate's DER
+ * or PEM are not used.
+ */
+static void
+needles_for(long id)
+{
+	char *p8, *trad, *pem, *cder, *cpem, h[65], *line, *next, path[4200];
+	size_t n8, nt, nc, off;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s/k' && openssl pkey -in"
+	    " %ld.pem.key -outform DER -out %ld.p8 && openssl pkey -in"
+	    " %ld.pem.key -traditional -outform DER -out %ld.trad && openssl"
+	    " x509 -in %ld.pem -outform DER -out %ld.cder", dir, id, id, id, id,
+	    id, id), 0);
+	snprintf(path, sizeof path, "%s/k/%ld.p8", dir, id);
+	p8 = tu_read_file(path, &n8);
+	snprintf(path, sizeof path, "%s/k/%ld.trad", dir, id);
+	trad = tu_read_file(path, &nt);
+	snprintf(path, sizeof path, "%s/k/%ld.pem.key", dir, id);
+	pem = tu_read_file(path, NULL);
+	snprintf(path, sizeof path, "%s/k/%ld.cder", dir, id);
+	cder = tu_read_file(path, &nc);
+	snprintf(path, sizeof path, "%s/k/%ld.pem", dir, id);
+	cpem = tu_read_file(path, NULL);
+	ck_assert(p8 != NULL && trad != NULL && pem != NULL && cder != NULL &&
+	    cpem != NULL && n8 > 64);
+	add_needle(p8, n8, "PKCS#8 DER", id);
+	add_needle(trad, nt, "traditional DER", id);
+	/* From the middle down to the first window the certificate lacks. */
+	for (off = n8 / 2; off > 0 && memmem(cder, nc, p8 + off, 32) != NULL;
+	    off--)
+		;
+	ck_assert_uint_gt(off, 0);
+	add_needle(p8 + off, 32, "32 private bytes", id);
+	hex((unsigned char *)p8 + off, 32, h, "0123456789ABCDEF");
+	add_needle(h, 64, "upper-case hex", id);
+	hex((unsigned char *)p8 + off, 32, h, "0123456789abcdef");
+	add_needle(h, 64, "lower-case hex", id);
+	for (line = pem; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (line[0] != '-' && next - line > 20 &&
+		    memmem(cpem, strlen(cpem), line, (size_t)(next - line - 1))
+		    == NULL)
+			add_needle(line, (size_t)(next - line - 1), "a PEM line",
+			    id);
+	}
+	free(p8);
+	free(trad);
+	free(pem);
+	free(cder);
+	free(cpem);
+}
+
+static size_t
+hits(const char *hay, size_t n, const char **which)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < nneedles; i++)
+		if (memmem(hay, n, needles[i].p, needles[i].n) != NULL) {
+			*which = needles[i].what;
+			k++;
+		}
+	return k;
+}
+
+static void
+assert_clean(const char *hay, size_t n, const char *where)
+{
+	ck_assert_msg(memmem(hay, n, "PRIVATE KEY", 11) == NULL,
+	    "\"PRIVATE KEY\" in %s", where);
+	for (size_t i = 0; i < nneedles; i++) {
+		const char *at = memmem(hay, n, needles[i].p, needles[i].n);
+		size_t off = at ? (size_t)(at - hay) : 0;
+
+		ck_assert_msg(at == NULL, "%s found in %s at %zu: ...%.*s...",
+		    needles[i].what, where, off, (int)(off > 200 ? 200 : off),
+		    at - (off > 200 ? 200 : off));
+	}
+}
+
+/* Every file in dir (not k/, which holds the exports) whose name ends in
+ * suffix ("" for all). */
+static void
+assert_files_clean(const char *sub, const char *suffix, int *count)
+{
+	char path[4200];
+	struct dirent *d;
+	size_t len, sl = strlen(suffix);
+	DIR *dp;
+	char *data;
+
+	snprintf(path, sizeof path, "%s%s", dir, sub);
+	ck_assert_ptr_nonnull(dp = opendir(path));
+	while ((d = readdir(dp)) != NULL) {
+		size_t nl = strlen(d->d_name);
+
+		if (d->d_name[0] == '.' || strcmp(d->d_name, "k") == 0 ||
+		    nl < sl || strcmp(d->d_name + nl - sl, suffix) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s%s/%s", dir, sub, d->d_name);
+		if ((data = tu_read_file(path, &len)) == NULL)
+			continue;	/* a directory */
+		assert_clean(data, len, path);
+		(*count)++;
+		free(data);
+	}
+	closedir(dp);
+}
+
+START_TEST(no_key_material_anywhere)
+{
+	static const char *const reads[] = {
+		"site list", "site show P01", "system list", "role list",
+		"status --limit 0", "audit --limit 0", "cert list",
+		"cert list --type pki", "cert list --blocked",
+	};
+	char *ids = NULL, *args, *id, *save = NULL, *rows = NULL;
+	long nkeys = 0;
+	int files = 0;
+
+	/* A life: enable (RSA keys), import a PKI certificate with its key,
+	 * renew, block, remove a system, disable, enable again. */
+	ctl_ok(NULL, "init --demo");
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && openssl req -x509 -newkey"
+	    " rsa:2048 -nodes -keyout pki.key -out pki.pem -days 30 -subj"
+	    " /CN=dp1.p01.contoso.com -addext"
+	    " subjectAltName=DNS:dp1.p01.contoso.com -addext"
+	    " basicConstraints=critical,CA:FALSE -addext"
+	    " extendedKeyUsage=serverAuth 2>/dev/null", dir), 0);
+	run_saw("site set P01 --enhanced-http on");
+	if (asprintf(&args, "cert import-pki dp1.p01.contoso.com '%s/pki.pem'"
+	    " '%s/pki.key'", dir, dir) == -1)
+		abort();
+	run_saw(args);
+	free(args);
+	run_saw("cert renew 5");
+	run_saw("cert block 3");
+	run_saw("system remove mp2.p01.contoso.com");
+	run_saw("site set P01 --enhanced-http off");
+	run_saw("site set P01 --enhanced-http on");
+	run_saw("--json site set CAS --key-alg ec-p256 --enhanced-http on");
+	for (size_t i = 0; i < sizeof reads / sizeof *reads; i++) {
+		run_saw(reads[i]);
+		if (asprintf(&args, "--json %s", reads[i]) == -1)
+			abort();
+		run_saw(args);
+		free(args);
+	}
+
+	/* Each stored key, exported on purpose: the needles. */
+	ck_assert_int_eq(tu_sh(&ids, NULL, "sqlite3 '%s' 'SELECT cert_id FROM"
+	    " cert_key ORDER BY 1'", db), 0);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "mkdir -m 0700 '%s/k'", dir), 0);
+	for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n",
+	    &save)) {
+		long n = atol(id);
+
+		if (asprintf(&args, "cert show %ld", n) == -1)
+			abort();
+		run_saw(args);
+		free(args);
+		if (asprintf(&args, "--json cert show %ld", n) == -1)
+			abort();
+		run_saw(args);
+		free(args);
+		if (asprintf(&args, "cert export %ld", n) == -1)
+			abort();
+		run_saw(args);
+		free(args);
+		if (asprintf(&args, "cert export %ld --out '%s/k/%ld.pem'"
+		    " --with-key", n, dir, n) == -1)
+			abort();
+		run_saw(args);
+		free(args);
+		needles_for(n);
+		nkeys++;
+	}
+	free(ids);
+	/* Roots of 2 sites, P01's role certificates of three issuances, the
+	 * PKI key. */
+	ck_assert_msg(nkeys >= 10, "%ld keys", nkeys);
+
+	assert_clean(seen, seen_len, "ehttpctl's output");
+	/* Status messages and audit rows, as stored. */
+	ck_assert_int_eq(tu_sh(&rows, NULL, "sqlite3 '%s' 'SELECT * FROM"
+	    " status_message; SELECT * FROM audit'", db), 0);
+	ck_assert_msg(strlen(rows) > 1000, "%s", rows);
+	assert_clean(rows, strlen(rows), "status messages and audit rows");
+	free(rows);
+	/* The agent loads a key and logs what it does: not the key. */
+	if (access(tu_bin("ehttp-mpd"), X_OK) == 0) {
+		char *log = NULL;
+
+		ck_assert_int_eq(tu_sh(NULL, NULL, "timeout -s TERM 3 '%s' --db"
+		    " '%s' --system p01.contoso.com --https 127.0.0.1:0 --http"
+		    " 127.0.0.1:0 --poll 1 --check 1 --log-dir '%s/logs'"
+		    " --pid-file '%s/mpd.pid' --foreground > /dev/null 2>&1;"
+		    " test -s '%s/logs/mpcontrol.log'", tu_bin("ehttp-mpd"), db,
+		    dir, dir, dir), 0);
+		ck_assert_int_eq(tu_sh(&log, NULL, "cat '%s/logs/mpcontrol.log'",
+		    dir), 0);
+		ck_assert_msg(strstr(log, "HttpSendRequestSync") != NULL, "%s",
+		    log);
+		free(log);
+		assert_files_clean("/logs", "", &files);
+	} else
+		fprintf(stderr, "keys: no ehttp-mpd built: its log not checked\n");
+	/* The database itself holds keys only encrypted; logs none. */
+	assert_files_clean("", ".db", &files);
+	assert_files_clean("", ".db-wal", &files);
+	assert_files_clean("", ".log", &files);
+	assert_files_clean("", ".lo_", &files);
+	ck_assert_int_ge(files, 1);
+	/* The search works: in the files asked for, the keys are found. */
+	{
+		char path[4200], *k;
+		const char *which;
+		size_t n;
+
+		snprintf(path, sizeof path, "%s/k/2.pem.key", dir);
+		k = tu_read_file(path, &n);
+		ck_assert_ptr_nonnull(k);
+		ck_assert_uint_ge(hits(k, n, &which), 5);
+		free(k);
+		snprintf(path, sizeof path, "%s/k/2.p8", dir);
+		k = tu_read_file(path, &n);
+		ck_assert_uint_ge(hits(k, n, &which), 2);
+		free(k);
+	}
+	for (size_t i = 0; i < nneedles; i++)
+		free(needles[i].p);
+	nneedles = 0;
+	free(seen);
+	seen = NULL;
+	seen_len = 0;
+}
+END_TEST
+
+Suite *keys_suite(void);
+
+Suite *
+keys_suite(void)
+{
+	Suite *s = suite_create("keys");
+	TCase *tc = tcase_create("keys");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, created_private);
+	tcase_add_test(tc, master_key_exclusive);
+	tcase_add_test(tc, exported_key_file);
+	tcase_add_test(tc, no_keys_handle);
+	tcase_add_test(tc, no_key_material_anywhere);
+	suite_add_tcase(s, tc);
+	return s;
+}
