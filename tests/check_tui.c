@@ -943,6 +943,62 @@ START_TEST(render_site_properties_and_issue)
 }
 END_TEST
 
+/* Many certificates: the list is a window over the database. */
+START_TEST(render_certificates_window)
+{
+	const struct rowbuf *rb;
+	struct app *app;
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	setup_demo();
+	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
+	    " UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO cert"
+	    " (type, state, site_id, serial, issued_to, issued_by, subject,"
+	    " not_before, not_after, thumbprint, key_alg, created) SELECT"
+	    " 'role', 'active', (SELECT id FROM site WHERE code = 'P01'),"
+	    " printf('%%032X', i), printf('host%%06d.p01.contoso.com', i),"
+	    " 'SMS Issuing', printf('CN=host%%06d', i), 1700000000 + i * 60,"
+	    " 1800000000 + i * 60, printf('%%040X', i), 'rsa2048', 1700000000"
+	    " FROM n\"", db);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(out);
+	free(err);
+	screen_open(30, 120, 0);
+	app = app_start();
+	press(app, '4', 0);
+	ck_screen("1 of 20000, by Expiration asc");
+	ck_screen("host000001.p01.contoso.com");
+	rb = view_certs_rowbuf(app_view(app, "Certificates"));
+	ck_assert_uint_eq(rb->total, 20000);
+	ck_assert_uint_le(rb->n, 100);		/* a page or so, not 20000 */
+	press(app, KEY_END, 0);
+	ck_screen("20000 of 20000");
+	ck_screen("host020000.p01.contoso.com");
+	ck_assert_uint_le(rb->n, 200);
+	press(app, KEY_PPAGE, KEY_PPAGE, KEY_UP, 0);
+	ck_screen("19967 of 20000");
+	press(app, KEY_HOME, KEY_NPAGE, KEY_DOWN, 0);
+	ck_screen("18 of 20000");
+	ck_screen("host000018.p01.contoso.com");
+	ck_assert_uint_le(rb->fetched, 400);	/* rows read in all */
+	ck_assert_uint_le(rb->n, rb->keep);
+	/* Sort by Issued To, descending; then a text filter. */
+	press(app, KEY_F(6), KEY_UP, KEY_UP, KEY_UP, '\r', 'i', 0);
+	ck_screen("1 of 20000, by Issued To desc");
+	ck_screen("host020000.p01.contoso.com");
+	press(app, '/', 'h', 'o', 's', 't', '0', '1', '9', '9', '\r', 0);
+	ck_screen("1 of 100, by Issued To desc, filter: text 'host0199'");
+	ck_screen("host019999.p01.contoso.com");
+	press(app, KEY_END, 0);
+	ck_screen("host019900.p01.contoso.com");
+	ck_assert_uint_eq(view_certs_total(app_view(app, "Certificates")), 100);
+	app_free(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
 START_TEST(render_small_terminal_and_resize)
 {
 	struct app *app;
@@ -1062,6 +1118,10 @@ struct tmx {
 	char	 last[16384];
 };
 
+/* The server of the running test, killed by the teardown even when an
+ * assertion ends the test early (no-fork mode). */
+static struct tmx *tmx_running;
+
 static int
 tmx(struct tmx *t, char **out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -1146,7 +1206,7 @@ static const char run_sh[] =
     "pidfile=$1; shift\n"
     "sh -c 'echo $$ > \"$0\"; exec \"$@\"' \"$pidfile\" \"$@\"\n"
     "echo \"console-exit=$?\"\n"
-    "exec sleep 600\n";
+    "exec sleep 120\n";
 
 static void
 tmx_start(struct tmx *t, int w, int h)
@@ -1158,9 +1218,13 @@ tmx_start(struct tmx *t, int w, int h)
 	snprintf(wrapper, sizeof wrapper, "%s/run.sh", tdir);
 	ck_assert_int_eq(tu_write_file(wrapper, run_sh, strlen(run_sh)), 0);
 	snprintf(t->name, sizeof t->name, "ehttp-test-%d", (int)getpid());
+	tmx_running = t;
+	/* A test that fails in a forked child ends before its teardown: the
+	 * server also ends itself after five minutes. */
 	ck_assert_int_eq(tmx(t, NULL, "new-session -d -s ehttp -x %d -y %d"
 	    " \"sh %s %s/console.pid env LC_ALL=C.UTF-8 %s --db %s --log-dir"
-	    " %s\"", w, h, wrapper, tdir, bin, db, logdir), 0);
+	    " %s\" \\; run-shell -b 'sleep 300; tmux -L %s kill-server'", w,
+	    h, wrapper, tdir, bin, db, logdir, t->name), 0);
 }
 
 static long
@@ -1181,6 +1245,15 @@ static void
 tmx_stop(struct tmx *t)
 {
 	tmx(t, NULL, "kill-server");
+	tmx_running = NULL;
+}
+
+static void
+e2e_teardown(void)
+{
+	if (tmx_running != NULL)
+		tmx_stop(tmx_running);
+	teardown();
 }
 
 START_TEST(e2e_enable_enhanced_http)
@@ -1401,11 +1474,13 @@ tui_suite(void)
 	tcase_set_timeout(render, 120);
 	tcase_add_test(render, render_sites_view);
 	tcase_add_test(render, render_site_properties_and_issue);
+	tcase_add_test(render, render_certificates_window);
 	tcase_add_test(render, render_small_terminal_and_resize);
 	tcase_add_test(render, render_log_colours);
 	suite_add_tcase(s, render);
 
 	tcase_set_timeout(e2e, 300);
+	tcase_add_checked_fixture(e2e, NULL, e2e_teardown);
 	tcase_add_test(e2e, e2e_enable_enhanced_http);
 	tcase_add_test(e2e, e2e_sigterm_restores_terminal);
 	tcase_add_test(e2e, e2e_options);

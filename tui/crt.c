@@ -45,24 +45,12 @@ crt_has_colour(void)
 	return crt_colour;
 }
 
-int
-crt_mouse(void)
-{
-	return crt_mouse_on;
-}
-
 attr_t
 crt_attr(enum crt_style s)
 {
 	if ((unsigned)s >= CRT_STYLE_MAX)
 		return A_NORMAL;
 	return crt_styles[s];
-}
-
-void
-crt_set_style(WINDOW *w, enum crt_style s)
-{
-	wattrset(w, crt_attr(s));
 }
 
 enum {

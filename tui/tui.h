@@ -63,9 +63,7 @@ int	 crt_open(const char *term, FILE *out, FILE *in, int flags, char **cause);
 void	 crt_close(void);		/* endwin + delscreen; idempotent */
 int	 crt_active(void);
 int	 crt_has_colour(void);
-int	 crt_mouse(void);
 attr_t	 crt_attr(enum crt_style);
-void	 crt_set_style(WINDOW *, enum crt_style);
 /* A key (curses code), ERR on timeout or signal. */
 int	 crt_getch(int timeout_ms);
 int	 crt_get_mouse(int *y, int *x, int *button);	/* after KEY_MOUSE */
@@ -460,8 +458,6 @@ int	 view_certs_set_filter(struct view *, const struct dialog_cert_filter *);
 void	 view_certs_sort(struct view *, enum db_cert_sort, int desc);
 size_t	 view_certs_total(struct view *);
 const struct rowbuf *view_certs_rowbuf(struct view *);
-void	 view_log_follow(struct view *, int);
-int	 view_log_find(struct view *, const char *, int backward);
 
 /* logscan.c: the log viewer's model over a cmlog reader. */
 enum logscan_level { LOGSCAN_ALL, LOGSCAN_WARNINGS, LOGSCAN_ERRORS };

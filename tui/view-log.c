@@ -160,7 +160,7 @@ log_reload(struct view *v)
 	return 0;
 }
 
-void
+static void
 view_log_follow(struct view *v, int on)
 {
 	struct logv *l = v->data;
@@ -644,20 +644,6 @@ log_where(struct view *v, char *buf, size_t len)
 	    l->ls.finding ? ", searching" : "",
 	    l->highlight[0] ? ", highlight" : "",
 	    l->follow ? ", following" : "");
-}
-
-int
-view_log_find(struct view *v, const char *needle, int backward)
-{
-	struct logv *l = v->data;
-	size_t from;
-
-	if (!l->open)
-		return -1;
-	snprintf(l->find, sizeof l->find, "%s", needle);
-	from = logscan_record(&l->ls, l->list.cursor);
-	logscan_find(&l->ls, needle, from == (size_t)-1 ? 0 : from, backward);
-	return 0;
 }
 
 const struct view_ops view_log_ops = {
