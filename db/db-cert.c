@@ -346,7 +346,7 @@ static const char *const sort_cols[DB_CERT_SORT_MAX] = {
 	[DB_CERT_SORT_START] = "c.not_before",
 	[DB_CERT_SORT_BLOCKED] = "c.blocked",
 	[DB_CERT_SORT_SITE] = "s.code",
-	[DB_CERT_SORT_THUMBPRINT] = "coalesce(c.thumbprint, '')",
+	[DB_CERT_SORT_THUMBPRINT] = "c.thumbprint",	/* NULL only when pending */
 };
 
 static void

@@ -102,6 +102,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX cert_by_issued_to ON cert(issued_to, id);"
 	"CREATE INDEX cert_by_start ON cert(not_before, id);"
 	"CREATE INDEX cert_by_status ON status_message(time, id);",
+
+	/* 3: every open looks for pending rows; the other list sorts. */
+	"CREATE INDEX cert_pending ON cert(pending_pid) WHERE state = 'pending';"
+	"CREATE INDEX cert_by_type ON cert(type, id);"
+	"CREATE INDEX cert_by_issued_by ON cert(issued_by, id);"
+	"CREATE INDEX cert_by_blocked ON cert(blocked, id);"
+	"CREATE INDEX cert_by_thumbprint ON cert(thumbprint, id);",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -211,7 +218,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_CERT_RETIRE_SYSTEM] = "UPDATE cert SET state = ?2 WHERE system_id = ?1"
 	    " AND type IN ('role', 'pki') AND state = 'active'",
 	[ST_CERT_PENDING_PIDS] = "SELECT DISTINCT pending_pid FROM cert"
-	    " WHERE state = 'pending'",
+	    " INDEXED BY cert_pending WHERE state = 'pending'",
 	[ST_CERT_DROP_PENDING] = "DELETE FROM cert WHERE state = 'pending'"
 	    " AND pending_pid = ?1",
 	[ST_CERT_ORPHAN_CERTS] = "SELECT count(*) FROM cert c WHERE c.state !="

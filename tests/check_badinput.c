@@ -589,7 +589,7 @@ static const struct {
 	  " 'CREATE TABLE contacts (name TEXT); INSERT INTO contacts"
 	  " VALUES (1)'", "an SQLite database of another program" },
 	{ "a newer schema version", "sqlite3 \"$D\" 'PRAGMA user_version = 9'",
-	  "schema version 9 is newer than this program understands (2)" },
+	  "schema version 9 is newer than this program understands (3)" },
 };
 
 static const char *const dbfile_cmds[][8] = {

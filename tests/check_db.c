@@ -92,7 +92,7 @@ START_TEST(migrate_v1)
 	free(v);
 	db = db_open(path, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), 2);
+	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	ck_assert_int_eq(db_site_get(db, "P01", &s), 1);
 	ck_assert_str_eq(s.name, "Old-Primary");
 	ck_assert_int_eq(s.sec.crl_check, 1);
