@@ -94,6 +94,32 @@ list_page(struct list *l, int dir)
 }
 
 int
+list_hscroll(struct list *l, enum keys_action a)
+{
+	if (a == KA_RIGHT) {
+		if (l->hidden_right > 0)
+			l->hcol++;
+		return 1;
+	}
+	if (a == KA_LEFT && l->hcol > 0) {
+		l->hcol--;
+		return 1;
+	}
+	return 0;
+}
+
+void
+list_click(struct list *l, int y, int wheel)
+{
+	if (wheel != 0)
+		list_move(l, wheel * 3);
+	else if (y > 0 && l->top + y - 1 < l->count) {
+		l->cursor = l->top + y - 1;
+		list_move(l, 0);
+	}
+}
+
+int
 list_key(struct list *l, enum keys_action a)
 {
 	switch (a) {

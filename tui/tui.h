@@ -185,6 +185,11 @@ void	 list_page(struct list *, int dir);
 void	 list_set_height(struct list *, int height);	/* keeps cursor visible */
 /* Handle a movement action; 1 if it was one. */
 int	 list_key(struct list *, enum keys_action);
+/* KA_RIGHT/KA_LEFT scroll the columns; 1 if handled (LEFT at the first
+ * column is not: it goes back to the tree). */
+int	 list_hscroll(struct list *, enum keys_action);
+/* A mouse click on row y of the list (0 is the header) or a wheel turn. */
+void	 list_click(struct list *, int y, int wheel);
 /* Fit columns into width; widths[i] 0 means hidden. Returns columns shown. */
 int	 list_layout(const struct list_col *, int ncols, int hcol, int width,
 	    int *widths);

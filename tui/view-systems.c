@@ -367,15 +367,8 @@ systems_key(struct view *v, enum keys_action a, int key)
 			app_status(v->app, 1, "Not found: %s", s->find);
 		return VIEW_REDRAW;
 	case KA_RIGHT:
-		if (s->list.hidden_right > 0)
-			s->list.hcol++;
-		return VIEW_REDRAW;
 	case KA_LEFT:
-		if (s->list.hcol > 0) {
-			s->list.hcol--;
-			return VIEW_REDRAW;
-		}
-		return VIEW_UNHANDLED;
+		return list_hscroll(&s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
 	default:
 		return VIEW_UNHANDLED;
 	}
@@ -386,12 +379,7 @@ systems_click(struct view *v, int y, int x, int wheel)
 {
 	struct systems *s = v->data;
 
-	if (wheel != 0)
-		list_move(&s->list, wheel * 3);
-	else if (y > 0 && s->list.top + y - 1 < s->n) {
-		s->list.cursor = s->list.top + y - 1;
-		list_move(&s->list, 0);
-	}
+	list_click(&s->list, y, wheel);
 	return VIEW_REDRAW;
 }
 
