@@ -49,7 +49,7 @@ void	 ehttp_rollback(struct ehttp *);
 struct issue_pool;
 int	 issue_prepare(struct ehttp *, const char *code,
 	    const struct db_security *after);
-void	 issue_finish(struct ehttp *);
+void	 issue_finish(struct ehttp *, int failed);
 
 /* issue.c: bring the site's certificates in line with its settings.
  * Called inside a transaction after any change that can matter. */

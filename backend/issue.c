@@ -587,7 +587,7 @@ issue_prepare(struct ehttp *e, const char *code, const struct db_security *after
 		goto fail;
 	e->pool = pool;
 	if (sign_ahead(e, &s, pool, &root, need_root) == -1) {
-		issue_finish(e);
+		issue_finish(e, 1);
 		return -1;
 	}
 	return 0;
@@ -599,7 +599,7 @@ fail:
 }
 
 void
-issue_finish(struct ehttp *e)
+issue_finish(struct ehttp *e, int failed)
 {
 	struct issue_pool *pool = e->pool;
 	int unused = 0;
@@ -607,7 +607,8 @@ issue_finish(struct ehttp *e)
 	if (pool == NULL)
 		return;
 	e->pool = NULL;
-	unused = pool->root_pending_id != 0;
+	/* A change that did not commit used none of them. */
+	unused = failed || pool->root_pending_id != 0;
 	for (size_t i = 0; i < pool->n; i++)
 		unused |= !pool->jobs[i].used;
 	/* Our own pending rows that the change did not use. */

@@ -256,7 +256,7 @@ ehttp_site_set_security(struct ehttp *e, const char *code,
 		else
 			rc = ehttp_commit(e);
 	}
-	issue_finish(e);
+	issue_finish(e, rc == -1);
 	return rc;
 }
 
@@ -556,10 +556,16 @@ static int
 role_remove_locked(struct ehttp *e, const char *fqdn, const char *role)
 {
 	struct db_system y;
+	struct db_site s;
 	struct db_role r;
 
 	if (role_find(e, fqdn, role, &y, &r) == -1)
 		return -1;
+	if (strcmp(role, "mp") == 0 && db_site_get_id(e->db, y.site_id, &s) ==
+	    1 && s.type == DB_SITE_SECONDARY)
+		return ehttp_fail(e, "role 'mp': secondary site %s must keep its"
+		    " one management point (move it by adding the role on the new"
+		    " server after removing the old server)", s.code);
 	if (db_role_delete(e->db, r.id) == -1)
 		return ehttp_fail_db(e);
 	if (ehttp_record(e, y.site_id, "info", "role remove", y.fqdn,

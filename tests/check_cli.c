@@ -170,6 +170,8 @@ static const struct {
 	{ { "role", "remove", "rsp.p01.contoso.com", "mp" },
 	  "does not host the management point" },
 	{ { "role", "set", "p01.contoso.com", "mp" }, "nothing to change" },
+	{ { "role", "remove", "s01.contoso.com", "mp" },
+	  "secondary site S01 must keep its one management point" },
 };
 
 START_TEST(refusals_leave_db_unchanged)

@@ -90,29 +90,49 @@ copy_file(const char *from, const char *to, mode_t mode)
 	close(o);
 }
 
+/* Remove every entry of a directory (files only: no argument holds '/'). */
+static void
+empty_dir(const char *path)
+{
+	char a[512];
+	struct dirent *d;
+	DIR *dir;
+
+	if ((dir = opendir(path)) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(a, sizeof a, "%s/%s", path, d->d_name);
+		if (unlink(a) == -1)
+			rmdir(a);
+	}
+	closedir(dir);
+}
+
 /* Empty the sandbox and put the demo database and its key back. */
 static void
 reset(void)
 {
 	char a[512], b[512];
-	struct dirent *d;
-	DIR *dir;
 
-	CHECK((dir = opendir(sandbox)) != NULL);
-	while ((d = readdir(dir)) != NULL) {
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
-		snprintf(a, sizeof a, "%s/%s", sandbox, d->d_name);
-		if (unlink(a) == -1)
-			CHECK(rmdir(a) == 0);
-	}
-	closedir(dir);
+	empty_dir(sandbox);
 	snprintf(a, sizeof a, "%s/site.db", pristine);
 	snprintf(b, sizeof b, "%s/site.db", sandbox);
 	copy_file(a, b, 0600);
 	snprintf(a, sizeof a, "%s/site.db.master-key", pristine);
 	snprintf(b, sizeof b, "%s/site.db.master-key", sandbox);
 	copy_file(a, b, 0600);
+}
+
+/* At the end of a run (libFuzzer exits normally): leave nothing behind. */
+static void
+cleanup(void)
+{
+	empty_dir(sandbox);
+	rmdir(sandbox);
+	empty_dir(pristine);
+	rmdir(pristine);
 }
 
 int
@@ -126,6 +146,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(mkdtemp(pristine) != NULL);
 	snprintf(sandbox, sizeof sandbox, "%s/run", pristine);
 	CHECK(mkdir(sandbox, 0700) == 0);
+	atexit(cleanup);
 	snprintf(db, sizeof db, "%s/site.db", pristine);
 	CHECK(setenv("EHTTP_DB", db, 1) == 0);
 	CHECK(setenv("SUDO_USER", "fuzz", 1) == 0);
