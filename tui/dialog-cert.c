@@ -127,10 +127,7 @@ filter_draw(struct dialog *d, WINDOW *w)
 {
 	struct cert_filter *cf = d->data;
 
-	dialog_frame(w, cf->form.title);
-	form_draw(&cf->form, w);
-	d->cursor_y = cf->form.cursor_y;
-	d->cursor_x = cf->form.cursor_x;
+	dialog_form_draw(d, w, &cf->form);
 }
 
 static int
@@ -374,10 +371,7 @@ export_draw(struct dialog *d, WINDOW *w)
 {
 	struct cert_export *ce = d->data;
 
-	dialog_frame(w, ce->form.title);
-	form_draw(&ce->form, w);
-	d->cursor_y = ce->form.cursor_y;
-	d->cursor_x = ce->form.cursor_x;
+	dialog_form_draw(d, w, &ce->form);
 }
 
 /* Follow the format in the file name's extension. */

@@ -456,6 +456,16 @@ dialog_message(struct app *app, const char *title, enum box_line_style style,
 	box_dialog(app, b, NULL, NULL);
 }
 
+/* A dialog that is one form: its frame, the form, the cursor. */
+void
+dialog_form_draw(struct dialog *d, WINDOW *w, struct form *f)
+{
+	dialog_frame(w, f->title);
+	form_draw(f, w);
+	d->cursor_y = f->cursor_y;
+	d->cursor_x = f->cursor_x;
+}
+
 /* The prompt: a form with one text field. */
 struct prompt {
 	struct form	 form;
@@ -475,10 +485,7 @@ prompt_draw(struct dialog *d, WINDOW *w)
 {
 	struct prompt *p = d->data;
 
-	dialog_frame(w, p->form.title);
-	form_draw(&p->form, w);
-	d->cursor_y = p->form.cursor_y;
-	d->cursor_x = p->form.cursor_x;
+	dialog_form_draw(d, w, &p->form);
 }
 
 static int

@@ -327,6 +327,8 @@ struct dialog *dialog_new(struct app *, const struct dialog_ops *, void *data);
 void	 dialog_free(struct dialog *);
 void	 dialog_close(struct dialog *, int result, const char *text);
 void	 dialog_frame(WINDOW *, const char *title);
+/* Draw a dialog that is one form: frame, form, cursor position. */
+void	 dialog_form_draw(struct dialog *, WINDOW *, struct form *);
 void	 dialog_buttons(WINDOW *, int y, const char *const *labels, int n,
 	    int focus, const int *enabled);
 

@@ -418,10 +418,7 @@ lf_draw(struct dialog *d, WINDOW *w)
 {
 	struct log_filter *lf = d->data;
 
-	dialog_frame(w, lf->form.title);
-	form_draw(&lf->form, w);
-	d->cursor_y = lf->form.cursor_y;
-	d->cursor_x = lf->form.cursor_x;
+	dialog_form_draw(d, w, &lf->form);
 }
 
 static int
