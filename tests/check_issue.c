@@ -23,13 +23,8 @@ static char db[4096];
 static void
 setup(void)
 {
-	char *out = NULL, *err = NULL;
-
-	dir = tu_tmpdir();
-	snprintf(db, sizeof db, "%s/site.db", dir);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "init", "--demo", NULL), 0);
-	free(out);
-	free(err);
+	dir = tu_demo_db(db, sizeof db);
+	ck_assert_ptr_nonnull(dir);
 }
 
 static void

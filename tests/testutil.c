@@ -52,6 +52,26 @@ tu_tmpdir_free(char *dir)
 	free(dir);
 }
 
+char *
+tu_demo_db(char *db, size_t len)
+{
+	char *dir = tu_tmpdir(), *out = NULL, *err = NULL;
+	int rc;
+
+	snprintf(db, len, "%s/site.db", dir);
+	rc = tu_ctl(db, &out, &err, "init", "--demo", NULL);
+	if (rc != 0)
+		fprintf(stderr, "tu_demo_db: ehttpctl init --demo: exit %d: %s",
+		    rc, err);
+	free(out);
+	free(err);
+	if (rc != 0) {
+		tu_tmpdir_free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
 const char *
 tu_bin(const char *name)
 {

@@ -11,6 +11,10 @@ int	 tu_wants(int, char **, const char *);
 char	*tu_tmpdir(void);
 void	 tu_tmpdir_free(char *);
 
+/* A fresh private directory with the demo hierarchy in DIR/site.db (path
+ * into db); returns the directory (tu_tmpdir_free), NULL if init failed. */
+char	*tu_demo_db(char *db, size_t len);
+
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
 
