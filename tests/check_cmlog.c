@@ -1510,6 +1510,84 @@ START_TEST(test_read_lines_many)
 }
 END_TEST
 
+/*
+ * A file of several megabytes is indexed by parts at once (one per core,
+ * cut at lines starting with "<![LOG["): the records, their lines and the
+ * state at a cut end of file must equal a sequential index in small slices.
+ */
+START_TEST(test_read_parallel)
+{
+	const char *one = tp("one.log"), *path = tp("big.log");
+	static const char trick[] =
+	    "<![LOG[a\n <![LOG[b\n\t<![LOG[c]LOG]!><time=\"1:2:3\" "
+	    "date=\"1-2-2026\" component=\"c\" context=\"\" type=\"1\" "
+	    "thread=\"1\" file=\"\">\n\xef\xbb\xbf<![LOG[bom]LOG]!><time=\"\" "
+	    "date=\"\" component=\"\" context=\"\" type=\"3\" thread=\"\">\n";
+	static size_t lines[2000];
+	size_t n = mixed_file(one, lines, 2000), len, L = 0, copies, i, c;
+	char *data = tu_read_file(one, &len);
+	struct cmlog_reader *seq, *par;
+	struct cmlog_record a, b;
+	FILE *f = fopen(path, "wb");
+	char *cause = NULL;
+	int rc;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < len; i++)
+		L += data[i] == '\n';
+	copies = (9u << 20) / (len + sizeof trick) + 1;
+	for (c = 0; c < copies; c++) {
+		ck_assert_uint_eq(fwrite(trick, 1, sizeof trick - 1, f),
+		    sizeof trick - 1);
+		ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	}
+	fputs("<![LOG[cut by the end of the file", f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(data);
+
+	par = cmlog_reader_open(path, &cause);
+	ck_assert_ptr_nonnull(par);
+	ck_assert_int_eq(cmlog_reader_index(par, 0), 0);
+	seq = cmlog_reader_open(path, &cause);
+	ck_assert_ptr_nonnull(seq);
+	while ((rc = cmlog_reader_index(seq, 1u << 20)) == 1)
+		;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(cmlog_reader_count(par), copies * (n + 2) + 1);
+	ck_assert_uint_eq(cmlog_reader_count(seq), cmlog_reader_count(par));
+	for (i = 0; i < cmlog_reader_count(par); i++) {
+		rget(par, i, &a);
+		rget(seq, i, &b);
+		record_eq(&a, &b);
+		ck_assert_int_eq(cmlog_reader_type_at(par, i),
+		    cmlog_reader_type_at(seq, i));
+		c = i / (n + 2);
+		if (i + 1 < cmlog_reader_count(par) && i % (n + 2) >= 2)
+			ck_assert_msg(a.line == lines[i % (n + 2) - 2] +
+			    c * (L + 4) + 4, "record %zu line %zu", i, a.line);
+	}
+	ck_assert_int_eq(a.malformed, 1);	/* cut by the end */
+	ck_assert_uint_eq(a.line, copies * (L + 4) + 1);
+
+	/* The cut record is finished: both see it whole. */
+	append(path, "]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" component=\"e\" "
+	    "context=\"\" type=\"2\" thread=\"9\" file=\"\">\n");
+	ck_assert_int_eq(cmlog_reader_refresh(par), 1);
+	ck_assert_int_eq(cmlog_reader_refresh(seq), 1);
+	i = cmlog_reader_count(par);
+	ck_assert_uint_eq(i, copies * (n + 2) + 1);
+	ck_assert_uint_eq(cmlog_reader_count(seq), i);
+	rget(par, i - 1, &a);
+	rget(seq, i - 1, &b);
+	record_eq(&a, &b);
+	ck_assert_int_eq(a.malformed, 0);
+	ck_assert_uint_eq(a.thread, 9);
+	cmlog_reader_close(par);
+	cmlog_reader_close(seq);
+}
+END_TEST
+
 Suite *
 cmlog_suite(void)
 {
@@ -1555,6 +1633,7 @@ cmlog_suite(void)
 	tcase_add_test(tc, test_read_refresh_truncate);
 	tcase_add_test(tc, test_read_refresh_roll);
 	tcase_add_test(tc, test_read_lines_many);
+	tcase_add_test(tc, test_read_parallel);
 	suite_add_tcase(s, tc);
 	return s;
 }
