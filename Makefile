@@ -63,7 +63,7 @@ PROGS   := $(CTL) $(if $(wildcard backend/main-mpd.c),$(MPD)) \
 LIBS_BACKEND := $(LIBBACKEND) $(LIBDB) $(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
 LIBS_TUI     := $(LIBTUI) $(LIBS_BACKEND) $(call pc_libs,$(PKGS_TUI))
 
-.PHONY: all deps test check-run run bench install uninstall clean test-crash fuzz
+.PHONY: all deps test check-run run bench install uninstall clean test-crash test-concurrency fuzz
 .DEFAULT_GOAL := all
 
 all: $(PROGS)
@@ -132,6 +132,10 @@ bench: deps
 KILLS ?= 200
 test-crash: deps all
 	@KILLS=$(KILLS) sh scripts/crash-test.sh "$(abspath $(B))"
+
+CONC_SECONDS ?= 60
+test-concurrency: deps all
+	@SECONDS_RUN=$(CONC_SECONDS) sh scripts/concurrency-test.sh "$(abspath $(B))"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

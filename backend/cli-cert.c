@@ -56,7 +56,7 @@ parse_days(struct cli *c, const char *s, int *out)
 	v = strtol(s, &end, 10);
 	if (errno || *end || v < 0 || v > 36500) {
 		fprintf(c->err, "ehttpctl: expiring '%s': must be a number of days"
-		    " from 0 to 36500\n", s);
+		    " from 0 to 36500\n", cli_arg(s));
 		return -1;
 	}
 	*out = (int)v;
@@ -94,7 +94,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		if (strcmp(optarg, "root") && strcmp(optarg, "role") &&
 		    strcmp(optarg, "pki")) {
 			fprintf(c->err, "ehttpctl: type '%s': must be root, role"
-			    " or pki\n", optarg);
+			    " or pki\n", cli_arg(optarg));
 			return CLI_FAIL;
 		}
 		fl.type = optarg;
@@ -112,7 +112,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		v = strtol(optarg, &end, 10);
 		if (errno || *end || v < 0 || v > INT_MAX) {
 			fprintf(c->err, "ehttpctl: limit '%s': must be a number"
-			    " >= 0\n", optarg);
+			    " >= 0\n", cli_arg(optarg));
 			return CLI_FAIL;
 		}
 		limit = (size_t)v;
@@ -126,12 +126,13 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		if (!sorted) {
 			fprintf(c->err, "ehttpctl: sort '%s': must be one of"
 			    " expiration, type, issued-to, issued-by, start,"
-			    " blocked, site, thumbprint\n", optarg);
+			    " blocked, site, thumbprint\n", cli_arg(optarg));
 			return CLI_FAIL;
 		}
 		break;);
 	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
 	if (site != NULL) {
@@ -319,7 +320,7 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (strcmp(format, "pem") != 0 && strcmp(format, "der") != 0) {
 		fprintf(c->err, "ehttpctl: format '%s': must be pem or der\n",
-		    format);
+		    cli_arg(format));
 		return CLI_FAIL;
 	}
 	if (with_key && outpath == NULL)

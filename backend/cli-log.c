@@ -245,7 +245,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			fl.type = CMLOG_TYPE_MALFORMED;
 		else {
 			fprintf(c->err, "ehttpctl: type '%s': must be info,"
-			    " warning, error or malformed\n", optarg);
+			    " warning, error or malformed\n", cli_arg(optarg));
 			return CLI_FAIL;
 		}
 		break;

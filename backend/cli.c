@@ -183,6 +183,16 @@ cli_fail(struct cli *c)
 	return CLI_FAIL;
 }
 
+const char *
+cli_arg(const char *in)
+{
+	static char buf[4][64];
+	static int n;
+
+	n = (n + 1) % 4;
+	return rules_shown(in != NULL ? in : "", buf[n], sizeof buf[n]);
+}
+
 int
 cli_usage(struct cli *c, const char *fmt, ...)
 {
@@ -298,7 +308,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'd': demo = 1; break;);
 	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_CREATE) == -1)
 		return CLI_FAIL;
 	if (ehttp_init(c->e, demo) == -1)
@@ -390,7 +401,8 @@ cmd_site_list(struct cli *c, int argc, char **argv)
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
 	if (ehttp_site_list(c->e, &v, &n) == -1)
@@ -522,7 +534,7 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 			ch.https_only = 0;
 		else {
 			fprintf(c->err, "ehttpctl: client-comm '%s': must be"
-			    " https-only or https-or-http\n", optarg);
+			    " https-only or https-or-http\n", cli_arg(optarg));
 			return CLI_FAIL;
 		}
 		any = 1;
@@ -539,7 +551,7 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 		threads = strtol(optarg, &end, 10);
 		if (errno || *end || threads < 0 || threads > 256) {
 			fprintf(c->err, "ehttpctl: threads '%s': must be a"
-			    " number from 0 (all cores) to 256\n", optarg);
+			    " number from 0 (all cores) to 256\n", cli_arg(optarg));
 			return CLI_FAIL;
 		}
 		break;);
@@ -637,7 +649,8 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 's': site = optarg; break;);
 	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
 	if (ehttp_system_list(c->e, site, &y, &n) == -1 ||
@@ -849,7 +862,8 @@ parse_limit(struct cli *c, const char *s, size_t *out)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || v < 0 || v > INT_MAX) {
-		fprintf(c->err, "ehttpctl: limit '%s': must be a number >= 0\n", s);
+		fprintf(c->err, "ehttpctl: limit '%s': must be a number >= 0\n",
+		    cli_arg(s));
 		return -1;
 	}
 	*out = (size_t)v;
@@ -871,7 +885,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 	    case 's': site = optarg; break;
 	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_FAIL; break;);
 	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
 	if (ehttp_status_list(c->e, site, limit, &m, &n) == -1)
@@ -913,7 +928,8 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_FAIL; break;);
 	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
 	if (ehttp_audit_list(c->e, limit, &a, &n) == -1)
@@ -1064,7 +1080,7 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 			return CLI_OK;
 		default:
 			fprintf(err, "ehttpctl: unknown or incomplete option"
-			    " '%s'\n", argv[optind - 1]);
+			    " '%s'\n", cli_arg(argv[optind - 1]));
 			main_usage(err);
 			return CLI_USAGE;
 		}
@@ -1094,10 +1110,11 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 				return CLI_OK;
 			if (sub != NULL)
 				fprintf(err, "\nehttpctl: unknown %s command '%s'\n",
-				    word, sub);
+				    cli_arg(word), cli_arg(sub));
 			return CLI_USAGE;
 		}
-		fprintf(err, "ehttpctl: unknown command '%s'\n", word);
+		fprintf(err, "ehttpctl: unknown command '%s'\n",
+		    cli_arg(word));
 		fprintf(err, "Try 'ehttpctl --help'.\n");
 		return CLI_USAGE;
 	}

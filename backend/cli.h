@@ -38,6 +38,9 @@ extern const struct cli_cmd cli_log_cmds[];
 
 int	 cli_open(struct cli *, int flags);
 int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */
+/* Untrusted input for a message (printable, at most ~60 bytes); four
+ * buffers in rotation, so up to four may be used in one call. */
+const char *cli_arg(const char *in);
 int	 cli_usage(struct cli *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));	/* 2 */
 void	 cli_notes(struct cli *);

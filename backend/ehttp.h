@@ -59,6 +59,11 @@ int	 rules_site_name(const char *in, char *why, size_t);
 int	 rules_fqdn(const char *in, char out[256], char *why, size_t);
 int	 rules_site_type(const char *in, enum db_site_type *, char *why, size_t);
 int	 rules_role(const char *in, char *why, size_t);	/* mp dp provider ... */
+/*
+ * Printable copy of untrusted input for a message: non-printable bytes and
+ * quotes as \xNN, cut with "..." to fit len (64 is plenty); returns buf.
+ */
+const char *rules_shown(const char *in, char *buf, size_t len);
 int	 rules_onoff(const char *field, const char *in, int *, char *why, size_t);
 const char *rules_site_type_name(enum db_site_type);
 const char *rules_role_title(const char *role);	/* "management point" */

@@ -23,9 +23,8 @@ static const struct {
 
 static const char *const site_types[] = { "cas", "primary", "secondary" };
 
-/* Printable copy of untrusted input for a message. */
-static const char *
-shown(const char *in, char *buf, size_t len)
+const char *
+rules_shown(const char *in, char *buf, size_t len)
 {
 	size_t i, j = 0;
 
@@ -53,14 +52,14 @@ rules_site_code(const char *in, char out[4], char *why, size_t len)
 	}
 	if (strlen(in) != 3) {
 		snprintf(why, len, "site code '%s': must be exactly 3 characters"
-		    " (A-Z, 0-9)", shown(in, b, sizeof b));
+		    " (A-Z, 0-9)", rules_shown(in, b, sizeof b));
 		return -1;
 	}
 	for (int i = 0; i < 3; i++) {
 		unsigned char c = in[i];
 		if (!isascii(c) || !isalnum(c)) {
 			snprintf(why, len, "site code '%s': character %d is not"
-			    " a letter A-Z or a digit", shown(in, b, sizeof b),
+			    " a letter A-Z or a digit", rules_shown(in, b, sizeof b),
 			    i + 1);
 			return -1;
 		}
@@ -88,14 +87,14 @@ rules_site_name(const char *in, char *why, size_t len)
 	}
 	if ((n = strlen(in)) > 64) {
 		snprintf(why, len, "site name '%s': longer than 64 characters",
-		    shown(in, b, sizeof b));
+		    rules_shown(in, b, sizeof b));
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = in[i];
 		if (!isascii(c) || !(isalnum(c) || c == '-')) {
 			snprintf(why, len, "site name '%s': character %zu is not"
-			    " a letter, a digit or '-'", shown(in, b, sizeof b),
+			    " a letter, a digit or '-'", rules_shown(in, b, sizeof b),
 			    i + 1);
 			return -1;
 		}
@@ -119,7 +118,7 @@ rules_fqdn(const char *in, char out[256], char *why, size_t len)
 		n--;			/* the root dot is allowed */
 	if (n > 253) {
 		snprintf(why, len, "FQDN '%s': longer than 253 characters",
-		    shown(in, b, 80));
+		    rules_shown(in, b, 80));
 		return -1;
 	}
 	for (size_t i = 0; i <= n; i++) {
@@ -127,12 +126,12 @@ rules_fqdn(const char *in, char out[256], char *why, size_t len)
 		if (c == '.') {
 			if (label == 0) {
 				snprintf(why, len, "FQDN '%s': empty label at"
-				    " position %zu", shown(in, b, sizeof b), i + 1);
+				    " position %zu", rules_shown(in, b, sizeof b), i + 1);
 				return -1;
 			}
 			if (in[i - 1] == '-' || in[start] == '-') {
 				snprintf(why, len, "FQDN '%s': a label starts or"
-				    " ends with '-'", shown(in, b, sizeof b));
+				    " ends with '-'", rules_shown(in, b, sizeof b));
 				return -1;
 			}
 			if (i < n) {
@@ -146,7 +145,7 @@ rules_fqdn(const char *in, char out[256], char *why, size_t len)
 		}
 		if (!isascii(c) || !(isalnum(c) || c == '-')) {
 			snprintf(why, len, "FQDN '%s': character %zu is not a"
-			    " letter, digit, '-' or '.'", shown(in, b, sizeof b),
+			    " letter, digit, '-' or '.'", rules_shown(in, b, sizeof b),
 			    i + 1);
 			return -1;
 		}
@@ -154,7 +153,7 @@ rules_fqdn(const char *in, char out[256], char *why, size_t len)
 			all_digits = 0;
 		if (++label > 63) {
 			snprintf(why, len, "FQDN '%s': a label is longer than 63"
-			    " characters", shown(in, b, 80));
+			    " characters", rules_shown(in, b, 80));
 			return -1;
 		}
 		out[i] = tolower(c);
@@ -162,13 +161,13 @@ rules_fqdn(const char *in, char out[256], char *why, size_t len)
 	out[n] = '\0';
 	if (labels < 2) {
 		snprintf(why, len, "FQDN '%s': not fully qualified (expected"
-		    " host.domain)", shown(in, b, sizeof b));
+		    " host.domain)", rules_shown(in, b, sizeof b));
 		return -1;
 	}
 	if (all_digits) {
 		snprintf(why, len, "FQDN '%s': the top-level label is numeric"
 		    " (an IP address is not a site system name)",
-		    shown(in, b, sizeof b));
+		    rules_shown(in, b, sizeof b));
 		return -1;
 	}
 	return 0;
@@ -185,7 +184,7 @@ rules_site_type(const char *in, enum db_site_type *t, char *why, size_t len)
 			return 0;
 		}
 	snprintf(why, len, "site type '%s': must be cas, primary or secondary",
-	    in != NULL ? shown(in, b, sizeof b) : "");
+	    in != NULL ? rules_shown(in, b, sizeof b) : "");
 	return -1;
 }
 
@@ -204,7 +203,7 @@ rules_role(const char *in, char *why, size_t len)
 		if (in != NULL && strcmp(in, roles[i].name) == 0)
 			return 0;
 	snprintf(why, len, "role '%s': must be one of mp, dp, provider, sup,"
-	    " rsp, smp", in != NULL ? shown(in, b, sizeof b) : "");
+	    " rsp, smp", in != NULL ? rules_shown(in, b, sizeof b) : "");
 	return -1;
 }
 
@@ -230,8 +229,8 @@ rules_onoff(const char *field, const char *in, int *v, char *why, size_t len)
 		*v = 0;
 		return 0;
 	}
-	snprintf(why, len, "%s '%s': must be on or off", field,
-	    in != NULL ? shown(in, b, sizeof b) : "");
+	snprintf(why, len, "%s '%s': must be on or off (yes or no)", field,
+	    in != NULL ? rules_shown(in, b, sizeof b) : "");
 	return -1;
 }
 

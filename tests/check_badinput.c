@@ -25,7 +25,11 @@
 
 #include "ca.h"
 #include "cmlog.h"
+#include "db.h"
 #include "testutil.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 /*
  * The fuzz targets' own checks, run on their seeds and regression inputs
@@ -307,8 +311,8 @@ expect(int with_db, const char *const *args, int want, const char *msg,
 #define NAME_ADD(name)	"site", "add", "P09", "--name", name, "--type", "primary"
 #define SYS_ADD(fqdn)	"system", "add", fqdn, "--site", "P01"
 
-/* msg: a substring of stderr; with a leading '~' the message may quote
- * the whole of a 10 kB value (ehttpctl does for these). */
+/* msg: a substring of stderr; a leading '~' marks a usage error (exit 2)
+ * on a 10 kB value, whose message must still quote it cut short. */
 static const struct {
 	const char	*args[16];
 	int		 rc;
@@ -368,7 +372,7 @@ static const struct {
 	{ { "role", "add", "rsp.p01.contoso.com", "rsp" }, 1,
 	  "already hosts the reporting services point" },
 	{ { "role", "add", "rsp.p01.contoso.com", "dp", "--allow-anonymous",
-	    "maybe" }, 1, "allow-anonymous 'maybe': must be on or off" },
+	    "maybe" }, 1, "allow-anonymous 'maybe': must be on or off (yes or no)" },
 	{ { "role", "add", "rsp.p01.contoso.com", "smp", "--connection",
 	    "http" }, 1, "state migration point role has no client connection" },
 	{ { "role", "add", "sup.p01.contoso.com", "dp", "--connection", "" }, 1,
@@ -385,7 +389,7 @@ static const struct {
 	{ { "role", "add", "@FQDN300", "mp" }, 1, "longer than 253" },
 	/* Site settings. */
 	{ { "site", "set", "P01", "--enhanced-http", "" }, 1,
-	  "enhanced-http '': must be on or off" },
+	  "enhanced-http '': must be on or off (yes or no)" },
 	{ { "site", "set", "P01", "--key-alg", "rsa1024" }, 1,
 	  "key algorithm 'rsa1024'" },
 	{ { "site", "set", "P01", "--threads", "999" }, 1, "threads '999'" },
@@ -394,7 +398,7 @@ static const struct {
 	  "client-comm 'HTTPS-ONLY'" },
 	/* Absurd command lines. */
 	{ { "@10K" }, 2, "~unknown command 'aaaa" },
-	{ { "site\nlist" }, 2, "unknown command 'site\nlist'" },
+	{ { "site\nlist" }, 2, "unknown command 'site\\x0alist'" },
 	{ { "status", "--limit", "99999999999999999999" }, 1, "limit '9999" },
 	{ { "status", "--limit", "-1" }, 1, "limit '-1': must be a number" },
 	{ { "status", "--limit", "@10K" }, 1, "~limit 'aaaa" },
@@ -429,8 +433,9 @@ START_TEST(bad_arguments)
 		ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1,
 		    "%s: not one line: %s", what, err);
 	}
-	/* Bad values are quoted cut short, not all 10 kB of them. */
-	if (rc == 1 && !long_echo)
+	/* Bad values are quoted cut short, not all 10 kB of them ('~' rows:
+	 * usage errors too). */
+	if (rc == 1 || long_echo)
 		ck_assert_msg(strlen(err) < 1024, "%s: %zu bytes of message",
 		    what, strlen(err));
 	free(out);
@@ -589,7 +594,8 @@ static const struct {
 	  " 'CREATE TABLE contacts (name TEXT); INSERT INTO contacts"
 	  " VALUES (1)'", "an SQLite database of another program" },
 	{ "a newer schema version", "sqlite3 \"$D\" 'PRAGMA user_version = 9'",
-	  "schema version 9 is newer than this program understands (3)" },
+	  "schema version 9 is newer than this program understands ("
+	  STR(DB_SCHEMA_VERSION) ")" },
 };
 
 static const char *const dbfile_cmds[][8] = {

@@ -134,7 +134,7 @@ static const struct {
 	{ { "site", "set", "P01", "--client-comm", "sometimes" },
 	  "client-comm 'sometimes'" },
 	{ { "site", "set", "P01", "--crl-check", "maybe" },
-	  "crl-check 'maybe': must be on or off" },
+	  "crl-check 'maybe': must be on or off (yes or no)" },
 	{ { "site", "set", "S01", "--require-signing", "on" },
 	  "only primary sites" },
 	{ { "site", "set", "P02", "--pki-client-cert", "off" },

@@ -138,7 +138,7 @@ START_TEST(types_and_roles)
 	ck_assert_int_eq(rules_onoff("x", "no", &v, why, sizeof why), 0);
 	ck_assert_int_eq(v, 0);
 	ck_assert_int_eq(rules_onoff("crl", "maybe", &v, why, sizeof why), -1);
-	ck_assert_str_eq(why, "crl 'maybe': must be on or off");
+	ck_assert_str_eq(why, "crl 'maybe': must be on or off (yes or no)");
 }
 END_TEST
 
