@@ -265,6 +265,7 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 {
 	struct db_cert c;
 	struct db_site s;
+	int rc;
 
 	ehttp_notes_clear(e);
 	if (cert_get(e, id, &c) == -1)
@@ -276,13 +277,19 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 		return ehttp_fail(e, "certificate %lld: site %s does not use"
 		    " enhanced HTTP; turn it on to renew its SMS Issuing",
 		    (long long)id, s.code);
-	if (ehttp_begin(e) == -1)
+	/* A new root re-issues every role certificate under it: sign them
+	 * ahead, without the write lock (other writers wait 10 s at most). */
+	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
+	    issue_prepare_renew(e, s.code) == -1)
 		return -1;
-	if (renew_locked(e, id) == -1) {
-		ehttp_rollback(e);
-		return -1;
+	if ((rc = ehttp_begin(e)) == 0) {
+		if ((rc = renew_locked(e, id)) == -1)
+			ehttp_rollback(e);
+		else
+			rc = ehttp_commit(e);
 	}
-	return ehttp_commit(e);
+	issue_finish(e, rc == -1);
+	return rc;
 }
 
 /* Read a small PEM file; refuse what is not a regular file or too large. */

@@ -44,11 +44,14 @@ void	 ehttp_rollback(struct ehttp *);
  * issue.c: certificates signed ahead of the transaction that records them.
  * issue_prepare() commits pending rows, then signs without holding the
  * write lock; issue_reconcile() in the following transaction completes
- * them; issue_finish() drops what was not used.
+ * them; issue_finish() drops what was not used. issue_prepare_renew() does
+ * the same for renewing a site's SMS Issuing: a new root and every role
+ * certificate under it.
  */
 struct issue_pool;
 int	 issue_prepare(struct ehttp *, const char *code,
 	    const struct db_security *after);
+int	 issue_prepare_renew(struct ehttp *, const char *code);
 void	 issue_finish(struct ehttp *, int failed);
 
 /* issue.c: bring the site's certificates in line with its settings.

@@ -454,10 +454,11 @@ pool_free(struct issue_pool *pool)
 	free(pool);
 }
 
-/* Commit pending rows for what is about to be signed. */
+/* Commit pending rows for what is about to be signed; renew: a new root and
+ * a new certificate for every system that wants one. */
 static int
 prepare_pending(struct ehttp *e, const struct db_site *s,
-    struct issue_pool *pool, struct db_cert *root, int *need_root)
+    struct issue_pool *pool, struct db_cert *root, int *need_root, int renew)
 {
 	struct plan p;
 	struct db_cert c;
@@ -466,7 +467,7 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 
 	if ((rc = db_cert_current_root(e->db, s->id, root)) == -1)
 		return ehttp_fail_db(e);
-	*need_root = rc == 0;
+	*need_root = rc == 0 || renew;
 	if (*need_root) {
 		pending_row(&c, "root", s->id, 0, 0, "SMS Issuing",
 		    s->sec.key_alg);
@@ -481,7 +482,8 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 	for (size_t i = 0; i < p.nsys; i++) {
 		struct issue_job *job;
 
-		if (!plan_needs_new(&p, i, now))
+		if (!plan_needs_new(&p, i, now) &&
+		    !(renew && p.wants[i] && !p.has_pki[i]))
 			continue;
 		job = &pool->jobs[pool->n++];
 		job->system_id = p.sys[i].id;
@@ -556,16 +558,16 @@ out:
 	return rc;
 }
 
-int
-issue_prepare(struct ehttp *e, const char *code, const struct db_security *after)
+/* after: the settings about to be made (NULL: the site's own). */
+static int
+prepare(struct ehttp *e, const char *code, const struct db_security *after,
+    int renew)
 {
 	struct issue_pool *pool;
 	struct db_site s;
 	struct db_cert root;
 	int need_root = 0;
 
-	if (!after->enhanced_http || after->https_only)
-		return 0;
 	if ((pool = calloc(1, sizeof *pool)) == NULL)
 		abort();
 	if (ehttp_begin(e) == -1)
@@ -574,9 +576,11 @@ issue_prepare(struct ehttp *e, const char *code, const struct db_security *after
 		ehttp_fail(e, "site code '%s': no such site", code);
 		goto fail_tx;
 	}
-	s.sec = *after;
+	if (after != NULL)
+		s.sec = *after;
 	pool->site_id = s.id;
-	if (prepare_pending(e, &s, pool, &root, &need_root) == -1)
+	if (site_enabled(&s) &&
+	    prepare_pending(e, &s, pool, &root, &need_root, renew) == -1)
 		goto fail_tx;
 	if (pool->n == 0 && !need_root) {
 		ehttp_rollback(e);
@@ -596,6 +600,20 @@ fail_tx:
 fail:
 	pool_free(pool);
 	return -1;
+}
+
+int
+issue_prepare(struct ehttp *e, const char *code, const struct db_security *after)
+{
+	if (!after->enhanced_http || after->https_only)
+		return 0;
+	return prepare(e, code, after, 0);
+}
+
+int
+issue_prepare_renew(struct ehttp *e, const char *code)
+{
+	return prepare(e, code, NULL, 1);
 }
 
 void

@@ -57,6 +57,17 @@ mpd_check_done(evutil_socket_t fd, short what, void *arg)
 		return;
 	mpd_check_reap(c);
 	ok = c->rc == 0 && c->res.status == 200;
+	if (!ok && strcmp(c->bound_tp, m->bound_tp) != 0) {
+		/* A poll bound another certificate while the check ran (it
+		 * trusted the old root, or met the new certificate midway):
+		 * the failure says nothing about what is served now. */
+		MPD_INFO(m, "The certificate on port %d changed during the"
+		    " health check (thumbprint %s -> %s): checking again",
+		    c->port, c->bound_tp[0] ? c->bound_tp : "none",
+		    m->bound_tp[0] ? m->bound_tp : "none");
+		mpd_check_start(m);
+		return;
+	}
 	if (ok) {
 		MPD_INFO(m, "Call to HttpSendRequestSync succeeded for port %d"
 		    " with status code %d, text: %s", c->port, c->res.status,
@@ -129,6 +140,7 @@ mpd_check_start(struct mpd *m)
 	c->req.path = MPD_CHECK_PATH;
 	c->req.use_tls = m->tls != NULL;
 	c->req.timeout_ms = MPD_CHECK_TIMEOUT_MS;
+	snprintf(c->bound_tp, sizeof c->bound_tp, "%s", m->bound_tp);
 	if (c->req.use_tls && m->root_der != NULL) {
 		if ((c->root = malloc(m->root_der_len)) == NULL)
 			abort();

@@ -43,6 +43,7 @@ struct mpd_check {
 	struct tls_get_result	 res;
 	int			 rc;
 	int			 port;
+	char			 bound_tp[41];	/* served when it started */
 };
 
 /* Database writes not done yet (retried while the database is busy). */
