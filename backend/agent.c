@@ -107,8 +107,8 @@ out:
 	return rc;
 }
 
-int
-agent_view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
+static int
+view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 {
 	struct db *db = ehttp_db(e);
 	struct db_role *r = NULL;
@@ -163,6 +163,21 @@ agent_view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 	if (agent_mplist(e, &v->site, &v->mplist) == -1)
 		return -1;
 	return 1;
+}
+
+/* One snapshot: a change committed between the reads cannot mix. */
+int
+agent_view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
+{
+	struct db *db = ehttp_db(e);
+	int began, rc;
+
+	if ((began = db_begin_read(db)) == -1)
+		return ehttp_fail_db(e);
+	rc = view_read(e, fqdn, v);
+	if (began)
+		db_rollback(db);
+	return rc;
 }
 
 void

@@ -717,6 +717,15 @@ db_begin(struct db *db)
 }
 
 int
+db_begin_read(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		return 0;	/* already in one: it is the snapshot */
+	return exec(db, "BEGIN DEFERRED", "starting a read transaction") ==
+	    -1 ? -1 : 1;
+}
+
+int
 db_commit(struct db *db)
 {
 	return exec(db, "COMMIT", "committing");

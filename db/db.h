@@ -30,6 +30,9 @@ int		 db_user_version(struct db *);
 
 /* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
 int		 db_begin(struct db *);
+/* A read transaction: one snapshot for several SELECTs. 1 if it began one
+ * (end it with db_rollback()), 0 if already in a transaction, -1 error. */
+int		 db_begin_read(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
 /* "ok" or the problems found; malloc'ed. */
