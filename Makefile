@@ -193,15 +193,28 @@ $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a
 		$(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
 -include $(wildcard $(FUZZ_B)/*/*.d)
 
-# valgrind (issue #7): the whole suite in one process (CK_FORK=no) under
-# memcheck, in $(VG_B). Programs the tests start (ehttpctl, openssl) are
-# not traced: ehttpctl runs under ASan+UBSan in `make test`.
-VG_B     ?= build-vg
-VALGRIND ?= valgrind
-VG_FLAGS ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+# valgrind (issue #7): each suite in its own process (CK_FORK=no) under
+# memcheck, in $(VG_B), with its wall time; VG_SUITES picks some
+# (`make test-valgrind VG_SUITES="db rules"`). One process per suite: a
+# failed check leaks what it held, and every process a later test forks
+# exits under memcheck too, finds that leak and fails (--error-exitcode),
+# so one failure would spread to other suites. Programs the tests start
+# (ehttpctl, openssl, tmux, the console) are not traced: ehttpctl runs
+# under ASan+UBSan in `make test`.
+VG_B      ?= build-vg
+VALGRIND  ?= valgrind
+VG_SUITES ?= $(SUITES)
+VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
 	--num-callers=30
 .PHONY: test-valgrind
 test-valgrind: deps
 	@$(MAKE) --no-print-directory B=$(VG_B) CFLAGS='-O1 -g' all $(VG_B)/check_all
-	@echo "== tests under valgrind ($(VG_B)) =="
-	CK_FORK=no $(VALGRIND) $(VG_FLAGS) ./$(VG_B)/check_all
+	@echo "== tests under valgrind ($(VG_B)): $(VG_SUITES) =="
+	@failed=; for s in $(VG_SUITES); do \
+		t0=$$(date +%s); \
+		CK_FORK=no $(VALGRIND) $(VG_FLAGS) ./$(VG_B)/check_all $$s || \
+			failed="$$failed $$s"; \
+		echo "== valgrind $$s: $$(($$(date +%s) - t0)) s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== valgrind: failed:$$failed"; exit 1; fi; \
+	echo "== valgrind: every suite passed"

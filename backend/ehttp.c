@@ -1,4 +1,6 @@
 /* ehttp: the backend handle, its notes, audit and status records. */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -304,4 +306,21 @@ void
 ehttp_rollback(struct ehttp *e)
 {
 	db_rollback(e->db);
+}
+
+/*
+ * No core dumps: every ehttp program may hold the master key or a private
+ * key (the console only for the actions that need one), and a core file
+ * keeps whatever was in memory. Not dumpable also covers a core_pattern
+ * that pipes to a handler (which may ignore RLIMIT_CORE) and keeps other
+ * processes of the same user from ptrace-attaching. A failing call is not
+ * fatal.
+ */
+void
+ehttp_no_core_dumps(void)
+{
+	static const struct rlimit zero = { 0, 0 };
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &zero);
 }

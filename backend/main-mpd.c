@@ -272,6 +272,7 @@ main(int argc, char **argv)
 	char *end;
 	unsigned long long v;
 
+	ehttp_no_core_dumps();
 	memset(&cfg, 0, sizeof cfg);
 	cfg.poll_s = MPD_POLL_DEFAULT;
 	cfg.check_s = MPD_CHECK_DEFAULT;

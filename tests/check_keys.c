@@ -4,10 +4,16 @@
  * for: never into output, status messages, the audit trail, logs or the
  * database in the clear. Driven through the real ehttpctl; key bytes are
  * looked for with the openssl CLI's own DER and PEM of each exported key.
+ * The console, which loads keys for a few actions, leaves no core dump.
  */
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,7 +521,250 @@ START_TEST(no_key_material_anywhere)
 }
 END_TEST
 
+/* ---- the console leaves no core dump ----------------------------------- */
+
+/*
+ * run.sh PIDFILE DIR COMMAND...: in DIR, with core files allowed up to the
+ * hard limit, record the pid and become COMMAND (same pid).
+ */
+static const char core_run_sh[] =
+    "#!/bin/sh\n"
+    "pidfile=$1; cd \"$2\" || exit 1; shift 2\n"
+    "ulimit -c unlimited 2>/dev/null || ulimit -c \"$(ulimit -H -c)\"\n"
+    "echo $$ > \"$pidfile\"\n"
+    "exec \"$@\"\n";
+
+static char tmux_name[64];
+static pid_t core_control;	/* ours to reap, even after a failure */
+
+static void
+tmux_teardown(void)
+{
+	if (core_control > 0) {
+		kill(core_control, SIGKILL);
+		waitpid(core_control, NULL, 0);
+		core_control = 0;
+	}
+	if (tmux_name[0] != '\0')
+		tu_sh(NULL, NULL, "tmux -L %s kill-server", tmux_name);
+	tmux_name[0] = '\0';
+	teardown();
+}
+
+/* A /proc file (its size says 0: read to the end); NULL if unreadable. */
+static char *
+read_proc(const char *path)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return NULL;
+	if ((buf = malloc(65536)) == NULL)
+		abort();
+	while (len < 65535 && (n = read(fd, buf + len, 65535 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* The pid in path once it is there and names a process running prog. */
+static pid_t
+wait_pid(const char *path, const char *prog)
+{
+	for (int i = 0; i < 600; i++) {
+		char *s = tu_read_file(path, NULL), comm[64], *c;
+		long pid = s != NULL ? strtol(s, NULL, 10) : 0;
+
+		free(s);
+		snprintf(comm, sizeof comm, "/proc/%ld/comm", pid);
+		if (pid > 1 && (c = read_proc(comm)) != NULL) {
+			int same = strncmp(c, prog, strlen(prog)) == 0;
+
+			free(c);
+			if (same)
+				return (pid_t)pid;
+		}
+		usleep(50 * 1000);
+	}
+	ck_abort_msg("%s: no %s started", path, prog);
+	return -1;
+}
+
+/* "Max core file size" of pid: soft and hard limit as written there. */
+static void
+core_limits(pid_t pid, char *soft, char *hard)
+{
+	char path[64], *s, *p;
+
+	snprintf(path, sizeof path, "/proc/%d/limits", (int)pid);
+	ck_assert_ptr_nonnull(s = read_proc(path));
+	ck_assert_msg((p = strstr(s, "Max core file size")) != NULL, "%s", s);
+	ck_assert_int_eq(sscanf(p + 18, "%31s %31s", soft, hard), 2);
+	free(s);
+}
+
+/* Who owns /proc/PID/status: root for a process that is not dumpable. */
+static uid_t
+proc_owner(pid_t pid)
+{
+	char path[64];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	return sb.st_uid;
+}
+
+static int
+dir_entries(const char *path)
+{
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(dp = opendir(path));
+	while ((d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/*
+ * The real console, started as a person would (a terminal, core files
+ * allowed by the shell): its core limit is 0 0, it is not dumpable (the
+ * kernel then hands its /proc files to root, so it runs as another user
+ * when the test is root), and killed by SIGABRT it leaves no core where
+ * a control process killed the same way leaves one.
+ */
+START_TEST(console_no_core_dump)
+{
+	char bin[4200], launch[128] = "", runsh[4200], cdir[4200], sdir[4200];
+	char pidf[4200], soft[32], hard[32], *pane = NULL;
+	uid_t uid = geteuid();
+	pid_t con, ctl_pid;
+	int status, shown = 0, ctl_cored, ctl_core_file;
+
+	snprintf(bin, sizeof bin, "%s", tu_bin("ehttp-console"));	/* static */
+	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
+	ctl_ok(NULL, "init --demo");
+	snprintf(runsh, sizeof runsh, "%s/run.sh", dir);
+	ck_assert_int_eq(tu_write_file(runsh, core_run_sh,
+	    strlen(core_run_sh)), 0);
+	snprintf(cdir, sizeof cdir, "%s/c", dir);
+	snprintf(sdir, sizeof sdir, "%s/s", dir);
+	ck_assert_int_eq(mkdir(cdir, 0700), 0);
+	ck_assert_int_eq(mkdir(sdir, 0700), 0);
+	/* Root owns every process's /proc files: run both as nobody. */
+	if (uid == 0) {
+		if (tu_sh(NULL, NULL, "setpriv --reuid=65534 --regid=65534"
+		    " --clear-groups test -x '%s' -a -r '%s'", bin, bin) == 0 &&
+		    tu_sh(NULL, NULL, "chown -R 65534:65534 '%s'", dir) == 0) {
+			snprintf(launch, sizeof launch, "setpriv --reuid=65534"
+			    " --regid=65534 --clear-groups");
+			uid = 65534;
+		} else
+			fprintf(stderr, "keys: cannot run the console as nobody:"
+			    " its dumpable flag is not checked\n");
+	}
+
+	/* The control: a plain program, started and killed the same way. */
+	snprintf(pidf, sizeof pidf, "%s/control.pid", dir);
+	if ((ctl_pid = fork()) == 0) {
+		char *cmd;
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (asprintf(&cmd, "exec %s sh '%s' '%s' '%s' sleep 60", launch,
+		    runsh, pidf, sdir) == -1)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(ctl_pid, 0);
+	core_control = ctl_pid;
+	ck_assert_int_eq(wait_pid(pidf, "sleep"), ctl_pid);
+	if (uid != 0)
+		ck_assert_int_eq(proc_owner(ctl_pid), uid);
+
+	/* The console, in a terminal of a private tmux server. */
+	snprintf(tmux_name, sizeof tmux_name, "ehttp-keys-%d", (int)getpid());
+	snprintf(pidf, sizeof pidf, "%s/console.pid", dir);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "env -u LINES -u COLUMNS tmux -L %s"
+	    " -f /dev/null new-session"
+	    " -d -s k -x 100 -y 30 \"%s sh '%s' '%s' '%s' env LC_ALL=C.UTF-8"
+	    " '%s' --db '%s' 2>'%s/console.err'\" \\; run-shell -b 'sleep"
+	    " 300; tmux -L %s kill-server'", tmux_name, launch, runsh, pidf,
+	    cdir, bin, db, dir, tmux_name), 0);
+	con = wait_pid(pidf, "ehttp-console");
+	for (int i = 0; i < 1200 && !shown; i++) {
+		free(pane);
+		pane = NULL;
+		tu_sh(&pane, NULL, "tmux -L %s capture-pane -p -t k", tmux_name);
+		shown = pane != NULL && strstr(pane, "Administration >") != NULL;
+		if (!shown)
+			usleep(50 * 1000);
+	}
+	ck_assert_msg(shown, "the console did not start:\n%s", pane);
+	free(pane);
+
+	core_limits(con, soft, hard);
+	ck_assert_msg(strcmp(soft, "0") == 0 && strcmp(hard, "0") == 0,
+	    "the console's core file size limit is %s %s, not 0 0", soft, hard);
+	if (uid != 0)
+		ck_assert_msg(proc_owner(con) == 0, "the console is dumpable:"
+		    " /proc/%d/status belongs to uid %d", (int)con,
+		    (int)proc_owner(con));
+
+	/* Both killed by SIGABRT: only the control may leave a core. */
+	ck_assert_int_eq(kill(ctl_pid, SIGABRT), 0);
+	ck_assert_int_eq(waitpid(ctl_pid, &status, 0), ctl_pid);
+	core_control = 0;
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	ctl_cored = WCOREDUMP(status);
+	ctl_core_file = dir_entries(sdir) > 0;
+	ck_assert_int_eq(kill(con, SIGABRT), 0);
+	for (int i = 0; i < 400 && kill(con, 0) == 0; i++)
+		usleep(50 * 1000);
+	ck_assert_msg(kill(con, 0) == -1 && errno == ESRCH, "the console"
+	    " (pid %d) did not die of SIGABRT", (int)con);
+	ck_assert_msg(dir_entries(cdir) == 0, "the console left a core dump in"
+	    " %s", cdir);
+	if (!ctl_cored || !ctl_core_file)
+		fprintf(stderr, "keys: this system wrote no core file for the"
+		    " control process (dumped: %d, in its directory: %d): the"
+		    " console's missing core file proves less here\n",
+		    ctl_cored != 0, ctl_core_file);
+}
+END_TEST
+
 Suite *keys_suite(void);
+
+/* The agent holds the master key and its TLS key: no core dump either. */
+START_TEST(agent_no_core_dump)
+{
+	char pidf[4200], soft[32], hard[32];
+	pid_t pid;
+
+	ctl_ok(NULL, "init --demo");
+	snprintf(pidf, sizeof pidf, "%s/mpd.pid", dir);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "ulimit -c unlimited 2>/dev/null;"
+	    " '%s' --db '%s' --system p01.contoso.com --https 127.0.0.1:0"
+	    " --http 127.0.0.1:0 --log-dir '%s' --foreground >/dev/null 2>&1 &"
+	    " echo $! > '%s'", tu_bin("ehttp-mpd"), db, dir, pidf), 0);
+	pid = wait_pid(pidf, "ehttp-mpd");
+	core_limits(pid, soft, hard);
+	kill(pid, SIGTERM);
+	ck_assert_msg(strcmp(soft, "0") == 0 && strcmp(hard, "0") == 0,
+	    "ehttp-mpd core file size limit is %s %s", soft, hard);
+}
+END_TEST
 
 Suite *
 keys_suite(void)
@@ -530,6 +779,13 @@ keys_suite(void)
 	tcase_add_test(tc, exported_key_file);
 	tcase_add_test(tc, no_keys_handle);
 	tcase_add_test(tc, no_key_material_anywhere);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, tmux_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, console_no_core_dump);
+	tcase_add_test(tc, agent_no_core_dump);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -690,6 +690,7 @@ END_TEST
  */
 
 static FILE *scr_out, *scr_in;
+static struct app *scr_app;	/* the running test's, for render_teardown */
 
 static void
 screen_open(int nlines, int ncols, int colour)
@@ -715,8 +716,11 @@ static void
 screen_close(void)
 {
 	crt_close();
-	fclose(scr_out);
-	fclose(scr_in);
+	if (scr_out != NULL)
+		fclose(scr_out);
+	if (scr_in != NULL)
+		fclose(scr_in);
+	scr_out = scr_in = NULL;
 	unsetenv("LINES");
 	unsetenv("COLUMNS");
 }
@@ -736,7 +740,34 @@ app_start(void)
 	app_resize(app);
 	app_dirty(app);
 	app_render(app);
+	scr_app = app;
 	return app;
+}
+
+static void
+app_stop(struct app *app)
+{
+	app_free(app);
+	scr_app = NULL;
+}
+
+/*
+ * Also after a failed check. Under CK_FORK=no (valgrind) the next tests
+ * run in this process: a screen left open fails every later render test
+ * ("the screen is already open"), and LINES/COLUMNS left set pin the size
+ * of the console the e2e tests start, so its resize checks fail.
+ */
+static void
+render_teardown(void)
+{
+	if (scr_app != NULL)
+		app_stop(scr_app);
+	if (crt_active() || scr_out != NULL || scr_in != NULL)
+		screen_close();
+	unsetenv("LINES");
+	unsetenv("COLUMNS");
+	unsetenv("NO_COLOR");
+	teardown();
 }
 
 static void
@@ -837,7 +868,7 @@ START_TEST(render_sites_view)
 	/* The cursor row is drawn reversed. */
 	y = screen_find("P01  Contoso-East", &x);
 	ck_assert(mvwinch(curscr, y, x) & A_REVERSE);
-	app_free(app);
+	app_stop(app);
 	screen_close();
 	teardown();
 }
@@ -937,7 +968,7 @@ START_TEST(render_site_properties_and_issue)
 	press(app, 'c', 0);
 	ck_screen("of 5, by Expiration asc");
 
-	app_free(app);
+	app_stop(app);
 	screen_close();
 	teardown();
 }
@@ -993,7 +1024,7 @@ START_TEST(render_certificates_window)
 	press(app, KEY_END, 0);
 	ck_screen("host019900.p01.contoso.com");
 	ck_assert_uint_eq(view_certs_total(app_view(app, "Certificates")), 100);
-	app_free(app);
+	app_stop(app);
 	screen_close();
 	teardown();
 }
@@ -1021,9 +1052,52 @@ START_TEST(render_small_terminal_and_resize)
 	ck_assert_int_eq(screen_find("F1Help", NULL), 23);
 	press(app, 'q', 0);
 	ck_assert(app_quitting(app));
-	app_free(app);
+	app_stop(app);
 	screen_close();
 	teardown();
+}
+END_TEST
+
+/*
+ * Agents on one machine log to LOG_DIR/FQDN/ (make run): with no
+ * LOG_DIR/mpcontrol.log, each folder's log is listed as FQDN/mpcontrol.log
+ * and '5' opens the first.
+ */
+START_TEST(render_log_folders)
+{
+	static const char *const fqdn[] = { "mp2.p01.contoso.com",
+	    "p01.contoso.com" };
+	char path[4200], rec[512];
+	struct app *app;
+
+	setup_demo();
+	ck_assert_int_eq(unlink(logfile), 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", logdir, fqdn[i]);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		snprintf(path, sizeof path, "%s/%s/mpcontrol.log", logdir,
+		    fqdn[i]);
+		snprintf(rec, sizeof rec, "<![LOG[Log of %s]LOG]!><time=\"14:05"
+		    ":12.345+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL"
+		    "_MANAGER\" context=\"\" type=\"1\" thread=\"1\" file=\"x.c:"
+		    "1\">\n", fqdn[i]);
+		ck_assert_int_eq(tu_write_file(path, rec, strlen(rec)), 0);
+	}
+	screen_open(30, 120, 1);
+	app = app_start();
+	ck_screen("mp2.p01.contoso.com/m");
+	ck_screen("p01.contoso.com/mpcon");
+	press(app, '5', 0);
+	for (int i = 0; i < 20; i++)
+		app_tick(app);
+	app_dirty(app);
+	app_render(app);
+	ck_screen("Administration > Monitoring > mp2.p01.contoso.com/"
+	    "mpcontrol.log");
+	ck_screen("Log of mp2.p01.contoso.com");
+	ck_assert_int_eq(screen_find("Log of p01.contoso.com", NULL), -1);
+	app_stop(app);
+	screen_close();
 }
 END_TEST
 
@@ -1082,7 +1156,7 @@ START_TEST(render_log_colours)
 	y = screen_find("Failed to bind the certificate", &x);
 	ck_assert_int_eq(mvwinch(curscr, y, x) & A_COLOR,
 	    crt_attr(CRT_HIGHLIGHT) & A_COLOR);
-	app_free(app);
+	app_stop(app);
 	screen_close();
 
 	/* NO_COLOR and a terminal without colours: no colour. */
@@ -1105,6 +1179,7 @@ START_TEST(render_log_colours)
 	}
 	fclose(scr_out);
 	fclose(scr_in);
+	scr_out = scr_in = NULL;
 	teardown();
 }
 END_TEST
@@ -1137,7 +1212,10 @@ tmx(struct tmx *t, char **out, const char *fmt, ...)
 	if (vasprintf(&args, fmt, ap) == -1)
 		abort();
 	va_end(ap);
-	rc = tu_sh(out, NULL, "tmux -L %s -f /dev/null %s", t->name, args);
+	/* The server's environment is the panes': a LINES or COLUMNS there
+	 * would pin the console's size (ncurses prefers them). */
+	rc = tu_sh(out, NULL, "env -u LINES -u COLUMNS tmux -L %s -f /dev/null"
+	    " %s", t->name, args);
 	free(args);
 	return rc;
 }
@@ -1469,14 +1547,17 @@ tui_suite(void)
 	tcase_add_test(logic, form_text_and_buttons);
 	tcase_add_test(logic, role_dialog_model);
 	tcase_add_test(logic, logscan_filter_find_follow);
+	tcase_add_checked_fixture(logic, NULL, teardown);
 	suite_add_tcase(s, logic);
 
 	tcase_set_timeout(render, 120);
+	tcase_add_checked_fixture(render, NULL, render_teardown);
 	tcase_add_test(render, render_sites_view);
 	tcase_add_test(render, render_site_properties_and_issue);
 	tcase_add_test(render, render_certificates_window);
 	tcase_add_test(render, render_small_terminal_and_resize);
 	tcase_add_test(render, render_log_colours);
+	tcase_add_test(render, render_log_folders);
 	suite_add_tcase(s, render);
 
 	tcase_set_timeout(e2e, 300);

@@ -187,34 +187,46 @@ node_add_log(struct app *app, const char *path, const char *label)
 	return at;
 }
 
+/* The first log of the Monitoring group (mpcontrol.log), or -1. */
+static int
+first_log_node(const struct app *app)
+{
+	for (int i = 0; i < app->nnodes; i++)
+		if (app->nodes[i].ops == &view_log_ops)
+			return i;
+	return -1;
+}
+
 static int
 log_name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* mpcontrol.log first (even before the agent writes it), then the other
- * logs of the log directory. */
-static void
-scan_logs(struct app *app)
+/* Sorted names in dir: its *.log and *.lo_ files, or (dirs) its folders. */
+static size_t
+list_names(const char *dir, int dirs, char ***out)
 {
 	char path[PATH_MAX], **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	DIR *dir;
+	struct stat st;
+	DIR *d;
 
-	if (snprintf(path, sizeof path, "%s/mpcontrol.log", app->log_dir) <
-	    (int)sizeof path)
-		node_add_log(app, path, "mpcontrol.log");
-	if ((dir = opendir(app->log_dir)) == NULL)
-		return;
-	while ((de = readdir(dir)) != NULL) {
+	*out = NULL;
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 
-		if (len < 5 || (strcmp(de->d_name + len - 4, ".log") != 0 &&
+		if (dirs) {
+			if (de->d_name[0] == '.' || snprintf(path, sizeof path,
+			    "%s/%s", dir, de->d_name) >= (int)sizeof path ||
+			    stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+				continue;
+		} else if (len < 5 ||
+		    (strcmp(de->d_name + len - 4, ".log") != 0 &&
 		    strcmp(de->d_name + len - 4, ".lo_") != 0))
-			continue;
-		if (strcmp(de->d_name, "mpcontrol.log") == 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -225,17 +237,77 @@ scan_logs(struct app *app)
 		if ((names[n++] = strdup(de->d_name)) == NULL)
 			abort();
 	}
-	closedir(dir);
+	closedir(d);
 	if (n > 0)
 		qsort(names, n, sizeof *names, log_name_cmp);
-	for (size_t i = 0; i < n && i < 64; i++) {
-		if (snprintf(path, sizeof path, "%s/%s", app->log_dir,
-		    names[i]) < (int)sizeof path)
-			node_add_log(app, path, names[i]);
-	}
+	*out = names;
+	return n;
+}
+
+static void
+free_names(char **names, size_t n)
+{
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+/* The logs of dir as nodes labelled prefix + name (at most 64 logs). */
+static void
+add_dir_logs(struct app *app, const char *dir, const char *prefix)
+{
+	char path[PATH_MAX], label[NAME_MAX + 256], **names;
+	size_t n = list_names(dir, 0, &names);
+
+	for (size_t i = 0; i < n && app->nnodes < 96; i++) {
+		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) <
+		    (int)sizeof path) {
+			snprintf(label, sizeof label, "%s%s", prefix, names[i]);
+			node_add_log(app, path, label);
+		}
+	}
+	free_names(names, n);
+}
+
+/*
+ * mpcontrol.log first (even before the agent writes it), then the other
+ * logs of the log directory, then those of its folders: agents on one
+ * machine each write to a folder of their own (LOG_DIR/FQDN/, as make run
+ * does): when LOG_DIR/mpcontrol.log does not exist, each folder's
+ * mpcontrol.log ("FQDN/mpcontrol.log") comes first instead.
+ */
+static void
+scan_logs(struct app *app)
+{
+	char path[PATH_MAX], sub[PATH_MAX], prefix[NAME_MAX + 16], **dirs;
+	size_t n = list_names(app->log_dir, 1, &dirs), i;
+	int in_folders = 0;
+
+	if (snprintf(path, sizeof path, "%s/mpcontrol.log", app->log_dir) >=
+	    (int)sizeof path)
+		path[0] = '\0';
+	/* The folders' mpcontrol.log first, then their other logs. */
+	if (path[0] != '\0' && access(path, F_OK) != 0)
+		for (i = 0; i < n; i++)
+			if (snprintf(sub, sizeof sub, "%s/%s/mpcontrol.log",
+			    app->log_dir, dirs[i]) < (int)sizeof sub &&
+			    access(sub, F_OK) == 0) {
+				snprintf(prefix, sizeof prefix,
+				    "%s/mpcontrol.log", dirs[i]);
+				node_add_log(app, sub, prefix);
+				in_folders = 1;
+			}
+	if (path[0] != '\0' && !in_folders)
+		node_add_log(app, path, "mpcontrol.log");
+	add_dir_logs(app, app->log_dir, "");
+	for (i = 0; i < n; i++) {
+		if (snprintf(sub, sizeof sub, "%s/%s", app->log_dir, dirs[i]) >=
+		    (int)sizeof sub)
+			continue;
+		snprintf(prefix, sizeof prefix, "%s/", dirs[i]);
+		add_dir_logs(app, sub, prefix);
+	}
+	free_names(dirs, n);
 }
 
 static void
@@ -1034,7 +1106,10 @@ app_key(struct app *app, int key)
 		app_select(app, "Certificates");
 		return;
 	case KA_GO_LOG:
-		app_select(app, "mpcontrol.log");
+		if ((r = first_log_node(app)) != -1) {
+			app_select_node(app, r);
+			app->focus = 1;
+		}
 		return;
 	default:
 		break;

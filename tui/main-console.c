@@ -59,6 +59,7 @@ main(int argc, char **argv)
 	char *cause = NULL;
 	int ch, rc, sig, mouse = 1, colour = 1;
 
+	ehttp_no_core_dumps();
 	setlocale(LC_ALL, "");
 	text_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	memset(&cf, 0, sizeof cf);
