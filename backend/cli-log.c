@@ -128,18 +128,26 @@ struct log_filter {
 	const char	*grep;
 };
 
+/* Does the record type from the index (cmlog_reader_type_at) pass the
+ * --type filter? Decided without parsing the record. */
+static int
+log_type_match(const struct log_filter *fl, int type)
+{
+	switch (fl->type) {
+	case 0:
+		return 1;
+	case CMLOG_TYPE_INFO:
+		return type == 1 || type == 0;
+	default:		/* warning, error, malformed */
+		return type == fl->type;
+	}
+}
+
+/* The filters that need the parsed record; line is its text as shown. */
 static int
 log_match(const struct log_filter *fl, const struct cmlog_record *r,
     const char *line)
 {
-	if (fl->type == CMLOG_TYPE_MALFORMED && !r->malformed)
-		return 0;
-	if (fl->type == CMLOG_TYPE_INFO && (r->malformed || (r->type != 1 &&
-	    r->type != 0)))
-		return 0;
-	if ((fl->type == CMLOG_TYPE_WARNING || fl->type == CMLOG_TYPE_ERROR) &&
-	    (r->malformed || r->type != fl->type))
-		return 0;
 	if (fl->component != NULL && (r->malformed ||
 	    strcasecmp(fl->component, r->component) != 0))
 		return 0;
@@ -270,13 +278,23 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		for (; done < cmlog_reader_count(rd); done++) {
-			char *line;
+			int type = cmlog_reader_type_at(rd, done), first = 0;
+			char *line = NULL;
 
+			/* The index knows each type: a record --type leaves
+			 * out is not parsed (but the first malformed one is,
+			 * for the warning below). */
+			if (type == CMLOG_TYPE_MALFORMED)
+				first = malformed++ == 0;
+			if (!first && !log_type_match(&fl, type))
+				continue;
 			if (cmlog_reader_get(rd, done, &r) == -1)
 				continue;
-			if (r.malformed && malformed++ == 0)
+			if (first)
 				snprintf(first_bad, sizeof first_bad, "%s",
 				    r.cause);
+			if (!log_type_match(&fl, type))
+				continue;
 			line = text_line(r.text, r.text_len);
 			if (log_match(&fl, &r, line))
 				log_print(c, &r, line, shown++);

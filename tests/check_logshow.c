@@ -192,6 +192,22 @@ START_TEST(test_filters_combined)
 }
 END_TEST
 
+/* --type skips records by the index without parsing them; the malformed
+ * ones it leaves out still count in the warning, the first with its cause. */
+START_TEST(test_filter_warns_malformed)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(show(&out, &err, "--type", "warning", NULL, NULL), 0);
+	ck_assert_int_eq(tu_count(out, "\n"), 2);
+	ck_assert_ptr_null(strstr(out, "malformed"));
+	ck_assert_ptr_nonnull(strstr(err, ": 2 malformed records (shown as type"
+	    " malformed); the first at line 6 col 1: text outside a record"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	char *out = NULL, *err = NULL, nodb[4096];
@@ -270,6 +286,7 @@ logshow_suite(void)
 	tcase_add_loop_test(tc, test_filters, 0,
 	    (int)(sizeof filters / sizeof filters[0]));
 	tcase_add_test(tc, test_filters_combined);
+	tcase_add_test(tc, test_filter_warns_malformed);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_large_log);
 	suite_add_tcase(s, tc);
