@@ -145,7 +145,7 @@ uninstall:
 	rm -f $(foreach p,$(PROGS),$(DESTDIR)$(BINDIR)/$(notdir $(p)))
 
 clean:
-	rm -rf $(B) $(B)-san $(B)-bench
+	rm -rf $(B) $(B)-san $(B)-bench $(FUZZ_B) $(VG_B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -183,12 +183,15 @@ fuzz: deps fuzz-build
 			-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$t/ \
 			$(FUZZ_B)/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
 	done
-$(FUZZ_OBJ): $(FUZZ_B)/%.o: %.c | $(DEPS_OK)
+$(FUZZ_B)/.deps-ok: scripts/deps.sh
+	@sh scripts/deps.sh fuzz
+	@mkdir -p $(@D) && touch $@
+$(FUZZ_OBJ): $(FUZZ_B)/%.o: %.c | $(DEPS_OK) $(FUZZ_B)/.deps-ok
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 $(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^
-$(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a
+$(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
 		$(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
 -include $(wildcard $(FUZZ_B)/*/*.d)
@@ -208,6 +211,7 @@ VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode
 	--num-callers=30
 .PHONY: test-valgrind
 test-valgrind: deps
+	@sh scripts/deps.sh valgrind
 	@$(MAKE) --no-print-directory B=$(VG_B) CFLAGS='-O1 -g' all $(VG_B)/check_all
 	@echo "== tests under valgrind ($(VG_B)): $(VG_SUITES) =="
 	@failed=; for s in $(VG_SUITES); do \

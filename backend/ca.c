@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -92,6 +93,57 @@ ca_cleanse(void *p, size_t n)
 {
 	if (p != NULL && n > 0)
 		OPENSSL_cleanse(p, n);
+}
+
+/*
+ * OpenSSL's memory, cleared when freed. OpenSSL copies a key it decodes
+ * into buffers of its own (DER in its decoders, BIGNUM temporaries) and
+ * frees many of them without clearing: in ehttp-mpd a whole DER copy of
+ * the TLS key stayed in the free heap until something happened to reuse
+ * it. With these hooks every block OpenSSL frees or outgrows is cleared
+ * first, whatever OpenSSL itself does.
+ */
+static void *
+ca_mem_malloc(size_t n, const char *file, int line)
+{
+	return malloc(n);
+}
+
+static void
+ca_mem_free(void *p, const char *file, int line)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *
+ca_mem_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t had;
+	void *q;
+
+	if (p == NULL)
+		return malloc(n);
+	if (n == 0) {
+		ca_mem_free(p, file, line);
+		return NULL;
+	}
+	if ((had = malloc_usable_size(p)) >= n)
+		return p;	/* the tail is cleared with the block */
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, had);
+	ca_mem_free(p, file, line);
+	return q;
+}
+
+int
+ca_clear_freed_memory(void)
+{
+	return CRYPTO_set_mem_functions(ca_mem_malloc, ca_mem_realloc,
+	    ca_mem_free) == 1 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ errors */

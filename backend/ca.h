@@ -63,6 +63,13 @@ int		 ca_master_load(struct ca *, const char *path, int create,
 /* Zero memory in a way the compiler does not optimise away. */
 void		 ca_cleanse(void *, size_t);
 
+/*
+ * Have OpenSSL clear every block of memory it frees, so no copy of a key
+ * it made while decoding or using it stays behind in the free heap. Call
+ * before anything else uses OpenSSL; -1 if that is too late.
+ */
+int		 ca_clear_freed_memory(void);
+
 /* A certificate, described. All strings malloc'ed; clear frees them. */
 struct ca_cert_info {
 	char	*subject;	/* RFC 2253 one-line, "CN=SMS Issuing,OU=P01" */

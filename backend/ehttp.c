@@ -314,13 +314,15 @@ ehttp_rollback(struct ehttp *e)
  * keeps whatever was in memory. Not dumpable also covers a core_pattern
  * that pipes to a handler (which may ignore RLIMIT_CORE) and keeps other
  * processes of the same user from ptrace-attaching. A failing call is not
- * fatal.
+ * fatal. Then OpenSSL's freed memory is cleared (ca_clear_freed_memory()),
+ * which only works before OpenSSL has allocated anything.
  */
-void
-ehttp_no_core_dumps(void)
+int
+ehttp_protect_process(void)
 {
 	static const struct rlimit zero = { 0, 0 };
 
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	(void)setrlimit(RLIMIT_CORE, &zero);
+	return ca_clear_freed_memory();
 }

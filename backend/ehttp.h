@@ -34,8 +34,9 @@ const char	*ehttp_default_db(void);
 struct ehttp	*ehttp_open(const char *path, int flags, char **cause);
 void		 ehttp_close(struct ehttp *);
 
-/* Call first in main(): no core dumps, not ptrace-able by the same user. */
-void		 ehttp_no_core_dumps(void);
+/* Call first in main(): no core dumps, not ptrace-able by the same user,
+ * OpenSSL's freed memory cleared; -1 if called too late for the last. */
+int		 ehttp_protect_process(void);
 const char	*ehttp_error(const struct ehttp *);
 const char	*ehttp_db_path(const struct ehttp *);
 

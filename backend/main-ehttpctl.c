@@ -7,6 +7,8 @@
 int
 main(int argc, char **argv)
 {
-	ehttp_no_core_dumps();
+	if (ehttp_protect_process() == -1)
+		fputs("ehttpctl: warning: OpenSSL's freed memory is not cleared\n",
+		    stderr);
 	return cli_main(argc, argv, stdout, stderr);
 }

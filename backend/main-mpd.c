@@ -272,7 +272,9 @@ main(int argc, char **argv)
 	char *end;
 	unsigned long long v;
 
-	ehttp_no_core_dumps();
+	if (ehttp_protect_process() == -1)
+		fputs("ehttp-mpd: warning: OpenSSL's freed memory is not cleared\n",
+		    stderr);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.poll_s = MPD_POLL_DEFAULT;
 	cfg.check_s = MPD_CHECK_DEFAULT;

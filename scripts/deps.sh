@@ -2,6 +2,8 @@
 # Install what ehttp needs to build and test, only when something is missing.
 # pkg-config modules and tools are checked first; apt-get runs (as root, or
 # through sudo) only when one is absent. Debian 12 package names.
+# usage: deps.sh [valgrind] [fuzz]   -- also what make test-valgrind or
+# make fuzz needs (valgrind; clang with its libFuzzer runtime).
 set -eu
 
 missing=""
@@ -30,6 +32,21 @@ need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
 need_cmd tmux tmux             # end-to-end console tests
 need_cmd curl curl             # independent TLS client in the agent tests
 need_cmd python3 python3       # independent JSON parser in the CLI tests
+for extra in "$@"; do
+	case $extra in
+	valgrind) need_cmd valgrind valgrind ;;
+	fuzz)
+		need_cmd clang clang
+		# libFuzzer and the sanitizer runtimes are not in clang itself.
+		if ! command -v clang >/dev/null 2>&1 ||
+		    ! printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' |
+		    clang -fsanitize=fuzzer,address,undefined -x c - \
+		    -o /dev/null >/dev/null 2>&1; then
+			missing="$missing libclang-rt-14-dev"
+		fi ;;
+	*) echo "deps.sh: unknown extra '$extra' (valgrind, fuzz)" >&2; exit 2 ;;
+	esac
+done
 
 [ -z "$missing" ] && exit 0
 

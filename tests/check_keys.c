@@ -772,6 +772,128 @@ START_TEST(agent_no_core_dump)
 }
 END_TEST
 
+/*
+ * Every readable, writable mapping of pid (heap, stacks, anonymous memory,
+ * data) read through /proc/PID/mem into one buffer; *n its length.
+ * NULL with errno if /proc/PID/mem cannot be opened.
+ */
+static char *
+proc_memory(pid_t pid, size_t *n)
+{
+	char path[64], *maps, *line, *save = NULL, *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return NULL;
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	maps = read_proc(path);
+	ck_assert_msg(maps != NULL && strlen(maps) < 65535, "%s: %s", path,
+	    maps == NULL ? strerror(errno) : "over 64 KiB");
+	for (line = strtok_r(maps, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		unsigned long lo, hi;
+		char perms[8];
+		ssize_t got;
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
+		    perms[0] != 'r' || perms[1] != 'w' || hi <= lo)
+			continue;
+		if ((buf = realloc(buf, len + (hi - lo))) == NULL)
+			abort();
+		got = pread(fd, buf + len, hi - lo, (off_t)lo);
+		if (got > 0)
+			len += (size_t)got;
+	}
+	free(maps);
+	close(fd);
+	*n = len;
+	return buf;
+}
+
+/*
+ * The agent turns its stored key into an SSL_CTX and cleanses every copy
+ * it made on the way (decrypted DER, PEM text): none of the database's
+ * keys, in any encoding, is in its memory once it serves TLS, while the
+ * public things it holds are. A user who is not root cannot read the
+ * memory at all (the agent is not dumpable).
+ */
+START_TEST(agent_memory_has_no_key_copy)
+{
+	char pidf[4200], logf[4200], *ids = NULL, *id, *save = NULL, *args;
+	char *mem, *log = NULL;
+	const char *which = NULL;
+	size_t n = 0, found;
+	int served = 0;
+	pid_t pid;
+
+	ctl_ok(NULL, "init --demo");
+	ctl_ok(NULL, "site set P01 --enhanced-http on");
+	snprintf(pidf, sizeof pidf, "%s/mpd.pid", dir);
+	snprintf(logf, sizeof logf, "%s/mpcontrol.log", dir);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "'%s' --db '%s' --system"
+	    " p01.contoso.com --https 127.0.0.1:0 --http 127.0.0.1:0 --check 1"
+	    " --log-dir '%s' --foreground >'%s/mpd.err' 2>&1 & echo $! > '%s'",
+	    tu_bin("ehttp-mpd"), db, dir, dir, pidf), 0);
+	pid = wait_pid(pidf, "ehttp-mpd");
+	/* A health check over TLS: the key is loaded and has signed. */
+	for (int i = 0; i < 600 && !served; i++) {
+		free(log);
+		log = tu_read_file(logf, NULL);
+		served = log != NULL && strstr(log, "HttpSendRequestSync"
+		    " succeeded") != NULL;
+		if (!served)
+			usleep(50 * 1000);
+	}
+	ck_assert_msg(served, "no successful health check in %s:\n%s", logf,
+	    log ? log : "(none)");
+	free(log);
+
+	mem = proc_memory(pid, &n);
+	if (getuid() != 0) {
+		kill(pid, SIGTERM);
+		ck_assert_msg(mem == NULL && (errno == EACCES || errno == EPERM),
+		    "a user can read the agent's memory (%zu bytes)", n);
+		return;
+	}
+	if (mem == NULL) {
+		int e = errno;
+		char errf[4200], *agent_err;
+
+		snprintf(errf, sizeof errf, "%s/mpd.err", dir);
+		agent_err = tu_read_file(errf, NULL);
+		ck_abort_msg("/proc/%d/mem: %s; the agent said: %s", (int)pid,
+		    strerror(e), agent_err ? agent_err : "(nothing)");
+	}
+	/* The scan sees the agent's data: its own name and its database. */
+	ck_assert_msg(n > 0 && memmem(mem, n, "p01.contoso.com", 15) != NULL &&
+	    memmem(mem, n, db, strlen(db)) != NULL, "the memory read (%zu"
+	    " bytes) misses what the agent holds", n);
+
+	/* Every stored key (the site roots, each role's) as the needles. */
+	ck_assert_int_eq(tu_sh(&ids, NULL, "sqlite3 '%s' 'SELECT cert_id FROM"
+	    " cert_key ORDER BY 1'", db), 0);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "mkdir -m 0700 '%s/k'", dir), 0);
+	for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n",
+	    &save)) {
+		if (asprintf(&args, "cert export %ld --out '%s/k/%ld.pem'"
+		    " --with-key", atol(id), dir, atol(id)) == -1)
+			abort();
+		ctl_ok(NULL, args);
+		free(args);
+		needles_for(atol(id));
+	}
+	free(ids);
+	ck_assert_uint_ge(nneedles, 5 * 4);
+	found = hits(mem, n, &which);
+	kill(pid, SIGTERM);
+	free(mem);
+	ck_assert_msg(found == 0, "%zu pieces of private keys in the agent's"
+	    " memory, e.g. %s", found, which);
+}
+END_TEST
+
 Suite *
 keys_suite(void)
 {
@@ -792,6 +914,7 @@ keys_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, console_no_core_dump);
 	tcase_add_test(tc, agent_no_core_dump);
+	tcase_add_test(tc, agent_memory_has_no_key_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }

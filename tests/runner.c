@@ -1,4 +1,5 @@
 /* One runner for every suite: tests/check_<m>.c exports <m>_suite(). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <check.h>
 
@@ -23,9 +24,13 @@ main(int argc, char **argv)
 	}
 #include "suites.h"
 #undef SUITE
-	if (sr == NULL)
+	if (sr == NULL) {
+		fprintf(stderr, "check_all: no such suite (the suites are the"
+		    " names of tests/check_*.c)\n");
 		return 2;
-	srunner_run_all(sr, CK_NORMAL);
+	}
+	/* CK_VERBOSITY=verbose lists every check; normal by default. */
+	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

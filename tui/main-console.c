@@ -59,7 +59,9 @@ main(int argc, char **argv)
 	char *cause = NULL;
 	int ch, rc, sig, mouse = 1, colour = 1;
 
-	ehttp_no_core_dumps();
+	if (ehttp_protect_process() == -1)
+		fputs("ehttp-console: warning: OpenSSL's freed memory is not cleared\n",
+		    stderr);
 	setlocale(LC_ALL, "");
 	text_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	memset(&cf, 0, sizeof cf);
