@@ -772,44 +772,72 @@ START_TEST(agent_no_core_dump)
 }
 END_TEST
 
+/* What a scan of a process's memory found. */
+struct mem_scan {
+	size_t		 bytes;		/* read */
+	size_t		 key_hits;	/* needles found (one per chunk) */
+	const char	*which;		/* one of them */
+	int		 saw_fqdn, saw_db;
+};
+
+#define MEM_CHUNK	((size_t)4 << 20)
+#define MEM_OVERLAP	((size_t)4096)	/* longer than any needle */
+#define MEM_REGION_MAX	((size_t)1 << 30) /* larger: a sanitizer's shadow */
+
 /*
  * Every readable, writable mapping of pid (heap, stacks, anonymous memory,
- * data) read through /proc/PID/mem into one buffer; *n its length.
- * NULL with errno if /proc/PID/mem cannot be opened.
+ * data) read through /proc/PID/mem in overlapping chunks and searched for
+ * the needles and for fqdn and db. -1 with errno if /proc/PID/mem cannot
+ * be opened.
  */
-static char *
-proc_memory(pid_t pid, size_t *n)
+static int
+proc_memory_scan(pid_t pid, const char *fqdn, struct mem_scan *sc)
 {
-	char path[64], *maps, *line, *save = NULL, *buf = NULL;
-	size_t len = 0;
+	char path[64], *maps, *line, *save = NULL, *buf;
 	int fd;
 
+	memset(sc, 0, sizeof *sc);
 	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
 	if ((fd = open(path, O_RDONLY)) == -1)
-		return NULL;
+		return -1;
 	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
 	maps = read_proc(path);
 	ck_assert_msg(maps != NULL && strlen(maps) < 65535, "%s: %s", path,
 	    maps == NULL ? strerror(errno) : "over 64 KiB");
+	if ((buf = malloc(MEM_CHUNK + MEM_OVERLAP)) == NULL)
+		abort();
 	for (line = strtok_r(maps, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		unsigned long lo, hi;
 		char perms[8];
-		ssize_t got;
 
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
-		    perms[0] != 'r' || perms[1] != 'w' || hi <= lo)
+		    perms[0] != 'r' || perms[1] != 'w' || hi <= lo ||
+		    hi - lo > MEM_REGION_MAX)
 			continue;
-		if ((buf = realloc(buf, len + (hi - lo))) == NULL)
-			abort();
-		got = pread(fd, buf + len, hi - lo, (off_t)lo);
-		if (got > 0)
-			len += (size_t)got;
+		for (unsigned long at = lo; at < hi; at += MEM_CHUNK) {
+			size_t want = hi - at < MEM_CHUNK + MEM_OVERLAP ?
+			    hi - at : MEM_CHUNK + MEM_OVERLAP;
+			ssize_t got = pread(fd, buf, want, (off_t)at);
+			const char *which = NULL;
+
+			if (got <= 0)
+				break;
+			sc->bytes += (size_t)got < MEM_CHUNK ? (size_t)got :
+			    MEM_CHUNK;
+			sc->key_hits += hits(buf, (size_t)got, &which);
+			if (which != NULL)
+				sc->which = which;
+			sc->saw_fqdn |= memmem(buf, (size_t)got, fqdn,
+			    strlen(fqdn)) != NULL;
+			sc->saw_db |= memmem(buf, (size_t)got, db,
+			    strlen(db)) != NULL;
+		}
 	}
+	free(buf);
 	free(maps);
 	close(fd);
-	*n = len;
-	return buf;
+	return 0;
 }
 
 /*
@@ -822,10 +850,9 @@ proc_memory(pid_t pid, size_t *n)
 START_TEST(agent_memory_has_no_key_copy)
 {
 	char pidf[4200], logf[4200], *ids = NULL, *id, *save = NULL, *args;
-	char *mem, *log = NULL;
-	const char *which = NULL;
-	size_t n = 0, found;
-	int served = 0;
+	char *log = NULL;
+	struct mem_scan sc;
+	int served = 0, rc, e;
 	pid_t pid;
 
 	ctl_ok(NULL, "init --demo");
@@ -850,27 +877,6 @@ START_TEST(agent_memory_has_no_key_copy)
 	    log ? log : "(none)");
 	free(log);
 
-	mem = proc_memory(pid, &n);
-	if (getuid() != 0) {
-		kill(pid, SIGTERM);
-		ck_assert_msg(mem == NULL && (errno == EACCES || errno == EPERM),
-		    "a user can read the agent's memory (%zu bytes)", n);
-		return;
-	}
-	if (mem == NULL) {
-		int e = errno;
-		char errf[4200], *agent_err;
-
-		snprintf(errf, sizeof errf, "%s/mpd.err", dir);
-		agent_err = tu_read_file(errf, NULL);
-		ck_abort_msg("/proc/%d/mem: %s; the agent said: %s", (int)pid,
-		    strerror(e), agent_err ? agent_err : "(nothing)");
-	}
-	/* The scan sees the agent's data: its own name and its database. */
-	ck_assert_msg(n > 0 && memmem(mem, n, "p01.contoso.com", 15) != NULL &&
-	    memmem(mem, n, db, strlen(db)) != NULL, "the memory read (%zu"
-	    " bytes) misses what the agent holds", n);
-
 	/* Every stored key (the site roots, each role's) as the needles. */
 	ck_assert_int_eq(tu_sh(&ids, NULL, "sqlite3 '%s' 'SELECT cert_id FROM"
 	    " cert_key ORDER BY 1'", db), 0);
@@ -886,11 +892,28 @@ START_TEST(agent_memory_has_no_key_copy)
 	}
 	free(ids);
 	ck_assert_uint_ge(nneedles, 5 * 4);
-	found = hits(mem, n, &which);
+
+	rc = proc_memory_scan(pid, "p01.contoso.com", &sc);
+	e = errno;
 	kill(pid, SIGTERM);
-	free(mem);
-	ck_assert_msg(found == 0, "%zu pieces of private keys in the agent's"
-	    " memory, e.g. %s", found, which);
+	if (getuid() != 0) {
+		ck_assert_msg(rc == -1 && (e == EACCES || e == EPERM),
+		    "a user can read the agent's memory");
+		return;
+	}
+	if (rc == -1) {
+		char errf[4200], *agent_err;
+
+		snprintf(errf, sizeof errf, "%s/mpd.err", dir);
+		agent_err = tu_read_file(errf, NULL);
+		ck_abort_msg("/proc/%d/mem: %s; the agent said: %s", (int)pid,
+		    strerror(e), agent_err ? agent_err : "(nothing)");
+	}
+	/* The scan saw the agent's data: its own name and its database. */
+	ck_assert_msg(sc.bytes > 0 && sc.saw_fqdn && sc.saw_db, "the memory"
+	    " read (%zu bytes) misses what the agent holds", sc.bytes);
+	ck_assert_msg(sc.key_hits == 0, "%zu pieces of private keys in the"
+	    " agent's memory, e.g. %s", sc.key_hits, sc.which);
 }
 END_TEST
 
