@@ -392,6 +392,19 @@ assert_files_clean(const char *sub, const char *suffix, int *count)
 	closedir(dp);
 }
 
+/* The ids of every stored key, one a line (malloc'ed), and a private
+ * dir/k for their exports. */
+static char *
+stored_key_ids(void)
+{
+	char *ids = NULL;
+
+	ck_assert_int_eq(tu_sh(&ids, NULL, "sqlite3 '%s' 'SELECT cert_id FROM"
+	    " cert_key ORDER BY 1'", db), 0);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "mkdir -m 0700 '%s/k'", dir), 0);
+	return ids;
+}
+
 START_TEST(no_key_material_anywhere)
 {
 	static const char *const reads[] = {
@@ -433,9 +446,7 @@ START_TEST(no_key_material_anywhere)
 	}
 
 	/* Each stored key, exported on purpose: the needles. */
-	ck_assert_int_eq(tu_sh(&ids, NULL, "sqlite3 '%s' 'SELECT cert_id FROM"
-	    " cert_key ORDER BY 1'", db), 0);
-	ck_assert_int_eq(tu_sh(NULL, NULL, "mkdir -m 0700 '%s/k'", dir), 0);
+	ids = stored_key_ids();
 	for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n",
 	    &save)) {
 		long n = atol(id);
@@ -878,9 +889,7 @@ START_TEST(agent_memory_has_no_key_copy)
 	free(log);
 
 	/* Every stored key (the site roots, each role's) as the needles. */
-	ck_assert_int_eq(tu_sh(&ids, NULL, "sqlite3 '%s' 'SELECT cert_id FROM"
-	    " cert_key ORDER BY 1'", db), 0);
-	ck_assert_int_eq(tu_sh(NULL, NULL, "mkdir -m 0700 '%s/k'", dir), 0);
+	ids = stored_key_ids();
 	for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n",
 	    &save)) {
 		if (asprintf(&args, "cert export %ld --out '%s/k/%ld.pem'"
