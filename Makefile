@@ -202,8 +202,10 @@ $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.dep
 # failed check leaks what it held, and every process a later test forks
 # exits under memcheck too, finds that leak and fails (--error-exitcode),
 # so one failure would spread to other suites. Programs the tests start
-# (ehttpctl, openssl, tmux, the console) are not traced: ehttpctl runs
-# under ASan+UBSan in `make test`.
+# (ehttpctl, openssl, tmux, the console) are not traced there: ehttpctl
+# runs under ASan+UBSan in `make test`, and after a run of every suite
+# scripts/valgrind-programs.sh runs ehttpctl, ehttp-mpd and the console
+# themselves under memcheck.
 VG_B      ?= build-vg
 VALGRIND  ?= valgrind
 VG_SUITES ?= $(SUITES)
@@ -222,3 +224,6 @@ test-valgrind: deps
 	done; \
 	if [ -n "$$failed" ]; then echo "== valgrind: failed:$$failed"; exit 1; fi; \
 	echo "== valgrind: every suite passed"
+	@if [ "$(VG_SUITES)" = "$(SUITES)" ]; then t0=$$(date +%s); \
+		sh scripts/valgrind-programs.sh "$(abspath $(VG_B))" && \
+		echo "== valgrind programs: $$(($$(date +%s) - t0)) s"; fi

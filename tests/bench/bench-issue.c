@@ -7,6 +7,10 @@
  * usage: bench-issue rsa2048|rsa3072|ec-p256 N
  * prints: alg n bare_ms_per_cert ours_ms_per_cert ratio
  *
+ * usage: bench-issue --clear-freed rsa2048|rsa3072|ec-p256 N
+ * the same with OpenSSL's freed memory cleared (ca_clear_freed_memory()),
+ * as ehttpctl, ehttp-mpd and the console run; both loops pay for it.
+ *
  * usage: bench-issue --threads T rsa2048|rsa3072|ec-p256 N
  * prints: alg n T wall_ms_per_cert -- the bare loop alone, N certificates
  * shared by T threads: what bare OpenSSL gets out of the machine's cores,
@@ -159,6 +163,15 @@ main(int argc, char **argv)
 	double t0, bare, ours;
 	int n, len, nthreads = 0;
 
+	if (argc == 4 && strcmp(argv[1], "--clear-freed") == 0) {
+		if (ca_clear_freed_memory() == -1) {
+			fprintf(stderr, "bench-issue: cannot hook OpenSSL's"
+			    " memory functions\n");
+			return 1;
+		}
+		argv++;
+		argc--;
+	}
 	if (argc == 5 && strcmp(argv[1], "--threads") == 0) {
 		if ((nthreads = atoi(argv[2])) <= 0)
 			nthreads = -1;
@@ -167,7 +180,7 @@ main(int argc, char **argv)
 	}
 	if (argc != 3 || nthreads < 0 || ca_keyalg_parse(argv[1], &alg) == -1 ||
 	    (n = atoi(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench-issue [--threads T]"
+		fprintf(stderr, "usage: bench-issue [--clear-freed | --threads T]"
 		    " rsa2048|rsa3072|ec-p256 N\n");
 		return 2;
 	}
