@@ -145,7 +145,10 @@ uninstall:
 	rm -f $(foreach p,$(PROGS),$(DESTDIR)$(BINDIR)/$(notdir $(p)))
 
 clean:
-	rm -rf $(B) $(B)-san $(B)-bench $(FUZZ_B) $(VG_B)
+	rm -rf $(B) $(B)-san $(B)-bench $(VG_B)
+	@# The fuzzers' build, not their corpora or the crashes they found.
+	rm -rf $(FUZZ_B)/db $(FUZZ_B)/backend $(FUZZ_B)/libehttp-fuzz.a \
+		$(FUZZ_B)/.deps-ok $(FUZZ_BINS)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -183,8 +186,8 @@ fuzz: deps fuzz-build
 			-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$t/ \
 			$(FUZZ_B)/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
 	done
-$(FUZZ_B)/.deps-ok: scripts/deps.sh
-	@sh scripts/deps.sh fuzz
+$(FUZZ_B)/.deps-ok: scripts/deps.sh | $(DEPS_OK)
+	@FUZZ_CC=$(FUZZ_CC) sh scripts/deps.sh fuzz
 	@mkdir -p $(@D) && touch $@
 $(FUZZ_OBJ): $(FUZZ_B)/%.o: %.c | $(DEPS_OK) $(FUZZ_B)/.deps-ok
 	@mkdir -p $(@D)
@@ -225,5 +228,5 @@ test-valgrind: deps
 	if [ -n "$$failed" ]; then echo "== valgrind: failed:$$failed"; exit 1; fi; \
 	echo "== valgrind: every suite passed"
 	@if [ "$(VG_SUITES)" = "$(SUITES)" ]; then t0=$$(date +%s); \
-		sh scripts/valgrind-programs.sh "$(abspath $(VG_B))" && \
+		VALGRIND="$(VALGRIND)" sh scripts/valgrind-programs.sh "$(abspath $(VG_B))" && \
 		echo "== valgrind programs: $$(($$(date +%s) - t0)) s"; fi

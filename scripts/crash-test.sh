@@ -43,7 +43,7 @@ while [ "$n" -le "$kills" ]; do
 	fi
 	# Up to a quarter past the measured time: some kills land after the
 	# commit, so the new state is checked too, not only the old one.
-	delay_ms=$(( $(od -An -N2 -tu2 /dev/urandom) % (full_ms * 5 / 4 + 50) ))
+	delay_ms=$(( $(od -An -N4 -tu4 /dev/urandom) % (full_ms * 5 / 4 + 50) ))
 	"$bin" --db "$db" site set P09 --enhanced-http on >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"

@@ -36,13 +36,14 @@ for extra in "$@"; do
 	case $extra in
 	valgrind) need_cmd valgrind valgrind ;;
 	fuzz)
-		need_cmd clang clang
+		cc=${FUZZ_CC:-clang}
+		need_cmd "$cc" clang
 		# libFuzzer and the sanitizer runtimes are not in clang itself.
-		if ! command -v clang >/dev/null 2>&1 ||
+		if ! command -v "$cc" >/dev/null 2>&1 ||
 		    ! printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' |
-		    clang -fsanitize=fuzzer,address,undefined -x c - \
+		    "$cc" -fsanitize=fuzzer,address,undefined -x c - \
 		    -o /dev/null >/dev/null 2>&1; then
-			missing="$missing libclang-rt-14-dev"
+			missing="$missing libclang-rt-dev"
 		fi ;;
 	*) echo "deps.sh: unknown extra '$extra' (valgrind, fuzz)" >&2; exit 2 ;;
 	esac

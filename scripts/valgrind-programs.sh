@@ -13,17 +13,20 @@ bin=$1
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ehttp-vgp.XXXXXX")
 db=$dir/site.db
 VG_RC=99	# memcheck's exit code on an error: none of ours
-tm() { tmux -S "$dir/tmux.sock" "$@"; }
+tm() { tmux -S "$dir/tmux.sock" -f /dev/null "$@"; }
 agent=""
 cleanup() {
-	[ -n "$agent" ] && kill "$agent" 2>/dev/null
+	if [ -n "$agent" ]; then
+		kill "$agent" 2>/dev/null || true
+		wait "$agent" 2>/dev/null || true
+	fi
 	tm kill-server 2>/dev/null || true
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 n=0
-VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+VG="${VALGRIND:-valgrind} -q --leak-check=full --errors-for-leak-kinds=definite \
     --error-exitcode=$VG_RC --num-callers=30"
 fail() {
 	echo "valgrind-programs: $*" >&2
@@ -73,7 +76,8 @@ while [ -z "$port" ] && [ "$tries" -lt 600 ]; do
 	kill -0 "$agent" 2>/dev/null || fail "ehttp-mpd exited: $(cat "$dir/mpd.out")"
 	grep -q "HttpSendRequestSync succeeded" "$dir/logs/mpcontrol.log" 2>/dev/null &&
 	port=$("$bin/ehttpctl" --db "$db" system show p01.contoso.com --json |
-	    python3 -c 'import json, sys; print((json.load(sys.stdin).get("agent") or {}).get("https_port") or "")')
+	    python3 -c 'import json, sys; print((json.load(sys.stdin).get("agent") or {}).get("https_port") or "")') ||
+	    port=""
 	[ -n "$port" ] || sleep 0.2
 	tries=$((tries + 1))
 done
@@ -83,7 +87,7 @@ curl -sS --max-time 30 --cacert "$dir/root.pem" \
     "https://p01.contoso.com:$port/SMS_MP/.sms_aut?MPLIST" >"$dir/mplist" ||
     fail "no MPLIST over HTTPS"
 grep -q "p01.contoso.com" "$dir/mplist" || fail "MPLIST: $(cat "$dir/mplist")"
-kill -TERM "$agent"
+kill -TERM "$agent" || fail "ehttp-mpd was gone before SIGTERM"
 rc=0
 wait "$agent" || rc=$?
 agent=""

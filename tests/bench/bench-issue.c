@@ -100,6 +100,8 @@ bare_leaf(X509 *root, EVP_PKEY *root_key, enum ca_keyalg alg, const char *fqdn,
 	return der;
 }
 
+#define PAR_MAX	64
+
 struct par {
 	pthread_mutex_t	 mtx;
 	X509		*root;
@@ -134,15 +136,18 @@ bare_parallel(X509 *root, EVP_PKEY *root_key, enum ca_keyalg alg, int n,
     int nthreads)
 {
 	struct par pa = { PTHREAD_MUTEX_INITIALIZER, root, root_key, alg, 0, n };
-	pthread_t tids[64];
+	pthread_t tids[PAR_MAX];
 	double t0 = now_ms();
 	int k, started = 0;
 
-	for (k = 0; k < nthreads && k < 64; k++)
+	for (k = 0; k < nthreads; k++)
 		if (pthread_create(&tids[k], NULL, par_worker, &pa) == 0)
 			started++;
-	if (started == 0)
-		abort();
+	if (started < nthreads) {
+		fprintf(stderr, "bench-issue: started %d of %d threads\n",
+		    started, nthreads);
+		exit(1);
+	}
 	for (k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
 	return (now_ms() - t0) / n;
@@ -173,7 +178,7 @@ main(int argc, char **argv)
 		argc--;
 	}
 	if (argc == 5 && strcmp(argv[1], "--threads") == 0) {
-		if ((nthreads = atoi(argv[2])) <= 0)
+		if ((nthreads = atoi(argv[2])) <= 0 || nthreads > PAR_MAX)
 			nthreads = -1;
 		argv += 2;
 		argc -= 2;
