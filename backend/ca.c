@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
-#include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

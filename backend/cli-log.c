@@ -278,22 +278,22 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		for (; done < cmlog_reader_count(rd); done++) {
-			int type = cmlog_reader_type_at(rd, done), first = 0;
-			char *line = NULL;
-
 			/* The index knows each type: a record --type leaves
 			 * out is not parsed (but the first malformed one is,
 			 * for the warning below). */
-			if (type == CMLOG_TYPE_MALFORMED)
-				first = malformed++ == 0;
-			if (!first && !log_type_match(&fl, type))
-				continue;
-			if (cmlog_reader_get(rd, done, &r) == -1)
+			int type = cmlog_reader_type_at(rd, done);
+			int wanted = log_type_match(&fl, type);
+			int first = type == CMLOG_TYPE_MALFORMED &&
+			    malformed++ == 0;
+			char *line;
+
+			if ((!wanted && !first) ||
+			    cmlog_reader_get(rd, done, &r) == -1)
 				continue;
 			if (first)
 				snprintf(first_bad, sizeof first_bad, "%s",
 				    r.cause);
-			if (!log_type_match(&fl, type))
+			if (!wanted)
 				continue;
 			line = text_line(r.text, r.text_len);
 			if (log_match(&fl, &r, line))
