@@ -32,8 +32,15 @@ PKGS_TUI     := ncursesw
 PKGS_TEST    := check
 DEPS_OK      := $(B)/.deps-ok
 
-pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
-pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+# Asked when a recipe runs, never while the Makefile is parsed: on a fresh
+# machine scripts/deps.sh (a prerequisite of every object) installs the
+# libraries first. One module at a time, so that a missing one is named
+# and stops the build instead of emptying the whole link line.
+pc_cflags = $(foreach m,$(1),$(call pc_ask,--cflags,$(m)))
+pc_libs   = $(foreach m,$(1),$(call pc_ask,--libs,$(m)))
+pc_ask    = $(if $(shell $(PKG_CONFIG) --exists $(2) 2>/dev/null && echo y),\
+	$(shell $(PKG_CONFIG) $(1) $(2)),\
+	$(error pkg-config finds no '$(2)': run `sh scripts/deps.sh` (it installs what is missing)))
 
 OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 
@@ -59,9 +66,10 @@ CHECK   := $(B)/check_all
 PROGS   := $(CTL) $(if $(wildcard backend/main-mpd.c),$(MPD)) \
 	$(if $(wildcard tui/main-console.c),$(CONSOLE))
 
-# Link order: tui -> backend -> db -> system libraries.
-LIBS_BACKEND := $(LIBBACKEND) $(LIBDB) $(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
-LIBS_TUI     := $(LIBTUI) $(LIBS_BACKEND) $(call pc_libs,$(PKGS_TUI))
+# Link order: tui -> backend -> db -> system libraries. Recursive (=), so
+# pkg-config is asked at link time, after scripts/deps.sh.
+LIBS_BACKEND = $(LIBBACKEND) $(LIBDB) $(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+LIBS_TUI     = $(LIBTUI) $(LIBS_BACKEND) $(call pc_libs,$(PKGS_TUI))
 
 .PHONY: all deps test check-run run bench install uninstall clean test-crash test-concurrency fuzz
 .DEFAULT_GOAL := all
@@ -121,7 +129,10 @@ check-run: $(PROGS) $(CHECK)
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./$(CHECK); \
 	else ./$(CHECK); fi
 
-run: deps all
+# A new make after deps.sh, like test: nothing of the build is decided before
+# the libraries are there.
+run: deps
+	@$(MAKE) --no-print-directory all
 	@sh scripts/run-demo.sh "$(abspath $(B))" "$(RUN_DIR)"
 
 bench: deps
@@ -170,7 +181,7 @@ FUZZ_CC      ?= clang
 FUZZ_B       ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
-FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-Idb -Ibackend $(OSSL_DEFS) $(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_AGENT))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(DB_SRC) $(BACKEND_SRC))
