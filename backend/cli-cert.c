@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 
 #define PAGE_ROWS	500
 
@@ -263,35 +264,15 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* Write to a new file, mode 0600 for keys (exclusive create), else 0644. */
+/* A user-named output file, by the rules of outfile.h. */
 static int
-write_new(struct cli *c, const char *path, const void *p, size_t len, int secret)
+write_out(struct cli *c, const char *path, const void *p, size_t len,
+    int flags, struct outfile_made *made)
 {
-	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
-	ssize_t w;
-	size_t off = 0;
+	char err[PATH_MAX + 256];
 
-	flags |= secret ? O_EXCL : O_TRUNC;
-	if ((fd = open(path, flags, secret ? 0600 : 0644)) == -1) {
-		fprintf(c->err, "ehttpctl: %s: %s%s\n", path, strerror(errno),
-		    errno == EEXIST ? " (a key is never overwritten; remove it"
-		    " first)" : "");
-		return -1;
-	}
-	while (off < len) {
-		if ((w = write(fd, (const char *)p + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(c->err, "ehttpctl: %s: %s\n", path, strerror(errno));
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-		off += w;
-	}
-	if (close(fd) == -1) {
-		fprintf(c->err, "ehttpctl: %s: %s\n", path, strerror(errno));
-		unlink(path);
+	if (outfile_write(path, p, len, flags, made, err, sizeof err) == -1) {
+		fprintf(c->err, "ehttpctl: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -308,7 +289,8 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	const char *format = "pem", *outpath = NULL;
 	struct db_cert cert;
 	unsigned char *der = NULL;
-	char *pem = NULL, *key = NULL, keypath[PATH_MAX];
+	char *pem = NULL, *key = NULL, keypath[PATH_MAX] = "";
+	struct outfile_made key_made = { 0 };
 	size_t len = 0, klen = 0;
 	int with_key = 0, rc = CLI_FAIL;
 
@@ -316,6 +298,9 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	    case 'f': format = optarg; break;
 	    case 'o': outpath = optarg; break;
 	    case 'k': with_key = 1; break;);
+	/* "--out -" is standard output, as without --out. */
+	if (outpath != NULL && strcmp(outpath, "-") == 0)
+		outpath = NULL;
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (strcmp(format, "pem") != 0 && strcmp(format, "der") != 0) {
@@ -348,12 +333,18 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 			cli_fail(c);
 			goto out;
 		}
-		if (write_new(c, keypath, key, klen, 1) == -1)
+		if (write_out(c, keypath, key, klen, OUTFILE_SECRET,
+		    &key_made) == -1)
 			goto out;
 	}
 	if (outpath != NULL) {
-		if (write_new(c, outpath, der ? (void *)der : pem, len, 0) == -1)
+		if (write_out(c, outpath, der ? (void *)der : pem, len, 0,
+		    NULL) == -1) {
+			/* The whole export failed: take back the key file
+			 * this run created (and only that). */
+			outfile_undo(keypath, &key_made);
 			goto out;
+		}
 		if (c->json) {
 			fputc('{', c->out);
 			json_kv_str(c->out, "certificate", outpath, 0);
@@ -474,8 +465,12 @@ const struct cli_cmd cli_cert_cmds[] = {
 	{ "cert", "export", cmd_cert_export,
 	  "ID|THUMBPRINT [--format pem|der] [--out FILE] [--with-key]",
 	  "Export a certificate (PEM by default, to standard output unless\n"
-	  "--out). --with-key also writes the private key, unencrypted PKCS#8,\n"
-	  "to FILE.key, created 0600 (never overwritten, never to the terminal)." },
+	  "--out; --out - is standard output). FILE is replaced only once the\n"
+	  "new content is complete; a failed export leaves it as it was. A device\n"
+	  "or named pipe (/dev/null, /dev/full) is written to, never removed.\n"
+	  "--with-key also writes the private key, unencrypted PKCS#8, to\n"
+	  "FILE.key, created 0600 (never overwritten, never through a symbolic\n"
+	  "link, never to a device or the terminal)." },
 	{ "cert", "block", cmd_cert_block, "ID|THUMBPRINT",
 	  "Block a certificate: the site system no longer uses it." },
 	{ "cert", "unblock", cmd_cert_unblock, "ID|THUMBPRINT",

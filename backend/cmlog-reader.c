@@ -1110,7 +1110,10 @@ cmlog_reader_attach(struct cmlog_reader *rd)
 	struct stat st;
 	int fd = -1, ret = -1;
 
-	if ((fd = open(rd->path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; the type
+	 * is decided on the descriptor, never by a stat() before. */
+	if ((fd = open(rd->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) == -1) {
 		cmlog_reader_set_error(rd, "%s: %s", rd->path,
 		    strerror(errno));
 		goto out;
@@ -1121,7 +1124,12 @@ cmlog_reader_attach(struct cmlog_reader *rd)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		cmlog_reader_set_error(rd, "%s: not a regular file", rd->path);
+		cmlog_reader_set_error(rd, "%s: not a regular file (%s); a log"
+		    " is read only from a regular file", rd->path,
+		    S_ISFIFO(st.st_mode) ? "a named pipe" : S_ISSOCK(st.st_mode) ?
+		    "a socket" : S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" :
+		    "a special file");
 		goto out;
 	}
 	if ((uint64_t)st.st_size > SIZE_MAX) {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct cmlog {
 	char		*path;
 	char		*rolled;
 	size_t		 max_size;
+	int		 torn;		/* the file may end inside a record */
 	char		 error[256];
 };
 
@@ -211,16 +213,66 @@ cmlog_rolled_name(const char *path)
 	return name;
 }
 
+/*
+ * Open path for appending: never through a symbolic link (the agent runs as
+ * root in a directory others may write), only a regular file (or a
+ * character device such as /dev/null), not one linked elsewhere, and for
+ * root only its own file. -1 with errno and the reason in err.
+ */
 static int
-cmlog_open_fd(const char *path)
+cmlog_open_fd(const char *path, char *err, size_t errsz)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, CMLOG_MODE);
+	struct stat sb;
+	const char *why = NULL;
+	int fd, saved;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY | O_NONBLOCK, CMLOG_MODE);
+	if (fd == -1) {
+		saved = errno;
+		snprintf(err, errsz, "%s: %s", path, saved == ELOOP ?
+		    "is a symbolic link; a log is never written through a link" :
+		    strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		saved = errno;
+		snprintf(err, errsz, "fstat %s: %s", path, strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (S_ISREG(sb.st_mode)) {
+		if (sb.st_nlink > 1)
+			why = "has other hard links; refusing to write it";
+		else if (geteuid() == 0 && sb.st_uid != 0)
+			why = "is not owned by root; refusing to write it as root";
+	} else if (!S_ISCHR(sb.st_mode))
+		why = "is not a regular file; refusing to write it";
+	if (why != NULL) {
+		snprintf(err, errsz, "%s: %s", path, why);
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	/* Blocking writes from here on (O_NONBLOCK only kept open() of a
+	 * FIFO from waiting for a reader). */
+	if (fcntl(fd, F_SETFL, O_APPEND) == -1) {
+		saved = errno;
+		snprintf(err, errsz, "%s: %s", path, strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }
 
 struct cmlog *
 cmlog_open(const char *path, size_t max_size, char **cause)
 {
 	struct cmlog *log = NULL;
+	char err[PATH_MAX + 128];
 	int fd = -1;
 
 	if (cause != NULL)
@@ -230,8 +282,8 @@ cmlog_open(const char *path, size_t max_size, char **cause)
 		errno = EINVAL;
 		goto out;
 	}
-	if ((fd = cmlog_open_fd(path)) == -1) {
-		cmlog_set_cause(cause, "%s: %s", path, strerror(errno));
+	if ((fd = cmlog_open_fd(path, err, sizeof err)) == -1) {
+		cmlog_set_cause(cause, "%s", err);
 		goto out;
 	}
 	log = cmlog_xmalloc(sizeof *log);
@@ -274,10 +326,8 @@ cmlog_reopen(struct cmlog *log, char *err, size_t errsz)
 {
 	int fd;
 
-	if ((fd = cmlog_open_fd(log->path)) == -1) {
-		snprintf(err, errsz, "%s: %s", log->path, strerror(errno));
+	if ((fd = cmlog_open_fd(log->path, err, errsz)) == -1)
 		return -1;
-	}
 	close(log->fd);
 	log->fd = fd;
 	return 0;
@@ -312,7 +362,7 @@ cmlog_roll_lock(struct cmlog *log, size_t len, char *err, size_t errsz)
 		}
 		if (!S_ISREG(sf.st_mode))
 			break;		/* /dev/null and the like: no roll */
-		if (stat(log->path, &sp) == -1 || sp.st_dev != sf.st_dev ||
+		if (lstat(log->path, &sp) == -1 || sp.st_dev != sf.st_dev ||
 		    sp.st_ino != sf.st_ino) {
 			/* Rolled (or removed) by someone else: follow it. */
 			flock(log->fd, LOCK_UN);
@@ -355,12 +405,14 @@ cmlog_vwrite(struct cmlog *log, int type, const char *component,
 {
 	char small[512], *msg = small, *rec = NULL, err[256];
 	char comp[CMLOG_FIELD_MAX + 1], file[CMLOG_FIELD_MAX + 1];
+	const char *start;
 	struct timespec ts;
+	struct stat sf;
 	struct tm tm;
 	va_list ap2;
-	size_t len, cap, o;
+	size_t len, cap, o, want;
 	ssize_t n;
-	int ret = -1, saved = 0, locked = 0, flocked = 0, m;
+	int ret = -1, saved = 0, locked = 0, flocked = 0, regular, m;
 
 	err[0] = '\0';
 	va_copy(ap2, ap);
@@ -390,10 +442,12 @@ cmlog_vwrite(struct cmlog *log, int type, const char *component,
 	gmtime_r(&ts.tv_sec, &tm);
 
 	/* Text may grow 3x (U+FFFD); the attribute block is bounded. */
-	cap = 3 * len + 512;
+	/* rec[0] is room for a line break ending a torn record (below). */
+	cap = 3 * len + 513;
 	rec = cmlog_xmalloc(cap);
-	memcpy(rec, CMLOG_OPEN_MARK, CMLOG_MARK_LEN);
-	o = CMLOG_MARK_LEN;
+	rec[0] = '\n';
+	memcpy(rec + 1, CMLOG_OPEN_MARK, CMLOG_MARK_LEN);
+	o = 1 + CMLOG_MARK_LEN;
 	o += cmlog_text_sanitise(msg, len, rec + o);
 	m = snprintf(rec + o, cap - o, CMLOG_CLOSE_MARK
 	    "<time=\"%02d:%02d:%02d.%03ld+000\" date=\"%02d-%02d-%04d\""
@@ -414,22 +468,36 @@ cmlog_vwrite(struct cmlog *log, int type, const char *component,
 			goto out;
 		}
 		flocked = 1;
+	} else {
+		while ((m = flock(log->fd, LOCK_EX)) == -1 && errno == EINTR)
+			;
+		flocked = m == 0;
 	}
+	/*
+	 * Where this record starts: a failed or short write (disk full) is
+	 * cut back to it, so no torn record stays in the file and the next
+	 * one starts on a line of its own. Writers of this log in other
+	 * processes wait on flock(), so the end cannot move under us.
+	 */
+	regular = fstat(log->fd, &sf) == 0 && S_ISREG(sf.st_mode);
+	start = log->torn ? rec : rec + 1;
+	want = log->torn ? o : o - 1;
 	do
-		n = write(log->fd, rec, o);
+		n = write(log->fd, start, want);
 	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		saved = errno;
-		snprintf(err, sizeof err, "write %s: %s", log->path,
-		    strerror(saved));
+	if (n == -1 || (size_t)n != want) {
+		saved = n == -1 ? errno : ENOSPC;
+		if (n == -1)
+			snprintf(err, sizeof err, "write %s: %s", log->path,
+			    strerror(saved));
+		else
+			snprintf(err, sizeof err, "write %s: short write (%zd of"
+			    " %zu bytes)", log->path, n, want);
+		if (n > 0 && (!regular || ftruncate(log->fd, sf.st_size) == -1))
+			log->torn = 1;	/* the next record starts a line */
 		goto out;
 	}
-	if ((size_t)n != o) {
-		saved = ENOSPC;
-		snprintf(err, sizeof err,
-		    "write %s: short write (%zd of %zu bytes)", log->path, n, o);
-		goto out;
-	}
+	log->torn = 0;
 	ret = 0;
 out:
 	va_end(ap2);

@@ -7,8 +7,18 @@
  *
  * Writer choices (what cmlog_write() does to its input):
  *  - the record is built in memory and written with ONE write() on an
- *    O_APPEND descriptor, so concurrent threads and processes never
- *    interleave; a new file is created 0640 (before the umask);
+ *    O_APPEND descriptor under flock(2), so concurrent threads and
+ *    processes never interleave; a new file is created 0640 (before the
+ *    umask);
+ *  - the log is opened O_NOFOLLOW: a path whose last component is a
+ *    symbolic link is refused, and so is a file with other hard links, a
+ *    file not owned by root when running as root, and anything but a
+ *    regular file or a character device (/dev/null); the same on every
+ *    reopen after a roll;
+ *  - a failed or short write (disk full, file size limit) is cut back with
+ *    ftruncate() to where the record started, so the file never keeps a
+ *    torn record; if that cut fails, the next record starts with a line
+ *    break so it is not glued to the torn one;
  *  - times are UTC with offset "+000"; thread is gettid();
  *  - text: "]LOG]!>" becomes "]LOG]!&gt;" and "<![LOG[" becomes
  *    "&lt;![LOG[" (there is no escaping in the format; this is lossy by
@@ -51,7 +61,8 @@ const char	*cmlog_type_name(int);
 /* Writer. */
 struct cmlog;
 
-/* Open (create 0640) path for appending; NULL and *cause (caller frees). */
+/* Open (create 0640) path for appending by the rules above; NULL and
+ * *cause (caller frees). */
 struct cmlog	*cmlog_open(const char *path, size_t max_size, char **cause);
 void		 cmlog_close(struct cmlog *);	/* NULL is fine */
 

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -35,15 +36,54 @@ ehttp_default_db(void)
 	return buf;
 }
 
+/* An account name as the audit shows it: only characters a login name
+ * has; anything else (it may come from the environment) becomes '?'. */
 static void
-default_user(char *buf, size_t len)
+user_copy(char *buf, size_t len, const char *name, const char *suffix)
 {
-	struct passwd *pw = getpwuid(getuid());
-	const char *u = getenv("SUDO_USER");
+	size_t o = 0;
 
-	if (u == NULL || *u == '\0')
-		u = pw != NULL ? pw->pw_name : "unknown";
-	snprintf(buf, len, "%s", u);
+	for (const unsigned char *p = (const unsigned char *)name;
+	    *p != '\0' && o + 1 < len; p++)
+		buf[o++] = (isalnum(*p) || strchr("._-@$", *p) != NULL) ?
+		    (char)*p : '?';
+	buf[o] = '\0';
+	if (o == 0)
+		snprintf(buf, len, "?");
+	o = strlen(buf);
+	snprintf(buf + o, len - o, "%s", suffix);
+}
+
+/*
+ * Who is acting, for the audit trail: the real uid's account. USER,
+ * LOGNAME and SUDO_USER are set by whoever starts the program and prove
+ * nothing; only root run through sudo names the sudo user, and only when
+ * SUDO_UID is that account's uid.
+ */
+void
+ehttp_acting_user(char *buf, size_t len)
+{
+	struct passwd *pw;
+	const char *su, *sid;
+	uid_t uid = getuid();
+	unsigned long v;
+	char *end, name[64];
+
+	if ((pw = getpwuid(uid)) != NULL)
+		user_copy(name, sizeof name, pw->pw_name, "");
+	else
+		snprintf(name, sizeof name, "uid %lu", (unsigned long)uid);
+	if (uid == 0 && (su = getenv("SUDO_USER")) != NULL && *su != '\0' &&
+	    (sid = getenv("SUDO_UID")) != NULL && *sid >= '0' && *sid <= '9') {
+		errno = 0;
+		v = strtoul(sid, &end, 10);
+		if (errno == 0 && *end == '\0' && (pw = getpwnam(su)) != NULL &&
+		    (unsigned long)pw->pw_uid == v) {
+			user_copy(buf, len, su, " (via sudo)");
+			return;
+		}
+	}
+	snprintf(buf, len, "%s", name);
 }
 
 struct ehttp *
@@ -58,7 +98,7 @@ ehttp_open(const char *path, int flags, char **cause)
 	if ((e = calloc(1, sizeof *e)) == NULL)
 		abort();
 	e->flags = flags;
-	default_user(e->user, sizeof e->user);
+	ehttp_acting_user(e->user, sizeof e->user);
 	if (flags & EHTTP_CREATE)
 		dbflags |= DB_OPEN_CREATE;
 	if (flags & EHTTP_READONLY)

@@ -54,8 +54,14 @@ typedef void (*ehttp_progress_fn)(const char *what, size_t done, size_t total,
 void		 ehttp_set_progress(struct ehttp *, ehttp_progress_fn, void *);
 /* Threads for key generation; 0: all online CPUs. */
 void		 ehttp_set_threads(struct ehttp *, unsigned);
-/* Who is acting, for the audit trail (default: the login name). */
+/* Who is acting, for the audit trail (default: ehttp_acting_user()). */
 void		 ehttp_set_user(struct ehttp *, const char *);
+/*
+ * The acting user as the audit records it: the real uid's account name;
+ * root run through sudo is "NAME (via sudo)" when SUDO_USER names the
+ * account whose uid SUDO_UID gives. USER and LOGNAME are never used.
+ */
+void		 ehttp_acting_user(char *buf, size_t len);
 
 /* Input rules: 0 ok, -1 with a message "field 'value': reason" in why. */
 int	 rules_site_code(const char *in, char out[4], char *why, size_t);

@@ -445,7 +445,13 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 
 	if ((m->e = ehttp_open(m->db_path, 0, cause)) == NULL)
 		goto fail_log;
-	ehttp_set_user(m->e, "ehttp-mpd");
+	{
+		char who[64], user[96];
+
+		ehttp_acting_user(who, sizeof who);
+		snprintf(user, sizeof user, "ehttp-mpd (%s)", who);
+		ehttp_set_user(m->e, user);
+	}
 	if ((m->base = event_base_new()) == NULL) {
 		if (asprintf(cause, "cannot create the event loop") == -1)
 			abort();

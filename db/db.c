@@ -444,6 +444,59 @@ out:
 	return rc;
 }
 
+/*
+ * init: the database, its -wal and -shm files hold (encrypted) keys and the
+ * audit trail: make each that exists 0600, even one that was there before
+ * with a wider mode (an empty file made by `touch`, a restored copy).
+ * SQLite creates -wal and -shm with the database's mode, next to the file
+ * the path resolves to. chmod(2) by name: no descriptor of the database is
+ * ever opened here (closing one would drop SQLite's locks).
+ */
+static int
+make_private(const char *path, char **cause)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char *real = NULL, *name = NULL;
+	struct stat sb;
+	int rc = -1;
+
+	if ((real = realpath(path, NULL)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		if (asprintf(cause, "%s: %s", path, strerror(errno)) == -1)
+			abort();
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		free(name);
+		if (asprintf(&name, "%s%s", real, suffix[i]) == -1)
+			abort();
+		if (lstat(name, &sb) == -1) {
+			if (errno == ENOENT)
+				continue;
+			goto fail;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			errno = EINVAL;
+			if (asprintf(cause, "%s: not a regular file", name) == -1)
+				abort();
+			goto out;
+		}
+		if ((sb.st_mode & 07777) != 0600 && chmod(name, 0600) == -1)
+			goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	if (asprintf(cause, "%s: cannot make it private (mode 0600): %s", name,
+	    strerror(errno)) == -1)
+		abort();
+out:
+	free(name);
+	free(real);
+	return rc;
+}
+
 /* Is path on a read-only file system (as its directory says)? */
 static int
 on_readonly_fs(const char *path)
@@ -620,6 +673,8 @@ db_open(const char *path, int flags, char **cause)
 		}
 		if (fd != -1)
 			close(fd);
+		if (make_private(path, cause) == -1)
+			return NULL;
 	}
 	if ((db = calloc(1, sizeof *db)) == NULL || (db->path = strdup(path)) == NULL)
 		abort();

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "tui.h"
 
 /* The certificate window. */
@@ -263,35 +264,17 @@ struct cert_export {
 	int64_t		 id;
 };
 
+/* A new file only: the console never overwrites (rules in outfile.h). */
 static int
-write_new(const char *path, const void *data, size_t len, mode_t mode,
+write_new(const char *path, const void *data, size_t len, int secret,
     char *msg, size_t msglen)
 {
-	const char *p = data;
-	ssize_t w;
-	int fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-	    mode)) == -1) {
-		snprintf(msg, msglen, "%s: %s%s", path, strerror(errno),
-		    errno == EEXIST ? " (choose another name)" : "");
-		return -1;
-	}
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-			close(fd);
-			unlink(path);
-			return -1;
+	if (outfile_write(path, data, len, OUTFILE_NOREPLACE |
+	    (secret ? OUTFILE_SECRET : 0), NULL, msg, msglen) == -1) {
+		if (errno == EEXIST && !secret) {
+			size_t n = strlen(msg);
+			snprintf(msg + n, msglen - n, " (choose another name)");
 		}
-		p += w;
-		len -= w;
-	}
-	if (close(fd) == -1) {
-		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-		unlink(path);
 		return -1;
 	}
 	return 0;
@@ -316,14 +299,14 @@ dialog_cert_export_write(struct app *app, int64_t id, const char *path,
 			snprintf(msg, msglen, "%s", ehttp_error(e));
 			goto out;
 		}
-		if (write_new(path, bin, len, 0644, msg, msglen) == -1)
+		if (write_new(path, bin, len, 0, msg, msglen) == -1)
 			goto out;
 	} else {
 		if (ehttp_cert_pem(e, id, &pem, &len) == -1) {
 			snprintf(msg, msglen, "%s", ehttp_error(e));
 			goto out;
 		}
-		if (write_new(path, pem, len, 0644, msg, msglen) == -1)
+		if (write_new(path, pem, len, 0, msg, msglen) == -1)
 			goto out;
 	}
 	if (with_key) {
@@ -336,7 +319,7 @@ dialog_cert_export_write(struct app *app, int64_t id, const char *path,
 			    ehttp_error(k), path);
 			goto out;
 		}
-		if (write_new(keypath, key, klen, 0600, msg, msglen) == -1)
+		if (write_new(keypath, key, klen, 1, msg, msglen) == -1)
 			goto out;
 		snprintf(msg, msglen, "Exported the certificate to %s and its"
 		    " private key to %s (0600; recorded in the audit trail).",
