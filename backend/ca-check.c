@@ -184,7 +184,7 @@ ca_key_strong(struct ca *ca, X509 *x, const char *who)
 		return 1;
 	ERR_clear_error();
 	desc = ca_key_desc_dup(pk);
-	ca_seterr(ca, "certificate '%s' has a %s key: refused; PKI "
+	ca_seterr(ca, "certificate '%s' has a weak key (%s): refused; PKI "
 	    "certificates need RSA 2048 or larger, or EC P-256 or P-384", who,
 	    desc);
 	free(desc);
