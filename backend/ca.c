@@ -83,7 +83,8 @@ ca_xstrndup(const char *s, size_t n)
 {
 	char *p = ca_xmalloc(n + 1);
 
-	memcpy(p, s, n);
+	if (n > 0)		/* s may be NULL then (an empty mem BIO) */
+		memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
 }
