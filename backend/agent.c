@@ -194,7 +194,7 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
     struct agent_material *m)
 {
 	struct db *db = ehttp_db(e);
-	struct db_cert *path = NULL;
+	struct db_blob *chain = NULL;
 	unsigned char *key = NULL;
 	const char *master;
 	struct ca *ca = ca_new();
@@ -211,16 +211,15 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 		    " data", (long long)c->id, c->thumbprint);
 		goto out;
 	}
-	if (ehttp_cert_path(e, c, &path, &n) == -1)
+	/* A PKI certificate passes the import rules again (ca.h). */
+	if (strcmp(c->type, "pki") == 0 && ehttp_pki_check(e, c, NULL, 0) != 1)
 		goto out;
-	for (size_t i = 1; i < n && m->nchain < AGENT_CHAIN_MAX; i++) {
-		if ((rc = db_cert_der(db, path[i].id, &m->chain[m->nchain],
-		    &m->chain_len[m->nchain])) == -1) {
-			ehttp_fail_db(e);
-			goto out;
-		}
-		if (rc == 1)
-			m->nchain++;
+	if (ehttp_cert_chain(e, c, &chain, &n) == -1)
+		goto out;
+	for (size_t i = 0; i < n && m->nchain < AGENT_CHAIN_MAX; i++) {
+		m->chain[m->nchain] = chain[i].data;	/* moved */
+		m->chain_len[m->nchain++] = chain[i].len;
+		chain[i].data = NULL;
 	}
 	if ((master = ehttp_master(e, 0)) == NULL)
 		goto out;
@@ -260,7 +259,7 @@ out:
 		ca_cleanse(key, klen);
 		free(key);
 	}
-	free(path);
+	db_blobs_free(chain, n);
 	ca_free(ca);
 	if (ret == -1)
 		agent_material_clear(m);

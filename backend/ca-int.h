@@ -17,6 +17,7 @@
 
 #define CA_ERR_MAX		1024
 #define CA_CN_MAX		64		/* ub-common-name */
+#define CA_FQDN_MAX		253		/* a DNS name, no root dot */
 #define CA_SERIAL_BYTES		16		/* 128 random bits */
 #define CA_PBKDF2_SALT_LEN	16
 #define CA_IV_LEN		16		/* AES block */
@@ -67,7 +68,7 @@ void		 ca_sslerr(struct ca *, const char *, ...)
 
 /* ca.c: inputs, conversions, descriptions */
 int		 ca_master_check(struct ca *, const char *);
-int		 ca_fqdn_check(struct ca *, const char *, char[CA_CN_MAX + 1]);
+int		 ca_fqdn_check(struct ca *, const char *, char[CA_FQDN_MAX + 1]);
 void		 ca_time_str(time_t, char *, size_t);
 int		 ca_asn1_time(const ASN1_TIME *, time_t *);
 X509		*ca_x509_parse(struct ca *, const unsigned char *, size_t,
@@ -79,6 +80,8 @@ int		 ca_err_is_no_start_line(void);
 X509		*ca_pem_read_cert(struct ca *, const char *, size_t,
 		    const char *);
 char		*ca_name_cn(const X509_NAME *);
+char		*ca_name_str(const X509_NAME *);
+char		*ca_key_desc_dup(const EVP_PKEY *);	/* "RSA 2048" */
 char		*ca_san_str(X509 *);
 int		 ca_info_fill(struct ca *, X509 *, const EVP_PKEY *,
 		    const unsigned char *, size_t, struct ca_cert_info *);

@@ -373,7 +373,7 @@ int
 ca_leaf_issue(struct ca *ca, const struct ca_signer *s, const char *fqdn,
     enum ca_keyalg alg, const char *master, struct ca_issued *out)
 {
-	char host[CA_CN_MAX + 1], san[CA_CN_MAX + 8], when[40];
+	char host[CA_FQDN_MAX + 1], san[CA_FQDN_MAX + 20], when[40];
 	struct ca_newkey nk = { 0 };
 	struct ca_rnd rnd;
 	X509 *x = NULL;
@@ -406,13 +406,22 @@ ca_leaf_issue(struct ca *ca, const struct ca_signer *s, const char *fqdn,
 		goto out;
 	if ((x = ca_x509_start(ca, &nk, s->name, nb, na, &rnd)) == NULL)
 		goto out;
-	if (X509_NAME_add_entry_by_NID(X509_get_subject_name(x),
-	    NID_commonName, MBSTRING_UTF8, (const unsigned char *)host, -1, -1,
-	    0) != 1) {
-		ca_sslerr(ca, "cannot make name for %s", host);
-		goto out;
-	}
-	snprintf(san, sizeof san, "DNS:%s", host);
+	/*
+	 * A name longer than a CN may be (ub-common-name) goes in the SAN
+	 * alone: the subject stays empty and the SAN is critical (RFC 5280
+	 * 4.2.1.6). A CN holding part of the name would be a name the
+	 * system does not have.
+	 */
+	if (strlen(host) <= CA_CN_MAX) {
+		if (X509_NAME_add_entry_by_NID(X509_get_subject_name(x),
+		    NID_commonName, MBSTRING_UTF8, (const unsigned char *)host,
+		    -1, -1, 0) != 1) {
+			ca_sslerr(ca, "cannot make name for %s", host);
+			goto out;
+		}
+		snprintf(san, sizeof san, "DNS:%s", host);
+	} else
+		snprintf(san, sizeof san, "critical,DNS:%s", host);
 	if (ca_ext_add(ca, x, s->ext_bc) == -1 ||
 	    ca_ext_add(ca, x, nk.p256 ? s->ext_ku_ec : s->ext_ku_rsa) == -1 ||
 	    ca_ext_add(ca, x, s->ext_eku) == -1 ||
@@ -441,11 +450,12 @@ struct ca_many {
 	const char		*master;
 	struct ca_issued	*out;
 	size_t			 n;
+	char			**why;		/* per name, or NULL */
 	size_t			 next;		/* next index to take */
 	size_t			 done;		/* issued so far */
 	unsigned		 running;	/* workers still going */
-	int			 failed;
-	char			 err[CA_ERR_MAX];
+	size_t			 failed;	/* names that failed */
+	char			 err[CA_ERR_MAX];	/* the first */
 };
 
 static void *
@@ -458,7 +468,7 @@ ca_many_worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&m->mtx);
-		if (m->failed || m->next == m->n) {
+		if (m->next == m->n) {
 			pthread_mutex_unlock(&m->mtx);
 			break;
 		}
@@ -469,14 +479,14 @@ ca_many_worker(void *arg)
 		    m->master, &m->out[i]);
 
 		pthread_mutex_lock(&m->mtx);
-		if (rc == 0)
-			m->done++;
-		else if (!m->failed) {
-			m->failed = 1;
-			snprintf(m->err, sizeof m->err, "%.200s: %.800s",
-			    m->fqdns[i] != NULL ? m->fqdns[i] : "(null)",
-			    ca_error(ca));
-			pthread_cond_signal(&m->cond);
+		m->done++;
+		if (rc == -1) {
+			if (m->failed++ == 0)
+				snprintf(m->err, sizeof m->err, "%.200s: %.800s",
+				    m->fqdns[i] != NULL ? m->fqdns[i] :
+				    "(null)", ca_error(ca));
+			if (m->why != NULL)
+				m->why[i] = ca_xstrdup(ca_error(ca));
 		}
 		pthread_mutex_unlock(&m->mtx);
 	}
@@ -500,14 +510,14 @@ ca_ts_add_ns(struct timespec *ts, long ns)
 
 /*
  * Workers take the next index under the mutex and issue without it. The
- * calling thread only waits and reports progress each tick; workers wake
- * it early only to stop (all done, or a failure).
+ * calling thread only waits and reports progress each tick; the last
+ * worker to stop wakes it. A name that fails is noted and skipped.
  */
 int
 ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
     const char *const *fqdns, enum ca_keyalg alg, const char *master,
     unsigned nthreads, void (*progress)(size_t, size_t, void *), void *arg,
-    struct ca_issued *out)
+    struct ca_issued *out, char **why)
 {
 	pthread_condattr_t cattr;
 	struct timespec tick;
@@ -519,8 +529,11 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 	int rc = -1, error = 0, w;
 
 	ca_begin(ca);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof out[i]);
+		if (why != NULL)
+			why[i] = NULL;
+	}
 	if (ca_master_check(ca, master) == -1)
 		return -1;
 	if (n == 0) {
@@ -541,6 +554,7 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 	m.alg = alg;
 	m.master = master;
 	m.out = out;
+	m.why = why;
 	m.n = n;
 	pthread_mutex_init(&m.mtx, NULL);
 	pthread_condattr_init(&cattr);
@@ -563,35 +577,34 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &tick);
-	while (m.running > 0 && !m.failed) {
+	while (m.running > 0) {
 		ca_ts_add_ns(&tick, CA_PROGRESS_NS);
 		do {
 			w = pthread_cond_timedwait(&m.cond, &m.mtx, &tick);
-		} while (w == 0 && m.running > 0 && !m.failed);
-		if (progress != NULL && m.running > 0 && !m.failed) {
+		} while (w == 0 && m.running > 0);
+		if (progress != NULL && m.running > 0) {
 			done = m.done;
 			pthread_mutex_unlock(&m.mtx);
 			progress(done, n, arg);
 			pthread_mutex_lock(&m.mtx);
 		}
 	}
-	while (m.running > 0)		/* after a failure: let them stop */
-		pthread_cond_wait(&m.cond, &m.mtx);
 	pthread_mutex_unlock(&m.mtx);
 	for (k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
 
-	if (m.failed) {
-		ca_seterr(ca, "%s", m.err);
-		goto out;
-	}
 	if (progress != NULL)
 		progress(n, n, arg);
+	if (m.failed > 0) {
+		if (m.failed == 1)
+			ca_seterr(ca, "%s", m.err);
+		else
+			ca_seterr(ca, "%zu of %zu names failed; the first: %.900s",
+			    m.failed, n, m.err);
+		goto out;
+	}
 	rc = 0;
 out:
-	if (rc == -1)
-		for (i = 0; i < n; i++)
-			ca_issued_clear(&out[i]);
 	free(tids);
 	pthread_cond_destroy(&m.cond);
 	pthread_mutex_destroy(&m.mtx);

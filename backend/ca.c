@@ -83,7 +83,8 @@ ca_xstrndup(const char *s, size_t n)
 {
 	char *p = ca_xmalloc(n + 1);
 
-	memcpy(p, s, n);
+	if (n > 0)		/* s may be NULL then (an empty mem BIO) */
+		memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
 }
@@ -316,12 +317,12 @@ bad:
 }
 
 /*
- * A host name we will put into CN and SAN: LDH labels of 1-63 characters,
- * at most CA_CN_MAX in all (so it fits the CN), not an IPv4 address.
- * Copied lower-cased into host.
+ * A host name we will put into the SAN (and the CN when it fits): LDH
+ * labels of 1-63 characters, at most CA_FQDN_MAX in all, not an IPv4
+ * address. Copied lower-cased into host.
  */
 int
-ca_fqdn_check(struct ca *ca, const char *fqdn, char host[CA_CN_MAX + 1])
+ca_fqdn_check(struct ca *ca, const char *fqdn, char host[CA_FQDN_MAX + 1])
 {
 	size_t len, i, label = 0;
 	int alldigits = 1;
@@ -331,9 +332,9 @@ ca_fqdn_check(struct ca *ca, const char *fqdn, char host[CA_CN_MAX + 1])
 		ca_seterr(ca, "empty host name");
 		return -1;
 	}
-	if (len > CA_CN_MAX) {
-		ca_seterr(ca, "host name '%.80s' is longer than %d characters "
-		    "and cannot be a certificate common name", fqdn, CA_CN_MAX);
+	if (len > CA_FQDN_MAX) {
+		ca_seterr(ca, "host name '%.80s...' is longer than %d "
+		    "characters", fqdn, CA_FQDN_MAX);
 		return -1;
 	}
 	for (i = 0; i <= len; i++) {
@@ -725,7 +726,7 @@ ca_asn1_time(const ASN1_TIME *t, time_t *out)
 	return 0;
 }
 
-static char *
+char *
 ca_name_str(const X509_NAME *name)
 {
 	unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
@@ -815,8 +816,8 @@ ca_san_str(X509 *x)
 	return s;
 }
 
-static char *
-ca_key_desc(const EVP_PKEY *pk)
+char *
+ca_key_desc_dup(const EVP_PKEY *pk)
 {
 	char group[80], buf[100];
 	const char *nist;
@@ -876,7 +877,12 @@ ca_info_fill(struct ca *ca, X509 *x, const EVP_PKEY *pub,
 	ci->issued_by = ca_name_cn(X509_get_issuer_name(x));
 	ci->serial = ca_serial_str(X509_get0_serialNumber(x));
 	ci->san = ca_san_str(x);
-	ci->key_desc = ca_key_desc(pub != NULL ? pub : X509_get0_pubkey(x));
+	/* No CN (a name too long for one): issued to its first DNS name. */
+	if (ci->issued_to[0] == '\0' && ci->san[0] != '\0') {
+		free(ci->issued_to);
+		ci->issued_to = ca_xstrndup(ci->san, strcspn(ci->san, ","));
+	}
+	ci->key_desc = ca_key_desc_dup(pub != NULL ? pub : X509_get0_pubkey(x));
 	/*
 	 * Decode just these two extensions: X509_get_extension_flags() would
 	 * decode all of them and hash the certificate again.

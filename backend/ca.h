@@ -136,9 +136,11 @@ void		 ca_signer_free(struct ca_signer *);
 const struct ca_cert_info *ca_signer_info(const struct ca_signer *);
 
 /*
- * SMS Role SSL Certificate for fqdn (lower-cased; letters, digits, '-', '.',
- * at most 64 characters so it fits the CN): new key of alg, subject
- * CN=<fqdn>, issuer = root subject (byte-identical), SHA-256, 128-bit random
+ * SMS Role SSL Certificate for fqdn (lower-cased; letters, digits, '-', '.'
+ * in labels of 1-63 characters, at most 253 in all): new key of alg,
+ * subject CN=<fqdn> when fqdn fits a CN (64 characters, ub-common-name);
+ * a longer fqdn gets an empty subject and a critical SAN, as RFC 5280
+ * 4.2.1.6 requires (clients match the SAN; the CN is not used). Issuer = root subject (byte-identical), SHA-256, 128-bit random
  * serial, valid from now - 5 minutes for 365 days (clipped to the root's
  * validity), basicConstraints CA:FALSE, keyUsage digitalSignature
  * (+keyEncipherment for RSA) critical, EKU serverAuth, SAN dNSName=<fqdn>,
@@ -152,14 +154,16 @@ int		 ca_leaf_issue(struct ca *, const struct ca_signer *,
  * n leaves on nthreads threads (0: number of online CPUs; never more than
  * n). out[i] is for fqdns[i]. progress (may be NULL) runs on the calling
  * thread only, with (done, n, arg), at least every 100 ms and at the end.
- * 0 if all succeeded; -1 with the first failure in ca_error(ca) and every
- * out[i] cleared.
+ * One name failing does not stop the others: 0 if all succeeded; -1 if
+ * any failed, with the first failure in ca_error(ca), every failed out[i]
+ * cleared (cert.data NULL) and, if why != NULL, why[i] its reason
+ * (malloc'ed; NULL for the ones that succeeded).
  */
 int		 ca_leaf_issue_many(struct ca *, const struct ca_signer *,
 		    size_t n, const char *const *fqdns, enum ca_keyalg,
 		    const char *master, unsigned nthreads,
 		    void (*progress)(size_t done, size_t n, void *), void *arg,
-		    struct ca_issued *out);
+		    struct ca_issued *out, char **why);
 
 /*
  * Decrypt a stored key to unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE
@@ -168,19 +172,79 @@ int		 ca_leaf_issue_many(struct ca *, const struct ca_signer *,
 int		 ca_key_to_pem(struct ca *, const unsigned char *key, size_t,
 		    const char *master, char **pem);
 
+/* A borrowed DER certificate, for lists (chains, trust stores). */
+struct ca_der {
+	const unsigned char	*data;
+	size_t			 len;
+};
+
 /*
- * Check an imported PKI certificate for fqdn. cert_pem and key_pem are file
- * contents; key_pem may be NULL when cert_pem holds the key as well. The key
- * must be unencrypted (PKCS#8, RSA or EC PEM). Refused with a message: bad or
- * truncated PEM, no key, key not matching the certificate, a CA certificate,
- * an EKU without serverAuth (no EKU at all is fine), a keyUsage that forbids
- * TLS server use, a name that does not match fqdn, a certificate that is
- * expired or not yet valid. On success out->cert is the DER certificate,
- * out->key the key re-encrypted with master.
+ * PKI certificates: one rule set, used when a certificate is imported and
+ * again when the agent loads it. A PKI certificate is acceptable for fqdn
+ * when
+ *   - no subject or issuer name in the chain holds a control character
+ *     (C0, DEL, C1) or a bidirectional override/isolate/mark;
+ *   - the private key matches the certificate;
+ *   - it is not a CA certificate and not self-signed;
+ *   - an EKU, if present, lists serverAuth; a keyUsage allows TLS server use;
+ *   - its DNS names (or, without any, its CN) match fqdn;
+ *   - it is valid now and its lifetime is at least CA_PKI_MIN_LIFETIME;
+ *   - its key and every intermediate's key is RSA >= 2048 or EC P-256/P-384;
+ *   - it and every intermediate are signed with SHA-256 or stronger;
+ *   - every intermediate is a CA certificate valid now;
+ *   - with trusted roots given: the chain (leaf + intermediates) verifies
+ *     up to one of them for TLS server use and fqdn (X509_verify_cert).
+ * Without trusted roots the chain is not verified up to a root: that is
+ * the one warning (in warning, not a refusal).
+ */
+#define CA_PKI_MIN_LIFETIME	86400		/* seconds: one day */
+#define CA_PKI_CHAIN_MAX	6		/* intermediates served */
+
+struct ca_pki {
+	struct ca_issued	 leaf;	/* DER, key encrypted with master, info */
+	struct ca_blob		 chain[CA_PKI_CHAIN_MAX];	/* issuer first */
+	size_t			 nchain;
+	char			 warning[512];	/* "" if none */
+};
+void		 ca_pki_clear(struct ca_pki *);
+
+/*
+ * Import: cert_pem holds the leaf first, then any intermediates (other
+ * PEM blocks, such as the key, are skipped); chain_pem (may be NULL) more
+ * intermediates. key_pem may be NULL when cert_pem holds the key as well;
+ * the key must be unencrypted (PKCS#8, RSA or EC PEM). Refused (-1) with a
+ * message when a rule above is broken or the PEM is bad; else out holds
+ * the DER certificate, the key re-encrypted with master, the intermediates
+ * to serve (without roots; in verified order when roots were given).
  */
 int		 ca_pki_import(struct ca *, const char *cert_pem, size_t,
-		    const char *key_pem, size_t, const char *fqdn,
-		    const char *master, struct ca_issued *out);
+		    const char *key_pem, size_t, const char *chain_pem, size_t,
+		    const char *fqdn, const struct ca_der *roots, size_t nroots,
+		    const char *master, struct ca_pki *out);
+
+/*
+ * The same rules for a stored PKI certificate (key encrypted with master):
+ * 1 acceptable, 0 refused (why in ca_error), -1 error. warning (may be
+ * NULL) receives the warning, "" if none.
+ */
+int		 ca_pki_check(struct ca *, const unsigned char *cert, size_t,
+		    const struct ca_der *chain, size_t nchain,
+		    const unsigned char *key, size_t key_len, const char *master,
+		    const char *fqdn, const struct ca_der *roots, size_t nroots,
+		    char *warning, size_t warning_len);
+
+/*
+ * A site trusted root CA from a file's contents (one PEM certificate, or
+ * DER): a self-signed CA certificate (its signature checked), valid now,
+ * with an acceptable key and clean names. out gets the DER, info its
+ * description.
+ */
+int		 ca_trusted_root_load(struct ca *, const char *data, size_t,
+		    struct ca_blob *out, struct ca_cert_info *info);
+
+/* Which of roots issued der (names and signature)? Its index, or -1. */
+int		 ca_issuer_index(struct ca *, const unsigned char *der, size_t,
+		    const struct ca_der *roots, size_t nroots);
 
 /*
  * Verify leaf against root as a TLS server certificate for fqdn (purpose

@@ -22,6 +22,10 @@ ehttp_cert_type_title(const char *type)
 		return "SMS Issuing";
 	if (strcmp(type, "role") == 0)
 		return "SMS Role SSL Certificate";
+	if (strcmp(type, "ca") == 0)
+		return "Intermediate CA";
+	if (strcmp(type, "trust") == 0)
+		return "Trusted Root CA";
 	return "PKI";
 }
 
@@ -78,6 +82,97 @@ ehttp_cert_count(struct ehttp *e, const struct db_cert_filter *f, size_t *n)
 	return db_cert_count(e->db, f, n) == -1 ? ehttp_fail_db(e) : 0;
 }
 
+#define PATH_MAX_LEN	8	/* leaf, 6 intermediates, root */
+
+/* A certificate outside the inventory (id 0), described for a path. */
+static int
+cert_outside(struct ehttp *e, const struct db_cert *leaf, const char *type,
+    const unsigned char *der, size_t len, struct db_cert *c)
+{
+	struct ca_cert_info ci;
+	struct ca *ca = ca_new();
+	int rc = -1;
+
+	if (ca_cert_info(ca, der, len, &ci) == -1) {
+		ehttp_fail(e, "certificate chain of %s: %s", leaf->thumbprint,
+		    ca_error(ca));
+		goto out;
+	}
+	memset(c, 0, sizeof *c);
+	snprintf(c->type, sizeof c->type, "%s", type);
+	snprintf(c->state, sizeof c->state, "active");
+	c->site_id = leaf->site_id;
+	snprintf(c->site_code, sizeof c->site_code, "%s", leaf->site_code);
+	snprintf(c->serial, sizeof c->serial, "%s", ci.serial);
+	snprintf(c->issued_to, sizeof c->issued_to, "%s", ci.issued_to);
+	snprintf(c->issued_by, sizeof c->issued_by, "%s", ci.issued_by);
+	snprintf(c->subject, sizeof c->subject, "%s", ci.subject);
+	snprintf(c->thumbprint, sizeof c->thumbprint, "%s", ci.thumbprint);
+	snprintf(c->key_alg, sizeof c->key_alg, "%s", ci.key_desc);
+	c->not_before = ci.not_before;
+	c->not_after = ci.not_after;
+	ca_cert_info_clear(&ci);
+	rc = 0;
+out:
+	ca_free(ca);
+	return rc;
+}
+
+/* A PKI certificate's path: its stored intermediates, then the site
+ * trusted root CA that issued the last of them, if one did. */
+static int
+pki_path(struct ehttp *e, const struct db_cert *leaf, struct db_cert *v,
+    size_t *n)
+{
+	struct db_blob *chain = NULL, *roots = NULL;
+	struct ca_der *rd = NULL;
+	size_t nc = 0, nr = 0;
+	const struct db_blob *top = NULL;
+	struct ca *ca = NULL;
+	int rc = -1, k;
+
+	if (db_cert_chain(e->db, leaf->id, &chain, &nc) == -1 ||
+	    db_trusted_root_ders(e->db, leaf->site_id, &roots, &nr) == -1) {
+		ehttp_fail_db(e);
+		goto out;
+	}
+	for (size_t i = 0; i < nc && *n < PATH_MAX_LEN - 1; i++)
+		if (cert_outside(e, leaf, "ca", chain[i].data, chain[i].len,
+		    &v[(*n)++]) == -1)
+			goto out;
+	if (nr > 0) {
+		unsigned char *der = NULL;
+		size_t dlen = 0;
+
+		if (nc > 0)
+			top = &chain[nc - 1];
+		else {
+			if (ehttp_cert_der(e, leaf->id, &der, &dlen) == -1)
+				goto out;
+		}
+		if ((rd = calloc(nr, sizeof *rd)) == NULL)
+			abort();
+		for (size_t i = 0; i < nr; i++) {
+			rd[i].data = roots[i].data;
+			rd[i].len = roots[i].len;
+		}
+		ca = ca_new();
+		k = nc > 0 ? ca_issuer_index(ca, top->data, top->len, rd, nr) :
+		    ca_issuer_index(ca, der, dlen, rd, nr);
+		free(der);
+		if (k >= 0 && cert_outside(e, leaf, "trust", roots[k].data,
+		    roots[k].len, &v[(*n)++]) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	ca_free(ca);
+	free(rd);
+	db_blobs_free(chain, nc);
+	db_blobs_free(roots, nr);
+	return rc;
+}
+
 int
 ehttp_cert_path(struct ehttp *e, const struct db_cert *leaf,
     struct db_cert **out, size_t *n)
@@ -85,18 +180,62 @@ ehttp_cert_path(struct ehttp *e, const struct db_cert *leaf,
 	struct db_cert *v;
 	int64_t next;
 
-	/* Paths are short: leaf, SMS Issuing. Stop at 8 against loops. */
-	if ((v = calloc(8, sizeof *v)) == NULL)
+	/* Paths are short: leaf, SMS Issuing; a PKI leaf, its intermediates
+	 * and root. Stop at PATH_MAX_LEN against loops. */
+	if ((v = calloc(PATH_MAX_LEN, sizeof *v)) == NULL)
 		abort();
 	v[0] = *leaf;
 	*n = 1;
-	for (next = leaf->issuer_id; next != 0 && *n < 8; next = v[*n - 1].issuer_id) {
+	if (strcmp(leaf->type, "pki") == 0) {
+		if (pki_path(e, leaf, v, n) == -1) {
+			free(v);
+			return -1;
+		}
+		*out = v;
+		return 0;
+	}
+	for (next = leaf->issuer_id; next != 0 && *n < PATH_MAX_LEN;
+	    next = v[*n - 1].issuer_id) {
 		if (cert_get(e, next, &v[*n]) == -1) {
 			free(v);
 			return -1;
 		}
 		(*n)++;
 	}
+	*out = v;
+	return 0;
+}
+
+int
+ehttp_cert_chain(struct ehttp *e, const struct db_cert *c,
+    struct db_blob **out, size_t *n)
+{
+	struct db_cert *path = NULL;
+	struct db_blob *v = NULL;
+	size_t np = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (strcmp(c->type, "pki") == 0)
+		return db_cert_chain(e->db, c->id, out, n) == -1 ?
+		    ehttp_fail_db(e) : 0;
+	if (ehttp_cert_path(e, c, &path, &np) == -1)
+		return -1;
+	if ((v = calloc(np, sizeof *v)) == NULL)
+		abort();
+	for (size_t i = 1; i < np; i++) {
+		if ((rc = db_cert_der(e->db, path[i].id, &v[*n].data,
+		    &v[*n].len)) == -1) {
+			db_blobs_free(v, *n);
+			free(path);
+			*n = 0;
+			return ehttp_fail_db(e);
+		}
+		if (rc == 1)
+			(*n)++;
+	}
+	free(path);
 	*out = v;
 	return 0;
 }
@@ -293,8 +432,8 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 }
 
 /* Read a small PEM file; refuse what is not a regular file or too large. */
-static int
-read_pem(struct ehttp *e, const char *what, const char *path, char **buf,
+int
+ehttp_read_pem(struct ehttp *e, const char *what, const char *path, char **buf,
     size_t *len)
 {
 	struct stat sb;
@@ -327,8 +466,9 @@ read_pem(struct ehttp *e, const char *what, const char *path, char **buf,
 
 static int
 import_locked(struct ehttp *e, const struct db_system *y,
-    const struct ca_issued *is)
+    const struct ca_pki *p)
 {
+	const struct ca_issued *is = &p->leaf;
 	struct db_cert c, old;
 	struct tm tm;
 	char day[16];
@@ -359,31 +499,61 @@ import_locked(struct ehttp *e, const struct db_system *y,
 	if (db_cert_insert(e->db, &c, is->cert.data, is->cert.len, is->key.data,
 	    is->key.len) == -1)
 		return ehttp_fail_db(e);
+	for (size_t i = 0; i < p->nchain; i++)
+		if (db_cert_chain_add(e->db, c.id, (int)i, p->chain[i].data,
+		    p->chain[i].len) == -1)
+			return ehttp_fail_db(e);
 	gmtime_r(&c.not_after, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	ehttp_note(e, EHTTP_NOTE_INFO, "Imported the PKI certificate of %s"
-	    " (issued by %s, thumbprint %s, expires %s).", y->fqdn,
-	    c.issued_by, c.thumbprint, day);
-	if (ehttp_record(e, y->site_id, "info", "certificate import", y->fqdn,
-	    "Imported PKI certificate %s for %s; the site system prefers it.",
-	    c.thumbprint, y->fqdn) == -1)
+	    " (issued by %s, thumbprint %s, expires %s) with %zu intermediate"
+	    " CA certificate%s.", y->fqdn, c.issued_by, c.thumbprint, day,
+	    p->nchain, p->nchain == 1 ? "" : "s");
+	if (p->warning[0] != '\0')
+		ehttp_note(e, EHTTP_NOTE_WARNING, "Site %s: %s. Add the root"
+		    " with `ehttpctl site trusted-root add %s ROOT.pem` to have"
+		    " PKI chains verified.", y->site_code, p->warning,
+		    y->site_code);
+	if (ehttp_record(e, y->site_id, p->warning[0] ? "warning" : "info",
+	    "certificate import", y->fqdn, "Imported PKI certificate %s for"
+	    " %s with %zu intermediate CA certificate%s; the site system"
+	    " prefers it.%s%s", c.thumbprint, y->fqdn, p->nchain,
+	    p->nchain == 1 ? "" : "s", p->warning[0] ? " Warning: " : "",
+	    p->warning) == -1)
 		return -1;
 	return issue_reconcile(e, y->site_id);
 }
 
+/* The site's trusted roots as a borrowed DER list over blobs. */
+static struct ca_der *
+ders_of(const struct db_blob *v, size_t n)
+{
+	struct ca_der *d;
+
+	if ((d = calloc(n + 1, sizeof *d)) == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		d[i].data = v[i].data;
+		d[i].len = v[i].len;
+	}
+	return d;
+}
+
 int
 ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
-    const char *key_path)
+    const char *key_path, const char *chain_path)
 {
-	struct ca_issued is;
+	struct ca_pki p;
 	struct db_system y;
-	char *cert = NULL, *key = NULL, norm[256];
-	size_t clen = 0, klen = 0;
+	struct db_blob *roots = NULL;
+	struct ca_der *rd = NULL;
+	char *cert = NULL, *key = NULL, *chain = NULL, norm[256];
+	size_t clen = 0, klen = 0, chlen = 0, nr = 0;
 	const char *master;
 	struct ca *ca = NULL;
 	int rc = -1;
 
-	memset(&is, 0, sizeof is);
+	memset(&p, 0, sizeof p);
 	ehttp_notes_clear(e);
 	if (rules_fqdn(fqdn, norm, e->err, sizeof e->err) == -1)
 		return -1;
@@ -392,28 +562,100 @@ ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
 		    ehttp_fail(e, "FQDN '%s': no such site system", norm);
 	rc = -1;
 	if ((master = ehttp_master(e, 0)) == NULL ||
-	    read_pem(e, "certificate", cert_path, &cert, &clen) == -1 ||
-	    read_pem(e, "key", key_path, &key, &klen) == -1)
+	    ehttp_read_pem(e, "certificate", cert_path, &cert, &clen) == -1 ||
+	    (key_path != NULL &&
+	    ehttp_read_pem(e, "key", key_path, &key, &klen) == -1) ||
+	    (chain_path != NULL &&
+	    ehttp_read_pem(e, "chain", chain_path, &chain, &chlen) == -1) ||
+	    ehttp_site_trusted_roots(e, y.site_id, &roots, &nr) == -1)
 		goto out;
+	rd = ders_of(roots, nr);
 	ca = ca_new();
-	if (ca_pki_import(ca, cert, clen, key, klen, norm, master, &is) == -1) {
+	if (ca_pki_import(ca, cert, clen, key, klen, chain, chlen, norm, rd, nr,
+	    master, &p) == -1) {
 		ehttp_fail(e, "import-pki %s: %s", norm, ca_error(ca));
 		goto out;
 	}
 	if (ehttp_begin(e) == -1)
 		goto out;
-	if (import_locked(e, &y, &is) == -1) {
+	if (import_locked(e, &y, &p) == -1) {
 		ehttp_rollback(e);
 		goto out;
 	}
 	rc = ehttp_commit(e);
 out:
-	ca_issued_clear(&is);
+	ca_pki_clear(&p);
 	ca_free(ca);
 	if (key != NULL)
 		explicit_bzero(key, klen);
+	if (cert != NULL)
+		explicit_bzero(cert, clen);	/* may hold the key too */
 	free(key);
 	free(cert);
+	free(chain);
+	free(rd);
+	db_blobs_free(roots, nr);
+	return rc;
+}
+
+int
+ehttp_pki_check(struct ehttp *e, const struct db_cert *c, char *warning,
+    size_t wlen)
+{
+	unsigned char *der = NULL, *key = NULL;
+	struct db_blob *chain = NULL, *roots = NULL;
+	struct ca_der *cd = NULL, *rd = NULL;
+	size_t dlen = 0, klen = 0, nc = 0, nr = 0;
+	struct db_system y;
+	const char *master;
+	struct ca *ca = NULL;
+	int rc = -1, r;
+
+	if (warning != NULL && wlen > 0)
+		warning[0] = '\0';
+	if ((r = db_system_get_id(e->db, c->system_id, &y)) != 1) {
+		if (r == -1)
+			return ehttp_fail_db(e);
+		return ehttp_fail(e, "certificate %lld: no site system",
+		    (long long)c->id);
+	}
+	if ((master = ehttp_master(e, 0)) == NULL)
+		return -1;
+	if (ehttp_cert_der(e, c->id, &der, &dlen) == -1)
+		goto out;
+	if ((r = db_cert_key(e->db, c->id, &key, &klen)) != 1) {
+		if (r == -1)
+			ehttp_fail_db(e);
+		else
+			ehttp_fail(e, "certificate %lld: no private key stored",
+			    (long long)c->id);
+		goto out;
+	}
+	if (db_cert_chain(e->db, c->id, &chain, &nc) == -1) {
+		ehttp_fail_db(e);
+		goto out;
+	}
+	if (ehttp_site_trusted_roots(e, c->site_id, &roots, &nr) == -1)
+		goto out;
+	cd = ders_of(chain, nc);
+	rd = ders_of(roots, nr);
+	ca = ca_new();
+	rc = ca_pki_check(ca, der, dlen, cd, nc, key, klen, master, y.fqdn, rd,
+	    nr, warning, wlen);
+	if (rc != 1)
+		ehttp_fail(e, "PKI certificate %s of %s: %s", c->thumbprint,
+		    y.fqdn, ca_error(ca));
+out:
+	if (key != NULL) {
+		ca_cleanse(key, klen);
+		free(key);
+	}
+	free(der);
+	free(cd);
+	free(rd);
+	db_blobs_free(chain, nc);
+	db_blobs_free(roots, nr);
+	ca_free(ca);
 	return rc;
 }
 

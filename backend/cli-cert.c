@@ -432,15 +432,18 @@ cmd_cert_renew(struct cli *c, int argc, char **argv)
 static int
 cmd_cert_import(struct cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	static const struct option lo[] = {
+		{ "chain", required_argument, NULL, 'c' }, CLI_COMMON_OPTS,
+		{ 0 } };
+	const char *chain = NULL;
 
-	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 3 != argc)
-		return cli_usage(c, "expected FQDN CERT.pem KEY.pem");
+	OPTS_LOOP(c, argc, argv, "h", lo, case 'c': chain = optarg; break;);
+	if (optind + 2 != argc && optind + 3 != argc)
+		return cli_usage(c, "expected FQDN CERT.pem [KEY.pem]");
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (ehttp_cert_import_pki(c->e, argv[optind], argv[optind + 1],
-	    argv[optind + 2]) == -1)
+	    optind + 2 < argc ? argv[optind + 2] : NULL, chain) == -1)
 		return cli_fail(c);
 	if (c->json) {
 		fputc('{', c->out);
@@ -479,10 +482,17 @@ const struct cli_cmd cli_cert_cmds[] = {
 	  "Renew: an SMS Issuing root is replaced by a new current one and the\n"
 	  "site's role certificates are re-issued under it; a role certificate\n"
 	  "is replaced by a fresh one." },
-	{ "cert", "import-pki", cmd_cert_import, "FQDN CERT.pem KEY.pem",
+	{ "cert", "import-pki", cmd_cert_import,
+	  "FQDN CERT.pem [KEY.pem] [--chain CHAIN.pem]",
 	  "Import a PKI certificate (and its unencrypted key) for a site system.\n"
-	  "Site systems prefer PKI: its site-issued certificate is revoked.\n"
-	  "Refused: a key that does not match, a CA or non-server certificate,\n"
-	  "a name that does not match FQDN, an expired certificate." },
+	  "CERT.pem holds the certificate, then its intermediate CA certificates\n"
+	  "(--chain: more of them); they are stored and served with it. Without\n"
+	  "KEY.pem the key is read from CERT.pem. Site systems prefer PKI: its\n"
+	  "site-issued certificate is revoked. Refused: a key that does not\n"
+	  "match; a CA, self-signed or non-server certificate; a name that does\n"
+	  "not match FQDN; not valid now or valid for less than a day; a key\n"
+	  "weaker than RSA 2048 or EC P-256; a SHA-1 or MD5 signature in the\n"
+	  "chain; control characters in names; a chain that does not reach one\n"
+	  "of the site's trusted root CAs (when it has any: without, a warning)." },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -1009,8 +1009,8 @@ static const struct cli_cmd cmds[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-static const struct cli_cmd *const tables[] = { cmds, cli_cert_cmds,
-	cli_log_cmds };
+static const struct cli_cmd *const tables[] = { cmds, cli_trust_cmds,
+	cli_cert_cmds, cli_log_cmds };
 
 static void
 main_usage(FILE *f)

@@ -35,6 +35,7 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_cert_cmds[];
 extern const struct cli_cmd cli_log_cmds[];
+extern const struct cli_cmd cli_trust_cmds[];
 
 int	 cli_open(struct cli *, int flags);
 int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */

@@ -35,6 +35,10 @@ int	 ehttp_record(struct ehttp *, int64_t site_id, const char *severity,
 	    __attribute__((format(printf, 6, 7)));
 /* The master key (hex passphrase); loads or creates it. */
 const char *ehttp_master(struct ehttp *, int create);
+/* A small (<= 1 MiB) regular file, NUL-terminated; what names it in
+ * messages. cert.c. */
+int	 ehttp_read_pem(struct ehttp *, const char *what, const char *path,
+	    char **buf, size_t *len);
 /* Begin/commit/rollback around a write operation. */
 int	 ehttp_begin(struct ehttp *);
 int	 ehttp_commit(struct ehttp *);

@@ -104,6 +104,23 @@ void	 ehttp_security_change_init(struct ehttp_security_change *);
 int	 ehttp_site_set_security(struct ehttp *, const char *code,
 	    const struct ehttp_security_change *);
 
+/*
+ * The site's trusted root CAs (Site Properties > Communication Security >
+ * Set): self-signed CA certificates the admin adds from a PEM or DER file.
+ * When a site has any, an imported PKI certificate's chain must verify up
+ * to one of them. Each change is audited and a status message.
+ */
+int	 ehttp_site_trusted_root_add(struct ehttp *, const char *code,
+	    const char *path);
+int	 ehttp_site_trusted_root_list(struct ehttp *, const char *code,
+	    struct db_trusted_root **, size_t *);
+int	 ehttp_site_trusted_root_remove(struct ehttp *, const char *code,
+	    const char *thumbprint);
+/* The site's trust store (its trusted root CAs as DER) for verifying PKI
+ * chains; db_blobs_free() the result. */
+int	 ehttp_site_trusted_roots(struct ehttp *, int64_t site_id,
+	    struct db_blob **, size_t *);
+
 /* Warnings of a site's configuration as it stands (prerequisites,
  * deprecated configuration); malloc'ed array of notes. */
 int	 ehttp_site_warnings(struct ehttp *, const struct db_site *,
@@ -140,7 +157,11 @@ int	 ehttp_cert_page(struct ehttp *, const struct db_cert_filter *,
 	    size_t limit, struct db_cert **, size_t *);
 int	 ehttp_cert_count(struct ehttp *, const struct db_cert_filter *,
 	    size_t *);
-/* The certification path, leaf first, up to its root. */
+/*
+ * The certification path, leaf first, up to its root. A PKI certificate's
+ * intermediates (type "ca") and the site trusted root CA that issued them
+ * (type "trust") are not in the inventory: their id is 0.
+ */
 int	 ehttp_cert_path(struct ehttp *, const struct db_cert *,
 	    struct db_cert **, size_t *);
 /* Every field and extension as text (no key material); malloc'ed. */
@@ -155,11 +176,27 @@ int	 ehttp_cert_block(struct ehttp *, int64_t id, int blocked);
 /* Root: a new SMS Issuing becomes current and the site's role
  * certificates are re-issued under it. Role: a fresh one replaces it. */
 int	 ehttp_cert_renew(struct ehttp *, int64_t id);
-/* An admin's PKI certificate for a site system ("bound in IIS"); the
- * system keeps it and its site-issued certificate is revoked. */
+/*
+ * An admin's PKI certificate for a site system ("bound in IIS"); the
+ * system keeps it and its site-issued certificate is revoked. cert_path
+ * holds the leaf, then its intermediate CA certificates; key_path (NULL:
+ * the key is in cert_path) the unencrypted key; chain_path (may be NULL)
+ * more intermediates. The PKI rule set of ca.h applies; the intermediates
+ * are stored with the certificate and served with it.
+ */
 int	 ehttp_cert_import_pki(struct ehttp *, const char *fqdn,
-	    const char *cert_path, const char *key_path);
-/* Type name as shown: "SMS Issuing", "SMS Role SSL Certificate", "PKI". */
+	    const char *cert_path, const char *key_path, const char *chain_path);
+/* The certificates served with c, issuer first (PKI: its intermediates;
+ * site-issued: its SMS Issuing); db_blobs_free() the result. */
+int	 ehttp_cert_chain(struct ehttp *, const struct db_cert *,
+	    struct db_blob **, size_t *);
+/* The PKI rule set (ca.h) on a stored PKI certificate, for its system and
+ * the site's trusted roots now: 1 acceptable, 0 refused (ehttp_error()
+ * says why), -1 error. warning (may be NULL) gets the warning or "". */
+int	 ehttp_pki_check(struct ehttp *, const struct db_cert *,
+	    char *warning, size_t);
+/* Type name as shown: "SMS Issuing", "SMS Role SSL Certificate", "PKI",
+ * "Intermediate CA", "Trusted Root CA". */
 const char *ehttp_cert_type_title(const char *type);
 
 /* The certificate a site system uses now (an active PKI one first, else

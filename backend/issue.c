@@ -26,7 +26,8 @@ struct issue_job {
 	int64_t			 system_id;
 	int64_t			 pending_id;
 	char			 fqdn[256];
-	struct ca_issued	 out;
+	struct ca_issued	 out;	/* cert.data NULL: signing failed */
+	char			*why;	/* and why */
 	int			 used;
 };
 
@@ -302,6 +303,29 @@ pool_job(struct issue_pool *pool, int64_t system_id)
 	return NULL;
 }
 
+/* Did signing give a reason for any name (else it failed as a whole)? */
+static int
+any_reason(char *const *why, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (why[i] != NULL)
+			return 1;
+	return 0;
+}
+
+/* One system's certificate could not be made: say so, go on. */
+static int
+issue_failed(struct ehttp *e, const struct db_site *s, const char *fqdn,
+    const char *why)
+{
+	ehttp_note(e, EHTTP_NOTE_WARNING, "No SMS Role SSL Certificate for %s:"
+	    " %s. The other site systems of site %s are not affected.", fqdn,
+	    why, s->code);
+	return ehttp_record(e, s->id, "error", "certificate issue", fqdn,
+	    "Could not issue an SMS Role SSL Certificate to %s: %.300s", fqdn,
+	    why);
+}
+
 /* Sign the leaves not signed ahead, then record all of them. */
 static int
 issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *root,
@@ -311,7 +335,8 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 	struct ca_signer *sg = NULL;
 	struct ca_issued *signed_now = NULL;
 	const char **names = NULL;
-	size_t *which = NULL, nnow = 0;
+	char **why = NULL;
+	size_t *which = NULL, nnow = 0, issued = 0, failed = 0;
 	enum ca_keyalg alg;
 	const char *master = NULL;
 	int rc = -1;
@@ -320,6 +345,7 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 		alg = CA_KEY_RSA2048;
 	if ((names = calloc(ntodo, sizeof *names)) == NULL ||
 	    (which = calloc(ntodo, sizeof *which)) == NULL ||
+	    (why = calloc(ntodo, sizeof *why)) == NULL ||
 	    (signed_now = calloc(ntodo, sizeof *signed_now)) == NULL)
 		abort();
 	for (size_t k = 0; k < ntodo; k++)
@@ -332,7 +358,8 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 		    (sg = signer_for(e, ca, root)) == NULL)
 			goto out;
 		if (ca_leaf_issue_many(ca, sg, nnow, names, alg, master,
-		    e->threads, progress_cb, e, signed_now) == -1) {
+		    e->threads, progress_cb, e, signed_now, why) == -1 &&
+		    !any_reason(why, nnow)) {
 			ehttp_fail(e, "issuing SMS Role SSL Certificates for site"
 			    " %s: %s", s->code, ca_error(ca));
 			goto out;
@@ -342,17 +369,30 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 		size_t i = todo[k];
 		struct issue_job *job = pool_job(e->pool, p->sys[i].id);
 		const struct ca_issued *is;
+		const char *reason;
 		struct db_cert c;
 		char day[16];
 
 		pending_row(&c, "role", s->id, p->sys[i].id, root->id,
 		    p->sys[i].fqdn, s->sec.key_alg);
 		if (job != NULL) {
-			job->used = 1;
 			c.id = job->pending_id;
 			is = &job->out;
-		} else
+			reason = job->why;
+		} else {
+			reason = why[now];
 			is = &signed_now[now++];
+		}
+		if (is->cert.data == NULL) {
+			/* This system only: the others get theirs. */
+			failed++;
+			if (issue_failed(e, s, p->sys[i].fqdn, reason != NULL ?
+			    reason : "signing failed") == -1)
+				goto out;
+			continue;
+		}
+		if (job != NULL)
+			job->used = 1;
 		if (p->role[i].id != 0) {
 			/* Renewal: the old one is superseded. */
 			if (db_cert_set_state(e->db, p->role[i].id,
@@ -363,6 +403,7 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 		}
 		if (record_issued(e, &c, is) == -1)
 			goto out;
+		issued++;
 		if (ntodo <= NOTE_EACH_MAX)
 			ehttp_note(e, EHTTP_NOTE_INFO, "Issued an SMS Role SSL"
 			    " Certificate to %s (thumbprint %s, expires %s).",
@@ -371,16 +412,23 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 	}
 	if (ntodo > NOTE_EACH_MAX)
 		ehttp_note(e, EHTTP_NOTE_INFO, "Issued %zu SMS Role SSL Certificates"
-		    " in site %s (see `ehttpctl cert list --site %s`).", ntodo,
+		    " in site %s (see `ehttpctl cert list --site %s`).", issued,
 		    s->code, s->code);
-	if (ehttp_record(e, s->id, "info", "certificate issue", s->code,
-	    "Issued %zu SMS Role SSL Certificate%s in site %s.", ntodo,
-	    ntodo == 1 ? "" : "s", s->code) == -1)
+	if (issued > 0 && ehttp_record(e, s->id, "info", "certificate issue",
+	    s->code, "Issued %zu SMS Role SSL Certificate%s in site %s.",
+	    issued, issued == 1 ? "" : "s", s->code) == -1)
 		goto out;
+	if (failed > 0)
+		ehttp_note(e, EHTTP_NOTE_WARNING, "%zu site system%s of site %s"
+		    " got no SMS Role SSL Certificate (see the status messages);"
+		    " %zu did.", failed, failed == 1 ? "" : "s", s->code, issued);
 	rc = 0;
 out:
-	for (size_t k = 0; k < ntodo; k++)
+	for (size_t k = 0; k < ntodo; k++) {
 		ca_issued_clear(&signed_now[k]);
+		free(why[k]);
+	}
+	free(why);
 	free(signed_now);
 	free(names);
 	free(which);
@@ -447,8 +495,10 @@ pool_free(struct issue_pool *pool)
 {
 	if (pool == NULL)
 		return;
-	for (size_t i = 0; i < pool->n; i++)
+	for (size_t i = 0; i < pool->n; i++) {
 		ca_issued_clear(&pool->jobs[i].out);
+		free(pool->jobs[i].why);
+	}
 	ca_issued_clear(&pool->root);
 	free(pool->jobs);
 	free(pool);
@@ -509,6 +559,7 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 	struct ca_signer *sg = NULL;
 	const char **names = NULL;
 	struct ca_issued *out = NULL;
+	char **why = NULL;
 	enum ca_keyalg alg;
 	const char *master;
 	int rc = -1;
@@ -537,20 +588,25 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 		goto out;
 	}
 	if ((names = calloc(pool->n, sizeof *names)) == NULL ||
+	    (why = calloc(pool->n, sizeof *why)) == NULL ||
 	    (out = calloc(pool->n, sizeof *out)) == NULL)
 		abort();
 	for (size_t i = 0; i < pool->n; i++)
 		names[i] = pool->jobs[i].fqdn;
+	/* A name that fails fails alone (issue_leaves reports it). */
 	if (ca_leaf_issue_many(ca, sg, pool->n, names, alg, master, e->threads,
-	    progress_cb, e, out) == -1) {
+	    progress_cb, e, out, why) == -1 && !any_reason(why, pool->n)) {
 		ehttp_fail(e, "issuing SMS Role SSL Certificates for site %s: %s",
 		    s->code, ca_error(ca));
 		goto out;
 	}
-	for (size_t i = 0; i < pool->n; i++)
+	for (size_t i = 0; i < pool->n; i++) {
 		pool->jobs[i].out = out[i];	/* moved */
+		pool->jobs[i].why = why[i];
+	}
 	rc = 0;
 out:
+	free(why);
 	free(out);
 	free(names);
 	ca_signer_free(sg);

@@ -109,6 +109,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX cert_by_issued_by ON cert(issued_by, id);"
 	"CREATE INDEX cert_by_blocked ON cert(blocked, id);"
 	"CREATE INDEX cert_by_thumbprint ON cert(thumbprint, id);",
+
+	/* 4: the intermediate CA certificates an imported PKI certificate is
+	 * served with; when a site trusted root CA was added, and its end. */
+	"CREATE TABLE cert_chain ("
+	"  cert_id INTEGER NOT NULL REFERENCES cert(id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL, der BLOB NOT NULL,"
+	"  PRIMARY KEY (cert_id, pos));"
+	"ALTER TABLE trusted_root ADD COLUMN not_after INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE trusted_root ADD COLUMN added INTEGER NOT NULL DEFAULT 0;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -239,6 +248,21 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " health_status = ?4, health_text = ?5, updated = ?2"
 	    " WHERE system_id = ?1",
 	[ST_AGENT_GET] = "SELECT " AGENT_COLS " WHERE a.system_id = ?1",
+	[ST_CHAIN_INSERT] = "INSERT INTO cert_chain (cert_id, pos, der)"
+	    " VALUES (?1, ?2, ?3)",
+	[ST_CHAIN_LIST] = "SELECT der FROM cert_chain WHERE cert_id = ?1"
+	    " ORDER BY pos",
+	[ST_TRUST_INSERT] = "INSERT INTO trusted_root (site_id, subject,"
+	    " thumbprint, der, not_after, added) VALUES (?1, ?2, upper(?3), ?4,"
+	    " ?5, ?6)",
+	[ST_TRUST_LIST] = "SELECT t.id, t.site_id, s.code, t.subject,"
+	    " t.thumbprint, t.not_after, t.added FROM trusted_root t"
+	    " JOIN site s ON s.id = t.site_id WHERE t.site_id = ?1"
+	    " ORDER BY t.subject, t.thumbprint",
+	[ST_TRUST_DER] = "SELECT der FROM trusted_root WHERE site_id = ?1"
+	    " ORDER BY id",
+	[ST_TRUST_DELETE] = "DELETE FROM trusted_root WHERE site_id = ?1 AND"
+	    " thumbprint = upper(?2)",
 	[ST_AGENT_LIST] = "SELECT " AGENT_COLS " WHERE ?1 = 0 OR y.site_id = ?1"
 	    " ORDER BY y.fqdn",
 };

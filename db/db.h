@@ -15,7 +15,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	3
+#define DB_SCHEMA_VERSION	4
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -219,6 +219,41 @@ int	 db_cert_key_sample(struct db *, size_t *count, int64_t *cert_id);
 /* Rows without key / keys without row (must both be 0). */
 int	 db_cert_orphans(struct db *, size_t *certs_without_key,
 	    size_t *keys_without_cert);
+
+/* DER blobs (certificate chains, trust stores); db_blobs_free() frees. */
+struct db_blob {
+	unsigned char	*data;
+	size_t		 len;
+};
+void	 db_blobs_free(struct db_blob *, size_t);
+
+/* The intermediate CA certificates a (PKI) certificate is served with,
+ * its issuer first: stored with the certificate, in order. */
+int	 db_cert_chain_add(struct db *, int64_t cert_id, int pos,
+	    const unsigned char *der, size_t len);
+int	 db_cert_chain(struct db *, int64_t cert_id, struct db_blob **, size_t *);
+
+/* The site's trusted root CAs (Site Properties > Communication Security). */
+struct db_trusted_root {
+	int64_t	 id;
+	int64_t	 site_id;
+	char	 site_code[4];
+	char	 subject[512];
+	char	 thumbprint[41];	/* SHA-1, upper-case hex */
+	time_t	 not_after;
+	time_t	 added;
+};
+
+int	 db_trusted_root_add(struct db *, struct db_trusted_root *,
+	    const unsigned char *der, size_t len);	/* sets id */
+/* Sorted by subject, then thumbprint. */
+int	 db_trusted_root_list(struct db *, int64_t site_id,
+	    struct db_trusted_root **, size_t *);
+int	 db_trusted_root_ders(struct db *, int64_t site_id, struct db_blob **,
+	    size_t *);
+/* 1 removed, 0 no such root in the site, -1 error. */
+int	 db_trusted_root_delete(struct db *, int64_t site_id,
+	    const char *thumbprint);
 
 /* Agent state: what ehttp-mpd has bound and its last health check. */
 struct db_agent {

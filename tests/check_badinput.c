@@ -76,7 +76,8 @@ sh_ok(const char *what, const char *cmd)
 /*
  * Templates, once per run: a demo database; the same with enhanced HTTP on
  * at P01 (EC keys, so it is quick), which holds 5 keys; PKI test files
- * made with GnuTLS certtool (it can set any validity period) and openssl.
+ * made with GnuTLS certtool (it can set any validity period) and openssl,
+ * issued by a test CA (a self-signed leaf is refused for its own reason).
  */
 static void
 make_templates(void)
@@ -93,10 +94,18 @@ make_templates(void)
 	    "   >/dev/null 2>&1;"
 	    " cd pk; certtool --generate-privkey --key-type=ecdsa"
 	    "   --outfile k.pem 2>/dev/null;"
+	    " certtool --generate-privkey --key-type=ecdsa --outfile ca.key"
+	    "   2>/dev/null;"
+	    " printf 'cn = \"Test PKI CA\"\\nca\\ncert_signing_key\\n"
+	    "activation_date = \"2019-01-01 00:00:00\"\\n"
+	    "expiration_date = \"2050-01-01 00:00:00\"\\n' > ca.tmpl;"
+	    " certtool --generate-self-signed --load-privkey ca.key"
+	    "   --template ca.tmpl --outfile pkica.pem 2>/dev/null;"
 	    " mk() { printf 'cn = \"%%s\"\\ndns_name = \"%%s\"\\n"
 	    "activation_date = \"%%s\"\\nexpiration_date = \"%%s\"\\n%%s\\n'"
 	    "   dp1.p01.contoso.com dp1.p01.contoso.com \"$2\" \"$3\" \"$4\""
-	    "   > $1.tmpl; certtool --generate-self-signed --load-privkey k.pem"
+	    "   > $1.tmpl; certtool --generate-certificate --load-privkey k.pem"
+	    "   --load-ca-certificate pkica.pem --load-ca-privkey ca.key"
 	    "   --template $1.tmpl --outfile $1.pem 2>/dev/null; };"
 	    " srv='tls_www_server\nsigning_key\nencryption_key';"
 	    " mk valid '2025-01-01 00:00:00' '2035-01-01 00:00:00' \"$srv\";"

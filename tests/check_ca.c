@@ -564,6 +564,7 @@ START_TEST(test_many)
 	enum { N = 20 };
 	struct ca_issued out[N];
 	const char *names[N];
+	char *why[N];
 	char buf[N][64], *o;
 	struct progress pr;
 	struct fx f;
@@ -578,7 +579,7 @@ START_TEST(test_many)
 	memset(&pr, 0, sizeof pr);
 	pr.caller = pthread_self();
 	ck_assert_msg(ca_leaf_issue_many(f.ca, f.signer, N, names,
-	    CA_KEY_EC_P256, f.master, 2, progress_cb, &pr, out) == 0, "%s",
+	    CA_KEY_EC_P256, f.master, 2, progress_cb, &pr, out, NULL) == 0, "%s",
 	    ca_error(f.ca));
 	ck_assert_int_ge(pr.calls, 1);
 	ck_assert_uint_eq(pr.last, N);
@@ -631,21 +632,30 @@ START_TEST(test_many)
 	for (i = 0; i < N; i++)
 		ca_issued_clear(&out[i]);
 
-	/* One bad name fails the batch: first error, all outputs cleared. */
+	/* One bad name fails alone: the others are issued, it says why. */
 	names[7] = "bad_name.contoso.com";
 	ck_assert_int_eq(ca_leaf_issue_many(f.ca, f.signer, N, names,
-	    CA_KEY_EC_P256, f.master, 0, NULL, NULL, out), -1);
+	    CA_KEY_EC_P256, f.master, 0, NULL, NULL, out, why), -1);
 	assert_has(ca_error(f.ca), "bad_name.contoso.com");
 	for (i = 0; i < N; i++) {
-		ck_assert_ptr_null(out[i].cert.data);
-		ck_assert_ptr_null(out[i].key.data);
-		ck_assert_ptr_null(out[i].info.subject);
+		if (i == 7) {
+			ck_assert_ptr_null(out[i].cert.data);
+			ck_assert_ptr_null(out[i].key.data);
+			ck_assert_ptr_null(out[i].info.subject);
+			ck_assert_ptr_nonnull(why[i]);
+			assert_has(why[i], "not a valid host name");
+			free(why[i]);
+			continue;
+		}
+		ck_assert_ptr_null(why[i]);
+		ck_assert_str_eq(out[i].info.issued_to, names[i]);
+		ca_issued_clear(&out[i]);
 	}
 	/* n = 0 and more threads than names are fine. */
 	ck_assert_int_eq(ca_leaf_issue_many(f.ca, f.signer, 0, names,
-	    CA_KEY_EC_P256, f.master, 4, NULL, NULL, out), 0);
+	    CA_KEY_EC_P256, f.master, 4, NULL, NULL, out, NULL), 0);
 	ck_assert_int_eq(ca_leaf_issue_many(f.ca, f.signer, 1, names,
-	    CA_KEY_RSA2048, f.master, 8, NULL, NULL, out), 0);
+	    CA_KEY_RSA2048, f.master, 8, NULL, NULL, out, NULL), 0);
 	ck_assert_str_eq(out[0].info.key_desc, "RSA 2048");
 	ck_assert_int_eq(ca_verify(f.ca, f.root.cert.data, f.root.cert.len,
 	    out[0].cert.data, out[0].cert.len, names[0]), 1);
@@ -660,7 +670,8 @@ START_TEST(test_leaf_names)
 		"", "bad_name.contoso.com", "-mp.contoso.com", "mp-.contoso.com",
 		"mp..contoso.com", ".contoso.com", "contoso.com.", "10.0.0.1",
 		"mp1.contoso.com,DNS:evil.com", "mp 1.contoso.com",
-		"a234567890123456789012345678901234567890.b23456789012345678901.com",
+		/* a label of 64 characters */
+		"a234567890123456789012345678901234567890123456789012345678901234.com",
 	};
 	struct ca_issued leaf;
 	struct fx f;
@@ -873,6 +884,13 @@ make_pki(const struct fx *f)
 	    "[ku]\nbasicConstraints = CA:FALSE\n"
 	    "keyUsage = critical,cRLSign\n"
 	    "subjectAltName = DNS:pki.contoso.com\n"
+	    "[int]\nbasicConstraints = critical,CA:TRUE,pathlen:0\n"
+	    "keyUsage = critical,keyCertSign,cRLSign\n"
+	    "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n"
+	    "[calf]\nbasicConstraints = critical,CA:TRUE\n"
+	    "keyUsage = critical,digitalSignature,keyCertSign\n"
+	    "extendedKeyUsage = serverAuth\n"
+	    "subjectAltName = DNS:pki.contoso.com\n"
 	    "EOF\n"
 	    "mkdir newcerts; : > index.txt; echo 1000 > serial\n"
 	    "ec() { openssl genpkey -algorithm EC "
@@ -904,6 +922,47 @@ make_pki(const struct fx *f)
 	    "}\n"
 	    "ca expired 20200101000000Z 20210101000000Z\n"
 	    "ca future 20450101000000Z 20460101000000Z\n"
+	    /* Two tiers: root2 -> int -> leaves, each a real certificate. */
+	    "ec root2.key\n"
+	    "openssl req -x509 -new -key root2.key -subj '/CN=Test Root 2' "
+	    "-days 30 -addext basicConstraints=critical,CA:TRUE "
+	    "-addext keyUsage=critical,keyCertSign,cRLSign -out root2.pem\n"
+	    "ec int.key\n"
+	    "openssl req -new -key int.key -subj '/CN=Test Issuing CA' "
+	    "-out int.csr\n"
+	    "openssl x509 -req -in int.csr -CA root2.pem -CAkey root2.key "
+	    "-set_serial 0x$(openssl rand -hex 8) -days 30 -extfile ext.cnf "
+	    "-extensions int -out int.pem 2>/dev/null\n"
+	    "isign() { # name key section [x509 options]\n"
+	    "  n=$1 k=$2 x=$3; shift 3\n"
+	    "  openssl req -new -key $k -utf8 -subj \"${SUBJ:-/CN=pki.contoso.com}\" "
+	    "-out $n.csr\n"
+	    "  openssl x509 -req -in $n.csr -CA int.pem -CAkey int.key "
+	    "-set_serial 0x$(openssl rand -hex 8) -days 30 -extfile ext.cnf "
+	    "-extensions $x \"$@\" -out $n.pem 2>/dev/null\n"
+	    "  cat $n.pem int.pem > $n.full\n"
+	    "}\n"
+	    "ec leaf2.key; isign leaf2 leaf2.key srv\n"
+	    "isign sha1 leaf2.key srv -sha1\n"
+	    "openssl genrsa -out rsa1024.key 1024 2>/dev/null\n"
+	    "isign rsa1024 rsa1024.key srv\n"
+	    "isign calf leaf2.key calf\n"
+	    "SUBJ=$(printf '/CN=pki.contoso.com\\033[31m') isign ctrl leaf2.key srv\n"
+	    "SUBJ=$(printf '/CN=pki.contoso.com/O=Cont\\342\\200\\256oso') "
+	    "isign bidi leaf2.key srv\n"
+	    "openssl req -new -key leaf2.key -subj /CN=pki.contoso.com "
+	    "-out short.csr\n"
+	    "openssl ca -batch -config ext.cnf -cert int.pem -keyfile int.key "
+	    "-in short.csr -out short.pem -notext "
+	    "-startdate $(date -u +%y%m%d%H%M%SZ -d '-1 min') "
+	    "-enddate $(date -u +%y%m%d%H%M%SZ -d '+9 min') "
+	    "-extfile ext.cnf -extensions srv 2>/dev/null\n"
+	    "cat short.pem int.pem > short.full\n"
+	    "openssl req -x509 -new -key leaf2.key -subj /CN=pki.contoso.com "
+	    "-days 30 -addext subjectAltName=DNS:pki.contoso.com "
+	    "-addext basicConstraints=CA:FALSE -out selfsigned.pem\n"
+	    "cat leaf2.pem int.pem root2.pem > withroot.full\n"
+	    "cat leaf2.pem int.pem leaf2.key > all.full\n"
 	    "openssl pkey -in good.key -aes256 -passout pass:secret "
 	    "-out enc.key\n"
 	    "cat good.pem good.key > combined.pem\n"
@@ -919,12 +978,16 @@ make_pki(const struct fx *f)
 	free(out);
 }
 
-/* Import cert (+ key, NULL: from the cert file) for pki.contoso.com. */
+/* Import cert (+ key, NULL: from the cert file) for pki.contoso.com,
+ * with the trusted roots in root_file (NULL: none). */
 static int
-import(struct fx *f, const char *cert, const char *key, struct ca_issued *is)
+import_with(struct fx *f, const char *cert, const char *key,
+    const char *root_file, struct ca_pki *p)
 {
-	char *c, *k = NULL;
-	size_t clen, klen = 0;
+	struct ca_blob rder = { 0 };
+	struct ca_der roots[1];
+	char *c, *k = NULL, *r;
+	size_t clen, klen = 0, rlen;
 	int rc;
 
 	c = tu_read_file(path(f, cert), &clen);
@@ -933,21 +996,37 @@ import(struct fx *f, const char *cert, const char *key, struct ca_issued *is)
 		k = tu_read_file(path(f, key), &klen);
 		ck_assert_msg(k != NULL, "%s", key);
 	}
-	rc = ca_pki_import(f->ca, c, clen, k, klen, "pki.contoso.com",
-	    f->master, is);
-	if (rc == -1) {
-		ck_assert_ptr_null(is->cert.data);
-		ck_assert_ptr_null(is->key.data);
+	if (root_file != NULL) {
+		r = tu_read_file(path(f, root_file), &rlen);
+		ck_assert_msg(r != NULL, "%s", root_file);
+		ck_assert_int_eq(ca_pem_to_der(f->ca, r, rlen, &rder), 0);
+		free(r);
+		roots[0].data = rder.data;
+		roots[0].len = rder.len;
 	}
+	rc = ca_pki_import(f->ca, c, clen, k, klen, NULL, 0, "pki.contoso.com",
+	    roots, root_file != NULL ? 1 : 0, f->master, p);
+	if (rc == -1) {
+		ck_assert_ptr_null(p->leaf.cert.data);
+		ck_assert_ptr_null(p->leaf.key.data);
+		ck_assert_uint_eq(p->nchain, 0);
+	}
+	ca_blob_free(&rder);
 	free(c);
 	free(k);
 	return rc;
 }
 
+static int
+import(struct fx *f, const char *cert, const char *key, struct ca_pki *p)
+{
+	return import_with(f, cert, key, NULL, p);
+}
+
 static void
 refused(struct fx *f, const char *cert, const char *key, const char *why)
 {
-	struct ca_issued is;
+	struct ca_pki is;
 
 	ck_assert_msg(import(f, cert, key, &is) == -1, "%s accepted", cert);
 	ck_assert_msg(strstr(ca_error(f->ca), why) != NULL,
@@ -957,7 +1036,7 @@ refused(struct fx *f, const char *cert, const char *key, const char *why)
 
 START_TEST(test_pki_import)
 {
-	struct ca_issued is;
+	struct ca_pki is;
 	struct fx f;
 	char *out;
 
@@ -981,41 +1060,185 @@ START_TEST(test_pki_import)
 	/* Good: cert DER, key re-encrypted with the master key, info. */
 	ck_assert_msg(import(&f, "good.pem", "good.key", &is) == 0, "%s",
 	    ca_error(f.ca));
-	ck_assert_str_eq(is.info.issued_to, "pki.contoso.com");
-	ck_assert_str_eq(is.info.issued_by, "Test PKI Root");
-	ck_assert_str_eq(is.info.san, "pki.contoso.com,pki");
-	ck_assert_str_eq(is.info.key_desc, "EC P-256");
-	ck_assert_int_eq(is.info.is_ca, 0);
-	ck_assert_int_eq(is.info.server_auth, 1);
-	ck_assert_int_eq(ca_key_matches(f.ca, is.cert.data, is.cert.len,
-	    is.key.data, is.key.len, f.master), 1);
-	write_blob(&f, "imp.key", &is.key);
-	write_blob(&f, "imp.der", &is.cert);
+	ck_assert_str_eq(is.leaf.info.issued_to, "pki.contoso.com");
+	ck_assert_str_eq(is.leaf.info.issued_by, "Test PKI Root");
+	ck_assert_str_eq(is.leaf.info.san, "pki.contoso.com,pki");
+	ck_assert_str_eq(is.leaf.info.key_desc, "EC P-256");
+	ck_assert_int_eq(is.leaf.info.is_ca, 0);
+	ck_assert_int_eq(is.leaf.info.server_auth, 1);
+	ck_assert_int_eq(ca_key_matches(f.ca, is.leaf.cert.data, is.leaf.cert.len,
+	    is.leaf.key.data, is.leaf.key.len, f.master), 1);
+	write_blob(&f, "imp.key", &is.leaf.key);
+	write_blob(&f, "imp.der", &is.leaf.cert);
 	out = sh_ok(&f, "openssl x509 -inform DER -in imp.der -out imp.pem && "
 	    "cmp imp.pem good.pem && "
 	    "openssl pkcs8 -inform DER -in imp.key -passin file:master.key "
 	    "| openssl pkey -pubout > a && openssl pkey -in good.key -pubout > b"
 	    " && cmp a b && echo ok");
 	free(out);
-	ca_issued_clear(&is);
+	ca_pki_clear(&is);
 
 	/* Key in the certificate file; no EKU at all; legacy RSA key file. */
 	ck_assert_msg(import(&f, "combined.pem", NULL, &is) == 0, "%s",
 	    ca_error(f.ca));
-	ca_issued_clear(&is);
+	ca_pki_clear(&is);
 	ck_assert_msg(import(&f, "noeku.pem", "noeku.key", &is) == 0, "%s",
 	    ca_error(f.ca));
-	ck_assert_int_eq(is.info.server_auth, 0);
-	ca_issued_clear(&is);
+	ck_assert_int_eq(is.leaf.info.server_auth, 0);
+	ca_pki_clear(&is);
 	ck_assert_msg(import(&f, "rsa.pem", "rsa.key", &is) == 0, "%s",
 	    ca_error(f.ca));
-	ck_assert_str_eq(is.info.key_desc, "RSA 2048");
-	write_blob(&f, "rsa.enc", &is.key);
+	ck_assert_str_eq(is.leaf.info.key_desc, "RSA 2048");
+	write_blob(&f, "rsa.enc", &is.leaf.key);
 	out = sh_ok(&f, "openssl pkcs8 -inform DER -in rsa.enc "
 	    "-passin file:master.key | openssl pkey -pubout > a && "
 	    "openssl pkey -in rsa.key -pubout > b && cmp a b && echo ok");
 	free(out);
-	ca_issued_clear(&is);
+	ca_pki_clear(&is);
+	fx_close(&f);
+}
+END_TEST
+
+/* Two tiers: the chain is kept, the rule set refuses each weakness. */
+START_TEST(test_pki_chain)
+{
+	struct ca_cert_info ci;
+	struct ca_blob rder;
+	struct ca_pki is;
+	struct fx f;
+	char *out, *data;
+	size_t len;
+
+	fx_open(&f, CA_KEY_EC_P256, 0);
+	make_pki(&f);
+
+	/* Leaf + intermediate in one file, key apart; no roots: a warning. */
+	ck_assert_msg(import(&f, "leaf2.full", "leaf2.key", &is) == 0, "%s",
+	    ca_error(f.ca));
+	ck_assert_uint_eq(is.nchain, 1);
+	assert_has(is.warning, "not verified up to a trusted root");
+	write_blob(&f, "chain0.der", &is.chain[0]);
+	out = sh_ok(&f, "openssl x509 -inform DER -in chain0.der -out c0.pem"
+	    " && cmp c0.pem int.pem && echo same");
+	assert_has(out, "same");
+	free(out);
+	ca_pki_clear(&is);
+
+	/* With the trusted root: verified, no warning; a root in the file
+	 * is not served; the key may follow in the same file. */
+	ck_assert_msg(import_with(&f, "withroot.full", "leaf2.key", "root2.pem",
+	    &is) == 0, "%s", ca_error(f.ca));
+	ck_assert_uint_eq(is.nchain, 1);
+	ck_assert_str_eq(is.warning, "");
+	ca_pki_clear(&is);
+	ck_assert_msg(import_with(&f, "all.full", NULL, "root2.pem", &is) == 0,
+	    "%s", ca_error(f.ca));
+	ck_assert_uint_eq(is.nchain, 1);
+	ca_pki_clear(&is);
+
+	/* The chain must reach the trusted root. */
+	ck_assert_int_eq(import_with(&f, "leaf2.pem", "leaf2.key", "root2.pem",
+	    &is), -1);
+	assert_has(ca_error(f.ca), "does not reach a trusted root CA");
+	ck_assert_int_eq(import_with(&f, "leaf2.full", "leaf2.key", "ca.pem",
+	    &is), -1);
+	assert_has(ca_error(f.ca), "does not reach a trusted root CA");
+
+	/* One real certificate per rule. */
+	refused(&f, "sha1.full", "leaf2.key", "is signed with SHA-1: refused;"
+	    " PKI certificates need SHA-256 or stronger");
+	refused(&f, "rsa1024.full", "rsa1024.key", "weak key (RSA 1024)");
+	refused(&f, "selfsigned.pem", "leaf2.key", "is self-signed: refused");
+	refused(&f, "short.full", "leaf2.key", "is valid for 10 minutes only:"
+	    " refused");
+	refused(&f, "calf.full", "leaf2.key", "is a CA certificate");
+	refused(&f, "ctrl.full", "leaf2.key", "control character U+001B");
+	refused(&f, "bidi.full", "leaf2.key", "control character U+202E");
+	/* An intermediate given where the leaf belongs. */
+	refused(&f, "int.pem", "int.key", "is a CA certificate");
+
+	/* The agent's check: the same rules on stored DER. */
+	ck_assert_int_eq(import(&f, "leaf2.full", "leaf2.key", &is), 0);
+	{
+		struct ca_der ch = { is.chain[0].data, is.chain[0].len };
+
+		ck_assert_int_eq(ca_pki_check(f.ca, is.leaf.cert.data,
+		    is.leaf.cert.len, &ch, 1, is.leaf.key.data, is.leaf.key.len,
+		    f.master, "pki.contoso.com", NULL, 0, NULL, 0), 1);
+		ck_assert_int_eq(ca_pki_check(f.ca, is.leaf.cert.data,
+		    is.leaf.cert.len, &ch, 1, is.leaf.key.data, is.leaf.key.len,
+		    f.master, "other.contoso.com", NULL, 0, NULL, 0), 0);
+		assert_has(ca_error(f.ca), "not for other.contoso.com");
+	}
+	ca_pki_clear(&is);
+
+	/* Trusted roots: a self-signed CA only. */
+	data = tu_read_file(path(&f, "root2.pem"), &len);
+	ck_assert_msg(ca_trusted_root_load(f.ca, data, len, &rder, &ci) == 0,
+	    "%s", ca_error(f.ca));
+	ck_assert_str_eq(ci.subject, "CN=Test Root 2");
+	ck_assert_int_eq(ci.is_ca, 1);
+	ca_blob_free(&rder);
+	ca_cert_info_clear(&ci);
+	free(data);
+	data = tu_read_file(path(&f, "int.pem"), &len);
+	ck_assert_int_eq(ca_trusted_root_load(f.ca, data, len, &rder, &ci), -1);
+	assert_has(ca_error(f.ca), "is not self-signed");
+	free(data);
+	data = tu_read_file(path(&f, "leaf2.pem"), &len);
+	ck_assert_int_eq(ca_trusted_root_load(f.ca, data, len, &rder, &ci), -1);
+	assert_has(ca_error(f.ca), "is not a CA certificate");
+	free(data);
+	data = tu_read_file(path(&f, "withroot.full"), &len);
+	ck_assert_int_eq(ca_trusted_root_load(f.ca, data, len, &rder, &ci), -1);
+	assert_has(ca_error(f.ca), "one root CA at a time");
+	free(data);
+	fx_close(&f);
+}
+END_TEST
+
+/* A 100-character FQDN (labels <= 63): SAN only, critical; others accept. */
+START_TEST(test_long_fqdn)
+{
+	char fqdn[128], *out, *cmd;
+	struct ca_issued leaf;
+	struct fx f;
+
+	snprintf(fqdn, sizeof fqdn, "%.63s.%.24s.contoso.com",
+	    "a23456789012345678901234567890123456789012345678901234567890123",
+	    "b23456789012345678901234");
+	ck_assert_uint_eq(strlen(fqdn), 100);
+	fx_open(&f, CA_KEY_EC_P256, 1);
+	ck_assert_msg(ca_leaf_issue(f.ca, f.signer, fqdn, CA_KEY_EC_P256,
+	    f.master, &leaf) == 0, "%s", ca_error(f.ca));
+	ck_assert_str_eq(leaf.info.subject, "");
+	ck_assert_str_eq(leaf.info.san, fqdn);
+	ck_assert_str_eq(leaf.info.issued_to, fqdn);
+	ck_assert_int_eq(ca_verify(f.ca, f.root.cert.data, f.root.cert.len,
+	    leaf.cert.data, leaf.cert.len, fqdn), 1);
+	write_pem(&f, "root.pem", &f.root.cert);
+	write_pem(&f, "long.pem", &leaf.cert);
+	ck_assert_int_ne(asprintf(&cmd, "openssl verify -x509_strict -purpose sslserver "
+	    "-verify_hostname %s -no-CApath -no-CAstore -CAfile root.pem "
+	    "long.pem && certtool --verify --load-ca-certificate root.pem "
+	    "--infile long.pem --verify-hostname %s "
+	    "--verify-purpose 1.3.6.1.5.5.7.3.1 | grep -c 'Chain verification"
+	    " output: Verified' && ! certtool --verify --load-ca-certificate "
+	    "root.pem --infile long.pem --verify-hostname x%s >/dev/null 2>&1"
+	    " && python3 -c 'import sys\n"
+	    "from cryptography import x509\n"
+	    "c = x509.load_pem_x509_certificate(open(\"long.pem\", \"rb\").read())\n"
+	    "e = c.extensions.get_extension_for_class(x509.SubjectAlternativeName)\n"
+	    "assert e.critical\n"
+	    "assert e.value.get_values_for_type(x509.DNSName) == [sys.argv[1]]\n"
+	    "assert len(c.subject) == 0\n"
+	    "print(\"py-ok\")' %s", fqdn, fqdn, fqdn, fqdn), -1);
+	out = sh_ok(&f, cmd);
+	free(cmd);
+	assert_has(out, "long.pem: OK");
+	assert_has(out, "py-ok");
+	free(out);
+	ca_issued_clear(&leaf);
 	fx_close(&f);
 }
 END_TEST
@@ -1044,6 +1267,8 @@ ca_suite(void)
 
 	tc = tcase_create("pki");
 	tcase_add_test(tc, test_pki_import);
+	tcase_add_test(tc, test_pki_chain);
+	tcase_add_test(tc, test_long_fqdn);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,4 +1,5 @@
 /* ehttpctl end to end: help, usage, refusals leave the DB unchanged, JSON. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,8 @@ static const char *const helps[][3] = {
 	{ "system", "list", "--help" }, { "system", "remove", "--help" },
 	{ "role", "add", "--help" }, { "role", "set", "--help" },
 	{ "role", "remove", "--help" }, { "status", "--help", NULL },
-	{ "audit", "--help", NULL },
+	{ "audit", "--help", NULL }, { "site", "trusted-root", "--help" },
+	{ "cert", "import-pki", "--help" },
 };
 
 START_TEST(help_every_level)
@@ -83,7 +85,10 @@ static const char *const usages[][4] = {
 	{ "site", "show", NULL }, { "site", "set", "P01", NULL },
 	{ "site", "list", "--bogus", NULL }, { "system", "add", "x.y.z", NULL },
 	{ "role", "add", "p01.contoso.com", NULL }, { "--bogus", NULL },
-	{ "status", "--limit", NULL },
+	{ "status", "--limit", NULL }, { "site", "trusted-root", NULL },
+	{ "site", "trusted-root", "frob", NULL },
+	{ "site", "trusted-root", "add", NULL },
+	{ "site", "trusted-root", "list", NULL },
 };
 
 START_TEST(usage_errors_exit_2)
@@ -355,6 +360,219 @@ START_TEST(every_command_json)
 }
 END_TEST
 
+/* A two-tier PKI made with the openssl CLI: root -> int -> leaf for
+ * dp1.p01.contoso.com; fullchain.pem = leaf + int; other.pem another root. */
+static void
+make_two_tier(void)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_msg(tu_sh(&out, &err, "set -e; cd '%s';"
+	    " root() { openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key"
+	    "  -out $1.pem -days 3650 -subj \"/CN=$2\" -addext"
+	    "  basicConstraints=critical,CA:TRUE -addext"
+	    "  keyUsage=critical,keyCertSign,cRLSign 2>/dev/null; };"
+	    " root root 'Contoso Root CA'; root other 'Fabrikam Root CA';"
+	    " openssl req -newkey rsa:2048 -nodes -keyout int.key -out int.csr"
+	    "  -subj '/CN=Contoso Issuing CA' 2>/dev/null;"
+	    " printf 'basicConstraints=critical,CA:TRUE,pathlen:0\\n"
+	    "keyUsage=critical,keyCertSign,cRLSign\\n' > int.ext;"
+	    " openssl x509 -req -in int.csr -CA root.pem -CAkey root.key"
+	    "  -set_serial 0x2001 -days 1000 -extfile int.ext -out int.pem"
+	    "  2>/dev/null;"
+	    " openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr"
+	    "  -subj /CN=dp1.p01.contoso.com 2>/dev/null;"
+	    " printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n"
+	    "subjectAltName=DNS:dp1.p01.contoso.com\\n' > leaf.ext;"
+	    " openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key"
+	    "  -set_serial 0x3001 -days 200 -extfile leaf.ext -out leaf.pem"
+	    "  2>/dev/null;"
+	    " cat leaf.pem int.pem > fullchain.pem", dir) == 0, "%s", err);
+	free(out);
+	free(err);
+}
+
+static char *
+fingerprint(const char *file)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(tu_sh(&out, NULL, "openssl x509 -in '%s/%s' -noout"
+	    " -fingerprint -sha1 | sed 's/.*=//; s/://g'", dir, file), 0);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* ehttpctl with up to 6 arguments (NULL-terminated): "@name" is a file
+ * in dir. */
+static int
+ctl_in_dir(char **out, char **err, ...)
+{
+	char pa[6][4096];
+	const char *v[7] = { NULL };
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, err);
+	while (n < 6 && (v[n] = va_arg(ap, const char *)) != NULL) {
+		if (v[n][0] == '@') {
+			snprintf(pa[n], sizeof pa[n], "%s/%s", dir, v[n] + 1);
+			v[n] = pa[n];
+		}
+		n++;
+	}
+	va_end(ap);
+	return tu_ctl(db, out, err, v[0], v[1], v[2], v[3], v[4], v[5], NULL);
+}
+
+/* site trusted-root add|list|remove, and import-pki checked against it. */
+START_TEST(trusted_roots_and_chain)
+{
+	char *out = NULL, *err = NULL, *before, *after, *tp_root, *tp_other;
+	char *v, *tp_leaf;
+
+	make_two_tier();
+	tp_root = fingerprint("root.pem");
+	tp_other = fingerprint("other.pem");
+	tp_leaf = fingerprint("leaf.pem");
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root", "list",
+	    "P01", "--json", NULL), 0);
+	v = py_json(out, "len(d)");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	free(out);
+	free(err);
+
+	/* Add: a root is accepted once; an intermediate or leaf never. */
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
+	    "P01", "@other.pem", NULL), 0);
+	ck_assert_msg(strstr(out, "trusts root CA CN=Fabrikam Root CA") != NULL,
+	    "%s", out);
+	free(out);
+	free(err);
+	before = dump();
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
+	    "P01", "@other.pem", NULL), 1);
+	ck_assert_msg(strstr(err, "already trusted by site P01") != NULL, "%s",
+	    err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
+	    "P01", "@int.pem", NULL), 1);
+	ck_assert_msg(strstr(err, "is not self-signed") != NULL, "%s", err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
+	    "P01", "@leaf.pem", NULL), 1);
+	ck_assert_msg(strstr(err, "is not a CA certificate") != NULL, "%s", err);
+	free(out);
+	free(err);
+
+	/* The chain does not reach the site's only trusted root: refused,
+	 * nothing written. */
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
+	    "dp1.p01.contoso.com", "@fullchain.pem", "@leaf.key", NULL), 1);
+	ck_assert_msg(strstr(err, "does not reach a trusted root CA of the"
+	    " site") != NULL, "%s", err);
+	free(out);
+	free(err);
+	after = dump();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+
+	/* With the right root: accepted; without its intermediate: not. */
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
+	    "P01", "@root.pem", NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
+	    "dp1.p01.contoso.com", "@leaf.pem", "@leaf.key", NULL), 1);
+	ck_assert_msg(strstr(err, "unable to get local issuer") != NULL, "%s",
+	    err);
+	free(out);
+	free(err);
+	{
+		char chain[4096];
+
+		/* The intermediate in a file of its own. */
+		snprintf(chain, sizeof chain, "--chain=%s/int.pem", dir);
+		ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
+		    chain, "dp1.p01.contoso.com", "@leaf.pem", NULL), 1);
+		ck_assert_msg(strstr(err, "no private key") != NULL, "%s", err);
+		free(out);
+		free(err);
+		ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
+		    chain, "dp1.p01.contoso.com", "@leaf.pem", "@leaf.key", NULL), 0);
+		ck_assert_msg(strstr(out, "with 1 intermediate CA certificate")
+		    != NULL, "%s", out);
+		ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);
+		free(out);
+		free(err);
+	}
+	/* The same leaf from leaf + intermediate in one file. */
+	ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
+	    "dp1.p01.contoso.com", "@fullchain.pem", "@leaf.key", NULL), 1);
+	ck_assert_msg(strstr(err, "is already in the inventory") != NULL, "%s",
+	    err);
+	free(out);
+	free(err);
+
+	/* The path: leaf -> intermediate -> the trusted root. */
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "cert", "show", tp_leaf,
+	    "--json", NULL), 0);
+	v = py_json(out, "[(p['type'], p['issued_to']) for p in d['path']]");
+	ck_assert_str_eq(v, "[('pki', 'dp1.p01.contoso.com'), ('ca', 'Contoso"
+	    " Issuing CA'), ('trust', 'Contoso Root CA')]");
+	free(v);
+	free(out);
+	free(err);
+
+	/* List (JSON), remove, and the audit trail. */
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root", "list",
+	    "P01", "--json", NULL), 0);
+	{
+		char *expr;
+
+		if (asprintf(&expr, "sorted((r['thumbprint'], r['subject']) for"
+		    " r in d) == sorted([('%s', 'CN=Contoso Root CA'), ('%s',"
+		    " 'CN=Fabrikam Root CA')])", tp_root, tp_other) == -1)
+			abort();
+		v = py_json(out, expr);
+		ck_assert_str_eq(v, "True");
+		free(v);
+		free(expr);
+	}
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root",
+	    "remove", "P01", tp_other, NULL), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root",
+	    "remove", "P01", tp_other, NULL), 1);
+	ck_assert_msg(strstr(err, "has no trusted root CA with thumbprint") !=
+	    NULL, "%s", err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root", "list",
+	    "P01", "--json", NULL), 0);
+	v = py_json(out, "[r['subject'] for r in d]");
+	ck_assert_str_eq(v, "['CN=Contoso Root CA']");
+	free(v);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"SELECT action FROM"
+	    " audit WHERE action LIKE 'trusted root%%' ORDER BY id\"", db), 0);
+	ck_assert_str_eq(out, "trusted root add\ntrusted root add\n"
+	    "trusted root remove\n");
+	free(out);
+	free(tp_root);
+	free(tp_other);
+	free(tp_leaf);
+}
+END_TEST
+
 Suite *cli_suite(void);
 
 Suite *
@@ -376,6 +594,7 @@ cli_suite(void)
 	tcase_add_test(tc, changes_audited_and_listed);
 	tcase_add_test(tc, secondary_one_mp);
 	tcase_add_test(tc, default_db_path);
+	tcase_add_test(tc, trusted_roots_and_chain);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -112,6 +112,73 @@ START_TEST(migrate_v1)
 }
 END_TEST
 
+/* Version 4: chains of PKI certificates, dated trusted roots. A root a
+ * version-1 database held survives the upgrade and reads back. */
+START_TEST(migrate_v1_to_v4)
+{
+	struct db *db;
+	struct db_trusted_root *t = NULL, add;
+	struct db_blob *b = NULL;
+	struct db_cert c;
+	unsigned char der[4] = { 0x30, 0x02, 0x05, 0x00 };
+	char *cause = NULL, *v;
+	size_t n;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v1.sql' && sqlite3 '%s' \"INSERT INTO trusted_root (site_id,"
+	    " subject, thumbprint, der) VALUES (1, 'CN=Old Root', '%040d',"
+	    " x'3000')\"", path, EHTTP_SRCDIR, path, 1), 0);
+	db = db_open(path, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_user_version(db), 4);
+	ck_assert_int_eq(db_trusted_root_list(db, 1, &t, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(t[0].subject, "CN=Old Root");
+	ck_assert_str_eq(t[0].site_code, "P01");
+	ck_assert_int_eq(t[0].not_after, 0);
+	free(t);
+	ck_assert_int_eq(db_trusted_root_ders(db, 1, &b, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(b[0].len, 2);
+	db_blobs_free(b, n);
+	/* New rows: a dated root, a certificate with a two-element chain. */
+	memset(&add, 0, sizeof add);
+	add.site_id = 1;
+	snprintf(add.subject, sizeof add.subject, "CN=New Root");
+	snprintf(add.thumbprint, sizeof add.thumbprint, "%040d", 2);
+	add.not_after = 2000000000;
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_trusted_root_add(db, &add, der, sizeof der), 0);
+	memset(&c, 0, sizeof c);
+	snprintf(c.type, sizeof c.type, "pki");
+	snprintf(c.state, sizeof c.state, "active");
+	c.site_id = 1;
+	c.system_id = 1;
+	ck_assert_int_eq(db_cert_insert(db, &c, der, sizeof der, der, 2), 0);
+	ck_assert_int_eq(db_cert_chain_add(db, c.id, 1, der, 3), 0);
+	ck_assert_int_eq(db_cert_chain_add(db, c.id, 0, der, 4), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+	ck_assert_int_eq(db_cert_chain(db, c.id, &b, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(b[0].len, 4);		/* in position order */
+	ck_assert_uint_eq(b[1].len, 3);
+	db_blobs_free(b, n);
+	ck_assert_int_eq(db_trusted_root_delete(db, 1, "0000000000000000000000"
+	    "000000000000000001"), 1);
+	ck_assert_int_eq(db_trusted_root_delete(db, 1, "0000000000000000000000"
+	    "000000000000000001"), 0);
+	db_close(db);
+	/* Checked with sqlite3 itself: the chain goes with its certificate. */
+	free(sql1("PRAGMA foreign_keys = ON; DELETE FROM cert"));
+	v = sql1("SELECT count(*) FROM cert_chain");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	v = sql1("SELECT subject || ' ' || not_after FROM trusted_root");
+	ck_assert_str_eq(v, "CN=New Root 2000000000");
+	free(v);
+}
+END_TEST
+
 START_TEST(newer_refused)
 {
 	char *cause = NULL, *v;
@@ -303,6 +370,7 @@ db_suite(void)
 	tcase_add_test(tc, create_fresh);
 	tcase_add_test(tc, open_missing_refused);
 	tcase_add_test(tc, migrate_v1);
+	tcase_add_test(tc, migrate_v1_to_v4);
 	tcase_add_test(tc, newer_refused);
 	tcase_add_test(tc, not_sqlite_refused);
 	tcase_add_test(tc, corrupt_refused);

@@ -321,6 +321,86 @@ START_TEST(disable_supersedes_reenable_same_root)
 }
 END_TEST
 
+/* Class E: a valid 100-character FQDN (labels <= 63) gets a certificate
+ * (SAN only: too long for a CN) and the whole site is enabled. */
+START_TEST(long_fqdn_gets_a_certificate)
+{
+	char fqdn[128], *args, *s;
+
+	snprintf(fqdn, sizeof fqdn, "%.63s.%.20s.p01.contoso.com",
+	    "mp3-45678901234567890123456789012345678901234567890123456789012",
+	    "l2345678901234567890");
+	ck_assert_uint_eq(strlen(fqdn), 100);
+	if (asprintf(&args, "system add %s --site P01", fqdn) == -1)
+		abort();
+	free(ctl(0, args));
+	free(args);
+	if (asprintf(&args, "role add %s mp", fqdn) == -1)
+		abort();
+	free(ctl(0, args));
+	free(args);
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	ck_assert_int_eq(active_roles("P01"), 5);
+	ck_assert_int_eq(has_active_cert(fqdn), 1);
+	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
+	if (asprintf(&args, "SELECT issued_to || '|' || subject FROM cert WHERE"
+	    " type = 'role' AND issued_to LIKE 'mp3-%%'") == -1)
+		abort();
+	s = qs(args);
+	free(args);
+	ck_assert_str_eq(strchr(s, '|') + 1, "");
+	*strchr(s, '|') = '\0';
+	ck_assert_str_eq(s, fqdn);
+	free(s);
+	verify_leaf(fqdn);
+	verify_leaf("mp2.p01.contoso.com");
+}
+END_TEST
+
+/* One system whose certificate cannot be made (a name that bypassed the
+ * rules) blocks nobody: the others get theirs, the failure is named. */
+START_TEST(one_failure_blocks_no_one)
+{
+	char *out, *id, *args;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' \"INSERT INTO"
+	    " site_system (fqdn, site_id, created) SELECT 'bad_name.p01."
+	    "contoso.com', id, 0 FROM site WHERE code = 'P01'; INSERT INTO role"
+	    " (system_id, role, connection) SELECT id, 'mp', 'http' FROM"
+	    " site_system WHERE fqdn = 'bad_name.p01.contoso.com'\"", db), 0);
+	out = ctl(0, "site set P01 --enhanced-http on");
+	ck_assert_msg(strstr(out, "warning: No SMS Role SSL Certificate for"
+	    " bad_name.p01.contoso.com") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(active_roles("P01"), 4);
+	ck_assert_int_eq(has_active_cert("bad_name.p01.contoso.com"), 0);
+	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE state = 'pending'"),
+	    0);
+	ck_assert_int_eq(q("SELECT count(*) FROM status_message WHERE severity"
+	    " = 'error' AND message LIKE 'Could not issue an SMS Role SSL"
+	    " Certificate to bad_name.p01.contoso.com%'"), 1);
+	ck_assert_int_eq(q("SELECT sum(enhanced_http) FROM site_security"), 1);
+	verify_leaf("mp2.p01.contoso.com");
+	/* Issuing without signing ahead (renewing one role certificate):
+	 * the same. */
+	id = qs("SELECT c.id FROM cert c JOIN site_system y ON y.id ="
+	    " c.system_id WHERE y.fqdn = 'dp1.p01.contoso.com' AND c.state ="
+	    " 'active'");
+	if (asprintf(&args, "cert renew %s", id) == -1)
+		abort();
+	out = ctl(0, args);
+	ck_assert_msg(strstr(out, "Issued an SMS Role SSL Certificate to"
+	    " dp1.p01.contoso.com") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "No SMS Role SSL Certificate for"
+	    " bad_name.p01.contoso.com") != NULL, "%s", out);
+	free(out);
+	free(args);
+	free(id);
+	ck_assert_int_eq(active_roles("P01"), 4);
+	verify_leaf("dp1.p01.contoso.com");
+}
+END_TEST
+
 /* A PKI certificate made with the openssl CLI for fqdn (own CA). */
 static void
 make_pki(const char *fqdn, const char *eku, const char *prefix)
@@ -672,6 +752,8 @@ issue_suite(void)
 	tcase_add_test(tc, added_later_issued_removed_revoked);
 	tcase_add_test(tc, disable_supersedes_reenable_same_root);
 	tcase_add_test(tc, pki_preferred);
+	tcase_add_test(tc, long_fqdn_gets_a_certificate);
+	tcase_add_test(tc, one_failure_blocks_no_one);
 	tcase_add_loop_test(tc, pki_refusals_leave_db_unchanged, 0,
 	    sizeof pki_refusals / sizeof *pki_refusals);
 	tcase_add_test(tc, inventory_list_show_export);

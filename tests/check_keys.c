@@ -407,11 +407,15 @@ START_TEST(no_key_material_anywhere)
 	 * renew, block, remove a system, disable, enable again. */
 	ctl_ok(NULL, "init --demo");
 	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && openssl req -x509 -newkey"
-	    " rsa:2048 -nodes -keyout pki.key -out pki.pem -days 30 -subj"
-	    " /CN=dp1.p01.contoso.com -addext"
-	    " subjectAltName=DNS:dp1.p01.contoso.com -addext"
-	    " basicConstraints=critical,CA:FALSE -addext"
-	    " extendedKeyUsage=serverAuth 2>/dev/null", dir), 0);
+	    " rsa:2048 -nodes -keyout pkica.key -out pkica.pem -days 30 -subj"
+	    " '/CN=Test PKI CA' -addext basicConstraints=critical,CA:TRUE"
+	    " 2>/dev/null && openssl req -newkey rsa:2048 -nodes -keyout pki.key"
+	    " -out pki.csr -subj /CN=dp1.p01.contoso.com 2>/dev/null && printf"
+	    " 'subjectAltName=DNS:dp1.p01.contoso.com\\nbasicConstraints="
+	    "critical,CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > pki.ext &&"
+	    " openssl x509 -req -in pki.csr -CA pkica.pem -CAkey pkica.key"
+	    " -set_serial 0x1001 -days 30 -extfile pki.ext -out pki.pem"
+	    " 2>/dev/null", dir), 0);
 	run_saw("site set P01 --enhanced-http on");
 	if (asprintf(&args, "cert import-pki dp1.p01.contoso.com '%s/pki.pem'"
 	    " '%s/pki.key'", dir, dir) == -1)

@@ -1041,6 +1041,100 @@ START_TEST(test_log_show)
 }
 END_TEST
 
+/* A two-tier PKI for FQDN made with the openssl CLI: root.pem ->
+ * int.pem -> leaf.pem; fullchain.pem = leaf + intermediate. */
+static void
+make_two_tier(void)
+{
+	free(sh1("set -e; cd '%s';"
+	    " openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out"
+	    "  root.pem -days 3650 -subj '/CN=Contoso Root CA' -addext"
+	    "  basicConstraints=critical,CA:TRUE -addext"
+	    "  keyUsage=critical,keyCertSign,cRLSign 2>/dev/null;"
+	    " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+	    "  -keyout int.key -out int.csr -subj '/CN=Contoso Issuing CA 1'"
+	    "  2>/dev/null;"
+	    " printf 'basicConstraints=critical,CA:TRUE,pathlen:0\\n"
+	    "keyUsage=critical,keyCertSign,cRLSign\\nsubjectKeyIdentifier=hash\\n"
+	    "authorityKeyIdentifier=keyid\\n' > int.ext;"
+	    " openssl x509 -req -in int.csr -CA root.pem -CAkey root.key"
+	    "  -set_serial 0x4001 -days 1000 -extfile int.ext -out int.pem"
+	    "  2>/dev/null;"
+	    " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+	    "  -keyout leaf.key -out leaf.csr -subj '/CN=%s' 2>/dev/null;"
+	    " printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n"
+	    "keyUsage=critical,digitalSignature\\nsubjectAltName=DNS:%s\\n'"
+	    "  > leaf.ext;"
+	    " openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key"
+	    "  -set_serial 0x5001 -days 300 -extfile leaf.ext -out leaf.pem"
+	    "  2>/dev/null;"
+	    " cat leaf.pem int.pem > fullchain.pem;"
+	    " openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out"
+	    "  other.pem -days 3650 -subj '/CN=Fabrikam Root CA' -addext"
+	    "  basicConstraints=critical,CA:TRUE 2>/dev/null; echo ok",
+	    dir, FQDN, FQDN));
+}
+
+/* The agent serves leaf + intermediate: clients that trust only the root
+ * verify it (openssl s_client, curl), and so does its own health check. */
+START_TEST(test_pki_chain_served)
+{
+	char tp[41], ca[4096], opt[4200], *want, *line, *n, *body = NULL;
+
+	make_two_tier();
+	free(sh1("cd '%s' && '%s' --db '%s' site trusted-root add P01 root.pem"
+	    " && '%s' --db '%s' cert import-pki %s fullchain.pem leaf.key", dir,
+	    tu_bin("ehttpctl"), db, tu_bin("ehttpctl"), db, FQDN));
+	want = sh1("openssl x509 -in '%s/leaf.pem' -noout -fingerprint -sha1 |"
+	    " sed 's/.*=//; s/://g'", dir);
+	snprintf(ca, sizeof ca, "%s/root.pem", dir);
+	snprintf(opt, sizeof opt, "--ca-file=%s", ca);
+	ck_assert_int_eq(agent_start(FQDN, opt, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, ca, tp), 0);
+	ck_assert_str_eq(tp, want);
+	/* Two certificates on the wire: the leaf and its issuing CA. */
+	n = sh1("openssl s_client -connect 127.0.0.1:%d -servername %s"
+	    " -showcerts </dev/null 2>/dev/null | grep -c 'BEGIN CERTIFICATE'",
+	    https_port, FQDN);
+	ck_assert_str_eq(n, "2");
+	free(n);
+	ck_assert_int_eq(curl(1, https_port, ca, "MPLIST", &body), 0);
+	ck_assert_ptr_nonnull(strstr(body, "<MPList>"));
+	free(body);
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, 1));
+	free(line);
+	free(want);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+/* The agent applies the import rules when it loads a PKI certificate: the
+ * site no longer trusts its root, so it is not served. */
+START_TEST(test_pki_rules_at_load)
+{
+	char *tp, *out;
+
+	make_two_tier();
+	free(sh1("cd '%s' && '%s' --db '%s' site trusted-root add P01 root.pem"
+	    " && '%s' --db '%s' cert import-pki %s fullchain.pem leaf.key &&"
+	    " '%s' --db '%s' site trusted-root add P01 other.pem", dir,
+	    tu_bin("ehttpctl"), db, tu_bin("ehttpctl"), db, FQDN,
+	    tu_bin("ehttpctl"), db));
+	tp = sh1("openssl x509 -in '%s/root.pem' -noout -fingerprint -sha1 |"
+	    " sed 's/.*=//; s/://g'", dir);
+	free(sh1("'%s' --db '%s' site trusted-root remove P01 %s",
+	    tu_bin("ehttpctl"), db, tp));
+	free(tp);
+	ck_assert_int_ne(agent_start(FQDN, NULL, NULL), -1);
+	out = slurp(outf);
+	ck_assert_msg(strstr(out, "does not reach a trusted root CA") != NULL,
+	    "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *
 mpd_suite(void)
 {
@@ -1054,6 +1148,8 @@ mpd_suite(void)
 	tcase_add_test(tc, test_cert_swap_without_restart);
 	tcase_add_test(tc, test_enhanced_http_off_and_on);
 	tcase_add_test(tc, test_pki_preferred);
+	tcase_add_test(tc, test_pki_chain_served);
+	tcase_add_test(tc, test_pki_rules_at_load);
 	tcase_add_test(tc, test_health_failure_reported);
 	tcase_add_test(tc, test_port_in_use);
 	tcase_add_test(tc, test_sigterm_clean_exit);

@@ -974,6 +974,67 @@ START_TEST(render_site_properties_and_issue)
 }
 END_TEST
 
+/* Site Properties > Communication Security: the trusted root CAs list,
+ * add from a file and remove, written to the database (sqlite3 reads it). */
+START_TEST(render_site_trusted_roots)
+{
+	struct app *app;
+	char path[4200], *out = NULL, **items = NULL;
+	int n = 0;
+
+	setup_demo();
+	snprintf(path, sizeof path, "%s/root.pem", tdir);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "openssl req -x509 -newkey rsa:2048"
+	    " -nodes -keyout '%s/root.key' -out '%s' -days 30 -subj"
+	    " '/CN=Console Test Root' -addext basicConstraints=critical,CA:TRUE"
+	    " 2>/dev/null", tdir, path), 0);
+	screen_open(30, 100, 0);
+	app = app_start();
+	press(app, '2', KEY_DOWN, '\r', 0);		/* P01 */
+	ck_screen("P01 - Contoso-East Properties");
+	ck_screen("Trusted Root CAs (none; PKI chains not verified):");
+	ck_screen("< Add / Remove... >");
+	press(app, KEY_DOWN, KEY_DOWN, KEY_DOWN, KEY_DOWN, KEY_DOWN, ' ', 0);
+	ck_screen("Trusted Root CAs of site P01");
+	ck_screen("Add a trusted root CA from a file...");
+	press(app, '\r', 0);
+	ck_screen("Root CA certificate file (PEM or DER):");
+	for (const char *p = path; *p != '\0'; p++)
+		press(app, (unsigned char)*p, 0);
+	press(app, '\r', 0);
+	ck_screen("Site P01 trusts root CA CN=Console Test Root");
+	press(app, '\r', 0);
+	ck_screen("Trusted Root CAs (1):");
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"SELECT subject FROM"
+	    " trusted_root\"", db), 0);
+	ck_assert_str_eq(out, "CN=Console Test Root\n");
+	free(out);
+	/* The list model: add first, then one line per root. */
+	ck_assert_int_eq(dialog_site_roots_items(app_ehttp(app), "P01", &items,
+	    &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_ptr_nonnull(strstr(items[1], "Remove CN=Console Test Root"
+	    " (thumbprint "));
+	for (int i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+	/* Remove it: the second line of the list. */
+	press(app, ' ', 0);
+	ck_screen("Remove CN=Console Test Root");
+	press(app, KEY_DOWN, '\r', 0);
+	ck_screen("Site P01 no longer trusts root CA CN=Console Test Root");
+	press(app, '\r', 0);
+	ck_screen("Trusted Root CAs (none; PKI chains not verified):");
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"SELECT count(*)"
+	    " FROM trusted_root\"", db), 0);
+	ck_assert_str_eq(out, "0\n");
+	free(out);
+	app_stop(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
 /* Many certificates: the list is a window over the database. */
 START_TEST(render_certificates_window)
 {
@@ -1554,6 +1615,7 @@ tui_suite(void)
 	tcase_add_checked_fixture(render, NULL, render_teardown);
 	tcase_add_test(render, render_sites_view);
 	tcase_add_test(render, render_site_properties_and_issue);
+	tcase_add_test(render, render_site_trusted_roots);
 	tcase_add_test(render, render_certificates_window);
 	tcase_add_test(render, render_small_terminal_and_resize);
 	tcase_add_test(render, render_log_colours);

@@ -7,6 +7,10 @@
  * change is applied its warnings (and what will be issued) are shown, and
  * a progress box shows while certificates are issued.
  *
+ * The Communication Security tab lists the site's trusted root CAs
+ * ("Set" in the real dialog): its control opens a list to add one from a
+ * file or remove one; each takes effect at once (audited).
+ *
  * The dialog_site_form_* functions are the model; they need no terminal.
  */
 #include <stdio.h>
@@ -21,6 +25,9 @@ static const char *const keyalg_titles[] = { "RSA 2048", "RSA 3072",
 #define NKEYALG	3
 
 static const char *const site_buttons[] = { "OK", "Cancel", "Apply" };
+/* The trusted root CAs control: Space or Enter opens their list. */
+static const char *const roots_choices[] = { "Add / Remove..." };
+#define ROOTS_ADD_ITEM	"Add a trusted root CA from a file..."
 
 static int
 keyalg_index(const char *name)
@@ -109,8 +116,10 @@ dialog_site_form_init(struct dialog_site *ds, const struct db_site *s)
 	form_add(f, FORM_CHECK, DS_CRL, DS_TAB_COMM, 2, "Clients check the"
 	    " certificate revocation list (CRL) for site systems")->value =
 	    s->sec.crl_check;
-	form_add(f, FORM_LABEL, DS_ROOTS, DS_TAB_COMM, 0, "Trusted Root"
-	    " Certification Authorities: (none imported)");
+	it = form_add(f, FORM_CHOICE, DS_ROOTS, DS_TAB_COMM, 0, "Trusted Root"
+	    " CAs:");
+	it->choices = roots_choices;
+	it->nchoices = 1;
 
 	if (s->type == DB_SITE_PRIMARY) {
 		form_add(f, FORM_LABEL, 0, DS_TAB_SIGNING, 0, "Client computer"
@@ -318,6 +327,123 @@ extra_draw(struct form *f, WINDOW *w, int y, int x, int width, void *arg)
 	}
 }
 
+/* "Trusted Root CAs (2):" as the site stands. */
+static void
+roots_refresh(struct app *app, struct dialog_site *ds)
+{
+	struct db_trusted_root *v = NULL;
+	struct form_item *it = form_item(&ds->form, DS_ROOTS);
+	size_t n = 0;
+
+	if (it == NULL)
+		return;
+	if (ehttp_site_trusted_root_list(app_ehttp(app), ds->site.code, &v,
+	    &n) == -1)
+		snprintf(it->label, sizeof it->label, "Trusted Root CAs (?):");
+	else if (n == 0)
+		snprintf(it->label, sizeof it->label, "Trusted Root CAs (none;"
+		    " PKI chains not verified):");
+	else
+		snprintf(it->label, sizeof it->label, "Trusted Root CAs (%zu):",
+		    n);
+	free(v);
+}
+
+static void
+roots_added(struct app *app, int result, const char *text, void *arg)
+{
+	struct dialog_site *ds = arg;
+	char title[64];
+
+	if (result != 0 || text == NULL || *text == '\0')
+		return;
+	snprintf(title, sizeof title, "Site %s", ds->site.code);
+	if (ehttp_site_trusted_root_add(app_ehttp(app), ds->site.code,
+	    text) == -1) {
+		dialog_message(app, title, BOX_ERROR, "No trusted root CA was"
+		    " added: %s", ehttp_error(app_ehttp(app)));
+		return;
+	}
+	app_show_notes(app, app_ehttp(app), title, "The trusted root CA was"
+	    " added.");
+	roots_refresh(app, ds);
+}
+
+/* Picked in the list: add, or remove the root whose thumbprint ends the
+ * line (the list is read again for every action). */
+static void
+roots_picked(struct app *app, int result, const char *text, void *arg)
+{
+	struct dialog_site *ds = arg;
+	char title[64], tp[41];
+	size_t len;
+
+	if (result < 0 || text == NULL)
+		return;
+	if (strcmp(text, ROOTS_ADD_ITEM) == 0) {
+		dialog_prompt(app, "Add Trusted Root CA", "Root CA certificate"
+		    " file (PEM or DER):", "", roots_added, ds);
+		return;
+	}
+	if ((len = strlen(text)) < 41 || text[len - 1] != ')')
+		return;
+	snprintf(tp, sizeof tp, "%.40s", text + len - 41);
+	snprintf(title, sizeof title, "Site %s", ds->site.code);
+	if (ehttp_site_trusted_root_remove(app_ehttp(app), ds->site.code,
+	    tp) == -1) {
+		dialog_message(app, title, BOX_ERROR, "The trusted root CA was"
+		    " not removed: %s", ehttp_error(app_ehttp(app)));
+		return;
+	}
+	app_show_notes(app, app_ehttp(app), title, "The trusted root CA was"
+	    " removed.");
+	roots_refresh(app, ds);
+}
+
+int
+dialog_site_roots_items(struct ehttp *e, const char *code, char ***items,
+    int *n)
+{
+	struct db_trusted_root *v = NULL;
+	size_t nv = 0;
+	char **it;
+
+	if (ehttp_site_trusted_root_list(e, code, &v, &nv) == -1)
+		return -1;
+	if ((it = calloc(nv + 1, sizeof *it)) == NULL ||
+	    (it[0] = strdup(ROOTS_ADD_ITEM)) == NULL)
+		abort();
+	for (size_t i = 0; i < nv; i++)
+		if (asprintf(&it[i + 1], "Remove %.200s (thumbprint %s)",
+		    v[i].subject, v[i].thumbprint) == -1)
+			abort();
+	free(v);
+	*items = it;
+	*n = (int)nv + 1;
+	return 0;
+}
+
+static void
+roots_open(struct app *app, struct dialog_site *ds)
+{
+	char **items = NULL, title[64];
+	int n = 0;
+
+	if (dialog_site_roots_items(app_ehttp(app), ds->site.code, &items,
+	    &n) == -1) {
+		dialog_message(app, "Trusted Root CAs", BOX_ERROR, "%s",
+		    ehttp_error(app_ehttp(app)));
+		return;
+	}
+	snprintf(title, sizeof title, "Trusted Root CAs of site %s",
+	    ds->site.code);
+	dialog_menu(app, title, (const char *const *)items, n, 0,
+	    roots_picked, ds);
+	for (int i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
 static void
 site_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
 {
@@ -352,6 +478,7 @@ reread(struct app *app, struct dialog_site *ds)
 	ds->form.tab = tab;
 	form_focus_first(&ds->form);
 	refresh_warnings(app, ds);
+	roots_refresh(app, ds);
 	return 0;
 }
 
@@ -470,6 +597,11 @@ site_key(struct dialog *d, enum keys_action a, int key)
 
 	switch (form_key(&ds->form, a, key)) {
 	case FORM_CHANGED:
+		if (ds->form.changed_id == DS_ROOTS) {
+			form_set(&ds->form, DS_ROOTS, 0);
+			roots_open(d->app, ds);
+			return DLG_REDRAW;
+		}
 		dialog_site_form_rules(ds, ds->form.changed_id);
 		refresh_warnings(d->app, ds);
 		return DLG_REDRAW;
@@ -532,6 +664,7 @@ dialog_site_open(struct app *app, const char *code)
 	ds->form.extra_draw = extra_draw;
 	ds->form.arg = ds;
 	refresh_warnings(app, ds);
+	roots_refresh(app, ds);
 	d = dialog_new(app, &site_ops, ds);
 	ds->self = d;
 	app_dialog_push(app, d);

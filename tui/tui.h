@@ -384,6 +384,11 @@ void	 dialog_site_form_change(const struct dialog_site *,
 	    struct ehttp_security_change *);
 void	 dialog_site_form_free(struct dialog_site *);
 int	 dialog_site_open(struct app *, const char *code);
+/* The trusted root CAs list of the Communication Security tab: "Add ..."
+ * then "Remove <subject> (thumbprint <40 hex>)" per root; items and each
+ * string malloc'ed. */
+int	 dialog_site_roots_items(struct ehttp *, const char *code,
+	    char ***items, int *n);
 
 /* dialog-role.c: role properties (MP General, DP Communication). */
 enum dialog_role_ctl { DR_HTTPS = 1, DR_HTTP, DR_ANON, DR_INFO };

@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t klen = sep ? size - clen - 1 : 0;
 	char *cert = dup_exact(data, clen), *key = NULL, *pem = NULL, *kpem = NULL;
 	struct ca_blob der = { 0 }, der2 = { 0 };
-	struct ca_issued is;
+	struct ca_pki is;
 	struct ca *ca = ca_new();
 
 	if (sep)
@@ -84,19 +84,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(ca_error(ca)[0] != '\0');
 
 	memset(&is, 0, sizeof is);
-	if (ca_pki_import(ca, cert, clen, key, klen, "mp.contoso.com", master,
-	    &is) == 0) {
-		CHECK(is.cert.len > 0 && is.key.len > 0);
-		CHECK(ca_key_matches(ca, is.cert.data, is.cert.len, is.key.data,
-		    is.key.len, master) == 1);
-		CHECK(ca_key_to_pem(ca, is.key.data, is.key.len, master,
+	if (ca_pki_import(ca, cert, clen, key, klen, NULL, 0, "mp.contoso.com",
+	    NULL, 0, master, &is) == 0) {
+		CHECK(is.leaf.cert.len > 0 && is.leaf.key.len > 0);
+		CHECK(ca_key_matches(ca, is.leaf.cert.data, is.leaf.cert.len,
+		    is.leaf.key.data, is.leaf.key.len, master) == 1);
+		CHECK(ca_key_to_pem(ca, is.leaf.key.data, is.leaf.key.len, master,
 		    &kpem) == 0);
 		CHECK(strstr(kpem, "PRIVATE KEY") != NULL);
 		ca_cleanse(kpem, strlen(kpem));
 		free(kpem);
 	} else
 		CHECK(ca_error(ca)[0] != '\0');
-	ca_issued_clear(&is);
+	ca_pki_clear(&is);
 
 	ca_blob_free(&der);
 	ca_blob_free(&der2);

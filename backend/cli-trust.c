@@ -1,0 +1,118 @@
+/* cli-trust: ehttpctl site trusted-root add|list|remove. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int
+trust_add(struct cli *c, int argc, char **argv)
+{
+	if (argc != 3)
+		return cli_usage(c, "expected add CODE FILE");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_site_trusted_root_add(c->e, argv[1], argv[2]) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "added", argv[2], 0);
+		fputs("}\n", c->out);
+	} else
+		cli_notes(c);
+	return CLI_OK;
+}
+
+static int
+trust_list(struct cli *c, int argc, char **argv)
+{
+	struct db_trusted_root *v = NULL;
+	struct table *t;
+	size_t n;
+
+	if (argc != 2)
+		return cli_usage(c, "expected list CODE");
+	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
+		return CLI_FAIL;
+	if (ehttp_site_trusted_root_list(c->e, argv[1], &v, &n) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('[', c->out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{" : "{", c->out);
+			json_kv_str(c->out, "site", v[i].site_code, 0);
+			json_kv_str(c->out, "subject", v[i].subject, 1);
+			json_kv_str(c->out, "thumbprint", v[i].thumbprint, 1);
+			json_kv_time(c->out, "not_after", v[i].not_after, 1);
+			json_kv_time(c->out, "added", v[i].added, 1);
+			fputc('}', c->out);
+		}
+		fputs("]\n", c->out);
+	} else if (n == 0)
+		fprintf(c->out, "Site %s has no trusted root CAs: PKI chains are"
+		    " not verified up to a root.\n", cli_arg(argv[1]));
+	else {
+		t = table_new(3, "Subject", "Expiration", "Thumbprint");
+		for (size_t i = 0; i < n; i++)
+			table_add(t, v[i].subject, cli_time(v[i].not_after),
+			    v[i].thumbprint);
+		table_print(t, c->out);
+		table_free(t);
+	}
+	free(v);
+	return CLI_OK;
+}
+
+static int
+trust_remove(struct cli *c, int argc, char **argv)
+{
+	if (argc != 3)
+		return cli_usage(c, "expected remove CODE THUMBPRINT");
+	if (cli_open(c, 0) == -1)
+		return CLI_FAIL;
+	if (ehttp_site_trusted_root_remove(c->e, argv[1], argv[2]) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		fputc('{', c->out);
+		json_kv_str(c->out, "removed", argv[2], 0);
+		fputs("}\n", c->out);
+	} else
+		cli_notes(c);
+	return CLI_OK;
+}
+
+static const struct {
+	const char	*name;
+	int		(*run)(struct cli *, int, char **);
+} trust_actions[] = {
+	{ "add", trust_add },
+	{ "list", trust_list },
+	{ "remove", trust_remove },
+};
+
+static int
+cmd_site_trusted_root(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind >= argc)
+		return cli_usage(c, "expected add, list or remove");
+	for (size_t i = 0; i < sizeof trust_actions / sizeof *trust_actions;
+	    i++)
+		if (strcmp(argv[optind], trust_actions[i].name) == 0)
+			return trust_actions[i].run(c, argc - optind,
+			    argv + optind);
+	return cli_usage(c, "unknown action '%s' (add, list or remove)",
+	    cli_arg(argv[optind]));
+}
+
+const struct cli_cmd cli_trust_cmds[] = {
+	{ "site", "trusted-root", cmd_site_trusted_root,
+	  "add CODE FILE | list CODE | remove CODE THUMBPRINT",
+	  "The site's trusted root CAs (Site Properties > Communication\n"
+	  "Security). add: a self-signed CA certificate from a PEM or DER file.\n"
+	  "When a site has trusted root CAs, `cert import-pki` refuses a PKI\n"
+	  "certificate whose chain does not verify up to one of them." },
+	{ NULL, NULL, NULL, NULL, NULL }
+};

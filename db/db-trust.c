@@ -1,0 +1,158 @@
+/* db-trust: certificate chains stored with PKI certificates and the sites'
+ * trusted root CAs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db-int.h"
+
+void
+db_blobs_free(struct db_blob *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].data);
+	free(v);
+}
+
+/* Every row's column 0 as a blob; the statement is bound already. */
+static int
+blobs_read(struct db *db, sqlite3_stmt *st, struct db_blob **out, size_t *n,
+    const char *what)
+{
+	struct db_blob *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+
+		v = db_grow(v, &cap, *n, sizeof *v);
+		if ((v[*n].data = malloc(len ? len : 1)) == NULL)
+			abort();
+		if (len > 0)
+			memcpy(v[*n].data, p, len);
+		v[*n].len = len;
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_blobs_free(v, *n);
+		*n = 0;
+		return db_fail(db, what);
+	}
+	*out = v;
+	return 0;
+}
+
+int
+db_cert_chain_add(struct db *db, int64_t cert_id, int pos,
+    const unsigned char *der, size_t len)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CHAIN_INSERT);
+
+	if (sqlite3_bind_int64(st, 1, cert_id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, pos) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 3, der, (int)len, SQLITE_STATIC) != SQLITE_OK)
+		return db_fail(db, "storing the certificate chain");
+	return db_step_done(db, st, "storing the certificate chain");
+}
+
+int
+db_cert_chain(struct db *db, int64_t cert_id, struct db_blob **v, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CHAIN_LIST);
+
+	if (sqlite3_bind_int64(st, 1, cert_id) != SQLITE_OK)
+		return db_fail(db, "reading the certificate chain");
+	return blobs_read(db, st, v, n, "reading the certificate chain");
+}
+
+int
+db_trusted_root_add(struct db *db, struct db_trusted_root *t,
+    const unsigned char *der, size_t len)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_TRUST_INSERT);
+
+	if (t->added == 0)
+		t->added = time(NULL);
+	if (sqlite3_bind_int64(st, 1, t->site_id) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, t->subject, -1, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, t->thumbprint, -1, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_blob(st, 4, der, (int)len, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, t->not_after) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, t->added) != SQLITE_OK)
+		return db_fail(db, "adding the trusted root CA");
+	if (db_step_done(db, st, "adding the trusted root CA") == -1)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+int
+db_trusted_root_list(struct db *db, int64_t site_id,
+    struct db_trusted_root **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_TRUST_LIST);
+	struct db_trusted_root *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK)
+		return db_fail(db, "listing trusted root CAs");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_trusted_root *t;
+
+		v = db_grow(v, &cap, *n, sizeof *v);
+		t = &v[(*n)++];
+		memset(t, 0, sizeof *t);
+		t->id = sqlite3_column_int64(st, 0);
+		t->site_id = sqlite3_column_int64(st, 1);
+		db_copy_text(t->site_code, sizeof t->site_code, st, 2);
+		db_copy_text(t->subject, sizeof t->subject, st, 3);
+		db_copy_text(t->thumbprint, sizeof t->thumbprint, st, 4);
+		t->not_after = sqlite3_column_int64(st, 5);
+		t->added = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		*n = 0;
+		return db_fail(db, "listing trusted root CAs");
+	}
+	*out = v;
+	return 0;
+}
+
+int
+db_trusted_root_ders(struct db *db, int64_t site_id, struct db_blob **v,
+    size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_TRUST_DER);
+
+	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK)
+		return db_fail(db, "reading trusted root CAs");
+	return blobs_read(db, st, v, n, "reading trusted root CAs");
+}
+
+int
+db_trusted_root_delete(struct db *db, int64_t site_id, const char *thumbprint)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_TRUST_DELETE);
+
+	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, thumbprint, -1, SQLITE_STATIC) != SQLITE_OK)
+		return db_fail(db, "removing the trusted root CA");
+	if (db_step_done(db, st, "removing the trusted root CA") == -1)
+		return -1;
+	return sqlite3_changes(db->h) > 0 ? 1 : 0;
+}
