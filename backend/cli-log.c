@@ -144,7 +144,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	}
 	if (r->malformed) {
 		fprintf(f, "%-23s  %-9s  %-24s  %-8s  %s  [%s]\n", "-",
-		    "malformed", "-", "-", line, cli_safe(c, r->cause));
+		    "malformed", "-", "-", line, cli_safe_msg(c, r->cause));
 		return;
 	}
 	char *comp = text_line(r->component, strlen(r->component));
@@ -189,7 +189,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one log FILE");
 	if ((rd = cmlog_reader_open(argv[optind], &cause)) == NULL) {
-		fprintf(c->err, "ehttpctl: %s\n", cli_safe(c, cause));
+		fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c, cause));
 		free(cause);
 		return CLI_FAIL;
 	}
@@ -202,7 +202,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	do {
 		if ((more = cmlog_reader_index(rd, LOG_SLICE)) == -1) {
 			fprintf(c->err, "ehttpctl: %s\n",
-			    cli_safe(c, cmlog_reader_error(rd)));
+			    cli_safe_msg(c, cmlog_reader_error(rd)));
 			goto out;
 		}
 		for (; done < cmlog_reader_count(rd); done++) {
@@ -235,7 +235,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		fprintf(c->err, "ehttpctl: warning: %s: %zu malformed record%s"
 		    " (shown as type malformed); the first at %s\n",
 		    cli_safe(c, argv[optind]), malformed, malformed == 1 ? "" :
-		    "s", cli_safe(c, first_bad));
+		    "s", cli_safe_msg(c, first_bad));
 	rc = CLI_OK;
 out:
 	cmlog_reader_close(rd);
@@ -447,11 +447,11 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		fprintf(f, "Last health check:  %s, %s (status %d, %s)\n",
 		    when_s(a.health_time, t1, sizeof t1),
 		    a.health_ok ? "succeeded" : "FAILED", a.health_status,
-		    cli_safe(c, a.health_text));
+		    cli_safe_msg(c, a.health_text));
 	else if (a.health_time != 0)
 		fprintf(f, "Last health check:  %s, FAILED (%s)\n",
 		    when_s(a.health_time, t1, sizeof t1),
-		    cli_safe(c, a.health_text));
+		    cli_safe_msg(c, a.health_text));
 	else
 		fprintf(f, "Last health check:  none yet\n");
 	fprintf(f, "Agent reported:     %s\n", when_s(a.updated, t2, sizeof t2));
@@ -459,7 +459,7 @@ events:
 	fprintf(f, "Agent events (newest first):%s\n", ne ? "" : " none");
 	for (size_t i = 0; i < ne; i++)
 		fprintf(f, "  %s  %-7s  %s\n", when_s(m[i].time, t1, sizeof t1),
-		    cli_safe(c, m[i].severity), cli_safe(c, m[i].message));
+		    cli_safe(c, m[i].severity), cli_safe_msg(c, m[i].message));
 done:
 	free(r);
 	free(m);

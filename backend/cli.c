@@ -194,12 +194,12 @@ int
 cli_fail(struct cli *c)
 {
 	fprintf(c->err, "ehttpctl: %s\n", c->e != NULL ?
-	    cli_safe(c, ehttp_error(c->e)) : "failed");
+	    cli_safe_msg(c, ehttp_error(c->e)) : "failed");
 	return CLI_FAIL;
 }
 
-const char *
-cli_safe(struct cli *c, const char *s)
+static const char *
+cli_keep(struct cli *c, char *s)
 {
 	if (c->nsafe == c->capsafe) {
 		c->capsafe = c->capsafe ? c->capsafe * 2 : 16;
@@ -207,7 +207,19 @@ cli_safe(struct cli *c, const char *s)
 		    sizeof *c->safe)) == NULL)
 			abort();
 	}
-	return c->safe[c->nsafe++] = safetext_dup(s, (size_t)-1);
+	return c->safe[c->nsafe++] = s;
+}
+
+const char *
+cli_safe(struct cli *c, const char *s)
+{
+	return cli_keep(c, safetext_dup(s, (size_t)-1));
+}
+
+const char *
+cli_safe_msg(struct cli *c, const char *s)
+{
+	return cli_keep(c, safetext_message(s != NULL ? s : ""));
 }
 
 void
@@ -265,7 +277,7 @@ cli_open(struct cli *c, int flags)
 	char *cause = NULL;
 
 	if ((c->e = ehttp_open(c->db_path, flags, &cause)) == NULL) {
-		fprintf(c->err, "ehttpctl: %s\n", cli_safe(c, cause));
+		fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c, cause));
 		free(cause);
 		return -1;
 	}
@@ -286,7 +298,7 @@ cli_notes(struct cli *c)
 	for (size_t i = 0; i < n; i++)
 		fprintf(v[i].kind == EHTTP_NOTE_WARNING ? c->err : c->out,
 		    "%s%s\n", v[i].kind == EHTTP_NOTE_WARNING ? "warning: " : "",
-		    cli_safe(c, v[i].text));
+		    cli_safe_msg(c, v[i].text));
 }
 
 int
@@ -548,7 +560,7 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		}
 		fprintf(f, "\nWarnings:             %s\n", nw ? "" : "none");
 		for (size_t i = 0; i < nw; i++)
-			fprintf(f, "  - %s\n", cli_safe(c, w[i].text));
+			fprintf(f, "  - %s\n", cli_safe_msg(c, w[i].text));
 	}
 	free(w);
 	free(y);
@@ -595,7 +607,7 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 	    case '2': if (parse_onoff(c, "require-sha256", optarg, &ch.require_sha256)) return CLI_USAGE; any = 1; break;
 	    case 'u': if (parse_onoff(c, "use-encryption", optarg, &ch.use_encryption)) return CLI_USAGE; any = 1; break;
 	    case 'k':
-		if (cli_word(c, "key-alg", optarg, "rsa2048, rsa3072 or ec-p256",
+		if (cli_word(c, "key algorithm", optarg, "rsa2048, rsa3072 or ec-p256",
 		    (const char *const []){ "rsa2048", "rsa3072", "ec-p256",
 		    NULL }))
 			return CLI_USAGE;

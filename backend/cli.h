@@ -61,6 +61,8 @@ int	 cli_open(struct cli *, int flags);
 /* Untrusted text escaped for output (safetext_dup); valid until the command
  * ends or cli_safe_release(). */
 const char *cli_safe(struct cli *, const char *);
+/* The same for a whole message (safetext_message): an error or a note. */
+const char *cli_safe_msg(struct cli *, const char *);
 void	 cli_safe_release(struct cli *);
 int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */
 /* Untrusted input for a message (printable, at most ~60 bytes); four

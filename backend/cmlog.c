@@ -129,7 +129,7 @@ cmlog_field_sanitise(const char *in, char out[CMLOG_FIELD_MAX + 1])
 	size_t i = 0, o = 0, len = strlen(in), used, k;
 
 	while (i < len) {
-		if (in[i] == '"') {
+		if (in[i] == '"' || in[i] == '\r' || in[i] == '\n') {
 			i++;
 			continue;
 		}

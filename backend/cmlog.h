@@ -16,8 +16,8 @@
  *    one physical line; every other unsafe character (other controls, C1,
  *    bidi controls, invalid UTF-8) and the backslash are escaped as
  *    safetext.h says ("\x1b", "\u202e", "\xff", "\\");
- *  - component and file: '"' is removed, the rest escaped as the text is
- *    (CR and LF too, as "\r" and "\n"), then the value is cut to at most
+ *  - component and file: '"', CR and LF are removed, the rest escaped as
+ *    the text is, then the value is cut to at most
  *    100 bytes before a character or escape that would not fit; an empty
  *    component is written as "ehttp"; context is "";
  *  - rolling (max_size > 0): before a write that would make the file larger

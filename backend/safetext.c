@@ -60,10 +60,12 @@ safetext_next(const char *s, size_t n, size_t *len, uint32_t *cp)
 	return safetext_unsafe_cp(c) ? SAFETEXT_CONTROL : SAFETEXT_PRINT;
 }
 
-/* stream: line feeds and backslashes pass (see safetext_stream). */
+#define KEEP_BACKSLASH	0x1
+#define KEEP_LF		0x2
+
 static size_t
 safetext_escape(const char *s, size_t n, size_t *used,
-    char out[SAFETEXT_CHAR_MAX], int stream)
+    char out[SAFETEXT_CHAR_MAX], int keep)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint32_t cp;
@@ -72,7 +74,7 @@ safetext_escape(const char *s, size_t n, size_t *used,
 	switch (safetext_next(s, n, &len, &cp)) {
 	case SAFETEXT_PRINT:
 		*used = len;
-		if (cp == '\\' && !stream) {
+		if (cp == '\\' && !(keep & KEEP_BACKSLASH)) {
 			memcpy(out, "\\\\", 2);
 			return 2;
 		}
@@ -82,7 +84,7 @@ safetext_escape(const char *s, size_t n, size_t *used,
 		*used = len;
 		switch (cp) {
 		case '\n':
-			if (stream) {
+			if (keep & KEEP_LF) {
 				out[0] = '\n';
 				return 1;
 			}
@@ -122,8 +124,8 @@ safetext_char(const char *s, size_t n, size_t *used,
 	return safetext_escape(s, n, used, out, 0);
 }
 
-char *
-safetext_dup(const char *s, size_t n)
+static char *
+safetext_dup_keep(const char *s, size_t n, int keep)
 {
 	char *out, e[SAFETEXT_CHAR_MAX];
 	size_t i = 0, o = 0, used, k;
@@ -136,13 +138,25 @@ safetext_dup(const char *s, size_t n)
 	if ((out = malloc(n * 4 + 1)) == NULL)
 		abort();
 	while (i < n) {
-		k = safetext_escape(s + i, n - i, &used, e, 0);
+		k = safetext_escape(s + i, n - i, &used, e, keep);
 		memcpy(out + o, e, k);
 		o += k;
 		i += used;
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *
+safetext_dup(const char *s, size_t n)
+{
+	return safetext_dup_keep(s, n, 0);
+}
+
+char *
+safetext_message(const char *s)
+{
+	return safetext_dup_keep(s, (size_t)-1, KEEP_BACKSLASH);
 }
 
 /* The filtering stream. */
@@ -176,7 +190,8 @@ safetext_put(struct safetext_cookie *ck, const char *s, size_t n)
 	size_t i = 0, o = 0, used, k;
 
 	while (i < n) {
-		k = safetext_escape(s + i, n - i, &used, e, 1);
+		k = safetext_escape(s + i, n - i, &used, e,
+		    KEEP_BACKSLASH | KEEP_LF);
 		if (o + k > sizeof buf) {
 			if (fwrite(buf, 1, o, ck->f) != o)
 				return -1;

@@ -58,6 +58,13 @@ size_t		 safetext_char(const char *s, size_t n, size_t *used,
 char		*safetext_dup(const char *s, size_t n);
 
 /*
+ * A message (one line) that may quote values already escaped (rules_shown,
+ * an error naming a field): escaped like safetext_dup, but a backslash
+ * passes as it is. Caller frees.
+ */
+char		*safetext_message(const char *s);
+
+/*
  * A stream that writes everything given to it to f, escaped as above except
  * that line feeds and backslashes pass unchanged (the writer's own line
  * structure; fields are escaped with safetext_dup before). fclose() of the
