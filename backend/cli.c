@@ -308,7 +308,7 @@ cli_help(struct cli *c, const struct cli_cmd *cmd)
 	    cmd->group ? cmd->group : "", cmd->group ? " " : "", cmd->name,
 	    cmd->args, cmd->help);
 	fprintf(c->out, "\nCommon options: --db PATH (default %s), --json,"
-	    " --help\n", ehttp_default_db());
+	    " --help\n", cli_safe(c, ehttp_default_db()));
 	return CLI_OK;
 }
 
@@ -1097,6 +1097,9 @@ cli_tables(size_t *n)
 static void
 main_usage(FILE *f)
 {
+	/* The default path comes from the environment. */
+	char *db = safetext_dup(ehttp_default_db(), (size_t)-1);
+
 	fprintf(f, "usage: ehttpctl [--db PATH] [--json] COMMAND [ARGS]\n\n"
 	    "Enhanced HTTP for a Configuration Manager-style site hierarchy.\n\n"
 	    "Commands:\n");
@@ -1125,7 +1128,8 @@ main_usage(FILE *f)
 	    "     missing or extra argument, a missing option value or one that\n"
 	    "     is not on/off, a number or a word the usage lists, a change\n"
 	    "     command given nothing to change\n",
-	    ehttp_default_db());
+	    db);
+	free(db);
 }
 
 static int
