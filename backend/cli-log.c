@@ -227,7 +227,12 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			if (log_match(&fl, &r, line))
 				log_print(c, &r, line, shown++);
 			free(line);
+			cli_safe_release(c);
 		}
+		/* Output that cannot be written (a full disk): stop here, the
+		 * error is reported on the way out. */
+		if (ferror(c->out))
+			break;
 	} while (more == 1);
 	if (c->json)
 		fputs("]\n", c->out);

@@ -1160,6 +1160,7 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 	/* Every text output is filtered: see struct cli. */
 	c.out = safetext_stream(out, &out_error);
 	c.err = safetext_stream(err, &err_error);
+	setvbuf(c.err, NULL, _IOLBF, BUFSIZ);	/* messages at once */
 	rc = cli_dispatch(&c, argc, argv, c.out, c.err);
 	ehttp_close(c.e);
 	c.e = NULL;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "safetext.h"
 
@@ -138,6 +139,10 @@ safetext_dup_keep(const char *s, size_t n, int keep)
 	if ((out = malloc(n * 4 + 1)) == NULL)
 		abort();
 	while (i < n) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+			out[o++] = s[i++];
+			continue;
+		}
 		k = safetext_escape(s + i, n - i, &used, e, keep);
 		memcpy(out + o, e, k);
 		o += k;
@@ -190,6 +195,20 @@ safetext_put(struct safetext_cookie *ck, const char *s, size_t n)
 	size_t i = 0, o = 0, used, k;
 
 	while (i < n) {
+		/* A run of printable ASCII (and line feeds) as it is. */
+		size_t run = i;
+		while (run < n && ((s[run] >= 0x20 && s[run] < 0x7f) ||
+		    s[run] == '\n'))
+			run++;
+		if (run > i) {
+			if (o > 0 && fwrite(buf, 1, o, ck->f) != o)
+				return -1;
+			o = 0;
+			if (fwrite(s + i, 1, run - i, ck->f) != run - i)
+				return -1;
+			i = run;
+			continue;
+		}
 		k = safetext_escape(s + i, n - i, &used, e,
 		    KEEP_BACKSLASH | KEEP_LF);
 		if (o + k > sizeof buf) {
@@ -279,7 +298,11 @@ safetext_stream(FILE *f, int *error)
 	ck->error = error;
 	if ((s = fopencookie(ck, "w", io)) == NULL)
 		abort();
-	/* Lines reach f as they are written, in the order of both streams. */
-	setvbuf(s, NULL, _IOLBF, BUFSIZ);
+	/* On a terminal, lines reach it as they are written, in the order of
+	 * both streams; elsewhere full buffers. */
+	if (isatty(fileno(f)))
+		setvbuf(s, NULL, _IOLBF, BUFSIZ);
+	else
+		setvbuf(s, NULL, _IOFBF, 1 << 16);
 	return s;
 }

@@ -11,6 +11,7 @@
  * JSON by python's json module, the agent log by a strict python reader and
  * the terminal by tmux itself (its pane title).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,6 +569,81 @@ START_TEST(exit_rule_examples)
 }
 END_TEST
 
+/* ---- the sanitiser itself ---------------------------------------------- */
+
+static const struct {
+	const char	*in;
+	const char	*shown;
+} escapes[] = {
+	{ "plain ASCII", "plain ASCII" },
+	{ "Contoso \303\234mlaut \346\227\245\346\234\254 \360\237\230\200",
+	  "Contoso \303\234mlaut \346\227\245\346\234\254 \360\237\230\200" },
+	{ "a\\b", "a\\\\b" },
+	{ "\\x1b", "\\\\x1b" },
+	{ "\033]0;t\007", "\\x1b]0;t\\x07" },
+	{ "\t\n\r\001\037\177", "\\t\\n\\r\\x01\\x1f\\x7f" },
+	{ "\302\200\302\233\302\237\302\240", "\\u0080\\u009b\\u009f\302\240" },
+	{ "\233\237", "\\x9b\\x9f" },			/* raw C1 bytes */
+	{ "\342\200\256\342\200\255\342\200\252\342\201\246\342\201\251",
+	  "\\u202e\\u202d\\u202a\\u2066\\u2069" },
+	{ "\342\200\216\342\200\217\330\234\342\200\250\342\200\251",
+	  "\\u200e\\u200f\\u061c\\u2028\\u2029" },
+	{ "\342\200\213", "\342\200\213" },		/* ZWSP: not a control */
+	{ "\300\257|\355\240\200|\364\220\200\200|\303",
+	  "\\xc0\\xaf|\\xed\\xa0\\x80|\\xf4\\x90\\x80\\x80|\\xc3" },
+};
+
+START_TEST(safetext_escapes)
+{
+	char *got = safetext_dup(escapes[_i].in, (size_t)-1);
+
+	ck_assert_str_eq(got, escapes[_i].shown);
+	free(got);
+}
+END_TEST
+
+/* The stream: written one byte at a time (every UTF-8 sequence cut), line
+ * feeds and backslashes kept, the rest as safetext_dup. */
+START_TEST(safetext_stream_split)
+{
+	static const char in[] = "a\\b \303\234 \342\200\256 \033[2J\n"
+	    "\346\227\245\233x\302\233\n\360\237\230\200\303";
+	static const char want[] = "a\\b \303\234 \\u202e \\x1b[2J\n"
+	    "\346\227\245\\x9bx\\u009b\n\360\237\230\200\\xc3";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem, *s;
+	int error;
+
+	ck_assert_ptr_nonnull(mem = open_memstream(&buf, &len));
+	s = safetext_stream(mem, &error);
+	for (size_t i = 0; i < sizeof in - 1; i++) {
+		fputc(in[i], s);
+		fflush(s);
+	}
+	ck_assert_int_eq(fclose(s), 0);
+	ck_assert_int_eq(error, 0);
+	fclose(mem);
+	ck_assert_str_eq(buf, want);
+	free(buf);
+}
+END_TEST
+
+/* A write error below is the stream's, with its errno. */
+START_TEST(safetext_stream_error)
+{
+	FILE *full = fopen("/dev/full", "w"), *s;
+	int error;
+
+	ck_assert_ptr_nonnull(full);
+	s = safetext_stream(full, &error);
+	fputs("some text\n", s);
+	ck_assert_int_eq(fclose(s), EOF);
+	ck_assert_int_eq(error, ENOSPC);
+	fclose(full);
+}
+END_TEST
+
 Suite *output_suite(void);
 
 Suite *
@@ -575,6 +651,13 @@ output_suite(void)
 {
 	Suite *s = suite_create("output");
 	TCase *tc;
+
+	tc = tcase_create("safetext");
+	tcase_add_loop_test(tc, safetext_escapes, 0,
+	    sizeof escapes / sizeof *escapes);
+	tcase_add_test(tc, safetext_stream_split);
+	tcase_add_test(tc, safetext_stream_error);
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("poisoned");
 	tcase_add_unchecked_fixture(tc, make_poisoned, drop_poisoned);

@@ -18,7 +18,7 @@
 int text_utf8;
 
 #define TEXT_INVALID	(-1)	/* not UTF-8 */
-#define TEXT_CONTROL	(-2)	/* unsafe (safetext.h), tab excepted */
+#define TEXT_CONTROL	(-2)	/* unsafe (safetext.h) but tab, CR, LF */
 
 /* Decode one character at s[*i]; what is unsafe is safetext's decision. */
 static long
@@ -32,7 +32,8 @@ decode(const char *s, size_t len, size_t *i)
 	*i += n;
 	if (k == SAFETEXT_INVALID)
 		return TEXT_INVALID;
-	if (k == SAFETEXT_CONTROL && cp != '\t')
+	/* Tab, CR and LF are returned for the callers that wrap lines. */
+	if (k == SAFETEXT_CONTROL && cp != '\t' && cp != '\r' && cp != '\n')
 		return TEXT_CONTROL;
 	return cp;
 }
@@ -48,7 +49,7 @@ shown(long c, int *width)
 		return L' ';
 	if (c == TEXT_INVALID)
 		return text_utf8 ? (wchar_t)0xfffd : L'?';
-	if (c == TEXT_CONTROL)
+	if (c == TEXT_CONTROL || c == '\r' || c == '\n')
 		return L'?';
 	if (c < 0x80)
 		return (wchar_t)c;
