@@ -98,7 +98,7 @@ const struct cli_cmd *const *cli_tables(size_t *n);
 			body						\
 			default:					\
 				return cli_usage(c, "unknown or incomplete" \
-				    " option '%s'", argv[optind - 1]);	\
+				    " option '%s'", cli_arg(argv[optind - 1])); \
 			}						\
 		}							\
 	} while (0)
