@@ -644,6 +644,20 @@ START_TEST(safetext_stream_error)
 }
 END_TEST
 
+/* The rule is documented where a user looks: ehttpctl --help. */
+START_TEST(exit_rule_in_help)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "--help", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Exit status:\n  0  success\n"
+	    "  1  refused or failed"));
+	ck_assert_ptr_nonnull(strstr(out, "  2  usage error, nothing done"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *output_suite(void);
 
 Suite *
@@ -675,6 +689,7 @@ output_suite(void)
 	tcase_add_loop_test(tc, every_command_exit_codes, 0, ncmds());
 	tcase_add_loop_test(tc, exit_rule_examples, 0,
 	    sizeof exits / sizeof *exits);
+	tcase_add_test(tc, exit_rule_in_help);
 	suite_add_tcase(s, tc);
 	return s;
 }
