@@ -28,10 +28,12 @@
 /* How safetext shows it. */
 #define POISON_SHOWN \
 	"Evil\\x1b]0;pwned\\x07CA\\x1b[2J\\u009bx\\u202egpj.exe\\rcr\\nlf"
-/* The same for SQL, with a raw 0x9b byte and DEL added (invalid UTF-8). */
-#define POISON_SQL \
-	"CAST(X'4576696c1b5d303b70776e656407" "43411b5b324a" "c29b78e280ae" \
-	"67706a2e6578650d63720a6c66" "9b7f' AS TEXT)"
+/* POISON for SQL; POISON_SQL adds a raw 0x9b byte (invalid UTF-8) and DEL. */
+#define POISON_HEX \
+	"4576696c1b5d303b70776e656407" "43411b5b324a" "c29b78e280ae" \
+	"67706a2e6578650d63720a6c66"
+#define POISON_SQL_EXACT	"CAST(X'" POISON_HEX "' AS TEXT)"
+#define POISON_SQL		"CAST(X'" POISON_HEX "9b7f' AS TEXT)"
 
 static char *dir;		/* per run: the poisoned database */
 static char db[4096], pkidir[4096], logfile[4096], scan_py[4096];
@@ -127,13 +129,14 @@ make_poisoned(void)
 			if (asprintf(&c2, "cd '%s' && openssl req -x509 -key"
 			    " leaf.key -out clean.pem -days 365 -subj"
 			    " /CN=dp1.p01.contoso.com -addext"
+			    " basicConstraints=CA:FALSE -addext"
 			    " subjectAltName=DNS:dp1.p01.contoso.com -addext"
 			    " extendedKeyUsage=serverAuth 2>/dev/null && '%s'"
 			    " --db '%s' cert import-pki dp1.p01.contoso.com"
 			    " clean.pem leaf.key >/dev/null && sqlite3 '%s'"
 			    " \"UPDATE cert SET issued_by = %s, subject = %s"
 			    " WHERE type = 'pki'\"", pkidir, tu_bin("ehttpctl"),
-			    db, db, POISON_SQL, POISON_SQL) == -1)
+			    db, db, POISON_SQL_EXACT, POISON_SQL_EXACT) == -1)
 				abort();
 			sh_ok("old-database poison", c2);
 			free(c2);
