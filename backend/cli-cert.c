@@ -55,11 +55,9 @@ parse_days(struct cli *c, const char *s, int *out)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > 36500) {
-		fprintf(c->err, "ehttpctl: expiring '%s': must be a number of days"
-		    " from 0 to 36500\n", cli_arg(s));
-		return -1;
-	}
+	if (errno || *end || v < 0 || v > 36500)
+		return cli_usage(c, "expiring '%s': must be a number of days"
+		    " from 0 to 36500", cli_arg(s));
 	*out = (int)v;
 	return 0;
 }
@@ -87,6 +85,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	size_t n, total = 0, limit = 0;
 	int desc = 0, no_pager = 0, sorted = 0, rc = CLI_OK;
 	FILE *out = c->out, *pipe = NULL;
+	int pipe_error;
 	char *end;
 	long v;
 
@@ -94,15 +93,14 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	    case 't':
 		if (strcmp(optarg, "root") && strcmp(optarg, "role") &&
 		    strcmp(optarg, "pki")) {
-			fprintf(c->err, "ehttpctl: type '%s': must be root, role"
-			    " or pki\n", cli_arg(optarg));
-			return CLI_FAIL;
+			return cli_usage(c, "type '%s': must be root, role"
+			    " or pki", cli_arg(optarg));
 		}
 		fl.type = optarg;
 		break;
 	    case 's': site = optarg; break;
 	    case 'y': system = optarg; break;
-	    case 'x': if (parse_days(c, optarg, &fl.expiring_days)) return CLI_FAIL; break;
+	    case 'x': if (parse_days(c, optarg, &fl.expiring_days)) return CLI_USAGE; break;
 	    case 'b': fl.blocked_only = 1; break;
 	    case 'a': fl.active_only = 1; break;
 	    case 'g': fl.text = optarg; break;
@@ -111,11 +109,9 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	    case 'l':
 		errno = 0;
 		v = strtol(optarg, &end, 10);
-		if (errno || *end || v < 0 || v > INT_MAX) {
-			fprintf(c->err, "ehttpctl: limit '%s': must be a number"
-			    " >= 0\n", cli_arg(optarg));
-			return CLI_FAIL;
-		}
+		if (errno || *end || v < 0 || v > INT_MAX)
+			return cli_usage(c, "limit '%s': must be a number"
+			    " >= 0", cli_arg(optarg));
 		limit = (size_t)v;
 		break;
 	    case 'o':
@@ -124,12 +120,10 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 				sort = k;
 				sorted = 1;
 			}
-		if (!sorted) {
-			fprintf(c->err, "ehttpctl: sort '%s': must be one of"
+		if (!sorted)
+			return cli_usage(c, "sort '%s': must be one of"
 			    " expiration, type, issued-to, issued-by, start,"
-			    " blocked, site, thumbprint\n", cli_arg(optarg));
-			return CLI_FAIL;
-		}
+			    " blocked, site, thumbprint", cli_arg(optarg));
 		break;);
 	if (optind != argc)
 		return cli_usage(c, "unexpected argument '%s'",
@@ -155,7 +149,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		fflush(c->out);
 		signal(SIGPIPE, SIG_IGN);
 		if ((pipe = popen(pager, "w")) != NULL)
-			out = pipe;
+			out = safetext_stream(pipe, &pipe_error);
 	}
 	if (c->json)
 		fputc('[', out);
@@ -186,11 +180,13 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 			}
 			fprintf(out, "%-4lld  %-24s  %-28s  %-12s  %-16s  %-16s  %-7s"
 			    "  %-10s  %-4s  %s\n", (long long)r->id,
-			    ehttp_cert_type_title(r->type), r->issued_to,
-			    r->issued_by, cli_time(r->not_before),
-			    cli_time(r->not_after), r->blocked ? "Yes" : "No",
-			    r->state, r->site_code, r->thumbprint);
+			    ehttp_cert_type_title(r->type),
+			    cli_safe(c, r->issued_to), cli_safe(c, r->issued_by),
+			    cli_time(r->not_before), cli_time(r->not_after),
+			    r->blocked ? "Yes" : "No", cli_safe(c, r->state),
+			    cli_safe(c, r->site_code), cli_safe(c, r->thumbprint));
 		}
+		cli_safe_release(c);
 		if (n > 0)
 			last = page[n - 1];
 		total += n;
@@ -201,8 +197,10 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	}
 	if (c->json)
 		fputs("]\n", out);
-	if (pipe != NULL)
+	if (pipe != NULL) {
+		fclose(out);	/* a pager that quit early is no error */
 		pclose(pipe);
+	}
 	return rc;
 }
 
@@ -241,23 +239,32 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 	} else {
 		fprintf(f, "ID:            %lld\n", (long long)cert.id);
 		fprintf(f, "Type:          %s\n", ehttp_cert_type_title(cert.type));
-		fprintf(f, "State:         %s%s\n", cert.state,
+		fprintf(f, "State:         %s%s\n", cli_safe(c, cert.state),
 		    cert.blocked ? ", blocked" : "");
-		fprintf(f, "Issued To:     %s\n", cert.issued_to);
-		fprintf(f, "Issued By:     %s\n", cert.issued_by);
-		fprintf(f, "Subject:       %s\n", cert.subject);
-		fprintf(f, "Site:          %s\n", cert.site_code);
+		fprintf(f, "Issued To:     %s\n", cli_safe(c, cert.issued_to));
+		fprintf(f, "Issued By:     %s\n", cli_safe(c, cert.issued_by));
+		fprintf(f, "Subject:       %s\n", cli_safe(c, cert.subject));
+		fprintf(f, "Site:          %s\n", cli_safe(c, cert.site_code));
 		fprintf(f, "Start Date:    %s UTC\n", cli_time(cert.not_before));
 		fprintf(f, "Expiration:    %s UTC\n", cli_time(cert.not_after));
-		fprintf(f, "Serial:        %s\n", cert.serial);
-		fprintf(f, "Thumbprint:    %s\n", cert.thumbprint);
-		fprintf(f, "Key:           %s\n", cert.key_alg);
+		fprintf(f, "Serial:        %s\n", cli_safe(c, cert.serial));
+		fprintf(f, "Thumbprint:    %s\n", cli_safe(c, cert.thumbprint));
+		fprintf(f, "Key:           %s\n", cli_safe(c, cert.key_alg));
 		fprintf(f, "\nCertification path:\n");
 		for (size_t i = n; i-- > 0; )
 			fprintf(f, "  %*s%s (%s, %s)\n", (int)(2 * (n - 1 - i)), "",
-			    path[i].issued_to, ehttp_cert_type_title(path[i].type),
-			    path[i].thumbprint);
-		fprintf(f, "\n%s", text);
+			    cli_safe(c, path[i].issued_to),
+			    ehttp_cert_type_title(path[i].type),
+			    cli_safe(c, path[i].thumbprint));
+		/* The dump line by line: each line escaped on its own. */
+		fputc('\n', f);
+		for (char *line = text, *nl; *line != '\0'; line = nl + 1) {
+			if ((nl = strchr(line, '\n')) == NULL)
+				nl = line + strlen(line) - 1;
+			else
+				*nl = '\0';
+			fprintf(f, "%s\n", cli_safe(c, line));
+		}
 	}
 	free(text);
 	free(path);
@@ -272,7 +279,7 @@ write_out(struct cli *c, const char *path, const void *p, size_t len,
 	char err[PATH_MAX + 256];
 
 	if (outfile_write(path, p, len, flags, made, err, sizeof err) == -1) {
-		fprintf(c->err, "ehttpctl: %s\n", err);
+		fprintf(c->err, "ehttpctl: %s\n", cli_safe(c, err));
 		return -1;
 	}
 	return 0;
@@ -304,9 +311,8 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (strcmp(format, "pem") != 0 && strcmp(format, "der") != 0) {
-		fprintf(c->err, "ehttpctl: format '%s': must be pem or der\n",
+		return cli_usage(c, "format '%s': must be pem or der",
 		    cli_arg(format));
-		return CLI_FAIL;
 	}
 	if (with_key && outpath == NULL)
 		return cli_usage(c, "--with-key needs --out FILE (the key goes"
@@ -326,7 +332,8 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	if (with_key) {
 		if (snprintf(keypath, sizeof keypath, "%s.key", outpath) >=
 		    (int)sizeof keypath) {
-			fprintf(c->err, "ehttpctl: %s: path too long\n", outpath);
+			fprintf(c->err, "ehttpctl: %s: path too long\n",
+			    cli_safe(c, outpath));
 			goto out;
 		}
 		if (ehttp_cert_key_pem(c->e, cert.id, &key, &klen) == -1) {
@@ -353,11 +360,15 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 			fputs("}\n", c->out);
 		} else
 			fprintf(c->out, "Exported %s %s to %s%s%s.\n",
-			    ehttp_cert_type_title(cert.type), cert.issued_to,
-			    outpath, with_key ? " and its private key (0600) to " :
-			    "", with_key ? keypath : "");
-	} else
-		fwrite(der ? (void *)der : pem, 1, len, c->out);
+			    ehttp_cert_type_title(cert.type),
+			    cli_safe(c, cert.issued_to), cli_safe(c, outpath),
+			    with_key ? " and its private key (0600) to " : "",
+			    with_key ? cli_safe(c, keypath) : "");
+	} else {
+		/* The certificate itself, byte for byte (DER is binary). */
+		fflush(c->out);
+		fwrite(der ? (void *)der : pem, 1, len, c->out_raw);
+	}
 	rc = CLI_OK;
 out:
 	if (key != NULL)
@@ -390,7 +401,7 @@ block_common(struct cli *c, int argc, char **argv, int block)
 	} else
 		fprintf(c->out, "%s %s issued to %s (ID %lld).\n", block ?
 		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert.type),
-		    cert.issued_to, (long long)cert.id);
+		    cli_safe(c, cert.issued_to), (long long)cert.id);
 	return CLI_OK;
 }
 

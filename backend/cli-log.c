@@ -20,104 +20,32 @@
 
 /* ------------------------------------------------------------- text care */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* Raw log text as one printable line: line breaks and tabs become spaces,
- * other control characters and invalid UTF-8 become U+FFFD. */
+ * everything else goes through safetext (escaped). */
 static char *
 text_line(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char *out, *o;
-	size_t i = 0, k;
+	char *flat, *out;
+	size_t o = 0;
 
-	if ((out = malloc(n * 3 + 1)) == NULL)
+	if ((flat = malloc(n + 1)) == NULL)
 		abort();
-	for (o = out; i < n; ) {
-		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			*o++ = ' ';
-			i += 2;
-		} else if (p[i] == '\r' || p[i] == '\n' || p[i] == '\t') {
-			*o++ = ' ';
-			i++;
-		} else if (p[i] < 0x20 || p[i] == 0x7f ||
-		    (k = utf8_len(p + i, n - i)) == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(o, p + i, k);
-			o += k;
-			i += k;
-		}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;	/* CRLF: one space, from the LF */
+		flat[o++] = s[i] == '\r' || s[i] == '\n' || s[i] == '\t' ?
+		    ' ' : s[i];
 	}
-	*o = '\0';
+	out = safetext_dup(flat, o);
+	free(flat);
 	return out;
-}
-
-/* A JSON string of raw bytes: invalid UTF-8 becomes U+FFFD. */
-static void
-json_bytes(FILE *f, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k;
-
-	fputc('"', f);
-	while (i < n) {
-		switch (p[i]) {
-		case '"': fputs("\\\"", f); i++; continue;
-		case '\\': fputs("\\\\", f); i++; continue;
-		case '\n': fputs("\\n", f); i++; continue;
-		case '\r': fputs("\\r", f); i++; continue;
-		case '\t': fputs("\\t", f); i++; continue;
-		}
-		if (p[i] < 0x20) {
-			fprintf(f, "\\u%04x", p[i]);
-			i++;
-		} else if ((k = utf8_len(p + i, n - i)) == 0) {
-			fputs("\\ufffd", f);
-			i++;
-		} else {
-			fwrite(p + i, 1, k, f);
-			i += k;
-		}
-	}
-	fputc('"', f);
 }
 
 static void
 json_kv_bytes(FILE *f, const char *k, const char *v, size_t n, int comma)
 {
 	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
-	json_bytes(f, v, n);
+	json_strn(f, v, n);
 }
 
 /* ---------------------------------------------------------------- log show */
@@ -216,7 +144,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	}
 	if (r->malformed) {
 		fprintf(f, "%-23s  %-9s  %-24s  %-8s  %s  [%s]\n", "-",
-		    "malformed", "-", "-", line, r->cause);
+		    "malformed", "-", "-", line, cli_safe_msg(c, r->cause));
 		return;
 	}
 	char *comp = text_line(r->component, strlen(r->component));
@@ -252,9 +180,8 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		else if (strcmp(optarg, "malformed") == 0)
 			fl.type = CMLOG_TYPE_MALFORMED;
 		else {
-			fprintf(c->err, "ehttpctl: type '%s': must be info,"
-			    " warning, error or malformed\n", cli_arg(optarg));
-			return CLI_FAIL;
+			return cli_usage(c, "type '%s': must be info,"
+			    " warning, error or malformed", cli_arg(optarg));
 		}
 		break;
 	    case 'c': fl.component = optarg; break;
@@ -262,7 +189,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one log FILE");
 	if ((rd = cmlog_reader_open(argv[optind], &cause)) == NULL) {
-		fprintf(c->err, "ehttpctl: %s\n", cause);
+		fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c, cause));
 		free(cause);
 		return CLI_FAIL;
 	}
@@ -274,7 +201,8 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	/* Index a slice, print it, go on: a large log streams. */
 	do {
 		if ((more = cmlog_reader_index(rd, LOG_SLICE)) == -1) {
-			fprintf(c->err, "ehttpctl: %s\n", cmlog_reader_error(rd));
+			fprintf(c->err, "ehttpctl: %s\n",
+			    cli_safe_msg(c, cmlog_reader_error(rd)));
 			goto out;
 		}
 		for (; done < cmlog_reader_count(rd); done++) {
@@ -299,14 +227,20 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			if (log_match(&fl, &r, line))
 				log_print(c, &r, line, shown++);
 			free(line);
+			cli_safe_release(c);
 		}
+		/* Output that cannot be written (a full disk): stop here, the
+		 * error is reported on the way out. */
+		if (ferror(c->out))
+			break;
 	} while (more == 1);
 	if (c->json)
 		fputs("]\n", c->out);
 	if (malformed > 0)
 		fprintf(c->err, "ehttpctl: warning: %s: %zu malformed record%s"
-		    " (shown as type malformed); the first at %s\n", argv[optind],
-		    malformed, malformed == 1 ? "" : "s", first_bad);
+		    " (shown as type malformed); the first at %s\n",
+		    cli_safe(c, argv[optind]), malformed, malformed == 1 ? "" :
+		    "s", cli_safe_msg(c, first_bad));
 	rc = CLI_OK;
 out:
 	cmlog_reader_close(rd);
@@ -468,20 +402,23 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		goto done;
 	}
 
-	fprintf(f, "Site system:        %s\n", y.fqdn);
-	fprintf(f, "Site:               %s (enhanced HTTP %s)\n", y.site_code,
+	fprintf(f, "Site system:        %s\n", cli_safe(c, y.fqdn));
+	fprintf(f, "Site:               %s (enhanced HTTP %s)\n",
+	    cli_safe(c, y.site_code),
 	    s.sec.enhanced_http ? "on" : "off");
 	fprintf(f, "Roles:              %s", nr ? "" : "none\n");
 	for (size_t i = 0; i < nr; i++)
 		fprintf(f, "%s%s%s%s%s", i ? ", " : "",
-		    rules_role_title(r[i].role), r[i].connection[0] ? " (" : "",
-		    r[i].connection, r[i].connection[0] ? ")" : "");
+		    cli_safe(c, rules_role_title(r[i].role)),
+		    r[i].connection[0] ? " (" : "", cli_safe(c, r[i].connection),
+		    r[i].connection[0] ? ")" : "");
 	if (nr)
 		fputc('\n', f);
 	if (has_cert)
 		fprintf(f, "Certificate:        %s %lld issued to %s, thumbprint"
 		    " %s, expires %s\n", ehttp_cert_type_title(cert.type),
-		    (long long)cert.id, cert.issued_to, cert.thumbprint,
+		    (long long)cert.id, cli_safe(c, cert.issued_to),
+		    cli_safe(c, cert.thumbprint),
 		    when_s(cert.not_after, t1, sizeof t1));
 	else
 		fprintf(f, "Certificate:        none to serve TLS with (%s)\n",
@@ -502,7 +439,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		fprintf(f, "HTTPS port:         %d, serving %s %lld (thumbprint"
 		    " %s) since %s\n", a.https_port, has_bound ?
 		    ehttp_cert_type_title(bound.type) : "certificate",
-		    (long long)a.cert_id, a.thumbprint,
+		    (long long)a.cert_id, cli_safe(c, a.thumbprint),
 		    when_s(a.bound_since, t1, sizeof t1));
 	else
 		fprintf(f, "HTTPS port:         %d, not serving TLS (since %s)\n",
@@ -515,10 +452,11 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		fprintf(f, "Last health check:  %s, %s (status %d, %s)\n",
 		    when_s(a.health_time, t1, sizeof t1),
 		    a.health_ok ? "succeeded" : "FAILED", a.health_status,
-		    a.health_text);
+		    cli_safe_msg(c, a.health_text));
 	else if (a.health_time != 0)
 		fprintf(f, "Last health check:  %s, FAILED (%s)\n",
-		    when_s(a.health_time, t1, sizeof t1), a.health_text);
+		    when_s(a.health_time, t1, sizeof t1),
+		    cli_safe_msg(c, a.health_text));
 	else
 		fprintf(f, "Last health check:  none yet\n");
 	fprintf(f, "Agent reported:     %s\n", when_s(a.updated, t2, sizeof t2));
@@ -526,7 +464,7 @@ events:
 	fprintf(f, "Agent events (newest first):%s\n", ne ? "" : " none");
 	for (size_t i = 0; i < ne; i++)
 		fprintf(f, "  %s  %-7s  %s\n", when_s(m[i].time, t1, sizeof t1),
-		    m[i].severity, m[i].message);
+		    cli_safe(c, m[i].severity), cli_safe_msg(c, m[i].message));
 done:
 	free(r);
 	free(m);

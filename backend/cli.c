@@ -21,24 +21,40 @@ cli_current(void)
 /* JSON. */
 
 void
-json_str(FILE *f, const char *s)
+json_strn(FILE *f, const char *s, size_t n)
 {
+	size_t i = 0, len;
+	uint32_t cp;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+	while (i < n) {
+		switch (safetext_next(s + i, n - i, &len, &cp)) {
+		case SAFETEXT_PRINT:
+			if (cp == '"' || cp == '\\')
+				fputc('\\', f);
+			fwrite(s + i, 1, len, f);
+			break;
+		case SAFETEXT_CONTROL:
+			switch (cp) {
+			case '\n': fputs("\\n", f); break;
+			case '\r': fputs("\\r", f); break;
+			case '\t': fputs("\\t", f); break;
+			default: fprintf(f, "\\u%04x", (unsigned)cp);
+			}
+			break;
+		case SAFETEXT_INVALID:
+			fputs("\\ufffd", f);
+			break;
 		}
+		i += len;
 	}
 	fputc('"', f);
+}
+
+void
+json_str(FILE *f, const char *s)
+{
+	json_strn(f, s, strlen(s));
 }
 
 void
@@ -133,8 +149,7 @@ table_add(struct table *t, ...)
 	va_start(ap, t);
 	for (int i = 0; i < t->ncols; i++) {
 		const char *s = va_arg(ap, const char *);
-		if ((t->cells[t->nrows * t->ncols + i] = strdup(s ? s : "")) == NULL)
-			abort();
+		t->cells[t->nrows * t->ncols + i] = safetext_dup(s, (size_t)-1);
 	}
 	va_end(ap);
 	t->nrows++;
@@ -178,9 +193,41 @@ table_free(struct table *t)
 int
 cli_fail(struct cli *c)
 {
-	fprintf(c->err, "ehttpctl: %s\n", c->e != NULL ? ehttp_error(c->e) :
-	    "failed");
+	fprintf(c->err, "ehttpctl: %s\n", c->e != NULL ?
+	    cli_safe_msg(c, ehttp_error(c->e)) : "failed");
 	return CLI_FAIL;
+}
+
+static const char *
+cli_keep(struct cli *c, char *s)
+{
+	if (c->nsafe == c->capsafe) {
+		c->capsafe = c->capsafe ? c->capsafe * 2 : 16;
+		if ((c->safe = reallocarray(c->safe, c->capsafe,
+		    sizeof *c->safe)) == NULL)
+			abort();
+	}
+	return c->safe[c->nsafe++] = s;
+}
+
+const char *
+cli_safe(struct cli *c, const char *s)
+{
+	return cli_keep(c, safetext_dup(s, (size_t)-1));
+}
+
+const char *
+cli_safe_msg(struct cli *c, const char *s)
+{
+	return cli_keep(c, safetext_message(s != NULL ? s : ""));
+}
+
+void
+cli_safe_release(struct cli *c)
+{
+	for (size_t i = 0; i < c->nsafe; i++)
+		free(c->safe[i]);
+	c->nsafe = 0;
 }
 
 const char *
@@ -217,9 +264,11 @@ progress(const char *what, size_t done, size_t total, void *arg)
 {
 	struct cli *c = arg;
 
-	fprintf(c->err, "\r%s: %zu/%zu (%zu%%)%s", what, done, total,
-	    total ? done * 100 / total : 100, done == total ? "\n" : "");
+	/* what is ehttp's own fixed text; the line is redrawn with CR. */
 	fflush(c->err);
+	fprintf(c->err_raw, "\r%s: %zu/%zu (%zu%%)%s", what, done, total,
+	    total ? done * 100 / total : 100, done == total ? "\n" : "");
+	fflush(c->err_raw);
 }
 
 int
@@ -228,7 +277,7 @@ cli_open(struct cli *c, int flags)
 	char *cause = NULL;
 
 	if ((c->e = ehttp_open(c->db_path, flags, &cause)) == NULL) {
-		fprintf(c->err, "ehttpctl: %s\n", cause);
+		fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c, cause));
 		free(cause);
 		return -1;
 	}
@@ -249,7 +298,7 @@ cli_notes(struct cli *c)
 	for (size_t i = 0; i < n; i++)
 		fprintf(v[i].kind == EHTTP_NOTE_WARNING ? c->err : c->out,
 		    "%s%s\n", v[i].kind == EHTTP_NOTE_WARNING ? "warning: " : "",
-		    v[i].text);
+		    cli_safe_msg(c, v[i].text));
 }
 
 int
@@ -259,7 +308,7 @@ cli_help(struct cli *c, const struct cli_cmd *cmd)
 	    cmd->group ? cmd->group : "", cmd->group ? " " : "", cmd->name,
 	    cmd->args, cmd->help);
 	fprintf(c->out, "\nCommon options: --db PATH (default %s), --json,"
-	    " --help\n", ehttp_default_db());
+	    " --help\n", cli_safe(c, ehttp_default_db()));
 	return CLI_OK;
 }
 
@@ -289,11 +338,20 @@ parse_onoff(struct cli *c, const char *field, const char *v, int *out)
 {
 	char why[256];
 
-	if (rules_onoff(field, v, out, why, sizeof why) == -1) {
-		fprintf(c->err, "ehttpctl: %s\n", why);
-		return -1;
-	}
+	if (rules_onoff(field, v, out, why, sizeof why) == -1)
+		return cli_usage(c, "%s", why);
 	return 0;
+}
+
+/* An option value that must be one of the words (NULL-terminated). */
+static int
+cli_word(struct cli *c, const char *opt, const char *v, const char *list,
+    const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (strcmp(v, *words) == 0)
+			return 0;
+	return cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v), list);
 }
 
 /* init */
@@ -320,7 +378,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 		json_kv_bool(c->out, "demo", demo, 1);
 		fputs("}\n", c->out);
 	} else
-		fprintf(c->out, "Database %s is ready%s.\n", ehttp_db_path(c->e),
+		fprintf(c->out, "Database %s is ready%s.\n",
+		    cli_safe(c, ehttp_db_path(c->e)),
 		    demo ? " with the demo hierarchy (sites CAS, P01, P02, S01)" :
 		    "");
 	return CLI_OK;
@@ -386,7 +445,8 @@ cmd_site_add(struct cli *c, int argc, char **argv)
 		fputc('\n', c->out);
 	} else
 		fprintf(c->out, "Added %s site %s (%s).\n",
-		    rules_site_type_name(s.type), s.code, s.name);
+		    rules_site_type_name(s.type), cli_safe(c, s.code),
+		    cli_safe(c, s.name));
 	return CLI_OK;
 }
 
@@ -469,10 +529,11 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		fputc('\n', c->out);
 	} else {
 		FILE *f = c->out;
-		fprintf(f, "Site:                 %s (%s)\n", s.code, s.name);
+		fprintf(f, "Site:                 %s (%s)\n", cli_safe(c, s.code),
+		    cli_safe(c, s.name));
 		fprintf(f, "Type:                 %s\n", rules_site_type_name(s.type));
 		fprintf(f, "Parent:               %s\n", s.parent_code[0] ?
-		    s.parent_code : "-");
+		    cli_safe(c, s.parent_code) : "-");
 		fprintf(f, "Site systems:         %zu\n", ny);
 		fprintf(f, "\nCommunication Security\n");
 		fprintf(f, "  Site system settings:  %s\n", s.sec.https_only ?
@@ -484,7 +545,8 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		    s.sec.pki_client_cert ? 'x' : ' ');
 		fprintf(f, "  [%c] Clients check the certificate revocation list"
 		    " (CRL) for site systems\n", s.sec.crl_check ? 'x' : ' ');
-		fprintf(f, "  Key algorithm:         %s\n", s.sec.key_alg);
+		fprintf(f, "  Key algorithm:         %s\n",
+		    cli_safe(c, s.sec.key_alg));
 		fprintf(f, "  IISSSLState:           %d\n",
 		    ehttp_iisssl_state(&s.sec));
 		if (s.type == DB_SITE_PRIMARY) {
@@ -498,7 +560,7 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		}
 		fprintf(f, "\nWarnings:             %s\n", nw ? "" : "none");
 		for (size_t i = 0; i < nw; i++)
-			fprintf(f, "  - %s\n", w[i].text);
+			fprintf(f, "  - %s\n", cli_safe_msg(c, w[i].text));
 	}
 	free(w);
 	free(y);
@@ -533,26 +595,31 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 		else if (strcmp(optarg, "https-or-http") == 0)
 			ch.https_only = 0;
 		else {
-			fprintf(c->err, "ehttpctl: client-comm '%s': must be"
-			    " https-only or https-or-http\n", cli_arg(optarg));
-			return CLI_FAIL;
+			return cli_usage(c, "client-comm '%s': must be"
+			    " https-only or https-or-http", cli_arg(optarg));
 		}
 		any = 1;
 		break;
-	    case 'e': if (parse_onoff(c, "enhanced-http", optarg, &ch.enhanced_http)) return CLI_FAIL; any = 1; break;
-	    case 'p': if (parse_onoff(c, "pki-client-cert", optarg, &ch.pki_client_cert)) return CLI_FAIL; any = 1; break;
-	    case 'r': if (parse_onoff(c, "crl-check", optarg, &ch.crl_check)) return CLI_FAIL; any = 1; break;
-	    case 's': if (parse_onoff(c, "require-signing", optarg, &ch.require_signing)) return CLI_FAIL; any = 1; break;
-	    case '2': if (parse_onoff(c, "require-sha256", optarg, &ch.require_sha256)) return CLI_FAIL; any = 1; break;
-	    case 'u': if (parse_onoff(c, "use-encryption", optarg, &ch.use_encryption)) return CLI_FAIL; any = 1; break;
-	    case 'k': ch.key_alg = optarg; any = 1; break;
+	    case 'e': if (parse_onoff(c, "enhanced-http", optarg, &ch.enhanced_http)) return CLI_USAGE; any = 1; break;
+	    case 'p': if (parse_onoff(c, "pki-client-cert", optarg, &ch.pki_client_cert)) return CLI_USAGE; any = 1; break;
+	    case 'r': if (parse_onoff(c, "crl-check", optarg, &ch.crl_check)) return CLI_USAGE; any = 1; break;
+	    case 's': if (parse_onoff(c, "require-signing", optarg, &ch.require_signing)) return CLI_USAGE; any = 1; break;
+	    case '2': if (parse_onoff(c, "require-sha256", optarg, &ch.require_sha256)) return CLI_USAGE; any = 1; break;
+	    case 'u': if (parse_onoff(c, "use-encryption", optarg, &ch.use_encryption)) return CLI_USAGE; any = 1; break;
+	    case 'k':
+		if (cli_word(c, "key algorithm", optarg, "rsa2048, rsa3072 or ec-p256",
+		    (const char *const []){ "rsa2048", "rsa3072", "ec-p256",
+		    NULL }))
+			return CLI_USAGE;
+		ch.key_alg = optarg;
+		any = 1;
+		break;
 	    case 'T':
 		errno = 0;
 		threads = strtol(optarg, &end, 10);
 		if (errno || *end || threads < 0 || threads > 256) {
-			fprintf(c->err, "ehttpctl: threads '%s': must be a"
-			    " number from 0 (all cores) to 256\n", cli_arg(optarg));
-			return CLI_FAIL;
+			return cli_usage(c, "threads '%s': must be a"
+			    " number from 0 (all cores) to 256", cli_arg(optarg));
 		}
 		break;);
 	if (optind + 1 != argc)
@@ -614,8 +681,8 @@ cmd_system_add(struct cli *c, int argc, char **argv)
 		json_kv_str(c->out, "site", y.site_code, 1);
 		fputs("}\n", c->out);
 	} else
-		fprintf(c->out, "Added site system %s to site %s.\n", y.fqdn,
-		    y.site_code);
+		fprintf(c->out, "Added site system %s to site %s.\n",
+		    cli_safe(c, y.fqdn), cli_safe(c, y.site_code));
 	return CLI_OK;
 }
 
@@ -711,7 +778,8 @@ cmd_system_remove(struct cli *c, int argc, char **argv)
 		fputs("}\n", c->out);
 	} else {
 		cli_notes(c);
-		fprintf(c->out, "Removed site system %s.\n", argv[optind]);
+		fprintf(c->out, "Removed site system %s.\n",
+		    cli_safe(c, argv[optind]));
 	}
 	return CLI_OK;
 }
@@ -729,10 +797,15 @@ role_opts(struct cli *c, int argc, char **argv, const char **conn, int *anon)
 	*conn = NULL;
 	*anon = -1;
 	OPTS_LOOP(c, argc, argv, "h", lo,
-	    case 'c': *conn = optarg; break;
+	    case 'c':
+		if (cli_word(c, "connection", optarg, "http or https",
+		    (const char *const []){ "http", "https", NULL }))
+			return CLI_USAGE;
+		*conn = optarg;
+		break;
 	    case 'a':
 		if (parse_onoff(c, "allow-anonymous", optarg, anon))
-			return CLI_FAIL;
+			return CLI_USAGE;
 		break;);
 	if (optind + 2 != argc)
 		return cli_usage(c, "expected FQDN and ROLE");
@@ -750,6 +823,9 @@ role_change(struct cli *c, int argc, char **argv,
 
 	if ((rc = role_opts(c, argc, argv, &conn, &anon)) != -1)
 		return rc;
+	if (change == ehttp_role_set && conn == NULL && anon == -1)
+		return cli_usage(c, "nothing to set (give --connection or"
+		    " --allow-anonymous)");
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (change(c->e, argv[optind], argv[optind + 1], conn, anon) == -1)
@@ -761,7 +837,8 @@ role_change(struct cli *c, int argc, char **argv,
 		fputs("}\n", c->out);
 	} else {
 		fprintf(c->out, "%s the %s role %s %s.\n", verb,
-		    rules_role_title(argv[optind + 1]), prep, argv[optind]);
+		    rules_role_title(argv[optind + 1]), prep,
+		    cli_safe(c, argv[optind]));
 		cli_notes(c);
 	}
 	return CLI_OK;
@@ -798,7 +875,7 @@ cmd_role_remove(struct cli *c, int argc, char **argv)
 		fputs("}\n", c->out);
 	} else {
 		fprintf(c->out, "Removed the %s role from %s.\n",
-		    rules_role_title(argv[optind + 1]), argv[optind]);
+		    rules_role_title(argv[optind + 1]), cli_safe(c, argv[optind]));
 		cli_notes(c);
 	}
 	return CLI_OK;
@@ -861,11 +938,9 @@ parse_limit(struct cli *c, const char *s, size_t *out)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > INT_MAX) {
-		fprintf(c->err, "ehttpctl: limit '%s': must be a number >= 0\n",
+	if (errno || *end || v < 0 || v > INT_MAX)
+		return cli_usage(c, "limit '%s': must be a number >= 0",
 		    cli_arg(s));
-		return -1;
-	}
 	*out = (size_t)v;
 	return 0;
 }
@@ -883,7 +958,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 's': site = optarg; break;
-	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_FAIL; break;);
+	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_USAGE; break;);
 	if (optind != argc)
 		return cli_usage(c, "unexpected argument '%s'",
 		    cli_arg(argv[optind]));
@@ -926,7 +1001,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	struct table *t;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
-	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_FAIL; break;);
+	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_USAGE; break;);
 	if (optind != argc)
 		return cli_usage(c, "unexpected argument '%s'",
 		    cli_arg(argv[optind]));
@@ -1012,9 +1087,19 @@ static const struct cli_cmd cmds[] = {
 static const struct cli_cmd *const tables[] = { cmds, cli_trust_cmds,
 	cli_cert_cmds, cli_log_cmds };
 
+const struct cli_cmd *const *
+cli_tables(size_t *n)
+{
+	*n = sizeof tables / sizeof *tables;
+	return tables;
+}
+
 static void
 main_usage(FILE *f)
 {
+	/* The default path comes from the environment. */
+	char *db = safetext_dup(ehttp_default_db(), (size_t)-1);
+
 	fprintf(f, "usage: ehttpctl [--db PATH] [--json] COMMAND [ARGS]\n\n"
 	    "Enhanced HTTP for a Configuration Manager-style site hierarchy.\n\n"
 	    "Commands:\n");
@@ -1034,8 +1119,17 @@ main_usage(FILE *f)
 	    "  --json      machine-readable output for lists and shows\n"
 	    "  --help      this text; 'ehttpctl COMMAND --help' for one command\n"
 	    "  --version   print the version\n\n"
-	    "Exit status: 0 success, 1 failure, 2 usage error.\n",
-	    ehttp_default_db());
+	    "Exit status:\n"
+	    "  0  success\n"
+	    "  1  refused or failed: the command ran and a rule, a name the\n"
+	    "     database does not hold or a run-time error (database, file,\n"
+	    "     writing the output) stopped it\n"
+	    "  2  usage error, nothing done: an unknown command or option, a\n"
+	    "     missing or extra argument, a missing option value or one that\n"
+	    "     is not on/off, a number or a word the usage lists, a change\n"
+	    "     command given nothing to change\n",
+	    db);
+	free(db);
 }
 
 static int
@@ -1055,22 +1149,52 @@ group_usage(struct cli *c, const char *group, FILE *f)
 	return found;
 }
 
+static int	cli_dispatch(struct cli *, int, char **, FILE *, FILE *);
+
 int
 cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
+	struct cli c = { .out_raw = out, .err_raw = err, .prog = "ehttpctl" };
+	int rc, out_error, err_error, e;
+
+	/* Every text output is filtered: see struct cli. */
+	c.out = safetext_stream(out, &out_error);
+	c.err = safetext_stream(err, &err_error);
+	setvbuf(c.err, NULL, _IOLBF, BUFSIZ);	/* messages at once */
+	rc = cli_dispatch(&c, argc, argv, c.out, c.err);
+	ehttp_close(c.e);
+	c.e = NULL;
+	cli_safe_release(&c);
+	free(c.safe);
+	/* Output that did not arrive whole is a failure (a full disk, a closed
+	 * standard output): say so, exit 1. */
+	errno = 0;
+	if (fclose(c.out) == EOF || ferror(out) || fflush(out) == EOF) {
+		e = out_error ? out_error : errno ? errno : EIO;
+		fprintf(c.err, "ehttpctl: write error: %s\n", strerror(e));
+		if (rc == CLI_OK)
+			rc = CLI_FAIL;
+	}
+	fclose(c.err);
+	fflush(err);
+	return rc;
+}
+
+static int
+cli_dispatch(struct cli *c, int argc, char **argv, FILE *out, FILE *err)
+{
 	static const struct option lo[] = {
 		{ "version", no_argument, NULL, 'V' }, CLI_COMMON_OPTS, { 0 } };
-	struct cli c = { .out = out, .err = err, .prog = "ehttpctl" };
 	const struct cli_cmd *found = NULL;
 	const char *word, *sub;
 	char prog[64];
 	int ch, rc, shift;
 
-	c.db_path = ehttp_default_db();
+	c->db_path = ehttp_default_db();
 	current = NULL;
 	opterr = 0;
 	optind = 0;
-	while ((ch = cli_getopt(&c, argc, argv, "+hV", lo)) != -1) {
+	while ((ch = cli_getopt(c, argc, argv, "+hV", lo)) != -1) {
 		switch (ch) {
 		case 'h':
 			main_usage(out);
@@ -1104,7 +1228,7 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 			}
 		}
 	if (found == NULL) {
-		if (group_usage(&c, word, sub == NULL || strcmp(sub, "--help") ?
+		if (group_usage(c, word, sub == NULL || strcmp(sub, "--help") ?
 		    err : out)) {
 			if (sub != NULL && strcmp(sub, "--help") == 0)
 				return CLI_OK;
@@ -1122,9 +1246,8 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
 	shift = optind + (found->group != NULL ? 1 : 0);
 	snprintf(prog, sizeof prog, "ehttpctl %s%s%s", found->group ?
 	    found->group : "", found->group ? " " : "", found->name);
-	c.prog = prog;
-	rc = found->run(&c, argc - shift, argv + shift);
-	fflush(out);
-	ehttp_close(c.e);
+	c->prog = prog;
+	rc = found->run(c, argc - shift, argv + shift);
+	c->prog = "ehttpctl";
 	return rc;
 }

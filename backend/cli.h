@@ -6,8 +6,19 @@
 #include <stdio.h>
 
 #include "ehttp.h"
+#include "safetext.h"
 
-/* Exit codes. */
+/*
+ * Exit codes, one rule for every command (README "Exit status"):
+ *  0 success;
+ *  1 the command ran and was refused (a rule, a name the database does not
+ *    hold, a bad name or certificate) or failed at run time (database, file,
+ *    a write error on standard output): cli_fail() and friends;
+ *  2 the command line is wrong and nothing was done: an unknown command or
+ *    option, a missing or extra argument, a missing option value or one that
+ *    is not among those listed (on/off, a number, an enumeration), a change
+ *    command given nothing to change: cli_usage().
+ */
 #define CLI_OK		0
 #define CLI_FAIL	1
 #define CLI_USAGE	2
@@ -15,10 +26,20 @@
 /* Run ehttpctl with argv; output on out/err. Returns the exit code. */
 int	 cli_main(int argc, char **argv, FILE *out, FILE *err);
 
-/* Shared by the cli-*.c files. */
+/*
+ * Shared by the cli-*.c files. out and err escape every control character
+ * except line feeds (safetext_stream): nothing written to them reaches the
+ * terminal raw. Fields of untrusted text (names, subjects, log text, error
+ * messages that quote them) also go through cli_safe() so that a line feed
+ * in them is escaped too and cannot fake a line.
+ */
 struct cli {
 	FILE		*out;
 	FILE		*err;
+	FILE		*out_raw;	/* only for bytes that are not text (export) */
+	FILE		*err_raw;	/* only for the progress line (uses CR) */
+	char		**safe;		/* cli_safe() copies, freed at the end */
+	size_t		 nsafe, capsafe;
 	const char	*db_path;
 	int		 json;
 	const char	*prog;		/* "ehttpctl site add" for messages */
@@ -38,6 +59,12 @@ extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
 
 int	 cli_open(struct cli *, int flags);
+/* Untrusted text escaped for output (safetext_dup); valid until the command
+ * ends or cli_safe_release(). */
+const char *cli_safe(struct cli *, const char *);
+/* The same for a whole message (safetext_message): an error or a note. */
+const char *cli_safe_msg(struct cli *, const char *);
+void	 cli_safe_release(struct cli *);
 int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */
 /* Untrusted input for a message (printable, at most ~60 bytes); four
  * buffers in rotation, so up to four may be used in one call. */
@@ -56,6 +83,10 @@ int	 cli_getopt(struct cli *, int, char **, const char *,
 	    const struct option *);
 int	 cli_help(struct cli *, const struct cli_cmd *);
 
+/* The command table: every command, in --help order; NULL-terminated
+ * tables, *n of them. */
+const struct cli_cmd *const *cli_tables(size_t *n);
+
 /* Parse a subcommand's options; returns -1 to continue, else an exit code. */
 #define OPTS_LOOP(c, argc, argv, so, lo, body)				\
 	do {								\
@@ -68,15 +99,17 @@ int	 cli_help(struct cli *, const struct cli_cmd *);
 			body						\
 			default:					\
 				return cli_usage(c, "unknown or incomplete" \
-				    " option '%s'", argv[optind - 1]);	\
+				    " option '%s'", cli_arg(argv[optind - 1])); \
 			}						\
 		}							\
 	} while (0)
 
 const struct cli_cmd *cli_current(void);
 
-/* JSON output. */
+/* JSON output: unsafe characters (safetext_next) as \u escapes, invalid
+ * UTF-8 as \ufffd. */
 void	 json_str(FILE *, const char *);
+void	 json_strn(FILE *, const char *, size_t);
 void	 json_kv_str(FILE *, const char *key, const char *v, int comma);
 void	 json_kv_int(FILE *, const char *key, long long v, int comma);
 void	 json_kv_bool(FILE *, const char *key, int v, int comma);

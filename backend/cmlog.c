@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmlog.h"
+#include "safetext.h"
 
 #define CMLOG_OPEN_MARK		"<![LOG["
 #define CMLOG_CLOSE_MARK	"]LOG]!>"
@@ -88,51 +89,14 @@ cmlog_type_name(int type)
 }
 
 /*
- * Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid
- * (overlong forms, surrogates and code points past U+10FFFF are invalid).
- */
-static size_t
-cmlog_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len, i;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/*
- * Copy message text into out (room for 3 * len bytes, see the header for
+ * Copy message text into out (room for 4 * len bytes, see the header for
  * the rules) and return the length written.
  */
 static size_t
 cmlog_text_sanitise(const char *in, size_t len, char *out)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0, n;
+	size_t i = 0, o = 0, used;
 
 	while (i < len) {
 		if (s[i] == ']' && len - i >= CMLOG_MARK_LEN &&
@@ -150,14 +114,10 @@ cmlog_text_sanitise(const char *in, size_t len, char *out)
 				i++;
 			out[o++] = ' ';
 			i++;
-		} else if ((n = cmlog_utf8_len(s + i, len - i)) == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);	/* U+FFFD */
-			o += 3;
-			i++;
 		} else {
-			memcpy(out + o, s + i, n);
-			o += n;
-			i += n;
+			/* Every other unsafe character escaped (safetext.h). */
+			o += safetext_char(in + i, len - i, &used, out + o);
+			i += used;
 		}
 	}
 	return o;
@@ -167,26 +127,20 @@ cmlog_text_sanitise(const char *in, size_t len, char *out)
 static void
 cmlog_field_sanitise(const char *in, char out[CMLOG_FIELD_MAX + 1])
 {
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0, len = strlen(in), n;
+	char e[SAFETEXT_CHAR_MAX];
+	size_t i = 0, o = 0, len = strlen(in), used, k;
 
 	while (i < len) {
-		if (s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
+		if (in[i] == '"' || in[i] == '\r' || in[i] == '\n') {
 			i++;
 			continue;
 		}
-		if ((n = cmlog_utf8_len(s + i, len - i)) == 0) {
-			if (o + 1 > CMLOG_FIELD_MAX)
-				break;
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		if (o + n > CMLOG_FIELD_MAX)
+		k = safetext_char(in + i, len - i, &used, e);
+		if (o + k > CMLOG_FIELD_MAX)
 			break;
-		memcpy(out + o, s + i, n);
-		o += n;
-		i += n;
+		memcpy(out + o, e, k);
+		o += k;
+		i += used;
 	}
 	out[o] = '\0';
 }
@@ -441,9 +395,9 @@ cmlog_vwrite(struct cmlog *log, int type, const char *component,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 
-	/* Text may grow 3x (U+FFFD); the attribute block is bounded. */
+	/* Text may grow 4x ("\\xNN"); the attribute block is bounded. */
 	/* rec[0] is room for a line break ending a torn record (below). */
-	cap = 3 * len + 513;
+	cap = 4 * len + 513;
 	rec = cmlog_xmalloc(cap);
 	rec[0] = '\n';
 	memcpy(rec + 1, CMLOG_OPEN_MARK, CMLOG_MARK_LEN);

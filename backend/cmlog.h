@@ -23,10 +23,13 @@
  *  - text: "]LOG]!>" becomes "]LOG]!&gt;" and "<![LOG[" becomes
  *    "&lt;![LOG[" (there is no escaping in the format; this is lossy by
  *    design); CR, LF, CRLF and NUL become one space each, so every record is
- *    one physical line; invalid UTF-8 bytes become U+FFFD;
- *  - component and file: '"', CR and LF are removed, invalid UTF-8 bytes
- *    become '?', then the value is cut to at most 100 bytes on a character
- *    boundary; an empty component is written as "ehttp"; context is "";
+ *    one physical line; every other unsafe character (other controls, C1,
+ *    bidi controls, invalid UTF-8) and the backslash are escaped as
+ *    safetext.h says ("\x1b", "\u202e", "\xff", "\\");
+ *  - component and file: '"', CR and LF are removed, the rest escaped as
+ *    the text is, then the value is cut to at most
+ *    100 bytes before a character or escape that would not fit; an empty
+ *    component is written as "ehttp"; context is "";
  *  - rolling (max_size > 0): before a write that would make the file larger
  *    than max_size (and the file is not empty), the file is renamed to its
  *    name with the last character replaced by '_' (mpcontrol.log ->

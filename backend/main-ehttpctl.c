@@ -1,12 +1,30 @@
 /* ehttpctl: every ehttp operation from the command line. */
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ehttp.h"
 
+/*
+ * A closed standard descriptor would be taken by the next open() (the
+ * database, an exported file) and our output would land there. Hold each
+ * closed one with /dev/null opened for reading only: writes to it fail
+ * (EBADF), so a closed standard output is still reported as a write error.
+ */
+static void
+hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDONLY) == -1)
+			break;	/* opens take the lowest free number: fd */
+}
+
 int
 main(int argc, char **argv)
 {
+	hold_std_fds();
 	if (ehttp_protect_process() == -1)
 		fputs("ehttpctl: warning: OpenSSL's freed memory is not cleared\n",
 		    stderr);

@@ -19,6 +19,7 @@
 
 #include "ehttp.h"
 #include "mpd.h"
+#include "safetext.h"
 
 #define EXIT_USAGE	2
 
@@ -61,6 +62,16 @@ usage(FILE *f)
 	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT);
 }
 
+/* A message that may quote untrusted text (names, paths): escaped. */
+static void
+say(const char *msg)
+{
+	char *safe = safetext_message(msg);
+
+	fprintf(stderr, "ehttp-mpd: %s\n", safe);
+	free(safe);
+}
+
 static int __attribute__((format(printf, 1, 2)))
 bad_usage(const char *fmt, ...)
 {
@@ -84,9 +95,10 @@ parse_seconds(const char *name, const char *s, int *out)
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno || v < 1 ||
 	    v > MPD_INTERVAL_MAX) {
+		char b[64];
 		fprintf(stderr, "ehttp-mpd: %s '%s': must be a number of seconds"
-		    " from 1 to %d\nTry 'ehttp-mpd --help'.\n", name, s,
-		    MPD_INTERVAL_MAX);
+		    " from 1 to %d\nTry 'ehttp-mpd --help'.\n", name,
+		    rules_shown(s, b, sizeof b), MPD_INTERVAL_MAX);
 		return -1;
 	}
 	*out = (int)v;
@@ -207,7 +219,7 @@ daemonize(void)
 		exit(0);
 	}
 	if (len > 0) {
-		fprintf(stderr, "ehttp-mpd: %s\n", buf);
+		say(buf);
 		exit(1);
 	}
 	waitpid(pid, &status, 0);
@@ -371,7 +383,7 @@ main(int argc, char **argv)
 		if (repfd != -1)
 			report(repfd, cause);
 		else
-			fprintf(stderr, "ehttp-mpd: %s\n", cause);
+			say(cause);
 		goto out;
 	}
 	if (repfd != -1) {

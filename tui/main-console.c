@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "safetext.h"
 #include "tui.h"
 
 static void
@@ -94,8 +95,9 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
+		char b[64];
 		fprintf(stderr, "ehttp-console: unexpected argument '%s'\n",
-		    argv[optind]);
+		    rules_shown(argv[optind], b, sizeof b));
 		usage(stderr);
 		return 2;
 	}
@@ -108,8 +110,10 @@ main(int argc, char **argv)
 
 	/* The database first: its errors print plainly, before curses. */
 	if ((app = app_new(&cf, &cause)) == NULL) {
-		fprintf(stderr, "ehttp-console: %s\n", cause != NULL ? cause :
+		char *safe = safetext_message(cause != NULL ? cause :
 		    "cannot open the database");
+		fprintf(stderr, "ehttp-console: %s\n", safe);
+		free(safe);
 		if (cf.db_path == NULL)
 			fprintf(stderr, "ehttp-console: create one with"
 			    " 'ehttpctl init' or give --db PATH\n");
@@ -118,7 +122,9 @@ main(int argc, char **argv)
 	}
 	crt_signals_install();
 	if (crt_open(NULL, stdout, stdin, cf.crt_flags, &cause) == -1) {
-		fprintf(stderr, "ehttp-console: %s\n", cause);
+		char *safe = safetext_message(cause);
+		fprintf(stderr, "ehttp-console: %s\n", safe);
+		free(safe);
 		free(cause);
 		app_free(app);
 		return 1;

@@ -1,7 +1,8 @@
 /*
  * text: drawing strings that come from outside (log records, certificate
- * fields) safely: UTF-8 is decoded by hand, control characters and invalid
- * bytes become '?' (U+FFFD on a UTF-8 terminal), and everything is cut to
+ * fields) safely: what is unsafe is backend/safetext.h's one definition;
+ * unsafe characters become '?', invalid bytes '?' (U+FFFD on a UTF-8
+ * terminal), and everything is cut to
  * the columns available with an ellipsis.
  */
 #include <ctype.h>
@@ -11,55 +12,30 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "safetext.h"
 #include "tui.h"
 
 int text_utf8;
 
-/* Decode one character at s[*i]; -1 for an invalid byte (consumed). */
+#define TEXT_INVALID	(-1)	/* not UTF-8 */
+#define TEXT_CONTROL	(-2)	/* unsafe (safetext.h) but tab, CR, LF */
+
+/* Decode one character at s[*i]; what is unsafe is safetext's decision. */
 static long
 decode(const char *s, size_t len, size_t *i)
 {
-	const unsigned char *p = (const unsigned char *)s + *i;
-	size_t left = len - *i, need;
-	long c, min;
+	enum safetext_class k;
+	uint32_t cp;
+	size_t n;
 
-	if (p[0] < 0x80) {
-		(*i)++;
-		return p[0];
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		need = 1;
-		c = p[0] & 0x1f;
-		min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		need = 2;
-		c = p[0] & 0x0f;
-		min = 0x800;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		need = 3;
-		c = p[0] & 0x07;
-		min = 0x10000;
-	} else {
-		(*i)++;
-		return -1;
-	}
-	if (left < need + 1) {
-		(*i)++;
-		return -1;
-	}
-	for (size_t k = 1; k <= need; k++) {
-		if ((p[k] & 0xc0) != 0x80) {
-			(*i)++;
-			return -1;
-		}
-		c = (c << 6) | (p[k] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-		(*i)++;
-		return -1;
-	}
-	*i += need + 1;
-	return c;
+	k = safetext_next(s + *i, len - *i, &n, &cp);
+	*i += n;
+	if (k == SAFETEXT_INVALID)
+		return TEXT_INVALID;
+	/* Tab, CR and LF are returned for the callers that wrap lines. */
+	if (k == SAFETEXT_CONTROL && cp != '\t' && cp != '\r' && cp != '\n')
+		return TEXT_CONTROL;
+	return cp;
 }
 
 /* What to show for c, and its width (0: skip it). */
@@ -71,9 +47,9 @@ shown(long c, int *width)
 	*width = 1;
 	if (c == '\t')
 		return L' ';
-	if (c < 0)
+	if (c == TEXT_INVALID)
 		return text_utf8 ? (wchar_t)0xfffd : L'?';
-	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+	if (c == TEXT_CONTROL || c == '\r' || c == '\n')
 		return L'?';
 	if (c < 0x80)
 		return (wchar_t)c;

@@ -1,0 +1,308 @@
+/* safetext: classifying and escaping untrusted text (see safetext.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "safetext.h"
+
+/* Code points from U+0080 up that must not reach a terminal or a log raw. */
+static int
+safetext_unsafe_cp(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) ||	/* C1 controls */
+	    cp == 0x061c ||			/* Arabic letter mark */
+	    cp == 0x200e || cp == 0x200f ||	/* LRM, RLM */
+	    (cp >= 0x2028 && cp <= 0x202e) ||	/* LS, PS, LRE..RLO */
+	    (cp >= 0x2066 && cp <= 0x2069);	/* LRI..PDI */
+}
+
+/* Bytes a valid sequence starting with b needs (0: b cannot start one). */
+static size_t
+safetext_seq_len(unsigned char b)
+{
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		return 2;
+	if (b >= 0xe0 && b <= 0xef)
+		return 3;
+	if (b >= 0xf0 && b <= 0xf4)
+		return 4;
+	return 0;
+}
+
+enum safetext_class
+safetext_next(const char *s, size_t n, size_t *len, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t need = safetext_seq_len(p[0]);
+	uint32_t c;
+
+	*len = 1;
+	*cp = p[0];
+	if (need == 1)
+		return p[0] < 0x20 || p[0] == 0x7f ? SAFETEXT_CONTROL :
+		    SAFETEXT_PRINT;
+	if (need == 0 || need > n)
+		return SAFETEXT_INVALID;
+	c = p[0] & (0xff >> (need + 1));
+	for (size_t i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return SAFETEXT_INVALID;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (need == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return SAFETEXT_INVALID;
+	*len = need;
+	*cp = c;
+	return safetext_unsafe_cp(c) ? SAFETEXT_CONTROL : SAFETEXT_PRINT;
+}
+
+#define KEEP_BACKSLASH	0x1
+#define KEEP_LF		0x2
+
+static size_t
+safetext_escape(const char *s, size_t n, size_t *used,
+    char out[SAFETEXT_CHAR_MAX], int keep)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint32_t cp;
+	size_t len;
+
+	switch (safetext_next(s, n, &len, &cp)) {
+	case SAFETEXT_PRINT:
+		*used = len;
+		if (cp == '\\' && !(keep & KEEP_BACKSLASH)) {
+			memcpy(out, "\\\\", 2);
+			return 2;
+		}
+		memcpy(out, s, len);
+		return len;
+	case SAFETEXT_CONTROL:
+		*used = len;
+		switch (cp) {
+		case '\n':
+			if (keep & KEEP_LF) {
+				out[0] = '\n';
+				return 1;
+			}
+			memcpy(out, "\\n", 2);
+			return 2;
+		case '\r':
+			memcpy(out, "\\r", 2);
+			return 2;
+		case '\t':
+			memcpy(out, "\\t", 2);
+			return 2;
+		}
+		if (cp < 0x80)
+			break;
+		out[0] = '\\';
+		out[1] = 'u';
+		out[2] = hex[cp >> 12 & 0xf];
+		out[3] = hex[cp >> 8 & 0xf];
+		out[4] = hex[cp >> 4 & 0xf];
+		out[5] = hex[cp & 0xf];
+		return 6;
+	case SAFETEXT_INVALID:
+		*used = 1;
+		break;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hex[cp >> 4 & 0xf];
+	out[3] = hex[cp & 0xf];
+	return 4;
+}
+
+size_t
+safetext_char(const char *s, size_t n, size_t *used,
+    char out[SAFETEXT_CHAR_MAX])
+{
+	return safetext_escape(s, n, used, out, 0);
+}
+
+static char *
+safetext_dup_keep(const char *s, size_t n, int keep)
+{
+	char *out, e[SAFETEXT_CHAR_MAX];
+	size_t i = 0, o = 0, used, k;
+
+	if (s == NULL)
+		s = "";
+	if (n == (size_t)-1)
+		n = strlen(s);
+	/* Worst case: every byte becomes "\xNN" (4 bytes), or 3 bytes "\u..." (6). */
+	if ((out = malloc(n * 4 + 1)) == NULL)
+		abort();
+	while (i < n) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+			out[o++] = s[i++];
+			continue;
+		}
+		k = safetext_escape(s + i, n - i, &used, e, keep);
+		memcpy(out + o, e, k);
+		o += k;
+		i += used;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
+safetext_dup(const char *s, size_t n)
+{
+	return safetext_dup_keep(s, n, 0);
+}
+
+char *
+safetext_message(const char *s)
+{
+	return safetext_dup_keep(s, (size_t)-1, KEEP_BACKSLASH);
+}
+
+/* The filtering stream. */
+
+struct safetext_cookie {
+	FILE		*f;
+	int		*error;
+	unsigned char	 pend[4];	/* the start of a character cut by a write */
+	size_t		 npend;
+};
+
+/* Could s (n bytes, n < the length its first byte announces) be the start
+ * of a valid sequence that the next write completes? */
+static int
+safetext_partial(const unsigned char *s, size_t n)
+{
+	size_t need = safetext_seq_len(s[0]);
+
+	if (need <= 1 || n >= need)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return 1;
+}
+
+static int
+safetext_put(struct safetext_cookie *ck, const char *s, size_t n)
+{
+	char buf[1024], e[SAFETEXT_CHAR_MAX];
+	size_t i = 0, o = 0, used, k;
+
+	while (i < n) {
+		/* A run of printable ASCII (and line feeds) as it is. */
+		size_t run = i;
+		while (run < n && ((s[run] >= 0x20 && s[run] < 0x7f) ||
+		    s[run] == '\n'))
+			run++;
+		if (run > i) {
+			if (o > 0 && fwrite(buf, 1, o, ck->f) != o)
+				return -1;
+			o = 0;
+			if (fwrite(s + i, 1, run - i, ck->f) != run - i)
+				return -1;
+			i = run;
+			continue;
+		}
+		k = safetext_escape(s + i, n - i, &used, e,
+		    KEEP_BACKSLASH | KEEP_LF);
+		if (o + k > sizeof buf) {
+			if (fwrite(buf, 1, o, ck->f) != o)
+				return -1;
+			o = 0;
+		}
+		memcpy(buf + o, e, k);
+		o += k;
+		i += used;
+	}
+	if (o > 0 && fwrite(buf, 1, o, ck->f) != o)
+		return -1;
+	return 0;
+}
+
+static void
+safetext_fail(struct safetext_cookie *ck)
+{
+	if (*ck->error == 0)
+		*ck->error = errno != 0 ? errno : EIO;
+}
+
+static ssize_t
+safetext_write(void *arg, const char *s, size_t n)
+{
+	struct safetext_cookie *ck = arg;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t keep = 0, start = 0;
+
+	/* Complete a character a previous write cut, byte by byte. */
+	while (ck->npend > 0 && start < n) {
+		ck->pend[ck->npend++] = p[start++];
+		if (safetext_partial(ck->pend, ck->npend))
+			continue;
+		if (safetext_put(ck, (char *)ck->pend, ck->npend) == -1)
+			goto fail;
+		ck->npend = 0;
+	}
+	/* Keep back the start of a character cut at the end of this write. */
+	for (size_t k = 1; k <= 3 && k <= n - start; k++)
+		if (safetext_partial(p + n - k, k)) {
+			keep = k;
+			break;
+		}
+	if (safetext_put(ck, s + start, n - start - keep) == -1)
+		goto fail;
+	memcpy(ck->pend + ck->npend, p + n - keep, keep);
+	ck->npend += keep;
+	return (ssize_t)n;
+fail:
+	safetext_fail(ck);
+	return -1;
+}
+
+static int
+safetext_close(void *arg)
+{
+	struct safetext_cookie *ck = arg;
+	int rc = 0;
+
+	errno = 0;
+	if ((ck->npend > 0 &&
+	    safetext_put(ck, (char *)ck->pend, ck->npend) == -1) ||
+	    fflush(ck->f) == EOF || ferror(ck->f)) {
+		safetext_fail(ck);
+		rc = -1;
+	}
+	free(ck);
+	return rc;
+}
+
+FILE *
+safetext_stream(FILE *f, int *error)
+{
+	static const cookie_io_functions_t io = {
+		.write = safetext_write,
+		.close = safetext_close,
+	};
+	struct safetext_cookie *ck;
+	FILE *s;
+
+	*error = 0;
+	if ((ck = calloc(1, sizeof *ck)) == NULL)
+		abort();
+	ck->f = f;
+	ck->error = error;
+	if ((s = fopencookie(ck, "w", io)) == NULL)
+		abort();
+	/* On a terminal, lines reach it as they are written, in the order of
+	 * both streams; elsewhere full buffers. */
+	if (isatty(fileno(f)))
+		setvbuf(s, NULL, _IOLBF, BUFSIZ);
+	else
+		setvbuf(s, NULL, _IOFBF, 1 << 16);
+	return s;
+}
