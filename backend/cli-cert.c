@@ -210,8 +210,9 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert, *path = NULL;
-	char *text = NULL;
+	char *text = NULL, status[1024];
 	size_t n;
+	int ok;
 	FILE *f = c->out;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
@@ -221,8 +222,10 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
 	    ehttp_cert_path(c->e, &cert, &path, &n) == -1 ||
-	    ehttp_cert_text(c->e, cert.id, &text) == -1) {
+	    ehttp_cert_text(c->e, cert.id, &text) == -1 ||
+	    (ok = ehttp_cert_verify(c->e, &cert, status, sizeof status)) == -1) {
 		free(path);
+		free(text);
 		return cli_fail(c);
 	}
 	if (c->json) {
@@ -235,7 +238,9 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 			cert_json(f, &path[i]);
 		}
 		fputs("],", f);
-		json_kv_str(f, "text", text, 0);
+		json_kv_bool(f, "ok", ok, 0);
+		json_kv_str(f, "status", status, 1);
+		json_kv_str(f, "text", text, 1);
 		fputs("}\n", f);
 	} else {
 		fprintf(f, "ID:            %lld\n", (long long)cert.id);
@@ -256,6 +261,7 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 			fprintf(f, "  %*s%s (%s, %s)\n", (int)(2 * (n - 1 - i)), "",
 			    path[i].issued_to, ehttp_cert_type_title(path[i].type),
 			    path[i].thumbprint);
+		fprintf(f, "Certificate status: %s\n", status);
 		fprintf(f, "\n%s", text);
 	}
 	free(text);
@@ -348,8 +354,16 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 			cli_fail(c);
 			goto out;
 		}
-		if (write_new(c, keypath, key, klen, 1) == -1)
+		if (write_new(c, keypath, key, klen, 1) == -1) {
+			ehttp_cert_key_exported(c->e, cert.id, keypath,
+			    "the key file could not be written");
 			goto out;
+		}
+		/* On the audit trail once the key has left the database. */
+		if (ehttp_cert_key_exported(c->e, cert.id, keypath, NULL) == -1) {
+			cli_fail(c);
+			goto out;
+		}
 	}
 	if (outpath != NULL) {
 		if (write_new(c, outpath, der ? (void *)der : pem, len, 0) == -1)
