@@ -790,10 +790,10 @@ ehttp_system_serving(struct ehttp *e, int64_t system_id,
 		snprintf(sv->state_text, sizeof sv->state_text,
 		    "none (HTTP only)");
 		if (!eh)
-			snprintf(sv->reason, sizeof sv->reason, "Enhanced HTTP"
-			    " is off for site %s and %s has no HTTPS role and no"
-			    " PKI certificate: it serves HTTP only.", s.code,
-			    y.fqdn);
+			snprintf(sv->reason, sizeof sv->reason, "%s serves HTTP"
+			    " only: enhanced HTTP is off for site %s and it has"
+			    " no HTTPS role and no PKI certificate.", y.fqdn,
+			    s.code);
 		else
 			snprintf(sv->reason, sizeof sv->reason, "%s has no"
 			    " HTTPS role, no PKI certificate and no role that"
