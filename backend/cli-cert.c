@@ -400,7 +400,9 @@ block_common(struct cli *c, int argc, char **argv, int block)
 	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (cli_open(c, EHTTP_NO_KEYS) == -1)
+	/* Keys: blocking a PKI certificate may issue the site-issued
+	 * fallback. */
+	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
 	    ehttp_cert_block(c->e, cert.id, block) == -1)
@@ -414,6 +416,8 @@ block_common(struct cli *c, int argc, char **argv, int block)
 		fprintf(c->out, "%s %s issued to %s (ID %lld).\n", block ?
 		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert.type),
 		    cert.issued_to, (long long)cert.id);
+	if (!c->json)
+		cli_notes(c);
 	return CLI_OK;
 }
 
