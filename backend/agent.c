@@ -21,32 +21,6 @@ xml_attr(FILE *f, const char *s)
 		}
 }
 
-/* The certificate a system binds, by PRODUCT.md §2 and §5: PKI first; a
- * site-issued one only while its site has enhanced HTTP on. 1/0/-1. */
-static int
-agent_cert_choice(struct ehttp *e, const struct db_site *site,
-    const struct db_system *y, struct db_cert *c, char *why, size_t whylen)
-{
-	int rc;
-
-	if ((rc = db_cert_for_system(ehttp_db(e), y->id, c)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 1 && strcmp(c->type, "pki") == 0)
-		return 1;
-	if (!site->sec.enhanced_http) {
-		snprintf(why, whylen, "enhanced HTTP is off for site %s and %s"
-		    " has no PKI certificate", site->code, y->fqdn);
-		return 0;
-	}
-	if (rc == 0) {
-		snprintf(why, whylen, "%s has no active SMS Role SSL Certificate"
-		    " (blocked, revoked or not issued) and no PKI certificate",
-		    y->fqdn);
-		return 0;
-	}
-	return 1;
-}
-
 static int
 role_cmp(const void *a, const void *b)
 {
@@ -58,9 +32,8 @@ static int
 agent_mplist(struct ehttp *e, const struct db_site *site, char **out)
 {
 	struct db_role *r = NULL;
-	struct db_system y;
-	struct db_cert c;
-	char name[64], why[512];
+	struct ehttp_serving sv;
+	char name[64];
 	size_t n, len, i, k;
 	FILE *f;
 	int rc = -1, tls;
@@ -74,12 +47,9 @@ agent_mplist(struct ehttp *e, const struct db_site *site, char **out)
 	for (i = 0; i < n; i++) {
 		if (strcmp(r[i].role, "mp") != 0)
 			continue;
-		memset(&y, 0, sizeof y);
-		y.id = r[i].system_id;
-		snprintf(y.fqdn, sizeof y.fqdn, "%s", r[i].fqdn);
-		if ((tls = agent_cert_choice(e, site, &y, &c, why,
-		    sizeof why)) == -1)
+		if (ehttp_system_serving(e, r[i].system_id, &sv) == -1)
 			goto out;
+		tls = sv.has_cert;
 		for (k = 0; k < sizeof name - 1 && r[i].fqdn[k] &&
 		    r[i].fqdn[k] != '.'; k++)
 			name[k] = toupper((unsigned char)r[i].fqdn[k]);
@@ -135,26 +105,36 @@ view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 		if (strcmp(r[i].role, "mp") == 0)
 			v->is_mp = 1;
 	free(r);
-	if ((rc = agent_cert_choice(e, &v->site, &v->system, &v->cert,
-	    v->no_cert_reason, sizeof v->no_cert_reason)) == -1)
+	if (ehttp_system_serving(e, v->system.id, &v->serving) == -1)
 		return -1;
-	v->has_cert = rc;
+	v->has_cert = v->serving.has_cert;
+	if (v->has_cert)
+		v->cert = v->serving.cert;
+	else
+		snprintf(v->no_cert_reason, sizeof v->no_cert_reason, "%s",
+		    v->serving.reason);
+	if (ehttp_trust_anchors(e, v->site.id, &v->anchors, &v->nanchors) == -1)
+		return -1;
+	/* A blocked SMS Issuing is not handed out (?MPCERT). */
 	if ((rc = db_cert_current_root(db, v->site.id, &v->root)) == -1)
 		return ehttp_fail_db(e);
+	if (rc == 1 && v->root.blocked)
+		rc = 0;
 	if (rc == 1) {
 		if ((rc = db_cert_der(db, v->root.id, &v->root_der,
 		    &v->root_der_len)) == -1)
 			return ehttp_fail_db(e);
 		if (rc == 0)
-			return ehttp_fail(e, "certificate %lld (SMS Issuing of"
-			    " site %s): no certificate data",
-			    (long long)v->root.id, v->site.code);
+			return ehttp_fail(e, "SMS Issuing of site %s (thumbprint"
+			    " %s): no certificate data", v->site.code,
+			    v->root.thumbprint);
 		ca = ca_new();
 		rc = ca_der_to_pem(ca, v->root_der, v->root_der_len,
 		    &v->root_pem);
 		if (rc == -1)
-			ehttp_fail(e, "certificate %lld: %s",
-			    (long long)v->root.id, ca_error(ca));
+			ehttp_fail(e, "SMS Issuing of site %s (thumbprint %s):"
+			    " %s", v->site.code, v->root.thumbprint,
+			    ca_error(ca));
 		ca_free(ca);
 		if (rc == -1)
 			return -1;
@@ -186,6 +166,7 @@ agent_view_clear(struct agent_view *v)
 	free(v->root_der);
 	free(v->root_pem);
 	free(v->mplist);
+	ehttp_der_list_free(v->anchors, v->nanchors);
 	memset(v, 0, sizeof *v);
 }
 

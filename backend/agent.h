@@ -22,13 +22,17 @@ struct agent_view {
 	struct db_system	 system;
 	struct db_site		 site;
 	int			 is_mp;		/* the system hosts an MP */
-	/* The certificate to bind: an active PKI certificate, else the
-	 * active unblocked SMS Role SSL Certificate while enhanced HTTP is
-	 * on. has_cert 0: serve no TLS, for the reason given. */
+	/* The certificate to bind, by ehttp_system_serving() (ehttp.h):
+	 * has_cert 0: serve no TLS, for the reason given. */
+	struct ehttp_serving	 serving;
 	int			 has_cert;
 	struct db_cert		 cert;
-	char			 no_cert_reason[512];
-	/* The site's current SMS Issuing root, if it has one. */
+	char			 no_cert_reason[1024];
+	/* The trust store of the health check (ehttp_trust_anchors). */
+	struct ehttp_der	*anchors;
+	size_t			 nanchors;
+	/* The site's current SMS Issuing root, if it has one and it is not
+	 * blocked (served on ?MPCERT). */
 	int			 has_root;
 	struct db_cert		 root;
 	unsigned char		*root_der;

@@ -796,30 +796,66 @@ int
 ca_verify(struct ca *ca, const unsigned char *root, size_t root_len,
     const unsigned char *leaf, size_t leaf_len, const char *fqdn)
 {
+	struct ca_blob anchor = { (unsigned char *)root, root_len };
+
+	if (fqdn == NULL || *fqdn == '\0') {
+		ca_begin(ca);
+		ca_seterr(ca, "no host name to verify");
+		return -1;
+	}
+	return ca_verify_chain(ca, &anchor, 1, NULL, 0, leaf, leaf_len, fqdn);
+}
+
+int
+ca_verify_chain(struct ca *ca, const struct ca_blob *anchors, size_t nanchors,
+    const struct ca_blob *chain, size_t nchain, const unsigned char *leaf,
+    size_t leaf_len, const char *fqdn)
+{
 	X509_STORE_CTX *ctx = NULL;
 	X509_VERIFY_PARAM *vp;
 	X509_STORE *store = NULL;
-	X509 *rx = NULL, *lx = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	X509 *x = NULL, *lx = NULL;
 	int rc = -1, r, err;
 
 	ca_begin(ca);
-	if (fqdn == NULL || *fqdn == '\0') {
-		ca_seterr(ca, "no host name to verify");
-		goto out;
-	}
-	if ((rx = ca_x509_parse(ca, root, root_len, "root")) == NULL ||
-	    (lx = ca_x509_parse(ca, leaf, leaf_len, "certificate")) == NULL)
+	if ((lx = ca_x509_parse(ca, leaf, leaf_len, "certificate")) == NULL)
 		goto out;
 	if ((store = X509_STORE_new()) == NULL ||
-	    X509_STORE_add_cert(store, rx) != 1 ||
-	    (ctx = X509_STORE_CTX_new()) == NULL ||
-	    X509_STORE_CTX_init(ctx, store, lx, NULL) != 1 ||
-	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER) != 1) {
+	    (untrusted = sk_X509_new_null()) == NULL) {
+		ca_sslerr(ca, "cannot set up verification");
+		goto out;
+	}
+	for (size_t i = 0; i < nanchors; i++) {
+		if ((x = ca_x509_parse(ca, anchors[i].data, anchors[i].len,
+		    "trusted root")) == NULL)
+			goto out;
+		if (X509_STORE_add_cert(store, x) != 1) {
+			ca_sslerr(ca, "cannot add a trusted root");
+			goto out;
+		}
+		X509_free(x);
+		x = NULL;
+	}
+	for (size_t i = 0; i < nchain; i++) {
+		if ((x = ca_x509_parse(ca, chain[i].data, chain[i].len,
+		    "chain certificate")) == NULL)
+			goto out;
+		if (sk_X509_push(untrusted, x) <= 0) {
+			ca_sslerr(ca, "cannot set up verification");
+			goto out;
+		}
+		x = NULL;
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, store, lx, untrusted) != 1 ||
+	    (fqdn != NULL && X509_STORE_CTX_set_purpose(ctx,
+	    X509_PURPOSE_SSL_SERVER) != 1)) {
 		ca_sslerr(ca, "cannot set up verification");
 		goto out;
 	}
 	vp = X509_STORE_CTX_get0_param(ctx);
-	if (X509_VERIFY_PARAM_set1_host(vp, fqdn, 0) != 1 ||
+	if ((fqdn != NULL && X509_VERIFY_PARAM_set1_host(vp, fqdn, 0) != 1) ||
 	    X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_X509_STRICT |
 	    X509_V_FLAG_CHECK_SS_SIGNATURE) != 1) {
 		ca_sslerr(ca, "cannot set up verification");
@@ -835,15 +871,20 @@ ca_verify(struct ca *ca, const unsigned char *root, size_t root_len,
 		ca_sslerr(ca, "cannot verify certificate");
 		goto out;
 	}
-	ca_seterr(ca, "certificate for %.100s does not verify: %s (depth %d)",
-	    fqdn, X509_verify_cert_error_string(err),
-	    X509_STORE_CTX_get_error_depth(ctx));
+	if (fqdn != NULL)
+		ca_seterr(ca, "certificate for %.100s does not verify: %s"
+		    " (depth %d)", fqdn, X509_verify_cert_error_string(err),
+		    X509_STORE_CTX_get_error_depth(ctx));
+	else
+		ca_seterr(ca, "certificate does not verify: %s (depth %d)",
+		    X509_verify_cert_error_string(err),
+		    X509_STORE_CTX_get_error_depth(ctx));
 	rc = 0;
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
+	sk_X509_pop_free(untrusted, X509_free);
+	X509_free(x);
 	X509_free(lx);
-	X509_free(rx);
 	return rc;
 }
-

@@ -254,6 +254,17 @@ int		 ca_issuer_index(struct ca *, const unsigned char *der, size_t,
 int		 ca_verify(struct ca *, const unsigned char *root, size_t,
 		    const unsigned char *leaf, size_t, const char *fqdn);
 
+/*
+ * Verify leaf (DER) against the trust anchors, with chain as untrusted
+ * intermediates (may be empty). With fqdn: as a TLS server certificate for
+ * that name (purpose sslserver, host name); NULL: any purpose (a root
+ * shown in the inventory). X.509 strict. 1 valid, 0 invalid (OpenSSL's
+ * reason in ca_error), -1 error.
+ */
+int		 ca_verify_chain(struct ca *, const struct ca_blob *anchors,
+		    size_t nanchors, const struct ca_blob *chain, size_t nchain,
+		    const unsigned char *leaf, size_t, const char *fqdn);
+
 /* Does the encrypted key belong to the certificate? 1 yes, 0 no, -1 error. */
 int		 ca_key_matches(struct ca *, const unsigned char *cert, size_t,
 		    const unsigned char *key, size_t, const char *master);

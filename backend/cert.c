@@ -295,33 +295,64 @@ ehttp_cert_text(struct ehttp *e, int64_t id, char **text)
 	return rc;
 }
 
+/* The audit row of a key export, in a transaction of its own. */
+static int
+key_export_audit(struct ehttp *e, int64_t id, const char *dest,
+    const char *failure)
+{
+	struct db_cert c;
+	char err[sizeof e->err];
+	int keep = failure != NULL && e->err[0] != '\0';
+
+	/* A failure's message stays the operation's error. */
+	if (keep)
+		snprintf(err, sizeof err, "%s", e->err);
+	if (ehttp_begin(e) == -1 || db_cert_get(e->db, id, &c) != 1 ||
+	    (failure == NULL ? ehttp_record(e, c.site_id, "warning",
+	    "certificate key export", c.thumbprint, "The private key of %s %s"
+	    " (thumbprint %s) was exported to %s.", ehttp_cert_type_title(
+	    c.type), c.issued_to, c.thumbprint, dest) : ehttp_record(e,
+	    c.site_id, "warning", "certificate key export failed", c.thumbprint,
+	    "Export of the private key of %s %s (thumbprint %s) to %s failed:"
+	    " %s.", ehttp_cert_type_title(c.type), c.issued_to, c.thumbprint,
+	    dest, failure)) == -1 || ehttp_commit(e) == -1) {
+		ehttp_rollback(e);
+		if (e->err[0] == '\0')
+			ehttp_fail_db(e);
+		return -1;
+	}
+	if (keep)
+		snprintf(e->err, sizeof e->err, "%s", err);
+	return 0;
+}
+
+int
+ehttp_cert_key_exported(struct ehttp *e, int64_t id, const char *dest,
+    const char *failure)
+{
+	return key_export_audit(e, id, dest, failure);
+}
+
 int
 ehttp_cert_key_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
 {
 	unsigned char *key = NULL;
 	const char *master;
-	struct db_cert c;
 	struct ca *ca;
 	size_t klen;
 	int rc;
 
+	*pem = NULL;
 	if ((master = ehttp_master(e, 0)) == NULL)
-		return -1;
-	if ((rc = db_cert_key(e->db, id, &key, &klen)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "certificate %lld: no private key stored",
+		goto failed;
+	if ((rc = db_cert_key(e->db, id, &key, &klen)) == -1) {
+		ehttp_fail_db(e);
+		goto failed;
+	}
+	if (rc == 0) {
+		ehttp_fail(e, "certificate %lld: no private key stored",
 		    (long long)id);
-	/* A key leaving the database is always on the audit trail. */
-	if (ehttp_begin(e) == -1 || db_cert_get(e->db, id, &c) != 1 ||
-	    ehttp_record(e, c.site_id, "warning", "certificate key export",
-	    c.thumbprint, "The private key of %s %s (thumbprint %s) was"
-	    " exported.", ehttp_cert_type_title(c.type), c.issued_to,
-	    c.thumbprint) == -1 || ehttp_commit(e) == -1) {
-		ehttp_rollback(e);
-		explicit_bzero(key, klen);
-		free(key);
-		return e->err[0] ? -1 : ehttp_fail_db(e);
+		goto failed;
 	}
 	ca = ca_new();
 	rc = ca_key_to_pem(ca, key, klen, master, pem);
@@ -332,7 +363,31 @@ ehttp_cert_key_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
 	ca_free(ca);
 	explicit_bzero(key, klen);
 	free(key);
-	return rc;
+	if (rc == 0)
+		return 0;
+failed:
+	/* The key never left the database: a refusal changes nothing. */
+	return -1;
+}
+
+const char *
+ehttp_block_effect(const char *type)
+{
+	if (strcmp(type, "root") == 0)
+		return "Blocking an SMS Issuing root takes effect everywhere:"
+		    " the agents stop serving the role certificates it signed"
+		    " (those site systems serve no TLS and are unhealthy), it is"
+		    " no longer handed out on ?MPCERT, and nothing is issued"
+		    " under it. Renew the root to issue new certificates;"
+		    " Unblock undoes the block.";
+	if (strcmp(type, "pki") == 0)
+		return "The agent stops serving this PKI certificate at its next"
+		    " poll. While enhanced HTTP is on, a site-issued certificate"
+		    " is issued and served instead (a warning); otherwise the"
+		    " site system serves no TLS and is unhealthy.";
+	return "The agent stops serving this certificate at its next poll: the"
+	    " site system serves no TLS and is unhealthy until the certificate"
+	    " is renewed or unblocked.";
 }
 
 static int
@@ -345,18 +400,31 @@ block_locked(struct ehttp *e, int64_t id, int blocked)
 	if (c.blocked == (blocked != 0))
 		return ehttp_fail(e, "certificate %lld: already %s", (long long)id,
 		    blocked ? "blocked" : "unblocked");
+	if (strcmp(c.state, "pending") == 0)
+		return ehttp_fail(e, "certificate %lld: no such certificate",
+		    (long long)id);
 	if (db_cert_set_blocked(e->db, id, blocked) == -1)
 		return ehttp_fail_db(e);
-	return ehttp_record(e, c.site_id, blocked ? "warning" : "info",
+	if (ehttp_record(e, c.site_id, blocked ? "warning" : "info",
 	    blocked ? "certificate block" : "certificate unblock", c.thumbprint,
 	    "%s certificate %s issued to %s (thumbprint %s).",
 	    blocked ? "Blocked" : "Unblocked", ehttp_cert_type_title(c.type),
-	    c.issued_to, c.thumbprint);
+	    c.issued_to, c.thumbprint) == -1)
+		return -1;
+	if (strcmp(c.type, "root") == 0 && blocked)
+		ehttp_note(e, EHTTP_NOTE_WARNING, "%s", ehttp_block_effect("root"));
+	else if (strcmp(c.type, "root") == 0)
+		ehttp_note(e, EHTTP_NOTE_INFO, "The role certificates this SMS"
+		    " Issuing signed are served again at the agents' next poll.");
+	/* A blocked PKI certificate: the site-issued one takes over while
+	 * enhanced HTTP is on; unblocked, PKI wins again. */
+	return strcmp(c.type, "pki") == 0 ? issue_reconcile(e, c.site_id) : 0;
 }
 
 int
 ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
 {
+	ehttp_notes_clear(e);
 	if (ehttp_begin(e) == -1)
 		return -1;
 	if (block_locked(e, id, blocked) == -1) {
@@ -366,20 +434,53 @@ ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
 	return ehttp_commit(e);
 }
 
+/* Can c be renewed? Only the certificate in use: never a superseded,
+ * revoked or pending one, nor a role certificate under a blocked root. */
+static int
+renew_check(struct ehttp *e, const struct db_cert *c)
+{
+	struct db_cert cur, root;
+	int rc = 0;
+
+	if (strcmp(c->type, "pki") == 0)
+		return ehttp_fail(e, "%s issued to %s (thumbprint %s): a PKI"
+		    " certificate is renewed by its own CA; import the new one",
+		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint);
+	if (strcmp(c->state, "active") != 0) {
+		if (strcmp(c->type, "root") == 0)
+			rc = db_cert_current_root(e->db, c->site_id, &cur);
+		else if (c->system_id != 0)
+			rc = db_cert_active(e->db, c->system_id, c->type, &cur);
+		if (rc == -1)
+			return ehttp_fail_db(e);
+		return ehttp_fail(e, "%s issued to %s (thumbprint %s) is %s:"
+		    " only the certificate in use can be renewed%s%s%s",
+		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint,
+		    c->state, rc == 1 ? " (the one in use is thumbprint " : "",
+		    rc == 1 ? cur.thumbprint : "", rc == 1 ? ")" : "");
+	}
+	if (strcmp(c->type, "role") == 0) {
+		if ((rc = db_cert_current_root(e->db, c->site_id, &root)) == -1)
+			return ehttp_fail_db(e);
+		if (rc == 1 && root.blocked)
+			return ehttp_fail(e, "%s issued to %s (thumbprint %s):"
+			    " the SMS Issuing root of site %s (thumbprint %s) is"
+			    " blocked and issues nothing; renew the root"
+			    " (ehttpctl cert renew %s)", ehttp_cert_type_title(
+			    c->type), c->issued_to, c->thumbprint, c->site_code,
+			    root.thumbprint, root.thumbprint);
+	}
+	return 0;
+}
+
 static int
 renew_locked(struct ehttp *e, int64_t id)
 {
 	struct db_cert c;
 	size_t n;
 
-	if (cert_get(e, id, &c) == -1)
+	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) == -1)
 		return -1;
-	if (strcmp(c.state, "active") != 0)
-		return ehttp_fail(e, "certificate %lld: %s, only an active"
-		    " certificate can be renewed", (long long)id, c.state);
-	if (strcmp(c.type, "pki") == 0)
-		return ehttp_fail(e, "certificate %lld: a PKI certificate is"
-		    " renewed by its own CA; import the new one", (long long)id);
 	if (db_cert_set_state(e->db, id, "superseded") == -1)
 		return ehttp_fail_db(e);
 	if (strcmp(c.type, "root") == 0) {
@@ -407,15 +508,15 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	int rc;
 
 	ehttp_notes_clear(e);
-	if (cert_get(e, id, &c) == -1)
+	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) == -1)
 		return -1;
 	if (db_site_get_id(e->db, c.site_id, &s) != 1)
 		return ehttp_fail_db(e);
 	if (strcmp(c.type, "root") == 0 && !(s.sec.enhanced_http &&
 	    !s.sec.https_only))
-		return ehttp_fail(e, "certificate %lld: site %s does not use"
-		    " enhanced HTTP; turn it on to renew its SMS Issuing",
-		    (long long)id, s.code);
+		return ehttp_fail(e, "SMS Issuing of site %s (thumbprint %s):"
+		    " the site does not use enhanced HTTP; turn it on to renew"
+		    " its SMS Issuing", s.code, c.thumbprint);
 	/* A new root re-issues every role certificate under it: sign them
 	 * ahead, without the write lock (other writers wait 10 s at most). */
 	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
@@ -659,10 +760,344 @@ out:
 	return rc;
 }
 
-int
-ehttp_cert_for_system(struct ehttp *e, int64_t system_id, struct db_cert *c)
-{
-	int rc = db_cert_for_system(e->db, system_id, c);
+/* ------------------------------------------------- trust and verification */
 
-	return rc == -1 ? ehttp_fail_db(e) : rc;
+void
+ehttp_der_list_free(struct ehttp_der *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i].data);
+	free(v);
+}
+
+#define TRUST_MAX	256
+
+int
+ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
+    size_t *nout)
+{
+	struct db_cert_filter f;
+	struct db_cert *roots = NULL;
+	struct ehttp_der *v = NULL;
+	size_t nr = 0, n = 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	memset(&f, 0, sizeof f);
+	f.type = "root";
+	f.site_id = site_id;
+	f.expiring_days = -1;
+	if (db_cert_page(e->db, &f, DB_CERT_SORT_START, 1, NULL, TRUST_MAX,
+	    &roots, &nr) == -1)
+		return ehttp_fail_db(e);
+	if ((v = calloc(nr + 1, sizeof *v)) == NULL)
+		abort();
+	for (size_t i = 0; i < nr; i++) {
+		if (roots[i].blocked || strcmp(roots[i].state, "pending") == 0 ||
+		    strcmp(roots[i].state, "revoked") == 0)
+			continue;
+		if ((rc = db_cert_der(e->db, roots[i].id, &v[n].data,
+		    &v[n].len)) == -1) {
+			free(roots);
+			ehttp_der_list_free(v, n);
+			return ehttp_fail_db(e);
+		}
+		if (rc == 1)
+			n++;
+	}
+	/* The site's trusted root CAs (Communication Security) join here. */
+	free(roots);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static const char *
+cert_day(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+int
+ehttp_cert_verify(struct ehttp *e, const struct db_cert *c, char *why,
+    size_t whylen)
+{
+	struct db_cert *path = NULL;
+	struct ehttp_der *anchors = NULL;
+	struct ca_blob *chain = NULL;
+	unsigned char *leaf = NULL;
+	struct db_system y;
+	struct ca *ca = NULL;
+	size_t np = 0, na = 0, nchain = 0, leaf_len = 0;
+	const char *fqdn = NULL;
+	time_t now = time(NULL);
+	char day[16];
+	int rc = -1;
+
+	if (c->blocked) {
+		snprintf(why, whylen, "This certificate is blocked.");
+		return 0;
+	}
+	if (strcmp(c->state, "active") != 0) {
+		snprintf(why, whylen, "This certificate is %s: it is no longer"
+		    " used.", c->state);
+		return 0;
+	}
+	if (c->not_after < now) {
+		snprintf(why, whylen, "This certificate expired on %s.",
+		    cert_day(c->not_after, day, sizeof day));
+		return 0;
+	}
+	if (c->not_before > now) {
+		snprintf(why, whylen, "This certificate is not valid before %s.",
+		    cert_day(c->not_before, day, sizeof day));
+		return 0;
+	}
+	if (ehttp_cert_path(e, c, &path, &np) == -1)
+		return -1;
+	for (size_t i = 1; i < np; i++)
+		if (path[i].blocked) {
+			snprintf(why, whylen, "Its issuer %s (%s, thumbprint %s)"
+			    " is blocked.", path[i].issued_to,
+			    ehttp_cert_type_title(path[i].type),
+			    path[i].thumbprint);
+			rc = 0;
+			goto out;
+		}
+	if (ehttp_trust_anchors(e, c->site_id, &anchors, &na) == -1 ||
+	    ehttp_cert_der(e, c->id, &leaf, &leaf_len) == -1)
+		goto out;
+	if ((chain = calloc(np + 1, sizeof *chain)) == NULL)
+		abort();
+	for (size_t i = 1; i < np; i++) {
+		int r = db_cert_der(e->db, path[i].id, &chain[nchain].data,
+		    &chain[nchain].len);
+
+		if (r == -1) {
+			ehttp_fail_db(e);
+			goto out;
+		}
+		if (r == 1)
+			nchain++;
+	}
+	if (c->system_id != 0) {
+		int r = db_system_get_id(e->db, c->system_id, &y);
+
+		if (r == -1) {
+			ehttp_fail_db(e);
+			goto out;
+		}
+		if (r == 1)
+			fqdn = y.fqdn;
+	}
+	ca = ca_new();
+	switch (ca_verify_chain(ca, (const struct ca_blob *)anchors, na, chain,
+	    nchain, leaf, leaf_len, fqdn)) {
+	case 1:
+		snprintf(why, whylen, "This certificate is OK.");
+		rc = 1;
+		break;
+	case 0:
+		snprintf(why, whylen, "This certificate is not trusted: %s%s.",
+		    ca_error(ca), na == 0 ? " (the site has no trusted root)" :
+		    "");
+		rc = 0;
+		break;
+	default:
+		ehttp_fail(e, "certificate %s: %s", c->thumbprint, ca_error(ca));
+		break;
+	}
+out:
+	for (size_t i = 0; chain != NULL && i < nchain; i++)
+		free(chain[i].data);
+	free(chain);
+	ca_free(ca);
+	free(leaf);
+	ehttp_der_list_free(anchors, na);
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------- what a site system serves */
+
+const char *
+ehttp_health_name(int h)
+{
+	return h == EHTTP_HEALTH_OK ? "OK" : h == EHTTP_HEALTH_WARNING ?
+	    "WARNING" : "ERROR";
+}
+
+/* Why c cannot be served now, or NULL if it can. */
+static const char *
+cert_unusable(const struct db_cert *c, time_t now, char *buf, size_t len)
+{
+	char day[16];
+
+	if (c->blocked)
+		snprintf(buf, len, "blocked");
+	else if (c->not_after < now)
+		snprintf(buf, len, "expired on %s", cert_day(c->not_after, day,
+		    sizeof day));
+	else if (c->not_before > now)
+		snprintf(buf, len, "not valid before %s", cert_day(c->not_before,
+		    day, sizeof day));
+	else
+		return NULL;
+	return buf;
+}
+
+int
+ehttp_system_serving(struct ehttp *e, int64_t system_id,
+    struct ehttp_serving *sv)
+{
+	struct db_system y;
+	struct db_site s;
+	struct db_role *r = NULL;
+	struct db_cert pki, role, root;
+	char pki_bad[64], role_bad[64];
+	const char *pki_why = NULL, *role_why = NULL;
+	size_t nr = 0;
+	time_t now = time(NULL);
+	int rc, has_pki, has_role, https_role = 0, covered = 0, eh;
+
+	memset(sv, 0, sizeof *sv);
+	if ((rc = db_system_get_id(e->db, system_id, &y)) != 1)
+		return rc == -1 ? ehttp_fail_db(e) : ehttp_fail(e, "site system"
+		    " %lld: no such site system", (long long)system_id);
+	if (db_site_get_id(e->db, y.site_id, &s) != 1)
+		return ehttp_fail_db(e);
+	if (db_role_list(e->db, 0, y.id, &r, &nr) == -1)
+		return ehttp_fail_db(e);
+	for (size_t i = 0; i < nr; i++) {
+		if ((strcmp(r[i].role, "mp") == 0 || strcmp(r[i].role,
+		    "dp") == 0) && strcmp(r[i].connection, "https") == 0)
+			https_role = 1;
+		if (issue_role_wants_cert(&s, &r[i]))
+			covered = 1;
+	}
+	free(r);
+	eh = s.sec.enhanced_http && !s.sec.https_only;
+	if ((has_pki = db_cert_active(e->db, y.id, "pki", &pki)) == -1 ||
+	    (has_role = db_cert_active(e->db, y.id, "role", &role)) == -1)
+		return ehttp_fail_db(e);
+	if (has_pki)
+		pki_why = cert_unusable(&pki, now, pki_bad, sizeof pki_bad);
+	if (has_role) {
+		role_why = cert_unusable(&role, now, role_bad, sizeof role_bad);
+		if ((rc = db_cert_get(e->db, role.issuer_id, &root)) == -1)
+			return ehttp_fail_db(e);
+		if (rc == 1 && root.blocked) {
+			sv->root_blocked = 1;
+			role_why = "signed by a blocked SMS Issuing";
+		}
+		if (!s.sec.enhanced_http)
+			role_why = "enhanced HTTP is off";
+	}
+	sv->needs_tls = https_role || (eh && covered) || has_pki;
+
+	if (has_pki && pki_why == NULL) {
+		sv->state = EHTTP_SERVE_PKI;
+		sv->cert = pki;
+		snprintf(sv->state_text, sizeof sv->state_text, "PKI");
+		snprintf(sv->reason, sizeof sv->reason, "%s serves its PKI"
+		    " certificate (issued by %s).", y.fqdn, pki.issued_by);
+	} else if (has_role && role_why == NULL) {
+		sv->cert = role;
+		if (has_pki) {
+			sv->state = EHTTP_SERVE_FALLBACK;
+			snprintf(sv->state_text, sizeof sv->state_text,
+			    "site-issued (PKI %s: fallback)", pki.blocked ?
+			    "blocked" : pki.not_after < now ? "expired" :
+			    "not yet valid");
+			snprintf(sv->reason, sizeof sv->reason, "The PKI"
+			    " certificate of %s (thumbprint %s) is %s: serving"
+			    " the site-issued certificate as a fallback while"
+			    " enhanced HTTP is on; import a new PKI certificate.",
+			    y.fqdn, pki.thumbprint, pki_why);
+		} else {
+			sv->state = EHTTP_SERVE_SITE;
+			snprintf(sv->state_text, sizeof sv->state_text,
+			    "site-issued");
+			snprintf(sv->reason, sizeof sv->reason, "%s serves its"
+			    " SMS Role SSL Certificate (enhanced HTTP).", y.fqdn);
+		}
+	} else if (!sv->needs_tls) {
+		sv->state = EHTTP_SERVE_HTTP_ONLY;
+		snprintf(sv->state_text, sizeof sv->state_text,
+		    "none (HTTP only)");
+		if (!eh)
+			snprintf(sv->reason, sizeof sv->reason, "%s serves HTTP"
+			    " only: enhanced HTTP is off for site %s and it has"
+			    " no HTTPS role and no PKI certificate.", y.fqdn,
+			    s.code);
+		else
+			snprintf(sv->reason, sizeof sv->reason, "%s has no"
+			    " HTTPS role, no PKI certificate and no role that"
+			    " enhanced HTTP secures: it serves HTTP only.",
+			    y.fqdn);
+	} else {
+		sv->state = EHTTP_SERVE_NONE;
+		if (sv->root_blocked && !has_pki) {
+			snprintf(sv->state_text, sizeof sv->state_text,
+			    "none: issuing root blocked");
+			snprintf(sv->reason, sizeof sv->reason, "The SMS Issuing"
+			    " root of site %s that signed the certificate of %s"
+			    " (thumbprint %s) is blocked: renew the root"
+			    " (ehttpctl cert renew %s).", s.code, y.fqdn,
+			    role.thumbprint, root.thumbprint);
+		} else if (has_pki) {
+			snprintf(sv->state_text, sizeof sv->state_text,
+			    "none: PKI %s", pki.blocked ? "blocked" :
+			    pki.not_after < now ? "expired" : "not yet valid");
+			snprintf(sv->reason, sizeof sv->reason, "The PKI"
+			    " certificate of %s (thumbprint %s) is %s and %s;"
+			    " import a new PKI certificate.", y.fqdn,
+			    pki.thumbprint, pki_why, !eh || !covered ? "no"
+			    " site-issued certificate can take over (enhanced"
+			    " HTTP does not cover it)" : sv->root_blocked ?
+			    "the site-issued one is signed by a blocked SMS"
+			    " Issuing" : has_role ? "its site-issued certificate"
+			    " cannot be served either" : "no site-issued"
+			    " certificate has been issued yet");
+			sv->can_fall_back = eh && covered && !has_role;
+		} else if (https_role && !(eh && covered)) {
+			snprintf(sv->state_text, sizeof sv->state_text,
+			    "none: HTTPS without PKI certificate");
+			snprintf(sv->reason, sizeof sv->reason, "%s has an HTTPS"
+			    " role but no PKI certificate: import one (ehttpctl"
+			    " cert import-pki %s ...).", y.fqdn, y.fqdn);
+		} else {
+			snprintf(sv->state_text, sizeof sv->state_text,
+			    "none: no site-issued certificate");
+			snprintf(sv->reason, sizeof sv->reason, "%s has no"
+			    " usable SMS Role SSL Certificate%s%s%s.", y.fqdn,
+			    has_role ? " (" : "", has_role ? role_why : "",
+			    has_role ? ")" : "");
+			sv->can_fall_back = !has_role;
+		}
+	}
+	sv->has_cert = sv->state == EHTTP_SERVE_PKI ||
+	    sv->state == EHTTP_SERVE_SITE || sv->state == EHTTP_SERVE_FALLBACK;
+	sv->health = sv->state == EHTTP_SERVE_NONE ? EHTTP_HEALTH_ERROR :
+	    sv->state == EHTTP_SERVE_FALLBACK ? EHTTP_HEALTH_WARNING :
+	    EHTTP_HEALTH_OK;
+	return 0;
+}
+
+int
+ehttp_site_reconcile(struct ehttp *e, int64_t site_id)
+{
+	ehttp_notes_clear(e);
+	if (ehttp_begin(e) == -1)
+		return -1;
+	if (issue_reconcile(e, site_id) == -1) {
+		ehttp_rollback(e);
+		return -1;
+	}
+	return ehttp_commit(e);
 }

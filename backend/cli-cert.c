@@ -209,8 +209,9 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert, *path = NULL;
-	char *text = NULL;
+	char *text = NULL, status[1024];
 	size_t n;
+	int ok;
 	FILE *f = c->out;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
@@ -220,8 +221,10 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
 	    ehttp_cert_path(c->e, &cert, &path, &n) == -1 ||
-	    ehttp_cert_text(c->e, cert.id, &text) == -1) {
+	    ehttp_cert_text(c->e, cert.id, &text) == -1 ||
+	    (ok = ehttp_cert_verify(c->e, &cert, status, sizeof status)) == -1) {
 		free(path);
+		free(text);
 		return cli_fail(c);
 	}
 	if (c->json) {
@@ -234,7 +237,9 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 			cert_json(f, &path[i]);
 		}
 		fputs("],", f);
-		json_kv_str(f, "text", text, 0);
+		json_kv_bool(f, "ok", ok, 0);
+		json_kv_str(f, "status", status, 1);
+		json_kv_str(f, "text", text, 1);
 		fputs("}\n", f);
 	} else {
 		fprintf(f, "ID:            %lld\n", (long long)cert.id);
@@ -256,6 +261,7 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 			    cli_safe(c, path[i].issued_to),
 			    ehttp_cert_type_title(path[i].type),
 			    cli_safe(c, path[i].thumbprint));
+		fprintf(f, "Certificate status: %s\n", cli_safe_msg(c, status));
 		/* The dump line by line: each line escaped on its own. */
 		fputc('\n', f);
 		for (char *line = text, *nl; *line != '\0'; line = nl + 1) {
@@ -341,8 +347,16 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		if (write_out(c, keypath, key, klen, OUTFILE_SECRET,
-		    &key_made) == -1)
+		    &key_made) == -1) {
+			ehttp_cert_key_exported(c->e, cert.id, keypath,
+			    "the key file could not be written");
 			goto out;
+		}
+		/* On the audit trail once the key has left the database. */
+		if (ehttp_cert_key_exported(c->e, cert.id, keypath, NULL) == -1) {
+			cli_fail(c);
+			goto out;
+		}
 	}
 	if (outpath != NULL) {
 		if (write_out(c, outpath, der ? (void *)der : pem, len, 0,
@@ -388,7 +402,9 @@ block_common(struct cli *c, int argc, char **argv, int block)
 	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (cli_open(c, EHTTP_NO_KEYS) == -1)
+	/* Keys: blocking a PKI certificate may issue the site-issued
+	 * fallback. */
+	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
 	    ehttp_cert_block(c->e, cert.id, block) == -1)
@@ -402,6 +418,8 @@ block_common(struct cli *c, int argc, char **argv, int block)
 		fprintf(c->out, "%s %s issued to %s (ID %lld).\n", block ?
 		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert.type),
 		    cli_safe(c, cert.issued_to), (long long)cert.id);
+	if (!c->json)
+		cli_notes(c);
 	return CLI_OK;
 }
 

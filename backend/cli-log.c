@@ -296,6 +296,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	struct db_site s;
 	struct db_role *r = NULL;
 	struct db_status *m = NULL;
+	struct ehttp_serving sv;
 	struct db_cert cert, bound;
 	struct db_agent a;
 	size_t nr = 0, nm = 0, ne = 0;
@@ -311,14 +312,12 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	if (ehttp_system_get(c->e, argv[optind], &y) == -1 ||
 	    ehttp_site_get(c->e, y.site_code, &s) == -1 ||
 	    ehttp_role_list(c->e, NULL, y.fqdn, &r, &nr) == -1 ||
-	    (has_cert = ehttp_cert_for_system(c->e, y.id, &cert)) == -1 ||
+	    ehttp_system_serving(c->e, y.id, &sv) == -1 ||
 	    (has_agent = ehttp_agent_get(c->e, y.id, &a)) == -1 ||
 	    ehttp_status_list(c->e, y.site_code, EVENTS_SCANNED, &m, &nm) == -1)
 		goto fail;
-	/* The agent serves a site-issued certificate only with enhanced HTTP. */
-	if (has_cert == 1 && strcmp(cert.type, "role") == 0 &&
-	    !s.sec.enhanced_http)
-		has_cert = 0;
+	has_cert = sv.has_cert;
+	cert = sv.cert;
 	if (has_agent == 1 && a.cert_id != 0) {
 		snprintf(id, sizeof id, "%lld", (long long)a.cert_id);
 		if (ehttp_cert_find(c->e, id, &bound) == 0)
@@ -345,7 +344,16 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 			json_kv_str(f, "connection", r[i].connection, 1);
 			fputc('}', f);
 		}
-		fputs("],\"certificate\":", f);
+		fputs("],\"serving\":{", f);
+		json_kv_str(f, "state", sv.state_text, 0);
+		json_kv_str(f, "health", ehttp_health_name(sv.health), 1);
+		json_kv_bool(f, "needs_tls", sv.needs_tls, 1);
+		json_kv_str(f, "reason", sv.reason, 1);
+		json_kv_str(f, "expected_thumbprint", has_cert ?
+		    cert.thumbprint : "", 1);
+		json_kv_str(f, "served_thumbprint", has_agent == 1 ?
+		    a.thumbprint : "", 1);
+		fputs("},\"certificate\":", f);
 		if (has_cert) {
 			fputc('{', f);
 			json_kv_int(f, "id", cert.id, 0);
@@ -380,7 +388,10 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 			if (a.health_time != 0) {
 				fputc('{', f);
 				json_kv_time(f, "time", a.health_time, 0);
-				json_kv_bool(f, "ok", a.health_ok, 1);
+				json_kv_bool(f, "ok", a.health_ok ==
+				    EHTTP_HEALTH_OK, 1);
+				json_kv_str(f, "level",
+				    ehttp_health_name(a.health_ok), 1);
 				json_kv_int(f, "status", a.health_status, 1);
 				json_kv_str(f, "text", a.health_text, 1);
 				fputc('}', f);
@@ -414,16 +425,19 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		    r[i].connection[0] ? ")" : "");
 	if (nr)
 		fputc('\n', f);
+	fprintf(f, "Serves:             %s (%s)\n", sv.state_text,
+	    ehttp_health_name(sv.health));
+	fprintf(f, "                    %s\n", cli_safe_msg(c, sv.reason));
 	if (has_cert)
-		fprintf(f, "Certificate:        %s %lld issued to %s, thumbprint"
-		    " %s, expires %s\n", ehttp_cert_type_title(cert.type),
-		    (long long)cert.id, cli_safe(c, cert.issued_to),
-		    cli_safe(c, cert.thumbprint),
+		fprintf(f, "Certificate:        %s issued to %s by %s, expires"
+		    " %s\n", ehttp_cert_type_title(cert.type),
+		    cli_safe(c, cert.issued_to), cli_safe(c, cert.issued_by),
 		    when_s(cert.not_after, t1, sizeof t1));
-	else
-		fprintf(f, "Certificate:        none to serve TLS with (%s)\n",
-		    s.sec.enhanced_http ? "no active certificate" :
-		    "enhanced HTTP is off and there is no PKI certificate");
+	fprintf(f, "Expected thumbprint: %s\n", has_cert ?
+	    cli_safe(c, cert.thumbprint) : "none (no TLS)");
+	fprintf(f, "Served thumbprint:  %s\n", has_agent != 1 ?
+	    "unknown (no agent report)" : a.cert_id != 0 ?
+	    cli_safe(c, a.thumbprint) : "none (no TLS)");
 	if (has_agent != 1) {
 		fprintf(f, "Agent:              no ehttp-mpd has reported for this"
 		    " site system\n");
@@ -451,12 +465,12 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	if (a.health_time != 0 && a.health_status != 0)
 		fprintf(f, "Last health check:  %s, %s (status %d, %s)\n",
 		    when_s(a.health_time, t1, sizeof t1),
-		    a.health_ok ? "succeeded" : "FAILED", a.health_status,
+		    ehttp_health_name(a.health_ok), a.health_status,
 		    cli_safe_msg(c, a.health_text));
 	else if (a.health_time != 0)
-		fprintf(f, "Last health check:  %s, FAILED (%s)\n",
+		fprintf(f, "Last health check:  %s, %s (%s)\n",
 		    when_s(a.health_time, t1, sizeof t1),
-		    cli_safe_msg(c, a.health_text));
+		    ehttp_health_name(a.health_ok), cli_safe_msg(c, a.health_text));
 	else
 		fprintf(f, "Last health check:  none yet\n");
 	fprintf(f, "Agent reported:     %s\n", when_s(a.updated, t2, sizeof t2));

@@ -170,9 +170,18 @@ int	 ehttp_cert_text(struct ehttp *, int64_t id, char **);
 int	 ehttp_cert_pem(struct ehttp *, int64_t id, char **, size_t *);
 int	 ehttp_cert_der(struct ehttp *, int64_t id, unsigned char **, size_t *);
 /* The private key, unencrypted PKCS#8 PEM: only for an explicit export.
- * The caller must clear (explicit_bzero) and free it. */
+ * The caller must clear (explicit_bzero) and free it, and then record the
+ * outcome with ehttp_cert_key_exported(): the audit trail says the key
+ * left the database only once it did (a failed write is audited as
+ * failed). A failure here changes nothing: the key was not decrypted. */
 int	 ehttp_cert_key_pem(struct ehttp *, int64_t id, char **, size_t *);
+/* failure NULL: the key was written to dest; else why it was not. */
+int	 ehttp_cert_key_exported(struct ehttp *, int64_t id, const char *dest,
+	    const char *failure);
 int	 ehttp_cert_block(struct ehttp *, int64_t id, int blocked);
+/* What blocking a certificate of this type does, one paragraph (the
+ * console's Block dialog and the CLI say exactly this). */
+const char *ehttp_block_effect(const char *type);
 /* Root: a new SMS Issuing becomes current and the site's role
  * certificates are re-issued under it. Role: a fresh one replaces it. */
 int	 ehttp_cert_renew(struct ehttp *, int64_t id);
@@ -199,10 +208,79 @@ int	 ehttp_pki_check(struct ehttp *, const struct db_cert *,
  * "Intermediate CA", "Trusted Root CA". */
 const char *ehttp_cert_type_title(const char *type);
 
-/* The certificate a site system uses now (an active PKI one first, else
- * its active unblocked SMS Role SSL Certificate): 1 found, 0 none, -1. */
-int	 ehttp_cert_for_system(struct ehttp *, int64_t system_id,
-	    struct db_cert *);
+/*
+ * Which certificate a site system serves, decided here and nowhere else
+ * (the agent binds it, `ehttpctl system show`, the console's Servers view
+ * and Overview show it):
+ *  1. its active PKI certificate, if it is unblocked and within its
+ *     validity (site systems always prefer PKI);
+ *  2. else its active SMS Role SSL Certificate while the site has enhanced
+ *     HTTP on, if that certificate is unblocked, within its validity, and
+ *     the SMS Issuing root that signed it is not blocked. When the system
+ *     has a PKI certificate that is expired or blocked this is the
+ *     fallback: served, with a warning;
+ *  3. else nothing: no TLS. That is an error when the system should serve
+ *     TLS (an HTTPS MP/DP, a role enhanced HTTP secures, a PKI
+ *     certificate that went bad), else simply an HTTP-only system.
+ * A blocked SMS Issuing takes effect everywhere: what it signed is not
+ * served, the agent does not hand it out on ?MPCERT, nothing is issued
+ * under it; `ehttpctl cert renew <root>` makes a new root and re-issues.
+ */
+enum ehttp_serve_state {
+	EHTTP_SERVE_PKI,	/* "PKI" */
+	EHTTP_SERVE_SITE,	/* "site-issued" */
+	EHTTP_SERVE_FALLBACK,	/* "site-issued (PKI expired: fallback)" */
+	EHTTP_SERVE_HTTP_ONLY,	/* "none (HTTP only)": nothing to secure */
+	EHTTP_SERVE_NONE,	/* "none: HTTPS without PKI certificate"... */
+};
+/* Health: a client can reach the system securely (OK), can but not as
+ * configured (WARNING: a fallback), cannot (ERROR). */
+enum ehttp_health {
+	EHTTP_HEALTH_ERROR = 0,
+	EHTTP_HEALTH_OK = 1,
+	EHTTP_HEALTH_WARNING = 2,
+};
+const char *ehttp_health_name(int);	/* "OK" "WARNING" "ERROR" */
+struct ehttp_serving {
+	enum ehttp_serve_state	 state;
+	enum ehttp_health	 health;	/* of the configuration alone */
+	int			 needs_tls;	/* should serve TLS */
+	int			 has_cert;
+	struct db_cert		 cert;		/* to serve (has_cert) */
+	int			 root_blocked;	/* its issuing root is */
+	int			 can_fall_back;	/* issuing a site-issued
+						   certificate would fix it */
+	char			 state_text[64];
+	char			 reason[1024];	/* one sentence */
+};
+int	 ehttp_system_serving(struct ehttp *, int64_t system_id,
+	    struct ehttp_serving *);
+/* Bring a site's certificates in line with its settings now (the agent:
+ * a PKI certificate expired and a site-issued one can take over). */
+int	 ehttp_site_reconcile(struct ehttp *, int64_t site_id);
+
+/* DER bytes; lists come with their own free. */
+struct ehttp_der {
+	unsigned char	*data;
+	size_t		 len;
+};
+void	 ehttp_der_list_free(struct ehttp_der *, size_t);
+/*
+ * The trust store of every verification of a site's certificates (the
+ * console's Certification Path, `cert show`, the agent's health check):
+ * the site's SMS Issuing roots that are not blocked (current and
+ * superseded) and the site's trusted root CAs.
+ */
+int	 ehttp_trust_anchors(struct ehttp *, int64_t site_id,
+	    struct ehttp_der **, size_t *);
+/*
+ * Is this certificate OK? Not blocked, active, its issuers in the inventory
+ * not blocked, and its chain verifies against ehttp_trust_anchors() (for a
+ * site system's certificate: as a TLS server for its FQDN). 1 OK, 0 not
+ * (why: one sentence, shown as is), -1 error (ehttp_error()).
+ */
+int	 ehttp_cert_verify(struct ehttp *, const struct db_cert *, char *why,
+	    size_t);
 
 /* What the agents report (ehttp-mpd). */
 int	 ehttp_agent_list(struct ehttp *, const char *site, struct db_agent **,

@@ -80,6 +80,7 @@ plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
 {
 	struct db_role *r = NULL;
 	struct db_cert c;
+	time_t now = time(NULL);
 	size_t nr;
 	int rc;
 
@@ -98,7 +99,10 @@ plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
 				p->wants[i] = site_enabled(s);
 		if ((rc = db_cert_active(e->db, p->sys[i].id, "pki", &c)) == -1)
 			goto fail;
-		p->has_pki[i] = rc == 1;
+		/* Only a PKI certificate that can be served counts: an
+		 * expired or blocked one leaves the site-issued fallback. */
+		p->has_pki[i] = rc == 1 && !c.blocked && c.not_after >= now &&
+		    c.not_before <= now;
 		if ((rc = db_cert_active(e->db, p->sys[i].id, "role",
 		    &p->role[i])) == -1)
 			goto fail;
@@ -478,6 +482,16 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 	if (site_enabled(&s)) {
 		if (ensure_root(e, &s, &root) == -1)
 			goto out;
+		if (ntodo > 0 && root.blocked) {
+			/* A blocked root issues nothing (ehttp.h). */
+			ehttp_note(e, EHTTP_NOTE_WARNING, "%zu SMS Role SSL"
+			    " Certificate%s not issued: the SMS Issuing root of"
+			    " site %s (thumbprint %s) is blocked; renew it"
+			    " (ehttpctl cert renew %s).", ntodo, ntodo == 1 ?
+			    " was" : "s were", s.code, root.thumbprint,
+			    root.thumbprint);
+			ntodo = 0;
+		}
 		if (ntodo > 0 && issue_leaves(e, &s, &root, &p, todo, ntodo) == -1)
 			goto out;
 	}
@@ -518,6 +532,8 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 	if ((rc = db_cert_current_root(e->db, s->id, root)) == -1)
 		return ehttp_fail_db(e);
 	*need_root = rc == 0 || renew;
+	if (rc == 1 && root->blocked && !renew)
+		return 0;	/* nothing is issued under a blocked root */
 	if (*need_root) {
 		pending_row(&c, "root", s->id, 0, 0, "SMS Issuing",
 		    s->sec.key_alg);

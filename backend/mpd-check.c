@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -32,6 +33,16 @@ mpd_check_thread(void *arg)
 }
 
 static void
+mpd_check_anchors_free(struct mpd_check *c)
+{
+	for (size_t i = 0; i < c->nanchors; i++)
+		free((void *)c->anchors[i].data);
+	free(c->anchors);
+	c->anchors = NULL;
+	c->nanchors = 0;
+}
+
+static void
 mpd_check_reap(struct mpd_check *c)
 {
 	pthread_join(c->thread, NULL);
@@ -40,6 +51,7 @@ mpd_check_reap(struct mpd_check *c)
 	c->root = NULL;
 	free(c->ca_file);
 	c->ca_file = NULL;
+	mpd_check_anchors_free(c);
 }
 
 static void
@@ -49,7 +61,7 @@ mpd_check_done(evutil_socket_t fd, short what, void *arg)
 	struct mpd_check *c = &m->check;
 	struct mpd_pending *p = &m->pend;
 	char buf[16], text[256];
-	int ok;
+	int ok, level;
 
 	while (read(fd, buf, sizeof buf) > 0)
 		;
@@ -84,17 +96,47 @@ mpd_check_done(evutil_socket_t fd, short what, void *arg)
 		snprintf(text, sizeof text, "%.*s", (int)sizeof text - 1,
 		    c->res.error);
 	}
+	/*
+	 * Health is "a client can reach it securely": an answer over HTTP
+	 * from a system that should serve TLS is an error, a certificate other
+	 * than the expected one is an error, a fallback is a warning.
+	 */
+	level = ok ? EHTTP_HEALTH_OK : EHTTP_HEALTH_ERROR;
+	if (ok && !c->req.use_tls && m->serving.needs_tls) {
+		level = EHTTP_HEALTH_ERROR;
+		snprintf(text, sizeof text, "no TLS: %.*s", (int)sizeof text - 10,
+		    m->serving.state_text);
+		MPD_ERROR(m, "Health check: %s answers over HTTP only but should"
+		    " serve TLS: %s", m->fqdn, m->serving.reason);
+	} else if (ok && c->req.use_tls && c->expect_tp[0] != '\0' &&
+	    strcasecmp(c->res.thumbprint, c->expect_tp) != 0) {
+		level = EHTTP_HEALTH_ERROR;
+		snprintf(text, sizeof text, "serves thumbprint %s, expected %s",
+		    c->res.thumbprint, c->expect_tp);
+		MPD_ERROR(m, "Health check: port %d serves certificate"
+		    " thumbprint %s, expected %s", c->port, c->res.thumbprint,
+		    c->expect_tp);
+	} else if (ok && m->serving.health == EHTTP_HEALTH_WARNING) {
+		level = EHTTP_HEALTH_WARNING;
+		snprintf(text, sizeof text, "OK, %.*s", (int)sizeof text - 5,
+		    m->serving.state_text);
+		MPD_WARN(m, "Health check: %s is reachable over TLS with a"
+		    " fallback certificate: %s", m->fqdn, m->serving.reason);
+	}
 	/* A change of health is also a status message for the console. */
-	if (!m->health_known || m->health_ok != ok)
-		mpd_event(m, ok ? "info" : "error", "The health check of %s"
-		    " over %s on port %d %s: %s", m->fqdn, c->req.use_tls ?
-		    "HTTPS" : "HTTP", c->port, ok ? "succeeded" : "failed",
-		    text);
+	if (!m->health_known || m->health_ok != level)
+		mpd_event(m, level == EHTTP_HEALTH_OK ? "info" :
+		    level == EHTTP_HEALTH_WARNING ? "warning" : "error",
+		    "The health check of %s over %s on port %d %s: %s", m->fqdn,
+		    c->req.use_tls ? "HTTPS" : "HTTP", c->port,
+		    level == EHTTP_HEALTH_OK ? "succeeded" :
+		    level == EHTTP_HEALTH_WARNING ? "succeeded with a warning" :
+		    "failed", text);
 	m->health_known = 1;
-	m->health_ok = ok;
+	m->health_ok = level;
 	p->health = 1;
 	p->health_time = time(NULL);
-	p->health_ok = ok;
+	p->health_ok = level;
 	p->health_status = c->res.status;
 	snprintf(p->health_text, sizeof p->health_text, "%s", text);
 	mpd_flush(m);
@@ -141,12 +183,26 @@ mpd_check_start(struct mpd *m)
 	c->req.use_tls = m->tls != NULL;
 	c->req.timeout_ms = MPD_CHECK_TIMEOUT_MS;
 	snprintf(c->bound_tp, sizeof c->bound_tp, "%s", m->bound_tp);
-	if (c->req.use_tls && m->root_der != NULL) {
-		if ((c->root = malloc(m->root_der_len)) == NULL)
+	snprintf(c->expect_tp, sizeof c->expect_tp, "%s",
+	    m->serving.has_cert ? m->serving.cert.thumbprint : "");
+	/* The site's trust store (ehttp_trust_anchors), as the console's
+	 * Certification Path uses it. */
+	if (c->req.use_tls && m->nanchors > 0) {
+		if ((c->anchors = calloc(m->nanchors, sizeof *c->anchors)) ==
+		    NULL)
 			abort();
-		memcpy(c->root, m->root_der, m->root_der_len);
-		c->req.root = c->root;
-		c->req.root_len = m->root_der_len;
+		for (size_t i = 0; i < m->nanchors; i++) {
+			unsigned char *d;
+
+			if ((d = malloc(m->anchors[i].len)) == NULL)
+				abort();
+			memcpy(d, m->anchors[i].data, m->anchors[i].len);
+			c->anchors[i].data = d;
+			c->anchors[i].len = m->anchors[i].len;
+		}
+		c->nanchors = m->nanchors;
+		c->req.anchors = c->anchors;
+		c->req.nanchors = c->nanchors;
 	}
 	if (c->req.use_tls && m->ca_file != NULL) {
 		if ((c->ca_file = strdup(m->ca_file)) == NULL)
@@ -164,6 +220,7 @@ mpd_check_start(struct mpd *m)
 		c->root = NULL;
 		free(c->ca_file);
 		c->ca_file = NULL;
+		mpd_check_anchors_free(c);
 		return;
 	}
 	c->running = 1;

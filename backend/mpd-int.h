@@ -39,11 +39,14 @@ struct mpd_check {
 	char			 addr[64];
 	char			 host[256];
 	unsigned char		*root;
+	struct tls_der		*anchors;	/* copies the thread owns */
+	size_t			 nanchors;
 	char			*ca_file;
 	struct tls_get_result	 res;
 	int			 rc;
 	int			 port;
 	char			 bound_tp[41];	/* served when it started */
+	char			 expect_tp[41];	/* what should be served */
 };
 
 /* Database writes not done yet (retried while the database is busy). */
@@ -86,8 +89,14 @@ struct mpd {
 	char			 site_code[4];
 	char			*mplist;	/* served bodies */
 	char			*root_pem;
-	unsigned char		*root_der;	/* for the health check */
+	unsigned char		*root_der;	/* ?MPCERT (unblocked root) */
 	size_t			 root_der_len;
+	struct ehttp_der	*anchors;	/* the health check's trust */
+	size_t			 nanchors;
+	/* What ehttp_system_serving() said at the last poll. */
+	struct ehttp_serving	 serving;
+	char			 serving_note[1024];	/* logged already */
+	int			 fallback_tried;	/* reconcile asked */
 
 	/* What is bound. */
 	int64_t			 bound_id;
@@ -97,7 +106,7 @@ struct mpd {
 	/* Messages already logged, not to repeat them every poll. */
 	char			 poll_error[512];
 	char			 bind_error[512];
-	char			 no_tls_reason[512];
+	char			 no_tls_reason[1024];
 
 	int			 health_known;
 	int			 health_ok;

@@ -225,8 +225,9 @@ mpd_unbind(struct mpd *m, const char *reason)
 
 	if (m->tls == NULL) {
 		if (strcmp(m->no_tls_reason, reason) != 0) {
-			MPD_INFO(m, "Not serving HTTPS on port %d: %s. HTTP is"
-			    " served on port %d.", m->https.port, reason,
+			MPD_LOG(m, m->serving.needs_tls ? CMLOG_TYPE_ERROR :
+			    CMLOG_TYPE_INFO, "Not serving HTTPS on port %d: %s."
+			    " HTTP is served on port %d.", m->https.port, reason,
 			    m->http.port);
 			snprintf(m->no_tls_reason, sizeof m->no_tls_reason,
 			    "%s", reason);
@@ -240,8 +241,9 @@ mpd_unbind(struct mpd *m, const char *reason)
 	}
 	tls_server_free(m->tls);
 	m->tls = NULL;
-	MPD_INFO(m, "Stopped serving HTTPS on port %d (certificate thumbprint"
-	    " %s unbound): %s. HTTP is served on port %d.", m->https.port,
+	MPD_LOG(m, m->serving.needs_tls ? CMLOG_TYPE_ERROR : CMLOG_TYPE_INFO,
+	    "Stopped serving HTTPS on port %d (certificate thumbprint %s"
+	    " unbound): %s. HTTP is served on port %d.", m->https.port,
 	    m->bound_tp, reason, m->http.port);
 	mpd_event(m, "info", "ehttp-mpd on %s stopped serving HTTPS on port"
 	    " %d: %s.", m->fqdn, m->https.port, reason);
@@ -268,6 +270,35 @@ mpd_take_view(struct mpd *m, struct agent_view *v)
 	m->root_der = v->root_der;
 	m->root_der_len = v->root_der_len;
 	v->root_der = NULL;
+	ehttp_der_list_free(m->anchors, m->nanchors);
+	m->anchors = v->anchors;
+	m->nanchors = v->nanchors;
+	v->anchors = NULL;
+	v->nanchors = 0;
+	m->serving = v->serving;
+}
+
+/* A change of what the system should serve, logged once: a fallback is a
+ * warning, no TLS where TLS is due an error (PRODUCT.md §5: health means
+ * a client can reach it securely). */
+static void
+mpd_serving_note(struct mpd *m)
+{
+	const struct ehttp_serving *sv = &m->serving;
+
+	if (strcmp(m->serving_note, sv->reason) == 0)
+		return;
+	snprintf(m->serving_note, sizeof m->serving_note, "%s", sv->reason);
+	if (sv->health == EHTTP_HEALTH_WARNING) {
+		MPD_WARN(m, "%s", sv->reason);
+		mpd_event(m, "warning", "ehttp-mpd on %s: %s", m->fqdn,
+		    sv->reason);
+	} else if (sv->health == EHTTP_HEALTH_ERROR) {
+		MPD_ERROR(m, "%s serves no TLS (%s): %s", m->fqdn,
+		    sv->state_text, sv->reason);
+		mpd_event(m, "error", "ehttp-mpd on %s serves no TLS: %s",
+		    m->fqdn, sv->reason);
+	}
 }
 
 /* One poll. At startup (cause != NULL) a failure is fatal: -1 and *cause;
@@ -313,7 +344,27 @@ mpd_poll(struct mpd *m, char **cause)
 	if (cause != NULL && !v.is_mp)
 		MPD_WARN(m, "%s has no management point role in the site"
 		    " database; serving it anyway", m->fqdn);
+	if (!v.has_cert && v.serving.can_fall_back && !m->fallback_tried) {
+		/* The PKI certificate went bad and enhanced HTTP is on: have
+		 * the site issue the site-issued fallback, once per state. */
+		m->fallback_tried = 1;
+		MPD_WARN(m, "%s Issuing a site-issued certificate to fall back"
+		    " on.", v.serving.reason);
+		if (ehttp_site_reconcile(m->e, v.site.id) == -1)
+			MPD_ERROR(m, "Cannot issue the fallback certificate: %s",
+			    ehttp_error(m->e));
+		else {
+			agent_view_clear(&v);
+			rc = agent_view_read(m->e, m->fqdn, &v);
+			if (rc != 1) {
+				ret = rc == 0 ? 0 : -1;
+				goto out;
+			}
+		}
+	} else if (v.has_cert)
+		m->fallback_tried = 0;
 	mpd_take_view(m, &v);
+	mpd_serving_note(m);
 	if (!v.has_cert)
 		mpd_unbind(m, v.no_cert_reason);
 	else if (m->tls == NULL || m->bound_id != v.cert.id ||
@@ -563,6 +614,7 @@ mpd_free(struct mpd *m)
 	free(m->mplist);
 	free(m->root_pem);
 	free(m->root_der);
+	ehttp_der_list_free(m->anchors, m->nanchors);
 	free(m->db_path);
 	free(m->log_dir);
 	free(m->ca_file);

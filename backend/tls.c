@@ -359,6 +359,13 @@ tls_client_ctx(const struct tls_get *g, struct tls_get_result *r)
 		X509_free(root);
 		root = NULL;
 	}
+	for (size_t i = 0; i < g->nanchors; i++) {
+		if ((root = tls_x509(&g->anchors[i])) == NULL ||
+		    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) != 1)
+			goto fail;
+		X509_free(root);
+		root = NULL;
+	}
 	if (g->ca_file != NULL &&
 	    SSL_CTX_load_verify_locations(ctx, g->ca_file, NULL) != 1) {
 		tls_errors(ossl, sizeof ossl);

@@ -61,6 +61,8 @@ struct tls_get {
 	int			 use_tls;
 	const unsigned char	*root;		/* DER trust anchor, or NULL */
 	size_t			 root_len;
+	const struct tls_der	*anchors;	/* more DER anchors */
+	size_t			 nanchors;
 	const char		*ca_file;	/* more PEM anchors, or NULL */
 	int			 timeout_ms;	/* connect, handshake, each read */
 };

@@ -32,6 +32,7 @@ need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
 need_cmd tmux tmux             # end-to-end console tests
 need_cmd curl curl             # independent TLS client in the agent tests
 need_cmd python3 python3       # independent JSON parser in the CLI tests
+need_cmd faketime faketime     # an expired PKI certificate in the agent tests
 for extra in "$@"; do
 	case $extra in
 	valgrind) need_cmd valgrind valgrind ;;

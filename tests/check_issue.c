@@ -658,8 +658,16 @@ START_TEST(block_and_renew)
 	    " c.issuer_id WHERE c.type = 'role' AND c.state = 'active' AND"
 	    " r.state = 'active'"), 4);
 	verify_leaf("dp1.p01.contoso.com");
-	/* A superseded certificate cannot be renewed. */
-	free(ctl(1, "cert renew 3"));
+	/* A superseded certificate cannot be renewed: said with its
+	 * thumbprint and the one in use, never an internal id. */
+	out = ctl(1, "cert renew 3");
+	s = qs("SELECT thumbprint FROM cert WHERE id = 3");
+	ck_assert_ptr_nonnull(strstr(out, s));
+	ck_assert_ptr_nonnull(strstr(out, "is superseded: only the certificate"
+	    " in use can be renewed (the one in use is thumbprint "));
+	ck_assert_ptr_null(strstr(out, "certificate 3"));
+	free(s);
+	free(out);
 	free(root1);
 	free(root2);
 }
@@ -669,6 +677,138 @@ END_TEST
  * Kill ehttpctl mid-issuance, repeatedly: the database stays intact and the
  * site is wholly in the old or the new state; no certificate without key.
  */
+/* A blocked SMS Issuing issues nothing and what it signed is not served;
+ * Renew makes a new root and serving resumes. */
+START_TEST(blocked_root_takes_effect)
+{
+	char *out, *root1, *args, *tp;
+
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	root1 = qs("SELECT thumbprint FROM cert WHERE type = 'root'");
+	if (asprintf(&args, "cert block %s", root1) == -1)
+		abort();
+	out = ctl(0, args);
+	free(args);
+	ck_assert_ptr_nonnull(strstr(out, "takes effect everywhere"));
+	free(out);
+	out = ctl(0, "system show p01.contoso.com --json");
+	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"none: issuing root"
+	    " blocked\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"health\":\"ERROR\""));
+	free(out);
+	/* A system added now gets nothing under the blocked root: a warning
+	 * that points to Renew. */
+	free(ctl(0, "system add mp9.p01.contoso.com --site P01"));
+	out = ctl(0, "role add mp9.p01.contoso.com mp");
+	ck_assert_ptr_nonnull(strstr(out, "not issued: the SMS Issuing root of"
+	    " site P01"));
+	ck_assert_ptr_nonnull(strstr(out, "ehttpctl cert renew"));
+	free(out);
+	ck_assert_int_eq(has_active_cert("mp9.p01.contoso.com"), 0);
+	/* Renew the blocked root: a new one, everything re-issued. */
+	if (asprintf(&args, "cert renew %s", root1) == -1)
+		abort();
+	free(ctl(0, args));
+	free(args);
+	ck_assert_int_eq(has_active_cert("mp9.p01.contoso.com"), 1);
+	verify_leaf("mp9.p01.contoso.com");
+	out = ctl(0, "system show p01.contoso.com --json");
+	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"site-issued\""));
+	free(out);
+	/* The Certification Path status, as `cert show` gives it. */
+	tp = qs("SELECT c.thumbprint FROM cert c JOIN site_system y ON y.id ="
+	    " c.system_id WHERE y.fqdn = 'p01.contoso.com' AND c.state ="
+	    " 'active'");
+	if (asprintf(&args, "cert show %s", tp) == -1)
+		abort();
+	out = ctl(0, args);
+	free(args);
+	ck_assert_ptr_nonnull(strstr(out, "Certificate status: This certificate"
+	    " is OK."));
+	free(out);
+	free(tp);
+	free(root1);
+}
+END_TEST
+
+/* A PKI certificate whose issuer the site does not trust is not "OK";
+ * blocking it falls back to a site-issued certificate. */
+START_TEST(pki_unknown_issuer_and_block_fallback)
+{
+	char *out, *tp, *args;
+
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && openssl req -x509"
+	    " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key"
+	    " -out ca.pem -days 30 -subj '/CN=Unknown Root' -addext"
+	    " basicConstraints=critical,CA:TRUE 2>/dev/null && openssl req"
+	    " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout p.key"
+	    " -out p.csr -subj '/CN=p01.contoso.com' 2>/dev/null && printf"
+	    " 'subjectAltName=DNS:p01.contoso.com\\nextendedKeyUsage=serverAuth\\n'"
+	    " > p.ext && openssl x509 -req -in p.csr -CA ca.pem -CAkey ca.key"
+	    " -CAcreateserial -out p.pem -days 30 -extfile p.ext 2>/dev/null",
+	    dir), 0);
+	if (asprintf(&args, "cert import-pki p01.contoso.com '%s/p.pem'"
+	    " '%s/p.key'", dir, dir) == -1)
+		abort();
+	free(ctl(0, args));
+	free(args);
+	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 0);
+	tp = qs("SELECT thumbprint FROM cert WHERE type = 'pki'");
+	if (asprintf(&args, "cert show %s", tp) == -1)
+		abort();
+	out = ctl(0, args);
+	ck_assert_ptr_null(strstr(out, "This certificate is OK"));
+	ck_assert_ptr_nonnull(strstr(out, "Certificate status: This certificate"
+	    " is not trusted: certificate for p01.contoso.com does not verify:"
+	    " unable to get local issuer certificate"));
+	free(out);
+	free(args);
+	/* Blocked: the site-issued certificate takes over (a warning). */
+	if (asprintf(&args, "cert block %s", tp) == -1)
+		abort();
+	free(ctl(0, args));
+	free(args);
+	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
+	out = ctl(0, "system show p01.contoso.com --json");
+	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"site-issued (PKI"
+	    " blocked: fallback)\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"health\":\"WARNING\""));
+	free(out);
+	/* Unblocked: PKI wins again, the fallback is revoked. */
+	if (asprintf(&args, "cert unblock %s", tp) == -1)
+		abort();
+	free(ctl(0, args));
+	free(args);
+	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 0);
+	free(tp);
+}
+END_TEST
+
+/* A key export that failed is audited as failed, not as done. */
+START_TEST(key_export_audit_after_the_fact)
+{
+	char *out, *args;
+
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	/* The key file's directory does not exist: nothing written. */
+	out = ctl(1, "cert export 2 --with-key --out /nonexistent-dir/x.pem");
+	free(out);
+	ck_assert_int_eq(q("SELECT count(*) FROM audit WHERE action ="
+	    " 'certificate key export'"), 0);
+	ck_assert_int_eq(q("SELECT count(*) FROM audit WHERE action ="
+	    " 'certificate key export failed'"), 1);
+	if (asprintf(&args, "cert export 2 --with-key --out '%s/x.pem'", dir)
+	    == -1)
+		abort();
+	out = ctl(0, args);
+	free(args);
+	free(out);
+	ck_assert_int_eq(q("SELECT count(*) FROM audit WHERE action ="
+	    " 'certificate key export'"), 1);
+}
+END_TEST
+
 START_TEST(kill_mid_issuance_is_atomic)
 {
 	char *out = NULL, *err = NULL;
@@ -758,6 +898,9 @@ issue_suite(void)
 	    sizeof pki_refusals / sizeof *pki_refusals);
 	tcase_add_test(tc, inventory_list_show_export);
 	tcase_add_test(tc, block_and_renew);
+	tcase_add_test(tc, blocked_root_takes_effect);
+	tcase_add_test(tc, pki_unknown_issuer_and_block_fallback);
+	tcase_add_test(tc, key_export_audit_after_the_fact);
 	tcase_add_test(tc, kill_mid_issuance_is_atomic);
 	suite_add_tcase(s, tc);
 	return s;

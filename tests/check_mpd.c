@@ -509,7 +509,7 @@ START_TEST(test_serves_verified_tls)
 	free(json);
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "system", "show", FQDN, NULL),
 	    0);
-	ck_assert_ptr_nonnull(strstr(out, "succeeded (status 200, OK)"));
+	ck_assert_ptr_nonnull(strstr(out, "OK (status 200, OK)"));
 	ck_assert_ptr_nonnull(strstr(out, "serving SMS Role SSL Certificate"));
 	ck_assert_ptr_nonnull(strstr(out, role_tp));
 	ck_assert_ptr_nonnull(strstr(out, "running (on this host)"));
@@ -738,6 +738,188 @@ START_TEST(test_health_failure_reported)
 	free(out);
 	ck_assert_int_eq(agent_stop(SIGTERM), 0);
 	assert_log_clean();
+}
+END_TEST
+
+/* Poll system show --json until expr holds (the agent records at poll and
+ * check); fails with the last JSON otherwise. */
+static void
+wait_json(const char *fqdn, const char *expr)
+{
+	char *json = system_show_json(fqdn), *v;
+
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		v = py_json(json, expr);
+		if (strcmp(v, "True") == 0) {
+			free(v);
+			break;
+		}
+		free(v);
+		free(json);
+		msleep(100);
+		json = system_show_json(fqdn);
+	}
+	py_check(json, expr);
+	free(json);
+}
+
+/* Blocking the SMS Issuing takes effect everywhere; Renew brings TLS back
+ * under a new root. */
+START_TEST(test_root_block_takes_effect)
+{
+	char tp[41], root2[4096], *id, *id2, *body = NULL, *out = NULL;
+	int rc = 0;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	id = cert_field("--type root --site P01", "id");
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "cert", "block", id, NULL), 0);
+	free(out);
+	/* No TLS with what it signed. */
+	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
+		rc = s_client(FQDN, https_port, root, tp);
+		if (rc == 0)
+			msleep(100);
+	}
+	ck_assert_int_ne(rc, 0);
+	/* ?MPCERT no longer hands it out (404: curl --fail exits 22). */
+	ck_assert_int_eq(curl(0, http_port, NULL, "MPCERT", &body), 22);
+	free(body);
+	body = NULL;
+	wait_json(FQDN, "d['serving']['state'] == 'none: issuing root blocked'"
+	    " and d['serving']['health'] == 'ERROR' and d['agent']['health']"
+	    " is not None and d['agent']['health']['level'] == 'ERROR' and"
+	    " d['agent']['health']['ok'] == False and"
+	    " d['agent']['serving_tls'] == False and 'cert renew' in"
+	    " d['serving']['reason']");
+	ck_assert_int_ge(log_count("serves no TLS (none: issuing root"
+	    " blocked)"), 1);
+	/* Nothing is issued under it: renewing a role certificate is
+	 * refused with a pointer to the root. */
+	id2 = cert_field("--type role --system " MP2, "id");
+	ck_assert_int_ne(tu_ctl(db, NULL, &out, "cert", "renew", id2, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "is blocked and issues nothing;"
+	    " renew the root (ehttpctl cert renew"));
+	free(out);
+	out = NULL;
+	free(id2);
+
+	/* Renew: a new current root, re-issued role certificates, served. */
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "cert", "renew", id, NULL), 0);
+	free(out);
+	id2 = cert_field("--type root --site P01", "id");
+	ck_assert_str_ne(id, id2);
+	snprintf(root2, sizeof root2, "%s/root2.pem", dir);
+	free(sh1("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
+	    db, id2, root2));
+	rc = -1;
+	for (int ms = 0; ms < WAIT_MS && rc != 0; ms += 100) {
+		rc = s_client(FQDN, https_port, root2, tp);
+		if (rc != 0)
+			msleep(100);
+	}
+	ck_assert_int_eq(rc, 0);
+	/* The served chain, checked by openssl verify against the new root. */
+	free(sh1("cd '%s' && openssl s_client -connect 127.0.0.1:%d"
+	    " -servername %s -showcerts </dev/null 2>/dev/null | openssl x509"
+	    " > served.pem && openssl verify -CAfile root2.pem -purpose"
+	    " sslserver -verify_hostname %s served.pem", dir, https_port, FQDN,
+	    FQDN));
+	/* ?MPCERT hands out the new root. */
+	ck_assert_int_eq(curl(0, http_port, NULL, "MPCERT", &body), 0);
+	out = slurp(root2);
+	ck_assert_str_eq(body, out);
+	free(out);
+	free(body);
+	wait_json(FQDN, "d['serving']['state'] == 'site-issued' and"
+	    " d['agent']['health']['level'] == 'OK'");
+	free(id);
+	free(id2);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+}
+END_TEST
+
+/* An expired PKI certificate: the site-issued certificate takes over while
+ * enhanced HTTP is on, with a warning. */
+START_TEST(test_pki_expired_fallback)
+{
+	char tp[41], *want, *pki;
+
+	/* Made and imported in the past (libfaketime), expired by now. The
+	 * sanitizer build: libfaketime is preloaded ahead of ASan's runtime,
+	 * which is fine for this one command. */
+	free(sh1("cd '%s' && faketime '2024-01-01 00:00:00' sh -c \""
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256"
+	    " -nodes -keyout pkica.key -out pkica.pem -days 30"
+	    " -subj '/CN=Contoso Test PKI Root' -addext"
+	    " basicConstraints=critical,CA:TRUE -addext"
+	    " keyUsage=critical,keyCertSign,cRLSign 2>/dev/null &&"
+	    " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+	    " -keyout pki.key -out pki.csr -subj '/CN=%s' 2>/dev/null &&"
+	    " printf 'subjectAltName=DNS:%s\\nextendedKeyUsage=serverAuth\\n"
+	    "keyUsage=critical,digitalSignature\\nbasicConstraints=CA:FALSE\\n'"
+	    " > pki.ext && openssl x509 -req -in pki.csr -CA pkica.pem -CAkey"
+	    " pkica.key -CAcreateserial -out pki.pem -days 30 -extfile pki.ext"
+	    " 2>/dev/null\" && ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
+	    "verify_asan_link_order=0\" faketime '2024-01-10 00:00:00' '%s'"
+	    " --db '%s'"
+	    " cert import-pki %s pki.pem pki.key >/dev/null && echo ok", dir,
+	    FQDN, FQDN, tu_bin("ehttpctl"), db, FQDN));
+	pki = pki_thumbprint();
+	/* The import revoked the site-issued certificate (PKI wins). */
+	ck_assert_int_ne(tu_sh(NULL, NULL, "'%s' --db '%s' cert list --type"
+	    " role --system %s --active --json | grep -q thumbprint",
+	    tu_bin("ehttpctl"), db, FQDN), 0);
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert(wait_log("Issuing a site-issued certificate to fall back",
+	    1));
+	want = cert_field("--type role --system " FQDN, "thumbprint");
+	ck_assert_str_ne(want, pki);
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		if (s_client(FQDN, https_port, root, tp) == 0 &&
+		    strcmp(tp, want) == 0)
+			break;
+		msleep(100);
+	}
+	ck_assert_str_eq(tp, want);
+	wait_json(FQDN, "d['serving']['state'] == 'site-issued (PKI expired:"
+	    " fallback)' and d['serving']['health'] == 'WARNING' and"
+	    " d['agent']['health'] is not None and"
+	    " d['agent']['health']['level'] == 'WARNING' and"
+	    " d['agent']['health']['ok'] == False");
+	ck_assert_int_ge(log_count("serving the site-issued certificate as a"
+	    " fallback"), 1);
+	char *out = NULL;
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "log", "show", logpath, "--type",
+	    "warning", "--json", NULL), 0);
+	py_check(out, "any('fallback' in r['text'] for r in d)");
+	free(out);
+	free(want);
+	free(pki);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+}
+END_TEST
+
+/* An HTTPS management point without a PKI certificate is not healthy,
+ * whatever answers on HTTP. */
+START_TEST(test_https_mp_without_pki_unhealthy)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(agent_start("p02.contoso.com", NULL, NULL), -1);
+	wait_json("p02.contoso.com", "d['serving']['state'] == 'none: HTTPS"
+	    " without PKI certificate' and d['certificate'] is None and"
+	    " d['agent']['health'] is not None and"
+	    " d['agent']['health']['level'] == 'ERROR'");
+	ck_assert_int_ge(log_count("answers over HTTP only but should serve"
+	    " TLS"), 1);
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "system", "show",
+	    "p02.contoso.com", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Expected thumbprint: none (no TLS)"));
+	ck_assert_ptr_nonnull(strstr(out, "Served thumbprint:  none (no TLS)"));
+	ck_assert_ptr_nonnull(strstr(out, "ERROR"));
+	free(out);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
 }
 END_TEST
 
@@ -1151,6 +1333,9 @@ mpd_suite(void)
 	tcase_add_test(tc, test_pki_chain_served);
 	tcase_add_test(tc, test_pki_rules_at_load);
 	tcase_add_test(tc, test_health_failure_reported);
+	tcase_add_test(tc, test_root_block_takes_effect);
+	tcase_add_test(tc, test_pki_expired_fallback);
+	tcase_add_test(tc, test_https_mp_without_pki_unhealthy);
 	tcase_add_test(tc, test_port_in_use);
 	tcase_add_test(tc, test_sigterm_clean_exit);
 	tcase_add_test(tc, test_key_missing_or_mismatched);

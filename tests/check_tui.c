@@ -1091,6 +1091,50 @@ START_TEST(render_certificates_window)
 }
 END_TEST
 
+/* Certification Path says what `cert show` and the agent say: a PKI
+ * certificate whose issuer the site does not trust is not OK. */
+START_TEST(render_cert_path_unknown_issuer)
+{
+	struct app *app;
+	char *out = NULL, *err = NULL, *d;
+	int rc;
+
+	setup_demo();
+	d = strdup(db);
+	*strrchr(d, '/') = '\0';
+	rc = tu_sh(&out, &err, "cd '%s' && openssl req -x509 -newkey ec"
+	    " -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem"
+	    " -days 30 -subj '/CN=Unknown Root' -addext"
+	    " basicConstraints=critical,CA:TRUE 2>/dev/null && openssl req"
+	    " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout p.key"
+	    " -out p.csr -subj '/CN=p01.contoso.com' 2>/dev/null && printf"
+	    " 'subjectAltName=DNS:p01.contoso.com\\nextendedKeyUsage=serverAuth\\n'"
+	    " > p.ext && openssl x509 -req -in p.csr -CA ca.pem -CAkey ca.key"
+	    " -CAcreateserial -out p.pem -days 30 -extfile p.ext 2>/dev/null &&"
+	    " '%s' --db '%s' cert import-pki p01.contoso.com p.pem p.key"
+	    " >/dev/null && sqlite3 '%s' \"SELECT id FROM cert WHERE type ="
+	    " 'pki'\"", d, tu_bin("ehttpctl"), db, db);
+	ck_assert_msg(rc == 0, "import: %s", err);
+	free(err);
+	screen_open(40, 160, 0);
+	app = app_start();
+	ck_assert_int_eq(dialog_cert_show(app, atoll(out)), 0);
+	app_dirty(app);
+	app_render(app);
+	ck_screen("Certificate: p01.contoso.com");
+	press(app, '\t', '\t', 0);
+	ck_screen("Certificate status:");
+	ck_screen("This certificate is not trusted");
+	ck_screen("unable to get local issuer certificate");
+	ck_assert_int_eq(screen_find("This certificate is OK.", NULL), -1);
+	press(app, 27, 0);
+	free(out);
+	free(d);
+	app_stop(app);
+	screen_close();
+}
+END_TEST
+
 START_TEST(render_small_terminal_and_resize)
 {
 	struct app *app;
@@ -1617,6 +1661,7 @@ tui_suite(void)
 	tcase_add_test(render, render_site_properties_and_issue);
 	tcase_add_test(render, render_site_trusted_roots);
 	tcase_add_test(render, render_certificates_window);
+	tcase_add_test(render, render_cert_path_unknown_issuer);
 	tcase_add_test(render, render_small_terminal_and_resize);
 	tcase_add_test(render, render_log_colours);
 	tcase_add_test(render, render_log_folders);

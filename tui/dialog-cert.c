@@ -24,7 +24,7 @@ dialog_cert_show(struct app *app, int64_t id)
 	struct ehttp *e = app_ehttp(app);
 	struct db_cert c, *path = NULL;
 	struct box *b;
-	char idbuf[32], t1[32], t2[32], *text = NULL, title[300];
+	char idbuf[32], t1[32], t2[32], *text = NULL, title[300], status[1024];
 	size_t np = 0;
 
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
@@ -82,17 +82,19 @@ dialog_cert_show(struct app *app, int64_t id)
 			    path[i].type), path[i].thumbprint);
 		box_text(b, BOX_TEXT, "");
 		box_line(b, BOX_HEAD, "Certificate status:");
-		if (c.blocked)
-			box_text(b, BOX_ERROR, "This certificate is blocked.");
-		else if (strcmp(c.state, "active") != 0)
-			box_line(b, BOX_WARNING, "This certificate is %s.",
-			    c.state);
-		else if (c.not_after < time(NULL))
-			box_text(b, BOX_ERROR, "This certificate has expired.");
-		else if (np > 1 && path[np - 1].blocked)
-			box_text(b, BOX_ERROR, "Its root is blocked.");
-		else
-			box_text(b, BOX_TEXT, "This certificate is OK.");
+		/* The one verification (ehttp_cert_verify): the agent's
+		 * health check and `ehttpctl cert show` say the same. */
+		switch (ehttp_cert_verify(e, &c, status, sizeof status)) {
+		case 1:
+			box_text(b, BOX_TEXT, status);
+			break;
+		case 0:
+			box_text(b, BOX_ERROR, status);
+			break;
+		default:
+			box_text(b, BOX_ERROR, ehttp_error(e));
+			break;
+		}
 		free(path);
 	} else
 		box_text(b, BOX_ERROR, ehttp_error(e));
@@ -319,8 +321,15 @@ dialog_cert_export_write(struct app *app, int64_t id, const char *path,
 			    ehttp_error(k), path);
 			goto out;
 		}
-		if (write_new(keypath, key, klen, 1, msg, msglen) == -1)
+		if (write_new(keypath, key, klen, 1, msg, msglen) == -1) {
+			ehttp_cert_key_exported(k, id, keypath, msg);
 			goto out;
+		}
+		/* On the audit trail once the key has left the database. */
+		if (ehttp_cert_key_exported(k, id, keypath, NULL) == -1) {
+			snprintf(msg, msglen, "%s", ehttp_error(k));
+			goto out;
+		}
 		snprintf(msg, msglen, "Exported the certificate to %s and its"
 		    " private key to %s (0600; recorded in the audit trail).",
 		    path, keypath);

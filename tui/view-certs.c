@@ -465,10 +465,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 		b = box_new("Block certificate?");
 		box_line(b, BOX_TEXT, "Block %s %s (thumbprint %s)?",
 		    ehttp_cert_type_title(x.type), x.issued_to, x.thumbprint);
-		box_line(b, BOX_WARNING, "A blocked certificate is no longer"
-		    " trusted: the site system stops using it%s.",
-		    strcmp(x.type, "root") == 0 ? " and the role certificates it"
-		    " issued are not trusted either" : "");
+		box_text(b, BOX_WARNING, ehttp_block_effect(x.type));
 		box_buttons(b, yes_no, 2);
 		box_dialog(v->app, b, block_done, v);
 		return VIEW_REDRAW;
@@ -487,6 +484,18 @@ certs_key(struct view *v, enum keys_action a, int key)
 	case KA_RENEW:
 		if (selected(v, &x) == -1)
 			return VIEW_REDRAW;
+		/* Only the certificate in use is renewed (a superseded one:
+		 * renew the current one; PKI: import the new one). */
+		if (strcmp(x.state, "active") != 0 || strcmp(x.type, "pki") == 0) {
+			app_status(v->app, 1, "Renew is not available for %s %s"
+			    " (thumbprint %s): %s.", ehttp_cert_type_title(x.type),
+			    x.issued_to, x.thumbprint, strcmp(x.type, "pki") == 0 ?
+			    "a PKI certificate is renewed by its own CA" :
+			    strcmp(x.state, "superseded") == 0 ? "it is"
+			    " superseded; renew the current one" : "it is no"
+			    " longer in use");
+			return VIEW_REDRAW;
+		}
 		b = box_new("Renew certificate?");
 		if (strcmp(x.type, "root") == 0) {
 			box_line(b, BOX_TEXT, "Renew the SMS Issuing root of site"

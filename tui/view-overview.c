@@ -189,13 +189,17 @@ build(struct view *v, int recount)
 			time_t last = a->health_time > a->updated ?
 			    a->health_time : a->updated;
 
-			if (a->health_time != 0 && !a->health_ok) {
+			/* Only OK is healthy: a warning (a fallback) is not. */
+			if (a->health_time != 0 && a->health_ok !=
+			    EHTTP_HEALTH_OK) {
 				bad++;
-				add(o, CRT_ERROR, "Servers and Site System Roles",
-				    "  %s: health check failed at %s (status %d,"
-				    " %s).", a->fqdn, text_time(a->health_time,
-				    t, sizeof t), a->health_status,
-				    a->health_text);
+				add(o, a->health_ok == EHTTP_HEALTH_WARNING ?
+				    CRT_WARNING : CRT_ERROR, "Servers and Site"
+				    " System Roles", "  %s: health %s at %s"
+				    " (status %d, %s).", a->fqdn,
+				    ehttp_health_name(a->health_ok),
+				    text_time(a->health_time, t, sizeof t),
+				    a->health_status, a->health_text);
 			} else if (last != 0 && now - last > AGENT_STALE_S) {
 				bad++;
 				add(o, CRT_WARNING,
@@ -205,6 +209,26 @@ build(struct view *v, int recount)
 			}
 		}
 		free(agents);
+	}
+	{
+		/* What each system should serve, whether or not its agent
+		 * reported: one that cannot be reached securely is listed. */
+		struct db_system *ys = NULL;
+		struct ehttp_serving sv;
+		size_t ny = 0;
+
+		if (ehttp_system_list(e, NULL, &ys, &ny) == 0) {
+			for (size_t i = 0; i < ny; i++) {
+				if (ehttp_system_serving(e, ys[i].id, &sv) ==
+				    -1 || sv.health == EHTTP_HEALTH_OK)
+					continue;
+				add(o, sv.health == EHTTP_HEALTH_WARNING ?
+				    CRT_WARNING : CRT_ERROR, "Servers and Site"
+				    " System Roles", "  %s: %s.", ys[i].fqdn,
+				    sv.state_text);
+			}
+			free(ys);
+		}
 	}
 	if (na == 0)
 		add(o, CRT_DIM, "Servers and Site System Roles", "  No agent has"

@@ -18,6 +18,7 @@ struct sysrow {
 	char		 roles[256];
 	int		 has_cert;
 	struct db_cert	 cert;
+	struct ehttp_serving sv;	/* ehttp_system_serving() */
 	int		 has_agent;
 	struct db_agent	 agent;
 };
@@ -108,7 +109,7 @@ agent_text(const struct sysrow *r, char *buf, size_t len)
 		snprintf(buf, len, "%s, not checked", a->https_port > 0 &&
 		    a->cert_id != 0 ? "TLS bound" : "no TLS");
 	else
-		snprintf(buf, len, "%s %s", a->health_ok ? "OK" : "FAILED",
+		snprintf(buf, len, "%s %s", ehttp_health_name(a->health_ok),
 		    text_time(a->health_time, t, sizeof t) + 11);
 }
 
@@ -150,7 +151,17 @@ systems_reload(struct view *v)
 			    rs[j].connection[0] ? "HTTP" : "",
 			    rs[j].connection[0] ? ")" : "");
 		}
-		r->has_cert = ehttp_cert_for_system(e, ys[i].id, &r->cert) == 1;
+		if (ehttp_system_serving(e, ys[i].id, &r->sv) == -1) {
+			memset(&r->sv, 0, sizeof r->sv);
+			r->sv.state = EHTTP_SERVE_NONE;
+			r->sv.health = EHTTP_HEALTH_ERROR;
+			snprintf(r->sv.state_text, sizeof r->sv.state_text,
+			    "unknown");
+			snprintf(r->sv.reason, sizeof r->sv.reason, "%s",
+			    ehttp_error(e));
+		}
+		r->has_cert = r->sv.has_cert;
+		r->cert = r->sv.cert;
 		r->has_agent = ehttp_agent_get(e, ys[i].id, &r->agent) == 1;
 		if (ys[i].id == keep)
 			s->list.cursor = i;
@@ -178,8 +189,10 @@ systems_cell(void *arg, size_t row, int col, char *buf, size_t len)
 		snprintf(buf, len, "%s", r->roles);
 		break;
 	case YC_CERT:
-		snprintf(buf, len, "%s", !r->has_cert ? "-" :
-		    strcmp(r->cert.type, "pki") == 0 ? "PKI" : "Site-issued");
+		snprintf(buf, len, "%s", r->sv.state == EHTTP_SERVE_PKI ? "PKI" :
+		    r->sv.state == EHTTP_SERVE_SITE ? "Site-issued" :
+		    r->sv.state == EHTTP_SERVE_FALLBACK ? "Fallback" :
+		    r->sv.state == EHTTP_SERVE_NONE ? "NONE" : "-");
 		break;
 	case YC_THUMB:
 		snprintf(buf, len, "%s", r->has_cert ? r->cert.thumbprint : "");
@@ -200,8 +213,14 @@ systems_style(void *arg, size_t row)
 	struct systems *s = arg;
 	const struct sysrow *r = &s->v[row];
 
-	if (r->has_agent && r->agent.health_time != 0 && !r->agent.health_ok)
+	if (r->sv.health == EHTTP_HEALTH_ERROR || (r->has_agent &&
+	    r->agent.health_time != 0 && r->agent.health_ok ==
+	    EHTTP_HEALTH_ERROR))
 		return crt_attr(CRT_ERROR);
+	if (r->sv.health == EHTTP_HEALTH_WARNING || (r->has_agent &&
+	    r->agent.health_time != 0 && r->agent.health_ok !=
+	    EHTTP_HEALTH_OK))
+		return crt_attr(CRT_WARNING);
 	return crt_attr(CRT_NORMAL);
 }
 
@@ -247,21 +266,24 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 	}
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Roles: %s", roles[0] ?
 	    roles : "none");
-	if (y < h && r->has_cert) {
-		text_putf(w, y++, 1, width - 2, r->cert.blocked ?
-		    crt_attr(CRT_ERROR) : A_NORMAL, "Certificate: %s (%s),"
-		    " valid %s to %s%s", strcmp(r->cert.type, "pki") == 0 ?
-		    "PKI" : "site-issued",
+	if (y < h)
+		text_putf(w, y++, 1, width - 2, r->sv.health ==
+		    EHTTP_HEALTH_ERROR ? crt_attr(CRT_ERROR) : r->sv.health ==
+		    EHTTP_HEALTH_WARNING ? crt_attr(CRT_WARNING) : A_NORMAL,
+		    "Certificate: %s. %s", r->sv.state_text, r->sv.reason);
+	if (y < h && r->has_cert)
+		text_putf(w, y++, 3, width - 4, A_NORMAL, "%s issued by %s,"
+		    " valid %s to %s", ehttp_cert_type_title(r->cert.type),
 		    r->cert.issued_by, text_day(r->cert.not_before, t1,
-		    sizeof t1), text_day(r->cert.not_after, t2, sizeof t2),
-		    r->cert.blocked ? " (BLOCKED)" : "");
-		if (y < h)
-			text_putf(w, y++, 3, width - 4, A_NORMAL, "Thumbprint %s",
-			    r->cert.thumbprint);
-	} else if (y < h)
-		text_put(w, y++, 1, width - 2, "Certificate: none (no PKI"
-		    " certificate and no site-issued one)", (size_t)-1,
-		    A_NORMAL);
+		    sizeof t1), text_day(r->cert.not_after, t2, sizeof t2));
+	if (y < h)
+		text_putf(w, y++, 3, width - 4, r->has_agent && strcmp(
+		    r->agent.thumbprint, r->has_cert ? r->cert.thumbprint :
+		    "") != 0 ? crt_attr(CRT_WARNING) : A_NORMAL, "Thumbprint"
+		    " expected %s, served %s", r->has_cert ?
+		    r->cert.thumbprint : "none (no TLS)", !r->has_agent ?
+		    "unknown (no agent report)" : r->agent.cert_id != 0 ?
+		    r->agent.thumbprint : "none (no TLS)");
 	if (y >= h)
 		return;
 	if (!r->has_agent) {
@@ -291,10 +313,12 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 		text_put(w, y++, 1, width - 2, "Last health check: none yet",
 		    (size_t)-1, A_NORMAL);
 	else
-		text_putf(w, y++, 1, width - 2, r->agent.health_ok ?
-		    crt_attr(CRT_OK) : crt_attr(CRT_ERROR), "Last health check"
-		    " %s: %s, status %d, %s", text_time(r->agent.health_time, t1,
-		    sizeof t1), r->agent.health_ok ? "succeeded" : "FAILED",
+		text_putf(w, y++, 1, width - 2, r->agent.health_ok ==
+		    EHTTP_HEALTH_OK ? crt_attr(CRT_OK) : r->agent.health_ok ==
+		    EHTTP_HEALTH_WARNING ? crt_attr(CRT_WARNING) :
+		    crt_attr(CRT_ERROR), "Last health check %s: %s, status %d,"
+		    " %s", text_time(r->agent.health_time, t1, sizeof t1),
+		    ehttp_health_name(r->agent.health_ok),
 		    r->agent.health_status, r->agent.health_text);
 }
 
