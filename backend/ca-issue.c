@@ -506,7 +506,7 @@ ca_ts_add_ns(struct timespec *ts, long ns)
 int
 ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
     const char *const *fqdns, enum ca_keyalg alg, const char *master,
-    unsigned nthreads, void (*progress)(size_t, size_t, void *), void *arg,
+    unsigned nthreads, int (*progress)(size_t, size_t, void *), void *arg,
     struct ca_issued *out)
 {
 	pthread_condattr_t cattr;
@@ -524,8 +524,10 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 	if (ca_master_check(ca, master) == -1)
 		return -1;
 	if (n == 0) {
-		if (progress != NULL)
-			progress(0, 0, arg);
+		if (progress != NULL && progress(0, 0, arg) != 0) {
+			ca_seterr(ca, "cancelled");
+			return -1;
+		}
 		return 0;
 	}
 	if (nthreads == 0) {
@@ -571,8 +573,13 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 		if (progress != NULL && m.running > 0 && !m.failed) {
 			done = m.done;
 			pthread_mutex_unlock(&m.mtx);
-			progress(done, n, arg);
+			w = progress(done, n, arg);
 			pthread_mutex_lock(&m.mtx);
+			if (w != 0 && !m.failed) {
+				/* Cancelled: workers stop at their next name. */
+				m.failed = 1;
+				snprintf(m.err, sizeof m.err, "cancelled");
+			}
 		}
 	}
 	while (m.running > 0)		/* after a failure: let them stop */
@@ -585,8 +592,10 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 		ca_seterr(ca, "%s", m.err);
 		goto out;
 	}
-	if (progress != NULL)
-		progress(n, n, arg);
+	if (progress != NULL && progress(n, n, arg) != 0) {
+		ca_seterr(ca, "cancelled");
+		goto out;
+	}
 	rc = 0;
 out:
 	if (rc == -1)

@@ -66,6 +66,9 @@ struct app {
 	int		 progress_active;
 	char		 progress_what[128];
 	size_t		 progress_done, progress_total;
+	int		 progress_asking;	/* "Cancel?" shown */
+	int		 progress_focus;	/* its button: 0 cancel, 1 go on */
+	int		 progress_cancel;	/* confirmed: stop the work */
 	WINDOW		*w_progress;
 
 	WINDOW		*w_title, *w_tree, *w_list, *w_details, *w_body;
@@ -433,20 +436,91 @@ app_open_log(struct app *app, const char *path)
 	return 0;
 }
 
-/* The key handle for actions that may issue certificates. */
+/*
+ * The key handle for actions that may issue certificates, and the long
+ * work it does. The backend calls app_progress() on this thread while it
+ * works: the console reads the keys itself then. Esc or c asks "Cancel?"
+ * (the work waits for the answer; cancelling stops issuance before it
+ * commits, so the site stays as it was); every other key is dropped, and
+ * whatever was typed is flushed when the work ends, so nothing typed
+ * during it acts on the result box.
+ */
+static const char *const progress_buttons[] = { "Cancel the work",
+    "Continue" };
+static const int progress_flags[] = { DIALOG_BTN_DESTRUCTIVE, 0 };
 
-static void
+/* The question; 1: cancel. */
+static int
+progress_ask(struct app *app)
+{
+	enum keys_action a;
+	int k;
+
+	app->progress_asking = 1;
+	app->progress_focus = dialog_safe_button(progress_flags, NULL, 2, 0);
+	for (;;) {
+		app->dirty = 1;
+		app_render(app);
+		if (crt_signal_pending() != 0) {
+			k = 1;		/* quitting: stop the work, keep the site */
+			break;
+		}
+		if ((k = crt_getch(250)) == ERR)
+			continue;
+		if (k == KEY_RESIZE) {
+			app_resize(app);
+			continue;
+		}
+		if (k == 'y' || k == 'Y') {
+			k = 1;
+			break;
+		}
+		if (k == 'n' || k == 'N') {
+			k = 0;
+			break;
+		}
+		a = keys_lookup(k, KS_BOX);
+		if (a == KA_LEFT || a == KA_RIGHT || a == KA_NEXT_FIELD ||
+		    a == KA_PREV_FIELD)
+			app->progress_focus = !app->progress_focus;
+		else if (a == KA_OK) {
+			k = app->progress_focus == 0;
+			break;
+		} else if (a == KA_CANCEL) {
+			k = 0;
+			break;
+		}
+	}
+	app->progress_asking = 0;
+	app->dirty = 1;
+	return k;
+}
+
+static int
 app_progress(const char *what, size_t done, size_t total, void *arg)
 {
 	struct app *app = arg;
+	int k;
 
 	app->progress_active = 1;
 	snprintf(app->progress_what, sizeof app->progress_what, "%s", what);
 	app->progress_done = done;
 	app->progress_total = total;
 	app->dirty = 1;
-	if (crt_active())
-		app_render(app);
+	if (!crt_active())
+		return app->progress_cancel;
+	while (!app->progress_cancel && (k = crt_getch(0)) != ERR) {
+		if (k == KEY_RESIZE)
+			app_resize(app);
+		else if (keys_lookup(k, KS_PROGRESS) == KA_CANCEL &&
+		    progress_ask(app))
+			app->progress_cancel = 1;
+		/* Any other key: dropped. */
+	}
+	if (crt_signal_pending() != 0)
+		app->progress_cancel = 1;
+	app_render(app);
+	return app->progress_cancel;
 }
 
 struct ehttp *
@@ -461,6 +535,8 @@ app_key_handle(struct app *app, char *err, size_t errlen)
 		free(cause);
 		return NULL;
 	}
+	app->progress_cancel = 0;
+	crt_flush_input();
 	ehttp_set_progress(k, app_progress, app);
 	/* The progress box shows before the first key is generated. */
 	app_progress("Working", 0, 0, app);
@@ -472,6 +548,8 @@ app_key_handle_close(struct app *app, struct ehttp *k)
 {
 	ehttp_close(k);
 	app->progress_active = 0;
+	app->progress_asking = 0;
+	crt_flush_input();	/* keys typed during the work: dropped */
 	app->dirty = 1;
 }
 
@@ -629,6 +707,8 @@ scopes(struct app *app)
 
 	if (app->small)
 		return KS_SMALL;
+	if (app->progress_active)
+		return app->progress_asking ? KS_BOX : KS_PROGRESS;
 	if ((d = app_dialog_top(app)) != NULL)
 		return d->ops->scope;
 	if (app->focus == 0)
@@ -828,7 +908,7 @@ draw_dialogs(struct app *app)
 static void
 draw_progress(struct app *app)
 {
-	int w = app->cols - 10 < 64 ? app->cols - 10 : 64, h = 6, bar;
+	int w = app->cols - 10 < 64 ? app->cols - 10 : 64, h = 7, bar;
 	WINDOW *win;
 	char buf[64];
 
@@ -853,6 +933,14 @@ draw_progress(struct app *app)
 	} else
 		text_put(win, 2, 2, w - 4, "Preparing...", (size_t)-1,
 		    crt_attr(CRT_DIALOG));
+	if (app->progress_asking) {
+		text_put(win, 4, 2, w - 4, "Cancel? The site stays as it was.",
+		    (size_t)-1, crt_attr(CRT_WARNING) | A_BOLD);
+		dialog_buttons(win, 5, progress_buttons, 2,
+		    app->progress_focus, NULL);
+	} else
+		text_put(win, 4, 2, w - 4, "Esc: cancel", (size_t)-1,
+		    crt_attr(CRT_DIM));
 	touchwin(win);
 	wnoutrefresh(win);
 }

@@ -256,6 +256,15 @@ crt_getch(int timeout_ms)
 	return c;
 }
 
+/* Drop every key typed so far (after long work: nothing typed during it
+ * acts on what follows). */
+void
+crt_flush_input(void)
+{
+	if (crt_input != NULL)
+		flushinp();
+}
+
 int
 crt_get_mouse(int *y, int *x, int *button)
 {

@@ -66,6 +66,7 @@ int	 crt_has_colour(void);
 attr_t	 crt_attr(enum crt_style);
 /* A key (curses code), ERR on timeout or signal. */
 int	 crt_getch(int timeout_ms);
+void	 crt_flush_input(void);	/* discard keys typed ahead */
 int	 crt_get_mouse(int *y, int *x, int *button);	/* after KEY_MOUSE */
 void	 crt_cursor(int visible);
 /* Signals: SIGINT/SIGTERM/SIGHUP only set a flag; fatal signals reset the
@@ -91,6 +92,8 @@ enum keys_scope {
 	KS_PROMPT   = 0x0400,	/* one text field */
 	KS_MENU     = 0x0800,	/* pick one of a list */
 	KS_SMALL    = 0x1000,	/* the terminal is too small */
+	KS_FIND     = 0x2000,	/* a view that implements find */
+	KS_PROGRESS = 0x4000,	/* long work is running */
 };
 
 enum keys_action {
@@ -100,7 +103,7 @@ enum keys_action {
 	KA_INVERT, KA_BLOCK, KA_UNBLOCK, KA_RENEW, KA_EXPORT, KA_HIGHLIGHT,
 	KA_FOLLOW, KA_OPEN_LOG, KA_TREE_TOGGLE, KA_GO_OVERVIEW, KA_GO_SITES,
 	KA_GO_SYSTEMS, KA_GO_CERTS, KA_GO_LOG, KA_TOGGLE, KA_OK, KA_CANCEL,
-	KA_NEXT_TAB, KA_PREV_TAB, KA_ACTION_MAX
+	KA_NEXT_TAB, KA_PREV_TAB, KA_NEXT_FIELD, KA_PREV_FIELD, KA_ACTION_MAX
 };
 
 struct keys_binding {
@@ -261,6 +264,7 @@ struct form {
 	int		 nitems;
 	const char	*buttons[FORM_MAX_BUTTONS];
 	int		 button_enabled[FORM_MAX_BUTTONS];
+	int		 button_flags[FORM_MAX_BUTTONS];	/* DIALOG_BTN_* */
 	int		 nbuttons;
 	int		 default_button;
 	int		 focus;		/* item index, or nitems + button */
@@ -331,6 +335,16 @@ void	 dialog_frame(WINDOW *, const char *title);
 void	 dialog_form_draw(struct dialog *, WINDOW *, struct form *);
 void	 dialog_buttons(WINDOW *, int y, const char *const *labels, int n,
 	    int focus, const int *enabled);
+/*
+ * Button flags. A destructive button (Block, Renew, Turn off) never has
+ * the focus when a dialog opens, nor is it what Enter presses from a
+ * field: the one rule for every box and form.
+ */
+enum dialog_button_flags { DIALOG_BTN_DESTRUCTIVE = 0x1 };
+/* preferred, unless it is destructive or disabled: then the first button
+ * that is neither (enabled NULL: all are). */
+int	 dialog_safe_button(const int *flags, const int *enabled, int n,
+	    int preferred);
 
 enum box_line_style { BOX_TEXT, BOX_INFO, BOX_WARNING, BOX_ERROR, BOX_HEAD };
 struct box;
@@ -341,6 +355,7 @@ void		 box_line(struct box *, enum box_line_style, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 box_text(struct box *, enum box_line_style, const char *s);
 void		 box_buttons(struct box *, const char *const *labels, int n);
+void		 box_button_flags(struct box *, int button, int flags);
 void		 box_wide(struct box *);	/* as wide as the screen allows */
 struct dialog	*box_dialog(struct app *, struct box *, dialog_done_fn, void *);
 /* Shorthands: a message (OK) and a question (labels[0] is the default). */

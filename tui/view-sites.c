@@ -296,7 +296,7 @@ sites_where(struct view *v, char *buf, size_t len)
 
 const struct view_ops view_sites_ops = {
 	.name = "sites",
-	.scope = KS_SITES,
+	.scope = KS_SITES | KS_FIND,
 	.open = sites_open,
 	.close = sites_close,
 	.reload = sites_reload,

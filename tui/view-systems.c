@@ -395,7 +395,7 @@ systems_where(struct view *v, char *buf, size_t len)
 
 const struct view_ops view_systems_ops = {
 	.name = "systems",
-	.scope = KS_SYSTEMS,
+	.scope = KS_SYSTEMS | KS_FIND,
 	.open = systems_open,
 	.close = systems_close,
 	.reload = systems_reload,
