@@ -414,6 +414,24 @@ app_select(struct app *app, const char *title)
 }
 
 int
+app_select_item(struct app *app, const char *title, const char *key)
+{
+	struct view *v;
+
+	if (app_select(app, title) == -1)
+		return -1;
+	if (key == NULL || key[0] == '\0')
+		return 0;
+	if ((v = app_current_view(app)) == NULL || v->ops->select == NULL ||
+	    v->ops->select(v, key) == -1) {
+		app_status(app, 1, "%s: not listed (any more).", key);
+		return -1;
+	}
+	app->dirty = 1;
+	return 0;
+}
+
+int
 app_open_log(struct app *app, const char *path)
 {
 	const char *base;

@@ -457,6 +457,9 @@ struct view_ops {
 	int		(*poll)(struct view *);
 	/* Position for the status line: "row 3 of 5". */
 	void		(*where)(struct view *, char *buf, size_t len);
+	/* Put the cursor on the row of an item (sites: the code; systems:
+	 * the FQDN); -1 if it is not listed. May be NULL. */
+	int		(*select)(struct view *, const char *key);
 };
 
 struct view {
@@ -565,6 +568,9 @@ void		 app_dirty(struct app *);
 void		 app_reload_all(struct app *);
 int		 app_open_log(struct app *, const char *path);
 int		 app_select(struct app *, const char *title);
+/* Go to a node and, key not NULL, to that item's row in it. */
+int		 app_select_item(struct app *, const char *title,
+		    const char *key);
 struct view	*app_view(struct app *, const char *title);
 struct view	*app_current_view(struct app *);
 void		 app_show_notes(struct app *, struct ehttp *, const char *title,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui.h"
 
@@ -294,7 +295,22 @@ sites_where(struct view *v, char *buf, size_t len)
 		snprintf(buf, len, "Site %zu of %zu", s->list.cursor + 1, s->n);
 }
 
+static int
+sites_select(struct view *v, const char *code)
+{
+	struct sites *s = v->data;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcasecmp(s->v[i].code, code) == 0) {
+			s->list.cursor = i;
+			list_move(&s->list, 0);
+			return 0;
+		}
+	return -1;
+}
+
 const struct view_ops view_sites_ops = {
+	.select = sites_select,
 	.name = "sites",
 	.scope = KS_SITES | KS_FIND,
 	.open = sites_open,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "tui.h"
@@ -393,7 +394,22 @@ systems_where(struct view *v, char *buf, size_t len)
 		    s->n);
 }
 
+static int
+systems_select(struct view *v, const char *fqdn)
+{
+	struct systems *s = v->data;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcasecmp(s->v[i].sys.fqdn, fqdn) == 0) {
+			s->list.cursor = i;
+			list_move(&s->list, 0);
+			return 0;
+		}
+	return -1;
+}
+
 const struct view_ops view_systems_ops = {
+	.select = systems_select,
 	.name = "systems",
 	.scope = KS_SYSTEMS | KS_FIND,
 	.open = systems_open,
