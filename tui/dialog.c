@@ -589,6 +589,17 @@ dialog_prompt(struct app *app, const char *title, const char *label,
 	return d;
 }
 
+struct dialog *
+dialog_prompt_selected(struct app *app, const char *title, const char *label,
+    const char *initial, dialog_done_fn done, void *arg)
+{
+	struct dialog *d = dialog_prompt(app, title, label, initial, done, arg);
+	struct prompt *p = d->data;
+
+	p->form.items[0].selected = p->form.items[0].text[0] != '\0';
+	return d;
+}
+
 /* The menu: pick one line. */
 struct menu {
 	char		 title[128];

@@ -238,6 +238,18 @@ text_edit(struct form *f, struct form_item *it, int key)
 
 	if (it->pos > len)
 		it->pos = len;
+	if (it->selected) {
+		/* A selected text: an edit replaces it, a move keeps it. */
+		it->selected = 0;
+		if (key == KEY_BACKSPACE || key == 127 || key == CTRL('h') ||
+		    key == KEY_DC || key == CTRL('d') || (key >= 32 &&
+		    key < 256)) {
+			it->text[0] = '\0';
+			it->pos = len = 0;
+			if (!(key >= 32 && key < 256 && key != 127))
+				return changed(f, it);
+		}
+	}
 	switch (key) {
 	case KEY_BACKSPACE:
 	case 127:
@@ -572,7 +584,8 @@ form_draw(struct form *f, WINDOW *w)
 			text_fill(w, y, lx, fw, focus ? crt_attr(CRT_FOCUS) :
 			    crt_attr(CRT_CURSOR_DIM));
 			text_put(w, y, lx, fw, it->text + start, len - start,
-			    focus ? crt_attr(CRT_FOCUS) :
+			    it->selected && len > 0 ? crt_attr(CRT_HIGHLIGHT) |
+			    A_REVERSE : focus ? crt_attr(CRT_FOCUS) :
 			    crt_attr(CRT_CURSOR_DIM));
 			pos_cols = text_cols(it->text + start, it->pos - start);
 			if (focus) {

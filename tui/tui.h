@@ -246,6 +246,7 @@ struct form_item {
 	int		 hidden;
 	char		 text[PATH_MAX];	/* text field */
 	size_t		 pos;		/* cursor in text */
+	int		 selected;	/* all text selected: typing replaces */
 	const char	*const *choices;
 	int		 nchoices;
 };
@@ -363,6 +364,11 @@ void		 dialog_message(struct app *, const char *title,
 		    enum box_line_style, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
 struct dialog	*dialog_prompt(struct app *, const char *title,
+		    const char *label, const char *initial, dialog_done_fn,
+		    void *arg);
+/* The same with the initial text selected, so typing starts a new term
+ * (find: the last term offered, not appended to). */
+struct dialog	*dialog_prompt_selected(struct app *, const char *title,
 		    const char *label, const char *initial, dialog_done_fn,
 		    void *arg);
 struct dialog	*dialog_menu(struct app *, const char *title,

@@ -552,13 +552,14 @@ log_key(struct view *v, enum keys_action a, int key)
 		record_box(v, l);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt(v->app, "Find", "Find what:", l->find, find_done, v);
+		dialog_prompt_selected(v->app, "Find", "Find what:", l->find,
+		    find_done, v);
 		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
 		if (l->find[0] == '\0' || !l->open) {
-			dialog_prompt(v->app, "Find", "Find what:", l->find,
-			    find_done, v);
+			dialog_prompt_selected(v->app, "Find", "Find what:",
+			    l->find, find_done, v);
 			return VIEW_REDRAW;
 		}
 		from = logscan_record(&l->ls, l->list.cursor);

@@ -258,8 +258,8 @@ sites_key(struct view *v, enum keys_action a, int key)
 			dialog_site_open(v->app, s->v[s->list.cursor].code);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt(v->app, "Find", "Site code or name:", s->find,
-		    sites_find_done, v);
+		dialog_prompt_selected(v->app, "Find", "Site code or name:",
+		    s->find, sites_find_done, v);
 		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:

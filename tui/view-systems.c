@@ -356,8 +356,8 @@ systems_key(struct view *v, enum keys_action a, int key)
 			dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt(v->app, "Find", "Name, site or role:", s->find,
-		    systems_find_done, v);
+		dialog_prompt_selected(v->app, "Find", "Name, site or role:",
+		    s->find, systems_find_done, v);
 		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
