@@ -71,10 +71,11 @@ const struct keys_binding keys_table[] = {
 	{ KEY_END, KS_LIST, KA_END, NULL, 0, "Last row" },
 	{ 'G', KS_LIST, KA_END, NULL, 0, NULL },
 	{ KEY_LEFT, KS_LIST, KA_LEFT, NULL, 0,
-	  "Scroll the columns left (back to the tree at the first column)" },
+	  "Scroll the columns (logs: the text) left; at the start, back to"
+	  " the tree" },
 	{ 'h', KS_LIST, KA_LEFT, NULL, 0, NULL },
 	{ KEY_RIGHT, KS_LIST, KA_RIGHT, NULL, 0,
-	  "Scroll the columns right (when some are cut off)" },
+	  "Scroll the columns (logs: the text) right when cut off" },
 	{ 'l', KS_LIST, KA_RIGHT, NULL, 0, NULL },
 	/* Only views that implement find carry KS_FIND in their scope: the
 	 * key is neither shown nor active anywhere else. */
@@ -115,6 +116,11 @@ const struct keys_binding keys_table[] = {
 	  "Highlight the records that contain a text" },
 	{ 'f', KS_LOG, KA_FOLLOW, "Follow", 41,
 	  "Follow new lines (tail) on or off" },
+	{ ']', KS_LOG, KA_DETAILS_DOWN, NULL, 0,
+	  "Scroll the details pane down (long records)" },
+	{ KEY_SNEXT, KS_LOG, KA_DETAILS_DOWN, NULL, 0, NULL },
+	{ '[', KS_LOG, KA_DETAILS_UP, NULL, 0, "Scroll the details pane up" },
+	{ KEY_SPREVIOUS, KS_LOG, KA_DETAILS_UP, NULL, 0, NULL },
 
 	/* Forms (properties, filter, export). */
 	{ '\t', KS_DIALOG, KA_NEXT_FIELD, "Next", 20,
