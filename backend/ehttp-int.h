@@ -19,6 +19,7 @@ struct ehttp {
 	ehttp_progress_fn	 progress;
 	void			*progress_arg;
 	int			 cancelled;	/* progress asked to stop */
+	int64_t			 data_version;	/* ehttp_changed(); 0: none */
 	unsigned		 threads;
 	struct issue_pool	*pool;		/* certificates signed ahead */
 };

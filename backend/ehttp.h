@@ -59,6 +59,9 @@ typedef int (*ehttp_progress_fn)(const char *what, size_t done, size_t total,
 void		 ehttp_set_progress(struct ehttp *, ehttp_progress_fn, void *);
 /* Threads for key generation; 0: all online CPUs. */
 void		 ehttp_set_threads(struct ehttp *, unsigned);
+/* Has anyone (another process, another handle) changed the database since
+ * the last call? 1 yes (and on the first call), 0 no, -1 error. */
+int		 ehttp_changed(struct ehttp *);
 /* Who is acting, for the audit trail (default: the login name). */
 void		 ehttp_set_user(struct ehttp *, const char *);
 

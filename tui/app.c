@@ -30,7 +30,8 @@
 
 #define APP_MAX_DIALOGS	16
 #define APP_POLL_MS	1000	/* follow logs, re-read agent reports */
-#define APP_RELOAD_S	5
+#define APP_REFRESH_S	5	/* check whether the database changed */
+#define APP_STALE_S	60	/* re-read anyway (times shown get old) */
 
 enum node_kind { NODE_GROUP, NODE_VIEW, NODE_OPEN_LOG };
 
@@ -79,7 +80,9 @@ struct app {
 	int		 dirty;
 	int		 quit;
 	int		 exit_code;
-	time_t		 last_reload;
+	time_t		 last_reload;	/* the view was read (the "as of" time) */
+	time_t		 last_check;	/* ehttp_changed() was asked */
+	int		 refresh_s;
 };
 
 static void	app_select_node(struct app *, int);
@@ -853,6 +856,17 @@ draw_status(struct app *app)
 	werase(w);
 	if (v != NULL && v->ops->where != NULL && app_dialog_top(app) == NULL)
 		v->ops->where(v, where, sizeof where);
+	/* Database views: when they were read (they re-read on a timer when
+	 * the database changes, and on F5). */
+	if (v != NULL && v->ops != &view_log_ops && app->last_reload != 0) {
+		struct tm tm;
+		size_t len = strlen(where);
+
+		gmtime_r(&app->last_reload, &tm);
+		snprintf(where + len, sizeof where - len, "%sas of"
+		    " %02d:%02d:%02d", len ? ", " : "", tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+	}
 	if (where[0] != '\0')
 		ww = text_cols(where, (size_t)-1) + 1;
 	if (app->status[0] != '\0') {
@@ -1241,22 +1255,36 @@ app_key(struct app *app, int key)
 	sweep_dialogs(app);
 }
 
-/* Background work: the current view's, and a periodic re-read of what
- * agents report. Returns how soon it wants to run again (ms). */
+/*
+ * Background work: the current view's, and the re-read of a database view
+ * when someone changed the database (agents report, ehttpctl, another
+ * console): every refresh_s seconds one cheap question (PRAGMA
+ * data_version), a re-read only when the answer changed (or the times
+ * shown are a minute old). Never SQL on a repaint. Returns how soon it
+ * wants to run again (ms).
+ */
 static int
 tick(struct app *app)
 {
 	struct view *v = app_current_view(app);
-	int wish = -1;
+	time_t now = time(NULL);
+	int wish = -1, changed;
 
 	if (v != NULL && v->ops->tick != NULL &&
 	    (v->ops->tick(v, &wish) & VIEW_REDRAW))
 		app->dirty = 1;
-	if (v != NULL && app_dialog_top(app) == NULL && v->ops->poll != NULL &&
-	    time(NULL) - app->last_reload >= APP_RELOAD_S) {
-		v->ops->poll(v);
-		app->last_reload = time(NULL);
-		app->dirty = 1;
+	if (v != NULL && v->ops != &view_log_ops && app_dialog_top(app) ==
+	    NULL && now - app->last_check >= app->refresh_s) {
+		app->last_check = now;
+		changed = ehttp_changed(app->e);
+		if (changed == 1 || now - app->last_reload >= APP_STALE_S) {
+			if (v->ops->poll != NULL)
+				v->ops->poll(v);
+			else if (v->ops->reload != NULL)
+				v->ops->reload(v);
+			app->last_reload = now;
+			app->dirty = 1;
+		}
 	}
 	if (wish < 0 || wish > APP_POLL_MS)
 		wish = APP_POLL_MS;
@@ -1310,11 +1338,14 @@ app_new(const struct app_config *cf, char **cause)
 			snprintf(app->log_dir, sizeof app->log_dir, "logs");
 	}
 	app->crt_flags = cf->crt_flags;
+	app->refresh_s = cf->refresh_s > 0 ? cf->refresh_s : APP_REFRESH_S;
 	/* The console never loads private keys for what it shows. */
 	if ((app->e = ehttp_open(app->db_path, EHTTP_NO_KEYS, cause)) == NULL) {
 		free(app);
 		return NULL;
 	}
+	ehttp_changed(app->e);		/* the version the first read sees */
+	app->last_check = time(NULL);
 	build_tree(app);
 	app->sel = 0;
 	if (crt_active())

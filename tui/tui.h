@@ -546,6 +546,7 @@ struct app_config {
 	const char	*log_dir;
 	const char	*log_file;	/* --log FILE: open it at start */
 	int		 crt_flags;
+	int		 refresh_s;	/* --refresh: check for changes (0: 5 s) */
 };
 
 struct app	*app_new(const struct app_config *, char **cause);
