@@ -87,6 +87,53 @@ teardown(void)
 	tdir = NULL;
 }
 
+/* The sqlite3 CLI's answer to one query (trailing newline cut). */
+static char *
+sql1(const char *query)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh(&out, &err, "sqlite3 %s \"%s\"", db, query);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(err);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* Site P01 with n more HTTP management points and keys of alg (rsa3072:
+ * enabling enhanced HTTP takes seconds, long work to press keys during). */
+static void
+load_systems(int n, const char *alg)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh(&out, &err, "sqlite3 %s \"UPDATE site_security SET key_alg"
+	    " = '%s' WHERE site_id = (SELECT id FROM site WHERE code ="
+	    " 'P01'); WITH RECURSIVE n(i) AS (SELECT 1"
+	    " UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO"
+	    " site_system (fqdn, site_id, created) SELECT printf('load%%03d.p01"
+	    ".contoso.com', i), (SELECT id FROM site WHERE code = 'P01'),"
+	    " 1700000000 FROM n; INSERT INTO role (system_id, role, connection)"
+	    " SELECT id, 'mp', 'http' FROM site_system WHERE fqdn LIKE"
+	    " 'load%%'\"", db, alg, n);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(out);
+	free(err);
+}
+
+/* What must not change when work is cancelled: every certificate row
+ * (pending ones too) and the site's settings. */
+static char *
+db_state(void)
+{
+	return sql1("SELECT (SELECT count(*) FROM cert) || ' ' || (SELECT"
+	    " ifnull(group_concat(state), '-') FROM cert) || ' ' ||"
+	    " enhanced_http || ' ' || https_only FROM site_security WHERE"
+	    " site_id = (SELECT id FROM site WHERE code = 'P01')");
+}
+
 /*
  * Level 1: logic without a terminal.
  */
@@ -130,7 +177,17 @@ START_TEST(keys_lookup_by_context)
 	ck_assert_int_eq(keys_lookup('\r', sites), KA_OPEN);
 	ck_assert_int_eq(keys_lookup('\r', KS_DIALOG), KA_OK);
 	ck_assert_int_eq(keys_lookup(' ', KS_DIALOG), KA_TOGGLE);
-	ck_assert_int_eq(keys_lookup('\t', KS_DIALOG), KA_NEXT_TAB);
+	ck_assert_int_eq(keys_lookup('\t', KS_DIALOG), KA_NEXT_FIELD);
+	ck_assert_int_eq(keys_lookup(KEY_BTAB, KS_DIALOG), KA_PREV_FIELD);
+	ck_assert_int_eq(keys_lookup(KEY_NPAGE, KS_DIALOG), KA_NEXT_TAB);
+	ck_assert_int_eq(keys_lookup('\t', KS_BOX), KA_NEXT_FIELD);
+	ck_assert_int_eq(keys_lookup(27, KS_PROGRESS), KA_CANCEL);
+	ck_assert_int_eq(keys_lookup('q', KS_PROGRESS), KA_NONE);
+	/* / finds only where a view implements find. */
+	ck_assert_int_eq(keys_lookup('/', sites), KA_NONE);
+	ck_assert_int_eq(keys_lookup('/', sites | KS_FIND), KA_FIND);
+	ck_assert_int_eq(keys_lookup('/', KS_GLOBAL | KS_LIST | KS_OVERVIEW),
+	    KA_NONE);
 	ck_assert_int_eq(keys_lookup('\t', sites), KA_PANE);
 	ck_assert_int_eq(keys_lookup('q', sites), KA_QUIT);
 	ck_assert_int_eq(keys_lookup('q', KS_DIALOG), KA_NONE);	/* typing */
@@ -685,6 +742,117 @@ START_TEST(logscan_filter_find_follow)
 }
 END_TEST
 
+static int
+cancel_at_half(const char *what, size_t done, size_t total, void *arg)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	return total > 0 && done * 2 >= total;
+}
+
+/* The progress callback cancels: the site and its certificates stay as
+ * they were (the sqlite3 CLI says so), the error is "cancelled"; the plan
+ * shown before the work counts what the work then issues. */
+START_TEST(issue_cancel_and_plan)
+{
+	struct ehttp_security_change c;
+	struct ehttp_plan plan;
+	struct ehttp *e;
+	char *cause = NULL, *before, *after, *n;
+	int calls = 0;
+
+	setup_demo();
+	load_systems(6, "ec-p256");
+	before = db_state();
+	e = ehttp_open(db, 0, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ehttp_security_change_init(&c);
+	c.enhanced_http = 1;
+	ck_assert_int_eq(ehttp_site_plan(e, "P01", &c, &plan), 0);
+	ck_assert_int_eq(plan.new_root, 1);
+	ck_assert_int_ge(plan.issue, 6);
+	ck_assert_int_eq(plan.retire, 0);
+	ehttp_set_threads(e, 1);
+	ehttp_set_progress(e, cancel_at_half, &calls);
+	ck_assert_int_eq(ehttp_site_set_security(e, "P01", &c), -1);
+	ck_assert_str_eq(ehttp_error(e), "cancelled");
+	ck_assert_int_gt(calls, 0);
+	after = db_state();
+	ck_assert_str_eq(after, before);
+	free(after);
+	/* Not cancelled: it issues what the plan said. */
+	ehttp_set_progress(e, NULL, NULL);
+	ck_assert_int_eq(ehttp_site_set_security(e, "P01", &c), 0);
+	n = sql1("SELECT count(*) FROM cert WHERE type = 'role' AND state ="
+	    " 'active'");
+	ck_assert_int_eq(atoi(n), (int)plan.issue);
+	free(n);
+	/* Turning it off: the plan counts what it supersedes. */
+	c.enhanced_http = 0;
+	ck_assert_int_eq(ehttp_site_plan(e, "P01", &c, &plan), 0);
+	ck_assert_int_eq(plan.issue, 0);
+	ck_assert_int_ge(plan.retire, 6);
+	ehttp_close(e);
+	free(before);
+}
+END_TEST
+
+/* Tab and Shift-Tab go round fields and buttons; Enter from a field never
+ * presses a destructive button. */
+START_TEST(form_focus_ring)
+{
+	struct form f;
+
+	form_init(&f, "t");
+	form_add(&f, FORM_TEXT, 1, 0, 0, "Name:");
+	form_add(&f, FORM_CHECK, 2, 0, 0, "Check");
+	f.buttons[0] = "OK";
+	f.buttons[1] = "Cancel";
+	f.button_enabled[0] = f.button_enabled[1] = 1;
+	f.nbuttons = 2;
+	form_focus_first(&f);
+	ck_assert_int_eq(form_focused_id(&f), 1);
+	ck_assert_int_eq(form_key(&f, KA_NEXT_FIELD, '\t'), FORM_MOVED);
+	ck_assert_int_eq(form_focused_id(&f), 2);
+	form_key(&f, KA_NEXT_FIELD, '\t');
+	ck_assert_int_eq(f.focus, f.nitems + 0);		/* OK */
+	ck_assert_int_eq(form_key(&f, KA_OK, '\r'), FORM_BUTTON);
+	ck_assert_int_eq(f.pressed, 0);
+	form_key(&f, KA_NEXT_FIELD, '\t');
+	ck_assert_int_eq(f.focus, f.nitems + 1);		/* Cancel */
+	form_key(&f, KA_NEXT_FIELD, '\t');
+	ck_assert_int_eq(form_focused_id(&f), 1);		/* around */
+	form_key(&f, KA_PREV_FIELD, KEY_BTAB);
+	ck_assert_int_eq(f.focus, f.nitems + 1);
+	/* A destructive default: Enter from a field presses Cancel. */
+	f.button_flags[0] = DIALOG_BTN_DESTRUCTIVE;
+	form_focus_first(&f);
+	ck_assert_int_eq(form_key(&f, KA_OK, '\r'), FORM_BUTTON);
+	ck_assert_int_eq(f.pressed, 1);
+	/* A selected text is replaced by typing. */
+	snprintf(f.items[0].text, sizeof f.items[0].text, "old");
+	f.items[0].pos = 3;
+	f.items[0].selected = 1;
+	form_focus_first(&f);
+	form_key(&f, KA_NONE, 'n');
+	ck_assert_str_eq(f.items[0].text, "n");
+	form_key(&f, KA_NONE, 'e');
+	ck_assert_str_eq(f.items[0].text, "ne");
+}
+END_TEST
+
+START_TEST(log_component_filter_is_substring)
+{
+	ck_assert_int_eq(cmlog_component_match("SMS_MP_CONTROL_MANAGER",
+	    "control"), 1);
+	ck_assert_int_eq(cmlog_component_match("SMS_MP_CONTROL_MANAGER",
+	    "SMS_MP_CONTROL_MANAGER"), 1);
+	ck_assert_int_eq(cmlog_component_match("MP_HEALTH", "control"), 0);
+	ck_assert_int_eq(cmlog_component_match("MP_HEALTH", ""), 1);
+}
+END_TEST
+
 /*
  * Level 2: rendering into an off-screen screen.
  */
@@ -949,8 +1117,22 @@ START_TEST(render_site_properties_and_issue)
 	press(app, '\t', 0);
 	ck_screen("This certificate is OK.");
 	press(app, 27, 0);
-	/* Block it: a question first, then the row says so. */
+	/* Block it: a question first, with the focus on Cancel: Enter at
+	 * once blocks nothing (the database says so); Tab reaches Block. */
 	press(app, 'b', 0);
+	ck_screen("Block certificate?");
+	press(app, '\r', 0);
+	ck_assert_int_eq(screen_find("Block certificate?", NULL), -1);
+	{
+		char *out = NULL, *err = NULL;
+
+		ck_assert_int_eq(tu_sh(&out, &err, "sqlite3 %s \"SELECT"
+		    " count(*) FROM cert WHERE blocked != 0\"", db), 0);
+		ck_assert_str_eq(out, "0\n");
+		free(out);
+		free(err);
+	}
+	press(app, 'b', '\t', 0);
 	ck_screen("Block certificate?");
 	press(app, '\r', 0);
 	ck_screen("Blocked SMS Role SSL Certificate dp1.p01.contoso.com.");
@@ -1108,7 +1290,7 @@ START_TEST(render_log_colours)
 	int y, x;
 
 	setup_demo();
-	screen_open(30, 100, 1);
+	screen_open(30, 110, 1);
 	ck_assert(crt_has_colour());
 	app = app_start();
 	press(app, '5', 0);
@@ -1124,15 +1306,31 @@ START_TEST(render_log_colours)
 	ck_screen("Call to HttpSendRequestSync");
 	ck_screen("11-24-2026 14:05:12.345");
 	ck_screen("Thread: 4323 (0x10E3)");
-	/* Errors red, warnings yellow (their colour pairs). */
+	/* Errors on red, warnings on yellow (CMTrace's row backgrounds),
+	 * with the marker in front. */
 	y = screen_find("Failed to bind the certificate", &x);
 	ck_assert_int_ge(y, 0);
 	err = mvwinch(curscr, y, x) & A_COLOR;
-	ck_assert_int_eq(err, crt_attr(CRT_ERROR) & A_COLOR);
+	ck_assert_int_eq(err, crt_attr(CRT_LOG_ERROR) & A_COLOR);
+	ck_assert_int_eq(mvwinch(curscr, y, x - 2) & A_CHARTEXT, '!');
+	{
+		short fg, bg;
+
+		ck_assert_int_eq(pair_content(PAIR_NUMBER(err), &fg, &bg), OK);
+		ck_assert_int_eq(bg, COLOR_RED);
+	}
 	y = screen_find("Certificate of mp.contoso", &x);
 	ck_assert_int_ge(y, 0);
 	warn = mvwinch(curscr, y, x) & A_COLOR;
-	ck_assert_int_eq(warn, crt_attr(CRT_WARNING) & A_COLOR);
+	ck_assert_int_eq(warn, crt_attr(CRT_LOG_WARNING) & A_COLOR);
+	ck_assert_int_eq(mvwinch(curscr, y, x - 2) & A_CHARTEXT, 'W');
+	{
+		short fg, bg;
+
+		ck_assert_int_eq(pair_content(PAIR_NUMBER(warn), &fg, &bg),
+		    OK);
+		ck_assert_int_eq(bg, COLOR_YELLOW);
+	}
 	ck_assert_int_ne(err, warn);
 	ck_assert_int_ne(err, 0);
 	/* The last record is selected (follow) and detailed. */
@@ -1387,8 +1585,9 @@ START_TEST(e2e_enable_enhanced_http)
 	keys(&t, "5");
 	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
 	WAIT(&t, "Call to HttpSendRequestSync");
-	WAIT(&t, "11-24-2026 14:05:12.345");
+	WAIT(&t, "14:05:12");
 	keys(&t, "Home");			/* its details: the whole line */
+	WAIT(&t, "11-24-2026 14:05:12.345");
 	WAIT(&t, "Call to HttpSendRequestSync succeeded for port 443");
 	WAIT(&t, "Component: SMS_MP_CONTROL_MANAGER");
 	keys(&t, "End");
@@ -1547,6 +1746,9 @@ tui_suite(void)
 	tcase_add_test(logic, form_text_and_buttons);
 	tcase_add_test(logic, role_dialog_model);
 	tcase_add_test(logic, logscan_filter_find_follow);
+	tcase_add_test(logic, issue_cancel_and_plan);
+	tcase_add_test(logic, form_focus_ring);
+	tcase_add_test(logic, log_component_filter_is_substring);
 	tcase_add_checked_fixture(logic, NULL, teardown);
 	suite_add_tcase(s, logic);
 
