@@ -1283,6 +1283,101 @@ START_TEST(render_log_folders)
 }
 END_TEST
 
+/* The key bar offers / only where find works; Enter on an Overview line
+ * lands on its item; Find offers the last term selected. */
+START_TEST(render_keys_overview_find)
+{
+	struct app *app;
+	char buf[512];
+
+	setup_demo();
+	screen_open(24, 80, 0);
+	app = app_start();
+	press(app, '\t', 0);				/* Overview list */
+	row(LINES - 1, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "EnterGo"));
+	ck_assert_ptr_null(strstr(buf, "/Find"));
+	press(app, '/', 0);				/* does nothing */
+	ck_assert_int_eq(app_dialog_top(app) == NULL, 1);
+	/* The line of site P02: Enter selects P02 in Sites. */
+	for (int i = 0; i < 10 && screen_find("Enter: go to Sites, P02.",
+	    NULL) == -1; i++)
+		press(app, KEY_DOWN, 0);
+	ck_screen("Enter: go to Sites, P02.");
+	press(app, '\r', 0);
+	ck_screen("Administration > Site Configuration > Sites");
+	ck_screen("P02 Contoso-West");			/* its details */
+	ck_screen("Site 3 of 4");
+	row(LINES - 1, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "/Find"));
+	ck_screen("as of ");
+	/* Find: a new term replaces the last one. */
+	press(app, '/', 'P', '0', '1', '\r', 0);
+	ck_screen("Site 2 of 4");
+	press(app, '/', 0);
+	ck_screen("Site code or name:");
+	press(app, 'S', '0', '1', '\r', 0);
+	ck_assert_int_eq(screen_find("Not found", NULL), -1);
+	ck_screen("Site 4 of 4");
+	app_stop(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
+/* 80x24 without colour: the Log Text column has 40 columns or more, the
+ * marker says what the colour would, Left/Right scroll the text, the
+ * details wrap a long record. */
+START_TEST(render_log_small_no_colour)
+{
+	struct app *app;
+	char buf[512], *p;
+	int y, xt, xn;
+
+	setup_demo();
+	append(logfile, "<![LOG[A long error: the certificate chain of"
+	    " mp.contoso.com could not be built because the SMS Issuing root"
+	    " is not trusted on this system, END-OF-TEXT]LOG]!><time=\"14:06:"
+	    "00.000+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL_"
+	    "MANAGER\" context=\"\" type=\"3\" thread=\"9\" file=\"x.c:1\">\n");
+	screen_open(24, 80, 0);
+	ck_assert(!crt_has_colour());
+	app = app_start();
+	press(app, '5', 0);
+	for (int i = 0; i < 20; i++)
+		app_tick(app);
+	app_dirty(app);
+	app_render(app);
+	y = screen_find("Log Text", &xt);
+	ck_assert_int_ge(y, 0);
+	row(y, buf, sizeof buf);
+	p = strstr(buf + xt + 8, "Time");
+	ck_assert_ptr_nonnull(p);
+	xn = (int)(p - buf);
+	ck_assert_int_ge(xn - xt - 1, 40);
+	/* Markers: ! error, W warning, without colour. */
+	y = screen_find("Failed to bind the certificate", &xt);
+	ck_assert_int_eq(mvwinch(curscr, y, xt - 2) & A_CHARTEXT, '!');
+	ck_assert_int_eq(mvwinch(curscr, y, xt) & A_COLOR, 0);
+	y = screen_find("Certificate of mp.contoso", &xt);
+	ck_assert_int_eq(mvwinch(curscr, y, xt - 2) & A_CHARTEXT, 'W');
+	/* The long record is selected: its details wrap to the end. */
+	ck_screen("END-OF-TEXT");
+	ck_assert_int_eq(screen_find("Type: Error", NULL) >= 0 ||
+	    screen_find("Type: Err", NULL) >= 0, 1);
+	/* Right scrolls the text; Left back; Left again goes to the tree. */
+	ck_assert_int_eq(screen_find("A long error: the", NULL) >= 0, 1);
+	press(app, KEY_RIGHT, 0);
+	ck_screen("text from column 11");
+	ck_screen("r: the certificate chain");
+	press(app, KEY_LEFT, 0);
+	ck_screen("A long error: the");
+	app_stop(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
 START_TEST(render_log_colours)
 {
 	struct app *app;
@@ -1760,6 +1855,8 @@ tui_suite(void)
 	tcase_add_test(render, render_small_terminal_and_resize);
 	tcase_add_test(render, render_log_colours);
 	tcase_add_test(render, render_log_folders);
+	tcase_add_test(render, render_keys_overview_find);
+	tcase_add_test(render, render_log_small_no_colour);
 	suite_add_tcase(s, render);
 
 	tcase_set_timeout(e2e, 300);
