@@ -1580,7 +1580,7 @@ static const char run_sh[] =
     "exec sleep 120\n";
 
 static void
-tmx_start(struct tmx *t, int w, int h)
+tmx_start_opts(struct tmx *t, int w, int h, const char *opts)
 {
 	const char *bin = tu_bin("ehttp-console");
 	char wrapper[4200];
@@ -1594,8 +1594,14 @@ tmx_start(struct tmx *t, int w, int h)
 	 * server also ends itself after five minutes. */
 	ck_assert_int_eq(tmx(t, NULL, "new-session -d -s ehttp -x %d -y %d"
 	    " \"sh %s %s/console.pid env LC_ALL=C.UTF-8 %s --db %s --log-dir"
-	    " %s\" \\; run-shell -b 'sleep 300; tmux -L %s kill-server'", w,
-	    h, wrapper, tdir, bin, db, logdir, t->name), 0);
+	    " %s %s\" \\; run-shell -b 'sleep 300; tmux -L %s kill-server'", w,
+	    h, wrapper, tdir, bin, db, logdir, opts, t->name), 0);
+}
+
+static void
+tmx_start(struct tmx *t, int w, int h)
+{
+	tmx_start_opts(t, w, h, "");
 }
 
 static long
@@ -1735,6 +1741,115 @@ START_TEST(e2e_enable_enhanced_http)
 }
 END_TEST
 
+/* Enable enhanced HTTP in P01 through Site Properties, up to the
+ * confirmation (which states the number of certificates). */
+static void
+e2e_open_enable(struct tmx *t)
+{
+	keys(t, "2");
+	WAIT(t, "Administration > Site Configuration > Sites");
+	keys(t, "Down Enter");
+	WAIT(t, "P01 - Contoso-East Properties");
+	keys(t, "Down Down Space");
+	WAIT(t, "[x] Use Configuration Manager-generated certificates");
+	keys(t, "Enter");				/* OK */
+	WAIT(t, "Apply to site P01?");
+}
+
+/*
+ * Long work: Esc asks, y cancels and the database is as it was (sqlite3
+ * CLI); then keys typed during the work are dropped: the result box is
+ * still there afterwards and the console did not quit.
+ */
+START_TEST(e2e_long_work_cancel_and_typeahead)
+{
+	struct tmx t;
+	char *before, *after, *n, *s, want[128];
+	int planned;
+
+	setup_demo();
+	load_systems(40, "rsa3072");
+	before = db_state();
+	tmx_start(&t, 100, 30);
+	WAIT(&t, "Administration > Overview");
+	e2e_open_enable(&t);
+	WAIT(&t, "Certificates to issue: ");
+	s = tmx_capture(&t);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(strstr(s, "Certificates to issue: "));
+	planned = atoi(strstr(s, "Certificates to issue: ") + 23);
+	free(s);
+	ck_assert_int_ge(planned, 40);
+	snprintf(want, sizeof want, "Certificates to issue: %d SMS Role SSL"
+	    " Certificates and a new SMS Issuing root", planned);
+	WAIT(&t, want);
+	keys(&t, "Enter");				/* Apply */
+	WAIT(&t, "Please wait");
+	keys(&t, "Escape");
+	WAIT(&t, "Cancel? The site stays as it was.");
+	keys(&t, "y");
+	WAIT(&t, "The settings were not changed: cancelled");
+	after = db_state();
+	ck_assert_str_eq(after, before);
+	free(after);
+
+	/* Again, typing during the work: q, Enter, Space, x. */
+	keys(&t, "Enter");				/* the error box */
+	WAIT_GONE(&t, "not changed: cancelled");
+	WAIT(&t, "P01 - Contoso-East Properties");
+	keys(&t, "Enter");
+	WAIT(&t, "Apply to site P01?");
+	keys(&t, "Enter");
+	WAIT(&t, "Please wait");
+	keys(&t, "q Enter Space x Enter");
+	snprintf(want, sizeof want, "Issued %d SMS Role SSL Certificates",
+	    planned);
+	WAIT(&t, want);
+	/* Keys are handled in order: F1 shows help over the result box,
+	 * Esc closes the help, and the result box is still there. */
+	keys(&t, "F1");
+	WAIT(&t, "Help: ehttp console");
+	keys(&t, "Escape");
+	WAIT_GONE(&t, "Help: ehttp console");
+	s = tmx_capture(&t);
+	ck_assert_ptr_nonnull(strstr(s, want));
+	ck_assert_ptr_null(strstr(s, "console-exit"));
+	free(s);
+	n = sql1("SELECT count(*) FROM cert WHERE type = 'role' AND state ="
+	    " 'active'");
+	ck_assert_int_eq(atoi(n), planned);
+	free(n);
+	free(before);
+	tmx_stop(&t);
+	teardown();
+}
+END_TEST
+
+/* A change made elsewhere (ehttpctl) shows in the list after the refresh
+ * interval without a key, with the time it was read. */
+START_TEST(e2e_outside_change_refreshes)
+{
+	struct tmx t;
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	setup_demo();
+	tmx_start_opts(&t, 100, 30, "--refresh 1");
+	WAIT(&t, "Administration > Overview");
+	keys(&t, "2");
+	WAIT(&t, "Contoso-East");
+	WAIT(&t, "as of ");
+	rc = tu_ctl(db, &out, &err, "site", "add", "Z99", "--name",
+	    "Outside-Change", "--type", "primary", "--parent", "CAS", NULL);
+	ck_assert_msg(rc == 0, "site add: %s", err);
+	free(out);
+	free(err);
+	WAIT(&t, "Outside-Change");
+	tmx_stop(&t);
+	teardown();
+}
+END_TEST
+
 START_TEST(e2e_sigterm_restores_terminal)
 {
 	struct tmx t;
@@ -1864,6 +1979,8 @@ tui_suite(void)
 	tcase_add_test(e2e, e2e_enable_enhanced_http);
 	tcase_add_test(e2e, e2e_sigterm_restores_terminal);
 	tcase_add_test(e2e, e2e_options);
+	tcase_add_test(e2e, e2e_long_work_cancel_and_typeahead);
+	tcase_add_test(e2e, e2e_outside_change_refreshes);
 	suite_add_tcase(s, e2e);
 	return s;
 }
