@@ -584,7 +584,8 @@ filter_dialog(struct view *v)
 	it = form_add(&lf->form, FORM_TEXT, LF_TEXT, 0, 0, "Text contains:");
 	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.text);
 	it->pos = strlen(it->text);
-	it = form_add(&lf->form, FORM_TEXT, LF_COMPONENT, 0, 0, "Component is:");
+	it = form_add(&lf->form, FORM_TEXT, LF_COMPONENT, 0, 0,
+	    "Component contains:");
 	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.component);
 	it->pos = strlen(it->text);
 	for (int i = 0; i < 3; i++) {
