@@ -455,6 +455,7 @@ struct ca_many {
 	size_t			 done;		/* issued so far */
 	unsigned		 running;	/* workers still going */
 	size_t			 failed;	/* names that failed */
+	int			 cancelled;	/* progress said stop */
 	char			 err[CA_ERR_MAX];	/* the first */
 };
 
@@ -468,7 +469,7 @@ ca_many_worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&m->mtx);
-		if (m->next == m->n) {
+		if (m->next == m->n || m->cancelled) {
 			pthread_mutex_unlock(&m->mtx);
 			break;
 		}
@@ -516,7 +517,7 @@ ca_ts_add_ns(struct timespec *ts, long ns)
 int
 ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
     const char *const *fqdns, enum ca_keyalg alg, const char *master,
-    unsigned nthreads, void (*progress)(size_t, size_t, void *), void *arg,
+    unsigned nthreads, int (*progress)(size_t, size_t, void *), void *arg,
     struct ca_issued *out, char **why)
 {
 	pthread_condattr_t cattr;
@@ -537,8 +538,10 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 	if (ca_master_check(ca, master) == -1)
 		return -1;
 	if (n == 0) {
-		if (progress != NULL)
-			progress(0, 0, arg);
+		if (progress != NULL && progress(0, 0, arg) != 0) {
+			ca_seterr(ca, "cancelled");
+			return -1;
+		}
 		return 0;
 	}
 	if (nthreads == 0) {
@@ -585,16 +588,27 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 		if (progress != NULL && m.running > 0) {
 			done = m.done;
 			pthread_mutex_unlock(&m.mtx);
-			progress(done, n, arg);
+			w = progress(done, n, arg);
 			pthread_mutex_lock(&m.mtx);
+			if (w != 0)	/* workers stop at their next name */
+				m.cancelled = 1;
 		}
 	}
 	pthread_mutex_unlock(&m.mtx);
 	for (k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
 
-	if (progress != NULL)
-		progress(n, n, arg);
+	if (m.cancelled || (progress != NULL && progress(n, n, arg) != 0)) {
+		for (i = 0; i < n; i++) {	/* nothing of a cancelled batch */
+			ca_issued_clear(&out[i]);
+			if (why != NULL) {
+				free(why[i]);
+				why[i] = NULL;
+			}
+		}
+		ca_seterr(ca, "cancelled");
+		goto out;
+	}
 	if (m.failed > 0) {
 		if (m.failed == 1)
 			ca_seterr(ca, "%s", m.err);

@@ -153,7 +153,8 @@ int		 ca_leaf_issue(struct ca *, const struct ca_signer *,
 /*
  * n leaves on nthreads threads (0: number of online CPUs; never more than
  * n). out[i] is for fqdns[i]. progress (may be NULL) runs on the calling
- * thread only, with (done, n, arg), at least every 100 ms and at the end.
+ * thread only, with (done, n, arg), at least every 100 ms and at the end;
+ * when it returns non-zero the batch stops: -1, ca_error(ca) "cancelled".
  * One name failing does not stop the others: 0 if all succeeded; -1 if
  * any failed, with the first failure in ca_error(ca), every failed out[i]
  * cleared (cert.data NULL) and, if why != NULL, why[i] its reason
@@ -162,7 +163,7 @@ int		 ca_leaf_issue(struct ca *, const struct ca_signer *,
 int		 ca_leaf_issue_many(struct ca *, const struct ca_signer *,
 		    size_t n, const char *const *fqdns, enum ca_keyalg,
 		    const char *master, unsigned nthreads,
-		    void (*progress)(size_t done, size_t n, void *), void *arg,
+		    int (*progress)(size_t done, size_t n, void *), void *arg,
 		    struct ca_issued *out, char **why);
 
 /*

@@ -77,7 +77,7 @@ log_match(const struct log_filter *fl, const struct cmlog_record *r,
     const char *line)
 {
 	if (fl->component != NULL && (r->malformed ||
-	    strcasecmp(fl->component, r->component) != 0))
+	    !cmlog_component_match(r->component, fl->component)))
 		return 0;
 	if (fl->grep != NULL && strcasestr(line, fl->grep) == NULL)
 		return 0;
@@ -496,10 +496,11 @@ const struct cli_cmd cli_log_cmds[] = {
 	  "Print the records of a CMTrace log (mpcontrol.log or any other,\n"
 	  "also one ehttp did not write) as Date/Time (UTC), Type, Component,\n"
 	  "Thread, Log Text. --type keeps one type (info includes type 0),\n"
-	  "--component one component (any case), --grep records whose text\n"
-	  "contains TEXT (any case). Text that is not a valid record is shown\n"
-	  "as type malformed with its line and column, never dropped. Multi-line\n"
-	  "texts are shown on one line; --json gives the text as written." },
+	  "--component components containing NAME (any case), --grep records\n"
+	  "whose text contains TEXT (any case). Text that is not a valid record\n"
+	  "is shown as type malformed with its line and column, never dropped.\n"
+	  "Multi-line texts are shown on one line; --json gives the text as\n"
+	  "written." },
 	{ "system", "show", cmd_system_show, "FQDN",
 	  "Show a site system: its site, roles, the certificate it should serve\n"
 	  "TLS with, and what its agent (ehttp-mpd) last reported: pid, HTTPS\n"

@@ -259,7 +259,7 @@ cli_usage(struct cli *c, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
-static void
+static int
 progress(const char *what, size_t done, size_t total, void *arg)
 {
 	struct cli *c = arg;
@@ -269,6 +269,7 @@ progress(const char *what, size_t done, size_t total, void *arg)
 	fprintf(c->err_raw, "\r%s: %zu/%zu (%zu%%)%s", what, done, total,
 	    total ? done * 100 / total : 100, done == total ? "\n" : "");
 	fflush(c->err_raw);
+	return 0;
 }
 
 int

@@ -1294,3 +1294,11 @@ cmlog_reader_refresh(struct cmlog_reader *rd)
 out:
 	return ret;
 }
+
+int
+cmlog_component_match(const char *component, const char *pattern)
+{
+	if (pattern == NULL || *pattern == '\0')
+		return 1;
+	return component != NULL && strcasestr(component, pattern) != NULL;
+}

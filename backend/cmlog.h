@@ -174,6 +174,13 @@ int		 cmlog_reader_get(struct cmlog_reader *, size_t i,
  * CMLOG_TYPE_NONE, CMLOG_TYPE_MALFORMED or CMLOG_TYPE_BADINDEX.
  */
 int		 cmlog_reader_type_at(const struct cmlog_reader *, size_t i);
+/*
+ * The component filter of every log viewer (ehttpctl log show --component,
+ * the console's Filter): pattern found anywhere in component, ignoring
+ * ASCII case; an empty pattern matches all. 1 or 0.
+ */
+int		 cmlog_component_match(const char *component,
+		    const char *pattern);
 
 /*
  * Follow the file: if it grew, remap and index the new part (a record cut

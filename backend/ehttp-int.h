@@ -18,6 +18,8 @@ struct ehttp {
 	size_t			 nnotes;
 	ehttp_progress_fn	 progress;
 	void			*progress_arg;
+	int			 cancelled;	/* progress asked to stop */
+	int64_t			 data_version;	/* ehttp_changed(); 0: none */
 	unsigned		 threads;
 	struct issue_pool	*pool;		/* certificates signed ahead */
 };
@@ -63,6 +65,10 @@ void	 issue_finish(struct ehttp *, int failed);
 int	 issue_reconcile(struct ehttp *, int64_t site_id);
 /* Notes on enabling: roles that stay HTTP, systems that keep PKI. */
 void	 issue_explain(struct ehttp *, const struct db_site *);
+/* What reconciling the site s (its settings as they would be) would do;
+ * renew: a new SMS Issuing and a new certificate for every system. */
+int	 issue_plan(struct ehttp *, const struct db_site *, int renew,
+	    struct ehttp_plan *);
 /* Whether a role on a site system calls for a site-issued certificate. */
 int	 issue_role_wants_cert(const struct db_site *, const struct db_role *);
 

@@ -219,6 +219,19 @@ ehttp_set_progress(struct ehttp *e, ehttp_progress_fn fn, void *arg)
 	e->progress_arg = arg;
 }
 
+int
+ehttp_changed(struct ehttp *e)
+{
+	int64_t v;
+	int changed;
+
+	if (db_data_version(e->db, &v) == -1)
+		return ehttp_fail_db(e);
+	changed = e->data_version == 0 || v != e->data_version;
+	e->data_version = v;
+	return changed;
+}
+
 void
 ehttp_set_threads(struct ehttp *e, unsigned n)
 {

@@ -48,12 +48,20 @@ struct ehttp_note {
 };
 const struct ehttp_note *ehttp_notes(const struct ehttp *, size_t *);
 
-/* Progress of long work (issuance); called from the calling thread. */
-typedef void (*ehttp_progress_fn)(const char *what, size_t done, size_t total,
+/*
+ * Progress of long work (issuance); called from the calling thread. A
+ * non-zero return cancels the work: issuance stops before it commits, the
+ * database stays as it was and the operation fails with ehttp_error()
+ * "cancelled".
+ */
+typedef int (*ehttp_progress_fn)(const char *what, size_t done, size_t total,
     void *arg);
 void		 ehttp_set_progress(struct ehttp *, ehttp_progress_fn, void *);
 /* Threads for key generation; 0: all online CPUs. */
 void		 ehttp_set_threads(struct ehttp *, unsigned);
+/* Has anyone (another process, another handle) changed the database since
+ * the last call? 1 yes (and on the first call), 0 no, -1 error. */
+int		 ehttp_changed(struct ehttp *);
 /* Who is acting, for the audit trail (default: ehttp_acting_user()). */
 void		 ehttp_set_user(struct ehttp *, const char *);
 /*
@@ -120,6 +128,18 @@ int	 ehttp_site_trusted_root_remove(struct ehttp *, const char *code,
  * chains; db_blobs_free() the result. */
 int	 ehttp_site_trusted_roots(struct ehttp *, int64_t site_id,
 	    struct db_blob **, size_t *);
+
+/* What a change would do to the site's certificates (no writes): for the
+ * confirmation shown before the work. */
+struct ehttp_plan {
+	size_t	 issue;		/* SMS Role SSL Certificates issued */
+	size_t	 retire;	/* role certificates superseded or revoked */
+	int	 new_root;	/* a new SMS Issuing is created */
+	size_t	 pki_kept;	/* systems that keep (or fall back to) PKI */
+};
+int	 ehttp_site_plan(struct ehttp *, const char *code,
+	    const struct ehttp_security_change *, struct ehttp_plan *);
+int	 ehttp_cert_renew_plan(struct ehttp *, int64_t id, struct ehttp_plan *);
 
 /* Warnings of a site's configuration as it stands (prerequisites,
  * deprecated configuration); malloc'ed array of notes. */

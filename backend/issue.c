@@ -212,14 +212,26 @@ issue_explain(struct ehttp *e, const struct db_site *s)
 	free(r);
 }
 
-static void
+/* The caller's progress; a non-zero return cancels (remembered in the
+ * handle so the failure reads "cancelled"). */
+static int
 progress_cb(size_t done, size_t n, void *arg)
 {
 	struct ehttp *e = arg;
 
-	if (e->progress != NULL)
-		e->progress("Issuing SMS Role SSL Certificates", done, n,
-		    e->progress_arg);
+	if (e->progress != NULL && e->progress("Issuing SMS Role SSL"
+	    " Certificates", done, n, e->progress_arg) != 0)
+		e->cancelled = 1;
+	return e->cancelled;
+}
+
+static int
+issue_many_failed(struct ehttp *e, const struct db_site *s, struct ca *ca)
+{
+	if (e->cancelled)
+		return ehttp_fail(e, "cancelled");
+	return ehttp_fail(e, "issuing SMS Role SSL Certificates for site %s: %s",
+	    s->code, ca_error(ca));
 }
 
 static struct ca_signer *
@@ -363,9 +375,8 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 			goto out;
 		if (ca_leaf_issue_many(ca, sg, nnow, names, alg, master,
 		    e->threads, progress_cb, e, signed_now, why) == -1 &&
-		    !any_reason(why, nnow)) {
-			ehttp_fail(e, "issuing SMS Role SSL Certificates for site"
-			    " %s: %s", s->code, ca_error(ca));
+		    (e->cancelled || !any_reason(why, nnow))) {
+			issue_many_failed(e, s, ca);
 			goto out;
 		}
 	}
@@ -451,6 +462,8 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 	time_t now = time(NULL);
 	int rc = -1;
 
+	if (e->pool == NULL)
+		e->cancelled = 0;
 	if (db_site_get_id(e->db, site_id, &s) != 1)
 		return ehttp_fail_db(e);
 	if (plan_make(e, &s, &p) == -1)
@@ -611,9 +624,9 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 		names[i] = pool->jobs[i].fqdn;
 	/* A name that fails fails alone (issue_leaves reports it). */
 	if (ca_leaf_issue_many(ca, sg, pool->n, names, alg, master, e->threads,
-	    progress_cb, e, out, why) == -1 && !any_reason(why, pool->n)) {
-		ehttp_fail(e, "issuing SMS Role SSL Certificates for site %s: %s",
-		    s->code, ca_error(ca));
+	    progress_cb, e, out, why) == -1 &&
+	    (e->cancelled || !any_reason(why, pool->n))) {
+		issue_many_failed(e, s, ca);
 		goto out;
 	}
 	for (size_t i = 0; i < pool->n; i++) {
@@ -640,6 +653,7 @@ prepare(struct ehttp *e, const char *code, const struct db_security *after,
 	struct db_cert root;
 	int need_root = 0;
 
+	e->cancelled = 0;
 	if ((pool = calloc(1, sizeof *pool)) == NULL)
 		abort();
 	if (ehttp_begin(e) == -1)
@@ -709,4 +723,38 @@ issue_finish(struct ehttp *e, int failed)
 			db_rollback(e->db);
 	}
 	pool_free(pool);
+}
+
+/* Counting: the same plan as issue_reconcile() and prepare_pending(). */
+int
+issue_plan(struct ehttp *e, const struct db_site *s, int renew,
+    struct ehttp_plan *out)
+{
+	struct db_cert root;
+	struct plan p;
+	time_t now = time(NULL);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (plan_make(e, s, &p) == -1)
+		return -1;
+	for (size_t i = 0; i < p.nsys; i++) {
+		if (p.wants[i] && p.has_pki[i])
+			out->pki_kept++;
+		if (renew ? (p.wants[i] && !p.has_pki[i]) :
+		    plan_needs_new(&p, i, now)) {
+			out->issue++;
+			if (p.role[i].id != 0)
+				out->retire++;
+		} else if (p.role[i].id != 0 && (renew || !p.wants[i] ||
+		    p.has_pki[i]))
+			out->retire++;
+	}
+	plan_free(&p);
+	if (site_enabled(s)) {
+		if ((rc = db_cert_current_root(e->db, s->id, &root)) == -1)
+			return ehttp_fail_db(e);
+		out->new_root = rc == 0 || renew;
+	}
+	return 0;
 }

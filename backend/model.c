@@ -260,6 +260,42 @@ ehttp_site_set_security(struct ehttp *e, const char *code,
 	return rc;
 }
 
+int
+ehttp_site_plan(struct ehttp *e, const char *code,
+    const struct ehttp_security_change *c, struct ehttp_plan *plan)
+{
+	struct db_site s;
+
+	memset(plan, 0, sizeof *plan);
+	if (site_lookup(e, code, &s) == -1 || security_after(e, &s, c,
+	    &s.sec) == -1)
+		return -1;
+	return issue_plan(e, &s, 0, plan);
+}
+
+int
+ehttp_cert_renew_plan(struct ehttp *e, int64_t id, struct ehttp_plan *plan)
+{
+	struct db_cert c;
+	struct db_site s;
+	int rc;
+
+	memset(plan, 0, sizeof *plan);
+	if ((rc = db_cert_get(e->db, id, &c)) != 1)
+		return rc == 0 ? ehttp_fail(e, "certificate %lld: no such"
+		    " certificate", (long long)id) : ehttp_fail_db(e);
+	if (strcmp(c.type, "root") == 0) {
+		if (db_site_get_id(e->db, c.site_id, &s) != 1)
+			return ehttp_fail_db(e);
+		return issue_plan(e, &s, 1, plan);
+	}
+	if (strcmp(c.type, "role") == 0 && strcmp(c.state, "active") == 0) {
+		plan->issue = 1;
+		plan->retire = 1;
+	}
+	return 0;
+}
+
 static void
 warn_push(struct ehttp_note **v, size_t *n, size_t *cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

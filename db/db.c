@@ -395,6 +395,24 @@ db_user_version(struct db *db)
 	return v;
 }
 
+/* PRAGMA data_version: changes when another connection commits. One
+ * statement, no table read: cheap enough for a timer, not for a repaint. */
+int
+db_data_version(struct db *db, int64_t *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else
+		db_fail(db, "reading the data version");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 migrate(struct db *db, int readonly)
 {

@@ -27,6 +27,8 @@ void		 db_close(struct db *);
 const char	*db_error(const struct db *);
 const char	*db_path(const struct db *);
 int		 db_user_version(struct db *);
+/* A number that changes when another connection has committed. */
+int		 db_data_version(struct db *, int64_t *);
 
 /* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
 int		 db_begin(struct db *);

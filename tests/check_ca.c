@@ -545,7 +545,7 @@ struct progress {
 	int		 wrong_thread, backwards;
 };
 
-static void
+static int
 progress_cb(size_t done, size_t n, void *arg)
 {
 	struct progress *p = arg;
@@ -557,6 +557,7 @@ progress_cb(size_t done, size_t n, void *arg)
 	p->last = done;
 	p->n = n;
 	p->calls++;
+	return 0;
 }
 
 START_TEST(test_many)

@@ -156,6 +156,7 @@ static const struct {
 	{ "--type", "malformed", 2 },
 	{ "--component", "compa", 2 },	/* any case; not the bad record */
 	{ "--component", "Foreign", 1 },
+	{ "--component", "OMP", 3 },	/* CompA twice, CompB: a part */
 	{ "--grep", "MULTI LINE", 1 },	/* line breaks read as spaces */
 	{ "--grep", "line", 2 },	/* junk lines are searched too */
 	{ "--grep", "nothing like this", 0 },

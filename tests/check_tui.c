@@ -87,6 +87,53 @@ teardown(void)
 	tdir = NULL;
 }
 
+/* The sqlite3 CLI's answer to one query (trailing newline cut). */
+static char *
+sql1(const char *query)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh(&out, &err, "sqlite3 %s \"%s\"", db, query);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(err);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* Site P01 with n more HTTP management points and keys of alg (rsa3072:
+ * enabling enhanced HTTP takes seconds, long work to press keys during). */
+static void
+load_systems(int n, const char *alg)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh(&out, &err, "sqlite3 %s \"UPDATE site_security SET key_alg"
+	    " = '%s' WHERE site_id = (SELECT id FROM site WHERE code ="
+	    " 'P01'); WITH RECURSIVE n(i) AS (SELECT 1"
+	    " UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO"
+	    " site_system (fqdn, site_id, created) SELECT printf('load%%03d.p01"
+	    ".contoso.com', i), (SELECT id FROM site WHERE code = 'P01'),"
+	    " 1700000000 FROM n; INSERT INTO role (system_id, role, connection)"
+	    " SELECT id, 'mp', 'http' FROM site_system WHERE fqdn LIKE"
+	    " 'load%%'\"", db, alg, n);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(out);
+	free(err);
+}
+
+/* What must not change when work is cancelled: every certificate row
+ * (pending ones too) and the site's settings. */
+static char *
+db_state(void)
+{
+	return sql1("SELECT (SELECT count(*) FROM cert) || ' ' || (SELECT"
+	    " ifnull(group_concat(state), '-') FROM cert) || ' ' ||"
+	    " enhanced_http || ' ' || https_only FROM site_security WHERE"
+	    " site_id = (SELECT id FROM site WHERE code = 'P01')");
+}
+
 /*
  * Level 1: logic without a terminal.
  */
@@ -130,7 +177,17 @@ START_TEST(keys_lookup_by_context)
 	ck_assert_int_eq(keys_lookup('\r', sites), KA_OPEN);
 	ck_assert_int_eq(keys_lookup('\r', KS_DIALOG), KA_OK);
 	ck_assert_int_eq(keys_lookup(' ', KS_DIALOG), KA_TOGGLE);
-	ck_assert_int_eq(keys_lookup('\t', KS_DIALOG), KA_NEXT_TAB);
+	ck_assert_int_eq(keys_lookup('\t', KS_DIALOG), KA_NEXT_FIELD);
+	ck_assert_int_eq(keys_lookup(KEY_BTAB, KS_DIALOG), KA_PREV_FIELD);
+	ck_assert_int_eq(keys_lookup(KEY_NPAGE, KS_DIALOG), KA_NEXT_TAB);
+	ck_assert_int_eq(keys_lookup('\t', KS_BOX), KA_NEXT_FIELD);
+	ck_assert_int_eq(keys_lookup(27, KS_PROGRESS), KA_CANCEL);
+	ck_assert_int_eq(keys_lookup('q', KS_PROGRESS), KA_NONE);
+	/* / finds only where a view implements find. */
+	ck_assert_int_eq(keys_lookup('/', sites), KA_NONE);
+	ck_assert_int_eq(keys_lookup('/', sites | KS_FIND), KA_FIND);
+	ck_assert_int_eq(keys_lookup('/', KS_GLOBAL | KS_LIST | KS_OVERVIEW),
+	    KA_NONE);
 	ck_assert_int_eq(keys_lookup('\t', sites), KA_PANE);
 	ck_assert_int_eq(keys_lookup('q', sites), KA_QUIT);
 	ck_assert_int_eq(keys_lookup('q', KS_DIALOG), KA_NONE);	/* typing */
@@ -685,6 +742,117 @@ START_TEST(logscan_filter_find_follow)
 }
 END_TEST
 
+static int
+cancel_at_half(const char *what, size_t done, size_t total, void *arg)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	return total > 0 && done * 2 >= total;
+}
+
+/* The progress callback cancels: the site and its certificates stay as
+ * they were (the sqlite3 CLI says so), the error is "cancelled"; the plan
+ * shown before the work counts what the work then issues. */
+START_TEST(issue_cancel_and_plan)
+{
+	struct ehttp_security_change c;
+	struct ehttp_plan plan;
+	struct ehttp *e;
+	char *cause = NULL, *before, *after, *n;
+	int calls = 0;
+
+	setup_demo();
+	load_systems(6, "ec-p256");
+	before = db_state();
+	e = ehttp_open(db, 0, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ehttp_security_change_init(&c);
+	c.enhanced_http = 1;
+	ck_assert_int_eq(ehttp_site_plan(e, "P01", &c, &plan), 0);
+	ck_assert_int_eq(plan.new_root, 1);
+	ck_assert_int_ge(plan.issue, 6);
+	ck_assert_int_eq(plan.retire, 0);
+	ehttp_set_threads(e, 1);
+	ehttp_set_progress(e, cancel_at_half, &calls);
+	ck_assert_int_eq(ehttp_site_set_security(e, "P01", &c), -1);
+	ck_assert_str_eq(ehttp_error(e), "cancelled");
+	ck_assert_int_gt(calls, 0);
+	after = db_state();
+	ck_assert_str_eq(after, before);
+	free(after);
+	/* Not cancelled: it issues what the plan said. */
+	ehttp_set_progress(e, NULL, NULL);
+	ck_assert_int_eq(ehttp_site_set_security(e, "P01", &c), 0);
+	n = sql1("SELECT count(*) FROM cert WHERE type = 'role' AND state ="
+	    " 'active'");
+	ck_assert_int_eq(atoi(n), (int)plan.issue);
+	free(n);
+	/* Turning it off: the plan counts what it supersedes. */
+	c.enhanced_http = 0;
+	ck_assert_int_eq(ehttp_site_plan(e, "P01", &c, &plan), 0);
+	ck_assert_int_eq(plan.issue, 0);
+	ck_assert_int_ge(plan.retire, 6);
+	ehttp_close(e);
+	free(before);
+}
+END_TEST
+
+/* Tab and Shift-Tab go round fields and buttons; Enter from a field never
+ * presses a destructive button. */
+START_TEST(form_focus_ring)
+{
+	struct form f;
+
+	form_init(&f, "t");
+	form_add(&f, FORM_TEXT, 1, 0, 0, "Name:");
+	form_add(&f, FORM_CHECK, 2, 0, 0, "Check");
+	f.buttons[0] = "OK";
+	f.buttons[1] = "Cancel";
+	f.button_enabled[0] = f.button_enabled[1] = 1;
+	f.nbuttons = 2;
+	form_focus_first(&f);
+	ck_assert_int_eq(form_focused_id(&f), 1);
+	ck_assert_int_eq(form_key(&f, KA_NEXT_FIELD, '\t'), FORM_MOVED);
+	ck_assert_int_eq(form_focused_id(&f), 2);
+	form_key(&f, KA_NEXT_FIELD, '\t');
+	ck_assert_int_eq(f.focus, f.nitems + 0);		/* OK */
+	ck_assert_int_eq(form_key(&f, KA_OK, '\r'), FORM_BUTTON);
+	ck_assert_int_eq(f.pressed, 0);
+	form_key(&f, KA_NEXT_FIELD, '\t');
+	ck_assert_int_eq(f.focus, f.nitems + 1);		/* Cancel */
+	form_key(&f, KA_NEXT_FIELD, '\t');
+	ck_assert_int_eq(form_focused_id(&f), 1);		/* around */
+	form_key(&f, KA_PREV_FIELD, KEY_BTAB);
+	ck_assert_int_eq(f.focus, f.nitems + 1);
+	/* A destructive default: Enter from a field presses Cancel. */
+	f.button_flags[0] = DIALOG_BTN_DESTRUCTIVE;
+	form_focus_first(&f);
+	ck_assert_int_eq(form_key(&f, KA_OK, '\r'), FORM_BUTTON);
+	ck_assert_int_eq(f.pressed, 1);
+	/* A selected text is replaced by typing. */
+	snprintf(f.items[0].text, sizeof f.items[0].text, "old");
+	f.items[0].pos = 3;
+	f.items[0].selected = 1;
+	form_focus_first(&f);
+	form_key(&f, KA_NONE, 'n');
+	ck_assert_str_eq(f.items[0].text, "n");
+	form_key(&f, KA_NONE, 'e');
+	ck_assert_str_eq(f.items[0].text, "ne");
+}
+END_TEST
+
+START_TEST(log_component_filter_is_substring)
+{
+	ck_assert_int_eq(cmlog_component_match("SMS_MP_CONTROL_MANAGER",
+	    "control"), 1);
+	ck_assert_int_eq(cmlog_component_match("SMS_MP_CONTROL_MANAGER",
+	    "SMS_MP_CONTROL_MANAGER"), 1);
+	ck_assert_int_eq(cmlog_component_match("MP_HEALTH", "control"), 0);
+	ck_assert_int_eq(cmlog_component_match("MP_HEALTH", ""), 1);
+}
+END_TEST
+
 /*
  * Level 2: rendering into an off-screen screen.
  */
@@ -949,8 +1117,22 @@ START_TEST(render_site_properties_and_issue)
 	press(app, '\t', 0);
 	ck_screen("This certificate is OK.");
 	press(app, 27, 0);
-	/* Block it: a question first, then the row says so. */
+	/* Block it: a question first, with the focus on Cancel: Enter at
+	 * once blocks nothing (the database says so); Tab reaches Block. */
 	press(app, 'b', 0);
+	ck_screen("Block certificate?");
+	press(app, '\r', 0);
+	ck_assert_int_eq(screen_find("Block certificate?", NULL), -1);
+	{
+		char *out = NULL, *err = NULL;
+
+		ck_assert_int_eq(tu_sh(&out, &err, "sqlite3 %s \"SELECT"
+		    " count(*) FROM cert WHERE blocked != 0\"", db), 0);
+		ck_assert_str_eq(out, "0\n");
+		free(out);
+		free(err);
+	}
+	press(app, 'b', '\t', 0);
 	ck_screen("Block certificate?");
 	press(app, '\r', 0);
 	ck_screen("Blocked SMS Role SSL Certificate dp1.p01.contoso.com.");
@@ -1206,6 +1388,101 @@ START_TEST(render_log_folders)
 }
 END_TEST
 
+/* The key bar offers / only where find works; Enter on an Overview line
+ * lands on its item; Find offers the last term selected. */
+START_TEST(render_keys_overview_find)
+{
+	struct app *app;
+	char buf[512];
+
+	setup_demo();
+	screen_open(24, 80, 0);
+	app = app_start();
+	press(app, '\t', 0);				/* Overview list */
+	row(LINES - 1, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "EnterGo"));
+	ck_assert_ptr_null(strstr(buf, "/Find"));
+	press(app, '/', 0);				/* does nothing */
+	ck_assert_int_eq(app_dialog_top(app) == NULL, 1);
+	/* The line of site P02: Enter selects P02 in Sites. */
+	for (int i = 0; i < 10 && screen_find("Enter: go to Sites, P02.",
+	    NULL) == -1; i++)
+		press(app, KEY_DOWN, 0);
+	ck_screen("Enter: go to Sites, P02.");
+	press(app, '\r', 0);
+	ck_screen("Administration > Site Configuration > Sites");
+	ck_screen("P02 Contoso-West");			/* its details */
+	ck_screen("Site 3 of 4");
+	row(LINES - 1, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "/Find"));
+	ck_screen("as of ");
+	/* Find: a new term replaces the last one. */
+	press(app, '/', 'P', '0', '1', '\r', 0);
+	ck_screen("Site 2 of 4");
+	press(app, '/', 0);
+	ck_screen("Site code or name:");
+	press(app, 'S', '0', '1', '\r', 0);
+	ck_assert_int_eq(screen_find("Not found", NULL), -1);
+	ck_screen("Site 4 of 4");
+	app_stop(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
+/* 80x24 without colour: the Log Text column has 40 columns or more, the
+ * marker says what the colour would, Left/Right scroll the text, the
+ * details wrap a long record. */
+START_TEST(render_log_small_no_colour)
+{
+	struct app *app;
+	char buf[512], *p;
+	int y, xt, xn;
+
+	setup_demo();
+	append(logfile, "<![LOG[A long error: the certificate chain of"
+	    " mp.contoso.com could not be built because the SMS Issuing root"
+	    " is not trusted on this system, END-OF-TEXT]LOG]!><time=\"14:06:"
+	    "00.000+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL_"
+	    "MANAGER\" context=\"\" type=\"3\" thread=\"9\" file=\"x.c:1\">\n");
+	screen_open(24, 80, 0);
+	ck_assert(!crt_has_colour());
+	app = app_start();
+	press(app, '5', 0);
+	for (int i = 0; i < 20; i++)
+		app_tick(app);
+	app_dirty(app);
+	app_render(app);
+	y = screen_find("Log Text", &xt);
+	ck_assert_int_ge(y, 0);
+	row(y, buf, sizeof buf);
+	p = strstr(buf + xt + 8, "Time");
+	ck_assert_ptr_nonnull(p);
+	xn = (int)(p - buf);
+	ck_assert_int_ge(xn - xt - 1, 40);
+	/* Markers: ! error, W warning, without colour. */
+	y = screen_find("Failed to bind the certificate", &xt);
+	ck_assert_int_eq(mvwinch(curscr, y, xt - 2) & A_CHARTEXT, '!');
+	ck_assert_int_eq(mvwinch(curscr, y, xt) & A_COLOR, 0);
+	y = screen_find("Certificate of mp.contoso", &xt);
+	ck_assert_int_eq(mvwinch(curscr, y, xt - 2) & A_CHARTEXT, 'W');
+	/* The long record is selected: its details wrap to the end. */
+	ck_screen("END-OF-TEXT");
+	ck_assert_int_eq(screen_find("Type: Error", NULL) >= 0 ||
+	    screen_find("Type: Err", NULL) >= 0, 1);
+	/* Right scrolls the text; Left back; Left again goes to the tree. */
+	ck_assert_int_eq(screen_find("A long error: the", NULL) >= 0, 1);
+	press(app, KEY_RIGHT, 0);
+	ck_screen("text from column 11");
+	ck_screen("r: the certificate chain");
+	press(app, KEY_LEFT, 0);
+	ck_screen("A long error: the");
+	app_stop(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
 START_TEST(render_log_colours)
 {
 	struct app *app;
@@ -1213,7 +1490,7 @@ START_TEST(render_log_colours)
 	int y, x;
 
 	setup_demo();
-	screen_open(30, 100, 1);
+	screen_open(30, 110, 1);
 	ck_assert(crt_has_colour());
 	app = app_start();
 	press(app, '5', 0);
@@ -1229,15 +1506,31 @@ START_TEST(render_log_colours)
 	ck_screen("Call to HttpSendRequestSync");
 	ck_screen("11-24-2026 14:05:12.345");
 	ck_screen("Thread: 4323 (0x10E3)");
-	/* Errors red, warnings yellow (their colour pairs). */
+	/* Errors on red, warnings on yellow (CMTrace's row backgrounds),
+	 * with the marker in front. */
 	y = screen_find("Failed to bind the certificate", &x);
 	ck_assert_int_ge(y, 0);
 	err = mvwinch(curscr, y, x) & A_COLOR;
-	ck_assert_int_eq(err, crt_attr(CRT_ERROR) & A_COLOR);
+	ck_assert_int_eq(err, crt_attr(CRT_LOG_ERROR) & A_COLOR);
+	ck_assert_int_eq(mvwinch(curscr, y, x - 2) & A_CHARTEXT, '!');
+	{
+		short fg, bg;
+
+		ck_assert_int_eq(pair_content(PAIR_NUMBER(err), &fg, &bg), OK);
+		ck_assert_int_eq(bg, COLOR_RED);
+	}
 	y = screen_find("Certificate of mp.contoso", &x);
 	ck_assert_int_ge(y, 0);
 	warn = mvwinch(curscr, y, x) & A_COLOR;
-	ck_assert_int_eq(warn, crt_attr(CRT_WARNING) & A_COLOR);
+	ck_assert_int_eq(warn, crt_attr(CRT_LOG_WARNING) & A_COLOR);
+	ck_assert_int_eq(mvwinch(curscr, y, x - 2) & A_CHARTEXT, 'W');
+	{
+		short fg, bg;
+
+		ck_assert_int_eq(pair_content(PAIR_NUMBER(warn), &fg, &bg),
+		    OK);
+		ck_assert_int_eq(bg, COLOR_YELLOW);
+	}
 	ck_assert_int_ne(err, warn);
 	ck_assert_int_ne(err, 0);
 	/* The last record is selected (follow) and detailed. */
@@ -1392,7 +1685,7 @@ static const char run_sh[] =
     "exec sleep 120\n";
 
 static void
-tmx_start(struct tmx *t, int w, int h)
+tmx_start_opts(struct tmx *t, int w, int h, const char *opts)
 {
 	const char *bin = tu_bin("ehttp-console");
 	char wrapper[4200];
@@ -1406,8 +1699,14 @@ tmx_start(struct tmx *t, int w, int h)
 	 * server also ends itself after five minutes. */
 	ck_assert_int_eq(tmx(t, NULL, "new-session -d -s ehttp -x %d -y %d"
 	    " \"sh %s %s/console.pid env LC_ALL=C.UTF-8 %s --db %s --log-dir"
-	    " %s\" \\; run-shell -b 'sleep 300; tmux -L %s kill-server'", w,
-	    h, wrapper, tdir, bin, db, logdir, t->name), 0);
+	    " %s %s\" \\; run-shell -b 'sleep 300; tmux -L %s kill-server'", w,
+	    h, wrapper, tdir, bin, db, logdir, opts, t->name), 0);
+}
+
+static void
+tmx_start(struct tmx *t, int w, int h)
+{
+	tmx_start_opts(t, w, h, "");
 }
 
 static long
@@ -1492,8 +1791,9 @@ START_TEST(e2e_enable_enhanced_http)
 	keys(&t, "5");
 	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
 	WAIT(&t, "Call to HttpSendRequestSync");
-	WAIT(&t, "11-24-2026 14:05:12.345");
+	WAIT(&t, "14:05:12");
 	keys(&t, "Home");			/* its details: the whole line */
+	WAIT(&t, "11-24-2026 14:05:12.345");
 	WAIT(&t, "Call to HttpSendRequestSync succeeded for port 443");
 	WAIT(&t, "Component: SMS_MP_CONTROL_MANAGER");
 	keys(&t, "End");
@@ -1541,6 +1841,115 @@ START_TEST(e2e_enable_enhanced_http)
 	    " #{keypad_cursor_flag}");
 	ck_assert_str_eq(v, "0 1 0 0");
 	free(v);
+	tmx_stop(&t);
+	teardown();
+}
+END_TEST
+
+/* Enable enhanced HTTP in P01 through Site Properties, up to the
+ * confirmation (which states the number of certificates). */
+static void
+e2e_open_enable(struct tmx *t)
+{
+	keys(t, "2");
+	WAIT(t, "Administration > Site Configuration > Sites");
+	keys(t, "Down Enter");
+	WAIT(t, "P01 - Contoso-East Properties");
+	keys(t, "Down Down Space");
+	WAIT(t, "[x] Use Configuration Manager-generated certificates");
+	keys(t, "Enter");				/* OK */
+	WAIT(t, "Apply to site P01?");
+}
+
+/*
+ * Long work: Esc asks, y cancels and the database is as it was (sqlite3
+ * CLI); then keys typed during the work are dropped: the result box is
+ * still there afterwards and the console did not quit.
+ */
+START_TEST(e2e_long_work_cancel_and_typeahead)
+{
+	struct tmx t;
+	char *before, *after, *n, *s, want[128];
+	int planned;
+
+	setup_demo();
+	load_systems(40, "rsa3072");
+	before = db_state();
+	tmx_start(&t, 100, 30);
+	WAIT(&t, "Administration > Overview");
+	e2e_open_enable(&t);
+	WAIT(&t, "Certificates to issue: ");
+	s = tmx_capture(&t);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(strstr(s, "Certificates to issue: "));
+	planned = atoi(strstr(s, "Certificates to issue: ") + 23);
+	free(s);
+	ck_assert_int_ge(planned, 40);
+	snprintf(want, sizeof want, "Certificates to issue: %d SMS Role SSL"
+	    " Certificates and a new SMS Issuing root", planned);
+	WAIT(&t, want);
+	keys(&t, "Enter");				/* Apply */
+	WAIT(&t, "Please wait");
+	keys(&t, "Escape");
+	WAIT(&t, "Cancel? The site stays as it was.");
+	keys(&t, "y");
+	WAIT(&t, "The settings were not changed: cancelled");
+	after = db_state();
+	ck_assert_str_eq(after, before);
+	free(after);
+
+	/* Again, typing during the work: q, Enter, Space, x. */
+	keys(&t, "Enter");				/* the error box */
+	WAIT_GONE(&t, "not changed: cancelled");
+	WAIT(&t, "P01 - Contoso-East Properties");
+	keys(&t, "Enter");
+	WAIT(&t, "Apply to site P01?");
+	keys(&t, "Enter");
+	WAIT(&t, "Please wait");
+	keys(&t, "q Enter Space x Enter");
+	snprintf(want, sizeof want, "Issued %d SMS Role SSL Certificates",
+	    planned);
+	WAIT(&t, want);
+	/* Keys are handled in order: F1 shows help over the result box,
+	 * Esc closes the help, and the result box is still there. */
+	keys(&t, "F1");
+	WAIT(&t, "Help: ehttp console");
+	keys(&t, "Escape");
+	WAIT_GONE(&t, "Help: ehttp console");
+	s = tmx_capture(&t);
+	ck_assert_ptr_nonnull(strstr(s, want));
+	ck_assert_ptr_null(strstr(s, "console-exit"));
+	free(s);
+	n = sql1("SELECT count(*) FROM cert WHERE type = 'role' AND state ="
+	    " 'active'");
+	ck_assert_int_eq(atoi(n), planned);
+	free(n);
+	free(before);
+	tmx_stop(&t);
+	teardown();
+}
+END_TEST
+
+/* A change made elsewhere (ehttpctl) shows in the list after the refresh
+ * interval without a key, with the time it was read. */
+START_TEST(e2e_outside_change_refreshes)
+{
+	struct tmx t;
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	setup_demo();
+	tmx_start_opts(&t, 100, 30, "--refresh 1");
+	WAIT(&t, "Administration > Overview");
+	keys(&t, "2");
+	WAIT(&t, "Contoso-East");
+	WAIT(&t, "as of ");
+	rc = tu_ctl(db, &out, &err, "site", "add", "Z99", "--name",
+	    "Outside-Change", "--type", "primary", "--parent", "CAS", NULL);
+	ck_assert_msg(rc == 0, "site add: %s", err);
+	free(out);
+	free(err);
+	WAIT(&t, "Outside-Change");
 	tmx_stop(&t);
 	teardown();
 }
@@ -1652,6 +2061,9 @@ tui_suite(void)
 	tcase_add_test(logic, form_text_and_buttons);
 	tcase_add_test(logic, role_dialog_model);
 	tcase_add_test(logic, logscan_filter_find_follow);
+	tcase_add_test(logic, issue_cancel_and_plan);
+	tcase_add_test(logic, form_focus_ring);
+	tcase_add_test(logic, log_component_filter_is_substring);
 	tcase_add_checked_fixture(logic, NULL, teardown);
 	suite_add_tcase(s, logic);
 
@@ -1665,6 +2077,8 @@ tui_suite(void)
 	tcase_add_test(render, render_small_terminal_and_resize);
 	tcase_add_test(render, render_log_colours);
 	tcase_add_test(render, render_log_folders);
+	tcase_add_test(render, render_keys_overview_find);
+	tcase_add_test(render, render_log_small_no_colour);
 	suite_add_tcase(s, render);
 
 	tcase_set_timeout(e2e, 300);
@@ -1672,6 +2086,8 @@ tui_suite(void)
 	tcase_add_test(e2e, e2e_enable_enhanced_http);
 	tcase_add_test(e2e, e2e_sigterm_restores_terminal);
 	tcase_add_test(e2e, e2e_options);
+	tcase_add_test(e2e, e2e_long_work_cancel_and_typeahead);
+	tcase_add_test(e2e, e2e_outside_change_refreshes);
 	suite_add_tcase(s, e2e);
 	return s;
 }

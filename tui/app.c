@@ -30,7 +30,8 @@
 
 #define APP_MAX_DIALOGS	16
 #define APP_POLL_MS	1000	/* follow logs, re-read agent reports */
-#define APP_RELOAD_S	5
+#define APP_REFRESH_S	5	/* check whether the database changed */
+#define APP_STALE_S	60	/* re-read anyway (times shown get old) */
 
 enum node_kind { NODE_GROUP, NODE_VIEW, NODE_OPEN_LOG };
 
@@ -66,6 +67,9 @@ struct app {
 	int		 progress_active;
 	char		 progress_what[128];
 	size_t		 progress_done, progress_total;
+	int		 progress_asking;	/* "Cancel?" shown */
+	int		 progress_focus;	/* its button: 0 cancel, 1 go on */
+	int		 progress_cancel;	/* confirmed: stop the work */
 	WINDOW		*w_progress;
 
 	WINDOW		*w_title, *w_tree, *w_list, *w_details, *w_body;
@@ -76,7 +80,9 @@ struct app {
 	int		 dirty;
 	int		 quit;
 	int		 exit_code;
-	time_t		 last_reload;
+	time_t		 last_reload;	/* the view was read (the "as of" time) */
+	time_t		 last_check;	/* ehttp_changed() was asked */
+	int		 refresh_s;
 };
 
 static void	app_select_node(struct app *, int);
@@ -411,6 +417,24 @@ app_select(struct app *app, const char *title)
 }
 
 int
+app_select_item(struct app *app, const char *title, const char *key)
+{
+	struct view *v;
+
+	if (app_select(app, title) == -1)
+		return -1;
+	if (key == NULL || key[0] == '\0')
+		return 0;
+	if ((v = app_current_view(app)) == NULL || v->ops->select == NULL ||
+	    v->ops->select(v, key) == -1) {
+		app_status(app, 1, "%s: not listed (any more).", key);
+		return -1;
+	}
+	app->dirty = 1;
+	return 0;
+}
+
+int
 app_open_log(struct app *app, const char *path)
 {
 	const char *base;
@@ -433,20 +457,91 @@ app_open_log(struct app *app, const char *path)
 	return 0;
 }
 
-/* The key handle for actions that may issue certificates. */
+/*
+ * The key handle for actions that may issue certificates, and the long
+ * work it does. The backend calls app_progress() on this thread while it
+ * works: the console reads the keys itself then. Esc or c asks "Cancel?"
+ * (the work waits for the answer; cancelling stops issuance before it
+ * commits, so the site stays as it was); every other key is dropped, and
+ * whatever was typed is flushed when the work ends, so nothing typed
+ * during it acts on the result box.
+ */
+static const char *const progress_buttons[] = { "Cancel the work",
+    "Continue" };
+static const int progress_flags[] = { DIALOG_BTN_DESTRUCTIVE, 0 };
 
-static void
+/* The question; 1: cancel. */
+static int
+progress_ask(struct app *app)
+{
+	enum keys_action a;
+	int k;
+
+	app->progress_asking = 1;
+	app->progress_focus = dialog_safe_button(progress_flags, NULL, 2, 0);
+	for (;;) {
+		app->dirty = 1;
+		app_render(app);
+		if (crt_signal_pending() != 0) {
+			k = 1;		/* quitting: stop the work, keep the site */
+			break;
+		}
+		if ((k = crt_getch(250)) == ERR)
+			continue;
+		if (k == KEY_RESIZE) {
+			app_resize(app);
+			continue;
+		}
+		if (k == 'y' || k == 'Y') {
+			k = 1;
+			break;
+		}
+		if (k == 'n' || k == 'N') {
+			k = 0;
+			break;
+		}
+		a = keys_lookup(k, KS_BOX);
+		if (a == KA_LEFT || a == KA_RIGHT || a == KA_NEXT_FIELD ||
+		    a == KA_PREV_FIELD)
+			app->progress_focus = !app->progress_focus;
+		else if (a == KA_OK) {
+			k = app->progress_focus == 0;
+			break;
+		} else if (a == KA_CANCEL) {
+			k = 0;
+			break;
+		}
+	}
+	app->progress_asking = 0;
+	app->dirty = 1;
+	return k;
+}
+
+static int
 app_progress(const char *what, size_t done, size_t total, void *arg)
 {
 	struct app *app = arg;
+	int k;
 
 	app->progress_active = 1;
 	snprintf(app->progress_what, sizeof app->progress_what, "%s", what);
 	app->progress_done = done;
 	app->progress_total = total;
 	app->dirty = 1;
-	if (crt_active())
-		app_render(app);
+	if (!crt_active())
+		return app->progress_cancel;
+	while (!app->progress_cancel && (k = crt_getch(0)) != ERR) {
+		if (k == KEY_RESIZE)
+			app_resize(app);
+		else if (keys_lookup(k, KS_PROGRESS) == KA_CANCEL &&
+		    progress_ask(app))
+			app->progress_cancel = 1;
+		/* Any other key: dropped. */
+	}
+	if (crt_signal_pending() != 0)
+		app->progress_cancel = 1;
+	app_render(app);
+	return app->progress_cancel;
 }
 
 struct ehttp *
@@ -461,6 +556,8 @@ app_key_handle(struct app *app, char *err, size_t errlen)
 		free(cause);
 		return NULL;
 	}
+	app->progress_cancel = 0;
+	crt_flush_input();
 	ehttp_set_progress(k, app_progress, app);
 	/* The progress box shows before the first key is generated. */
 	app_progress("Working", 0, 0, app);
@@ -472,6 +569,8 @@ app_key_handle_close(struct app *app, struct ehttp *k)
 {
 	ehttp_close(k);
 	app->progress_active = 0;
+	app->progress_asking = 0;
+	crt_flush_input();	/* keys typed during the work: dropped */
 	app->dirty = 1;
 }
 
@@ -629,6 +728,8 @@ scopes(struct app *app)
 
 	if (app->small)
 		return KS_SMALL;
+	if (app->progress_active)
+		return app->progress_asking ? KS_BOX : KS_PROGRESS;
 	if ((d = app_dialog_top(app)) != NULL)
 		return d->ops->scope;
 	if (app->focus == 0)
@@ -755,6 +856,17 @@ draw_status(struct app *app)
 	werase(w);
 	if (v != NULL && v->ops->where != NULL && app_dialog_top(app) == NULL)
 		v->ops->where(v, where, sizeof where);
+	/* Database views: when they were read (they re-read on a timer when
+	 * the database changes, and on F5). */
+	if (v != NULL && v->ops != &view_log_ops && app->last_reload != 0) {
+		struct tm tm;
+		size_t len = strlen(where);
+
+		gmtime_r(&app->last_reload, &tm);
+		snprintf(where + len, sizeof where - len, "%sas of"
+		    " %02d:%02d:%02d", len ? ", " : "", tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+	}
 	if (where[0] != '\0')
 		ww = text_cols(where, (size_t)-1) + 1;
 	if (app->status[0] != '\0') {
@@ -828,7 +940,7 @@ draw_dialogs(struct app *app)
 static void
 draw_progress(struct app *app)
 {
-	int w = app->cols - 10 < 64 ? app->cols - 10 : 64, h = 6, bar;
+	int w = app->cols - 10 < 64 ? app->cols - 10 : 64, h = 7, bar;
 	WINDOW *win;
 	char buf[64];
 
@@ -853,6 +965,14 @@ draw_progress(struct app *app)
 	} else
 		text_put(win, 2, 2, w - 4, "Preparing...", (size_t)-1,
 		    crt_attr(CRT_DIALOG));
+	if (app->progress_asking) {
+		text_put(win, 4, 2, w - 4, "Cancel? The site stays as it was.",
+		    (size_t)-1, crt_attr(CRT_WARNING) | A_BOLD);
+		dialog_buttons(win, 5, progress_buttons, 2,
+		    app->progress_focus, NULL);
+	} else
+		text_put(win, 4, 2, w - 4, "Esc: cancel", (size_t)-1,
+		    crt_attr(CRT_DIM));
 	touchwin(win);
 	wnoutrefresh(win);
 }
@@ -1135,22 +1255,36 @@ app_key(struct app *app, int key)
 	sweep_dialogs(app);
 }
 
-/* Background work: the current view's, and a periodic re-read of what
- * agents report. Returns how soon it wants to run again (ms). */
+/*
+ * Background work: the current view's, and the re-read of a database view
+ * when someone changed the database (agents report, ehttpctl, another
+ * console): every refresh_s seconds one cheap question (PRAGMA
+ * data_version), a re-read only when the answer changed (or the times
+ * shown are a minute old). Never SQL on a repaint. Returns how soon it
+ * wants to run again (ms).
+ */
 static int
 tick(struct app *app)
 {
 	struct view *v = app_current_view(app);
-	int wish = -1;
+	time_t now = time(NULL);
+	int wish = -1, changed;
 
 	if (v != NULL && v->ops->tick != NULL &&
 	    (v->ops->tick(v, &wish) & VIEW_REDRAW))
 		app->dirty = 1;
-	if (v != NULL && app_dialog_top(app) == NULL && v->ops->poll != NULL &&
-	    time(NULL) - app->last_reload >= APP_RELOAD_S) {
-		v->ops->poll(v);
-		app->last_reload = time(NULL);
-		app->dirty = 1;
+	if (v != NULL && v->ops != &view_log_ops && app_dialog_top(app) ==
+	    NULL && now - app->last_check >= app->refresh_s) {
+		app->last_check = now;
+		changed = ehttp_changed(app->e);
+		if (changed == 1 || now - app->last_reload >= APP_STALE_S) {
+			if (v->ops->poll != NULL)
+				v->ops->poll(v);
+			else if (v->ops->reload != NULL)
+				v->ops->reload(v);
+			app->last_reload = now;
+			app->dirty = 1;
+		}
 	}
 	if (wish < 0 || wish > APP_POLL_MS)
 		wish = APP_POLL_MS;
@@ -1204,11 +1338,14 @@ app_new(const struct app_config *cf, char **cause)
 			snprintf(app->log_dir, sizeof app->log_dir, "logs");
 	}
 	app->crt_flags = cf->crt_flags;
+	app->refresh_s = cf->refresh_s > 0 ? cf->refresh_s : APP_REFRESH_S;
 	/* The console never loads private keys for what it shows. */
 	if ((app->e = ehttp_open(app->db_path, EHTTP_NO_KEYS, cause)) == NULL) {
 		free(app);
 		return NULL;
 	}
+	ehttp_changed(app->e);		/* the version the first read sees */
+	app->last_check = time(NULL);
 	build_tree(app);
 	app->sel = 0;
 	if (crt_active())

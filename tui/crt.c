@@ -56,7 +56,8 @@ crt_attr(enum crt_style s)
 enum {
 	PAIR_TITLE = 1, PAIR_HEADER, PAIR_ERROR, PAIR_WARNING, PAIR_HIGHLIGHT,
 	PAIR_OK, PAIR_BAR_LABEL, PAIR_DIALOG, PAIR_DIALOG_TITLE, PAIR_FOCUS,
-	PAIR_DISABLED, PAIR_BORDER, PAIR_STATUS_ERROR, PAIR_CURSOR
+	PAIR_DISABLED, PAIR_BORDER, PAIR_STATUS_ERROR, PAIR_CURSOR,
+	PAIR_LOG_ERROR, PAIR_LOG_WARNING
 };
 
 static void
@@ -83,6 +84,9 @@ crt_styles_mono(void)
 	crt_styles[CRT_DISABLED] = A_DIM;
 	crt_styles[CRT_BORDER] = A_NORMAL;
 	crt_styles[CRT_TREE_GROUP] = A_BOLD;
+	/* Without colour the log's marker column tells the type. */
+	crt_styles[CRT_LOG_ERROR] = A_BOLD;
+	crt_styles[CRT_LOG_WARNING] = A_NORMAL;
 }
 
 static void
@@ -103,6 +107,8 @@ crt_styles_colour(void)
 	init_pair(PAIR_BORDER, COLOR_CYAN, -1);
 	init_pair(PAIR_STATUS_ERROR, COLOR_WHITE, COLOR_RED);
 	init_pair(PAIR_CURSOR, COLOR_BLACK, COLOR_CYAN);
+	init_pair(PAIR_LOG_ERROR, COLOR_BLACK, COLOR_RED);	/* CMTrace */
+	init_pair(PAIR_LOG_WARNING, COLOR_BLACK, COLOR_YELLOW);
 	crt_styles[CRT_TITLE] = COLOR_PAIR(PAIR_TITLE) | A_BOLD;
 	crt_styles[CRT_HEADER] = COLOR_PAIR(PAIR_HEADER);
 	crt_styles[CRT_HEADER_SORT] = COLOR_PAIR(PAIR_HEADER) | A_BOLD;
@@ -120,6 +126,8 @@ crt_styles_colour(void)
 	crt_styles[CRT_FOCUS] = COLOR_PAIR(PAIR_FOCUS);
 	crt_styles[CRT_DISABLED] = COLOR_PAIR(PAIR_DISABLED) | A_BOLD;
 	crt_styles[CRT_BORDER] = COLOR_PAIR(PAIR_BORDER);
+	crt_styles[CRT_LOG_ERROR] = COLOR_PAIR(PAIR_LOG_ERROR);
+	crt_styles[CRT_LOG_WARNING] = COLOR_PAIR(PAIR_LOG_WARNING);
 }
 
 /* Append a terminfo string to the emergency reset sequence. */
@@ -254,6 +262,15 @@ crt_getch(int timeout_ms)
 	wtimeout(crt_input, timeout_ms);
 	c = wgetch(crt_input);
 	return c;
+}
+
+/* Drop every key typed so far (after long work: nothing typed during it
+ * acts on what follows). */
+void
+crt_flush_input(void)
+{
+	if (crt_input != NULL)
+		flushinp();
 }
 
 int

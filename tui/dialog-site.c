@@ -532,15 +532,21 @@ describe(struct box *b, const char *what, int before, int after)
 		    "off", after ? "on" : "off");
 }
 
-/* OK or Apply: show what will happen and the warnings, then apply. */
+/* OK or Apply: show what will happen (how many certificates are issued or
+ * superseded) and the warnings, then apply. Turning enhanced HTTP off is a
+ * destructive change: its button never has the focus at first. */
 static void
 site_apply(struct app *app, struct dialog_site *ds, int closing)
 {
 	static const char *const labels[] = { "Apply", "Cancel" };
+	static const char *const off_labels[] = { "Turn off", "Cancel" };
+	struct ehttp_security_change c;
+	struct ehttp_plan plan;
 	struct db_security x;
 	const struct db_security *o = &ds->site.sec;
 	struct box *b;
 	char title[64];
+	int was_on, now_on, planned;
 
 	ds->closing = closing;
 	if (!dialog_site_form_changed(ds)) {
@@ -549,12 +555,19 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 		return;
 	}
 	dialog_site_form_security(ds, &x);
+	dialog_site_form_change(ds, &c);
 	refresh_warnings(app, ds);
-	if (ds->nwarnings == 0 && !(x.enhanced_http && !o->enhanced_http)) {
+	planned = ehttp_site_plan(app_ehttp(app), ds->site.code, &c,
+	    &plan) == 0;
+	was_on = o->enhanced_http && !o->https_only;
+	now_on = x.enhanced_http && !x.https_only;
+	if (ds->nwarnings == 0 && was_on == now_on && (!planned ||
+	    (plan.issue == 0 && plan.retire == 0 && !plan.new_root))) {
 		apply_now(app, ds);
 		return;
 	}
-	snprintf(title, sizeof title, "Apply to site %s?", ds->site.code);
+	snprintf(title, sizeof title, "%s site %s?", was_on && !now_on ?
+	    "Turn enhanced HTTP off in" : "Apply to", ds->site.code);
 	b = box_new(title);
 	box_line(b, BOX_HEAD, "Changes to site %s:", ds->site.code);
 	if (x.https_only != o->https_only)
@@ -572,7 +585,7 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 		    x.key_alg);
 	box_line(b, BOX_TEXT, "  IISSSLState: %d -> %d", ehttp_iisssl_state(o),
 	    ehttp_iisssl_state(&x));
-	if (x.enhanced_http && !o->enhanced_http) {
+	if (!was_on && now_on) {
 		box_text(b, BOX_TEXT, "");
 		box_line(b, BOX_INFO, "The site server creates the SMS Issuing"
 		    " root of site %s if it has none, and issues an SMS Role SSL"
@@ -582,11 +595,41 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 		    "HTTP management point, HTTP distribution point and SMS"
 		    " Provider");
 	}
+	if (planned && (plan.issue > 0 || plan.new_root || plan.retire > 0)) {
+		box_text(b, BOX_TEXT, "");
+		if (plan.issue > 0 || plan.new_root)
+			box_line(b, BOX_HEAD, "Certificates to issue: %zu SMS Role"
+			    " SSL Certificate%s%s.", plan.issue,
+			    plan.issue == 1 ? "" : "s", plan.new_root ?
+			    " and a new SMS Issuing root" : "");
+		if (plan.issue > 0)
+			box_text(b, BOX_TEXT, "This can take a while; Esc cancels"
+			    " it and leaves the site as it was.");
+		if (plan.retire > 0 && now_on)
+			box_line(b, BOX_HEAD, "Certificates to revoke: %zu.",
+			    plan.retire);
+	}
+	if (was_on && !now_on) {
+		box_text(b, BOX_TEXT, "");
+		box_line(b, BOX_WARNING, "Turning enhanced HTTP off supersedes"
+		    " %zu SMS Role SSL Certificate%s of site %s.", planned ?
+		    plan.retire : 0, planned && plan.retire == 1 ? "" : "s",
+		    ds->site.code);
+		box_line(b, BOX_WARNING, "Its site systems lose TLS: HTTP"
+		    " management points and distribution points serve plain"
+		    " HTTP again, unless they have a PKI certificate (%zu"
+		    " do%s).", planned ? plan.pki_kept : 0,
+		    planned && plan.pki_kept == 1 ? "es" : "");
+	}
 	if (ds->nwarnings > 0)
 		box_text(b, BOX_TEXT, "");
 	for (size_t i = 0; i < ds->nwarnings; i++)
 		box_text(b, BOX_WARNING, ds->warnings[i].text);
-	box_buttons(b, labels, 2);
+	if (was_on && !now_on) {
+		box_buttons(b, off_labels, 2);
+		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+	} else
+		box_buttons(b, labels, 2);
 	box_dialog(app, b, confirm_done, ds);
 }
 

@@ -107,6 +107,20 @@ dialog_buttons(WINDOW *w, int y, const char *const *labels, int n, int focus,
 	}
 }
 
+int
+dialog_safe_button(const int *flags, const int *enabled, int n, int preferred)
+{
+	if (preferred >= 0 && preferred < n &&
+	    !(flags[preferred] & DIALOG_BTN_DESTRUCTIVE) &&
+	    (enabled == NULL || enabled[preferred]))
+		return preferred;
+	for (int b = 0; b < n; b++)
+		if (!(flags[b] & DIALOG_BTN_DESTRUCTIVE) &&
+		    (enabled == NULL || enabled[b]))
+			return b;
+	return preferred;
+}
+
 /* The box: lines of text (wrapped), optional tabs, buttons. */
 struct box_line {
 	enum box_line_style	 style;
@@ -122,6 +136,7 @@ struct box {
 	struct box_line	*lines;
 	size_t		 n, cap;
 	const char	*buttons[FORM_MAX_BUTTONS];
+	int		 button_flags[FORM_MAX_BUTTONS];
 	int		 nbuttons;
 	int		 focus;
 	size_t		 scroll;
@@ -199,10 +214,19 @@ box_buttons(struct box *b, const char *const *labels, int n)
 {
 	if (n > FORM_MAX_BUTTONS)
 		n = FORM_MAX_BUTTONS;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		b->buttons[i] = labels[i];
+		b->button_flags[i] = 0;
+	}
 	b->nbuttons = n;
 	b->focus = 0;
+}
+
+void
+box_button_flags(struct box *b, int button, int flags)
+{
+	if (button >= 0 && button < b->nbuttons)
+		b->button_flags[button] = flags;
 }
 
 void
@@ -386,6 +410,17 @@ box_key(struct dialog *d, enum keys_action a, int key)
 	case KA_END:
 		b->scroll = b->total;
 		return DLG_REDRAW;
+	case KA_NEXT_FIELD:
+	case KA_PREV_FIELD:
+		/* The focus ring of a box is its buttons; with one button,
+		 * Tab goes through the tabs. */
+		if (b->nbuttons > 1) {
+			b->focus = (b->focus + (a == KA_NEXT_FIELD ? 1 : -1) +
+			    b->nbuttons) % b->nbuttons;
+			return DLG_REDRAW;
+		}
+		a = a == KA_NEXT_FIELD ? KA_NEXT_TAB : KA_PREV_TAB;
+		/* FALLTHROUGH */
 	case KA_NEXT_TAB:
 	case KA_PREV_TAB:
 		if (b->ntabs > 1) {
@@ -433,6 +468,8 @@ box_dialog(struct app *app, struct box *b, dialog_done_fn done, void *arg)
 {
 	struct dialog *d = dialog_new(app, &box_ops, b);
 
+	b->focus = dialog_safe_button(b->button_flags, NULL, b->nbuttons,
+	    b->focus);
 	d->done = done;
 	d->done_arg = arg;
 	app_dialog_push(app, d);
@@ -549,6 +586,17 @@ dialog_prompt(struct app *app, const char *title, const char *label,
 	d->done = done;
 	d->done_arg = arg;
 	app_dialog_push(app, d);
+	return d;
+}
+
+struct dialog *
+dialog_prompt_selected(struct app *app, const char *title, const char *label,
+    const char *initial, dialog_done_fn done, void *arg)
+{
+	struct dialog *d = dialog_prompt(app, title, label, initial, done, arg);
+	struct prompt *p = d->data;
+
+	p->form.items[0].selected = p->form.items[0].text[0] != '\0';
 	return d;
 }
 

@@ -1,9 +1,11 @@
 /*
  * form: the controls of a dialog (tabs, labels, check boxes, radio
  * buttons, choices, text fields and a row of buttons) with the keyboard
- * behaviour of a Windows property sheet: Tab changes tab, arrows move
- * between controls (and within a radio group or between buttons), Space
- * toggles, Enter presses the focused or the default button, Esc cancels.
+ * behaviour of a Windows property sheet: Tab and Shift-Tab go round the
+ * focus ring (the controls of the tab, then the buttons), PgDn/PgUp change
+ * tab, arrows move between controls (and within a radio group or between
+ * buttons), Space toggles, Enter presses the focused or the default button
+ * (never a destructive one), Esc cancels.
  * The model needs no terminal; form_draw() is the only curses part.
  */
 #include <ctype.h>
@@ -113,10 +115,25 @@ focusable(const struct form *f, int i)
 static int
 first_button(const struct form *f)
 {
-	for (int b = 0; b < f->nbuttons; b++)
-		if (f->button_enabled[b])
-			return f->nitems + b;
-	return f->nitems;
+	return f->nitems + dialog_safe_button(f->button_flags,
+	    f->button_enabled, f->nbuttons, 0);
+}
+
+/* The focus ring: controls of the tab, then enabled buttons, around. */
+static enum form_result
+ring_step(struct form *f, int dir)
+{
+	int n = f->nitems + f->nbuttons, i = f->focus;
+
+	for (int k = 0; k < n; k++) {
+		i = (i + dir + n) % n;
+		if (i < f->nitems ? focusable(f, i) :
+		    f->button_enabled[i - f->nitems]) {
+			f->focus = i;
+			return FORM_MOVED;
+		}
+	}
+	return FORM_NONE;
 }
 
 void
@@ -221,6 +238,18 @@ text_edit(struct form *f, struct form_item *it, int key)
 
 	if (it->pos > len)
 		it->pos = len;
+	if (it->selected) {
+		/* A selected text: an edit replaces it, a move keeps it. */
+		it->selected = 0;
+		if (key == KEY_BACKSPACE || key == 127 || key == CTRL('h') ||
+		    key == KEY_DC || key == CTRL('d') || (key >= 32 &&
+		    key < 256)) {
+			it->text[0] = '\0';
+			it->pos = len = 0;
+			if (!(key >= 32 && key < 256 && key != 127))
+				return changed(f, it);
+		}
+	}
 	switch (key) {
 	case KEY_BACKSPACE:
 	case 127:
@@ -325,7 +354,8 @@ form_key(struct form *f, enum keys_action a, int key)
 	f->pressed = -1;
 	if (it != NULL && it->kind == FORM_TEXT && a != KA_OK &&
 	    a != KA_CANCEL && a != KA_UP && a != KA_DOWN &&
-	    a != KA_NEXT_TAB && a != KA_PREV_TAB && it->enabled) {
+	    a != KA_NEXT_TAB && a != KA_PREV_TAB && a != KA_NEXT_FIELD &&
+	    a != KA_PREV_FIELD && it->enabled) {
 		if ((r = text_edit(f, it, key)) != FORM_UNHANDLED)
 			return r;
 	}
@@ -334,6 +364,10 @@ form_key(struct form *f, enum keys_action a, int key)
 		return move_focus(f, -1);
 	case KA_DOWN:
 		return move_focus(f, 1);
+	case KA_NEXT_FIELD:
+		return ring_step(f, 1);
+	case KA_PREV_FIELD:
+		return ring_step(f, -1);
 	case KA_NEXT_TAB:
 		return switch_tab(f, 1);
 	case KA_PREV_TAB:
@@ -377,7 +411,8 @@ form_key(struct form *f, enum keys_action a, int key)
 	case KA_OK:
 		if (it == NULL)
 			return press(f, f->focus - f->nitems);
-		return press(f, f->default_button);
+		return press(f, dialog_safe_button(f->button_flags,
+		    f->button_enabled, f->nbuttons, f->default_button));
 	case KA_CANCEL:
 		return FORM_CANCEL;
 	default:
@@ -549,7 +584,8 @@ form_draw(struct form *f, WINDOW *w)
 			text_fill(w, y, lx, fw, focus ? crt_attr(CRT_FOCUS) :
 			    crt_attr(CRT_CURSOR_DIM));
 			text_put(w, y, lx, fw, it->text + start, len - start,
-			    focus ? crt_attr(CRT_FOCUS) :
+			    it->selected && len > 0 ? crt_attr(CRT_HIGHLIGHT) |
+			    A_REVERSE : focus ? crt_attr(CRT_FOCUS) :
 			    crt_attr(CRT_CURSOR_DIM));
 			pos_cols = text_cols(it->text + start, it->pos - start);
 			if (focus) {

@@ -71,15 +71,18 @@ const struct keys_binding keys_table[] = {
 	{ KEY_END, KS_LIST, KA_END, NULL, 0, "Last row" },
 	{ 'G', KS_LIST, KA_END, NULL, 0, NULL },
 	{ KEY_LEFT, KS_LIST, KA_LEFT, NULL, 0,
-	  "Scroll the columns left (back to the tree at the first column)" },
+	  "Scroll the columns (logs: the text) left; at the start, back to"
+	  " the tree" },
 	{ 'h', KS_LIST, KA_LEFT, NULL, 0, NULL },
 	{ KEY_RIGHT, KS_LIST, KA_RIGHT, NULL, 0,
-	  "Scroll the columns right (when some are cut off)" },
+	  "Scroll the columns (logs: the text) right when cut off" },
 	{ 'l', KS_LIST, KA_RIGHT, NULL, 0, NULL },
-	{ '/', KS_LIST, KA_FIND, "Find", 20,
-	  "Find text (certificates: filter by text)" },
-	{ 'n', KS_LIST, KA_FIND_NEXT, NULL, 0, "Find next" },
-	{ 'N', KS_LIST, KA_FIND_PREV, NULL, 0, "Find previous" },
+	/* Only views that implement find carry KS_FIND in their scope: the
+	 * key is neither shown nor active anywhere else. */
+	{ '/', KS_FIND, KA_FIND, "Find", 20,
+	  "Find text (a new search; certificates: filter by text)" },
+	{ 'n', KS_FIND, KA_FIND_NEXT, NULL, 0, "Find next" },
+	{ 'N', KS_FIND, KA_FIND_PREV, NULL, 0, "Find previous" },
 
 	/* Views. */
 	{ KEY_RETURN, KS_SITES, KA_OPEN, "Properties", 10,
@@ -113,10 +116,19 @@ const struct keys_binding keys_table[] = {
 	  "Highlight the records that contain a text" },
 	{ 'f', KS_LOG, KA_FOLLOW, "Follow", 41,
 	  "Follow new lines (tail) on or off" },
+	{ ']', KS_LOG, KA_DETAILS_DOWN, NULL, 0,
+	  "Scroll the details pane down (long records)" },
+	{ KEY_SNEXT, KS_LOG, KA_DETAILS_DOWN, NULL, 0, NULL },
+	{ '[', KS_LOG, KA_DETAILS_UP, NULL, 0, "Scroll the details pane up" },
+	{ KEY_SPREVIOUS, KS_LOG, KA_DETAILS_UP, NULL, 0, NULL },
 
 	/* Forms (properties, filter, export). */
-	{ '\t', KS_DIALOG, KA_NEXT_TAB, "Next tab", 20, "Next tab" },
-	{ KEY_BTAB, KS_DIALOG, KA_PREV_TAB, NULL, 0, "Previous tab" },
+	{ '\t', KS_DIALOG, KA_NEXT_FIELD, "Next", 20,
+	  "Next control or button (the focus ring)" },
+	{ KEY_BTAB, KS_DIALOG, KA_PREV_FIELD, NULL, 0,
+	  "Previous control or button" },
+	{ KEY_NPAGE, KS_DIALOG, KA_NEXT_TAB, "Next tab", 25, "Next tab" },
+	{ KEY_PPAGE, KS_DIALOG, KA_PREV_TAB, NULL, 0, "Previous tab" },
 	{ KEY_UP, KS_DIALOG, KA_UP, NULL, 0, "Previous control" },
 	{ KEY_DOWN, KS_DIALOG, KA_DOWN, "Move", 30, "Next control" },
 	{ KEY_LEFT, KS_DIALOG, KA_LEFT, NULL, 0,
@@ -139,8 +151,10 @@ const struct keys_binding keys_table[] = {
 	{ KEY_NPAGE, KS_BOX | KS_MENU, KA_PGDN, NULL, 0, "Page down" },
 	{ KEY_HOME, KS_BOX | KS_MENU, KA_HOME, NULL, 0, "Top" },
 	{ KEY_END, KS_BOX | KS_MENU, KA_END, NULL, 0, "Bottom" },
-	{ '\t', KS_BOX, KA_NEXT_TAB, "Next tab", 20, "Next tab" },
-	{ KEY_BTAB, KS_BOX, KA_PREV_TAB, NULL, 0, "Previous tab" },
+	{ '\t', KS_BOX, KA_NEXT_FIELD, "Next", 20,
+	  "Next button (with one button: next tab)" },
+	{ KEY_BTAB, KS_BOX, KA_PREV_FIELD, NULL, 0,
+	  "Previous button (with one button: previous tab)" },
 	{ KEY_LEFT, KS_BOX, KA_LEFT, NULL, 0, "Previous button" },
 	{ KEY_RIGHT, KS_BOX, KA_RIGHT, NULL, 0, "Next button" },
 	{ KEY_RETURN, KS_BOX | KS_MENU | KS_PROMPT, KA_OK, "OK", 40,
@@ -150,17 +164,22 @@ const struct keys_binding keys_table[] = {
 	{ KEY_ESC, KS_BOX | KS_MENU | KS_PROMPT, KA_CANCEL, "Close", 50,
 	  "Close or cancel" },
 	{ 'q', KS_BOX | KS_MENU, KA_CANCEL, NULL, 0, NULL },
+
+	/* Long work (the progress box): every other key is discarded. */
+	{ KEY_ESC, KS_PROGRESS, KA_CANCEL, "Cancel", 50,
+	  "Cancel the work (asks first; the site stays as it was)" },
+	{ 'c', KS_PROGRESS, KA_CANCEL, NULL, 0, NULL },
 };
 const size_t keys_count = sizeof keys_table / sizeof keys_table[0];
 
 const unsigned keys_contexts[] = {
 	KS_GLOBAL | KS_TREE,
 	KS_GLOBAL | KS_LIST | KS_OVERVIEW,
-	KS_GLOBAL | KS_LIST | KS_SITES,
-	KS_GLOBAL | KS_LIST | KS_SYSTEMS,
-	KS_GLOBAL | KS_LIST | KS_CERTS,
-	KS_GLOBAL | KS_LIST | KS_LOG,
-	KS_DIALOG, KS_BOX, KS_MENU, KS_PROMPT, KS_SMALL,
+	KS_GLOBAL | KS_LIST | KS_FIND | KS_SITES,
+	KS_GLOBAL | KS_LIST | KS_FIND | KS_SYSTEMS,
+	KS_GLOBAL | KS_LIST | KS_FIND | KS_CERTS,
+	KS_GLOBAL | KS_LIST | KS_FIND | KS_LOG,
+	KS_DIALOG, KS_BOX, KS_MENU, KS_PROMPT, KS_SMALL, KS_PROGRESS,
 };
 const size_t keys_ncontexts = sizeof keys_contexts / sizeof keys_contexts[0];
 
@@ -348,6 +367,7 @@ keys_help(unsigned scopes, size_t *n)
 		{ KS_GLOBAL, "Everywhere" },
 		{ KS_TREE, "Navigation tree" },
 		{ KS_LIST, "Lists" },
+		{ KS_FIND, "Lists with find" },
 		{ KS_OVERVIEW, "Overview" },
 		{ KS_SITES, "Sites" },
 		{ KS_SYSTEMS, "Servers and Site System Roles" },
@@ -357,6 +377,7 @@ keys_help(unsigned scopes, size_t *n)
 		{ KS_BOX, "Messages and text" },
 		{ KS_MENU, "Menus" },
 		{ KS_PROMPT, "Text fields" },
+		{ KS_PROGRESS, "Long work" },
 	};
 	char **v = NULL, *s, keys[96], name[32];
 	unsigned char *done;

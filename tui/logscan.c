@@ -96,8 +96,7 @@ logscan_matches(struct logscan *ls, size_t i, const struct logscan_filter *f)
 		return 1;
 	if (cmlog_reader_get(ls->rd, i, &rec) == -1)
 		return 0;
-	if (f->component[0] != '\0' && strcasecmp(rec.component,
-	    f->component) != 0)
+	if (!cmlog_component_match(rec.component, f->component))
 		return 0;
 	if (f->text[0] != '\0' && text_casefind(rec.text, rec.text_len,
 	    f->text) == NULL && text_casefind(rec.component,

@@ -2,6 +2,7 @@
  * ehttp-console: the Administration workspace of an enhanced HTTP site
  * hierarchy, in a terminal.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -19,7 +20,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: ehttp-console [--db PATH] [--log-dir DIR] [--log FILE] [--no-mouse]\n"
-"                     [--no-color]\n"
+"                     [--no-color] [--refresh SECONDS]\n"
 "       ehttp-console --help | --version\n"
 "\n"
 "The Administration workspace of an enhanced HTTP site hierarchy: sites and\n"
@@ -35,6 +36,9 @@ usage(FILE *f)
 "  --no-mouse      do not use the mouse\n"
 "  --no-color      no colour (also: NO_COLOR set, or a terminal without\n"
 "                  colours such as TERM=vt100)\n"
+"  --refresh SECONDS  how often lists check for changes made elsewhere\n"
+"                  (agents, ehttpctl) and re-read if there are any\n"
+"                  (default 5; F5 re-reads at once)\n"
 "\n"
 "Keys: arrows or j/k move, Tab switches between the tree and the list, Enter\n"
 "opens, Space toggles, / finds, F1 or ? shows every key, F5 refreshes, q or\n"
@@ -51,6 +55,7 @@ main(int argc, char **argv)
 		{ "no-mouse", no_argument, NULL, 'm' },
 		{ "no-color", no_argument, NULL, 'c' },
 		{ "no-colour", no_argument, NULL, 'c' },
+		{ "refresh", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -80,6 +85,21 @@ main(int argc, char **argv)
 		case 'm':
 			mouse = 0;
 			break;
+		case 'r': {
+			char *end;
+			long n;
+
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    n < 1 || n > 3600) {
+				fprintf(stderr, "ehttp-console: --refresh '%s':"
+				    " seconds from 1 to 3600\n", optarg);
+				return 2;
+			}
+			cf.refresh_s = (int)n;
+			break;
+		}
 		case 'c':
 			colour = 0;
 			break;

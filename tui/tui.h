@@ -49,7 +49,9 @@ enum crt_style {
 	CRT_CURSOR_DIM, CRT_ERROR, CRT_WARNING, CRT_HIGHLIGHT, CRT_DIM,
 	CRT_OK, CRT_BAR_KEY, CRT_BAR_LABEL, CRT_STATUS, CRT_STATUS_ERROR,
 	CRT_DIALOG, CRT_DIALOG_TITLE, CRT_FOCUS, CRT_DISABLED, CRT_BORDER,
-	CRT_TREE_GROUP, CRT_STYLE_MAX
+	CRT_TREE_GROUP,
+	CRT_LOG_ERROR, CRT_LOG_WARNING,	/* CMTrace rows: red, yellow background */
+	CRT_STYLE_MAX
 };
 
 enum crt_flags {
@@ -66,6 +68,7 @@ int	 crt_has_colour(void);
 attr_t	 crt_attr(enum crt_style);
 /* A key (curses code), ERR on timeout or signal. */
 int	 crt_getch(int timeout_ms);
+void	 crt_flush_input(void);	/* discard keys typed ahead */
 int	 crt_get_mouse(int *y, int *x, int *button);	/* after KEY_MOUSE */
 void	 crt_cursor(int visible);
 /* Signals: SIGINT/SIGTERM/SIGHUP only set a flag; fatal signals reset the
@@ -91,6 +94,8 @@ enum keys_scope {
 	KS_PROMPT   = 0x0400,	/* one text field */
 	KS_MENU     = 0x0800,	/* pick one of a list */
 	KS_SMALL    = 0x1000,	/* the terminal is too small */
+	KS_FIND     = 0x2000,	/* a view that implements find */
+	KS_PROGRESS = 0x4000,	/* long work is running */
 };
 
 enum keys_action {
@@ -100,7 +105,8 @@ enum keys_action {
 	KA_INVERT, KA_BLOCK, KA_UNBLOCK, KA_RENEW, KA_EXPORT, KA_HIGHLIGHT,
 	KA_FOLLOW, KA_OPEN_LOG, KA_TREE_TOGGLE, KA_GO_OVERVIEW, KA_GO_SITES,
 	KA_GO_SYSTEMS, KA_GO_CERTS, KA_GO_LOG, KA_TOGGLE, KA_OK, KA_CANCEL,
-	KA_NEXT_TAB, KA_PREV_TAB, KA_ACTION_MAX
+	KA_NEXT_TAB, KA_PREV_TAB, KA_NEXT_FIELD, KA_PREV_FIELD,
+	KA_DETAILS_UP, KA_DETAILS_DOWN, KA_ACTION_MAX
 };
 
 struct keys_binding {
@@ -243,6 +249,7 @@ struct form_item {
 	int		 hidden;
 	char		 text[PATH_MAX];	/* text field */
 	size_t		 pos;		/* cursor in text */
+	int		 selected;	/* all text selected: typing replaces */
 	const char	*const *choices;
 	int		 nchoices;
 };
@@ -261,6 +268,7 @@ struct form {
 	int		 nitems;
 	const char	*buttons[FORM_MAX_BUTTONS];
 	int		 button_enabled[FORM_MAX_BUTTONS];
+	int		 button_flags[FORM_MAX_BUTTONS];	/* DIALOG_BTN_* */
 	int		 nbuttons;
 	int		 default_button;
 	int		 focus;		/* item index, or nitems + button */
@@ -331,6 +339,16 @@ void	 dialog_frame(WINDOW *, const char *title);
 void	 dialog_form_draw(struct dialog *, WINDOW *, struct form *);
 void	 dialog_buttons(WINDOW *, int y, const char *const *labels, int n,
 	    int focus, const int *enabled);
+/*
+ * Button flags. A destructive button (Block, Renew, Turn off) never has
+ * the focus when a dialog opens, nor is it what Enter presses from a
+ * field: the one rule for every box and form.
+ */
+enum dialog_button_flags { DIALOG_BTN_DESTRUCTIVE = 0x1 };
+/* preferred, unless it is destructive or disabled: then the first button
+ * that is neither (enabled NULL: all are). */
+int	 dialog_safe_button(const int *flags, const int *enabled, int n,
+	    int preferred);
 
 enum box_line_style { BOX_TEXT, BOX_INFO, BOX_WARNING, BOX_ERROR, BOX_HEAD };
 struct box;
@@ -341,6 +359,7 @@ void		 box_line(struct box *, enum box_line_style, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 box_text(struct box *, enum box_line_style, const char *s);
 void		 box_buttons(struct box *, const char *const *labels, int n);
+void		 box_button_flags(struct box *, int button, int flags);
 void		 box_wide(struct box *);	/* as wide as the screen allows */
 struct dialog	*box_dialog(struct app *, struct box *, dialog_done_fn, void *);
 /* Shorthands: a message (OK) and a question (labels[0] is the default). */
@@ -348,6 +367,11 @@ void		 dialog_message(struct app *, const char *title,
 		    enum box_line_style, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
 struct dialog	*dialog_prompt(struct app *, const char *title,
+		    const char *label, const char *initial, dialog_done_fn,
+		    void *arg);
+/* The same with the initial text selected, so typing starts a new term
+ * (find: the last term offered, not appended to). */
+struct dialog	*dialog_prompt_selected(struct app *, const char *title,
 		    const char *label, const char *initial, dialog_done_fn,
 		    void *arg);
 struct dialog	*dialog_menu(struct app *, const char *title,
@@ -447,6 +471,9 @@ struct view_ops {
 	int		(*poll)(struct view *);
 	/* Position for the status line: "row 3 of 5". */
 	void		(*where)(struct view *, char *buf, size_t len);
+	/* Put the cursor on the row of an item (sites: the code; systems:
+	 * the FQDN); -1 if it is not listed. May be NULL. */
+	int		(*select)(struct view *, const char *key);
 };
 
 struct view {
@@ -524,6 +551,7 @@ struct app_config {
 	const char	*log_dir;
 	const char	*log_file;	/* --log FILE: open it at start */
 	int		 crt_flags;
+	int		 refresh_s;	/* --refresh: check for changes (0: 5 s) */
 };
 
 struct app	*app_new(const struct app_config *, char **cause);
@@ -555,6 +583,9 @@ void		 app_dirty(struct app *);
 void		 app_reload_all(struct app *);
 int		 app_open_log(struct app *, const char *path);
 int		 app_select(struct app *, const char *title);
+/* Go to a node and, key not NULL, to that item's row in it. */
+int		 app_select_item(struct app *, const char *title,
+		    const char *key);
 struct view	*app_view(struct app *, const char *title);
 struct view	*app_current_view(struct app *);
 void		 app_show_notes(struct app *, struct ehttp *, const char *title,

@@ -414,6 +414,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 	static const char *const yes_no[] = { "Block", "Cancel" };
 	static const char *const renew_labels[] = { "Renew", "Cancel" };
 	struct certs *c = v->data;
+	struct ehttp_plan plan;
 	struct db_cert x;
 	const char *items[CC_MAX];
 	char labels[CC_MAX][48];
@@ -430,8 +431,9 @@ certs_key(struct view *v, enum keys_action a, int key)
 		dialog_cert_filter(v->app, &c->uf, filter_done, v);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt(v->app, "Filter certificates", "Issued to, issued"
-		    " by or thumbprint contains:", c->uf.text, text_done, v);
+		dialog_prompt_selected(v->app, "Filter certificates", "Issued"
+		    " to, issued by or thumbprint contains:", c->uf.text,
+		    text_done, v);
 		return VIEW_REDRAW;
 	case KA_CLEAR: {
 		struct dialog_cert_filter none;
@@ -467,6 +469,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 		    ehttp_cert_type_title(x.type), x.issued_to, x.thumbprint);
 		box_text(b, BOX_WARNING, ehttp_block_effect(x.type));
 		box_buttons(b, yes_no, 2);
+		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, block_done, v);
 		return VIEW_REDRAW;
 	case KA_UNBLOCK:
@@ -509,7 +512,20 @@ certs_key(struct view *v, enum keys_action a, int key)
 			    " fresh certificate replaces it.",
 			    ehttp_cert_type_title(x.type), x.issued_to,
 			    x.thumbprint);
+		if (ehttp_cert_renew_plan(app_ehttp(v->app), x.id, &plan) == 0 &&
+		    (plan.issue > 0 || plan.new_root)) {
+			box_line(b, BOX_HEAD, "Certificates to issue: %zu SMS"
+			    " Role SSL Certificate%s%s; %zu superseded.",
+			    plan.issue, plan.issue == 1 ? "" : "s",
+			    plan.new_root ? " and a new SMS Issuing root" : "",
+			    plan.retire);
+			if (plan.issue > 1)
+				box_text(b, BOX_TEXT, "This can take a while;"
+				    " Esc cancels it and leaves the site as it"
+				    " was.");
+		}
 		box_buttons(b, renew_labels, 2);
+		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, renew_done, v);
 		return VIEW_REDRAW;
 	case KA_EXPORT:
@@ -588,7 +604,7 @@ certs_where(struct view *v, char *buf, size_t len)
 
 const struct view_ops view_certs_ops = {
 	.name = "certs",
-	.scope = KS_CERTS,
+	.scope = KS_CERTS | KS_FIND,
 	.open = certs_open,
 	.close = certs_close,
 	.reload = certs_reload,

@@ -16,14 +16,41 @@
 #define LOG_WORK_MS	30
 #define LOG_FOLLOW_MS	1000
 
-enum { LC_TEXT, LC_COMPONENT, LC_TIME, LC_THREAD, LC_MAX };
+#define LOG_TEXT_MIN	40	/* the Log Text column never gets less */
+#define LOG_HSTEP	10	/* Left/Right scroll the text this much */
 
-static const struct list_col log_cols[LC_MAX] = {
-	[LC_TEXT] = { "Log Text", NULL, 18, 36, 0, LIST_ELASTIC },
-	[LC_COMPONENT] = { "Component", NULL, 8, 22, 1, 0 },
-	[LC_TIME] = { "Date/Time", NULL, 23, 23, 0, 0 },
-	[LC_THREAD] = { "Thread", NULL, 6, 15, 2, 0 },
+/*
+ * Columns: a marker (! error, W warning, ? not a record: readable without
+ * colour), Log Text, then the narrow ones. The Log Text column gets what
+ * is left after them; where that would be under LOG_TEXT_MIN, the narrow
+ * layout shows the time of day only and a short Component, and drops
+ * Thread (the details pane has them all).
+ */
+enum { LC_MARK, LC_TEXT, LC_COMPONENT, LC_TIME, LC_THREAD, LC_CLOCK,
+	LC_MAX };
+
+static const struct list_col log_cols_wide[] = {
+	{ "", NULL, 1, 1, 0, 0 },
+	{ "Log Text", NULL, LOG_TEXT_MIN, 60, 0, LIST_ELASTIC },
+	{ "Component", NULL, 10, 22, 1, 0 },
+	{ "Date/Time", NULL, 23, 23, 0, 0 },
+	{ "Thread", NULL, 6, 15, 2, 0 },
 };
+static const int log_map_wide[] = { LC_MARK, LC_TEXT, LC_COMPONENT, LC_TIME,
+	LC_THREAD };
+
+static const struct list_col log_cols_narrow[] = {
+	{ "", NULL, 1, 1, 0, 0 },
+	{ "Log Text", NULL, LOG_TEXT_MIN, 60, 0, LIST_ELASTIC },
+	{ "Time", NULL, 8, 8, 0, 0 },
+	{ "Component", "Comp", 4, 22, 1, 0 },
+};
+static const int log_map_narrow[] = { LC_MARK, LC_TEXT, LC_CLOCK,
+	LC_COMPONENT };
+
+#define NCOLS(a)	((int)(sizeof (a) / sizeof (a)[0]))
+/* The narrow layout below this list width. */
+#define LOG_WIDE_MIN	(1 + LOG_TEXT_MIN + 10 + 23 + 6 + 4)
 
 struct logv {
 	struct view		*view;
@@ -40,6 +67,12 @@ struct logv {
 	struct timespec		 last_try;
 	int			 seeking;	/* put the cursor on seek_record */
 	size_t			 seek_record;
+	const int		*map;		/* shown column -> LC_* */
+	int			 text_off;	/* Log Text scrolled (columns) */
+	int			 text_w;	/* its width (last draw) */
+	size_t			 det_row;	/* details: the record shown */
+	int			 det_off;	/* details: first line shown */
+	int			 det_more;	/* details: lines below */
 };
 
 static long
@@ -83,6 +116,7 @@ log_open(struct view *v)
 	l->view = v;
 	l->follow = 1;
 	l->at_end = 1;
+	l->map = log_map_wide;
 	v->data = l;
 	clock_gettime(CLOCK_MONOTONIC, &l->last_follow);
 	try_open(l);
@@ -238,22 +272,49 @@ clock_part(const char *t, char *buf, size_t len)
 	text_copy(buf, len, t, n);
 }
 
+/* The byte offset of column cols in s (UTF-8: one column a character). */
+static size_t
+skip_cols(const char *s, size_t len, int cols)
+{
+	size_t i = 0;
+
+	while (i < len && cols > 0) {
+		i++;
+		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		cols--;
+	}
+	return i;
+}
+
 static void
 log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 {
 	struct logv *l = arg;
 	struct cmlog_record rec;
 	char t[32];
+	size_t off;
+	int type;
 
 	if (get_row(l, row, &rec) == -1)
 		return;
-	switch (col) {
+	switch (l->map[col]) {
+	case LC_MARK:
+		type = rec.malformed ? CMLOG_TYPE_MALFORMED : rec.type;
+		snprintf(buf, len, "%s", type == CMLOG_TYPE_ERROR ? "!" :
+		    type == CMLOG_TYPE_WARNING ? "W" :
+		    type == CMLOG_TYPE_MALFORMED ? "?" : "");
+		break;
 	case LC_TEXT:
-		text_copy(buf, len, rec.text, rec.text_len);
+		off = skip_cols(rec.text, rec.text_len, l->text_off);
+		text_copy(buf, len, rec.text + off, rec.text_len - off);
 		/* One line per row: line breaks in the text become spaces. */
 		for (char *p = buf; *p != '\0'; p++)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
+		break;
+	case LC_CLOCK:
+		text_copy(buf, len, rec.time_str, strcspn(rec.time_str, "."));
 		break;
 	case LC_COMPONENT:
 		snprintf(buf, len, "%s", rec.component);
@@ -286,9 +347,9 @@ log_style(void *arg, size_t row)
 		return crt_attr(CRT_HIGHLIGHT);
 	type = cmlog_reader_type_at(l->ls.rd, i);
 	if (type == CMLOG_TYPE_ERROR)
-		return crt_attr(CRT_ERROR);
+		return crt_attr(CRT_LOG_ERROR);
 	if (type == CMLOG_TYPE_WARNING)
-		return crt_attr(CRT_WARNING);
+		return crt_attr(CRT_LOG_WARNING);
 	if (type == CMLOG_TYPE_MALFORMED)
 		return crt_attr(CRT_DIM);
 	return crt_attr(CRT_NORMAL);
@@ -309,47 +370,83 @@ type_title(int type)
 	}
 }
 
+/* The details of the selected record: every line wrapped to the pane
+ * (never cut), scrolled with [ and ]. */
 static void
 log_details(struct logv *l, WINDOW *w)
 {
 	struct cmlog_record rec;
-	char t[32];
-	size_t off = 0, next, n;
-	int h, width, y = 0;
+	char t[32], *head[3] = { NULL, NULL, NULL };
+	size_t off, next, n;
+	int h, width, y = 0, line = 0;
 
 	getmaxyx(w, h, width);
+	l->det_more = 0;
 	if (l->list.count == 0 || get_row(l, l->list.cursor, &rec) == -1)
 		return;
-	clock_part(rec.time_str, t, sizeof t);
-	text_putf(w, y++, 1, width - 2, A_BOLD, "Date/Time: %s %s  Thread: %lu"
-	    " (0x%lX)  Type: %s", rec.date_str, t, rec.thread, rec.thread,
-	    type_title(rec.malformed ? CMLOG_TYPE_MALFORMED : rec.type));
-	text_putf(w, y++, 1, width - 2, A_NORMAL, "Component: %s  Source: %s"
-	    "  Line: %zu", rec.component, rec.file[0] ? rec.file : "-",
-	    rec.line);
-	if (rec.malformed && y < h)
-		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING), "Not a"
-		    " well-formed record: %s", rec.cause);
-	while (off < rec.text_len && y < h) {
-		n = text_wrap(rec.text + off, rec.text_len - off, width - 2,
-		    &next);
-		text_put(w, y++, 1, width - 2, rec.text + off, n, A_NORMAL);
-		if (next == 0)
-			break;
-		off += next;
+	if (l->det_row != l->list.cursor) {
+		l->det_row = l->list.cursor;
+		l->det_off = 0;
 	}
+	clock_part(rec.time_str, t, sizeof t);
+	if (asprintf(&head[0], "Date/Time: %s %s  Thread: %lu (0x%lX)  Type: %s",
+	    rec.date_str, t, rec.thread, rec.thread, type_title(rec.malformed ?
+	    CMLOG_TYPE_MALFORMED : rec.type)) == -1 ||
+	    asprintf(&head[1], "Component: %s  Source: %s  Line: %zu",
+	    rec.component, rec.file[0] ? rec.file : "-", rec.line) == -1 ||
+	    (rec.malformed && asprintf(&head[2], "Not a well-formed record: %s",
+	    rec.cause) == -1))
+		abort();
+	for (int part = 0; part < 4; part++) {
+		const char *s = part < 3 ? head[part] : rec.text;
+		size_t len;
+		attr_t a = part == 0 ? A_BOLD : part == 2 ?
+		    crt_attr(CRT_WARNING) : A_NORMAL;
+
+		if (s == NULL)
+			continue;
+		len = part < 3 ? strlen(s) : rec.text_len;
+		for (off = 0; off < len; off += next) {
+			n = text_wrap(s + off, len - off, width - 2, &next);
+			if (line++ >= l->det_off) {
+				if (y < h)
+					text_put(w, y, 1, width - 2, s + off, n,
+					    a);
+				else
+					l->det_more++;
+				y++;
+			}
+			if (next == 0)
+				break;
+		}
+	}
+	if (l->det_more > 0 && h > 0)
+		text_putf(w, h - 1, width - 16, 15, crt_attr(CRT_DIM) | A_REVERSE,
+		    " ] %d more ", l->det_more);
+	for (int i = 0; i < 3; i++)
+		free(head[i]);
 }
 
 static void
 log_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 {
 	struct logv *l = v->data;
-	int h, width;
+	const struct list_col *cols = log_cols_wide;
+	int h, width, ncols = NCOLS(log_cols_wide), widths[8];
 
 	getmaxyx(list, h, width);
 	(void)h;
+	l->map = log_map_wide;
+	if (width < LOG_WIDE_MIN) {
+		cols = log_cols_narrow;
+		ncols = NCOLS(log_cols_narrow);
+		l->map = log_map_narrow;
+	}
+	l->list.hcol = 0;	/* Left/Right scroll the text instead */
+	list_layout(cols, ncols, 0, width, widths);
+	l->text_w = widths[1];
 	if (!l->open) {
-		list_draw(list, &l->list, log_cols, LC_MAX, -1, 0, focused,
+		list_draw(list, &l->list, cols, ncols, -1, 0, focused,
 		    log_cell, log_style, l);
 		text_putf(list, 2, 2, width - 4, A_BOLD, "%s", v->path);
 		text_put(list, 3, 2, width - 4, l->cause, (size_t)-1,
@@ -361,7 +458,7 @@ log_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 			    crt_attr(CRT_DIM));
 		return;
 	}
-	list_draw(list, &l->list, log_cols, LC_MAX, -1, 0, focused, log_cell,
+	list_draw(list, &l->list, cols, ncols, -1, 0, focused, log_cell,
 	    log_style, l);
 	if (l->list.count == 0)
 		text_put(list, 2, 2, width - 4, l->ls.filtering ? "No record"
@@ -487,7 +584,8 @@ filter_dialog(struct view *v)
 	it = form_add(&lf->form, FORM_TEXT, LF_TEXT, 0, 0, "Text contains:");
 	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.text);
 	it->pos = strlen(it->text);
-	it = form_add(&lf->form, FORM_TEXT, LF_COMPONENT, 0, 0, "Component is:");
+	it = form_add(&lf->form, FORM_TEXT, LF_COMPONENT, 0, 0,
+	    "Component contains:");
 	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.component);
 	it->pos = strlen(it->text);
 	for (int i = 0; i < 3; i++) {
@@ -552,13 +650,14 @@ log_key(struct view *v, enum keys_action a, int key)
 		record_box(v, l);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt(v->app, "Find", "Find what:", l->find, find_done, v);
+		dialog_prompt_selected(v->app, "Find", "Find what:", l->find,
+		    find_done, v);
 		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
 		if (l->find[0] == '\0' || !l->open) {
-			dialog_prompt(v->app, "Find", "Find what:", l->find,
-			    find_done, v);
+			dialog_prompt_selected(v->app, "Find", "Find what:",
+			    l->find, find_done, v);
 			return VIEW_REDRAW;
 		}
 		from = logscan_record(&l->ls, l->list.cursor);
@@ -589,16 +688,39 @@ log_key(struct view *v, enum keys_action a, int key)
 		sync_count(l);
 		app_status(v->app, 0, "Filter and highlight cleared.");
 		return VIEW_REDRAW;
-	case KA_RIGHT:
-		if (l->list.hidden_right > 0)
-			l->list.hcol++;
+	case KA_RIGHT: {
+		struct cmlog_record rec;
+
+		/* As far as the longest text on screen needs. */
+		if (l->list.count > 0 && get_row(l, l->list.cursor, &rec) == 0 &&
+		    text_cols(rec.text, rec.text_len) > l->text_off + l->text_w)
+			l->text_off += LOG_HSTEP;
+		else
+			for (size_t r = l->list.top; r < l->list.count &&
+			    r < l->list.top + (size_t)l->list.height; r++)
+				if (get_row(l, r, &rec) == 0 &&
+				    text_cols(rec.text, rec.text_len) >
+				    l->text_off + l->text_w) {
+					l->text_off += LOG_HSTEP;
+					break;
+				}
 		return VIEW_REDRAW;
+	}
 	case KA_LEFT:
-		if (l->list.hcol > 0) {
-			l->list.hcol--;
+		if (l->text_off > 0) {
+			l->text_off = l->text_off > LOG_HSTEP ?
+			    l->text_off - LOG_HSTEP : 0;
 			return VIEW_REDRAW;
 		}
 		return VIEW_UNHANDLED;
+	case KA_DETAILS_DOWN:
+		if (l->det_more > 0)
+			l->det_off++;
+		return VIEW_REDRAW;
+	case KA_DETAILS_UP:
+		if (l->det_off > 0)
+			l->det_off--;
+		return VIEW_REDRAW;
 	default:
 		return VIEW_UNHANDLED;
 	}
@@ -635,6 +757,9 @@ log_where(struct view *v, char *buf, size_t len)
 		snprintf(idx, sizeof idx, ", reading %d%%", total ?
 		    (int)(done * 100 / total) : 100);
 	}
+	if (l->text_off > 0)
+		snprintf(idx + strlen(idx), sizeof idx - strlen(idx),
+		    ", text from column %d", l->text_off + 1);
 	snprintf(buf, len, "%zu of %zu%s%s%s%s%s", l->list.count ?
 	    l->list.cursor + 1 : 0, l->list.count, idx,
 	    l->ls.filtering ? ", filtered" : "",
@@ -645,7 +770,7 @@ log_where(struct view *v, char *buf, size_t len)
 
 const struct view_ops view_log_ops = {
 	.name = "log",
-	.scope = KS_LOG,
+	.scope = KS_LOG | KS_FIND,
 	.open = log_open,
 	.close = log_close,
 	.reload = log_reload,

@@ -19,6 +19,7 @@ struct ov_line {
 	char			 text[512];
 	enum crt_style		 style;
 	const char		*target;	/* node title, or NULL */
+	char			 item[256];	/* its row there: code, FQDN */
 	int			 expiring;	/* certificates: the filter */
 };
 
@@ -107,6 +108,13 @@ add(struct overview *o, enum crt_style style, const char *target,
 	va_end(ap);
 }
 
+/* The item the last line is about (its row in the target view). */
+static void
+item(struct overview *o, const char *key)
+{
+	snprintf(o->v[o->n - 1].item, sizeof o->v[o->n - 1].item, "%s", key);
+}
+
 static int
 ov_open(struct view *v)
 {
@@ -163,6 +171,7 @@ build(struct view *v, int recount)
 		    rules_site_type_name(s->type), view_sites_comm(&s->sec),
 		    s->sec.enhanced_http ? "on" : "off", ny, ny == 1 ? " " : "s",
 		    num, one ? " " : "s", s->name);
+		item(o, s->code);
 	}
 
 	add(o, CRT_NORMAL, NULL, "%s", "");
@@ -200,12 +209,14 @@ build(struct view *v, int recount)
 				    ehttp_health_name(a->health_ok),
 				    text_time(a->health_time, t, sizeof t),
 				    a->health_status, a->health_text);
+				item(o, a->fqdn);
 			} else if (last != 0 && now - last > AGENT_STALE_S) {
 				bad++;
 				add(o, CRT_WARNING,
 				    "Servers and Site System Roles", "  %s: no"
 				    " report since %s.", a->fqdn,
 				    text_time(last, t, sizeof t));
+				item(o, a->fqdn);
 			}
 		}
 		free(agents);
@@ -252,6 +263,7 @@ build(struct view *v, int recount)
 
 			add(o, CRT_WARNING, "Sites", "  %s%s", dep ? "" :
 			    "Prerequisite: ", w[k].text);
+			item(o, sites[i].code);
 			if (dep)
 				deprecated++;
 			else
@@ -351,7 +363,8 @@ ov_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	    l->text, (size_t)-1, crt_attr(l->style));
 	if (l->target != NULL)
 		text_putf(details, 2, 1, width - 2, crt_attr(CRT_DIM), "Enter:"
-		    " go to %s.", l->target);
+		    " go to %s%s%s.", l->target, l->item[0] ? ", " : "",
+		    l->item);
 }
 
 static int
@@ -375,7 +388,7 @@ ov_key(struct view *v, enum keys_action a, int key)
 			if (c != NULL)
 				view_certs_set_filter(c, &f);
 		}
-		app_select(v->app, l->target);
+		app_select_item(v->app, l->target, l->item);
 		return VIEW_REDRAW;
 	}
 	return VIEW_UNHANDLED;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui.h"
 
@@ -257,8 +258,8 @@ sites_key(struct view *v, enum keys_action a, int key)
 			dialog_site_open(v->app, s->v[s->list.cursor].code);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt(v->app, "Find", "Site code or name:", s->find,
-		    sites_find_done, v);
+		dialog_prompt_selected(v->app, "Find", "Site code or name:",
+		    s->find, sites_find_done, v);
 		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
@@ -294,9 +295,24 @@ sites_where(struct view *v, char *buf, size_t len)
 		snprintf(buf, len, "Site %zu of %zu", s->list.cursor + 1, s->n);
 }
 
+static int
+sites_select(struct view *v, const char *code)
+{
+	struct sites *s = v->data;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcasecmp(s->v[i].code, code) == 0) {
+			s->list.cursor = i;
+			list_move(&s->list, 0);
+			return 0;
+		}
+	return -1;
+}
+
 const struct view_ops view_sites_ops = {
+	.select = sites_select,
 	.name = "sites",
-	.scope = KS_SITES,
+	.scope = KS_SITES | KS_FIND,
 	.open = sites_open,
 	.close = sites_close,
 	.reload = sites_reload,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "tui.h"
@@ -379,8 +380,8 @@ systems_key(struct view *v, enum keys_action a, int key)
 			dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt(v->app, "Find", "Name, site or role:", s->find,
-		    systems_find_done, v);
+		dialog_prompt_selected(v->app, "Find", "Name, site or role:",
+		    s->find, systems_find_done, v);
 		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
@@ -417,9 +418,24 @@ systems_where(struct view *v, char *buf, size_t len)
 		    s->n);
 }
 
+static int
+systems_select(struct view *v, const char *fqdn)
+{
+	struct systems *s = v->data;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcasecmp(s->v[i].sys.fqdn, fqdn) == 0) {
+			s->list.cursor = i;
+			list_move(&s->list, 0);
+			return 0;
+		}
+	return -1;
+}
+
 const struct view_ops view_systems_ops = {
+	.select = systems_select,
 	.name = "systems",
-	.scope = KS_SYSTEMS,
+	.scope = KS_SYSTEMS | KS_FIND,
 	.open = systems_open,
 	.close = systems_close,
 	.reload = systems_reload,
