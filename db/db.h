@@ -15,7 +15,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	3
+#define DB_SCHEMA_VERSION	4
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -27,6 +27,11 @@ void		 db_close(struct db *);
 const char	*db_error(const struct db *);
 const char	*db_path(const struct db *);
 int		 db_user_version(struct db *);
+/* Whether the open file is no longer the one at the database's path (the
+ * file was renamed over, e.g. a restore with mv, or deleted): 1 it moved,
+ * 0 it did not, -1 cannot tell (db_error()). Asks SQLite about its own
+ * descriptor; nothing here opens the file. */
+int		 db_file_moved(struct db *);
 
 /* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
 int		 db_begin(struct db *);
@@ -235,6 +240,11 @@ struct db_agent {
 	int	 health_status;
 	char	 health_text[256];
 	time_t	 updated;
+	/* The lease: the agent (host, pid) that serves the system, since
+	 * when, and until when it holds it without a refresh (0: released). */
+	char	 host[256];
+	time_t	 started;
+	time_t	 lease_until;
 };
 
 int	 db_agent_bind(struct db *, const struct db_agent *);
