@@ -169,8 +169,8 @@ int
 mpd_db_check(struct mpd *m)
 {
 	struct stat sb;
-	char *cause = NULL;
-	int moved;
+	char *cause = NULL, why[512];
+	int moved, rc;
 
 	if (m->e != NULL) {
 		if ((moved = db_file_moved(ehttp_db(m->e))) != 1)
@@ -185,9 +185,24 @@ mpd_db_check(struct mpd *m)
 			}
 			return 0;
 		}
-		/* Close first: the last connection checkpoints the old
-		 * file's WAL into it and removes that WAL, which the new file
-		 * must not read as its own. */
+		/* The old file's write-ahead log stays at the path when its
+		 * file has moved (SQLite does not checkpoint a moved file on
+		 * close): empty it into the old file first, or the new file
+		 * would read it as its own and be corrupted. */
+		if ((rc = db_checkpoint_all(ehttp_db(m->e))) != 0) {
+			snprintf(why, sizeof why, "%s", rc == 1 ? "another"
+			    " program still uses the old file (stop it)" :
+			    db_error(ehttp_db(m->e)));
+			if (strcmp(m->reopen_error, why) != 0) {
+				snprintf(m->reopen_error, sizeof
+				    m->reopen_error, "%s", why);
+				MPD_WARN(m, "The site database %s was replaced;"
+				    " keeping the old file open until its"
+				    " write-ahead log can be emptied: %s",
+				    m->db_path, why);
+			}
+			return 0;
+		}
 		ehttp_close(m->e);
 		m->e = NULL;
 		m->db_gone = 0;

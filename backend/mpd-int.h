@@ -124,6 +124,7 @@ struct mpd {
 	uid_t			 uid;
 	gid_t			 gid;
 	int			 user_assumed;
+	int			 user_dropped;
 };
 
 /* mpd.c: mpcontrol.log (and stderr for warnings/errors with cfg.echo). */

@@ -515,6 +515,7 @@ mpd_user_drop(struct mpd *m, char **cause)
 			abort();
 		return -1;
 	}
+	m->user_dropped = 1;
 	MPD_INFO(m, "Bound the ports as root, then dropped privileges to user"
 	    " %s (uid %d, gid %d): no capabilities left", m->cfg.user,
 	    (int)m->uid, (int)m->gid);
@@ -701,6 +702,10 @@ mpd_free(struct mpd *m)
 {
 	if (m == NULL)
 		return;
+	/* Failed between taking the user's ids and dropping root for good:
+	 * root again, for the caller's clean-up (the pid file). */
+	if (m->user_assumed && !m->user_dropped && seteuid(0) == 0)
+		(void)!setegid(0);
 	if (m->base != NULL)
 		mpd_check_wait(m);
 	mpd_http_free(m);

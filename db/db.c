@@ -737,6 +737,20 @@ db_file_moved(struct db *db)
 }
 
 int
+db_checkpoint_all(struct db *db)
+{
+	int rc, nlog = -1, ndone = -1;
+
+	rc = sqlite3_wal_checkpoint_v2(db->h, "main",
+	    SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ndone);
+	if (rc == SQLITE_BUSY || (rc == SQLITE_OK && nlog > 0))
+		return 1;
+	if (rc != SQLITE_OK)
+		return db_fail(db, "checkpointing the write-ahead log");
+	return 0;
+}
+
+int
 db_begin(struct db *db)
 {
 	return exec(db, "BEGIN IMMEDIATE", "starting a transaction");

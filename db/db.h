@@ -32,6 +32,12 @@ int		 db_user_version(struct db *);
  * 0 it did not, -1 cannot tell (db_error()). Asks SQLite about its own
  * descriptor; nothing here opens the file. */
 int		 db_file_moved(struct db *);
+/* Copy the whole write-ahead log into the database file and empty it
+ * (a TRUNCATE checkpoint): 0 done, 1 another connection still reads or
+ * writes it (busy), -1 error. Before letting go of a file that was
+ * replaced: the log left at the path would otherwise be read as the new
+ * file's own. */
+int		 db_checkpoint_all(struct db *);
 
 /* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
 int		 db_begin(struct db *);
