@@ -1214,6 +1214,10 @@ START_TEST(test_duplicate_agent_refused)
 	    FQDN, host);
 	ck_assert_str_eq(n, "1");
 	free(n);
+	char *json = system_show_json(FQDN), expr[512];
+	snprintf(expr, sizeof expr, "d['agent']['host'] == '%s'", host);
+	py_check(json, expr);
+	free(json);
 	free(host);
 	ck_assert_int_eq(agent_stop(SIGTERM), 0);
 	assert_log_clean();
