@@ -1219,7 +1219,26 @@ START_TEST(test_duplicate_agent_refused)
 	py_check(json, expr);
 	free(json);
 	free(host);
-	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+
+	/* Another agent takes the lease while this one runs (it was stopped
+	 * past its lease, say): this one stops at its next poll, exit 1, and
+	 * leaves the other's row alone. */
+	free(sh1("sqlite3 '%s' \"UPDATE agent SET pid = 4243, host ="
+	    " 'mp-c.contoso.com', lease_until = strftime('%%s','now') + 600\"",
+	    db));
+	int rc = -1;
+	for (int ms = 0; ms < WAIT_MS && rc == -1; ms += 50) {
+		rc = agent_exited();
+		if (rc == -1)
+			msleep(50);
+	}
+	ck_assert_int_eq(rc, 1);
+	ck_assert_int_eq(log_count("Stopping: another agent (pid 4243 on"
+	    " mp-c.contoso.com) serves " FQDN), 1);
+	json = system_show_json(FQDN);
+	py_check(json, "d['agent']['pid'] == 4243 and d['agent']['host'] =="
+	    " 'mp-c.contoso.com'");
+	free(json);
 	assert_log_clean();
 }
 END_TEST
