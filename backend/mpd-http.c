@@ -56,6 +56,7 @@ struct mpd_conn {
 	struct bufferevent	*bev;
 	struct event		*deadline;
 	enum mpd_conn_phase	 phase;
+	size_t			 scanned;	/* input searched, no end */
 	struct mpd_conn		*prev, *next;
 };
 
@@ -306,7 +307,7 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 	    "Request Header Fields Too Large\n", NULL };
 	struct mpd_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer_ptr end;
+	struct evbuffer_ptr start, end;
 	size_t hlen;
 	char *block;
 
@@ -314,13 +315,31 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
 	while (c->phase == MPD_CONN_HEADERS && evbuffer_get_length(
 	    bufferevent_get_output(bev)) < MPD_HTTP_MAX_OUTPUT) {
-		/* Tolerate bare LF line ends (RFC 9112 2.2). */
-		end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-		hlen = end.pos != -1 ? (size_t)end.pos + 4 : 0;
-		end = evbuffer_search(in, "\n\n", 2, NULL);
-		if (end.pos != -1 && (hlen == 0 || (size_t)end.pos + 2 < hlen))
-			hlen = end.pos + 2;
+		char ch;
+
+		/* Empty lines before a request are ignored (RFC 9112 2.2). */
+		while (evbuffer_copyout(in, &ch, 1) == 1 && (ch == '\r' ||
+		    ch == '\n')) {
+			evbuffer_drain(in, 1);
+			c->scanned = 0;
+		}
+		/* The end of the headers, searched once over each byte (a
+		 * client sending a byte at a time costs no rescans); bare LF
+		 * line ends are tolerated. */
+		hlen = 0;
+		if (evbuffer_ptr_set(in, &start, c->scanned,
+		    EVBUFFER_PTR_SET) == 0) {
+			end = evbuffer_search(in, "\r\n\r\n", 4, &start);
+			hlen = end.pos != -1 ? (size_t)end.pos + 4 : 0;
+			end = evbuffer_search(in, "\n\n", 2, &start);
+			if (end.pos != -1 && (hlen == 0 ||
+			    (size_t)end.pos + 2 < hlen))
+				hlen = end.pos + 2;
+		}
 		if (hlen == 0) {
+			size_t len = evbuffer_get_length(in);
+
+			c->scanned = len > 3 ? len - 3 : 0;
 			if (evbuffer_get_length(in) > MPD_HTTP_MAX_HEADERS) {
 				mpd_reply_send(c, &too_large, 0, 0, 0);
 				mpd_conn_close_after_reply(c);
@@ -336,11 +355,7 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 			abort();
 		evbuffer_remove(in, block, hlen);
 		block[hlen] = '\0';
-		/* Leading empty lines before a request are ignored. */
-		if (block[0] == '\r' || block[0] == '\n') {
-			free(block);
-			continue;
-		}
+		c->scanned = 0;
 		if (mpd_conn_request(c, block) == -1) {
 			free(block);
 			mpd_conn_close_after_reply(c);
