@@ -78,7 +78,8 @@ usage(FILE *f)
 "(a restore with mv) is reopened at the next poll.\n"
 "\n"
 "Signals: SIGTERM or SIGINT stop it cleanly, SIGHUP polls at once.\n"
-"Exit status: 0 stopped cleanly, 1 failure (the reason on stderr), 2 usage.\n",
+"Exit status: 0 stopped cleanly, 1 failure (the reason on stderr; also\n"
+"when another agent took its site system over), 2 usage.\n",
 	    ehttp_default_db(), MPD_HTTPS_DEFAULT, MPD_HTTP_DEFAULT,
 	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT,
 	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT);

@@ -109,6 +109,7 @@ struct mpd {
 	/* The lease (mpd-db.c) and the database file. */
 	char			 host[256];	/* gethostname() */
 	time_t			 started;
+	int			 lease_claimed;	/* at start */
 	int			 lease_lost;	/* another agent took over */
 	int			 db_gone;	/* path deleted, logged */
 	char			 reopen_error[512];

@@ -598,6 +598,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	/* One agent per site system, before taking any port. */
 	if ((rc = mpd_lease_claim(m, cause)) != 1)
 		goto fail_log;
+	m->lease_claimed = 1;
 	if ((m->base = event_base_new()) == NULL) {
 		if (asprintf(cause, "cannot create the event loop") == -1)
 			abort();
@@ -633,6 +634,11 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 fail_log:
 	mpd_user_hint(m, cause);
 	MPD_ERROR(m, "MP Control Manager cannot start: %s", *cause);
+	if (m->lease_claimed) {		/* give the lease back at once */
+		m->stopping = 1;
+		memset(&m->pend, 0, sizeof m->pend);
+		mpd_flush(m);
+	}
 	free(path);
 	mpd_free(m);
 	return NULL;

@@ -802,6 +802,12 @@ START_TEST(test_port_in_use)
 	}
 	close(fd);
 	ck_assert_int_eq(log_count("MP Control Manager cannot start"), 2);
+	/* The lease taken at start is given back: no wait for the next. */
+	char *lease = sh1("sqlite3 '%s' \"SELECT a.pid || ' ' || a.lease_until"
+	    " FROM agent a JOIN site_system y ON y.id = a.system_id WHERE"
+	    " y.fqdn = '%s'\"", db, FQDN);
+	ck_assert_str_eq(lease, "0 0");
+	free(lease);
 }
 END_TEST
 
@@ -939,6 +945,11 @@ START_TEST(test_usage_and_refusals)
 		{ "--check", "x", NULL },
 		{ "--bogus", NULL },
 		{ "extra-argument", NULL },
+		{ "--max-connections", "0", NULL },
+		{ "--max-connections", "-5", NULL },
+		{ "--handshake-timeout", "0", NULL },
+		{ "--header-timeout", "ten", NULL },
+		{ "--user", "", NULL },
 	};
 	char *out = NULL, *err = NULL;
 
@@ -963,6 +974,10 @@ START_TEST(test_usage_and_refusals)
 	char *help[] = { nosys[0], "--help", NULL };
 	ck_assert_int_eq(tu_run(help, &out, &err), 0);
 	ck_assert_ptr_nonnull(strstr(out, "usage: ehttp-mpd"));
+	for (const char *const *o = (const char *const []){ "--user NAME",
+	    "--handshake-timeout", "--header-timeout", "--max-connections",
+	    NULL }; *o != NULL; o++)
+		ck_assert_msg(strstr(out, *o) != NULL, "--help lacks %s", *o);
 	free(out);
 	free(err);
 	free(nosys[0]);
