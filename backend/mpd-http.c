@@ -415,6 +415,17 @@ mpd_conn_new(struct mpd *m, struct mpd_listener *l, int fd)
 		mpd_conn_arm(c, MPD_CONN_HEADERS, m->cfg.header_s);
 }
 
+/* Out of descriptors: accepting again in a second (the listening socket
+ * stays readable, so retrying at once would spin). */
+static void
+mpd_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct mpd_listener *l = arg;
+
+	if (l->accept_ev != NULL)
+		event_add(l->accept_ev, NULL);
+}
+
 static void
 mpd_accept(evutil_socket_t lfd, short what, void *arg)
 {
@@ -426,14 +437,20 @@ mpd_accept(evutil_socket_t lfd, short what, void *arg)
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE) {
+				struct timeval tv = { 1, 0 };
+
 				if (!m->accept_error) {
 					MPD_WARN(m, "Cannot accept connections"
-					    " on %s port %d: %s", l->what,
-					    l->port, strerror(errno));
+					    " on %s port %d: %s (retrying every"
+					    " second)", l->what, l->port,
+					    strerror(errno));
 					m->accept_error = 1;
 				}
+				event_del(l->accept_ev);
+				event_base_once(m->base, -1, EV_TIMEOUT,
+				    mpd_accept_resume, l, &tv);
 			}
-			return;	/* EAGAIN, or retried at the next event */
+			return;	/* EAGAIN: until the next connection */
 		}
 		m->accept_error = 0;
 		if (m->nconns >= (size_t)m->cfg.max_conns) {
