@@ -764,10 +764,11 @@ START_TEST(agent_no_core_dump)
 	    " --http 127.0.0.1:0 --log-dir '%s' --foreground >/dev/null 2>&1 &"
 	    " echo $! > '%s'", tu_bin("ehttp-mpd"), db, dir, pidf), 0);
 	pid = wait_pid(pidf, "ehttp-mpd");
-	/* comm changes at exec(), main() runs a moment later. */
+	/* comm changes at exec(), main() runs a moment later (ASan sets the
+	 * soft limit alone before main(): wait for both). */
 	for (int i = 0; i < 100; i++) {
 		core_limits(pid, soft, hard);
-		if (strcmp(soft, "0") == 0)
+		if (strcmp(soft, "0") == 0 && strcmp(hard, "0") == 0)
 			break;
 		usleep(50 * 1000);
 	}
