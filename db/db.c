@@ -741,8 +741,11 @@ db_checkpoint_all(struct db *db)
 {
 	int rc, nlog = -1, ndone = -1;
 
+	/* No waiting: a caller with an event loop tries again later. */
+	sqlite3_busy_timeout(db->h, 0);
 	rc = sqlite3_wal_checkpoint_v2(db->h, "main",
 	    SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ndone);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
 	if (rc == SQLITE_BUSY || (rc == SQLITE_OK && nlog > 0))
 		return 1;
 	if (rc != SQLITE_OK)

@@ -34,7 +34,7 @@ int		 db_user_version(struct db *);
 int		 db_file_moved(struct db *);
 /* Copy the whole write-ahead log into the database file and empty it
  * (a TRUNCATE checkpoint): 0 done, 1 another connection still reads or
- * writes it (busy), -1 error. Before letting go of a file that was
+ * writes it (busy; it does not wait), -1 error. Before letting go of a file that was
  * replaced: the log left at the path would otherwise be read as the new
  * file's own. */
 int		 db_checkpoint_all(struct db *);

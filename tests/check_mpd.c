@@ -1141,6 +1141,68 @@ START_TEST(test_db_replaced_by_mv)
 }
 END_TEST
 
+/* A program (python3's sqlite3) still reads the old file when it is
+ * replaced: the agent keeps serving from the old file, says why, and
+ * reopens once that program lets go; no file is corrupted. */
+static const char holder_py[] =
+"import os, sqlite3, sys, time\n"
+"c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+"c.execute('BEGIN'); c.execute('SELECT count(*) FROM site').fetchone()\n"
+"open(sys.argv[2] + '.ready', 'w').close()\n"
+"for i in range(1200):\n"
+"    if os.path.exists(sys.argv[2]): break\n"
+"    time.sleep(0.05)\n"
+"c.close()\n";
+
+START_TEST(test_db_replaced_while_old_in_use)
+{
+	char tp0[41], tp[41], aside[4096], py[4096], flag[4096], ready[4096];
+	char *ok, *pid;
+	int rc = 0;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	snprintf(py, sizeof py, "%s/holder.py", dir);
+	snprintf(flag, sizeof flag, "%s/release", dir);
+	snprintf(ready, sizeof ready, "%s/release.ready", dir);
+	ck_assert_int_eq(tu_write_file(py, holder_py, strlen(holder_py)), 0);
+	pid = sh1("%s '%s' '%s' '%s' >/dev/null 2>&1 & echo $!", python(), py,
+	    db, flag);
+	for (int ms = 0; ms < WAIT_MS && access(ready, F_OK) == -1; ms += 50)
+		msleep(50);
+	ck_assert_int_eq(access(ready, F_OK), 0);
+	snprintf(aside, sizeof aside, "%s/aside.db", dir);
+	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
+	    " '%s.master-key'", db, aside, db, aside));
+	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
+	    tu_bin("ehttpctl"), aside));
+	free(sh1("mv '%s' '%s'", aside, db));
+	ck_assert(wait_log("keeping the old file open until its write-ahead"
+	    " log can be emptied: another program still uses the old file", 1));
+	/* Still the old file's answer: TLS with the same certificate. */
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	ck_assert_str_eq(tp, tp0);
+	ck_assert_int_eq(log_count("Site database was replaced; reopened"), 0);
+	ck_assert_int_eq(tu_write_file(flag, "", 0), 0);
+	ck_assert(wait_log("Site database was replaced; reopened", 1));
+	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
+		rc = s_client(FQDN, https_port, root, tp);
+		if (rc == 0)
+			msleep(100);
+	}
+	ck_assert_int_ne(rc, 0);
+	ok = sh1("sqlite3 '%s' 'PRAGMA integrity_check'", db);
+	ck_assert_str_eq(ok, "ok");
+	free(ok);
+	/* Said once, not at every poll. */
+	ck_assert_int_eq(log_count("keeping the old file open"), 1);
+	kill(atoi(pid), SIGKILL);
+	free(pid);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
 /* ehttp-mpd for FQDN on free ports with its own log dir and pid file: its
  * exit status (it must not start), stderr in *err. */
 static int
@@ -1451,6 +1513,7 @@ mpd_suite(void)
 	tcase_add_test(tc, test_daemon_mode);
 	tcase_add_test(tc, test_log_show);
 	tcase_add_test(tc, test_db_replaced_by_mv);
+	tcase_add_test(tc, test_db_replaced_while_old_in_use);
 	tcase_add_test(tc, test_duplicate_agent_refused);
 	tcase_add_test(tc, test_http_head_deadlines_cap);
 	tcase_add_test(tc, test_user_drop_privileges);
