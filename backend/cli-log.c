@@ -371,6 +371,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		if (has_agent == 1) {
 			fputc('{', f);
 			json_kv_int(f, "pid", a.pid, 0);
+			json_kv_str(f, "host", a.host, 1);
 			json_kv_bool(f, "running", running, 1);
 			json_kv_int(f, "https_port", a.https_port, 1);
 			json_kv_int(f, "http_port", a.http_port, 1);
@@ -444,7 +445,8 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		goto events;
 	}
 	if (a.pid > 0)
-		fprintf(f, "Agent:              pid %d, %s\n", a.pid, running ?
+		fprintf(f, "Agent:              pid %d%s%s, %s\n", a.pid,
+		    a.host[0] ? " on " : "", a.host, running ?
 		    "running (on this host)" : "not running on this host");
 	else
 		fprintf(f, "Agent:              stopped (%s)\n",

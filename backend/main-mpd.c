@@ -30,7 +30,9 @@ usage(FILE *f)
 "usage: ehttp-mpd [--db PATH] --system FQDN [--https ADDR:PORT]\n"
 "                 [--http ADDR:PORT] [--log-dir DIR] [--poll SECONDS]\n"
 "                 [--check SECONDS] [--ca-file PEM] [--pid-file PATH]\n"
-"                 [--log-max-size BYTES] [--foreground]\n"
+"                 [--log-max-size BYTES] [--user NAME]\n"
+"                 [--handshake-timeout SECONDS] [--header-timeout SECONDS]\n"
+"                 [--max-connections N] [--foreground]\n"
 "\n"
 "The management-point agent of one site system: serves its site-issued\n"
 "(or PKI) certificate over TLS, checks its own health and writes\n"
@@ -54,12 +56,34 @@ usage(FILE *f)
 "                     /ehttp-mpd-FQDN.pid\n"
 "  --log-max-size N   roll mpcontrol.log to mpcontrol.lo_ at N bytes\n"
 "                     (default %zu; 0: never)\n"
+"  --user NAME        started as root: open the database and the log as\n"
+"                     NAME, bind the ports, then run as NAME with no\n"
+"                     privileges left (NAME needs read-write access to\n"
+"                     the database, its directory and the log directory,\n"
+"                     read access to the master key). Started as another\n"
+"                     user it needs no option: ports >= 1024 need no root\n"
+"  --handshake-timeout SECONDS\n"
+"                     a TLS handshake must be done within (default %d)\n"
+"  --header-timeout SECONDS\n"
+"                     each request's headers must be in within (default\n"
+"                     %d; also how long a kept-alive connection may idle)\n"
+"  --max-connections N\n"
+"                     open connections at most, both ports together\n"
+"                     (default %d); more are closed at once\n"
 "  --foreground       stay attached; warnings and errors also to stderr\n"
 "\n"
+"One agent serves a site system: a second one for the same FQDN (on any\n"
+"host, with any --log-dir) refuses to start while the first renews its\n"
+"lease in the database at each poll; a lease not renewed for 3 polls (or\n"
+"of an agent gone from this host) is taken over. A database file replaced\n"
+"(a restore with mv) is reopened at the next poll.\n"
+"\n"
 "Signals: SIGTERM or SIGINT stop it cleanly, SIGHUP polls at once.\n"
-"Exit status: 0 stopped cleanly, 1 failure (the reason on stderr), 2 usage.\n",
+"Exit status: 0 stopped cleanly, 1 failure (the reason on stderr; also\n"
+"when another agent took its site system over), 2 usage.\n",
 	    ehttp_default_db(), MPD_HTTPS_DEFAULT, MPD_HTTP_DEFAULT,
-	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT);
+	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT,
+	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT);
 }
 
 /* A message that may quote untrusted text (names, paths): escaped. */
@@ -268,6 +292,10 @@ main(int argc, char **argv)
 		{ "ca-file", required_argument, NULL, 'a' },
 		{ "pid-file", required_argument, NULL, 'P' },
 		{ "log-max-size", required_argument, NULL, 'm' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "handshake-timeout", required_argument, NULL, 'T' },
+		{ "header-timeout", required_argument, NULL, 'R' },
+		{ "max-connections", required_argument, NULL, 'C' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -291,6 +319,9 @@ main(int argc, char **argv)
 	cfg.poll_s = MPD_POLL_DEFAULT;
 	cfg.check_s = MPD_CHECK_DEFAULT;
 	cfg.log_max = MPD_LOG_MAX_DEFAULT;
+	cfg.handshake_s = MPD_HANDSHAKE_DEFAULT;
+	cfg.header_s = MPD_HEADER_DEFAULT;
+	cfg.max_conns = MPD_MAX_CONNS_DEFAULT;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (ch) {
@@ -302,6 +333,31 @@ main(int argc, char **argv)
 		case 'a': ca = optarg; break;
 		case 'P': pid_path = optarg; break;
 		case 'f': foreground = 1; break;
+		case 'u':
+			if (*optarg == '\0')
+				return bad_usage("%s", "--user needs a user name");
+			cfg.user = optarg;
+			break;
+		case 'T':
+			if (parse_seconds("handshake-timeout", optarg,
+			    &cfg.handshake_s) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'R':
+			if (parse_seconds("header-timeout", optarg,
+			    &cfg.header_s) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'C':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *optarg == '-' || *end != '\0' ||
+			    errno || v < 1 || v > MPD_MAX_CONNS_MAX)
+				return bad_usage("max-connections '%s': must be"
+				    " a number from 1 to %d", optarg,
+				    MPD_MAX_CONNS_MAX);
+			cfg.max_conns = (int)v;
+			break;
 		case 'p':
 			if (parse_seconds("poll", optarg, &cfg.poll_s) == -1)
 				return EXIT_USAGE;

@@ -1,4 +1,22 @@
-/* mpd-http: the agent's HTTP and HTTPS servers (libevent evhttp). */
+/*
+ * mpd-http: the agent's HTTP and HTTPS servers: a small HTTP/1.1 server on
+ * libevent bufferevents (GET and HEAD of two resources is all it serves).
+ *
+ * It accepts connections itself, so that every connection is accounted
+ * for from accept to close:
+ * - at most cfg.max_conns connections are open (both ports together);
+ *   beyond that a new connection is accepted and closed at once, and the
+ *   burst is logged once;
+ * - a TLS handshake must complete within cfg.handshake_s seconds, then
+ *   each request's headers (the first, and the next one on a kept-alive
+ *   connection) within cfg.header_s seconds, else the connection is
+ *   closed: a client that trickles bytes gains nothing;
+ * - request headers larger than MPD_HTTP_MAX_HEADERS get 431 and a close;
+ * - a reply to HEAD has the headers of the GET reply (its Content-Length
+ *   included) and no body, so keep-alive goes on after it.
+ * A listener that stops serving keeps its port bound (shutdown() of the
+ * listening socket): an agent that dropped root can listen on it again.
+ */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -8,99 +26,447 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
 
 #include "mpd-int.h"
 
-#define MPD_HTTP_TIMEOUT_S	30
+#define MPD_HTTP_WRITE_S	30	/* a reply must drain within */
 #define MPD_HTTP_MAX_HEADERS	16384
-#define MPD_HTTP_MAX_BODY	4096
+#define MPD_HTTP_MAX_OUTPUT	65536	/* pipelined replies queued at most */
 #define MPD_LISTEN_BACKLOG	511
+#define MPD_ACCEPT_BATCH	64
 #define MPD_AUT_PATH		"/SMS_MP/.sms_aut"
 #define MPD_SERVER		"ehttp-mpd/" EHTTP_VERSION
 
-static void
-mpd_reply(struct evhttp_request *req, int code, const char *reason,
-    const char *type, const char *body)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *b;
+enum mpd_conn_phase {
+	MPD_CONN_HANDSHAKE,	/* TLS handshake */
+	MPD_CONN_HEADERS,	/* waiting for a request's headers */
+	MPD_CONN_CLOSING,	/* the last reply drains, then close */
+};
 
-	if ((b = evbuffer_new()) == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+struct mpd_conn {
+	struct mpd		*m;
+	struct mpd_listener	*l;
+	struct bufferevent	*bev;
+	struct event		*deadline;
+	enum mpd_conn_phase	 phase;
+	size_t			 scanned;	/* input searched, no end */
+	struct mpd_conn		*prev, *next;
+};
+
+/* One reply. */
+struct mpd_reply {
+	int		 code;
+	const char	*reason;
+	const char	*type;
+	const char	*body;
+	const char	*allow;		/* Allow: header, or NULL */
+};
+
+static void	mpd_conn_read(struct bufferevent *, void *);
+
+/* ------------------------------------------------------------ connections */
+
+static void
+mpd_conn_free(struct mpd_conn *c)
+{
+	struct mpd *m = c->m;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		m->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	m->nconns--;
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);	/* closes the socket */
+	free(c);
+	if (m->conn_refused > 0 && m->nconns < (size_t)m->cfg.max_conns) {
+		MPD_INFO(m, "Accepting connections again: %zu connection(s)"
+		    " were closed at once while %d were open", m->conn_refused,
+		    m->cfg.max_conns);
+		m->conn_refused = 0;
+	}
+}
+
+static void
+mpd_conn_arm(struct mpd_conn *c, enum mpd_conn_phase phase, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	c->phase = phase;
+	event_add(c->deadline, &tv);
+}
+
+static void
+mpd_conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct mpd_conn *c = arg;
+
+	/* Too slow: a handshake or headers not done in time, or a reply
+	 * that does not drain. Closed without a word (no log per client). */
+	mpd_conn_free(c);
+}
+
+static void
+mpd_conn_write(struct bufferevent *bev, void *arg)
+{
+	struct mpd_conn *c = arg;
+
+	if (c->phase == MPD_CONN_CLOSING) {
+		mpd_conn_free(c);
 		return;
 	}
-	evhttp_add_header(h, "Server", MPD_SERVER);
-	evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-cache");
-	evbuffer_add(b, body, strlen(body));
-	evhttp_send_reply(req, code, reason, b);
-	evbuffer_free(b);
+	/* Room again for pipelined requests read meanwhile. */
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		mpd_conn_read(bev, arg);
+}
+
+static void
+mpd_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct mpd_conn *c = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {	/* the TLS handshake is done */
+		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+		return;
+	}
+	/* EOF, an error (a failed handshake included) or the write timeout. */
+	mpd_conn_free(c);
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static void
+mpd_reply_send(struct mpd_conn *c, const struct mpd_reply *r, int head,
+    int keep_alive, int http10)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = strlen(r->body);
+	char date[64];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-cache\r\n", r->code, r->reason, MPD_SERVER, date,
+	    r->type, len);
+	if (r->allow != NULL)
+		evbuffer_add_printf(out, "Allow: %s\r\n", r->allow);
+	if (!keep_alive)
+		evbuffer_add_printf(out, "Connection: close\r\n");
+	else if (http10)
+		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+	evbuffer_add(out, "\r\n", 2);
+	if (!head)
+		evbuffer_add(out, r->body, len);
 }
 
 /* GET /SMS_MP/.sms_aut?MPLIST and ?MPCERT, on both ports. */
 static void
-mpd_http_request(struct evhttp_request *req, void *arg)
+mpd_route(struct mpd *m, const char *target, struct mpd_reply *r)
 {
-	struct mpd *m = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	const char *q = strchr(target, '?');
+	size_t plen = q != NULL ? (size_t)(q - target) : strlen(target);
 
-	if (path == NULL || strcasecmp(path, MPD_AUT_PATH) != 0 ||
-	    query == NULL) {
-		mpd_reply(req, HTTP_NOTFOUND, "Not Found", "text/plain",
-		    "Not Found\n");
+	r->code = 404;
+	r->reason = "Not Found";
+	r->type = "text/plain";
+	r->body = "Not Found\n";
+	if (q == NULL || plen != strlen(MPD_AUT_PATH) ||
+	    strncasecmp(target, MPD_AUT_PATH, plen) != 0)
+		return;
+	if (strcasecmp(q + 1, "MPLIST") == 0) {
+		if (m->mplist == NULL) {
+			r->code = 503;
+			r->reason = "Service Unavailable";
+			r->body = "The site database has not been read yet.\n";
+			return;
+		}
+		r->code = 200;
+		r->reason = "OK";
+		r->type = "text/xml";
+		r->body = m->mplist;
+	} else if (strcasecmp(q + 1, "MPCERT") == 0) {
+		if (m->root_pem == NULL) {
+			r->body = "This site has no SMS Issuing root"
+			    " certificate.\n";
+			return;
+		}
+		r->code = 200;
+		r->reason = "OK";
+		r->type = "application/x-pem-file";
+		r->body = m->root_pem;
+	}
+}
+
+/* A header's value (trimmed) in the block, or NULL; buf holds it. */
+static const char *
+mpd_header(const char *block, const char *name, char *buf, size_t len)
+{
+	size_t nl = strlen(name);
+	const char *p = strchr(block, '\n');
+
+	while (p != NULL && p[1] != '\0') {
+		const char *line = p + 1, *end = strchr(line, '\n'), *v;
+		size_t vl;
+
+		if (end == NULL)
+			end = line + strlen(line);
+		if ((size_t)(end - line) > nl && strncasecmp(line, name,
+		    nl) == 0 && line[nl] == ':') {
+			for (v = line + nl + 1; v < end && (*v == ' ' ||
+			    *v == '\t'); v++)
+				;
+			vl = end - v;
+			while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] ==
+			    ' ' || v[vl - 1] == '\t'))
+				vl--;
+			if (vl >= len)
+				vl = len - 1;
+			memcpy(buf, v, vl);
+			buf[vl] = '\0';
+			return buf;
+		}
+		p = *end ? end : NULL;
+	}
+	return NULL;
+}
+
+/* Answer one request whose header block (NUL-terminated) was read.
+ * 0 keep the connection, -1 it closes after this reply. */
+static int
+mpd_conn_request(struct mpd_conn *c, const char *block)
+{
+	static const struct mpd_reply bad = { 400, "Bad Request", "text/plain",
+	    "Bad Request\n", NULL };
+	static const struct mpd_reply not_impl = { 501, "Not Implemented",
+	    "text/plain", "Not Implemented\n", "GET, HEAD" };
+	struct mpd_reply r;
+	char method[16], target[2048], version[16], v[64];
+	const char *conn, *te, *cl;
+	int keep, http10, head, n = 0;
+
+	if (sscanf(block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]%n", method,
+	    target, version, &n) != 3 || (block[n] != '\r' && block[n] !=
+	    '\n') || strncmp(version, "HTTP/1.", 7) != 0 ||
+	    (version[7] != '0' && version[7] != '1') || version[8] != '\0') {
+		mpd_reply_send(c, &bad, 0, 0, 0);
+		return -1;
+	}
+	http10 = version[7] == '0';
+	conn = mpd_header(block, "Connection", v, sizeof v);
+	keep = http10 ? conn != NULL && strcasecmp(conn, "keep-alive") == 0 :
+	    conn == NULL || strcasecmp(conn, "close") != 0;
+	/* No request here has a body: one announced is not read, so the
+	 * connection cannot be reused after it. */
+	te = mpd_header(block, "Transfer-Encoding", v, sizeof v);
+	cl = te == NULL ? mpd_header(block, "Content-Length", v, sizeof v) :
+	    NULL;
+	if (te != NULL || (cl != NULL && strcmp(cl, "0") != 0))
+		keep = 0;
+	head = strcmp(method, "HEAD") == 0;
+	if (!head && strcmp(method, "GET") != 0) {
+		mpd_reply_send(c, &not_impl, 0, keep, http10);
+		return keep ? 0 : -1;
+	}
+	mpd_route(c->m, target, &r);
+	r.allow = NULL;
+	mpd_reply_send(c, &r, head, keep, http10);
+	return keep ? 0 : -1;
+}
+
+static void
+mpd_conn_close_after_reply(struct mpd_conn *c)
+{
+	struct timeval tv = { MPD_HTTP_WRITE_S, 0 };
+
+	bufferevent_disable(c->bev, EV_READ);
+	c->phase = MPD_CONN_CLOSING;
+	event_add(c->deadline, &tv);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		mpd_conn_free(c);
+}
+
+static void
+mpd_conn_read(struct bufferevent *bev, void *arg)
+{
+	static const struct mpd_reply too_large = { 431,
+	    "Request Header Fields Too Large", "text/plain",
+	    "Request Header Fields Too Large\n", NULL };
+	struct mpd_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr start, end;
+	size_t hlen;
+	char *block;
+
+	if (c->phase == MPD_CONN_HANDSHAKE)	/* data before "connected" */
+		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+	while (c->phase == MPD_CONN_HEADERS && evbuffer_get_length(
+	    bufferevent_get_output(bev)) < MPD_HTTP_MAX_OUTPUT) {
+		char ch;
+
+		/* Empty lines before a request are ignored (RFC 9112 2.2). */
+		while (evbuffer_copyout(in, &ch, 1) == 1 && (ch == '\r' ||
+		    ch == '\n')) {
+			evbuffer_drain(in, 1);
+			c->scanned = 0;
+		}
+		/* The end of the headers, searched once over each byte (a
+		 * client sending a byte at a time costs no rescans); bare LF
+		 * line ends are tolerated. */
+		hlen = 0;
+		if (evbuffer_ptr_set(in, &start, c->scanned,
+		    EVBUFFER_PTR_SET) == 0) {
+			end = evbuffer_search(in, "\r\n\r\n", 4, &start);
+			hlen = end.pos != -1 ? (size_t)end.pos + 4 : 0;
+			end = evbuffer_search(in, "\n\n", 2, &start);
+			if (end.pos != -1 && (hlen == 0 ||
+			    (size_t)end.pos + 2 < hlen))
+				hlen = end.pos + 2;
+		}
+		if (hlen == 0) {
+			size_t len = evbuffer_get_length(in);
+
+			c->scanned = len > 3 ? len - 3 : 0;
+			if (evbuffer_get_length(in) > MPD_HTTP_MAX_HEADERS) {
+				mpd_reply_send(c, &too_large, 0, 0, 0);
+				mpd_conn_close_after_reply(c);
+			}
+			return;	/* more to come, within the deadline */
+		}
+		if (hlen > MPD_HTTP_MAX_HEADERS) {
+			mpd_reply_send(c, &too_large, 0, 0, 0);
+			mpd_conn_close_after_reply(c);
+			return;
+		}
+		if ((block = malloc(hlen + 1)) == NULL)
+			abort();
+		evbuffer_remove(in, block, hlen);
+		block[hlen] = '\0';
+		c->scanned = 0;
+		if (mpd_conn_request(c, block) == -1) {
+			free(block);
+			mpd_conn_close_after_reply(c);
+			return;
+		}
+		free(block);
+		/* The next request's headers: a new deadline. */
+		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+	}
+}
+
+static void
+mpd_conn_new(struct mpd *m, struct mpd_listener *l, int fd)
+{
+	struct timeval wtv = { MPD_HTTP_WRITE_S, 0 };
+	struct mpd_conn *c;
+	struct bufferevent *bev;
+
+	if (l->tls) {
+		/* The context current now: a certificate swap applies to new
+		 * connections only. */
+		bev = tls_server_bufferevent(m->tls != NULL ? m->tls :
+		    m->refuse, m->base);
+		if (bev != NULL && bufferevent_setfd(bev, fd) == -1) {
+			bufferevent_free(bev);
+			bev = NULL;
+		}
+	} else
+		bev = bufferevent_socket_new(m->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
 		return;
 	}
-	if (strcasecmp(query, "MPLIST") == 0) {
-		if (m->mplist == NULL)
-			mpd_reply(req, 503, "Service Unavailable", "text/plain",
-			    "The site database has not been read yet.\n");
-		else
-			mpd_reply(req, HTTP_OK, "OK", "text/xml", m->mplist);
-	} else if (strcasecmp(query, "MPCERT") == 0) {
-		if (m->root_pem == NULL)
-			mpd_reply(req, HTTP_NOTFOUND, "Not Found", "text/plain",
-			    "This site has no SMS Issuing root certificate.\n");
-		else
-			mpd_reply(req, HTTP_OK, "OK", "application/x-pem-file",
-			    m->root_pem);
-	} else
-		mpd_reply(req, HTTP_NOTFOUND, "Not Found", "text/plain",
-		    "Not Found\n");
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		abort();
+	c->m = m;
+	c->l = l;
+	c->bev = bev;
+	if ((c->deadline = evtimer_new(m->base, mpd_conn_deadline, c)) ==
+	    NULL) {
+		bufferevent_free(bev);
+		free(c);
+		return;
+	}
+	c->next = m->conns;
+	if (m->conns != NULL)
+		m->conns->prev = c;
+	m->conns = c;
+	m->nconns++;
+	bufferevent_setcb(bev, mpd_conn_read, mpd_conn_write, mpd_conn_event,
+	    c);
+	bufferevent_set_timeouts(bev, NULL, &wtv);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (l->tls)
+		mpd_conn_arm(c, MPD_CONN_HANDSHAKE, m->cfg.handshake_s);
+	else
+		mpd_conn_arm(c, MPD_CONN_HEADERS, m->cfg.header_s);
 }
 
-/* Each HTTPS connection gets a TLS bufferevent from the context current
- * now: a certificate swap applies to new connections only. */
-static struct bufferevent *
-mpd_https_bufferevent(struct event_base *base, void *arg)
+/* Out of descriptors: accepting again in a second (the listening socket
+ * stays readable, so retrying at once would spin). */
+static void
+mpd_accept_resume(evutil_socket_t fd, short what, void *arg)
 {
-	struct mpd *m = arg;
+	struct mpd_listener *l = arg;
 
-	return tls_server_bufferevent(m->tls != NULL ? m->tls : m->refuse,
-	    base);
+	if (l->accept_ev != NULL)
+		event_add(l->accept_ev, NULL);
 }
 
-static struct evhttp *
-mpd_http_server(struct mpd *m)
+static void
+mpd_accept(evutil_socket_t lfd, short what, void *arg)
 {
-	struct evhttp *h;
+	struct mpd_listener *l = arg;
+	struct mpd *m = l->m;
+	int fd;
 
-	if ((h = evhttp_new(m->base)) == NULL)
-		return NULL;
-	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(h, MPD_HTTP_TIMEOUT_S);
-	evhttp_set_max_headers_size(h, MPD_HTTP_MAX_HEADERS);
-	evhttp_set_max_body_size(h, MPD_HTTP_MAX_BODY);
-	evhttp_set_gencb(h, mpd_http_request, m);
-	return h;
+	for (int i = 0; i < MPD_ACCEPT_BATCH; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				struct timeval tv = { 1, 0 };
+
+				if (!m->accept_error) {
+					MPD_WARN(m, "Cannot accept connections"
+					    " on %s port %d: %s (retrying every"
+					    " second)", l->what, l->port,
+					    strerror(errno));
+					m->accept_error = 1;
+				}
+				event_del(l->accept_ev);
+				event_base_once(m->base, -1, EV_TIMEOUT,
+				    mpd_accept_resume, l, &tv);
+			}
+			return;	/* EAGAIN: until the next connection */
+		}
+		m->accept_error = 0;
+		if (m->nconns >= (size_t)m->cfg.max_conns) {
+			close(fd);
+			if (m->conn_refused++ == 0)
+				MPD_WARN(m, "%d connections are open (the"
+				    " --max-connections limit): closing new"
+				    " connections at once until some finish",
+				    m->cfg.max_conns);
+			continue;
+		}
+		mpd_conn_new(m, l, fd);
+	}
 }
+
+/* ---------------------------------------------------------------- ports */
 
 int
 mpd_http_init(struct mpd *m, char **cause)
@@ -108,14 +474,8 @@ mpd_http_init(struct mpd *m, char **cause)
 	m->http.what = "HTTP";
 	m->https.what = "HTTPS";
 	m->https.tls = 1;
+	m->http.m = m->https.m = m;
 	m->http.fd = m->https.fd = -1;
-	if ((m->http.http = mpd_http_server(m)) == NULL ||
-	    (m->https.http = mpd_http_server(m)) == NULL) {
-		if (asprintf(cause, "cannot create the HTTP servers") == -1)
-			abort();
-		return -1;
-	}
-	evhttp_set_bevcb(m->https.http, mpd_https_bufferevent, m);
 	return 0;
 }
 
@@ -124,37 +484,65 @@ mpd_http_free(struct mpd *m)
 {
 	struct mpd_listener *ls[] = { &m->http, &m->https };
 
+	while (m->conns != NULL)
+		mpd_conn_free(m->conns);
 	for (size_t i = 0; i < 2; i++) {
-		/* Frees the listener (closing its socket) and connections. */
-		if (ls[i]->http != NULL)
-			evhttp_free(ls[i]->http);
-		ls[i]->http = NULL;
-		ls[i]->bound = NULL;
+		if (ls[i]->accept_ev != NULL)
+			event_free(ls[i]->accept_ev);
+		ls[i]->accept_ev = NULL;
 		if (ls[i]->fd != -1)
 			close(ls[i]->fd);
 		ls[i]->fd = -1;
 	}
 }
 
-int
-mpd_listener_reserve(struct mpd_listener *l, char **cause)
+static int
+mpd_bind_fd(struct mpd_listener *l, int *out)
 {
 	struct sockaddr_storage *ss = &l->addr.ss;
-	int fd, one = 1, err;
-	socklen_t sl = sizeof *ss;
+	int fd, one = 1;
 
+	*out = -1;
 	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1)
-		goto fail;
+		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
 		goto fail;
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, (struct sockaddr *)ss, l->addr.len) == -1)
 		goto fail;
+	*out = fd;
+	return 0;
+fail:
+	one = errno;
+	close(fd);
+	errno = one;
+	return -1;
+}
+
+int
+mpd_listener_reserve(struct mpd_listener *l, char **cause)
+{
+	struct sockaddr_storage *ss = &l->addr.ss;
+	int fd = -1, err, chosen;
+	socklen_t sl = sizeof *ss;
+
+	chosen = (ss->ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)ss)->sin6_port :
+	    ((struct sockaddr_in *)ss)->sin_port) == 0;
+	if (mpd_bind_fd(l, &fd) == -1)
+		goto fail;
 	/* Port 0: keep the port the system chose, also for a re-bind. */
 	if (getsockname(fd, (struct sockaddr *)ss, &sl) == -1)
 		goto fail;
+	if (chosen) {
+		/* Bound again by number: only a port bound by number stays
+		 * bound when the listener stops (mpd_listener_stop). */
+		close(fd);
+		if (mpd_bind_fd(l, &fd) == -1)
+			goto fail;
+	}
 	l->port = ntohs(ss->ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)ss)->sin6_port :
 	    ((struct sockaddr_in *)ss)->sin_port);
@@ -192,7 +580,7 @@ fail:
 int
 mpd_listener_start(struct mpd_listener *l, char **cause)
 {
-	if (l->bound != NULL)
+	if (l->accept_ev != NULL)
 		return 0;
 	if (l->fd == -1 && mpd_listener_reserve(l, cause) == -1)
 		return -1;
@@ -203,30 +591,38 @@ mpd_listener_start(struct mpd_listener *l, char **cause)
 			abort();
 		return -1;
 	}
-	if ((l->bound = evhttp_accept_socket_with_handle(l->http,
-	    l->fd)) == NULL) {
+	if ((l->accept_ev = event_new(l->m->base, l->fd, EV_READ | EV_PERSIST,
+	    mpd_accept, l)) == NULL || event_add(l->accept_ev, NULL) == -1) {
+		if (l->accept_ev != NULL)
+			event_free(l->accept_ev);
+		l->accept_ev = NULL;
 		if (asprintf(cause, "cannot accept connections on the %s port"
 		    " %s", l->what, l->addr.text) == -1)
 			abort();
 		return -1;
 	}
-	l->fd = -1;	/* evhttp owns it now */
 	return 0;
 }
 
 int
 mpd_listener_stop(struct mpd_listener *l, char **cause)
 {
-	if (l->bound == NULL)
+	if (l->accept_ev == NULL)
 		return 0;
-	/* Closes the listening socket; open connections finish. */
-	evhttp_del_accept_socket(l->http, l->bound);
-	l->bound = NULL;
+	event_free(l->accept_ev);
+	l->accept_ev = NULL;
+	/* Linux: a listening socket shut down stops listening (new
+	 * connections are refused, queued ones reset) and keeps its port;
+	 * listen() makes it listen again. Open connections finish. */
+	if (shutdown(l->fd, SHUT_RDWR) == 0)
+		return 0;
+	close(l->fd);
+	l->fd = -1;
 	return mpd_listener_reserve(l, cause);
 }
 
 int
 mpd_listener_serving(const struct mpd_listener *l)
 {
-	return l->bound != NULL;
+	return l->accept_ev != NULL;
 }

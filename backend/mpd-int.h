@@ -2,6 +2,8 @@
 #ifndef MPD_INT_H
 #define MPD_INT_H
 
+#include <sys/types.h>
+
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
@@ -14,18 +16,17 @@
 
 struct event;
 struct event_base;
-struct evhttp;
-struct evhttp_bound_socket;
+struct mpd_conn;
 
 /* A port: bound (and reserved) all the time, listening while served. */
 struct mpd_listener {
+	struct mpd			*m;
 	const char			*what;		/* "HTTP" "HTTPS" */
 	struct mpd_addr			 addr;		/* actual port after bind */
 	int				 port;
 	char				 check_addr[64];	/* to connect to */
-	int				 fd;		/* reserved, not listening */
-	struct evhttp			*http;
-	struct evhttp_bound_socket	*bound;		/* listening (owns fd) */
+	int				 fd;		/* bound; -1 none */
+	struct event			*accept_ev;	/* listening */
 	int				 tls;
 };
 
@@ -113,6 +114,27 @@ struct mpd {
 	struct mpd_check	 check;
 	struct mpd_pending	 pend;		/* not written yet */
 	char			 db_error[512];	/* the failure last logged */
+
+	/* The lease (mpd-db.c) and the database file. */
+	char			 host[256];	/* gethostname() */
+	time_t			 started;
+	int			 lease_claimed;	/* at start */
+	int			 lease_lost;	/* another agent took over */
+	int			 db_gone;	/* path deleted, logged */
+	char			 reopen_error[512];
+
+	/* Open connections (mpd-http.c). */
+	struct mpd_conn		*conns;
+	size_t			 nconns;
+	size_t			 conn_refused;	/* in this burst */
+	int			 accept_error;	/* logged */
+
+	/* --user: the ids to drop to; effective ids already switched. */
+	char			*user;
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 user_assumed;
+	int			 user_dropped;
 };
 
 /* mpd.c: mpcontrol.log (and stderr for warnings/errors with cfg.echo). */
@@ -130,6 +152,13 @@ void	 mpd_event(struct mpd *, const char *severity, const char *fmt, ...)
 /* mpd-db.c: write what is pending, with the agent row as it is now, in
  * one transaction: 0, or -1 and it stays pending for the next flush. */
 int	 mpd_flush(struct mpd *);
+/* Claim the lease on the site system at start: 1 ours, 0 another agent
+ * holds it (*cause says who), -1 database error (*cause). */
+#define MPD_LEASE_POLLS	3
+int	 mpd_lease_claim(struct mpd *, char **cause);
+/* At each poll: reopen the database when its file was replaced (mv over
+ * it). 0 an open database to poll, -1 none (logged; retried next poll). */
+int	 mpd_db_check(struct mpd *);
 
 /* mpd-http.c: the two servers and their ports. */
 int	 mpd_http_init(struct mpd *, char **cause);

@@ -1,12 +1,16 @@
 /* mpd: the management-point agent's life: poll, bind, record (mpd.h). */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -310,6 +314,9 @@ mpd_poll(struct mpd *m, char **cause)
 	char *why = NULL;
 	int rc, ret = -1;
 
+	/* A database file replaced since the last poll: read the new one. */
+	if (cause == NULL && mpd_db_check(m) == -1)
+		return 0;
 	rc = agent_view_read(m->e, m->fqdn, &v);
 	if (rc == -1) {
 		if (cause != NULL) {
@@ -456,11 +463,139 @@ mpd_mkdirs(const char *path, char **cause)
 
 static int	mpd_events(struct mpd *, char **);
 
+/* ------------------------------------------------------------- privileges */
+
+/* Act as cfg.user (effective ids only) while the files are opened, so
+ * every file is opened and created as the user the agent will run as. */
+static int
+mpd_user_assume(struct mpd *m, char **cause)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(m->cfg.user)) == NULL) {
+		if (asprintf(cause, "--user %s: %s", m->cfg.user, errno ?
+		    strerror(errno) : "no such user") == -1)
+			abort();
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		if (asprintf(cause, "--user %s: that user is root; name an"
+		    " unprivileged user", m->cfg.user) == -1)
+			abort();
+		return -1;
+	}
+	m->uid = pw->pw_uid;
+	m->gid = pw->pw_gid;
+	if (geteuid() != 0) {
+		if (geteuid() == m->uid)
+			return 0;	/* already that user */
+		if (asprintf(cause, "--user %s: only root can change user"
+		    " (started as uid %d)", m->cfg.user, (int)geteuid()) == -1)
+			abort();
+		return -1;
+	}
+	if (initgroups(pw->pw_name, m->gid) == -1 || setegid(m->gid) == -1 ||
+	    seteuid(m->uid) == -1) {
+		if (asprintf(cause, "--user %s: cannot change to uid %d gid %d:"
+		    " %s", m->cfg.user, (int)m->uid, (int)m->gid,
+		    strerror(errno)) == -1)
+			abort();
+		return -1;
+	}
+	m->user_assumed = 1;
+	return 0;
+}
+
+/* /proc/self/status "Name:\t<hex>" as a number; -1 if absent. */
+static long long
+mpd_proc_caps(const char *name)
+{
+	char line[256];
+	long long v = -1;
+	size_t nl = strlen(name);
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, name, nl) == 0 && line[nl] == ':') {
+			v = strtoll(line + nl + 1, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Root again for a moment (the ports), or for good to the user. */
+static int
+mpd_user_root(struct mpd *m, char **cause)
+{
+	if (!m->user_assumed || seteuid(0) == 0)
+		return 0;
+	if (asprintf(cause, "cannot regain root to bind the ports: %s",
+	    strerror(errno)) == -1)
+		abort();
+	return -1;
+}
+
+static int
+mpd_user_drop(struct mpd *m, char **cause)
+{
+	long long eff, prm;
+
+	if (!m->user_assumed)
+		return 0;
+	if (setresgid(m->gid, m->gid, m->gid) == -1 ||
+	    setresuid(m->uid, m->uid, m->uid) == -1) {
+		if (asprintf(cause, "--user %s: cannot drop privileges: %s",
+		    m->cfg.user, strerror(errno)) == -1)
+			abort();
+		return -1;
+	}
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	/* Verify: no way back, no capability left. */
+	eff = mpd_proc_caps("CapEff");
+	prm = mpd_proc_caps("CapPrm");
+	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1 ||
+	    getuid() != m->uid || geteuid() != m->uid || getgid() != m->gid ||
+	    eff != 0 || prm != 0) {
+		if (asprintf(cause, "--user %s: the privilege drop did not hold"
+		    " (uid %d euid %d, CapEff %llx CapPrm %llx)", m->cfg.user,
+		    (int)getuid(), (int)geteuid(), eff, prm) == -1)
+			abort();
+		return -1;
+	}
+	m->user_dropped = 1;
+	MPD_INFO(m, "Bound the ports as root, then dropped privileges to user"
+	    " %s (uid %d, gid %d): no capabilities left", m->cfg.user,
+	    (int)m->uid, (int)m->gid);
+	return 0;
+}
+
+/* A file error of a run as --user: say what that user needs. */
+static void
+mpd_user_hint(struct mpd *m, char **cause)
+{
+	char *s;
+
+	if (!m->user_assumed || *cause == NULL || strstr(*cause,
+	    "ermission denied") == NULL)
+		return;
+	if (asprintf(&s, "%s (ehttp-mpd runs as user %s: it needs to read and"
+	    " write the database and its directory and the log directory, and"
+	    " to read the master key)", *cause, m->cfg.user) == -1)
+		abort();
+	free(*cause);
+	*cause = s;
+}
+
 struct mpd *
 mpd_new(const struct mpd_config *cfg, char **cause)
 {
 	struct mpd *m;
 	char *path = NULL, why[256];
+	int rc;
 
 	*cause = NULL;
 	if ((m = calloc(1, sizeof *m)) == NULL)
@@ -468,22 +603,36 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	m->check.pipe[0] = m->check.pipe[1] = -1;
 	m->http.fd = m->https.fd = -1;
 	m->cfg = *cfg;
+	if (m->cfg.handshake_s <= 0)
+		m->cfg.handshake_s = MPD_HANDSHAKE_DEFAULT;
+	if (m->cfg.header_s <= 0)
+		m->cfg.header_s = MPD_HEADER_DEFAULT;
+	if (m->cfg.max_conns <= 0)
+		m->cfg.max_conns = MPD_MAX_CONNS_DEFAULT;
 	if ((m->db_path = strdup(cfg->db_path)) == NULL ||
 	    (m->log_dir = strdup(cfg->log_dir)) == NULL ||
 	    (cfg->ca_file != NULL && (m->ca_file = strdup(cfg->ca_file)) ==
-	    NULL))
+	    NULL) ||
+	    (cfg->user != NULL && (m->user = strdup(cfg->user)) == NULL))
 		abort();
 	m->cfg.db_path = m->db_path;
 	m->cfg.log_dir = m->log_dir;
 	m->cfg.ca_file = m->ca_file;
+	m->cfg.user = m->user;
 	m->cfg.fqdn = m->fqdn;
 	m->https.addr = cfg->https;
 	m->http.addr = cfg->http;
+	m->started = time(NULL);
+	if (gethostname(m->host, sizeof m->host) == -1)
+		snprintf(m->host, sizeof m->host, "localhost");
+	m->host[sizeof m->host - 1] = '\0';
 	if (rules_fqdn(cfg->fqdn, m->fqdn, why, sizeof why) == -1) {
 		if (asprintf(cause, "%s", why) == -1)
 			abort();
 		goto fail;
 	}
+	if (m->user != NULL && mpd_user_assume(m, cause) == -1)
+		goto fail;
 
 	if (mpd_mkdirs(m->log_dir, cause) == -1)
 		goto fail;
@@ -503,6 +652,10 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		snprintf(user, sizeof user, "ehttp-mpd (%s)", who);
 		ehttp_set_user(m->e, user);
 	}
+	/* One agent per site system, before taking any port. */
+	if ((rc = mpd_lease_claim(m, cause)) != 1)
+		goto fail_log;
+	m->lease_claimed = 1;
 	if ((m->base = event_base_new()) == NULL) {
 		if (asprintf(cause, "cannot create the event loop") == -1)
 			abort();
@@ -514,9 +667,12 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	if ((m->refuse = tls_server_new(NULL, NULL, 0, NULL, 0, cause)) ==
 	    NULL)
 		goto fail_log;
-	/* Both ports now: a port in use is an error at start, not later. */
-	if (mpd_listener_reserve(&m->http, cause) == -1 ||
+	/* Both ports now: a port in use is an error at start, not later.
+	 * With --user they are bound as root, then root is gone for good. */
+	if (mpd_user_root(m, cause) == -1 ||
+	    mpd_listener_reserve(&m->http, cause) == -1 ||
 	    mpd_listener_reserve(&m->https, cause) == -1 ||
+	    mpd_user_drop(m, cause) == -1 ||
 	    mpd_listener_start(&m->http, cause) == -1)
 		goto fail_log;
 	if (mpd_poll(m, cause) == -1)
@@ -533,8 +689,18 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	free(path);
 	return m;
 fail_log:
+	mpd_user_hint(m, cause);
 	MPD_ERROR(m, "MP Control Manager cannot start: %s", *cause);
+	if (m->lease_claimed) {		/* give the lease back at once */
+		m->stopping = 1;
+		memset(&m->pend, 0, sizeof m->pend);
+		mpd_flush(m);
+	}
+	free(path);
+	mpd_free(m);
+	return NULL;
 fail:
+	mpd_user_hint(m, cause);
 	free(path);
 	mpd_free(m);
 	return NULL;
@@ -583,6 +749,11 @@ mpd_run(struct mpd *m)
 	m->bound_id = 0;
 	m->bound_tp[0] = '\0';
 	m->bound_since = time(NULL);
+	if (m->lease_lost) {	/* the row is the other agent's now */
+		MPD_INFO(m, "MP Control Manager stopped for %s: another agent"
+		    " serves it", m->fqdn);
+		return 1;
+	}
 	mpd_event(m, "info", "ehttp-mpd on %s stopped.", m->fqdn);
 	mpd_flush(m);
 	MPD_INFO(m, "MP Control Manager stopped for %s", m->fqdn);
@@ -594,6 +765,10 @@ mpd_free(struct mpd *m)
 {
 	if (m == NULL)
 		return;
+	/* Failed between taking the user's ids and dropping root for good:
+	 * root again, for the caller's clean-up (the pid file). */
+	if (m->user_assumed && !m->user_dropped && seteuid(0) == 0)
+		(void)!setegid(0);
 	if (m->base != NULL)
 		mpd_check_wait(m);
 	mpd_http_free(m);
@@ -618,6 +793,7 @@ mpd_free(struct mpd *m)
 	free(m->db_path);
 	free(m->log_dir);
 	free(m->ca_file);
+	free(m->user);
 	free(m);
 }
 

@@ -10,7 +10,15 @@
  * served all the time. Both answer GET /SMS_MP/.sms_aut?MPLIST (the site's
  * management points, see agent.h) and ?MPCERT (the site's current SMS
  * Issuing root certificate, PEM); anything else is 404, methods other than
- * GET and HEAD are refused by evhttp (501).
+ * GET and HEAD are refused (501); HEAD gets GET's headers without the body.
+ * Slow clients are cut off (handshake and header deadlines) and open
+ * connections are capped (mpd-http.c).
+ *
+ * With cfg.user (run as root) the files are opened as that user, the ports
+ * are bound as root, then the agent drops to that user for good (no
+ * capabilities left). One agent per site system: a lease in the database
+ * (mpd-db.c). A database file replaced under it (a restore with mv) is
+ * reopened at the next poll.
  *
  * Every check interval it requests ?MPLIST from itself over TLS (over HTTP
  * while it serves no TLS) in a thread of its own, verifying the served
@@ -39,6 +47,10 @@
 #define MPD_LOG_MAX_DEFAULT	((size_t)5 * 1024 * 1024)
 #define MPD_LOG_NAME		"mpcontrol.log"
 #define MPD_CHECK_TIMEOUT_MS	5000
+#define MPD_HANDSHAKE_DEFAULT	10	/* seconds for a TLS handshake */
+#define MPD_HEADER_DEFAULT	10	/* seconds for a request's headers */
+#define MPD_MAX_CONNS_DEFAULT	512
+#define MPD_MAX_CONNS_MAX	65536
 
 /* A listening address: "ADDR:PORT", "[IPv6]:PORT" or "PORT" (all IPv4
  * addresses). ADDR is numeric; PORT 0 lets the system choose. */
@@ -60,6 +72,10 @@ struct mpd_config {
 	int		 check_s;
 	size_t		 log_max;	/* roll mpcontrol.log at; 0 never */
 	int		 echo;		/* also print warnings/errors (stderr) */
+	const char	*user;		/* bind as root, then run as; NULL */
+	int		 handshake_s;	/* TLS handshake deadline */
+	int		 header_s;	/* request headers deadline */
+	int		 max_conns;	/* open connections at most */
 };
 
 struct mpd;

@@ -1,4 +1,4 @@
-/* tls: server contexts for evhttp and the health-check client (tls.h). */
+/* tls: server contexts for the agent and its health-check client (tls.h). */
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -384,7 +384,7 @@ fail:
 	return NULL;
 }
 
-/* Parse "HTTP/1.1 200 OK" (the status line only: evhttp made the rest). */
+/* Parse "HTTP/1.1 200 OK" (the status line only: the agent made the rest). */
 static int
 tls_status_line(const char *buf, struct tls_get_result *r)
 {

@@ -2,7 +2,7 @@
  * tls: OpenSSL behind a small interface for ehttp-mpd (after libtls).
  *
  * A server context is made from a DER certificate, its chain and its key;
- * each connection evhttp accepts gets a TLS bufferevent from the context
+ * each connection the agent accepts gets a TLS bufferevent from the context
  * current at that moment, so replacing the context swaps the certificate
  * for new connections while the listener and the connections already open
  * stay (each connection holds a reference to the context it started with).
@@ -45,8 +45,8 @@ struct tls_server	*tls_server_new(const struct tls_der *cert,
 void			 tls_server_free(struct tls_server *);	/* NULL ok */
 
 /*
- * A new TLS bufferevent (server side, not yet connected to a socket: evhttp
- * sets it) for one connection; it owns its SSL and closes the socket when
+ * A new TLS bufferevent (server side, not yet connected to a socket: the
+ * caller sets it with bufferevent_setfd()) for one connection; it owns its SSL and closes the socket when
  * freed. NULL on failure.
  */
 struct bufferevent	*tls_server_bufferevent(struct tls_server *,

@@ -21,6 +21,9 @@ agent_row(sqlite3_stmt *st, struct db_agent *a)
 	a->health_status = sqlite3_column_int(st, 10);
 	db_copy_text(a->health_text, sizeof a->health_text, st, 11);
 	a->updated = sqlite3_column_int64(st, 12);
+	db_copy_text(a->host, sizeof a->host, st, 13);
+	a->started = sqlite3_column_int64(st, 14);
+	a->lease_until = sqlite3_column_int64(st, 15);
 }
 
 int
@@ -28,14 +31,21 @@ db_agent_bind(struct db *db, const struct db_agent *a)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_AGENT_UPSERT);
 
-	sqlite3_bind_int64(st, 1, a->system_id);
-	sqlite3_bind_int(st, 2, a->pid);
-	sqlite3_bind_int(st, 3, a->https_port);
-	sqlite3_bind_int(st, 4, a->http_port);
-	sqlite3_bind_int64(st, 5, a->cert_id);
-	sqlite3_bind_text(st, 6, a->thumbprint, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, a->bound_since);
-	sqlite3_bind_int64(st, 8, time(NULL));
+	if (sqlite3_bind_int64(st, 1, a->system_id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, a->pid) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, a->https_port) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 4, a->http_port) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, a->cert_id) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 6, a->thumbprint, -1, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int64(st, 7, a->bound_since) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 8, time(NULL)) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 9, a->host, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, a->started) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 11, a->lease_until) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return db_fail(db, "recording the agent binding");
+	}
 	return db_step_done(db, st, "recording the agent binding");
 }
 

@@ -118,6 +118,12 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (cert_id, pos));"
 	"ALTER TABLE trusted_root ADD COLUMN not_after INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE trusted_root ADD COLUMN added INTEGER NOT NULL DEFAULT 0;",
+
+	/* 5: one agent per site system: who holds the row (host, pid, since
+	 * when) and until when its lease runs without a refresh. */
+	"ALTER TABLE agent ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE agent ADD COLUMN started INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE agent ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -145,7 +151,8 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 #define AGENT_COLS \
 	"a.system_id, y.fqdn, a.pid, a.https_port, a.http_port," \
 	" coalesce(a.cert_id, 0), a.thumbprint, a.bound_since, a.health_time," \
-	" a.health_ok, a.health_status, a.health_text, a.updated" \
+	" a.health_ok, a.health_status, a.health_text, a.updated, a.host," \
+	" a.started, a.lease_until" \
 	" FROM agent a JOIN site_system y ON y.id = a.system_id"
 
 /* Every fixed statement, prepared once at open. */
@@ -239,11 +246,13 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_KEY_SAMPLE] = "SELECT count(*), coalesce(max(k.cert_id), 0)"
 	    " FROM cert_key k JOIN cert_der d ON d.cert_id = k.cert_id",
 	[ST_AGENT_UPSERT] = "INSERT INTO agent (system_id, pid, https_port,"
-	    " http_port, cert_id, thumbprint, bound_since, updated)"
-	    " VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6, ?7, ?8)"
+	    " http_port, cert_id, thumbprint, bound_since, updated, host,"
+	    " started, lease_until)"
+	    " VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6, ?7, ?8, ?9, ?10, ?11)"
 	    " ON CONFLICT (system_id) DO UPDATE SET pid = ?2, https_port = ?3,"
 	    " http_port = ?4, cert_id = nullif(?5, 0), thumbprint = ?6,"
-	    " bound_since = ?7, updated = ?8",
+	    " bound_since = ?7, updated = ?8, host = ?9, started = ?10,"
+	    " lease_until = ?11",
 	[ST_AGENT_HEALTH] = "UPDATE agent SET health_time = ?2, health_ok = ?3,"
 	    " health_status = ?4, health_text = ?5, updated = ?2"
 	    " WHERE system_id = ?1",
@@ -805,6 +814,40 @@ db_close(struct db *db)
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);
+}
+
+int
+db_file_moved(struct db *db)
+{
+	int moved = 0, rc;
+
+	/* The unix VFS compares the inode it has open with a stat() of the
+	 * path (SQLITE_FCNTL_HAS_MOVED). */
+	rc = sqlite3_file_control(db->h, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+	if (rc != SQLITE_OK) {
+		snprintf(db->err, sizeof db->err, "%s: cannot tell whether the"
+		    " database file was replaced: %s", db->path,
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return moved != 0;
+}
+
+int
+db_checkpoint_all(struct db *db)
+{
+	int rc, nlog = -1, ndone = -1;
+
+	/* No waiting: a caller with an event loop tries again later. */
+	sqlite3_busy_timeout(db->h, 0);
+	rc = sqlite3_wal_checkpoint_v2(db->h, "main",
+	    SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ndone);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_BUSY || (rc == SQLITE_OK && nlog > 0))
+		return 1;
+	if (rc != SQLITE_OK)
+		return db_fail(db, "checkpointing the write-ahead log");
+	return 0;
 }
 
 int

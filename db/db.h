@@ -15,7 +15,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	4
+#define DB_SCHEMA_VERSION	5
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -29,6 +29,17 @@ const char	*db_path(const struct db *);
 int		 db_user_version(struct db *);
 /* A number that changes when another connection has committed. */
 int		 db_data_version(struct db *, int64_t *);
+/* Whether the open file is no longer the one at the database's path (the
+ * file was renamed over, e.g. a restore with mv, or deleted): 1 it moved,
+ * 0 it did not, -1 cannot tell (db_error()). Asks SQLite about its own
+ * descriptor; nothing here opens the file. */
+int		 db_file_moved(struct db *);
+/* Copy the whole write-ahead log into the database file and empty it
+ * (a TRUNCATE checkpoint): 0 done, 1 another connection still reads or
+ * writes it (busy; it does not wait), -1 error. Before letting go of a file that was
+ * replaced: the log left at the path would otherwise be read as the new
+ * file's own. */
+int		 db_checkpoint_all(struct db *);
 
 /* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
 int		 db_begin(struct db *);
@@ -272,6 +283,11 @@ struct db_agent {
 	int	 health_status;
 	char	 health_text[256];
 	time_t	 updated;
+	/* The lease: the agent (host, pid) that serves the system, since
+	 * when, and until when it holds it without a refresh (0: released). */
+	char	 host[256];
+	time_t	 started;
+	time_t	 lease_until;
 };
 
 int	 db_agent_bind(struct db *, const struct db_agent *);

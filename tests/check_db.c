@@ -130,7 +130,7 @@ START_TEST(migrate_v1_to_v4)
 	    " x'3000')\"", path, EHTTP_SRCDIR, path, 1), 0);
 	db = db_open(path, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), 4);
+	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	ck_assert_int_eq(db_trusted_root_list(db, 1, &t, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(t[0].subject, "CN=Old Root");

@@ -14,6 +14,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -192,12 +193,14 @@ agent_exited(void)
 
 /*
  * Start ehttp-mpd in the foreground for fqdn on free loopback ports, with
- * --poll 1 --check 1 and extra arguments. Returns -1 once it has started,
+ * --poll 1 --check 1 and extra arguments (NULL-terminated; pre: a command
+ * to run it under, e.g. setpriv, or NULL). Returns -1 once it has started,
  * or its exit status if it stopped during start-up. A port taken by
  * someone else meanwhile: try other ports.
  */
 static int
-agent_start(const char *fqdn, const char *extra1, const char *extra2)
+agent_startv(const char *fqdn, const char *const *pre,
+    const char *const *extra)
 {
 	char https[64], http[64], logs[4096];
 	int rc = -1;
@@ -205,6 +208,8 @@ agent_start(const char *fqdn, const char *extra1, const char *extra2)
 	snprintf(logs, sizeof logs, "%s/logs", dir);
 	for (int attempt = 0; attempt < 5; attempt++) {
 		int before = log_count("MP Control Manager started for");
+		char *argv[64];
+		size_t n = 0;
 
 		https_port = free_port();
 		do
@@ -212,13 +217,27 @@ agent_start(const char *fqdn, const char *extra1, const char *extra2)
 		while (http_port == https_port);
 		snprintf(https, sizeof https, "127.0.0.1:%d", https_port);
 		snprintf(http, sizeof http, "127.0.0.1:%d", http_port);
-		char *argv[] = { (char *)tu_bin("ehttp-mpd"), "--db", db,
-		    "--system", (char *)fqdn, "--https", https, "--http", http,
-		    "--log-dir", logs, "--poll", "1", "--check", "1",
-		    "--pid-file", pidf, "--foreground", (char *)extra1,
-		    (char *)extra2, NULL };
+		for (size_t i = 0; pre != NULL && pre[i] != NULL; i++)
+			argv[n++] = (char *)pre[i];
+		{
+			char *base[] = { (char *)tu_bin("ehttp-mpd"), "--db", db,
+			    "--system", (char *)fqdn, "--https", https,
+			    "--http", http, "--log-dir", logs, "--poll", "1",
+			    "--check", "1", "--pid-file", pidf,
+			    "--foreground" };
+			for (size_t i = 0; i < sizeof base / sizeof base[0];
+			    i++)
+				argv[n++] = base[i];
+		}
+		for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+			argv[n++] = (char *)extra[i];
+		argv[n] = NULL;
+		ck_assert_uint_lt(n, 64);
 		char *bin = strdup(argv[0]);
-		argv[0] = bin;
+		if (bin[0] != '/') {	/* a command on the PATH */
+			free(bin);
+			bin = sh1("command -v %s", argv[0]);
+		}
 		if ((agent = fork()) == 0) {
 			int fd = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 			int null = open("/dev/null", O_RDONLY);
@@ -247,6 +266,14 @@ agent_start(const char *fqdn, const char *extra1, const char *extra2)
 			return rc;
 	}
 	return rc;
+}
+
+static int
+agent_start(const char *fqdn, const char *extra1, const char *extra2)
+{
+	const char *extra[] = { extra1, extra2, NULL };
+
+	return agent_startv(fqdn, NULL, extra);
 }
 
 /* Signal the agent and wait for its exit status (-1: not in time). */
@@ -957,6 +984,12 @@ START_TEST(test_port_in_use)
 	}
 	close(fd);
 	ck_assert_int_eq(log_count("MP Control Manager cannot start"), 2);
+	/* The lease taken at start is given back: no wait for the next. */
+	char *lease = sh1("sqlite3 '%s' \"SELECT a.pid || ' ' || a.lease_until"
+	    " FROM agent a JOIN site_system y ON y.id = a.system_id WHERE"
+	    " y.fqdn = '%s'\"", db, FQDN);
+	ck_assert_str_eq(lease, "0 0");
+	free(lease);
 }
 END_TEST
 
@@ -1094,6 +1127,11 @@ START_TEST(test_usage_and_refusals)
 		{ "--check", "x", NULL },
 		{ "--bogus", NULL },
 		{ "extra-argument", NULL },
+		{ "--max-connections", "0", NULL },
+		{ "--max-connections", "-5", NULL },
+		{ "--handshake-timeout", "0", NULL },
+		{ "--header-timeout", "ten", NULL },
+		{ "--user", "", NULL },
 	};
 	char *out = NULL, *err = NULL;
 
@@ -1118,6 +1156,10 @@ START_TEST(test_usage_and_refusals)
 	char *help[] = { nosys[0], "--help", NULL };
 	ck_assert_int_eq(tu_run(help, &out, &err), 0);
 	ck_assert_ptr_nonnull(strstr(out, "usage: ehttp-mpd"));
+	for (const char *const *o = (const char *const []){ "--user NAME",
+	    "--handshake-timeout", "--header-timeout", "--max-connections",
+	    NULL }; *o != NULL; o++)
+		ck_assert_msg(strstr(out, *o) != NULL, "--help lacks %s", *o);
 	free(out);
 	free(err);
 	free(nosys[0]);
@@ -1292,6 +1334,64 @@ START_TEST(test_pki_chain_served)
 }
 END_TEST
 
+/*
+ * A restore with mv: the database file is replaced under the running agent
+ * by a copy (made by the sqlite3 CLI) in which enhanced HTTP is off. The
+ * agent reopens it at its next poll and follows it: HTTPS closes, the
+ * inventory of the new file gets the agent's row, and neither file is
+ * corrupted (the old file's write-ahead log is not read as the new one's).
+ */
+START_TEST(test_db_replaced_by_mv)
+{
+	char tp[41], aside[4096], *json, *expr = NULL, *ok, *out = NULL;
+	int rc = 0;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	snprintf(aside, sizeof aside, "%s/aside.db", dir);
+	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
+	    " '%s.master-key'", db, aside, db, aside));
+	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
+	    tu_bin("ehttpctl"), aside));
+	ck_assert_int_eq(access(db, F_OK), 0);
+	free(sh1("mv '%s' '%s'", aside, db));
+	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
+		rc = s_client(FQDN, https_port, root, tp);
+		if (rc == 0)
+			msleep(100);
+	}
+	ck_assert_int_ne(rc, 0);
+	ck_assert_int_eq(log_count("Site database was replaced; reopened"), 1);
+	ck_assert_int_eq(log_count("Stopped serving HTTPS on port"), 1);
+	/* The health check goes on over HTTP and is recorded in the new
+	 * file. */
+	char *line = health_ok_line(http_port);
+	ck_assert(wait_log(line, 1));
+	free(line);
+	ok = sh1("sqlite3 '%s' 'PRAGMA integrity_check'", db);
+	ck_assert_str_eq(ok, "ok");
+	free(ok);
+	json = system_show_json(FQDN);
+	if (asprintf(&expr, "d['agent']['pid'] == %d and"
+	    " d['agent']['serving_tls'] == False and d['enhanced_http'] =="
+	    " False", (int)agent) == -1)
+		abort();
+	py_check(json, expr);
+	free(expr);
+	free(json);
+	/* Deleted without a replacement: said once, the open file serves. */
+	free(sh1("rm -f '%s'", db));
+	ck_assert(wait_log("was deleted: serving from the file still open", 1));
+	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST", &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, FQDN));
+	free(out);
+	msleep(1500);
+	ck_assert_int_eq(log_count("was deleted: serving from the file"), 1);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
 /* The agent applies the import rules when it loads a PKI certificate: the
  * site no longer trusts its root, so it is not served. */
 START_TEST(test_pki_rules_at_load)
@@ -1314,6 +1414,358 @@ START_TEST(test_pki_rules_at_load)
 	ck_assert_msg(strstr(out, "does not reach a trusted root CA") != NULL,
 	    "%s", out);
 	free(out);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+/* A program (python3's sqlite3) still reads the old file when it is
+ * replaced: the agent keeps serving from the old file, says why, and
+ * reopens once that program lets go; no file is corrupted. */
+static const char holder_py[] =
+"import os, sqlite3, sys, time\n"
+"c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+"c.execute('BEGIN'); c.execute('SELECT count(*) FROM site').fetchone()\n"
+"open(sys.argv[2] + '.ready', 'w').close()\n"
+"for i in range(1200):\n"
+"    if os.path.exists(sys.argv[2]): break\n"
+"    time.sleep(0.05)\n"
+"c.close()\n";
+
+START_TEST(test_db_replaced_while_old_in_use)
+{
+	char tp0[41], tp[41], aside[4096], py[4096], flag[4096], ready[4096];
+	char *ok, *pid;
+	int rc = 0;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	snprintf(py, sizeof py, "%s/holder.py", dir);
+	snprintf(flag, sizeof flag, "%s/release", dir);
+	snprintf(ready, sizeof ready, "%s/release.ready", dir);
+	ck_assert_int_eq(tu_write_file(py, holder_py, strlen(holder_py)), 0);
+	pid = sh1("%s '%s' '%s' '%s' >/dev/null 2>&1 & echo $!", python(), py,
+	    db, flag);
+	for (int ms = 0; ms < WAIT_MS && access(ready, F_OK) == -1; ms += 50)
+		msleep(50);
+	ck_assert_int_eq(access(ready, F_OK), 0);
+	snprintf(aside, sizeof aside, "%s/aside.db", dir);
+	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
+	    " '%s.master-key'", db, aside, db, aside));
+	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
+	    tu_bin("ehttpctl"), aside));
+	free(sh1("mv '%s' '%s'", aside, db));
+	ck_assert(wait_log("keeping the old file open until its write-ahead"
+	    " log can be emptied: another program still uses the old file", 1));
+	/* Still the old file's answer: TLS with the same certificate. */
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	ck_assert_str_eq(tp, tp0);
+	ck_assert_int_eq(log_count("Site database was replaced; reopened"), 0);
+	ck_assert_int_eq(tu_write_file(flag, "", 0), 0);
+	ck_assert(wait_log("Site database was replaced; reopened", 1));
+	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
+		rc = s_client(FQDN, https_port, root, tp);
+		if (rc == 0)
+			msleep(100);
+	}
+	ck_assert_int_ne(rc, 0);
+	ok = sh1("sqlite3 '%s' 'PRAGMA integrity_check'", db);
+	ck_assert_str_eq(ok, "ok");
+	free(ok);
+	/* Said once, not at every poll. */
+	ck_assert_int_eq(log_count("keeping the old file open"), 1);
+	kill(atoi(pid), SIGKILL);
+	free(pid);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+/* ehttp-mpd for FQDN on free ports with its own log dir and pid file: its
+ * exit status (it must not start), stderr in *err. */
+static int
+agent_second(char **err)
+{
+	char https[64], http[64], logs[4096], pid2[4096], *out = NULL;
+	int rc;
+
+	snprintf(https, sizeof https, "127.0.0.1:%d", free_port());
+	snprintf(http, sizeof http, "127.0.0.1:%d", free_port());
+	snprintf(logs, sizeof logs, "%s/logs2", dir);
+	snprintf(pid2, sizeof pid2, "%s/mpd2.pid", dir);
+	/* timeout(1): an agent that wrongly starts fails the test at once
+	 * instead of running until the test's timeout. */
+	char *argv[] = { "/usr/bin/timeout", "10",
+	    (char *)tu_bin("ehttp-mpd"), "--db", db, "--system", FQDN,
+	    "--https", https, "--http", http, "--log-dir", logs, "--poll", "1",
+	    "--pid-file", pid2, "--foreground", NULL };
+	rc = tu_run(argv, &out, err);
+	free(out);
+	return rc;
+}
+
+static void
+agent_pid_is(int pid)
+{
+	char *json = system_show_json(FQDN), expr[128];
+
+	snprintf(expr, sizeof expr, "d['agent']['pid'] == %d and"
+	    " d['agent']['running']", pid);
+	py_check(json, expr);
+	free(json);
+}
+
+/* Two agents for one site system: the second refuses (whatever its log
+ * dir and pid file); a dead holder's lease is taken over; so is a lease of
+ * another host once it ran out, never before. */
+START_TEST(test_duplicate_agent_refused)
+{
+	char want[256], *err = NULL, *host;
+	pid_t first;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	first = agent;
+	host = sh1("hostname");
+	ck_assert_int_eq(agent_second(&err), 1);
+	snprintf(want, sizeof want, "another agent (pid %d on ", (int)first);
+	ck_assert_msg(strstr(err, want) != NULL && strstr(err, " serves "
+	    FQDN " since ") != NULL, "stderr: %s", err);
+	free(err);
+	msleep(1200);	/* a poll or two: the first keeps its row */
+	agent_pid_is(first);
+
+	/* Killed: its process is gone, the next agent takes over. */
+	ck_assert_int_eq(agent_stop(SIGKILL), 128 + SIGKILL);
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_ne(agent, first);
+	snprintf(want, sizeof want, "from the agent pid %d on this host",
+	    (int)first);
+	ck_assert_int_eq(log_count(want), 1);
+	ck_assert_int_eq(log_count("that process is gone"), 1);
+	agent_pid_is(agent);
+	ck_assert_int_eq(agent_stop(SIGKILL), 128 + SIGKILL);
+
+	/* A live lease of an agent on another host (written by the sqlite3
+	 * CLI): refused; once it ran out: taken over with a warning. */
+	free(sh1("sqlite3 '%s' \"UPDATE agent SET pid = 4242, host ="
+	    " 'mp-b.contoso.com', started = strftime('%%s','now') - 60,"
+	    " lease_until = strftime('%%s','now') + 600\"", db));
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), 1);
+	err = slurp(outf);
+	ck_assert_msg(strstr(err, "another agent (pid 4242 on"
+	    " mp-b.contoso.com) serves " FQDN) != NULL, "%s", err);
+	free(err);
+	free(sh1("sqlite3 '%s' \"UPDATE agent SET lease_until ="
+	    " strftime('%%s','now') - 1\"", db));
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(log_count("from the agent pid 4242 on"
+	    " mp-b.contoso.com"), 1);
+	ck_assert_int_ge(log_count("its lease ran out at"), 1);
+	agent_pid_is(agent);
+	/* The row names this host and a lease ahead of now. */
+	char *n = sh1("sqlite3 '%s' \"SELECT count(*) FROM agent a JOIN"
+	    " site_system y ON y.id = a.system_id WHERE y.fqdn = '%s' AND"
+	    " a.host = '%s' AND a.lease_until > strftime('%%s','now')\"", db,
+	    FQDN, host);
+	ck_assert_str_eq(n, "1");
+	free(n);
+	char *json = system_show_json(FQDN), expr[512];
+	snprintf(expr, sizeof expr, "d['agent']['host'] == '%s'", host);
+	py_check(json, expr);
+	free(json);
+	free(host);
+
+	/* Another agent takes the lease while this one runs (it was stopped
+	 * past its lease, say): this one stops at its next poll, exit 1, and
+	 * leaves the other's row alone. */
+	free(sh1("sqlite3 '%s' \"UPDATE agent SET pid = 4243, host ="
+	    " 'mp-c.contoso.com', lease_until = strftime('%%s','now') + 600\"",
+	    db));
+	int rc = -1;
+	for (int ms = 0; ms < WAIT_MS && rc == -1; ms += 50) {
+		rc = agent_exited();
+		if (rc == -1)
+			msleep(50);
+	}
+	ck_assert_int_eq(rc, 1);
+	ck_assert_int_eq(log_count("Stopping: another agent (pid 4243 on"
+	    " mp-c.contoso.com) serves " FQDN), 1);
+	json = system_show_json(FQDN);
+	py_check(json, "d['agent']['pid'] == 4243 and d['agent']['host'] =="
+	    " 'mp-c.contoso.com'");
+	free(json);
+	assert_log_clean();
+}
+END_TEST
+
+/* A python3 client: HEAD then GET on one kept-alive connection; slow and
+ * silent clients cut off; the connection cap; oversized headers. */
+static const char http_py[] =
+"import http.client, socket, ssl, sys, time\n"
+"https, http_port = int(sys.argv[1]), int(sys.argv[2])\n"
+"c = http.client.HTTPConnection('127.0.0.1', http_port, timeout=10)\n"
+"c.request('HEAD', '/SMS_MP/.sms_aut?MPLIST')\n"
+"r = c.getresponse(); hb = r.read(); hl = r.getheader('Content-Length')\n"
+"assert r.status == 200 and hb == b'', (r.status, hb)\n"
+"s1 = c.sock\n"
+"c.request('GET', '/SMS_MP/.sms_aut?MPLIST')\n"
+"r = c.getresponse(); body = r.read()\n"
+"assert r.status == 200 and c.sock is s1, 'not kept alive'\n"
+"assert hl is not None and int(hl) == len(body) > 0, (hl, len(body))\n"
+"assert r.getheader('Content-Length') == hl\n"
+"c.request('HEAD', '/nothing'); r = c.getresponse()\n"
+"assert r.status == 404 and r.read() == b'' and c.sock is s1\n"
+"c.request('GET', '/SMS_MP/.sms_aut?MPCERT'); r = c.getresponse()\n"
+"assert r.status == 200 and b'BEGIN CERTIFICATE' in r.read()\n"
+"c.close()\n"
+"# The bytes themselves (http.client drops what follows a HEAD reply):\n"
+"# HEAD and GET pipelined on one connection; the stream must be exactly\n"
+"# the HEAD headers, then the GET headers and a body of Content-Length.\n"
+"s = socket.create_connection(('127.0.0.1', http_port)); s.settimeout(20)\n"
+"q = b'/SMS_MP/.sms_aut?MPLIST HTTP/1.1\\r\\nHost: x\\r\\n'\n"
+"s.sendall(b'HEAD ' + q + b'\\r\\nGET ' + q + b'Connection: close\\r\\n\\r\\n')\n"
+"raw = b''\n"
+"while True:\n"
+"    d = s.recv(65536)\n"
+"    if not d: break\n"
+"    raw += d\n"
+"h1, rest = raw.split(b'\\r\\n\\r\\n', 1)\n"
+"assert h1.startswith(b'HTTP/1.1 200 ') and rest.startswith(b'HTTP/1.1 200 '), raw[:600]\n"
+"h2, b2 = rest.split(b'\\r\\n\\r\\n', 1)\n"
+"cl = lambda h: [l for l in h.split(b'\\r\\n') if l.lower().startswith(b'content-length:')]\n"
+"assert cl(h1) == cl(h2) and len(cl(h1)) == 1, (h1, h2)\n"
+"assert int(cl(h2)[0].split(b':')[1]) == len(b2) == len(body), (len(b2), len(body))\n"
+"def eof(s):\n"
+"    s.settimeout(20)  # a guard, not a speed assertion\n"
+"    try:\n"
+"        while s.recv(4096): pass\n"
+"    except ConnectionResetError: pass\n"
+"    return True\n"
+"# Silent on the TLS port: closed (handshake deadline).\n"
+"assert eof(socket.create_connection(('127.0.0.1', https)))\n"
+"# Headers that never end: closed (header deadline).\n"
+"s = socket.create_connection(('127.0.0.1', http_port))\n"
+"s.sendall(b'GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\\r\\nHost: x\\r\\n')\n"
+"assert eof(s)\n"
+"# --max-connections 3: three idle ones stay, the fourth is closed.\n"
+"three = [socket.create_connection(('127.0.0.1', http_port)) for i in"
+" range(3)]\n"
+"time.sleep(0.3)\n"
+"assert eof(socket.create_connection(('127.0.0.1', http_port)))\n"
+"for t in three:\n"
+"    t.sendall(b'GET /SMS_MP/.sms_aut?MPLIST HTTP/1.0\\r\\n\\r\\n')\n"
+"    got = b''\n"
+"    while True:\n"
+"        d = t.recv(4096)\n"
+"        if not d: break\n"
+"        got += d\n"
+"    assert got.startswith(b'HTTP/1.1 200 OK\\r\\n'), got[:80]\n"
+"# Headers too large: 431 and a close.\n"
+"s = socket.create_connection(('127.0.0.1', http_port))\n"
+"s.sendall(b'GET / HTTP/1.1\\r\\nX-Big: ' + b'a' * 20000 + b'\\r\\n\\r\\n')\n"
+"got = s.recv(100)\n"
+"assert got.startswith(b'HTTP/1.1 431 '), got\n"
+"print('ok')\n";
+
+START_TEST(test_http_head_deadlines_cap)
+{
+	const char *extra[] = { "--handshake-timeout", "1", "--header-timeout",
+	    "4", "--max-connections", "3", "--check", "3600", NULL };
+	char py[4096], *out = NULL, *err = NULL, *body = NULL, *line;
+
+	ck_assert_int_eq(agent_startv(FQDN, NULL, extra), -1);
+	/* The one health check at start is done: it holds no connection. */
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, 1));
+	free(line);
+	snprintf(py, sizeof py, "%s/client_check.py", dir);
+	ck_assert_int_eq(tu_write_file(py, http_py, strlen(http_py)), 0);
+	ck_assert_msg(tu_sh(&out, &err, "%s '%s' %d %d", python(), py,
+	    https_port, http_port) == 0, "python: %s%s", out, err);
+	ck_assert_str_eq(out, "ok\n");
+	free(out);
+	free(err);
+	/* curl too: HEAD has GET's length and no body. */
+	ck_assert_int_eq(tu_sh(&out, NULL, "curl -sS --max-time 5 -I"
+	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?MPLIST'", http_port), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Content-Length: "));
+	free(out);
+	/* The burst was logged once; normal requests still work. */
+	ck_assert_int_eq(log_count("the --max-connections limit"), 1);
+	ck_assert(wait_log("Accepting connections again", 1));
+	ck_assert_int_eq(curl(1, https_port, root, "MPLIST", &body), 0);
+	ck_assert_ptr_nonnull(strstr(body, "FQDN=\"" FQDN "\""));
+	free(body);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
+/* /proc/PID/status field, e.g. "Uid" -> "65534\t65534\t65534\t65534". */
+static char *
+proc_status(pid_t pid, const char *field)
+{
+	return sh1("sed -n 's/^%s:[[:space:]]*//p' /proc/%d/status", field,
+	    (int)pid);
+}
+
+/* --user: bound as root, then the user's ids and no capabilities; still
+ * serving TLS and checking its health. Started as that user (setpriv) on
+ * ports >= 1024 it needs no option. Root only (skipped otherwise). */
+START_TEST(test_user_drop_privileges)
+{
+	const char *user[] = { "--user", "nobody", NULL };
+	const char *pre[] = { "setpriv", "--reuid=nobody", "--regid=nogroup",
+	    "--clear-groups", NULL };
+	char tp[41], *v, *err, *line, want[64];
+	struct passwd *pw = getpwnam("nobody");
+
+	if (geteuid() != 0 || pw == NULL || tu_sh(NULL, NULL, "command -v"
+	    " setpriv && getent group nogroup") != 0) {
+		fprintf(stderr, "test_user_drop_privileges: skipped (needs root,"
+		    " user nobody, group nogroup and setpriv)\n");
+		return;
+	}
+	/* The files are not nobody's yet: a clear refusal. */
+	ck_assert_int_eq(agent_startv(FQDN, NULL, user), 1);
+	err = slurp(outf);
+	ck_assert_msg(strstr(err, "Permission denied") != NULL &&
+	    strstr(err, "runs as user nobody") != NULL, "%s", err);
+	free(err);
+	ck_assert_int_eq(access(pidf, F_OK), -1);
+
+	free(sh1("chown -R nobody:nogroup '%s' && rm -rf '%s/logs'", dir,
+	    dir));
+	ck_assert_int_eq(agent_startv(FQDN, NULL, user), -1);
+	snprintf(want, sizeof want, "%d\t%d\t%d\t%d", (int)pw->pw_uid,
+	    (int)pw->pw_uid, (int)pw->pw_uid, (int)pw->pw_uid);
+	v = proc_status(agent, "Uid");
+	ck_assert_str_eq(v, want);
+	free(v);
+	v = proc_status(agent, "CapEff");
+	ck_assert_str_eq(v, "0000000000000000");
+	free(v);
+	v = proc_status(agent, "CapPrm");
+	ck_assert_str_eq(v, "0000000000000000");
+	free(v);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, 2));
+	free(line);
+	ck_assert_int_eq(log_count("dropped privileges to user nobody"), 1);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+
+	/* Unprivileged from the start, no --user. */
+	ck_assert_int_eq(agent_startv(FQDN, pre, NULL), -1);
+	v = proc_status(agent, "Uid");
+	ck_assert_str_eq(v, want);
+	free(v);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, log_count(line) + 1));
+	free(line);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
 }
 END_TEST
 
@@ -1343,6 +1795,11 @@ mpd_suite(void)
 	tcase_add_test(tc, test_usage_and_refusals);
 	tcase_add_test(tc, test_daemon_mode);
 	tcase_add_test(tc, test_log_show);
+	tcase_add_test(tc, test_db_replaced_by_mv);
+	tcase_add_test(tc, test_db_replaced_while_old_in_use);
+	tcase_add_test(tc, test_duplicate_agent_refused);
+	tcase_add_test(tc, test_http_head_deadlines_cap);
+	tcase_add_test(tc, test_user_drop_privileges);
 	suite_add_tcase(s, tc);
 	return s;
 }
