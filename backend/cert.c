@@ -779,7 +779,8 @@ ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
 	struct db_cert_filter f;
 	struct db_cert *roots = NULL;
 	struct ehttp_der *v = NULL;
-	size_t nr = 0, n = 0;
+	struct db_blob *t = NULL;
+	size_t nr = 0, n = 0, nt = 0;
 	int rc;
 
 	*out = NULL;
@@ -806,8 +807,19 @@ ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
 		if (rc == 1)
 			n++;
 	}
-	/* The site's trusted root CAs (Communication Security) join here. */
 	free(roots);
+	/* The site's trusted root CAs (Communication Security). */
+	if (db_trusted_root_ders(e->db, site_id, &t, &nt) == -1) {
+		ehttp_der_list_free(v, n);
+		return ehttp_fail_db(e);
+	}
+	if (nt > 0 && (v = realloc(v, (n + nt + 1) * sizeof *v)) == NULL)
+		abort();
+	for (size_t i = 0; i < nt; i++, n++) {
+		v[n].data = t[i].data;	/* moved */
+		v[n].len = t[i].len;
+	}
+	free(t);
 	*out = v;
 	*nout = n;
 	return 0;
@@ -829,7 +841,7 @@ ehttp_cert_verify(struct ehttp *e, const struct db_cert *c, char *why,
 {
 	struct db_cert *path = NULL;
 	struct ehttp_der *anchors = NULL;
-	struct ca_blob *chain = NULL;
+	struct db_blob *chain = NULL;
 	unsigned char *leaf = NULL;
 	struct db_system y;
 	struct ca *ca = NULL;
@@ -872,19 +884,10 @@ ehttp_cert_verify(struct ehttp *e, const struct db_cert *c, char *why,
 	if (ehttp_trust_anchors(e, c->site_id, &anchors, &na) == -1 ||
 	    ehttp_cert_der(e, c->id, &leaf, &leaf_len) == -1)
 		goto out;
-	if ((chain = calloc(np + 1, sizeof *chain)) == NULL)
-		abort();
-	for (size_t i = 1; i < np; i++) {
-		int r = db_cert_der(e->db, path[i].id, &chain[nchain].data,
-		    &chain[nchain].len);
-
-		if (r == -1) {
-			ehttp_fail_db(e);
-			goto out;
-		}
-		if (r == 1)
-			nchain++;
-	}
+	/* The intermediates it is served with (a PKI certificate's stored
+	 * chain, a role certificate's SMS Issuing), as the agent has them. */
+	if (ehttp_cert_chain(e, c, &chain, &nchain) == -1)
+		goto out;
 	if (c->system_id != 0) {
 		int r = db_system_get_id(e->db, c->system_id, &y);
 
@@ -896,7 +899,8 @@ ehttp_cert_verify(struct ehttp *e, const struct db_cert *c, char *why,
 			fqdn = y.fqdn;
 	}
 	ca = ca_new();
-	switch (ca_verify_chain(ca, (const struct ca_blob *)anchors, na, chain,
+	switch (ca_verify_chain(ca, (const struct ca_blob *)anchors, na,
+	    (const struct ca_blob *)chain,
 	    nchain, leaf, leaf_len, fqdn)) {
 	case 1:
 		snprintf(why, whylen, "This certificate is OK.");

@@ -126,12 +126,17 @@ make_poisoned(void)
 			free(out);
 			free(err);
 			out = err = NULL;
-			if (asprintf(&c2, "cd '%s' && openssl req -x509 -key"
-			    " leaf.key -out clean.pem -days 365 -subj"
-			    " /CN=dp1.p01.contoso.com -addext"
-			    " basicConstraints=CA:FALSE -addext"
-			    " subjectAltName=DNS:dp1.p01.contoso.com -addext"
-			    " extendedKeyUsage=serverAuth 2>/dev/null && '%s'"
+			/* Clean names, issued by a clean CA (import refuses
+			 * a self-signed leaf). */
+			if (asprintf(&c2, "cd '%s' && openssl req -x509 -newkey"
+			    " ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout"
+			    " cca.key -out cca.pem -days 3650 -subj /CN=Clean"
+			    " -addext basicConstraints=critical,CA:TRUE"
+			    " 2>/dev/null && openssl req -new -key leaf.key -subj"
+			    " /CN=dp1.p01.contoso.com -out clean.csr 2>/dev/null"
+			    " && openssl x509 -req -in clean.csr -CA cca.pem"
+			    " -CAkey cca.key -CAcreateserial -days 365 -extfile"
+			    " ext -out clean.pem 2>/dev/null && '%s'"
 			    " --db '%s' cert import-pki dp1.p01.contoso.com"
 			    " clean.pem leaf.key >/dev/null && sqlite3 '%s'"
 			    " \"UPDATE cert SET issued_by = %s, subject = %s"
