@@ -130,7 +130,9 @@ make_poisoned(void)
 			 * a self-signed leaf). */
 			if (asprintf(&c2, "cd '%s' && openssl req -x509 -newkey"
 			    " ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout"
-			    " cca.key -out cca.pem -days 3650 -subj /CN=Clean"
+			    " cca.key -out cca.pem -days 3650 -utf8 -subj"
+			    " '/O=Contoso \303\234mlaut \346\227\245\346\234\254"
+			    "/CN=Clean'"
 			    " -addext basicConstraints=critical,CA:TRUE"
 			    " 2>/dev/null && openssl req -new -key leaf.key -subj"
 			    " /CN=dp1.p01.contoso.com -out clean.csr 2>/dev/null"
