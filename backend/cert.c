@@ -825,16 +825,6 @@ ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
 	return 0;
 }
 
-static const char *
-cert_day(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d", &tm);
-	return buf;
-}
-
 int
 ehttp_cert_verify(struct ehttp *e, const struct db_cert *c, char *why,
     size_t whylen)
@@ -862,12 +852,12 @@ ehttp_cert_verify(struct ehttp *e, const struct db_cert *c, char *why,
 	}
 	if (c->not_after < now) {
 		snprintf(why, whylen, "This certificate expired on %s.",
-		    cert_day(c->not_after, day, sizeof day));
+		    ehttp_day(c->not_after, day, sizeof day));
 		return 0;
 	}
 	if (c->not_before > now) {
 		snprintf(why, whylen, "This certificate is not valid before %s.",
-		    cert_day(c->not_before, day, sizeof day));
+		    ehttp_day(c->not_before, day, sizeof day));
 		return 0;
 	}
 	if (ehttp_cert_path(e, c, &path, &np) == -1)
@@ -945,10 +935,10 @@ cert_unusable(const struct db_cert *c, time_t now, char *buf, size_t len)
 	if (c->blocked)
 		snprintf(buf, len, "blocked");
 	else if (c->not_after < now)
-		snprintf(buf, len, "expired on %s", cert_day(c->not_after, day,
+		snprintf(buf, len, "expired on %s", ehttp_day(c->not_after, day,
 		    sizeof day));
 	else if (c->not_before > now)
-		snprintf(buf, len, "not valid before %s", cert_day(c->not_before,
+		snprintf(buf, len, "not valid before %s", ehttp_day(c->not_before,
 		    day, sizeof day));
 	else
 		return NULL;

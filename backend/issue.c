@@ -172,8 +172,9 @@ record_issued(struct ehttp *e, struct db_cert *c, const struct ca_issued *is)
 	return rc == -1 ? ehttp_fail_db(e) : 0;
 }
 
-static const char *
-day_str(time_t t, char *buf, size_t len)
+/* "2026-12-04" in UTC, for messages; returns buf. */
+const char *
+ehttp_day(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -423,7 +424,7 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 			ehttp_note(e, EHTTP_NOTE_INFO, "Issued an SMS Role SSL"
 			    " Certificate to %s (thumbprint %s, expires %s).",
 			    c.issued_to, c.thumbprint,
-			    day_str(c.not_after, day, sizeof day));
+			    ehttp_day(c.not_after, day, sizeof day));
 	}
 	if (ntodo > NOTE_EACH_MAX)
 		ehttp_note(e, EHTTP_NOTE_INFO, "Issued %zu SMS Role SSL Certificates"
