@@ -1,6 +1,6 @@
 /*
  * text: drawing strings that come from outside (log records, certificate
- * fields) safely: what is unsafe is backend/safetext.h's one definition;
+ * fields) safely: what is unsafe is db/util/safetext.h's one definition;
  * unsafe characters become '?', invalid bytes '?' (U+FFFD on a UTF-8
  * terminal), and everything is cut to
  * the columns available with an ellipsis.
