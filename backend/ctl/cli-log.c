@@ -41,13 +41,6 @@ text_line(const char *s, size_t n)
 	return out;
 }
 
-static void
-json_kv_bytes(FILE *f, const char *k, const char *v, size_t n, int comma)
-{
-	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
-	json_strn(f, v, n);
-}
-
 /* ---------------------------------------------------------------- log show */
 
 struct log_filter {
@@ -111,35 +104,41 @@ log_type_name(const struct cmlog_record *r)
 	return cmlog_type_name(r->type);
 }
 
+/* One record of log show --json. */
+static json_t *
+log_json(const struct cmlog_record *r)
+{
+	char when[40];
+	json_t *v;
+
+	v = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:i,s:s,s:I,s:o,s:o,s:b}",
+	    "line", (json_int_t)r->line,
+	    "time", r->when != 0 ? cj_str(log_when(r, when, sizeof when, 1)) :
+	    json_null(),
+	    "time_str", cj_str(r->time_str),
+	    "date_str", cj_str(r->date_str),
+	    "component", cj_str(r->component),
+	    "context", cj_str(r->context),
+	    "type", r->malformed ? -1 : r->type,
+	    "type_name", log_type_name(r),
+	    "thread", (json_int_t)r->thread,
+	    "file", cj_str(r->file),
+	    "text", cj_strn(r->text, r->text_len),
+	    "malformed", r->malformed);
+	if (r->malformed)
+		json_object_set_new(v, "cause", cj_str(r->cause));
+	return v;
+}
+
 static void
 log_print(struct cli *c, const struct cmlog_record *r, const char *line,
-    size_t shown)
+    struct cj_array *ja)
 {
 	FILE *f = c->out;
 	char when[40];
 
 	if (c->json) {
-		fputs(shown ? ",{" : "{", f);
-		json_kv_int(f, "line", (long long)r->line, 0);
-		if (r->when != 0) {
-			log_when(r, when, sizeof when, 1);
-			json_kv_str(f, "time", when, 1);
-		} else
-			fputs(",\"time\":null", f);
-		json_kv_bytes(f, "time_str", r->time_str, strlen(r->time_str), 1);
-		json_kv_bytes(f, "date_str", r->date_str, strlen(r->date_str), 1);
-		json_kv_bytes(f, "component", r->component,
-		    strlen(r->component), 1);
-		json_kv_bytes(f, "context", r->context, strlen(r->context), 1);
-		json_kv_int(f, "type", r->malformed ? -1 : r->type, 1);
-		json_kv_str(f, "type_name", log_type_name(r), 1);
-		json_kv_int(f, "thread", (long long)r->thread, 1);
-		json_kv_bytes(f, "file", r->file, strlen(r->file), 1);
-		json_kv_bytes(f, "text", r->text, r->text_len, 1);
-		json_kv_bool(f, "malformed", r->malformed, 1);
-		if (r->malformed)
-			json_kv_str(f, "cause", r->cause, 1);
-		fputc('}', f);
+		cj_array_add(ja, log_json(r));
 		return;
 	}
 	if (r->malformed) {
@@ -165,7 +164,8 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	struct log_filter fl = { 0, NULL, NULL };
 	struct cmlog_reader *rd = NULL;
 	struct cmlog_record r;
-	size_t done = 0, shown = 0, malformed = 0;
+	struct cj_array ja = { 0 };
+	size_t done = 0, malformed = 0;
 	char *cause = NULL, first_bad[160] = "";
 	int more, rc = CLI_FAIL;
 
@@ -194,7 +194,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	}
 	if (c->json)
-		fputc('[', c->out);
+		cj_array_open(&ja, c->out);
 	else
 		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %s\n", "Date/Time (UTC)",
 		    "Type", "Component", "Thread", "Log Text");
@@ -225,7 +225,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 				continue;
 			line = text_line(r.text, r.text_len);
 			if (log_match(&fl, &r, line))
-				log_print(c, &r, line, shown++);
+				log_print(c, &r, line, &ja);
 			free(line);
 			cli_safe_release(c);
 		}
@@ -235,7 +235,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			break;
 	} while (more == 1);
 	if (c->json)
-		fputs("]\n", c->out);
+		cj_array_close(&ja);
 	if (malformed > 0)
 		fprintf(c->err, "ehttpctl: warning: %s: %zu malformed record%s"
 		    " (shown as type malformed); the first at %s\n",
@@ -243,6 +243,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		    "s", cli_safe_msg(c, first_bad));
 	rc = CLI_OK;
 out:
+	free(ja.buf);		/* an array left open by an error */
 	cmlog_reader_close(rd);
 	return rc;
 }
@@ -286,6 +287,80 @@ static int
 agent_running(int pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* system show --json: cert, agent and bound are NULL when there is none. */
+static json_t *
+system_json(const struct db_system *y, const struct db_site *s,
+    const struct db_role *r, size_t nr, const struct ehttp_serving *sv,
+    const struct db_cert *cert, const struct db_agent *a,
+    const struct db_cert *bound, int running, int current,
+    const struct db_status *m, size_t ne)
+{
+	json_t *roles = json_array(), *events = json_array();
+	json_t *jcert = json_null(), *agent = json_null(), *health;
+
+	for (size_t i = 0; i < nr; i++)
+		json_array_append_new(roles, json_pack("{s:o,s:o,s:o}",
+		    "role", cj_str(r[i].role),
+		    "title", cj_str(rules_role_title(r[i].role)),
+		    "connection", cj_str(r[i].connection)));
+	if (cert != NULL)
+		jcert = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+		    "id", (json_int_t)cert->id,
+		    "type", cj_str(cert->type),
+		    "type_title", cj_str(ehttp_cert_type_title(cert->type)),
+		    "issued_to", cj_str(cert->issued_to),
+		    "issued_by", cj_str(cert->issued_by),
+		    "thumbprint", cj_str(cert->thumbprint),
+		    "not_after", cj_time(cert->not_after));
+	if (a != NULL) {
+		health = a->health_time == 0 ? json_null() :
+		    json_pack("{s:o,s:b,s:o,s:i,s:o}",
+		    "time", cj_time(a->health_time),
+		    "ok", a->health_ok == EHTTP_HEALTH_OK,
+		    "level", cj_str(ehttp_health_name(a->health_ok)),
+		    "status", a->health_status,
+		    "text", cj_str(a->health_text));
+		agent = json_pack("{s:i,s:o,s:b,s:i,s:i,s:b,s:o,s:o,s:o,s:o,"
+		    "s:b,s:o,s:o}",
+		    "pid", a->pid,
+		    "host", cj_str(a->host),
+		    "running", running,
+		    "https_port", a->https_port,
+		    "http_port", a->http_port,
+		    "serving_tls", a->cert_id != 0,
+		    "bound_cert_id", a->cert_id != 0 ?
+		    json_integer(a->cert_id) : json_null(),
+		    "bound_thumbprint", cj_str(a->thumbprint),
+		    "bound_type", cj_str(bound != NULL ? bound->type : ""),
+		    "bound_since", cj_time(a->bound_since),
+		    "current", current,
+		    "health", health,
+		    "updated", cj_time(a->updated));
+	}
+	for (size_t i = 0; i < ne; i++)
+		json_array_append_new(events, json_pack("{s:o,s:o,s:o}",
+		    "time", cj_time(m[i].time),
+		    "severity", cj_str(m[i].severity),
+		    "message", cj_str(m[i].message)));
+	return json_pack("{s:o,s:o,s:b,s:o,s:{s:o,s:o,s:b,s:o,s:o,s:o},"
+	    "s:o,s:o,s:o}",
+	    "fqdn", cj_str(y->fqdn),
+	    "site", cj_str(y->site_code),
+	    "enhanced_http", s->sec.enhanced_http,
+	    "roles", roles,
+	    "serving",
+		"state", cj_str(sv->state_text),
+		"health", cj_str(ehttp_health_name(sv->health)),
+		"needs_tls", sv->needs_tls,
+		"reason", cj_str(sv->reason),
+		"expected_thumbprint", cj_str(cert != NULL ?
+		cert->thumbprint : ""),
+		"served_thumbprint", cj_str(a != NULL ? a->thumbprint : ""),
+	    "certificate", jcert,
+	    "agent", agent,
+	    "events", events);
 }
 
 static int
@@ -332,85 +407,9 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 			m[ne++] = m[i];
 
 	if (c->json) {
-		fputc('{', f);
-		json_kv_str(f, "fqdn", y.fqdn, 0);
-		json_kv_str(f, "site", y.site_code, 1);
-		json_kv_bool(f, "enhanced_http", s.sec.enhanced_http, 1);
-		fputs(",\"roles\":[", f);
-		for (size_t i = 0; i < nr; i++) {
-			fputs(i ? ",{" : "{", f);
-			json_kv_str(f, "role", r[i].role, 0);
-			json_kv_str(f, "title", rules_role_title(r[i].role), 1);
-			json_kv_str(f, "connection", r[i].connection, 1);
-			fputc('}', f);
-		}
-		fputs("],\"serving\":{", f);
-		json_kv_str(f, "state", sv.state_text, 0);
-		json_kv_str(f, "health", ehttp_health_name(sv.health), 1);
-		json_kv_bool(f, "needs_tls", sv.needs_tls, 1);
-		json_kv_str(f, "reason", sv.reason, 1);
-		json_kv_str(f, "expected_thumbprint", has_cert ?
-		    cert.thumbprint : "", 1);
-		json_kv_str(f, "served_thumbprint", has_agent == 1 ?
-		    a.thumbprint : "", 1);
-		fputs("},\"certificate\":", f);
-		if (has_cert) {
-			fputc('{', f);
-			json_kv_int(f, "id", cert.id, 0);
-			json_kv_str(f, "type", cert.type, 1);
-			json_kv_str(f, "type_title",
-			    ehttp_cert_type_title(cert.type), 1);
-			json_kv_str(f, "issued_to", cert.issued_to, 1);
-			json_kv_str(f, "issued_by", cert.issued_by, 1);
-			json_kv_str(f, "thumbprint", cert.thumbprint, 1);
-			json_kv_time(f, "not_after", cert.not_after, 1);
-			fputc('}', f);
-		} else
-			fputs("null", f);
-		fputs(",\"agent\":", f);
-		if (has_agent == 1) {
-			fputc('{', f);
-			json_kv_int(f, "pid", a.pid, 0);
-			json_kv_str(f, "host", a.host, 1);
-			json_kv_bool(f, "running", running, 1);
-			json_kv_int(f, "https_port", a.https_port, 1);
-			json_kv_int(f, "http_port", a.http_port, 1);
-			json_kv_bool(f, "serving_tls", a.cert_id != 0, 1);
-			if (a.cert_id != 0)
-				json_kv_int(f, "bound_cert_id", a.cert_id, 1);
-			else
-				fputs(",\"bound_cert_id\":null", f);
-			json_kv_str(f, "bound_thumbprint", a.thumbprint, 1);
-			json_kv_str(f, "bound_type", has_bound ? bound.type :
-			    "", 1);
-			json_kv_time(f, "bound_since", a.bound_since, 1);
-			json_kv_bool(f, "current", current, 1);
-			fputs(",\"health\":", f);
-			if (a.health_time != 0) {
-				fputc('{', f);
-				json_kv_time(f, "time", a.health_time, 0);
-				json_kv_bool(f, "ok", a.health_ok ==
-				    EHTTP_HEALTH_OK, 1);
-				json_kv_str(f, "level",
-				    ehttp_health_name(a.health_ok), 1);
-				json_kv_int(f, "status", a.health_status, 1);
-				json_kv_str(f, "text", a.health_text, 1);
-				fputc('}', f);
-			} else
-				fputs("null", f);
-			json_kv_time(f, "updated", a.updated, 1);
-			fputc('}', f);
-		} else
-			fputs("null", f);
-		fputs(",\"events\":[", f);
-		for (size_t i = 0; i < ne; i++) {
-			fputs(i ? ",{" : "{", f);
-			json_kv_time(f, "time", m[i].time, 0);
-			json_kv_str(f, "severity", m[i].severity, 1);
-			json_kv_str(f, "message", m[i].message, 1);
-			fputc('}', f);
-		}
-		fputs("]}\n", f);
+		cj_print(f, system_json(&y, &s, r, nr, &sv, has_cert ? &cert :
+		    NULL, has_agent == 1 ? &a : NULL, has_bound ? &bound : NULL,
+		    running, current, m, ne));
 		goto done;
 	}
 
