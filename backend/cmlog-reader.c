@@ -742,11 +742,13 @@ cmlog_reader_unpartial(struct cmlog_reader *rd)
 
 /* ---- encodings --------------------------------------------------------- */
 
+#define CMLOG_DETECT_MAX	65536	/* bytes cmlog_detect() looks at */
+
 /*
  * The encoding of a file from its first bytes: a BOM, or (no BOM) UTF-16
  * when most of the first 2-byte units are an ASCII character and a NUL; a
  * UTF-8 file with lone CRs and no LF in its first 64 KiB ends its lines
- * with CR. *skip is the BOM's length.
+ * with CR (CMLOG_DETECT_MAX). *skip is the BOM's length.
  */
 static enum cmlog_enc
 cmlog_detect(const unsigned char *p, size_t n, size_t *skip)
@@ -771,7 +773,7 @@ cmlog_detect(const unsigned char *p, size_t n, size_t *skip)
 		return CMLOG_ENC_UTF16LE;
 	if (units >= 2 && be * 4 >= units * 3)
 		return CMLOG_ENC_UTF16BE;
-	n = n < 65536 ? n : 65536;
+	n = n < CMLOG_DETECT_MAX ? n : CMLOG_DETECT_MAX;
 	for (i = 0; i < n; i++) {
 		lf += p[i] == '\n';
 		cr += p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n');
@@ -1597,20 +1599,30 @@ cmlog_reader_error(const struct cmlog_reader *rd)
 	return rd->error;
 }
 
-/* Would the file's first size bytes be read in another encoding? */
+/*
+ * Would the file, grown to size, be read in another encoding? Asked only
+ * while it was shorter than what cmlog_detect() looks at.
+ */
 static int
 cmlog_reader_enc_changed(struct cmlog_reader *rd, size_t size)
 {
-	unsigned char buf[4096];
+	unsigned char *buf;
 	size_t skip;
 	ssize_t n;
+	int changed;
 
-	if (size > sizeof buf)
-		size = sizeof buf;
+	if (rd->src_size >= CMLOG_DETECT_MAX)
+		return 0;
+	if (size > CMLOG_DETECT_MAX)
+		size = CMLOG_DETECT_MAX;
+	buf = cmlog_reader_xrealloc(NULL, size, 1);
 	do
 		n = pread(rd->fd, buf, size, 0);
 	while (n == -1 && errno == EINTR);
-	return n > 0 && cmlog_detect(buf, (size_t)n, &skip) != rd->enc;
+	changed = n > 0 && (cmlog_detect(buf, (size_t)n, &skip) != rd->enc ||
+	    skip != rd->src_skip);
+	free(buf);
+	return changed;
 }
 
 /* Do the first bytes still match what was mapped? */
@@ -1663,8 +1675,8 @@ cmlog_reader_refresh(struct cmlog_reader *rd)
 		goto out;
 	}
 	if ((size_t)sf.st_size < rd->src_size || !cmlog_reader_same_head(rd) ||
-	    (rd->head_len < CMLOG_HEAD_MAX && cmlog_reader_enc_changed(rd,
-	    (size_t)sf.st_size))) {
+	    ((size_t)sf.st_size > rd->src_size &&
+	    cmlog_reader_enc_changed(rd, (size_t)sf.st_size))) {
 		/* Truncated, rewritten in place, or only now long enough to
 		 * tell its encoding: start over. */
 		if (cmlog_reader_start(rd, (size_t)sf.st_size) == -1)
