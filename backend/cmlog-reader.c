@@ -782,6 +782,7 @@ cmlog_reader_unpartial(struct cmlog_reader *rd)
 /* ---- encodings --------------------------------------------------------- */
 
 #define CMLOG_DETECT_MAX	65536	/* bytes cmlog_detect() looks at */
+#define CMLOG_FEED_BLOCK	(4u << 20) /* transcoded output per block */
 
 /*
  * The encoding of a file from its first bytes: a BOM, or (no BOM) UTF-16
@@ -835,17 +836,18 @@ cmlog_unit(const unsigned char *p, int le)
 }
 
 /*
- * Transcode more of the file until the output holds want bytes or the
+ * Transcode from *ip into *op until the output holds want bytes or the
  * file ends. A lone CR becomes LF; a CR, an odd byte or a high surrogate
  * at the end is held back (what follows may complete it). Returns 1 if it
- * stopped for want (more to do), 0 at the end of the file.
+ * stopped for want, 0 at the end of the file.
  */
 static int
-cmlog_reader_feed(struct cmlog_reader *rd, size_t want)
+cmlog_feed_block(struct cmlog_reader *rd, size_t *ip, size_t *op,
+    size_t want)
 {
 	const unsigned char *sp = rd->src;
 	unsigned char *d = rd->tbuf;
-	size_t i = rd->src_done, n = rd->src_size, o = rd->size;
+	size_t i = *ip, n = rd->src_size, o = *op;
 	int le = rd->enc == CMLOG_ENC_UTF16LE;
 	unsigned u, lo, cp;
 
@@ -932,11 +934,53 @@ cmlog_reader_feed(struct cmlog_reader *rd, size_t want)
 		d[o++] = (unsigned char)(0x80 | (cp & 0x3f));
 	}
 out:
+	*ip = i;
+	*op = o;
+	return o >= want;
+}
+
+/*
+ * Transcode more of the file until the output holds want bytes or the
+ * file ends, a block at a time: each block's pages are allocated with one
+ * call (a page fault per page was most of the transcoding time). Returns
+ * 1 if it stopped for want (more to do), 0 at the end of the file.
+ */
+static int
+cmlog_reader_feed(struct cmlog_reader *rd, size_t want)
+{
+	size_t i = rd->src_done, o = rd->size, lim;
+	int more;
+
+	do {
+		lim = want - o > CMLOG_FEED_BLOCK ? o + CMLOG_FEED_BLOCK : want;
+#ifdef MADV_POPULATE_WRITE
+		{
+			size_t from = o & ~(rd->page - 1);
+			size_t to = lim + 8 < rd->tcap ? lim + 8 : rd->tcap;
+
+			if (to > from)
+				(void)madvise(rd->tbuf + from, to - from,
+				    MADV_POPULATE_WRITE);
+		}
+#endif
+#ifdef MADV_POPULATE_READ
+		{
+			size_t from = i & ~(rd->page - 1), len = 2 * (lim - o);
+
+			if (from < rd->src_size)
+				(void)madvise((void *)(rd->src + from),
+				    rd->src_size - from < len ?
+				    rd->src_size - from : len,
+				    MADV_POPULATE_READ);
+		}
+#endif
+		more = cmlog_feed_block(rd, &i, &o, lim);
+	} while (more && o < want);
 	rd->src_done = i;
 	rd->size = o;
 	memset(&rd->cache, 0, sizeof rd->cache);	/* the end moved */
-	rd->src_end = o < want;
-	return !rd->src_end;
+	rd->src_end = !more;
+	return more;
 }
 
 /*
@@ -1474,6 +1518,9 @@ cmlog_reader_view(struct cmlog_reader *rd)
 		}
 		rd->tbuf = p;
 		rd->tcap = need;
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, need, MADV_HUGEPAGE);	/* fewer faults */
+#endif
 	}
 	rd->map = rd->tbuf;
 	if (rd->size > rd->tcap)
