@@ -1285,7 +1285,9 @@ cmlog_reader_progress(const struct cmlog_reader *rd, uint64_t *done,
 	uint64_t d = rd->pos;
 
 	/* Transcoded: the share of the file behind what is indexed. */
-	if (rd->enc != CMLOG_ENC_UTF8)
+	if (rd->enc != CMLOG_ENC_UTF8 && rd->src_end && rd->pos >= rd->size)
+		d = rd->src_size;	/* a held-back odd byte is done too */
+	else if (rd->enc != CMLOG_ENC_UTF8)
 		d = rd->size == 0 ? rd->src_skip : rd->src_skip +
 		    (uint64_t)((double)(rd->src_done - rd->src_skip) *
 		    ((double)rd->pos / (double)rd->size));

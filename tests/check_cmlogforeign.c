@@ -351,6 +351,7 @@ START_TEST(test_foreign_utf16_broken)
 	unsigned char buf[1024];
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
+	uint64_t done, total;
 	size_t n = 0, i, at;
 
 	buf[n++] = 0xff;
@@ -371,6 +372,9 @@ START_TEST(test_foreign_utf16_broken)
 	rd = ropen(path);
 	ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	cmlog_reader_progress(rd, &done, &total);
+	ck_assert_uint_eq(done, n);
+	ck_assert_uint_eq(total, n);
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(cmlog_reader_get(rd, i, &r), 0);
 		ck_assert_int_eq(r.malformed, 0);
