@@ -324,7 +324,9 @@ log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", rec.date_str, t);
 		break;
 	case LC_THREAD:
-		if (rec.thread != 0 || !rec.malformed)
+		if (!rec.thread_num && !rec.malformed)	/* as written */
+			snprintf(buf, len, "%s", rec.thread_str);
+		else if (rec.thread != 0 || !rec.malformed)
 			snprintf(buf, len, "%lu (0x%lX)", rec.thread, rec.thread);
 		break;
 	}

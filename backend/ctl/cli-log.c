@@ -84,12 +84,13 @@ log_match(const struct log_filter *fl, const struct cmlog_record *r,
 	return 1;
 }
 
-/* "2026-11-24 14:05:12.345" (UTC), or "-" */
+/* "2026-11-24 14:05:12.345" (UTC), "... local" (written without an
+ * offset: a local time of unknown zone, never labelled UTC), or "-" */
 static const char *
 log_when(const struct cmlog_record *r, char *buf, size_t len, int iso)
 {
 	struct tm tm;
-	char s[32];
+	char s[24];
 
 	if (r->when == 0 || gmtime_r(&r->when, &tm) == NULL) {
 		snprintf(buf, len, "-");
@@ -97,7 +98,8 @@ log_when(const struct cmlog_record *r, char *buf, size_t len, int iso)
 	}
 	strftime(s, sizeof s, iso ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S",
 	    &tm);
-	snprintf(buf, len, "%s.%03d%s", s, r->msec, iso ? "Z" : "");
+	snprintf(buf, len, "%s.%03d%s", s, r->msec, !r->tz_known ?
+	    (iso ? "" : " local") : iso ? "Z" : "");
 	return buf;
 }
 
@@ -116,7 +118,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
     size_t shown)
 {
 	FILE *f = c->out;
-	char when[40];
+	char when[48];
 
 	if (c->json) {
 		fputs(shown ? ",{" : "{", f);
@@ -148,9 +150,17 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 		return;
 	}
 	char *comp = text_line(r->component, strlen(r->component));
-	fprintf(f, "%-23s  %-9s  %-24s  %-8lu  %s\n",
+	char *th = text_line(r->thread_str, strlen(r->thread_str));
+	char num[24];
+
+	/* A thread that is not a number is shown as written. */
+	if (r->thread_num)
+		snprintf(num, sizeof num, "%lu", r->thread);
+	fprintf(f, "%-23s  %-9s  %-24s  %-8s  %s\n",
 	    log_when(r, when, sizeof when, 0), log_type_name(r),
-	    comp[0] ? comp : "-", r->thread, line);
+	    comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0",
+	    line);
+	free(th);
 	free(comp);
 }
 
