@@ -107,6 +107,16 @@ xasprintf(char **ret, const char *fmt, ...)
 	return n;
 }
 
+FILE *
+xopen_memstream(char **buf, size_t *len)
+{
+	FILE *f;
+
+	if ((f = open_memstream(buf, len)) == NULL)
+		xmalloc_fatal("open_memstream");
+	return f;
+}
+
 void *
 xgrowarray(void *v, size_t *cap, size_t n, size_t first, size_t size)
 {

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void	*xmalloc(size_t);
 void	*xcalloc(size_t nmemb, size_t size);
@@ -23,6 +24,9 @@ int	 xasprintf(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 xvasprintf(char **, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+
+/* open_memstream(3) that cannot fail (it fails only for want of memory). */
+FILE	*xopen_memstream(char **, size_t *);
 
 /*
  * An array v of *cap elements of size bytes that must hold n + 1: grown
