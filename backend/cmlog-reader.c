@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cmlog.h"
+#include "xmalloc.h"
 
 #define CMLOG_OPEN_MARK		"<![LOG["
 #define CMLOG_CLOSE_MARK	"]LOG]!>"
@@ -124,16 +125,6 @@ struct cmlog_reader {
 	size_t			 head_len;
 	char			 error[256];
 };
-
-static void *
-cmlog_reader_xrealloc(void *p, size_t n, size_t size)
-{
-	if (n != 0 && size > SIZE_MAX / n)
-		abort();
-	if ((p = realloc(p, n * size == 0 ? 1 : n * size)) == NULL)
-		abort();
-	return p;
-}
 
 static void __attribute__((format(printf, 2, 3)))
 cmlog_reader_set_error(struct cmlog_reader *rd, const char *fmt, ...)
@@ -656,13 +647,13 @@ cmlog_reader_append(struct cmlog_reader *rd, size_t start, uint8_t info,
 
 	if (rd->count == rd->cap) {
 		ncap = rd->cap == 0 ? 1024 : rd->cap * 2;
-		rd->off = cmlog_reader_xrealloc(rd->off, ncap, sizeof *rd->off);
-		rd->info = cmlog_reader_xrealloc(rd->info, ncap,
+		rd->off = xreallocarray(rd->off, ncap, sizeof *rd->off);
+		rd->info = xreallocarray(rd->info, ncap,
 		    sizeof *rd->info);
-		rd->ckline = cmlog_reader_xrealloc(rd->ckline,
+		rd->ckline = xreallocarray(rd->ckline,
 		    (ncap >> CMLOG_CK_SHIFT) + 1, sizeof *rd->ckline);
 		if (rd->lines != NULL)
-			rd->lines = cmlog_reader_xrealloc(rd->lines, ncap,
+			rd->lines = xreallocarray(rd->lines, ncap,
 			    sizeof *rd->lines);
 		rd->cap = ncap;
 	}
@@ -821,7 +812,7 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		w->fd = -1;
 		w->pos = w->prefaulted = cut[k];
 		w->line = 1;
-		w->lines = cmlog_reader_xrealloc(NULL, 1, sizeof *w->lines);
+		w->lines = xreallocarray(NULL, 1, sizeof *w->lines);
 		pt[k].end = cut[k + 1];
 		pt[k].started = pthread_create(&pt[k].tid, NULL,
 		    cmlog_part_main, &pt[k]) == 0;
@@ -1164,17 +1155,16 @@ cmlog_reader_open(const char *path, char **cause)
 
 	if (cause != NULL)
 		*cause = NULL;
-	rd = cmlog_reader_xrealloc(NULL, 1, sizeof *rd);
+	rd = xreallocarray(NULL, 1, sizeof *rd);
 	memset(rd, 0, sizeof *rd);
 	rd->fd = -1;
 	rd->page = (size_t)sysconf(_SC_PAGESIZE);
 	rd->cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if ((rd->path = strdup(path)) == NULL)
-		abort();
+	rd->path = xstrdup(path);
 	cmlog_reader_reset(rd);
 	if (cmlog_reader_attach(rd) == -1) {
-		if (cause != NULL && (*cause = strdup(rd->error)) == NULL)
-			abort();
+		if (cause != NULL)
+			*cause = xstrdup(rd->error);
 		cmlog_reader_close(rd);
 		rd = NULL;
 		goto out;
