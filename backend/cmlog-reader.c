@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cmlog.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define CMLOG_OPEN_MARK		"<![LOG["
@@ -908,11 +909,11 @@ cmlog_copy_field(char *dst, const unsigned char *src, size_t n)
 
 	if (n > CMLOG_FIELD_MAX) {
 		n = CMLOG_FIELD_MAX;
-		while (back < 3 && n > 0 && (src[n] & 0xc0) == 0x80) {
+		while (back < 3 && n > 0 && utf8_cont(src[n])) {
 			n--;
 			back++;
 		}
-		if (back == 3 && (src[n] & 0xc0) == 0x80)
+		if (back == 3 && utf8_cont(src[n]))
 			n += back;	/* not UTF-8 anyway: plain cut */
 	}
 	memcpy(dst, src, n);
