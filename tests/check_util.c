@@ -114,6 +114,43 @@ START_TEST(x_abort_with_message)
 END_TEST
 #endif
 
+/* ------------------------------------------------------------------ python3 */
+
+/* Cases written to a file in a private directory for a python3 script that
+ * checks each and prints "checked N bad M" (and the first mismatches). */
+struct pycheck {
+	char	*dir;
+	char	 path[512];
+	FILE	*f;
+	long	 cases;
+};
+
+static void
+pycheck_open(struct pycheck *pc)
+{
+	memset(pc, 0, sizeof *pc);
+	pc->dir = tu_tmpdir();
+	snprintf(pc->path, sizeof pc->path, "%s/cases", pc->dir);
+	ck_assert_ptr_nonnull(pc->f = fopen(pc->path, "w"));
+}
+
+static void
+pycheck_run(struct pycheck *pc, const char *script)
+{
+	char *out = NULL, *err = NULL, py[600], want[64];
+
+	ck_assert_int_eq(fclose(pc->f), 0);
+	snprintf(py, sizeof py, "%s/check.py", pc->dir);
+	ck_assert_int_eq(tu_write_file(py, script, strlen(script)), 0);
+	ck_assert_int_eq(tu_sh(&out, &err, "python3 '%s' < '%s'", py,
+	    pc->path), 0);
+	snprintf(want, sizeof want, "checked %ld bad 0\n", pc->cases);
+	ck_assert_msg(strcmp(out, want) == 0, "%s%s", out, err ? err : "");
+	free(out);
+	free(err);
+	tu_tmpdir_free(pc->dir);
+}
+
 /* --------------------------------------------------------------------- utf8 */
 
 /*
@@ -188,46 +225,34 @@ START_TEST(utf8_against_python)
 		{ 0x80, 0xbf }, { 0xbf, 0x80 }, { 0x80, 0x41 }, { 0x41, 0x80 },
 		{ 0xc3, 0xa9 },
 	};
-	char *dir = tu_tmpdir(), *out = NULL, *err = NULL, path[512],
-	    py[512], want[64];
+	struct pycheck pc;
 	unsigned char b[4];
-	long cases = 0;
-	FILE *f;
 
-	snprintf(path, sizeof path, "%s/cases", dir);
-	snprintf(py, sizeof py, "%s/check.py", dir);
-	ck_assert_int_eq(tu_write_file(py, utf8_py, strlen(utf8_py)), 0);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	pycheck_open(&pc);
 	for (int x = 0; x < 256; x++) {
 		b[0] = (unsigned char)x;
-		utf8_case(f, b, 1);
-		cases++;
+		utf8_case(pc.f, b, 1);
+		pc.cases++;
 		for (int y = 0; y < 256; y++) {
 			b[1] = (unsigned char)y;
-			utf8_case(f, b, 2);
-			cases++;
+			utf8_case(pc.f, b, 2);
+			pc.cases++;
 			if (x < 0xc0 && x != 0x41 && x != 0x80)
 				continue;
 			for (size_t i = 0; i < sizeof later; i++) {
 				b[2] = later[i];
-				utf8_case(f, b, 3);
-				cases++;
+				utf8_case(pc.f, b, 3);
+				pc.cases++;
 			}
 			for (size_t i = 0; i < sizeof later4 / sizeof later4[0]; i++) {
 				b[2] = later4[i][0];
 				b[3] = later4[i][1];
-				utf8_case(f, b, 4);
-				cases++;
+				utf8_case(pc.f, b, 4);
+				pc.cases++;
 			}
 		}
 	}
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(tu_sh(&out, &err, "python3 '%s' < '%s'", py, path), 0);
-	snprintf(want, sizeof want, "checked %ld bad 0\n", cases);
-	ck_assert_msg(strcmp(out, want) == 0, "%s%s", out, err ? err : "");
-	free(out);
-	free(err);
-	tu_tmpdir_free(dir);
+	pycheck_run(&pc, utf8_py);
 }
 END_TEST
 
@@ -360,16 +385,11 @@ START_TEST(time_against_python)
 		4107456000LL, 4107542399LL, 253402300799LL, -1, -86400,
 		-2208988800LL, -2203891200LL,
 	};
-	char *dir = tu_tmpdir(), *out = NULL, *err = NULL, path[512],
-	    py[512], want[64], buf[TIMEFMT_LEN];
 	unsigned long long x = 88172645463325252ULL;
-	long cases = 0;
-	FILE *f;
+	char buf[TIMEFMT_LEN];
+	struct pycheck pc;
 
-	snprintf(path, sizeof path, "%s/times", dir);
-	snprintf(py, sizeof py, "%s/check.py", dir);
-	ck_assert_int_eq(tu_write_file(py, time_py, strlen(time_py)), 0);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	pycheck_open(&pc);
 	for (int i = 0; i < 2000 + (int)(sizeof edges / sizeof edges[0]);
 	    i++) {
 		long long t;
@@ -386,18 +406,12 @@ START_TEST(time_against_python)
 		for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
 			ck_assert_int_gt(timefmt_ms(buf, sizeof buf, (time_t)t,
 			    ms, forms[k].f), 0);
-			fprintf(f, "%lld|%d|%s|%s\n", t, ms, forms[k].name,
+			fprintf(pc.f, "%lld|%d|%s|%s\n", t, ms, forms[k].name,
 			    buf);
-			cases++;
+			pc.cases++;
 		}
 	}
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(tu_sh(&out, &err, "python3 '%s' < '%s'", py, path), 0);
-	snprintf(want, sizeof want, "checked %ld bad 0\n", cases);
-	ck_assert_msg(strcmp(out, want) == 0, "%s%s", out, err ? err : "");
-	free(out);
-	free(err);
-	tu_tmpdir_free(dir);
+	pycheck_run(&pc, time_py);
 }
 END_TEST
 
@@ -426,19 +440,20 @@ Suite *util_suite(void);
 Suite *
 util_suite(void)
 {
+	const TTest *tests[] = {
+		x_strings, x_zero_and_grow,
+#if !defined(__SANITIZE_ADDRESS__)
+		x_abort_with_message,
+#endif
+		utf8_against_python, utf8_edges,
+		time_against_python, time_literal_and_limits,
+	};
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, x_strings);
-	tcase_add_test(tc, x_zero_and_grow);
-#if !defined(__SANITIZE_ADDRESS__)
-	tcase_add_test(tc, x_abort_with_message);
-#endif
-	tcase_add_test(tc, utf8_against_python);
-	tcase_add_test(tc, utf8_edges);
-	tcase_add_test(tc, time_against_python);
-	tcase_add_test(tc, time_literal_and_limits);
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+		tcase_add_test(tc, tests[i]);
 	suite_add_tcase(s, tc);
 	return s;
 }
