@@ -813,7 +813,7 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		w->fd = -1;
 		w->pos = w->prefaulted = cut[k];
 		w->line = 1;
-		w->lines = xreallocarray(NULL, 1, sizeof *w->lines);
+		w->lines = xmalloc(sizeof *w->lines);
 		pt[k].end = cut[k + 1];
 		pt[k].started = pthread_create(&pt[k].tid, NULL,
 		    cmlog_part_main, &pt[k]) == 0;
@@ -1156,8 +1156,7 @@ cmlog_reader_open(const char *path, char **cause)
 
 	if (cause != NULL)
 		*cause = NULL;
-	rd = xreallocarray(NULL, 1, sizeof *rd);
-	memset(rd, 0, sizeof *rd);
+	rd = xcalloc(1, sizeof *rd);
 	rd->fd = -1;
 	rd->page = (size_t)sysconf(_SC_PAGESIZE);
 	rd->cpus = sysconf(_SC_NPROCESSORS_ONLN);
