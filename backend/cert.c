@@ -12,6 +12,7 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "xmalloc.h"
 
 #define MAX_PEM_FILE	(1024 * 1024)
 
@@ -150,8 +151,7 @@ pki_path(struct ehttp *e, const struct db_cert *leaf, struct db_cert *v,
 			if (ehttp_cert_der(e, leaf->id, &der, &dlen) == -1)
 				goto out;
 		}
-		if ((rd = calloc(nr, sizeof *rd)) == NULL)
-			abort();
+		rd = xcalloc(nr, sizeof *rd);
 		for (size_t i = 0; i < nr; i++) {
 			rd[i].data = roots[i].data;
 			rd[i].len = roots[i].len;
@@ -182,8 +182,7 @@ ehttp_cert_path(struct ehttp *e, const struct db_cert *leaf,
 
 	/* Paths are short: leaf, SMS Issuing; a PKI leaf, its intermediates
 	 * and root. Stop at PATH_MAX_LEN against loops. */
-	if ((v = calloc(PATH_MAX_LEN, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(PATH_MAX_LEN, sizeof *v);
 	v[0] = *leaf;
 	*n = 1;
 	if (strcmp(leaf->type, "pki") == 0) {
@@ -222,8 +221,7 @@ ehttp_cert_chain(struct ehttp *e, const struct db_cert *c,
 		    ehttp_fail_db(e) : 0;
 	if (ehttp_cert_path(e, c, &path, &np) == -1)
 		return -1;
-	if ((v = calloc(np, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(np, sizeof *v);
 	for (size_t i = 1; i < np; i++) {
 		if ((rc = db_cert_der(e->db, path[i].id, &v[*n].data,
 		    &v[*n].len)) == -1) {
@@ -549,8 +547,7 @@ ehttp_read_pem(struct ehttp *e, const char *what, const char *path, char **buf,
 		return ehttp_fail(e, "%s %s: not a regular file of at most 1 MiB",
 		    what, path);
 	}
-	if ((*buf = malloc(sb.st_size + 1)) == NULL)
-		abort();
+	*buf = xmalloc(sb.st_size + 1);
 	*len = 0;
 	while (*len < (size_t)sb.st_size) {
 		r = read(fd, *buf + *len, sb.st_size - *len);
@@ -571,7 +568,6 @@ import_locked(struct ehttp *e, const struct db_system *y,
 {
 	const struct ca_issued *is = &p->leaf;
 	struct db_cert c, old;
-	struct tm tm;
 	char day[16];
 	int rc;
 
@@ -604,8 +600,7 @@ import_locked(struct ehttp *e, const struct db_system *y,
 		if (db_cert_chain_add(e->db, c.id, (int)i, p->chain[i].data,
 		    p->chain[i].len) == -1)
 			return ehttp_fail_db(e);
-	gmtime_r(&c.not_after, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	ehttp_day(c.not_after, day, sizeof day);
 	ehttp_note(e, EHTTP_NOTE_INFO, "Imported the PKI certificate of %s"
 	    " (issued by %s, thumbprint %s, expires %s) with %zu intermediate"
 	    " CA certificate%s.", y->fqdn, c.issued_by, c.thumbprint, day,
@@ -631,8 +626,7 @@ ders_of(const struct db_blob *v, size_t n)
 {
 	struct ca_der *d;
 
-	if ((d = calloc(n + 1, sizeof *d)) == NULL)
-		abort();
+	d = xcalloc(n + 1, sizeof *d);
 	for (size_t i = 0; i < n; i++) {
 		d[i].data = v[i].data;
 		d[i].len = v[i].len;
@@ -792,8 +786,7 @@ ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
 	if (db_cert_page(e->db, &f, DB_CERT_SORT_START, 1, NULL, TRUST_MAX,
 	    &roots, &nr) == -1)
 		return ehttp_fail_db(e);
-	if ((v = calloc(nr + 1, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(nr + 1, sizeof *v);
 	for (size_t i = 0; i < nr; i++) {
 		if (roots[i].blocked || strcmp(roots[i].state, "pending") == 0 ||
 		    strcmp(roots[i].state, "revoked") == 0)
@@ -813,8 +806,8 @@ ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
 		ehttp_der_list_free(v, n);
 		return ehttp_fail_db(e);
 	}
-	if (nt > 0 && (v = realloc(v, (n + nt + 1) * sizeof *v)) == NULL)
-		abort();
+	if (nt > 0)
+		v = xreallocarray(v, n + nt + 1, sizeof *v);
 	for (size_t i = 0; i < nt; i++, n++) {
 		v[n].data = t[i].data;	/* moved */
 		v[n].len = t[i].len;

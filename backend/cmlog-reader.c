@@ -26,6 +26,8 @@
 #endif
 
 #include "cmlog.h"
+#include "utf8.h"
+#include "xmalloc.h"
 
 #define CMLOG_OPEN_MARK		"<![LOG["
 #define CMLOG_CLOSE_MARK	"]LOG]!>"
@@ -151,16 +153,6 @@ struct cmlog_reader {
 	size_t			 head_len;
 	char			 error[256];
 };
-
-static void *
-cmlog_reader_xrealloc(void *p, size_t n, size_t size)
-{
-	if (n != 0 && size > SIZE_MAX / n)
-		abort();
-	if ((p = realloc(p, n * size == 0 ? 1 : n * size)) == NULL)
-		abort();
-	return p;
-}
 
 static void __attribute__((format(printf, 2, 3)))
 cmlog_reader_set_error(struct cmlog_reader *rd, const char *fmt, ...)
@@ -1015,13 +1007,13 @@ cmlog_reader_append(struct cmlog_reader *rd, size_t start, uint8_t info,
 
 	if (rd->count == rd->cap) {
 		ncap = rd->cap == 0 ? 1024 : rd->cap * 2;
-		rd->off = cmlog_reader_xrealloc(rd->off, ncap, sizeof *rd->off);
-		rd->info = cmlog_reader_xrealloc(rd->info, ncap,
+		rd->off = xreallocarray(rd->off, ncap, sizeof *rd->off);
+		rd->info = xreallocarray(rd->info, ncap,
 		    sizeof *rd->info);
-		rd->ckline = cmlog_reader_xrealloc(rd->ckline,
+		rd->ckline = xreallocarray(rd->ckline,
 		    (ncap >> CMLOG_CK_SHIFT) + 1, sizeof *rd->ckline);
 		if (rd->lines != NULL)
-			rd->lines = cmlog_reader_xrealloc(rd->lines, ncap,
+			rd->lines = xreallocarray(rd->lines, ncap,
 			    sizeof *rd->lines);
 		rd->cap = ncap;
 	}
@@ -1191,7 +1183,7 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		/* A transcoded buffer is in memory already. */
 		w->prefaulted = rd->tbuf != NULL ? rd->size : cut[k];
 		w->line = 1;
-		w->lines = cmlog_reader_xrealloc(NULL, 1, sizeof *w->lines);
+		w->lines = xmalloc(sizeof *w->lines);
 		pt[k].end = cut[k + 1];
 		pt[k].started = pthread_create(&pt[k].tid, NULL,
 		    cmlog_part_main, &pt[k]) == 0;
@@ -1330,11 +1322,11 @@ cmlog_copy_field(char *dst, const unsigned char *src, size_t n)
 
 	if (n > CMLOG_FIELD_MAX) {
 		n = CMLOG_FIELD_MAX;
-		while (back < 3 && n > 0 && (src[n] & 0xc0) == 0x80) {
+		while (back < 3 && n > 0 && utf8_cont(src[n])) {
 			n--;
 			back++;
 		}
-		if (back == 3 && (src[n] & 0xc0) == 0x80)
+		if (back == 3 && utf8_cont(src[n]))
 			n += back;	/* not UTF-8 anyway: plain cut */
 	}
 	memcpy(dst, src, n);
@@ -1653,17 +1645,15 @@ cmlog_reader_open(const char *path, char **cause)
 
 	if (cause != NULL)
 		*cause = NULL;
-	rd = cmlog_reader_xrealloc(NULL, 1, sizeof *rd);
-	memset(rd, 0, sizeof *rd);
+	rd = xcalloc(1, sizeof *rd);
 	rd->fd = -1;
 	rd->page = (size_t)sysconf(_SC_PAGESIZE);
 	rd->cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if ((rd->path = strdup(path)) == NULL)
-		abort();
+	rd->path = xstrdup(path);
 	cmlog_reader_reset(rd);
 	if (cmlog_reader_attach(rd) == -1) {
-		if (cause != NULL && (*cause = strdup(rd->error)) == NULL)
-			abort();
+		if (cause != NULL)
+			*cause = xstrdup(rd->error);
 		cmlog_reader_close(rd);
 		rd = NULL;
 		goto out;
@@ -1712,7 +1702,7 @@ cmlog_reader_enc_changed(struct cmlog_reader *rd, size_t size)
 		return 0;
 	if (size > CMLOG_DETECT_MAX)
 		size = CMLOG_DETECT_MAX;
-	buf = cmlog_reader_xrealloc(NULL, size, 1);
+	buf = xmalloc(size);
 	do
 		n = pread(rd->fd, buf, size, 0);
 	while (n == -1 && errno == EINTR);

@@ -18,6 +18,8 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 #define RENEW_DAYS	30
 #define NOTE_EACH_MAX	20	/* more: one summary line */
@@ -88,10 +90,9 @@ plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
 	if (db_system_list(e->db, s->id, &p->sys, &p->nsys) == -1 ||
 	    db_role_list(e->db, s->id, 0, &r, &nr) == -1)
 		goto fail;
-	if ((p->wants = calloc(p->nsys + 1, 1)) == NULL ||
-	    (p->has_pki = calloc(p->nsys + 1, 1)) == NULL ||
-	    (p->role = calloc(p->nsys + 1, sizeof *p->role)) == NULL)
-		abort();
+	p->wants = xcalloc(p->nsys + 1, 1);
+	p->has_pki = xcalloc(p->nsys + 1, 1);
+	p->role = xcalloc(p->nsys + 1, sizeof *p->role);
 	for (size_t i = 0; i < p->nsys; i++) {
 		for (size_t j = 0; j < nr; j++)
 			if (r[j].system_id == p->sys[i].id &&
@@ -176,10 +177,7 @@ record_issued(struct ehttp *e, struct db_cert *c, const struct ca_issued *is)
 const char *
 ehttp_day(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d", &tm);
+	timefmt(buf, len, t, TIMEFMT_DAY);
 	return buf;
 }
 
@@ -360,11 +358,10 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 
 	if (ca_keyalg_parse(s->sec.key_alg, &alg) == -1)
 		alg = CA_KEY_RSA2048;
-	if ((names = calloc(ntodo, sizeof *names)) == NULL ||
-	    (which = calloc(ntodo, sizeof *which)) == NULL ||
-	    (why = calloc(ntodo, sizeof *why)) == NULL ||
-	    (signed_now = calloc(ntodo, sizeof *signed_now)) == NULL)
-		abort();
+	names = xcalloc(ntodo, sizeof *names);
+	which = xcalloc(ntodo, sizeof *which);
+	why = xcalloc(ntodo, sizeof *why);
+	signed_now = xcalloc(ntodo, sizeof *signed_now);
 	for (size_t k = 0; k < ntodo; k++)
 		if (pool_job(e->pool, p->sys[todo[k]].id) == NULL) {
 			which[nnow] = todo[k];
@@ -469,8 +466,7 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 		return ehttp_fail_db(e);
 	if (plan_make(e, &s, &p) == -1)
 		return -1;
-	if ((todo = calloc(p.nsys + 1, sizeof *todo)) == NULL)
-		abort();
+	todo = xcalloc(p.nsys + 1, sizeof *todo);
 	for (size_t i = 0; i < p.nsys; i++) {
 		if (plan_needs_new(&p, i, now))
 			todo[ntodo++] = i;
@@ -557,8 +553,7 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 	}
 	if (plan_make(e, s, &p) == -1)
 		return -1;
-	if ((pool->jobs = calloc(p.nsys + 1, sizeof *pool->jobs)) == NULL)
-		abort();
+	pool->jobs = xcalloc(p.nsys + 1, sizeof *pool->jobs);
 	for (size_t i = 0; i < p.nsys; i++) {
 		struct issue_job *job;
 
@@ -617,10 +612,9 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 		rc = 0;
 		goto out;
 	}
-	if ((names = calloc(pool->n, sizeof *names)) == NULL ||
-	    (why = calloc(pool->n, sizeof *why)) == NULL ||
-	    (out = calloc(pool->n, sizeof *out)) == NULL)
-		abort();
+	names = xcalloc(pool->n, sizeof *names);
+	why = xcalloc(pool->n, sizeof *why);
+	out = xcalloc(pool->n, sizeof *out);
 	for (size_t i = 0; i < pool->n; i++)
 		names[i] = pool->jobs[i].fqdn;
 	/* A name that fails fails alone (issue_leaves reports it). */
@@ -655,8 +649,7 @@ prepare(struct ehttp *e, const char *code, const struct db_security *after,
 	int need_root = 0;
 
 	e->cancelled = 0;
-	if ((pool = calloc(1, sizeof *pool)) == NULL)
-		abort();
+	pool = xcalloc(1, sizeof *pool);
 	if (ehttp_begin(e) == -1)
 		goto fail;
 	if (db_site_get(e->db, code, &s) != 1) {

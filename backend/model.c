@@ -6,6 +6,7 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "xmalloc.h"
 
 #define WHY(e)	(e)->err, sizeof (e)->err
 
@@ -307,8 +308,7 @@ warn_push(struct ehttp_note **v, size_t *n, size_t *cap, const char *fmt, ...)
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
-		if ((*v = reallocarray(*v, *cap, sizeof **v)) == NULL)
-			abort();
+		*v = xreallocarray(*v, *cap, sizeof **v);
 	}
 	(*v)[*n].kind = EHTTP_NOTE_WARNING;
 	va_start(ap, fmt);

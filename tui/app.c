@@ -26,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timefmt.h"
 #include "tui.h"
+#include "xmalloc.h"
 
 #define APP_MAX_DIALOGS	16
 #define APP_POLL_MS	1000	/* follow logs, re-read agent reports */
@@ -133,9 +135,8 @@ node_add(struct app *app, enum node_kind kind, int depth, const char *label,
 
 	if (app->nnodes == app->capnodes) {
 		app->capnodes = app->capnodes ? app->capnodes * 2 : 16;
-		if ((app->nodes = reallocarray(app->nodes, app->capnodes,
-		    sizeof *app->nodes)) == NULL)
-			abort();
+		app->nodes = xreallocarray(app->nodes, app->capnodes,
+		    sizeof *app->nodes);
 	}
 	n = &app->nodes[app->nnodes++];
 	memset(n, 0, sizeof *n);
@@ -234,14 +235,8 @@ list_names(const char *dir, int dirs, char ***out)
 		    (strcmp(de->d_name + len - 4, ".log") != 0 &&
 		    strcmp(de->d_name + len - 4, ".lo_") != 0))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((names = reallocarray(names, cap, sizeof *names)) ==
-			    NULL)
-				abort();
-		}
-		if ((names[n++] = strdup(de->d_name)) == NULL)
-			abort();
+		names = xgrowarray(names, &cap, n, 16, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	if (n > 0)
@@ -341,8 +336,7 @@ node_view(struct app *app, int i)
 		return NULL;
 	if (n->view != NULL)
 		return n->view;
-	if ((v = calloc(1, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(1, sizeof *v);
 	v->ops = n->ops;
 	v->app = app;
 	snprintf(v->title, sizeof v->title, "%s", n->label);
@@ -859,13 +853,12 @@ draw_status(struct app *app)
 	/* Database views: when they were read (they re-read on a timer when
 	 * the database changes, and on F5). */
 	if (v != NULL && v->ops != &view_log_ops && app->last_reload != 0) {
-		struct tm tm;
+		char clock[TIMEFMT_LEN];
 		size_t len = strlen(where);
 
-		gmtime_r(&app->last_reload, &tm);
-		snprintf(where + len, sizeof where - len, "%sas of"
-		    " %02d:%02d:%02d", len ? ", " : "", tm.tm_hour, tm.tm_min,
-		    tm.tm_sec);
+		timefmt(clock, sizeof clock, app->last_reload, TIMEFMT_CLOCK);
+		snprintf(where + len, sizeof where - len, "%sas of %s",
+		    len ? ", " : "", clock);
 	}
 	if (where[0] != '\0')
 		ww = text_cols(where, (size_t)-1) + 1;
@@ -1323,8 +1316,7 @@ app_new(const struct app_config *cf, char **cause)
 	char *slash;
 
 	*cause = NULL;
-	if ((app = calloc(1, sizeof *app)) == NULL)
-		abort();
+	app = xcalloc(1, sizeof *app);
 	snprintf(app->db_path, sizeof app->db_path, "%s", cf->db_path != NULL ?
 	    cf->db_path : ehttp_default_db());
 	if (cf->log_dir != NULL)

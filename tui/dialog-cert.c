@@ -16,6 +16,7 @@
 
 #include "outfile.h"
 #include "tui.h"
+#include "xmalloc.h"
 
 /* The certificate window. */
 int
@@ -206,19 +207,16 @@ dialog_cert_filter(struct app *app, const struct dialog_cert_filter *cur,
 	static const char *const titles[] = { "Any type", "SMS Issuing",
 	    "SMS Role SSL Certificate", "PKI" };
 
-	if ((cf = calloc(1, sizeof *cf)) == NULL)
-		abort();
+	cf = xcalloc(1, sizeof *cf);
 	cf->fn = fn;
 	cf->arg = arg;
-	if ((cf->site_names[0] = strdup("Any site")) == NULL)
-		abort();
+	cf->site_names[0] = xstrdup("Any site");
 	cf->nsites = 1;
 	if (ehttp_site_list(app_ehttp(app), &sites, &ns) == 0) {
 		for (size_t i = 0; i < ns && cf->nsites < 64; i++) {
 			cf->site_ids[cf->nsites] = sites[i].id;
-			if ((cf->site_names[cf->nsites++] = strdup(
-			    sites[i].code)) == NULL)
-				abort();
+			cf->site_names[cf->nsites++] = xstrdup(
+			    sites[i].code);
 		}
 		free(sites);
 	}
@@ -447,8 +445,7 @@ dialog_cert_export(struct app *app, int64_t id)
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
-	if ((ce = calloc(1, sizeof *ce)) == NULL)
-		abort();
+	ce = xcalloc(1, sizeof *ce);
 	ce->id = id;
 	form_init(&ce->form, "Export Certificate");
 	snprintf(buf, sizeof buf, "%s %s (thumbprint %.8s...)",

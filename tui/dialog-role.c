@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 static const char *const role_buttons[] = { "OK", "Cancel", "Apply" };
 
@@ -270,8 +271,7 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 		app_status(app, 1, "%s has no %s.", fqdn, rules_role_title(role));
 		return -1;
 	}
-	if ((dr = calloc(1, sizeof *dr)) == NULL)
-		abort();
+	dr = xcalloc(1, sizeof *dr);
 	ehttp_site_get(e, y.site_code, &dr->site);
 	dialog_role_form_init(dr, &v[found]);
 	free(v);
@@ -323,8 +323,7 @@ dialog_role_pick(struct app *app, int64_t system_id)
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
-	if ((p = calloc(1, sizeof *p)) == NULL)
-		abort();
+	p = xcalloc(1, sizeof *p);
 	for (size_t i = 0; i < ny; i++)
 		if (ys[i].id == system_id) {
 			snprintf(p->fqdn, sizeof p->fqdn, "%s", ys[i].fqdn);
@@ -339,19 +338,16 @@ dialog_role_pick(struct app *app, int64_t system_id)
 	for (size_t i = 0; i < n && p->n < 8; i++) {
 		const struct db_role *r = &v[i];
 		char *s = NULL;
-		int rc;
 
 		if (r->allow_anonymous != -1)
-			rc = asprintf(&s, "%-26s %s, anonymous %s",
+			xasprintf(&s, "%-26s %s, anonymous %s",
 			    rules_role_title(r->role), r->connection,
 			    r->allow_anonymous ? "allowed" : "not allowed");
 		else if (r->connection[0])
-			rc = asprintf(&s, "%-26s %s", rules_role_title(r->role),
+			xasprintf(&s, "%-26s %s", rules_role_title(r->role),
 			    r->connection);
 		else
-			rc = asprintf(&s, "%s", rules_role_title(r->role));
-		if (rc == -1)
-			abort();
+			xasprintf(&s, "%s", rules_role_title(r->role));
 		items[p->n] = s;
 		snprintf(p->roles[p->n], sizeof p->roles[0], "%s", r->role);
 		p->n++;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 static const char *const keyalg_names[] = { "rsa2048", "rsa3072", "ec-p256" };
 static const char *const keyalg_titles[] = { "RSA 2048", "RSA 3072",
@@ -410,13 +411,11 @@ dialog_site_roots_items(struct ehttp *e, const char *code, char ***items,
 
 	if (ehttp_site_trusted_root_list(e, code, &v, &nv) == -1)
 		return -1;
-	if ((it = calloc(nv + 1, sizeof *it)) == NULL ||
-	    (it[0] = strdup(ROOTS_ADD_ITEM)) == NULL)
-		abort();
+	it = xcalloc(nv + 1, sizeof *it);
+	it[0] = xstrdup(ROOTS_ADD_ITEM);
 	for (size_t i = 0; i < nv; i++)
-		if (asprintf(&it[i + 1], "Remove %.200s (thumbprint %s)",
-		    v[i].subject, v[i].thumbprint) == -1)
-			abort();
+		xasprintf(&it[i + 1], "Remove %.200s (thumbprint %s)",
+		    v[i].subject, v[i].thumbprint);
 	free(v);
 	*items = it;
 	*n = (int)nv + 1;
@@ -700,8 +699,7 @@ dialog_site_open(struct app *app, const char *code)
 		app_status(app, 1, "%s", ehttp_error(app_ehttp(app)));
 		return -1;
 	}
-	if ((ds = calloc(1, sizeof *ds)) == NULL)
-		abort();
+	ds = xcalloc(1, sizeof *ds);
 	dialog_site_form_init(ds, &s);
 	ds->form.extra_lines = extra_lines;
 	ds->form.extra_draw = extra_draw;

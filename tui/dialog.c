@@ -13,14 +13,14 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 struct dialog *
 dialog_new(struct app *app, const struct dialog_ops *ops, void *data)
 {
 	struct dialog *d;
 
-	if ((d = calloc(1, sizeof *d)) == NULL)
-		abort();
+	d = xcalloc(1, sizeof *d);
 	d->ops = ops;
 	d->app = app;
 	d->data = data;
@@ -150,8 +150,7 @@ box_new(const char *title)
 {
 	struct box *b;
 
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		abort();
+	b = xcalloc(1, sizeof *b);
 	snprintf(b->title, sizeof b->title, "%s", title);
 	b->buttons[0] = "OK";
 	b->nbuttons = 1;
@@ -163,8 +162,7 @@ box_tab(struct box *b, const char *name)
 {
 	if (b->ntabs == FORM_MAX_TABS)
 		return;
-	if ((b->tabs[b->ntabs++] = strdup(name)) == NULL)
-		abort();
+	b->tabs[b->ntabs++] = xstrdup(name);
 }
 
 void
@@ -180,14 +178,12 @@ box_text(struct box *b, enum box_line_style style, const char *s)
 		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		if (b->n == b->cap) {
 			b->cap = b->cap ? b->cap * 2 : 32;
-			if ((b->lines = reallocarray(b->lines, b->cap,
-			    sizeof *b->lines)) == NULL)
-				abort();
+			b->lines = xreallocarray(b->lines, b->cap,
+			    sizeof *b->lines);
 		}
 		b->lines[b->n].style = style;
 		b->lines[b->n].tab = b->ntabs > 0 ? b->ntabs - 1 : 0;
-		if ((b->lines[b->n].text = strndup(p, len)) == NULL)
-			abort();
+		b->lines[b->n].text = xstrndup(p, len);
 		b->n++;
 		if (nl == NULL || nl[1] == '\0')
 			break;
@@ -202,8 +198,7 @@ box_line(struct box *b, enum box_line_style style, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
 	box_text(b, style, s);
 	free(s);
@@ -287,8 +282,7 @@ box_render(struct box *b, WINDOW *w, int y0, int x0, int width, int height)
 			a = crt_attr(CRT_DIALOG);
 			break;
 		}
-		if (asprintf(&s, "%s%s", box_prefix(l->style), l->text) == -1)
-			abort();
+		xasprintf(&s, "%s%s", box_prefix(l->style), l->text);
 		len = strlen(s);
 		do {
 			n = text_wrap(s + off, len - off, width, &next);
@@ -485,8 +479,7 @@ dialog_message(struct app *app, const char *title, enum box_line_style style,
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
 	box_text(b, style, s);
 	free(s);
@@ -570,8 +563,7 @@ dialog_prompt(struct app *app, const char *title, const char *label,
 	struct form_item *it;
 	struct dialog *d;
 
-	if ((p = calloc(1, sizeof *p)) == NULL)
-		abort();
+	p = xcalloc(1, sizeof *p);
 	form_init(&p->form, title);
 	it = form_add(&p->form, FORM_TEXT, 1, 0, 0, label);
 	snprintf(it->text, sizeof it->text, "%s", initial != NULL ? initial : "");
@@ -696,14 +688,11 @@ dialog_menu(struct app *app, const char *title, const char *const *items,
 	struct menu *m;
 	struct dialog *d;
 
-	if ((m = calloc(1, sizeof *m)) == NULL)
-		abort();
+	m = xcalloc(1, sizeof *m);
 	snprintf(m->title, sizeof m->title, "%s", title);
-	if ((m->items = calloc(n > 0 ? n : 1, sizeof *m->items)) == NULL)
-		abort();
+	m->items = xcalloc(n > 0 ? n : 1, sizeof *m->items);
 	for (int i = 0; i < n; i++)
-		if ((m->items[i] = strdup(items[i])) == NULL)
-			abort();
+		m->items[i] = xstrdup(items[i]);
 	m->n = n;
 	m->list.height = 10;
 	list_set_count(&m->list, n);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "utf8.h"
 
 #define CTRL(c)	((c) & 0x1f)
 
@@ -262,7 +263,7 @@ text_edit(struct form *f, struct form_item *it, int key)
 			it->pos--;
 			len--;
 		} while (it->pos > 0 &&
-		    ((unsigned char)it->text[it->pos] & 0xc0) == 0x80);
+		    utf8_cont(it->text[it->pos]));
 		return changed(f, it);
 	case KEY_DC:
 	case CTRL('d'):
@@ -273,13 +274,13 @@ text_edit(struct form *f, struct form_item *it, int key)
 			    len - it->pos);
 			len--;
 		} while (it->pos < len &&
-		    ((unsigned char)it->text[it->pos] & 0xc0) == 0x80);
+		    utf8_cont(it->text[it->pos]));
 		return changed(f, it);
 	case KEY_LEFT:
 	case CTRL('b'):
 		while (it->pos > 0) {
 			it->pos--;
-			if (((unsigned char)it->text[it->pos] & 0xc0) != 0x80)
+			if (!utf8_cont(it->text[it->pos]))
 				break;
 		}
 		return FORM_MOVED;
@@ -287,7 +288,7 @@ text_edit(struct form *f, struct form_item *it, int key)
 	case CTRL('f'):
 		while (it->pos < len) {
 			it->pos++;
-			if (((unsigned char)it->text[it->pos] & 0xc0) != 0x80)
+			if (!utf8_cont(it->text[it->pos]))
 				break;
 		}
 		return FORM_MOVED;

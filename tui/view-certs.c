@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #define EXPIRING_DAYS	30
 
@@ -95,8 +96,7 @@ certs_open(struct view *v)
 {
 	struct certs *c;
 
-	if ((c = calloc(1, sizeof *c)) == NULL)
-		abort();
+	c = xcalloc(1, sizeof *c);
 	c->view = v;
 	c->sort = DB_CERT_SORT_EXPIRATION;
 	c->desc = 0;

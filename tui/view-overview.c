@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #define EXPIRING_DAYS	30
 #define AGENT_STALE_S	300
@@ -96,8 +97,7 @@ add(struct overview *o, enum crt_style style, const char *target,
 
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 32;
-		if ((o->v = reallocarray(o->v, o->cap, sizeof *o->v)) == NULL)
-			abort();
+		o->v = xreallocarray(o->v, o->cap, sizeof *o->v);
 	}
 	l = &o->v[o->n++];
 	memset(l, 0, sizeof *l);
@@ -120,8 +120,7 @@ ov_open(struct view *v)
 {
 	struct overview *o;
 
-	if ((o = calloc(1, sizeof *o)) == NULL)
-		abort();
+	o = xcalloc(1, sizeof *o);
 	v->data = o;
 	return 0;
 }

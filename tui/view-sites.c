@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 struct sites {
 	struct db_site	*v;
@@ -69,8 +70,7 @@ sites_open(struct view *v)
 {
 	struct sites *s;
 
-	if ((s = calloc(1, sizeof *s)) == NULL)
-		abort();
+	s = xcalloc(1, sizeof *s);
 	v->data = s;
 	return 0;
 }
@@ -105,8 +105,7 @@ sites_reload(struct view *v)
 	free(s->nwarn);
 	s->v = nv;
 	s->n = n;
-	if ((s->nwarn = calloc(n ? n : 1, sizeof *s->nwarn)) == NULL)
-		abort();
+	s->nwarn = xcalloc(n ? n : 1, sizeof *s->nwarn);
 	for (size_t i = 0; i < n; i++) {
 		if (ehttp_site_warnings(e, &s->v[i], &w, &nw) == 0) {
 			s->nwarn[i] = nw;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #define AGENT_STALE_S	300	/* no report for 5 minutes: not reporting */
 
@@ -75,8 +76,7 @@ systems_open(struct view *v)
 {
 	struct systems *s;
 
-	if ((s = calloc(1, sizeof *s)) == NULL)
-		abort();
+	s = xcalloc(1, sizeof *s);
 	v->data = s;
 	return 0;
 }
@@ -133,8 +133,7 @@ systems_reload(struct view *v)
 		return -1;
 	}
 	free(s->v);
-	if ((s->v = calloc(ny ? ny : 1, sizeof *s->v)) == NULL)
-		abort();
+	s->v = xcalloc(ny ? ny : 1, sizeof *s->v);
 	s->n = ny;
 	for (size_t i = 0; i < ny; i++) {
 		struct sysrow *r = &s->v[i];

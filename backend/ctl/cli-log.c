@@ -13,6 +13,8 @@
 #include "agent.h"
 #include "cli.h"
 #include "cmlog.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 #define LOG_SLICE	((size_t)8 << 20)	/* index 8 MiB at a time */
 #define EVENTS_SHOWN	10
@@ -28,8 +30,7 @@ text_line(const char *s, size_t n)
 	char *flat, *out;
 	size_t o = 0;
 
-	if ((flat = malloc(n + 1)) == NULL)
-		abort();
+	flat = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
 			continue;	/* CRLF: one space, from the LF */
@@ -89,17 +90,19 @@ log_match(const struct log_filter *fl, const struct cmlog_record *r,
 static const char *
 log_when(const struct cmlog_record *r, char *buf, size_t len, int iso)
 {
-	struct tm tm;
-	char s[24];
+	size_t n;
 
-	if (r->when == 0 || gmtime_r(&r->when, &tm) == NULL) {
+	if (r->when == 0 || timefmt_ms(buf, len, r->when, r->msec,
+	    iso ? TIMEFMT_ISO_MSEC : TIMEFMT_MSEC) == -1) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	strftime(s, sizeof s, iso ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S",
-	    &tm);
-	snprintf(buf, len, "%s.%03d%s", s, r->msec, !r->tz_known ?
-	    (iso ? "" : " local") : iso ? "Z" : "");
+	/* A time without a stated offset is local to an unknown zone: no "Z". */
+	n = strlen(buf);
+	if (!r->tz_known && iso && n > 0)
+		buf[n - 1] = '\0';
+	else if (!r->tz_known && !iso)
+		snprintf(buf + n, len - n, " local");
 	return buf;
 }
 
@@ -262,14 +265,11 @@ out:
 static const char *
 when_s(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
 	if (t == 0) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	timefmt(buf, len, t, TIMEFMT_SECOND_UTC);
 	return buf;
 }
 

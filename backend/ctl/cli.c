@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 static const struct cli_cmd *current;
 
@@ -79,30 +81,26 @@ json_kv_bool(FILE *f, const char *k, int v, int comma)
 void
 json_kv_time(FILE *f, const char *k, time_t v, int comma)
 {
-	char buf[32];
-	struct tm tm;
+	char buf[TIMEFMT_LEN];
 
 	if (v == 0) {
 		fprintf(f, "%s\"%s\":null", comma ? "," : "", k);
 		return;
 	}
-	gmtime_r(&v, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timefmt(buf, sizeof buf, v, TIMEFMT_ISO);
 	json_kv_str(f, k, buf, comma);
 }
 
 const char *
 cli_time(time_t t)
 {
-	static char buf[4][32];
+	static char buf[4][TIMEFMT_LEN];
 	static int i;
-	struct tm tm;
 
 	i = (i + 1) % 4;
 	if (t == 0)
 		return "-";
-	gmtime_r(&t, &tm);
-	strftime(buf[i], sizeof buf[i], "%Y-%m-%d %H:%M", &tm);
+	timefmt(buf[i], sizeof buf[i], t, TIMEFMT_MINUTE);
 	return buf[i];
 }
 
@@ -117,19 +115,15 @@ struct table {
 struct table *
 table_new(int ncols, ...)
 {
-	struct table *t = calloc(1, sizeof *t);
+	struct table *t = xcalloc(1, sizeof *t);
 	va_list ap;
 
-	if (t == NULL)
-		abort();
 	t->ncols = ncols;
 	va_start(ap, ncols);
 	t->cap = 16;
-	if ((t->cells = calloc(t->cap * ncols, sizeof *t->cells)) == NULL)
-		abort();
+	t->cells = xcalloc(t->cap * ncols, sizeof *t->cells);
 	for (int i = 0; i < ncols; i++)
-		if ((t->cells[i] = strdup(va_arg(ap, const char *))) == NULL)
-			abort();
+		t->cells[i] = xstrdup(va_arg(ap, const char *));
 	va_end(ap);
 	t->nrows = 1;
 	return t;
@@ -142,9 +136,8 @@ table_add(struct table *t, ...)
 
 	if (t->nrows == t->cap) {
 		t->cap *= 2;
-		if ((t->cells = reallocarray(t->cells, t->cap * t->ncols,
-		    sizeof *t->cells)) == NULL)
-			abort();
+		t->cells = xreallocarray(t->cells, t->cap * t->ncols,
+		    sizeof *t->cells);
 	}
 	va_start(ap, t);
 	for (int i = 0; i < t->ncols; i++) {
@@ -201,12 +194,8 @@ cli_fail(struct cli *c)
 static const char *
 cli_keep(struct cli *c, char *s)
 {
-	if (c->nsafe == c->capsafe) {
-		c->capsafe = c->capsafe ? c->capsafe * 2 : 16;
-		if ((c->safe = reallocarray(c->safe, c->capsafe,
-		    sizeof *c->safe)) == NULL)
-			abort();
-	}
+	c->safe = xgrowarray(c->safe, &c->capsafe, c->nsafe, 16,
+	    sizeof *c->safe);
 	return c->safe[c->nsafe++] = s;
 }
 
