@@ -69,8 +69,6 @@ void	 issue_explain(struct ehttp *, const struct db_site *);
  * renew: a new SMS Issuing and a new certificate for every system. */
 int	 issue_plan(struct ehttp *, const struct db_site *, int renew,
 	    struct ehttp_plan *);
-/* Whether a role on a site system calls for a site-issued certificate. */
-int	 issue_role_wants_cert(const struct db_site *, const struct db_role *);
 
 /* "2026-12-04" in UTC, for messages; returns buf (issue.c). */
 const char	*ehttp_day(time_t, char *, size_t);

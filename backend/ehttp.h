@@ -86,6 +86,38 @@ int	 rules_onoff(const char *field, const char *in, int *, char *why, size_t);
 const char *rules_site_type_name(enum db_site_type);
 const char *rules_role_title(const char *role);	/* "management point" */
 
+/*
+ * The site system roles, one table (rules.c) that the backend, ehttpctl
+ * and the console all read: what a role is called, which settings it has,
+ * whether a CAS may host it and whether enhanced HTTP secures it.
+ */
+enum ehttp_secured {
+	EHTTP_SECURED_NEVER,	/* stays HTTP (PRODUCT 2.5) */
+	EHTTP_SECURED_HTTP,	/* when configured for HTTP, not at a CAS */
+	EHTTP_SECURED_ALWAYS,	/* the SMS Provider, also at a CAS */
+};
+struct ehttp_role_info {
+	const char		*name;		/* "mp" */
+	const char		*title;		/* "management point" */
+	const char		*short_name;	/* "MP" */
+	int			 connection;	/* has http|https */
+	int			 anonymous;	/* has allow anonymous */
+	int			 on_cas;	/* a CAS may host it */
+	enum ehttp_secured	 secured;
+};
+/* NULL for a name that is not a role. */
+const struct ehttp_role_info *ehttp_role_info(const char *role);
+const char *ehttp_role_short(const char *role);	/* "MP"; else role */
+/* Does this role on this site call for an SMS Role SSL Certificate when
+ * enhanced HTTP is on? 1 yes, 0 no (it stays HTTP or uses PKI). */
+int	 ehttp_role_secured(const struct db_site *, const struct db_role *);
+/* Does enhanced HTTP never secure this role (PRODUCT 2.5)? */
+int	 ehttp_role_stays_http(const char *role);
+/* Is this role configured for HTTPS (needs a PKI certificate)? */
+int	 ehttp_role_https(const struct db_role *);
+/* Does the site use enhanced HTTP (on, and not HTTPS only)? */
+int	 ehttp_site_enhanced(const struct db_security *);
+
 /* The classic numeric encoding of the Communication Security settings. */
 int	 ehttp_iisssl_state(const struct db_security *);
 
@@ -275,6 +307,25 @@ struct ehttp_serving {
 };
 int	 ehttp_system_serving(struct ehttp *, int64_t system_id,
 	    struct ehttp_serving *);
+/*
+ * What an agent's last report means, decided here for the CLI and the
+ * console alike. Current: it serves what ehttp_system_serving() says (the
+ * same certificate, or no TLS when there is none to serve); else it picks
+ * the change up at its next poll. Silent: no report of any kind (bind or
+ * health check) for EHTTP_AGENT_SILENT_S seconds.
+ */
+#define EHTTP_AGENT_SILENT_S	300
+int	 ehttp_agent_current(const struct ehttp_serving *,
+	    const struct db_agent *);
+int	 ehttp_agent_silent(const struct db_agent *, time_t now);
+/* Certificates are renewed, and shown as expiring, when this many days of
+ * their validity are left (PRODUCT 3). */
+#define EHTTP_RENEW_DAYS	30
+int	 ehttp_cert_expiring(const struct db_cert *, time_t now);
+/* Can this certificate be renewed? Only the one in use, never a PKI
+ * certificate, nor a role certificate under a blocked SMS Issuing: 1 yes,
+ * 0 no (ehttp_error() says why), -1 error. */
+int	 ehttp_cert_renewable(struct ehttp *, const struct db_cert *);
 /* Bring a site's certificates in line with its settings now (the agent:
  * a PKI certificate expired and a site-issued one can take over). */
 int	 ehttp_site_reconcile(struct ehttp *, int64_t site_id);

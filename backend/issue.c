@@ -19,7 +19,6 @@
 #include "ca.h"
 #include "ehttp-int.h"
 
-#define RENEW_DAYS	30
 #define NOTE_EACH_MAX	20	/* more: one summary line */
 
 struct issue_job {
@@ -39,21 +38,10 @@ struct issue_pool {
 	size_t			 n;
 };
 
-int
-issue_role_wants_cert(const struct db_site *s, const struct db_role *r)
-{
-	if (strcmp(r->role, "provider") == 0)
-		return 1;
-	if (s->type == DB_SITE_CAS)
-		return 0;	/* a CAS covers only its SMS Provider */
-	return (strcmp(r->role, "mp") == 0 || strcmp(r->role, "dp") == 0) &&
-	    strcmp(r->connection, "http") == 0;
-}
-
 static int
 site_enabled(const struct db_site *s)
 {
-	return s->sec.enhanced_http && !s->sec.https_only;
+	return ehttp_site_enhanced(&s->sec);
 }
 
 /* Systems of the site that should hold a site-issued certificate now. */
@@ -95,7 +83,7 @@ plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
 	for (size_t i = 0; i < p->nsys; i++) {
 		for (size_t j = 0; j < nr; j++)
 			if (r[j].system_id == p->sys[i].id &&
-			    issue_role_wants_cert(s, &r[j]))
+			    ehttp_role_secured(s, &r[j]))
 				p->wants[i] = site_enabled(s);
 		if ((rc = db_cert_active(e->db, p->sys[i].id, "pki", &c)) == -1)
 			goto fail;
@@ -118,14 +106,13 @@ fail:
 }
 
 /* Does system i need a new certificate? Its current one is renewed when
- * RENEW_DAYS are left. */
+ * EHTTP_RENEW_DAYS are left (ehttp_cert_expiring). */
 static int
 plan_needs_new(const struct plan *p, size_t i, time_t now)
 {
 	if (!p->wants[i] || p->has_pki[i])
 		return 0;
-	return p->role[i].id == 0 ||
-	    p->role[i].not_after - now < RENEW_DAYS * 86400;
+	return p->role[i].id == 0 || ehttp_cert_expiring(&p->role[i], now);
 }
 
 static void
@@ -194,14 +181,14 @@ issue_explain(struct ehttp *e, const struct db_site *s)
 	if (!site_enabled(s) || db_role_list(e->db, s->id, 0, &r, &n) == -1)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (issue_role_wants_cert(s, &r[i])) {
+		if (ehttp_role_secured(s, &r[i])) {
 			if (db_cert_active(e->db, r[i].system_id, "pki", &c) == 1)
 				ehttp_note(e, EHTTP_NOTE_INFO, "%s keeps its PKI"
 				    " certificate (thumbprint %s): site systems"
 				    " prefer PKI.", r[i].fqdn, c.thumbprint);
 			continue;
 		}
-		if (strcmp(r[i].connection, "https") == 0)
+		if (ehttp_role_https(&r[i]))
 			ehttp_note(e, EHTTP_NOTE_INFO, "The %s on %s is configured"
 			    " for HTTPS and uses its PKI certificate.",
 			    rules_role_title(r[i].role), r[i].fqdn);
@@ -692,7 +679,7 @@ fail:
 int
 issue_prepare(struct ehttp *e, const char *code, const struct db_security *after)
 {
-	if (!after->enhanced_http || after->https_only)
+	if (!ehttp_site_enhanced(after))
 		return 0;
 	return prepare(e, code, after, 0);
 }

@@ -446,10 +446,10 @@ static int
 role_check_options(struct ehttp *e, const char *role, const char *connection,
     int allow_anonymous)
 {
-	int has_conn = strcmp(role, "mp") == 0 || strcmp(role, "dp") == 0;
+	const struct ehttp_role_info *ri = ehttp_role_info(role);
 
 	if (connection != NULL) {
-		if (!has_conn)
+		if (!ri->connection)
 			return ehttp_fail(e, "connection: the %s role has no"
 			    " client connection setting (only mp and dp)",
 			    rules_role_title(role));
@@ -458,7 +458,7 @@ role_check_options(struct ehttp *e, const char *role, const char *connection,
 			return ehttp_fail(e, "connection '%s': must be http or"
 			    " https", connection);
 	}
-	if (allow_anonymous != -1 && strcmp(role, "dp") != 0)
+	if (allow_anonymous != -1 && !ri->anonymous)
 		return ehttp_fail(e, "allow anonymous: only a distribution point"
 		    " has this setting");
 	return 0;
@@ -484,8 +484,7 @@ role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
 	if (rc == 1)
 		return ehttp_fail(e, "role '%s': %s already hosts the %s", role,
 		    y.fqdn, rules_role_title(role));
-	if (s.type == DB_SITE_CAS && (strcmp(role, "mp") == 0 ||
-	    strcmp(role, "dp") == 0))
+	if (s.type == DB_SITE_CAS && !ehttp_role_info(role)->on_cas)
 		return ehttp_fail(e, "role '%s': site %s is a central"
 		    " administration site, which hosts no %s", role, s.code,
 		    rules_role_title(role));
@@ -503,10 +502,10 @@ role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
 	r.system_id = y.id;
 	snprintf(r.role, sizeof r.role, "%s", role);
 	r.allow_anonymous = -1;
-	if (strcmp(role, "mp") == 0 || strcmp(role, "dp") == 0)
+	if (ehttp_role_info(role)->connection)
 		snprintf(r.connection, sizeof r.connection, "%s",
 		    connection != NULL ? connection : "http");
-	if (strcmp(role, "dp") == 0)
+	if (ehttp_role_info(role)->anonymous)
 		r.allow_anonymous = allow_anonymous == 1;
 	if (db_role_insert(e->db, &r) == -1)
 		return ehttp_fail_db(e);

@@ -47,7 +47,7 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 		form_add(f, FORM_CHECK, DR_ANON, 0, 2, "Allow clients to connect"
 		    " anonymously")->value = r->allow_anonymous == 1;
 	form_add(f, FORM_GAP, 0, 0, 0, NULL);
-	if (dr->site.sec.enhanced_http && !dr->site.sec.https_only)
+	if (ehttp_site_enhanced(&dr->site.sec))
 		snprintf(buf, sizeof buf, "Site %s uses enhanced HTTP: with HTTP,"
 		    " clients reach this role over TLS with its SMS Role SSL"
 		    " Certificate.", dr->site.code);
@@ -297,12 +297,12 @@ pick_done(struct app *app, int result, const char *text, void *arg)
 	if (result < 0 || result >= p->n)
 		return;
 	r = p->roles[result];
-	if (strcmp(r, "mp") == 0 || strcmp(r, "dp") == 0)
+	if (ehttp_role_info(r) != NULL && ehttp_role_info(r)->connection)
 		dialog_role_open(app, p->fqdn, r);
 	else
 		dialog_message(app, rules_role_title(r), BOX_INFO, "The %s on %s"
 		    " has no client connection settings. %s",
-		    rules_role_title(r), p->fqdn, strcmp(r, "provider") == 0 ?
+		    rules_role_title(r), p->fqdn, !ehttp_role_stays_http(r) ?
 		    "With enhanced HTTP on, it gets an SMS Role SSL Certificate." :
 		    "Enhanced HTTP does not secure it: it stays HTTP.");
 }

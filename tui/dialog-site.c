@@ -559,8 +559,8 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 	refresh_warnings(app, ds);
 	planned = ehttp_site_plan(app_ehttp(app), ds->site.code, &c,
 	    &plan) == 0;
-	was_on = o->enhanced_http && !o->https_only;
-	now_on = x.enhanced_http && !x.https_only;
+	was_on = ehttp_site_enhanced(o);
+	now_on = ehttp_site_enhanced(&x);
 	if (ds->nwarnings == 0 && was_on == now_on && (!planned ||
 	    (plan.issue == 0 && plan.retire == 0 && !plan.new_root))) {
 		apply_now(app, ds);

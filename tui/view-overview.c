@@ -12,8 +12,6 @@
 
 #include "tui.h"
 
-#define EXPIRING_DAYS	30
-#define AGENT_STALE_S	300
 
 struct ov_line {
 	char			 text[512];
@@ -62,7 +60,7 @@ count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
 	f.expiring_days = -1;
 	f.active_only = 1;
 	ehttp_cert_count(e, &f, &c->active);
-	f.expiring_days = EXPIRING_DAYS;
+	f.expiring_days = EHTTP_RENEW_DAYS;
 	ehttp_cert_count(e, &f, &c->expiring);
 	memset(&f, 0, sizeof f);
 	f.expiring_days = -1;
@@ -183,7 +181,7 @@ build(struct view *v, int recount)
 		    o->c.active, o->c.active == 1 ? "" : "s");
 		add(o, o->c.expiring > 0 ? CRT_WARNING : CRT_OK, "Certificates",
 		    "  %zu expire%s within %d days.", o->c.expiring,
-		    o->c.expiring == 1 ? "s" : "", EXPIRING_DAYS);
+		    o->c.expiring == 1 ? "s" : "", EHTTP_RENEW_DAYS);
 		o->v[o->n - 1].expiring = 1;
 		if (o->c.blocked > 0)
 			add(o, CRT_ERROR, "Certificates", "  %zu blocked.",
@@ -196,7 +194,7 @@ build(struct view *v, int recount)
 		for (size_t i = 0; i < na; i++) {
 			struct db_agent *a = &agents[i];
 			time_t last = a->health_time > a->updated ?
-			    a->health_time : a->updated;
+			    a->health_time : a->updated;	/* shown */
 
 			/* Only OK is healthy: a warning (a fallback) is not. */
 			if (a->health_time != 0 && a->health_ok !=
@@ -210,7 +208,7 @@ build(struct view *v, int recount)
 				    text_time(a->health_time, t, sizeof t),
 				    a->health_status, a->health_text);
 				item(o, a->fqdn);
-			} else if (last != 0 && now - last > AGENT_STALE_S) {
+			} else if (ehttp_agent_silent(a, now)) {
 				bad++;
 				add(o, CRT_WARNING,
 				    "Servers and Site System Roles", "  %s: no"

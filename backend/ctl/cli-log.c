@@ -324,8 +324,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 			has_bound = 1;
 	}
 	running = has_agent == 1 && agent_running(a.pid);
-	current = has_agent == 1 && (has_cert ? a.cert_id == cert.id &&
-	    strcmp(a.thumbprint, cert.thumbprint) == 0 : a.cert_id == 0);
+	current = has_agent == 1 && ehttp_agent_current(&sv, &a);
 	for (size_t i = 0; i < nm; i++)
 		if (strcmp(m[i].component, AGENT_COMPONENT) == 0 &&
 		    mentions(m[i].message, y.fqdn) && ne < EVENTS_SHOWN)
