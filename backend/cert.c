@@ -31,27 +31,46 @@ ehttp_cert_type_title(const char *type)
 }
 
 int
-ehttp_cert_find(struct ehttp *e, const char *id, struct db_cert *c)
+ehttp_cert_resolve(struct ehttp *e, const char *id, struct db_cert *c)
 {
 	char *end;
 	long long n;
 	int rc;
 
-	if (id == NULL || *id == '\0')
-		return ehttp_fail(e, "certificate: missing ID or thumbprint");
+	if (id == NULL || *id == '\0') {
+		ehttp_fail(e, "certificate: missing ID or thumbprint");
+		return 0;
+	}
 	errno = 0;
 	n = strtoll(id, &end, 10);
 	if (errno == 0 && *end == '\0' && n > 0 && strlen(id) < 12)
 		rc = db_cert_get(e->db, n, c);
 	else if (strspn(id, "0123456789abcdefABCDEF") == 40 && id[40] == '\0')
 		rc = db_cert_get_thumbprint(e->db, id, c);
-	else
-		return ehttp_fail(e, "certificate '%.60s': not an ID or a"
-		    " 40-digit thumbprint", id);
+	else {
+		ehttp_fail(e, "certificate '%.60s': not an ID or a 40-digit"
+		    " thumbprint", id);
+		return 0;
+	}
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0 || strcmp(c->state, "pending") == 0) {
+		ehttp_fail(e, "certificate '%.60s': no such certificate", id);
+		return 0;
+	}
+	return 1;
+}
+
+int
+ehttp_cert_get(struct ehttp *e, int64_t id, struct db_cert *c)
+{
+	int rc = db_cert_get(e->db, id, c);
+
 	if (rc == -1)
 		return ehttp_fail_db(e);
 	if (rc == 0 || strcmp(c->state, "pending") == 0)
-		return ehttp_fail(e, "certificate '%.60s': no such certificate", id);
+		return ehttp_fail(e, "certificate %lld: no such certificate",
+		    (long long)id);
 	return 0;
 }
 
@@ -533,8 +552,8 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	ehttp_notes_clear(e);
 	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
-	if (db_site_get_id(e->db, c.site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_site_by_id(e, c.site_id, &s) == -1)
+		return -1;
 	if (strcmp(c.type, "root") == 0 && !ehttp_site_enhanced(&s.sec))
 		return ehttp_fail(e, "SMS Issuing of site %s (thumbprint %s):"
 		    " the site does not use enhanced HTTP; turn it on to renew"
@@ -542,7 +561,7 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	/* A new root re-issues every role certificate under it: sign them
 	 * ahead, without the write lock (other writers wait 10 s at most). */
 	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
-	    issue_prepare_renew(e, s.code) == -1)
+	    issue_prepare_renew(e, s.id) == -1)
 		return -1;
 	if ((rc = ehttp_begin(e)) == 0) {
 		if ((rc = renew_locked(e, id)) == -1)
@@ -678,12 +697,9 @@ ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
 
 	memset(&p, 0, sizeof p);
 	ehttp_notes_clear(e);
-	if (rules_fqdn(fqdn, norm, e->err, sizeof e->err) == -1)
+	if (ehttp_system_resolve(e, fqdn, &y) != 1)
 		return -1;
-	if ((rc = db_system_get(e->db, norm, &y)) != 1)
-		return rc == -1 ? ehttp_fail_db(e) :
-		    ehttp_fail(e, "FQDN '%s': no such site system", norm);
-	rc = -1;
+	snprintf(norm, sizeof norm, "%s", y.fqdn);
 	if ((master = ehttp_master(e, 0)) == NULL ||
 	    ehttp_read_pem(e, "certificate", cert_path, &cert, &clen) == -1 ||
 	    (key_path != NULL &&
@@ -1006,11 +1022,9 @@ ehttp_system_serving(struct ehttp *e, int64_t system_id,
 	int rc, has_pki, has_role, https_role = 0, covered = 0, eh;
 
 	memset(sv, 0, sizeof *sv);
-	if ((rc = db_system_get_id(e->db, system_id, &y)) != 1)
-		return rc == -1 ? ehttp_fail_db(e) : ehttp_fail(e, "site system"
-		    " %lld: no such site system", (long long)system_id);
-	if (db_site_get_id(e->db, y.site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_system_by_id(e, system_id, &y) == -1 ||
+	    ehttp_site_by_id(e, y.site_id, &s) == -1)
+		return -1;
 	if (db_role_list(e->db, 0, y.id, &r, &nr) == -1)
 		return ehttp_fail_db(e);
 	for (size_t i = 0; i < nr; i++) {

@@ -125,7 +125,18 @@ int	 ehttp_iisssl_state(const struct db_security *);
 int	 ehttp_init(struct ehttp *, int demo);
 int	 ehttp_site_add(struct ehttp *, const char *code, const char *name,
 	    const char *type, const char *parent);
-int	 ehttp_site_get(struct ehttp *, const char *code, struct db_site *);
+/*
+ * Names are resolved once, at the edge (a command's argument, a dialog's
+ * field), and the id is passed on: 1 found, 0 no such site / site system /
+ * certificate or not a valid name (ehttp_error() says which), -1 a
+ * database error (ehttp_error() gives it). Never one for the other.
+ */
+int	 ehttp_site_resolve(struct ehttp *, const char *code, struct db_site *);
+int	 ehttp_system_resolve(struct ehttp *, const char *fqdn,
+	    struct db_system *);
+int	 ehttp_cert_resolve(struct ehttp *, const char *id, struct db_cert *);
+/* By id (re-reading after a change): 0, or -1 (gone, or the database). */
+int	 ehttp_site_get(struct ehttp *, int64_t site_id, struct db_site *);
 int	 ehttp_site_list(struct ehttp *, struct db_site **, size_t *);
 
 /* A change of Communication Security settings: -1 leaves a field as is. */
@@ -141,7 +152,7 @@ struct ehttp_security_change {
 };
 void	 ehttp_security_change_init(struct ehttp_security_change *);
 /* Applies the change; enabling enhanced HTTP issues certificates. */
-int	 ehttp_site_set_security(struct ehttp *, const char *code,
+int	 ehttp_site_set_security(struct ehttp *, int64_t site_id,
 	    const struct ehttp_security_change *);
 
 /*
@@ -169,7 +180,7 @@ struct ehttp_plan {
 	int	 new_root;	/* a new SMS Issuing is created */
 	size_t	 pki_kept;	/* systems that keep (or fall back to) PKI */
 };
-int	 ehttp_site_plan(struct ehttp *, const char *code,
+int	 ehttp_site_plan(struct ehttp *, int64_t site_id,
 	    const struct ehttp_security_change *, struct ehttp_plan *);
 int	 ehttp_cert_renew_plan(struct ehttp *, int64_t id, struct ehttp_plan *);
 
@@ -181,8 +192,9 @@ int	 ehttp_site_warnings(struct ehttp *, const struct db_site *,
 /* Site systems and roles. */
 int	 ehttp_system_add(struct ehttp *, const char *fqdn, const char *site);
 int	 ehttp_system_remove(struct ehttp *, const char *fqdn);
-int	 ehttp_system_get(struct ehttp *, const char *fqdn, struct db_system *);
-int	 ehttp_system_list(struct ehttp *, const char *site,
+int	 ehttp_system_get(struct ehttp *, int64_t system_id, struct db_system *);
+/* Lists: site_id / system_id 0 for all. */
+int	 ehttp_system_list(struct ehttp *, int64_t site_id,
 	    struct db_system **, size_t *);
 /* connection: NULL default (http for mp/dp); allow_anonymous: -1 default. */
 int	 ehttp_role_add(struct ehttp *, const char *fqdn, const char *role,
@@ -190,11 +202,11 @@ int	 ehttp_role_add(struct ehttp *, const char *fqdn, const char *role,
 int	 ehttp_role_set(struct ehttp *, const char *fqdn, const char *role,
 	    const char *connection, int allow_anonymous);
 int	 ehttp_role_remove(struct ehttp *, const char *fqdn, const char *role);
-int	 ehttp_role_list(struct ehttp *, const char *site, const char *fqdn,
+int	 ehttp_role_list(struct ehttp *, int64_t site_id, int64_t system_id,
 	    struct db_role **, size_t *);
 
 /* Messages and audit. */
-int	 ehttp_status_list(struct ehttp *, const char *site, size_t limit,
+int	 ehttp_status_list(struct ehttp *, int64_t site_id, size_t limit,
 	    struct db_status **, size_t *);
 int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
 	    size_t *);
@@ -203,7 +215,8 @@ int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
  * Certificates. ID is a row number or a thumbprint. Lists are windows over
  * the database (keyset paging): pass the last row of a page as after.
  */
-int	 ehttp_cert_find(struct ehttp *, const char *id, struct db_cert *);
+/* By id (re-reading a row of a list): 0, or -1 (gone, or the database). */
+int	 ehttp_cert_get(struct ehttp *, int64_t id, struct db_cert *);
 int	 ehttp_cert_page(struct ehttp *, const struct db_cert_filter *,
 	    enum db_cert_sort, int desc, const struct db_cert *after,
 	    size_t limit, struct db_cert **, size_t *);
@@ -354,7 +367,7 @@ int	 ehttp_cert_verify(struct ehttp *, const struct db_cert *, char *why,
 	    size_t);
 
 /* What the agents report (ehttp-mpd). */
-int	 ehttp_agent_list(struct ehttp *, const char *site, struct db_agent **,
+int	 ehttp_agent_list(struct ehttp *, int64_t site_id, struct db_agent **,
 	    size_t *);
 /* 1 found, 0 the system has no agent report yet, -1 error. */
 int	 ehttp_agent_get(struct ehttp *, int64_t system_id, struct db_agent *);

@@ -452,8 +452,8 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 
 	if (e->pool == NULL)
 		e->cancelled = 0;
-	if (db_site_get_id(e->db, site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_site_by_id(e, site_id, &s) == -1)
+		return -1;
 	if (plan_make(e, &s, &p) == -1)
 		return -1;
 	if ((todo = calloc(p.nsys + 1, sizeof *todo)) == NULL)
@@ -633,7 +633,7 @@ out:
 
 /* after: the settings about to be made (NULL: the site's own). */
 static int
-prepare(struct ehttp *e, const char *code, const struct db_security *after,
+prepare(struct ehttp *e, int64_t site_id, const struct db_security *after,
     int renew)
 {
 	struct issue_pool *pool;
@@ -646,10 +646,8 @@ prepare(struct ehttp *e, const char *code, const struct db_security *after,
 		abort();
 	if (ehttp_begin(e) == -1)
 		goto fail;
-	if (db_site_get(e->db, code, &s) != 1) {
-		ehttp_fail(e, "site code '%s': no such site", code);
+	if (ehttp_site_by_id(e, site_id, &s) == -1)
 		goto fail_tx;
-	}
 	if (after != NULL)
 		s.sec = *after;
 	pool->site_id = s.id;
@@ -677,17 +675,18 @@ fail:
 }
 
 int
-issue_prepare(struct ehttp *e, const char *code, const struct db_security *after)
+issue_prepare(struct ehttp *e, int64_t site_id,
+    const struct db_security *after)
 {
 	if (!ehttp_site_enhanced(after))
 		return 0;
-	return prepare(e, code, after, 0);
+	return prepare(e, site_id, after, 0);
 }
 
 int
-issue_prepare_renew(struct ehttp *e, const char *code)
+issue_prepare_renew(struct ehttp *e, int64_t site_id)
 {
-	return prepare(e, code, NULL, 1);
+	return prepare(e, site_id, NULL, 1);
 }
 
 void

@@ -110,11 +110,12 @@ reread(struct app *app, struct dialog_role *dr)
 	size_t n;
 	int rc = -1;
 
-	if (ehttp_role_list(app_ehttp(app), NULL, dr->role.fqdn, &v, &n) == -1)
+	if (ehttp_role_list(app_ehttp(app), 0, dr->role.system_id, &v,
+	    &n) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].role, dr->role.role) == 0) {
-			ehttp_site_get(app_ehttp(app), dr->site.code, &dr->site);
+			ehttp_site_get(app_ehttp(app), dr->site.id, &dr->site);
 			dialog_role_form_init(dr, &v[i]);
 			rc = 0;
 		}
@@ -257,8 +258,8 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 	size_t n;
 	int found = -1;
 
-	if (ehttp_system_get(e, fqdn, &y) == -1 ||
-	    ehttp_role_list(e, NULL, fqdn, &v, &n) == -1) {
+	if (ehttp_system_resolve(e, fqdn, &y) != 1 ||
+	    ehttp_role_list(e, 0, y.id, &v, &n) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
@@ -272,7 +273,7 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 	}
 	if ((dr = calloc(1, sizeof *dr)) == NULL)
 		abort();
-	ehttp_site_get(e, y.site_code, &dr->site);
+	ehttp_site_get(e, y.site_id, &dr->site);
 	dialog_role_form_init(dr, &v[found]);
 	free(v);
 	d = dialog_new(app, &role_ops, dr);
@@ -311,31 +312,22 @@ int
 dialog_role_pick(struct app *app, int64_t system_id)
 {
 	struct ehttp *e = app_ehttp(app);
-	struct db_system *ys = NULL;
+	struct db_system y;
 	struct db_role *v = NULL;
 	struct pick *p;
 	struct dialog *d;
 	char *items[8], title[300];
-	size_t ny, n;
-	int found = 0;
+	size_t n;
 
-	if (ehttp_system_list(e, NULL, &ys, &ny) == -1) {
+	/* A database error is said as such, not as "gone". */
+	if (ehttp_system_get(e, system_id, &y) == -1 ||
+	    ehttp_role_list(e, 0, system_id, &v, &n) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		abort();
-	for (size_t i = 0; i < ny; i++)
-		if (ys[i].id == system_id) {
-			snprintf(p->fqdn, sizeof p->fqdn, "%s", ys[i].fqdn);
-			found = 1;
-		}
-	free(ys);
-	if (!found || ehttp_role_list(e, NULL, p->fqdn, &v, &n) == -1) {
-		free(p);
-		app_status(app, 1, "The site system is gone.");
-		return -1;
-	}
+	snprintf(p->fqdn, sizeof p->fqdn, "%s", y.fqdn);
 	for (size_t i = 0; i < n && p->n < 8; i++) {
 		const struct db_role *r = &v[i];
 		char *s = NULL;

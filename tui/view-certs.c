@@ -319,12 +319,10 @@ selected(struct view *v, struct db_cert *out)
 {
 	struct certs *c = v->data;
 	const struct db_cert *x = current(c);
-	char id[32];
 
 	if (x == NULL)
 		return -1;
-	snprintf(id, sizeof id, "%lld", (long long)x->id);
-	if (ehttp_cert_find(app_ehttp(v->app), id, out) == -1) {
+	if (ehttp_cert_get(app_ehttp(v->app), x->id, out) == -1) {
 		app_status(v->app, 1, "%s", ehttp_error(app_ehttp(v->app)));
 		return -1;
 	}

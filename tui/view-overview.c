@@ -161,7 +161,7 @@ build(struct view *v, int recount)
 		size_t ny = 0;
 		int one;
 
-		if (ehttp_system_list(e, s->code, &ys, &ny) == 0)
+		if (ehttp_system_list(e, s->id, &ys, &ny) == 0)
 			free(ys);
 		one = site_count(&o->c, s->id, num, sizeof num);
 		add(o, CRT_NORMAL, "Sites", "  %-3s %-9s %-13s eHTTP %-3s  %2zu"
@@ -190,7 +190,7 @@ build(struct view *v, int recount)
 
 	add(o, CRT_NORMAL, NULL, "%s", "");
 	add(o, CRT_TREE_GROUP, "Servers and Site System Roles", "Agents");
-	if (ehttp_agent_list(e, NULL, &agents, &na) == 0) {
+	if (ehttp_agent_list(e, 0, &agents, &na) == 0) {
 		for (size_t i = 0; i < na; i++) {
 			struct db_agent *a = &agents[i];
 			time_t last = a->health_time > a->updated ?
@@ -226,7 +226,7 @@ build(struct view *v, int recount)
 		struct ehttp_serving sv;
 		size_t ny = 0;
 
-		if (ehttp_system_list(e, NULL, &ys, &ny) == 0) {
+		if (ehttp_system_list(e, 0, &ys, &ny) == 0) {
 			for (size_t i = 0; i < ny; i++) {
 				if (ehttp_system_serving(e, ys[i].id, &sv) ==
 				    -1 || sv.health == EHTTP_HEALTH_OK)
@@ -274,7 +274,7 @@ build(struct view *v, int recount)
 
 	add(o, CRT_NORMAL, NULL, "%s", "");
 	add(o, CRT_TREE_GROUP, NULL, "Latest status messages");
-	if (ehttp_status_list(e, NULL, 8, &st, &nst) == 0) {
+	if (ehttp_status_list(e, 0, 8, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst; i++)
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
 			    strcmp(st[i].severity, "warning") == 0 ?

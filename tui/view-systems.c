@@ -97,8 +97,8 @@ systems_reload(struct view *v)
 
 	if (s->n > 0 && s->list.cursor < s->n)
 		keep = s->v[s->list.cursor].sys.id;
-	if (ehttp_system_list(e, NULL, &ys, &ny) == -1 ||
-	    ehttp_role_list(e, NULL, NULL, &rs, &nr) == -1) {
+	if (ehttp_system_list(e, 0, &ys, &ny) == -1 ||
+	    ehttp_role_list(e, 0, 0, &rs, &nr) == -1) {
 		app_status(v->app, 1, "Site systems: %s", ehttp_error(e));
 		free(ys);
 		return -1;
@@ -213,7 +213,7 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s (site %s)", r->sys.fqdn,
 	    r->sys.site_code);
 	roles[0] = '\0';
-	if (ehttp_role_list(e, NULL, r->sys.fqdn, &rs, &nr) == 0) {
+	if (ehttp_role_list(e, 0, r->sys.id, &rs, &nr) == 0) {
 		for (size_t i = 0; i < nr && off < sizeof roles; i++) {
 			const struct db_role *x = &rs[i];
 
