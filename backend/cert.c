@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,27 +32,46 @@ ehttp_cert_type_title(const char *type)
 }
 
 int
-ehttp_cert_find(struct ehttp *e, const char *id, struct db_cert *c)
+ehttp_cert_resolve(struct ehttp *e, const char *id, struct db_cert *c)
 {
 	char *end;
 	long long n;
 	int rc;
 
-	if (id == NULL || *id == '\0')
-		return ehttp_fail(e, "certificate: missing ID or thumbprint");
+	if (id == NULL || *id == '\0') {
+		ehttp_fail(e, "certificate: missing ID or thumbprint");
+		return 0;
+	}
 	errno = 0;
 	n = strtoll(id, &end, 10);
 	if (errno == 0 && *end == '\0' && n > 0 && strlen(id) < 12)
 		rc = db_cert_get(e->db, n, c);
 	else if (strspn(id, "0123456789abcdefABCDEF") == 40 && id[40] == '\0')
 		rc = db_cert_get_thumbprint(e->db, id, c);
-	else
-		return ehttp_fail(e, "certificate '%.60s': not an ID or a"
-		    " 40-digit thumbprint", id);
+	else {
+		ehttp_fail(e, "certificate '%.60s': not an ID or a 40-digit"
+		    " thumbprint", id);
+		return 0;
+	}
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0 || strcmp(c->state, "pending") == 0) {
+		ehttp_fail(e, "certificate '%.60s': no such certificate", id);
+		return 0;
+	}
+	return 1;
+}
+
+int
+ehttp_cert_get(struct ehttp *e, int64_t id, struct db_cert *c)
+{
+	int rc = db_cert_get(e->db, id, c);
+
 	if (rc == -1)
 		return ehttp_fail_db(e);
 	if (rc == 0 || strcmp(c->state, "pending") == 0)
-		return ehttp_fail(e, "certificate '%.60s': no such certificate", id);
+		return ehttp_fail(e, "certificate %lld: no such certificate",
+		    (long long)id);
 	return 0;
 }
 
@@ -432,8 +452,24 @@ ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
 	return ehttp_commit(e);
 }
 
-/* Can c be renewed? Only the certificate in use: never a superseded,
- * revoked or pending one, nor a role certificate under a blocked root. */
+/* Only the certificate in use: never a superseded, revoked or pending one,
+ * nor a role certificate under a blocked root. */
+/* ehttp_fail() for a refusal: 0. */
+static int
+refuse(struct ehttp *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+refuse(struct ehttp *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->err, sizeof e->err, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 static int
 renew_check(struct ehttp *e, const struct db_cert *c)
 {
@@ -441,7 +477,7 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 	int rc = 0;
 
 	if (strcmp(c->type, "pki") == 0)
-		return ehttp_fail(e, "%s issued to %s (thumbprint %s): a PKI"
+		return refuse(e, "%s issued to %s (thumbprint %s): a PKI"
 		    " certificate is renewed by its own CA; import the new one",
 		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint);
 	if (strcmp(c->state, "active") != 0) {
@@ -451,7 +487,7 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 			rc = db_cert_active(e->db, c->system_id, c->type, &cur);
 		if (rc == -1)
 			return ehttp_fail_db(e);
-		return ehttp_fail(e, "%s issued to %s (thumbprint %s) is %s:"
+		return refuse(e, "%s issued to %s (thumbprint %s) is %s:"
 		    " only the certificate in use can be renewed%s%s%s",
 		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint,
 		    c->state, rc == 1 ? " (the one in use is thumbprint " : "",
@@ -461,14 +497,20 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 		if ((rc = db_cert_current_root(e->db, c->site_id, &root)) == -1)
 			return ehttp_fail_db(e);
 		if (rc == 1 && root.blocked)
-			return ehttp_fail(e, "%s issued to %s (thumbprint %s):"
+			return refuse(e, "%s issued to %s (thumbprint %s):"
 			    " the SMS Issuing root of site %s (thumbprint %s) is"
 			    " blocked and issues nothing; renew the root"
 			    " (ehttpctl cert renew %s)", ehttp_cert_type_title(
 			    c->type), c->issued_to, c->thumbprint, c->site_code,
 			    root.thumbprint, root.thumbprint);
 	}
-	return 0;
+	return 1;
+}
+
+int
+ehttp_cert_renewable(struct ehttp *e, const struct db_cert *c)
+{
+	return renew_check(e, c);
 }
 
 static int
@@ -477,7 +519,7 @@ renew_locked(struct ehttp *e, int64_t id)
 	struct db_cert c;
 	size_t n;
 
-	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) == -1)
+	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
 	if (db_cert_set_state(e->db, id, "superseded") == -1)
 		return ehttp_fail_db(e);
@@ -506,19 +548,18 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	int rc;
 
 	ehttp_notes_clear(e);
-	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) == -1)
+	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
-	if (db_site_get_id(e->db, c.site_id, &s) != 1)
-		return ehttp_fail_db(e);
-	if (strcmp(c.type, "root") == 0 && !(s.sec.enhanced_http &&
-	    !s.sec.https_only))
+	if (ehttp_site_by_id(e, c.site_id, &s) == -1)
+		return -1;
+	if (strcmp(c.type, "root") == 0 && !ehttp_site_enhanced(&s.sec))
 		return ehttp_fail(e, "SMS Issuing of site %s (thumbprint %s):"
 		    " the site does not use enhanced HTTP; turn it on to renew"
 		    " its SMS Issuing", s.code, c.thumbprint);
 	/* A new root re-issues every role certificate under it: sign them
 	 * ahead, without the write lock (other writers wait 10 s at most). */
 	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
-	    issue_prepare_renew(e, s.code) == -1)
+	    issue_prepare_renew(e, s.id) == -1)
 		return -1;
 	if ((rc = ehttp_begin(e)) == 0) {
 		if ((rc = renew_locked(e, id)) == -1)
@@ -650,12 +691,9 @@ ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
 
 	memset(&p, 0, sizeof p);
 	ehttp_notes_clear(e);
-	if (rules_fqdn(fqdn, norm, e->err, sizeof e->err) == -1)
+	if (ehttp_system_resolve(e, fqdn, &y) != 1)
 		return -1;
-	if ((rc = db_system_get(e->db, norm, &y)) != 1)
-		return rc == -1 ? ehttp_fail_db(e) :
-		    ehttp_fail(e, "FQDN '%s': no such site system", norm);
-	rc = -1;
+	snprintf(norm, sizeof norm, "%s", y.fqdn);
 	if ((master = ehttp_master(e, 0)) == NULL ||
 	    ehttp_read_pem(e, "certificate", cert_path, &cert, &clen) == -1 ||
 	    (key_path != NULL &&
@@ -920,6 +958,30 @@ ehttp_health_name(int h)
 }
 
 /* Why c cannot be served now, or NULL if it can. */
+int
+ehttp_agent_current(const struct ehttp_serving *sv, const struct db_agent *a)
+{
+	if (!sv->has_cert)
+		return a->cert_id == 0;
+	return a->cert_id == sv->cert.id &&
+	    strcmp(a->thumbprint, sv->cert.thumbprint) == 0;
+}
+
+int
+ehttp_agent_silent(const struct db_agent *a, time_t now)
+{
+	time_t last = a->health_time > a->updated ? a->health_time :
+	    a->updated;
+
+	return last != 0 && now - last > EHTTP_AGENT_SILENT_S;
+}
+
+int
+ehttp_cert_expiring(const struct db_cert *c, time_t now)
+{
+	return c->not_after < now + (time_t)EHTTP_RENEW_DAYS * 86400;
+}
+
 static const char *
 cert_unusable(const struct db_cert *c, time_t now, char *buf, size_t len)
 {
@@ -953,22 +1015,19 @@ ehttp_system_serving(struct ehttp *e, int64_t system_id,
 	int rc, has_pki, has_role, https_role = 0, covered = 0, eh;
 
 	memset(sv, 0, sizeof *sv);
-	if ((rc = db_system_get_id(e->db, system_id, &y)) != 1)
-		return rc == -1 ? ehttp_fail_db(e) : ehttp_fail(e, "site system"
-		    " %lld: no such site system", (long long)system_id);
-	if (db_site_get_id(e->db, y.site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_system_by_id(e, system_id, &y) == -1 ||
+	    ehttp_site_by_id(e, y.site_id, &s) == -1)
+		return -1;
 	if (db_role_list(e->db, 0, y.id, &r, &nr) == -1)
 		return ehttp_fail_db(e);
 	for (size_t i = 0; i < nr; i++) {
-		if ((strcmp(r[i].role, "mp") == 0 || strcmp(r[i].role,
-		    "dp") == 0) && strcmp(r[i].connection, "https") == 0)
+		if (ehttp_role_https(&r[i]))
 			https_role = 1;
-		if (issue_role_wants_cert(&s, &r[i]))
+		if (ehttp_role_secured(&s, &r[i]))
 			covered = 1;
 	}
 	free(r);
-	eh = s.sec.enhanced_http && !s.sec.https_only;
+	eh = ehttp_site_enhanced(&s.sec);
 	if ((has_pki = db_cert_active(e->db, y.id, "pki", &pki)) == -1 ||
 	    (has_role = db_cert_active(e->db, y.id, "role", &role)) == -1)
 		return ehttp_fail_db(e);

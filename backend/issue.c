@@ -21,7 +21,6 @@
 #include "timefmt.h"
 #include "xmalloc.h"
 
-#define RENEW_DAYS	30
 #define NOTE_EACH_MAX	20	/* more: one summary line */
 
 struct issue_job {
@@ -41,21 +40,10 @@ struct issue_pool {
 	size_t			 n;
 };
 
-int
-issue_role_wants_cert(const struct db_site *s, const struct db_role *r)
-{
-	if (strcmp(r->role, "provider") == 0)
-		return 1;
-	if (s->type == DB_SITE_CAS)
-		return 0;	/* a CAS covers only its SMS Provider */
-	return (strcmp(r->role, "mp") == 0 || strcmp(r->role, "dp") == 0) &&
-	    strcmp(r->connection, "http") == 0;
-}
-
 static int
 site_enabled(const struct db_site *s)
 {
-	return s->sec.enhanced_http && !s->sec.https_only;
+	return ehttp_site_enhanced(&s->sec);
 }
 
 /* Systems of the site that should hold a site-issued certificate now. */
@@ -96,7 +84,7 @@ plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
 	for (size_t i = 0; i < p->nsys; i++) {
 		for (size_t j = 0; j < nr; j++)
 			if (r[j].system_id == p->sys[i].id &&
-			    issue_role_wants_cert(s, &r[j]))
+			    ehttp_role_secured(s, &r[j]))
 				p->wants[i] = site_enabled(s);
 		if ((rc = db_cert_active(e->db, p->sys[i].id, "pki", &c)) == -1)
 			goto fail;
@@ -119,14 +107,13 @@ fail:
 }
 
 /* Does system i need a new certificate? Its current one is renewed when
- * RENEW_DAYS are left. */
+ * EHTTP_RENEW_DAYS are left (ehttp_cert_expiring). */
 static int
 plan_needs_new(const struct plan *p, size_t i, time_t now)
 {
 	if (!p->wants[i] || p->has_pki[i])
 		return 0;
-	return p->role[i].id == 0 ||
-	    p->role[i].not_after - now < RENEW_DAYS * 86400;
+	return p->role[i].id == 0 || ehttp_cert_expiring(&p->role[i], now);
 }
 
 static void
@@ -192,14 +179,14 @@ issue_explain(struct ehttp *e, const struct db_site *s)
 	if (!site_enabled(s) || db_role_list(e->db, s->id, 0, &r, &n) == -1)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (issue_role_wants_cert(s, &r[i])) {
+		if (ehttp_role_secured(s, &r[i])) {
 			if (db_cert_active(e->db, r[i].system_id, "pki", &c) == 1)
 				ehttp_note(e, EHTTP_NOTE_INFO, "%s keeps its PKI"
 				    " certificate (thumbprint %s): site systems"
 				    " prefer PKI.", r[i].fqdn, c.thumbprint);
 			continue;
 		}
-		if (strcmp(r[i].connection, "https") == 0)
+		if (ehttp_role_https(&r[i]))
 			ehttp_note(e, EHTTP_NOTE_INFO, "The %s on %s is configured"
 			    " for HTTPS and uses its PKI certificate.",
 			    rules_role_title(r[i].role), r[i].fqdn);
@@ -462,8 +449,8 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 
 	if (e->pool == NULL)
 		e->cancelled = 0;
-	if (db_site_get_id(e->db, site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_site_by_id(e, site_id, &s) == -1)
+		return -1;
 	if (plan_make(e, &s, &p) == -1)
 		return -1;
 	todo = xcalloc(p.nsys + 1, sizeof *todo);
@@ -640,7 +627,7 @@ out:
 
 /* after: the settings about to be made (NULL: the site's own). */
 static int
-prepare(struct ehttp *e, const char *code, const struct db_security *after,
+prepare(struct ehttp *e, int64_t site_id, const struct db_security *after,
     int renew)
 {
 	struct issue_pool *pool;
@@ -652,10 +639,8 @@ prepare(struct ehttp *e, const char *code, const struct db_security *after,
 	pool = xcalloc(1, sizeof *pool);
 	if (ehttp_begin(e) == -1)
 		goto fail;
-	if (db_site_get(e->db, code, &s) != 1) {
-		ehttp_fail(e, "site code '%s': no such site", code);
+	if (ehttp_site_by_id(e, site_id, &s) == -1)
 		goto fail_tx;
-	}
 	if (after != NULL)
 		s.sec = *after;
 	pool->site_id = s.id;
@@ -683,17 +668,18 @@ fail:
 }
 
 int
-issue_prepare(struct ehttp *e, const char *code, const struct db_security *after)
+issue_prepare(struct ehttp *e, int64_t site_id,
+    const struct db_security *after)
 {
-	if (!after->enhanced_http || after->https_only)
+	if (!ehttp_site_enhanced(after))
 		return 0;
-	return prepare(e, code, after, 0);
+	return prepare(e, site_id, after, 0);
 }
 
 int
-issue_prepare_renew(struct ehttp *e, const char *code)
+issue_prepare_renew(struct ehttp *e, int64_t site_id)
 {
-	return prepare(e, code, NULL, 1);
+	return prepare(e, site_id, NULL, 1);
 }
 
 void

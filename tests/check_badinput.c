@@ -633,6 +633,68 @@ START_TEST(bad_database_file)
 }
 END_TEST
 
+/*
+ * A database error while a name is resolved is said as one, never as "no
+ * such site": the page of the index that finds a site by code (or a site
+ * system by FQDN) is overwritten, found with the sqlite3 CLI. Every
+ * command that takes a site code or an FQDN is tried.
+ */
+static const struct {
+	const char	*index;
+	const char	*args[8];
+} resolve_cases[] = {
+	{ "sqlite_autoindex_site_1", { "site", "show", "P01" } },
+	{ "sqlite_autoindex_site_1", { "site", "set", "P01", "--crl-check",
+	  "off" } },
+	{ "sqlite_autoindex_site_1", { "system", "list", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "role", "list", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "status", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "cert", "list", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "site", "trusted-root", "list",
+	  "P01" } },
+	{ "sqlite_autoindex_site_1", { "system", "add", "new.contoso.com",
+	  "--site", "P01" } },
+	{ "sqlite_autoindex_site_system_1", { "system", "show",
+	  "p01.contoso.com" } },
+	{ "sqlite_autoindex_site_system_1", { "role", "list",
+	  "p01.contoso.com" } },
+	{ "sqlite_autoindex_site_system_1", { "role", "add",
+	  "p01.contoso.com", "sup" } },
+	{ "sqlite_autoindex_site_system_1", { "role", "remove",
+	  "p01.contoso.com", "mp" } },
+	{ "sqlite_autoindex_site_system_1", { "system", "remove",
+	  "p01.contoso.com" } },
+	{ "sqlite_autoindex_site_system_1", { "cert", "list", "--system",
+	  "p01.contoso.com" } },
+};
+
+START_TEST(resolve_database_error)
+{
+	char *cmd, *out = NULL, *err = NULL;
+	int rc;
+
+	if (asprintf(&cmd, "D='%s'; P=$(sqlite3 \"$D\" \"PRAGMA"
+	    " wal_checkpoint(TRUNCATE); SELECT rootpage FROM sqlite_master"
+	    " WHERE name = '%s'\" | tail -1) && test \"$P\" -gt 1 &&"
+	    " printf '\\015\\377\\377\\377\\377\\377\\377\\377' | dd"
+	    " of=\"$D\" bs=1 seek=$(( (P - 1) * 4096 )) conv=notrunc"
+	    " 2>/dev/null", db, resolve_cases[_i].index) == -1)
+		abort();
+	sh_ok(resolve_cases[_i].index, cmd);
+	free(cmd);
+	rc = ctl_v(1, resolve_cases[_i].args, &out, &err);
+	ck_assert_msg(rc == 1, "%s %s: exit %d; stderr: %.300s",
+	    resolve_cases[_i].args[0], resolve_cases[_i].args[1], rc, err);
+	ck_assert_msg(strstr(err, "database disk image is malformed") != NULL,
+	    "%s %s: %.300s", resolve_cases[_i].args[0],
+	    resolve_cases[_i].args[1], err);
+	ck_assert_msg(strstr(err, "no such") == NULL, "%s %s: %.300s",
+	    resolve_cases[_i].args[0], resolve_cases[_i].args[1], err);
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* Can this process mount in a private mount namespace? */
 static int
 can_mount(void)
@@ -1321,6 +1383,8 @@ badinput_suite(void)
 	tcase_add_test(tc, good_import_pki);
 	tcase_add_loop_test(tc, bad_database_file, 0,
 	    sizeof dbfile_cases / sizeof *dbfile_cases * N_DBFILE_CMDS);
+	tcase_add_loop_test(tc, resolve_database_error, 0,
+	    sizeof resolve_cases / sizeof *resolve_cases);
 	tcase_add_test(tc, read_only_media);
 	tcase_add_test(tc, read_only_dir);
 	tcase_add_loop_test(tc, full_disk, 0,

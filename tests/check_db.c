@@ -296,6 +296,7 @@ writer(const char *site, int base, int count)
 	char *cause = NULL, fqdn[64];
 	struct ehttp *e = ehttp_open(path, 0, &cause);
 	struct ehttp_security_change ch;
+	struct db_site s;
 
 	if (e == NULL)
 		return 10;
@@ -312,7 +313,8 @@ writer(const char *site, int base, int count)
 			ch.require_signing = 1 - i % 2;
 		if (i == count - 1 && base != 0)
 			ch.require_signing = 1;	/* the last on */
-		if (ehttp_site_set_security(e, "P01", &ch) == -1) {
+		if (ehttp_site_resolve(e, site, &s) != 1 ||
+		    ehttp_site_set_security(e, s.id, &ch) == -1) {
 			fprintf(stderr, "writer: %s\n", ehttp_error(e));
 			return 12;
 		}
@@ -347,10 +349,11 @@ START_TEST(concurrent_writers)
 	}
 	e = ehttp_open(path, 0, &cause);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(ehttp_system_list(e, "P01", &ys, &n), 0);
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	ck_assert_int_eq(ehttp_system_list(e, s.id, &ys, &n), 0);
 	ck_assert_int_eq(n, 80);
 	free(ys);
-	ck_assert_int_eq(ehttp_site_get(e, "P01", &s), 0);
+	ck_assert_int_eq(ehttp_site_get(e, s.id, &s), 0);
 	ck_assert_int_eq(s.sec.crl_check, 1);	/* 39 % 2 */
 	ck_assert_int_eq(s.sec.require_signing, 1);
 	ehttp_close(e);

@@ -759,6 +759,7 @@ START_TEST(issue_cancel_and_plan)
 	struct ehttp_security_change c;
 	struct ehttp_plan plan;
 	struct ehttp *e;
+	struct db_site p01;
 	char *cause = NULL, *before, *after, *n;
 	int calls = 0;
 
@@ -767,15 +768,16 @@ START_TEST(issue_cancel_and_plan)
 	before = db_state();
 	e = ehttp_open(db, 0, &cause);
 	ck_assert_msg(e != NULL, "%s", cause);
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &p01), 1);
 	ehttp_security_change_init(&c);
 	c.enhanced_http = 1;
-	ck_assert_int_eq(ehttp_site_plan(e, "P01", &c, &plan), 0);
+	ck_assert_int_eq(ehttp_site_plan(e, p01.id, &c, &plan), 0);
 	ck_assert_int_eq(plan.new_root, 1);
 	ck_assert_int_ge(plan.issue, 6);
 	ck_assert_int_eq(plan.retire, 0);
 	ehttp_set_threads(e, 1);
 	ehttp_set_progress(e, cancel_at_half, &calls);
-	ck_assert_int_eq(ehttp_site_set_security(e, "P01", &c), -1);
+	ck_assert_int_eq(ehttp_site_set_security(e, p01.id, &c), -1);
 	ck_assert_str_eq(ehttp_error(e), "cancelled");
 	ck_assert_int_gt(calls, 0);
 	after = db_state();
@@ -783,14 +785,14 @@ START_TEST(issue_cancel_and_plan)
 	free(after);
 	/* Not cancelled: it issues what the plan said. */
 	ehttp_set_progress(e, NULL, NULL);
-	ck_assert_int_eq(ehttp_site_set_security(e, "P01", &c), 0);
+	ck_assert_int_eq(ehttp_site_set_security(e, p01.id, &c), 0);
 	n = sql1("SELECT count(*) FROM cert WHERE type = 'role' AND state ="
 	    " 'active'");
 	ck_assert_int_eq(atoi(n), (int)plan.issue);
 	free(n);
 	/* Turning it off: the plan counts what it supersedes. */
 	c.enhanced_http = 0;
-	ck_assert_int_eq(ehttp_site_plan(e, "P01", &c, &plan), 0);
+	ck_assert_int_eq(ehttp_site_plan(e, p01.id, &c, &plan), 0);
 	ck_assert_int_eq(plan.issue, 0);
 	ck_assert_int_ge(plan.retire, 6);
 	ehttp_close(e);

@@ -25,11 +25,10 @@ dialog_cert_show(struct app *app, int64_t id)
 	struct ehttp *e = app_ehttp(app);
 	struct db_cert c, *path = NULL;
 	struct box *b;
-	char idbuf[32], t1[32], t2[32], *text = NULL, title[300], status[1024];
+	char t1[32], t2[32], *text = NULL, title[300], status[1024];
 	size_t np = 0;
 
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
-	if (ehttp_cert_find(e, idbuf, &c) == -1) {
+	if (ehttp_cert_get(e, id, &c) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
@@ -438,10 +437,9 @@ dialog_cert_export(struct app *app, int64_t id)
 	struct cert_export *ce;
 	struct form_item *it;
 	struct db_cert c;
-	char idbuf[32], buf[300], cwd[PATH_MAX], name[300];
+	char buf[300], cwd[PATH_MAX], name[300];
 
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
-	if (ehttp_cert_find(e, idbuf, &c) == -1) {
+	if (ehttp_cert_get(e, id, &c) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}

@@ -48,7 +48,7 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 		form_add(f, FORM_CHECK, DR_ANON, 0, 2, "Allow clients to connect"
 		    " anonymously")->value = r->allow_anonymous == 1;
 	form_add(f, FORM_GAP, 0, 0, 0, NULL);
-	if (dr->site.sec.enhanced_http && !dr->site.sec.https_only)
+	if (ehttp_site_enhanced(&dr->site.sec))
 		snprintf(buf, sizeof buf, "Site %s uses enhanced HTTP: with HTTP,"
 		    " clients reach this role over TLS with its SMS Role SSL"
 		    " Certificate.", dr->site.code);
@@ -111,11 +111,12 @@ reread(struct app *app, struct dialog_role *dr)
 	size_t n;
 	int rc = -1;
 
-	if (ehttp_role_list(app_ehttp(app), NULL, dr->role.fqdn, &v, &n) == -1)
+	if (ehttp_role_list(app_ehttp(app), 0, dr->role.system_id, &v,
+	    &n) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].role, dr->role.role) == 0) {
-			ehttp_site_get(app_ehttp(app), dr->site.code, &dr->site);
+			ehttp_site_get(app_ehttp(app), dr->site.id, &dr->site);
 			dialog_role_form_init(dr, &v[i]);
 			rc = 0;
 		}
@@ -258,8 +259,8 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 	size_t n;
 	int found = -1;
 
-	if (ehttp_system_get(e, fqdn, &y) == -1 ||
-	    ehttp_role_list(e, NULL, fqdn, &v, &n) == -1) {
+	if (ehttp_system_resolve(e, fqdn, &y) != 1 ||
+	    ehttp_role_list(e, 0, y.id, &v, &n) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
@@ -272,7 +273,7 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 		return -1;
 	}
 	dr = xcalloc(1, sizeof *dr);
-	ehttp_site_get(e, y.site_code, &dr->site);
+	ehttp_site_get(e, y.site_id, &dr->site);
 	dialog_role_form_init(dr, &v[found]);
 	free(v);
 	d = dialog_new(app, &role_ops, dr);
@@ -297,12 +298,12 @@ pick_done(struct app *app, int result, const char *text, void *arg)
 	if (result < 0 || result >= p->n)
 		return;
 	r = p->roles[result];
-	if (strcmp(r, "mp") == 0 || strcmp(r, "dp") == 0)
+	if (ehttp_role_info(r) != NULL && ehttp_role_info(r)->connection)
 		dialog_role_open(app, p->fqdn, r);
 	else
 		dialog_message(app, rules_role_title(r), BOX_INFO, "The %s on %s"
 		    " has no client connection settings. %s",
-		    rules_role_title(r), p->fqdn, strcmp(r, "provider") == 0 ?
+		    rules_role_title(r), p->fqdn, !ehttp_role_stays_http(r) ?
 		    "With enhanced HTTP on, it gets an SMS Role SSL Certificate." :
 		    "Enhanced HTTP does not secure it: it stays HTTP.");
 }
@@ -311,30 +312,21 @@ int
 dialog_role_pick(struct app *app, int64_t system_id)
 {
 	struct ehttp *e = app_ehttp(app);
-	struct db_system *ys = NULL;
+	struct db_system y;
 	struct db_role *v = NULL;
 	struct pick *p;
 	struct dialog *d;
 	char *items[8], title[300];
-	size_t ny, n;
-	int found = 0;
+	size_t n;
 
-	if (ehttp_system_list(e, NULL, &ys, &ny) == -1) {
+	/* A database error is said as such, not as "gone". */
+	if (ehttp_system_get(e, system_id, &y) == -1 ||
+	    ehttp_role_list(e, 0, system_id, &v, &n) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
 	p = xcalloc(1, sizeof *p);
-	for (size_t i = 0; i < ny; i++)
-		if (ys[i].id == system_id) {
-			snprintf(p->fqdn, sizeof p->fqdn, "%s", ys[i].fqdn);
-			found = 1;
-		}
-	free(ys);
-	if (!found || ehttp_role_list(e, NULL, p->fqdn, &v, &n) == -1) {
-		free(p);
-		app_status(app, 1, "The site system is gone.");
-		return -1;
-	}
+	snprintf(p->fqdn, sizeof p->fqdn, "%s", y.fqdn);
 	for (size_t i = 0; i < n && p->n < 8; i++) {
 		const struct db_role *r = &v[i];
 		char *s = NULL;

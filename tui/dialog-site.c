@@ -470,7 +470,7 @@ reread(struct app *app, struct dialog_site *ds)
 	struct db_site s;
 	int tab = ds->form.tab;
 
-	if (ehttp_site_get(app_ehttp(app), ds->site.code, &s) == -1)
+	if (ehttp_site_get(app_ehttp(app), ds->site.id, &s) == -1)
 		return -1;
 	dialog_site_form_free(ds);
 	dialog_site_form_init(ds, &s);
@@ -494,7 +494,7 @@ apply_now(struct app *app, struct dialog_site *ds)
 		dialog_message(app, "Site Properties", BOX_ERROR, "%s", err);
 		return;
 	}
-	if (ehttp_site_set_security(k, ds->site.code, &c) == -1) {
+	if (ehttp_site_set_security(k, ds->site.id, &c) == -1) {
 		snprintf(err, sizeof err, "%s", ehttp_error(k));
 		app_key_handle_close(app, k);
 		dialog_message(app, "Site Properties", BOX_ERROR,
@@ -556,10 +556,10 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 	dialog_site_form_security(ds, &x);
 	dialog_site_form_change(ds, &c);
 	refresh_warnings(app, ds);
-	planned = ehttp_site_plan(app_ehttp(app), ds->site.code, &c,
+	planned = ehttp_site_plan(app_ehttp(app), ds->site.id, &c,
 	    &plan) == 0;
-	was_on = o->enhanced_http && !o->https_only;
-	now_on = x.enhanced_http && !x.https_only;
+	was_on = ehttp_site_enhanced(o);
+	now_on = ehttp_site_enhanced(&x);
 	if (ds->nwarnings == 0 && was_on == now_on && (!planned ||
 	    (plan.issue == 0 && plan.retire == 0 && !plan.new_root))) {
 		apply_now(app, ds);
@@ -695,7 +695,7 @@ dialog_site_open(struct app *app, const char *code)
 	struct db_site s;
 	struct dialog *d;
 
-	if (ehttp_site_get(app_ehttp(app), code, &s) == -1) {
+	if (ehttp_site_resolve(app_ehttp(app), code, &s) != 1) {
 		app_status(app, 1, "%s", ehttp_error(app_ehttp(app)));
 		return -1;
 	}

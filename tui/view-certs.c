@@ -13,7 +13,6 @@
 #include "tui.h"
 #include "xmalloc.h"
 
-#define EXPIRING_DAYS	30
 
 enum { CC_TYPE, CC_ISSUED_TO, CC_ISSUED_BY, CC_START, CC_EXPIRY, CC_BLOCKED,
 	CC_SITE, CC_THUMB, CC_STATE, CC_MAX };
@@ -85,7 +84,7 @@ build_filter(struct certs *c)
 	c->f.type = type_names[c->uf.type >= 0 && c->uf.type < 4 ? c->uf.type :
 	    0];
 	c->f.site_id = c->uf.site_id;
-	c->f.expiring_days = c->uf.expiring ? EXPIRING_DAYS : -1;
+	c->f.expiring_days = c->uf.expiring ? EHTTP_RENEW_DAYS : -1;
 	c->f.blocked_only = c->uf.blocked_only;
 	c->f.active_only = c->uf.active_only;
 	c->f.text = c->uf.text[0] ? c->uf.text : NULL;
@@ -252,7 +251,7 @@ certs_style(void *arg, size_t row)
 		return crt_attr(CRT_ERROR);
 	if (strcmp(x->state, "active") != 0)
 		return crt_attr(CRT_DIM);
-	if (x->not_after < time(NULL) + EXPIRING_DAYS * 86400)
+	if (ehttp_cert_expiring(x, time(NULL)))
 		return crt_attr(CRT_WARNING);
 	return crt_attr(CRT_NORMAL);
 }
@@ -320,12 +319,10 @@ selected(struct view *v, struct db_cert *out)
 {
 	struct certs *c = v->data;
 	const struct db_cert *x = current(c);
-	char id[32];
 
 	if (x == NULL)
 		return -1;
-	snprintf(id, sizeof id, "%lld", (long long)x->id);
-	if (ehttp_cert_find(app_ehttp(v->app), id, out) == -1) {
+	if (ehttp_cert_get(app_ehttp(v->app), x->id, out) == -1) {
 		app_status(v->app, 1, "%s", ehttp_error(app_ehttp(v->app)));
 		return -1;
 	}
@@ -487,16 +484,11 @@ certs_key(struct view *v, enum keys_action a, int key)
 	case KA_RENEW:
 		if (selected(v, &x) == -1)
 			return VIEW_REDRAW;
-		/* Only the certificate in use is renewed (a superseded one:
-		 * renew the current one; PKI: import the new one). */
-		if (strcmp(x.state, "active") != 0 || strcmp(x.type, "pki") == 0) {
-			app_status(v->app, 1, "Renew is not available for %s %s"
-			    " (thumbprint %s): %s.", ehttp_cert_type_title(x.type),
-			    x.issued_to, x.thumbprint, strcmp(x.type, "pki") == 0 ?
-			    "a PKI certificate is renewed by its own CA" :
-			    strcmp(x.state, "superseded") == 0 ? "it is"
-			    " superseded; renew the current one" : "it is no"
-			    " longer in use");
+		/* Only the certificate in use is renewed: the backend's rule,
+		 * the same refusal as `ehttpctl cert renew`. */
+		if (ehttp_cert_renewable(app_ehttp(v->app), &x) != 1) {
+			app_status(v->app, 1, "%s",
+			    ehttp_error(app_ehttp(v->app)));
 			return VIEW_REDRAW;
 		}
 		b = box_new("Renew certificate?");

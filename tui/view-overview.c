@@ -13,8 +13,6 @@
 #include "tui.h"
 #include "xmalloc.h"
 
-#define EXPIRING_DAYS	30
-#define AGENT_STALE_S	300
 
 struct ov_line {
 	char			 text[512];
@@ -63,7 +61,7 @@ count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
 	f.expiring_days = -1;
 	f.active_only = 1;
 	ehttp_cert_count(e, &f, &c->active);
-	f.expiring_days = EXPIRING_DAYS;
+	f.expiring_days = EHTTP_RENEW_DAYS;
 	ehttp_cert_count(e, &f, &c->expiring);
 	memset(&f, 0, sizeof f);
 	f.expiring_days = -1;
@@ -162,7 +160,7 @@ build(struct view *v, int recount)
 		size_t ny = 0;
 		int one;
 
-		if (ehttp_system_list(e, s->code, &ys, &ny) == 0)
+		if (ehttp_system_list(e, s->id, &ys, &ny) == 0)
 			free(ys);
 		one = site_count(&o->c, s->id, num, sizeof num);
 		add(o, CRT_NORMAL, "Sites", "  %-3s %-9s %-13s eHTTP %-3s  %2zu"
@@ -182,7 +180,7 @@ build(struct view *v, int recount)
 		    o->c.active, o->c.active == 1 ? "" : "s");
 		add(o, o->c.expiring > 0 ? CRT_WARNING : CRT_OK, "Certificates",
 		    "  %zu expire%s within %d days.", o->c.expiring,
-		    o->c.expiring == 1 ? "s" : "", EXPIRING_DAYS);
+		    o->c.expiring == 1 ? "s" : "", EHTTP_RENEW_DAYS);
 		o->v[o->n - 1].expiring = 1;
 		if (o->c.blocked > 0)
 			add(o, CRT_ERROR, "Certificates", "  %zu blocked.",
@@ -191,11 +189,11 @@ build(struct view *v, int recount)
 
 	add(o, CRT_NORMAL, NULL, "%s", "");
 	add(o, CRT_TREE_GROUP, "Servers and Site System Roles", "Agents");
-	if (ehttp_agent_list(e, NULL, &agents, &na) == 0) {
+	if (ehttp_agent_list(e, 0, &agents, &na) == 0) {
 		for (size_t i = 0; i < na; i++) {
 			struct db_agent *a = &agents[i];
 			time_t last = a->health_time > a->updated ?
-			    a->health_time : a->updated;
+			    a->health_time : a->updated;	/* shown */
 
 			/* Only OK is healthy: a warning (a fallback) is not. */
 			if (a->health_time != 0 && a->health_ok !=
@@ -209,7 +207,7 @@ build(struct view *v, int recount)
 				    text_time(a->health_time, t, sizeof t),
 				    a->health_status, a->health_text);
 				item(o, a->fqdn);
-			} else if (last != 0 && now - last > AGENT_STALE_S) {
+			} else if (ehttp_agent_silent(a, now)) {
 				bad++;
 				add(o, CRT_WARNING,
 				    "Servers and Site System Roles", "  %s: no"
@@ -227,7 +225,7 @@ build(struct view *v, int recount)
 		struct ehttp_serving sv;
 		size_t ny = 0;
 
-		if (ehttp_system_list(e, NULL, &ys, &ny) == 0) {
+		if (ehttp_system_list(e, 0, &ys, &ny) == 0) {
 			for (size_t i = 0; i < ny; i++) {
 				if (ehttp_system_serving(e, ys[i].id, &sv) ==
 				    -1 || sv.health == EHTTP_HEALTH_OK)
@@ -275,7 +273,7 @@ build(struct view *v, int recount)
 
 	add(o, CRT_NORMAL, NULL, "%s", "");
 	add(o, CRT_TREE_GROUP, NULL, "Latest status messages");
-	if (ehttp_status_list(e, NULL, 8, &st, &nst) == 0) {
+	if (ehttp_status_list(e, 0, 8, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst; i++)
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
 			    strcmp(st[i].severity, "warning") == 0 ?

@@ -13,8 +13,6 @@
 #include "tui.h"
 #include "xmalloc.h"
 
-#define AGENT_STALE_S	300	/* no report for 5 minutes: not reporting */
-
 struct sysrow {
 	struct db_system sys;
 	char		 roles[256];
@@ -45,32 +43,6 @@ static const struct list_col systems_cols[YC_MAX] = {
 	[YC_AGENT] = { "Agent", NULL, 12, 24, 2, 0 },
 };
 
-static const char *
-role_short(const char *role)
-{
-	if (strcmp(role, "mp") == 0)
-		return "MP";
-	if (strcmp(role, "dp") == 0)
-		return "DP";
-	if (strcmp(role, "provider") == 0)
-		return "SMS Provider";
-	if (strcmp(role, "sup") == 0)
-		return "SUP";
-	if (strcmp(role, "rsp") == 0)
-		return "RSP";
-	if (strcmp(role, "smp") == 0)
-		return "SMP";
-	return role;
-}
-
-/* Roles enhanced HTTP does not secure (PRODUCT.md 2.5). */
-static int
-role_stays_http(const char *role)
-{
-	return strcmp(role, "sup") == 0 || strcmp(role, "rsp") == 0 ||
-	    strcmp(role, "smp") == 0;
-}
-
 static int
 systems_open(struct view *v)
 {
@@ -100,8 +72,7 @@ agent_text(const struct sysrow *r, char *buf, size_t len)
 		snprintf(buf, len, "no report");
 		return;
 	}
-	if (a->updated != 0 && time(NULL) - a->updated > AGENT_STALE_S &&
-	    time(NULL) - a->health_time > AGENT_STALE_S) {
+	if (ehttp_agent_silent(a, time(NULL))) {
 		snprintf(buf, len, "silent since %s", text_time(a->updated > 0 ?
 		    a->updated : a->health_time, t, sizeof t));
 		return;
@@ -126,8 +97,8 @@ systems_reload(struct view *v)
 
 	if (s->n > 0 && s->list.cursor < s->n)
 		keep = s->v[s->list.cursor].sys.id;
-	if (ehttp_system_list(e, NULL, &ys, &ny) == -1 ||
-	    ehttp_role_list(e, NULL, NULL, &rs, &nr) == -1) {
+	if (ehttp_system_list(e, 0, &ys, &ny) == -1 ||
+	    ehttp_role_list(e, 0, 0, &rs, &nr) == -1) {
 		app_status(v->app, 1, "Site systems: %s", ehttp_error(e));
 		free(ys);
 		return -1;
@@ -145,7 +116,7 @@ systems_reload(struct view *v)
 				continue;
 			off += snprintf(r->roles + off, off < sizeof r->roles ?
 			    sizeof r->roles - off : 0, "%s%s%s%s%s",
-			    off ? ", " : "", role_short(rs[j].role),
+			    off ? ", " : "", ehttp_role_short(rs[j].role),
 			    rs[j].connection[0] ? " (" : "",
 			    strcmp(rs[j].connection, "https") == 0 ? "HTTPS" :
 			    rs[j].connection[0] ? "HTTP" : "",
@@ -241,7 +212,7 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s (site %s)", r->sys.fqdn,
 	    r->sys.site_code);
 	roles[0] = '\0';
-	if (ehttp_role_list(e, NULL, r->sys.fqdn, &rs, &nr) == 0) {
+	if (ehttp_role_list(e, 0, r->sys.id, &rs, &nr) == 0) {
 		for (size_t i = 0; i < nr && off < sizeof roles; i++) {
 			const struct db_role *x = &rs[i];
 
@@ -257,7 +228,7 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 			else if (x->connection[0])
 				off += snprintf(roles + off, sizeof roles - off,
 				    " (%s)", x->connection);
-			else if (role_stays_http(x->role))
+			else if (ehttp_role_stays_http(x->role))
 				off += snprintf(roles + off, sizeof roles - off,
 				    " (stays HTTP: enhanced HTTP does not secure"
 				    " it)");
@@ -277,9 +248,9 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 		    r->cert.issued_by, text_day(r->cert.not_before, t1,
 		    sizeof t1), text_day(r->cert.not_after, t2, sizeof t2));
 	if (y < h)
-		text_putf(w, y++, 3, width - 4, r->has_agent && strcmp(
-		    r->agent.thumbprint, r->has_cert ? r->cert.thumbprint :
-		    "") != 0 ? crt_attr(CRT_WARNING) : A_NORMAL, "Thumbprint"
+		text_putf(w, y++, 3, width - 4, r->has_agent &&
+		    !ehttp_agent_current(&r->sv, &r->agent) ?
+		    crt_attr(CRT_WARNING) : A_NORMAL, "Thumbprint"
 		    " expected %s, served %s", r->has_cert ?
 		    r->cert.thumbprint : "none (no TLS)", !r->has_agent ?
 		    "unknown (no agent report)" : r->agent.cert_id != 0 ?
@@ -296,8 +267,7 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): not"
 		    " serving TLS; HTTP port %d", r->agent.pid,
 		    r->agent.http_port);
-	else if (r->has_cert && strcmp(r->agent.thumbprint,
-	    r->cert.thumbprint) != 0)
+	else if (!ehttp_agent_current(&r->sv, &r->agent))
 		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING), "Agent"
 		    " (pid %d): HTTPS port %d serves %.8s..., not the certificate"
 		    " in use yet (next poll)", r->agent.pid, r->agent.https_port,

@@ -319,23 +319,22 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one FQDN");
 	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
 		return CLI_FAIL;
-	if (ehttp_system_get(c->e, argv[optind], &y) == -1 ||
-	    ehttp_site_get(c->e, y.site_code, &s) == -1 ||
-	    ehttp_role_list(c->e, NULL, y.fqdn, &r, &nr) == -1 ||
+	if (ehttp_system_resolve(c->e, argv[optind], &y) != 1 ||
+	    ehttp_site_get(c->e, y.site_id, &s) == -1 ||
+	    ehttp_role_list(c->e, 0, y.id, &r, &nr) == -1 ||
 	    ehttp_system_serving(c->e, y.id, &sv) == -1 ||
 	    (has_agent = ehttp_agent_get(c->e, y.id, &a)) == -1 ||
-	    ehttp_status_list(c->e, y.site_code, EVENTS_SCANNED, &m, &nm) == -1)
+	    ehttp_status_list(c->e, y.site_id, EVENTS_SCANNED, &m, &nm) == -1)
 		goto fail;
 	has_cert = sv.has_cert;
 	cert = sv.cert;
 	if (has_agent == 1 && a.cert_id != 0) {
 		snprintf(id, sizeof id, "%lld", (long long)a.cert_id);
-		if (ehttp_cert_find(c->e, id, &bound) == 0)
-			has_bound = 1;
+		if ((has_bound = ehttp_cert_resolve(c->e, id, &bound)) == -1)
+			goto fail;
 	}
 	running = has_agent == 1 && agent_running(a.pid);
-	current = has_agent == 1 && (has_cert ? a.cert_id == cert.id &&
-	    strcmp(a.thumbprint, cert.thumbprint) == 0 : a.cert_id == 0);
+	current = has_agent == 1 && ehttp_agent_current(&sv, &a);
 	for (size_t i = 0; i < nm; i++)
 		if (strcmp(m[i].component, AGENT_COMPONENT) == 0 &&
 		    mentions(m[i].message, y.fqdn) && ne < EVENTS_SHOWN)
