@@ -62,17 +62,6 @@ dump(const char *path)
 	return out;
 }
 
-static void
-sh_ok(const char *what, const char *cmd)
-{
-	char *out = NULL, *err = NULL;
-	int rc = tu_sh(&out, &err, "%s", cmd);
-
-	ck_assert_msg(rc == 0, "%s: exit %d: %s%s", what, rc, out, err);
-	free(out);
-	free(err);
-}
-
 /*
  * Templates, once per run: a demo database; the same with enhanced HTTP on
  * at P01 (EC keys, so it is quick), which holds 5 keys; PKI test files
@@ -126,7 +115,7 @@ make_templates(void)
 	    " test -s valid.pem && test -s expired.pem && test -s future.pem"
 	    "   && test -s ca.pem", tpl, tu_bin("ehttpctl")) == -1)
 		abort();
-	sh_ok("templates", cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	if (asprintf(&cmd, "%s/demo/site.db", tpl) == -1)
 		abort();
@@ -151,8 +140,7 @@ copy_file(const char *from, const char *to)
 	char *data = tu_read_file(from, &len);
 
 	ck_assert_msg(data != NULL, "%s", from);
-	ck_assert_int_eq(tu_write_file(to, data, len), 0);
-	ck_assert_int_eq(chmod(to, 0600), 0);
+	tu_write_file_mode(to, data, len, 0600);
 	free(data);
 }
 
@@ -623,7 +611,7 @@ START_TEST(bad_database_file)
 
 	if (asprintf(&cmd, "D='%s'; %s", db, dbfile_cases[k].prepare) == -1)
 		abort();
-	sh_ok(dbfile_cases[k].what, cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	snap_take(db, &s);
 	snprintf(what, sizeof what, "%s, %s %s", dbfile_cases[k].what,
@@ -907,7 +895,7 @@ START_TEST(bad_master_key)
 	snprintf(key, sizeof key, "%s.master-key", db);
 	if (asprintf(&cmd, "K='%s'; %s", key, master_cases[_i].prepare) == -1)
 		abort();
-	sh_ok(master_cases[_i].what, cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	before = dump(db);
 	snap_take(key, &s);

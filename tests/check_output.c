@@ -39,17 +39,6 @@ static char *dir;		/* per run: the poisoned database */
 static char db[4096], pkidir[4096], logfile[4096], scan_py[4096];
 static char pki_id[32];
 
-static void
-sh_ok(const char *what, const char *cmd)
-{
-	char *out = NULL, *err = NULL;
-	int rc = tu_sh(&out, &err, "%s", cmd);
-
-	ck_assert_msg(rc == 0, "%s: exit %d: %s %s", what, rc, out, err);
-	free(out);
-	free(err);
-}
-
 /*
  * A scanner that is not ours: reads a file, fails (exit 1, with the offset)
  * on invalid UTF-8, any C0 control but LF, DEL, C1, and the bidi/format
@@ -111,7 +100,7 @@ make_poisoned(void)
 	    "Evil\\033]0;pwned\\007CA\\033[2J\\302\\233x\\342\\200\\256gpj.exe"
 	    "\\rcr\\nlf") == -1)
 		abort();
-	sh_ok("poisoned certificate", cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	/* Import it; should import refuse such names, put it in as an old
 	 * database would hold it (a clean import, the names poisoned). */
@@ -145,7 +134,7 @@ make_poisoned(void)
 			    " WHERE type = 'pki'\"", pkidir, tu_bin("ehttpctl"),
 			    db, db, POISON_SQL_EXACT, POISON_SQL_EXACT) == -1)
 				abort();
-			sh_ok("old-database poison", c2);
+			free(tu_sh_ok("%s", c2));
 			free(c2);
 		}
 	}
@@ -167,7 +156,7 @@ make_poisoned(void)
 	    " site_system WHERE fqdn = 'dp1.p01.contoso.com'\"", db, POISON_SQL,
 	    POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL) == -1)
 		abort();
-	sh_ok("poisoned rows", cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	/* A foreign CMTrace log with the poison in every field. */
 	{
