@@ -97,20 +97,17 @@ write_pem(const struct fx *f, const char *name, const struct ca_blob *der)
 static int __attribute__((format(printf, 3, 4)))
 sh(const struct fx *f, char **out, const char *fmt, ...)
 {
-	char *cmd, *o = NULL, *e = NULL, *all;
+	char *o = NULL, *e = NULL, *all;
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
+	rc = tu_vsh(f->dir, &o, &e, fmt, ap);
 	va_end(ap);
-	rc = tu_sh(&o, &e, "cd '%s' && %s", f->dir, cmd);
 	if (asprintf(&all, "%s%s", o, e) == -1)
 		abort();
 	free(o);
 	free(e);
-	free(cmd);
 	if (out != NULL)
 		*out = all;
 	else
@@ -314,16 +311,14 @@ START_TEST(test_master_key)
 	ck_assert_str_eq(m1, m2);
 
 	/* Wrong content. */
-	ck_assert_int_eq(tu_write_file(path(&f, "short.key"), "abcdef\n", 7), 0);
-	chmod(path(&f, "short.key"), 0600);
+	tu_write_file_mode(path(&f, "short.key"), "abcdef\n", 7, 0600);
 	ck_assert_int_eq(ca_master_load(f.ca, path(&f, "short.key"), 1, m2), -1);
 	assert_has(ca_error(f.ca), "short.key");
 	buf = malloc(66);
 	memset(buf, 'g', 64);
 	buf[64] = '\n';
-	ck_assert_int_eq(tu_write_file(path(&f, "nothex.key"), buf, 65), 0);
+	tu_write_file_mode(path(&f, "nothex.key"), buf, 65, 0600);
 	free(buf);
-	chmod(path(&f, "nothex.key"), 0600);
 	ck_assert_int_eq(ca_master_load(f.ca, path(&f, "nothex.key"), 0, m2),
 	    -1);
 
