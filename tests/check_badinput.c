@@ -1294,37 +1294,32 @@ Suite *badinput_suite(void);
 Suite *
 badinput_suite(void)
 {
-	Suite *s = suite_create("badinput");
-	TCase *tc = tcase_create("badinput");
+	const struct tu_test tests[] = {
+		TU_LOOP(bad_arguments, TU_ALL(arg_cases)),
+		TU_LOOP(bad_db_argument, TU_ALL(db_arg_cases)),
+		TU_LOOP(bad_import_pki, TU_ALL(pki_cases)),
+		TU_TEST(good_import_pki),
+		TU_LOOP(bad_database_file,
+		    TU_ALL(dbfile_cases) * N_DBFILE_CMDS),
+		TU_TEST(read_only_media),
+		TU_TEST(read_only_dir),
+		TU_LOOP(full_disk, TU_ALL(full_free_kib)),
+		TU_LOOP(bad_master_key, TU_ALL(master_cases)),
+		TU_TEST(right_master_key_works),
+		TU_LOOP(bad_log_file, TU_ALL(log_cases)),
+		TU_TEST(log_cut_at_every_byte),
+		TU_TEST(log_10mb_hostile_line),
+		TU_LOOP(log_grows_after_blanks, TU_ALL(grow_cases)),
+		TU_LOOP(log_show_bad_files, TU_ALL(log_cases)),
+		TU_TEST(fuzz_seeds_and_regressions),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "badinput", .timeout = 60, .once = make_templates,
+		    .once_done = drop_templates, .setup = setup,
+		    .teardown = teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, make_templates, drop_templates);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, bad_arguments, 0,
-	    sizeof arg_cases / sizeof *arg_cases);
-	tcase_add_loop_test(tc, bad_db_argument, 0,
-	    sizeof db_arg_cases / sizeof *db_arg_cases);
-	tcase_add_loop_test(tc, bad_import_pki, 0,
-	    sizeof pki_cases / sizeof *pki_cases);
-	tcase_add_test(tc, good_import_pki);
-	tcase_add_loop_test(tc, bad_database_file, 0,
-	    sizeof dbfile_cases / sizeof *dbfile_cases * N_DBFILE_CMDS);
-	tcase_add_test(tc, read_only_media);
-	tcase_add_test(tc, read_only_dir);
-	tcase_add_loop_test(tc, full_disk, 0,
-	    sizeof full_free_kib / sizeof *full_free_kib);
-	tcase_add_loop_test(tc, bad_master_key, 0,
-	    sizeof master_cases / sizeof *master_cases);
-	tcase_add_test(tc, right_master_key_works);
-	tcase_add_loop_test(tc, bad_log_file, 0,
-	    sizeof log_cases / sizeof *log_cases);
-	tcase_add_test(tc, log_cut_at_every_byte);
-	tcase_add_test(tc, log_10mb_hostile_line);
-	tcase_add_loop_test(tc, log_grows_after_blanks, 0,
-	    sizeof grow_cases / sizeof *grow_cases);
-	tcase_add_loop_test(tc, log_show_bad_files, 0,
-	    sizeof log_cases / sizeof *log_cases);
-	tcase_add_test(tc, fuzz_seeds_and_regressions);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("badinput", cases);
 }

@@ -1242,30 +1242,32 @@ END_TEST
 Suite *
 ca_suite(void)
 {
-	Suite *s = suite_create("ca");
-	TCase *tc;
+	const struct tu_test t_basics[] = {
+		TU_TEST(test_keyalg),
+		TU_TEST(test_master_key),
+		TU_TEST(test_pem_der),
+		TU_TEST(test_key_export),
+		{ NULL }
+	};
+	const struct tu_test t_issue[] = {
+		TU_LOOP(test_chain, 3),
+		TU_TEST(test_many),
+		TU_TEST(test_leaf_names),
+		TU_TEST(test_verify),
+		{ NULL }
+	};
+	const struct tu_test t_pki[] = {
+		TU_TEST(test_pki_import),
+		TU_TEST(test_pki_chain),
+		TU_TEST(test_long_fqdn),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "basics", .timeout = 30, .tests = t_basics },
+		{ "issue", .timeout = 60, .tests = t_issue },
+		{ "pki", .timeout = 60, .tests = t_pki },
+		{ NULL }
+	};
 
-	tc = tcase_create("basics");
-	tcase_add_test(tc, test_keyalg);
-	tcase_add_test(tc, test_master_key);
-	tcase_add_test(tc, test_pem_der);
-	tcase_add_test(tc, test_key_export);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("issue");
-	tcase_add_loop_test(tc, test_chain, 0, 3);
-	tcase_add_test(tc, test_many);
-	tcase_add_test(tc, test_leaf_names);
-	tcase_add_test(tc, test_verify);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("pki");
-	tcase_add_test(tc, test_pki_import);
-	tcase_add_test(tc, test_pki_chain);
-	tcase_add_test(tc, test_long_fqdn);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("ca", cases);
 }

@@ -506,23 +506,23 @@ Suite *cli_suite(void);
 Suite *
 cli_suite(void)
 {
-	Suite *s = suite_create("cli");
-	TCase *tc = tcase_create("ehttpctl");
+	const struct tu_test tests[] = {
+		TU_LOOP(help_every_level, TU_ALL(helps)),
+		TU_LOOP(usage_errors_exit_2, TU_ALL(usages)),
+		TU_LOOP(refusals_leave_db_unchanged, TU_ALL(refusals)),
+		TU_TEST(demo_and_json),
+		TU_LOOP(every_command_json, TU_ALL(json_cmds)),
+		TU_TEST(changes_audited_and_listed),
+		TU_TEST(secondary_one_mp),
+		TU_TEST(default_db_path),
+		TU_TEST(trusted_roots_and_chain),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "ehttpctl", .timeout = 60, .setup = tu_demo_setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, tu_demo_setup, tu_dir_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, help_every_level, 0, sizeof helps / sizeof *helps);
-	tcase_add_loop_test(tc, usage_errors_exit_2, 0,
-	    sizeof usages / sizeof *usages);
-	tcase_add_loop_test(tc, refusals_leave_db_unchanged, 0,
-	    sizeof refusals / sizeof *refusals);
-	tcase_add_test(tc, demo_and_json);
-	tcase_add_loop_test(tc, every_command_json, 0,
-	    sizeof json_cmds / sizeof *json_cmds);
-	tcase_add_test(tc, changes_audited_and_listed);
-	tcase_add_test(tc, secondary_one_mp);
-	tcase_add_test(tc, default_db_path);
-	tcase_add_test(tc, trusted_roots_and_chain);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("cli", cases);
 }

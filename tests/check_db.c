@@ -345,20 +345,23 @@ Suite *db_suite(void);
 Suite *
 db_suite(void)
 {
-	Suite *s = suite_create("db");
-	TCase *tc = tcase_create("db");
+	const struct tu_test tests[] = {
+		TU_TEST(create_fresh),
+		TU_TEST(open_missing_refused),
+		TU_TEST(migrate_v1),
+		TU_TEST(migrate_v1_to_v4),
+		TU_TEST(newer_refused),
+		TU_TEST(not_sqlite_refused),
+		TU_TEST(corrupt_refused),
+		TU_TEST(statements_roundtrip),
+		TU_TEST(concurrent_writers),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "db", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, create_fresh);
-	tcase_add_test(tc, open_missing_refused);
-	tcase_add_test(tc, migrate_v1);
-	tcase_add_test(tc, migrate_v1_to_v4);
-	tcase_add_test(tc, newer_refused);
-	tcase_add_test(tc, not_sqlite_refused);
-	tcase_add_test(tc, corrupt_refused);
-	tcase_add_test(tc, statements_roundtrip);
-	tcase_add_test(tc, concurrent_writers);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("db", cases);
 }

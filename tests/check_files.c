@@ -488,28 +488,31 @@ Suite *files_suite(void);
 Suite *
 files_suite(void)
 {
-	Suite *s = suite_create("files");
-	TCase *tc = tcase_create("export");
+	const struct tu_test t_export[] = {
+		TU_TEST(outfile_failure_keeps_existing_file),
+		TU_TEST(export_failure_keeps_existing_file),
+		TU_TEST(export_failure_removes_only_own_key),
+		TU_TEST(export_device_node_kept),
+		TU_TEST(export_dev_full),
+		TU_TEST(export_key_modes_and_refusals),
+		{ NULL }
+	};
+	const struct tu_test t_files[] = {
+		TU_TEST(init_modes),
+		TU_TEST(cmlog_symlink_refused),
+		TU_TEST(cmlog_full_disk_no_torn_record),
+		TU_TEST(log_show_fifo_refused),
+		TU_TEST(audit_real_user),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "export", .timeout = 120, .once = keys_setup,
+		    .once_done = keys_teardown, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = t_export },
+		{ "files", .timeout = 120, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = t_files },
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
-	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, outfile_failure_keeps_existing_file);
-	tcase_add_test(tc, export_failure_keeps_existing_file);
-	tcase_add_test(tc, export_failure_removes_only_own_key);
-	tcase_add_test(tc, export_device_node_kept);
-	tcase_add_test(tc, export_dev_full);
-	tcase_add_test(tc, export_key_modes_and_refusals);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("files");
-	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, init_modes);
-	tcase_add_test(tc, cmlog_symlink_refused);
-	tcase_add_test(tc, cmlog_full_disk_no_torn_record);
-	tcase_add_test(tc, log_show_fifo_refused);
-	tcase_add_test(tc, audit_real_user);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("files", cases);
 }

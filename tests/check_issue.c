@@ -800,29 +800,31 @@ Suite *issue_suite(void);
 Suite *
 issue_suite(void)
 {
-	Suite *s = suite_create("issue");
-	TCase *tc = tcase_create("rules");
+	const struct tu_test tests[] = {
+		TU_TEST(enable_p01_issues_exactly_the_rule_set),
+		TU_TEST(profile_of_issued_certificates),
+		TU_TEST(key_algorithms),
+		TU_TEST(cas_covers_only_its_provider),
+		TU_TEST(https_roles_get_none),
+		TU_TEST(added_later_issued_removed_revoked),
+		TU_TEST(disable_supersedes_reenable_same_root),
+		TU_TEST(pki_preferred),
+		TU_TEST(long_fqdn_gets_a_certificate),
+		TU_TEST(one_failure_blocks_no_one),
+		TU_LOOP(pki_refusals_leave_db_unchanged, TU_ALL(pki_refusals)),
+		TU_TEST(inventory_list_show_export),
+		TU_TEST(block_and_renew),
+		TU_TEST(blocked_root_takes_effect),
+		TU_TEST(pki_unknown_issuer_and_block_fallback),
+		TU_TEST(key_export_audit_after_the_fact),
+		TU_TEST(kill_mid_issuance_is_atomic),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "rules", .timeout = 120, .setup = tu_demo_setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, tu_demo_setup, tu_dir_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, enable_p01_issues_exactly_the_rule_set);
-	tcase_add_test(tc, profile_of_issued_certificates);
-	tcase_add_test(tc, key_algorithms);
-	tcase_add_test(tc, cas_covers_only_its_provider);
-	tcase_add_test(tc, https_roles_get_none);
-	tcase_add_test(tc, added_later_issued_removed_revoked);
-	tcase_add_test(tc, disable_supersedes_reenable_same_root);
-	tcase_add_test(tc, pki_preferred);
-	tcase_add_test(tc, long_fqdn_gets_a_certificate);
-	tcase_add_test(tc, one_failure_blocks_no_one);
-	tcase_add_loop_test(tc, pki_refusals_leave_db_unchanged, 0,
-	    sizeof pki_refusals / sizeof *pki_refusals);
-	tcase_add_test(tc, inventory_list_show_export);
-	tcase_add_test(tc, block_and_renew);
-	tcase_add_test(tc, blocked_root_takes_effect);
-	tcase_add_test(tc, pki_unknown_issuer_and_block_fallback);
-	tcase_add_test(tc, key_export_audit_after_the_fact);
-	tcase_add_test(tc, kill_mid_issuance_is_atomic);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("issue", cases);
 }

@@ -970,29 +970,32 @@ END_TEST
 Suite *
 keys_suite(void)
 {
-	Suite *s = suite_create("keys");
-	TCase *tc = tcase_create("keys");
+	const struct tu_test t_keys[] = {
+		TU_TEST(created_private),
+		TU_TEST(master_key_exclusive),
+		TU_TEST(exported_key_file),
+		TU_TEST(no_keys_handle),
+		TU_TEST(no_key_material_anywhere),
+		{ NULL }
+	};
+	const struct tu_test t_core[] = {
+		TU_TEST(console_no_core_dump),
+		TU_TEST(agent_no_core_dump),
+		{ NULL }
+	};
+	const struct tu_test t_memory[] = {
+		TU_TEST(agent_memory_has_no_key_copy),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "keys", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = t_keys },
+		{ "core", .timeout = 120, .setup = tu_dir_setup,
+		    .teardown = tmux_teardown, .tests = t_core },
+		{ "memory", .timeout = 120, .setup = tu_dir_setup,
+		    .teardown = agent_teardown, .tests = t_memory },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, created_private);
-	tcase_add_test(tc, master_key_exclusive);
-	tcase_add_test(tc, exported_key_file);
-	tcase_add_test(tc, no_keys_handle);
-	tcase_add_test(tc, no_key_material_anywhere);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, tu_dir_setup, tmux_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, console_no_core_dump);
-	tcase_add_test(tc, agent_no_core_dump);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("memory");
-	tcase_add_checked_fixture(tc, tu_dir_setup, agent_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, agent_memory_has_no_key_copy);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("keys", cases);
 }

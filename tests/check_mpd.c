@@ -1700,34 +1700,37 @@ END_TEST
 Suite *
 mpd_suite(void)
 {
-	Suite *s = suite_create("mpd");
-	TCase *tc = tcase_create("agent");
+	const struct tu_test tests[] = {
+		TU_TEST(test_serves_verified_tls),
+		TU_TEST(test_cert_swap_without_restart),
+		TU_TEST(test_enhanced_http_off_and_on),
+		TU_TEST(test_pki_preferred),
+		TU_TEST(test_pki_chain_served),
+		TU_TEST(test_pki_rules_at_load),
+		TU_TEST(test_health_failure_reported),
+		TU_TEST(test_root_block_takes_effect),
+		TU_TEST(test_pki_expired_fallback),
+		TU_TEST(test_https_mp_without_pki_unhealthy),
+		TU_TEST(test_port_in_use),
+		TU_TEST(test_sigterm_clean_exit),
+		TU_TEST(test_key_missing_or_mismatched),
+		TU_TEST(test_key_mismatch_at_runtime),
+		TU_TEST(test_usage_and_refusals),
+		TU_TEST(test_daemon_mode),
+		TU_TEST(test_log_show),
+		TU_TEST(test_db_replaced_by_mv),
+		TU_TEST(test_db_replaced_while_old_in_use),
+		TU_TEST(test_duplicate_agent_refused),
+		TU_TEST(test_http_head_deadlines_cap),
+		TU_TEST(test_user_drop_privileges),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "agent", .timeout = 60, .once = tmpl_setup,
+		    .once_done = tmpl_teardown, .setup = setup,
+		    .teardown = teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, tmpl_setup, tmpl_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_serves_verified_tls);
-	tcase_add_test(tc, test_cert_swap_without_restart);
-	tcase_add_test(tc, test_enhanced_http_off_and_on);
-	tcase_add_test(tc, test_pki_preferred);
-	tcase_add_test(tc, test_pki_chain_served);
-	tcase_add_test(tc, test_pki_rules_at_load);
-	tcase_add_test(tc, test_health_failure_reported);
-	tcase_add_test(tc, test_root_block_takes_effect);
-	tcase_add_test(tc, test_pki_expired_fallback);
-	tcase_add_test(tc, test_https_mp_without_pki_unhealthy);
-	tcase_add_test(tc, test_port_in_use);
-	tcase_add_test(tc, test_sigterm_clean_exit);
-	tcase_add_test(tc, test_key_missing_or_mismatched);
-	tcase_add_test(tc, test_key_mismatch_at_runtime);
-	tcase_add_test(tc, test_usage_and_refusals);
-	tcase_add_test(tc, test_daemon_mode);
-	tcase_add_test(tc, test_log_show);
-	tcase_add_test(tc, test_db_replaced_by_mv);
-	tcase_add_test(tc, test_db_replaced_while_old_in_use);
-	tcase_add_test(tc, test_duplicate_agent_refused);
-	tcase_add_test(tc, test_http_head_deadlines_cap);
-	tcase_add_test(tc, test_user_drop_privileges);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("mpd", cases);
 }

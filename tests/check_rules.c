@@ -3,6 +3,7 @@
 #include <check.h>
 
 #include "ehttp.h"
+#include "testutil.h"
 
 static const struct {
 	const char	*in;
@@ -169,15 +170,19 @@ Suite *rules_suite(void);
 Suite *
 rules_suite(void)
 {
-	Suite *s = suite_create("rules");
-	TCase *tc = tcase_create("input");
+	const struct tu_test tests[] = {
+		TU_LOOP(site_code, TU_ALL(codes)),
+		TU_LOOP(site_name, TU_ALL(names)),
+		TU_LOOP(fqdn, TU_ALL(fqdns)),
+		TU_TEST(fqdn_too_long),
+		TU_TEST(types_and_roles),
+		TU_LOOP(iisssl_state, TU_ALL(iis)),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "input", .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_loop_test(tc, site_code, 0, sizeof codes / sizeof *codes);
-	tcase_add_loop_test(tc, site_name, 0, sizeof names / sizeof *names);
-	tcase_add_loop_test(tc, fqdn, 0, sizeof fqdns / sizeof *fqdns);
-	tcase_add_test(tc, fqdn_too_long);
-	tcase_add_test(tc, types_and_roles);
-	tcase_add_loop_test(tc, iisssl_state, 0, sizeof iis / sizeof *iis);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("rules", cases);
 }

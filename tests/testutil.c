@@ -21,6 +21,31 @@
 char	*tu_dir;
 char	 tu_db[4096];
 
+Suite *
+tu_suite(const char *name, const struct tu_case *cases)
+{
+	Suite *s = suite_create(name);
+
+	for (const struct tu_case *c = cases; c->name != NULL; c++) {
+		TCase *tc = tcase_create(c->name);
+
+		if (c->once != NULL || c->once_done != NULL)
+			tcase_add_unchecked_fixture(tc, c->once, c->once_done);
+		if (c->setup != NULL || c->teardown != NULL)
+			tcase_add_checked_fixture(tc, c->setup, c->teardown);
+		if (c->timeout > 0)
+			tcase_set_timeout(tc, c->timeout);
+		for (const struct tu_test *t = c->tests; t->test != NULL; t++) {
+			if (t->loops > 0)
+				tcase_add_loop_test(tc, t->test, 0, t->loops);
+			else
+				tcase_add_test(tc, t->test);
+		}
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
 int
 tu_wants(int argc, char **argv, const char *m)
 {
@@ -282,31 +307,14 @@ tu_ctl(const char *db, char **out, char **err, ...)
 	return rc;
 }
 
-void
-tu_ctl_ok(const char *db, ...)
+/* ehttpctl as ap says, asserted to exit with want and, unless msg is
+ * NULL, to say msg on stderr. */
+static void
+ctl_expect(const char *db, int want, const char *msg, va_list ap)
 {
 	char *out = NULL, *err = NULL;
-	va_list ap;
-	int rc;
+	int rc = ctl_v(db, &out, &err, ap);
 
-	va_start(ap, db);
-	rc = ctl_v(db, &out, &err, ap);
-	va_end(ap);
-	ck_assert_msg(rc == 0, "ehttpctl: exit %d: %s", rc, err);
-	free(out);
-	free(err);
-}
-
-void
-tu_ctl_fails(const char *db, int want, const char *msg, ...)
-{
-	char *out = NULL, *err = NULL;
-	va_list ap;
-	int rc;
-
-	va_start(ap, msg);
-	rc = ctl_v(db, &out, &err, ap);
-	va_end(ap);
 	ck_assert_msg(rc == want, "ehttpctl: exit %d, want %d: %s", rc, want,
 	    err);
 	if (msg != NULL)
@@ -314,6 +322,26 @@ tu_ctl_fails(const char *db, int want, const char *msg, ...)
 		    " lacks '%s'", err, msg);
 	free(out);
 	free(err);
+}
+
+void
+tu_ctl_ok(const char *db, ...)
+{
+	va_list ap;
+
+	va_start(ap, db);
+	ctl_expect(db, 0, NULL, ap);
+	va_end(ap);
+}
+
+void
+tu_ctl_fails(const char *db, int want, const char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	ctl_expect(db, want, msg, ap);
+	va_end(ap);
 }
 
 const char *

@@ -6,6 +6,31 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <check.h>
+
+/*
+ * A suite from a table: each test case with its name, timeout (seconds; 0:
+ * libcheck's default), fixtures run once (once, once_done) or around each
+ * test (setup, teardown), any of them NULL, and its tests in order: TU_TEST
+ * a plain test, TU_LOOP a loop test run with _i from 0 to n - 1. Both lists
+ * end with { NULL }.
+ */
+struct tu_test {
+	const TTest	*test;
+	int		 loops;		/* 0: a plain test */
+};
+#define TU_TEST(t)	{ (t), 0 }
+#define TU_LOOP(t, n)	{ (t), (int)(n) }
+#define TU_ALL(a)	(sizeof (a) / sizeof *(a))
+
+struct tu_case {
+	const char		*name;
+	int			 timeout;
+	void			(*once)(void), (*once_done)(void);
+	void			(*setup)(void), (*teardown)(void);
+	const struct tu_test	*tests;
+};
+Suite	*tu_suite(const char *name, const struct tu_case *cases);
 
 /* Runner: true when argv names suite m (`check_all db ca`). */
 int	 tu_wants(int, char **, const char *);
