@@ -4,6 +4,7 @@
 #include <check.h>
 
 #include "ehttp.h"
+#include "testutil.h"
 
 static const struct {
 	const char	*in;
@@ -279,19 +280,22 @@ Suite *rules_suite(void);
 Suite *
 rules_suite(void)
 {
-	Suite *s = suite_create("rules");
-	TCase *tc = tcase_create("input");
+	const struct tu_test tests[] = {
+		TU_LOOP(site_code, TU_ALL(codes)),
+		TU_LOOP(site_name, TU_ALL(names)),
+		TU_LOOP(fqdn, TU_ALL(fqdns)),
+		TU_TEST(fqdn_too_long),
+		TU_TEST(types_and_roles),
+		TU_LOOP(iisssl_state, TU_ALL(iis)),
+		TU_LOOP(role_table, TU_ALL(role_cases)),
+		TU_TEST(site_enhanced),
+		TU_TEST(agent_and_expiry),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "input", .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_loop_test(tc, site_code, 0, sizeof codes / sizeof *codes);
-	tcase_add_loop_test(tc, site_name, 0, sizeof names / sizeof *names);
-	tcase_add_loop_test(tc, fqdn, 0, sizeof fqdns / sizeof *fqdns);
-	tcase_add_test(tc, fqdn_too_long);
-	tcase_add_test(tc, types_and_roles);
-	tcase_add_loop_test(tc, iisssl_state, 0, sizeof iis / sizeof *iis);
-	tcase_add_loop_test(tc, role_table, 0, sizeof role_cases /
-	    sizeof *role_cases);
-	tcase_add_test(tc, site_enhanced);
-	tcase_add_test(tc, agent_and_expiry);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("rules", cases);
 }
