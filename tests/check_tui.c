@@ -826,7 +826,7 @@ START_TEST(form_focus_ring)
 	form_key(&f, KA_PREV_FIELD, KEY_BTAB);
 	ck_assert_int_eq(f.focus, f.nitems + 1);
 	/* A destructive default: Enter from a field presses Cancel. */
-	f.button_flags[0] = DIALOG_BTN_DESTRUCTIVE;
+	f.button_flags[0] = FORM_BTN_DESTRUCTIVE;
 	form_focus_first(&f);
 	ck_assert_int_eq(form_key(&f, KA_OK, '\r'), FORM_BUTTON);
 	ck_assert_int_eq(f.pressed, 1);

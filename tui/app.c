@@ -468,7 +468,7 @@ app_open_log(struct app *app, const char *path)
  */
 static const char *const progress_buttons[] = { "Cancel the work",
     "Continue" };
-static const int progress_flags[] = { DIALOG_BTN_DESTRUCTIVE, 0 };
+static const int progress_flags[] = { FORM_BTN_DESTRUCTIVE, 0 };
 
 /* The question; 1: cancel. */
 static int
@@ -478,7 +478,7 @@ progress_ask(struct app *app)
 	int k;
 
 	app->progress_asking = 1;
-	app->progress_focus = dialog_safe_button(progress_flags, NULL, 2, 0);
+	app->progress_focus = form_safe_button(progress_flags, NULL, 2, 0);
 	for (;;) {
 		app->dirty = 1;
 		app_render(app);
@@ -968,7 +968,7 @@ draw_progress(struct app *app)
 	if (app->progress_asking) {
 		text_put(win, 4, 2, w - 4, "Cancel? The site stays as it was.",
 		    (size_t)-1, crt_attr(CRT_WARNING) | A_BOLD);
-		dialog_buttons(win, 5, progress_buttons, 2,
+		form_buttons_draw(win, 5, progress_buttons, 2,
 		    app->progress_focus, NULL);
 	} else
 		text_put(win, 4, 2, w - 4, "Esc: cancel", (size_t)-1,

@@ -469,7 +469,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 		    ehttp_cert_type_title(x.type), x.issued_to, x.thumbprint);
 		box_text(b, BOX_WARNING, ehttp_block_effect(x.type));
 		box_buttons(b, yes_no, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, block_done, v);
 		return VIEW_REDRAW;
 	case KA_UNBLOCK:
@@ -525,7 +525,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 				    " was.");
 		}
 		box_buttons(b, renew_labels, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, renew_done, v);
 		return VIEW_REDRAW;
 	case KA_EXPORT:
