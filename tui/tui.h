@@ -16,6 +16,7 @@
  *               viewer with tabs, prompt, menu, the form dialog skeleton;
  *  - dialog-site.c, dialog-role.c, dialog-cert.c: the property dialogs;
  *  - view-*.c   one view per tree node, each a const struct view_ops;
+ *  - search.c   Find in a list view (sites, site systems);
  *  - logscan.c  the log viewer's model: filter and find over a reader;
  *  - app.c      the frame (tree, list, details, status, key bar), the main
  *               loop and the only drawing entry point (app_render).
@@ -569,6 +570,19 @@ void	 logscan_find(struct logscan *, const char *needle, size_t from_record,
 void	 logscan_find_cancel(struct logscan *);
 /* Follow: pick up new records; 1 if anything changed. */
 int	 logscan_refresh(struct logscan *);
+
+/* search.c: Find in a list view (F3, n, N). The view fills in list,
+ * match (1 if row has needle, ASCII case-insensitive) and label. */
+struct search {
+	struct list	*list;
+	int		(*match)(void *arg, size_t row, const char *needle);
+	void		*arg;
+	const char	*label;		/* the prompt's label */
+	char		 needle[128];	/* the last text searched for */
+};
+/* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
+ * VIEW_UNHANDLED for any other action. */
+int	 search_key(struct search *, struct app *, enum keys_action);
 
 /* app.c: the frame and the main loop. */
 struct app_config {

@@ -15,7 +15,7 @@ struct sites {
 	size_t		*nwarn;
 	size_t		 n;
 	struct list	 list;
-	char		 find[128];
+	struct search	 find;
 };
 
 enum { SC_CODE, SC_NAME, SC_TYPE, SC_PARENT, SC_COMM, SC_EHTTP, SC_IISSSL,
@@ -64,6 +64,16 @@ site_type_long(enum db_site_type t)
 	}
 }
 
+/* Find: a site by code or name. */
+static int
+sites_match(void *arg, size_t row, const char *needle)
+{
+	const struct db_site *x = &((struct sites *)arg)->v[row];
+
+	return text_casefind(x->code, strlen(x->code), needle) != NULL ||
+	    text_casefind(x->name, strlen(x->name), needle) != NULL;
+}
+
 static int
 sites_open(struct view *v)
 {
@@ -71,6 +81,10 @@ sites_open(struct view *v)
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		abort();
+	s->find.list = &s->list;
+	s->find.match = sites_match;
+	s->find.arg = s;
+	s->find.label = "Site code or name:";
 	v->data = s;
 	return 0;
 }
@@ -216,36 +230,6 @@ sites_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 }
 
 static int
-sites_find_from(struct sites *s, size_t from, int dir)
-{
-	for (size_t k = 0; k < s->n; k++) {
-		size_t i = (from + s->n + (dir > 0 ? k : -k)) % s->n;
-
-		if (text_casefind(s->v[i].code, strlen(s->v[i].code),
-		    s->find) != NULL || text_casefind(s->v[i].name,
-		    strlen(s->v[i].name), s->find) != NULL) {
-			s->list.cursor = i;
-			list_move(&s->list, 0);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static void
-sites_find_done(struct app *app, int result, const char *text, void *arg)
-{
-	struct view *v = arg;
-	struct sites *s = v->data;
-
-	if (result != 0 || text == NULL)
-		return;
-	snprintf(s->find, sizeof s->find, "%s", text);
-	if (s->n > 0 && sites_find_from(s, s->list.cursor, 1) == -1)
-		app_status(app, 1, "Not found: %s", s->find);
-}
-
-static int
 sites_key(struct view *v, enum keys_action a, int key)
 {
 	struct sites *s = v->data;
@@ -258,17 +242,9 @@ sites_key(struct view *v, enum keys_action a, int key)
 			dialog_site_open(v->app, s->v[s->list.cursor].code);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt_selected(v->app, "Find", "Site code or name:",
-		    s->find, sites_find_done, v);
-		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
-		if (s->find[0] == '\0' || s->n == 0)
-			return VIEW_NONE;
-		if (sites_find_from(s, s->list.cursor + (a == KA_FIND_NEXT ?
-		    1 : s->n - 1), a == KA_FIND_NEXT ? 1 : -1) == -1)
-			app_status(v->app, 1, "Not found: %s", s->find);
-		return VIEW_REDRAW;
+		return search_key(&s->find, v->app, a);
 	case KA_RIGHT:
 	case KA_LEFT:
 		return list_hscroll(&s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;

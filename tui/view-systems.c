@@ -28,7 +28,7 @@ struct systems {
 	struct sysrow	*v;
 	size_t		 n;
 	struct list	 list;
-	char		 find[128];
+	struct search	 find;
 };
 
 enum { YC_NAME, YC_SITE, YC_ROLES, YC_CERT, YC_THUMB, YC_EXPIRY, YC_AGENT,
@@ -70,6 +70,17 @@ role_stays_http(const char *role)
 	    strcmp(role, "smp") == 0;
 }
 
+/* Find: a site system by name, site or role. */
+static int
+systems_match(void *arg, size_t row, const char *needle)
+{
+	const struct sysrow *r = &((struct systems *)arg)->v[row];
+
+	return text_casefind(r->sys.fqdn, strlen(r->sys.fqdn), needle) ||
+	    text_casefind(r->roles, strlen(r->roles), needle) ||
+	    text_casefind(r->sys.site_code, 3, needle);
+}
+
 static int
 systems_open(struct view *v)
 {
@@ -77,6 +88,10 @@ systems_open(struct view *v)
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		abort();
+	s->find.list = &s->list;
+	s->find.match = systems_match;
+	s->find.arg = s;
+	s->find.label = "Name, site or role:";
 	v->data = s;
 	return 0;
 }
@@ -337,37 +352,6 @@ systems_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 }
 
 static int
-systems_find_from(struct systems *s, size_t from, int dir)
-{
-	for (size_t k = 0; k < s->n; k++) {
-		size_t i = (from + s->n + (dir > 0 ? k : -k)) % s->n;
-		const struct sysrow *r = &s->v[i];
-
-		if (text_casefind(r->sys.fqdn, strlen(r->sys.fqdn), s->find) ||
-		    text_casefind(r->roles, strlen(r->roles), s->find) ||
-		    text_casefind(r->sys.site_code, 3, s->find)) {
-			s->list.cursor = i;
-			list_move(&s->list, 0);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static void
-systems_find_done(struct app *app, int result, const char *text, void *arg)
-{
-	struct view *v = arg;
-	struct systems *s = v->data;
-
-	if (result != 0 || text == NULL)
-		return;
-	snprintf(s->find, sizeof s->find, "%s", text);
-	if (s->n > 0 && systems_find_from(s, s->list.cursor, 1) == -1)
-		app_status(app, 1, "Not found: %s", s->find);
-}
-
-static int
 systems_key(struct view *v, enum keys_action a, int key)
 {
 	struct systems *s = v->data;
@@ -380,17 +364,9 @@ systems_key(struct view *v, enum keys_action a, int key)
 			dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt_selected(v->app, "Find", "Name, site or role:",
-		    s->find, systems_find_done, v);
-		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
-		if (s->find[0] == '\0' || s->n == 0)
-			return VIEW_NONE;
-		if (systems_find_from(s, s->list.cursor + (a == KA_FIND_NEXT ?
-		    1 : s->n - 1), a == KA_FIND_NEXT ? 1 : -1) == -1)
-			app_status(v->app, 1, "Not found: %s", s->find);
-		return VIEW_REDRAW;
+		return search_key(&s->find, v->app, a);
 	case KA_RIGHT:
 	case KA_LEFT:
 		return list_hscroll(&s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
