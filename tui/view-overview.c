@@ -23,11 +23,14 @@ struct ov_line {
 	int			 expiring;	/* certificates: the filter */
 };
 
-/* Counts over the certificates cost a scan each on a large inventory:
- * they are taken after the first screen (tick) and on explicit reloads,
- * not on the periodic re-read. */
+/* Counts of active and blocked certificates come from the database's
+ * tally (no scan): taken with the first screen and on explicit reloads,
+ * not on the periodic re-read. The expiring ones are counted from an
+ * index, as many entries as certificates expire: after the first screen
+ * (tick). */
 struct ov_counts {
 	int		 valid;
+	int		 expiring_valid;
 	int64_t		 site_ids[64];
 	size_t		 site_active[64];
 	size_t		 nsites;
@@ -41,6 +44,8 @@ struct overview {
 	struct ov_counts c;
 	int		 need_count;
 };
+
+enum ov_recount { OV_KEEP, OV_COUNT, OV_COUNT_EXPIRING };
 
 static void
 count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
@@ -62,13 +67,23 @@ count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
 	f.expiring_days = -1;
 	f.active_only = 1;
 	ehttp_cert_count(e, &f, &c->active);
-	f.expiring_days = EXPIRING_DAYS;
-	ehttp_cert_count(e, &f, &c->expiring);
 	memset(&f, 0, sizeof f);
 	f.expiring_days = -1;
 	f.blocked_only = 1;
 	ehttp_cert_count(e, &f, &c->blocked);
 	c->valid = 1;
+}
+
+static void
+count_expiring(struct ehttp *e, struct ov_counts *c)
+{
+	struct db_cert_filter f;
+
+	memset(&f, 0, sizeof f);
+	f.active_only = 1;
+	f.expiring_days = EXPIRING_DAYS;
+	ehttp_cert_count(e, &f, &c->expiring);
+	c->expiring_valid = 1;
 }
 
 static int
@@ -136,7 +151,7 @@ ov_close(struct view *v)
 }
 
 static void
-build(struct view *v, int recount)
+build(struct view *v, enum ov_recount recount)
 {
 	struct overview *o = v->data;
 	struct ehttp *e = app_ehttp(v->app);
@@ -154,8 +169,10 @@ build(struct view *v, int recount)
 		    ehttp_error(e));
 		goto out;
 	}
-	if (recount)
+	if (recount == OV_COUNT)
 		count_all(e, sites, ns, &o->c);
+	else if (recount == OV_COUNT_EXPIRING)
+		count_expiring(e, &o->c);
 	add(o, CRT_TREE_GROUP, "Sites", "Sites");
 	for (size_t i = 0; i < ns; i++) {
 		struct db_site *s = &sites[i];
@@ -181,9 +198,14 @@ build(struct view *v, int recount)
 	else {
 		add(o, CRT_NORMAL, "Certificates", "  %zu active certificate%s.",
 		    o->c.active, o->c.active == 1 ? "" : "s");
-		add(o, o->c.expiring > 0 ? CRT_WARNING : CRT_OK, "Certificates",
-		    "  %zu expire%s within %d days.", o->c.expiring,
-		    o->c.expiring == 1 ? "s" : "", EXPIRING_DAYS);
+		if (!o->c.expiring_valid)
+			add(o, CRT_DIM, "Certificates", "  Counting those that"
+			    " expire within %d days...", EXPIRING_DAYS);
+		else
+			add(o, o->c.expiring > 0 ? CRT_WARNING : CRT_OK,
+			    "Certificates", "  %zu expire%s within %d days.",
+			    o->c.expiring, o->c.expiring == 1 ? "s" : "",
+			    EXPIRING_DAYS);
 		o->v[o->n - 1].expiring = 1;
 		if (o->c.blocked > 0)
 			add(o, CRT_ERROR, "Certificates", "  %zu blocked.",
@@ -294,14 +316,15 @@ out:
 	list_set_count(&o->list, o->n);
 }
 
-/* Shown or refreshed on purpose: now without the counts, then the counts
- * at the next tick (the first screen does not wait for them). */
+/* Shown or refreshed on purpose: now with the counts the tally gives,
+ * then the expiring ones at the next tick (the first screen does not wait
+ * for them). */
 static int
 ov_reload(struct view *v)
 {
 	struct overview *o = v->data;
 
-	build(v, 0);
+	build(v, OV_COUNT);
 	o->need_count = 1;
 	return 0;
 }
@@ -309,7 +332,7 @@ ov_reload(struct view *v)
 static int
 ov_poll(struct view *v)
 {
-	build(v, 0);
+	build(v, OV_KEEP);
 	return 0;
 }
 
@@ -321,7 +344,7 @@ ov_tick(struct view *v, int *wish)
 	if (!o->need_count)
 		return VIEW_NONE;
 	o->need_count = 0;
-	build(v, 1);
+	build(v, OV_COUNT_EXPIRING);
 	return VIEW_REDRAW;
 }
 
