@@ -12,6 +12,7 @@
 
 struct sites {
 	struct db_site	*v;
+	struct ehttp_note **warn;	/* each site's, as of the reload */
 	size_t		*nwarn;
 	size_t		 n;
 	struct list	 list;
@@ -90,12 +91,23 @@ sites_open(struct view *v)
 }
 
 static void
+free_warnings(struct sites *s)
+{
+	for (size_t i = 0; s->warn != NULL && i < s->n; i++)
+		free(s->warn[i]);
+	free(s->warn);
+	free(s->nwarn);
+	s->warn = NULL;
+	s->nwarn = NULL;
+}
+
+static void
 sites_close(struct view *v)
 {
 	struct sites *s = v->data;
 
+	free_warnings(s);
 	free(s->v);
-	free(s->nwarn);
 	free(s);
 }
 
@@ -105,9 +117,8 @@ sites_reload(struct view *v)
 	struct sites *s = v->data;
 	struct ehttp *e = app_ehttp(v->app);
 	struct db_site *nv = NULL;
-	struct ehttp_note *w;
 	int64_t keep = 0;
-	size_t n = 0, nw;
+	size_t n = 0;
 
 	if (s->n > 0 && s->list.cursor < s->n)
 		keep = s->v[s->list.cursor].id;
@@ -115,16 +126,18 @@ sites_reload(struct view *v)
 		app_status(v->app, 1, "Sites: %s", ehttp_error(e));
 		return -1;
 	}
+	free_warnings(s);
 	free(s->v);
-	free(s->nwarn);
 	s->v = nv;
 	s->n = n;
-	if ((s->nwarn = calloc(n ? n : 1, sizeof *s->nwarn)) == NULL)
+	if ((s->warn = calloc(n ? n : 1, sizeof *s->warn)) == NULL ||
+	    (s->nwarn = calloc(n ? n : 1, sizeof *s->nwarn)) == NULL)
 		abort();
 	for (size_t i = 0; i < n; i++) {
-		if (ehttp_site_warnings(e, &s->v[i], &w, &nw) == 0) {
-			s->nwarn[i] = nw;
-			free(w);
+		if (ehttp_site_warnings(e, &s->v[i], &s->warn[i],
+		    &s->nwarn[i]) == -1) {
+			s->warn[i] = NULL;	/* shown as "No warnings." */
+			s->nwarn[i] = 0;
 		}
 		if (s->v[i].id == keep)
 			s->list.cursor = i;
@@ -176,13 +189,13 @@ sites_style(void *arg, size_t row)
 	return s->nwarn[row] > 0 ? crt_attr(CRT_WARNING) : crt_attr(CRT_NORMAL);
 }
 
+/* The selected site as of the last reload: no SQL on a repaint. */
 static void
 sites_details(struct view *v, struct sites *s, WINDOW *w)
 {
-	struct ehttp *e = app_ehttp(v->app);
 	const struct db_site *x;
-	struct ehttp_note *warn = NULL;
-	size_t nw = 0;
+	const struct ehttp_note *warn;
+	size_t nw;
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
@@ -205,12 +218,11 @@ sites_details(struct view *v, struct sites *s, WINDOW *w)
 		    x->sec.require_signing ? "on" : "off",
 		    x->sec.require_sha256 ? "on" : "off",
 		    x->sec.use_encryption ? "on" : "off");
-	if (ehttp_site_warnings(e, x, &warn, &nw) == 0) {
-		for (size_t i = 0; i < nw && y < h; i++)
-			text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING),
-			    "Warning: %s", warn[i].text);
-		free(warn);
-	}
+	warn = s->warn[s->list.cursor];
+	nw = s->nwarn[s->list.cursor];
+	for (size_t i = 0; i < nw && y < h; i++)
+		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING),
+		    "Warning: %s", warn[i].text);
 	if (nw == 0 && y < h)
 		text_put(w, y++, 1, width - 2, "No warnings.", (size_t)-1,
 		    crt_attr(CRT_OK));

@@ -29,6 +29,10 @@ struct systems {
 	size_t		 n;
 	struct list	 list;
 	struct search	 find;
+	/* The details' roles line, read when the selection changes or after
+	 * a reload, not on every repaint. */
+	int64_t		 roles_of;	/* system id; 0: to be read */
+	char		 roles[1024];
 };
 
 enum { YC_NAME, YC_SITE, YC_ROLES, YC_CERT, YC_THUMB, YC_EXPIRY, YC_AGENT,
@@ -185,6 +189,7 @@ systems_reload(struct view *v)
 	free(ys);
 	free(rs);
 	list_set_count(&s->list, s->n);
+	s->roles_of = 0;
 	return 0;
 }
 
@@ -240,14 +245,46 @@ systems_style(void *arg, size_t row)
 	return crt_attr(CRT_NORMAL);
 }
 
+/* The roles of the selected system, with their settings. */
+static void
+read_roles(struct view *v, struct systems *s, const struct sysrow *r)
+{
+	struct db_role *rs = NULL;
+	char *roles = s->roles;
+	size_t nr = 0, off = 0, len = sizeof s->roles;
+
+	s->roles_of = r->sys.id;
+	roles[0] = '\0';
+	if (ehttp_role_list(app_ehttp(v->app), NULL, r->sys.fqdn, &rs,
+	    &nr) == -1)
+		return;
+	for (size_t i = 0; i < nr && off < len; i++) {
+		const struct db_role *x = &rs[i];
+
+		off += snprintf(roles + off, len - off, "%s%s", i ? "; " : "",
+		    rules_role_title(x->role));
+		if (off >= len)
+			break;
+		if (strcmp(x->role, "dp") == 0)
+			off += snprintf(roles + off, len - off, " (%s, anonymous"
+			    " %s)", x->connection, x->allow_anonymous ?
+			    "allowed" : "not allowed");
+		else if (x->connection[0])
+			off += snprintf(roles + off, len - off, " (%s)",
+			    x->connection);
+		else if (role_stays_http(x->role))
+			off += snprintf(roles + off, len - off, " (stays HTTP:"
+			    " enhanced HTTP does not secure it)");
+	}
+	free(rs);
+}
+
 static void
 systems_details(struct view *v, struct systems *s, WINDOW *w)
 {
-	struct ehttp *e = app_ehttp(v->app);
-	struct db_role *rs = NULL;
 	const struct sysrow *r;
-	char t1[32], t2[32], roles[1024];
-	size_t nr = 0, off = 0;
+	const char *roles = s->roles;
+	char t1[32], t2[32];
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
@@ -256,30 +293,8 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 	r = &s->v[s->list.cursor];
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s (site %s)", r->sys.fqdn,
 	    r->sys.site_code);
-	roles[0] = '\0';
-	if (ehttp_role_list(e, NULL, r->sys.fqdn, &rs, &nr) == 0) {
-		for (size_t i = 0; i < nr && off < sizeof roles; i++) {
-			const struct db_role *x = &rs[i];
-
-			off += snprintf(roles + off, sizeof roles - off, "%s%s",
-			    i ? "; " : "", rules_role_title(x->role));
-			if (off >= sizeof roles)
-				break;
-			if (strcmp(x->role, "dp") == 0)
-				off += snprintf(roles + off, sizeof roles - off,
-				    " (%s, anonymous %s)", x->connection,
-				    x->allow_anonymous ? "allowed" :
-				    "not allowed");
-			else if (x->connection[0])
-				off += snprintf(roles + off, sizeof roles - off,
-				    " (%s)", x->connection);
-			else if (role_stays_http(x->role))
-				off += snprintf(roles + off, sizeof roles - off,
-				    " (stays HTTP: enhanced HTTP does not secure"
-				    " it)");
-		}
-		free(rs);
-	}
+	if (s->roles_of != r->sys.id)
+		read_roles(v, s, r);
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Roles: %s", roles[0] ?
 	    roles : "none");
 	if (y < h)
