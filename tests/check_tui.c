@@ -1243,7 +1243,7 @@ START_TEST(render_certificates_window)
 	press(app, '4', 0);
 	ck_screen("1 of 20000, by Expiration asc");
 	ck_screen("host000001.p01.contoso.com");
-	rb = view_certs_rowbuf(app_view(app, "Certificates"));
+	rb = view_certs_rowbuf(app_view(app, APP_NODE_CERTS));
 	ck_assert_uint_eq(rb->total, 20000);
 	ck_assert_uint_le(rb->n, 100);		/* a page or so, not 20000 */
 	press(app, KEY_END, 0);
@@ -1266,7 +1266,7 @@ START_TEST(render_certificates_window)
 	ck_screen("host019999.p01.contoso.com");
 	press(app, KEY_END, 0);
 	ck_screen("host019900.p01.contoso.com");
-	ck_assert_uint_eq(view_certs_total(app_view(app, "Certificates")), 100);
+	ck_assert_uint_eq(view_certs_total(app_view(app, APP_NODE_CERTS)), 100);
 	app_stop(app);
 	screen_close();
 	teardown();

@@ -44,6 +44,11 @@ struct app;
 struct view;
 struct dialog;
 
+/* The tree's nodes, chosen by id (never by their label). Logs are nodes
+ * too, found by their path. */
+enum app_node { APP_NODE_NONE, APP_NODE_OVERVIEW, APP_NODE_SITES,
+	APP_NODE_SYSTEMS, APP_NODE_CERTS };
+
 /* crt.c: the curses owner. */
 enum crt_style {
 	CRT_NORMAL, CRT_TITLE, CRT_HEADER, CRT_HEADER_SORT, CRT_CURSOR,
@@ -621,11 +626,11 @@ void		 app_dirty(struct app *);
 /* Re-read every view (after an action changed the database). */
 void		 app_reload_all(struct app *);
 int		 app_open_log(struct app *, const char *path);
-int		 app_select(struct app *, const char *title);
+int		 app_select(struct app *, enum app_node);
 /* Go to a node and, key not NULL, to that item's row in it. */
-int		 app_select_item(struct app *, const char *title,
-		    const char *key);
-struct view	*app_view(struct app *, const char *title);
+int		 app_select_item(struct app *, enum app_node, const char *key);
+struct view	*app_view(struct app *, enum app_node);
+const char	*app_node_label(struct app *, enum app_node);
 struct view	*app_current_view(struct app *);
 void		 app_show_notes(struct app *, struct ehttp *, const char *title,
 		    const char *ok_text);
