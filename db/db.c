@@ -127,7 +127,9 @@ static const char *const migrations[] = {
 
 	/* 6: counts without a scan (the console's first screen on a million
 	 * certificates): certificates per site, type, state and blocked flag,
-	 * kept by triggers; expiring ones counted from an index alone. */
+	 * kept by triggers (a group that empties goes, so a change undone,
+	 * such as issuance dropping its pending rows, leaves the database as
+	 * it was); expiring ones counted from an index alone. */
 	"CREATE TABLE cert_tally ("
 	"  site_id INTEGER NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL,"
 	"  blocked INTEGER NOT NULL, n INTEGER NOT NULL,"
@@ -139,11 +141,13 @@ static const char *const migrations[] = {
 	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
 	"CREATE TRIGGER cert_tally_delete AFTER DELETE ON cert BEGIN"
 	"  UPDATE cert_tally SET n = n - 1 WHERE site_id = OLD.site_id AND"
-	"  type = OLD.type AND state = OLD.state AND blocked = OLD.blocked; END;"
+	"  type = OLD.type AND state = OLD.state AND blocked = OLD.blocked;"
+	"  DELETE FROM cert_tally WHERE n = 0; END;"
 	"CREATE TRIGGER cert_tally_update AFTER UPDATE OF site_id, type, state,"
 	"  blocked ON cert BEGIN"
 	"  UPDATE cert_tally SET n = n - 1 WHERE site_id = OLD.site_id AND"
 	"  type = OLD.type AND state = OLD.state AND blocked = OLD.blocked;"
+	"  DELETE FROM cert_tally WHERE n = 0;"
 	"  INSERT INTO cert_tally VALUES (NEW.site_id, NEW.type, NEW.state,"
 	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
 	"CREATE INDEX cert_by_state_expiration ON cert(state, not_after, site_id);",

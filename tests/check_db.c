@@ -216,6 +216,9 @@ ck_counts(struct db *db)
 		    q[i].where, n, v);
 		free(v);
 	}
+	v = sql1("SELECT count(*) FROM cert_tally WHERE n <= 0");
+	ck_assert_str_eq(v, "0");	/* emptied groups go */
+	free(v);
 }
 
 START_TEST(cert_counts_tally)
