@@ -162,6 +162,84 @@ START_TEST(migrate_v1_to_v4)
 }
 END_TEST
 
+/* Certificate counts come from a tally kept by triggers (migration 6):
+ * after inserts, updates and deletes made by sqlite3 itself, before and
+ * after the migration, every count equals sqlite3's count(*). */
+static void
+ck_counts(struct db *db)
+{
+	static const struct { const char *type; int64_t site; int blocked;
+	    int active; const char *where; } q[] = {
+		{ NULL, 0, 0, 0, "state != 'pending'" },
+		{ NULL, 0, 0, 1, "state = 'active'" },
+		{ NULL, 0, 1, 0, "state != 'pending' AND blocked = 1" },
+		{ NULL, 1, 0, 1, "state = 'active' AND site_id = 1" },
+		{ NULL, 2, 0, 1, "state = 'active' AND site_id = 2" },
+		{ "role", 2, 0, 0, "state != 'pending' AND site_id = 2 AND"
+		    " type = 'role'" },
+		{ "pki", 0, 1, 1, "state = 'active' AND blocked = 1 AND"
+		    " type = 'pki'" },
+	};
+	struct db_cert_filter f;
+	char sql[256], *v;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		memset(&f, 0, sizeof f);
+		f.type = q[i].type;
+		f.site_id = q[i].site;
+		f.blocked_only = q[i].blocked;
+		f.active_only = q[i].active;
+		f.expiring_days = -1;
+		ck_assert_int_eq(db_cert_count(db, &f, &n), 0);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM cert WHERE %s",
+		    q[i].where);
+		v = sql1(sql);
+		ck_assert_msg(strtoull(v, NULL, 10) == n, "%s: %zu, sqlite3 %s",
+		    q[i].where, n, v);
+		free(v);
+	}
+	v = sql1("SELECT count(*) FROM cert_tally WHERE n <= 0");
+	ck_assert_str_eq(v, "0");	/* emptied groups go */
+	free(v);
+}
+
+START_TEST(cert_counts_tally)
+{
+	struct db *db;
+	char *cause = NULL, *v;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v1.sql' && sqlite3 '%s' \"INSERT INTO site (id, code, name,"
+	    " type, created) VALUES (2, 'P02', 'Two', 'primary', 0);"
+	    " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	    " WHERE i < 40) INSERT INTO cert (type, state, site_id, blocked,"
+	    " created) SELECT CASE i %% 3 WHEN 0 THEN 'root' WHEN 1 THEN 'role'"
+	    " ELSE 'pki' END, CASE i %% 4 WHEN 0 THEN 'pending' WHEN 1 THEN"
+	    " 'superseded' ELSE 'active' END, 1 + i %% 2, i %% 5 = 0, 0 FROM"
+	    " n\"", tu_db, EHTTP_SRCDIR, tu_db), 0);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_counts(db);		/* tallied by the migration */
+	db_close(db);
+	free(sql1("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	    " FROM n WHERE i < 30) INSERT INTO cert (type, state, site_id,"
+	    " blocked, created) SELECT 'role', CASE i % 3 WHEN 0 THEN 'revoked'"
+	    " ELSE 'active' END, 2 - i % 2, i % 7 = 0, 0 FROM n;"
+	    " UPDATE cert SET state = 'active' WHERE state = 'pending' AND"
+	    " id % 2 = 0; UPDATE cert SET blocked = 1 - blocked WHERE id % 3 = 0;"
+	    " UPDATE cert SET site_id = 3 - site_id, type = 'pki' WHERE"
+	    " id % 5 = 1; DELETE FROM cert WHERE id % 6 = 0"));
+	v = sql1("SELECT count(*) FROM cert");
+	ck_assert_str_ne(v, "0");
+	free(v);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_counts(db);		/* kept by the triggers */
+	db_close(db);
+}
+END_TEST
+
 START_TEST(newer_refused)
 {
 	char *cause = NULL, *v;
@@ -353,6 +431,7 @@ db_suite(void)
 		TU_TEST(open_missing_refused),
 		TU_TEST(migrate_v1),
 		TU_TEST(migrate_v1_to_v4),
+		TU_TEST(cert_counts_tally),
 		TU_TEST(newer_refused),
 		TU_TEST(not_sqlite_refused),
 		TU_TEST(corrupt_refused),

@@ -828,7 +828,7 @@ START_TEST(form_focus_ring)
 	form_key(&f, KA_PREV_FIELD, KEY_BTAB);
 	ck_assert_int_eq(f.focus, f.nitems + 1);
 	/* A destructive default: Enter from a field presses Cancel. */
-	f.button_flags[0] = DIALOG_BTN_DESTRUCTIVE;
+	f.button_flags[0] = FORM_BTN_DESTRUCTIVE;
 	form_focus_first(&f);
 	ck_assert_int_eq(form_key(&f, KA_OK, '\r'), FORM_BUTTON);
 	ck_assert_int_eq(f.pressed, 1);
@@ -1245,7 +1245,7 @@ START_TEST(render_certificates_window)
 	press(app, '4', 0);
 	ck_screen("1 of 20000, by Expiration asc");
 	ck_screen("host000001.p01.contoso.com");
-	rb = view_certs_rowbuf(app_view(app, "Certificates"));
+	rb = view_certs_rowbuf(app_view(app, APP_NODE_CERTS));
 	ck_assert_uint_eq(rb->total, 20000);
 	ck_assert_uint_le(rb->n, 100);		/* a page or so, not 20000 */
 	press(app, KEY_END, 0);
@@ -1268,7 +1268,7 @@ START_TEST(render_certificates_window)
 	ck_screen("host019999.p01.contoso.com");
 	press(app, KEY_END, 0);
 	ck_screen("host019900.p01.contoso.com");
-	ck_assert_uint_eq(view_certs_total(app_view(app, "Certificates")), 100);
+	ck_assert_uint_eq(view_certs_total(app_view(app, APP_NODE_CERTS)), 100);
 	app_stop(app);
 	screen_close();
 	teardown();
@@ -1426,6 +1426,60 @@ START_TEST(render_keys_overview_find)
 	press(app, 'S', '0', '1', '\r', 0);
 	ck_assert_int_eq(screen_find("Not found", NULL), -1);
 	ck_screen("Site 4 of 4");
+	app_stop(app);
+	screen_close();
+	teardown();
+}
+END_TEST
+
+/* Site systems: Find by name or role (/, n, N, around the list, "Not
+ * found"); the details' roles are read when the selection changes or the
+ * view is re-read, not on every repaint. */
+START_TEST(render_systems_find_and_details)
+{
+	struct app *app;
+	char first[64], *v;
+
+	setup_demo();
+	screen_open(30, 100, 0);
+	app = app_start();
+	ck_assert_int_eq(app_select(app, APP_NODE_SYSTEMS), 0);
+	press(app, KEY_HOME, 0);
+	ck_screen("Administration > Site Configuration > Servers and Site"
+	    " System Roles");
+	press(app, '/', 0);
+	ck_screen("Name, site or role:");
+	press(app, 'D', 'P', '1', '\r', 0);
+	ck_assert_int_eq(screen_find("Not found", NULL), -1);
+	snprintf(first, sizeof first, "%s", screen_find("dp1.p01.contoso.com"
+	    " (site P01)", NULL) != -1 ? "dp1.p01.contoso.com (site P01)" :
+	    "dp1.p02.contoso.com (site P02)");
+	ck_screen(first);
+	press(app, 'n', 0);			/* the other dp1 */
+	ck_assert_int_eq(screen_find(first, NULL), -1);
+	ck_assert_int_eq(screen_find("dp1.p0", NULL) != -1, 1);
+	press(app, 'N', 0);			/* and back */
+	ck_screen(first);
+	press(app, '/', 'z', 'z', 'z', '\r', 0);
+	ck_screen("Not found: zzz");
+	ck_screen(first);
+	/* The roles line of the selection, then its role removed behind
+	 * the console's back: a repaint shows what was read, a re-read the
+	 * change. */
+	press(app, '/', 's', 'u', 'p', '.', '\r', 0);
+	ck_screen("sup.p01.contoso.com (site P01)");
+	ck_assert_int_eq(screen_find("Roles: none", NULL), -1);
+	v = sql1("DELETE FROM role WHERE system_id = (SELECT id FROM"
+	    " site_system WHERE fqdn = 'sup.p01.contoso.com'); SELECT"
+	    " changes()");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	app_dirty(app);
+	app_render(app);
+	ck_assert_int_eq(screen_find("Roles: none", NULL), -1);
+	app_reload_all(app);
+	app_render(app);
+	ck_screen("Roles: none");
 	app_stop(app);
 	screen_close();
 	teardown();
@@ -2080,6 +2134,7 @@ tui_suite(void)
 	tcase_add_test(render, render_log_colours);
 	tcase_add_test(render, render_log_folders);
 	tcase_add_test(render, render_keys_overview_find);
+	tcase_add_test(render, render_systems_find_and_details);
 	tcase_add_test(render, render_log_small_no_colour);
 	suite_add_tcase(s, render);
 

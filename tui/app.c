@@ -39,6 +39,7 @@ enum node_kind { NODE_GROUP, NODE_VIEW, NODE_OPEN_LOG };
 
 struct node {
 	enum node_kind		 kind;
+	enum app_node		 id;		/* APP_NODE_NONE: groups, logs */
 	int			 depth;
 	char			 label[128];
 	const struct view_ops	*ops;
@@ -128,8 +129,8 @@ app_status(struct app *app, int error, const char *fmt, ...)
 /* Tree. */
 
 static struct node *
-node_add(struct app *app, enum node_kind kind, int depth, const char *label,
-    const struct view_ops *ops)
+node_add(struct app *app, enum node_kind kind, enum app_node id, int depth,
+    const char *label, const struct view_ops *ops)
 {
 	struct node *n;
 
@@ -141,6 +142,7 @@ node_add(struct app *app, enum node_kind kind, int depth, const char *label,
 	n = &app->nodes[app->nnodes++];
 	memset(n, 0, sizeof *n);
 	n->kind = kind;
+	n->id = id;
 	n->depth = depth;
 	n->ops = ops;
 	snprintf(n->label, sizeof n->label, "%s", label);
@@ -154,12 +156,20 @@ node_add(struct app *app, enum node_kind kind, int depth, const char *label,
 }
 
 static int
-node_find(struct app *app, const char *label)
+node_find(struct app *app, enum app_node id)
 {
-	for (int i = 0; i < app->nnodes; i++)
-		if (strcmp(app->nodes[i].label, label) == 0)
+	for (int i = 0; i < app->nnodes && id != APP_NODE_NONE; i++)
+		if (app->nodes[i].id == id)
 			return i;
 	return -1;
+}
+
+const char *
+app_node_label(struct app *app, enum app_node id)
+{
+	int i = node_find(app, id);
+
+	return i == -1 ? "" : app->nodes[i].label;
 }
 
 static int
@@ -181,7 +191,7 @@ node_add_log(struct app *app, const char *path, const char *label)
 
 	if ((at = node_find_path(app, path)) != -1)
 		return at;
-	n = node_add(app, NODE_VIEW, 1, label, &view_log_ops);
+	n = node_add(app, NODE_VIEW, APP_NODE_NONE, 1, label, &view_log_ops);
 	snprintf(n->path, sizeof n->path, "%s", path);
 	at = app->nnodes - 1;
 	/* Keep "Open log file..." last. */
@@ -314,15 +324,18 @@ scan_logs(struct app *app)
 static void
 build_tree(struct app *app)
 {
-	node_add(app, NODE_VIEW, 0, "Overview", &view_overview_ops);
-	node_add(app, NODE_GROUP, 0, "Site Configuration", NULL);
-	node_add(app, NODE_VIEW, 1, "Sites", &view_sites_ops);
-	node_add(app, NODE_VIEW, 1, "Servers and Site System Roles",
-	    &view_systems_ops);
-	node_add(app, NODE_GROUP, 0, "Security", NULL);
-	node_add(app, NODE_VIEW, 1, "Certificates", &view_certs_ops);
-	node_add(app, NODE_GROUP, 0, "Monitoring", NULL);
-	node_add(app, NODE_OPEN_LOG, 1, "Open log file...", NULL);
+	node_add(app, NODE_VIEW, APP_NODE_OVERVIEW, 0, "Overview",
+	    &view_overview_ops);
+	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Site Configuration", NULL);
+	node_add(app, NODE_VIEW, APP_NODE_SITES, 1, "Sites", &view_sites_ops);
+	node_add(app, NODE_VIEW, APP_NODE_SYSTEMS, 1,
+	    "Servers and Site System Roles", &view_systems_ops);
+	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Security", NULL);
+	node_add(app, NODE_VIEW, APP_NODE_CERTS, 1, "Certificates",
+	    &view_certs_ops);
+	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Monitoring", NULL);
+	node_add(app, NODE_OPEN_LOG, APP_NODE_NONE, 1, "Open log file...",
+	    NULL);
 	scan_logs(app);
 }
 
@@ -359,9 +372,9 @@ app_current_view(struct app *app)
 }
 
 struct view *
-app_view(struct app *app, const char *title)
+app_view(struct app *app, enum app_node id)
 {
-	int i = node_find(app, title);
+	int i = node_find(app, id);
 
 	return i == -1 ? NULL : node_view(app, i);
 }
@@ -399,9 +412,9 @@ app_select_node(struct app *app, int i)
 }
 
 int
-app_select(struct app *app, const char *title)
+app_select(struct app *app, enum app_node id)
 {
-	int i = node_find(app, title);
+	int i = node_find(app, id);
 
 	if (i == -1)
 		return -1;
@@ -411,11 +424,11 @@ app_select(struct app *app, const char *title)
 }
 
 int
-app_select_item(struct app *app, const char *title, const char *key)
+app_select_item(struct app *app, enum app_node id, const char *key)
 {
 	struct view *v;
 
-	if (app_select(app, title) == -1)
+	if (app_select(app, id) == -1)
 		return -1;
 	if (key == NULL || key[0] == '\0')
 		return 0;
@@ -462,7 +475,7 @@ app_open_log(struct app *app, const char *path)
  */
 static const char *const progress_buttons[] = { "Cancel the work",
     "Continue" };
-static const int progress_flags[] = { DIALOG_BTN_DESTRUCTIVE, 0 };
+static const int progress_flags[] = { FORM_BTN_DESTRUCTIVE, 0 };
 
 /* The question; 1: cancel. */
 static int
@@ -472,7 +485,7 @@ progress_ask(struct app *app)
 	int k;
 
 	app->progress_asking = 1;
-	app->progress_focus = dialog_safe_button(progress_flags, NULL, 2, 0);
+	app->progress_focus = form_safe_button(progress_flags, NULL, 2, 0);
 	for (;;) {
 		app->dirty = 1;
 		app_render(app);
@@ -961,7 +974,7 @@ draw_progress(struct app *app)
 	if (app->progress_asking) {
 		text_put(win, 4, 2, w - 4, "Cancel? The site stays as it was.",
 		    (size_t)-1, crt_attr(CRT_WARNING) | A_BOLD);
-		dialog_buttons(win, 5, progress_buttons, 2,
+		form_buttons_draw(win, 5, progress_buttons, 2,
 		    app->progress_focus, NULL);
 	} else
 		text_put(win, 4, 2, w - 4, "Esc: cancel", (size_t)-1,
@@ -1207,16 +1220,16 @@ app_key(struct app *app, int key)
 		prompt_open_log(app);
 		return;
 	case KA_GO_OVERVIEW:
-		app_select(app, "Overview");
+		app_select(app, APP_NODE_OVERVIEW);
 		return;
 	case KA_GO_SITES:
-		app_select(app, "Sites");
+		app_select(app, APP_NODE_SITES);
 		return;
 	case KA_GO_SYSTEMS:
-		app_select(app, "Servers and Site System Roles");
+		app_select(app, APP_NODE_SYSTEMS);
 		return;
 	case KA_GO_CERTS:
-		app_select(app, "Certificates");
+		app_select(app, APP_NODE_CERTS);
 		return;
 	case KA_GO_LOG:
 		if ((r = first_log_node(app)) != -1) {

@@ -58,12 +58,7 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 		    " is a deprecated configuration.", dr->site.code[0] ?
 		    dr->site.code : "the site");
 	form_add(f, FORM_LABEL, DR_INFO, 0, 0, buf);
-	for (int b = 0; b < 3; b++) {
-		f->buttons[b] = role_buttons[b];
-		f->button_enabled[b] = 1;
-	}
-	f->nbuttons = 3;
-	f->default_button = 0;
+	form_buttons(f, role_buttons, 3);
 	f->button_enabled[2] = 0;
 	form_focus_first(f);
 }
@@ -84,24 +79,6 @@ dialog_role_form_changed(const struct dialog_role *dr, const char **connection,
 	}
 	*allow_anonymous = anon;
 	return *connection != NULL || anon != -1;
-}
-
-static void
-role_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct dialog_role *dr = d->data;
-
-	*w = maxw - 4 < 72 ? maxw - 4 : 72;
-	*h = form_height(&dr->form, *w);
-}
-
-static void
-role_draw(struct dialog *d, WINDOW *w)
-{
-	struct dialog_role *dr = d->data;
-
-	dialog_frame(w, dr->form.title);
-	form_draw(&dr->form, w);
 }
 
 static int
@@ -205,47 +182,28 @@ role_apply(struct app *app, struct dialog_role *dr, int closing)
 }
 
 static int
-role_key(struct dialog *d, enum keys_action a, int key)
+role_changed(struct dialog *d, int id)
 {
 	struct dialog_role *dr = d->data;
 	const char *conn;
 	int anon;
 
-	switch (form_key(&dr->form, a, key)) {
-	case FORM_CHANGED:
-		dr->form.button_enabled[2] = dialog_role_form_changed(dr, &conn,
-		    &anon);
-		return DLG_REDRAW;
-	case FORM_BUTTON:
-		if (dr->form.pressed == 1) {
-			dialog_close(d, -1, NULL);
-			return DLG_CLOSE;
-		}
-		role_apply(d->app, dr, dr->form.pressed == 0);
-		return DLG_REDRAW;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
-		return DLG_REDRAW;
-	}
+	dr->form.button_enabled[2] = dialog_role_form_changed(dr, &conn, &anon);
+	return DLG_REDRAW;
 }
 
-static void
-role_free(struct dialog *d)
+static int
+role_button(struct dialog *d, int pressed)
 {
-	free(d->data);
+	role_apply(d->app, d->data, pressed == 0);
+	return DLG_REDRAW;
 }
 
-static const struct dialog_ops role_ops = {
-	.name = "role",
-	.scope = KS_DIALOG,
-	.size = role_size,
-	.draw = role_draw,
-	.key = role_key,
-	.free = role_free,
+static const struct dialog_form_ops role_ops = {
+	.width = 72,
+	.margin = 4,
+	.button = role_button,
+	.changed = role_changed,
 };
 
 int
@@ -276,7 +234,7 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 	ehttp_site_get(e, y.site_id, &dr->site);
 	dialog_role_form_init(dr, &v[found]);
 	free(v);
-	d = dialog_new(app, &role_ops, dr);
+	d = dialog_form_new(app, &role_ops, &dr->form, dr);
 	dr->self = d;
 	app_dialog_push(app, d);
 	return 0;

@@ -133,12 +133,7 @@ dialog_site_form_init(struct dialog_site *ds, const struct db_site *s)
 		    "Use encryption")->value = s->sec.use_encryption;
 	}
 
-	for (int b = 0; b < 3; b++) {
-		f->buttons[b] = site_buttons[b];
-		f->button_enabled[b] = 1;
-	}
-	f->nbuttons = 3;
-	f->default_button = DS_BTN_OK;
+	form_buttons(f, site_buttons, 3);	/* OK (DS_BTN_OK) is the default */
 	ds->pki_saved = s->sec.pki_client_cert;
 	dialog_site_form_rules(ds, 0);
 	/* Open on Communication Security: what this console is about. */
@@ -443,26 +438,6 @@ roots_open(struct app *app, struct dialog_site *ds)
 	free(items);
 }
 
-static void
-site_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct dialog_site *ds = d->data;
-
-	*w = maxw - 2 < 78 ? maxw - 2 : 78;
-	*h = form_height(&ds->form, *w);
-	if (*h > maxh)
-		*h = maxh;
-}
-
-static void
-site_draw(struct dialog *d, WINDOW *w)
-{
-	struct dialog_site *ds = d->data;
-
-	dialog_frame(w, ds->form.title);
-	form_draw(&ds->form, w);
-}
-
 /* Re-read the site after an apply (the dialog stays open). */
 static int
 reread(struct app *app, struct dialog_site *ds)
@@ -626,65 +601,46 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 		box_text(b, BOX_WARNING, ds->warnings[i].text);
 	if (was_on && !now_on) {
 		box_buttons(b, off_labels, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 	} else
 		box_buttons(b, labels, 2);
 	box_dialog(app, b, confirm_done, ds);
 }
 
 static int
-site_key(struct dialog *d, enum keys_action a, int key)
+site_changed(struct dialog *d, int id)
 {
 	struct dialog_site *ds = d->data;
 
-	switch (form_key(&ds->form, a, key)) {
-	case FORM_CHANGED:
-		if (ds->form.changed_id == DS_ROOTS) {
-			form_set(&ds->form, DS_ROOTS, 0);
-			roots_open(d->app, ds);
-			return DLG_REDRAW;
-		}
-		dialog_site_form_rules(ds, ds->form.changed_id);
-		refresh_warnings(d->app, ds);
-		return DLG_REDRAW;
-	case FORM_BUTTON:
-		switch (ds->form.pressed) {
-		case DS_BTN_OK:
-			site_apply(d->app, ds, 1);
-			break;
-		case DS_BTN_APPLY:
-			site_apply(d->app, ds, 0);
-			break;
-		default:
-			dialog_close(d, -1, NULL);
-			return DLG_CLOSE;
-		}
-		return DLG_REDRAW;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
+	if (id == DS_ROOTS) {
+		form_set(&ds->form, DS_ROOTS, 0);
+		roots_open(d->app, ds);
 		return DLG_REDRAW;
 	}
+	dialog_site_form_rules(ds, id);
+	refresh_warnings(d->app, ds);
+	return DLG_REDRAW;
+}
+
+static int
+site_button(struct dialog *d, int pressed)
+{
+	site_apply(d->app, d->data, pressed == DS_BTN_OK);
+	return DLG_REDRAW;
 }
 
 static void
-site_free(struct dialog *d)
+site_free(void *data)
 {
-	struct dialog_site *ds = d->data;
-
-	dialog_site_form_free(ds);
-	free(ds);
+	dialog_site_form_free(data);
+	free(data);
 }
 
-static const struct dialog_ops site_ops = {
-	.name = "site",
-	.scope = KS_DIALOG,
-	.size = site_size,
-	.draw = site_draw,
-	.key = site_key,
+static const struct dialog_form_ops site_ops = {
+	.width = 78,
+	.margin = 2,
+	.button = site_button,
+	.changed = site_changed,
 	.free = site_free,
 };
 
@@ -706,7 +662,7 @@ dialog_site_open(struct app *app, const char *code)
 	ds->form.arg = ds;
 	refresh_warnings(app, ds);
 	roots_refresh(app, ds);
-	d = dialog_new(app, &site_ops, ds);
+	d = dialog_form_new(app, &site_ops, &ds->form, ds);
 	ds->self = d;
 	app_dialog_push(app, d);
 	return 0;

@@ -48,6 +48,11 @@ struct certs {
 	int			 desc;
 	int			 type_w;	/* Type column width (last draw) */
 	int			 error;
+	/* The details' certification path, read when the selection changes
+	 * or after a reload, not on every repaint. */
+	int64_t			 path_of;	/* certificate id; 0: to be read */
+	int			 path_ok;
+	char			 path[1024];
 };
 
 static int
@@ -124,6 +129,7 @@ certs_reload(struct view *v)
 	size_t page = c->list.height > 0 ? (size_t)c->list.height : 20;
 
 	c->error = 0;
+	c->path_of = 0;
 	if (ehttp_cert_count(e, &c->f, &total) == -1) {
 		app_status(v->app, 1, "Certificates: %s", ehttp_error(e));
 		c->error = 1;
@@ -256,14 +262,29 @@ certs_style(void *arg, size_t row)
 	return crt_attr(CRT_NORMAL);
 }
 
+/* "Certification path: SMS Issuing > h1.example.com" of x. */
+static void
+read_path(struct view *v, struct certs *c, const struct db_cert *x)
+{
+	struct db_cert *path = NULL;
+	size_t np = 0, off;
+
+	c->path_of = x->id;
+	c->path_ok = ehttp_cert_path(app_ehttp(v->app), x, &path, &np) == 0;
+	if (!c->path_ok)
+		return;
+	off = snprintf(c->path, sizeof c->path, "Certification path: ");
+	for (size_t i = np; i-- > 0 && off < sizeof c->path;)
+		off += snprintf(c->path + off, sizeof c->path - off, "%s%s",
+		    path[i].issued_to, i > 0 ? " > " : "");
+	free(path);
+}
+
 static void
 certs_details(struct view *v, struct certs *c, WINDOW *w)
 {
-	struct ehttp *e = app_ehttp(v->app);
 	const struct db_cert *x = current(c);
-	struct db_cert *path = NULL;
-	char t1[32], t2[32], buf[1024];
-	size_t np = 0, off = 0;
+	char t1[32], t2[32];
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
@@ -280,14 +301,10 @@ certs_details(struct view *v, struct certs *c, WINDOW *w)
 	    text_time(x->not_after, t2, sizeof t2));
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Thumbprint %s", x->thumbprint);
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Serial %s", x->serial);
-	if (y < h && ehttp_cert_path(e, x, &path, &np) == 0) {
-		off = snprintf(buf, sizeof buf, "Certification path: ");
-		for (size_t i = np; i-- > 0 && off < sizeof buf;)
-			off += snprintf(buf + off, sizeof buf - off, "%s%s",
-			    path[i].issued_to, i > 0 ? " > " : "");
-		text_put(w, y++, 1, width - 2, buf, (size_t)-1, A_NORMAL);
-		free(path);
-	}
+	if (y < h && c->path_of != x->id)
+		read_path(v, c, x);
+	if (y < h && c->path_ok)
+		text_put(w, y++, 1, width - 2, c->path, (size_t)-1, A_NORMAL);
 }
 
 static void
@@ -466,7 +483,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 		    ehttp_cert_type_title(x.type), x.issued_to, x.thumbprint);
 		box_text(b, BOX_WARNING, ehttp_block_effect(x.type));
 		box_buttons(b, yes_no, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, block_done, v);
 		return VIEW_REDRAW;
 	case KA_UNBLOCK:
@@ -517,7 +534,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 				    " was.");
 		}
 		box_buttons(b, renew_labels, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, renew_done, v);
 		return VIEW_REDRAW;
 	case KA_EXPORT:
