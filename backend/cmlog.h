@@ -1,5 +1,5 @@
 /*
- * CMTrace log records (docs: CMTRACE.md): a writer for ehttp's own component
+ * CMTrace log records: a writer for ehttp's own component
  * logs and a tolerant, incremental reader for any CMTrace log.
  *
  *   <![LOG[text]LOG]!><time="HH:MM:SS.mmm+000" date="MM-DD-YYYY"

@@ -1,7 +1,8 @@
 /*
  * ehttp: the backend's public interface, used by ehttpctl, ehttp-mpd and
  * the console. It owns the database handle, the CA and the master key;
- * it applies the rules of PRODUCT.md and writes audit and status records.
+ * it applies the product's rules (backend/rules.c, issue.c) and writes
+ * audit and status records.
  *
  * Every operation returns 0 on success or -1 with ehttp_error() naming the
  * field and the reason; a refused operation leaves the database as it was.

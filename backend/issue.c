@@ -1,6 +1,6 @@
 /*
  * issue: which site systems get an SMS Role SSL Certificate, and issuing
- * them (PRODUCT.md §2). issue_reconcile() brings a site's certificates in
+ * them. issue_reconcile() brings a site's certificates in
  * line with its settings and roles; it is idempotent and runs inside the
  * transaction of the change that called it.
  *
@@ -168,7 +168,8 @@ ehttp_day(time_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* On enabling: what stays as it is, and why (PRODUCT.md §2 rules 4-5). */
+/* On enabling: what stays as it is, and why: a system with a PKI
+ * certificate keeps it, and roles enhanced HTTP does not secure stay HTTP. */
 void
 issue_explain(struct ehttp *e, const struct db_site *s)
 {

@@ -10,10 +10,10 @@ static const char *const reserved_codes[] = {
 };
 
 /*
- * The site system roles (PRODUCT.md 1 and 2): the one table every caller
+ * The site system roles: the one table every caller
  * reads. Enhanced HTTP secures the SMS Provider always (also at a CAS), an
  * MP or DP configured for HTTP at a primary or secondary site, and nothing
- * else: the other roles stay HTTP (2.5).
+ * else: the other roles stay HTTP and are shown so.
  */
 static const struct ehttp_role_info roles[] = {
 	{ "mp", "management point", "MP", 1, 0, 0, EHTTP_SECURED_HTTP },

@@ -519,7 +519,7 @@ cli_suite(void)
 		{ NULL }
 	};
 	const struct tu_case cases[] = {
-		{ "ehttpctl", .timeout = 60, .setup = tu_demo_setup,
+		{ "ehttpctl", .timeout = 300, .setup = tu_demo_setup,
 		    .teardown = tu_dir_teardown, .tests = tests },
 		{ NULL }
 	};

@@ -173,7 +173,7 @@ START_TEST(test_write_roundtrip)
 	t1 = time(NULL);
 	cmlog_close(log);
 
-	/* The strict grammar of CMTRACE.md, line by line. */
+	/* The writer's strict grammar, line by line. */
 	data = tu_read_file(path, NULL);
 	ck_assert_ptr_nonnull(data);
 	ck_assert_int_eq(regcomp(&re, "^<!\\[LOG\\[[^]]*\\]LOG\\]!>"

@@ -273,7 +273,7 @@ END_TEST
 
 /* ---- the CMTrace writer ------------------------------------------------ */
 
-/* A strict CMTrace parser (CMTRACE.md), not ehttp's: every line one
+/* A strict CMTrace parser, not ehttp's: every line one
  * record; prints the record texts, one per line. */
 static const char strict_py[] =
     "import re, sys\n"

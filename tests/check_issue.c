@@ -1,5 +1,5 @@
 /*
- * Enhanced HTTP issuance (PRODUCT.md §2-3), each rule on its own, through
+ * Enhanced HTTP issuance and certificate profiles, each rule on its own, through
  * the real ehttpctl; certificates checked with verifiers that are not ours
  * (openssl verify, GnuTLS certtool) and the database read with sqlite3.
  */

@@ -1,4 +1,4 @@
-/* The input rules of PRODUCT.md §1, one by one, and IISSSLState. */
+/* The input rules of sites, systems and roles, one by one, and IISSSLState. */
 #include <stdio.h>
 #include <string.h>
 #include <check.h>
@@ -144,7 +144,7 @@ START_TEST(types_and_roles)
 }
 END_TEST
 
-/* PRODUCT.md §1: the IISSSLState families. */
+/* The IISSSLState families. */
 static const struct {
 	int https_only, ehttp, pki, crl, want;
 } iis[] = {

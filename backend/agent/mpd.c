@@ -279,8 +279,8 @@ mpd_take_view(struct mpd *m, struct agent_view *v)
 }
 
 /* A change of what the system should serve, logged once: a fallback is a
- * warning, no TLS where TLS is due an error (PRODUCT.md §5: health means
- * a client can reach it securely). */
+ * warning, no TLS where TLS is due an error (health means a client can
+ * reach the system securely). */
 static void
 mpd_serving_note(struct mpd *m)
 {

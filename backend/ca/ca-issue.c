@@ -1,7 +1,9 @@
 /*
  * ca-issue.c: the site's self-signed root "SMS Issuing", the signer that
  * holds it for issuing, and "SMS Role SSL Certificate" leaves, one at a
- * time or many on worker threads. Profiles: PRODUCT.md section 3.
+ * time or many on worker threads. Profiles: root CN=SMS Issuing, OU=<site
+ * code>, CA:TRUE, keyCertSign+cRLSign, 10 years; leaf CN=<FQDN>, SAN
+ * dNSName=<FQDN>, EKU serverAuth, 1 year; SHA-256, 128-bit random serials.
  */
 #include <pthread.h>
 #include <stdio.h>
