@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "mpd-int.h"
+#include "safetext.h"
 #include "timefmt.h"
 #include "xmalloc.h"
 
@@ -106,9 +107,14 @@ mpd_log(struct mpd *m, int type, const char *file, int line, const char *fmt,
 	    "%s", msg) == -1 && m->cfg.echo)
 		fprintf(stderr, "ehttp-mpd: cannot write %s: %s\n", MPD_LOG_NAME,
 		    cmlog_error(m->log));
-	if (m->cfg.echo && type != CMLOG_TYPE_INFO)
+	if (m->cfg.echo && type != CMLOG_TYPE_INFO) {
+		/* msg may quote what a peer sent (a reason phrase, a name). */
+		char *shown = safetext_message(msg);
+
 		fprintf(stderr, "ehttp-mpd: %s: %s\n", type ==
-		    CMLOG_TYPE_WARNING ? "warning" : "error", msg);
+		    CMLOG_TYPE_WARNING ? "warning" : "error", shown);
+		free(shown);
+	}
 }
 
 void

@@ -401,10 +401,9 @@ tls_status_line(const char *buf, struct tls_get_result *r)
 		p++;
 	eol = p + strcspn(p, "\r\n");
 	r->status = status;
+	/* As sent: every output escapes it (the log writer, the console,
+	 * ehttpctl, the agent's stderr). */
 	snprintf(r->reason, sizeof r->reason, "%.*s", (int)(eol - p), p);
-	for (char *c = r->reason; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
 	return 0;
 }
 

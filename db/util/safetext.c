@@ -129,6 +129,28 @@ safetext_dup(const char *s, size_t n)
 	return safetext_dup_keep(s, n, 0);
 }
 
+size_t
+safetext_copy(char *buf, size_t len, const char *s, size_t n)
+{
+	char e[SAFETEXT_CHAR_MAX];
+	size_t i = 0, o = 0, used, k;
+
+	if (len == 0)
+		return 0;
+	if (n == (size_t)-1)
+		n = strlen(s);
+	while (i < n) {
+		k = safetext_escape(s + i, n - i, &used, e, 0);
+		if (o + k >= len)
+			break;
+		memcpy(buf + o, e, k);
+		o += k;
+		i += used;
+	}
+	buf[o] = '\0';
+	return i;
+}
+
 char *
 safetext_message(const char *s)
 {
