@@ -628,6 +628,32 @@ START_TEST(safetext_stream_split)
 }
 END_TEST
 
+/* Into a fixed buffer: the same form as safetext_dup, cut before an
+ * escape that does not fit, never inside one. */
+START_TEST(safetext_copy_cuts_whole_escapes)
+{
+	static const char in[] = "ab\033c\342\200\256d";
+	char buf[16];
+	size_t used;
+
+	used = safetext_copy(buf, sizeof buf, in, (size_t)-1);
+	ck_assert_str_eq(buf, "ab\\x1bc\\u202ed");
+	ck_assert_uint_eq(used, sizeof in - 1);
+	used = safetext_copy(buf, 6, in, (size_t)-1);	/* "ab\x1b" is 6 */
+	ck_assert_str_eq(buf, "ab");
+	ck_assert_uint_eq(used, 2);
+	used = safetext_copy(buf, 7, in, (size_t)-1);
+	ck_assert_str_eq(buf, "ab\\x1b");
+	ck_assert_uint_eq(used, 3);
+	used = safetext_copy(buf, 1, in, (size_t)-1);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(used, 0);
+	used = safetext_copy(buf, sizeof buf, "\303\234x", 1);	/* cut UTF-8 */
+	ck_assert_str_eq(buf, "\\xc3");
+	ck_assert_uint_eq(used, 1);
+}
+END_TEST
+
 /* A write error below is the stream's, with its errno. */
 START_TEST(safetext_stream_error)
 {
@@ -665,6 +691,7 @@ output_suite(void)
 	const struct tu_test t_safetext[] = {
 		TU_LOOP(safetext_escapes, TU_ALL(escapes)),
 		TU_TEST(safetext_stream_split),
+		TU_TEST(safetext_copy_cuts_whole_escapes),
 		TU_TEST(safetext_stream_error),
 		{ NULL }
 	};
