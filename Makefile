@@ -53,7 +53,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # backend/agent/, libevent outside backend/agent/, or jansson (JSON)
 # outside backend/ctl/ stops the build.
 #
-#   db/util/       the utility layer: text sanitiser (below everything)
+#   db/util/       the utility layer (below everything): text sanitiser,
+#                  xmalloc family, UTF-8 decoder, UTC time formats
 #   db/            the SQLite store (sqlite3)
 #   backend/ca/    certificates and keys (OpenSSL)
 #   backend/       the library: rules, issuance, trust, logs (no system library)

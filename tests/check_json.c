@@ -14,23 +14,6 @@
 
 Suite	*json_suite(void);
 
-static char *dir;
-static char db[4096];
-
-static void
-setup(void)
-{
-	dir = tu_demo_db(db, sizeof db);
-	ck_assert_ptr_nonnull(dir);
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-	dir = NULL;
-}
-
 /* What cj_print writes for v. */
 static char *
 printed(json_t *v)
@@ -43,22 +26,6 @@ printed(json_t *v)
 	cj_print(f, v);
 	ck_assert_int_eq(fclose(f), 0);
 	return buf;
-}
-
-/* python3's reading of the JSON document s: ascii(EXPR over d). */
-static char *
-python(const char *s, const char *expr)
-{
-	char path[4096], *out = NULL, *err = NULL;
-
-	snprintf(path, sizeof path, "%s/doc.json", dir);
-	ck_assert_int_eq(tu_write_file(path, s, strlen(s)), 0);
-	ck_assert_msg(tu_sh(&out, &err, "python3 -c 'import json, sys;"
-	    " d = json.load(open(sys.argv[1])); print(ascii(%s))' '%s'", expr,
-	    path) == 0, "python: %s", err);
-	free(err);
-	out[strcspn(out, "\n")] = '\0';
-	return out;
 }
 
 /* Every class of character: quote, backslash, slash, C0 (with the two
@@ -86,11 +53,11 @@ START_TEST(writer_form)
 	    "\"list\":[\"x\",\"\"]}\n");
 	/* An independent parser reads the same text (invalid bytes as
 	 * U+FFFD, nothing lost around them). */
-	py = python(out, "d[\"t\"]");
+	py = tu_py_json(out, "ascii(d[\"t\"])");
 	ck_assert_str_eq(py, "'q\"\\\\/\\x01\\x08\\x0c\\x1b\\x7f\\x85\\u202e"
 	    "\\u2028\\ufffd\\ufffd(\\ufffd\\xdc\\U0001f600\\t\\r\\n'");
 	free(py);
-	py = python(out, "[d[k] for k in d if k != \"t\"]");
+	py = tu_py_json(out, "ascii([d[k] for k in d if k != \"t\"])");
 	ck_assert_str_eq(py, "['a\\x00b', -42, True, None,"
 	    " '1970-01-02T00:00:00Z', '', ['x', '']]");
 	free(py);
@@ -187,7 +154,7 @@ sql(const char *q)
 {
 	char *out = NULL;
 
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", db, q), 0);
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", tu_db, q), 0);
 	return out;
 }
 
@@ -198,8 +165,8 @@ ctl_json(const char *a1, const char *a2, const char *a3)
 	char path[4096], *out = NULL, *err = NULL, *cause = NULL;
 	json_t *v;
 
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "--json", a1, a2, a3, NULL), 0);
-	snprintf(path, sizeof path, "%s/out.json", dir);
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "--json", a1, a2, a3, NULL), 0);
+	snprintf(path, sizeof path, "%s/out.json", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, out, strlen(out)), 0);
 	v = cj_load_file(path, &cause);
 	ck_assert_msg(v != NULL, "%s\n%s", cause, out);
@@ -228,7 +195,7 @@ START_TEST(ctl_roundtrip)
 	    "iisssl_state")), 224);
 	json_decref(v);
 
-	ck_assert_int_eq(tu_ctl(db, NULL, NULL, "site", "set", "P01",
+	ck_assert_int_eq(tu_ctl(tu_db, NULL, NULL, "site", "set", "P01",
 	    "--enhanced-http", "on", NULL), 0);
 	v = ctl_json("cert", "list", NULL);
 	rows = sql("SELECT id || '|' || thumbprint FROM cert"
@@ -260,17 +227,19 @@ END_TEST
 Suite *
 json_suite(void)
 {
-	Suite *s = suite_create("json");
-	TCase *tc = tcase_create("json");
+	const struct tu_test tests[] = {
+		TU_TEST(writer_form),
+		TU_TEST(array_glue),
+		TU_LOOP(reader_strict, TU_ALL(loads)),
+		TU_TEST(reader_typed),
+		TU_TEST(ctl_roundtrip),
+		{ NULL },
+	};
+	const struct tu_case cases[] = {
+		{ "json", 60, NULL, NULL, tu_demo_setup, tu_dir_teardown,
+		    tests },
+		{ NULL },
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, writer_form);
-	tcase_add_test(tc, array_glue);
-	tcase_add_loop_test(tc, reader_strict, 0,
-	    (int)(sizeof loads / sizeof loads[0]));
-	tcase_add_test(tc, reader_typed);
-	tcase_add_test(tc, ctl_roundtrip);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("json", cases);
 }

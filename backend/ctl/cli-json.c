@@ -7,21 +7,19 @@
 
 #include "cli-json.h"
 #include "safetext.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 #define DUMP_FLAGS	(JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER)
 
-static void
-nomem(void)
-{
-	fputs("ehttpctl: out of memory\n", stderr);
-	abort();
-}
-
+/* jansson returns NULL only when it could not allocate. */
 static json_t *
 must(json_t *v)
 {
-	if (v == NULL)
-		nomem();
+	if (v == NULL) {
+		fputs("ehttpctl: out of memory: jansson\n", stderr);
+		abort();
+	}
 	return v;
 }
 
@@ -48,8 +46,7 @@ cj_strn(const char *s, size_t n)
 	if (bad == 0 && (v = json_stringn(s, n)) != NULL)
 		return v;
 	/* Each invalid byte becomes U+FFFD: the value stays, valid. */
-	if ((clean = o = malloc(n + 2 * bad + 1)) == NULL)
-		nomem();
+	clean = o = xmalloc(n + 2 * bad + 1);
 	for (i = 0; i < n; i += len) {
 		if (safetext_next(s + i, n - i, &len, &cp) == SAFETEXT_INVALID) {
 			memcpy(o, fffd, 3);
@@ -80,12 +77,12 @@ cj_str(const char *s)
 json_t *
 cj_time(time_t t)
 {
-	char buf[32];
-	struct tm tm;
+	char buf[TIMEFMT_LEN];
 
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+	if (t == 0)
 		return json_null();
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* A time with no calendar date is "", as it always was. */
+	timefmt(buf, sizeof buf, t, TIMEFMT_ISO);
 	return must(json_string(buf));
 }
 
@@ -162,11 +159,13 @@ cj_dump(FILE *f, json_t *v, char **buf, size_t *cap)
 	while ((n = json_dumpb(v, *buf, *cap, DUMP_FLAGS)) > *cap) {
 		free(*buf);
 		*cap = n + n / 2;
-		if ((*buf = malloc(*cap)) == NULL)
-			nomem();
+		*buf = xmalloc(*cap);
 	}
-	if (n == 0)	/* only an invalid string could do that: none is */
-		nomem();
+	if (n == 0) {	/* only an invalid string could do that: none is */
+		fputs("ehttpctl: internal error: JSON could not be written\n",
+		    stderr);
+		abort();
+	}
 	cj_write(f, *buf, n);
 	json_decref(v);
 }
@@ -201,6 +200,12 @@ void
 cj_array_close(struct cj_array *a)
 {
 	fputs("]\n", a->f);
+	cj_array_free(a);
+}
+
+void
+cj_array_free(struct cj_array *a)
+{
 	free(a->buf);
 	a->buf = NULL;
 	a->cap = 0;
@@ -209,9 +214,9 @@ cj_array_close(struct cj_array *a)
 static json_t *
 loaded(json_t *v, const json_error_t *e, char **cause)
 {
-	if (v == NULL && asprintf(cause, "line %d, column %d: %s", e->line,
-	    e->column, e->text) == -1)
-		nomem();
+	if (v == NULL)
+		xasprintf(cause, "line %d, column %d: %s", e->line, e->column,
+		    e->text);
 	return v;
 }
 

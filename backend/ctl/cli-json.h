@@ -34,7 +34,7 @@
  * untrusted: each invalid UTF-8 byte becomes U+FFFD. NULL is "". */
 json_t	*cj_str(const char *);
 json_t	*cj_strn(const char *, size_t);
-/* "2026-11-24T14:05:00Z" (UTC), or null for 0. */
+/* "2026-11-24T14:05:00Z" (UTC, timefmt.h), or null for 0. */
 json_t	*cj_time(time_t);
 
 /* Write v compactly in the form above, then a line feed; frees v. A v of
@@ -45,13 +45,15 @@ void	 cj_print(FILE *, json_t *v);
 struct cj_array {
 	FILE	*f;
 	size_t	 n;
-	char	*buf;		/* one element's dump, reused; free() it if an
-				 * error leaves the array open */
+	char	*buf;		/* one element's dump, reused */
 	size_t	 cap;
 };
 void	 cj_array_open(struct cj_array *, FILE *);
 void	 cj_array_add(struct cj_array *, json_t *v);	/* frees v */
 void	 cj_array_close(struct cj_array *);
+/* Frees what an array left open by an error holds (writes nothing); a
+ * closed or zeroed one is fine too. */
+void	 cj_array_free(struct cj_array *);
 
 /* Read one JSON document (nothing after it): duplicate keys and invalid
  * UTF-8 are errors. NULL on error with *cause ("line 3, column 7: ...",
