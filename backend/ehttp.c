@@ -167,6 +167,26 @@ ehttp_db(struct ehttp *e)
 }
 
 int
+ehttp_db_moved(struct ehttp *e)
+{
+	int rc;
+
+	if ((rc = db_file_moved(e->db)) == -1)
+		ehttp_fail_db(e);
+	return rc;
+}
+
+int
+ehttp_db_checkpoint(struct ehttp *e)
+{
+	int rc;
+
+	if ((rc = db_checkpoint_all(e->db)) == -1)
+		ehttp_fail_db(e);
+	return rc;
+}
+
+int
 ehttp_fail(struct ehttp *e, const char *fmt, ...)
 {
 	va_list ap;
