@@ -98,7 +98,6 @@ ehttp_open(const char *path, int flags, char **cause)
 	if ((e = calloc(1, sizeof *e)) == NULL)
 		abort();
 	e->flags = flags;
-	ehttp_acting_user(e->user, sizeof e->user);
 	if (flags & EHTTP_CREATE)
 		dbflags |= DB_OPEN_CREATE;
 	if (flags & EHTTP_READONLY)
@@ -274,6 +273,11 @@ ehttp_record(struct ehttp *e, int64_t site_id, const char *severity,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* Who acts is looked up (the password database) when the first
+	 * record is written, not at open: reads never need it. The real uid
+	 * does not change in between (the agent names itself). */
+	if (e->user[0] == '\0')
+		ehttp_acting_user(e->user, sizeof e->user);
 	if (db_audit_add(e->db, e->user, action, object, msg) == -1 ||
 	    db_status_add(e->db, site_id, severity, "SMS_SITE_COMPONENT_MANAGER",
 	    msg) == -1)
