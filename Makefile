@@ -70,10 +70,13 @@ CFLAGS_DB       = $(call fence,openssl event curses check) $(INC_DB) $(call pc_c
 CFLAGS_CA       = $(call fence,sqlite event curses check) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
 CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses check) -Ibackend -Ibackend/ca $(INC_DB)
-CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl -Ibackend $(INC_TYPES) $(INC_UTIL)
-CFLAGS_AGENT    = $(call fence,sqlite curses check) -Ibackend/agent -Ibackend $(INC_TYPES) $(INC_UTIL) \
+CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl -Ibackend \
+	$(INC_TYPES) $(INC_UTIL)
+CFLAGS_AGENT    = $(call fence,sqlite curses check) -Ibackend/agent -Ibackend \
+	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
-CFLAGS_TUI      = $(call fence,sqlite openssl event check) -Itui -Ibackend $(INC_TYPES) $(INC_UTIL) \
+CFLAGS_TUI      = $(call fence,sqlite openssl event check) -Itui -Ibackend \
+	$(INC_TYPES) $(INC_UTIL) \
 	$(call pc_cflags,$(PKGS_TUI))
 CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent $(INC_BACKEND) -I$(B)/tests \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO))
@@ -196,7 +199,8 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	CTL:cli.h:yes CTL:ehttp.h:yes CTL:ca.h:no CTL:sqlite3.h:no CTL:openssl/ssl.h:no CTL:curses.h:no \
 	CTL:mpd.h:no CTL:event2/event.h:no CTL:db.h:no CTL:db-types.h:yes \
 	AGENT:mpd.h:yes AGENT:event2/event.h:yes AGENT:openssl/ssl.h:yes AGENT:sqlite3.h:no \
-	AGENT:curses.h:no AGENT:ca.h:no AGENT:cli.h:no AGENT:db.h:no AGENT:db-types.h:yes \
+	AGENT:curses.h:no AGENT:ca.h:no AGENT:cli.h:no \
+	AGENT:db.h:no AGENT:db-types.h:yes \
 	TUI:tui.h:yes TUI:curses.h:yes TUI:sqlite3.h:no TUI:openssl/x509.h:no TUI:event2/event.h:no \
 	TUI:ca.h:no TUI:cli.h:no TUI:mpd.h:no TUI:db.h:no TUI:db-types.h:yes
 check-rooms: $(FENCE)/.ok

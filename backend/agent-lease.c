@@ -82,8 +82,8 @@ lease_check(struct ehttp *e, const char *fqdn, const struct db_agent *ours,
 		return 1;
 	case LEASE_DEAD:
 		ehttp_note(e, EHTTP_NOTE_WARNING, "Taking over %s from the"
-		    " agent pid %d on this host (serving since %s): that process"
-		    " is gone", fqdn, held.pid, since);
+		    " agent pid %d on this host (serving since %s): that"
+		    " process is gone", fqdn, held.pid, since);
 		return 1;
 	}
 	return 1;

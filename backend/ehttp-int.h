@@ -11,7 +11,7 @@ struct ehttp {
 	struct db		*db;
 	int			 flags;
 	char			 err[1024];
-	char			 user[64];	/* "": looked up at the first record */
+	char			 user[64];	/* "": looked up when needed */
 	char			*master_path;
 	char			 master[65];	/* loaded on first need */
 	int			 master_loaded;

@@ -383,7 +383,8 @@ bind_named_int(struct db *db, sqlite3_stmt *st, const char *name, int64_t v)
 }
 
 static void
-bind_named_text(struct db *db, sqlite3_stmt *st, const char *name, const char *v)
+bind_named_text(struct db *db, sqlite3_stmt *st, const char *name,
+    const char *v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 

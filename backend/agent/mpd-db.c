@@ -9,10 +9,10 @@
  * The lease: one agent per site system. The agent row names the holder
  * (host, pid, since when) and the time its lease runs out; every flush
  * refreshes it to MPD_LEASE_POLLS polls ahead, in the same transaction
- * that checks nobody else holds it (the backend writes: agent.h). An agent that finds a live lease of
- * another agent refuses to start, or stops if it finds one later; a lease
- * not refreshed in time, or held by a process gone from this host, is
- * taken over with a warning.
+ * that checks nobody else holds it; the library does the writing
+ * (agent.h). An agent that finds a live lease of another agent refuses to
+ * start, or stops if it finds one later; a lease not refreshed in time,
+ * or held by a process gone from this host, is taken over with a warning.
  *
  * One connection only: a second one in this process would break SQLite's
  * locks (db_open() reads the file header with fopen/fclose, and closing any
