@@ -827,6 +827,15 @@ db_open(const char *path, int flags, char **cause)
 	}
 	if (migrate(db, readonly) == -1)
 		goto fail;
+	/*
+	 * The other statements are prepared on first use, but the first one
+	 * here: it makes SQLite read the whole schema, so a damaged file is
+	 * refused at open, before a program has printed anything.
+	 */
+	if (db_stmt(db, ST_SITE_INSERT) == NULL) {
+		snprintf(db->err, sizeof db->err, "%s: %s", path, db->bad_why);
+		goto fail;
+	}
 	return db;
 fail:
 	if (asprintf(cause, "%s", db->err) == -1)
