@@ -51,7 +51,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/agent/, or libevent outside backend/agent/ stops the build.
 #
-#   db/util/       the utility layer: text sanitiser (below everything)
+#   db/util/       the utility layer (below everything): text sanitiser,
+#                  xmalloc family, UTF-8 decoder, UTC time formats
 #   db/types/      the records (plain structs) db/ fills and ehttp.h hands out
 #   db/            the SQLite store (sqlite3); only the library sees db.h
 #   backend/ca/    certificates and keys (OpenSSL)

@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "ehttp-int.h"
+#include "timefmt.h"
 
 /* Who holds the lease (held, read just now) against us (ours). */
 enum lease_state {
@@ -38,10 +39,7 @@ lease_state(const struct db_agent *ours, const struct db_agent *held,
 static const char *
 lease_date(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	timefmt(buf, len, t, TIMEFMT_SECOND_UTC);
 	return buf;
 }
 

@@ -86,6 +86,5 @@ void		 db_stmt_failed(struct db *, sqlite3_stmt *, int rc,
 /* Run a statement that returns no rows; -1 on error. */
 int		 db_step_done(struct db *, sqlite3_stmt *, const char *what);
 void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);
-void		*db_grow(void *, size_t *cap, size_t n, size_t size);
 
 #endif

@@ -73,6 +73,29 @@ START_TEST(rooms_are_fenced)
 }
 END_TEST
 
+/*
+ * The repository explains itself: no source, script, test or document
+ * points at the team's notes outside it. The pattern is written with
+ * brackets so that this file does not match itself.
+ */
+START_TEST(no_pointer_outside_the_repository)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh_in(EHTTP_SRCDIR, &out, &err, "grep -rlE "
+	    "'(PRODUCT|CMTRACE|WIRE|STYLE)[.]md|[.][.]/shared/' "
+	    "--include='*.[ch]' --include='*.sh' --include='*.py' "
+	    "--include='*.md' --include=Makefile --exclude-dir=build "
+	    "--exclude-dir=.git .");
+	/* grep: 1 = no match, 0 = matches (listed), 2 = trouble. */
+	ck_assert_msg(rc == 1, "files pointing outside the repository (%d):\n%s%s",
+	    rc, out ? out : "", err ? err : "");
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *build_suite(void);
 
 Suite *
@@ -88,6 +111,7 @@ build_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rooms");
 	tcase_add_test(tc, rooms_are_fenced);
+	tcase_add_test(tc, no_pointer_outside_the_repository);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

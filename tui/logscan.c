@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #define INDEX_SLICE	(4u << 20)	/* bytes per cmlog_reader_index() */
 #define TEST_SLICE	2048		/* records between clock checks */
@@ -235,9 +236,8 @@ filter_step(struct logscan *ls, size_t budget)
 			continue;
 		if (ls->nrows == ls->caprows) {
 			ls->caprows = ls->caprows ? ls->caprows * 2 : 1024;
-			if ((ls->rows = reallocarray(ls->rows, ls->caprows,
-			    sizeof *ls->rows)) == NULL)
-				abort();
+			ls->rows = xreallocarray(ls->rows, ls->caprows,
+			    sizeof *ls->rows);
 		}
 		ls->rows[ls->nrows++] = i;
 	}

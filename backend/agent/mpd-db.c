@@ -32,6 +32,7 @@
 #include <event2/event.h>
 
 #include "mpd-int.h"
+#include "xmalloc.h"
 
 /* ------------------------------------------------------------- the lease */
 
@@ -80,10 +81,11 @@ mpd_lease_claim(struct mpd *m, char **cause)
 		m->system_id = row.system_id;	/* 0: the first poll says so */
 		return 1;
 	}
-	if ((rc == 0 ? asprintf(cause, "%s", ehttp_error(m->e)) :
-	    asprintf(cause, "cannot claim %s in the site database: %s",
-	    m->fqdn, ehttp_error(m->e))) == -1)
-		abort();
+	if (rc == 0)
+		xasprintf(cause, "%s", ehttp_error(m->e));
+	else
+		xasprintf(cause, "cannot claim %s in the site database: %s",
+		    m->fqdn, ehttp_error(m->e));
 	return rc;
 }
 
