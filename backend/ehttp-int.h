@@ -2,6 +2,7 @@
 #ifndef EHTTP_INT_H
 #define EHTTP_INT_H
 
+#include "db.h"
 #include "ehttp.h"
 
 #define EHTTP_MAX_NOTES	256
@@ -10,7 +11,7 @@ struct ehttp {
 	struct db		*db;
 	int			 flags;
 	char			 err[1024];
-	char			 user[64];
+	char			 user[64];	/* "": looked up when needed */
 	char			*master_path;
 	char			 master[65];	/* loaded on first need */
 	int			 master_loaded;
@@ -24,6 +25,8 @@ struct ehttp {
 	struct issue_pool	*pool;		/* certificates signed ahead */
 };
 
+/* The database handle, for the backend's own modules only. */
+struct db *ehttp_db(struct ehttp *);
 int	 ehttp_fail(struct ehttp *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Copy the db error into the handle; returns -1. */
