@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "cli.h"
+#include "cmlog-merge.h"
 #include "cmlog.h"
 
 #define LOG_SLICE	((size_t)8 << 20)	/* index 8 MiB at a time */
@@ -50,39 +51,8 @@ json_kv_bytes(FILE *f, const char *k, const char *v, size_t n, int comma)
 
 /* ---------------------------------------------------------------- log show */
 
-struct log_filter {
-	int		 type;		/* 0 any; 1 2 3; -2 malformed */
-	const char	*component;
-	const char	*grep;
-};
-
-/* Does the record type from the index (cmlog_reader_type_at) pass the
- * --type filter? Decided without parsing the record. */
-static int
-log_type_match(const struct log_filter *fl, int type)
-{
-	switch (fl->type) {
-	case 0:
-		return 1;
-	case CMLOG_TYPE_INFO:
-		return type == 1 || type == 0;
-	default:		/* warning, error, malformed */
-		return type == fl->type;
-	}
-}
-
-/* The filters that need the parsed record; line is its text as shown. */
-static int
-log_match(const struct log_filter *fl, const struct cmlog_record *r,
-    const char *line)
-{
-	if (fl->component != NULL && (r->malformed ||
-	    !cmlog_component_match(r->component, fl->component)))
-		return 0;
-	if (fl->grep != NULL && strcasestr(line, fl->grep) == NULL)
-		return 0;
-	return 1;
-}
+#define MERGE_BUDGET	4096	/* records merged between prints */
+#define TAG_WIDTH_MAX	32
 
 /* "2026-11-24 14:05:12.345" (UTC), or "-" */
 static const char *
@@ -111,16 +81,27 @@ log_type_name(const struct cmlog_record *r)
 	return cmlog_type_name(r->type);
 }
 
+/* How a merged row names its log: the tag (NULL for one log). */
+struct log_tag {
+	const char	*tag;
+	const char	*path;
+	int		 width;
+};
+
 static void
 log_print(struct cli *c, const struct cmlog_record *r, const char *line,
-    size_t shown)
+    const struct log_tag *lt, size_t shown)
 {
 	FILE *f = c->out;
 	char when[40];
 
 	if (c->json) {
 		fputs(shown ? ",{" : "{", f);
-		json_kv_int(f, "line", (long long)r->line, 0);
+		if (lt->tag != NULL) {
+			json_kv_str(f, "log", lt->tag, 0);
+			json_kv_str(f, "log_path", lt->path, 1);
+		}
+		json_kv_int(f, "line", (long long)r->line, lt->tag != NULL);
 		if (r->when != 0) {
 			log_when(r, when, sizeof when, 1);
 			json_kv_str(f, "time", when, 1);
@@ -143,15 +124,48 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 		return;
 	}
 	if (r->malformed) {
-		fprintf(f, "%-23s  %-9s  %-24s  %-8s  %s  [%s]\n", "-",
-		    "malformed", "-", "-", line, cli_safe_msg(c, r->cause));
+		fprintf(f, "%-23s  %-9s  %-24s  %-8s  ", "-", "malformed", "-",
+		    "-");
+		if (lt->tag != NULL)
+			fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
+		fprintf(f, "%s  [%s]\n", line, cli_safe_msg(c, r->cause));
 		return;
 	}
 	char *comp = text_line(r->component, strlen(r->component));
-	fprintf(f, "%-23s  %-9s  %-24s  %-8lu  %s\n",
+	fprintf(f, "%-23s  %-9s  %-24s  %-8lu  ",
 	    log_when(r, when, sizeof when, 0), log_type_name(r),
-	    comp[0] ? comp : "-", r->thread, line);
+	    comp[0] ? comp : "-", r->thread);
+	if (lt->tag != NULL)
+		fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
+	fprintf(f, "%s\n", line);
 	free(comp);
+}
+
+/* Print the rows merged so far from *done on; then forget them. */
+static void
+log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
+    size_t *shown)
+{
+	struct cmlog_record r;
+	struct log_tag lt = { NULL, NULL, width };
+	size_t file, record;
+	char *line;
+
+	for (; *done < cmlog_merge_count(m); (*done)++) {
+		if (cmlog_merge_at(m, *done, &file, &record) == -1 ||
+		    cmlog_reader_get(cmlog_merge_reader(m, file), record,
+		    &r) == -1)
+			continue;
+		if (cmlog_merge_files(m) > 1) {
+			lt.tag = cmlog_merge_tag(m, file);
+			lt.path = cmlog_merge_path(m, file);
+		}
+		line = text_line(r.text, r.text_len);
+		log_print(c, &r, line, &lt, (*shown)++);
+		free(line);
+		cli_safe_release(c);
+	}
+	cmlog_merge_forget(m);
 }
 
 static int
@@ -162,73 +176,66 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		{ "component", required_argument, NULL, 'c' },
 		{ "grep", required_argument, NULL, 'g' },
 		CLI_COMMON_OPTS, { 0 } };
-	struct log_filter fl = { 0, NULL, NULL };
-	struct cmlog_reader *rd = NULL;
-	struct cmlog_record r;
-	size_t done = 0, shown = 0, malformed = 0;
-	char *cause = NULL, first_bad[160] = "";
-	int more, rc = CLI_FAIL;
+	struct cmlog_filter fl;
+	struct cmlog_merge *m = NULL;
+	size_t done = 0, shown = 0, nfiles;
+	char *cause = NULL, first_bad[160];
+	int more, width = 3, rc = CLI_FAIL;
 
+	memset(&fl, 0, sizeof fl);
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 't':
-		if (strcmp(optarg, "info") == 0)
-			fl.type = CMLOG_TYPE_INFO;
-		else if (strcmp(optarg, "warning") == 0)
-			fl.type = CMLOG_TYPE_WARNING;
-		else if (strcmp(optarg, "error") == 0)
-			fl.type = CMLOG_TYPE_ERROR;
-		else if (strcmp(optarg, "malformed") == 0)
-			fl.type = CMLOG_TYPE_MALFORMED;
-		else {
+		if ((fl.classes = cmlog_class_parse(optarg)) == 0)
 			return cli_usage(c, "type '%s': must be info,"
-			    " warning, error or malformed", cli_arg(optarg));
-		}
+			    " warning, error or malformed, or a comma list of"
+			    " them", cli_arg(optarg));
 		break;
-	    case 'c': fl.component = optarg; break;
-	    case 'g': fl.grep = optarg; break;);
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one log FILE");
-	if ((rd = cmlog_reader_open(argv[optind], &cause)) == NULL) {
+	    case 'c':
+		if (strlen(optarg) >= sizeof fl.component)
+			return cli_usage(c, "--component: at most %zu bytes",
+			    sizeof fl.component - 1);
+		snprintf(fl.component, sizeof fl.component, "%s", optarg);
+		break;
+	    case 'g':
+		if (strlen(optarg) >= sizeof fl.text)
+			return cli_usage(c, "--grep: at most %zu bytes",
+			    sizeof fl.text - 1);
+		snprintf(fl.text, sizeof fl.text, "%s", optarg);
+		break;);
+	if (optind >= argc)
+		return cli_usage(c, "expected a log FILE (or several to merge)");
+	nfiles = (size_t)(argc - optind);
+	if ((m = cmlog_merge_open((const char *const *)argv + optind, nfiles,
+	    LOG_SLICE, &cause)) == NULL) {
 		fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c, cause));
 		free(cause);
 		return CLI_FAIL;
 	}
+	cmlog_merge_set_filter(m, &fl);
+	for (size_t i = 0; i < nfiles; i++) {
+		int w = (int)strlen(cli_safe(c, cmlog_merge_tag(m, i)));
+
+		if (w > width)
+			width = w < TAG_WIDTH_MAX ? w : TAG_WIDTH_MAX;
+	}
+	cli_safe_release(c);
 	if (c->json)
 		fputc('[', c->out);
-	else
+	else if (nfiles == 1)
 		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %s\n", "Date/Time (UTC)",
 		    "Type", "Component", "Thread", "Log Text");
-	/* Index a slice, print it, go on: a large log streams. */
+	else
+		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %-*s  %s\n",
+		    "Date/Time", "Type", "Component", "Thread", width, "Log",
+		    "Log Text");
+	/* Merge a slice, print it, go on: large logs stream. */
 	do {
-		if ((more = cmlog_reader_index(rd, LOG_SLICE)) == -1) {
+		if ((more = cmlog_merge_step(m, MERGE_BUDGET)) == -1) {
 			fprintf(c->err, "ehttpctl: %s\n",
-			    cli_safe_msg(c, cmlog_reader_error(rd)));
+			    cli_safe_msg(c, cmlog_merge_error(m)));
 			goto out;
 		}
-		for (; done < cmlog_reader_count(rd); done++) {
-			/* The index knows each type: a record --type leaves
-			 * out is not parsed (but the first malformed one is,
-			 * for the warning below). */
-			int type = cmlog_reader_type_at(rd, done);
-			int wanted = log_type_match(&fl, type);
-			int first = type == CMLOG_TYPE_MALFORMED &&
-			    malformed++ == 0;
-			char *line;
-
-			if ((!wanted && !first) ||
-			    cmlog_reader_get(rd, done, &r) == -1)
-				continue;
-			if (first)
-				snprintf(first_bad, sizeof first_bad, "%s",
-				    r.cause);
-			if (!wanted)
-				continue;
-			line = text_line(r.text, r.text_len);
-			if (log_match(&fl, &r, line))
-				log_print(c, &r, line, shown++);
-			free(line);
-			cli_safe_release(c);
-		}
+		log_print_rows(c, m, width, &done, &shown);
 		/* Output that cannot be written (a full disk): stop here, the
 		 * error is reported on the way out. */
 		if (ferror(c->out))
@@ -236,14 +243,19 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	} while (more == 1);
 	if (c->json)
 		fputs("]\n", c->out);
-	if (malformed > 0)
-		fprintf(c->err, "ehttpctl: warning: %s: %zu malformed record%s"
-		    " (shown as type malformed); the first at %s\n",
-		    cli_safe(c, argv[optind]), malformed, malformed == 1 ? "" :
-		    "s", cli_safe_msg(c, first_bad));
+	for (size_t i = 0; i < nfiles; i++) {
+		size_t bad = cmlog_merge_malformed(m, i, first_bad,
+		    sizeof first_bad);
+
+		if (bad > 0)
+			fprintf(c->err, "ehttpctl: warning: %s: %zu malformed"
+			    " record%s (shown as type malformed); the first at"
+			    " %s\n", cli_safe(c, cmlog_merge_path(m, i)), bad,
+			    bad == 1 ? "" : "s", cli_safe_msg(c, first_bad));
+	}
 	rc = CLI_OK;
 out:
-	cmlog_reader_close(rd);
+	cmlog_merge_close(m);
 	return rc;
 }
 
@@ -493,16 +505,22 @@ fail:
 
 const struct cli_cmd cli_log_cmds[] = {
 	{ "log", "show", cmd_log_show,
-	  "FILE [--type info|warning|error|malformed] [--component NAME]\n"
-	  "       [--grep TEXT]",
+	  "FILE... [--type info|warning|error|malformed[,...]]\n"
+	  "       [--component NAME] [--grep TEXT]",
 	  "Print the records of a CMTrace log (mpcontrol.log or any other,\n"
 	  "also one ehttp did not write) as Date/Time (UTC), Type, Component,\n"
-	  "Thread, Log Text. --type keeps one type (info includes type 0),\n"
-	  "--component components containing NAME (any case), --grep records\n"
-	  "whose text contains TEXT (any case). Text that is not a valid record\n"
-	  "is shown as type malformed with its line and column, never dropped.\n"
-	  "Multi-line texts are shown on one line; --json gives the text as\n"
-	  "written." },
+	  "Thread, Log Text. Several FILEs (at most 100) are merged into one\n"
+	  "timeline in time order, each record tagged with its log (column Log,\n"
+	  "JSON \"log\" and \"log_path\"); records of equal time keep the order\n"
+	  "of the FILEs and of their log. Filters (the console's Filter means\n"
+	  "the same): --type keeps the types listed (info is every record that\n"
+	  "is not a warning, an error or malformed: type 1, 0, empty and\n"
+	  "others); --component components containing NAME (any case);\n"
+	  "--grep records whose log text contains TEXT (any case; a line break\n"
+	  "in the text matches a space; the component is not searched). Text\n"
+	  "that is not a valid record is shown as type malformed with its line\n"
+	  "and column, never dropped. Multi-line texts are shown on one line;\n"
+	  "--json gives the text as written." },
 	{ "system", "show", cmd_system_show, "FQDN",
 	  "Show a site system: its site, roles, the certificate it should serve\n"
 	  "TLS with, and what its agent (ehttp-mpd) last reported: pid, HTTPS\n"

@@ -220,7 +220,7 @@ START_TEST(test_errors)
 	free(out);
 	free(err);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", NULL), 2);
-	ck_assert_ptr_nonnull(strstr(err, "expected one log FILE"));
+	ck_assert_ptr_nonnull(strstr(err, "expected a log FILE"));
 	free(out);
 	free(err);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "/nonexistent/"
