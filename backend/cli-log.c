@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cmlog-merge.h"
 #include "cmlog.h"
+#include "errlookup.h"
 
 #define LOG_SLICE	((size_t)8 << 20)	/* index 8 MiB at a time */
 #define EVENTS_SHOWN	10
@@ -257,6 +258,85 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 out:
 	cmlog_merge_close(m);
 	return rc;
+}
+
+/* ------------------------------------------------------------ log lookup */
+
+static void
+lookup_print(struct cli *c, const struct errlookup *e, int known, size_t i)
+{
+	FILE *f = c->out;
+	static const char *const kinds[] = { "hresult", "win32", "http" };
+
+	if (c->json) {
+		fputs(i ? ",{" : "{", f);
+		json_kv_str(f, "input", e->token, 0);
+		json_kv_str(f, "kind", kinds[e->kind], 1);
+		json_kv_int(f, "value", e->value, 1);
+		if (e->kind == ERRLOOKUP_HRESULT) {
+			char hex[16];
+
+			snprintf(hex, sizeof hex, "0x%08X", e->value);
+			json_kv_str(f, "hex", hex, 1);
+			json_kv_int(f, "severity", e->severity, 1);
+			json_kv_int(f, "facility", e->facility, 1);
+			json_kv_int(f, "code", e->code, 1);
+			json_kv_str(f, "facility_name", e->facility_name ?
+			    e->facility_name : "", 1);
+		}
+		json_kv_bool(f, "known", known, 1);
+		json_kv_str(f, "name", e->name ? e->name : "", 1);
+		json_kv_str(f, "text", e->text ? e->text : "", 1);
+		json_kv_str(f, "source", e->source ? e->source : "", 1);
+		fputc('}', f);
+		return;
+	}
+	if (e->kind == ERRLOOKUP_HTTP)
+		fprintf(f, "%s: HTTP status %u", cli_safe(c, e->token),
+		    e->value);
+	else if (e->kind == ERRLOOKUP_WIN32)
+		fprintf(f, "%s: Win32 error %u (0x%X)", cli_safe(c, e->token),
+		    e->value, e->value);
+	else
+		fprintf(f, "%s: HRESULT 0x%08X (%d): severity %s, facility %u"
+		    " (0x%X)%s%s, code %u (0x%X)", cli_safe(c, e->token),
+		    e->value, (int)e->value, e->severity ? "failure" : "success",
+		    e->facility, e->facility, e->facility_name ? " " : "",
+		    e->facility_name ? e->facility_name : "", e->code, e->code);
+	fputc('\n', f);
+	if (known)
+		fprintf(f, "  %s: %s\n", e->name, e->text);
+	else
+		fprintf(f, "  not in the table\n");
+	if (e->source != NULL)
+		fprintf(f, "  source: %s\n", e->source);
+}
+
+static int
+cmd_log_lookup(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct errlookup e;
+	int known;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind >= argc)
+		return cli_usage(c, "expected an error CODE");
+	for (int i = optind; i < argc; i++)
+		if (errlookup_code(argv[i], &e) == -1)
+			return cli_usage(c, "'%s' is not an error code (hex"
+			    " 0x80072F8F or 80072F8F, decimal 12175 or"
+			    " -2147012721)", cli_arg(argv[i]));
+	if (c->json)
+		fputc('[', c->out);
+	for (int i = optind; i < argc; i++) {
+		known = errlookup_code(argv[i], &e);
+		lookup_print(c, &e, known == 1, (size_t)(i - optind));
+		cli_safe_release(c);
+	}
+	if (c->json)
+		fputs("]\n", c->out);
+	return CLI_OK;
 }
 
 /* ------------------------------------------------------------- system show */
@@ -521,6 +601,13 @@ const struct cli_cmd cli_log_cmds[] = {
 	  "that is not a valid record is shown as type malformed with its line\n"
 	  "and column, never dropped. Multi-line texts are shown on one line;\n"
 	  "--json gives the text as written." },
+	{ "log", "lookup", cmd_log_lookup, "CODE...",
+	  "Error Lookup (as CMTrace's): decode error codes seen in logs. A hex\n"
+	  "value (0x80072F8F or 80072F8F) or a negative decimal is an HRESULT:\n"
+	  "its severity, facility and code, and its name where the table knows\n"
+	  "it (a Win32 error in facility 7 is looked up as one); a decimal up\n"
+	  "to 65535 is a Win32/WinHTTP error (12175). The console's log view\n"
+	  "decodes the codes of the selected record with the same table." },
 	{ "system", "show", cmd_system_show, "FQDN",
 	  "Show a site system: its site, roles, the certificate it should serve\n"
 	  "TLS with, and what its agent (ehttp-mpd) last reported: pid, HTTPS\n"
