@@ -27,6 +27,7 @@
 #define CMLOG_CLASS_ERROR	0x4
 #define CMLOG_CLASS_MALFORMED	0x8
 #define CMLOG_CLASS_ALL		0xf
+#define CMLOG_CLASS_NONE	0x10	/* a set that keeps no record */
 
 #define CMLOG_FILTER_TEXT_MAX	127
 

@@ -677,7 +677,7 @@ scan_all(struct logscan *ls)
 START_TEST(logscan_filter_find_follow)
 {
 	struct logscan ls;
-	struct logscan_filter f;
+	struct cmlog_filter f;
 	char *cause = NULL;
 
 	setup_dirs();
@@ -687,12 +687,12 @@ START_TEST(logscan_filter_find_follow)
 	ck_assert_uint_eq(logscan_count(&ls), 5);
 
 	memset(&f, 0, sizeof f);
-	f.level = LOGSCAN_ERRORS;
+	f.classes = CMLOG_CLASS_ERROR;
 	logscan_set_filter(&ls, &f);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 1);
-	ck_assert_uint_eq(logscan_record(&ls, 0), 2);
-	f.level = LOGSCAN_WARNINGS;
+	ck_assert_uint_eq(logscan_id(&ls, 0), 2);
+	f.classes = CMLOG_CLASS_WARNING | CMLOG_CLASS_ERROR;
 	logscan_set_filter(&ls, &f);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 2);
@@ -707,7 +707,7 @@ START_TEST(logscan_filter_find_follow)
 	logscan_set_filter(&ls, &f);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 1);
-	ck_assert_uint_eq(logscan_record(&ls, 0), 4);
+	ck_assert_uint_eq(logscan_id(&ls, 0), 4);
 	logscan_clear_filter(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 5);
 
@@ -736,7 +736,7 @@ START_TEST(logscan_filter_find_follow)
 	ck_assert_int_eq(logscan_refresh(&ls), 1);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 6);
-	ck_assert_int_eq(cmlog_reader_type_at(ls.rd, 5), CMLOG_TYPE_WARNING);
+	ck_assert_int_eq(logscan_type_at(&ls, 5), CMLOG_TYPE_WARNING);
 	logscan_close(&ls);
 	teardown();
 }

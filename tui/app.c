@@ -275,6 +275,22 @@ add_dir_logs(struct app *app, const char *dir, const char *prefix)
 	free_names(names, n);
 }
 
+/* A system's folder with two logs or more (mpcontrol.log and its rolled
+ * mpcontrol.lo_, other components' logs): one node showing them merged
+ * into one timeline (the log view opens a folder that way). */
+static void
+add_merged_node(struct app *app, const char *dir, const char *name)
+{
+	char label[NAME_MAX + 32], **names;
+	size_t n = list_names(dir, 0, &names);
+
+	if (n >= 2 && app->nnodes < 96) {
+		snprintf(label, sizeof label, "%s/ all logs merged", name);
+		node_add_log(app, dir, label);
+	}
+	free_names(names, n);
+}
+
 /*
  * mpcontrol.log first (even before the agent writes it), then the other
  * logs of the log directory, then those of its folders: agents on one
@@ -312,6 +328,7 @@ scan_logs(struct app *app)
 			continue;
 		snprintf(prefix, sizeof prefix, "%s/", dirs[i]);
 		add_dir_logs(app, sub, prefix);
+		add_merged_node(app, sub, dirs[i]);
 	}
 	free_names(dirs, n);
 }
