@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmlog.h"
+#include "errlookup.h"
 #include "testutil.h"
 
 Suite	*logshow_suite(void);
@@ -274,6 +275,178 @@ START_TEST(test_large_log)
 }
 END_TEST
 
+
+/* A record of component comp at 11-24-2026 hh:mm:ss.ms. */
+static void
+rec_line(char *buf, size_t len, const char *text, const char *t, int type)
+{
+	snprintf(buf, len, "<![LOG[%s]LOG]!><time=\"%s+000\" date=\"11-24-2026\""
+	    " component=\"C\" context=\"\" type=\"%d\" thread=\"1\""
+	    " file=\"\">\n", text, t, type);
+}
+
+static void
+write_log(const char *name, const char *const *texts, const char *const *times,
+    int n, char *path, size_t len)
+{
+	char all[4096] = "", line[512];
+
+	for (int i = 0; i < n; i++) {
+		rec_line(line, sizeof line, texts[i], times[i], i % 3 + 1);
+		strncat(all, line, sizeof all - strlen(all) - 1);
+	}
+	snprintf(path, len, "%s/%s", dir, name);
+	ck_assert_int_eq(tu_write_file(path, all, strlen(all)), 0);
+}
+
+/* Two logs (the live one and its rolled .lo_) interleaved in time: one
+ * timeline in time order, ties in the order of the FILEs, each record
+ * tagged; python3 reads the JSON and checks the order itself. */
+START_TEST(test_merge)
+{
+	static const char *const at[] = { "a1", "a2", "a3" };
+	static const char *const att[] = { "10:00:01.000", "10:00:03.000",
+	    "10:00:05.500" };
+	static const char *const bt[] = { "b1", "b2", "b3" };
+	static const char *const btt[] = { "10:00:02.000", "10:00:03.000",
+	    "10:00:05.250" };
+	char a[4096], b[4096], nodb[4096], *out = NULL, *err = NULL;
+
+	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
+	write_log("mpcontrol.lo_", bt, btt, 3, b, sizeof b);
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
+	    b, NULL), 0);
+	py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'a2', 'b2',"
+	    " 'b3', 'a3']");
+	py_check(out, "all(d[i]['time'] <= d[i + 1]['time'] for i in"
+	    " range(len(d) - 1))");
+	py_check(out, "[r['log'] for r in d] == ['mpcontrol.log',"
+	    " 'mpcontrol.lo_', 'mpcontrol.log', 'mpcontrol.lo_',"
+	    " 'mpcontrol.lo_', 'mpcontrol.log'] and d[1]['log_path'].endswith("
+	    "'/mpcontrol.lo_')");
+	free(out);
+	free(err);
+	/* The other order of FILEs: the tie goes the other way. */
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", b,
+	    a, NULL), 0);
+	py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'b2', 'a2',"
+	    " 'b3', 'a3']");
+	free(out);
+	free(err);
+	/* Text: a Log column; the filter applies to the merge. */
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--type",
+	    "warning,error", a, b, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Date/Time                Type     "
+	    "  Component                 Thread    Log            Log Text\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  mpcontrol.lo_  b2\n"));
+	ck_assert_int_eq(tu_count(out, "\n"), 5);
+	ck_assert_ptr_null(strstr(out, "UTC"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Bad sets of FILEs: each refused with a message naming the file. */
+START_TEST(test_merge_errors)
+{
+	char nodb[4096], missing[4096], *out = NULL, *err = NULL;
+	char *argv200 = NULL;
+
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(missing, sizeof missing, "%s/gone.log", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
+	    missing, NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, "gone.log"));
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath, dir,
+	    NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, ": is a folder, not a log"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
+	    logpath, NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, ": given twice"));
+	free(out);
+	free(err);
+	/* 200 FILEs: more than one merge takes. */
+	for (int i = 0; i < 200; i++) {
+		char *next = NULL;
+
+		if (asprintf(&next, "%s '%s'", argv200 ? argv200 : "",
+		    logpath) == -1)
+			abort();
+		free(argv200);
+		argv200 = next;
+	}
+	ck_assert_int_eq(tu_sh(&out, &err, "%s --db '%s' log show %s",
+	    tu_bin("ehttpctl"), nodb, argv200), 1);
+	ck_assert_ptr_nonnull(strstr(err, "200 logs given: merge 1 to 100 at"
+	    " a time"));
+	free(argv200);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Error Lookup against the documented values: WinHTTP's Error Messages
+ * page (12175 ERROR_WINHTTP_SECURE_FAILURE), the HRESULT layout (severity
+ * bit 31, facility bits 16-26, FACILITY_WIN32 = 7), Common HRESULT Values
+ * (E_FAIL = 0x80004005). */
+START_TEST(test_lookup)
+{
+	char nodb[4096], *out = NULL, *err = NULL;
+
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "--json",
+	    "0x80072f8f", "12175", "80004005", "--", "-2147012721", NULL), 0);
+	py_check(out, "d[0]['kind'] == 'hresult' and d[0]['value'] =="
+	    " 0x80072F8F and d[0]['severity'] == 1 and d[0]['facility'] == 7"
+	    " and d[0]['facility_name'] == 'FACILITY_WIN32' and d[0]['code'] =="
+	    " 12175 and d[0]['name'] == 'ERROR_WINHTTP_SECURE_FAILURE'");
+	py_check(out, "d[1]['kind'] == 'win32' and d[1]['value'] == 12175 and"
+	    " d[1]['name'] == 'ERROR_WINHTTP_SECURE_FAILURE' and"
+	    " 'Winhttp.h' in d[1]['source']");
+	py_check(out, "d[2]['name'] == 'E_FAIL' and d[2]['value'] =="
+	    " 0x80004005 and d[2]['facility'] == 0");
+	py_check(out, "d[3]['value'] == 0x80072F8F and d[3]['name'] =="
+	    " d[0]['name']");
+	py_check(out, "all(((r['value'] >> 16) & 0x7ff) == r['facility'] and"
+	    " (r['value'] & 0xffff) == r['code'] for r in d if r['kind'] =="
+	    " 'hresult')");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "0x87d01106",
+	    NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "facility 2000 (0x7D0) Configuration"
+	    " Manager, code 4358 (0x1106)"));
+	ck_assert_ptr_nonnull(strstr(out, "(-2016407290)"));
+	free(out);
+	free(err);
+	/* The console's key scans a record's text with the same table. */
+	{
+		static const char t[] = "Call to HttpSendRequestSync failed for"
+		    " port 443: 0x80072f8f (12175), status code 405; 12175";
+		struct errlookup e[8];
+
+		ck_assert_uint_eq(errlookup_scan(t, sizeof t - 1, e, 8), 3);
+		ck_assert_uint_eq(e[0].value, 0x80072F8F);
+		ck_assert_str_eq(e[0].name, "ERROR_WINHTTP_SECURE_FAILURE");
+		ck_assert_int_eq(e[1].kind, ERRLOOKUP_WIN32);
+		ck_assert_uint_eq(e[1].value, 12175);
+		ck_assert_int_eq(e[2].kind, ERRLOOKUP_HTTP);
+		ck_assert_str_eq(e[2].name, "Method Not Allowed");
+	}
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "port443",
+	    NULL), 2);
+	ck_assert_ptr_nonnull(strstr(err, "'port443' is not an error code"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *
 logshow_suite(void)
 {
@@ -290,6 +463,9 @@ logshow_suite(void)
 	tcase_add_test(tc, test_filter_warns_malformed);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_large_log);
+	tcase_add_test(tc, test_merge);
+	tcase_add_test(tc, test_merge_errors);
+	tcase_add_test(tc, test_lookup);
 	suite_add_tcase(s, tc);
 	return s;
 }
