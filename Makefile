@@ -18,7 +18,8 @@ WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
-PROJ_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Idb -Ibackend -Itui
+# Include paths are given per room (below), never globally.
+PROJ_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP
 PROJ_LDFLAGS :=
 ifeq ($(SANITIZE),1)
 PROJ_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -44,34 +45,81 @@ pc_ask    = $(if $(shell $(PKG_CONFIG) --exists $(2) 2>/dev/null && echo y),\
 
 OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 
+# The rooms of the house (README "Rooms"). Each folder is one room; a room
+# sees only the headers of the rooms below it, and the system libraries of
+# other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
+# outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
+# backend/agent/, or libevent outside backend/agent/ stops the build.
+#
+#   db/util/       the utility layer (below everything): text sanitiser,
+#                  xmalloc family, UTF-8 decoder, UTC time formats
+#   db/            the SQLite store (sqlite3)
+#   backend/ca/    certificates and keys (OpenSSL)
+#   backend/       the library: rules, issuance, trust, logs (no system library)
+#   backend/ctl/   ehttpctl            backend/agent/  ehttp-mpd (libevent, TLS)
+#   tui/           ehttp-console (ncursesw)
+FENCE        := $(B)/fence
+fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
+INC_UTIL     := -Idb/util
+INC_DB       := -Idb $(INC_UTIL)
+INC_CA       := -Ibackend/ca $(INC_UTIL)
+INC_BACKEND  := -Ibackend $(INC_CA) $(INC_DB)
+CFLAGS_UTIL     = $(call fence,sqlite openssl event curses check) $(INC_UTIL)
+CFLAGS_DB       = $(call fence,openssl event curses check) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
+CFLAGS_CA       = $(call fence,sqlite event curses check) $(INC_CA) $(OSSL_DEFS) \
+	$(call pc_cflags,$(PKGS_CRYPTO))
+CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses check) -Ibackend -Ibackend/ca $(INC_DB)
+CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl -Ibackend $(INC_DB)
+CFLAGS_AGENT    = $(call fence,sqlite curses check) -Ibackend/agent -Ibackend $(INC_DB) \
+	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
+CFLAGS_TUI      = $(call fence,sqlite openssl event check) -Itui -Ibackend $(INC_DB) \
+	$(call pc_cflags,$(PKGS_TUI))
+CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent $(INC_BACKEND) -I$(B)/tests \
+	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO))
+
+UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
-BACKEND_SRC := $(sort $(filter-out backend/main-%.c,$(wildcard backend/*.c)))
+CA_SRC      := $(sort $(wildcard backend/ca/*.c))
+BACKEND_SRC := $(sort $(wildcard backend/*.c))
+CTL_SRC     := $(sort $(filter-out %/main-ehttpctl.c,$(wildcard backend/ctl/*.c)))
+AGENT_SRC   := $(sort $(filter-out %/main-mpd.c,$(wildcard backend/agent/*.c)))
 TUI_SRC     := $(sort $(filter-out tui/main-%.c,$(wildcard tui/*.c)))
 TEST_SRC    := $(sort $(wildcard tests/*.c))
 SUITES      := $(patsubst tests/check_%.c,%,$(sort $(wildcard tests/check_*.c)))
 
-DB_OBJ      := $(DB_SRC:%.c=$(B)/%.o)
-BACKEND_OBJ := $(BACKEND_SRC:%.c=$(B)/%.o)
-TUI_OBJ     := $(TUI_SRC:%.c=$(B)/%.o)
-TEST_OBJ    := $(TEST_SRC:%.c=$(B)/%.o)
+obj = $(1:%.c=$(B)/%.o)
+UTIL_OBJ    := $(call obj,$(UTIL_SRC))
+DB_OBJ      := $(call obj,$(DB_SRC))
+BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
+CTL_OBJ     := $(call obj,$(CTL_SRC))
+AGENT_OBJ   := $(call obj,$(AGENT_SRC))
+TUI_OBJ     := $(call obj,$(TUI_SRC))
+TEST_OBJ    := $(call obj,$(TEST_SRC))
 
+LIBUTIL    := $(B)/libehttputil.a
 LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
+LIBCTL     := $(B)/libehttpctl.a
+LIBAGENT   := $(B)/libehttpagent.a
 LIBTUI     := $(B)/libehttptui.a
 
 CTL     := $(B)/ehttpctl
 MPD     := $(B)/ehttp-mpd
 CONSOLE := $(B)/ehttp-console
 CHECK   := $(B)/check_all
-PROGS   := $(CTL) $(if $(wildcard backend/main-mpd.c),$(MPD)) \
-	$(if $(wildcard tui/main-console.c),$(CONSOLE))
+PROGS   := $(CTL) $(MPD) $(CONSOLE)
 
-# Link order: tui -> backend -> db -> system libraries. Recursive (=), so
-# pkg-config is asked at link time, after scripts/deps.sh.
-LIBS_BACKEND = $(LIBBACKEND) $(LIBDB) $(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
-LIBS_TUI     = $(LIBTUI) $(LIBS_BACKEND) $(call pc_libs,$(PKGS_TUI))
+# Link order: program -> backend -> db -> util -> system libraries.
+# Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
+LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
+	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+LIBS_CTL     = $(LIBCTL) $(LIBS_BASE)
+LIBS_AGENT   = $(LIBAGENT) $(LIBS_BASE) $(call pc_libs,$(PKGS_AGENT))
+LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
+LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBS_BASE) \
+	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT))
 
-.PHONY: all deps test check-run run bench install uninstall clean test-crash test-concurrency fuzz
+.PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz
 .DEFAULT_GOAL := all
 
 all: $(PROGS)
@@ -80,42 +128,90 @@ deps: $(DEPS_OK)
 $(DEPS_OK): scripts/deps.sh
 	@sh scripts/deps.sh
 	@mkdir -p $(@D) && touch $@
+$(FENCE)/.ok: scripts/fences.sh | $(DEPS_OK)
+	@sh scripts/fences.sh $(FENCE) && touch $@
 
-$(B)/db/%.o: db/%.c | $(DEPS_OK)
-	@mkdir -p $(@D)
-	$(CC) $(PROJ_CFLAGS) $(call pc_cflags,$(PKGS_DB)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-$(B)/backend/%.o: backend/%.c | $(DEPS_OK)
-	@mkdir -p $(@D)
-	$(CC) $(PROJ_CFLAGS) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-$(B)/tui/%.o: tui/%.c | $(DEPS_OK)
-	@mkdir -p $(@D)
-	$(CC) $(PROJ_CFLAGS) $(call pc_cflags,$(PKGS_TUI)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-$(B)/tests/%.o: tests/%.c $(B)/tests/suites.h | $(DEPS_OK)
-	@mkdir -p $(@D)
-	$(CC) $(PROJ_CFLAGS) -I$(B)/tests -DEHTTP_BINDIR='"$(abspath $(B))"' \
-		-DEHTTP_SRCDIR='"$(CURDIR)"' $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI)) \
-		$(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+# One compile rule per room (make picks the pattern with the shortest stem,
+# so backend/ca/x.c takes the backend/ca/ rule, not backend/'s). `make V=1`
+# prints the whole command line.
+V ?= 0
+COMPILE = @mkdir -p $(@D); $(if $(filter 1,$(V)),,echo "  CC $<";) \
+	$(if $(filter 1,$(V)),set -x;) \
+	$(CC) $(PROJ_CFLAGS) $(1) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(B)/db/util/%.o: db/util/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_UTIL))
+$(B)/db/%.o: db/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_DB))
+$(B)/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_CA))
+$(B)/backend/ctl/%.o: backend/ctl/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_CTL))
+$(B)/backend/agent/%.o: backend/agent/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_AGENT))
+$(B)/backend/%.o: backend/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_BACKEND))
+$(B)/tui/%.o: tui/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_TUI))
+$(B)/tests/%.o: tests/%.c $(B)/tests/suites.h | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_TESTS) -DEHTTP_BINDIR='"$(abspath $(B))"' -DEHTTP_SRCDIR='"$(CURDIR)"')
 
 # The runner learns the suites from the file names: tests/check_<m>.c exports <m>_suite().
 $(B)/tests/suites.h: $(wildcard tests/check_*.c) Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach s,$(SUITES),'SUITE($(s))') > $@.tmp && mv $@.tmp $@
 
+ARCHIVE = @rm -f $@ && $(AR) rcs $@ $^
+$(LIBUTIL): $(UTIL_OBJ)
+	$(ARCHIVE)
 $(LIBDB): $(DB_OBJ)
-	@rm -f $@ && $(AR) rcs $@ $^
+	$(ARCHIVE)
 $(LIBBACKEND): $(BACKEND_OBJ)
-	@rm -f $@ && $(AR) rcs $@ $^
+	$(ARCHIVE)
+$(LIBCTL): $(CTL_OBJ)
+	$(ARCHIVE)
+$(LIBAGENT): $(AGENT_OBJ)
+	$(ARCHIVE)
 $(LIBTUI): $(TUI_OBJ)
-	@rm -f $@ && $(AR) rcs $@ $^
+	$(ARCHIVE)
+BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
 
-$(CTL): $(B)/backend/main-ehttpctl.o $(LIBBACKEND) $(LIBDB)
-	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
-$(MPD): $(B)/backend/main-mpd.o $(LIBBACKEND) $(LIBDB)
-	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
-$(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(LIBBACKEND) $(LIBDB)
+$(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
+$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_AGENT)
+$(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
-$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBBACKEND) $(LIBDB) | $(PROGS)
-	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_TUI) $(call pc_libs,$(PKGS_TEST))
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(BASE_LIBS) | $(PROGS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(call pc_libs,$(PKGS_TEST))
+
+# The fences hold: each room, compiled with its own flags, is refused the
+# system headers of the other rooms and given its own. Prints one line per
+# probe; tests/check_build.c reads them.
+ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
+	DB:sqlite3.h:yes DB:openssl/evp.h:no DB:curses.h:no DB:event2/event.h:no \
+	CA:openssl/x509.h:yes CA:sqlite3.h:no CA:event2/event.h:no CA:curses.h:no \
+	BACKEND:sqlite3.h:no BACKEND:openssl/evp.h:no BACKEND:event2/event.h:no BACKEND:curses.h:no \
+	BACKEND:ehttp.h:yes BACKEND:db.h:yes BACKEND:ca.h:yes BACKEND:cli.h:no BACKEND:tui.h:no \
+	CTL:cli.h:yes CTL:ehttp.h:yes CTL:ca.h:no CTL:sqlite3.h:no CTL:openssl/ssl.h:no CTL:curses.h:no \
+	CTL:mpd.h:no CTL:event2/event.h:no \
+	AGENT:mpd.h:yes AGENT:event2/event.h:yes AGENT:openssl/ssl.h:yes AGENT:sqlite3.h:no \
+	AGENT:curses.h:no AGENT:ca.h:no AGENT:cli.h:no \
+	TUI:tui.h:yes TUI:curses.h:yes TUI:sqlite3.h:no TUI:openssl/x509.h:no TUI:event2/event.h:no \
+	TUI:ca.h:no TUI:cli.h:no TUI:mpd.h:no
+check-rooms: $(FENCE)/.ok
+	@for p in $(ROOM_PROBES); do \
+		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
+		case $$room in \
+		UTIL) fl='$(CFLAGS_UTIL)';; DB) fl='$(CFLAGS_DB)';; CA) fl='$(CFLAGS_CA)';; \
+		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
+		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; esac; \
+		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
+		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
+		if [ $$? = 0 ]; then got=yes why=; \
+		else got=no; case $$why in *"belongs to"*) why=fenced;; \
+		*"No such file"*) why=not-on-path;; *) why=other-error;; esac; fi; \
+		echo "room $$room $$hdr $$got (want $$want) $$why"; \
+	done
 
 # make test: the suite on the normal build, then again under ASan+UBSan.
 test: deps
@@ -164,13 +260,12 @@ clean:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # Benchmark helpers (tests/bench/): references measured in the same run.
-$(B)/bench-issue: $(B)/tests/bench/bench-issue.o $(LIBBACKEND) $(LIBDB)
-	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
-$(B)/bench-log: $(B)/tests/bench/bench-log.o $(LIBBACKEND) $(LIBDB)
-	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BACKEND)
-$(B)/tests/bench/%.o: tests/bench/%.c | $(DEPS_OK)
-	@mkdir -p $(@D)
-	$(CC) $(PROJ_CFLAGS) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO)) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(B)/bench-issue: $(B)/tests/bench/bench-issue.o $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
+$(B)/bench-log: $(B)/tests/bench/bench-log.o $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
+$(B)/tests/bench/%.o: tests/bench/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(INC_BACKEND) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO)))
 
 # Fuzzing (issue #7): libFuzzer targets tests/fuzz/fuzz-*.c, built with clang
 # and ASan+UBSan in $(FUZZ_B) against db/ and backend/ (not main-*.c).
@@ -183,8 +278,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Idb -Ibackend $(OSSL_DEFS) $(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_AGENT))
-FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(DB_SRC) $(BACKEND_SRC))
+	-Ibackend/ctl $(INC_BACKEND) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) $(CTL_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build
@@ -207,8 +302,8 @@ $(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
-		$(call pc_libs,$(PKGS_AGENT) $(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
--include $(wildcard $(FUZZ_B)/*/*.d)
+		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+-include $(shell find $(FUZZ_B) -name '*.d' 2>/dev/null)
 
 # valgrind (issue #7): each suite in its own process (CK_FORK=no) under
 # memcheck, in $(VG_B), with its wall time; VG_SUITES picks some

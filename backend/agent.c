@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "ca.h"
 #include "ehttp-int.h"
+#include "xmalloc.h"
 
 static void
 xml_attr(FILE *f, const char *s)
@@ -41,8 +42,7 @@ agent_mplist(struct ehttp *e, const struct db_site *site, char **out)
 	if (db_role_list(ehttp_db(e), site->id, 0, &r, &n) == -1)
 		return ehttp_fail_db(e);
 	qsort(r, n, sizeof *r, role_cmp);
-	if ((f = open_memstream(out, &len)) == NULL)
-		abort();
+	f = xopen_memstream(out, &len);
 	fputs("<MPList>", f);
 	for (i = 0; i < n; i++) {
 		if (strcmp(r[i].role, "mp") != 0)

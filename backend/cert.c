@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "xmalloc.h"
 
 #define MAX_PEM_FILE	(1024 * 1024)
 
@@ -30,27 +32,46 @@ ehttp_cert_type_title(const char *type)
 }
 
 int
-ehttp_cert_find(struct ehttp *e, const char *id, struct db_cert *c)
+ehttp_cert_resolve(struct ehttp *e, const char *id, struct db_cert *c)
 {
 	char *end;
 	long long n;
 	int rc;
 
-	if (id == NULL || *id == '\0')
-		return ehttp_fail(e, "certificate: missing ID or thumbprint");
+	if (id == NULL || *id == '\0') {
+		ehttp_fail(e, "certificate: missing ID or thumbprint");
+		return 0;
+	}
 	errno = 0;
 	n = strtoll(id, &end, 10);
 	if (errno == 0 && *end == '\0' && n > 0 && strlen(id) < 12)
 		rc = db_cert_get(e->db, n, c);
 	else if (strspn(id, "0123456789abcdefABCDEF") == 40 && id[40] == '\0')
 		rc = db_cert_get_thumbprint(e->db, id, c);
-	else
-		return ehttp_fail(e, "certificate '%.60s': not an ID or a"
-		    " 40-digit thumbprint", id);
+	else {
+		ehttp_fail(e, "certificate '%.60s': not an ID or a 40-digit"
+		    " thumbprint", id);
+		return 0;
+	}
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0 || strcmp(c->state, "pending") == 0) {
+		ehttp_fail(e, "certificate '%.60s': no such certificate", id);
+		return 0;
+	}
+	return 1;
+}
+
+int
+ehttp_cert_get(struct ehttp *e, int64_t id, struct db_cert *c)
+{
+	int rc = db_cert_get(e->db, id, c);
+
 	if (rc == -1)
 		return ehttp_fail_db(e);
 	if (rc == 0 || strcmp(c->state, "pending") == 0)
-		return ehttp_fail(e, "certificate '%.60s': no such certificate", id);
+		return ehttp_fail(e, "certificate %lld: no such certificate",
+		    (long long)id);
 	return 0;
 }
 
@@ -150,8 +171,7 @@ pki_path(struct ehttp *e, const struct db_cert *leaf, struct db_cert *v,
 			if (ehttp_cert_der(e, leaf->id, &der, &dlen) == -1)
 				goto out;
 		}
-		if ((rd = calloc(nr, sizeof *rd)) == NULL)
-			abort();
+		rd = xcalloc(nr, sizeof *rd);
 		for (size_t i = 0; i < nr; i++) {
 			rd[i].data = roots[i].data;
 			rd[i].len = roots[i].len;
@@ -182,8 +202,7 @@ ehttp_cert_path(struct ehttp *e, const struct db_cert *leaf,
 
 	/* Paths are short: leaf, SMS Issuing; a PKI leaf, its intermediates
 	 * and root. Stop at PATH_MAX_LEN against loops. */
-	if ((v = calloc(PATH_MAX_LEN, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(PATH_MAX_LEN, sizeof *v);
 	v[0] = *leaf;
 	*n = 1;
 	if (strcmp(leaf->type, "pki") == 0) {
@@ -222,8 +241,7 @@ ehttp_cert_chain(struct ehttp *e, const struct db_cert *c,
 		    ehttp_fail_db(e) : 0;
 	if (ehttp_cert_path(e, c, &path, &np) == -1)
 		return -1;
-	if ((v = calloc(np, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(np, sizeof *v);
 	for (size_t i = 1; i < np; i++) {
 		if ((rc = db_cert_der(e->db, path[i].id, &v[*n].data,
 		    &v[*n].len)) == -1) {
@@ -434,8 +452,24 @@ ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
 	return ehttp_commit(e);
 }
 
-/* Can c be renewed? Only the certificate in use: never a superseded,
- * revoked or pending one, nor a role certificate under a blocked root. */
+/* Only the certificate in use: never a superseded, revoked or pending one,
+ * nor a role certificate under a blocked root. */
+/* ehttp_fail() for a refusal: 0. */
+static int
+refuse(struct ehttp *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+refuse(struct ehttp *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->err, sizeof e->err, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 static int
 renew_check(struct ehttp *e, const struct db_cert *c)
 {
@@ -443,7 +477,7 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 	int rc = 0;
 
 	if (strcmp(c->type, "pki") == 0)
-		return ehttp_fail(e, "%s issued to %s (thumbprint %s): a PKI"
+		return refuse(e, "%s issued to %s (thumbprint %s): a PKI"
 		    " certificate is renewed by its own CA; import the new one",
 		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint);
 	if (strcmp(c->state, "active") != 0) {
@@ -453,7 +487,7 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 			rc = db_cert_active(e->db, c->system_id, c->type, &cur);
 		if (rc == -1)
 			return ehttp_fail_db(e);
-		return ehttp_fail(e, "%s issued to %s (thumbprint %s) is %s:"
+		return refuse(e, "%s issued to %s (thumbprint %s) is %s:"
 		    " only the certificate in use can be renewed%s%s%s",
 		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint,
 		    c->state, rc == 1 ? " (the one in use is thumbprint " : "",
@@ -463,14 +497,20 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 		if ((rc = db_cert_current_root(e->db, c->site_id, &root)) == -1)
 			return ehttp_fail_db(e);
 		if (rc == 1 && root.blocked)
-			return ehttp_fail(e, "%s issued to %s (thumbprint %s):"
+			return refuse(e, "%s issued to %s (thumbprint %s):"
 			    " the SMS Issuing root of site %s (thumbprint %s) is"
 			    " blocked and issues nothing; renew the root"
 			    " (ehttpctl cert renew %s)", ehttp_cert_type_title(
 			    c->type), c->issued_to, c->thumbprint, c->site_code,
 			    root.thumbprint, root.thumbprint);
 	}
-	return 0;
+	return 1;
+}
+
+int
+ehttp_cert_renewable(struct ehttp *e, const struct db_cert *c)
+{
+	return renew_check(e, c);
 }
 
 static int
@@ -479,7 +519,7 @@ renew_locked(struct ehttp *e, int64_t id)
 	struct db_cert c;
 	size_t n;
 
-	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) == -1)
+	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
 	if (db_cert_set_state(e->db, id, "superseded") == -1)
 		return ehttp_fail_db(e);
@@ -508,19 +548,18 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	int rc;
 
 	ehttp_notes_clear(e);
-	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) == -1)
+	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
-	if (db_site_get_id(e->db, c.site_id, &s) != 1)
-		return ehttp_fail_db(e);
-	if (strcmp(c.type, "root") == 0 && !(s.sec.enhanced_http &&
-	    !s.sec.https_only))
+	if (ehttp_site_by_id(e, c.site_id, &s) == -1)
+		return -1;
+	if (strcmp(c.type, "root") == 0 && !ehttp_site_enhanced(&s.sec))
 		return ehttp_fail(e, "SMS Issuing of site %s (thumbprint %s):"
 		    " the site does not use enhanced HTTP; turn it on to renew"
 		    " its SMS Issuing", s.code, c.thumbprint);
 	/* A new root re-issues every role certificate under it: sign them
 	 * ahead, without the write lock (other writers wait 10 s at most). */
 	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
-	    issue_prepare_renew(e, s.code) == -1)
+	    issue_prepare_renew(e, s.id) == -1)
 		return -1;
 	if ((rc = ehttp_begin(e)) == 0) {
 		if ((rc = renew_locked(e, id)) == -1)
@@ -549,8 +588,7 @@ ehttp_read_pem(struct ehttp *e, const char *what, const char *path, char **buf,
 		return ehttp_fail(e, "%s %s: not a regular file of at most 1 MiB",
 		    what, path);
 	}
-	if ((*buf = malloc(sb.st_size + 1)) == NULL)
-		abort();
+	*buf = xmalloc(sb.st_size + 1);
 	*len = 0;
 	while (*len < (size_t)sb.st_size) {
 		r = read(fd, *buf + *len, sb.st_size - *len);
@@ -571,7 +609,6 @@ import_locked(struct ehttp *e, const struct db_system *y,
 {
 	const struct ca_issued *is = &p->leaf;
 	struct db_cert c, old;
-	struct tm tm;
 	char day[16];
 	int rc;
 
@@ -604,8 +641,7 @@ import_locked(struct ehttp *e, const struct db_system *y,
 		if (db_cert_chain_add(e->db, c.id, (int)i, p->chain[i].data,
 		    p->chain[i].len) == -1)
 			return ehttp_fail_db(e);
-	gmtime_r(&c.not_after, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	ehttp_day(c.not_after, day, sizeof day);
 	ehttp_note(e, EHTTP_NOTE_INFO, "Imported the PKI certificate of %s"
 	    " (issued by %s, thumbprint %s, expires %s) with %zu intermediate"
 	    " CA certificate%s.", y->fqdn, c.issued_by, c.thumbprint, day,
@@ -631,8 +667,7 @@ ders_of(const struct db_blob *v, size_t n)
 {
 	struct ca_der *d;
 
-	if ((d = calloc(n + 1, sizeof *d)) == NULL)
-		abort();
+	d = xcalloc(n + 1, sizeof *d);
 	for (size_t i = 0; i < n; i++) {
 		d[i].data = v[i].data;
 		d[i].len = v[i].len;
@@ -656,12 +691,9 @@ ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
 
 	memset(&p, 0, sizeof p);
 	ehttp_notes_clear(e);
-	if (rules_fqdn(fqdn, norm, e->err, sizeof e->err) == -1)
+	if (ehttp_system_resolve(e, fqdn, &y) != 1)
 		return -1;
-	if ((rc = db_system_get(e->db, norm, &y)) != 1)
-		return rc == -1 ? ehttp_fail_db(e) :
-		    ehttp_fail(e, "FQDN '%s': no such site system", norm);
-	rc = -1;
+	snprintf(norm, sizeof norm, "%s", y.fqdn);
 	if ((master = ehttp_master(e, 0)) == NULL ||
 	    ehttp_read_pem(e, "certificate", cert_path, &cert, &clen) == -1 ||
 	    (key_path != NULL &&
@@ -792,8 +824,7 @@ ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
 	if (db_cert_page(e->db, &f, DB_CERT_SORT_START, 1, NULL, TRUST_MAX,
 	    &roots, &nr) == -1)
 		return ehttp_fail_db(e);
-	if ((v = calloc(nr + 1, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(nr + 1, sizeof *v);
 	for (size_t i = 0; i < nr; i++) {
 		if (roots[i].blocked || strcmp(roots[i].state, "pending") == 0 ||
 		    strcmp(roots[i].state, "revoked") == 0)
@@ -813,8 +844,8 @@ ehttp_trust_anchors(struct ehttp *e, int64_t site_id, struct ehttp_der **out,
 		ehttp_der_list_free(v, n);
 		return ehttp_fail_db(e);
 	}
-	if (nt > 0 && (v = realloc(v, (n + nt + 1) * sizeof *v)) == NULL)
-		abort();
+	if (nt > 0)
+		v = xreallocarray(v, n + nt + 1, sizeof *v);
 	for (size_t i = 0; i < nt; i++, n++) {
 		v[n].data = t[i].data;	/* moved */
 		v[n].len = t[i].len;
@@ -927,6 +958,30 @@ ehttp_health_name(int h)
 }
 
 /* Why c cannot be served now, or NULL if it can. */
+int
+ehttp_agent_current(const struct ehttp_serving *sv, const struct db_agent *a)
+{
+	if (!sv->has_cert)
+		return a->cert_id == 0;
+	return a->cert_id == sv->cert.id &&
+	    strcmp(a->thumbprint, sv->cert.thumbprint) == 0;
+}
+
+int
+ehttp_agent_silent(const struct db_agent *a, time_t now)
+{
+	time_t last = a->health_time > a->updated ? a->health_time :
+	    a->updated;
+
+	return last != 0 && now - last > EHTTP_AGENT_SILENT_S;
+}
+
+int
+ehttp_cert_expiring(const struct db_cert *c, time_t now)
+{
+	return c->not_after < now + (time_t)EHTTP_RENEW_DAYS * 86400;
+}
+
 static const char *
 cert_unusable(const struct db_cert *c, time_t now, char *buf, size_t len)
 {
@@ -960,22 +1015,19 @@ ehttp_system_serving(struct ehttp *e, int64_t system_id,
 	int rc, has_pki, has_role, https_role = 0, covered = 0, eh;
 
 	memset(sv, 0, sizeof *sv);
-	if ((rc = db_system_get_id(e->db, system_id, &y)) != 1)
-		return rc == -1 ? ehttp_fail_db(e) : ehttp_fail(e, "site system"
-		    " %lld: no such site system", (long long)system_id);
-	if (db_site_get_id(e->db, y.site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_system_by_id(e, system_id, &y) == -1 ||
+	    ehttp_site_by_id(e, y.site_id, &s) == -1)
+		return -1;
 	if (db_role_list(e->db, 0, y.id, &r, &nr) == -1)
 		return ehttp_fail_db(e);
 	for (size_t i = 0; i < nr; i++) {
-		if ((strcmp(r[i].role, "mp") == 0 || strcmp(r[i].role,
-		    "dp") == 0) && strcmp(r[i].connection, "https") == 0)
+		if (ehttp_role_https(&r[i]))
 			https_role = 1;
-		if (issue_role_wants_cert(&s, &r[i]))
+		if (ehttp_role_secured(&s, &r[i]))
 			covered = 1;
 	}
 	free(r);
-	eh = s.sec.enhanced_http && !s.sec.https_only;
+	eh = ehttp_site_enhanced(&s.sec);
 	if ((has_pki = db_cert_active(e->db, y.id, "pki", &pki)) == -1 ||
 	    (has_role = db_cert_active(e->db, y.id, "role", &role)) == -1)
 		return ehttp_fail_db(e);

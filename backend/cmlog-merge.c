@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmlog-merge.h"
+#include "xmalloc.h"
 
 #define MERGE_SLICE	((size_t)8 << 20)
 #define ROW_FILE_SHIFT	48
@@ -60,22 +61,11 @@ merge_err(struct cmlog_merge *m, const char *fmt, ...)
 	va_end(ap);
 }
 
-static char *
-dup_or_die(const char *s)
-{
-	char *d;
-
-	if ((d = strdup(s)) == NULL)
-		abort();
-	return d;
-}
-
 /* "dir/name" of path, or name when dirs is 0. */
 static char *
 tag_of(const char *path, int dirs)
 {
 	const char *end = path + strlen(path), *p;
-	char *t;
 
 	while (end > path + 1 && end[-1] == '/')
 		end--;
@@ -83,9 +73,7 @@ tag_of(const char *path, int dirs)
 	for (int parts = dirs ? 2 : 1; p > path; p--)
 		if (p[-1] == '/' && --parts == 0)
 			break;
-	if ((t = strndup(p, (size_t)(end - p))) == NULL)
-		abort();
-	return t;
+	return xstrndup(p, (size_t)(end - p));
 }
 
 /* Tags: the file names, or folder/name when two names are the same. */
@@ -130,35 +118,31 @@ cmlog_merge_open(const char *const *paths, size_t n, size_t slice,
 
 	*cause = NULL;
 	if (n == 0 || n > CMLOG_MERGE_MAX) {
-		if (asprintf(cause, "%zu logs given: merge 1 to %d at a time",
-		    n, CMLOG_MERGE_MAX) == -1)
-			abort();
+		xasprintf(cause, "%zu logs given: merge 1 to %d at a time",
+		    n, CMLOG_MERGE_MAX);
 		return NULL;
 	}
-	if ((m = calloc(1, sizeof *m)) == NULL ||
-	    (m->f = calloc(n, sizeof *m->f)) == NULL)
-		abort();
+	m = xcalloc(1, sizeof *m);
+	m->f = xcalloc(n, sizeof *m->f);
 	m->slice = slice ? slice : MERGE_SLICE;
 	for (size_t i = 0; i < n; i++) {
 		struct merge_file *f = &m->f[i];
 
 		m->n = i + 1;
-		f->path = dup_or_die(paths[i]);
+		f->path = xstrdup(paths[i]);
 		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (asprintf(cause, "%s: is a folder, not a log (name"
+			xasprintf(cause, "%s: is a folder, not a log (name"
 			    " its logs, e.g. %s/*.log)", paths[i],
-			    paths[i]) == -1)
-				abort();
+			    paths[i]);
 			goto fail;
 		}
 		if ((f->rd = cmlog_reader_open(paths[i], &why)) == NULL) {
 			/* The reader's cause names the file already when it
 			 * can; say which one anyway. */
-			if (asprintf(cause, "%s%s%s", strstr(why != NULL ? why :
+			xasprintf(cause, "%s%s%s", strstr(why != NULL ? why :
 			    "", paths[i]) != NULL ? "" : paths[i],
 			    strstr(why != NULL ? why : "", paths[i]) != NULL ?
-			    "" : ": ", why != NULL ? why : "cannot open") == -1)
-				abort();
+			    "" : ": ", why != NULL ? why : "cannot open");
 			free(why);
 			goto fail;
 		}
@@ -168,10 +152,9 @@ cmlog_merge_open(const char *const *paths, size_t n, size_t slice,
 			for (size_t j = 0; j < i; j++)
 				if (m->f[j].dev == st.st_dev &&
 				    m->f[j].ino == st.st_ino) {
-					if (asprintf(cause, "%s: given twice"
+					xasprintf(cause, "%s: given twice"
 					    " (as %s before)", paths[i],
-					    m->f[j].path) == -1)
-						abort();
+					    m->f[j].path);
 					goto fail;
 				}
 		}
@@ -219,12 +202,8 @@ identity(const struct cmlog_merge *m)
 static void
 row_add(struct cmlog_merge *m, size_t file, size_t record)
 {
-	if (m->nrows == m->caprows) {
-		m->caprows = m->caprows ? m->caprows * 2 : 4096;
-		if ((m->rows = reallocarray(m->rows, m->caprows,
-		    sizeof *m->rows)) == NULL)
-			abort();
-	}
+	m->rows = xgrowarray(m->rows, &m->caprows, m->nrows, 4096,
+	    sizeof *m->rows);
 	m->rows[m->nrows++] = (uint64_t)file << ROW_FILE_SHIFT |
 	    ((uint64_t)record & ROW_RECORD_MASK);
 }
@@ -517,8 +496,7 @@ cmlog_folder_logs(const char *dir, char ***paths, size_t *n, char **cause)
 	*n = 0;
 	*cause = NULL;
 	if ((d = opendir(dir)) == NULL) {
-		if (asprintf(cause, "%s: %s", dir, strerror(errno)) == -1)
-			abort();
+		xasprintf(cause, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -529,30 +507,23 @@ cmlog_folder_logs(const char *dir, char ***paths, size_t *n, char **cause)
 		if (len < 5 || (strcmp(de->d_name + len - 4, ".log") != 0 &&
 		    strcmp(de->d_name + len - 4, ".lo_") != 0))
 			continue;
-		if (asprintf(&p, "%s/%s", dir, de->d_name) == -1)
-			abort();
+		xasprintf(&p, "%s/%s", dir, de->d_name);
 		if (stat(p, &st) == -1 || !S_ISREG(st.st_mode)) {
 			free(p);
 			continue;
 		}
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((out = reallocarray(out, cap, sizeof *out)) == NULL)
-				abort();
-		}
+		out = xgrowarray(out, &cap, count, 16, sizeof *out);
 		out[count++] = p;
 	}
 	if (count > 0)
 		qsort(out, count, sizeof *out, name_cmp);
 	if (count > CMLOG_MERGE_MAX) {
-		if (asprintf(cause, "%s: %zu logs (merge at most %d)", dir,
-		    count, CMLOG_MERGE_MAX) == -1)
-			abort();
+		xasprintf(cause, "%s: %zu logs (merge at most %d)", dir,
+		    count, CMLOG_MERGE_MAX);
 		goto out;
 	}
 	if (count == 0) {
-		if (asprintf(cause, "%s: no *.log or *.lo_ file", dir) == -1)
-			abort();
+		xasprintf(cause, "%s: no *.log or *.lo_ file", dir);
 		goto out;
 	}
 	*paths = out;

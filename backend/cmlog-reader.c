@@ -18,9 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "cmlog.h"
+#include "utf8.h"
+#include "xmalloc.h"
 
 #define CMLOG_OPEN_MARK		"<![LOG["
 #define CMLOG_CLOSE_MARK	"]LOG]!>"
@@ -31,6 +38,7 @@
 #define CMLOG_PREFAULT		(4u << 20) /* map ahead of the indexer */
 #define CMLOG_PAR_PART		(2u << 20) /* least bytes for one worker */
 #define CMLOG_PAR_MAX		8	/* most workers */
+#define CMLOG_AHEAD		2048	/* prefetch distance of the indexer */
 
 enum cmlog_attr {
 	CMLOG_A_TIME,
@@ -90,8 +98,18 @@ struct cmlog_scan {
 	size_t		 val[CMLOG_A_COUNT], vlen[CMLOG_A_COUNT];
 	int		 type;
 	unsigned long	 thread;
+	int		 thread_num;
 	int		 has_when;
+	int		 tz_known, tz_bias;
 	int		 hour, min, sec, msec, mon, mday, year;
+};
+
+/* How the file is read: in place, or transcoded to UTF-8 with LF. */
+enum cmlog_enc {
+	CMLOG_ENC_UTF8,		/* read in place */
+	CMLOG_ENC_UTF8_CR,	/* UTF-8, lines end with a lone CR */
+	CMLOG_ENC_UTF16LE,
+	CMLOG_ENC_UTF16BE
 };
 
 struct cmlog_reader {
@@ -99,8 +117,18 @@ struct cmlog_reader {
 	int			 fd;
 	dev_t			 dev;
 	ino_t			 ino;
-	const unsigned char	*map;
-	size_t			 size;		/* mapped bytes */
+	const unsigned char	*map;		/* what is scanned: UTF-8 */
+	size_t			 size;		/* its bytes */
+
+	/* The file's own map, and the transcoding of it (not UTF-8). */
+	const unsigned char	*src;
+	size_t			 src_size;
+	enum cmlog_enc		 enc;
+	size_t			 src_skip;	/* its BOM */
+	size_t			 src_done;	/* bytes transcoded */
+	int			 src_end;	/* transcoded up to its end */
+	unsigned char		*tbuf;		/* reserved for the worst case */
+	size_t			 tcap;
 
 	uint64_t		*off;		/* record start offsets */
 	uint8_t			*info;		/* type + 1, or MALFORMED */
@@ -110,6 +138,7 @@ struct cmlog_reader {
 
 	size_t			 pos;		/* next byte to index */
 	size_t			 prefaulted;	/* map populated up to here */
+	size_t			 fetched;	/* prefetched up to here */
 	size_t			 page;		/* sysconf(_SC_PAGESIZE) */
 	long			 cpus;		/* ..._NPROCESSORS_ONLN */
 	uint64_t		 line;		/* line number at pos */
@@ -124,16 +153,6 @@ struct cmlog_reader {
 	size_t			 head_len;
 	char			 error[256];
 };
-
-static void *
-cmlog_reader_xrealloc(void *p, size_t n, size_t size)
-{
-	if (n != 0 && size > SIZE_MAX / n)
-		abort();
-	if ((p = realloc(p, n * size == 0 ? 1 : n * size)) == NULL)
-		abort();
-	return p;
-}
 
 static void __attribute__((format(printf, 2, 3)))
 cmlog_reader_set_error(struct cmlog_reader *rd, const char *fmt, ...)
@@ -222,12 +241,36 @@ cmlog_digits(const unsigned char *v, size_t n, size_t *i, int min, int max,
 	return 0;
 }
 
-/* H:M:S[.fraction][[+-]offset], 1- or 2-digit parts. */
+/*
+ * A placeholder for a value that is not given: empty, blanks only, or
+ * "Empty" (a common script template writes context="Empty" thread="Empty").
+ */
+static int
+cmlog_placeholder(const unsigned char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (i == n)
+		return 1;
+	return n - i >= 5 && (v[i] | 0x20) == 'e' &&
+	    strncasecmp((const char *)v + i, "empty", 5) == 0 &&
+	    cmlog_placeholder(v + i + 5, n - i - 5) && (i + 5 == n ||
+	    v[i + 5] == ' ' || v[i + 5] == '\t');
+}
+
+/*
+ * H:M:S[.fraction][offset], 1- or 2-digit parts, a fraction of any number
+ * of digits (none after the dot too), an offset that is missing, +N, -N
+ * or the doubled sign +-N (a script writing "+" + a negative bias), blanks
+ * allowed before it. An offset beyond a day is kept unknown.
+ */
 static int
 cmlog_parse_time(const unsigned char *v, size_t n, struct cmlog_scan *s)
 {
 	size_t i = 0;
-	int k = 0, ms = 0, off;
+	int k = 0, ms = 0, off, neg;
 
 	if (cmlog_digits(v, n, &i, 1, 2, &s->hour) == -1 ||
 	    i >= n || v[i++] != ':' ||
@@ -243,17 +286,29 @@ cmlog_parse_time(const unsigned char *v, size_t n, struct cmlog_scan *s)
 			k++;
 			i++;
 		}
-		if (k == 0)
-			return -1;
 		for (; k < 3; k++)
 			ms *= 10;
 	}
 	s->msec = ms;
-	if (i < n && (v[i] == '+' || v[i] == '-')) {
+	s->tz_known = 0;
+	s->tz_bias = 0;
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
 		i++;
+	if (i < n && (v[i] == '+' || v[i] == '-')) {
+		neg = v[i++] == '-';
+		if (i < n && v[i] == '-' && !neg) {
+			neg = 1;
+			i++;
+		}
 		if (cmlog_digits(v, n, &i, 1, 4, &off) == -1)
 			return -1;
+		if (off <= 24 * 60) {
+			s->tz_known = 1;
+			s->tz_bias = neg ? -off : off;
+		}
 	}
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
 	if (i != n || s->hour > 23 || s->min > 59 || s->sec > 59)
 		return -1;
 	return 0;
@@ -271,16 +326,17 @@ cmlog_days_in_month(int year, int mon)
 	return days[mon - 1];
 }
 
-/* M-D-YYYY, 1- or 2-digit month and day. */
+/* M-D-YYYY (or M/D/YYYY), 1- or 2-digit month and day. */
 static int
 cmlog_parse_date(const unsigned char *v, size_t n, struct cmlog_scan *s)
 {
 	size_t i = 0;
+	unsigned char sep;
 
 	if (cmlog_digits(v, n, &i, 1, 2, &s->mon) == -1 ||
-	    i >= n || v[i++] != '-' ||
+	    i >= n || ((sep = v[i++]) != '-' && sep != '/') ||
 	    cmlog_digits(v, n, &i, 1, 2, &s->mday) == -1 ||
-	    i >= n || v[i++] != '-' ||
+	    i >= n || v[i++] != sep ||
 	    cmlog_digits(v, n, &i, 4, 4, &s->year) == -1 || i != n)
 		return -1;
 	if (s->mon < 1 || s->mon > 12 || s->mday < 1 ||
@@ -289,28 +345,59 @@ cmlog_parse_date(const unsigned char *v, size_t n, struct cmlog_scan *s)
 	return 0;
 }
 
+/* A thread: decimal or 0x-hex without overflow; -1 if not a number. */
+static int
+cmlog_parse_thread(const unsigned char *v, size_t n, unsigned long *out)
+{
+	unsigned long th = 0;
+	unsigned d;
+	size_t i = 0;
+	int hex = n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+
+	if (hex)
+		i = 2;
+	if (i == n)
+		return -1;
+	for (; i < n; i++) {
+		if ((unsigned)(v[i] - '0') < 10)
+			d = v[i] - '0';
+		else if (hex && (unsigned)((v[i] | 0x20) - 'a') < 6)
+			d = (unsigned)((v[i] | 0x20) - 'a') + 10;
+		else
+			return -1;
+		if (th > (ULONG_MAX - d) / (hex ? 16 : 10))
+			return -1;
+		th = th * (hex ? 16 : 10) + d;
+	}
+	*out = th;
+	return 0;
+}
+
 static int
 cmlog_parse_values(const struct cmlog_reader *rd, struct cmlog_scan *s)
 {
 	const unsigned char *v;
 	size_t n, i;
-	unsigned long th = 0;
-	int d;
 
 	v = rd->map + s->val[CMLOG_A_TIME];
 	n = s->vlen[CMLOG_A_TIME];
-	if (n != 0 && cmlog_parse_time(v, n, s) == -1) {
+	s->has_when = 0;
+	s->tz_known = 0;
+	if (n != 0 && cmlog_parse_time(v, n, s) == 0)
+		s->has_when = 1;
+	else if (n != 0 && !cmlog_placeholder(v, n)) {
 		s->err_attr = CMLOG_A_TIME;
 		return -1;
 	}
-	s->has_when = n != 0;
 	v = rd->map + s->val[CMLOG_A_DATE];
 	n = s->vlen[CMLOG_A_DATE];
-	if (n != 0 && cmlog_parse_date(v, n, s) == -1) {
-		s->err_attr = CMLOG_A_DATE;
-		return -1;
+	if (n == 0 || cmlog_parse_date(v, n, s) == -1) {
+		s->has_when = 0;
+		if (n != 0 && !cmlog_placeholder(v, n)) {
+			s->err_attr = CMLOG_A_DATE;
+			return -1;
+		}
 	}
-	s->has_when = s->has_when && n != 0;
 
 	v = rd->map + s->val[CMLOG_A_TYPE];
 	n = s->vlen[CMLOG_A_TYPE];
@@ -318,23 +405,19 @@ cmlog_parse_values(const struct cmlog_reader *rd, struct cmlog_scan *s)
 	if (n != 0) {
 		i = 0;
 		if (cmlog_digits(v, n, &i, 1, 2, &s->type) == -1 || i != n) {
-			s->err_attr = CMLOG_A_TYPE;
-			return -1;
+			s->type = CMLOG_TYPE_NONE;
+			if (!cmlog_placeholder(v, n)) {
+				s->err_attr = CMLOG_A_TYPE;
+				return -1;
+			}
 		}
 	}
 
+	/* Any thread reads: a number, or text shown as written. */
 	v = rd->map + s->val[CMLOG_A_THREAD];
 	n = s->vlen[CMLOG_A_THREAD];
-	for (i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9' ||
-		    th > (ULONG_MAX - (unsigned long)(v[i] - '0')) / 10) {
-			s->err_attr = CMLOG_A_THREAD;
-			return -1;
-		}
-		d = v[i] - '0';
-		th = th * 10 + (unsigned long)d;
-	}
-	s->thread = th;
+	s->thread = 0;
+	s->thread_num = n != 0 && cmlog_parse_thread(v, n, &s->thread) == 0;
 	return 0;
 }
 
@@ -362,11 +445,35 @@ cmlog_zero_bytes(uint64_t v)
 	return (v - CMLOG_ONES) & ~v & CMLOG_HIGHS;
 }
 
+/* First a or b in [p, end), or end; 16 bytes at a time where SSE2 is. */
+static inline const unsigned char *
+cmlog_find2(const unsigned char *p, const unsigned char *end, char a, char b)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	unsigned hit;
+
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+		hit = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+		if (hit != 0)
+			return p + __builtin_ctz(hit);
+	}
+#endif
+	for (; p < end && *p != (unsigned char)a && *p != (unsigned char)b; p++)
+		;
+	return p;
+}
+
 /* First '"' or '\n' in [p, end), or end. */
 static inline const unsigned char *
 cmlog_find_quote_or_nl(const unsigned char *p, const unsigned char *end)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef __SSE2__
+	return cmlog_find2(p, end, '"', '\n');
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint64_t v, hit;
 
 	for (; end - p >= 8; p += 8) {
@@ -524,8 +631,15 @@ cmlog_scan_record(const struct cmlog_reader *rd, struct cmlog_cache *c,
     size_t start, struct cmlog_scan *s)
 {
 	size_t p = start + CMLOG_MARK_LEN, rb, nl, q;
-	const unsigned char *m = rd->map, *b;
+	const unsigned char *m = rd->map, *b, *end = rd->map + rd->size;
 
+	/* The common case in one pass: a one-line text, no other ']'. */
+	b = cmlog_find2(m + p, end, ']', '\n');
+	if (b < end && *b == ']' && (size_t)(end - b) >= CMLOG_MARK_LEN &&
+	    memcmp(b, CMLOG_CLOSE_MARK, CMLOG_MARK_LEN) == 0) {
+		rb = (size_t)(b - m);
+		goto attrs;
+	}
 	for (;;) {
 		/*
 		 * The text ends at the next terminator unless a line break
@@ -566,6 +680,7 @@ cmlog_scan_record(const struct cmlog_reader *rd, struct cmlog_cache *c,
 			return;
 		}
 	}
+attrs:
 	s->text = start + CMLOG_MARK_LEN;
 	s->text_len = rb - s->text;
 	if (cmlog_scan_attrs(rd, rb + CMLOG_MARK_LEN, s) == -1) {
@@ -603,7 +718,9 @@ cmlog_scan_at(const struct cmlog_reader *rd, struct cmlog_cache *c,
 	s->err_attr = -1;
 	s->type = CMLOG_TYPE_NONE;
 	s->thread = 0;
+	s->thread_num = 0;
 	s->msec = 0;
+	s->tz_known = s->tz_bias = 0;
 	if (cmlog_is_open(rd, start))
 		cmlog_scan_record(rd, c, start, s);
 	else
@@ -621,7 +738,241 @@ cmlog_reader_reset(struct cmlog_reader *rd)
 	rd->partial = 0;
 	rd->blank_tail = 0;
 	rd->prefaulted = 0;
+	rd->fetched = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
+	if (rd->enc != CMLOG_ENC_UTF8) {
+		rd->size = 0;
+		rd->src_done = rd->src_skip;
+		rd->src_end = 0;
+	}
+}
+
+/*
+ * The last record (or the blanks that start a line) was cut by the end of
+ * what is readable: forget it, to read it again when there is more.
+ * Returns 1 if a record was dropped.
+ */
+static int
+cmlog_reader_unpartial(struct cmlog_reader *rd)
+{
+	int dropped = 0;
+
+	if (rd->partial) {
+		rd->count--;
+		rd->pos = rd->off[rd->count];
+		rd->line = rd->partial_line;
+		rd->partial = 0;
+		dropped = 1;
+	} else if (rd->blank_tail && rd->pos >= rd->size) {
+		rd->pos = rd->blank_start;
+		rd->line = rd->blank_line;
+	}
+	rd->blank_tail = 0;
+	return dropped;
+}
+
+/* ---- encodings --------------------------------------------------------- */
+
+#define CMLOG_DETECT_MAX	65536	/* bytes cmlog_detect() looks at */
+#define CMLOG_FEED_BLOCK	(4u << 20) /* transcoded output per block */
+
+/*
+ * The encoding of a file from its first bytes: a BOM, or (no BOM) UTF-16
+ * when most of the first 2-byte units are an ASCII character and a NUL; a
+ * UTF-8 file with lone CRs and no LF in its first 64 KiB ends its lines
+ * with CR (CMLOG_DETECT_MAX). *skip is the BOM's length.
+ */
+static enum cmlog_enc
+cmlog_detect(const unsigned char *p, size_t n, size_t *skip)
+{
+	size_t i, units, le = 0, be = 0, cr = 0, lf = 0;
+
+	*skip = 0;
+	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe) {
+		*skip = 2;
+		return CMLOG_ENC_UTF16LE;
+	}
+	if (n >= 2 && p[0] == 0xfe && p[1] == 0xff) {
+		*skip = 2;
+		return CMLOG_ENC_UTF16BE;
+	}
+	units = (n < 4096 ? n : 4096) / 2;
+	for (i = 0; i < units; i++) {
+		le += p[2 * i] != 0 && p[2 * i] < 0x80 && p[2 * i + 1] == 0;
+		be += p[2 * i] == 0 && p[2 * i + 1] != 0 && p[2 * i + 1] < 0x80;
+	}
+	if (units >= 2 && le * 4 >= units * 3)
+		return CMLOG_ENC_UTF16LE;
+	if (units >= 2 && be * 4 >= units * 3)
+		return CMLOG_ENC_UTF16BE;
+	n = n < CMLOG_DETECT_MAX ? n : CMLOG_DETECT_MAX;
+	for (i = 0; i < n; i++) {
+		lf += p[i] == '\n';
+		cr += p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n');
+	}
+	return cr > 0 && lf == 0 ? CMLOG_ENC_UTF8_CR : CMLOG_ENC_UTF8;
+}
+
+/* Most output bytes for n source bytes (a 2-byte unit: up to 3). */
+static size_t
+cmlog_worst(const struct cmlog_reader *rd, size_t n)
+{
+	return rd->enc == CMLOG_ENC_UTF8_CR ? n : n / 2 * 3;
+}
+
+static inline unsigned
+cmlog_unit(const unsigned char *p, int le)
+{
+	return le ? (unsigned)p[0] | (unsigned)p[1] << 8 :
+	    (unsigned)p[0] << 8 | (unsigned)p[1];
+}
+
+/*
+ * Transcode from *ip into *op until the output holds want bytes or the
+ * file ends. A lone CR becomes LF; a CR, an odd byte or a high surrogate
+ * at the end is held back (what follows may complete it). Returns 1 if it
+ * stopped for want, 0 at the end of the file.
+ */
+static int
+cmlog_feed_block(struct cmlog_reader *rd, size_t *ip, size_t *op,
+    size_t want)
+{
+	const unsigned char *sp = rd->src;
+	unsigned char *d = rd->tbuf;
+	size_t i = *ip, n = rd->src_size, o = *op;
+	int le = rd->enc == CMLOG_ENC_UTF16LE;
+	unsigned u, lo, cp;
+
+	if (rd->enc == CMLOG_ENC_UTF8_CR) {
+		while (i < n && o < want) {
+			if (sp[i] != '\r') {
+				d[o++] = sp[i++];
+				continue;
+			}
+			if (i + 1 >= n)
+				break;		/* an LF may follow */
+			if (sp[i + 1] == '\n') {
+				d[o++] = '\r';
+				d[o++] = '\n';
+				i += 2;
+			} else {
+				d[o++] = '\n';
+				i++;
+			}
+		}
+		goto out;
+	}
+	while (n - i >= 2 && o < want) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* Four ASCII units but CR at a time, the common case. */
+		if (le && n - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, sp + i, 8);
+			if ((w & 0xff80ff80ff80ff80ULL) == 0 &&
+			    ((w ^ 0x000d000d000d000dULL) & 0x00ff) != 0 &&
+			    ((w ^ 0x000d000d000d000dULL) & 0xff0000) != 0 &&
+			    ((w ^ 0x000d000d000d000dULL) & 0xff00000000ULL) !=
+			    0 && ((w ^ 0x000d000d000d000dULL) &
+			    0xff000000000000ULL) != 0) {
+				d[o] = (unsigned char)w;
+				d[o + 1] = (unsigned char)(w >> 16);
+				d[o + 2] = (unsigned char)(w >> 32);
+				d[o + 3] = (unsigned char)(w >> 48);
+				o += 4;
+				i += 8;
+				continue;
+			}
+		}
+#endif
+		u = cmlog_unit(sp + i, le);
+		if (u < 0x80) {
+			if (u == '\r') {
+				if (n - i < 4)
+					break;	/* an LF may follow */
+				if (cmlog_unit(sp + i + 2, le) != '\n')
+					u = '\n';
+			}
+			d[o++] = (unsigned char)u;
+			i += 2;
+			continue;
+		}
+		cp = u;
+		i += 2;
+		if (u >= 0xd800 && u < 0xdc00) {
+			if (n - i < 2) {
+				i -= 2;
+				break;	/* its low half may follow */
+			}
+			lo = cmlog_unit(sp + i, le);
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((u - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				i += 2;
+			} else
+				cp = 0xfffd;
+		} else if (u >= 0xdc00 && u < 0xe000)
+			cp = 0xfffd;
+		if (cp < 0x800) {
+			d[o++] = (unsigned char)(0xc0 | cp >> 6);
+		} else if (cp < 0x10000) {
+			d[o++] = (unsigned char)(0xe0 | cp >> 12);
+			d[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		} else {
+			d[o++] = (unsigned char)(0xf0 | cp >> 18);
+			d[o++] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+			d[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		}
+		d[o++] = (unsigned char)(0x80 | (cp & 0x3f));
+	}
+out:
+	*ip = i;
+	*op = o;
+	return o >= want;
+}
+
+/*
+ * Transcode more of the file until the output holds want bytes or the
+ * file ends, a block at a time: each block's pages are allocated with one
+ * call (a page fault per page was most of the transcoding time). Returns
+ * 1 if it stopped for want (more to do), 0 at the end of the file.
+ */
+static int
+cmlog_reader_feed(struct cmlog_reader *rd, size_t want)
+{
+	size_t i = rd->src_done, o = rd->size, lim;
+	int more;
+
+	do {
+		lim = want - o > CMLOG_FEED_BLOCK ? o + CMLOG_FEED_BLOCK : want;
+#ifdef MADV_POPULATE_WRITE
+		{
+			size_t from = o & ~(rd->page - 1);
+			size_t to = lim + 8 < rd->tcap ? lim + 8 : rd->tcap;
+
+			if (to > from)
+				(void)madvise(rd->tbuf + from, to - from,
+				    MADV_POPULATE_WRITE);
+		}
+#endif
+#ifdef MADV_POPULATE_READ
+		{
+			size_t from = i & ~(rd->page - 1), len = 2 * (lim - o);
+
+			if (from < rd->src_size)
+				(void)madvise((void *)(rd->src + from),
+				    rd->src_size - from < len ?
+				    rd->src_size - from : len,
+				    MADV_POPULATE_READ);
+		}
+#endif
+		more = cmlog_feed_block(rd, &i, &o, lim);
+	} while (more && o < want);
+	rd->src_done = i;
+	rd->size = o;
+	memset(&rd->cache, 0, sizeof rd->cache);	/* the end moved */
+	rd->src_end = !more;
+	return more;
 }
 
 /*
@@ -634,9 +985,9 @@ cmlog_reader_prefault(struct cmlog_reader *rd)
 #ifdef MADV_POPULATE_READ
 	size_t page = rd->page, from, len;
 
-	if (rd->pos + CMLOG_PREFAULT / 2 < rd->prefaulted ||
-	    rd->prefaulted >= rd->size)
-		return;
+	if (rd->tbuf != NULL || rd->pos + CMLOG_PREFAULT / 2 <
+	    rd->prefaulted || rd->prefaulted >= rd->size)
+		return;	/* a transcoded buffer was just written */
 	from = rd->pos > rd->prefaulted ? rd->pos : rd->prefaulted;
 	from &= ~(page - 1);
 	len = rd->size - from < CMLOG_PREFAULT ? rd->size - from :
@@ -656,13 +1007,13 @@ cmlog_reader_append(struct cmlog_reader *rd, size_t start, uint8_t info,
 
 	if (rd->count == rd->cap) {
 		ncap = rd->cap == 0 ? 1024 : rd->cap * 2;
-		rd->off = cmlog_reader_xrealloc(rd->off, ncap, sizeof *rd->off);
-		rd->info = cmlog_reader_xrealloc(rd->info, ncap,
+		rd->off = xreallocarray(rd->off, ncap, sizeof *rd->off);
+		rd->info = xreallocarray(rd->info, ncap,
 		    sizeof *rd->info);
-		rd->ckline = cmlog_reader_xrealloc(rd->ckline,
+		rd->ckline = xreallocarray(rd->ckline,
 		    (ncap >> CMLOG_CK_SHIFT) + 1, sizeof *rd->ckline);
 		if (rd->lines != NULL)
-			rd->lines = cmlog_reader_xrealloc(rd->lines, ncap,
+			rd->lines = xreallocarray(rd->lines, ncap,
 			    sizeof *rd->lines);
 		rd->cap = ncap;
 	}
@@ -709,6 +1060,15 @@ cmlog_reader_step(struct cmlog_reader *rd)
 			break;
 	}
 	start = cmlog_is_open(rd, pos) ? pos : lstart;
+	/*
+	 * Ask for the next records' cache lines: waiting for the map's
+	 * bytes, not parsing them, was most of the index time.
+	 */
+	if (rd->fetched < pos)
+		rd->fetched = pos;
+	for (; rd->fetched < pos + CMLOG_AHEAD && rd->fetched < rd->size;
+	    rd->fetched += 64)
+		__builtin_prefetch(m + rd->fetched);
 	cmlog_scan_at(rd, &rd->cache, start, &s);
 	if (s.malformed)
 		info = CMLOG_INFO_MALFORMED;
@@ -819,9 +1179,11 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		w->size = rd->size;
 		w->page = rd->page;
 		w->fd = -1;
-		w->pos = w->prefaulted = cut[k];
+		w->pos = cut[k];
+		/* A transcoded buffer is in memory already. */
+		w->prefaulted = rd->tbuf != NULL ? rd->size : cut[k];
 		w->line = 1;
-		w->lines = cmlog_reader_xrealloc(NULL, 1, sizeof *w->lines);
+		w->lines = xmalloc(sizeof *w->lines);
 		pt[k].end = cut[k + 1];
 		pt[k].started = pthread_create(&pt[k].tid, NULL,
 		    cmlog_part_main, &pt[k]) == 0;
@@ -842,19 +1204,20 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 	}
 }
 
-int
-cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
+/* Index what is readable (rd->size), from from, about max_bytes of it. */
+static int
+cmlog_reader_index_map(struct cmlog_reader *rd, size_t from, size_t max_bytes)
 {
-	size_t from = rd->pos, end;
+	size_t end;
 	long cpus = rd->cpus;
 
 	end = max_bytes == 0 || rd->size - from < max_bytes ? rd->size :
 	    from + max_bytes;
-	if (end - from >= 2 * CMLOG_PAR_PART && cpus > 1) {
+	if (rd->pos < end && end - rd->pos >= 2 * CMLOG_PAR_PART && cpus > 1) {
 		if (cpus > CMLOG_PAR_MAX)
 			cpus = CMLOG_PAR_MAX;
-		if ((size_t)cpus > (end - from) / CMLOG_PAR_PART)
-			cpus = (long)((end - from) / CMLOG_PAR_PART);
+		if ((size_t)cpus > (end - rd->pos) / CMLOG_PAR_PART)
+			cpus = (long)((end - rd->pos) / CMLOG_PAR_PART);
 		cmlog_reader_index_parallel(rd, end, (int)cpus);
 	}
 
@@ -868,6 +1231,39 @@ cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
 	return 0;
 }
 
+#define CMLOG_FEED_MIN	(1u << 20)	/* least transcoded per round */
+
+int
+cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
+{
+	size_t from = rd->pos, want, grow;
+	int more;
+
+	if (rd->enc == CMLOG_ENC_UTF8)
+		return cmlog_reader_index_map(rd, from, max_bytes);
+	/*
+	 * Transcode a slice ahead of the indexer, index it; a record cut by
+	 * the end of the slice is read again with the next one, which is at
+	 * least as long as that record so far (a huge record costs a few
+	 * rounds, not one per megabyte).
+	 */
+	for (;;) {
+		grow = rd->size - rd->pos > CMLOG_FEED_MIN ?
+		    rd->size - rd->pos : CMLOG_FEED_MIN;
+		want = max_bytes == 0 ? SIZE_MAX : from + max_bytes + grow;
+		if (want < rd->size + grow)
+			want = rd->size + grow;
+		more = rd->src_end ? 0 : cmlog_reader_feed(rd, want);
+		if (cmlog_reader_index_map(rd, from, max_bytes) == 1)
+			return 1;
+		if (!more)
+			return 0;
+		(void)cmlog_reader_unpartial(rd);
+		if (max_bytes != 0 && rd->pos - from >= max_bytes)
+			return 1;
+	}
+}
+
 size_t
 cmlog_reader_count(const struct cmlog_reader *rd)
 {
@@ -878,10 +1274,19 @@ void
 cmlog_reader_progress(const struct cmlog_reader *rd, uint64_t *done,
     uint64_t *total)
 {
+	uint64_t d = rd->pos;
+
+	/* Transcoded: the share of the file behind what is indexed. */
+	if (rd->enc != CMLOG_ENC_UTF8 && rd->src_end && rd->pos >= rd->size)
+		d = rd->src_size;	/* a held-back odd byte is done too */
+	else if (rd->enc != CMLOG_ENC_UTF8)
+		d = rd->size == 0 ? rd->src_skip : rd->src_skip +
+		    (uint64_t)((double)(rd->src_done - rd->src_skip) *
+		    ((double)rd->pos / (double)rd->size));
 	if (done != NULL)
-		*done = rd->pos;
+		*done = d;
 	if (total != NULL)
-		*total = rd->size;
+		*total = rd->src_size;
 }
 
 int
@@ -917,11 +1322,11 @@ cmlog_copy_field(char *dst, const unsigned char *src, size_t n)
 
 	if (n > CMLOG_FIELD_MAX) {
 		n = CMLOG_FIELD_MAX;
-		while (back < 3 && n > 0 && (src[n] & 0xc0) == 0x80) {
+		while (back < 3 && n > 0 && utf8_cont(src[n])) {
 			n--;
 			back++;
 		}
-		if (back == 3 && (src[n] & 0xc0) == 0x80)
+		if (back == 3 && utf8_cont(src[n]))
 			n += back;	/* not UTF-8 anyway: plain cut */
 	}
 	memcpy(dst, src, n);
@@ -1056,17 +1461,66 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 	    m + s.val[CMLOG_A_TIME], s.vlen[CMLOG_A_TIME]);
 	cmlog_copy_str(rec->date_str, sizeof rec->date_str,
 	    m + s.val[CMLOG_A_DATE], s.vlen[CMLOG_A_DATE]);
+	cmlog_copy_field(rec->thread_str, m + s.val[CMLOG_A_THREAD],
+	    s.vlen[CMLOG_A_THREAD]);
 	rec->type = s.type;
 	rec->thread = s.thread;
+	rec->thread_num = s.thread_num;
 	if (s.has_when) {
+		/* UTC = local + bias, when the offset is known. */
 		rec->when = (time_t)(cmlog_days_from_civil(s.year, s.mon,
-		    s.mday) * 86400 + s.hour * 3600 + s.min * 60 + s.sec);
+		    s.mday) * 86400 + s.hour * 3600 + s.min * 60 + s.sec +
+		    (int64_t)s.tz_bias * 60);
 		rec->msec = s.msec;
+		rec->tz_known = s.tz_known;
+		rec->tz_bias = s.tz_bias;
 	}
 	return 0;
 }
 
 /* ---- open, map, follow ------------------------------------------------- */
+
+/*
+ * Point the scanner at the file's map (UTF-8) or at the transcoding
+ * buffer, reserved (not committed) for the worst case of the whole file;
+ * it grows, and may move, only here.
+ */
+static int
+cmlog_reader_view(struct cmlog_reader *rd)
+{
+	size_t need;
+	void *p;
+
+	if (rd->enc == CMLOG_ENC_UTF8) {
+		if (rd->tbuf != NULL)
+			munmap(rd->tbuf, rd->tcap);
+		rd->tbuf = NULL;
+		rd->tcap = 0;
+		rd->map = rd->src;
+		rd->size = rd->src_size;
+		return 0;
+	}
+	need = (cmlog_worst(rd, rd->src_size) + rd->page) & ~(rd->page - 1);
+	if (need > rd->tcap) {
+		p = rd->tbuf == NULL ? mmap(NULL, need, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) :
+		    mremap(rd->tbuf, rd->tcap, need, MREMAP_MAYMOVE);
+		if (p == MAP_FAILED) {
+			cmlog_reader_set_error(rd, "%s: no memory to transcode"
+			    " it: %s", rd->path, strerror(errno));
+			return -1;
+		}
+		rd->tbuf = p;
+		rd->tcap = need;
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, need, MADV_HUGEPAGE);	/* fewer faults */
+#endif
+	}
+	rd->map = rd->tbuf;
+	if (rd->size > rd->tcap)
+		rd->size = 0;
+	return 0;
+}
 
 /* Map size bytes of rd->fd (none if 0). */
 static int
@@ -1074,23 +1528,31 @@ cmlog_reader_map(struct cmlog_reader *rd, size_t size)
 {
 	void *p;
 
-	if (rd->map != NULL)
-		munmap((void *)rd->map, rd->size);
-	rd->map = NULL;
-	rd->size = 0;
+	if (rd->src != NULL)
+		munmap((void *)rd->src, rd->src_size);
+	rd->src = NULL;
+	rd->src_size = 0;
 	rd->prefaulted = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
-	if (size == 0)
-		return 0;
-	p = mmap(NULL, size, PROT_READ, MAP_SHARED, rd->fd, 0);
-	if (p == MAP_FAILED) {
-		cmlog_reader_set_error(rd, "mmap %s: %s", rd->path,
-		    strerror(errno));
-		cmlog_reader_reset(rd);	/* nothing to point into */
+	if (size != 0) {
+		p = mmap(NULL, size, PROT_READ, MAP_SHARED, rd->fd, 0);
+		if (p == MAP_FAILED) {
+			cmlog_reader_set_error(rd, "mmap %s: %s", rd->path,
+			    strerror(errno));
+			rd->map = NULL;
+			rd->size = 0;
+			cmlog_reader_reset(rd);	/* nothing to point into */
+			return -1;
+		}
+		rd->src = p;
+		rd->src_size = size;
+	}
+	if (cmlog_reader_view(rd) == -1) {
+		rd->map = NULL;
+		rd->size = 0;
+		cmlog_reader_reset(rd);
 		return -1;
 	}
-	rd->map = p;
-	rd->size = size;
 	return 0;
 }
 
@@ -1098,9 +1560,30 @@ cmlog_reader_map(struct cmlog_reader *rd, size_t size)
 static void
 cmlog_reader_keep_head(struct cmlog_reader *rd)
 {
-	rd->head_len = rd->size < CMLOG_HEAD_MAX ? rd->size : CMLOG_HEAD_MAX;
+	rd->head_len = rd->src_size < CMLOG_HEAD_MAX ? rd->src_size :
+	    CMLOG_HEAD_MAX;
 	if (rd->head_len != 0)
-		memcpy(rd->head, rd->map, rd->head_len);
+		memcpy(rd->head, rd->src, rd->head_len);
+}
+
+/* Map size bytes of the file and read it from the start, in its encoding. */
+static int
+cmlog_reader_start(struct cmlog_reader *rd, size_t size)
+{
+	rd->enc = CMLOG_ENC_UTF8;
+	rd->src_skip = 0;
+	cmlog_reader_reset(rd);
+	if (cmlog_reader_map(rd, size) == -1)
+		return -1;
+	rd->enc = cmlog_detect(rd->src, rd->src_size, &rd->src_skip);
+	cmlog_reader_reset(rd);
+	if (cmlog_reader_view(rd) == -1) {
+		rd->map = NULL;
+		rd->size = 0;
+		return -1;
+	}
+	cmlog_reader_keep_head(rd);
+	return 0;
 }
 
 /* Open path as rd's file (replacing the current one) and map it. */
@@ -1136,20 +1619,18 @@ cmlog_reader_attach(struct cmlog_reader *rd)
 		cmlog_reader_set_error(rd, "%s: too large to map", rd->path);
 		goto out;
 	}
-	if (rd->map != NULL)
-		munmap((void *)rd->map, rd->size);
-	rd->map = NULL;
-	rd->size = 0;
+	if (rd->src != NULL)
+		munmap((void *)rd->src, rd->src_size);
+	rd->src = rd->map = NULL;
+	rd->src_size = rd->size = 0;
 	if (rd->fd != -1)
 		close(rd->fd);
 	rd->fd = fd;
 	fd = -1;
 	rd->dev = st.st_dev;
 	rd->ino = st.st_ino;
-	cmlog_reader_reset(rd);
-	if (cmlog_reader_map(rd, (size_t)st.st_size) == -1)
+	if (cmlog_reader_start(rd, (size_t)st.st_size) == -1)
 		goto out;
-	cmlog_reader_keep_head(rd);
 	ret = 0;
 out:
 	if (fd != -1)
@@ -1164,17 +1645,15 @@ cmlog_reader_open(const char *path, char **cause)
 
 	if (cause != NULL)
 		*cause = NULL;
-	rd = cmlog_reader_xrealloc(NULL, 1, sizeof *rd);
-	memset(rd, 0, sizeof *rd);
+	rd = xcalloc(1, sizeof *rd);
 	rd->fd = -1;
 	rd->page = (size_t)sysconf(_SC_PAGESIZE);
 	rd->cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if ((rd->path = strdup(path)) == NULL)
-		abort();
+	rd->path = xstrdup(path);
 	cmlog_reader_reset(rd);
 	if (cmlog_reader_attach(rd) == -1) {
-		if (cause != NULL && (*cause = strdup(rd->error)) == NULL)
-			abort();
+		if (cause != NULL)
+			*cause = xstrdup(rd->error);
 		cmlog_reader_close(rd);
 		rd = NULL;
 		goto out;
@@ -1188,8 +1667,10 @@ cmlog_reader_close(struct cmlog_reader *rd)
 {
 	if (rd == NULL)
 		return;
-	if (rd->map != NULL)
-		munmap((void *)rd->map, rd->size);
+	if (rd->src != NULL)
+		munmap((void *)rd->src, rd->src_size);
+	if (rd->tbuf != NULL)
+		munmap(rd->tbuf, rd->tcap);
 	if (rd->fd != -1)
 		close(rd->fd);
 	free(rd->off);
@@ -1203,6 +1684,32 @@ const char *
 cmlog_reader_error(const struct cmlog_reader *rd)
 {
 	return rd->error;
+}
+
+/*
+ * Would the file, grown to size, be read in another encoding? Asked only
+ * while it was shorter than what cmlog_detect() looks at.
+ */
+static int
+cmlog_reader_enc_changed(struct cmlog_reader *rd, size_t size)
+{
+	unsigned char *buf;
+	size_t skip;
+	ssize_t n;
+	int changed;
+
+	if (rd->src_size >= CMLOG_DETECT_MAX)
+		return 0;
+	if (size > CMLOG_DETECT_MAX)
+		size = CMLOG_DETECT_MAX;
+	buf = xmalloc(size);
+	do
+		n = pread(rd->fd, buf, size, 0);
+	while (n == -1 && errno == EINTR);
+	changed = n > 0 && (cmlog_detect(buf, (size_t)n, &skip) != rd->enc ||
+	    skip != rd->src_skip);
+	free(buf);
+	return changed;
 }
 
 /* Do the first bytes still match what was mapped? */
@@ -1254,36 +1761,27 @@ cmlog_reader_refresh(struct cmlog_reader *rd)
 		cmlog_reader_set_error(rd, "%s: too large to map", rd->path);
 		goto out;
 	}
-	if ((size_t)sf.st_size < rd->size || !cmlog_reader_same_head(rd)) {
-		/* Truncated or rewritten in place: start over. */
-		cmlog_reader_reset(rd);
-		if (cmlog_reader_map(rd, (size_t)sf.st_size) == -1)
+	if ((size_t)sf.st_size < rd->src_size || !cmlog_reader_same_head(rd) ||
+	    ((size_t)sf.st_size > rd->src_size &&
+	    cmlog_reader_enc_changed(rd, (size_t)sf.st_size))) {
+		/* Truncated, rewritten in place, or only now long enough to
+		 * tell its encoding: start over. */
+		if (cmlog_reader_start(rd, (size_t)sf.st_size) == -1)
 			goto out;
-		cmlog_reader_keep_head(rd);
 		if (cmlog_reader_index(rd, 0) == -1)
 			goto out;
 		ret = 1;
 		goto out;
 	}
-	if ((size_t)sf.st_size == rd->size) {
+	if ((size_t)sf.st_size == rd->src_size) {
 		ret = 0;
 		goto out;
 	}
 	/* Grown. */
-	at_end = rd->pos >= rd->size;
-	if (rd->partial) {
-		/* The last record was cut by the old end: parse it again. */
-		rd->count--;
-		rd->pos = rd->off[rd->count];
-		rd->line = rd->partial_line;
-		rd->partial = 0;
-		dropped = 1;
-	} else if (rd->blank_tail && at_end) {
-		/* The old end was inside the blanks that start a line. */
-		rd->pos = rd->blank_start;
-		rd->line = rd->blank_line;
-	}
-	rd->blank_tail = 0;
+	at_end = rd->pos >= rd->size && (rd->enc == CMLOG_ENC_UTF8 ||
+	    rd->src_end);
+	dropped = cmlog_reader_unpartial(rd);
+	rd->src_end = 0;
 	if (cmlog_reader_map(rd, (size_t)sf.st_size) == -1)
 		goto out;
 	if (rd->head_len < CMLOG_HEAD_MAX)

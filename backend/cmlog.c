@@ -17,6 +17,8 @@
 
 #include "cmlog.h"
 #include "safetext.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 #define CMLOG_OPEN_MARK		"<![LOG["
 #define CMLOG_CLOSE_MARK	"]LOG]!>"
@@ -36,26 +38,6 @@ struct cmlog {
 	char		 error[256];
 };
 
-static void *
-cmlog_xmalloc(size_t n)
-{
-	void *p;
-
-	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		abort();
-	return p;
-}
-
-static char *
-cmlog_xstrdup(const char *s)
-{
-	char *p;
-
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return p;
-}
-
 static void __attribute__((format(printf, 2, 3)))
 cmlog_set_cause(char **cause, const char *fmt, ...)
 {
@@ -64,8 +46,7 @@ cmlog_set_cause(char **cause, const char *fmt, ...)
 	if (cause == NULL)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		abort();
+	xvasprintf(cause, fmt, ap);
 	va_end(ap);
 }
 
@@ -156,12 +137,12 @@ cmlog_rolled_name(const char *path)
 	base = base == NULL ? path : base + 1;
 	dot = strrchr(base, '.');
 	if (dot == NULL || dot[1] == '\0' || path[len - 1] == '_') {
-		name = cmlog_xmalloc(len + 2);
+		name = xmalloc(len + 2);
 		memcpy(name, path, len);
 		name[len] = '_';
 		name[len + 1] = '\0';
 	} else {
-		name = cmlog_xstrdup(path);
+		name = xstrdup(path);
 		name[len - 1] = '_';
 	}
 	return name;
@@ -240,13 +221,13 @@ cmlog_open(const char *path, size_t max_size, char **cause)
 		cmlog_set_cause(cause, "%s", err);
 		goto out;
 	}
-	log = cmlog_xmalloc(sizeof *log);
+	log = xmalloc(sizeof *log);
 	memset(log, 0, sizeof *log);
 	if (pthread_mutex_init(&log->lock, NULL) != 0)
 		abort();
 	log->fd = fd;
 	fd = -1;
-	log->path = cmlog_xstrdup(path);
+	log->path = xstrdup(path);
 	log->rolled = cmlog_rolled_name(path);
 	log->max_size = max_size;
 out:
@@ -362,7 +343,7 @@ cmlog_vwrite(struct cmlog *log, int type, const char *component,
 	const char *start;
 	struct timespec ts;
 	struct stat sf;
-	struct tm tm;
+	char when[TIMEFMT_LEN], date[TIMEFMT_LEN];
 	va_list ap2;
 	size_t len, cap, o, want;
 	ssize_t n;
@@ -382,7 +363,7 @@ cmlog_vwrite(struct cmlog *log, int type, const char *component,
 		goto out;
 	}
 	if ((size_t)m >= sizeof small) {
-		msg = cmlog_xmalloc((size_t)m + 1);
+		msg = xmalloc((size_t)m + 1);
 		vsnprintf(msg, (size_t)m + 1, fmt, ap2);
 	}
 	len = (size_t)m;
@@ -393,23 +374,22 @@ cmlog_vwrite(struct cmlog *log, int type, const char *component,
 	cmlog_field_sanitise(file_line == NULL ? "" : file_line, file);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	timefmt_ms(when, sizeof when, ts.tv_sec, (int)(ts.tv_nsec / 1000000L),
+	    TIMEFMT_CMTRACE_TIME);
+	timefmt(date, sizeof date, ts.tv_sec, TIMEFMT_CMTRACE_DATE);
 
 	/* Text may grow 4x ("\\xNN"); the attribute block is bounded. */
 	/* rec[0] is room for a line break ending a torn record (below). */
 	cap = 4 * len + 513;
-	rec = cmlog_xmalloc(cap);
+	rec = xmalloc(cap);
 	rec[0] = '\n';
 	memcpy(rec + 1, CMLOG_OPEN_MARK, CMLOG_MARK_LEN);
 	o = 1 + CMLOG_MARK_LEN;
 	o += cmlog_text_sanitise(msg, len, rec + o);
 	m = snprintf(rec + o, cap - o, CMLOG_CLOSE_MARK
-	    "<time=\"%02d:%02d:%02d.%03ld+000\" date=\"%02d-%02d-%04d\""
+	    "<time=\"%s\" date=\"%s\""
 	    " component=\"%s\" context=\"\" type=\"%d\" thread=\"%ld\""
-	    " file=\"%s\">\n",
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900,
-	    comp, type, (long)gettid(), file);
+	    " file=\"%s\">\n", when, date, comp, type, (long)gettid(), file);
 	if (m < 0 || (size_t)m >= cap - o)
 		abort();	/* cap is computed above: a bug */
 	o += (size_t)m;

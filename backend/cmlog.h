@@ -1,5 +1,5 @@
 /*
- * CMTrace log records (docs: CMTRACE.md): a writer for ehttp's own component
+ * CMTrace log records: a writer for ehttp's own component
  * logs and a tolerant, incremental reader for any CMTrace log.
  *
  *   <![LOG[text]LOG]!><time="HH:MM:SS.mmm+000" date="MM-DD-YYYY"
@@ -94,15 +94,27 @@ char		*cmlog_rolled_name(const char *path);
  * checkpoint every 64 records) so a viewer can start on a huge file at once
  * and index the rest in slices.
  *
- * What counts as a record:
+ * Encodings: UTF-8 with or without a BOM is read in place. UTF-16LE and
+ * UTF-16BE with a BOM, UTF-16 without one when the first bytes say so (an
+ * ASCII character and a NUL in most 2-byte units), and a UTF-8 file whose
+ * lines end with a lone CR are transcoded once, slice by slice as they are
+ * indexed, into UTF-8 with LF (a lone CR becomes LF; an unpaired surrogate
+ * becomes U+FFFD). Records are always handed out as UTF-8.
+ *
+ * What counts as a record (lenient, as the reference viewer reads the logs
+ * that script writers produce):
  *  - "<![LOG[" text "]LOG]!>" then an attribute block in the order time,
  *    date, component, context, type, thread, file; attributes are
- *    separated by runs of spaces/tabs; file may be missing; type, thread,
- *    file, time and date may be empty; time "H:M:S[.fff][[+-]offset]" with
- *    1- or 2-digit parts (the fraction is a decimal fraction: ".4" is 400
- *    ms; the offset is ignored, see CMTRACE.md); date "M-D-YYYY"; type a
- *    number 0-99; values longer than 100 bytes are cut (on a UTF-8
- *    character boundary).  The attribute block must be on one line.
+ *    separated by runs of spaces/tabs; file may be missing; time
+ *    "H:M:S[.fraction][offset]" with 1- or 2-digit parts, a fraction of any
+ *    number of digits (0-7 seen; ".4" is 400 ms) and an offset that is
+ *    missing, "+N", "-N" or "+-N" (N minutes, the Windows bias: UTC = local
+ *    + bias; see tz_known below); date "M-D-YYYY" (or "M/D/YYYY"); type a
+ *    number 0-99.  Placeholders: a time, date, type or thread that is
+ *    empty, blanks or "Empty" means "not given"; a thread that is not a
+ *    number is kept as written (thread_str).  Values longer than 100 bytes
+ *    are cut (on a UTF-8 character boundary).  The attribute block must be
+ *    on one line.
  *  - the text ends at the first "]LOG]!>"; it may span lines (it is
  *    returned raw, CRLF included), but a line that starts with "<![LOG["
  *    before the terminator starts a new record and makes the unterminated
@@ -110,13 +122,14 @@ char		*cmlog_rolled_name(const char *path);
  *  - blank lines and a UTF-8 BOM at a line start are skipped; any other
  *    text outside a record is returned line by line as malformed records
  *    (text = the raw line without its line break), so nothing is dropped;
- *    a record whose attribute block cannot be parsed is one malformed
- *    record covering its lines up to the end of the line holding the
- *    error.
- *  - bytes are passed through untouched (NUL, invalid UTF-8): sanitise
- *    before display.
- * Causes are "line N col M: what"; N and M are 1-based, M counts bytes (a
- * BOM on line 1 is not counted).
+ *    a record whose attribute block cannot be parsed (a missing or
+ *    misplaced attribute, an unterminated value, a time, date or type that
+ *    is neither a placeholder nor readable) is one malformed record
+ *    covering its lines up to the end of the line holding the error.
+ *  - bytes are passed through untouched (NUL, invalid UTF-8 in a UTF-8
+ *    file): sanitise before display.
+ * Causes are "line N col M: what"; N and M are 1-based, M counts bytes of
+ * the UTF-8 text (a BOM on line 1 is not counted).
  *
  * A reader is not thread-safe. If another program truncates the file in
  * place while it is mapped, touching the lost pages raises SIGBUS (mmap
@@ -127,15 +140,27 @@ char		*cmlog_rolled_name(const char *path);
 struct cmlog_reader;
 
 struct cmlog_record {
-	const char	*text;		/* into the map; NOT NUL-terminated */
+	const char	*text;		/* UTF-8; NOT NUL-terminated */
 	size_t		 text_len;
 	char		 component[CMLOG_FIELD_MAX + 1];
 	char		 context[CMLOG_FIELD_MAX + 1];
 	char		 file[CMLOG_FIELD_MAX + 1];
 	int		 type;		/* 0-99 as written, -1 empty/malformed */
-	unsigned long	 thread;	/* 0 if empty */
-	time_t		 when;		/* UTC seconds; 0 if time/date empty */
+	unsigned long	 thread;	/* 0 if empty or not a number */
+	int		 thread_num;	/* 1 if thread was a number */
+	char		 thread_str[CMLOG_FIELD_MAX + 1]; /* as written */
+	/*
+	 * when + msec: the record's time in seconds since the epoch. If
+	 * tz_known, it is UTC (the time as written plus tz_bias minutes);
+	 * if not (no offset, as many scripts write), it is the time as
+	 * written, a local time of unknown zone: never label it UTC. 0 if
+	 * time or date is not given. Sort and merge on when + msec.
+	 */
+	time_t		 when;
 	int		 msec;		/* 0-999 */
+	int		 tz_known;	/* the offset was written and readable */
+	int		 tz_bias;	/* minutes as written: UTC = local + bias
+					   ("+480" US Pacific, "+-60" = -60) */
 	char		 time_str[32];	/* as written (cut to 31 bytes) */
 	char		 date_str[16];	/* as written (cut to 15 bytes) */
 	size_t		 line;		/* 1-based line where the record starts */
@@ -157,14 +182,15 @@ int		 cmlog_reader_index(struct cmlog_reader *, size_t max_bytes);
 /* Records indexed so far. */
 size_t		 cmlog_reader_count(const struct cmlog_reader *);
 
-/* Bytes indexed so far and the mapped file size (for a progress bar). */
+/* Bytes of the file indexed so far and its size (for a progress bar). */
 void		 cmlog_reader_progress(const struct cmlog_reader *,
 		    uint64_t *done, uint64_t *total);
 
 /*
  * Parse record i (< count) into *rec: 0, or -1 if i is out of range. A
  * malformed record is still 0, with rec->malformed and rec->cause set.
- * rec->text stays valid until the next cmlog_reader_refresh() or close.
+ * rec->text stays valid until the next cmlog_reader_refresh() or close
+ * (further cmlog_reader_index() calls keep it valid).
  */
 int		 cmlog_reader_get(struct cmlog_reader *, size_t i,
 		    struct cmlog_record *rec);

@@ -41,6 +41,10 @@ const char *ehttp_master(struct ehttp *, int create);
  * messages. cert.c. */
 int	 ehttp_read_pem(struct ehttp *, const char *what, const char *path,
 	    char **buf, size_t *len);
+/* A site or site system by id: 0, or -1 with "no such site" (it is gone)
+ * or the database's error, never one for the other (model.c). */
+int	 ehttp_site_by_id(struct ehttp *, int64_t, struct db_site *);
+int	 ehttp_system_by_id(struct ehttp *, int64_t, struct db_system *);
 /* Begin/commit/rollback around a write operation. */
 int	 ehttp_begin(struct ehttp *);
 int	 ehttp_commit(struct ehttp *);
@@ -55,9 +59,9 @@ void	 ehttp_rollback(struct ehttp *);
  * certificate under it.
  */
 struct issue_pool;
-int	 issue_prepare(struct ehttp *, const char *code,
+int	 issue_prepare(struct ehttp *, int64_t site_id,
 	    const struct db_security *after);
-int	 issue_prepare_renew(struct ehttp *, const char *code);
+int	 issue_prepare_renew(struct ehttp *, int64_t site_id);
 void	 issue_finish(struct ehttp *, int failed);
 
 /* issue.c: bring the site's certificates in line with its settings.
@@ -69,8 +73,6 @@ void	 issue_explain(struct ehttp *, const struct db_site *);
  * renew: a new SMS Issuing and a new certificate for every system. */
 int	 issue_plan(struct ehttp *, const struct db_site *, int renew,
 	    struct ehttp_plan *);
-/* Whether a role on a site system calls for a site-issued certificate. */
-int	 issue_role_wants_cert(const struct db_site *, const struct db_role *);
 
 /* "2026-12-04" in UTC, for messages; returns buf (issue.c). */
 const char	*ehttp_day(time_t, char *, size_t);

@@ -15,6 +15,7 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "xmalloc.h"
 
 const char *
 ehttp_default_db(void)
@@ -95,8 +96,7 @@ ehttp_open(const char *path, int flags, char **cause)
 	size_t dropped;
 
 	*cause = NULL;
-	if ((e = calloc(1, sizeof *e)) == NULL)
-		abort();
+	e = xcalloc(1, sizeof *e);
 	e->flags = flags;
 	ehttp_acting_user(e->user, sizeof e->user);
 	if (flags & EHTTP_CREATE)
@@ -107,17 +107,14 @@ ehttp_open(const char *path, int flags, char **cause)
 		free(e);
 		return NULL;
 	}
-	if (asprintf(&e->master_path, "%s.master-key", path) == -1)
-		abort();
+	xasprintf(&e->master_path, "%s.master-key", path);
 	/* A master key others can read exposes every key: refuse to start,
 	 * whatever the program means to do. */
 	if (stat(e->master_path, &sb) == 0 && (sb.st_mode & (S_IRWXG |
 	    S_IRWXO))) {
-		if (asprintf(cause, "master key %s has mode %04o: it must not be"
+		xasprintf(cause, "master key %s has mode %04o: it must not be"
 		    " accessible to group or others (want 0600); refusing to"
-		    " start", e->master_path, (unsigned)(sb.st_mode & 07777)) ==
-		    -1)
-			abort();
+		    " start", e->master_path, (unsigned)(sb.st_mode & 07777));
 		ehttp_close(e);
 		return NULL;
 	}
@@ -128,8 +125,7 @@ ehttp_open(const char *path, int flags, char **cause)
 		    db_cert_drop_pending(e->db, &dropped) == -1 ||
 		    db_commit(e->db) == -1) {
 			db_rollback(e->db);
-			if (asprintf(cause, "%s", db_error(e->db)) == -1)
-				abort();
+			xasprintf(cause, "%s", db_error(e->db));
 			ehttp_close(e);
 			return NULL;
 		}

@@ -1,7 +1,8 @@
 /*
  * ehttp: the backend's public interface, used by ehttpctl, ehttp-mpd and
  * the console. It owns the database handle, the CA and the master key;
- * it applies the rules of PRODUCT.md and writes audit and status records.
+ * it applies the product's rules (backend/rules.c, issue.c) and writes
+ * audit and status records.
  *
  * Every operation returns 0 on success or -1 with ehttp_error() naming the
  * field and the reason; a refused operation leaves the database as it was.
@@ -86,6 +87,38 @@ int	 rules_onoff(const char *field, const char *in, int *, char *why, size_t);
 const char *rules_site_type_name(enum db_site_type);
 const char *rules_role_title(const char *role);	/* "management point" */
 
+/*
+ * The site system roles, one table (rules.c) that the backend, ehttpctl
+ * and the console all read: what a role is called, which settings it has,
+ * whether a CAS may host it and whether enhanced HTTP secures it.
+ */
+enum ehttp_secured {
+	EHTTP_SECURED_NEVER,	/* stays HTTP (PRODUCT 2.5) */
+	EHTTP_SECURED_HTTP,	/* when configured for HTTP, not at a CAS */
+	EHTTP_SECURED_ALWAYS,	/* the SMS Provider, also at a CAS */
+};
+struct ehttp_role_info {
+	const char		*name;		/* "mp" */
+	const char		*title;		/* "management point" */
+	const char		*short_name;	/* "MP" */
+	int			 connection;	/* has http|https */
+	int			 anonymous;	/* has allow anonymous */
+	int			 on_cas;	/* a CAS may host it */
+	enum ehttp_secured	 secured;
+};
+/* NULL for a name that is not a role. */
+const struct ehttp_role_info *ehttp_role_info(const char *role);
+const char *ehttp_role_short(const char *role);	/* "MP"; else role */
+/* Does this role on this site call for an SMS Role SSL Certificate when
+ * enhanced HTTP is on? 1 yes, 0 no (it stays HTTP or uses PKI). */
+int	 ehttp_role_secured(const struct db_site *, const struct db_role *);
+/* Does enhanced HTTP never secure this role (PRODUCT 2.5)? */
+int	 ehttp_role_stays_http(const char *role);
+/* Is this role configured for HTTPS (needs a PKI certificate)? */
+int	 ehttp_role_https(const struct db_role *);
+/* Does the site use enhanced HTTP (on, and not HTTPS only)? */
+int	 ehttp_site_enhanced(const struct db_security *);
+
 /* The classic numeric encoding of the Communication Security settings. */
 int	 ehttp_iisssl_state(const struct db_security *);
 
@@ -93,7 +126,18 @@ int	 ehttp_iisssl_state(const struct db_security *);
 int	 ehttp_init(struct ehttp *, int demo);
 int	 ehttp_site_add(struct ehttp *, const char *code, const char *name,
 	    const char *type, const char *parent);
-int	 ehttp_site_get(struct ehttp *, const char *code, struct db_site *);
+/*
+ * Names are resolved once, at the edge (a command's argument, a dialog's
+ * field), and the id is passed on: 1 found, 0 no such site / site system /
+ * certificate or not a valid name (ehttp_error() says which), -1 a
+ * database error (ehttp_error() gives it). Never one for the other.
+ */
+int	 ehttp_site_resolve(struct ehttp *, const char *code, struct db_site *);
+int	 ehttp_system_resolve(struct ehttp *, const char *fqdn,
+	    struct db_system *);
+int	 ehttp_cert_resolve(struct ehttp *, const char *id, struct db_cert *);
+/* By id (re-reading after a change): 0, or -1 (gone, or the database). */
+int	 ehttp_site_get(struct ehttp *, int64_t site_id, struct db_site *);
 int	 ehttp_site_list(struct ehttp *, struct db_site **, size_t *);
 
 /* A change of Communication Security settings: -1 leaves a field as is. */
@@ -109,7 +153,7 @@ struct ehttp_security_change {
 };
 void	 ehttp_security_change_init(struct ehttp_security_change *);
 /* Applies the change; enabling enhanced HTTP issues certificates. */
-int	 ehttp_site_set_security(struct ehttp *, const char *code,
+int	 ehttp_site_set_security(struct ehttp *, int64_t site_id,
 	    const struct ehttp_security_change *);
 
 /*
@@ -137,7 +181,7 @@ struct ehttp_plan {
 	int	 new_root;	/* a new SMS Issuing is created */
 	size_t	 pki_kept;	/* systems that keep (or fall back to) PKI */
 };
-int	 ehttp_site_plan(struct ehttp *, const char *code,
+int	 ehttp_site_plan(struct ehttp *, int64_t site_id,
 	    const struct ehttp_security_change *, struct ehttp_plan *);
 int	 ehttp_cert_renew_plan(struct ehttp *, int64_t id, struct ehttp_plan *);
 
@@ -149,8 +193,9 @@ int	 ehttp_site_warnings(struct ehttp *, const struct db_site *,
 /* Site systems and roles. */
 int	 ehttp_system_add(struct ehttp *, const char *fqdn, const char *site);
 int	 ehttp_system_remove(struct ehttp *, const char *fqdn);
-int	 ehttp_system_get(struct ehttp *, const char *fqdn, struct db_system *);
-int	 ehttp_system_list(struct ehttp *, const char *site,
+int	 ehttp_system_get(struct ehttp *, int64_t system_id, struct db_system *);
+/* Lists: site_id / system_id 0 for all. */
+int	 ehttp_system_list(struct ehttp *, int64_t site_id,
 	    struct db_system **, size_t *);
 /* connection: NULL default (http for mp/dp); allow_anonymous: -1 default. */
 int	 ehttp_role_add(struct ehttp *, const char *fqdn, const char *role,
@@ -158,11 +203,11 @@ int	 ehttp_role_add(struct ehttp *, const char *fqdn, const char *role,
 int	 ehttp_role_set(struct ehttp *, const char *fqdn, const char *role,
 	    const char *connection, int allow_anonymous);
 int	 ehttp_role_remove(struct ehttp *, const char *fqdn, const char *role);
-int	 ehttp_role_list(struct ehttp *, const char *site, const char *fqdn,
+int	 ehttp_role_list(struct ehttp *, int64_t site_id, int64_t system_id,
 	    struct db_role **, size_t *);
 
 /* Messages and audit. */
-int	 ehttp_status_list(struct ehttp *, const char *site, size_t limit,
+int	 ehttp_status_list(struct ehttp *, int64_t site_id, size_t limit,
 	    struct db_status **, size_t *);
 int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
 	    size_t *);
@@ -171,7 +216,8 @@ int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
  * Certificates. ID is a row number or a thumbprint. Lists are windows over
  * the database (keyset paging): pass the last row of a page as after.
  */
-int	 ehttp_cert_find(struct ehttp *, const char *id, struct db_cert *);
+/* By id (re-reading a row of a list): 0, or -1 (gone, or the database). */
+int	 ehttp_cert_get(struct ehttp *, int64_t id, struct db_cert *);
 int	 ehttp_cert_page(struct ehttp *, const struct db_cert_filter *,
 	    enum db_cert_sort, int desc, const struct db_cert *after,
 	    size_t limit, struct db_cert **, size_t *);
@@ -275,6 +321,25 @@ struct ehttp_serving {
 };
 int	 ehttp_system_serving(struct ehttp *, int64_t system_id,
 	    struct ehttp_serving *);
+/*
+ * What an agent's last report means, decided here for the CLI and the
+ * console alike. Current: it serves what ehttp_system_serving() says (the
+ * same certificate, or no TLS when there is none to serve); else it picks
+ * the change up at its next poll. Silent: no report of any kind (bind or
+ * health check) for EHTTP_AGENT_SILENT_S seconds.
+ */
+#define EHTTP_AGENT_SILENT_S	300
+int	 ehttp_agent_current(const struct ehttp_serving *,
+	    const struct db_agent *);
+int	 ehttp_agent_silent(const struct db_agent *, time_t now);
+/* Certificates are renewed, and shown as expiring, when this many days of
+ * their validity are left (PRODUCT 3). */
+#define EHTTP_RENEW_DAYS	30
+int	 ehttp_cert_expiring(const struct db_cert *, time_t now);
+/* Can this certificate be renewed? Only the one in use, never a PKI
+ * certificate, nor a role certificate under a blocked SMS Issuing: 1 yes,
+ * 0 no (ehttp_error() says why), -1 error. */
+int	 ehttp_cert_renewable(struct ehttp *, const struct db_cert *);
 /* Bring a site's certificates in line with its settings now (the agent:
  * a PKI certificate expired and a site-issued one can take over). */
 int	 ehttp_site_reconcile(struct ehttp *, int64_t site_id);
@@ -303,7 +368,7 @@ int	 ehttp_cert_verify(struct ehttp *, const struct db_cert *, char *why,
 	    size_t);
 
 /* What the agents report (ehttp-mpd). */
-int	 ehttp_agent_list(struct ehttp *, const char *site, struct db_agent **,
+int	 ehttp_agent_list(struct ehttp *, int64_t site_id, struct db_agent **,
 	    size_t *);
 /* 1 found, 0 the system has no agent report yet, -1 error. */
 int	 ehttp_agent_get(struct ehttp *, int64_t system_id, struct db_agent *);

@@ -1,6 +1,6 @@
 /*
  * issue: which site systems get an SMS Role SSL Certificate, and issuing
- * them (PRODUCT.md §2). issue_reconcile() brings a site's certificates in
+ * them. issue_reconcile() brings a site's certificates in
  * line with its settings and roles; it is idempotent and runs inside the
  * transaction of the change that called it.
  *
@@ -18,8 +18,9 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
-#define RENEW_DAYS	30
 #define NOTE_EACH_MAX	20	/* more: one summary line */
 
 struct issue_job {
@@ -39,21 +40,10 @@ struct issue_pool {
 	size_t			 n;
 };
 
-int
-issue_role_wants_cert(const struct db_site *s, const struct db_role *r)
-{
-	if (strcmp(r->role, "provider") == 0)
-		return 1;
-	if (s->type == DB_SITE_CAS)
-		return 0;	/* a CAS covers only its SMS Provider */
-	return (strcmp(r->role, "mp") == 0 || strcmp(r->role, "dp") == 0) &&
-	    strcmp(r->connection, "http") == 0;
-}
-
 static int
 site_enabled(const struct db_site *s)
 {
-	return s->sec.enhanced_http && !s->sec.https_only;
+	return ehttp_site_enhanced(&s->sec);
 }
 
 /* Systems of the site that should hold a site-issued certificate now. */
@@ -88,14 +78,13 @@ plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
 	if (db_system_list(e->db, s->id, &p->sys, &p->nsys) == -1 ||
 	    db_role_list(e->db, s->id, 0, &r, &nr) == -1)
 		goto fail;
-	if ((p->wants = calloc(p->nsys + 1, 1)) == NULL ||
-	    (p->has_pki = calloc(p->nsys + 1, 1)) == NULL ||
-	    (p->role = calloc(p->nsys + 1, sizeof *p->role)) == NULL)
-		abort();
+	p->wants = xcalloc(p->nsys + 1, 1);
+	p->has_pki = xcalloc(p->nsys + 1, 1);
+	p->role = xcalloc(p->nsys + 1, sizeof *p->role);
 	for (size_t i = 0; i < p->nsys; i++) {
 		for (size_t j = 0; j < nr; j++)
 			if (r[j].system_id == p->sys[i].id &&
-			    issue_role_wants_cert(s, &r[j]))
+			    ehttp_role_secured(s, &r[j]))
 				p->wants[i] = site_enabled(s);
 		if ((rc = db_cert_active(e->db, p->sys[i].id, "pki", &c)) == -1)
 			goto fail;
@@ -118,14 +107,13 @@ fail:
 }
 
 /* Does system i need a new certificate? Its current one is renewed when
- * RENEW_DAYS are left. */
+ * EHTTP_RENEW_DAYS are left (ehttp_cert_expiring). */
 static int
 plan_needs_new(const struct plan *p, size_t i, time_t now)
 {
 	if (!p->wants[i] || p->has_pki[i])
 		return 0;
-	return p->role[i].id == 0 ||
-	    p->role[i].not_after - now < RENEW_DAYS * 86400;
+	return p->role[i].id == 0 || ehttp_cert_expiring(&p->role[i], now);
 }
 
 static void
@@ -176,14 +164,12 @@ record_issued(struct ehttp *e, struct db_cert *c, const struct ca_issued *is)
 const char *
 ehttp_day(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d", &tm);
+	timefmt(buf, len, t, TIMEFMT_DAY);
 	return buf;
 }
 
-/* On enabling: what stays as it is, and why (PRODUCT.md §2 rules 4-5). */
+/* On enabling: what stays as it is, and why: a system with a PKI
+ * certificate keeps it, and roles enhanced HTTP does not secure stay HTTP. */
 void
 issue_explain(struct ehttp *e, const struct db_site *s)
 {
@@ -194,14 +180,14 @@ issue_explain(struct ehttp *e, const struct db_site *s)
 	if (!site_enabled(s) || db_role_list(e->db, s->id, 0, &r, &n) == -1)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (issue_role_wants_cert(s, &r[i])) {
+		if (ehttp_role_secured(s, &r[i])) {
 			if (db_cert_active(e->db, r[i].system_id, "pki", &c) == 1)
 				ehttp_note(e, EHTTP_NOTE_INFO, "%s keeps its PKI"
 				    " certificate (thumbprint %s): site systems"
 				    " prefer PKI.", r[i].fqdn, c.thumbprint);
 			continue;
 		}
-		if (strcmp(r[i].connection, "https") == 0)
+		if (ehttp_role_https(&r[i]))
 			ehttp_note(e, EHTTP_NOTE_INFO, "The %s on %s is configured"
 			    " for HTTPS and uses its PKI certificate.",
 			    rules_role_title(r[i].role), r[i].fqdn);
@@ -360,11 +346,10 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 
 	if (ca_keyalg_parse(s->sec.key_alg, &alg) == -1)
 		alg = CA_KEY_RSA2048;
-	if ((names = calloc(ntodo, sizeof *names)) == NULL ||
-	    (which = calloc(ntodo, sizeof *which)) == NULL ||
-	    (why = calloc(ntodo, sizeof *why)) == NULL ||
-	    (signed_now = calloc(ntodo, sizeof *signed_now)) == NULL)
-		abort();
+	names = xcalloc(ntodo, sizeof *names);
+	which = xcalloc(ntodo, sizeof *which);
+	why = xcalloc(ntodo, sizeof *why);
+	signed_now = xcalloc(ntodo, sizeof *signed_now);
 	for (size_t k = 0; k < ntodo; k++)
 		if (pool_job(e->pool, p->sys[todo[k]].id) == NULL) {
 			which[nnow] = todo[k];
@@ -465,12 +450,11 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 
 	if (e->pool == NULL)
 		e->cancelled = 0;
-	if (db_site_get_id(e->db, site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_site_by_id(e, site_id, &s) == -1)
+		return -1;
 	if (plan_make(e, &s, &p) == -1)
 		return -1;
-	if ((todo = calloc(p.nsys + 1, sizeof *todo)) == NULL)
-		abort();
+	todo = xcalloc(p.nsys + 1, sizeof *todo);
 	for (size_t i = 0; i < p.nsys; i++) {
 		if (plan_needs_new(&p, i, now))
 			todo[ntodo++] = i;
@@ -557,8 +541,7 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 	}
 	if (plan_make(e, s, &p) == -1)
 		return -1;
-	if ((pool->jobs = calloc(p.nsys + 1, sizeof *pool->jobs)) == NULL)
-		abort();
+	pool->jobs = xcalloc(p.nsys + 1, sizeof *pool->jobs);
 	for (size_t i = 0; i < p.nsys; i++) {
 		struct issue_job *job;
 
@@ -617,10 +600,9 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 		rc = 0;
 		goto out;
 	}
-	if ((names = calloc(pool->n, sizeof *names)) == NULL ||
-	    (why = calloc(pool->n, sizeof *why)) == NULL ||
-	    (out = calloc(pool->n, sizeof *out)) == NULL)
-		abort();
+	names = xcalloc(pool->n, sizeof *names);
+	why = xcalloc(pool->n, sizeof *why);
+	out = xcalloc(pool->n, sizeof *out);
 	for (size_t i = 0; i < pool->n; i++)
 		names[i] = pool->jobs[i].fqdn;
 	/* A name that fails fails alone (issue_leaves reports it). */
@@ -646,7 +628,7 @@ out:
 
 /* after: the settings about to be made (NULL: the site's own). */
 static int
-prepare(struct ehttp *e, const char *code, const struct db_security *after,
+prepare(struct ehttp *e, int64_t site_id, const struct db_security *after,
     int renew)
 {
 	struct issue_pool *pool;
@@ -655,14 +637,11 @@ prepare(struct ehttp *e, const char *code, const struct db_security *after,
 	int need_root = 0;
 
 	e->cancelled = 0;
-	if ((pool = calloc(1, sizeof *pool)) == NULL)
-		abort();
+	pool = xcalloc(1, sizeof *pool);
 	if (ehttp_begin(e) == -1)
 		goto fail;
-	if (db_site_get(e->db, code, &s) != 1) {
-		ehttp_fail(e, "site code '%s': no such site", code);
+	if (ehttp_site_by_id(e, site_id, &s) == -1)
 		goto fail_tx;
-	}
 	if (after != NULL)
 		s.sec = *after;
 	pool->site_id = s.id;
@@ -690,17 +669,18 @@ fail:
 }
 
 int
-issue_prepare(struct ehttp *e, const char *code, const struct db_security *after)
+issue_prepare(struct ehttp *e, int64_t site_id,
+    const struct db_security *after)
 {
-	if (!after->enhanced_http || after->https_only)
+	if (!ehttp_site_enhanced(after))
 		return 0;
-	return prepare(e, code, after, 0);
+	return prepare(e, site_id, after, 0);
 }
 
 int
-issue_prepare_renew(struct ehttp *e, const char *code)
+issue_prepare_renew(struct ehttp *e, int64_t site_id)
 {
-	return prepare(e, code, NULL, 1);
+	return prepare(e, site_id, NULL, 1);
 }
 
 void

@@ -6,37 +6,79 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "xmalloc.h"
 
 #define WHY(e)	(e)->err, sizeof (e)->err
 
-static int
-site_lookup(struct ehttp *e, const char *code_in, struct db_site *s)
+int
+ehttp_site_resolve(struct ehttp *e, const char *code_in, struct db_site *s)
 {
 	char code[4];
 	int rc;
 
 	if (rules_site_code(code_in, code, WHY(e)) == -1)
-		return -1;
+		return 0;
 	if ((rc = db_site_get(e->db, code, s)) == -1)
 		return ehttp_fail_db(e);
 	if (rc == 0)
-		return ehttp_fail(e, "site code '%s': no such site", code);
-	return 0;
+		ehttp_fail(e, "site code '%s': no such site", code);
+	return rc;
 }
 
-static int
-system_lookup(struct ehttp *e, const char *fqdn_in, struct db_system *y)
+int
+ehttp_system_resolve(struct ehttp *e, const char *fqdn_in,
+    struct db_system *y)
 {
 	char fqdn[256];
 	int rc;
 
 	if (rules_fqdn(fqdn_in, fqdn, WHY(e)) == -1)
-		return -1;
+		return 0;
 	if ((rc = db_system_get(e->db, fqdn, y)) == -1)
 		return ehttp_fail_db(e);
 	if (rc == 0)
-		return ehttp_fail(e, "FQDN '%s': no such site system", fqdn);
+		ehttp_fail(e, "FQDN '%s': no such site system", fqdn);
+	return rc;
+}
+
+int
+ehttp_site_by_id(struct ehttp *e, int64_t id, struct db_site *s)
+{
+	int rc = db_site_get_id(e->db, id, s);
+
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0)
+		return ehttp_fail(e, "site %lld: no such site (it was removed)",
+		    (long long)id);
 	return 0;
+}
+
+int
+ehttp_system_by_id(struct ehttp *e, int64_t id, struct db_system *y)
+{
+	int rc = db_system_get_id(e->db, id, y);
+
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0)
+		return ehttp_fail(e, "site system %lld: no such site system (it"
+		    " was removed)", (long long)id);
+	return 0;
+}
+
+/* The string forms for the write operations that take a name: resolved
+ * once, at the start of the operation. */
+static int
+site_lookup(struct ehttp *e, const char *code, struct db_site *s)
+{
+	return ehttp_site_resolve(e, code, s) == 1 ? 0 : -1;
+}
+
+static int
+system_lookup(struct ehttp *e, const char *fqdn, struct db_system *y)
+{
+	return ehttp_system_resolve(e, fqdn, y) == 1 ? 0 : -1;
 }
 
 /* Sites. */
@@ -114,9 +156,9 @@ ehttp_site_add(struct ehttp *e, const char *code, const char *name,
 }
 
 int
-ehttp_site_get(struct ehttp *e, const char *code, struct db_site *s)
+ehttp_site_get(struct ehttp *e, int64_t id, struct db_site *s)
 {
-	return site_lookup(e, code, s);
+	return ehttp_site_by_id(e, id, s);
 }
 
 int
@@ -191,7 +233,7 @@ security_after(struct ehttp *e, const struct db_site *s,
 }
 
 static int
-set_security_locked(struct ehttp *e, const char *code,
+set_security_locked(struct ehttp *e, int64_t site_id,
     const struct ehttp_security_change *c)
 {
 	struct db_site s;
@@ -201,7 +243,8 @@ set_security_locked(struct ehttp *e, const char *code,
 	char desc[256];
 	int was_on;
 
-	if (site_lookup(e, code, &s) == -1 || security_after(e, &s, c, &x) == -1)
+	if (ehttp_site_by_id(e, site_id, &s) == -1 ||
+	    security_after(e, &s, c, &x) == -1)
 		return -1;
 	if (memcmp(&x, &s.sec, sizeof x) == 0) {
 		ehttp_note(e, EHTTP_NOTE_INFO, "Site %s: nothing to change.", s.code);
@@ -237,7 +280,7 @@ set_security_locked(struct ehttp *e, const char *code,
 }
 
 int
-ehttp_site_set_security(struct ehttp *e, const char *code,
+ehttp_site_set_security(struct ehttp *e, int64_t site_id,
     const struct ehttp_security_change *c)
 {
 	struct db_site s;
@@ -246,12 +289,13 @@ ehttp_site_set_security(struct ehttp *e, const char *code,
 
 	/* Validate first, then sign what is needed without the write lock. */
 	ehttp_notes_clear(e);
-	if (site_lookup(e, code, &s) == -1 || security_after(e, &s, c, &x) == -1)
+	if (ehttp_site_by_id(e, site_id, &s) == -1 ||
+	    security_after(e, &s, c, &x) == -1)
 		return -1;
-	if (!s.sec.enhanced_http && issue_prepare(e, s.code, &x) == -1)
+	if (!s.sec.enhanced_http && issue_prepare(e, s.id, &x) == -1)
 		return -1;
 	if ((rc = ehttp_begin(e)) == 0) {
-		if ((rc = set_security_locked(e, code, c)) == -1)
+		if ((rc = set_security_locked(e, site_id, c)) == -1)
 			ehttp_rollback(e);
 		else
 			rc = ehttp_commit(e);
@@ -261,13 +305,13 @@ ehttp_site_set_security(struct ehttp *e, const char *code,
 }
 
 int
-ehttp_site_plan(struct ehttp *e, const char *code,
+ehttp_site_plan(struct ehttp *e, int64_t site_id,
     const struct ehttp_security_change *c, struct ehttp_plan *plan)
 {
 	struct db_site s;
 
 	memset(plan, 0, sizeof *plan);
-	if (site_lookup(e, code, &s) == -1 || security_after(e, &s, c,
+	if (ehttp_site_by_id(e, site_id, &s) == -1 || security_after(e, &s, c,
 	    &s.sec) == -1)
 		return -1;
 	return issue_plan(e, &s, 0, plan);
@@ -285,8 +329,8 @@ ehttp_cert_renew_plan(struct ehttp *e, int64_t id, struct ehttp_plan *plan)
 		return rc == 0 ? ehttp_fail(e, "certificate %lld: no such"
 		    " certificate", (long long)id) : ehttp_fail_db(e);
 	if (strcmp(c.type, "root") == 0) {
-		if (db_site_get_id(e->db, c.site_id, &s) != 1)
-			return ehttp_fail_db(e);
+		if (ehttp_site_by_id(e, c.site_id, &s) == -1)
+			return -1;
 		return issue_plan(e, &s, 1, plan);
 	}
 	if (strcmp(c.type, "role") == 0 && strcmp(c.state, "active") == 0) {
@@ -307,8 +351,7 @@ warn_push(struct ehttp_note **v, size_t *n, size_t *cap, const char *fmt, ...)
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
-		if ((*v = reallocarray(*v, *cap, sizeof **v)) == NULL)
-			abort();
+		*v = xreallocarray(*v, *cap, sizeof **v);
 	}
 	(*v)[*n].kind = EHTTP_NOTE_WARNING;
 	va_start(ap, fmt);
@@ -423,21 +466,16 @@ ehttp_system_remove(struct ehttp *e, const char *fqdn)
 }
 
 int
-ehttp_system_get(struct ehttp *e, const char *fqdn, struct db_system *y)
+ehttp_system_get(struct ehttp *e, int64_t id, struct db_system *y)
 {
-	return system_lookup(e, fqdn, y);
+	return ehttp_system_by_id(e, id, y);
 }
 
 int
-ehttp_system_list(struct ehttp *e, const char *site, struct db_system **v,
+ehttp_system_list(struct ehttp *e, int64_t site_id, struct db_system **v,
     size_t *n)
 {
-	struct db_site s;
-
-	s.id = 0;
-	if (site != NULL && site_lookup(e, site, &s) == -1)
-		return -1;
-	return db_system_list(e->db, s.id, v, n) == -1 ? ehttp_fail_db(e) : 0;
+	return db_system_list(e->db, site_id, v, n) == -1 ? ehttp_fail_db(e) : 0;
 }
 
 /* Roles. */
@@ -446,10 +484,10 @@ static int
 role_check_options(struct ehttp *e, const char *role, const char *connection,
     int allow_anonymous)
 {
-	int has_conn = strcmp(role, "mp") == 0 || strcmp(role, "dp") == 0;
+	const struct ehttp_role_info *ri = ehttp_role_info(role);
 
 	if (connection != NULL) {
-		if (!has_conn)
+		if (!ri->connection)
 			return ehttp_fail(e, "connection: the %s role has no"
 			    " client connection setting (only mp and dp)",
 			    rules_role_title(role));
@@ -458,7 +496,7 @@ role_check_options(struct ehttp *e, const char *role, const char *connection,
 			return ehttp_fail(e, "connection '%s': must be http or"
 			    " https", connection);
 	}
-	if (allow_anonymous != -1 && strcmp(role, "dp") != 0)
+	if (allow_anonymous != -1 && !ri->anonymous)
 		return ehttp_fail(e, "allow anonymous: only a distribution point"
 		    " has this setting");
 	return 0;
@@ -477,15 +515,14 @@ role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
 	if (system_lookup(e, fqdn, &y) == -1 || rules_role(role, WHY(e)) == -1 ||
 	    role_check_options(e, role, connection, allow_anonymous) == -1)
 		return -1;
-	if (db_site_get_id(e->db, y.site_id, &s) != 1)
-		return ehttp_fail_db(e);
+	if (ehttp_site_by_id(e, y.site_id, &s) == -1)
+		return -1;
 	if ((rc = db_role_get(e->db, y.id, role, &r)) == -1)
 		return ehttp_fail_db(e);
 	if (rc == 1)
 		return ehttp_fail(e, "role '%s': %s already hosts the %s", role,
 		    y.fqdn, rules_role_title(role));
-	if (s.type == DB_SITE_CAS && (strcmp(role, "mp") == 0 ||
-	    strcmp(role, "dp") == 0))
+	if (s.type == DB_SITE_CAS && !ehttp_role_info(role)->on_cas)
 		return ehttp_fail(e, "role '%s': site %s is a central"
 		    " administration site, which hosts no %s", role, s.code,
 		    rules_role_title(role));
@@ -503,10 +540,10 @@ role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
 	r.system_id = y.id;
 	snprintf(r.role, sizeof r.role, "%s", role);
 	r.allow_anonymous = -1;
-	if (strcmp(role, "mp") == 0 || strcmp(role, "dp") == 0)
+	if (ehttp_role_info(role)->connection)
 		snprintf(r.connection, sizeof r.connection, "%s",
 		    connection != NULL ? connection : "http");
-	if (strcmp(role, "dp") == 0)
+	if (ehttp_role_info(role)->anonymous)
 		r.allow_anonymous = allow_anonymous == 1;
 	if (db_role_insert(e->db, &r) == -1)
 		return ehttp_fail_db(e);
@@ -623,44 +660,26 @@ ehttp_role_remove(struct ehttp *e, const char *fqdn, const char *role)
 }
 
 int
-ehttp_role_list(struct ehttp *e, const char *site, const char *fqdn,
+ehttp_role_list(struct ehttp *e, int64_t site_id, int64_t system_id,
     struct db_role **v, size_t *n)
 {
-	struct db_site s;
-	struct db_system y;
-
-	s.id = 0;
-	y.id = 0;
-	if (site != NULL && site_lookup(e, site, &s) == -1)
-		return -1;
-	if (fqdn != NULL && system_lookup(e, fqdn, &y) == -1)
-		return -1;
-	return db_role_list(e->db, s.id, y.id, v, n) == -1 ? ehttp_fail_db(e) : 0;
-}
-
-int
-ehttp_status_list(struct ehttp *e, const char *site, size_t limit,
-    struct db_status **v, size_t *n)
-{
-	struct db_site s;
-
-	s.id = 0;
-	if (site != NULL && site_lookup(e, site, &s) == -1)
-		return -1;
-	return db_status_list(e->db, s.id, limit, v, n) == -1 ?
+	return db_role_list(e->db, site_id, system_id, v, n) == -1 ?
 	    ehttp_fail_db(e) : 0;
 }
 
 int
-ehttp_agent_list(struct ehttp *e, const char *site, struct db_agent **v,
+ehttp_status_list(struct ehttp *e, int64_t site_id, size_t limit,
+    struct db_status **v, size_t *n)
+{
+	return db_status_list(e->db, site_id, limit, v, n) == -1 ?
+	    ehttp_fail_db(e) : 0;
+}
+
+int
+ehttp_agent_list(struct ehttp *e, int64_t site_id, struct db_agent **v,
     size_t *n)
 {
-	struct db_site s;
-
-	s.id = 0;
-	if (site != NULL && site_lookup(e, site, &s) == -1)
-		return -1;
-	return db_agent_list(e->db, s.id, v, n) == -1 ? ehttp_fail_db(e) : 0;
+	return db_agent_list(e->db, site_id, v, n) == -1 ? ehttp_fail_db(e) : 0;
 }
 
 int
@@ -711,6 +730,7 @@ init_demo_locked(struct ehttp *e)
 {
 	struct ehttp_security_change c;
 	struct db_system y;
+	struct db_site p02;
 	size_t i;
 
 	for (i = 0; i < sizeof demo_sites / sizeof *demo_sites; i++)
@@ -729,7 +749,8 @@ init_demo_locked(struct ehttp *e)
 	/* P02 shows the HTTPS-only family (IISSSLState 63). */
 	ehttp_security_change_init(&c);
 	c.https_only = 1;
-	return set_security_locked(e, "P02", &c);
+	return site_lookup(e, "P02", &p02) == -1 ? -1 :
+	    set_security_locked(e, p02.id, &c);
 }
 
 int

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "outfile.h"
+#include "xmalloc.h"
 
 #define OUTFILE_TRIES	16
 
@@ -126,8 +127,7 @@ outfile_replace(const char *target, const void *data, size_t len, int flags,
 	uint64_t rnd;
 	int fd = -1, rc = -1, saved = 0, made_tmp = 0;
 
-	if ((copy = strdup(target)) == NULL)
-		abort();
+	copy = xstrdup(target);
 	dir = dirname(copy);
 	base = strrchr(target, '/');
 	base = base == NULL ? target : base + 1;

@@ -9,16 +9,21 @@ static const char *const reserved_codes[] = {
 	"AUX", "CON", "NUL", "PRN", "SMS", "ENV",
 };
 
-static const struct {
-	const char	*name;
-	const char	*title;
-} roles[] = {
-	{ "mp", "management point" },
-	{ "dp", "distribution point" },
-	{ "provider", "SMS Provider" },
-	{ "sup", "software update point" },
-	{ "rsp", "reporting services point" },
-	{ "smp", "state migration point" },
+/*
+ * The site system roles: the one table every caller
+ * reads. Enhanced HTTP secures the SMS Provider always (also at a CAS), an
+ * MP or DP configured for HTTP at a primary or secondary site, and nothing
+ * else: the other roles stay HTTP and are shown so.
+ */
+static const struct ehttp_role_info roles[] = {
+	{ "mp", "management point", "MP", 1, 0, 0, EHTTP_SECURED_HTTP },
+	{ "dp", "distribution point", "DP", 1, 1, 0, EHTTP_SECURED_HTTP },
+	{ "provider", "SMS Provider", "SMS Provider", 0, 0, 1,
+	  EHTTP_SECURED_ALWAYS },
+	{ "sup", "software update point", "SUP", 0, 0, 1, EHTTP_SECURED_NEVER },
+	{ "rsp", "reporting services point", "RSP", 0, 0, 1,
+	  EHTTP_SECURED_NEVER },
+	{ "smp", "state migration point", "SMP", 0, 0, 1, EHTTP_SECURED_NEVER },
 };
 
 static const char *const site_types[] = { "cas", "primary", "secondary" };
@@ -199,21 +204,73 @@ rules_role(const char *in, char *why, size_t len)
 {
 	char b[64];
 
-	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
-		if (in != NULL && strcmp(in, roles[i].name) == 0)
-			return 0;
+	if (ehttp_role_info(in) != NULL)
+		return 0;
 	snprintf(why, len, "role '%s': must be one of mp, dp, provider, sup,"
 	    " rsp, smp", in != NULL ? rules_shown(in, b, sizeof b) : "");
 	return -1;
 }
 
+const struct ehttp_role_info *
+ehttp_role_info(const char *role)
+{
+	for (size_t i = 0; role != NULL && i < sizeof roles / sizeof *roles; i++)
+		if (strcmp(role, roles[i].name) == 0)
+			return &roles[i];
+	return NULL;
+}
+
 const char *
 rules_role_title(const char *role)
 {
-	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
-		if (strcmp(role, roles[i].name) == 0)
-			return roles[i].title;
-	return role;
+	const struct ehttp_role_info *ri = ehttp_role_info(role);
+
+	return ri != NULL ? ri->title : role;
+}
+
+const char *
+ehttp_role_short(const char *role)
+{
+	const struct ehttp_role_info *ri = ehttp_role_info(role);
+
+	return ri != NULL ? ri->short_name : role;
+}
+
+int
+ehttp_site_enhanced(const struct db_security *x)
+{
+	return x->enhanced_http && !x->https_only;
+}
+
+int
+ehttp_role_secured(const struct db_site *s, const struct db_role *r)
+{
+	const struct ehttp_role_info *ri = ehttp_role_info(r->role);
+
+	if (ri == NULL || ri->secured == EHTTP_SECURED_NEVER)
+		return 0;
+	if (ri->secured == EHTTP_SECURED_ALWAYS)
+		return 1;
+	if (s->type == DB_SITE_CAS)
+		return 0;	/* a CAS covers only its SMS Provider */
+	return strcmp(r->connection, "http") == 0;
+}
+
+int
+ehttp_role_stays_http(const char *role)
+{
+	const struct ehttp_role_info *ri = ehttp_role_info(role);
+
+	return ri != NULL && ri->secured == EHTTP_SECURED_NEVER;
+}
+
+int
+ehttp_role_https(const struct db_role *r)
+{
+	const struct ehttp_role_info *ri = ehttp_role_info(r->role);
+
+	return ri != NULL && ri->connection && strcmp(r->connection,
+	    "https") == 0;
 }
 
 int

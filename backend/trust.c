@@ -15,16 +15,7 @@
 static int
 trust_site(struct ehttp *e, const char *code, struct db_site *s)
 {
-	char norm[4];
-	int rc;
-
-	if (rules_site_code(code, norm, e->err, sizeof e->err) == -1)
-		return -1;
-	if ((rc = db_site_get(e->db, norm, s)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "site code '%s': no such site", norm);
-	return 0;
+	return ehttp_site_resolve(e, code, s) == 1 ? 0 : -1;
 }
 
 int

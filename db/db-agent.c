@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "db-int.h"
+#include "xmalloc.h"
 
 static void
 agent_row(sqlite3_stmt *st, struct db_agent *a)
@@ -90,7 +91,7 @@ db_agent_list(struct db *db, int64_t site_id, struct db_agent **out, size_t *n)
 	*n = 0;
 	sqlite3_bind_int64(st, 1, site_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		agent_row(st, &v[(*n)++]);
 	}
 	sqlite3_reset(st);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db-int.h"
+#include "xmalloc.h"
 
 #define CERT_COLS \
 	"c.id, c.type, c.state, c.site_id, s.code, coalesce(c.system_id, 0)," \
@@ -155,8 +156,7 @@ get_blob(struct db *db, enum db_stmt which, int64_t id, unsigned char **out,
 	if (rc == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, 0);
 		*len = sqlite3_column_bytes(st, 0);
-		if ((*out = malloc(*len ? *len : 1)) == NULL)
-			abort();
+		*out = xmalloc(*len);
 		memcpy(*out, p, *len);
 	}
 	sqlite3_reset(st);
@@ -464,8 +464,7 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
 	if ((unsigned)sort >= DB_CERT_SORT_MAX)
 		sort = DB_CERT_SORT_EXPIRATION;
 	col = sort_cols[sort];
-	if ((f = open_memstream(&sql, &len)) == NULL)
-		abort();
+	f = xopen_memstream(&sql, &len);
 	fputs("SELECT " CERT_COLS, f);
 	filter_sql(f, fl);
 	if (after != NULL)
@@ -481,7 +480,7 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
 		bind_after(st, sort, after);
 	bind_named_int(st, ":limit", limit ? (int64_t)limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		cert_row(st, &v[(*n)++]);
 	}
 	sqlite3_finalize(st);
@@ -503,9 +502,16 @@ db_cert_count(struct db *db, const struct db_cert_filter *fl, size_t *n)
 	FILE *f;
 	int rc;
 
-	if ((f = open_memstream(&sql, &len)) == NULL)
-		abort();
-	fputs("SELECT count(*) FROM cert c JOIN site s ON s.id = c.site_id", f);
+	f = xopen_memstream(&sql, &len);
+	/* A filter on site, type, state and blocked only is answered from
+	 * the tally the triggers keep (migration 6), not by a scan. */
+	if (fl == NULL || (fl->system_id == 0 && fl->expiring_days < 0 &&
+	    (fl->text == NULL || *fl->text == '\0')))
+		fputs("SELECT coalesce(sum(c.n), 0) FROM cert_tally c"
+		    " JOIN site s ON s.id = c.site_id", f);
+	else
+		fputs("SELECT count(*) FROM cert c JOIN site s ON"
+		    " s.id = c.site_id", f);
 	filter_sql(f, fl);
 	fclose(f);
 	if (prepare_built(db, sql, &st) == -1)

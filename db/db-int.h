@@ -40,6 +40,5 @@ sqlite3_stmt	*db_stmt(struct db *, enum db_stmt);
 /* Run a statement that returns no rows; -1 on error. */
 int		 db_step_done(struct db *, sqlite3_stmt *, const char *what);
 void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);
-void		*db_grow(void *, size_t *cap, size_t n, size_t size);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "db-int.h"
+#include "xmalloc.h"
 
 void
 db_blobs_free(struct db_blob *v, size_t n)
@@ -32,9 +33,8 @@ blobs_read(struct db *db, sqlite3_stmt *st, struct db_blob **out, size_t *n,
 		const void *p = sqlite3_column_blob(st, 0);
 		size_t len = (size_t)sqlite3_column_bytes(st, 0);
 
-		v = db_grow(v, &cap, *n, sizeof *v);
-		if ((v[*n].data = malloc(len ? len : 1)) == NULL)
-			abort();
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
+		v[*n].data = xmalloc(len);
 		if (len > 0)
 			memcpy(v[*n].data, p, len);
 		v[*n].len = len;
@@ -112,7 +112,7 @@ db_trusted_root_list(struct db *db, int64_t site_id,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct db_trusted_root *t;
 
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		t = &v[(*n)++];
 		memset(t, 0, sizeof *t);
 		t->id = sqlite3_column_int64(st, 0);

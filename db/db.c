@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "db-int.h"
+#include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS	10000
 
@@ -124,6 +125,33 @@ static const char *const migrations[] = {
 	"ALTER TABLE agent ADD COLUMN host TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE agent ADD COLUMN started INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE agent ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;",
+
+	/* 6: counts without a scan (the console's first screen on a million
+	 * certificates): certificates per site, type, state and blocked flag,
+	 * kept by triggers (a group that empties goes, so a change undone,
+	 * such as issuance dropping its pending rows, leaves the database as
+	 * it was); expiring ones counted from an index alone. */
+	"CREATE TABLE cert_tally ("
+	"  site_id INTEGER NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL,"
+	"  blocked INTEGER NOT NULL, n INTEGER NOT NULL,"
+	"  PRIMARY KEY (site_id, type, state, blocked)) WITHOUT ROWID;"
+	"INSERT INTO cert_tally SELECT site_id, type, state, blocked, count(*)"
+	"  FROM cert GROUP BY site_id, type, state, blocked;"
+	"CREATE TRIGGER cert_tally_insert AFTER INSERT ON cert BEGIN"
+	"  INSERT INTO cert_tally VALUES (NEW.site_id, NEW.type, NEW.state,"
+	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER cert_tally_delete AFTER DELETE ON cert BEGIN"
+	"  UPDATE cert_tally SET n = n - 1 WHERE site_id = OLD.site_id AND"
+	"  type = OLD.type AND state = OLD.state AND blocked = OLD.blocked;"
+	"  DELETE FROM cert_tally WHERE n = 0; END;"
+	"CREATE TRIGGER cert_tally_update AFTER UPDATE OF site_id, type, state,"
+	"  blocked ON cert BEGIN"
+	"  UPDATE cert_tally SET n = n - 1 WHERE site_id = OLD.site_id AND"
+	"  type = OLD.type AND state = OLD.state AND blocked = OLD.blocked;"
+	"  DELETE FROM cert_tally WHERE n = 0;"
+	"  INSERT INTO cert_tally VALUES (NEW.site_id, NEW.type, NEW.state,"
+	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+	"CREATE INDEX cert_by_state_expiration ON cert(state, not_after, site_id);",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -362,17 +390,6 @@ db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
 	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
 }
 
-void *
-db_grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return p;
-	*cap = *cap ? *cap * 2 : 16;
-	if ((p = reallocarray(p, *cap, size)) == NULL)
-		abort();
-	return p;
-}
-
 static int
 exec(struct db *db, const char *sql, const char *what)
 {
@@ -465,12 +482,10 @@ fail:
 static int
 make_parent_dir(const char *path, char **cause)
 {
-	char *copy = strdup(path), *dir;
+	char *copy = xstrdup(path), *dir;
 	struct stat sb;
 	int rc = 0;
 
-	if (copy == NULL)
-		abort();
 	dir = dirname(copy);
 	if (stat(dir, &sb) == 0)
 		goto out;
@@ -487,9 +502,9 @@ make_parent_dir(const char *path, char **cause)
 	}
 	if (rc == 0 && mkdir(dir, 0700) == -1 && errno != EEXIST)
 		rc = -1;
-	if (rc == -1 && asprintf(cause, "%s: cannot create directory: %s",
-	    dir, strerror(errno)) == -1)
-		abort();
+	if (rc == -1)
+		xasprintf(cause, "%s: cannot create directory: %s", dir,
+		    strerror(errno));
 out:
 	free(copy);
 	return rc;
@@ -514,14 +529,12 @@ make_private(const char *path, char **cause)
 	if ((real = realpath(path, NULL)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		if (asprintf(cause, "%s: %s", path, strerror(errno)) == -1)
-			abort();
+		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
 		free(name);
-		if (asprintf(&name, "%s%s", real, suffix[i]) == -1)
-			abort();
+		xasprintf(&name, "%s%s", real, suffix[i]);
 		if (lstat(name, &sb) == -1) {
 			if (errno == ENOENT)
 				continue;
@@ -529,8 +542,7 @@ make_private(const char *path, char **cause)
 		}
 		if (!S_ISREG(sb.st_mode)) {
 			errno = EINVAL;
-			if (asprintf(cause, "%s: not a regular file", name) == -1)
-				abort();
+			xasprintf(cause, "%s: not a regular file", name);
 			goto out;
 		}
 		if ((sb.st_mode & 07777) != 0600 && chmod(name, 0600) == -1)
@@ -539,9 +551,8 @@ make_private(const char *path, char **cause)
 	rc = 0;
 	goto out;
 fail:
-	if (asprintf(cause, "%s: cannot make it private (mode 0600): %s", name,
-	    strerror(errno)) == -1)
-		abort();
+	xasprintf(cause, "%s: cannot make it private (mode 0600): %s", name,
+	    strerror(errno));
 out:
 	free(name);
 	free(real);
@@ -552,12 +563,10 @@ out:
 static int
 on_readonly_fs(const char *path)
 {
-	char *copy = strdup(path);
+	char *copy = xstrdup(path);
 	struct statvfs vfs;
 	int rc;
 
-	if (copy == NULL)
-		abort();
 	rc = statvfs(dirname(copy), &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
 	free(copy);
 	return rc;
@@ -571,11 +580,9 @@ on_readonly_fs(const char *path)
 static const char *
 why_unwritable(const char *path, char *buf, size_t len)
 {
-	char *copy = strdup(path), *dir;
+	char *copy = xstrdup(path), *dir;
 	const char *why = NULL;
 
-	if (copy == NULL)
-		abort();
 	dir = dirname(copy);
 	if (on_readonly_fs(path))
 		why = "the file system is read-only";
@@ -601,8 +608,7 @@ immutable_uri(const char *path)
 	size_t len = 0;
 	FILE *f;
 
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		abort();
+	f = xopen_memstream(&buf, &len);
 	fputs("file:", f);
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20 || *p >= 0x7f)
@@ -624,8 +630,7 @@ has_wal(const char *path)
 	struct stat sb;
 	int rc;
 
-	if (asprintf(&wal, "%s-wal", path) == -1)
-		abort();
+	xasprintf(&wal, "%s-wal", path);
 	rc = stat(wal, &sb) == 0 && sb.st_size > 0;
 	free(wal);
 	return rc;
@@ -691,15 +696,13 @@ db_open(const char *path, int flags, char **cause)
 
 	*cause = NULL;
 	if (path == NULL || *path == '\0') {
-		if (asprintf(cause, "no database path given (empty --db or"
-		    " EHTTP_DB?)") == -1)
-			abort();
+		xasprintf(cause, "no database path given (empty --db or"
+		    " EHTTP_DB?)");
 		return NULL;
 	}
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		if (asprintf(cause, "%s: not an ehttp database (not a regular"
-		    " file)", path) == -1)
-			abort();
+		xasprintf(cause, "%s: not an ehttp database (not a regular"
+		    " file)", path);
 		return NULL;
 	}
 	/*
@@ -717,9 +720,8 @@ db_open(const char *path, int flags, char **cause)
 		 * (sqlite's WAL and shm files copy its mode). */
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd == -1 && errno != EEXIST) {
-			if (asprintf(cause, "%s: cannot create: %s", path,
-			    strerror(errno)) == -1)
-				abort();
+			xasprintf(cause, "%s: cannot create: %s", path,
+			    strerror(errno));
 			return NULL;
 		}
 		if (fd != -1)
@@ -727,8 +729,8 @@ db_open(const char *path, int flags, char **cause)
 		if (make_private(path, cause) == -1)
 			return NULL;
 	}
-	if ((db = calloc(1, sizeof *db)) == NULL || (db->path = strdup(path)) == NULL)
-		abort();
+	db = xcalloc(1, sizeof *db);
+	db->path = xstrdup(path);
 	oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	if (readonly)
 		oflags |= SQLITE_OPEN_READONLY;
@@ -798,8 +800,7 @@ db_open(const char *path, int flags, char **cause)
 	}
 	return db;
 fail:
-	if (asprintf(cause, "%s", db->err) == -1)
-		abort();
+	xasprintf(cause, "%s", db->err);
 	db_close(db);
 	return NULL;
 }
@@ -887,8 +888,7 @@ db_integrity_check(struct db *db, char **result)
 	FILE *f;
 	int rc;
 
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		abort();
+	f = xopen_memstream(&buf, &len);
 	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st,
 	    NULL) != SQLITE_OK) {
 		fclose(f);
@@ -1018,7 +1018,7 @@ db_site_list(struct db *db, struct db_site **out, size_t *n)
 
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		site_row(st, &v[(*n)++]);
 	}
 	sqlite3_reset(st);
@@ -1126,7 +1126,7 @@ db_system_list(struct db *db, int64_t site_id, struct db_system **out,
 	*n = 0;
 	sqlite3_bind_int64(st, 1, site_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		system_row(st, &v[(*n)++]);
 	}
 	sqlite3_reset(st);
@@ -1228,7 +1228,7 @@ db_role_list(struct db *db, int64_t site_id, int64_t system_id,
 	sqlite3_bind_int64(st, 1, site_id);
 	sqlite3_bind_int64(st, 2, system_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		role_row(st, &v[(*n)++]);
 	}
 	sqlite3_reset(st);
@@ -1271,7 +1271,7 @@ db_status_list(struct db *db, int64_t site_id, size_t limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct db_status *m;
 
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		m = &v[(*n)++];
 		m->id = sqlite3_column_int64(st, 0);
 		m->time = sqlite3_column_int64(st, 1);
@@ -1316,7 +1316,7 @@ db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct db_audit *a;
 
-		v = db_grow(v, &cap, *n, sizeof *v);
+		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		a = &v[(*n)++];
 		a->id = sqlite3_column_int64(st, 0);
 		a->time = sqlite3_column_int64(st, 1);

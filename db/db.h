@@ -15,7 +15,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	5
+#define DB_SCHEMA_VERSION	6
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */

@@ -62,17 +62,6 @@ dump(const char *path)
 	return out;
 }
 
-static void
-sh_ok(const char *what, const char *cmd)
-{
-	char *out = NULL, *err = NULL;
-	int rc = tu_sh(&out, &err, "%s", cmd);
-
-	ck_assert_msg(rc == 0, "%s: exit %d: %s%s", what, rc, out, err);
-	free(out);
-	free(err);
-}
-
 /*
  * Templates, once per run: a demo database; the same with enhanced HTTP on
  * at P01 (EC keys, so it is quick), which holds 5 keys; PKI test files
@@ -126,7 +115,7 @@ make_templates(void)
 	    " test -s valid.pem && test -s expired.pem && test -s future.pem"
 	    "   && test -s ca.pem", tpl, tu_bin("ehttpctl")) == -1)
 		abort();
-	sh_ok("templates", cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	if (asprintf(&cmd, "%s/demo/site.db", tpl) == -1)
 		abort();
@@ -151,8 +140,7 @@ copy_file(const char *from, const char *to)
 	char *data = tu_read_file(from, &len);
 
 	ck_assert_msg(data != NULL, "%s", from);
-	ck_assert_int_eq(tu_write_file(to, data, len), 0);
-	ck_assert_int_eq(chmod(to, 0600), 0);
+	tu_write_file_mode(to, data, len, 0600);
 	free(data);
 }
 
@@ -623,13 +611,75 @@ START_TEST(bad_database_file)
 
 	if (asprintf(&cmd, "D='%s'; %s", db, dbfile_cases[k].prepare) == -1)
 		abort();
-	sh_ok(dbfile_cases[k].what, cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	snap_take(db, &s);
 	snprintf(what, sizeof what, "%s, %s %s", dbfile_cases[k].what,
 	    dbfile_cmds[c][0], dbfile_cmds[c][1]);
 	expect(1, dbfile_cmds[c], 1, dbfile_cases[k].msg, what);
 	snap_same(db, &s);
+}
+END_TEST
+
+/*
+ * A database error while a name is resolved is said as one, never as "no
+ * such site": the page of the index that finds a site by code (or a site
+ * system by FQDN) is overwritten, found with the sqlite3 CLI. Every
+ * command that takes a site code or an FQDN is tried.
+ */
+static const struct {
+	const char	*index;
+	const char	*args[8];
+} resolve_cases[] = {
+	{ "sqlite_autoindex_site_1", { "site", "show", "P01" } },
+	{ "sqlite_autoindex_site_1", { "site", "set", "P01", "--crl-check",
+	  "off" } },
+	{ "sqlite_autoindex_site_1", { "system", "list", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "role", "list", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "status", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "cert", "list", "--site", "P01" } },
+	{ "sqlite_autoindex_site_1", { "site", "trusted-root", "list",
+	  "P01" } },
+	{ "sqlite_autoindex_site_1", { "system", "add", "new.contoso.com",
+	  "--site", "P01" } },
+	{ "sqlite_autoindex_site_system_1", { "system", "show",
+	  "p01.contoso.com" } },
+	{ "sqlite_autoindex_site_system_1", { "role", "list",
+	  "p01.contoso.com" } },
+	{ "sqlite_autoindex_site_system_1", { "role", "add",
+	  "p01.contoso.com", "sup" } },
+	{ "sqlite_autoindex_site_system_1", { "role", "remove",
+	  "p01.contoso.com", "mp" } },
+	{ "sqlite_autoindex_site_system_1", { "system", "remove",
+	  "p01.contoso.com" } },
+	{ "sqlite_autoindex_site_system_1", { "cert", "list", "--system",
+	  "p01.contoso.com" } },
+};
+
+START_TEST(resolve_database_error)
+{
+	char *cmd, *out = NULL, *err = NULL;
+	int rc;
+
+	if (asprintf(&cmd, "D='%s'; P=$(sqlite3 \"$D\" \"PRAGMA"
+	    " wal_checkpoint(TRUNCATE); SELECT rootpage FROM sqlite_master"
+	    " WHERE name = '%s'\" | tail -1) && test \"$P\" -gt 1 &&"
+	    " printf '\\015\\377\\377\\377\\377\\377\\377\\377' | dd"
+	    " of=\"$D\" bs=1 seek=$(( (P - 1) * 4096 )) conv=notrunc"
+	    " 2>/dev/null", db, resolve_cases[_i].index) == -1)
+		abort();
+	free(tu_sh_ok("%s", cmd));
+	free(cmd);
+	rc = ctl_v(1, resolve_cases[_i].args, &out, &err);
+	ck_assert_msg(rc == 1, "%s %s: exit %d; stderr: %.300s",
+	    resolve_cases[_i].args[0], resolve_cases[_i].args[1], rc, err);
+	ck_assert_msg(strstr(err, "database disk image is malformed") != NULL,
+	    "%s %s: %.300s", resolve_cases[_i].args[0],
+	    resolve_cases[_i].args[1], err);
+	ck_assert_msg(strstr(err, "no such") == NULL, "%s %s: %.300s",
+	    resolve_cases[_i].args[0], resolve_cases[_i].args[1], err);
+	free(out);
+	free(err);
 }
 END_TEST
 
@@ -907,7 +957,7 @@ START_TEST(bad_master_key)
 	snprintf(key, sizeof key, "%s.master-key", db);
 	if (asprintf(&cmd, "K='%s'; %s", key, master_cases[_i].prepare) == -1)
 		abort();
-	sh_ok(master_cases[_i].what, cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	before = dump(db);
 	snap_take(key, &s);
@@ -1306,37 +1356,33 @@ Suite *badinput_suite(void);
 Suite *
 badinput_suite(void)
 {
-	Suite *s = suite_create("badinput");
-	TCase *tc = tcase_create("badinput");
+	const struct tu_test tests[] = {
+		TU_LOOP(bad_arguments, TU_ALL(arg_cases)),
+		TU_LOOP(bad_db_argument, TU_ALL(db_arg_cases)),
+		TU_LOOP(bad_import_pki, TU_ALL(pki_cases)),
+		TU_TEST(good_import_pki),
+		TU_LOOP(bad_database_file,
+		    TU_ALL(dbfile_cases) * N_DBFILE_CMDS),
+		TU_LOOP(resolve_database_error, TU_ALL(resolve_cases)),
+		TU_TEST(read_only_media),
+		TU_TEST(read_only_dir),
+		TU_LOOP(full_disk, TU_ALL(full_free_kib)),
+		TU_LOOP(bad_master_key, TU_ALL(master_cases)),
+		TU_TEST(right_master_key_works),
+		TU_LOOP(bad_log_file, TU_ALL(log_cases)),
+		TU_TEST(log_cut_at_every_byte),
+		TU_TEST(log_10mb_hostile_line),
+		TU_LOOP(log_grows_after_blanks, TU_ALL(grow_cases)),
+		TU_LOOP(log_show_bad_files, TU_ALL(log_cases)),
+		TU_TEST(fuzz_seeds_and_regressions),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "badinput", .timeout = 60, .once = make_templates,
+		    .once_done = drop_templates, .setup = setup,
+		    .teardown = teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, make_templates, drop_templates);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, bad_arguments, 0,
-	    sizeof arg_cases / sizeof *arg_cases);
-	tcase_add_loop_test(tc, bad_db_argument, 0,
-	    sizeof db_arg_cases / sizeof *db_arg_cases);
-	tcase_add_loop_test(tc, bad_import_pki, 0,
-	    sizeof pki_cases / sizeof *pki_cases);
-	tcase_add_test(tc, good_import_pki);
-	tcase_add_loop_test(tc, bad_database_file, 0,
-	    sizeof dbfile_cases / sizeof *dbfile_cases * N_DBFILE_CMDS);
-	tcase_add_test(tc, read_only_media);
-	tcase_add_test(tc, read_only_dir);
-	tcase_add_loop_test(tc, full_disk, 0,
-	    sizeof full_free_kib / sizeof *full_free_kib);
-	tcase_add_loop_test(tc, bad_master_key, 0,
-	    sizeof master_cases / sizeof *master_cases);
-	tcase_add_test(tc, right_master_key_works);
-	tcase_add_loop_test(tc, bad_log_file, 0,
-	    sizeof log_cases / sizeof *log_cases);
-	tcase_add_test(tc, log_cut_at_every_byte);
-	tcase_add_test(tc, log_10mb_hostile_line);
-	tcase_add_loop_test(tc, log_grows_after_blanks, 0,
-	    sizeof grow_cases / sizeof *grow_cases);
-	tcase_add_loop_test(tc, log_show_bad_files, 0,
-	    sizeof log_cases / sizeof *log_cases);
-	tcase_add_test(tc, fuzz_seeds_and_regressions);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("badinput", cases);
 }

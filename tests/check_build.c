@@ -4,6 +4,7 @@
  * stand-in apt-get has run). Once per `make test`: the sanitizer pass
  * builds the same Makefile again and would prove nothing new.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <check.h>
@@ -27,6 +28,74 @@ START_TEST(first_run_without_libraries)
 END_TEST
 #endif
 
+/*
+ * The rooms of the house hold: `make check-rooms` compiles one include per
+ * line with the flags of one room. A system library of another room must be
+ * refused by its fence (not merely missing), a header of a room above or
+ * beside must not be on the path, and a room's own headers must compile.
+ */
+START_TEST(rooms_are_fenced)
+{
+	char *out = NULL, *err = NULL, *line, *save = NULL;
+	int rc, n = 0, fenced = 0, allowed = 0;
+
+	rc = tu_sh(&out, &err, "make -s --no-print-directory -C '%s' B='%s' check-rooms",
+	    EHTTP_SRCDIR, EHTTP_BINDIR);
+	ck_assert_msg(rc == 0, "make check-rooms failed (%d): %s", rc,
+	    err ? err : "");
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char room[16], hdr[64], got[8], want[8], why[16] = "";
+		int f = sscanf(line, "room %15s %63s %7s (want %7[^)]) %15s",
+		    room, hdr, got, want, why);
+
+		ck_assert_msg(f >= 4, "unexpected line: %s", line);
+		ck_assert_msg(strcmp(got, want) == 0, "room %s: <%s> %s, want %s",
+		    room, hdr, got, want);
+		if (strcmp(got, "yes") == 0)
+			allowed++;
+		else if (strchr(hdr, '/') != NULL || strcmp(hdr, "sqlite3.h") == 0 ||
+		    strcmp(hdr, "curses.h") == 0) {
+			ck_assert_msg(strcmp(why, "fenced") == 0,
+			    "room %s: <%s> refused by %s, not by its fence", room,
+			    hdr, why);
+			fenced++;
+		} else
+			ck_assert_msg(strcmp(why, "not-on-path") == 0,
+			    "room %s: <%s> refused by %s", room, hdr, why);
+		n++;
+	}
+	ck_assert_int_ge(n, 40);
+	ck_assert_int_ge(fenced, 20);
+	ck_assert_int_ge(allowed, 10);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/*
+ * The repository explains itself: no source, script, test or document
+ * points at the team's notes outside it. The pattern is written with
+ * brackets so that this file does not match itself.
+ */
+START_TEST(no_pointer_outside_the_repository)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh_in(EHTTP_SRCDIR, &out, &err, "grep -rlE "
+	    "'(PRODUCT|CMTRACE|WIRE|STYLE)[.]md|[.][.]/shared/' "
+	    "--include='*.[ch]' --include='*.sh' --include='*.py' "
+	    "--include='*.md' --include=Makefile --exclude-dir=build "
+	    "--exclude-dir=.git .");
+	/* grep: 1 = no match, 0 = matches (listed), 2 = trouble. */
+	ck_assert_msg(rc == 1, "files pointing outside the repository (%d):\n%s%s",
+	    rc, out ? out : "", err ? err : "");
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *build_suite(void);
 
 Suite *
@@ -39,6 +108,11 @@ build_suite(void)
 	tcase_add_test(tc, first_run_without_libraries);
 #endif
 	tcase_set_timeout(tc, 900);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rooms");
+	tcase_add_test(tc, rooms_are_fenced);
+	tcase_add_test(tc, no_pointer_outside_the_repository);
+	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
 }

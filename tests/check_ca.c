@@ -97,20 +97,17 @@ write_pem(const struct fx *f, const char *name, const struct ca_blob *der)
 static int __attribute__((format(printf, 3, 4)))
 sh(const struct fx *f, char **out, const char *fmt, ...)
 {
-	char *cmd, *o = NULL, *e = NULL, *all;
+	char *o = NULL, *e = NULL, *all;
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
+	rc = tu_vsh(f->dir, &o, &e, fmt, ap);
 	va_end(ap);
-	rc = tu_sh(&o, &e, "cd '%s' && %s", f->dir, cmd);
 	if (asprintf(&all, "%s%s", o, e) == -1)
 		abort();
 	free(o);
 	free(e);
-	free(cmd);
 	if (out != NULL)
 		*out = all;
 	else
@@ -314,16 +311,14 @@ START_TEST(test_master_key)
 	ck_assert_str_eq(m1, m2);
 
 	/* Wrong content. */
-	ck_assert_int_eq(tu_write_file(path(&f, "short.key"), "abcdef\n", 7), 0);
-	chmod(path(&f, "short.key"), 0600);
+	tu_write_file_mode(path(&f, "short.key"), "abcdef\n", 7, 0600);
 	ck_assert_int_eq(ca_master_load(f.ca, path(&f, "short.key"), 1, m2), -1);
 	assert_has(ca_error(f.ca), "short.key");
 	buf = malloc(66);
 	memset(buf, 'g', 64);
 	buf[64] = '\n';
-	ck_assert_int_eq(tu_write_file(path(&f, "nothex.key"), buf, 65), 0);
+	tu_write_file_mode(path(&f, "nothex.key"), buf, 65, 0600);
 	free(buf);
-	chmod(path(&f, "nothex.key"), 0600);
 	ck_assert_int_eq(ca_master_load(f.ca, path(&f, "nothex.key"), 0, m2),
 	    -1);
 
@@ -1247,30 +1242,32 @@ END_TEST
 Suite *
 ca_suite(void)
 {
-	Suite *s = suite_create("ca");
-	TCase *tc;
+	const struct tu_test t_basics[] = {
+		TU_TEST(test_keyalg),
+		TU_TEST(test_master_key),
+		TU_TEST(test_pem_der),
+		TU_TEST(test_key_export),
+		{ NULL }
+	};
+	const struct tu_test t_issue[] = {
+		TU_LOOP(test_chain, 3),
+		TU_TEST(test_many),
+		TU_TEST(test_leaf_names),
+		TU_TEST(test_verify),
+		{ NULL }
+	};
+	const struct tu_test t_pki[] = {
+		TU_TEST(test_pki_import),
+		TU_TEST(test_pki_chain),
+		TU_TEST(test_long_fqdn),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "basics", .timeout = 30, .tests = t_basics },
+		{ "issue", .timeout = 60, .tests = t_issue },
+		{ "pki", .timeout = 60, .tests = t_pki },
+		{ NULL }
+	};
 
-	tc = tcase_create("basics");
-	tcase_add_test(tc, test_keyalg);
-	tcase_add_test(tc, test_master_key);
-	tcase_add_test(tc, test_pem_der);
-	tcase_add_test(tc, test_key_export);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("issue");
-	tcase_add_loop_test(tc, test_chain, 0, 3);
-	tcase_add_test(tc, test_many);
-	tcase_add_test(tc, test_leaf_names);
-	tcase_add_test(tc, test_verify);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("pki");
-	tcase_add_test(tc, test_pki_import);
-	tcase_add_test(tc, test_pki_chain);
-	tcase_add_test(tc, test_long_fqdn);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("ca", cases);
 }

@@ -7,51 +7,13 @@
 
 #include "testutil.h"
 
-static char *dir;
-static char db[4096];
-
-static void
-setup(void)
-{
-	dir = tu_demo_db(db, sizeof db);
-	ck_assert_ptr_nonnull(dir);
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-}
-
 /* Everything in the database, as text: to prove a refusal changed nothing. */
 static char *
 dump(void)
 {
 	char *out = NULL;
 
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' .dump", db), 0);
-	return out;
-}
-
-/* Evaluate a python3 expression over parsed JSON (an independent parser);
- * returns what it prints (first line). */
-static char *
-py_json(const char *json, const char *expr)
-{
-	char in[4096], py[4096], *prog = NULL, *out = NULL, *err = NULL;
-
-	snprintf(in, sizeof in, "%s/in.json", dir);
-	snprintf(py, sizeof py, "%s/eval.py", dir);
-	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
-	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
-	    "\nprint(%s)\n", expr) == -1)
-		abort();
-	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
-	free(prog);
-	ck_assert_msg(tu_sh(&out, &err, "python3 '%s' '%s'", py, in) == 0,
-	    "python: %s", err);
-	free(err);
-	out[strcspn(out, "\n")] = '\0';
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' .dump", tu_db), 0);
 	return out;
 }
 
@@ -71,7 +33,7 @@ START_TEST(help_every_level)
 {
 	char *out = NULL, *err = NULL;
 
-	ck_assert_int_eq(tu_ctl(db, &out, &err, helps[_i][0], helps[_i][1],
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, helps[_i][0], helps[_i][1],
 	    helps[_i][2], NULL), 0);
 	ck_assert_msg(strstr(out, "usage: ehttpctl") != NULL, "%s", out);
 	free(out);
@@ -95,7 +57,7 @@ START_TEST(usage_errors_exit_2)
 {
 	char *out = NULL, *err = NULL, *before = dump(), *after;
 
-	ck_assert_int_eq(tu_ctl(db, &out, &err, usages[_i][0], usages[_i][1],
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, usages[_i][0], usages[_i][1],
 	    usages[_i][2], usages[_i][3], NULL), 2);
 	ck_assert_msg(strlen(err) > 0, "no message on stderr");
 	after = dump();
@@ -186,7 +148,7 @@ START_TEST(refusals_leave_db_unchanged)
 		return;		/* placeholder row */
 	argv[argc++] = strdup(tu_bin("ehttpctl"));
 	argv[argc++] = "--db";
-	argv[argc++] = db;
+	argv[argc++] = tu_db;
 	for (int k = 0; refusals[_i].argv[k] != NULL; k++)
 		argv[argc++] = (char *)refusals[_i].argv[k];
 	argv[argc] = NULL;
@@ -209,31 +171,25 @@ END_TEST
 
 START_TEST(demo_and_json)
 {
-	char *out = NULL, *err = NULL, *v;
+	char *v;
 
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "list", "--json", NULL), 0);
-	v = py_json(out, "len(d), [s['code'] for s in d], d[2]['iisssl_state'],"
-	    " d[1]['iisssl_state'], d[3]['parent']");
+	v = tu_ctl_json(tu_db,
+	    "len(d), [s['code'] for s in d], d[2]['iisssl_state'],"
+	    " d[1]['iisssl_state'], d[3]['parent']", "site", "list", "--json",
+	    NULL);
 	ck_assert_str_eq(v, "4 ['CAS', 'P01', 'P02', 'S01'] 63 224 P01");
 	free(v);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "--json", "system", "list", NULL), 0);
-	v = py_json(out, "len(d), sum(len(s['roles']) for s in d),"
+	v = tu_ctl_json(tu_db, "len(d), sum(len(s['roles']) for s in d),"
 	    " sorted(r['fqdn'] for r in [dict(fqdn=s['fqdn'], **x) for s in d"
-	    " for x in s['roles']] if r.get('allow_anonymous'))");
+	    " for x in s['roles']] if r.get('allow_anonymous'))", "--json",
+	    "system", "list", NULL);
 	ck_assert_str_eq(v, "10 13 ['dp2.p01.contoso.com']");
 	free(v);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "show", "p01", "--json",
-	    NULL), 0);
-	v = py_json(out, "d['code'], d['enhanced_http'], d['warnings']");
+	v = tu_ctl_json(tu_db, "d['code'], d['enhanced_http'], d['warnings']",
+	    "site", "show", "p01", "--json", NULL);
 	ck_assert_str_eq(v, "P01 False ['Deprecated configuration: site P01"
 	    " allows HTTP without enhanced HTTP.']");
 	free(v);
-	free(out);
-	free(err);
 }
 END_TEST
 
@@ -241,40 +197,27 @@ START_TEST(changes_audited_and_listed)
 {
 	char *out = NULL, *err = NULL, *v;
 
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "add",
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "system", "add",
 	    "New.Contoso.com", "--site", "p02", NULL), 0);
 	ck_assert_str_eq(out, "Added site system new.contoso.com to site P02.\n");
 	free(out);
 	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "role", "add", "new.contoso.com",
-	    "dp", "--connection", "https", "--allow-anonymous", "no", NULL), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "role", "set", "new.contoso.com",
-	    "dp", "--allow-anonymous", "yes", NULL), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "audit", "--json", "--limit",
-	    "3", NULL), 0);
-	v = py_json(out, "[(a['action'], a['object']) for a in d]");
+	tu_ctl_ok(tu_db, "role", "add", "new.contoso.com", "dp", "--connection",
+	    "https", "--allow-anonymous", "no", NULL);
+	tu_ctl_ok(tu_db, "role", "set", "new.contoso.com", "dp",
+	    "--allow-anonymous", "yes", NULL);
+	v = tu_ctl_json(tu_db, "[(a['action'], a['object']) for a in d]",
+	    "audit", "--json", "--limit", "3", NULL);
 	ck_assert_str_eq(v, "[('role set', 'new.contoso.com'), ('role add',"
 	    " 'new.contoso.com'), ('system add', 'new.contoso.com')]");
 	free(v);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "status", "--site", "P02",
-	    "--json", NULL), 0);
-	v = py_json(out, "d[0]['message']");
+	v = tu_ctl_json(tu_db, "d[0]['message']", "status", "--site", "P02",
+	    "--json", NULL);
 	ck_assert_str_eq(v, "Role distribution point on new.contoso.com:"
 	    " connection https, allows anonymous connections.");
 	free(v);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "remove",
-	    "new.contoso.com", NULL), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "list", "--site",
+	tu_ctl_ok(tu_db, "system", "remove", "new.contoso.com", NULL);
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "system", "list", "--site",
 	    "P02", NULL), 0);
 	ck_assert_int_eq(tu_count(out, "contoso.com"), 2);
 	ck_assert_int_eq(tu_count(out, "new.contoso.com"), 0);
@@ -285,18 +228,11 @@ END_TEST
 
 START_TEST(secondary_one_mp)
 {
-	char *out = NULL, *err = NULL;
-
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "add",
-	    "mp2.s01.contoso.com", "--site", "S01", NULL), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "role", "add",
-	    "mp2.s01.contoso.com", "mp", NULL), 1);
-	ck_assert_ptr_nonnull(strstr(err, "secondary site S01 already has its"
-	    " one management point"));
-	free(out);
-	free(err);
+	tu_ctl_ok(tu_db, "system", "add", "mp2.s01.contoso.com", "--site",
+	    "S01", NULL);
+	tu_ctl_fails(tu_db, 1, "secondary site S01 already has its"
+	    " one management point", "role", "add", "mp2.s01.contoso.com", "mp",
+	    NULL);
 }
 END_TEST
 
@@ -306,8 +242,9 @@ START_TEST(default_db_path)
 
 	ck_assert_int_eq(tu_sh(&out, &err, "cd '%s' && env -u EHTTP_DB"
 	    " XDG_DATA_HOME='%s/xdg' '%s' init && test -f '%s/xdg/ehttp/site.db'"
-	    " && EHTTP_DB='%s/env.db' '%s' init && test -f '%s/env.db'", dir,
-	    dir, tu_bin("ehttpctl"), dir, dir, tu_bin("ehttpctl"), dir), 0);
+	    " && EHTTP_DB='%s/env.db' '%s' init && test -f '%s/env.db'", tu_dir,
+	    tu_dir, tu_bin("ehttpctl"), tu_dir, tu_dir, tu_bin("ehttpctl"),
+	    tu_dir), 0);
 	free(out);
 	free(err);
 }
@@ -337,7 +274,7 @@ START_TEST(every_command_json)
 
 	argv[argc++] = strdup(tu_bin("ehttpctl"));
 	argv[argc++] = "--db";
-	argv[argc++] = db;
+	argv[argc++] = tu_db;
 	argv[argc++] = "--json";
 	for (int k = 0; k < 9 && json_cmds[_i][k] != NULL; k++)
 		argv[argc++] = (char *)json_cmds[_i][k];
@@ -348,7 +285,7 @@ START_TEST(every_command_json)
 		int pc = 0;
 		pa[pc++] = argv[0];
 		pa[pc++] = "--db";
-		pa[pc++] = db;
+		pa[pc++] = tu_db;
 		for (int k = 0; k < 9 && json_cmds[j][k] != NULL; k++)
 			pa[pc++] = (char *)json_cmds[j][k];
 		pa[pc] = NULL;
@@ -357,7 +294,7 @@ START_TEST(every_command_json)
 		free(e);
 	}
 	ck_assert_msg(tu_run(argv, &out, &err) == 0, "%s", err);
-	v = py_json(out, "type(d).__name__");
+	v = tu_py_json(out, "type(d).__name__");
 	ck_assert_msg(strcmp(v, "dict") == 0 || strcmp(v, "list") == 0, "%s", v);
 	free(v);
 	free(argv[0]);
@@ -393,7 +330,7 @@ make_two_tier(void)
 	    " openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key"
 	    "  -set_serial 0x3001 -days 200 -extfile leaf.ext -out leaf.pem"
 	    "  2>/dev/null;"
-	    " cat leaf.pem int.pem > fullchain.pem", dir) == 0, "%s", err);
+	    " cat leaf.pem int.pem > fullchain.pem", tu_dir) == 0, "%s", err);
 	free(out);
 	free(err);
 }
@@ -404,7 +341,7 @@ fingerprint(const char *file)
 	char *out = NULL;
 
 	ck_assert_int_eq(tu_sh(&out, NULL, "openssl x509 -in '%s/%s' -noout"
-	    " -fingerprint -sha1 | sed 's/.*=//; s/://g'", dir, file), 0);
+	    " -fingerprint -sha1 | sed 's/.*=//; s/://g'", tu_dir, file), 0);
 	out[strcspn(out, "\n")] = '\0';
 	return out;
 }
@@ -422,13 +359,14 @@ ctl_in_dir(char **out, char **err, ...)
 	va_start(ap, err);
 	while (n < 6 && (v[n] = va_arg(ap, const char *)) != NULL) {
 		if (v[n][0] == '@') {
-			snprintf(pa[n], sizeof pa[n], "%s/%s", dir, v[n] + 1);
+			snprintf(pa[n], sizeof pa[n], "%s/%s", tu_dir, v[n] + 1);
 			v[n] = pa[n];
 		}
 		n++;
 	}
 	va_end(ap);
-	return tu_ctl(db, out, err, v[0], v[1], v[2], v[3], v[4], v[5], NULL);
+	return tu_ctl(tu_db, out, err, v[0], v[1], v[2], v[3], v[4], v[5],
+	    NULL);
 }
 
 /* site trusted-root add|list|remove, and import-pki checked against it. */
@@ -441,13 +379,10 @@ START_TEST(trusted_roots_and_chain)
 	tp_root = fingerprint("root.pem");
 	tp_other = fingerprint("other.pem");
 	tp_leaf = fingerprint("leaf.pem");
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root", "list",
-	    "P01", "--json", NULL), 0);
-	v = py_json(out, "len(d)");
+	v = tu_ctl_json(tu_db, "len(d)", "site", "trusted-root", "list", "P01",
+	    "--json", NULL);
 	ck_assert_str_eq(v, "0");
 	free(v);
-	free(out);
-	free(err);
 
 	/* Add: a root is accepted once; an intermediate or leaf never. */
 	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
@@ -502,7 +437,7 @@ START_TEST(trusted_roots_and_chain)
 		char chain[4096];
 
 		/* The intermediate in a file of its own. */
-		snprintf(chain, sizeof chain, "--chain=%s/int.pem", dir);
+		snprintf(chain, sizeof chain, "--chain=%s/int.pem", tu_dir);
 		ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
 		    chain, "dp1.p01.contoso.com", "@leaf.pem", NULL), 1);
 		ck_assert_msg(strstr(err, "no private key") != NULL, "%s", err);
@@ -525,18 +460,14 @@ START_TEST(trusted_roots_and_chain)
 	free(err);
 
 	/* The path: leaf -> intermediate -> the trusted root. */
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "cert", "show", tp_leaf,
-	    "--json", NULL), 0);
-	v = py_json(out, "[(p['type'], p['issued_to']) for p in d['path']]");
+	v = tu_ctl_json(tu_db,
+	    "[(p['type'], p['issued_to']) for p in d['path']]", "cert", "show",
+	    tp_leaf, "--json", NULL);
 	ck_assert_str_eq(v, "[('pki', 'dp1.p01.contoso.com'), ('ca', 'Contoso"
 	    " Issuing CA'), ('trust', 'Contoso Root CA')]");
 	free(v);
-	free(out);
-	free(err);
 
 	/* List (JSON), remove, and the audit trail. */
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root", "list",
-	    "P01", "--json", NULL), 0);
 	{
 		char *expr;
 
@@ -544,32 +475,23 @@ START_TEST(trusted_roots_and_chain)
 		    " r in d) == sorted([('%s', 'CN=Contoso Root CA'), ('%s',"
 		    " 'CN=Fabrikam Root CA')])", tp_root, tp_other) == -1)
 			abort();
-		v = py_json(out, expr);
+		v = tu_ctl_json(tu_db, expr, "site", "trusted-root", "list", "P01",
+		    "--json", NULL);
 		ck_assert_str_eq(v, "True");
 		free(v);
 		free(expr);
 	}
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root",
-	    "remove", "P01", tp_other, NULL), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root",
-	    "remove", "P01", tp_other, NULL), 1);
-	ck_assert_msg(strstr(err, "has no trusted root CA with thumbprint") !=
-	    NULL, "%s", err);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(db, &out, &err, "site", "trusted-root", "list",
-	    "P01", "--json", NULL), 0);
-	v = py_json(out, "[r['subject'] for r in d]");
+	tu_ctl_ok(tu_db, "site", "trusted-root", "remove", "P01", tp_other,
+	    NULL);
+	tu_ctl_fails(tu_db, 1, "has no trusted root CA with thumbprint", "site",
+	    "trusted-root", "remove", "P01", tp_other, NULL);
+	v = tu_ctl_json(tu_db, "[r['subject'] for r in d]", "site",
+	    "trusted-root", "list", "P01", "--json", NULL);
 	ck_assert_str_eq(v, "['CN=Contoso Root CA']");
 	free(v);
-	free(out);
-	free(err);
 	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"SELECT action FROM"
-	    " audit WHERE action LIKE 'trusted root%%' ORDER BY id\"", db), 0);
+	    " audit WHERE action LIKE 'trusted root%%' ORDER BY id\"",
+	    tu_db), 0);
 	ck_assert_str_eq(out, "trusted root add\ntrusted root add\n"
 	    "trusted root remove\n");
 	free(out);
@@ -584,23 +506,23 @@ Suite *cli_suite(void);
 Suite *
 cli_suite(void)
 {
-	Suite *s = suite_create("cli");
-	TCase *tc = tcase_create("ehttpctl");
+	const struct tu_test tests[] = {
+		TU_LOOP(help_every_level, TU_ALL(helps)),
+		TU_LOOP(usage_errors_exit_2, TU_ALL(usages)),
+		TU_LOOP(refusals_leave_db_unchanged, TU_ALL(refusals)),
+		TU_TEST(demo_and_json),
+		TU_LOOP(every_command_json, TU_ALL(json_cmds)),
+		TU_TEST(changes_audited_and_listed),
+		TU_TEST(secondary_one_mp),
+		TU_TEST(default_db_path),
+		TU_TEST(trusted_roots_and_chain),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "ehttpctl", .timeout = 300, .setup = tu_demo_setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, help_every_level, 0, sizeof helps / sizeof *helps);
-	tcase_add_loop_test(tc, usage_errors_exit_2, 0,
-	    sizeof usages / sizeof *usages);
-	tcase_add_loop_test(tc, refusals_leave_db_unchanged, 0,
-	    sizeof refusals / sizeof *refusals);
-	tcase_add_test(tc, demo_and_json);
-	tcase_add_loop_test(tc, every_command_json, 0,
-	    sizeof json_cmds / sizeof *json_cmds);
-	tcase_add_test(tc, changes_audited_and_listed);
-	tcase_add_test(tc, secondary_one_mp);
-	tcase_add_test(tc, default_db_path);
-	tcase_add_test(tc, trusted_roots_and_chain);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("cli", cases);
 }

@@ -12,29 +12,12 @@
 #include "ehttp.h"
 #include "testutil.h"
 
-static char *dir;
-static char path[4096];
-
-static void
-setup(void)
-{
-	dir = tu_tmpdir();
-	snprintf(path, sizeof path, "%s/site.db", dir);
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-	dir = NULL;
-}
-
 static char *
 sql1(const char *q)
 {
 	char *out = NULL;
 
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", path, q), 0);
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", tu_db, q), 0);
 	out[strcspn(out, "\n")] = '\0';
 	return out;
 }
@@ -45,17 +28,17 @@ START_TEST(create_fresh)
 	struct stat sb;
 	char *cause = NULL, *v;
 
-	snprintf(path, sizeof path, "%s/new/dir/site.db", dir);
-	db = db_open(path, DB_OPEN_CREATE, &cause);
+	snprintf(tu_db, sizeof tu_db, "%s/new/dir/site.db", tu_dir);
+	db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
 	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	db_close(db);
-	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(stat(tu_db, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);
-	snprintf(path, sizeof path, "%s/new/dir", dir);
-	ck_assert_int_eq(stat(path, &sb), 0);
+	snprintf(tu_db, sizeof tu_db, "%s/new/dir", tu_dir);
+	ck_assert_int_eq(stat(tu_db, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0700);
-	snprintf(path, sizeof path, "%s/new/dir/site.db", dir);
+	snprintf(tu_db, sizeof tu_db, "%s/new/dir/site.db", tu_dir);
 	v = sql1("PRAGMA journal_mode");
 	ck_assert_str_eq(v, "wal");
 	free(v);
@@ -69,10 +52,10 @@ START_TEST(open_missing_refused)
 {
 	char *cause = NULL;
 
-	ck_assert_ptr_null(db_open(path, 0, &cause));
+	ck_assert_ptr_null(db_open(tu_db, 0, &cause));
 	ck_assert_ptr_nonnull(strstr(cause, "no such database"));
 	free(cause);
-	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(access(tu_db, F_OK), -1);
 }
 END_TEST
 
@@ -86,11 +69,11 @@ START_TEST(migrate_v1)
 	size_t n;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
-	    "site-v1.sql'", path, EHTTP_SRCDIR), 0);
+	    "site-v1.sql'", tu_db, EHTTP_SRCDIR), 0);
 	v = sql1("PRAGMA user_version");
 	ck_assert_str_eq(v, "1");
 	free(v);
-	db = db_open(path, 0, &cause);
+	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
 	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	ck_assert_int_eq(db_site_get(db, "P01", &s), 1);
@@ -127,8 +110,8 @@ START_TEST(migrate_v1_to_v4)
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
 	    "site-v1.sql' && sqlite3 '%s' \"INSERT INTO trusted_root (site_id,"
 	    " subject, thumbprint, der) VALUES (1, 'CN=Old Root', '%040d',"
-	    " x'3000')\"", path, EHTTP_SRCDIR, path, 1), 0);
-	db = db_open(path, 0, &cause);
+	    " x'3000')\"", tu_db, EHTTP_SRCDIR, tu_db, 1), 0);
+	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
 	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	ck_assert_int_eq(db_trusted_root_list(db, 1, &t, &n), 0);
@@ -179,15 +162,93 @@ START_TEST(migrate_v1_to_v4)
 }
 END_TEST
 
+/* Certificate counts come from a tally kept by triggers (migration 6):
+ * after inserts, updates and deletes made by sqlite3 itself, before and
+ * after the migration, every count equals sqlite3's count(*). */
+static void
+ck_counts(struct db *db)
+{
+	static const struct { const char *type; int64_t site; int blocked;
+	    int active; const char *where; } q[] = {
+		{ NULL, 0, 0, 0, "state != 'pending'" },
+		{ NULL, 0, 0, 1, "state = 'active'" },
+		{ NULL, 0, 1, 0, "state != 'pending' AND blocked = 1" },
+		{ NULL, 1, 0, 1, "state = 'active' AND site_id = 1" },
+		{ NULL, 2, 0, 1, "state = 'active' AND site_id = 2" },
+		{ "role", 2, 0, 0, "state != 'pending' AND site_id = 2 AND"
+		    " type = 'role'" },
+		{ "pki", 0, 1, 1, "state = 'active' AND blocked = 1 AND"
+		    " type = 'pki'" },
+	};
+	struct db_cert_filter f;
+	char sql[256], *v;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		memset(&f, 0, sizeof f);
+		f.type = q[i].type;
+		f.site_id = q[i].site;
+		f.blocked_only = q[i].blocked;
+		f.active_only = q[i].active;
+		f.expiring_days = -1;
+		ck_assert_int_eq(db_cert_count(db, &f, &n), 0);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM cert WHERE %s",
+		    q[i].where);
+		v = sql1(sql);
+		ck_assert_msg(strtoull(v, NULL, 10) == n, "%s: %zu, sqlite3 %s",
+		    q[i].where, n, v);
+		free(v);
+	}
+	v = sql1("SELECT count(*) FROM cert_tally WHERE n <= 0");
+	ck_assert_str_eq(v, "0");	/* emptied groups go */
+	free(v);
+}
+
+START_TEST(cert_counts_tally)
+{
+	struct db *db;
+	char *cause = NULL, *v;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v1.sql' && sqlite3 '%s' \"INSERT INTO site (id, code, name,"
+	    " type, created) VALUES (2, 'P02', 'Two', 'primary', 0);"
+	    " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	    " WHERE i < 40) INSERT INTO cert (type, state, site_id, blocked,"
+	    " created) SELECT CASE i %% 3 WHEN 0 THEN 'root' WHEN 1 THEN 'role'"
+	    " ELSE 'pki' END, CASE i %% 4 WHEN 0 THEN 'pending' WHEN 1 THEN"
+	    " 'superseded' ELSE 'active' END, 1 + i %% 2, i %% 5 = 0, 0 FROM"
+	    " n\"", tu_db, EHTTP_SRCDIR, tu_db), 0);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_counts(db);		/* tallied by the migration */
+	db_close(db);
+	free(sql1("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	    " FROM n WHERE i < 30) INSERT INTO cert (type, state, site_id,"
+	    " blocked, created) SELECT 'role', CASE i % 3 WHEN 0 THEN 'revoked'"
+	    " ELSE 'active' END, 2 - i % 2, i % 7 = 0, 0 FROM n;"
+	    " UPDATE cert SET state = 'active' WHERE state = 'pending' AND"
+	    " id % 2 = 0; UPDATE cert SET blocked = 1 - blocked WHERE id % 3 = 0;"
+	    " UPDATE cert SET site_id = 3 - site_id, type = 'pki' WHERE"
+	    " id % 5 = 1; DELETE FROM cert WHERE id % 6 = 0"));
+	v = sql1("SELECT count(*) FROM cert");
+	ck_assert_str_ne(v, "0");
+	free(v);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_counts(db);		/* kept by the triggers */
+	db_close(db);
+}
+END_TEST
+
 START_TEST(newer_refused)
 {
 	char *cause = NULL, *v;
-	struct db *db = db_open(path, DB_OPEN_CREATE, &cause);
+	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 
 	ck_assert_ptr_nonnull(db);
 	db_close(db);
 	free(sql1("PRAGMA user_version = 7"));
-	ck_assert_ptr_null(db_open(path, 0, &cause));
+	ck_assert_ptr_null(db_open(tu_db, 0, &cause));
 	ck_assert_msg(strstr(cause, "version 7 is newer") != NULL, "%s", cause);
 	free(cause);
 	v = sql1("PRAGMA user_version");
@@ -201,11 +262,11 @@ START_TEST(not_sqlite_refused)
 	char *cause = NULL, *back;
 	const char junk[] = "this is a text file, not a database\n";
 
-	ck_assert_int_eq(tu_write_file(path, junk, sizeof junk - 1), 0);
-	ck_assert_ptr_null(db_open(path, DB_OPEN_CREATE, &cause));
+	ck_assert_int_eq(tu_write_file(tu_db, junk, sizeof junk - 1), 0);
+	ck_assert_ptr_null(db_open(tu_db, DB_OPEN_CREATE, &cause));
 	ck_assert_ptr_nonnull(strstr(cause, "not an ehttp database"));
 	free(cause);
-	back = tu_read_file(path, NULL);
+	back = tu_read_file(tu_db, NULL);
 	ck_assert_str_eq(back, junk);
 	free(back);
 }
@@ -214,15 +275,15 @@ END_TEST
 START_TEST(corrupt_refused)
 {
 	char *cause = NULL;
-	struct db *db = db_open(path, DB_OPEN_CREATE, &cause);
+	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 
 	ck_assert_ptr_nonnull(db);
 	db_close(db);
 	/* Keep the header, wreck the schema page. */
 	ck_assert_int_eq(tu_sh(NULL, NULL, "printf '%%01000d' 0 | dd of='%s'"
-	    " bs=1 seek=100 conv=notrunc 2>/dev/null", path), 0);
-	ck_assert_ptr_null(db_open(path, 0, &cause));
-	ck_assert_msg(strstr(cause, path) != NULL, "%s", cause);
+	    " bs=1 seek=100 conv=notrunc 2>/dev/null", tu_db), 0);
+	ck_assert_ptr_null(db_open(tu_db, 0, &cause));
+	ck_assert_msg(strstr(cause, tu_db) != NULL, "%s", cause);
 	free(cause);
 }
 END_TEST
@@ -230,7 +291,7 @@ END_TEST
 START_TEST(statements_roundtrip)
 {
 	char *cause = NULL;
-	struct db *db = db_open(path, DB_OPEN_CREATE, &cause);
+	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 	struct db_site s = { 0 }, back;
 	struct db_system y = { 0 }, *ys = NULL;
 	struct db_cert c = { 0 }, *page = NULL;
@@ -294,8 +355,9 @@ static int
 writer(const char *site, int base, int count)
 {
 	char *cause = NULL, fqdn[64];
-	struct ehttp *e = ehttp_open(path, 0, &cause);
+	struct ehttp *e = ehttp_open(tu_db, 0, &cause);
 	struct ehttp_security_change ch;
+	struct db_site s;
 
 	if (e == NULL)
 		return 10;
@@ -312,7 +374,8 @@ writer(const char *site, int base, int count)
 			ch.require_signing = 1 - i % 2;
 		if (i == count - 1 && base != 0)
 			ch.require_signing = 1;	/* the last on */
-		if (ehttp_site_set_security(e, "P01", &ch) == -1) {
+		if (ehttp_site_resolve(e, site, &s) != 1 ||
+		    ehttp_site_set_security(e, s.id, &ch) == -1) {
 			fprintf(stderr, "writer: %s\n", ehttp_error(e));
 			return 12;
 		}
@@ -324,7 +387,7 @@ writer(const char *site, int base, int count)
 START_TEST(concurrent_writers)
 {
 	char *cause = NULL;
-	struct ehttp *e = ehttp_open(path, EHTTP_CREATE, &cause);
+	struct ehttp *e = ehttp_open(tu_db, EHTTP_CREATE, &cause);
 	struct db_system *ys = NULL;
 	struct db_site s;
 	pid_t pid[2];
@@ -345,12 +408,13 @@ START_TEST(concurrent_writers)
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "writer %d: status %d", k, status);
 	}
-	e = ehttp_open(path, 0, &cause);
+	e = ehttp_open(tu_db, 0, &cause);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(ehttp_system_list(e, "P01", &ys, &n), 0);
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	ck_assert_int_eq(ehttp_system_list(e, s.id, &ys, &n), 0);
 	ck_assert_int_eq(n, 80);
 	free(ys);
-	ck_assert_int_eq(ehttp_site_get(e, "P01", &s), 0);
+	ck_assert_int_eq(ehttp_site_get(e, s.id, &s), 0);
 	ck_assert_int_eq(s.sec.crl_check, 1);	/* 39 % 2 */
 	ck_assert_int_eq(s.sec.require_signing, 1);
 	ehttp_close(e);
@@ -362,20 +426,24 @@ Suite *db_suite(void);
 Suite *
 db_suite(void)
 {
-	Suite *s = suite_create("db");
-	TCase *tc = tcase_create("db");
+	const struct tu_test tests[] = {
+		TU_TEST(create_fresh),
+		TU_TEST(open_missing_refused),
+		TU_TEST(migrate_v1),
+		TU_TEST(migrate_v1_to_v4),
+		TU_TEST(cert_counts_tally),
+		TU_TEST(newer_refused),
+		TU_TEST(not_sqlite_refused),
+		TU_TEST(corrupt_refused),
+		TU_TEST(statements_roundtrip),
+		TU_TEST(concurrent_writers),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "db", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, create_fresh);
-	tcase_add_test(tc, open_missing_refused);
-	tcase_add_test(tc, migrate_v1);
-	tcase_add_test(tc, migrate_v1_to_v4);
-	tcase_add_test(tc, newer_refused);
-	tcase_add_test(tc, not_sqlite_refused);
-	tcase_add_test(tc, corrupt_refused);
-	tcase_add_test(tc, statements_roundtrip);
-	tcase_add_test(tc, concurrent_writers);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("db", cases);
 }

@@ -32,19 +32,11 @@
 
 static char *keysdir;		/* a database with issued keys, made once */
 static char keysdb[4096];
-static char *dir;		/* each test's own */
 
 static void
 keys_setup(void)
 {
-	char *out = NULL, *err = NULL;
-
-	keysdir = tu_demo_db(keysdb, sizeof keysdb);
-	ck_assert_ptr_nonnull(keysdir);
-	ck_assert_msg(tu_ctl(keysdb, &out, &err, "site", "set", "P01",
-	    "--enhanced-http", "on", NULL) == 0, "enhanced http: %s", err);
-	free(out);
-	free(err);
+	keysdir = tu_demo_enhanced(keysdb, sizeof keysdb, "P01");
 }
 
 static void
@@ -54,24 +46,11 @@ keys_teardown(void)
 	keysdir = NULL;
 }
 
-static void
-setup(void)
-{
-	dir = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-	dir = NULL;
-}
-
 /* sh in the test's directory with C=ehttpctl --db DB; exit status. */
 static int
 sh(char **out, char **err, const char *cmd)
 {
-	return tu_sh(out, err, "cd '%s' && C='%s --db %s' && %s", dir,
+	return tu_sh(out, err, "cd '%s' && C='%s --db %s' && %s", tu_dir,
 	    tu_bin("ehttpctl"), keysdb, cmd);
 }
 
@@ -123,9 +102,8 @@ START_TEST(outfile_failure_keeps_existing_file)
 	int status;
 	pid_t pid;
 
-	snprintf(path, sizeof path, "%s/old.pem", dir);
-	ck_assert_int_eq(tu_write_file(path, "keep me\n", 8), 0);
-	ck_assert_int_eq(chmod(path, 0640), 0);
+	snprintf(path, sizeof path, "%s/old.pem", tu_dir);
+	tu_write_file_mode(path, "keep me\n", 8, 0640);
 	memset(big, 'x', sizeof big);
 	if ((pid = fork()) == 0) {
 		struct rlimit rl;
@@ -273,7 +251,7 @@ START_TEST(init_modes)
 	    " \"site.db.master-key\"):\n"
 	    "    print(f, oct(os.stat(f).st_mode & 0o7777))\n"
 	    "c.close()\n' '%s' && '%s' --db new/site.db init >/dev/null &&"
-	    " stat -c %%a new new/site.db new/site.db.master-key", dir,
+	    " stat -c %%a new new/site.db new/site.db.master-key", tu_dir,
 	    tu_bin("ehttpctl"), tu_bin("ehttpctl"), tu_bin("ehttpctl")) == -1)
 		abort();
 	rc = tu_sh(&out, &err, "%s", cmd);
@@ -284,7 +262,7 @@ START_TEST(init_modes)
 	free(err);
 	/* init on an existing ehttp database keeps it (and its data). */
 	rc = tu_sh(&out, &err, "cd '%s' && chmod 0644 site.db && '%s' --db"
-	    " site.db init && stat -c %%a site.db", dir, tu_bin("ehttpctl"));
+	    " site.db init && stat -c %%a site.db", tu_dir, tu_bin("ehttpctl"));
 	ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
 	ck_assert_str_eq(out, "Database site.db is ready.\n600\n");
 	free(out);
@@ -295,7 +273,7 @@ END_TEST
 
 /* ---- the CMTrace writer ------------------------------------------------ */
 
-/* A strict CMTrace parser (CMTRACE.md), not ehttp's: every line one
+/* A strict CMTrace parser, not ehttp's: every line one
  * record; prints the record texts, one per line. */
 static const char strict_py[] =
     "import re, sys\n"
@@ -315,8 +293,8 @@ START_TEST(cmlog_symlink_refused)
 {
 	char log[4200], victim[4200], *cause = NULL, *body;
 
-	snprintf(log, sizeof log, "%s/mpcontrol.log", dir);
-	snprintf(victim, sizeof victim, "%s/victim", dir);
+	snprintf(log, sizeof log, "%s/mpcontrol.log", tu_dir);
+	snprintf(victim, sizeof victim, "%s/victim", tu_dir);
 	ck_assert_int_eq(tu_write_file(victim, "secret\n", 7), 0);
 	ck_assert_int_eq(symlink(victim, log), 0);
 	ck_assert_ptr_null(cmlog_open(log, 0, &cause));
@@ -326,7 +304,7 @@ START_TEST(cmlog_symlink_refused)
 	ck_assert_int_ne(tu_sh(NULL, NULL, "timeout 30 '%s' --db '%s/none.db'"
 	    " --system mp1.p01.contoso.com --https 127.0.0.1:0 --http"
 	    " 127.0.0.1:0 --log-dir '%s' --foreground", tu_bin("ehttp-mpd"),
-	    dir, dir), 0);
+	    tu_dir, tu_dir), 0);
 	/* A hard link to the victim is refused too. */
 	ck_assert_int_eq(unlink(log), 0);
 	ck_assert_int_eq(link(victim, log), 0);
@@ -364,8 +342,8 @@ START_TEST(cmlog_full_disk_no_torn_record)
 	int status, ok = 0, failed = 0;
 	pid_t pid;
 
-	snprintf(log, sizeof log, "%s/mpcontrol.log", dir);
-	snprintf(py, sizeof py, "%s/strict.py", dir);
+	snprintf(log, sizeof log, "%s/mpcontrol.log", tu_dir);
+	snprintf(py, sizeof py, "%s/strict.py", tu_dir);
 	ck_assert_int_eq(tu_write_file(py, strict_py, strlen(strict_py)), 0);
 	if ((pid = fork()) == 0) {
 		struct rlimit rl;
@@ -428,14 +406,14 @@ START_TEST(log_show_fifo_refused)
 
 	/* timeout: a regression fails here instead of hanging the suite. */
 	rc = tu_sh(&out, &err, "cd '%s' && mkfifo p && timeout 20 '%s' log show"
-	    " p", dir, tu_bin("ehttpctl"));
+	    " p", tu_dir, tu_bin("ehttpctl"));
 	ck_assert_msg(rc == 1, "exit %d: %s%s", rc, out, err);
 	ck_assert_str_eq(err, "ehttpctl: p: not a regular file (a named pipe);"
 	    " a log is read only from a regular file\n");
 	free(out);
 	free(err);
 	rc = tu_sh(&out, &err, "cd '%s' && timeout 20 '%s' log show /dev/zero",
-	    dir, tu_bin("ehttpctl"));
+	    tu_dir, tu_bin("ehttpctl"));
 	ck_assert_int_eq(rc, 1);
 	ck_assert_ptr_nonnull(strstr(err, "(a device)"));
 	free(out);
@@ -464,7 +442,7 @@ START_TEST(audit_real_user)
 {
 	char db[4200], *u, *who = NULL, *err = NULL;
 
-	snprintf(db, sizeof db, "%s/site.db", dir);
+	snprintf(db, sizeof db, "%s/site.db", tu_dir);
 	ck_assert_int_eq(tu_sh(NULL, NULL, "'%s' --db '%s' init --demo",
 	    tu_bin("ehttpctl"), db), 0);
 	ck_assert_int_eq(tu_sh(&who, &err, "id -un"), 0);
@@ -490,7 +468,7 @@ START_TEST(audit_real_user)
 		/* A user that is not root cannot pose as anyone. */
 		if (tu_sh(NULL, NULL, "command -v setpriv >/dev/null && chown"
 		    " -R nobody '%s' && setpriv --reuid=nobody --regid=65534"
-		    " --clear-groups true", dir) != 0) {
+		    " --clear-groups true", tu_dir) != 0) {
 			fprintf(stderr, "audit_real_user: non-root part skipped"
 			    " (setpriv/chown not usable here)\n");
 		} else {
@@ -510,28 +488,31 @@ Suite *files_suite(void);
 Suite *
 files_suite(void)
 {
-	Suite *s = suite_create("files");
-	TCase *tc = tcase_create("export");
+	const struct tu_test t_export[] = {
+		TU_TEST(outfile_failure_keeps_existing_file),
+		TU_TEST(export_failure_keeps_existing_file),
+		TU_TEST(export_failure_removes_only_own_key),
+		TU_TEST(export_device_node_kept),
+		TU_TEST(export_dev_full),
+		TU_TEST(export_key_modes_and_refusals),
+		{ NULL }
+	};
+	const struct tu_test t_files[] = {
+		TU_TEST(init_modes),
+		TU_TEST(cmlog_symlink_refused),
+		TU_TEST(cmlog_full_disk_no_torn_record),
+		TU_TEST(log_show_fifo_refused),
+		TU_TEST(audit_real_user),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "export", .timeout = 120, .once = keys_setup,
+		    .once_done = keys_teardown, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = t_export },
+		{ "files", .timeout = 120, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = t_files },
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, outfile_failure_keeps_existing_file);
-	tcase_add_test(tc, export_failure_keeps_existing_file);
-	tcase_add_test(tc, export_failure_removes_only_own_key);
-	tcase_add_test(tc, export_device_node_kept);
-	tcase_add_test(tc, export_dev_full);
-	tcase_add_test(tc, export_key_modes_and_refusals);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("files");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, init_modes);
-	tcase_add_test(tc, cmlog_symlink_refused);
-	tcase_add_test(tc, cmlog_full_disk_no_torn_record);
-	tcase_add_test(tc, log_show_fifo_refused);
-	tcase_add_test(tc, audit_real_user);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("files", cases);
 }

@@ -1,5 +1,5 @@
 /*
- * Enhanced HTTP issuance (PRODUCT.md §2-3), each rule on its own, through
+ * Enhanced HTTP issuance and certificate profiles, each rule on its own, through
  * the real ehttpctl; certificates checked with verifiers that are not ours
  * (openssl verify, GnuTLS certtool) and the database read with sqlite3.
  */
@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +18,6 @@
 
 #include "testutil.h"
 
-static char *dir;
-static char db[4096];
-
-static void
-setup(void)
-{
-	dir = tu_demo_db(db, sizeof db);
-	ck_assert_ptr_nonnull(dir);
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-}
-
 /* One value from the database, read by the sqlite3 CLI. */
 static long
 q(const char *sql)
@@ -40,7 +25,8 @@ q(const char *sql)
 	char *out = NULL;
 	long v;
 
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", db, sql), 0);
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", tu_db, sql),
+	    0);
 	v = strtol(out, NULL, 10);
 	free(out);
 	return v;
@@ -51,18 +37,26 @@ qs(const char *sql)
 {
 	char *out = NULL;
 
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", db, sql), 0);
+	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", tu_db, sql),
+	    0);
 	out[strcspn(out, "\n")] = '\0';
 	return out;
 }
 
-/* ehttpctl with a command line; exit status checked, output returned. */
-static char *
-ctl(int want, const char *args)
+/* ehttpctl with a command line ("%s" formatting); exit status checked,
+ * output returned. */
+static char * __attribute__((format(printf, 2, 3)))
+ctl(int want, const char *fmt, ...)
 {
-	char *out = NULL, *err = NULL, *both;
+	char *args, *out = NULL, *err = NULL, *both;
+	va_list ap;
+	int rc;
 
-	int rc = tu_sh(&out, &err, "'%s' --db '%s' %s", tu_bin("ehttpctl"), db,
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	rc = tu_sh(&out, &err, "'%s' --db '%s' %s", tu_bin("ehttpctl"), tu_db,
 	    args);
 	ck_assert_msg(rc == want, "ehttpctl %s: exit %d, want %d: %s", args,
 	    rc, want, err);
@@ -70,6 +64,7 @@ ctl(int want, const char *args)
 		abort();
 	free(out);
 	free(err);
+	free(args);
 	return both;
 }
 
@@ -99,7 +94,7 @@ has_active_cert(const char *fqdn)
 static void
 verify_leaf(const char *fqdn)
 {
-	char sql[512], *leaf_id, *root_id, *out = NULL, *err = NULL, *s;
+	char sql[512], *leaf_id, *root_id, *out = NULL, *err = NULL;
 
 	snprintf(sql, sizeof sql, "SELECT c.id FROM cert c JOIN site_system y"
 	    " ON y.id = c.system_id WHERE y.fqdn = '%s' AND c.state = 'active'"
@@ -108,23 +103,18 @@ verify_leaf(const char *fqdn)
 	snprintf(sql, sizeof sql, "SELECT issuer_id FROM cert WHERE id = %s",
 	    leaf_id);
 	root_id = qs(sql);
-	if (asprintf(&s, "cert export %s --out '%s/leaf.pem'", leaf_id, dir) == -1)
-		abort();
-	free(ctl(0, s));
-	free(s);
-	if (asprintf(&s, "cert export %s --out '%s/root.pem'", root_id, dir) == -1)
-		abort();
-	free(ctl(0, s));
-	free(s);
+	free(ctl(0, "cert export %s --out '%s/leaf.pem'", leaf_id, tu_dir));
+	free(ctl(0, "cert export %s --out '%s/root.pem'", root_id, tu_dir));
 	ck_assert_msg(tu_sh(&out, &err, "openssl verify -x509_strict -purpose"
 	    " sslserver -verify_hostname '%s' -CAfile '%s/root.pem' '%s/leaf.pem'",
-	    fqdn, dir, dir) == 0, "openssl verify %s: %s%s", fqdn, out, err);
+	    fqdn, tu_dir, tu_dir) == 0, "openssl verify %s: %s%s", fqdn, out,
+	    err);
 	ck_assert_ptr_nonnull(strstr(out, ": OK"));
 	free(out);
 	free(err);
 	ck_assert_msg(tu_sh(&out, &err, "certtool --verify --verify-hostname='%s'"
 	    " --verify-purpose=1.3.6.1.5.5.7.3.1 --load-ca-certificate"
-	    " '%s/root.pem' --infile '%s/leaf.pem'", fqdn, dir, dir) == 0,
+	    " '%s/root.pem' --infile '%s/leaf.pem'", fqdn, tu_dir, tu_dir) == 0,
 	    "certtool %s: %s%s", fqdn, out, err);
 	ck_assert_ptr_nonnull(strstr(out, "Chain verification output: Verified"));
 	free(out);
@@ -184,7 +174,7 @@ START_TEST(profile_of_issued_certificates)
 	verify_leaf("mp2.p01.contoso.com");
 	ck_assert_int_eq(tu_sh(&out, &err, "cd '%s' && openssl x509 -in leaf.pem"
 	    " -noout -text && openssl x509 -in root.pem"
-	    " -noout -text", dir), 0);
+	    " -noout -text", tu_dir), 0);
 	ck_assert_ptr_nonnull(strstr(out, "Subject: CN = mp2.p01.contoso.com"));
 	ck_assert_ptr_nonnull(strstr(out, "DNS:mp2.p01.contoso.com"));
 	ck_assert_ptr_nonnull(strstr(out, "TLS Web Server Authentication"));
@@ -214,7 +204,7 @@ START_TEST(key_algorithms)
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	verify_leaf("dp1.p01.contoso.com");
 	ck_assert_int_eq(tu_sh(&out, &err, "openssl x509 -in '%s/leaf.pem'"
-	    " -noout -text", dir), 0);
+	    " -noout -text", tu_dir), 0);
 	ck_assert_ptr_nonnull(strstr(out, "ecdsa-with-SHA256"));
 	ck_assert_ptr_nonnull(strstr(out, "prime256v1"));
 	/* EC: digitalSignature without keyEncipherment. */
@@ -331,14 +321,8 @@ START_TEST(long_fqdn_gets_a_certificate)
 	    "mp3-45678901234567890123456789012345678901234567890123456789012",
 	    "l2345678901234567890");
 	ck_assert_uint_eq(strlen(fqdn), 100);
-	if (asprintf(&args, "system add %s --site P01", fqdn) == -1)
-		abort();
-	free(ctl(0, args));
-	free(args);
-	if (asprintf(&args, "role add %s mp", fqdn) == -1)
-		abort();
-	free(ctl(0, args));
-	free(args);
+	free(ctl(0, "system add %s --site P01", fqdn));
+	free(ctl(0, "role add %s mp", fqdn));
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	ck_assert_int_eq(active_roles("P01"), 5);
 	ck_assert_int_eq(has_active_cert(fqdn), 1);
@@ -361,13 +345,14 @@ END_TEST
  * rules) blocks nobody: the others get theirs, the failure is named. */
 START_TEST(one_failure_blocks_no_one)
 {
-	char *out, *id, *args;
+	char *out, *id;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' \"INSERT INTO"
 	    " site_system (fqdn, site_id, created) SELECT 'bad_name.p01."
 	    "contoso.com', id, 0 FROM site WHERE code = 'P01'; INSERT INTO role"
 	    " (system_id, role, connection) SELECT id, 'mp', 'http' FROM"
-	    " site_system WHERE fqdn = 'bad_name.p01.contoso.com'\"", db), 0);
+	    " site_system WHERE fqdn = 'bad_name.p01.contoso.com'\"", tu_db),
+	    0);
 	out = ctl(0, "site set P01 --enhanced-http on");
 	ck_assert_msg(strstr(out, "warning: No SMS Role SSL Certificate for"
 	    " bad_name.p01.contoso.com") != NULL, "%s", out);
@@ -386,15 +371,12 @@ START_TEST(one_failure_blocks_no_one)
 	id = qs("SELECT c.id FROM cert c JOIN site_system y ON y.id ="
 	    " c.system_id WHERE y.fqdn = 'dp1.p01.contoso.com' AND c.state ="
 	    " 'active'");
-	if (asprintf(&args, "cert renew %s", id) == -1)
-		abort();
-	out = ctl(0, args);
+	out = ctl(0, "cert renew %s", id);
 	ck_assert_msg(strstr(out, "Issued an SMS Role SSL Certificate to"
 	    " dp1.p01.contoso.com") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "No SMS Role SSL Certificate for"
 	    " bad_name.p01.contoso.com") != NULL, "%s", out);
 	free(out);
-	free(args);
 	free(id);
 	ck_assert_int_eq(active_roles("P01"), 4);
 	verify_leaf("dp1.p01.contoso.com");
@@ -414,8 +396,8 @@ make_pki(const char *fqdn, const char *eku, const char *prefix)
 	    " %s.csr -subj '/CN=%s' 2>&1 && printf 'subjectAltName=DNS:%s\\n"
 	    "extendedKeyUsage=%s\\nbasicConstraints=CA:FALSE\\n' > %s.ext &&"
 	    " openssl x509 -req -in %s.csr -CA %sca.pem -CAkey %sca.key"
-	    " -CAcreateserial -out %s.pem -days 20 -extfile %s.ext 2>&1", dir,
-	    prefix, prefix, prefix, prefix, fqdn, fqdn, eku, prefix, prefix,
+	    " -CAcreateserial -out %s.pem -days 20 -extfile %s.ext 2>&1",
+	    tu_dir, prefix, prefix, prefix, prefix, fqdn, fqdn, eku, prefix, prefix,
 	    prefix, prefix, prefix, prefix) == 0, "%s", out);
 	free(out);
 	free(err);
@@ -423,17 +405,14 @@ make_pki(const char *fqdn, const char *eku, const char *prefix)
 
 START_TEST(pki_preferred)
 {
-	char *out, *args;
+	char *out;
 
 	make_pki("dp1.p01.contoso.com", "serverAuth", "dp1");
-	if (asprintf(&args, "cert import-pki dp1.p01.contoso.com '%s/dp1.pem'"
-	    " '%s/dp1.key'", dir, dir) == -1)
-		abort();
-	out = ctl(0, args);
+	out = ctl(0, "cert import-pki dp1.p01.contoso.com '%s/dp1.pem'"
+	    " '%s/dp1.key'", tu_dir, tu_dir);
 	ck_assert_ptr_nonnull(strstr(out, "Imported the PKI certificate of"
 	    " dp1.p01.contoso.com"));
 	free(out);
-	free(args);
 	out = ctl(0, "site set P01 --enhanced-http on");
 	ck_assert_ptr_nonnull(strstr(out, "dp1.p01.contoso.com keeps its PKI"
 	    " certificate"));
@@ -442,11 +421,8 @@ START_TEST(pki_preferred)
 	ck_assert_int_eq(active_roles("P01"), 3);
 	/* Imported after: the site-issued one of dp2 is revoked. */
 	make_pki("dp2.p01.contoso.com", "serverAuth", "dp2");
-	if (asprintf(&args, "cert import-pki dp2.p01.contoso.com '%s/dp2.pem'"
-	    " '%s/dp2.key'", dir, dir) == -1)
-		abort();
-	free(ctl(0, args));
-	free(args);
+	free(ctl(0, "cert import-pki dp2.p01.contoso.com '%s/dp2.pem'"
+	    " '%s/dp2.key'", tu_dir, tu_dir));
 	ck_assert_int_eq(has_active_cert("dp2.p01.contoso.com"), 0);
 	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE issued_to ="
 	    " 'dp2.p01.contoso.com' AND type = 'role' AND state = 'revoked'"), 1);
@@ -476,30 +452,27 @@ static const struct {
 
 START_TEST(pki_refusals_leave_db_unchanged)
 {
-	char *args, *before, *after, *out = NULL, *err = NULL;
+	char *before, *after, *out = NULL, *err = NULL;
 	const char *key = "x.key";
 
 	make_pki(pki_refusals[_i].made, pki_refusals[_i].eku, "x");
 	ck_assert_int_eq(tu_sh(&out, &err, "cd '%s' && openssl genpkey -algorithm"
 	    " RSA -pkeyopt rsa_keygen_bits:2048 -out other.key 2>&1 && head -c"
-	    " 300 x.key > garbage.key", dir), 0);
+	    " 300 x.key > garbage.key", tu_dir), 0);
 	free(out);
 	free(err);
 	if (strcmp(pki_refusals[_i].key, "other") == 0)
 		key = "other.key";
 	else if (strcmp(pki_refusals[_i].key, "garbage") == 0)
 		key = "garbage.key";
-	ck_assert_int_eq(tu_sh(&before, NULL, "sqlite3 '%s' .dump", db), 0);
-	if (asprintf(&args, "cert import-pki %s '%s/x.pem' '%s/%s'",
-	    pki_refusals[_i].fqdn, dir, dir, key) == -1)
-		abort();
-	out = ctl(1, args);
+	ck_assert_int_eq(tu_sh(&before, NULL, "sqlite3 '%s' .dump", tu_db), 0);
+	out = ctl(1, "cert import-pki %s '%s/x.pem' '%s/%s'",
+	    pki_refusals[_i].fqdn, tu_dir, tu_dir, key);
 	ck_assert_msg(strstr(out, pki_refusals[_i].message) != NULL,
 	    "row %d: want '%s' in: %s", _i, pki_refusals[_i].message, out);
-	ck_assert_int_eq(tu_sh(&after, NULL, "sqlite3 '%s' .dump", db), 0);
+	ck_assert_int_eq(tu_sh(&after, NULL, "sqlite3 '%s' .dump", tu_db), 0);
 	ck_assert_str_eq(before, after);
 	free(out);
-	free(args);
 	free(before);
 	free(after);
 }
@@ -534,13 +507,7 @@ START_TEST(inventory_list_show_export)
 	free(out);
 	/* show: fields, extensions, path. */
 	s = qs("SELECT thumbprint FROM cert WHERE issued_to = 'mp2.p01.contoso.com'");
-	{
-		char *args;
-		if (asprintf(&args, "cert show %s", s) == -1)
-			abort();
-		out = ctl(0, args);
-		free(args);
-	}
+	out = ctl(0, "cert show %s", s);
 	ck_assert_ptr_nonnull(strstr(out, "Certification path:"));
 	ck_assert_ptr_nonnull(strstr(out, "  SMS Issuing (SMS Issuing,"));
 	ck_assert_ptr_nonnull(strstr(out, "    mp2.p01.contoso.com (SMS Role"));
@@ -550,38 +517,26 @@ START_TEST(inventory_list_show_export)
 	free(out);
 	free(s);
 	/* export DER, parsed by openssl. */
-	{
-		char *args;
-		if (asprintf(&args, "cert export 1 --format der --out '%s/r.der'",
-		    dir) == -1)
-			abort();
-		free(ctl(0, args));
-		free(args);
-	}
+	free(ctl(0, "cert export 1 --format der --out '%s/r.der'",
+	    tu_dir));
 	ck_assert_int_eq(tu_sh(&out, &err, "openssl x509 -inform DER -in"
-	    " '%s/r.der' -noout -subject", dir), 0);
+	    " '%s/r.der' -noout -subject", tu_dir), 0);
 	ck_assert_str_eq(out, "subject=OU = P01, CN = SMS Issuing\n");
 	free(out);
 	free(err);
 	/* --with-key: 0600, and it is the certificate's key. */
-	{
-		char *args;
-		if (asprintf(&args, "cert export 2 --out '%s/l.pem' --with-key",
-		    dir) == -1)
-			abort();
-		free(ctl(0, args));
-		free(args);
-	}
-	snprintf(db + strlen(db), 1, "%s", "");
+	free(ctl(0, "cert export 2 --out '%s/l.pem' --with-key",
+	    tu_dir));
+	snprintf(tu_db + strlen(tu_db), 1, "%s", "");
 	{
 		char key[4200];
-		snprintf(key, sizeof key, "%s/l.pem.key", dir);
+		snprintf(key, sizeof key, "%s/l.pem.key", tu_dir);
 		ck_assert_int_eq(stat(key, &sb), 0);
 		ck_assert_int_eq(sb.st_mode & 0777, 0600);
 	}
 	ck_assert_int_eq(tu_sh(&out, &err, "cd '%s' && [ \"$(openssl x509 -in"
 	    " l.pem -noout -pubkey)\" = \"$(openssl pkey -in l.pem.key -pubout)\" ]"
-	    " && echo same", dir), 0);
+	    " && echo same", tu_dir), 0);
 	ck_assert_str_eq(out, "same\n");
 	free(out);
 	free(err);
@@ -591,14 +546,8 @@ START_TEST(inventory_list_show_export)
 	out = ctl(2, "cert export 2 --with-key");
 	free(out);
 	/* Never overwritten. */
-	{
-		char *args;
-		if (asprintf(&args, "cert export 2 --out '%s/l.pem' --with-key",
-		    dir) == -1)
-			abort();
-		out = ctl(1, args);
-		free(args);
-	}
+	out = ctl(1, "cert export 2 --out '%s/l.pem' --with-key",
+	    tu_dir);
 	ck_assert_ptr_nonnull(strstr(out, "never overwritten"));
 	free(out);
 	/* The stored key is encrypted PKCS#8 that the openssl tools read with
@@ -608,13 +557,13 @@ START_TEST(inventory_list_show_export)
 	    " openssl pkcs8 -inform DER -in k.der -passin file:site.db.master-key"
 	    " -out k.pem && openssl pkey -in k.pem -pubout > a.pub && openssl"
 	    " x509 -in l.pem -noout -pubkey > b.pub && cmp a.pub b.pub && echo"
-	    " match", dir), 0);
+	    " match", tu_dir), 0);
 	ck_assert_str_eq(out, "match\n");
 	free(out);
 	free(err);
 	/* Without the master key, the stored key does not open. */
 	ck_assert_int_ne(tu_sh(&out, &err, "cd '%s' && openssl pkcs8 -inform DER"
-	    " -in k.der -passin pass:wrong -out k2.pem", dir), 0);
+	    " -in k.der -passin pass:wrong -out k2.pem", tu_dir), 0);
 	free(out);
 	free(err);
 }
@@ -622,7 +571,7 @@ END_TEST
 
 START_TEST(block_and_renew)
 {
-	char *out, *root1, *root2, *args, *s;
+	char *out, *root1, *root2, *s;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	out = ctl(0, "cert block 2");
@@ -643,10 +592,7 @@ START_TEST(block_and_renew)
 	ck_assert_int_eq(active_roles("P01"), 4);
 	/* Renew the root: a new current SMS Issuing, leaves re-issued under it. */
 	root1 = qs("SELECT thumbprint FROM cert WHERE type = 'root'");
-	if (asprintf(&args, "cert renew %s", root1) == -1)
-		abort();
-	out = ctl(0, args);
-	free(args);
+	out = ctl(0, "cert renew %s", root1);
 	ck_assert_ptr_nonnull(strstr(out, "Created the SMS Issuing root"));
 	free(out);
 	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE type = 'root'"), 2);
@@ -681,14 +627,11 @@ END_TEST
  * Renew makes a new root and serving resumes. */
 START_TEST(blocked_root_takes_effect)
 {
-	char *out, *root1, *args, *tp;
+	char *out, *root1, *tp;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	root1 = qs("SELECT thumbprint FROM cert WHERE type = 'root'");
-	if (asprintf(&args, "cert block %s", root1) == -1)
-		abort();
-	out = ctl(0, args);
-	free(args);
+	out = ctl(0, "cert block %s", root1);
 	ck_assert_ptr_nonnull(strstr(out, "takes effect everywhere"));
 	free(out);
 	out = ctl(0, "system show p01.contoso.com --json");
@@ -706,10 +649,7 @@ START_TEST(blocked_root_takes_effect)
 	free(out);
 	ck_assert_int_eq(has_active_cert("mp9.p01.contoso.com"), 0);
 	/* Renew the blocked root: a new one, everything re-issued. */
-	if (asprintf(&args, "cert renew %s", root1) == -1)
-		abort();
-	free(ctl(0, args));
-	free(args);
+	free(ctl(0, "cert renew %s", root1));
 	ck_assert_int_eq(has_active_cert("mp9.p01.contoso.com"), 1);
 	verify_leaf("mp9.p01.contoso.com");
 	out = ctl(0, "system show p01.contoso.com --json");
@@ -719,10 +659,7 @@ START_TEST(blocked_root_takes_effect)
 	tp = qs("SELECT c.thumbprint FROM cert c JOIN site_system y ON y.id ="
 	    " c.system_id WHERE y.fqdn = 'p01.contoso.com' AND c.state ="
 	    " 'active'");
-	if (asprintf(&args, "cert show %s", tp) == -1)
-		abort();
-	out = ctl(0, args);
-	free(args);
+	out = ctl(0, "cert show %s", tp);
 	ck_assert_ptr_nonnull(strstr(out, "Certificate status: This certificate"
 	    " is OK."));
 	free(out);
@@ -735,7 +672,7 @@ END_TEST
  * blocking it falls back to a site-issued certificate. */
 START_TEST(pki_unknown_issuer_and_block_fallback)
 {
-	char *out, *tp, *args;
+	char *out, *tp;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && openssl req -x509"
@@ -747,28 +684,19 @@ START_TEST(pki_unknown_issuer_and_block_fallback)
 	    " 'subjectAltName=DNS:p01.contoso.com\\nextendedKeyUsage=serverAuth\\n'"
 	    " > p.ext && openssl x509 -req -in p.csr -CA ca.pem -CAkey ca.key"
 	    " -CAcreateserial -out p.pem -days 30 -extfile p.ext 2>/dev/null",
-	    dir), 0);
-	if (asprintf(&args, "cert import-pki p01.contoso.com '%s/p.pem'"
-	    " '%s/p.key'", dir, dir) == -1)
-		abort();
-	free(ctl(0, args));
-	free(args);
+	    tu_dir), 0);
+	free(ctl(0, "cert import-pki p01.contoso.com '%s/p.pem'" " '%s/p.key'",
+	    tu_dir, tu_dir));
 	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 0);
 	tp = qs("SELECT thumbprint FROM cert WHERE type = 'pki'");
-	if (asprintf(&args, "cert show %s", tp) == -1)
-		abort();
-	out = ctl(0, args);
+	out = ctl(0, "cert show %s", tp);
 	ck_assert_ptr_null(strstr(out, "This certificate is OK"));
 	ck_assert_ptr_nonnull(strstr(out, "Certificate status: This certificate"
 	    " is not trusted: certificate for p01.contoso.com does not verify:"
 	    " unable to get local issuer certificate"));
 	free(out);
-	free(args);
 	/* Blocked: the site-issued certificate takes over (a warning). */
-	if (asprintf(&args, "cert block %s", tp) == -1)
-		abort();
-	free(ctl(0, args));
-	free(args);
+	free(ctl(0, "cert block %s", tp));
 	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
 	out = ctl(0, "system show p01.contoso.com --json");
 	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"site-issued (PKI"
@@ -776,10 +704,7 @@ START_TEST(pki_unknown_issuer_and_block_fallback)
 	ck_assert_ptr_nonnull(strstr(out, "\"health\":\"WARNING\""));
 	free(out);
 	/* Unblocked: PKI wins again, the fallback is revoked. */
-	if (asprintf(&args, "cert unblock %s", tp) == -1)
-		abort();
-	free(ctl(0, args));
-	free(args);
+	free(ctl(0, "cert unblock %s", tp));
 	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 0);
 	free(tp);
 }
@@ -788,7 +713,7 @@ END_TEST
 /* A key export that failed is audited as failed, not as done. */
 START_TEST(key_export_audit_after_the_fact)
 {
-	char *out, *args;
+	char *out;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	/* The key file's directory does not exist: nothing written. */
@@ -798,11 +723,7 @@ START_TEST(key_export_audit_after_the_fact)
 	    " 'certificate key export'"), 0);
 	ck_assert_int_eq(q("SELECT count(*) FROM audit WHERE action ="
 	    " 'certificate key export failed'"), 1);
-	if (asprintf(&args, "cert export 2 --with-key --out '%s/x.pem'", dir)
-	    == -1)
-		abort();
-	out = ctl(0, args);
-	free(args);
+	out = ctl(0, "cert export 2 --with-key --out '%s/x.pem'", tu_dir);
 	free(out);
 	ck_assert_int_eq(q("SELECT count(*) FROM audit WHERE action ="
 	    " 'certificate key export'"), 1);
@@ -820,7 +741,7 @@ START_TEST(kill_mid_issuance_is_atomic)
 	    " 'h$i.p09.example.com', id, 0 FROM site WHERE code = 'P09';"
 	    " INSERT INTO role (system_id, role, connection) SELECT id, 'mp',"
 	    " 'http' FROM site_system WHERE fqdn = 'h$i.p09.example.com';\";"
-	    " done | sqlite3 '%s'", db), 0);
+	    " done | sqlite3 '%s'", tu_db), 0);
 	free(out);
 	free(err);
 	srand(getpid());
@@ -833,8 +754,8 @@ START_TEST(kill_mid_issuance_is_atomic)
 			int fd = open("/dev/null", 1);
 			dup2(fd, 1);
 			dup2(fd, 2);
-			execl(tu_bin("ehttpctl"), "ehttpctl", "--db", db, "site",
-			    "set", "P09", "--enhanced-http", round % 2 ? "off" :
+			execl(tu_bin("ehttpctl"), "ehttpctl", "--db", tu_db,
+			    "site", "set", "P09", "--enhanced-http", round % 2 ? "off" :
 			    "on", "--threads", "1", (char *)NULL);
 			_exit(127);
 		}
@@ -842,7 +763,7 @@ START_TEST(kill_mid_issuance_is_atomic)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		ck_assert_int_eq(tu_sh(&out, &err, "sqlite3 '%s' 'PRAGMA"
-		    " integrity_check'", db), 0);
+		    " integrity_check'", tu_db), 0);
 		ck_assert_str_eq(out, "ok\n");
 		free(out);
 		free(err);
@@ -879,29 +800,31 @@ Suite *issue_suite(void);
 Suite *
 issue_suite(void)
 {
-	Suite *s = suite_create("issue");
-	TCase *tc = tcase_create("rules");
+	const struct tu_test tests[] = {
+		TU_TEST(enable_p01_issues_exactly_the_rule_set),
+		TU_TEST(profile_of_issued_certificates),
+		TU_TEST(key_algorithms),
+		TU_TEST(cas_covers_only_its_provider),
+		TU_TEST(https_roles_get_none),
+		TU_TEST(added_later_issued_removed_revoked),
+		TU_TEST(disable_supersedes_reenable_same_root),
+		TU_TEST(pki_preferred),
+		TU_TEST(long_fqdn_gets_a_certificate),
+		TU_TEST(one_failure_blocks_no_one),
+		TU_LOOP(pki_refusals_leave_db_unchanged, TU_ALL(pki_refusals)),
+		TU_TEST(inventory_list_show_export),
+		TU_TEST(block_and_renew),
+		TU_TEST(blocked_root_takes_effect),
+		TU_TEST(pki_unknown_issuer_and_block_fallback),
+		TU_TEST(key_export_audit_after_the_fact),
+		TU_TEST(kill_mid_issuance_is_atomic),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "rules", .timeout = 120, .setup = tu_demo_setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, enable_p01_issues_exactly_the_rule_set);
-	tcase_add_test(tc, profile_of_issued_certificates);
-	tcase_add_test(tc, key_algorithms);
-	tcase_add_test(tc, cas_covers_only_its_provider);
-	tcase_add_test(tc, https_roles_get_none);
-	tcase_add_test(tc, added_later_issued_removed_revoked);
-	tcase_add_test(tc, disable_supersedes_reenable_same_root);
-	tcase_add_test(tc, pki_preferred);
-	tcase_add_test(tc, long_fqdn_gets_a_certificate);
-	tcase_add_test(tc, one_failure_blocks_no_one);
-	tcase_add_loop_test(tc, pki_refusals_leave_db_unchanged, 0,
-	    sizeof pki_refusals / sizeof *pki_refusals);
-	tcase_add_test(tc, inventory_list_show_export);
-	tcase_add_test(tc, block_and_renew);
-	tcase_add_test(tc, blocked_root_takes_effect);
-	tcase_add_test(tc, pki_unknown_issuer_and_block_fallback);
-	tcase_add_test(tc, key_export_audit_after_the_fact);
-	tcase_add_test(tc, kill_mid_issuance_is_atomic);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("issue", cases);
 }

@@ -104,11 +104,13 @@ START_TEST(test_json_foreign)
 	    " 'component': 'CompA', 'context': '', 'type': 1, 'type_name':"
 	    " 'info', 'thread': 4321, 'file': 'a.c:1', 'text': 'first',"
 	    " 'malformed': False}");
-	py_check(out, "d[1]['time'] == '2026-01-02T01:02:03.400Z' and"
+	/* No offset: a local time, no "Z"; -060 is the bias: UTC = local
+	 * + bias, one hour earlier. */
+	py_check(out, "d[1]['time'] == '2026-01-02T01:02:03.400' and"
 	    " d[1]['type_name'] == 'warning' and d[1]['thread'] == 0 and"
 	    " d[1]['file'] == '' and d[1]['line'] == 2");
 	py_check(out, "d[2]['text'] == 'multi\\nline\\ntext' and d[2]['type']"
-	    " == 3 and d[2]['time'] == '2026-11-24T14:05:13.000Z'");
+	    " == 3 and d[2]['time'] == '2026-11-24T13:05:13.000Z'");
 	py_check(out, "d[3]['malformed'] and d[3]['text'] == 'junk line here'"
 	    " and d[3]['cause'] == 'line 6 col 1: text outside a record' and"
 	    " d[3]['time'] is None and d[3]['type_name'] == 'malformed'");

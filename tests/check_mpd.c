@@ -38,30 +38,14 @@ static char db[4096], root[4096], logpath[4096], pidf[4096], outf[4096];
 static pid_t agent = -1;
 static int https_port, http_port;
 
-/* Debian's python3 (a version manager's shim can take a second to start). */
-static const char *
-python(void)
-{
-	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" :
-	    "python3";
-}
-
 static void
 tmpl_setup(void)
 {
-	char dbt[4096], *out = NULL, *err = NULL;
+	char dbt[4096];
 
 	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built"
 	    " (make %s/ehttp-mpd)", tu_bin("ehttp-mpd"), EHTTP_BINDIR);
-	tmpl = tu_tmpdir();
-	snprintf(dbt, sizeof dbt, "%s/site.db", tmpl);
-	ck_assert_int_eq(tu_ctl(dbt, &out, &err, "init", "--demo", NULL), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(tu_ctl(dbt, &out, &err, "site", "set", "P01",
-	    "--enhanced-http", "on", NULL), 0);
-	free(out);
-	free(err);
+	tmpl = tu_demo_enhanced(dbt, sizeof dbt, "P01");
 }
 
 static void
@@ -73,24 +57,7 @@ tmpl_teardown(void)
 
 /* A shell command's first output line (trailing newline cut); exit code
  * must be 0. Caller frees. */
-static char * __attribute__((format(printf, 1, 2)))
-sh1(const char *fmt, ...)
-{
-	char *cmd, *out = NULL, *err = NULL;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	rc = tu_sh(&out, &err, "%s", cmd);
-	ck_assert_msg(rc == 0, "'%s' exited %d: %s", cmd, rc, err);
-	out[strcspn(out, "\n")] = '\0';
-	free(cmd);
-	free(err);
-	return out;
-}
+#define sh1(...)	tu_line1(tu_sh_ok(__VA_ARGS__))
 
 static void
 setup(void)
@@ -108,7 +75,7 @@ setup(void)
 	id = sh1("'%s' --db '%s' cert list --type root --site P01 --active"
 	    " --json | %s -c 'import json,sys;"
 	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    python());
+	    tu_python());
 	free(sh1("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
 	    db, id, root));
 	free(id);
@@ -133,21 +100,6 @@ teardown(void)
 	}
 	tu_tmpdir_free(dir);
 	dir = NULL;
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_ne(fd, -1);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
 }
 
 static void
@@ -211,9 +163,9 @@ agent_startv(const char *fqdn, const char *const *pre,
 		char *argv[64];
 		size_t n = 0;
 
-		https_port = free_port();
+		https_port = tu_free_port();
 		do
-			http_port = free_port();
+			http_port = tu_free_port();
 		while (http_port == https_port);
 		snprintf(https, sizeof https, "127.0.0.1:%d", https_port);
 		snprintf(http, sizeof http, "127.0.0.1:%d", http_port);
@@ -341,35 +293,13 @@ cert_field(const char *filter, const char *field)
 {
 	return sh1("'%s' --db '%s' cert list %s --active --json | %s -c"
 	    " 'import json,sys; print(json.load(sys.stdin)[0][\"%s\"])'",
-	    tu_bin("ehttpctl"), db, filter, python(), field);
-}
-
-/* Evaluate a python3 expression over parsed JSON (d); first line of what
- * it prints. */
-static char *
-py_json(const char *json, const char *expr)
-{
-	char in[4096], py[4096], *prog = NULL, *out = NULL, *err = NULL;
-
-	snprintf(in, sizeof in, "%s/in.json", dir);
-	snprintf(py, sizeof py, "%s/eval.py", dir);
-	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
-	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
-	    "\nprint(%s)\n", expr) == -1)
-		abort();
-	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
-	free(prog);
-	ck_assert_msg(tu_sh(&out, &err, "%s '%s' '%s'", python(), py, in) == 0,
-	    "python: %s", err);
-	free(err);
-	out[strcspn(out, "\n")] = '\0';
-	return out;
+	    tu_bin("ehttpctl"), db, filter, tu_python(), field);
 }
 
 static void
 py_check(const char *json, const char *expr)
 {
-	char *v = py_json(json, expr);
+	char *v = tu_py_json(json, expr);
 
 	ck_assert_msg(strcmp(v, "True") == 0, "%s: %s\n%s", expr, v, json);
 	free(v);
@@ -582,7 +512,7 @@ START_TEST(test_cert_swap_without_restart)
 	    tp0) == -1)
 		abort();
 	for (int ms = 0; ms < WAIT_MS; ms += 100) {	/* recorded at poll */
-		char *v = py_json(json, expr);
+		char *v = tu_py_json(json, expr);
 		int ok = strcmp(v, "True") == 0;
 		free(v);
 		if (ok)
@@ -776,7 +706,7 @@ wait_json(const char *fqdn, const char *expr)
 	char *json = system_show_json(fqdn), *v;
 
 	for (int ms = 0; ms < WAIT_MS; ms += 100) {
-		v = py_json(json, expr);
+		v = tu_py_json(json, expr);
 		if (strcmp(v, "True") == 0) {
 			free(v);
 			break;
@@ -964,7 +894,7 @@ START_TEST(test_port_in_use)
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	port = ntohs(sin.sin_port);
 	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-	snprintf(other, sizeof other, "127.0.0.1:%d", free_port());
+	snprintf(other, sizeof other, "127.0.0.1:%d", tu_free_port());
 	snprintf(logs, sizeof logs, "%s/logs", dir);
 	for (int which = 0; which < 2; which++) {
 		char *argv[] = { (char *)tu_bin("ehttp-mpd"), "--db", db,
@@ -1179,8 +1109,8 @@ START_TEST(test_daemon_mode)
 	pid_t p;
 
 	snprintf(logs, sizeof logs, "%s/logs", dir);
-	snprintf(https, sizeof https, "127.0.0.1:%d", free_port());
-	snprintf(http, sizeof http, "127.0.0.1:%d", free_port());
+	snprintf(https, sizeof https, "127.0.0.1:%d", tu_free_port());
+	snprintf(http, sizeof http, "127.0.0.1:%d", tu_free_port());
 	char *argv[] = { NULL, "--db", db, "--system", MP2, "--https", https,
 	    "--http", http, "--log-dir", logs, "--pid-file", pidf, "--poll",
 	    "1", "--check", "1", NULL };
@@ -1442,7 +1372,7 @@ START_TEST(test_db_replaced_while_old_in_use)
 	snprintf(flag, sizeof flag, "%s/release", dir);
 	snprintf(ready, sizeof ready, "%s/release.ready", dir);
 	ck_assert_int_eq(tu_write_file(py, holder_py, strlen(holder_py)), 0);
-	pid = sh1("%s '%s' '%s' '%s' >/dev/null 2>&1 & echo $!", python(), py,
+	pid = sh1("%s '%s' '%s' '%s' >/dev/null 2>&1 & echo $!", tu_python(), py,
 	    db, flag);
 	for (int ms = 0; ms < WAIT_MS && access(ready, F_OK) == -1; ms += 50)
 		msleep(50);
@@ -1487,8 +1417,8 @@ agent_second(char **err)
 	char https[64], http[64], logs[4096], pid2[4096], *out = NULL;
 	int rc;
 
-	snprintf(https, sizeof https, "127.0.0.1:%d", free_port());
-	snprintf(http, sizeof http, "127.0.0.1:%d", free_port());
+	snprintf(https, sizeof https, "127.0.0.1:%d", tu_free_port());
+	snprintf(http, sizeof http, "127.0.0.1:%d", tu_free_port());
 	snprintf(logs, sizeof logs, "%s/logs2", dir);
 	snprintf(pid2, sizeof pid2, "%s/mpd2.pid", dir);
 	/* timeout(1): an agent that wrongly starts fails the test at once
@@ -1678,7 +1608,7 @@ START_TEST(test_http_head_deadlines_cap)
 	free(line);
 	snprintf(py, sizeof py, "%s/client_check.py", dir);
 	ck_assert_int_eq(tu_write_file(py, http_py, strlen(http_py)), 0);
-	ck_assert_msg(tu_sh(&out, &err, "%s '%s' %d %d", python(), py,
+	ck_assert_msg(tu_sh(&out, &err, "%s '%s' %d %d", tu_python(), py,
 	    https_port, http_port) == 0, "python: %s%s", out, err);
 	ck_assert_str_eq(out, "ok\n");
 	free(out);
@@ -1770,34 +1700,37 @@ END_TEST
 Suite *
 mpd_suite(void)
 {
-	Suite *s = suite_create("mpd");
-	TCase *tc = tcase_create("agent");
+	const struct tu_test tests[] = {
+		TU_TEST(test_serves_verified_tls),
+		TU_TEST(test_cert_swap_without_restart),
+		TU_TEST(test_enhanced_http_off_and_on),
+		TU_TEST(test_pki_preferred),
+		TU_TEST(test_pki_chain_served),
+		TU_TEST(test_pki_rules_at_load),
+		TU_TEST(test_health_failure_reported),
+		TU_TEST(test_root_block_takes_effect),
+		TU_TEST(test_pki_expired_fallback),
+		TU_TEST(test_https_mp_without_pki_unhealthy),
+		TU_TEST(test_port_in_use),
+		TU_TEST(test_sigterm_clean_exit),
+		TU_TEST(test_key_missing_or_mismatched),
+		TU_TEST(test_key_mismatch_at_runtime),
+		TU_TEST(test_usage_and_refusals),
+		TU_TEST(test_daemon_mode),
+		TU_TEST(test_log_show),
+		TU_TEST(test_db_replaced_by_mv),
+		TU_TEST(test_db_replaced_while_old_in_use),
+		TU_TEST(test_duplicate_agent_refused),
+		TU_TEST(test_http_head_deadlines_cap),
+		TU_TEST(test_user_drop_privileges),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "agent", .timeout = 60, .once = tmpl_setup,
+		    .once_done = tmpl_teardown, .setup = setup,
+		    .teardown = teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, tmpl_setup, tmpl_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_serves_verified_tls);
-	tcase_add_test(tc, test_cert_swap_without_restart);
-	tcase_add_test(tc, test_enhanced_http_off_and_on);
-	tcase_add_test(tc, test_pki_preferred);
-	tcase_add_test(tc, test_pki_chain_served);
-	tcase_add_test(tc, test_pki_rules_at_load);
-	tcase_add_test(tc, test_health_failure_reported);
-	tcase_add_test(tc, test_root_block_takes_effect);
-	tcase_add_test(tc, test_pki_expired_fallback);
-	tcase_add_test(tc, test_https_mp_without_pki_unhealthy);
-	tcase_add_test(tc, test_port_in_use);
-	tcase_add_test(tc, test_sigterm_clean_exit);
-	tcase_add_test(tc, test_key_missing_or_mismatched);
-	tcase_add_test(tc, test_key_mismatch_at_runtime);
-	tcase_add_test(tc, test_usage_and_refusals);
-	tcase_add_test(tc, test_daemon_mode);
-	tcase_add_test(tc, test_log_show);
-	tcase_add_test(tc, test_db_replaced_by_mv);
-	tcase_add_test(tc, test_db_replaced_while_old_in_use);
-	tcase_add_test(tc, test_duplicate_agent_refused);
-	tcase_add_test(tc, test_http_head_deadlines_cap);
-	tcase_add_test(tc, test_user_drop_privileges);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("mpd", cases);
 }

@@ -39,17 +39,6 @@ static char *dir;		/* per run: the poisoned database */
 static char db[4096], pkidir[4096], logfile[4096], scan_py[4096];
 static char pki_id[32];
 
-static void
-sh_ok(const char *what, const char *cmd)
-{
-	char *out = NULL, *err = NULL;
-	int rc = tu_sh(&out, &err, "%s", cmd);
-
-	ck_assert_msg(rc == 0, "%s: exit %d: %s %s", what, rc, out, err);
-	free(out);
-	free(err);
-}
-
 /*
  * A scanner that is not ours: reads a file, fails (exit 1, with the offset)
  * on invalid UTF-8, any C0 control but LF, DEL, C1, and the bidi/format
@@ -111,7 +100,7 @@ make_poisoned(void)
 	    "Evil\\033]0;pwned\\007CA\\033[2J\\302\\233x\\342\\200\\256gpj.exe"
 	    "\\rcr\\nlf") == -1)
 		abort();
-	sh_ok("poisoned certificate", cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	/* Import it; should import refuse such names, put it in as an old
 	 * database would hold it (a clean import, the names poisoned). */
@@ -145,7 +134,7 @@ make_poisoned(void)
 			    " WHERE type = 'pki'\"", pkidir, tu_bin("ehttpctl"),
 			    db, db, POISON_SQL_EXACT, POISON_SQL_EXACT) == -1)
 				abort();
-			sh_ok("old-database poison", c2);
+			free(tu_sh_ok("%s", c2));
 			free(c2);
 		}
 	}
@@ -167,7 +156,7 @@ make_poisoned(void)
 	    " site_system WHERE fqdn = 'dp1.p01.contoso.com'\"", db, POISON_SQL,
 	    POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL) == -1)
 		abort();
-	sh_ok("poisoned rows", cmd);
+	free(tu_sh_ok("%s", cmd));
 	free(cmd);
 	/* A foreign CMTrace log with the poison in every field. */
 	{
@@ -639,6 +628,32 @@ START_TEST(safetext_stream_split)
 }
 END_TEST
 
+/* Into a fixed buffer: the same form as safetext_dup, cut before an
+ * escape that does not fit, never inside one. */
+START_TEST(safetext_copy_cuts_whole_escapes)
+{
+	static const char in[] = "ab\033c\342\200\256d";
+	char buf[16];
+	size_t used;
+
+	used = safetext_copy(buf, sizeof buf, in, (size_t)-1);
+	ck_assert_str_eq(buf, "ab\\x1bc\\u202ed");
+	ck_assert_uint_eq(used, sizeof in - 1);
+	used = safetext_copy(buf, 6, in, (size_t)-1);	/* "ab\x1b" is 6 */
+	ck_assert_str_eq(buf, "ab");
+	ck_assert_uint_eq(used, 2);
+	used = safetext_copy(buf, 7, in, (size_t)-1);
+	ck_assert_str_eq(buf, "ab\\x1b");
+	ck_assert_uint_eq(used, 3);
+	used = safetext_copy(buf, 1, in, (size_t)-1);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(used, 0);
+	used = safetext_copy(buf, sizeof buf, "\303\234x", 1);	/* cut UTF-8 */
+	ck_assert_str_eq(buf, "\\xc3");
+	ck_assert_uint_eq(used, 1);
+}
+END_TEST
+
 /* A write error below is the stream's, with its errno. */
 START_TEST(safetext_stream_error)
 {
@@ -673,33 +688,32 @@ Suite *output_suite(void);
 Suite *
 output_suite(void)
 {
-	Suite *s = suite_create("output");
-	TCase *tc;
+	const struct tu_test t_safetext[] = {
+		TU_LOOP(safetext_escapes, TU_ALL(escapes)),
+		TU_TEST(safetext_stream_split),
+		TU_TEST(safetext_copy_cuts_whole_escapes),
+		TU_TEST(safetext_stream_error),
+		{ NULL }
+	};
+	const struct tu_test t_poisoned[] = {
+		TU_LOOP(poisoned_outputs_are_escaped, TU_ALL(shows)),
+		TU_TEST(poison_shown_escaped),
+		TU_TEST(poison_json_lossless),
+		TU_TEST(terminal_title_unchanged),
+		TU_TEST(agent_log_escaped),
+		TU_LOOP(write_error_full, TU_ALL(writers)),
+		TU_LOOP(write_error_closed, TU_ALL(writers)),
+		TU_LOOP(every_command_exit_codes, ncmds()),
+		TU_LOOP(exit_rule_examples, TU_ALL(exits)),
+		TU_TEST(exit_rule_in_help),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "safetext", .tests = t_safetext },
+		{ "poisoned", .timeout = 120, .once = make_poisoned,
+		    .once_done = drop_poisoned, .tests = t_poisoned },
+		{ NULL }
+	};
 
-	tc = tcase_create("safetext");
-	tcase_add_loop_test(tc, safetext_escapes, 0,
-	    sizeof escapes / sizeof *escapes);
-	tcase_add_test(tc, safetext_stream_split);
-	tcase_add_test(tc, safetext_stream_error);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("poisoned");
-	tcase_add_unchecked_fixture(tc, make_poisoned, drop_poisoned);
-	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, poisoned_outputs_are_escaped, 0,
-	    sizeof shows / sizeof *shows);
-	tcase_add_test(tc, poison_shown_escaped);
-	tcase_add_test(tc, poison_json_lossless);
-	tcase_add_test(tc, terminal_title_unchanged);
-	tcase_add_test(tc, agent_log_escaped);
-	tcase_add_loop_test(tc, write_error_full, 0,
-	    sizeof writers / sizeof *writers);
-	tcase_add_loop_test(tc, write_error_closed, 0,
-	    sizeof writers / sizeof *writers);
-	tcase_add_loop_test(tc, every_command_exit_codes, 0, ncmds());
-	tcase_add_loop_test(tc, exit_rule_examples, 0,
-	    sizeof exits / sizeof *exits);
-	tcase_add_test(tc, exit_rule_in_help);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("output", cases);
 }

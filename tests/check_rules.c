@@ -1,8 +1,10 @@
-/* The input rules of PRODUCT.md §1, one by one, and IISSSLState. */
+/* The input rules of sites, systems and roles, one by one, and IISSSLState. */
+#include <stdio.h>
 #include <string.h>
 #include <check.h>
 
 #include "ehttp.h"
+#include "testutil.h"
 
 static const struct {
 	const char	*in;
@@ -142,7 +144,7 @@ START_TEST(types_and_roles)
 }
 END_TEST
 
-/* PRODUCT.md §1: the IISSSLState families. */
+/* The IISSSLState families. */
 static const struct {
 	int https_only, ehttp, pki, crl, want;
 } iis[] = {
@@ -164,20 +166,136 @@ START_TEST(iisssl_state)
 }
 END_TEST
 
+/*
+ * The one role table: which role on which site, with which connection,
+ * gets an SMS Role SSL Certificate (PRODUCT 2.2, 2.3, 2.5). Written out
+ * here from the specification, not from the table.
+ */
+static const struct {
+	const char		*role;
+	enum db_site_type	 site;
+	const char		*conn;
+	int			 secured, stays_http, https, on_cas;
+	const char		*short_name;
+} role_cases[] = {
+	{ "mp", DB_SITE_PRIMARY, "http", 1, 0, 0, 0, "MP" },
+	{ "mp", DB_SITE_SECONDARY, "http", 1, 0, 0, 0, "MP" },
+	{ "mp", DB_SITE_PRIMARY, "https", 0, 0, 1, 0, "MP" },
+	{ "dp", DB_SITE_PRIMARY, "http", 1, 0, 0, 0, "DP" },
+	{ "dp", DB_SITE_SECONDARY, "https", 0, 0, 1, 0, "DP" },
+	{ "mp", DB_SITE_CAS, "http", 0, 0, 0, 0, "MP" },
+	{ "provider", DB_SITE_CAS, "", 1, 0, 0, 1, "SMS Provider" },
+	{ "provider", DB_SITE_PRIMARY, "", 1, 0, 0, 1, "SMS Provider" },
+	{ "sup", DB_SITE_PRIMARY, "", 0, 1, 0, 1, "SUP" },
+	{ "rsp", DB_SITE_PRIMARY, "", 0, 1, 0, 1, "RSP" },
+	{ "smp", DB_SITE_SECONDARY, "", 0, 1, 0, 1, "SMP" },
+	{ "nope", DB_SITE_PRIMARY, "http", 0, 0, 0, 0, "nope" },
+};
+
+START_TEST(role_table)
+{
+	struct db_site s = { 0 };
+	struct db_role r = { 0 };
+	const struct ehttp_role_info *ri;
+
+	s.type = role_cases[_i].site;
+	snprintf(r.role, sizeof r.role, "%s", role_cases[_i].role);
+	snprintf(r.connection, sizeof r.connection, "%s", role_cases[_i].conn);
+	ck_assert_int_eq(ehttp_role_secured(&s, &r), role_cases[_i].secured);
+	ck_assert_int_eq(ehttp_role_stays_http(r.role),
+	    role_cases[_i].stays_http);
+	ck_assert_int_eq(ehttp_role_https(&r), role_cases[_i].https);
+	ck_assert_str_eq(ehttp_role_short(r.role), role_cases[_i].short_name);
+	ri = ehttp_role_info(r.role);
+	if (strcmp(r.role, "nope") == 0) {
+		ck_assert_ptr_null(ri);
+		return;
+	}
+	ck_assert_ptr_nonnull(ri);
+	ck_assert_int_eq(ri->on_cas, role_cases[_i].on_cas);
+	ck_assert_int_eq(ri->connection, strcmp(r.role, "mp") == 0 ||
+	    strcmp(r.role, "dp") == 0);
+	ck_assert_int_eq(ri->anonymous, strcmp(r.role, "dp") == 0);
+}
+END_TEST
+
+/* Enhanced HTTP is in use only with HTTPS or HTTP (PRODUCT 1). */
+START_TEST(site_enhanced)
+{
+	struct db_security x = { 0 };
+
+	ck_assert_int_eq(ehttp_site_enhanced(&x), 0);
+	x.enhanced_http = 1;
+	ck_assert_int_eq(ehttp_site_enhanced(&x), 1);
+	x.https_only = 1;
+	ck_assert_int_eq(ehttp_site_enhanced(&x), 0);
+}
+END_TEST
+
+/* An agent's report against what the system should serve; when it is
+ * silent; when a certificate counts as expiring. */
+START_TEST(agent_and_expiry)
+{
+	struct ehttp_serving sv = { 0 };
+	struct db_agent a = { 0 };
+	struct db_cert c = { 0 };
+	time_t now = 1800000000;
+
+	ck_assert_int_eq(ehttp_agent_current(&sv, &a), 1);	/* no TLS */
+	a.cert_id = 7;
+	snprintf(a.thumbprint, sizeof a.thumbprint, "%040d", 7);
+	ck_assert_int_eq(ehttp_agent_current(&sv, &a), 0);	/* stale TLS */
+	sv.has_cert = 1;
+	sv.cert.id = 7;
+	snprintf(sv.cert.thumbprint, sizeof sv.cert.thumbprint, "%040d", 7);
+	ck_assert_int_eq(ehttp_agent_current(&sv, &a), 1);
+	sv.cert.id = 8;
+	ck_assert_int_eq(ehttp_agent_current(&sv, &a), 0);
+	a.cert_id = 0;
+	ck_assert_int_eq(ehttp_agent_current(&sv, &a), 0);
+
+	memset(&a, 0, sizeof a);
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 0);	/* never */
+	a.updated = now - EHTTP_AGENT_SILENT_S;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 0);
+	a.updated = now - EHTTP_AGENT_SILENT_S - 1;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 1);
+	a.health_time = now - 10;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 0);
+	a.updated = 0;
+	a.health_time = now - 3600;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 1);
+
+	c.not_after = now + 30 * 86400;
+	ck_assert_int_eq(ehttp_cert_expiring(&c, now), 0);
+	c.not_after = now + 30 * 86400 - 1;
+	ck_assert_int_eq(ehttp_cert_expiring(&c, now), 1);
+	c.not_after = now - 1;
+	ck_assert_int_eq(ehttp_cert_expiring(&c, now), 1);
+}
+END_TEST
+
 Suite *rules_suite(void);
 
 Suite *
 rules_suite(void)
 {
-	Suite *s = suite_create("rules");
-	TCase *tc = tcase_create("input");
+	const struct tu_test tests[] = {
+		TU_LOOP(site_code, TU_ALL(codes)),
+		TU_LOOP(site_name, TU_ALL(names)),
+		TU_LOOP(fqdn, TU_ALL(fqdns)),
+		TU_TEST(fqdn_too_long),
+		TU_TEST(types_and_roles),
+		TU_LOOP(iisssl_state, TU_ALL(iis)),
+		TU_LOOP(role_table, TU_ALL(role_cases)),
+		TU_TEST(site_enhanced),
+		TU_TEST(agent_and_expiry),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "input", .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_loop_test(tc, site_code, 0, sizeof codes / sizeof *codes);
-	tcase_add_loop_test(tc, site_name, 0, sizeof names / sizeof *names);
-	tcase_add_loop_test(tc, fqdn, 0, sizeof fqdns / sizeof *fqdns);
-	tcase_add_test(tc, fqdn_too_long);
-	tcase_add_test(tc, types_and_roles);
-	tcase_add_loop_test(tc, iisssl_state, 0, sizeof iis / sizeof *iis);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("rules", cases);
 }

@@ -1,5 +1,10 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +14,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <check.h>
 
 #include "testutil.h"
+
+char	*tu_dir;
+char	 tu_db[4096];
+
+Suite *
+tu_suite(const char *name, const struct tu_case *cases)
+{
+	Suite *s = suite_create(name);
+
+	for (const struct tu_case *c = cases; c->name != NULL; c++) {
+		TCase *tc = tcase_create(c->name);
+
+		if (c->once != NULL || c->once_done != NULL)
+			tcase_add_unchecked_fixture(tc, c->once, c->once_done);
+		if (c->setup != NULL || c->teardown != NULL)
+			tcase_add_checked_fixture(tc, c->setup, c->teardown);
+		if (c->timeout > 0)
+			tcase_set_timeout(tc, c->timeout);
+		for (const struct tu_test *t = c->tests; t->test != NULL; t++) {
+			if (t->loops > 0)
+				tcase_add_loop_test(tc, t->test, 0, t->loops);
+			else
+				tcase_add_test(tc, t->test);
+		}
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
 
 int
 tu_wants(int argc, char **argv, const char *m)
@@ -69,6 +103,37 @@ tu_demo_db(char *db, size_t len)
 		tu_tmpdir_free(dir);
 		return NULL;
 	}
+	return dir;
+}
+
+void
+tu_dir_setup(void)
+{
+	tu_dir = tu_tmpdir();
+	snprintf(tu_db, sizeof tu_db, "%s/site.db", tu_dir);
+}
+
+void
+tu_demo_setup(void)
+{
+	tu_dir = tu_demo_db(tu_db, sizeof tu_db);
+	ck_assert_ptr_nonnull(tu_dir);
+}
+
+void
+tu_dir_teardown(void)
+{
+	tu_tmpdir_free(tu_dir);
+	tu_dir = NULL;
+}
+
+char *
+tu_demo_enhanced(char *db, size_t len, const char *site)
+{
+	char *dir = tu_demo_db(db, len);
+
+	ck_assert_ptr_nonnull(dir);
+	tu_ctl_ok(db, "site", "set", site, "--enhanced-http", "on", NULL);
 	return dir;
 }
 
@@ -143,9 +208,53 @@ tu_run(char *const argv[], char **out, char **err)
 }
 
 int
+tu_vsh(const char *cwd, char **out, char **err, const char *fmt, va_list ap)
+{
+	char *cmd, *line;
+	int rc;
+
+	if (vasprintf(&cmd, fmt, ap) == -1)
+		abort();
+	if (cwd == NULL)
+		line = cmd;
+	else if (asprintf(&line, "cd '%s' && %s", cwd, cmd) == -1)
+		abort();
+	char *argv[] = { "/bin/sh", "-c", line, NULL };
+	rc = tu_run(argv, out, err);
+	if (line != cmd)
+		free(line);
+	free(cmd);
+	return rc;
+}
+
+int
 tu_sh(char **out, char **err, const char *fmt, ...)
 {
-	char *cmd;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = tu_vsh(NULL, out, err, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = tu_vsh(cwd, out, err, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+char *
+tu_sh_ok(const char *fmt, ...)
+{
+	char *cmd, *out = NULL, *err = NULL;
 	va_list ap;
 	int rc;
 
@@ -153,31 +262,146 @@ tu_sh(char **out, char **err, const char *fmt, ...)
 	if (vasprintf(&cmd, fmt, ap) == -1)
 		abort();
 	va_end(ap);
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	rc = tu_run(argv, out, err);
+	rc = tu_sh(&out, &err, "%s", cmd);
+	ck_assert_msg(rc == 0, "'%s' exited %d: %s%s", cmd, rc, out, err);
 	free(cmd);
+	free(err);
+	return out;
+}
+
+char *
+tu_line1(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/* ehttpctl --db db and the NULL-terminated arguments in ap. */
+static int
+ctl_v(const char *db, char **out, char **err, va_list ap)
+{
+	char *argv[64];
+	int argc = 0, rc;
+	char *a;
+
+	argv[argc++] = strdup(tu_bin("ehttpctl"));
+	argv[argc++] = "--db";
+	argv[argc++] = (char *)db;
+	while ((a = va_arg(ap, char *)) != NULL && argc < 63)
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	rc = tu_run(argv, out, err);
+	free(argv[0]);
 	return rc;
 }
 
 int
 tu_ctl(const char *db, char **out, char **err, ...)
 {
-	char *argv[64];
-	int argc = 0, rc;
 	va_list ap;
-	char *a;
+	int rc;
 
-	argv[argc++] = strdup(tu_bin("ehttpctl"));
-	argv[argc++] = "--db";
-	argv[argc++] = (char *)db;
 	va_start(ap, err);
-	while ((a = va_arg(ap, char *)) != NULL && argc < 63)
-		argv[argc++] = a;
+	rc = ctl_v(db, out, err, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	rc = tu_run(argv, out, err);
-	free(argv[0]);
 	return rc;
+}
+
+/* ehttpctl as ap says, asserted to exit with want and, unless msg is
+ * NULL, to say msg on stderr. */
+static void
+ctl_expect(const char *db, int want, const char *msg, va_list ap)
+{
+	char *out = NULL, *err = NULL;
+	int rc = ctl_v(db, &out, &err, ap);
+
+	ck_assert_msg(rc == want, "ehttpctl: exit %d, want %d: %s", rc, want,
+	    err);
+	if (msg != NULL)
+		ck_assert_msg(strstr(err, msg) != NULL, "ehttpctl: stderr '%s'"
+		    " lacks '%s'", err, msg);
+	free(out);
+	free(err);
+}
+
+void
+tu_ctl_ok(const char *db, ...)
+{
+	va_list ap;
+
+	va_start(ap, db);
+	ctl_expect(db, 0, NULL, ap);
+	va_end(ap);
+}
+
+void
+tu_ctl_fails(const char *db, int want, const char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	ctl_expect(db, want, msg, ap);
+	va_end(ap);
+}
+
+const char *
+tu_python(void)
+{
+	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" :
+	    "python3";
+}
+
+char *
+tu_py_json(const char *json, const char *expr)
+{
+	char *tmp = tu_tmpdir(), in[4200], py[4200], *prog = NULL;
+	char *out = NULL, *err = NULL;
+
+	snprintf(in, sizeof in, "%s/in.json", tmp);
+	snprintf(py, sizeof py, "%s/eval.py", tmp);
+	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
+	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
+	    "\nprint(%s)\n", expr) == -1)
+		abort();
+	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
+	free(prog);
+	ck_assert_msg(tu_sh(&out, &err, "%s '%s' '%s'", tu_python(), py,
+	    in) == 0, "python: %s", err);
+	free(err);
+	tu_tmpdir_free(tmp);
+	return tu_line1(out);
+}
+
+char *
+tu_ctl_json(const char *db, const char *expr, ...)
+{
+	char *out = NULL, *err = NULL, *v;
+	va_list ap;
+	int rc;
+
+	va_start(ap, expr);
+	rc = ctl_v(db, &out, &err, ap);
+	va_end(ap);
+	ck_assert_msg(rc == 0, "ehttpctl: exit %d: %s", rc, err);
+	v = tu_py_json(out, expr);
+	free(out);
+	free(err);
+	return v;
+}
+
+int
+tu_free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ne(fd, -1);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
 }
 
 char *
@@ -218,6 +442,14 @@ tu_write_file(const char *path, const char *data, size_t len)
 		return -1;
 	}
 	return fclose(f);
+}
+
+void
+tu_write_file_mode(const char *path, const char *data, size_t len,
+    mode_t mode)
+{
+	ck_assert_msg(tu_write_file(path, data, len) == 0, "write %s", path);
+	ck_assert_msg(chmod(path, mode) == 0, "chmod %s", path);
 }
 
 int

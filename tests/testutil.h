@@ -2,7 +2,35 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
+#include <sys/types.h>
+
+#include <stdarg.h>
 #include <stddef.h>
+#include <check.h>
+
+/*
+ * A suite from a table: each test case with its name, timeout (seconds; 0:
+ * libcheck's default), fixtures run once (once, once_done) or around each
+ * test (setup, teardown), any of them NULL, and its tests in order: TU_TEST
+ * a plain test, TU_LOOP a loop test run with _i from 0 to n - 1. Both lists
+ * end with { NULL }.
+ */
+struct tu_test {
+	const TTest	*test;
+	int		 loops;		/* 0: a plain test */
+};
+#define TU_TEST(t)	{ (t), 0 }
+#define TU_LOOP(t, n)	{ (t), (int)(n) }
+#define TU_ALL(a)	(sizeof (a) / sizeof *(a))
+
+struct tu_case {
+	const char		*name;
+	int			 timeout;
+	void			(*once)(void), (*once_done)(void);
+	void			(*setup)(void), (*teardown)(void);
+	const struct tu_test	*tests;
+};
+Suite	*tu_suite(const char *name, const struct tu_case *cases);
 
 /* Runner: true when argv names suite m (`check_all db ca`). */
 int	 tu_wants(int, char **, const char *);
@@ -14,6 +42,21 @@ void	 tu_tmpdir_free(char *);
 /* A fresh private directory with the demo hierarchy in DIR/site.db (path
  * into db); returns the directory (tu_tmpdir_free), NULL if init failed. */
 char	*tu_demo_db(char *db, size_t len);
+
+/*
+ * The checked fixture most suites share: tu_dir, a fresh private directory
+ * for each test, and tu_db, the path DIR/site.db in it. tu_dir_setup leaves
+ * it empty; tu_demo_setup runs ehttpctl init --demo there (asserted).
+ */
+extern char	*tu_dir;
+extern char	 tu_db[4096];
+void	 tu_dir_setup(void);
+void	 tu_demo_setup(void);
+void	 tu_dir_teardown(void);
+
+/* tu_demo_db, then ehttpctl site set SITE --enhanced-http on (asserted):
+ * the demo's systems of SITE with their certificates issued. */
+char	*tu_demo_enhanced(char *db, size_t len, const char *site);
 
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
@@ -29,13 +72,53 @@ int	 tu_run(char *const argv[], char **out, char **err);
 int	 tu_sh(char **out, char **err, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/* The same in directory cwd (NULL: here); fmt formatted with ap. */
+int	 tu_vsh(const char *cwd, char **out, char **err, const char *fmt,
+	    va_list ap);
+int	 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/* A shell command line asserted to exit 0 (the message names it, with its
+ * output); returns its standard output, malloc'ed. */
+char	*tu_sh_ok(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* s cut at its first newline; returns s. */
+char	*tu_line1(char *s);
+
 /* ehttpctl --db DB ARGS...: NULL-terminated varargs. */
 int	 tu_ctl(const char *db, char **out, char **err, ...)
 	    __attribute__((sentinel));
 
+/* ehttpctl --db DB ARGS... asserted to exit 0 (stderr in the message). */
+void	 tu_ctl_ok(const char *db, ...) __attribute__((sentinel));
+
+/* ehttpctl --db DB ARGS... asserted to exit with want and to say msg on
+ * stderr (msg NULL: anything). */
+void	 tu_ctl_fails(const char *db, int want, const char *msg, ...)
+	    __attribute__((sentinel));
+
+/* python3 (Debian's own when it is there: a version manager's shim can take
+ * a second to start). */
+const char *tu_python(void);
+
+/* A python3 expression evaluated over json parsed by python3's own parser
+ * (the name d); the first line it prints, malloc'ed. Asserts it ran. */
+char	*tu_py_json(const char *json, const char *expr);
+
+/* ehttpctl --db DB ARGS... asserted to exit 0, its JSON output evaluated
+ * by tu_py_json(out, expr). */
+char	*tu_ctl_json(const char *db, const char *expr, ...)
+	    __attribute__((sentinel));
+
+/* A loopback TCP port that was free a moment ago. */
+int	 tu_free_port(void);
+
 /* Whole file into a malloc'ed, NUL-terminated string; NULL if unreadable. */
 char	*tu_read_file(const char *, size_t *);
 int	 tu_write_file(const char *, const char *, size_t);
+/* tu_write_file, then chmod to mode; both asserted. */
+void	 tu_write_file_mode(const char *, const char *, size_t, mode_t);
 
 /* Count occurrences of needle in hay. */
 int	 tu_count(const char *hay, const char *needle);

@@ -26,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timefmt.h"
 #include "tui.h"
+#include "xmalloc.h"
 
 #define APP_MAX_DIALOGS	16
 #define APP_POLL_MS	1000	/* follow logs, re-read agent reports */
@@ -37,6 +39,7 @@ enum node_kind { NODE_GROUP, NODE_VIEW, NODE_OPEN_LOG };
 
 struct node {
 	enum node_kind		 kind;
+	enum app_node		 id;		/* APP_NODE_NONE: groups, logs */
 	int			 depth;
 	char			 label[128];
 	const struct view_ops	*ops;
@@ -126,20 +129,20 @@ app_status(struct app *app, int error, const char *fmt, ...)
 /* Tree. */
 
 static struct node *
-node_add(struct app *app, enum node_kind kind, int depth, const char *label,
-    const struct view_ops *ops)
+node_add(struct app *app, enum node_kind kind, enum app_node id, int depth,
+    const char *label, const struct view_ops *ops)
 {
 	struct node *n;
 
 	if (app->nnodes == app->capnodes) {
 		app->capnodes = app->capnodes ? app->capnodes * 2 : 16;
-		if ((app->nodes = reallocarray(app->nodes, app->capnodes,
-		    sizeof *app->nodes)) == NULL)
-			abort();
+		app->nodes = xreallocarray(app->nodes, app->capnodes,
+		    sizeof *app->nodes);
 	}
 	n = &app->nodes[app->nnodes++];
 	memset(n, 0, sizeof *n);
 	n->kind = kind;
+	n->id = id;
 	n->depth = depth;
 	n->ops = ops;
 	snprintf(n->label, sizeof n->label, "%s", label);
@@ -153,12 +156,20 @@ node_add(struct app *app, enum node_kind kind, int depth, const char *label,
 }
 
 static int
-node_find(struct app *app, const char *label)
+node_find(struct app *app, enum app_node id)
 {
-	for (int i = 0; i < app->nnodes; i++)
-		if (strcmp(app->nodes[i].label, label) == 0)
+	for (int i = 0; i < app->nnodes && id != APP_NODE_NONE; i++)
+		if (app->nodes[i].id == id)
 			return i;
 	return -1;
+}
+
+const char *
+app_node_label(struct app *app, enum app_node id)
+{
+	int i = node_find(app, id);
+
+	return i == -1 ? "" : app->nodes[i].label;
 }
 
 static int
@@ -180,7 +191,7 @@ node_add_log(struct app *app, const char *path, const char *label)
 
 	if ((at = node_find_path(app, path)) != -1)
 		return at;
-	n = node_add(app, NODE_VIEW, 1, label, &view_log_ops);
+	n = node_add(app, NODE_VIEW, APP_NODE_NONE, 1, label, &view_log_ops);
 	snprintf(n->path, sizeof n->path, "%s", path);
 	at = app->nnodes - 1;
 	/* Keep "Open log file..." last. */
@@ -234,14 +245,8 @@ list_names(const char *dir, int dirs, char ***out)
 		    (strcmp(de->d_name + len - 4, ".log") != 0 &&
 		    strcmp(de->d_name + len - 4, ".lo_") != 0))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((names = reallocarray(names, cap, sizeof *names)) ==
-			    NULL)
-				abort();
-		}
-		if ((names[n++] = strdup(de->d_name)) == NULL)
-			abort();
+		names = xgrowarray(names, &cap, n, 16, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	if (n > 0)
@@ -336,15 +341,18 @@ scan_logs(struct app *app)
 static void
 build_tree(struct app *app)
 {
-	node_add(app, NODE_VIEW, 0, "Overview", &view_overview_ops);
-	node_add(app, NODE_GROUP, 0, "Site Configuration", NULL);
-	node_add(app, NODE_VIEW, 1, "Sites", &view_sites_ops);
-	node_add(app, NODE_VIEW, 1, "Servers and Site System Roles",
-	    &view_systems_ops);
-	node_add(app, NODE_GROUP, 0, "Security", NULL);
-	node_add(app, NODE_VIEW, 1, "Certificates", &view_certs_ops);
-	node_add(app, NODE_GROUP, 0, "Monitoring", NULL);
-	node_add(app, NODE_OPEN_LOG, 1, "Open log file...", NULL);
+	node_add(app, NODE_VIEW, APP_NODE_OVERVIEW, 0, "Overview",
+	    &view_overview_ops);
+	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Site Configuration", NULL);
+	node_add(app, NODE_VIEW, APP_NODE_SITES, 1, "Sites", &view_sites_ops);
+	node_add(app, NODE_VIEW, APP_NODE_SYSTEMS, 1,
+	    "Servers and Site System Roles", &view_systems_ops);
+	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Security", NULL);
+	node_add(app, NODE_VIEW, APP_NODE_CERTS, 1, "Certificates",
+	    &view_certs_ops);
+	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Monitoring", NULL);
+	node_add(app, NODE_OPEN_LOG, APP_NODE_NONE, 1, "Open log file...",
+	    NULL);
 	scan_logs(app);
 }
 
@@ -358,8 +366,7 @@ node_view(struct app *app, int i)
 		return NULL;
 	if (n->view != NULL)
 		return n->view;
-	if ((v = calloc(1, sizeof *v)) == NULL)
-		abort();
+	v = xcalloc(1, sizeof *v);
 	v->ops = n->ops;
 	v->app = app;
 	snprintf(v->title, sizeof v->title, "%s", n->label);
@@ -382,9 +389,9 @@ app_current_view(struct app *app)
 }
 
 struct view *
-app_view(struct app *app, const char *title)
+app_view(struct app *app, enum app_node id)
 {
-	int i = node_find(app, title);
+	int i = node_find(app, id);
 
 	return i == -1 ? NULL : node_view(app, i);
 }
@@ -422,9 +429,9 @@ app_select_node(struct app *app, int i)
 }
 
 int
-app_select(struct app *app, const char *title)
+app_select(struct app *app, enum app_node id)
 {
-	int i = node_find(app, title);
+	int i = node_find(app, id);
 
 	if (i == -1)
 		return -1;
@@ -434,11 +441,11 @@ app_select(struct app *app, const char *title)
 }
 
 int
-app_select_item(struct app *app, const char *title, const char *key)
+app_select_item(struct app *app, enum app_node id, const char *key)
 {
 	struct view *v;
 
-	if (app_select(app, title) == -1)
+	if (app_select(app, id) == -1)
 		return -1;
 	if (key == NULL || key[0] == '\0')
 		return 0;
@@ -485,7 +492,7 @@ app_open_log(struct app *app, const char *path)
  */
 static const char *const progress_buttons[] = { "Cancel the work",
     "Continue" };
-static const int progress_flags[] = { DIALOG_BTN_DESTRUCTIVE, 0 };
+static const int progress_flags[] = { FORM_BTN_DESTRUCTIVE, 0 };
 
 /* The question; 1: cancel. */
 static int
@@ -495,7 +502,7 @@ progress_ask(struct app *app)
 	int k;
 
 	app->progress_asking = 1;
-	app->progress_focus = dialog_safe_button(progress_flags, NULL, 2, 0);
+	app->progress_focus = form_safe_button(progress_flags, NULL, 2, 0);
 	for (;;) {
 		app->dirty = 1;
 		app_render(app);
@@ -876,13 +883,12 @@ draw_status(struct app *app)
 	/* Database views: when they were read (they re-read on a timer when
 	 * the database changes, and on F5). */
 	if (v != NULL && v->ops != &view_log_ops && app->last_reload != 0) {
-		struct tm tm;
+		char clock[TIMEFMT_LEN];
 		size_t len = strlen(where);
 
-		gmtime_r(&app->last_reload, &tm);
-		snprintf(where + len, sizeof where - len, "%sas of"
-		    " %02d:%02d:%02d", len ? ", " : "", tm.tm_hour, tm.tm_min,
-		    tm.tm_sec);
+		timefmt(clock, sizeof clock, app->last_reload, TIMEFMT_CLOCK);
+		snprintf(where + len, sizeof where - len, "%sas of %s",
+		    len ? ", " : "", clock);
 	}
 	if (where[0] != '\0')
 		ww = text_cols(where, (size_t)-1) + 1;
@@ -985,7 +991,7 @@ draw_progress(struct app *app)
 	if (app->progress_asking) {
 		text_put(win, 4, 2, w - 4, "Cancel? The site stays as it was.",
 		    (size_t)-1, crt_attr(CRT_WARNING) | A_BOLD);
-		dialog_buttons(win, 5, progress_buttons, 2,
+		form_buttons_draw(win, 5, progress_buttons, 2,
 		    app->progress_focus, NULL);
 	} else
 		text_put(win, 4, 2, w - 4, "Esc: cancel", (size_t)-1,
@@ -1231,16 +1237,16 @@ app_key(struct app *app, int key)
 		prompt_open_log(app);
 		return;
 	case KA_GO_OVERVIEW:
-		app_select(app, "Overview");
+		app_select(app, APP_NODE_OVERVIEW);
 		return;
 	case KA_GO_SITES:
-		app_select(app, "Sites");
+		app_select(app, APP_NODE_SITES);
 		return;
 	case KA_GO_SYSTEMS:
-		app_select(app, "Servers and Site System Roles");
+		app_select(app, APP_NODE_SYSTEMS);
 		return;
 	case KA_GO_CERTS:
-		app_select(app, "Certificates");
+		app_select(app, APP_NODE_CERTS);
 		return;
 	case KA_GO_LOG:
 		if ((r = first_log_node(app)) != -1) {
@@ -1340,8 +1346,7 @@ app_new(const struct app_config *cf, char **cause)
 	char *slash;
 
 	*cause = NULL;
-	if ((app = calloc(1, sizeof *app)) == NULL)
-		abort();
+	app = xcalloc(1, sizeof *app);
 	snprintf(app->db_path, sizeof app->db_path, "%s", cf->db_path != NULL ?
 	    cf->db_path : ehttp_default_db());
 	if (cf->log_dir != NULL)

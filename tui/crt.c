@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #include <term.h>	/* after tui.h: it defines "lines" and "columns" */
 
@@ -161,11 +162,11 @@ crt_open(const char *term, FILE *out, FILE *in, int flags, char **cause)
 
 	*cause = NULL;
 	if (crt_screen != NULL) {
-		*cause = strdup("the screen is already open");
+		*cause = xstrdup("the screen is already open");
 		return -1;
 	}
 	if (term == NULL && ((term = getenv("TERM")) == NULL || *term == '\0')) {
-		*cause = strdup("TERM is not set: cannot tell what the terminal"
+		*cause = xstrdup("TERM is not set: cannot tell what the terminal"
 		    " can do");
 		return -1;
 	}
@@ -173,9 +174,8 @@ crt_open(const char *term, FILE *out, FILE *in, int flags, char **cause)
 	crt_tty_saved_ok = isatty(crt_tty_fd) &&
 	    tcgetattr(crt_tty_fd, &crt_tty_saved) == 0;
 	if ((crt_screen = newterm(term, out, in)) == NULL) {
-		if (asprintf(&msg, "cannot use terminal type '%s' (no terminfo"
-		    " entry?)", term) == -1)
-			abort();
+		xasprintf(&msg, "cannot use terminal type '%s' (no terminfo"
+		    " entry?)", term);
 		*cause = msg;
 		return -1;
 	}

@@ -16,6 +16,7 @@
 
 #include "outfile.h"
 #include "tui.h"
+#include "xmalloc.h"
 
 /* The certificate window. */
 int
@@ -24,11 +25,10 @@ dialog_cert_show(struct app *app, int64_t id)
 	struct ehttp *e = app_ehttp(app);
 	struct db_cert c, *path = NULL;
 	struct box *b;
-	char idbuf[32], t1[32], t2[32], *text = NULL, title[300], status[1024];
+	char t1[32], t2[32], *text = NULL, title[300], status[1024];
 	size_t np = 0;
 
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
-	if (ehttp_cert_find(e, idbuf, &c) == -1) {
+	if (ehttp_cert_get(e, id, &c) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
@@ -116,80 +116,47 @@ struct cert_filter {
 	void			*arg;
 };
 
-static void
-filter_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct cert_filter *cf = d->data;
-
-	*w = maxw - 4 < 64 ? maxw - 4 : 64;
-	*h = form_height(&cf->form, *w);
-}
-
-static void
-filter_draw(struct dialog *d, WINDOW *w)
-{
-	struct cert_filter *cf = d->data;
-
-	dialog_form_draw(d, w, &cf->form);
-}
-
 static int
-filter_key(struct dialog *d, enum keys_action a, int key)
+filter_button(struct dialog *d, int pressed)
 {
 	struct cert_filter *cf = d->data;
 	struct dialog_cert_filter f;
 	struct form_item *site;
 
-	switch (form_key(&cf->form, a, key)) {
-	case FORM_BUTTON:
-		if (cf->form.pressed != 0) {
-			dialog_close(d, -1, NULL);
-			return DLG_CLOSE;
-		}
-		memset(&f, 0, sizeof f);
-		f.type = form_value(&cf->form, CF_ROOT) ? 1 :
-		    form_value(&cf->form, CF_ROLE) ? 2 :
-		    form_value(&cf->form, CF_PKI) ? 3 : 0;
-		site = form_item(&cf->form, CF_SITE);
-		if (site->value > 0) {
-			f.site_id = cf->site_ids[site->value];
-			snprintf(f.site_code, sizeof f.site_code, "%s",
-			    cf->site_names[site->value]);
-		}
-		text_copy(f.text, sizeof f.text, form_item(&cf->form,
-		    CF_TEXT)->text, strlen(form_item(&cf->form, CF_TEXT)->text));
-		f.active_only = form_value(&cf->form, CF_ACTIVE);
-		f.blocked_only = form_value(&cf->form, CF_BLOCKED);
-		f.expiring = form_value(&cf->form, CF_EXPIRING);
-		cf->fn(d->app, &f, cf->arg);
-		dialog_close(d, 0, NULL);
-		return DLG_CLOSE;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
-		return DLG_REDRAW;
+	memset(&f, 0, sizeof f);
+	f.type = form_value(&cf->form, CF_ROOT) ? 1 :
+	    form_value(&cf->form, CF_ROLE) ? 2 :
+	    form_value(&cf->form, CF_PKI) ? 3 : 0;
+	site = form_item(&cf->form, CF_SITE);
+	if (site->value > 0) {
+		f.site_id = cf->site_ids[site->value];
+		snprintf(f.site_code, sizeof f.site_code, "%s",
+		    cf->site_names[site->value]);
 	}
+	text_copy(f.text, sizeof f.text, form_item(&cf->form, CF_TEXT)->text,
+	    strlen(form_item(&cf->form, CF_TEXT)->text));
+	f.active_only = form_value(&cf->form, CF_ACTIVE);
+	f.blocked_only = form_value(&cf->form, CF_BLOCKED);
+	f.expiring = form_value(&cf->form, CF_EXPIRING);
+	cf->fn(d->app, &f, cf->arg);
+	dialog_close(d, 0, NULL);
+	return DLG_CLOSE;
 }
 
 static void
-filter_free(struct dialog *d)
+filter_free(void *data)
 {
-	struct cert_filter *cf = d->data;
+	struct cert_filter *cf = data;
 
 	for (int i = 0; i < cf->nsites; i++)
 		free(cf->site_names[i]);
 	free(cf);
 }
 
-static const struct dialog_ops filter_ops = {
-	.name = "cert-filter",
-	.scope = KS_DIALOG,
-	.size = filter_size,
-	.draw = filter_draw,
-	.key = filter_key,
+static const struct dialog_form_ops filter_ops = {
+	.width = 64,
+	.margin = 4,
+	.button = filter_button,
 	.free = filter_free,
 };
 
@@ -205,20 +172,18 @@ dialog_cert_filter(struct app *app, const struct dialog_cert_filter *cur,
 	static const int ids[] = { CF_ANY, CF_ROOT, CF_ROLE, CF_PKI };
 	static const char *const titles[] = { "Any type", "SMS Issuing",
 	    "SMS Role SSL Certificate", "PKI" };
+	static const char *const buttons[] = { "OK", "Cancel" };
 
-	if ((cf = calloc(1, sizeof *cf)) == NULL)
-		abort();
+	cf = xcalloc(1, sizeof *cf);
 	cf->fn = fn;
 	cf->arg = arg;
-	if ((cf->site_names[0] = strdup("Any site")) == NULL)
-		abort();
+	cf->site_names[0] = xstrdup("Any site");
 	cf->nsites = 1;
 	if (ehttp_site_list(app_ehttp(app), &sites, &ns) == 0) {
 		for (size_t i = 0; i < ns && cf->nsites < 64; i++) {
 			cf->site_ids[cf->nsites] = sites[i].id;
-			if ((cf->site_names[cf->nsites++] = strdup(
-			    sites[i].code)) == NULL)
-				abort();
+			cf->site_names[cf->nsites++] = xstrdup(
+			    sites[i].code);
 		}
 		free(sites);
 	}
@@ -249,12 +214,9 @@ dialog_cert_filter(struct app *app, const struct dialog_cert_filter *cur,
 	    ->value = cur->blocked_only;
 	form_add(f, FORM_CHECK, CF_EXPIRING, 0, 0, "Expiring within 30 days")
 	    ->value = cur->expiring;
-	f->buttons[0] = "OK";
-	f->buttons[1] = "Cancel";
-	f->button_enabled[0] = f->button_enabled[1] = 1;
-	f->nbuttons = 2;
+	form_buttons(f, buttons, 2);
 	form_focus_first(f);
-	app_dialog_push(app, dialog_new(app, &filter_ops, cf));
+	app_dialog_push(app, dialog_form_new(app, &filter_ops, f, cf));
 	return 0;
 }
 
@@ -349,23 +311,6 @@ out:
 	return rc;
 }
 
-static void
-export_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct cert_export *ce = d->data;
-
-	*w = maxw - 4 < 76 ? maxw - 4 : 76;
-	*h = form_height(&ce->form, *w);
-}
-
-static void
-export_draw(struct dialog *d, WINDOW *w)
-{
-	struct cert_export *ce = d->data;
-
-	dialog_form_draw(d, w, &ce->form);
-}
-
 /* Follow the format in the file name's extension. */
 static void
 fix_extension(struct cert_export *ce)
@@ -383,54 +328,35 @@ fix_extension(struct cert_export *ce)
 }
 
 static int
-export_key(struct dialog *d, enum keys_action a, int key)
+export_changed(struct dialog *d, int id)
+{
+	if (id == CE_PEM || id == CE_DER)
+		fix_extension(d->data);
+	return DLG_REDRAW;
+}
+
+static int
+export_button(struct dialog *d, int pressed)
 {
 	struct cert_export *ce = d->data;
 	char msg[PATH_MAX + 256];
 
-	switch (form_key(&ce->form, a, key)) {
-	case FORM_CHANGED:
-		if (ce->form.changed_id == CE_PEM || ce->form.changed_id == CE_DER)
-			fix_extension(ce);
-		return DLG_REDRAW;
-	case FORM_BUTTON:
-		if (ce->form.pressed != 0) {
-			dialog_close(d, -1, NULL);
-			return DLG_CLOSE;
-		}
-		if (dialog_cert_export_write(d->app, ce->id,
-		    form_item(&ce->form, CE_PATH)->text,
-		    form_value(&ce->form, CE_DER), form_value(&ce->form, CE_KEY),
-		    msg, sizeof msg) == -1) {
-			dialog_message(d->app, "Export", BOX_ERROR, "%s", msg);
-			return DLG_REDRAW;
-		}
-		app_status(d->app, 0, "%s", msg);
-		dialog_close(d, 0, NULL);
-		return DLG_CLOSE;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
+	if (dialog_cert_export_write(d->app, ce->id, form_item(&ce->form,
+	    CE_PATH)->text, form_value(&ce->form, CE_DER),
+	    form_value(&ce->form, CE_KEY), msg, sizeof msg) == -1) {
+		dialog_message(d->app, "Export", BOX_ERROR, "%s", msg);
 		return DLG_REDRAW;
 	}
+	app_status(d->app, 0, "%s", msg);
+	dialog_close(d, 0, NULL);
+	return DLG_CLOSE;
 }
 
-static void
-export_free(struct dialog *d)
-{
-	free(d->data);
-}
-
-static const struct dialog_ops export_ops = {
-	.name = "cert-export",
-	.scope = KS_DIALOG,
-	.size = export_size,
-	.draw = export_draw,
-	.key = export_key,
-	.free = export_free,
+static const struct dialog_form_ops export_ops = {
+	.width = 76,
+	.margin = 4,
+	.button = export_button,
+	.changed = export_changed,
 };
 
 int
@@ -440,15 +366,14 @@ dialog_cert_export(struct app *app, int64_t id)
 	struct cert_export *ce;
 	struct form_item *it;
 	struct db_cert c;
-	char idbuf[32], buf[300], cwd[PATH_MAX], name[300];
+	char buf[300], cwd[PATH_MAX], name[300];
+	static const char *const buttons[] = { "Export", "Cancel" };
 
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
-	if (ehttp_cert_find(e, idbuf, &c) == -1) {
+	if (ehttp_cert_get(e, id, &c) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
-	if ((ce = calloc(1, sizeof *ce)) == NULL)
-		abort();
+	ce = xcalloc(1, sizeof *ce);
 	ce->id = id;
 	form_init(&ce->form, "Export Certificate");
 	snprintf(buf, sizeof buf, "%s %s (thumbprint %.8s...)",
@@ -477,11 +402,8 @@ dialog_cert_export(struct app *app, int64_t id)
 	form_add(&ce->form, FORM_CHECK, CE_KEY, 0, 0, "Also export the private"
 	    " key (unencrypted, to FILE.key, 0600; recorded in the audit"
 	    " trail)");
-	ce->form.buttons[0] = "Export";
-	ce->form.buttons[1] = "Cancel";
-	ce->form.button_enabled[0] = ce->form.button_enabled[1] = 1;
-	ce->form.nbuttons = 2;
+	form_buttons(&ce->form, buttons, 2);
 	form_focus_first(&ce->form);
-	app_dialog_push(app, dialog_new(app, &export_ops, ce));
+	app_dialog_push(app, dialog_form_new(app, &export_ops, &ce->form, ce));
 	return 0;
 }

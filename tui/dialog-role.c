@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 static const char *const role_buttons[] = { "OK", "Cancel", "Apply" };
 
@@ -47,7 +48,7 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 		form_add(f, FORM_CHECK, DR_ANON, 0, 2, "Allow clients to connect"
 		    " anonymously")->value = r->allow_anonymous == 1;
 	form_add(f, FORM_GAP, 0, 0, 0, NULL);
-	if (dr->site.sec.enhanced_http && !dr->site.sec.https_only)
+	if (ehttp_site_enhanced(&dr->site.sec))
 		snprintf(buf, sizeof buf, "Site %s uses enhanced HTTP: with HTTP,"
 		    " clients reach this role over TLS with its SMS Role SSL"
 		    " Certificate.", dr->site.code);
@@ -57,12 +58,7 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 		    " is a deprecated configuration.", dr->site.code[0] ?
 		    dr->site.code : "the site");
 	form_add(f, FORM_LABEL, DR_INFO, 0, 0, buf);
-	for (int b = 0; b < 3; b++) {
-		f->buttons[b] = role_buttons[b];
-		f->button_enabled[b] = 1;
-	}
-	f->nbuttons = 3;
-	f->default_button = 0;
+	form_buttons(f, role_buttons, 3);
 	f->button_enabled[2] = 0;
 	form_focus_first(f);
 }
@@ -85,24 +81,6 @@ dialog_role_form_changed(const struct dialog_role *dr, const char **connection,
 	return *connection != NULL || anon != -1;
 }
 
-static void
-role_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct dialog_role *dr = d->data;
-
-	*w = maxw - 4 < 72 ? maxw - 4 : 72;
-	*h = form_height(&dr->form, *w);
-}
-
-static void
-role_draw(struct dialog *d, WINDOW *w)
-{
-	struct dialog_role *dr = d->data;
-
-	dialog_frame(w, dr->form.title);
-	form_draw(&dr->form, w);
-}
-
 static int
 reread(struct app *app, struct dialog_role *dr)
 {
@@ -110,11 +88,12 @@ reread(struct app *app, struct dialog_role *dr)
 	size_t n;
 	int rc = -1;
 
-	if (ehttp_role_list(app_ehttp(app), NULL, dr->role.fqdn, &v, &n) == -1)
+	if (ehttp_role_list(app_ehttp(app), 0, dr->role.system_id, &v,
+	    &n) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].role, dr->role.role) == 0) {
-			ehttp_site_get(app_ehttp(app), dr->site.code, &dr->site);
+			ehttp_site_get(app_ehttp(app), dr->site.id, &dr->site);
 			dialog_role_form_init(dr, &v[i]);
 			rc = 0;
 		}
@@ -203,47 +182,28 @@ role_apply(struct app *app, struct dialog_role *dr, int closing)
 }
 
 static int
-role_key(struct dialog *d, enum keys_action a, int key)
+role_changed(struct dialog *d, int id)
 {
 	struct dialog_role *dr = d->data;
 	const char *conn;
 	int anon;
 
-	switch (form_key(&dr->form, a, key)) {
-	case FORM_CHANGED:
-		dr->form.button_enabled[2] = dialog_role_form_changed(dr, &conn,
-		    &anon);
-		return DLG_REDRAW;
-	case FORM_BUTTON:
-		if (dr->form.pressed == 1) {
-			dialog_close(d, -1, NULL);
-			return DLG_CLOSE;
-		}
-		role_apply(d->app, dr, dr->form.pressed == 0);
-		return DLG_REDRAW;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
-		return DLG_REDRAW;
-	}
+	dr->form.button_enabled[2] = dialog_role_form_changed(dr, &conn, &anon);
+	return DLG_REDRAW;
 }
 
-static void
-role_free(struct dialog *d)
+static int
+role_button(struct dialog *d, int pressed)
 {
-	free(d->data);
+	role_apply(d->app, d->data, pressed == 0);
+	return DLG_REDRAW;
 }
 
-static const struct dialog_ops role_ops = {
-	.name = "role",
-	.scope = KS_DIALOG,
-	.size = role_size,
-	.draw = role_draw,
-	.key = role_key,
-	.free = role_free,
+static const struct dialog_form_ops role_ops = {
+	.width = 72,
+	.margin = 4,
+	.button = role_button,
+	.changed = role_changed,
 };
 
 int
@@ -257,8 +217,8 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 	size_t n;
 	int found = -1;
 
-	if (ehttp_system_get(e, fqdn, &y) == -1 ||
-	    ehttp_role_list(e, NULL, fqdn, &v, &n) == -1) {
+	if (ehttp_system_resolve(e, fqdn, &y) != 1 ||
+	    ehttp_role_list(e, 0, y.id, &v, &n) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
@@ -270,12 +230,11 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 		app_status(app, 1, "%s has no %s.", fqdn, rules_role_title(role));
 		return -1;
 	}
-	if ((dr = calloc(1, sizeof *dr)) == NULL)
-		abort();
-	ehttp_site_get(e, y.site_code, &dr->site);
+	dr = xcalloc(1, sizeof *dr);
+	ehttp_site_get(e, y.site_id, &dr->site);
 	dialog_role_form_init(dr, &v[found]);
 	free(v);
-	d = dialog_new(app, &role_ops, dr);
+	d = dialog_form_new(app, &role_ops, &dr->form, dr);
 	dr->self = d;
 	app_dialog_push(app, d);
 	return 0;
@@ -297,12 +256,12 @@ pick_done(struct app *app, int result, const char *text, void *arg)
 	if (result < 0 || result >= p->n)
 		return;
 	r = p->roles[result];
-	if (strcmp(r, "mp") == 0 || strcmp(r, "dp") == 0)
+	if (ehttp_role_info(r) != NULL && ehttp_role_info(r)->connection)
 		dialog_role_open(app, p->fqdn, r);
 	else
 		dialog_message(app, rules_role_title(r), BOX_INFO, "The %s on %s"
 		    " has no client connection settings. %s",
-		    rules_role_title(r), p->fqdn, strcmp(r, "provider") == 0 ?
+		    rules_role_title(r), p->fqdn, !ehttp_role_stays_http(r) ?
 		    "With enhanced HTTP on, it gets an SMS Role SSL Certificate." :
 		    "Enhanced HTTP does not secure it: it stays HTTP.");
 }
@@ -311,47 +270,34 @@ int
 dialog_role_pick(struct app *app, int64_t system_id)
 {
 	struct ehttp *e = app_ehttp(app);
-	struct db_system *ys = NULL;
+	struct db_system y;
 	struct db_role *v = NULL;
 	struct pick *p;
 	struct dialog *d;
 	char *items[8], title[300];
-	size_t ny, n;
-	int found = 0;
+	size_t n;
 
-	if (ehttp_system_list(e, NULL, &ys, &ny) == -1) {
+	/* A database error is said as such, not as "gone". */
+	if (ehttp_system_get(e, system_id, &y) == -1 ||
+	    ehttp_role_list(e, 0, system_id, &v, &n) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;
 	}
-	if ((p = calloc(1, sizeof *p)) == NULL)
-		abort();
-	for (size_t i = 0; i < ny; i++)
-		if (ys[i].id == system_id) {
-			snprintf(p->fqdn, sizeof p->fqdn, "%s", ys[i].fqdn);
-			found = 1;
-		}
-	free(ys);
-	if (!found || ehttp_role_list(e, NULL, p->fqdn, &v, &n) == -1) {
-		free(p);
-		app_status(app, 1, "The site system is gone.");
-		return -1;
-	}
+	p = xcalloc(1, sizeof *p);
+	snprintf(p->fqdn, sizeof p->fqdn, "%s", y.fqdn);
 	for (size_t i = 0; i < n && p->n < 8; i++) {
 		const struct db_role *r = &v[i];
 		char *s = NULL;
-		int rc;
 
 		if (r->allow_anonymous != -1)
-			rc = asprintf(&s, "%-26s %s, anonymous %s",
+			xasprintf(&s, "%-26s %s, anonymous %s",
 			    rules_role_title(r->role), r->connection,
 			    r->allow_anonymous ? "allowed" : "not allowed");
 		else if (r->connection[0])
-			rc = asprintf(&s, "%-26s %s", rules_role_title(r->role),
+			xasprintf(&s, "%-26s %s", rules_role_title(r->role),
 			    r->connection);
 		else
-			rc = asprintf(&s, "%s", rules_role_title(r->role));
-		if (rc == -1)
-			abort();
+			xasprintf(&s, "%s", rules_role_title(r->role));
 		items[p->n] = s;
 		snprintf(p->roles[p->n], sizeof p->roles[0], "%s", r->role);
 		p->n++;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 static const char *const keyalg_names[] = { "rsa2048", "rsa3072", "ec-p256" };
 static const char *const keyalg_titles[] = { "RSA 2048", "RSA 3072",
@@ -132,12 +133,7 @@ dialog_site_form_init(struct dialog_site *ds, const struct db_site *s)
 		    "Use encryption")->value = s->sec.use_encryption;
 	}
 
-	for (int b = 0; b < 3; b++) {
-		f->buttons[b] = site_buttons[b];
-		f->button_enabled[b] = 1;
-	}
-	f->nbuttons = 3;
-	f->default_button = DS_BTN_OK;
+	form_buttons(f, site_buttons, 3);	/* OK (DS_BTN_OK) is the default */
 	ds->pki_saved = s->sec.pki_client_cert;
 	dialog_site_form_rules(ds, 0);
 	/* Open on Communication Security: what this console is about. */
@@ -410,13 +406,11 @@ dialog_site_roots_items(struct ehttp *e, const char *code, char ***items,
 
 	if (ehttp_site_trusted_root_list(e, code, &v, &nv) == -1)
 		return -1;
-	if ((it = calloc(nv + 1, sizeof *it)) == NULL ||
-	    (it[0] = strdup(ROOTS_ADD_ITEM)) == NULL)
-		abort();
+	it = xcalloc(nv + 1, sizeof *it);
+	it[0] = xstrdup(ROOTS_ADD_ITEM);
 	for (size_t i = 0; i < nv; i++)
-		if (asprintf(&it[i + 1], "Remove %.200s (thumbprint %s)",
-		    v[i].subject, v[i].thumbprint) == -1)
-			abort();
+		xasprintf(&it[i + 1], "Remove %.200s (thumbprint %s)",
+		    v[i].subject, v[i].thumbprint);
 	free(v);
 	*items = it;
 	*n = (int)nv + 1;
@@ -444,26 +438,6 @@ roots_open(struct app *app, struct dialog_site *ds)
 	free(items);
 }
 
-static void
-site_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct dialog_site *ds = d->data;
-
-	*w = maxw - 2 < 78 ? maxw - 2 : 78;
-	*h = form_height(&ds->form, *w);
-	if (*h > maxh)
-		*h = maxh;
-}
-
-static void
-site_draw(struct dialog *d, WINDOW *w)
-{
-	struct dialog_site *ds = d->data;
-
-	dialog_frame(w, ds->form.title);
-	form_draw(&ds->form, w);
-}
-
 /* Re-read the site after an apply (the dialog stays open). */
 static int
 reread(struct app *app, struct dialog_site *ds)
@@ -471,7 +445,7 @@ reread(struct app *app, struct dialog_site *ds)
 	struct db_site s;
 	int tab = ds->form.tab;
 
-	if (ehttp_site_get(app_ehttp(app), ds->site.code, &s) == -1)
+	if (ehttp_site_get(app_ehttp(app), ds->site.id, &s) == -1)
 		return -1;
 	dialog_site_form_free(ds);
 	dialog_site_form_init(ds, &s);
@@ -495,7 +469,7 @@ apply_now(struct app *app, struct dialog_site *ds)
 		dialog_message(app, "Site Properties", BOX_ERROR, "%s", err);
 		return;
 	}
-	if (ehttp_site_set_security(k, ds->site.code, &c) == -1) {
+	if (ehttp_site_set_security(k, ds->site.id, &c) == -1) {
 		snprintf(err, sizeof err, "%s", ehttp_error(k));
 		app_key_handle_close(app, k);
 		dialog_message(app, "Site Properties", BOX_ERROR,
@@ -557,10 +531,10 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 	dialog_site_form_security(ds, &x);
 	dialog_site_form_change(ds, &c);
 	refresh_warnings(app, ds);
-	planned = ehttp_site_plan(app_ehttp(app), ds->site.code, &c,
+	planned = ehttp_site_plan(app_ehttp(app), ds->site.id, &c,
 	    &plan) == 0;
-	was_on = o->enhanced_http && !o->https_only;
-	now_on = x.enhanced_http && !x.https_only;
+	was_on = ehttp_site_enhanced(o);
+	now_on = ehttp_site_enhanced(&x);
 	if (ds->nwarnings == 0 && was_on == now_on && (!planned ||
 	    (plan.issue == 0 && plan.retire == 0 && !plan.new_root))) {
 		apply_now(app, ds);
@@ -627,65 +601,46 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 		box_text(b, BOX_WARNING, ds->warnings[i].text);
 	if (was_on && !now_on) {
 		box_buttons(b, off_labels, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 	} else
 		box_buttons(b, labels, 2);
 	box_dialog(app, b, confirm_done, ds);
 }
 
 static int
-site_key(struct dialog *d, enum keys_action a, int key)
+site_changed(struct dialog *d, int id)
 {
 	struct dialog_site *ds = d->data;
 
-	switch (form_key(&ds->form, a, key)) {
-	case FORM_CHANGED:
-		if (ds->form.changed_id == DS_ROOTS) {
-			form_set(&ds->form, DS_ROOTS, 0);
-			roots_open(d->app, ds);
-			return DLG_REDRAW;
-		}
-		dialog_site_form_rules(ds, ds->form.changed_id);
-		refresh_warnings(d->app, ds);
-		return DLG_REDRAW;
-	case FORM_BUTTON:
-		switch (ds->form.pressed) {
-		case DS_BTN_OK:
-			site_apply(d->app, ds, 1);
-			break;
-		case DS_BTN_APPLY:
-			site_apply(d->app, ds, 0);
-			break;
-		default:
-			dialog_close(d, -1, NULL);
-			return DLG_CLOSE;
-		}
-		return DLG_REDRAW;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
+	if (id == DS_ROOTS) {
+		form_set(&ds->form, DS_ROOTS, 0);
+		roots_open(d->app, ds);
 		return DLG_REDRAW;
 	}
+	dialog_site_form_rules(ds, id);
+	refresh_warnings(d->app, ds);
+	return DLG_REDRAW;
+}
+
+static int
+site_button(struct dialog *d, int pressed)
+{
+	site_apply(d->app, d->data, pressed == DS_BTN_OK);
+	return DLG_REDRAW;
 }
 
 static void
-site_free(struct dialog *d)
+site_free(void *data)
 {
-	struct dialog_site *ds = d->data;
-
-	dialog_site_form_free(ds);
-	free(ds);
+	dialog_site_form_free(data);
+	free(data);
 }
 
-static const struct dialog_ops site_ops = {
-	.name = "site",
-	.scope = KS_DIALOG,
-	.size = site_size,
-	.draw = site_draw,
-	.key = site_key,
+static const struct dialog_form_ops site_ops = {
+	.width = 78,
+	.margin = 2,
+	.button = site_button,
+	.changed = site_changed,
 	.free = site_free,
 };
 
@@ -696,19 +651,18 @@ dialog_site_open(struct app *app, const char *code)
 	struct db_site s;
 	struct dialog *d;
 
-	if (ehttp_site_get(app_ehttp(app), code, &s) == -1) {
+	if (ehttp_site_resolve(app_ehttp(app), code, &s) != 1) {
 		app_status(app, 1, "%s", ehttp_error(app_ehttp(app)));
 		return -1;
 	}
-	if ((ds = calloc(1, sizeof *ds)) == NULL)
-		abort();
+	ds = xcalloc(1, sizeof *ds);
 	dialog_site_form_init(ds, &s);
 	ds->form.extra_lines = extra_lines;
 	ds->form.extra_draw = extra_draw;
 	ds->form.arg = ds;
 	refresh_warnings(app, ds);
 	roots_refresh(app, ds);
-	d = dialog_new(app, &site_ops, ds);
+	d = dialog_form_new(app, &site_ops, &ds->form, ds);
 	ds->self = d;
 	app_dialog_push(app, d);
 	return 0;

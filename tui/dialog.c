@@ -13,14 +13,14 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 struct dialog *
 dialog_new(struct app *app, const struct dialog_ops *ops, void *data)
 {
 	struct dialog *d;
 
-	if ((d = calloc(1, sizeof *d)) == NULL)
-		abort();
+	d = xcalloc(1, sizeof *d);
 	d->ops = ops;
 	d->app = app;
 	d->data = data;
@@ -81,46 +81,6 @@ dialog_frame(WINDOW *w, const char *title)
 	wattrset(w, crt_attr(CRT_DIALOG));
 }
 
-void
-dialog_buttons(WINDOW *w, int y, const char *const *labels, int n, int focus,
-    const int *enabled)
-{
-	int h, width, total = 0, x;
-
-	getmaxyx(w, h, width);
-	(void)h;
-	for (int b = 0; b < n; b++)
-		total += text_cols(labels[b], (size_t)-1) + 4 + (b ? 2 : 0);
-	x = (width - total) / 2;
-	if (x < 1)
-		x = 1;
-	for (int b = 0; b < n; b++) {
-		attr_t a = crt_attr(CRT_DIALOG);
-
-		if (enabled != NULL && !enabled[b])
-			a = crt_attr(CRT_DISABLED);
-		else if (b == focus)
-			a = crt_attr(CRT_FOCUS) | A_BOLD;
-		if (b > 0)
-			x += 2;
-		x += text_putf(w, y, x, width - 1 - x, a, "[ %s ]", labels[b]);
-	}
-}
-
-int
-dialog_safe_button(const int *flags, const int *enabled, int n, int preferred)
-{
-	if (preferred >= 0 && preferred < n &&
-	    !(flags[preferred] & DIALOG_BTN_DESTRUCTIVE) &&
-	    (enabled == NULL || enabled[preferred]))
-		return preferred;
-	for (int b = 0; b < n; b++)
-		if (!(flags[b] & DIALOG_BTN_DESTRUCTIVE) &&
-		    (enabled == NULL || enabled[b]))
-			return b;
-	return preferred;
-}
-
 /* The box: lines of text (wrapped), optional tabs, buttons. */
 struct box_line {
 	enum box_line_style	 style;
@@ -150,8 +110,7 @@ box_new(const char *title)
 {
 	struct box *b;
 
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		abort();
+	b = xcalloc(1, sizeof *b);
 	snprintf(b->title, sizeof b->title, "%s", title);
 	b->buttons[0] = "OK";
 	b->nbuttons = 1;
@@ -163,8 +122,7 @@ box_tab(struct box *b, const char *name)
 {
 	if (b->ntabs == FORM_MAX_TABS)
 		return;
-	if ((b->tabs[b->ntabs++] = strdup(name)) == NULL)
-		abort();
+	b->tabs[b->ntabs++] = xstrdup(name);
 }
 
 void
@@ -180,14 +138,12 @@ box_text(struct box *b, enum box_line_style style, const char *s)
 		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		if (b->n == b->cap) {
 			b->cap = b->cap ? b->cap * 2 : 32;
-			if ((b->lines = reallocarray(b->lines, b->cap,
-			    sizeof *b->lines)) == NULL)
-				abort();
+			b->lines = xreallocarray(b->lines, b->cap,
+			    sizeof *b->lines);
 		}
 		b->lines[b->n].style = style;
 		b->lines[b->n].tab = b->ntabs > 0 ? b->ntabs - 1 : 0;
-		if ((b->lines[b->n].text = strndup(p, len)) == NULL)
-			abort();
+		b->lines[b->n].text = xstrndup(p, len);
 		b->n++;
 		if (nl == NULL || nl[1] == '\0')
 			break;
@@ -202,8 +158,7 @@ box_line(struct box *b, enum box_line_style style, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
 	box_text(b, style, s);
 	free(s);
@@ -287,8 +242,7 @@ box_render(struct box *b, WINDOW *w, int y0, int x0, int width, int height)
 			a = crt_attr(CRT_DIALOG);
 			break;
 		}
-		if (asprintf(&s, "%s%s", box_prefix(l->style), l->text) == -1)
-			abort();
+		xasprintf(&s, "%s%s", box_prefix(l->style), l->text);
 		len = strlen(s);
 		do {
 			n = text_wrap(s + off, len - off, width, &next);
@@ -380,7 +334,7 @@ box_draw(struct dialog *d, WINDOW *w)
 	wattrset(w, crt_attr(CRT_DIALOG));
 	mvwhline(w, h - 3, 1, ACS_HLINE, width - 2 -
 	    (b->total > (size_t)b->view_h ? (int)strlen(pos) + 1 : 0));
-	dialog_buttons(w, h - 2, b->buttons, b->nbuttons, b->focus, NULL);
+	form_buttons_draw(w, h - 2, b->buttons, b->nbuttons, b->focus, NULL);
 }
 
 static int
@@ -468,7 +422,7 @@ box_dialog(struct app *app, struct box *b, dialog_done_fn done, void *arg)
 {
 	struct dialog *d = dialog_new(app, &box_ops, b);
 
-	b->focus = dialog_safe_button(b->button_flags, NULL, b->nbuttons,
+	b->focus = form_safe_button(b->button_flags, NULL, b->nbuttons,
 	    b->focus);
 	d->done = done;
 	d->done_arg = arg;
@@ -485,8 +439,7 @@ dialog_message(struct app *app, const char *title, enum box_line_style style,
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
 	box_text(b, style, s);
 	free(s);
@@ -503,40 +456,35 @@ dialog_form_draw(struct dialog *d, WINDOW *w, struct form *f)
 	d->cursor_x = f->cursor_x;
 }
 
-/* The prompt: a form with one text field. */
-struct prompt {
-	struct form	 form;
-};
-
+/* The form dialog skeleton. */
 static void
-prompt_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
+form_dialog_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
 {
-	struct prompt *p = d->data;
+	const struct dialog_form_ops *fo = d->form_ops;
 
-	*w = maxw - 8 < 72 ? maxw - 8 : 72;
-	*h = form_height(&p->form, *w);
+	*w = maxw - fo->margin < fo->width ? maxw - fo->margin : fo->width;
+	*h = form_height(d->form, *w);
 }
 
 static void
-prompt_draw(struct dialog *d, WINDOW *w)
+form_dialog_draw(struct dialog *d, WINDOW *w)
 {
-	struct prompt *p = d->data;
-
-	dialog_form_draw(d, w, &p->form);
+	dialog_form_draw(d, w, d->form);
 }
 
 static int
-prompt_key(struct dialog *d, enum keys_action a, int key)
+form_dialog_key(struct dialog *d, enum keys_action a, int key)
 {
-	struct prompt *p = d->data;
+	const struct dialog_form_ops *fo = d->form_ops;
 
-	switch (form_key(&p->form, a, key)) {
+	switch (form_key(d->form, a, key)) {
+	case FORM_CHANGED:
+		return fo->changed != NULL ? fo->changed(d,
+		    d->form->changed_id) : DLG_REDRAW;
 	case FORM_BUTTON:
-		if (p->form.pressed == 0)
-			dialog_close(d, 0, p->form.items[0].text);
-		else
-			dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
+		if (d->form->pressed != DIALOG_FORM_CANCEL)
+			return fo->button(d, d->form->pressed);
+		/* FALLTHROUGH */
 	case FORM_CANCEL:
 		dialog_close(d, -1, NULL);
 		return DLG_CLOSE;
@@ -548,41 +496,68 @@ prompt_key(struct dialog *d, enum keys_action a, int key)
 }
 
 static void
-prompt_free(struct dialog *d)
+form_dialog_free(struct dialog *d)
 {
-	free(d->data);
+	if (d->form_ops->free != NULL)
+		d->form_ops->free(d->data);
+	else
+		free(d->data);
 }
 
-static const struct dialog_ops prompt_ops = {
-	.name = "prompt",
+static const struct dialog_ops form_dialog_ops = {
+	.name = "form",
 	.scope = KS_DIALOG,
-	.size = prompt_size,
-	.draw = prompt_draw,
-	.key = prompt_key,
-	.free = prompt_free,
+	.size = form_dialog_size,
+	.draw = form_dialog_draw,
+	.key = form_dialog_key,
+	.free = form_dialog_free,
 };
 
 struct dialog *
-dialog_prompt(struct app *app, const char *title, const char *label,
-    const char *initial, dialog_done_fn done, void *arg)
+dialog_form_new(struct app *app, const struct dialog_form_ops *fo,
+    struct form *f, void *data)
 {
-	struct prompt *p;
+	struct dialog *d = dialog_new(app, &form_dialog_ops, data);
+
+	d->form = f;
+	d->form_ops = fo;
+	return d;
+}
+
+/* The prompt: a form with one text field. */
+static int
+prompt_button(struct dialog *d, int pressed)
+{
+	struct form *f = d->data;
+
+	dialog_close(d, 0, f->items[0].text);
+	return DLG_CLOSE;
+}
+
+static const struct dialog_form_ops prompt_ops = {
+	.width = 72,
+	.margin = 8,
+	.button = prompt_button,
+};
+
+static struct dialog *
+prompt_new(struct app *app, const char *title, const char *label,
+    const char *initial, int selected, dialog_done_fn done, void *arg)
+{
+	static const char *const buttons[] = { "OK", "Cancel" };
+	struct form *f;
 	struct form_item *it;
 	struct dialog *d;
 
-	if ((p = calloc(1, sizeof *p)) == NULL)
-		abort();
-	form_init(&p->form, title);
-	it = form_add(&p->form, FORM_TEXT, 1, 0, 0, label);
+	f = xcalloc(1, sizeof *f);
+	form_init(f, title);
+	it = form_add(f, FORM_TEXT, 1, 0, 0, label);
 	snprintf(it->text, sizeof it->text, "%s", initial != NULL ? initial : "");
 	it->pos = strlen(it->text);
-	p->form.buttons[0] = "OK";
-	p->form.buttons[1] = "Cancel";
-	p->form.button_enabled[0] = p->form.button_enabled[1] = 1;
-	p->form.nbuttons = 2;
-	p->form.default_button = 0;
-	form_focus_first(&p->form);
-	d = dialog_new(app, &prompt_ops, p);
+	it->selected = selected && it->text[0] != '\0';
+	form_buttons(f, buttons, 2);
+	form_focus_first(f);
+	d = dialog_form_new(app, &prompt_ops, f, f);
 	d->done = done;
 	d->done_arg = arg;
 	app_dialog_push(app, d);
@@ -590,14 +565,17 @@ dialog_prompt(struct app *app, const char *title, const char *label,
 }
 
 struct dialog *
+dialog_prompt(struct app *app, const char *title, const char *label,
+    const char *initial, dialog_done_fn done, void *arg)
+{
+	return prompt_new(app, title, label, initial, 0, done, arg);
+}
+
+struct dialog *
 dialog_prompt_selected(struct app *app, const char *title, const char *label,
     const char *initial, dialog_done_fn done, void *arg)
 {
-	struct dialog *d = dialog_prompt(app, title, label, initial, done, arg);
-	struct prompt *p = d->data;
-
-	p->form.items[0].selected = p->form.items[0].text[0] != '\0';
-	return d;
+	return prompt_new(app, title, label, initial, 1, done, arg);
 }
 
 /* The menu: pick one line. */
@@ -696,14 +674,11 @@ dialog_menu(struct app *app, const char *title, const char *const *items,
 	struct menu *m;
 	struct dialog *d;
 
-	if ((m = calloc(1, sizeof *m)) == NULL)
-		abort();
+	m = xcalloc(1, sizeof *m);
 	snprintf(m->title, sizeof m->title, "%s", title);
-	if ((m->items = calloc(n > 0 ? n : 1, sizeof *m->items)) == NULL)
-		abort();
+	m->items = xcalloc(n > 0 ? n : 1, sizeof *m->items);
 	for (int i = 0; i < n; i++)
-		if ((m->items[i] = strdup(items[i])) == NULL)
-			abort();
+		m->items[i] = xstrdup(items[i]);
 	m->n = n;
 	m->list.height = 10;
 	list_set_count(&m->list, n);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "utf8.h"
 
 #define CTRL(c)	((c) & 0x1f)
 
@@ -94,6 +95,60 @@ form_enable(struct form *f, int id, int enabled)
 		it->enabled = enabled;
 }
 
+/* A row of buttons, centred; the focused one stands out. */
+void
+form_buttons_draw(WINDOW *w, int y, const char *const *labels, int n,
+    int focus, const int *enabled)
+{
+	int h, width, total = 0, x;
+
+	getmaxyx(w, h, width);
+	(void)h;
+	for (int b = 0; b < n; b++)
+		total += text_cols(labels[b], (size_t)-1) + 4 + (b ? 2 : 0);
+	x = (width - total) / 2;
+	if (x < 1)
+		x = 1;
+	for (int b = 0; b < n; b++) {
+		attr_t a = crt_attr(CRT_DIALOG);
+
+		if (enabled != NULL && !enabled[b])
+			a = crt_attr(CRT_DISABLED);
+		else if (b == focus)
+			a = crt_attr(CRT_FOCUS) | A_BOLD;
+		if (b > 0)
+			x += 2;
+		x += text_putf(w, y, x, width - 1 - x, a, "[ %s ]", labels[b]);
+	}
+}
+
+int
+form_safe_button(const int *flags, const int *enabled, int n, int preferred)
+{
+	if (preferred >= 0 && preferred < n &&
+	    !(flags[preferred] & FORM_BTN_DESTRUCTIVE) &&
+	    (enabled == NULL || enabled[preferred]))
+		return preferred;
+	for (int b = 0; b < n; b++)
+		if (!(flags[b] & FORM_BTN_DESTRUCTIVE) &&
+		    (enabled == NULL || enabled[b]))
+			return b;
+	return preferred;
+}
+
+void
+form_buttons(struct form *f, const char *const *labels, int n)
+{
+	if (n > FORM_MAX_BUTTONS)
+		n = FORM_MAX_BUTTONS;
+	for (int b = 0; b < n; b++) {
+		f->buttons[b] = labels[b];
+		f->button_enabled[b] = 1;
+	}
+	f->nbuttons = n;
+	f->default_button = 0;
+}
+
 static int
 focusable(const struct form *f, int i)
 {
@@ -115,7 +170,7 @@ focusable(const struct form *f, int i)
 static int
 first_button(const struct form *f)
 {
-	return f->nitems + dialog_safe_button(f->button_flags,
+	return f->nitems + form_safe_button(f->button_flags,
 	    f->button_enabled, f->nbuttons, 0);
 }
 
@@ -262,7 +317,7 @@ text_edit(struct form *f, struct form_item *it, int key)
 			it->pos--;
 			len--;
 		} while (it->pos > 0 &&
-		    ((unsigned char)it->text[it->pos] & 0xc0) == 0x80);
+		    utf8_cont(it->text[it->pos]));
 		return changed(f, it);
 	case KEY_DC:
 	case CTRL('d'):
@@ -273,13 +328,13 @@ text_edit(struct form *f, struct form_item *it, int key)
 			    len - it->pos);
 			len--;
 		} while (it->pos < len &&
-		    ((unsigned char)it->text[it->pos] & 0xc0) == 0x80);
+		    utf8_cont(it->text[it->pos]));
 		return changed(f, it);
 	case KEY_LEFT:
 	case CTRL('b'):
 		while (it->pos > 0) {
 			it->pos--;
-			if (((unsigned char)it->text[it->pos] & 0xc0) != 0x80)
+			if (!utf8_cont(it->text[it->pos]))
 				break;
 		}
 		return FORM_MOVED;
@@ -287,7 +342,7 @@ text_edit(struct form *f, struct form_item *it, int key)
 	case CTRL('f'):
 		while (it->pos < len) {
 			it->pos++;
-			if (((unsigned char)it->text[it->pos] & 0xc0) != 0x80)
+			if (!utf8_cont(it->text[it->pos]))
 				break;
 		}
 		return FORM_MOVED;
@@ -411,7 +466,7 @@ form_key(struct form *f, enum keys_action a, int key)
 	case KA_OK:
 		if (it == NULL)
 			return press(f, f->focus - f->nitems);
-		return press(f, dialog_safe_button(f->button_flags,
+		return press(f, form_safe_button(f->button_flags,
 		    f->button_enabled, f->nbuttons, f->default_button));
 	case KA_CANCEL:
 		return FORM_CANCEL;
@@ -617,7 +672,7 @@ form_draw(struct form *f, WINDOW *w)
 
 		wattrset(w, base);
 		mvwhline(w, h - 3, 1, ACS_HLINE, width - 2);
-		dialog_buttons(w, h - 2, f->buttons, f->nbuttons, foc,
+		form_buttons_draw(w, h - 2, f->buttons, f->nbuttons, foc,
 		    f->button_enabled);
 	}
 }

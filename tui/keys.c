@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #define CTRL(c)		((c) & 0x1f)
 #define KEY_ESC		27
@@ -336,11 +337,7 @@ keys_draw_bar(WINDOW *w, unsigned scopes)
 static void
 push_line(char ***v, size_t *n, size_t *cap, char *s)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 32;
-		if ((*v = reallocarray(*v, *cap, sizeof **v)) == NULL)
-			abort();
-	}
+	*v = xgrowarray(*v, cap, *n, 32, sizeof **v);
 	(*v)[(*n)++] = s;
 }
 
@@ -386,8 +383,7 @@ keys_help(unsigned scopes, size_t *n)
 	size_t cap = 0;
 
 	*n = 0;
-	if ((done = calloc(keys_count, 1)) == NULL)
-		abort();
+	done = xcalloc(keys_count, 1);
 	for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
 		int header = 0;
 
@@ -421,12 +417,11 @@ keys_help(unsigned scopes, size_t *n)
 			}
 			if (!header) {
 				if (*n > 0)
-					push_line(&v, n, &cap, strdup(""));
-				push_line(&v, n, &cap, strdup(parts[p].title));
+					push_line(&v, n, &cap, xstrdup(""));
+				push_line(&v, n, &cap, xstrdup(parts[p].title));
 				header = 1;
 			}
-			if (asprintf(&s, "  %-18s %s", keys, b->help) == -1)
-				abort();
+			xasprintf(&s, "  %-18s %s", keys, b->help);
 			push_line(&v, n, &cap, s);
 		}
 	}

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #define INDEX_SLICE	(4u << 20)	/* bytes per cmlog_reader_index() */
 #define TEST_SLICE	2048		/* records between clock checks */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 #define ROWBUF_KEEP	512
 
@@ -55,10 +56,8 @@ fetch(struct rowbuf *rb, const void *after, int backward, size_t limit,
 	*rows = v;
 	if (backward && *n > 1) {
 		/* Nearest first: turn into list order. */
-		unsigned char *tmp = malloc(rb->size);
+		unsigned char *tmp = xmalloc(rb->size);
 
-		if (tmp == NULL)
-			abort();
 		for (size_t i = 0, j = *n - 1; i < j; i++, j--) {
 			memcpy(tmp, *rows + i * rb->size, rb->size);
 			memcpy(*rows + i * rb->size, *rows + j * rb->size,
@@ -80,8 +79,7 @@ join(struct rowbuf *rb, unsigned char *rows, size_t n, int before)
 		free(rows);
 		return;
 	}
-	if ((v = malloc((rb->n + n) * rb->size)) == NULL)
-		abort();
+	v = xmalloc((rb->n + n) * rb->size);
 	if (before) {
 		memcpy(v, rows, n * rb->size);
 		if (rb->n > 0)
@@ -230,8 +228,7 @@ rowbuf_reload(struct rowbuf *rb, size_t at, size_t n)
 		rowbuf_clear(rb);
 		return rowbuf_ensure(rb, at, n);
 	}
-	if ((anchor = malloc(rb->size)) == NULL)
-		abort();
+	anchor = xmalloc(rb->size);
 	memcpy(anchor, a, rb->size);
 	if (fetch(rb, anchor, 1, 1, &pred, &npred) == -1)
 		goto out;

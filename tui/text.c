@@ -1,6 +1,6 @@
 /*
  * text: drawing strings that come from outside (log records, certificate
- * fields) safely: what is unsafe is backend/safetext.h's one definition;
+ * fields) safely: what is unsafe is db/util/safetext.h's one definition;
  * unsafe characters become '?', invalid bytes '?' (U+FFFD on a UTF-8
  * terminal), and everything is cut to
  * the columns available with an ellipsis.
@@ -13,6 +13,7 @@
 #include <wchar.h>
 
 #include "safetext.h"
+#include "timefmt.h"
 #include "tui.h"
 
 int text_utf8;
@@ -212,24 +213,16 @@ text_casefind(const char *hay, size_t hlen, const char *needle)
 const char *
 text_time(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+	if (t == 0 || timefmt(buf, len, t, TIMEFMT_MINUTE) == -1)
 		snprintf(buf, len, "-");
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
 	return buf;
 }
 
 const char *
 text_day(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+	if (t == 0 || timefmt(buf, len, t, TIMEFMT_DAY) == -1)
 		snprintf(buf, len, "-");
-	else
-		strftime(buf, len, "%Y-%m-%d", &tm);
 	return buf;
 }
 

@@ -11,11 +11,12 @@
  *  - list.c     list state (cursor/top), column layout and drawing;
  *  - rowbuf.c   a keyset-paged window of rows over the database;
  *  - form.c     a small form engine (tabs, radios, check boxes, text
- *               fields, buttons) for the dialogs;
+ *               fields, buttons) for the dialogs; below dialog.c;
  *  - dialog.c   the dialog stack entries: message/confirm boxes, text
- *               viewer with tabs, prompt, menu;
+ *               viewer with tabs, prompt, menu, the form dialog skeleton;
  *  - dialog-site.c, dialog-role.c, dialog-cert.c: the property dialogs;
  *  - view-*.c   one view per tree node, each a const struct view_ops;
+ *  - search.c   Find in a list view (sites, site systems);
  *  - logscan.c  the log viewer's model: filter and find over a reader;
  *  - app.c      the frame (tree, list, details, status, key bar), the main
  *               loop and the only drawing entry point (app_render).
@@ -43,6 +44,11 @@
 struct app;
 struct view;
 struct dialog;
+
+/* The tree's nodes, chosen by id (never by their label). Logs are nodes
+ * too, found by their path. */
+enum app_node { APP_NODE_NONE, APP_NODE_OVERVIEW, APP_NODE_SITES,
+	APP_NODE_SYSTEMS, APP_NODE_CERTS };
 
 /* crt.c: the curses owner. */
 enum crt_style {
@@ -231,7 +237,20 @@ const void *rowbuf_get(const struct rowbuf *, size_t abs);
 /* Read again keeping the row at abs in place (after a change). */
 int	 rowbuf_reload(struct rowbuf *, size_t abs, size_t n);
 
-/* form.c: controls of a dialog. */
+/* form.c: controls of a dialog and its row of buttons. form.c knows
+ * nothing of the dialog stack (dialog.c uses it, not the other way). */
+/*
+ * Button flags. A destructive button (Block, Renew, Turn off) never has
+ * the focus when a dialog opens, nor is it what Enter presses from a
+ * field: the one rule for every box and form.
+ */
+enum form_button_flags { FORM_BTN_DESTRUCTIVE = 0x1 };
+/* preferred, unless it is destructive or disabled: then the first button
+ * that is neither (enabled NULL: all are). */
+int	 form_safe_button(const int *flags, const int *enabled, int n,
+	    int preferred);
+void	 form_buttons_draw(WINDOW *, int y, const char *const *labels, int n,
+	    int focus, const int *enabled);
 enum form_kind { FORM_LABEL, FORM_CHECK, FORM_RADIO, FORM_TEXT, FORM_CHOICE,
 	FORM_GAP };
 #define FORM_MAX_ITEMS	32
@@ -269,7 +288,7 @@ struct form {
 	int		 nitems;
 	const char	*buttons[FORM_MAX_BUTTONS];
 	int		 button_enabled[FORM_MAX_BUTTONS];
-	int		 button_flags[FORM_MAX_BUTTONS];	/* DIALOG_BTN_* */
+	int		 button_flags[FORM_MAX_BUTTONS];	/* FORM_BTN_* */
 	int		 nbuttons;
 	int		 default_button;
 	int		 focus;		/* item index, or nitems + button */
@@ -290,6 +309,9 @@ struct form_item *form_item(struct form *, int id);
 int	 form_value(const struct form *, int id);
 void	 form_set(struct form *, int id, int value);
 void	 form_enable(struct form *, int id, int enabled);
+/* The buttons (at most FORM_MAX_BUTTONS), all enabled, the first the
+ * default. */
+void	 form_buttons(struct form *, const char *const *labels, int n);
 void	 form_focus_first(struct form *);
 int	 form_focused_id(const struct form *);	/* -1 on a button */
 enum form_result form_key(struct form *, enum keys_action, int key);
@@ -330,6 +352,9 @@ struct dialog {
 	void			*done_arg;
 	void			(*free_arg)(void *);	/* owns done_arg */
 	int			 cursor_y, cursor_x;	/* -1: hidden */
+	/* A form dialog (dialog_form_push): its form and owner's ops. */
+	struct form		*form;
+	const struct dialog_form_ops *form_ops;
 };
 
 struct dialog *dialog_new(struct app *, const struct dialog_ops *, void *data);
@@ -338,18 +363,24 @@ void	 dialog_close(struct dialog *, int result, const char *text);
 void	 dialog_frame(WINDOW *, const char *title);
 /* Draw a dialog that is one form: frame, form, cursor position. */
 void	 dialog_form_draw(struct dialog *, WINDOW *, struct form *);
-void	 dialog_buttons(WINDOW *, int y, const char *const *labels, int n,
-	    int focus, const int *enabled);
 /*
- * Button flags. A destructive button (Block, Renew, Turn off) never has
- * the focus when a dialog opens, nor is it what Enter presses from a
- * field: the one rule for every box and form.
+ * The form dialog skeleton: a dialog that is one form (the prompt, the
+ * property sheets, the filters, export). It is sized (at most width
+ * columns, margin columns left free on the screen), drawn (frame, form,
+ * text cursor) and freed for its owner; Esc and the Cancel button
+ * (button 1) close it with -1. The owner handles the other buttons and,
+ * if it wants, each change of a control; both return DLG_* flags.
  */
-enum dialog_button_flags { DIALOG_BTN_DESTRUCTIVE = 0x1 };
-/* preferred, unless it is destructive or disabled: then the first button
- * that is neither (enabled NULL: all are). */
-int	 dialog_safe_button(const int *flags, const int *enabled, int n,
-	    int preferred);
+struct dialog_form_ops {
+	int		 width, margin;
+	int		(*button)(struct dialog *, int pressed);
+	int		(*changed)(struct dialog *, int id);	/* may be NULL */
+	void		(*free)(void *data);		/* NULL: free() */
+};
+#define DIALOG_FORM_CANCEL	1	/* the button that cancels */
+/* A form dialog over form (inside data); the caller pushes it. */
+struct dialog	*dialog_form_new(struct app *, const struct dialog_form_ops *,
+		    struct form *, void *data);
 
 enum box_line_style { BOX_TEXT, BOX_INFO, BOX_WARNING, BOX_ERROR, BOX_HEAD };
 struct box;
@@ -551,6 +582,19 @@ void	 logscan_find_cancel(struct logscan *);
 /* Follow: pick up new records; 1 if anything changed. */
 int	 logscan_refresh(struct logscan *);
 
+/* search.c: Find in a list view (F3, n, N). The view fills in list,
+ * match (1 if row has needle, ASCII case-insensitive) and label. */
+struct search {
+	struct list	*list;
+	int		(*match)(void *arg, size_t row, const char *needle);
+	void		*arg;
+	const char	*label;		/* the prompt's label */
+	char		 needle[128];	/* the last text searched for */
+};
+/* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
+ * VIEW_UNHANDLED for any other action. */
+int	 search_key(struct search *, struct app *, enum keys_action);
+
 /* app.c: the frame and the main loop. */
 struct app_config {
 	const char	*db_path;
@@ -588,11 +632,11 @@ void		 app_dirty(struct app *);
 /* Re-read every view (after an action changed the database). */
 void		 app_reload_all(struct app *);
 int		 app_open_log(struct app *, const char *path);
-int		 app_select(struct app *, const char *title);
+int		 app_select(struct app *, enum app_node);
 /* Go to a node and, key not NULL, to that item's row in it. */
-int		 app_select_item(struct app *, const char *title,
-		    const char *key);
-struct view	*app_view(struct app *, const char *title);
+int		 app_select_item(struct app *, enum app_node, const char *key);
+struct view	*app_view(struct app *, enum app_node);
+const char	*app_node_label(struct app *, enum app_node);
 struct view	*app_current_view(struct app *);
 void		 app_show_notes(struct app *, struct ehttp *, const char *title,
 		    const char *ok_text);

@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
-#define EXPIRING_DAYS	30
 
 enum { CC_TYPE, CC_ISSUED_TO, CC_ISSUED_BY, CC_START, CC_EXPIRY, CC_BLOCKED,
 	CC_SITE, CC_THUMB, CC_STATE, CC_MAX };
@@ -48,6 +48,11 @@ struct certs {
 	int			 desc;
 	int			 type_w;	/* Type column width (last draw) */
 	int			 error;
+	/* The details' certification path, read when the selection changes
+	 * or after a reload, not on every repaint. */
+	int64_t			 path_of;	/* certificate id; 0: to be read */
+	int			 path_ok;
+	char			 path[1024];
 };
 
 static int
@@ -84,7 +89,7 @@ build_filter(struct certs *c)
 	c->f.type = type_names[c->uf.type >= 0 && c->uf.type < 4 ? c->uf.type :
 	    0];
 	c->f.site_id = c->uf.site_id;
-	c->f.expiring_days = c->uf.expiring ? EXPIRING_DAYS : -1;
+	c->f.expiring_days = c->uf.expiring ? EHTTP_RENEW_DAYS : -1;
 	c->f.blocked_only = c->uf.blocked_only;
 	c->f.active_only = c->uf.active_only;
 	c->f.text = c->uf.text[0] ? c->uf.text : NULL;
@@ -95,8 +100,7 @@ certs_open(struct view *v)
 {
 	struct certs *c;
 
-	if ((c = calloc(1, sizeof *c)) == NULL)
-		abort();
+	c = xcalloc(1, sizeof *c);
 	c->view = v;
 	c->sort = DB_CERT_SORT_EXPIRATION;
 	c->desc = 0;
@@ -125,6 +129,7 @@ certs_reload(struct view *v)
 	size_t page = c->list.height > 0 ? (size_t)c->list.height : 20;
 
 	c->error = 0;
+	c->path_of = 0;
 	if (ehttp_cert_count(e, &c->f, &total) == -1) {
 		app_status(v->app, 1, "Certificates: %s", ehttp_error(e));
 		c->error = 1;
@@ -252,19 +257,34 @@ certs_style(void *arg, size_t row)
 		return crt_attr(CRT_ERROR);
 	if (strcmp(x->state, "active") != 0)
 		return crt_attr(CRT_DIM);
-	if (x->not_after < time(NULL) + EXPIRING_DAYS * 86400)
+	if (ehttp_cert_expiring(x, time(NULL)))
 		return crt_attr(CRT_WARNING);
 	return crt_attr(CRT_NORMAL);
+}
+
+/* "Certification path: SMS Issuing > h1.example.com" of x. */
+static void
+read_path(struct view *v, struct certs *c, const struct db_cert *x)
+{
+	struct db_cert *path = NULL;
+	size_t np = 0, off;
+
+	c->path_of = x->id;
+	c->path_ok = ehttp_cert_path(app_ehttp(v->app), x, &path, &np) == 0;
+	if (!c->path_ok)
+		return;
+	off = snprintf(c->path, sizeof c->path, "Certification path: ");
+	for (size_t i = np; i-- > 0 && off < sizeof c->path;)
+		off += snprintf(c->path + off, sizeof c->path - off, "%s%s",
+		    path[i].issued_to, i > 0 ? " > " : "");
+	free(path);
 }
 
 static void
 certs_details(struct view *v, struct certs *c, WINDOW *w)
 {
-	struct ehttp *e = app_ehttp(v->app);
 	const struct db_cert *x = current(c);
-	struct db_cert *path = NULL;
-	char t1[32], t2[32], buf[1024];
-	size_t np = 0, off = 0;
+	char t1[32], t2[32];
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
@@ -281,14 +301,10 @@ certs_details(struct view *v, struct certs *c, WINDOW *w)
 	    text_time(x->not_after, t2, sizeof t2));
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Thumbprint %s", x->thumbprint);
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Serial %s", x->serial);
-	if (y < h && ehttp_cert_path(e, x, &path, &np) == 0) {
-		off = snprintf(buf, sizeof buf, "Certification path: ");
-		for (size_t i = np; i-- > 0 && off < sizeof buf;)
-			off += snprintf(buf + off, sizeof buf - off, "%s%s",
-			    path[i].issued_to, i > 0 ? " > " : "");
-		text_put(w, y++, 1, width - 2, buf, (size_t)-1, A_NORMAL);
-		free(path);
-	}
+	if (y < h && c->path_of != x->id)
+		read_path(v, c, x);
+	if (y < h && c->path_ok)
+		text_put(w, y++, 1, width - 2, c->path, (size_t)-1, A_NORMAL);
 }
 
 static void
@@ -320,12 +336,10 @@ selected(struct view *v, struct db_cert *out)
 {
 	struct certs *c = v->data;
 	const struct db_cert *x = current(c);
-	char id[32];
 
 	if (x == NULL)
 		return -1;
-	snprintf(id, sizeof id, "%lld", (long long)x->id);
-	if (ehttp_cert_find(app_ehttp(v->app), id, out) == -1) {
+	if (ehttp_cert_get(app_ehttp(v->app), x->id, out) == -1) {
 		app_status(v->app, 1, "%s", ehttp_error(app_ehttp(v->app)));
 		return -1;
 	}
@@ -469,7 +483,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 		    ehttp_cert_type_title(x.type), x.issued_to, x.thumbprint);
 		box_text(b, BOX_WARNING, ehttp_block_effect(x.type));
 		box_buttons(b, yes_no, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, block_done, v);
 		return VIEW_REDRAW;
 	case KA_UNBLOCK:
@@ -487,16 +501,11 @@ certs_key(struct view *v, enum keys_action a, int key)
 	case KA_RENEW:
 		if (selected(v, &x) == -1)
 			return VIEW_REDRAW;
-		/* Only the certificate in use is renewed (a superseded one:
-		 * renew the current one; PKI: import the new one). */
-		if (strcmp(x.state, "active") != 0 || strcmp(x.type, "pki") == 0) {
-			app_status(v->app, 1, "Renew is not available for %s %s"
-			    " (thumbprint %s): %s.", ehttp_cert_type_title(x.type),
-			    x.issued_to, x.thumbprint, strcmp(x.type, "pki") == 0 ?
-			    "a PKI certificate is renewed by its own CA" :
-			    strcmp(x.state, "superseded") == 0 ? "it is"
-			    " superseded; renew the current one" : "it is no"
-			    " longer in use");
+		/* Only the certificate in use is renewed: the backend's rule,
+		 * the same refusal as `ehttpctl cert renew`. */
+		if (ehttp_cert_renewable(app_ehttp(v->app), &x) != 1) {
+			app_status(v->app, 1, "%s",
+			    ehttp_error(app_ehttp(v->app)));
 			return VIEW_REDRAW;
 		}
 		b = box_new("Renew certificate?");
@@ -525,7 +534,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 				    " was.");
 		}
 		box_buttons(b, renew_labels, 2);
-		box_button_flags(b, 0, DIALOG_BTN_DESTRUCTIVE);
+		box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
 		box_dialog(v->app, b, renew_done, v);
 		return VIEW_REDRAW;
 	case KA_EXPORT:

@@ -13,6 +13,8 @@
 
 #include "errlookup.h"
 #include "tui.h"
+#include "utf8.h"
+#include "xmalloc.h"
 
 #define LOG_WORK_MS	30
 #define LOG_FOLLOW_MS	1000
@@ -124,8 +126,7 @@ log_open(struct view *v)
 {
 	struct logv *l;
 
-	if ((l = calloc(1, sizeof *l)) == NULL)
-		abort();
+	l = xcalloc(1, sizeof *l);
 	l->view = v;
 	l->follow = 1;
 	l->at_end = 1;
@@ -288,7 +289,7 @@ skip_cols(const char *s, size_t len, int cols)
 
 	while (i < len && cols > 0) {
 		i++;
-		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+		while (i < len && utf8_cont(s[i]))
 			i++;
 		cols--;
 	}
@@ -335,7 +336,9 @@ log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", rec.date_str, t);
 		break;
 	case LC_THREAD:
-		if (rec.thread != 0 || !rec.malformed)
+		if (!rec.thread_num && !rec.malformed)	/* as written */
+			snprintf(buf, len, "%s", rec.thread_str);
+		else if (rec.thread != 0 || !rec.malformed)
 			snprintf(buf, len, "%lu (0x%lX)", rec.thread, rec.thread);
 		break;
 	}
@@ -399,14 +402,13 @@ log_details(struct logv *l, WINDOW *w)
 		l->det_off = 0;
 	}
 	clock_part(rec.time_str, t, sizeof t);
-	if (asprintf(&head[0], "Date/Time: %s %s  Thread: %lu (0x%lX)  Type: %s",
+	xasprintf(&head[0], "Date/Time: %s %s  Thread: %lu (0x%lX)  Type: %s",
 	    rec.date_str, t, rec.thread, rec.thread, type_title(rec.malformed ?
-	    CMLOG_TYPE_MALFORMED : rec.type)) == -1 ||
-	    asprintf(&head[1], "Component: %s  Source: %s  Line: %zu",
-	    rec.component, rec.file[0] ? rec.file : "-", rec.line) == -1 ||
-	    (rec.malformed && asprintf(&head[2], "Not a well-formed record: %s",
-	    rec.cause) == -1))
-		abort();
+	    CMLOG_TYPE_MALFORMED : rec.type));
+	xasprintf(&head[1], "Component: %s  Source: %s  Line: %zu",
+	    rec.component, rec.file[0] ? rec.file : "-", rec.line);
+	if (rec.malformed)
+		xasprintf(&head[2], "Not a well-formed record: %s", rec.cause);
 	for (int part = 0; part < 4; part++) {
 		const char *s = part < 3 ? head[part] : rec.text;
 		size_t len;
@@ -602,8 +604,7 @@ filter_dialog(struct view *v)
 	struct log_filter *lf;
 	struct form_item *it;
 
-	if ((lf = calloc(1, sizeof *lf)) == NULL)
-		abort();
+	lf = xcalloc(1, sizeof *lf);
 	lf->view = v;
 	form_init(&lf->form, "Filter Log");
 	it = form_add(&lf->form, FORM_TEXT, LF_TEXT, 0, 0,
@@ -659,8 +660,7 @@ record_box(struct view *v, struct logv *l)
 		box_line(b, BOX_WARNING, "Not a well-formed record: %s",
 		    rec.cause);
 	box_text(b, BOX_TEXT, "");
-	if ((text = strndup(rec.text, rec.text_len)) == NULL)
-		abort();
+	text = xstrndup(rec.text, rec.text_len);
 	box_text(b, BOX_TEXT, text);
 	free(text);
 	box_dialog(v->app, b, NULL, NULL);

@@ -11,23 +11,25 @@
 #include <time.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
-#define EXPIRING_DAYS	30
-#define AGENT_STALE_S	300
 
 struct ov_line {
 	char			 text[512];
 	enum crt_style		 style;
-	const char		*target;	/* node title, or NULL */
+	enum app_node		 target;	/* the node, or APP_NODE_NONE */
 	char			 item[256];	/* its row there: code, FQDN */
 	int			 expiring;	/* certificates: the filter */
 };
 
-/* Counts over the certificates cost a scan each on a large inventory:
- * they are taken after the first screen (tick) and on explicit reloads,
- * not on the periodic re-read. */
+/* Counts of active and blocked certificates come from the database's
+ * tally (no scan): taken with the first screen and on explicit reloads,
+ * not on the periodic re-read. The expiring ones are counted from an
+ * index, as many entries as certificates expire: after the first screen
+ * (tick). */
 struct ov_counts {
 	int		 valid;
+	int		 expiring_valid;
 	int64_t		 site_ids[64];
 	size_t		 site_active[64];
 	size_t		 nsites;
@@ -41,6 +43,8 @@ struct overview {
 	struct ov_counts c;
 	int		 need_count;
 };
+
+enum ov_recount { OV_KEEP, OV_COUNT, OV_COUNT_EXPIRING };
 
 static void
 count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
@@ -62,13 +66,23 @@ count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
 	f.expiring_days = -1;
 	f.active_only = 1;
 	ehttp_cert_count(e, &f, &c->active);
-	f.expiring_days = EXPIRING_DAYS;
-	ehttp_cert_count(e, &f, &c->expiring);
 	memset(&f, 0, sizeof f);
 	f.expiring_days = -1;
 	f.blocked_only = 1;
 	ehttp_cert_count(e, &f, &c->blocked);
 	c->valid = 1;
+}
+
+static void
+count_expiring(struct ehttp *e, struct ov_counts *c)
+{
+	struct db_cert_filter f;
+
+	memset(&f, 0, sizeof f);
+	f.active_only = 1;
+	f.expiring_days = EHTTP_RENEW_DAYS;
+	ehttp_cert_count(e, &f, &c->expiring);
+	c->expiring_valid = 1;
 }
 
 static int
@@ -84,11 +98,11 @@ site_count(const struct ov_counts *c, int64_t id, char *buf, size_t len)
 }
 
 static void
-add(struct overview *o, enum crt_style style, const char *target,
+add(struct overview *o, enum crt_style style, enum app_node target,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-add(struct overview *o, enum crt_style style, const char *target,
+add(struct overview *o, enum crt_style style, enum app_node target,
     const char *fmt, ...)
 {
 	struct ov_line *l;
@@ -96,8 +110,7 @@ add(struct overview *o, enum crt_style style, const char *target,
 
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 32;
-		if ((o->v = reallocarray(o->v, o->cap, sizeof *o->v)) == NULL)
-			abort();
+		o->v = xreallocarray(o->v, o->cap, sizeof *o->v);
 	}
 	l = &o->v[o->n++];
 	memset(l, 0, sizeof *l);
@@ -120,8 +133,7 @@ ov_open(struct view *v)
 {
 	struct overview *o;
 
-	if ((o = calloc(1, sizeof *o)) == NULL)
-		abort();
+	o = xcalloc(1, sizeof *o);
 	v->data = o;
 	return 0;
 }
@@ -136,7 +148,7 @@ ov_close(struct view *v)
 }
 
 static void
-build(struct view *v, int recount)
+build(struct view *v, enum ov_recount recount)
 {
 	struct overview *o = v->data;
 	struct ehttp *e = app_ehttp(v->app);
@@ -150,23 +162,25 @@ build(struct view *v, int recount)
 
 	o->n = 0;
 	if (ehttp_site_list(e, &sites, &ns) == -1) {
-		add(o, CRT_ERROR, NULL, "Cannot read the sites: %s",
+		add(o, CRT_ERROR, APP_NODE_NONE, "Cannot read the sites: %s",
 		    ehttp_error(e));
 		goto out;
 	}
-	if (recount)
+	if (recount == OV_COUNT)
 		count_all(e, sites, ns, &o->c);
-	add(o, CRT_TREE_GROUP, "Sites", "Sites");
+	else if (recount == OV_COUNT_EXPIRING)
+		count_expiring(e, &o->c);
+	add(o, CRT_TREE_GROUP, APP_NODE_SITES, "Sites");
 	for (size_t i = 0; i < ns; i++) {
 		struct db_site *s = &sites[i];
 		struct db_system *ys = NULL;
 		size_t ny = 0;
 		int one;
 
-		if (ehttp_system_list(e, s->code, &ys, &ny) == 0)
+		if (ehttp_system_list(e, s->id, &ys, &ny) == 0)
 			free(ys);
 		one = site_count(&o->c, s->id, num, sizeof num);
-		add(o, CRT_NORMAL, "Sites", "  %-3s %-9s %-13s eHTTP %-3s  %2zu"
+		add(o, CRT_NORMAL, APP_NODE_SITES, "  %-3s %-9s %-13s eHTTP %-3s  %2zu"
 		    " system%s %s certificate%s  %s", s->code,
 		    rules_site_type_name(s->type), view_sites_comm(&s->sec),
 		    s->sec.enhanced_http ? "on" : "off", ny, ny == 1 ? " " : "s",
@@ -174,46 +188,50 @@ build(struct view *v, int recount)
 		item(o, s->code);
 	}
 
-	add(o, CRT_NORMAL, NULL, "%s", "");
-	add(o, CRT_TREE_GROUP, "Certificates", "Certificates");
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_CERTS, "Certificates");
 	if (!o->c.valid)
-		add(o, CRT_DIM, "Certificates", "  Counting...");
+		add(o, CRT_DIM, APP_NODE_CERTS, "  Counting...");
 	else {
-		add(o, CRT_NORMAL, "Certificates", "  %zu active certificate%s.",
+		add(o, CRT_NORMAL, APP_NODE_CERTS, "  %zu active certificate%s.",
 		    o->c.active, o->c.active == 1 ? "" : "s");
-		add(o, o->c.expiring > 0 ? CRT_WARNING : CRT_OK, "Certificates",
-		    "  %zu expire%s within %d days.", o->c.expiring,
-		    o->c.expiring == 1 ? "s" : "", EXPIRING_DAYS);
+		if (!o->c.expiring_valid)
+			add(o, CRT_DIM, APP_NODE_CERTS, "  Counting those that"
+			    " expire within %d days...", EHTTP_RENEW_DAYS);
+		else
+			add(o, o->c.expiring > 0 ? CRT_WARNING : CRT_OK,
+			    APP_NODE_CERTS, "  %zu expire%s within %d days.",
+			    o->c.expiring, o->c.expiring == 1 ? "s" : "",
+			    EHTTP_RENEW_DAYS);
 		o->v[o->n - 1].expiring = 1;
 		if (o->c.blocked > 0)
-			add(o, CRT_ERROR, "Certificates", "  %zu blocked.",
+			add(o, CRT_ERROR, APP_NODE_CERTS, "  %zu blocked.",
 			    o->c.blocked);
 	}
 
-	add(o, CRT_NORMAL, NULL, "%s", "");
-	add(o, CRT_TREE_GROUP, "Servers and Site System Roles", "Agents");
-	if (ehttp_agent_list(e, NULL, &agents, &na) == 0) {
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_SYSTEMS, "Agents");
+	if (ehttp_agent_list(e, 0, &agents, &na) == 0) {
 		for (size_t i = 0; i < na; i++) {
 			struct db_agent *a = &agents[i];
 			time_t last = a->health_time > a->updated ?
-			    a->health_time : a->updated;
+			    a->health_time : a->updated;	/* shown */
 
 			/* Only OK is healthy: a warning (a fallback) is not. */
 			if (a->health_time != 0 && a->health_ok !=
 			    EHTTP_HEALTH_OK) {
 				bad++;
 				add(o, a->health_ok == EHTTP_HEALTH_WARNING ?
-				    CRT_WARNING : CRT_ERROR, "Servers and Site"
-				    " System Roles", "  %s: health %s at %s"
+				    CRT_WARNING : CRT_ERROR, APP_NODE_SYSTEMS,
+				    "  %s: health %s at %s"
 				    " (status %d, %s).", a->fqdn,
 				    ehttp_health_name(a->health_ok),
 				    text_time(a->health_time, t, sizeof t),
 				    a->health_status, a->health_text);
 				item(o, a->fqdn);
-			} else if (last != 0 && now - last > AGENT_STALE_S) {
+			} else if (ehttp_agent_silent(a, now)) {
 				bad++;
-				add(o, CRT_WARNING,
-				    "Servers and Site System Roles", "  %s: no"
+				add(o, CRT_WARNING, APP_NODE_SYSTEMS, "  %s: no"
 				    " report since %s.", a->fqdn,
 				    text_time(last, t, sizeof t));
 				item(o, a->fqdn);
@@ -228,29 +246,29 @@ build(struct view *v, int recount)
 		struct ehttp_serving sv;
 		size_t ny = 0;
 
-		if (ehttp_system_list(e, NULL, &ys, &ny) == 0) {
+		if (ehttp_system_list(e, 0, &ys, &ny) == 0) {
 			for (size_t i = 0; i < ny; i++) {
 				if (ehttp_system_serving(e, ys[i].id, &sv) ==
 				    -1 || sv.health == EHTTP_HEALTH_OK)
 					continue;
 				add(o, sv.health == EHTTP_HEALTH_WARNING ?
-				    CRT_WARNING : CRT_ERROR, "Servers and Site"
-				    " System Roles", "  %s: %s.", ys[i].fqdn,
+				    CRT_WARNING : CRT_ERROR, APP_NODE_SYSTEMS,
+				    "  %s: %s.", ys[i].fqdn,
 				    sv.state_text);
 			}
 			free(ys);
 		}
 	}
 	if (na == 0)
-		add(o, CRT_DIM, "Servers and Site System Roles", "  No agent has"
+		add(o, CRT_DIM, APP_NODE_SYSTEMS, "  No agent has"
 		    " reported yet (ehttp-mpd).");
 	else
-		add(o, bad ? CRT_WARNING : CRT_OK, "Servers and Site System"
-		    " Roles", "  %zu agent%s reporting, %zu unhealthy or"
+		add(o, bad ? CRT_WARNING : CRT_OK, APP_NODE_SYSTEMS,
+		    "  %zu agent%s reporting, %zu unhealthy or"
 		    " silent.", na, na == 1 ? "" : "s", bad);
 
-	add(o, CRT_NORMAL, NULL, "%s", "");
-	add(o, CRT_TREE_GROUP, "Sites", "Deprecated configurations and"
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_SITES, "Deprecated configurations and"
 	    " prerequisite warnings");
 	for (size_t i = 0; i < ns; i++) {
 		struct ehttp_note *w = NULL;
@@ -261,7 +279,7 @@ build(struct view *v, int recount)
 		for (size_t k = 0; k < nw; k++) {
 			int dep = strncmp(w[k].text, "Deprecated", 10) == 0;
 
-			add(o, CRT_WARNING, "Sites", "  %s%s", dep ? "" :
+			add(o, CRT_WARNING, APP_NODE_SITES, "  %s%s", dep ? "" :
 			    "Prerequisite: ", w[k].text);
 			item(o, sites[i].code);
 			if (dep)
@@ -272,36 +290,38 @@ build(struct view *v, int recount)
 		free(w);
 	}
 	if (deprecated + prereq == 0)
-		add(o, CRT_OK, "Sites", "  None.");
+		add(o, CRT_OK, APP_NODE_SITES, "  None.");
 
-	add(o, CRT_NORMAL, NULL, "%s", "");
-	add(o, CRT_TREE_GROUP, NULL, "Latest status messages");
-	if (ehttp_status_list(e, NULL, 8, &st, &nst) == 0) {
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Latest status messages");
+	if (ehttp_status_list(e, 0, 8, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst; i++)
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
 			    strcmp(st[i].severity, "warning") == 0 ?
-			    CRT_WARNING : CRT_NORMAL, NULL, "  %s %-3s %s",
+			    CRT_WARNING : CRT_NORMAL, APP_NODE_NONE,
+			    "  %s %-3s %s",
 			    text_time(st[i].time, t, sizeof t),
 			    st[i].site_code[0] ? st[i].site_code : "-",
 			    st[i].message);
 		free(st);
 	}
 	if (nst == 0)
-		add(o, CRT_DIM, NULL, "  None.");
+		add(o, CRT_DIM, APP_NODE_NONE, "  None.");
 out:
 	free(sites);
 	o->list.cursor = cursor;
 	list_set_count(&o->list, o->n);
 }
 
-/* Shown or refreshed on purpose: now without the counts, then the counts
- * at the next tick (the first screen does not wait for them). */
+/* Shown or refreshed on purpose: now with the counts the tally gives,
+ * then the expiring ones at the next tick (the first screen does not wait
+ * for them). */
 static int
 ov_reload(struct view *v)
 {
 	struct overview *o = v->data;
 
-	build(v, 0);
+	build(v, OV_COUNT);
 	o->need_count = 1;
 	return 0;
 }
@@ -309,7 +329,7 @@ ov_reload(struct view *v)
 static int
 ov_poll(struct view *v)
 {
-	build(v, 0);
+	build(v, OV_KEEP);
 	return 0;
 }
 
@@ -321,7 +341,7 @@ ov_tick(struct view *v, int *wish)
 	if (!o->need_count)
 		return VIEW_NONE;
 	o->need_count = 0;
-	build(v, 1);
+	build(v, OV_COUNT_EXPIRING);
 	return VIEW_REDRAW;
 }
 
@@ -361,9 +381,10 @@ ov_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	l = &o->v[o->list.cursor];
 	text_put(details, 0, 1, width - 2, l->text[0] == ' ' ? l->text + 2 :
 	    l->text, (size_t)-1, crt_attr(l->style));
-	if (l->target != NULL)
+	if (l->target != APP_NODE_NONE)
 		text_putf(details, 2, 1, width - 2, crt_attr(CRT_DIM), "Enter:"
-		    " go to %s%s%s.", l->target, l->item[0] ? ", " : "",
+		    " go to %s%s%s.", app_node_label(v->app, l->target),
+		    l->item[0] ? ", " : "",
 		    l->item);
 }
 
@@ -377,10 +398,10 @@ ov_key(struct view *v, enum keys_action a, int key)
 		return VIEW_REDRAW;
 	if (a == KA_OPEN && o->n > 0) {
 		l = &o->v[o->list.cursor];
-		if (l->target == NULL)
+		if (l->target == APP_NODE_NONE)
 			return VIEW_NONE;
 		if (l->expiring) {
-			struct view *c = app_view(v->app, "Certificates");
+			struct view *c = app_view(v->app, APP_NODE_CERTS);
 			struct dialog_cert_filter f;
 
 			memset(&f, 0, sizeof f);

@@ -9,13 +9,15 @@
 #include <strings.h>
 
 #include "tui.h"
+#include "xmalloc.h"
 
 struct sites {
 	struct db_site	*v;
+	struct ehttp_note **warn;	/* each site's, as of the reload */
 	size_t		*nwarn;
 	size_t		 n;
 	struct list	 list;
-	char		 find[128];
+	struct search	 find;
 };
 
 enum { SC_CODE, SC_NAME, SC_TYPE, SC_PARENT, SC_COMM, SC_EHTTP, SC_IISSSL,
@@ -64,15 +66,39 @@ site_type_long(enum db_site_type t)
 	}
 }
 
+/* Find: a site by code or name. */
+static int
+sites_match(void *arg, size_t row, const char *needle)
+{
+	const struct db_site *x = &((struct sites *)arg)->v[row];
+
+	return text_casefind(x->code, strlen(x->code), needle) != NULL ||
+	    text_casefind(x->name, strlen(x->name), needle) != NULL;
+}
+
 static int
 sites_open(struct view *v)
 {
 	struct sites *s;
 
-	if ((s = calloc(1, sizeof *s)) == NULL)
-		abort();
+	s = xcalloc(1, sizeof *s);
+	s->find.list = &s->list;
+	s->find.match = sites_match;
+	s->find.arg = s;
+	s->find.label = "Site code or name:";
 	v->data = s;
 	return 0;
+}
+
+static void
+free_warnings(struct sites *s)
+{
+	for (size_t i = 0; s->warn != NULL && i < s->n; i++)
+		free(s->warn[i]);
+	free(s->warn);
+	free(s->nwarn);
+	s->warn = NULL;
+	s->nwarn = NULL;
 }
 
 static void
@@ -80,8 +106,8 @@ sites_close(struct view *v)
 {
 	struct sites *s = v->data;
 
+	free_warnings(s);
 	free(s->v);
-	free(s->nwarn);
 	free(s);
 }
 
@@ -91,9 +117,8 @@ sites_reload(struct view *v)
 	struct sites *s = v->data;
 	struct ehttp *e = app_ehttp(v->app);
 	struct db_site *nv = NULL;
-	struct ehttp_note *w;
 	int64_t keep = 0;
-	size_t n = 0, nw;
+	size_t n = 0;
 
 	if (s->n > 0 && s->list.cursor < s->n)
 		keep = s->v[s->list.cursor].id;
@@ -101,16 +126,17 @@ sites_reload(struct view *v)
 		app_status(v->app, 1, "Sites: %s", ehttp_error(e));
 		return -1;
 	}
+	free_warnings(s);
 	free(s->v);
-	free(s->nwarn);
 	s->v = nv;
 	s->n = n;
-	if ((s->nwarn = calloc(n ? n : 1, sizeof *s->nwarn)) == NULL)
-		abort();
+	s->warn = xcalloc(n ? n : 1, sizeof *s->warn);
+	s->nwarn = xcalloc(n ? n : 1, sizeof *s->nwarn);
 	for (size_t i = 0; i < n; i++) {
-		if (ehttp_site_warnings(e, &s->v[i], &w, &nw) == 0) {
-			s->nwarn[i] = nw;
-			free(w);
+		if (ehttp_site_warnings(e, &s->v[i], &s->warn[i],
+		    &s->nwarn[i]) == -1) {
+			s->warn[i] = NULL;	/* shown as "No warnings." */
+			s->nwarn[i] = 0;
 		}
 		if (s->v[i].id == keep)
 			s->list.cursor = i;
@@ -162,13 +188,13 @@ sites_style(void *arg, size_t row)
 	return s->nwarn[row] > 0 ? crt_attr(CRT_WARNING) : crt_attr(CRT_NORMAL);
 }
 
+/* The selected site as of the last reload: no SQL on a repaint. */
 static void
 sites_details(struct view *v, struct sites *s, WINDOW *w)
 {
-	struct ehttp *e = app_ehttp(v->app);
 	const struct db_site *x;
-	struct ehttp_note *warn = NULL;
-	size_t nw = 0;
+	const struct ehttp_note *warn;
+	size_t nw;
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
@@ -191,12 +217,11 @@ sites_details(struct view *v, struct sites *s, WINDOW *w)
 		    x->sec.require_signing ? "on" : "off",
 		    x->sec.require_sha256 ? "on" : "off",
 		    x->sec.use_encryption ? "on" : "off");
-	if (ehttp_site_warnings(e, x, &warn, &nw) == 0) {
-		for (size_t i = 0; i < nw && y < h; i++)
-			text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING),
-			    "Warning: %s", warn[i].text);
-		free(warn);
-	}
+	warn = s->warn[s->list.cursor];
+	nw = s->nwarn[s->list.cursor];
+	for (size_t i = 0; i < nw && y < h; i++)
+		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING),
+		    "Warning: %s", warn[i].text);
 	if (nw == 0 && y < h)
 		text_put(w, y++, 1, width - 2, "No warnings.", (size_t)-1,
 		    crt_attr(CRT_OK));
@@ -216,36 +241,6 @@ sites_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 }
 
 static int
-sites_find_from(struct sites *s, size_t from, int dir)
-{
-	for (size_t k = 0; k < s->n; k++) {
-		size_t i = (from + s->n + (dir > 0 ? k : -k)) % s->n;
-
-		if (text_casefind(s->v[i].code, strlen(s->v[i].code),
-		    s->find) != NULL || text_casefind(s->v[i].name,
-		    strlen(s->v[i].name), s->find) != NULL) {
-			s->list.cursor = i;
-			list_move(&s->list, 0);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static void
-sites_find_done(struct app *app, int result, const char *text, void *arg)
-{
-	struct view *v = arg;
-	struct sites *s = v->data;
-
-	if (result != 0 || text == NULL)
-		return;
-	snprintf(s->find, sizeof s->find, "%s", text);
-	if (s->n > 0 && sites_find_from(s, s->list.cursor, 1) == -1)
-		app_status(app, 1, "Not found: %s", s->find);
-}
-
-static int
 sites_key(struct view *v, enum keys_action a, int key)
 {
 	struct sites *s = v->data;
@@ -258,17 +253,9 @@ sites_key(struct view *v, enum keys_action a, int key)
 			dialog_site_open(v->app, s->v[s->list.cursor].code);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt_selected(v->app, "Find", "Site code or name:",
-		    s->find, sites_find_done, v);
-		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
-		if (s->find[0] == '\0' || s->n == 0)
-			return VIEW_NONE;
-		if (sites_find_from(s, s->list.cursor + (a == KA_FIND_NEXT ?
-		    1 : s->n - 1), a == KA_FIND_NEXT ? 1 : -1) == -1)
-			app_status(v->app, 1, "Not found: %s", s->find);
-		return VIEW_REDRAW;
+		return search_key(&s->find, v->app, a);
 	case KA_RIGHT:
 	case KA_LEFT:
 		return list_hscroll(&s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;

@@ -11,8 +11,7 @@
 #include <time.h>
 
 #include "tui.h"
-
-#define AGENT_STALE_S	300	/* no report for 5 minutes: not reporting */
+#include "xmalloc.h"
 
 struct sysrow {
 	struct db_system sys;
@@ -28,7 +27,11 @@ struct systems {
 	struct sysrow	*v;
 	size_t		 n;
 	struct list	 list;
-	char		 find[128];
+	struct search	 find;
+	/* The details' roles line, read when the selection changes or after
+	 * a reload, not on every repaint. */
+	int64_t		 roles_of;	/* system id; 0: to be read */
+	char		 roles[1024];
 };
 
 enum { YC_NAME, YC_SITE, YC_ROLES, YC_CERT, YC_THUMB, YC_EXPIRY, YC_AGENT,
@@ -44,30 +47,15 @@ static const struct list_col systems_cols[YC_MAX] = {
 	[YC_AGENT] = { "Agent", NULL, 12, 24, 2, 0 },
 };
 
-static const char *
-role_short(const char *role)
-{
-	if (strcmp(role, "mp") == 0)
-		return "MP";
-	if (strcmp(role, "dp") == 0)
-		return "DP";
-	if (strcmp(role, "provider") == 0)
-		return "SMS Provider";
-	if (strcmp(role, "sup") == 0)
-		return "SUP";
-	if (strcmp(role, "rsp") == 0)
-		return "RSP";
-	if (strcmp(role, "smp") == 0)
-		return "SMP";
-	return role;
-}
-
-/* Roles enhanced HTTP does not secure (PRODUCT.md 2.5). */
+/* Find: a site system by name, site or role. */
 static int
-role_stays_http(const char *role)
+systems_match(void *arg, size_t row, const char *needle)
 {
-	return strcmp(role, "sup") == 0 || strcmp(role, "rsp") == 0 ||
-	    strcmp(role, "smp") == 0;
+	const struct sysrow *r = &((struct systems *)arg)->v[row];
+
+	return text_casefind(r->sys.fqdn, strlen(r->sys.fqdn), needle) ||
+	    text_casefind(r->roles, strlen(r->roles), needle) ||
+	    text_casefind(r->sys.site_code, 3, needle);
 }
 
 static int
@@ -75,8 +63,11 @@ systems_open(struct view *v)
 {
 	struct systems *s;
 
-	if ((s = calloc(1, sizeof *s)) == NULL)
-		abort();
+	s = xcalloc(1, sizeof *s);
+	s->find.list = &s->list;
+	s->find.match = systems_match;
+	s->find.arg = s;
+	s->find.label = "Name, site or role:";
 	v->data = s;
 	return 0;
 }
@@ -100,8 +91,7 @@ agent_text(const struct sysrow *r, char *buf, size_t len)
 		snprintf(buf, len, "no report");
 		return;
 	}
-	if (a->updated != 0 && time(NULL) - a->updated > AGENT_STALE_S &&
-	    time(NULL) - a->health_time > AGENT_STALE_S) {
+	if (ehttp_agent_silent(a, time(NULL))) {
 		snprintf(buf, len, "silent since %s", text_time(a->updated > 0 ?
 		    a->updated : a->health_time, t, sizeof t));
 		return;
@@ -126,15 +116,14 @@ systems_reload(struct view *v)
 
 	if (s->n > 0 && s->list.cursor < s->n)
 		keep = s->v[s->list.cursor].sys.id;
-	if (ehttp_system_list(e, NULL, &ys, &ny) == -1 ||
-	    ehttp_role_list(e, NULL, NULL, &rs, &nr) == -1) {
+	if (ehttp_system_list(e, 0, &ys, &ny) == -1 ||
+	    ehttp_role_list(e, 0, 0, &rs, &nr) == -1) {
 		app_status(v->app, 1, "Site systems: %s", ehttp_error(e));
 		free(ys);
 		return -1;
 	}
 	free(s->v);
-	if ((s->v = calloc(ny ? ny : 1, sizeof *s->v)) == NULL)
-		abort();
+	s->v = xcalloc(ny ? ny : 1, sizeof *s->v);
 	s->n = ny;
 	for (size_t i = 0; i < ny; i++) {
 		struct sysrow *r = &s->v[i];
@@ -146,7 +135,7 @@ systems_reload(struct view *v)
 				continue;
 			off += snprintf(r->roles + off, off < sizeof r->roles ?
 			    sizeof r->roles - off : 0, "%s%s%s%s%s",
-			    off ? ", " : "", role_short(rs[j].role),
+			    off ? ", " : "", ehttp_role_short(rs[j].role),
 			    rs[j].connection[0] ? " (" : "",
 			    strcmp(rs[j].connection, "https") == 0 ? "HTTPS" :
 			    rs[j].connection[0] ? "HTTP" : "",
@@ -170,6 +159,7 @@ systems_reload(struct view *v)
 	free(ys);
 	free(rs);
 	list_set_count(&s->list, s->n);
+	s->roles_of = 0;
 	return 0;
 }
 
@@ -225,14 +215,45 @@ systems_style(void *arg, size_t row)
 	return crt_attr(CRT_NORMAL);
 }
 
+/* The roles of the selected system, with their settings. */
+static void
+read_roles(struct view *v, struct systems *s, const struct sysrow *r)
+{
+	struct db_role *rs = NULL;
+	char *roles = s->roles;
+	size_t nr = 0, off = 0, len = sizeof s->roles;
+
+	s->roles_of = r->sys.id;
+	roles[0] = '\0';
+	if (ehttp_role_list(app_ehttp(v->app), 0, r->sys.id, &rs, &nr) == -1)
+		return;
+	for (size_t i = 0; i < nr && off < len; i++) {
+		const struct db_role *x = &rs[i];
+
+		off += snprintf(roles + off, len - off, "%s%s", i ? "; " : "",
+		    rules_role_title(x->role));
+		if (off >= len)
+			break;
+		if (strcmp(x->role, "dp") == 0)
+			off += snprintf(roles + off, len - off, " (%s, anonymous"
+			    " %s)", x->connection, x->allow_anonymous ?
+			    "allowed" : "not allowed");
+		else if (x->connection[0])
+			off += snprintf(roles + off, len - off, " (%s)",
+			    x->connection);
+		else if (ehttp_role_stays_http(x->role))
+			off += snprintf(roles + off, len - off, " (stays HTTP:"
+			    " enhanced HTTP does not secure it)");
+	}
+	free(rs);
+}
+
 static void
 systems_details(struct view *v, struct systems *s, WINDOW *w)
 {
-	struct ehttp *e = app_ehttp(v->app);
-	struct db_role *rs = NULL;
 	const struct sysrow *r;
-	char t1[32], t2[32], roles[1024];
-	size_t nr = 0, off = 0;
+	const char *roles = s->roles;
+	char t1[32], t2[32];
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
@@ -241,30 +262,8 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 	r = &s->v[s->list.cursor];
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s (site %s)", r->sys.fqdn,
 	    r->sys.site_code);
-	roles[0] = '\0';
-	if (ehttp_role_list(e, NULL, r->sys.fqdn, &rs, &nr) == 0) {
-		for (size_t i = 0; i < nr && off < sizeof roles; i++) {
-			const struct db_role *x = &rs[i];
-
-			off += snprintf(roles + off, sizeof roles - off, "%s%s",
-			    i ? "; " : "", rules_role_title(x->role));
-			if (off >= sizeof roles)
-				break;
-			if (strcmp(x->role, "dp") == 0)
-				off += snprintf(roles + off, sizeof roles - off,
-				    " (%s, anonymous %s)", x->connection,
-				    x->allow_anonymous ? "allowed" :
-				    "not allowed");
-			else if (x->connection[0])
-				off += snprintf(roles + off, sizeof roles - off,
-				    " (%s)", x->connection);
-			else if (role_stays_http(x->role))
-				off += snprintf(roles + off, sizeof roles - off,
-				    " (stays HTTP: enhanced HTTP does not secure"
-				    " it)");
-		}
-		free(rs);
-	}
+	if (s->roles_of != r->sys.id)
+		read_roles(v, s, r);
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Roles: %s", roles[0] ?
 	    roles : "none");
 	if (y < h)
@@ -278,9 +277,9 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 		    r->cert.issued_by, text_day(r->cert.not_before, t1,
 		    sizeof t1), text_day(r->cert.not_after, t2, sizeof t2));
 	if (y < h)
-		text_putf(w, y++, 3, width - 4, r->has_agent && strcmp(
-		    r->agent.thumbprint, r->has_cert ? r->cert.thumbprint :
-		    "") != 0 ? crt_attr(CRT_WARNING) : A_NORMAL, "Thumbprint"
+		text_putf(w, y++, 3, width - 4, r->has_agent &&
+		    !ehttp_agent_current(&r->sv, &r->agent) ?
+		    crt_attr(CRT_WARNING) : A_NORMAL, "Thumbprint"
 		    " expected %s, served %s", r->has_cert ?
 		    r->cert.thumbprint : "none (no TLS)", !r->has_agent ?
 		    "unknown (no agent report)" : r->agent.cert_id != 0 ?
@@ -297,8 +296,7 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): not"
 		    " serving TLS; HTTP port %d", r->agent.pid,
 		    r->agent.http_port);
-	else if (r->has_cert && strcmp(r->agent.thumbprint,
-	    r->cert.thumbprint) != 0)
+	else if (!ehttp_agent_current(&r->sv, &r->agent))
 		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING), "Agent"
 		    " (pid %d): HTTPS port %d serves %.8s..., not the certificate"
 		    " in use yet (next poll)", r->agent.pid, r->agent.https_port,
@@ -337,37 +335,6 @@ systems_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 }
 
 static int
-systems_find_from(struct systems *s, size_t from, int dir)
-{
-	for (size_t k = 0; k < s->n; k++) {
-		size_t i = (from + s->n + (dir > 0 ? k : -k)) % s->n;
-		const struct sysrow *r = &s->v[i];
-
-		if (text_casefind(r->sys.fqdn, strlen(r->sys.fqdn), s->find) ||
-		    text_casefind(r->roles, strlen(r->roles), s->find) ||
-		    text_casefind(r->sys.site_code, 3, s->find)) {
-			s->list.cursor = i;
-			list_move(&s->list, 0);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static void
-systems_find_done(struct app *app, int result, const char *text, void *arg)
-{
-	struct view *v = arg;
-	struct systems *s = v->data;
-
-	if (result != 0 || text == NULL)
-		return;
-	snprintf(s->find, sizeof s->find, "%s", text);
-	if (s->n > 0 && systems_find_from(s, s->list.cursor, 1) == -1)
-		app_status(app, 1, "Not found: %s", s->find);
-}
-
-static int
 systems_key(struct view *v, enum keys_action a, int key)
 {
 	struct systems *s = v->data;
@@ -380,17 +347,9 @@ systems_key(struct view *v, enum keys_action a, int key)
 			dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
 		return VIEW_REDRAW;
 	case KA_FIND:
-		dialog_prompt_selected(v->app, "Find", "Name, site or role:",
-		    s->find, systems_find_done, v);
-		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
 	case KA_FIND_PREV:
-		if (s->find[0] == '\0' || s->n == 0)
-			return VIEW_NONE;
-		if (systems_find_from(s, s->list.cursor + (a == KA_FIND_NEXT ?
-		    1 : s->n - 1), a == KA_FIND_NEXT ? 1 : -1) == -1)
-			app_status(v->app, 1, "Not found: %s", s->find);
-		return VIEW_REDRAW;
+		return search_key(&s->find, v->app, a);
 	case KA_RIGHT:
 	case KA_LEFT:
 		return list_hscroll(&s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;

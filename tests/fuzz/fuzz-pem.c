@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: certificate and key input of the CA module
- * (backend/ca*.c): ca_pem_to_der, ca_cert_info and ca_cert_text on the DER
+ * (backend/ca/): ca_pem_to_der, ca_cert_info and ca_cert_text on the DER
  * it gives and on the raw input, and ca_pki_import (what `ehttpctl cert
  * import-pki` does with the files' contents).
  *

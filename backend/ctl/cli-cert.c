@@ -132,13 +132,13 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (site != NULL) {
 		struct db_site s;
-		if (ehttp_site_get(c->e, site, &s) == -1)
+		if (ehttp_site_resolve(c->e, site, &s) != 1)
 			return cli_fail(c);
 		fl.site_id = s.id;
 	}
 	if (system != NULL) {
 		struct db_system y;
-		if (ehttp_system_get(c->e, system, &y) == -1)
+		if (ehttp_system_resolve(c->e, system, &y) != 1)
 			return cli_fail(c);
 		fl.system_id = y.id;
 	}
@@ -219,7 +219,7 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
 		return CLI_FAIL;
-	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
+	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
 	    ehttp_cert_path(c->e, &cert, &path, &n) == -1 ||
 	    ehttp_cert_text(c->e, cert.id, &text) == -1 ||
 	    (ok = ehttp_cert_verify(c->e, &cert, status, sizeof status)) == -1) {
@@ -328,7 +328,7 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "DER is binary: give --out FILE");
 	if (cli_open(c, with_key ? 0 : EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
 		return CLI_FAIL;
-	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1)
+	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1)
 		return cli_fail(c);
 	if (strcmp(format, "der") == 0) {
 		if (ehttp_cert_der(c->e, cert.id, &der, &len) == -1)
@@ -406,7 +406,7 @@ block_common(struct cli *c, int argc, char **argv, int block)
 	 * fallback. */
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
-	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
+	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
 	    ehttp_cert_block(c->e, cert.id, block) == -1)
 		return cli_fail(c);
 	if (c->json) {
@@ -446,7 +446,7 @@ cmd_cert_renew(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
-	if (ehttp_cert_find(c->e, argv[optind], &cert) == -1 ||
+	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
 	    ehttp_cert_renew(c->e, cert.id) == -1)
 		return cli_fail(c);
 	if (c->json) {

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "mpd-int.h"
+#include "xmalloc.h"
 
 #define MPD_CHECK_PATH	"/SMS_MP/.sms_aut?MPLIST"
 
@@ -149,14 +150,12 @@ mpd_check_init(struct mpd *m, char **cause)
 
 	if (pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		c->pipe[0] = c->pipe[1] = -1;
-		if (asprintf(cause, "pipe: %s", strerror(errno)) == -1)
-			abort();
+		xasprintf(cause, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	if ((c->done_ev = event_new(m->base, c->pipe[0], EV_READ | EV_PERSIST,
 	    mpd_check_done, m)) == NULL || event_add(c->done_ev, NULL) == -1) {
-		if (asprintf(cause, "cannot watch the health check") == -1)
-			abort();
+		xasprintf(cause, "cannot watch the health check");
 		return -1;
 	}
 	return 0;
@@ -188,14 +187,11 @@ mpd_check_start(struct mpd *m)
 	/* The site's trust store (ehttp_trust_anchors), as the console's
 	 * Certification Path uses it. */
 	if (c->req.use_tls && m->nanchors > 0) {
-		if ((c->anchors = calloc(m->nanchors, sizeof *c->anchors)) ==
-		    NULL)
-			abort();
+		c->anchors = xcalloc(m->nanchors, sizeof *c->anchors);
 		for (size_t i = 0; i < m->nanchors; i++) {
 			unsigned char *d;
 
-			if ((d = malloc(m->anchors[i].len)) == NULL)
-				abort();
+			d = xmalloc(m->anchors[i].len);
 			memcpy(d, m->anchors[i].data, m->anchors[i].len);
 			c->anchors[i].data = d;
 			c->anchors[i].len = m->anchors[i].len;
@@ -205,8 +201,7 @@ mpd_check_start(struct mpd *m)
 		c->req.nanchors = c->nanchors;
 	}
 	if (c->req.use_tls && m->ca_file != NULL) {
-		if ((c->ca_file = strdup(m->ca_file)) == NULL)
-			abort();
+		c->ca_file = xstrdup(m->ca_file);
 		c->req.ca_file = c->ca_file;
 	}
 	/* Signals stay with the main thread. */

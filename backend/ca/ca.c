@@ -34,6 +34,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca-int.h"
+#include "timefmt.h"
 
 #define CA_MASTER_BYTES (CA_MASTER_LEN / 2)
 
@@ -47,47 +48,6 @@ static const struct {
 };
 
 /* ------------------------------------------------------------------ memory */
-
-void *
-ca_xmalloc(size_t n)
-{
-	void *p;
-
-	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		abort();
-	return p;
-}
-
-void *
-ca_xcalloc(size_t nmemb, size_t size)
-{
-	void *p;
-
-	if ((p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size)) == NULL)
-		abort();
-	return p;
-}
-
-char *
-ca_xstrdup(const char *s)
-{
-	char *p;
-
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return p;
-}
-
-char *
-ca_xstrndup(const char *s, size_t n)
-{
-	char *p = ca_xmalloc(n + 1);
-
-	if (n > 0)		/* s may be NULL then (an empty mem BIO) */
-		memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
 
 void
 ca_cleanse(void *p, size_t n)
@@ -152,7 +112,7 @@ ca_clear_freed_memory(void)
 struct ca *
 ca_new(void)
 {
-	return ca_xcalloc(1, sizeof(struct ca));
+	return xcalloc(1, sizeof(struct ca));
 }
 
 void
@@ -277,7 +237,7 @@ static char *
 ca_hex(const unsigned char *p, size_t n)
 {
 	static const char digits[] = "0123456789ABCDEF";
-	char *s = ca_xmalloc(2 * n + 1);
+	char *s = xmalloc(2 * n + 1);
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -291,10 +251,7 @@ ca_hex(const unsigned char *p, size_t n)
 void
 ca_time_str(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+	if (timefmt(buf, len, t, TIMEFMT_SECOND_UTC) == -1)
 		snprintf(buf, len, "@%lld", (long long)t);
 }
 
@@ -408,7 +365,7 @@ ca_write_all(int fd, const char *p, size_t n)
 static int
 ca_fsync_dir(const char *path)
 {
-	char *dir = ca_xstrdup(path), *slash;
+	char *dir = xstrdup(path), *slash;
 	int fd, rc = -1;
 
 	if ((slash = strrchr(dir, '/')) == NULL)
@@ -610,7 +567,7 @@ ca_x509_der(struct ca *ca, X509 *x, struct ca_blob *out)
 		ca_sslerr(ca, "cannot encode certificate");
 		return -1;
 	}
-	out->data = ca_xmalloc(n);
+	out->data = xmalloc(n);
 	out->len = n;
 	p = out->data;
 	if (i2d_X509(x, &p) != n) {
@@ -631,7 +588,7 @@ ca_bio_str(BIO *bio)
 	n = BIO_get_mem_data(bio, &data);
 	if (n < 0)
 		n = 0;
-	return ca_xstrndup(data, (size_t)n);
+	return xstrndup(data, (size_t)n);
 }
 
 /* Never prompt on a terminal for a passphrase: note and refuse. */
@@ -737,7 +694,7 @@ ca_name_str(const X509_NAME *name)
 		abort();
 	if (X509_NAME_print_ex(bio, name, 0, flags) < 0) {
 		BIO_free(bio);
-		return ca_xstrdup("?");
+		return xstrdup("?");
 	}
 	s = ca_bio_str(bio);
 	BIO_free(bio);
@@ -756,10 +713,10 @@ ca_name_cn(const X509_NAME *name)
 	while ((i = X509_NAME_get_index_by_NID(name, NID_commonName, last)) >= 0)
 		last = i;
 	if (last < 0 || (ne = X509_NAME_get_entry(name, last)) == NULL)
-		return ca_xstrdup("");
+		return xstrdup("");
 	if ((n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(ne))) < 0)
-		return ca_xstrdup("?");
-	s = ca_xstrndup((char *)utf8, n);
+		return xstrdup("?");
+	s = xstrndup((char *)utf8, n);
 	OPENSSL_free(utf8);
 	return s;
 }
@@ -771,10 +728,10 @@ ca_serial_str(const ASN1_INTEGER *ai)
 	char *hex, *s;
 
 	if ((bn = ASN1_INTEGER_to_BN(ai, NULL)) == NULL)
-		return ca_xstrdup("?");
+		return xstrdup("?");
 	if ((hex = BN_bn2hex(bn)) == NULL)
 		abort();
-	s = ca_xstrdup(hex);
+	s = xstrdup(hex);
 	OPENSSL_free(hex);
 	BN_free(bn);
 	return s;
@@ -787,7 +744,7 @@ ca_san_str(X509 *x)
 	GENERAL_NAME *g;
 	const unsigned char *d;
 	size_t len = 0, cap = 64, k;
-	char *s = ca_xmalloc(cap);
+	char *s = xmalloc(cap);
 	int i, n;
 
 	s[0] = '\0';
@@ -802,8 +759,7 @@ ca_san_str(X509 *x)
 		n = ASN1_STRING_length(g->d.dNSName);
 		while (len + n + 2 > cap) {
 			cap *= 2;
-			if ((s = realloc(s, cap)) == NULL)
-				abort();
+			s = xreallocarray(s, cap, 1);
 		}
 		if (len > 0)
 			s[len++] = ',';
@@ -824,23 +780,23 @@ ca_key_desc_dup(const EVP_PKEY *pk)
 	int nid;
 
 	if (pk == NULL)
-		return ca_xstrdup("unknown");
+		return xstrdup("unknown");
 	if (EVP_PKEY_is_a(pk, "RSA")) {
 		snprintf(buf, sizeof buf, "RSA %d", EVP_PKEY_get_bits(pk));
-		return ca_xstrdup(buf);
+		return xstrdup(buf);
 	}
 	if (EVP_PKEY_is_a(pk, "EC")) {
 		if (!EVP_PKEY_get_utf8_string_param(pk,
 		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL))
-			return ca_xstrdup("EC");
+			return xstrdup("EC");
 		nid = OBJ_sn2nid(group);
 		if (nid == NID_undef)
 			nid = OBJ_ln2nid(group);
 		nist = nid != NID_undef ? EC_curve_nid2nist(nid) : NULL;
 		snprintf(buf, sizeof buf, "EC %s", nist != NULL ? nist : group);
-		return ca_xstrdup(buf);
+		return xstrdup(buf);
 	}
-	return ca_xstrdup(EVP_PKEY_get0_type_name(pk) != NULL ?
+	return xstrdup(EVP_PKEY_get0_type_name(pk) != NULL ?
 	    EVP_PKEY_get0_type_name(pk) : "unknown");
 }
 
@@ -880,7 +836,7 @@ ca_info_fill(struct ca *ca, X509 *x, const EVP_PKEY *pub,
 	/* No CN (a name too long for one): issued to its first DNS name. */
 	if (ci->issued_to[0] == '\0' && ci->san[0] != '\0') {
 		free(ci->issued_to);
-		ci->issued_to = ca_xstrndup(ci->san, strcspn(ci->san, ","));
+		ci->issued_to = xstrndup(ci->san, strcspn(ci->san, ","));
 	}
 	ci->key_desc = ca_key_desc_dup(pub != NULL ? pub : X509_get0_pubkey(x));
 	/*

@@ -20,6 +20,7 @@
 #include "ehttp.h"
 #include "mpd.h"
 #include "safetext.h"
+#include "xmalloc.h"
 
 #define EXIT_USAGE	2
 
@@ -136,12 +137,10 @@ absolute(const char *p)
 	char cwd[PATH_MAX], *out;
 
 	if (p[0] == '/' || getcwd(cwd, sizeof cwd) == NULL) {
-		if ((out = strdup(p)) == NULL)
-			abort();
+		out = xstrdup(p);
 		return out;
 	}
-	if (asprintf(&out, "%s/%s", cwd, p) == -1)
-		abort();
+	xasprintf(&out, "%s/%s", cwd, p);
 	return out;
 }
 
@@ -149,17 +148,11 @@ static char *
 dir_of(const char *p)
 {
 	const char *slash = strrchr(p, '/');
-	char *out;
-
 	if (slash == NULL)
-		out = strdup(".");
-	else if (slash == p)
-		out = strdup("/");
-	else
-		out = strndup(p, slash - p);
-	if (out == NULL)
-		abort();
-	return out;
+		return xstrdup(".");
+	if (slash == p)
+		return xstrdup("/");
+	return xstrndup(p, (size_t)(slash - p));
 }
 
 /* The pid file, locked while the agent runs: a second agent for the same
@@ -173,26 +166,23 @@ pidfile_open(const char *path, char **cause)
 
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) == -1) {
-		if (asprintf(cause, "pid file %s: %s", path,
-		    strerror(errno)) == -1)
-			abort();
+		xasprintf(cause, "pid file %s: %s", path,
+		    strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		n = read(fd, buf, sizeof buf - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		if (asprintf(cause, "another ehttp-mpd (pid %s) holds the pid"
-		    " file %s", buf[0] ? buf : "?", path) == -1)
-			abort();
+		xasprintf(cause, "another ehttp-mpd (pid %s) holds the pid"
+		    " file %s", buf[0] ? buf : "?", path);
 		close(fd);
 		return -1;
 	}
 	n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, buf, n) != n) {
-		if (asprintf(cause, "pid file %s: %s", path,
-		    strerror(errno)) == -1)
-			abort();
+		xasprintf(cause, "pid file %s: %s", path,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -409,12 +399,12 @@ main(int argc, char **argv)
 	dir = dir_of(db_abs);
 	if (log_dir != NULL)
 		log_abs = absolute(log_dir);
-	else if (asprintf(&log_abs, "%s/logs", dir) == -1)
-		abort();
+	else
+		xasprintf(&log_abs, "%s/logs", dir);
 	if (pid_path != NULL)
 		pid_abs = absolute(pid_path);
-	else if (asprintf(&pid_abs, "%s/ehttp-mpd-%s.pid", dir, fqdn) == -1)
-		abort();
+	else
+		xasprintf(&pid_abs, "%s/ehttp-mpd-%s.pid", dir, fqdn);
 	if (ca != NULL)
 		ca_abs = absolute(ca);
 	cfg.db_path = db_abs;

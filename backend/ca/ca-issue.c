@@ -1,7 +1,9 @@
 /*
  * ca-issue.c: the site's self-signed root "SMS Issuing", the signer that
  * holds it for issuing, and "SMS Role SSL Certificate" leaves, one at a
- * time or many on worker threads. Profiles: PRODUCT.md section 3.
+ * time or many on worker threads. Profiles: root CN=SMS Issuing, OU=<site
+ * code>, CA:TRUE, keyCertSign+cRLSign, 10 years; leaf CN=<FQDN>, SAN
+ * dNSName=<FQDN>, EKU serverAuth, 1 year; SHA-256, 128-bit random serials.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -311,7 +313,7 @@ ca_signer_load(struct ca *ca, const unsigned char *root_der, size_t root_len,
 	int ok = 0, r;
 
 	ca_begin(ca);
-	s = ca_xcalloc(1, sizeof *s);
+	s = xcalloc(1, sizeof *s);
 	if ((x = ca_x509_parse(ca, root_der, root_len, "root")) == NULL)
 		goto out;
 	if (X509_check_ca(x) != 1) {
@@ -487,7 +489,7 @@ ca_many_worker(void *arg)
 				    m->fqdns[i] != NULL ? m->fqdns[i] :
 				    "(null)", ca_error(ca));
 			if (m->why != NULL)
-				m->why[i] = ca_xstrdup(ca_error(ca));
+				m->why[i] = xstrdup(ca_error(ca));
 		}
 		pthread_mutex_unlock(&m->mtx);
 	}
@@ -564,7 +566,7 @@ ca_leaf_issue_many(struct ca *ca, const struct ca_signer *s, size_t n,
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
 	pthread_cond_init(&m.cond, &cattr);
 	pthread_condattr_destroy(&cattr);
-	tids = ca_xcalloc(nthreads, sizeof *tids);
+	tids = xcalloc(nthreads, sizeof *tids);
 
 	pthread_mutex_lock(&m.mtx);
 	for (k = 0; k < nthreads; k++) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "safetext.h"
+#include "utf8.h"
+#include "xmalloc.h"
 
 /* Code points from U+0080 up that must not reach a terminal or a log raw. */
 static int
@@ -18,47 +20,17 @@ safetext_unsafe_cp(uint32_t cp)
 	    (cp >= 0x2066 && cp <= 0x2069);	/* LRI..PDI */
 }
 
-/* Bytes a valid sequence starting with b needs (0: b cannot start one). */
-static size_t
-safetext_seq_len(unsigned char b)
-{
-	if (b < 0x80)
-		return 1;
-	if (b >= 0xc2 && b <= 0xdf)
-		return 2;
-	if (b >= 0xe0 && b <= 0xef)
-		return 3;
-	if (b >= 0xf0 && b <= 0xf4)
-		return 4;
-	return 0;
-}
-
 enum safetext_class
 safetext_next(const char *s, size_t n, size_t *len, uint32_t *cp)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t need = safetext_seq_len(p[0]);
-	uint32_t c;
-
-	*len = 1;
-	*cp = p[0];
-	if (need == 1)
-		return p[0] < 0x20 || p[0] == 0x7f ? SAFETEXT_CONTROL :
-		    SAFETEXT_PRINT;
-	if (need == 0 || need > n)
+	if ((*len = utf8_next(s, n, cp)) == 0) {
+		*len = 1;
 		return SAFETEXT_INVALID;
-	c = p[0] & (0xff >> (need + 1));
-	for (size_t i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return SAFETEXT_INVALID;
-		c = c << 6 | (p[i] & 0x3f);
 	}
-	if ((need == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (need == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return SAFETEXT_INVALID;
-	*len = need;
-	*cp = c;
-	return safetext_unsafe_cp(c) ? SAFETEXT_CONTROL : SAFETEXT_PRINT;
+	if (*cp < 0x80)
+		return *cp < 0x20 || *cp == 0x7f ? SAFETEXT_CONTROL :
+		    SAFETEXT_PRINT;
+	return safetext_unsafe_cp(*cp) ? SAFETEXT_CONTROL : SAFETEXT_PRINT;
 }
 
 #define KEEP_BACKSLASH	0x1
@@ -136,8 +108,7 @@ safetext_dup_keep(const char *s, size_t n, int keep)
 	if (n == (size_t)-1)
 		n = strlen(s);
 	/* Worst case: every byte becomes "\xNN" (4 bytes), or 3 bytes "\u..." (6). */
-	if ((out = malloc(n * 4 + 1)) == NULL)
-		abort();
+	out = xmalloc(n * 4 + 1);
 	while (i < n) {
 		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
 			out[o++] = s[i++];
@@ -158,6 +129,28 @@ safetext_dup(const char *s, size_t n)
 	return safetext_dup_keep(s, n, 0);
 }
 
+size_t
+safetext_copy(char *buf, size_t len, const char *s, size_t n)
+{
+	char e[SAFETEXT_CHAR_MAX];
+	size_t i = 0, o = 0, used, k;
+
+	if (len == 0)
+		return 0;
+	if (n == (size_t)-1)
+		n = strlen(s);
+	while (i < n) {
+		k = safetext_escape(s + i, n - i, &used, e, 0);
+		if (o + k >= len)
+			break;
+		memcpy(buf + o, e, k);
+		o += k;
+		i += used;
+	}
+	buf[o] = '\0';
+	return i;
+}
+
 char *
 safetext_message(const char *s)
 {
@@ -172,21 +165,6 @@ struct safetext_cookie {
 	unsigned char	 pend[4];	/* the start of a character cut by a write */
 	size_t		 npend;
 };
-
-/* Could s (n bytes, n < the length its first byte announces) be the start
- * of a valid sequence that the next write completes? */
-static int
-safetext_partial(const unsigned char *s, size_t n)
-{
-	size_t need = safetext_seq_len(s[0]);
-
-	if (need <= 1 || n >= need)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return 1;
-}
 
 static int
 safetext_put(struct safetext_cookie *ck, const char *s, size_t n)
@@ -242,7 +220,7 @@ safetext_write(void *arg, const char *s, size_t n)
 	/* Complete a character a previous write cut, byte by byte. */
 	while (ck->npend > 0 && start < n) {
 		ck->pend[ck->npend++] = p[start++];
-		if (safetext_partial(ck->pend, ck->npend))
+		if (utf8_partial((char *)ck->pend, ck->npend))
 			continue;
 		if (safetext_put(ck, (char *)ck->pend, ck->npend) == -1)
 			goto fail;
@@ -250,7 +228,7 @@ safetext_write(void *arg, const char *s, size_t n)
 	}
 	/* Keep back the start of a character cut at the end of this write. */
 	for (size_t k = 1; k <= 3 && k <= n - start; k++)
-		if (safetext_partial(p + n - k, k)) {
+		if (utf8_partial(s + n - k, k)) {
 			keep = k;
 			break;
 		}
@@ -292,8 +270,7 @@ safetext_stream(FILE *f, int *error)
 	FILE *s;
 
 	*error = 0;
-	if ((ck = calloc(1, sizeof *ck)) == NULL)
-		abort();
+	ck = xcalloc(1, sizeof *ck);
 	ck->f = f;
 	ck->error = error;
 	if ((s = fopencookie(ck, "w", io)) == NULL)

@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca-int.h"
+#include "utf8.h"
 
 /* Does needle occur in buf[0..len)? (memmem is not in C11 or POSIX.) */
 static int
@@ -84,36 +85,16 @@ out:
 static unsigned long
 ca_bad_char(const unsigned char *s, size_t n)
 {
-	unsigned long cp;
-	size_t i = 0, k, len;
+	uint32_t cp;
+	size_t i = 0, len;
 
 	while (i < n) {
-		if (s[i] < 0x80) {
-			if (s[i] < 0x20 || s[i] == 0x7f)
-				return s[i] == 0 ? 0x100000 : s[i];
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			len = 2;
-			cp = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			len = 3;
-			cp = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			len = 4;
-			cp = s[i] & 0x07;
-		} else
+		if ((len = utf8_next((const char *)s + i, n - i, &cp)) == 0)
 			return 0xfffd;
-		if (i + len > n)
-			return 0xfffd;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0xfffd;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x61c ||
-		    cp == 0x200e || cp == 0x200f ||
+		if (cp == 0)
+			return 0x100000;
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+		    cp == 0x61c || cp == 0x200e || cp == 0x200f ||
 		    (cp >= 0x202a && cp <= 0x202e) ||
 		    (cp >= 0x2066 && cp <= 0x2069))
 			return cp;

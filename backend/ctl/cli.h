@@ -66,6 +66,10 @@ const char *cli_safe(struct cli *, const char *);
 const char *cli_safe_msg(struct cli *, const char *);
 void	 cli_safe_release(struct cli *);
 int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */
+/* An optional --site CODE / FQDN argument resolved once to its id (NULL:
+ * 0, all); -1 with ehttp_error(): no such one, or the database's error. */
+int	 cli_site_id(struct cli *, const char *code, int64_t *);
+int	 cli_system_id(struct cli *, const char *fqdn, int64_t *);
 /* Untrusted input for a message (printable, at most ~60 bytes); four
  * buffers in rotation, so up to four may be used in one call. */
 const char *cli_arg(const char *in);

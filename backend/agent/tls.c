@@ -29,6 +29,7 @@
 #include <event2/event.h>
 
 #include "tls.h"
+#include "xmalloc.h"
 
 /* TLS 1.2 suites: ECDHE key exchange with AEAD only (TLS 1.3 has its own). */
 #define TLS_CIPHERS_12 \
@@ -71,9 +72,8 @@ tls_cause(char **cause, const char *fmt, ...)
 	tls_errors(ossl, sizeof ossl);
 	if (cause == NULL)
 		return;
-	if (asprintf(cause, "%s%s%s%s", msg, ossl[0] ? " (" : "", ossl,
-	    ossl[0] ? ")" : "") == -1)
-		abort();
+	xasprintf(cause, "%s%s%s%s", msg, ossl[0] ? " (" : "", ossl,
+	    ossl[0] ? ")" : "");
 }
 
 /* Never prompt for a pass phrase: keys handed to us are unencrypted. */
@@ -167,8 +167,7 @@ tls_server_new(const struct tls_der *cert, const struct tls_der *chain,
 		goto out;
 	}
 done:
-	if ((ts = calloc(1, sizeof *ts)) == NULL)
-		abort();
+	ts = xcalloc(1, sizeof *ts);
 	ts->ctx = ctx;
 	ctx = NULL;
 out:
@@ -402,10 +401,9 @@ tls_status_line(const char *buf, struct tls_get_result *r)
 		p++;
 	eol = p + strcspn(p, "\r\n");
 	r->status = status;
+	/* As sent: every output escapes it (the log writer, the console,
+	 * ehttpctl, the agent's stderr). */
 	snprintf(r->reason, sizeof r->reason, "%.*s", (int)(eol - p), p);
-	for (char *c = r->reason; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
 	return 0;
 }
 
@@ -420,12 +418,10 @@ tls_get(const struct tls_get *g, struct tls_get_result *r)
 
 	memset(r, 0, sizeof *r);
 	ERR_clear_error();
-	if ((buf = malloc(TLS_RESPONSE_MAX + 1)) == NULL)
-		abort();
-	if ((reqlen = asprintf(&req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
+	buf = xmalloc(TLS_RESPONSE_MAX + 1);
+	reqlen = xasprintf(&req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
 	    "User-Agent: SMS_MP_CONTROL_MANAGER\r\nAccept: */*\r\n"
-	    "Connection: close\r\n\r\n", g->path, g->host, g->port)) == -1)
-		abort();
+	    "Connection: close\r\n\r\n", g->path, g->host, g->port);
 	if (g->use_tls && (ctx = tls_client_ctx(g, r)) == NULL)
 		goto out;
 	if ((fd = tls_connect(g, r)) == -1)

@@ -15,6 +15,8 @@
 #include "cmlog-merge.h"
 #include "cmlog.h"
 #include "errlookup.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 #define LOG_SLICE	((size_t)8 << 20)	/* index 8 MiB at a time */
 #define EVENTS_SHOWN	10
@@ -30,8 +32,7 @@ text_line(const char *s, size_t n)
 	char *flat, *out;
 	size_t o = 0;
 
-	if ((flat = malloc(n + 1)) == NULL)
-		abort();
+	flat = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
 			continue;	/* CRLF: one space, from the LF */
@@ -55,20 +56,24 @@ json_kv_bytes(FILE *f, const char *k, const char *v, size_t n, int comma)
 #define MERGE_BUDGET	4096	/* records merged between prints */
 #define TAG_WIDTH_MAX	32
 
-/* "2026-11-24 14:05:12.345" (UTC), or "-" */
+/* "2026-11-24 14:05:12.345" (UTC), "... local" (written without an
+ * offset: a local time of unknown zone, never labelled UTC), or "-" */
 static const char *
 log_when(const struct cmlog_record *r, char *buf, size_t len, int iso)
 {
-	struct tm tm;
-	char s[32];
+	size_t n;
 
-	if (r->when == 0 || gmtime_r(&r->when, &tm) == NULL) {
+	if (r->when == 0 || timefmt_ms(buf, len, r->when, r->msec,
+	    iso ? TIMEFMT_ISO_MSEC : TIMEFMT_MSEC) == -1) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	strftime(s, sizeof s, iso ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S",
-	    &tm);
-	snprintf(buf, len, "%s.%03d%s", s, r->msec, iso ? "Z" : "");
+	/* A time without a stated offset is local to an unknown zone: no "Z". */
+	n = strlen(buf);
+	if (!r->tz_known && iso && n > 0)
+		buf[n - 1] = '\0';
+	else if (!r->tz_known && !iso)
+		snprintf(buf + n, len - n, " local");
 	return buf;
 }
 
@@ -94,7 +99,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
     const struct log_tag *lt, size_t shown)
 {
 	FILE *f = c->out;
-	char when[40];
+	char when[48];
 
 	if (c->json) {
 		fputs(shown ? ",{" : "{", f);
@@ -133,12 +138,19 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 		return;
 	}
 	char *comp = text_line(r->component, strlen(r->component));
-	fprintf(f, "%-23s  %-9s  %-24s  %-8lu  ",
+	char *th = text_line(r->thread_str, strlen(r->thread_str));
+	char num[24];
+
+	/* A thread that is not a number is shown as written. */
+	if (r->thread_num)
+		snprintf(num, sizeof num, "%lu", r->thread);
+	fprintf(f, "%-23s  %-9s  %-24s  %-8s  ",
 	    log_when(r, when, sizeof when, 0), log_type_name(r),
-	    comp[0] ? comp : "-", r->thread);
+	    comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0");
 	if (lt->tag != NULL)
 		fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
 	fprintf(f, "%s\n", line);
+	free(th);
 	free(comp);
 }
 
@@ -344,14 +356,11 @@ cmd_log_lookup(struct cli *c, int argc, char **argv)
 static const char *
 when_s(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
 	if (t == 0) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	timefmt(buf, len, t, TIMEFMT_SECOND_UTC);
 	return buf;
 }
 
@@ -401,23 +410,22 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one FQDN");
 	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
 		return CLI_FAIL;
-	if (ehttp_system_get(c->e, argv[optind], &y) == -1 ||
-	    ehttp_site_get(c->e, y.site_code, &s) == -1 ||
-	    ehttp_role_list(c->e, NULL, y.fqdn, &r, &nr) == -1 ||
+	if (ehttp_system_resolve(c->e, argv[optind], &y) != 1 ||
+	    ehttp_site_get(c->e, y.site_id, &s) == -1 ||
+	    ehttp_role_list(c->e, 0, y.id, &r, &nr) == -1 ||
 	    ehttp_system_serving(c->e, y.id, &sv) == -1 ||
 	    (has_agent = ehttp_agent_get(c->e, y.id, &a)) == -1 ||
-	    ehttp_status_list(c->e, y.site_code, EVENTS_SCANNED, &m, &nm) == -1)
+	    ehttp_status_list(c->e, y.site_id, EVENTS_SCANNED, &m, &nm) == -1)
 		goto fail;
 	has_cert = sv.has_cert;
 	cert = sv.cert;
 	if (has_agent == 1 && a.cert_id != 0) {
 		snprintf(id, sizeof id, "%lld", (long long)a.cert_id);
-		if (ehttp_cert_find(c->e, id, &bound) == 0)
-			has_bound = 1;
+		if ((has_bound = ehttp_cert_resolve(c->e, id, &bound)) == -1)
+			goto fail;
 	}
 	running = has_agent == 1 && agent_running(a.pid);
-	current = has_agent == 1 && (has_cert ? a.cert_id == cert.id &&
-	    strcmp(a.thumbprint, cert.thumbprint) == 0 : a.cert_id == 0);
+	current = has_agent == 1 && ehttp_agent_current(&sv, &a);
 	for (size_t i = 0; i < nm; i++)
 		if (strcmp(m[i].component, AGENT_COMPONENT) == 0 &&
 		    mentions(m[i].message, y.fqdn) && ne < EVENTS_SHOWN)

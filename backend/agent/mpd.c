@@ -21,6 +21,9 @@
 #include <event2/event.h>
 
 #include "mpd-int.h"
+#include "safetext.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 #define MPD_LOG_DIR_MODE	0750
 
@@ -80,10 +83,9 @@ mpd_addr_parse(const char *in, struct mpd_addr *a, char **cause)
 	}
 	return 0;
 bad:
-	if (asprintf(cause, "address '%.100s': must be ADDR:PORT, [IPv6]:PORT"
+	xasprintf(cause, "address '%.100s': must be ADDR:PORT, [IPv6]:PORT"
 	    " or PORT, with a numeric address and a port from 0 to 65535",
-	    in) == -1)
-		abort();
+	    in);
 	return -1;
 }
 
@@ -105,9 +107,14 @@ mpd_log(struct mpd *m, int type, const char *file, int line, const char *fmt,
 	    "%s", msg) == -1 && m->cfg.echo)
 		fprintf(stderr, "ehttp-mpd: cannot write %s: %s\n", MPD_LOG_NAME,
 		    cmlog_error(m->log));
-	if (m->cfg.echo && type != CMLOG_TYPE_INFO)
+	if (m->cfg.echo && type != CMLOG_TYPE_INFO) {
+		/* msg may quote what a peer sent (a reason phrase, a name). */
+		char *shown = safetext_message(msg);
+
 		fprintf(stderr, "ehttp-mpd: %s: %s\n", type ==
-		    CMLOG_TYPE_WARNING ? "warning" : "error", msg);
+		    CMLOG_TYPE_WARNING ? "warning" : "error", shown);
+		free(shown);
+	}
 }
 
 void
@@ -137,10 +144,7 @@ mpd_event(struct mpd *m, const char *severity, const char *fmt, ...)
 static const char *
 mpd_date(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+	timefmt(buf, len, t, TIMEFMT_MINUTE_UTC);
 	return buf;
 }
 
@@ -164,8 +168,7 @@ mpd_bind(struct mpd *m, const struct agent_view *v, char **cause)
 	char *why = NULL, exp[32], old_tp[41];
 
 	if (agent_material_load(m->e, c, &mat) == -1) {
-		if (asprintf(cause, "%s", ehttp_error(m->e)) == -1)
-			abort();
+		xasprintf(cause, "%s", ehttp_error(m->e));
 		return -1;
 	}
 	leaf.data = mat.cert;
@@ -178,10 +181,9 @@ mpd_bind(struct mpd *m, const struct agent_view *v, char **cause)
 	    &why);
 	agent_material_clear(&mat);	/* cleanses the key */
 	if (ts == NULL) {
-		if (asprintf(cause, "certificate %lld (%s for %s, thumbprint"
+		xasprintf(cause, "certificate %lld (%s for %s, thumbprint"
 		    " %s): %s", (long long)c->id, mpd_cert_kind(c->type),
-		    c->issued_to, c->thumbprint, why) == -1)
-			abort();
+		    c->issued_to, c->thumbprint, why);
 		free(why);
 		return -1;
 	}
@@ -283,8 +285,8 @@ mpd_take_view(struct mpd *m, struct agent_view *v)
 }
 
 /* A change of what the system should serve, logged once: a fallback is a
- * warning, no TLS where TLS is due an error (PRODUCT.md §5: health means
- * a client can reach it securely). */
+ * warning, no TLS where TLS is due an error (health means a client can
+ * reach the system securely). */
 static void
 mpd_serving_note(struct mpd *m)
 {
@@ -320,8 +322,7 @@ mpd_poll(struct mpd *m, char **cause)
 	rc = agent_view_read(m->e, m->fqdn, &v);
 	if (rc == -1) {
 		if (cause != NULL) {
-			if (asprintf(cause, "%s", ehttp_error(m->e)) == -1)
-				abort();
+			xasprintf(cause, "%s", ehttp_error(m->e));
 			goto out;
 		}
 		if (strcmp(m->poll_error, ehttp_error(m->e)) != 0) {
@@ -338,9 +339,8 @@ mpd_poll(struct mpd *m, char **cause)
 	}
 	if (rc == 0) {
 		if (cause != NULL) {
-			if (asprintf(cause, "%s (add it with 'ehttpctl system"
-			    " add')", v.no_cert_reason) == -1)
-				abort();
+			xasprintf(cause, "%s (add it with 'ehttpctl system"
+			    " add')", v.no_cert_reason);
 			goto out;
 		}
 		mpd_unbind(m, v.no_cert_reason);
@@ -439,17 +439,15 @@ mpd_mkdirs(const char *path, char **cause)
 	char *p, *s;
 	int rc = 0;
 
-	if ((p = strdup(path)) == NULL)
-		abort();
+	p = xstrdup(path);
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;
 		*s = '\0';
 		if (mkdir(p, MPD_LOG_DIR_MODE) == -1 && errno != EEXIST) {
-			if (asprintf(cause, "cannot create the log directory"
-			    " %s: %s", p, strerror(errno)) == -1)
-				abort();
+			xasprintf(cause, "cannot create the log directory"
+			    " %s: %s", p, strerror(errno));
 			rc = -1;
 			break;
 		}
@@ -474,15 +472,13 @@ mpd_user_assume(struct mpd *m, char **cause)
 
 	errno = 0;
 	if ((pw = getpwnam(m->cfg.user)) == NULL) {
-		if (asprintf(cause, "--user %s: %s", m->cfg.user, errno ?
-		    strerror(errno) : "no such user") == -1)
-			abort();
+		xasprintf(cause, "--user %s: %s", m->cfg.user, errno ?
+		    strerror(errno) : "no such user");
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		if (asprintf(cause, "--user %s: that user is root; name an"
-		    " unprivileged user", m->cfg.user) == -1)
-			abort();
+		xasprintf(cause, "--user %s: that user is root; name an"
+		    " unprivileged user", m->cfg.user);
 		return -1;
 	}
 	m->uid = pw->pw_uid;
@@ -490,17 +486,15 @@ mpd_user_assume(struct mpd *m, char **cause)
 	if (geteuid() != 0) {
 		if (geteuid() == m->uid)
 			return 0;	/* already that user */
-		if (asprintf(cause, "--user %s: only root can change user"
-		    " (started as uid %d)", m->cfg.user, (int)geteuid()) == -1)
-			abort();
+		xasprintf(cause, "--user %s: only root can change user"
+		    " (started as uid %d)", m->cfg.user, (int)geteuid());
 		return -1;
 	}
 	if (initgroups(pw->pw_name, m->gid) == -1 || setegid(m->gid) == -1 ||
 	    seteuid(m->uid) == -1) {
-		if (asprintf(cause, "--user %s: cannot change to uid %d gid %d:"
+		xasprintf(cause, "--user %s: cannot change to uid %d gid %d:"
 		    " %s", m->cfg.user, (int)m->uid, (int)m->gid,
-		    strerror(errno)) == -1)
-			abort();
+		    strerror(errno));
 		return -1;
 	}
 	m->user_assumed = 1;
@@ -533,9 +527,8 @@ mpd_user_root(struct mpd *m, char **cause)
 {
 	if (!m->user_assumed || seteuid(0) == 0)
 		return 0;
-	if (asprintf(cause, "cannot regain root to bind the ports: %s",
-	    strerror(errno)) == -1)
-		abort();
+	xasprintf(cause, "cannot regain root to bind the ports: %s",
+	    strerror(errno));
 	return -1;
 }
 
@@ -548,9 +541,8 @@ mpd_user_drop(struct mpd *m, char **cause)
 		return 0;
 	if (setresgid(m->gid, m->gid, m->gid) == -1 ||
 	    setresuid(m->uid, m->uid, m->uid) == -1) {
-		if (asprintf(cause, "--user %s: cannot drop privileges: %s",
-		    m->cfg.user, strerror(errno)) == -1)
-			abort();
+		xasprintf(cause, "--user %s: cannot drop privileges: %s",
+		    m->cfg.user, strerror(errno));
 		return -1;
 	}
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -560,10 +552,9 @@ mpd_user_drop(struct mpd *m, char **cause)
 	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1 ||
 	    getuid() != m->uid || geteuid() != m->uid || getgid() != m->gid ||
 	    eff != 0 || prm != 0) {
-		if (asprintf(cause, "--user %s: the privilege drop did not hold"
+		xasprintf(cause, "--user %s: the privilege drop did not hold"
 		    " (uid %d euid %d, CapEff %llx CapPrm %llx)", m->cfg.user,
-		    (int)getuid(), (int)geteuid(), eff, prm) == -1)
-			abort();
+		    (int)getuid(), (int)geteuid(), eff, prm);
 		return -1;
 	}
 	m->user_dropped = 1;
@@ -582,10 +573,9 @@ mpd_user_hint(struct mpd *m, char **cause)
 	if (!m->user_assumed || *cause == NULL || strstr(*cause,
 	    "ermission denied") == NULL)
 		return;
-	if (asprintf(&s, "%s (ehttp-mpd runs as user %s: it needs to read and"
+	xasprintf(&s, "%s (ehttp-mpd runs as user %s: it needs to read and"
 	    " write the database and its directory and the log directory, and"
-	    " to read the master key)", *cause, m->cfg.user) == -1)
-		abort();
+	    " to read the master key)", *cause, m->cfg.user);
 	free(*cause);
 	*cause = s;
 }
@@ -598,8 +588,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	int rc;
 
 	*cause = NULL;
-	if ((m = calloc(1, sizeof *m)) == NULL)
-		abort();
+	m = xcalloc(1, sizeof *m);
 	m->check.pipe[0] = m->check.pipe[1] = -1;
 	m->http.fd = m->https.fd = -1;
 	m->cfg = *cfg;
@@ -609,12 +598,12 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		m->cfg.header_s = MPD_HEADER_DEFAULT;
 	if (m->cfg.max_conns <= 0)
 		m->cfg.max_conns = MPD_MAX_CONNS_DEFAULT;
-	if ((m->db_path = strdup(cfg->db_path)) == NULL ||
-	    (m->log_dir = strdup(cfg->log_dir)) == NULL ||
-	    (cfg->ca_file != NULL && (m->ca_file = strdup(cfg->ca_file)) ==
-	    NULL) ||
-	    (cfg->user != NULL && (m->user = strdup(cfg->user)) == NULL))
-		abort();
+	m->db_path = xstrdup(cfg->db_path);
+	m->log_dir = xstrdup(cfg->log_dir);
+	if (cfg->ca_file != NULL)
+		m->ca_file = xstrdup(cfg->ca_file);
+	if (cfg->user != NULL)
+		m->user = xstrdup(cfg->user);
 	m->cfg.db_path = m->db_path;
 	m->cfg.log_dir = m->log_dir;
 	m->cfg.ca_file = m->ca_file;
@@ -627,8 +616,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		snprintf(m->host, sizeof m->host, "localhost");
 	m->host[sizeof m->host - 1] = '\0';
 	if (rules_fqdn(cfg->fqdn, m->fqdn, why, sizeof why) == -1) {
-		if (asprintf(cause, "%s", why) == -1)
-			abort();
+		xasprintf(cause, "%s", why);
 		goto fail;
 	}
 	if (m->user != NULL && mpd_user_assume(m, cause) == -1)
@@ -636,8 +624,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 
 	if (mpd_mkdirs(m->log_dir, cause) == -1)
 		goto fail;
-	if (asprintf(&path, "%s/%s", m->log_dir, MPD_LOG_NAME) == -1)
-		abort();
+	xasprintf(&path, "%s/%s", m->log_dir, MPD_LOG_NAME);
 	if ((m->log = cmlog_open(path, cfg->log_max, cause)) == NULL)
 		goto fail;
 	MPD_INFO(m, "MP Control Manager (ehttp-mpd %s) is starting for %s,"
@@ -657,8 +644,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		goto fail_log;
 	m->lease_claimed = 1;
 	if ((m->base = event_base_new()) == NULL) {
-		if (asprintf(cause, "cannot create the event loop") == -1)
-			abort();
+		xasprintf(cause, "cannot create the event loop");
 		goto fail_log;
 	}
 	if (mpd_http_init(m, cause) == -1 || mpd_check_init(m, cause) == -1 ||
@@ -728,8 +714,7 @@ mpd_events(struct mpd *m, char **cause)
 			goto fail;
 	return 0;
 fail:
-	if (asprintf(cause, "cannot set up the timers and signals") == -1)
-		abort();
+	xasprintf(cause, "cannot set up the timers and signals");
 	return -1;
 }
 

@@ -58,6 +58,13 @@ size_t		 safetext_char(const char *s, size_t n, size_t *used,
 char		*safetext_dup(const char *s, size_t n);
 
 /*
+ * Escaped copy of s (n bytes, or up to its NUL for (size_t)-1) into buf of
+ * len bytes, NUL-terminated, cut before the first character whose escaped
+ * form does not fit (an escape is never cut). Returns the bytes of s used.
+ */
+size_t		 safetext_copy(char *buf, size_t len, const char *s, size_t n);
+
+/*
  * A message (one line) that may quote values already escaped (rules_shown,
  * an error naming a field): escaped like safetext_dup, but a backslash
  * passes as it is. Caller frees.

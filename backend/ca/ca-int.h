@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "ca.h"
+#include "xmalloc.h"
 
 #define CA_ERR_MAX		1024
 #define CA_CN_MAX		64		/* ub-common-name */
@@ -55,11 +56,7 @@ struct ca_rnd {
 	unsigned char	 iv[CA_IV_LEN];
 };
 
-/* ca.c: memory (abort on OOM), errors */
-void		*ca_xmalloc(size_t);
-void		*ca_xcalloc(size_t, size_t);
-char		*ca_xstrdup(const char *);
-char		*ca_xstrndup(const char *, size_t);
+/* ca.c: errors (memory: xmalloc.h, abort on OOM) */
 void		 ca_begin(struct ca *);
 void		 ca_seterr(struct ca *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

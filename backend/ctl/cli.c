@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 static const struct cli_cmd *current;
 
@@ -79,30 +81,26 @@ json_kv_bool(FILE *f, const char *k, int v, int comma)
 void
 json_kv_time(FILE *f, const char *k, time_t v, int comma)
 {
-	char buf[32];
-	struct tm tm;
+	char buf[TIMEFMT_LEN];
 
 	if (v == 0) {
 		fprintf(f, "%s\"%s\":null", comma ? "," : "", k);
 		return;
 	}
-	gmtime_r(&v, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timefmt(buf, sizeof buf, v, TIMEFMT_ISO);
 	json_kv_str(f, k, buf, comma);
 }
 
 const char *
 cli_time(time_t t)
 {
-	static char buf[4][32];
+	static char buf[4][TIMEFMT_LEN];
 	static int i;
-	struct tm tm;
 
 	i = (i + 1) % 4;
 	if (t == 0)
 		return "-";
-	gmtime_r(&t, &tm);
-	strftime(buf[i], sizeof buf[i], "%Y-%m-%d %H:%M", &tm);
+	timefmt(buf[i], sizeof buf[i], t, TIMEFMT_MINUTE);
 	return buf[i];
 }
 
@@ -117,19 +115,15 @@ struct table {
 struct table *
 table_new(int ncols, ...)
 {
-	struct table *t = calloc(1, sizeof *t);
+	struct table *t = xcalloc(1, sizeof *t);
 	va_list ap;
 
-	if (t == NULL)
-		abort();
 	t->ncols = ncols;
 	va_start(ap, ncols);
 	t->cap = 16;
-	if ((t->cells = calloc(t->cap * ncols, sizeof *t->cells)) == NULL)
-		abort();
+	t->cells = xcalloc(t->cap * ncols, sizeof *t->cells);
 	for (int i = 0; i < ncols; i++)
-		if ((t->cells[i] = strdup(va_arg(ap, const char *))) == NULL)
-			abort();
+		t->cells[i] = xstrdup(va_arg(ap, const char *));
 	va_end(ap);
 	t->nrows = 1;
 	return t;
@@ -142,9 +136,8 @@ table_add(struct table *t, ...)
 
 	if (t->nrows == t->cap) {
 		t->cap *= 2;
-		if ((t->cells = reallocarray(t->cells, t->cap * t->ncols,
-		    sizeof *t->cells)) == NULL)
-			abort();
+		t->cells = xreallocarray(t->cells, t->cap * t->ncols,
+		    sizeof *t->cells);
 	}
 	va_start(ap, t);
 	for (int i = 0; i < t->ncols; i++) {
@@ -201,12 +194,8 @@ cli_fail(struct cli *c)
 static const char *
 cli_keep(struct cli *c, char *s)
 {
-	if (c->nsafe == c->capsafe) {
-		c->capsafe = c->capsafe ? c->capsafe * 2 : 16;
-		if ((c->safe = reallocarray(c->safe, c->capsafe,
-		    sizeof *c->safe)) == NULL)
-			abort();
-	}
+	c->safe = xgrowarray(c->safe, &c->capsafe, c->nsafe, 16,
+	    sizeof *c->safe);
 	return c->safe[c->nsafe++] = s;
 }
 
@@ -417,6 +406,34 @@ site_json(struct cli *c, struct db_site *s, struct ehttp_note *w, size_t nw)
 	fputs("]}", f);
 }
 
+int
+cli_site_id(struct cli *c, const char *code, int64_t *id)
+{
+	struct db_site s;
+
+	*id = 0;
+	if (code == NULL)
+		return 0;
+	if (ehttp_site_resolve(c->e, code, &s) != 1)
+		return -1;
+	*id = s.id;
+	return 0;
+}
+
+int
+cli_system_id(struct cli *c, const char *fqdn, int64_t *id)
+{
+	struct db_system y;
+
+	*id = 0;
+	if (fqdn == NULL)
+		return 0;
+	if (ehttp_system_resolve(c->e, fqdn, &y) != 1)
+		return -1;
+	*id = y.id;
+	return 0;
+}
+
 static int
 cmd_site_add(struct cli *c, int argc, char **argv)
 {
@@ -439,7 +456,7 @@ cmd_site_add(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_site_add(c->e, argv[optind], name, type, parent) == -1)
 		return cli_fail(c);
-	if (ehttp_site_get(c->e, argv[optind], &s) == -1)
+	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1)
 		return cli_fail(c);
 	if (c->json) {
 		site_json(c, &s, NULL, 0);
@@ -519,9 +536,9 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one site CODE");
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
-	if (ehttp_site_get(c->e, argv[optind], &s) == -1 ||
+	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1 ||
 	    ehttp_site_warnings(c->e, &s, &w, &nw) == -1 ||
-	    ehttp_system_list(c->e, s.code, &y, &ny) == -1) {
+	    ehttp_system_list(c->e, s.id, &y, &ny) == -1) {
 		free(w);
 		return cli_fail(c);
 	}
@@ -631,13 +648,14 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (threads >= 0)
 		ehttp_set_threads(c->e, (unsigned)threads);
-	if (ehttp_site_set_security(c->e, argv[optind], &ch) == -1)
+	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1 ||
+	    ehttp_site_set_security(c->e, s.id, &ch) == -1)
 		return cli_fail(c);
 	if (c->json) {
 		const struct ehttp_note *v;
 		size_t n;
 
-		if (ehttp_site_get(c->e, argv[optind], &s) == -1)
+		if (ehttp_site_get(c->e, s.id, &s) == -1)
 			return cli_fail(c);
 		v = ehttp_notes(c->e, &n);
 		fputs("{\"site\":", c->out);
@@ -674,7 +692,7 @@ cmd_system_add(struct cli *c, int argc, char **argv)
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (ehttp_system_add(c->e, argv[optind], site) == -1 ||
-	    ehttp_system_get(c->e, argv[optind], &y) == -1)
+	    ehttp_system_resolve(c->e, argv[optind], &y) != 1)
 		return cli_fail(c);
 	if (c->json) {
 		fputc('{', c->out);
@@ -711,6 +729,7 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 	const char *site = NULL;
 	struct db_system *y = NULL;
 	struct db_role *r = NULL;
+	int64_t site_id;
 	size_t n, nr;
 	struct table *t;
 	char roles[256];
@@ -721,8 +740,9 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
-	if (ehttp_system_list(c->e, site, &y, &n) == -1 ||
-	    ehttp_role_list(c->e, site, NULL, &r, &nr) == -1) {
+	if (cli_site_id(c, site, &site_id) == -1 ||
+	    ehttp_system_list(c->e, site_id, &y, &n) == -1 ||
+	    ehttp_role_list(c->e, site_id, 0, &r, &nr) == -1) {
 		free(y);
 		return cli_fail(c);
 	}
@@ -890,6 +910,7 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 	const char *site = NULL, *fqdn = NULL;
 	struct db_role *r = NULL;
 	struct table *t;
+	int64_t site_id, system_id;
 	size_t n;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 's': site = optarg; break;);
@@ -899,7 +920,9 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected at most one FQDN");
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
-	if (ehttp_role_list(c->e, site, fqdn, &r, &n) == -1)
+	if (cli_site_id(c, site, &site_id) == -1 ||
+	    cli_system_id(c, fqdn, &system_id) == -1 ||
+	    ehttp_role_list(c->e, site_id, system_id, &r, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
 		fputc('[', c->out);
@@ -954,6 +977,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' }, CLI_COMMON_OPTS, { 0 } };
 	const char *site = NULL;
 	struct db_status *m = NULL;
+	int64_t site_id;
 	size_t n, limit = 50;
 	struct table *t;
 
@@ -965,7 +989,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
-	if (ehttp_status_list(c->e, site, limit, &m, &n) == -1)
+	if (cli_site_id(c, site, &site_id) == -1 ||
+	    ehttp_status_list(c->e, site_id, limit, &m, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
 		fputc('[', c->out);

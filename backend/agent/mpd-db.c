@@ -32,6 +32,8 @@
 #include <event2/event.h>
 
 #include "mpd-int.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 /* ------------------------------------------------------------- the lease */
 
@@ -58,10 +60,7 @@ mpd_lease_state(const struct mpd *m, const struct db_agent *row, time_t now)
 static const char *
 mpd_lease_date(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	timefmt(buf, len, t, TIMEFMT_SECOND_UTC);
 	return buf;
 }
 
@@ -105,11 +104,10 @@ mpd_lease_check(struct mpd *m, struct db *db, time_t now, char **cause)
 	case MPD_LEASE_FREE:
 		return 1;
 	case MPD_LEASE_HELD:
-		if (asprintf(cause, "another agent (pid %d on %s) serves %s"
+		xasprintf(cause, "another agent (pid %d on %s) serves %s"
 		    " since %s (its lease runs until %s)", row.pid,
 		    row.host[0] ? row.host : "an unknown host", m->fqdn, since,
-		    until) == -1)
-			abort();
+		    until);
 		return 0;
 	case MPD_LEASE_STALE:
 		MPD_WARN(m, "Taking over %s from the agent pid %d on %s (serving"
@@ -156,9 +154,8 @@ mpd_lease_claim(struct mpd *m, char **cause)
 		goto fail;
 	return 1;
 fail:
-	if (asprintf(cause, "cannot claim %s in the site database: %s", m->fqdn,
-	    db_error(db)) == -1)
-		abort();
+	xasprintf(cause, "cannot claim %s in the site database: %s", m->fqdn,
+	    db_error(db));
 	db_rollback(db);
 	return -1;
 }

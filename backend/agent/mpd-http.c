@@ -35,6 +35,8 @@
 #include <event2/event.h>
 
 #include "mpd-int.h"
+#include "timefmt.h"
+#include "xmalloc.h"
 
 #define MPD_HTTP_WRITE_S	30	/* a reply must drain within */
 #define MPD_HTTP_MAX_HEADERS	16384
@@ -152,12 +154,9 @@ mpd_reply_send(struct mpd_conn *c, const struct mpd_reply *r, int head,
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t len = strlen(r->body);
-	char date[64];
-	struct tm tm;
-	time_t now = time(NULL);
+	char date[TIMEFMT_LEN];
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	timefmt(date, sizeof date, time(NULL), TIMEFMT_HTTP);
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-cache\r\n", r->code, r->reason, MPD_SERVER, date,
@@ -351,8 +350,7 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 			mpd_conn_close_after_reply(c);
 			return;
 		}
-		if ((block = malloc(hlen + 1)) == NULL)
-			abort();
+		block = xmalloc(hlen + 1);
 		evbuffer_remove(in, block, hlen);
 		block[hlen] = '\0';
 		c->scanned = 0;
@@ -389,8 +387,7 @@ mpd_conn_new(struct mpd *m, struct mpd_listener *l, int fd)
 		close(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof *c)) == NULL)
-		abort();
+	c = xcalloc(1, sizeof *c);
 	c->m = m;
 	c->l = l;
 	c->bev = bev;
@@ -569,11 +566,10 @@ fail:
 	err = errno;
 	if (fd != -1)
 		close(fd);
-	if (asprintf(cause, "cannot bind the %s port %s: %s%s", l->what,
+	xasprintf(cause, "cannot bind the %s port %s: %s%s", l->what,
 	    l->addr.text, strerror(err), err == EADDRINUSE ?
 	    " (another program is listening on it)" : err == EACCES ?
-	    " (ports below 1024 need privileges)" : "") == -1)
-		abort();
+	    " (ports below 1024 need privileges)" : "");
 	return -1;
 }
 
@@ -585,10 +581,9 @@ mpd_listener_start(struct mpd_listener *l, char **cause)
 	if (l->fd == -1 && mpd_listener_reserve(l, cause) == -1)
 		return -1;
 	if (listen(l->fd, MPD_LISTEN_BACKLOG) == -1) {
-		if (asprintf(cause, "cannot listen on the %s port %s: %s%s",
+		xasprintf(cause, "cannot listen on the %s port %s: %s%s",
 		    l->what, l->addr.text, strerror(errno), errno == EADDRINUSE ?
-		    " (another program is listening on it)" : "") == -1)
-			abort();
+		    " (another program is listening on it)" : "");
 		return -1;
 	}
 	if ((l->accept_ev = event_new(l->m->base, l->fd, EV_READ | EV_PERSIST,
@@ -596,9 +591,8 @@ mpd_listener_start(struct mpd_listener *l, char **cause)
 		if (l->accept_ev != NULL)
 			event_free(l->accept_ev);
 		l->accept_ev = NULL;
-		if (asprintf(cause, "cannot accept connections on the %s port"
-		    " %s", l->what, l->addr.text) == -1)
-			abort();
+		xasprintf(cause, "cannot accept connections on the %s port"
+		    " %s", l->what, l->addr.text);
 		return -1;
 	}
 	return 0;

@@ -215,7 +215,7 @@ ca_key_encrypt(struct ca *ca, const struct ca_newkey *nk, const char *master,
 		ca_sslerr(ca, "cannot encode encrypted private key");
 		goto out;
 	}
-	out->data = ca_xmalloc(n);
+	out->data = xmalloc(n);
 	out->len = n;
 	p = out->data;
 	if (i2d_X509_SIG(sig, &p) != n) {

@@ -1,0 +1,63 @@
+/*
+ * search: Find in a list view (F3, n, N). The view says what a row
+ * matches; search asks for the text, moves the cursor to the next row
+ * that matches (wrapping) and says when none does. Above list.c and
+ * dialog.c: neither knows about it.
+ */
+#include <stdio.h>
+
+#include "tui.h"
+
+/* From row from going dir (+1 or -1), around the list: the cursor to the
+ * first row that matches; -1 if none does. */
+static int
+search_from(struct search *s, size_t from, int dir)
+{
+	size_t n = s->list->count;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (from + n + (dir > 0 ? k : -k)) % n;
+
+		if (s->match(s->arg, i, s->needle)) {
+			s->list->cursor = i;
+			list_move(s->list, 0);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+search_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct search *s = arg;
+
+	if (result != 0 || text == NULL)
+		return;
+	snprintf(s->needle, sizeof s->needle, "%s", text);
+	if (s->list->count > 0 && search_from(s, s->list->cursor, 1) == -1)
+		app_status(app, 1, "Not found: %s", s->needle);
+}
+
+int
+search_key(struct search *s, struct app *app, enum keys_action a)
+{
+	size_t n = s->list->count;
+
+	switch (a) {
+	case KA_FIND:
+		dialog_prompt_selected(app, "Find", s->label, s->needle,
+		    search_done, s);
+		return VIEW_REDRAW;
+	case KA_FIND_NEXT:
+	case KA_FIND_PREV:
+		if (s->needle[0] == '\0' || n == 0)
+			return VIEW_NONE;
+		if (search_from(s, s->list->cursor + (a == KA_FIND_NEXT ? 1 :
+		    n - 1), a == KA_FIND_NEXT ? 1 : -1) == -1)
+			app_status(app, 1, "Not found: %s", s->needle);
+		return VIEW_REDRAW;
+	default:
+		return VIEW_UNHANDLED;
+	}
+}
