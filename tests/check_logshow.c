@@ -102,7 +102,8 @@ START_TEST(test_json_foreign)
 	    " d[0] == {'line': 1, 'time': '2026-11-24T14:05:12.345Z',"
 	    " 'time_str': '14:05:12.345+000', 'date_str': '11-24-2026',"
 	    " 'component': 'CompA', 'context': '', 'type': 1, 'type_name':"
-	    " 'info', 'thread': 4321, 'file': 'a.c:1', 'text': 'first',"
+	    " 'info', 'thread': 4321, 'thread_str': '4321', 'file': 'a.c:1',"
+	    " 'text': 'first',"
 	    " 'malformed': False}");
 	/* No offset: a local time, no "Z"; -060 is the bias: UTC = local
 	 * + bias, one hour earlier. */
@@ -339,11 +340,73 @@ START_TEST(test_merge)
 	/* Text: a Log column; the filter applies to the merge. */
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--type",
 	    "warning,error", a, b, NULL), 0);
-	ck_assert_ptr_nonnull(strstr(out, "Date/Time                Type     "
+	/* The same Date/Time column as one log: UTC (every record here has
+	 * its offset; one without would say "local"). */
+	ck_assert_ptr_nonnull(strstr(out, "Date/Time (UTC)          Type     "
 	    "  Component                 Thread    Log            Log Text\n"));
+	ck_assert_ptr_nonnull(strstr(out, "2026-11-24 10:00:03.000  warning  "
+	    "  C                         1         mpcontrol.lo_  b2\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  mpcontrol.lo_  b2\n"));
 	ck_assert_int_eq(tu_count(out, "\n"), 5);
-	ck_assert_ptr_null(strstr(out, "UTC"));
+	ck_assert_ptr_null(strstr(out, " local"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Logs written in other zones merge on the converted time: 03:00:02.5
+ * written with bias +420 (UTC = local + 420 min) is 10:00:02.5 UTC, so
+ * it goes between 10:00:02 and 10:00:03 written at +000, although its
+ * time as written is the earliest. */
+START_TEST(test_merge_zones)
+{
+	static const char other[] =
+	    "<![LOG[z1]LOG]!><time=\"03:00:02.500+420\" date=\"11-24-2026\""
+	    " component=\"Z\" context=\"\" type=\"1\" thread=\"2\" file=\"\">\n"
+	    "<![LOG[z2]LOG]!><time=\"11:00:04.000+-60\" date=\"11-24-2026\""
+	    " component=\"Z\" context=\"\" type=\"1\" thread=\"2\" file=\"\">\n";
+	static const char *const at[] = { "a1", "a2", "a3" };
+	static const char *const att[] = { "10:00:01.000", "10:00:03.000",
+	    "10:00:05.500" };
+	char a[4096], z[4096], nodb[4096], *out = NULL, *err = NULL;
+
+	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
+	snprintf(z, sizeof z, "%s/script.log", dir);
+	ck_assert_int_eq(tu_write_file(z, other, sizeof other - 1), 0);
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
+	    z, NULL), 0);
+	py_check(out, "[r['text'] for r in d] == ['a1', 'z1', 'a2', 'z2',"
+	    " 'a3'] and d[1]['time'] == '2026-11-24T10:00:02.500Z' and"
+	    " d[3]['time'] == '2026-11-24T10:00:04.000Z'");
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* A thread that is not a number is shown as written: JSON thread_str and
+ * the Thread column (escaped: it is log text). */
+START_TEST(test_thread_as_written)
+{
+	static const char log[] =
+	    "<![LOG[scripted]LOG]!><time=\"10:00:01.000+000\" date=\"11-24-2026\""
+	    " component=\"S\" context=\"\" type=\"1\" thread=\"Main\x1b[2J\""
+	    " file=\"\">\n";
+	char path[4096], nodb[4096], *out = NULL, *err = NULL;
+
+	snprintf(path, sizeof path, "%s/script.log", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_write_file(path, log, sizeof log - 1), 0);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", path,
+	    NULL), 0);
+	py_check(out, "d[0]['thread'] == 0 and d[0]['thread_str'] =="
+	    " 'Main\\x1b[2J'");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", path, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "  S                         "
+	    "Main\\x1b[2J  scripted\n"));
+	ck_assert_ptr_null(strchr(out, 0x1b));
 	free(out);
 	free(err);
 }
@@ -467,6 +530,8 @@ logshow_suite(void)
 	tcase_add_test(tc, test_large_log);
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_merge_errors);
+	tcase_add_test(tc, test_thread_as_written);
+	tcase_add_test(tc, test_merge_zones);
 	tcase_add_test(tc, test_lookup);
 	suite_add_tcase(s, tc);
 	return s;

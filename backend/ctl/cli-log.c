@@ -121,6 +121,9 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 		json_kv_int(f, "type", r->malformed ? -1 : r->type, 1);
 		json_kv_str(f, "type_name", log_type_name(r), 1);
 		json_kv_int(f, "thread", (long long)r->thread, 1);
+		/* A thread that is not a number, as written ("0x1A", "Main"). */
+		json_kv_bytes(f, "thread_str", r->thread_str,
+		    strlen(r->thread_str), 1);
 		json_kv_bytes(f, "file", r->file, strlen(r->file), 1);
 		json_kv_bytes(f, "text", r->text, r->text_len, 1);
 		json_kv_bool(f, "malformed", r->malformed, 1);
@@ -239,7 +242,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		    "Type", "Component", "Thread", "Log Text");
 	else
 		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %-*s  %s\n",
-		    "Date/Time", "Type", "Component", "Thread", width, "Log",
+		    "Date/Time (UTC)", "Type", "Component", "Thread", width, "Log",
 		    "Log Text");
 	/* Merge a slice, print it, go on: large logs stream. */
 	do {
