@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmlog-merge.h"
+#include "timefmt.h"
 #include "xmalloc.h"
 
 #define MERGE_SLICE	((size_t)8 << 20)
@@ -475,6 +476,36 @@ const char *
 cmlog_merge_error(const struct cmlog_merge *m)
 {
 	return m->error;
+}
+
+const char *
+cmlog_merge_when(const struct cmlog_record *r, char *buf, size_t len,
+    enum cmlog_when_form form)
+{
+	size_t n;
+	int rc;
+
+	if (len == 0)
+		return buf;
+	if (form == CMLOG_WHEN_CLOCK)
+		rc = r->when == 0 ? -1 : timefmt(buf, len, r->when,
+		    TIMEFMT_CLOCK);
+	else
+		rc = r->when == 0 ? -1 : timefmt_ms(buf, len, r->when, r->msec,
+		    form == CMLOG_WHEN_ISO ? TIMEFMT_ISO_MSEC : TIMEFMT_MSEC);
+	if (rc == -1) {
+		snprintf(buf, len, "%s", form == CMLOG_WHEN_CLOCK ? "" : "-");
+		return buf;
+	}
+	if (r->tz_known || form == CMLOG_WHEN_CLOCK)
+		return buf;
+	/* Written without an offset: a local time of unknown zone. */
+	n = strlen(buf);
+	if (form == CMLOG_WHEN_ISO && n > 0 && buf[n - 1] == 'Z')
+		buf[n - 1] = '\0';
+	else if (form == CMLOG_WHEN_TEXT)
+		snprintf(buf + n, len - n, " local");
+	return buf;
 }
 
 static int

@@ -95,6 +95,21 @@ size_t		 cmlog_merge_malformed(struct cmlog_merge *, size_t file,
 const char	*cmlog_merge_error(const struct cmlog_merge *);	/* borrowed */
 
 /*
+ * A record's time as every log viewer shows it (ehttpctl log show, the
+ * console), from when + msec: UTC where the offset was written
+ * (tz_known); a time written without one is local to an unknown zone and
+ * is never labelled UTC: TEXT appends " local", ISO drops the "Z". A
+ * record without a time: "-" (CLOCK: ""). Returns buf.
+ *   CMLOG_WHEN_TEXT   2026-11-24 14:05:12.345 | 2026-11-24 14:05:12.345 local
+ *   CMLOG_WHEN_ISO    2026-11-24T14:05:12.345Z | 2026-11-24T14:05:12.345
+ *   CMLOG_WHEN_CLOCK  14:05:12 (UTC or local as above: say which apart)
+ */
+enum cmlog_when_form { CMLOG_WHEN_TEXT, CMLOG_WHEN_ISO, CMLOG_WHEN_CLOCK };
+#define CMLOG_WHEN_LEN	64
+const char	*cmlog_merge_when(const struct cmlog_record *, char *buf,
+		    size_t len, enum cmlog_when_form);
+
+/*
  * The logs of a folder (names ending .log or .lo_, sorted by name, at most
  * CMLOG_MERGE_MAX) as paths (caller frees with cmlog_paths_free). 0, or -1
  * with *cause.

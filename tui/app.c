@@ -282,7 +282,8 @@ add_dir_logs(struct app *app, const char *dir, const char *prefix)
 
 /* A system's folder with two logs or more (mpcontrol.log and its rolled
  * mpcontrol.lo_, other components' logs): one node showing them merged
- * into one timeline (the log view opens a folder that way). */
+ * into one timeline (the log view opens a folder that way). name NULL:
+ * the log directory itself (one agent writing there). */
 static void
 add_merged_node(struct app *app, const char *dir, const char *name)
 {
@@ -290,7 +291,8 @@ add_merged_node(struct app *app, const char *dir, const char *name)
 	size_t n = list_names(dir, 0, &names);
 
 	if (n >= 2 && app->nnodes < 96) {
-		snprintf(label, sizeof label, "%s/ all logs merged", name);
+		snprintf(label, sizeof label, "%s%sall logs merged",
+		    name != NULL ? name : "", name != NULL ? "/ " : "");
 		node_add_log(app, dir, label);
 	}
 	free_names(names, n);
@@ -327,6 +329,7 @@ scan_logs(struct app *app)
 	if (path[0] != '\0' && !in_folders)
 		node_add_log(app, path, "mpcontrol.log");
 	add_dir_logs(app, app->log_dir, "");
+	add_merged_node(app, app->log_dir, NULL);
 	for (i = 0; i < n; i++) {
 		if (snprintf(sub, sizeof sub, "%s/%s", app->log_dir, dirs[i]) >=
 		    (int)sizeof sub)

@@ -272,15 +272,6 @@ get_row(struct logv *l, size_t row, struct cmlog_record *rec)
 	return logscan_get(&l->ls, row, rec, NULL);
 }
 
-/* "14:05:12.345+000" -> "14:05:12.345". */
-static void
-clock_part(const char *t, char *buf, size_t len)
-{
-	size_t n = strcspn(t, "+-");
-
-	text_copy(buf, len, t, n);
-}
-
 /* The byte offset of column cols in s (UTF-8: one column a character). */
 static size_t
 skip_cols(const char *s, size_t len, int cols)
@@ -296,12 +287,24 @@ skip_cols(const char *s, size_t len, int cols)
 	return i;
 }
 
+/* The thread: as written when it is not a number ("Main"), else decimal
+ * and hex; nothing for a junk line. */
+static void
+thread_text(const struct cmlog_record *rec, char *buf, size_t len)
+{
+	if (len > 0)
+		buf[0] = '\0';
+	if (!rec->thread_num && !rec->malformed)
+		snprintf(buf, len, "%s", rec->thread_str);
+	else if (rec->thread != 0 || !rec->malformed)
+		snprintf(buf, len, "%lu (0x%lX)", rec->thread, rec->thread);
+}
+
 static void
 log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 {
 	struct logv *l = arg;
 	struct cmlog_record rec;
-	char t[32];
 	size_t off, file = 0;
 	int type;
 
@@ -323,7 +326,7 @@ log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 				*p = ' ';
 		break;
 	case LC_CLOCK:
-		text_copy(buf, len, rec.time_str, strcspn(rec.time_str, "."));
+		cmlog_merge_when(&rec, buf, len, CMLOG_WHEN_CLOCK);
 		break;
 	case LC_COMPONENT:
 		snprintf(buf, len, "%s", rec.component);
@@ -332,14 +335,12 @@ log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 		snprintf(buf, len, "%s", logscan_tag(&l->ls, file));
 		break;
 	case LC_TIME:
-		clock_part(rec.time_str, t, sizeof t);
-		snprintf(buf, len, "%s %s", rec.date_str, t);
+		/* As ehttpctl log show prints it: UTC, or "local". */
+		if (!rec.malformed)
+			cmlog_merge_when(&rec, buf, len, CMLOG_WHEN_TEXT);
 		break;
 	case LC_THREAD:
-		if (!rec.thread_num && !rec.malformed)	/* as written */
-			snprintf(buf, len, "%s", rec.thread_str);
-		else if (rec.thread != 0 || !rec.malformed)
-			snprintf(buf, len, "%lu (0x%lX)", rec.thread, rec.thread);
+		thread_text(&rec, buf, len);
 		break;
 	}
 }
@@ -389,7 +390,8 @@ static void
 log_details(struct logv *l, WINDOW *w)
 {
 	struct cmlog_record rec;
-	char t[32], *head[3] = { NULL, NULL, NULL };
+	char when[CMLOG_WHEN_LEN], th[CMLOG_FIELD_MAX + 32];
+	char *head[3] = { NULL, NULL, NULL };
 	size_t off, next, n;
 	int h, width, y = 0, line = 0;
 
@@ -401,10 +403,11 @@ log_details(struct logv *l, WINDOW *w)
 		l->det_row = l->list.cursor;
 		l->det_off = 0;
 	}
-	clock_part(rec.time_str, t, sizeof t);
-	xasprintf(&head[0], "Date/Time: %s %s  Thread: %lu (0x%lX)  Type: %s",
-	    rec.date_str, t, rec.thread, rec.thread, type_title(rec.malformed ?
-	    CMLOG_TYPE_MALFORMED : rec.type));
+	cmlog_merge_when(&rec, when, sizeof when, CMLOG_WHEN_TEXT);
+	thread_text(&rec, th, sizeof th);
+	xasprintf(&head[0], "Date/Time: %s%s  Thread: %s  Type: %s", when,
+	    rec.tz_known ? " UTC" : "", th[0] ? th : "-",
+	    type_title(rec.malformed ? CMLOG_TYPE_MALFORMED : rec.type));
 	xasprintf(&head[1], "Component: %s  Source: %s  Line: %zu",
 	    rec.component, rec.file[0] ? rec.file : "-", rec.line);
 	if (rec.malformed)
@@ -439,24 +442,61 @@ log_details(struct logv *l, WINDOW *w)
 		free(head[i]);
 }
 
+/*
+ * Does a row that may be on screen (around top and the cursor, h rows)
+ * hold a time written without an offset? Then the time column must not
+ * say UTC: its title drops "(UTC)" and those rows say "local".
+ */
+static int
+local_times_shown(struct logv *l, int h)
+{
+	struct cmlog_record rec;
+	size_t from = l->list.top < l->list.cursor ? l->list.top :
+	    l->list.cursor;
+	size_t to = from + 2 * (size_t)(h > 0 ? h : 1);
+
+	if (!l->open)
+		return 0;
+	for (size_t row = from; row < to && row < l->list.count; row++)
+		if (get_row(l, row, &rec) == 0 && !rec.malformed &&
+		    rec.when != 0 && !rec.tz_known)
+			return 1;
+	return 0;
+}
+
 static void
 log_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 {
 	struct logv *l = v->data;
-	const struct list_col *cols = log_cols_wide;
-	int h, width, ncols = NCOLS(log_cols_wide), widths[8];
+	const struct list_col *layout = log_cols_wide;
+	struct list_col cols[LC_MAX];
+	int h, width, ncols = NCOLS(log_cols_wide), widths[8], local;
 
 	getmaxyx(list, h, width);
-	(void)h;
 	l->map = log_map_wide;
 	if (l->open && logscan_files(&l->ls) > 1) {
-		cols = log_cols_merged;
+		layout = log_cols_merged;
 		ncols = NCOLS(log_cols_merged);
 		l->map = log_map_merged;
 	} else if (width < LOG_WIDE_MIN) {
-		cols = log_cols_narrow;
+		layout = log_cols_narrow;
 		ncols = NCOLS(log_cols_narrow);
 		l->map = log_map_narrow;
+	}
+	/* The time column says UTC only over UTC times (as log show does:
+	 * a time written without an offset is "local"). */
+	local = local_times_shown(l, h);
+	memcpy(cols, layout, (size_t)ncols * sizeof cols[0]);
+	for (int i = 0; i < ncols; i++) {
+		if (l->map[i] == LC_TIME) {
+			cols[i].title = local ? "Date/Time" : "Date/Time (UTC)";
+			cols[i].short_title = local ? "Time" : "UTC";
+			if (local)	/* room for " local" */
+				cols[i].pref = 29;
+			if (local && cols[i].min == 23)
+				cols[i].min = 29;
+		} else if (l->map[i] == LC_CLOCK)
+			cols[i].title = local ? "Time" : "Time UTC";
 	}
 	l->list.hcol = 0;	/* Left/Right scroll the text instead */
 	list_layout(cols, ncols, 0, width, widths);
@@ -528,73 +568,39 @@ struct log_filter {
 	struct view	*view;
 };
 
-static void
-lf_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct log_filter *lf = d->data;
-
-	*w = maxw - 4 < 64 ? maxw - 4 : 64;
-	*h = form_height(&lf->form, *w);
-}
-
-static void
-lf_draw(struct dialog *d, WINDOW *w)
-{
-	struct log_filter *lf = d->data;
-
-	dialog_form_draw(d, w, &lf->form);
-}
-
+/* OK: the boxes and fields become the one log filter (the skeleton
+ * handles Cancel and Esc). */
 static int
-lf_key(struct dialog *d, enum keys_action a, int key)
+lf_button(struct dialog *d, int pressed)
 {
 	struct log_filter *lf = d->data;
 	struct logv *l = lf->view->data;
 	struct cmlog_filter f;
 
-	switch (form_key(&lf->form, a, key)) {
-	case FORM_BUTTON:
-		if (lf->form.pressed == 0 && l->open) {
-			memset(&f, 0, sizeof f);
-			text_copy(f.text, sizeof f.text, form_item(&lf->form,
-			    LF_TEXT)->text, strlen(form_item(&lf->form,
-			    LF_TEXT)->text));
-			text_copy(f.component, sizeof f.component,
-			    form_item(&lf->form, LF_COMPONENT)->text,
-			    strlen(form_item(&lf->form, LF_COMPONENT)->text));
-			for (size_t i = 0; i < NELEM(lf_types); i++)
-				if (form_value(&lf->form, lf_types[i].id))
-					f.classes |= lf_types[i].class;
-			/* No box ticked keeps nothing; all ticked, all. */
-			if (f.classes == 0)
-				f.classes = CMLOG_CLASS_NONE;
-			keep_place(l, LOG_SET_FILTER, &f);
-		}
-		dialog_close(d, lf->form.pressed == 0 ? 0 : -1, NULL);
-		return DLG_CLOSE;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
-		return DLG_REDRAW;
+	(void)pressed;
+	if (l->open) {
+		memset(&f, 0, sizeof f);
+		text_copy(f.text, sizeof f.text, form_item(&lf->form,
+		    LF_TEXT)->text, strlen(form_item(&lf->form, LF_TEXT)->text));
+		text_copy(f.component, sizeof f.component,
+		    form_item(&lf->form, LF_COMPONENT)->text,
+		    strlen(form_item(&lf->form, LF_COMPONENT)->text));
+		for (size_t i = 0; i < NELEM(lf_types); i++)
+			if (form_value(&lf->form, lf_types[i].id))
+				f.classes |= lf_types[i].class;
+		/* No box ticked keeps nothing; all ticked, all. */
+		if (f.classes == 0)
+			f.classes = CMLOG_CLASS_NONE;
+		keep_place(l, LOG_SET_FILTER, &f);
 	}
+	dialog_close(d, 0, NULL);
+	return DLG_CLOSE;
 }
 
-static void
-lf_free(struct dialog *d)
-{
-	free(d->data);
-}
-
-static const struct dialog_ops lf_ops = {
-	.name = "log-filter",
-	.scope = KS_DIALOG,
-	.size = lf_size,
-	.draw = lf_draw,
-	.key = lf_key,
-	.free = lf_free,
+static const struct dialog_form_ops lf_ops = {
+	.width = 64,
+	.margin = 4,
+	.button = lf_button,
 };
 
 static void
@@ -603,6 +609,7 @@ filter_dialog(struct view *v)
 	struct logv *l = v->data;
 	struct log_filter *lf;
 	struct form_item *it;
+	static const char *const buttons[] = { "OK", "Cancel" };
 
 	lf = xcalloc(1, sizeof *lf);
 	lf->view = v;
@@ -623,12 +630,10 @@ filter_dialog(struct view *v)
 		it->value = l->ls.filter.classes == 0 ||
 		    (l->ls.filter.classes & lf_types[i].class) != 0;
 	}
-	lf->form.buttons[0] = "OK";
-	lf->form.buttons[1] = "Cancel";
-	lf->form.button_enabled[0] = lf->form.button_enabled[1] = 1;
-	lf->form.nbuttons = 2;
+	form_buttons(&lf->form, buttons, 2);
 	form_focus_first(&lf->form);
-	app_dialog_push(v->app, dialog_new(v->app, &lf_ops, lf));
+	app_dialog_push(v->app, dialog_form_new(v->app, &lf_ops, &lf->form,
+	    lf));
 }
 
 static void
@@ -636,7 +641,7 @@ record_box(struct view *v, struct logv *l)
 {
 	struct cmlog_record rec;
 	struct box *b;
-	char t[32], *text;
+	char when[CMLOG_WHEN_LEN], th[CMLOG_FIELD_MAX + 32], *text;
 	size_t file = 0;
 
 	if (l->list.count == 0 || logscan_get(&l->ls, l->list.cursor, &rec,
@@ -644,11 +649,12 @@ record_box(struct view *v, struct logv *l)
 		return;
 	b = box_new("Log record");
 	box_wide(b);
-	clock_part(rec.time_str, t, sizeof t);
-	box_line(b, BOX_TEXT, "Date/Time:  %s %s (as written: %s)", rec.date_str,
-	    t, rec.time_str);
+	cmlog_merge_when(&rec, when, sizeof when, CMLOG_WHEN_TEXT);
+	thread_text(&rec, th, sizeof th);
+	box_line(b, BOX_TEXT, "Date/Time:  %s%s (as written: %s %s)", when,
+	    rec.tz_known ? " UTC" : "", rec.date_str, rec.time_str);
 	box_line(b, BOX_TEXT, "Component:  %s", rec.component);
-	box_line(b, BOX_TEXT, "Thread:     %lu (0x%lX)", rec.thread, rec.thread);
+	box_line(b, BOX_TEXT, "Thread:     %s", th[0] ? th : "-");
 	box_line(b, rec.type == CMLOG_TYPE_ERROR ? BOX_ERROR :
 	    rec.type == CMLOG_TYPE_WARNING ? BOX_WARNING : BOX_TEXT,
 	    "Type:       %s", type_title(rec.malformed ? CMLOG_TYPE_MALFORMED :

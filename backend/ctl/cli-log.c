@@ -56,27 +56,6 @@ json_kv_bytes(FILE *f, const char *k, const char *v, size_t n, int comma)
 #define MERGE_BUDGET	4096	/* records merged between prints */
 #define TAG_WIDTH_MAX	32
 
-/* "2026-11-24 14:05:12.345" (UTC), "... local" (written without an
- * offset: a local time of unknown zone, never labelled UTC), or "-" */
-static const char *
-log_when(const struct cmlog_record *r, char *buf, size_t len, int iso)
-{
-	size_t n;
-
-	if (r->when == 0 || timefmt_ms(buf, len, r->when, r->msec,
-	    iso ? TIMEFMT_ISO_MSEC : TIMEFMT_MSEC) == -1) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	/* A time without a stated offset is local to an unknown zone: no "Z". */
-	n = strlen(buf);
-	if (!r->tz_known && iso && n > 0)
-		buf[n - 1] = '\0';
-	else if (!r->tz_known && !iso)
-		snprintf(buf + n, len - n, " local");
-	return buf;
-}
-
 static const char *
 log_type_name(const struct cmlog_record *r)
 {
@@ -99,7 +78,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
     const struct log_tag *lt, size_t shown)
 {
 	FILE *f = c->out;
-	char when[48];
+	char when[CMLOG_WHEN_LEN];
 
 	if (c->json) {
 		fputs(shown ? ",{" : "{", f);
@@ -109,7 +88,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 		}
 		json_kv_int(f, "line", (long long)r->line, lt->tag != NULL);
 		if (r->when != 0) {
-			log_when(r, when, sizeof when, 1);
+			cmlog_merge_when(r, when, sizeof when, CMLOG_WHEN_ISO);
 			json_kv_str(f, "time", when, 1);
 		} else
 			fputs(",\"time\":null", f);
@@ -148,8 +127,8 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	if (r->thread_num)
 		snprintf(num, sizeof num, "%lu", r->thread);
 	fprintf(f, "%-23s  %-9s  %-24s  %-8s  ",
-	    log_when(r, when, sizeof when, 0), log_type_name(r),
-	    comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0");
+	    cmlog_merge_when(r, when, sizeof when, CMLOG_WHEN_TEXT),
+	    log_type_name(r), comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0");
 	if (lt->tag != NULL)
 		fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
 	fprintf(f, "%s\n", line);
