@@ -472,13 +472,21 @@ app_open_log(struct app *app, const char *path)
 		app_status(app, 1, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!S_ISREG(sb.st_mode)) {
-		app_status(app, 1, "%s: not a regular file", path);
+	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		app_status(app, 1, "%s: not a regular file or a folder", path);
 		return -1;
 	}
 	base = strrchr(path, '/');
 	base = base != NULL ? base + 1 : path;
-	i = node_add_log(app, path, base);
+	if (S_ISDIR(sb.st_mode)) {
+		/* A folder opens as its logs merged (as its tree node does). */
+		char label[NAME_MAX + 32];
+
+		snprintf(label, sizeof label, "%.*s/ all logs merged",
+		    NAME_MAX, base);
+		i = node_add_log(app, path, label);
+	} else
+		i = node_add_log(app, path, base);
 	app_select_node(app, i);
 	app->focus = 1;
 	return 0;

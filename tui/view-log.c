@@ -443,17 +443,18 @@ log_details(struct logv *l, WINDOW *w)
 }
 
 /*
- * Does a row that may be on screen (around top and the cursor, h rows)
- * hold a time written without an offset? Then the time column must not
- * say UTC: its title drops "(UTC)" and those rows say "local".
+ * Does a row that may be on screen hold a time written without an offset?
+ * Then the time column must not say UTC: its title drops "(UTC)" and
+ * those rows say "local". The screen shows h rows around the cursor (top
+ * is settled only by the draw), so look h rows either side of it.
  */
 static int
 local_times_shown(struct logv *l, int h)
 {
 	struct cmlog_record rec;
-	size_t from = l->list.top < l->list.cursor ? l->list.top :
-	    l->list.cursor;
-	size_t to = from + 2 * (size_t)(h > 0 ? h : 1);
+	size_t span = (size_t)(h > 0 ? h : 1);
+	size_t from = l->list.cursor > span ? l->list.cursor - span : 0;
+	size_t to = l->list.cursor + span + 1;
 
 	if (!l->open)
 		return 0;
