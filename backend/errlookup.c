@@ -252,7 +252,10 @@ word_char(unsigned char c)
 size_t
 errlookup_scan(const char *text, size_t n, struct errlookup *out, size_t max)
 {
-	static const char status[] = "status code ";
+	/* How this product's messages name an HTTP status: the agent's
+	 * "Call to HttpSendRequestSync ... with status code 405" and the
+	 * DP's "Error sending DAV request. HTTP code 405". */
+	static const char *const status[] = { "status code ", "HTTP code " };
 	size_t count = 0, i = 0;
 
 	while (i < n && count < max) {
@@ -265,12 +268,14 @@ errlookup_scan(const char *text, size_t n, struct errlookup *out, size_t max)
 			i++;
 			continue;
 		}
-		/* "status code N": an HTTP status. */
-		if (n - i > sizeof status - 1 && strncasecmp(text + i, status,
-		    sizeof status - 1) == 0) {
+		/* "status code N", "HTTP code N": an HTTP status. */
+		for (k = 0, j = 0; k < NELEM(status) && j == 0; k++)
+			if (n - i > strlen(status[k]) && strncasecmp(text + i,
+			    status[k], strlen(status[k])) == 0)
+				j = i + strlen(status[k]);
+		if (j != 0) {
 			unsigned v = 0;
 
-			j = i + sizeof status - 1;
 			for (k = j; k < n && k - j < 3 &&
 			    isdigit((unsigned char)text[k]); k++)
 				v = v * 10 + (unsigned)(text[k] - '0');

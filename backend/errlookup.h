@@ -44,7 +44,8 @@ int		 errlookup_code(const char *token, struct errlookup *);
 /*
  * The codes in n bytes of log text: hex numbers (0x and 1-8 digits, or 8
  * digits standing alone), decimal numbers that the Win32 table knows, and
- * "status code N". Up to max, in text order, each once; returns the count.
+ * "status code N" or "HTTP code N" (HTTP statuses, as this product's
+ * messages write them). Up to max, in text order, each once; returns the count.
  */
 size_t		 errlookup_scan(const char *text, size_t n, struct errlookup *,
 		    size_t max);

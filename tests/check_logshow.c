@@ -504,6 +504,17 @@ START_TEST(test_lookup)
 		ck_assert_int_eq(e[2].kind, ERRLOOKUP_HTTP);
 		ck_assert_str_eq(e[2].name, "Method Not Allowed");
 	}
+	/* The DP's form of an HTTP status. */
+	{
+		static const char t[] = "GetDirectoryList_HTTP Error sending"
+		    " DAV request. HTTP code 405";
+		struct errlookup e[4];
+
+		ck_assert_uint_eq(errlookup_scan(t, sizeof t - 1, e, 4), 1);
+		ck_assert_int_eq(e[0].kind, ERRLOOKUP_HTTP);
+		ck_assert_uint_eq(e[0].value, 405);
+		ck_assert_str_eq(e[0].source, "RFC 9110, section 15");
+	}
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "port443",
 	    NULL), 2);
 	ck_assert_ptr_nonnull(strstr(err, "'port443' is not an error code"));
