@@ -115,6 +115,8 @@ const struct keys_binding keys_table[] = {
 	  "Export the certificate (PEM or DER)" },
 	{ KEY_F(7), KS_LOG, KA_HIGHLIGHT, "Highlight", 40,
 	  "Highlight the records that contain a text" },
+	{ 'e', KS_LOG, KA_ERROR_LOOKUP, "Lookup", 42,
+	  "Error Lookup: decode the error codes of the record" },
 	{ 'f', KS_LOG, KA_FOLLOW, "Follow", 41,
 	  "Follow new lines (tail) on or off" },
 	{ ']', KS_LOG, KA_DETAILS_DOWN, NULL, 0,
