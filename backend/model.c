@@ -11,18 +11,29 @@
 #define WHY(e)	(e)->err, sizeof (e)->err
 
 int
+ehttp_found(struct ehttp *e, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0) {
+		va_start(ap, fmt);
+		vsnprintf(e->err, sizeof e->err, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int
 ehttp_site_resolve(struct ehttp *e, const char *code_in, struct db_site *s)
 {
 	char code[4];
-	int rc;
 
 	if (rules_site_code(code_in, code, WHY(e)) == -1)
 		return 0;
-	if ((rc = db_site_get(e->db, code, s)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		ehttp_fail(e, "site code '%s': no such site", code);
-	return rc;
+	return ehttp_found(e, db_site_get(e->db, code, s),
+	    "site code '%s': no such site", code);
 }
 
 int
@@ -30,41 +41,26 @@ ehttp_system_resolve(struct ehttp *e, const char *fqdn_in,
     struct db_system *y)
 {
 	char fqdn[256];
-	int rc;
 
 	if (rules_fqdn(fqdn_in, fqdn, WHY(e)) == -1)
 		return 0;
-	if ((rc = db_system_get(e->db, fqdn, y)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		ehttp_fail(e, "FQDN '%s': no such site system", fqdn);
-	return rc;
+	return ehttp_found(e, db_system_get(e->db, fqdn, y),
+	    "FQDN '%s': no such site system", fqdn);
 }
 
 int
 ehttp_site_by_id(struct ehttp *e, int64_t id, struct db_site *s)
 {
-	int rc = db_site_get_id(e->db, id, s);
-
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "site %lld: no such site (it was removed)",
-		    (long long)id);
-	return 0;
+	return ehttp_found(e, db_site_get_id(e->db, id, s), "site %lld: no"
+	    " such site (it was removed)", (long long)id) == 1 ? 0 : -1;
 }
 
 int
 ehttp_system_by_id(struct ehttp *e, int64_t id, struct db_system *y)
 {
-	int rc = db_system_get_id(e->db, id, y);
-
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "site system %lld: no such site system (it"
-		    " was removed)", (long long)id);
-	return 0;
+	return ehttp_found(e, db_system_get_id(e->db, id, y), "site system"
+	    " %lld: no such site system (it was removed)", (long long)id) == 1 ?
+	    0 : -1;
 }
 
 /* The string forms for the write operations that take a name: resolved
@@ -322,12 +318,10 @@ ehttp_cert_renew_plan(struct ehttp *e, int64_t id, struct ehttp_plan *plan)
 {
 	struct db_cert c;
 	struct db_site s;
-	int rc;
 
 	memset(plan, 0, sizeof *plan);
-	if ((rc = db_cert_get(e->db, id, &c)) != 1)
-		return rc == 0 ? ehttp_fail(e, "certificate %lld: no such"
-		    " certificate", (long long)id) : ehttp_fail_db(e);
+	if (ehttp_cert_by_id(e, id, &c) == -1)
+		return -1;
 	if (strcmp(c.type, "root") == 0) {
 		if (ehttp_site_by_id(e, c.site_id, &s) == -1)
 			return -1;
@@ -572,16 +566,11 @@ static int
 role_find(struct ehttp *e, const char *fqdn, const char *role,
     struct db_system *y, struct db_role *r)
 {
-	int rc;
-
 	if (system_lookup(e, fqdn, y) == -1 || rules_role(role, WHY(e)) == -1)
 		return -1;
-	if ((rc = db_role_get(e->db, y->id, role, r)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "role '%s': %s does not host the %s", role,
-		    y->fqdn, rules_role_title(role));
-	return 0;
+	return ehttp_found(e, db_role_get(e->db, y->id, role, r), "role '%s':"
+	    " %s does not host the %s", role, y->fqdn,
+	    rules_role_title(role)) == 1 ? 0 : -1;
 }
 
 static int
