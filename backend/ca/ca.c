@@ -880,42 +880,63 @@ out:
 	return rc;
 }
 
-int
-ca_cert_text(struct ca *ca, const unsigned char *der, size_t len,
-    char **text)
+/* A digest of der as "label: HEX\n"; nothing when the digest fails. */
+static void
+bio_digest(BIO *bio, const char *label, const EVP_MD *md, const unsigned
+    char *der, size_t len)
+{
+	unsigned char v[EVP_MAX_MD_SIZE];
+	unsigned int vlen;
+
+	if (!EVP_Digest(der, len, v, &vlen, md, NULL))
+		return;
+	BIO_printf(bio, "%s: ", label);
+	for (unsigned int i = 0; i < vlen; i++)
+		BIO_printf(bio, "%02X", v[i]);
+	BIO_printf(bio, "\n");
+}
+
+static int
+cert_print_text(BIO *bio, X509 *x, const unsigned char *der, size_t len)
 {
 	unsigned long nmflags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen, i;
+
+	if (X509_print_ex(bio, x, nmflags, X509_FLAG_COMPAT) != 1)
+		return 0;
+	bio_digest(bio, "Thumbprint (SHA-1)", EVP_sha1(), der, len);
+	bio_digest(bio, "Fingerprint (SHA-256)", EVP_sha256(), der, len);
+	return 1;
+}
+
+static int
+cert_print_pem(BIO *bio, X509 *x, const unsigned char *der, size_t len)
+{
+	(void)der;
+	(void)len;
+	return PEM_write_bio_X509(bio, x);
+}
+
+/* A DER certificate written out by print (1 on success) as a malloc'ed
+ * string; what names the failure. */
+static int
+cert_print(struct ca *ca, const unsigned char *der, size_t len,
+    int (*print)(BIO *, X509 *, const unsigned char *, size_t),
+    const char *what, char **out)
+{
 	BIO *bio = NULL;
 	X509 *x = NULL;
 	int rc = -1;
 
 	ca_begin(ca);
-	*text = NULL;
+	*out = NULL;
 	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
 		goto out;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
-		ca_sslerr(ca, "cannot print certificate");
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    print(bio, x, der, len) != 1) {
+		ca_sslerr(ca, "%s", what);
 		goto out;
 	}
-	if (X509_print_ex(bio, x, nmflags, X509_FLAG_COMPAT) != 1) {
-		ca_sslerr(ca, "cannot print certificate");
-		goto out;
-	}
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL)) {
-		BIO_printf(bio, "Thumbprint (SHA-1): ");
-		for (i = 0; i < mdlen; i++)
-			BIO_printf(bio, "%02X", md[i]);
-		BIO_printf(bio, "\n");
-	}
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL)) {
-		BIO_printf(bio, "Fingerprint (SHA-256): ");
-		for (i = 0; i < mdlen; i++)
-			BIO_printf(bio, "%02X", md[i]);
-		BIO_printf(bio, "\n");
-	}
-	*text = ca_bio_str(bio);
+	*out = ca_bio_str(bio);
 	rc = 0;
 out:
 	BIO_free(bio);
@@ -924,27 +945,18 @@ out:
 }
 
 int
+ca_cert_text(struct ca *ca, const unsigned char *der, size_t len,
+    char **text)
+{
+	return cert_print(ca, der, len, cert_print_text,
+	    "cannot print certificate", text);
+}
+
+int
 ca_der_to_pem(struct ca *ca, const unsigned char *der, size_t len, char **pem)
 {
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	int rc = -1;
-
-	ca_begin(ca);
-	*pem = NULL;
-	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
-		goto out;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_X509(bio, x) != 1) {
-		ca_sslerr(ca, "cannot write PEM certificate");
-		goto out;
-	}
-	*pem = ca_bio_str(bio);
-	rc = 0;
-out:
-	BIO_free(bio);
-	X509_free(x);
-	return rc;
+	return cert_print(ca, der, len, cert_print_pem,
+	    "cannot write PEM certificate", pem);
 }
 
 int
