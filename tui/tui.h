@@ -577,10 +577,12 @@ void	 logscan_find_cancel(struct logscan *);
 int	 logscan_refresh(struct logscan *);
 
 /* search.c: Find in a list view (F3, n, N). The view fills in list,
- * match (1 if row has needle, ASCII case-insensitive) and label. */
+ * match (1 if row has needle, ASCII case-insensitive), key (the row's
+ * name for view_ops.select) and label. */
 struct search {
 	struct list	*list;
 	int		(*match)(void *arg, size_t row, const char *needle);
+	const char	*(*key)(void *arg, size_t row);
 	void		*arg;
 	const char	*label;		/* the prompt's label */
 	char		 needle[128];	/* the last text searched for */
@@ -588,6 +590,12 @@ struct search {
 /* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
  * VIEW_UNHANDLED for any other action. */
 int	 search_key(struct search *, struct app *, enum keys_action);
+/* The keys every list view with Find shares: movement, Find, column
+ * scroll; VIEW_UNHANDLED for the view's own. */
+int	 search_list_key(struct search *, struct app *, enum keys_action);
+/* The cursor to the row whose key is key (ASCII case-insensitive); -1 if
+ * none is. */
+int	 search_select(struct search *, const char *key);
 
 /* app.c: the frame and the main loop. */
 struct app_config {
