@@ -17,6 +17,7 @@
 #include <check.h>
 
 #include "testutil.h"
+#include "xmalloc.h"
 
 /* One value from the database, read by the sqlite3 CLI. */
 static long
@@ -53,15 +54,13 @@ ctl(int want, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&args, fmt, ap) == -1)
-		abort();
+	xvasprintf(&args, fmt, ap);
 	va_end(ap);
 	rc = tu_sh(&out, &err, "'%s' --db '%s' %s", tu_bin("ehttpctl"), tu_db,
 	    args);
 	ck_assert_msg(rc == want, "ehttpctl %s: exit %d, want %d: %s", args,
 	    rc, want, err);
-	if (asprintf(&both, "%s%s", out, err) == -1)
-		abort();
+	xasprintf(&both, "%s%s", out, err);
 	free(out);
 	free(err);
 	free(args);
@@ -327,9 +326,8 @@ START_TEST(long_fqdn_gets_a_certificate)
 	ck_assert_int_eq(active_roles("P01"), 5);
 	ck_assert_int_eq(has_active_cert(fqdn), 1);
 	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
-	if (asprintf(&args, "SELECT issued_to || '|' || subject FROM cert WHERE"
-	    " type = 'role' AND issued_to LIKE 'mp3-%%'") == -1)
-		abort();
+	xasprintf(&args, "SELECT issued_to || '|' || subject FROM cert WHERE"
+	    " type = 'role' AND issued_to LIKE 'mp3-%%'");
 	s = qs(args);
 	free(args);
 	ck_assert_str_eq(strchr(s, '|') + 1, "");
