@@ -424,11 +424,7 @@ ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
 	ehttp_notes_clear(e);
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (block_locked(e, id, blocked) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, block_locked(e, id, blocked));
 }
 
 /* Only the certificate in use: never a superseded, revoked or pending one,
@@ -690,11 +686,7 @@ ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
 	}
 	if (ehttp_begin(e) == -1)
 		goto out;
-	if (import_locked(e, &y, &p) == -1) {
-		ehttp_rollback(e);
-		goto out;
-	}
-	rc = ehttp_commit(e);
+	rc = ehttp_end(e, import_locked(e, &y, &p));
 out:
 	ca_pki_clear(&p);
 	ca_free(ca);
@@ -1120,9 +1112,5 @@ ehttp_site_reconcile(struct ehttp *e, int64_t site_id)
 	ehttp_notes_clear(e);
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (issue_reconcile(e, site_id) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, issue_reconcile(e, site_id));
 }

@@ -57,6 +57,9 @@ int	 ehttp_cert_by_id(struct ehttp *, int64_t, struct db_cert *);
 int	 ehttp_begin(struct ehttp *);
 int	 ehttp_commit(struct ehttp *);
 void	 ehttp_rollback(struct ehttp *);
+/* End what ehttp_begin() began as the work in it went: rc 0 commits, -1
+ * rolls back; 0 or -1 (model.c). */
+int	 ehttp_end(struct ehttp *, int rc);
 
 /*
  * issue.c: certificates signed ahead of the transaction that records them.

@@ -26,6 +26,16 @@ ehttp_found(struct ehttp *e, int rc, const char *fmt, ...)
 }
 
 int
+ehttp_end(struct ehttp *e, int rc)
+{
+	if (rc == -1) {
+		ehttp_rollback(e);
+		return -1;
+	}
+	return ehttp_commit(e);
+}
+
+int
 ehttp_site_resolve(struct ehttp *e, const char *code_in, struct db_site *s)
 {
 	char code[4];
@@ -144,11 +154,7 @@ ehttp_site_add(struct ehttp *e, const char *code, const char *name,
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (site_add_locked(e, code, name, type, parent) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, site_add_locked(e, code, name, type, parent));
 }
 
 int
@@ -421,11 +427,7 @@ ehttp_system_add(struct ehttp *e, const char *fqdn, const char *site)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (system_add_locked(e, fqdn, site) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, system_add_locked(e, fqdn, site));
 }
 
 static int
@@ -452,11 +454,7 @@ ehttp_system_remove(struct ehttp *e, const char *fqdn)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (system_remove_locked(e, fqdn) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, system_remove_locked(e, fqdn));
 }
 
 int
@@ -555,11 +553,8 @@ ehttp_role_add(struct ehttp *e, const char *fqdn, const char *role,
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (role_add_locked(e, fqdn, role, connection, allow_anonymous) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, role_add_locked(e, fqdn, role, connection,
+	    allow_anonymous));
 }
 
 static int
@@ -607,11 +602,8 @@ ehttp_role_set(struct ehttp *e, const char *fqdn, const char *role,
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (role_set_locked(e, fqdn, role, connection, allow_anonymous) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, role_set_locked(e, fqdn, role, connection,
+	    allow_anonymous));
 }
 
 static int
@@ -641,11 +633,7 @@ ehttp_role_remove(struct ehttp *e, const char *fqdn, const char *role)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (role_remove_locked(e, fqdn, role) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, role_remove_locked(e, fqdn, role));
 }
 
 int
