@@ -451,3 +451,17 @@ tu_count(const char *hay, const char *needle)
 	}
 	return n;
 }
+
+void
+tu_has(const char *hay, ...)
+{
+	const char *needle;
+	va_list ap;
+
+	va_start(ap, hay);
+	while ((needle = va_arg(ap, const char *)) != NULL)
+		ck_assert_msg(hay != NULL && strstr(hay, needle) != NULL,
+		    "'%s' not found in: %s", needle, hay != NULL ? hay :
+		    "(null)");
+	va_end(ap);
+}

@@ -121,4 +121,8 @@ void	 tu_write_file_mode(const char *, const char *, size_t, mode_t);
 /* Count occurrences of needle in hay. */
 int	 tu_count(const char *hay, const char *needle);
 
+/* Asserts that hay contains each string listed (NULL-terminated), naming
+ * the first one missing. */
+void	 tu_has(const char *hay, ...) __attribute__((sentinel));
+
 #endif
