@@ -463,26 +463,20 @@ static void
 apply_now(struct app *app, struct dialog_site *ds)
 {
 	struct ehttp_security_change c;
-	char err[512], title[64];
+	char title[64];
 	struct ehttp *k;
 
 	dialog_site_form_change(ds, &c);
 	/* Issuing needs the master key: a handle just for this apply. */
-	if ((k = app_key_handle(app, err, sizeof err)) == NULL) {
-		dialog_message(app, "Site Properties", BOX_ERROR, "%s", err);
+	if ((k = app_key_begin(app, "Site Properties")) == NULL)
 		return;
-	}
-	if (ehttp_site_set_security(k, ds->site.id, &c) == -1) {
-		snprintf(err, sizeof err, "%s", ehttp_error(k));
-		app_key_handle_close(app, k);
-		dialog_message(app, "Site Properties", BOX_ERROR,
-		    "The settings were not changed: %s", err);
+	snprintf(title, sizeof title, "Site %s", ds->site.code);
+	if (app_key_end(app, k, ehttp_site_set_security(k, ds->site.id, &c),
+	    "Site Properties", "The settings were not changed", title,
+	    "The settings were saved.") == -1) {
 		app_status(app, 1, "Site %s: not changed.", ds->site.code);
 		return;
 	}
-	snprintf(title, sizeof title, "Site %s", ds->site.code);
-	app_show_notes(app, k, title, "The settings were saved.");
-	app_key_handle_close(app, k);
 	app_reload_all(app);
 	if (ds->closing)
 		dialog_close(ds->self, DS_BTN_OK, NULL);

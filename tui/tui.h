@@ -625,6 +625,15 @@ struct ehttp	*app_ehttp(struct app *);
  * certificates (progress is shown); close it with app_key_handle_close. */
 struct ehttp	*app_key_handle(struct app *, char *err, size_t errlen);
 void		 app_key_handle_close(struct app *, struct ehttp *);
+/* The same for an action the user asked for: a handle, or NULL after a box
+ * titled title says why; and its end with the action's rc: the handle
+ * closed, then a failure box ("failed: reason"; failed NULL: the reason
+ * alone) or the notes under notes_title (ok_text when there are none).
+ * Returns rc. */
+struct ehttp	*app_key_begin(struct app *, const char *title);
+int		 app_key_end(struct app *, struct ehttp *, int rc,
+		    const char *title, const char *failed,
+		    const char *notes_title, const char *ok_text);
 const char	*app_log_dir(const struct app *);
 void		 app_status(struct app *, int error, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
