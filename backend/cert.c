@@ -536,12 +536,8 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
 	    issue_prepare_renew(e, s.id) == -1)
 		return -1;
-	if ((rc = ehttp_begin(e)) == 0) {
-		if ((rc = renew_locked(e, id)) == -1)
-			ehttp_rollback(e);
-		else
-			rc = ehttp_commit(e);
-	}
+	if ((rc = ehttp_begin(e)) == 0)
+		rc = ehttp_end(e, renew_locked(e, id));
 	issue_finish(e, rc == -1);
 	return rc;
 }

@@ -296,12 +296,8 @@ ehttp_site_set_security(struct ehttp *e, int64_t site_id,
 		return -1;
 	if (!s.sec.enhanced_http && issue_prepare(e, s.id, &x) == -1)
 		return -1;
-	if ((rc = ehttp_begin(e)) == 0) {
-		if ((rc = set_security_locked(e, site_id, c)) == -1)
-			ehttp_rollback(e);
-		else
-			rc = ehttp_commit(e);
-	}
+	if ((rc = ehttp_begin(e)) == 0)
+		rc = ehttp_end(e, set_security_locked(e, site_id, c));
 	issue_finish(e, rc == -1);
 	return rc;
 }
