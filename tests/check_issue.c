@@ -483,27 +483,32 @@ START_TEST(pki_refusals_leave_db_unchanged)
 }
 END_TEST
 
+/* cert list filters: the arguments, a text and how often it shows. */
+static const struct {
+	const char	*args;
+	const char	*text;
+	int		 want;
+} lists[] = {
+	{ "--type root", "SMS Issuing ", 1 + 2 },	/* type, to, by */
+	{ "--site P01 --type role --json", "\"type\":\"role\"", 4 },
+	{ "--system dp2.p01.contoso.com", "dp2.p01.contoso.com", 1 },
+	{ "--expiring 400 --type role", "SMS Role SSL Certificate", 4 },
+	{ "--expiring 30", "SMS Role SSL Certificate", 0 },
+};
+
 START_TEST(inventory_list_show_export)
 {
 	char *out = NULL, *err = NULL, *s;
 	struct stat sb;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
-	out = ctl(0, "cert list --type root");
-	ck_assert_int_eq(tu_count(out, "SMS Issuing "), 1 + 2);	/* type, to, by */
-	free(out);
-	out = ctl(0, "cert list --site P01 --type role --json");
-	ck_assert_int_eq(tu_count(out, "\"type\":\"role\""), 4);
-	free(out);
-	out = ctl(0, "cert list --system dp2.p01.contoso.com");
-	ck_assert_int_eq(tu_count(out, "dp2.p01.contoso.com"), 1);
-	free(out);
-	out = ctl(0, "cert list --expiring 400 --type role");
-	ck_assert_int_eq(tu_count(out, "SMS Role SSL Certificate"), 4);
-	free(out);
-	out = ctl(0, "cert list --expiring 30");
-	ck_assert_int_eq(tu_count(out, "SMS Role SSL Certificate"), 0);
-	free(out);
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+		out = ctl(0, "cert list %s", lists[i].args);
+		ck_assert_msg(tu_count(out, lists[i].text) == lists[i].want,
+		    "cert list %s: '%s' %d times, want %d", lists[i].args,
+		    lists[i].text, tu_count(out, lists[i].text), lists[i].want);
+		free(out);
+	}
 	/* Sorted by expiration: leaves (1 year) before the root (10). */
 	out = ctl(0, "cert list --sort expiration");
 	ck_assert_ptr_nonnull(strstr(out, "SMS Role SSL Certificate"));
