@@ -609,6 +609,35 @@ app_key_handle_close(struct app *app, struct ehttp *k)
 	app->dirty = 1;
 }
 
+struct ehttp *
+app_key_begin(struct app *app, const char *title)
+{
+	struct ehttp *k;
+	char err[512];
+
+	if ((k = app_key_handle(app, err, sizeof err)) == NULL)
+		dialog_message(app, title, BOX_ERROR, "%s", err);
+	return k;
+}
+
+int
+app_key_end(struct app *app, struct ehttp *k, int rc, const char *title,
+    const char *failed, const char *notes_title, const char *ok_text)
+{
+	char err[512];
+
+	if (rc == -1) {
+		snprintf(err, sizeof err, "%s", ehttp_error(k));
+		app_key_handle_close(app, k);
+		dialog_message(app, title, BOX_ERROR, "%s%s%s", failed != NULL ?
+		    failed : "", failed != NULL ? ": " : "", err);
+		return -1;
+	}
+	app_show_notes(app, k, notes_title, ok_text);
+	app_key_handle_close(app, k);
+	return rc;
+}
+
 void
 app_show_notes(struct app *app, struct ehttp *e, const char *title,
     const char *ok_text)

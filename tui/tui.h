@@ -583,10 +583,12 @@ void	 logscan_find_cancel(struct logscan *);
 int	 logscan_refresh(struct logscan *);
 
 /* search.c: Find in a list view (F3, n, N). The view fills in list,
- * match (1 if row has needle, ASCII case-insensitive) and label. */
+ * match (1 if row has needle, ASCII case-insensitive), key (the row's
+ * name for view_ops.select) and label. */
 struct search {
 	struct list	*list;
 	int		(*match)(void *arg, size_t row, const char *needle);
+	const char	*(*key)(void *arg, size_t row);
 	void		*arg;
 	const char	*label;		/* the prompt's label */
 	char		 needle[128];	/* the last text searched for */
@@ -594,6 +596,12 @@ struct search {
 /* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
  * VIEW_UNHANDLED for any other action. */
 int	 search_key(struct search *, struct app *, enum keys_action);
+/* The keys every list view with Find shares: movement, Find, column
+ * scroll; VIEW_UNHANDLED for the view's own. */
+int	 search_list_key(struct search *, struct app *, enum keys_action);
+/* The cursor to the row whose key is key (ASCII case-insensitive); -1 if
+ * none is. */
+int	 search_select(struct search *, const char *key);
 
 /* app.c: the frame and the main loop. */
 struct app_config {
@@ -623,6 +631,15 @@ struct ehttp	*app_ehttp(struct app *);
  * certificates (progress is shown); close it with app_key_handle_close. */
 struct ehttp	*app_key_handle(struct app *, char *err, size_t errlen);
 void		 app_key_handle_close(struct app *, struct ehttp *);
+/* The same for an action the user asked for: a handle, or NULL after a box
+ * titled title says why; and its end with the action's rc: the handle
+ * closed, then a failure box ("failed: reason"; failed NULL: the reason
+ * alone) or the notes under notes_title (ok_text when there are none).
+ * Returns rc. */
+struct ehttp	*app_key_begin(struct app *, const char *title);
+int		 app_key_end(struct app *, struct ehttp *, int rc,
+		    const char *title, const char *failed,
+		    const char *notes_title, const char *ok_text);
 const char	*app_log_dir(const struct app *);
 void		 app_status(struct app *, int error, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
