@@ -1042,13 +1042,21 @@ cmlog_reader_append(struct cmlog_reader *rd, size_t start, uint8_t info,
 	size_t ncap;
 
 	if (rd->count == rd->cap) {
-		ncap = rd->cap == 0 ? 1024 : rd->cap * 2;
+		/*
+		 * The first size guesses a record per 64 bytes of the file:
+		 * what is never touched costs address space only, and one
+		 * large block takes huge pages at once.
+		 */
+		ncap = rd->cap != 0 ? rd->cap * 2 : rd->src_size / 64 > 1024 ?
+		    rd->src_size / 64 : 1024;
 		rd->off = xreallocarray(rd->off, ncap, sizeof *rd->off);
 		cmlog_huge_hint(rd->off, ncap * sizeof *rd->off);
 		rd->info = xreallocarray(rd->info, ncap,
 		    sizeof *rd->info);
+		cmlog_huge_hint(rd->info, ncap * sizeof *rd->info);
 		rd->dline = xreallocarray(rd->dline, ncap,
 		    sizeof *rd->dline);
+		cmlog_huge_hint(rd->dline, ncap * sizeof *rd->dline);
 		rd->ckline = xreallocarray(rd->ckline,
 		    (ncap >> CMLOG_CK_SHIFT) + 1, sizeof *rd->ckline);
 		if (rd->lines != NULL)
