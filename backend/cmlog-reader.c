@@ -1,7 +1,8 @@
 /*
  * CMTrace log reader: the file is mmap'ed, records are found incrementally
- * (an array of start offsets, a type byte each, a line number every 64
- * records) and parsed again on demand. Every scan is linear: the position
+ * (an array of start offsets, a type byte and a line step each, a line
+ * number every 64 records; a UTF-8 file is read in windows for that) and
+ * parsed again from the map on demand. Every scan is linear: the position
  * of the next line break and of the next "]LOG]!>" are cached, so long
  * lines holding many records or none cost one pass.
  */
