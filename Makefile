@@ -55,7 +55,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #
 #   db/util/       the utility layer (below everything): text sanitiser,
 #                  xmalloc family, UTF-8 decoder, UTC time formats
-#   db/            the SQLite store (sqlite3)
+#   db/types/      the records (plain structs) db/ fills and ehttp.h hands out
+#   db/            the SQLite store (sqlite3); only the library sees db.h
 #   backend/ca/    certificates and keys (OpenSSL)
 #   backend/       the library: rules, issuance, trust, logs (no system library)
 #   backend/ctl/   ehttpctl (jansson)  backend/agent/  ehttp-mpd (libevent, TLS)
@@ -63,20 +64,23 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
 INC_UTIL     := -Idb/util
-INC_DB       := -Idb $(INC_UTIL)
+INC_TYPES    := -Idb/types
+INC_DB       := -Idb $(INC_TYPES) $(INC_UTIL)
 INC_CA       := -Ibackend/ca $(INC_UTIL)
 INC_BACKEND  := -Ibackend $(INC_CA) $(INC_DB)
 CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check) $(INC_UTIL)
+CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check) $(INC_TYPES)
 CFLAGS_DB       = $(call fence,openssl event curses json check) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
 CFLAGS_CA       = $(call fence,sqlite event curses json check) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
-CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check) -Ibackend -Ibackend/ca \
-	$(INC_DB)
-CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl -Ibackend $(INC_DB) \
-	$(call pc_cflags,$(PKGS_JSON))
-CFLAGS_AGENT    = $(call fence,sqlite curses json check) -Ibackend/agent -Ibackend $(INC_DB) \
+CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check) -Ibackend -Ibackend/ca $(INC_DB)
+CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl -Ibackend \
+	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
+CFLAGS_AGENT    = $(call fence,sqlite curses json check) -Ibackend/agent -Ibackend \
+	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
-CFLAGS_TUI      = $(call fence,sqlite openssl event json check) -Itui -Ibackend $(INC_DB) \
+CFLAGS_TUI      = $(call fence,sqlite openssl event json check) -Itui -Ibackend \
+	$(INC_TYPES) $(INC_UTIL) \
 	$(call pc_cflags,$(PKGS_TUI))
 CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent $(INC_BACKEND) -I$(B)/tests \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON))
@@ -192,22 +196,28 @@ $(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(BASE_LIBS) | $(PROGS)
 # system headers of the other rooms and given its own. Prints one line per
 # probe; tests/check_build.c reads them.
 ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
+	UTIL:db-types.h:no UTIL:db.h:no \
+	TYPES:db-types.h:yes TYPES:db.h:no TYPES:xmalloc.h:no TYPES:sqlite3.h:no \
 	DB:sqlite3.h:yes DB:openssl/evp.h:no DB:curses.h:no DB:event2/event.h:no \
+	DB:db-types.h:yes \
 	CA:openssl/x509.h:yes CA:sqlite3.h:no CA:event2/event.h:no CA:curses.h:no \
+	CA:db.h:no CA:db-types.h:no \
 	BACKEND:sqlite3.h:no BACKEND:openssl/evp.h:no BACKEND:event2/event.h:no BACKEND:curses.h:no \
 	BACKEND:ehttp.h:yes BACKEND:db.h:yes BACKEND:ca.h:yes BACKEND:cli.h:no BACKEND:tui.h:no \
 	CTL:cli.h:yes CTL:ehttp.h:yes CTL:ca.h:no CTL:sqlite3.h:no CTL:openssl/ssl.h:no CTL:curses.h:no \
-	CTL:mpd.h:no CTL:event2/event.h:no CTL:jansson.h:yes BACKEND:jansson.h:no \
-	AGENT:jansson.h:no TUI:jansson.h:no \
+	CTL:mpd.h:no CTL:event2/event.h:no CTL:db.h:no CTL:db-types.h:yes \
+	CTL:jansson.h:yes BACKEND:jansson.h:no AGENT:jansson.h:no TUI:jansson.h:no \
 	AGENT:mpd.h:yes AGENT:event2/event.h:yes AGENT:openssl/ssl.h:yes AGENT:sqlite3.h:no \
 	AGENT:curses.h:no AGENT:ca.h:no AGENT:cli.h:no \
+	AGENT:db.h:no AGENT:db-types.h:yes AGENT:agent.h:yes \
 	TUI:tui.h:yes TUI:curses.h:yes TUI:sqlite3.h:no TUI:openssl/x509.h:no TUI:event2/event.h:no \
-	TUI:ca.h:no TUI:cli.h:no TUI:mpd.h:no
+	TUI:ca.h:no TUI:cli.h:no TUI:mpd.h:no TUI:db.h:no TUI:db-types.h:yes
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
 		case $$room in \
-		UTIL) fl='$(CFLAGS_UTIL)';; DB) fl='$(CFLAGS_DB)';; CA) fl='$(CFLAGS_CA)';; \
+		UTIL) fl='$(CFLAGS_UTIL)';; TYPES) fl='$(CFLAGS_TYPES)';; \
+		DB) fl='$(CFLAGS_DB)';; CA) fl='$(CFLAGS_CA)';; \
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \

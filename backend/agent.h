@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ehttp.h"
 
@@ -78,5 +79,46 @@ int	 agent_material_load(struct ehttp *, const struct db_cert *c,
 	    struct agent_material *);
 /* Clears the key with OPENSSL_cleanse (ca_cleanse) and frees it all. */
 void	 agent_material_clear(struct agent_material *);
+
+/*
+ * The agent's records in the site database (agent-lease.c): its row (pid,
+ * ports, what is bound since when, the last health check), the status
+ * messages of its changes, and the lease: one agent per site system. The
+ * row names the holder (host, pid, since when) and the time its lease runs
+ * out; every write refreshes it, in the same transaction that checks that
+ * nobody else holds it. A live lease of another agent refuses the write; a
+ * lease not refreshed in time, or held by a process gone from this host,
+ * is taken over with a warning (a note, ehttp_notes()).
+ */
+#define AGENT_EVENTS_MAX	16
+struct agent_report {
+	struct db_agent	 row;		/* the row as it stands (pid 0 and
+					   lease_until 0: giving it back) */
+	int64_t		 site_id;	/* of the status messages */
+	int		 health;	/* a health check to record */
+	time_t		 health_time;
+	int		 health_ok;
+	int		 health_status;
+	char		 health_text[256];
+	size_t		 nevents;
+	char		 event_sev[AGENT_EVENTS_MAX][8];
+	char		 events[AGENT_EVENTS_MAX][512];
+};
+
+/*
+ * At start: claim fqdn's site system for this process (row->host, this
+ * pid) and write row; row->system_id is set here. 1 done, or no such site
+ * system (system_id 0, nothing written); 0 another agent holds the lease
+ * (ehttp_error() says which); -1 error (ehttp_error()).
+ */
+int	 agent_lease_claim(struct ehttp *, const char *fqdn,
+	    struct db_agent *row);
+/*
+ * Write the report in one transaction (the row, the events, the health
+ * check), refreshing the lease: 1 written, 0 another agent holds the lease
+ * (ehttp_error() says which; nothing written), -1 error (nothing written).
+ */
+int	 agent_report_write(struct ehttp *, const char *fqdn,
+	    const struct agent_report *);
 
 #endif

@@ -53,39 +53,35 @@ ehttp_cert_resolve(struct ehttp *e, const char *id, struct db_cert *c)
 		    " thumbprint", id);
 		return 0;
 	}
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0 || strcmp(c->state, "pending") == 0) {
-		ehttp_fail(e, "certificate '%.60s': no such certificate", id);
-		return 0;
-	}
-	return 1;
+	if (rc == 1 && strcmp(c->state, "pending") == 0)
+		rc = 0;		/* not issued yet */
+	return ehttp_found(e, rc, "certificate '%.60s': no such certificate",
+	    id);
+}
+
+/* By id; a pending certificate (not issued yet) counts only when
+ * pending_too. */
+static int
+cert_lookup(struct ehttp *e, int64_t id, struct db_cert *c, int pending_too)
+{
+	int rc = db_cert_get(e->db, id, c);
+
+	if (rc == 1 && !pending_too && strcmp(c->state, "pending") == 0)
+		rc = 0;
+	return ehttp_found(e, rc, "certificate %lld: no such certificate",
+	    (long long)id) == 1 ? 0 : -1;
 }
 
 int
 ehttp_cert_get(struct ehttp *e, int64_t id, struct db_cert *c)
 {
-	int rc = db_cert_get(e->db, id, c);
-
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0 || strcmp(c->state, "pending") == 0)
-		return ehttp_fail(e, "certificate %lld: no such certificate",
-		    (long long)id);
-	return 0;
+	return cert_lookup(e, id, c, 0);
 }
 
-static int
-cert_get(struct ehttp *e, int64_t id, struct db_cert *c)
+int
+ehttp_cert_by_id(struct ehttp *e, int64_t id, struct db_cert *c)
 {
-	int rc = db_cert_get(e->db, id, c);
-
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "certificate %lld: no such certificate",
-		    (long long)id);
-	return 0;
+	return cert_lookup(e, id, c, 1);
 }
 
 int
@@ -215,7 +211,7 @@ ehttp_cert_path(struct ehttp *e, const struct db_cert *leaf,
 	}
 	for (next = leaf->issuer_id; next != 0 && *n < PATH_MAX_LEN;
 	    next = v[*n - 1].issuer_id) {
-		if (cert_get(e, next, &v[*n]) == -1) {
+		if (ehttp_cert_by_id(e, next, &v[*n]) == -1) {
 			free(v);
 			return -1;
 		}
@@ -261,56 +257,45 @@ ehttp_cert_chain(struct ehttp *e, const struct db_cert *c,
 int
 ehttp_cert_der(struct ehttp *e, int64_t id, unsigned char **der, size_t *len)
 {
-	int rc = db_cert_der(e->db, id, der, len);
+	return ehttp_found(e, db_cert_der(e->db, id, der, len), "certificate"
+	    " %lld: no certificate data", (long long)id) == 1 ? 0 : -1;
+}
 
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "certificate %lld: no certificate data",
-		    (long long)id);
-	return 0;
+/* The stored certificate in another form (ca_der_to_pem, ca_cert_text),
+ * CA errors named after the certificate. */
+static int
+cert_convert(struct ehttp *e, int64_t id,
+    int (*convert)(struct ca *, const unsigned char *, size_t, char **),
+    char **out)
+{
+	unsigned char *der = NULL;
+	struct ca *ca;
+	size_t dlen;
+	int rc;
+
+	if (ehttp_cert_der(e, id, &der, &dlen) == -1)
+		return -1;
+	ca = ca_new();
+	if ((rc = convert(ca, der, dlen, out)) == -1)
+		ehttp_fail(e, "certificate %lld: %s", (long long)id, ca_error(ca));
+	ca_free(ca);
+	free(der);
+	return rc;
 }
 
 int
 ehttp_cert_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
 {
-	unsigned char *der = NULL;
-	struct ca *ca;
-	size_t dlen;
-	int rc = -1;
-
-	if (ehttp_cert_der(e, id, &der, &dlen) == -1)
+	if (cert_convert(e, id, ca_der_to_pem, pem) == -1)
 		return -1;
-	ca = ca_new();
-	if (ca_der_to_pem(ca, der, dlen, pem) == -1)
-		ehttp_fail(e, "certificate %lld: %s", (long long)id, ca_error(ca));
-	else {
-		*len = strlen(*pem);
-		rc = 0;
-	}
-	ca_free(ca);
-	free(der);
-	return rc;
+	*len = strlen(*pem);
+	return 0;
 }
 
 int
 ehttp_cert_text(struct ehttp *e, int64_t id, char **text)
 {
-	unsigned char *der = NULL;
-	struct ca *ca;
-	size_t dlen;
-	int rc = -1;
-
-	if (ehttp_cert_der(e, id, &der, &dlen) == -1)
-		return -1;
-	ca = ca_new();
-	if (ca_cert_text(ca, der, dlen, text) == -1)
-		ehttp_fail(e, "certificate %lld: %s", (long long)id, ca_error(ca));
-	else
-		rc = 0;
-	ca_free(ca);
-	free(der);
-	return rc;
+	return cert_convert(e, id, ca_cert_text, text);
 }
 
 /* The audit row of a key export, in a transaction of its own. */
@@ -363,15 +348,9 @@ ehttp_cert_key_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
 	*pem = NULL;
 	if ((master = ehttp_master(e, 0)) == NULL)
 		goto failed;
-	if ((rc = db_cert_key(e->db, id, &key, &klen)) == -1) {
-		ehttp_fail_db(e);
+	if (ehttp_found(e, db_cert_key(e->db, id, &key, &klen), "certificate"
+	    " %lld: no private key stored", (long long)id) != 1)
 		goto failed;
-	}
-	if (rc == 0) {
-		ehttp_fail(e, "certificate %lld: no private key stored",
-		    (long long)id);
-		goto failed;
-	}
 	ca = ca_new();
 	rc = ca_key_to_pem(ca, key, klen, master, pem);
 	if (rc == -1)
@@ -413,7 +392,7 @@ block_locked(struct ehttp *e, int64_t id, int blocked)
 {
 	struct db_cert c;
 
-	if (cert_get(e, id, &c) == -1)
+	if (ehttp_cert_by_id(e, id, &c) == -1)
 		return -1;
 	if (c.blocked == (blocked != 0))
 		return ehttp_fail(e, "certificate %lld: already %s", (long long)id,
@@ -445,11 +424,7 @@ ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
 	ehttp_notes_clear(e);
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (block_locked(e, id, blocked) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, block_locked(e, id, blocked));
 }
 
 /* Only the certificate in use: never a superseded, revoked or pending one,
@@ -519,7 +494,7 @@ renew_locked(struct ehttp *e, int64_t id)
 	struct db_cert c;
 	size_t n;
 
-	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) != 1)
+	if (ehttp_cert_by_id(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
 	if (db_cert_set_state(e->db, id, "superseded") == -1)
 		return ehttp_fail_db(e);
@@ -548,7 +523,7 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	int rc;
 
 	ehttp_notes_clear(e);
-	if (cert_get(e, id, &c) == -1 || renew_check(e, &c) != 1)
+	if (ehttp_cert_by_id(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
 	if (ehttp_site_by_id(e, c.site_id, &s) == -1)
 		return -1;
@@ -561,12 +536,8 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
 	    issue_prepare_renew(e, s.id) == -1)
 		return -1;
-	if ((rc = ehttp_begin(e)) == 0) {
-		if ((rc = renew_locked(e, id)) == -1)
-			ehttp_rollback(e);
-		else
-			rc = ehttp_commit(e);
-	}
+	if ((rc = ehttp_begin(e)) == 0)
+		rc = ehttp_end(e, renew_locked(e, id));
 	issue_finish(e, rc == -1);
 	return rc;
 }
@@ -711,11 +682,7 @@ ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
 	}
 	if (ehttp_begin(e) == -1)
 		goto out;
-	if (import_locked(e, &y, &p) == -1) {
-		ehttp_rollback(e);
-		goto out;
-	}
-	rc = ehttp_commit(e);
+	rc = ehttp_end(e, import_locked(e, &y, &p));
 out:
 	ca_pki_clear(&p);
 	ca_free(ca);
@@ -1141,9 +1108,5 @@ ehttp_site_reconcile(struct ehttp *e, int64_t site_id)
 	ehttp_notes_clear(e);
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (issue_reconcile(e, site_id) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, issue_reconcile(e, site_id));
 }

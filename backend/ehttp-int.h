@@ -2,6 +2,7 @@
 #ifndef EHTTP_INT_H
 #define EHTTP_INT_H
 
+#include "db.h"
 #include "ehttp.h"
 
 #define EHTTP_MAX_NOTES	256
@@ -10,7 +11,7 @@ struct ehttp {
 	struct db		*db;
 	int			 flags;
 	char			 err[1024];
-	char			 user[64];
+	char			 user[64];	/* "": looked up when needed */
 	char			*master_path;
 	char			 master[65];	/* loaded on first need */
 	int			 master_loaded;
@@ -24,6 +25,8 @@ struct ehttp {
 	struct issue_pool	*pool;		/* certificates signed ahead */
 };
 
+/* The database handle, for the backend's own modules only. */
+struct db *ehttp_db(struct ehttp *);
 int	 ehttp_fail(struct ehttp *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Copy the db error into the handle; returns -1. */
@@ -41,14 +44,25 @@ const char *ehttp_master(struct ehttp *, int create);
  * messages. cert.c. */
 int	 ehttp_read_pem(struct ehttp *, const char *what, const char *path,
 	    char **buf, size_t *len);
-/* A site or site system by id: 0, or -1 with "no such site" (it is gone)
- * or the database's error, never one for the other (model.c). */
+/* A lookup's result (1 found, 0 not found, -1 the database failed),
+ * returned as it is with the handle's message set for the two failures:
+ * fmt for 0, the database's own for -1; a database error is never
+ * reported as "not found" (model.c). */
+int	 ehttp_found(struct ehttp *, int rc, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* A site, site system or certificate (pending ones too) by id: 0, or -1
+ * with "no such ..." (it is gone) or the database's error, never one for
+ * the other (model.c, cert.c). */
 int	 ehttp_site_by_id(struct ehttp *, int64_t, struct db_site *);
 int	 ehttp_system_by_id(struct ehttp *, int64_t, struct db_system *);
+int	 ehttp_cert_by_id(struct ehttp *, int64_t, struct db_cert *);
 /* Begin/commit/rollback around a write operation. */
 int	 ehttp_begin(struct ehttp *);
 int	 ehttp_commit(struct ehttp *);
 void	 ehttp_rollback(struct ehttp *);
+/* End what ehttp_begin() began as the work in it went: rc 0 commits, -1
+ * rolls back; 0 or -1 (model.c). */
+int	 ehttp_end(struct ehttp *, int rc);
 
 /*
  * issue.c: certificates signed ahead of the transaction that records them.

@@ -98,7 +98,6 @@ ehttp_open(const char *path, int flags, char **cause)
 	*cause = NULL;
 	e = xcalloc(1, sizeof *e);
 	e->flags = flags;
-	ehttp_acting_user(e->user, sizeof e->user);
 	if (flags & EHTTP_CREATE)
 		dbflags |= DB_OPEN_CREATE;
 	if (flags & EHTTP_READONLY)
@@ -160,6 +159,26 @@ struct db *
 ehttp_db(struct ehttp *e)
 {
 	return e->db;
+}
+
+int
+ehttp_db_moved(struct ehttp *e)
+{
+	int rc;
+
+	if ((rc = db_file_moved(e->db)) == -1)
+		ehttp_fail_db(e);
+	return rc;
+}
+
+int
+ehttp_db_checkpoint(struct ehttp *e)
+{
+	int rc;
+
+	if ((rc = db_checkpoint_all(e->db)) == -1)
+		ehttp_fail_db(e);
+	return rc;
 }
 
 int
@@ -250,6 +269,11 @@ ehttp_record(struct ehttp *e, int64_t site_id, const char *severity,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* Who acts is looked up (the password database) when the first
+	 * record is written, not at open: reads never need it. The real uid
+	 * does not change in between (the agent names itself). */
+	if (e->user[0] == '\0')
+		ehttp_acting_user(e->user, sizeof e->user);
 	if (db_audit_add(e->db, e->user, action, object, msg) == -1 ||
 	    db_status_add(e->db, site_id, severity, "SMS_SITE_COMPONENT_MANAGER",
 	    msg) == -1)

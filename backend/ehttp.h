@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "db.h"
+#include "db-types.h"
 
 #define EHTTP_VERSION	"0.1.0"
 
@@ -40,6 +40,13 @@ void		 ehttp_close(struct ehttp *);
 int		 ehttp_protect_process(void);
 const char	*ehttp_error(const struct ehttp *);
 const char	*ehttp_db_path(const struct ehttp *);
+/* Whether the open database file is no longer the one at its path (renamed
+ * over or deleted): 1 it moved, 0 not, -1 cannot tell (ehttp_error()). */
+int		 ehttp_db_moved(struct ehttp *);
+/* Empty the write-ahead log into the open file (before letting go of a
+ * file that was replaced): 0 done, 1 another program still uses it (busy),
+ * -1 error (ehttp_error()). */
+int		 ehttp_db_checkpoint(struct ehttp *);
 
 /* Notes of the last operation. */
 enum ehttp_note_kind { EHTTP_NOTE_INFO, EHTTP_NOTE_WARNING };
@@ -372,8 +379,5 @@ int	 ehttp_agent_list(struct ehttp *, int64_t site_id, struct db_agent **,
 	    size_t *);
 /* 1 found, 0 the system has no agent report yet, -1 error. */
 int	 ehttp_agent_get(struct ehttp *, int64_t system_id, struct db_agent *);
-
-/* The database handle, for the backend's own modules only. */
-struct db *ehttp_db(struct ehttp *);
 
 #endif

@@ -11,18 +11,39 @@
 #define WHY(e)	(e)->err, sizeof (e)->err
 
 int
+ehttp_found(struct ehttp *e, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rc == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0) {
+		va_start(ap, fmt);
+		vsnprintf(e->err, sizeof e->err, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int
+ehttp_end(struct ehttp *e, int rc)
+{
+	if (rc == -1) {
+		ehttp_rollback(e);
+		return -1;
+	}
+	return ehttp_commit(e);
+}
+
+int
 ehttp_site_resolve(struct ehttp *e, const char *code_in, struct db_site *s)
 {
 	char code[4];
-	int rc;
 
 	if (rules_site_code(code_in, code, WHY(e)) == -1)
 		return 0;
-	if ((rc = db_site_get(e->db, code, s)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		ehttp_fail(e, "site code '%s': no such site", code);
-	return rc;
+	return ehttp_found(e, db_site_get(e->db, code, s),
+	    "site code '%s': no such site", code);
 }
 
 int
@@ -30,41 +51,26 @@ ehttp_system_resolve(struct ehttp *e, const char *fqdn_in,
     struct db_system *y)
 {
 	char fqdn[256];
-	int rc;
 
 	if (rules_fqdn(fqdn_in, fqdn, WHY(e)) == -1)
 		return 0;
-	if ((rc = db_system_get(e->db, fqdn, y)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		ehttp_fail(e, "FQDN '%s': no such site system", fqdn);
-	return rc;
+	return ehttp_found(e, db_system_get(e->db, fqdn, y),
+	    "FQDN '%s': no such site system", fqdn);
 }
 
 int
 ehttp_site_by_id(struct ehttp *e, int64_t id, struct db_site *s)
 {
-	int rc = db_site_get_id(e->db, id, s);
-
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "site %lld: no such site (it was removed)",
-		    (long long)id);
-	return 0;
+	return ehttp_found(e, db_site_get_id(e->db, id, s), "site %lld: no"
+	    " such site (it was removed)", (long long)id) == 1 ? 0 : -1;
 }
 
 int
 ehttp_system_by_id(struct ehttp *e, int64_t id, struct db_system *y)
 {
-	int rc = db_system_get_id(e->db, id, y);
-
-	if (rc == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "site system %lld: no such site system (it"
-		    " was removed)", (long long)id);
-	return 0;
+	return ehttp_found(e, db_system_get_id(e->db, id, y), "site system"
+	    " %lld: no such site system (it was removed)", (long long)id) == 1 ?
+	    0 : -1;
 }
 
 /* The string forms for the write operations that take a name: resolved
@@ -148,11 +154,7 @@ ehttp_site_add(struct ehttp *e, const char *code, const char *name,
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (site_add_locked(e, code, name, type, parent) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, site_add_locked(e, code, name, type, parent));
 }
 
 int
@@ -294,12 +296,8 @@ ehttp_site_set_security(struct ehttp *e, int64_t site_id,
 		return -1;
 	if (!s.sec.enhanced_http && issue_prepare(e, s.id, &x) == -1)
 		return -1;
-	if ((rc = ehttp_begin(e)) == 0) {
-		if ((rc = set_security_locked(e, site_id, c)) == -1)
-			ehttp_rollback(e);
-		else
-			rc = ehttp_commit(e);
-	}
+	if ((rc = ehttp_begin(e)) == 0)
+		rc = ehttp_end(e, set_security_locked(e, site_id, c));
 	issue_finish(e, rc == -1);
 	return rc;
 }
@@ -322,12 +320,10 @@ ehttp_cert_renew_plan(struct ehttp *e, int64_t id, struct ehttp_plan *plan)
 {
 	struct db_cert c;
 	struct db_site s;
-	int rc;
 
 	memset(plan, 0, sizeof *plan);
-	if ((rc = db_cert_get(e->db, id, &c)) != 1)
-		return rc == 0 ? ehttp_fail(e, "certificate %lld: no such"
-		    " certificate", (long long)id) : ehttp_fail_db(e);
+	if (ehttp_cert_by_id(e, id, &c) == -1)
+		return -1;
 	if (strcmp(c.type, "root") == 0) {
 		if (ehttp_site_by_id(e, c.site_id, &s) == -1)
 			return -1;
@@ -427,11 +423,7 @@ ehttp_system_add(struct ehttp *e, const char *fqdn, const char *site)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (system_add_locked(e, fqdn, site) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, system_add_locked(e, fqdn, site));
 }
 
 static int
@@ -458,11 +450,7 @@ ehttp_system_remove(struct ehttp *e, const char *fqdn)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (system_remove_locked(e, fqdn) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, system_remove_locked(e, fqdn));
 }
 
 int
@@ -561,27 +549,19 @@ ehttp_role_add(struct ehttp *e, const char *fqdn, const char *role,
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (role_add_locked(e, fqdn, role, connection, allow_anonymous) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, role_add_locked(e, fqdn, role, connection,
+	    allow_anonymous));
 }
 
 static int
 role_find(struct ehttp *e, const char *fqdn, const char *role,
     struct db_system *y, struct db_role *r)
 {
-	int rc;
-
 	if (system_lookup(e, fqdn, y) == -1 || rules_role(role, WHY(e)) == -1)
 		return -1;
-	if ((rc = db_role_get(e->db, y->id, role, r)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 0)
-		return ehttp_fail(e, "role '%s': %s does not host the %s", role,
-		    y->fqdn, rules_role_title(role));
-	return 0;
+	return ehttp_found(e, db_role_get(e->db, y->id, role, r), "role '%s':"
+	    " %s does not host the %s", role, y->fqdn,
+	    rules_role_title(role)) == 1 ? 0 : -1;
 }
 
 static int
@@ -618,11 +598,8 @@ ehttp_role_set(struct ehttp *e, const char *fqdn, const char *role,
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (role_set_locked(e, fqdn, role, connection, allow_anonymous) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, role_set_locked(e, fqdn, role, connection,
+	    allow_anonymous));
 }
 
 static int
@@ -652,11 +629,7 @@ ehttp_role_remove(struct ehttp *e, const char *fqdn, const char *role)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if (role_remove_locked(e, fqdn, role) == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	return ehttp_commit(e);
+	return ehttp_end(e, role_remove_locked(e, fqdn, role));
 }
 
 int

@@ -96,11 +96,7 @@ ehttp_site_trusted_root_add(struct ehttp *e, const char *code,
 	t.not_after = ci.not_after;
 	if (ehttp_begin(e) == -1)
 		goto out;
-	if (add_locked(e, &s, &t, &der) == -1) {
-		ehttp_rollback(e);
-		goto out;
-	}
-	if ((rc = ehttp_commit(e)) == 0)
+	if ((rc = ehttp_end(e, add_locked(e, &s, &t, &der))) == 0)
 		ehttp_note(e, EHTTP_NOTE_INFO, "Site %s trusts root CA %s"
 		    " (thumbprint %s); PKI certificates imported from now on"
 		    " must chain to one of its trusted root CAs.", s.code,

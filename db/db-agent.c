@@ -32,21 +32,17 @@ db_agent_bind(struct db *db, const struct db_agent *a)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_AGENT_UPSERT);
 
-	if (sqlite3_bind_int64(st, 1, a->system_id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, a->pid) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 3, a->https_port) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 4, a->http_port) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, a->cert_id) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 6, a->thumbprint, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, a->bound_since) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 8, time(NULL)) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 9, a->host, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 10, a->started) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 11, a->lease_until) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return db_fail(db, "recording the agent binding");
-	}
+	db_bind_int64(db, st, 1, a->system_id);
+	db_bind_int(db, st, 2, a->pid);
+	db_bind_int(db, st, 3, a->https_port);
+	db_bind_int(db, st, 4, a->http_port);
+	db_bind_int64(db, st, 5, a->cert_id);
+	db_bind_text(db, st, 6, a->thumbprint, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 7, a->bound_since);
+	db_bind_int64(db, st, 8, time(NULL));
+	db_bind_text(db, st, 9, a->host, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 10, a->started);
+	db_bind_int64(db, st, 11, a->lease_until);
 	return db_step_done(db, st, "recording the agent binding");
 }
 
@@ -56,11 +52,11 @@ db_agent_health(struct db *db, int64_t system_id, time_t when, int ok,
 {
 	sqlite3_stmt *st = db_stmt(db, ST_AGENT_HEALTH);
 
-	sqlite3_bind_int64(st, 1, system_id);
-	sqlite3_bind_int64(st, 2, when);
-	sqlite3_bind_int(st, 3, ok);
-	sqlite3_bind_int(st, 4, status);
-	sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 1, system_id);
+	db_bind_int64(db, st, 2, when);
+	db_bind_int(db, st, 3, ok);
+	db_bind_int(db, st, 4, status);
+	db_bind_text(db, st, 5, text, -1, SQLITE_STATIC);
 	return db_step_done(db, st, "recording the agent health");
 }
 
@@ -70,8 +66,8 @@ db_agent_get(struct db *db, int64_t system_id, struct db_agent *a)
 	sqlite3_stmt *st = db_stmt(db, ST_AGENT_GET);
 	int rc;
 
-	sqlite3_bind_int64(st, 1, system_id);
-	rc = sqlite3_step(st);
+	db_bind_int64(db, st, 1, system_id);
+	rc = db_step(db, st);
 	if (rc == SQLITE_ROW)
 		agent_row(st, a);
 	sqlite3_reset(st);
@@ -89,8 +85,8 @@ db_agent_list(struct db *db, int64_t site_id, struct db_agent **out, size_t *n)
 	int rc;
 
 	*n = 0;
-	sqlite3_bind_int64(st, 1, site_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(db, st, 1, site_id);
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		agent_row(st, &v[(*n)++]);
 	}

@@ -44,7 +44,7 @@ cert_row(sqlite3_stmt *st, struct db_cert *c)
 static int
 cert_one(struct db *db, sqlite3_stmt *st, struct db_cert *c)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(db, st);
 
 	if (rc == SQLITE_ROW)
 		cert_row(st, c);
@@ -60,8 +60,8 @@ put_blob(struct db *db, enum db_stmt which, int64_t id,
 {
 	sqlite3_stmt *st = db_stmt(db, which);
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_blob(st, 2, p, (int)len, SQLITE_STATIC);
+	db_bind_int64(db, st, 1, id);
+	db_bind_blob(db, st, 2, p, (int)len, SQLITE_STATIC);
 	return db_step_done(db, st, what);
 }
 
@@ -73,22 +73,22 @@ db_cert_insert(struct db *db, struct db_cert *c, const unsigned char *der,
 
 	if (c->created == 0)
 		c->created = time(NULL);
-	sqlite3_bind_text(st, 1, c->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, c->state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, c->site_id);
-	sqlite3_bind_int64(st, 4, c->system_id);
-	sqlite3_bind_int64(st, 5, c->issuer_id);
-	sqlite3_bind_text(st, 6, c->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, c->issued_to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, c->issued_by, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, c->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, c->not_before);
-	sqlite3_bind_int64(st, 11, c->not_after);
-	sqlite3_bind_text(st, 12, c->thumbprint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, c->key_alg, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 14, c->blocked);
-	sqlite3_bind_int64(st, 15, c->created);
-	sqlite3_bind_int64(st, 16, getpid());
+	db_bind_text(db, st, 1, c->type, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, c->state, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 3, c->site_id);
+	db_bind_int64(db, st, 4, c->system_id);
+	db_bind_int64(db, st, 5, c->issuer_id);
+	db_bind_text(db, st, 6, c->serial, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 7, c->issued_to, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 8, c->issued_by, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 9, c->subject, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 10, c->not_before);
+	db_bind_int64(db, st, 11, c->not_after);
+	db_bind_text(db, st, 12, c->thumbprint, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 13, c->key_alg, -1, SQLITE_STATIC);
+	db_bind_int(db, st, 14, c->blocked);
+	db_bind_int64(db, st, 15, c->created);
+	db_bind_int64(db, st, 16, getpid());
 	if (db_step_done(db, st, "recording the certificate") == -1)
 		return -1;
 	c->id = sqlite3_last_insert_rowid(db->h);
@@ -107,16 +107,16 @@ db_cert_complete(struct db *db, struct db_cert *c, const unsigned char *der,
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_COMPLETE);
 
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_text(st, 2, c->state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, c->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, c->issued_to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, c->issued_by, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, c->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, c->not_before);
-	sqlite3_bind_int64(st, 8, c->not_after);
-	sqlite3_bind_text(st, 9, c->thumbprint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, c->key_alg, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 1, c->id);
+	db_bind_text(db, st, 2, c->state, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, c->serial, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 4, c->issued_to, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 5, c->issued_by, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 6, c->subject, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 7, c->not_before);
+	db_bind_int64(db, st, 8, c->not_after);
+	db_bind_text(db, st, 9, c->thumbprint, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 10, c->key_alg, -1, SQLITE_STATIC);
 	if (db_step_done(db, st, "completing the certificate") == -1)
 		return -1;
 	if (put_blob(db, ST_CERT_DER_INSERT, c->id, der, der_len,
@@ -131,7 +131,7 @@ db_cert_get(struct db *db, int64_t id, struct db_cert *c)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_GET);
 
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(db, st, 1, id);
 	return cert_one(db, st, c);
 }
 
@@ -140,7 +140,7 @@ db_cert_get_thumbprint(struct db *db, const char *tp, struct db_cert *c)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_GET_TP);
 
-	sqlite3_bind_text(st, 1, tp, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, tp, -1, SQLITE_STATIC);
 	return cert_one(db, st, c);
 }
 
@@ -151,8 +151,8 @@ get_blob(struct db *db, enum db_stmt which, int64_t id, unsigned char **out,
 	sqlite3_stmt *st = db_stmt(db, which);
 	int rc;
 
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	db_bind_int64(db, st, 1, id);
+	rc = db_step(db, st);
 	if (rc == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, 0);
 		*len = sqlite3_column_bytes(st, 0);
@@ -182,8 +182,8 @@ db_cert_set_state(struct db *db, int64_t id, const char *state)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_SET_STATE);
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 1, id);
+	db_bind_text(db, st, 2, state, -1, SQLITE_STATIC);
 	return db_step_done(db, st, "changing the certificate state");
 }
 
@@ -192,8 +192,8 @@ db_cert_set_blocked(struct db *db, int64_t id, int blocked)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_SET_BLOCKED);
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, blocked != 0);
+	db_bind_int64(db, st, 1, id);
+	db_bind_int(db, st, 2, blocked != 0);
 	return db_step_done(db, st, "blocking the certificate");
 }
 
@@ -203,8 +203,8 @@ db_cert_serial_exists(struct db *db, const char *serial)
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_SERIAL);
 	int rc;
 
-	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	db_bind_text(db, st, 1, serial, -1, SQLITE_STATIC);
+	rc = db_step(db, st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -216,7 +216,7 @@ db_cert_current_root(struct db *db, int64_t site_id, struct db_cert *c)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_ROOT);
 
-	sqlite3_bind_int64(st, 1, site_id);
+	db_bind_int64(db, st, 1, site_id);
 	return cert_one(db, st, c);
 }
 
@@ -225,7 +225,7 @@ db_cert_for_system(struct db *db, int64_t system_id, struct db_cert *c)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_FOR_SYSTEM);
 
-	sqlite3_bind_int64(st, 1, system_id);
+	db_bind_int64(db, st, 1, system_id);
 	return cert_one(db, st, c);
 }
 
@@ -235,8 +235,8 @@ db_cert_active(struct db *db, int64_t system_id, const char *type,
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CERT_ACTIVE);
 
-	sqlite3_bind_int64(st, 1, system_id);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 1, system_id);
+	db_bind_text(db, st, 2, type, -1, SQLITE_STATIC);
 	return cert_one(db, st, c);
 }
 
@@ -248,12 +248,12 @@ db_cert_retire_roles(struct db *db, int64_t site_id, int64_t system_id,
 
 	if (system_id != 0) {
 		st = db_stmt(db, ST_CERT_RETIRE_SYSTEM);
-		sqlite3_bind_int64(st, 1, system_id);
+		db_bind_int64(db, st, 1, system_id);
 	} else {
 		st = db_stmt(db, ST_CERT_RETIRE_SITE);
-		sqlite3_bind_int64(st, 1, site_id);
+		db_bind_int64(db, st, 1, site_id);
 	}
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, state, -1, SQLITE_STATIC);
 	if (db_step_done(db, st, "retiring role certificates") == -1)
 		return -1;
 	if (changed != NULL)
@@ -277,7 +277,7 @@ db_cert_drop_pending(struct db *db, size_t *dropped)
 
 	if (dropped != NULL)
 		*dropped = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && npids < 64)
+	while ((rc = db_step(db, st)) == SQLITE_ROW && npids < 64)
 		pids[npids++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -286,7 +286,7 @@ db_cert_drop_pending(struct db *db, size_t *dropped)
 		if (pid_alive((pid_t)pids[i]) && pids[i] != getpid())
 			continue;
 		st = db_stmt(db, ST_CERT_DROP_PENDING);
-		sqlite3_bind_int64(st, 1, pids[i]);
+		db_bind_int64(db, st, 1, pids[i]);
 		if (db_step_done(db, st, "dropping unfinished certificates") == -1)
 			return -1;
 		if (dropped != NULL)
@@ -300,7 +300,7 @@ count_one(struct db *db, enum db_stmt which, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, which);
 
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step(db, st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return db_fail(db, "counting");
 	}
@@ -316,7 +316,7 @@ db_cert_key_sample(struct db *db, size_t *count, int64_t *cert_id)
 
 	*count = 0;
 	*cert_id = 0;
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step(db, st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return db_fail(db, "counting the stored keys");
 	}
@@ -374,76 +374,77 @@ filter_sql(FILE *f, const struct db_cert_filter *fl)
 }
 
 static void
-bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
+bind_named_int(struct db *db, sqlite3_stmt *st, const char *name, int64_t v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 
 	if (i > 0)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_int64(db, st, i, v);
 }
 
 static void
-bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
+bind_named_text(struct db *db, sqlite3_stmt *st, const char *name,
+    const char *v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 
 	if (i > 0)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		db_bind_text(db, st, i, v, -1, SQLITE_STATIC);
 }
 
 static void
-filter_bind(sqlite3_stmt *st, const struct db_cert_filter *fl)
+filter_bind(struct db *db, sqlite3_stmt *st, const struct db_cert_filter *fl)
 {
 	if (fl == NULL)
 		return;
-	bind_named_text(st, ":type", fl->type);
-	bind_named_int(st, ":site", fl->site_id);
-	bind_named_int(st, ":system", fl->system_id);
-	bind_named_int(st, ":expiry", time(NULL) + (int64_t)fl->expiring_days * 86400);
-	bind_named_text(st, ":text", fl->text);
+	bind_named_text(db, st, ":type", fl->type);
+	bind_named_int(db, st, ":site", fl->site_id);
+	bind_named_int(db, st, ":system", fl->system_id);
+	bind_named_int(db, st, ":expiry", time(NULL) + (int64_t)fl->expiring_days * 86400);
+	bind_named_text(db, st, ":text", fl->text);
 }
 
 static int
 prepare_built(struct db *db, char *sql, sqlite3_stmt **st)
 {
-	int rc = sqlite3_prepare_v2(db->h, sql, -1, st, NULL);
+	int rc = db_prepare(db, sql, st, "querying certificates");
 
 	free(sql);
-	return rc == SQLITE_OK ? 0 : db_fail(db, "querying certificates");
+	return rc;
 }
 
 static void
-bind_after(sqlite3_stmt *st, enum db_cert_sort sort, const struct db_cert *a)
+bind_after(struct db *db, sqlite3_stmt *st, enum db_cert_sort sort, const struct db_cert *a)
 {
 	int i = sqlite3_bind_parameter_index(st, ":after");
 
 	switch (sort) {
 	case DB_CERT_SORT_EXPIRATION:
-		sqlite3_bind_int64(st, i, a->not_after);
+		db_bind_int64(db, st, i, a->not_after);
 		break;
 	case DB_CERT_SORT_START:
-		sqlite3_bind_int64(st, i, a->not_before);
+		db_bind_int64(db, st, i, a->not_before);
 		break;
 	case DB_CERT_SORT_BLOCKED:
-		sqlite3_bind_int64(st, i, a->blocked);
+		db_bind_int64(db, st, i, a->blocked);
 		break;
 	case DB_CERT_SORT_TYPE:
-		sqlite3_bind_text(st, i, a->type, -1, SQLITE_STATIC);
+		db_bind_text(db, st, i, a->type, -1, SQLITE_STATIC);
 		break;
 	case DB_CERT_SORT_ISSUED_TO:
-		sqlite3_bind_text(st, i, a->issued_to, -1, SQLITE_STATIC);
+		db_bind_text(db, st, i, a->issued_to, -1, SQLITE_STATIC);
 		break;
 	case DB_CERT_SORT_ISSUED_BY:
-		sqlite3_bind_text(st, i, a->issued_by, -1, SQLITE_STATIC);
+		db_bind_text(db, st, i, a->issued_by, -1, SQLITE_STATIC);
 		break;
 	case DB_CERT_SORT_SITE:
-		sqlite3_bind_text(st, i, a->site_code, -1, SQLITE_STATIC);
+		db_bind_text(db, st, i, a->site_code, -1, SQLITE_STATIC);
 		break;
 	default:
-		sqlite3_bind_text(st, i, a->thumbprint, -1, SQLITE_STATIC);
+		db_bind_text(db, st, i, a->thumbprint, -1, SQLITE_STATIC);
 		break;
 	}
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":after_id"),
+	db_bind_int64(db, st, sqlite3_bind_parameter_index(st, ":after_id"),
 	    a->id);
 }
 
@@ -475,11 +476,11 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
 	fclose(f);
 	if (prepare_built(db, sql, &st) == -1)
 		return -1;
-	filter_bind(st, fl);
+	filter_bind(db, st, fl);
 	if (after != NULL)
-		bind_after(st, sort, after);
-	bind_named_int(st, ":limit", limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bind_after(db, st, sort, after);
+	bind_named_int(db, st, ":limit", limit ? (int64_t)limit : -1);
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		cert_row(st, &v[(*n)++]);
 	}
@@ -516,8 +517,8 @@ db_cert_count(struct db *db, const struct db_cert_filter *fl, size_t *n)
 	fclose(f);
 	if (prepare_built(db, sql, &st) == -1)
 		return -1;
-	filter_bind(st, fl);
-	rc = sqlite3_step(st);
+	filter_bind(db, st, fl);
+	rc = db_step(db, st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

@@ -28,15 +28,61 @@ struct db {
 	sqlite3		*h;
 	char		*path;
 	char		 err[512];
-	sqlite3_stmt	*st[ST_MAX];
+	sqlite3_stmt	*st[ST_MAX];	/* prepared on first use: db_stmt() */
+	/*
+	 * The first failed bind (or prepare) of a statement that was not
+	 * stepped since: db_step() refuses to run it and db_fail() says why.
+	 * Cleared when the statement is taken up again (db_stmt(),
+	 * db_prepare()).
+	 */
+	sqlite3_stmt	*bad_st;
+	int		 bad_rc;	/* SQLITE_OK: none */
+	char		 bad_why[192];
+	int		 refused;	/* db_step() refused; for db_fail() */
 };
 
 /* Record sqlite's message for the handle; returns -1. */
 int		 db_fail(struct db *, const char *what);
 int		 db_failf(struct db *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
-/* The prepared statement, reset and with bindings cleared. */
+/* The prepared statement (prepared on first use), reset and with bindings
+ * cleared. If it cannot be prepared: NULL, which binds and db_step()
+ * refuse with the reason. */
 sqlite3_stmt	*db_stmt(struct db *, enum db_stmt);
+/* A statement of the moment (finalize it); 0 or -1 (db_fail()). */
+int		 db_prepare(struct db *, const char *sql, sqlite3_stmt **,
+		    const char *what);
+/*
+ * Every bind goes through these (sqlite3_bind_* with the handle first): a
+ * failure (SQLITE_TOOBIG, SQLITE_RANGE, ...) is recorded with the
+ * statement, the first one kept, and db_step() never runs the statement
+ * with what was bound: it returns the bind's error instead.
+ */
+void		 db_bind_int(struct db *, sqlite3_stmt *, int, int);
+void		 db_bind_int64(struct db *, sqlite3_stmt *, int, sqlite3_int64);
+void		 db_bind_text(struct db *, sqlite3_stmt *, int, const char *, int,
+		    void (*)(void *));
+void		 db_bind_blob(struct db *, sqlite3_stmt *, int, const void *, int,
+		    void (*)(void *));
+void		 db_bind_null(struct db *, sqlite3_stmt *, int);
+/* sqlite3_step(), unless a bind of st failed: then that error. */
+int		 db_step(struct db *, sqlite3_stmt *);
+/* st is taken up afresh (reset, or just prepared): its old failure is
+ * gone. */
+void		 db_stmt_fresh(struct db *, sqlite3_stmt *);
+/* Record a failure of st (NULL: a statement that could not be prepared),
+ * unless one of it is recorded already. */
+void		 db_stmt_failed(struct db *, sqlite3_stmt *, int rc,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Only db-bind.c binds and steps: elsewhere these do not compile. */
+#ifndef DB_BIND_IMPL
+#pragma GCC poison sqlite3_bind_int sqlite3_bind_int64 sqlite3_bind_text \
+	sqlite3_bind_text16 sqlite3_bind_text64 sqlite3_bind_blob \
+	sqlite3_bind_blob64 sqlite3_bind_null sqlite3_bind_double \
+	sqlite3_bind_zeroblob sqlite3_bind_zeroblob64 sqlite3_bind_value \
+	sqlite3_bind_pointer sqlite3_step
+#endif
 /* Run a statement that returns no rows; -1 on error. */
 int		 db_step_done(struct db *, sqlite3_stmt *, const char *what);
 void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);

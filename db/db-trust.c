@@ -29,7 +29,7 @@ blobs_read(struct db *db, sqlite3_stmt *st, struct db_blob **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, 0);
 		size_t len = (size_t)sqlite3_column_bytes(st, 0);
 
@@ -56,10 +56,9 @@ db_cert_chain_add(struct db *db, int64_t cert_id, int pos,
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CHAIN_INSERT);
 
-	if (sqlite3_bind_int64(st, 1, cert_id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, pos) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 3, der, (int)len, SQLITE_STATIC) != SQLITE_OK)
-		return db_fail(db, "storing the certificate chain");
+	db_bind_int64(db, st, 1, cert_id);
+	db_bind_int(db, st, 2, pos);
+	db_bind_blob(db, st, 3, der, (int)len, SQLITE_STATIC);
 	return db_step_done(db, st, "storing the certificate chain");
 }
 
@@ -68,8 +67,7 @@ db_cert_chain(struct db *db, int64_t cert_id, struct db_blob **v, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_CHAIN_LIST);
 
-	if (sqlite3_bind_int64(st, 1, cert_id) != SQLITE_OK)
-		return db_fail(db, "reading the certificate chain");
+	db_bind_int64(db, st, 1, cert_id);
 	return blobs_read(db, st, v, n, "reading the certificate chain");
 }
 
@@ -81,15 +79,12 @@ db_trusted_root_add(struct db *db, struct db_trusted_root *t,
 
 	if (t->added == 0)
 		t->added = time(NULL);
-	if (sqlite3_bind_int64(st, 1, t->site_id) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, t->subject, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, t->thumbprint, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_blob(st, 4, der, (int)len, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, t->not_after) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, t->added) != SQLITE_OK)
-		return db_fail(db, "adding the trusted root CA");
+	db_bind_int64(db, st, 1, t->site_id);
+	db_bind_text(db, st, 2, t->subject, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, t->thumbprint, -1, SQLITE_STATIC);
+	db_bind_blob(db, st, 4, der, (int)len, SQLITE_STATIC);
+	db_bind_int64(db, st, 5, t->not_after);
+	db_bind_int64(db, st, 6, t->added);
 	if (db_step_done(db, st, "adding the trusted root CA") == -1)
 		return -1;
 	t->id = sqlite3_last_insert_rowid(db->h);
@@ -107,9 +102,8 @@ db_trusted_root_list(struct db *db, int64_t site_id,
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK)
-		return db_fail(db, "listing trusted root CAs");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(db, st, 1, site_id);
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		struct db_trusted_root *t;
 
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
@@ -139,8 +133,7 @@ db_trusted_root_ders(struct db *db, int64_t site_id, struct db_blob **v,
 {
 	sqlite3_stmt *st = db_stmt(db, ST_TRUST_DER);
 
-	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK)
-		return db_fail(db, "reading trusted root CAs");
+	db_bind_int64(db, st, 1, site_id);
 	return blobs_read(db, st, v, n, "reading trusted root CAs");
 }
 
@@ -149,9 +142,8 @@ db_trusted_root_delete(struct db *db, int64_t site_id, const char *thumbprint)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_TRUST_DELETE);
 
-	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, thumbprint, -1, SQLITE_STATIC) != SQLITE_OK)
-		return db_fail(db, "removing the trusted root CA");
+	db_bind_int64(db, st, 1, site_id);
+	db_bind_text(db, st, 2, thumbprint, -1, SQLITE_STATIC);
 	if (db_step_done(db, st, "removing the trusted root CA") == -1)
 		return -1;
 	return sqlite3_changes(db->h) > 0 ? 1 : 0;

@@ -183,7 +183,7 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 	" a.started, a.lease_until" \
 	" FROM agent a JOIN site_system y ON y.id = a.system_id"
 
-/* Every fixed statement, prepared once at open. */
+/* Every fixed statement, prepared on its first use (db_stmt()). */
 static const char *const stmt_sql[ST_MAX] = {
 	[ST_SITE_INSERT] = "INSERT INTO site (code, name, type, parent_id, created)"
 	    " VALUES (?1, ?2, ?3, nullif(?4, 0), ?5)",
@@ -330,6 +330,11 @@ db_fail(struct db *db, const char *what)
 {
 	char buf[256];
 
+	if (db->refused) {	/* a bind failed, nothing was run */
+		db->refused = 0;
+		snprintf(db->err, sizeof db->err, "%s: %s", what, db->bad_why);
+		return -1;
+	}
 	snprintf(db->err, sizeof db->err, "%s: %s", what,
 	    db_errmsg(db, NULL, buf, sizeof buf));
 	return -1;
@@ -363,15 +368,43 @@ db_stmt(struct db *db, enum db_stmt which)
 {
 	sqlite3_stmt *st = db->st[which];
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(db->h, stmt_sql[which], -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->st[which], NULL) !=
+		    SQLITE_OK) {
+			db_stmt_fresh(db, NULL);
+			db_stmt_failed(db, NULL, sqlite3_errcode(db->h),
+			    "preparing statement %d: %s", (int)which,
+			    sqlite3_errmsg(db->h));
+			return NULL;
+		}
+		st = db->st[which];
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	db_stmt_fresh(db, st);
 	return st;
 }
 
 int
+db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
+    const char *what)
+{
+	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return db_fail(db, what);
+	}
+	db_stmt_fresh(db, *st);
+	return 0;
+}
+
+
+int
 db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(db, st);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		db_fail(db, what);
@@ -382,12 +415,18 @@ db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+/* As snprintf(dst, len, "%s", text) would, without its cost per column. */
 void
 db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
 {
-	const unsigned char *s = sqlite3_column_text(st, col);
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	size_t n;
 
-	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
+	if (len == 0)
+		return;
+	n = s != NULL ? strnlen(s, len - 1) : 0;
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
 }
 
 static int
@@ -413,7 +452,7 @@ db_user_version(struct db *db)
 	int v = -1;
 
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	    SQLITE_OK && db_step(db, st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	else
 		db_fail(db, "reading the schema version");
@@ -430,7 +469,7 @@ db_data_version(struct db *db, int64_t *v)
 	int rc = -1;
 
 	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+	    SQLITE_OK && db_step(db, st) == SQLITE_ROW) {
 		*v = sqlite3_column_int64(st, 0);
 		rc = 0;
 	} else
@@ -669,7 +708,7 @@ check_unversioned(struct db *db, int create)
 	int n = -1;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1,
-	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	    &st, NULL) == SQLITE_OK && db_step(db, st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (n == -1)
@@ -790,13 +829,14 @@ db_open(const char *path, int flags, char **cause)
 	}
 	if (migrate(db, readonly) == -1)
 		goto fail;
-	for (int i = 0; i < ST_MAX; i++) {
-		if (sqlite3_prepare_v3(db->h, stmt_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) != SQLITE_OK) {
-			snprintf(db->err, sizeof db->err, "%s: preparing statement"
-			    " %d: %s", path, i, sqlite3_errmsg(db->h));
-			goto fail;
-		}
+	/*
+	 * The other statements are prepared on first use, but the first one
+	 * here: it makes SQLite read the whole schema, so a damaged file is
+	 * refused at open, before a program has printed anything.
+	 */
+	if (db_stmt(db, ST_SITE_INSERT) == NULL) {
+		snprintf(db->err, sizeof db->err, "%s: %s", path, db->bad_why);
+		goto fail;
 	}
 	return db;
 fail:
@@ -895,7 +935,7 @@ db_integrity_check(struct db *db, char **result)
 		free(buf);
 		return db_fail(db, "integrity check");
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(db, st)) == SQLITE_ROW)
 		fprintf(f, "%s%s", len ? "\n" : "", sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	fclose(f);
@@ -942,17 +982,17 @@ site_row(sqlite3_stmt *st, struct db_site *s)
 }
 
 static void
-bind_security(sqlite3_stmt *st, int64_t id, const struct db_security *x)
+bind_security(struct db *db, sqlite3_stmt *st, int64_t id, const struct db_security *x)
 {
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, x->https_only);
-	sqlite3_bind_int(st, 3, x->enhanced_http);
-	sqlite3_bind_int(st, 4, x->pki_client_cert);
-	sqlite3_bind_int(st, 5, x->crl_check);
-	sqlite3_bind_int(st, 6, x->require_signing);
-	sqlite3_bind_int(st, 7, x->require_sha256);
-	sqlite3_bind_int(st, 8, x->use_encryption);
-	sqlite3_bind_text(st, 9, x->key_alg[0] ? x->key_alg : "rsa2048", -1,
+	db_bind_int64(db, st, 1, id);
+	db_bind_int(db, st, 2, x->https_only);
+	db_bind_int(db, st, 3, x->enhanced_http);
+	db_bind_int(db, st, 4, x->pki_client_cert);
+	db_bind_int(db, st, 5, x->crl_check);
+	db_bind_int(db, st, 6, x->require_signing);
+	db_bind_int(db, st, 7, x->require_sha256);
+	db_bind_int(db, st, 8, x->use_encryption);
+	db_bind_text(db, st, 9, x->key_alg[0] ? x->key_alg : "rsa2048", -1,
 	    SQLITE_TRANSIENT);
 }
 
@@ -963,23 +1003,23 @@ db_site_insert(struct db *db, struct db_site *s)
 
 	if (s->created == 0)
 		s->created = time(NULL);
-	sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, site_type_names[s->type], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, s->parent_id);
-	sqlite3_bind_int64(st, 5, s->created);
+	db_bind_text(db, st, 1, s->code, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, s->name, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, site_type_names[s->type], -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 4, s->parent_id);
+	db_bind_int64(db, st, 5, s->created);
 	if (db_step_done(db, st, "adding the site") == -1)
 		return -1;
 	s->id = sqlite3_last_insert_rowid(db->h);
 	st = db_stmt(db, ST_SEC_INSERT);
-	bind_security(st, s->id, &s->sec);
+	bind_security(db, st, s->id, &s->sec);
 	return db_step_done(db, st, "adding the site's security settings");
 }
 
 static int
 site_one(struct db *db, sqlite3_stmt *st, struct db_site *s)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(db, st);
 
 	if (rc == SQLITE_ROW) {
 		site_row(st, s);
@@ -995,7 +1035,7 @@ db_site_get(struct db *db, const char *code, struct db_site *s)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET);
 
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, code, -1, SQLITE_STATIC);
 	return site_one(db, st, s);
 }
 
@@ -1004,7 +1044,7 @@ db_site_get_id(struct db *db, int64_t id, struct db_site *s)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET_ID);
 
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(db, st, 1, id);
 	return site_one(db, st, s);
 }
 
@@ -1017,7 +1057,7 @@ db_site_list(struct db *db, struct db_site **out, size_t *n)
 	int rc;
 
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		site_row(st, &v[(*n)++]);
 	}
@@ -1035,8 +1075,8 @@ db_site_children(struct db *db, int64_t id, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SITE_CHILDREN);
 
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	db_bind_int64(db, st, 1, id);
+	if (db_step(db, st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return db_fail(db, "counting child sites");
 	}
@@ -1050,7 +1090,7 @@ db_site_set_security(struct db *db, int64_t id, const struct db_security *x)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SEC_UPDATE);
 
-	bind_security(st, id, x);
+	bind_security(db, st, id, x);
 	return db_step_done(db, st, "saving the security settings");
 }
 
@@ -1074,9 +1114,9 @@ db_system_insert(struct db *db, struct db_system *y)
 
 	if (y->created == 0)
 		y->created = time(NULL);
-	sqlite3_bind_text(st, 1, y->fqdn, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, y->site_id);
-	sqlite3_bind_int64(st, 3, y->created);
+	db_bind_text(db, st, 1, y->fqdn, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 2, y->site_id);
+	db_bind_int64(db, st, 3, y->created);
 	if (db_step_done(db, st, "adding the site system") == -1)
 		return -1;
 	y->id = sqlite3_last_insert_rowid(db->h);
@@ -1086,7 +1126,7 @@ db_system_insert(struct db *db, struct db_system *y)
 static int
 system_one(struct db *db, sqlite3_stmt *st, struct db_system *y)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(db, st);
 
 	if (rc == SQLITE_ROW)
 		system_row(st, y);
@@ -1101,7 +1141,7 @@ db_system_get(struct db *db, const char *fqdn, struct db_system *y)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET);
 
-	sqlite3_bind_text(st, 1, fqdn, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, fqdn, -1, SQLITE_STATIC);
 	return system_one(db, st, y);
 }
 
@@ -1110,7 +1150,7 @@ db_system_get_id(struct db *db, int64_t id, struct db_system *y)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET_ID);
 
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(db, st, 1, id);
 	return system_one(db, st, y);
 }
 
@@ -1124,8 +1164,8 @@ db_system_list(struct db *db, int64_t site_id, struct db_system **out,
 	int rc;
 
 	*n = 0;
-	sqlite3_bind_int64(st, 1, site_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(db, st, 1, site_id);
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		system_row(st, &v[(*n)++]);
 	}
@@ -1143,7 +1183,7 @@ db_system_delete(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SYS_DELETE);
 
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(db, st, 1, id);
 	return db_step_done(db, st, "removing the site system");
 }
 
@@ -1167,10 +1207,10 @@ db_role_insert(struct db *db, struct db_role *r)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_ROLE_INSERT);
 
-	sqlite3_bind_int64(st, 1, r->system_id);
-	sqlite3_bind_text(st, 2, r->role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->connection, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, r->allow_anonymous);
+	db_bind_int64(db, st, 1, r->system_id);
+	db_bind_text(db, st, 2, r->role, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, r->connection, -1, SQLITE_STATIC);
+	db_bind_int(db, st, 4, r->allow_anonymous);
 	if (db_step_done(db, st, "adding the role") == -1)
 		return -1;
 	r->id = sqlite3_last_insert_rowid(db->h);
@@ -1184,9 +1224,9 @@ db_role_get(struct db *db, int64_t system_id, const char *role,
 	sqlite3_stmt *st = db_stmt(db, ST_ROLE_GET);
 	int rc;
 
-	sqlite3_bind_int64(st, 1, system_id);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	db_bind_int64(db, st, 1, system_id);
+	db_bind_text(db, st, 2, role, -1, SQLITE_STATIC);
+	rc = db_step(db, st);
 	if (rc == SQLITE_ROW)
 		role_row(st, r);
 	sqlite3_reset(st);
@@ -1200,9 +1240,9 @@ db_role_update(struct db *db, const struct db_role *r)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_ROLE_UPDATE);
 
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_text(st, 2, r->connection, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, r->allow_anonymous);
+	db_bind_int64(db, st, 1, r->id);
+	db_bind_text(db, st, 2, r->connection, -1, SQLITE_STATIC);
+	db_bind_int(db, st, 3, r->allow_anonymous);
 	return db_step_done(db, st, "changing the role");
 }
 
@@ -1211,7 +1251,7 @@ db_role_delete(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_ROLE_DELETE);
 
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(db, st, 1, id);
 	return db_step_done(db, st, "removing the role");
 }
 
@@ -1225,9 +1265,9 @@ db_role_list(struct db *db, int64_t site_id, int64_t system_id,
 	int rc;
 
 	*n = 0;
-	sqlite3_bind_int64(st, 1, site_id);
-	sqlite3_bind_int64(st, 2, system_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(db, st, 1, site_id);
+	db_bind_int64(db, st, 2, system_id);
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		role_row(st, &v[(*n)++]);
 	}
@@ -1248,11 +1288,11 @@ db_status_add(struct db *db, int64_t site_id, const char *severity,
 {
 	sqlite3_stmt *st = db_stmt(db, ST_STATUS_INSERT);
 
-	sqlite3_bind_int64(st, 1, time(NULL));
-	sqlite3_bind_int64(st, 2, site_id);
-	sqlite3_bind_text(st, 3, severity, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, component, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 1, time(NULL));
+	db_bind_int64(db, st, 2, site_id);
+	db_bind_text(db, st, 3, severity, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 4, component, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 5, message, -1, SQLITE_STATIC);
 	return db_step_done(db, st, "recording a status message");
 }
 
@@ -1266,9 +1306,9 @@ db_status_list(struct db *db, int64_t site_id, size_t limit,
 	int rc;
 
 	*n = 0;
-	sqlite3_bind_int64(st, 1, site_id);
-	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(db, st, 1, site_id);
+	db_bind_int64(db, st, 2, limit ? (int64_t)limit : -1);
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		struct db_status *m;
 
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
@@ -1295,11 +1335,11 @@ db_audit_add(struct db *db, const char *user, const char *action,
 {
 	sqlite3_stmt *st = db_stmt(db, ST_AUDIT_INSERT);
 
-	sqlite3_bind_int64(st, 1, time(NULL));
-	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, object, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, detail != NULL ? detail : "", -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 1, time(NULL));
+	db_bind_text(db, st, 2, user, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, action, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 4, object, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 5, detail != NULL ? detail : "", -1, SQLITE_STATIC);
 	return db_step_done(db, st, "recording the audit trail");
 }
 
@@ -1312,8 +1352,8 @@ db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
 	int rc;
 
 	*n = 0;
-	sqlite3_bind_int64(st, 1, limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(db, st, 1, limit ? (int64_t)limit : -1);
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		struct db_audit *a;
 
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);

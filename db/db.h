@@ -1,7 +1,8 @@
 /*
  * db: the site database. One SQLite file, opened with explicit flags, WAL,
  * synchronous=FULL, foreign keys and a busy timeout. Only this module
- * includes sqlite3.h; callers see plain structs with copied strings.
+ * includes sqlite3.h; callers see plain structs with copied strings
+ * (db-types.h, the records, which the programs may see without this).
  *
  * Functions return 0 on success and -1 on failure with the message in
  * db_error(); lookups return 1 found / 0 not found / -1 error.
@@ -12,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "db-types.h"
 
 struct db;
 
@@ -52,30 +55,6 @@ void		 db_rollback(struct db *);
 int		 db_integrity_check(struct db *, char **result);
 
 /* Sites and their Communication Security settings. */
-enum db_site_type { DB_SITE_CAS, DB_SITE_PRIMARY, DB_SITE_SECONDARY };
-
-struct db_security {
-	int	 https_only;		/* 1 HTTPS only, 0 HTTPS or HTTP */
-	int	 enhanced_http;		/* Use CM-generated certificates */
-	int	 pki_client_cert;	/* client PKI certificate when available */
-	int	 crl_check;		/* clients check the CRL */
-	int	 require_signing;
-	int	 require_sha256;
-	int	 use_encryption;
-	char	 key_alg[16];		/* rsa2048 rsa3072 ec-p256 */
-};
-
-struct db_site {
-	int64_t			 id;
-	char			 code[4];
-	char			 name[65];
-	enum db_site_type	 type;
-	int64_t			 parent_id;	/* 0: none */
-	char			 parent_code[4];
-	struct db_security	 sec;
-	time_t			 created;
-};
-
 int	 db_site_insert(struct db *, struct db_site *);	/* sets id */
 int	 db_site_get(struct db *, const char *code, struct db_site *);
 int	 db_site_get_id(struct db *, int64_t, struct db_site *);
@@ -84,14 +63,6 @@ int	 db_site_children(struct db *, int64_t id, size_t *);
 int	 db_site_set_security(struct db *, int64_t id, const struct db_security *);
 
 /* Site systems (servers). */
-struct db_system {
-	int64_t	 id;
-	char	 fqdn[256];
-	int64_t	 site_id;
-	char	 site_code[4];
-	time_t	 created;
-};
-
 int	 db_system_insert(struct db *, struct db_system *);
 int	 db_system_get(struct db *, const char *fqdn, struct db_system *);
 int	 db_system_get_id(struct db *, int64_t, struct db_system *);
@@ -101,16 +72,6 @@ int	 db_system_delete(struct db *, int64_t id);
 
 /* Site system roles. connection is "" for roles without one;
  * allow_anonymous is -1 for roles other than dp. */
-struct db_role {
-	int64_t	 id;
-	int64_t	 system_id;
-	char	 fqdn[256];
-	int64_t	 site_id;
-	char	 role[12];
-	char	 connection[8];
-	int	 allow_anonymous;
-};
-
 int	 db_role_insert(struct db *, struct db_role *);
 int	 db_role_get(struct db *, int64_t system_id, const char *role, struct db_role *);
 int	 db_role_update(struct db *, const struct db_role *);
@@ -120,28 +81,10 @@ int	 db_role_list(struct db *, int64_t site_id, int64_t system_id,
 	    struct db_role **, size_t *);
 
 /* Status messages (newest first) and the audit trail. */
-struct db_status {
-	int64_t	 id;
-	time_t	 time;
-	char	 site_code[4];
-	char	 severity[8];	/* info warning error */
-	char	 component[64];
-	char	 message[512];
-};
-
 int	 db_status_add(struct db *, int64_t site_id, const char *severity,
 	    const char *component, const char *message);
 int	 db_status_list(struct db *, int64_t site_id, size_t limit,
 	    struct db_status **, size_t *);
-
-struct db_audit {
-	int64_t	 id;
-	time_t	 time;
-	char	 user[64];
-	char	 action[64];
-	char	 object[256];
-	char	 detail[512];
-};
 
 int	 db_audit_add(struct db *, const char *user, const char *action,
 	    const char *object, const char *detail);
@@ -152,41 +95,6 @@ int	 db_audit_list(struct db *, size_t limit, struct db_audit **, size_t *);
  * PKI certificates. The DER and the encrypted key live in their own
  * tables; lists never load them.
  */
-struct db_cert {
-	int64_t	 id;
-	char	 type[8];	/* root role pki */
-	char	 state[12];	/* pending active superseded revoked */
-	int64_t	 site_id;
-	char	 site_code[4];
-	int64_t	 system_id;	/* 0: none (roots) */
-	int64_t	 issuer_id;	/* 0: self-signed or foreign */
-	char	 serial[65];
-	char	 issued_to[256];
-	char	 issued_by[256];
-	char	 subject[512];
-	time_t	 not_before;
-	time_t	 not_after;
-	char	 thumbprint[41];
-	char	 key_alg[16];
-	int	 blocked;
-	time_t	 created;
-};
-
-enum db_cert_sort {
-	DB_CERT_SORT_EXPIRATION, DB_CERT_SORT_TYPE, DB_CERT_SORT_ISSUED_TO,
-	DB_CERT_SORT_ISSUED_BY, DB_CERT_SORT_START, DB_CERT_SORT_BLOCKED,
-	DB_CERT_SORT_SITE, DB_CERT_SORT_THUMBPRINT, DB_CERT_SORT_MAX
-};
-
-struct db_cert_filter {
-	const char	*type;		/* NULL: any */
-	int64_t		 site_id;	/* 0: any */
-	int64_t		 system_id;	/* 0: any */
-	int		 expiring_days;	/* < 0: any; else not_after <= now+days */
-	int		 blocked_only;
-	int		 active_only;	/* hide superseded/revoked/pending */
-	const char	*text;		/* substring of issued to/by or thumbprint */
-};
 
 /* Inserts the row, its DER and (if key != NULL) its encrypted key. */
 int	 db_cert_insert(struct db *, struct db_cert *, const unsigned char *der,
@@ -234,11 +142,6 @@ int	 db_cert_orphans(struct db *, size_t *certs_without_key,
 	    size_t *keys_without_cert);
 
 /* DER blobs (certificate chains, trust stores); db_blobs_free() frees. */
-struct db_blob {
-	unsigned char	*data;
-	size_t		 len;
-};
-void	 db_blobs_free(struct db_blob *, size_t);
 
 /* The intermediate CA certificates a (PKI) certificate is served with,
  * its issuer first: stored with the certificate, in order. */
@@ -247,16 +150,6 @@ int	 db_cert_chain_add(struct db *, int64_t cert_id, int pos,
 int	 db_cert_chain(struct db *, int64_t cert_id, struct db_blob **, size_t *);
 
 /* The site's trusted root CAs (Site Properties > Communication Security). */
-struct db_trusted_root {
-	int64_t	 id;
-	int64_t	 site_id;
-	char	 site_code[4];
-	char	 subject[512];
-	char	 thumbprint[41];	/* SHA-1, upper-case hex */
-	time_t	 not_after;
-	time_t	 added;
-};
-
 int	 db_trusted_root_add(struct db *, struct db_trusted_root *,
 	    const unsigned char *der, size_t len);	/* sets id */
 /* Sorted by subject, then thumbprint. */
@@ -269,27 +162,6 @@ int	 db_trusted_root_delete(struct db *, int64_t site_id,
 	    const char *thumbprint);
 
 /* Agent state: what ehttp-mpd has bound and its last health check. */
-struct db_agent {
-	int64_t	 system_id;
-	char	 fqdn[256];
-	int	 pid;
-	int	 https_port;
-	int	 http_port;
-	int64_t	 cert_id;		/* 0: not serving TLS */
-	char	 thumbprint[41];
-	time_t	 bound_since;
-	time_t	 health_time;		/* 0: never checked */
-	int	 health_ok;
-	int	 health_status;
-	char	 health_text[256];
-	time_t	 updated;
-	/* The lease: the agent (host, pid) that serves the system, since
-	 * when, and until when it holds it without a refresh (0: released). */
-	char	 host[256];
-	time_t	 started;
-	time_t	 lease_until;
-};
-
 int	 db_agent_bind(struct db *, const struct db_agent *);
 int	 db_agent_health(struct db *, int64_t system_id, time_t, int ok,
 	    int status, const char *text);

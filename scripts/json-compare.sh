@@ -10,7 +10,8 @@
 # seconds), a trusted root CA, a blocked certificate, and text a foreign
 # tool could leave: escape sequences, invalid UTF-8, bidi controls, U+FFFD
 # in a site name, a status message and an audit row; and CMTrace logs
-# (the agent's, a foreign one in UTF-8 and in UTF-16LE). Commands that
+# (the agent's, a foreign one in UTF-8 and in UTF-16LE), each alone and
+# merged; and Error Lookup codes. Commands that
 # change the database each run on fresh copies (`cert renew` makes new
 # keys, but its JSON names only the certificate renewed).
 # A real U+FFFD character written raw by OLD and as \ufffd by NEW is
@@ -182,6 +183,16 @@ for l in "$B/logs/mpcontrol.log" "$B/foreign.log" "$B/foreign.log.utf16" \
 		run 0 log show "$l" $o
 	done
 done
+# Several logs merged: "log" and "log_path" lead each record.
+for o in "" "--type warning,error" "--type malformed" "--grep esc"; do
+	# shellcheck disable=SC2086
+	run 0 log show "$B/logs/mpcontrol.log" "$B/foreign.log" \
+	    "$B/foreign.log.utf16" $o
+done
+run 0 log show "$B/foreign.log" /nonexistent.log
+run 0 log lookup 0x80072f8f 12175 80070005 0x00000000 0xC1230001 404 \
+    65535 -- -2147012721
+run 0 log lookup 0x80072f8f "$(printf 'x\033[1m')"
 run 1 site add X01 --name NewSite --type primary --parent CAS
 run 1 site add X01 --name "$(printf 'Bad\033[1m\377')" --type secondary \
     --parent P01

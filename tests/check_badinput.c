@@ -40,6 +40,7 @@
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput	fuzz_pem_one
 #include "fuzz/fuzz-pem.c"
+#include "xmalloc.h"
 #undef LLVMFuzzerTestOneInput
 
 static char *tpl;		/* made once: demo/, keys/, pk/ */
@@ -117,8 +118,7 @@ make_templates(void)
 		abort();
 	free(tu_sh_ok("%s", cmd));
 	free(cmd);
-	if (asprintf(&cmd, "%s/demo/site.db", tpl) == -1)
-		abort();
+	xasprintf(&cmd, "%s/demo/site.db", tpl);
 	demo_dump = dump(cmd);
 	free(cmd);
 }
@@ -235,29 +235,23 @@ expand(const char *a)
 	char *s = NULL, *l;
 
 	if (strcmp(a, "@DB") == 0)
-		s = strdup(db);
-	else if (strncmp(a, "@DIR", 4) == 0) {
-		if (asprintf(&s, "%s%s", dir, a + 4) == -1)
-			abort();
-	} else if (strncmp(a, "@PK/", 4) == 0) {
-		if (asprintf(&s, "%s/pk/%s", tpl, a + 4) == -1)
-			abort();
-	} else if (strcmp(a, "@10K") == 0)
+		s = xstrdup(db);
+	else if (strncmp(a, "@DIR", 4) == 0)
+		xasprintf(&s, "%s%s", dir, a + 4);
+	else if (strncmp(a, "@PK/", 4) == 0)
+		xasprintf(&s, "%s/pk/%s", tpl, a + 4);
+	else if (strcmp(a, "@10K") == 0)
 		s = repeat('a', 10000);
 	else if (strcmp(a, "@FQDN300") == 0) {
 		l = repeat('a', 59);
-		if (asprintf(&s, "%s.%s.%s.%s.%s.com", l, l, l, l, l) == -1)
-			abort();
+		xasprintf(&s, "%s.%s.%s.%s.%s.com", l, l, l, l, l);
 		free(l);
 	} else if (strcmp(a, "@LABEL64") == 0) {
 		l = repeat('a', 64);
-		if (asprintf(&s, "%s.contoso.com", l) == -1)
-			abort();
+		xasprintf(&s, "%s.contoso.com", l);
 		free(l);
 	} else
-		s = strdup(a);
-	if (s == NULL)
-		abort();
+		s = xstrdup(a);
 	return s;
 }
 
@@ -779,9 +773,8 @@ START_TEST(read_only_dir)
 	    root ? "chown 65534:65534 nr/site.db nr/site.db.master-key;" : ""),
 	    0);
 	snprintf(db, sizeof db, "%s/nr/site.db", dir);
-	if (asprintf(&run, "%s'%s' --db '%s'", root ? "setpriv --reuid=65534"
-	    " --regid=65534 --clear-groups " : "", tu_bin("ehttpctl"), db) == -1)
-		abort();
+	xasprintf(&run, "%s'%s' --db '%s'", root ? "setpriv --reuid=65534"
+	    " --regid=65534 --clear-groups " : "", tu_bin("ehttpctl"), db);
 	ck_assert_int_eq(tu_sh(NULL, &s, "%s site add P09 --name Nine --type"
 	    " primary", run), 1);
 	ck_assert_msg(strstr(s, "cannot write the database: its directory") &&
@@ -1315,9 +1308,8 @@ one_cli(const char *name, const uint8_t *p, size_t n)
 		}
 	args[argc] = NULL;
 	if (memchr(p, '/', n) == NULL) {
-		if (asprintf(&cmd, "cd '%s' && EHTTP_DB='%s' '%s' \"$@\"", dir, db,
-		    tu_bin("ehttpctl")) == -1)
-			abort();
+		xasprintf(&cmd, "cd '%s' && EHTTP_DB='%s' '%s' \"$@\"", dir, db,
+		    tu_bin("ehttpctl"));
 		{
 			char *argv[40];
 			int k = 0;

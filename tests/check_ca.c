@@ -18,6 +18,7 @@
 
 #include "ca.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 #define FQDN	"mp1.contoso.com"
 
@@ -104,8 +105,7 @@ sh(const struct fx *f, char **out, const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = tu_vsh(f->dir, &o, &e, fmt, ap);
 	va_end(ap);
-	if (asprintf(&all, "%s%s", o, e) == -1)
-		abort();
+	xasprintf(&all, "%s%s", o, e);
 	free(o);
 	free(e);
 	if (out != NULL)
@@ -430,8 +430,7 @@ START_TEST(test_chain)
 	out = sh_ok(&f, "openssl x509 -in leaf.pem -noout -serial");
 	ck_assert_msg(strlen(out) >= strlen("serial=") + 26 &&
 	    strlen(out) <= strlen("serial=") + 32 + 1, "%s", out);
-	if (asprintf(&want, "serial=%s\n", leaf.info.serial) == -1)
-		abort();
+	xasprintf(&want, "serial=%s\n", leaf.info.serial);
 	ck_assert_str_eq(out, want);
 	free(want);
 	free(out);
@@ -458,9 +457,8 @@ START_TEST(test_chain)
 	    "| cut -d= -f2 | tr -d ':\\n'; echo; "
 	    "openssl x509 -in leaf.pem -noout -fingerprint -sha256 "
 	    "| cut -d= -f2 | tr -d ':\\n'");
-	if (asprintf(&want, "%s\n%s", leaf.info.thumbprint,
-	    leaf.info.sha256) == -1)
-		abort();
+	xasprintf(&want, "%s\n%s", leaf.info.thumbprint,
+	    leaf.info.sha256);
 	ck_assert_str_eq(out, want);
 	ck_assert_uint_eq(strlen(leaf.info.thumbprint), 40);
 	free(want);
@@ -777,9 +775,8 @@ START_TEST(test_pem_der)
 	ck_assert_uint_eq(der.len, 0);
 
 	/* The first certificate, after other text and blocks. */
-	if (asprintf(&two, "junk\n-----BEGIN PRIVATE KEY-----\nAAAA\n"
-	    "-----END PRIVATE KEY-----\n%s%s", pem, pem) == -1)
-		abort();
+	xasprintf(&two, "junk\n-----BEGIN PRIVATE KEY-----\nAAAA\n"
+	    "-----END PRIVATE KEY-----\n%s%s", pem, pem);
 	ck_assert_msg(ca_pem_to_der(f.ca, two, strlen(two), &der) == 0, "%s",
 	    ca_error(f.ca));
 	ck_assert_uint_eq(der.len, f.root.cert.len);

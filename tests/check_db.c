@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <check.h>
 
-#include "db.h"
+#include "db-int.h"	/* the handle's sqlite3 connection */
 #include "ehttp.h"
 #include "testutil.h"
 
@@ -347,6 +347,151 @@ START_TEST(statements_roundtrip)
 }
 END_TEST
 
+/* A site and one system, committed; the handle stays open. */
+static struct db *
+open_with_system(struct db_site *s, struct db_system *y)
+{
+	char *cause = NULL;
+	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
+
+	ck_assert_msg(db != NULL, "%s", cause);
+	memset(s, 0, sizeof *s);
+	memset(y, 0, sizeof *y);
+	snprintf(s->code, sizeof s->code, "P01");
+	snprintf(s->name, sizeof s->name, "East");
+	s->type = DB_SITE_PRIMARY;
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_site_insert(db, s), 0);
+	snprintf(y->fqdn, sizeof y->fqdn, "mp.example.com");
+	y->site_id = s->id;
+	ck_assert_int_eq(db_system_insert(db, y), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+	return db;
+}
+
+/*
+ * A value sqlite refuses to bind (SQLITE_TOOBIG: longer than the
+ * connection's length limit) is an error of the operation: a lookup does
+ * not run with the parameter left NULL (which would say "not found"), a
+ * write writes nothing. The sqlite3 CLI counts the rows.
+ */
+START_TEST(bind_too_big_refused)
+{
+	struct db_site s;
+	struct db_system y, back;
+	struct db_agent a = { 0 };
+	char big[200], *v;
+	struct db *db = open_with_system(&s, &y);
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	sqlite3_limit(db->h, SQLITE_LIMIT_LENGTH, 100);
+	ck_assert_int_eq(db_system_get(db, big, &back), -1);
+	ck_assert_msg(strstr(db_error(db), "parameter 1: string or blob too"
+	    " big") != NULL, "%s", db_error(db));
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_status_add(db, s.id, "info", "C", big), -1);
+	ck_assert_msg(strstr(db_error(db), "parameter 5: string or blob too"
+	    " big") != NULL, "%s", db_error(db));
+	a.system_id = y.id;
+	a.pid = 42;
+	snprintf(a.host, sizeof a.host, "%s", big);
+	ck_assert_int_eq(db_agent_bind(db, &a), -1);
+	ck_assert_msg(strstr(db_error(db), "parameter 9: string or blob too"
+	    " big") != NULL, "%s", db_error(db));
+	ck_assert_int_eq(db_commit(db), 0);
+	/* Nothing was written, and the statements work again. */
+	v = sql1("SELECT count(*) FROM status_message");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	v = sql1("SELECT count(*) FROM agent");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	ck_assert_int_eq(db_system_get(db, "mp.example.com", &back), 1);
+	ck_assert_int_eq(back.id, y.id);
+	snprintf(a.host, sizeof a.host, "h1");
+	ck_assert_int_eq(db_agent_bind(db, &a), 0);
+	v = sql1("SELECT pid || ' ' || host FROM agent");
+	ck_assert_str_eq(v, "42 h1");
+	free(v);
+	db_close(db);
+}
+END_TEST
+
+/*
+ * A bind to a parameter the statement does not have (SQLITE_RANGE): the
+ * statement is not stepped (db_step() returns the bind's error, the first
+ * one recorded), db_fail() says which parameter; taken up again with
+ * db_stmt() it runs.
+ */
+START_TEST(bind_range_refused)
+{
+	struct db_site s;
+	struct db_system y;
+	sqlite3_stmt *st;
+	struct db *db = open_with_system(&s, &y);
+
+	st = db_stmt(db, ST_SYS_GET);
+	ck_assert_ptr_nonnull(st);
+	db_bind_text(db, st, 7, "x", -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 0, 1);
+	db_bind_text(db, st, 1, "mp.example.com", -1, SQLITE_STATIC);
+	ck_assert_int_eq(db_step(db, st), SQLITE_RANGE);
+	ck_assert_int_eq(db_step(db, st), SQLITE_RANGE);
+	ck_assert_int_eq(db_fail(db, "probe"), -1);
+	ck_assert_str_eq(db_error(db), "probe: binding parameter 7: column"
+	    " index out of range");
+	st = db_stmt(db, ST_SYS_GET);
+	db_bind_text(db, st, 1, "mp.example.com", -1, SQLITE_STATIC);
+	ck_assert_int_eq(db_step(db, st), SQLITE_ROW);
+	sqlite3_reset(st);
+	db_close(db);
+}
+END_TEST
+
+/*
+ * Statements are prepared on first use, not at open: an open handle holds
+ * one (the one that reads the schema); one that cannot be prepared fails
+ * its operation with the reason and leaves the others working.
+ */
+START_TEST(statements_prepared_lazily)
+{
+	struct db_site s, back;
+	struct db_system y;
+	struct db_trusted_root *t = NULL;
+	size_t n = 0, k = 0;
+	char *cause = NULL;
+	struct db *db = open_with_system(&s, &y);
+
+	db_close(db);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	/* One: the statement that makes SQLite read the schema. */
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db->h, st))
+		k++;
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(db_site_get(db, "P01", &back), 1);
+	k = 0;
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db->h, st))
+		k++;
+	ck_assert_int_eq(k, 2);
+	db_close(db);
+	free(sql1("DROP TABLE trusted_root"));
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_trusted_root_list(db, s.id, &t, &n), -1);
+	ck_assert_msg(strstr(db_error(db), "preparing statement") != NULL &&
+	    strstr(db_error(db), "no such table: trusted_root") != NULL, "%s",
+	    db_error(db));
+	ck_assert_int_eq(db_trusted_root_list(db, s.id, &t, &n), -1);
+	ck_assert_int_eq(db_site_get(db, "P01", &back), 1);
+	ck_assert_str_eq(back.name, "East");
+	db_close(db);
+}
+END_TEST
+
 /*
  * Two processes write at once: every write lands (no lost update) and none
  * sees "database is locked".
@@ -436,6 +581,9 @@ db_suite(void)
 		TU_TEST(not_sqlite_refused),
 		TU_TEST(corrupt_refused),
 		TU_TEST(statements_roundtrip),
+		TU_TEST(bind_too_big_refused),
+		TU_TEST(bind_range_refused),
+		TU_TEST(statements_prepared_lazily),
 		TU_TEST(concurrent_writers),
 		{ NULL }
 	};

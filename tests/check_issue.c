@@ -17,6 +17,7 @@
 #include <check.h>
 
 #include "testutil.h"
+#include "xmalloc.h"
 
 /* One value from the database, read by the sqlite3 CLI. */
 static long
@@ -53,15 +54,13 @@ ctl(int want, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&args, fmt, ap) == -1)
-		abort();
+	xvasprintf(&args, fmt, ap);
 	va_end(ap);
 	rc = tu_sh(&out, &err, "'%s' --db '%s' %s", tu_bin("ehttpctl"), tu_db,
 	    args);
 	ck_assert_msg(rc == want, "ehttpctl %s: exit %d, want %d: %s", args,
 	    rc, want, err);
-	if (asprintf(&both, "%s%s", out, err) == -1)
-		abort();
+	xasprintf(&both, "%s%s", out, err);
 	free(out);
 	free(err);
 	free(args);
@@ -88,6 +87,22 @@ has_active_cert(const char *fqdn)
 	    " y ON y.id = c.system_id WHERE y.fqdn = '%s' AND c.type = 'role'"
 	    " AND c.state = 'active'", fqdn);
 	return (int)q(sql);
+}
+
+/* Each site system listed (NULL-terminated) has (want 1) or has not
+ * (want 0) an active role certificate. */
+static void
+expect_certs(int want, ...)
+{
+	const char *fqdn;
+	va_list ap;
+
+	va_start(ap, want);
+	while ((fqdn = va_arg(ap, const char *)) != NULL)
+		ck_assert_msg(has_active_cert(fqdn) == want, "%s: active role"
+		    " certificate %s, want %s", fqdn, want ? "missing" :
+		    "present", want ? "one" : "none");
+	va_end(ap);
 }
 
 /* Export root and leaf of fqdn; check them with openssl and certtool. */
@@ -134,17 +149,13 @@ START_TEST(enable_p01_issues_exactly_the_rule_set)
 	ck_assert_str_eq(s, "SMS Issuing|CN=SMS Issuing,OU=P01");
 	free(s);
 	ck_assert_int_eq(active_roles("P01"), 4);
-	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
-	ck_assert_int_eq(has_active_cert("mp2.p01.contoso.com"), 1);
-	ck_assert_int_eq(has_active_cert("dp1.p01.contoso.com"), 1);
-	ck_assert_int_eq(has_active_cert("dp2.p01.contoso.com"), 1);
+	expect_certs(1, "p01.contoso.com", "mp2.p01.contoso.com",
+	    "dp1.p01.contoso.com", "dp2.p01.contoso.com", NULL);
 	/* Rule 5: roles it does not secure stay HTTP, and are reported. */
-	ck_assert_int_eq(has_active_cert("rsp.p01.contoso.com"), 0);
-	ck_assert_int_eq(has_active_cert("sup.p01.contoso.com"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "reporting services point on"
-	    " rsp.p01.contoso.com stays HTTP"));
-	ck_assert_ptr_nonnull(strstr(out, "software update point on"
-	    " sup.p01.contoso.com stays HTTP"));
+	expect_certs(0, "rsp.p01.contoso.com", "sup.p01.contoso.com", NULL);
+	tu_has(out,
+	    "reporting services point on rsp.p01.contoso.com stays HTTP",
+	    "software update point on sup.p01.contoso.com stays HTTP", NULL);
 	/* Rule 6: the DP allowing anonymous is a prerequisite warning, in the
 	 * output and as a status message. */
 	ck_assert_ptr_nonnull(strstr(out, "warning: Distribution point"
@@ -175,14 +186,11 @@ START_TEST(profile_of_issued_certificates)
 	ck_assert_int_eq(tu_sh(&out, &err, "cd '%s' && openssl x509 -in leaf.pem"
 	    " -noout -text && openssl x509 -in root.pem"
 	    " -noout -text", tu_dir), 0);
-	ck_assert_ptr_nonnull(strstr(out, "Subject: CN = mp2.p01.contoso.com"));
-	ck_assert_ptr_nonnull(strstr(out, "DNS:mp2.p01.contoso.com"));
-	ck_assert_ptr_nonnull(strstr(out, "TLS Web Server Authentication"));
-	ck_assert_ptr_nonnull(strstr(out, "Digital Signature, Key Encipherment"));
-	ck_assert_ptr_nonnull(strstr(out, "sha256WithRSAEncryption"));
-	ck_assert_ptr_nonnull(strstr(out, "Subject: OU = P01, CN = SMS Issuing"));
-	ck_assert_ptr_nonnull(strstr(out, "CA:TRUE"));
-	ck_assert_ptr_nonnull(strstr(out, "Certificate Sign, CRL Sign"));
+	tu_has(out, "Subject: CN = mp2.p01.contoso.com",
+	    "DNS:mp2.p01.contoso.com", "TLS Web Server Authentication",
+	    "Digital Signature, Key Encipherment", "sha256WithRSAEncryption",
+	    "Subject: OU = P01, CN = SMS Issuing", "CA:TRUE",
+	    "Certificate Sign, CRL Sign", NULL);
 	free(out);
 	free(err);
 	/* Serials: 128-bit random, positive, unique in the database. */
@@ -205,8 +213,7 @@ START_TEST(key_algorithms)
 	verify_leaf("dp1.p01.contoso.com");
 	ck_assert_int_eq(tu_sh(&out, &err, "openssl x509 -in '%s/leaf.pem'"
 	    " -noout -text", tu_dir), 0);
-	ck_assert_ptr_nonnull(strstr(out, "ecdsa-with-SHA256"));
-	ck_assert_ptr_nonnull(strstr(out, "prime256v1"));
+	tu_has(out, "ecdsa-with-SHA256", "prime256v1", NULL);
 	/* EC: digitalSignature without keyEncipherment. */
 	ck_assert_ptr_null(strstr(out, "Key Encipherment"));
 	free(out);
@@ -325,11 +332,9 @@ START_TEST(long_fqdn_gets_a_certificate)
 	free(ctl(0, "role add %s mp", fqdn));
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	ck_assert_int_eq(active_roles("P01"), 5);
-	ck_assert_int_eq(has_active_cert(fqdn), 1);
-	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
-	if (asprintf(&args, "SELECT issued_to || '|' || subject FROM cert WHERE"
-	    " type = 'role' AND issued_to LIKE 'mp3-%%'") == -1)
-		abort();
+	expect_certs(1, fqdn, "p01.contoso.com", NULL);
+	xasprintf(&args, "SELECT issued_to || '|' || subject FROM cert WHERE"
+	    " type = 'role' AND issued_to LIKE 'mp3-%%'");
 	s = qs(args);
 	free(args);
 	ck_assert_str_eq(strchr(s, '|') + 1, "");
@@ -478,27 +483,32 @@ START_TEST(pki_refusals_leave_db_unchanged)
 }
 END_TEST
 
+/* cert list filters: the arguments, a text and how often it shows. */
+static const struct {
+	const char	*args;
+	const char	*text;
+	int		 want;
+} lists[] = {
+	{ "--type root", "SMS Issuing ", 1 + 2 },	/* type, to, by */
+	{ "--site P01 --type role --json", "\"type\":\"role\"", 4 },
+	{ "--system dp2.p01.contoso.com", "dp2.p01.contoso.com", 1 },
+	{ "--expiring 400 --type role", "SMS Role SSL Certificate", 4 },
+	{ "--expiring 30", "SMS Role SSL Certificate", 0 },
+};
+
 START_TEST(inventory_list_show_export)
 {
 	char *out = NULL, *err = NULL, *s;
 	struct stat sb;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
-	out = ctl(0, "cert list --type root");
-	ck_assert_int_eq(tu_count(out, "SMS Issuing "), 1 + 2);	/* type, to, by */
-	free(out);
-	out = ctl(0, "cert list --site P01 --type role --json");
-	ck_assert_int_eq(tu_count(out, "\"type\":\"role\""), 4);
-	free(out);
-	out = ctl(0, "cert list --system dp2.p01.contoso.com");
-	ck_assert_int_eq(tu_count(out, "dp2.p01.contoso.com"), 1);
-	free(out);
-	out = ctl(0, "cert list --expiring 400 --type role");
-	ck_assert_int_eq(tu_count(out, "SMS Role SSL Certificate"), 4);
-	free(out);
-	out = ctl(0, "cert list --expiring 30");
-	ck_assert_int_eq(tu_count(out, "SMS Role SSL Certificate"), 0);
-	free(out);
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+		out = ctl(0, "cert list %s", lists[i].args);
+		ck_assert_msg(tu_count(out, lists[i].text) == lists[i].want,
+		    "cert list %s: '%s' %d times, want %d", lists[i].args,
+		    lists[i].text, tu_count(out, lists[i].text), lists[i].want);
+		free(out);
+	}
 	/* Sorted by expiration: leaves (1 year) before the root (10). */
 	out = ctl(0, "cert list --sort expiration");
 	ck_assert_ptr_nonnull(strstr(out, "SMS Role SSL Certificate"));
@@ -508,11 +518,10 @@ START_TEST(inventory_list_show_export)
 	/* show: fields, extensions, path. */
 	s = qs("SELECT thumbprint FROM cert WHERE issued_to = 'mp2.p01.contoso.com'");
 	out = ctl(0, "cert show %s", s);
-	ck_assert_ptr_nonnull(strstr(out, "Certification path:"));
-	ck_assert_ptr_nonnull(strstr(out, "  SMS Issuing (SMS Issuing,"));
-	ck_assert_ptr_nonnull(strstr(out, "    mp2.p01.contoso.com (SMS Role"));
-	ck_assert_ptr_nonnull(strstr(out, "X509v3 Subject Key Identifier"));
-	ck_assert_ptr_nonnull(strstr(out, "X509v3 Authority Key Identifier"));
+	tu_has(out, "Certification path:", "  SMS Issuing (SMS Issuing,",
+	    "    mp2.p01.contoso.com (SMS Role",
+	    "X509v3 Subject Key Identifier", "X509v3 Authority Key Identifier",
+	    NULL);
 	ck_assert_ptr_null(strstr(out, "PRIVATE KEY"));
 	free(out);
 	free(s);
@@ -635,17 +644,15 @@ START_TEST(blocked_root_takes_effect)
 	ck_assert_ptr_nonnull(strstr(out, "takes effect everywhere"));
 	free(out);
 	out = ctl(0, "system show p01.contoso.com --json");
-	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"none: issuing root"
-	    " blocked\""));
-	ck_assert_ptr_nonnull(strstr(out, "\"health\":\"ERROR\""));
+	tu_has(out, "\"state\":\"none: issuing root blocked\"",
+	    "\"health\":\"ERROR\"", NULL);
 	free(out);
 	/* A system added now gets nothing under the blocked root: a warning
 	 * that points to Renew. */
 	free(ctl(0, "system add mp9.p01.contoso.com --site P01"));
 	out = ctl(0, "role add mp9.p01.contoso.com mp");
-	ck_assert_ptr_nonnull(strstr(out, "not issued: the SMS Issuing root of"
-	    " site P01"));
-	ck_assert_ptr_nonnull(strstr(out, "ehttpctl cert renew"));
+	tu_has(out, "not issued: the SMS Issuing root of site P01",
+	    "ehttpctl cert renew", NULL);
 	free(out);
 	ck_assert_int_eq(has_active_cert("mp9.p01.contoso.com"), 0);
 	/* Renew the blocked root: a new one, everything re-issued. */
@@ -699,9 +706,8 @@ START_TEST(pki_unknown_issuer_and_block_fallback)
 	free(ctl(0, "cert block %s", tp));
 	ck_assert_int_eq(has_active_cert("p01.contoso.com"), 1);
 	out = ctl(0, "system show p01.contoso.com --json");
-	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"site-issued (PKI"
-	    " blocked: fallback)\""));
-	ck_assert_ptr_nonnull(strstr(out, "\"health\":\"WARNING\""));
+	tu_has(out, "\"state\":\"site-issued (PKI blocked: fallback)\"",
+	    "\"health\":\"WARNING\"", NULL);
 	free(out);
 	/* Unblocked: PKI wins again, the fallback is revoked. */
 	free(ctl(0, "cert unblock %s", tp));

@@ -22,6 +22,7 @@
 
 #include "ehttp.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 /* The permission bits of a followed by suffix. */
 static mode_t
@@ -45,8 +46,7 @@ ctl(char **out, const char *args)
 	rc = tu_sh(out, &err, "umask 000; '%s' --db '%s' %s", tu_bin("ehttpctl"),
 	    tu_db, args);
 	if (out != NULL) {
-		if (asprintf(&both, "%s%s", *out, err) == -1)
-			abort();
+		xasprintf(&both, "%s%s", *out, err);
 		free(*out);
 		*out = both;
 	}
@@ -132,9 +132,8 @@ START_TEST(exported_key_file)
 	snprintf(path, sizeof path, "%s/root.pem.key", tu_dir);
 	ck_assert_int_eq(tu_sh(NULL, NULL, "cd '%s' && ln -s planted"
 	    " root.pem.key", tu_dir), 0);
-	if (asprintf(&out, "cert export 1 --out '%s/root.pem' --with-key",
-	    tu_dir) == -1)
-		abort();
+	xasprintf(&out, "cert export 1 --out '%s/root.pem' --with-key",
+	    tu_dir);
 	{
 		char *o = NULL;
 
@@ -400,9 +399,8 @@ START_TEST(no_key_material_anywhere)
 	    " -set_serial 0x1001 -days 30 -extfile pki.ext -out pki.pem"
 	    " 2>/dev/null", tu_dir), 0);
 	run_saw("site set P01 --enhanced-http on");
-	if (asprintf(&args, "cert import-pki dp1.p01.contoso.com '%s/pki.pem'"
-	    " '%s/pki.key'", tu_dir, tu_dir) == -1)
-		abort();
+	xasprintf(&args, "cert import-pki dp1.p01.contoso.com '%s/pki.pem'"
+	    " '%s/pki.key'", tu_dir, tu_dir);
 	run_saw(args);
 	free(args);
 	run_saw("cert renew 5");
@@ -413,8 +411,7 @@ START_TEST(no_key_material_anywhere)
 	run_saw("--json site set CAS --key-alg ec-p256 --enhanced-http on");
 	for (size_t i = 0; i < sizeof reads / sizeof *reads; i++) {
 		run_saw(reads[i]);
-		if (asprintf(&args, "--json %s", reads[i]) == -1)
-			abort();
+		xasprintf(&args, "--json %s", reads[i]);
 		run_saw(args);
 		free(args);
 	}
@@ -427,21 +424,17 @@ START_TEST(no_key_material_anywhere)
 	    &save)) {
 		long n = atol(id);
 
-		if (asprintf(&args, "cert show %ld", n) == -1)
-			abort();
+		xasprintf(&args, "cert show %ld", n);
 		run_saw(args);
 		free(args);
-		if (asprintf(&args, "--json cert show %ld", n) == -1)
-			abort();
+		xasprintf(&args, "--json cert show %ld", n);
 		run_saw(args);
 		free(args);
-		if (asprintf(&args, "cert export %ld", n) == -1)
-			abort();
+		xasprintf(&args, "cert export %ld", n);
 		run_saw(args);
 		free(args);
-		if (asprintf(&args, "cert export %ld --out '%s/k/%ld.pem'"
-		    " --with-key", n, tu_dir, n) == -1)
-			abort();
+		xasprintf(&args, "cert export %ld --out '%s/k/%ld.pem'"
+		    " --with-key", n, tu_dir, n);
 		run_saw(args);
 		free(args);
 		needles_for(n);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmlog.h"
+#include "errlookup.h"
 #include "testutil.h"
 
 Suite	*logshow_suite(void);
@@ -101,7 +102,8 @@ START_TEST(test_json_foreign)
 	    " d[0] == {'line': 1, 'time': '2026-11-24T14:05:12.345Z',"
 	    " 'time_str': '14:05:12.345+000', 'date_str': '11-24-2026',"
 	    " 'component': 'CompA', 'context': '', 'type': 1, 'type_name':"
-	    " 'info', 'thread': 4321, 'file': 'a.c:1', 'text': 'first',"
+	    " 'info', 'thread': 4321, 'thread_str': '4321', 'file': 'a.c:1',"
+	    " 'text': 'first',"
 	    " 'malformed': False}");
 	/* No offset: a local time, no "Z"; -060 is the bias: UTC = local
 	 * + bias, one hour earlier. */
@@ -222,7 +224,7 @@ START_TEST(test_errors)
 	free(out);
 	free(err);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", NULL), 2);
-	ck_assert_ptr_nonnull(strstr(err, "expected one log FILE"));
+	ck_assert_ptr_nonnull(strstr(err, "expected a log FILE"));
 	free(out);
 	free(err);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "/nonexistent/"
@@ -276,6 +278,251 @@ START_TEST(test_large_log)
 }
 END_TEST
 
+
+/* A record of component comp at 11-24-2026 hh:mm:ss.ms. */
+static void
+rec_line(char *buf, size_t len, const char *text, const char *t, int type)
+{
+	snprintf(buf, len, "<![LOG[%s]LOG]!><time=\"%s+000\" date=\"11-24-2026\""
+	    " component=\"C\" context=\"\" type=\"%d\" thread=\"1\""
+	    " file=\"\">\n", text, t, type);
+}
+
+static void
+write_log(const char *name, const char *const *texts, const char *const *times,
+    int n, char *path, size_t len)
+{
+	char all[4096] = "", line[512];
+
+	for (int i = 0; i < n; i++) {
+		rec_line(line, sizeof line, texts[i], times[i], i % 3 + 1);
+		strncat(all, line, sizeof all - strlen(all) - 1);
+	}
+	snprintf(path, len, "%s/%s", dir, name);
+	ck_assert_int_eq(tu_write_file(path, all, strlen(all)), 0);
+}
+
+/* Two logs (the live one and its rolled .lo_) interleaved in time: one
+ * timeline in time order, ties in the order of the FILEs, each record
+ * tagged; python3 reads the JSON and checks the order itself. */
+START_TEST(test_merge)
+{
+	static const char *const at[] = { "a1", "a2", "a3" };
+	static const char *const att[] = { "10:00:01.000", "10:00:03.000",
+	    "10:00:05.500" };
+	static const char *const bt[] = { "b1", "b2", "b3" };
+	static const char *const btt[] = { "10:00:02.000", "10:00:03.000",
+	    "10:00:05.250" };
+	char a[4096], b[4096], nodb[4096], *out = NULL, *err = NULL;
+
+	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
+	write_log("mpcontrol.lo_", bt, btt, 3, b, sizeof b);
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
+	    b, NULL), 0);
+	py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'a2', 'b2',"
+	    " 'b3', 'a3']");
+	py_check(out, "all(d[i]['time'] <= d[i + 1]['time'] for i in"
+	    " range(len(d) - 1))");
+	py_check(out, "[r['log'] for r in d] == ['mpcontrol.log',"
+	    " 'mpcontrol.lo_', 'mpcontrol.log', 'mpcontrol.lo_',"
+	    " 'mpcontrol.lo_', 'mpcontrol.log'] and d[1]['log_path'].endswith("
+	    "'/mpcontrol.lo_')");
+	free(out);
+	free(err);
+	/* The other order of FILEs: the tie goes the other way. */
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", b,
+	    a, NULL), 0);
+	py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'b2', 'a2',"
+	    " 'b3', 'a3']");
+	free(out);
+	free(err);
+	/* Text: a Log column; the filter applies to the merge. */
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--type",
+	    "warning,error", a, b, NULL), 0);
+	/* The same Date/Time column as one log: UTC (every record here has
+	 * its offset; one without would say "local"). */
+	ck_assert_ptr_nonnull(strstr(out, "Date/Time (UTC)          Type     "
+	    "  Component                 Thread    Log            Log Text\n"));
+	ck_assert_ptr_nonnull(strstr(out, "2026-11-24 10:00:03.000  warning  "
+	    "  C                         1         mpcontrol.lo_  b2\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  mpcontrol.lo_  b2\n"));
+	ck_assert_int_eq(tu_count(out, "\n"), 5);
+	ck_assert_ptr_null(strstr(out, " local"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Logs written in other zones merge on the converted time: 03:00:02.5
+ * written with bias +420 (UTC = local + 420 min) is 10:00:02.5 UTC, so
+ * it goes between 10:00:02 and 10:00:03 written at +000, although its
+ * time as written is the earliest. */
+START_TEST(test_merge_zones)
+{
+	static const char other[] =
+	    "<![LOG[z1]LOG]!><time=\"03:00:02.500+420\" date=\"11-24-2026\""
+	    " component=\"Z\" context=\"\" type=\"1\" thread=\"2\" file=\"\">\n"
+	    "<![LOG[z2]LOG]!><time=\"11:00:04.000+-60\" date=\"11-24-2026\""
+	    " component=\"Z\" context=\"\" type=\"1\" thread=\"2\" file=\"\">\n";
+	static const char *const at[] = { "a1", "a2", "a3" };
+	static const char *const att[] = { "10:00:01.000", "10:00:03.000",
+	    "10:00:05.500" };
+	char a[4096], z[4096], nodb[4096], *out = NULL, *err = NULL;
+
+	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
+	snprintf(z, sizeof z, "%s/script.log", dir);
+	ck_assert_int_eq(tu_write_file(z, other, sizeof other - 1), 0);
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
+	    z, NULL), 0);
+	py_check(out, "[r['text'] for r in d] == ['a1', 'z1', 'a2', 'z2',"
+	    " 'a3'] and d[1]['time'] == '2026-11-24T10:00:02.500Z' and"
+	    " d[3]['time'] == '2026-11-24T10:00:04.000Z'");
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* A thread that is not a number is shown as written: JSON thread_str and
+ * the Thread column (escaped: it is log text). */
+START_TEST(test_thread_as_written)
+{
+	static const char log[] =
+	    "<![LOG[scripted]LOG]!><time=\"10:00:01.000+000\" date=\"11-24-2026\""
+	    " component=\"S\" context=\"\" type=\"1\" thread=\"Main\x1b[2J\""
+	    " file=\"\">\n";
+	char path[4096], nodb[4096], *out = NULL, *err = NULL;
+
+	snprintf(path, sizeof path, "%s/script.log", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_write_file(path, log, sizeof log - 1), 0);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", path,
+	    NULL), 0);
+	py_check(out, "d[0]['thread'] == 0 and d[0]['thread_str'] =="
+	    " 'Main\\x1b[2J'");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", path, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "  S                         "
+	    "Main\\x1b[2J  scripted\n"));
+	ck_assert_ptr_null(strchr(out, 0x1b));
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Bad sets of FILEs: each refused with a message naming the file. */
+START_TEST(test_merge_errors)
+{
+	char nodb[4096], missing[4096], *out = NULL, *err = NULL;
+	char *argv200 = NULL;
+
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(missing, sizeof missing, "%s/gone.log", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
+	    missing, NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, "gone.log"));
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath, dir,
+	    NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, ": is a folder, not a log"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
+	    logpath, NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, ": given twice"));
+	free(out);
+	free(err);
+	/* 200 FILEs: more than one merge takes. */
+	for (int i = 0; i < 200; i++) {
+		char *next = NULL;
+
+		if (asprintf(&next, "%s '%s'", argv200 ? argv200 : "",
+		    logpath) == -1)
+			abort();
+		free(argv200);
+		argv200 = next;
+	}
+	ck_assert_int_eq(tu_sh(&out, &err, "%s --db '%s' log show %s",
+	    tu_bin("ehttpctl"), nodb, argv200), 1);
+	ck_assert_ptr_nonnull(strstr(err, "200 logs given: merge 1 to 100 at"
+	    " a time"));
+	free(argv200);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Error Lookup against the documented values: WinHTTP's Error Messages
+ * page (12175 ERROR_WINHTTP_SECURE_FAILURE), the HRESULT layout (severity
+ * bit 31, facility bits 16-26, FACILITY_WIN32 = 7), Common HRESULT Values
+ * (E_FAIL = 0x80004005). */
+START_TEST(test_lookup)
+{
+	char nodb[4096], *out = NULL, *err = NULL;
+
+	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "--json",
+	    "0x80072f8f", "12175", "80004005", "--", "-2147012721", NULL), 0);
+	py_check(out, "d[0]['kind'] == 'hresult' and d[0]['value'] =="
+	    " 0x80072F8F and d[0]['severity'] == 1 and d[0]['facility'] == 7"
+	    " and d[0]['facility_name'] == 'FACILITY_WIN32' and d[0]['code'] =="
+	    " 12175 and d[0]['name'] == 'ERROR_WINHTTP_SECURE_FAILURE'");
+	py_check(out, "d[1]['kind'] == 'win32' and d[1]['value'] == 12175 and"
+	    " d[1]['name'] == 'ERROR_WINHTTP_SECURE_FAILURE' and"
+	    " 'Winhttp.h' in d[1]['source']");
+	py_check(out, "d[2]['name'] == 'E_FAIL' and d[2]['value'] =="
+	    " 0x80004005 and d[2]['facility'] == 0");
+	py_check(out, "d[3]['value'] == 0x80072F8F and d[3]['name'] =="
+	    " d[0]['name']");
+	py_check(out, "all(((r['value'] >> 16) & 0x7ff) == r['facility'] and"
+	    " (r['value'] & 0xffff) == r['code'] for r in d if r['kind'] =="
+	    " 'hresult')");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "0x87d01106",
+	    NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "facility 2000 (0x7D0) Configuration"
+	    " Manager, code 4358 (0x1106)"));
+	ck_assert_ptr_nonnull(strstr(out, "(-2016407290)"));
+	free(out);
+	free(err);
+	/* The console's key scans a record's text with the same table. */
+	{
+		static const char t[] = "Call to HttpSendRequestSync failed for"
+		    " port 443: 0x80072f8f (12175), status code 405; 12175";
+		struct errlookup e[8];
+
+		ck_assert_uint_eq(errlookup_scan(t, sizeof t - 1, e, 8), 3);
+		ck_assert_uint_eq(e[0].value, 0x80072F8F);
+		ck_assert_str_eq(e[0].name, "ERROR_WINHTTP_SECURE_FAILURE");
+		ck_assert_int_eq(e[1].kind, ERRLOOKUP_WIN32);
+		ck_assert_uint_eq(e[1].value, 12175);
+		ck_assert_int_eq(e[2].kind, ERRLOOKUP_HTTP);
+		ck_assert_str_eq(e[2].name, "Method Not Allowed");
+	}
+	/* The DP's form of an HTTP status. */
+	{
+		static const char t[] = "GetDirectoryList_HTTP Error sending"
+		    " DAV request. HTTP code 405";
+		struct errlookup e[4];
+
+		ck_assert_uint_eq(errlookup_scan(t, sizeof t - 1, e, 4), 1);
+		ck_assert_int_eq(e[0].kind, ERRLOOKUP_HTTP);
+		ck_assert_uint_eq(e[0].value, 405);
+		ck_assert_str_eq(e[0].source, "RFC 9110, section 15");
+	}
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "port443",
+	    NULL), 2);
+	ck_assert_ptr_nonnull(strstr(err, "'port443' is not an error code"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *
 logshow_suite(void)
 {
@@ -292,6 +539,11 @@ logshow_suite(void)
 	tcase_add_test(tc, test_filter_warns_malformed);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_large_log);
+	tcase_add_test(tc, test_merge);
+	tcase_add_test(tc, test_merge_errors);
+	tcase_add_test(tc, test_thread_as_written);
+	tcase_add_test(tc, test_merge_zones);
+	tcase_add_test(tc, test_lookup);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cmlog.h"
 #include "testutil.h"
 
@@ -1443,6 +1444,85 @@ agent_pid_is(int pid)
 	free(json);
 }
 
+/*
+ * The agent's writes go through the library (agent.h): the lease claimed
+ * at start, a live lease of another agent refused with nothing written, a
+ * stale one taken over with a warning note, in the same transaction as
+ * the row, the status messages and the health check. The sqlite3 CLI
+ * reads back what was written.
+ */
+START_TEST(test_lease_in_backend)
+{
+	struct ehttp *e;
+	struct db_agent row = { 0 };
+	struct agent_report rep;
+	struct db_site site;
+	const struct ehttp_note *notes;
+	char *cause = NULL, *v, want[128];
+	size_t nn;
+
+	e = ehttp_open(db, 0, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	snprintf(row.host, sizeof row.host, "this.example");
+	row.pid = (int)getpid();
+	row.https_port = 4443;
+	row.started = time(NULL);
+	row.lease_until = time(NULL) + 60;
+	ck_assert_int_eq(agent_lease_claim(e, "nosuch.contoso.com", &row), 1);
+	ck_assert_int_eq(row.system_id, 0);
+	ck_assert_int_eq(agent_lease_claim(e, FQDN, &row), 1);
+	ck_assert_int_gt(row.system_id, 0);
+	v = sh1("sqlite3 '%s' \"SELECT a.pid || ' ' || a.host || ' ' ||"
+	    " a.https_port FROM agent a JOIN site_system y ON y.id ="
+	    " a.system_id WHERE y.fqdn = '" FQDN "'\"", db);
+	snprintf(want, sizeof want, "%d this.example 4443", (int)getpid());
+	ck_assert_str_eq(v, want);
+	free(v);
+
+	/* Another agent holds a live lease: refused, nothing written. */
+	free(sh1("sqlite3 '%s' \"UPDATE agent SET pid = 4242, host ="
+	    " 'other.example', lease_until = strftime('%%s','now') + 600\"",
+	    db));
+	memset(&rep, 0, sizeof rep);
+	rep.row = row;
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &site), 1);
+	rep.site_id = site.id;
+	rep.nevents = 1;
+	snprintf(rep.event_sev[0], sizeof rep.event_sev[0], "info");
+	snprintf(rep.events[0], sizeof rep.events[0], "lease probe event");
+	rep.health = 1;
+	rep.health_time = time(NULL);
+	rep.health_ok = 1;
+	snprintf(rep.health_text, sizeof rep.health_text, "probe health");
+	ck_assert_int_eq(agent_report_write(e, FQDN, &rep), 0);
+	ck_assert_msg(strstr(ehttp_error(e), "another agent (pid 4242 on"
+	    " other.example) serves " FQDN " since ") != NULL, "%s",
+	    ehttp_error(e));
+	v = sh1("sqlite3 '%s' \"SELECT count(*) FROM status_message WHERE"
+	    " message = 'lease probe event'\"", db);
+	ck_assert_str_eq(v, "0");
+	free(v);
+
+	/* Its lease ran out: taken over with a warning, all of it written. */
+	free(sh1("sqlite3 '%s' \"UPDATE agent SET lease_until ="
+	    " strftime('%%s','now') - 1\"", db));
+	ck_assert_int_eq(agent_report_write(e, FQDN, &rep), 1);
+	notes = ehttp_notes(e, &nn);
+	ck_assert_int_eq(nn, 1);
+	ck_assert_int_eq(notes[0].kind, EHTTP_NOTE_WARNING);
+	ck_assert_msg(strstr(notes[0].text, "Taking over " FQDN " from the"
+	    " agent pid 4242 on other.example") != NULL, "%s", notes[0].text);
+	v = sh1("sqlite3 '%s' \"SELECT (SELECT count(*) FROM status_message"
+	    " WHERE message = 'lease probe event' AND component ="
+	    " 'SMS_MP_CONTROL_MANAGER') || ' ' || a.pid || ' ' ||"
+	    " a.health_text FROM agent a\"", db);
+	snprintf(want, sizeof want, "1 %d probe health", (int)getpid());
+	ck_assert_str_eq(v, want);
+	free(v);
+	ehttp_close(e);
+}
+END_TEST
+
 /* Two agents for one site system: the second refuses (whatever its log
  * dir and pid file); a dead holder's lease is taken over; so is a lease of
  * another host once it ran out, never before. */
@@ -1721,6 +1801,7 @@ mpd_suite(void)
 		TU_TEST(test_db_replaced_by_mv),
 		TU_TEST(test_db_replaced_while_old_in_use),
 		TU_TEST(test_duplicate_agent_refused),
+		TU_TEST(test_lease_in_backend),
 		TU_TEST(test_http_head_deadlines_cap),
 		TU_TEST(test_user_drop_privileges),
 		{ NULL }

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "cmlog.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 /* ESC ] 0 ; pwned BEL (title), CSI 2J (clear), U+009B (C1 CSI), U+202E (RLO),
  * CR, LF. */
@@ -104,8 +105,7 @@ make_poisoned(void)
 	free(cmd);
 	/* Import it; should import refuse such names, put it in as an old
 	 * database would hold it (a clean import, the names poisoned). */
-	if (asprintf(&cmd, "%s/leaf.pem", pkidir) == -1)
-		abort();
+	xasprintf(&cmd, "%s/leaf.pem", pkidir);
 	{
 		char key[4200];
 		snprintf(key, sizeof key, "%s/leaf.key", pkidir);
@@ -117,7 +117,7 @@ make_poisoned(void)
 			out = err = NULL;
 			/* Clean names, issued by a clean CA (import refuses
 			 * a self-signed leaf). */
-			if (asprintf(&c2, "cd '%s' && openssl req -x509 -newkey"
+			xasprintf(&c2, "cd '%s' && openssl req -x509 -newkey"
 			    " ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout"
 			    " cca.key -out cca.pem -days 3650 -utf8 -subj"
 			    " '/O=Contoso \303\234mlaut \346\227\245\346\234\254"
@@ -132,8 +132,7 @@ make_poisoned(void)
 			    " clean.pem leaf.key >/dev/null && sqlite3 '%s'"
 			    " \"UPDATE cert SET issued_by = %s, subject = %s"
 			    " WHERE type = 'pki'\"", pkidir, tu_bin("ehttpctl"),
-			    db, db, POISON_SQL_EXACT, POISON_SQL_EXACT) == -1)
-				abort();
+			    db, db, POISON_SQL_EXACT, POISON_SQL_EXACT);
 			free(tu_sh_ok("%s", c2));
 			free(c2);
 		}

@@ -677,7 +677,7 @@ scan_all(struct logscan *ls)
 START_TEST(logscan_filter_find_follow)
 {
 	struct logscan ls;
-	struct logscan_filter f;
+	struct cmlog_filter f;
 	char *cause = NULL;
 
 	setup_dirs();
@@ -687,12 +687,12 @@ START_TEST(logscan_filter_find_follow)
 	ck_assert_uint_eq(logscan_count(&ls), 5);
 
 	memset(&f, 0, sizeof f);
-	f.level = LOGSCAN_ERRORS;
+	f.classes = CMLOG_CLASS_ERROR;
 	logscan_set_filter(&ls, &f);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 1);
-	ck_assert_uint_eq(logscan_record(&ls, 0), 2);
-	f.level = LOGSCAN_WARNINGS;
+	ck_assert_uint_eq(logscan_id(&ls, 0), 2);
+	f.classes = CMLOG_CLASS_WARNING | CMLOG_CLASS_ERROR;
 	logscan_set_filter(&ls, &f);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 2);
@@ -707,7 +707,7 @@ START_TEST(logscan_filter_find_follow)
 	logscan_set_filter(&ls, &f);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 1);
-	ck_assert_uint_eq(logscan_record(&ls, 0), 4);
+	ck_assert_uint_eq(logscan_id(&ls, 0), 4);
 	logscan_clear_filter(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 5);
 
@@ -736,7 +736,7 @@ START_TEST(logscan_filter_find_follow)
 	ck_assert_int_eq(logscan_refresh(&ls), 1);
 	scan_all(&ls);
 	ck_assert_uint_eq(logscan_count(&ls), 6);
-	ck_assert_int_eq(cmlog_reader_type_at(ls.rd, 5), CMLOG_TYPE_WARNING);
+	ck_assert_int_eq(logscan_type_at(&ls, 5), CMLOG_TYPE_WARNING);
 	logscan_close(&ls);
 	teardown();
 }
@@ -1560,7 +1560,11 @@ START_TEST(render_log_colours)
 	ck_screen("Date/Time");
 	ck_screen("Thread");
 	ck_screen("Call to HttpSendRequestSync");
-	ck_screen("11-24-2026 14:05:12.345");
+	/* Times as ehttpctl log show prints them: converted to UTC, and the
+	 * column says so (every record here has its offset). */
+	ck_screen("Date/Time (UTC)");
+	ck_screen("2026-11-24 14:05:12.345");
+	ck_screen("Date/Time: 2026-11-24 14:05:15.000 UTC");
 	ck_screen("Thread: 4323 (0x10E3)");
 	/* Errors on red, warnings on yellow (CMTrace's row backgrounds),
 	 * with the marker in front. */
@@ -1855,7 +1859,7 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT(&t, "Call to HttpSendRequestSync");
 	WAIT(&t, "14:05:12");
 	keys(&t, "Home");			/* its details: the whole line */
-	WAIT(&t, "11-24-2026 14:05:12.345");
+	WAIT(&t, "2026-11-24 14:05:12.345 UTC");
 	WAIT(&t, "Call to HttpSendRequestSync succeeded for port 443");
 	WAIT(&t, "Component: SMS_MP_CONTROL_MANAGER");
 	keys(&t, "End");
@@ -2073,6 +2077,149 @@ START_TEST(e2e_sigterm_restores_terminal)
 }
 END_TEST
 
+/*
+ * The console and ehttpctl log show agree on a merge: the same logs (the
+ * agent's mpcontrol.log, its rolled mpcontrol.lo_ and a script's log
+ * written in another zone, one record without an offset) and the same
+ * filter give the same records in the same order, with the same log tag,
+ * component and time. python3 cuts both screens into columns by their
+ * headers and compares them row by row.
+ */
+static const char compare_py[] =
+    "import sys\n"
+    "show = open(sys.argv[1], encoding='utf-8').read().split('\\n')\n"
+    "pane = open(sys.argv[2], encoding='utf-8').read().split('\\n')\n"
+    "def cut(line, starts, names):\n"
+    "    r = {}\n"
+    "    for i, n in enumerate(names):\n"
+    "        end = starts[i + 1] if i + 1 < len(starts) else len(line)\n"
+    "        r[n] = line[starts[i]:end].strip(' \\u2502|x')\n"
+    "    return r\n"
+    "import re\n"
+    "names = ['type', 'component', 'thread', 'log', 'text']\n"
+    "want = []\n"
+    "for l in show[1:]:\n"
+    "    # a local time is wider than the column: cut the time first\n"
+    "    m = re.match(r'^(-|\\S+ \\S+(?: local)?)  +(.*)$', l)\n"
+    "    if m:\n"
+    "        r = dict(zip(names, re.split(r'  +', m.group(2), 4)))\n"
+    "        r['time'] = m.group(1)\n"
+    "        want.append(r)\n"
+    "hi = [i for i, l in enumerate(pane) if 'Log Text' in l][0]\n"
+    "h = pane[hi]\n"
+    "cn = ['text', 'log', 'component', 'time']\n"
+    "t0 = h.index('Log Text')\n"
+    "cs = [t0, h.index('Log ', t0 + 8), h.index('Component'),"
+    " h.index('Date/Time')]\n"
+    "got = []\n"
+    "for l in pane[hi + 1:]:\n"
+    "    r = cut(l, cs, cn)\n"
+    "    if not r['text']:\n"
+    "        break\n"
+    "    got.append(r)\n"
+    "def same(g, w):\n"
+    "    # a cell cut to its column ends with an ellipsis\n"
+    "    return g == w or (g.endswith('\\u2026') and len(g) > 1 and"
+    " w.startswith(g[:-1]))\n"
+    "ok = len(got) == len(want) and all(same(g[k], w[k]) for g, w in"
+    " zip(got, want) for k in cn)\n"
+    "if not ok:\n"
+    "    print('show:', want)\n"
+    "    print('console:', got)\n"
+    "sys.exit(0 if ok and len(want) > 0 else 1)\n";
+
+static void
+compare_console_show(struct tmx *t, const char *show_args)
+{
+	char show[4300], pane[4300], py[4300], *out = NULL, *err = NULL;
+	char *s;
+	int rc;
+
+	snprintf(show, sizeof show, "%s/show.txt", tdir);
+	snprintf(pane, sizeof pane, "%s/pane.txt", tdir);
+	snprintf(py, sizeof py, "%s/compare.py", tdir);
+	ck_assert_int_eq(tu_write_file(py, compare_py, strlen(compare_py)), 0);
+	/* log show takes FILEs, not a folder: name them as the console's
+	 * folder node does (its logs sorted by name). */
+	ck_assert_int_eq(tu_sh(&out, &err, "%s --db '%s' log show %s"
+	    " '%s/mpcontrol.lo_' '%s/mpcontrol.log' '%s/script.log' > '%s'",
+	    tu_bin("ehttpctl"), db, show_args, logdir, logdir, logdir, show),
+	    0);
+	free(out);
+	free(err);
+	s = tmx_capture(t);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(tu_write_file(pane, s, strlen(s)), 0);
+	free(s);
+	rc = tu_sh(&out, &err, "%s '%s' '%s' '%s'", tu_python(), py, show,
+	    pane);
+	if (rc != 0)
+		fprintf(stderr, "%s%s\npane:\n%s\n", out, err, t->last);
+	ck_assert_msg(rc == 0, "console and log show differ (%s)", show_args);
+	free(out);
+	free(err);
+}
+
+START_TEST(e2e_log_merge_matches_show)
+{
+	static const char rolled[] =
+	    "<![LOG[Bound the certificate on port 443]LOG]!><time=\"10:00:01.000+000\""
+	    " date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\" context=\"\""
+	    " type=\"1\" thread=\"11\" file=\"mpd.c:1\">\n"
+	    "<![LOG[Health check: cert will expire]LOG]!><time=\"10:00:04.000+000\""
+	    " date=\"11-24-2026\" component=\"MP_HEALTH\" context=\"\""
+	    " type=\"2\" thread=\"11\" file=\"\">\n";
+	static const char live[] =
+	    "<![LOG[Call to HttpSendRequestSync failed for port 443:"
+	    " 0x80072f8f]LOG]!><time=\"10:00:03.000+000\" date=\"11-24-2026\""
+	    " component=\"SMS_MP_CONTROL_MANAGER\" context=\"\" type=\"3\""
+	    " thread=\"12\" file=\"\">\n"
+	    "<![LOG[Agent stopping]LOG]!><time=\"10:00:06.000+000\""
+	    " date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\""
+	    " context=\"\" type=\"1\" thread=\"12\" file=\"\">\n";
+	/* 03:00:02 at bias +420 is 10:00:02 UTC; the last one has no
+	 * offset: a local time, never labelled UTC. */
+	static const char script[] =
+	    "<![LOG[Script checked the cert store]LOG]!><time=\"03:00:02.000+420\""
+	    " date=\"11-24-2026\" component=\"Check-Cert\" context=\"\""
+	    " type=\"1\" thread=\"Main\" file=\"\">\n"
+	    "<![LOG[Script found an expired cert]LOG]!><time=\"10:00:05.000\""
+	    " date=\"11-24-2026\" component=\"Check-Cert\" context=\"\""
+	    " type=\"2\" thread=\"Main\" file=\"\">\n";
+	struct tmx t;
+	char path[4300], opt[4400];
+
+	setup_demo();
+	snprintf(path, sizeof path, "%s/mpcontrol.lo_", logdir);
+	ck_assert_int_eq(tu_write_file(path, rolled, strlen(rolled)), 0);
+	ck_assert_int_eq(tu_write_file(logfile, live, strlen(live)), 0);
+	snprintf(path, sizeof path, "%s/script.log", logdir);
+	ck_assert_int_eq(tu_write_file(path, script, strlen(script)), 0);
+	snprintf(opt, sizeof opt, "--log '%s'", logdir);
+	tmx_start_opts(&t, 160, 40, opt);
+	WAIT(&t, "all logs merged");
+	WAIT(&t, "6 of 6");
+	/* A local time on screen: the column does not say UTC. */
+	WAIT(&t, "2026-11-24 10:00:05.000 local");
+	ck_assert_ptr_null(strstr(t.last, "Date/Time (UTC)"));
+	compare_console_show(&t, "");
+	/* Its details: the time as written next to the converted one, the
+	 * thread as written. */
+	keys(&t, "Up");
+	WAIT(&t, "Date/Time: 2026-11-24 10:00:05.000 local  Thread: Main");
+	/* The same filter: text "cert", types warning and error (the
+	 * Information box unticked, "Not a record" left ticked). */
+	keys(&t, "F4");
+	WAIT(&t, "Filter Log");
+	keys(&t, "c e r t Tab Tab Space Enter");
+	WAIT_GONE(&t, "Filter Log");
+	WAIT(&t, "2 of 2, filtered");
+	compare_console_show(&t, "--grep cert --type warning,error,malformed");
+	tmx_stop(&t);
+	teardown();
+}
+END_TEST
+
 START_TEST(e2e_options)
 {
 	char *out = NULL, *err = NULL;
@@ -2151,6 +2298,7 @@ tui_suite(void)
 	tcase_add_test(e2e, e2e_options);
 	tcase_add_test(e2e, e2e_long_work_cancel_and_typeahead);
 	tcase_add_test(e2e, e2e_outside_change_refreshes);
+	tcase_add_test(e2e, e2e_log_merge_matches_show);
 	suite_add_tcase(s, e2e);
 	return s;
 }

@@ -17,6 +17,7 @@
 #include <check.h>
 
 #include "testutil.h"
+#include "xmalloc.h"
 
 char	*tu_dir;
 char	 tu_db[4096];
@@ -63,8 +64,7 @@ tu_tmpdir(void)
 
 	if (base == NULL || *base == '\0')
 		base = "/tmp";
-	if (asprintf(&p, "%s/ehttp-test.XXXXXX", base) == -1)
-		abort();
+	xasprintf(&p, "%s/ehttp-test.XXXXXX", base);
 	if (mkdtemp(p) == NULL)
 		abort();
 	return p;
@@ -213,29 +213,16 @@ tu_vsh(const char *cwd, char **out, char **err, const char *fmt, va_list ap)
 	char *cmd, *line;
 	int rc;
 
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
+	xvasprintf(&cmd, fmt, ap);
 	if (cwd == NULL)
 		line = cmd;
-	else if (asprintf(&line, "cd '%s' && %s", cwd, cmd) == -1)
-		abort();
+	else
+		xasprintf(&line, "cd '%s' && %s", cwd, cmd);
 	char *argv[] = { "/bin/sh", "-c", line, NULL };
 	rc = tu_run(argv, out, err);
 	if (line != cmd)
 		free(line);
 	free(cmd);
-	return rc;
-}
-
-int
-tu_sh(char **out, char **err, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = tu_vsh(NULL, out, err, fmt, ap);
-	va_end(ap);
 	return rc;
 }
 
@@ -259,8 +246,7 @@ tu_sh_ok(const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
+	xvasprintf(&cmd, fmt, ap);
 	va_end(ap);
 	rc = tu_sh(&out, &err, "%s", cmd);
 	ck_assert_msg(rc == 0, "'%s' exited %d: %s%s", cmd, rc, out, err);
@@ -360,9 +346,8 @@ tu_py_json(const char *json, const char *expr)
 	snprintf(in, sizeof in, "%s/in.json", tmp);
 	snprintf(py, sizeof py, "%s/eval.py", tmp);
 	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
-	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
-	    "\nprint(%s)\n", expr) == -1)
-		abort();
+	xasprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
+	    "\nprint(%s)\n", expr);
 	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
 	free(prog);
 	ck_assert_msg(tu_sh(&out, &err, "%s '%s' '%s'", tu_python(), py,
@@ -465,4 +450,18 @@ tu_count(const char *hay, const char *needle)
 		hay += nl;
 	}
 	return n;
+}
+
+void
+tu_has(const char *hay, ...)
+{
+	const char *needle;
+	va_list ap;
+
+	va_start(ap, hay);
+	while ((needle = va_arg(ap, const char *)) != NULL)
+		ck_assert_msg(hay != NULL && strstr(hay, needle) != NULL,
+		    "'%s' not found in: %s", needle, hay != NULL ? hay :
+		    "(null)");
+	va_end(ap);
 }

@@ -68,15 +68,13 @@ const char *tu_bin(const char *);
  */
 int	 tu_run(char *const argv[], char **out, char **err);
 
-/* Run a shell command line, capturing as tu_run; "%s" formatting. */
-int	 tu_sh(char **out, char **err, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-
-/* The same in directory cwd (NULL: here); fmt formatted with ap. */
+/* Run a shell command line in directory cwd (NULL: here), capturing as
+ * tu_run; "%s" formatting (tu_vsh: fmt formatted with ap). tu_sh: here. */
 int	 tu_vsh(const char *cwd, char **out, char **err, const char *fmt,
 	    va_list ap);
 int	 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
+#define tu_sh(out, err, ...)	tu_sh_in(NULL, out, err, __VA_ARGS__)
 
 /* A shell command line asserted to exit 0 (the message names it, with its
  * output); returns its standard output, malloc'ed. */
@@ -122,5 +120,9 @@ void	 tu_write_file_mode(const char *, const char *, size_t, mode_t);
 
 /* Count occurrences of needle in hay. */
 int	 tu_count(const char *hay, const char *needle);
+
+/* Asserts that hay contains each string listed (NULL-terminated), naming
+ * the first one missing. */
+void	 tu_has(const char *hay, ...) __attribute__((sentinel));
 
 #endif

@@ -280,6 +280,24 @@ add_dir_logs(struct app *app, const char *dir, const char *prefix)
 	free_names(names, n);
 }
 
+/* A system's folder with two logs or more (mpcontrol.log and its rolled
+ * mpcontrol.lo_, other components' logs): one node showing them merged
+ * into one timeline (the log view opens a folder that way). name NULL:
+ * the log directory itself (one agent writing there). */
+static void
+add_merged_node(struct app *app, const char *dir, const char *name)
+{
+	char label[NAME_MAX + 32], **names;
+	size_t n = list_names(dir, 0, &names);
+
+	if (n >= 2 && app->nnodes < 96) {
+		snprintf(label, sizeof label, "%s%sall logs merged",
+		    name != NULL ? name : "", name != NULL ? "/ " : "");
+		node_add_log(app, dir, label);
+	}
+	free_names(names, n);
+}
+
 /*
  * mpcontrol.log first (even before the agent writes it), then the other
  * logs of the log directory, then those of its folders: agents on one
@@ -311,12 +329,14 @@ scan_logs(struct app *app)
 	if (path[0] != '\0' && !in_folders)
 		node_add_log(app, path, "mpcontrol.log");
 	add_dir_logs(app, app->log_dir, "");
+	add_merged_node(app, app->log_dir, NULL);
 	for (i = 0; i < n; i++) {
 		if (snprintf(sub, sizeof sub, "%s/%s", app->log_dir, dirs[i]) >=
 		    (int)sizeof sub)
 			continue;
 		snprintf(prefix, sizeof prefix, "%s/", dirs[i]);
 		add_dir_logs(app, sub, prefix);
+		add_merged_node(app, sub, dirs[i]);
 	}
 	free_names(dirs, n);
 }
@@ -452,13 +472,21 @@ app_open_log(struct app *app, const char *path)
 		app_status(app, 1, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!S_ISREG(sb.st_mode)) {
-		app_status(app, 1, "%s: not a regular file", path);
+	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		app_status(app, 1, "%s: not a regular file or a folder", path);
 		return -1;
 	}
 	base = strrchr(path, '/');
 	base = base != NULL ? base + 1 : path;
-	i = node_add_log(app, path, base);
+	if (S_ISDIR(sb.st_mode)) {
+		/* A folder opens as its logs merged (as its tree node does). */
+		char label[NAME_MAX + 32];
+
+		snprintf(label, sizeof label, "%.*s/ all logs merged",
+		    NAME_MAX, base);
+		i = node_add_log(app, path, label);
+	} else
+		i = node_add_log(app, path, base);
 	app_select_node(app, i);
 	app->focus = 1;
 	return 0;
@@ -579,6 +607,35 @@ app_key_handle_close(struct app *app, struct ehttp *k)
 	app->progress_asking = 0;
 	crt_flush_input();	/* keys typed during the work: dropped */
 	app->dirty = 1;
+}
+
+struct ehttp *
+app_key_begin(struct app *app, const char *title)
+{
+	struct ehttp *k;
+	char err[512];
+
+	if ((k = app_key_handle(app, err, sizeof err)) == NULL)
+		dialog_message(app, title, BOX_ERROR, "%s", err);
+	return k;
+}
+
+int
+app_key_end(struct app *app, struct ehttp *k, int rc, const char *title,
+    const char *failed, const char *notes_title, const char *ok_text)
+{
+	char err[512];
+
+	if (rc == -1) {
+		snprintf(err, sizeof err, "%s", ehttp_error(k));
+		app_key_handle_close(app, k);
+		dialog_message(app, title, BOX_ERROR, "%s%s%s", failed != NULL ?
+		    failed : "", failed != NULL ? ": " : "", err);
+		return -1;
+	}
+	app_show_notes(app, k, notes_title, ok_text);
+	app_key_handle_close(app, k);
+	return rc;
 }
 
 void

@@ -105,7 +105,7 @@ static void
 apply_now(struct app *app, struct dialog_role *dr)
 {
 	const char *conn;
-	char err[512], title[300];
+	char title[300];
 	struct ehttp *k;
 	int anon;
 
@@ -115,21 +115,14 @@ apply_now(struct app *app, struct dialog_role *dr)
 		return;
 	}
 	/* Switching to HTTP in an enhanced HTTP site issues a certificate. */
-	if ((k = app_key_handle(app, err, sizeof err)) == NULL) {
-		dialog_message(app, "Role Properties", BOX_ERROR, "%s", err);
+	if ((k = app_key_begin(app, "Role Properties")) == NULL)
 		return;
-	}
-	if (ehttp_role_set(k, dr->role.fqdn, dr->role.role, conn, anon) == -1) {
-		snprintf(err, sizeof err, "%s", ehttp_error(k));
-		app_key_handle_close(app, k);
-		dialog_message(app, "Role Properties", BOX_ERROR,
-		    "The role was not changed: %s", err);
-		return;
-	}
 	snprintf(title, sizeof title, "%s on %s", rules_role_title(dr->role.role),
 	    dr->role.fqdn);
-	app_show_notes(app, k, title, "The role settings were saved.");
-	app_key_handle_close(app, k);
+	if (app_key_end(app, k, ehttp_role_set(k, dr->role.fqdn, dr->role.role,
+	    conn, anon), "Role Properties", "The role was not changed", title,
+	    "The role settings were saved.") == -1)
+		return;
 	app_reload_all(app);
 	if (dr->closing)
 		dialog_close(dr->self, 0, NULL);

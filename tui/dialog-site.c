@@ -345,24 +345,34 @@ roots_refresh(struct app *app, struct dialog_site *ds)
 	free(v);
 }
 
+/* After adding or removing a root (rc of the backend call): the error, or
+ * the notes with ok_text, and the list's count again. */
+static void
+roots_changed(struct app *app, struct dialog_site *ds, int rc,
+    const char *failed, const char *ok_text)
+{
+	char title[64];
+
+	snprintf(title, sizeof title, "Site %s", ds->site.code);
+	if (rc == -1) {
+		dialog_message(app, title, BOX_ERROR, "%s: %s", failed,
+		    ehttp_error(app_ehttp(app)));
+		return;
+	}
+	app_show_notes(app, app_ehttp(app), title, ok_text);
+	roots_refresh(app, ds);
+}
+
 static void
 roots_added(struct app *app, int result, const char *text, void *arg)
 {
 	struct dialog_site *ds = arg;
-	char title[64];
 
 	if (result != 0 || text == NULL || *text == '\0')
 		return;
-	snprintf(title, sizeof title, "Site %s", ds->site.code);
-	if (ehttp_site_trusted_root_add(app_ehttp(app), ds->site.code,
-	    text) == -1) {
-		dialog_message(app, title, BOX_ERROR, "No trusted root CA was"
-		    " added: %s", ehttp_error(app_ehttp(app)));
-		return;
-	}
-	app_show_notes(app, app_ehttp(app), title, "The trusted root CA was"
-	    " added.");
-	roots_refresh(app, ds);
+	roots_changed(app, ds, ehttp_site_trusted_root_add(app_ehttp(app),
+	    ds->site.code, text), "No trusted root CA was added",
+	    "The trusted root CA was added.");
 }
 
 /* Picked in the list: add, or remove the root whose thumbprint ends the
@@ -371,7 +381,7 @@ static void
 roots_picked(struct app *app, int result, const char *text, void *arg)
 {
 	struct dialog_site *ds = arg;
-	char title[64], tp[41];
+	char tp[41];
 	size_t len;
 
 	if (result < 0 || text == NULL)
@@ -384,16 +394,9 @@ roots_picked(struct app *app, int result, const char *text, void *arg)
 	if ((len = strlen(text)) < 41 || text[len - 1] != ')')
 		return;
 	snprintf(tp, sizeof tp, "%.40s", text + len - 41);
-	snprintf(title, sizeof title, "Site %s", ds->site.code);
-	if (ehttp_site_trusted_root_remove(app_ehttp(app), ds->site.code,
-	    tp) == -1) {
-		dialog_message(app, title, BOX_ERROR, "The trusted root CA was"
-		    " not removed: %s", ehttp_error(app_ehttp(app)));
-		return;
-	}
-	app_show_notes(app, app_ehttp(app), title, "The trusted root CA was"
-	    " removed.");
-	roots_refresh(app, ds);
+	roots_changed(app, ds, ehttp_site_trusted_root_remove(app_ehttp(app),
+	    ds->site.code, tp), "The trusted root CA was not removed",
+	    "The trusted root CA was removed.");
 }
 
 int
@@ -460,26 +463,20 @@ static void
 apply_now(struct app *app, struct dialog_site *ds)
 {
 	struct ehttp_security_change c;
-	char err[512], title[64];
+	char title[64];
 	struct ehttp *k;
 
 	dialog_site_form_change(ds, &c);
 	/* Issuing needs the master key: a handle just for this apply. */
-	if ((k = app_key_handle(app, err, sizeof err)) == NULL) {
-		dialog_message(app, "Site Properties", BOX_ERROR, "%s", err);
+	if ((k = app_key_begin(app, "Site Properties")) == NULL)
 		return;
-	}
-	if (ehttp_site_set_security(k, ds->site.id, &c) == -1) {
-		snprintf(err, sizeof err, "%s", ehttp_error(k));
-		app_key_handle_close(app, k);
-		dialog_message(app, "Site Properties", BOX_ERROR,
-		    "The settings were not changed: %s", err);
+	snprintf(title, sizeof title, "Site %s", ds->site.code);
+	if (app_key_end(app, k, ehttp_site_set_security(k, ds->site.id, &c),
+	    "Site Properties", "The settings were not changed", title,
+	    "The settings were saved.") == -1) {
 		app_status(app, 1, "Site %s: not changed.", ds->site.code);
 		return;
 	}
-	snprintf(title, sizeof title, "Site %s", ds->site.code);
-	app_show_notes(app, k, title, "The settings were saved.");
-	app_key_handle_close(app, k);
 	app_reload_all(app);
 	if (ds->closing)
 		dialog_close(ds->self, DS_BTN_OK, NULL);

@@ -151,17 +151,25 @@ box_text(struct box *b, enum box_line_style style, const char *s)
 	}
 }
 
+static void
+box_vline(struct box *b, enum box_line_style style, const char *fmt,
+    va_list ap)
+{
+	char *s;
+
+	xvasprintf(&s, fmt, ap);
+	box_text(b, style, s);
+	free(s);
+}
+
 void
 box_line(struct box *b, enum box_line_style style, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 
 	va_start(ap, fmt);
-	xvasprintf(&s, fmt, ap);
+	box_vline(b, style, fmt, ap);
 	va_end(ap);
-	box_text(b, style, s);
-	free(s);
 }
 
 void
@@ -417,6 +425,17 @@ static const struct dialog_ops box_ops = {
 	.free = box_free,
 };
 
+/* Push d with the function called when it closes. */
+static struct dialog *
+dialog_push_done(struct app *app, struct dialog *d, dialog_done_fn done,
+    void *arg)
+{
+	d->done = done;
+	d->done_arg = arg;
+	app_dialog_push(app, d);
+	return d;
+}
+
 struct dialog *
 box_dialog(struct app *app, struct box *b, dialog_done_fn done, void *arg)
 {
@@ -424,10 +443,7 @@ box_dialog(struct app *app, struct box *b, dialog_done_fn done, void *arg)
 
 	b->focus = form_safe_button(b->button_flags, NULL, b->nbuttons,
 	    b->focus);
-	d->done = done;
-	d->done_arg = arg;
-	app_dialog_push(app, d);
-	return d;
+	return dialog_push_done(app, d, done, arg);
 }
 
 void
@@ -435,14 +451,11 @@ dialog_message(struct app *app, const char *title, enum box_line_style style,
     const char *fmt, ...)
 {
 	struct box *b = box_new(title);
-	char *s;
 	va_list ap;
 
 	va_start(ap, fmt);
-	xvasprintf(&s, fmt, ap);
+	box_vline(b, style, fmt, ap);
 	va_end(ap);
-	box_text(b, style, s);
-	free(s);
 	box_dialog(app, b, NULL, NULL);
 }
 
@@ -558,10 +571,7 @@ prompt_new(struct app *app, const char *title, const char *label,
 	form_buttons(f, buttons, 2);
 	form_focus_first(f);
 	d = dialog_form_new(app, &prompt_ops, f, f);
-	d->done = done;
-	d->done_arg = arg;
-	app_dialog_push(app, d);
-	return d;
+	return dialog_push_done(app, d, done, arg);
 }
 
 struct dialog *
@@ -685,8 +695,5 @@ dialog_menu(struct app *app, const char *title, const char *const *items,
 	if (selected >= 0 && selected < n)
 		m->list.cursor = selected;
 	d = dialog_new(app, &menu_ops, m);
-	d->done = done;
-	d->done_arg = arg;
-	app_dialog_push(app, d);
-	return d;
+	return dialog_push_done(app, d, done, arg);
 }

@@ -507,6 +507,24 @@ item_lines(const struct form_item *it, int width)
 	return lines;
 }
 
+/* The lines of the tallest tab's items (the whole form without tabs). */
+static int
+tallest_tab(const struct form *f, int width)
+{
+	int tallest = 0;
+
+	for (int t = 0; t < (f->ntabs > 0 ? f->ntabs : 1); t++) {
+		int th = 0;
+
+		for (int i = 0; i < f->nitems; i++)
+			if (f->items[i].tab == t && !f->items[i].hidden)
+				th += item_lines(&f->items[i], width);
+		if (th > tallest)
+			tallest = th;
+	}
+	return tallest;
+}
+
 /* Inner width: the window minus the frame and a margin of one. */
 static int
 inner_width(int w)
@@ -517,21 +535,12 @@ inner_width(int w)
 int
 form_height(struct form *f, int width)
 {
-	int h = 2, iw = inner_width(width), extra = 0;
+	int h = 2, iw = inner_width(width);
 
 	if (f->ntabs > 0)
 		h += 2;
 	/* The tallest tab decides, so switching tabs never resizes. */
-	for (int t = 0; t < (f->ntabs > 0 ? f->ntabs : 1); t++) {
-		int th = 0;
-
-		for (int i = 0; i < f->nitems; i++)
-			if (f->items[i].tab == t && !f->items[i].hidden)
-				th += item_lines(&f->items[i], iw);
-		if (th > extra)
-			extra = th;
-	}
-	h += extra;
+	h += tallest_tab(f, iw);
 	if (f->extra_lines != NULL)
 		h += f->extra_lines(f, iw, f->arg);
 	if (f->nbuttons > 0)
@@ -654,18 +663,9 @@ form_draw(struct form *f, WINDOW *w)
 	}
 	if (f->extra_draw != NULL) {
 		/* Extra lines go under the tallest tab's items. */
-		int top = 1 + (f->ntabs > 0 ? 2 : 0), tallest = 0;
+		int top = 1 + (f->ntabs > 0 ? 2 : 0);
 
-		for (int t = 0; t < (f->ntabs > 0 ? f->ntabs : 1); t++) {
-			int th = 0;
-
-			for (int i = 0; i < f->nitems; i++)
-				if (f->items[i].tab == t && !f->items[i].hidden)
-					th += item_lines(&f->items[i], iw);
-			if (th > tallest)
-				tallest = th;
-		}
-		f->extra_draw(f, w, top + tallest, x0, iw, f->arg);
+		f->extra_draw(f, w, top + tallest_tab(f, iw), x0, iw, f->arg);
 	}
 	if (f->nbuttons > 0) {
 		int foc = f->focus >= f->nitems ? f->focus - f->nitems : -1;

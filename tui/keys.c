@@ -115,6 +115,8 @@ const struct keys_binding keys_table[] = {
 	  "Export the certificate (PEM or DER)" },
 	{ KEY_F(7), KS_LOG, KA_HIGHLIGHT, "Highlight", 40,
 	  "Highlight the records that contain a text" },
+	{ 'e', KS_LOG, KA_ERROR_LOOKUP, "Lookup", 42,
+	  "Error Lookup: decode the error codes of the record" },
 	{ 'f', KS_LOG, KA_FOLLOW, "Follow", 41,
 	  "Follow new lines (tail) on or off" },
 	{ ']', KS_LOG, KA_DETAILS_DOWN, NULL, 0,
@@ -221,6 +223,8 @@ keys_name(int key, char *buf, size_t len)
 	return buf;
 }
 
+#define BAR_MAX	64	/* entries on a bar at the most */
+
 /* The bar entries of a context in bar order; returns how many. */
 static size_t
 bar_entries(unsigned scopes, const struct keys_binding **out, size_t max)
@@ -282,20 +286,31 @@ bar_fit(const struct keys_binding **v, size_t n, int width, int *keep)
 	return shown;
 }
 
+/* The entries shown on a bar width columns wide, in bar order. */
+static size_t
+bar_shown(unsigned scopes, int width, const struct keys_binding **v)
+{
+	int keep[BAR_MAX];
+	size_t n, shown = 0;
+
+	n = bar_entries(scopes, v, BAR_MAX);
+	bar_fit(v, n, width, keep);
+	for (size_t i = 0; i < n; i++)
+		if (keep[i])
+			v[shown++] = v[i];
+	return shown;
+}
+
 void
 keys_bar_text(unsigned scopes, int width, char *buf, size_t len)
 {
-	const struct keys_binding *v[64];
-	int keep[64];
+	const struct keys_binding *v[BAR_MAX];
 	char name[32];
 	size_t n, off = 0;
 
 	buf[0] = '\0';
-	n = bar_entries(scopes, v, 64);
-	bar_fit(v, n, width, keep);
+	n = bar_shown(scopes, width, v);
 	for (size_t i = 0; i < n; i++) {
-		if (!keep[i])
-			continue;
 		keys_name(v[i]->key, name, sizeof name);
 		off += snprintf(buf + off, off < len ? len - off : 0, "%s%s%s",
 		    off ? " " : "", name, v[i]->bar);
@@ -307,18 +322,15 @@ keys_bar_text(unsigned scopes, int width, char *buf, size_t len)
 void
 keys_draw_bar(WINDOW *w, unsigned scopes)
 {
-	const struct keys_binding *v[64];
-	int keep[64], x = 0, width, h;
+	const struct keys_binding *v[BAR_MAX];
+	int x = 0, width, h;
 	char name[32];
 	size_t n;
 
 	getmaxyx(w, h, width);
 	(void)h;
-	n = bar_entries(scopes, v, 64);
-	bar_fit(v, n, width, keep);
+	n = bar_shown(scopes, width, v);
 	for (size_t i = 0; i < n; i++) {
-		if (!keep[i])
-			continue;
 		keys_name(v[i]->key, name, sizeof name);
 		x += text_put(w, 0, x, width - x, name, (size_t)-1,
 		    crt_attr(CRT_BAR_KEY));

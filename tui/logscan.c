@@ -1,9 +1,13 @@
 /*
- * logscan: the log viewer's model over a cmlog reader. Everything that may
- * take long on a 1 GB log (indexing, filtering, finding) is done in small
- * time-bounded steps by logscan_work(), which the viewer calls between key
- * presses, so the first screen shows at once and keys stay live.
+ * logscan: the log viewer's model over a merge of one or more logs
+ * (backend cmlog-merge, filtered by the one log filter of cmlog-filter).
+ * Everything that may take long on a 1 GB log (indexing, merging,
+ * filtering, finding) is done in small time-bounded steps by
+ * logscan_work(), which the viewer calls between key presses, so the first
+ * screen shows at once and keys stay live.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 
 #define INDEX_SLICE	(4u << 20)	/* bytes per cmlog_reader_index() */
 #define TEST_SLICE	2048		/* records between clock checks */
+#define ID_FILE_SHIFT	48
 
 static long
 now_ms(void)
@@ -26,103 +31,136 @@ now_ms(void)
 }
 
 int
-logscan_open(struct logscan *ls, const char *path, char **cause)
+logscan_open_many(struct logscan *ls, const char *const *paths, size_t n,
+    char **cause)
 {
 	memset(ls, 0, sizeof *ls);
-	snprintf(ls->path, sizeof ls->path, "%s", path);
-	if ((ls->rd = cmlog_reader_open(path, cause)) == NULL)
+	snprintf(ls->path, sizeof ls->path, "%s", n > 0 ? paths[0] : "");
+	if ((ls->m = cmlog_merge_open(paths, n, INDEX_SLICE, cause)) == NULL)
 		return -1;
-	ls->find_result = 0;
+	cmlog_merge_set_filter(ls->m, NULL);
 	return 0;
+}
+
+int
+logscan_open(struct logscan *ls, const char *path, char **cause)
+{
+	struct stat st;
+	char **paths = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* A folder: its logs merged (mpcontrol.log with its rolled
+		 * mpcontrol.lo_ and the other components' logs). */
+		if (cmlog_folder_logs(path, &paths, &n, cause) == -1)
+			return -1;
+		rc = logscan_open_many(ls, (const char *const *)paths, n,
+		    cause);
+		snprintf(ls->path, sizeof ls->path, "%s", path);
+		cmlog_paths_free(paths, n);
+		return rc;
+	}
+	return logscan_open_many(ls, &path, 1, cause);
 }
 
 void
 logscan_close(struct logscan *ls)
 {
-	cmlog_reader_close(ls->rd);
-	free(ls->rows);
+	cmlog_merge_close(ls->m);
 	memset(ls, 0, sizeof *ls);
 }
 
 size_t
 logscan_count(const struct logscan *ls)
 {
-	if (ls->rd == NULL)
-		return 0;
-	return ls->filtering ? ls->nrows : cmlog_reader_count(ls->rd);
-}
-
-size_t
-logscan_record(const struct logscan *ls, size_t row)
-{
-	if (!ls->filtering)
-		return row;
-	return row < ls->nrows ? ls->rows[row] : (size_t)-1;
-}
-
-size_t
-logscan_row_of(const struct logscan *ls, size_t record)
-{
-	size_t lo = 0, hi;
-
-	if (!ls->filtering)
-		return record;
-	/* The last row whose record is at or before record. */
-	hi = ls->nrows;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ls->rows[mid] <= record)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo > 0 ? lo - 1 : 0;
+	return ls->m != NULL ? cmlog_merge_count(ls->m) : 0;
 }
 
 int
-logscan_matches(struct logscan *ls, size_t i, const struct logscan_filter *f)
+logscan_get(struct logscan *ls, size_t row, struct cmlog_record *rec,
+    size_t *file)
 {
-	struct cmlog_record rec;
-	int type = cmlog_reader_type_at(ls->rd, i);
+	size_t f, r;
 
-	if (type == CMLOG_TYPE_BADINDEX)
+	if (ls->m == NULL || cmlog_merge_at(ls->m, row, &f, &r) == -1)
+		return -1;
+	if (file != NULL)
+		*file = f;
+	return cmlog_reader_get(cmlog_merge_reader(ls->m, f), r, rec);
+}
+
+int
+logscan_type_at(const struct logscan *ls, size_t row)
+{
+	size_t f, r;
+
+	if (ls->m == NULL || cmlog_merge_at(ls->m, row, &f, &r) == -1)
+		return CMLOG_TYPE_BADINDEX;
+	return cmlog_reader_type_at(cmlog_merge_reader(ls->m, f), r);
+}
+
+uint64_t
+logscan_id(const struct logscan *ls, size_t row)
+{
+	size_t f, r;
+
+	if (ls->m == NULL || cmlog_merge_at(ls->m, row, &f, &r) == -1)
+		return (uint64_t)-1;
+	return (uint64_t)f << ID_FILE_SHIFT | r;
+}
+
+size_t
+logscan_row_of(const struct logscan *ls, uint64_t id)
+{
+	if (ls->m == NULL || id == (uint64_t)-1)
 		return 0;
-	if (f->level == LOGSCAN_ERRORS && type != CMLOG_TYPE_ERROR)
-		return 0;
-	if (f->level == LOGSCAN_WARNINGS && type != CMLOG_TYPE_ERROR &&
-	    type != CMLOG_TYPE_WARNING)
-		return 0;
-	if (f->text[0] == '\0' && f->component[0] == '\0')
-		return 1;
-	if (cmlog_reader_get(ls->rd, i, &rec) == -1)
-		return 0;
-	if (!cmlog_component_match(rec.component, f->component))
-		return 0;
-	if (f->text[0] != '\0' && text_casefind(rec.text, rec.text_len,
-	    f->text) == NULL && text_casefind(rec.component,
-	    strlen(rec.component), f->text) == NULL)
-		return 0;
-	return 1;
+	return cmlog_merge_row_of(ls->m, (size_t)(id >> ID_FILE_SHIFT),
+	    (size_t)(id & (((uint64_t)1 << ID_FILE_SHIFT) - 1)));
+}
+
+size_t
+logscan_files(const struct logscan *ls)
+{
+	return ls->m != NULL ? cmlog_merge_files(ls->m) : 0;
+}
+
+const char *
+logscan_tag(const struct logscan *ls, size_t file)
+{
+	return ls->m != NULL ? cmlog_merge_tag(ls->m, file) : "";
+}
+
+const char *
+logscan_path(const struct logscan *ls, size_t file)
+{
+	return ls->m != NULL ? cmlog_merge_path(ls->m, file) : "";
 }
 
 void
-logscan_set_filter(struct logscan *ls, const struct logscan_filter *f)
+logscan_progress(const struct logscan *ls, uint64_t *done, uint64_t *total)
 {
-	ls->filter = *f;
-	ls->filtering = f->text[0] != '\0' || f->component[0] != '\0' ||
-	    f->level != LOGSCAN_ALL;
-	ls->nrows = 0;
-	ls->scanned = 0;
+	*done = *total = 0;
+	if (ls->m != NULL)
+		cmlog_merge_progress(ls->m, done, total);
+}
+
+void
+logscan_set_filter(struct logscan *ls, const struct cmlog_filter *f)
+{
+	memset(&ls->filter, 0, sizeof ls->filter);
+	if (f != NULL)
+		ls->filter = *f;
+	ls->filtering = cmlog_filter_active(&ls->filter);
+	ls->done = 0;
+	if (ls->m != NULL)
+		cmlog_merge_set_filter(ls->m, &ls->filter);
 }
 
 void
 logscan_clear_filter(struct logscan *ls)
 {
-	struct logscan_filter none;
-
-	memset(&none, 0, sizeof none);
-	logscan_set_filter(ls, &none);
+	logscan_set_filter(ls, NULL);
 }
 
 void
@@ -147,18 +185,18 @@ logscan_find_cancel(struct logscan *ls)
 	ls->find_result = 0;
 }
 
+/* Find looks at the text and the component (the filter's text part looks
+ * at the text only). */
 static int
-find_test(struct logscan *ls, size_t i)
+find_test(struct logscan *ls, size_t row)
 {
 	struct cmlog_record rec;
 
-	if (ls->filtering && !logscan_matches(ls, i, &ls->filter))
+	if (logscan_get(ls, row, &rec, NULL) == -1)
 		return 0;
-	if (cmlog_reader_get(ls->rd, i, &rec) == -1)
-		return 0;
-	return text_casefind(rec.text, rec.text_len, ls->needle) != NULL ||
-	    text_casefind(rec.component, strlen(rec.component), ls->needle) !=
-	    NULL;
+	return cmlog_text_match(rec.text, rec.text_len, ls->needle) ||
+	    cmlog_text_match(rec.component, strlen(rec.component),
+	    ls->needle);
 }
 
 static void
@@ -170,11 +208,11 @@ find_done(struct logscan *ls, int found, size_t i)
 		ls->found = i;
 }
 
-/* Some find work; 1 if it must wait for more of the index. */
+/* Some find work over the rows; 1 if it must wait for more of them. */
 static int
 find_step(struct logscan *ls, size_t budget)
 {
-	size_t count = cmlog_reader_count(ls->rd);
+	size_t count = logscan_count(ls);
 
 	while (budget-- > 0 && ls->finding) {
 		if (!ls->backward) {
@@ -206,6 +244,8 @@ find_step(struct logscan *ls, size_t budget)
 					find_done(ls, 0, 0);
 					break;
 				}
+				if (!ls->done)
+					return 1;
 				ls->find_wrapped = 1;
 				ls->find_pos = count;
 				continue;
@@ -224,49 +264,27 @@ find_step(struct logscan *ls, size_t budget)
 	return ls->finding;
 }
 
-static void
-filter_step(struct logscan *ls, size_t budget)
-{
-	size_t count = cmlog_reader_count(ls->rd);
-
-	while (budget-- > 0 && ls->scanned < count) {
-		size_t i = ls->scanned++;
-
-		if (!logscan_matches(ls, i, &ls->filter))
-			continue;
-		if (ls->nrows == ls->caprows) {
-			ls->caprows = ls->caprows ? ls->caprows * 2 : 1024;
-			ls->rows = xreallocarray(ls->rows, ls->caprows,
-			    sizeof *ls->rows);
-		}
-		ls->rows[ls->nrows++] = i;
-	}
-}
-
 int
 logscan_work(struct logscan *ls, int budget_ms)
 {
 	long start = now_ms();
 	int r;
 
-	if (ls->rd == NULL)
+	if (ls->m == NULL)
 		return 0;
 	do {
 		if (!ls->done) {
-			r = cmlog_reader_index(ls->rd, INDEX_SLICE);
+			r = cmlog_merge_step(ls->m, TEST_SLICE);
 			if (r == -1) {
 				snprintf(ls->error, sizeof ls->error, "%s",
-				    cmlog_reader_error(ls->rd));
+				    cmlog_merge_error(ls->m));
 				ls->done = 1;
 			} else if (r == 0)
 				ls->done = 1;
 		}
-		if (ls->filtering)
-			filter_step(ls, TEST_SLICE);
 		if (ls->finding)
 			find_step(ls, TEST_SLICE);
-		if (ls->done && (!ls->filtering || ls->scanned >=
-		    cmlog_reader_count(ls->rd)) && !ls->finding)
+		if (ls->done && !ls->finding)
 			return 0;
 	} while (now_ms() - start < budget_ms);
 	return 1;
@@ -275,30 +293,20 @@ logscan_work(struct logscan *ls, int budget_ms)
 int
 logscan_refresh(struct logscan *ls)
 {
-	size_t before = ls->rd != NULL ? cmlog_reader_count(ls->rd) : 0;
-	size_t last_line = 0;
-	struct cmlog_record rec;
 	int r;
 
-	if (ls->rd == NULL || !ls->done)
-		return 0;	/* still indexing: the growth is picked up */
-	if (before > 0 && cmlog_reader_get(ls->rd, before - 1, &rec) == 0)
-		last_line = rec.line;
-	if ((r = cmlog_reader_refresh(ls->rd)) == -1) {
+	if (ls->m == NULL || !ls->done)
+		return 0;	/* still working: the growth is picked up */
+	if ((r = cmlog_merge_refresh(ls->m)) == -1) {
 		snprintf(ls->error, sizeof ls->error, "%s",
-		    cmlog_reader_error(ls->rd));
+		    cmlog_merge_error(ls->m));
 		return 0;
 	}
 	if (r == 0)
 		return 0;
-	/* Started over (rolled, truncated)? Then the filter restarts. */
-	if (cmlog_reader_count(ls->rd) < before || (before > 0 &&
-	    (cmlog_reader_get(ls->rd, before - 1, &rec) == -1 ||
-	    rec.line != last_line))) {
-		ls->nrows = 0;
-		ls->scanned = 0;
-		if (ls->finding)
-			logscan_find_cancel(ls);
-	}
+	ls->done = 0;
+	/* Started over (rolled, truncated)? Then a find restarts too. */
+	if (r == 2 && ls->finding)
+		logscan_find_cancel(ls);
 	return 1;
 }

@@ -5,6 +5,7 @@
  * dialog.c: neither knows about it.
  */
 #include <stdio.h>
+#include <strings.h>
 
 #include "tui.h"
 
@@ -60,4 +61,34 @@ search_key(struct search *s, struct app *app, enum keys_action a)
 	default:
 		return VIEW_UNHANDLED;
 	}
+}
+
+int
+search_list_key(struct search *s, struct app *app, enum keys_action a)
+{
+	if (list_key(s->list, a))
+		return VIEW_REDRAW;
+	switch (a) {
+	case KA_FIND:
+	case KA_FIND_NEXT:
+	case KA_FIND_PREV:
+		return search_key(s, app, a);
+	case KA_RIGHT:
+	case KA_LEFT:
+		return list_hscroll(s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
+	default:
+		return VIEW_UNHANDLED;
+	}
+}
+
+int
+search_select(struct search *s, const char *key)
+{
+	for (size_t i = 0; i < s->list->count; i++)
+		if (strcasecmp(s->key(s->arg, i), key) == 0) {
+			s->list->cursor = i;
+			list_move(s->list, 0);
+			return 0;
+		}
+	return -1;
 }

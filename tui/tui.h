@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "cmlog.h"
+#include "cmlog-merge.h"
 #include "ehttp.h"
 
 #ifndef PATH_MAX
@@ -112,7 +113,7 @@ enum keys_action {
 	KA_FOLLOW, KA_OPEN_LOG, KA_TREE_TOGGLE, KA_GO_OVERVIEW, KA_GO_SITES,
 	KA_GO_SYSTEMS, KA_GO_CERTS, KA_GO_LOG, KA_TOGGLE, KA_OK, KA_CANCEL,
 	KA_NEXT_TAB, KA_PREV_TAB, KA_NEXT_FIELD, KA_PREV_FIELD,
-	KA_DETAILS_UP, KA_DETAILS_DOWN, KA_ACTION_MAX
+	KA_DETAILS_UP, KA_DETAILS_DOWN, KA_ERROR_LOOKUP, KA_ACTION_MAX
 };
 
 struct keys_binding {
@@ -529,58 +530,65 @@ void	 view_certs_sort(struct view *, enum db_cert_sort, int desc);
 size_t	 view_certs_total(struct view *);
 const struct rowbuf *view_certs_rowbuf(struct view *);
 
-/* logscan.c: the log viewer's model over a cmlog reader. */
-enum logscan_level { LOGSCAN_ALL, LOGSCAN_WARNINGS, LOGSCAN_ERRORS };
-struct logscan_filter {
-	char			 text[128];	/* in text or component */
-	char			 component[CMLOG_FIELD_MAX + 1];
-	enum logscan_level	 level;
-};
+/* logscan.c: the log viewer's model over one log or several merged
+ * (cmlog_merge), filtered by the backend's one log filter. Rows are the
+ * merged, filtered timeline; a record is named by its file and index. */
 struct logscan {
-	struct cmlog_reader	*rd;
-	char			 path[PATH_MAX];
-	int			 done;		/* the whole file is indexed */
-	/* Filter: rows are indexes of matching records. */
+	struct cmlog_merge	*m;
+	char			 path[PATH_MAX];	/* as opened */
+	int			 done;		/* every file indexed, merged */
 	int			 filtering;
-	struct logscan_filter	 filter;
-	size_t			*rows;
-	size_t			 nrows, caprows;
-	size_t			 scanned;	/* records tested so far */
-	/* Find: an incremental search. */
+	struct cmlog_filter	 filter;
+	/* Find: an incremental search over the rows. */
 	int			 finding;
 	char			 needle[128];
 	int			 backward;
-	size_t			 find_pos;	/* next record to test */
+	size_t			 find_pos;	/* next row to test */
 	size_t			 find_start;
 	int			 find_wrapped;
-	size_t			 found;		/* record, when done */
+	size_t			 found;		/* row, when done */
 	int			 find_result;	/* 1 found, 0 not, -1 running */
 	char			 error[256];
 };
+/* Open a log, or a folder: its *.log and *.lo_ merged. */
 int	 logscan_open(struct logscan *, const char *path, char **cause);
+int	 logscan_open_many(struct logscan *, const char *const *paths,
+	    size_t n, char **cause);
 void	 logscan_close(struct logscan *);
-/* Work for about budget_ms: index, filter, find. 1 if more work remains. */
+/* Work for about budget_ms: index, merge, filter, find. 1 if more remains. */
 int	 logscan_work(struct logscan *, int budget_ms);
-/* Rows shown (filtered or all) and the record of a row. */
+/* Rows shown (filtered or all). */
 size_t	 logscan_count(const struct logscan *);
-size_t	 logscan_record(const struct logscan *, size_t row);
-/* The row of a record (or the nearest before it). */
-size_t	 logscan_row_of(const struct logscan *, size_t record);
-void	 logscan_set_filter(struct logscan *, const struct logscan_filter *);
+/* Row's record parsed (rec.text into the map); *file its log. 0 or -1. */
+int	 logscan_get(struct logscan *, size_t row, struct cmlog_record *,
+	    size_t *file);
+/* Row's type from the index (CMLOG_TYPE_BADINDEX past the end). */
+int	 logscan_type_at(const struct logscan *, size_t row);
+/* A row's record as one number (to find it again after a filter change),
+ * or (uint64_t)-1; and the row of such a number (the nearest before). */
+uint64_t logscan_id(const struct logscan *, size_t row);
+size_t	 logscan_row_of(const struct logscan *, uint64_t id);
+/* Logs: how many, and the tag and path of one. */
+size_t	 logscan_files(const struct logscan *);
+const char *logscan_tag(const struct logscan *, size_t file);
+const char *logscan_path(const struct logscan *, size_t file);
+void	 logscan_progress(const struct logscan *, uint64_t *done,
+	    uint64_t *total);
+void	 logscan_set_filter(struct logscan *, const struct cmlog_filter *);
 void	 logscan_clear_filter(struct logscan *);
-int	 logscan_matches(struct logscan *, size_t record,
-	    const struct logscan_filter *);
-void	 logscan_find(struct logscan *, const char *needle, size_t from_record,
+void	 logscan_find(struct logscan *, const char *needle, size_t from_row,
 	    int backward);
 void	 logscan_find_cancel(struct logscan *);
 /* Follow: pick up new records; 1 if anything changed. */
 int	 logscan_refresh(struct logscan *);
 
 /* search.c: Find in a list view (F3, n, N). The view fills in list,
- * match (1 if row has needle, ASCII case-insensitive) and label. */
+ * match (1 if row has needle, ASCII case-insensitive), key (the row's
+ * name for view_ops.select) and label. */
 struct search {
 	struct list	*list;
 	int		(*match)(void *arg, size_t row, const char *needle);
+	const char	*(*key)(void *arg, size_t row);
 	void		*arg;
 	const char	*label;		/* the prompt's label */
 	char		 needle[128];	/* the last text searched for */
@@ -588,6 +596,12 @@ struct search {
 /* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
  * VIEW_UNHANDLED for any other action. */
 int	 search_key(struct search *, struct app *, enum keys_action);
+/* The keys every list view with Find shares: movement, Find, column
+ * scroll; VIEW_UNHANDLED for the view's own. */
+int	 search_list_key(struct search *, struct app *, enum keys_action);
+/* The cursor to the row whose key is key (ASCII case-insensitive); -1 if
+ * none is. */
+int	 search_select(struct search *, const char *key);
 
 /* app.c: the frame and the main loop. */
 struct app_config {
@@ -617,6 +631,15 @@ struct ehttp	*app_ehttp(struct app *);
  * certificates (progress is shown); close it with app_key_handle_close. */
 struct ehttp	*app_key_handle(struct app *, char *err, size_t errlen);
 void		 app_key_handle_close(struct app *, struct ehttp *);
+/* The same for an action the user asked for: a handle, or NULL after a box
+ * titled title says why; and its end with the action's rc: the handle
+ * closed, then a failure box ("failed: reason"; failed NULL: the reason
+ * alone) or the notes under notes_title (ok_text when there are none).
+ * Returns rc. */
+struct ehttp	*app_key_begin(struct app *, const char *title);
+int		 app_key_end(struct app *, struct ehttp *, int rc,
+		    const char *title, const char *failed,
+		    const char *notes_title, const char *ok_text);
 const char	*app_log_dir(const struct app *);
 void		 app_status(struct app *, int error, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));

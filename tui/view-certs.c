@@ -370,22 +370,14 @@ renew_done(struct app *app, int result, const char *text, void *arg)
 	struct view *v = arg;
 	struct ehttp *k;
 	struct db_cert x;
-	char err[512];
 
 	if (result != 0 || selected(v, &x) == -1)
 		return;
-	if ((k = app_key_handle(app, err, sizeof err)) == NULL) {
-		dialog_message(app, "Renew", BOX_ERROR, "%s", err);
+	if ((k = app_key_begin(app, "Renew")) == NULL)
 		return;
-	}
-	if (ehttp_cert_renew(k, x.id) == -1) {
-		snprintf(err, sizeof err, "%s", ehttp_error(k));
-		app_key_handle_close(app, k);
-		dialog_message(app, "Renew", BOX_ERROR, "%s", err);
+	if (app_key_end(app, k, ehttp_cert_renew(k, x.id), "Renew", NULL,
+	    "Renew", "The certificate was renewed.") == -1)
 		return;
-	}
-	app_show_notes(app, k, "Renew", "The certificate was renewed.");
-	app_key_handle_close(app, k);
 	certs_reload(v);
 }
 
@@ -563,11 +555,7 @@ certs_click(struct view *v, int y, int x, int wheel)
 	WINDOW *w = app_window(v->app, "list");
 	int h, width, col;
 
-	if (wheel != 0) {
-		list_move(&c->list, wheel * 3);
-		return VIEW_REDRAW;
-	}
-	if (y == 0 && w != NULL) {
+	if (wheel == 0 && y == 0 && w != NULL) {
 		getmaxyx(w, h, width);
 		(void)h;
 		col = list_col_at(certs_cols, CC_MAX, c->list.hcol, width, x);
@@ -575,10 +563,7 @@ certs_click(struct view *v, int y, int x, int wheel)
 			sort_done(v->app, col, NULL, v);
 		return VIEW_REDRAW;
 	}
-	if (y > 0 && c->list.top + y - 1 < c->list.count) {
-		c->list.cursor = c->list.top + y - 1;
-		list_move(&c->list, 0);
-	}
+	list_click(&c->list, y, wheel);
 	return VIEW_REDRAW;
 }
 

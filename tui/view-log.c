@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "errlookup.h"
 #include "tui.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -29,7 +30,7 @@
  * Thread (the details pane has them all).
  */
 enum { LC_MARK, LC_TEXT, LC_COMPONENT, LC_TIME, LC_THREAD, LC_CLOCK,
-	LC_MAX };
+	LC_LOG, LC_MAX };
 
 static const struct list_col log_cols_wide[] = {
 	{ "", NULL, 1, 1, 0, 0 },
@@ -50,7 +51,19 @@ static const struct list_col log_cols_narrow[] = {
 static const int log_map_narrow[] = { LC_MARK, LC_TEXT, LC_CLOCK,
 	LC_COMPONENT };
 
+/* Merged logs: the Log column tags each row with its file. */
+static const struct list_col log_cols_merged[] = {
+	{ "", NULL, 1, 1, 0, 0 },
+	{ "Log Text", NULL, LOG_TEXT_MIN, 60, 0, LIST_ELASTIC },
+	{ "Log", NULL, 6, 18, 1, 0 },
+	{ "Component", "Comp", 4, 22, 1, 0 },
+	{ "Date/Time", "Time", 8, 23, 0, 0 },
+};
+static const int log_map_merged[] = { LC_MARK, LC_TEXT, LC_LOG, LC_COMPONENT,
+	LC_TIME };
+
 #define NCOLS(a)	((int)(sizeof (a) / sizeof (a)[0]))
+#define NELEM(a)	(sizeof (a) / sizeof (a)[0])
 /* The narrow layout below this list width. */
 #define LOG_WIDE_MIN	(1 + LOG_TEXT_MIN + 10 + 23 + 6 + 4)
 
@@ -68,7 +81,7 @@ struct logv {
 	struct timespec		 last_follow;
 	struct timespec		 last_try;
 	int			 seeking;	/* put the cursor on seek_record */
-	size_t			 seek_record;
+	uint64_t		 seek_record;
 	const int		*map;		/* shown column -> LC_* */
 	int			 text_off;	/* Log Text scrolled (columns) */
 	int			 text_w;	/* its width (last draw) */
@@ -152,8 +165,7 @@ seek_settle(struct logv *l)
 {
 	if (!l->seeking)
 		return;
-	if (l->ls.filtering && l->ls.scanned <= l->seek_record &&
-	    l->ls.scanned < cmlog_reader_count(l->ls.rd))
+	if (!l->ls.done)
 		return;
 	l->seeking = 0;
 	if (l->list.count > 0) {
@@ -163,16 +175,16 @@ seek_settle(struct logv *l)
 }
 
 static void
-keep_place(struct logv *l, int what, const struct logscan_filter *f)
+keep_place(struct logv *l, int what, const struct cmlog_filter *f)
 {
-	size_t rec = logscan_record(&l->ls, l->list.cursor);
+	uint64_t rec = logscan_id(&l->ls, l->list.cursor);
 
 	if (what == LOG_SET_FILTER)
 		logscan_set_filter(&l->ls, f);
 	else
 		logscan_clear_filter(&l->ls);
 	l->list.cursor = l->list.top = 0;
-	if (!l->at_end && rec != (size_t)-1) {
+	if (!l->at_end && rec != (uint64_t)-1) {
 		l->seeking = 1;
 		l->seek_record = rec;
 	}
@@ -235,7 +247,7 @@ log_tick(struct view *v, int *wish)
 	if (!l->ls.finding && l->ls.find_result != -1 && l->find[0] != '\0' &&
 	    l->ls.find_result != 2) {
 		if (l->ls.find_result == 1) {
-			l->list.cursor = logscan_row_of(&l->ls, l->ls.found);
+			l->list.cursor = l->ls.found;
 			l->at_end = 0;
 			list_move(&l->list, 0);
 			app_status(v->app, 0, "Found '%s'%s.", l->find,
@@ -257,20 +269,7 @@ log_tick(struct view *v, int *wish)
 static int
 get_row(struct logv *l, size_t row, struct cmlog_record *rec)
 {
-	size_t i = logscan_record(&l->ls, row);
-
-	if (i == (size_t)-1)
-		return -1;
-	return cmlog_reader_get(l->ls.rd, i, rec);
-}
-
-/* "14:05:12.345+000" -> "14:05:12.345". */
-static void
-clock_part(const char *t, char *buf, size_t len)
-{
-	size_t n = strcspn(t, "+-");
-
-	text_copy(buf, len, t, n);
+	return logscan_get(&l->ls, row, rec, NULL);
 }
 
 /* The byte offset of column cols in s (UTF-8: one column a character). */
@@ -288,16 +287,28 @@ skip_cols(const char *s, size_t len, int cols)
 	return i;
 }
 
+/* The thread: as written when it is not a number ("Main"), else decimal
+ * and hex; nothing for a junk line. */
+static void
+thread_text(const struct cmlog_record *rec, char *buf, size_t len)
+{
+	if (len > 0)
+		buf[0] = '\0';
+	if (!rec->thread_num && !rec->malformed)
+		snprintf(buf, len, "%s", rec->thread_str);
+	else if (rec->thread != 0 || !rec->malformed)
+		snprintf(buf, len, "%lu (0x%lX)", rec->thread, rec->thread);
+}
+
 static void
 log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 {
 	struct logv *l = arg;
 	struct cmlog_record rec;
-	char t[32];
-	size_t off;
+	size_t off, file = 0;
 	int type;
 
-	if (get_row(l, row, &rec) == -1)
+	if (logscan_get(&l->ls, row, &rec, &file) == -1)
 		return;
 	switch (l->map[col]) {
 	case LC_MARK:
@@ -315,20 +326,21 @@ log_cell(void *arg, size_t row, int col, char *buf, size_t len)
 				*p = ' ';
 		break;
 	case LC_CLOCK:
-		text_copy(buf, len, rec.time_str, strcspn(rec.time_str, "."));
+		cmlog_merge_when(&rec, buf, len, CMLOG_WHEN_CLOCK);
 		break;
 	case LC_COMPONENT:
 		snprintf(buf, len, "%s", rec.component);
 		break;
+	case LC_LOG:
+		snprintf(buf, len, "%s", logscan_tag(&l->ls, file));
+		break;
 	case LC_TIME:
-		clock_part(rec.time_str, t, sizeof t);
-		snprintf(buf, len, "%s %s", rec.date_str, t);
+		/* As ehttpctl log show prints it: UTC, or "local". */
+		if (!rec.malformed)
+			cmlog_merge_when(&rec, buf, len, CMLOG_WHEN_TEXT);
 		break;
 	case LC_THREAD:
-		if (!rec.thread_num && !rec.malformed)	/* as written */
-			snprintf(buf, len, "%s", rec.thread_str);
-		else if (rec.thread != 0 || !rec.malformed)
-			snprintf(buf, len, "%lu (0x%lX)", rec.thread, rec.thread);
+		thread_text(&rec, buf, len);
 		break;
 	}
 }
@@ -338,17 +350,16 @@ log_style(void *arg, size_t row)
 {
 	struct logv *l = arg;
 	struct cmlog_record rec;
-	size_t i = logscan_record(&l->ls, row);
 	int type;
 
-	if (i == (size_t)-1)
+	if (row >= logscan_count(&l->ls))
 		return crt_attr(CRT_NORMAL);
-	if (l->highlight[0] != '\0' && cmlog_reader_get(l->ls.rd, i, &rec) == 0 &&
+	if (l->highlight[0] != '\0' && get_row(l, row, &rec) == 0 &&
 	    (text_casefind(rec.text, rec.text_len, l->highlight) != NULL ||
 	    text_casefind(rec.component, strlen(rec.component),
 	    l->highlight) != NULL))
 		return crt_attr(CRT_HIGHLIGHT);
-	type = cmlog_reader_type_at(l->ls.rd, i);
+	type = logscan_type_at(&l->ls, row);
 	if (type == CMLOG_TYPE_ERROR)
 		return crt_attr(CRT_LOG_ERROR);
 	if (type == CMLOG_TYPE_WARNING)
@@ -379,7 +390,8 @@ static void
 log_details(struct logv *l, WINDOW *w)
 {
 	struct cmlog_record rec;
-	char t[32], *head[3] = { NULL, NULL, NULL };
+	char when[CMLOG_WHEN_LEN], th[CMLOG_FIELD_MAX + 32];
+	char *head[3] = { NULL, NULL, NULL };
 	size_t off, next, n;
 	int h, width, y = 0, line = 0;
 
@@ -391,10 +403,11 @@ log_details(struct logv *l, WINDOW *w)
 		l->det_row = l->list.cursor;
 		l->det_off = 0;
 	}
-	clock_part(rec.time_str, t, sizeof t);
-	xasprintf(&head[0], "Date/Time: %s %s  Thread: %lu (0x%lX)  Type: %s",
-	    rec.date_str, t, rec.thread, rec.thread, type_title(rec.malformed ?
-	    CMLOG_TYPE_MALFORMED : rec.type));
+	cmlog_merge_when(&rec, when, sizeof when, CMLOG_WHEN_TEXT);
+	thread_text(&rec, th, sizeof th);
+	xasprintf(&head[0], "Date/Time: %s%s  Thread: %s  Type: %s", when,
+	    rec.tz_known ? " UTC" : "", th[0] ? th : "-",
+	    type_title(rec.malformed ? CMLOG_TYPE_MALFORMED : rec.type));
 	xasprintf(&head[1], "Component: %s  Source: %s  Line: %zu",
 	    rec.component, rec.file[0] ? rec.file : "-", rec.line);
 	if (rec.malformed)
@@ -429,20 +442,62 @@ log_details(struct logv *l, WINDOW *w)
 		free(head[i]);
 }
 
+/*
+ * Does a row that may be on screen hold a time written without an offset?
+ * Then the time column must not say UTC: its title drops "(UTC)" and
+ * those rows say "local". The screen shows h rows around the cursor (top
+ * is settled only by the draw), so look h rows either side of it.
+ */
+static int
+local_times_shown(struct logv *l, int h)
+{
+	struct cmlog_record rec;
+	size_t span = (size_t)(h > 0 ? h : 1);
+	size_t from = l->list.cursor > span ? l->list.cursor - span : 0;
+	size_t to = l->list.cursor + span + 1;
+
+	if (!l->open)
+		return 0;
+	for (size_t row = from; row < to && row < l->list.count; row++)
+		if (get_row(l, row, &rec) == 0 && !rec.malformed &&
+		    rec.when != 0 && !rec.tz_known)
+			return 1;
+	return 0;
+}
+
 static void
 log_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 {
 	struct logv *l = v->data;
-	const struct list_col *cols = log_cols_wide;
-	int h, width, ncols = NCOLS(log_cols_wide), widths[8];
+	const struct list_col *layout = log_cols_wide;
+	struct list_col cols[LC_MAX];
+	int h, width, ncols = NCOLS(log_cols_wide), widths[8], local;
 
 	getmaxyx(list, h, width);
-	(void)h;
 	l->map = log_map_wide;
-	if (width < LOG_WIDE_MIN) {
-		cols = log_cols_narrow;
+	if (l->open && logscan_files(&l->ls) > 1) {
+		layout = log_cols_merged;
+		ncols = NCOLS(log_cols_merged);
+		l->map = log_map_merged;
+	} else if (width < LOG_WIDE_MIN) {
+		layout = log_cols_narrow;
 		ncols = NCOLS(log_cols_narrow);
 		l->map = log_map_narrow;
+	}
+	/* The time column says UTC only over UTC times (as log show does:
+	 * a time written without an offset is "local"). */
+	local = local_times_shown(l, h);
+	memcpy(cols, layout, (size_t)ncols * sizeof cols[0]);
+	for (int i = 0; i < ncols; i++) {
+		if (l->map[i] == LC_TIME) {
+			cols[i].title = local ? "Date/Time" : "Date/Time (UTC)";
+			cols[i].short_title = local ? "Time" : "UTC";
+			if (local)	/* room for " local" */
+				cols[i].pref = 29;
+			if (local && cols[i].min == 23)
+				cols[i].min = 29;
+		} else if (l->map[i] == LC_CLOCK)
+			cols[i].title = local ? "Time" : "Time UTC";
 	}
 	l->list.hcol = 0;	/* Left/Right scroll the text instead */
 	list_layout(cols, ncols, 0, width, widths);
@@ -479,8 +534,7 @@ find_done(struct app *app, int result, const char *text, void *arg)
 	if (result != 0 || text == NULL || *text == '\0' || !l->open)
 		return;
 	snprintf(l->find, sizeof l->find, "%s", text);
-	logscan_find(&l->ls, l->find, logscan_record(&l->ls, l->list.cursor) ==
-	    (size_t)-1 ? 0 : logscan_record(&l->ls, l->list.cursor), 0);
+	logscan_find(&l->ls, l->find, l->list.cursor, 0);
 	app_status(app, 0, "Searching for '%s'... (c cancels)", l->find);
 }
 
@@ -496,77 +550,58 @@ highlight_done(struct app *app, int result, const char *text, void *arg)
 }
 
 /* The filter dialog. */
-enum { LF_TEXT = 1, LF_COMPONENT, LF_ALL, LF_WARN, LF_ERR };
+enum { LF_TEXT = 1, LF_COMPONENT, LF_INFO, LF_WARN, LF_ERR, LF_BAD };
+
+/* The type boxes and the classes of the one log filter they stand for. */
+static const struct {
+	int		 id;
+	unsigned	 class;
+	const char	*title;
+} lf_types[] = {
+	{ LF_INFO, CMLOG_CLASS_INFO, "Information (and type 0, empty)" },
+	{ LF_WARN, CMLOG_CLASS_WARNING, "Warning" },
+	{ LF_ERR, CMLOG_CLASS_ERROR, "Error" },
+	{ LF_BAD, CMLOG_CLASS_MALFORMED, "Not a record (malformed)" },
+};
 
 struct log_filter {
 	struct form	 form;
 	struct view	*view;
 };
 
-static void
-lf_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
-{
-	struct log_filter *lf = d->data;
-
-	*w = maxw - 4 < 64 ? maxw - 4 : 64;
-	*h = form_height(&lf->form, *w);
-}
-
-static void
-lf_draw(struct dialog *d, WINDOW *w)
-{
-	struct log_filter *lf = d->data;
-
-	dialog_form_draw(d, w, &lf->form);
-}
-
+/* OK: the boxes and fields become the one log filter (the skeleton
+ * handles Cancel and Esc). */
 static int
-lf_key(struct dialog *d, enum keys_action a, int key)
+lf_button(struct dialog *d, int pressed)
 {
 	struct log_filter *lf = d->data;
 	struct logv *l = lf->view->data;
-	struct logscan_filter f;
+	struct cmlog_filter f;
 
-	switch (form_key(&lf->form, a, key)) {
-	case FORM_BUTTON:
-		if (lf->form.pressed == 0 && l->open) {
-			memset(&f, 0, sizeof f);
-			text_copy(f.text, sizeof f.text, form_item(&lf->form,
-			    LF_TEXT)->text, strlen(form_item(&lf->form,
-			    LF_TEXT)->text));
-			text_copy(f.component, sizeof f.component,
-			    form_item(&lf->form, LF_COMPONENT)->text,
-			    strlen(form_item(&lf->form, LF_COMPONENT)->text));
-			f.level = form_value(&lf->form, LF_ERR) ?
-			    LOGSCAN_ERRORS : form_value(&lf->form, LF_WARN) ?
-			    LOGSCAN_WARNINGS : LOGSCAN_ALL;
-			keep_place(l, LOG_SET_FILTER, &f);
-		}
-		dialog_close(d, lf->form.pressed == 0 ? 0 : -1, NULL);
-		return DLG_CLOSE;
-	case FORM_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
-	case FORM_UNHANDLED:
-		return DLG_UNHANDLED;
-	default:
-		return DLG_REDRAW;
+	(void)pressed;
+	if (l->open) {
+		memset(&f, 0, sizeof f);
+		text_copy(f.text, sizeof f.text, form_item(&lf->form,
+		    LF_TEXT)->text, strlen(form_item(&lf->form, LF_TEXT)->text));
+		text_copy(f.component, sizeof f.component,
+		    form_item(&lf->form, LF_COMPONENT)->text,
+		    strlen(form_item(&lf->form, LF_COMPONENT)->text));
+		for (size_t i = 0; i < NELEM(lf_types); i++)
+			if (form_value(&lf->form, lf_types[i].id))
+				f.classes |= lf_types[i].class;
+		/* No box ticked keeps nothing; all ticked, all. */
+		if (f.classes == 0)
+			f.classes = CMLOG_CLASS_NONE;
+		keep_place(l, LOG_SET_FILTER, &f);
 	}
+	dialog_close(d, 0, NULL);
+	return DLG_CLOSE;
 }
 
-static void
-lf_free(struct dialog *d)
-{
-	free(d->data);
-}
-
-static const struct dialog_ops lf_ops = {
-	.name = "log-filter",
-	.scope = KS_DIALOG,
-	.size = lf_size,
-	.draw = lf_draw,
-	.key = lf_key,
-	.free = lf_free,
+static const struct dialog_form_ops lf_ops = {
+	.width = 64,
+	.margin = 4,
+	.button = lf_button,
 };
 
 static void
@@ -575,31 +610,31 @@ filter_dialog(struct view *v)
 	struct logv *l = v->data;
 	struct log_filter *lf;
 	struct form_item *it;
-	static const int ids[] = { LF_ALL, LF_WARN, LF_ERR };
-	static const char *const titles[] = { "All records",
-	    "Warnings and errors", "Errors only" };
+	static const char *const buttons[] = { "OK", "Cancel" };
 
 	lf = xcalloc(1, sizeof *lf);
 	lf->view = v;
 	form_init(&lf->form, "Filter Log");
-	it = form_add(&lf->form, FORM_TEXT, LF_TEXT, 0, 0, "Text contains:");
+	it = form_add(&lf->form, FORM_TEXT, LF_TEXT, 0, 0,
+	    "Log text contains (any case):");
 	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.text);
 	it->pos = strlen(it->text);
 	it = form_add(&lf->form, FORM_TEXT, LF_COMPONENT, 0, 0,
-	    "Component contains:");
+	    "Component contains (any case):");
 	snprintf(it->text, sizeof it->text, "%s", l->ls.filter.component);
 	it->pos = strlen(it->text);
-	for (int i = 0; i < 3; i++) {
-		it = form_add(&lf->form, FORM_RADIO, ids[i], 0, 0, titles[i]);
-		it->group = 1;
-		it->value = (int)l->ls.filter.level == i;
+	form_add(&lf->form, FORM_LABEL, 0, 0, 0, "Types shown (ehttpctl log"
+	    " show --type means the same):");
+	for (size_t i = 0; i < NELEM(lf_types); i++) {
+		it = form_add(&lf->form, FORM_CHECK, lf_types[i].id, 0, 0,
+		    lf_types[i].title);
+		it->value = l->ls.filter.classes == 0 ||
+		    (l->ls.filter.classes & lf_types[i].class) != 0;
 	}
-	lf->form.buttons[0] = "OK";
-	lf->form.buttons[1] = "Cancel";
-	lf->form.button_enabled[0] = lf->form.button_enabled[1] = 1;
-	lf->form.nbuttons = 2;
+	form_buttons(&lf->form, buttons, 2);
 	form_focus_first(&lf->form);
-	app_dialog_push(v->app, dialog_new(v->app, &lf_ops, lf));
+	app_dialog_push(v->app, dialog_form_new(v->app, &lf_ops, &lf->form,
+	    lf));
 }
 
 static void
@@ -607,23 +642,27 @@ record_box(struct view *v, struct logv *l)
 {
 	struct cmlog_record rec;
 	struct box *b;
-	char t[32], *text;
+	char when[CMLOG_WHEN_LEN], th[CMLOG_FIELD_MAX + 32], *text;
+	size_t file = 0;
 
-	if (l->list.count == 0 || get_row(l, l->list.cursor, &rec) == -1)
+	if (l->list.count == 0 || logscan_get(&l->ls, l->list.cursor, &rec,
+	    &file) == -1)
 		return;
 	b = box_new("Log record");
 	box_wide(b);
-	clock_part(rec.time_str, t, sizeof t);
-	box_line(b, BOX_TEXT, "Date/Time:  %s %s (as written: %s)", rec.date_str,
-	    t, rec.time_str);
+	cmlog_merge_when(&rec, when, sizeof when, CMLOG_WHEN_TEXT);
+	thread_text(&rec, th, sizeof th);
+	box_line(b, BOX_TEXT, "Date/Time:  %s%s (as written: %s %s)", when,
+	    rec.tz_known ? " UTC" : "", rec.date_str, rec.time_str);
 	box_line(b, BOX_TEXT, "Component:  %s", rec.component);
-	box_line(b, BOX_TEXT, "Thread:     %lu (0x%lX)", rec.thread, rec.thread);
+	box_line(b, BOX_TEXT, "Thread:     %s", th[0] ? th : "-");
 	box_line(b, rec.type == CMLOG_TYPE_ERROR ? BOX_ERROR :
 	    rec.type == CMLOG_TYPE_WARNING ? BOX_WARNING : BOX_TEXT,
 	    "Type:       %s", type_title(rec.malformed ? CMLOG_TYPE_MALFORMED :
 	    rec.type));
 	box_line(b, BOX_TEXT, "Source:     %s", rec.file[0] ? rec.file : "-");
-	box_line(b, BOX_TEXT, "File:       %s, line %zu", v->path, rec.line);
+	box_line(b, BOX_TEXT, "File:       %s, line %zu", logscan_path(&l->ls,
+	    file), rec.line);
 	if (rec.malformed)
 		box_line(b, BOX_WARNING, "Not a well-formed record: %s",
 		    rec.cause);
@@ -634,11 +673,51 @@ record_box(struct view *v, struct logv *l)
 	box_dialog(v->app, b, NULL, NULL);
 }
 
+/* Error Lookup (CMTrace's): the codes of the selected record decoded by
+ * the backend's table (ehttpctl log lookup gives the same). */
+static void
+lookup_box(struct view *v, struct logv *l)
+{
+	struct cmlog_record rec;
+	struct errlookup e[16];
+	struct box *b;
+	size_t n;
+
+	if (l->list.count == 0 || get_row(l, l->list.cursor, &rec) == -1)
+		return;
+	n = errlookup_scan(rec.text, rec.text_len, e, sizeof e / sizeof e[0]);
+	b = box_new("Error Lookup");
+	box_wide(b);
+	if (n == 0)
+		box_text(b, BOX_TEXT, "The record holds no error code.");
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].kind == ERRLOOKUP_HTTP)
+			box_line(b, BOX_HEAD, "%s: HTTP status %u", e[i].token,
+			    e[i].value);
+		else if (e[i].kind == ERRLOOKUP_WIN32)
+			box_line(b, BOX_HEAD, "%s: Win32 error %u (0x%X)",
+			    e[i].token, e[i].value, e[i].value);
+		else
+			box_line(b, BOX_HEAD, "%s: HRESULT 0x%08X, severity %s,"
+			    " facility %u%s%s, code %u (0x%X)", e[i].token,
+			    e[i].value, e[i].severity ? "failure" : "success",
+			    e[i].facility, e[i].facility_name ? " " : "",
+			    e[i].facility_name ? e[i].facility_name : "",
+			    e[i].code, e[i].code);
+		if (e[i].name != NULL)
+			box_line(b, BOX_TEXT, "  %s: %s", e[i].name, e[i].text);
+		else
+			box_text(b, BOX_TEXT, "  not in the table");
+		if (e[i].source != NULL)
+			box_line(b, BOX_INFO, "  source: %s", e[i].source);
+	}
+	box_dialog(v->app, b, NULL, NULL);
+}
+
 static int
 log_key(struct view *v, enum keys_action a, int key)
 {
 	struct logv *l = v->data;
-	size_t from;
 
 	if (list_key(&l->list, a)) {
 		l->at_end = l->list.count > 0 &&
@@ -648,6 +727,9 @@ log_key(struct view *v, enum keys_action a, int key)
 	switch (a) {
 	case KA_OPEN:
 		record_box(v, l);
+		return VIEW_REDRAW;
+	case KA_ERROR_LOOKUP:
+		lookup_box(v, l);
 		return VIEW_REDRAW;
 	case KA_FIND:
 		dialog_prompt_selected(v->app, "Find", "Find what:", l->find,
@@ -660,8 +742,7 @@ log_key(struct view *v, enum keys_action a, int key)
 			    l->find, find_done, v);
 			return VIEW_REDRAW;
 		}
-		from = logscan_record(&l->ls, l->list.cursor);
-		logscan_find(&l->ls, l->find, from == (size_t)-1 ? 0 : from,
+		logscan_find(&l->ls, l->find, l->list.cursor,
 		    a == KA_FIND_PREV);
 		return VIEW_REDRAW;
 	case KA_FILTER:
@@ -753,7 +834,7 @@ log_where(struct view *v, char *buf, size_t len)
 		return;
 	}
 	if (!l->ls.done) {
-		cmlog_reader_progress(l->ls.rd, &done, &total);
+		logscan_progress(&l->ls, &done, &total);
 		snprintf(idx, sizeof idx, ", reading %d%%", total ?
 		    (int)(done * 100 / total) : 100);
 	}

@@ -420,12 +420,7 @@ ov_click(struct view *v, int y, int x, int wheel)
 {
 	struct overview *o = v->data;
 
-	if (wheel != 0)
-		list_move(&o->list, wheel * 3);
-	else if (y > 0 && o->list.top + y - 1 < o->n) {
-		o->list.cursor = o->list.top + y - 1;
-		list_move(&o->list, 0);
-	}
+	list_click(&o->list, y, wheel);
 	return VIEW_REDRAW;
 }
 

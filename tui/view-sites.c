@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "tui.h"
 #include "xmalloc.h"
@@ -76,6 +75,12 @@ sites_match(void *arg, size_t row, const char *needle)
 	    text_casefind(x->name, strlen(x->name), needle) != NULL;
 }
 
+static const char *
+sites_name(void *arg, size_t row)
+{
+	return ((struct sites *)arg)->v[row].code;
+}
+
 static int
 sites_open(struct view *v)
 {
@@ -84,6 +89,7 @@ sites_open(struct view *v)
 	s = xcalloc(1, sizeof *s);
 	s->find.list = &s->list;
 	s->find.match = sites_match;
+	s->find.key = sites_name;
 	s->find.arg = s;
 	s->find.label = "Site code or name:";
 	v->data = s;
@@ -245,23 +251,11 @@ sites_key(struct view *v, enum keys_action a, int key)
 {
 	struct sites *s = v->data;
 
-	if (list_key(&s->list, a))
-		return VIEW_REDRAW;
-	switch (a) {
-	case KA_OPEN:
-		if (s->n > 0)
-			dialog_site_open(v->app, s->v[s->list.cursor].code);
-		return VIEW_REDRAW;
-	case KA_FIND:
-	case KA_FIND_NEXT:
-	case KA_FIND_PREV:
-		return search_key(&s->find, v->app, a);
-	case KA_RIGHT:
-	case KA_LEFT:
-		return list_hscroll(&s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
-	default:
-		return VIEW_UNHANDLED;
-	}
+	if (a != KA_OPEN)
+		return search_list_key(&s->find, v->app, a);
+	if (s->n > 0)
+		dialog_site_open(v->app, s->v[s->list.cursor].code);
+	return VIEW_REDRAW;
 }
 
 static int
@@ -287,13 +281,7 @@ sites_select(struct view *v, const char *code)
 {
 	struct sites *s = v->data;
 
-	for (size_t i = 0; i < s->n; i++)
-		if (strcasecmp(s->v[i].code, code) == 0) {
-			s->list.cursor = i;
-			list_move(&s->list, 0);
-			return 0;
-		}
-	return -1;
+	return search_select(&s->find, code);
 }
 
 const struct view_ops view_sites_ops = {

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "tui.h"
@@ -58,6 +57,12 @@ systems_match(void *arg, size_t row, const char *needle)
 	    text_casefind(r->sys.site_code, 3, needle);
 }
 
+static const char *
+systems_name(void *arg, size_t row)
+{
+	return ((struct systems *)arg)->v[row].sys.fqdn;
+}
+
 static int
 systems_open(struct view *v)
 {
@@ -66,6 +71,7 @@ systems_open(struct view *v)
 	s = xcalloc(1, sizeof *s);
 	s->find.list = &s->list;
 	s->find.match = systems_match;
+	s->find.key = systems_name;
 	s->find.arg = s;
 	s->find.label = "Name, site or role:";
 	v->data = s;
@@ -339,23 +345,11 @@ systems_key(struct view *v, enum keys_action a, int key)
 {
 	struct systems *s = v->data;
 
-	if (list_key(&s->list, a))
-		return VIEW_REDRAW;
-	switch (a) {
-	case KA_OPEN:
-		if (s->n > 0)
-			dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
-		return VIEW_REDRAW;
-	case KA_FIND:
-	case KA_FIND_NEXT:
-	case KA_FIND_PREV:
-		return search_key(&s->find, v->app, a);
-	case KA_RIGHT:
-	case KA_LEFT:
-		return list_hscroll(&s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
-	default:
-		return VIEW_UNHANDLED;
-	}
+	if (a != KA_OPEN)
+		return search_list_key(&s->find, v->app, a);
+	if (s->n > 0)
+		dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
+	return VIEW_REDRAW;
 }
 
 static int
@@ -382,13 +376,7 @@ systems_select(struct view *v, const char *fqdn)
 {
 	struct systems *s = v->data;
 
-	for (size_t i = 0; i < s->n; i++)
-		if (strcasecmp(s->v[i].sys.fqdn, fqdn) == 0) {
-			s->list.cursor = i;
-			list_move(&s->list, 0);
-			return 0;
-		}
-	return -1;
+	return search_select(&s->find, fqdn);
 }
 
 const struct view_ops view_systems_ops = {

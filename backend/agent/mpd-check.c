@@ -60,7 +60,7 @@ mpd_check_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct mpd *m = arg;
 	struct mpd_check *c = &m->check;
-	struct mpd_pending *p = &m->pend;
+	struct agent_report *p = &m->pend;
 	char buf[16], text[256];
 	int ok, level;
 

@@ -51,20 +51,7 @@ struct mpd_check {
 };
 
 /* Database writes not done yet (retried while the database is busy). */
-#define MPD_EVENTS_MAX	16
-struct mpd_pending {
-	int		 bind;		/* write the agent row */
-	struct db_agent	 row;
-	int64_t		 site_id;	/* of the status messages */
-	int		 health;
-	time_t		 health_time;
-	int		 health_ok;
-	int		 health_status;
-	char		 health_text[256];
-	size_t		 nevents;
-	char		 event_sev[MPD_EVENTS_MAX][8];
-	char		 events[MPD_EVENTS_MAX][512];
-};
+#define MPD_EVENTS_MAX	AGENT_EVENTS_MAX
 
 struct mpd {
 	struct mpd_config	 cfg;
@@ -112,7 +99,7 @@ struct mpd {
 	int			 health_known;
 	int			 health_ok;
 	struct mpd_check	 check;
-	struct mpd_pending	 pend;		/* not written yet */
+	struct agent_report	 pend;		/* not written yet */
 	char			 db_error[512];	/* the failure last logged */
 
 	/* The lease (mpd-db.c) and the database file. */

@@ -120,7 +120,7 @@ mpd_log(struct mpd *m, int type, const char *file, int line, const char *fmt,
 void
 mpd_event(struct mpd *m, const char *severity, const char *fmt, ...)
 {
-	struct mpd_pending *p = &m->pend;
+	struct agent_report *p = &m->pend;
 	va_list ap;
 
 	if (p->nevents == MPD_EVENTS_MAX) {	/* keep the newest */
@@ -136,7 +136,6 @@ mpd_event(struct mpd *m, const char *severity, const char *fmt, ...)
 	vsnprintf(p->events[p->nevents], sizeof p->events[0], fmt, ap);
 	va_end(ap);
 	p->nevents++;
-	p->bind = 1;
 }
 
 /* ---------------------------------------------------------------- binding */

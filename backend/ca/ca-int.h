@@ -72,6 +72,12 @@ X509		*ca_x509_parse(struct ca *, const unsigned char *, size_t,
 		    const char *);
 int		 ca_x509_der(struct ca *, X509 *, struct ca_blob *);
 char		*ca_bio_str(BIO *);
+/* What write (1 on success) puts into a new BIO of that method, as a
+ * malloc'ed string in *out; a failure is what, with OpenSSL's reason, in
+ * the handle. 0 or -1. */
+int		 ca_bio_write(struct ca *, const BIO_METHOD *,
+		    int (*write)(BIO *, void *), void *arg, const char *what,
+		    char **out);
 int		 ca_nopass_cb(char *, int, int, void *);
 int		 ca_err_is_no_start_line(void);
 X509		*ca_pem_read_cert(struct ca *, const char *, size_t,

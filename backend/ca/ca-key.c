@@ -267,29 +267,26 @@ out:
 	return pk;
 }
 
+static int
+key_pem_write(BIO *bio, void *pk)
+{
+	return PEM_write_bio_PKCS8PrivateKey(bio, pk, NULL, NULL, 0, NULL,
+	    NULL);
+}
+
 int
 ca_key_to_pem(struct ca *ca, const unsigned char *key, size_t len,
     const char *master, char **pem)
 {
-	EVP_PKEY *pk = NULL;
-	BIO *bio = NULL;
+	EVP_PKEY *pk;
 	int rc = -1;
 
 	ca_begin(ca);
 	*pem = NULL;
-	if ((pk = ca_key_decrypt(ca, key, len, master)) == NULL)
-		goto out;
 	/* A secure-memory BIO cleanses the key text as it grows and at free. */
-	if ((bio = BIO_new(BIO_s_secmem())) == NULL ||
-	    PEM_write_bio_PKCS8PrivateKey(bio, pk, NULL, NULL, 0, NULL,
-	    NULL) != 1) {
-		ca_sslerr(ca, "cannot write private key");
-		goto out;
-	}
-	*pem = ca_bio_str(bio);
-	rc = 0;
-out:
-	BIO_free(bio);
+	if ((pk = ca_key_decrypt(ca, key, len, master)) != NULL)
+		rc = ca_bio_write(ca, BIO_s_secmem(), key_pem_write, pk,
+		    "cannot write private key", pem);
 	EVP_PKEY_free(pk);
 	return rc;
 }

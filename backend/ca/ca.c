@@ -591,6 +591,24 @@ ca_bio_str(BIO *bio)
 	return xstrndup(data, (size_t)n);
 }
 
+int
+ca_bio_write(struct ca *ca, const BIO_METHOD *method,
+    int (*write)(BIO *, void *), void *arg, const char *what, char **out)
+{
+	BIO *bio;
+	int rc = -1;
+
+	*out = NULL;
+	if ((bio = BIO_new(method)) == NULL || write(bio, arg) != 1)
+		ca_sslerr(ca, "%s", what);
+	else {
+		*out = ca_bio_str(bio);
+		rc = 0;
+	}
+	BIO_free(bio);
+	return rc;
+}
+
 /* Never prompt on a terminal for a passphrase: note and refuse. */
 int
 ca_nopass_cb(char *buf, int size, int rwflag, void *arg)
@@ -880,71 +898,77 @@ out:
 	return rc;
 }
 
+/* A digest of der as "label: HEX\n"; nothing when the digest fails. */
+static void
+bio_digest(BIO *bio, const char *label, const EVP_MD *md, const unsigned
+    char *der, size_t len)
+{
+	unsigned char v[EVP_MAX_MD_SIZE];
+	unsigned int vlen;
+
+	if (!EVP_Digest(der, len, v, &vlen, md, NULL))
+		return;
+	BIO_printf(bio, "%s: ", label);
+	for (unsigned int i = 0; i < vlen; i++)
+		BIO_printf(bio, "%02X", v[i]);
+	BIO_printf(bio, "\n");
+}
+
+/* A certificate and its DER, for the printers. */
+struct cert_der {
+	X509			*x;
+	const unsigned char	*der;
+	size_t			 len;
+};
+
+static int
+cert_print_text(BIO *bio, void *arg)
+{
+	unsigned long nmflags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB;
+	struct cert_der *c = arg;
+
+	if (X509_print_ex(bio, c->x, nmflags, X509_FLAG_COMPAT) != 1)
+		return 0;
+	bio_digest(bio, "Thumbprint (SHA-1)", EVP_sha1(), c->der, c->len);
+	bio_digest(bio, "Fingerprint (SHA-256)", EVP_sha256(), c->der, c->len);
+	return 1;
+}
+
+static int
+cert_print_pem(BIO *bio, void *arg)
+{
+	return PEM_write_bio_X509(bio, ((struct cert_der *)arg)->x);
+}
+
+/* A DER certificate written out by print as a malloc'ed string. */
+static int
+cert_print(struct ca *ca, const unsigned char *der, size_t len,
+    int (*print)(BIO *, void *), const char *what, char **out)
+{
+	struct cert_der c = { NULL, der, len };
+	int rc = -1;
+
+	ca_begin(ca);
+	*out = NULL;
+	if ((c.x = ca_x509_parse(ca, der, len, "certificate")) != NULL)
+		rc = ca_bio_write(ca, BIO_s_mem(), print, &c, what, out);
+	X509_free(c.x);
+	return rc;
+}
+
 int
 ca_cert_text(struct ca *ca, const unsigned char *der, size_t len,
     char **text)
 {
-	unsigned long nmflags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen, i;
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	int rc = -1;
-
-	ca_begin(ca);
-	*text = NULL;
-	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
-		goto out;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
-		ca_sslerr(ca, "cannot print certificate");
-		goto out;
-	}
-	if (X509_print_ex(bio, x, nmflags, X509_FLAG_COMPAT) != 1) {
-		ca_sslerr(ca, "cannot print certificate");
-		goto out;
-	}
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL)) {
-		BIO_printf(bio, "Thumbprint (SHA-1): ");
-		for (i = 0; i < mdlen; i++)
-			BIO_printf(bio, "%02X", md[i]);
-		BIO_printf(bio, "\n");
-	}
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL)) {
-		BIO_printf(bio, "Fingerprint (SHA-256): ");
-		for (i = 0; i < mdlen; i++)
-			BIO_printf(bio, "%02X", md[i]);
-		BIO_printf(bio, "\n");
-	}
-	*text = ca_bio_str(bio);
-	rc = 0;
-out:
-	BIO_free(bio);
-	X509_free(x);
-	return rc;
+	return cert_print(ca, der, len, cert_print_text,
+	    "cannot print certificate", text);
 }
 
 int
 ca_der_to_pem(struct ca *ca, const unsigned char *der, size_t len, char **pem)
 {
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	int rc = -1;
-
-	ca_begin(ca);
-	*pem = NULL;
-	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
-		goto out;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_X509(bio, x) != 1) {
-		ca_sslerr(ca, "cannot write PEM certificate");
-		goto out;
-	}
-	*pem = ca_bio_str(bio);
-	rc = 0;
-out:
-	BIO_free(bio);
-	X509_free(x);
-	return rc;
+	return cert_print(ca, der, len, cert_print_pem,
+	    "cannot write PEM certificate", pem);
 }
 
 int

@@ -12,7 +12,9 @@
 
 #include "agent.h"
 #include "cli.h"
+#include "cmlog-merge.h"
 #include "cmlog.h"
+#include "errlookup.h"
 #include "timefmt.h"
 #include "xmalloc.h"
 
@@ -44,60 +46,8 @@ text_line(const char *s, size_t n)
 
 /* ---------------------------------------------------------------- log show */
 
-struct log_filter {
-	int		 type;		/* 0 any; 1 2 3; -2 malformed */
-	const char	*component;
-	const char	*grep;
-};
-
-/* Does the record type from the index (cmlog_reader_type_at) pass the
- * --type filter? Decided without parsing the record. */
-static int
-log_type_match(const struct log_filter *fl, int type)
-{
-	switch (fl->type) {
-	case 0:
-		return 1;
-	case CMLOG_TYPE_INFO:
-		return type == 1 || type == 0;
-	default:		/* warning, error, malformed */
-		return type == fl->type;
-	}
-}
-
-/* The filters that need the parsed record; line is its text as shown. */
-static int
-log_match(const struct log_filter *fl, const struct cmlog_record *r,
-    const char *line)
-{
-	if (fl->component != NULL && (r->malformed ||
-	    !cmlog_component_match(r->component, fl->component)))
-		return 0;
-	if (fl->grep != NULL && strcasestr(line, fl->grep) == NULL)
-		return 0;
-	return 1;
-}
-
-/* "2026-11-24 14:05:12.345" (UTC), "... local" (written without an
- * offset: a local time of unknown zone, never labelled UTC), or "-" */
-static const char *
-log_when(const struct cmlog_record *r, char *buf, size_t len, int iso)
-{
-	size_t n;
-
-	if (r->when == 0 || timefmt_ms(buf, len, r->when, r->msec,
-	    iso ? TIMEFMT_ISO_MSEC : TIMEFMT_MSEC) == -1) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	/* A time without a stated offset is local to an unknown zone: no "Z". */
-	n = strlen(buf);
-	if (!r->tz_known && iso && n > 0)
-		buf[n - 1] = '\0';
-	else if (!r->tz_known && !iso)
-		snprintf(buf + n, len - n, " local");
-	return buf;
-}
+#define MERGE_BUDGET	4096	/* records merged between prints */
+#define TAG_WIDTH_MAX	32
 
 static const char *
 log_type_name(const struct cmlog_record *r)
@@ -109,17 +59,24 @@ log_type_name(const struct cmlog_record *r)
 	return cmlog_type_name(r->type);
 }
 
+/* How a merged row names its log: the tag (NULL for one log). */
+struct log_tag {
+	const char	*tag;
+	const char	*path;
+	int		 width;
+};
+
 /* One record of log show --json. */
 static json_t *
 log_json(const struct cmlog_record *r)
 {
-	char when[TIMEFMT_LEN];
+	char when[CMLOG_WHEN_LEN];
 	json_t *v;
 
-	v = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:i,s:s,s:I,s:o,s:o,s:b}",
+	v = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:i,s:s,s:I,s:o,s:o,s:o,s:b}",
 	    "line", (json_int_t)r->line,
-	    "time", r->when != 0 ? cj_str(log_when(r, when, sizeof when, 1)) :
-	    json_null(),
+	    "time", r->when != 0 ? cj_str(cmlog_merge_when(r, when,
+	    sizeof when, CMLOG_WHEN_ISO)) : json_null(),
 	    "time_str", cj_str(r->time_str),
 	    "date_str", cj_str(r->date_str),
 	    "component", cj_str(r->component),
@@ -127,6 +84,8 @@ log_json(const struct cmlog_record *r)
 	    "type", r->malformed ? -1 : r->type,
 	    "type_name", log_type_name(r),
 	    "thread", (json_int_t)r->thread,
+	    /* A thread that is not a number, as written ("0x1A", "Main"). */
+	    "thread_str", cj_str(r->thread_str),
 	    "file", cj_str(r->file),
 	    "text", cj_strn(r->text, r->text_len),
 	    "malformed", r->malformed);
@@ -135,20 +94,38 @@ log_json(const struct cmlog_record *r)
 	return v;
 }
 
+/* A merged record names its log first: "log", "log_path", then the
+ * record (jansson keeps insertion order). */
+static json_t *
+log_json_tagged(const struct cmlog_record *r, const struct log_tag *lt)
+{
+	json_t *v;
+
+	if (lt->tag == NULL)
+		return log_json(r);
+	v = json_pack("{s:o,s:o}", "log", cj_str(lt->tag),
+	    "log_path", cj_str(lt->path));
+	json_object_update_new(v, log_json(r));
+	return v;
+}
+
 static void
 log_print(struct cli *c, const struct cmlog_record *r, const char *line,
-    struct cj_array *ja)
+    const struct log_tag *lt, struct cj_array *ja)
 {
 	FILE *f = c->out;
-	char when[48];
+	char when[CMLOG_WHEN_LEN];
 
 	if (c->json) {
-		cj_array_add(ja, log_json(r));
+		cj_array_add(ja, log_json_tagged(r, lt));
 		return;
 	}
 	if (r->malformed) {
-		fprintf(f, "%-23s  %-9s  %-24s  %-8s  %s  [%s]\n", "-",
-		    "malformed", "-", "-", line, cli_safe_msg(c, r->cause));
+		fprintf(f, "%-23s  %-9s  %-24s  %-8s  ", "-", "malformed", "-",
+		    "-");
+		if (lt->tag != NULL)
+			fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
+		fprintf(f, "%s  [%s]\n", line, cli_safe_msg(c, r->cause));
 		return;
 	}
 	char *comp = text_line(r->component, strlen(r->component));
@@ -158,12 +135,41 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	/* A thread that is not a number is shown as written. */
 	if (r->thread_num)
 		snprintf(num, sizeof num, "%lu", r->thread);
-	fprintf(f, "%-23s  %-9s  %-24s  %-8s  %s\n",
-	    log_when(r, when, sizeof when, 0), log_type_name(r),
-	    comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0",
-	    line);
+	fprintf(f, "%-23s  %-9s  %-24s  %-8s  ",
+	    cmlog_merge_when(r, when, sizeof when, CMLOG_WHEN_TEXT),
+	    log_type_name(r), comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0");
+	if (lt->tag != NULL)
+		fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
+	fprintf(f, "%s\n", line);
 	free(th);
 	free(comp);
+}
+
+/* Print the rows merged so far from *done on; then forget them. */
+static void
+log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
+    struct cj_array *ja)
+{
+	struct cmlog_record r;
+	struct log_tag lt = { NULL, NULL, width };
+	size_t file, record;
+	char *line;
+
+	for (; *done < cmlog_merge_count(m); (*done)++) {
+		if (cmlog_merge_at(m, *done, &file, &record) == -1 ||
+		    cmlog_reader_get(cmlog_merge_reader(m, file), record,
+		    &r) == -1)
+			continue;
+		if (cmlog_merge_files(m) > 1) {
+			lt.tag = cmlog_merge_tag(m, file);
+			lt.path = cmlog_merge_path(m, file);
+		}
+		line = text_line(r.text, r.text_len);
+		log_print(c, &r, line, &lt, ja);
+		free(line);
+		cli_safe_release(c);
+	}
+	cmlog_merge_forget(m);
 }
 
 static int
@@ -174,74 +180,67 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		{ "component", required_argument, NULL, 'c' },
 		{ "grep", required_argument, NULL, 'g' },
 		CLI_COMMON_OPTS, { 0 } };
-	struct log_filter fl = { 0, NULL, NULL };
-	struct cmlog_reader *rd = NULL;
-	struct cmlog_record r;
+	struct cmlog_filter fl;
+	struct cmlog_merge *m = NULL;
 	struct cj_array ja = { 0 };
-	size_t done = 0, malformed = 0;
-	char *cause = NULL, first_bad[160] = "";
-	int more, rc = CLI_FAIL;
+	size_t done = 0, nfiles;
+	char *cause = NULL, first_bad[160];
+	int more, width = 3, rc = CLI_FAIL;
 
+	memset(&fl, 0, sizeof fl);
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 't':
-		if (strcmp(optarg, "info") == 0)
-			fl.type = CMLOG_TYPE_INFO;
-		else if (strcmp(optarg, "warning") == 0)
-			fl.type = CMLOG_TYPE_WARNING;
-		else if (strcmp(optarg, "error") == 0)
-			fl.type = CMLOG_TYPE_ERROR;
-		else if (strcmp(optarg, "malformed") == 0)
-			fl.type = CMLOG_TYPE_MALFORMED;
-		else {
+		if ((fl.classes = cmlog_class_parse(optarg)) == 0)
 			return cli_usage(c, "type '%s': must be info,"
-			    " warning, error or malformed", cli_arg(optarg));
-		}
+			    " warning, error or malformed, or a comma list of"
+			    " them", cli_arg(optarg));
 		break;
-	    case 'c': fl.component = optarg; break;
-	    case 'g': fl.grep = optarg; break;);
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one log FILE");
-	if ((rd = cmlog_reader_open(argv[optind], &cause)) == NULL) {
+	    case 'c':
+		if (strlen(optarg) >= sizeof fl.component)
+			return cli_usage(c, "--component: at most %zu bytes",
+			    sizeof fl.component - 1);
+		snprintf(fl.component, sizeof fl.component, "%s", optarg);
+		break;
+	    case 'g':
+		if (strlen(optarg) >= sizeof fl.text)
+			return cli_usage(c, "--grep: at most %zu bytes",
+			    sizeof fl.text - 1);
+		snprintf(fl.text, sizeof fl.text, "%s", optarg);
+		break;);
+	if (optind >= argc)
+		return cli_usage(c, "expected a log FILE (or several to merge)");
+	nfiles = (size_t)(argc - optind);
+	if ((m = cmlog_merge_open((const char *const *)argv + optind, nfiles,
+	    LOG_SLICE, &cause)) == NULL) {
 		fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c, cause));
 		free(cause);
 		return CLI_FAIL;
 	}
+	cmlog_merge_set_filter(m, &fl);
+	for (size_t i = 0; i < nfiles; i++) {
+		int w = (int)strlen(cli_safe(c, cmlog_merge_tag(m, i)));
+
+		if (w > width)
+			width = w < TAG_WIDTH_MAX ? w : TAG_WIDTH_MAX;
+	}
+	cli_safe_release(c);
 	if (c->json)
 		cj_array_open(&ja, c->out);
-	else
+	else if (nfiles == 1)
 		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %s\n", "Date/Time (UTC)",
 		    "Type", "Component", "Thread", "Log Text");
-	/* Index a slice, print it, go on: a large log streams. */
+	else
+		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %-*s  %s\n",
+		    "Date/Time (UTC)", "Type", "Component", "Thread", width, "Log",
+		    "Log Text");
+	/* Merge a slice, print it, go on: large logs stream. */
 	do {
-		if ((more = cmlog_reader_index(rd, LOG_SLICE)) == -1) {
+		if ((more = cmlog_merge_step(m, MERGE_BUDGET)) == -1) {
 			fprintf(c->err, "ehttpctl: %s\n",
-			    cli_safe_msg(c, cmlog_reader_error(rd)));
+			    cli_safe_msg(c, cmlog_merge_error(m)));
 			goto out;
 		}
-		for (; done < cmlog_reader_count(rd); done++) {
-			/* The index knows each type: a record --type leaves
-			 * out is not parsed (but the first malformed one is,
-			 * for the warning below). */
-			int type = cmlog_reader_type_at(rd, done);
-			int wanted = log_type_match(&fl, type);
-			int first = type == CMLOG_TYPE_MALFORMED &&
-			    malformed++ == 0;
-			char *line;
-
-			if ((!wanted && !first) ||
-			    cmlog_reader_get(rd, done, &r) == -1)
-				continue;
-			if (first)
-				snprintf(first_bad, sizeof first_bad, "%s",
-				    r.cause);
-			if (!wanted)
-				continue;
-			line = text_line(r.text, r.text_len);
-			if (log_match(&fl, &r, line))
-				log_print(c, &r, line, &ja);
-			free(line);
-			cli_safe_release(c);
-		}
+		log_print_rows(c, m, width, &done, &ja);
 		/* Output that cannot be written (a full disk): stop here, the
 		 * error is reported on the way out. */
 		if (ferror(c->out))
@@ -249,16 +248,112 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	} while (more == 1);
 	if (c->json)
 		cj_array_close(&ja);
-	if (malformed > 0)
-		fprintf(c->err, "ehttpctl: warning: %s: %zu malformed record%s"
-		    " (shown as type malformed); the first at %s\n",
-		    cli_safe(c, argv[optind]), malformed, malformed == 1 ? "" :
-		    "s", cli_safe_msg(c, first_bad));
+	for (size_t i = 0; i < nfiles; i++) {
+		size_t bad = cmlog_merge_malformed(m, i, first_bad,
+		    sizeof first_bad);
+
+		if (bad > 0)
+			fprintf(c->err, "ehttpctl: warning: %s: %zu malformed"
+			    " record%s (shown as type malformed); the first at"
+			    " %s\n", cli_safe(c, cmlog_merge_path(m, i)), bad,
+			    bad == 1 ? "" : "s", cli_safe_msg(c, first_bad));
+	}
 	rc = CLI_OK;
 out:
 	cj_array_free(&ja);
-	cmlog_reader_close(rd);
+	cmlog_merge_close(m);
 	return rc;
+}
+
+/* ------------------------------------------------------------ log lookup */
+
+/* One code of log lookup --json. */
+static json_t *
+lookup_json(const struct errlookup *e, int known)
+{
+	static const char *const kinds[] = { "hresult", "win32", "http" };
+	json_t *v;
+
+	v = json_pack("{s:o,s:s,s:I}",
+	    "input", cj_str(e->token),
+	    "kind", kinds[e->kind],
+	    "value", (json_int_t)e->value);
+	if (e->kind == ERRLOOKUP_HRESULT) {
+		char hex[16];
+
+		snprintf(hex, sizeof hex, "0x%08X", e->value);
+		json_object_update_new(v, json_pack("{s:s,s:i,s:I,s:I,s:o}",
+		    "hex", hex,
+		    "severity", e->severity,
+		    "facility", (json_int_t)e->facility,
+		    "code", (json_int_t)e->code,
+		    "facility_name", cj_str(e->facility_name)));
+	}
+	json_object_update_new(v, json_pack("{s:b,s:o,s:o,s:o}",
+	    "known", known,
+	    "name", cj_str(e->name),
+	    "text", cj_str(e->text),
+	    "source", cj_str(e->source)));
+	return v;
+}
+
+static void
+lookup_print(struct cli *c, const struct errlookup *e, int known,
+    struct cj_array *ja)
+{
+	FILE *f = c->out;
+
+	if (c->json) {
+		cj_array_add(ja, lookup_json(e, known));
+		return;
+	}
+	if (e->kind == ERRLOOKUP_HTTP)
+		fprintf(f, "%s: HTTP status %u", cli_safe(c, e->token),
+		    e->value);
+	else if (e->kind == ERRLOOKUP_WIN32)
+		fprintf(f, "%s: Win32 error %u (0x%X)", cli_safe(c, e->token),
+		    e->value, e->value);
+	else
+		fprintf(f, "%s: HRESULT 0x%08X (%d): severity %s, facility %u"
+		    " (0x%X)%s%s, code %u (0x%X)", cli_safe(c, e->token),
+		    e->value, (int)e->value, e->severity ? "failure" : "success",
+		    e->facility, e->facility, e->facility_name ? " " : "",
+		    e->facility_name ? e->facility_name : "", e->code, e->code);
+	fputc('\n', f);
+	if (known)
+		fprintf(f, "  %s: %s\n", e->name, e->text);
+	else
+		fprintf(f, "  not in the table\n");
+	if (e->source != NULL)
+		fprintf(f, "  source: %s\n", e->source);
+}
+
+static int
+cmd_log_lookup(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct errlookup e;
+	struct cj_array ja = { 0 };
+	int known;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if (optind >= argc)
+		return cli_usage(c, "expected an error CODE");
+	for (int i = optind; i < argc; i++)
+		if (errlookup_code(argv[i], &e) == -1)
+			return cli_usage(c, "'%s' is not an error code (hex"
+			    " 0x80072F8F or 80072F8F, decimal 12175 or"
+			    " -2147012721)", cli_arg(argv[i]));
+	if (c->json)
+		cj_array_open(&ja, c->out);
+	for (int i = optind; i < argc; i++) {
+		known = errlookup_code(argv[i], &e);
+		lookup_print(c, &e, known == 1, &ja);
+		cli_safe_release(c);
+	}
+	if (c->json)
+		cj_array_close(&ja);
+	return CLI_OK;
 }
 
 /* ------------------------------------------------------------- system show */
@@ -501,16 +596,29 @@ fail:
 
 const struct cli_cmd cli_log_cmds[] = {
 	{ "log", "show", cmd_log_show,
-	  "FILE [--type info|warning|error|malformed] [--component NAME]\n"
-	  "       [--grep TEXT]",
+	  "FILE... [--type info|warning|error|malformed[,...]]\n"
+	  "       [--component NAME] [--grep TEXT]",
 	  "Print the records of a CMTrace log (mpcontrol.log or any other,\n"
 	  "also one ehttp did not write) as Date/Time (UTC), Type, Component,\n"
-	  "Thread, Log Text. --type keeps one type (info includes type 0),\n"
-	  "--component components containing NAME (any case), --grep records\n"
-	  "whose text contains TEXT (any case). Text that is not a valid record\n"
-	  "is shown as type malformed with its line and column, never dropped.\n"
-	  "Multi-line texts are shown on one line; --json gives the text as\n"
-	  "written." },
+	  "Thread, Log Text. Several FILEs (at most 100) are merged into one\n"
+	  "timeline in time order, each record tagged with its log (column Log,\n"
+	  "JSON \"log\" and \"log_path\"); records of equal time keep the order\n"
+	  "of the FILEs and of their log. Filters (the console's Filter means\n"
+	  "the same): --type keeps the types listed (info is every record that\n"
+	  "is not a warning, an error or malformed: type 1, 0, empty and\n"
+	  "others); --component components containing NAME (any case);\n"
+	  "--grep records whose log text contains TEXT (any case; a line break\n"
+	  "in the text matches a space; the component is not searched). Text\n"
+	  "that is not a valid record is shown as type malformed with its line\n"
+	  "and column, never dropped. Multi-line texts are shown on one line;\n"
+	  "--json gives the text as written." },
+	{ "log", "lookup", cmd_log_lookup, "CODE...",
+	  "Error Lookup (as CMTrace's): decode error codes seen in logs. A hex\n"
+	  "value (0x80072F8F or 80072F8F) or a negative decimal is an HRESULT:\n"
+	  "its severity, facility and code, and its name where the table knows\n"
+	  "it (a Win32 error in facility 7 is looked up as one); a decimal up\n"
+	  "to 65535 is a Win32/WinHTTP error (12175). The console's log view\n"
+	  "decodes the codes of the selected record with the same table." },
 	{ "system", "show", cmd_system_show, "FQDN",
 	  "Show a site system: its site, roles, the certificate it should serve\n"
 	  "TLS with, and what its agent (ehttp-mpd) last reported: pid, HTTPS\n"

@@ -1,0 +1,159 @@
+/*
+ * db-types: the records of the site database as plain structs with copied
+ * strings. db/ fills them; the library's public interface (ehttp.h) hands
+ * them to the programs. Nothing here opens or reads the database: the
+ * programs above the library see these records, never db.h.
+ */
+#ifndef DB_TYPES_H
+#define DB_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Sites and their Communication Security settings. */
+enum db_site_type { DB_SITE_CAS, DB_SITE_PRIMARY, DB_SITE_SECONDARY };
+
+struct db_security {
+	int	 https_only;		/* 1 HTTPS only, 0 HTTPS or HTTP */
+	int	 enhanced_http;		/* Use CM-generated certificates */
+	int	 pki_client_cert;	/* client PKI certificate when available */
+	int	 crl_check;		/* clients check the CRL */
+	int	 require_signing;
+	int	 require_sha256;
+	int	 use_encryption;
+	char	 key_alg[16];		/* rsa2048 rsa3072 ec-p256 */
+};
+
+struct db_site {
+	int64_t			 id;
+	char			 code[4];
+	char			 name[65];
+	enum db_site_type	 type;
+	int64_t			 parent_id;	/* 0: none */
+	char			 parent_code[4];
+	struct db_security	 sec;
+	time_t			 created;
+};
+
+/* Site systems (servers). */
+struct db_system {
+	int64_t	 id;
+	char	 fqdn[256];
+	int64_t	 site_id;
+	char	 site_code[4];
+	time_t	 created;
+};
+
+/* Site system roles. connection is "" for roles without one;
+ * allow_anonymous is -1 for roles other than dp. */
+struct db_role {
+	int64_t	 id;
+	int64_t	 system_id;
+	char	 fqdn[256];
+	int64_t	 site_id;
+	char	 role[12];
+	char	 connection[8];
+	int	 allow_anonymous;
+};
+
+/* Status messages and the audit trail. */
+struct db_status {
+	int64_t	 id;
+	time_t	 time;
+	char	 site_code[4];
+	char	 severity[8];	/* info warning error */
+	char	 component[64];
+	char	 message[512];
+};
+
+struct db_audit {
+	int64_t	 id;
+	time_t	 time;
+	char	 user[64];
+	char	 action[64];
+	char	 object[256];
+	char	 detail[512];
+};
+
+/*
+ * Certificates: SMS Issuing roots, SMS Role SSL Certificates and imported
+ * PKI certificates (their DER and encrypted key are not in the record).
+ */
+struct db_cert {
+	int64_t	 id;
+	char	 type[8];	/* root role pki */
+	char	 state[12];	/* pending active superseded revoked */
+	int64_t	 site_id;
+	char	 site_code[4];
+	int64_t	 system_id;	/* 0: none (roots) */
+	int64_t	 issuer_id;	/* 0: self-signed or foreign */
+	char	 serial[65];
+	char	 issued_to[256];
+	char	 issued_by[256];
+	char	 subject[512];
+	time_t	 not_before;
+	time_t	 not_after;
+	char	 thumbprint[41];
+	char	 key_alg[16];
+	int	 blocked;
+	time_t	 created;
+};
+
+enum db_cert_sort {
+	DB_CERT_SORT_EXPIRATION, DB_CERT_SORT_TYPE, DB_CERT_SORT_ISSUED_TO,
+	DB_CERT_SORT_ISSUED_BY, DB_CERT_SORT_START, DB_CERT_SORT_BLOCKED,
+	DB_CERT_SORT_SITE, DB_CERT_SORT_THUMBPRINT, DB_CERT_SORT_MAX
+};
+
+struct db_cert_filter {
+	const char	*type;		/* NULL: any */
+	int64_t		 site_id;	/* 0: any */
+	int64_t		 system_id;	/* 0: any */
+	int		 expiring_days;	/* < 0: any; else not_after <= now+days */
+	int		 blocked_only;
+	int		 active_only;	/* hide superseded/revoked/pending */
+	const char	*text;		/* substring of issued to/by or thumbprint */
+};
+
+/* DER blobs (certificate chains, trust stores); db_blobs_free() frees. */
+struct db_blob {
+	unsigned char	*data;
+	size_t		 len;
+};
+void	 db_blobs_free(struct db_blob *, size_t);
+
+/* The site's trusted root CAs (Site Properties > Communication Security). */
+struct db_trusted_root {
+	int64_t	 id;
+	int64_t	 site_id;
+	char	 site_code[4];
+	char	 subject[512];
+	char	 thumbprint[41];	/* SHA-1, upper-case hex */
+	time_t	 not_after;
+	time_t	 added;
+};
+
+/* Agent state: what ehttp-mpd has bound and its last health check. */
+struct db_agent {
+	int64_t	 system_id;
+	char	 fqdn[256];
+	int	 pid;
+	int	 https_port;
+	int	 http_port;
+	int64_t	 cert_id;		/* 0: not serving TLS */
+	char	 thumbprint[41];
+	time_t	 bound_since;
+	time_t	 health_time;		/* 0: never checked */
+	int	 health_ok;
+	int	 health_status;
+	char	 health_text[256];
+	time_t	 updated;
+	/* The lease: the agent (host, pid) that serves the system, since
+	 * when, and until when it holds it without a refresh (0: released). */
+	char	 host[256];
+	time_t	 started;
+	time_t	 lease_until;
+};
+
+#endif
