@@ -328,6 +328,9 @@ START_TEST(test_merge)
 	    " 'mpcontrol.lo_', 'mpcontrol.log', 'mpcontrol.lo_',"
 	    " 'mpcontrol.lo_', 'mpcontrol.log'] and d[1]['log_path'].endswith("
 	    "'/mpcontrol.lo_')");
+	/* The log is named first, then the record as for one log. */
+	py_check(out, "list(d[0])[:4] == ['log', 'log_path', 'line', 'time']"
+	    " and list(d[0])[-3:] == ['file', 'text', 'malformed']");
 	free(out);
 	free(err);
 	/* The other order of FILEs: the tie goes the other way. */
