@@ -486,6 +486,18 @@ START_TEST(test_lookup)
 	    " 'hresult')");
 	free(out);
 	free(err);
+	/* A negative decimal without "--" is a code, in its place. */
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "12175",
+	    "-2147012721", "--json", "0x80004005", NULL), 0);
+	py_check(out, "[r['input'] for r in d] == ['12175', '-2147012721',"
+	    " '0x80004005'] and d[1]['value'] == 0x80072F8F");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "-x", NULL),
+	    2);
+	ck_assert_ptr_nonnull(strstr(err, "unknown or incomplete option '-x'"));
+	free(out);
+	free(err);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "0x87d01106",
 	    NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "facility 2000 (0x7D0) Configuration"

@@ -329,7 +329,7 @@ lookup_print(struct cli *c, const struct errlookup *e, int known,
 }
 
 static int
-cmd_log_lookup(struct cli *c, int argc, char **argv)
+log_lookup(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct errlookup e;
@@ -354,6 +354,44 @@ cmd_log_lookup(struct cli *c, int argc, char **argv)
 	if (c->json)
 		cj_array_close(&ja);
 	return CLI_OK;
+}
+
+/* "-2147012721": a negative decimal, a code and not an option. */
+static int
+negative_decimal(const char *a)
+{
+	return a[0] == '-' && a[1] != '\0' &&
+	    strspn(a + 1, "0123456789") == strlen(a + 1);
+}
+
+/*
+ * getopt would take a negative decimal for options: the arguments are
+ * handed on with the options first, then "--" and the codes in their
+ * order (an argument after "--" or of --db stays what it was).
+ */
+static int
+cmd_log_lookup(struct cli *c, int argc, char **argv)
+{
+	char **v = xcalloc((size_t)argc + 2, sizeof *v);
+	int n = 0, i, rc;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+			int code = i > 0 && (argv[i][0] != '-' ||
+			    negative_decimal(argv[i])) &&
+			    strcmp(argv[i - 1], "--db") != 0;
+
+			if (code == pass)
+				v[n++] = argv[i];
+		}
+		if (pass == 0)
+			v[n++] = "--";
+	}
+	while (++i < argc)
+		v[n++] = argv[i];
+	rc = log_lookup(c, n, v);
+	free(v);
+	return rc;
 }
 
 /* ------------------------------------------------------------- system show */
