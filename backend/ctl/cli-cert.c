@@ -386,8 +386,14 @@ out:
 	return rc;
 }
 
+/*
+ * A command on one certificate (block, unblock, renew): its options, the
+ * certificate resolved by ID or thumbprint, then op, which changes it and
+ * says so (-1 with the error in the handle).
+ */
 static int
-block_common(struct cli *c, int argc, char **argv, int block)
+cert_op(struct cli *c, int argc, char **argv,
+    int (*op)(struct cli *, const struct db_cert *, int), int arg)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert;
@@ -396,56 +402,62 @@ block_common(struct cli *c, int argc, char **argv, int block)
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	/* Keys: blocking a PKI certificate may issue the site-issued
-	 * fallback. */
+	 * fallback, renewing issues. */
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
-	    ehttp_cert_block(c->e, cert.id, block) == -1)
+	    op(c, &cert, arg) == -1)
 		return cli_fail(c);
+	return CLI_OK;
+}
+
+static int
+block_op(struct cli *c, const struct db_cert *cert, int block)
+{
+	if (ehttp_cert_block(c->e, cert->id, block) == -1)
+		return -1;
 	if (c->json)
 		cj_print(c->out, json_pack("{s:I,s:b}", "id",
-		    (json_int_t)cert.id, "blocked", block));
-	else
+		    (json_int_t)cert->id, "blocked", block));
+	else {
 		fprintf(c->out, "%s %s issued to %s (ID %lld).\n", block ?
-		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert.type),
-		    cli_safe(c, cert.issued_to), (long long)cert.id);
-	if (!c->json)
+		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert->type),
+		    cli_safe(c, cert->issued_to), (long long)cert->id);
 		cli_notes(c);
-	return CLI_OK;
+	}
+	return 0;
+}
+
+static int
+renew_op(struct cli *c, const struct db_cert *cert, int unused)
+{
+	(void)unused;
+	if (ehttp_cert_renew(c->e, cert->id) == -1)
+		return -1;
+	if (c->json)
+		cj_print(c->out, json_pack("{s:I}", "renewed",
+		    (json_int_t)cert->id));
+	else
+		cli_notes(c);
+	return 0;
 }
 
 static int
 cmd_cert_block(struct cli *c, int argc, char **argv)
 {
-	return block_common(c, argc, argv, 1);
+	return cert_op(c, argc, argv, block_op, 1);
 }
 
 static int
 cmd_cert_unblock(struct cli *c, int argc, char **argv)
 {
-	return block_common(c, argc, argv, 0);
+	return cert_op(c, argc, argv, block_op, 0);
 }
 
 static int
 cmd_cert_renew(struct cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
-	struct db_cert cert;
-
-	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
-	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
-	    ehttp_cert_renew(c->e, cert.id) == -1)
-		return cli_fail(c);
-	if (c->json)
-		cj_print(c->out, json_pack("{s:I}", "renewed",
-		    (json_int_t)cert.id));
-	else
-		cli_notes(c);
-	return CLI_OK;
+	return cert_op(c, argc, argv, renew_op, 0);
 }
 
 static int
