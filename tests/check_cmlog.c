@@ -1266,13 +1266,30 @@ record_eq(const struct cmlog_record *a, const struct cmlog_record *b)
 	ck_assert_str_eq(a->cause, b->cause);
 }
 
+/* rd holds the same records as all, with the same types in its index. */
+static void
+readers_eq(struct cmlog_reader *all, struct cmlog_reader *rd)
+{
+	struct cmlog_record a, b;
+	size_t n = cmlog_reader_count(all);
+
+	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+	for (size_t i = 0; i < n; i++) {
+		rget(all, i, &a);
+		rget(rd, i, &b);
+		record_eq(&a, &b);
+		ck_assert_int_eq(cmlog_reader_type_at(rd, i),
+		    cmlog_reader_type_at(all, i));
+	}
+}
+
 START_TEST(test_read_incremental)
 {
 	const char *path = tp("mix.log");
 	static size_t lines[2000];
 	size_t n = mixed_file(path, lines, 2000), chunks[] = { 1, 97, 4096 };
 	struct cmlog_reader *all = ropen(path), *rd;
-	struct cmlog_record a, b;
+	struct cmlog_record a;
 	uint64_t done, total, last;
 	char *cause = NULL;
 	int rc, steps;
@@ -1303,14 +1320,7 @@ START_TEST(test_read_incremental)
 		ck_assert_uint_eq(done, total);
 		ck_assert_uint_eq((uint64_t)file_size(path), total);
 		ck_assert_int_gt(steps, chunks[c] == 1 ? (int)n - 2 : 1);
-		ck_assert_uint_eq(cmlog_reader_count(rd), n);
-		for (size_t i = 0; i < n; i++) {
-			rget(all, i, &a);
-			rget(rd, i, &b);
-			record_eq(&a, &b);
-			ck_assert_int_eq(cmlog_reader_type_at(rd, i),
-			    cmlog_reader_type_at(all, i));
-		}
+		readers_eq(all, rd);
 		cmlog_reader_close(rd);
 	}
 	cmlog_reader_close(all);
@@ -1322,9 +1332,7 @@ static void
 slices_eq(struct cmlog_reader *all, const char *path, size_t slice)
 {
 	struct cmlog_reader *rd;
-	struct cmlog_record a, b;
 	char *cause = NULL;
-	size_t n = cmlog_reader_count(all);
 	int rc;
 
 	rd = cmlog_reader_open(path, &cause);
@@ -1332,14 +1340,7 @@ slices_eq(struct cmlog_reader *all, const char *path, size_t slice)
 	while ((rc = cmlog_reader_index(rd, slice)) == 1)
 		;
 	ck_assert_int_eq(rc, 0);
-	ck_assert_uint_eq(cmlog_reader_count(rd), n);
-	for (size_t i = 0; i < n; i++) {
-		rget(all, i, &a);
-		rget(rd, i, &b);
-		record_eq(&a, &b);
-		ck_assert_int_eq(cmlog_reader_type_at(rd, i),
-		    cmlog_reader_type_at(all, i));
-	}
+	readers_eq(all, rd);
 	cmlog_reader_close(rd);
 }
 
