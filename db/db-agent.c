@@ -6,8 +6,10 @@
 #include "xmalloc.h"
 
 static void
-agent_row(sqlite3_stmt *st, struct db_agent *a)
+agent_row(sqlite3_stmt *st, void *rec)
 {
+	struct db_agent *a = rec;
+
 	memset(a, 0, sizeof *a);
 	a->system_id = sqlite3_column_int64(st, 0);
 	db_copy_text(a->fqdn, sizeof a->fqdn, st, 1);
@@ -64,37 +66,17 @@ int
 db_agent_get(struct db *db, int64_t system_id, struct db_agent *a)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_AGENT_GET);
-	int rc;
 
 	db_bind_int64(db, st, 1, system_id);
-	rc = db_step(db, st);
-	if (rc == SQLITE_ROW)
-		agent_row(st, a);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading the agent state");
+	return db_read_one(db, st, agent_row, a, "reading the agent state");
 }
 
 int
 db_agent_list(struct db *db, int64_t site_id, struct db_agent **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_AGENT_LIST);
-	struct db_agent *v = NULL;
-	size_t cap = 0;
-	int rc;
 
-	*n = 0;
 	db_bind_int64(db, st, 1, site_id);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		agent_row(st, &v[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_fail(db, "listing agents");
-	}
-	*out = v;
-	return 0;
+	return db_read_all(db, st, agent_row, sizeof **out, out, n,
+	    "listing agents");
 }

@@ -19,8 +19,10 @@
 	" FROM cert c JOIN site s ON s.id = c.site_id"
 
 static void
-cert_row(sqlite3_stmt *st, struct db_cert *c)
+cert_row(sqlite3_stmt *st, void *rec)
 {
+	struct db_cert *c = rec;
+
 	memset(c, 0, sizeof *c);
 	c->id = sqlite3_column_int64(st, 0);
 	db_copy_text(c->type, sizeof c->type, st, 1);
@@ -44,14 +46,17 @@ cert_row(sqlite3_stmt *st, struct db_cert *c)
 static int
 cert_one(struct db *db, sqlite3_stmt *st, struct db_cert *c)
 {
-	int rc = db_step(db, st);
+	return db_read_one(db, st, cert_row, c, "reading a certificate");
+}
 
-	if (rc == SQLITE_ROW)
-		cert_row(st, c);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a certificate");
+/* The certificate a statement finds by the number of its parameter 1. */
+static int
+cert_by(struct db *db, enum db_stmt which, int64_t key, struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, which);
+
+	db_bind_int64(db, st, 1, key);
+	return cert_one(db, st, c);
 }
 
 static int
@@ -63,6 +68,21 @@ put_blob(struct db *db, enum db_stmt which, int64_t id,
 	db_bind_int64(db, st, 1, id);
 	db_bind_blob(db, st, 2, p, (int)len, SQLITE_STATIC);
 	return db_step_done(db, st, what);
+}
+
+/* The fields issuance fills in, bound as parameters first, first + 1, ...
+ * of both the insert and the completion of a certificate. */
+static void
+bind_issued(struct db *db, sqlite3_stmt *st, int first, const struct db_cert *c)
+{
+	db_bind_text(db, st, first, c->serial, -1, SQLITE_STATIC);
+	db_bind_text(db, st, first + 1, c->issued_to, -1, SQLITE_STATIC);
+	db_bind_text(db, st, first + 2, c->issued_by, -1, SQLITE_STATIC);
+	db_bind_text(db, st, first + 3, c->subject, -1, SQLITE_STATIC);
+	db_bind_int64(db, st, first + 4, c->not_before);
+	db_bind_int64(db, st, first + 5, c->not_after);
+	db_bind_text(db, st, first + 6, c->thumbprint, -1, SQLITE_STATIC);
+	db_bind_text(db, st, first + 7, c->key_alg, -1, SQLITE_STATIC);
 }
 
 int
@@ -78,14 +98,7 @@ db_cert_insert(struct db *db, struct db_cert *c, const unsigned char *der,
 	db_bind_int64(db, st, 3, c->site_id);
 	db_bind_int64(db, st, 4, c->system_id);
 	db_bind_int64(db, st, 5, c->issuer_id);
-	db_bind_text(db, st, 6, c->serial, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 7, c->issued_to, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 8, c->issued_by, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 9, c->subject, -1, SQLITE_STATIC);
-	db_bind_int64(db, st, 10, c->not_before);
-	db_bind_int64(db, st, 11, c->not_after);
-	db_bind_text(db, st, 12, c->thumbprint, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 13, c->key_alg, -1, SQLITE_STATIC);
+	bind_issued(db, st, 6, c);
 	db_bind_int(db, st, 14, c->blocked);
 	db_bind_int64(db, st, 15, c->created);
 	db_bind_int64(db, st, 16, getpid());
@@ -109,14 +122,7 @@ db_cert_complete(struct db *db, struct db_cert *c, const unsigned char *der,
 
 	db_bind_int64(db, st, 1, c->id);
 	db_bind_text(db, st, 2, c->state, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 3, c->serial, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 4, c->issued_to, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 5, c->issued_by, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 6, c->subject, -1, SQLITE_STATIC);
-	db_bind_int64(db, st, 7, c->not_before);
-	db_bind_int64(db, st, 8, c->not_after);
-	db_bind_text(db, st, 9, c->thumbprint, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 10, c->key_alg, -1, SQLITE_STATIC);
+	bind_issued(db, st, 3, c);
 	if (db_step_done(db, st, "completing the certificate") == -1)
 		return -1;
 	if (put_blob(db, ST_CERT_DER_INSERT, c->id, der, der_len,
@@ -129,10 +135,7 @@ db_cert_complete(struct db *db, struct db_cert *c, const unsigned char *der,
 int
 db_cert_get(struct db *db, int64_t id, struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_GET);
-
-	db_bind_int64(db, st, 1, id);
-	return cert_one(db, st, c);
+	return cert_by(db, ST_CERT_GET, id, c);
 }
 
 int
@@ -214,19 +217,13 @@ db_cert_serial_exists(struct db *db, const char *serial)
 int
 db_cert_current_root(struct db *db, int64_t site_id, struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_ROOT);
-
-	db_bind_int64(db, st, 1, site_id);
-	return cert_one(db, st, c);
+	return cert_by(db, ST_CERT_ROOT, site_id, c);
 }
 
 int
 db_cert_for_system(struct db *db, int64_t system_id, struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_FOR_SYSTEM);
-
-	db_bind_int64(db, st, 1, system_id);
-	return cert_one(db, st, c);
+	return cert_by(db, ST_CERT_FOR_SYSTEM, system_id, c);
 }
 
 int
@@ -298,15 +295,7 @@ db_cert_drop_pending(struct db *db, size_t *dropped)
 static int
 count_one(struct db *db, enum db_stmt which, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, which);
-
-	if (db_step(db, st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_fail(db, "counting");
-	}
-	*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return db_read_count(db, db_stmt(db, which), n, "counting");
 }
 
 int
@@ -454,9 +443,8 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
     size_t limit, struct db_cert **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	struct db_cert *v = NULL;
 	char *sql = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	const char *col;
 	FILE *f;
 	int rc;
@@ -480,18 +468,10 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
 	if (after != NULL)
 		bind_after(db, st, sort, after);
 	bind_named_int(db, st, ":limit", limit ? (int64_t)limit : -1);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		cert_row(st, &v[(*n)++]);
-	}
+	rc = db_read_all(db, st, cert_row, sizeof **out, out, n,
+	    "listing certificates");
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		*n = 0;
-		return db_fail(db, "listing certificates");
-	}
-	*out = v;
-	return 0;
+	return rc;
 }
 
 int

@@ -86,5 +86,23 @@ void		 db_stmt_failed(struct db *, sqlite3_stmt *, int rc,
 /* Run a statement that returns no rows; -1 on error. */
 int		 db_step_done(struct db *, sqlite3_stmt *, const char *what);
 void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);
+/* Copies the current row of a statement into one record (a struct). */
+typedef void	 db_row_fn(sqlite3_stmt *, void *rec);
+/* Steps st once: its row read into rec, 1; no row, 0; or -1 (db_fail(what)).
+ * st is reset. */
+int		 db_read_one(struct db *, sqlite3_stmt *, db_row_fn *, void *rec,
+		    const char *what);
+/*
+ * Every row of st into a new array of records of size bytes each: out
+ * points to the caller's array pointer (set to NULL first; free() it),
+ * *n counts them. 0, or -1 (db_fail(what)) with no array and *n 0. st is
+ * reset.
+ */
+int		 db_read_all(struct db *, sqlite3_stmt *, db_row_fn *, size_t size,
+		    void *out, size_t *n, const char *what);
+/* The count in column 0 of st's one row into *n: 0, or -1 (db_fail(what),
+ * also when there is no row). st is reset. */
+int		 db_read_count(struct db *, sqlite3_stmt *, size_t *n,
+		    const char *what);
 
 #endif

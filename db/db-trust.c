@@ -91,40 +91,30 @@ db_trusted_root_add(struct db *db, struct db_trusted_root *t,
 	return 0;
 }
 
+static void
+trusted_root_row(sqlite3_stmt *st, void *rec)
+{
+	struct db_trusted_root *t = rec;
+
+	memset(t, 0, sizeof *t);
+	t->id = sqlite3_column_int64(st, 0);
+	t->site_id = sqlite3_column_int64(st, 1);
+	db_copy_text(t->site_code, sizeof t->site_code, st, 2);
+	db_copy_text(t->subject, sizeof t->subject, st, 3);
+	db_copy_text(t->thumbprint, sizeof t->thumbprint, st, 4);
+	t->not_after = sqlite3_column_int64(st, 5);
+	t->added = sqlite3_column_int64(st, 6);
+}
+
 int
 db_trusted_root_list(struct db *db, int64_t site_id,
     struct db_trusted_root **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_TRUST_LIST);
-	struct db_trusted_root *v = NULL;
-	size_t cap = 0;
-	int rc;
 
-	*out = NULL;
-	*n = 0;
 	db_bind_int64(db, st, 1, site_id);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		struct db_trusted_root *t;
-
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		t = &v[(*n)++];
-		memset(t, 0, sizeof *t);
-		t->id = sqlite3_column_int64(st, 0);
-		t->site_id = sqlite3_column_int64(st, 1);
-		db_copy_text(t->site_code, sizeof t->site_code, st, 2);
-		db_copy_text(t->subject, sizeof t->subject, st, 3);
-		db_copy_text(t->thumbprint, sizeof t->thumbprint, st, 4);
-		t->not_after = sqlite3_column_int64(st, 5);
-		t->added = sqlite3_column_int64(st, 6);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		*n = 0;
-		return db_fail(db, "listing trusted root CAs");
-	}
-	*out = v;
-	return 0;
+	return db_read_all(db, st, trusted_root_row, sizeof **out, out, n,
+	    "listing trusted root CAs");
 }
 
 int

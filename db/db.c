@@ -415,6 +415,57 @@ db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+int
+db_read_one(struct db *db, sqlite3_stmt *st, db_row_fn *row, void *rec,
+    const char *what)
+{
+	int rc = db_step(db, st);
+
+	if (rc == SQLITE_ROW)
+		row(st, rec);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, what);
+}
+
+int
+db_read_all(struct db *db, sqlite3_stmt *st, db_row_fn *row, size_t size,
+    void *out, size_t *n, const char *what)
+{
+	char *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	/* out is a struct X **: its pointer's bytes are copied, not cast. */
+	memcpy(out, &v, sizeof v);
+	*n = 0;
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		v = xgrowarray(v, &cap, *n, 16, size);
+		row(st, v + (*n)++ * size);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		*n = 0;
+		return db_fail(db, what);
+	}
+	memcpy(out, &v, sizeof v);
+	return 0;
+}
+
+int
+db_read_count(struct db *db, sqlite3_stmt *st, size_t *n, const char *what)
+{
+	if (db_step(db, st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, what);
+	}
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
 /* As snprintf(dst, len, "%s", text) would, without its cost per column. */
 void
 db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
@@ -961,8 +1012,10 @@ site_type_parse(const char *s)
 }
 
 static void
-site_row(sqlite3_stmt *st, struct db_site *s)
+site_row(sqlite3_stmt *st, void *rec)
 {
+	struct db_site *s = rec;
+
 	memset(s, 0, sizeof *s);
 	s->id = sqlite3_column_int64(st, 0);
 	db_copy_text(s->code, sizeof s->code, st, 1);
@@ -1016,27 +1069,13 @@ db_site_insert(struct db *db, struct db_site *s)
 	return db_step_done(db, st, "adding the site's security settings");
 }
 
-static int
-site_one(struct db *db, sqlite3_stmt *st, struct db_site *s)
-{
-	int rc = db_step(db, st);
-
-	if (rc == SQLITE_ROW) {
-		site_row(st, s);
-		sqlite3_reset(st);
-		return 1;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a site");
-}
-
 int
 db_site_get(struct db *db, const char *code, struct db_site *s)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET);
 
 	db_bind_text(db, st, 1, code, -1, SQLITE_STATIC);
-	return site_one(db, st, s);
+	return db_read_one(db, st, site_row, s, "reading a site");
 }
 
 int
@@ -1045,29 +1084,14 @@ db_site_get_id(struct db *db, int64_t id, struct db_site *s)
 	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET_ID);
 
 	db_bind_int64(db, st, 1, id);
-	return site_one(db, st, s);
+	return db_read_one(db, st, site_row, s, "reading a site");
 }
 
 int
 db_site_list(struct db *db, struct db_site **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SITE_LIST);
-	struct db_site *v = NULL;
-	size_t cap = 0;
-	int rc;
-
-	*n = 0;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		site_row(st, &v[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_fail(db, "listing sites");
-	}
-	*out = v;
-	return 0;
+	return db_read_all(db, db_stmt(db, ST_SITE_LIST), site_row, sizeof **out,
+	    out, n, "listing sites");
 }
 
 int
@@ -1076,13 +1100,7 @@ db_site_children(struct db *db, int64_t id, size_t *n)
 	sqlite3_stmt *st = db_stmt(db, ST_SITE_CHILDREN);
 
 	db_bind_int64(db, st, 1, id);
-	if (db_step(db, st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_fail(db, "counting child sites");
-	}
-	*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return db_read_count(db, st, n, "counting child sites");
 }
 
 int
@@ -1097,8 +1115,10 @@ db_site_set_security(struct db *db, int64_t id, const struct db_security *x)
 /* Site systems. */
 
 static void
-system_row(sqlite3_stmt *st, struct db_system *y)
+system_row(sqlite3_stmt *st, void *rec)
 {
+	struct db_system *y = rec;
+
 	memset(y, 0, sizeof *y);
 	y->id = sqlite3_column_int64(st, 0);
 	db_copy_text(y->fqdn, sizeof y->fqdn, st, 1);
@@ -1123,26 +1143,13 @@ db_system_insert(struct db *db, struct db_system *y)
 	return 0;
 }
 
-static int
-system_one(struct db *db, sqlite3_stmt *st, struct db_system *y)
-{
-	int rc = db_step(db, st);
-
-	if (rc == SQLITE_ROW)
-		system_row(st, y);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a site system");
-}
-
 int
 db_system_get(struct db *db, const char *fqdn, struct db_system *y)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET);
 
 	db_bind_text(db, st, 1, fqdn, -1, SQLITE_STATIC);
-	return system_one(db, st, y);
+	return db_read_one(db, st, system_row, y, "reading a site system");
 }
 
 int
@@ -1151,7 +1158,7 @@ db_system_get_id(struct db *db, int64_t id, struct db_system *y)
 	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET_ID);
 
 	db_bind_int64(db, st, 1, id);
-	return system_one(db, st, y);
+	return db_read_one(db, st, system_row, y, "reading a site system");
 }
 
 int
@@ -1159,23 +1166,10 @@ db_system_list(struct db *db, int64_t site_id, struct db_system **out,
     size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_SYS_LIST);
-	struct db_system *v = NULL;
-	size_t cap = 0;
-	int rc;
 
-	*n = 0;
 	db_bind_int64(db, st, 1, site_id);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		system_row(st, &v[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_fail(db, "listing site systems");
-	}
-	*out = v;
-	return 0;
+	return db_read_all(db, st, system_row, sizeof **out, out, n,
+	    "listing site systems");
 }
 
 int
@@ -1190,8 +1184,10 @@ db_system_delete(struct db *db, int64_t id)
 /* Roles. */
 
 static void
-role_row(sqlite3_stmt *st, struct db_role *r)
+role_row(sqlite3_stmt *st, void *rec)
 {
+	struct db_role *r = rec;
+
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(st, 0);
 	r->system_id = sqlite3_column_int64(st, 1);
@@ -1222,17 +1218,10 @@ db_role_get(struct db *db, int64_t system_id, const char *role,
     struct db_role *r)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_ROLE_GET);
-	int rc;
 
 	db_bind_int64(db, st, 1, system_id);
 	db_bind_text(db, st, 2, role, -1, SQLITE_STATIC);
-	rc = db_step(db, st);
-	if (rc == SQLITE_ROW)
-		role_row(st, r);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading a role");
+	return db_read_one(db, st, role_row, r, "reading a role");
 }
 
 int
@@ -1260,24 +1249,11 @@ db_role_list(struct db *db, int64_t site_id, int64_t system_id,
     struct db_role **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_ROLE_LIST);
-	struct db_role *v = NULL;
-	size_t cap = 0;
-	int rc;
 
-	*n = 0;
 	db_bind_int64(db, st, 1, site_id);
 	db_bind_int64(db, st, 2, system_id);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		role_row(st, &v[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_fail(db, "listing roles");
-	}
-	*out = v;
-	return 0;
+	return db_read_all(db, st, role_row, sizeof **out, out, n,
+	    "listing roles");
 }
 
 /* Status messages and audit. */
@@ -1296,37 +1272,30 @@ db_status_add(struct db *db, int64_t site_id, const char *severity,
 	return db_step_done(db, st, "recording a status message");
 }
 
+static void
+status_row(sqlite3_stmt *st, void *rec)
+{
+	struct db_status *m = rec;
+
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(st, 0);
+	m->time = sqlite3_column_int64(st, 1);
+	db_copy_text(m->site_code, sizeof m->site_code, st, 2);
+	db_copy_text(m->severity, sizeof m->severity, st, 3);
+	db_copy_text(m->component, sizeof m->component, st, 4);
+	db_copy_text(m->message, sizeof m->message, st, 5);
+}
+
 int
 db_status_list(struct db *db, int64_t site_id, size_t limit,
     struct db_status **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_STATUS_LIST);
-	struct db_status *v = NULL;
-	size_t cap = 0;
-	int rc;
 
-	*n = 0;
 	db_bind_int64(db, st, 1, site_id);
 	db_bind_int64(db, st, 2, limit ? (int64_t)limit : -1);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		struct db_status *m;
-
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		m = &v[(*n)++];
-		m->id = sqlite3_column_int64(st, 0);
-		m->time = sqlite3_column_int64(st, 1);
-		db_copy_text(m->site_code, sizeof m->site_code, st, 2);
-		db_copy_text(m->severity, sizeof m->severity, st, 3);
-		db_copy_text(m->component, sizeof m->component, st, 4);
-		db_copy_text(m->message, sizeof m->message, st, 5);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_fail(db, "listing status messages");
-	}
-	*out = v;
-	return 0;
+	return db_read_all(db, st, status_row, sizeof **out, out, n,
+	    "listing status messages");
 }
 
 int
@@ -1343,33 +1312,26 @@ db_audit_add(struct db *db, const char *user, const char *action,
 	return db_step_done(db, st, "recording the audit trail");
 }
 
+static void
+audit_row(sqlite3_stmt *st, void *rec)
+{
+	struct db_audit *a = rec;
+
+	memset(a, 0, sizeof *a);
+	a->id = sqlite3_column_int64(st, 0);
+	a->time = sqlite3_column_int64(st, 1);
+	db_copy_text(a->user, sizeof a->user, st, 2);
+	db_copy_text(a->action, sizeof a->action, st, 3);
+	db_copy_text(a->object, sizeof a->object, st, 4);
+	db_copy_text(a->detail, sizeof a->detail, st, 5);
+}
+
 int
 db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_AUDIT_LIST);
-	struct db_audit *v = NULL;
-	size_t cap = 0;
-	int rc;
 
-	*n = 0;
 	db_bind_int64(db, st, 1, limit ? (int64_t)limit : -1);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		struct db_audit *a;
-
-		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		a = &v[(*n)++];
-		a->id = sqlite3_column_int64(st, 0);
-		a->time = sqlite3_column_int64(st, 1);
-		db_copy_text(a->user, sizeof a->user, st, 2);
-		db_copy_text(a->action, sizeof a->action, st, 3);
-		db_copy_text(a->object, sizeof a->object, st, 4);
-		db_copy_text(a->detail, sizeof a->detail, st, 5);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_fail(db, "reading the audit trail");
-	}
-	*out = v;
-	return 0;
+	return db_read_all(db, st, audit_row, sizeof **out, out, n,
+	    "reading the audit trail");
 }
