@@ -5,7 +5,6 @@
  * sqlite3_bind_* and sqlite3_step everywhere else in db/.
  */
 #define DB_BIND_IMPL
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "db-int.h"
@@ -19,24 +18,21 @@ db_stmt_fresh(struct db *db, sqlite3_stmt *st)
 }
 
 void
-db_stmt_failed(struct db *db, sqlite3_stmt *st, int rc, const char *fmt, ...)
+db_stmt_failed(struct db *db, sqlite3_stmt *st, int rc, const char *what,
+    int n, const char *why)
 {
-	va_list ap;
-
 	if (db->bad_rc != SQLITE_OK && db->bad_st == st)
 		return;
 	db->bad_st = st;
 	db->bad_rc = rc;
-	va_start(ap, fmt);
-	vsnprintf(db->bad_why, sizeof db->bad_why, fmt, ap);
-	va_end(ap);
+	snprintf(db->bad_why, sizeof db->bad_why, "%s %d: %s", what, n, why);
 }
 
 static void
 bound(struct db *db, sqlite3_stmt *st, int i, int rc)
 {
 	if (rc != SQLITE_OK)
-		db_stmt_failed(db, st, rc, "binding parameter %d: %s", i,
+		db_stmt_failed(db, st, rc, "binding parameter", i,
 		    sqlite3_errstr(rc));
 }
 

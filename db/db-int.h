@@ -71,9 +71,10 @@ int		 db_step(struct db *, sqlite3_stmt *);
  * gone. */
 void		 db_stmt_fresh(struct db *, sqlite3_stmt *);
 /* Record a failure of st (NULL: a statement that could not be prepared),
- * unless one of it is recorded already. */
+ * "<what> <n>: <why>" ("binding parameter 3: ..."), unless one of st is
+ * recorded already. */
 void		 db_stmt_failed(struct db *, sqlite3_stmt *, int rc,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		    const char *what, int n, const char *why);
 
 /* Only db-bind.c binds and steps: elsewhere these do not compile. */
 #ifndef DB_BIND_IMPL

@@ -374,7 +374,7 @@ db_stmt(struct db *db, enum db_stmt which)
 		    SQLITE_OK) {
 			db_stmt_fresh(db, NULL);
 			db_stmt_failed(db, NULL, sqlite3_errcode(db->h),
-			    "preparing statement %d: %s", (int)which,
+			    "preparing statement", (int)which,
 			    sqlite3_errmsg(db->h));
 			return NULL;
 		}

@@ -3,7 +3,6 @@
  * certificate must be fit to serve TLS for its site system; a leaf is
  * verified against its root as a TLS client would.
  */
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,18 +46,12 @@ ca_pem_read_key(struct ca *ca, const char *pem, size_t len, const char *what)
 		ca_seterr(ca, "%s: no private key given", what);
 		goto out;
 	}
-	if (len > INT_MAX) {
-		ca_seterr(ca, "%s: too large", what);
+	if ((bio = ca_pem_bio(ca, pem, len, what)) == NULL)
 		goto out;
-	}
 	/* "PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", ... */
 	if (!ca_contains(pem, len, "PRIVATE KEY-----")) {
 		ca_seterr(ca, "%s: no private key found (no '-----BEGIN "
 		    "PRIVATE KEY-----' block)", what);
-		goto out;
-	}
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		ca_sslerr(ca, "%s", what);
 		goto out;
 	}
 	pk = PEM_read_bio_PrivateKey(bio, NULL, ca_nopass_cb, &asked);
@@ -510,14 +503,8 @@ ca_pem_read_all(struct ca *ca, const char *pem, size_t len, const char *what,
 	X509 *x;
 	int n = 0, rc = -1;
 
-	if (len > INT_MAX) {
-		ca_seterr(ca, "%s: too large", what);
+	if ((bio = ca_pem_bio(ca, pem, len, what)) == NULL)
 		return -1;
-	}
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		ca_sslerr(ca, "%s", what);
-		return -1;
-	}
 	for (;;) {
 		if ((x = PEM_read_bio_X509(bio, NULL, ca_nopass_cb,
 		    NULL)) == NULL) {

@@ -70,6 +70,10 @@ void		 ca_time_str(time_t, char *, size_t);
 int		 ca_asn1_time(const ASN1_TIME *, time_t *);
 X509		*ca_x509_parse(struct ca *, const unsigned char *, size_t,
 		    const char *);
+/* obj (of ASN.1 type it) as DER into out (free with ca_blob_free());
+ * a failure is "cannot encode <what>" in the handle. 0 or -1. */
+int		 ca_asn1_der(struct ca *, const void *obj, const ASN1_ITEM *it,
+		    struct ca_blob *, const char *what);
 int		 ca_x509_der(struct ca *, X509 *, struct ca_blob *);
 char		*ca_bio_str(BIO *);
 /* What write (1 on success) puts into a new BIO of that method, as a
@@ -80,6 +84,10 @@ int		 ca_bio_write(struct ca *, const BIO_METHOD *,
 		    char **out);
 int		 ca_nopass_cb(char *, int, int, void *);
 int		 ca_err_is_no_start_line(void);
+/* A memory BIO reading pem[0..len); NULL (what, and why, in the handle)
+ * when len is beyond a BIO's int or OpenSSL fails. */
+BIO		*ca_pem_bio(struct ca *, const char *pem, size_t len,
+		    const char *what);
 X509		*ca_pem_read_cert(struct ca *, const char *, size_t,
 		    const char *);
 char		*ca_name_cn(const X509_NAME *);

@@ -183,8 +183,7 @@ ca_key_encrypt(struct ca *ca, const struct ca_newkey *nk, const char *master,
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	X509_ALGOR *pbe = NULL;
 	X509_SIG *sig = NULL;
-	unsigned char *p;
-	int n, rc = -1;
+	int rc = -1;
 
 	memset(out, 0, sizeof *out);
 	if (nk->p256) {
@@ -211,19 +210,8 @@ ca_key_encrypt(struct ca *ca, const struct ca_newkey *nk, const char *master,
 		goto out;
 	}
 	pbe = NULL;		/* now owned by sig */
-	if ((n = i2d_X509_SIG(sig, NULL)) <= 0) {
-		ca_sslerr(ca, "cannot encode encrypted private key");
-		goto out;
-	}
-	out->data = xmalloc(n);
-	out->len = n;
-	p = out->data;
-	if (i2d_X509_SIG(sig, &p) != n) {
-		ca_blob_free(out);
-		ca_sslerr(ca, "cannot encode encrypted private key");
-		goto out;
-	}
-	rc = 0;
+	rc = ca_asn1_der(ca, sig, ASN1_ITEM_rptr(X509_SIG), out,
+	    "encrypted private key");
 out:
 	X509_ALGOR_free(pbe);
 	X509_SIG_free(sig);

@@ -558,24 +558,31 @@ ca_x509_parse(struct ca *ca, const unsigned char *der, size_t len,
 }
 
 int
-ca_x509_der(struct ca *ca, X509 *x, struct ca_blob *out)
+ca_asn1_der(struct ca *ca, const void *obj, const ASN1_ITEM *it,
+    struct ca_blob *out, const char *what)
 {
 	unsigned char *p;
 	int n;
 
-	if ((n = i2d_X509(x, NULL)) <= 0) {
-		ca_sslerr(ca, "cannot encode certificate");
+	if ((n = ASN1_item_i2d(obj, NULL, it)) <= 0) {
+		ca_sslerr(ca, "cannot encode %s", what);
 		return -1;
 	}
 	out->data = xmalloc(n);
 	out->len = n;
 	p = out->data;
-	if (i2d_X509(x, &p) != n) {
+	if (ASN1_item_i2d(obj, &p, it) != n) {
 		ca_blob_free(out);
-		ca_sslerr(ca, "cannot encode certificate");
+		ca_sslerr(ca, "cannot encode %s", what);
 		return -1;
 	}
 	return 0;
+}
+
+int
+ca_x509_der(struct ca *ca, X509 *x, struct ca_blob *out)
+{
+	return ca_asn1_der(ca, x, ASN1_ITEM_rptr(X509), out, "certificate");
 }
 
 /* Mem BIO contents into a malloc'ed NUL-terminated string. */
@@ -627,6 +634,20 @@ ca_err_is_no_start_line(void)
 	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
 }
 
+BIO *
+ca_pem_bio(struct ca *ca, const char *pem, size_t len, const char *what)
+{
+	BIO *bio;
+
+	if (len > INT_MAX) {
+		ca_seterr(ca, "%s: too large", what);
+		return NULL;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		ca_sslerr(ca, "%s", what);
+	return bio;
+}
+
 /* First PEM certificate in pem[0..len). */
 X509 *
 ca_pem_read_cert(struct ca *ca, const char *pem, size_t len, const char *what)
@@ -638,14 +659,8 @@ ca_pem_read_cert(struct ca *ca, const char *pem, size_t len, const char *what)
 		ca_seterr(ca, "%s: empty", what);
 		goto out;
 	}
-	if (len > INT_MAX) {
-		ca_seterr(ca, "%s: too large", what);
+	if ((bio = ca_pem_bio(ca, pem, len, what)) == NULL)
 		goto out;
-	}
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		ca_sslerr(ca, "%s", what);
-		goto out;
-	}
 	if ((x = PEM_read_bio_X509(bio, NULL, ca_nopass_cb, NULL)) == NULL) {
 		if (ca_err_is_no_start_line())
 			ca_seterr(ca, "%s: no PEM certificate found (no "
