@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "outfile.h"
 #include "xmalloc.h"
 
@@ -28,28 +29,6 @@ outfile_fail(int saved, char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 	errno = saved;
 	return -1;
-}
-
-static int
-outfile_write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
 }
 
 /* An existing character device or FIFO: write through, never remove. */
@@ -72,7 +51,7 @@ outfile_write_through(const char *path, const void *data, size_t len,
 		return outfile_fail(saved, err, errlen, "%s: changed while it"
 		    " was being opened; nothing written", path);
 	}
-	if (outfile_write_all(fd, data, len) == -1) {
+	if (fd_write_all(fd, data, len) == -1) {
 		saved = errno;
 		close(fd);
 		return outfile_fail(saved, err, errlen, "%s: %s", path,
@@ -171,7 +150,7 @@ outfile_replace(const char *target, const void *data, size_t len, int flags,
 		snprintf(err, errlen, "%s: %s", tmp, strerror(saved));
 		goto out;
 	}
-	if (outfile_write_all(fd, data, len) == -1 || fsync(fd) == -1 ||
+	if (fd_write_all(fd, data, len) == -1 || fsync(fd) == -1 ||
 	    fstat(fd, &sb) == -1) {
 		saved = errno;
 		snprintf(err, errlen, "%s: %s", target, strerror(saved));

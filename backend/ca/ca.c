@@ -34,6 +34,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca-int.h"
+#include "fdio.h"
 #include "timefmt.h"
 
 #define CA_MASTER_BYTES (CA_MASTER_LEN / 2)
@@ -344,23 +345,6 @@ ca_master_parse(const char *buf, size_t n)
 	return 0;
 }
 
-static int
-ca_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= w;
-	}
-	return 0;
-}
-
 /* Make the new key file durable: the file, then its directory entry. */
 static int
 ca_fsync_dir(const char *path)
@@ -418,7 +402,7 @@ ca_master_create(struct ca *ca, const char *path, int *existed,
 		buf[2 * i + 1] = digits[raw[i] & 0xf];
 	}
 	buf[CA_MASTER_LEN] = '\n';
-	if (ca_write_all(fd, buf, sizeof buf) == -1 || fsync(fd) == -1) {
+	if (fd_write_all(fd, buf, sizeof buf) == -1 || fsync(fd) == -1) {
 		ca_seterr(ca, "cannot write master key %s: %s", path,
 		    strerror(errno));
 		goto out;
