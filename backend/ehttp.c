@@ -161,24 +161,23 @@ ehttp_db(struct ehttp *e)
 	return e->db;
 }
 
+/* A tri-state (1, 0, -1) of the database: -1 takes its error along. */
+static int
+db_tristate(struct ehttp *e, int rc)
+{
+	return rc == -1 ? ehttp_fail_db(e) : rc;
+}
+
 int
 ehttp_db_moved(struct ehttp *e)
 {
-	int rc;
-
-	if ((rc = db_file_moved(e->db)) == -1)
-		ehttp_fail_db(e);
-	return rc;
+	return db_tristate(e, db_file_moved(e->db));
 }
 
 int
 ehttp_db_checkpoint(struct ehttp *e)
 {
-	int rc;
-
-	if ((rc = db_checkpoint_all(e->db)) == -1)
-		ehttp_fail_db(e);
-	return rc;
+	return db_tristate(e, db_checkpoint_all(e->db));
 }
 
 int
