@@ -155,6 +155,16 @@ struct cmlog_reader {
 	size_t			 prefaulted;	/* map populated up to here */
 	size_t			 fetched;	/* prefetched up to here */
 	size_t			 page;		/* sysconf(_SC_PAGESIZE) */
+
+	/*
+	 * cmlog_reader_get() of a UTF-8 file reads records through gbuf, a
+	 * window of the file read with pread(2), for the reason the index
+	 * does; the text of the last record got points into it.
+	 */
+	unsigned char		*gbuf;
+	size_t			 gcap;
+	size_t			 gbase;		/* file offset of gbuf[0] */
+	size_t			 glen;		/* bytes in it; 0: none */
 	long			 cpus;		/* ..._NPROCESSORS_ONLN */
 	uint64_t		 line;		/* line number at pos */
 	int			 partial;	/* last record cut by EOF */
@@ -754,6 +764,7 @@ cmlog_reader_reset(struct cmlog_reader *rd)
 	rd->blank_tail = 0;
 	rd->prefaulted = 0;
 	rd->fetched = 0;
+	rd->glen = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
 	if (rd->enc != CMLOG_ENC_UTF8) {
 		rd->size = 0;
@@ -1378,14 +1389,139 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 	return 0;
 }
 
+/*
+ * Where the first line starting with "<![LOG[" at or after from starts,
+ * read with pread(2) (CMLOG_CUT_PROBE bytes at the most), or 0 if none.
+ */
+#define CMLOG_CUT_PROBE	(256u << 10)
+
+static size_t
+cmlog_reader_cut_read(const struct cmlog_reader *rd, size_t from, size_t to)
+{
+	unsigned char *buf;
+	const unsigned char *q;
+	size_t len = to - from + 1, got, cut;
+	ssize_t r;
+
+	if (from == 0 || to <= from)
+		return 0;
+	if (len > CMLOG_CUT_PROBE)
+		len = CMLOG_CUT_PROBE;
+	buf = xmalloc(len);
+	for (got = 0; got < len; got += (size_t)r) {
+		r = pread(rd->fd, buf + got, len - got,
+		    (off_t)(from - 1 + got));
+		if (r == -1 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0)
+			break;
+	}
+	q = memmem(buf, got, "\n" CMLOG_OPEN_MARK, CMLOG_MARK_LEN + 1);
+	cut = q == NULL ? 0 : from + (size_t)(q - buf);
+	free(buf);
+	return cut;
+}
+
+struct cmlog_wpart {
+	struct cmlog_reader	 rd;
+	size_t			 end;
+	int			 ret;
+	pthread_t		 tid;
+	int			 started;
+};
+
+static void *
+cmlog_wpart_main(void *arg)
+{
+	struct cmlog_wpart *pt = arg;
+
+	pt->ret = cmlog_reader_index_read(&pt->rd, pt->end - pt->rd.pos);
+	return NULL;
+}
+
+/*
+ * A large UTF-8 range indexed at once by parts, as cmlog_reader_index_
+ * parallel() does for the map, each part through its own windows. A part
+ * that does not end exactly where the next begins, or failed to read, is
+ * left to the sequential pass that follows.
+ */
+static void
+cmlog_reader_index_read_parallel(struct cmlog_reader *rd, size_t end, int n)
+{
+	struct cmlog_wpart pt[CMLOG_PAR_MAX];
+	size_t cut[CMLOG_PAR_MAX + 1], len = end - rd->pos, c;
+	int k, parts = 1;
+
+	cut[0] = rd->pos;
+	for (k = 1; k < n; k++) {
+		c = cmlog_reader_cut_read(rd, rd->pos + len / (size_t)n *
+		    (size_t)k, end);
+		if (c == 0 || c >= end || c <= cut[parts - 1])
+			continue;
+		cut[parts++] = c;
+	}
+	cut[parts] = end;
+	for (k = 1; k < parts; k++) {
+		struct cmlog_reader *w = &pt[k].rd;
+
+		memset(w, 0, sizeof *w);
+		w->path = rd->path;
+		w->fd = rd->fd;
+		w->enc = CMLOG_ENC_UTF8;
+		w->map = rd->map;
+		w->size = rd->size;
+		w->src_size = cut[k + 1] - cut[k];	/* first capacity */
+		w->page = rd->page;
+		w->bol0 = 1;
+		w->pos = cut[k];
+		w->line = 1;
+		w->lines = xmalloc(sizeof *w->lines);
+		pt[k].end = cut[k + 1];
+		pt[k].started = pthread_create(&pt[k].tid, NULL,
+		    cmlog_wpart_main, &pt[k]) == 0;
+	}
+	(void)cmlog_reader_index_read(rd, cut[1] - rd->pos);
+	for (k = 1; k < parts; k++) {
+		if (pt[k].started)
+			pthread_join(pt[k].tid, NULL);
+		if (pt[k].started && pt[k].ret != -1 && rd->pos == cut[k])
+			cmlog_reader_merge(rd, &pt[k].rd);
+		free(pt[k].rd.off);
+		free(pt[k].rd.info);
+		free(pt[k].rd.ckline);
+		free(pt[k].rd.dline);
+		free(pt[k].rd.lines);
+		free(pt[k].rd.wbuf);
+	}
+}
+
 int
 cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
 {
-	size_t from = rd->pos, want, grow;
+	size_t from = rd->pos, want, grow, end;
+	long cpus = rd->cpus;
 	int more;
 
-	if (rd->enc == CMLOG_ENC_UTF8)
+	if (rd->enc == CMLOG_ENC_UTF8) {
+		end = max_bytes == 0 || rd->size - from < max_bytes ?
+		    rd->size : from + max_bytes;
+		if (from < end && end - from >= 2 * CMLOG_PAR_PART &&
+		    cpus > 1) {
+			if (cpus > CMLOG_PAR_MAX)
+				cpus = CMLOG_PAR_MAX;
+			if ((size_t)cpus > (end - from) / CMLOG_PAR_PART)
+				cpus = (long)((end - from) / CMLOG_PAR_PART);
+			cmlog_reader_index_read_parallel(rd, end, (int)cpus);
+			if (max_bytes != 0) {
+				if (rd->pos - from >= max_bytes)
+					return rd->pos < rd->size;
+				max_bytes -= rd->pos - from;
+			}
+		}
 		return cmlog_reader_index_read(rd, max_bytes);
+	}
 	/*
 	 * Transcode a slice ahead of the indexer, index it; a record cut by
 	 * the end of the slice is read again with the next one, which is at
@@ -1565,13 +1701,86 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
 	    (unsigned long long)line, col, what);
 }
 
+#define CMLOG_GET_WINDOW	(1u << 20)	/* bytes read per get window */
+
+/*
+ * Have the bytes [start, end) of a UTF-8 file in the get window, read
+ * with pread(2): reading a megabyte costs less than faulting in the pages
+ * of the map that hold it, and records are mostly got in runs (a screen,
+ * a listing). A window runs forward from start, or back from end when
+ * the reader moves backwards. -1 if it cannot be read (use the map).
+ */
+static int
+cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
+{
+	size_t base, len, got;
+	ssize_t r;
+
+	if (rd->glen != 0 && start >= rd->gbase && end <= rd->gbase + rd->glen)
+		return 0;
+	len = end - start > CMLOG_GET_WINDOW ? end - start : CMLOG_GET_WINDOW;
+	base = start;
+	if (rd->glen != 0 && start < rd->gbase && len == CMLOG_GET_WINDOW)
+		base = end > len ? end - len : 0;
+	if (len > rd->size - base)
+		len = rd->size - base;
+	if (rd->gcap < len) {
+		free(rd->gbuf);
+		rd->gbuf = xmalloc(len);
+		rd->gcap = len;
+	}
+	rd->glen = 0;
+	for (got = 0; got < len; got += (size_t)r) {
+		r = pread(rd->fd, rd->gbuf + got, len - got,
+		    (off_t)(base + got));
+		if (r == -1 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0)
+			return -1;
+	}
+	rd->gbase = base;
+	rd->glen = len;
+	return 0;
+}
+
+/*
+ * Scan record i (starting at start) in the get window: 0 with s filled
+ * in and rd->map pointing at the window, which the caller puts back; -1
+ * where it must be read from the map (not UTF-8, unreadable, or not a
+ * well-formed record: a malformed one's cause looks back to its line's
+ * start, which the window may not hold).
+ */
+static int
+cmlog_reader_scan_window(struct cmlog_reader *rd, size_t i, size_t start,
+    struct cmlog_cache *cache, struct cmlog_scan *s)
+{
+	const unsigned char *map = rd->map;
+	size_t size = rd->size, end;
+
+	if (rd->enc != CMLOG_ENC_UTF8 || rd->fd == -1)
+		return -1;
+	end = i + 1 < rd->count ? rd->off[i + 1] : rd->size;
+	if (end <= start || cmlog_reader_fetch(rd, start, end) == -1)
+		return -1;
+	rd->map = rd->gbuf;
+	rd->size = rd->glen;
+	cmlog_scan_at(rd, cache, start - rd->gbase, s);
+	if (!s->malformed)
+		return 0;
+	rd->map = map;
+	rd->size = size;
+	return -1;
+}
+
 int
 cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 {
 	struct cmlog_cache cache;
 	struct cmlog_scan s;
-	const unsigned char *m = rd->map;
-	size_t start, base;
+	const unsigned char *m = rd->map, *map = rd->map;
+	size_t start, base, size = rd->size;
 	uint64_t line;
 
 	memset(rec, 0, sizeof *rec);
@@ -1588,7 +1797,14 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 	else
 		line += cmlog_count_nl(m, rd->off[base], start);
 	memset(&cache, 0, sizeof cache);
-	cmlog_scan_at(rd, &cache, start, &s);
+	if (cmlog_reader_scan_window(rd, i, start, &cache, &s) == 0) {
+		m = rd->map;
+		rd->map = map;
+		rd->size = size;
+	} else {
+		memset(&cache, 0, sizeof cache);
+		cmlog_scan_at(rd, &cache, start, &s);
+	}
 
 	rec->line = (size_t)line;
 	rec->text = (const char *)m + s.text;
@@ -1681,6 +1897,7 @@ cmlog_reader_map(struct cmlog_reader *rd, size_t size)
 	rd->src = NULL;
 	rd->src_size = 0;
 	rd->prefaulted = 0;
+	rd->glen = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
 	if (size != 0) {
 		p = mmap(NULL, size, PROT_READ, MAP_SHARED, rd->fd, 0);
@@ -1827,6 +2044,7 @@ cmlog_reader_close(struct cmlog_reader *rd)
 	free(rd->ckline);
 	free(rd->dline);
 	free(rd->wbuf);
+	free(rd->gbuf);
 	free(rd->path);
 	free(rd);
 }

@@ -48,6 +48,10 @@ text_line(const char *s, size_t n)
 
 #define MERGE_BUDGET	4096	/* records merged between prints */
 #define TAG_WIDTH_MAX	32
+/* The time column: room for a time written without an offset, which is
+ * shown as written with " local" after it (29 columns), so every row's
+ * later columns line up whatever the log mixes. */
+#define WHEN_COL	29
 
 static const char *
 log_type_name(const struct cmlog_record *r)
@@ -121,8 +125,8 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 		return;
 	}
 	if (r->malformed) {
-		fprintf(f, "%-23s  %-9s  %-24s  %-8s  ", "-", "malformed", "-",
-		    "-");
+		fprintf(f, "%-*s  %-9s  %-24s  %-8s  ", WHEN_COL, "-",
+		    "malformed", "-", "-");
 		if (lt->tag != NULL)
 			fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
 		fprintf(f, "%s  [%s]\n", line, cli_safe_msg(c, r->cause));
@@ -135,7 +139,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	/* A thread that is not a number is shown as written. */
 	if (r->thread_num)
 		snprintf(num, sizeof num, "%lu", r->thread);
-	fprintf(f, "%-23s  %-9s  %-24s  %-8s  ",
+	fprintf(f, "%-*s  %-9s  %-24s  %-8s  ", WHEN_COL,
 	    cmlog_merge_when(r, when, sizeof when, CMLOG_WHEN_TEXT),
 	    log_type_name(r), comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0");
 	if (lt->tag != NULL)
@@ -227,10 +231,10 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	if (c->json)
 		cj_array_open(&ja, c->out);
 	else if (nfiles == 1)
-		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %s\n", "Date/Time (UTC)",
-		    "Type", "Component", "Thread", "Log Text");
+		fprintf(c->out, "%-*s  %-9s  %-24s  %-8s  %s\n", WHEN_COL,
+		    "Date/Time (UTC)", "Type", "Component", "Thread", "Log Text");
 	else
-		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %-*s  %s\n",
+		fprintf(c->out, "%-*s  %-9s  %-24s  %-8s  %-*s  %s\n", WHEN_COL,
 		    "Date/Time (UTC)", "Type", "Component", "Thread", width, "Log",
 		    "Log Text");
 	/* Merge a slice, print it, go on: large logs stream. */
