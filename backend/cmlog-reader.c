@@ -390,9 +390,10 @@ cmlog_parse_thread(const unsigned char *v, size_t n, unsigned long *out)
 			d = (unsigned)((v[i] | 0x20) - 'a') + 10;
 		else
 			return -1;
-		if (th > (ULONG_MAX - d) / (hex ? 16 : 10))
+		/* Not a division per digit: it was a tenth of the index. */
+		if (__builtin_mul_overflow(th, hex ? 16ul : 10ul, &th) ||
+		    __builtin_add_overflow(th, d, &th))
 			return -1;
-		th = th * (hex ? 16 : 10) + d;
 	}
 	*out = th;
 	return 0;
@@ -1708,7 +1709,9 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
  * with pread(2): reading a megabyte costs less than faulting in the pages
  * of the map that hold it, and records are mostly got in runs (a screen,
  * a listing). A window runs forward from start, or back from end when
- * the reader moves backwards. -1 if it cannot be read (use the map).
+ * the reader moves backwards. -1 (and the error set) if it cannot be
+ * read: a file truncated by another program is reported, not read
+ * through the map (which would raise SIGBUS).
  */
 static int
 cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
@@ -1737,8 +1740,12 @@ cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 			r = 0;
 			continue;
 		}
-		if (r <= 0)
+		if (r <= 0) {
+			cmlog_reader_set_error(rd, "read %s: %s", rd->path,
+			    r == 0 ? "the file shrank while it was read"
+			    " (refresh)" : strerror(errno));
 			return -1;
+		}
 	}
 	rd->gbase = base;
 	rd->glen = len;
@@ -1747,10 +1754,10 @@ cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 
 /*
  * Scan record i (starting at start) in the get window: 0 with s filled
- * in and rd->map pointing at the window, which the caller puts back; -1
- * where it must be read from the map (not UTF-8, unreadable, or not a
- * well-formed record: a malformed one's cause looks back to its line's
- * start, which the window may not hold).
+ * in and rd->map pointing at the window, which the caller puts back; 1
+ * where it must be read from the map (not UTF-8, or not a well-formed
+ * record: a malformed one's cause looks back to its line's start, which
+ * the window may not hold); -1 if the file could not be read.
  */
 static int
 cmlog_reader_scan_window(struct cmlog_reader *rd, size_t i, size_t start,
@@ -1760,9 +1767,11 @@ cmlog_reader_scan_window(struct cmlog_reader *rd, size_t i, size_t start,
 	size_t size = rd->size, end;
 
 	if (rd->enc != CMLOG_ENC_UTF8 || rd->fd == -1)
-		return -1;
+		return 1;
 	end = i + 1 < rd->count ? rd->off[i + 1] : rd->size;
-	if (end <= start || cmlog_reader_fetch(rd, start, end) == -1)
+	if (end <= start)
+		return 1;
+	if (cmlog_reader_fetch(rd, start, end) == -1)
 		return -1;
 	rd->map = rd->gbuf;
 	rd->size = rd->glen;
@@ -1771,7 +1780,7 @@ cmlog_reader_scan_window(struct cmlog_reader *rd, size_t i, size_t start,
 		return 0;
 	rd->map = map;
 	rd->size = size;
-	return -1;
+	return 1;
 }
 
 int
@@ -1797,13 +1806,18 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 	else
 		line += cmlog_count_nl(m, rd->off[base], start);
 	memset(&cache, 0, sizeof cache);
-	if (cmlog_reader_scan_window(rd, i, start, &cache, &s) == 0) {
+	switch (cmlog_reader_scan_window(rd, i, start, &cache, &s)) {
+	case -1:
+		return -1;
+	case 0:
 		m = rd->map;
 		rd->map = map;
 		rd->size = size;
-	} else {
+		break;
+	default:
 		memset(&cache, 0, sizeof cache);
 		cmlog_scan_at(rd, &cache, start, &s);
+		break;
 	}
 
 	rec->line = (size_t)line;

@@ -136,8 +136,10 @@ char		*cmlog_rolled_name(const char *path);
  * the UTF-8 text (a BOM on line 1 is not counted).
  *
  * A reader is not thread-safe. If another program truncates the file in
- * place while it is mapped, touching the lost pages raises SIGBUS (mmap
- * semantics); call cmlog_reader_refresh() before use when following a log
+ * place, getting a well-formed record of a UTF-8 file fails with an error;
+ * anything read through the map (a malformed record's cause, a file in
+ * another encoding) touches the lost pages, which raises SIGBUS (mmap
+ * semantics): call cmlog_reader_refresh() before use when following a log
  * that may be truncated. Logs rolled by rename (as cmlog_write() does) are
  * safe.
  */
@@ -191,8 +193,10 @@ void		 cmlog_reader_progress(const struct cmlog_reader *,
 		    uint64_t *done, uint64_t *total);
 
 /*
- * Parse record i (< count) into *rec: 0, or -1 if i is out of range. A
- * malformed record is still 0, with rec->malformed and rec->cause set.
+ * Parse record i (< count) into *rec: 0, or -1 if i is out of range or
+ * the file can no longer be read there (truncated by another program:
+ * cmlog_reader_error() says so; refresh). A malformed record is still 0,
+ * with rec->malformed and rec->cause set.
  * rec->text stays valid until the next cmlog_reader_get(),
  * cmlog_reader_refresh() or close on the same reader (cmlog_reader_index()
  * calls keep it valid): use or copy it before getting another record.

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
@@ -1709,6 +1710,73 @@ START_TEST(test_read_parallel)
 }
 END_TEST
 
+/* Truncated in place by another program after it was indexed: getting a
+ * record past the new end is an error that says so (the map would have
+ * raised SIGBUS), and a refresh starts over. */
+START_TEST(test_read_get_truncated)
+{
+	const char *path = tp("trunc.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record a;
+	FILE *f = fopen(path, "wb");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 30000; i++)
+		fprintf(f, "<![LOG[record %d]LOG]!><time=\"1:2:3\" date=\"1-2-2026\""
+		    " component=\"c\" context=\"\" type=\"1\" thread=\"1\" "
+		    "file=\"\">\n", i);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_uint_gt(file_size(path), 3u << 20);
+	rd = ropen(path);
+	n = cmlog_reader_count(rd);
+	ck_assert_uint_eq(n, 30000);
+	rget(rd, 0, &a);
+	text_eq(&a, "record 0");
+	ck_assert_int_eq(truncate(path, 1u << 20), 0);
+	ck_assert_int_eq(cmlog_reader_get(rd, n - 1, &a), -1);
+	ck_assert_msg(strstr(cmlog_reader_error(rd), "shrank") != NULL, "%s",
+	    cmlog_reader_error(rd));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_lt(cmlog_reader_count(rd), n);
+	rget(rd, 0, &a);
+	text_eq(&a, "record 0");
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+/* A thread past 64 bits is not a number (shown as written), one at the
+ * limit is, in decimal and in hex. */
+START_TEST(test_read_thread_limits)
+{
+	const char *path = tp("th.log");
+	static const char *th[] = { "18446744073709551615",
+	    "18446744073709551616", "0xffffffffffffffff", "0x10000000000000000",
+	    "99999999999999999999" };
+	static const int num[] = { 1, 0, 1, 0, 0 };
+	struct cmlog_reader *rd;
+	struct cmlog_record a;
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < sizeof th / sizeof th[0]; i++)
+		fprintf(f, "<![LOG[t]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+		    "component=\"c\" context=\"\" type=\"1\" thread=\"%s\" "
+		    "file=\"\">\n", th[i]);
+	ck_assert_int_eq(fclose(f), 0);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
+	for (size_t i = 0; i < 5; i++) {
+		rget(rd, i, &a);
+		ck_assert_int_eq(a.malformed, 0);
+		ck_assert_msg(a.thread_num == num[i], "%s", th[i]);
+		ck_assert_uint_eq(a.thread, num[i] ? ULONG_MAX : 0);
+		ck_assert_str_eq(a.thread_str, th[i]);
+	}
+	cmlog_reader_close(rd);
+}
+END_TEST
+
 /* A record's content in 64 bits (FNV-1a over every field). */
 static uint64_t
 record_hash(const struct cmlog_record *r)
@@ -1912,6 +1980,8 @@ cmlog_suite(void)
 	tcase_add_test(tc, test_read_parallel);
 	tcase_add_test(tc, test_read_get_any_order);
 	tcase_add_test(tc, test_read_get_after_rewrite);
+	tcase_add_test(tc, test_read_thread_limits);
+	tcase_add_test(tc, test_read_get_truncated);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -149,8 +149,12 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	free(comp);
 }
 
-/* Print the rows merged so far from *done on; then forget them. */
-static void
+/*
+ * Print the rows merged so far from *done on; then forget them. -1 (said
+ * on standard error) if a record can no longer be read: its file was cut
+ * short by another program while it was shown.
+ */
+static int
 log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
     struct cj_array *ja)
 {
@@ -160,10 +164,14 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
 	char *line;
 
 	for (; *done < cmlog_merge_count(m); (*done)++) {
-		if (cmlog_merge_at(m, *done, &file, &record) == -1 ||
-		    cmlog_reader_get(cmlog_merge_reader(m, file), record,
-		    &r) == -1)
+		if (cmlog_merge_at(m, *done, &file, &record) == -1)
 			continue;
+		if (cmlog_reader_get(cmlog_merge_reader(m, file), record,
+		    &r) == -1) {
+			fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c,
+			    cmlog_reader_error(cmlog_merge_reader(m, file))));
+			return -1;
+		}
 		if (cmlog_merge_files(m) > 1) {
 			lt.tag = cmlog_merge_tag(m, file);
 			lt.path = cmlog_merge_path(m, file);
@@ -174,6 +182,7 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
 		cli_safe_release(c);
 	}
 	cmlog_merge_forget(m);
+	return 0;
 }
 
 static int
@@ -244,7 +253,8 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			    cli_safe_msg(c, cmlog_merge_error(m)));
 			goto out;
 		}
-		log_print_rows(c, m, width, &done, &ja);
+		if (log_print_rows(c, m, width, &done, &ja) == -1)
+			goto out;
 		/* Output that cannot be written (a full disk): stop here, the
 		 * error is reported on the way out. */
 		if (ferror(c->out))
