@@ -27,6 +27,7 @@
 #endif
 
 #include "cmlog.h"
+#include "safetext.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -1644,7 +1645,7 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
 {
 	const unsigned char *m = rd->map, *ls;
 	char what[96], val[40];
-	size_t col, lstart, i, n;
+	size_t col, lstart, n;
 	const char *an;
 
 	line += cmlog_count_nl(m, start, s->err_pos);
@@ -1680,18 +1681,11 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
 		snprintf(what, sizeof what, "expected '>' after the attributes");
 		break;
 	case CMLOG_E_BAD_VALUE:
+		/* The value as written, escaped (it is the file's text). */
 		n = s->vlen[s->err_attr];
-		if (n > sizeof val - 4)
-			n = sizeof val - 4;
-		for (i = 0; i < n; i++) {
-			unsigned char ch = m[s->val[s->err_attr] + i];
-			val[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-		}
-		if (n < s->vlen[s->err_attr]) {
-			memcpy(val + n, "...", 3);
-			n += 3;
-		}
-		val[n] = '\0';
+		if (safetext_copy(val, sizeof val - 3, (const char *)m +
+		    s->val[s->err_attr], n) < n)
+			strcat(val, "...");
 		snprintf(what, sizeof what, "bad %s \"%s\"", an, val);
 		break;
 	default:

@@ -1745,6 +1745,35 @@ START_TEST(test_read_get_truncated)
 }
 END_TEST
 
+/* A bad value is quoted in the cause escaped as everywhere else (it is
+ * the file's text), cut with "..." only between characters. */
+START_TEST(test_read_bad_value_escaped)
+{
+	const char *path = tp("bad.log");
+	static const char log[] =
+	    "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+	    "component=\"c\" context=\"\" type=\"\x1b[31m\xc3\xa9\" "
+	    "thread=\"1\" file=\"\">\n"
+	    "<![LOG[y]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+	    "component=\"c\" context=\"\" type=\"\xe2\x80\xae" "1234567890"
+	    "123456789012345678901234567890\" thread=\"1\">\n";
+	struct cmlog_reader *rd;
+	struct cmlog_record a;
+
+	putn(path, log, sizeof log - 1);
+	rd = ropen(path);
+	rget(rd, 0, &a);
+	ck_assert(a.malformed);
+	ck_assert_str_eq(a.cause, "line 1 col 77: bad type \"\\x1b[31m"
+	    "\xc3\xa9\"");
+	rget(rd, 1, &a);
+	ck_assert(a.malformed);
+	ck_assert_str_eq(a.cause, "line 2 col 77: bad type \"\\u202e"
+	    "123456789012345678901234567890...\"");
+	cmlog_reader_close(rd);
+}
+END_TEST
+
 /* A thread past 64 bits is not a number (shown as written), one at the
  * limit is, in decimal and in hex. */
 START_TEST(test_read_thread_limits)
@@ -1982,6 +2011,7 @@ cmlog_suite(void)
 	tcase_add_test(tc, test_read_get_after_rewrite);
 	tcase_add_test(tc, test_read_thread_limits);
 	tcase_add_test(tc, test_read_get_truncated);
+	tcase_add_test(tc, test_read_bad_value_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }
