@@ -1150,30 +1150,66 @@ cmlog_reader_step(struct cmlog_reader *rd)
 }
 
 /*
+ * Read exactly len bytes of the file at off into buf: 0, or -1 with the
+ * error set (a file that shrank says so: refresh).
+ */
+static int
+cmlog_reader_pread(struct cmlog_reader *rd, void *buf, size_t len, size_t off)
+{
+	size_t got;
+	ssize_t r;
+
+	for (got = 0; got < len; got += (size_t)r) {
+		r = pread(rd->fd, (char *)buf + got, len - got,
+		    (off_t)(off + got));
+		if (r == -1 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0) {
+			cmlog_reader_set_error(rd, "read %s: %s", rd->path,
+			    r == 0 ? "the file shrank while it was read"
+			    " (refresh)" : strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Parallel indexing. A line that starts with "<![LOG[" always starts a
  * record: a record's text ends at such a line, junk and malformed records
  * end at their line break, and blanks are skipped only up to it. So the
  * range is cut at such lines and the parts indexed at once, each by its
  * own worker (a copy of the reader with its own arrays and line numbers
- * counted from 1). Each part must end exactly where the next begins; the
- * first that does not (it cannot happen with the rules above, but the
- * check is cheap) makes the rest be indexed again sequentially.
+ * counted from 1): a UTF-8 file through its own pread(2) windows, a
+ * transcoded one in its buffer. Each part must end exactly where the next
+ * begins, and be read without error; the first that does not (it cannot
+ * happen with the rules above but for a read error, and the check is
+ * cheap) makes the rest be indexed again sequentially.
  */
 struct cmlog_part {
 	struct cmlog_reader	 rd;
 	size_t			 end;
+	int			 ret;
 	pthread_t		 tid;
 	int			 started;
 };
 
-static void
+static int cmlog_reader_index_read(struct cmlog_reader *, size_t);
+
+/* Index [rd->pos, end) in this thread; -1 on a read error. */
+static int
 cmlog_reader_run(struct cmlog_reader *rd, size_t end)
 {
+	if (rd->enc == CMLOG_ENC_UTF8)
+		return cmlog_reader_index_read(rd, end - rd->pos) == -1 ? -1 : 0;
 	while (rd->pos < end && rd->pos < rd->size) {
 		cmlog_reader_prefault(rd);
 		if (cmlog_reader_step(rd) == 0)
 			break;
 	}
+	return 0;
 }
 
 static void *
@@ -1181,21 +1217,40 @@ cmlog_part_main(void *arg)
 {
 	struct cmlog_part *pt = arg;
 
-	cmlog_reader_run(&pt->rd, pt->end);
+	pt->ret = cmlog_reader_run(&pt->rd, pt->end);
 	return NULL;
 }
 
-/* Where the first line starting with "<![LOG[" in [from, to) starts. */
+#define CMLOG_CUT_PROBE	(256u << 10)	/* bytes read to find a cut */
+
+/*
+ * Where the first line starting with "<![LOG[" in [from, to) starts, or
+ * 0: in the transcoding buffer, or in the first CMLOG_CUT_PROBE bytes
+ * read from a UTF-8 file.
+ */
 static size_t
-cmlog_cut_at(const struct cmlog_reader *rd, size_t from, size_t to)
+cmlog_cut_at(struct cmlog_reader *rd, size_t from, size_t to)
 {
+	unsigned char *buf;
 	const unsigned char *q;
+	size_t len = to - from + 1, cut = 0;
 
 	if (from == 0 || to <= from)
-		return to;
-	q = memmem(rd->map + from - 1, to - from + 1, "\n" CMLOG_OPEN_MARK,
-	    CMLOG_MARK_LEN + 1);
-	return q == NULL ? to : (size_t)(q - rd->map) + 1;
+		return 0;
+	if (rd->enc != CMLOG_ENC_UTF8) {
+		q = memmem(rd->map + from - 1, len, "\n" CMLOG_OPEN_MARK,
+		    CMLOG_MARK_LEN + 1);
+		return q == NULL ? 0 : (size_t)(q - rd->map) + 1;
+	}
+	if (len > CMLOG_CUT_PROBE)
+		len = CMLOG_CUT_PROBE;
+	buf = xmalloc(len);
+	if (cmlog_reader_pread(rd, buf, len, from - 1) == 0 &&
+	    (q = memmem(buf, len, "\n" CMLOG_OPEN_MARK,
+	    CMLOG_MARK_LEN + 1)) != NULL)
+		cut = from + (size_t)(q - buf);
+	free(buf);
+	return cut;
 }
 
 /* Take a finished part's records, shifting its line numbers. */
@@ -1223,15 +1278,13 @@ static void
 cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 {
 	struct cmlog_part pt[CMLOG_PAR_MAX];
-	size_t cut[CMLOG_PAR_MAX + 1], len = end - rd->pos;
+	size_t cut[CMLOG_PAR_MAX + 1], len = end - rd->pos, c;
 	int k, parts = 1;
 
 	cut[0] = rd->pos;
 	for (k = 1; k < n; k++) {
-		size_t c = cmlog_cut_at(rd, rd->pos + len / (size_t)n *
-		    (size_t)k, end);
-
-		if (c >= end || c <= cut[parts - 1])
+		c = cmlog_cut_at(rd, rd->pos + len / (size_t)n * (size_t)k, end);
+		if (c == 0 || c >= end || c <= cut[parts - 1])
 			continue;
 		cut[parts++] = c;
 	}
@@ -1240,10 +1293,13 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		struct cmlog_reader *w = &pt[k].rd;
 
 		memset(w, 0, sizeof *w);
+		w->path = rd->path;
+		w->fd = rd->fd;
+		w->enc = rd->enc;
 		w->map = rd->map;
 		w->size = rd->size;
+		w->src_size = cut[k + 1] - cut[k];	/* first capacity */
 		w->page = rd->page;
-		w->fd = -1;
 		w->bol0 = 1;
 		w->pos = cut[k];
 		/* A transcoded buffer is in memory already. */
@@ -1254,21 +1310,41 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		pt[k].started = pthread_create(&pt[k].tid, NULL,
 		    cmlog_part_main, &pt[k]) == 0;
 	}
-	cmlog_reader_run(rd, cut[1]);
+	(void)cmlog_reader_run(rd, cut[1]);
 	for (k = 1; k < parts; k++) {
 		if (pt[k].started)
 			pthread_join(pt[k].tid, NULL);
-		/* Not started, or the part before did not end at its cut. */
-		if (pt[k].started && rd->pos == cut[k])
+		/* Merged if it started, read, and the part before ended at
+		 * its cut; else left to the sequential pass. */
+		if (pt[k].started && pt[k].ret == 0 && rd->pos == cut[k])
 			cmlog_reader_merge(rd, &pt[k].rd);
-		else
-			cmlog_reader_run(rd, cut[k + 1]);
 		free(pt[k].rd.off);
 		free(pt[k].rd.info);
 		free(pt[k].rd.ckline);
 		free(pt[k].rd.dline);
 		free(pt[k].rd.lines);
+		free(pt[k].rd.wbuf);
 	}
+}
+
+/*
+ * Index [rd->pos, end) by parts at once where it is large enough and
+ * there is more than one core; 1 if it did (the caller goes on
+ * sequentially from rd->pos in any case).
+ */
+static int
+cmlog_reader_maybe_parallel(struct cmlog_reader *rd, size_t end)
+{
+	long cpus = rd->cpus;
+
+	if (rd->pos >= end || end - rd->pos < 2 * CMLOG_PAR_PART || cpus < 2)
+		return 0;
+	if (cpus > CMLOG_PAR_MAX)
+		cpus = CMLOG_PAR_MAX;
+	if ((size_t)cpus > (end - rd->pos) / CMLOG_PAR_PART)
+		cpus = (long)((end - rd->pos) / CMLOG_PAR_PART);
+	cmlog_reader_index_parallel(rd, end, (int)cpus);
+	return 1;
 }
 
 /* Index what is readable (rd->size), from from, about max_bytes of it. */
@@ -1276,17 +1352,10 @@ static int
 cmlog_reader_index_map(struct cmlog_reader *rd, size_t from, size_t max_bytes)
 {
 	size_t end;
-	long cpus = rd->cpus;
 
 	end = max_bytes == 0 || rd->size - from < max_bytes ? rd->size :
 	    from + max_bytes;
-	if (rd->pos < end && end - rd->pos >= 2 * CMLOG_PAR_PART && cpus > 1) {
-		if (cpus > CMLOG_PAR_MAX)
-			cpus = CMLOG_PAR_MAX;
-		if ((size_t)cpus > (end - rd->pos) / CMLOG_PAR_PART)
-			cpus = (long)((end - rd->pos) / CMLOG_PAR_PART);
-		cmlog_reader_index_parallel(rd, end, (int)cpus);
-	}
+	(void)cmlog_reader_maybe_parallel(rd, end);
 
 	while (rd->pos < rd->size) {
 		if (max_bytes != 0 && rd->pos - from >= max_bytes)
@@ -1313,10 +1382,9 @@ static int
 cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 {
 	const unsigned char *map = rd->map;
-	size_t from = rd->pos, size = rd->size, got, base, len;
+	size_t from = rd->pos, size = rd->size, base, len;
 	size_t wmin = max_bytes != 0 && max_bytes < CMLOG_WINDOW ? max_bytes :
 	    CMLOG_WINDOW, win = wmin;
-	ssize_t r;
 	int eof, bol, stopped;
 
 	while (rd->pos < size) {
@@ -1330,19 +1398,9 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 			rd->wcap = len + 1;
 		}
 		/* The byte before the window tells whether it starts a line. */
-		for (got = 0; got < len + (base > 0);) {
-			r = pread(rd->fd, rd->wbuf + got, len + (base > 0) - got,
-			    (off_t)(base - (base > 0) + got));
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				cmlog_reader_set_error(rd, "read %s: %s", rd->path,
-				    r == 0 ? "the file shrank while it was read"
-				    " (refresh)" : strerror(errno));
-				return -1;
-			}
-			got += (size_t)r;
-		}
+		if (cmlog_reader_pread(rd, rd->wbuf, len + (base > 0),
+		    base - (base > 0)) == -1)
+			return -1;
 		bol = base == 0 || rd->wbuf[0] == '\n';
 		eof = base + len >= size;
 		rd->map = rd->wbuf + (base > 0);
@@ -1391,136 +1449,19 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 	return 0;
 }
 
-/*
- * Where the first line starting with "<![LOG[" at or after from starts,
- * read with pread(2) (CMLOG_CUT_PROBE bytes at the most), or 0 if none.
- */
-#define CMLOG_CUT_PROBE	(256u << 10)
-
-static size_t
-cmlog_reader_cut_read(const struct cmlog_reader *rd, size_t from, size_t to)
-{
-	unsigned char *buf;
-	const unsigned char *q;
-	size_t len = to - from + 1, got, cut;
-	ssize_t r;
-
-	if (from == 0 || to <= from)
-		return 0;
-	if (len > CMLOG_CUT_PROBE)
-		len = CMLOG_CUT_PROBE;
-	buf = xmalloc(len);
-	for (got = 0; got < len; got += (size_t)r) {
-		r = pread(rd->fd, buf + got, len - got,
-		    (off_t)(from - 1 + got));
-		if (r == -1 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r <= 0)
-			break;
-	}
-	q = memmem(buf, got, "\n" CMLOG_OPEN_MARK, CMLOG_MARK_LEN + 1);
-	cut = q == NULL ? 0 : from + (size_t)(q - buf);
-	free(buf);
-	return cut;
-}
-
-struct cmlog_wpart {
-	struct cmlog_reader	 rd;
-	size_t			 end;
-	int			 ret;
-	pthread_t		 tid;
-	int			 started;
-};
-
-static void *
-cmlog_wpart_main(void *arg)
-{
-	struct cmlog_wpart *pt = arg;
-
-	pt->ret = cmlog_reader_index_read(&pt->rd, pt->end - pt->rd.pos);
-	return NULL;
-}
-
-/*
- * A large UTF-8 range indexed at once by parts, as cmlog_reader_index_
- * parallel() does for the map, each part through its own windows. A part
- * that does not end exactly where the next begins, or failed to read, is
- * left to the sequential pass that follows.
- */
-static void
-cmlog_reader_index_read_parallel(struct cmlog_reader *rd, size_t end, int n)
-{
-	struct cmlog_wpart pt[CMLOG_PAR_MAX];
-	size_t cut[CMLOG_PAR_MAX + 1], len = end - rd->pos, c;
-	int k, parts = 1;
-
-	cut[0] = rd->pos;
-	for (k = 1; k < n; k++) {
-		c = cmlog_reader_cut_read(rd, rd->pos + len / (size_t)n *
-		    (size_t)k, end);
-		if (c == 0 || c >= end || c <= cut[parts - 1])
-			continue;
-		cut[parts++] = c;
-	}
-	cut[parts] = end;
-	for (k = 1; k < parts; k++) {
-		struct cmlog_reader *w = &pt[k].rd;
-
-		memset(w, 0, sizeof *w);
-		w->path = rd->path;
-		w->fd = rd->fd;
-		w->enc = CMLOG_ENC_UTF8;
-		w->map = rd->map;
-		w->size = rd->size;
-		w->src_size = cut[k + 1] - cut[k];	/* first capacity */
-		w->page = rd->page;
-		w->bol0 = 1;
-		w->pos = cut[k];
-		w->line = 1;
-		w->lines = xmalloc(sizeof *w->lines);
-		pt[k].end = cut[k + 1];
-		pt[k].started = pthread_create(&pt[k].tid, NULL,
-		    cmlog_wpart_main, &pt[k]) == 0;
-	}
-	(void)cmlog_reader_index_read(rd, cut[1] - rd->pos);
-	for (k = 1; k < parts; k++) {
-		if (pt[k].started)
-			pthread_join(pt[k].tid, NULL);
-		if (pt[k].started && pt[k].ret != -1 && rd->pos == cut[k])
-			cmlog_reader_merge(rd, &pt[k].rd);
-		free(pt[k].rd.off);
-		free(pt[k].rd.info);
-		free(pt[k].rd.ckline);
-		free(pt[k].rd.dline);
-		free(pt[k].rd.lines);
-		free(pt[k].rd.wbuf);
-	}
-}
-
 int
 cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
 {
 	size_t from = rd->pos, want, grow, end;
-	long cpus = rd->cpus;
 	int more;
 
 	if (rd->enc == CMLOG_ENC_UTF8) {
 		end = max_bytes == 0 || rd->size - from < max_bytes ?
 		    rd->size : from + max_bytes;
-		if (from < end && end - from >= 2 * CMLOG_PAR_PART &&
-		    cpus > 1) {
-			if (cpus > CMLOG_PAR_MAX)
-				cpus = CMLOG_PAR_MAX;
-			if ((size_t)cpus > (end - from) / CMLOG_PAR_PART)
-				cpus = (long)((end - from) / CMLOG_PAR_PART);
-			cmlog_reader_index_read_parallel(rd, end, (int)cpus);
-			if (max_bytes != 0) {
-				if (rd->pos - from >= max_bytes)
-					return rd->pos < rd->size;
-				max_bytes -= rd->pos - from;
-			}
+		if (cmlog_reader_maybe_parallel(rd, end) && max_bytes != 0) {
+			if (rd->pos - from >= max_bytes)
+				return rd->pos < rd->size;
+			max_bytes -= rd->pos - from;
 		}
 		return cmlog_reader_index_read(rd, max_bytes);
 	}
@@ -1710,8 +1651,7 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
 static int
 cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 {
-	size_t base, len, got;
-	ssize_t r;
+	size_t base, len;
 
 	if (rd->glen != 0 && start >= rd->gbase && end <= rd->gbase + rd->glen)
 		return 0;
@@ -1727,20 +1667,8 @@ cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 		rd->gcap = len;
 	}
 	rd->glen = 0;
-	for (got = 0; got < len; got += (size_t)r) {
-		r = pread(rd->fd, rd->gbuf + got, len - got,
-		    (off_t)(base + got));
-		if (r == -1 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r <= 0) {
-			cmlog_reader_set_error(rd, "read %s: %s", rd->path,
-			    r == 0 ? "the file shrank while it was read"
-			    " (refresh)" : strerror(errno));
-			return -1;
-		}
-	}
+	if (cmlog_reader_pread(rd, rd->gbuf, len, base) == -1)
+		return -1;
 	rd->gbase = base;
 	rd->glen = len;
 	return 0;
