@@ -1198,6 +1198,19 @@ struct cmlog_part {
 
 static int cmlog_reader_index_read(struct cmlog_reader *, size_t);
 
+/* What a reader (or a worker's copy of one) allocated to index and read. */
+static void
+cmlog_reader_free_index(struct cmlog_reader *rd)
+{
+	free(rd->off);
+	free(rd->info);
+	free(rd->ckline);
+	free(rd->dline);
+	free(rd->lines);
+	free(rd->wbuf);
+	free(rd->gbuf);
+}
+
 /* Index [rd->pos, end) in this thread; -1 on a read error. */
 static int
 cmlog_reader_run(struct cmlog_reader *rd, size_t end)
@@ -1297,6 +1310,7 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		w->fd = rd->fd;
 		w->enc = rd->enc;
 		w->map = rd->map;
+		w->src = rd->src;
 		w->size = rd->size;
 		w->src_size = cut[k + 1] - cut[k];	/* first capacity */
 		w->page = rd->page;
@@ -1318,12 +1332,7 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		 * its cut; else left to the sequential pass. */
 		if (pt[k].started && pt[k].ret == 0 && rd->pos == cut[k])
 			cmlog_reader_merge(rd, &pt[k].rd);
-		free(pt[k].rd.off);
-		free(pt[k].rd.info);
-		free(pt[k].rd.ckline);
-		free(pt[k].rd.dline);
-		free(pt[k].rd.lines);
-		free(pt[k].rd.wbuf);
+		cmlog_reader_free_index(&pt[k].rd);
 	}
 }
 
@@ -1367,6 +1376,22 @@ cmlog_reader_index_map(struct cmlog_reader *rd, size_t from, size_t max_bytes)
 	return 0;
 }
 
+/*
+ * Point the scanner at a window (size bytes, the file's from offset base;
+ * bol: they start a line), or at the map again (window NULL).
+ */
+static void
+cmlog_reader_scan_in(struct cmlog_reader *rd, const unsigned char *window,
+    size_t size, size_t base, int bol)
+{
+	rd->windowed = window != NULL;
+	rd->map = window != NULL ? window : rd->src;
+	rd->size = size;
+	rd->base = base;
+	rd->bol0 = bol;
+	memset(&rd->cache, 0, sizeof rd->cache);
+}
+
 #define CMLOG_FEED_MIN	(1u << 20)	/* least transcoded per round */
 #define CMLOG_WINDOW	(1u << 20)	/* bytes read per window */
 
@@ -1381,7 +1406,6 @@ cmlog_reader_index_map(struct cmlog_reader *rd, size_t from, size_t max_bytes)
 static int
 cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 {
-	const unsigned char *map = rd->map;
 	size_t from = rd->pos, size = rd->size, base, len;
 	size_t wmin = max_bytes != 0 && max_bytes < CMLOG_WINDOW ? max_bytes :
 	    CMLOG_WINDOW, win = wmin;
@@ -1403,25 +1427,15 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 			return -1;
 		bol = base == 0 || rd->wbuf[0] == '\n';
 		eof = base + len >= size;
-		rd->map = rd->wbuf + (base > 0);
-		rd->size = len;
-		rd->base = base;
-		rd->bol0 = bol;
-		rd->windowed = 1;
+		cmlog_reader_scan_in(rd, rd->wbuf + (base > 0), len, base, bol);
 		rd->pos = 0;
 		rd->fetched = 0;
-		memset(&rd->cache, 0, sizeof rd->cache);
 		while (rd->pos < rd->size && (max_bytes == 0 ||
 		    base + rd->pos - from < max_bytes) &&
 		    cmlog_reader_step(rd) != 0)
 			;
 		stopped = rd->pos < rd->size;	/* at max_bytes */
-		rd->map = map;
-		rd->size = size;
-		rd->base = 0;
-		rd->bol0 = 1;
-		rd->windowed = 0;
-		memset(&rd->cache, 0, sizeof rd->cache);
+		cmlog_reader_scan_in(rd, NULL, size, 0, 1);
 		if (stopped) {
 			rd->pos += base;
 			continue;
@@ -1975,12 +1989,7 @@ cmlog_reader_close(struct cmlog_reader *rd)
 		munmap(rd->tbuf, rd->tcap);
 	if (rd->fd != -1)
 		close(rd->fd);
-	free(rd->off);
-	free(rd->info);
-	free(rd->ckline);
-	free(rd->dline);
-	free(rd->wbuf);
-	free(rd->gbuf);
+	cmlog_reader_free_index(rd);
 	free(rd->path);
 	free(rd);
 }
