@@ -185,6 +185,16 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
 	return 0;
 }
 
+/* A filter's text option into its field; 0 if it does not fit. */
+static int
+filter_text(char *field, size_t size, const char *arg)
+{
+	if (strlen(arg) >= size)
+		return 0;
+	memcpy(field, arg, strlen(arg) + 1);
+	return 1;
+}
+
 static int
 cmd_log_show(struct cli *c, int argc, char **argv)
 {
@@ -209,16 +219,14 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			    " them", cli_arg(optarg));
 		break;
 	    case 'c':
-		if (strlen(optarg) >= sizeof fl.component)
+		if (!filter_text(fl.component, sizeof fl.component, optarg))
 			return cli_usage(c, "--component: at most %zu bytes",
 			    sizeof fl.component - 1);
-		snprintf(fl.component, sizeof fl.component, "%s", optarg);
 		break;
 	    case 'g':
-		if (strlen(optarg) >= sizeof fl.text)
+		if (!filter_text(fl.text, sizeof fl.text, optarg))
 			return cli_usage(c, "--grep: at most %zu bytes",
 			    sizeof fl.text - 1);
-		snprintf(fl.text, sizeof fl.text, "%s", optarg);
 		break;);
 	if (optind >= argc)
 		return cli_usage(c, "expected a log FILE (or several to merge)");
