@@ -252,8 +252,12 @@ advance(struct cmlog_merge *m, struct merge_file *f, size_t *budget)
 			continue;
 		}
 		if (need_time || cmlog_filter_needs_record(&m->filter)) {
-			if (cmlog_reader_get(f->rd, f->pos, &m->rec) == -1 ||
-			    !cmlog_filter_match(&m->filter, &m->rec)) {
+			/* Only a file cut short fails here: say so. */
+			if (cmlog_reader_get(f->rd, f->pos, &m->rec) == -1) {
+				merge_err(m, "%s", cmlog_reader_error(f->rd));
+				return -1;
+			}
+			if (!cmlog_filter_match(&m->filter, &m->rec)) {
 				f->pos++;
 				continue;
 			}

@@ -27,6 +27,7 @@
 #endif
 
 #include "cmlog.h"
+#include "safetext.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -155,6 +156,16 @@ struct cmlog_reader {
 	size_t			 prefaulted;	/* map populated up to here */
 	size_t			 fetched;	/* prefetched up to here */
 	size_t			 page;		/* sysconf(_SC_PAGESIZE) */
+
+	/*
+	 * cmlog_reader_get() of a UTF-8 file reads records through gbuf, a
+	 * window of the file read with pread(2), for the reason the index
+	 * does; the text of the last record got points into it.
+	 */
+	unsigned char		*gbuf;
+	size_t			 gcap;
+	size_t			 gbase;		/* file offset of gbuf[0] */
+	size_t			 glen;		/* bytes in it; 0: none */
 	long			 cpus;		/* ..._NPROCESSORS_ONLN */
 	uint64_t		 line;		/* line number at pos */
 	int			 partial;	/* last record cut by EOF */
@@ -380,9 +391,10 @@ cmlog_parse_thread(const unsigned char *v, size_t n, unsigned long *out)
 			d = (unsigned)((v[i] | 0x20) - 'a') + 10;
 		else
 			return -1;
-		if (th > (ULONG_MAX - d) / (hex ? 16 : 10))
+		/* Not a division per digit: it was a tenth of the index. */
+		if (__builtin_mul_overflow(th, hex ? 16ul : 10ul, &th) ||
+		    __builtin_add_overflow(th, d, &th))
 			return -1;
-		th = th * (hex ? 16 : 10) + d;
 	}
 	*out = th;
 	return 0;
@@ -754,6 +766,7 @@ cmlog_reader_reset(struct cmlog_reader *rd)
 	rd->blank_tail = 0;
 	rd->prefaulted = 0;
 	rd->fetched = 0;
+	rd->glen = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
 	if (rd->enc != CMLOG_ENC_UTF8) {
 		rd->size = 0;
@@ -1137,30 +1150,79 @@ cmlog_reader_step(struct cmlog_reader *rd)
 }
 
 /*
+ * Read exactly len bytes of the file at off into buf: 0, or -1 with the
+ * error set (a file that shrank says so: refresh).
+ */
+static int
+cmlog_reader_pread(struct cmlog_reader *rd, void *buf, size_t len, size_t off)
+{
+	size_t got;
+	ssize_t r;
+
+	for (got = 0; got < len; got += (size_t)r) {
+		r = pread(rd->fd, (char *)buf + got, len - got,
+		    (off_t)(off + got));
+		if (r == -1 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0) {
+			cmlog_reader_set_error(rd, "read %s: %s", rd->path,
+			    r == 0 ? "the file shrank while it was read"
+			    " (refresh)" : strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Parallel indexing. A line that starts with "<![LOG[" always starts a
  * record: a record's text ends at such a line, junk and malformed records
  * end at their line break, and blanks are skipped only up to it. So the
  * range is cut at such lines and the parts indexed at once, each by its
  * own worker (a copy of the reader with its own arrays and line numbers
- * counted from 1). Each part must end exactly where the next begins; the
- * first that does not (it cannot happen with the rules above, but the
- * check is cheap) makes the rest be indexed again sequentially.
+ * counted from 1): a UTF-8 file through its own pread(2) windows, a
+ * transcoded one in its buffer. Each part must end exactly where the next
+ * begins, and be read without error; the first that does not (it cannot
+ * happen with the rules above but for a read error, and the check is
+ * cheap) makes the rest be indexed again sequentially.
  */
 struct cmlog_part {
 	struct cmlog_reader	 rd;
 	size_t			 end;
+	int			 ret;
 	pthread_t		 tid;
 	int			 started;
 };
 
+static int cmlog_reader_index_read(struct cmlog_reader *, size_t);
+
+/* What a reader (or a worker's copy of one) allocated to index and read. */
 static void
+cmlog_reader_free_index(struct cmlog_reader *rd)
+{
+	free(rd->off);
+	free(rd->info);
+	free(rd->ckline);
+	free(rd->dline);
+	free(rd->lines);
+	free(rd->wbuf);
+	free(rd->gbuf);
+}
+
+/* Index [rd->pos, end) in this thread; -1 on a read error. */
+static int
 cmlog_reader_run(struct cmlog_reader *rd, size_t end)
 {
+	if (rd->enc == CMLOG_ENC_UTF8)
+		return cmlog_reader_index_read(rd, end - rd->pos) == -1 ? -1 : 0;
 	while (rd->pos < end && rd->pos < rd->size) {
 		cmlog_reader_prefault(rd);
 		if (cmlog_reader_step(rd) == 0)
 			break;
 	}
+	return 0;
 }
 
 static void *
@@ -1168,21 +1230,40 @@ cmlog_part_main(void *arg)
 {
 	struct cmlog_part *pt = arg;
 
-	cmlog_reader_run(&pt->rd, pt->end);
+	pt->ret = cmlog_reader_run(&pt->rd, pt->end);
 	return NULL;
 }
 
-/* Where the first line starting with "<![LOG[" in [from, to) starts. */
+#define CMLOG_CUT_PROBE	(256u << 10)	/* bytes read to find a cut */
+
+/*
+ * Where the first line starting with "<![LOG[" in [from, to) starts, or
+ * 0: in the transcoding buffer, or in the first CMLOG_CUT_PROBE bytes
+ * read from a UTF-8 file.
+ */
 static size_t
-cmlog_cut_at(const struct cmlog_reader *rd, size_t from, size_t to)
+cmlog_cut_at(struct cmlog_reader *rd, size_t from, size_t to)
 {
+	unsigned char *buf;
 	const unsigned char *q;
+	size_t len = to - from + 1, cut = 0;
 
 	if (from == 0 || to <= from)
-		return to;
-	q = memmem(rd->map + from - 1, to - from + 1, "\n" CMLOG_OPEN_MARK,
-	    CMLOG_MARK_LEN + 1);
-	return q == NULL ? to : (size_t)(q - rd->map) + 1;
+		return 0;
+	if (rd->enc != CMLOG_ENC_UTF8) {
+		q = memmem(rd->map + from - 1, len, "\n" CMLOG_OPEN_MARK,
+		    CMLOG_MARK_LEN + 1);
+		return q == NULL ? 0 : (size_t)(q - rd->map) + 1;
+	}
+	if (len > CMLOG_CUT_PROBE)
+		len = CMLOG_CUT_PROBE;
+	buf = xmalloc(len);
+	if (cmlog_reader_pread(rd, buf, len, from - 1) == 0 &&
+	    (q = memmem(buf, len, "\n" CMLOG_OPEN_MARK,
+	    CMLOG_MARK_LEN + 1)) != NULL)
+		cut = from + (size_t)(q - buf);
+	free(buf);
+	return cut;
 }
 
 /* Take a finished part's records, shifting its line numbers. */
@@ -1210,15 +1291,13 @@ static void
 cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 {
 	struct cmlog_part pt[CMLOG_PAR_MAX];
-	size_t cut[CMLOG_PAR_MAX + 1], len = end - rd->pos;
+	size_t cut[CMLOG_PAR_MAX + 1], len = end - rd->pos, c;
 	int k, parts = 1;
 
 	cut[0] = rd->pos;
 	for (k = 1; k < n; k++) {
-		size_t c = cmlog_cut_at(rd, rd->pos + len / (size_t)n *
-		    (size_t)k, end);
-
-		if (c >= end || c <= cut[parts - 1])
+		c = cmlog_cut_at(rd, rd->pos + len / (size_t)n * (size_t)k, end);
+		if (c == 0 || c >= end || c <= cut[parts - 1])
 			continue;
 		cut[parts++] = c;
 	}
@@ -1227,10 +1306,14 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		struct cmlog_reader *w = &pt[k].rd;
 
 		memset(w, 0, sizeof *w);
+		w->path = rd->path;
+		w->fd = rd->fd;
+		w->enc = rd->enc;
 		w->map = rd->map;
+		w->src = rd->src;
 		w->size = rd->size;
+		w->src_size = cut[k + 1] - cut[k];	/* first capacity */
 		w->page = rd->page;
-		w->fd = -1;
 		w->bol0 = 1;
 		w->pos = cut[k];
 		/* A transcoded buffer is in memory already. */
@@ -1241,21 +1324,36 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		pt[k].started = pthread_create(&pt[k].tid, NULL,
 		    cmlog_part_main, &pt[k]) == 0;
 	}
-	cmlog_reader_run(rd, cut[1]);
+	(void)cmlog_reader_run(rd, cut[1]);
 	for (k = 1; k < parts; k++) {
 		if (pt[k].started)
 			pthread_join(pt[k].tid, NULL);
-		/* Not started, or the part before did not end at its cut. */
-		if (pt[k].started && rd->pos == cut[k])
+		/* Merged if it started, read, and the part before ended at
+		 * its cut; else left to the sequential pass. */
+		if (pt[k].started && pt[k].ret == 0 && rd->pos == cut[k])
 			cmlog_reader_merge(rd, &pt[k].rd);
-		else
-			cmlog_reader_run(rd, cut[k + 1]);
-		free(pt[k].rd.off);
-		free(pt[k].rd.info);
-		free(pt[k].rd.ckline);
-		free(pt[k].rd.dline);
-		free(pt[k].rd.lines);
+		cmlog_reader_free_index(&pt[k].rd);
 	}
+}
+
+/*
+ * Index [rd->pos, end) by parts at once where it is large enough and
+ * there is more than one core; 1 if it did (the caller goes on
+ * sequentially from rd->pos in any case).
+ */
+static int
+cmlog_reader_maybe_parallel(struct cmlog_reader *rd, size_t end)
+{
+	long cpus = rd->cpus;
+
+	if (rd->pos >= end || end - rd->pos < 2 * CMLOG_PAR_PART || cpus < 2)
+		return 0;
+	if (cpus > CMLOG_PAR_MAX)
+		cpus = CMLOG_PAR_MAX;
+	if ((size_t)cpus > (end - rd->pos) / CMLOG_PAR_PART)
+		cpus = (long)((end - rd->pos) / CMLOG_PAR_PART);
+	cmlog_reader_index_parallel(rd, end, (int)cpus);
+	return 1;
 }
 
 /* Index what is readable (rd->size), from from, about max_bytes of it. */
@@ -1263,17 +1361,10 @@ static int
 cmlog_reader_index_map(struct cmlog_reader *rd, size_t from, size_t max_bytes)
 {
 	size_t end;
-	long cpus = rd->cpus;
 
 	end = max_bytes == 0 || rd->size - from < max_bytes ? rd->size :
 	    from + max_bytes;
-	if (rd->pos < end && end - rd->pos >= 2 * CMLOG_PAR_PART && cpus > 1) {
-		if (cpus > CMLOG_PAR_MAX)
-			cpus = CMLOG_PAR_MAX;
-		if ((size_t)cpus > (end - rd->pos) / CMLOG_PAR_PART)
-			cpus = (long)((end - rd->pos) / CMLOG_PAR_PART);
-		cmlog_reader_index_parallel(rd, end, (int)cpus);
-	}
+	(void)cmlog_reader_maybe_parallel(rd, end);
 
 	while (rd->pos < rd->size) {
 		if (max_bytes != 0 && rd->pos - from >= max_bytes)
@@ -1283,6 +1374,22 @@ cmlog_reader_index_map(struct cmlog_reader *rd, size_t from, size_t max_bytes)
 			break;
 	}
 	return 0;
+}
+
+/*
+ * Point the scanner at a window (size bytes, the file's from offset base;
+ * bol: they start a line), or at the map again (window NULL).
+ */
+static void
+cmlog_reader_scan_in(struct cmlog_reader *rd, const unsigned char *window,
+    size_t size, size_t base, int bol)
+{
+	rd->windowed = window != NULL;
+	rd->map = window != NULL ? window : rd->src;
+	rd->size = size;
+	rd->base = base;
+	rd->bol0 = bol;
+	memset(&rd->cache, 0, sizeof rd->cache);
 }
 
 #define CMLOG_FEED_MIN	(1u << 20)	/* least transcoded per round */
@@ -1299,11 +1406,9 @@ cmlog_reader_index_map(struct cmlog_reader *rd, size_t from, size_t max_bytes)
 static int
 cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 {
-	const unsigned char *map = rd->map;
-	size_t from = rd->pos, size = rd->size, got, base, len;
+	size_t from = rd->pos, size = rd->size, base, len;
 	size_t wmin = max_bytes != 0 && max_bytes < CMLOG_WINDOW ? max_bytes :
 	    CMLOG_WINDOW, win = wmin;
-	ssize_t r;
 	int eof, bol, stopped;
 
 	while (rd->pos < size) {
@@ -1317,40 +1422,20 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 			rd->wcap = len + 1;
 		}
 		/* The byte before the window tells whether it starts a line. */
-		for (got = 0; got < len + (base > 0);) {
-			r = pread(rd->fd, rd->wbuf + got, len + (base > 0) - got,
-			    (off_t)(base - (base > 0) + got));
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				cmlog_reader_set_error(rd, "read %s: %s", rd->path,
-				    r == 0 ? "the file shrank while it was read"
-				    " (refresh)" : strerror(errno));
-				return -1;
-			}
-			got += (size_t)r;
-		}
+		if (cmlog_reader_pread(rd, rd->wbuf, len + (base > 0),
+		    base - (base > 0)) == -1)
+			return -1;
 		bol = base == 0 || rd->wbuf[0] == '\n';
 		eof = base + len >= size;
-		rd->map = rd->wbuf + (base > 0);
-		rd->size = len;
-		rd->base = base;
-		rd->bol0 = bol;
-		rd->windowed = 1;
+		cmlog_reader_scan_in(rd, rd->wbuf + (base > 0), len, base, bol);
 		rd->pos = 0;
 		rd->fetched = 0;
-		memset(&rd->cache, 0, sizeof rd->cache);
 		while (rd->pos < rd->size && (max_bytes == 0 ||
 		    base + rd->pos - from < max_bytes) &&
 		    cmlog_reader_step(rd) != 0)
 			;
 		stopped = rd->pos < rd->size;	/* at max_bytes */
-		rd->map = map;
-		rd->size = size;
-		rd->base = 0;
-		rd->bol0 = 1;
-		rd->windowed = 0;
-		memset(&rd->cache, 0, sizeof rd->cache);
+		cmlog_reader_scan_in(rd, NULL, size, 0, 1);
 		if (stopped) {
 			rd->pos += base;
 			continue;
@@ -1381,11 +1466,19 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 int
 cmlog_reader_index(struct cmlog_reader *rd, size_t max_bytes)
 {
-	size_t from = rd->pos, want, grow;
+	size_t from = rd->pos, want, grow, end;
 	int more;
 
-	if (rd->enc == CMLOG_ENC_UTF8)
+	if (rd->enc == CMLOG_ENC_UTF8) {
+		end = max_bytes == 0 || rd->size - from < max_bytes ?
+		    rd->size : from + max_bytes;
+		if (cmlog_reader_maybe_parallel(rd, end) && max_bytes != 0) {
+			if (rd->pos - from >= max_bytes)
+				return rd->pos < rd->size;
+			max_bytes -= rd->pos - from;
+		}
 		return cmlog_reader_index_read(rd, max_bytes);
+	}
 	/*
 	 * Transcode a slice ahead of the indexer, index it; a record cut by
 	 * the end of the slice is read again with the next one, which is at
@@ -1507,7 +1600,7 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
 {
 	const unsigned char *m = rd->map, *ls;
 	char what[96], val[40];
-	size_t col, lstart, i, n;
+	size_t col, lstart, n;
 	const char *an;
 
 	line += cmlog_count_nl(m, start, s->err_pos);
@@ -1543,18 +1636,11 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
 		snprintf(what, sizeof what, "expected '>' after the attributes");
 		break;
 	case CMLOG_E_BAD_VALUE:
+		/* The value as written, escaped (it is the file's text). */
 		n = s->vlen[s->err_attr];
-		if (n > sizeof val - 4)
-			n = sizeof val - 4;
-		for (i = 0; i < n; i++) {
-			unsigned char ch = m[s->val[s->err_attr] + i];
-			val[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-		}
-		if (n < s->vlen[s->err_attr]) {
-			memcpy(val + n, "...", 3);
-			n += 3;
-		}
-		val[n] = '\0';
+		if (safetext_copy(val, sizeof val - 3, (const char *)m +
+		    s->val[s->err_attr], n) < n)
+			strcat(val, "...");
 		snprintf(what, sizeof what, "bad %s \"%s\"", an, val);
 		break;
 	default:
@@ -1565,13 +1651,81 @@ cmlog_format_cause(const struct cmlog_reader *rd, const struct cmlog_scan *s,
 	    (unsigned long long)line, col, what);
 }
 
+#define CMLOG_GET_WINDOW	(1u << 20)	/* bytes read per get window */
+
+/*
+ * Have the bytes [start, end) of a UTF-8 file in the get window, read
+ * with pread(2): reading a megabyte costs less than faulting in the pages
+ * of the map that hold it, and records are mostly got in runs (a screen,
+ * a listing). A window runs forward from start, or back from end when
+ * the reader moves backwards. -1 (and the error set) if it cannot be
+ * read: a file truncated by another program is reported, not read
+ * through the map (which would raise SIGBUS).
+ */
+static int
+cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
+{
+	size_t base, len;
+
+	if (rd->glen != 0 && start >= rd->gbase && end <= rd->gbase + rd->glen)
+		return 0;
+	len = end - start > CMLOG_GET_WINDOW ? end - start : CMLOG_GET_WINDOW;
+	base = start;
+	if (rd->glen != 0 && start < rd->gbase && len == CMLOG_GET_WINDOW)
+		base = end > len ? end - len : 0;
+	if (len > rd->size - base)
+		len = rd->size - base;
+	if (rd->gcap < len) {
+		free(rd->gbuf);
+		rd->gbuf = xmalloc(len);
+		rd->gcap = len;
+	}
+	rd->glen = 0;
+	if (cmlog_reader_pread(rd, rd->gbuf, len, base) == -1)
+		return -1;
+	rd->gbase = base;
+	rd->glen = len;
+	return 0;
+}
+
+/*
+ * Scan record i (starting at start) in the get window: 0 with s filled
+ * in and rd->map pointing at the window, which the caller puts back; 1
+ * where it must be read from the map (not UTF-8, or not a well-formed
+ * record: a malformed one's cause looks back to its line's start, which
+ * the window may not hold); -1 if the file could not be read.
+ */
+static int
+cmlog_reader_scan_window(struct cmlog_reader *rd, size_t i, size_t start,
+    struct cmlog_cache *cache, struct cmlog_scan *s)
+{
+	const unsigned char *map = rd->map;
+	size_t size = rd->size, end;
+
+	if (rd->enc != CMLOG_ENC_UTF8 || rd->fd == -1)
+		return 1;
+	end = i + 1 < rd->count ? rd->off[i + 1] : rd->size;
+	if (end <= start)
+		return 1;
+	if (cmlog_reader_fetch(rd, start, end) == -1)
+		return -1;
+	rd->map = rd->gbuf;
+	rd->size = rd->glen;
+	cmlog_scan_at(rd, cache, start - rd->gbase, s);
+	if (!s->malformed)
+		return 0;
+	rd->map = map;
+	rd->size = size;
+	return 1;
+}
+
 int
 cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 {
 	struct cmlog_cache cache;
 	struct cmlog_scan s;
-	const unsigned char *m = rd->map;
-	size_t start, base;
+	const unsigned char *m = rd->map, *map = rd->map;
+	size_t start, base, size = rd->size;
 	uint64_t line;
 
 	memset(rec, 0, sizeof *rec);
@@ -1588,7 +1742,19 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 	else
 		line += cmlog_count_nl(m, rd->off[base], start);
 	memset(&cache, 0, sizeof cache);
-	cmlog_scan_at(rd, &cache, start, &s);
+	switch (cmlog_reader_scan_window(rd, i, start, &cache, &s)) {
+	case -1:
+		return -1;
+	case 0:
+		m = rd->map;
+		rd->map = map;
+		rd->size = size;
+		break;
+	default:
+		memset(&cache, 0, sizeof cache);
+		cmlog_scan_at(rd, &cache, start, &s);
+		break;
+	}
 
 	rec->line = (size_t)line;
 	rec->text = (const char *)m + s.text;
@@ -1681,6 +1847,7 @@ cmlog_reader_map(struct cmlog_reader *rd, size_t size)
 	rd->src = NULL;
 	rd->src_size = 0;
 	rd->prefaulted = 0;
+	rd->glen = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
 	if (size != 0) {
 		p = mmap(NULL, size, PROT_READ, MAP_SHARED, rd->fd, 0);
@@ -1822,11 +1989,7 @@ cmlog_reader_close(struct cmlog_reader *rd)
 		munmap(rd->tbuf, rd->tcap);
 	if (rd->fd != -1)
 		close(rd->fd);
-	free(rd->off);
-	free(rd->info);
-	free(rd->ckline);
-	free(rd->dline);
-	free(rd->wbuf);
+	cmlog_reader_free_index(rd);
 	free(rd->path);
 	free(rd);
 }

@@ -94,8 +94,9 @@ char		*cmlog_rolled_name(const char *path);
  * plus a line-number checkpoint every 64 records) so a viewer can start on
  * a huge file at once and index the rest in slices. A UTF-8 file is
  * indexed by reading it (pread) in windows of 1 MiB, not through the map
- * (the first touch of a mapped page can cost more than reading it);
- * cmlog_reader_get() reads the record from the map.
+ * (the first touch of a mapped page can cost more than reading it), and
+ * cmlog_reader_get() reads its records the same way, a window at a time
+ * (a malformed record, and a file in another encoding, from the map).
  *
  * Encodings: UTF-8 with or without a BOM is read in place. UTF-16LE and
  * UTF-16BE with a BOM, UTF-16 without one when the first bytes say so (an
@@ -135,8 +136,10 @@ char		*cmlog_rolled_name(const char *path);
  * the UTF-8 text (a BOM on line 1 is not counted).
  *
  * A reader is not thread-safe. If another program truncates the file in
- * place while it is mapped, touching the lost pages raises SIGBUS (mmap
- * semantics); call cmlog_reader_refresh() before use when following a log
+ * place, getting a well-formed record of a UTF-8 file fails with an error;
+ * anything read through the map (a malformed record's cause, a file in
+ * another encoding) touches the lost pages, which raises SIGBUS (mmap
+ * semantics): call cmlog_reader_refresh() before use when following a log
  * that may be truncated. Logs rolled by rename (as cmlog_write() does) are
  * safe.
  */
@@ -190,10 +193,13 @@ void		 cmlog_reader_progress(const struct cmlog_reader *,
 		    uint64_t *done, uint64_t *total);
 
 /*
- * Parse record i (< count) into *rec: 0, or -1 if i is out of range. A
- * malformed record is still 0, with rec->malformed and rec->cause set.
- * rec->text stays valid until the next cmlog_reader_refresh() or close
- * (further cmlog_reader_index() calls keep it valid).
+ * Parse record i (< count) into *rec: 0, or -1 if i is out of range or
+ * the file can no longer be read there (truncated by another program:
+ * cmlog_reader_error() says so; refresh). A malformed record is still 0,
+ * with rec->malformed and rec->cause set.
+ * rec->text stays valid until the next cmlog_reader_get(),
+ * cmlog_reader_refresh() or close on the same reader (cmlog_reader_index()
+ * calls keep it valid): use or copy it before getting another record.
  */
 int		 cmlog_reader_get(struct cmlog_reader *, size_t i,
 		    struct cmlog_record *rec);

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "cmlog.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 Suite	*cmlog_suite(void);
 
@@ -912,6 +914,20 @@ static const struct {
 	  "line 2 col 77: bad type \"100\"",
 	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
 	  "context=\"\" type=\"100\" thread=\"1\" file=\"f\">", 3 },
+	/* A bad value is quoted escaped as all untrusted text (printable
+	 * UTF-8 as written), cut with "..." only between characters. */
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"\x1b[31m\xc3\xa9\" thread=\"1\" file=\"f\">\n",
+	  "line 2 col 77: bad type \"\\x1b[31m\xc3\xa9\"",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"\x1b[31m\xc3\xa9\" thread=\"1\" file=\"f\">", 3 },
+	{ "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"\xe2\x80\xae" "1234567890123456789012345678901234567890"
+	  "\" thread=\"1\" file=\"f\">\n",
+	  "line 2 col 77: bad type \"\\u202e123456789012345678901234567890...\"",
+	  "<![LOG[x]LOG]!><time=\"1:2:3\" date=\"1-1-2026\" component=\"c\" "
+	  "context=\"\" type=\"\xe2\x80\xae" "1234567890123456789012345678901234567890"
+	  "\" thread=\"1\" file=\"f\">", 3 },
 	/* Text over two lines, the attribute block broken on the second. */
 	{ "<![LOG[multi\nline]LOG]!><time=\"x\">\n",
 	  "line 3 col 21: expected 'date=\"'",
@@ -1708,6 +1724,213 @@ START_TEST(test_read_parallel)
 }
 END_TEST
 
+/* Truncated in place by another program after it was indexed: getting a
+ * record past the new end is an error that says so (the map would have
+ * raised SIGBUS), and a refresh starts over. */
+START_TEST(test_read_get_truncated)
+{
+	const char *path = tp("trunc.log");
+	struct cmlog_reader *rd;
+	struct cmlog_record a;
+	FILE *f = fopen(path, "wb");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 30000; i++)
+		fprintf(f, "<![LOG[record %d]LOG]!><time=\"1:2:3\" date=\"1-2-2026\""
+		    " component=\"c\" context=\"\" type=\"1\" thread=\"1\" "
+		    "file=\"\">\n", i);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_uint_gt(file_size(path), 3u << 20);
+	rd = ropen(path);
+	n = cmlog_reader_count(rd);
+	ck_assert_uint_eq(n, 30000);
+	rget(rd, 0, &a);
+	text_eq(&a, "record 0");
+	ck_assert_int_eq(truncate(path, 1u << 20), 0);
+	ck_assert_int_eq(cmlog_reader_get(rd, n - 1, &a), -1);
+	ck_assert_msg(strstr(cmlog_reader_error(rd), "shrank") != NULL, "%s",
+	    cmlog_reader_error(rd));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_lt(cmlog_reader_count(rd), n);
+	rget(rd, 0, &a);
+	text_eq(&a, "record 0");
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+/* A thread past 64 bits is not a number (shown as written), one at the
+ * limit is, in decimal and in hex. */
+START_TEST(test_read_thread_limits)
+{
+	const char *path = tp("th.log");
+	static const char *th[] = { "18446744073709551615",
+	    "18446744073709551616", "0xffffffffffffffff", "0x10000000000000000",
+	    "99999999999999999999" };
+	static const int num[] = { 1, 0, 1, 0, 0 };
+	struct cmlog_reader *rd;
+	struct cmlog_record a;
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < sizeof th / sizeof th[0]; i++)
+		fprintf(f, "<![LOG[t]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+		    "component=\"c\" context=\"\" type=\"1\" thread=\"%s\" "
+		    "file=\"\">\n", th[i]);
+	ck_assert_int_eq(fclose(f), 0);
+	rd = ropen(path);
+	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
+	for (size_t i = 0; i < 5; i++) {
+		rget(rd, i, &a);
+		ck_assert_int_eq(a.malformed, 0);
+		ck_assert_msg(a.thread_num == num[i], "%s", th[i]);
+		ck_assert_uint_eq(a.thread, num[i] ? ULONG_MAX : 0);
+		ck_assert_str_eq(a.thread_str, th[i]);
+	}
+	cmlog_reader_close(rd);
+}
+END_TEST
+
+/* A record's content in 64 bits (FNV-1a over every field). */
+static uint64_t
+record_hash(const struct cmlog_record *r)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *parts[] = { (const unsigned char *)r->text,
+	    (const unsigned char *)r->component,
+	    (const unsigned char *)r->context, (const unsigned char *)r->file,
+	    (const unsigned char *)r->thread_str,
+	    (const unsigned char *)r->time_str,
+	    (const unsigned char *)r->date_str,
+	    (const unsigned char *)r->cause };
+	long long nums[] = { r->type, (long long)r->thread, (long long)r->when,
+	    r->msec, r->tz_known, r->tz_bias, (long long)r->line, r->malformed };
+
+	for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+		size_t len = k == 0 ? r->text_len : strlen((const char *)parts[k]);
+
+		for (size_t i = 0; i < len; i++)
+			h = (h ^ parts[k][i]) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+		h = (h ^ (uint64_t)nums[k]) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * Records are got through a window of the file read with pread(2): in
+ * any order (backwards, jumping, around a record larger than the window)
+ * each must read as the same record, and as a UTF-16 copy of the file
+ * (got from its transcoding, not through windows) reads it.
+ */
+START_TEST(test_read_get_any_order)
+{
+	const char *one = tp("one.log"), *path = tp("get.log");
+	const char *p16 = tp("get16.log");
+	static size_t lines[2000];
+	size_t len, n, i, copies = 6, big = (1u << 20) + 99;
+	char *data, *x;
+	struct cmlog_reader *rd, *r16;
+	struct cmlog_record a;
+	uint64_t *h;
+	FILE *f;
+	unsigned int seed = 7;
+
+	mixed_file(one, lines, 2000);
+	data = tu_read_file(one, &len);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	for (i = 0; i < copies; i++) {
+		ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+		if (i == copies / 2) {
+			/* A record larger than a window, in the middle. */
+			x = xmalloc(big);
+			memset(x, 'x', big);
+			fputs("<![LOG[", f);
+			ck_assert_uint_eq(fwrite(x, 1, big, f), big);
+			fputs("]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
+			    "component=\"big\" context=\"\" type=\"3\" "
+			    "thread=\"5\" file=\"\">\n", f);
+			free(x);
+		}
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	free(data);
+	ck_assert_ptr_nonnull(tu_sh_ok("{ printf '\\377\\376'; iconv -f UTF-8 "
+	    "-t UTF-16LE '%s'; } > '%s'", path, p16));
+
+	rd = ropen(path);
+	r16 = ropen(p16);
+	n = cmlog_reader_count(rd);
+	ck_assert_uint_gt(n, copies * 1000);
+	ck_assert_uint_eq(cmlog_reader_count(r16), n);
+	h = xcalloc(n, sizeof *h);
+	for (i = 0; i < n; i++) {
+		rget(r16, i, &a);
+		h[i] = record_hash(&a);
+	}
+	for (i = 0; i < n; i++) {		/* forwards */
+		rget(rd, i, &a);
+		ck_assert_msg(record_hash(&a) == h[i], "forwards: record %zu", i);
+	}
+	for (i = n; i-- > 0;) {			/* backwards */
+		rget(rd, i, &a);
+		ck_assert_msg(record_hash(&a) == h[i], "backwards: record %zu",
+		    i);
+	}
+	for (int k = 0; k < 20000; k++) {	/* jumping */
+		seed = seed * 1103515245 + 12345;
+		i = (seed >> 4) % n;
+		rget(rd, i, &a);
+		ck_assert_msg(record_hash(&a) == h[i], "jump: record %zu", i);
+	}
+	free(h);
+	cmlog_reader_close(rd);
+	cmlog_reader_close(r16);
+}
+END_TEST
+
+/*
+ * A file rolled or rewritten in place: what a get read before (its
+ * window) is never shown for the new content. (A record that grows past
+ * the window's end is read again: test_read_refresh_append.)
+ */
+START_TEST(test_read_get_after_rewrite)
+{
+	const char *path = tp("rw.log"), *old = tp("rw.lo_");
+	static const char rec[] = "<![LOG[%s]LOG]!><time=\"1:2:3\" "
+	    "date=\"1-2-2026\" component=\"c\" context=\"\" type=\"1\" "
+	    "thread=\"1\" file=\"\">\n";
+	char buf[512];
+	struct cmlog_reader *rd;
+	struct cmlog_record a;
+
+	snprintf(buf, sizeof buf, rec, "first");
+	putn(path, buf, strlen(buf));
+	rd = ropen(path);
+	rget(rd, 0, &a);
+	text_eq(&a, "first");
+
+	/* Rewritten in place, same size: started over. */
+	snprintf(buf, sizeof buf, rec, "FIRST");
+	putn(path, buf, strlen(buf));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	rget(rd, 0, &a);
+	text_eq(&a, "FIRST");
+
+	/* Rolled: a new file under the name. */
+	ck_assert_int_eq(rename(path, old), 0);
+	snprintf(buf, sizeof buf, rec, "second");
+	putn(path, buf, strlen(buf));
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	rget(rd, 0, &a);
+	text_eq(&a, "second");
+
+	cmlog_reader_close(rd);
+}
+END_TEST
+
 Suite *
 cmlog_suite(void)
 {
@@ -1755,6 +1978,10 @@ cmlog_suite(void)
 	tcase_add_test(tc, test_read_refresh_roll);
 	tcase_add_test(tc, test_read_lines_many);
 	tcase_add_test(tc, test_read_parallel);
+	tcase_add_test(tc, test_read_get_any_order);
+	tcase_add_test(tc, test_read_get_after_rewrite);
+	tcase_add_test(tc, test_read_thread_limits);
+	tcase_add_test(tc, test_read_get_truncated);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -133,15 +133,25 @@ START_TEST(test_text_foreign)
 
 	ck_assert_int_eq(show(&out, &err, NULL, NULL, NULL, NULL), 0);
 	ck_assert_int_eq(tu_count(out, "\n"), 7);
-	ck_assert_ptr_nonnull(strstr(out, "Date/Time (UTC)          Type       "
+	ck_assert_ptr_nonnull(strstr(out, "Date/Time (UTC)                Type       "
 	    "Component                 Thread    Log Text\n"));
-	ck_assert_ptr_nonnull(strstr(out, "2026-11-24 14:05:12.345  info       "
+	ck_assert_ptr_nonnull(strstr(out, "2026-11-24 14:05:12.345        info       "
 	    "CompA                     4321      first\n"));
+	/* Written without an offset: as written, marked local, and the
+	 * columns after it where every other row has them. */
+	ck_assert_ptr_nonnull(strstr(out, "\n2026-01-02 01:02:03.400 local  "
+	    "warning    CompB                     0         warn text\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  error      CompA               "
 	    "      7         multi line text\n"));
-	ck_assert_ptr_nonnull(strstr(out, "  malformed  -                    "
-	    "     -         junk line here  [line 6 col 1: text outside a"
-	    " record]\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\n-                              "
+	    "malformed  -                         -         junk line here  "
+	    "[line 6 col 1: text outside a record]\n"));
+	for (const char *l = out; *l != '\0'; l = strchr(l, '\n') + 1) {
+		ck_assert_msg(strlen(l) > 31 && l[29] == ' ' && l[30] == ' ' &&
+		    l[31] != ' ', "the Type column starts at 31: %.60s", l);
+		if (strchr(l, '\n') == NULL)
+			break;
+	}
 	ck_assert_ptr_nonnull(strstr(out, "type zero \\xff invalid\n"));
 	ck_assert_ptr_null(strstr(out, "\xff"));
 	ck_assert_ptr_null(strstr(out, "\r"));
@@ -345,9 +355,9 @@ START_TEST(test_merge)
 	    "warning,error", a, b, NULL), 0);
 	/* The same Date/Time column as one log: UTC (every record here has
 	 * its offset; one without would say "local"). */
-	ck_assert_ptr_nonnull(strstr(out, "Date/Time (UTC)          Type     "
+	ck_assert_ptr_nonnull(strstr(out, "Date/Time (UTC)                Type     "
 	    "  Component                 Thread    Log            Log Text\n"));
-	ck_assert_ptr_nonnull(strstr(out, "2026-11-24 10:00:03.000  warning  "
+	ck_assert_ptr_nonnull(strstr(out, "2026-11-24 10:00:03.000        warning  "
 	    "  C                         1         mpcontrol.lo_  b2\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  mpcontrol.lo_  b2\n"));
 	ck_assert_int_eq(tu_count(out, "\n"), 5);

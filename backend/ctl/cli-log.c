@@ -48,6 +48,10 @@ text_line(const char *s, size_t n)
 
 #define MERGE_BUDGET	4096	/* records merged between prints */
 #define TAG_WIDTH_MAX	32
+/* The time column: room for a time written without an offset, which is
+ * shown as written with " local" after it (29 columns), so every row's
+ * later columns line up whatever the log mixes. */
+#define WHEN_COL	29
 
 static const char *
 log_type_name(const struct cmlog_record *r)
@@ -121,8 +125,8 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 		return;
 	}
 	if (r->malformed) {
-		fprintf(f, "%-23s  %-9s  %-24s  %-8s  ", "-", "malformed", "-",
-		    "-");
+		fprintf(f, "%-*s  %-9s  %-24s  %-8s  ", WHEN_COL, "-",
+		    "malformed", "-", "-");
 		if (lt->tag != NULL)
 			fprintf(f, "%-*s  ", lt->width, cli_safe(c, lt->tag));
 		fprintf(f, "%s  [%s]\n", line, cli_safe_msg(c, r->cause));
@@ -135,7 +139,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	/* A thread that is not a number is shown as written. */
 	if (r->thread_num)
 		snprintf(num, sizeof num, "%lu", r->thread);
-	fprintf(f, "%-23s  %-9s  %-24s  %-8s  ",
+	fprintf(f, "%-*s  %-9s  %-24s  %-8s  ", WHEN_COL,
 	    cmlog_merge_when(r, when, sizeof when, CMLOG_WHEN_TEXT),
 	    log_type_name(r), comp[0] ? comp : "-", r->thread_num ? num : th[0] ? th : "0");
 	if (lt->tag != NULL)
@@ -145,8 +149,12 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 	free(comp);
 }
 
-/* Print the rows merged so far from *done on; then forget them. */
-static void
+/*
+ * Print the rows merged so far from *done on; then forget them. -1 (said
+ * on standard error) if a record can no longer be read: its file was cut
+ * short by another program while it was shown.
+ */
+static int
 log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
     struct cj_array *ja)
 {
@@ -156,10 +164,14 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
 	char *line;
 
 	for (; *done < cmlog_merge_count(m); (*done)++) {
-		if (cmlog_merge_at(m, *done, &file, &record) == -1 ||
-		    cmlog_reader_get(cmlog_merge_reader(m, file), record,
-		    &r) == -1)
+		if (cmlog_merge_at(m, *done, &file, &record) == -1)
 			continue;
+		if (cmlog_reader_get(cmlog_merge_reader(m, file), record,
+		    &r) == -1) {
+			fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c,
+			    cmlog_reader_error(cmlog_merge_reader(m, file))));
+			return -1;
+		}
 		if (cmlog_merge_files(m) > 1) {
 			lt.tag = cmlog_merge_tag(m, file);
 			lt.path = cmlog_merge_path(m, file);
@@ -170,6 +182,17 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
 		cli_safe_release(c);
 	}
 	cmlog_merge_forget(m);
+	return 0;
+}
+
+/* A filter's text option into its field; 0 if it does not fit. */
+static int
+filter_text(char *field, size_t size, const char *arg)
+{
+	if (strlen(arg) >= size)
+		return 0;
+	memcpy(field, arg, strlen(arg) + 1);
+	return 1;
 }
 
 static int
@@ -196,16 +219,14 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			    " them", cli_arg(optarg));
 		break;
 	    case 'c':
-		if (strlen(optarg) >= sizeof fl.component)
+		if (!filter_text(fl.component, sizeof fl.component, optarg))
 			return cli_usage(c, "--component: at most %zu bytes",
 			    sizeof fl.component - 1);
-		snprintf(fl.component, sizeof fl.component, "%s", optarg);
 		break;
 	    case 'g':
-		if (strlen(optarg) >= sizeof fl.text)
+		if (!filter_text(fl.text, sizeof fl.text, optarg))
 			return cli_usage(c, "--grep: at most %zu bytes",
 			    sizeof fl.text - 1);
-		snprintf(fl.text, sizeof fl.text, "%s", optarg);
 		break;);
 	if (optind >= argc)
 		return cli_usage(c, "expected a log FILE (or several to merge)");
@@ -227,10 +248,10 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	if (c->json)
 		cj_array_open(&ja, c->out);
 	else if (nfiles == 1)
-		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %s\n", "Date/Time (UTC)",
-		    "Type", "Component", "Thread", "Log Text");
+		fprintf(c->out, "%-*s  %-9s  %-24s  %-8s  %s\n", WHEN_COL,
+		    "Date/Time (UTC)", "Type", "Component", "Thread", "Log Text");
 	else
-		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %-*s  %s\n",
+		fprintf(c->out, "%-*s  %-9s  %-24s  %-8s  %-*s  %s\n", WHEN_COL,
 		    "Date/Time (UTC)", "Type", "Component", "Thread", width, "Log",
 		    "Log Text");
 	/* Merge a slice, print it, go on: large logs stream. */
@@ -240,7 +261,8 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			    cli_safe_msg(c, cmlog_merge_error(m)));
 			goto out;
 		}
-		log_print_rows(c, m, width, &done, &ja);
+		if (log_print_rows(c, m, width, &done, &ja) == -1)
+			goto out;
 		/* Output that cannot be written (a full disk): stop here, the
 		 * error is reported on the way out. */
 		if (ferror(c->out))
