@@ -63,6 +63,15 @@ cmlog_filter_active(const struct cmlog_filter *f)
 }
 
 int
+cmlog_filter_set(struct cmlog_filter *dst, const struct cmlog_filter *src)
+{
+	memset(dst, 0, sizeof *dst);
+	if (src != NULL)
+		*dst = *src;
+	return cmlog_filter_active(dst);
+}
+
+int
 cmlog_filter_type_ok(const struct cmlog_filter *f, int type)
 {
 	unsigned c = cmlog_class_of(type);

@@ -49,6 +49,10 @@ unsigned	 cmlog_class_parse(const char *list);
 /* Does the filter keep anything less than every record? */
 int		 cmlog_filter_active(const struct cmlog_filter *);
 
+/* *dst = *src (NULL: keep every record); returns cmlog_filter_active(). */
+int		 cmlog_filter_set(struct cmlog_filter *dst,
+		    const struct cmlog_filter *src);
+
 /* Does the type from the index pass (decided without parsing)? 1 or 0. */
 int		 cmlog_filter_type_ok(const struct cmlog_filter *, int type);
 

@@ -186,10 +186,7 @@ cmlog_merge_close(struct cmlog_merge *m)
 void
 cmlog_merge_set_filter(struct cmlog_merge *m, const struct cmlog_filter *f)
 {
-	memset(&m->filter, 0, sizeof m->filter);
-	if (f != NULL)
-		m->filter = *f;
-	m->active = cmlog_filter_active(&m->filter);
+	m->active = cmlog_filter_set(&m->filter, f);
 	merge_restart(m);
 }
 

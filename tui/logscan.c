@@ -148,10 +148,7 @@ logscan_progress(const struct logscan *ls, uint64_t *done, uint64_t *total)
 void
 logscan_set_filter(struct logscan *ls, const struct cmlog_filter *f)
 {
-	memset(&ls->filter, 0, sizeof ls->filter);
-	if (f != NULL)
-		ls->filter = *f;
-	ls->filtering = cmlog_filter_active(&ls->filter);
+	ls->filtering = cmlog_filter_set(&ls->filter, f);
 	ls->done = 0;
 	if (ls->m != NULL)
 		cmlog_merge_set_filter(ls->m, &ls->filter);
