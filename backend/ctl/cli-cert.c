@@ -1,7 +1,6 @@
 /* cli-cert: the certificate inventory commands (ehttpctl cert ...). */
 #include <sys/stat.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -48,21 +47,6 @@ cert_json(const struct db_cert *c)
 }
 
 static int
-parse_days(struct cli *c, const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > 36500)
-		return cli_usage(c, "expiring '%s': must be a number of days"
-		    " from 0 to 36500", cli_arg(s));
-	*out = (int)v;
-	return 0;
-}
-
-static int
 cmd_cert_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -87,32 +71,32 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	FILE *out = c->out, *pipe = NULL;
 	struct cj_array ja;
 	int pipe_error;
-	char *end;
 	long v;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 't':
-		if (strcmp(optarg, "root") && strcmp(optarg, "role") &&
-		    strcmp(optarg, "pki")) {
-			return cli_usage(c, "type '%s': must be root, role"
-			    " or pki", cli_arg(optarg));
-		}
+		if (cli_word(c, "type", optarg, "root, role or pki",
+		    (const char *const []){ "root", "role", "pki", NULL }))
+			return CLI_USAGE;
 		fl.type = optarg;
 		break;
 	    case 's': site = optarg; break;
 	    case 'y': system = optarg; break;
-	    case 'x': if (parse_days(c, optarg, &fl.expiring_days)) return CLI_USAGE; break;
+	    case 'x':
+		if (cli_number(c, "expiring", optarg, 0, 36500,
+		    "a number of days from 0 to 36500", &v))
+			return CLI_USAGE;
+		fl.expiring_days = (int)v;
+		break;
 	    case 'b': fl.blocked_only = 1; break;
 	    case 'a': fl.active_only = 1; break;
 	    case 'g': fl.text = optarg; break;
 	    case 'r': desc = 1; break;
 	    case 'P': no_pager = 1; break;
 	    case 'l':
-		errno = 0;
-		v = strtol(optarg, &end, 10);
-		if (errno || *end || v < 0 || v > INT_MAX)
-			return cli_usage(c, "limit '%s': must be a number"
-			    " >= 0", cli_arg(optarg));
+		if (cli_number(c, "limit", optarg, 0, INT_MAX, "a number >= 0",
+		    &v))
+			return CLI_USAGE;
 		limit = (size_t)v;
 		break;
 	    case 'o':
@@ -131,18 +115,8 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		    cli_arg(argv[optind]));
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
-	if (site != NULL) {
-		struct db_site s;
-		if (ehttp_site_resolve(c->e, site, &s) != 1)
-			return cli_fail(c);
-		fl.site_id = s.id;
-	}
-	if (system != NULL) {
-		struct db_system y;
-		if (ehttp_system_resolve(c->e, system, &y) != 1)
-			return cli_fail(c);
-		fl.system_id = y.id;
-	}
+	if (cli_scope(c, site, system, &fl.site_id, &fl.system_id) == -1)
+		return cli_fail(c);
 	/* Large inventories: page through the database, into a pager on a
 	 * terminal. */
 	if (!c->json && !no_pager && isatty(fileno(c->out)) &&
@@ -309,10 +283,9 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 		outpath = NULL;
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (strcmp(format, "pem") != 0 && strcmp(format, "der") != 0) {
-		return cli_usage(c, "format '%s': must be pem or der",
-		    cli_arg(format));
-	}
+	if (cli_word(c, "format", format, "pem or der",
+	    (const char *const []){ "pem", "der", NULL }))
+		return CLI_USAGE;
 	if (with_key && outpath == NULL)
 		return cli_usage(c, "--with-key needs --out FILE (the key goes"
 		    " to FILE.key, never to the terminal)");
