@@ -13,6 +13,7 @@
 #include "outfile.h"
 
 #define PAGE_ROWS	500
+#define ONE_CERT	"expected one certificate ID or thumbprint"
 
 static const char *const sort_names[DB_CERT_SORT_MAX] = {
 	[DB_CERT_SORT_EXPIRATION] = "expiration",
@@ -110,11 +111,8 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 			    " expiration, type, issued-to, issued-by, start,"
 			    " blocked, site, thumbprint", cli_arg(optarg));
 		break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
 	if (cli_scope(c, site, system, &fl.site_id, &fl.system_id) == -1)
 		return cli_fail(c);
 	/* Large inventories: page through the database, into a pager on a
@@ -184,14 +182,13 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 	struct db_cert cert, *path = NULL;
 	char *text = NULL, status[1024];
 	size_t n;
-	int ok;
+	int ok, rc;
 	FILE *f = c->out;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, ONE_CERT,
+	    EHTTP_READONLY | EHTTP_NO_KEYS)) != 0)
+		return rc;
 	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
 	    ehttp_cert_path(c->e, &cert, &path, &n) == -1 ||
 	    ehttp_cert_text(c->e, cert.id, &text) == -1 ||
@@ -282,7 +279,7 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	if (outpath != NULL && strcmp(outpath, "-") == 0)
 		outpath = NULL;
 	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
+		return cli_usage(c, ONE_CERT);
 	if (cli_word(c, "format", format, "pem or der",
 	    (const char *const []){ "pem", "der", NULL }))
 		return CLI_USAGE;
@@ -370,14 +367,13 @@ cert_op(struct cli *c, int argc, char **argv,
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
 	/* Keys: blocking a PKI certificate may issue the site-issued
 	 * fallback, renewing issues. */
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, ONE_CERT, 0)) != 0)
+		return rc;
 	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
 	    op(c, &cert, arg) == -1)
 		return cli_fail(c);

@@ -205,6 +205,16 @@ cli_open(struct cli *c, int flags)
 	return 0;
 }
 
+int
+cli_begin(struct cli *c, int argc, char **argv, int n, const char *why,
+    int flags)
+{
+	if (optind + n != argc)
+		return n == 0 ? cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind])) : cli_usage(c, "%s", why);
+	return cli_open(c, flags) == -1 ? CLI_FAIL : 0;
+}
+
 void
 cli_notes(struct cli *c)
 {
@@ -271,7 +281,8 @@ cli_number(struct cli *c, const char *opt, const char *v, long lo, long hi,
 	errno = 0;
 	*out = strtol(v, &end, 10);
 	if (errno || *end || *out < lo || *out > hi)
-		return cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v), must);
+		return cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v),
+		    must);
 	return 0;
 }
 
@@ -292,15 +303,12 @@ cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "demo", no_argument, NULL, 'd' }, CLI_COMMON_OPTS, { 0 } };
-	int demo = 0;
+	int demo = 0, rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'd': demo = 1; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_CREATE) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_CREATE)) != 0)
+		return rc;
 	if (ehttp_init(c->e, demo) == -1)
 		return cli_fail(c);
 	if (c->json)
@@ -398,13 +406,11 @@ cmd_site_list(struct cli *c, int argc, char **argv)
 	struct table *t;
 	size_t n;
 	char iis[16];
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
 	if (ehttp_site_list(c->e, &v, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
@@ -452,12 +458,12 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 	struct db_system *y = NULL;
 	struct db_site s;
 	size_t nw = 0, ny = 0;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one site CODE");
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one site CODE",
+	    EHTTP_READONLY)) != 0)
+		return rc;
 	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1 ||
 	    ehttp_site_warnings(c->e, &s, &w, &nw) == -1 ||
 	    ehttp_system_list(c->e, s.id, &y, &ny) == -1) {
@@ -661,13 +667,11 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 	size_t n, nr;
 	struct table *t;
 	char roles[256];
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 's': site = optarg; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
 	if (cli_scope(c, site, NULL, &site_id, NULL) == -1 ||
 	    ehttp_system_list(c->e, site_id, &y, &n) == -1 ||
 	    ehttp_role_list(c->e, site_id, 0, &r, &nr) == -1) {
@@ -708,12 +712,11 @@ static int
 cmd_system_remove(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one FQDN");
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one FQDN", 0)) != 0)
+		return rc;
 	if (ehttp_system_remove(c->e, argv[optind]) == -1)
 		return cli_fail(c);
 	if (c->json)
@@ -801,12 +804,12 @@ static int
 cmd_role_remove(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 2 != argc)
-		return cli_usage(c, "expected FQDN and ROLE");
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 2, "expected FQDN and ROLE",
+	    0)) != 0)
+		return rc;
 	if (ehttp_role_remove(c->e, argv[optind], argv[optind + 1]) == -1)
 		return cli_fail(c);
 	if (c->json)
@@ -887,15 +890,13 @@ cmd_status(struct cli *c, int argc, char **argv)
 	int64_t site_id;
 	size_t n, limit = 50;
 	struct table *t;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 's': site = optarg; break;
 	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_USAGE; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
 	if (cli_scope(c, site, NULL, &site_id, NULL) == -1 ||
 	    ehttp_status_list(c->e, site_id, limit, &m, &n) == -1)
 		return cli_fail(c);
@@ -931,14 +932,12 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	struct db_audit *a = NULL;
 	size_t n, limit = 50;
 	struct table *t;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_USAGE; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
 	if (ehttp_audit_list(c->e, limit, &a, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {

@@ -60,6 +60,11 @@ extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
 
 int	 cli_open(struct cli *, int flags);
+/* After a command's options: exactly n operands, else a usage error (why;
+ * for n 0 the first extra one is named); then the database opened with
+ * flags. 0 to go on, else the exit code. */
+int	 cli_begin(struct cli *, int argc, char **argv, int n, const char *why,
+	    int flags);
 /* Untrusted text escaped for output (safetext_dup); valid until the command
  * ends or cli_safe_release(). */
 const char *cli_safe(struct cli *, const char *);
