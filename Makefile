@@ -168,19 +168,15 @@ $(B)/tests/suites.h: $(wildcard tests/check_*.c) Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach s,$(SUITES),'SUITE($(s))') > $@.tmp && mv $@.tmp $@
 
-ARCHIVE = @rm -f $@ && $(AR) rcs $@ $^
+# Each room's archive holds its objects: one recipe for all of them.
 $(LIBUTIL): $(UTIL_OBJ)
-	$(ARCHIVE)
 $(LIBDB): $(DB_OBJ)
-	$(ARCHIVE)
 $(LIBBACKEND): $(BACKEND_OBJ)
-	$(ARCHIVE)
 $(LIBCTL): $(CTL_OBJ)
-	$(ARCHIVE)
 $(LIBAGENT): $(AGENT_OBJ)
-	$(ARCHIVE)
 $(LIBTUI): $(TUI_OBJ)
-	$(ARCHIVE)
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBCTL) $(LIBAGENT) $(LIBTUI):
+	@rm -f $@ && $(AR) rcs $@ $^
 BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
 
 $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)

@@ -55,7 +55,8 @@ struct app {
 	int		 crt_flags;
 
 	struct node	*nodes;
-	int		 nnodes, capnodes;
+	int		 nnodes;
+	size_t		 capnodes;
 	int		 sel;
 	int		 tree_top;
 	int		 focus;		/* 0 tree, 1 list */
@@ -134,17 +135,11 @@ node_add(struct app *app, enum node_kind kind, enum app_node id, int depth,
 {
 	struct node *n;
 
-	if (app->nnodes == app->capnodes) {
-		app->capnodes = app->capnodes ? app->capnodes * 2 : 16;
-		app->nodes = xreallocarray(app->nodes, app->capnodes,
-		    sizeof *app->nodes);
-	}
+	app->nodes = xgrowarray(app->nodes, &app->capnodes,
+	    (size_t)app->nnodes, 16, sizeof *app->nodes);
 	n = &app->nodes[app->nnodes++];
-	memset(n, 0, sizeof *n);
-	n->kind = kind;
-	n->id = id;
-	n->depth = depth;
-	n->ops = ops;
+	*n = (struct node){ .kind = kind, .id = id, .depth = depth,
+	    .ops = ops };
 	snprintf(n->label, sizeof n->label, "%s", label);
 	n->group = -1;
 	for (int i = app->nnodes - 2; i >= 0 && depth > 0; i--)
@@ -399,6 +394,13 @@ app_view(struct app *app, enum app_node id)
 	return i == -1 ? NULL : node_view(app, i);
 }
 
+void
+view_list(struct view *v, struct list *list, struct search *find)
+{
+	v->list = list;
+	v->find = find;
+}
+
 static void
 reload_view(struct app *app, struct view *v)
 {
@@ -452,8 +454,8 @@ app_select_item(struct app *app, enum app_node id, const char *key)
 		return -1;
 	if (key == NULL || key[0] == '\0')
 		return 0;
-	if ((v = app_current_view(app)) == NULL || v->ops->select == NULL ||
-	    v->ops->select(v, key) == -1) {
+	if ((v = app_current_view(app)) == NULL || v->find == NULL ||
+	    search_select(v->find, key) == -1) {
 		app_status(app, 1, "%s: not listed (any more).", key);
 		return -1;
 	}
@@ -920,6 +922,10 @@ draw_status(struct app *app)
 	werase(w);
 	if (v != NULL && v->ops->where != NULL && app_dialog_top(app) == NULL)
 		v->ops->where(v, where, sizeof where);
+	else if (v != NULL && v->ops->row != NULL && v->list != NULL &&
+	    v->list->count > 0 && app_dialog_top(app) == NULL)
+		snprintf(where, sizeof where, "%s %zu of %zu", v->ops->row,
+		    v->list->cursor + 1, v->list->count);
 	/* Database views: when they were read (they re-read on a timer when
 	 * the database changes, and on F5). */
 	if (v != NULL && v->ops != &view_log_ops && app->last_reload != 0) {
@@ -1205,9 +1211,12 @@ mouse_key(struct app *app)
 	ly = y - app->list_y;
 	lx = x - app->tree_w;
 	if (ly >= 0 && ly < app->list_h && (v = app_current_view(app)) != NULL &&
-	    v->ops->click != NULL) {
+	    (v->ops->click != NULL || v->list != NULL)) {
 		app->focus = 1;
-		v->ops->click(v, ly, lx, wheel);
+		if (v->ops->click != NULL)
+			v->ops->click(v, ly, lx, wheel);
+		else
+			list_click(v->list, ly, wheel);
 		if (button == 2)
 			v->ops->key(v, KA_OPEN, '\r');
 		app->dirty = 1;

@@ -136,11 +136,8 @@ box_text(struct box *b, enum box_line_style style, const char *s)
 
 		nl = strchr(p, '\n');
 		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		if (b->n == b->cap) {
-			b->cap = b->cap ? b->cap * 2 : 32;
-			b->lines = xreallocarray(b->lines, b->cap,
-			    sizeof *b->lines);
-		}
+		b->lines = xgrowarray(b->lines, &b->cap, b->n, 32,
+		    sizeof *b->lines);
 		b->lines[b->n].style = style;
 		b->lines[b->n].tab = b->ntabs > 0 ? b->ntabs - 1 : 0;
 		b->lines[b->n].text = xstrndup(p, len);
@@ -198,9 +195,21 @@ box_wide(struct box *b)
 	b->wide = 1;
 }
 
-static void
-box_free_data(struct box *b)
+/* The keys a box and a menu read alike: Cancel closes it (-1). */
+static int
+dialog_key_rest(struct dialog *d, enum keys_action a)
 {
+	if (a != KA_CANCEL)
+		return DLG_UNHANDLED;
+	dialog_close(d, -1, NULL);
+	return DLG_CLOSE;
+}
+
+static void
+box_free(struct dialog *d)
+{
+	struct box *b = d->data;
+
 	for (size_t i = 0; i < b->n; i++)
 		free(b->lines[i].text);
 	for (int t = 0; t < b->ntabs; t++)
@@ -402,18 +411,9 @@ box_key(struct dialog *d, enum keys_action a, int key)
 	case KA_OK:
 		dialog_close(d, b->focus, NULL);
 		return DLG_CLOSE;
-	case KA_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
 	default:
-		return DLG_UNHANDLED;
+		return dialog_key_rest(d, a);
 	}
-}
-
-static void
-box_free(struct dialog *d)
-{
-	box_free_data(d->data);
 }
 
 static const struct dialog_ops box_ops = {
@@ -649,11 +649,8 @@ menu_key(struct dialog *d, enum keys_action a, int key)
 			return DLG_CLOSE;
 		}
 		return DLG_NONE;
-	case KA_CANCEL:
-		dialog_close(d, -1, NULL);
-		return DLG_CLOSE;
 	default:
-		return DLG_UNHANDLED;
+		return dialog_key_rest(d, a);
 	}
 }
 

@@ -46,6 +46,17 @@ usage(FILE *f)
 "F10 quits. The terminal must be at least 80x24.\n");
 }
 
+/* A message that may quote untrusted text (paths, the database's errors):
+ * escaped. */
+static void
+say(const char *msg)
+{
+	char *safe = safetext_message(msg);
+
+	fprintf(stderr, "ehttp-console: %s\n", safe);
+	free(safe);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,8 +105,11 @@ main(int argc, char **argv)
 			n = strtol(optarg, &end, 10);
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    n < 1 || n > 3600) {
+				char b[64];
+
 				fprintf(stderr, "ehttp-console: --refresh '%s':"
-				    " seconds from 1 to 3600\n", optarg);
+				    " seconds from 1 to 3600\n",
+				    rules_shown(optarg, b, sizeof b));
 				return 2;
 			}
 			cf.refresh_s = (int)n;
@@ -131,10 +145,7 @@ main(int argc, char **argv)
 
 	/* The database first: its errors print plainly, before curses. */
 	if ((app = app_new(&cf, &cause)) == NULL) {
-		char *safe = safetext_message(cause != NULL ? cause :
-		    "cannot open the database");
-		fprintf(stderr, "ehttp-console: %s\n", safe);
-		free(safe);
+		say(cause != NULL ? cause : "cannot open the database");
 		if (cf.db_path == NULL)
 			fprintf(stderr, "ehttp-console: create one with"
 			    " 'ehttpctl init' or give --db PATH\n");
@@ -143,9 +154,7 @@ main(int argc, char **argv)
 	}
 	crt_signals_install();
 	if (crt_open(NULL, stdout, stdin, cf.crt_flags, &cause) == -1) {
-		char *safe = safetext_message(cause);
-		fprintf(stderr, "ehttp-console: %s\n", safe);
-		free(safe);
+		say(cause);
 		free(cause);
 		app_free(app);
 		return 1;

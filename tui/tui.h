@@ -497,15 +497,15 @@ struct view_ops {
 	/* Background work between keys; sets *timeout_ms when it wants to
 	 * be called again soon (-1: no wish). */
 	int		(*tick)(struct view *, int *timeout_ms);
-	/* A click in the list window (y, x relative; wheel -1/+1/0). */
+	/* A click in the list window (y, x relative; wheel -1/+1/0); NULL:
+	 * the view's list takes it (view_list). */
 	int		(*click)(struct view *, int y, int x, int wheel);
 	/* Periodic re-read (agents report into the database); may be NULL. */
 	int		(*poll)(struct view *);
-	/* Position for the status line: "row 3 of 5". */
+	/* Position for the status line: "row 3 of 5"; NULL: "ROW 3 of 5"
+	 * from row and the view's list (view_list), when it has rows. */
 	void		(*where)(struct view *, char *buf, size_t len);
-	/* Put the cursor on the row of an item (sites: the code; systems:
-	 * the FQDN); -1 if it is not listed. May be NULL. */
-	int		(*select)(struct view *, const char *key);
+	const char	*row;
 };
 
 struct view {
@@ -515,7 +515,15 @@ struct view {
 	char			 title[128];
 	char			 path[PATH_MAX];	/* log views */
 	int			 opened;
+	struct list		*list;		/* view_list(); NULL: none */
+	struct search		*find;		/* the same */
 };
+
+/* A view's list and, if it finds rows by key, its search: the app then
+ * sends the list the clicks and puts the cursor on an item
+ * (app_select_item: sites by code, systems by FQDN) without the view's
+ * help. */
+void	 view_list(struct view *, struct list *, struct search *);
 
 extern const struct view_ops view_overview_ops;
 extern const struct view_ops view_sites_ops;

@@ -534,15 +534,8 @@ certs_key(struct view *v, enum keys_action a, int key)
 			dialog_cert_export(v->app, x.id);
 		return VIEW_REDRAW;
 	case KA_RIGHT:
-		if (c->list.hidden_right > 0)
-			c->list.hcol++;
-		return VIEW_REDRAW;
 	case KA_LEFT:
-		if (c->list.hcol > 0) {
-			c->list.hcol--;
-			return VIEW_REDRAW;
-		}
-		return VIEW_UNHANDLED;
+		return list_hscroll(&c->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
 	default:
 		return VIEW_UNHANDLED;
 	}

@@ -108,14 +108,9 @@ add(struct overview *o, enum crt_style style, enum app_node target,
 	struct ov_line *l;
 	va_list ap;
 
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 32;
-		o->v = xreallocarray(o->v, o->cap, sizeof *o->v);
-	}
+	o->v = xgrowarray(o->v, &o->cap, o->n, 32, sizeof *o->v);
 	l = &o->v[o->n++];
-	memset(l, 0, sizeof *l);
-	l->style = style;
-	l->target = target;
+	*l = (struct ov_line){ .style = style, .target = target };
 	va_start(ap, fmt);
 	vsnprintf(l->text, sizeof l->text, fmt, ap);
 	va_end(ap);
@@ -134,6 +129,7 @@ ov_open(struct view *v)
 	struct overview *o;
 
 	o = xcalloc(1, sizeof *o);
+	view_list(v, &o->list, NULL);
 	v->data = o;
 	return 0;
 }
@@ -415,15 +411,6 @@ ov_key(struct view *v, enum keys_action a, int key)
 	return VIEW_UNHANDLED;
 }
 
-static int
-ov_click(struct view *v, int y, int x, int wheel)
-{
-	struct overview *o = v->data;
-
-	list_click(&o->list, y, wheel);
-	return VIEW_REDRAW;
-}
-
 const struct view_ops view_overview_ops = {
 	.name = "overview",
 	.scope = KS_OVERVIEW,
@@ -432,7 +419,6 @@ const struct view_ops view_overview_ops = {
 	.reload = ov_reload,
 	.draw = ov_draw,
 	.key = ov_key,
-	.click = ov_click,
 	.tick = ov_tick,
 	.poll = ov_poll,
 };

@@ -92,6 +92,7 @@ sites_open(struct view *v)
 	s->find.key = sites_name;
 	s->find.arg = s;
 	s->find.label = "Site code or name:";
+	view_list(v, &s->list, &s->find);
 	v->data = s;
 	return 0;
 }
@@ -258,34 +259,7 @@ sites_key(struct view *v, enum keys_action a, int key)
 	return VIEW_REDRAW;
 }
 
-static int
-sites_click(struct view *v, int y, int x, int wheel)
-{
-	struct sites *s = v->data;
-
-	list_click(&s->list, y, wheel);
-	return VIEW_REDRAW;
-}
-
-static void
-sites_where(struct view *v, char *buf, size_t len)
-{
-	struct sites *s = v->data;
-
-	if (s->n > 0)
-		snprintf(buf, len, "Site %zu of %zu", s->list.cursor + 1, s->n);
-}
-
-static int
-sites_select(struct view *v, const char *code)
-{
-	struct sites *s = v->data;
-
-	return search_select(&s->find, code);
-}
-
 const struct view_ops view_sites_ops = {
-	.select = sites_select,
 	.name = "sites",
 	.scope = KS_SITES | KS_FIND,
 	.open = sites_open,
@@ -293,6 +267,5 @@ const struct view_ops view_sites_ops = {
 	.reload = sites_reload,
 	.draw = sites_draw,
 	.key = sites_key,
-	.click = sites_click,
-	.where = sites_where,
+	.row = "Site",
 };

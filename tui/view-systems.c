@@ -74,6 +74,7 @@ systems_open(struct view *v)
 	s->find.key = systems_name;
 	s->find.arg = s;
 	s->find.label = "Name, site or role:";
+	view_list(v, &s->list, &s->find);
 	v->data = s;
 	return 0;
 }
@@ -352,35 +353,7 @@ systems_key(struct view *v, enum keys_action a, int key)
 	return VIEW_REDRAW;
 }
 
-static int
-systems_click(struct view *v, int y, int x, int wheel)
-{
-	struct systems *s = v->data;
-
-	list_click(&s->list, y, wheel);
-	return VIEW_REDRAW;
-}
-
-static void
-systems_where(struct view *v, char *buf, size_t len)
-{
-	struct systems *s = v->data;
-
-	if (s->n > 0)
-		snprintf(buf, len, "Site system %zu of %zu", s->list.cursor + 1,
-		    s->n);
-}
-
-static int
-systems_select(struct view *v, const char *fqdn)
-{
-	struct systems *s = v->data;
-
-	return search_select(&s->find, fqdn);
-}
-
 const struct view_ops view_systems_ops = {
-	.select = systems_select,
 	.name = "systems",
 	.scope = KS_SYSTEMS | KS_FIND,
 	.open = systems_open,
@@ -388,7 +361,6 @@ const struct view_ops view_systems_ops = {
 	.reload = systems_reload,
 	.draw = systems_draw,
 	.key = systems_key,
-	.click = systems_click,
 	.poll = systems_reload,
-	.where = systems_where,
+	.row = "Site system",
 };

@@ -97,36 +97,42 @@ say(const char *msg)
 	free(safe);
 }
 
+/* A usage error: the message escaped (it may quote the command line). */
 static int __attribute__((format(printf, 1, 2)))
 bad_usage(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fprintf(stderr, "ehttp-mpd: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'ehttp-mpd --help'.\n");
+	say(msg);
+	fprintf(stderr, "Try 'ehttp-mpd --help'.\n");
+	free(msg);
 	return EXIT_USAGE;
 }
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+#define SECONDS	"a number of seconds from 1 to " STR(MPD_INTERVAL_MAX)
+
+/* A number option from lo to hi into *out; else the usage error
+ * "NAME 'S': must be MUST" and -1. */
 static int
-parse_seconds(const char *name, const char *s, int *out)
+parse_number(const char *name, const char *s, unsigned long long lo,
+    unsigned long long hi, const char *must, unsigned long long *out)
 {
-	char *end;
-	long v;
+	char *end, b[64];
 
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < 1 ||
-	    v > MPD_INTERVAL_MAX) {
-		char b[64];
-		fprintf(stderr, "ehttp-mpd: %s '%s': must be a number of seconds"
-		    " from 1 to %d\nTry 'ehttp-mpd --help'.\n", name,
-		    rules_shown(s, b, sizeof b), MPD_INTERVAL_MAX);
+	*out = strtoull(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno || *out < lo ||
+	    *out > hi) {
+		bad_usage("%s '%s': must be %s", name,
+		    rules_shown(s, b, sizeof b), must);
 		return -1;
 	}
-	*out = (int)v;
 	return 0;
 }
 
@@ -290,7 +296,11 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
-	struct mpd_config cfg;
+	struct mpd_config cfg = { .poll_s = MPD_POLL_DEFAULT,
+		.check_s = MPD_CHECK_DEFAULT, .log_max = MPD_LOG_MAX_DEFAULT,
+		.handshake_s = MPD_HANDSHAKE_DEFAULT,
+		.header_s = MPD_HEADER_DEFAULT,
+		.max_conns = MPD_MAX_CONNS_DEFAULT };
 	const char *db = NULL, *fqdn_in = NULL, *https = MPD_HTTPS_DEFAULT;
 	const char *http = MPD_HTTP_DEFAULT, *log_dir = NULL, *ca = NULL;
 	const char *pid_path = NULL;
@@ -299,19 +309,29 @@ main(int argc, char **argv)
 	struct mpd *m = NULL;
 	sigset_t stops;
 	int ch, foreground = 0, rc = 1, pidfd = -1, repfd = -1;
-	char *end;
+	/* The whole-number options from 1 up. */
+	const struct {
+		int			 ch;
+		const char		*name;
+		int			*to;
+		unsigned long long	 hi;
+		const char		*must;
+	} ints[] = {
+		{ 'p', "poll", &cfg.poll_s, MPD_INTERVAL_MAX, SECONDS },
+		{ 'c', "check", &cfg.check_s, MPD_INTERVAL_MAX, SECONDS },
+		{ 'T', "handshake-timeout", &cfg.handshake_s, MPD_INTERVAL_MAX,
+		  SECONDS },
+		{ 'R', "header-timeout", &cfg.header_s, MPD_INTERVAL_MAX,
+		  SECONDS },
+		{ 'C', "max-connections", &cfg.max_conns, MPD_MAX_CONNS_MAX,
+		  "a number from 1 to " STR(MPD_MAX_CONNS_MAX) },
+	};
 	unsigned long long v;
+	size_t i;
 
 	if (ehttp_protect_process() == -1)
 		fputs("ehttp-mpd: warning: OpenSSL's freed memory is not cleared\n",
 		    stderr);
-	memset(&cfg, 0, sizeof cfg);
-	cfg.poll_s = MPD_POLL_DEFAULT;
-	cfg.check_s = MPD_CHECK_DEFAULT;
-	cfg.log_max = MPD_LOG_MAX_DEFAULT;
-	cfg.handshake_s = MPD_HANDSHAKE_DEFAULT;
-	cfg.header_s = MPD_HEADER_DEFAULT;
-	cfg.max_conns = MPD_MAX_CONNS_DEFAULT;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (ch) {
@@ -328,41 +348,10 @@ main(int argc, char **argv)
 				return bad_usage("%s", "--user needs a user name");
 			cfg.user = optarg;
 			break;
-		case 'T':
-			if (parse_seconds("handshake-timeout", optarg,
-			    &cfg.handshake_s) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'R':
-			if (parse_seconds("header-timeout", optarg,
-			    &cfg.header_s) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'C':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *optarg == '-' || *end != '\0' ||
-			    errno || v < 1 || v > MPD_MAX_CONNS_MAX)
-				return bad_usage("max-connections '%s': must be"
-				    " a number from 1 to %d", optarg,
-				    MPD_MAX_CONNS_MAX);
-			cfg.max_conns = (int)v;
-			break;
-		case 'p':
-			if (parse_seconds("poll", optarg, &cfg.poll_s) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'c':
-			if (parse_seconds("check", optarg, &cfg.check_s) == -1)
-				return EXIT_USAGE;
-			break;
 		case 'm':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *optarg == '-' || *end != '\0' ||
-			    errno || v > SIZE_MAX)
-				return bad_usage("log-max-size '%s': must be a"
-				    " number of bytes", optarg);
+			if (parse_number("log-max-size", optarg, 0, SIZE_MAX,
+			    "a number of bytes", &v) == -1)
+				return EXIT_USAGE;
 			cfg.log_max = (size_t)v;
 			break;
 		case 'h':
@@ -372,8 +361,17 @@ main(int argc, char **argv)
 			printf("ehttp-mpd %s\n", EHTTP_VERSION);
 			return 0;
 		default:
-			return bad_usage("unknown or incomplete option '%s'",
-			    argv[optind - 1]);
+			for (i = 0; i < sizeof ints / sizeof *ints &&
+			    ints[i].ch != ch; i++)
+				;
+			if (i == sizeof ints / sizeof *ints)
+				return bad_usage("unknown or incomplete option"
+				    " '%s'", argv[optind - 1]);
+			if (parse_number(ints[i].name, optarg, 1, ints[i].hi,
+			    ints[i].must, &v) == -1)
+				return EXIT_USAGE;
+			*ints[i].to = (int)v;
+			break;
 		}
 	}
 	if (optind != argc)

@@ -1,7 +1,6 @@
 /* cli-cert: the certificate inventory commands (ehttpctl cert ...). */
 #include <sys/stat.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -14,6 +13,7 @@
 #include "outfile.h"
 
 #define PAGE_ROWS	500
+#define ONE_CERT	"expected one certificate ID or thumbprint"
 
 static const char *const sort_names[DB_CERT_SORT_MAX] = {
 	[DB_CERT_SORT_EXPIRATION] = "expiration",
@@ -48,21 +48,6 @@ cert_json(const struct db_cert *c)
 }
 
 static int
-parse_days(struct cli *c, const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > 36500)
-		return cli_usage(c, "expiring '%s': must be a number of days"
-		    " from 0 to 36500", cli_arg(s));
-	*out = (int)v;
-	return 0;
-}
-
-static int
 cmd_cert_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -87,32 +72,32 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	FILE *out = c->out, *pipe = NULL;
 	struct cj_array ja;
 	int pipe_error;
-	char *end;
 	long v;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 't':
-		if (strcmp(optarg, "root") && strcmp(optarg, "role") &&
-		    strcmp(optarg, "pki")) {
-			return cli_usage(c, "type '%s': must be root, role"
-			    " or pki", cli_arg(optarg));
-		}
+		if (cli_word(c, "type", optarg, "root, role or pki",
+		    (const char *const []){ "root", "role", "pki", NULL }))
+			return CLI_USAGE;
 		fl.type = optarg;
 		break;
 	    case 's': site = optarg; break;
 	    case 'y': system = optarg; break;
-	    case 'x': if (parse_days(c, optarg, &fl.expiring_days)) return CLI_USAGE; break;
+	    case 'x':
+		if (cli_number(c, "expiring", optarg, 0, 36500,
+		    "a number of days from 0 to 36500", &v))
+			return CLI_USAGE;
+		fl.expiring_days = (int)v;
+		break;
 	    case 'b': fl.blocked_only = 1; break;
 	    case 'a': fl.active_only = 1; break;
 	    case 'g': fl.text = optarg; break;
 	    case 'r': desc = 1; break;
 	    case 'P': no_pager = 1; break;
 	    case 'l':
-		errno = 0;
-		v = strtol(optarg, &end, 10);
-		if (errno || *end || v < 0 || v > INT_MAX)
-			return cli_usage(c, "limit '%s': must be a number"
-			    " >= 0", cli_arg(optarg));
+		if (cli_number(c, "limit", optarg, 0, INT_MAX, "a number >= 0",
+		    &v))
+			return CLI_USAGE;
 		limit = (size_t)v;
 		break;
 	    case 'o':
@@ -126,23 +111,10 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 			    " expiration, type, issued-to, issued-by, start,"
 			    " blocked, site, thumbprint", cli_arg(optarg));
 		break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
-	if (site != NULL) {
-		struct db_site s;
-		if (ehttp_site_resolve(c->e, site, &s) != 1)
-			return cli_fail(c);
-		fl.site_id = s.id;
-	}
-	if (system != NULL) {
-		struct db_system y;
-		if (ehttp_system_resolve(c->e, system, &y) != 1)
-			return cli_fail(c);
-		fl.system_id = y.id;
-	}
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
+	if (cli_scope(c, site, system, &fl.site_id, &fl.system_id) == -1)
+		return cli_fail(c);
 	/* Large inventories: page through the database, into a pager on a
 	 * terminal. */
 	if (!c->json && !no_pager && isatty(fileno(c->out)) &&
@@ -210,14 +182,13 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 	struct db_cert cert, *path = NULL;
 	char *text = NULL, status[1024];
 	size_t n;
-	int ok;
+	int ok, rc;
 	FILE *f = c->out;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, ONE_CERT,
+	    EHTTP_READONLY | EHTTP_NO_KEYS)) != 0)
+		return rc;
 	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
 	    ehttp_cert_path(c->e, &cert, &path, &n) == -1 ||
 	    ehttp_cert_text(c->e, cert.id, &text) == -1 ||
@@ -308,11 +279,10 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	if (outpath != NULL && strcmp(outpath, "-") == 0)
 		outpath = NULL;
 	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (strcmp(format, "pem") != 0 && strcmp(format, "der") != 0) {
-		return cli_usage(c, "format '%s': must be pem or der",
-		    cli_arg(format));
-	}
+		return cli_usage(c, ONE_CERT);
+	if (cli_word(c, "format", format, "pem or der",
+	    (const char *const []){ "pem", "der", NULL }))
+		return CLI_USAGE;
 	if (with_key && outpath == NULL)
 		return cli_usage(c, "--with-key needs --out FILE (the key goes"
 		    " to FILE.key, never to the terminal)");
@@ -397,14 +367,13 @@ cert_op(struct cli *c, int argc, char **argv,
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
 	/* Keys: blocking a PKI certificate may issue the site-issued
 	 * fallback, renewing issues. */
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, ONE_CERT, 0)) != 0)
+		return rc;
 	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
 	    op(c, &cert, arg) == -1)
 		return cli_fail(c);

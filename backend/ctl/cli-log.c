@@ -540,15 +540,14 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	struct db_cert cert, bound;
 	struct db_agent a;
 	size_t nr = 0, nm = 0, ne = 0;
-	int has_cert, has_agent, has_bound = 0, running, current;
+	int has_cert, has_agent, has_bound = 0, running, current, rc;
 	char t1[40], t2[40], id[32];
 	FILE *f = c->out;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one FQDN");
-	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one FQDN",
+	    EHTTP_READONLY | EHTTP_NO_KEYS)) != 0)
+		return rc;
 	if (ehttp_system_resolve(c->e, argv[optind], &y) != 1 ||
 	    ehttp_site_get(c->e, y.site_id, &s) == -1 ||
 	    ehttp_role_list(c->e, 0, y.id, &r, &nr) == -1 ||

@@ -5,31 +5,43 @@
 
 #include "cli.h"
 
+/* The actions; add and remove take CODE and one more operand (FILE,
+ * THUMBPRINT) given to change, and the JSON report names that operand
+ * under key; list has no change. */
+struct trust_action {
+	const char	*name;
+	const char	*usage;
+	int		(*change)(struct ehttp *, const char *, const char *);
+	const char	*key;
+};
+
 static int
-trust_add(struct cli *c, int argc, char **argv)
+trust_change(struct cli *c, int argc, char **argv,
+    const struct trust_action *ta)
 {
 	if (argc != 3)
-		return cli_usage(c, "expected add CODE FILE");
+		return cli_usage(c, "%s", ta->usage);
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
-	if (ehttp_site_trusted_root_add(c->e, argv[1], argv[2]) == -1)
+	if (ta->change(c->e, argv[1], argv[2]) == -1)
 		return cli_fail(c);
 	if (c->json)
-		cj_print(c->out, json_pack("{s:o}", "added", cj_str(argv[2])));
+		cj_print(c->out, json_pack("{s:o}", ta->key, cj_str(argv[2])));
 	else
 		cli_notes(c);
 	return CLI_OK;
 }
 
 static int
-trust_list(struct cli *c, int argc, char **argv)
+trust_list(struct cli *c, int argc, char **argv,
+    const struct trust_action *ta)
 {
 	struct db_trusted_root *v = NULL;
 	struct table *t;
 	size_t n;
 
 	if (argc != 2)
-		return cli_usage(c, "expected list CODE");
+		return cli_usage(c, "%s", ta->usage);
 	if (cli_open(c, EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
 		return CLI_FAIL;
 	if (ehttp_site_trusted_root_list(c->e, argv[1], &v, &n) == -1)
@@ -61,29 +73,12 @@ trust_list(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
-static int
-trust_remove(struct cli *c, int argc, char **argv)
-{
-	if (argc != 3)
-		return cli_usage(c, "expected remove CODE THUMBPRINT");
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
-	if (ehttp_site_trusted_root_remove(c->e, argv[1], argv[2]) == -1)
-		return cli_fail(c);
-	if (c->json)
-		cj_print(c->out, json_pack("{s:o}", "removed", cj_str(argv[2])));
-	else
-		cli_notes(c);
-	return CLI_OK;
-}
-
-static const struct {
-	const char	*name;
-	int		(*run)(struct cli *, int, char **);
-} trust_actions[] = {
-	{ "add", trust_add },
-	{ "list", trust_list },
-	{ "remove", trust_remove },
+static const struct trust_action trust_actions[] = {
+	{ "add", "expected add CODE FILE", ehttp_site_trusted_root_add,
+	  "added" },
+	{ "list", "expected list CODE", NULL, NULL },
+	{ "remove", "expected remove CODE THUMBPRINT",
+	  ehttp_site_trusted_root_remove, "removed" },
 };
 
 static int
@@ -97,8 +92,11 @@ cmd_site_trusted_root(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < sizeof trust_actions / sizeof *trust_actions;
 	    i++)
 		if (strcmp(argv[optind], trust_actions[i].name) == 0)
-			return trust_actions[i].run(c, argc - optind,
-			    argv + optind);
+			return trust_actions[i].change != NULL ?
+			    trust_change(c, argc - optind, argv + optind,
+			    &trust_actions[i]) :
+			    trust_list(c, argc - optind, argv + optind,
+			    &trust_actions[i]);
 	return cli_usage(c, "unknown action '%s' (add, list or remove)",
 	    cli_arg(argv[optind]));
 }

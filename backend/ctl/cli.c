@@ -205,6 +205,16 @@ cli_open(struct cli *c, int flags)
 	return 0;
 }
 
+int
+cli_begin(struct cli *c, int argc, char **argv, int n, const char *why,
+    int flags)
+{
+	if (optind + n != argc)
+		return n == 0 ? cli_usage(c, "unexpected argument '%s'",
+		    cli_arg(argv[optind])) : cli_usage(c, "%s", why);
+	return cli_open(c, flags) == -1 ? CLI_FAIL : 0;
+}
+
 void
 cli_notes(struct cli *c)
 {
@@ -262,8 +272,21 @@ parse_onoff(struct cli *c, const char *field, const char *v, int *out)
 	return 0;
 }
 
-/* An option value that must be one of the words (NULL-terminated). */
-static int
+int
+cli_number(struct cli *c, const char *opt, const char *v, long lo, long hi,
+    const char *must, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (errno || *end || *out < lo || *out > hi)
+		return cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v),
+		    must);
+	return 0;
+}
+
+int
 cli_word(struct cli *c, const char *opt, const char *v, const char *list,
     const char *const *words)
 {
@@ -280,15 +303,12 @@ cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "demo", no_argument, NULL, 'd' }, CLI_COMMON_OPTS, { 0 } };
-	int demo = 0;
+	int demo = 0, rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'd': demo = 1; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_CREATE) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_CREATE)) != 0)
+		return rc;
 	if (ehttp_init(c->e, demo) == -1)
 		return cli_fail(c);
 	if (c->json)
@@ -330,30 +350,18 @@ site_json(struct db_site *s, struct ehttp_note *w, size_t nw)
 }
 
 int
-cli_site_id(struct cli *c, const char *code, int64_t *id)
+cli_scope(struct cli *c, const char *code, const char *fqdn, int64_t *site_id,
+    int64_t *system_id)
 {
-	struct db_site s;
+	struct db_site s = { .id = 0 };
+	struct db_system y = { .id = 0 };
 
-	*id = 0;
-	if (code == NULL)
-		return 0;
-	if (ehttp_site_resolve(c->e, code, &s) != 1)
+	if ((code != NULL && ehttp_site_resolve(c->e, code, &s) != 1) ||
+	    (fqdn != NULL && ehttp_system_resolve(c->e, fqdn, &y) != 1))
 		return -1;
-	*id = s.id;
-	return 0;
-}
-
-int
-cli_system_id(struct cli *c, const char *fqdn, int64_t *id)
-{
-	struct db_system y;
-
-	*id = 0;
-	if (fqdn == NULL)
-		return 0;
-	if (ehttp_system_resolve(c->e, fqdn, &y) != 1)
-		return -1;
-	*id = y.id;
+	*site_id = s.id;
+	if (system_id != NULL)
+		*system_id = y.id;
 	return 0;
 }
 
@@ -398,13 +406,11 @@ cmd_site_list(struct cli *c, int argc, char **argv)
 	struct table *t;
 	size_t n;
 	char iis[16];
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
 	if (ehttp_site_list(c->e, &v, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
@@ -452,12 +458,12 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 	struct db_system *y = NULL;
 	struct db_site s;
 	size_t nw = 0, ny = 0;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one site CODE");
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one site CODE",
+	    EHTTP_READONLY)) != 0)
+		return rc;
 	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1 ||
 	    ehttp_site_warnings(c->e, &s, &w, &nw) == -1 ||
 	    ehttp_system_list(c->e, s.id, &y, &ny) == -1) {
@@ -523,7 +529,6 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 	struct ehttp_security_change ch;
 	struct db_site s;
 	long threads = -1;
-	char *end;
 	int any = 0;
 
 	ehttp_security_change_init(&ch);
@@ -554,12 +559,9 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 		any = 1;
 		break;
 	    case 'T':
-		errno = 0;
-		threads = strtol(optarg, &end, 10);
-		if (errno || *end || threads < 0 || threads > 256) {
-			return cli_usage(c, "threads '%s': must be a"
-			    " number from 0 (all cores) to 256", cli_arg(optarg));
-		}
+		if (cli_number(c, "threads", optarg, 0, 256,
+		    "a number from 0 (all cores) to 256", &threads))
+			return CLI_USAGE;
 		break;);
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one site CODE");
@@ -665,14 +667,12 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 	size_t n, nr;
 	struct table *t;
 	char roles[256];
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 's': site = optarg; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
-	if (cli_site_id(c, site, &site_id) == -1 ||
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
+	if (cli_scope(c, site, NULL, &site_id, NULL) == -1 ||
 	    ehttp_system_list(c->e, site_id, &y, &n) == -1 ||
 	    ehttp_role_list(c->e, site_id, 0, &r, &nr) == -1) {
 		free(y);
@@ -712,12 +712,11 @@ static int
 cmd_system_remove(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one FQDN");
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one FQDN", 0)) != 0)
+		return rc;
 	if (ehttp_system_remove(c->e, argv[optind]) == -1)
 		return cli_fail(c);
 	if (c->json)
@@ -805,12 +804,12 @@ static int
 cmd_role_remove(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 2 != argc)
-		return cli_usage(c, "expected FQDN and ROLE");
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 2, "expected FQDN and ROLE",
+	    0)) != 0)
+		return rc;
 	if (ehttp_role_remove(c->e, argv[optind], argv[optind + 1]) == -1)
 		return cli_fail(c);
 	if (c->json)
@@ -842,8 +841,7 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected at most one FQDN");
 	if (cli_open(c, EHTTP_READONLY) == -1)
 		return CLI_FAIL;
-	if (cli_site_id(c, site, &site_id) == -1 ||
-	    cli_system_id(c, fqdn, &system_id) == -1 ||
+	if (cli_scope(c, site, fqdn, &site_id, &system_id) == -1 ||
 	    ehttp_role_list(c->e, site_id, system_id, &r, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
@@ -873,14 +871,10 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 static int
 parse_limit(struct cli *c, const char *s, size_t *out)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > INT_MAX)
-		return cli_usage(c, "limit '%s': must be a number >= 0",
-		    cli_arg(s));
+	if (cli_number(c, "limit", s, 0, INT_MAX, "a number >= 0", &v))
+		return CLI_USAGE;
 	*out = (size_t)v;
 	return 0;
 }
@@ -896,16 +890,14 @@ cmd_status(struct cli *c, int argc, char **argv)
 	int64_t site_id;
 	size_t n, limit = 50;
 	struct table *t;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 's': site = optarg; break;
 	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_USAGE; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
-	if (cli_site_id(c, site, &site_id) == -1 ||
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
+	if (cli_scope(c, site, NULL, &site_id, NULL) == -1 ||
 	    ehttp_status_list(c->e, site_id, limit, &m, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
@@ -940,14 +932,12 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	struct db_audit *a = NULL;
 	size_t n, limit = 50;
 	struct table *t;
+	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'l': if (parse_limit(c, optarg, &limit)) return CLI_USAGE; break;);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'",
-		    cli_arg(argv[optind]));
-	if (cli_open(c, EHTTP_READONLY) == -1)
-		return CLI_FAIL;
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
+		return rc;
 	if (ehttp_audit_list(c->e, limit, &a, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {

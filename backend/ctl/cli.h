@@ -60,6 +60,11 @@ extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
 
 int	 cli_open(struct cli *, int flags);
+/* After a command's options: exactly n operands, else a usage error (why;
+ * for n 0 the first extra one is named); then the database opened with
+ * flags. 0 to go on, else the exit code. */
+int	 cli_begin(struct cli *, int argc, char **argv, int n, const char *why,
+	    int flags);
 /* Untrusted text escaped for output (safetext_dup); valid until the command
  * ends or cli_safe_release(). */
 const char *cli_safe(struct cli *, const char *);
@@ -67,10 +72,19 @@ const char *cli_safe(struct cli *, const char *);
 const char *cli_safe_msg(struct cli *, const char *);
 void	 cli_safe_release(struct cli *);
 int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */
-/* An optional --site CODE / FQDN argument resolved once to its id (NULL:
- * 0, all); -1 with ehttp_error(): no such one, or the database's error. */
-int	 cli_site_id(struct cli *, const char *code, int64_t *);
-int	 cli_system_id(struct cli *, const char *fqdn, int64_t *);
+/* An optional --site CODE and FQDN resolved once to their ids (NULL: 0,
+ * all; system_id may be NULL when there is no FQDN); -1 with ehttp_error():
+ * no such one, or the database's error. */
+int	 cli_scope(struct cli *, const char *code, const char *fqdn,
+	    int64_t *site_id, int64_t *system_id);
+/* An option's number from lo to hi into *out; else a usage error (2)
+ * "OPT 'V': must be MUST". */
+/* An option value that must be one of the words (NULL-terminated); else a
+ * usage error (2) "OPT 'V': must be LIST". */
+int	 cli_word(struct cli *, const char *opt, const char *v,
+	    const char *list, const char *const *words);
+int	 cli_number(struct cli *, const char *opt, const char *v, long lo,
+	    long hi, const char *must, long *out);
 /* Untrusted input for a message (printable, at most ~60 bytes); four
  * buffers in rotation, so up to four may be used in one call. */
 const char *cli_arg(const char *in);
