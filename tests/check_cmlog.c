@@ -20,33 +20,6 @@
 
 Suite	*cmlog_suite(void);
 
-static char *tdir;
-
-static void
-setup(void)
-{
-	tdir = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(tdir);
-	tdir = NULL;
-}
-
-/* A path in the test's directory; a few static buffers in rotation. */
-static const char *
-tp(const char *name)
-{
-	static char buf[4][4096];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof buf[n], "%s/%s", tdir, name);
-	return buf[n];
-}
-
 static void
 put(const char *path, const char *s)
 {
@@ -153,7 +126,7 @@ file_size(const char *path)
 
 START_TEST(test_write_roundtrip)
 {
-	const char *path = tp("mpcontrol.log");
+	const char *path = tu_path("mpcontrol.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -232,7 +205,7 @@ END_TEST
 
 START_TEST(test_write_mode)
 {
-	const char *path = tp("m.log");
+	const char *path = tu_path("m.log");
 	mode_t old = umask(022);
 	struct cmlog *log = wopen(path, 0);
 	struct stat st;
@@ -247,7 +220,7 @@ END_TEST
 
 START_TEST(test_write_errors)
 {
-	const char *path = tp("e.log");
+	const char *path = tu_path("e.log");
 	struct cmlog *log = wopen(path, 0);
 	char *cause = NULL;
 
@@ -260,7 +233,7 @@ START_TEST(test_write_errors)
 	cmlog_close(log);
 	ck_assert_int_eq(file_size(path), 0);
 
-	ck_assert_ptr_null(cmlog_open(tp("no/such/dir.log"), 0, &cause));
+	ck_assert_ptr_null(cmlog_open(tu_path("no/such/dir.log"), 0, &cause));
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, "No such file or directory"));
 	free(cause);
@@ -274,7 +247,7 @@ END_TEST
 
 START_TEST(test_write_neutralise)
 {
-	const char *path = tp("n.log");
+	const char *path = tu_path("n.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -299,7 +272,7 @@ END_TEST
 
 START_TEST(test_write_text_bytes)
 {
-	const char *path = tp("t.log");
+	const char *path = tu_path("t.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -331,7 +304,7 @@ END_TEST
 
 START_TEST(test_write_fields)
 {
-	const char *path = tp("f.log");
+	const char *path = tu_path("f.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -373,7 +346,7 @@ END_TEST
 
 START_TEST(test_write_long_message)
 {
-	const char *path = tp("l.log");
+	const char *path = tu_path("l.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -450,7 +423,7 @@ conc_check(const char *path, int writers, int per_writer)
 
 START_TEST(test_write_threads)
 {
-	const char *path = tp("c.log");
+	const char *path = tu_path("c.log");
 	struct cmlog *log = wopen(path, 0);
 	pthread_t th[4];
 	struct conc_arg a[4];
@@ -502,7 +475,7 @@ conc_processes(const char *path, int n, int records, size_t max)
 
 START_TEST(test_write_processes)
 {
-	const char *path = tp("p.log");
+	const char *path = tu_path("p.log");
 
 	conc_processes(path, 3, CONC_RECORDS, 0);
 	conc_check(path, 3, CONC_RECORDS);
@@ -548,7 +521,8 @@ roll_file_check(const char *path, int *count)
 
 START_TEST(test_write_roll)
 {
-	const char *path = tp("mpcontrol.log"), *old = tp("mpcontrol.lo_");
+	const char *path = tu_path("mpcontrol.log");
+	const char *old = tu_path("mpcontrol.lo_");
 	struct cmlog *log;
 	char pad[151];
 	int first_old, n_old, first, n, per_file;
@@ -563,7 +537,7 @@ START_TEST(test_write_roll)
 		    "record %03d %s", i, pad), 0);
 	cmlog_close(log);
 
-	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_eq(count_files(tu_dir), 2);
 	ck_assert_int_le(file_size(path), 2000);
 	ck_assert_int_le(file_size(old), 2000);
 	first = roll_file_check(path, &n);
@@ -582,7 +556,7 @@ END_TEST
 
 START_TEST(test_write_roll_big_record)
 {
-	const char *path = tp("b.log"), *old = tp("b.lo_");
+	const char *path = tu_path("b.log"), *old = tu_path("b.lo_");
 	struct cmlog *log = wopen(path, 100);
 	char big[501];
 	int n;
@@ -591,10 +565,10 @@ START_TEST(test_write_roll_big_record)
 	big[500] = '\0';
 	/* Larger than max_size: written to the empty file, not rolled. */
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "record 0 %s", big), 0);
-	ck_assert_int_eq(count_files(tdir), 1);
+	ck_assert_int_eq(count_files(tu_dir), 1);
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "record 1"), 0);
 	cmlog_close(log);
-	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_eq(count_files(tu_dir), 2);
 	ck_assert_int_eq(roll_file_check(old, &n), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(roll_file_check(path, &n), 1);
@@ -627,11 +601,11 @@ roll_conc_check(const char *path)
 
 START_TEST(test_write_roll_processes)
 {
-	const char *path = tp("x.log"), *old = tp("x.lo_");
+	const char *path = tu_path("x.log"), *old = tu_path("x.lo_");
 	size_t max = 40000;
 
 	conc_processes(path, 3, 300, max);
-	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_eq(count_files(tu_dir), 2);
 	ck_assert_int_le(file_size(path), (off_t)max);
 	ck_assert_int_le(file_size(old), (off_t)max);
 	/* ~3030 bytes a record: 13 fit; a roll leaves the old file full. */
@@ -644,7 +618,7 @@ END_TEST
 
 START_TEST(test_read_canonical)
 {
-	const char *path = tp("c.log");
+	const char *path = tu_path("c.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -673,7 +647,7 @@ END_TEST
 
 START_TEST(test_read_tolerant_fields)
 {
-	const char *path = tp("t.log");
+	const char *path = tu_path("t.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -752,7 +726,7 @@ END_TEST
 
 START_TEST(test_read_bom_crlf)
 {
-	const char *path = tp("b.log");
+	const char *path = tu_path("b.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -796,7 +770,7 @@ END_TEST
 
 START_TEST(test_read_multiline)
 {
-	const char *path = tp("m.log");
+	const char *path = tu_path("m.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -818,7 +792,7 @@ END_TEST
 
 START_TEST(test_read_junk)
 {
-	const char *path = tp("j.log");
+	const char *path = tu_path("j.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -929,7 +903,7 @@ static const struct {
 
 START_TEST(test_read_malformed)
 {
-	const char *path = tp("m.log");
+	const char *path = tu_path("m.log");
 	const char *c = malformed_cases[_i].rec;
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -956,50 +930,48 @@ START_TEST(test_read_malformed)
 }
 END_TEST
 
+/* A log cut by its end inside a record: the cut record is kept, malformed. */
+static const struct {
+	const char	*tail;		/* what follows a whole first record */
+	const char	*cause;
+	const char	*text;
+} cut_cases[] = {
+	/* Inside the attribute block. */
+	{ "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0",
+	    "line 2 col 53: end of file inside the attribute block",
+	    "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0" },
+	/* Inside the text, which spans lines. */
+	{ "<![LOG[cut\nin the text\n",
+	    "line 2 col 1: record has no ']LOG]!>' terminator",
+	    "<![LOG[cut\nin the text" },
+	/* Inside the marker. */
+	{ "<![LO", "line 2 col 1: text outside a record", "<![LO" },
+};
+
 START_TEST(test_read_cut_at_eof)
 {
-	const char *path = tp("e.log");
+	const char *path = tu_path("e.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
+	char *data;
 
-	/* Inside the attribute block. */
-	put(path, REC("a", "A", "1")
-	    "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0");
+	ck_assert_int_ne(asprintf(&data, "%s%s", REC("a", "A", "1"),
+	    cut_cases[_i].tail), -1);
+	put(path, data);
+	free(data);
 	rd = ropen(path);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
 	rget(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause,
-	    "line 2 col 53: end of file inside the attribute block");
-	text_eq(&r, "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0");
-	cmlog_reader_close(rd);
-
-	/* Inside the text, which spans lines. */
-	put(path, REC("a", "A", "1") "<![LOG[cut\nin the text\n");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	rget(rd, 1, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause,
-	    "line 2 col 1: record has no ']LOG]!>' terminator");
-	text_eq(&r, "<![LOG[cut\nin the text");
-	cmlog_reader_close(rd);
-
-	/* Inside the marker. */
-	put(path, REC("a", "A", "1") "<![LO");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	rget(rd, 1, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause, "line 2 col 1: text outside a record");
-	text_eq(&r, "<![LO");
+	ck_assert_str_eq(r.cause, cut_cases[_i].cause);
+	text_eq(&r, cut_cases[_i].text);
 	cmlog_reader_close(rd);
 }
 END_TEST
 
 START_TEST(test_read_big_line)
 {
-	const char *path = tp("big.log");
+	const char *path = tu_path("big.log");
 	size_t n = 10 * 1024 * 1024, len;
 	const char *head = "<![LOG[", *tail = "]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"big\" context=\"\" type=\"2\" "
@@ -1047,7 +1019,7 @@ END_TEST
 
 START_TEST(test_read_nul_bytes)
 {
-	const char *path = tp("nul.log");
+	const char *path = tu_path("nul.log");
 	static const char data[] =
 	    "<![LOG[a\0b\xff\xfe]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
 	    "component=\"c\xc3\0x\" context=\"\" type=\"1\" thread=\"1\" "
@@ -1081,7 +1053,7 @@ END_TEST
 
 START_TEST(test_read_long_fields)
 {
-	const char *path = tp("lf.log");
+	const char *path = tu_path("lf.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 	char comp[201], want[101], *data;
@@ -1116,17 +1088,17 @@ START_TEST(test_read_open_errors)
 	struct cmlog_record r;
 	char *cause = NULL;
 
-	ck_assert_ptr_null(cmlog_reader_open(tp("missing.log"), &cause));
+	ck_assert_ptr_null(cmlog_reader_open(tu_path("missing.log"), &cause));
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, "missing.log: No such file"));
 	free(cause);
 	cause = NULL;
-	ck_assert_ptr_null(cmlog_reader_open(tdir, &cause));
+	ck_assert_ptr_null(cmlog_reader_open(tu_dir, &cause));
 	ck_assert_ptr_nonnull(strstr(cause, ": not a regular file"));
 	free(cause);
 
-	put(tp("empty.log"), "");
-	rd = ropen(tp("empty.log"));
+	put(tu_path("empty.log"), "");
+	rd = ropen(tu_path("empty.log"));
 	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
 	ck_assert_int_eq(cmlog_reader_get(rd, 0, &r), -1);
 	ck_assert_str_eq(cmlog_reader_error(rd), "record 0 out of range (0)");
@@ -1135,8 +1107,8 @@ START_TEST(test_read_open_errors)
 	cmlog_reader_close(rd);
 	cmlog_reader_close(NULL);
 
-	put(tp("blank.log"), "\xef\xbb\xbf\n\r\n  \n");
-	rd = ropen(tp("blank.log"));
+	put(tu_path("blank.log"), "\xef\xbb\xbf\n\r\n  \n");
+	rd = ropen(tu_path("blank.log"));
 	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
 	cmlog_reader_close(rd);
 }
@@ -1268,7 +1240,7 @@ record_eq(const struct cmlog_record *a, const struct cmlog_record *b)
 
 START_TEST(test_read_incremental)
 {
-	const char *path = tp("mix.log");
+	const char *path = tu_path("mix.log");
 	static size_t lines[2000];
 	size_t n = mixed_file(path, lines, 2000), chunks[] = { 1, 97, 4096 };
 	struct cmlog_reader *all = ropen(path), *rd;
@@ -1319,7 +1291,7 @@ END_TEST
 
 START_TEST(test_read_refresh_append)
 {
-	const char *path = tp("f.log");
+	const char *path = tu_path("f.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -1390,7 +1362,7 @@ END_TEST
 
 START_TEST(test_read_refresh_truncate)
 {
-	const char *path = tp("t.log");
+	const char *path = tu_path("t.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -1429,7 +1401,7 @@ END_TEST
 
 START_TEST(test_read_refresh_roll)
 {
-	const char *path = tp("r.log");
+	const char *path = tu_path("r.log");
 	struct cmlog *log = wopen(path, 1000);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -1456,7 +1428,7 @@ START_TEST(test_read_refresh_roll)
 	cmlog_close(log);
 
 	/* Gone (rolled, not recreated yet): keep the old one. */
-	ck_assert_int_eq(rename(path, tp("elsewhere")), 0);
+	ck_assert_int_eq(rename(path, tu_path("elsewhere")), 0);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
 	cmlog_reader_close(rd);
@@ -1465,7 +1437,7 @@ END_TEST
 
 START_TEST(test_read_lines_many)
 {
-	const char *path = tp("lines.log");
+	const char *path = tu_path("lines.log");
 	FILE *f = fopen(path, "wb");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -1512,7 +1484,7 @@ END_TEST
  */
 START_TEST(test_read_parallel)
 {
-	const char *one = tp("one.log"), *path = tp("big.log");
+	const char *one = tu_path("one.log"), *path = tu_path("big.log");
 	static const char trick[] =
 	    "<![LOG[a\n <![LOG[b\n\t<![LOG[c]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"c\" context=\"\" type=\"1\" "
@@ -1586,49 +1558,50 @@ END_TEST
 Suite *
 cmlog_suite(void)
 {
-	Suite *s = suite_create("cmlog");
-	TCase *tc;
+	const struct tu_test writer[] = {
+		TU_TEST(test_write_roundtrip),
+		TU_TEST(test_write_mode),
+		TU_TEST(test_write_errors),
+		TU_TEST(test_write_neutralise),
+		TU_TEST(test_write_text_bytes),
+		TU_TEST(test_write_fields),
+		TU_TEST(test_write_long_message),
+		TU_TEST(test_write_threads),
+		TU_TEST(test_write_processes),
+		TU_TEST(test_rolled_name),
+		TU_TEST(test_write_roll),
+		TU_TEST(test_write_roll_big_record),
+		TU_TEST(test_write_roll_processes),
+		{ NULL }
+	};
+	const struct tu_test reader[] = {
+		TU_TEST(test_read_canonical),
+		TU_TEST(test_read_tolerant_fields),
+		TU_TEST(test_read_bom_crlf),
+		TU_TEST(test_read_multiline),
+		TU_TEST(test_read_junk),
+		TU_LOOP(test_read_malformed, TU_ALL(malformed_cases)),
+		TU_LOOP(test_read_cut_at_eof, TU_ALL(cut_cases)),
+		TU_TEST(test_read_big_line),
+		TU_TEST(test_read_nul_bytes),
+		TU_TEST(test_read_long_fields),
+		TU_TEST(test_read_open_errors),
+		TU_TEST(test_type_name),
+		TU_TEST(test_read_incremental),
+		TU_TEST(test_read_refresh_append),
+		TU_TEST(test_read_refresh_truncate),
+		TU_TEST(test_read_refresh_roll),
+		TU_TEST(test_read_lines_many),
+		TU_TEST(test_read_parallel),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "writer", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = writer },
+		{ "reader", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = reader },
+		{ NULL }
+	};
 
-	tc = tcase_create("writer");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_write_roundtrip);
-	tcase_add_test(tc, test_write_mode);
-	tcase_add_test(tc, test_write_errors);
-	tcase_add_test(tc, test_write_neutralise);
-	tcase_add_test(tc, test_write_text_bytes);
-	tcase_add_test(tc, test_write_fields);
-	tcase_add_test(tc, test_write_long_message);
-	tcase_add_test(tc, test_write_threads);
-	tcase_add_test(tc, test_write_processes);
-	tcase_add_test(tc, test_rolled_name);
-	tcase_add_test(tc, test_write_roll);
-	tcase_add_test(tc, test_write_roll_big_record);
-	tcase_add_test(tc, test_write_roll_processes);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("reader");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_read_canonical);
-	tcase_add_test(tc, test_read_tolerant_fields);
-	tcase_add_test(tc, test_read_bom_crlf);
-	tcase_add_test(tc, test_read_multiline);
-	tcase_add_test(tc, test_read_junk);
-	tcase_add_loop_test(tc, test_read_malformed, 0,
-	    (int)(sizeof malformed_cases / sizeof malformed_cases[0]));
-	tcase_add_test(tc, test_read_cut_at_eof);
-	tcase_add_test(tc, test_read_big_line);
-	tcase_add_test(tc, test_read_nul_bytes);
-	tcase_add_test(tc, test_read_long_fields);
-	tcase_add_test(tc, test_read_open_errors);
-	tcase_add_test(tc, test_type_name);
-	tcase_add_test(tc, test_read_incremental);
-	tcase_add_test(tc, test_read_refresh_append);
-	tcase_add_test(tc, test_read_refresh_truncate);
-	tcase_add_test(tc, test_read_refresh_roll);
-	tcase_add_test(tc, test_read_lines_many);
-	tcase_add_test(tc, test_read_parallel);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("cmlog", cases);
 }

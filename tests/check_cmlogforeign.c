@@ -22,32 +22,6 @@
 
 Suite	*cmlogforeign_suite(void);
 
-static char *tdir;
-
-static void
-setup(void)
-{
-	tdir = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(tdir);
-	tdir = NULL;
-}
-
-static const char *
-tp(const char *name)
-{
-	static char buf[4][4096];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof buf[n], "%s/%s", tdir, name);
-	return buf[n];
-}
-
 /* 2026-11-24 00:00:00 as if UTC, and a time of that day. */
 #define DAY		((time_t)1795478400)
 #define AT(h, m, s)	(DAY + (h) * 3600 + (m) * 60 + (s))
@@ -157,7 +131,7 @@ static void
 py_write(const char *path, const char *text, const char *codec, int bom,
     const char *nl, int trailing)
 {
-	const char *in = tp("in.txt"), *py = tp("w.py");
+	const char *in = tu_path("in.txt"), *py = tu_path("w.py");
 	static const char script[] =
 	    "import sys\n"
 	    "src, dst, codec, bom, nl, trail = sys.argv[1:]\n"
@@ -264,7 +238,7 @@ check_corpus(struct cmlog_reader *rd, const char *what)
 START_TEST(test_foreign_corpus)
 {
 	const struct variant *v = &variants[_i];
-	const char *path = tp("foreign.log");
+	const char *path = tu_path("foreign.log");
 	struct cmlog_reader *rd;
 	char *text = corpus_text();
 	uint64_t done, total;
@@ -292,7 +266,7 @@ END_TEST
 /* Cross-check with iconv: as many records as a line-based tool sees. */
 START_TEST(test_foreign_iconv_count)
 {
-	const char *path = tp("ps.log");
+	const char *path = tu_path("ps.log");
 	struct cmlog_reader *rd;
 	char *text = corpus_text(), *out = NULL, *err = NULL;
 
@@ -312,7 +286,7 @@ END_TEST
 /* What no lenient reader reads keeps its line and column (UTF-8 bytes). */
 START_TEST(test_foreign_malformed_utf16)
 {
-	const char *path = tp("bad.log");
+	const char *path = tu_path("bad.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -344,7 +318,7 @@ END_TEST
 /* Lone surrogates and an odd last byte do not stop the reader. */
 START_TEST(test_foreign_utf16_broken)
 {
-	const char *path = tp("broken.log");
+	const char *path = tu_path("broken.log");
 	static const char rec[] = "<![LOG[ab]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"A\" context=\"\" type=\"3\" "
 	    "thread=\"1\" file=\"\">\r\n";
@@ -393,10 +367,10 @@ START_TEST(test_foreign_utf16_refresh)
 	struct cmlog_record r;
 	char *out = NULL, *err = NULL, path[4096], a[4096], b[4096];
 
-	/* tp() rotates 4 buffers: keep the names. */
-	snprintf(path, sizeof path, "%s", tp("grow.log"));
-	snprintf(a, sizeof a, "%s", tp("a.bin"));
-	snprintf(b, sizeof b, "%s", tp("b.bin"));
+	/* tu_path() rotates 4 buffers: keep the names. */
+	snprintf(path, sizeof path, "%s", tu_path("grow.log"));
+	snprintf(a, sizeof a, "%s", tu_path("a.bin"));
+	snprintf(b, sizeof b, "%s", tu_path("b.bin"));
 
 	ck_assert_int_eq(tu_write_file(path, "", 0), 0);
 	rd = ropen(path);
@@ -445,7 +419,7 @@ END_TEST
  */
 START_TEST(test_foreign_utf16_slices)
 {
-	const char *path = tp("big.log"), *py = tp("big.py");
+	const char *path = tu_path("big.log"), *py = tu_path("big.py");
 	static const char script[] =
 	    "import sys\n"
 	    "rec = ('<![LOG[record {0} \\u00e9\\U0001f600]LOG]!><time=\"1:2:3.4+-60\""
@@ -497,17 +471,20 @@ END_TEST
 Suite *
 cmlogforeign_suite(void)
 {
-	Suite *s = suite_create("cmlogforeign");
-	TCase *tc = tcase_create("foreign");
+	const struct tu_test tests[] = {
+		TU_LOOP(test_foreign_corpus, NVARIANTS),
+		TU_TEST(test_foreign_iconv_count),
+		TU_TEST(test_foreign_malformed_utf16),
+		TU_TEST(test_foreign_utf16_broken),
+		TU_TEST(test_foreign_utf16_refresh),
+		TU_TEST(test_foreign_utf16_slices),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "foreign", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_foreign_corpus, 0, (int)NVARIANTS);
-	tcase_add_test(tc, test_foreign_iconv_count);
-	tcase_add_test(tc, test_foreign_malformed_utf16);
-	tcase_add_test(tc, test_foreign_utf16_broken);
-	tcase_add_test(tc, test_foreign_utf16_refresh);
-	tcase_add_test(tc, test_foreign_utf16_slices);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("cmlogforeign", cases);
 }

@@ -15,7 +15,6 @@
 
 Suite	*logshow_suite(void);
 
-static char *dir;
 static char logpath[4096];
 
 /* Tolerant forms, a BOM and CRLF, a multi-line text, junk, a bad record,
@@ -39,17 +38,10 @@ static const char foreign[] =
 static void
 setup(void)
 {
-	dir = tu_tmpdir();
-	snprintf(logpath, sizeof logpath, "%s/foreign.log", dir);
+	tu_dir_setup();
+	snprintf(logpath, sizeof logpath, "%s/foreign.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(logpath, foreign, sizeof foreign - 1),
 	    0);
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-	dir = NULL;
 }
 
 static const char *
@@ -65,8 +57,8 @@ py_check(const char *json, const char *expr)
 {
 	char in[4096], py[4096], *prog = NULL, *out = NULL, *err = NULL;
 
-	snprintf(in, sizeof in, "%s/in.json", dir);
-	snprintf(py, sizeof py, "%s/eval.py", dir);
+	snprintf(in, sizeof in, "%s/in.json", tu_dir);
+	snprintf(py, sizeof py, "%s/eval.py", tu_dir);
 	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
 	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1],"
 	    " encoding='utf-8'))\nprint(%s)\n", expr) == -1)
@@ -88,7 +80,7 @@ show(char **out, char **err, const char *a1, const char *a2, const char *a3,
 {
 	char nodb[4096];
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	return tu_ctl(nodb, out, err, "log", "show", logpath, a1, a2, a3, a4,
 	    NULL);
 }
@@ -217,7 +209,7 @@ START_TEST(test_errors)
 {
 	char *out = NULL, *err = NULL, nodb[4096];
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(show(&out, &err, "--type", "verbose", NULL, NULL), 2);
 	ck_assert_ptr_nonnull(strstr(err, "type 'verbose': must be info,"
 	    " warning, error or malformed"));
@@ -298,7 +290,7 @@ write_log(const char *name, const char *const *texts, const char *const *times,
 		rec_line(line, sizeof line, texts[i], times[i], i % 3 + 1);
 		strncat(all, line, sizeof all - strlen(all) - 1);
 	}
-	snprintf(path, len, "%s/%s", dir, name);
+	snprintf(path, len, "%s/%s", tu_dir, name);
 	ck_assert_int_eq(tu_write_file(path, all, strlen(all)), 0);
 }
 
@@ -317,7 +309,7 @@ START_TEST(test_merge)
 
 	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
 	write_log("mpcontrol.lo_", bt, btt, 3, b, sizeof b);
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
 	    b, NULL), 0);
 	py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'a2', 'b2',"
@@ -371,9 +363,9 @@ START_TEST(test_merge_zones)
 	char a[4096], z[4096], nodb[4096], *out = NULL, *err = NULL;
 
 	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
-	snprintf(z, sizeof z, "%s/script.log", dir);
+	snprintf(z, sizeof z, "%s/script.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(z, other, sizeof other - 1), 0);
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
 	    z, NULL), 0);
 	py_check(out, "[r['text'] for r in d] == ['a1', 'z1', 'a2', 'z2',"
@@ -394,8 +386,8 @@ START_TEST(test_thread_as_written)
 	    " file=\"\">\n";
 	char path[4096], nodb[4096], *out = NULL, *err = NULL;
 
-	snprintf(path, sizeof path, "%s/script.log", dir);
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(path, sizeof path, "%s/script.log", tu_dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, log, sizeof log - 1), 0);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", path,
 	    NULL), 0);
@@ -418,15 +410,15 @@ START_TEST(test_merge_errors)
 	char nodb[4096], missing[4096], *out = NULL, *err = NULL;
 	char *argv200 = NULL;
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
-	snprintf(missing, sizeof missing, "%s/gone.log", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
+	snprintf(missing, sizeof missing, "%s/gone.log", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
 	    missing, NULL), 1);
 	ck_assert_ptr_nonnull(strstr(err, "gone.log"));
 	ck_assert_str_eq(out, "");
 	free(out);
 	free(err);
-	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath, dir,
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath, tu_dir,
 	    NULL), 1);
 	ck_assert_ptr_nonnull(strstr(err, ": is a folder, not a log"));
 	free(out);
@@ -464,7 +456,7 @@ START_TEST(test_lookup)
 {
 	char nodb[4096], *out = NULL, *err = NULL;
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "--json",
 	    "0x80072f8f", "12175", "80004005", "--", "-2147012721", NULL), 0);
 	py_check(out, "d[0]['kind'] == 'hresult' and d[0]['value'] =="
@@ -526,24 +518,26 @@ END_TEST
 Suite *
 logshow_suite(void)
 {
-	Suite *s = suite_create("logshow");
-	TCase *tc = tcase_create("log show");
+	const struct tu_test tests[] = {
+		TU_TEST(test_json_foreign),
+		TU_TEST(test_text_foreign),
+		TU_LOOP(test_filters, TU_ALL(filters)),
+		TU_TEST(test_filters_combined),
+		TU_TEST(test_filter_warns_malformed),
+		TU_TEST(test_errors),
+		TU_TEST(test_large_log),
+		TU_TEST(test_merge),
+		TU_TEST(test_merge_errors),
+		TU_TEST(test_thread_as_written),
+		TU_TEST(test_merge_zones),
+		TU_TEST(test_lookup),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "log show", .timeout = 60, .setup = setup,
+		    .teardown = tu_dir_teardown, .tests = tests },
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_json_foreign);
-	tcase_add_test(tc, test_text_foreign);
-	tcase_add_loop_test(tc, test_filters, 0,
-	    (int)(sizeof filters / sizeof filters[0]));
-	tcase_add_test(tc, test_filters_combined);
-	tcase_add_test(tc, test_filter_warns_malformed);
-	tcase_add_test(tc, test_errors);
-	tcase_add_test(tc, test_large_log);
-	tcase_add_test(tc, test_merge);
-	tcase_add_test(tc, test_merge_errors);
-	tcase_add_test(tc, test_thread_as_written);
-	tcase_add_test(tc, test_merge_zones);
-	tcase_add_test(tc, test_lookup);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("logshow", cases);
 }

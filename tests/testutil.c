@@ -127,6 +127,17 @@ tu_dir_teardown(void)
 	tu_dir = NULL;
 }
 
+const char *
+tu_path(const char *name)
+{
+	static char buf[4][4096];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof buf[n], "%s/%s", tu_dir, name);
+	return buf[n];
+}
+
 char *
 tu_demo_enhanced(char *db, size_t len, const char *site)
 {

@@ -54,6 +54,10 @@ void	 tu_dir_setup(void);
 void	 tu_demo_setup(void);
 void	 tu_dir_teardown(void);
 
+/* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
+ * may be held at once. */
+const char *tu_path(const char *name);
+
 /* tu_demo_db, then ehttpctl site set SITE --enhanced-http on (asserted):
  * the demo's systems of SITE with their certificates issued. */
 char	*tu_demo_enhanced(char *db, size_t len, const char *site);
