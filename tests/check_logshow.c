@@ -418,8 +418,8 @@ START_TEST(test_merge_errors)
 	ck_assert_str_eq(out, "");
 	free(out);
 	free(err);
-	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath, tu_dir,
-	    NULL), 1);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
+	    tu_dir, NULL), 1);
 	ck_assert_ptr_nonnull(strstr(err, ": is a folder, not a log"));
 	free(out);
 	free(err);
