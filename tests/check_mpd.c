@@ -297,6 +297,22 @@ cert_field(const char *filter, const char *field)
 	    tu_bin("ehttpctl"), db, filter, tu_python(), field);
 }
 
+/* The agent started for FQDN and serving: a handshake with it verified
+ * against the root, the certificate's thumbprint in tp. */
+static void
+agent_serving(char tp[41])
+{
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+}
+
+/* ehttpctl cert renew ID (asserted). */
+static void
+renew(const char *id)
+{
+	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+}
+
 static void
 py_check(const char *json, const char *expr)
 {
@@ -386,8 +402,7 @@ START_TEST(test_serves_verified_tls)
 	char tp[41], *role_tp, *body = NULL, *line, *json, *expr = NULL;
 	char *out = NULL;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	agent_serving(tp);
 	role_tp = cert_field("--type role --system " FQDN, "thumbprint");
 	ck_assert_str_eq(tp, role_tp);
 	/* The wrong name does not verify. */
@@ -483,12 +498,11 @@ START_TEST(test_cert_swap_without_restart)
 	char tp0[41], tp[41], *id, *want, *pid1, *pid2;
 	pid_t pid;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	agent_serving(tp0);
 	pid = agent;
 	pid1 = slurp(pidf);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
 	id = cert_field("--type role --system " FQDN, "id");
-	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+	renew(id);
 	want = cert_field("--type role --system " FQDN, "thumbprint");
 	ck_assert_str_ne(want, tp0);
 	/* Handshakes all along: the listener never goes away. */
@@ -539,8 +553,7 @@ START_TEST(test_enhanced_http_off_and_on)
 	char tp0[41], tp[41], *body = NULL, *json, *expr;
 	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	agent_serving(tp0);
 	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
 	    tu_bin("ehttpctl"), db));
 	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
@@ -728,8 +741,7 @@ START_TEST(test_root_block_takes_effect)
 	char tp[41], root2[4096], *id, *id2, *body = NULL, *out = NULL;
 	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	agent_serving(tp);
 	id = cert_field("--type root --site P01", "id");
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "cert", "block", id, NULL), 0);
 	free(out);
@@ -1015,13 +1027,12 @@ START_TEST(test_key_mismatch_at_runtime)
 	char tp0[41], tp[41], *id, *other, *newid, *json;
 	int polls;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	agent_serving(tp0);
 	id = cert_field("--type role --system " FQDN, "id");
 	other = cert_field("--type role --system " MP2, "id");
 	/* Stopped, the agent cannot poll between the renewal and the damage. */
 	ck_assert_int_eq(kill(agent, SIGSTOP), 0);
-	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+	renew(id);
 	newid = cert_field("--type role --system " FQDN, "id");
 	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
 	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other,
@@ -1277,8 +1288,7 @@ START_TEST(test_db_replaced_by_mv)
 	char tp[41], aside[4096], *json, *expr = NULL, *ok, *out = NULL;
 	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	agent_serving(tp);
 	snprintf(aside, sizeof aside, "%s/aside.db", dir);
 	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
 	    " '%s.master-key'", db, aside, db, aside));
@@ -1367,8 +1377,7 @@ START_TEST(test_db_replaced_while_old_in_use)
 	char *ok, *pid;
 	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	agent_serving(tp0);
 	snprintf(py, sizeof py, "%s/holder.py", dir);
 	snprintf(flag, sizeof flag, "%s/release", dir);
 	snprintf(ready, sizeof ready, "%s/release.ready", dir);

@@ -1732,6 +1732,14 @@ keys(struct tmx *t, const char *k)
 	ck_assert_int_eq(tmx(t, NULL, "send-keys -t ehttp %s", k), 0);
 }
 
+/* The pane resized to w x h (asserted). */
+static void
+resize(struct tmx *t, int w, int h)
+{
+	ck_assert_int_eq(tmx(t, NULL, "resize-window -t ehttp -x %d -y %d",
+	    w, h), 0);
+}
+
 /*
  * The pane runs a small wrapper: it records the console's pid, execs it,
  * and when it ends prints its exit status, so the pane shows the shell's
@@ -1844,13 +1852,11 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT(&t, "SMS Role SSL Certificate  dp1.p01.contoso.com");
 	/* Wider and without the tree, the Type column has room for the
 	 * whole name. */
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 120 -y 30"),
-	    0);
+	resize(&t, 120, 30);
 	keys(&t, "t");
 	WAIT(&t, "SMS Role SSL Certificate dp1.p01.contoso.com");
 	keys(&t, "t");
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 100 -y 30"),
-	    0);
+	resize(&t, 100, 30);
 	WAIT(&t, "SMS Role SSL dp1.p01.contoso.com");
 
 	/* The log viewer with a health line; follow picks up a new one. */
@@ -1871,8 +1877,7 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT(&t, "6 of 6");
 
 	/* Resize: smaller, too small, larger; the screen redraws. */
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 80 -y 24"),
-	    0);
+	resize(&t, 80, 24);
 	WAIT(&t, "F1Help");
 	s = tmx_capture(&t);
 	ck_assert_ptr_nonnull(s);
@@ -1890,11 +1895,9 @@ START_TEST(e2e_enable_enhanced_http)
 	}
 	free(s);
 	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 70 -y 20"),
-	    0);
+	resize(&t, 70, 20);
 	WAIT(&t, "needs at least 80x24");
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 120 -y 32"),
-	    0);
+	resize(&t, 120, 32);
 	WAIT_GONE(&t, "needs at least 80x24");
 	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
 	WAIT(&t, "succeeded for port 8443");
