@@ -126,13 +126,20 @@ db_cert_complete(struct db *db, struct db_cert *c, const unsigned char *der,
 	    "storing the encrypted key");
 }
 
+/* The one certificate statement which returns for the integer v. */
+static int
+cert_by_int64(struct db *db, enum db_stmt which, int64_t v, struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, which);
+
+	db_bind_int64(db, st, 1, v);
+	return cert_one(db, st, c);
+}
+
 int
 db_cert_get(struct db *db, int64_t id, struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_GET);
-
-	db_bind_int64(db, st, 1, id);
-	return cert_one(db, st, c);
+	return cert_by_int64(db, ST_CERT_GET, id, c);
 }
 
 int
@@ -214,19 +221,13 @@ db_cert_serial_exists(struct db *db, const char *serial)
 int
 db_cert_current_root(struct db *db, int64_t site_id, struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_ROOT);
-
-	db_bind_int64(db, st, 1, site_id);
-	return cert_one(db, st, c);
+	return cert_by_int64(db, ST_CERT_ROOT, site_id, c);
 }
 
 int
 db_cert_for_system(struct db *db, int64_t system_id, struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_FOR_SYSTEM);
-
-	db_bind_int64(db, st, 1, system_id);
-	return cert_one(db, st, c);
+	return cert_by_int64(db, ST_CERT_FOR_SYSTEM, system_id, c);
 }
 
 int
