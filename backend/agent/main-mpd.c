@@ -268,6 +268,16 @@ detach_stdio(void)
 	(void)!chdir("/");
 }
 
+/* The agent's settings before its options: every other field zero. */
+static const struct mpd_config cfg_defaults = {
+	.poll_s = MPD_POLL_DEFAULT,
+	.check_s = MPD_CHECK_DEFAULT,
+	.log_max = MPD_LOG_MAX_DEFAULT,
+	.handshake_s = MPD_HANDSHAKE_DEFAULT,
+	.header_s = MPD_HEADER_DEFAULT,
+	.max_conns = MPD_MAX_CONNS_DEFAULT,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -290,7 +300,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
-	struct mpd_config cfg;
+	struct mpd_config cfg = cfg_defaults;
 	const char *db = NULL, *fqdn_in = NULL, *https = MPD_HTTPS_DEFAULT;
 	const char *http = MPD_HTTP_DEFAULT, *log_dir = NULL, *ca = NULL;
 	const char *pid_path = NULL;
@@ -305,13 +315,6 @@ main(int argc, char **argv)
 	if (ehttp_protect_process() == -1)
 		fputs("ehttp-mpd: warning: OpenSSL's freed memory is not cleared\n",
 		    stderr);
-	memset(&cfg, 0, sizeof cfg);
-	cfg.poll_s = MPD_POLL_DEFAULT;
-	cfg.check_s = MPD_CHECK_DEFAULT;
-	cfg.log_max = MPD_LOG_MAX_DEFAULT;
-	cfg.handshake_s = MPD_HANDSHAKE_DEFAULT;
-	cfg.header_s = MPD_HEADER_DEFAULT;
-	cfg.max_conns = MPD_MAX_CONNS_DEFAULT;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (ch) {
