@@ -480,11 +480,8 @@ cmlogforeign_suite(void)
 		TU_TEST(test_foreign_utf16_slices),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "foreign", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("cmlogforeign", cases);
+	return tu_suite1("cmlogforeign", (struct tu_case){ "foreign",
+	    .timeout = 60, .setup = tu_dir_setup, .teardown = tu_dir_teardown,
+	    .tests = tests });
 }

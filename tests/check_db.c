@@ -580,11 +580,8 @@ db_suite(void)
 		TU_TEST(concurrent_writers),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "db", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("db", cases);
+	return tu_suite1("db", (struct tu_case){ "db", .timeout = 60,
+	    .setup = tu_dir_setup, .teardown = tu_dir_teardown,
+	    .tests = tests });
 }

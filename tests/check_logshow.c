@@ -533,11 +533,7 @@ logshow_suite(void)
 		TU_TEST(test_lookup),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "log show", .timeout = 60, .setup = setup,
-		    .teardown = tu_dir_teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("logshow", cases);
+	return tu_suite1("logshow", (struct tu_case){ "log show", .timeout = 60,
+	    .setup = setup, .teardown = tu_dir_teardown, .tests = tests });
 }

@@ -1815,12 +1815,8 @@ mpd_suite(void)
 		TU_TEST(test_user_drop_privileges),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "agent", .timeout = 60, .once = tmpl_setup,
-		    .once_done = tmpl_teardown, .setup = setup,
-		    .teardown = teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("mpd", cases);
+	return tu_suite1("mpd", (struct tu_case){ "agent", .timeout = 60,
+	    .once = tmpl_setup, .once_done = tmpl_teardown, .setup = setup,
+	    .teardown = teardown, .tests = tests });
 }

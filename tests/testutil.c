@@ -47,6 +47,14 @@ tu_suite(const char *name, const struct tu_case *cases)
 	return s;
 }
 
+Suite *
+tu_suite1(const char *name, struct tu_case c)
+{
+	const struct tu_case cases[] = { c, { NULL } };
+
+	return tu_suite(name, cases);
+}
+
 int
 tu_wants(int argc, char **argv, const char *m)
 {

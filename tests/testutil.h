@@ -31,6 +31,8 @@ struct tu_case {
 	const struct tu_test	*tests;
 };
 Suite	*tu_suite(const char *name, const struct tu_case *cases);
+/* A suite of the one test case c. */
+Suite	*tu_suite1(const char *name, struct tu_case c);
 
 /* Runner: true when argv names suite m (`check_all db ca`). */
 int	 tu_wants(int, char **, const char *);
