@@ -30,6 +30,7 @@ PKGS_DB      := sqlite3
 PKGS_CRYPTO  := libcrypto libssl
 PKGS_AGENT   := libevent libevent_openssl
 PKGS_TUI     := ncursesw
+PKGS_JSON    := jansson
 PKGS_TEST    := check
 DEPS_OK      := $(B)/.deps-ok
 
@@ -49,7 +50,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # sees only the headers of the rooms below it, and the system libraries of
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
-# backend/agent/, or libevent outside backend/agent/ stops the build.
+# backend/agent/, libevent outside backend/agent/, or jansson (JSON)
+# outside backend/ctl/ stops the build.
 #
 #   db/util/       the utility layer (below everything): text sanitiser,
 #                  xmalloc family, UTF-8 decoder, UTC time formats
@@ -57,7 +59,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   db/            the SQLite store (sqlite3); only the library sees db.h
 #   backend/ca/    certificates and keys (OpenSSL)
 #   backend/       the library: rules, issuance, trust, logs (no system library)
-#   backend/ctl/   ehttpctl            backend/agent/  ehttp-mpd (libevent, TLS)
+#   backend/ctl/   ehttpctl (jansson)  backend/agent/  ehttp-mpd (libevent, TLS)
 #   tui/           ehttp-console (ncursesw)
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
@@ -66,22 +68,22 @@ INC_TYPES    := -Idb/types
 INC_DB       := -Idb $(INC_TYPES) $(INC_UTIL)
 INC_CA       := -Ibackend/ca $(INC_UTIL)
 INC_BACKEND  := -Ibackend $(INC_CA) $(INC_DB)
-CFLAGS_UTIL     = $(call fence,sqlite openssl event curses check) $(INC_UTIL)
-CFLAGS_TYPES    = $(call fence,sqlite openssl event curses check) $(INC_TYPES)
-CFLAGS_DB       = $(call fence,openssl event curses check) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
-CFLAGS_CA       = $(call fence,sqlite event curses check) $(INC_CA) $(OSSL_DEFS) \
+CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check) $(INC_UTIL)
+CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check) $(INC_TYPES)
+CFLAGS_DB       = $(call fence,openssl event curses json check) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
+CFLAGS_CA       = $(call fence,sqlite event curses json check) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
-CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses check) -Ibackend -Ibackend/ca $(INC_DB)
+CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check) -Ibackend -Ibackend/ca $(INC_DB)
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl -Ibackend \
-	$(INC_TYPES) $(INC_UTIL)
-CFLAGS_AGENT    = $(call fence,sqlite curses check) -Ibackend/agent -Ibackend \
+	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
+CFLAGS_AGENT    = $(call fence,sqlite curses json check) -Ibackend/agent -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
-CFLAGS_TUI      = $(call fence,sqlite openssl event check) -Itui -Ibackend \
+CFLAGS_TUI      = $(call fence,sqlite openssl event json check) -Itui -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(call pc_cflags,$(PKGS_TUI))
 CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent $(INC_BACKEND) -I$(B)/tests \
-	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO))
+	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON))
 
 UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
@@ -119,11 +121,11 @@ PROGS   := $(CTL) $(MPD) $(CONSOLE)
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
 LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
 	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
-LIBS_CTL     = $(LIBCTL) $(LIBS_BASE)
+LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
 LIBS_AGENT   = $(LIBAGENT) $(LIBS_BASE) $(call pc_libs,$(PKGS_AGENT))
 LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
 LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBS_BASE) \
-	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT))
+	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON))
 
 .PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz
 .DEFAULT_GOAL := all
@@ -204,6 +206,7 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	BACKEND:ehttp.h:yes BACKEND:db.h:yes BACKEND:ca.h:yes BACKEND:cli.h:no BACKEND:tui.h:no \
 	CTL:cli.h:yes CTL:ehttp.h:yes CTL:ca.h:no CTL:sqlite3.h:no CTL:openssl/ssl.h:no CTL:curses.h:no \
 	CTL:mpd.h:no CTL:event2/event.h:no CTL:db.h:no CTL:db-types.h:yes \
+	CTL:jansson.h:yes BACKEND:jansson.h:no AGENT:jansson.h:no TUI:jansson.h:no \
 	AGENT:mpd.h:yes AGENT:event2/event.h:yes AGENT:openssl/ssl.h:yes AGENT:sqlite3.h:no \
 	AGENT:curses.h:no AGENT:ca.h:no AGENT:cli.h:no \
 	AGENT:db.h:no AGENT:db-types.h:yes AGENT:agent.h:yes \
@@ -290,7 +293,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Ibackend/ctl $(INC_BACKEND) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO))
+	-Ibackend/ctl $(INC_BACKEND) $(OSSL_DEFS) \
+	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) $(CTL_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
@@ -314,7 +318,7 @@ $(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
-		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
 -include $(shell find $(FUZZ_B) -name '*.d' 2>/dev/null)
 
 # valgrind (issue #7): each suite in its own process (CK_FORK=no) under

@@ -90,9 +90,12 @@ char		*cmlog_rolled_name(const char *path);
 /*
  * Reader. The file is mmap'ed read-only; nothing is read until
  * cmlog_reader_index() is called, which records where each record starts
- * (8 bytes of offset + 1 byte of type per record, plus a line-number
- * checkpoint every 64 records) so a viewer can start on a huge file at once
- * and index the rest in slices.
+ * (8 bytes of offset + 1 byte of type + 1 byte of line step per record,
+ * plus a line-number checkpoint every 64 records) so a viewer can start on
+ * a huge file at once and index the rest in slices. A UTF-8 file is
+ * indexed by reading it (pread) in windows of 1 MiB, not through the map
+ * (the first touch of a mapped page can cost more than reading it);
+ * cmlog_reader_get() reads the record from the map.
  *
  * Encodings: UTF-8 with or without a BOM is read in place. UTF-16LE and
  * UTF-16BE with a BOM, UTF-16 without one when the first bytes say so (an

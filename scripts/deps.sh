@@ -25,6 +25,7 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need_pc check check
 	need_pc libevent libevent-dev
 	need_pc libevent_openssl libevent-dev
+	need_pc jansson libjansson-dev
 fi
 need_cmd openssl openssl       # independent verifier in the tests
 need_cmd certtool gnutls-bin   # second independent verifier

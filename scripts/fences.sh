@@ -37,6 +37,8 @@ fence event "backend/agent/" event.h evdns.h evhttp.h evrpc.h evutil.h \
     $(system_headers event2)
 fence curses "tui/" curses.h ncurses.h term.h unctrl.h ncurses_dll.h \
     $(system_headers ncursesw) $(system_headers ncurses)
+fence json "backend/ctl/ (ehttpctl's JSON, backend/ctl/cli-json.c)" \
+    jansson.h jansson_config.h
 fence check "tests/" check.h
 
 rm -rf "$out"

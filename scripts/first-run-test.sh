@@ -48,8 +48,10 @@ if ! (cd "$work/clone" && PATH="$fake:$PATH" EHTTP_PORT_BASE=$port \
 	tail -n 20 "$work/run.log" >&2
 	fail "make run failed (log above)"
 fi
-grep -q 'installing missing packages:.*libevent-dev' "$work/run.log" ||
-	fail "deps.sh did not install the missing libraries"
+for p in libsqlite3-dev libssl-dev libncurses-dev libevent-dev libjansson-dev; do
+	grep -q "installing missing packages:.* $p" "$work/run.log" ||
+		fail "deps.sh did not install the missing library $p"
+done
 grep -q 'install' "$work/apt.log" || fail "apt-get install was not called"
 for p in ehttpctl ehttp-mpd ehttp-console; do
 	[ -x "$work/clone/build/$p" ] || fail "build/$p was not built"

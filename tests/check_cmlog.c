@@ -1238,13 +1238,30 @@ record_eq(const struct cmlog_record *a, const struct cmlog_record *b)
 	ck_assert_str_eq(a->cause, b->cause);
 }
 
+/* rd holds the same records as all, with the same types in its index. */
+static void
+readers_eq(struct cmlog_reader *all, struct cmlog_reader *rd)
+{
+	struct cmlog_record a, b;
+	size_t n = cmlog_reader_count(all);
+
+	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+	for (size_t i = 0; i < n; i++) {
+		rget(all, i, &a);
+		rget(rd, i, &b);
+		record_eq(&a, &b);
+		ck_assert_int_eq(cmlog_reader_type_at(rd, i),
+		    cmlog_reader_type_at(all, i));
+	}
+}
+
 START_TEST(test_read_incremental)
 {
 	const char *path = tu_path("mix.log");
 	static size_t lines[2000];
 	size_t n = mixed_file(path, lines, 2000), chunks[] = { 1, 97, 4096 };
 	struct cmlog_reader *all = ropen(path), *rd;
-	struct cmlog_record a, b;
+	struct cmlog_record a;
 	uint64_t done, total, last;
 	char *cause = NULL;
 	int rc, steps;
@@ -1275,17 +1292,125 @@ START_TEST(test_read_incremental)
 		ck_assert_uint_eq(done, total);
 		ck_assert_uint_eq((uint64_t)file_size(path), total);
 		ck_assert_int_gt(steps, chunks[c] == 1 ? (int)n - 2 : 1);
-		ck_assert_uint_eq(cmlog_reader_count(rd), n);
-		for (size_t i = 0; i < n; i++) {
-			rget(all, i, &a);
-			rget(rd, i, &b);
-			record_eq(&a, &b);
-			ck_assert_int_eq(cmlog_reader_type_at(rd, i),
-			    cmlog_reader_type_at(all, i));
-		}
+		readers_eq(all, rd);
 		cmlog_reader_close(rd);
 	}
 	cmlog_reader_close(all);
+}
+END_TEST
+
+/* Index path in slices of slice bytes: the same records as all. */
+static void
+slices_eq(struct cmlog_reader *all, const char *path, size_t slice)
+{
+	struct cmlog_reader *rd;
+	char *cause = NULL;
+	int rc;
+
+	rd = cmlog_reader_open(path, &cause);
+	ck_assert_ptr_nonnull(rd);
+	while ((rc = cmlog_reader_index(rd, slice)) == 1)
+		;
+	ck_assert_int_eq(rc, 0);
+	readers_eq(all, rd);
+	cmlog_reader_close(rd);
+}
+
+/* buf (len bytes) with its big record cut to 50 bytes, read whole. */
+static struct cmlog_reader *
+ropen_small(const char *buf, size_t len, size_t big)
+{
+	const char *small = tu_path("win-small.log");
+	const char *x = strstr(buf, "xxxx");
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(tu_write_file(small, buf, (size_t)(x - buf) + 50), 0);
+	append(small, x + big);
+	ck_assert_uint_eq((size_t)(x - buf) + 50 + strlen(x + big), len - big + 50);
+	return ropen(small);
+}
+
+/*
+ * The index reads a UTF-8 file in windows; the end of a window must read
+ * like the end of a file that may still grow. Every slice size (a slice
+ * smaller than the window makes the window that small) against one read
+ * of the whole, on the places where a cut changes what a scanner sees: a
+ * record whose '>' ends a window, blanks after it, a BOM right after '>'
+ * (not at a line start: part of the junk), a BOM at a line start
+ * (skipped), a text over lines, a cut marker, and a record longer than
+ * the window (it grows).
+ */
+START_TEST(test_read_windows)
+{
+	char path[4096];
+	static const char head[] =
+	    "\xef\xbb\xbf<![LOG[a]LOG]!><time=\"01:02:03.004+000\" date=\"01-02-2026\""
+	    " component=\"c\" context=\"\" type=\"1\" thread=\"7\" file=\"f\">  \r\n"
+	    "<![LOG[b]LOG]!><time=\"\" date=\"\" component=\"c\" context=\"\""
+	    " type=\"3\" thread=\"x\">\xef\xbb\xbfjunk\n"
+	    "\xef\xbb\xbf<![LOG[two\nlines]LOG]!><time=\"\" date=\"\" component=\"\""
+	    " context=\"\" type=\"2\" thread=\"\">   \n"
+	    "\n  \t\n<![LOG[cut <![LO\n"
+	    "<![LOG[c]LOG]!><time=\"25:00:00\" date=\"\" component=\"\""
+	    " context=\"\" type=\"1\" thread=\"\">tail\n";
+	static const char tail[] =
+	    "]LOG]!><time=\"\" date=\"\" component=\"\" context=\"\" type=\"1\""
+	    " thread=\"\">\n<![LOG[end]LOG]!><time=\"\" date=\"\" component=\"\""
+	    " context=\"\" type=\"2\" thread=\"\">";
+	size_t big = (1u << 20) + 4321, len = strlen(head) + 7 + big +
+	    strlen(tail), n, slice;
+	char *buf = malloc(len + 1);
+	struct cmlog_reader *all, *small;
+	struct cmlog_record a;
+
+	ck_assert_ptr_nonnull(buf);
+	snprintf(path, sizeof path, "%s", tu_path("win.log"));
+	n = strlen(head);
+	memcpy(buf, head, n);
+	memcpy(buf + n, "<![LOG[", 7);
+	memset(buf + n + 7, 'x', big);
+	memcpy(buf + n + 7 + big, tail, strlen(tail));
+	buf[len] = '\0';
+	putn(path, buf, len);
+	all = ropen(path);
+	n = cmlog_reader_count(all);
+	/* What one read of the whole file sees. */
+	ck_assert_uint_eq(n, 8);
+	rget(all, 0, &a);
+	text_eq(&a, "a");
+	ck_assert_int_eq(a.type, 1);
+	ck_assert_int_eq(cmlog_reader_type_at(all, 1), 3);
+	rget(all, 2, &a);
+	ck_assert(a.malformed);
+	text_eq(&a, "\xef\xbb\xbfjunk");
+	ck_assert_str_eq(a.cause, "line 2 col 78: text outside a record");
+	rget(all, 3, &a);
+	text_eq(&a, "two\nlines");
+	ck_assert_uint_eq(a.line, 3);
+	rget(all, 4, &a);
+	ck_assert(a.malformed);
+	ck_assert_uint_eq(a.line, 7);
+	rget(all, 5, &a);
+	ck_assert(a.malformed);
+	ck_assert_str_eq(a.cause, "line 8 col 23: bad time \"25:00:00\"");
+	rget(all, 6, &a);
+	ck_assert(!a.malformed);
+	ck_assert_uint_eq(a.text_len, big);
+	ck_assert_uint_eq(a.line, 9);
+	rget(all, 7, &a);
+	text_eq(&a, "end");
+	ck_assert_uint_eq(a.line, 10);
+	/* The same in slices of every size up to a few records (without
+	 * the big record: quick), then cutting the big record. */
+	small = ropen_small(buf, len, big);
+	for (slice = 1; slice < 400; slice++)
+		slices_eq(small, tu_path("win-small.log"), slice);
+	cmlog_reader_close(small);
+	slices_eq(all, path, 1);
+	slices_eq(all, path, 5000);
+	slices_eq(all, path, 700000);
+	cmlog_reader_close(all);
+	free(buf);
 }
 END_TEST
 
@@ -1588,6 +1713,7 @@ cmlog_suite(void)
 		TU_TEST(test_read_open_errors),
 		TU_TEST(test_type_name),
 		TU_TEST(test_read_incremental),
+		TU_TEST(test_read_windows),
 		TU_TEST(test_read_refresh_append),
 		TU_TEST(test_read_refresh_truncate),
 		TU_TEST(test_read_refresh_roll),

@@ -320,6 +320,9 @@ START_TEST(test_merge)
 	    " 'mpcontrol.lo_', 'mpcontrol.log', 'mpcontrol.lo_',"
 	    " 'mpcontrol.lo_', 'mpcontrol.log'] and d[1]['log_path'].endswith("
 	    "'/mpcontrol.lo_')");
+	/* The log is named first, then the record as for one log. */
+	py_check(out, "list(d[0])[:4] == ['log', 'log_path', 'line', 'time']"
+	    " and list(d[0])[-3:] == ['file', 'text', 'malformed']");
 	free(out);
 	free(err);
 	/* The other order of FILEs: the tie goes the other way. */
@@ -473,6 +476,18 @@ START_TEST(test_lookup)
 	py_check(out, "all(((r['value'] >> 16) & 0x7ff) == r['facility'] and"
 	    " (r['value'] & 0xffff) == r['code'] for r in d if r['kind'] =="
 	    " 'hresult')");
+	free(out);
+	free(err);
+	/* A negative decimal without "--" is a code, in its place. */
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "12175",
+	    "-2147012721", "--json", "0x80004005", NULL), 0);
+	py_check(out, "[r['input'] for r in d] == ['12175', '-2147012721',"
+	    " '0x80004005'] and d[1]['value'] == 0x80072F8F");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "-x", NULL),
+	    2);
+	ck_assert_ptr_nonnull(strstr(err, "unknown or incomplete option '-x'"));
 	free(out);
 	free(err);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "0x87d01106",

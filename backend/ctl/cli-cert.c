@@ -26,25 +26,25 @@ static const char *const sort_names[DB_CERT_SORT_MAX] = {
 	[DB_CERT_SORT_THUMBPRINT] = "thumbprint",
 };
 
-static void
-cert_json(FILE *f, const struct db_cert *c)
+static json_t *
+cert_json(const struct db_cert *c)
 {
-	fputc('{', f);
-	json_kv_int(f, "id", c->id, 0);
-	json_kv_str(f, "type", c->type, 1);
-	json_kv_str(f, "type_title", ehttp_cert_type_title(c->type), 1);
-	json_kv_str(f, "state", c->state, 1);
-	json_kv_str(f, "issued_to", c->issued_to, 1);
-	json_kv_str(f, "issued_by", c->issued_by, 1);
-	json_kv_str(f, "subject", c->subject, 1);
-	json_kv_time(f, "not_before", c->not_before, 1);
-	json_kv_time(f, "not_after", c->not_after, 1);
-	json_kv_bool(f, "blocked", c->blocked, 1);
-	json_kv_str(f, "site", c->site_code, 1);
-	json_kv_str(f, "serial", c->serial, 1);
-	json_kv_str(f, "thumbprint", c->thumbprint, 1);
-	json_kv_str(f, "key_alg", c->key_alg, 1);
-	fputc('}', f);
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,"
+	    "s:o,s:o}",
+	    "id", (json_int_t)c->id,
+	    "type", cj_str(c->type),
+	    "type_title", cj_str(ehttp_cert_type_title(c->type)),
+	    "state", cj_str(c->state),
+	    "issued_to", cj_str(c->issued_to),
+	    "issued_by", cj_str(c->issued_by),
+	    "subject", cj_str(c->subject),
+	    "not_before", cj_time(c->not_before),
+	    "not_after", cj_time(c->not_after),
+	    "blocked", c->blocked,
+	    "site", cj_str(c->site_code),
+	    "serial", cj_str(c->serial),
+	    "thumbprint", cj_str(c->thumbprint),
+	    "key_alg", cj_str(c->key_alg));
 }
 
 static int
@@ -85,6 +85,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	size_t n, total = 0, limit = 0;
 	int desc = 0, no_pager = 0, sorted = 0, rc = CLI_OK;
 	FILE *out = c->out, *pipe = NULL;
+	struct cj_array ja;
 	int pipe_error;
 	char *end;
 	long v;
@@ -152,7 +153,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 			out = safetext_stream(pipe, &pipe_error);
 	}
 	if (c->json)
-		fputc('[', out);
+		cj_array_open(&ja, out);
 	else
 		fprintf(out, "%-4s  %-24s  %-28s  %-12s  %-16s  %-16s  %-7s  %-10s"
 		    "  %-4s  %s\n", "ID", "Type", "Issued To", "Issued By",
@@ -173,9 +174,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			const struct db_cert *r = &page[i];
 			if (c->json) {
-				if (total + i)
-					fputc(',', out);
-				cert_json(out, r);
+				cj_array_add(&ja, cert_json(r));
 				continue;
 			}
 			fprintf(out, "%-4lld  %-24s  %-28s  %-12s  %-16s  %-16s  %-7s"
@@ -196,7 +195,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 			break;
 	}
 	if (c->json)
-		fputs("]\n", out);
+		cj_array_close(&ja);
 	if (pipe != NULL) {
 		fclose(out);	/* a pager that quit early is no error */
 		pclose(pipe);
@@ -228,19 +227,13 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	}
 	if (c->json) {
-		fputs("{\"certificate\":", f);
-		cert_json(f, &cert);
-		fputs(",\"path\":[", f);
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				fputc(',', f);
-			cert_json(f, &path[i]);
-		}
-		fputs("],", f);
-		json_kv_bool(f, "ok", ok, 0);
-		json_kv_str(f, "status", status, 1);
-		json_kv_str(f, "text", text, 1);
-		fputs("}\n", f);
+		json_t *jpath = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(jpath, cert_json(&path[i]));
+		cj_print(f, json_pack("{s:o,s:o,s:b,s:o,s:o}",
+		    "certificate", cert_json(&cert), "path", jpath, "ok", ok,
+		    "status", cj_str(status), "text", cj_str(text)));
 	} else {
 		fprintf(f, "ID:            %lld\n", (long long)cert.id);
 		fprintf(f, "Type:          %s\n", ehttp_cert_type_title(cert.type));
@@ -367,11 +360,11 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		if (c->json) {
-			fputc('{', c->out);
-			json_kv_str(c->out, "certificate", outpath, 0);
+			json_t *v = json_pack("{s:o}", "certificate",
+			    cj_str(outpath));
 			if (with_key)
-				json_kv_str(c->out, "key", keypath, 1);
-			fputs("}\n", c->out);
+				json_object_set_new(v, "key", cj_str(keypath));
+			cj_print(c->out, v);
 		} else
 			fprintf(c->out, "Exported %s %s to %s%s%s.\n",
 			    ehttp_cert_type_title(cert.type),
@@ -393,8 +386,14 @@ out:
 	return rc;
 }
 
+/*
+ * A command on one certificate (block, unblock, renew): its options, the
+ * certificate resolved by ID or thumbprint, then op, which changes it and
+ * says so (-1 with the error in the handle).
+ */
 static int
-block_common(struct cli *c, int argc, char **argv, int block)
+cert_op(struct cli *c, int argc, char **argv,
+    int (*op)(struct cli *, const struct db_cert *, int), int arg)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_cert cert;
@@ -403,59 +402,62 @@ block_common(struct cli *c, int argc, char **argv, int block)
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one certificate ID or thumbprint");
 	/* Keys: blocking a PKI certificate may issue the site-issued
-	 * fallback. */
+	 * fallback, renewing issues. */
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
-	    ehttp_cert_block(c->e, cert.id, block) == -1)
+	    op(c, &cert, arg) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_int(c->out, "id", cert.id, 0);
-		json_kv_bool(c->out, "blocked", block, 1);
-		fputs("}\n", c->out);
-	} else
-		fprintf(c->out, "%s %s issued to %s (ID %lld).\n", block ?
-		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert.type),
-		    cli_safe(c, cert.issued_to), (long long)cert.id);
-	if (!c->json)
-		cli_notes(c);
 	return CLI_OK;
+}
+
+static int
+block_op(struct cli *c, const struct db_cert *cert, int block)
+{
+	if (ehttp_cert_block(c->e, cert->id, block) == -1)
+		return -1;
+	if (c->json)
+		cj_print(c->out, json_pack("{s:I,s:b}", "id",
+		    (json_int_t)cert->id, "blocked", block));
+	else {
+		fprintf(c->out, "%s %s issued to %s (ID %lld).\n", block ?
+		    "Blocked" : "Unblocked", ehttp_cert_type_title(cert->type),
+		    cli_safe(c, cert->issued_to), (long long)cert->id);
+		cli_notes(c);
+	}
+	return 0;
+}
+
+static int
+renew_op(struct cli *c, const struct db_cert *cert, int unused)
+{
+	(void)unused;
+	if (ehttp_cert_renew(c->e, cert->id) == -1)
+		return -1;
+	if (c->json)
+		cj_print(c->out, json_pack("{s:I}", "renewed",
+		    (json_int_t)cert->id));
+	else
+		cli_notes(c);
+	return 0;
 }
 
 static int
 cmd_cert_block(struct cli *c, int argc, char **argv)
 {
-	return block_common(c, argc, argv, 1);
+	return cert_op(c, argc, argv, block_op, 1);
 }
 
 static int
 cmd_cert_unblock(struct cli *c, int argc, char **argv)
 {
-	return block_common(c, argc, argv, 0);
+	return cert_op(c, argc, argv, block_op, 0);
 }
 
 static int
 cmd_cert_renew(struct cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
-	struct db_cert cert;
-
-	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if (optind + 1 != argc)
-		return cli_usage(c, "expected one certificate ID or thumbprint");
-	if (cli_open(c, 0) == -1)
-		return CLI_FAIL;
-	if (ehttp_cert_resolve(c->e, argv[optind], &cert) != 1 ||
-	    ehttp_cert_renew(c->e, cert.id) == -1)
-		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_int(c->out, "renewed", cert.id, 0);
-		fputs("}\n", c->out);
-	} else
-		cli_notes(c);
-	return CLI_OK;
+	return cert_op(c, argc, argv, renew_op, 0);
 }
 
 static int
@@ -474,11 +476,10 @@ cmd_cert_import(struct cli *c, int argc, char **argv)
 	if (ehttp_cert_import_pki(c->e, argv[optind], argv[optind + 1],
 	    optind + 2 < argc ? argv[optind + 2] : NULL, chain) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "imported", argv[optind], 0);
-		fputs("}\n", c->out);
-	} else
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o}", "imported",
+		    cj_str(argv[optind])));
+	else
 		cli_notes(c);
 	return CLI_OK;
 }

@@ -44,13 +44,6 @@ text_line(const char *s, size_t n)
 	return out;
 }
 
-static void
-json_kv_bytes(FILE *f, const char *k, const char *v, size_t n, int comma)
-{
-	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
-	json_strn(f, v, n);
-}
-
 /* ---------------------------------------------------------------- log show */
 
 #define MERGE_BUDGET	4096	/* records merged between prints */
@@ -73,42 +66,58 @@ struct log_tag {
 	int		 width;
 };
 
+/* One record of log show --json. */
+static json_t *
+log_json(const struct cmlog_record *r)
+{
+	char when[CMLOG_WHEN_LEN];
+	json_t *v;
+
+	v = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:i,s:s,s:I,s:o,s:o,s:o,s:b}",
+	    "line", (json_int_t)r->line,
+	    "time", r->when != 0 ? cj_str(cmlog_merge_when(r, when,
+	    sizeof when, CMLOG_WHEN_ISO)) : json_null(),
+	    "time_str", cj_str(r->time_str),
+	    "date_str", cj_str(r->date_str),
+	    "component", cj_str(r->component),
+	    "context", cj_str(r->context),
+	    "type", r->malformed ? -1 : r->type,
+	    "type_name", log_type_name(r),
+	    "thread", (json_int_t)r->thread,
+	    /* A thread that is not a number, as written ("0x1A", "Main"). */
+	    "thread_str", cj_str(r->thread_str),
+	    "file", cj_str(r->file),
+	    "text", cj_strn(r->text, r->text_len),
+	    "malformed", r->malformed);
+	if (r->malformed)
+		json_object_set_new(v, "cause", cj_str(r->cause));
+	return v;
+}
+
+/* A merged record names its log first: "log", "log_path", then the
+ * record (jansson keeps insertion order). */
+static json_t *
+log_json_tagged(const struct cmlog_record *r, const struct log_tag *lt)
+{
+	json_t *v;
+
+	if (lt->tag == NULL)
+		return log_json(r);
+	v = json_pack("{s:o,s:o}", "log", cj_str(lt->tag),
+	    "log_path", cj_str(lt->path));
+	json_object_update_new(v, log_json(r));
+	return v;
+}
+
 static void
 log_print(struct cli *c, const struct cmlog_record *r, const char *line,
-    const struct log_tag *lt, size_t shown)
+    const struct log_tag *lt, struct cj_array *ja)
 {
 	FILE *f = c->out;
 	char when[CMLOG_WHEN_LEN];
 
 	if (c->json) {
-		fputs(shown ? ",{" : "{", f);
-		if (lt->tag != NULL) {
-			json_kv_str(f, "log", lt->tag, 0);
-			json_kv_str(f, "log_path", lt->path, 1);
-		}
-		json_kv_int(f, "line", (long long)r->line, lt->tag != NULL);
-		if (r->when != 0) {
-			cmlog_merge_when(r, when, sizeof when, CMLOG_WHEN_ISO);
-			json_kv_str(f, "time", when, 1);
-		} else
-			fputs(",\"time\":null", f);
-		json_kv_bytes(f, "time_str", r->time_str, strlen(r->time_str), 1);
-		json_kv_bytes(f, "date_str", r->date_str, strlen(r->date_str), 1);
-		json_kv_bytes(f, "component", r->component,
-		    strlen(r->component), 1);
-		json_kv_bytes(f, "context", r->context, strlen(r->context), 1);
-		json_kv_int(f, "type", r->malformed ? -1 : r->type, 1);
-		json_kv_str(f, "type_name", log_type_name(r), 1);
-		json_kv_int(f, "thread", (long long)r->thread, 1);
-		/* A thread that is not a number, as written ("0x1A", "Main"). */
-		json_kv_bytes(f, "thread_str", r->thread_str,
-		    strlen(r->thread_str), 1);
-		json_kv_bytes(f, "file", r->file, strlen(r->file), 1);
-		json_kv_bytes(f, "text", r->text, r->text_len, 1);
-		json_kv_bool(f, "malformed", r->malformed, 1);
-		if (r->malformed)
-			json_kv_str(f, "cause", r->cause, 1);
-		fputc('}', f);
+		cj_array_add(ja, log_json_tagged(r, lt));
 		return;
 	}
 	if (r->malformed) {
@@ -139,7 +148,7 @@ log_print(struct cli *c, const struct cmlog_record *r, const char *line,
 /* Print the rows merged so far from *done on; then forget them. */
 static void
 log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
-    size_t *shown)
+    struct cj_array *ja)
 {
 	struct cmlog_record r;
 	struct log_tag lt = { NULL, NULL, width };
@@ -156,7 +165,7 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
 			lt.path = cmlog_merge_path(m, file);
 		}
 		line = text_line(r.text, r.text_len);
-		log_print(c, &r, line, &lt, (*shown)++);
+		log_print(c, &r, line, &lt, ja);
 		free(line);
 		cli_safe_release(c);
 	}
@@ -173,7 +182,8 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 		CLI_COMMON_OPTS, { 0 } };
 	struct cmlog_filter fl;
 	struct cmlog_merge *m = NULL;
-	size_t done = 0, shown = 0, nfiles;
+	struct cj_array ja = { 0 };
+	size_t done = 0, nfiles;
 	char *cause = NULL, first_bad[160];
 	int more, width = 3, rc = CLI_FAIL;
 
@@ -215,7 +225,7 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	}
 	cli_safe_release(c);
 	if (c->json)
-		fputc('[', c->out);
+		cj_array_open(&ja, c->out);
 	else if (nfiles == 1)
 		fprintf(c->out, "%-23s  %-9s  %-24s  %-8s  %s\n", "Date/Time (UTC)",
 		    "Type", "Component", "Thread", "Log Text");
@@ -230,14 +240,14 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 			    cli_safe_msg(c, cmlog_merge_error(m)));
 			goto out;
 		}
-		log_print_rows(c, m, width, &done, &shown);
+		log_print_rows(c, m, width, &done, &ja);
 		/* Output that cannot be written (a full disk): stop here, the
 		 * error is reported on the way out. */
 		if (ferror(c->out))
 			break;
 	} while (more == 1);
 	if (c->json)
-		fputs("]\n", c->out);
+		cj_array_close(&ja);
 	for (size_t i = 0; i < nfiles; i++) {
 		size_t bad = cmlog_merge_malformed(m, i, first_bad,
 		    sizeof first_bad);
@@ -250,39 +260,51 @@ cmd_log_show(struct cli *c, int argc, char **argv)
 	}
 	rc = CLI_OK;
 out:
+	cj_array_free(&ja);
 	cmlog_merge_close(m);
 	return rc;
 }
 
 /* ------------------------------------------------------------ log lookup */
 
+/* One code of log lookup --json. */
+static json_t *
+lookup_json(const struct errlookup *e, int known)
+{
+	static const char *const kinds[] = { "hresult", "win32", "http" };
+	json_t *v;
+
+	v = json_pack("{s:o,s:s,s:I}",
+	    "input", cj_str(e->token),
+	    "kind", kinds[e->kind],
+	    "value", (json_int_t)e->value);
+	if (e->kind == ERRLOOKUP_HRESULT) {
+		char hex[16];
+
+		snprintf(hex, sizeof hex, "0x%08X", e->value);
+		json_object_update_new(v, json_pack("{s:s,s:i,s:I,s:I,s:o}",
+		    "hex", hex,
+		    "severity", e->severity,
+		    "facility", (json_int_t)e->facility,
+		    "code", (json_int_t)e->code,
+		    "facility_name", cj_str(e->facility_name)));
+	}
+	json_object_update_new(v, json_pack("{s:b,s:o,s:o,s:o}",
+	    "known", known,
+	    "name", cj_str(e->name),
+	    "text", cj_str(e->text),
+	    "source", cj_str(e->source)));
+	return v;
+}
+
 static void
-lookup_print(struct cli *c, const struct errlookup *e, int known, size_t i)
+lookup_print(struct cli *c, const struct errlookup *e, int known,
+    struct cj_array *ja)
 {
 	FILE *f = c->out;
-	static const char *const kinds[] = { "hresult", "win32", "http" };
 
 	if (c->json) {
-		fputs(i ? ",{" : "{", f);
-		json_kv_str(f, "input", e->token, 0);
-		json_kv_str(f, "kind", kinds[e->kind], 1);
-		json_kv_int(f, "value", e->value, 1);
-		if (e->kind == ERRLOOKUP_HRESULT) {
-			char hex[16];
-
-			snprintf(hex, sizeof hex, "0x%08X", e->value);
-			json_kv_str(f, "hex", hex, 1);
-			json_kv_int(f, "severity", e->severity, 1);
-			json_kv_int(f, "facility", e->facility, 1);
-			json_kv_int(f, "code", e->code, 1);
-			json_kv_str(f, "facility_name", e->facility_name ?
-			    e->facility_name : "", 1);
-		}
-		json_kv_bool(f, "known", known, 1);
-		json_kv_str(f, "name", e->name ? e->name : "", 1);
-		json_kv_str(f, "text", e->text ? e->text : "", 1);
-		json_kv_str(f, "source", e->source ? e->source : "", 1);
-		fputc('}', f);
+		cj_array_add(ja, lookup_json(e, known));
 		return;
 	}
 	if (e->kind == ERRLOOKUP_HTTP)
@@ -307,10 +329,11 @@ lookup_print(struct cli *c, const struct errlookup *e, int known, size_t i)
 }
 
 static int
-cmd_log_lookup(struct cli *c, int argc, char **argv)
+log_lookup(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct errlookup e;
+	struct cj_array ja = { 0 };
 	int known;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
@@ -322,15 +345,53 @@ cmd_log_lookup(struct cli *c, int argc, char **argv)
 			    " 0x80072F8F or 80072F8F, decimal 12175 or"
 			    " -2147012721)", cli_arg(argv[i]));
 	if (c->json)
-		fputc('[', c->out);
+		cj_array_open(&ja, c->out);
 	for (int i = optind; i < argc; i++) {
 		known = errlookup_code(argv[i], &e);
-		lookup_print(c, &e, known == 1, (size_t)(i - optind));
+		lookup_print(c, &e, known == 1, &ja);
 		cli_safe_release(c);
 	}
 	if (c->json)
-		fputs("]\n", c->out);
+		cj_array_close(&ja);
 	return CLI_OK;
+}
+
+/* "-2147012721": a negative decimal, a code and not an option. */
+static int
+negative_decimal(const char *a)
+{
+	return a[0] == '-' && a[1] != '\0' &&
+	    strspn(a + 1, "0123456789") == strlen(a + 1);
+}
+
+/*
+ * getopt would take a negative decimal for options: the arguments are
+ * handed on with the options first, then "--" and the codes in their
+ * order (an argument after "--" or of --db stays what it was).
+ */
+static int
+cmd_log_lookup(struct cli *c, int argc, char **argv)
+{
+	char **v = xcalloc((size_t)argc + 2, sizeof *v);
+	int n = 0, i, rc;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+			int code = i > 0 && (argv[i][0] != '-' ||
+			    negative_decimal(argv[i])) &&
+			    strcmp(argv[i - 1], "--db") != 0;
+
+			if (code == pass)
+				v[n++] = argv[i];
+		}
+		if (pass == 0)
+			v[n++] = "--";
+	}
+	while (++i < argc)
+		v[n++] = argv[i];
+	rc = log_lookup(c, n, v);
+	free(v);
+	return rc;
 }
 
 /* ------------------------------------------------------------- system show */
@@ -369,6 +430,80 @@ static int
 agent_running(int pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* system show --json: cert, agent and bound are NULL when there is none. */
+static json_t *
+system_json(const struct db_system *y, const struct db_site *s,
+    const struct db_role *r, size_t nr, const struct ehttp_serving *sv,
+    const struct db_cert *cert, const struct db_agent *a,
+    const struct db_cert *bound, int running, int current,
+    const struct db_status *m, size_t ne)
+{
+	json_t *roles = json_array(), *events = json_array();
+	json_t *jcert = json_null(), *agent = json_null(), *health;
+
+	for (size_t i = 0; i < nr; i++)
+		json_array_append_new(roles, json_pack("{s:o,s:o,s:o}",
+		    "role", cj_str(r[i].role),
+		    "title", cj_str(rules_role_title(r[i].role)),
+		    "connection", cj_str(r[i].connection)));
+	if (cert != NULL)
+		jcert = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+		    "id", (json_int_t)cert->id,
+		    "type", cj_str(cert->type),
+		    "type_title", cj_str(ehttp_cert_type_title(cert->type)),
+		    "issued_to", cj_str(cert->issued_to),
+		    "issued_by", cj_str(cert->issued_by),
+		    "thumbprint", cj_str(cert->thumbprint),
+		    "not_after", cj_time(cert->not_after));
+	if (a != NULL) {
+		health = a->health_time == 0 ? json_null() :
+		    json_pack("{s:o,s:b,s:o,s:i,s:o}",
+		    "time", cj_time(a->health_time),
+		    "ok", a->health_ok == EHTTP_HEALTH_OK,
+		    "level", cj_str(ehttp_health_name(a->health_ok)),
+		    "status", a->health_status,
+		    "text", cj_str(a->health_text));
+		agent = json_pack("{s:i,s:o,s:b,s:i,s:i,s:b,s:o,s:o,s:o,s:o,"
+		    "s:b,s:o,s:o}",
+		    "pid", a->pid,
+		    "host", cj_str(a->host),
+		    "running", running,
+		    "https_port", a->https_port,
+		    "http_port", a->http_port,
+		    "serving_tls", a->cert_id != 0,
+		    "bound_cert_id", a->cert_id != 0 ?
+		    json_integer(a->cert_id) : json_null(),
+		    "bound_thumbprint", cj_str(a->thumbprint),
+		    "bound_type", cj_str(bound != NULL ? bound->type : ""),
+		    "bound_since", cj_time(a->bound_since),
+		    "current", current,
+		    "health", health,
+		    "updated", cj_time(a->updated));
+	}
+	for (size_t i = 0; i < ne; i++)
+		json_array_append_new(events, json_pack("{s:o,s:o,s:o}",
+		    "time", cj_time(m[i].time),
+		    "severity", cj_str(m[i].severity),
+		    "message", cj_str(m[i].message)));
+	return json_pack("{s:o,s:o,s:b,s:o,s:{s:o,s:o,s:b,s:o,s:o,s:o},"
+	    "s:o,s:o,s:o}",
+	    "fqdn", cj_str(y->fqdn),
+	    "site", cj_str(y->site_code),
+	    "enhanced_http", s->sec.enhanced_http,
+	    "roles", roles,
+	    "serving",
+		"state", cj_str(sv->state_text),
+		"health", cj_str(ehttp_health_name(sv->health)),
+		"needs_tls", sv->needs_tls,
+		"reason", cj_str(sv->reason),
+		"expected_thumbprint", cj_str(cert != NULL ?
+		cert->thumbprint : ""),
+		"served_thumbprint", cj_str(a != NULL ? a->thumbprint : ""),
+	    "certificate", jcert,
+	    "agent", agent,
+	    "events", events);
 }
 
 static int
@@ -414,85 +549,9 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 			m[ne++] = m[i];
 
 	if (c->json) {
-		fputc('{', f);
-		json_kv_str(f, "fqdn", y.fqdn, 0);
-		json_kv_str(f, "site", y.site_code, 1);
-		json_kv_bool(f, "enhanced_http", s.sec.enhanced_http, 1);
-		fputs(",\"roles\":[", f);
-		for (size_t i = 0; i < nr; i++) {
-			fputs(i ? ",{" : "{", f);
-			json_kv_str(f, "role", r[i].role, 0);
-			json_kv_str(f, "title", rules_role_title(r[i].role), 1);
-			json_kv_str(f, "connection", r[i].connection, 1);
-			fputc('}', f);
-		}
-		fputs("],\"serving\":{", f);
-		json_kv_str(f, "state", sv.state_text, 0);
-		json_kv_str(f, "health", ehttp_health_name(sv.health), 1);
-		json_kv_bool(f, "needs_tls", sv.needs_tls, 1);
-		json_kv_str(f, "reason", sv.reason, 1);
-		json_kv_str(f, "expected_thumbprint", has_cert ?
-		    cert.thumbprint : "", 1);
-		json_kv_str(f, "served_thumbprint", has_agent == 1 ?
-		    a.thumbprint : "", 1);
-		fputs("},\"certificate\":", f);
-		if (has_cert) {
-			fputc('{', f);
-			json_kv_int(f, "id", cert.id, 0);
-			json_kv_str(f, "type", cert.type, 1);
-			json_kv_str(f, "type_title",
-			    ehttp_cert_type_title(cert.type), 1);
-			json_kv_str(f, "issued_to", cert.issued_to, 1);
-			json_kv_str(f, "issued_by", cert.issued_by, 1);
-			json_kv_str(f, "thumbprint", cert.thumbprint, 1);
-			json_kv_time(f, "not_after", cert.not_after, 1);
-			fputc('}', f);
-		} else
-			fputs("null", f);
-		fputs(",\"agent\":", f);
-		if (has_agent == 1) {
-			fputc('{', f);
-			json_kv_int(f, "pid", a.pid, 0);
-			json_kv_str(f, "host", a.host, 1);
-			json_kv_bool(f, "running", running, 1);
-			json_kv_int(f, "https_port", a.https_port, 1);
-			json_kv_int(f, "http_port", a.http_port, 1);
-			json_kv_bool(f, "serving_tls", a.cert_id != 0, 1);
-			if (a.cert_id != 0)
-				json_kv_int(f, "bound_cert_id", a.cert_id, 1);
-			else
-				fputs(",\"bound_cert_id\":null", f);
-			json_kv_str(f, "bound_thumbprint", a.thumbprint, 1);
-			json_kv_str(f, "bound_type", has_bound ? bound.type :
-			    "", 1);
-			json_kv_time(f, "bound_since", a.bound_since, 1);
-			json_kv_bool(f, "current", current, 1);
-			fputs(",\"health\":", f);
-			if (a.health_time != 0) {
-				fputc('{', f);
-				json_kv_time(f, "time", a.health_time, 0);
-				json_kv_bool(f, "ok", a.health_ok ==
-				    EHTTP_HEALTH_OK, 1);
-				json_kv_str(f, "level",
-				    ehttp_health_name(a.health_ok), 1);
-				json_kv_int(f, "status", a.health_status, 1);
-				json_kv_str(f, "text", a.health_text, 1);
-				fputc('}', f);
-			} else
-				fputs("null", f);
-			json_kv_time(f, "updated", a.updated, 1);
-			fputc('}', f);
-		} else
-			fputs("null", f);
-		fputs(",\"events\":[", f);
-		for (size_t i = 0; i < ne; i++) {
-			fputs(i ? ",{" : "{", f);
-			json_kv_time(f, "time", m[i].time, 0);
-			json_kv_str(f, "severity", m[i].severity, 1);
-			json_kv_str(f, "message", m[i].message, 1);
-			fputc('}', f);
-		}
-		fputs("]}\n", f);
+		cj_print(f, system_json(&y, &s, r, nr, &sv, has_cert ? &cert :
+		    NULL, has_agent == 1 ? &a : NULL, has_bound ? &bound : NULL,
+		    running, current, m, ne));
 		goto done;
 	}
 

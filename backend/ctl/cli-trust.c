@@ -14,11 +14,9 @@ trust_add(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_site_trusted_root_add(c->e, argv[1], argv[2]) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "added", argv[2], 0);
-		fputs("}\n", c->out);
-	} else
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o}", "added", cj_str(argv[2])));
+	else
 		cli_notes(c);
 	return CLI_OK;
 }
@@ -37,17 +35,17 @@ trust_list(struct cli *c, int argc, char **argv)
 	if (ehttp_site_trusted_root_list(c->e, argv[1], &v, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
-		fputc('[', c->out);
-		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",{" : "{", c->out);
-			json_kv_str(c->out, "site", v[i].site_code, 0);
-			json_kv_str(c->out, "subject", v[i].subject, 1);
-			json_kv_str(c->out, "thumbprint", v[i].thumbprint, 1);
-			json_kv_time(c->out, "not_after", v[i].not_after, 1);
-			json_kv_time(c->out, "added", v[i].added, 1);
-			fputc('}', c->out);
-		}
-		fputs("]\n", c->out);
+		struct cj_array a;
+
+		cj_array_open(&a, c->out);
+		for (size_t i = 0; i < n; i++)
+			cj_array_add(&a, json_pack("{s:o,s:o,s:o,s:o,s:o}",
+			    "site", cj_str(v[i].site_code),
+			    "subject", cj_str(v[i].subject),
+			    "thumbprint", cj_str(v[i].thumbprint),
+			    "not_after", cj_time(v[i].not_after),
+			    "added", cj_time(v[i].added)));
+		cj_array_close(&a);
 	} else if (n == 0)
 		fprintf(c->out, "Site %s has no trusted root CAs: PKI chains are"
 		    " not verified up to a root.\n", cli_arg(argv[1]));
@@ -72,11 +70,9 @@ trust_remove(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_site_trusted_root_remove(c->e, argv[1], argv[2]) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "removed", argv[2], 0);
-		fputs("}\n", c->out);
-	} else
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o}", "removed", cj_str(argv[2])));
+	else
 		cli_notes(c);
 	return CLI_OK;
 }

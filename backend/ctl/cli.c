@@ -20,77 +20,6 @@ cli_current(void)
 	return current;
 }
 
-/* JSON. */
-
-void
-json_strn(FILE *f, const char *s, size_t n)
-{
-	size_t i = 0, len;
-	uint32_t cp;
-
-	fputc('"', f);
-	while (i < n) {
-		switch (safetext_next(s + i, n - i, &len, &cp)) {
-		case SAFETEXT_PRINT:
-			if (cp == '"' || cp == '\\')
-				fputc('\\', f);
-			fwrite(s + i, 1, len, f);
-			break;
-		case SAFETEXT_CONTROL:
-			switch (cp) {
-			case '\n': fputs("\\n", f); break;
-			case '\r': fputs("\\r", f); break;
-			case '\t': fputs("\\t", f); break;
-			default: fprintf(f, "\\u%04x", (unsigned)cp);
-			}
-			break;
-		case SAFETEXT_INVALID:
-			fputs("\\ufffd", f);
-			break;
-		}
-		i += len;
-	}
-	fputc('"', f);
-}
-
-void
-json_str(FILE *f, const char *s)
-{
-	json_strn(f, s, strlen(s));
-}
-
-void
-json_kv_str(FILE *f, const char *k, const char *v, int comma)
-{
-	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
-	json_str(f, v != NULL ? v : "");
-}
-
-void
-json_kv_int(FILE *f, const char *k, long long v, int comma)
-{
-	fprintf(f, "%s\"%s\":%lld", comma ? "," : "", k, v);
-}
-
-void
-json_kv_bool(FILE *f, const char *k, int v, int comma)
-{
-	fprintf(f, "%s\"%s\":%s", comma ? "," : "", k, v ? "true" : "false");
-}
-
-void
-json_kv_time(FILE *f, const char *k, time_t v, int comma)
-{
-	char buf[TIMEFMT_LEN];
-
-	if (v == 0) {
-		fprintf(f, "%s\"%s\":null", comma ? "," : "", k);
-		return;
-	}
-	timefmt(buf, sizeof buf, v, TIMEFMT_ISO);
-	json_kv_str(f, k, buf, comma);
-}
-
 const char *
 cli_time(time_t t)
 {
@@ -362,12 +291,10 @@ cmd_init(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_init(c->e, demo) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "database", ehttp_db_path(c->e), 0);
-		json_kv_bool(c->out, "demo", demo, 1);
-		fputs("}\n", c->out);
-	} else
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o,s:b}", "database",
+		    cj_str(ehttp_db_path(c->e)), "demo", demo));
+	else
 		fprintf(c->out, "Database %s is ready%s.\n",
 		    cli_safe(c, ehttp_db_path(c->e)),
 		    demo ? " with the demo hierarchy (sites CAS, P01, P02, S01)" :
@@ -377,33 +304,29 @@ cmd_init(struct cli *c, int argc, char **argv)
 
 /* site */
 
-static void
-site_json(struct cli *c, struct db_site *s, struct ehttp_note *w, size_t nw)
+static json_t *
+site_json(struct db_site *s, struct ehttp_note *w, size_t nw)
 {
-	FILE *f = c->out;
+	json_t *warnings = json_array();
 
-	fputc('{', f);
-	json_kv_str(f, "code", s->code, 0);
-	json_kv_str(f, "name", s->name, 1);
-	json_kv_str(f, "type", rules_site_type_name(s->type), 1);
-	json_kv_str(f, "parent", s->parent_code, 1);
-	json_kv_str(f, "client_comm", s->sec.https_only ? "https-only" :
-	    "https-or-http", 1);
-	json_kv_bool(f, "enhanced_http", s->sec.enhanced_http, 1);
-	json_kv_bool(f, "pki_client_cert", s->sec.pki_client_cert, 1);
-	json_kv_bool(f, "crl_check", s->sec.crl_check, 1);
-	json_kv_bool(f, "require_signing", s->sec.require_signing, 1);
-	json_kv_bool(f, "require_sha256", s->sec.require_sha256, 1);
-	json_kv_bool(f, "use_encryption", s->sec.use_encryption, 1);
-	json_kv_str(f, "key_alg", s->sec.key_alg, 1);
-	json_kv_int(f, "iisssl_state", ehttp_iisssl_state(&s->sec), 1);
-	fputs(",\"warnings\":[", f);
-	for (size_t i = 0; i < nw; i++) {
-		if (i)
-			fputc(',', f);
-		json_str(f, w[i].text);
-	}
-	fputs("]}", f);
+	for (size_t i = 0; i < nw; i++)
+		json_array_append_new(warnings, cj_str(w[i].text));
+	return json_pack("{s:o,s:o,s:o,s:o,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:o,"
+	    "s:i,s:o}",
+	    "code", cj_str(s->code),
+	    "name", cj_str(s->name),
+	    "type", cj_str(rules_site_type_name(s->type)),
+	    "parent", cj_str(s->parent_code),
+	    "client_comm", s->sec.https_only ? "https-only" : "https-or-http",
+	    "enhanced_http", s->sec.enhanced_http,
+	    "pki_client_cert", s->sec.pki_client_cert,
+	    "crl_check", s->sec.crl_check,
+	    "require_signing", s->sec.require_signing,
+	    "require_sha256", s->sec.require_sha256,
+	    "use_encryption", s->sec.use_encryption,
+	    "key_alg", cj_str(s->sec.key_alg),
+	    "iisssl_state", ehttp_iisssl_state(&s->sec),
+	    "warnings", warnings);
 }
 
 int
@@ -458,10 +381,9 @@ cmd_site_add(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1)
 		return cli_fail(c);
-	if (c->json) {
-		site_json(c, &s, NULL, 0);
-		fputc('\n', c->out);
-	} else
+	if (c->json)
+		cj_print(c->out, site_json(&s, NULL, 0));
+	else
 		fprintf(c->out, "Added %s site %s (%s).\n",
 		    rules_site_type_name(s.type), cli_safe(c, s.code),
 		    cli_safe(c, s.name));
@@ -486,17 +408,17 @@ cmd_site_list(struct cli *c, int argc, char **argv)
 	if (ehttp_site_list(c->e, &v, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
-		fputc('[', c->out);
+		struct cj_array a;
+
+		cj_array_open(&a, c->out);
 		for (size_t i = 0; i < n; i++) {
 			struct ehttp_note *w = NULL;
 			size_t nw = 0;
 			ehttp_site_warnings(c->e, &v[i], &w, &nw);
-			if (i)
-				fputc(',', c->out);
-			site_json(c, &v[i], w, nw);
+			cj_array_add(&a, site_json(&v[i], w, nw));
 			free(w);
 		}
-		fputs("]\n", c->out);
+		cj_array_close(&a);
 		free(v);
 		return CLI_OK;
 	}
@@ -542,10 +464,9 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		free(w);
 		return cli_fail(c);
 	}
-	if (c->json) {
-		site_json(c, &s, w, nw);
-		fputc('\n', c->out);
-	} else {
+	if (c->json)
+		cj_print(c->out, site_json(&s, w, nw));
+	else {
 		FILE *f = c->out;
 		fprintf(f, "Site:                 %s (%s)\n", cli_safe(c, s.code),
 		    cli_safe(c, s.name));
@@ -653,22 +574,19 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	if (c->json) {
 		const struct ehttp_note *v;
+		json_t *notes;
 		size_t n;
 
 		if (ehttp_site_get(c->e, s.id, &s) == -1)
 			return cli_fail(c);
 		v = ehttp_notes(c->e, &n);
-		fputs("{\"site\":", c->out);
-		site_json(c, &s, NULL, 0);
-		fputs(",\"notes\":[", c->out);
-		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",{" : "{", c->out);
-			json_kv_str(c->out, "kind", v[i].kind == EHTTP_NOTE_WARNING ?
-			    "warning" : "info", 0);
-			json_kv_str(c->out, "text", v[i].text, 1);
-			fputc('}', c->out);
-		}
-		fputs("]}\n", c->out);
+		notes = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(notes, json_pack("{s:s,s:o}",
+			    "kind", v[i].kind == EHTTP_NOTE_WARNING ?
+			    "warning" : "info", "text", cj_str(v[i].text)));
+		cj_print(c->out, json_pack("{s:o,s:o}", "site",
+		    site_json(&s, NULL, 0), "notes", notes));
 	} else
 		cli_notes(c);
 	return CLI_OK;
@@ -694,12 +612,10 @@ cmd_system_add(struct cli *c, int argc, char **argv)
 	if (ehttp_system_add(c->e, argv[optind], site) == -1 ||
 	    ehttp_system_resolve(c->e, argv[optind], &y) != 1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "fqdn", y.fqdn, 0);
-		json_kv_str(c->out, "site", y.site_code, 1);
-		fputs("}\n", c->out);
-	} else
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o,s:o}", "fqdn", cj_str(y.fqdn),
+		    "site", cj_str(y.site_code)));
+	else
 		fprintf(c->out, "Added site system %s to site %s.\n",
 		    cli_safe(c, y.fqdn), cli_safe(c, y.site_code));
 	return CLI_OK;
@@ -719,6 +635,22 @@ roles_summary(struct db_role *r, size_t nr, int64_t system_id, char *buf,
 		    off ? "," : "", r[i].role, r[i].connection[0] ? "(" : "",
 		    r[i].connection, r[i].connection[0] ? ")" : "");
 	}
+}
+
+/* A role as system list (without the FQDN) and role list show it. */
+static json_t *
+role_json(const struct db_role *r, int with_fqdn)
+{
+	json_t *v = json_object();
+
+	if (with_fqdn)
+		json_object_set_new(v, "fqdn", cj_str(r->fqdn));
+	json_object_set_new(v, "role", cj_str(r->role));
+	json_object_set_new(v, "connection", cj_str(r->connection));
+	if (r->allow_anonymous != -1)
+		json_object_set_new(v, "allow_anonymous",
+		    json_boolean(r->allow_anonymous));
+	return v;
 }
 
 static int
@@ -747,26 +679,21 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	}
 	if (c->json) {
-		fputc('[', c->out);
+		struct cj_array a;
+
+		cj_array_open(&a, c->out);
 		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",{" : "{", c->out);
-			json_kv_str(c->out, "fqdn", y[i].fqdn, 0);
-			json_kv_str(c->out, "site", y[i].site_code, 1);
-			fputs(",\"roles\":[", c->out);
-			for (size_t j = 0, k = 0; j < nr; j++) {
-				if (r[j].system_id != y[i].id)
-					continue;
-				fputs(k++ ? ",{" : "{", c->out);
-				json_kv_str(c->out, "role", r[j].role, 0);
-				json_kv_str(c->out, "connection", r[j].connection, 1);
-				if (r[j].allow_anonymous != -1)
-					json_kv_bool(c->out, "allow_anonymous",
-					    r[j].allow_anonymous, 1);
-				fputc('}', c->out);
-			}
-			fputs("]}", c->out);
+			json_t *jr = json_array();
+
+			for (size_t j = 0; j < nr; j++)
+				if (r[j].system_id == y[i].id)
+					json_array_append_new(jr,
+					    role_json(&r[j], 0));
+			cj_array_add(&a, json_pack("{s:o,s:o,s:o}", "fqdn",
+			    cj_str(y[i].fqdn), "site", cj_str(y[i].site_code),
+			    "roles", jr));
 		}
-		fputs("]\n", c->out);
+		cj_array_close(&a);
 	} else {
 		t = table_new(3, "Site system", "Site", "Roles");
 		for (size_t i = 0; i < n; i++) {
@@ -793,11 +720,10 @@ cmd_system_remove(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_system_remove(c->e, argv[optind]) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "removed", argv[optind], 0);
-		fputs("}\n", c->out);
-	} else {
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o}", "removed",
+		    cj_str(argv[optind])));
+	else {
 		cli_notes(c);
 		fprintf(c->out, "Removed site system %s.\n",
 		    cli_safe(c, argv[optind]));
@@ -851,12 +777,10 @@ role_change(struct cli *c, int argc, char **argv,
 		return CLI_FAIL;
 	if (change(c->e, argv[optind], argv[optind + 1], conn, anon) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "fqdn", argv[optind], 0);
-		json_kv_str(c->out, "role", argv[optind + 1], 1);
-		fputs("}\n", c->out);
-	} else {
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o,s:o}", "fqdn",
+		    cj_str(argv[optind]), "role", cj_str(argv[optind + 1])));
+	else {
 		fprintf(c->out, "%s the %s role %s %s.\n", verb,
 		    rules_role_title(argv[optind + 1]), prep,
 		    cli_safe(c, argv[optind]));
@@ -889,12 +813,10 @@ cmd_role_remove(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if (ehttp_role_remove(c->e, argv[optind], argv[optind + 1]) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		fputc('{', c->out);
-		json_kv_str(c->out, "fqdn", argv[optind], 0);
-		json_kv_str(c->out, "removed", argv[optind + 1], 1);
-		fputs("}\n", c->out);
-	} else {
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o,s:o}", "fqdn",
+		    cj_str(argv[optind]), "removed", cj_str(argv[optind + 1])));
+	else {
 		fprintf(c->out, "Removed the %s role from %s.\n",
 		    rules_role_title(argv[optind + 1]), cli_safe(c, argv[optind]));
 		cli_notes(c);
@@ -925,18 +847,12 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 	    ehttp_role_list(c->e, site_id, system_id, &r, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
-		fputc('[', c->out);
-		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",{" : "{", c->out);
-			json_kv_str(c->out, "fqdn", r[i].fqdn, 0);
-			json_kv_str(c->out, "role", r[i].role, 1);
-			json_kv_str(c->out, "connection", r[i].connection, 1);
-			if (r[i].allow_anonymous != -1)
-				json_kv_bool(c->out, "allow_anonymous",
-				    r[i].allow_anonymous, 1);
-			fputc('}', c->out);
-		}
-		fputs("]\n", c->out);
+		struct cj_array a;
+
+		cj_array_open(&a, c->out);
+		for (size_t i = 0; i < n; i++)
+			cj_array_add(&a, role_json(&r[i], 1));
+		cj_array_close(&a);
 	} else {
 		t = table_new(4, "Site system", "Role", "Connection",
 		    "Allow anonymous");
@@ -993,18 +909,17 @@ cmd_status(struct cli *c, int argc, char **argv)
 	    ehttp_status_list(c->e, site_id, limit, &m, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
-		fputc('[', c->out);
-		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",{" : "{", c->out);
-			json_kv_int(c->out, "id", m[i].id, 0);
-			json_kv_time(c->out, "time", m[i].time, 1);
-			json_kv_str(c->out, "site", m[i].site_code, 1);
-			json_kv_str(c->out, "severity", m[i].severity, 1);
-			json_kv_str(c->out, "component", m[i].component, 1);
-			json_kv_str(c->out, "message", m[i].message, 1);
-			fputc('}', c->out);
-		}
-		fputs("]\n", c->out);
+		struct cj_array a;
+
+		cj_array_open(&a, c->out);
+		for (size_t i = 0; i < n; i++)
+			cj_array_add(&a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}",
+			    "id", (json_int_t)m[i].id, "time", cj_time(m[i].time),
+			    "site", cj_str(m[i].site_code),
+			    "severity", cj_str(m[i].severity),
+			    "component", cj_str(m[i].component),
+			    "message", cj_str(m[i].message)));
+		cj_array_close(&a);
 	} else {
 		t = table_new(4, "Time (UTC)", "Severity", "Site", "Message");
 		for (size_t i = 0; i < n; i++)
@@ -1036,18 +951,16 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	if (ehttp_audit_list(c->e, limit, &a, &n) == -1)
 		return cli_fail(c);
 	if (c->json) {
-		fputc('[', c->out);
-		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",{" : "{", c->out);
-			json_kv_int(c->out, "id", a[i].id, 0);
-			json_kv_time(c->out, "time", a[i].time, 1);
-			json_kv_str(c->out, "user", a[i].user, 1);
-			json_kv_str(c->out, "action", a[i].action, 1);
-			json_kv_str(c->out, "object", a[i].object, 1);
-			json_kv_str(c->out, "detail", a[i].detail, 1);
-			fputc('}', c->out);
-		}
-		fputs("]\n", c->out);
+		struct cj_array ja;
+
+		cj_array_open(&ja, c->out);
+		for (size_t i = 0; i < n; i++)
+			cj_array_add(&ja, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}",
+			    "id", (json_int_t)a[i].id, "time", cj_time(a[i].time),
+			    "user", cj_str(a[i].user), "action", cj_str(a[i].action),
+			    "object", cj_str(a[i].object),
+			    "detail", cj_str(a[i].detail)));
+		cj_array_close(&ja);
 	} else {
 		t = table_new(5, "Time (UTC)", "User", "Action", "Object", "Detail");
 		for (size_t i = 0; i < n; i++)

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "cli-json.h"
 #include "ehttp.h"
 #include "safetext.h"
 
@@ -109,15 +110,6 @@ const struct cli_cmd *const *cli_tables(size_t *n);
 	} while (0)
 
 const struct cli_cmd *cli_current(void);
-
-/* JSON output: unsafe characters (safetext_next) as \u escapes, invalid
- * UTF-8 as \ufffd. */
-void	 json_str(FILE *, const char *);
-void	 json_strn(FILE *, const char *, size_t);
-void	 json_kv_str(FILE *, const char *key, const char *v, int comma);
-void	 json_kv_int(FILE *, const char *key, long long v, int comma);
-void	 json_kv_bool(FILE *, const char *key, int v, int comma);
-void	 json_kv_time(FILE *, const char *key, time_t v, int comma);
 
 /* Tables: add cells row by row, then print with aligned columns. */
 struct table;

@@ -97,11 +97,37 @@ safetext_char(const char *s, size_t n, size_t *used,
 	return safetext_escape(s, n, used, out, 0);
 }
 
+/*
+ * The escaped form of s (n bytes) into buf (len > 0 bytes), cut before the
+ * first escape that does not fit; NUL-terminated. Returns the bytes of s
+ * used.
+ */
+static size_t
+safetext_into(char *buf, size_t len, const char *s, size_t n, int keep)
+{
+	char e[SAFETEXT_CHAR_MAX];
+	size_t i = 0, o = 0, used, k;
+
+	while (i < n && o + 1 < len) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+			buf[o++] = s[i++];
+			continue;
+		}
+		k = safetext_escape(s + i, n - i, &used, e, keep);
+		if (o + k >= len)
+			break;
+		memcpy(buf + o, e, k);
+		o += k;
+		i += used;
+	}
+	buf[o] = '\0';
+	return i;
+}
+
 static char *
 safetext_dup_keep(const char *s, size_t n, int keep)
 {
-	char *out, e[SAFETEXT_CHAR_MAX];
-	size_t i = 0, o = 0, used, k;
+	char *out;
 
 	if (s == NULL)
 		s = "";
@@ -109,17 +135,7 @@ safetext_dup_keep(const char *s, size_t n, int keep)
 		n = strlen(s);
 	/* Worst case: every byte becomes "\xNN" (4 bytes), or 3 bytes "\u..." (6). */
 	out = xmalloc(n * 4 + 1);
-	while (i < n) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
-			out[o++] = s[i++];
-			continue;
-		}
-		k = safetext_escape(s + i, n - i, &used, e, keep);
-		memcpy(out + o, e, k);
-		o += k;
-		i += used;
-	}
-	out[o] = '\0';
+	safetext_into(out, n * 4 + 1, s, n, keep);
 	return out;
 }
 
@@ -132,23 +148,11 @@ safetext_dup(const char *s, size_t n)
 size_t
 safetext_copy(char *buf, size_t len, const char *s, size_t n)
 {
-	char e[SAFETEXT_CHAR_MAX];
-	size_t i = 0, o = 0, used, k;
-
 	if (len == 0)
 		return 0;
 	if (n == (size_t)-1)
 		n = strlen(s);
-	while (i < n) {
-		k = safetext_escape(s + i, n - i, &used, e, 0);
-		if (o + k >= len)
-			break;
-		memcpy(buf + o, e, k);
-		o += k;
-		i += used;
-	}
-	buf[o] = '\0';
-	return i;
+	return safetext_into(buf, len, s, n, 0);
 }
 
 char *
