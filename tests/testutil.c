@@ -365,8 +365,8 @@ tu_py_json(const char *json, const char *expr)
 	snprintf(in, sizeof in, "%s/in.json", tmp);
 	snprintf(py, sizeof py, "%s/eval.py", tmp);
 	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
-	xasprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
-	    "\nprint(%s)\n", expr);
+	xasprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1],"
+	    " encoding='utf-8'))\nprint(%s)\n", expr);
 	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
 	free(prog);
 	ck_assert_msg(tu_sh(&out, &err, "%s '%s' '%s'", tu_python(), py,
@@ -374,6 +374,15 @@ tu_py_json(const char *json, const char *expr)
 	free(err);
 	tu_tmpdir_free(tmp);
 	return tu_line1(out);
+}
+
+void
+tu_py_check(const char *json, const char *expr)
+{
+	char *v = tu_py_json(json, expr);
+
+	ck_assert_msg(strcmp(v, "True") == 0, "%s: %s\n%s", expr, v, json);
+	free(v);
 }
 
 char *

@@ -34,6 +34,12 @@ Suite	*tu_suite(const char *name, const struct tu_case *cases);
 /* A suite of the one test case c. */
 Suite	*tu_suite1(const char *name, struct tu_case c);
 
+/* Every suite's constructor: tests/check_<m>.c exports <m>_suite(); the
+ * build lists the suites in suites.h from the file names. */
+#define SUITE(m)	Suite *m##_suite(void);
+#include "suites.h"
+#undef SUITE
+
 /* Runner: true when argv names suite m (`check_all db ca`). */
 int	 tu_wants(int, char **, const char *);
 
@@ -109,6 +115,9 @@ const char *tu_python(void);
 /* A python3 expression evaluated over json parsed by python3's own parser
  * (the name d); the first line it prints, malloc'ed. Asserts it ran. */
 char	*tu_py_json(const char *json, const char *expr);
+
+/* tu_py_json(json, expr) asserted to print True. */
+void	 tu_py_check(const char *json, const char *expr);
 
 /* ehttpctl --db DB ARGS... asserted to exit 0, its JSON output evaluated
  * by tu_py_json(out, expr). */
