@@ -241,13 +241,22 @@ START_TEST(cert_counts_tally)
 }
 END_TEST
 
-START_TEST(newer_refused)
+/* A new database at tu_db (asserted), closed again. */
+static void
+db_create(void)
 {
 	char *cause = NULL;
 	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 
 	ck_assert_ptr_nonnull(db);
 	db_close(db);
+}
+
+START_TEST(newer_refused)
+{
+	char *cause = NULL;
+
+	db_create();
 	free(sql1("PRAGMA user_version = 7"));
 	ck_assert_ptr_null(db_open(tu_db, 0, &cause));
 	ck_assert_msg(strstr(cause, "version 7 is newer") != NULL, "%s", cause);
@@ -274,10 +283,8 @@ END_TEST
 START_TEST(corrupt_refused)
 {
 	char *cause = NULL;
-	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 
-	ck_assert_ptr_nonnull(db);
-	db_close(db);
+	db_create();
 	/* Keep the header, wreck the schema page. */
 	ck_assert_int_eq(tu_sh(NULL, NULL, "printf '%%01000d' 0 | dd of='%s'"
 	    " bs=1 seek=100 conv=notrunc 2>/dev/null", tu_db), 0);
@@ -558,8 +565,6 @@ START_TEST(concurrent_writers)
 	ehttp_close(e);
 }
 END_TEST
-
-Suite *db_suite(void);
 
 Suite *
 db_suite(void)
