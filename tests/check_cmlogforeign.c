@@ -20,8 +20,6 @@
 #include "cmlog.h"
 #include "testutil.h"
 
-Suite	*cmlogforeign_suite(void);
-
 /* 2026-11-24 00:00:00 as if UTC, and a time of that day. */
 #define DAY		((time_t)1795478400)
 #define AT(h, m, s)	(DAY + (h) * 3600 + (m) * 60 + (s))
@@ -190,6 +188,17 @@ ropen(const char *path)
 }
 
 /* The record's text with CRs left out (CRLF is returned raw). */
+/* The bytes of file src appended to path (the shell's cat), then rd
+ * refreshed: it found more (1) and holds n records. */
+static void
+append_refresh(struct cmlog_reader *rd, const char *src, const char *path,
+    size_t n)
+{
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cat '%s' >> '%s'", src, path), 0);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+}
+
 static void
 text_eq(const struct cmlog_record *r, const char *want, const char *what)
 {
@@ -365,7 +374,7 @@ START_TEST(test_foreign_utf16_refresh)
 {
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
-	char *out = NULL, *err = NULL, path[4096], a[4096], b[4096];
+	char path[4096], a[4096], b[4096];
 
 	/* tu_path() rotates 4 buffers: keep the names. */
 	snprintf(path, sizeof path, "%s", tu_path("grow.log"));
@@ -386,22 +395,12 @@ START_TEST(test_foreign_utf16_refresh)
 	py_write(b, "ee]LOG]!><time=\"1:2:5+000\" date=\"1-2-2026\" "
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"3\" file=\"\">\n",
 	    "utf-16-le", 0, "crlf", 1);
-	ck_assert_int_eq(tu_sh(&out, &err, "cat '%s' >> '%s'", a,
-	    path), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	append_refresh(rd, a, path, 3);
 	ck_assert_int_eq(cmlog_reader_get(rd, 1, &r), 0);
 	ck_assert_str_eq(r.component, "B");
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 2), CMLOG_TYPE_MALFORMED);
 
-	ck_assert_int_eq(tu_sh(&out, &err, "cat '%s' >> '%s'", b,
-	    path), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	append_refresh(rd, b, path, 3);
 	ck_assert_int_eq(cmlog_reader_get(rd, 2, &r), 0);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_str_eq(r.component, "C");
