@@ -18,8 +18,6 @@
 #include "cmlog.h"
 #include "testutil.h"
 
-Suite	*cmlog_suite(void);
-
 static void
 put(const char *path, const char *s)
 {
@@ -63,6 +61,16 @@ ropen(const char *path)
 	return rd;
 }
 
+/* ropen, asserted to hold n records. */
+static struct cmlog_reader *
+ropen_n(const char *path, size_t n)
+{
+	struct cmlog_reader *rd = ropen(path);
+
+	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+	return rd;
+}
+
 static void
 rget(struct cmlog_reader *rd, size_t i, struct cmlog_record *r)
 {
@@ -87,10 +95,13 @@ text_eq(const struct cmlog_record *r, const char *want)
 /* 2026-11-24 14:05:12 UTC */
 #define REC_WHEN	((time_t)1795529112)
 
+/* Record i of rd (into r): well-formed, with text, component, type and
+ * line. */
 static void
-good_record(const struct cmlog_record *r, const char *text,
-    const char *comp, int type, size_t line)
+good_record(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
+    const char *text, const char *comp, int type, size_t line)
 {
+	rget(rd, i, r);
 	ck_assert_int_eq(r->malformed, 0);
 	text_eq(r, text);
 	ck_assert_str_eq(r->component, comp);
@@ -163,11 +174,10 @@ START_TEST(test_write_roundtrip)
 	regfree(&re);
 	free(data);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "Call to HttpSendRequestSync succeeded for port 443 "
-	    "with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1, 1);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
+	    " 443 with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1,
+	    1);
 	ck_assert_str_eq(r.context, "");
 	ck_assert_str_eq(r.file, "mpcontrol.c:212");
 	ck_assert_uint_eq(r.thread, (unsigned long)gettid());
@@ -193,11 +203,9 @@ START_TEST(test_write_roundtrip)
 	free(want);
 	free(data);
 
-	rget(rd, 1, &r);
-	good_record(&r, "warn w", "B", 2, 2);
+	good_record(rd, 1, &r, "warn w", "B", 2, 2);
 	ck_assert_str_eq(r.file, "b.c:2");
-	rget(rd, 2, &r);
-	good_record(&r, "err", "C", 3, 3);
+	good_record(rd, 2, &r, "err", "C", 3, 3);
 	ck_assert_str_eq(r.file, "");
 	cmlog_reader_close(rd);
 }
@@ -257,15 +265,11 @@ START_TEST(test_write_neutralise)
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "ends ]LOG]!"), 0);
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "]LOG]!>"), 0);
 	cmlog_close(log);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">", "c",
-	    1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "ends ]LOG]!", "c", 1, 2);
-	rget(rd, 2, &r);
-	good_record(&r, "]LOG]!&gt;", "c", 1, 3);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">",
+	    "c", 1, 1);
+	good_record(rd, 1, &r, "ends ]LOG]!", "c", 1, 2);
+	good_record(rd, 2, &r, "]LOG]!&gt;", "c", 1, 3);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -289,14 +293,10 @@ START_TEST(test_write_text_bytes)
 	ck_assert_int_eq(tu_count(data, "\n"), 3);	/* one line each */
 	free(data);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "a b c d ", "c", 1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "nul: :end", "c", 1, 2);
-	rget(rd, 2, &r);
-	good_record(&r, "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "a b c d ", "c", 1, 1);
+	good_record(rd, 1, &r, "nul: :end", "c", 1, 2);
+	good_record(rd, 2, &r, "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
 	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "c", 1, 3);
 	cmlog_reader_close(rd);
 }
@@ -324,22 +324,16 @@ START_TEST(test_write_fields)
 	ck_assert_int_eq(cmlog_write(log, 1, "bad\xff" "byte", "f", "bad"), 0);
 	cmlog_close(log);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
-	rget(rd, 0, &r);
-	good_record(&r, "cap", want, 1, 1);
+	rd = ropen_n(path, 5);
+	good_record(rd, 0, &r, "cap", want, 1, 1);
 	ck_assert_str_eq(r.file, want);
-	rget(rd, 1, &r);
 	want[99] = '\0';
-	good_record(&r, "utf8", want, 2, 2);
+	good_record(rd, 1, &r, "utf8", want, 2, 2);
 	ck_assert_str_eq(r.file, "abcd:1");
-	rget(rd, 2, &r);
-	good_record(&r, "nulls", "ehttp", 3, 3);
+	good_record(rd, 2, &r, "nulls", "ehttp", 3, 3);
 	ck_assert_str_eq(r.file, "");
-	rget(rd, 3, &r);
-	good_record(&r, "empty", "ehttp", 1, 4);
-	rget(rd, 4, &r);
-	good_record(&r, "bad", "bad\\xffbyte", 1, 5);
+	good_record(rd, 3, &r, "empty", "ehttp", 1, 4);
+	good_record(rd, 4, &r, "bad", "bad\\xffbyte", 1, 5);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -357,8 +351,7 @@ START_TEST(test_write_long_message)
 	big[n] = '\0';
 	ck_assert_int_eq(cmlog_write(log, 2, "c", "f", "<%s>", big), 0);
 	cmlog_close(log);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rd = ropen_n(path, 1);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, n + 2);
@@ -627,11 +620,10 @@ START_TEST(test_read_canonical)
 	    "date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\" "
 	    "context=\"ctx\" type=\"1\" thread=\"4321\" "
 	    "file=\"mpcontrol.c:212\">\n");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
-	rget(rd, 0, &r);
-	good_record(&r, "Call to HttpSendRequestSync succeeded for port 443 "
-	    "with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1, 1);
+	rd = ropen_n(path, 1);
+	good_record(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
+	    " 443 with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1,
+	    1);
 	ck_assert_str_eq(r.context, "ctx");
 	ck_assert_str_eq(r.file, "mpcontrol.c:212");
 	ck_assert_uint_eq(r.thread, 4321);
@@ -671,11 +663,9 @@ START_TEST(test_read_tolerant_fields)
 	    "context=\"\" type=\"1\" thread=\"0\" file=\"\">\n"
 	    "<![LOG[f]LOG]!><time=\"10:00:00.45\" date=\"01-01-2026\" "
 	    "component=\"F\" context=\"\" type=\"1\" thread=\"1\" file=\"\">");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	rd = ropen_n(path, 6);
 
-	rget(rd, 0, &r);
-	good_record(&r, "a", "A", 2, 1);
+	good_record(rd, 0, &r, "a", "A", 2, 1);
 	ck_assert_str_eq(r.time_str, "1:2:3.4");
 	ck_assert_str_eq(r.date_str, "1-2-2026");
 	ck_assert_int_eq(r.when, 1767315723);	/* 2026-01-02 01:02:03 */
@@ -684,16 +674,14 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_uint_eq(r.thread, 7);
 	ck_assert_str_eq(r.file, "a.c:1");
 
-	rget(rd, 1, &r);
-	good_record(&r, "b", "B", -1, 2);
+	good_record(rd, 1, &r, "b", "B", -1, 2);
 	ck_assert_uint_eq(r.thread, 0);
 	ck_assert_str_eq(r.file, "");
 	ck_assert_int_eq(r.when, 1767225599);	/* 2025-12-31 23:59:59 */
 	ck_assert_int_eq(r.msec, 999);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_NONE);
 
-	rget(rd, 2, &r);
-	good_record(&r, "c", "C", 0, 3);
+	good_record(rd, 2, &r, "c", "C", 0, 3);
 	ck_assert_str_eq(r.file, "");
 	/* -060: the bias, UTC = local + bias, so 1 hour earlier */
 	ck_assert_int_eq(r.when, REC_WHEN - 3600);
@@ -701,8 +689,7 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_int_eq(r.tz_bias, -60);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 2), 0);
 
-	rget(rd, 3, &r);
-	good_record(&r, "d", "D", 3, 4);
+	good_record(rd, 3, &r, "d", "D", 3, 4);
 	/* 2024-02-29 00:00:00 local, +300: 05:00 UTC */
 	ck_assert_int_eq(r.when, 1709164800 + 300 * 60);
 	ck_assert_int_eq(r.tz_known, 1);
@@ -710,15 +697,14 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_int_eq(r.msec, 123);
 	ck_assert_uint_eq(r.thread, 18446744073709551615UL);
 
-	rget(rd, 4, &r);
-	good_record(&r, "e", "", 1, 5);
+	good_record(rd, 4, &r, "e", "", 1, 5);
 	ck_assert_int_eq(r.when, 0);
 	ck_assert_int_eq(r.msec, 0);
 	ck_assert_str_eq(r.time_str, "1:02:03");
 	ck_assert_str_eq(r.date_str, "");
 
-	rget(rd, 5, &r);	/* last record, no final line break */
-	good_record(&r, "f", "F", 1, 6);
+	/* The last record, no final line break. */
+	good_record(rd, 5, &r, "f", "F", 1, 6);
 	ck_assert_int_eq(r.msec, 450);
 	cmlog_reader_close(rd);
 }
@@ -738,27 +724,22 @@ START_TEST(test_read_bom_crlf)
 	    "<![LOG[three]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\" "
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"1\" "
 	    "file=\"c\">\r\n");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 4);
-	rget(rd, 0, &r);
-	good_record(&r, "one", "A", 1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "two", "B", 2, 2);
+	rd = ropen_n(path, 4);
+	good_record(rd, 0, &r, "one", "A", 1, 1);
+	good_record(rd, 1, &r, "two", "B", 2, 2);
 	ck_assert_str_eq(r.file, "b.c:2");
 	rget(rd, 2, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "junk");
 	ck_assert_uint_eq(r.line, 3);
 	ck_assert_str_eq(r.cause, "line 3 col 1: text outside a record");
-	rget(rd, 3, &r);
-	good_record(&r, "three", "C", 3, 5);
+	good_record(rd, 3, &r, "three", "C", 3, 5);
 	ck_assert_str_eq(r.file, "c");
 	cmlog_reader_close(rd);
 
 	/* Columns on line 1 do not count the BOM. */
 	put(path, "\xef\xbb\xbf<![LOG[x]LOG]!><tim");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rd = ropen_n(path, 1);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause,
@@ -777,15 +758,11 @@ START_TEST(test_read_multiline)
 	put(path, REC("first", "A", "1")
 	    REC("line one\nline two\r\n\nline four", "B", "2")
 	    REC("after", "C", "3"));
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "first", "A", 1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "line one\nline two\r\n\nline four", "B", 2, 2);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "first", "A", 1, 1);
+	good_record(rd, 1, &r, "line one\nline two\r\n\nline four", "B", 2, 2);
 	ck_assert_int_eq(r.when, REC_WHEN);
-	rget(rd, 2, &r);
-	good_record(&r, "after", "C", 3, 6);
+	good_record(rd, 2, &r, "after", "C", 3, 6);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -808,16 +785,14 @@ START_TEST(test_read_junk)
 	    "<![LOG[d]LOG]!><time=\"1:2:3.4\" date=\"1-2-2026\" "
 	    "component=\"D\" context=\"\" type=\"1\" thread=\"1\" file=\"\">\n"
 	    "tail without newline");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 9);
+	rd = ropen_n(path, 9);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "plain text first");
 	ck_assert_str_eq(r.cause, "line 1 col 1: text outside a record");
 	ck_assert_int_eq(r.type, -1);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 0), CMLOG_TYPE_MALFORMED);
-	rget(rd, 1, &r);
-	good_record(&r, "a", "A", 1, 2);
+	good_record(rd, 1, &r, "a", "A", 1, 2);
 	rget(rd, 2, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "  indented junk  ");
@@ -826,16 +801,13 @@ START_TEST(test_read_junk)
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "before ");
 	ck_assert_str_eq(r.cause, "line 7 col 1: text outside a record");
-	rget(rd, 4, &r);
-	good_record(&r, "b", "B", 2, 7);
+	good_record(rd, 4, &r, "b", "B", 2, 7);
 	rget(rd, 5, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, " after");
 	ck_assert_str_eq(r.cause, "line 7 col 108: text outside a record");
-	rget(rd, 6, &r);
-	good_record(&r, "c", "C", 3, 8);
-	rget(rd, 7, &r);
-	good_record(&r, "d", "D", 1, 8);
+	good_record(rd, 6, &r, "c", "C", 3, 8);
+	good_record(rd, 7, &r, "d", "D", 1, 8);
 	rget(rd, 8, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "tail without newline");
@@ -913,10 +885,8 @@ START_TEST(test_read_malformed)
 	    REC("after", "B", "2")), -1);
 	put(path, data);
 	free(data);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "before", "A", 1, 1);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "before", "A", 1, 1);
 	rget(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_uint_eq(r.line, 2);
@@ -924,8 +894,7 @@ START_TEST(test_read_malformed)
 	ck_assert_str_eq(r.cause, malformed_cases[_i].cause);
 	text_eq(&r, malformed_cases[_i].text);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_MALFORMED);
-	rget(rd, 2, &r);
-	good_record(&r, "after", "B", 2, malformed_cases[_i].after);
+	good_record(rd, 2, &r, "after", "B", 2, malformed_cases[_i].after);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -959,8 +928,7 @@ START_TEST(test_read_cut_at_eof)
 	    cut_cases[_i].tail), -1);
 	put(path, data);
 	free(data);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rd = ropen_n(path, 2);
 	rget(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause, cut_cases[_i].cause);
@@ -997,8 +965,7 @@ START_TEST(test_read_big_line)
 	len = (size_t)(p - buf);
 	putn(path, buf, len);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, n);
@@ -1010,8 +977,7 @@ START_TEST(test_read_big_line)
 	ck_assert_uint_eq(r.line, 2);
 	ck_assert_int_eq(r.text[0], 'j');
 	ck_assert_int_eq(r.text[n - 1], 'j');
-	rget(rd, 2, &r);
-	good_record(&r, "small", "S", 3, 3);
+	good_record(rd, 2, &r, "small", "S", 3, 3);
 	cmlog_reader_close(rd);
 	free(buf);
 }
@@ -1031,8 +997,7 @@ START_TEST(test_read_nul_bytes)
 	struct cmlog_record r;
 
 	putn(path, data, sizeof data - 1);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, 5);
@@ -1421,18 +1386,15 @@ START_TEST(test_read_refresh_append)
 	struct cmlog_record r;
 
 	put(path, REC("one", "A", "1") REC("two", "A", "2"));
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rd = ropen_n(path, 2);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 
 	append(path, REC("three", "B", "3") REC("four", "B", "1")
 	    REC("five", "B", "2"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
-	rget(rd, 2, &r);
-	good_record(&r, "three", "B", 3, 3);
-	rget(rd, 4, &r);
-	good_record(&r, "five", "B", 2, 5);
+	good_record(rd, 2, &r, "three", "B", 3, 3);
+	good_record(rd, 4, &r, "five", "B", 2, 5);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 
 	/* A record arriving in pieces is shown, then parsed again. */
@@ -1454,8 +1416,7 @@ START_TEST(test_read_refresh_append)
 	append(path, "ead=\"5\" file=\"p.c:9\">\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
-	rget(rd, 5, &r);
-	good_record(&r, "partial text", "P", 2, 6);
+	good_record(rd, 5, &r, "partial text", "P", 2, 6);
 	ck_assert_uint_eq(r.thread, 5);
 	ck_assert_str_eq(r.file, "p.c:9");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
@@ -1479,8 +1440,7 @@ START_TEST(test_read_refresh_append)
 	    "component=\"M\" context=\"\" type=\"3\" thread=\"1\" file=\"\">\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 8);
-	rget(rd, 7, &r);
-	good_record(&r, "first\nsecond", "M", 3, 8);
+	good_record(rd, 7, &r, "first\nsecond", "M", 3, 8);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -1493,24 +1453,21 @@ START_TEST(test_read_refresh_truncate)
 
 	put(path, REC("old 1", "A", "1") REC("old 2", "A", "1")
 	    REC("old 3", "A", "1"));
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 
 	/* Truncated in place (same inode), shorter. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, REC("new 1", "B", "2"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
-	rget(rd, 0, &r);
-	good_record(&r, "new 1", "B", 2, 1);
+	good_record(rd, 0, &r, "new 1", "B", 2, 1);
 
 	/* Truncated and rewritten longer than before. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, REC("newer 1", "C", "3") REC("newer 2", "C", "3"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	rget(rd, 1, &r);
-	good_record(&r, "newer 2", "C", 3, 2);
+	good_record(rd, 1, &r, "newer 2", "C", 3, 2);
 
 	/* Emptied. */
 	ck_assert_int_eq(truncate(path, 0), 0);
@@ -1535,8 +1492,7 @@ START_TEST(test_read_refresh_roll)
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(cmlog_write(log, 1, "r", "f", "record %d "
 		    "%0200d", i, 0), 0);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 	ck_assert_int_le(file_size(path) / 3 * 4, 1000 + 400);
 	ck_assert_int_gt(file_size(path) / 3 * 4, 1000);
 	for (; i < 5; i++)	/* ~320 bytes each: the 4th rolls the log */
@@ -1585,8 +1541,7 @@ START_TEST(test_read_lines_many)
 		line += i % 4 + 1;
 	}
 	fclose(f);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1000);
+	rd = ropen_n(path, 1000);
 	/* Backwards, as a viewer scrolling up would. */
 	for (i = 1000; i-- > 0;) {
 		rget(rd, i, &r);
