@@ -1369,6 +1369,7 @@ badinput_suite(void)
 		TU_TEST(fuzz_seeds_and_regressions),
 		{ NULL }
 	};
+
 	return tu_suite1("badinput", (struct tu_case){ "badinput",
 	    .timeout = 60, .once = make_templates, .once_done = drop_templates,
 	    .setup = setup, .teardown = teardown, .tests = tests });

@@ -516,6 +516,7 @@ cli_suite(void)
 		TU_TEST(trusted_roots_and_chain),
 		{ NULL }
 	};
+
 	return tu_suite1("cli", (struct tu_case){ "ehttpctl", .timeout = 300,
 	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
 	    .tests = tests });

@@ -824,6 +824,7 @@ issue_suite(void)
 		TU_TEST(kill_mid_issuance_is_atomic),
 		{ NULL }
 	};
+
 	return tu_suite1("issue", (struct tu_case){ "rules", .timeout = 120,
 	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
 	    .tests = tests });

@@ -293,5 +293,6 @@ rules_suite(void)
 		TU_TEST(agent_and_expiry),
 		{ NULL }
 	};
+
 	return tu_suite1("rules", (struct tu_case){ "input", .tests = tests });
 }
