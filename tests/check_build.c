@@ -97,8 +97,6 @@ START_TEST(no_pointer_outside_the_repository)
 }
 END_TEST
 
-Suite *build_suite(void);
-
 Suite *
 build_suite(void)
 {

@@ -22,8 +22,6 @@
 
 #define FQDN	"mp1.contoso.com"
 
-Suite	*ca_suite(void);
-
 /* One CA under test: temp dir, master key, root, signer. */
 struct fx {
 	char			*dir;

@@ -501,8 +501,6 @@ START_TEST(trusted_roots_and_chain)
 }
 END_TEST
 
-Suite *cli_suite(void);
-
 Suite *
 cli_suite(void)
 {
@@ -518,11 +516,8 @@ cli_suite(void)
 		TU_TEST(trusted_roots_and_chain),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "ehttpctl", .timeout = 300, .setup = tu_demo_setup,
-		    .teardown = tu_dir_teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("cli", cases);
+	return tu_suite1("cli", (struct tu_case){ "ehttpctl", .timeout = 300,
+	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
+	    .tests = tests });
 }

@@ -20,35 +20,6 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
-Suite	*cmlog_suite(void);
-
-static char *tdir;
-
-static void
-setup(void)
-{
-	tdir = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(tdir);
-	tdir = NULL;
-}
-
-/* A path in the test's directory; a few static buffers in rotation. */
-static const char *
-tp(const char *name)
-{
-	static char buf[4][4096];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof buf[n], "%s/%s", tdir, name);
-	return buf[n];
-}
-
 static void
 put(const char *path, const char *s)
 {
@@ -92,6 +63,16 @@ ropen(const char *path)
 	return rd;
 }
 
+/* ropen, asserted to hold n records. */
+static struct cmlog_reader *
+ropen_n(const char *path, size_t n)
+{
+	struct cmlog_reader *rd = ropen(path);
+
+	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+	return rd;
+}
+
 static void
 rget(struct cmlog_reader *rd, size_t i, struct cmlog_record *r)
 {
@@ -116,10 +97,13 @@ text_eq(const struct cmlog_record *r, const char *want)
 /* 2026-11-24 14:05:12 UTC */
 #define REC_WHEN	((time_t)1795529112)
 
+/* Record i of rd (into r): well-formed, with text, component, type and
+ * line. */
 static void
-good_record(const struct cmlog_record *r, const char *text,
-    const char *comp, int type, size_t line)
+good_record(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
+    const char *text, const char *comp, int type, size_t line)
 {
+	rget(rd, i, r);
 	ck_assert_int_eq(r->malformed, 0);
 	text_eq(r, text);
 	ck_assert_str_eq(r->component, comp);
@@ -155,7 +139,7 @@ file_size(const char *path)
 
 START_TEST(test_write_roundtrip)
 {
-	const char *path = tp("mpcontrol.log");
+	const char *path = tu_path("mpcontrol.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -192,11 +176,10 @@ START_TEST(test_write_roundtrip)
 	regfree(&re);
 	free(data);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "Call to HttpSendRequestSync succeeded for port 443 "
-	    "with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1, 1);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
+	    " 443 with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1,
+	    1);
 	ck_assert_str_eq(r.context, "");
 	ck_assert_str_eq(r.file, "mpcontrol.c:212");
 	ck_assert_uint_eq(r.thread, (unsigned long)gettid());
@@ -222,11 +205,9 @@ START_TEST(test_write_roundtrip)
 	free(want);
 	free(data);
 
-	rget(rd, 1, &r);
-	good_record(&r, "warn w", "B", 2, 2);
+	good_record(rd, 1, &r, "warn w", "B", 2, 2);
 	ck_assert_str_eq(r.file, "b.c:2");
-	rget(rd, 2, &r);
-	good_record(&r, "err", "C", 3, 3);
+	good_record(rd, 2, &r, "err", "C", 3, 3);
 	ck_assert_str_eq(r.file, "");
 	cmlog_reader_close(rd);
 }
@@ -234,7 +215,7 @@ END_TEST
 
 START_TEST(test_write_mode)
 {
-	const char *path = tp("m.log");
+	const char *path = tu_path("m.log");
 	mode_t old = umask(022);
 	struct cmlog *log = wopen(path, 0);
 	struct stat st;
@@ -249,7 +230,7 @@ END_TEST
 
 START_TEST(test_write_errors)
 {
-	const char *path = tp("e.log");
+	const char *path = tu_path("e.log");
 	struct cmlog *log = wopen(path, 0);
 	char *cause = NULL;
 
@@ -262,7 +243,7 @@ START_TEST(test_write_errors)
 	cmlog_close(log);
 	ck_assert_int_eq(file_size(path), 0);
 
-	ck_assert_ptr_null(cmlog_open(tp("no/such/dir.log"), 0, &cause));
+	ck_assert_ptr_null(cmlog_open(tu_path("no/such/dir.log"), 0, &cause));
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, "No such file or directory"));
 	free(cause);
@@ -276,7 +257,7 @@ END_TEST
 
 START_TEST(test_write_neutralise)
 {
-	const char *path = tp("n.log");
+	const char *path = tu_path("n.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -286,22 +267,18 @@ START_TEST(test_write_neutralise)
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "ends ]LOG]!"), 0);
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "]LOG]!>"), 0);
 	cmlog_close(log);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">", "c",
-	    1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "ends ]LOG]!", "c", 1, 2);
-	rget(rd, 2, &r);
-	good_record(&r, "]LOG]!&gt;", "c", 1, 3);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">",
+	    "c", 1, 1);
+	good_record(rd, 1, &r, "ends ]LOG]!", "c", 1, 2);
+	good_record(rd, 2, &r, "]LOG]!&gt;", "c", 1, 3);
 	cmlog_reader_close(rd);
 }
 END_TEST
 
 START_TEST(test_write_text_bytes)
 {
-	const char *path = tp("t.log");
+	const char *path = tu_path("t.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -318,14 +295,10 @@ START_TEST(test_write_text_bytes)
 	ck_assert_int_eq(tu_count(data, "\n"), 3);	/* one line each */
 	free(data);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "a b c d ", "c", 1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "nul: :end", "c", 1, 2);
-	rget(rd, 2, &r);
-	good_record(&r, "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "a b c d ", "c", 1, 1);
+	good_record(rd, 1, &r, "nul: :end", "c", 1, 2);
+	good_record(rd, 2, &r, "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
 	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "c", 1, 3);
 	cmlog_reader_close(rd);
 }
@@ -333,7 +306,7 @@ END_TEST
 
 START_TEST(test_write_fields)
 {
-	const char *path = tp("f.log");
+	const char *path = tu_path("f.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -353,29 +326,23 @@ START_TEST(test_write_fields)
 	ck_assert_int_eq(cmlog_write(log, 1, "bad\xff" "byte", "f", "bad"), 0);
 	cmlog_close(log);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
-	rget(rd, 0, &r);
-	good_record(&r, "cap", want, 1, 1);
+	rd = ropen_n(path, 5);
+	good_record(rd, 0, &r, "cap", want, 1, 1);
 	ck_assert_str_eq(r.file, want);
-	rget(rd, 1, &r);
 	want[99] = '\0';
-	good_record(&r, "utf8", want, 2, 2);
+	good_record(rd, 1, &r, "utf8", want, 2, 2);
 	ck_assert_str_eq(r.file, "abcd:1");
-	rget(rd, 2, &r);
-	good_record(&r, "nulls", "ehttp", 3, 3);
+	good_record(rd, 2, &r, "nulls", "ehttp", 3, 3);
 	ck_assert_str_eq(r.file, "");
-	rget(rd, 3, &r);
-	good_record(&r, "empty", "ehttp", 1, 4);
-	rget(rd, 4, &r);
-	good_record(&r, "bad", "bad\\xffbyte", 1, 5);
+	good_record(rd, 3, &r, "empty", "ehttp", 1, 4);
+	good_record(rd, 4, &r, "bad", "bad\\xffbyte", 1, 5);
 	cmlog_reader_close(rd);
 }
 END_TEST
 
 START_TEST(test_write_long_message)
 {
-	const char *path = tp("l.log");
+	const char *path = tu_path("l.log");
 	struct cmlog *log = wopen(path, 0);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -386,8 +353,7 @@ START_TEST(test_write_long_message)
 	big[n] = '\0';
 	ck_assert_int_eq(cmlog_write(log, 2, "c", "f", "<%s>", big), 0);
 	cmlog_close(log);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rd = ropen_n(path, 1);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, n + 2);
@@ -452,7 +418,7 @@ conc_check(const char *path, int writers, int per_writer)
 
 START_TEST(test_write_threads)
 {
-	const char *path = tp("c.log");
+	const char *path = tu_path("c.log");
 	struct cmlog *log = wopen(path, 0);
 	pthread_t th[4];
 	struct conc_arg a[4];
@@ -504,7 +470,7 @@ conc_processes(const char *path, int n, int records, size_t max)
 
 START_TEST(test_write_processes)
 {
-	const char *path = tp("p.log");
+	const char *path = tu_path("p.log");
 
 	conc_processes(path, 3, CONC_RECORDS, 0);
 	conc_check(path, 3, CONC_RECORDS);
@@ -550,7 +516,8 @@ roll_file_check(const char *path, int *count)
 
 START_TEST(test_write_roll)
 {
-	const char *path = tp("mpcontrol.log"), *old = tp("mpcontrol.lo_");
+	const char *path = tu_path("mpcontrol.log");
+	const char *old = tu_path("mpcontrol.lo_");
 	struct cmlog *log;
 	char pad[151];
 	int first_old, n_old, first, n, per_file;
@@ -565,7 +532,7 @@ START_TEST(test_write_roll)
 		    "record %03d %s", i, pad), 0);
 	cmlog_close(log);
 
-	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_eq(count_files(tu_dir), 2);
 	ck_assert_int_le(file_size(path), 2000);
 	ck_assert_int_le(file_size(old), 2000);
 	first = roll_file_check(path, &n);
@@ -584,7 +551,7 @@ END_TEST
 
 START_TEST(test_write_roll_big_record)
 {
-	const char *path = tp("b.log"), *old = tp("b.lo_");
+	const char *path = tu_path("b.log"), *old = tu_path("b.lo_");
 	struct cmlog *log = wopen(path, 100);
 	char big[501];
 	int n;
@@ -593,10 +560,10 @@ START_TEST(test_write_roll_big_record)
 	big[500] = '\0';
 	/* Larger than max_size: written to the empty file, not rolled. */
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "record 0 %s", big), 0);
-	ck_assert_int_eq(count_files(tdir), 1);
+	ck_assert_int_eq(count_files(tu_dir), 1);
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "record 1"), 0);
 	cmlog_close(log);
-	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_eq(count_files(tu_dir), 2);
 	ck_assert_int_eq(roll_file_check(old, &n), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(roll_file_check(path, &n), 1);
@@ -629,11 +596,11 @@ roll_conc_check(const char *path)
 
 START_TEST(test_write_roll_processes)
 {
-	const char *path = tp("x.log"), *old = tp("x.lo_");
+	const char *path = tu_path("x.log"), *old = tu_path("x.lo_");
 	size_t max = 40000;
 
 	conc_processes(path, 3, 300, max);
-	ck_assert_int_eq(count_files(tdir), 2);
+	ck_assert_int_eq(count_files(tu_dir), 2);
 	ck_assert_int_le(file_size(path), (off_t)max);
 	ck_assert_int_le(file_size(old), (off_t)max);
 	/* ~3030 bytes a record: 13 fit; a roll leaves the old file full. */
@@ -646,7 +613,7 @@ END_TEST
 
 START_TEST(test_read_canonical)
 {
-	const char *path = tp("c.log");
+	const char *path = tu_path("c.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -655,11 +622,10 @@ START_TEST(test_read_canonical)
 	    "date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\" "
 	    "context=\"ctx\" type=\"1\" thread=\"4321\" "
 	    "file=\"mpcontrol.c:212\">\n");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
-	rget(rd, 0, &r);
-	good_record(&r, "Call to HttpSendRequestSync succeeded for port 443 "
-	    "with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1, 1);
+	rd = ropen_n(path, 1);
+	good_record(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
+	    " 443 with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1,
+	    1);
 	ck_assert_str_eq(r.context, "ctx");
 	ck_assert_str_eq(r.file, "mpcontrol.c:212");
 	ck_assert_uint_eq(r.thread, 4321);
@@ -675,7 +641,7 @@ END_TEST
 
 START_TEST(test_read_tolerant_fields)
 {
-	const char *path = tp("t.log");
+	const char *path = tu_path("t.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -699,11 +665,9 @@ START_TEST(test_read_tolerant_fields)
 	    "context=\"\" type=\"1\" thread=\"0\" file=\"\">\n"
 	    "<![LOG[f]LOG]!><time=\"10:00:00.45\" date=\"01-01-2026\" "
 	    "component=\"F\" context=\"\" type=\"1\" thread=\"1\" file=\"\">");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	rd = ropen_n(path, 6);
 
-	rget(rd, 0, &r);
-	good_record(&r, "a", "A", 2, 1);
+	good_record(rd, 0, &r, "a", "A", 2, 1);
 	ck_assert_str_eq(r.time_str, "1:2:3.4");
 	ck_assert_str_eq(r.date_str, "1-2-2026");
 	ck_assert_int_eq(r.when, 1767315723);	/* 2026-01-02 01:02:03 */
@@ -712,16 +676,14 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_uint_eq(r.thread, 7);
 	ck_assert_str_eq(r.file, "a.c:1");
 
-	rget(rd, 1, &r);
-	good_record(&r, "b", "B", -1, 2);
+	good_record(rd, 1, &r, "b", "B", -1, 2);
 	ck_assert_uint_eq(r.thread, 0);
 	ck_assert_str_eq(r.file, "");
 	ck_assert_int_eq(r.when, 1767225599);	/* 2025-12-31 23:59:59 */
 	ck_assert_int_eq(r.msec, 999);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_NONE);
 
-	rget(rd, 2, &r);
-	good_record(&r, "c", "C", 0, 3);
+	good_record(rd, 2, &r, "c", "C", 0, 3);
 	ck_assert_str_eq(r.file, "");
 	/* -060: the bias, UTC = local + bias, so 1 hour earlier */
 	ck_assert_int_eq(r.when, REC_WHEN - 3600);
@@ -729,8 +691,7 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_int_eq(r.tz_bias, -60);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 2), 0);
 
-	rget(rd, 3, &r);
-	good_record(&r, "d", "D", 3, 4);
+	good_record(rd, 3, &r, "d", "D", 3, 4);
 	/* 2024-02-29 00:00:00 local, +300: 05:00 UTC */
 	ck_assert_int_eq(r.when, 1709164800 + 300 * 60);
 	ck_assert_int_eq(r.tz_known, 1);
@@ -738,15 +699,14 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_int_eq(r.msec, 123);
 	ck_assert_uint_eq(r.thread, 18446744073709551615UL);
 
-	rget(rd, 4, &r);
-	good_record(&r, "e", "", 1, 5);
+	good_record(rd, 4, &r, "e", "", 1, 5);
 	ck_assert_int_eq(r.when, 0);
 	ck_assert_int_eq(r.msec, 0);
 	ck_assert_str_eq(r.time_str, "1:02:03");
 	ck_assert_str_eq(r.date_str, "");
 
-	rget(rd, 5, &r);	/* last record, no final line break */
-	good_record(&r, "f", "F", 1, 6);
+	/* The last record, no final line break. */
+	good_record(rd, 5, &r, "f", "F", 1, 6);
 	ck_assert_int_eq(r.msec, 450);
 	cmlog_reader_close(rd);
 }
@@ -754,7 +714,7 @@ END_TEST
 
 START_TEST(test_read_bom_crlf)
 {
-	const char *path = tp("b.log");
+	const char *path = tu_path("b.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -766,27 +726,22 @@ START_TEST(test_read_bom_crlf)
 	    "<![LOG[three]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\" "
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"1\" "
 	    "file=\"c\">\r\n");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 4);
-	rget(rd, 0, &r);
-	good_record(&r, "one", "A", 1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "two", "B", 2, 2);
+	rd = ropen_n(path, 4);
+	good_record(rd, 0, &r, "one", "A", 1, 1);
+	good_record(rd, 1, &r, "two", "B", 2, 2);
 	ck_assert_str_eq(r.file, "b.c:2");
 	rget(rd, 2, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "junk");
 	ck_assert_uint_eq(r.line, 3);
 	ck_assert_str_eq(r.cause, "line 3 col 1: text outside a record");
-	rget(rd, 3, &r);
-	good_record(&r, "three", "C", 3, 5);
+	good_record(rd, 3, &r, "three", "C", 3, 5);
 	ck_assert_str_eq(r.file, "c");
 	cmlog_reader_close(rd);
 
 	/* Columns on line 1 do not count the BOM. */
 	put(path, "\xef\xbb\xbf<![LOG[x]LOG]!><tim");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	rd = ropen_n(path, 1);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause,
@@ -798,29 +753,25 @@ END_TEST
 
 START_TEST(test_read_multiline)
 {
-	const char *path = tp("m.log");
+	const char *path = tu_path("m.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
 	put(path, REC("first", "A", "1")
 	    REC("line one\nline two\r\n\nline four", "B", "2")
 	    REC("after", "C", "3"));
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "first", "A", 1, 1);
-	rget(rd, 1, &r);
-	good_record(&r, "line one\nline two\r\n\nline four", "B", 2, 2);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "first", "A", 1, 1);
+	good_record(rd, 1, &r, "line one\nline two\r\n\nline four", "B", 2, 2);
 	ck_assert_int_eq(r.when, REC_WHEN);
-	rget(rd, 2, &r);
-	good_record(&r, "after", "C", 3, 6);
+	good_record(rd, 2, &r, "after", "C", 3, 6);
 	cmlog_reader_close(rd);
 }
 END_TEST
 
 START_TEST(test_read_junk)
 {
-	const char *path = tp("j.log");
+	const char *path = tu_path("j.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -836,16 +787,14 @@ START_TEST(test_read_junk)
 	    "<![LOG[d]LOG]!><time=\"1:2:3.4\" date=\"1-2-2026\" "
 	    "component=\"D\" context=\"\" type=\"1\" thread=\"1\" file=\"\">\n"
 	    "tail without newline");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 9);
+	rd = ropen_n(path, 9);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "plain text first");
 	ck_assert_str_eq(r.cause, "line 1 col 1: text outside a record");
 	ck_assert_int_eq(r.type, -1);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 0), CMLOG_TYPE_MALFORMED);
-	rget(rd, 1, &r);
-	good_record(&r, "a", "A", 1, 2);
+	good_record(rd, 1, &r, "a", "A", 1, 2);
 	rget(rd, 2, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "  indented junk  ");
@@ -854,16 +803,13 @@ START_TEST(test_read_junk)
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "before ");
 	ck_assert_str_eq(r.cause, "line 7 col 1: text outside a record");
-	rget(rd, 4, &r);
-	good_record(&r, "b", "B", 2, 7);
+	good_record(rd, 4, &r, "b", "B", 2, 7);
 	rget(rd, 5, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, " after");
 	ck_assert_str_eq(r.cause, "line 7 col 108: text outside a record");
-	rget(rd, 6, &r);
-	good_record(&r, "c", "C", 3, 8);
-	rget(rd, 7, &r);
-	good_record(&r, "d", "D", 1, 8);
+	good_record(rd, 6, &r, "c", "C", 3, 8);
+	good_record(rd, 7, &r, "d", "D", 1, 8);
 	rget(rd, 8, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	text_eq(&r, "tail without newline");
@@ -945,7 +891,7 @@ static const struct {
 
 START_TEST(test_read_malformed)
 {
-	const char *path = tp("m.log");
+	const char *path = tu_path("m.log");
 	const char *c = malformed_cases[_i].rec;
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -955,10 +901,8 @@ START_TEST(test_read_malformed)
 	    REC("after", "B", "2")), -1);
 	put(path, data);
 	free(data);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
-	rget(rd, 0, &r);
-	good_record(&r, "before", "A", 1, 1);
+	rd = ropen_n(path, 3);
+	good_record(rd, 0, &r, "before", "A", 1, 1);
 	rget(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_uint_eq(r.line, 2);
@@ -966,56 +910,52 @@ START_TEST(test_read_malformed)
 	ck_assert_str_eq(r.cause, malformed_cases[_i].cause);
 	text_eq(&r, malformed_cases[_i].text);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_MALFORMED);
-	rget(rd, 2, &r);
-	good_record(&r, "after", "B", 2, malformed_cases[_i].after);
+	good_record(rd, 2, &r, "after", "B", 2, malformed_cases[_i].after);
 	cmlog_reader_close(rd);
 }
 END_TEST
 
+/* A log cut by its end inside a record: the cut record is kept, malformed. */
+static const struct {
+	const char	*tail;		/* what follows a whole first record */
+	const char	*cause;
+	const char	*text;
+} cut_cases[] = {
+	/* Inside the attribute block. */
+	{ "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0",
+	    "line 2 col 53: end of file inside the attribute block",
+	    "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0" },
+	/* Inside the text, which spans lines. */
+	{ "<![LOG[cut\nin the text\n",
+	    "line 2 col 1: record has no ']LOG]!>' terminator",
+	    "<![LOG[cut\nin the text" },
+	/* Inside the marker. */
+	{ "<![LO", "line 2 col 1: text outside a record", "<![LO" },
+};
+
 START_TEST(test_read_cut_at_eof)
 {
-	const char *path = tp("e.log");
+	const char *path = tu_path("e.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
+	char *data;
 
-	/* Inside the attribute block. */
-	put(path, REC("a", "A", "1")
-	    "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	ck_assert_int_ne(asprintf(&data, "%s%s", REC("a", "A", "1"),
+	    cut_cases[_i].tail), -1);
+	put(path, data);
+	free(data);
+	rd = ropen_n(path, 2);
 	rget(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause,
-	    "line 2 col 53: end of file inside the attribute block");
-	text_eq(&r, "<![LOG[cut]LOG]!><time=\"10:00:00.000+000\" date=\"01-0");
-	cmlog_reader_close(rd);
-
-	/* Inside the text, which spans lines. */
-	put(path, REC("a", "A", "1") "<![LOG[cut\nin the text\n");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	rget(rd, 1, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause,
-	    "line 2 col 1: record has no ']LOG]!>' terminator");
-	text_eq(&r, "<![LOG[cut\nin the text");
-	cmlog_reader_close(rd);
-
-	/* Inside the marker. */
-	put(path, REC("a", "A", "1") "<![LO");
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	rget(rd, 1, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause, "line 2 col 1: text outside a record");
-	text_eq(&r, "<![LO");
+	ck_assert_str_eq(r.cause, cut_cases[_i].cause);
+	text_eq(&r, cut_cases[_i].text);
 	cmlog_reader_close(rd);
 }
 END_TEST
 
 START_TEST(test_read_big_line)
 {
-	const char *path = tp("big.log");
+	const char *path = tu_path("big.log");
 	size_t n = 10 * 1024 * 1024, len;
 	const char *head = "<![LOG[", *tail = "]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"big\" context=\"\" type=\"2\" "
@@ -1041,8 +981,7 @@ START_TEST(test_read_big_line)
 	len = (size_t)(p - buf);
 	putn(path, buf, len);
 
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, n);
@@ -1054,8 +993,7 @@ START_TEST(test_read_big_line)
 	ck_assert_uint_eq(r.line, 2);
 	ck_assert_int_eq(r.text[0], 'j');
 	ck_assert_int_eq(r.text[n - 1], 'j');
-	rget(rd, 2, &r);
-	good_record(&r, "small", "S", 3, 3);
+	good_record(rd, 2, &r, "small", "S", 3, 3);
 	cmlog_reader_close(rd);
 	free(buf);
 }
@@ -1063,7 +1001,7 @@ END_TEST
 
 START_TEST(test_read_nul_bytes)
 {
-	const char *path = tp("nul.log");
+	const char *path = tu_path("nul.log");
 	static const char data[] =
 	    "<![LOG[a\0b\xff\xfe]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
 	    "component=\"c\xc3\0x\" context=\"\" type=\"1\" thread=\"1\" "
@@ -1075,8 +1013,7 @@ START_TEST(test_read_nul_bytes)
 	struct cmlog_record r;
 
 	putn(path, data, sizeof data - 1);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 	rget(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, 5);
@@ -1097,7 +1034,7 @@ END_TEST
 
 START_TEST(test_read_long_fields)
 {
-	const char *path = tp("lf.log");
+	const char *path = tu_path("lf.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 	char comp[201], want[101], *data;
@@ -1132,17 +1069,17 @@ START_TEST(test_read_open_errors)
 	struct cmlog_record r;
 	char *cause = NULL;
 
-	ck_assert_ptr_null(cmlog_reader_open(tp("missing.log"), &cause));
+	ck_assert_ptr_null(cmlog_reader_open(tu_path("missing.log"), &cause));
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, "missing.log: No such file"));
 	free(cause);
 	cause = NULL;
-	ck_assert_ptr_null(cmlog_reader_open(tdir, &cause));
+	ck_assert_ptr_null(cmlog_reader_open(tu_dir, &cause));
 	ck_assert_ptr_nonnull(strstr(cause, ": not a regular file"));
 	free(cause);
 
-	put(tp("empty.log"), "");
-	rd = ropen(tp("empty.log"));
+	put(tu_path("empty.log"), "");
+	rd = ropen(tu_path("empty.log"));
 	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
 	ck_assert_int_eq(cmlog_reader_get(rd, 0, &r), -1);
 	ck_assert_str_eq(cmlog_reader_error(rd), "record 0 out of range (0)");
@@ -1151,8 +1088,8 @@ START_TEST(test_read_open_errors)
 	cmlog_reader_close(rd);
 	cmlog_reader_close(NULL);
 
-	put(tp("blank.log"), "\xef\xbb\xbf\n\r\n  \n");
-	rd = ropen(tp("blank.log"));
+	put(tu_path("blank.log"), "\xef\xbb\xbf\n\r\n  \n");
+	rd = ropen(tu_path("blank.log"));
 	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
 	cmlog_reader_close(rd);
 }
@@ -1301,7 +1238,7 @@ readers_eq(struct cmlog_reader *all, struct cmlog_reader *rd)
 
 START_TEST(test_read_incremental)
 {
-	const char *path = tp("mix.log");
+	const char *path = tu_path("mix.log");
 	static size_t lines[2000];
 	size_t n = mixed_file(path, lines, 2000), chunks[] = { 1, 97, 4096 };
 	struct cmlog_reader *all = ropen(path), *rd;
@@ -1364,7 +1301,7 @@ slices_eq(struct cmlog_reader *all, const char *path, size_t slice)
 static struct cmlog_reader *
 ropen_small(const char *buf, size_t len, size_t big)
 {
-	const char *small = tp("win-small.log");
+	const char *small = tu_path("win-small.log");
 	const char *x = strstr(buf, "xxxx");
 
 	ck_assert_ptr_nonnull(x);
@@ -1408,7 +1345,7 @@ START_TEST(test_read_windows)
 	struct cmlog_record a;
 
 	ck_assert_ptr_nonnull(buf);
-	snprintf(path, sizeof path, "%s", tp("win.log"));
+	snprintf(path, sizeof path, "%s", tu_path("win.log"));
 	n = strlen(head);
 	memcpy(buf, head, n);
 	memcpy(buf + n, "<![LOG[", 7);
@@ -1448,7 +1385,7 @@ START_TEST(test_read_windows)
 	 * the big record: quick), then cutting the big record. */
 	small = ropen_small(buf, len, big);
 	for (slice = 1; slice < 400; slice++)
-		slices_eq(small, tp("win-small.log"), slice);
+		slices_eq(small, tu_path("win-small.log"), slice);
 	cmlog_reader_close(small);
 	slices_eq(all, path, 1);
 	slices_eq(all, path, 5000);
@@ -1460,23 +1397,20 @@ END_TEST
 
 START_TEST(test_read_refresh_append)
 {
-	const char *path = tp("f.log");
+	const char *path = tu_path("f.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
 	put(path, REC("one", "A", "1") REC("two", "A", "2"));
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	rd = ropen_n(path, 2);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 
 	append(path, REC("three", "B", "3") REC("four", "B", "1")
 	    REC("five", "B", "2"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
-	rget(rd, 2, &r);
-	good_record(&r, "three", "B", 3, 3);
-	rget(rd, 4, &r);
-	good_record(&r, "five", "B", 2, 5);
+	good_record(rd, 2, &r, "three", "B", 3, 3);
+	good_record(rd, 4, &r, "five", "B", 2, 5);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 
 	/* A record arriving in pieces is shown, then parsed again. */
@@ -1498,8 +1432,7 @@ START_TEST(test_read_refresh_append)
 	append(path, "ead=\"5\" file=\"p.c:9\">\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
-	rget(rd, 5, &r);
-	good_record(&r, "partial text", "P", 2, 6);
+	good_record(rd, 5, &r, "partial text", "P", 2, 6);
 	ck_assert_uint_eq(r.thread, 5);
 	ck_assert_str_eq(r.file, "p.c:9");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
@@ -1523,38 +1456,34 @@ START_TEST(test_read_refresh_append)
 	    "component=\"M\" context=\"\" type=\"3\" thread=\"1\" file=\"\">\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 8);
-	rget(rd, 7, &r);
-	good_record(&r, "first\nsecond", "M", 3, 8);
+	good_record(rd, 7, &r, "first\nsecond", "M", 3, 8);
 	cmlog_reader_close(rd);
 }
 END_TEST
 
 START_TEST(test_read_refresh_truncate)
 {
-	const char *path = tp("t.log");
+	const char *path = tu_path("t.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
 	put(path, REC("old 1", "A", "1") REC("old 2", "A", "1")
 	    REC("old 3", "A", "1"));
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 
 	/* Truncated in place (same inode), shorter. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, REC("new 1", "B", "2"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
-	rget(rd, 0, &r);
-	good_record(&r, "new 1", "B", 2, 1);
+	good_record(rd, 0, &r, "new 1", "B", 2, 1);
 
 	/* Truncated and rewritten longer than before. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, REC("newer 1", "C", "3") REC("newer 2", "C", "3"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	rget(rd, 1, &r);
-	good_record(&r, "newer 2", "C", 3, 2);
+	good_record(rd, 1, &r, "newer 2", "C", 3, 2);
 
 	/* Emptied. */
 	ck_assert_int_eq(truncate(path, 0), 0);
@@ -1570,7 +1499,7 @@ END_TEST
 
 START_TEST(test_read_refresh_roll)
 {
-	const char *path = tp("r.log");
+	const char *path = tu_path("r.log");
 	struct cmlog *log = wopen(path, 1000);
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -1579,8 +1508,7 @@ START_TEST(test_read_refresh_roll)
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(cmlog_write(log, 1, "r", "f", "record %d "
 		    "%0200d", i, 0), 0);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	rd = ropen_n(path, 3);
 	ck_assert_int_le(file_size(path) / 3 * 4, 1000 + 400);
 	ck_assert_int_gt(file_size(path) / 3 * 4, 1000);
 	for (; i < 5; i++)	/* ~320 bytes each: the 4th rolls the log */
@@ -1597,7 +1525,7 @@ START_TEST(test_read_refresh_roll)
 	cmlog_close(log);
 
 	/* Gone (rolled, not recreated yet): keep the old one. */
-	ck_assert_int_eq(rename(path, tp("elsewhere")), 0);
+	ck_assert_int_eq(rename(path, tu_path("elsewhere")), 0);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
 	cmlog_reader_close(rd);
@@ -1606,7 +1534,7 @@ END_TEST
 
 START_TEST(test_read_lines_many)
 {
-	const char *path = tp("lines.log");
+	const char *path = tu_path("lines.log");
 	FILE *f = fopen(path, "wb");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
@@ -1629,8 +1557,7 @@ START_TEST(test_read_lines_many)
 		line += i % 4 + 1;
 	}
 	fclose(f);
-	rd = ropen(path);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1000);
+	rd = ropen_n(path, 1000);
 	/* Backwards, as a viewer scrolling up would. */
 	for (i = 1000; i-- > 0;) {
 		rget(rd, i, &r);
@@ -1653,7 +1580,7 @@ END_TEST
  */
 START_TEST(test_read_parallel)
 {
-	const char *one = tp("one.log"), *path = tp("big.log");
+	const char *one = tu_path("one.log"), *path = tu_path("big.log");
 	static const char trick[] =
 	    "<![LOG[a\n <![LOG[b\n\t<![LOG[c]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"c\" context=\"\" type=\"1\" "
@@ -1729,7 +1656,7 @@ END_TEST
  * raised SIGBUS), and a refresh starts over. */
 START_TEST(test_read_get_truncated)
 {
-	const char *path = tp("trunc.log");
+	const char *path = tu_path("trunc.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record a;
 	FILE *f = fopen(path, "wb");
@@ -1763,7 +1690,7 @@ END_TEST
  * limit is, in decimal and in hex. */
 START_TEST(test_read_thread_limits)
 {
-	const char *path = tp("th.log");
+	const char *path = tu_path("th.log");
 	static const char *th[] = { "18446744073709551615",
 	    "18446744073709551616", "0xffffffffffffffff", "0x10000000000000000",
 	    "99999999999999999999" };
@@ -1826,8 +1753,8 @@ record_hash(const struct cmlog_record *r)
  */
 START_TEST(test_read_get_any_order)
 {
-	const char *one = tp("one.log"), *path = tp("get.log");
-	const char *p16 = tp("get16.log");
+	const char *one = tu_path("one.log"), *path = tu_path("get.log");
+	const char *p16 = tu_path("get16.log");
 	static size_t lines[2000];
 	size_t len, n, i, copies = 6, big = (1u << 20) + 99;
 	char *data, *x;
@@ -1898,7 +1825,7 @@ END_TEST
  */
 START_TEST(test_read_get_after_rewrite)
 {
-	const char *path = tp("rw.log"), *old = tp("rw.lo_");
+	const char *path = tu_path("rw.log"), *old = tu_path("rw.lo_");
 	static const char rec[] = "<![LOG[%s]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"c\" context=\"\" type=\"1\" "
 	    "thread=\"1\" file=\"\">\n";
@@ -1934,54 +1861,55 @@ END_TEST
 Suite *
 cmlog_suite(void)
 {
-	Suite *s = suite_create("cmlog");
-	TCase *tc;
+	const struct tu_test writer[] = {
+		TU_TEST(test_write_roundtrip),
+		TU_TEST(test_write_mode),
+		TU_TEST(test_write_errors),
+		TU_TEST(test_write_neutralise),
+		TU_TEST(test_write_text_bytes),
+		TU_TEST(test_write_fields),
+		TU_TEST(test_write_long_message),
+		TU_TEST(test_write_threads),
+		TU_TEST(test_write_processes),
+		TU_TEST(test_rolled_name),
+		TU_TEST(test_write_roll),
+		TU_TEST(test_write_roll_big_record),
+		TU_TEST(test_write_roll_processes),
+		{ NULL }
+	};
+	const struct tu_test reader[] = {
+		TU_TEST(test_read_canonical),
+		TU_TEST(test_read_tolerant_fields),
+		TU_TEST(test_read_bom_crlf),
+		TU_TEST(test_read_multiline),
+		TU_TEST(test_read_junk),
+		TU_LOOP(test_read_malformed, TU_ALL(malformed_cases)),
+		TU_LOOP(test_read_cut_at_eof, TU_ALL(cut_cases)),
+		TU_TEST(test_read_big_line),
+		TU_TEST(test_read_nul_bytes),
+		TU_TEST(test_read_long_fields),
+		TU_TEST(test_read_open_errors),
+		TU_TEST(test_type_name),
+		TU_TEST(test_read_incremental),
+		TU_TEST(test_read_windows),
+		TU_TEST(test_read_refresh_append),
+		TU_TEST(test_read_refresh_truncate),
+		TU_TEST(test_read_refresh_roll),
+		TU_TEST(test_read_lines_many),
+		TU_TEST(test_read_parallel),
+		TU_TEST(test_read_get_any_order),
+		TU_TEST(test_read_get_after_rewrite),
+		TU_TEST(test_read_thread_limits),
+		TU_TEST(test_read_get_truncated),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "writer", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = writer },
+		{ "reader", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = reader },
+		{ NULL }
+	};
 
-	tc = tcase_create("writer");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_write_roundtrip);
-	tcase_add_test(tc, test_write_mode);
-	tcase_add_test(tc, test_write_errors);
-	tcase_add_test(tc, test_write_neutralise);
-	tcase_add_test(tc, test_write_text_bytes);
-	tcase_add_test(tc, test_write_fields);
-	tcase_add_test(tc, test_write_long_message);
-	tcase_add_test(tc, test_write_threads);
-	tcase_add_test(tc, test_write_processes);
-	tcase_add_test(tc, test_rolled_name);
-	tcase_add_test(tc, test_write_roll);
-	tcase_add_test(tc, test_write_roll_big_record);
-	tcase_add_test(tc, test_write_roll_processes);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("reader");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_read_canonical);
-	tcase_add_test(tc, test_read_tolerant_fields);
-	tcase_add_test(tc, test_read_bom_crlf);
-	tcase_add_test(tc, test_read_multiline);
-	tcase_add_test(tc, test_read_junk);
-	tcase_add_loop_test(tc, test_read_malformed, 0,
-	    (int)(sizeof malformed_cases / sizeof malformed_cases[0]));
-	tcase_add_test(tc, test_read_cut_at_eof);
-	tcase_add_test(tc, test_read_big_line);
-	tcase_add_test(tc, test_read_nul_bytes);
-	tcase_add_test(tc, test_read_long_fields);
-	tcase_add_test(tc, test_read_open_errors);
-	tcase_add_test(tc, test_type_name);
-	tcase_add_test(tc, test_read_incremental);
-	tcase_add_test(tc, test_read_windows);
-	tcase_add_test(tc, test_read_refresh_append);
-	tcase_add_test(tc, test_read_refresh_truncate);
-	tcase_add_test(tc, test_read_refresh_roll);
-	tcase_add_test(tc, test_read_lines_many);
-	tcase_add_test(tc, test_read_parallel);
-	tcase_add_test(tc, test_read_get_any_order);
-	tcase_add_test(tc, test_read_get_after_rewrite);
-	tcase_add_test(tc, test_read_thread_limits);
-	tcase_add_test(tc, test_read_get_truncated);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("cmlog", cases);
 }

@@ -20,34 +20,6 @@
 #include "cmlog.h"
 #include "testutil.h"
 
-Suite	*cmlogforeign_suite(void);
-
-static char *tdir;
-
-static void
-setup(void)
-{
-	tdir = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(tdir);
-	tdir = NULL;
-}
-
-static const char *
-tp(const char *name)
-{
-	static char buf[4][4096];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof buf[n], "%s/%s", tdir, name);
-	return buf[n];
-}
-
 /* 2026-11-24 00:00:00 as if UTC, and a time of that day. */
 #define DAY		((time_t)1795478400)
 #define AT(h, m, s)	(DAY + (h) * 3600 + (m) * 60 + (s))
@@ -157,7 +129,7 @@ static void
 py_write(const char *path, const char *text, const char *codec, int bom,
     const char *nl, int trailing)
 {
-	const char *in = tp("in.txt"), *py = tp("w.py");
+	const char *in = tu_path("in.txt"), *py = tu_path("w.py");
 	static const char script[] =
 	    "import sys\n"
 	    "src, dst, codec, bom, nl, trail = sys.argv[1:]\n"
@@ -216,6 +188,17 @@ ropen(const char *path)
 }
 
 /* The record's text with CRs left out (CRLF is returned raw). */
+/* The bytes of file src appended to path (the shell's cat), then rd
+ * refreshed: it found more (1) and holds n records. */
+static void
+append_refresh(struct cmlog_reader *rd, const char *src, const char *path,
+    size_t n)
+{
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cat '%s' >> '%s'", src, path), 0);
+	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
+	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+}
+
 static void
 text_eq(const struct cmlog_record *r, const char *want, const char *what)
 {
@@ -264,7 +247,7 @@ check_corpus(struct cmlog_reader *rd, const char *what)
 START_TEST(test_foreign_corpus)
 {
 	const struct variant *v = &variants[_i];
-	const char *path = tp("foreign.log");
+	const char *path = tu_path("foreign.log");
 	struct cmlog_reader *rd;
 	char *text = corpus_text();
 	uint64_t done, total;
@@ -292,7 +275,7 @@ END_TEST
 /* Cross-check with iconv: as many records as a line-based tool sees. */
 START_TEST(test_foreign_iconv_count)
 {
-	const char *path = tp("ps.log");
+	const char *path = tu_path("ps.log");
 	struct cmlog_reader *rd;
 	char *text = corpus_text(), *out = NULL, *err = NULL;
 
@@ -312,7 +295,7 @@ END_TEST
 /* What no lenient reader reads keeps its line and column (UTF-8 bytes). */
 START_TEST(test_foreign_malformed_utf16)
 {
-	const char *path = tp("bad.log");
+	const char *path = tu_path("bad.log");
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
@@ -344,7 +327,7 @@ END_TEST
 /* Lone surrogates and an odd last byte do not stop the reader. */
 START_TEST(test_foreign_utf16_broken)
 {
-	const char *path = tp("broken.log");
+	const char *path = tu_path("broken.log");
 	static const char rec[] = "<![LOG[ab]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"A\" context=\"\" type=\"3\" "
 	    "thread=\"1\" file=\"\">\r\n";
@@ -391,12 +374,12 @@ START_TEST(test_foreign_utf16_refresh)
 {
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
-	char *out = NULL, *err = NULL, path[4096], a[4096], b[4096];
+	char path[4096], a[4096], b[4096];
 
-	/* tp() rotates 4 buffers: keep the names. */
-	snprintf(path, sizeof path, "%s", tp("grow.log"));
-	snprintf(a, sizeof a, "%s", tp("a.bin"));
-	snprintf(b, sizeof b, "%s", tp("b.bin"));
+	/* tu_path() rotates 4 buffers: keep the names. */
+	snprintf(path, sizeof path, "%s", tu_path("grow.log"));
+	snprintf(a, sizeof a, "%s", tu_path("a.bin"));
+	snprintf(b, sizeof b, "%s", tu_path("b.bin"));
 
 	ck_assert_int_eq(tu_write_file(path, "", 0), 0);
 	rd = ropen(path);
@@ -412,22 +395,12 @@ START_TEST(test_foreign_utf16_refresh)
 	py_write(b, "ee]LOG]!><time=\"1:2:5+000\" date=\"1-2-2026\" "
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"3\" file=\"\">\n",
 	    "utf-16-le", 0, "crlf", 1);
-	ck_assert_int_eq(tu_sh(&out, &err, "cat '%s' >> '%s'", a,
-	    path), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	append_refresh(rd, a, path, 3);
 	ck_assert_int_eq(cmlog_reader_get(rd, 1, &r), 0);
 	ck_assert_str_eq(r.component, "B");
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 2), CMLOG_TYPE_MALFORMED);
 
-	ck_assert_int_eq(tu_sh(&out, &err, "cat '%s' >> '%s'", b,
-	    path), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 3);
+	append_refresh(rd, b, path, 3);
 	ck_assert_int_eq(cmlog_reader_get(rd, 2, &r), 0);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_str_eq(r.component, "C");
@@ -445,26 +418,25 @@ END_TEST
  */
 START_TEST(test_foreign_utf16_slices)
 {
-	const char *path = tp("big.log"), *py = tp("big.py");
-	static const char script[] =
-	    "import sys\n"
-	    "rec = ('<![LOG[record {0} \\u00e9\\U0001f600]LOG]!><time=\"1:2:3.4+-60\""
-	    " date=\"1-2-2026\" component=\"Big\" context=\"\" type=\"{1}\""
-	    " thread=\"{0}\" file=\"\">\\r\\n')\n"
-	    "t = '\\ufeff' + ''.join(rec.format(i, 3 if i % 10 == 0 else 1)"
-	    " for i in range(int(sys.argv[2])))\n"
-	    "open(sys.argv[1], 'wb').write(t.encode('utf-16-le'))\n";
+	const char *path = tu_path("big.log");
+	static const char rec[] =
+	    "<![LOG[record %zu \xc3\xa9\xf0\x9f\x98\x80]LOG]!>"
+	    "<time=\"1:2:3.4+-60\" date=\"1-2-2026\" component=\"Big\""
+	    " context=\"\" type=\"%d\" thread=\"%zu\" file=\"\">\n";
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
-	char *out = NULL, *err = NULL;
 	uint64_t done, total;
-	size_t errors = 0, i;
+	size_t errors = 0, i, len = 0, cap = 40000 * (sizeof rec + 16);
+	char *text = malloc(cap);
 
-	ck_assert_int_eq(tu_write_file(py, script, strlen(script)), 0);
-	ck_assert_int_eq(tu_sh(&out, &err, "python3 '%s' '%s' 40000", py,
-	    path), 0);
-	free(out);
-	free(err);
+	/* 40,000 records, one in ten an error, as UTF-16LE with a BOM and
+	 * CRLF. */
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < 40000; i++)
+		len += (size_t)snprintf(text + len, cap - len, rec, i,
+		    i % 10 == 0 ? 3 : 1, i);
+	py_write(path, text, "utf-16-le", 1, "crlf", 1);
+	free(text);
 	rd = ropen(path);
 	ck_assert_int_eq(cmlog_reader_index(rd, 1u << 20), 1);
 	cmlog_reader_progress(rd, &done, &total);
@@ -497,17 +469,17 @@ END_TEST
 Suite *
 cmlogforeign_suite(void)
 {
-	Suite *s = suite_create("cmlogforeign");
-	TCase *tc = tcase_create("foreign");
+	const struct tu_test tests[] = {
+		TU_LOOP(test_foreign_corpus, NVARIANTS),
+		TU_TEST(test_foreign_iconv_count),
+		TU_TEST(test_foreign_malformed_utf16),
+		TU_TEST(test_foreign_utf16_broken),
+		TU_TEST(test_foreign_utf16_refresh),
+		TU_TEST(test_foreign_utf16_slices),
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_foreign_corpus, 0, (int)NVARIANTS);
-	tcase_add_test(tc, test_foreign_iconv_count);
-	tcase_add_test(tc, test_foreign_malformed_utf16);
-	tcase_add_test(tc, test_foreign_utf16_broken);
-	tcase_add_test(tc, test_foreign_utf16_refresh);
-	tcase_add_test(tc, test_foreign_utf16_slices);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite1("cmlogforeign", (struct tu_case){ "foreign",
+	    .timeout = 60, .setup = tu_dir_setup, .teardown = tu_dir_teardown,
+	    .tests = tests });
 }

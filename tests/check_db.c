@@ -22,6 +22,16 @@ sql1(const char *q)
 	return out;
 }
 
+/* sqlite3's own answer to q (its first line) is want. */
+static void
+sql_eq(const char *q, const char *want)
+{
+	char *v = sql1(q);
+
+	ck_assert_msg(strcmp(v, want) == 0, "%s: '%s', not '%s'", q, v, want);
+	free(v);
+}
+
 START_TEST(create_fresh)
 {
 	struct db *db;
@@ -39,9 +49,7 @@ START_TEST(create_fresh)
 	ck_assert_int_eq(stat(tu_db, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0700);
 	snprintf(tu_db, sizeof tu_db, "%s/new/dir/site.db", tu_dir);
-	v = sql1("PRAGMA journal_mode");
-	ck_assert_str_eq(v, "wal");
-	free(v);
+	sql_eq("PRAGMA journal_mode", "wal");
 	v = sql1("PRAGMA user_version");
 	ck_assert_int_eq(atoi(v), DB_SCHEMA_VERSION);
 	free(v);
@@ -65,14 +73,12 @@ START_TEST(migrate_v1)
 	struct db_site s;
 	struct db_role *r = NULL;
 	struct db_agent *a = NULL;
-	char *cause = NULL, *v;
+	char *cause = NULL;
 	size_t n;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
 	    "site-v1.sql'", tu_db, EHTTP_SRCDIR), 0);
-	v = sql1("PRAGMA user_version");
-	ck_assert_str_eq(v, "1");
-	free(v);
+	sql_eq("PRAGMA user_version", "1");
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
 	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
@@ -88,10 +94,8 @@ START_TEST(migrate_v1)
 	ck_assert_int_eq(n, 0);
 	free(a);
 	db_close(db);
-	v = sql1("SELECT count(*) FROM sqlite_master WHERE name = "
-	    "'cert_by_expiration'");
-	ck_assert_str_eq(v, "1");
-	free(v);
+	sql_eq("SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'cert_by_expiration'", "1");
 }
 END_TEST
 
@@ -104,7 +108,7 @@ START_TEST(migrate_v1_to_v4)
 	struct db_blob *b = NULL;
 	struct db_cert c;
 	unsigned char der[4] = { 0x30, 0x02, 0x05, 0x00 };
-	char *cause = NULL, *v;
+	char *cause = NULL;
 	size_t n;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
@@ -153,12 +157,9 @@ START_TEST(migrate_v1_to_v4)
 	db_close(db);
 	/* Checked with sqlite3 itself: the chain goes with its certificate. */
 	free(sql1("PRAGMA foreign_keys = ON; DELETE FROM cert"));
-	v = sql1("SELECT count(*) FROM cert_chain");
-	ck_assert_str_eq(v, "0");
-	free(v);
-	v = sql1("SELECT subject || ' ' || not_after FROM trusted_root");
-	ck_assert_str_eq(v, "CN=New Root 2000000000");
-	free(v);
+	sql_eq("SELECT count(*) FROM cert_chain", "0");
+	sql_eq("SELECT subject || ' ' || not_after FROM trusted_root",
+	    "CN=New Root 2000000000");
 }
 END_TEST
 
@@ -240,20 +241,27 @@ START_TEST(cert_counts_tally)
 }
 END_TEST
 
-START_TEST(newer_refused)
+/* A new database at tu_db (asserted), closed again. */
+static void
+db_create(void)
 {
-	char *cause = NULL, *v;
+	char *cause = NULL;
 	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 
 	ck_assert_ptr_nonnull(db);
 	db_close(db);
+}
+
+START_TEST(newer_refused)
+{
+	char *cause = NULL;
+
+	db_create();
 	free(sql1("PRAGMA user_version = 7"));
 	ck_assert_ptr_null(db_open(tu_db, 0, &cause));
 	ck_assert_msg(strstr(cause, "version 7 is newer") != NULL, "%s", cause);
 	free(cause);
-	v = sql1("PRAGMA user_version");
-	ck_assert_str_eq(v, "7");
-	free(v);
+	sql_eq("PRAGMA user_version", "7");
 }
 END_TEST
 
@@ -275,10 +283,8 @@ END_TEST
 START_TEST(corrupt_refused)
 {
 	char *cause = NULL;
-	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 
-	ck_assert_ptr_nonnull(db);
-	db_close(db);
+	db_create();
 	/* Keep the header, wreck the schema page. */
 	ck_assert_int_eq(tu_sh(NULL, NULL, "printf '%%01000d' 0 | dd of='%s'"
 	    " bs=1 seek=100 conv=notrunc 2>/dev/null", tu_db), 0);
@@ -380,7 +386,7 @@ START_TEST(bind_too_big_refused)
 	struct db_site s;
 	struct db_system y, back;
 	struct db_agent a = { 0 };
-	char big[200], *v;
+	char big[200];
 	struct db *db = open_with_system(&s, &y);
 
 	memset(big, 'x', sizeof big - 1);
@@ -401,19 +407,13 @@ START_TEST(bind_too_big_refused)
 	    " big") != NULL, "%s", db_error(db));
 	ck_assert_int_eq(db_commit(db), 0);
 	/* Nothing was written, and the statements work again. */
-	v = sql1("SELECT count(*) FROM status_message");
-	ck_assert_str_eq(v, "0");
-	free(v);
-	v = sql1("SELECT count(*) FROM agent");
-	ck_assert_str_eq(v, "0");
-	free(v);
+	sql_eq("SELECT count(*) FROM status_message", "0");
+	sql_eq("SELECT count(*) FROM agent", "0");
 	ck_assert_int_eq(db_system_get(db, "mp.example.com", &back), 1);
 	ck_assert_int_eq(back.id, y.id);
 	snprintf(a.host, sizeof a.host, "h1");
 	ck_assert_int_eq(db_agent_bind(db, &a), 0);
-	v = sql1("SELECT pid || ' ' || host FROM agent");
-	ck_assert_str_eq(v, "42 h1");
-	free(v);
+	sql_eq("SELECT pid || ' ' || host FROM agent", "42 h1");
 	db_close(db);
 }
 END_TEST
@@ -566,8 +566,6 @@ START_TEST(concurrent_writers)
 }
 END_TEST
 
-Suite *db_suite(void);
-
 Suite *
 db_suite(void)
 {
@@ -587,11 +585,8 @@ db_suite(void)
 		TU_TEST(concurrent_writers),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "db", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("db", cases);
+	return tu_suite1("db", (struct tu_case){ "db", .timeout = 60,
+	    .setup = tu_dir_setup, .teardown = tu_dir_teardown,
+	    .tests = tests });
 }

@@ -483,8 +483,6 @@ START_TEST(audit_real_user)
 }
 END_TEST
 
-Suite *files_suite(void);
-
 Suite *
 files_suite(void)
 {

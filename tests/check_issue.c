@@ -801,8 +801,6 @@ START_TEST(kill_mid_issuance_is_atomic)
 }
 END_TEST
 
-Suite *issue_suite(void);
-
 Suite *
 issue_suite(void)
 {
@@ -826,11 +824,8 @@ issue_suite(void)
 		TU_TEST(kill_mid_issuance_is_atomic),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "rules", .timeout = 120, .setup = tu_demo_setup,
-		    .teardown = tu_dir_teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("issue", cases);
+	return tu_suite1("issue", (struct tu_case){ "rules", .timeout = 120,
+	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
+	    .tests = tests });
 }

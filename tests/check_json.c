@@ -12,8 +12,6 @@
 #include "cli.h"
 #include "testutil.h"
 
-Suite	*json_suite(void);
-
 /* What cj_print writes for v. */
 static char *
 printed(json_t *v)
@@ -235,11 +233,8 @@ json_suite(void)
 		TU_TEST(ctl_roundtrip),
 		{ NULL },
 	};
-	const struct tu_case cases[] = {
-		{ "json", 60, NULL, NULL, tu_demo_setup, tu_dir_teardown,
-		    tests },
-		{ NULL },
-	};
 
-	return tu_suite("json", cases);
+	return tu_suite1("json", (struct tu_case){ "json", .timeout = 60,
+	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
+	    .tests = tests });
 }

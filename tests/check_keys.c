@@ -734,8 +734,6 @@ START_TEST(console_no_core_dump)
 }
 END_TEST
 
-Suite *keys_suite(void);
-
 /* The agent holds the master key and its TLS key: no core dump either. */
 START_TEST(agent_no_core_dump)
 {

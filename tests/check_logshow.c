@@ -13,9 +13,6 @@
 #include "errlookup.h"
 #include "testutil.h"
 
-Suite	*logshow_suite(void);
-
-static char *dir;
 static char logpath[4096];
 
 /* Tolerant forms, a BOM and CRLF, a multi-line text, junk, a bad record,
@@ -39,46 +36,10 @@ static const char foreign[] =
 static void
 setup(void)
 {
-	dir = tu_tmpdir();
-	snprintf(logpath, sizeof logpath, "%s/foreign.log", dir);
+	tu_dir_setup();
+	snprintf(logpath, sizeof logpath, "%s/foreign.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(logpath, foreign, sizeof foreign - 1),
 	    0);
-}
-
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-	dir = NULL;
-}
-
-static const char *
-python(void)
-{
-	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" :
-	    "python3";
-}
-
-/* python3 evaluates expr over the JSON d; it must print True. */
-static void
-py_check(const char *json, const char *expr)
-{
-	char in[4096], py[4096], *prog = NULL, *out = NULL, *err = NULL;
-
-	snprintf(in, sizeof in, "%s/in.json", dir);
-	snprintf(py, sizeof py, "%s/eval.py", dir);
-	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
-	if (asprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1],"
-	    " encoding='utf-8'))\nprint(%s)\n", expr) == -1)
-		abort();
-	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
-	free(prog);
-	ck_assert_msg(tu_sh(&out, &err, "%s '%s' '%s'", python(), py, in) == 0,
-	    "python: %s", err);
-	out[strcspn(out, "\n")] = '\0';
-	ck_assert_msg(strcmp(out, "True") == 0, "%s: %s", expr, out);
-	free(out);
-	free(err);
 }
 
 /* ehttpctl log show LOG ARGS...; no database is needed. */
@@ -88,7 +49,7 @@ show(char **out, char **err, const char *a1, const char *a2, const char *a3,
 {
 	char nodb[4096];
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	return tu_ctl(nodb, out, err, "log", "show", logpath, a1, a2, a3, a4,
 	    NULL);
 }
@@ -98,7 +59,7 @@ START_TEST(test_json_foreign)
 	char *out = NULL, *err = NULL;
 
 	ck_assert_int_eq(show(&out, &err, "--json", NULL, NULL, NULL), 0);
-	py_check(out, "len(d) == 6 and"
+	tu_py_check(out, "len(d) == 6 and"
 	    " d[0] == {'line': 1, 'time': '2026-11-24T14:05:12.345Z',"
 	    " 'time_str': '14:05:12.345+000', 'date_str': '11-24-2026',"
 	    " 'component': 'CompA', 'context': '', 'type': 1, 'type_name':"
@@ -107,17 +68,17 @@ START_TEST(test_json_foreign)
 	    " 'malformed': False}");
 	/* No offset: a local time, no "Z"; -060 is the bias: UTC = local
 	 * + bias, one hour earlier. */
-	py_check(out, "d[1]['time'] == '2026-01-02T01:02:03.400' and"
+	tu_py_check(out, "d[1]['time'] == '2026-01-02T01:02:03.400' and"
 	    " d[1]['type_name'] == 'warning' and d[1]['thread'] == 0 and"
 	    " d[1]['file'] == '' and d[1]['line'] == 2");
-	py_check(out, "d[2]['text'] == 'multi\\nline\\ntext' and d[2]['type']"
+	tu_py_check(out, "d[2]['text'] == 'multi\\nline\\ntext' and d[2]['type']"
 	    " == 3 and d[2]['time'] == '2026-11-24T13:05:13.000Z'");
-	py_check(out, "d[3]['malformed'] and d[3]['text'] == 'junk line here'"
+	tu_py_check(out, "d[3]['malformed'] and d[3]['text'] == 'junk line here'"
 	    " and d[3]['cause'] == 'line 6 col 1: text outside a record' and"
 	    " d[3]['time'] is None and d[3]['type_name'] == 'malformed'");
-	py_check(out, "d[4]['malformed'] and d[4]['cause'].startswith('line 7"
+	tu_py_check(out, "d[4]['malformed'] and d[4]['cause'].startswith('line 7"
 	    " col ') and d[4]['text'].startswith('<![LOG[bad attrs]')");
-	py_check(out, "d[5]['type'] == 0 and d[5]['type_name'] == 'info' and"
+	tu_py_check(out, "d[5]['type'] == 0 and d[5]['type_name'] == 'info' and"
 	    " d[5]['text'] == 'type zero \\ufffd invalid' and d[5]['line'] == 8");
 	ck_assert_ptr_nonnull(strstr(err, "2 malformed records"));
 	ck_assert_ptr_nonnull(strstr(err, "line 6 col 1: text outside a"
@@ -183,7 +144,7 @@ START_TEST(test_filters)
 	ck_assert_int_eq(show(&out, &err, filters[_i].opt, filters[_i].val,
 	    "--json", NULL), 0);
 	snprintf(expr, sizeof expr, "len(d) == %d", filters[_i].n);
-	py_check(out, expr);
+	tu_py_check(out, expr);
 	free(out);
 	free(err);
 	ck_assert_int_eq(show(&out, &err, filters[_i].opt, filters[_i].val,
@@ -227,7 +188,7 @@ START_TEST(test_errors)
 {
 	char *out = NULL, *err = NULL, nodb[4096];
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(show(&out, &err, "--type", "verbose", NULL, NULL), 2);
 	ck_assert_ptr_nonnull(strstr(err, "type 'verbose': must be info,"
 	    " warning, error or malformed"));
@@ -277,7 +238,7 @@ START_TEST(test_large_log)
 	snprintf(expr, sizeof expr, "len(d) == %d and all(r['line'] == i + 1"
 	    " and r['text'].startswith('record %%d ' %% i) and r['type'] =="
 	    " i %% 3 + 1 for i, r in enumerate(d))", N);
-	py_check(out, expr);
+	tu_py_check(out, expr);
 	ck_assert_str_eq(err, "");
 	free(out);
 	free(err);
@@ -287,7 +248,6 @@ START_TEST(test_large_log)
 	free(err);
 }
 END_TEST
-
 
 /* A record of component comp at 11-24-2026 hh:mm:ss.ms. */
 static void
@@ -308,7 +268,7 @@ write_log(const char *name, const char *const *texts, const char *const *times,
 		rec_line(line, sizeof line, texts[i], times[i], i % 3 + 1);
 		strncat(all, line, sizeof all - strlen(all) - 1);
 	}
-	snprintf(path, len, "%s/%s", dir, name);
+	snprintf(path, len, "%s/%s", tu_dir, name);
 	ck_assert_int_eq(tu_write_file(path, all, strlen(all)), 0);
 }
 
@@ -327,26 +287,26 @@ START_TEST(test_merge)
 
 	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
 	write_log("mpcontrol.lo_", bt, btt, 3, b, sizeof b);
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
 	    b, NULL), 0);
-	py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'a2', 'b2',"
+	tu_py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'a2', 'b2',"
 	    " 'b3', 'a3']");
-	py_check(out, "all(d[i]['time'] <= d[i + 1]['time'] for i in"
+	tu_py_check(out, "all(d[i]['time'] <= d[i + 1]['time'] for i in"
 	    " range(len(d) - 1))");
-	py_check(out, "[r['log'] for r in d] == ['mpcontrol.log',"
+	tu_py_check(out, "[r['log'] for r in d] == ['mpcontrol.log',"
 	    " 'mpcontrol.lo_', 'mpcontrol.log', 'mpcontrol.lo_',"
 	    " 'mpcontrol.lo_', 'mpcontrol.log'] and d[1]['log_path'].endswith("
 	    "'/mpcontrol.lo_')");
 	/* The log is named first, then the record as for one log. */
-	py_check(out, "list(d[0])[:4] == ['log', 'log_path', 'line', 'time']"
+	tu_py_check(out, "list(d[0])[:4] == ['log', 'log_path', 'line', 'time']"
 	    " and list(d[0])[-3:] == ['file', 'text', 'malformed']");
 	free(out);
 	free(err);
 	/* The other order of FILEs: the tie goes the other way. */
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", b,
 	    a, NULL), 0);
-	py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'b2', 'a2',"
+	tu_py_check(out, "[r['text'] for r in d] == ['a1', 'b1', 'b2', 'a2',"
 	    " 'b3', 'a3']");
 	free(out);
 	free(err);
@@ -384,12 +344,12 @@ START_TEST(test_merge_zones)
 	char a[4096], z[4096], nodb[4096], *out = NULL, *err = NULL;
 
 	write_log("mpcontrol.log", at, att, 3, a, sizeof a);
-	snprintf(z, sizeof z, "%s/script.log", dir);
+	snprintf(z, sizeof z, "%s/script.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(z, other, sizeof other - 1), 0);
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", a,
 	    z, NULL), 0);
-	py_check(out, "[r['text'] for r in d] == ['a1', 'z1', 'a2', 'z2',"
+	tu_py_check(out, "[r['text'] for r in d] == ['a1', 'z1', 'a2', 'z2',"
 	    " 'a3'] and d[1]['time'] == '2026-11-24T10:00:02.500Z' and"
 	    " d[3]['time'] == '2026-11-24T10:00:04.000Z'");
 	free(out);
@@ -407,12 +367,12 @@ START_TEST(test_thread_as_written)
 	    " file=\"\">\n";
 	char path[4096], nodb[4096], *out = NULL, *err = NULL;
 
-	snprintf(path, sizeof path, "%s/script.log", dir);
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(path, sizeof path, "%s/script.log", tu_dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, log, sizeof log - 1), 0);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", "--json", path,
 	    NULL), 0);
-	py_check(out, "d[0]['thread'] == 0 and d[0]['thread_str'] =="
+	tu_py_check(out, "d[0]['thread'] == 0 and d[0]['thread_str'] =="
 	    " 'Main\\x1b[2J'");
 	free(out);
 	free(err);
@@ -431,16 +391,16 @@ START_TEST(test_merge_errors)
 	char nodb[4096], missing[4096], *out = NULL, *err = NULL;
 	char *argv200 = NULL;
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
-	snprintf(missing, sizeof missing, "%s/gone.log", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
+	snprintf(missing, sizeof missing, "%s/gone.log", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
 	    missing, NULL), 1);
 	ck_assert_ptr_nonnull(strstr(err, "gone.log"));
 	ck_assert_str_eq(out, "");
 	free(out);
 	free(err);
-	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath, dir,
-	    NULL), 1);
+	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "show", logpath,
+	    tu_dir, NULL), 1);
 	ck_assert_ptr_nonnull(strstr(err, ": is a folder, not a log"));
 	free(out);
 	free(err);
@@ -477,21 +437,21 @@ START_TEST(test_lookup)
 {
 	char nodb[4096], *out = NULL, *err = NULL;
 
-	snprintf(nodb, sizeof nodb, "%s/none.db", dir);
+	snprintf(nodb, sizeof nodb, "%s/none.db", tu_dir);
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "--json",
 	    "0x80072f8f", "12175", "80004005", "--", "-2147012721", NULL), 0);
-	py_check(out, "d[0]['kind'] == 'hresult' and d[0]['value'] =="
+	tu_py_check(out, "d[0]['kind'] == 'hresult' and d[0]['value'] =="
 	    " 0x80072F8F and d[0]['severity'] == 1 and d[0]['facility'] == 7"
 	    " and d[0]['facility_name'] == 'FACILITY_WIN32' and d[0]['code'] =="
 	    " 12175 and d[0]['name'] == 'ERROR_WINHTTP_SECURE_FAILURE'");
-	py_check(out, "d[1]['kind'] == 'win32' and d[1]['value'] == 12175 and"
+	tu_py_check(out, "d[1]['kind'] == 'win32' and d[1]['value'] == 12175 and"
 	    " d[1]['name'] == 'ERROR_WINHTTP_SECURE_FAILURE' and"
 	    " 'Winhttp.h' in d[1]['source']");
-	py_check(out, "d[2]['name'] == 'E_FAIL' and d[2]['value'] =="
+	tu_py_check(out, "d[2]['name'] == 'E_FAIL' and d[2]['value'] =="
 	    " 0x80004005 and d[2]['facility'] == 0");
-	py_check(out, "d[3]['value'] == 0x80072F8F and d[3]['name'] =="
+	tu_py_check(out, "d[3]['value'] == 0x80072F8F and d[3]['name'] =="
 	    " d[0]['name']");
-	py_check(out, "all(((r['value'] >> 16) & 0x7ff) == r['facility'] and"
+	tu_py_check(out, "all(((r['value'] >> 16) & 0x7ff) == r['facility'] and"
 	    " (r['value'] & 0xffff) == r['code'] for r in d if r['kind'] =="
 	    " 'hresult')");
 	free(out);
@@ -499,7 +459,7 @@ START_TEST(test_lookup)
 	/* A negative decimal without "--" is a code, in its place. */
 	ck_assert_int_eq(tu_ctl(nodb, &out, &err, "log", "lookup", "12175",
 	    "-2147012721", "--json", "0x80004005", NULL), 0);
-	py_check(out, "[r['input'] for r in d] == ['12175', '-2147012721',"
+	tu_py_check(out, "[r['input'] for r in d] == ['12175', '-2147012721',"
 	    " '0x80004005'] and d[1]['value'] == 0x80072F8F");
 	free(out);
 	free(err);
@@ -551,24 +511,22 @@ END_TEST
 Suite *
 logshow_suite(void)
 {
-	Suite *s = suite_create("logshow");
-	TCase *tc = tcase_create("log show");
+	const struct tu_test tests[] = {
+		TU_TEST(test_json_foreign),
+		TU_TEST(test_text_foreign),
+		TU_LOOP(test_filters, TU_ALL(filters)),
+		TU_TEST(test_filters_combined),
+		TU_TEST(test_filter_warns_malformed),
+		TU_TEST(test_errors),
+		TU_TEST(test_large_log),
+		TU_TEST(test_merge),
+		TU_TEST(test_merge_errors),
+		TU_TEST(test_thread_as_written),
+		TU_TEST(test_merge_zones),
+		TU_TEST(test_lookup),
+		{ NULL }
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_json_foreign);
-	tcase_add_test(tc, test_text_foreign);
-	tcase_add_loop_test(tc, test_filters, 0,
-	    (int)(sizeof filters / sizeof filters[0]));
-	tcase_add_test(tc, test_filters_combined);
-	tcase_add_test(tc, test_filter_warns_malformed);
-	tcase_add_test(tc, test_errors);
-	tcase_add_test(tc, test_large_log);
-	tcase_add_test(tc, test_merge);
-	tcase_add_test(tc, test_merge_errors);
-	tcase_add_test(tc, test_thread_as_written);
-	tcase_add_test(tc, test_merge_zones);
-	tcase_add_test(tc, test_lookup);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite1("logshow", (struct tu_case){ "log show", .timeout = 60,
+	    .setup = setup, .teardown = tu_dir_teardown, .tests = tests });
 }

@@ -27,8 +27,6 @@
 #include "cmlog.h"
 #include "testutil.h"
 
-Suite	*mpd_suite(void);
-
 #define FQDN		"p01.contoso.com"
 #define MP2		"mp2.p01.contoso.com"
 #define WAIT_MS		15000
@@ -297,13 +295,55 @@ cert_field(const char *filter, const char *field)
 	    tu_bin("ehttpctl"), db, filter, tu_python(), field);
 }
 
+/* The agent started for FQDN and serving: a handshake with it verified
+ * against the root, the certificate's thumbprint in tp. */
 static void
-py_check(const char *json, const char *expr)
+agent_serving(char tp[41])
 {
-	char *v = tu_py_json(json, expr);
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+}
 
-	ck_assert_msg(strcmp(v, "True") == 0, "%s: %s\n%s", expr, v, json);
-	free(v);
+/* Handshakes verified against ca, polled up to WAIT_MS until one serves
+ * the certificate want (NULL: any); asserted. Its thumbprint in tp. */
+static void
+wait_serving(const char *ca, const char *want, char tp[41])
+{
+	int rc = -1;
+
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		rc = s_client(FQDN, https_port, ca, tp);
+		if (rc == 0 && (want == NULL || strcmp(tp, want) == 0))
+			break;
+		msleep(100);
+	}
+	if (want == NULL)
+		ck_assert_int_eq(rc, 0);
+	else
+		ck_assert_str_eq(tp, want);
+}
+
+/* Handshakes verified against the root, polled up to WAIT_MS until one
+ * fails (the agent no longer serves it); asserted. */
+static void
+wait_no_tls(void)
+{
+	char tp[41];
+	int rc = 0;
+
+	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
+		rc = s_client(FQDN, https_port, root, tp);
+		if (rc == 0)
+			msleep(100);
+	}
+	ck_assert_int_ne(rc, 0);
+}
+
+/* ehttpctl cert renew ID (asserted). */
+static void
+renew(const char *id)
+{
+	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
 }
 
 static char *
@@ -386,8 +426,7 @@ START_TEST(test_serves_verified_tls)
 	char tp[41], *role_tp, *body = NULL, *line, *json, *expr = NULL;
 	char *out = NULL;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	agent_serving(tp);
 	role_tp = cert_field("--type role --system " FQDN, "thumbprint");
 	ck_assert_str_eq(tp, role_tp);
 	/* The wrong name does not verify. */
@@ -462,7 +501,7 @@ START_TEST(test_serves_verified_tls)
 	    " d['events'])", (int)agent, https_port, http_port, role_tp,
 	    role_tp) == -1)
 		abort();
-	py_check(json, expr);
+	tu_py_check(json, expr);
 	free(expr);
 	free(json);
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "system", "show", FQDN, NULL),
@@ -483,12 +522,11 @@ START_TEST(test_cert_swap_without_restart)
 	char tp0[41], tp[41], *id, *want, *pid1, *pid2;
 	pid_t pid;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	agent_serving(tp0);
 	pid = agent;
 	pid1 = slurp(pidf);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
 	id = cert_field("--type role --system " FQDN, "id");
-	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+	renew(id);
 	want = cert_field("--type role --system " FQDN, "thumbprint");
 	ck_assert_str_ne(want, tp0);
 	/* Handshakes all along: the listener never goes away. */
@@ -522,7 +560,7 @@ START_TEST(test_cert_swap_without_restart)
 		msleep(100);
 		json = system_show_json(FQDN);
 	}
-	py_check(json, expr);
+	tu_py_check(json, expr);
 	free(expr);
 	free(json);
 	free(id);
@@ -537,18 +575,11 @@ END_TEST
 START_TEST(test_enhanced_http_off_and_on)
 {
 	char tp0[41], tp[41], *body = NULL, *json, *expr;
-	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	agent_serving(tp0);
 	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
 	    tu_bin("ehttpctl"), db));
-	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
-		rc = s_client(FQDN, https_port, root, tp);
-		if (rc == 0)
-			msleep(100);
-	}
-	ck_assert_int_ne(rc, 0);
+	wait_no_tls();
 	/* Refused outright: the HTTPS listener is closed. */
 	ck_assert_int_eq(tu_sh(NULL, NULL, "curl -sS --max-time 5 --cacert '%s'"
 	    " --resolve %s:%d:127.0.0.1 'https://%s:%d/SMS_MP/.sms_aut?MPLIST'",
@@ -565,7 +596,7 @@ START_TEST(test_enhanced_http_off_and_on)
 	ck_assert(wait_log(line, 1));
 	free(line);
 	json = system_show_json(FQDN);
-	py_check(json, "d['agent']['serving_tls'] == False and"
+	tu_py_check(json, "d['agent']['serving_tls'] == False and"
 	    " d['agent']['bound_cert_id'] is None and d['certificate'] is None"
 	    " and d['enhanced_http'] == False");
 	free(json);
@@ -579,13 +610,7 @@ START_TEST(test_enhanced_http_off_and_on)
 	ck_assert_str_ne(want, tp0);
 	ck_assert_str_eq(alg, "ec-p256");
 	free(alg);
-	for (int ms = 0; ms < WAIT_MS; ms += 100) {
-		if (s_client(FQDN, https_port, root, tp) == 0 &&
-		    strcmp(tp, want) == 0)
-			break;
-		msleep(100);
-	}
-	ck_assert_str_eq(tp, want);
+	wait_serving(root, want, tp);
 	ck_assert_int_eq(log_count("Bound the SMS Role SSL Certificate"), 2);
 	ck_assert_int_eq(curl(1, https_port, root, "MPLIST", &body), 0);
 	ck_assert_int_eq(tu_count(body, "Value=\"1\""), 2);
@@ -598,7 +623,7 @@ START_TEST(test_enhanced_http_off_and_on)
 	    " d['agent']['bound_thumbprint'] == '%s' and any('stopped serving"
 	    " HTTPS' in e['message'] for e in d['events'])", want) == -1)
 		abort();
-	py_check(json, expr);
+	tu_py_check(json, expr);
 	free(expr);
 	free(json);
 	free(want);
@@ -607,22 +632,30 @@ START_TEST(test_enhanced_http_off_and_on)
 }
 END_TEST
 
+/*
+ * The openssl CLI making a PKI root and a leaf for the host named by both
+ * %s (EC P-256, 30 days) in the current directory: pkica.pem, pki.pem,
+ * pki.key. A shell command line with only single quotes in it.
+ */
+#define PKI_MAKE							\
+	"openssl req -x509 -newkey ec -pkeyopt"				\
+	" ec_paramgen_curve:P-256 -nodes -keyout pkica.key -out pkica.pem" \
+	" -days 30 -subj '/CN=Contoso Test PKI Root' -addext"		\
+	" basicConstraints=critical,CA:TRUE -addext"			\
+	" keyUsage=critical,keyCertSign,cRLSign 2>/dev/null &&"		\
+	" openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes" \
+	" -keyout pki.key -out pki.csr -subj '/CN=%s' 2>/dev/null &&"	\
+	" printf 'subjectAltName=DNS:%s\\nextendedKeyUsage=serverAuth\\n" \
+	"keyUsage=critical,digitalSignature\\nbasicConstraints=CA:FALSE\\n'" \
+	" > pki.ext && openssl x509 -req -in pki.csr -CA pkica.pem -CAkey" \
+	" pkica.key -CAcreateserial -out pki.pem -days 30 -extfile pki.ext" \
+	" 2>/dev/null"
+
 /* A PKI certificate made with the openssl CLI (EC P-256) for FQDN. */
 static void
 make_pki(void)
 {
-	free(sh1("cd '%s' && openssl req -x509 -newkey ec -pkeyopt"
-	    " ec_paramgen_curve:P-256 -nodes -keyout pkica.key -out pkica.pem"
-	    " -days 30 -subj '/CN=Contoso Test PKI Root' -addext"
-	    " basicConstraints=critical,CA:TRUE -addext"
-	    " keyUsage=critical,keyCertSign,cRLSign 2>/dev/null &&"
-	    " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-	    " -keyout pki.key -out pki.csr -subj '/CN=%s' 2>/dev/null &&"
-	    " printf 'subjectAltName=DNS:%s\\nextendedKeyUsage=serverAuth\\n"
-	    "keyUsage=critical,digitalSignature\\nbasicConstraints=CA:FALSE\\n'"
-	    " > pki.ext && openssl x509 -req -in pki.csr -CA pkica.pem -CAkey"
-	    " pkica.key -CAcreateserial -out pki.pem -days 30 -extfile pki.ext"
-	    " 2>/dev/null && echo ok", dir, FQDN, FQDN));
+	free(sh1("cd '%s' && " PKI_MAKE " && echo ok", dir, FQDN, FQDN));
 	free(sh1("cd '%s' && '%s' --db '%s' cert import-pki %s pki.pem pki.key",
 	    dir, tu_bin("ehttpctl"), db, FQDN));
 }
@@ -660,7 +693,7 @@ START_TEST(test_pki_preferred)
 	ck_assert_int_eq(log_count("Stopped serving HTTPS"), 0);
 	free(line);
 	json = system_show_json(FQDN);
-	py_check(json, "d['certificate']['type'] == 'pki' and"
+	tu_py_check(json, "d['certificate']['type'] == 'pki' and"
 	    " d['agent']['bound_type'] == 'pki' and d['agent']['health']['ok']");
 	free(json);
 	free(want);
@@ -683,14 +716,14 @@ START_TEST(test_health_failure_reported)
 	ck_assert_msg(wait_log(line, 1), "no failure line");
 	free(line);
 	json = system_show_json(FQDN);
-	py_check(json, "d['agent']['health']['ok'] == False and"
+	tu_py_check(json, "d['agent']['health']['ok'] == False and"
 	    " 'certificate verify failed' in d['agent']['health']['text'] and"
 	    " any(e['severity'] == 'error' and 'health check' in e['message']"
 	    " for e in d['events'])");
 	free(json);
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "log", "show", logpath, "--type",
 	    "error", "--json", NULL), 0);
-	py_check(out, "len(d) >= 1 and all(r['type'] == 3 and"
+	tu_py_check(out, "len(d) >= 1 and all(r['type'] == 3 and"
 	    " r['text'].startswith('Call to HttpSendRequestSync failed for"
 	    " port') for r in d)");
 	free(out);
@@ -717,7 +750,7 @@ wait_json(const char *fqdn, const char *expr)
 		msleep(100);
 		json = system_show_json(fqdn);
 	}
-	py_check(json, expr);
+	tu_py_check(json, expr);
 	free(json);
 }
 
@@ -726,20 +759,13 @@ wait_json(const char *fqdn, const char *expr)
 START_TEST(test_root_block_takes_effect)
 {
 	char tp[41], root2[4096], *id, *id2, *body = NULL, *out = NULL;
-	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	agent_serving(tp);
 	id = cert_field("--type root --site P01", "id");
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "cert", "block", id, NULL), 0);
 	free(out);
 	/* No TLS with what it signed. */
-	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
-		rc = s_client(FQDN, https_port, root, tp);
-		if (rc == 0)
-			msleep(100);
-	}
-	ck_assert_int_ne(rc, 0);
+	wait_no_tls();
 	/* ?MPCERT no longer hands it out (404: curl --fail exits 22). */
 	ck_assert_int_eq(curl(0, http_port, NULL, "MPCERT", &body), 22);
 	free(body);
@@ -770,13 +796,7 @@ START_TEST(test_root_block_takes_effect)
 	snprintf(root2, sizeof root2, "%s/root2.pem", dir);
 	free(sh1("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
 	    db, id2, root2));
-	rc = -1;
-	for (int ms = 0; ms < WAIT_MS && rc != 0; ms += 100) {
-		rc = s_client(FQDN, https_port, root2, tp);
-		if (rc != 0)
-			msleep(100);
-	}
-	ck_assert_int_eq(rc, 0);
+	wait_serving(root2, NULL, tp);
 	/* The served chain, checked by openssl verify against the new root. */
 	free(sh1("cd '%s' && openssl s_client -connect 127.0.0.1:%d"
 	    " -servername %s -showcerts </dev/null 2>/dev/null | openssl x509"
@@ -807,18 +827,7 @@ START_TEST(test_pki_expired_fallback)
 	 * sanitizer build: libfaketime is preloaded ahead of ASan's runtime,
 	 * which is fine for this one command. */
 	free(sh1("cd '%s' && faketime '2024-01-01 00:00:00' sh -c \""
-	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256"
-	    " -nodes -keyout pkica.key -out pkica.pem -days 30"
-	    " -subj '/CN=Contoso Test PKI Root' -addext"
-	    " basicConstraints=critical,CA:TRUE -addext"
-	    " keyUsage=critical,keyCertSign,cRLSign 2>/dev/null &&"
-	    " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-	    " -keyout pki.key -out pki.csr -subj '/CN=%s' 2>/dev/null &&"
-	    " printf 'subjectAltName=DNS:%s\\nextendedKeyUsage=serverAuth\\n"
-	    "keyUsage=critical,digitalSignature\\nbasicConstraints=CA:FALSE\\n'"
-	    " > pki.ext && openssl x509 -req -in pki.csr -CA pkica.pem -CAkey"
-	    " pkica.key -CAcreateserial -out pki.pem -days 30 -extfile pki.ext"
-	    " 2>/dev/null\" && ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
+	    PKI_MAKE "\" && ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
 	    "verify_asan_link_order=0\" faketime '2024-01-10 00:00:00' '%s'"
 	    " --db '%s'"
 	    " cert import-pki %s pki.pem pki.key >/dev/null && echo ok", dir,
@@ -833,13 +842,7 @@ START_TEST(test_pki_expired_fallback)
 	    1));
 	want = cert_field("--type role --system " FQDN, "thumbprint");
 	ck_assert_str_ne(want, pki);
-	for (int ms = 0; ms < WAIT_MS; ms += 100) {
-		if (s_client(FQDN, https_port, root, tp) == 0 &&
-		    strcmp(tp, want) == 0)
-			break;
-		msleep(100);
-	}
-	ck_assert_str_eq(tp, want);
+	wait_serving(root, want, tp);
 	wait_json(FQDN, "d['serving']['state'] == 'site-issued (PKI expired:"
 	    " fallback)' and d['serving']['health'] == 'WARNING' and"
 	    " d['agent']['health'] is not None and"
@@ -850,7 +853,7 @@ START_TEST(test_pki_expired_fallback)
 	char *out = NULL;
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "log", "show", logpath, "--type",
 	    "warning", "--json", NULL), 0);
-	py_check(out, "any('fallback' in r['text'] for r in d)");
+	tu_py_check(out, "any('fallback' in r['text'] for r in d)");
 	free(out);
 	free(want);
 	free(pki);
@@ -959,7 +962,7 @@ START_TEST(test_sigterm_clean_exit)
 	ck_assert_int_eq(tu_sh(NULL, NULL, "curl -s --max-time 5"
 	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?MPLIST'", http_port), 7);
 	json = system_show_json(FQDN);
-	py_check(json, "d['agent']['pid'] == 0 and not d['agent']['running']"
+	tu_py_check(json, "d['agent']['pid'] == 0 and not d['agent']['running']"
 	    " and not d['agent']['serving_tls'] and d['events'][0]['message']"
 	    " == 'ehttp-mpd on " FQDN " stopped.'");
 	free(json);
@@ -1015,13 +1018,12 @@ START_TEST(test_key_mismatch_at_runtime)
 	char tp0[41], tp[41], *id, *other, *newid, *json;
 	int polls;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	agent_serving(tp0);
 	id = cert_field("--type role --system " FQDN, "id");
 	other = cert_field("--type role --system " MP2, "id");
 	/* Stopped, the agent cannot poll between the renewal and the damage. */
 	ck_assert_int_eq(kill(agent, SIGSTOP), 0);
-	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+	renew(id);
 	newid = cert_field("--type role --system " FQDN, "id");
 	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
 	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other,
@@ -1036,7 +1038,7 @@ START_TEST(test_key_mismatch_at_runtime)
 	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
 	ck_assert_str_eq(tp, tp0);
 	json = system_show_json(FQDN);
-	py_check(json, "d['agent']['bound_thumbprint'] != d['certificate']"
+	tu_py_check(json, "d['agent']['bound_thumbprint'] != d['certificate']"
 	    "['thumbprint'] and not d['agent']['current'] and"
 	    " any(e['severity'] == 'error' and 'cannot bind' in e['message']"
 	    " for e in d['events'])");
@@ -1162,14 +1164,14 @@ START_TEST(test_log_show)
 	    " and d[0]['text'].startswith('MP Control Manager (ehttp-mpd')"
 	    " and d[-1]['text'] == 'MP Control Manager stopped for " FQDN "'",
 	    n);
-	py_check(out, expr);
+	tu_py_check(out, expr);
 	free(n);
 	free(out);
 	free(err);
 	ck_assert_int_eq(tu_ctl(db, &out, &err, "log", "show", logpath, "--grep",
 	    "httpsendrequestsync", "--component", "sms_mp_control_manager",
 	    "--type", "info", "--json", NULL), 0);
-	py_check(out, "len(d) >= 1 and all(r['text'].startswith('Call to"
+	tu_py_check(out, "len(d) >= 1 and all(r['text'].startswith('Call to"
 	    " HttpSendRequestSync succeeded') and r['type_name'] == 'info'"
 	    " for r in d)");
 	free(out);
@@ -1275,10 +1277,8 @@ END_TEST
 START_TEST(test_db_replaced_by_mv)
 {
 	char tp[41], aside[4096], *json, *expr = NULL, *ok, *out = NULL;
-	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	agent_serving(tp);
 	snprintf(aside, sizeof aside, "%s/aside.db", dir);
 	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
 	    " '%s.master-key'", db, aside, db, aside));
@@ -1286,12 +1286,7 @@ START_TEST(test_db_replaced_by_mv)
 	    tu_bin("ehttpctl"), aside));
 	ck_assert_int_eq(access(db, F_OK), 0);
 	free(sh1("mv '%s' '%s'", aside, db));
-	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
-		rc = s_client(FQDN, https_port, root, tp);
-		if (rc == 0)
-			msleep(100);
-	}
-	ck_assert_int_ne(rc, 0);
+	wait_no_tls();
 	ck_assert_int_eq(log_count("Site database was replaced; reopened"), 1);
 	ck_assert_int_eq(log_count("Stopped serving HTTPS on port"), 1);
 	/* The health check goes on over HTTP and is recorded in the new
@@ -1307,7 +1302,7 @@ START_TEST(test_db_replaced_by_mv)
 	    " d['agent']['serving_tls'] == False and d['enhanced_http'] =="
 	    " False", (int)agent) == -1)
 		abort();
-	py_check(json, expr);
+	tu_py_check(json, expr);
 	free(expr);
 	free(json);
 	/* Deleted without a replacement: said once, the open file serves. */
@@ -1365,10 +1360,8 @@ START_TEST(test_db_replaced_while_old_in_use)
 {
 	char tp0[41], tp[41], aside[4096], py[4096], flag[4096], ready[4096];
 	char *ok, *pid;
-	int rc = 0;
 
-	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
-	ck_assert_int_eq(s_client(FQDN, https_port, root, tp0), 0);
+	agent_serving(tp0);
 	snprintf(py, sizeof py, "%s/holder.py", dir);
 	snprintf(flag, sizeof flag, "%s/release", dir);
 	snprintf(ready, sizeof ready, "%s/release.ready", dir);
@@ -1392,12 +1385,7 @@ START_TEST(test_db_replaced_while_old_in_use)
 	ck_assert_int_eq(log_count("Site database was replaced; reopened"), 0);
 	ck_assert_int_eq(tu_write_file(flag, "", 0), 0);
 	ck_assert(wait_log("Site database was replaced; reopened", 1));
-	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
-		rc = s_client(FQDN, https_port, root, tp);
-		if (rc == 0)
-			msleep(100);
-	}
-	ck_assert_int_ne(rc, 0);
+	wait_no_tls();
 	ok = sh1("sqlite3 '%s' 'PRAGMA integrity_check'", db);
 	ck_assert_str_eq(ok, "ok");
 	free(ok);
@@ -1440,7 +1428,7 @@ agent_pid_is(int pid)
 
 	snprintf(expr, sizeof expr, "d['agent']['pid'] == %d and"
 	    " d['agent']['running']", pid);
-	py_check(json, expr);
+	tu_py_check(json, expr);
 	free(json);
 }
 
@@ -1579,7 +1567,7 @@ START_TEST(test_duplicate_agent_refused)
 	free(n);
 	char *json = system_show_json(FQDN), expr[512];
 	snprintf(expr, sizeof expr, "d['agent']['host'] == '%s'", host);
-	py_check(json, expr);
+	tu_py_check(json, expr);
 	free(json);
 	free(host);
 
@@ -1599,7 +1587,7 @@ START_TEST(test_duplicate_agent_refused)
 	ck_assert_int_eq(log_count("Stopping: another agent (pid 4243 on"
 	    " mp-c.contoso.com) serves " FQDN), 1);
 	json = system_show_json(FQDN);
-	py_check(json, "d['agent']['pid'] == 4243 and d['agent']['host'] =="
+	tu_py_check(json, "d['agent']['pid'] == 4243 and d['agent']['host'] =="
 	    " 'mp-c.contoso.com'");
 	free(json);
 	assert_log_clean();
@@ -1806,12 +1794,8 @@ mpd_suite(void)
 		TU_TEST(test_user_drop_privileges),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "agent", .timeout = 60, .once = tmpl_setup,
-		    .once_done = tmpl_teardown, .setup = setup,
-		    .teardown = teardown, .tests = tests },
-		{ NULL }
-	};
 
-	return tu_suite("mpd", cases);
+	return tu_suite1("mpd", (struct tu_case){ "agent", .timeout = 60,
+	    .once = tmpl_setup, .once_done = tmpl_teardown, .setup = setup,
+	    .teardown = teardown, .tests = tests });
 }

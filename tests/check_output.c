@@ -682,8 +682,6 @@ START_TEST(exit_rule_in_help)
 }
 END_TEST
 
-Suite *output_suite(void);
-
 Suite *
 output_suite(void)
 {

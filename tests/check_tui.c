@@ -22,8 +22,6 @@
 #include "tui.h"
 #include "testutil.h"
 
-Suite	*tui_suite(void);
-
 static char *tdir;
 static char db[4096], logdir[4096], logfile[4200];
 
@@ -591,6 +589,8 @@ START_TEST(site_dialog_site_types)
 }
 END_TEST
 
+static const char *const ok_cancel[] = { "OK", "Cancel" };
+
 START_TEST(form_text_and_buttons)
 {
 	struct form f;
@@ -598,10 +598,7 @@ START_TEST(form_text_and_buttons)
 
 	form_init(&f, "Find");
 	it = form_add(&f, FORM_TEXT, 1, 0, 0, "Text:");
-	f.buttons[0] = "OK";
-	f.buttons[1] = "Cancel";
-	f.button_enabled[0] = f.button_enabled[1] = 1;
-	f.nbuttons = 2;
+	form_buttons(&f, ok_cancel, 2);
 	form_focus_first(&f);
 	ck_assert(form_is_text_focus(&f));
 	form_key(&f, KA_NONE, 'a');
@@ -809,10 +806,7 @@ START_TEST(form_focus_ring)
 	form_init(&f, "t");
 	form_add(&f, FORM_TEXT, 1, 0, 0, "Name:");
 	form_add(&f, FORM_CHECK, 2, 0, 0, "Check");
-	f.buttons[0] = "OK";
-	f.buttons[1] = "Cancel";
-	f.button_enabled[0] = f.button_enabled[1] = 1;
-	f.nbuttons = 2;
+	form_buttons(&f, ok_cancel, 2);
 	form_focus_first(&f);
 	ck_assert_int_eq(form_focused_id(&f), 1);
 	ck_assert_int_eq(form_key(&f, KA_NEXT_FIELD, '\t'), FORM_MOVED);
@@ -921,11 +915,20 @@ app_stop(struct app *app)
 	scr_app = NULL;
 }
 
+/* The console started on a fresh nlines x ncols screen (screen_open). */
+static struct app *
+screen_app(int nlines, int ncols, int colour)
+{
+	screen_open(nlines, ncols, colour);
+	return app_start();
+}
+
 /*
- * Also after a failed check. Under CK_FORK=no (valgrind) the next tests
- * run in this process: a screen left open fails every later render test
- * ("the screen is already open"), and LINES/COLUMNS left set pin the size
- * of the console the e2e tests start, so its resize checks fail.
+ * Every render test's cleanup (its setup: setup_demo), also after a failed
+ * check. Under CK_FORK=no (valgrind) the next tests run in this process: a
+ * screen left open fails every later render test ("the screen is already
+ * open"), and LINES/COLUMNS left set pin the size of the console the e2e
+ * tests start, so its resize checks fail.
  */
 static void
 render_teardown(void)
@@ -954,6 +957,17 @@ press(struct app *app, ...)
 		app_render(app);
 	}
 	va_end(ap);
+}
+
+/* Key 5: the log viewer, given the ticks to read its log. */
+static void
+press_log_view(struct app *app)
+{
+	press(app, '5', 0);
+	for (int i = 0; i < 20; i++)
+		app_tick(app);
+	app_dirty(app);
+	app_render(app);
 }
 
 static void
@@ -1006,9 +1020,7 @@ START_TEST(render_sites_view)
 	char buf[512];
 	int y, x;
 
-	setup_demo();
-	screen_open(30, 100, 0);
-	app = app_start();
+	app = screen_app(30, 100, 0);
 	ck_screen("Administration > Overview");
 	ck_screen("Deprecated configuration: site P01 allows HTTP without");
 	press(app, KEY_DOWN, 0);			/* tree: Sites */
@@ -1038,9 +1050,6 @@ START_TEST(render_sites_view)
 	/* The cursor row is drawn reversed. */
 	y = screen_find("P01  Contoso-East", &x);
 	ck_assert(mvwinch(curscr, y, x) & A_REVERSE);
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1050,9 +1059,7 @@ START_TEST(render_site_properties_and_issue)
 	char buf[512];
 	int y, x;
 
-	setup_demo();
-	screen_open(30, 100, 0);
-	app = app_start();
+	app = screen_app(30, 100, 0);
 	press(app, '2', KEY_DOWN, KEY_DOWN, '\r', 0);	/* P02 */
 	ck_screen("P02 - Contoso-West Properties");
 	ck_screen("General   Communication Security   Signing and Encryption");
@@ -1151,10 +1158,6 @@ START_TEST(render_site_properties_and_issue)
 	ck_screen("mp2.p01.contoso.com");
 	press(app, 'c', 0);
 	ck_screen("of 5, by Expiration asc");
-
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1166,14 +1169,12 @@ START_TEST(render_site_trusted_roots)
 	char path[4200], *out = NULL, **items = NULL;
 	int n = 0;
 
-	setup_demo();
 	snprintf(path, sizeof path, "%s/root.pem", tdir);
 	ck_assert_int_eq(tu_sh(NULL, NULL, "openssl req -x509 -newkey rsa:2048"
 	    " -nodes -keyout '%s/root.key' -out '%s' -days 30 -subj"
 	    " '/CN=Console Test Root' -addext basicConstraints=critical,CA:TRUE"
 	    " 2>/dev/null", tdir, path), 0);
-	screen_open(30, 100, 0);
-	app = app_start();
+	app = screen_app(30, 100, 0);
 	press(app, '2', KEY_DOWN, '\r', 0);		/* P01 */
 	ck_screen("P01 - Contoso-East Properties");
 	ck_screen("Trusted Root CAs (none; PKI chains not verified):");
@@ -1213,9 +1214,6 @@ START_TEST(render_site_trusted_roots)
 	    " FROM trusted_root\"", db), 0);
 	ck_assert_str_eq(out, "0\n");
 	free(out);
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1227,7 +1225,6 @@ START_TEST(render_certificates_window)
 	char *out = NULL, *err = NULL;
 	int rc;
 
-	setup_demo();
 	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
 	    " UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO cert"
 	    " (type, state, site_id, serial, issued_to, issued_by, subject,"
@@ -1240,8 +1237,7 @@ START_TEST(render_certificates_window)
 	ck_assert_msg(rc == 0, "sqlite3: %s", err);
 	free(out);
 	free(err);
-	screen_open(30, 120, 0);
-	app = app_start();
+	app = screen_app(30, 120, 0);
 	press(app, '4', 0);
 	ck_screen("1 of 20000, by Expiration asc");
 	ck_screen("host000001.p01.contoso.com");
@@ -1269,9 +1265,6 @@ START_TEST(render_certificates_window)
 	press(app, KEY_END, 0);
 	ck_screen("host019900.p01.contoso.com");
 	ck_assert_uint_eq(view_certs_total(app_view(app, APP_NODE_CERTS)), 100);
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1283,7 +1276,6 @@ START_TEST(render_cert_path_unknown_issuer)
 	char *out = NULL, *err = NULL, *d;
 	int rc;
 
-	setup_demo();
 	d = strdup(db);
 	*strrchr(d, '/') = '\0';
 	rc = tu_sh(&out, &err, "cd '%s' && openssl req -x509 -newkey ec"
@@ -1300,8 +1292,7 @@ START_TEST(render_cert_path_unknown_issuer)
 	    " 'pki'\"", d, tu_bin("ehttpctl"), db, db);
 	ck_assert_msg(rc == 0, "import: %s", err);
 	free(err);
-	screen_open(40, 160, 0);
-	app = app_start();
+	app = screen_app(40, 160, 0);
 	ck_assert_int_eq(dialog_cert_show(app, atoll(out)), 0);
 	app_dirty(app);
 	app_render(app);
@@ -1314,8 +1305,6 @@ START_TEST(render_cert_path_unknown_issuer)
 	press(app, 27, 0);
 	free(out);
 	free(d);
-	app_stop(app);
-	screen_close();
 }
 END_TEST
 
@@ -1323,9 +1312,7 @@ START_TEST(render_small_terminal_and_resize)
 {
 	struct app *app;
 
-	setup_demo();
-	screen_open(24, 80, 0);
-	app = app_start();
+	app = screen_app(24, 80, 0);
 	ck_screen("Administration > Overview");
 	crt_resize(20, 70);
 	app_resize(app);
@@ -1341,9 +1328,6 @@ START_TEST(render_small_terminal_and_resize)
 	ck_assert_int_eq(screen_find("F1Help", NULL), 23);
 	press(app, 'q', 0);
 	ck_assert(app_quitting(app));
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1359,7 +1343,6 @@ START_TEST(render_log_folders)
 	char path[4200], rec[512];
 	struct app *app;
 
-	setup_demo();
 	ck_assert_int_eq(unlink(logfile), 0);
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/%s", logdir, fqdn[i]);
@@ -1372,21 +1355,14 @@ START_TEST(render_log_folders)
 		    "1\">\n", fqdn[i]);
 		ck_assert_int_eq(tu_write_file(path, rec, strlen(rec)), 0);
 	}
-	screen_open(30, 120, 1);
-	app = app_start();
+	app = screen_app(30, 120, 1);
 	ck_screen("mp2.p01.contoso.com/m");
 	ck_screen("p01.contoso.com/mpcon");
-	press(app, '5', 0);
-	for (int i = 0; i < 20; i++)
-		app_tick(app);
-	app_dirty(app);
-	app_render(app);
+	press_log_view(app);
 	ck_screen("Administration > Monitoring > mp2.p01.contoso.com/"
 	    "mpcontrol.log");
 	ck_screen("Log of mp2.p01.contoso.com");
 	ck_assert_int_eq(screen_find("Log of p01.contoso.com", NULL), -1);
-	app_stop(app);
-	screen_close();
 }
 END_TEST
 
@@ -1397,9 +1373,7 @@ START_TEST(render_keys_overview_find)
 	struct app *app;
 	char buf[512];
 
-	setup_demo();
-	screen_open(24, 80, 0);
-	app = app_start();
+	app = screen_app(24, 80, 0);
 	press(app, '\t', 0);				/* Overview list */
 	row(LINES - 1, buf, sizeof buf);
 	ck_assert_ptr_nonnull(strstr(buf, "EnterGo"));
@@ -1426,9 +1400,6 @@ START_TEST(render_keys_overview_find)
 	press(app, 'S', '0', '1', '\r', 0);
 	ck_assert_int_eq(screen_find("Not found", NULL), -1);
 	ck_screen("Site 4 of 4");
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1440,9 +1411,7 @@ START_TEST(render_systems_find_and_details)
 	struct app *app;
 	char first[64], *v;
 
-	setup_demo();
-	screen_open(30, 100, 0);
-	app = app_start();
+	app = screen_app(30, 100, 0);
 	ck_assert_int_eq(app_select(app, APP_NODE_SYSTEMS), 0);
 	press(app, KEY_HOME, 0);
 	ck_screen("Administration > Site Configuration > Servers and Site"
@@ -1480,9 +1449,6 @@ START_TEST(render_systems_find_and_details)
 	app_reload_all(app);
 	app_render(app);
 	ck_screen("Roles: none");
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1495,7 +1461,6 @@ START_TEST(render_log_small_no_colour)
 	char buf[512], *p;
 	int y, xt, xn;
 
-	setup_demo();
 	append(logfile, "<![LOG[A long error: the certificate chain of"
 	    " mp.contoso.com could not be built because the SMS Issuing root"
 	    " is not trusted on this system, END-OF-TEXT]LOG]!><time=\"14:06:"
@@ -1504,11 +1469,7 @@ START_TEST(render_log_small_no_colour)
 	screen_open(24, 80, 0);
 	ck_assert(!crt_has_colour());
 	app = app_start();
-	press(app, '5', 0);
-	for (int i = 0; i < 20; i++)
-		app_tick(app);
-	app_dirty(app);
-	app_render(app);
+	press_log_view(app);
 	y = screen_find("Log Text", &xt);
 	ck_assert_int_ge(y, 0);
 	row(y, buf, sizeof buf);
@@ -1533,9 +1494,6 @@ START_TEST(render_log_small_no_colour)
 	ck_screen("r: the certificate chain");
 	press(app, KEY_LEFT, 0);
 	ck_screen("A long error: the");
-	app_stop(app);
-	screen_close();
-	teardown();
 }
 END_TEST
 
@@ -1545,15 +1503,10 @@ START_TEST(render_log_colours)
 	attr_t err = 0, warn = 0;
 	int y, x;
 
-	setup_demo();
 	screen_open(30, 110, 1);
 	ck_assert(crt_has_colour());
 	app = app_start();
-	press(app, '5', 0);
-	for (int i = 0; i < 20; i++)
-		app_tick(app);
-	app_dirty(app);
-	app_render(app);
+	press_log_view(app);
 	ck_screen("Administration > Monitoring > mpcontrol.log");
 	ck_screen("Log Text");
 	ck_screen("Component");
@@ -1732,6 +1685,14 @@ keys(struct tmx *t, const char *k)
 	ck_assert_int_eq(tmx(t, NULL, "send-keys -t ehttp %s", k), 0);
 }
 
+/* The pane resized to w x h (asserted). */
+static void
+resize(struct tmx *t, int w, int h)
+{
+	ck_assert_int_eq(tmx(t, NULL, "resize-window -t ehttp -x %d -y %d",
+	    w, h), 0);
+}
+
 /*
  * The pane runs a small wrapper: it records the console's pid, execs it,
  * and when it ends prints its exit status, so the pane shows the shell's
@@ -1844,13 +1805,11 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT(&t, "SMS Role SSL Certificate  dp1.p01.contoso.com");
 	/* Wider and without the tree, the Type column has room for the
 	 * whole name. */
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 120 -y 30"),
-	    0);
+	resize(&t, 120, 30);
 	keys(&t, "t");
 	WAIT(&t, "SMS Role SSL Certificate dp1.p01.contoso.com");
 	keys(&t, "t");
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 100 -y 30"),
-	    0);
+	resize(&t, 100, 30);
 	WAIT(&t, "SMS Role SSL dp1.p01.contoso.com");
 
 	/* The log viewer with a health line; follow picks up a new one. */
@@ -1871,8 +1830,7 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT(&t, "6 of 6");
 
 	/* Resize: smaller, too small, larger; the screen redraws. */
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 80 -y 24"),
-	    0);
+	resize(&t, 80, 24);
 	WAIT(&t, "F1Help");
 	s = tmx_capture(&t);
 	ck_assert_ptr_nonnull(s);
@@ -1890,11 +1848,9 @@ START_TEST(e2e_enable_enhanced_http)
 	}
 	free(s);
 	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 70 -y 20"),
-	    0);
+	resize(&t, 70, 20);
 	WAIT(&t, "needs at least 80x24");
-	ck_assert_int_eq(tmx(&t, NULL, "resize-window -t ehttp -x 120 -y 32"),
-	    0);
+	resize(&t, 120, 32);
 	WAIT_GONE(&t, "needs at least 80x24");
 	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
 	WAIT(&t, "succeeded for port 8443");
@@ -2277,7 +2233,7 @@ tui_suite(void)
 	suite_add_tcase(s, logic);
 
 	tcase_set_timeout(render, 120);
-	tcase_add_checked_fixture(render, NULL, render_teardown);
+	tcase_add_checked_fixture(render, setup_demo, render_teardown);
 	tcase_add_test(render, render_sites_view);
 	tcase_add_test(render, render_site_properties_and_issue);
 	tcase_add_test(render, render_site_trusted_roots);

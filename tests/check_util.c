@@ -435,8 +435,6 @@ START_TEST(time_literal_and_limits)
 }
 END_TEST
 
-Suite *util_suite(void);
-
 Suite *
 util_suite(void)
 {

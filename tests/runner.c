@@ -5,10 +5,6 @@
 
 #include "testutil.h"
 
-#define SUITE(m) Suite *m##_suite(void);
-#include "suites.h"
-#undef SUITE
-
 int
 main(int argc, char **argv)
 {

@@ -47,6 +47,14 @@ tu_suite(const char *name, const struct tu_case *cases)
 	return s;
 }
 
+Suite *
+tu_suite1(const char *name, struct tu_case c)
+{
+	const struct tu_case cases[] = { c, { NULL } };
+
+	return tu_suite(name, cases);
+}
+
 int
 tu_wants(int argc, char **argv, const char *m)
 {
@@ -125,6 +133,17 @@ tu_dir_teardown(void)
 {
 	tu_tmpdir_free(tu_dir);
 	tu_dir = NULL;
+}
+
+const char *
+tu_path(const char *name)
+{
+	static char buf[4][4096];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof buf[n], "%s/%s", tu_dir, name);
+	return buf[n];
 }
 
 char *
@@ -346,8 +365,8 @@ tu_py_json(const char *json, const char *expr)
 	snprintf(in, sizeof in, "%s/in.json", tmp);
 	snprintf(py, sizeof py, "%s/eval.py", tmp);
 	ck_assert_int_eq(tu_write_file(in, json, strlen(json)), 0);
-	xasprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1]))"
-	    "\nprint(%s)\n", expr);
+	xasprintf(&prog, "import json, sys\nd = json.load(open(sys.argv[1],"
+	    " encoding='utf-8'))\nprint(%s)\n", expr);
 	ck_assert_int_eq(tu_write_file(py, prog, strlen(prog)), 0);
 	free(prog);
 	ck_assert_msg(tu_sh(&out, &err, "%s '%s' '%s'", tu_python(), py,
@@ -355,6 +374,15 @@ tu_py_json(const char *json, const char *expr)
 	free(err);
 	tu_tmpdir_free(tmp);
 	return tu_line1(out);
+}
+
+void
+tu_py_check(const char *json, const char *expr)
+{
+	char *v = tu_py_json(json, expr);
+
+	ck_assert_msg(strcmp(v, "True") == 0, "%s: %s\n%s", expr, v, json);
+	free(v);
 }
 
 char *

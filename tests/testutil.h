@@ -31,6 +31,14 @@ struct tu_case {
 	const struct tu_test	*tests;
 };
 Suite	*tu_suite(const char *name, const struct tu_case *cases);
+/* A suite of the one test case c. */
+Suite	*tu_suite1(const char *name, struct tu_case c);
+
+/* Every suite's constructor: tests/check_<m>.c exports <m>_suite(); the
+ * build lists the suites in suites.h from the file names. */
+#define SUITE(m)	Suite *m##_suite(void);
+#include "suites.h"
+#undef SUITE
 
 /* Runner: true when argv names suite m (`check_all db ca`). */
 int	 tu_wants(int, char **, const char *);
@@ -53,6 +61,10 @@ extern char	 tu_db[4096];
 void	 tu_dir_setup(void);
 void	 tu_demo_setup(void);
 void	 tu_dir_teardown(void);
+
+/* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
+ * may be held at once. */
+const char *tu_path(const char *name);
 
 /* tu_demo_db, then ehttpctl site set SITE --enhanced-http on (asserted):
  * the demo's systems of SITE with their certificates issued. */
@@ -103,6 +115,9 @@ const char *tu_python(void);
 /* A python3 expression evaluated over json parsed by python3's own parser
  * (the name d); the first line it prints, malloc'ed. Asserts it ran. */
 char	*tu_py_json(const char *json, const char *expr);
+
+/* tu_py_json(json, expr) asserted to print True. */
+void	 tu_py_check(const char *json, const char *expr);
 
 /* ehttpctl --db DB ARGS... asserted to exit 0, its JSON output evaluated
  * by tu_py_json(out, expr). */
