@@ -1073,9 +1073,11 @@ cmlog_reader_append(struct cmlog_reader *rd, size_t start, uint8_t info,
 		cmlog_huge_hint(rd->dline, ncap * sizeof *rd->dline);
 		rd->ckline = xreallocarray(rd->ckline,
 		    (ncap >> CMLOG_CK_SHIFT) + 1, sizeof *rd->ckline);
-		if (rd->lines != NULL)
+		if (rd->lines != NULL) {
 			rd->lines = xreallocarray(rd->lines, ncap,
 			    sizeof *rd->lines);
+			cmlog_huge_hint(rd->lines, ncap * sizeof *rd->lines);
+		}
 		rd->cap = ncap;
 	}
 	if (rd->lines != NULL)
@@ -1393,7 +1395,7 @@ cmlog_reader_scan_in(struct cmlog_reader *rd, const unsigned char *window,
 }
 
 #define CMLOG_FEED_MIN	(1u << 20)	/* least transcoded per round */
-#define CMLOG_WINDOW	(1u << 20)	/* bytes read per window */
+#define CMLOG_WINDOW	(1u << 18)	/* bytes read per window */
 
 /*
  * Index a UTF-8 file by reading it (pread) into one reused window and

@@ -93,7 +93,7 @@ char		*cmlog_rolled_name(const char *path);
  * (8 bytes of offset + 1 byte of type + 1 byte of line step per record,
  * plus a line-number checkpoint every 64 records) so a viewer can start on
  * a huge file at once and index the rest in slices. A UTF-8 file is
- * indexed by reading it (pread) in windows of 1 MiB, not through the map
+ * indexed by reading it (pread) in windows of 256 KiB, not through the map
  * (the first touch of a mapped page can cost more than reading it), and
  * cmlog_reader_get() reads its records the same way, a window at a time
  * (a malformed record, and a file in another encoding, from the map).
