@@ -1065,6 +1065,11 @@ START_TEST(test_usage_and_refusals)
 		{ "--handshake-timeout", "0", NULL },
 		{ "--header-timeout", "ten", NULL },
 		{ "--user", "", NULL },
+		/* What is quoted from the command line is escaped. */
+		{ "--max-connections", "1\x1b[31mx", NULL },
+		{ "--poll", "9\x1b[2J", NULL },
+		{ "--bogus\x1b]0;title\a", NULL },
+		{ "extra\x1b[2J", NULL },
 	};
 	char *out = NULL, *err = NULL;
 
@@ -1076,6 +1081,11 @@ START_TEST(test_usage_and_refusals)
 		argv[0] = bin;
 		ck_assert_int_eq(tu_run(argv, &out, &err), 2);
 		ck_assert_msg(strstr(err, "ehttp-mpd: ") != NULL, "%s", err);
+		ck_assert_msg(strchr(err, '\x1b') == NULL && strchr(err, '\a') ==
+		    NULL, "a control character reached stderr: %s", err);
+		if (strchr(bad[i][0], '\x1b') != NULL || (bad[i][1] != NULL &&
+		    strchr(bad[i][1], '\x1b') != NULL))
+			ck_assert_msg(strstr(err, "\\x1b") != NULL, "%s", err);
 		free(bin);
 		free(out);
 		free(err);

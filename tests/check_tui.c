@@ -2016,6 +2016,21 @@ START_TEST(e2e_sigterm_restores_terminal)
 		free(err);
 	}
 
+	/* A bad --refresh is quoted escaped, before any screen. */
+	{
+		char *out = NULL, *err = NULL;
+		char *argv[] = { NULL, "--db", db, "--refresh", "9\x1b[2J",
+		    NULL };
+
+		ck_assert_ptr_nonnull(argv[0] = strdup(tu_bin("ehttp-console")));
+		ck_assert_int_eq(tu_run(argv, &out, &err), 2);
+		ck_assert_msg(strstr(err, "9\\x1b[2J") != NULL &&
+		    strchr(err, '\x1b') == NULL, "%s", err);
+		free(argv[0]);
+		free(out);
+		free(err);
+	}
+
 	/* A database that is not there: a plain message, no screen. */
 	{
 		char *out = NULL, *err = NULL, missing[4200];
