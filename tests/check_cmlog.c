@@ -1784,8 +1784,8 @@ START_TEST(test_read_get_any_order)
 	}
 	ck_assert_int_eq(fclose(f), 0);
 	free(data);
-	ck_assert_ptr_nonnull(tu_sh_ok("{ printf '\\377\\376'; iconv -f UTF-8 "
-	    "-t UTF-16LE '%s'; } > '%s'", path, p16));
+	free(tu_sh_ok("{ printf '\\377\\376'; iconv -f UTF-8 -t UTF-16LE '%s'; }"
+	    " > '%s'", path, p16));
 
 	rd = ropen(path);
 	r16 = ropen(p16);
