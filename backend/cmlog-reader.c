@@ -1027,66 +1027,78 @@ cmlog_reader_prefault(struct cmlog_reader *rd)
 #endif
 }
 
-/*
- * Ask for huge pages on the 2 MiB-aligned inside of a large array: on a
- * virtual machine the first touch of each 4 KiB page of the index cost
- * about a tenth of the whole index time. Only a hint.
- */
-static void
-cmlog_huge_hint(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t to = ((uintptr_t)p + len) & ~(huge - 1);
+#define CMLOG_HUGE	((size_t)2 << 20)	/* a huge page */
 
-	if (to > from)
-		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)len;
+/*
+ * An index array of n elements keeping its first keep: one of a huge page
+ * or more starts on a huge-page boundary and asks for huge pages. On a
+ * virtual machine the first touch of each 4 KiB page of the index cost
+ * about a tenth of the whole index time, and an array aligned only to
+ * 4 KiB had its first 2 MiB (all of a one-byte array's, for a million
+ * records) in small pages. Only a hint.
+ */
+static void *
+cmlog_array(void *old, size_t keep, size_t n, size_t size)
+{
+	void *p;
+
+	if (n * size < CMLOG_HUGE)
+		return xreallocarray(old, n, size);
+	p = xalignedarray(old, keep * size, n, size, CMLOG_HUGE);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, n * size & ~(CMLOG_HUGE - 1), MADV_HUGEPAGE);
 #endif
+	return p;
+}
+
+/* Room for need records in the index arrays. */
+static void
+cmlog_reader_reserve(struct cmlog_reader *rd, size_t need)
+{
+	size_t ncap;
+
+	if (need <= rd->cap)
+		return;
+	/*
+	 * The first size guesses a record per 64 bytes of the file: what is
+	 * never touched costs address space only, and one large block takes
+	 * huge pages at once.
+	 */
+	ncap = rd->cap != 0 ? rd->cap * 2 : rd->src_size / 64 > 1024 ?
+	    rd->src_size / 64 : 1024;
+	while (ncap < need)
+		ncap *= 2;
+	rd->off = cmlog_array(rd->off, rd->count, ncap, sizeof *rd->off);
+	rd->info = cmlog_array(rd->info, rd->count, ncap, sizeof *rd->info);
+	rd->dline = cmlog_array(rd->dline, rd->count, ncap, sizeof *rd->dline);
+	rd->ckline = xreallocarray(rd->ckline, (ncap >> CMLOG_CK_SHIFT) + 1,
+	    sizeof *rd->ckline);
+	if (rd->lines != NULL)
+		rd->lines = cmlog_array(rd->lines, rd->count, ncap,
+		    sizeof *rd->lines);
+	rd->cap = ncap;
+}
+
+/* The line of record i (reserved): a checkpoint or a step from one. */
+static inline void
+cmlog_reader_set_line(struct cmlog_reader *rd, size_t i, uint64_t line)
+{
+	uint64_t d;
+
+	if (rd->lines != NULL)
+		rd->lines[i] = line;
+	if ((i & ((1u << CMLOG_CK_SHIFT) - 1)) == 0)
+		rd->ckline[i >> CMLOG_CK_SHIFT] = line;
+	d = line - rd->ckline[i >> CMLOG_CK_SHIFT];
+	rd->dline[i] = d < CMLOG_DLINE_FAR ? (uint8_t)d : CMLOG_DLINE_FAR;
 }
 
 static void
 cmlog_reader_append(struct cmlog_reader *rd, size_t start, uint8_t info,
     uint64_t line)
 {
-	uint64_t d;
-	size_t ncap;
-
-	if (rd->count == rd->cap) {
-		/*
-		 * The first size guesses a record per 64 bytes of the file:
-		 * what is never touched costs address space only, and one
-		 * large block takes huge pages at once.
-		 */
-		ncap = rd->cap != 0 ? rd->cap * 2 : rd->src_size / 64 > 1024 ?
-		    rd->src_size / 64 : 1024;
-		rd->off = xreallocarray(rd->off, ncap, sizeof *rd->off);
-		cmlog_huge_hint(rd->off, ncap * sizeof *rd->off);
-		rd->info = xreallocarray(rd->info, ncap,
-		    sizeof *rd->info);
-		cmlog_huge_hint(rd->info, ncap * sizeof *rd->info);
-		rd->dline = xreallocarray(rd->dline, ncap,
-		    sizeof *rd->dline);
-		cmlog_huge_hint(rd->dline, ncap * sizeof *rd->dline);
-		rd->ckline = xreallocarray(rd->ckline,
-		    (ncap >> CMLOG_CK_SHIFT) + 1, sizeof *rd->ckline);
-		if (rd->lines != NULL) {
-			rd->lines = xreallocarray(rd->lines, ncap,
-			    sizeof *rd->lines);
-			cmlog_huge_hint(rd->lines, ncap * sizeof *rd->lines);
-		}
-		rd->cap = ncap;
-	}
-	if (rd->lines != NULL)
-		rd->lines[rd->count] = line;
-	if ((rd->count & ((1u << CMLOG_CK_SHIFT) - 1)) == 0)
-		rd->ckline[rd->count >> CMLOG_CK_SHIFT] = line;
-	d = line - rd->ckline[rd->count >> CMLOG_CK_SHIFT];
-	rd->dline[rd->count] = d < CMLOG_DLINE_FAR ? (uint8_t)d :
-	    CMLOG_DLINE_FAR;
+	cmlog_reader_reserve(rd, rd->count + 1);
+	cmlog_reader_set_line(rd, rd->count, line);
 	rd->off[rd->count] = rd->base + start;
 	rd->info[rd->count] = info;
 	rd->count++;
@@ -1274,9 +1286,16 @@ cmlog_reader_merge(struct cmlog_reader *rd, const struct cmlog_reader *w)
 {
 	uint64_t base = rd->line - 1;
 
+	/* Offsets are the file's already: copied as they are. */
+	cmlog_reader_reserve(rd, rd->count + w->count);
+	if (w->count > 0) {
+		memcpy(rd->off + rd->count, w->off, w->count * sizeof *w->off);
+		memcpy(rd->info + rd->count, w->info, w->count *
+		    sizeof *w->info);
+	}
 	for (size_t j = 0; j < w->count; j++)
-		cmlog_reader_append(rd, w->off[j], w->info[j],
-		    base + w->lines[j]);
+		cmlog_reader_set_line(rd, rd->count + j, base + w->lines[j]);
+	rd->count += w->count;
 	rd->pos = w->pos;
 	rd->line = base + w->line;
 	rd->partial = w->partial;

@@ -76,7 +76,19 @@ START_TEST(x_zero_and_grow)
 		ck_assert_int_eq(v[i], i * 3);
 	v = xreallocarray(v, 2, sizeof *v);
 	ck_assert_int_eq(v[1], 3);
+
+	/* Aligned as asked, the first bytes kept, the old block freed
+	 * (the sanitizer build would report it otherwise). */
+	v = xalignedarray(v, 2 * sizeof *v, 1u << 20, sizeof *v, 2u << 20);
+	ck_assert_uint_eq((uintptr_t)v % (2u << 20), 0);
+	ck_assert_int_eq(v[0], 0);
+	ck_assert_int_eq(v[1], 3);
+	v[(1u << 20) - 1] = 7;
+	v = xalignedarray(v, 2 * sizeof *v, 3, sizeof *v, 64);
+	ck_assert_uint_eq((uintptr_t)v % 64, 0);
+	ck_assert_int_eq(v[1], 3);
 	free(v);
+	free(xalignedarray(NULL, 0, 0, 0, 64));
 }
 END_TEST
 

@@ -56,6 +56,22 @@ xreallocarray(void *old, size_t nmemb, size_t size)
 	return p;
 }
 
+void *
+xalignedarray(void *old, size_t keep, size_t nmemb, size_t size, size_t align)
+{
+	void *p;
+
+	if (nmemb == 0 || size == 0)
+		nmemb = size = 1;
+	if (nmemb > SIZE_MAX / size || posix_memalign(&p, align,
+	    nmemb * size) != 0)
+		xmalloc_fatal("xalignedarray: %zu * %zu bytes", nmemb, size);
+	if (keep > 0)
+		memcpy(p, old, keep);
+	free(old);
+	return p;
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -16,6 +16,13 @@
 void	*xmalloc(size_t);
 void	*xcalloc(size_t nmemb, size_t size);
 void	*xreallocarray(void *, size_t nmemb, size_t size);
+/*
+ * A new block of nmemb * size bytes aligned to align (a power of two, a
+ * multiple of sizeof(void *)) holding the first keep bytes of old, which
+ * is freed (NULL: nothing to keep). Free the result with free().
+ */
+void	*xalignedarray(void *old, size_t keep, size_t nmemb, size_t size,
+	    size_t align);
 char	*xstrdup(const char *);
 /* At most n bytes of s (up to its NUL), NUL-terminated; s may be NULL if
  * n is 0 (an empty OpenSSL buffer). */
