@@ -1696,14 +1696,17 @@ cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 		base = end > len ? end - len : 0;
 	if (len > rd->size - base)
 		len = rd->size - base;
-	if (rd->gcap < len) {
+	/* A NUL after the bytes, as the map's zero fill gave a reader that
+	 * (wrongly) took a text for a C string. */
+	if (rd->gcap < len + 1) {
 		free(rd->gbuf);
-		rd->gbuf = xmalloc(len);
-		rd->gcap = len;
+		rd->gbuf = xmalloc(len + 1);
+		rd->gcap = len + 1;
 	}
 	rd->glen = 0;
 	if (cmlog_reader_pread(rd, rd->gbuf, len, base) == -1)
 		return -1;
+	rd->gbuf[len] = '\0';
 	rd->gbase = base;
 	rd->glen = len;
 	return 0;

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,21 @@ static void
 rget(struct cmlog_reader *rd, size_t i, struct cmlog_record *r)
 {
 	ck_assert_int_eq(cmlog_reader_get(rd, i, r), 0);
+}
+
+/* sscanf() of a record's text, which is not NUL-terminated. */
+static int __attribute__((format(scanf, 2, 3)))
+text_scanf(const struct cmlog_record *r, const char *fmt, ...)
+{
+	char *t = xstrndup(r->text, r->text_len);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsscanf(t, fmt, ap);
+	va_end(ap);
+	free(t);
+	return n;
 }
 
 static void
@@ -402,8 +418,7 @@ conc_check(const char *path, int writers, int per_writer)
 		rget(rd, k, &r);
 		ck_assert_msg(r.malformed == 0, "record %zu: %s", k, r.cause);
 		ck_assert_uint_eq(r.line, k + 1);
-		ck_assert_int_eq(sscanf(r.text, "w%d r%d %n", &w, &i, &used),
-		    2);
+		ck_assert_int_eq(text_scanf(&r, "w%d r%d %n", &w, &i, &used), 2);
 		ck_assert(w >= 0 && w < writers);
 		ck_assert_int_eq(i, next[w]);
 		next[w]++;
@@ -505,7 +520,7 @@ roll_file_check(const char *path, int *count)
 	for (int k = 0; k < *count; k++) {
 		rget(rd, (size_t)k, &r);
 		ck_assert_int_eq(r.malformed, 0);
-		ck_assert_int_eq(sscanf(r.text, "record %d", &v), 1);
+		ck_assert_int_eq(text_scanf(&r, "record %d", &v), 1);
 		if (first == -1)
 			first = v;
 		ck_assert_int_eq(v, first + k);
@@ -586,7 +601,7 @@ roll_conc_check(const char *path)
 		rget(rd, k, &r);
 		ck_assert_msg(r.malformed == 0, "%s record %zu: %s", path, k,
 		    r.cause);
-		ck_assert_int_eq(sscanf(r.text, "w%d r%d", &w, &i), 2);
+		ck_assert_int_eq(text_scanf(&r, "w%d r%d", &w, &i), 2);
 		ck_assert_int_gt(i, last[w]);
 		last[w] = i;
 	}
@@ -1806,7 +1821,7 @@ START_TEST(test_read_get_any_order)
 		ck_assert_msg(record_hash(&a) == h[i], "backwards: record %zu",
 		    i);
 	}
-	for (int k = 0; k < 20000; k++) {	/* jumping */
+	for (int k = 0; k < 5000; k++) {	/* jumping */
 		seed = seed * 1103515245 + 12345;
 		i = (seed >> 4) % n;
 		rget(rd, i, &a);
