@@ -1229,6 +1229,8 @@ cmlog_reader_free_index(struct cmlog_reader *rd)
 static int
 cmlog_reader_run(struct cmlog_reader *rd, size_t end)
 {
+	if (rd->pos >= end)
+		return 0;
 	if (rd->enc == CMLOG_ENC_UTF8)
 		return cmlog_reader_index_read(rd, end - rd->pos) == -1 ? -1 : 0;
 	while (rd->pos < end && rd->pos < rd->size) {
@@ -1350,9 +1352,12 @@ cmlog_reader_index_parallel(struct cmlog_reader *rd, size_t end, int n)
 		if (pt[k].started)
 			pthread_join(pt[k].tid, NULL);
 		/* Merged if it started, read, and the part before ended at
-		 * its cut; else left to the sequential pass. */
+		 * its cut; else indexed here, so that the parts after it can
+		 * still be merged. */
 		if (pt[k].started && pt[k].ret == 0 && rd->pos == cut[k])
 			cmlog_reader_merge(rd, &pt[k].rd);
+		else
+			(void)cmlog_reader_run(rd, cut[k + 1]);
 		cmlog_reader_free_index(&pt[k].rd);
 	}
 }
@@ -1714,33 +1719,28 @@ cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 
 /*
  * Scan record i (starting at start) in the get window: 0 with s filled
- * in and rd->map pointing at the window, which the caller puts back; 1
- * where it must be read from the map (not UTF-8, or not a well-formed
- * record: a malformed one's cause looks back to its line's start, which
- * the window may not hold); -1 if the file could not be read.
+ * in, its offsets in rd->gbuf; 1 where it must be read from the map (not
+ * UTF-8, or not a well-formed record: a malformed one's cause looks back
+ * to its line's start, which the window may not hold); -1 if the file
+ * could not be read.
  */
 static int
 cmlog_reader_scan_window(struct cmlog_reader *rd, size_t i, size_t start,
     struct cmlog_cache *cache, struct cmlog_scan *s)
 {
-	const unsigned char *map = rd->map;
 	size_t size = rd->size, end;
 
-	if (rd->enc != CMLOG_ENC_UTF8 || rd->fd == -1)
+	if (rd->enc != CMLOG_ENC_UTF8)
 		return 1;
 	end = i + 1 < rd->count ? rd->off[i + 1] : rd->size;
 	if (end <= start)
 		return 1;
 	if (cmlog_reader_fetch(rd, start, end) == -1)
 		return -1;
-	rd->map = rd->gbuf;
-	rd->size = rd->glen;
+	cmlog_reader_scan_in(rd, rd->gbuf, rd->glen, rd->gbase, 1);
 	cmlog_scan_at(rd, cache, start - rd->gbase, s);
-	if (!s->malformed)
-		return 0;
-	rd->map = map;
-	rd->size = size;
-	return 1;
+	cmlog_reader_scan_in(rd, NULL, size, 0, 1);
+	return s->malformed ? 1 : 0;
 }
 
 int
@@ -1748,8 +1748,8 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 {
 	struct cmlog_cache cache;
 	struct cmlog_scan s;
-	const unsigned char *m = rd->map, *map = rd->map;
-	size_t start, base, size = rd->size;
+	const unsigned char *m = rd->map;
+	size_t start, base;
 	uint64_t line;
 
 	memset(rec, 0, sizeof *rec);
@@ -1770,9 +1770,7 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 	case -1:
 		return -1;
 	case 0:
-		m = rd->map;
-		rd->map = map;
-		rd->size = size;
+		m = rd->gbuf;
 		break;
 	default:
 		memset(&cache, 0, sizeof cache);

@@ -159,6 +159,7 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
     struct cj_array *ja)
 {
 	struct cmlog_record r;
+	struct cmlog_reader *rd;
 	struct log_tag lt = { NULL, NULL, width };
 	size_t file, record;
 	char *line;
@@ -166,10 +167,10 @@ log_print_rows(struct cli *c, struct cmlog_merge *m, int width, size_t *done,
 	for (; *done < cmlog_merge_count(m); (*done)++) {
 		if (cmlog_merge_at(m, *done, &file, &record) == -1)
 			continue;
-		if (cmlog_reader_get(cmlog_merge_reader(m, file), record,
-		    &r) == -1) {
+		rd = cmlog_merge_reader(m, file);
+		if (cmlog_reader_get(rd, record, &r) == -1) {
 			fprintf(c->err, "ehttpctl: %s\n", cli_safe_msg(c,
-			    cmlog_reader_error(cmlog_merge_reader(m, file))));
+			    cmlog_reader_error(rd)));
 			return -1;
 		}
 		if (cmlog_merge_files(m) > 1) {
