@@ -7,8 +7,9 @@
 set -eu
 
 missing=""
-need_pc() { # module package
-	pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"
+need_pc() { # module package (all missing while pkg-config itself is)
+	command -v pkg-config >/dev/null 2>&1 &&
+	    pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"
 }
 need_cmd() { # command package
 	command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
@@ -17,16 +18,17 @@ need_cmd() { # command package
 need_cmd pkg-config pkg-config
 need_cmd cc gcc
 need_cmd make make
-if command -v pkg-config >/dev/null 2>&1; then
-	need_pc sqlite3 libsqlite3-dev
-	need_pc libcrypto libssl-dev
-	need_pc libssl libssl-dev
-	need_pc ncursesw libncurses-dev
-	need_pc check check
-	need_pc libevent libevent-dev
-	need_pc libevent_openssl libevent-dev
-	need_pc jansson libjansson-dev
-fi
+# gcc only recommends the C library's headers, and recommends are not
+# installed below.
+[ -e "${DEPS_INCLUDE:-/usr/include}/stdio.h" ] || missing="$missing libc6-dev"
+need_pc sqlite3 libsqlite3-dev
+need_pc libcrypto libssl-dev
+need_pc libssl libssl-dev
+need_pc ncursesw libncurses-dev
+need_pc check check
+need_pc libevent libevent-dev
+need_pc libevent_openssl libevent-dev
+need_pc jansson libjansson-dev
 need_cmd openssl openssl       # independent verifier in the tests
 need_cmd certtool gnutls-bin   # second independent verifier
 need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference

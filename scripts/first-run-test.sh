@@ -68,4 +68,22 @@ if ! (cd "$work/clone2" && PATH="$fake:$PATH" make build/check_all \
 fi
 [ -x "$work/clone2/build/check_all" ] || fail "build/check_all was not built"
 grep -q 'install' "$work/apt.log" || fail "apt-get install was not called"
+# 3. deps.sh on a bare machine: no pkg-config, no compiler, no C headers
+# (a Debian minbase). Everything must be asked for in one apt-get install.
+bare="$work/bare"
+mkdir -p "$bare"
+for t in sh printf sort tr id cat; do
+	ln -s "$(command -v "$t")" "$bare/$t"
+done
+ln -s "$fake/apt-get" "$bare/apt-get"
+ln -s "$fake/sudo" "$bare/sudo"
+rm -f "$work/apt.log"
+PATH="$bare" DEPS_INCLUDE="$work/no-headers" sh "$src/scripts/deps.sh" \
+    >"$work/bare.log" 2>&1 || { cat "$work/bare.log" >&2; fail "deps.sh failed on a bare machine"; }
+for p in pkg-config gcc libc6-dev make libsqlite3-dev libssl-dev \
+    libncurses-dev check libevent-dev libjansson-dev openssl gnutls-bin \
+    sqlite3 tmux curl python3 faketime; do
+	grep -q "install .* $p\( \|\$\)" "$work/apt.log" ||
+		fail "deps.sh on a bare machine did not ask for $p: $(cat "$work/apt.log")"
+done
 echo "first run: ok"
