@@ -35,6 +35,10 @@ need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
 need_cmd tmux tmux             # end-to-end console tests
 need_cmd curl curl             # independent TLS client in the agent tests
 need_cmd python3 python3       # independent JSON parser in the CLI tests
+# python3's own X.509 parser, a verifier in the CA tests (Debian's module
+# when python3 is Debian's).
+python3 -c 'import cryptography' >/dev/null 2>&1 ||
+    missing="$missing python3-cryptography"
 need_cmd faketime faketime     # an expired PKI certificate in the agent tests
 for extra in "$@"; do
 	case $extra in
