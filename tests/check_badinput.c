@@ -831,7 +831,6 @@ START_TEST(full_disk)
 		    " $C --db $F/site.db init > /dev/null;"
 		    " sqlite3 $F/site.db .dump > after.sql; }\"", dir,
 		    tu_bin("ehttpctl"), dir, full_free_kib[_i]), 0);
-		free(err);
 	} else
 		ck_assert_int_eq(tu_sh(NULL, &err, "set -e; cd '%s'; C='%s';"
 		    " if sh -c \"trap '' XFSZ; ulimit -f %d; exec $C --db site.db"
@@ -842,6 +841,7 @@ START_TEST(full_disk)
 		    " $C --db site.db init > /dev/null;"
 		    " sqlite3 site.db .dump > after.sql", dir, tu_bin("ehttpctl"),
 		    2 * (8 + full_free_kib[_i])), 0);
+	free(err);
 	s = read_in("r");
 	rc = atoi(s);
 	free(s);
