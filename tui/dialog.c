@@ -417,7 +417,6 @@ box_key(struct dialog *d, enum keys_action a, int key)
 }
 
 static const struct dialog_ops box_ops = {
-	.name = "box",
 	.scope = KS_BOX,
 	.size = box_size,
 	.draw = box_draw,
@@ -518,7 +517,6 @@ form_dialog_free(struct dialog *d)
 }
 
 static const struct dialog_ops form_dialog_ops = {
-	.name = "form",
 	.scope = KS_DIALOG,
 	.size = form_dialog_size,
 	.draw = form_dialog_draw,
@@ -666,7 +664,6 @@ menu_free(struct dialog *d)
 }
 
 static const struct dialog_ops menu_ops = {
-	.name = "menu",
 	.scope = KS_MENU,
 	.size = menu_size,
 	.draw = menu_draw,

@@ -324,7 +324,6 @@ enum dialog_reaction { DLG_NONE = 0, DLG_REDRAW = 0x1, DLG_CLOSE = 0x2,
 	DLG_QUIT = 0x4, DLG_UNHANDLED = 0x8 };
 
 struct dialog_ops {
-	const char	*name;
 	unsigned	 scope;
 	void		(*size)(struct dialog *, int maxh, int maxw, int *h,
 			    int *w);
@@ -486,7 +485,6 @@ enum view_reaction { VIEW_NONE = 0, VIEW_REDRAW = 0x1, VIEW_RELOAD = 0x2,
 	VIEW_QUIT = 0x4, VIEW_UNHANDLED = 0x8 };
 
 struct view_ops {
-	const char	*name;
 	unsigned	 scope;
 	int		(*open)(struct view *);
 	void		(*close)(struct view *);

@@ -590,7 +590,6 @@ certs_where(struct view *v, char *buf, size_t len)
 }
 
 const struct view_ops view_certs_ops = {
-	.name = "certs",
 	.scope = KS_CERTS | KS_FIND,
 	.open = certs_open,
 	.close = certs_close,

@@ -850,7 +850,6 @@ log_where(struct view *v, char *buf, size_t len)
 }
 
 const struct view_ops view_log_ops = {
-	.name = "log",
 	.scope = KS_LOG | KS_FIND,
 	.open = log_open,
 	.close = log_close,

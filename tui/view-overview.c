@@ -412,7 +412,6 @@ ov_key(struct view *v, enum keys_action a, int key)
 }
 
 const struct view_ops view_overview_ops = {
-	.name = "overview",
 	.scope = KS_OVERVIEW,
 	.open = ov_open,
 	.close = ov_close,

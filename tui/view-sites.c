@@ -260,7 +260,6 @@ sites_key(struct view *v, enum keys_action a, int key)
 }
 
 const struct view_ops view_sites_ops = {
-	.name = "sites",
 	.scope = KS_SITES | KS_FIND,
 	.open = sites_open,
 	.close = sites_close,

@@ -354,7 +354,6 @@ systems_key(struct view *v, enum keys_action a, int key)
 }
 
 const struct view_ops view_systems_ops = {
-	.name = "systems",
 	.scope = KS_SYSTEMS | KS_FIND,
 	.open = systems_open,
 	.close = systems_close,
