@@ -770,18 +770,18 @@ app_resize(struct app *app)
 WINDOW *
 app_window(struct app *app, const char *which)
 {
-	if (strcmp(which, "list") == 0)
-		return app->w_list;
-	if (strcmp(which, "details") == 0)
-		return app->w_body;
-	if (strcmp(which, "tree") == 0)
-		return app->w_tree;
-	if (strcmp(which, "bar") == 0)
-		return app->w_bar;
-	if (strcmp(which, "status") == 0)
-		return app->w_status;
-	if (strcmp(which, "title") == 0)
-		return app->w_title;
+	const struct {
+		const char	*name;
+		WINDOW		*w;
+	} wins[] = {
+		{ "list", app->w_list }, { "details", app->w_body },
+		{ "tree", app->w_tree }, { "bar", app->w_bar },
+		{ "status", app->w_status }, { "title", app->w_title },
+	};
+
+	for (size_t i = 0; i < sizeof wins / sizeof wins[0]; i++)
+		if (strcmp(which, wins[i].name) == 0)
+			return wins[i].w;
 	return NULL;
 }
 
@@ -1223,6 +1223,18 @@ mouse_key(struct app *app)
 	}
 }
 
+/* The keys that go to a node of the tree (the log key goes to the first
+ * log, whichever it is). */
+static const struct {
+	enum keys_action action;
+	enum app_node	 node;
+} go_keys[] = {
+	{ KA_GO_OVERVIEW, APP_NODE_OVERVIEW },
+	{ KA_GO_SITES, APP_NODE_SITES },
+	{ KA_GO_SYSTEMS, APP_NODE_SYSTEMS },
+	{ KA_GO_CERTS, APP_NODE_CERTS },
+};
+
 void
 app_key(struct app *app, int key)
 {
@@ -1261,6 +1273,11 @@ app_key(struct app *app, int key)
 	}
 	app->status[0] = '\0';
 	a = keys_lookup(key, scopes(app));
+	for (size_t i = 0; i < sizeof go_keys / sizeof go_keys[0]; i++)
+		if (go_keys[i].action == a) {
+			app_select(app, go_keys[i].node);
+			return;
+		}
 	switch (a) {
 	case KA_QUIT:
 		app->quit = 1;
@@ -1284,18 +1301,6 @@ app_key(struct app *app, int key)
 		return;
 	case KA_OPEN_LOG:
 		prompt_open_log(app);
-		return;
-	case KA_GO_OVERVIEW:
-		app_select(app, APP_NODE_OVERVIEW);
-		return;
-	case KA_GO_SITES:
-		app_select(app, APP_NODE_SITES);
-		return;
-	case KA_GO_SYSTEMS:
-		app_select(app, APP_NODE_SYSTEMS);
-		return;
-	case KA_GO_CERTS:
-		app_select(app, APP_NODE_CERTS);
 		return;
 	case KA_GO_LOG:
 		if ((r = first_log_node(app)) != -1) {

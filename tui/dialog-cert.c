@@ -155,7 +155,6 @@ filter_free(void *data)
 
 static const struct dialog_form_ops filter_ops = {
 	.width = 64,
-	.margin = 4,
 	.button = filter_button,
 	.free = filter_free,
 };
@@ -354,7 +353,6 @@ export_button(struct dialog *d, int pressed)
 
 static const struct dialog_form_ops export_ops = {
 	.width = 76,
-	.margin = 4,
 	.button = export_button,
 	.changed = export_changed,
 };

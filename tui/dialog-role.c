@@ -194,7 +194,6 @@ role_button(struct dialog *d, int pressed)
 
 static const struct dialog_form_ops role_ops = {
 	.width = 72,
-	.margin = 4,
 	.button = role_button,
 	.changed = role_changed,
 };

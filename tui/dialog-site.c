@@ -635,7 +635,6 @@ site_free(void *data)
 
 static const struct dialog_form_ops site_ops = {
 	.width = 78,
-	.margin = 2,
 	.button = site_button,
 	.changed = site_changed,
 	.free = site_free,

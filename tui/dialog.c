@@ -472,9 +472,7 @@ dialog_form_draw(struct dialog *d, WINDOW *w, struct form *f)
 static void
 form_dialog_size(struct dialog *d, int maxh, int maxw, int *h, int *w)
 {
-	const struct dialog_form_ops *fo = d->form_ops;
-
-	*w = maxw - fo->margin < fo->width ? maxw - fo->margin : fo->width;
+	*w = d->form_ops->width < maxw ? d->form_ops->width : maxw;
 	*h = form_height(d->form, *w);
 }
 
@@ -547,7 +545,6 @@ prompt_button(struct dialog *d, int pressed)
 
 static const struct dialog_form_ops prompt_ops = {
 	.width = 72,
-	.margin = 8,
 	.button = prompt_button,
 };
 

@@ -364,14 +364,15 @@ void	 dialog_frame(WINDOW *, const char *title);
 void	 dialog_form_draw(struct dialog *, WINDOW *, struct form *);
 /*
  * The form dialog skeleton: a dialog that is one form (the prompt, the
- * property sheets, the filters, export). It is sized (at most width
- * columns, margin columns left free on the screen), drawn (frame, form,
- * text cursor) and freed for its owner; Esc and the Cancel button
+ * property sheets, the filters, export). It is sized (width columns: each
+ * width fits the 80 columns the console needs before it draws a dialog;
+ * the screen's width if narrower), drawn (frame, form, text cursor) and
+ * freed for its owner; Esc and the Cancel button
  * (button 1) close it with -1. The owner handles the other buttons and,
  * if it wants, each change of a control; both return DLG_* flags.
  */
 struct dialog_form_ops {
-	int		 width, margin;
+	int		 width;
 	int		(*button)(struct dialog *, int pressed);
 	int		(*changed)(struct dialog *, int id);	/* may be NULL */
 	void		(*free)(void *data);		/* NULL: free() */

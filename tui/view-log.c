@@ -600,7 +600,6 @@ lf_button(struct dialog *d, int pressed)
 
 static const struct dialog_form_ops lf_ops = {
 	.width = 64,
-	.margin = 4,
 	.button = lf_button,
 };
 

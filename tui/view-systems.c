@@ -360,6 +360,5 @@ const struct view_ops view_systems_ops = {
 	.reload = systems_reload,
 	.draw = systems_draw,
 	.key = systems_key,
-	.poll = systems_reload,
 	.row = "Site system",
 };
