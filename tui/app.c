@@ -399,6 +399,8 @@ view_list(struct view *v, struct list *list, struct search *find)
 {
 	v->list = list;
 	v->find = find;
+	if (find != NULL)
+		find->list = list;
 }
 
 static void

@@ -76,9 +76,21 @@ search_list_key(struct search *s, struct app *app, enum keys_action a)
 	case KA_RIGHT:
 	case KA_LEFT:
 		return list_hscroll(s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
+	case KA_OPEN:
+		if (s->open == NULL)
+			return VIEW_UNHANDLED;
+		if (s->list->count > 0)
+			s->open(app, s->arg, s->list->cursor);
+		return VIEW_REDRAW;
 	default:
 		return VIEW_UNHANDLED;
 	}
+}
+
+int
+search_view_key(struct view *v, enum keys_action a, int key)
+{
+	return search_list_key(v->find, v->app, a);
 }
 
 int

@@ -589,13 +589,14 @@ void	 logscan_find_cancel(struct logscan *);
 /* Follow: pick up new records; 1 if anything changed. */
 int	 logscan_refresh(struct logscan *);
 
-/* search.c: Find in a list view (F3, n, N). The view fills in list,
- * match (1 if row has needle, ASCII case-insensitive), key (the row's
- * name for view_ops.select) and label. */
+/* search.c: Find in a list view (F3, n, N). The view fills in match (1
+ * if row has needle, ASCII case-insensitive), key (the row's name for
+ * app_select_item), open (Enter on a row) and label; view_list sets list. */
 struct search {
 	struct list	*list;
 	int		(*match)(void *arg, size_t row, const char *needle);
 	const char	*(*key)(void *arg, size_t row);
+	void		(*open)(struct app *, void *arg, size_t row);
 	void		*arg;
 	const char	*label;		/* the prompt's label */
 	char		 needle[128];	/* the last text searched for */
@@ -604,8 +605,10 @@ struct search {
  * VIEW_UNHANDLED for any other action. */
 int	 search_key(struct search *, struct app *, enum keys_action);
 /* The keys every list view with Find shares: movement, Find, column
- * scroll; VIEW_UNHANDLED for the view's own. */
+ * scroll, Enter (open, on a row); VIEW_UNHANDLED for the view's own. */
 int	 search_list_key(struct search *, struct app *, enum keys_action);
+/* view_ops.key of a view whose keys are all search_list_key's (v->find). */
+int	 search_view_key(struct view *, enum keys_action, int key);
 /* The cursor to the row whose key is key (ASCII case-insensitive); -1 if
  * none is. */
 int	 search_select(struct search *, const char *key);

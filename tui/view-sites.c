@@ -81,15 +81,22 @@ sites_name(void *arg, size_t row)
 	return ((struct sites *)arg)->v[row].code;
 }
 
+/* Enter: the site's properties. */
+static void
+sites_enter(struct app *app, void *arg, size_t row)
+{
+	dialog_site_open(app, ((struct sites *)arg)->v[row].code);
+}
+
 static int
 sites_open(struct view *v)
 {
 	struct sites *s;
 
 	s = xcalloc(1, sizeof *s);
-	s->find.list = &s->list;
 	s->find.match = sites_match;
 	s->find.key = sites_name;
+	s->find.open = sites_enter;
 	s->find.arg = s;
 	s->find.label = "Site code or name:";
 	view_list(v, &s->list, &s->find);
@@ -247,24 +254,12 @@ sites_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	sites_details(v, s, details);
 }
 
-static int
-sites_key(struct view *v, enum keys_action a, int key)
-{
-	struct sites *s = v->data;
-
-	if (a != KA_OPEN)
-		return search_list_key(&s->find, v->app, a);
-	if (s->n > 0)
-		dialog_site_open(v->app, s->v[s->list.cursor].code);
-	return VIEW_REDRAW;
-}
-
 const struct view_ops view_sites_ops = {
 	.scope = KS_SITES | KS_FIND,
 	.open = sites_open,
 	.close = sites_close,
 	.reload = sites_reload,
 	.draw = sites_draw,
-	.key = sites_key,
+	.key = search_view_key,
 	.row = "Site",
 };

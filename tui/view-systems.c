@@ -63,15 +63,22 @@ systems_name(void *arg, size_t row)
 	return ((struct systems *)arg)->v[row].sys.fqdn;
 }
 
+/* Enter: the system's roles. */
+static void
+systems_enter(struct app *app, void *arg, size_t row)
+{
+	dialog_role_pick(app, ((struct systems *)arg)->v[row].sys.id);
+}
+
 static int
 systems_open(struct view *v)
 {
 	struct systems *s;
 
 	s = xcalloc(1, sizeof *s);
-	s->find.list = &s->list;
 	s->find.match = systems_match;
 	s->find.key = systems_name;
+	s->find.open = systems_enter;
 	s->find.arg = s;
 	s->find.label = "Name, site or role:";
 	view_list(v, &s->list, &s->find);
@@ -341,24 +348,12 @@ systems_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	systems_details(v, s, details);
 }
 
-static int
-systems_key(struct view *v, enum keys_action a, int key)
-{
-	struct systems *s = v->data;
-
-	if (a != KA_OPEN)
-		return search_list_key(&s->find, v->app, a);
-	if (s->n > 0)
-		dialog_role_pick(v->app, s->v[s->list.cursor].sys.id);
-	return VIEW_REDRAW;
-}
-
 const struct view_ops view_systems_ops = {
 	.scope = KS_SYSTEMS | KS_FIND,
 	.open = systems_open,
 	.close = systems_close,
 	.reload = systems_reload,
 	.draw = systems_draw,
-	.key = systems_key,
+	.key = search_view_key,
 	.row = "Site system",
 };
