@@ -159,3 +159,29 @@ daemon_dir_of(const char *p)
 		return xstrdup("/");
 	return xstrndup(p, (size_t)(slash - p));
 }
+
+int
+daemon_mkdirs(const char *path, mode_t mode, char **cause)
+{
+	char *p, *s, c;
+	int rc = 0;
+
+	p = xstrdup(path);
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) == -1 && errno != EEXIST) {
+			xasprintf(cause, "cannot create the log directory %s: %s",
+			    p, strerror(errno));
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}

@@ -7,6 +7,8 @@
 #ifndef DAEMON_H
 #define DAEMON_H
 
+#include <sys/types.h>
+
 /* The pid file, locked while prog runs: a second process for the same pid
  * file is refused ("another PROG (pid N) holds the pid file P"). The open
  * descriptor, or -1 with *cause (free it). */
@@ -28,5 +30,7 @@ void	 daemon_failed(int fd, const char *prog, const char *why);
  * malloc'ed. */
 char	*daemon_absolute(const char *p);
 char	*daemon_dir_of(const char *p);
+/* mkdir -p with mode for what it creates: 0, or -1 with *cause. */
+int	 daemon_mkdirs(const char *path, mode_t mode, char **cause);
 
 #endif
