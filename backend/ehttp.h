@@ -398,7 +398,7 @@ int	 ehttp_agent_get(struct ehttp *, int64_t system_id, struct db_agent *);
  * certificates, a blocked root, a renewal that fails) at 30, 7 and 1 days
  * (warnings) and once expired (an error).
  */
-#define EHTTP_RENEW_DAYS_MAX	180
+#define EHTTP_RENEW_DAYS_MAX	180	/* cli.c says "1 to 180" */
 #define EHTTP_ROOT_RENEW_DAYS	730
 int	 ehttp_site_renew_days(struct ehttp *, int64_t site_id, int *days);
 int	 ehttp_site_set_renew_days(struct ehttp *, int64_t site_id, int days);
@@ -434,5 +434,12 @@ int	 ehttp_pass_run(struct ehttp *, const struct ehttp_pass_opts *,
 	    struct db_pass *rec);
 /* The newest pass: 1, 0 none yet, -1 error. */
 int	 ehttp_pass_last(struct ehttp *, struct db_pass *);
+/*
+ * The site server as the console shows it, from its newest pass: 0 with
+ * health (OK; WARNING: no pass yet, a pass overdue by more than a minute
+ * or none planned, a pass with failures) and one sentence; -1 error.
+ */
+int	 ehttp_pass_state(struct ehttp *, struct db_pass *, int *health,
+	    char *text, size_t len);
 
 #endif

@@ -419,6 +419,25 @@ rollover_locked(struct ehttp *e, const struct db_site *s,
 	    root->thumbprint, ehttp_day(root->not_after, day, sizeof day));
 }
 
+/* The site's renewal failed as a whole (nothing changed): said, and a
+ * status message once a day while it lasts. */
+static int
+site_failed(struct pass *p, const struct db_site *s, const char *why)
+{
+	char text[1024];
+	int rc;
+
+	snprintf(text, sizeof text, "Site %s: renewing its certificates failed:"
+	    " %s; nothing changed, the next pass tries again.", s->code, why);
+	say(p, EHTTP_SAY_ERROR, "%s", text);
+	if (ehttp_begin(p->e) == -1)
+		return -1;
+	if ((rc = db_notice_once(p->e->db, "site-failed", s->id,
+	    p->now / DAY, p->now)) == 1)
+		rc = db_status_add(p->e->db, s->id, "error", COMPONENT, text);
+	return ehttp_end(p->e, rc == -1 ? ehttp_fail_db(p->e) : 0);
+}
+
 static int
 pass_site(struct pass *p, const struct db_site *s)
 {
@@ -473,10 +492,10 @@ pass_site(struct pass *p, const struct db_site *s)
 	p->rec->renewed += e->issued;
 	p->rec->failed += e->issue_failed;
 	if (rc == -1) {
+		if (e->cancelled)
+			return -1;
 		p->rec->failed++;
-		say(p, EHTTP_SAY_ERROR, "Site %s: %s; nothing changed, the next"
-		    " pass tries again.", s->code, ehttp_error(e));
-		return e->cancelled ? -1 : 0;
+		return site_failed(p, s, ehttp_error(e));
 	}
 	return 0;
 }
@@ -578,4 +597,43 @@ ehttp_pass_last(struct ehttp *e, struct db_pass *rec)
 	int rc = db_pass_last(e->db, rec);
 
 	return rc == -1 ? ehttp_fail_db(e) : rc;
+}
+
+int
+ehttp_pass_state(struct ehttp *e, struct db_pass *rec, int *health,
+    char *text, size_t len)
+{
+	time_t now = time(NULL);
+	char last[32], next[32];
+	int rc;
+
+	if ((rc = ehttp_pass_last(e, rec)) == -1)
+		return -1;
+	*health = EHTTP_HEALTH_WARNING;
+	if (rc == 0) {
+		memset(rec, 0, sizeof *rec);
+		snprintf(text, len, "The site server has never run: nothing"
+		    " renews certificates (start ehttp-sited).");
+		return 0;
+	}
+	timefmt(last, sizeof last, rec->started, TIMEFMT_MINUTE_UTC);
+	timefmt(next, sizeof next, rec->next, TIMEFMT_MINUTE_UTC);
+	if (rec->finished == 0)
+		snprintf(text, len, "A pass started at %s (pid %d on %s) has not"
+		    " finished: running, or stopped mid-pass.", last, rec->pid,
+		    rec->host);
+	else if (rec->next == 0)
+		snprintf(text, len, "Last pass at %s (one pass, --once); none is"
+		    " planned: is ehttp-sited running?", last);
+	else if (now > rec->next + 60)
+		snprintf(text, len, "Last pass at %s; the next was due at %s and"
+		    " has not come: is ehttp-sited (pid %d on %s) running?",
+		    last, next, rec->pid, rec->host);
+	else {
+		*health = rec->failed > 0 ? EHTTP_HEALTH_WARNING :
+		    EHTTP_HEALTH_OK;
+		snprintf(text, len, "Last pass at %s, next at %s (pid %d on %s).",
+		    last, next, rec->pid, rec->host);
+	}
+	return 0;
 }

@@ -167,7 +167,7 @@ one_pass(struct sited *sd, int interval)
 			decision(EHTTP_SAY_ERROR, ehttp_error(sd->e), sd);
 		return -1;
 	}
-	return 0;
+	return rec.failed > 0 ? -1 : 0;
 }
 
 /* Passes until a stop signal; SIGHUP cuts the wait short. */
