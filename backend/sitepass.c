@@ -315,10 +315,10 @@ pass_agents(struct pass *p)
 			goto out;
 		timefmt(since, sizeof since, a[i].updated, TIMEFMT_SECOND_UTC);
 		snprintf(text, sizeof text, "The agent of %s (pid %d) has not"
-		    " reported since %s, more than two of its polls (every %lld"
+		    " reported since %s, more than %lld s (it polls every %d"
 		    " s): it may have stopped or hung; clients may not reach"
 		    " the site system.", y.fqdn, a[i].pid, since,
-		    (long long)ehttp_agent_silent_after(&a[i]) / 2);
+		    (long long)ehttp_agent_silent_after(&a[i]), a[i].poll_s);
 		if (db_status_add(p->e->db, y.site_id, "warning", COMPONENT,
 		    text) == -1) {
 			ehttp_fail_db(p->e);

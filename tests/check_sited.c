@@ -345,6 +345,34 @@ START_TEST(year_expired_all_renewed)
 }
 END_TEST
 
+/* Two years and nine and a half years on (nobody renewed anything in
+ * between): one pass renews every role certificate; at nine and a half
+ * years the root, 182 days from its end, is renewed first and signs them.
+ * The verifiers accept them at the faked date against the current root. */
+START_TEST(years_later)
+{
+	static const char *const offsets[] = { "+730d", "+3470d" };
+	const char *offset = offsets[_i];
+	char *out = NULL, *root, *tp;
+
+	ck_assert_int_eq(sited_at(offset, &out), 0);
+	tu_has(out, "4 issued or renewed, 0 failed", NULL);
+	if (_i == 1)
+		tu_has(out, "in 182 days: a root is renewed 730 days before its"
+		    " end", "Created the SMS Issuing root certificate", NULL);
+	else
+		ck_assert_ptr_null(strstr(out, "Creating its successor"));
+	free(out);
+	root = cert_field("--type root --site P01", "id");
+	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	export(root, "root.pem");
+	export(tp, "leaf.pem");
+	verifiers_accept(offset, "root.pem", "leaf.pem");
+	free(root);
+	free(tp);
+}
+END_TEST
+
 /* Not yet in the window: nothing; a wider window (--renew-days 45) opens
  * it. */
 START_TEST(renew_days_window)
@@ -547,7 +575,7 @@ START_TEST(silent_agent_noticed)
 	free(out);
 	ck_assert_int_eq(sited_at("+60s", &out), 0);
 	tu_has(out, "warning: The agent of " FQDN, "has not reported since",
-	    "more than two of its polls (every 5 s)", NULL);
+	    "more than 10 s (it polls every 1 s)", NULL);
 	free(out);
 	ck_assert_int_eq(sited_at("+90s", &out), 0);
 	ck_assert_ptr_null(strstr(out, "has not reported"));
@@ -778,6 +806,7 @@ sited_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, eleven_months_renewed_and_served);
 	tcase_add_test(tc, year_expired_all_renewed);
+	tcase_add_loop_test(tc, years_later, 0, 2);
 	tcase_add_test(tc, renew_days_window);
 	tcase_add_test(tc, root_overlap);
 	tcase_add_test(tc, impossible_renewal_announced);
