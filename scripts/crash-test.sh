@@ -18,6 +18,19 @@ trap 'rm -rf "$dir"' EXIT
 db=$dir/site.db
 ctl() { "$bin" --db "$db" "$@"; }
 q() { sqlite3 "$db" "$1"; }
+# After a kill (LABEL names it): the file intact, reopened (which drops
+# the dead process's pending rows), every certificate with its key, no key
+# without its certificate; ok=0 and why otherwise. roles: the active role
+# certificates.
+check_store() {
+	[ "$(q 'PRAGMA integrity_check')" = ok ] || { echo "$1: integrity_check failed"; ok=0; }
+	ctl init >/dev/null || { echo "$1: reopening failed"; ok=0; }
+	roles=$(q "SELECT count(*) FROM cert WHERE type = 'role' AND state = 'active'")
+	pending=$(q "SELECT count(*) FROM cert WHERE state = 'pending'")
+	nokey=$(q "SELECT count(*) FROM cert c WHERE NOT EXISTS (SELECT 1 FROM cert_key k WHERE k.cert_id = c.id)")
+	orphan=$(q "SELECT count(*) FROM cert_key k WHERE NOT EXISTS (SELECT 1 FROM cert c WHERE c.id = k.cert_id)")
+	[ "$pending$nokey$orphan" = 000 ] || { echo "$1: pending $pending, certificates without key $nokey, orphaned keys $orphan"; ok=0; }
+}
 
 ctl init >/dev/null
 ctl site add P09 --name Crash --type primary >/dev/null
@@ -53,13 +66,8 @@ while [ "$n" -le "$kills" ]; do
 	wait "$pid" 2>/dev/null || true
 
 	ok=1
-	[ "$(q 'PRAGMA integrity_check')" = ok ] || { echo "kill $n: integrity_check failed"; ok=0; }
-	ctl init >/dev/null || { echo "kill $n: reopening failed"; ok=0; }
+	check_store "kill $n"
 	on=$(q "SELECT enhanced_http FROM site_security x JOIN site s ON s.id = x.site_id WHERE s.code = 'P09'")
-	roles=$(q "SELECT count(*) FROM cert WHERE type = 'role' AND state = 'active'")
-	pending=$(q "SELECT count(*) FROM cert WHERE state = 'pending'")
-	nokey=$(q "SELECT count(*) FROM cert c WHERE NOT EXISTS (SELECT 1 FROM cert_key k WHERE k.cert_id = c.id)")
-	orphan=$(q "SELECT count(*) FROM cert_key k WHERE NOT EXISTS (SELECT 1 FROM cert c WHERE c.id = k.cert_id)")
 	if [ "$on" = 1 ] && [ "$roles" = "$systems" ]; then
 		new=$((new + 1))
 	elif [ "$on" = 0 ] && [ "$roles" = 0 ]; then
@@ -68,7 +76,6 @@ while [ "$n" -le "$kills" ]; do
 		echo "kill $n (after ${delay_ms} ms): mixed state: enhanced HTTP $on with $roles active certificates"
 		ok=0
 	fi
-	[ "$pending$nokey$orphan" = 000 ] || { echo "kill $n: pending $pending, certificates without key $nokey, orphaned keys $orphan"; ok=0; }
 	[ "$ok" = 1 ] && survived=$((survived + 1))
 	[ $((n % 20)) = 0 ] && [ "$n" -lt "$kills" ] &&
 	    echo "crash-test: $n of $kills kills, $survived survived ($old old state, $new new)"
@@ -111,13 +118,8 @@ while [ "$n" -le "$skills" ]; do
 	wait "$pid" 2>/dev/null || true
 
 	ok=1
-	[ "$(q 'PRAGMA integrity_check')" = ok ] || { echo "sited kill $n: integrity_check failed"; ok=0; }
-	ctl init >/dev/null || { echo "sited kill $n: reopening failed"; ok=0; }
-	roles=$(q "SELECT count(*) FROM cert WHERE type = 'role' AND state = 'active'")
+	check_store "sited kill $n"
 	fresh=$(q "SELECT count(*) FROM cert WHERE type = 'role' AND state = 'active' AND not_before > $now + 300 * 86400")
-	pending=$(q "SELECT count(*) FROM cert WHERE state = 'pending'")
-	nokey=$(q "SELECT count(*) FROM cert c WHERE NOT EXISTS (SELECT 1 FROM cert_key k WHERE k.cert_id = c.id)")
-	orphan=$(q "SELECT count(*) FROM cert_key k WHERE NOT EXISTS (SELECT 1 FROM cert c WHERE c.id = k.cert_id)")
 	if [ "$roles" = "$systems" ] && [ "$fresh" = "$systems" ]; then
 		new=$((new + 1))
 	elif [ "$roles" = "$systems" ] && [ "$fresh" = 0 ]; then
@@ -126,7 +128,6 @@ while [ "$n" -le "$skills" ]; do
 		echo "sited kill $n (after ${delay_ms} ms): mixed state: $roles active role certificates, $fresh renewed"
 		ok=0
 	fi
-	[ "$pending$nokey$orphan" = 000 ] || { echo "sited kill $n: pending $pending, certificates without key $nokey, orphaned keys $orphan"; ok=0; }
 	[ "$ok" = 1 ] && survived=$((survived + 1))
 	n=$((n + 1))
 done

@@ -498,29 +498,29 @@ START_TEST(impossible_renewal_announced)
 {
 	char *out = NULL, *msgs;
 
+	/* Each pass at its faked date announces what it names, for each of
+	 * the four certificates, or nothing new (the same level again). */
+	static const struct {
+		const char	*offset;
+		const char	*says;
+		int		 times;
+	} passes[] = {
+		{ "+340d", "warning: The SMS Role SSL Certificate", 4 },
+		{ "+341d", "warning: The SMS Role SSL Certificate", 0 },
+		{ "+360d", "in 4 days; its renewal is due", 4 },
+		{ "+364d", "less than a day; its renewal is due", 4 },
+		{ "+366d", "error: The SMS Role SSL Certificate", 4 },
+	};
+
 	master_key(0);
-	ck_assert_int_eq(sited_at("+340d", &out), 1);
-	tu_has(out, "renewing its certificates failed: master key",
-	    "nothing changed, the next pass tries again", NULL);
-	ck_assert_int_eq(tu_count(out, "warning: The SMS Role SSL Certificate"),
-	    4);
-	free(out);
-	/* The same level again: nothing new is announced. */
-	ck_assert_int_eq(sited_at("+341d", &out), 1);
-	ck_assert_int_eq(tu_count(out, "warning: The SMS Role SSL Certificate"),
-	    0);
-	free(out);
-	ck_assert_int_eq(sited_at("+360d", &out), 1);
-	ck_assert_int_eq(tu_count(out, "in 4 days; its renewal is due"), 4);
-	free(out);
-	ck_assert_int_eq(sited_at("+364d", &out), 1);
-	ck_assert_int_eq(tu_count(out, "less than a day; its renewal is due"),
-	    4);
-	free(out);
-	ck_assert_int_eq(sited_at("+366d", &out), 1);
-	ck_assert_int_eq(tu_count(out, "error: The SMS Role SSL Certificate"),
-	    4);
-	free(out);
+	for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++) {
+		ck_assert_int_eq(sited_at(passes[i].offset, &out), 1);
+		tu_has(out, "renewing its certificates failed: master key",
+		    "nothing changed, the next pass tries again", NULL);
+		ck_assert_msg(tu_count(out, passes[i].says) == passes[i].times,
+		    "%s: %s", passes[i].offset, out);
+		free(out);
+	}
 	msgs = sited_messages();
 	/* Per certificate: 30, 7, 1 days, expired; the site's failure once a
 	 * day (five days of passes). */
