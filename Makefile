@@ -60,6 +60,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   backend/ca/    certificates and keys (OpenSSL)
 #   backend/       the library: rules, issuance, trust, logs (no system library)
 #   backend/ctl/   ehttpctl (jansson)  backend/agent/  ehttp-mpd (libevent, TLS)
+#   backend/sited/ ehttp-sited, the site server (no system library)
 #   tui/           ehttp-console (ncursesw)
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
@@ -79,6 +80,8 @@ CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl 
 CFLAGS_AGENT    = $(call fence,sqlite curses json check) -Ibackend/agent -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
+CFLAGS_SITED    = $(call fence,sqlite openssl event curses json check) -Ibackend/sited \
+	-Ibackend $(INC_TYPES) $(INC_UTIL)
 CFLAGS_TUI      = $(call fence,sqlite openssl event json check) -Itui -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(call pc_cflags,$(PKGS_TUI))
@@ -113,9 +116,10 @@ LIBTUI     := $(B)/libehttptui.a
 
 CTL     := $(B)/ehttpctl
 MPD     := $(B)/ehttp-mpd
+SITED   := $(B)/ehttp-sited
 CONSOLE := $(B)/ehttp-console
 CHECK   := $(B)/check_all
-PROGS   := $(CTL) $(MPD) $(CONSOLE)
+PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE)
 
 # Link order: program -> backend -> db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
@@ -156,6 +160,8 @@ $(B)/backend/ctl/%.o: backend/ctl/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CTL))
 $(B)/backend/agent/%.o: backend/agent/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_AGENT))
+$(B)/backend/sited/%.o: backend/sited/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_SITED))
 $(B)/backend/%.o: backend/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_BACKEND))
 $(B)/tui/%.o: tui/%.c | $(FENCE)/.ok
@@ -183,6 +189,8 @@ $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
 $(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_AGENT)
+$(SITED): $(B)/backend/sited/main-sited.o $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
 $(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
 $(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(BASE_LIBS) | $(PROGS)
@@ -207,7 +215,9 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	AGENT:curses.h:no AGENT:ca.h:no AGENT:cli.h:no \
 	AGENT:db.h:no AGENT:db-types.h:yes AGENT:agent.h:yes \
 	TUI:tui.h:yes TUI:curses.h:yes TUI:sqlite3.h:no TUI:openssl/x509.h:no TUI:event2/event.h:no \
-	TUI:ca.h:no TUI:cli.h:no TUI:mpd.h:no TUI:db.h:no TUI:db-types.h:yes
+	TUI:ca.h:no TUI:cli.h:no TUI:mpd.h:no TUI:db.h:no TUI:db-types.h:yes \
+	SITED:ehttp.h:yes SITED:daemon.h:yes SITED:db.h:no SITED:ca.h:no SITED:mpd.h:no \
+	SITED:sqlite3.h:no SITED:openssl/ssl.h:no SITED:event2/event.h:no SITED:jansson.h:no
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
@@ -215,7 +225,8 @@ check-rooms: $(FENCE)/.ok
 		UTIL) fl='$(CFLAGS_UTIL)';; TYPES) fl='$(CFLAGS_TYPES)';; \
 		DB) fl='$(CFLAGS_DB)';; CA) fl='$(CFLAGS_CA)';; \
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
-		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; esac; \
+		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
+		SITED) fl='$(CFLAGS_SITED)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
 		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
 		if [ $$? = 0 ]; then got=yes why=; \

@@ -77,12 +77,50 @@ out:
 	return rc;
 }
 
+/* ?MPCERT: the current root, then the superseded ones that still signed
+ * something in use (a root overlap), as one PEM bundle. */
+static int
+roots_pem(struct ehttp *e, struct agent_view *v)
+{
+	struct db_blob *r = NULL;
+	struct ca *ca = ca_new();
+	char *pem = NULL, *all = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (db_site_roots_out(ehttp_db(e), v->site.id, &r, &n) == -1) {
+		ehttp_fail_db(e);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *cat;
+
+		if (ca_der_to_pem(ca, r[i].data, r[i].len, &pem) == -1) {
+			ehttp_fail(e, "SMS Issuing of site %s: %s",
+			    v->site.code, ca_error(ca));
+			goto out;
+		}
+		xasprintf(&cat, "%s%s", all != NULL ? all : "", pem);
+		free(all);
+		free(pem);
+		pem = NULL;
+		all = cat;
+	}
+	v->root_pem = all;
+	all = NULL;
+	rc = 0;
+out:
+	free(all);
+	db_blobs_free(r, n);
+	ca_free(ca);
+	return rc;
+}
+
 static int
 view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 {
 	struct db *db = ehttp_db(e);
 	struct db_role *r = NULL;
-	struct ca *ca = NULL;
 	size_t n;
 	int rc;
 
@@ -128,15 +166,7 @@ view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 			return ehttp_fail(e, "SMS Issuing of site %s (thumbprint"
 			    " %s): no certificate data", v->site.code,
 			    v->root.thumbprint);
-		ca = ca_new();
-		rc = ca_der_to_pem(ca, v->root_der, v->root_der_len,
-		    &v->root_pem);
-		if (rc == -1)
-			ehttp_fail(e, "SMS Issuing of site %s (thumbprint %s):"
-			    " %s", v->site.code, v->root.thumbprint,
-			    ca_error(ca));
-		ca_free(ca);
-		if (rc == -1)
+		if (roots_pem(e, v) == -1)
 			return -1;
 		v->has_root = 1;
 	}

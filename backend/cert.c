@@ -934,13 +934,23 @@ ehttp_agent_current(const struct ehttp_serving *sv, const struct db_agent *a)
 	    strcmp(a->thumbprint, sv->cert.thumbprint) == 0;
 }
 
+time_t
+ehttp_agent_silent_after(const struct db_agent *a)
+{
+	time_t two = 2 * (time_t)a->poll_s;
+
+	if (a->poll_s <= 0)
+		return EHTTP_AGENT_SILENT_S;
+	return two < EHTTP_AGENT_SILENT_MIN_S ? EHTTP_AGENT_SILENT_MIN_S : two;
+}
+
 int
 ehttp_agent_silent(const struct db_agent *a, time_t now)
 {
 	time_t last = a->health_time > a->updated ? a->health_time :
 	    a->updated;
 
-	return last != 0 && now - last > EHTTP_AGENT_SILENT_S;
+	return last != 0 && now - last > ehttp_agent_silent_after(a);
 }
 
 int

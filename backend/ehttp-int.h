@@ -23,6 +23,8 @@ struct ehttp {
 	int64_t			 data_version;	/* ehttp_changed(); 0: none */
 	unsigned		 threads;
 	struct issue_pool	*pool;		/* certificates signed ahead */
+	size_t			 issued;	/* role certificates issued, */
+	size_t			 issue_failed;	/* and failed (issue.c counts) */
 };
 
 /* The database handle, for the backend's own modules only. */
@@ -76,6 +78,8 @@ struct issue_pool;
 int	 issue_prepare(struct ehttp *, int64_t site_id,
 	    const struct db_security *after);
 int	 issue_prepare_renew(struct ehttp *, int64_t site_id);
+/* What is due now (renewal windows open, systems without one). */
+int	 issue_prepare_due(struct ehttp *, int64_t site_id);
 void	 issue_finish(struct ehttp *, int failed);
 
 /* issue.c: bring the site's certificates in line with its settings.

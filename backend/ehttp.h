@@ -329,16 +329,21 @@ struct ehttp_serving {
 int	 ehttp_system_serving(struct ehttp *, int64_t system_id,
 	    struct ehttp_serving *);
 /*
- * What an agent's last report means, decided here for the CLI and the
- * console alike. Current: it serves what ehttp_system_serving() says (the
- * same certificate, or no TLS when there is none to serve); else it picks
- * the change up at its next poll. Silent: no report of any kind (bind or
- * health check) for EHTTP_AGENT_SILENT_S seconds.
+ * What an agent's last report means, decided here for the CLI, the
+ * console and the site server alike. Current: it serves what
+ * ehttp_system_serving() says (the same certificate, or no TLS when there
+ * is none to serve); else it picks the change up at its next poll.
+ * Silent: no report of any kind (bind or health check) for more than two
+ * of its polls (at least EHTTP_AGENT_SILENT_MIN_S seconds), or for
+ * EHTTP_AGENT_SILENT_S when its poll interval is not known.
  */
 #define EHTTP_AGENT_SILENT_S	300
+#define EHTTP_AGENT_SILENT_MIN_S 10
 int	 ehttp_agent_current(const struct ehttp_serving *,
 	    const struct db_agent *);
 int	 ehttp_agent_silent(const struct db_agent *, time_t now);
+/* The seconds without a report after which the agent is silent. */
+time_t	 ehttp_agent_silent_after(const struct db_agent *);
 /* Certificates are renewed, and shown as expiring, when this many days of
  * their validity are left (PRODUCT 3). */
 #define EHTTP_RENEW_DAYS	30
@@ -379,5 +384,62 @@ int	 ehttp_agent_list(struct ehttp *, int64_t site_id, struct db_agent **,
 	    size_t *);
 /* 1 found, 0 the system has no agent report yet, -1 error. */
 int	 ehttp_agent_get(struct ehttp *, int64_t system_id, struct db_agent *);
+
+/*
+ * The site server (ehttp-sited; sitepass.c). Each pass renews every SMS
+ * Role SSL Certificate whose site's renewal window is open (days before
+ * its end, EHTTP_RENEW_DAYS unless set), issues to systems that should
+ * have one and do not (an earlier failure is retried), rolls a site's SMS
+ * Issuing over EHTTP_ROOT_RENEW_DAYS before its end (twice the life of a
+ * role certificate, so every certificate a root signs ends before it; the
+ * old root stays trusted and handed out while what it signed is in use),
+ * and announces once each what it cannot fix: an agent silent for more
+ * than two polls, and certificates in use that end within 30 days (PKI
+ * certificates, a blocked root, a renewal that fails) at 30, 7 and 1 days
+ * (warnings) and once expired (an error).
+ */
+#define EHTTP_RENEW_DAYS_MAX	180	/* cli.c says "1 to 180" */
+#define EHTTP_ROOT_RENEW_DAYS	730
+int	 ehttp_site_renew_days(struct ehttp *, int64_t site_id, int *days);
+int	 ehttp_site_set_renew_days(struct ehttp *, int64_t site_id, int days);
+
+/* A certificate in use that ends within 30 days and that the site server
+ * does not renew (the Overview's warnings, the pass's notices). */
+struct ehttp_alert {
+	struct db_cert	 cert;
+	int		 level;		/* 30, 7, 1 (days); 0: expired */
+	int		 days_left;	/* whole days; negative: expired */
+	char		 text[1280];	/* one or two sentences */
+};
+/* site_id 0: all sites; soonest first; free() the array. */
+int	 ehttp_expiry_alerts(struct ehttp *, int64_t site_id,
+	    struct ehttp_alert **, size_t *);
+
+/* What a pass says, as CMTrace types (1 info, 2 warning, 3 error). */
+enum { EHTTP_SAY_INFO = 1, EHTTP_SAY_WARNING = 2, EHTTP_SAY_ERROR = 3 };
+struct ehttp_pass_opts {
+	const char	*host;		/* who runs it (recorded) */
+	int		 pid;
+	int		 interval;	/* seconds to the next pass; 0 none */
+	void		(*say)(int type, const char *text, void *arg);
+	void		*arg;
+};
+/*
+ * One pass; the progress function (ehttp_set_progress) can stop it: the
+ * site at hand is left as it was and the pass ends. 0, or -1 when a site
+ * or the notices failed (the pass still went on; ehttp_error()). rec:
+ * what it did (also recorded in the database).
+ */
+int	 ehttp_pass_run(struct ehttp *, const struct ehttp_pass_opts *,
+	    struct db_pass *rec);
+/* The newest pass: 1, 0 none yet, -1 error. */
+int	 ehttp_pass_last(struct ehttp *, struct db_pass *);
+/*
+ * The site server as the console shows it, from its newest pass: 0 with
+ * health (OK; WARNING: no pass yet, a pass overdue by more than a minute
+ * or none planned, a pass with failures) and one sentence; -1 error.
+ */
+int	 ehttp_pass_state(struct ehttp *, struct db_pass *, int *health,
+	    char *text, size_t len);
 
 #endif

@@ -53,6 +53,7 @@ struct plan {
 	unsigned char		*wants;		/* per system */
 	unsigned char		*has_pki;
 	struct db_cert		*role;		/* active role cert, id 0: none */
+	int			 renew_days;	/* the site's renewal window */
 };
 
 static void
@@ -75,7 +76,8 @@ plan_make(struct ehttp *e, const struct db_site *s, struct plan *p)
 	int rc;
 
 	memset(p, 0, sizeof *p);
-	if (db_system_list(e->db, s->id, &p->sys, &p->nsys) == -1 ||
+	if (db_site_renew_days(e->db, s->id, &p->renew_days) == -1 ||
+	    db_system_list(e->db, s->id, &p->sys, &p->nsys) == -1 ||
 	    db_role_list(e->db, s->id, 0, &r, &nr) == -1)
 		goto fail;
 	p->wants = xcalloc(p->nsys + 1, 1);
@@ -107,13 +109,16 @@ fail:
 }
 
 /* Does system i need a new certificate? Its current one is renewed when
- * EHTTP_RENEW_DAYS are left (ehttp_cert_expiring). */
+ * the site's renewal window opens (ehttp_site_renew_days()). */
 static int
 plan_needs_new(const struct plan *p, size_t i, time_t now)
 {
+	int days = p->renew_days > 0 ? p->renew_days : EHTTP_RENEW_DAYS;
+
 	if (!p->wants[i] || p->has_pki[i])
 		return 0;
-	return p->role[i].id == 0 || ehttp_cert_expiring(&p->role[i], now);
+	return p->role[i].id == 0 ||
+	    p->role[i].not_after < now + (time_t)days * 86400;
 }
 
 static void
@@ -387,6 +392,7 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 		if (is->cert.data == NULL) {
 			/* This system only: the others get theirs. */
 			failed++;
+			e->issue_failed++;
 			if (issue_failed(e, s, p->sys[i].fqdn, reason != NULL ?
 			    reason : "signing failed") == -1)
 				goto out;
@@ -405,6 +411,7 @@ issue_leaves(struct ehttp *e, const struct db_site *s, const struct db_cert *roo
 		if (record_issued(e, &c, is) == -1)
 			goto out;
 		issued++;
+		e->issued++;
 		if (ntodo <= NOTE_EACH_MAX)
 			ehttp_note(e, EHTTP_NOTE_INFO, "Issued an SMS Role SSL"
 			    " Certificate to %s (thumbprint %s, expires %s).",
@@ -681,6 +688,12 @@ int
 issue_prepare_renew(struct ehttp *e, int64_t site_id)
 {
 	return prepare(e, site_id, NULL, 1);
+}
+
+int
+issue_prepare_due(struct ehttp *e, int64_t site_id)
+{
+	return prepare(e, site_id, NULL, 0);
 }
 
 void

@@ -27,6 +27,7 @@ agent_row(sqlite3_stmt *st, void *rec)
 	db_copy_text(a->host, sizeof a->host, st, 13);
 	a->started = sqlite3_column_int64(st, 14);
 	a->lease_until = sqlite3_column_int64(st, 15);
+	a->poll_s = sqlite3_column_int(st, 16);
 }
 
 int
@@ -45,6 +46,7 @@ db_agent_bind(struct db *db, const struct db_agent *a)
 	db_bind_text(db, st, 9, a->host, -1, SQLITE_STATIC);
 	db_bind_int64(db, st, 10, a->started);
 	db_bind_int64(db, st, 11, a->lease_until);
+	db_bind_int(db, st, 12, a->poll_s);
 	return db_step_done(db, st, "recording the agent binding");
 }
 

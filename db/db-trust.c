@@ -138,3 +138,23 @@ db_trusted_root_delete(struct db *db, int64_t site_id, const char *thumbprint)
 		return -1;
 	return sqlite3_changes(db->h) > 0 ? 1 : 0;
 }
+
+int
+db_site_roots_out(struct db *db, int64_t site_id, struct db_blob **v,
+    size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare(db, "SELECT d.der FROM cert r JOIN cert_der d ON"
+	    " d.cert_id = r.id WHERE r.site_id = ?1 AND r.type = 'root' AND"
+	    " r.blocked = 0 AND (r.state = 'active' OR (r.state = 'superseded'"
+	    " AND EXISTS (SELECT 1 FROM cert c WHERE c.issuer_id = r.id AND"
+	    " c.state = 'active'))) ORDER BY r.state = 'active' DESC, r.id DESC",
+	    &st, "reading the roots handed out") == -1)
+		return -1;
+	db_bind_int64(db, st, 1, site_id);
+	rc = blobs_read(db, st, v, n, "reading the roots handed out");
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -152,6 +152,26 @@ static const char *const migrations[] = {
 	"  INSERT INTO cert_tally VALUES (NEW.site_id, NEW.type, NEW.state,"
 	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
 	"CREATE INDEX cert_by_state_expiration ON cert(state, not_after, site_id);",
+
+	/* 7: the site server (ehttp-sited): each site's renewal window, the
+	 * notices it gave (each once: an expiry at 30, 7, 1 days and expired,
+	 * an agent gone silent), its passes, and each agent's poll interval
+	 * (silent: no report for two of its polls). */
+	"CREATE TABLE site_renewal ("
+	"  site_id INTEGER PRIMARY KEY REFERENCES site(id) ON DELETE CASCADE,"
+	"  renew_days INTEGER NOT NULL CHECK (renew_days BETWEEN 1 AND 180));"
+	"CREATE TABLE notice ("
+	"  kind TEXT NOT NULL, object_id INTEGER NOT NULL,"
+	"  level INTEGER NOT NULL, time INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, object_id, level)) WITHOUT ROWID;"
+	"CREATE TABLE sited_pass ("
+	"  id INTEGER PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL, finished INTEGER NOT NULL DEFAULT 0,"
+	"  next INTEGER NOT NULL DEFAULT 0, checked INTEGER NOT NULL DEFAULT 0,"
+	"  renewed INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
+	"  warnings INTEGER NOT NULL DEFAULT 0,"
+	"  summary TEXT NOT NULL DEFAULT '');"
+	"ALTER TABLE agent ADD COLUMN poll_s INTEGER NOT NULL DEFAULT 0;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -180,7 +200,7 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 	"a.system_id, y.fqdn, a.pid, a.https_port, a.http_port," \
 	" coalesce(a.cert_id, 0), a.thumbprint, a.bound_since, a.health_time," \
 	" a.health_ok, a.health_status, a.health_text, a.updated, a.host," \
-	" a.started, a.lease_until" \
+	" a.started, a.lease_until, a.poll_s" \
 	" FROM agent a JOIN site_system y ON y.id = a.system_id"
 
 /* Every fixed statement, prepared on its first use (db_stmt()). */
@@ -275,12 +295,13 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " FROM cert_key k JOIN cert_der d ON d.cert_id = k.cert_id",
 	[ST_AGENT_UPSERT] = "INSERT INTO agent (system_id, pid, https_port,"
 	    " http_port, cert_id, thumbprint, bound_since, updated, host,"
-	    " started, lease_until)"
-	    " VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " started, lease_until, poll_s)"
+	    " VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12)"
 	    " ON CONFLICT (system_id) DO UPDATE SET pid = ?2, https_port = ?3,"
 	    " http_port = ?4, cert_id = nullif(?5, 0), thumbprint = ?6,"
 	    " bound_since = ?7, updated = ?8, host = ?9, started = ?10,"
-	    " lease_until = ?11",
+	    " lease_until = ?11, poll_s = ?12",
 	[ST_AGENT_HEALTH] = "UPDATE agent SET health_time = ?2, health_ok = ?3,"
 	    " health_status = ?4, health_text = ?5, updated = ?2"
 	    " WHERE system_id = ?1",

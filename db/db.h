@@ -18,7 +18,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	6
+#define DB_SCHEMA_VERSION	7
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -167,5 +167,29 @@ int	 db_agent_health(struct db *, int64_t system_id, time_t, int ok,
 	    int status, const char *text);
 int	 db_agent_get(struct db *, int64_t system_id, struct db_agent *);
 int	 db_agent_list(struct db *, int64_t site_id, struct db_agent **, size_t *);
+
+/*
+ * The site server (db-sited.c). A site's renewal window in days (0: not
+ * set, the default applies); setting it stores 1 to 180.
+ */
+int	 db_site_renew_days(struct db *, int64_t site_id, int *days);
+int	 db_site_renew_days_set(struct db *, int64_t site_id, int days);
+/* A notice given once: 1 recorded now, 0 it was given before, -1 error. */
+int	 db_notice_once(struct db *, const char *kind, int64_t object_id,
+	    int64_t level, time_t when);
+/* Site systems of a site that hold no active site-issued certificate and
+ * no PKI certificate that can be served at now (malloc'ed ids). */
+int	 db_systems_uncovered(struct db *, int64_t site_id, time_t now,
+	    int64_t **ids, size_t *n);
+/* The SMS Issuing roots a site hands out (?MPCERT), current first: the
+ * current one and superseded ones that signed a certificate still
+ * active (a root overlap), none blocked. db_blobs_free() them. */
+int	 db_site_roots_out(struct db *, int64_t site_id, struct db_blob **,
+	    size_t *);
+/* Passes: begin inserts p (p->id set; only the newest 100 are kept),
+ * end updates it, last reads the newest (1, or 0 for none). */
+int	 db_pass_begin(struct db *, struct db_pass *);
+int	 db_pass_end(struct db *, const struct db_pass *);
+int	 db_pass_last(struct db *, struct db_pass *);
 
 #endif

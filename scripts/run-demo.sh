@@ -1,7 +1,7 @@
 #!/bin/sh
-# make run: the demo hierarchy in RUN_DIR, an ehttp-mpd agent for each of its
-# management points on loopback ports, then the console. The agents stop
-# when the console exits.
+# make run: the demo hierarchy in RUN_DIR, the site server (ehttp-sited) and
+# an ehttp-mpd agent for each of its management points on loopback ports,
+# then the console. They stop when the console exits.
 # usage: run-demo.sh BUILD_DIR RUN_DIR   (env: EHTTP_PORT_BASE, default 18400)
 set -eu
 bin=$1
@@ -23,6 +23,13 @@ stop_agents() {
 }
 trap stop_agents EXIT
 trap 'exit 130' INT TERM
+
+if [ -x "$bin/ehttp-sited" ]; then
+	"$bin/ehttp-sited" --db "$db" --log-dir "$logs" --interval 60 \
+	    --foreground >>"$logs/sited.out" 2>&1 &
+	pids="$pids $!"
+	echo "site server: a pass a minute, log $logs/certmgr.log"
+fi
 
 if [ -x "$bin/ehttp-mpd" ]; then
 	n=0

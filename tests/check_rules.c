@@ -268,6 +268,20 @@ START_TEST(agent_and_expiry)
 	a.updated = 0;
 	a.health_time = now - 3600;
 	ck_assert_int_eq(ehttp_agent_silent(&a, now), 1);
+	/* Known poll interval: silent after more than two polls, and never
+	 * sooner than EHTTP_AGENT_SILENT_MIN_S. */
+	memset(&a, 0, sizeof a);
+	a.poll_s = 60;
+	a.updated = now - 120;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 0);
+	a.updated = now - 121;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 1);
+	a.poll_s = 1;
+	a.updated = now - EHTTP_AGENT_SILENT_MIN_S;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 0);
+	a.updated = now - EHTTP_AGENT_SILENT_MIN_S - 1;
+	ck_assert_int_eq(ehttp_agent_silent(&a, now), 1);
+	ck_assert_int_eq(ehttp_agent_silent_after(&a), EHTTP_AGENT_SILENT_MIN_S);
 
 	c.not_after = now + 30 * 86400;
 	ck_assert_int_eq(ehttp_cert_expiring(&c, now), 0);

@@ -349,6 +349,8 @@ build_tree(struct app *app)
 	node_add(app, NODE_VIEW, APP_NODE_CERTS, 1, "Certificates",
 	    &view_certs_ops);
 	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Monitoring", NULL);
+	node_add(app, NODE_VIEW, APP_NODE_SITED, 1, "Site server",
+	    &view_sited_ops);
 	node_add(app, NODE_OPEN_LOG, APP_NODE_NONE, 1, "Open log file...",
 	    NULL);
 	scan_logs(app);

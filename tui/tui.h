@@ -48,7 +48,7 @@ struct dialog;
 /* The tree's nodes, chosen by id (never by their label). Logs are nodes
  * too, found by their path. */
 enum app_node { APP_NODE_NONE, APP_NODE_OVERVIEW, APP_NODE_SITES,
-	APP_NODE_SYSTEMS, APP_NODE_CERTS };
+	APP_NODE_SYSTEMS, APP_NODE_CERTS, APP_NODE_SITED };
 
 /* crt.c: the curses owner. */
 enum crt_style {
@@ -525,6 +525,7 @@ struct view {
 void	 view_list(struct view *, struct list *, struct search *);
 
 extern const struct view_ops view_overview_ops;
+extern const struct view_ops view_sited_ops;	/* Monitoring > Site server */
 extern const struct view_ops view_sites_ops;
 extern const struct view_ops view_systems_ops;
 extern const struct view_ops view_certs_ops;

@@ -1,9 +1,12 @@
 /*
- * view-overview: the Overview node. What an administrator checks first:
- * each site with its settings and counts, certificates expiring soon,
- * agents that are unhealthy or silent, deprecated configurations,
- * prerequisite warnings and the latest status messages. Enter on a line
- * goes to the node it is about.
+ * view-overview: the Overview node and Monitoring > Site server, two
+ * views of lines. The Overview is what an administrator checks first:
+ * each site with its settings and counts, certificates expiring soon and
+ * those nothing will renew, the site server, agents that are unhealthy or
+ * silent, deprecated configurations, prerequisite warnings and the latest
+ * status messages. The Site server view: its last pass (when, what it
+ * did, what it could not do), the next one, and its status messages.
+ * Enter on a line goes to the node it is about.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,15 +39,16 @@ struct ov_counts {
 	size_t		 active, expiring, blocked;
 };
 
+enum ov_recount { OV_KEEP, OV_COUNT, OV_COUNT_EXPIRING };
+
 struct overview {
+	void		(*build)(struct view *, enum ov_recount);
 	struct ov_line	*v;
 	size_t		 n, cap;
 	struct list	 list;
 	struct ov_counts c;
 	int		 need_count;
 };
-
-enum ov_recount { OV_KEEP, OV_COUNT, OV_COUNT_EXPIRING };
 
 static void
 count_all(struct ehttp *e, const struct db_site *sites, size_t ns,
@@ -123,15 +127,113 @@ item(struct overview *o, const char *key)
 	snprintf(o->v[o->n - 1].item, sizeof o->v[o->n - 1].item, "%s", key);
 }
 
+static void build(struct view *, enum ov_recount);
+static void sited_build(struct view *, enum ov_recount);
+
 static int
 ov_open(struct view *v)
 {
 	struct overview *o;
 
 	o = xcalloc(1, sizeof *o);
+	o->build = v->ops == &view_sited_ops ? sited_build : build;
 	view_list(v, &o->list, NULL);
 	v->data = o;
 	return 0;
+}
+
+static enum crt_style
+health_style(int health)
+{
+	return health == EHTTP_HEALTH_OK ? CRT_OK :
+	    health == EHTTP_HEALTH_WARNING ? CRT_WARNING : CRT_ERROR;
+}
+
+/* The certificates in use that end within 30 days and that nothing will
+ * renew (each one line); how many. */
+static size_t
+add_alerts(struct overview *o, struct ehttp *e)
+{
+	struct ehttp_alert *a = NULL;
+	size_t n = 0;
+
+	if (ehttp_expiry_alerts(e, 0, &a, &n) == -1) {
+		add(o, CRT_ERROR, APP_NODE_NONE, "  Cannot read the expiring"
+		    " certificates: %s", ehttp_error(e));
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		add(o, a[i].level == 0 ? CRT_ERROR : CRT_WARNING,
+		    APP_NODE_CERTS, "  %s", a[i].text);
+		o->v[o->n - 1].expiring = 1;
+	}
+	free(a);
+	return n;
+}
+
+/* The site server's state: one line; its newest pass in rec. */
+static void
+add_sited(struct overview *o, struct ehttp *e, struct db_pass *rec)
+{
+	char text[512];
+	int health;
+
+	if (ehttp_pass_state(e, rec, &health, text, sizeof text) == -1)
+		add(o, CRT_ERROR, APP_NODE_SITED, "  Cannot read the site"
+		    " server's passes: %s", ehttp_error(e));
+	else
+		add(o, health_style(health), APP_NODE_SITED, "  %s", text);
+}
+
+static void
+sited_build(struct view *v, enum ov_recount recount)
+{
+	struct overview *o = v->data;
+	struct ehttp *e = app_ehttp(v->app);
+	struct db_status *st = NULL;
+	struct db_pass rec;
+	size_t cursor = o->list.cursor, nst = 0, shown = 0;
+	char t[32];
+
+	(void)recount;
+	o->n = 0;
+	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Site server (ehttp-sited)");
+	add_sited(o, e, &rec);
+	if (rec.id != 0) {
+		add(o, CRT_NORMAL, APP_NODE_NONE, "  Pass %lld started %s,"
+		    " %s.", (long long)rec.id, text_time(rec.started, t,
+		    sizeof t), rec.finished ? "finished" : "not finished");
+		add(o, rec.failed > 0 ? CRT_WARNING : CRT_NORMAL,
+		    APP_NODE_NONE, "  What it did: %s", rec.summary[0] ?
+		    rec.summary : "(the pass has not finished)");
+	}
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_CERTS, "What it cannot fix: certificates"
+	    " in use that end within 30 days");
+	if (add_alerts(o, e) == 0)
+		add(o, CRT_OK, APP_NODE_NONE, "  None.");
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Its status messages (details:"
+	    " certmgr.log)");
+	if (ehttp_status_list(e, 0, 200, &st, &nst) == 0) {
+		for (size_t i = 0; i < nst && shown < 20; i++) {
+			if (strcmp(st[i].component, "SMS_CERTIFICATE_MANAGER")
+			    != 0)
+				continue;
+			shown++;
+			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
+			    strcmp(st[i].severity, "warning") == 0 ?
+			    CRT_WARNING : CRT_NORMAL, APP_NODE_NONE,
+			    "  %s %-3s %s", text_time(st[i].time, t, sizeof t),
+			    st[i].site_code[0] ? st[i].site_code : "-",
+			    st[i].message);
+		}
+		free(st);
+	}
+	if (shown == 0)
+		add(o, CRT_DIM, APP_NODE_NONE, "  None.");
+	o->list.cursor = cursor;
+	list_set_count(&o->list, o->n);
 }
 
 static void
@@ -203,6 +305,16 @@ build(struct view *v, enum ov_recount recount)
 		if (o->c.blocked > 0)
 			add(o, CRT_ERROR, APP_NODE_CERTS, "  %zu blocked.",
 			    o->c.blocked);
+	}
+
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_SITED, "Site server and what it cannot"
+	    " renew");
+	{
+		struct db_pass rec;
+
+		add_sited(o, e, &rec);
+		add_alerts(o, e);
 	}
 
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
@@ -317,15 +429,17 @@ ov_reload(struct view *v)
 {
 	struct overview *o = v->data;
 
-	build(v, OV_COUNT);
-	o->need_count = 1;
+	o->build(v, OV_COUNT);
+	o->need_count = o->build == build;
 	return 0;
 }
 
 static int
 ov_poll(struct view *v)
 {
-	build(v, OV_KEEP);
+	struct overview *o = v->data;
+
+	o->build(v, OV_KEEP);
 	return 0;
 }
 
@@ -412,6 +526,18 @@ ov_key(struct view *v, enum keys_action a, int key)
 }
 
 const struct view_ops view_overview_ops = {
+	.scope = KS_OVERVIEW,
+	.open = ov_open,
+	.close = ov_close,
+	.reload = ov_reload,
+	.draw = ov_draw,
+	.key = ov_key,
+	.tick = ov_tick,
+	.poll = ov_poll,
+};
+
+const struct view_ops view_sited_ops = {
+	.name = "site server",
 	.scope = KS_OVERVIEW,
 	.open = ov_open,
 	.close = ov_close,

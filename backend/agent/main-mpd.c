@@ -1,11 +1,8 @@
 /* ehttp-mpd: the management-point agent for one site system (mpd.h). */
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "daemon.h"
 #include "ehttp.h"
 #include "mpd.h"
 #include "safetext.h"
@@ -136,144 +134,6 @@ parse_number(const char *name, const char *s, unsigned long long lo,
 	return 0;
 }
 
-/* An absolute path (the daemon changes to /). Caller frees. */
-static char *
-absolute(const char *p)
-{
-	char cwd[PATH_MAX], *out;
-
-	if (p[0] == '/' || getcwd(cwd, sizeof cwd) == NULL) {
-		out = xstrdup(p);
-		return out;
-	}
-	xasprintf(&out, "%s/%s", cwd, p);
-	return out;
-}
-
-static char *
-dir_of(const char *p)
-{
-	const char *slash = strrchr(p, '/');
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == p)
-		return xstrdup("/");
-	return xstrndup(p, (size_t)(slash - p));
-}
-
-/* The pid file, locked while the agent runs: a second agent for the same
- * pid file is refused. 0, or -1 with *cause. */
-static int
-pidfile_open(const char *path, char **cause)
-{
-	char buf[32];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0640)) == -1) {
-		xasprintf(cause, "pid file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		n = read(fd, buf, sizeof buf - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		xasprintf(cause, "another ehttp-mpd (pid %s) holds the pid"
-		    " file %s", buf[0] ? buf : "?", path);
-		close(fd);
-		return -1;
-	}
-	n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) == -1 || write(fd, buf, n) != n) {
-		xasprintf(cause, "pid file %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-pidfile_close(int fd, const char *path)
-{
-	if (fd == -1)
-		return;
-	unlink(path);
-	close(fd);
-}
-
-/* Detach; the parent waits until the child reports "started" or why it
- * failed, so errors still reach the terminal. Returns the report pipe in
- * the child; the parent exits. */
-static int
-daemonize(void)
-{
-	char buf[1024];
-	int p[2], status;
-	ssize_t n, len = 0;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		fprintf(stderr, "ehttp-mpd: pipe: %s\n", strerror(errno));
-		exit(1);
-	}
-	if ((pid = fork()) == -1) {
-		fprintf(stderr, "ehttp-mpd: fork: %s\n", strerror(errno));
-		exit(1);
-	}
-	if (pid == 0) {
-		close(p[0]);
-		setsid();
-		return p[1];
-	}
-	close(p[1]);
-	while ((n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0 ||
-	    (n == -1 && errno == EINTR))
-		if (n > 0)
-			len += n;
-	buf[len] = '\0';
-	if (len > 0 && strncmp(buf, "OK ", 3) == 0) {
-		printf("ehttp-mpd: started, pid %s\n", buf + 3);
-		exit(0);
-	}
-	if (len > 0) {
-		say(buf);
-		exit(1);
-	}
-	waitpid(pid, &status, 0);
-	fprintf(stderr, "ehttp-mpd: the agent exited during start-up\n");
-	exit(1);
-}
-
-static void
-report(int fd, const char *msg)
-{
-	size_t len = strlen(msg);
-
-	if (fd == -1)
-		return;
-	/* A short write: the parent reports a silent exit. */
-	(void)!write(fd, msg, len);
-	close(fd);
-}
-
-static void
-detach_stdio(void)
-{
-	int fd = open("/dev/null", O_RDWR);
-
-	if (fd == -1)
-		return;
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-	(void)!chdir("/");
-}
-
 int
 main(int argc, char **argv)
 {
@@ -305,7 +165,7 @@ main(int argc, char **argv)
 	const char *http = MPD_HTTP_DEFAULT, *log_dir = NULL, *ca = NULL;
 	const char *pid_path = NULL;
 	char *db_abs = NULL, *dir = NULL, *log_abs = NULL, *ca_abs = NULL;
-	char *pid_abs = NULL, *cause = NULL, fqdn[256], why[256], msg[64];
+	char *pid_abs = NULL, *cause = NULL, fqdn[256], why[256];
 	struct mpd *m = NULL;
 	sigset_t stops;
 	int ch, foreground = 0, rc = 1, pidfd = -1, repfd = -1;
@@ -393,18 +253,18 @@ main(int argc, char **argv)
 		return bad_usage("--https and --http are both %s: they need"
 		    " two ports", cfg.https.text);
 
-	db_abs = absolute(db != NULL ? db : ehttp_default_db());
-	dir = dir_of(db_abs);
+	db_abs = daemon_absolute(db != NULL ? db : ehttp_default_db());
+	dir = daemon_dir_of(db_abs);
 	if (log_dir != NULL)
-		log_abs = absolute(log_dir);
+		log_abs = daemon_absolute(log_dir);
 	else
 		xasprintf(&log_abs, "%s/logs", dir);
 	if (pid_path != NULL)
-		pid_abs = absolute(pid_path);
+		pid_abs = daemon_absolute(pid_path);
 	else
 		xasprintf(&pid_abs, "%s/ehttp-mpd-%s.pid", dir, fqdn);
 	if (ca != NULL)
-		ca_abs = absolute(ca);
+		ca_abs = daemon_absolute(ca);
 	cfg.db_path = db_abs;
 	cfg.fqdn = fqdn;
 	cfg.log_dir = log_abs;
@@ -414,7 +274,7 @@ main(int argc, char **argv)
 	/* Writing to a closed connection is an error, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	if (!foreground)
-		repfd = daemonize();
+		repfd = daemon_detach("ehttp-mpd");
 	/* A stop signal during start-up waits until the agent handles it
 	 * (mpd_new sets that up), so it still stops cleanly. */
 	sigemptyset(&stops);
@@ -422,24 +282,17 @@ main(int argc, char **argv)
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stops, NULL);
-	if ((pidfd = pidfile_open(pid_abs, &cause)) == -1 ||
-	    (m = mpd_new(&cfg, &cause)) == NULL) {
-		if (repfd != -1)
-			report(repfd, cause);
-		else
-			say(cause);
+	if ((pidfd = daemon_pidfile_open("ehttp-mpd", pid_abs,
+	    &cause)) == -1 || (m = mpd_new(&cfg, &cause)) == NULL) {
+		daemon_failed(repfd, "ehttp-mpd", cause);
 		goto out;
 	}
-	if (repfd != -1) {
-		snprintf(msg, sizeof msg, "OK %d", (int)getpid());
-		report(repfd, msg);
-		detach_stdio();
-	}
+	daemon_started(repfd);
 	sigprocmask(SIG_UNBLOCK, &stops, NULL);
 	rc = mpd_run(m);
 out:
 	mpd_free(m);
-	pidfile_close(pidfd, pid_abs);
+	daemon_pidfile_close(pidfd, pid_abs);
 	libevent_global_shutdown();
 	free(cause);
 	free(db_abs);

@@ -52,6 +52,7 @@ mpd_row(struct mpd *m, struct db_agent *row, time_t now)
 	row->started = m->started;
 	row->lease_until = m->stopping ? 0 : now + (time_t)MPD_LEASE_POLLS *
 	    m->cfg.poll_s;
+	row->poll_s = m->cfg.poll_s;
 }
 
 /* The backend's warnings of the last write (a lease taken over). */

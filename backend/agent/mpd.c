@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "daemon.h"
 #include "mpd-int.h"
 #include "safetext.h"
 #include "timefmt.h"
@@ -432,32 +433,6 @@ mpd_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(m->base);
 }
 
-static int
-mpd_mkdirs(const char *path, char **cause)
-{
-	char *p, *s;
-	int rc = 0;
-
-	p = xstrdup(path);
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, MPD_LOG_DIR_MODE) == -1 && errno != EEXIST) {
-			xasprintf(cause, "cannot create the log directory"
-			    " %s: %s", p, strerror(errno));
-			rc = -1;
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static int	mpd_events(struct mpd *, char **);
 
 /* ------------------------------------------------------------- privileges */
@@ -621,7 +596,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	if (m->user != NULL && mpd_user_assume(m, cause) == -1)
 		goto fail;
 
-	if (mpd_mkdirs(m->log_dir, cause) == -1)
+	if (daemon_mkdirs(m->log_dir, MPD_LOG_DIR_MODE, cause) == -1)
 		goto fail;
 	xasprintf(&path, "%s/%s", m->log_dir, MPD_LOG_NAME);
 	if ((m->log = cmlog_open(path, cfg->log_max, cause)) == NULL)

@@ -458,7 +458,7 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 	struct db_system *y = NULL;
 	struct db_site s;
 	size_t nw = 0, ny = 0;
-	int rc;
+	int rc, days;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
 	if ((rc = cli_begin(c, argc, argv, 1, "expected one site CODE",
@@ -466,13 +466,17 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		return rc;
 	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1 ||
 	    ehttp_site_warnings(c->e, &s, &w, &nw) == -1 ||
-	    ehttp_system_list(c->e, s.id, &y, &ny) == -1) {
+	    ehttp_system_list(c->e, s.id, &y, &ny) == -1 ||
+	    ehttp_site_renew_days(c->e, s.id, &days) == -1) {
 		free(w);
 		return cli_fail(c);
 	}
-	if (c->json)
-		cj_print(c->out, site_json(&s, w, nw));
-	else {
+	if (c->json) {
+		json_t *o = site_json(&s, w, nw);
+
+		json_object_set_new(o, "renew_days", json_integer(days));
+		cj_print(c->out, o);
+	} else {
 		FILE *f = c->out;
 		fprintf(f, "Site:                 %s (%s)\n", cli_safe(c, s.code),
 		    cli_safe(c, s.name));
@@ -480,6 +484,8 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 		fprintf(f, "Parent:               %s\n", s.parent_code[0] ?
 		    cli_safe(c, s.parent_code) : "-");
 		fprintf(f, "Site systems:         %zu\n", ny);
+		fprintf(f, "Renewal window:       %d days before a role"
+		    " certificate ends\n", days);
 		fprintf(f, "\nCommunication Security\n");
 		fprintf(f, "  Site system settings:  %s\n", s.sec.https_only ?
 		    "HTTPS only" : "HTTPS or HTTP");
@@ -512,6 +518,24 @@ cmd_site_show(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* The notes of the change just made: printed, or added to notes (JSON). */
+static void
+site_set_notes(struct cli *c, json_t *notes)
+{
+	const struct ehttp_note *v;
+	size_t n;
+
+	if (notes == NULL) {
+		cli_notes(c);
+		return;
+	}
+	v = ehttp_notes(c->e, &n);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(notes, json_pack("{s:s,s:o}", "kind",
+		    v[i].kind == EHTTP_NOTE_WARNING ? "warning" : "info",
+		    "text", cj_str(v[i].text)));
+}
+
 static int
 cmd_site_set(struct cli *c, int argc, char **argv)
 {
@@ -525,10 +549,12 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 		{ "use-encryption", required_argument, NULL, 'u' },
 		{ "key-alg", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "renew-days", required_argument, NULL, 'R' },
 		CLI_COMMON_OPTS, { 0 } };
 	struct ehttp_security_change ch;
 	struct db_site s;
-	long threads = -1;
+	json_t *notes = NULL;
+	long threads = -1, renew = -1;
 	int any = 0;
 
 	ehttp_security_change_init(&ch);
@@ -562,35 +588,48 @@ cmd_site_set(struct cli *c, int argc, char **argv)
 		if (cli_number(c, "threads", optarg, 0, 256,
 		    "a number from 0 (all cores) to 256", &threads))
 			return CLI_USAGE;
+		break;
+	    case 'R':
+		if (cli_number(c, "renew-days", optarg, 1, EHTTP_RENEW_DAYS_MAX,
+		    "a number of days from 1 to 180",
+		    &renew))
+			return CLI_USAGE;
 		break;);
 	if (optind + 1 != argc)
 		return cli_usage(c, "expected one site CODE");
-	if (!any)
+	if (!any && renew < 0)
 		return cli_usage(c, "nothing to set");
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
 	if (threads >= 0)
 		ehttp_set_threads(c->e, (unsigned)threads);
-	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1 ||
-	    ehttp_site_set_security(c->e, s.id, &ch) == -1)
+	if (ehttp_site_resolve(c->e, argv[optind], &s) != 1)
 		return cli_fail(c);
-	if (c->json) {
-		const struct ehttp_note *v;
-		json_t *notes;
-		size_t n;
-
-		if (ehttp_site_get(c->e, s.id, &s) == -1)
-			return cli_fail(c);
-		v = ehttp_notes(c->e, &n);
+	if (c->json)
 		notes = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(notes, json_pack("{s:s,s:o}",
-			    "kind", v[i].kind == EHTTP_NOTE_WARNING ?
-			    "warning" : "info", "text", cj_str(v[i].text)));
+	/* Two changes, each whole: the renewal window, then the security. */
+	if (renew >= 0) {
+		if (ehttp_site_set_renew_days(c->e, s.id, (int)renew) == -1) {
+			json_decref(notes);
+			return cli_fail(c);
+		}
+		site_set_notes(c, notes);
+	}
+	if (any) {
+		if (ehttp_site_set_security(c->e, s.id, &ch) == -1) {
+			json_decref(notes);
+			return cli_fail(c);
+		}
+		site_set_notes(c, notes);
+	}
+	if (c->json) {
+		if (ehttp_site_get(c->e, s.id, &s) == -1) {
+			json_decref(notes);
+			return cli_fail(c);
+		}
 		cj_print(c->out, json_pack("{s:o,s:o}", "site",
 		    site_json(&s, NULL, 0), "notes", notes));
-	} else
-		cli_notes(c);
+	}
 	return CLI_OK;
 }
 
@@ -982,12 +1021,14 @@ static const struct cli_cmd cmds[] = {
 	  "       [--pki-client-cert on|off] [--crl-check on|off]\n"
 	  "       [--require-signing on|off] [--require-sha256 on|off]\n"
 	  "       [--use-encryption on|off] [--key-alg rsa2048|rsa3072|ec-p256]\n"
-	  "       [--threads N]",
+	  "       [--threads N] [--renew-days N]",
 	  "Change a site's Communication Security (Site Properties). Turning\n"
 	  "enhanced HTTP on creates the site's SMS Issuing root (the first time)\n"
 	  "and issues an SMS Role SSL Certificate to each HTTP management point,\n"
 	  "distribution point and SMS Provider; off supersedes them.\n"
-	  "--threads: key generation threads (default: all cores)." },
+	  "--threads: key generation threads (default: all cores).\n"
+	  "--renew-days: the site server (ehttp-sited) renews a role certificate\n"
+	  "this many days before it ends (1 to 180, default 30)." },
 	{ "system", "add", cmd_system_add, "FQDN --site CODE",
 	  "Add a site system (server) to a site." },
 	{ "system", "list", cmd_system_list, "[--site CODE]",

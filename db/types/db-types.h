@@ -67,6 +67,21 @@ struct db_status {
 	char	 message[512];
 };
 
+/* One pass of the site server (ehttp-sited). */
+struct db_pass {
+	int64_t	 id;
+	char	 host[256];
+	int	 pid;
+	time_t	 started;
+	time_t	 finished;	/* 0: running, or it stopped mid-pass */
+	time_t	 next;		/* 0: none planned (--once) */
+	int64_t	 checked;	/* certificates looked at */
+	int64_t	 renewed;	/* certificates issued or renewed */
+	int64_t	 failed;	/* issuances that failed */
+	int64_t	 warnings;	/* notices given */
+	char	 summary[1024];
+};
+
 struct db_audit {
 	int64_t	 id;
 	time_t	 time;
@@ -154,6 +169,7 @@ struct db_agent {
 	char	 host[256];
 	time_t	 started;
 	time_t	 lease_until;
+	int	 poll_s;		/* its poll interval (0: unknown) */
 };
 
 #endif

@@ -1,0 +1,639 @@
+/*
+ * sitepass: the site server's pass (ehttp-sited), one place for what it
+ * decides: which certificates are renewed now, when a site's SMS Issuing
+ * rolls over, which expiries it cannot fix and must announce, and which
+ * agents went silent. Every decision is said (the program writes it to
+ * certmgr.log) with its reason; notices are given once each.
+ *
+ * Each site is its own transaction: a pass stopped (or killed) half-way
+ * leaves every site wholly as before or wholly renewed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ehttp-int.h"
+#include "timefmt.h"
+#include "xmalloc.h"
+
+#define DAY		86400
+#define SAY_EACH_MAX	20	/* certificates named one by one; more: a count */
+#define COMPONENT	"SMS_CERTIFICATE_MANAGER"
+
+struct pass {
+	struct ehttp			*e;
+	const struct ehttp_pass_opts	*o;
+	struct db_pass			*rec;
+	time_t				 now;
+};
+
+static void say(struct pass *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct pass *p, int sev, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	if (p->o->say == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	p->o->say(sev, text, p->o->arg);
+}
+
+/* Does the caller want the pass to stop (its progress function)? */
+static int
+stopping(struct pass *p, const char *what, size_t done, size_t total)
+{
+	struct ehttp *e = p->e;
+
+	if (e->progress != NULL && e->progress(what, done, total,
+	    e->progress_arg) != 0)
+		e->cancelled = 1;
+	return e->cancelled;
+}
+
+int
+ehttp_site_renew_days(struct ehttp *e, int64_t site_id, int *days)
+{
+	if (db_site_renew_days(e->db, site_id, days) == -1)
+		return ehttp_fail_db(e);
+	if (*days <= 0)
+		*days = EHTTP_RENEW_DAYS;
+	return 0;
+}
+
+int
+ehttp_site_set_renew_days(struct ehttp *e, int64_t site_id, int days)
+{
+	struct db_site s;
+	int old;
+
+	ehttp_notes_clear(e);
+	if (days < 1 || days > EHTTP_RENEW_DAYS_MAX)
+		return ehttp_fail(e, "renew-days '%d': must be a number of days"
+		    " from 1 to %d", days, EHTTP_RENEW_DAYS_MAX);
+	if (ehttp_begin(e) == -1)
+		return -1;
+	if (ehttp_site_by_id(e, site_id, &s) == -1 ||
+	    ehttp_site_renew_days(e, site_id, &old) == -1)
+		return ehttp_end(e, -1);
+	if (old == days) {
+		ehttp_note(e, EHTTP_NOTE_INFO, "Site %s already renews its"
+		    " certificates %d days before they expire.", s.code, days);
+		return ehttp_end(e, 0);
+	}
+	if (db_site_renew_days_set(e->db, site_id, days) == -1)
+		return ehttp_end(e, ehttp_fail_db(e));
+	ehttp_note(e, EHTTP_NOTE_INFO, "Site %s renews its SMS Role SSL"
+	    " Certificates %d days before they expire (was %d).", s.code,
+	    days, old);
+	return ehttp_end(e, ehttp_record(e, s.id, "info", "site renewal window",
+	    s.code, "Site %s: certificates are renewed %d days before they"
+	    " expire (was %d).", s.code, days, old));
+}
+
+/* ------------------------------------------------------------ expiry */
+
+/* Whole days left (rounded down; negative once expired). */
+static int
+days_left(time_t not_after, time_t now)
+{
+	time_t d = not_after - now;
+
+	return (int)(d >= 0 ? d / DAY : -((-d + DAY - 1) / DAY));
+}
+
+static int
+alert_level(time_t not_after, time_t now)
+{
+	if (not_after < now)
+		return 0;
+	if (not_after - now <= DAY)
+		return 1;
+	return not_after - now <= 7 * DAY ? 7 : 30;
+}
+
+static const char *
+when_text(const struct db_cert *c, time_t now, char *buf, size_t len)
+{
+	char day[16];
+	int d = days_left(c->not_after, now);
+
+	ehttp_day(c->not_after, day, sizeof day);
+	if (c->not_after < now)
+		snprintf(buf, len, "expired on %s", day);
+	else if (d == 0)
+		snprintf(buf, len, "expires on %s, in less than a day", day);
+	else
+		snprintf(buf, len, "expires on %s, in %d day%s", day, d,
+		    d == 1 ? "" : "s");
+	return buf;
+}
+
+/*
+ * Why c, in use and within 30 days of its end, is not renewed by the site
+ * server: 1 with why set (an alert), 0 it is not an alert (a role
+ * certificate still waiting for its site's renewal window), -1 error.
+ */
+static int
+alert_reason(struct ehttp *e, const struct db_cert *c, time_t now,
+    char *why, size_t len)
+{
+	struct db_site s;
+	struct db_cert root;
+	int days, rc;
+
+	if (strcmp(c->type, "pki") == 0) {
+		snprintf(why, len, "ehttp does not renew a PKI certificate:"
+		    " import its successor (ehttpctl cert import)");
+		return 1;
+	}
+	if (ehttp_site_by_id(e, c->site_id, &s) == -1)
+		return -1;
+	if (strcmp(c->type, "root") == 0) {
+		if (c->blocked)
+			snprintf(why, len, "it is blocked, so the site server"
+			    " does not renew it: renew it yourself (ehttpctl"
+			    " cert renew %s)", c->thumbprint);
+		else if (!ehttp_site_enhanced(&s.sec))
+			snprintf(why, len, "site %s does not use enhanced HTTP,"
+			    " so the site server does not renew it", s.code);
+		else
+			snprintf(why, len, "it was due for renewal %d days"
+			    " before its end and was not renewed: is"
+			    " ehttp-sited running?", EHTTP_ROOT_RENEW_DAYS);
+		return 1;
+	}
+	if (ehttp_site_renew_days(e, c->site_id, &days) == -1)
+		return -1;
+	if (c->not_after > now + (time_t)days * DAY)
+		return 0;	/* its window is not open yet */
+	if ((rc = db_cert_current_root(e->db, c->site_id, &root)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 1 && root.blocked)
+		snprintf(why, len, "it cannot be renewed: the SMS Issuing root"
+		    " of site %s (thumbprint %s) is blocked (ehttpctl cert"
+		    " renew %s)", s.code, root.thumbprint, root.thumbprint);
+	else if (!ehttp_site_enhanced(&s.sec))
+		snprintf(why, len, "site %s does not use enhanced HTTP", s.code);
+	else
+		snprintf(why, len, "its renewal is due (%d days before the"
+		    " end) and has not happened: see the status messages of"
+		    " site %s and certmgr.log", days, s.code);
+	return 1;
+}
+
+int
+ehttp_expiry_alerts(struct ehttp *e, int64_t site_id, struct ehttp_alert **out,
+    size_t *nout)
+{
+	struct db_cert_filter f = { .site_id = site_id, .expiring_days = 30,
+	    .active_only = 1 };
+	struct db_cert *v = NULL, after;
+	struct ehttp_alert *a = NULL;
+	size_t n, na = 0, cap = 0;
+	time_t now = time(NULL);
+	char why[512], when[96];
+	int rc, first = 1;
+
+	*out = NULL;
+	*nout = 0;
+	for (;;) {
+		if (ehttp_cert_page(e, &f, DB_CERT_SORT_EXPIRATION, 0,
+		    first ? NULL : &after, 256, &v, &n) == -1)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(v[i].state, "active") != 0)
+				continue;
+			if ((rc = alert_reason(e, &v[i], now, why,
+			    sizeof why)) == -1)
+				goto fail;
+			if (rc == 0)
+				continue;
+			if (na == cap) {
+				cap = cap ? cap * 2 : 8;
+				a = xreallocarray(a, cap, sizeof *a);
+			}
+			a[na].cert = v[i];
+			a[na].level = alert_level(v[i].not_after, now);
+			a[na].days_left = days_left(v[i].not_after, now);
+			snprintf(a[na].text, sizeof a[na].text, "The %s %s %s"
+			    " (thumbprint %s) %s; %s.",
+			    ehttp_cert_type_title(v[i].type),
+			    strcmp(v[i].type, "root") == 0 ? "of site" : "of",
+			    strcmp(v[i].type, "root") == 0 ? v[i].site_code :
+			    v[i].issued_to, v[i].thumbprint,
+			    when_text(&v[i], now, when, sizeof when), why);
+			na++;
+		}
+		if (n < 256)
+			break;
+		after = v[n - 1];
+		first = 0;
+		free(v);
+		v = NULL;
+	}
+	free(v);
+	*out = a;
+	*nout = na;
+	return 0;
+fail:
+	free(v);
+	free(a);
+	return -1;
+}
+
+/* Announce each alert once per level: a status message (an error once
+ * expired) and a line of the log. */
+static int
+pass_alerts(struct pass *p)
+{
+	struct ehttp_alert *a = NULL;
+	size_t n;
+	int rc = -1, fresh;
+
+	if (ehttp_expiry_alerts(p->e, 0, &a, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((fresh = db_notice_once(p->e->db, "expiry", a[i].cert.id,
+		    a[i].level, p->now)) == -1) {
+			ehttp_fail_db(p->e);
+			goto out;
+		}
+		if (!fresh)
+			continue;
+		if (db_status_add(p->e->db, a[i].cert.site_id, a[i].level == 0 ?
+		    "error" : "warning", COMPONENT, a[i].text) == -1) {
+			ehttp_fail_db(p->e);
+			goto out;
+		}
+		say(p, a[i].level == 0 ? EHTTP_SAY_ERROR : EHTTP_SAY_WARNING,
+		    "%s", a[i].text);
+		p->rec->warnings++;
+	}
+	if (n > 0)
+		say(p, EHTTP_SAY_INFO, "%zu certificate%s in use end%s within 30"
+		    " days and cannot be renewed here (each announced once at"
+		    " 30, 7 and 1 days and when expired).", n, n == 1 ? "" :
+		    "s", n == 1 ? "s" : "");
+	rc = 0;
+out:
+	free(a);
+	return rc;
+}
+
+/* ------------------------------------------------------------ agents */
+
+static int
+pass_agents(struct pass *p)
+{
+	struct db_agent *a = NULL;
+	struct db_system y;
+	size_t n;
+	char since[32], text[512];
+	int fresh, rc = -1;
+
+	if (ehttp_agent_list(p->e, 0, &a, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		/* An agent that gave its lease back stopped on purpose. */
+		if (a[i].lease_until == 0 || !ehttp_agent_silent(&a[i], p->now))
+			continue;
+		if ((fresh = db_notice_once(p->e->db, "silent", a[i].system_id,
+		    a[i].updated, p->now)) == -1) {
+			ehttp_fail_db(p->e);
+			goto out;
+		}
+		if (!fresh)
+			continue;
+		if (ehttp_system_by_id(p->e, a[i].system_id, &y) == -1)
+			goto out;
+		timefmt(since, sizeof since, a[i].updated, TIMEFMT_SECOND_UTC);
+		snprintf(text, sizeof text, "The agent of %s (pid %d) has not"
+		    " reported since %s, more than %lld s (it polls every %d"
+		    " s): it may have stopped or hung; clients may not reach"
+		    " the site system.", y.fqdn, a[i].pid, since,
+		    (long long)ehttp_agent_silent_after(&a[i]), a[i].poll_s);
+		if (db_status_add(p->e->db, y.site_id, "warning", COMPONENT,
+		    text) == -1) {
+			ehttp_fail_db(p->e);
+			goto out;
+		}
+		say(p, EHTTP_SAY_WARNING, "%s", text);
+		p->rec->warnings++;
+	}
+	rc = 0;
+out:
+	free(a);
+	return rc;
+}
+
+/* ------------------------------------------------------------ renewal */
+
+/* Systems of s without a certificate that should have one (a new one, or
+ * an issuance that failed before): how many, and the first named. */
+static int
+site_uncovered(struct pass *p, const struct db_site *s, size_t *nwant)
+{
+	struct ehttp *e = p->e;
+	struct db_role *r = NULL;
+	int64_t *ids = NULL;
+	size_t n, nr;
+	int rc = -1;
+
+	*nwant = 0;
+	if (db_systems_uncovered(e->db, s->id, p->now, &ids, &n) == -1)
+		return ehttp_fail_db(e);
+	for (size_t i = 0; i < n; i++) {
+		int wants = 0;
+
+		if (ehttp_role_list(e, 0, ids[i], &r, &nr) == -1)
+			goto out;
+		for (size_t j = 0; j < nr; j++)
+			wants |= ehttp_role_secured(s, &r[j]);
+		if (wants && ++*nwant <= SAY_EACH_MAX && nr > 0)
+			say(p, EHTTP_SAY_INFO, "%s has no SMS Role SSL"
+			    " Certificate (it is new, or an earlier issuance"
+			    " failed): issuing one.", r[0].fqdn);
+		free(r);
+		r = NULL;
+	}
+	rc = 0;
+out:
+	free(r);
+	free(ids);
+	return rc;
+}
+
+/* Role certificates of s whose renewal window is open: how many, each
+ * named with its reason (the first ones). */
+static int
+site_due(struct pass *p, const struct db_site *s, int days, size_t *ndue)
+{
+	struct db_cert_filter f = { .type = "role", .site_id = s->id,
+	    .expiring_days = days, .active_only = 1 };
+	struct db_cert *v = NULL;
+	char when[96];
+	size_t n;
+
+	if (ehttp_cert_count(p->e, &f, ndue) == -1)
+		return -1;
+	if (*ndue == 0)
+		return 0;
+	if (ehttp_cert_page(p->e, &f, DB_CERT_SORT_EXPIRATION, 0, NULL,
+	    SAY_EACH_MAX, &v, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		say(p, EHTTP_SAY_INFO, "The SMS Role SSL Certificate of %s"
+		    " (thumbprint %s) %s: site %s renews %d days before the"
+		    " end. Renewing it.", v[i].issued_to, v[i].thumbprint,
+		    when_text(&v[i], p->now, when, sizeof when), s->code, days);
+	if (*ndue > n)
+		say(p, EHTTP_SAY_INFO, "... and %zu more SMS Role SSL"
+		    " Certificates of site %s: renewing them too.", *ndue - n,
+		    s->code);
+	free(v);
+	return 0;
+}
+
+/* The root rolls over: it stays trusted (and handed out) while the
+ * certificates it signed are in use; issue_reconcile() then makes the
+ * new current root. */
+static int
+rollover_locked(struct ehttp *e, const struct db_site *s,
+    const struct db_cert *root)
+{
+	char day[16];
+
+	if (db_cert_set_state(e->db, root->id, "superseded") == -1)
+		return ehttp_fail_db(e);
+	return ehttp_record(e, s->id, "info", "certificate renew",
+	    root->thumbprint, "The SMS Issuing root of site %s (thumbprint %s)"
+	    " ends on %s: a new root signs from now on; the old one stays"
+	    " trusted until the certificates it signed are renewed.", s->code,
+	    root->thumbprint, ehttp_day(root->not_after, day, sizeof day));
+}
+
+/* The site's renewal failed as a whole (nothing changed): said, and a
+ * status message once a day while it lasts. */
+static int
+site_failed(struct pass *p, const struct db_site *s, const char *why)
+{
+	char text[1024];
+	int rc;
+
+	snprintf(text, sizeof text, "Site %s: renewing its certificates failed:"
+	    " %s; nothing changed, the next pass tries again.", s->code, why);
+	say(p, EHTTP_SAY_ERROR, "%s", text);
+	if (ehttp_begin(p->e) == -1)
+		return -1;
+	if ((rc = db_notice_once(p->e->db, "site-failed", s->id,
+	    p->now / DAY, p->now)) == 1)
+		rc = db_status_add(p->e->db, s->id, "error", COMPONENT, text);
+	return ehttp_end(p->e, rc == -1 ? ehttp_fail_db(p->e) : 0);
+}
+
+static int
+pass_site(struct pass *p, const struct db_site *s)
+{
+	struct ehttp *e = p->e;
+	const struct ehttp_note *notes;
+	struct db_cert root;
+	size_t ndue = 0, nwant = 0, nn;
+	char when[96];
+	int days, rc, roll = 0;
+
+	if (!ehttp_site_enhanced(&s->sec))
+		return 0;	/* nothing site-issued to keep */
+	if (ehttp_site_renew_days(e, s->id, &days) == -1)
+		return -1;
+	if ((rc = db_cert_current_root(e->db, s->id, &root)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 1 && root.blocked)
+		return 0;	/* it issues nothing; the alerts say so */
+	if (rc == 1 && root.not_after < p->now +
+	    (time_t)EHTTP_ROOT_RENEW_DAYS * DAY) {
+		roll = 1;
+		say(p, EHTTP_SAY_INFO, "The SMS Issuing root of site %s"
+		    " (thumbprint %s) %s: a root is renewed %d days before its"
+		    " end, so that every certificate it signs ends before it"
+		    " does. Creating its successor; the old root stays trusted"
+		    " until the certificates it signed are renewed.", s->code,
+		    root.thumbprint, when_text(&root, p->now, when, sizeof when),
+		    EHTTP_ROOT_RENEW_DAYS);
+	}
+	if (site_due(p, s, days, &ndue) == -1 ||
+	    site_uncovered(p, s, &nwant) == -1)
+		return -1;
+	if (!roll && ndue == 0 && nwant == 0)
+		return 0;
+	e->issued = e->issue_failed = 0;
+	ehttp_notes_clear(e);
+	/* Sign ahead without the write lock (not for a new root: its
+	 * successor signs in the transaction that makes it). */
+	rc = roll ? 0 : issue_prepare_due(e, s->id);
+	if (rc == 0 && (rc = ehttp_begin(e)) == 0) {
+		if (roll)
+			rc = rollover_locked(e, s, &root);
+		if (rc == 0)
+			rc = issue_reconcile(e, s->id);
+		rc = ehttp_end(e, rc);
+	}
+	issue_finish(e, rc == -1);
+	notes = ehttp_notes(e, &nn);
+	for (size_t i = 0; rc == 0 && i < nn; i++)
+		say(p, notes[i].kind == EHTTP_NOTE_WARNING ? EHTTP_SAY_WARNING :
+		    EHTTP_SAY_INFO, "%s", notes[i].text);
+	p->rec->renewed += e->issued;
+	p->rec->failed += e->issue_failed;
+	if (rc == -1) {
+		if (e->cancelled)
+			return -1;
+		p->rec->failed++;
+		return site_failed(p, s, ehttp_error(e));
+	}
+	return 0;
+}
+
+/* Bookkeeping writes of the pass, each its own short transaction. */
+static int
+pass_write(struct pass *p, int (*fn)(struct pass *))
+{
+	if (ehttp_begin(p->e) == -1)
+		return -1;
+	return ehttp_end(p->e, fn(p));
+}
+
+static int
+pass_record_begin(struct pass *p)
+{
+	return db_pass_begin(p->e->db, p->rec) == -1 ? ehttp_fail_db(p->e) : 0;
+}
+
+static int
+pass_record_end(struct pass *p)
+{
+	return db_pass_end(p->e->db, p->rec) == -1 ? ehttp_fail_db(p->e) : 0;
+}
+
+static int
+pass_notices(struct pass *p)
+{
+	if (pass_agents(p) == -1)
+		return -1;
+	return pass_alerts(p);
+}
+
+int
+ehttp_pass_run(struct ehttp *e, const struct ehttp_pass_opts *o,
+    struct db_pass *rec)
+{
+	struct pass p = { .e = e, .o = o, .rec = rec, .now = time(NULL) };
+	struct db_cert_filter all = { .expiring_days = -1, .active_only = 1 };
+	struct db_site *s = NULL;
+	size_t n = 0, done = 0, checked = 0;
+	int failed = 0;
+
+	memset(rec, 0, sizeof *rec);
+	snprintf(rec->host, sizeof rec->host, "%s", o->host != NULL ? o->host :
+	    "");
+	rec->pid = o->pid;
+	rec->started = p.now;
+	e->cancelled = 0;
+	if (pass_write(&p, pass_record_begin) == -1 ||
+	    ehttp_site_list(e, &s, &n) == -1 ||
+	    ehttp_cert_count(e, &all, &checked) == -1) {
+		free(s);
+		return -1;
+	}
+	rec->checked = (int64_t)checked;
+	say(&p, EHTTP_SAY_INFO, "Pass %lld: checking %zu site%s, %zu"
+	    " certificate%s in use.", (long long)rec->id, n, n == 1 ? "" : "s",
+	    checked, checked == 1 ? "" : "s");
+	for (; done < n && !stopping(&p, "Checking sites", done, n); done++)
+		if (pass_site(&p, &s[done]) == -1) {
+			if (e->cancelled)
+				break;
+			failed = 1;	/* a bad site never blocks the others */
+			rec->failed++;
+			say(&p, EHTTP_SAY_ERROR, "Site %s: %s", s[done].code,
+			    ehttp_error(e));
+		}
+	free(s);
+	if (!e->cancelled && pass_write(&p, pass_notices) == -1) {
+		failed = 1;
+		say(&p, EHTTP_SAY_ERROR, "Notices: %s", ehttp_error(e));
+	}
+	rec->finished = time(NULL);
+	rec->next = o->interval > 0 && !e->cancelled ? rec->finished +
+	    o->interval : 0;
+	if (e->cancelled)
+		snprintf(rec->summary, sizeof rec->summary, "Stopped after %zu"
+		    " of %zu sites: %lld certificates issued, %lld failed;"
+		    " nothing half-done.", done, n, (long long)rec->renewed,
+		    (long long)rec->failed);
+	else
+		snprintf(rec->summary, sizeof rec->summary, "%lld certificates"
+		    " checked in %zu sites: %lld issued or renewed, %lld"
+		    " failed, %lld notices.", (long long)rec->checked, n,
+		    (long long)rec->renewed, (long long)rec->failed,
+		    (long long)rec->warnings);
+	say(&p, rec->failed > 0 ? EHTTP_SAY_WARNING : EHTTP_SAY_INFO, "Pass"
+	    " %lld: %s", (long long)rec->id, rec->summary);
+	e->cancelled = 0;
+	if (pass_write(&p, pass_record_end) == -1)
+		return -1;
+	return failed ? -1 : 0;
+}
+
+int
+ehttp_pass_last(struct ehttp *e, struct db_pass *rec)
+{
+	int rc = db_pass_last(e->db, rec);
+
+	return rc == -1 ? ehttp_fail_db(e) : rc;
+}
+
+int
+ehttp_pass_state(struct ehttp *e, struct db_pass *rec, int *health,
+    char *text, size_t len)
+{
+	time_t now = time(NULL);
+	char last[32], next[32];
+	int rc;
+
+	if ((rc = ehttp_pass_last(e, rec)) == -1)
+		return -1;
+	*health = EHTTP_HEALTH_WARNING;
+	if (rc == 0) {
+		memset(rec, 0, sizeof *rec);
+		snprintf(text, len, "The site server has never run: nothing"
+		    " renews certificates (start ehttp-sited).");
+		return 0;
+	}
+	timefmt(last, sizeof last, rec->started, TIMEFMT_MINUTE_UTC);
+	timefmt(next, sizeof next, rec->next, TIMEFMT_MINUTE_UTC);
+	if (rec->finished == 0)
+		snprintf(text, len, "A pass started at %s (pid %d on %s) has not"
+		    " finished: running, or stopped mid-pass.", last, rec->pid,
+		    rec->host);
+	else if (rec->next == 0)
+		snprintf(text, len, "Last pass at %s (one pass, --once); none is"
+		    " planned: is ehttp-sited running?", last);
+	else if (now > rec->next + 60)
+		snprintf(text, len, "Last pass at %s; the next was due at %s and"
+		    " has not come: is ehttp-sited (pid %d on %s) running?",
+		    last, next, rec->pid, rec->host);
+	else {
+		*health = rec->failed > 0 ? EHTTP_HEALTH_WARNING :
+		    EHTTP_HEALTH_OK;
+		snprintf(text, len, "Last pass at %s, next at %s (pid %d on %s).",
+		    last, next, rec->pid, rec->host);
+	}
+	return 0;
+}

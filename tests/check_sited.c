@@ -1,0 +1,821 @@
+/*
+ * The site server, ehttp-sited, run for real under libfaketime: months and
+ * years pass, certificates expire, it renews them, the agent serves the
+ * new ones, and independent verifiers (openssl, GnuTLS certtool, python's
+ * cryptography) accept them at the faked date. What it cannot renew is
+ * announced once at 30, 7 and 1 days and when expired. Killed mid-pass, a
+ * site is wholly as before or wholly renewed.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define FQDN	"p01.contoso.com"
+#define WAIT_MS	20000
+/*
+ * A program run at a faked time: libfaketime preloaded into the program
+ * itself (the faketime command forks, and a signal to it would not reach
+ * the program), ahead of ASan's runtime in the sanitizer build. Followed by
+ * the offset ("+340d").
+ */
+#define FAKE	"LD_PRELOAD=\"$EHTTP_LIBFAKETIME\" ASAN_OPTIONS=\"" \
+		"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\"" \
+		" FAKETIME="
+
+static char *tmpl;	/* the demo with enhanced HTTP on P01, made once */
+static char db[4096], logs[4000], certmgr[4096];
+static pid_t agent_pid = -1;
+static int agent_port;
+
+#define sh1(...)	tu_line1(tu_sh_ok(__VA_ARGS__))
+
+static void
+tmpl_setup(void)
+{
+	char t[4096];
+
+	char *lib = sh1("ls /usr/lib/*/faketime/libfaketime.so.1"
+	    " /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -1");
+
+	ck_assert_msg(lib[0] == '/', "libfaketime is not installed (make deps)");
+	setenv("EHTTP_LIBFAKETIME", lib, 1);
+	free(lib);
+	tmpl = tu_demo_enhanced(t, sizeof t, "P01");
+}
+
+static void
+tmpl_teardown(void)
+{
+	tu_tmpdir_free(tmpl);
+}
+
+static void
+setup(void)
+{
+	tu_dir_setup();
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
+	    tu_dir), 0);
+	snprintf(db, sizeof db, "%s", tu_db);
+	snprintf(logs, sizeof logs, "%s/logs", tu_dir);
+	snprintf(certmgr, sizeof certmgr, "%s/certmgr.log", logs);
+	agent_pid = -1;
+}
+
+static void
+teardown(void)
+{
+	if (agent_pid > 0) {
+		kill(agent_pid, SIGKILL);
+		waitpid(agent_pid, NULL, 0);
+	}
+	tu_dir_teardown();
+}
+
+static void
+msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* ehttp-sited --once at now + offset (faketime's "+340d", "+60s"): its
+ * exit status, what it printed in out (may be NULL). */
+static int
+sited_at(const char *offset, char **out)
+{
+	char *err = NULL;
+	int rc;
+
+	rc = tu_sh(out, &err, FAKE "'%s' '%s' --db '%s' --log-dir '%s' --once",
+	    offset, tu_bin("ehttp-sited"), db, logs);
+	ck_assert_msg(err == NULL || strstr(err, "AddressSanitizer") == NULL,
+	    "%s", err);
+	free(err);
+	return rc;
+}
+
+/* The active role certificates of P01 as "FQDN THUMBPRINT NOT_BEFORE"
+ * lines, sorted; python3 reads ehttpctl's JSON. */
+static char *
+role_certs(void)
+{
+	return tu_sh_ok("'%s' --db '%s' cert list --type role --site P01"
+	    " --active --json | %s -c 'import json,sys\n"
+	    "for c in sorted(json.load(sys.stdin), key=lambda c: c[\"issued_to\"]):"
+	    " print(c[\"issued_to\"], c[\"thumbprint\"], c[\"not_before\"])'",
+	    tu_bin("ehttpctl"), db, tu_python());
+}
+
+/* The records of certmgr.log, parsed by python3's own regular expressions
+ * (not ehttp's reader): how many have type t and contain needle. */
+static int
+log_records(int t, const char *needle)
+{
+	char *out = sh1("%s -c 'import re,sys\n"
+	    "recs = re.findall(r\"<!\\[LOG\\[(.*?)\\]LOG\\]!><time=\\\"[0-9:.+]+\\\""
+	    " date=\\\"[0-9-]+\\\" component=\\\"SMS_CERTIFICATE_MANAGER\\\""
+	    " context=\\\"\\\" type=\\\"([123])\\\" thread=\\\"[0-9]+\\\""
+	    " file=\\\"\\\">\\n\", open(sys.argv[1], encoding=\"utf-8\").read())\n"
+	    "print(sum(1 for x, y in recs if int(y) == %d and sys.argv[2] in x))'"
+	    " '%s' '%s'", tu_python(), t, certmgr, needle);
+	int n = atoi(out);
+
+	free(out);
+	return n;
+}
+
+/* Status messages of the site server (component), as "severity message"
+ * lines. */
+static char *
+sited_messages(void)
+{
+	return tu_sh_ok("'%s' --db '%s' status --limit 500 --json | %s -c"
+	    " 'import json,sys\n"
+	    "for m in json.load(sys.stdin):\n"
+	    "  if m[\"component\"] == \"SMS_CERTIFICATE_MANAGER\":"
+	    " print(m[\"severity\"], m[\"message\"])'", tu_bin("ehttpctl"), db,
+	    tu_python());
+}
+
+/* The agent for FQDN at now + offset, in the foreground, polling every
+ * second, its TLS port in agent_port; waits until it serves. */
+static void
+agent_at(const char *offset)
+{
+	char *out;
+
+	agent_port = tu_free_port();
+	out = sh1("cd '%s' && " FAKE "'%s' '%s' --db '%s' --system " FQDN
+	    " --https 127.0.0.1:%d --http 127.0.0.1:0 --log-dir '%s/agent'"
+	    " --poll 1 --check 1 --pid-file '%s/mpd.pid' --foreground"
+	    " >agent.out 2>&1 </dev/null & echo $!", tu_dir, offset,
+	    tu_bin("ehttp-mpd"), db, agent_port, tu_dir, tu_dir);
+	agent_pid = atoi(out);
+	free(out);
+	ck_assert_int_gt(agent_pid, 0);
+	for (int ms = 0; ms < WAIT_MS; ms += 50) {
+		if (tu_sh(NULL, NULL, "grep -q 'MP Control Manager started for'"
+		    " '%s/agent/mpcontrol.log' 2>/dev/null", tu_dir) == 0)
+			return;
+		msleep(50);
+	}
+	ck_abort_msg("the agent did not start");
+}
+
+/*
+ * A TLS handshake with the agent at now + offset by openssl s_client,
+ * trusting only ca_pem and checking the host name: 0 and the served
+ * leaf's thumbprint in tp, or non-zero.
+ */
+static int
+handshake(const char *offset, const char *ca_pem, char tp[41])
+{
+	char *out = NULL;
+	int rc;
+
+	tp[0] = '\0';
+	rc = tu_sh_in(tu_dir, &out, NULL, "out=$(faketime -f '%s' openssl s_client"
+	    " -connect 127.0.0.1:%d -servername " FQDN " -CAfile '%s' -no-CApath"
+	    " -no-CAstore -verify_return_error -verify_hostname " FQDN
+	    " </dev/null 2>&1) || exit 3; printf '%%s\\n' \"$out\" | grep -q"
+	    " 'Verify return code: 0 (ok)' || exit 4; printf '%%s\\n' \"$out\" |"
+	    " openssl x509 -noout -fingerprint -sha1 | sed 's/.*=//; s/://g'",
+	    offset, agent_port, ca_pem);
+	if (rc == 0)
+		snprintf(tp, 41, "%.40s", out);
+	free(out);
+	return rc;
+}
+
+/* Handshakes until the agent serves want (polled: it re-reads the
+ * database every second); asserted. */
+static void
+wait_served(const char *offset, const char *ca_pem, const char *want)
+{
+	char tp[41] = "";
+
+	for (int ms = 0; ms < WAIT_MS; ms += 200) {
+		if (handshake(offset, ca_pem, tp) == 0 && strcmp(tp, want) == 0)
+			return;
+		msleep(200);
+	}
+	ck_abort_msg("the agent serves %s, not %s", tp[0] ? tp : "nothing",
+	    want);
+}
+
+/* Export certificate id (or thumbprint) as PEM to tu_dir/name. */
+static void
+export(const char *id, const char *name)
+{
+	free(tu_sh_ok("'%s' --db '%s' cert export '%s' > '%s/%s'",
+	    tu_bin("ehttpctl"), db, id, tu_dir, name));
+}
+
+/* Field of the first active certificate the filter lists. */
+static char *
+cert_field(const char *filter, const char *field)
+{
+	return sh1("'%s' --db '%s' cert list %s --active --json | %s -c"
+	    " 'import json,sys; print(json.load(sys.stdin)[0][\"%s\"])'",
+	    tu_bin("ehttpctl"), db, filter, tu_python(), field);
+}
+
+/* leaf.pem verified against root.pem at now + offset as a TLS server
+ * certificate for FQDN by three verifiers ehttp did not write. */
+static void
+verifiers_accept(const char *offset, const char *root, const char *leaf)
+{
+	free(tu_sh_ok("cd '%s' && faketime -f '%s' openssl verify -CAfile %s"
+	    " -purpose sslserver -verify_hostname " FQDN " -x509_strict %s",
+	    tu_dir, offset, root, leaf));
+	free(tu_sh_ok("cd '%s' && faketime -f '%s' certtool --verify"
+	    " --load-ca-certificate %s --infile %s --verify-hostname " FQDN
+	    " | grep -q 'Chain verification output: Verified'", tu_dir, offset,
+	    root, leaf));
+	/* python3's cryptography: the root's signature over the leaf, the
+	 * leaf's validity at the faked date, its name. */
+	free(tu_sh_ok("cd '%s' && faketime -f '%s' %s -c '\n"
+	    "import datetime\n"
+	    "from cryptography import x509\n"
+	    "from cryptography.hazmat.primitives.asymmetric import padding, ec\n"
+	    "load = lambda f: x509.load_pem_x509_certificate(open(f, \"rb\").read())\n"
+	    "root, leaf = load(\"%s\"), load(\"%s\")\n"
+	    "k = root.public_key()\n"
+	    "args = (padding.PKCS1v15(), leaf.signature_hash_algorithm) if not"
+	    " isinstance(k, ec.EllipticCurvePublicKey) else"
+	    " (ec.ECDSA(leaf.signature_hash_algorithm),)\n"
+	    "k.verify(leaf.signature, leaf.tbs_certificate_bytes, *args)\n"
+	    "assert leaf.issuer == root.subject\n"
+	    "now = datetime.datetime.utcnow()\n"
+	    "assert leaf.not_valid_before <= now <= leaf.not_valid_after\n"
+	    "assert root.not_valid_before <= now <= root.not_valid_after\n"
+	    "san = leaf.extensions.get_extension_for_class("
+	    "x509.SubjectAlternativeName).value\n"
+	    "assert san.get_values_for_type(x509.DNSName) == [\"" FQDN "\"]\n"
+	    "print(\"ok\")'", tu_dir, offset, tu_python(), root, leaf));
+}
+
+/* Eleven months on: every role certificate of P01 is in its renewal window;
+ * one pass renews them all, says why in certmgr.log, and the agent serves
+ * the new certificate at its next poll without restarting its listener. */
+START_TEST(eleven_months_renewed_and_served)
+{
+	char *before, *after, *out = NULL, *tp, *root_id;
+	char served[41];
+
+	before = role_certs();
+	root_id = cert_field("--type root --site P01", "id");
+	export(root_id, "root.pem");
+	agent_at("+340d");
+	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	wait_served("+340d", "root.pem", tp);
+	free(tp);
+
+	ck_assert_int_eq(sited_at("+340d", &out), 0);
+	tu_has(out, "Renewing it.", "Issued an SMS Role SSL Certificate to "
+	    FQDN, "4 issued or renewed, 0 failed", NULL);
+	free(out);
+	after = role_certs();
+	/* Four systems, each with a new certificate. */
+	ck_assert_int_eq(tu_count(after, "\n"), 4);
+	for (char *l = after; *l != '\0'; l = strchr(l, '\n') + 1) {
+		char fqdn[256], thumb[41];
+
+		ck_assert_int_eq(sscanf(l, "%255s %40s", fqdn, thumb), 2);
+		ck_assert_msg(strstr(before, thumb) == NULL, "%s not renewed",
+		    fqdn);
+	}
+	ck_assert_int_eq(log_records(1, "Renewing it."), 4);
+	ck_assert_int_eq(log_records(1, "site P01 renews 30 days before the"
+	    " end"), 4);
+
+	/* The agent picks it up at its next poll, same process, and the
+	 * verifiers accept it at the faked date. */
+	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	wait_served("+340d", "root.pem", tp);
+	ck_assert_int_eq(kill(agent_pid, 0), 0);
+	free(tu_sh_ok("grep -c 'MP Control Manager started for' '%s/agent/"
+	    "mpcontrol.log' | grep -qx 1", tu_dir));
+	ck_assert_int_eq(handshake("+340d", "root.pem", served), 0);
+	ck_assert_str_eq(served, tp);
+	export(tp, "leaf.pem");
+	verifiers_accept("+340d", "root.pem", "leaf.pem");
+	/* Nothing is due any more: a second pass issues nothing. */
+	ck_assert_int_eq(sited_at("+340d", &out), 0);
+	tu_has(out, "0 issued or renewed, 0 failed, 0 notices", NULL);
+	ck_assert_ptr_null(strstr(out, "Renewing"));
+	free(out);
+	free(tp);
+	free(root_id);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* A year on, the certificates have expired: one pass renews every one. */
+START_TEST(year_expired_all_renewed)
+{
+	char *out = NULL, *after;
+
+	ck_assert_int_eq(sited_at("+400d", &out), 0);
+	ck_assert_int_eq(tu_count(out, "expired on"), 4);
+	tu_has(out, "4 issued or renewed", NULL);
+	free(out);
+	after = tu_sh_ok("'%s' --db '%s' cert list --type role --site P01"
+	    " --active --json | %s -c 'import json,sys,time,datetime\n"
+	    "t = lambda s: datetime.datetime.fromisoformat(s.replace(\"Z\","
+	    " \"+00:00\")).timestamp()\n"
+	    "v = json.load(sys.stdin)\n"
+	    "print(len(v), all(t(c[\"not_after\"]) > time.time() + 700 * 86400"
+	    " for c in v))'", tu_bin("ehttpctl"), db, tu_python());
+	ck_assert_str_eq(after, "4 True\n");
+	free(after);
+}
+END_TEST
+
+/* Two years and nine and a half years on (nobody renewed anything in
+ * between): one pass renews every role certificate; at nine and a half
+ * years the root, 182 days from its end, is renewed first and signs them.
+ * The verifiers accept them at the faked date against the current root. */
+START_TEST(years_later)
+{
+	static const char *const offsets[] = { "+730d", "+3470d" };
+	const char *offset = offsets[_i];
+	char *out = NULL, *root, *tp;
+
+	ck_assert_int_eq(sited_at(offset, &out), 0);
+	tu_has(out, "4 issued or renewed, 0 failed", NULL);
+	if (_i == 1)
+		tu_has(out, "in 182 days: a root is renewed 730 days before its"
+		    " end", "Created the SMS Issuing root certificate", NULL);
+	else
+		ck_assert_ptr_null(strstr(out, "Creating its successor"));
+	free(out);
+	root = cert_field("--type root --site P01", "id");
+	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	export(root, "root.pem");
+	export(tp, "leaf.pem");
+	verifiers_accept(offset, "root.pem", "leaf.pem");
+	free(root);
+	free(tp);
+}
+END_TEST
+
+/* Not yet in the window: nothing; a wider window (--renew-days 45) opens
+ * it. */
+START_TEST(renew_days_window)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(sited_at("+325d", &out), 0);
+	tu_has(out, "0 issued or renewed", NULL);
+	free(out);
+	tu_ctl_ok(db, "site", "set", "P01", "--renew-days", "45", NULL);
+	tu_ctl_fails(db, 2, "must be a number of days from 1 to 180", "site",
+	    "set", "P01", "--renew-days", "181", NULL);
+	ck_assert_int_eq(sited_at("+325d", &out), 0);
+	tu_has(out, "site P01 renews 45 days before the end",
+	    "4 issued or renewed", NULL);
+	free(out);
+	out = tu_ctl_json(db, "d['renew_days']", "site", "show", "P01",
+	    "--json", NULL);
+	ck_assert_str_eq(out, "45");
+	free(out);
+}
+END_TEST
+
+/*
+ * The SMS Issuing rolls over 730 days before its end. The certificates it
+ * signed stay in use until their own renewal, so a client that trusts only
+ * the old root still connects, and ?MPCERT hands out both roots; once they
+ * are renewed under the new root, the old one is no longer handed out.
+ */
+START_TEST(root_overlap)
+{
+	char *out = NULL, *old_root, *new_root, *tp, *pem;
+	char served[41];
+	int http_port;
+
+	old_root = cert_field("--type root --site P01", "id");
+	export(old_root, "old-root.pem");
+	/* Eight years on: fresh role certificates, the root has ~750 days. */
+	ck_assert_int_eq(sited_at("+2900d", &out), 0);
+	tu_has(out, "4 issued or renewed", NULL);
+	ck_assert_ptr_null(strstr(out, "Creating its successor"));
+	free(out);
+	/* 725 days left: the successor is made; nothing else is due. */
+	ck_assert_int_eq(sited_at("+2925d", &out), 0);
+	tu_has(out, "a root is renewed 730 days before its end",
+	    "Created the SMS Issuing root certificate of site P01",
+	    "0 issued or renewed", NULL);
+	free(out);
+	new_root = cert_field("--type root --site P01", "id");
+	ck_assert_str_ne(new_root, old_root);
+	export(new_root, "new-root.pem");
+	ck_assert_int_eq(log_records(1, "Creating its successor"), 1);
+
+	/* The overlap: the old root's leaf is served; a client trusting only
+	 * the old root connects, one trusting only the new does not. */
+	agent_at("+2925d");
+	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	wait_served("+2925d", "old-root.pem", tp);
+	ck_assert_int_ne(handshake("+2925d", "new-root.pem", served), 0);
+	http_port = atoi(pem = sh1("sleep 1; grep -o 'HTTP on 127.0.0.1:[0-9]*'"
+	    " '%s/agent/mpcontrol.log' | head -1 | sed 's/.*://'", tu_dir));
+	free(pem);
+	ck_assert_int_gt(http_port, 0);
+	/* ?MPCERT: both roots, the new one first (python3 splits the PEM). */
+	out = sh1("cd '%s' && curl -sS --fail --max-time 5 'http://127.0.0.1:%d"
+	    "/SMS_MP/.sms_aut?MPCERT' | %s -c 'import sys,re\n"
+	    "from cryptography import x509\n"
+	    "cs = [x509.load_pem_x509_certificate(p) for p in re.findall("
+	    "rb\"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\\n\","
+	    " sys.stdin.buffer.read(), re.S)]\n"
+	    "n = open(\"new-root.pem\",\"rb\").read(); o = open(\"old-root.pem\","
+	    "\"rb\").read()\n"
+	    "f = lambda p: x509.load_pem_x509_certificate(p)\n"
+	    "print(len(cs), cs[0] == f(n), cs[1] == f(o))'", tu_dir, http_port,
+	    tu_python());
+	ck_assert_str_eq(out, "2 True True");
+	free(out);
+	kill(agent_pid, SIGTERM);
+	waitpid(agent_pid, NULL, 0);
+	agent_pid = -1;
+
+	/* 25 days before the leaves end: renewed under the new root; the old
+	 * root signs nothing in use and is no longer handed out. */
+	ck_assert_int_eq(sited_at("+3240d", &out), 0);
+	tu_has(out, "4 issued or renewed", NULL);
+	free(out);
+	free(tp);
+	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	agent_at("+3240d");
+	wait_served("+3240d", "new-root.pem", tp);
+	ck_assert_int_ne(handshake("+3240d", "old-root.pem", served), 0);
+	export(tp, "leaf.pem");
+	verifiers_accept("+3240d", "new-root.pem", "leaf.pem");
+	out = sh1("sleep 1; port=$(grep -o 'HTTP on 127.0.0.1:[0-9]*'"
+	    " '%s/agent/mpcontrol.log' | tail -1 | sed 's/.*://'); curl -sS"
+	    " --fail --max-time 5 \"http://127.0.0.1:$port/SMS_MP/.sms_aut?MPCERT\""
+	    " | grep -c 'BEGIN CERTIFICATE'", tu_dir);
+	ck_assert_str_eq(out, "1");
+	free(out);
+	free(tp);
+	free(old_root);
+	free(new_root);
+}
+END_TEST
+
+/* The master key file away (nothing can be signed) or back. */
+static void
+master_key(int back)
+{
+	if (back)
+		free(tu_sh_ok("mv '%s/key.away' '%s.master-key'", tu_dir, db));
+	else
+		free(tu_sh_ok("mv '%s.master-key' '%s/key.away'", db, tu_dir));
+}
+
+/*
+ * Renewal made impossible (the master key is gone): each certificate is
+ * announced once at 30, 7 and 1 days (warnings) and once expired (an
+ * error), in status messages, certmgr.log and the exit status; with the
+ * key back, the next pass renews them.
+ */
+START_TEST(impossible_renewal_announced)
+{
+	char *out = NULL, *msgs;
+
+	/* Each pass at its faked date announces what it names, for each of
+	 * the four certificates, or nothing new (the same level again). */
+	static const struct {
+		const char	*offset;
+		const char	*says;
+		int		 times;
+	} passes[] = {
+		{ "+340d", "warning: The SMS Role SSL Certificate", 4 },
+		{ "+341d", "warning: The SMS Role SSL Certificate", 0 },
+		{ "+360d", "in 4 days; its renewal is due", 4 },
+		{ "+364d", "less than a day; its renewal is due", 4 },
+		{ "+366d", "error: The SMS Role SSL Certificate", 4 },
+	};
+
+	master_key(0);
+	for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++) {
+		ck_assert_int_eq(sited_at(passes[i].offset, &out), 1);
+		tu_has(out, "renewing its certificates failed: master key",
+		    "nothing changed, the next pass tries again", NULL);
+		ck_assert_msg(tu_count(out, passes[i].says) == passes[i].times,
+		    "%s: %s", passes[i].offset, out);
+		free(out);
+	}
+	msgs = sited_messages();
+	/* Per certificate: 30, 7, 1 days, expired; the site's failure once a
+	 * day (five days of passes). */
+	ck_assert_int_eq(tu_count(msgs, "warning The SMS Role SSL Certificate"
+	    " of " FQDN " "), 3);
+	ck_assert_int_eq(tu_count(msgs, "error The SMS Role SSL Certificate of "
+	    FQDN " "), 1);
+	ck_assert_int_eq(tu_count(msgs, "renewing its certificates failed"), 5);
+	free(msgs);
+	ck_assert_int_eq(log_records(3, "expired on"), 4);
+	ck_assert_int_eq(log_records(2, "in less than a day"), 4);
+
+	/* The key is back: renewed, and nothing is left to announce. */
+	master_key(1);
+	ck_assert_int_eq(sited_at("+366d", &out), 0);
+	tu_has(out, "4 issued or renewed, 0 failed, 0 notices", NULL);
+	free(out);
+}
+END_TEST
+
+/* A blocked SMS Issuing issues nothing: the site server does not renew it
+ * or under it, and says why. A PKI certificate is never renewed here. */
+START_TEST(blocked_root_and_pki_announced)
+{
+	char *out = NULL, *root;
+
+	root = cert_field("--type root --site P01", "thumbprint");
+	tu_ctl_ok(db, "cert", "block", root, NULL);
+	ck_assert_int_eq(sited_at("+340d", &out), 0);
+	ck_assert_int_eq(tu_count(out, "cannot be renewed: the SMS Issuing"
+	    " root of site P01"), 4);
+	tu_has(out, "0 issued or renewed", root, NULL);
+	free(out);
+	free(root);
+}
+END_TEST
+
+/* An agent killed (its lease not given back) is noticed once it has been
+ * silent for more than two of its polls; once only. One stopped cleanly
+ * is not. */
+START_TEST(silent_agent_noticed)
+{
+	char *out = NULL;
+
+	agent_at("+0s");
+	msleep(1500);
+	kill(agent_pid, SIGKILL);
+	waitpid(agent_pid, NULL, 0);
+	agent_pid = -1;
+	ck_assert_int_eq(sited_at("+5s", &out), 0);
+	ck_assert_msg(strstr(out, "has not reported") == NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(sited_at("+60s", &out), 0);
+	tu_has(out, "warning: The agent of " FQDN, "has not reported since",
+	    "more than 10 s (it polls every 1 s)", NULL);
+	free(out);
+	ck_assert_int_eq(sited_at("+90s", &out), 0);
+	ck_assert_ptr_null(strstr(out, "has not reported"));
+	free(out);
+	/* Restarted and stopped cleanly: no notice. */
+	agent_at("+0s");
+	msleep(1500);
+	kill(agent_pid, SIGTERM);
+	waitpid(agent_pid, NULL, 0);
+	agent_pid = -1;
+	ck_assert_int_eq(sited_at("+600s", &out), 0);
+	ck_assert_ptr_null(strstr(out, "has not reported"));
+	free(out);
+}
+END_TEST
+
+/* As a service: detached with a pid file, one instance, SIGHUP runs a pass
+ * now, SIGTERM stops it and removes the pid file. */
+START_TEST(service_signals)
+{
+	char *out = NULL, *err = NULL, *pid;
+	int p, passes;
+
+	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --db '%s' --log-dir '%s'"
+	    " --interval 3600", tu_bin("ehttp-sited"), db, logs), 0);
+	tu_has(out, "ehttp-sited: started, pid ", NULL);
+	free(out);
+	pid = tu_read_file(tu_path("ehttp-sited.pid"), NULL);
+	ck_assert_ptr_nonnull(pid);
+	p = atoi(pid);
+	ck_assert_int_gt(p, 0);
+	ck_assert_int_eq(kill(p, 0), 0);
+	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' --db '%s' --log-dir '%s'",
+	    tu_bin("ehttp-sited"), db, logs), 1);
+	tu_has(err, "another ehttp-sited (pid ", "holds the pid file", NULL);
+	free(err);
+	for (int ms = 0; ms < WAIT_MS && log_records(1, "Pass 1: ") < 2;
+	    ms += 50)
+		msleep(50);
+	ck_assert_int_eq(log_records(1, "Pass 1: "), 2);
+	kill(p, SIGHUP);
+	for (int ms = 0; ms < WAIT_MS && log_records(1, "Pass 2: ") < 2;
+	    ms += 50)
+		msleep(50);
+	ck_assert_int_eq(log_records(1, "SIGHUP: a pass now."), 1);
+	ck_assert_int_eq(log_records(1, "Pass 2: "), 2);
+	kill(p, SIGTERM);
+	for (int ms = 0; ms < WAIT_MS && kill(p, 0) == 0; ms += 50)
+		msleep(50);
+	ck_assert_int_ne(kill(p, 0), 0);
+	ck_assert_int_ne(access(tu_path("ehttp-sited.pid"), F_OK), 0);
+	ck_assert_int_eq(log_records(1, "Stopping (signal)."), 1);
+	passes = log_records(1, "certificates checked in");
+	ck_assert_int_eq(passes, 2);
+	free(pid);
+	/* Bad usage. */
+	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' --interval 0",
+	    tu_bin("ehttp-sited")), 2);
+	tu_has(err, "interval '0': must be a number from 1 to 86400", NULL);
+	free(err);
+	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' --once --pid-file x",
+	    tu_bin("ehttp-sited")), 2);
+	tu_has(err, "--once runs one pass in the foreground", NULL);
+	free(err);
+	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help", tu_bin("ehttp-sited")),
+	    0);
+	tu_has(out, "--db PATH", "--log-dir DIR", "--interval SECONDS",
+	    "--once", "--foreground", "--pid-file PATH", "--log-max-size BYTES",
+	    "SIGHUP", NULL);
+	free(out);
+}
+END_TEST
+
+#define N_MORE	30	/* more management points in P01 */
+
+/* P01 with N_MORE more management points, enhanced HTTP on: a renewal big
+ * enough to stop half-way. */
+static void
+many_systems(void)
+{
+	free(tu_sh_ok("cd '%s' && for i in $(seq 1 %d); do"
+	    " '%s' --db '%s' system add x$i.p01.contoso.com --site P01 &&"
+	    " '%s' --db '%s' role add x$i.p01.contoso.com mp || exit 1;"
+	    " done >/dev/null", tu_dir, N_MORE, tu_bin("ehttpctl"), db,
+	    tu_bin("ehttpctl"), db));
+}
+
+/* The site is wholly as before (every active role certificate older than
+ * a day at the faked date) or wholly renewed, one certificate a system.
+ * Returns 1 renewed, 0 as before. */
+static int
+site_whole(void)
+{
+	char *out, whole[64], before[64];
+	int renewed;
+
+	snprintf(whole, sizeof whole, "%d 1 True True\n", 4 + N_MORE);
+	snprintf(before, sizeof before, "%d 1 True False\n", 4 + N_MORE);
+	out = tu_sh_ok("'%s' --db '%s' cert list --type role --site P01"
+	    " --active --json | %s -c 'import json,sys,time,datetime,collections\n"
+	    "t = lambda s: datetime.datetime.fromisoformat(s.replace(\"Z\","
+	    " \"+00:00\")).timestamp()\n"
+	    "v = json.load(sys.stdin)\n"
+	    "per = collections.Counter(c[\"issued_to\"] for c in v)\n"
+	    "new = [t(c[\"not_before\"]) > time.time() + 300 * 86400 for c in v]\n"
+	    "print(len(v), max(per.values()), all(new) or not any(new), all(new))'",
+	    tu_bin("ehttpctl"), db, tu_python());
+	renewed = strcmp(out, whole) == 0;
+	ck_assert_msg(renewed || strcmp(out, before) == 0,
+	    "the site is half renewed: %s", out);
+	free(out);
+	return renewed;
+}
+
+/* SIGTERM during a renewal: it stops without a partial certificate. */
+START_TEST(sigterm_mid_pass)
+{
+	char *out;
+	int pid;
+
+	many_systems();
+	out = sh1("cd '%s' && " FAKE "+340d '%s' --db '%s' --log-dir '%s'"
+	    " --foreground --interval 3600 >sited.out 2>&1 & echo $!", tu_dir,
+	    tu_bin("ehttp-sited"), db, logs);
+	pid = atoi(out);
+	free(out);
+	for (int ms = 0; ms < WAIT_MS && log_records(1, "Renewing it.") == 0;
+	    ms += 10)
+		msleep(10);
+	kill(pid, SIGTERM);
+	for (int ms = 0; ms < WAIT_MS && kill(pid, 0) == 0; ms += 50) {
+		waitpid(pid, NULL, WNOHANG);
+		msleep(50);
+	}
+	ck_assert_int_ne(kill(pid, 0), 0);
+	ck_assert_int_eq(log_records(1, "Stopping (signal)."), 1);
+	/* Stopped before its site's commit: as before, and it says so. */
+	if (!site_whole()) {
+		out = tu_read_file(tu_path("sited.out"), NULL);
+		tu_has(out, "Stopped after", "nothing half-done", NULL);
+		free(out);
+	}
+}
+END_TEST
+
+/* kill -9 at moments through a renewal pass: never a half-renewed site. */
+START_TEST(kill9_mid_pass)
+{
+	char *out;
+	int renewed = 0;
+
+	many_systems();
+	for (int delay = 100; delay <= 1300 && !renewed; delay += 400) {
+		out = sh1("cd '%s' && (" FAKE "+340d '%s' --db '%s'"
+		    " --log-dir '%s' --once >/dev/null 2>&1 & p=$!;"
+		    " sleep %d.%03d; kill -9 $p; wait $p; echo $?)", tu_dir,
+		    tu_bin("ehttp-sited"), db, logs, delay / 1000, delay % 1000);
+		free(out);
+		renewed = site_whole();
+	}
+	/* Whatever was left, the next pass finishes it; the pending rows of
+	 * the killed passes are gone. */
+	ck_assert_int_eq(sited_at("+340d", NULL), 0);
+	ck_assert_int_eq(site_whole(), 1);
+	out = sh1("sqlite3 '%s' \"SELECT count(*) FROM cert WHERE state ="
+	    " 'pending'\"", db);
+	ck_assert_str_eq(out, "0");
+	free(out);
+}
+END_TEST
+
+/* The console: Monitoring > Site server and the Overview show the site
+ * server's state and what it cannot renew (tmux, a real terminal). */
+START_TEST(console_shows_site_server)
+{
+	char *screen;
+
+	master_key(0);
+	ck_assert_int_eq(sited_at("+360d", NULL), 1);
+	free(tu_sh_ok("cd '%s' && printf '%%s\\n' '#!/bin/sh'"
+	    " 'exec env " FAKE "+360d \"$@\"' > fake.sh && tmux -L sited-%d"
+	    " new-session -d -x 200 -y 50 sh fake.sh '%s' --db '%s'"
+	    " --log-dir '%s'", tu_dir, (int)getpid(), tu_bin("ehttp-console"),
+	    db, logs));
+	screen = NULL;
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		free(screen);
+		screen = tu_sh_ok("tmux -L sited-%d capture-pane -p",
+		    (int)getpid());
+		if (strstr(screen, "Site server and what it cannot renew"))
+			break;
+		msleep(100);
+	}
+	tu_has(screen, "Site server and what it cannot renew",
+	    "(one pass, --once); none is planned",
+	    "The SMS Role SSL Certificate of " FQDN, NULL);
+	free(screen);
+	/* Monitoring > Site server: the tree's node after "Monitoring". */
+	free(tu_sh_ok("tmux -L sited-%d send-keys End; sleep 0.3; for i in 1 2"
+	    " 3 4 5 6; do tmux -L sited-%d send-keys Up; done; true",
+	    (int)getpid(), (int)getpid()));
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		screen = tu_sh_ok("tmux -L sited-%d capture-pane -p",
+		    (int)getpid());
+		if (strstr(screen, "Site server (ehttp-sited)") != NULL)
+			break;
+		free(screen);
+		screen = NULL;
+		free(tu_sh_ok("tmux -L sited-%d send-keys Down; sleep 0.2",
+		    (int)getpid()));
+	}
+	ck_assert_msg(screen != NULL, "no Site server view");
+	tu_has(screen, "Site server (ehttp-sited)", "What it cannot fix",
+	    "renewing its certificates failed", NULL);
+	free(screen);
+	free(tu_sh_ok("tmux -L sited-%d kill-server", (int)getpid()));
+}
+END_TEST
+
+Suite *
+sited_suite(void)
+{
+	Suite *s = suite_create("sited");
+	TCase *tc = tcase_create("sited");
+
+	tcase_add_unchecked_fixture(tc, tmpl_setup, tmpl_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, eleven_months_renewed_and_served);
+	tcase_add_test(tc, year_expired_all_renewed);
+	tcase_add_loop_test(tc, years_later, 0, 2);
+	tcase_add_test(tc, renew_days_window);
+	tcase_add_test(tc, root_overlap);
+	tcase_add_test(tc, impossible_renewal_announced);
+	tcase_add_test(tc, blocked_root_and_pki_announced);
+	tcase_add_test(tc, silent_agent_noticed);
+	tcase_add_test(tc, service_signals);
+	tcase_add_test(tc, sigterm_mid_pass);
+	tcase_add_test(tc, kill9_mid_pass);
+	tcase_add_test(tc, console_shows_site_server);
+	suite_add_tcase(s, tc);
+	return s;
+}
