@@ -307,15 +307,6 @@ build(struct view *v, enum ov_recount recount)
 			    o->c.blocked);
 	}
 
-	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
-	add(o, CRT_TREE_GROUP, APP_NODE_SITED, "Site server and what it cannot"
-	    " renew");
-	{
-		struct db_pass rec;
-
-		add_sited(o, e, &rec);
-		add_alerts(o, e);
-	}
 
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
 	add(o, CRT_TREE_GROUP, APP_NODE_SYSTEMS, "Agents");
@@ -399,6 +390,15 @@ build(struct view *v, enum ov_recount recount)
 	}
 	if (deprecated + prereq == 0)
 		add(o, CRT_OK, APP_NODE_SITES, "  None.");
+	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
+	add(o, CRT_TREE_GROUP, APP_NODE_SITED, "Site server and what it cannot"
+	    " renew");
+	{
+		struct db_pass rec;
+
+		add_sited(o, e, &rec);
+		add_alerts(o, e);
+	}
 
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
 	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Latest status messages");
@@ -430,7 +430,7 @@ ov_reload(struct view *v)
 	struct overview *o = v->data;
 
 	o->build(v, OV_COUNT);
-	o->need_count = o->build == build;
+	o->need_count = 1;
 	return 0;
 }
 
@@ -536,14 +536,13 @@ const struct view_ops view_overview_ops = {
 	.poll = ov_poll,
 };
 
+/* The same lines; nothing to count after the first screen (no tick). */
 const struct view_ops view_sited_ops = {
-	.name = "site server",
 	.scope = KS_OVERVIEW,
 	.open = ov_open,
 	.close = ov_close,
 	.reload = ov_reload,
 	.draw = ov_draw,
 	.key = ov_key,
-	.tick = ov_tick,
 	.poll = ov_poll,
 };
