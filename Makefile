@@ -31,6 +31,7 @@ PKGS_CRYPTO  := libcrypto libssl
 PKGS_AGENT   := libevent libevent_openssl
 PKGS_TUI     := ncursesw
 PKGS_JSON    := jansson
+PKGS_WIRE    := zlib expat
 PKGS_TEST    := check
 DEPS_OK      := $(B)/.deps-ok
 
@@ -50,14 +51,16 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # sees only the headers of the rooms below it, and the system libraries of
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
-# backend/agent/, libevent outside backend/agent/, or jansson (JSON)
-# outside backend/ctl/ stops the build.
+# backend/agent/, libevent outside backend/agent/, jansson (JSON)
+# outside backend/ctl/ and backend/wire/, or zlib and expat outside
+# backend/wire/ stops the build.
 #
 #   db/util/       the utility layer (below everything): text sanitiser,
 #                  xmalloc family, UTF-8 decoder, UTC time formats
 #   db/types/      the records (plain structs) db/ fills and ehttp.h hands out
 #   db/            the SQLite store (sqlite3); only the library sees db.h
 #   backend/ca/    certificates and keys (OpenSSL)
+#   backend/wire/  the client <-> MP messages (zlib, expat, jansson); db/util only
 #   backend/       the library: rules, issuance, trust, logs (no system library)
 #   backend/ctl/   ehttpctl (jansson)  backend/agent/  ehttp-mpd (libevent, TLS)
 #   backend/sited/ ehttp-sited, the site server (no system library)
@@ -69,28 +72,33 @@ INC_TYPES    := -Idb/types
 INC_DB       := -Idb $(INC_TYPES) $(INC_UTIL)
 INC_CA       := -Ibackend/ca $(INC_UTIL)
 INC_BACKEND  := -Ibackend $(INC_CA) $(INC_DB)
-CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check) $(INC_UTIL)
-CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check) $(INC_TYPES)
-CFLAGS_DB       = $(call fence,openssl event curses json check) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
-CFLAGS_CA       = $(call fence,sqlite event curses json check) $(INC_CA) $(OSSL_DEFS) \
+INC_WIRE     := -Ibackend/wire $(INC_UTIL)
+CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check wire) $(INC_UTIL)
+CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check wire) $(INC_TYPES)
+CFLAGS_DB       = $(call fence,openssl event curses json check wire) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
+CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
-CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check) -Ibackend -Ibackend/ca $(INC_DB)
-CFLAGS_CTL      = $(call fence,sqlite openssl event curses check) -Ibackend/ctl -Ibackend \
+CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca $(INC_DB)
+CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
-CFLAGS_AGENT    = $(call fence,sqlite curses json check) -Ibackend/agent -Ibackend \
+CFLAGS_AGENT    = $(call fence,sqlite curses json check wire) -Ibackend/agent -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
-CFLAGS_SITED    = $(call fence,sqlite openssl event curses json check) -Ibackend/sited \
+CFLAGS_SITED    = $(call fence,sqlite openssl event curses json check wire) -Ibackend/sited \
 	-Ibackend $(INC_TYPES) $(INC_UTIL)
-CFLAGS_TUI      = $(call fence,sqlite openssl event json check) -Itui -Ibackend \
+CFLAGS_TUI      = $(call fence,sqlite openssl event json check wire) -Itui -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(call pc_cflags,$(PKGS_TUI))
-CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent $(INC_BACKEND) -I$(B)/tests \
-	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON))
+CFLAGS_WIRE     = $(call fence,sqlite openssl event curses check) $(INC_WIRE) \
+	$(call pc_cflags,$(PKGS_WIRE) $(PKGS_JSON))
+CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire $(INC_BACKEND) \
+	-I$(B)/tests $(OSSL_DEFS) \
+	$(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 
 UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
+WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
 BACKEND_SRC := $(sort $(wildcard backend/*.c))
 CTL_SRC     := $(sort $(filter-out %/main-ehttpctl.c,$(wildcard backend/ctl/*.c)))
 AGENT_SRC   := $(sort $(filter-out %/main-mpd.c,$(wildcard backend/agent/*.c)))
@@ -102,6 +110,7 @@ obj = $(1:%.c=$(B)/%.o)
 UTIL_OBJ    := $(call obj,$(UTIL_SRC))
 DB_OBJ      := $(call obj,$(DB_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
+WIRE_OBJ    := $(call obj,$(WIRE_SRC))
 CTL_OBJ     := $(call obj,$(CTL_SRC))
 AGENT_OBJ   := $(call obj,$(AGENT_SRC))
 TUI_OBJ     := $(call obj,$(TUI_SRC))
@@ -110,6 +119,7 @@ TEST_OBJ    := $(call obj,$(TEST_SRC))
 LIBUTIL    := $(B)/libehttputil.a
 LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
+LIBWIRE    := $(B)/libehttpwire.a
 LIBCTL     := $(B)/libehttpctl.a
 LIBAGENT   := $(B)/libehttpagent.a
 LIBTUI     := $(B)/libehttptui.a
@@ -128,8 +138,9 @@ LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
 LIBS_AGENT   = $(LIBAGENT) $(LIBS_BASE) $(call pc_libs,$(PKGS_AGENT))
 LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
-LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBS_BASE) \
-	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON))
+LIBS_WIRE    = $(LIBWIRE) $(LIBUTIL) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
+LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBWIRE) $(LIBS_BASE) \
+	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON) $(PKGS_WIRE))
 
 .PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz
 .DEFAULT_GOAL := all
@@ -156,6 +167,8 @@ $(B)/db/%.o: db/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_DB))
 $(B)/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CA))
+$(B)/backend/wire/%.o: backend/wire/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_WIRE))
 $(B)/backend/ctl/%.o: backend/ctl/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CTL))
 $(B)/backend/agent/%.o: backend/agent/%.c | $(FENCE)/.ok
@@ -178,10 +191,11 @@ $(B)/tests/suites.h: $(wildcard tests/check_*.c) Makefile
 $(LIBUTIL): $(UTIL_OBJ)
 $(LIBDB): $(DB_OBJ)
 $(LIBBACKEND): $(BACKEND_OBJ)
+$(LIBWIRE): $(WIRE_OBJ)
 $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
-$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBCTL) $(LIBAGENT) $(LIBTUI):
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBCTL) $(LIBAGENT) $(LIBTUI):
 	@rm -f $@ && $(AR) rcs $@ $^
 BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
 
@@ -193,7 +207,7 @@ $(SITED): $(B)/backend/sited/main-sited.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
 $(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
-$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(BASE_LIBS) | $(PROGS)
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBWIRE) $(BASE_LIBS) | $(PROGS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(call pc_libs,$(PKGS_TEST))
 
 # The fences hold: each room, compiled with its own flags, is refused the
@@ -217,7 +231,13 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	TUI:tui.h:yes TUI:curses.h:yes TUI:sqlite3.h:no TUI:openssl/x509.h:no TUI:event2/event.h:no \
 	TUI:ca.h:no TUI:cli.h:no TUI:mpd.h:no TUI:db.h:no TUI:db-types.h:yes \
 	SITED:ehttp.h:yes SITED:daemon.h:yes SITED:db.h:no SITED:ca.h:no SITED:mpd.h:no \
-	SITED:sqlite3.h:no SITED:openssl/ssl.h:no SITED:event2/event.h:no SITED:jansson.h:no
+	SITED:sqlite3.h:no SITED:openssl/ssl.h:no SITED:event2/event.h:no SITED:jansson.h:no \
+	WIRE:wire.h:yes WIRE:xmalloc.h:yes WIRE:utf8.h:yes WIRE:zlib.h:yes WIRE:expat.h:yes \
+	WIRE:jansson.h:yes WIRE:openssl/evp.h:no WIRE:sqlite3.h:no WIRE:curses.h:no \
+	WIRE:event2/event.h:no WIRE:ca.h:no WIRE:db.h:no WIRE:db-types.h:no WIRE:ehttp.h:no \
+	UTIL:zlib.h:no DB:expat.h:no CA:zlib.h:no CA:expat.h:no CA:wire.h:no \
+	BACKEND:zlib.h:no BACKEND:expat.h:no CTL:expat.h:no AGENT:zlib.h:no \
+	TUI:expat.h:no SITED:zlib.h:no
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
@@ -226,7 +246,7 @@ check-rooms: $(FENCE)/.ok
 		DB) fl='$(CFLAGS_DB)';; CA) fl='$(CFLAGS_CA)';; \
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
-		SITED) fl='$(CFLAGS_SITED)';; esac; \
+		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
 		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
 		if [ $$? = 0 ]; then got=yes why=; \
@@ -300,9 +320,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Ibackend/ctl $(INC_BACKEND) $(OSSL_DEFS) \
-	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON))
-FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) $(CTL_SRC))
+	-Ibackend/ctl -Ibackend/wire $(INC_BACKEND) $(OSSL_DEFS) \
+	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) \
+	$(CTL_SRC) $(WIRE_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build
@@ -325,7 +346,7 @@ $(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
-		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
+		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON) $(PKGS_WIRE)) -lpthread -lm
 -include $(shell find $(FUZZ_B) -name '*.d' 2>/dev/null)
 
 # valgrind (issue #7): each suite in its own process (CK_FORK=no) under

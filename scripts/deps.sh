@@ -29,6 +29,8 @@ need_pc check check
 need_pc libevent libevent-dev
 need_pc libevent_openssl libevent-dev
 need_pc jansson libjansson-dev
+need_pc zlib zlib1g-dev          # backend/wire/: compressed message bodies
+need_pc expat libexpat1-dev       # backend/wire/: the messages' XML
 need_cmd openssl openssl       # independent verifier in the tests
 need_cmd certtool gnutls-bin   # second independent verifier
 need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
@@ -39,6 +41,11 @@ need_cmd python3 python3       # independent JSON parser in the CLI tests
 # when python3 is Debian's).
 python3 -c 'import cryptography' >/dev/null 2>&1 ||
     missing="$missing python3-cryptography"
+# python3's own JWT implementation, a verifier in the wire tests (asked of
+# Debian's python3, the one the tests run, when it is there).
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+$py -c 'import jwt' >/dev/null 2>&1 || missing="$missing python3-jwt"
 need_cmd faketime faketime     # an expired PKI certificate in the agent tests
 for extra in "$@"; do
 	case $extra in

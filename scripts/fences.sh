@@ -37,8 +37,11 @@ fence event "backend/agent/" event.h evdns.h evhttp.h evrpc.h evutil.h \
     $(system_headers event2)
 fence curses "tui/" curses.h ncurses.h term.h unctrl.h ncurses_dll.h \
     $(system_headers ncursesw) $(system_headers ncurses)
-fence json "backend/ctl/ (ehttpctl's JSON, backend/ctl/cli-json.c)" \
+fence json "backend/ctl/ (ehttpctl's JSON, backend/ctl/cli-json.c) and backend/wire/ (token headers)" \
     jansson.h jansson_config.h
+# zlib and expat: the client <-> management point messages, nowhere else.
+fence wire "backend/wire/ (the client <-> MP messages)" \
+    zlib.h zconf.h expat.h expat_external.h expat_config.h
 fence check "tests/" check.h
 
 rm -rf "$out"

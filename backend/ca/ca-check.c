@@ -856,3 +856,83 @@ out:
 	X509_free(lx);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ clients */
+
+/* Does the EKU extension of x list oid? 1 yes, 0 no (or no EKU). */
+static int
+ca_eku_has(EXTENDED_KEY_USAGE *eku, const char *oid)
+{
+	ASN1_OBJECT *want;
+	int found = 0;
+
+	if (eku == NULL || (want = OBJ_txt2obj(oid, 1)) == NULL)
+		return 0;
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
+		if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0)
+			found = 1;
+	ASN1_OBJECT_free(want);
+	return found;
+}
+
+int
+ca_client_cert_check(struct ca *ca, const unsigned char *der, size_t len,
+    time_t now)
+{
+	EXTENDED_KEY_USAGE *eku = NULL;
+	char when[64];
+	EVP_PKEY *pk;
+	X509 *x = NULL;
+	time_t nb, na;
+	int crit = -1, rc = 0;
+
+	ca_begin(ca);
+	if ((x = ca_x509_parse(ca, der, len, "client certificate")) == NULL)
+		goto out;		/* what the client sent: refused, 0 */
+	if (ca_asn1_time(X509_get0_notBefore(x), &nb) == -1 ||
+	    ca_asn1_time(X509_get0_notAfter(x), &na) == -1) {
+		ca_seterr(ca, "client certificate: unreadable validity");
+		goto out;
+	}
+	if (now < nb) {
+		ca_time_str(nb, when, sizeof when);
+		ca_seterr(ca, "client certificate: not valid before %s", when);
+		goto out;
+	}
+	if (now > na) {
+		ca_time_str(na, when, sizeof when);
+		ca_seterr(ca, "client certificate: expired on %s", when);
+		goto out;
+	}
+	if ((pk = X509_get0_pubkey(x)) == NULL) {
+		ca_sslerr(ca, "client certificate: unusable public key");
+		goto out;
+	}
+	if (!EVP_PKEY_is_a(pk, "RSA")) {
+		ca_seterr(ca, "client certificate: key is not RSA");
+		goto out;
+	}
+	if (EVP_PKEY_get_bits(pk) < 2048) {
+		ca_seterr(ca, "client certificate: RSA key of %d bits, at least "
+		    "2048 needed", EVP_PKEY_get_bits(pk));
+		goto out;
+	}
+	eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+	if (eku == NULL && crit != -1) {
+		ca_sslerr(ca, "client certificate: unreadable extended key "
+		    "usage");
+		goto out;
+	}
+	if (!ca_eku_has(eku, CA_EKU_SMS_ENCRYPTION) ||
+	    !ca_eku_has(eku, CA_EKU_SMS_SIGNING)) {
+		ca_seterr(ca, "client certificate: extended key usage lacks "
+		    "SMS Encryption (" CA_EKU_SMS_ENCRYPTION ") or SMS Signing ("
+		    CA_EKU_SMS_SIGNING ")");
+		goto out;
+	}
+	rc = 1;
+out:
+	EXTENDED_KEY_USAGE_free(eku);
+	X509_free(x);
+	return rc;
+}

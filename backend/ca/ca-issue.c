@@ -626,3 +626,71 @@ out:
 	pthread_mutex_destroy(&m.mtx);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ client */
+
+int
+ca_client_cert_create(struct ca *ca, const char *name, const char *master,
+    struct ca_issued *out)
+{
+	struct ca_newkey nk = { 0 };
+	X509_NAME *xn = NULL;
+	struct ca_rnd rnd;
+	X509 *x = NULL;
+	time_t nb, na;
+	struct tm tm;
+	int rc = -1;
+
+	ca_begin(ca);
+	memset(out, 0, sizeof *out);
+	memset(&rnd, 0, sizeof rnd);
+	if (ca_master_check(ca, master) == -1)
+		goto out;
+	if (name == NULL || *name == '\0' || strlen(name) > CA_CN_MAX) {
+		ca_seterr(ca, "client name must be 1 to %d characters",
+		    CA_CN_MAX);
+		goto out;
+	}
+	for (const char *p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			ca_seterr(ca, "client name holds a control character");
+			goto out;
+		}
+	if (ca_keygen(ca, CA_KEY_RSA2048, &nk) == -1 ||
+	    ca_rnd_draw(ca, &rnd) == -1)
+		goto out;
+	if ((xn = X509_NAME_new()) == NULL ||
+	    X509_NAME_add_entry_by_NID(xn, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)name, -1, -1, 0) != 1) {
+		ca_sslerr(ca, "cannot make the client's name");
+		goto out;
+	}
+	nb = time(NULL) - CA_SKEW;
+	if (gmtime_r(&nb, &tm) == NULL) {
+		ca_seterr(ca, "cannot convert the time");
+		goto out;
+	}
+	tm.tm_year += CA_CLIENT_YEARS;
+	na = timegm(&tm);
+	if ((x = ca_x509_start(ca, &nk, xn, nb, na, &rnd)) == NULL)
+		goto out;
+	if (X509_set_subject_name(x, xn) != 1) {
+		ca_sslerr(ca, "cannot set the client's name");
+		goto out;
+	}
+	if (ca_ext_conf(ca, x, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment") == -1 ||
+	    ca_ext_conf(ca, x, NID_ext_key_usage,
+	    CA_EKU_SMS_ENCRYPTION "," CA_EKU_SMS_SIGNING) == -1 ||
+	    ca_ext_ski(ca, x, NULL) == -1)
+		goto out;
+	if (ca_sign(ca, x, nk.pk) == -1)
+		goto out;
+	rc = ca_issued_fill(ca, x, &nk, master, &rnd, out);
+out:
+	X509_free(x);
+	X509_NAME_free(xn);
+	ca_newkey_free(&nk);
+	OPENSSL_cleanse(&rnd, sizeof rnd);
+	return rc;
+}

@@ -270,4 +270,76 @@ int		 ca_verify_chain(struct ca *, const struct ca_blob *anchors,
 int		 ca_key_matches(struct ca *, const unsigned char *cert, size_t,
 		    const unsigned char *key, size_t, const char *master);
 
+/*
+ * Clients (issue #14): the certificate a client makes for itself, the
+ * signatures of its messages, and the site's tokens. What the bytes around
+ * them look like is backend/wire/'s (wire.h).
+ */
+
+/* The two EKUs of a client's certificate ("SMS Encryption", "SMS Signing"). */
+#define CA_EKU_SMS_ENCRYPTION	"1.3.6.1.4.1.311.101.2"
+#define CA_EKU_SMS_SIGNING	"1.3.6.1.4.1.311.101"
+
+/*
+ * A client's self-signed certificate: new RSA 2048 key, subject and issuer
+ * CN=<name> (1 to 64 characters, no control character), SHA-256, 128-bit
+ * random serial, valid from now - 5 minutes for CA_CLIENT_YEARS calendar
+ * years, keyUsage digitalSignature+keyEncipherment critical, EKU
+ * CA_EKU_SMS_ENCRYPTION and CA_EKU_SMS_SIGNING, SKI. The key comes
+ * encrypted with master, as every key ehttp keeps.
+ */
+#define CA_CLIENT_YEARS	10
+int		 ca_client_cert_create(struct ca *, const char *name,
+		    const char *master, struct ca_issued *out);
+
+/*
+ * A client certificate as presented in a registration: 1 acceptable, 0
+ * refused with the reason in ca_error ("client certificate: expired on
+ * ..."), -1 error. Acceptable: DER that parses, valid at now, an RSA key
+ * of at least 2048 bits, an EKU that lists both client EKUs above.
+ */
+int		 ca_client_cert_check(struct ca *, const unsigned char *der,
+		    size_t, time_t now);
+
+/*
+ * Message signatures as CryptoAPI makes them: RSA PKCS#1 v1.5 with
+ * SHA-256 over the bytes, the signature's bytes in reverse order (little
+ * endian). sign: key is an encrypted PKCS#8 RSA key (master); *sig gets
+ * the reversed signature (wire_hex() writes it as sent). verify: with the
+ * public key of cert (DER), sig as received (reversed); 1 good, 0 it does
+ * not verify (reason in ca_error), -1 error (cert unusable).
+ */
+int		 ca_capi_sign(struct ca *, const unsigned char *key, size_t,
+		    const char *master, const unsigned char *data, size_t,
+		    struct ca_blob *sig);
+int		 ca_capi_verify(struct ca *, const unsigned char *cert, size_t,
+		    const unsigned char *data, size_t, const unsigned char *sig,
+		    size_t);
+
+/*
+ * Tokens: JWT with RS256 (JWS compact form, base64url without padding).
+ * sign: header {"typ":"JWT","alg":"RS256","x5t":<base64url SHA-1 of
+ * cert>}, payload the caller's claims_json as given (the caller makes it
+ * JSON), signed with key (encrypted PKCS#8, master), which must be cert's.
+ * *token malloc'ed.
+ *
+ * verify: three base64url parts, the signature RS256 with the public key
+ * of cert (RS256 whatever the header says: the header never chooses the
+ * algorithm). 1 good, with the decoded header and claims (JSON text,
+ * malloc'ed) in *header and *claims; 0 refused (malformed or a signature
+ * that does not verify; reason in ca_error); -1 error. What is NOT checked
+ * here is the caller's: the header's alg/typ/x5t (wire_jwt_header_check),
+ * and every claim, expiry (exp, nbf) included: an expired token verifies.
+ */
+#define CA_JWT_MAX	16384		/* a token's length */
+int		 ca_jwt_sign(struct ca *, const unsigned char *cert, size_t,
+		    const unsigned char *key, size_t, const char *master,
+		    const char *claims_json, char **token);
+int		 ca_jwt_verify(struct ca *, const char *token, size_t,
+		    const unsigned char *cert, size_t, char **header,
+		    char **claims);
+/* The x5t of cert: base64url SHA-1 of its DER; malloc'ed. 0 or -1. */
+int		 ca_jwt_x5t(struct ca *, const unsigned char *cert, size_t,
+		    char **x5t);
+
 #endif

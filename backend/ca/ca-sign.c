@@ -1,0 +1,394 @@
+/*
+ * ca-sign.c: the signatures of client messages (CryptoAPI's reversed RSA
+ * PKCS#1 v1.5 SHA-256) and the site's tokens (JWT RS256, base64url).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "ca-int.h"
+
+/* ------------------------------------------------------------------ base64url */
+
+static const char ca_b64u[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* base64url of n bytes, no padding, appended at out (room: 4n/3 + 4). */
+static size_t
+ca_b64u_enc(const unsigned char *p, size_t n, char *out)
+{
+	size_t o = 0, i;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		out[o++] = ca_b64u[v >> 18];
+		out[o++] = ca_b64u[v >> 12 & 63];
+		out[o++] = ca_b64u[v >> 6 & 63];
+		out[o++] = ca_b64u[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)p[i] << 16;
+		out[o++] = ca_b64u[v >> 18];
+		out[o++] = ca_b64u[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		out[o++] = ca_b64u[v >> 18];
+		out[o++] = ca_b64u[v >> 12 & 63];
+		out[o++] = ca_b64u[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static char *
+ca_b64u_dup(const unsigned char *p, size_t n)
+{
+	char *s = xmalloc(n / 3 * 4 + 5);
+
+	ca_b64u_enc(p, n, s);
+	return s;
+}
+
+/*
+ * Strict base64url (RFC 7515 section 2: no padding, no other character;
+ * the unused low bits of the last character must be zero) to bytes;
+ * *out malloc'ed with a NUL after its len bytes. 0 or -1.
+ */
+static int
+ca_b64u_dec(const char *s, size_t n, unsigned char **out, size_t *len)
+{
+	unsigned char *p;
+	uint32_t v = 0;
+	size_t o = 0;
+	int bits = 0;
+	const char *c;
+
+	*out = NULL;
+	if (n % 4 == 1)
+		return -1;
+	p = xmalloc(n / 4 * 3 + 4);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\0' || (c = strchr(ca_b64u, s[i])) == NULL)
+			goto bad;
+		v = v << 6 | (uint32_t)(c - ca_b64u);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			p[o++] = (unsigned char)(v >> bits);
+			v &= (1u << bits) - 1;
+		}
+	}
+	if (v != 0)
+		goto bad;
+	p[o] = '\0';
+	*out = p;
+	*len = o;
+	return 0;
+bad:
+	free(p);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ RSA */
+
+static void
+ca_reverse(unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned char t = p[i];
+
+		p[i] = p[n - 1 - i];
+		p[n - 1 - i] = t;
+	}
+}
+
+/* RSA PKCS#1 v1.5 SHA-256 of data with pk into *sig (big-endian). */
+static int
+ca_rsa_sign(struct ca *ca, EVP_PKEY *pk, const unsigned char *data,
+    size_t len, struct ca_blob *sig)
+{
+	EVP_MD_CTX *md = NULL;
+	EVP_PKEY_CTX *pctx;
+	size_t n = 0;
+	int rc = -1;
+
+	memset(sig, 0, sizeof *sig);
+	if (!EVP_PKEY_is_a(pk, "RSA")) {
+		ca_seterr(ca, "signing key is not RSA");
+		goto out;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, pk) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_DigestSign(md, NULL, &n, data, len) != 1) {
+		ca_sslerr(ca, "cannot start an RSA SHA-256 signature");
+		goto out;
+	}
+	sig->data = xmalloc(n);
+	if (EVP_DigestSign(md, sig->data, &n, data, len) != 1) {
+		ca_sslerr(ca, "cannot sign");
+		ca_blob_free(sig);
+		goto out;
+	}
+	sig->len = n;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* 1 good, 0 does not verify, -1 error; sig big-endian. */
+static int
+ca_rsa_verify(struct ca *ca, EVP_PKEY *pk, const unsigned char *data,
+    size_t len, const unsigned char *sig, size_t siglen, const char *what)
+{
+	EVP_MD_CTX *md = NULL;
+	EVP_PKEY_CTX *pctx;
+	int r, rc = -1;
+
+	if (!EVP_PKEY_is_a(pk, "RSA")) {
+		ca_seterr(ca, "%s: the certificate's key is not RSA", what);
+		return 0;
+	}
+	if (siglen != (size_t)EVP_PKEY_get_size(pk)) {
+		ca_seterr(ca, "%s: signature of %zu bytes, the key's are %d",
+		    what, siglen, EVP_PKEY_get_size(pk));
+		return 0;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pk) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+		ca_sslerr(ca, "%s: cannot start verification", what);
+		goto out;
+	}
+	/* 1 good; 0 or (for a damaged signature) negative: it does not. */
+	r = EVP_DigestVerify(md, sig, siglen, data, len);
+	if (r == 1)
+		rc = 1;
+	else {
+		ca_seterr(ca, "%s: signature does not verify with the "
+		    "certificate's key", what);
+		rc = 0;
+	}
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* The public key of a DER certificate (X509 kept in *xp for its life). */
+static EVP_PKEY *
+ca_cert_pubkey(struct ca *ca, const unsigned char *cert, size_t len,
+    X509 **xp, const char *what)
+{
+	EVP_PKEY *pk;
+
+	if ((*xp = ca_x509_parse(ca, cert, len, what)) == NULL)
+		return NULL;
+	if ((pk = X509_get0_pubkey(*xp)) == NULL)
+		ca_sslerr(ca, "%s: unusable public key", what);
+	return pk;
+}
+
+int
+ca_capi_sign(struct ca *ca, const unsigned char *key, size_t keylen,
+    const char *master, const unsigned char *data, size_t len,
+    struct ca_blob *sig)
+{
+	EVP_PKEY *pk = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	memset(sig, 0, sizeof *sig);
+	if ((pk = ca_key_decrypt(ca, key, keylen, master)) == NULL ||
+	    ca_rsa_sign(ca, pk, data, len, sig) == -1)
+		goto out;
+	ca_reverse(sig->data, sig->len);
+	rc = 0;
+out:
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
+int
+ca_capi_verify(struct ca *ca, const unsigned char *cert, size_t certlen,
+    const unsigned char *data, size_t len, const unsigned char *sig,
+    size_t siglen)
+{
+	unsigned char *be = NULL;
+	EVP_PKEY *pk;
+	X509 *x = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	if ((pk = ca_cert_pubkey(ca, cert, certlen, &x,
+	    "signing certificate")) == NULL)
+		goto out;
+	be = xmalloc(siglen ? siglen : 1);
+	if (siglen)
+		memcpy(be, sig, siglen);
+	ca_reverse(be, siglen);
+	rc = ca_rsa_verify(ca, pk, data, len, be, siglen, "message signature");
+out:
+	free(be);
+	X509_free(x);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ JWT */
+
+int
+ca_jwt_x5t(struct ca *ca, const unsigned char *cert, size_t len, char **x5t)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+
+	*x5t = NULL;
+	if (cert == NULL || len == 0) {
+		ca_seterr(ca, "token certificate: empty");
+		return -1;
+	}
+	if (!EVP_Digest(cert, len, md, &mdlen, EVP_sha1(), NULL)) {
+		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
+		return -1;
+	}
+	*x5t = ca_b64u_dup(md, mdlen);
+	return 0;
+}
+
+int
+ca_jwt_sign(struct ca *ca, const unsigned char *cert, size_t certlen,
+    const unsigned char *key, size_t keylen, const char *master,
+    const char *claims, char **token)
+{
+	char *x5t = NULL, *hdr = NULL, *h = NULL, *p = NULL, *s = NULL;
+	char *input = NULL;
+	struct ca_blob sig = { 0 };
+	EVP_PKEY *pk = NULL, *pub;
+	X509 *x = NULL;
+	int r, rc = -1;
+
+	ca_begin(ca);
+	*token = NULL;
+	if (claims == NULL || *claims == '\0') {
+		ca_seterr(ca, "token: no claims");
+		goto out;
+	}
+	if ((pub = ca_cert_pubkey(ca, cert, certlen, &x,
+	    "token signing certificate")) == NULL ||
+	    (pk = ca_key_decrypt(ca, key, keylen, master)) == NULL)
+		goto out;
+	if ((r = EVP_PKEY_eq(pub, pk)) != 1) {
+		if (r == 0 || r == -1)
+			ca_seterr(ca, "token: the key is not the signing "
+			    "certificate's");
+		else
+			ca_sslerr(ca, "token: cannot compare key and "
+			    "certificate");
+		goto out;
+	}
+	if (ca_jwt_x5t(ca, cert, certlen, &x5t) == -1)
+		goto out;
+	xasprintf(&hdr, "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5t\":\"%s\"}",
+	    x5t);
+	h = ca_b64u_dup((const unsigned char *)hdr, strlen(hdr));
+	p = ca_b64u_dup((const unsigned char *)claims, strlen(claims));
+	xasprintf(&input, "%s.%s", h, p);
+	if (ca_rsa_sign(ca, pk, (const unsigned char *)input, strlen(input),
+	    &sig) == -1)
+		goto out;
+	s = ca_b64u_dup(sig.data, sig.len);
+	xasprintf(token, "%s.%s", input, s);
+	rc = 0;
+out:
+	ca_blob_free(&sig);
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	free(x5t);
+	free(hdr);
+	free(h);
+	free(p);
+	free(s);
+	free(input);
+	return rc;
+}
+
+/* Decoded JSON text of a part: no NUL inside it. */
+static int
+ca_jwt_part(struct ca *ca, const char *s, size_t n, const char *what,
+    char **out)
+{
+	unsigned char *p;
+	size_t len;
+
+	if (ca_b64u_dec(s, n, &p, &len) == -1) {
+		ca_seterr(ca, "token: %s is not base64url", what);
+		return -1;
+	}
+	if (len == 0 || memchr(p, '\0', len) != NULL) {
+		free(p);
+		ca_seterr(ca, "token: %s is empty or holds a NUL", what);
+		return -1;
+	}
+	*out = (char *)p;
+	return 0;
+}
+
+int
+ca_jwt_verify(struct ca *ca, const char *token, size_t len,
+    const unsigned char *cert, size_t certlen, char **header, char **claims)
+{
+	const char *d1, *d2;
+	unsigned char *sig = NULL;
+	char *h = NULL, *c = NULL;
+	size_t siglen;
+	EVP_PKEY *pk;
+	X509 *x = NULL;
+	int rc = 0;
+
+	ca_begin(ca);
+	*header = *claims = NULL;
+	if ((pk = ca_cert_pubkey(ca, cert, certlen, &x,
+	    "token signing certificate")) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	if (len > CA_JWT_MAX) {
+		ca_seterr(ca, "token: longer than %d bytes", CA_JWT_MAX);
+		goto out;
+	}
+	if ((d1 = memchr(token, '.', len)) == NULL ||
+	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token))) ==
+	    NULL || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)) !=
+	    NULL) {
+		ca_seterr(ca, "token: not three parts separated by '.'");
+		goto out;
+	}
+	if (ca_jwt_part(ca, token, (size_t)(d1 - token), "header", &h) == -1 ||
+	    ca_jwt_part(ca, d1 + 1, (size_t)(d2 - d1 - 1), "claims", &c) == -1)
+		goto out;
+	if (ca_b64u_dec(d2 + 1, len - (size_t)(d2 + 1 - token), &sig,
+	    &siglen) == -1) {
+		ca_seterr(ca, "token: signature is not base64url");
+		goto out;
+	}
+	rc = ca_rsa_verify(ca, pk, (const unsigned char *)token,
+	    (size_t)(d2 - token), sig, siglen, "token");
+	if (rc == 1) {
+		*header = h;
+		*claims = c;
+		h = c = NULL;
+	}
+out:
+	free(sig);
+	free(h);
+	free(c);
+	X509_free(x);
+	return rc;
+}
