@@ -1,0 +1,541 @@
+/*
+ * wire (backend/wire/) and the client crypto of backend/ca/ (issue #14):
+ * the registration request and reply, client certificates, CryptoAPI
+ * signatures and RS256 tokens. The other side is tests/wire.py, written
+ * from the public description of the format with python3's zlib,
+ * xml.etree, cryptography and jwt, and the openssl CLI: a request python3
+ * built decodes here and its signature verifies; ehttp's request, reply
+ * and tokens are read and verified by python3.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <check.h>
+
+#include "ca.h"
+#include "testutil.h"
+#include "wire-int.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+static const char master[] =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/* python3 tests/wire.py ARGS (asserted to exit 0); its output, malloc'ed. */
+static char *
+py(const char *args)
+{
+	return tu_sh_ok("%s '%s/tests/wire.py' %s", tu_python(), EHTTP_SRCDIR,
+	    args);
+}
+
+static struct wire_bytes
+file_bytes(const char *path)
+{
+	struct wire_bytes b = { 0 };
+
+	b.data = (unsigned char *)tu_read_file(path, &b.len);
+	ck_assert_msg(b.data != NULL, "cannot read %s", path);
+	return b;
+}
+
+/* A client certificate of ehttp's, asserted. */
+static void
+client_new(struct ca *ca, const char *name, struct ca_issued *c)
+{
+	ck_assert_msg(ca_client_cert_create(ca, name, master, c) == 0, "%s",
+	    ca_error(ca));
+}
+
+/* ehttp's own registration request of client c, asserted. */
+static void
+request_make(struct ca *ca, const struct ca_issued *c, struct wire_bytes *body)
+{
+	struct wire_reg r;
+	struct ca_blob sig = { 0 };
+	char *why = NULL;
+
+	memset(&r, 0, sizeof r);
+	r.msg.source_host = xstrdup("EHTTP-CLIENT");
+	r.msg.target_host = xstrdup("mp1.contoso.com");
+	r.msg.reply_to = xstrdup("direct:EHTTP-CLIENT:SccmMessaging");
+	r.sign_cert.data = xmalloc(c->cert.len);
+	memcpy(r.sign_cert.data, c->cert.data, c->cert.len);
+	r.sign_cert.len = c->cert.len;
+	r.enc_cert.data = xmalloc(c->cert.len);
+	memcpy(r.enc_cert.data, c->cert.data, c->cert.len);
+	r.enc_cert.len = c->cert.len;
+	wire_reg_prop_add(&r, "Netbios Name", "EHTTP-CLIENT");
+	wire_reg_prop_add(&r, "FQ Name", "ehttp-client.contoso.com");
+	wire_reg_prop_add(&r, "Locale ID", "1033");
+	wire_reg_prop_add(&r, "InternetFlag", "0");
+	ck_assert_msg(wire_reg_data(&r, &why) == 0, "%s", why);
+	ck_assert_msg(ca_capi_sign(ca, c->key.data, c->key.len, master,
+	    r.data.data, r.data.len, &sig) == 0, "%s", ca_error(ca));
+	r.sig.data = sig.data;
+	r.sig.len = sig.len;
+	ck_assert_msg(wire_reg_encode(&r, body, &why) == 0, "%s", why);
+	wire_reg_clear(&r);
+}
+
+/* ------------------------------------------------------------------ requests */
+
+/*
+ * A request python3 made: decoded, every field as sent, the signed bytes
+ * exactly python3's, the signature verifies with the certificate in it,
+ * and the certificate passes the client checks. One flipped bit in the
+ * signature, or in the signed bytes, and it does not.
+ */
+START_TEST(python_request_verifies)
+{
+	struct wire_bytes body, cert;
+	struct wire_reg r;
+	struct ca *ca = ca_new();
+	char cmd[4200], *why = NULL;
+
+	snprintf(cmd, sizeof cmd, "make-request '%s'", tu_dir);
+	free(py(cmd));
+	body = file_bytes(tu_path("body"));
+	cert = file_bytes(tu_path("cert.der"));
+	ck_assert_msg(wire_reg_decode(WIRE_CONTENT_TYPE, body.data, body.len,
+	    &r, &why) == 0, "%s", why);
+	ck_assert_str_eq(r.msg.target_endpoint, "MP_ClientRegistration");
+	ck_assert_str_eq(r.msg.source_host, "PY-CLIENT");
+	ck_assert_str_eq(r.msg.source_id, "");
+	ck_assert_str_eq(r.msg.reply_to, "direct:PY-CLIENT:SccmMessaging");
+	ck_assert(r.msg.zlib_hook);
+	ck_assert_str_eq(r.hash_alg, "1.2.840.113549.1.1.11");
+	ck_assert_str_eq(r.smsid, "");
+	ck_assert_str_eq(r.request_type, "Registration");
+	ck_assert_str_eq(r.timestamp, "2026-12-05T01:02:03Z");
+	ck_assert_str_eq(r.agent_version, "5.00.9128.1000");
+	ck_assert_int_eq(r.sign_key_type, 1);
+	ck_assert_int_eq(r.enc_key_type, 1);
+	ck_assert_uint_eq(r.sign_cert.len, cert.len);
+	ck_assert(memcmp(r.sign_cert.data, cert.data, cert.len) == 0);
+	ck_assert_uint_eq(r.enc_cert.len, cert.len);
+	ck_assert_uint_eq(r.nprops, 4);
+	ck_assert_str_eq(wire_reg_prop(&r, "FQ Name"), "py-client.contoso.com");
+	ck_assert_str_eq(wire_reg_prop(&r, "Netbios Name"), "PY-CLIENT");
+	ck_assert_ptr_null(wire_reg_prop(&r, "Nope"));
+	ck_assert_uint_eq(r.sig.len, 256);
+	/* The signed bytes: UTF-16LE "<Data " ... "</Data>". */
+	ck_assert(memcmp(r.data.data, "<\0D\0a\0t\0a\0 \0", 12) == 0);
+	ck_assert(memcmp(r.data.data + r.data.len - 14,
+	    "<\0/\0D\0a\0t\0a\0>\0", 14) == 0);
+
+	ck_assert_int_eq(ca_capi_verify(ca, r.sign_cert.data, r.sign_cert.len,
+	    r.data.data, r.data.len, r.sig.data, r.sig.len), 1);
+	ck_assert_int_eq(ca_client_cert_check(ca, r.sign_cert.data,
+	    r.sign_cert.len, time(NULL)), 1);
+
+	r.sig.data[100] ^= 0x08;
+	ck_assert_int_eq(ca_capi_verify(ca, r.sign_cert.data, r.sign_cert.len,
+	    r.data.data, r.data.len, r.sig.data, r.sig.len), 0);
+	ck_assert_str_eq(ca_error(ca), "message signature: signature does not "
+	    "verify with the certificate's key");
+	r.sig.data[100] ^= 0x08;
+	r.data.data[20] ^= 0x01;
+	ck_assert_int_eq(ca_capi_verify(ca, r.sign_cert.data, r.sign_cert.len,
+	    r.data.data, r.data.len, r.sig.data, r.sig.len), 0);
+	r.data.data[20] ^= 0x01;
+	/* Not reversed: the byte order is part of the format. */
+	for (size_t i = 0; i < r.sig.len / 2; i++) {
+		unsigned char t = r.sig.data[i];
+
+		r.sig.data[i] = r.sig.data[r.sig.len - 1 - i];
+		r.sig.data[r.sig.len - 1 - i] = t;
+	}
+	ck_assert_int_eq(ca_capi_verify(ca, r.sign_cert.data, r.sign_cert.len,
+	    r.data.data, r.data.len, r.sig.data, r.sig.len), 0);
+	/* Too short a signature: refused by length, not an error. */
+	ck_assert_int_eq(ca_capi_verify(ca, r.sign_cert.data, r.sign_cert.len,
+	    r.data.data, r.data.len, r.sig.data, 10), 0);
+	ck_assert_str_eq(ca_error(ca), "message signature: signature of 10 "
+	    "bytes, the key's are 256");
+	/* A certificate that is not one: an error (-1), named. */
+	ck_assert_int_eq(ca_capi_verify(ca, r.data.data, 30, r.data.data,
+	    r.data.len, r.sig.data, r.sig.len), -1);
+	ck_assert(strstr(ca_error(ca), "signing certificate") != NULL);
+
+	wire_reg_clear(&r);
+	wire_bytes_free(&body);
+	wire_bytes_free(&cert);
+	ca_free(ca);
+}
+END_TEST
+
+/*
+ * ehttp's own request: python3 takes it apart with its zlib and XML
+ * parser and verifies the signature with python3-cryptography; ehttp
+ * decodes it back to what was put in.
+ */
+START_TEST(ehttp_request_python_verifies)
+{
+	struct wire_bytes body = { 0 };
+	struct ca_issued c;
+	struct wire_reg r;
+	struct ca *ca = ca_new();
+	char cmd[4200], *out, *why = NULL;
+
+	client_new(ca, "ehttp-client.contoso.com", &c);
+	request_make(ca, &c, &body);
+	ck_assert_int_eq(tu_write_file(tu_path("body"), (char *)body.data,
+	    body.len), 0);
+	snprintf(cmd, sizeof cmd, "check-request '%s'", tu_path("body"));
+	out = py(cmd);
+	ck_assert_str_eq(tu_line1(out), "verified Registration "
+	    "1.2.840.113549.1.1.11 ehttp-client.contoso.com EHTTP-CLIENT");
+	free(out);
+
+	ck_assert_msg(wire_reg_decode(WIRE_CONTENT_TYPE, body.data, body.len,
+	    &r, &why) == 0, "%s", why);
+	ck_assert_str_eq(r.msg.target_address, "mp:[http]MP_ClientRegistration");
+	ck_assert_str_eq(r.msg.reply_compression, "zlib");
+	ck_assert_str_eq(r.msg.target_host, "mp1.contoso.com");
+	ck_assert_str_eq(r.agent_identity, "CCMSetup.exe");
+	ck_assert_str_eq(wire_reg_prop(&r, "FQ Name"),
+	    "ehttp-client.contoso.com");
+	ck_assert_uint_eq(r.sign_cert.len, c.cert.len);
+	ck_assert(memcmp(r.sign_cert.data, c.cert.data, c.cert.len) == 0);
+	ck_assert_int_eq(ca_capi_verify(ca, r.sign_cert.data, r.sign_cert.len,
+	    r.data.data, r.data.len, r.sig.data, r.sig.len), 1);
+	ck_assert(r.msg.body_length > 0);
+	ck_assert(r.msg.id != NULL && strlen(r.msg.id) == 38 &&
+	    r.msg.id[0] == '{');
+	wire_reg_clear(&r);
+	wire_bytes_free(&body);
+	ca_issued_clear(&c);
+	ca_free(ca);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ malformed */
+
+#define HDR_OK "<Msg SchemaVersion=\"1.1\"><ID>{1}</ID>" \
+	"<TargetEndpoint>MP_ClientRegistration</TargetEndpoint>" \
+	"<Body Type=\"ByteRange\" Offset=\"0\" Length=\"10\"/>" \
+	"<Hooks><Hook3 Name=\"zlib-compress\"/></Hooks></Msg>"
+#define DATA_OK "<Data HashAlgorithm=\"1.2.840.113549.1.1.11\" SMSID=\"\" " \
+	"RequestType=\"Registration\" TimeStamp=\"2026-12-05T01:02:03Z\">" \
+	"<Certificates><Signing Encoding=\"HexBinary\" KeyType=\"1\">3082AB" \
+	"</Signing></Certificates></Data>"
+#define SIG_OK "<Signature><SignatureValue>00FF</SignatureValue></Signature>"
+#define REQ(data, sig) "<ClientRegistrationRequest>" data sig \
+	"</ClientRegistrationRequest>"
+
+/* UTF-8 text as UTF-16LE into b. */
+static void
+u16(struct wbuf *b, const char *s)
+{
+	ck_assert(wire_utf16_put(b, s, NULL) == 0);
+}
+
+/* The multipart framing around two parts. */
+static void
+frame(struct wbuf *b, const struct wbuf *p1, const struct wbuf *p2,
+    const char *boundary)
+{
+	wbuf_printf(b, "--%s\r\ncontent-type: text/plain; charset=UTF-16\r\n"
+	    "\r\n", boundary);
+	wbuf_add(b, p1->d, p1->len);
+	wbuf_printf(b, "\r\n--%s\r\ncontent-type: application/octet-stream"
+	    "\r\n\r\n", boundary);
+	wbuf_add(b, p2->d, p2->len);
+	wbuf_printf(b, "\r\n--%s--\r\n", boundary);
+}
+
+/* The request: header XML (BOM added) and body XML (+ NUL, deflated). */
+static void
+request_raw(struct wbuf *out, const char *hdr, const char *req)
+{
+	struct wbuf p1 = { 0 }, p2 = { 0 };
+	struct wire_bytes z;
+
+	wbuf_add(&p1, "\xff\xfe", 2);
+	u16(&p1, hdr);
+	u16(&p2, req);
+	wbuf_add(&p2, "\0\0", 2);
+	wire_deflate(p2.d, p2.len, &z);
+	wbuf_free(&p2);
+	wbuf_add(&p2, z.data, z.len);
+	frame(out, &p1, &p2, WIRE_BOUNDARY);
+	wire_bytes_free(&z);
+	wbuf_free(&p1);
+	wbuf_free(&p2);
+}
+
+/* The request with a body part given as raw (uncompressed) bytes. */
+static void
+request_rawbody(struct wbuf *out, const void *inner, size_t n, int compress)
+{
+	struct wbuf p1 = { 0 }, p2 = { 0 };
+	struct wire_bytes z;
+
+	wbuf_add(&p1, "\xff\xfe", 2);
+	u16(&p1, HDR_OK);
+	if (compress) {
+		wire_deflate(inner, n, &z);
+		wbuf_add(&p2, z.data, z.len);
+		wire_bytes_free(&z);
+	} else
+		wbuf_add(&p2, inner, n);
+	frame(out, &p1, &p2, WIRE_BOUNDARY);
+	wbuf_free(&p1);
+	wbuf_free(&p2);
+}
+
+static const struct {
+	const char	*what;
+	const char	*cause;		/* the reason says this */
+} bad[] = {
+	{ "valid (the template)", NULL },
+	{ "no Content-Type", "no Content-Type" },
+	{ "not multipart", "Content-Type is not multipart/mixed" },
+	{ "no boundary parameter", "Content-Type has no boundary" },
+	{ "boundary not in the body", "multipart body: boundary --other not found" },
+	{ "truncated multipart", "is cut short (no closing delimiter" },
+	{ "one part", "multipart body: 1 part, a registration has 2" },
+	{ "three parts", "more than 2 parts" },
+	{ "header without BOM", "does not start with a UTF-16 byte order mark" },
+	{ "header of odd length", "UTF-16 of odd length" },
+	{ "header unpaired surrogate", "unpaired UTF-16 high surrogate" },
+	{ "bad zlib", "registration body (part 2): bad zlib data" },
+	{ "truncated zlib", "registration body (part 2): zlib stream cut short" },
+	{ "decompression bomb", "refused as a decompression bomb" },
+	{ "body of odd length", "registration body (part 2): UTF-16 of odd length" },
+	{ "body unpaired low surrogate", "unpaired UTF-16 low surrogate" },
+	{ "body without NUL", "not followed by a UTF-16 NUL" },
+	{ "bad hex certificate", "<Signing>: not a hex digit at character 3" },
+	{ "odd hex signature", "<SignatureValue>: hex of odd length 3" },
+	{ "no Data", "registration: no <Data> element" },
+	{ "no Signature", "no <Signature><SignatureValue> element" },
+	{ "no Signing certificate", "registration: no <Signing> certificate" },
+	{ "bad KeyType", "<Signing> KeyType is not 1 (self-signed) or 2 (PKI)" },
+	{ "SHA-1", "HashAlgorithm 1.2.840.113549.1.1.5 is not sha256RSA" },
+	{ "no RequestType", "<Data> has no RequestType" },
+	{ "oversize body", "is larger than 1048576" },
+	{ "DOCTYPE", "a DOCTYPE is not allowed" },
+	{ "XML not closed", "XML error at line 1" },
+	{ "wrong endpoint", "TargetEndpoint is not MP_ClientRegistration" },
+	{ "not compressed", "no zlib-compress hook" },
+	{ "wrong root", "root element is <Foo>, not <ClientRegistrationRequest>" },
+};
+
+/* Case i of bad[] as a body (and its Content-Type). */
+static const char *
+bad_make(int i, struct wbuf *b)
+{
+	struct wbuf x = { 0 };
+	unsigned char bomb[65536];
+	const char *ct = WIRE_CONTENT_TYPE;
+	struct wbuf p1 = { 0 }, p2 = { 0 };
+
+	switch (i) {
+	case 0:
+		request_raw(b, HDR_OK, REQ(DATA_OK, SIG_OK));
+		break;
+	case 1:
+		ct = NULL;
+		request_raw(b, HDR_OK, REQ(DATA_OK, SIG_OK));
+		break;
+	case 2:
+		ct = "text/plain; boundary=" WIRE_BOUNDARY;
+		request_raw(b, HDR_OK, REQ(DATA_OK, SIG_OK));
+		break;
+	case 3:
+		ct = "multipart/mixed";
+		request_raw(b, HDR_OK, REQ(DATA_OK, SIG_OK));
+		break;
+	case 4:
+		ct = "multipart/mixed; boundary=\"other\"";
+		request_raw(b, HDR_OK, REQ(DATA_OK, SIG_OK));
+		break;
+	case 5:
+		request_raw(b, HDR_OK, REQ(DATA_OK, SIG_OK));
+		b->len -= 20;
+		break;
+	case 6:
+		wbuf_str(b, "--" WIRE_BOUNDARY "\r\n\r\nx\r\n--" WIRE_BOUNDARY
+		    "--\r\n");
+		break;
+	case 7:
+		wbuf_str(b, "--" WIRE_BOUNDARY "\r\n\r\nx\r\n--" WIRE_BOUNDARY
+		    "\r\n\r\ny\r\n--" WIRE_BOUNDARY "\r\n\r\nz\r\n--"
+		    WIRE_BOUNDARY "--\r\n");
+		break;
+	case 8:
+		u16(&p1, HDR_OK);
+		wbuf_str(&p2, "x");
+		frame(b, &p1, &p2, WIRE_BOUNDARY);
+		break;
+	case 9:
+		wbuf_add(&p1, "\xff\xfe", 2);
+		u16(&p1, HDR_OK);
+		wbuf_add(&p1, "<", 1);
+		wbuf_str(&p2, "x");
+		frame(b, &p1, &p2, WIRE_BOUNDARY);
+		break;
+	case 10:
+		wbuf_add(&p1, "\xff\xfe", 2);
+		u16(&p1, HDR_OK);
+		wbuf_add(&p1, "\x00\xd8<\0", 4);
+		wbuf_str(&p2, "x");
+		frame(b, &p1, &p2, WIRE_BOUNDARY);
+		break;
+	case 11:
+		request_rawbody(b, "this is not zlib", 16, 0);
+		break;
+	case 12: {
+		struct wire_bytes z;
+
+		u16(&x, REQ(DATA_OK, SIG_OK));
+		wbuf_add(&x, "\0\0", 2);
+		wire_deflate(x.d, x.len, &z);
+		request_rawbody(b, z.data, z.len - 10, 0);
+		wire_bytes_free(&z);
+		break;
+	}
+	case 13:
+		/* 2 MiB of zeros compress to about 2 KiB. */
+		memset(bomb, 0, sizeof bomb);
+		for (int k = 0; k < 32; k++)
+			wbuf_add(&x, bomb, sizeof bomb);
+		request_rawbody(b, x.d, x.len, 1);
+		break;
+	case 14:
+		u16(&x, REQ(DATA_OK, SIG_OK));
+		wbuf_add(&x, "x\0\0", 3);
+		request_rawbody(b, x.d, x.len, 1);
+		break;
+	case 15:
+		u16(&x, "<ClientRegistrationRequest>");
+		wbuf_add(&x, "\x00\xdc", 2);
+		u16(&x, "</ClientRegistrationRequest>");
+		wbuf_add(&x, "\0\0", 2);
+		request_rawbody(b, x.d, x.len, 1);
+		break;
+	case 16:
+		u16(&x, REQ(DATA_OK, SIG_OK));
+		request_rawbody(b, x.d, x.len, 1);
+		break;
+	case 17:
+		request_raw(b, HDR_OK, "<ClientRegistrationRequest><Data "
+		    "HashAlgorithm=\"1.2.840.113549.1.1.11\" RequestType=\"R\" "
+		    "TimeStamp=\"t\"><Certificates><Signing KeyType=\"1\">"
+		    "30XYZ1</Signing></Certificates></Data>" SIG_OK
+		    "</ClientRegistrationRequest>");
+		break;
+	case 18:
+		request_raw(b, HDR_OK, REQ(DATA_OK, "<Signature><SignatureValue>"
+		    "ABC</SignatureValue></Signature>"));
+		break;
+	case 19:
+		request_raw(b, HDR_OK, REQ("", SIG_OK));
+		break;
+	case 20:
+		request_raw(b, HDR_OK, REQ(DATA_OK, ""));
+		break;
+	case 21:
+		request_raw(b, HDR_OK, REQ("<Data HashAlgorithm=\"1.2.840.113549."
+		    "1.1.11\" RequestType=\"R\" TimeStamp=\"t\"><Certificates>"
+		    "</Certificates></Data>", SIG_OK));
+		break;
+	case 22:
+		request_raw(b, HDR_OK, REQ("<Data HashAlgorithm=\"1.2.840.113549."
+		    "1.1.11\" RequestType=\"R\" TimeStamp=\"t\"><Certificates>"
+		    "<Signing KeyType=\"7\">AB</Signing></Certificates></Data>",
+		    SIG_OK));
+		break;
+	case 23:
+		request_raw(b, HDR_OK, REQ("<Data HashAlgorithm=\"1.2.840.113549."
+		    "1.1.5\" RequestType=\"R\" TimeStamp=\"t\"/>", SIG_OK));
+		break;
+	case 24:
+		request_raw(b, HDR_OK, REQ("<Data HashAlgorithm=\"1.2.840.113549."
+		    "1.1.11\" TimeStamp=\"t\"/>", SIG_OK));
+		break;
+	case 25:
+		request_raw(b, HDR_OK, REQ(DATA_OK, SIG_OK));
+		memset(bomb, ' ', sizeof bomb);
+		while (b->len <= WIRE_BODY_MAX)
+			wbuf_add(b, bomb, sizeof bomb);
+		break;
+	case 26:
+		request_raw(b, HDR_OK, "<!DOCTYPE x [<!ENTITY a \"aaaa\">]>"
+		    REQ(DATA_OK, SIG_OK));
+		break;
+	case 27:
+		request_raw(b, HDR_OK, "<ClientRegistrationRequest>" DATA_OK);
+		break;
+	case 28:
+		request_raw(b, "<Msg><TargetEndpoint>MP_PolicyManager"
+		    "</TargetEndpoint></Msg>", REQ(DATA_OK, SIG_OK));
+		break;
+	case 29:
+		request_raw(b, "<Msg><TargetEndpoint>MP_ClientRegistration"
+		    "</TargetEndpoint></Msg>", REQ(DATA_OK, SIG_OK));
+		break;
+	case 30:
+		request_raw(b, HDR_OK, "<Foo/>");
+		break;
+	default:
+		ck_abort_msg("no case %d", i);
+	}
+	wbuf_free(&x);
+	wbuf_free(&p1);
+	wbuf_free(&p2);
+	return ct;
+}
+
+/* Every kind of malformed request: -1 with its one-sentence reason. */
+START_TEST(malformed_requests)
+{
+	struct wbuf b = { 0 };
+	struct wire_reg r;
+	const char *ct;
+	char *why = NULL;
+	int rc;
+
+	ct = bad_make(_i, &b);
+	rc = wire_reg_decode(ct, b.d, b.len, &r, &why);
+	if (bad[_i].cause == NULL) {
+		ck_assert_msg(rc == 0, "%s: %s", bad[_i].what, why);
+		ck_assert_uint_eq(r.data.len, strlen(DATA_OK) * 2);
+		ck_assert_uint_eq(r.sig.len, 2);
+		ck_assert_uint_eq(r.sign_cert.len, 3);
+		wire_reg_clear(&r);
+	} else {
+		ck_assert_msg(rc == -1, "%s: decoded", bad[_i].what);
+		ck_assert_msg(why != NULL && strstr(why, bad[_i].cause) != NULL,
+		    "%s: reason '%s', want '%s'", bad[_i].what, why,
+		    bad[_i].cause);
+		ck_assert_msg(strchr(why, '\n') == NULL, "%s", why);
+		/* Nothing left behind in r. */
+		ck_assert_ptr_null(r.data.data);
+		ck_assert_ptr_null(r.msg.id);
+	}
+	free(why);
+	wbuf_free(&b);
+}
+END_TEST
+
+Suite *
+wire_suite(void)
+{
+	const struct tu_test t_req[] = {
+		TU_TEST(python_request_verifies),
+		TU_TEST(ehttp_request_python_verifies),
+		TU_LOOP(malformed_requests, TU_ALL(bad)),
+		{ NULL }
+	};
+	const struct tu_case cases[] = {
+		{ "request", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = t_req },
+		{ NULL }
+	};
+
+	return tu_suite("wire", cases);
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""An independent client and management point for tests/check_wire.c.
+
+Written from the public description of the registration message (multipart
+with boundary aAbBcCdDv1234567890VxXyYzZ; part 1 the UTF-16 <Msg> header
+with BOM; part 2 zlib of the UTF-16LE ClientRegistrationRequest and a NUL;
+the signature RSA PKCS#1 v1.5 SHA-256 over the UTF-16LE bytes of <Data>,
+reversed, upper-case hex) and of ehttp's reply (wire.h), with python3's
+zlib, xml.etree, cryptography and jwt: none of ehttp's code.
+
+usage:
+  wire.py make-request DIR      DIR/body and DIR/cert.der (a new client)
+  wire.py check-request BODY    prints the fields when the signature verifies
+  wire.py check-reply FILE      prints SMSID Status ApprovalStatus Timestamp
+  wire.py jwt-verify TOKENFILE CERT.der   prints the claims as JSON
+  wire.py jwt-sign DIR CLAIMS   DIR/token and DIR/cert.der (new RSA key)
+"""
+import base64
+import datetime
+import hashlib
+import json
+import sys
+import zlib
+import xml.etree.ElementTree as ET
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+BOUNDARY = b"aAbBcCdDv1234567890VxXyYzZ"
+EKU_ENC = ObjectIdentifier("1.3.6.1.4.1.311.101.2")
+EKU_SIGN = ObjectIdentifier("1.3.6.1.4.1.311.101")
+
+
+def self_signed(name):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.utcnow()
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.ExtendedKeyUsage([EKU_ENC, EKU_SIGN]), critical=False)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def capi_sign(key, data):
+    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())[::-1].hex().upper()
+
+
+def make_request(d):
+    key, cert = self_signed("py-client.contoso.com")
+    der = cert.public_bytes(serialization.Encoding.DER)
+    h = der.hex().upper()
+    data = ('<Data HashAlgorithm="1.2.840.113549.1.1.11" SMSID="" '
+            'RequestType="Registration" TimeStamp="2026-12-05T01:02:03Z">'
+            '<AgentInformation AgentIdentity="CCMSetup.exe" '
+            'AgentVersion="5.00.9128.1000" AgentType="0"/>'
+            '<Certificates><Encryption Encoding="HexBinary" KeyType="1">' + h +
+            '</Encryption><Signing Encoding="HexBinary" KeyType="1">' + h +
+            '</Signing></Certificates><DiscoveryProperties>'
+            '<Property Name="Netbios Name" Value="PY-CLIENT"/>'
+            '<Property Name="FQ Name" Value="py-client.contoso.com"/>'
+            '<Property Name="Locale ID" Value="1033"/>'
+            '<Property Name="InternetFlag" Value="0"/>'
+            '</DiscoveryProperties></Data>')
+    sig = capi_sign(key, data.encode("utf-16-le"))
+    body = ("<ClientRegistrationRequest>" + data + "<Signature><SignatureValue>" +
+            sig + "</SignatureValue></Signature></ClientRegistrationRequest>"
+            ).encode("utf-16-le") + b"\x00\x00"
+    header = ('<Msg SchemaVersion="1.1"><ID>{5DD100CD-DF1D-45F5-BA17-A327F43465F8}</ID>'
+              '<SourceID></SourceID><SourceHost>PY-CLIENT</SourceHost>'
+              '<TargetAddress>mp:[http]MP_ClientRegistration</TargetAddress>'
+              '<TargetEndpoint>MP_ClientRegistration</TargetEndpoint>'
+              '<TargetHost>mp1.contoso.com</TargetHost>'
+              '<ReplyTo>direct:PY-CLIENT:SccmMessaging</ReplyTo><ReplyMode>Sync</ReplyMode>'
+              '<Priority>3</Priority><Timeout>60000</Timeout>'
+              '<SentTime>2026-12-05T01:02:03Z</SentTime><Protocol>http</Protocol>'
+              '<CorrelationID>{00000000-0000-0000-0000-000000000000}</CorrelationID>'
+              '<ReplyCompression>zlib</ReplyCompression>'
+              '<Body Type="ByteRange" Offset="0" Length="%d"/>'
+              '<Hooks><Hook3 Name="zlib-compress"/></Hooks>'
+              '<Payload Type="inline"/></Msg>' % len(body))
+    mp = (b"--" + BOUNDARY + b"\r\ncontent-type: text/plain; charset=UTF-16\r\n\r\n" +
+          header.encode("utf-16") + b"\r\n--" + BOUNDARY +
+          b"\r\ncontent-type: application/octet-stream\r\n\r\n" +
+          zlib.compress(body) + b"\r\n--" + BOUNDARY + b"--\r\n")
+    open(d + "/body", "wb").write(mp)
+    open(d + "/cert.der", "wb").write(der)
+
+
+def check_request(path):
+    raw = open(path, "rb").read()
+    parts = raw.split(b"--" + BOUNDARY)
+    assert parts[0] == b"" and parts[-1].startswith(b"--"), "framing"
+    p1, p2 = parts[1], parts[2]
+    h1, b1 = p1.split(b"\r\n\r\n", 1)
+    h2, b2 = p2.split(b"\r\n\r\n", 1)
+    assert b1.endswith(b"\r\n") and b2.endswith(b"\r\n")
+    b1, b2 = b1[:-2], b2[:-2]
+    assert b1[:2] == b"\xff\xfe", "BOM"
+    msg = ET.fromstring(b1.decode("utf-16"))
+    assert msg.tag == "Msg" and msg.findtext("TargetEndpoint") == "MP_ClientRegistration"
+    assert msg.find("Hooks/Hook3").get("Name") == "zlib-compress"
+    body = zlib.decompress(b2)
+    assert int(msg.find("Body").get("Length")) == len(body)
+    assert body.endswith(b"\x00\x00")
+    body = body[:-2]
+    root = ET.fromstring(body.decode("utf-16-le"))
+    data_el = root.find("Data")
+    start = body.index("<Data ".encode("utf-16-le"))
+    end = body.index("</Data>".encode("utf-16-le")) + len("</Data>") * 2
+    signed = body[start:end]
+    cert = x509.load_der_x509_certificate(
+        bytes.fromhex(data_el.findtext("Certificates/Signing")))
+    sig = bytes.fromhex(root.findtext("Signature/SignatureValue"))[::-1]
+    cert.public_key().verify(sig, signed, padding.PKCS1v15(), hashes.SHA256())
+    props = {p.get("Name"): p.get("Value")
+             for p in data_el.findall("DiscoveryProperties/Property")}
+    print("verified", data_el.get("RequestType"), data_el.get("HashAlgorithm"),
+          props.get("FQ Name"), msg.findtext("SourceHost"))
+
+
+def check_reply(path):
+    body = zlib.decompress(open(path, "rb").read())
+    assert body.endswith(b"\x00\x00")
+    root = ET.fromstring(body[:-2].decode("utf-16-le"))
+    print(root.tag, root.get("SMSID"), root.findtext("Status"),
+          root.findtext("ApprovalStatus"), root.findtext("Timestamp"))
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jwt_verify(token_path, cert_path):
+    import jwt
+    der = open(cert_path, "rb").read()
+    token = open(token_path).read().strip()
+    hdr = jwt.get_unverified_header(token)
+    assert hdr["x5t"] == b64u(hashlib.sha1(der).digest()), "x5t"
+    assert hdr["typ"] == "JWT" and hdr["alg"] == "RS256"
+    key = x509.load_der_x509_certificate(der).public_key()
+    claims = jwt.decode(token, key=key, algorithms=["RS256"],
+                        options={"verify_aud": False, "verify_exp": False})
+    print(json.dumps(claims, sort_keys=True))
+
+
+def jwt_sign(d, claims):
+    import jwt
+    key, cert = self_signed("py-token")
+    der = cert.public_bytes(serialization.Encoding.DER)
+    tok = jwt.encode(json.loads(claims), key, algorithm="RS256",
+                     headers={"x5t": b64u(hashlib.sha1(der).digest())})
+    open(d + "/token", "w").write(tok)
+    open(d + "/cert.der", "wb").write(der)
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "make-request":
+        make_request(sys.argv[2])
+    elif cmd == "check-request":
+        check_request(sys.argv[2])
+    elif cmd == "check-reply":
+        check_reply(sys.argv[2])
+    elif cmd == "jwt-verify":
+        jwt_verify(sys.argv[2], sys.argv[3])
+    elif cmd == "jwt-sign":
+        jwt_sign(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit("unknown command " + cmd)
