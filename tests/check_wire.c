@@ -522,6 +522,328 @@ START_TEST(malformed_requests)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ reply */
+
+/* ehttp's reply, read by python3's zlib and XML parser, and decoded back. */
+START_TEST(reply_roundtrip)
+{
+	struct wire_reply r = { 0 }, back;
+	struct wire_bytes body;
+	char cmd[4200], *out, *why = NULL;
+
+	r.smsid = xstrdup("GUID:5DD100CD-DF1D-45F5-BA17-A327F43465F8");
+	r.status = WIRE_REG_REGISTERED;
+	r.approval = WIRE_APPROVAL_APPROVED;
+	r.timestamp = 1764896523;		/* 2025-12-05T01:02:03Z */
+	ck_assert_msg(wire_reply_encode(&r, &body, &why) == 0, "%s", why);
+	ck_assert_int_eq(tu_write_file(tu_path("reply"), (char *)body.data,
+	    body.len), 0);
+	snprintf(cmd, sizeof cmd, "check-reply '%s'", tu_path("reply"));
+	out = py(cmd);
+	ck_assert_str_eq(tu_line1(out), "ClientRegistrationReply "
+	    "GUID:5DD100CD-DF1D-45F5-BA17-A327F43465F8 0 1 2025-12-05T01:02:03Z");
+	free(out);
+	ck_assert_msg(wire_reply_decode(body.data, body.len, &back, &why) == 0,
+	    "%s", why);
+	ck_assert_str_eq(back.smsid, r.smsid);
+	ck_assert_int_eq(back.status, WIRE_REG_REGISTERED);
+	ck_assert_int_eq(back.approval, WIRE_APPROVAL_APPROVED);
+	ck_assert_int_eq(back.timestamp, r.timestamp);
+	ck_assert_str_eq(back.response_type, "Registration");
+	wire_reply_clear(&back);
+	wire_bytes_free(&body);
+
+	/* Every status and approval value goes through; out of range does not. */
+	for (int st = 0; st <= WIRE_REG_CERT_RESET; st++)
+		for (int ap = 0; ap <= WIRE_APPROVAL_NOT_APPLICABLE; ap++) {
+			r.status = (enum wire_reg_status)st;
+			r.approval = (enum wire_approval)ap;
+			ck_assert(wire_reply_encode(&r, &body, NULL) == 0);
+			ck_assert(wire_reply_decode(body.data, body.len, &back,
+			    NULL) == 0);
+			ck_assert_int_eq(back.status, st);
+			ck_assert_int_eq(back.approval, ap);
+			wire_reply_clear(&back);
+			wire_bytes_free(&body);
+		}
+	r.status = (enum wire_reg_status)5;
+	ck_assert_int_eq(wire_reply_encode(&r, &body, &why), -1);
+	ck_assert(strstr(why, "out of range") != NULL);
+	free(why);
+	wire_reply_clear(&r);
+}
+END_TEST
+
+/* A reply body from XML text (UTF-16LE, NUL, deflated). */
+static void
+reply_raw(struct wire_bytes *z, const char *xml)
+{
+	struct wbuf x = { 0 };
+
+	u16(&x, xml);
+	wbuf_add(&x, "\0\0", 2);
+	wire_deflate(x.d, x.len, z);
+	wbuf_free(&x);
+}
+
+START_TEST(malformed_replies)
+{
+	static const struct {
+		const char *xml, *cause;
+	} t[] = {
+		{ "<ClientRegistrationReply><Status>0</Status></ClientRegistrationReply>",
+		  "registration reply: no SMSID" },
+		{ "<ClientRegistrationReply SMSID=\"GUID:1\"><Status>7</Status>"
+		  "<ApprovalStatus>1</ApprovalStatus></ClientRegistrationReply>",
+		  "registration reply: <Status> is not 0 to 4" },
+		{ "<ClientRegistrationReply SMSID=\"GUID:1\"><Status>0</Status>"
+		  "</ClientRegistrationReply>", "registration reply: no <ApprovalStatus>" },
+		{ "<ClientRegistrationReply SMSID=\"GUID:1\"><Status>0</Status>"
+		  "<ApprovalStatus>1</ApprovalStatus><Timestamp>2025-02-30T00:00:00Z"
+		  "</Timestamp></ClientRegistrationReply>", "no <Timestamp> of the form" },
+		{ "<Other/>", "registration reply: root element is <Other>" },
+	};
+	struct wire_reply r;
+	struct wire_bytes z;
+	char *why = NULL;
+
+	for (size_t i = 0; i < TU_ALL(t); i++) {
+		reply_raw(&z, t[i].xml);
+		ck_assert_int_eq(wire_reply_decode(z.data, z.len, &r, &why), -1);
+		ck_assert_msg(strstr(why, t[i].cause) != NULL, "'%s', want '%s'",
+		    why, t[i].cause);
+		ck_assert_ptr_null(r.smsid);
+		wire_bytes_free(&z);
+	}
+	ck_assert_int_eq(wire_reply_decode((const unsigned char *)"xx", 2, &r,
+	    &why), -1);
+	ck_assert_str_eq(why, "registration reply: bad zlib data (incorrect "
+	    "header check)");
+	free(why);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ certificates */
+
+/* The client's certificate, as the openssl CLI reads it, and the checks. */
+START_TEST(client_certificate)
+{
+	struct ca_issued c, root;
+	struct ca *ca = ca_new();
+	struct wire_bytes other;
+	char *out;
+
+	client_new(ca, "client1.contoso.com", &c);
+	ck_assert_int_eq(tu_write_file(tu_path("c.der"), (char *)c.cert.data,
+	    c.cert.len), 0);
+	out = tu_sh_ok("openssl x509 -inform DER -in '%s' -noout -text",
+	    tu_path("c.der"));
+	tu_has(out, "Signature Algorithm: sha256WithRSAEncryption",
+	    "Public-Key: (2048 bit)", "Issuer: CN = client1.contoso.com",
+	    "Subject: CN = client1.contoso.com",
+	    "X509v3 Extended Key Usage: \n"
+	    "                1.3.6.1.4.1.311.101.2, 1.3.6.1.4.1.311.101",
+	    "X509v3 Key Usage: critical", NULL);
+	free(out);
+	/* Self-signed: it verifies against itself. */
+	out = tu_sh_ok("openssl x509 -inform DER -in '%s' -out '%s' && "
+	    "openssl verify -CAfile '%s' -check_ss_sig -partial_chain '%s'",
+	    tu_path("c.der"), tu_path("c.pem"), tu_path("c.pem"),
+	    tu_path("c.pem"));
+	ck_assert(strstr(out, ": OK") != NULL);
+	free(out);
+	ck_assert_str_eq(c.info.key_desc, "RSA 2048");
+	ck_assert_int_eq(c.info.not_after - c.info.not_before >
+	    (time_t)CA_CLIENT_YEARS * 365 * 86400, 1);
+
+	ck_assert_int_eq(ca_client_cert_check(ca, c.cert.data, c.cert.len,
+	    time(NULL)), 1);
+	ck_assert_int_eq(ca_client_cert_check(ca, c.cert.data, c.cert.len,
+	    c.info.not_after + 1), 0);
+	ck_assert(strncmp(ca_error(ca), "client certificate: expired on ",
+	    31) == 0);
+	ck_assert_int_eq(ca_client_cert_check(ca, c.cert.data, c.cert.len,
+	    c.info.not_before - 1), 0);
+	ck_assert(strncmp(ca_error(ca), "client certificate: not valid "
+	    "before ", 37) == 0);
+	ck_assert_int_eq(ca_client_cert_check(ca, c.cert.data, 20,
+	    time(NULL)), 0);
+	ck_assert(strstr(ca_error(ca), "client certificate: not a DER "
+	    "certificate") != NULL);
+
+	/* No EKU (a site's root). */
+	ck_assert(ca_root_create(ca, "P01", CA_KEY_RSA2048, master, &root) == 0);
+	ck_assert_int_eq(ca_client_cert_check(ca, root.cert.data, root.cert.len,
+	    time(NULL)), 0);
+	ck_assert(strstr(ca_error(ca), "extended key usage lacks SMS "
+	    "Encryption") != NULL);
+	ca_issued_clear(&root);
+
+	/* Made by the openssl CLI: one EKU only, RSA 1024, EC. */
+	free(tu_sh_ok("cd '%s' && "
+	    "openssl req -x509 -newkey rsa:2048 -nodes -keyout k1 -subj /CN=a "
+	    "-addext extendedKeyUsage=1.3.6.1.4.1.311.101 -outform DER -out one.der "
+	    "2>/dev/null && "
+	    "openssl req -x509 -newkey rsa:1024 -nodes -keyout k2 -subj /CN=b "
+	    "-addext extendedKeyUsage=1.3.6.1.4.1.311.101.2,1.3.6.1.4.1.311.101 "
+	    "-outform DER -out small.der 2>/dev/null && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+	    "-keyout k3 -subj /CN=c -addext "
+	    "extendedKeyUsage=1.3.6.1.4.1.311.101.2,1.3.6.1.4.1.311.101 "
+	    "-outform DER -out ec.der 2>/dev/null", tu_dir));
+	other = file_bytes(tu_path("one.der"));
+	ck_assert_int_eq(ca_client_cert_check(ca, other.data, other.len,
+	    time(NULL)), 0);
+	ck_assert(strstr(ca_error(ca), "lacks SMS Encryption") != NULL);
+	wire_bytes_free(&other);
+	other = file_bytes(tu_path("small.der"));
+	ck_assert_int_eq(ca_client_cert_check(ca, other.data, other.len,
+	    time(NULL)), 0);
+	ck_assert_str_eq(ca_error(ca), "client certificate: RSA key of 1024 "
+	    "bits, at least 2048 needed");
+	wire_bytes_free(&other);
+	other = file_bytes(tu_path("ec.der"));
+	ck_assert_int_eq(ca_client_cert_check(ca, other.data, other.len,
+	    time(NULL)), 0);
+	ck_assert_str_eq(ca_error(ca), "client certificate: key is not RSA");
+	wire_bytes_free(&other);
+
+	ck_assert_int_eq(ca_client_cert_create(ca, "", master, &root), -1);
+	ck_assert_int_eq(ca_client_cert_create(ca, "a\nb", master, &root), -1);
+	ck_assert_str_eq(ca_error(ca), "client name holds a control character");
+	ca_issued_clear(&c);
+	ca_free(ca);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ tokens */
+
+#define CLAIMS "{\"Type\":\"BulkRegistration\",\"aud\":\"urn:sccm:service\"," \
+	"\"exp\":1765155723,\"iss\":\"urn:sccm:oauth2:P01\",\"nbf\":1764896523}"
+
+/* A token ehttp signs verifies in python3-jwt against the certificate. */
+START_TEST(jwt_ehttp_to_python)
+{
+	struct ca_issued c, other;
+	struct ca *ca = ca_new();
+	char cmd[4200], *tok = NULL, *out, *h = NULL, *cl = NULL, *x5t = NULL;
+	char *x5t2 = NULL, *why = NULL;
+
+	client_new(ca, "token-signer", &c);
+	ck_assert_msg(ca_jwt_sign(ca, c.cert.data, c.cert.len, c.key.data,
+	    c.key.len, master, CLAIMS, &tok) == 0, "%s", ca_error(ca));
+	ck_assert_int_eq(tu_write_file(tu_path("token"), tok, strlen(tok)), 0);
+	ck_assert_int_eq(tu_write_file(tu_path("cert.der"), (char *)c.cert.data,
+	    c.cert.len), 0);
+	snprintf(cmd, sizeof cmd, "jwt-verify '%s' '%s'", tu_path("token"),
+	    tu_path("cert.der"));
+	out = py(cmd);
+	ck_assert_str_eq(tu_line1(out), "{\"Type\": \"BulkRegistration\", "
+	    "\"aud\": \"urn:sccm:service\", \"exp\": 1765155723, \"iss\": "
+	    "\"urn:sccm:oauth2:P01\", \"nbf\": 1764896523}");
+	free(out);
+
+	/* And in ehttp: the same claims, the header with the x5t. */
+	ck_assert_int_eq(ca_jwt_verify(ca, tok, strlen(tok), c.cert.data,
+	    c.cert.len, &h, &cl), 1);
+	ck_assert_str_eq(cl, CLAIMS);
+	ck_assert_msg(wire_jwt_header_check(h, &x5t, &why) == 0, "%s", why);
+	ck_assert(ca_jwt_x5t(ca, c.cert.data, c.cert.len, &x5t2) == 0);
+	ck_assert_str_eq(x5t, x5t2);
+	ck_assert_uint_eq(strlen(x5t), 27);	/* 20 bytes, no padding */
+	free(h);
+	free(cl);
+
+	/* Another certificate's key does not sign for this one. */
+	client_new(ca, "someone-else", &other);
+	free(tok);
+	ck_assert_int_eq(ca_jwt_sign(ca, c.cert.data, c.cert.len,
+	    other.key.data, other.key.len, master, CLAIMS, &tok), -1);
+	ck_assert_str_eq(ca_error(ca), "token: the key is not the signing "
+	    "certificate's");
+	ca_issued_clear(&other);
+	ca_issued_clear(&c);
+	free(x5t);
+	free(x5t2);
+	ca_free(ca);
+}
+END_TEST
+
+/*
+ * A token python3-jwt signs verifies in ehttp; tampered ones do not; an
+ * expired one verifies (exp is the caller's to check, as documented).
+ */
+START_TEST(jwt_python_to_ehttp)
+{
+	struct wire_bytes cert;
+	struct ca *ca = ca_new();
+	char cmd[4200], *tok, *h = NULL, *cl = NULL, *x5t = NULL, *x5t2 = NULL;
+	char *why = NULL, *tamp;
+	size_t n;
+
+	snprintf(cmd, sizeof cmd, "jwt-sign '%s' '{\"exp\": 1000, \"iss\": "
+	    "\"py\"}'", tu_dir);
+	free(py(cmd));
+	tok = tu_read_file(tu_path("token"), &n);
+	cert = file_bytes(tu_path("cert.der"));
+	ck_assert_int_eq(ca_jwt_verify(ca, tok, n, cert.data, cert.len, &h,
+	    &cl), 1);
+	ck_assert(strstr(cl, "\"exp\":1000") != NULL);	/* long expired */
+	ck_assert_msg(wire_jwt_header_check(h, &x5t, &why) == 0, "%s", why);
+	ck_assert(ca_jwt_x5t(ca, cert.data, cert.len, &x5t2) == 0);
+	ck_assert_str_eq(x5t, x5t2);
+	free(h);
+	free(cl);
+
+	/* One character of the claims changed. */
+	tamp = xstrdup(tok);
+	tamp[strchr(tamp, '.') - tamp + 3] ^= 1;
+	ck_assert_int_eq(ca_jwt_verify(ca, tamp, n, cert.data, cert.len, &h,
+	    &cl), 0);
+	ck_assert_ptr_null(h);
+	ck_assert(strstr(ca_error(ca), "token") != NULL);
+	free(tamp);
+	/* The last character of the signature changed. */
+	tamp = xstrdup(tok);
+	tamp[n - 1] = tamp[n - 1] == 'A' ? 'Q' : 'A';
+	ck_assert_int_eq(ca_jwt_verify(ca, tamp, n, cert.data, cert.len, &h,
+	    &cl), 0);
+	free(tamp);
+	/* Two parts; padding; alg none. */
+	ck_assert_int_eq(ca_jwt_verify(ca, "eyJ4IjoxfQ.eyJ4IjoxfQ", 21,
+	    cert.data, cert.len, &h, &cl), 0);
+	ck_assert_str_eq(ca_error(ca), "token: not three parts separated by '.'");
+	ck_assert_int_eq(ca_jwt_verify(ca, "eyJ4IjoxfQ==.eyJ4IjoxfQ.AA", 26,
+	    cert.data, cert.len, &h, &cl), 0);
+	ck_assert_str_eq(ca_error(ca), "token: header is not base64url");
+	ck_assert_int_eq(ca_jwt_verify(ca, "eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.",
+	    31, cert.data, cert.len, &h, &cl), 0);
+	ck_assert_str_eq(ca_error(ca), "token: signature of 0 bytes, the "
+	    "key's are 256");
+
+	/* Headers a verifier must refuse. */
+	ck_assert_int_eq(wire_jwt_header_check("{\"alg\":\"none\"}", &x5t2,
+	    &why), -1);
+	ck_assert_str_eq(why, "token header: alg is not RS256");
+	ck_assert_int_eq(wire_jwt_header_check("{\"alg\":\"RS256\"}", &x5t2,
+	    &why), -1);
+	ck_assert_str_eq(why, "token header: no x5t (certificate thumbprint)");
+	ck_assert_int_eq(wire_jwt_header_check("{\"alg\":\"RS256\",\"typ\":"
+	    "\"xx\",\"x5t\":\"a\"}", &x5t2, &why), -1);
+	ck_assert_str_eq(why, "token header: typ is not JWT");
+	ck_assert_int_eq(wire_jwt_header_check("[1]", &x5t2, &why), -1);
+	ck_assert_str_eq(why, "token header: not a JSON object");
+	ck_assert_int_eq(wire_jwt_header_check("{\"alg\":\"RS256\",\"alg\":"
+	    "\"none\"}", &x5t2, &why), -1);
+	ck_assert(strncmp(why, "token header: not JSON", 22) == 0);
+	free(why);
+	free(tok);
+	free(x5t);
+	wire_bytes_free(&cert);
+	ca_free(ca);
+}
+END_TEST
+
 Suite *
 wire_suite(void)
 {
@@ -529,11 +851,21 @@ wire_suite(void)
 		TU_TEST(python_request_verifies),
 		TU_TEST(ehttp_request_python_verifies),
 		TU_LOOP(malformed_requests, TU_ALL(bad)),
+		TU_TEST(reply_roundtrip),
+		TU_TEST(malformed_replies),
+		{ NULL }
+	};
+	const struct tu_test t_crypto[] = {
+		TU_TEST(client_certificate),
+		TU_TEST(jwt_ehttp_to_python),
+		TU_TEST(jwt_python_to_ehttp),
 		{ NULL }
 	};
 	const struct tu_case cases[] = {
 		{ "request", .timeout = 60, .setup = tu_dir_setup,
 		    .teardown = tu_dir_teardown, .tests = t_req },
+		{ "crypto", .timeout = 60, .setup = tu_dir_setup,
+		    .teardown = tu_dir_teardown, .tests = t_crypto },
 		{ NULL }
 	};
 
