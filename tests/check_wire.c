@@ -7,6 +7,7 @@
  * built decodes here and its signature verifies; ehttp's request, reply
  * and tokens are read and verified by python3.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,11 @@
 #include "wire-int.h"
 #include "wire.h"
 #include "xmalloc.h"
+
+/* The fuzz target's own checks, run on its seeds in the ordinary suite. */
+#define LLVMFuzzerTestOneInput	fuzz_wire_one
+#include "fuzz/fuzz-wire.c"
+#undef LLVMFuzzerTestOneInput
 
 static const char master[] =
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -844,6 +850,49 @@ START_TEST(jwt_python_to_ehttp)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ fuzz seeds */
+
+/*
+ * tests/fuzz/corpus-wire/ and tests/fuzz/regress/wire-* through the fuzz
+ * target's checks; the python3 request among the seeds must decode.
+ */
+START_TEST(fuzz_seeds)
+{
+	const char *subs[] = { "corpus-wire", "regress" };
+	struct wire_reg r;
+	struct dirent *d;
+	char path[4096], *data, *why = NULL;
+	size_t len;
+	int n = 0;
+	DIR *dp;
+
+	for (size_t i = 0; i < TU_ALL(subs); i++) {
+		snprintf(path, sizeof path, "%s/tests/fuzz/%s", EHTTP_SRCDIR,
+		    subs[i]);
+		ck_assert_ptr_nonnull(dp = opendir(path));
+		while ((d = readdir(dp)) != NULL) {
+			if (d->d_name[0] == '.' || (i == 1 &&
+			    strncmp(d->d_name, "wire-", 5) != 0))
+				continue;
+			snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s",
+			    EHTTP_SRCDIR, subs[i], d->d_name);
+			ck_assert_ptr_nonnull(data = tu_read_file(path, &len));
+			fuzz_wire_one((const uint8_t *)data, len);
+			if (strcmp(d->d_name, "request-python") == 0) {
+				ck_assert_msg(wire_reg_decode(WIRE_CONTENT_TYPE,
+				    (unsigned char *)data, len, &r, &why) == 0,
+				    "%s", why);
+				wire_reg_clear(&r);
+			}
+			free(data);
+			n++;
+		}
+		closedir(dp);
+	}
+	ck_assert_int_ge(n, 5);
+}
+END_TEST
+
 Suite *
 wire_suite(void)
 {
@@ -859,6 +908,7 @@ wire_suite(void)
 		TU_TEST(client_certificate),
 		TU_TEST(jwt_ehttp_to_python),
 		TU_TEST(jwt_python_to_ehttp),
+		TU_TEST(fuzz_seeds),
 		{ NULL }
 	};
 	const struct tu_case cases[] = {
