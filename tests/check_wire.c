@@ -798,6 +798,7 @@ START_TEST(jwt_python_to_ehttp)
 	ck_assert_msg(wire_jwt_header_check(h, &x5t, &why) == 0, "%s", why);
 	ck_assert(ca_jwt_x5t(ca, cert.data, cert.len, &x5t2) == 0);
 	ck_assert_str_eq(x5t, x5t2);
+	free(x5t2);
 	free(h);
 	free(cl);
 
