@@ -203,6 +203,23 @@ ca_sign(struct ca *ca, X509 *x, EVP_PKEY *key)
 	return 0;
 }
 
+/* Valid from now (less the clock skew) for whole calendar years: 29
+ * February + N years is 1 March. 0, or -1 (ca_error()). */
+static int
+years_valid(struct ca *ca, int years, time_t *nb, time_t *na)
+{
+	struct tm tm;
+
+	*nb = time(NULL) - CA_SKEW;
+	if (gmtime_r(nb, &tm) == NULL) {
+		ca_seterr(ca, "cannot convert the time");
+		return -1;
+	}
+	tm.tm_year += years;
+	*na = timegm(&tm);
+	return 0;
+}
+
 int
 ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
     const char *master, struct ca_issued *out)
@@ -213,7 +230,6 @@ ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
 	struct ca_rnd rnd;
 	X509 *x = NULL;
 	time_t nb, na;
-	struct tm tm;
 	int rc = -1;
 
 	ca_begin(ca);
@@ -239,14 +255,8 @@ ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
 		goto out;
 	}
 
-	/* Ten calendar years from notBefore; 29 February + 10 years: 1 March. */
-	nb = time(NULL) - CA_SKEW;
-	if (gmtime_r(&nb, &tm) == NULL) {
-		ca_seterr(ca, "cannot convert the time");
+	if (years_valid(ca, CA_ROOT_YEARS, &nb, &na) == -1)
 		goto out;
-	}
-	tm.tm_year += CA_ROOT_YEARS;
-	na = timegm(&tm);
 
 	if ((x = ca_x509_start(ca, &nk, name, nb, na, &rnd)) == NULL)
 		goto out;
@@ -638,7 +648,6 @@ ca_client_cert_create(struct ca *ca, const char *name, const char *master,
 	struct ca_rnd rnd;
 	X509 *x = NULL;
 	time_t nb, na;
-	struct tm tm;
 	int rc = -1;
 
 	ca_begin(ca);
@@ -665,13 +674,8 @@ ca_client_cert_create(struct ca *ca, const char *name, const char *master,
 		ca_sslerr(ca, "cannot make the client's name");
 		goto out;
 	}
-	nb = time(NULL) - CA_SKEW;
-	if (gmtime_r(&nb, &tm) == NULL) {
-		ca_seterr(ca, "cannot convert the time");
+	if (years_valid(ca, CA_CLIENT_YEARS, &nb, &na) == -1)
 		goto out;
-	}
-	tm.tm_year += CA_CLIENT_YEARS;
-	na = timegm(&tm);
 	if ((x = ca_x509_start(ca, &nk, xn, nb, na, &rnd)) == NULL)
 		goto out;
 	if (X509_set_subject_name(x, xn) != 1) {
