@@ -680,7 +680,7 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 	struct plan p;
 	struct db_cert c, tok;
 	time_t now = time(NULL);
-	int rc, root_renew = (renew & RENEW_ROOT) != 0;
+	int rc, token, root_renew = (renew & RENEW_ROOT) != 0;
 
 	if ((rc = db_cert_current_root(e->db, s->id, root)) == -1)
 		return ehttp_fail_db(e);
@@ -701,23 +701,9 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 		plan_free(&p);
 		return -1;
 	}
-	if (rc == 1 || (renew & RENEW_TOKEN)) {
-		pool->token_root_id = *need_root ? pool->root_pending_id :
-		    root->id;
-		pending_row(&c, "token", s->id, 0, pool->token_root_id,
-		    "SMS Token Signing", "rsa2048");
-		if (db_cert_insert(e->db, &c, NULL, 0, NULL, 0) == -1) {
-			plan_free(&p);
-			return ehttp_fail_db(e);
-		}
-		pool->token_pending_id = c.id;
-	}
-	if (renew == RENEW_TOKEN) {
-		plan_free(&p);
-		return 0;
-	}
+	token = rc == 1 || (renew & RENEW_TOKEN);
 	pool->jobs = xcalloc(p.nsys + 1, sizeof *pool->jobs);
-	for (size_t i = 0; i < p.nsys; i++) {
+	for (size_t i = 0; renew != RENEW_TOKEN && i < p.nsys; i++) {
 		struct issue_job *job;
 
 		if (!plan_needs_new(&p, i, now) &&
@@ -736,6 +722,15 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 		job->pending_id = c.id;
 	}
 	plan_free(&p);
+	if (token) {
+		pool->token_root_id = *need_root ? pool->root_pending_id :
+		    root->id;
+		pending_row(&c, "token", s->id, 0, pool->token_root_id,
+		    "SMS Token Signing", "rsa2048");
+		if (db_cert_insert(e->db, &c, NULL, 0, NULL, 0) == -1)
+			return ehttp_fail_db(e);
+		pool->token_pending_id = c.id;
+	}
 	return 0;
 }
 
