@@ -502,8 +502,9 @@ ehttp_cert_renewable(struct ehttp *e, const struct db_cert *c)
 static int
 renew_locked(struct ehttp *e, int64_t id)
 {
-	struct db_cert c;
+	struct db_cert c, tok;
 	size_t n;
+	int rc;
 
 	if (ehttp_cert_by_id(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
@@ -518,6 +519,12 @@ renew_locked(struct ehttp *e, int64_t id)
 		    " (thumbprint %s) is superseded; %zu role certificate%s will"
 		    " be re-issued.", c.site_code, c.thumbprint, n,
 		    n == 1 ? "" : "s");
+		/* The token signing certificate too (issue.c issues the
+		 * new one under the new root). */
+		if ((rc = db_cert_site_current(e->db, c.site_id, "token",
+		    &tok)) == -1 || (rc == 1 && db_cert_set_state(e->db,
+		    tok.id, "superseded") == -1))
+			return ehttp_fail_db(e);
 	}
 	if (strcmp(c.type, "token") == 0)
 		ehttp_note(e, EHTTP_NOTE_WARNING, "The SMS Token Signing"

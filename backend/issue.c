@@ -118,16 +118,16 @@ fail:
 /*
  * The site's SMS Token Signing (one rule for reconcile, signing ahead and
  * the plan): with enhanced HTTP on, a site has exactly one active; a new
- * one is due when it has none, when its renewal window (the role
- * certificates' one) is open, or when it was not signed by the site's
- * current SMS Issuing (the root was renewed). A blocked one stays until it
- * is renewed or unblocked, like a role certificate. root_id: the current
- * root's row (0: none yet, so a new one comes). 1 due, 0 not, -1 error;
- * cur->id 0 when the site has none.
+ * one is due when it has none or when its renewal window (the role
+ * certificates' one) is open. A blocked one stays until it is renewed or
+ * unblocked, and a root that rolls over leaves it in use until its window
+ * (the old root stays trusted meanwhile), both like a role certificate;
+ * renewing the root by hand supersedes it with them (cert.c). 1 due, 0
+ * not, -1 error; cur->id 0 when the site has none.
  */
 static int
-token_due(struct ehttp *e, const struct db_site *s, int64_t root_id,
-    int renew_days, time_t now, struct db_cert *cur)
+token_due(struct ehttp *e, const struct db_site *s, int renew_days, time_t now,
+    struct db_cert *cur)
 {
 	int days = renew_days > 0 ? renew_days : EHTTP_RENEW_DAYS;
 	int rc;
@@ -140,8 +140,7 @@ token_due(struct ehttp *e, const struct db_site *s, int64_t root_id,
 	}
 	if (!site_enabled(s))
 		return 0;
-	return cur->issuer_id != root_id ||
-	    cur->not_after < now + (time_t)days * 86400;
+	return cur->not_after < now + (time_t)days * 86400;
 }
 
 /* Does system i need a new certificate? Its current one is renewed when
@@ -531,8 +530,7 @@ reconcile_token(struct ehttp *e, const struct db_site *s,
 	char day[16];
 	int rc;
 
-	if ((rc = token_due(e, s, root != NULL ? root->id : 0, renew_days, now,
-	    &cur)) == -1)
+	if ((rc = token_due(e, s, renew_days, now, &cur)) == -1)
 		return -1;
 	if (root == NULL) {
 		if (cur.id == 0)
@@ -696,12 +694,11 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 	}
 	if (plan_make(e, s, &p) == -1)
 		return -1;
-	if ((rc = token_due(e, s, *need_root ? 0 : root->id, p.renew_days, now,
-	    &tok)) == -1) {
+	if ((rc = token_due(e, s, p.renew_days, now, &tok)) == -1) {
 		plan_free(&p);
 		return -1;
 	}
-	token = rc == 1 || (renew & RENEW_TOKEN);
+	token = rc == 1 || renew != 0;
 	pool->jobs = xcalloc(p.nsys + 1, sizeof *pool->jobs);
 	for (size_t i = 0; renew != RENEW_TOKEN && i < p.nsys; i++) {
 		struct issue_job *job;
@@ -766,24 +763,14 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 		sg = signer_for(e, ca, root);
 	if (sg == NULL)
 		goto out;
-	if (pool->token_pending_id &&
-	    ca_token_issue(ca, sg, s->code, master, &pool->token) == -1) {
-		ehttp_fail(e, "issuing the SMS Token Signing certificate of site"
-		    " %s: %s", s->code, ca_error(ca));
-		goto out;
-	}
-	if (pool->n == 0) {
-		rc = 0;
-		goto out;
-	}
-	names = xcalloc(pool->n, sizeof *names);
-	why = xcalloc(pool->n, sizeof *why);
-	out = xcalloc(pool->n, sizeof *out);
+	names = xcalloc(pool->n + 1, sizeof *names);
+	why = xcalloc(pool->n + 1, sizeof *why);
+	out = xcalloc(pool->n + 1, sizeof *out);
 	for (size_t i = 0; i < pool->n; i++)
 		names[i] = pool->jobs[i].fqdn;
 	/* A name that fails fails alone (issue_leaves reports it). */
-	if (ca_leaf_issue_many(ca, sg, pool->n, names, alg, master, e->threads,
-	    progress_cb, e, out, why) == -1 &&
+	if (pool->n > 0 && ca_leaf_issue_many(ca, sg, pool->n, names, alg,
+	    master, e->threads, progress_cb, e, out, why) == -1 &&
 	    (e->cancelled || !any_reason(why, pool->n))) {
 		issue_many_failed(e, s, ca);
 		goto out;
@@ -791,6 +778,13 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 	for (size_t i = 0; i < pool->n; i++) {
 		pool->jobs[i].out = out[i];	/* moved */
 		pool->jobs[i].why = why[i];
+	}
+	/* After the leaves: the token signing key is one more RSA key. */
+	if (pool->token_pending_id &&
+	    ca_token_issue(ca, sg, s->code, master, &pool->token) == -1) {
+		ehttp_fail(e, "issuing the SMS Token Signing certificate of site"
+		    " %s: %s", s->code, ca_error(ca));
+		goto out;
 	}
 	rc = 0;
 out:
@@ -929,8 +923,7 @@ issue_plan(struct ehttp *e, const struct db_site *s, int renew,
 			memset(&root, 0, sizeof root);
 	}
 	/* The token signing certificate: token_due(), as reconcile. */
-	if ((rc = token_due(e, s, out->new_root ? 0 : root.id, p.renew_days,
-	    now, &tok)) == -1)
+	if ((rc = token_due(e, s, p.renew_days, now, &tok)) == -1)
 		goto fail;
 	if (site_enabled(s))
 		out->token_issue = (rc == 1 || renew) && (out->new_root ||

@@ -400,9 +400,10 @@ site_due(struct pass *p, const struct db_site *s, int days, size_t *ndue)
 		    SAY_EACH_MAX, &v, &n) == -1)
 			return -1;
 		for (size_t i = 0; i < n; i++)
-			say(p, EHTTP_SAY_INFO, "The %s of %s (thumbprint %s) %s:"
-			    " site %s renews %d days before the end. Renewing"
-			    " it.", title, strcmp(types[t], "token") == 0 ?
+			say(p, EHTTP_SAY_INFO, "The %s of %s%s (thumbprint %s)"
+			    " %s: site %s renews %d days before the end."
+			    " Renewing it.", title, strcmp(types[t], "token") ==
+			    0 ? "site " : "", strcmp(types[t], "token") == 0 ?
 			    s->code : v[i].issued_to, v[i].thumbprint,
 			    when_text(&v[i], p->now, when, sizeof when),
 			    s->code, days);
