@@ -24,6 +24,8 @@ ehttp_cert_type_title(const char *type)
 		return "SMS Issuing";
 	if (strcmp(type, "role") == 0)
 		return "SMS Role SSL Certificate";
+	if (strcmp(type, "token") == 0)
+		return "SMS Token Signing";
 	if (strcmp(type, "ca") == 0)
 		return "Intermediate CA";
 	if (strcmp(type, "trust") == 0)
@@ -377,6 +379,11 @@ ehttp_block_effect(const char *type)
 		    " no longer handed out on ?MPCERT, and nothing is issued"
 		    " under it. Renew the root to issue new certificates;"
 		    " Unblock undoes the block.";
+	if (strcmp(type, "token") == 0)
+		return "Tokens signed with this SMS Token Signing certificate are"
+		    " refused and no new ones are signed with it until it is"
+		    " renewed (a new one is issued; clients get new tokens) or"
+		    " unblocked.";
 	if (strcmp(type, "pki") == 0)
 		return "The agent stops serving this PKI certificate at its next"
 		    " poll. While enhanced HTTP is on, a site-issued certificate"
@@ -408,8 +415,10 @@ block_locked(struct ehttp *e, int64_t id, int blocked)
 	    blocked ? "Blocked" : "Unblocked", ehttp_cert_type_title(c.type),
 	    c.issued_to, c.thumbprint) == -1)
 		return -1;
-	if (strcmp(c.type, "root") == 0 && blocked)
-		ehttp_note(e, EHTTP_NOTE_WARNING, "%s", ehttp_block_effect("root"));
+	if ((strcmp(c.type, "root") == 0 || strcmp(c.type, "token") == 0) &&
+	    blocked)
+		ehttp_note(e, EHTTP_NOTE_WARNING, "%s",
+		    ehttp_block_effect(c.type));
 	else if (strcmp(c.type, "root") == 0)
 		ehttp_note(e, EHTTP_NOTE_INFO, "The role certificates this SMS"
 		    " Issuing signed are served again at the agents' next poll.");
@@ -456,8 +465,10 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 		    " certificate is renewed by its own CA; import the new one",
 		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint);
 	if (strcmp(c->state, "active") != 0) {
-		if (strcmp(c->type, "root") == 0)
-			rc = db_cert_current_root(e->db, c->site_id, &cur);
+		if (strcmp(c->type, "root") == 0 ||
+		    strcmp(c->type, "token") == 0)
+			rc = db_cert_site_current(e->db, c->site_id, c->type,
+			    &cur);
 		else if (c->system_id != 0)
 			rc = db_cert_active(e->db, c->system_id, c->type, &cur);
 		if (rc == -1)
@@ -468,7 +479,7 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 		    c->state, rc == 1 ? " (the one in use is thumbprint " : "",
 		    rc == 1 ? cur.thumbprint : "", rc == 1 ? ")" : "");
 	}
-	if (strcmp(c->type, "role") == 0) {
+	if (strcmp(c->type, "role") == 0 || strcmp(c->type, "token") == 0) {
 		if ((rc = db_cert_current_root(e->db, c->site_id, &root)) == -1)
 			return ehttp_fail_db(e);
 		if (rc == 1 && root.blocked)
@@ -491,8 +502,9 @@ ehttp_cert_renewable(struct ehttp *e, const struct db_cert *c)
 static int
 renew_locked(struct ehttp *e, int64_t id)
 {
-	struct db_cert c;
+	struct db_cert c, tok;
 	size_t n;
+	int rc;
 
 	if (ehttp_cert_by_id(e, id, &c) == -1 || renew_check(e, &c) != 1)
 		return -1;
@@ -507,7 +519,18 @@ renew_locked(struct ehttp *e, int64_t id)
 		    " (thumbprint %s) is superseded; %zu role certificate%s will"
 		    " be re-issued.", c.site_code, c.thumbprint, n,
 		    n == 1 ? "" : "s");
+		/* The token signing certificate too (issue.c issues the
+		 * new one under the new root). */
+		if ((rc = db_cert_site_current(e->db, c.site_id, "token",
+		    &tok)) == -1 || (rc == 1 && db_cert_set_state(e->db,
+		    tok.id, "superseded") == -1))
+			return ehttp_fail_db(e);
 	}
+	if (strcmp(c.type, "token") == 0)
+		ehttp_note(e, EHTTP_NOTE_WARNING, "The SMS Token Signing"
+		    " certificate of site %s (thumbprint %s) is superseded:"
+		    " tokens it signed are no longer accepted; clients get new"
+		    " ones.", c.site_code, c.thumbprint);
 	if (ehttp_record(e, c.site_id, "info", "certificate renew",
 	    c.thumbprint, "Renewing %s %s (thumbprint %s).",
 	    ehttp_cert_type_title(c.type), c.issued_to, c.thumbprint) == -1)
@@ -527,14 +550,20 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 		return -1;
 	if (ehttp_site_by_id(e, c.site_id, &s) == -1)
 		return -1;
-	if (strcmp(c.type, "root") == 0 && !ehttp_site_enhanced(&s.sec))
-		return ehttp_fail(e, "SMS Issuing of site %s (thumbprint %s):"
-		    " the site does not use enhanced HTTP; turn it on to renew"
-		    " its SMS Issuing", s.code, c.thumbprint);
-	/* A new root re-issues every role certificate under it: sign them
-	 * ahead, without the write lock (other writers wait 10 s at most). */
+	if ((strcmp(c.type, "root") == 0 || strcmp(c.type, "token") == 0) &&
+	    !ehttp_site_enhanced(&s.sec))
+		return ehttp_fail(e, "%s of site %s (thumbprint %s): the site"
+		    " does not use enhanced HTTP; turn it on to renew its %s",
+		    ehttp_cert_type_title(c.type), s.code, c.thumbprint,
+		    ehttp_cert_type_title(c.type));
+	/* A new root re-issues every certificate under it: sign them
+	 * ahead, without the write lock (other writers wait 10 s at most);
+	 * a new token signing key too. */
 	if (strcmp(c.type, "root") == 0 && strcmp(c.state, "active") == 0 &&
 	    issue_prepare_renew(e, s.id) == -1)
+		return -1;
+	if (strcmp(c.type, "token") == 0 && strcmp(c.state, "active") == 0 &&
+	    issue_prepare_renew_token(e, s.id) == -1)
 		return -1;
 	if ((rc = ehttp_begin(e)) == 0)
 		rc = ehttp_end(e, renew_locked(e, id));

@@ -71,13 +71,15 @@ int	 ehttp_end(struct ehttp *, int rc);
  * issue_prepare() commits pending rows, then signs without holding the
  * write lock; issue_reconcile() in the following transaction completes
  * them; issue_finish() drops what was not used. issue_prepare_renew() does
- * the same for renewing a site's SMS Issuing: a new root and every role
- * certificate under it.
+ * the same for renewing a site's SMS Issuing: a new root and every
+ * certificate under it (role certificates, SMS Token Signing).
  */
 struct issue_pool;
 int	 issue_prepare(struct ehttp *, int64_t site_id,
 	    const struct db_security *after);
 int	 issue_prepare_renew(struct ehttp *, int64_t site_id);
+/* The same for renewing the site's SMS Token Signing. */
+int	 issue_prepare_renew_token(struct ehttp *, int64_t site_id);
 /* What is due now (renewal windows open, systems without one). */
 int	 issue_prepare_due(struct ehttp *, int64_t site_id);
 void	 issue_finish(struct ehttp *, int failed);

@@ -187,6 +187,8 @@ struct ehttp_plan {
 	size_t	 retire;	/* role certificates superseded or revoked */
 	int	 new_root;	/* a new SMS Issuing is created */
 	size_t	 pki_kept;	/* systems that keep (or fall back to) PKI */
+	int	 token_issue;	/* a new SMS Token Signing is issued */
+	int	 token_retire;	/* the site's current one is superseded */
 };
 int	 ehttp_site_plan(struct ehttp *, int64_t site_id,
 	    const struct ehttp_security_change *, struct ehttp_plan *);

@@ -38,7 +38,14 @@ struct issue_pool {
 	struct ca_issued	 root;
 	struct issue_job	*jobs;
 	size_t			 n;
+	int64_t			 token_pending_id;	/* 0: no new token */
+	int64_t			 token_root_id;		/* its issuer's row */
+	struct ca_issued	 token;
 };
+
+/* prepare()'s renew: what is renewed besides what is due. */
+#define RENEW_ROOT	0x1	/* a new SMS Issuing and all under it */
+#define RENEW_TOKEN	0x2	/* a new SMS Token Signing */
 
 static int
 site_enabled(const struct db_site *s)
@@ -106,6 +113,34 @@ fail:
 	free(r);
 	plan_free(p);
 	return ehttp_fail_db(e);
+}
+
+/*
+ * The site's SMS Token Signing (one rule for reconcile, signing ahead and
+ * the plan): with enhanced HTTP on, a site has exactly one active; a new
+ * one is due when it has none or when its renewal window (the role
+ * certificates' one) is open. A blocked one stays until it is renewed or
+ * unblocked, and a root that rolls over leaves it in use until its window
+ * (the old root stays trusted meanwhile), both like a role certificate;
+ * renewing the root by hand supersedes it with them (cert.c). 1 due, 0
+ * not, -1 error; cur->id 0 when the site has none.
+ */
+static int
+token_due(struct ehttp *e, const struct db_site *s, int renew_days, time_t now,
+    struct db_cert *cur)
+{
+	int days = renew_days > 0 ? renew_days : EHTTP_RENEW_DAYS;
+	int rc;
+
+	if ((rc = db_cert_site_current(e->db, s->id, "token", cur)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0) {
+		memset(cur, 0, sizeof *cur);
+		return site_enabled(s);
+	}
+	if (!site_enabled(s))
+		return 0;
+	return cur->not_after < now + (time_t)days * 86400;
 }
 
 /* Does system i need a new certificate? Its current one is renewed when
@@ -445,6 +480,113 @@ out:
 	return rc;
 }
 
+/* The token signing certificate signed ahead for root, if any (moved
+ * out of the pool), else signed now. 0 or -1. */
+static int
+token_sign(struct ehttp *e, const struct db_site *s, const struct db_cert *root,
+    struct db_cert *c, struct ca_issued *is)
+{
+	struct issue_pool *pool = e->pool;
+	struct ca *ca;
+	struct ca_signer *sg = NULL;
+	const char *master;
+	int rc = -1;
+
+	if (pool != NULL && pool->site_id == s->id && pool->token_pending_id &&
+	    pool->token_root_id == root->id && pool->token.cert.data != NULL) {
+		c->id = pool->token_pending_id;
+		pool->token_pending_id = 0;
+		*is = pool->token;
+		memset(&pool->token, 0, sizeof pool->token);
+		return 0;
+	}
+	ca = ca_new();
+	if ((master = ehttp_master(e, 0)) != NULL &&
+	    (sg = signer_for(e, ca, root)) != NULL) {
+		if (ca_token_issue(ca, sg, s->code, master, is) == -1)
+			ehttp_fail(e, "issuing the SMS Token Signing certificate"
+			    " of site %s: %s", s->code, ca_error(ca));
+		else
+			rc = 0;
+	}
+	ca_signer_free(sg);
+	ca_free(ca);
+	return rc;
+}
+
+/*
+ * SMS Token Signing (token_due()): issued under the current root when due,
+ * the old one superseded (the tokens it signed are then refused); with
+ * enhanced HTTP off the active one is superseded, like the role
+ * certificates. Nothing is issued under a blocked root. root: NULL when
+ * the site does not use enhanced HTTP.
+ */
+static int
+reconcile_token(struct ehttp *e, const struct db_site *s,
+    const struct db_cert *root, int renew_days, time_t now)
+{
+	struct ca_issued is;
+	struct db_cert cur, c;
+	char day[16];
+	int rc;
+
+	if ((rc = token_due(e, s, renew_days, now, &cur)) == -1)
+		return -1;
+	if (root == NULL) {
+		if (cur.id == 0)
+			return 0;
+		if (db_cert_set_state(e->db, cur.id, "superseded") == -1)
+			return ehttp_fail_db(e);
+		ehttp_note(e, EHTTP_NOTE_INFO, "The SMS Token Signing"
+		    " certificate of site %s (thumbprint %s) is now superseded.",
+		    s->code, cur.thumbprint);
+		return ehttp_record(e, s->id, "info", "certificate retire",
+		    cur.thumbprint, "The SMS Token Signing certificate of site"
+		    " %s (thumbprint %s) was superseded.", s->code,
+		    cur.thumbprint);
+	}
+	if (rc == 0)
+		return 0;
+	if (root->blocked) {
+		ehttp_note(e, EHTTP_NOTE_WARNING, "No SMS Token Signing"
+		    " certificate was issued: the SMS Issuing root of site %s"
+		    " (thumbprint %s) is blocked; renew it (ehttpctl cert renew"
+		    " %s).", s->code, root->thumbprint, root->thumbprint);
+		return 0;
+	}
+	memset(&is, 0, sizeof is);
+	pending_row(&c, "token", s->id, 0, root->id, "SMS Token Signing",
+	    "rsa2048");
+	if (token_sign(e, s, root, &c, &is) == -1)
+		goto fail;
+	if (cur.id != 0 && db_cert_set_state(e->db, cur.id, "superseded") == -1) {
+		ehttp_fail_db(e);
+		goto fail;
+	}
+	if (record_issued(e, &c, &is) == -1)
+		goto fail;
+	e->issued++;
+	ehttp_day(c.not_after, day, sizeof day);
+	if (cur.id != 0)
+		ehttp_note(e, EHTTP_NOTE_INFO, "Issued a new SMS Token Signing"
+		    " certificate for site %s (thumbprint %s, expires %s); the"
+		    " old one (thumbprint %s) is superseded: tokens it signed are"
+		    " no longer accepted.", s->code, c.thumbprint, day,
+		    cur.thumbprint);
+	else
+		ehttp_note(e, EHTTP_NOTE_INFO, "Issued the SMS Token Signing"
+		    " certificate of site %s (thumbprint %s, expires %s).",
+		    s->code, c.thumbprint, day);
+	ca_issued_clear(&is);
+	return ehttp_record(e, s->id, "info", "certificate issue", c.thumbprint,
+	    "Issued the SMS Token Signing certificate of site %s (thumbprint"
+	    " %s)%s.", s->code, c.thumbprint, cur.id != 0 ? "; the tokens the"
+	    " old one signed are no longer accepted" : "");
+fail:
+	ca_issued_clear(&is);
+	return -1;
+}
+
 int
 issue_reconcile(struct ehttp *e, int64_t site_id)
 {
@@ -500,6 +642,9 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 		if (ntodo > 0 && issue_leaves(e, &s, &root, &p, todo, ntodo) == -1)
 			goto out;
 	}
+	if (reconcile_token(e, &s, site_enabled(&s) ? &root : NULL,
+	    p.renew_days, now) == -1)
+		goto out;
 	rc = 0;
 out:
 	free(todo);
@@ -519,6 +664,7 @@ pool_free(struct issue_pool *pool)
 		free(pool->jobs[i].why);
 	}
 	ca_issued_clear(&pool->root);
+	ca_issued_clear(&pool->token);
 	free(pool->jobs);
 	free(pool);
 }
@@ -530,14 +676,14 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
     struct issue_pool *pool, struct db_cert *root, int *need_root, int renew)
 {
 	struct plan p;
-	struct db_cert c;
+	struct db_cert c, tok;
 	time_t now = time(NULL);
-	int rc;
+	int rc, token, root_renew = (renew & RENEW_ROOT) != 0;
 
 	if ((rc = db_cert_current_root(e->db, s->id, root)) == -1)
 		return ehttp_fail_db(e);
-	*need_root = rc == 0 || renew;
-	if (rc == 1 && root->blocked && !renew)
+	*need_root = rc == 0 || root_renew;
+	if (rc == 1 && root->blocked && !root_renew)
 		return 0;	/* nothing is issued under a blocked root */
 	if (*need_root) {
 		pending_row(&c, "root", s->id, 0, 0, "SMS Issuing",
@@ -548,12 +694,17 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 	}
 	if (plan_make(e, s, &p) == -1)
 		return -1;
+	if ((rc = token_due(e, s, p.renew_days, now, &tok)) == -1) {
+		plan_free(&p);
+		return -1;
+	}
+	token = rc == 1 || renew != 0;
 	pool->jobs = xcalloc(p.nsys + 1, sizeof *pool->jobs);
-	for (size_t i = 0; i < p.nsys; i++) {
+	for (size_t i = 0; renew != RENEW_TOKEN && i < p.nsys; i++) {
 		struct issue_job *job;
 
 		if (!plan_needs_new(&p, i, now) &&
-		    !(renew && p.wants[i] && !p.has_pki[i]))
+		    !(root_renew && p.wants[i] && !p.has_pki[i]))
 			continue;
 		job = &pool->jobs[pool->n++];
 		job->system_id = p.sys[i].id;
@@ -568,6 +719,15 @@ prepare_pending(struct ehttp *e, const struct db_site *s,
 		job->pending_id = c.id;
 	}
 	plan_free(&p);
+	if (token) {
+		pool->token_root_id = *need_root ? pool->root_pending_id :
+		    root->id;
+		pending_row(&c, "token", s->id, 0, pool->token_root_id,
+		    "SMS Token Signing", "rsa2048");
+		if (db_cert_insert(e->db, &c, NULL, 0, NULL, 0) == -1)
+			return ehttp_fail_db(e);
+		pool->token_pending_id = c.id;
+	}
 	return 0;
 }
 
@@ -603,18 +763,14 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 		sg = signer_for(e, ca, root);
 	if (sg == NULL)
 		goto out;
-	if (pool->n == 0) {
-		rc = 0;
-		goto out;
-	}
-	names = xcalloc(pool->n, sizeof *names);
-	why = xcalloc(pool->n, sizeof *why);
-	out = xcalloc(pool->n, sizeof *out);
+	names = xcalloc(pool->n + 1, sizeof *names);
+	why = xcalloc(pool->n + 1, sizeof *why);
+	out = xcalloc(pool->n + 1, sizeof *out);
 	for (size_t i = 0; i < pool->n; i++)
 		names[i] = pool->jobs[i].fqdn;
 	/* A name that fails fails alone (issue_leaves reports it). */
-	if (ca_leaf_issue_many(ca, sg, pool->n, names, alg, master, e->threads,
-	    progress_cb, e, out, why) == -1 &&
+	if (pool->n > 0 && ca_leaf_issue_many(ca, sg, pool->n, names, alg,
+	    master, e->threads, progress_cb, e, out, why) == -1 &&
 	    (e->cancelled || !any_reason(why, pool->n))) {
 		issue_many_failed(e, s, ca);
 		goto out;
@@ -622,6 +778,13 @@ sign_ahead(struct ehttp *e, const struct db_site *s, struct issue_pool *pool,
 	for (size_t i = 0; i < pool->n; i++) {
 		pool->jobs[i].out = out[i];	/* moved */
 		pool->jobs[i].why = why[i];
+	}
+	/* After the leaves: the token signing key is one more RSA key. */
+	if (pool->token_pending_id &&
+	    ca_token_issue(ca, sg, s->code, master, &pool->token) == -1) {
+		ehttp_fail(e, "issuing the SMS Token Signing certificate of site"
+		    " %s: %s", s->code, ca_error(ca));
+		goto out;
 	}
 	rc = 0;
 out:
@@ -655,7 +818,7 @@ prepare(struct ehttp *e, int64_t site_id, const struct db_security *after,
 	if (site_enabled(&s) &&
 	    prepare_pending(e, &s, pool, &root, &need_root, renew) == -1)
 		goto fail_tx;
-	if (pool->n == 0 && !need_root) {
+	if (pool->n == 0 && !need_root && !pool->token_pending_id) {
 		ehttp_rollback(e);
 		pool_free(pool);
 		return 0;
@@ -687,7 +850,13 @@ issue_prepare(struct ehttp *e, int64_t site_id,
 int
 issue_prepare_renew(struct ehttp *e, int64_t site_id)
 {
-	return prepare(e, site_id, NULL, 1);
+	return prepare(e, site_id, NULL, RENEW_ROOT);
+}
+
+int
+issue_prepare_renew_token(struct ehttp *e, int64_t site_id)
+{
+	return prepare(e, site_id, NULL, RENEW_TOKEN);
 }
 
 int
@@ -706,7 +875,8 @@ issue_finish(struct ehttp *e, int failed)
 		return;
 	e->pool = NULL;
 	/* A change that did not commit used none of them. */
-	unused = failed || pool->root_pending_id != 0;
+	unused = failed || pool->root_pending_id != 0 ||
+	    pool->token_pending_id != 0;
 	for (size_t i = 0; i < pool->n; i++)
 		unused |= !pool->jobs[i].used;
 	/* Our own pending rows that the change did not use. */
@@ -724,12 +894,13 @@ int
 issue_plan(struct ehttp *e, const struct db_site *s, int renew,
     struct ehttp_plan *out)
 {
-	struct db_cert root;
+	struct db_cert root, tok;
 	struct plan p;
 	time_t now = time(NULL);
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	memset(&root, 0, sizeof root);
 	if (plan_make(e, s, &p) == -1)
 		return -1;
 	for (size_t i = 0; i < p.nsys; i++) {
@@ -744,11 +915,26 @@ issue_plan(struct ehttp *e, const struct db_site *s, int renew,
 		    p.has_pki[i]))
 			out->retire++;
 	}
-	plan_free(&p);
 	if (site_enabled(s)) {
 		if ((rc = db_cert_current_root(e->db, s->id, &root)) == -1)
-			return ehttp_fail_db(e);
+			goto fail_db;
 		out->new_root = rc == 0 || renew;
+		if (rc == 0)
+			memset(&root, 0, sizeof root);
 	}
+	/* The token signing certificate: token_due(), as reconcile. */
+	if ((rc = token_due(e, s, p.renew_days, now, &tok)) == -1)
+		goto fail;
+	if (site_enabled(s))
+		out->token_issue = (rc == 1 || renew) && (out->new_root ||
+		    !root.blocked);
+	out->token_retire = tok.id != 0 && (!site_enabled(s) ||
+	    out->token_issue);
+	plan_free(&p);
 	return 0;
+fail_db:
+	ehttp_fail_db(e);
+fail:
+	plan_free(&p);
+	return -1;
 }

@@ -333,6 +333,10 @@ ehttp_cert_renew_plan(struct ehttp *e, int64_t id, struct ehttp_plan *plan)
 		plan->issue = 1;
 		plan->retire = 1;
 	}
+	if (strcmp(c.type, "token") == 0 && strcmp(c.state, "active") == 0) {
+		plan->token_issue = 1;
+		plan->token_retire = 1;
+	}
 	return 0;
 }
 

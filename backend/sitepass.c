@@ -137,8 +137,9 @@ when_text(const struct db_cert *c, time_t now, char *buf, size_t len)
 
 /*
  * Why c, in use and within 30 days of its end, is not renewed by the site
- * server: 1 with why set (an alert), 0 it is not an alert (a role
- * certificate still waiting for its site's renewal window), -1 error.
+ * server: 1 with why set (an alert), 0 it is not an alert (a role or
+ * token signing certificate still waiting for its site's renewal window:
+ * both follow the same rule below), -1 error.
  */
 static int
 alert_reason(struct ehttp *e, const struct db_cert *c, time_t now,
@@ -199,7 +200,7 @@ ehttp_expiry_alerts(struct ehttp *e, int64_t site_id, struct ehttp_alert **out,
 	size_t n, na = 0, cap = 0;
 	time_t now = time(NULL);
 	char why[512], when[96];
-	int rc, first = 1;
+	int rc, first = 1, site_wide;
 
 	*out = NULL;
 	*nout = 0;
@@ -222,12 +223,14 @@ ehttp_expiry_alerts(struct ehttp *e, int64_t site_id, struct ehttp_alert **out,
 			a[na].cert = v[i];
 			a[na].level = alert_level(v[i].not_after, now);
 			a[na].days_left = days_left(v[i].not_after, now);
+			site_wide = strcmp(v[i].type, "root") == 0 ||
+			    strcmp(v[i].type, "token") == 0;
 			snprintf(a[na].text, sizeof a[na].text, "The %s %s %s"
 			    " (thumbprint %s) %s; %s.",
 			    ehttp_cert_type_title(v[i].type),
-			    strcmp(v[i].type, "root") == 0 ? "of site" : "of",
-			    strcmp(v[i].type, "root") == 0 ? v[i].site_code :
-			    v[i].issued_to, v[i].thumbprint,
+			    site_wide ? "of site" : "of",
+			    site_wide ? v[i].site_code : v[i].issued_to,
+			    v[i].thumbprint,
 			    when_text(&v[i], now, when, sizeof when), why);
 			na++;
 		}
@@ -370,34 +373,64 @@ out:
 	return rc;
 }
 
-/* Role certificates of s whose renewal window is open: how many, each
- * named with its reason (the first ones). */
+/* Site-issued leaves of s whose renewal window is open (SMS Role SSL
+ * Certificates and the SMS Token Signing, issue.c renews both in it): how
+ * many, each named with its reason (the first ones of each type). */
 static int
 site_due(struct pass *p, const struct db_site *s, int days, size_t *ndue)
 {
-	struct db_cert_filter f = { .type = "role", .site_id = s->id,
-	    .expiring_days = days, .active_only = 1 };
+	static const char *const types[] = { "role", "token" };
+	struct db_cert_filter f = { .site_id = s->id, .expiring_days = days,
+	    .active_only = 1 };
 	struct db_cert *v = NULL;
+	const char *title;
 	char when[96];
-	size_t n;
+	size_t n, nt;
 
-	if (ehttp_cert_count(p->e, &f, ndue) == -1)
-		return -1;
-	if (*ndue == 0)
-		return 0;
-	if (ehttp_cert_page(p->e, &f, DB_CERT_SORT_EXPIRATION, 0, NULL,
-	    SAY_EACH_MAX, &v, &n) == -1)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		say(p, EHTTP_SAY_INFO, "The SMS Role SSL Certificate of %s"
-		    " (thumbprint %s) %s: site %s renews %d days before the"
-		    " end. Renewing it.", v[i].issued_to, v[i].thumbprint,
-		    when_text(&v[i], p->now, when, sizeof when), s->code, days);
-	if (*ndue > n)
-		say(p, EHTTP_SAY_INFO, "... and %zu more SMS Role SSL"
-		    " Certificates of site %s: renewing them too.", *ndue - n,
-		    s->code);
-	free(v);
+	*ndue = 0;
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+		f.type = types[t];
+		title = ehttp_cert_type_title(types[t]);
+		if (ehttp_cert_count(p->e, &f, &nt) == -1)
+			return -1;
+		if (nt == 0)
+			continue;
+		*ndue += nt;
+		if (ehttp_cert_page(p->e, &f, DB_CERT_SORT_EXPIRATION, 0, NULL,
+		    SAY_EACH_MAX, &v, &n) == -1)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			say(p, EHTTP_SAY_INFO, "The %s of %s%s (thumbprint %s)"
+			    " %s: site %s renews %d days before the end."
+			    " Renewing it.", title, strcmp(types[t], "token") ==
+			    0 ? "site " : "", strcmp(types[t], "token") == 0 ?
+			    s->code : v[i].issued_to, v[i].thumbprint,
+			    when_text(&v[i], p->now, when, sizeof when),
+			    s->code, days);
+		if (nt > n)
+			say(p, EHTTP_SAY_INFO, "... and %zu more %s certificates"
+			    " of site %s: renewing them too.", nt - n, title,
+			    s->code);
+		free(v);
+		v = NULL;
+	}
+	return 0;
+}
+
+/* A site with enhanced HTTP on and no SMS Token Signing (on before the
+ * certificate existed, or an issuance that failed): *missing, said. */
+static int
+site_token_missing(struct pass *p, const struct db_site *s, int *missing)
+{
+	struct db_cert c;
+	int rc;
+
+	if ((rc = db_cert_site_current(p->e->db, s->id, "token", &c)) == -1)
+		return ehttp_fail_db(p->e);
+	*missing = rc == 0;
+	if (*missing)
+		say(p, EHTTP_SAY_INFO, "Site %s has no SMS Token Signing"
+		    " certificate: issuing one.", s->code);
 	return 0;
 }
 
@@ -446,7 +479,7 @@ pass_site(struct pass *p, const struct db_site *s)
 	struct db_cert root;
 	size_t ndue = 0, nwant = 0, nn;
 	char when[96];
-	int days, rc, roll = 0;
+	int days, rc, roll = 0, no_token = 0;
 
 	if (!ehttp_site_enhanced(&s->sec))
 		return 0;	/* nothing site-issued to keep */
@@ -468,9 +501,10 @@ pass_site(struct pass *p, const struct db_site *s)
 		    EHTTP_ROOT_RENEW_DAYS);
 	}
 	if (site_due(p, s, days, &ndue) == -1 ||
-	    site_uncovered(p, s, &nwant) == -1)
+	    site_uncovered(p, s, &nwant) == -1 ||
+	    site_token_missing(p, s, &no_token) == -1)
 		return -1;
-	if (!roll && ndue == 0 && nwant == 0)
+	if (!roll && ndue == 0 && nwant == 0 && !no_token)
 		return 0;
 	e->issued = e->issue_failed = 0;
 	ehttp_notes_clear(e);

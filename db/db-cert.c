@@ -215,9 +215,20 @@ db_cert_serial_exists(struct db *db, const char *serial)
 }
 
 int
+db_cert_site_current(struct db *db, int64_t site_id, const char *type,
+    struct db_cert *c)
+{
+	sqlite3_stmt *st = db_stmt(db, ST_CERT_SITE_CURRENT);
+
+	db_bind_int64(db, st, 1, site_id);
+	db_bind_text(db, st, 2, type, -1, SQLITE_STATIC);
+	return cert_one(db, st, c);
+}
+
+int
 db_cert_current_root(struct db *db, int64_t site_id, struct db_cert *c)
 {
-	return cert_by(db, ST_CERT_ROOT, site_id, c);
+	return db_cert_site_current(db, site_id, "root", c);
 }
 
 int

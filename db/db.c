@@ -172,6 +172,65 @@ static const char *const migrations[] = {
 	"  warnings INTEGER NOT NULL DEFAULT 0,"
 	"  summary TEXT NOT NULL DEFAULT '');"
 	"ALTER TABLE agent ADD COLUMN poll_s INTEGER NOT NULL DEFAULT 0;",
+
+	/* 8: a new certificate type, "token" (SMS Token Signing). SQLite
+	 * cannot change a CHECK in place: the table is rebuilt as its
+	 * documentation says (ALTER TABLE, "making other kinds of table
+	 * schema changes"): a new table, the rows copied, the old one
+	 * dropped, the new one renamed, then every index and trigger made
+	 * again. migrate() runs this with foreign keys off (dropping the
+	 * old table must not cascade to cert_der, cert_key, cert_chain or
+	 * agent, whose references name "cert" and so find the new table)
+	 * and checks them before committing. The tally stays as it was:
+	 * the same rows are counted. */
+	"CREATE TABLE cert_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  type TEXT NOT NULL CHECK (type IN ('root','role','pki','token')),"
+	"  state TEXT NOT NULL CHECK (state IN ('pending','active','superseded','revoked')),"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  system_id INTEGER REFERENCES site_system(id) ON DELETE SET NULL,"
+	"  issuer_id INTEGER REFERENCES cert(id),"
+	"  serial TEXT UNIQUE,"
+	"  issued_to TEXT NOT NULL DEFAULT '', issued_by TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  not_before INTEGER NOT NULL DEFAULT 0, not_after INTEGER NOT NULL DEFAULT 0,"
+	"  thumbprint TEXT UNIQUE, key_alg TEXT NOT NULL DEFAULT '',"
+	"  blocked INTEGER NOT NULL DEFAULT 0,"
+	"  pending_pid INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"INSERT INTO cert_new (id, type, state, site_id, system_id, issuer_id,"
+	"  serial, issued_to, issued_by, subject, not_before, not_after,"
+	"  thumbprint, key_alg, blocked, pending_pid, created)"
+	"  SELECT id, type, state, site_id, system_id, issuer_id, serial,"
+	"  issued_to, issued_by, subject, not_before, not_after, thumbprint,"
+	"  key_alg, blocked, pending_pid, created FROM cert;"
+	"DROP TABLE cert;"
+	"ALTER TABLE cert_new RENAME TO cert;"
+	"CREATE INDEX cert_site ON cert(site_id, type, state);"
+	"CREATE INDEX cert_system ON cert(system_id, state);"
+	"CREATE INDEX cert_by_expiration ON cert(not_after, id);"
+	"CREATE INDEX cert_by_issued_to ON cert(issued_to, id);"
+	"CREATE INDEX cert_by_start ON cert(not_before, id);"
+	"CREATE INDEX cert_pending ON cert(pending_pid) WHERE state = 'pending';"
+	"CREATE INDEX cert_by_type ON cert(type, id);"
+	"CREATE INDEX cert_by_issued_by ON cert(issued_by, id);"
+	"CREATE INDEX cert_by_blocked ON cert(blocked, id);"
+	"CREATE INDEX cert_by_thumbprint ON cert(thumbprint, id);"
+	"CREATE INDEX cert_by_state_expiration ON cert(state, not_after, site_id);"
+	"CREATE TRIGGER cert_tally_insert AFTER INSERT ON cert BEGIN"
+	"  INSERT INTO cert_tally VALUES (NEW.site_id, NEW.type, NEW.state,"
+	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER cert_tally_delete AFTER DELETE ON cert BEGIN"
+	"  UPDATE cert_tally SET n = n - 1 WHERE site_id = OLD.site_id AND"
+	"  type = OLD.type AND state = OLD.state AND blocked = OLD.blocked;"
+	"  DELETE FROM cert_tally WHERE n = 0; END;"
+	"CREATE TRIGGER cert_tally_update AFTER UPDATE OF site_id, type, state,"
+	"  blocked ON cert BEGIN"
+	"  UPDATE cert_tally SET n = n - 1 WHERE site_id = OLD.site_id AND"
+	"  type = OLD.type AND state = OLD.state AND blocked = OLD.blocked;"
+	"  DELETE FROM cert_tally WHERE n = 0;"
+	"  INSERT INTO cert_tally VALUES (NEW.site_id, NEW.type, NEW.state,"
+	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -270,8 +329,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_CERT_SET_STATE] = "UPDATE cert SET state = ?2 WHERE id = ?1",
 	[ST_CERT_SET_BLOCKED] = "UPDATE cert SET blocked = ?2 WHERE id = ?1",
 	[ST_CERT_SERIAL] = "SELECT 1 FROM cert WHERE serial = ?1",
-	[ST_CERT_ROOT] = "SELECT " CERT_COLS_ " WHERE c.site_id = ?1 AND"
-	    " c.type = 'root' AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
+	[ST_CERT_SITE_CURRENT] = "SELECT " CERT_COLS_ " WHERE c.site_id = ?1 AND"
+	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
 	[ST_CERT_FOR_SYSTEM] = "SELECT " CERT_COLS_ " WHERE c.system_id = ?1 AND"
 	    " c.state = 'active' AND c.blocked = 0 AND c.type IN ('pki', 'role')"
 	    " ORDER BY c.type = 'pki' DESC, c.id DESC LIMIT 1",
@@ -550,12 +609,48 @@ db_data_version(struct db *db, int64_t *v)
 	return rc;
 }
 
+/* After a migration, before its commit: every reference still finds its
+ * row (PRAGMA foreign_key_check). 0 clean, -1 a violation or an error. */
+static int
+foreign_keys_clean(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		db_fail(db, "checking foreign keys");
+		goto out;
+	}
+	if ((step = db_step(db, st)) == SQLITE_ROW)
+		db_failf(db, "%s: migrating the schema would break a reference:"
+		    " row %lld of %s points to a missing row of %s", db->path,
+		    (long long)sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 2));
+	else if (step == SQLITE_DONE)
+		rc = 0;
+	else
+		db_fail(db, "checking foreign keys");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Foreign keys are off while migrating (db_open() turns them on after):
+ * SQLite's way of changing a table (migration 8) drops the old table,
+ * which with foreign keys on would delete or null what refers to it. The
+ * pragma has no effect inside a transaction, so it is set before.
+ */
 static int
 migrate(struct db *db, int readonly)
 {
 	char sql[64];
-	int v;
+	int v, v0;
 
+	if (!readonly && exec(db, "PRAGMA foreign_keys = OFF", db->path) == -1)
+		return -1;
 	/* Take the write lock before reading the version: two processes
 	 * opening a new file at once must not both migrate it. */
 	if (!readonly && db_begin(db) == -1)
@@ -574,13 +669,15 @@ migrate(struct db *db, int readonly)
 		    DB_SCHEMA_VERSION);
 		return -1;
 	}
-	for (; v < DB_SCHEMA_VERSION; v++) {
+	for (v0 = v; v < DB_SCHEMA_VERSION; v++) {
 		if (exec(db, migrations[v], "migrating the schema") == -1)
 			goto fail;
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
 		if (exec(db, sql, "recording the schema version") == -1)
 			goto fail;
 	}
+	if (v0 < DB_SCHEMA_VERSION && foreign_keys_clean(db) == -1)
+		goto fail;
 	if (!readonly && db_commit(db) == -1)
 		goto fail;
 	return 0;
@@ -892,14 +989,13 @@ db_open(const char *path, int flags, char **cause)
 	}
 	if (v == 0 && check_unversioned(db, create) == -1)
 		goto fail;
-	if (exec(db, "PRAGMA foreign_keys = ON", path) == -1)
-		goto fail;
 	if (!readonly) {
 		if (exec(db, "PRAGMA journal_mode = WAL", path) == -1 ||
 		    exec(db, "PRAGMA synchronous = FULL", path) == -1)
 			goto fail;
 	}
-	if (migrate(db, readonly) == -1)
+	if (migrate(db, readonly) == -1 ||
+	    exec(db, "PRAGMA foreign_keys = ON", path) == -1)
 		goto fail;
 	/*
 	 * The other statements are prepared on first use, but the first one

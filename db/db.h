@@ -18,7 +18,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	7
+#define DB_SCHEMA_VERSION	8
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -91,8 +91,8 @@ int	 db_audit_add(struct db *, const char *user, const char *action,
 int	 db_audit_list(struct db *, size_t limit, struct db_audit **, size_t *);
 
 /*
- * Certificates: SMS Issuing roots, SMS Role SSL Certificates and imported
- * PKI certificates. The DER and the encrypted key live in their own
+ * Certificates: SMS Issuing roots, SMS Role SSL Certificates, SMS Token
+ * Signing certificates and imported PKI certificates. The DER and the encrypted key live in their own
  * tables; lists never load them.
  */
 
@@ -109,6 +109,11 @@ int	 db_cert_key(struct db *, int64_t id, unsigned char **, size_t *);
 int	 db_cert_set_state(struct db *, int64_t id, const char *state);
 int	 db_cert_set_blocked(struct db *, int64_t id, int blocked);
 int	 db_cert_serial_exists(struct db *, const char *serial);
+/* The site's current certificate of a type one per site ("root": SMS
+ * Issuing, "token": SMS Token Signing): the newest active one, blocked or
+ * not. */
+int	 db_cert_site_current(struct db *, int64_t site_id, const char *type,
+	    struct db_cert *);
 /* The site's current SMS Issuing (type root, state active). */
 int	 db_cert_current_root(struct db *, int64_t site_id, struct db_cert *);
 /* The certificate a site system uses: an active PKI one first, else an

@@ -241,6 +241,87 @@ START_TEST(cert_counts_tally)
 }
 END_TEST
 
+/*
+ * Version 8 rebuilds the cert table (a new type, "token", in its CHECK).
+ * From a version-7 database holding certificates, keys, a chain and an
+ * agent bound to a certificate: sqlite3 itself reads every row, key, DER,
+ * tally, chain and agent back unchanged; the foreign keys of cert_der,
+ * cert_key, cert_chain and agent point at the new table and still act
+ * (cascade, set null); the indexes and tally triggers are all there.
+ */
+START_TEST(migrate_v7_to_v8)
+{
+	static const char *const snapshot[] = {
+		"SELECT * FROM cert ORDER BY id",
+		"SELECT * FROM cert_tally ORDER BY site_id, type, state, blocked",
+		"SELECT cert_id, hex(sha3(pkcs8)) FROM cert_key ORDER BY cert_id",
+		"SELECT cert_id, hex(sha3(der)) FROM cert_der ORDER BY cert_id",
+		"SELECT * FROM cert_chain ORDER BY cert_id, pos",
+		"SELECT * FROM agent ORDER BY system_id",
+	};
+	char *before[sizeof snapshot / sizeof snapshot[0]], *v, *cause = NULL;
+	struct db *db;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v7.sql'", tu_db, EHTTP_SRCDIR), 0);
+	sql_eq("PRAGMA user_version", "7");
+	sql_eq("SELECT count(*) FROM cert_key", "6");
+	for (size_t i = 0; i < sizeof snapshot / sizeof snapshot[0]; i++)
+		ck_assert_int_eq(tu_sh(&before[i], NULL, "sqlite3 '%s' \"%s\"",
+		    tu_db, snapshot[i]), 0);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_user_version(db), 8);
+	ck_counts(db);
+	db_close(db);
+	for (size_t i = 0; i < sizeof snapshot / sizeof snapshot[0]; i++) {
+		ck_assert_int_eq(tu_sh(&v, NULL, "sqlite3 '%s' \"%s\"", tu_db,
+		    snapshot[i]), 0);
+		ck_assert_msg(strcmp(v, before[i]) == 0, "%s changed:\n%s\n"
+		    "now:\n%s", snapshot[i], before[i], v);
+		ck_assert_uint_gt(strlen(v), 0);
+		free(v);
+		free(before[i]);
+	}
+	sql_eq("PRAGMA integrity_check", "ok");
+	v = sql1("SELECT count(*) FROM pragma_foreign_key_check");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	sql_eq("SELECT group_concat([table], ' ') FROM (SELECT [table] FROM"
+	    " pragma_foreign_key_list('cert_der') UNION ALL SELECT [table]"
+	    " FROM pragma_foreign_key_list('cert_key') UNION ALL SELECT"
+	    " [table] FROM pragma_foreign_key_list('cert_chain') UNION ALL"
+	    " SELECT [table] FROM pragma_foreign_key_list('agent') WHERE"
+	    " [from] = 'cert_id')", "cert cert cert cert");
+	sql_eq("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " sqlite_schema WHERE tbl_name = 'cert' AND type IN ('index',"
+	    " 'trigger') AND sql IS NOT NULL ORDER BY name)", "cert_by_blocked"
+	    " cert_by_expiration cert_by_issued_by cert_by_issued_to"
+	    " cert_by_start cert_by_state_expiration cert_by_thumbprint"
+	    " cert_by_type cert_pending cert_site cert_system cert_tally_delete"
+	    " cert_tally_insert cert_tally_update");
+	sql_eq("SELECT count(*) FROM sqlite_schema WHERE name = 'cert_new'",
+	    "0");
+	/* The new type is accepted, a wrong one still refused; the tally
+	 * counts it; deleting a certificate cascades to its key, DER and
+	 * chain and unbinds the agent, all by sqlite3 itself. */
+	sql_eq("INSERT INTO cert (type, state, site_id, created) VALUES"
+	    " ('token', 'active', 2, 0); SELECT n FROM cert_tally WHERE"
+	    " type = 'token'", "1");
+	ck_assert_int_ne(tu_sh(NULL, NULL, "sqlite3 '%s' \"INSERT INTO cert"
+	    " (type, state, site_id, created) VALUES ('bogus', 'active', 2,"
+	    " 0)\" 2>/dev/null", tu_db), 0);
+	sql_eq("PRAGMA foreign_keys = ON; DELETE FROM cert WHERE id IN (4, 6);"
+	    " SELECT (SELECT count(*) FROM cert_key) || ' ' || (SELECT count(*)"
+	    " FROM cert_der) || ' ' || (SELECT count(*) FROM cert_chain) || ' '"
+	    " || (SELECT count(*) FROM agent WHERE cert_id IS NULL)", "4 4 0 1");
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_counts(db);
+	db_close(db);
+}
+END_TEST
+
 /* A new database at tu_db (asserted), closed again. */
 static void
 db_create(void)
@@ -575,6 +656,7 @@ db_suite(void)
 		TU_TEST(migrate_v1),
 		TU_TEST(migrate_v1_to_v4),
 		TU_TEST(cert_counts_tally),
+		TU_TEST(migrate_v7_to_v8),
 		TU_TEST(newer_refused),
 		TU_TEST(not_sqlite_refused),
 		TU_TEST(corrupt_refused),

@@ -628,6 +628,228 @@ START_TEST(block_and_renew)
 }
 END_TEST
 
+/* Active SMS Token Signing certificates of a site, read by sqlite3. */
+static long
+active_tokens(const char *site)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM cert c JOIN site s ON"
+	    " s.id = c.site_id WHERE s.code = '%s' AND c.type = 'token' AND"
+	    " c.state = 'active'", site);
+	return q(sql);
+}
+
+/* The active SMS Token Signing of site (its thumbprint, malloc'ed). */
+static char *
+token_thumbprint(const char *site)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "SELECT c.thumbprint FROM cert c JOIN site s"
+	    " ON s.id = c.site_id WHERE s.code = '%s' AND c.type = 'token' AND"
+	    " c.state = 'active'", site);
+	return qs(sql);
+}
+
+/*
+ * The token signing certificate of site, exported with its issuer (the
+ * site's current SMS Issuing), checked by openssl and certtool: the chain,
+ * RSA 2048 whatever the site's key algorithm, subject, CA:FALSE, keyUsage
+ * digitalSignature alone and critical, no EKU, SHA-256, SKI and AKI.
+ */
+static void
+verify_token(const char *site)
+{
+	char sql[512], subject[128], issuer[128], *tp, *root, *out = NULL;
+	char *err = NULL;
+
+	tp = token_thumbprint(site);
+	snprintf(sql, sizeof sql, "SELECT r.thumbprint FROM cert c JOIN cert r"
+	    " ON r.id = c.issuer_id WHERE c.thumbprint = '%s' AND r.type ="
+	    " 'root' AND r.state = 'active'", tp);
+	root = qs(sql);
+	ck_assert_int_eq(strlen(root), 40);
+	free(ctl(0, "cert export %s --out '%s/token.pem'", tp, tu_dir));
+	free(ctl(0, "cert export %s --out '%s/root.pem'", root, tu_dir));
+	ck_assert_msg(tu_sh(&out, &err, "openssl verify -x509_strict -CAfile"
+	    " '%s/root.pem' '%s/token.pem'", tu_dir, tu_dir) == 0,
+	    "openssl verify: %s%s", out, err);
+	ck_assert_ptr_nonnull(strstr(out, ": OK"));
+	free(out);
+	free(err);
+	ck_assert_msg(tu_sh(&out, &err, "certtool --verify --load-ca-certificate"
+	    " '%s/root.pem' --infile '%s/token.pem'", tu_dir, tu_dir) == 0,
+	    "certtool: %s%s", out, err);
+	ck_assert_ptr_nonnull(strstr(out, "Chain verification output: Verified"));
+	free(out);
+	free(err);
+	/* The profile as openssl prints it (RFC 2253 subject, one line per
+	 * extension). */
+	ck_assert_int_eq(tu_sh(&out, NULL, "openssl x509 -in '%s/token.pem'"
+	    " -noout -subject -nameopt RFC2253 -ext basicConstraints,keyUsage,"
+	    "extendedKeyUsage,subjectAltName,subjectKeyIdentifier,"
+	    "authorityKeyIdentifier -text", tu_dir), 0);
+	snprintf(subject, sizeof subject, "subject=CN=SMS Token Signing,OU=%s",
+	    site);
+	snprintf(issuer, sizeof issuer, "Issuer: CN=SMS Issuing,OU=%s\n", site);
+	tu_has(out, subject, issuer, "Public-Key: (2048 bit)", "rsaEncryption",
+	    "X509v3 Basic Constraints: \n", "CA:FALSE",
+	    "X509v3 Key Usage: critical\n                Digital Signature\n",
+	    "X509v3 Subject Key Identifier", "X509v3 Authority Key Identifier",
+	    NULL);
+	/* SHA-256, by the root's key (EC in a site with EC keys). */
+	ck_assert_msg(strstr(out, "Signature Algorithm: sha256WithRSAEncryption")
+	    != NULL || strstr(out, "Signature Algorithm: ecdsa-with-SHA256") !=
+	    NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "Extended Key Usage"));
+	ck_assert_ptr_null(strstr(out, "Key Encipherment"));
+	ck_assert_ptr_null(strstr(out, "Subject Alternative Name"));
+	free(out);
+	/* certtool's own reading of the key usage. */
+	ck_assert_int_eq(tu_sh(&out, NULL, "certtool -i --infile"
+	    " '%s/token.pem'", tu_dir), 0);
+	tu_has(out, "Key Usage (critical):\n\t\t\tDigital signature.\n",
+	    "Algorithm Security Level: Medium (2048 bits)", NULL);
+	free(out);
+	free(tp);
+	free(root);
+}
+
+/* Enabling gives each site exactly one SMS Token Signing, RSA 2048 even
+ * where the site's keys are EC, issued by its own SMS Issuing; nothing
+ * where enhanced HTTP is off; a second reconcile issues no other. */
+START_TEST(token_signing_issued_per_site)
+{
+	char *out, *tp;
+
+	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE type = 'token'"), 0);
+	out = ctl(0, "site set P01 --enhanced-http on");
+	tu_has(out, "Issued the SMS Token Signing certificate of site P01", NULL);
+	free(out);
+	free(ctl(0, "site set P02 --client-comm https-or-http --key-alg ec-p256"
+	    " --enhanced-http on"));
+	ck_assert_int_eq(active_tokens("P01"), 1);
+	ck_assert_int_eq(active_tokens("P02"), 1);
+	ck_assert_int_eq(active_tokens("CAS"), 0);
+	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE type = 'token'"), 2);
+	ck_assert_int_eq(q("SELECT count(*) FROM cert c JOIN cert_key k ON"
+	    " k.cert_id = c.id WHERE c.type = 'token' AND c.key_alg ="
+	    " 'rsa2048' AND c.system_id IS NULL"), 2);
+	verify_token("P01");
+	verify_token("P02");
+	/* Something else that reconciles P01: still the same one. */
+	tp = token_thumbprint("P01");
+	free(ctl(0, "system add extra.p01.contoso.com --site P01"));
+	free(ctl(0, "role add extra.p01.contoso.com mp"));
+	ck_assert_int_eq(active_tokens("P01"), 1);
+	out = token_thumbprint("P01");
+	ck_assert_str_eq(out, tp);
+	free(out);
+	free(tp);
+	/* Listed under its own type, by ehttpctl and in JSON. */
+	out = ctl(0, "cert list --type token");
+	ck_assert_int_eq(tu_count(out, "SMS Token Signing"), 4);	/* 2 x 2 */
+	ck_assert_ptr_null(strstr(out, "SMS Role SSL"));
+	free(out);
+	out = ctl(0, "--json cert list --type token --site P02");
+	tu_has(out, "\"type\":\"token\"", "\"type_title\":\"SMS Token"
+	    " Signing\"", "\"subject\":\"CN=SMS Token Signing,OU=P02\"", NULL);
+	free(out);
+	out = ctl(2, "cert list --type tokens");
+	tu_has(out, "root, role, pki or token", NULL);
+	free(out);
+}
+END_TEST
+
+/*
+ * Off supersedes it (like the role certificates) and on issues a new one;
+ * renew supersedes it and says its tokens are refused; a blocked one stays
+ * until renewed; under a blocked root nothing is issued and renewing it is
+ * refused; a new root brings a new one under it.
+ */
+START_TEST(token_signing_lifecycle)
+{
+	char *out, *tp1, *tp2, *tp3, *root, *s;
+
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	tp1 = token_thumbprint("P01");
+	out = ctl(0, "site set P01 --enhanced-http off");
+	tu_has(out, "SMS Token Signing certificate of site P01", "is now"
+	    " superseded", NULL);
+	free(out);
+	ck_assert_int_eq(active_tokens("P01"), 0);
+	ck_assert_int_eq(active_roles("P01"), 0);
+	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE type = 'token' AND"
+	    " state = 'superseded'"), 1);
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	ck_assert_int_eq(active_tokens("P01"), 1);
+	tp2 = token_thumbprint("P01");
+	ck_assert_str_ne(tp1, tp2);
+
+	/* Renew: a new one, the old superseded, its tokens refused. */
+	out = ctl(0, "cert renew %s", tp2);
+	tu_has(out, "tokens it signed are no longer accepted",
+	    "Issued the SMS Token Signing certificate of site P01", NULL);
+	free(out);
+	ck_assert_int_eq(active_tokens("P01"), 1);
+	tp3 = token_thumbprint("P01");
+	ck_assert_str_ne(tp3, tp2);
+	s = qs("SELECT state FROM cert WHERE thumbprint = (SELECT thumbprint"
+	    " FROM cert WHERE type = 'token' AND state = 'superseded' ORDER BY"
+	    " id DESC LIMIT 1)");
+	ck_assert_str_eq(s, "superseded");
+	free(s);
+	out = ctl(1, "cert renew %s", tp2);
+	tu_has(out, "only the certificate in use can be renewed", tp3, NULL);
+	free(out);
+	verify_token("P01");
+
+	/* Blocked: it stays, blocked; renewing issues an unblocked one. */
+	out = ctl(0, "cert block %s", tp3);
+	tu_has(out, "Tokens signed with this SMS Token Signing certificate are"
+	    " refused", NULL);
+	free(out);
+	free(ctl(0, "site set P01 --renew-days 31"));
+	ck_assert_int_eq(active_tokens("P01"), 1);
+	ck_assert_int_eq(q("SELECT blocked FROM cert WHERE type = 'token' AND"
+	    " state = 'active'"), 1);
+	free(ctl(0, "cert renew %s", tp3));
+	ck_assert_int_eq(q("SELECT count(*) FROM cert WHERE type = 'token' AND"
+	    " state = 'active' AND blocked = 0"), 1);
+	free(tp1);
+	free(tp2);
+	free(tp3);
+
+	/* A blocked root: renewing the token is refused, nothing issued. */
+	root = qs("SELECT thumbprint FROM cert WHERE type = 'root' AND state ="
+	    " 'active'");
+	free(ctl(0, "cert block %s", root));
+	tp1 = token_thumbprint("P01");
+	out = ctl(1, "cert renew %s", tp1);
+	tu_has(out, "is blocked and issues nothing", NULL);
+	free(out);
+	ck_assert_int_eq(active_tokens("P01"), 1);
+	free(ctl(0, "site set P01 --enhanced-http off"));
+	out = ctl(0, "site set P01 --enhanced-http on");
+	tu_has(out, "No SMS Token Signing certificate was issued: the SMS"
+	    " Issuing root of site P01", NULL);
+	free(out);
+	ck_assert_int_eq(active_tokens("P01"), 0);
+	/* Renewing the root: a new one under the new root. */
+	out = ctl(0, "cert renew %s", root);
+	tu_has(out, "Issued the SMS Token Signing certificate of site P01", NULL);
+	free(out);
+	ck_assert_int_eq(active_tokens("P01"), 1);
+	ck_assert_int_eq(q("SELECT count(*) FROM cert c JOIN cert r ON r.id ="
+	    " c.issuer_id WHERE c.type = 'token' AND c.state = 'active' AND"
+	    " r.type = 'root' AND r.state = 'active' AND r.blocked = 0"), 1);
+	verify_token("P01");
+	free(tp1);
+	free(root);
+}
+END_TEST
+
 /*
  * Kill ehttpctl mid-issuance, repeatedly: the database stays intact and the
  * site is wholly in the old or the new state; no certificate without key.
@@ -819,6 +1041,8 @@ issue_suite(void)
 		TU_TEST(inventory_list_show_export),
 		TU_TEST(block_and_renew),
 		TU_TEST(blocked_root_takes_effect),
+		TU_TEST(token_signing_issued_per_site),
+		TU_TEST(token_signing_lifecycle),
 		TU_TEST(pki_unknown_issuer_and_block_fallback),
 		TU_TEST(key_export_audit_after_the_fact),
 		TU_TEST(kill_mid_issuance_is_atomic),

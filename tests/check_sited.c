@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "xmalloc.h"
 
 #define FQDN	"p01.contoso.com"
 #define WAIT_MS	20000
@@ -285,7 +286,7 @@ START_TEST(eleven_months_renewed_and_served)
 
 	ck_assert_int_eq(sited_at("+340d", &out), 0);
 	tu_has(out, "Renewing it.", "Issued an SMS Role SSL Certificate to "
-	    FQDN, "4 issued or renewed, 0 failed", NULL);
+	    FQDN, "5 issued or renewed, 0 failed", NULL);	/* and the token */
 	free(out);
 	after = role_certs();
 	/* Four systems, each with a new certificate. */
@@ -297,9 +298,9 @@ START_TEST(eleven_months_renewed_and_served)
 		ck_assert_msg(strstr(before, thumb) == NULL, "%s not renewed",
 		    fqdn);
 	}
-	ck_assert_int_eq(log_records(1, "Renewing it."), 4);
+	ck_assert_int_eq(log_records(1, "Renewing it."), 5);
 	ck_assert_int_eq(log_records(1, "site P01 renews 30 days before the"
-	    " end"), 4);
+	    " end"), 5);
 
 	/* The agent picks it up at its next poll, same process, and the
 	 * verifiers accept it at the faked date. */
@@ -324,14 +325,73 @@ START_TEST(eleven_months_renewed_and_served)
 }
 END_TEST
 
+/*
+ * The SMS Token Signing is renewed in the site's window like the role
+ * certificates: at +340d one pass issues a new one under the site's SMS
+ * Issuing (openssl and certtool check it at that date) and supersedes the
+ * old; a site that had enhanced HTTP on before it existed gets one.
+ */
+START_TEST(token_signing_renewed_at_340d)
+{
+	char *out = NULL, *before, *after, *root, *want;
+
+	before = cert_field("--type token --site P01", "thumbprint");
+	root = cert_field("--type root --site P01", "id");
+	ck_assert_int_eq(sited_at("+340d", &out), 0);
+	xasprintf(&want, "The SMS Token Signing of site P01 (thumbprint %s)"
+	    " expires on", before);
+	tu_has(out, want, "site P01 renews 30 days before the end. Renewing"
+	    " it.", "Issued a new SMS Token Signing certificate for site P01",
+	    "tokens it signed are no longer accepted", "5 issued or renewed",
+	    NULL);
+	free(want);
+	free(out);
+	after = cert_field("--type token --site P01", "thumbprint");
+	ck_assert_str_ne(after, before);
+	out = sh1("sqlite3 '%s' \"SELECT (SELECT count(*) FROM cert WHERE type"
+	    " = 'token' AND state = 'active') || ' ' || (SELECT state FROM cert"
+	    " WHERE thumbprint = '%s')\"", db, before);
+	ck_assert_str_eq(out, "1 superseded");
+	free(out);
+	ck_assert_int_eq(log_records(1, "The SMS Token Signing of site P01"), 1);
+	export(root, "root.pem");
+	export(after, "token.pem");
+	free(tu_sh_ok("cd '%s' && faketime -f +340d openssl verify -x509_strict"
+	    " -CAfile root.pem token.pem", tu_dir));
+	free(tu_sh_ok("cd '%s' && faketime -f +340d certtool --verify"
+	    " --load-ca-certificate root.pem --infile token.pem | grep -q"
+	    " 'Chain verification output: Verified'", tu_dir));
+	/* Renewed once: the next pass leaves it. */
+	ck_assert_int_eq(sited_at("+340d", &out), 0);
+	tu_has(out, "0 issued or renewed", NULL);
+	free(out);
+
+	/* As if enhanced HTTP was on before the token signing certificate
+	 * existed: the next pass issues one. */
+	free(tu_sh_ok("sqlite3 '%s' \"PRAGMA foreign_keys = ON; DELETE FROM"
+	    " cert WHERE type = 'token'\"", db));
+	ck_assert_int_eq(sited_at("+340d", &out), 0);
+	tu_has(out, "Site P01 has no SMS Token Signing certificate: issuing"
+	    " one.", "1 issued or renewed", NULL);
+	free(out);
+	out = sh1("sqlite3 '%s' \"SELECT count(*) FROM cert WHERE type ="
+	    " 'token' AND state = 'active'\"", db);
+	ck_assert_str_eq(out, "1");
+	free(out);
+	free(before);
+	free(after);
+	free(root);
+}
+END_TEST
+
 /* A year on, the certificates have expired: one pass renews every one. */
 START_TEST(year_expired_all_renewed)
 {
 	char *out = NULL, *after;
 
 	ck_assert_int_eq(sited_at("+400d", &out), 0);
-	ck_assert_int_eq(tu_count(out, "expired on"), 4);
-	tu_has(out, "4 issued or renewed", NULL);
+	ck_assert_int_eq(tu_count(out, "expired on"), 5);	/* 4 + token */
+	tu_has(out, "5 issued or renewed", NULL);
 	free(out);
 	after = tu_sh_ok("'%s' --db '%s' cert list --type role --site P01"
 	    " --active --json | %s -c 'import json,sys,time,datetime\n"
@@ -356,7 +416,7 @@ START_TEST(years_later)
 	char *out = NULL, *root, *tp;
 
 	ck_assert_int_eq(sited_at(offset, &out), 0);
-	tu_has(out, "4 issued or renewed, 0 failed", NULL);
+	tu_has(out, "5 issued or renewed, 0 failed", NULL);
 	if (_i == 1)
 		tu_has(out, "in 182 days: a root is renewed 730 days before its"
 		    " end", "Created the SMS Issuing root certificate", NULL);
@@ -387,7 +447,7 @@ START_TEST(renew_days_window)
 	    "set", "P01", "--renew-days", "181", NULL);
 	ck_assert_int_eq(sited_at("+325d", &out), 0);
 	tu_has(out, "site P01 renews 45 days before the end",
-	    "4 issued or renewed", NULL);
+	    "5 issued or renewed", NULL);
 	free(out);
 	out = tu_ctl_json(db, "d['renew_days']", "site", "show", "P01",
 	    "--json", NULL);
@@ -412,7 +472,7 @@ START_TEST(root_overlap)
 	export(old_root, "old-root.pem");
 	/* Eight years on: fresh role certificates, the root has ~750 days. */
 	ck_assert_int_eq(sited_at("+2900d", &out), 0);
-	tu_has(out, "4 issued or renewed", NULL);
+	tu_has(out, "5 issued or renewed", NULL);
 	ck_assert_ptr_null(strstr(out, "Creating its successor"));
 	free(out);
 	/* 725 days left: the successor is made; nothing else is due. */
@@ -457,7 +517,7 @@ START_TEST(root_overlap)
 	/* 25 days before the leaves end: renewed under the new root; the old
 	 * root signs nothing in use and is no longer handed out. */
 	ck_assert_int_eq(sited_at("+3240d", &out), 0);
-	tu_has(out, "4 issued or renewed", NULL);
+	tu_has(out, "5 issued or renewed", NULL);
 	free(out);
 	free(tp);
 	tp = cert_field("--type role --system " FQDN, "thumbprint");
@@ -507,8 +567,8 @@ START_TEST(impossible_renewal_announced)
 	} passes[] = {
 		{ "+340d", "warning: The SMS Role SSL Certificate", 4 },
 		{ "+341d", "warning: The SMS Role SSL Certificate", 0 },
-		{ "+360d", "in 4 days; its renewal is due", 4 },
-		{ "+364d", "less than a day; its renewal is due", 4 },
+		{ "+360d", "in 4 days; its renewal is due", 5 },
+		{ "+364d", "less than a day; its renewal is due", 5 },
 		{ "+366d", "error: The SMS Role SSL Certificate", 4 },
 	};
 
@@ -529,14 +589,18 @@ START_TEST(impossible_renewal_announced)
 	ck_assert_int_eq(tu_count(msgs, "error The SMS Role SSL Certificate of "
 	    FQDN " "), 1);
 	ck_assert_int_eq(tu_count(msgs, "renewing its certificates failed"), 5);
+	ck_assert_int_eq(tu_count(msgs, "warning The SMS Token Signing of site"
+	    " P01 "), 3);
+	ck_assert_int_eq(tu_count(msgs, "error The SMS Token Signing of site"
+	    " P01 "), 1);
 	free(msgs);
-	ck_assert_int_eq(log_records(3, "expired on"), 4);
-	ck_assert_int_eq(log_records(2, "in less than a day"), 4);
+	ck_assert_int_eq(log_records(3, "expired on"), 5);
+	ck_assert_int_eq(log_records(2, "in less than a day"), 5);
 
 	/* The key is back: renewed, and nothing is left to announce. */
 	master_key(1);
 	ck_assert_int_eq(sited_at("+366d", &out), 0);
-	tu_has(out, "4 issued or renewed, 0 failed, 0 notices", NULL);
+	tu_has(out, "5 issued or renewed, 0 failed, 0 notices", NULL);
 	free(out);
 }
 END_TEST
@@ -551,7 +615,7 @@ START_TEST(blocked_root_and_pki_announced)
 	tu_ctl_ok(db, "cert", "block", root, NULL);
 	ck_assert_int_eq(sited_at("+340d", &out), 0);
 	ck_assert_int_eq(tu_count(out, "cannot be renewed: the SMS Issuing"
-	    " root of site P01"), 4);
+	    " root of site P01"), 5);	/* 4 role, 1 token signing */
 	tu_has(out, "0 issued or renewed", root, NULL);
 	free(out);
 	free(root);
@@ -805,6 +869,7 @@ sited_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, eleven_months_renewed_and_served);
+	tcase_add_test(tc, token_signing_renewed_at_340d);
 	tcase_add_test(tc, year_expired_all_renewed);
 	tcase_add_loop_test(tc, years_later, 0, 2);
 	tcase_add_test(tc, renew_days_window);

@@ -772,6 +772,8 @@ START_TEST(issue_cancel_and_plan)
 	ck_assert_int_eq(plan.new_root, 1);
 	ck_assert_int_ge(plan.issue, 6);
 	ck_assert_int_eq(plan.retire, 0);
+	ck_assert_int_eq(plan.token_issue, 1);	/* and SMS Token Signing */
+	ck_assert_int_eq(plan.token_retire, 0);
 	ehttp_set_threads(e, 1);
 	ehttp_set_progress(e, cancel_at_half, &calls);
 	ck_assert_int_eq(ehttp_site_set_security(e, p01.id, &c), -1);
@@ -787,11 +789,21 @@ START_TEST(issue_cancel_and_plan)
 	    " 'active'");
 	ck_assert_int_eq(atoi(n), (int)plan.issue);
 	free(n);
+	n = sql1("SELECT count(*) FROM cert WHERE type = 'token' AND state ="
+	    " 'active'");
+	ck_assert_str_eq(n, "1");
+	free(n);
+	/* Nothing more to do once on. */
+	ck_assert_int_eq(ehttp_site_plan(e, p01.id, &c, &plan), 0);
+	ck_assert_int_eq(plan.issue + plan.retire + plan.new_root +
+	    plan.token_issue + plan.token_retire, 0);
 	/* Turning it off: the plan counts what it supersedes. */
 	c.enhanced_http = 0;
 	ck_assert_int_eq(ehttp_site_plan(e, p01.id, &c, &plan), 0);
 	ck_assert_int_eq(plan.issue, 0);
 	ck_assert_int_ge(plan.retire, 6);
+	ck_assert_int_eq(plan.token_issue, 0);
+	ck_assert_int_eq(plan.token_retire, 1);
 	ehttp_close(e);
 	free(before);
 }
@@ -1110,7 +1122,7 @@ START_TEST(render_site_properties_and_issue)
 	ck_screen("Expiration");
 	ck_screen("SMS Issuing");
 	ck_screen("SMS Role SSL");
-	ck_screen("1 of 5, by Expiration asc");
+	ck_screen("1 of 6, by Expiration asc");	/* root, 4 roles, token */
 	ck_screen("SMS Role SSL Certificate  dp1.p01.contoso.com");
 	ck_screen("Certification path: SMS Issuing > dp1.p01.contoso.com");
 	/* Details: every field, in tabs. */
@@ -1157,7 +1169,61 @@ START_TEST(render_site_properties_and_issue)
 	ck_screen("text 'mp2'");
 	ck_screen("mp2.p01.contoso.com");
 	press(app, 'c', 0);
-	ck_screen("of 5, by Expiration asc");
+	ck_screen("of 6, by Expiration asc");
+}
+END_TEST
+
+/*
+ * The SMS Token Signing certificate in the Certificates node: its row (the
+ * whole title where the Type column is wide, a short one where it is
+ * narrow), the type filter's choice, and the filter by that type.
+ */
+START_TEST(render_token_signing_listed)
+{
+	struct dialog_cert_filter f;
+	struct app *app;
+	char buf[512];
+	int y;
+
+	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	app = screen_app(30, 140, 0);
+	press(app, '4', 0);
+	ck_screen("1 of 6, by Expiration asc");
+	y = screen_find("SMS Token Signing", NULL);
+	ck_assert_int_ge(y, 0);
+	row(y, buf, sizeof buf);
+	/* Type and Issued To, whole. */
+	ck_assert_msg(tu_count(buf, "SMS Token Signing ") == 2, "%s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "P01"));
+	/* The filter dialog offers the type. */
+	press(app, KEY_F(4), 0);
+	ck_screen("Filter Certificates");
+	ck_screen("( ) SMS Token Signing");
+	press(app, 27, 0);
+	/* Filtered by it: the one row, said in the status line. */
+	memset(&f, 0, sizeof f);
+	f.type = 4;
+	ck_assert_int_eq(view_certs_set_filter(app_view(app, APP_NODE_CERTS),
+	    &f), 0);
+	app_dirty(app);
+	app_render(app);
+	ck_screen("1 of 1, by Expiration asc, filter: type SMS Token Signing");
+	ck_assert_int_eq(screen_find("SMS Role SSL", NULL), -1);
+	ck_assert_int_eq(screen_find("SMS Issuing ", NULL) >= 0, 1);
+}
+END_TEST
+
+/* A narrow terminal: the Type column shows the short form. */
+START_TEST(render_token_signing_narrow)
+{
+	struct app *app;
+
+	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	app = screen_app(30, 80, 0);
+	press(app, '4', 0);
+	ck_screen("1 of 6, by Expiration asc");
+	ck_screen("SMS Token ");
+	ck_screen("SMS Role SSL ");
 }
 END_TEST
 
@@ -1795,7 +1861,8 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT(&t, "Administration > Security > Certificates");
 	WAIT(&t, "SMS Issuing");
 	WAIT(&t, "SMS Role SSL");
-	WAIT(&t, "1 of 5, by Expiration asc");
+	WAIT(&t, "SMS Token");			/* SMS Token Signing, narrow */
+	WAIT(&t, "1 of 6, by Expiration asc");
 	/* The leaves expire within the same second or two, so which one is
 	 * first depends on the signing order: select dp1's by its name. */
 	keys(&t, "Tab /");			/* from the tree to the list */
@@ -2253,6 +2320,8 @@ tui_suite(void)
 	tcase_add_test(render, render_site_properties_and_issue);
 	tcase_add_test(render, render_site_trusted_roots);
 	tcase_add_test(render, render_certificates_window);
+	tcase_add_test(render, render_token_signing_listed);
+	tcase_add_test(render, render_token_signing_narrow);
 	tcase_add_test(render, render_cert_path_unknown_issuer);
 	tcase_add_test(render, render_small_terminal_and_resize);
 	tcase_add_test(render, render_log_colours);

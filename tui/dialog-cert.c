@@ -103,8 +103,8 @@ dialog_cert_show(struct app *app, int64_t id)
 }
 
 /* The filter. */
-enum { CF_ANY = 1, CF_ROOT, CF_ROLE, CF_PKI, CF_SITE, CF_TEXT, CF_ACTIVE,
-	CF_BLOCKED, CF_EXPIRING };
+enum { CF_ANY = 1, CF_ROOT, CF_ROLE, CF_PKI, CF_TOKEN, CF_SITE, CF_TEXT,
+	CF_ACTIVE, CF_BLOCKED, CF_EXPIRING };
 
 struct cert_filter {
 	struct form		 form;
@@ -126,7 +126,8 @@ filter_button(struct dialog *d, int pressed)
 	memset(&f, 0, sizeof f);
 	f.type = form_value(&cf->form, CF_ROOT) ? 1 :
 	    form_value(&cf->form, CF_ROLE) ? 2 :
-	    form_value(&cf->form, CF_PKI) ? 3 : 0;
+	    form_value(&cf->form, CF_PKI) ? 3 :
+	    form_value(&cf->form, CF_TOKEN) ? 4 : 0;
 	site = form_item(&cf->form, CF_SITE);
 	if (site->value > 0) {
 		f.site_id = cf->site_ids[site->value];
@@ -168,9 +169,9 @@ dialog_cert_filter(struct app *app, const struct dialog_cert_filter *cur,
 	struct form_item *it;
 	struct db_site *sites = NULL;
 	size_t ns = 0;
-	static const int ids[] = { CF_ANY, CF_ROOT, CF_ROLE, CF_PKI };
+	static const int ids[] = { CF_ANY, CF_ROOT, CF_ROLE, CF_PKI, CF_TOKEN };
 	static const char *const titles[] = { "Any type", "SMS Issuing",
-	    "SMS Role SSL Certificate", "PKI" };
+	    "SMS Role SSL Certificate", "PKI", "SMS Token Signing" };
 	static const char *const buttons[] = { "OK", "Cancel" };
 
 	cf = xcalloc(1, sizeof *cf);
@@ -191,7 +192,7 @@ dialog_cert_filter(struct app *app, const struct dialog_cert_filter *cur,
 	f = &cf->form;
 	form_init(f, "Filter Certificates");
 	form_add(f, FORM_LABEL, 0, 0, 0, "Type")->value = 1;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < (int)(sizeof ids / sizeof ids[0]); i++) {
 		it = form_add(f, FORM_RADIO, ids[i], 0, 2, titles[i]);
 		it->group = 1;
 		it->value = cur->type == i;

@@ -463,7 +463,7 @@ int	 dialog_role_pick(struct app *, int64_t system_id);
 
 /* dialog-cert.c: certificate viewer, filter and export. */
 struct dialog_cert_filter {
-	int	 type;		/* 0 any, 1 root, 2 role, 3 pki */
+	int	 type;		/* 0 any, 1 root, 2 role, 3 pki, 4 token */
 	int64_t	 site_id;	/* 0 any */
 	char	 site_code[4];
 	char	 text[128];

@@ -36,7 +36,10 @@ static const enum db_cert_sort col_sort[CC_SORTABLE] = {
 	DB_CERT_SORT_SITE, DB_CERT_SORT_THUMBPRINT,
 };
 
-static const char *const type_names[] = { NULL, "root", "role", "pki" };
+/* The filter's types (struct dialog_cert_filter's type indexes this). */
+static const char *const type_names[] = { NULL, "root", "role", "pki",
+    "token" };
+#define N_TYPE_NAMES	((int)(sizeof type_names / sizeof type_names[0]))
 
 struct certs {
 	struct view		*view;
@@ -54,6 +57,22 @@ struct certs {
 	int			 path_ok;
 	char			 path[1024];
 };
+
+/* The Type column's text: the whole title when it fits the column's
+ * width, else a short form (12 characters at most, the narrowest). */
+static const char *
+type_cell(const char *type, int width)
+{
+	const char *title = ehttp_cert_type_title(type);
+
+	if ((int)strlen(title) <= width)
+		return title;
+	if (strcmp(type, "role") == 0)
+		return "SMS Role SSL";
+	if (strcmp(type, "token") == 0)
+		return "SMS Token";
+	return title;
+}
 
 static int
 col_of_sort(enum db_cert_sort s)
@@ -86,8 +105,8 @@ static void
 build_filter(struct certs *c)
 {
 	memset(&c->f, 0, sizeof c->f);
-	c->f.type = type_names[c->uf.type >= 0 && c->uf.type < 4 ? c->uf.type :
-	    0];
+	c->f.type = type_names[c->uf.type >= 0 && c->uf.type < N_TYPE_NAMES ?
+	    c->uf.type : 0];
 	c->f.site_id = c->uf.site_id;
 	c->f.expiring_days = c->uf.expiring ? EHTTP_RENEW_DAYS : -1;
 	c->f.blocked_only = c->uf.blocked_only;
@@ -213,10 +232,7 @@ certs_cell(void *arg, size_t row, int col, char *buf, size_t len)
 	}
 	switch (col) {
 	case CC_TYPE:
-		if (c->type_w < 24 && strcmp(x->type, "role") == 0)
-			snprintf(buf, len, "SMS Role SSL");
-		else
-			snprintf(buf, len, "%s", ehttp_cert_type_title(x->type));
+		snprintf(buf, len, "%s", type_cell(x->type, c->type_w));
 		break;
 	case CC_ISSUED_TO:
 		snprintf(buf, len, "%s", x->issued_to);
@@ -513,6 +529,9 @@ certs_key(struct view *v, enum keys_action a, int key)
 			    " fresh certificate replaces it.",
 			    ehttp_cert_type_title(x.type), x.issued_to,
 			    x.thumbprint);
+		if (strcmp(x.type, "token") == 0)
+			box_line(b, BOX_WARNING, "Tokens it signed are no longer"
+			    " accepted: clients get new ones.");
 		if (ehttp_cert_renew_plan(app_ehttp(v->app), x.id, &plan) == 0 &&
 		    (plan.issue > 0 || plan.new_root)) {
 			box_line(b, BOX_HEAD, "Certificates to issue: %zu SMS"
@@ -568,9 +587,9 @@ certs_where(struct view *v, char *buf, size_t len)
 	size_t off = 0;
 	int col = col_of_sort(c->sort);
 
-	if (c->uf.type)
+	if (c->f.type != NULL)
 		off += snprintf(filt + off, sizeof filt - off, " type %s",
-		    ehttp_cert_type_title(type_names[c->uf.type]));
+		    ehttp_cert_type_title(c->f.type));
 	if (c->uf.site_id && off < sizeof filt)
 		off += snprintf(filt + off, sizeof filt - off, " site %s",
 		    c->uf.site_code);

@@ -4,7 +4,8 @@
  *
  *   ca.c        handle, errors, key algorithms, master key, DER/PEM, info
  *   ca-key.c    key generation, PKCS#8 encryption, key export and checks
- *   ca-issue.c  SMS Issuing root, signer, SMS Role SSL leaves (bulk too)
+ *   ca-issue.c  SMS Issuing root, signer, SMS Role SSL leaves (bulk too),
+ *               SMS Token Signing
  *   ca-check.c  imported PKI certificates, chain verification
  */
 #ifndef CA_INT_H
@@ -19,6 +20,7 @@
 #define CA_ERR_MAX		1024
 #define CA_CN_MAX		64		/* ub-common-name */
 #define CA_FQDN_MAX		253		/* a DNS name, no root dot */
+#define CA_TOKEN_CN		"SMS Token Signing"
 #define CA_SERIAL_BYTES		16		/* 128 random bits */
 #define CA_PBKDF2_SALT_LEN	16
 #define CA_IV_LEN		16		/* AES block */
@@ -35,7 +37,7 @@ struct ca_signer {
 	ASN1_OCTET_STRING	*ski;		/* root SKI = leaf AKI keyid */
 	X509_EXTENSION		*ext_bc;	/* leaf extensions that never vary */
 	X509_EXTENSION		*ext_ku_rsa;
-	X509_EXTENSION		*ext_ku_ec;
+	X509_EXTENSION		*ext_ku_sign;	/* digitalSignature alone */
 	X509_EXTENSION		*ext_eku;
 	time_t			 not_before;
 	time_t			 not_after;

@@ -1,9 +1,12 @@
 /*
  * ca-issue.c: the site's self-signed root "SMS Issuing", the signer that
  * holds it for issuing, and "SMS Role SSL Certificate" leaves, one at a
- * time or many on worker threads. Profiles: root CN=SMS Issuing, OU=<site
- * code>, CA:TRUE, keyCertSign+cRLSign, 10 years; leaf CN=<FQDN>, SAN
- * dNSName=<FQDN>, EKU serverAuth, 1 year; SHA-256, 128-bit random serials.
+ * time or many on worker threads, and the "SMS Token Signing" leaf.
+ * Profiles: root CN=SMS Issuing, OU=<site code>, CA:TRUE,
+ * keyCertSign+cRLSign, 10 years; role leaf CN=<FQDN>, SAN dNSName=<FQDN>,
+ * EKU serverAuth, 1 year; token signing leaf CN=SMS Token Signing,
+ * OU=<site code>, RSA 2048, digitalSignature, no EKU, 1 year; SHA-256,
+ * 128-bit random serials.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -295,7 +298,7 @@ ca_signer_free(struct ca_signer *s)
 	ASN1_OCTET_STRING_free(s->ski);
 	X509_EXTENSION_free(s->ext_bc);
 	X509_EXTENSION_free(s->ext_ku_rsa);
-	X509_EXTENSION_free(s->ext_ku_ec);
+	X509_EXTENSION_free(s->ext_ku_sign);
 	X509_EXTENSION_free(s->ext_eku);
 	ca_cert_info_clear(&s->info);
 	free(s);
@@ -360,7 +363,7 @@ ca_signer_load(struct ca *ca, const unsigned char *root_der, size_t root_len,
 	    "CA:FALSE")) == NULL ||
 	    (s->ext_ku_rsa = ca_ext_make(ca, NID_key_usage,
 	    "critical,digitalSignature,keyEncipherment")) == NULL ||
-	    (s->ext_ku_ec = ca_ext_make(ca, NID_key_usage,
+	    (s->ext_ku_sign = ca_ext_make(ca, NID_key_usage,
 	    "critical,digitalSignature")) == NULL ||
 	    (s->ext_eku = ca_ext_make(ca, NID_ext_key_usage,
 	    "serverAuth")) == NULL)
@@ -381,24 +384,28 @@ out:
 
 /* ------------------------------------------------------------------ leaves */
 
-int
-ca_leaf_issue(struct ca *ca, const struct ca_signer *s, const char *fqdn,
-    enum ca_keyalg alg, const char *master, struct ca_issued *out)
+/*
+ * What differs between the leaves a signer issues: the subject and the
+ * extensions of the profile (role_leaf_profile, token_leaf_profile). The
+ * rest (validity within the root's, key, serial, SKI/AKI, signature) is
+ * leaf_issue()'s, the same for all.
+ */
+typedef int (*leaf_profile_fn)(struct ca *, X509 *, const struct ca_signer *,
+    const struct ca_newkey *, const void *arg);
+
+static int
+leaf_issue(struct ca *ca, const struct ca_signer *s, enum ca_keyalg alg,
+    const char *master, leaf_profile_fn profile, const void *arg,
+    struct ca_issued *out)
 {
-	char host[CA_FQDN_MAX + 1], san[CA_FQDN_MAX + 20], when[40];
 	struct ca_newkey nk = { 0 };
 	struct ca_rnd rnd;
 	X509 *x = NULL;
 	time_t now, nb, na;
+	char when[40];
 	int rc = -1;
 
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
 	memset(&rnd, 0, sizeof rnd);
-	if (ca_master_check(ca, master) == -1 ||
-	    ca_fqdn_check(ca, fqdn, host) == -1)
-		goto out;
-
 	/* 365 days from now - 5 min, never outside the root's validity. */
 	now = time(NULL);
 	nb = now - CA_SKEW;
@@ -418,26 +425,7 @@ ca_leaf_issue(struct ca *ca, const struct ca_signer *s, const char *fqdn,
 		goto out;
 	if ((x = ca_x509_start(ca, &nk, s->name, nb, na, &rnd)) == NULL)
 		goto out;
-	/*
-	 * A name longer than a CN may be (ub-common-name) goes in the SAN
-	 * alone: the subject stays empty and the SAN is critical (RFC 5280
-	 * 4.2.1.6). A CN holding part of the name would be a name the
-	 * system does not have.
-	 */
-	if (strlen(host) <= CA_CN_MAX) {
-		if (X509_NAME_add_entry_by_NID(X509_get_subject_name(x),
-		    NID_commonName, MBSTRING_UTF8, (const unsigned char *)host,
-		    -1, -1, 0) != 1) {
-			ca_sslerr(ca, "cannot make name for %s", host);
-			goto out;
-		}
-		snprintf(san, sizeof san, "DNS:%s", host);
-	} else
-		snprintf(san, sizeof san, "critical,DNS:%s", host);
-	if (ca_ext_add(ca, x, s->ext_bc) == -1 ||
-	    ca_ext_add(ca, x, nk.p256 ? s->ext_ku_ec : s->ext_ku_rsa) == -1 ||
-	    ca_ext_add(ca, x, s->ext_eku) == -1 ||
-	    ca_ext_conf(ca, x, NID_subject_alt_name, san) == -1 ||
+	if (profile(ca, x, s, &nk, arg) == -1 ||
 	    ca_ext_ski(ca, x, NULL) == -1 ||
 	    ca_ext_aki(ca, x, s->ski) == -1)
 		goto out;
@@ -449,6 +437,95 @@ out:
 	ca_newkey_free(&nk);
 	OPENSSL_cleanse(&rnd, sizeof rnd);
 	return rc;
+}
+
+/* SMS Role SSL Certificate: arg is the checked, lower-cased FQDN. */
+static int
+role_leaf_profile(struct ca *ca, X509 *x, const struct ca_signer *s,
+    const struct ca_newkey *nk, const void *arg)
+{
+	const char *host = arg;
+	char san[CA_FQDN_MAX + 20];
+
+	/*
+	 * A name longer than a CN may be (ub-common-name) goes in the SAN
+	 * alone: the subject stays empty and the SAN is critical (RFC 5280
+	 * 4.2.1.6). A CN holding part of the name would be a name the
+	 * system does not have.
+	 */
+	if (strlen(host) <= CA_CN_MAX) {
+		if (X509_NAME_add_entry_by_NID(X509_get_subject_name(x),
+		    NID_commonName, MBSTRING_UTF8, (const unsigned char *)host,
+		    -1, -1, 0) != 1) {
+			ca_sslerr(ca, "cannot make name for %s", host);
+			return -1;
+		}
+		snprintf(san, sizeof san, "DNS:%s", host);
+	} else
+		snprintf(san, sizeof san, "critical,DNS:%s", host);
+	if (ca_ext_add(ca, x, s->ext_bc) == -1 ||
+	    ca_ext_add(ca, x, nk->p256 ? s->ext_ku_sign : s->ext_ku_rsa) == -1 ||
+	    ca_ext_add(ca, x, s->ext_eku) == -1 ||
+	    ca_ext_conf(ca, x, NID_subject_alt_name, san) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ca_leaf_issue(struct ca *ca, const struct ca_signer *s, const char *fqdn,
+    enum ca_keyalg alg, const char *master, struct ca_issued *out)
+{
+	char host[CA_FQDN_MAX + 1];
+
+	ca_begin(ca);
+	memset(out, 0, sizeof *out);
+	if (ca_master_check(ca, master) == -1 ||
+	    ca_fqdn_check(ca, fqdn, host) == -1)
+		return -1;
+	return leaf_issue(ca, s, alg, master, role_leaf_profile, host, out);
+}
+
+/* SMS Token Signing: arg is the site code. DER order OU, CN, as the
+ * root's: printed "CN=SMS Token Signing,OU=<site>". */
+static int
+token_leaf_profile(struct ca *ca, X509 *x, const struct ca_signer *s,
+    const struct ca_newkey *nk, const void *arg)
+{
+	const char *site_code = arg;
+	X509_NAME *name = X509_get_subject_name(x);
+
+	(void)nk;
+	if (X509_NAME_add_entry_by_NID(name, NID_organizationalUnitName,
+	    MBSTRING_UTF8, (const unsigned char *)site_code, -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)CA_TOKEN_CN, -1, -1, 0) != 1) {
+		ca_sslerr(ca, "cannot make the token signing name for site"
+		    " '%s'", site_code);
+		return -1;
+	}
+	if (ca_ext_add(ca, x, s->ext_bc) == -1 ||
+	    ca_ext_add(ca, x, s->ext_ku_sign) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ca_token_issue(struct ca *ca, const struct ca_signer *s,
+    const char *site_code, const char *master, struct ca_issued *out)
+{
+	ca_begin(ca);
+	memset(out, 0, sizeof *out);
+	if (ca_master_check(ca, master) == -1)
+		return -1;
+	if (site_code == NULL || *site_code == '\0' ||
+	    strlen(site_code) > CA_CN_MAX) {
+		ca_seterr(ca, "site code must be 1 to %d characters",
+		    CA_CN_MAX);
+		return -1;
+	}
+	/* Tokens are RS256 whatever the site's key algorithm. */
+	return leaf_issue(ca, s, CA_KEY_RSA2048, master, token_leaf_profile,
+	    site_code, out);
 }
 
 /* ------------------------------------------------------------------ bulk */

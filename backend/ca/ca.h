@@ -1,6 +1,7 @@
 /*
  * ca: the site's own certificate authority ("SMS Issuing") and the
- * certificates it issues ("SMS Role SSL Certificate"), plus checks of
+ * certificates it issues ("SMS Role SSL Certificate", "SMS Token
+ * Signing"), plus checks of
  * imported PKI certificates. Pure crypto: no database, no files except the
  * master key. The only module that includes OpenSSL; nothing of OpenSSL
  * crosses this header: certificates and keys travel as DER/PEM bytes, times
@@ -165,6 +166,22 @@ int		 ca_leaf_issue_many(struct ca *, const struct ca_signer *,
 		    const char *master, unsigned nthreads,
 		    int (*progress)(size_t done, size_t n, void *), void *arg,
 		    struct ca_issued *out, char **why);
+
+/*
+ * SMS Token Signing: the certificate whose key signs the site's client
+ * tokens (JWT RS256; the token header's x5t is this certificate's SHA-1
+ * thumbprint). Profile: issuer = the site's current SMS Issuing (the
+ * signer), subject OU=<site code>, CN=SMS Token Signing (printed
+ * "CN=SMS Token Signing,OU=<site>"), always a new RSA 2048 key whatever
+ * the site's key algorithm, SHA-256, 128-bit random serial, valid from
+ * now - 5 minutes for 365 days (clipped to the root's validity, as a role
+ * certificate), basicConstraints CA:FALSE, keyUsage digitalSignature
+ * critical, no EKU (it is not a TLS certificate), no SAN, SKI, AKI = root
+ * SKI. site_code: 1 to 64 characters. Thread-safe given its own struct ca.
+ */
+int		 ca_token_issue(struct ca *, const struct ca_signer *,
+		    const char *site_code, const char *master,
+		    struct ca_issued *out);
 
 /*
  * Decrypt a stored key to unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE

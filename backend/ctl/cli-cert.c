@@ -76,8 +76,9 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 't':
-		if (cli_word(c, "type", optarg, "root, role or pki",
-		    (const char *const []){ "root", "role", "pki", NULL }))
+		if (cli_word(c, "type", optarg, "root, role, pki or token",
+		    (const char *const []){ "root", "role", "pki", "token",
+		    NULL }))
 			return CLI_USAGE;
 		fl.type = optarg;
 		break;
@@ -455,7 +456,7 @@ cmd_cert_import(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cli_cert_cmds[] = {
 	{ "cert", "list", cmd_cert_list,
-	  "[--type root|role|pki] [--site CODE] [--system FQDN]\n"
+	  "[--type root|role|pki|token] [--site CODE] [--system FQDN]\n"
 	  "       [--expiring DAYS] [--blocked] [--active] [--grep TEXT]\n"
 	  "       [--sort expiration|type|issued-to|issued-by|start|blocked|site|"
 	  "thumbprint]\n       [--desc] [--limit N] [--no-pager]",

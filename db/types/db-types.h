@@ -97,7 +97,7 @@ struct db_audit {
  */
 struct db_cert {
 	int64_t	 id;
-	char	 type[8];	/* root role pki */
+	char	 type[8];	/* root role pki token */
 	char	 state[12];	/* pending active superseded revoked */
 	int64_t	 site_id;
 	char	 site_code[4];
