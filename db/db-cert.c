@@ -81,9 +81,8 @@ db_cert_insert(struct db *db, struct db_cert *c, const unsigned char *der,
 	db_bind_int(db, st, 14, c->blocked);
 	db_bind_int64(db, st, 15, c->created);
 	db_bind_int64(db, st, 16, getpid());
-	if (db_step_done(db, st, "recording the certificate") == -1)
+	if (db_step_insert(db, st, &c->id, "recording the certificate") == -1)
 		return -1;
-	c->id = sqlite3_last_insert_rowid(db->h);
 	if (der != NULL && put_blob(db, ST_CERT_DER_INSERT, c->id, der, der_len,
 	    "storing the certificate") == -1)
 		return -1;

@@ -96,6 +96,9 @@ void		 db_stmt_failed(struct db *, sqlite3_stmt *, int rc,
 #endif
 /* Run a statement that returns no rows; -1 on error. */
 int		 db_step_done(struct db *, sqlite3_stmt *, const char *what);
+/* Run an INSERT: the new row's id into *id, 0; or -1 (*id unchanged). */
+int		 db_step_insert(struct db *, sqlite3_stmt *, int64_t *id,
+		    const char *what);
 void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);
 /* The statement (db_stmt()) with its parameter 1 bound to key. */
 sqlite3_stmt	*db_stmt_id(struct db *, enum db_stmt, int64_t key);

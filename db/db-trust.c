@@ -83,10 +83,7 @@ db_trusted_root_add(struct db *db, struct db_trusted_root *t,
 	db_bind_blob(db, st, 4, der, (int)len, SQLITE_STATIC);
 	db_bind_int64(db, st, 5, t->not_after);
 	db_bind_int64(db, st, 6, t->added);
-	if (db_step_done(db, st, "adding the trusted root CA") == -1)
-		return -1;
-	t->id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_step_insert(db, st, &t->id, "adding the trusted root CA");
 }
 
 static const struct db_col trusted_root_cols[] = {	/* ST_TRUST_LIST */

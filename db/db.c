@@ -502,6 +502,15 @@ db_read_all(struct db *db, sqlite3_stmt *st, const struct db_rec *r,
 }
 
 int
+db_step_insert(struct db *db, sqlite3_stmt *st, int64_t *id, const char *what)
+{
+	if (db_step_done(db, st, what) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+int
 db_read_count(struct db *db, sqlite3_stmt *st, size_t *n, const char *what)
 {
 	if (db_step(db, st) != SQLITE_ROW) {
@@ -1113,9 +1122,8 @@ db_site_insert(struct db *db, struct db_site *s)
 	db_bind_text(db, st, 3, site_type_names[s->type], -1, SQLITE_STATIC);
 	db_bind_int64(db, st, 4, s->parent_id);
 	db_bind_int64(db, st, 5, s->created);
-	if (db_step_done(db, st, "adding the site") == -1)
+	if (db_step_insert(db, st, &s->id, "adding the site") == -1)
 		return -1;
-	s->id = sqlite3_last_insert_rowid(db->h);
 	st = db_stmt(db, ST_SEC_INSERT);
 	bind_security(db, st, s->id, &s->sec);
 	return db_step_done(db, st, "adding the site's security settings");
@@ -1180,10 +1188,7 @@ db_system_insert(struct db *db, struct db_system *y)
 	db_bind_text(db, st, 1, y->fqdn, -1, SQLITE_STATIC);
 	db_bind_int64(db, st, 2, y->site_id);
 	db_bind_int64(db, st, 3, y->created);
-	if (db_step_done(db, st, "adding the site system") == -1)
-		return -1;
-	y->id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_step_insert(db, st, &y->id, "adding the site system");
 }
 
 int
@@ -1237,10 +1242,7 @@ db_role_insert(struct db *db, struct db_role *r)
 	db_bind_text(db, st, 2, r->role, -1, SQLITE_STATIC);
 	db_bind_text(db, st, 3, r->connection, -1, SQLITE_STATIC);
 	db_bind_int(db, st, 4, r->allow_anonymous);
-	if (db_step_done(db, st, "adding the role") == -1)
-		return -1;
-	r->id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_step_insert(db, st, &r->id, "adding the role");
 }
 
 int
