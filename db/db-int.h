@@ -109,7 +109,8 @@ sqlite3_stmt	*db_stmt_text(struct db *, enum db_stmt, const char *key);
  * field cols[i] names. DB_COL_INT: an int, int64_t or time_t field, by its
  * size; DB_COL_TEXT: a char array (db_copy_text()); DB_COL_SKIP: a column
  * only finish() reads. The record is zeroed first; finish, when not NULL,
- * fills what the columns do not.
+ * fills what the columns do not (with no columns, { size, NULL, 0, fn }:
+ * fn reads the whole row).
  */
 enum db_col_kind { DB_COL_INT, DB_COL_TEXT, DB_COL_SKIP };
 struct db_col {
