@@ -916,9 +916,8 @@ ehttp_cert_verify(struct ehttp *e, const struct db_cert *c, char *why,
 			fqdn = y.fqdn;
 	}
 	ca = ca_new();
-	switch (ca_verify_chain(ca, (const struct ca_blob *)anchors, na,
-	    (const struct ca_blob *)chain,
-	    nchain, leaf, leaf_len, fqdn)) {
+	switch (ca_verify_chain(ca, (const struct ca_der *)anchors, na,
+	    (const struct ca_der *)chain, nchain, leaf, leaf_len, fqdn)) {
 	case 1:
 		snprintf(why, whylen, "This certificate is OK.");
 		rc = 1;

@@ -5,30 +5,27 @@
 #include "db-int.h"
 #include "xmalloc.h"
 
-static void
-agent_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_agent *a = rec;
-
-	memset(a, 0, sizeof *a);
-	a->system_id = sqlite3_column_int64(st, 0);
-	db_copy_text(a->fqdn, sizeof a->fqdn, st, 1);
-	a->pid = sqlite3_column_int(st, 2);
-	a->https_port = sqlite3_column_int(st, 3);
-	a->http_port = sqlite3_column_int(st, 4);
-	a->cert_id = sqlite3_column_int64(st, 5);
-	db_copy_text(a->thumbprint, sizeof a->thumbprint, st, 6);
-	a->bound_since = sqlite3_column_int64(st, 7);
-	a->health_time = sqlite3_column_int64(st, 8);
-	a->health_ok = sqlite3_column_int(st, 9);
-	a->health_status = sqlite3_column_int(st, 10);
-	db_copy_text(a->health_text, sizeof a->health_text, st, 11);
-	a->updated = sqlite3_column_int64(st, 12);
-	db_copy_text(a->host, sizeof a->host, st, 13);
-	a->started = sqlite3_column_int64(st, 14);
-	a->lease_until = sqlite3_column_int64(st, 15);
-	a->poll_s = sqlite3_column_int(st, 16);
-}
+static const struct db_col agent_cols[] = {	/* db.c's AGENT_COLS */
+	DB_COL(INT, struct db_agent, system_id),
+	DB_COL(TEXT, struct db_agent, fqdn),
+	DB_COL(INT, struct db_agent, pid),
+	DB_COL(INT, struct db_agent, https_port),
+	DB_COL(INT, struct db_agent, http_port),
+	DB_COL(INT, struct db_agent, cert_id),
+	DB_COL(TEXT, struct db_agent, thumbprint),
+	DB_COL(INT, struct db_agent, bound_since),
+	DB_COL(INT, struct db_agent, health_time),
+	DB_COL(INT, struct db_agent, health_ok),
+	DB_COL(INT, struct db_agent, health_status),
+	DB_COL(TEXT, struct db_agent, health_text),
+	DB_COL(INT, struct db_agent, updated),
+	DB_COL(TEXT, struct db_agent, host),
+	DB_COL(INT, struct db_agent, started),
+	DB_COL(INT, struct db_agent, lease_until),
+	DB_COL(INT, struct db_agent, poll_s),
+};
+static const struct db_rec agent_rec = DB_REC(struct db_agent, agent_cols,
+    NULL);
 
 int
 db_agent_bind(struct db *db, const struct db_agent *a)
@@ -67,18 +64,13 @@ db_agent_health(struct db *db, int64_t system_id, time_t when, int ok,
 int
 db_agent_get(struct db *db, int64_t system_id, struct db_agent *a)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_AGENT_GET);
-
-	db_bind_int64(db, st, 1, system_id);
-	return db_read_one(db, st, agent_row, a, "reading the agent state");
+	return db_read_one(db, db_stmt_id(db, ST_AGENT_GET, system_id),
+	    &agent_rec, a, "reading the agent state");
 }
 
 int
 db_agent_list(struct db *db, int64_t site_id, struct db_agent **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_AGENT_LIST);
-
-	db_bind_int64(db, st, 1, site_id);
-	return db_read_all(db, st, agent_row, sizeof **out, out, n,
-	    "listing agents");
+	return db_read_all(db, db_stmt_id(db, ST_AGENT_LIST, site_id),
+	    &agent_rec, out, n, "listing agents");
 }

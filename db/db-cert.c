@@ -11,52 +11,31 @@
 #include "db-int.h"
 #include "xmalloc.h"
 
-#define CERT_COLS \
-	"c.id, c.type, c.state, c.site_id, s.code, coalesce(c.system_id, 0)," \
-	" coalesce(c.issuer_id, 0), coalesce(c.serial, ''), c.issued_to," \
-	" c.issued_by, c.subject, c.not_before, c.not_after," \
-	" coalesce(c.thumbprint, ''), c.key_alg, c.blocked, c.created" \
-	" FROM cert c JOIN site s ON s.id = c.site_id"
-
-static void
-cert_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_cert *c = rec;
-
-	memset(c, 0, sizeof *c);
-	c->id = sqlite3_column_int64(st, 0);
-	db_copy_text(c->type, sizeof c->type, st, 1);
-	db_copy_text(c->state, sizeof c->state, st, 2);
-	c->site_id = sqlite3_column_int64(st, 3);
-	db_copy_text(c->site_code, sizeof c->site_code, st, 4);
-	c->system_id = sqlite3_column_int64(st, 5);
-	c->issuer_id = sqlite3_column_int64(st, 6);
-	db_copy_text(c->serial, sizeof c->serial, st, 7);
-	db_copy_text(c->issued_to, sizeof c->issued_to, st, 8);
-	db_copy_text(c->issued_by, sizeof c->issued_by, st, 9);
-	db_copy_text(c->subject, sizeof c->subject, st, 10);
-	c->not_before = sqlite3_column_int64(st, 11);
-	c->not_after = sqlite3_column_int64(st, 12);
-	db_copy_text(c->thumbprint, sizeof c->thumbprint, st, 13);
-	db_copy_text(c->key_alg, sizeof c->key_alg, st, 14);
-	c->blocked = sqlite3_column_int(st, 15);
-	c->created = sqlite3_column_int64(st, 16);
-}
+static const struct db_col cert_cols[] = {	/* DB_CERT_COLS */
+	DB_COL(INT, struct db_cert, id),
+	DB_COL(TEXT, struct db_cert, type),
+	DB_COL(TEXT, struct db_cert, state),
+	DB_COL(INT, struct db_cert, site_id),
+	DB_COL(TEXT, struct db_cert, site_code),
+	DB_COL(INT, struct db_cert, system_id),
+	DB_COL(INT, struct db_cert, issuer_id),
+	DB_COL(TEXT, struct db_cert, serial),
+	DB_COL(TEXT, struct db_cert, issued_to),
+	DB_COL(TEXT, struct db_cert, issued_by),
+	DB_COL(TEXT, struct db_cert, subject),
+	DB_COL(INT, struct db_cert, not_before),
+	DB_COL(INT, struct db_cert, not_after),
+	DB_COL(TEXT, struct db_cert, thumbprint),
+	DB_COL(TEXT, struct db_cert, key_alg),
+	DB_COL(INT, struct db_cert, blocked),
+	DB_COL(INT, struct db_cert, created),
+};
+static const struct db_rec cert_rec = DB_REC(struct db_cert, cert_cols, NULL);
 
 static int
 cert_one(struct db *db, sqlite3_stmt *st, struct db_cert *c)
 {
-	return db_read_one(db, st, cert_row, c, "reading a certificate");
-}
-
-/* The certificate a statement finds by the number of its parameter 1. */
-static int
-cert_by(struct db *db, enum db_stmt which, int64_t key, struct db_cert *c)
-{
-	sqlite3_stmt *st = db_stmt(db, which);
-
-	db_bind_int64(db, st, 1, key);
-	return cert_one(db, st, c);
+	return db_read_one(db, st, &cert_rec, c, "reading a certificate");
 }
 
 static int
@@ -102,9 +81,8 @@ db_cert_insert(struct db *db, struct db_cert *c, const unsigned char *der,
 	db_bind_int(db, st, 14, c->blocked);
 	db_bind_int64(db, st, 15, c->created);
 	db_bind_int64(db, st, 16, getpid());
-	if (db_step_done(db, st, "recording the certificate") == -1)
+	if (db_step_insert(db, st, &c->id, "recording the certificate") == -1)
 		return -1;
-	c->id = sqlite3_last_insert_rowid(db->h);
 	if (der != NULL && put_blob(db, ST_CERT_DER_INSERT, c->id, der, der_len,
 	    "storing the certificate") == -1)
 		return -1;
@@ -135,27 +113,22 @@ db_cert_complete(struct db *db, struct db_cert *c, const unsigned char *der,
 int
 db_cert_get(struct db *db, int64_t id, struct db_cert *c)
 {
-	return cert_by(db, ST_CERT_GET, id, c);
+	return cert_one(db, db_stmt_id(db, ST_CERT_GET, id), c);
 }
 
 int
 db_cert_get_thumbprint(struct db *db, const char *tp, struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_GET_TP);
-
-	db_bind_text(db, st, 1, tp, -1, SQLITE_STATIC);
-	return cert_one(db, st, c);
+	return cert_one(db, db_stmt_text(db, ST_CERT_GET_TP, tp), c);
 }
 
 static int
 get_blob(struct db *db, enum db_stmt which, int64_t id, unsigned char **out,
     size_t *len)
 {
-	sqlite3_stmt *st = db_stmt(db, which);
-	int rc;
+	sqlite3_stmt *st = db_stmt_id(db, which, id);
+	int rc = db_step(db, st);
 
-	db_bind_int64(db, st, 1, id);
-	rc = db_step(db, st);
 	if (rc == SQLITE_ROW) {
 		const void *p = sqlite3_column_blob(st, 0);
 		*len = sqlite3_column_bytes(st, 0);
@@ -203,11 +176,9 @@ db_cert_set_blocked(struct db *db, int64_t id, int blocked)
 int
 db_cert_serial_exists(struct db *db, const char *serial)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_SERIAL);
-	int rc;
+	sqlite3_stmt *st = db_stmt_text(db, ST_CERT_SERIAL, serial);
+	int rc = db_step(db, st);
 
-	db_bind_text(db, st, 1, serial, -1, SQLITE_STATIC);
-	rc = db_step(db, st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -234,7 +205,7 @@ db_cert_current_root(struct db *db, int64_t site_id, struct db_cert *c)
 int
 db_cert_for_system(struct db *db, int64_t system_id, struct db_cert *c)
 {
-	return cert_by(db, ST_CERT_FOR_SYSTEM, system_id, c);
+	return cert_one(db, db_stmt_id(db, ST_CERT_FOR_SYSTEM, system_id), c);
 }
 
 int
@@ -252,15 +223,10 @@ int
 db_cert_retire_roles(struct db *db, int64_t site_id, int64_t system_id,
     const char *state, size_t *changed)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = system_id != 0 ?
+	    db_stmt_id(db, ST_CERT_RETIRE_SYSTEM, system_id) :
+	    db_stmt_id(db, ST_CERT_RETIRE_SITE, site_id);
 
-	if (system_id != 0) {
-		st = db_stmt(db, ST_CERT_RETIRE_SYSTEM);
-		db_bind_int64(db, st, 1, system_id);
-	} else {
-		st = db_stmt(db, ST_CERT_RETIRE_SITE);
-		db_bind_int64(db, st, 1, site_id);
-	}
 	db_bind_text(db, st, 2, state, -1, SQLITE_STATIC);
 	if (db_step_done(db, st, "retiring role certificates") == -1)
 		return -1;
@@ -293,8 +259,7 @@ db_cert_drop_pending(struct db *db, size_t *dropped)
 	for (size_t i = 0; i < npids; i++) {
 		if (pid_alive((pid_t)pids[i]) && pids[i] != getpid())
 			continue;
-		st = db_stmt(db, ST_CERT_DROP_PENDING);
-		db_bind_int64(db, st, 1, pids[i]);
+		st = db_stmt_id(db, ST_CERT_DROP_PENDING, pids[i]);
 		if (db_step_done(db, st, "dropping unfinished certificates") == -1)
 			return -1;
 		if (dropped != NULL)
@@ -465,7 +430,7 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
 		sort = DB_CERT_SORT_EXPIRATION;
 	col = sort_cols[sort];
 	f = xopen_memstream(&sql, &len);
-	fputs("SELECT " CERT_COLS, f);
+	fputs("SELECT " DB_CERT_COLS, f);
 	filter_sql(f, fl);
 	if (after != NULL)
 		fprintf(f, " AND (%s, c.id) %s (:after, :after_id)", col,
@@ -479,8 +444,7 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
 	if (after != NULL)
 		bind_after(db, st, sort, after);
 	bind_named_int(db, st, ":limit", limit ? (int64_t)limit : -1);
-	rc = db_read_all(db, st, cert_row, sizeof **out, out, n,
-	    "listing certificates");
+	rc = db_read_all(db, st, &cert_rec, out, n, "listing certificates");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -2,6 +2,8 @@
 #ifndef DB_INT_H
 #define DB_INT_H
 
+#include <stddef.h>
+
 #include <sqlite3.h>
 
 #include "db.h"
@@ -40,6 +42,14 @@ struct db {
 	char		 bad_why[192];
 	int		 refused;	/* db_step() refused; for db_fail() */
 };
+
+/* The columns of a certificate record (db-cert.c's cert_rec). */
+#define DB_CERT_COLS \
+	"c.id, c.type, c.state, c.site_id, s.code, coalesce(c.system_id, 0)," \
+	" coalesce(c.issuer_id, 0), coalesce(c.serial, ''), c.issued_to," \
+	" c.issued_by, c.subject, c.not_before, c.not_after," \
+	" coalesce(c.thumbprint, ''), c.key_alg, c.blocked, c.created" \
+	" FROM cert c JOIN site s ON s.id = c.site_id"
 
 /* Record sqlite's message for the handle; returns -1. */
 int		 db_fail(struct db *, const char *what);
@@ -86,20 +96,49 @@ void		 db_stmt_failed(struct db *, sqlite3_stmt *, int rc,
 #endif
 /* Run a statement that returns no rows; -1 on error. */
 int		 db_step_done(struct db *, sqlite3_stmt *, const char *what);
+/* Run an INSERT: the new row's id into *id, 0; or -1 (*id unchanged). */
+int		 db_step_insert(struct db *, sqlite3_stmt *, int64_t *id,
+		    const char *what);
 void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);
-/* Copies the current row of a statement into one record (a struct). */
-typedef void	 db_row_fn(sqlite3_stmt *, void *rec);
+/* The statement (db_stmt()) with its parameter 1 bound to key. */
+sqlite3_stmt	*db_stmt_id(struct db *, enum db_stmt, int64_t key);
+sqlite3_stmt	*db_stmt_text(struct db *, enum db_stmt, const char *key);
+
+/*
+ * A record (a struct) as a row fills it: column i of the row goes to the
+ * field cols[i] names. DB_COL_INT: an int, int64_t or time_t field, by its
+ * size; DB_COL_TEXT: a char array (db_copy_text()); DB_COL_SKIP: a column
+ * only finish() reads. The record is zeroed first; finish, when not NULL,
+ * fills what the columns do not (with no columns, { size, NULL, 0, fn }:
+ * fn reads the whole row).
+ */
+enum db_col_kind { DB_COL_INT, DB_COL_TEXT, DB_COL_SKIP };
+struct db_col {
+	enum db_col_kind kind;
+	size_t		 off;
+	size_t		 size;
+};
+#define DB_COL(kind, type, field) \
+	{ DB_COL_##kind, offsetof(type, field), sizeof(((type *)0)->field) }
+struct db_rec {
+	size_t			 size;
+	const struct db_col	*cols;
+	size_t			 ncols;
+	void			(*finish)(sqlite3_stmt *, void *rec);
+};
+#define DB_REC(type, cols, finish) \
+	{ sizeof(type), cols, sizeof cols / sizeof cols[0], finish }
+
 /* Steps st once: its row read into rec, 1; no row, 0; or -1 (db_fail(what)).
  * st is reset. */
-int		 db_read_one(struct db *, sqlite3_stmt *, db_row_fn *, void *rec,
-		    const char *what);
+int		 db_read_one(struct db *, sqlite3_stmt *, const struct db_rec *,
+		    void *rec, const char *what);
 /*
- * Every row of st into a new array of records of size bytes each: out
- * points to the caller's array pointer (set to NULL first; free() it),
- * *n counts them. 0, or -1 (db_fail(what)) with no array and *n 0. st is
- * reset.
+ * Every row of st into a new array of records: out points to the caller's
+ * array pointer (set to NULL first; free() it), *n counts them. 0, or -1
+ * (db_fail(what)) with no array and *n 0. st is reset.
  */
-int		 db_read_all(struct db *, sqlite3_stmt *, db_row_fn *, size_t size,
+int		 db_read_all(struct db *, sqlite3_stmt *, const struct db_rec *,
 		    void *out, size_t *n, const char *what);
 /* The count in column 0 of st's one row into *n: 0, or -1 (db_fail(what),
  * also when there is no row). st is reset. */

@@ -70,6 +70,7 @@ id_row(sqlite3_stmt *st, void *rec)
 {
 	*(int64_t *)rec = sqlite3_column_int64(st, 0);
 }
+static const struct db_rec id_rec = { sizeof(int64_t), NULL, 0, id_row };
 
 int
 db_systems_uncovered(struct db *db, int64_t site_id, time_t now,
@@ -88,7 +89,7 @@ db_systems_uncovered(struct db *db, int64_t site_id, time_t now,
 		return -1;
 	db_bind_int64(db, st, 1, site_id);
 	db_bind_int64(db, st, 2, now);
-	rc = db_read_all(db, st, id_row, sizeof **ids, ids, n,
+	rc = db_read_all(db, st, &id_rec, ids, n,
 	    "listing site systems without a certificate");
 	sqlite3_finalize(st);
 	return rc;
@@ -106,11 +107,10 @@ db_pass_begin(struct db *db, struct db_pass *p)
 	db_bind_text(db, st, 1, p->host, -1, SQLITE_STATIC);
 	db_bind_int(db, st, 2, p->pid);
 	db_bind_int64(db, st, 3, p->started);
-	rc = db_step_done(db, st, "recording the pass");
+	rc = db_step_insert(db, st, &p->id, "recording the pass");
 	sqlite3_finalize(st);
 	if (rc == -1)
 		return -1;
-	p->id = sqlite3_last_insert_rowid(db->h);
 	if (db_prepare(db, "DELETE FROM sited_pass WHERE id <= ?1", &st,
 	    "trimming the passes") == -1)
 		return -1;
@@ -143,24 +143,20 @@ db_pass_end(struct db *db, const struct db_pass *p)
 	return rc;
 }
 
-static void
-pass_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_pass *p = rec;
-
-	memset(p, 0, sizeof *p);
-	p->id = sqlite3_column_int64(st, 0);
-	db_copy_text(p->host, sizeof p->host, st, 1);
-	p->pid = sqlite3_column_int(st, 2);
-	p->started = sqlite3_column_int64(st, 3);
-	p->finished = sqlite3_column_int64(st, 4);
-	p->next = sqlite3_column_int64(st, 5);
-	p->checked = sqlite3_column_int64(st, 6);
-	p->renewed = sqlite3_column_int64(st, 7);
-	p->failed = sqlite3_column_int64(st, 8);
-	p->warnings = sqlite3_column_int64(st, 9);
-	db_copy_text(p->summary, sizeof p->summary, st, 10);
-}
+static const struct db_col pass_cols[] = {
+	DB_COL(INT, struct db_pass, id),
+	DB_COL(TEXT, struct db_pass, host),
+	DB_COL(INT, struct db_pass, pid),
+	DB_COL(INT, struct db_pass, started),
+	DB_COL(INT, struct db_pass, finished),
+	DB_COL(INT, struct db_pass, next),
+	DB_COL(INT, struct db_pass, checked),
+	DB_COL(INT, struct db_pass, renewed),
+	DB_COL(INT, struct db_pass, failed),
+	DB_COL(INT, struct db_pass, warnings),
+	DB_COL(TEXT, struct db_pass, summary),
+};
+static const struct db_rec pass_rec = DB_REC(struct db_pass, pass_cols, NULL);
 
 int
 db_pass_last(struct db *db, struct db_pass *p)
@@ -172,7 +168,7 @@ db_pass_last(struct db *db, struct db_pass *p)
 	    " checked, renewed, failed, warnings, summary FROM sited_pass"
 	    " ORDER BY id DESC LIMIT 1", &st, "reading the last pass") == -1)
 		return -1;
-	rc = db_read_one(db, st, pass_row, p, "reading the last pass");
+	rc = db_read_one(db, st, &pass_rec, p, "reading the last pass");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -65,10 +65,8 @@ db_cert_chain_add(struct db *db, int64_t cert_id, int pos,
 int
 db_cert_chain(struct db *db, int64_t cert_id, struct db_blob **v, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CHAIN_LIST);
-
-	db_bind_int64(db, st, 1, cert_id);
-	return blobs_read(db, st, v, n, "reading the certificate chain");
+	return blobs_read(db, db_stmt_id(db, ST_CHAIN_LIST, cert_id), v, n,
+	    "reading the certificate chain");
 }
 
 int
@@ -85,46 +83,35 @@ db_trusted_root_add(struct db *db, struct db_trusted_root *t,
 	db_bind_blob(db, st, 4, der, (int)len, SQLITE_STATIC);
 	db_bind_int64(db, st, 5, t->not_after);
 	db_bind_int64(db, st, 6, t->added);
-	if (db_step_done(db, st, "adding the trusted root CA") == -1)
-		return -1;
-	t->id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_step_insert(db, st, &t->id, "adding the trusted root CA");
 }
 
-static void
-trusted_root_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_trusted_root *t = rec;
-
-	memset(t, 0, sizeof *t);
-	t->id = sqlite3_column_int64(st, 0);
-	t->site_id = sqlite3_column_int64(st, 1);
-	db_copy_text(t->site_code, sizeof t->site_code, st, 2);
-	db_copy_text(t->subject, sizeof t->subject, st, 3);
-	db_copy_text(t->thumbprint, sizeof t->thumbprint, st, 4);
-	t->not_after = sqlite3_column_int64(st, 5);
-	t->added = sqlite3_column_int64(st, 6);
-}
+static const struct db_col trusted_root_cols[] = {	/* ST_TRUST_LIST */
+	DB_COL(INT, struct db_trusted_root, id),
+	DB_COL(INT, struct db_trusted_root, site_id),
+	DB_COL(TEXT, struct db_trusted_root, site_code),
+	DB_COL(TEXT, struct db_trusted_root, subject),
+	DB_COL(TEXT, struct db_trusted_root, thumbprint),
+	DB_COL(INT, struct db_trusted_root, not_after),
+	DB_COL(INT, struct db_trusted_root, added),
+};
+static const struct db_rec trusted_root_rec = DB_REC(struct db_trusted_root,
+    trusted_root_cols, NULL);
 
 int
 db_trusted_root_list(struct db *db, int64_t site_id,
     struct db_trusted_root **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_TRUST_LIST);
-
-	db_bind_int64(db, st, 1, site_id);
-	return db_read_all(db, st, trusted_root_row, sizeof **out, out, n,
-	    "listing trusted root CAs");
+	return db_read_all(db, db_stmt_id(db, ST_TRUST_LIST, site_id),
+	    &trusted_root_rec, out, n, "listing trusted root CAs");
 }
 
 int
 db_trusted_root_ders(struct db *db, int64_t site_id, struct db_blob **v,
     size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_TRUST_DER);
-
-	db_bind_int64(db, st, 1, site_id);
-	return blobs_read(db, st, v, n, "reading trusted root CAs");
+	return blobs_read(db, db_stmt_id(db, ST_TRUST_DER, site_id), v, n,
+	    "reading trusted root CAs");
 }
 
 int

@@ -249,12 +249,6 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 	"r.id, r.system_id, y.fqdn, y.site_id, r.role, r.connection," \
 	" r.allow_anonymous FROM role r JOIN site_system y ON y.id = r.system_id" \
 	" JOIN site s ON s.id = y.site_id"
-#define CERT_COLS_\
-	"c.id, c.type, c.state, c.site_id, s.code, coalesce(c.system_id, 0)," \
-	" coalesce(c.issuer_id, 0), coalesce(c.serial, ''), c.issued_to," \
-	" c.issued_by, c.subject, c.not_before, c.not_after," \
-	" coalesce(c.thumbprint, ''), c.key_alg, c.blocked, c.created" \
-	" FROM cert c JOIN site s ON s.id = c.site_id"
 #define AGENT_COLS \
 	"a.system_id, y.fqdn, a.pid, a.https_port, a.http_port," \
 	" coalesce(a.cert_id, 0), a.thumbprint, a.bound_since, a.health_time," \
@@ -320,8 +314,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " issued_to = ?4, issued_by = ?5, subject = ?6, not_before = ?7,"
 	    " not_after = ?8, thumbprint = ?9, key_alg = ?10, pending_pid = 0"
 	    " WHERE id = ?1",
-	[ST_CERT_GET] = "SELECT " CERT_COLS_ " WHERE c.id = ?1",
-	[ST_CERT_GET_TP] = "SELECT " CERT_COLS_ " WHERE c.thumbprint = upper(?1)",
+	[ST_CERT_GET] = "SELECT " DB_CERT_COLS " WHERE c.id = ?1",
+	[ST_CERT_GET_TP] = "SELECT " DB_CERT_COLS " WHERE c.thumbprint = upper(?1)",
 	[ST_CERT_DER_INSERT] = "INSERT INTO cert_der (cert_id, der) VALUES (?1, ?2)",
 	[ST_CERT_DER_GET] = "SELECT der FROM cert_der WHERE cert_id = ?1",
 	[ST_KEY_INSERT] = "INSERT INTO cert_key (cert_id, pkcs8) VALUES (?1, ?2)",
@@ -329,12 +323,12 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_CERT_SET_STATE] = "UPDATE cert SET state = ?2 WHERE id = ?1",
 	[ST_CERT_SET_BLOCKED] = "UPDATE cert SET blocked = ?2 WHERE id = ?1",
 	[ST_CERT_SERIAL] = "SELECT 1 FROM cert WHERE serial = ?1",
-	[ST_CERT_SITE_CURRENT] = "SELECT " CERT_COLS_ " WHERE c.site_id = ?1 AND"
+	[ST_CERT_SITE_CURRENT] = "SELECT " DB_CERT_COLS " WHERE c.site_id = ?1 AND"
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
-	[ST_CERT_FOR_SYSTEM] = "SELECT " CERT_COLS_ " WHERE c.system_id = ?1 AND"
+	[ST_CERT_FOR_SYSTEM] = "SELECT " DB_CERT_COLS " WHERE c.system_id = ?1 AND"
 	    " c.state = 'active' AND c.blocked = 0 AND c.type IN ('pki', 'role')"
 	    " ORDER BY c.type = 'pki' DESC, c.id DESC LIMIT 1",
-	[ST_CERT_ACTIVE] = "SELECT " CERT_COLS_ " WHERE c.system_id = ?1 AND"
+	[ST_CERT_ACTIVE] = "SELECT " DB_CERT_COLS " WHERE c.system_id = ?1 AND"
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
 	[ST_CERT_RETIRE_SITE] = "UPDATE cert SET state = ?2 WHERE site_id = ?1"
 	    " AND type = 'role' AND state = 'active'",
@@ -467,6 +461,24 @@ db_stmt(struct db *db, enum db_stmt which)
 	return st;
 }
 
+sqlite3_stmt *
+db_stmt_id(struct db *db, enum db_stmt which, int64_t key)
+{
+	sqlite3_stmt *st = db_stmt(db, which);
+
+	db_bind_int64(db, st, 1, key);
+	return st;
+}
+
+sqlite3_stmt *
+db_stmt_text(struct db *db, enum db_stmt which, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(db, which);
+
+	db_bind_text(db, st, 1, key, -1, SQLITE_STATIC);
+	return st;
+}
+
 int
 db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
     const char *what)
@@ -495,14 +507,49 @@ db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+_Static_assert(sizeof(time_t) == sizeof(int64_t), "DB_COL_INT reads time_t");
+
+/* The current row of st into rec, as r lays it out (db-int.h). */
+static void
+read_row(sqlite3_stmt *st, const struct db_rec *r, void *rec)
+{
+	memset(rec, 0, r->size);
+	for (size_t i = 0; i < r->ncols; i++) {
+		const struct db_col *c = &r->cols[i];
+		char *f = (char *)rec + c->off;
+		int64_t v64;
+		int v;
+
+		switch (c->kind) {
+		case DB_COL_TEXT:
+			db_copy_text(f, c->size, st, (int)i);
+			break;
+		case DB_COL_INT:
+			if (c->size == sizeof v64) {
+				v64 = sqlite3_column_int64(st, (int)i);
+				memcpy(f, &v64, sizeof v64);
+			} else if (c->size == sizeof v) {
+				v = sqlite3_column_int(st, (int)i);
+				memcpy(f, &v, sizeof v);
+			} else
+				abort();	/* a bug in a layout table */
+			break;
+		case DB_COL_SKIP:
+			break;
+		}
+	}
+	if (r->finish != NULL)
+		r->finish(st, rec);
+}
+
 int
-db_read_one(struct db *db, sqlite3_stmt *st, db_row_fn *row, void *rec,
-    const char *what)
+db_read_one(struct db *db, sqlite3_stmt *st, const struct db_rec *r,
+    void *rec, const char *what)
 {
 	int rc = db_step(db, st);
 
 	if (rc == SQLITE_ROW)
-		row(st, rec);
+		read_row(st, r, rec);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -510,7 +557,7 @@ db_read_one(struct db *db, sqlite3_stmt *st, db_row_fn *row, void *rec,
 }
 
 int
-db_read_all(struct db *db, sqlite3_stmt *st, db_row_fn *row, size_t size,
+db_read_all(struct db *db, sqlite3_stmt *st, const struct db_rec *r,
     void *out, size_t *n, const char *what)
 {
 	char *v = NULL;
@@ -521,8 +568,8 @@ db_read_all(struct db *db, sqlite3_stmt *st, db_row_fn *row, size_t size,
 	memcpy(out, &v, sizeof v);
 	*n = 0;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		v = xgrowarray(v, &cap, *n, 16, size);
-		row(st, v + (*n)++ * size);
+		v = xgrowarray(v, &cap, *n, 16, r->size);
+		read_row(st, r, v + (*n)++ * r->size);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -531,6 +578,15 @@ db_read_all(struct db *db, sqlite3_stmt *st, db_row_fn *row, size_t size,
 		return db_fail(db, what);
 	}
 	memcpy(out, &v, sizeof v);
+	return 0;
+}
+
+int
+db_step_insert(struct db *db, sqlite3_stmt *st, int64_t *id, const char *what)
+{
+	if (db_step_done(db, st, what) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db->h);
 	return 0;
 }
 
@@ -1129,27 +1185,32 @@ site_type_parse(const char *s)
 }
 
 static void
-site_row(sqlite3_stmt *st, void *rec)
+site_type_read(sqlite3_stmt *st, void *rec)
 {
 	struct db_site *s = rec;
 
-	memset(s, 0, sizeof *s);
-	s->id = sqlite3_column_int64(st, 0);
-	db_copy_text(s->code, sizeof s->code, st, 1);
-	db_copy_text(s->name, sizeof s->name, st, 2);
 	s->type = site_type_parse((const char *)sqlite3_column_text(st, 3));
-	s->parent_id = sqlite3_column_int64(st, 4);
-	db_copy_text(s->parent_code, sizeof s->parent_code, st, 5);
-	s->created = sqlite3_column_int64(st, 6);
-	s->sec.https_only = sqlite3_column_int(st, 7);
-	s->sec.enhanced_http = sqlite3_column_int(st, 8);
-	s->sec.pki_client_cert = sqlite3_column_int(st, 9);
-	s->sec.crl_check = sqlite3_column_int(st, 10);
-	s->sec.require_signing = sqlite3_column_int(st, 11);
-	s->sec.require_sha256 = sqlite3_column_int(st, 12);
-	s->sec.use_encryption = sqlite3_column_int(st, 13);
-	db_copy_text(s->sec.key_alg, sizeof s->sec.key_alg, st, 14);
 }
+
+static const struct db_col site_cols[] = {	/* SITE_COLS */
+	DB_COL(INT, struct db_site, id),
+	DB_COL(TEXT, struct db_site, code),
+	DB_COL(TEXT, struct db_site, name),
+	DB_COL(SKIP, struct db_site, type),	/* site_type_read() */
+	DB_COL(INT, struct db_site, parent_id),
+	DB_COL(TEXT, struct db_site, parent_code),
+	DB_COL(INT, struct db_site, created),
+	DB_COL(INT, struct db_site, sec.https_only),
+	DB_COL(INT, struct db_site, sec.enhanced_http),
+	DB_COL(INT, struct db_site, sec.pki_client_cert),
+	DB_COL(INT, struct db_site, sec.crl_check),
+	DB_COL(INT, struct db_site, sec.require_signing),
+	DB_COL(INT, struct db_site, sec.require_sha256),
+	DB_COL(INT, struct db_site, sec.use_encryption),
+	DB_COL(TEXT, struct db_site, sec.key_alg),
+};
+static const struct db_rec site_rec = DB_REC(struct db_site, site_cols,
+    site_type_read);
 
 static void
 bind_security(struct db *db, sqlite3_stmt *st, int64_t id, const struct db_security *x)
@@ -1178,9 +1239,8 @@ db_site_insert(struct db *db, struct db_site *s)
 	db_bind_text(db, st, 3, site_type_names[s->type], -1, SQLITE_STATIC);
 	db_bind_int64(db, st, 4, s->parent_id);
 	db_bind_int64(db, st, 5, s->created);
-	if (db_step_done(db, st, "adding the site") == -1)
+	if (db_step_insert(db, st, &s->id, "adding the site") == -1)
 		return -1;
-	s->id = sqlite3_last_insert_rowid(db->h);
 	st = db_stmt(db, ST_SEC_INSERT);
 	bind_security(db, st, s->id, &s->sec);
 	return db_step_done(db, st, "adding the site's security settings");
@@ -1189,35 +1249,29 @@ db_site_insert(struct db *db, struct db_site *s)
 int
 db_site_get(struct db *db, const char *code, struct db_site *s)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET);
-
-	db_bind_text(db, st, 1, code, -1, SQLITE_STATIC);
-	return db_read_one(db, st, site_row, s, "reading a site");
+	return db_read_one(db, db_stmt_text(db, ST_SITE_GET, code), &site_rec, s,
+	    "reading a site");
 }
 
 int
 db_site_get_id(struct db *db, int64_t id, struct db_site *s)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SITE_GET_ID);
-
-	db_bind_int64(db, st, 1, id);
-	return db_read_one(db, st, site_row, s, "reading a site");
+	return db_read_one(db, db_stmt_id(db, ST_SITE_GET_ID, id), &site_rec, s,
+	    "reading a site");
 }
 
 int
 db_site_list(struct db *db, struct db_site **out, size_t *n)
 {
-	return db_read_all(db, db_stmt(db, ST_SITE_LIST), site_row, sizeof **out,
-	    out, n, "listing sites");
+	return db_read_all(db, db_stmt(db, ST_SITE_LIST), &site_rec, out, n,
+	    "listing sites");
 }
 
 int
 db_site_children(struct db *db, int64_t id, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SITE_CHILDREN);
-
-	db_bind_int64(db, st, 1, id);
-	return db_read_count(db, st, n, "counting child sites");
+	return db_read_count(db, db_stmt_id(db, ST_SITE_CHILDREN, id), n,
+	    "counting child sites");
 }
 
 int
@@ -1231,18 +1285,15 @@ db_site_set_security(struct db *db, int64_t id, const struct db_security *x)
 
 /* Site systems. */
 
-static void
-system_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_system *y = rec;
-
-	memset(y, 0, sizeof *y);
-	y->id = sqlite3_column_int64(st, 0);
-	db_copy_text(y->fqdn, sizeof y->fqdn, st, 1);
-	y->site_id = sqlite3_column_int64(st, 2);
-	db_copy_text(y->site_code, sizeof y->site_code, st, 3);
-	y->created = sqlite3_column_int64(st, 4);
-}
+static const struct db_col system_cols[] = {	/* SYS_COLS */
+	DB_COL(INT, struct db_system, id),
+	DB_COL(TEXT, struct db_system, fqdn),
+	DB_COL(INT, struct db_system, site_id),
+	DB_COL(TEXT, struct db_system, site_code),
+	DB_COL(INT, struct db_system, created),
+};
+static const struct db_rec system_rec = DB_REC(struct db_system, system_cols,
+    NULL);
 
 int
 db_system_insert(struct db *db, struct db_system *y)
@@ -1254,66 +1305,50 @@ db_system_insert(struct db *db, struct db_system *y)
 	db_bind_text(db, st, 1, y->fqdn, -1, SQLITE_STATIC);
 	db_bind_int64(db, st, 2, y->site_id);
 	db_bind_int64(db, st, 3, y->created);
-	if (db_step_done(db, st, "adding the site system") == -1)
-		return -1;
-	y->id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_step_insert(db, st, &y->id, "adding the site system");
 }
 
 int
 db_system_get(struct db *db, const char *fqdn, struct db_system *y)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET);
-
-	db_bind_text(db, st, 1, fqdn, -1, SQLITE_STATIC);
-	return db_read_one(db, st, system_row, y, "reading a site system");
+	return db_read_one(db, db_stmt_text(db, ST_SYS_GET, fqdn), &system_rec,
+	    y, "reading a site system");
 }
 
 int
 db_system_get_id(struct db *db, int64_t id, struct db_system *y)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SYS_GET_ID);
-
-	db_bind_int64(db, st, 1, id);
-	return db_read_one(db, st, system_row, y, "reading a site system");
+	return db_read_one(db, db_stmt_id(db, ST_SYS_GET_ID, id), &system_rec,
+	    y, "reading a site system");
 }
 
 int
 db_system_list(struct db *db, int64_t site_id, struct db_system **out,
     size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SYS_LIST);
-
-	db_bind_int64(db, st, 1, site_id);
-	return db_read_all(db, st, system_row, sizeof **out, out, n,
-	    "listing site systems");
+	return db_read_all(db, db_stmt_id(db, ST_SYS_LIST, site_id),
+	    &system_rec, out, n, "listing site systems");
 }
 
 int
 db_system_delete(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SYS_DELETE);
-
-	db_bind_int64(db, st, 1, id);
-	return db_step_done(db, st, "removing the site system");
+	return db_step_done(db, db_stmt_id(db, ST_SYS_DELETE, id),
+	    "removing the site system");
 }
 
 /* Roles. */
 
-static void
-role_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_role *r = rec;
-
-	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(st, 0);
-	r->system_id = sqlite3_column_int64(st, 1);
-	db_copy_text(r->fqdn, sizeof r->fqdn, st, 2);
-	r->site_id = sqlite3_column_int64(st, 3);
-	db_copy_text(r->role, sizeof r->role, st, 4);
-	db_copy_text(r->connection, sizeof r->connection, st, 5);
-	r->allow_anonymous = sqlite3_column_int(st, 6);
-}
+static const struct db_col role_cols[] = {	/* ROLE_COLS */
+	DB_COL(INT, struct db_role, id),
+	DB_COL(INT, struct db_role, system_id),
+	DB_COL(TEXT, struct db_role, fqdn),
+	DB_COL(INT, struct db_role, site_id),
+	DB_COL(TEXT, struct db_role, role),
+	DB_COL(TEXT, struct db_role, connection),
+	DB_COL(INT, struct db_role, allow_anonymous),
+};
+static const struct db_rec role_rec = DB_REC(struct db_role, role_cols, NULL);
 
 int
 db_role_insert(struct db *db, struct db_role *r)
@@ -1324,10 +1359,7 @@ db_role_insert(struct db *db, struct db_role *r)
 	db_bind_text(db, st, 2, r->role, -1, SQLITE_STATIC);
 	db_bind_text(db, st, 3, r->connection, -1, SQLITE_STATIC);
 	db_bind_int(db, st, 4, r->allow_anonymous);
-	if (db_step_done(db, st, "adding the role") == -1)
-		return -1;
-	r->id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_step_insert(db, st, &r->id, "adding the role");
 }
 
 int
@@ -1338,7 +1370,7 @@ db_role_get(struct db *db, int64_t system_id, const char *role,
 
 	db_bind_int64(db, st, 1, system_id);
 	db_bind_text(db, st, 2, role, -1, SQLITE_STATIC);
-	return db_read_one(db, st, role_row, r, "reading a role");
+	return db_read_one(db, st, &role_rec, r, "reading a role");
 }
 
 int
@@ -1355,10 +1387,8 @@ db_role_update(struct db *db, const struct db_role *r)
 int
 db_role_delete(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_ROLE_DELETE);
-
-	db_bind_int64(db, st, 1, id);
-	return db_step_done(db, st, "removing the role");
+	return db_step_done(db, db_stmt_id(db, ST_ROLE_DELETE, id),
+	    "removing the role");
 }
 
 int
@@ -1369,8 +1399,7 @@ db_role_list(struct db *db, int64_t site_id, int64_t system_id,
 
 	db_bind_int64(db, st, 1, site_id);
 	db_bind_int64(db, st, 2, system_id);
-	return db_read_all(db, st, role_row, sizeof **out, out, n,
-	    "listing roles");
+	return db_read_all(db, st, &role_rec, out, n, "listing roles");
 }
 
 /* Status messages and audit. */
@@ -1389,19 +1418,16 @@ db_status_add(struct db *db, int64_t site_id, const char *severity,
 	return db_step_done(db, st, "recording a status message");
 }
 
-static void
-status_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_status *m = rec;
-
-	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(st, 0);
-	m->time = sqlite3_column_int64(st, 1);
-	db_copy_text(m->site_code, sizeof m->site_code, st, 2);
-	db_copy_text(m->severity, sizeof m->severity, st, 3);
-	db_copy_text(m->component, sizeof m->component, st, 4);
-	db_copy_text(m->message, sizeof m->message, st, 5);
-}
+static const struct db_col status_cols[] = {	/* ST_STATUS_LIST */
+	DB_COL(INT, struct db_status, id),
+	DB_COL(INT, struct db_status, time),
+	DB_COL(TEXT, struct db_status, site_code),
+	DB_COL(TEXT, struct db_status, severity),
+	DB_COL(TEXT, struct db_status, component),
+	DB_COL(TEXT, struct db_status, message),
+};
+static const struct db_rec status_rec = DB_REC(struct db_status, status_cols,
+    NULL);
 
 int
 db_status_list(struct db *db, int64_t site_id, size_t limit,
@@ -1411,7 +1437,7 @@ db_status_list(struct db *db, int64_t site_id, size_t limit,
 
 	db_bind_int64(db, st, 1, site_id);
 	db_bind_int64(db, st, 2, limit ? (int64_t)limit : -1);
-	return db_read_all(db, st, status_row, sizeof **out, out, n,
+	return db_read_all(db, st, &status_rec, out, n,
 	    "listing status messages");
 }
 
@@ -1429,19 +1455,16 @@ db_audit_add(struct db *db, const char *user, const char *action,
 	return db_step_done(db, st, "recording the audit trail");
 }
 
-static void
-audit_row(sqlite3_stmt *st, void *rec)
-{
-	struct db_audit *a = rec;
-
-	memset(a, 0, sizeof *a);
-	a->id = sqlite3_column_int64(st, 0);
-	a->time = sqlite3_column_int64(st, 1);
-	db_copy_text(a->user, sizeof a->user, st, 2);
-	db_copy_text(a->action, sizeof a->action, st, 3);
-	db_copy_text(a->object, sizeof a->object, st, 4);
-	db_copy_text(a->detail, sizeof a->detail, st, 5);
-}
+static const struct db_col audit_cols[] = {	/* ST_AUDIT_LIST */
+	DB_COL(INT, struct db_audit, id),
+	DB_COL(INT, struct db_audit, time),
+	DB_COL(TEXT, struct db_audit, user),
+	DB_COL(TEXT, struct db_audit, action),
+	DB_COL(TEXT, struct db_audit, object),
+	DB_COL(TEXT, struct db_audit, detail),
+};
+static const struct db_rec audit_rec = DB_REC(struct db_audit, audit_cols,
+    NULL);
 
 int
 db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
@@ -1449,6 +1472,5 @@ db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
 	sqlite3_stmt *st = db_stmt(db, ST_AUDIT_LIST);
 
 	db_bind_int64(db, st, 1, limit ? (int64_t)limit : -1);
-	return db_read_all(db, st, audit_row, sizeof **out, out, n,
-	    "reading the audit trail");
+	return db_read_all(db, st, &audit_rec, out, n, "reading the audit trail");
 }

@@ -93,15 +93,76 @@ tls_x509(const struct tls_der *d)
 	return d2i_X509(NULL, &p, (long)d->len);
 }
 
+/*
+ * The certificate (n 0) or chain certificate n (from 1) parsed from d and
+ * put into ctx: 0, or -1 with why in *cause.
+ */
+static int
+tls_use_x509(SSL_CTX *ctx, const struct tls_der *d, size_t n, char **cause)
+{
+	X509 *x;
+	int ok;
+
+	if ((x = tls_x509(d)) == NULL) {
+		if (n == 0)
+			tls_cause(cause, "the certificate cannot be parsed");
+		else
+			tls_cause(cause, "chain certificate %zu cannot be parsed",
+			    n);
+		return -1;
+	}
+	ok = n == 0 ? SSL_CTX_use_certificate(ctx, x) :
+	    SSL_CTX_add1_chain_cert(ctx, x);
+	X509_free(x);
+	if (ok == 1)
+		return 0;
+	if (n == 0)
+		tls_cause(cause, "the certificate cannot be used for TLS");
+	else
+		tls_cause(cause, "chain certificate %zu cannot be used", n);
+	return -1;
+}
+
+/* The unencrypted PEM key put into ctx, and checked against its
+ * certificate: 0, or -1 with why in *cause. */
+static int
+tls_use_key(SSL_CTX *ctx, const char *key_pem, size_t key_len, char **cause)
+{
+	EVP_PKEY *pkey = NULL;
+	BIO *bio = NULL;
+	int rc = -1;
+
+	if (key_pem == NULL || key_len == 0 || key_len > INT_MAX) {
+		tls_cause(cause, "no private key");
+		return -1;
+	}
+	if ((bio = BIO_new_mem_buf(key_pem, (int)key_len)) == NULL ||
+	    (pkey = PEM_read_bio_PrivateKey(bio, NULL, tls_no_passphrase,
+	    NULL)) == NULL) {
+		ERR_clear_error();	/* may quote PEM lines: say less */
+		tls_cause(cause, "the private key cannot be read");
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		tls_cause(cause, "the private key does not match the"
+		    " certificate");
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
+	return rc;
+}
+
 struct tls_server *
 tls_server_new(const struct tls_der *cert, const struct tls_der *chain,
     size_t nchain, const char *key_pem, size_t key_len, char **cause)
 {
 	struct tls_server *ts = NULL;
 	SSL_CTX *ctx = NULL;
-	X509 *x = NULL;
-	EVP_PKEY *pkey = NULL;
-	BIO *bio = NULL;
 
 	if (cause != NULL)
 		*cause = NULL;
@@ -121,59 +182,19 @@ tls_server_new(const struct tls_der *cert, const struct tls_der *chain,
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	if (cert == NULL)
-		goto done;
-
-	if ((x = tls_x509(cert)) == NULL) {
-		tls_cause(cause, "the certificate cannot be parsed");
-		goto out;
-	}
-	if (SSL_CTX_use_certificate(ctx, x) != 1) {
-		tls_cause(cause, "the certificate cannot be used for TLS");
-		goto out;
-	}
-	X509_free(x);
-	x = NULL;
-	for (size_t i = 0; i < nchain; i++) {
-		if ((x = tls_x509(&chain[i])) == NULL) {
-			tls_cause(cause, "chain certificate %zu cannot be parsed",
-			    i + 1);
+	if (cert != NULL) {
+		if (tls_use_x509(ctx, cert, 0, cause) == -1)
 			goto out;
-		}
-		if (SSL_CTX_add1_chain_cert(ctx, x) != 1) {
-			tls_cause(cause, "chain certificate %zu cannot be used",
-			    i + 1);
+		for (size_t i = 0; i < nchain; i++)
+			if (tls_use_x509(ctx, &chain[i], i + 1, cause) == -1)
+				goto out;
+		if (tls_use_key(ctx, key_pem, key_len, cause) == -1)
 			goto out;
-		}
-		X509_free(x);
-		x = NULL;
 	}
-	if (key_pem == NULL || key_len == 0 || key_len > INT_MAX) {
-		tls_cause(cause, "no private key");
-		goto out;
-	}
-	if ((bio = BIO_new_mem_buf(key_pem, (int)key_len)) == NULL ||
-	    (pkey = PEM_read_bio_PrivateKey(bio, NULL, tls_no_passphrase,
-	    NULL)) == NULL) {
-		ERR_clear_error();	/* may quote PEM lines: say less */
-		tls_cause(cause, "the private key cannot be read");
-		goto out;
-	}
-	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ERR_clear_error();
-		tls_cause(cause, "the private key does not match the"
-		    " certificate");
-		goto out;
-	}
-done:
 	ts = xcalloc(1, sizeof *ts);
 	ts->ctx = ctx;
 	ctx = NULL;
 out:
-	EVP_PKEY_free(pkey);
-	BIO_free(bio);
-	X509_free(x);
 	SSL_CTX_free(ctx);
 	return ts;
 }

@@ -764,7 +764,7 @@ int
 ca_verify(struct ca *ca, const unsigned char *root, size_t root_len,
     const unsigned char *leaf, size_t leaf_len, const char *fqdn)
 {
-	struct ca_blob anchor = { (unsigned char *)root, root_len };
+	struct ca_der anchor = { root, root_len };
 
 	if (fqdn == NULL || *fqdn == '\0') {
 		ca_begin(ca);
@@ -775,8 +775,8 @@ ca_verify(struct ca *ca, const unsigned char *root, size_t root_len,
 }
 
 int
-ca_verify_chain(struct ca *ca, const struct ca_blob *anchors, size_t nanchors,
-    const struct ca_blob *chain, size_t nchain, const unsigned char *leaf,
+ca_verify_chain(struct ca *ca, const struct ca_der *anchors, size_t nanchors,
+    const struct ca_der *chain, size_t nchain, const unsigned char *leaf,
     size_t leaf_len, const char *fqdn)
 {
 	X509_STORE_CTX *ctx = NULL;
@@ -789,8 +789,7 @@ ca_verify_chain(struct ca *ca, const struct ca_blob *anchors, size_t nanchors,
 	ca_begin(ca);
 	if ((lx = ca_x509_parse(ca, leaf, leaf_len, "certificate")) == NULL)
 		goto out;
-	if ((store = X509_STORE_new()) == NULL ||
-	    (untrusted = sk_X509_new_null()) == NULL) {
+	if ((store = X509_STORE_new()) == NULL) {
 		ca_sslerr(ca, "cannot set up verification");
 		goto out;
 	}
@@ -805,16 +804,9 @@ ca_verify_chain(struct ca *ca, const struct ca_blob *anchors, size_t nanchors,
 		X509_free(x);
 		x = NULL;
 	}
-	for (size_t i = 0; i < nchain; i++) {
-		if ((x = ca_x509_parse(ca, chain[i].data, chain[i].len,
-		    "chain certificate")) == NULL)
-			goto out;
-		if (sk_X509_push(untrusted, x) <= 0) {
-			ca_sslerr(ca, "cannot set up verification");
-			goto out;
-		}
-		x = NULL;
-	}
+	if ((untrusted = ca_der_stack(ca, chain, nchain,
+	    "chain certificate")) == NULL)
+		goto out;
 	if ((ctx = X509_STORE_CTX_new()) == NULL ||
 	    X509_STORE_CTX_init(ctx, store, lx, untrusted) != 1 ||
 	    (fqdn != NULL && X509_STORE_CTX_set_purpose(ctx,

@@ -39,14 +39,13 @@
 
 #define CA_MASTER_BYTES (CA_MASTER_LEN / 2)
 
-static const struct {
-	enum ca_keyalg	 alg;
-	const char	*name;
-} ca_keyalgs[] = {
-	{ CA_KEY_RSA2048, "rsa2048" },
-	{ CA_KEY_RSA3072, "rsa3072" },
-	{ CA_KEY_EC_P256, "ec-p256" },
+/* The key algorithms' names, by enum ca_keyalg. */
+static const char *const ca_keyalg_names[] = {
+	[CA_KEY_RSA2048] = "rsa2048",
+	[CA_KEY_RSA3072] = "rsa3072",
+	[CA_KEY_EC_P256] = "ec-p256",
 };
+#define CA_NKEYALGS (sizeof ca_keyalg_names / sizeof ca_keyalg_names[0])
 
 /* ------------------------------------------------------------------ memory */
 
@@ -197,13 +196,11 @@ ca_sslerr(struct ca *ca, const char *fmt, ...)
 int
 ca_keyalg_parse(const char *s, enum ca_keyalg *alg)
 {
-	size_t i;
-
 	if (s == NULL)
 		return -1;
-	for (i = 0; i < sizeof ca_keyalgs / sizeof ca_keyalgs[0]; i++) {
-		if (strcasecmp(s, ca_keyalgs[i].name) == 0) {
-			*alg = ca_keyalgs[i].alg;
+	for (size_t i = 0; i < CA_NKEYALGS; i++) {
+		if (strcasecmp(s, ca_keyalg_names[i]) == 0) {
+			*alg = (enum ca_keyalg)i;
 			return 0;
 		}
 	}
@@ -213,12 +210,9 @@ ca_keyalg_parse(const char *s, enum ca_keyalg *alg)
 const char *
 ca_keyalg_name(enum ca_keyalg alg)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof ca_keyalgs / sizeof ca_keyalgs[0]; i++)
-		if (ca_keyalgs[i].alg == alg)
-			return ca_keyalgs[i].name;
-	return "unknown";
+	if ((unsigned)alg >= CA_NKEYALGS)
+		return "unknown";
+	return ca_keyalg_names[alg];
 }
 
 void

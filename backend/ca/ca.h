@@ -279,8 +279,8 @@ int		 ca_verify(struct ca *, const unsigned char *root, size_t,
  * shown in the inventory). X.509 strict. 1 valid, 0 invalid (OpenSSL's
  * reason in ca_error), -1 error.
  */
-int		 ca_verify_chain(struct ca *, const struct ca_blob *anchors,
-		    size_t nanchors, const struct ca_blob *chain, size_t nchain,
+int		 ca_verify_chain(struct ca *, const struct ca_der *anchors,
+		    size_t nanchors, const struct ca_der *chain, size_t nchain,
 		    const unsigned char *leaf, size_t, const char *fqdn);
 
 /* Does the encrypted key belong to the certificate? 1 yes, 0 no, -1 error. */
