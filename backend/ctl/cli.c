@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "prog.h"
 #include "timefmt.h"
 #include "xmalloc.h"
 
@@ -276,13 +277,14 @@ int
 cli_number(struct cli *c, const char *opt, const char *v, long lo, long hi,
     const char *must, long *out)
 {
-	char *end;
+	unsigned long long n;
 
-	errno = 0;
-	*out = strtol(v, &end, 10);
-	if (errno || *end || *out < lo || *out > hi)
-		return cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v),
-		    must);
+	if (prog_number(v, (unsigned long long)lo, (unsigned long long)hi,
+	    &n) == -1) {
+		cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v), must);
+		return CLI_USAGE;
+	}
+	*out = (long)n;
 	return 0;
 }
 
@@ -1124,19 +1126,12 @@ cli_dispatch(struct cli *c, int argc, char **argv, FILE *out, FILE *err)
 	opterr = 0;
 	optind = 0;
 	while ((ch = cli_getopt(c, argc, argv, "+hV", lo)) != -1) {
-		switch (ch) {
-		case 'h':
-			main_usage(out);
+		if (prog_help_version(ch, "ehttpctl", main_usage, out))
 			return CLI_OK;
-		case 'V':
-			fprintf(out, "ehttpctl %s\n", EHTTP_VERSION);
-			return CLI_OK;
-		default:
-			fprintf(err, "ehttpctl: unknown or incomplete option"
-			    " '%s'\n", cli_arg(argv[optind - 1]));
-			main_usage(err);
-			return CLI_USAGE;
-		}
+		fprintf(err, "ehttpctl: unknown or incomplete option '%s'\n",
+		    cli_arg(argv[optind - 1]));
+		main_usage(err);
+		return CLI_USAGE;
 	}
 	if (optind >= argc) {
 		main_usage(err);

@@ -77,12 +77,12 @@ int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */
  * no such one, or the database's error. */
 int	 cli_scope(struct cli *, const char *code, const char *fqdn,
 	    int64_t *site_id, int64_t *system_id);
-/* An option's number from lo to hi into *out; else a usage error (2)
- * "OPT 'V': must be MUST". */
 /* An option value that must be one of the words (NULL-terminated); else a
  * usage error (2) "OPT 'V': must be LIST". */
 int	 cli_word(struct cli *, const char *opt, const char *v,
 	    const char *list, const char *const *words);
+/* An option's number from lo (>= 0) to hi, by the rule of prog_number(),
+ * into *out; else a usage error (2) "OPT 'V': must be MUST". */
 int	 cli_number(struct cli *, const char *opt, const char *v, long lo,
 	    long hi, const char *must, long *out);
 /* Untrusted input for a message (printable, at most ~60 bytes); four
