@@ -19,7 +19,6 @@
 #include "ehttp.h"
 #include "mpd.h"
 #include "prog.h"
-#include "safetext.h"
 #include "xmalloc.h"
 
 #define PROG	"ehttp-mpd"
