@@ -405,6 +405,8 @@ static const struct {
 	{ { "status", "--limit", "99999999999999999999" }, 2, "limit '9999" },
 	{ { "status", "--limit", "-1" }, 2, "limit '-1': must be a number" },
 	{ { "status", "--limit", "@10K" }, 2, "~limit 'aaaa" },
+	{ { "status", "--limit", "" }, 2, "limit '': must be a number" },
+	{ { "status", "--limit", "+5" }, 2, "limit '+5': must be a number" },
 	{ { "cert", "show", "1; DROP TABLE cert" }, 1,
 	  "not an ID or a 40-digit thumbprint" },
 	{ { "cert", "show", "99999999999999999999" }, 1, "not an ID" },

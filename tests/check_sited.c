@@ -698,7 +698,7 @@ START_TEST(service_signals)
 	/* Bad usage. */
 	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' --interval 0",
 	    tu_bin("ehttp-sited")), 2);
-	tu_has(err, "interval '0': must be a number from 1 to 86400", NULL);
+	tu_has(err, "interval '0': must be a number of seconds from 1 to 86400", NULL);
 	free(err);
 	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' --once --pid-file x",
 	    tu_bin("ehttp-sited")), 2);

@@ -2,7 +2,6 @@
  * ehttp-console: the Administration workspace of an enhanced HTTP site
  * hierarchy, in a terminal.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -12,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "safetext.h"
+#include "prog.h"
 #include "tui.h"
+
+#define PROG	"ehttp-console"
 
 static void
 usage(FILE *f)
@@ -46,17 +47,6 @@ usage(FILE *f)
 "F10 quits. The terminal must be at least 80x24.\n");
 }
 
-/* A message that may quote untrusted text (paths, the database's errors):
- * escaped. */
-static void
-say(const char *msg)
-{
-	char *safe = safetext_message(msg);
-
-	fprintf(stderr, "ehttp-console: %s\n", safe);
-	free(safe);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -74,12 +64,11 @@ main(int argc, char **argv)
 	};
 	struct app_config cf;
 	struct app *app;
-	char *cause = NULL;
+	unsigned long long n;
+	char *cause = NULL, b[64];
 	int ch, rc, sig, mouse = 1, colour = 1;
 
-	if (ehttp_protect_process() == -1)
-		fputs("ehttp-console: warning: OpenSSL's freed memory is not cleared\n",
-		    stderr);
+	prog_start(PROG);
 	setlocale(LC_ALL, "");
 	text_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	memset(&cf, 0, sizeof cf);
@@ -97,47 +86,33 @@ main(int argc, char **argv)
 		case 'm':
 			mouse = 0;
 			break;
-		case 'r': {
-			char *end;
-			long n;
-
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    n < 1 || n > 3600) {
-				char b[64];
-
-				fprintf(stderr, "ehttp-console: --refresh '%s':"
+		case 'r':
+			if (prog_number(optarg, 1, 3600, &n) == -1) {
+				fprintf(stderr, PROG ": --refresh '%s':"
 				    " seconds from 1 to 3600\n",
 				    rules_shown(optarg, b, sizeof b));
-				return 2;
+				return PROG_EXIT_USAGE;
 			}
 			cf.refresh_s = (int)n;
 			break;
-		}
 		case 'c':
 			colour = 0;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("ehttp-console %s\n", EHTTP_VERSION);
-			return 0;
 		default:
+			if (prog_help_version(ch, PROG, usage, stdout))
+				return 0;
 			usage(stderr);
-			return 2;
+			return PROG_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		char b[64];
-		fprintf(stderr, "ehttp-console: unexpected argument '%s'\n",
+		fprintf(stderr, PROG ": unexpected argument '%s'\n",
 		    rules_shown(argv[optind], b, sizeof b));
 		usage(stderr);
-		return 2;
+		return PROG_EXIT_USAGE;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "ehttp-console: needs a terminal on stdin and"
+		fprintf(stderr, PROG ": needs a terminal on stdin and"
 		    " stdout (use ehttpctl in scripts)\n");
 		return 1;
 	}
@@ -145,16 +120,17 @@ main(int argc, char **argv)
 
 	/* The database first: its errors print plainly, before curses. */
 	if ((app = app_new(&cf, &cause)) == NULL) {
-		say(cause != NULL ? cause : "cannot open the database");
+		prog_say(PROG, cause != NULL ? cause :
+		    "cannot open the database");
 		if (cf.db_path == NULL)
-			fprintf(stderr, "ehttp-console: create one with"
+			fprintf(stderr, PROG ": create one with"
 			    " 'ehttpctl init' or give --db PATH\n");
 		free(cause);
 		return 1;
 	}
 	crt_signals_install();
 	if (crt_open(NULL, stdout, stdin, cf.crt_flags, &cause) == -1) {
-		say(cause);
+		prog_say(PROG, cause);
 		free(cause);
 		app_free(app);
 		return 1;

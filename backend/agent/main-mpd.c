@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +16,10 @@
 #include "daemon.h"
 #include "ehttp.h"
 #include "mpd.h"
-#include "safetext.h"
+#include "prog.h"
 #include "xmalloc.h"
 
-#define EXIT_USAGE	2
+#define PROG	"ehttp-mpd"
 
 static void
 usage(FILE *f)
@@ -85,54 +84,9 @@ usage(FILE *f)
 	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT);
 }
 
-/* A message that may quote untrusted text (names, paths): escaped. */
-static void
-say(const char *msg)
-{
-	char *safe = safetext_message(msg);
-
-	fprintf(stderr, "ehttp-mpd: %s\n", safe);
-	free(safe);
-}
-
-/* A usage error: the message escaped (it may quote the command line). */
-static int __attribute__((format(printf, 1, 2)))
-bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	say(msg);
-	fprintf(stderr, "Try 'ehttp-mpd --help'.\n");
-	free(msg);
-	return EXIT_USAGE;
-}
-
 #define STR_(x)	#x
 #define STR(x)	STR_(x)
 #define SECONDS	"a number of seconds from 1 to " STR(MPD_INTERVAL_MAX)
-
-/* A number option from lo to hi into *out; else the usage error
- * "NAME 'S': must be MUST" and -1. */
-static int
-parse_number(const char *name, const char *s, unsigned long long lo,
-    unsigned long long hi, const char *must, unsigned long long *out)
-{
-	char *end, b[64];
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (*s == '\0' || *s == '-' || *end != '\0' || errno || *out < lo ||
-	    *out > hi) {
-		bad_usage("%s '%s': must be %s", name,
-		    rules_shown(s, b, sizeof b), must);
-		return -1;
-	}
-	return 0;
-}
 
 int
 main(int argc, char **argv)
@@ -189,9 +143,7 @@ main(int argc, char **argv)
 	unsigned long long v;
 	size_t i;
 
-	if (ehttp_protect_process() == -1)
-		fputs("ehttp-mpd: warning: OpenSSL's freed memory is not cleared\n",
-		    stderr);
+	prog_start(PROG);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (ch) {
@@ -205,44 +157,42 @@ main(int argc, char **argv)
 		case 'f': foreground = 1; break;
 		case 'u':
 			if (*optarg == '\0')
-				return bad_usage("%s", "--user needs a user name");
+				return prog_usage(PROG, "%s",
+				    "--user needs a user name");
 			cfg.user = optarg;
 			break;
 		case 'm':
-			if (parse_number("log-max-size", optarg, 0, SIZE_MAX,
-			    "a number of bytes", &v) == -1)
-				return EXIT_USAGE;
+			if (prog_number_option(PROG, "log-max-size", optarg, 0,
+			    SIZE_MAX, "a number of bytes", &v) == -1)
+				return PROG_EXIT_USAGE;
 			cfg.log_max = (size_t)v;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("ehttp-mpd %s\n", EHTTP_VERSION);
-			return 0;
 		default:
+			if (prog_help_version(ch, PROG, usage, stdout))
+				return 0;
 			for (i = 0; i < sizeof ints / sizeof *ints &&
 			    ints[i].ch != ch; i++)
 				;
 			if (i == sizeof ints / sizeof *ints)
-				return bad_usage("unknown or incomplete option"
-				    " '%s'", argv[optind - 1]);
-			if (parse_number(ints[i].name, optarg, 1, ints[i].hi,
-			    ints[i].must, &v) == -1)
-				return EXIT_USAGE;
+				return prog_usage(PROG, "unknown or incomplete"
+				    " option '%s'", argv[optind - 1]);
+			if (prog_number_option(PROG, ints[i].name, optarg, 1,
+			    ints[i].hi, ints[i].must, &v) == -1)
+				return PROG_EXIT_USAGE;
 			*ints[i].to = (int)v;
 			break;
 		}
 	}
 	if (optind != argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return prog_usage(PROG, "unexpected argument '%s'",
+		    argv[optind]);
 	if (fqdn_in == NULL)
-		return bad_usage("%s", "--system FQDN is required");
+		return prog_usage(PROG, "%s", "--system FQDN is required");
 	if (rules_fqdn(fqdn_in, fqdn, why, sizeof why) == -1)
-		return bad_usage("%s", why);
+		return prog_usage(PROG, "%s", why);
 	if (mpd_addr_parse(https, &cfg.https, &cause) == -1 ||
 	    mpd_addr_parse(http, &cfg.http, &cause) == -1) {
-		rc = bad_usage("%s", cause);
+		rc = prog_usage(PROG, "%s", cause);
 		free(cause);
 		return rc;
 	}
@@ -250,8 +200,8 @@ main(int argc, char **argv)
 	if (cfg.https.len == cfg.http.len && strcmp(cfg.https.text,
 	    cfg.http.text) == 0 && strcmp(strrchr(cfg.https.text, ':'),
 	    ":0") != 0)
-		return bad_usage("--https and --http are both %s: they need"
-		    " two ports", cfg.https.text);
+		return prog_usage(PROG, "--https and --http are both %s: they"
+		    " need two ports", cfg.https.text);
 
 	db_abs = daemon_absolute(db != NULL ? db : ehttp_default_db());
 	dir = daemon_dir_of(db_abs);

@@ -37,7 +37,7 @@ trust_list(struct cli *c, int argc, char **argv,
     const struct trust_action *ta)
 {
 	struct db_trusted_root *v = NULL;
-	struct table *t;
+	struct cli_list l;
 	size_t n;
 
 	if (argc != 2)
@@ -46,29 +46,25 @@ trust_list(struct cli *c, int argc, char **argv,
 		return CLI_FAIL;
 	if (ehttp_site_trusted_root_list(c->e, argv[1], &v, &n) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		struct cj_array a;
-
-		cj_array_open(&a, c->out);
-		for (size_t i = 0; i < n; i++)
-			cj_array_add(&a, json_pack("{s:o,s:o,s:o,s:o,s:o}",
+	if (!c->json && n == 0) {
+		fprintf(c->out, "Site %s has no trusted root CAs: PKI chains are"
+		    " not verified up to a root.\n", cli_arg(argv[1]));
+		free(v);
+		return CLI_OK;
+	}
+	cli_list_begin(c, &l, 3, "Subject", "Expiration", "Thumbprint");
+	for (size_t i = 0; i < n; i++)
+		if (c->json)
+			cli_list_json(&l, json_pack("{s:o,s:o,s:o,s:o,s:o}",
 			    "site", cj_str(v[i].site_code),
 			    "subject", cj_str(v[i].subject),
 			    "thumbprint", cj_str(v[i].thumbprint),
 			    "not_after", cj_time(v[i].not_after),
 			    "added", cj_time(v[i].added)));
-		cj_array_close(&a);
-	} else if (n == 0)
-		fprintf(c->out, "Site %s has no trusted root CAs: PKI chains are"
-		    " not verified up to a root.\n", cli_arg(argv[1]));
-	else {
-		t = table_new(3, "Subject", "Expiration", "Thumbprint");
-		for (size_t i = 0; i < n; i++)
-			table_add(t, v[i].subject, cli_time(v[i].not_after),
+		else
+			table_add(l.t, v[i].subject, cli_time(v[i].not_after),
 			    v[i].thumbprint);
-		table_print(t, c->out);
-		table_free(t);
-	}
+	cli_list_end(&l);
 	free(v);
 	return CLI_OK;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "prog.h"
 #include "timefmt.h"
 #include "xmalloc.h"
 
@@ -41,19 +42,16 @@ struct table {
 	size_t	  nrows, cap;
 };
 
-struct table *
-table_new(int ncols, ...)
+static struct table *
+table_new(int ncols, va_list ap)
 {
 	struct table *t = xcalloc(1, sizeof *t);
-	va_list ap;
 
 	t->ncols = ncols;
-	va_start(ap, ncols);
 	t->cap = 16;
 	t->cells = xcalloc(t->cap * ncols, sizeof *t->cells);
 	for (int i = 0; i < ncols; i++)
 		t->cells[i] = xstrdup(va_arg(ap, const char *));
-	va_end(ap);
 	t->nrows = 1;
 	return t;
 }
@@ -77,7 +75,7 @@ table_add(struct table *t, ...)
 	t->nrows++;
 }
 
-void
+static void
 table_print(struct table *t, FILE *f)
 {
 	size_t w[32] = { 0 };
@@ -99,7 +97,7 @@ table_print(struct table *t, FILE *f)
 	}
 }
 
-void
+static void
 table_free(struct table *t)
 {
 	if (t == NULL)
@@ -108,6 +106,39 @@ table_free(struct table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	free(t);
+}
+
+void
+cli_list_begin(struct cli *c, struct cli_list *l, int ncols, ...)
+{
+	va_list ap;
+
+	l->c = c;
+	l->t = NULL;
+	if (c->json) {
+		cj_array_open(&l->ja, c->out);
+		return;
+	}
+	va_start(ap, ncols);
+	l->t = table_new(ncols, ap);
+	va_end(ap);
+}
+
+void
+cli_list_json(struct cli_list *l, json_t *v)
+{
+	cj_array_add(&l->ja, v);
+}
+
+void
+cli_list_end(struct cli_list *l)
+{
+	if (l->c->json)
+		cj_array_close(&l->ja);
+	else {
+		table_print(l->t, l->c->out);
+		table_free(l->t);
+	}
 }
 
 /* Common plumbing. */
@@ -276,13 +307,14 @@ int
 cli_number(struct cli *c, const char *opt, const char *v, long lo, long hi,
     const char *must, long *out)
 {
-	char *end;
+	unsigned long long n;
 
-	errno = 0;
-	*out = strtol(v, &end, 10);
-	if (errno || *end || *out < lo || *out > hi)
-		return cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v),
-		    must);
+	if (prog_number(v, (unsigned long long)lo, (unsigned long long)hi,
+	    &n) == -1) {
+		cli_usage(c, "%s '%s': must be %s", opt, cli_arg(v), must);
+		return CLI_USAGE;
+	}
+	*out = (long)n;
 	return 0;
 }
 
@@ -403,9 +435,9 @@ cmd_site_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
 	struct db_site *v = NULL;
-	struct table *t;
+	struct cli_list l;
 	size_t n;
-	char iis[16];
+	char iis[16], nwarn[16];
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
@@ -413,39 +445,28 @@ cmd_site_list(struct cli *c, int argc, char **argv)
 		return rc;
 	if (ehttp_site_list(c->e, &v, &n) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		struct cj_array a;
-
-		cj_array_open(&a, c->out);
-		for (size_t i = 0; i < n; i++) {
-			struct ehttp_note *w = NULL;
-			size_t nw = 0;
-			ehttp_site_warnings(c->e, &v[i], &w, &nw);
-			cj_array_add(&a, site_json(&v[i], w, nw));
-			free(w);
-		}
-		cj_array_close(&a);
-		free(v);
-		return CLI_OK;
-	}
-	t = table_new(8, "Code", "Name", "Type", "Parent", "Client communication",
-	    "Enhanced HTTP", "IISSSLState", "Warnings");
+	cli_list_begin(c, &l, 8, "Code", "Name", "Type", "Parent",
+	    "Client communication", "Enhanced HTTP", "IISSSLState", "Warnings");
 	for (size_t i = 0; i < n; i++) {
 		struct ehttp_note *w = NULL;
 		size_t nw = 0;
-		char nwarn[16];
 
 		ehttp_site_warnings(c->e, &v[i], &w, &nw);
+		if (c->json)
+			cli_list_json(&l, site_json(&v[i], w, nw));
+		else {
+			snprintf(iis, sizeof iis, "%d",
+			    ehttp_iisssl_state(&v[i].sec));
+			snprintf(nwarn, sizeof nwarn, "%zu", nw);
+			table_add(l.t, v[i].code, v[i].name,
+			    rules_site_type_name(v[i].type),
+			    v[i].parent_code[0] ? v[i].parent_code : "-",
+			    v[i].sec.https_only ? "HTTPS only" : "HTTPS or HTTP",
+			    v[i].sec.enhanced_http ? "on" : "off", iis, nwarn);
+		}
 		free(w);
-		snprintf(iis, sizeof iis, "%d", ehttp_iisssl_state(&v[i].sec));
-		snprintf(nwarn, sizeof nwarn, "%zu", nw);
-		table_add(t, v[i].code, v[i].name, rules_site_type_name(v[i].type),
-		    v[i].parent_code[0] ? v[i].parent_code : "-",
-		    v[i].sec.https_only ? "HTTPS only" : "HTTPS or HTTP",
-		    v[i].sec.enhanced_http ? "on" : "off", iis, nwarn);
 	}
-	table_print(t, c->out);
-	table_free(t);
+	cli_list_end(&l);
 	free(v);
 	return CLI_OK;
 }
@@ -704,7 +725,7 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 	struct db_role *r = NULL;
 	int64_t site_id;
 	size_t n, nr;
-	struct table *t;
+	struct cli_list l;
 	char roles[256];
 	int rc;
 
@@ -717,31 +738,24 @@ cmd_system_list(struct cli *c, int argc, char **argv)
 		free(y);
 		return cli_fail(c);
 	}
-	if (c->json) {
-		struct cj_array a;
+	cli_list_begin(c, &l, 3, "Site system", "Site", "Roles");
+	for (size_t i = 0; i < n; i++) {
+		json_t *jr;
 
-		cj_array_open(&a, c->out);
-		for (size_t i = 0; i < n; i++) {
-			json_t *jr = json_array();
-
-			for (size_t j = 0; j < nr; j++)
-				if (r[j].system_id == y[i].id)
-					json_array_append_new(jr,
-					    role_json(&r[j], 0));
-			cj_array_add(&a, json_pack("{s:o,s:o,s:o}", "fqdn",
-			    cj_str(y[i].fqdn), "site", cj_str(y[i].site_code),
-			    "roles", jr));
-		}
-		cj_array_close(&a);
-	} else {
-		t = table_new(3, "Site system", "Site", "Roles");
-		for (size_t i = 0; i < n; i++) {
+		if (!c->json) {
 			roles_summary(r, nr, y[i].id, roles, sizeof roles);
-			table_add(t, y[i].fqdn, y[i].site_code, roles);
+			table_add(l.t, y[i].fqdn, y[i].site_code, roles);
+			continue;
 		}
-		table_print(t, c->out);
-		table_free(t);
+		jr = json_array();
+		for (size_t j = 0; j < nr; j++)
+			if (r[j].system_id == y[i].id)
+				json_array_append_new(jr, role_json(&r[j], 0));
+		cli_list_json(&l, json_pack("{s:o,s:o,s:o}", "fqdn",
+		    cj_str(y[i].fqdn), "site", cj_str(y[i].site_code),
+		    "roles", jr));
 	}
+	cli_list_end(&l);
 	free(y);
 	free(r);
 	return CLI_OK;
@@ -869,7 +883,7 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 		{ "site", required_argument, NULL, 's' }, CLI_COMMON_OPTS, { 0 } };
 	const char *site = NULL, *fqdn = NULL;
 	struct db_role *r = NULL;
-	struct table *t;
+	struct cli_list l;
 	int64_t site_id, system_id;
 	size_t n;
 
@@ -883,24 +897,17 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 	if (cli_scope(c, site, fqdn, &site_id, &system_id) == -1 ||
 	    ehttp_role_list(c->e, site_id, system_id, &r, &n) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		struct cj_array a;
-
-		cj_array_open(&a, c->out);
-		for (size_t i = 0; i < n; i++)
-			cj_array_add(&a, role_json(&r[i], 1));
-		cj_array_close(&a);
-	} else {
-		t = table_new(4, "Site system", "Role", "Connection",
-		    "Allow anonymous");
-		for (size_t i = 0; i < n; i++)
-			table_add(t, r[i].fqdn, rules_role_title(r[i].role),
+	cli_list_begin(c, &l, 4, "Site system", "Role", "Connection",
+	    "Allow anonymous");
+	for (size_t i = 0; i < n; i++)
+		if (c->json)
+			cli_list_json(&l, role_json(&r[i], 1));
+		else
+			table_add(l.t, r[i].fqdn, rules_role_title(r[i].role),
 			    r[i].connection[0] ? r[i].connection : "-",
 			    r[i].allow_anonymous == -1 ? "-" :
 			    r[i].allow_anonymous ? "yes" : "no");
-		table_print(t, c->out);
-		table_free(t);
-	}
+	cli_list_end(&l);
 	free(r);
 	return CLI_OK;
 }
@@ -928,7 +935,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	struct db_status *m = NULL;
 	int64_t site_id;
 	size_t n, limit = 50;
-	struct table *t;
+	struct cli_list l;
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
@@ -939,26 +946,19 @@ cmd_status(struct cli *c, int argc, char **argv)
 	if (cli_scope(c, site, NULL, &site_id, NULL) == -1 ||
 	    ehttp_status_list(c->e, site_id, limit, &m, &n) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		struct cj_array a;
-
-		cj_array_open(&a, c->out);
-		for (size_t i = 0; i < n; i++)
-			cj_array_add(&a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}",
+	cli_list_begin(c, &l, 4, "Time (UTC)", "Severity", "Site", "Message");
+	for (size_t i = 0; i < n; i++)
+		if (c->json)
+			cli_list_json(&l, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}",
 			    "id", (json_int_t)m[i].id, "time", cj_time(m[i].time),
 			    "site", cj_str(m[i].site_code),
 			    "severity", cj_str(m[i].severity),
 			    "component", cj_str(m[i].component),
 			    "message", cj_str(m[i].message)));
-		cj_array_close(&a);
-	} else {
-		t = table_new(4, "Time (UTC)", "Severity", "Site", "Message");
-		for (size_t i = 0; i < n; i++)
-			table_add(t, cli_time(m[i].time), m[i].severity,
+		else
+			table_add(l.t, cli_time(m[i].time), m[i].severity,
 			    m[i].site_code[0] ? m[i].site_code : "-", m[i].message);
-		table_print(t, c->out);
-		table_free(t);
-	}
+	cli_list_end(&l);
 	free(m);
 	return CLI_OK;
 }
@@ -970,7 +970,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' }, CLI_COMMON_OPTS, { 0 } };
 	struct db_audit *a = NULL;
 	size_t n, limit = 50;
-	struct table *t;
+	struct cli_list l;
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
@@ -979,25 +979,19 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		return rc;
 	if (ehttp_audit_list(c->e, limit, &a, &n) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		struct cj_array ja;
-
-		cj_array_open(&ja, c->out);
-		for (size_t i = 0; i < n; i++)
-			cj_array_add(&ja, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}",
+	cli_list_begin(c, &l, 5, "Time (UTC)", "User", "Action", "Object",
+	    "Detail");
+	for (size_t i = 0; i < n; i++)
+		if (c->json)
+			cli_list_json(&l, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}",
 			    "id", (json_int_t)a[i].id, "time", cj_time(a[i].time),
 			    "user", cj_str(a[i].user), "action", cj_str(a[i].action),
 			    "object", cj_str(a[i].object),
 			    "detail", cj_str(a[i].detail)));
-		cj_array_close(&ja);
-	} else {
-		t = table_new(5, "Time (UTC)", "User", "Action", "Object", "Detail");
-		for (size_t i = 0; i < n; i++)
-			table_add(t, cli_time(a[i].time), a[i].user, a[i].action,
+		else
+			table_add(l.t, cli_time(a[i].time), a[i].user, a[i].action,
 			    a[i].object, a[i].detail);
-		table_print(t, c->out);
-		table_free(t);
-	}
+	cli_list_end(&l);
 	free(a);
 	return CLI_OK;
 }
@@ -1165,19 +1159,12 @@ cli_dispatch(struct cli *c, int argc, char **argv, FILE *out, FILE *err)
 	opterr = 0;
 	optind = 0;
 	while ((ch = cli_getopt(c, argc, argv, "+hV", lo)) != -1) {
-		switch (ch) {
-		case 'h':
-			main_usage(out);
+		if (prog_help_version(ch, "ehttpctl", main_usage, out))
 			return CLI_OK;
-		case 'V':
-			fprintf(out, "ehttpctl %s\n", EHTTP_VERSION);
-			return CLI_OK;
-		default:
-			fprintf(err, "ehttpctl: unknown or incomplete option"
-			    " '%s'\n", cli_arg(argv[optind - 1]));
-			main_usage(err);
-			return CLI_USAGE;
-		}
+		fprintf(err, "ehttpctl: unknown or incomplete option '%s'\n",
+		    cli_arg(argv[optind - 1]));
+		main_usage(err);
+		return CLI_USAGE;
 	}
 	if (optind >= argc) {
 		main_usage(err);

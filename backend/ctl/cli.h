@@ -77,12 +77,12 @@ int	 cli_fail(struct cli *);		/* prints ehttp_error; 1 */
  * no such one, or the database's error. */
 int	 cli_scope(struct cli *, const char *code, const char *fqdn,
 	    int64_t *site_id, int64_t *system_id);
-/* An option's number from lo to hi into *out; else a usage error (2)
- * "OPT 'V': must be MUST". */
 /* An option value that must be one of the words (NULL-terminated); else a
  * usage error (2) "OPT 'V': must be LIST". */
 int	 cli_word(struct cli *, const char *opt, const char *v,
 	    const char *list, const char *const *words);
+/* An option's number from lo (>= 0) to hi, by the rule of prog_number(),
+ * into *out; else a usage error (2) "OPT 'V': must be MUST". */
 int	 cli_number(struct cli *, const char *opt, const char *v, long lo,
 	    long hi, const char *must, long *out);
 /* Untrusted input for a message (printable, at most ~60 bytes); four
@@ -125,12 +125,25 @@ const struct cli_cmd *const *cli_tables(size_t *n);
 
 const struct cli_cmd *cli_current(void);
 
-/* Tables: add cells row by row, then print with aligned columns. */
+/* Tables: cells added row by row (ncols strings, escaped), printed with
+ * aligned columns; made and printed by cli_list_begin/end. */
 struct table;
-struct table	*table_new(int ncols, ...);	/* column headers */
-void		 table_add(struct table *, ...)	/* ncols strings */;
-void		 table_print(struct table *, FILE *);
-void		 table_free(struct table *);
+void		 table_add(struct table *, ...);
+
+/*
+ * A list command's rows: with --json an array written row by row
+ * (cli_list_json), else a table with these column heads (table_add(l.t,
+ * ...)), printed by cli_list_end().
+ */
+struct cli_list {
+	struct cli	*c;
+	struct cj_array	 ja;
+	struct table	*t;		/* NULL with --json */
+};
+void		 cli_list_begin(struct cli *, struct cli_list *, int ncols,
+		    ...);
+void		 cli_list_json(struct cli_list *, json_t *);	/* frees it */
+void		 cli_list_end(struct cli_list *);
 
 /* "2026-11-24 14:05" in UTC; static buffer rotation of 4. */
 const char	*cli_time(time_t);

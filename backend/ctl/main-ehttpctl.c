@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "ehttp.h"
+#include "prog.h"
 
 /*
  * A closed standard descriptor would be taken by the next open() (the
@@ -25,8 +25,6 @@ int
 main(int argc, char **argv)
 {
 	hold_std_fds();
-	if (ehttp_protect_process() == -1)
-		fputs("ehttpctl: warning: OpenSSL's freed memory is not cleared\n",
-		    stderr);
+	prog_start("ehttpctl");
 	return cli_main(argc, argv, stdout, stderr);
 }

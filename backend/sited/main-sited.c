@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +17,16 @@
 #include "cmlog.h"
 #include "daemon.h"
 #include "ehttp.h"
+#include "prog.h"
 #include "safetext.h"
 #include "xmalloc.h"
 
 #define PROG		"ehttp-sited"
 #define COMPONENT	"SMS_CERTIFICATE_MANAGER"
-#define EXIT_USAGE	2
 #define INTERVAL_DEFAULT 300
 #define INTERVAL_MAX	86400
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 #define LOG_MAX_DEFAULT	((size_t)2 * 1024 * 1024)
 
 struct sited {
@@ -70,48 +71,6 @@ usage(FILE *f)
 "half-way leaves the site at hand as it was).\n"
 "Exit status: 0 done (or stopped), 1 a pass failed or the start failed,\n"
 "2 bad usage.\n");
-}
-
-/* A message that may quote untrusted text (names, paths): escaped. */
-static void
-say_err(const char *msg)
-{
-	char *safe = safetext_message(msg);
-
-	fprintf(stderr, PROG ": %s\n", safe);
-	free(safe);
-}
-
-static int __attribute__((format(printf, 1, 2)))
-bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	say_err(msg);
-	fprintf(stderr, "Try '" PROG " --help'.\n");
-	free(msg);
-	return EXIT_USAGE;
-}
-
-static int
-parse_number(const char *name, const char *s, unsigned long long lo,
-    unsigned long long hi, unsigned long long *out)
-{
-	char *end, b[64];
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (*s == '\0' || *s == '-' || *end != '\0' || errno || *out < lo ||
-	    *out > hi) {
-		bad_usage("%s '%s': must be a number from %llu to %llu", name,
-		    rules_shown(s, b, sizeof b), lo, hi);
-		return -1;
-	}
-	return 0;
 }
 
 /* Each decision of the pass: certmgr.log, and stdout when echoing. */
@@ -224,9 +183,7 @@ main(int argc, char **argv)
 	int ch, once = 0, foreground = 0, interval = INTERVAL_DEFAULT;
 	int rc = 1, pidfd = -1, repfd = -1;
 
-	if (ehttp_protect_process() == -1)
-		fputs(PROG ": warning: OpenSSL's freed memory is not cleared\n",
-		    stderr);
+	prog_start(PROG);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (ch) {
@@ -236,32 +193,30 @@ main(int argc, char **argv)
 		case '1': once = 1; break;
 		case 'f': foreground = 1; break;
 		case 'i':
-			if (parse_number("interval", optarg, 1, INTERVAL_MAX,
-			    &v) == -1)
-				return EXIT_USAGE;
+			if (prog_number_option(PROG, "interval", optarg, 1,
+			    INTERVAL_MAX, "a number of seconds from 1 to "
+			    STR(INTERVAL_MAX), &v) == -1)
+				return PROG_EXIT_USAGE;
 			interval = (int)v;
 			break;
 		case 'm':
-			if (parse_number("log-max-size", optarg, 0, SIZE_MAX,
+			if (prog_number_option(PROG, "log-max-size", optarg,
+			    0, SIZE_MAX, "a number of bytes (0: never roll)",
 			    &v) == -1)
-				return EXIT_USAGE;
+				return PROG_EXIT_USAGE;
 			log_max = (size_t)v;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf(PROG " %s\n", EHTTP_VERSION);
-			return 0;
 		default:
-			return bad_usage("unknown or incomplete option '%s'",
+			if (prog_help_version(ch, PROG, usage, stdout))
+				return 0;
+			return prog_usage(PROG, "unknown or incomplete option '%s'",
 			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return prog_usage(PROG, "unexpected argument '%s'", argv[optind]);
 	if (once && (foreground || pid_path != NULL))
-		return bad_usage("--once runs one pass in the foreground: it"
+		return prog_usage(PROG, "--once runs one pass in the foreground: it"
 		    " takes no --foreground or --pid-file");
 
 	db_abs = daemon_absolute(db != NULL ? db : ehttp_default_db());
