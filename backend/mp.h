@@ -1,0 +1,78 @@
+/*
+ * mp: what the management point decides for a client (issue #14), as the
+ * agent (ehttp-mpd) hands it each request: registration, tokens, and the
+ * token-authenticated endpoints. The agent reads the request off the wire
+ * and writes the answer and its log line; every decision (the wire format,
+ * signatures, the client table, approval, token claims and lifetimes) is
+ * made here, over the database, once.
+ *
+ * Protocol (ehttp's choices where the public format is silent):
+ * - Registration: CCM_POST (or POST) /ccm_system/request, body as wire.h
+ *   says, a bulk registration token in "Authorization: Bearer <jwt>".
+ *   200 with the registration reply; 400 (text/plain, the reason) for a
+ *   request refused.
+ * - A client proves who it is with the headers "ClientToken:
+ *   GUID:<uuid>;<yyyy-mm-ddThh:mm:ssZ>;2" and "ClientTokenSignature: <hex>"
+ *   (ca_capi_sign over the UTF-16LE bytes of the ClientToken value, with
+ *   its registered signing key; the time within 15 minutes of the MP's).
+ * - GET /CCM_STS: a CCM token (JWT RS256 by the site's SMS Token Signing
+ *   certificate, 8 hours) as {"token":..,"token_type":"Bearer",
+ *   "expires_in":28800}; ?Type=SiteToken: the site token (90 days).
+ * - Token-authenticated endpoints take "Authorization: Bearer <CCM token>";
+ *   a refusal is 401 with WWW-Authenticate and the reason in CCM_STS.log.
+ */
+#ifndef MP_H
+#define MP_H
+
+#include <stddef.h>
+
+#include "ehttp.h"
+
+/* One HTTP answer and the line for its endpoint's log. */
+struct mp_answer {
+	int		 status;	/* 200, 400, 401, 403, 404, 413, 500 */
+	const char	*content_type;	/* static */
+	unsigned char	*body;		/* malloc'ed */
+	size_t		 len;
+	char		*www_authenticate; /* a 401's challenge, else NULL */
+	int		 log_type;	/* CMLOG_TYPE_INFO/WARNING/ERROR */
+	char		*log;		/* cmlog escapes it */
+};
+void	 mp_answer_clear(struct mp_answer *);
+
+/* What the agent read off the wire; any field may be NULL (or 0). */
+struct mp_request {
+	const char		*mp_fqdn;	/* the site system served */
+	const char		*method;	/* "CCM_POST", "GET"... */
+	const char		*target;	/* "/ccm_system/request" */
+	const char		*content_type;
+	const char		*authorization;
+	const char		*client_token;
+	const char		*client_token_sig;
+	const unsigned char	*body;
+	size_t			 len;
+	const char		*peer;		/* "127.0.0.1:5555" */
+};
+
+/* The token verifier of one MP: the public key of its site's current
+ * SMS Token Signing certificate, held in memory. */
+struct mp_verifier;
+struct mp_verifier *mp_verifier_new(struct ehttp *, const char *mp_fqdn);
+int	 mp_verifier_reload(struct ehttp *, struct mp_verifier *);
+void	 mp_verifier_free(struct mp_verifier *);
+
+/* Each: 0 with the answer filled (whatever its status), or -1 (the error
+ * in ehttp_error(); the agent answers 500). */
+int	 mp_register(struct ehttp *, const struct mp_request *,
+	    struct mp_answer *);
+int	 mp_sts(struct ehttp *, struct mp_verifier *,
+	    const struct mp_request *, struct mp_answer *);
+int	 mp_tokenauth(struct ehttp *, struct mp_verifier *,
+	    const struct mp_request *, struct mp_answer *);
+
+/* "Bearer <CCM token>": 1 valid (smsid filled), 0 refused (*reason
+ * malloc'ed), -1 error. */
+int	 mp_token_check(struct ehttp *, struct mp_verifier *,
+	    const char *authorization, char smsid[64], char **reason);
+
+#endif
