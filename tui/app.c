@@ -397,12 +397,16 @@ app_view(struct app *app, enum app_node id)
 }
 
 void
-view_list(struct view *v, struct list *list, struct search *find)
+view_list(struct view *v, struct list *list, struct search *find,
+    const struct search_ops *ops, void *arg)
 {
 	v->list = list;
 	v->find = find;
-	if (find != NULL)
+	if (find != NULL) {
 		find->list = list;
+		find->ops = ops;
+		find->arg = arg;
+	}
 }
 
 static void

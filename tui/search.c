@@ -19,7 +19,7 @@ search_from(struct search *s, size_t from, int dir)
 	for (size_t k = 0; k < n; k++) {
 		size_t i = (from + n + (dir > 0 ? k : -k)) % n;
 
-		if (s->match(s->arg, i, s->needle)) {
+		if (s->ops->match(s->arg, i, s->needle)) {
 			s->list->cursor = i;
 			list_move(s->list, 0);
 			return 0;
@@ -47,7 +47,7 @@ search_key(struct search *s, struct app *app, enum keys_action a)
 
 	switch (a) {
 	case KA_FIND:
-		dialog_prompt_selected(app, "Find", s->label, s->needle,
+		dialog_prompt_selected(app, "Find", s->ops->label, s->needle,
 		    search_done, s);
 		return VIEW_REDRAW;
 	case KA_FIND_NEXT:
@@ -77,10 +77,10 @@ search_list_key(struct search *s, struct app *app, enum keys_action a)
 	case KA_LEFT:
 		return list_hscroll(s->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
 	case KA_OPEN:
-		if (s->open == NULL)
+		if (s->ops->open == NULL)
 			return VIEW_UNHANDLED;
 		if (s->list->count > 0)
-			s->open(app, s->arg, s->list->cursor);
+			s->ops->open(app, s->arg, s->list->cursor);
 		return VIEW_REDRAW;
 	default:
 		return VIEW_UNHANDLED;
@@ -97,7 +97,7 @@ int
 search_select(struct search *s, const char *key)
 {
 	for (size_t i = 0; i < s->list->count; i++)
-		if (strcasecmp(s->key(s->arg, i), key) == 0) {
+		if (strcasecmp(s->ops->key(s->arg, i), key) == 0) {
 			s->list->cursor = i;
 			list_move(s->list, 0);
 			return 0;

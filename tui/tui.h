@@ -44,6 +44,8 @@
 struct app;
 struct view;
 struct dialog;
+struct search;
+struct search_ops;
 
 /* The tree's nodes, chosen by id (never by their label). Logs are nodes
  * too, found by their path. */
@@ -522,7 +524,8 @@ struct view {
  * sends the list the clicks and puts the cursor on an item
  * (app_select_item: sites by code, systems by FQDN) without the view's
  * help. */
-void	 view_list(struct view *, struct list *, struct search *);
+void	 view_list(struct view *, struct list *, struct search *,
+	    const struct search_ops *, void *arg);
 
 extern const struct view_ops view_overview_ops;
 extern const struct view_ops view_sited_ops;	/* Monitoring > Site server */
@@ -590,17 +593,21 @@ void	 logscan_find_cancel(struct logscan *);
 /* Follow: pick up new records; 1 if anything changed. */
 int	 logscan_refresh(struct logscan *);
 
-/* search.c: Find in a list view (F3, n, N). The view fills in match (1
- * if row has needle, ASCII case-insensitive), key (the row's name for
- * app_select_item), open (Enter on a row) and label; view_list sets list. */
-struct search {
-	struct list	*list;
+/* search.c: Find in a list view (F3, n, N). A view's rows as Find sees
+ * them: match (1 if row has needle, ASCII case-insensitive), key (the
+ * row's name for app_select_item), open (Enter on a row; may be NULL) and
+ * the prompt's label; arg is the view's data. view_list() sets it up. */
+struct search_ops {
 	int		(*match)(void *arg, size_t row, const char *needle);
 	const char	*(*key)(void *arg, size_t row);
 	void		(*open)(struct app *, void *arg, size_t row);
-	void		*arg;
-	const char	*label;		/* the prompt's label */
-	char		 needle[128];	/* the last text searched for */
+	const char	*label;
+};
+struct search {
+	struct list		*list;
+	const struct search_ops	*ops;
+	void			*arg;
+	char			 needle[128];	/* the last text searched for */
 };
 /* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
  * VIEW_UNHANDLED for any other action. */

@@ -137,7 +137,7 @@ ov_open(struct view *v)
 
 	o = xcalloc(1, sizeof *o);
 	o->build = v->ops == &view_sited_ops ? sited_build : build;
-	view_list(v, &o->list, NULL);
+	view_list(v, &o->list, NULL, NULL, NULL);
 	v->data = o;
 	return 0;
 }

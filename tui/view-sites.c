@@ -88,18 +88,17 @@ sites_enter(struct app *app, void *arg, size_t row)
 	dialog_site_open(app, ((struct sites *)arg)->v[row].code);
 }
 
+static const struct search_ops sites_find = {
+	sites_match, sites_name, sites_enter, "Site code or name:"
+};
+
 static int
 sites_open(struct view *v)
 {
 	struct sites *s;
 
 	s = xcalloc(1, sizeof *s);
-	s->find.match = sites_match;
-	s->find.key = sites_name;
-	s->find.open = sites_enter;
-	s->find.arg = s;
-	s->find.label = "Site code or name:";
-	view_list(v, &s->list, &s->find);
+	view_list(v, &s->list, &s->find, &sites_find, s);
 	v->data = s;
 	return 0;
 }

@@ -70,18 +70,17 @@ systems_enter(struct app *app, void *arg, size_t row)
 	dialog_role_pick(app, ((struct systems *)arg)->v[row].sys.id);
 }
 
+static const struct search_ops systems_find = {
+	systems_match, systems_name, systems_enter, "Name, site or role:"
+};
+
 static int
 systems_open(struct view *v)
 {
 	struct systems *s;
 
 	s = xcalloc(1, sizeof *s);
-	s->find.match = systems_match;
-	s->find.key = systems_name;
-	s->find.open = systems_enter;
-	s->find.arg = s;
-	s->find.label = "Name, site or role:";
-	view_list(v, &s->list, &s->find);
+	view_list(v, &s->list, &s->find, &systems_find, s);
 	v->data = s;
 	return 0;
 }
