@@ -52,18 +52,22 @@ ctl site set P09 --enhanced-http off >/dev/null
 echo "crash-test: $systems site systems, $alg, one enable takes ${full_ms} ms; $kills kills"
 
 survived=0 old=0 new=0 n=1
+# SIGKILL process $1 after a random delay_ms: up to a quarter past the
+# measured time (full_ms), so that some kills land after the commit and the
+# new state is checked too, not only the old one.
+kill_later() {
+	delay_ms=$(( $(od -An -N4 -tu4 /dev/urandom) % (full_ms * 5 / 4 + 50) ))
+	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 while [ "$n" -le "$kills" ]; do
 	if [ "$(q "SELECT enhanced_http FROM site_security x JOIN site s ON s.id = x.site_id WHERE s.code = 'P09'")" = 1 ]; then
 		ctl site set P09 --enhanced-http off >/dev/null 2>&1
 	fi
-	# Up to a quarter past the measured time: some kills land after the
-	# commit, so the new state is checked too, not only the old one.
-	delay_ms=$(( $(od -An -N4 -tu4 /dev/urandom) % (full_ms * 5 / 4 + 50) ))
 	"$bin" --db "$db" site set P09 --enhanced-http on >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	kill_later $!
 
 	ok=1
 	check_store "kill $n"
@@ -108,14 +112,10 @@ survived=0 old=0 new=0 n=1
 while [ "$n" -le "$skills" ]; do
 	rm -f "$db-wal" "$db-shm"
 	cp "$dir/base.db" "$db"
-	delay_ms=$(( $(od -An -N4 -tu4 /dev/urandom) % (full_ms * 5 / 4 + 50) ))
 	# Not through a function: $! must be ehttp-sited itself.
 	LD_PRELOAD=$lib FAKETIME=+340d "$sited" --db "$db" --log-dir "$dir/logs" \
 	    --once >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	kill_later $!
 
 	ok=1
 	check_store "sited kill $n"
