@@ -468,7 +468,7 @@ START_TEST(site_dialog_rules)
 	struct form *f = &ds.form;
 
 	memset(&ds, 0, sizeof ds);
-	dialog_site_form_init(&ds, &s);
+	dialog_site_form_init(&ds, &s, 30);
 	ck_assert_int_eq(f->ntabs, 3);
 	ck_assert_str_eq(f->tabs[DS_TAB_COMM], "Communication Security");
 	ck_assert_str_eq(f->tabs[DS_TAB_SIGNING], "Signing and Encryption");
@@ -548,6 +548,17 @@ START_TEST(site_dialog_rules)
 	ck_assert_int_eq(form_key(f, KA_RIGHT, KEY_RIGHT), FORM_CHANGED);
 	dialog_site_form_change(&ds, &c);
 	ck_assert_str_eq(c.key_alg, "rsa3072");
+	/* The renewal window: digits from 1 to 180, else -1. */
+	ck_assert_int_eq(dialog_site_form_renew(&ds), 30);
+	snprintf(form_item(f, DS_RENEW)->text, 8, "180");
+	ck_assert_int_eq(dialog_site_form_renew(&ds), 180);
+	ck_assert(dialog_site_form_changed(&ds));
+	for (size_t i = 0; i < 5; i++) {
+		static const char *const bad[] = { "0", "181", "", "+5", "3 " };
+
+		snprintf(form_item(f, DS_RENEW)->text, 8, "%s", bad[i]);
+		ck_assert_int_eq(dialog_site_form_renew(&ds), -1);
+	}
 	ck_assert_int_eq(form_key(f, KA_CANCEL, 27), FORM_CANCEL);
 	dialog_site_form_free(&ds);
 }
@@ -562,7 +573,7 @@ START_TEST(site_dialog_site_types)
 
 	/* No Signing and Encryption tab but on a primary. */
 	memset(&ds, 0, sizeof ds);
-	dialog_site_form_init(&ds, &s);
+	dialog_site_form_init(&ds, &s, 30);
 	ck_assert_int_eq(ds.form.ntabs, 2);
 	ck_assert_ptr_eq(form_item(&ds.form, DS_SIGNING), NULL);
 	dialog_site_form_change(&ds, &c);
@@ -571,7 +582,7 @@ START_TEST(site_dialog_site_types)
 
 	/* A site that is HTTPS only opens with both options greyed. */
 	memset(&ds, 0, sizeof ds);
-	dialog_site_form_init(&ds, &p);
+	dialog_site_form_init(&ds, &p, 30);
 	ck_assert_int_eq(form_value(&ds.form, DS_HTTPS_ONLY), 1);
 	ck_assert(!form_item(&ds.form, DS_EHTTP)->enabled);
 	ck_assert(!form_item(&ds.form, DS_PKI)->enabled);
@@ -1170,6 +1181,31 @@ START_TEST(render_site_properties_and_issue)
 	ck_screen("mp2.p01.contoso.com");
 	press(app, 'c', 0);
 	ck_screen("of 6, by Expiration asc");
+}
+END_TEST
+
+/* Site Properties > General: the renewal window, typed, checked and saved
+ * (read back with ehttpctl); a value out of range is refused there. */
+START_TEST(render_site_renew_days)
+{
+	struct app *app;
+	char *v;
+
+	app = screen_app(30, 100, 0);
+	press(app, '2', KEY_DOWN, '\r', 0);		/* P01 */
+	ck_screen("P01 - Contoso-East Properties");
+	press(app, KEY_NPAGE, KEY_NPAGE, KEY_DOWN, 0);	/* General, the field */
+	ck_screen("Renew certificates this many days before they end:");
+	press(app, KEY_BACKSPACE, KEY_BACKSPACE, '0', '\r', 0);
+	ck_screen("'0' is not a number of days from 1 to 180");
+	press(app, '\r', KEY_BACKSPACE, '4', '5', '\r', 0);
+	ck_screen("Renewal window: 30 -> 45 days");
+	press(app, '\r', 0);				/* Apply */
+	ck_screen("renews its SMS Role SSL Certificates 45 days");
+	v = tu_ctl_json(db, "d['renew_days']", "--json", "site", "show",
+	    "P01", NULL);
+	ck_assert_str_eq(v, "45");
+	free(v);
 }
 END_TEST
 
@@ -2318,6 +2354,7 @@ tui_suite(void)
 	tcase_add_checked_fixture(render, setup_demo, render_teardown);
 	tcase_add_test(render, render_sites_view);
 	tcase_add_test(render, render_site_properties_and_issue);
+	tcase_add_test(render, render_site_renew_days);
 	tcase_add_test(render, render_site_trusted_roots);
 	tcase_add_test(render, render_certificates_window);
 	tcase_add_test(render, render_token_signing_listed);

@@ -53,7 +53,8 @@ type_long(enum db_site_type t)
 }
 
 void
-dialog_site_form_init(struct dialog_site *ds, const struct db_site *s)
+dialog_site_form_init(struct dialog_site *ds, const struct db_site *s,
+    int renew_days)
 {
 	struct form *f = &ds->form;
 	struct form_item *it;
@@ -68,6 +69,7 @@ dialog_site_form_init(struct dialog_site *ds, const struct db_site *s)
 	memset(ds, 0, sizeof *ds);
 	ds->self = self;
 	ds->site = *s;
+	ds->renew_days = renew_days;
 	snprintf(buf, sizeof buf, "%s - %s Properties", s->code, s->name);
 	form_init(f, buf);
 	f->extra_lines = lines;
@@ -95,6 +97,15 @@ dialog_site_form_init(struct dialog_site *ds, const struct db_site *s)
 	it->value = keyalg_index(s->sec.key_alg);
 	form_add(f, FORM_LABEL, 0, DS_TAB_GENERAL, 2, "New certificates use it;"
 	    " certificates already issued keep theirs until renewed.");
+	form_add(f, FORM_GAP, 0, DS_TAB_GENERAL, 0, NULL);
+	it = form_add(f, FORM_TEXT, DS_RENEW, DS_TAB_GENERAL, 0,
+	    "Renew certificates this many days before they end:");
+	snprintf(it->text, sizeof it->text, "%d", renew_days);
+	it->pos = strlen(it->text);
+	snprintf(buf, sizeof buf, "1 to %d days; the site server renews SMS"
+	    " Role SSL and SMS Token Signing certificates.",
+	    EHTTP_RENEW_DAYS_MAX);
+	form_add(f, FORM_LABEL, 0, DS_TAB_GENERAL, 2, buf);
 
 	form_add(f, FORM_LABEL, 0, DS_TAB_COMM, 0, "Site system settings")->value
 	    = 1;
@@ -195,7 +206,25 @@ dialog_site_form_security(const struct dialog_site *ds, struct db_security *x)
 }
 
 int
-dialog_site_form_changed(const struct dialog_site *ds)
+dialog_site_form_renew(const struct dialog_site *ds)
+{
+	const struct form_item *it = form_item((struct form *)&ds->form,
+	    DS_RENEW);
+	int days = 0;
+
+	if (it == NULL || it->text[0] == '\0' || strlen(it->text) > 3)
+		return -1;
+	for (const char *p = it->text; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		days = days * 10 + (*p - '0');
+	}
+	return days >= 1 && days <= EHTTP_RENEW_DAYS_MAX ? days : -1;
+}
+
+/* Does the edited Communication Security differ from the site's? */
+static int
+security_changed(const struct dialog_site *ds)
 {
 	struct db_security x;
 	const struct db_security *o = &ds->site.sec;
@@ -209,6 +238,13 @@ dialog_site_form_changed(const struct dialog_site *ds)
 	    x.require_sha256 != o->require_sha256 ||
 	    x.use_encryption != o->use_encryption ||
 	    strcmp(x.key_alg, o->key_alg) != 0;
+}
+
+int
+dialog_site_form_changed(const struct dialog_site *ds)
+{
+	return security_changed(ds) ||
+	    dialog_site_form_renew(ds) != ds->renew_days;
 }
 
 void
@@ -446,12 +482,13 @@ static int
 reread(struct app *app, struct dialog_site *ds)
 {
 	struct db_site s;
-	int tab = ds->form.tab;
+	int tab = ds->form.tab, days;
 
-	if (ehttp_site_get(app_ehttp(app), ds->site.id, &s) == -1)
+	if (ehttp_site_get(app_ehttp(app), ds->site.id, &s) == -1 ||
+	    ehttp_site_renew_days(app_ehttp(app), s.id, &days) == -1)
 		return -1;
 	dialog_site_form_free(ds);
-	dialog_site_form_init(ds, &s);
+	dialog_site_form_init(ds, &s, days);
 	ds->form.tab = tab;
 	form_focus_first(&ds->form);
 	refresh_warnings(app, ds);
@@ -465,17 +502,34 @@ apply_now(struct app *app, struct dialog_site *ds)
 	struct ehttp_security_change c;
 	char title[64];
 	struct ehttp *k;
+	int days = dialog_site_form_renew(ds);
 
-	dialog_site_form_change(ds, &c);
-	/* Issuing needs the master key: a handle just for this apply. */
-	if ((k = app_key_begin(app, "Site Properties")) == NULL)
-		return;
 	snprintf(title, sizeof title, "Site %s", ds->site.code);
-	if (app_key_end(app, k, ehttp_site_set_security(k, ds->site.id, &c),
-	    "Site Properties", "The settings were not changed", title,
-	    "The settings were saved.") == -1) {
-		app_status(app, 1, "Site %s: not changed.", ds->site.code);
-		return;
+	if (days != ds->renew_days) {
+		if (ehttp_site_set_renew_days(app_ehttp(app), ds->site.id,
+		    days) == -1) {
+			dialog_message(app, title, BOX_ERROR, "The renewal"
+			    " window was not changed: %s",
+			    ehttp_error(app_ehttp(app)));
+			return;
+		}
+		ds->renew_days = days;
+		if (!security_changed(ds))
+			app_show_notes(app, app_ehttp(app), title,
+			    "The renewal window was changed.");
+	}
+	if (security_changed(ds)) {
+		dialog_site_form_change(ds, &c);
+		/* Issuing needs the master key: a handle just for this. */
+		if ((k = app_key_begin(app, "Site Properties")) == NULL)
+			return;
+		if (app_key_end(app, k, ehttp_site_set_security(k, ds->site.id,
+		    &c), "Site Properties", "The settings were not changed",
+		    title, "The settings were saved.") == -1) {
+			app_status(app, 1, "Site %s: not changed.",
+			    ds->site.code);
+			return;
+		}
 	}
 	app_reload_all(app);
 	if (ds->closing)
@@ -520,6 +574,13 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 	int was_on, now_on, planned;
 
 	ds->closing = closing;
+	if (dialog_site_form_renew(ds) == -1) {
+		ds->closing = 0;
+		dialog_message(app, "Site Properties", BOX_ERROR, "Renew"
+		    " certificates: '%s' is not a number of days from 1 to %d.",
+		    form_item(&ds->form, DS_RENEW)->text, EHTTP_RENEW_DAYS_MAX);
+		return;
+	}
 	if (!dialog_site_form_changed(ds)) {
 		if (closing)
 			dialog_close(ds->self, DS_BTN_OK, NULL);
@@ -554,6 +615,9 @@ site_apply(struct app *app, struct dialog_site *ds, int closing)
 	if (strcmp(x.key_alg, o->key_alg) != 0)
 		box_line(b, BOX_TEXT, "  Key algorithm: %s -> %s", o->key_alg,
 		    x.key_alg);
+	if (dialog_site_form_renew(ds) != ds->renew_days)
+		box_line(b, BOX_TEXT, "  Renewal window: %d -> %d days",
+		    ds->renew_days, dialog_site_form_renew(ds));
 	box_line(b, BOX_TEXT, "  IISSSLState: %d -> %d", ehttp_iisssl_state(o),
 	    ehttp_iisssl_state(&x));
 	if (!was_on && now_on) {
@@ -646,13 +710,15 @@ dialog_site_open(struct app *app, const char *code)
 	struct dialog_site *ds;
 	struct db_site s;
 	struct dialog *d;
+	int days;
 
-	if (ehttp_site_resolve(app_ehttp(app), code, &s) != 1) {
+	if (ehttp_site_resolve(app_ehttp(app), code, &s) != 1 ||
+	    ehttp_site_renew_days(app_ehttp(app), s.id, &days) == -1) {
 		app_status(app, 1, "%s", ehttp_error(app_ehttp(app)));
 		return -1;
 	}
 	ds = xcalloc(1, sizeof *ds);
-	dialog_site_form_init(ds, &s);
+	dialog_site_form_init(ds, &s, days);
 	ds->form.extra_lines = extra_lines;
 	ds->form.extra_draw = extra_draw;
 	ds->form.arg = ds;

@@ -415,13 +415,14 @@ struct dialog	*dialog_menu(struct app *, const char *title,
 /* dialog-site.c: Site Properties. The form model works without curses. */
 enum dialog_site_ctl {
 	DS_KEYALG = 1, DS_HTTPS_ONLY, DS_HTTPS_OR_HTTP, DS_EHTTP, DS_PKI,
-	DS_CRL, DS_ROOTS, DS_SIGNING, DS_SHA256, DS_ENCRYPTION
+	DS_CRL, DS_ROOTS, DS_SIGNING, DS_SHA256, DS_ENCRYPTION, DS_RENEW
 };
 enum dialog_site_tab { DS_TAB_GENERAL, DS_TAB_COMM, DS_TAB_SIGNING };
 enum { DS_BTN_OK, DS_BTN_CANCEL, DS_BTN_APPLY };
 
 struct dialog_site {
 	struct db_site	 site;		/* as last read */
+	int		 renew_days;	/* the renewal window, as last read */
 	struct form	 form;
 	int		 pki_saved;	/* the PKI option before HTTPS only */
 	struct ehttp_note *warnings;	/* of the settings as edited */
@@ -431,8 +432,13 @@ struct dialog_site {
 };
 
 /* ds zeroed (or after dialog_site_form_free); keeps self and the form's
- * owner hooks. */
-void	 dialog_site_form_init(struct dialog_site *, const struct db_site *);
+ * owner hooks. renew_days: the site's renewal window
+ * (ehttp_site_renew_days). */
+void	 dialog_site_form_init(struct dialog_site *, const struct db_site *,
+	    int renew_days);
+/* The renewal window as typed: 1 to EHTTP_RENEW_DAYS_MAX days, or -1 if
+ * the field holds anything else. */
+int	 dialog_site_form_renew(const struct dialog_site *);
 /* Apply the dialog's rules after a control changed. */
 void	 dialog_site_form_rules(struct dialog_site *, int changed_id);
 int	 dialog_site_form_changed(const struct dialog_site *);
