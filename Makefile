@@ -275,7 +275,8 @@ run: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory B=$(B)-bench CFLAGS='-O2 -DNDEBUG' all \
-		$(B)-bench/bench-issue $(B)-bench/bench-log
+		$(B)-bench/bench-issue $(B)-bench/bench-log \
+		$(B)-bench/bench-token
 	@sh scripts/bench.sh "$(abspath $(B)-bench)"
 
 KILLS ?= 200
@@ -305,6 +306,8 @@ clean:
 $(B)/bench-issue: $(B)/tests/bench/bench-issue.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
 $(B)/bench-log: $(B)/tests/bench/bench-log.o $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
+$(B)/bench-token: $(B)/tests/bench/bench-token.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
 $(B)/tests/bench/%.o: tests/bench/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(INC_BACKEND) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO)))
@@ -371,11 +374,16 @@ test-valgrind: deps
 	@echo "== tests under valgrind ($(VG_B)): $(VG_SUITES) =="
 	@failed=; for s in $(VG_SUITES); do \
 		t0=$$(date +%s); \
-		CK_FORK=no $(VALGRIND) $(VG_FLAGS) ./$(VG_B)/check_all $$s || \
-			failed="$$failed $$s"; \
+		CK_FORK=no $(VALGRIND) $(VG_FLAGS) ./$(VG_B)/check_all $$s \
+			>$(VG_B)/vg-$$s.log 2>&1 || failed="$$failed $$s"; \
+		cat $(VG_B)/vg-$$s.log; \
 		echo "== valgrind $$s: $$(($$(date +%s) - t0)) s"; \
 	done; \
-	if [ -n "$$failed" ]; then echo "== valgrind: failed:$$failed"; exit 1; fi; \
+	if [ -n "$$failed" ]; then for s in $$failed; do \
+		echo "== valgrind $$s: what failed ($(VG_B)/vg-$$s.log)"; \
+		grep -E ':[EF]:|^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[0-9,]+ bytes in .* definitely)|ERROR SUMMARY' \
+			$(VG_B)/vg-$$s.log | head -40; done; \
+		echo "== valgrind: failed:$$failed"; exit 1; fi; \
 	echo "== valgrind: every suite passed"
 	@if [ "$(VG_SUITES)" = "$(SUITES)" ]; then t0=$$(date +%s); \
 		VALGRIND="$(VALGRIND)" sh scripts/valgrind-programs.sh "$(abspath $(VG_B))" && \

@@ -785,6 +785,7 @@ START_TEST(jwt_python_to_ehttp)
 	struct ca *ca = ca_new();
 	char cmd[4200], *tok, *h = NULL, *cl = NULL, *x5t = NULL, *x5t2 = NULL;
 	char *why = NULL, *tamp;
+	struct ca_jwt_key *key;
 	size_t n;
 
 	snprintf(cmd, sizeof cmd, "jwt-sign '%s' '{\"exp\": 1000, \"iss\": "
@@ -801,6 +802,24 @@ START_TEST(jwt_python_to_ehttp)
 	free(x5t2);
 	free(h);
 	free(cl);
+
+	/* The same with the key parsed once (the MP's verifier): its x5t is
+	 * the one python3-jwt's signer put in the header. */
+	ck_assert_int_eq(ca_jwt_key_new(ca, cert.data, cert.len, &key), 0);
+	ck_assert_str_eq(ca_jwt_key_x5t(key), x5t);
+	ck_assert_int_eq(ca_jwt_verify_key(ca, key, tok, n, &h, &cl), 1);
+	ck_assert(strstr(cl, "\"iss\":\"py\"") != NULL);
+	free(h);
+	free(cl);
+	tamp = xstrdup(tok);
+	tamp[n - 2] = tamp[n - 2] == 'A' ? 'Q' : 'A';
+	ck_assert_int_eq(ca_jwt_verify_key(ca, key, tamp, n, &h, &cl), 0);
+	ck_assert_ptr_null(cl);
+	free(tamp);
+	ca_jwt_key_free(key);
+	ck_assert_int_eq(ca_jwt_key_new(ca, (const unsigned char *)"x", 1,
+	    &key), -1);
+	ck_assert_ptr_null(key);
 
 	/* One character of the claims changed. */
 	tamp = xstrdup(tok);

@@ -61,23 +61,39 @@ ca_b64u_dup(const unsigned char *p, size_t n)
  * the unused low bits of the last character must be zero) to bytes;
  * *out malloc'ed with a NUL after its len bytes. 0 or -1.
  */
+/* The value of one base64url character, or -1 (NUL and '=' included). */
+static int
+ca_b64u_val(unsigned char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '-')
+		return 62;
+	if (ch == '_')
+		return 63;
+	return -1;
+}
+
 static int
 ca_b64u_dec(const char *s, size_t n, unsigned char **out, size_t *len)
 {
 	unsigned char *p;
 	uint32_t v = 0;
 	size_t o = 0;
-	int bits = 0;
-	const char *c;
+	int bits = 0, c;
 
 	*out = NULL;
 	if (n % 4 == 1)
 		return -1;
 	p = xmalloc(n / 4 * 3 + 4);
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\0' || (c = strchr(ca_b64u, s[i])) == NULL)
+		if ((c = ca_b64u_val((unsigned char)s[i])) == -1)
 			goto bad;
-		v = v << 6 | (uint32_t)(c - ca_b64u);
+		v = v << 6 | (uint32_t)c;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -144,27 +160,38 @@ out:
 	return rc;
 }
 
+static int	ca_rsa_verify_rsa(struct ca *, EVP_PKEY *,
+		    const unsigned char *, size_t, const unsigned char *, size_t,
+		    const char *);
+
 /* 1 good, 0 does not verify, -1 error; sig big-endian. */
 static int
 ca_rsa_verify(struct ca *ca, EVP_PKEY *pk, const unsigned char *data,
     size_t len, const unsigned char *sig, size_t siglen, const char *what)
 {
-	EVP_MD_CTX *md = NULL;
-	EVP_PKEY_CTX *pctx;
-	int r, rc = -1;
-
 	if (!EVP_PKEY_is_a(pk, "RSA")) {
 		ca_seterr(ca, "%s: the certificate's key is not RSA", what);
 		return 0;
 	}
+	return ca_rsa_verify_rsa(ca, pk, data, len, sig, siglen, what);
+}
+
+/* The same for a key known to be RSA (PKCS#1 v1.5 padding, the default of
+ * an RSA key; an RSA-PSS key is not "RSA"). */
+static int
+ca_rsa_verify_rsa(struct ca *ca, EVP_PKEY *pk, const unsigned char *data,
+    size_t len, const unsigned char *sig, size_t siglen, const char *what)
+{
+	EVP_MD_CTX *md = NULL;
+	int r, rc = -1;
+
 	if (siglen != (size_t)EVP_PKEY_get_size(pk)) {
 		ca_seterr(ca, "%s: signature of %zu bytes, the key's are %d",
 		    what, siglen, EVP_PKEY_get_size(pk));
 		return 0;
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pk) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pk) != 1) {
 		ca_sslerr(ca, "%s: cannot start verification", what);
 		goto out;
 	}
@@ -340,35 +367,87 @@ ca_jwt_part(struct ca *ca, const char *s, size_t n, const char *what,
 	return 0;
 }
 
+/* The public key and x5t of a token signing certificate, parsed once. */
+struct ca_jwt_key {
+	EVP_PKEY	*pk;
+	char		*x5t;
+};
+
 int
-ca_jwt_verify(struct ca *ca, const char *token, size_t len,
-    const unsigned char *cert, size_t certlen, char **header, char **claims)
+ca_jwt_key_new(struct ca *ca, const unsigned char *cert, size_t len,
+    struct ca_jwt_key **out)
+{
+	struct ca_jwt_key *k;
+	EVP_PKEY *pk;
+	X509 *x = NULL;
+
+	ca_begin(ca);
+	*out = NULL;
+	if ((pk = ca_cert_pubkey(ca, cert, len, &x,
+	    "token signing certificate")) == NULL)
+		return -1;
+	if (!EVP_PKEY_is_a(pk, "RSA")) {
+		ca_seterr(ca, "token signing certificate: its key is not RSA");
+		X509_free(x);
+		return -1;
+	}
+	k = xcalloc(1, sizeof *k);
+	if (ca_jwt_x5t(ca, cert, len, &k->x5t) == -1) {
+		X509_free(x);
+		free(k);
+		return -1;
+	}
+	if (!EVP_PKEY_up_ref(pk)) {
+		ca_sslerr(ca, "token signing certificate: cannot hold its key");
+		X509_free(x);
+		free(k->x5t);
+		free(k);
+		return -1;
+	}
+	k->pk = pk;
+	X509_free(x);
+	*out = k;
+	return 0;
+}
+
+const char *
+ca_jwt_key_x5t(const struct ca_jwt_key *k)
+{
+	return k->x5t;
+}
+
+void
+ca_jwt_key_free(struct ca_jwt_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pk);
+	free(k->x5t);
+	free(k);
+}
+
+int
+ca_jwt_verify_key(struct ca *ca, const struct ca_jwt_key *k,
+    const char *token, size_t len, char **header, char **claims)
 {
 	const char *d1, *d2;
 	unsigned char *sig = NULL;
 	char *h = NULL, *c = NULL;
 	size_t siglen;
-	EVP_PKEY *pk;
-	X509 *x = NULL;
 	int rc = 0;
 
 	ca_begin(ca);
 	*header = *claims = NULL;
-	if ((pk = ca_cert_pubkey(ca, cert, certlen, &x,
-	    "token signing certificate")) == NULL) {
-		rc = -1;
-		goto out;
-	}
 	if (len > CA_JWT_MAX) {
 		ca_seterr(ca, "token: longer than %d bytes", CA_JWT_MAX);
-		goto out;
+		return 0;
 	}
 	if ((d1 = memchr(token, '.', len)) == NULL ||
 	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token))) ==
 	    NULL || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)) !=
 	    NULL) {
 		ca_seterr(ca, "token: not three parts separated by '.'");
-		goto out;
+		return 0;
 	}
 	if (ca_jwt_part(ca, token, (size_t)(d1 - token), "header", &h) == -1 ||
 	    ca_jwt_part(ca, d1 + 1, (size_t)(d2 - d1 - 1), "claims", &c) == -1)
@@ -378,7 +457,7 @@ ca_jwt_verify(struct ca *ca, const char *token, size_t len,
 		ca_seterr(ca, "token: signature is not base64url");
 		goto out;
 	}
-	rc = ca_rsa_verify(ca, pk, (const unsigned char *)token,
+	rc = ca_rsa_verify_rsa(ca, k->pk, (const unsigned char *)token,
 	    (size_t)(d2 - token), sig, siglen, "token");
 	if (rc == 1) {
 		*header = h;
@@ -389,6 +468,20 @@ out:
 	free(sig);
 	free(h);
 	free(c);
-	X509_free(x);
+	return rc;
+}
+
+int
+ca_jwt_verify(struct ca *ca, const char *token, size_t len,
+    const unsigned char *cert, size_t certlen, char **header, char **claims)
+{
+	struct ca_jwt_key *k;
+	int rc;
+
+	*header = *claims = NULL;
+	if (ca_jwt_key_new(ca, cert, certlen, &k) == -1)
+		return -1;
+	rc = ca_jwt_verify_key(ca, k, token, len, header, claims);
+	ca_jwt_key_free(k);
 	return rc;
 }

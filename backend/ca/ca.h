@@ -355,6 +355,18 @@ int		 ca_jwt_sign(struct ca *, const unsigned char *cert, size_t,
 int		 ca_jwt_verify(struct ca *, const char *token, size_t,
 		    const unsigned char *cert, size_t, char **header,
 		    char **claims);
+/*
+ * The same with the certificate parsed once, for a verifier that checks
+ * many tokens against one signer (the management point): its public key
+ * and x5t held in memory. Read-only once made: threads may share it.
+ */
+struct ca_jwt_key;
+int		 ca_jwt_key_new(struct ca *, const unsigned char *cert, size_t,
+		    struct ca_jwt_key **);
+const char	*ca_jwt_key_x5t(const struct ca_jwt_key *);
+int		 ca_jwt_verify_key(struct ca *, const struct ca_jwt_key *,
+		    const char *token, size_t, char **header, char **claims);
+void		 ca_jwt_key_free(struct ca_jwt_key *);
 /* The x5t of cert: base64url SHA-1 of its DER; malloc'ed. 0 or -1. */
 int		 ca_jwt_x5t(struct ca *, const unsigned char *cert, size_t,
 		    char **x5t);
