@@ -282,6 +282,18 @@ int	 ehttp_pki_check(struct ehttp *, const struct db_cert *,
 /* Type name as shown: "SMS Issuing", "SMS Role SSL Certificate", "PKI",
  * "Intermediate CA", "Trusted Root CA". */
 const char *ehttp_cert_type_title(const char *type);
+/*
+ * Client tokens (token.c). The site's current SMS Token Signing
+ * certificate (active, unblocked) and its DER (malloc'ed), or -1 naming
+ * the site when it has none (enhanced HTTP off). sign: a JWT RS256 with
+ * that certificate's key over claims (JSON text, the caller's), header
+ * x5t = the certificate's SHA-1 (base64url); *token malloc'ed.
+ */
+int	 ehttp_token_signer(struct ehttp *, int64_t site_id, struct db_cert *,
+	    unsigned char **der, size_t *len);
+int	 ehttp_token_sign(struct ehttp *, int64_t site_id, const char *claims,
+	    char **token);
+
 
 /*
  * Which certificate a site system serves, decided here and nowhere else

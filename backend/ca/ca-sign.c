@@ -472,6 +472,24 @@ out:
 }
 
 int
+ca_jwt_header(struct ca *ca, const char *token, size_t len, char **header)
+{
+	const char *d1;
+
+	ca_begin(ca);
+	*header = NULL;
+	if (len > CA_JWT_MAX) {
+		ca_seterr(ca, "token: longer than %d bytes", CA_JWT_MAX);
+		return -1;
+	}
+	if ((d1 = memchr(token, '.', len)) == NULL) {
+		ca_seterr(ca, "token: not three parts separated by '.'");
+		return -1;
+	}
+	return ca_jwt_part(ca, token, (size_t)(d1 - token), "header", header);
+}
+
+int
 ca_jwt_verify(struct ca *ca, const char *token, size_t len,
     const unsigned char *cert, size_t certlen, char **header, char **claims)
 {

@@ -367,6 +367,10 @@ const char	*ca_jwt_key_x5t(const struct ca_jwt_key *);
 int		 ca_jwt_verify_key(struct ca *, const struct ca_jwt_key *,
 		    const char *token, size_t, char **header, char **claims);
 void		 ca_jwt_key_free(struct ca_jwt_key *);
+/* The decoded header of a token, NOT verified (to say which certificate
+ * it claims before checking it): 0, or -1 malformed (reason in ca_error). */
+int		 ca_jwt_header(struct ca *, const char *token, size_t,
+		    char **header);
 /* The x5t of cert: base64url SHA-1 of its DER; malloc'ed. 0 or -1. */
 int		 ca_jwt_x5t(struct ca *, const unsigned char *cert, size_t,
 		    char **x5t);

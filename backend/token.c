@@ -1,0 +1,77 @@
+/*
+ * token: the site's SMS Token Signing certificate as the signer of client
+ * tokens. Every token the site issues (a client's CCM token at the
+ * management point, a bulk registration token) is signed here, with the
+ * site's current SMS Token Signing certificate; a verifier takes the same
+ * certificate (ehttp_token_signer) and checks tokens with its public key
+ * alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca.h"
+#include "ehttp-int.h"
+
+/* The current token signing certificate of a site, active and unblocked. */
+static int
+token_cert(struct ehttp *e, int64_t site_id, struct db_cert *c)
+{
+	struct db_site s;
+	int rc;
+
+	if ((rc = db_cert_site_current(e->db, site_id, "token", c)) == -1)
+		return ehttp_fail_db(e);
+	if (rc == 0 || c->blocked) {
+		if (ehttp_site_by_id(e, site_id, &s) == -1)
+			return -1;
+		return ehttp_fail(e, "site %s has no %sSMS Token Signing "
+		    "certificate (is enhanced HTTP on?)", s.code,
+		    rc == 1 ? "unblocked " : "");
+	}
+	return 0;
+}
+
+int
+ehttp_token_signer(struct ehttp *e, int64_t site_id, struct db_cert *c,
+    unsigned char **der, size_t *len)
+{
+	*der = NULL;
+	if (token_cert(e, site_id, c) == -1)
+		return -1;
+	return ehttp_cert_der(e, c->id, der, len);
+}
+
+int
+ehttp_token_sign(struct ehttp *e, int64_t site_id, const char *claims,
+    char **token)
+{
+	struct db_cert c;
+	unsigned char *der = NULL, *key = NULL;
+	const char *master;
+	struct ca *ca;
+	size_t dlen, klen = 0;
+	int rc = -1;
+
+	*token = NULL;
+	if (ehttp_token_signer(e, site_id, &c, &der, &dlen) == -1)
+		return -1;
+	if ((master = ehttp_master(e, 0)) == NULL)
+		goto out;
+	if (ehttp_found(e, db_cert_key(e->db, c.id, &key, &klen),
+	    "SMS Token Signing certificate %lld: no private key stored",
+	    (long long)c.id) != 1)
+		goto out;
+	ca = ca_new();
+	if ((rc = ca_jwt_sign(ca, der, dlen, key, klen, master, claims,
+	    token)) == -1)
+		ehttp_fail(e, "SMS Token Signing certificate %lld: %s",
+		    (long long)c.id, ca_error(ca));
+	ca_free(ca);
+out:
+	if (key != NULL)
+		explicit_bzero(key, klen);
+	free(key);
+	free(der);
+	return rc;
+}
