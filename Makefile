@@ -52,7 +52,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/agent/, libevent outside backend/agent/, jansson (JSON)
-# outside backend/ctl/ and backend/wire/, or zlib and expat outside
+# outside backend/ctl/, backend/wire/ and backend/mp/, or zlib and expat outside
 # backend/wire/ stops the build.
 #
 #   db/util/       the utility layer (below everything): text sanitiser,
@@ -64,6 +64,9 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   backend/       the library: rules, issuance, trust, logs (no system library)
 #   backend/ctl/   ehttpctl (jansson)  backend/agent/  ehttp-mpd (libevent, TLS)
 #   backend/sited/ ehttp-sited, the site server (no system library)
+#   backend/mp/    the management point's decisions for clients (jansson;
+#                  wire and ca for the bytes and signatures, the library for
+#                  the database); ehttp-mpd calls it
 #   tui/           ehttp-console (ncursesw)
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
@@ -81,7 +84,7 @@ CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(
 CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca $(INC_DB)
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
-CFLAGS_AGENT    = $(call fence,sqlite curses json check wire) -Ibackend/agent -Ibackend \
+CFLAGS_AGENT    = $(call fence,sqlite curses json check wire) -Ibackend/agent -Ibackend/mp -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
 CFLAGS_SITED    = $(call fence,sqlite openssl event curses json check wire) -Ibackend/sited \
@@ -91,7 +94,9 @@ CFLAGS_TUI      = $(call fence,sqlite openssl event json check wire) -Itui -Ibac
 	$(call pc_cflags,$(PKGS_TUI))
 CFLAGS_WIRE     = $(call fence,sqlite openssl event curses check) $(INC_WIRE) \
 	$(call pc_cflags,$(PKGS_WIRE) $(PKGS_JSON))
-CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire $(INC_BACKEND) \
+CFLAGS_MP       = $(call fence,sqlite openssl event curses check wire) -Ibackend/mp -Ibackend \
+	-Ibackend/ca -Ibackend/wire $(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
+CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/mp $(INC_BACKEND) \
 	-I$(B)/tests $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 
@@ -99,6 +104,7 @@ UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
+MP_SRC      := $(sort $(wildcard backend/mp/*.c))
 BACKEND_SRC := $(sort $(wildcard backend/*.c))
 CTL_SRC     := $(sort $(filter-out %/main-ehttpctl.c,$(wildcard backend/ctl/*.c)))
 AGENT_SRC   := $(sort $(filter-out %/main-mpd.c,$(wildcard backend/agent/*.c)))
@@ -111,6 +117,7 @@ UTIL_OBJ    := $(call obj,$(UTIL_SRC))
 DB_OBJ      := $(call obj,$(DB_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
+MP_OBJ      := $(call obj,$(MP_SRC))
 CTL_OBJ     := $(call obj,$(CTL_SRC))
 AGENT_OBJ   := $(call obj,$(AGENT_SRC))
 TUI_OBJ     := $(call obj,$(TUI_SRC))
@@ -120,6 +127,7 @@ LIBUTIL    := $(B)/libehttputil.a
 LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
 LIBWIRE    := $(B)/libehttpwire.a
+LIBMP      := $(B)/libehttpmp.a
 LIBCTL     := $(B)/libehttpctl.a
 LIBAGENT   := $(B)/libehttpagent.a
 LIBTUI     := $(B)/libehttptui.a
@@ -136,10 +144,11 @@ PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE)
 LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
 	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
-LIBS_AGENT   = $(LIBAGENT) $(LIBS_BASE) $(call pc_libs,$(PKGS_AGENT))
+LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(LIBS_BASE) \
+	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
 LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
 LIBS_WIRE    = $(LIBWIRE) $(LIBUTIL) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
-LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBWIRE) $(LIBS_BASE) \
+LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON) $(PKGS_WIRE))
 
 .PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz
@@ -169,6 +178,8 @@ $(B)/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CA))
 $(B)/backend/wire/%.o: backend/wire/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_WIRE))
+$(B)/backend/mp/%.o: backend/mp/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_MP))
 $(B)/backend/ctl/%.o: backend/ctl/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CTL))
 $(B)/backend/agent/%.o: backend/agent/%.c | $(FENCE)/.ok
@@ -192,22 +203,23 @@ $(LIBUTIL): $(UTIL_OBJ)
 $(LIBDB): $(DB_OBJ)
 $(LIBBACKEND): $(BACKEND_OBJ)
 $(LIBWIRE): $(WIRE_OBJ)
+$(LIBMP): $(MP_OBJ)
 $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
-$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBCTL) $(LIBAGENT) $(LIBTUI):
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBCTL) $(LIBAGENT) $(LIBTUI):
 	@rm -f $@ && $(AR) rcs $@ $^
 BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
 
 $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
-$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(BASE_LIBS)
+$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_AGENT)
 $(SITED): $(B)/backend/sited/main-sited.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
 $(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
-$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBWIRE) $(BASE_LIBS) | $(PROGS)
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(BASE_LIBS) | $(PROGS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(call pc_libs,$(PKGS_TEST))
 
 # The fences hold: each room, compiled with its own flags, is refused the
@@ -237,7 +249,10 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	WIRE:event2/event.h:no WIRE:ca.h:no WIRE:db.h:no WIRE:db-types.h:no WIRE:ehttp.h:no \
 	UTIL:zlib.h:no DB:expat.h:no CA:zlib.h:no CA:expat.h:no CA:wire.h:no \
 	BACKEND:zlib.h:no BACKEND:expat.h:no CTL:expat.h:no AGENT:zlib.h:no \
-	TUI:expat.h:no SITED:zlib.h:no
+	TUI:expat.h:no SITED:zlib.h:no \
+	MP:mp.h:yes MP:ehttp.h:yes MP:ca.h:yes MP:wire.h:yes MP:jansson.h:yes \
+	MP:db.h:no MP:sqlite3.h:no MP:openssl/evp.h:no MP:zlib.h:no MP:expat.h:no \
+	MP:event2/event.h:no MP:curses.h:no AGENT:mp.h:yes AGENT:wire.h:no
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
@@ -246,7 +261,8 @@ check-rooms: $(FENCE)/.ok
 		DB) fl='$(CFLAGS_DB)';; CA) fl='$(CFLAGS_CA)';; \
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
-		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; esac; \
+		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; \
+		MP) fl='$(CFLAGS_MP)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
 		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
 		if [ $$? = 0 ]; then got=yes why=; \

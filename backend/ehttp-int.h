@@ -29,8 +29,6 @@ struct ehttp {
 
 /* The database handle, for the backend's own modules only. */
 struct db *ehttp_db(struct ehttp *);
-int	 ehttp_fail(struct ehttp *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
 /* Copy the db error into the handle; returns -1. */
 int	 ehttp_fail_db(struct ehttp *);
 void	 ehttp_note(struct ehttp *, enum ehttp_note_kind, const char *fmt, ...)

@@ -39,6 +39,10 @@ void		 ehttp_close(struct ehttp *);
  * OpenSSL's freed memory cleared; -1 if called too late for the last. */
 int		 ehttp_protect_process(void);
 const char	*ehttp_error(const struct ehttp *);
+/* Put a sentence in the handle's error (for the rooms above that report
+ * their own failures through it); returns -1. */
+int		 ehttp_fail(struct ehttp *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 const char	*ehttp_db_path(const struct ehttp *);
 /* Whether the open database file is no longer the one at its path (renamed
  * over or deleted): 1 it moved, 0 not, -1 cannot tell (ehttp_error()). */
@@ -283,9 +287,81 @@ int	 ehttp_pki_check(struct ehttp *, const struct db_cert *,
  * "Intermediate CA", "Trusted Root CA". */
 const char *ehttp_cert_type_title(const char *type);
 /*
+ * Clients (client.c). The hierarchy's id (the tokens' issuer is
+ * urn:sccm:oauth2:<id>) and how new clients are approved ("manual": each
+ * by an administrator; "auto": all).
+ */
+int	 ehttp_hierarchy_id(struct ehttp *, char *buf, size_t len);
+int	 ehttp_hierarchy_approval(struct ehttp *, int *automatic);
+int	 ehttp_hierarchy_set_approval(struct ehttp *, const char *approval);
+
+/* A registration the management point has verified (signature, client
+ * certificate, bulk token): what is stored. */
+struct ehttp_client_reg {
+	int64_t			 site_id;
+	const char		*name;		/* untrusted, stored as sent */
+	const char		*smsid;		/* the request's, "" or NULL */
+	const unsigned char	*sign_cert;
+	size_t			 sign_cert_len;
+	const unsigned char	*enc_cert;
+	size_t			 enc_cert_len;
+	const char		*bulk_token_id;	/* a valid one, or NULL */
+};
+enum {
+	EHTTP_REG_NEW = 1,	/* stored: a new SMSID */
+	EHTTP_REG_KNOWN,	/* its certificate is a client's: that one */
+	EHTTP_REG_CONFLICT	/* the certificate or SMSID is another
+				 * client's (*out): CertificateReset */
+};
+/* One transaction: EHTTP_REG_*, or -1. */
+int	 ehttp_client_register(struct ehttp *, const struct ehttp_client_reg *,
+	    struct db_client *out);
+/* 1 found, 0 none, -1 error. */
+int	 ehttp_client_by_smsid(struct ehttp *, const char *, struct db_client *);
+/* An SMSID (GUID:...) or a unique name: 1, 0 none (the error says so),
+ * -1 error (a name two clients have is one). */
+int	 ehttp_client_resolve(struct ehttp *, const char *, struct db_client *);
+int	 ehttp_client_sign_cert(struct ehttp *, int64_t id, unsigned char **,
+	    size_t *);
+/* The SMSIDs of blocked clients (malloc'ed strings and array). */
+int	 ehttp_client_blocked(struct ehttp *, char ***smsids, size_t *);
+/* Their last contact, in one transaction. */
+int	 ehttp_client_seen(struct ehttp *, const char **smsids, size_t,
+	    time_t);
+/* Clients of a site (0: all), id > after, by id, at most limit. */
+int	 ehttp_client_page(struct ehttp *, int64_t site_id, int64_t after,
+	    size_t limit, struct db_client **, size_t *);
+int	 ehttp_client_count(struct ehttp *, int64_t site_id, size_t *);
+enum ehttp_client_action {
+	EHTTP_CLIENT_APPROVE, EHTTP_CLIENT_BLOCK, EHTTP_CLIENT_UNBLOCK,
+	EHTTP_CLIENT_DELETE
+};
+/* Audited; notes say what changed (or that nothing did). */
+int	 ehttp_client_act(struct ehttp *, int64_t id,
+	    enum ehttp_client_action);
+
+/*
+ * Bulk registration tokens: new signs one for the site's clients (JWT,
+ * Type BulkRegistration, UniqueId its id) valid minutes from now (1 to
+ * 10,080; the default 4,320 is the caller's), stores its id, validity and
+ * state, never the token, and hands the token back once (*token,
+ * malloc'ed). usable: 1, or 0 with *why (malloc'ed), -1 error.
+ */
+#define EHTTP_BULK_MIN		1
+#define EHTTP_BULK_MAX		10080
+#define EHTTP_BULK_DEFAULT	4320
+int	 ehttp_bulk_token_new(struct ehttp *, int64_t site_id, long minutes,
+	    char **token, struct db_bulk_token *);
+int	 ehttp_bulk_token_list(struct ehttp *, struct db_bulk_token **,
+	    size_t *);
+int	 ehttp_bulk_token_block(struct ehttp *, const char *id, int blocked);
+int	 ehttp_bulk_token_usable(struct ehttp *, const char *id, time_t now,
+	    char **why);
+
+/*
  * Client tokens (token.c). The site's current SMS Token Signing
- * certificate (active, unblocked) and its DER (malloc'ed), or -1 naming
- * the site when it has none (enhanced HTTP off). sign: a JWT RS256 with
+ * certificate (active, unblocked) and its DER (malloc'ed): 1, 0 the site
+ * has none (enhanced HTTP off; the error names the site), -1 error. sign: a JWT RS256 with
  * that certificate's key over claims (JSON text, the caller's), header
  * x5t = the certificate's SHA-1 (base64url); *token malloc'ed.
  */

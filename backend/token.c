@@ -13,7 +13,8 @@
 #include "ca.h"
 #include "ehttp-int.h"
 
-/* The current token signing certificate of a site, active and unblocked. */
+/* The current token signing certificate of a site, active and unblocked:
+ * 1, 0 none (the error says so), -1 error. */
 static int
 token_cert(struct ehttp *e, int64_t site_id, struct db_cert *c)
 {
@@ -25,21 +26,24 @@ token_cert(struct ehttp *e, int64_t site_id, struct db_cert *c)
 	if (rc == 0 || c->blocked) {
 		if (ehttp_site_by_id(e, site_id, &s) == -1)
 			return -1;
-		return ehttp_fail(e, "site %s has no %sSMS Token Signing "
-		    "certificate (is enhanced HTTP on?)", s.code,
+		ehttp_fail(e, "site %s has no %sSMS Token Signing certificate"
+		    " (is enhanced HTTP on?)", s.code,
 		    rc == 1 ? "unblocked " : "");
+		return 0;
 	}
-	return 0;
+	return 1;
 }
 
 int
 ehttp_token_signer(struct ehttp *e, int64_t site_id, struct db_cert *c,
     unsigned char **der, size_t *len)
 {
+	int rc;
+
 	*der = NULL;
-	if (token_cert(e, site_id, c) == -1)
-		return -1;
-	return ehttp_cert_der(e, c->id, der, len);
+	if ((rc = token_cert(e, site_id, c)) != 1)
+		return rc;
+	return ehttp_cert_der(e, c->id, der, len) == 0 ? 1 : -1;
 }
 
 int
@@ -54,7 +58,7 @@ ehttp_token_sign(struct ehttp *e, int64_t site_id, const char *claims,
 	int rc = -1;
 
 	*token = NULL;
-	if (ehttp_token_signer(e, site_id, &c, &der, &dlen) == -1)
+	if (ehttp_token_signer(e, site_id, &c, &der, &dlen) != 1)
 		return -1;
 	if ((master = ehttp_master(e, 0)) == NULL)
 		goto out;

@@ -23,6 +23,12 @@ enum db_stmt {
 	ST_AGENT_UPSERT, ST_AGENT_HEALTH, ST_AGENT_GET, ST_AGENT_LIST,
 	ST_CHAIN_INSERT, ST_CHAIN_LIST,
 	ST_TRUST_INSERT, ST_TRUST_LIST, ST_TRUST_DER, ST_TRUST_DELETE,
+	ST_HIER_GET, ST_HIER_SET_APPROVAL,
+	ST_CLIENT_INSERT, ST_CLIENT_GET, ST_CLIENT_GET_SMSID, ST_CLIENT_GET_TP,
+	ST_CLIENT_GET_NAME, ST_CLIENT_PAGE, ST_CLIENT_COUNT, ST_CLIENT_SIGN_DER,
+	ST_CLIENT_BLOCKED, ST_CLIENT_SEEN, ST_CLIENT_APPROVE, ST_CLIENT_BLOCK,
+	ST_CLIENT_DELETE,
+	ST_BULK_INSERT, ST_BULK_GET, ST_BULK_LIST, ST_BULK_BLOCK, ST_BULK_USED,
 	ST_MAX
 };
 
@@ -50,6 +56,16 @@ struct db {
 	" c.issued_by, c.subject, c.not_before, c.not_after," \
 	" coalesce(c.thumbprint, ''), c.key_alg, c.blocked, c.created" \
 	" FROM cert c JOIN site s ON s.id = c.site_id"
+
+/* The columns of a client record (db-client.c's client_rec). */
+#define DB_CLIENT_COLS \
+	"c.id, c.smsid, c.name, c.site_id, s.code, c.thumbprint, c.approved," \
+	" c.approved_by, c.blocked, c.registered, c.last_contact" \
+	" FROM client c JOIN site s ON s.id = c.site_id"
+/* The columns of a bulk registration token record. */
+#define DB_BULK_COLS \
+	"b.id, b.site_id, s.code, b.not_before, b.not_after, b.blocked," \
+	" b.used, b.created FROM bulk_token b JOIN site s ON s.id = b.site_id"
 
 /* Record sqlite's message for the handle; returns -1. */
 int		 db_fail(struct db *, const char *what);

@@ -231,6 +231,43 @@ static const char *const migrations[] = {
 	"  DELETE FROM cert_tally WHERE n = 0;"
 	"  INSERT INTO cert_tally VALUES (NEW.site_id, NEW.type, NEW.state,"
 	"  NEW.blocked, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;",
+
+	/* 9: clients (issue #14). The hierarchy's one row: its id (a random
+	 * UUID, made here once: the issuer of every token the site signs)
+	 * and how clients are approved. The registered clients (their
+	 * certificates as they sent them) and the bulk registration tokens:
+	 * only a token's id, validity and state, never the token. */
+	"CREATE TABLE hierarchy ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  uuid TEXT NOT NULL,"
+	"  client_approval TEXT NOT NULL DEFAULT 'manual'"
+	"  CHECK (client_approval IN ('manual','auto')));"
+	"INSERT INTO hierarchy (id, uuid) SELECT 1, lower("
+	"  hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||"
+	"  substr(hex(randomblob(2)), 2) || '-' ||"
+	"  substr('89AB', 1 + abs(random() % 4), 1) ||"
+	"  substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));"
+	"CREATE TABLE client ("
+	"  id INTEGER PRIMARY KEY,"
+	"  smsid TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  site_id INTEGER NOT NULL REFERENCES site(id) ON DELETE CASCADE,"
+	"  thumbprint TEXT NOT NULL UNIQUE,"
+	"  sign_der BLOB NOT NULL, enc_der BLOB NOT NULL,"
+	"  approved INTEGER NOT NULL DEFAULT 0 CHECK (approved IN (0, 1)),"
+	"  approved_by TEXT NOT NULL DEFAULT '',"
+	"  blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),"
+	"  registered INTEGER NOT NULL,"
+	"  last_contact INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX client_by_site ON client(site_id, id);"
+	"CREATE INDEX client_blocked ON client(smsid) WHERE blocked = 1;"
+	"CREATE TABLE bulk_token ("
+	"  id TEXT PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id) ON DELETE CASCADE,"
+	"  not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	"  blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -363,6 +400,39 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " VALUES (?1, ?2, ?3)",
 	[ST_CHAIN_LIST] = "SELECT der FROM cert_chain WHERE cert_id = ?1"
 	    " ORDER BY pos",
+	[ST_HIER_GET] = "SELECT uuid, client_approval FROM hierarchy"
+	    " WHERE id = 1",
+	[ST_HIER_SET_APPROVAL] = "UPDATE hierarchy SET client_approval = ?1"
+	    " WHERE id = 1",
+	[ST_CLIENT_INSERT] = "INSERT INTO client (smsid, name, site_id,"
+	    " thumbprint, sign_der, enc_der, approved, approved_by, blocked,"
+	    " registered, last_contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, 0, ?9, ?9)",
+	[ST_CLIENT_GET] = "SELECT " DB_CLIENT_COLS " WHERE c.id = ?1",
+	[ST_CLIENT_GET_SMSID] = "SELECT " DB_CLIENT_COLS " WHERE c.smsid = ?1",
+	[ST_CLIENT_GET_TP] = "SELECT " DB_CLIENT_COLS
+	    " WHERE c.thumbprint = ?1",
+	[ST_CLIENT_GET_NAME] = "SELECT " DB_CLIENT_COLS
+	    " WHERE c.name = ?1 COLLATE NOCASE ORDER BY c.id LIMIT 2",
+	[ST_CLIENT_PAGE] = "SELECT " DB_CLIENT_COLS " WHERE (?1 = 0 OR"
+	    " c.site_id = ?1) AND c.id > ?2 ORDER BY c.id LIMIT ?3",
+	[ST_CLIENT_COUNT] = "SELECT count(*) FROM client WHERE ?1 = 0 OR"
+	    " site_id = ?1",
+	[ST_CLIENT_SIGN_DER] = "SELECT sign_der FROM client WHERE id = ?1",
+	[ST_CLIENT_BLOCKED] = "SELECT smsid FROM client WHERE blocked = 1",
+	[ST_CLIENT_SEEN] = "UPDATE client SET last_contact = max(last_contact,"
+	    " ?2) WHERE smsid = ?1",
+	[ST_CLIENT_APPROVE] = "UPDATE client SET approved = ?2, approved_by ="
+	    " ?3 WHERE id = ?1",
+	[ST_CLIENT_BLOCK] = "UPDATE client SET blocked = ?2 WHERE id = ?1",
+	[ST_CLIENT_DELETE] = "DELETE FROM client WHERE id = ?1",
+	[ST_BULK_INSERT] = "INSERT INTO bulk_token (id, site_id, not_before,"
+	    " not_after, blocked, used, created) VALUES (?1, ?2, ?3, ?4, 0, 0,"
+	    " ?5)",
+	[ST_BULK_GET] = "SELECT " DB_BULK_COLS " WHERE b.id = ?1",
+	[ST_BULK_LIST] = "SELECT " DB_BULK_COLS " ORDER BY b.created, b.id",
+	[ST_BULK_BLOCK] = "UPDATE bulk_token SET blocked = ?2 WHERE id = ?1",
+	[ST_BULK_USED] = "UPDATE bulk_token SET used = used + 1 WHERE id = ?1",
 	[ST_TRUST_INSERT] = "INSERT INTO trusted_root (site_id, subject,"
 	    " thumbprint, der, not_after, added) VALUES (?1, ?2, upper(?3), ?4,"
 	    " ?5, ?6)",

@@ -18,7 +18,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	8
+#define DB_SCHEMA_VERSION	9
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -196,5 +196,39 @@ int	 db_site_roots_out(struct db *, int64_t site_id, struct db_blob **,
 int	 db_pass_begin(struct db *, struct db_pass *);
 int	 db_pass_end(struct db *, const struct db_pass *);
 int	 db_pass_last(struct db *, struct db_pass *);
+
+/*
+ * Clients (db-client.c). The hierarchy's id (a UUID made by the schema)
+ * and its client approval ("manual" or "auto").
+ */
+int	 db_hierarchy_get(struct db *, char uuid[40], char approval[8]);
+int	 db_hierarchy_set_approval(struct db *, const char *approval);
+/* c->id set; registered and last contact are now. */
+int	 db_client_insert(struct db *, struct db_client *c,
+	    const unsigned char *sign_der, size_t, const unsigned char *enc_der,
+	    size_t);
+/* 1 found, 0 none, -1 error. by_name: 2 when two clients have the name. */
+int	 db_client_get(struct db *, int64_t id, struct db_client *);
+int	 db_client_by_smsid(struct db *, const char *, struct db_client *);
+int	 db_client_by_thumbprint(struct db *, const char *, struct db_client *);
+int	 db_client_by_name(struct db *, const char *, struct db_client *);
+/* Clients of a site (0: all) with id > after, by id, at most limit. */
+int	 db_client_page(struct db *, int64_t site_id, int64_t after,
+	    size_t limit, struct db_client **, size_t *);
+int	 db_client_count(struct db *, int64_t site_id, size_t *);
+int	 db_client_sign_der(struct db *, int64_t id, unsigned char **, size_t *);
+/* The SMSIDs of blocked clients (each malloc'ed, and the array). */
+int	 db_client_blocked(struct db *, char ***smsids, size_t *);
+int	 db_client_seen(struct db *, const char *smsid, time_t);
+int	 db_client_set_approved(struct db *, int64_t id, int approved,
+	    const char *by);
+int	 db_client_set_blocked(struct db *, int64_t id, int blocked);
+int	 db_client_delete(struct db *, int64_t id);
+/* Bulk registration tokens. get: 1, 0 none, -1. */
+int	 db_bulk_token_insert(struct db *, const struct db_bulk_token *);
+int	 db_bulk_token_get(struct db *, const char *id, struct db_bulk_token *);
+int	 db_bulk_token_list(struct db *, struct db_bulk_token **, size_t *);
+int	 db_bulk_token_set_blocked(struct db *, const char *id, int blocked);
+int	 db_bulk_token_used(struct db *, const char *id);
 
 #endif

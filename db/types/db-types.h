@@ -149,6 +149,33 @@ struct db_trusted_root {
 	time_t	 added;
 };
 
+/* A registered client (issue #14). name is what it sent: untrusted. */
+struct db_client {
+	int64_t	 id;
+	char	 smsid[48];		/* GUID:<uuid> */
+	char	 name[256];
+	int64_t	 site_id;
+	char	 site_code[4];
+	char	 thumbprint[41];	/* SHA-1 of its signing certificate */
+	int	 approved;
+	char	 approved_by[64];	/* "", "auto", "bulk <id>", a user */
+	int	 blocked;
+	time_t	 registered;
+	time_t	 last_contact;
+};
+
+/* A bulk registration token: never the token itself. */
+struct db_bulk_token {
+	char	 id[40];		/* UUID, the token's UniqueId */
+	int64_t	 site_id;
+	char	 site_code[4];
+	time_t	 not_before;
+	time_t	 not_after;
+	int	 blocked;
+	int64_t	 used;			/* clients it approved */
+	time_t	 created;
+};
+
 /* Agent state: what ehttp-mpd has bound and its last health check. */
 struct db_agent {
 	int64_t	 system_id;

@@ -9,17 +9,27 @@
  * Protocol (ehttp's choices where the public format is silent):
  * - Registration: CCM_POST (or POST) /ccm_system/request, body as wire.h
  *   says, a bulk registration token in "Authorization: Bearer <jwt>".
- *   200 with the registration reply; 400 (text/plain, the reason) for a
- *   request refused.
+ *   200 with the registration reply (Status 0 Registered and the
+ *   approval, or 4 CertificateReset); 400 (text/plain, the reason) for a
+ *   request refused, 401 for a bulk token refused (nothing is stored).
  * - A client proves who it is with the headers "ClientToken:
  *   GUID:<uuid>;<yyyy-mm-ddThh:mm:ssZ>;2" and "ClientTokenSignature: <hex>"
  *   (ca_capi_sign over the UTF-16LE bytes of the ClientToken value, with
  *   its registered signing key; the time within 15 minutes of the MP's).
  * - GET /CCM_STS: a CCM token (JWT RS256 by the site's SMS Token Signing
  *   certificate, 8 hours) as {"token":..,"token_type":"Bearer",
- *   "expires_in":28800}; ?Type=SiteToken: the site token (90 days).
+ *   "expires_in":28800}; ?Type=SiteToken: the site token (90 days). 401
+ *   if the client cannot prove who it is, 403 if it is pending or
+ *   blocked. Claims: iss urn:sccm:oauth2:<hierarchy id>, aud
+ *   urn:sccm:service, iat, nbf, exp, Type (CCMToken, SiteToken;
+ *   BulkRegistration for bulk tokens), UniqueId (the SMSID; a bulk
+ *   token's id), SiteCode.
  * - Token-authenticated endpoints take "Authorization: Bearer <CCM token>";
  *   a refusal is 401 with WWW-Authenticate and the reason in CCM_STS.log.
+ *   A token is checked with the verifier alone (the signer's key, issuer
+ *   and blocked clients held in memory, reloaded on every poll of the
+ *   agent), never a database round trip; nbf and exp allow 60 s of clock
+ *   difference.
  */
 #ifndef MP_H
 #define MP_H
@@ -36,7 +46,7 @@ struct mp_answer {
 	size_t		 len;
 	char		*www_authenticate; /* a 401's challenge, else NULL */
 	int		 log_type;	/* CMLOG_TYPE_INFO/WARNING/ERROR */
-	char		*log;		/* cmlog escapes it */
+	char		*log;		/* cmlog escapes it; NULL: nothing to log */
 };
 void	 mp_answer_clear(struct mp_answer *);
 
@@ -63,8 +73,8 @@ void	 mp_verifier_free(struct mp_verifier *);
 
 /* Each: 0 with the answer filled (whatever its status), or -1 (the error
  * in ehttp_error(); the agent answers 500). */
-int	 mp_register(struct ehttp *, const struct mp_request *,
-	    struct mp_answer *);
+int	 mp_register(struct ehttp *, struct mp_verifier *,
+	    const struct mp_request *, struct mp_answer *);
 int	 mp_sts(struct ehttp *, struct mp_verifier *,
 	    const struct mp_request *, struct mp_answer *);
 int	 mp_tokenauth(struct ehttp *, struct mp_verifier *,

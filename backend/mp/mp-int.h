@@ -1,0 +1,67 @@
+/*
+ * mp-int.h: inside the management point's room (backend/mp/).
+ */
+#ifndef MP_INT_H
+#define MP_INT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "mp.h"
+
+/* Clock difference allowed on a token's nbf and exp, and on a
+ * ClientToken's time (which a client makes itself). */
+#define MP_TOKEN_LEEWAY		60
+#define MP_CLIENT_TOKEN_SKEW	(15 * 60)
+
+/* Lifetimes of what /CCM_STS hands out. */
+#define MP_CCM_TOKEN_SECONDS	(8 * 3600)
+#define MP_SITE_TOKEN_SECONDS	(90 * 86400)
+
+#define MP_AUD			"urn:sccm:service"
+#define MP_ISS_PREFIX		"urn:sccm:oauth2:"
+
+struct ca_jwt_key;
+
+struct mp_verifier {
+	int64_t			 site_id;
+	char			 site_code[8];
+	char			*iss;		/* urn:sccm:oauth2:<hierarchy> */
+	int64_t			 signer_id;	/* 0: the site has none */
+	struct ca_jwt_key	*key;
+	char			**blocked;	/* SMSIDs, sorted */
+	size_t			 nblocked;
+	char			**seen;		/* SMSIDs since the last reload */
+	size_t			 nseen;
+	size_t			 seen_cap;
+};
+
+/* At most this many contacts are kept between two reloads (the agent
+ * reloads on every poll); more are not recorded until the next. */
+#define MP_SEEN_MAX		200000
+
+/* Answers. */
+void	 mp_answer_set(struct mp_answer *, int status, const char *type,
+	    const void *body, size_t len);
+int	 mp_answer_text(struct mp_answer *, int status, int log_type,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	 mp_answer_refuse(struct mp_answer *, const char *reason);
+
+/* A malloc'ed sentence, the caller's. */
+char	*mp_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Token claims: 1 good (*smsid filled), 0 refused (*reason). */
+int	 mp_claims_check(const struct mp_verifier *, const char *claims,
+	    const char *type, time_t now, char smsid[64], char **reason);
+/* A bulk registration token's claims (Type BulkRegistration, UniqueId a
+ * UUID: the token's id): 1 (*id), 0 refused (*reason). */
+int	 mp_bulk_claims(const struct mp_verifier *, const char *claims,
+	    time_t now, char id[64], char **reason);
+int	 mp_verifier_blocked(const struct mp_verifier *, const char *smsid);
+/* A client was in contact: its last contact is written at the next
+ * reload, with every other, in one transaction. */
+void	 mp_verifier_seen(struct mp_verifier *, const char *smsid);
+/* "GUID:" and a UUID in its 8-4-4-4-12 hex form: 1, else 0. */
+int	 mp_smsid_ok(const char *);
+
+#endif
