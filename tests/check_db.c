@@ -242,6 +242,46 @@ START_TEST(cert_counts_tally)
 END_TEST
 
 /*
+ * Version 9 (clients): an older database gets the hierarchy's row, a
+ * random version-4 UUID (python3's uuid module parses it; two databases
+ * get two), manual approval, and empty client and bulk token tables whose
+ * CHECKs refuse what they must.
+ */
+START_TEST(migrate_to_v9)
+{
+	char *u1, *u2, *out, *cause = NULL;
+	struct db *db;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v7.sql'", tu_db, EHTTP_SRCDIR), 0);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	db_close(db);
+	sql_eq("PRAGMA user_version", "9");
+	sql_eq("SELECT id, client_approval FROM hierarchy", "1|manual");
+	sql_eq("SELECT (SELECT count(*) FROM client) +"
+	    " (SELECT count(*) FROM bulk_token)", "0");
+	u1 = sql1("SELECT uuid FROM hierarchy");
+	out = tu_sh_ok("%s -c 'import uuid,sys; u = uuid.UUID(sys.argv[1]);"
+	    " print(u.version, str(u) == sys.argv[1])' '%s'", tu_python(),
+	    tu_line1(u1));
+	ck_assert_str_eq(tu_line1(out), "4 True");
+	free(out);
+	/* Another database, another id. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "rm -f '%s' && '%s' --db '%s' init",
+	    tu_db, tu_bin("ehttpctl"), tu_db), 0);
+	u2 = sql1("SELECT uuid FROM hierarchy");
+	ck_assert_str_ne(u1, u2);
+	ck_assert_int_ne(tu_sh(NULL, NULL, "sqlite3 '%s' \"UPDATE hierarchy"
+	    " SET client_approval = 'sometimes'\"", tu_db), 0);
+	ck_assert_int_ne(tu_sh(NULL, NULL, "sqlite3 '%s' \"INSERT INTO"
+	    " hierarchy (id, uuid) VALUES (2, 'x')\"", tu_db), 0);
+	free(u1);
+	free(u2);
+}
+END_TEST
+
+/*
  * Version 8 rebuilds the cert table (a new type, "token", in its CHECK).
  * From a version-7 database holding certificates, keys, a chain and an
  * agent bound to a certificate: sqlite3 itself reads every row, key, DER,
@@ -271,7 +311,7 @@ START_TEST(migrate_v7_to_v8)
 		    tu_db, snapshot[i]), 0);
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), 8);
+	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	ck_counts(db);
 	db_close(db);
 	for (size_t i = 0; i < sizeof snapshot / sizeof snapshot[0]; i++) {
@@ -657,6 +697,7 @@ db_suite(void)
 		TU_TEST(migrate_v1_to_v4),
 		TU_TEST(cert_counts_tally),
 		TU_TEST(migrate_v7_to_v8),
+		TU_TEST(migrate_to_v9),
 		TU_TEST(newer_refused),
 		TU_TEST(not_sqlite_refused),
 		TU_TEST(corrupt_refused),

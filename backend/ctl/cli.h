@@ -56,6 +56,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cli_cert_cmds[];
+extern const struct cli_cmd cli_client_cmds[];
 extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
 
