@@ -29,52 +29,121 @@ role_cmp(const void *a, const void *b)
 	    ((const struct db_role *)b)->fqdn);
 }
 
+/* Hex of n bytes, upper case, into f. */
+static void
+xml_hex(FILE *f, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02X", p[i]);
+}
+
+/*
+ * The location replies that list the site's management points, in one
+ * pass over its MP roles (sorted by FQDN): ?MPLIST, ?MPLIST1 (the same
+ * with SiteCode) and the MP names of ?MPKEYINFORMATIONEX.
+ */
 static int
-agent_mplist(struct ehttp *e, const struct db_site *site, char **out)
+agent_mplists(struct ehttp *e, struct agent_view *v)
 {
 	struct db_role *r = NULL;
 	struct ehttp_serving sv;
-	char name[64];
-	size_t n, len, i, k;
-	FILE *f;
-	int rc = -1, tls;
+	FILE *f[3];
+	char *out[3] = { NULL, NULL, NULL }, up[256];
+	size_t n, len[3], i, k;
+	int rc = -1;
 
-	if (db_role_list(ehttp_db(e), site->id, 0, &r, &n) == -1)
+	if (db_role_list(ehttp_db(e), v->site.id, 0, &r, &n) == -1)
 		return ehttp_fail_db(e);
 	qsort(r, n, sizeof *r, role_cmp);
-	f = xopen_memstream(out, &len);
-	fputs("<MPList>", f);
+	for (k = 0; k < 3; k++)
+		f[k] = xopen_memstream(&out[k], &len[k]);
+	fputs("<MPList>", f[0]);
+	fputs("<MPList>", f[1]);
+	fputs("<MPs>", f[2]);
 	for (i = 0; i < n; i++) {
 		if (strcmp(r[i].role, "mp") != 0)
 			continue;
 		if (ehttp_system_serving(e, r[i].system_id, &sv) == -1)
 			goto out;
-		tls = sv.has_cert;
-		for (k = 0; k < sizeof name - 1 && r[i].fqdn[k] &&
-		    r[i].fqdn[k] != '.'; k++)
-			name[k] = toupper((unsigned char)r[i].fqdn[k]);
-		name[k] = '\0';
-		fputs("<MP Name=\"", f);
-		xml_attr(f, name);
-		fputs("\" FQDN=\"", f);
-		xml_attr(f, r[i].fqdn);
-		fputs("\" SiteCode=\"", f);
-		xml_attr(f, site->code);
-		fprintf(f, "\"><Version>ehttp %s</Version>"
-		    "<Capabilities SchemaVersion=\"1.0\">"
-		    "<Property Name=\"SSLState\" Value=\"%d\"/>"
-		    "</Capabilities></MP>", EHTTP_VERSION, tls);
+		for (k = 0; k < sizeof up - 1 && r[i].fqdn[k]; k++)
+			up[k] = toupper((unsigned char)r[i].fqdn[k]);
+		up[k] = '\0';
+		for (k = 0; k < 3; k++) {
+			fputs("<MP Name=\"", f[k]);
+			xml_attr(f[k], up);
+			fputs("\" FQDN=\"", f[k]);
+			xml_attr(f[k], r[i].fqdn);
+			if (k == 1) {
+				fputs("\" SiteCode=\"", f[k]);
+				xml_attr(f[k], v->site.code);
+			}
+			if (k == 2) {
+				fputs("\"/>", f[k]);
+				continue;
+			}
+			fprintf(f[k], "\"><Version>%d</Version>"
+			    "<Capabilities SchemaVersion=\"1.0\">"
+			    "<Property Name=\"SSLState\" Value=\"%d\"/>"
+			    "</Capabilities></MP>", AGENT_MP_VERSION,
+			    sv.has_cert);
+		}
 	}
-	fputs("</MPList>", f);
+	fputs("</MPList>", f[0]);
+	fputs("</MPList>", f[1]);
+	fputs("</MPs>", f[2]);
 	rc = 0;
 out:
-	fclose(f);
-	if (rc == -1) {
-		free(*out);
-		*out = NULL;
-	}
+	for (k = 0; k < 3; k++)
+		fclose(f[k]);
 	free(r);
-	return rc;
+	if (rc == -1) {
+		for (k = 0; k < 3; k++)
+			free(out[k]);
+		return -1;
+	}
+	v->mplist = out[0];
+	v->mplist1 = out[1];
+	v->mps = out[2];
+	return 0;
+}
+
+/*
+ * ?MPKEYINFORMATIONEX: the site code, the trusted root key (the SMS
+ * Issuing root's SubjectPublicKeyInfo, DER as upper-case hex) and the
+ * MPs; ?SITESIGNCERT: the SMS Issuing certificate (DER, upper-case hex).
+ * Both only while the site has an unblocked root.
+ */
+static int
+agent_keyinfo(struct ehttp *e, struct agent_view *v)
+{
+	struct ca_blob spki = { 0 };
+	struct ca *ca = ca_new();
+	size_t len;
+	FILE *f;
+
+	if (ca_cert_spki(ca, v->root_der, v->root_der_len, &spki) == -1) {
+		ehttp_fail(e, "SMS Issuing of site %s: %s", v->site.code,
+		    ca_error(ca));
+		ca_free(ca);
+		return -1;
+	}
+	ca_free(ca);
+	f = xopen_memstream(&v->mpkeyinfo, &len);
+	fputs("<MPKEYINFORMATIONEX><SITECODE>", f);
+	xml_attr(f, v->site.code);
+	fputs("</SITECODE><RootKeyBlob>", f);
+	xml_hex(f, spki.data, spki.len);
+	fprintf(f, "</RootKeyBlob>%s</MPKEYINFORMATIONEX>", v->mps);
+	fclose(f);
+	f = xopen_memstream(&v->sitesigncert, &len);
+	fputs("<SiteSignCert SiteCode=\"", f);
+	xml_attr(f, v->site.code);
+	fputs("\" Encoding=\"HexBinary\">", f);
+	xml_hex(f, v->root_der, v->root_der_len);
+	fputs("</SiteSignCert>", f);
+	fclose(f);
+	ca_blob_free(&spki);
+	return 0;
 }
 
 /* ?MPCERT: the current root, then the superseded ones that still signed
@@ -170,7 +239,8 @@ view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 			return -1;
 		v->has_root = 1;
 	}
-	if (agent_mplist(e, &v->site, &v->mplist) == -1)
+	if (agent_mplists(e, v) == -1 ||
+	    (v->has_root && agent_keyinfo(e, v) == -1))
 		return -1;
 	return 1;
 }
@@ -196,6 +266,10 @@ agent_view_clear(struct agent_view *v)
 	free(v->root_der);
 	free(v->root_pem);
 	free(v->mplist);
+	free(v->mplist1);
+	free(v->mps);
+	free(v->mpkeyinfo);
+	free(v->sitesigncert);
 	ehttp_der_list_free(v->anchors, v->nanchors);
 	memset(v, 0, sizeof *v);
 }

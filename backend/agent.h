@@ -18,6 +18,10 @@
 
 #define AGENT_COMPONENT	"SMS_MP_CONTROL_MANAGER"
 
+/* The build number of the client protocol (Configuration Manager
+ * 5.00.9128, current branch 2403) the management point answers as. */
+#define AGENT_MP_VERSION	9128
+
 /* One poll's view of the agent's site system. */
 struct agent_view {
 	struct db_system	 system;
@@ -39,8 +43,14 @@ struct agent_view {
 	unsigned char		*root_der;
 	size_t			 root_der_len;
 	char			*root_pem;
-	/* GET /SMS_MP/.sms_aut?MPLIST body (see agent_view_read). */
+	/* GET /SMS_MP/.sms_aut bodies (see agent_view_read): ?MPLIST,
+	 * ?MPLIST1, ?MPKEYINFORMATIONEX and ?SITESIGNCERT (NULL while the
+	 * site has no unblocked root); mps the MP elements of the third. */
 	char			*mplist;
+	char			*mplist1;
+	char			*mps;
+	char			*mpkeyinfo;
+	char			*sitesigncert;
 };
 
 /*
@@ -50,12 +60,14 @@ struct agent_view {
  *
  * The MP list is one line of XML, one MP element per management point of
  * the site, sorted by FQDN:
- *   <MPList><MP Name="P01" FQDN="p01.contoso.com" SiteCode="P01">
- *   <Version>ehttp 0.1.0</Version><Capabilities SchemaVersion="1.0">
+ *   <MPList><MP Name="P01.CONTOSO.COM" FQDN="p01.contoso.com">
+ *   <Version>9128</Version><Capabilities SchemaVersion="1.0">
  *   <Property Name="SSLState" Value="1"/></Capabilities></MP></MPList>
- * Name is the first label of the FQDN in upper case (the NetBIOS name);
+ * Name is the FQDN in upper case; Version the build number of the
+ * Configuration Manager client protocol ehttp follows (AGENT_MP_VERSION);
  * SSLState is 1 when that MP has a certificate to serve TLS with (by the
- * rule above), else 0.
+ * rule above), else 0. ?MPLIST1 is the same with SiteCode="P01" on each
+ * MP.
  */
 int	 agent_view_read(struct ehttp *, const char *fqdn, struct agent_view *);
 void	 agent_view_clear(struct agent_view *);

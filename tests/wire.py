@@ -9,7 +9,10 @@ reversed, upper-case hex) and of ehttp's reply (wire.h), with python3's
 zlib, xml.etree, cryptography and jwt: none of ehttp's code.
 
 usage:
-  wire.py make-request DIR      DIR/body and DIR/cert.der (a new client)
+  wire.py make-request DIR [SMSID]  DIR/body, DIR/cert.der, DIR/key.pem (a
+                                new client; SMSID: a re-registration)
+  wire.py client-token DIR SMSID  the ClientToken and ClientTokenSignature
+                                headers (now, signed with DIR/key.pem)
   wire.py check-request BODY    prints the fields when the signature verifies
   wire.py check-reply FILE      prints SMSID Status ApprovalStatus Timestamp
   wire.py jwt-verify TOKENFILE CERT.der   prints the claims as JSON
@@ -50,11 +53,22 @@ def capi_sign(key, data):
     return key.sign(data, padding.PKCS1v15(), hashes.SHA256())[::-1].hex().upper()
 
 
-def make_request(d):
-    key, cert = self_signed("py-client.contoso.com")
+def make_request(d, smsid=""):
+    import os
+    try:
+        key = serialization.load_pem_private_key(
+            open(d + "/key.pem", "rb").read(), None)
+        cert = x509.load_der_x509_certificate(open(d + "/cert.der", "rb").read())
+    except FileNotFoundError:
+        key, cert = self_signed("py-client.contoso.com")
+        fd = os.open(d + "/key.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+        os.close(fd)
     der = cert.public_bytes(serialization.Encoding.DER)
     h = der.hex().upper()
-    data = ('<Data HashAlgorithm="1.2.840.113549.1.1.11" SMSID="" '
+    data = ('<Data HashAlgorithm="1.2.840.113549.1.1.11" SMSID="' + smsid + '" '
             'RequestType="Registration" TimeStamp="2026-12-05T01:02:03Z">'
             '<AgentInformation AgentIdentity="CCMSetup.exe" '
             'AgentVersion="5.00.9128.1000" AgentType="0"/>'
@@ -89,6 +103,14 @@ def make_request(d):
           zlib.compress(body) + b"\r\n--" + BOUNDARY + b"--\r\n")
     open(d + "/body", "wb").write(mp)
     open(d + "/cert.der", "wb").write(der)
+
+
+def client_token(d, smsid):
+    key = serialization.load_pem_private_key(open(d + "/key.pem", "rb").read(), None)
+    now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    tok = "%s;%s;2" % (smsid, now)
+    print("ClientToken: " + tok)
+    print("ClientTokenSignature: " + capi_sign(key, tok.encode("utf-16-le")))
 
 
 def check_request(path):
@@ -161,7 +183,9 @@ def jwt_sign(d, claims):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "make-request":
-        make_request(sys.argv[2])
+        make_request(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "")
+    elif cmd == "client-token":
+        client_token(sys.argv[2], sys.argv[3])
     elif cmd == "check-request":
         check_request(sys.argv[2])
     elif cmd == "check-reply":

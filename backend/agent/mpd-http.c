@@ -1,6 +1,12 @@
 /*
  * mpd-http: the agent's HTTP and HTTPS servers: a small HTTP/1.1 server on
- * libevent bufferevents (GET and HEAD of two resources is all it serves).
+ * libevent bufferevents. What it serves is one table (mpd_routes): the
+ * location requests (GET /SMS_MP/.sms_aut?...) and the management point's
+ * client endpoints, whose decisions are backend/mp/'s (mp.h): registration
+ * (CCM_POST /ccm_system/request), tokens (GET /CCM_STS) and the
+ * token-authenticated endpoints; those that hand out or take a token are
+ * served over TLS only. Each endpoint's line goes to its log
+ * (MP_RegistrationManager.log, CCM_STS.log, MP_Location.log).
  *
  * It accepts connections itself, so that every connection is accounted
  * for from accept to close:
@@ -12,6 +18,9 @@
  *   connection) within cfg.header_s seconds, else the connection is
  *   closed: a client that trickles bytes gains nothing;
  * - request headers larger than MPD_HTTP_MAX_HEADERS get 431 and a close;
+ * - a request body (POST, CCM_POST) must say its Content-Length (411
+ *   otherwise; chunked is 501), of at most MPD_HTTP_MAX_BODY (413), and
+ *   arrive within cfg.header_s seconds (408); nothing else is buffered;
  * - a reply to HEAD has the headers of the GET reply (its Content-Length
  *   included) and no body, so keep-alive goes on after it.
  * A listener that stops serving keeps its port bound (shutdown() of the
@@ -34,6 +43,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "mp.h"
 #include "mpd-int.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -43,12 +53,14 @@
 #define MPD_HTTP_MAX_OUTPUT	65536	/* pipelined replies queued at most */
 #define MPD_LISTEN_BACKLOG	511
 #define MPD_ACCEPT_BATCH	64
+#define MPD_HTTP_MAX_BODY	(1024 * 1024)	/* a registration, at most */
 #define MPD_AUT_PATH		"/SMS_MP/.sms_aut"
 #define MPD_SERVER		"ehttp-mpd/" EHTTP_VERSION
 
 enum mpd_conn_phase {
 	MPD_CONN_HANDSHAKE,	/* TLS handshake */
 	MPD_CONN_HEADERS,	/* waiting for a request's headers */
+	MPD_CONN_BODY,		/* waiting for a request's body */
 	MPD_CONN_CLOSING,	/* the last reply drains, then close */
 };
 
@@ -59,7 +71,15 @@ struct mpd_conn {
 	struct event		*deadline;
 	enum mpd_conn_phase	 phase;
 	size_t			 scanned;	/* input searched, no end */
+	char			*block;		/* MPD_CONN_BODY: the headers */
+	size_t			 body_len;	/* and the body's length */
 	struct mpd_conn		*prev, *next;
+};
+
+const char *const mpd_mplog_names[MPD_MPLOG_MAX] = {
+	[MPD_LOG_REG] = "MP_RegistrationManager.log",
+	[MPD_LOG_STS] = "CCM_STS.log",
+	[MPD_LOG_LOC] = "MP_Location.log",
 };
 
 /* One reply. */
@@ -67,8 +87,20 @@ struct mpd_reply {
 	int		 code;
 	const char	*reason;
 	const char	*type;
-	const char	*body;
+	const char	*body;		/* text, or len bytes when len > 0 */
+	size_t		 len;
 	const char	*allow;		/* Allow: header, or NULL */
+	const char	*www_auth;	/* WWW-Authenticate: header, or NULL */
+};
+
+/* One request as read. */
+struct mpd_req {
+	const char		*method;
+	const char		*target;
+	const char		*block;		/* the header block */
+	const unsigned char	*body;
+	size_t			 len;
+	int			 head;
 };
 
 static void	mpd_conn_read(struct bufferevent *, void *);
@@ -91,6 +123,7 @@ mpd_conn_free(struct mpd_conn *c)
 		event_free(c->deadline);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);	/* closes the socket */
+	free(c->block);
 	free(c);
 	if (m->conn_refused > 0 && m->nconns < (size_t)m->cfg.max_conns) {
 		MPD_INFO(m, "Accepting connections again: %zu connection(s)"
@@ -109,11 +142,23 @@ mpd_conn_arm(struct mpd_conn *c, enum mpd_conn_phase phase, int seconds)
 	event_add(c->deadline, &tv);
 }
 
+static void	mpd_reply_send(struct mpd_conn *, const struct mpd_reply *,
+		    int, int, int);
+static void	mpd_conn_close_after_reply(struct mpd_conn *);
+
 static void
 mpd_conn_deadline(evutil_socket_t fd, short what, void *arg)
 {
+	static const struct mpd_reply timeout = { 408, "Request Timeout",
+	    "text/plain", "The request body did not arrive in time.\n", 0,
+	    NULL, NULL };
 	struct mpd_conn *c = arg;
 
+	if (c->phase == MPD_CONN_BODY) {	/* the headers came: say so */
+		mpd_reply_send(c, &timeout, 0, 0, 0);
+		mpd_conn_close_after_reply(c);
+		return;
+	}
 	/* Too slow: a handshake or headers not done in time, or a reply
 	 * that does not drain. Closed without a word (no log per client). */
 	mpd_conn_free(c);
@@ -153,7 +198,7 @@ mpd_reply_send(struct mpd_conn *c, const struct mpd_reply *r, int head,
     int keep_alive, int http10)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t len = strlen(r->body);
+	size_t len = r->len > 0 ? r->len : strlen(r->body);
 	char date[TIMEFMT_LEN];
 
 	timefmt(date, sizeof date, time(NULL), TIMEFMT_HTTP);
@@ -163,6 +208,9 @@ mpd_reply_send(struct mpd_conn *c, const struct mpd_reply *r, int head,
 	    r->type, len);
 	if (r->allow != NULL)
 		evbuffer_add_printf(out, "Allow: %s\r\n", r->allow);
+	if (r->www_auth != NULL)
+		evbuffer_add_printf(out, "WWW-Authenticate: %s\r\n",
+		    r->www_auth);
 	if (!keep_alive)
 		evbuffer_add_printf(out, "Connection: close\r\n");
 	else if (http10)
@@ -172,42 +220,222 @@ mpd_reply_send(struct mpd_conn *c, const struct mpd_reply *r, int head,
 		evbuffer_add(out, r->body, len);
 }
 
-/* GET /SMS_MP/.sms_aut?MPLIST and ?MPCERT, on both ports. */
 static void
-mpd_route(struct mpd *m, const char *target, struct mpd_reply *r)
+mpd_reply_set(struct mpd_reply *r, int code, const char *reason,
+    const char *type, const char *body)
 {
-	const char *q = strchr(target, '?');
-	size_t plen = q != NULL ? (size_t)(q - target) : strlen(target);
+	r->code = code;
+	r->reason = reason;
+	r->type = type;
+	r->body = body;
+	r->len = 0;
+}
 
-	r->code = 404;
-	r->reason = "Not Found";
-	r->type = "text/plain";
-	r->body = "Not Found\n";
-	if (q == NULL || plen != strlen(MPD_AUT_PATH) ||
-	    strncasecmp(target, MPD_AUT_PATH, plen) != 0)
+/* GET /SMS_MP/.sms_aut?MPLIST, ?MPLIST1, ?MPKEYINFORMATIONEX,
+ * ?SITESIGNCERT and ?MPCERT, on both ports. */
+static void
+mpd_location(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
+    struct mp_answer *a)
+{
+	struct mpd *m = c->m;
+	const char *what = strchr(q->target, '?'), *body = NULL;
+	const char *type = "text/xml";
+
+	(void)a;
+	what = what != NULL ? what + 1 : "";
+	if (strcasecmp(what, "MPLIST") == 0)
+		body = m->mplist;
+	else if (strcasecmp(what, "MPLIST1") == 0)
+		body = m->mplist1;
+	else if (strcasecmp(what, "MPKEYINFORMATIONEX") == 0)
+		body = m->mpkeyinfo;
+	else if (strcasecmp(what, "SITESIGNCERT") == 0)
+		body = m->sitesigncert;
+	else if (strcasecmp(what, "MPCERT") == 0) {
+		body = m->root_pem;
+		type = "application/x-pem-file";
+	} else {
+		mpd_reply_set(r, 404, "Not Found", "text/plain", "Not Found\n");
+		cmlog_write(m->mplog[MPD_LOG_LOC], CMLOG_TYPE_WARNING,
+		    "MP_Location", NULL, "MP LP: unknown location request "
+		    "'%.200s'", what);
 		return;
-	if (strcasecmp(q + 1, "MPLIST") == 0) {
-		if (m->mplist == NULL) {
-			r->code = 503;
-			r->reason = "Service Unavailable";
-			r->body = "The site database has not been read yet.\n";
-			return;
-		}
-		r->code = 200;
-		r->reason = "OK";
-		r->type = "text/xml";
-		r->body = m->mplist;
-	} else if (strcasecmp(q + 1, "MPCERT") == 0) {
-		if (m->root_pem == NULL) {
-			r->body = "This site has no SMS Issuing root"
-			    " certificate.\n";
-			return;
-		}
-		r->code = 200;
-		r->reason = "OK";
-		r->type = "application/x-pem-file";
-		r->body = m->root_pem;
 	}
+	if (body == NULL) {
+		mpd_reply_set(r, 503, "Service Unavailable", "text/plain",
+		    m->system_id == 0 ? "The site database has not been read"
+		    " yet.\n" : "This site has no SMS Issuing root"
+		    " certificate.\n");
+		return;
+	}
+	mpd_reply_set(r, 200, "OK", type, body);
+	cmlog_write(m->mplog[MPD_LOG_LOC], CMLOG_TYPE_INFO, "MP_Location",
+	    NULL, "MP LP: %s request answered", what);
+}
+
+static const char *mpd_header(const char *, const char *, char *, size_t);
+
+static const char *const mpd_mplog_comps[MPD_MPLOG_MAX] = {
+	[MPD_LOG_REG] = "MP_RegistrationManager",
+	[MPD_LOG_STS] = "CCM_STS",
+	[MPD_LOG_LOC] = "MP_Location",
+};
+
+/* The reason phrase of the statuses backend/mp/ answers with. */
+static const char *
+mpd_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 413: return "Content Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* The header a struct mp_request takes, copied (NULL if absent). */
+static char *
+mpd_header_dup(const char *block, const char *name)
+{
+	char buf[MPD_HTTP_MAX_HEADERS + 1];
+
+	return mpd_header(block, name, buf, sizeof buf) != NULL ?
+	    xstrdup(buf) : NULL;
+}
+
+/*
+ * A client endpoint: the request handed to backend/mp/ (fn), its answer
+ * sent, its line in the endpoint's log. A failure of the library (the
+ * database) is a 500 and a line in mpcontrol.log.
+ */
+static void
+mpd_mp_call(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
+    struct mp_answer *a, int (*fn)(struct ehttp *, struct mp_verifier *,
+    const struct mp_request *, struct mp_answer *), enum mpd_mplog log)
+{
+	struct mpd *m = c->m;
+	struct mp_request mq = { 0 };
+	char *ct, *auth, *tok, *sig;
+
+	if (m->verifier == NULL) {
+		mpd_reply_set(r, 503, "Service Unavailable", "text/plain",
+		    "The management point cannot check clients yet (see "
+		    "mpcontrol.log).\n");
+		return;
+	}
+	mq.mp_fqdn = m->fqdn;
+	mq.method = q->method;
+	mq.target = q->target;
+	mq.content_type = ct = mpd_header_dup(q->block, "Content-Type");
+	mq.authorization = auth = mpd_header_dup(q->block, "Authorization");
+	mq.client_token = tok = mpd_header_dup(q->block, "ClientToken");
+	mq.client_token_sig = sig = mpd_header_dup(q->block,
+	    "ClientTokenSignature");
+	mq.body = q->body;
+	mq.len = q->len;
+	if (fn(m->e, m->verifier, &mq, a) == -1) {
+		MPD_ERROR(m, "%s %s: %s", q->method, q->target,
+		    ehttp_error(m->e));
+		mpd_reply_set(r, 500, "Internal Server Error", "text/plain",
+		    "The management point could not answer (see "
+		    "mpcontrol.log).\n");
+	} else {
+		mpd_reply_set(r, a->status, mpd_reason(a->status),
+		    a->content_type, (const char *)a->body);
+		r->len = a->len;
+		r->www_auth = a->www_authenticate;
+		if (a->log != NULL)
+			cmlog_write(m->mplog[log], a->log_type,
+			    mpd_mplog_comps[log], NULL, "%s", a->log);
+	}
+	free(ct);
+	free(auth);
+	free(tok);
+	free(sig);
+}
+
+static int
+mp_register_v(struct ehttp *e, struct mp_verifier *v,
+    const struct mp_request *q, struct mp_answer *a)
+{
+	return mp_register(e, v, q, a);
+}
+
+static void
+mpd_register(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
+    struct mp_answer *a)
+{
+	mpd_mp_call(c, q, r, a, mp_register_v, MPD_LOG_REG);
+}
+
+static void
+mpd_sts(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
+    struct mp_answer *a)
+{
+	mpd_mp_call(c, q, r, a, mp_sts, MPD_LOG_STS);
+}
+
+static void
+mpd_tokenauth(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
+    struct mp_answer *a)
+{
+	mpd_mp_call(c, q, r, a, mp_tokenauth, MPD_LOG_STS);
+}
+
+/* What the agent serves: path (exact, or a prefix ending in '/'), the
+ * methods it takes (CCM_POST is Configuration Manager's POST), over TLS
+ * only or both ports. */
+#define M_GET	0x1
+#define M_HEAD	0x2
+#define M_POST	0x4
+static const struct mpd_route {
+	const char	*path;
+	int		 methods;
+	int		 tls_only;
+	const char	*allow;
+	void		(*serve)(struct mpd_conn *, const struct mpd_req *,
+			    struct mpd_reply *, struct mp_answer *);
+} mpd_routes[] = {
+	{ MPD_AUT_PATH, M_GET | M_HEAD, 0, "GET, HEAD", mpd_location },
+	{ "/ccm_system/request", M_POST, 0, "CCM_POST, POST", mpd_register },
+	{ "/CCM_STS", M_GET, 1, "GET", mpd_sts },
+	{ "/ccm_system_tokenauth/request", M_GET | M_POST, 1,
+	  "GET, CCM_POST, POST", mpd_tokenauth },
+	{ "/SMS_MP_TokenAuth/", M_GET | M_HEAD, 1, "GET, HEAD",
+	  mpd_tokenauth },
+};
+
+static int
+mpd_method(const char *method)
+{
+	if (strcmp(method, "GET") == 0)
+		return M_GET;
+	if (strcmp(method, "HEAD") == 0)
+		return M_HEAD;
+	if (strcmp(method, "POST") == 0 || strcmp(method, "CCM_POST") == 0)
+		return M_POST;
+	return 0;
+}
+
+/* The route of target, or NULL. Paths match without case, as IIS's. */
+static const struct mpd_route *
+mpd_route_find(const char *target)
+{
+	size_t plen = strcspn(target, "?");
+
+	for (size_t i = 0; i < sizeof mpd_routes / sizeof *mpd_routes; i++) {
+		const char *p = mpd_routes[i].path;
+		size_t n = strlen(p);
+
+		if (p[n - 1] == '/' ? plen >= n && strncasecmp(target, p,
+		    n) == 0 : plen == n && strncasecmp(target, p, n) == 0)
+			return &mpd_routes[i];
+	}
+	return NULL;
 }
 
 /* A header's value (trimmed) in the block, or NULL; buf holds it. */
@@ -243,19 +471,58 @@ mpd_header(const char *block, const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-/* Answer one request whose header block (NUL-terminated) was read.
- * 0 keep the connection, -1 it closes after this reply. */
+/* Answer a whole request (headers, and body if any). */
+static void
+mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
+{
+	static const struct mpd_reply tls_only = { 403, "Forbidden",
+	    "text/plain", "This endpoint is served over HTTPS only.\n", 0,
+	    NULL, NULL };
+	struct mp_answer a = { 0 };
+	const struct mpd_route *rt = mpd_route_find(q->target);
+	struct mpd_reply r = { 404, "Not Found", "text/plain", "Not Found\n",
+	    0, NULL, NULL };
+	int mth = mpd_method(q->method);
+
+	if (rt != NULL && !(rt->methods & mth)) {
+		r.code = 405;
+		r.reason = "Method Not Allowed";
+		r.body = "Method Not Allowed\n";
+		r.allow = rt->allow;
+	} else if (rt != NULL && rt->tls_only && !c->l->tls)
+		r = tls_only;
+	else if (rt != NULL)
+		rt->serve(c, q, &r, &a);
+	mpd_reply_send(c, &r, q->head, keep, http10);
+	mp_answer_clear(&a);
+}
+
+/*
+ * Answer one request whose header block (NUL-terminated) was read: 0 keep
+ * the connection, -1 it closes after this reply, 1 its body is to be read
+ * first (c->block and c->body_len set).
+ */
 static int
 mpd_conn_request(struct mpd_conn *c, const char *block)
 {
 	static const struct mpd_reply bad = { 400, "Bad Request", "text/plain",
-	    "Bad Request\n", NULL };
+	    "Bad Request\n", 0, NULL, NULL };
 	static const struct mpd_reply not_impl = { 501, "Not Implemented",
-	    "text/plain", "Not Implemented\n", "GET, HEAD" };
-	struct mpd_reply r;
-	char method[16], target[2048], version[16], v[64];
+	    "text/plain", "Not Implemented\n", 0, "GET, HEAD, POST, CCM_POST",
+	    NULL };
+	static const struct mpd_reply chunked = { 501, "Not Implemented",
+	    "text/plain", "A chunked request body is not accepted: send its"
+	    " Content-Length.\n", 0, NULL, NULL };
+	static const struct mpd_reply no_length = { 411, "Length Required",
+	    "text/plain", "Length Required\n", 0, NULL, NULL };
+	static const struct mpd_reply too_large = { 413, "Content Too Large",
+	    "text/plain", "The request body is larger than 1 MiB.\n", 0, NULL,
+	    NULL };
+	struct mpd_req q = { 0 };
+	char method[16], target[2048], version[16], v[64], *end;
 	const char *conn, *te, *cl;
-	int keep, http10, head, n = 0;
+	int keep, http10, n = 0, mth;
+	unsigned long long len = 0;
 
 	if (sscanf(block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]%n", method,
 	    target, version, &n) != 3 || (block[n] != '\r' && block[n] !=
@@ -268,21 +535,69 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 	conn = mpd_header(block, "Connection", v, sizeof v);
 	keep = http10 ? conn != NULL && strcasecmp(conn, "keep-alive") == 0 :
 	    conn == NULL || strcasecmp(conn, "close") != 0;
-	/* No request here has a body: one announced is not read, so the
-	 * connection cannot be reused after it. */
 	te = mpd_header(block, "Transfer-Encoding", v, sizeof v);
 	cl = te == NULL ? mpd_header(block, "Content-Length", v, sizeof v) :
 	    NULL;
-	if (te != NULL || (cl != NULL && strcmp(cl, "0") != 0))
-		keep = 0;
-	head = strcmp(method, "HEAD") == 0;
-	if (!head && strcmp(method, "GET") != 0) {
-		mpd_reply_send(c, &not_impl, 0, keep, http10);
-		return keep ? 0 : -1;
+	if (cl != NULL) {
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (*cl < '0' || *cl > '9' || *end != '\0' || errno != 0) {
+			mpd_reply_send(c, &bad, 0, 0, 0);
+			return -1;
+		}
 	}
-	mpd_route(c->m, target, &r);
-	r.allow = NULL;
-	mpd_reply_send(c, &r, head, keep, http10);
+	if ((mth = mpd_method(method)) == 0) {
+		mpd_reply_send(c, &not_impl, 0, 0, http10);
+		return -1;
+	}
+	if (mth == M_POST) {		/* a body to read, by its length */
+		if (te != NULL || cl == NULL || len > MPD_HTTP_MAX_BODY) {
+			mpd_reply_send(c, te != NULL ? &chunked : cl == NULL ?
+			    &no_length : &too_large, 0, 0, http10);
+			return -1;
+		}
+		if (len > 0) {
+			c->block = xstrdup(block);
+			c->body_len = (size_t)len;
+			return 1;
+		}
+	} else if (te != NULL || len > 0)
+		keep = 0;	/* a body nobody reads: no reuse after it */
+	q.method = method;
+	q.target = target;
+	q.block = block;
+	q.body = (const unsigned char *)"";
+	q.head = mth == M_HEAD;
+	mpd_dispatch(c, &q, keep, http10);
+	return keep ? 0 : -1;
+}
+
+/* The body of c->block's request has arrived: answer it. 0 or -1 as
+ * mpd_conn_request. */
+static int
+mpd_conn_body(struct mpd_conn *c, const unsigned char *body, size_t len)
+{
+	struct mpd_req q = { 0 };
+	char method[16], target[2048], version[16], v[64];
+	const char *conn;
+	int keep, http10;
+
+	/* Parsed once already: it reads the same. */
+	sscanf(c->block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]", method,
+	    target, version);
+	http10 = version[7] == '0';
+	conn = mpd_header(c->block, "Connection", v, sizeof v);
+	keep = http10 ? conn != NULL && strcasecmp(conn, "keep-alive") == 0 :
+	    conn == NULL || strcasecmp(conn, "close") != 0;
+	q.method = method;
+	q.target = target;
+	q.block = c->block;
+	q.body = body;
+	q.len = len;
+	mpd_dispatch(c, &q, keep, http10);
+	free(c->block);
+	c->block = NULL;
+	c->body_len = 0;
 	return keep ? 0 : -1;
 }
 
@@ -303,7 +618,7 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 {
 	static const struct mpd_reply too_large = { 431,
 	    "Request Header Fields Too Large", "text/plain",
-	    "Request Header Fields Too Large\n", NULL };
+	    "Request Header Fields Too Large\n", 0, NULL, NULL };
 	struct mpd_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr start, end;
@@ -312,9 +627,28 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 
 	if (c->phase == MPD_CONN_HANDSHAKE)	/* data before "connected" */
 		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
-	while (c->phase == MPD_CONN_HEADERS && evbuffer_get_length(
-	    bufferevent_get_output(bev)) < MPD_HTTP_MAX_OUTPUT) {
+	while ((c->phase == MPD_CONN_HEADERS || c->phase == MPD_CONN_BODY) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) <
+	    MPD_HTTP_MAX_OUTPUT) {
 		char ch;
+		int rc;
+
+		if (c->phase == MPD_CONN_BODY) {
+			unsigned char *body;
+
+			if (evbuffer_get_length(in) < c->body_len)
+				return;	/* more to come, within the deadline */
+			body = xmalloc(c->body_len);
+			evbuffer_remove(in, body, c->body_len);
+			rc = mpd_conn_body(c, body, c->body_len);
+			free(body);
+			if (rc == -1) {
+				mpd_conn_close_after_reply(c);
+				return;
+			}
+			mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+			continue;
+		}
 
 		/* Empty lines before a request are ignored (RFC 9112 2.2). */
 		while (evbuffer_copyout(in, &ch, 1) == 1 && (ch == '\r' ||
@@ -354,14 +688,15 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 		evbuffer_remove(in, block, hlen);
 		block[hlen] = '\0';
 		c->scanned = 0;
-		if (mpd_conn_request(c, block) == -1) {
-			free(block);
+		rc = mpd_conn_request(c, block);
+		free(block);
+		if (rc == -1) {
 			mpd_conn_close_after_reply(c);
 			return;
 		}
-		free(block);
-		/* The next request's headers: a new deadline. */
-		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+		/* The body, or the next request's headers: a new deadline. */
+		mpd_conn_arm(c, rc == 1 ? MPD_CONN_BODY : MPD_CONN_HEADERS,
+		    c->m->cfg.header_s);
 	}
 }
 

@@ -17,6 +17,16 @@
 struct event;
 struct event_base;
 struct mpd_conn;
+struct mp_verifier;
+
+/* The management point's own logs, beside mpcontrol.log. */
+enum mpd_mplog {
+	MPD_LOG_REG,		/* MP_RegistrationManager.log */
+	MPD_LOG_STS,		/* CCM_STS.log */
+	MPD_LOG_LOC,		/* MP_Location.log */
+	MPD_MPLOG_MAX
+};
+extern const char *const mpd_mplog_names[MPD_MPLOG_MAX];
 
 /* A port: bound (and reserved) all the time, listening while served. */
 struct mpd_listener {
@@ -61,6 +71,10 @@ struct mpd {
 	char			 fqdn[256];
 	struct ehttp		*e;
 	struct cmlog		*log;
+	struct cmlog		*mplog[MPD_MPLOG_MAX];
+	/* Checks clients' tokens (backend/mp/); NULL until a poll made it. */
+	struct mp_verifier	*verifier;
+	char			 verifier_error[512];	/* logged */
 	struct event_base	*base;
 	struct mpd_listener	 https;
 	struct mpd_listener	 http;
@@ -76,6 +90,9 @@ struct mpd {
 	int64_t			 site_id;
 	char			 site_code[4];
 	char			*mplist;	/* served bodies */
+	char			*mplist1;
+	char			*mpkeyinfo;
+	char			*sitesigncert;
 	char			*root_pem;
 	unsigned char		*root_der;	/* ?MPCERT (unblocked root) */
 	size_t			 root_der_len;

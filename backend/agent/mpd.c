@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "daemon.h"
+#include "mp.h"
 #include "mpd-int.h"
 #include "safetext.h"
 #include "timefmt.h"
@@ -269,6 +270,15 @@ mpd_take_view(struct mpd *m, struct agent_view *v)
 	free(m->mplist);
 	m->mplist = v->mplist;
 	v->mplist = NULL;
+	free(m->mplist1);
+	m->mplist1 = v->mplist1;
+	v->mplist1 = NULL;
+	free(m->mpkeyinfo);
+	m->mpkeyinfo = v->mpkeyinfo;
+	v->mpkeyinfo = NULL;
+	free(m->sitesigncert);
+	m->sitesigncert = v->sitesigncert;
+	v->sitesigncert = NULL;
 	free(m->root_pem);
 	m->root_pem = v->root_pem;
 	v->root_pem = NULL;
@@ -304,6 +314,34 @@ mpd_serving_note(struct mpd *m)
 		    sv->state_text, sv->reason);
 		mpd_event(m, "error", "ehttp-mpd on %s serves no TLS: %s",
 		    m->fqdn, sv->reason);
+	}
+}
+
+/* The clients' token verifier, made at the first poll and reloaded at
+ * every one (a renewed SMS Token Signing certificate, a client blocked:
+ * in force from here). A failure is logged once; tokens are then refused
+ * (503) until a poll succeeds. */
+static void
+mpd_verifier(struct mpd *m)
+{
+	int rc;
+
+	if (m->verifier == NULL)
+		rc = (m->verifier = mp_verifier_new(m->e, m->fqdn)) == NULL ?
+		    -1 : 0;
+	else
+		rc = mp_verifier_reload(m->e, m->verifier);
+	if (rc == 0) {
+		if (m->verifier_error[0] != '\0')
+			MPD_INFO(m, "Client tokens can be checked again");
+		m->verifier_error[0] = '\0';
+		return;
+	}
+	if (strcmp(m->verifier_error, ehttp_error(m->e)) != 0) {
+		snprintf(m->verifier_error, sizeof m->verifier_error, "%s",
+		    ehttp_error(m->e));
+		MPD_WARN(m, "Cannot load what checks client tokens (will "
+		    "retry at the next poll): %s", m->verifier_error);
 	}
 }
 
@@ -372,6 +410,7 @@ mpd_poll(struct mpd *m, char **cause)
 		m->fallback_tried = 0;
 	mpd_take_view(m, &v);
 	mpd_serving_note(m);
+	mpd_verifier(m);
 	if (!v.has_cert)
 		mpd_unbind(m, v.no_cert_reason);
 	else if (m->tls == NULL || m->bound_id != v.cert.id ||
@@ -603,6 +642,13 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		goto fail;
 	MPD_INFO(m, "MP Control Manager (ehttp-mpd %s) is starting for %s,"
 	    " pid %d", EHTTP_VERSION, m->fqdn, (int)getpid());
+	for (int i = 0; i < MPD_MPLOG_MAX; i++) {
+		free(path);
+		xasprintf(&path, "%s/%s", m->log_dir, mpd_mplog_names[i]);
+		if ((m->mplog[i] = cmlog_open(path, cfg->log_max, cause)) ==
+		    NULL)
+			goto fail_log;
+	}
 
 	if ((m->e = ehttp_open(m->db_path, 0, cause)) == NULL)
 		goto fail_log;
@@ -743,9 +789,15 @@ mpd_free(struct mpd *m)
 	tls_server_free(m->refuse);
 	if (m->base != NULL)
 		event_base_free(m->base);
+	mp_verifier_free(m->verifier);
 	ehttp_close(m->e);
 	cmlog_close(m->log);
+	for (int i = 0; i < MPD_MPLOG_MAX; i++)
+		cmlog_close(m->mplog[i]);
 	free(m->mplist);
+	free(m->mplist1);
+	free(m->mpkeyinfo);
+	free(m->sitesigncert);
 	free(m->root_pem);
 	free(m->root_der);
 	ehttp_der_list_free(m->anchors, m->nanchors);

@@ -268,6 +268,32 @@ out:
 	return rc;
 }
 
+int
+ca_cert_spki(struct ca *ca, const unsigned char *cert, size_t len,
+    struct ca_blob *out)
+{
+	unsigned char *p = NULL;
+	EVP_PKEY *pk;
+	X509 *x = NULL;
+	int n;
+
+	ca_begin(ca);
+	memset(out, 0, sizeof *out);
+	if ((pk = ca_cert_pubkey(ca, cert, len, &x, "certificate")) == NULL)
+		return -1;
+	if ((n = i2d_PUBKEY(pk, &p)) <= 0) {
+		X509_free(x);
+		ca_sslerr(ca, "cannot encode the certificate's public key");
+		return -1;
+	}
+	out->data = xmalloc((size_t)n);
+	memcpy(out->data, p, (size_t)n);
+	out->len = (size_t)n;
+	OPENSSL_free(p);
+	X509_free(x);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ JWT */
 
 int

@@ -287,6 +287,10 @@ int		 ca_verify_chain(struct ca *, const struct ca_der *anchors,
 int		 ca_key_matches(struct ca *, const unsigned char *cert, size_t,
 		    const unsigned char *key, size_t, const char *master);
 
+/* The SubjectPublicKeyInfo (DER) of a certificate: 0, or -1. */
+int		 ca_cert_spki(struct ca *, const unsigned char *cert, size_t,
+		    struct ca_blob *);
+
 /*
  * Clients (issue #14): the certificate a client makes for itself, the
  * signatures of its messages, and the site's tokens. What the bytes around
