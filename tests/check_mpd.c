@@ -26,6 +26,7 @@
 #include "agent.h"
 #include "cmlog.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 #define FQDN		"p01.contoso.com"
 #define MP2		"mp2.p01.contoso.com"
@@ -424,7 +425,7 @@ health_ok_line(int port)
 START_TEST(test_serves_verified_tls)
 {
 	char tp[41], *role_tp, *body = NULL, *line, *json, *expr = NULL;
-	char *out = NULL;
+	char *out = NULL, *t, mpl[4096];
 
 	agent_serving(tp);
 	role_tp = cert_field("--type role --system " FQDN, "thumbprint");
@@ -432,15 +433,52 @@ START_TEST(test_serves_verified_tls)
 	/* The wrong name does not verify. */
 	ck_assert_int_ne(s_client(MP2, https_port, root, tp), 0);
 
-	/* MPLIST over HTTPS (curl verifies) and over HTTP: the same list. */
+	/* MPLIST over HTTPS (curl verifies) and over HTTP: the same list,
+	 * as python3's XML parser reads it: Name the upper-case FQDN, a
+	 * numeric Version, no SiteCode (that is MPLIST1's). */
 	ck_assert_int_eq(curl(1, https_port, root, "MPLIST", &body), 0);
-	ck_assert_ptr_nonnull(strstr(body, "<MPList><MP Name=\"MP2\" FQDN=\""
-	    MP2 "\" SiteCode=\"P01\">"));
-	ck_assert_ptr_nonnull(strstr(body, "<MP Name=\"P01\" FQDN=\"" FQDN
-	    "\""));
-	ck_assert_ptr_nonnull(strstr(body, "<Property Name=\"SSLState\""
-	    " Value=\"1\"/>"));
-	ck_assert_int_eq(tu_count(body, "<MP "), 2);
+	snprintf(mpl, sizeof mpl, "%s/mplist", dir);
+	ck_assert_int_eq(tu_write_file(mpl, body,
+	    strlen(body)), 0);
+	out = sh1("%s -c 'import xml.etree.ElementTree as E\n"
+	    "r = E.parse(\"%s\").getroot()\n"
+	    "print(r.tag, [(m.get(\"Name\"), m.get(\"FQDN\"),"
+	    " m.get(\"SiteCode\"), int(m.findtext(\"Version\")) > 0,"
+	    " [p.get(\"Value\") for p in m.iter(\"Property\") if"
+	    " p.get(\"Name\") == \"SSLState\"][0]) for m in r])'",
+	    tu_python(), mpl);
+	ck_assert_str_eq(out, "MPList [('MP2.P01.CONTOSO.COM', '" MP2 "', None,"
+	    " True, '1'), ('P01.CONTOSO.COM', '" FQDN "', None, True, '1')]");
+	free(out);
+	/* MPLIST1: the same MPs with their site. */
+	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST1", &t), 0);
+	ck_assert_int_eq(tu_count(t, " SiteCode=\"P01\""), 2);
+	free(t);
+	/* MPKEYINFORMATIONEX: the root's public key as openssl reads it from
+	 * the exported root; SITESIGNCERT: the root itself. */
+	out = sh1("curl -sS --fail 'http://127.0.0.1:%d/SMS_MP/.sms_aut?"
+	    "MPKEYINFORMATIONEX' | %s -c 'import sys,xml.etree.ElementTree as E"
+	    "\nr = E.fromstring(sys.stdin.read())\n"
+	    "print(r.findtext(\"SITECODE\"), r.findtext(\"RootKeyBlob\")"
+	    ".lower(), len(r.findall(\"MPs/MP\")))'", http_port, tu_python());
+	t = sh1("openssl x509 -in '%s' -noout -pubkey | openssl pkey -pubin"
+	    " -outform DER | od -An -v -tx1 | tr -d ' \n'", root);
+	xasprintf(&expr, "P01 %s 2", t);
+	ck_assert_str_eq(out, expr);
+	free(out);
+	free(expr);
+	expr = NULL;
+	free(t);
+	out = sh1("curl -sS --fail 'http://127.0.0.1:%d/SMS_MP/.sms_aut?"
+	    "SITESIGNCERT' | %s -c 'import sys,xml.etree.ElementTree as E\n"
+	    "r = E.fromstring(sys.stdin.read())\n"
+	    "sys.stdout.buffer.write(bytes.fromhex(r.text))' | openssl x509"
+	    " -inform DER -noout -fingerprint -sha256", http_port, tu_python());
+	t = sh1("openssl x509 -in '%s' -noout -fingerprint -sha256", root);
+	ck_assert_str_eq(out, t);
+	free(out);
+	free(t);
+	out = NULL;
 	char *body2 = NULL;
 	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST", &body2), 0);
 	ck_assert_str_eq(body, body2);
@@ -1775,6 +1813,417 @@ START_TEST(test_user_drop_privileges)
 }
 END_TEST
 
+/* ------------------------------------------------------------- clients */
+
+/* python3 tests/wire.py ARGS in dir; first line of its output. */
+static char *
+wire(const char *args)
+{
+	return sh1("cd '%s' && %s '%s/tests/wire.py' %s", dir, tu_python(),
+	    EHTTP_SRCDIR, args);
+}
+
+/* CCM_POST the body of client directory cdir (wire.py make-request) over
+ * HTTPS, with extra curl arguments; the HTTP status, the reply as
+ * "ClientRegistrationReply SMSID Status Approval ..." in *reply (or the
+ * text of a refusal). */
+static int
+reg(const char *cdir, const char *extra, char **reply)
+{
+	char *code;
+	int rc;
+
+	code = sh1("cd '%s' && curl -sS --max-time 10 --cacert '%s' --resolve"
+	    " %s:%d:127.0.0.1 -X CCM_POST -H 'Content-Type: multipart/mixed;"
+	    " boundary=\"aAbBcCdDv1234567890VxXyYzZ\"' %s --data-binary"
+	    " @%s/body -o %s/reply -w '%%{http_code}'"
+	    " 'https://%s:%d/ccm_system/request'", dir, root, FQDN, https_port,
+	    extra, cdir, cdir, FQDN, https_port);
+	rc = atoi(code);
+	free(code);
+	if (rc == 200)
+		*reply = sh1("cd '%s' && %s '%s/tests/wire.py' check-reply"
+		    " %s/reply", dir, tu_python(), EHTTP_SRCDIR, cdir);
+	else
+		*reply = sh1("cd '%s' && cat %s/reply", dir, cdir);
+	return rc;
+}
+
+/* GET /CCM_STS (query may be "") as the client in cdir proves itself:
+ * status; body in *out. */
+static int
+sts(const char *cdir, const char *smsid, const char *query, char **out)
+{
+	char *code, args[256];
+	int rc;
+
+	snprintf(args, sizeof args, "client-token %s %s > h", cdir, smsid);
+	free(wire(args));
+	code = sh1("cd '%s' && curl -sS --max-time 10 --cacert '%s' --resolve"
+	    " %s:%d:127.0.0.1 -H \"$(sed -n 1p h)\" -H \"$(sed -n 2p h)\""
+	    " -o sts.out -w '%%{http_code}' 'https://%s:%d/CCM_STS%s'", dir,
+	    root, FQDN, https_port, FQDN, https_port, query);
+	rc = atoi(code);
+	free(code);
+	*out = sh1("cd '%s' && cat sts.out", dir);
+	return rc;
+}
+
+/* The token of a /CCM_STS reply, in dir/token; malloc'ed. */
+static char *
+sts_token(const char *json)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/sts.json", dir);
+	ck_assert_int_eq(tu_write_file(path, json, strlen(json)), 0);
+	return sh1("cd '%s' && %s -c 'import json; t = json.load(open("
+	    "\"sts.json\")); assert t[\"token_type\"] == \"Bearer\";"
+	    " open(\"token\", \"w\").write(t[\"token\"]); print(t[\"token\"])'",
+	    dir, tu_python());
+}
+
+/* A token-authenticated request (GET ccm_system_tokenauth) over HTTPS
+ * with "Authorization: Bearer <token>": status; WWW-Authenticate and
+ * body in *out. */
+static int
+tokenauth(const char *token, char **out)
+{
+	char *code;
+	int rc;
+
+	code = sh1("cd '%s' && curl -sS --max-time 10 --cacert '%s' --resolve"
+	    " %s:%d:127.0.0.1 -H 'Authorization: Bearer %s' -D ta.h -o ta.out"
+	    " -w '%%{http_code}' 'https://%s:%d/ccm_system_tokenauth/request'",
+	    dir, root, FQDN, https_port, token, FQDN, https_port);
+	rc = atoi(code);
+	free(code);
+	*out = tu_sh_ok("cd '%s' && grep -i '^WWW-Authenticate' ta.h; cat"
+	    " ta.out", dir);
+	return rc;
+}
+
+/* Wait (agent polls every second) until a token-authenticated request
+ * gets want. */
+static void
+tokenauth_until(const char *token, int want, char **out)
+{
+	int rc = -1;
+
+	for (int ms = 0; ms < WAIT_MS; ms += 200) {
+		if ((rc = tokenauth(token, out)) == want)
+			return;
+		free(*out);
+		msleep(200);
+	}
+	ck_abort_msg("token-authenticated request: %d, not %d", rc, want);
+}
+
+static char *
+clients_count(void)
+{
+	return sh1("sqlite3 '%s' 'SELECT count(*) FROM client'", db);
+}
+
+/* A raw HTTP exchange with the agent's HTTP port by python3's socket:
+ * send req (C escapes), then after delay seconds the rest; the status line
+ * and the Allow header of the reply. */
+static char *
+raw_http(const char *req, const char *rest, double delay)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/raw.req", dir);
+	ck_assert_int_eq(tu_write_file(path, req, strlen(req)), 0);
+	snprintf(path, sizeof path, "%s/raw.rest", dir);
+	ck_assert_int_eq(tu_write_file(path, rest, strlen(rest)), 0);
+	return tu_sh_ok("cd '%s' && %s -c 'import socket,time\n"
+	    "s = socket.create_connection((\"127.0.0.1\", %d), timeout=10)\n"
+	    "s.sendall(open(\"raw.req\", \"rb\").read())\n"
+	    "time.sleep(%.2f)\n"
+	    "try:\n"
+	    "  s.sendall(open(\"raw.rest\", \"rb\").read())\n"
+	    "except OSError:\n"
+	    "  pass\n"
+	    "r = b\"\"\n"
+	    "while True:\n"
+	    "  d = s.recv(65536)\n"
+	    "  if not d: break\n"
+	    "  r += d\n"
+	    "  if b\"\\r\\n\\r\\n\" in r: break\n"
+	    "h = r.split(b\"\\r\\n\\r\\n\")[0].decode().split(\"\\r\\n\")\n"
+	    "print(h[0], *[x for x in h if x.startswith(\"Allow:\")])'", dir,
+	    tu_python(), http_port, delay);
+}
+
+/*
+ * Request bodies and methods: a body needs its length (411), is at most
+ * 1 MiB (413), never chunked (501), must arrive in time (408); a known
+ * path with another method is 405 with Allow; an unknown method 501. A
+ * truncated registration is refused with the reason in
+ * MP_RegistrationManager.log. The agent serves on after all of it.
+ */
+START_TEST(test_http_bodies)
+{
+	char *out, path[4096];
+
+	ck_assert_int_eq(agent_start(FQDN, "--header-timeout", "1"), -1);
+	out = raw_http("CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	    "\r\n", "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 411 Length Required");
+	free(out);
+	out = raw_http("POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 2097152\r\n\r\n", "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 413 Content Too Large");
+	free(out);
+	out = raw_http("POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", "5\r\nhello\r\n0\r\n\r\n", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 501 Not Implemented");
+	free(out);
+	out = raw_http("POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 100\r\n\r\n0123456789", "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 408 Request Timeout");
+	free(out);
+	out = raw_http("GET /ccm_system/request HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 405 Method Not Allowed "
+	    "Allow: CCM_POST, POST");
+	free(out);
+	out = raw_http("DELETE /CCM_STS HTTP/1.1\r\nHost: x\r\n\r\n", "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 501 Not Implemented "
+	    "Allow: GET, HEAD, POST, CCM_POST");
+	free(out);
+	/* A body that comes in two pieces is read whole. */
+	out = raw_http("CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"aAbBcCdDv1234567890VxXy"
+	    "YzZ\"\r\nContent-Length: 20\r\n\r\n--aAbBcCdD", "v123456789", 0.3);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 400 Bad Request");
+	free(out);
+	snprintf(path, sizeof path, "%s/logs/MP_RegistrationManager.log", dir);
+	out = slurp(path);
+	tu_has(out, "MP Reg: Registration failed. multipart", NULL);
+	free(out);
+	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST", &out), 0);
+	free(out);
+	ck_assert_int_eq(agent_exited(), -1);
+}
+END_TEST
+
+/*
+ * Seed scenario 1 with clients ehttp did not write: python3 (tests/
+ * wire.py, from the public format) registers over TLS (curl verifies the
+ * agent against the exported root), is pending under manual approval
+ * until ehttpctl client approve, proves itself with a signed ClientToken
+ * for a CCM token that python3-jwt verifies against the exported SMS
+ * Token Signing certificate, and polls with it. Re-registration keeps the
+ * SMSID, a conflicting one gets CertificateReset, a flipped bit in the
+ * signature is refused with nothing stored; a bulk registration token
+ * approves at once until it is blocked; blocking the client and renewing
+ * SMS Token Signing each get 401 with the reason in CCM_STS.log.
+ */
+START_TEST(test_clients_register_token_poll)
+{
+	char tp[41], *reply, *out, *smsid, *tok, *tok2, *n0, *id, *t_expect;
+	char *lib, path[4096], ldpre[4200], asan[4200];
+
+	agent_serving(tp);
+	free(sh1("mkdir '%s/c1' '%s/c2' '%s/c3'", dir, dir, dir));
+	free(wire("make-request c1"));
+	ck_assert_int_eq(reg("c1", "", &reply), 200);
+	ck_assert_msg(strncmp(reply, "ClientRegistrationReply GUID:", 29) ==
+	    0, "%s", reply);
+	smsid = strndup(reply + 24, 41);
+	ck_assert_int_eq(strncmp(reply + 65, " 0 0 ", 5), 0);	/* pending */
+	free(reply);
+	out = sh1("'%s' --db '%s' --json client show %s | %s -c 'import json,"
+	    "sys; c = json.load(sys.stdin); print(c[\"name\"], c[\"approval\"],"
+	    " c[\"blocked\"])'", tu_bin("ehttpctl"), db, smsid, tu_python());
+	ck_assert_str_eq(out, "PY-CLIENT pending False");
+	free(out);
+
+	/* Pending: no token; approved: an 8-hour CCM token. */
+	ck_assert_int_eq(sts("c1", smsid, "", &out), 403);
+	tu_has(out, "not approved", NULL);
+	free(out);
+	tu_ctl_ok(db, "client", "approve", smsid, NULL);
+	ck_assert_int_eq(sts("c1", smsid, "", &out), 200);
+	tok = sts_token(out);
+	free(out);
+	id = cert_field("--type token --site P01", "id");
+	free(sh1("'%s' --db '%s' cert export %s | openssl x509 -outform DER"
+	    " -out '%s/signer.der'", tu_bin("ehttpctl"), db, id, dir));
+	out = sh1("cd '%s' && %s '%s/tests/wire.py' jwt-verify token signer.der"
+	    " | %s -c 'import json,sys; c = json.load(sys.stdin); print(c["
+	    "\"Type\"], c[\"UniqueId\"], c[\"exp\"] - c[\"nbf\"], c[\"aud\"],"
+	    " c[\"SiteCode\"])'", dir, tu_python(), EHTTP_SRCDIR, tu_python());
+	xasprintf(&t_expect, "CCMToken %s 28800 urn:sccm:service P01", smsid);
+	ck_assert_str_eq(out, t_expect);
+	free(t_expect);
+	free(out);
+	/* The site token: 90 days. */
+	ck_assert_int_eq(sts("c1", smsid, "?Type=SiteToken", &out), 200);
+	tok2 = sts_token(out);
+	free(out);
+	out = sh1("cd '%s' && %s '%s/tests/wire.py' jwt-verify token signer.der"
+	    " | %s -c 'import json,sys; c = json.load(sys.stdin); print(c["
+	    "\"Type\"], c[\"exp\"] - c[\"nbf\"])'", dir, tu_python(),
+	    EHTTP_SRCDIR, tu_python());
+	ck_assert_str_eq(out, "SiteToken 7776000");
+	free(out);
+	/* A site token is not a CCM token. */
+	ck_assert_int_eq(tokenauth(tok2, &out), 401);
+	tu_has(out, "Type is not CCMToken", NULL);
+	free(out);
+	free(tok2);
+
+	/* Poll with the CCM token: over HTTPS only. */
+	ck_assert_int_eq(tokenauth(tok, &out), 200);
+	tu_has(out, smsid, NULL);
+	free(out);
+	out = sh1("curl -s -o /dev/null -w '%%{http_code}' -H 'Authorization:"
+	    " Bearer %s' 'http://127.0.0.1:%d/ccm_system_tokenauth/request'",
+	    tok, http_port);
+	ck_assert_str_eq(out, "403");
+	free(out);
+
+	/* The same certificate again: the same SMSID, now approved. The
+	 * same certificate claiming another SMSID: CertificateReset (4). */
+	free(wire("make-request c1"));
+	ck_assert_int_eq(reg("c1", "", &reply), 200);
+	ck_assert_int_eq(strncmp(reply + 24, smsid, 41), 0);
+	ck_assert_int_eq(strncmp(reply + 65, " 0 1 ", 5), 0);
+	free(reply);
+	free(wire("make-request c1 "
+	    "GUID:11111111-2222-4333-8444-555555555555"));
+	ck_assert_int_eq(reg("c1", "", &reply), 200);
+	ck_assert_int_eq(strncmp(reply + 24, smsid, 41), 0);
+	ck_assert_int_eq(strncmp(reply + 65, " 4 ", 3), 0);
+	free(reply);
+
+	/* One flipped bit in the signature: refused, nothing stored. */
+	n0 = clients_count();
+	free(wire("make-request c2"));
+	free(sh1("cd '%s' && %s -c 'import zlib\n"
+	    "raw = open(\"c2/body\", \"rb\").read()\n"
+	    "b = b\"--aAbBcCdDv1234567890VxXyYzZ\"\n"
+	    "p = raw.split(b)\n"
+	    "h, z = p[2].split(b\"\\r\\n\\r\\n\", 1)\n"
+	    "d = zlib.decompress(z[:-2]).decode(\"utf-16-le\")\n"
+	    "i = d.index(\"<SignatureValue>\") + 16\n"
+	    "d = d[:i] + (\"1\" if d[i] == \"0\" else \"0\") + d[i + 1:]\n"
+	    "p[2] = h + b\"\\r\\n\\r\\n\" + zlib.compress(d.encode(\"utf-16-le\"))"
+	    " + b\"\\r\\n\"\n"
+	    "open(\"c2/body\", \"wb\").write(b.join(p))'", dir, tu_python()));
+	ck_assert_int_eq(reg("c2", "", &reply), 400);
+	tu_has(reply, "MP Reg: Registration failed.", "signature", NULL);
+	free(reply);
+	out = clients_count();
+	ck_assert_str_eq(out, n0);
+	free(out);
+	snprintf(path, sizeof path, "%s/logs/MP_RegistrationManager.log", dir);
+	out = slurp(path);
+	ck_assert_int_ge(tu_count(out, "MP Reg: Registration failed. "), 1);
+	free(out);
+
+	/* A bulk registration token approves at once; blocked, nobody. */
+	free(sh1("rm -rf '%s/c2' && mkdir '%s/c2'", dir, dir));
+	free(sh1("'%s' --db '%s' token new --site P01 --lifetime 60 --out"
+	    " '%s/bulk'", tu_bin("ehttpctl"), db, dir));
+	free(wire("make-request c2"));
+	ck_assert_int_eq(reg("c2", "-H \"Authorization: Bearer $(cat bulk)\"",
+	    &reply), 200);
+	ck_assert_int_eq(strncmp(reply + 65, " 0 1 ", 5), 0);
+	free(reply);
+	out = sh1("'%s' --db '%s' --json token list | %s -c 'import json,sys;"
+	    " t = json.load(sys.stdin); print(len(t), t[0][\"used\"])'",
+	    tu_bin("ehttpctl"), db, tu_python());
+	ck_assert_str_eq(out, "1 1");
+	free(out);
+	id = sh1("'%s' --db '%s' --json token list | %s -c 'import json,sys;"
+	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
+	    tu_python());
+	tu_ctl_ok(db, "token", "block", id, NULL);
+	free(id);
+	n0 = clients_count();
+	free(wire("make-request c3"));
+	ck_assert_int_eq(reg("c3", "-H \"Authorization: Bearer $(cat bulk)\"",
+	    &reply), 401);
+	tu_has(reply, "bulk registration token", "blocked", NULL);
+	free(reply);
+	out = clients_count();
+	ck_assert_str_eq(out, n0);
+	free(out);
+
+	/* Blocked: its token is refused from the next poll on, no new one. */
+	tu_ctl_ok(db, "client", "block", smsid, NULL);
+	tokenauth_until(tok, 401, &out);
+	tu_has(out, "invalid_token", "is blocked", NULL);
+	free(out);
+	ck_assert_int_eq(sts("c1", smsid, "", &out), 403);
+	tu_has(out, "blocked", NULL);
+	free(out);
+	tu_ctl_ok(db, "client", "unblock", smsid, NULL);
+	tokenauth_until(tok, 200, &out);
+	free(out);
+
+	/* SMS Token Signing renewed: what the old one signed is refused. */
+	id = cert_field("--type token --site P01", "id");
+	tu_ctl_ok(db, "cert", "renew", id, NULL);
+	free(id);
+	tokenauth_until(tok, 401, &out);
+	tu_has(out, "not the site's current SMS Token Signing", NULL);
+	free(out);
+	free(tok);
+	ck_assert_int_eq(sts("c1", smsid, "", &out), 200);
+	tok = sts_token(out);
+	free(out);
+	ck_assert_int_eq(tokenauth(tok, &out), 200);
+	free(out);
+	snprintf(path, sizeof path, "%s/logs/CCM_STS.log", dir);
+	out = slurp(path);
+	tu_has(out, "is blocked", "not the site's current SMS Token Signing",
+	    "Issued a CCM token to", NULL);
+	free(out);
+
+	/* Eight hours and a minute later (the agent under libfaketime), the
+	 * token has expired. */
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	lib = sh1("ls /usr/lib/*/faketime/libfaketime.so.1"
+	    " /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -1");
+	ck_assert_msg(lib[0] == '/', "libfaketime is not installed (make deps)");
+	snprintf(ldpre, sizeof ldpre, "LD_PRELOAD=%s", lib);
+	snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s%sverify_asan_link_order=0",
+	    getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "",
+	    getenv("ASAN_OPTIONS") ? ":" : "");
+	free(lib);
+	{
+		const char *pre[] = { "env", ldpre, asan, "FAKETIME=+28900s",
+		    NULL };
+
+		ck_assert_int_eq(agent_startv(FQDN, pre, NULL), -1);
+	}
+	ck_assert_int_eq(tokenauth(tok, &out), 401);
+	tu_has(out, "the token expired at", NULL);
+	free(out);
+	free(tok);
+	free(smsid);
+	free(n0);
+	/* Every MP log is CMTrace that the reader takes without a fault. */
+	for (int i = 0; i < 3; i++) {
+		static const char *names[] = { "MP_RegistrationManager.log",
+		    "CCM_STS.log", "MP_Location.log" };
+
+		out = sh1("'%s' --json log show '%s/logs/%s' | %s -c 'import json,"
+		    "sys; r = json.load(sys.stdin); print(len(r) > 0, sum(1 for x"
+		    " in r if x[\"type\"] == \"malformed\"))'",
+		    tu_bin("ehttpctl"), dir, names[i], tu_python());
+		ck_assert_msg(strcmp(out, "True 0") == 0, "%s: %s", names[i],
+		    out);
+		free(out);
+	}
+}
+END_TEST
+
 Suite *
 mpd_suite(void)
 {
@@ -1802,6 +2251,8 @@ mpd_suite(void)
 		TU_TEST(test_lease_in_backend),
 		TU_TEST(test_http_head_deadlines_cap),
 		TU_TEST(test_user_drop_privileges),
+		TU_TEST(test_clients_register_token_poll),
+		TU_TEST(test_http_bodies),
 		{ NULL }
 	};
 
