@@ -51,8 +51,9 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # sees only the headers of the rooms below it, and the system libraries of
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
-# backend/agent/, libevent outside backend/agent/, jansson (JSON)
-# outside backend/ctl/, backend/wire/ and backend/mp/, or zlib and expat outside
+# backend/tls/, libevent outside backend/agent/ and backend/tls/, jansson
+# (JSON) outside backend/ctl/, backend/wire/, backend/mp/ and
+# backend/client/, or zlib and expat outside
 # backend/wire/ stops the build.
 #
 #   db/util/       the utility layer (below everything): text sanitiser,
@@ -64,6 +65,9 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   backend/       the library: rules, issuance, trust, logs (no system library)
 #   backend/ctl/   ehttpctl (jansson)  backend/agent/  ehttp-mpd (libevent, TLS)
 #   backend/sited/ ehttp-sited, the site server (no system library)
+#   backend/tls/   TLS (OpenSSL): the agent's servers, the HTTP client of its
+#                  health check and of ehttp-client
+#   backend/client/ ehttp-client, a client from the public wire format only
 #   backend/mp/    the management point's decisions for clients (jansson;
 #                  wire and ca for the bytes and signatures, the library for
 #                  the database); ehttp-mpd calls it
@@ -84,7 +88,8 @@ CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(
 CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca $(INC_DB)
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
-CFLAGS_AGENT    = $(call fence,sqlite curses json check wire) -Ibackend/agent -Ibackend/mp -Ibackend \
+CFLAGS_AGENT    = $(call fence,sqlite openssl curses json check wire) -Ibackend/agent -Ibackend/mp \
+	-Ibackend/tls -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
 CFLAGS_SITED    = $(call fence,sqlite openssl event curses json check wire) -Ibackend/sited \
@@ -94,9 +99,15 @@ CFLAGS_TUI      = $(call fence,sqlite openssl event json check wire) -Itui -Ibac
 	$(call pc_cflags,$(PKGS_TUI))
 CFLAGS_WIRE     = $(call fence,sqlite openssl event curses check) $(INC_WIRE) \
 	$(call pc_cflags,$(PKGS_WIRE) $(PKGS_JSON))
+CFLAGS_TLS      = $(call fence,sqlite curses json check wire) -Ibackend/tls $(INC_UTIL) \
+	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
+CFLAGS_CLIENT   = $(call fence,sqlite openssl event curses check wire) -Ibackend/client \
+	-Ibackend/tls -Ibackend/wire -Ibackend/ca -Ibackend $(INC_TYPES) $(INC_UTIL) \
+	$(call pc_cflags,$(PKGS_JSON))
 CFLAGS_MP       = $(call fence,sqlite openssl event curses check wire) -Ibackend/mp -Ibackend \
 	-Ibackend/ca -Ibackend/wire $(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
-CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/mp $(INC_BACKEND) \
+CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/mp \
+	-Ibackend/tls -Ibackend/client $(INC_BACKEND) \
 	-I$(B)/tests $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 
@@ -105,6 +116,8 @@ DB_SRC      := $(sort $(wildcard db/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
 MP_SRC      := $(sort $(wildcard backend/mp/*.c))
+TLS_SRC     := $(sort $(wildcard backend/tls/*.c))
+CLIENT_SRC  := $(sort $(filter-out %/main-client.c,$(wildcard backend/client/*.c)))
 BACKEND_SRC := $(sort $(wildcard backend/*.c))
 CTL_SRC     := $(sort $(filter-out %/main-ehttpctl.c,$(wildcard backend/ctl/*.c)))
 AGENT_SRC   := $(sort $(filter-out %/main-mpd.c,$(wildcard backend/agent/*.c)))
@@ -118,6 +131,8 @@ DB_OBJ      := $(call obj,$(DB_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
 MP_OBJ      := $(call obj,$(MP_SRC))
+TLS_OBJ     := $(call obj,$(TLS_SRC))
+CLIENT_OBJ  := $(call obj,$(CLIENT_SRC))
 CTL_OBJ     := $(call obj,$(CTL_SRC))
 AGENT_OBJ   := $(call obj,$(AGENT_SRC))
 TUI_OBJ     := $(call obj,$(TUI_SRC))
@@ -128,6 +143,8 @@ LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
 LIBWIRE    := $(B)/libehttpwire.a
 LIBMP      := $(B)/libehttpmp.a
+LIBTLS     := $(B)/libehttptls.a
+LIBCLIENT  := $(B)/libehttpclient.a
 LIBCTL     := $(B)/libehttpctl.a
 LIBAGENT   := $(B)/libehttpagent.a
 LIBTUI     := $(B)/libehttptui.a
@@ -136,19 +153,23 @@ CTL     := $(B)/ehttpctl
 MPD     := $(B)/ehttp-mpd
 SITED   := $(B)/ehttp-sited
 CONSOLE := $(B)/ehttp-console
+CLIENTP := $(B)/ehttp-client
 CHECK   := $(B)/check_all
-PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE)
+PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 
 # Link order: program -> backend -> db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
 LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
 	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
-LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(LIBS_BASE) \
+LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
 LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
+LIBS_CLIENT  = $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
+	$(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
 LIBS_WIRE    = $(LIBWIRE) $(LIBUTIL) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
-LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(LIBS_BASE) \
+LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
+	$(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON) $(PKGS_WIRE))
 
 .PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz
@@ -180,6 +201,10 @@ $(B)/backend/wire/%.o: backend/wire/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_WIRE))
 $(B)/backend/mp/%.o: backend/mp/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_MP))
+$(B)/backend/tls/%.o: backend/tls/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_TLS))
+$(B)/backend/client/%.o: backend/client/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_CLIENT))
 $(B)/backend/ctl/%.o: backend/ctl/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CTL))
 $(B)/backend/agent/%.o: backend/agent/%.c | $(FENCE)/.ok
@@ -204,22 +229,28 @@ $(LIBDB): $(DB_OBJ)
 $(LIBBACKEND): $(BACKEND_OBJ)
 $(LIBWIRE): $(WIRE_OBJ)
 $(LIBMP): $(MP_OBJ)
+$(LIBTLS): $(TLS_OBJ)
+$(LIBCLIENT): $(CLIENT_OBJ)
 $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
-$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBCTL) $(LIBAGENT) $(LIBTUI):
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBTLS) $(LIBCLIENT) $(LIBCTL) \
+		$(LIBAGENT) $(LIBTUI):
 	@rm -f $@ && $(AR) rcs $@ $^
 BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
 
 $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
-$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(BASE_LIBS)
+$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBMP) $(LIBTLS) $(LIBWIRE) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_AGENT)
 $(SITED): $(B)/backend/sited/main-sited.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
 $(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
-$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBWIRE) $(BASE_LIBS) | $(PROGS)
+$(CLIENTP): $(B)/backend/client/main-client.o $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CLIENT)
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
+		$(BASE_LIBS) | $(PROGS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(call pc_libs,$(PKGS_TEST))
 
 # The fences hold: each room, compiled with its own flags, is refused the
@@ -237,7 +268,7 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	CTL:cli.h:yes CTL:ehttp.h:yes CTL:ca.h:no CTL:sqlite3.h:no CTL:openssl/ssl.h:no CTL:curses.h:no \
 	CTL:mpd.h:no CTL:event2/event.h:no CTL:db.h:no CTL:db-types.h:yes \
 	CTL:jansson.h:yes BACKEND:jansson.h:no AGENT:jansson.h:no TUI:jansson.h:no \
-	AGENT:mpd.h:yes AGENT:event2/event.h:yes AGENT:openssl/ssl.h:yes AGENT:sqlite3.h:no \
+	AGENT:mpd.h:yes AGENT:event2/event.h:yes AGENT:openssl/ssl.h:no AGENT:tls.h:yes AGENT:sqlite3.h:no \
 	AGENT:curses.h:no AGENT:ca.h:no AGENT:cli.h:no \
 	AGENT:db.h:no AGENT:db-types.h:yes AGENT:agent.h:yes \
 	TUI:tui.h:yes TUI:curses.h:yes TUI:sqlite3.h:no TUI:openssl/x509.h:no TUI:event2/event.h:no \
@@ -252,7 +283,12 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	TUI:expat.h:no SITED:zlib.h:no \
 	MP:mp.h:yes MP:ehttp.h:yes MP:ca.h:yes MP:wire.h:yes MP:jansson.h:yes \
 	MP:db.h:no MP:sqlite3.h:no MP:openssl/evp.h:no MP:zlib.h:no MP:expat.h:no \
-	MP:event2/event.h:no MP:curses.h:no AGENT:mp.h:yes AGENT:wire.h:no
+	MP:event2/event.h:no MP:curses.h:no AGENT:mp.h:yes AGENT:wire.h:no \
+	TLS:tls.h:yes TLS:openssl/ssl.h:yes TLS:event2/bufferevent_ssl.h:yes TLS:sqlite3.h:no \
+	TLS:ehttp.h:no TLS:db.h:no TLS:jansson.h:no TLS:zlib.h:no \
+	CLIENT:client.h:yes CLIENT:tls.h:yes CLIENT:wire.h:yes CLIENT:ca.h:yes CLIENT:jansson.h:yes \
+	CLIENT:openssl/ssl.h:no CLIENT:sqlite3.h:no CLIENT:db.h:no CLIENT:mp.h:no CLIENT:mpd.h:no \
+	CLIENT:event2/event.h:no CLIENT:zlib.h:no CLIENT:curses.h:no
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
@@ -262,7 +298,8 @@ check-rooms: $(FENCE)/.ok
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
 		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; \
-		MP) fl='$(CFLAGS_MP)';; esac; \
+		MP) fl='$(CFLAGS_MP)';; TLS) fl='$(CFLAGS_TLS)';; \
+		CLIENT) fl='$(CFLAGS_CLIENT)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
 		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
 		if [ $$? = 0 ]; then got=yes why=; \

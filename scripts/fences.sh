@@ -31,13 +31,13 @@ system_headers() {
 }
 
 fence sqlite "db/" sqlite3.h sqlite3ext.h
-fence openssl "backend/ca/ (certificates) and backend/agent/ (TLS)" \
+fence openssl "backend/ca/ (certificates) and backend/tls/ (TLS)" \
     $(system_headers openssl)
-fence event "backend/agent/" event.h evdns.h evhttp.h evrpc.h evutil.h \
+fence event "backend/agent/ and backend/tls/" event.h evdns.h evhttp.h evrpc.h evutil.h \
     $(system_headers event2)
 fence curses "tui/" curses.h ncurses.h term.h unctrl.h ncurses_dll.h \
     $(system_headers ncursesw) $(system_headers ncurses)
-fence json "backend/ctl/ (ehttpctl's JSON, backend/ctl/cli-json.c), backend/wire/ (token headers) and backend/mp/ (token claims)" \
+fence json "backend/ctl/ (ehttpctl's JSON, backend/ctl/cli-json.c), backend/wire/ (token headers), backend/mp/ (token claims) and backend/client/" \
     jansson.h jansson_config.h
 # zlib and expat: the client <-> management point messages, nowhere else.
 fence wire "backend/wire/ (the client <-> MP messages)" \

@@ -8,10 +8,10 @@
  * stay (each connection holds a reference to the context it started with).
  * TLS 1.2 and 1.3 only, forward-secret AEAD cipher suites for TLS 1.2.
  *
- * tls_get() is the agent's health-check client: one blocking HTTP GET over
- * TLS (or plain TCP) with a timeout, verifying the served chain against
- * given trust anchors and the host name. It is safe to call from a thread
- * of its own.
+ * tls_get() is the client of the agent's health check and of ehttp-client:
+ * one blocking HTTP request over TLS (or plain TCP) with a timeout,
+ * verifying the served chain against given trust anchors and the host
+ * name. It is safe to call from a thread of its own.
  *
  * Nothing of OpenSSL crosses this header: certificates are DER bytes, the
  * key is PEM text the caller clears after use.
@@ -52,8 +52,15 @@ void			 tls_server_free(struct tls_server *);	/* NULL ok */
 struct bufferevent	*tls_server_bufferevent(struct tls_server *,
 			    struct event_base *);
 
-/* One GET request. */
+/* One request (a GET unless method and body say otherwise). */
 struct tls_get {
+	const char		*method;	/* NULL: GET, or POST with a body */
+	const char		*user_agent;	/* NULL: SMS_MP_CONTROL_MANAGER */
+	const char		*headers;	/* more lines "Name: v\r\n", or NULL */
+	const void		*body;		/* sent with its Content-Length */
+	size_t			 body_len;
+	size_t			 body_max;	/* keep a response body of at most
+						 * this many bytes; 0: none */
 	const char		*addr;		/* numeric IPv4 or IPv6 address */
 	int			 port;
 	const char		*host;		/* SNI, Host: and verified name */
@@ -73,9 +80,14 @@ struct tls_get_result {
 	char	 error[512];		/* why no response was read */
 	char	 protocol[16];		/* "TLSv1.3"; "" for plain HTTP */
 	char	 thumbprint[41];	/* SHA-1 of the served leaf, hex */
+	char	*head;			/* with body_max: the header block */
+	unsigned char *body;		/* and the body (malloc'ed, NUL after) */
+	size_t	 body_len;
 };
+void	 tls_get_result_clear(struct tls_get_result *);
 
-/* 0 a response was read (any status), -1 no response (result->error). */
+/* 0 a response was read (any status), -1 no response (result->error); a
+ * body longer than body_max is no response. */
 int	 tls_get(const struct tls_get *, struct tls_get_result *);
 
 #endif

@@ -1,4 +1,8 @@
-/* tls: server contexts for the agent and its health-check client (tls.h). */
+/*
+ * tls-client: one blocking HTTP request over TLS (or plain TCP) with a
+ * timeout, verifying the served chain against given trust anchors and the
+ * host name (tls.h): the agent's health check and ehttp-client.
+ */
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -10,41 +14,24 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/event.h>
-
-#include "tls.h"
+#include "tls-int.h"
 #include "xmalloc.h"
 
-/* TLS 1.2 suites: ECDHE key exchange with AEAD only (TLS 1.3 has its own). */
-#define TLS_CIPHERS_12 \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-#define TLS_SESSION_ID_CTX	"ehttp-mpd"
-#define TLS_RESPONSE_MAX	16384
-
-struct tls_server {
-	SSL_CTX	*ctx;
-};
+#define TLS_HEAD_MAX	16384	/* a response's status line and headers */
 
 /* The OpenSSL error queue as one line ("" if empty); drains the queue. */
-static void
+void
 tls_errors(char *buf, size_t len)
 {
 	unsigned long e;
@@ -60,30 +47,8 @@ tls_errors(char *buf, size_t len)
 	}
 }
 
-static void __attribute__((format(printf, 2, 3)))
-tls_cause(char **cause, const char *fmt, ...)
-{
-	char msg[512], ossl[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	tls_errors(ossl, sizeof ossl);
-	if (cause == NULL)
-		return;
-	xasprintf(cause, "%s%s%s%s", msg, ossl[0] ? " (" : "", ossl,
-	    ossl[0] ? ")" : "");
-}
-
-/* Never prompt for a pass phrase: keys handed to us are unencrypted. */
-static int
-tls_no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	return -1;
-}
-
-static X509 *
+/* A DER certificate parsed, or NULL. */
+X509 *
 tls_x509(const struct tls_der *d)
 {
 	const unsigned char *p = d->data;
@@ -91,143 +56,6 @@ tls_x509(const struct tls_der *d)
 	if (d->len > LONG_MAX)
 		return NULL;
 	return d2i_X509(NULL, &p, (long)d->len);
-}
-
-/*
- * The certificate (n 0) or chain certificate n (from 1) parsed from d and
- * put into ctx: 0, or -1 with why in *cause.
- */
-static int
-tls_use_x509(SSL_CTX *ctx, const struct tls_der *d, size_t n, char **cause)
-{
-	X509 *x;
-	int ok;
-
-	if ((x = tls_x509(d)) == NULL) {
-		if (n == 0)
-			tls_cause(cause, "the certificate cannot be parsed");
-		else
-			tls_cause(cause, "chain certificate %zu cannot be parsed",
-			    n);
-		return -1;
-	}
-	ok = n == 0 ? SSL_CTX_use_certificate(ctx, x) :
-	    SSL_CTX_add1_chain_cert(ctx, x);
-	X509_free(x);
-	if (ok == 1)
-		return 0;
-	if (n == 0)
-		tls_cause(cause, "the certificate cannot be used for TLS");
-	else
-		tls_cause(cause, "chain certificate %zu cannot be used", n);
-	return -1;
-}
-
-/* The unencrypted PEM key put into ctx, and checked against its
- * certificate: 0, or -1 with why in *cause. */
-static int
-tls_use_key(SSL_CTX *ctx, const char *key_pem, size_t key_len, char **cause)
-{
-	EVP_PKEY *pkey = NULL;
-	BIO *bio = NULL;
-	int rc = -1;
-
-	if (key_pem == NULL || key_len == 0 || key_len > INT_MAX) {
-		tls_cause(cause, "no private key");
-		return -1;
-	}
-	if ((bio = BIO_new_mem_buf(key_pem, (int)key_len)) == NULL ||
-	    (pkey = PEM_read_bio_PrivateKey(bio, NULL, tls_no_passphrase,
-	    NULL)) == NULL) {
-		ERR_clear_error();	/* may quote PEM lines: say less */
-		tls_cause(cause, "the private key cannot be read");
-		goto out;
-	}
-	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ERR_clear_error();
-		tls_cause(cause, "the private key does not match the"
-		    " certificate");
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_PKEY_free(pkey);
-	BIO_free(bio);
-	return rc;
-}
-
-struct tls_server *
-tls_server_new(const struct tls_der *cert, const struct tls_der *chain,
-    size_t nchain, const char *key_pem, size_t key_len, char **cause)
-{
-	struct tls_server *ts = NULL;
-	SSL_CTX *ctx = NULL;
-
-	if (cause != NULL)
-		*cause = NULL;
-	ERR_clear_error();
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		tls_cause(cause, "cannot make a TLS context");
-		goto out;
-	}
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1 ||
-	    SSL_CTX_set_session_id_context(ctx,
-	    (const unsigned char *)TLS_SESSION_ID_CTX,
-	    sizeof TLS_SESSION_ID_CTX - 1) != 1) {
-		tls_cause(cause, "cannot set the TLS protocol versions or"
-		    " cipher suites");
-		goto out;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	if (cert != NULL) {
-		if (tls_use_x509(ctx, cert, 0, cause) == -1)
-			goto out;
-		for (size_t i = 0; i < nchain; i++)
-			if (tls_use_x509(ctx, &chain[i], i + 1, cause) == -1)
-				goto out;
-		if (tls_use_key(ctx, key_pem, key_len, cause) == -1)
-			goto out;
-	}
-	ts = xcalloc(1, sizeof *ts);
-	ts->ctx = ctx;
-	ctx = NULL;
-out:
-	SSL_CTX_free(ctx);
-	return ts;
-}
-
-void
-tls_server_free(struct tls_server *ts)
-{
-	if (ts == NULL)
-		return;
-	/* Connections still open keep their own reference to the context. */
-	SSL_CTX_free(ts->ctx);
-	free(ts);
-}
-
-struct bufferevent *
-tls_server_bufferevent(struct tls_server *ts, struct event_base *base)
-{
-	struct bufferevent *bev;
-	SSL *ssl;
-
-	if ((ssl = SSL_new(ts->ctx)) == NULL) {
-		ERR_clear_error();
-		return NULL;
-	}
-	bev = bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		return NULL;
-	}
-	/* Clients that close without close_notify are no error to us. */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
 }
 
 /* ------------------------------------------------------------- the client */
@@ -369,6 +197,9 @@ tls_client_ctx(const struct tls_get *g, struct tls_get_result *r)
 		goto fail;
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
 		goto fail;
+	/* The agent may close without close_notify after "Connection:
+	 * close": a truncated body is caught by its Content-Length. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx),
 	    X509_V_FLAG_X509_STRICT);
@@ -428,21 +259,81 @@ tls_status_line(const char *buf, struct tls_get_result *r)
 	return 0;
 }
 
+void
+tls_get_result_clear(struct tls_get_result *r)
+{
+	free(r->head);
+	free(r->body);
+	r->head = NULL;
+	r->body = NULL;
+	r->body_len = 0;
+}
+
+/* With body_max: the header block and the body of what was read. */
+static int
+tls_split(char *buf, size_t got, struct tls_get_result *r)
+{
+	char *end = strstr(buf, "\r\n\r\n"), *cl;
+
+	if (end == NULL) {
+		snprintf(r->error, sizeof r->error, "the response ends before"
+		    " its headers do");
+		return -1;
+	}
+	r->head = xstrndup(buf, (size_t)(end + 2 - buf));
+	r->body_len = got - (size_t)(end + 4 - buf);
+	if ((cl = strcasestr(r->head, "\nContent-Length:")) != NULL &&
+	    strtoull(cl + 16, NULL, 10) != r->body_len) {
+		snprintf(r->error, sizeof r->error, "the response body is %zu"
+		    " bytes, not the %llu its Content-Length says", r->body_len,
+		    strtoull(cl + 16, NULL, 10));
+		tls_get_result_clear(r);
+		return -1;
+	}
+	r->body = xmalloc(r->body_len + 1);
+	memcpy(r->body, end + 4, r->body_len);
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+/* The request: line, headers (Host, ours, the caller's, Content-Length
+ * with a body) and body; its length in *len. */
+static char *
+tls_request(const struct tls_get *g, size_t *len)
+{
+	char *head, *req, cl[48] = "";
+	int n;
+
+	if (g->body != NULL)
+		snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", g->body_len);
+	n = xasprintf(&head, "%s %s HTTP/1.1\r\nHost: %s:%d\r\n"
+	    "User-Agent: %s\r\nAccept: */*\r\nConnection: close\r\n%s%s"
+	    "\r\n", g->method != NULL ? g->method : g->body != NULL ? "POST" :
+	    "GET", g->path, g->host, g->port, g->user_agent != NULL ?
+	    g->user_agent : "SMS_MP_CONTROL_MANAGER", g->headers != NULL ?
+	    g->headers : "", cl);
+	req = xmalloc((size_t)n + g->body_len + 1);
+	memcpy(req, head, (size_t)n);
+	if (g->body_len > 0)
+		memcpy(req + n, g->body, g->body_len);
+	*len = (size_t)n + g->body_len;
+	free(head);
+	return req;
+}
+
 int
 tls_get(const struct tls_get *g, struct tls_get_result *r)
 {
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	char *req = NULL, *buf = NULL;
-	size_t got = 0;
-	int fd = -1, n, reqlen, rc = -1;
+	size_t got = 0, max = TLS_HEAD_MAX + g->body_max, reqlen;
+	int fd = -1, n, rc = -1;
 
 	memset(r, 0, sizeof *r);
 	ERR_clear_error();
-	buf = xmalloc(TLS_RESPONSE_MAX + 1);
-	reqlen = xasprintf(&req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
-	    "User-Agent: SMS_MP_CONTROL_MANAGER\r\nAccept: */*\r\n"
-	    "Connection: close\r\n\r\n", g->path, g->host, g->port);
+	buf = xmalloc(max + 1);
+	req = tls_request(g, &reqlen);
 	if (g->use_tls && (ctx = tls_client_ctx(g, r)) == NULL)
 		goto out;
 	if ((fd = tls_connect(g, r)) == -1)
@@ -464,20 +355,21 @@ tls_get(const struct tls_get *g, struct tls_get_result *r)
 		snprintf(r->protocol, sizeof r->protocol, "%s",
 		    SSL_get_version(ssl));
 		tls_thumbprint(SSL_get0_peer_certificate(ssl), r->thumbprint);
-		if ((n = SSL_write(ssl, req, reqlen)) != reqlen) {
+		if ((n = SSL_write(ssl, req, (int)reqlen)) != (int)reqlen) {
 			tls_ssl_failure(ssl, n, "sending the request",
 			    g->timeout_ms, r->error, sizeof r->error);
 			goto out;
 		}
-	} else if (write(fd, req, reqlen) != reqlen) {
+	} else if (write(fd, req, reqlen) != (ssize_t)reqlen) {
 		snprintf(r->error, sizeof r->error, "sending the request"
 		    " failed: %s", strerror(errno));
 		goto out;
 	}
-	/* Read up to the end of the headers (or of the connection). */
-	while (got < TLS_RESPONSE_MAX) {
+	/* Read up to the end of the headers (or, with body_max, of the
+	 * connection: the request said Connection: close). */
+	while (got < max) {
 		if (g->use_tls) {
-			n = SSL_read(ssl, buf + got, TLS_RESPONSE_MAX - got);
+			n = SSL_read(ssl, buf + got, (int)(max - got));
 			if (n <= 0) {
 				int code = SSL_get_error(ssl, n);
 				if (code == SSL_ERROR_ZERO_RETURN ||
@@ -491,7 +383,7 @@ tls_get(const struct tls_get *g, struct tls_get_result *r)
 				goto out;
 			}
 		} else {
-			n = read(fd, buf + got, TLS_RESPONSE_MAX - got);
+			n = read(fd, buf + got, max - got);
 			if (n == 0)
 				break;
 			if (n < 0) {
@@ -505,10 +397,15 @@ tls_get(const struct tls_get *g, struct tls_get_result *r)
 		}
 		got += n;
 		buf[got] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL)
+		if (g->body_max == 0 && strstr(buf, "\r\n\r\n") != NULL)
 			break;
 	}
 	buf[got] = '\0';
+	if (got == max && g->body_max > 0) {
+		snprintf(r->error, sizeof r->error, "the response is larger"
+		    " than %zu bytes", max);
+		goto out;
+	}
 	if (got == 0) {
 		snprintf(r->error, sizeof r->error, "the server closed the"
 		    " connection without a response");
@@ -519,6 +416,8 @@ tls_get(const struct tls_get *g, struct tls_get_result *r)
 		    " start with an HTTP/1.x status line");
 		goto out;
 	}
+	if (g->body_max > 0 && tls_split(buf, got, r) == -1)
+		goto out;
 	rc = 0;
 	if (ssl != NULL)
 		SSL_shutdown(ssl);

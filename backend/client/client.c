@@ -1,0 +1,704 @@
+/*
+ * client.c: what ehttp-client does (client.h): its identity in the state
+ * directory, registration, tokens, and token-authenticated requests.
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ca.h"
+#include "client.h"
+#include "cmlog.h"
+#include "safetext.h"
+#include "timefmt.h"
+#include "tls.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define CLIENT_BODY_MAX		(1024 * 1024)
+#define CLIENT_LOG_MAX		((size_t)1024 * 1024)
+#define CLIENT_COMPONENT	"ehttp-client"
+
+/* What the state directory holds (client.h). */
+struct client {
+	const struct client_opts *o;
+	char		 master[80];
+	struct ca_blob	 cert;
+	struct ca_blob	 key;
+	char		 smsid[64];
+	int		 approval;	/* -1: not registered */
+	char		 mp[256];
+	time_t		 token_expires;
+};
+
+/* ------------------------------------------------------------ messages */
+
+static void __attribute__((format(printf, 2, 3)))
+client_say(const struct client_opts *o, const char *fmt, ...)
+{
+	char msg[2048], *shown;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	shown = safetext_message(msg);	/* it may quote the server */
+	fprintf(o->err, "ehttp-client: %s\n", shown);
+	free(shown);
+}
+
+/* One CMTrace record in the state directory's log NAME. */
+static void __attribute__((format(printf, 4, 5)))
+client_log(const struct client_opts *o, const char *name, int type,
+    const char *fmt, ...)
+{
+	char path[PATH_MAX], msg[2048], *cause = NULL;
+	struct cmlog *l;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof path, "%s/logs/%s", o->state, name);
+	if ((l = cmlog_open(path, CLIENT_LOG_MAX, &cause)) == NULL) {
+		client_say(o, "cannot write %s: %s", name, cause);
+		free(cause);
+		return;
+	}
+	cmlog_write(l, type, CLIENT_COMPONENT, NULL, "%s", msg);
+	cmlog_close(l);
+}
+
+/* ---------------------------------------------------------- state files */
+
+/* Write a file of the state directory whole (a temporary file renamed
+ * over it) with mode. 0, or -1 (said). */
+static int
+state_write(const struct client_opts *o, const char *name, const void *p,
+    size_t len, mode_t mode)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", o->state, name);
+	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", o->state, name);
+	if ((fd = mkstemp(tmp)) == -1)
+		goto fail;
+	if (fchmod(fd, mode) == -1 || (len > 0 && write(fd, p, len) !=
+	    (ssize_t)len) || fsync(fd) == -1) {
+		close(fd);
+		unlink(tmp);
+		goto fail;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		unlink(tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	client_say(o, "cannot write %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* A file of the state directory: 1 read (*p malloc'ed, NUL after), 0 it
+ * does not exist, -1 error (said). */
+static int
+state_read(const struct client_opts *o, const char *name, unsigned char **p,
+    size_t *len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", o->state, name);
+	*p = NULL;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		client_say(o, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CLIENT_BODY_MAX) {
+		client_say(o, "%s: not a regular file of at most 1 MiB", path);
+		close(fd);
+		return -1;
+	}
+	*p = xmalloc((size_t)st.st_size + 1);
+	n = read(fd, *p, (size_t)st.st_size);
+	close(fd);
+	if (n != (ssize_t)st.st_size) {
+		client_say(o, "cannot read %s", path);
+		free(*p);
+		*p = NULL;
+		return -1;
+	}
+	(*p)[n] = '\0';
+	*len = (size_t)n;
+	return 1;
+}
+
+/* The state directory and its logs folder, 0700; a folder others may
+ * enter is refused (the key is in it). */
+static int
+state_dir(const struct client_opts *o, int create)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!create && stat(o->state, &st) == -1 && errno == ENOENT) {
+		client_say(o, "%s holds no client (ehttp-client register "
+		    "makes one)", o->state);
+		return -1;
+	}
+	if (create && mkdir(o->state, 0700) == -1 && errno != EEXIST) {
+		client_say(o, "cannot create %s: %s", o->state,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(o->state, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		client_say(o, "%s is not a directory", o->state);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		client_say(o, "%s is open to other users (mode %03o): its "
+		    "private key would be too; chmod 700 it", o->state,
+		    (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/logs", o->state);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST && create) {
+		client_say(o, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* smsid=, approval=, mp=, token_expires= lines. */
+static void
+state_parse(struct client *c, const char *s)
+{
+	char line[512];
+
+	c->approval = -1;
+	while (*s != '\0') {
+		size_t n = strcspn(s, "\n");
+
+		snprintf(line, sizeof line, "%.*s", (int)n, s);
+		s += n + (s[n] == '\n');
+		if (strncmp(line, "smsid=", 6) == 0)
+			snprintf(c->smsid, sizeof c->smsid, "%.63s", line + 6);
+		else if (strncmp(line, "approval=", 9) == 0)
+			c->approval = atoi(line + 9);
+		else if (strncmp(line, "mp=", 3) == 0)
+			snprintf(c->mp, sizeof c->mp, "%.255s", line + 3);
+		else if (strncmp(line, "token_expires=", 14) == 0)
+			c->token_expires = (time_t)atoll(line + 14);
+	}
+}
+
+static int
+state_save(struct client *c)
+{
+	char *s;
+	int rc;
+
+	xasprintf(&s, "smsid=%s\napproval=%d\nmp=%s\ntoken_expires=%lld\n",
+	    c->smsid, c->approval, c->mp, (long long)c->token_expires);
+	rc = state_write(c->o, "state", s, strlen(s), 0644);
+	free(s);
+	return rc;
+}
+
+/* A new identity: a random passphrase, a key and certificate. */
+static int
+identity_new(struct client *c)
+{
+	struct ca_issued is = { 0 };
+	unsigned char r[32];
+	struct ca *ca;
+	int rc = -1;
+
+	if (getrandom(r, sizeof r, 0) != sizeof r) {
+		client_say(c->o, "no randomness for a key passphrase");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(c->master + 2 * i, 3, "%02x", r[i]);
+	explicit_bzero(r, sizeof r);
+	ca = ca_new();
+	if (ca_client_cert_create(ca, c->o->name, c->master, &is) == -1)
+		client_say(c->o, "cannot make the client's certificate: %s",
+		    ca_error(ca));
+	else if (state_write(c->o, "master", c->master, strlen(c->master),
+	    0600) == 0 && state_write(c->o, "key.p8", is.key.data, is.key.len,
+	    0600) == 0 && state_write(c->o, "cert.der", is.cert.data,
+	    is.cert.len, 0644) == 0)
+		rc = 0;
+	ca_free(ca);
+	ca_issued_clear(&is);
+	return rc;
+}
+
+/* The state directory read; with create, an identity made if it has
+ * none. CLIENT_OK or an exit code. */
+static int
+client_load(struct client *c, const struct client_opts *o, int create)
+{
+	unsigned char *p = NULL;
+	size_t len;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	c->o = o;
+	c->approval = -1;
+	if (state_dir(o, create) == -1)
+		return CLIENT_LOCAL;
+	if ((rc = state_read(o, "master", &p, &len)) == -1)
+		return CLIENT_LOCAL;
+	if (rc == 0) {
+		if (!create) {
+			client_say(o, "%s holds no client (ehttp-client "
+			    "register makes one)", o->state);
+			return CLIENT_LOCAL;
+		}
+		if (identity_new(c) == -1)
+			return CLIENT_LOCAL;
+	} else {
+		snprintf(c->master, sizeof c->master, "%.*s", (int)len, p);
+		explicit_bzero(p, len);
+		free(p);
+	}
+	if (state_read(o, "key.p8", &c->key.data, &c->key.len) != 1 ||
+	    state_read(o, "cert.der", &c->cert.data, &c->cert.len) != 1) {
+		client_say(o, "%s: the key or certificate is missing", o->state);
+		return CLIENT_LOCAL;
+	}
+	if ((rc = state_read(o, "state", &p, &len)) == -1)
+		return CLIENT_LOCAL;
+	if (rc == 1)
+		state_parse(c, (char *)p);
+	free(p);
+	return CLIENT_OK;
+}
+
+static void
+client_free(struct client *c)
+{
+	explicit_bzero(c->master, sizeof c->master);
+	ca_blob_free(&c->key);
+	ca_blob_free(&c->cert);
+}
+
+/* -------------------------------------------------------------- network */
+
+/* One request to the MP over HTTPS; CLIENT_OK with the response in *r
+ * (any status), else CLIENT_NETWORK (said). */
+static int
+client_request(const struct client_opts *o, const char *method,
+    const char *path, const char *headers, const void *body, size_t len,
+    struct tls_get_result *r)
+{
+	struct tls_get g = { 0 };
+
+	g.method = method;
+	g.user_agent = "ehttp-client";
+	g.headers = headers;
+	g.body = body;
+	g.body_len = len;
+	g.body_max = CLIENT_BODY_MAX;
+	g.addr = o->connect;
+	g.port = o->connect_port;
+	g.host = o->mp;
+	g.path = path;
+	g.use_tls = 1;
+	g.ca_file = o->root;
+	g.timeout_ms = o->timeout_ms;
+	if (tls_get(&g, r) == -1) {
+		client_say(o, "%s https://%s:%d%s: %s", method, o->mp,
+		    o->connect_port, path, r->error);
+		client_log(o, "CcmMessaging.log", CMLOG_TYPE_ERROR, "Post to "
+		    "https://%s%s failed: %s", o->mp, path, r->error);
+		tls_get_result_clear(r);
+		return CLIENT_NETWORK;
+	}
+	client_log(o, "CcmMessaging.log", r->status == 200 ? CMLOG_TYPE_INFO :
+	    CMLOG_TYPE_WARNING, "%s https://%s%s: HTTP %d", method, o->mp, path,
+	    r->status);
+	return CLIENT_OK;
+}
+
+/* A refusal: the status, the server's reason (WWW-Authenticate, or the
+ * body's first line), filtered. */
+static int
+client_refused(const struct client_opts *o, const char *what,
+    const struct tls_get_result *r)
+{
+	const char *wa = r->head != NULL ? strcasestr(r->head,
+	    "\nWWW-Authenticate:") : NULL;
+	char why[512];
+
+	snprintf(why, sizeof why, "%.*s", (int)strcspn((const char *)r->body,
+	    "\r\n"), (const char *)r->body);
+	if (wa != NULL)
+		client_say(o, "%s refused: HTTP %d %s (%.*s)", what, r->status,
+		    why, (int)strcspn(wa + 1, "\r\n"), wa + 1);
+	else
+		client_say(o, "%s refused: HTTP %d %s", what, r->status, why);
+	return CLIENT_REFUSED;
+}
+
+/* ---------------------------------------------------------- registration */
+
+static int
+reg_body(struct client *c, struct wire_bytes *body)
+{
+	struct wire_reg g;
+	struct ca_blob sig = { 0 };
+	struct ca *ca = ca_new();
+	char *why = NULL, reply_to[300];
+	int rc = -1;
+
+	memset(&g, 0, sizeof g);
+	g.msg.source_host = xstrdup(c->o->name);
+	g.msg.target_host = xstrdup(c->o->mp);
+	snprintf(reply_to, sizeof reply_to, "direct:%s:SccmMessaging",
+	    c->o->name);
+	g.msg.reply_to = xstrdup(reply_to);
+	if (c->smsid[0] != '\0')
+		g.smsid = xstrdup(c->smsid);
+	g.sign_cert.data = xmalloc(c->cert.len);
+	memcpy(g.sign_cert.data, c->cert.data, c->cert.len);
+	g.sign_cert.len = c->cert.len;
+	g.enc_cert.data = xmalloc(c->cert.len);
+	memcpy(g.enc_cert.data, c->cert.data, c->cert.len);
+	g.enc_cert.len = c->cert.len;
+	wire_reg_prop_add(&g, "Netbios Name", c->o->name);
+	wire_reg_prop_add(&g, "FQ Name", c->o->name);
+	wire_reg_prop_add(&g, "Locale ID", "1033");
+	wire_reg_prop_add(&g, "InternetFlag", "0");
+	if (wire_reg_data(&g, &why) == -1 || ca_capi_sign(ca, c->key.data,
+	    c->key.len, c->master, g.data.data, g.data.len, &sig) == -1) {
+		client_say(c->o, "cannot make the registration request: %s",
+		    why != NULL ? why : ca_error(ca));
+		goto out;
+	}
+	g.sig.data = sig.data;
+	g.sig.len = sig.len;
+	sig.data = NULL;
+	if (wire_reg_encode(&g, body, &why) == -1) {
+		client_say(c->o, "cannot make the registration request: %s",
+		    why);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(why);
+	ca_blob_free(&sig);
+	wire_reg_clear(&g);
+	ca_free(ca);
+	return rc;
+}
+
+/* "Authorization: Bearer <token>\r\n" from the bulk token file, or "". */
+static char *
+bulk_header(const struct client_opts *o)
+{
+	char *tok, *h;
+	size_t len, n;
+	FILE *f;
+
+	if (o->bulk_token == NULL)
+		return xstrdup("");
+	if ((f = fopen(o->bulk_token, "r")) == NULL) {
+		client_say(o, "cannot read %s: %s", o->bulk_token,
+		    strerror(errno));
+		return NULL;
+	}
+	tok = xmalloc(20000);
+	len = fread(tok, 1, 19999, f);
+	fclose(f);
+	tok[len] = '\0';
+	n = strcspn(tok, "\r\n");
+	tok[n] = '\0';
+	if (n == 0 || n != strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+	    "nopqrstuvwxyz0123456789-_.")) {
+		client_say(o, "%s: not a token (one line of base64url parts)",
+		    o->bulk_token);
+		free(tok);
+		return NULL;
+	}
+	xasprintf(&h, "Authorization: Bearer %s\r\n", tok);
+	explicit_bzero(tok, len);
+	free(tok);
+	return h;
+}
+
+int
+client_register(const struct client_opts *o)
+{
+	struct client c;
+	struct wire_bytes body = { 0 };
+	struct wire_reply rp = { 0 };
+	struct tls_get_result r = { 0 };
+	char *bulk = NULL, *hdrs = NULL, *why = NULL;
+	int rc;
+
+	if ((rc = client_load(&c, o, 1)) != CLIENT_OK)
+		return rc;
+	rc = CLIENT_LOCAL;
+	if ((bulk = bulk_header(o)) == NULL || reg_body(&c, &body) == -1)
+		goto out;
+	xasprintf(&hdrs, "Content-Type: %s\r\n%s", WIRE_CONTENT_TYPE, bulk);
+	client_log(o, "ClientIDManagerStartup.log", CMLOG_TYPE_INFO,
+	    "[RegTask] - Sending a registration request to %s%s", o->mp,
+	    *bulk != '\0' ? " with a bulk registration token" : "");
+	if ((rc = client_request(o, "CCM_POST", "/ccm_system/request", hdrs,
+	    body.data, body.len, &r)) != CLIENT_OK)
+		goto out;
+	if (r.status != 200) {
+		client_log(o, "ClientIDManagerStartup.log", CMLOG_TYPE_ERROR,
+		    "[RegTask] - Registration refused: HTTP %d %.200s",
+		    r.status, (const char *)r.body);
+		rc = client_refused(o, "registration", &r);
+		goto out;
+	}
+	if (wire_reply_decode(r.body, r.body_len, &rp, &why) == -1) {
+		client_say(o, "the registration reply: %s", why);
+		rc = CLIENT_NETWORK;
+		goto out;
+	}
+	if (rp.status == WIRE_REG_CERT_RESET) {
+		client_log(o, "ClientIDManagerStartup.log", CMLOG_TYPE_ERROR,
+		    "[RegTask] - The management point reset the client's "
+		    "certificate (CertificateReset)");
+		client_say(o, "the management point answered CertificateReset: "
+		    "this certificate belongs to another client record");
+		rc = CLIENT_REFUSED;
+		goto out;
+	}
+	snprintf(c.smsid, sizeof c.smsid, "%s", rp.smsid);
+	c.approval = rp.approval;
+	snprintf(c.mp, sizeof c.mp, "%s", o->mp);
+	if (state_save(&c) == -1)
+		goto out;
+	client_log(o, "ClientIDManagerStartup.log", CMLOG_TYPE_INFO,
+	    "[RegTask] - Client is registered. Server assigned ClientID is %s."
+	    " Approval status %d", c.smsid, c.approval);
+	if (o->json) {
+		json_t *j = json_pack("{s:s,s:s,s:i}", "smsid", c.smsid,
+		    "approval", c.approval == 1 ? "approved" : "pending", "status",
+		    rp.status);
+		char *s = json_dumps(j, JSON_COMPACT);
+
+		fprintf(o->out, "%s\n", s);
+		free(s);
+		json_decref(j);
+	} else
+		fprintf(o->out, "Registered: %s, approval %s\n", c.smsid,
+		    c.approval == 1 ? "approved" : "pending");
+	rc = c.approval == 1 ? CLIENT_OK : CLIENT_REFUSED;
+out:
+	free(why);
+	free(bulk);
+	free(hdrs);
+	wire_bytes_free(&body);
+	wire_reply_clear(&rp);
+	tls_get_result_clear(&r);
+	client_free(&c);
+	return rc;
+}
+
+/* --------------------------------------------------------------- tokens */
+
+/* ClientToken and ClientTokenSignature header lines, signed now. */
+static char *
+proof_headers(struct client *c)
+{
+	char ts[TIMEFMT_LEN], *tok, *hex, *h = NULL;
+	unsigned char *u16;
+	struct ca_blob sig = { 0 };
+	struct ca *ca = ca_new();
+	size_t n;
+
+	timefmt(ts, sizeof ts, time(NULL), TIMEFMT_ISO);
+	xasprintf(&tok, "%s;%s;2", c->smsid, ts);
+	n = strlen(tok);
+	u16 = xcalloc(2 * n, 1);
+	for (size_t i = 0; i < n; i++)
+		u16[2 * i] = (unsigned char)tok[i];
+	if (ca_capi_sign(ca, c->key.data, c->key.len, c->master, u16, 2 * n,
+	    &sig) == -1)
+		client_say(c->o, "cannot sign the ClientToken: %s",
+		    ca_error(ca));
+	else {
+		hex = wire_hex(sig.data, sig.len);
+		xasprintf(&h, "ClientToken: %s\r\nClientTokenSignature: %s\r\n",
+		    tok, hex);
+		free(hex);
+	}
+	ca_blob_free(&sig);
+	ca_free(ca);
+	free(u16);
+	free(tok);
+	return h;
+}
+
+/* A token from /CCM_STS into the state (token, token_expires). */
+static int
+token_get(struct client *c)
+{
+	const struct client_opts *o = c->o;
+	struct tls_get_result r = { 0 };
+	json_error_t je;
+	json_t *j = NULL, *t, *e;
+	char *h, when[TIMEFMT_LEN];
+	int rc;
+
+	if (c->smsid[0] == '\0') {
+		client_say(o, "not registered yet (ehttp-client register)");
+		return CLIENT_REFUSED;
+	}
+	if ((h = proof_headers(c)) == NULL)
+		return CLIENT_LOCAL;
+	rc = client_request(o, "GET", o->site_token ?
+	    "/CCM_STS?Type=SiteToken" : "/CCM_STS", h, NULL, 0, &r);
+	free(h);
+	if (rc != CLIENT_OK)
+		return rc;
+	if (r.status != 200) {
+		rc = client_refused(o, "token", &r);
+		goto out;
+	}
+	rc = CLIENT_NETWORK;
+	if ((j = json_loadb((const char *)r.body, r.body_len, 0, &je)) ==
+	    NULL || !json_is_string(t = json_object_get(j, "token")) ||
+	    !json_is_integer(e = json_object_get(j, "expires_in"))) {
+		client_say(o, "the token reply is not the JSON of a token");
+		goto out;
+	}
+	if (state_write(o, o->site_token ? "site-token" : "token",
+	    json_string_value(t), json_string_length(t), 0600) == -1) {
+		rc = CLIENT_LOCAL;
+		goto out;
+	}
+	if (!o->site_token) {
+		c->token_expires = time(NULL) + json_integer_value(e);
+		if (state_save(c) == -1) {
+			rc = CLIENT_LOCAL;
+			goto out;
+		}
+	}
+	timefmt(when, sizeof when, time(NULL) + json_integer_value(e),
+	    TIMEFMT_SECOND_UTC);
+	client_log(o, "CcmMessaging.log", CMLOG_TYPE_INFO, "Got a %s valid "
+	    "until %s", o->site_token ? "site token" : "CCM token", when);
+	if (!o->json)
+		fprintf(o->out, "%s valid until %s\n", o->site_token ?
+		    "Site token" : "CCM token", when);
+	rc = CLIENT_OK;
+out:
+	json_decref(j);
+	tls_get_result_clear(&r);
+	return rc;
+}
+
+int
+client_token(const struct client_opts *o)
+{
+	struct client c;
+	int rc;
+
+	if ((rc = client_load(&c, o, 0)) == CLIENT_OK)
+		rc = token_get(&c);
+	client_free(&c);
+	return rc;
+}
+
+int
+client_poll(const struct client_opts *o)
+{
+	struct client c;
+	struct tls_get_result r = { 0 };
+	unsigned char *tok = NULL;
+	char *h;
+	size_t len;
+	int rc;
+
+	if ((rc = client_load(&c, o, 0)) != CLIENT_OK)
+		goto out;
+	/* A token that is missing or ends within a minute: a new one. */
+	if (c.token_expires < time(NULL) + 60 && (rc = token_get(&c)) !=
+	    CLIENT_OK)
+		goto out;
+	if (state_read(o, "token", &tok, &len) != 1) {
+		rc = CLIENT_LOCAL;
+		goto out;
+	}
+	xasprintf(&h, "Authorization: Bearer %s\r\n", (char *)tok);
+	rc = client_request(o, "GET", "/ccm_system_tokenauth/request", h,
+	    NULL, 0, &r);
+	explicit_bzero(h, strlen(h));
+	free(h);
+	if (rc != CLIENT_OK)
+		goto out;
+	if (r.status != 200) {
+		rc = client_refused(o, "poll", &r);
+		goto out;
+	}
+	fprintf(o->out, "Poll: HTTP 200 (%zu bytes of policy)\n", r.body_len);
+out:
+	if (tok != NULL)
+		explicit_bzero(tok, len);
+	free(tok);
+	tls_get_result_clear(&r);
+	client_free(&c);
+	return rc;
+}
+
+int
+client_show(const struct client_opts *o)
+{
+	struct ca_cert_info info = { 0 };
+	struct client c;
+	struct ca *ca;
+	char when[TIMEFMT_LEN] = "-";
+	int rc;
+
+	if ((rc = client_load(&c, o, 0)) != CLIENT_OK) {
+		client_free(&c);
+		return rc;
+	}
+	ca = ca_new();
+	if (ca_cert_info(ca, c.cert.data, c.cert.len, &info) == -1) {
+		client_say(o, "cert.der: %s", ca_error(ca));
+		rc = CLIENT_LOCAL;
+	} else {
+		if (c.token_expires > 0)
+			timefmt(when, sizeof when, c.token_expires,
+			    TIMEFMT_SECOND_UTC);
+		fprintf(o->out, "Name:         %s\nSMSID:        %s\n"
+		    "Approval:     %s\nMP:           %s\nCertificate:  %s\n"
+		    "Token until:  %s\n", info.issued_to, c.smsid[0] ? c.smsid :
+		    "(not registered)", c.approval == 1 ? "approved" :
+		    c.approval == 0 ? "pending" : "-", c.mp[0] ? c.mp : "-",
+		    info.thumbprint, when);
+	}
+	ca_cert_info_clear(&info);
+	ca_free(ca);
+	client_free(&c);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * client: ehttp-client, a Configuration Manager client built from the
+ * public wire format only: its own key and self-signed certificate,
+ * registration at a management point, tokens from /CCM_STS and requests
+ * with them. It never reads the site database: it reaches the MP over
+ * HTTPS (backend/tls/), verifying its chain against the site's root and
+ * its name; messages are backend/wire/'s, signatures backend/ca/'s.
+ *
+ * What it keeps, in its state directory (0700):
+ *   master        the passphrase its key is encrypted with (0600)
+ *   key.p8        its RSA 2048 key, encrypted PKCS#8 (0600)
+ *   cert.der      its self-signed certificate (SMS Encryption and SMS
+ *                 Signing EKUs)
+ *   state         smsid=, approval=, mp=, token_expires= lines
+ *   token         the last CCM token (0600)
+ *   logs/         ClientIDManagerStartup.log, CcmMessaging.log,
+ *                 LocationServices.log (CMTrace)
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <stdio.h>
+#include <time.h>
+
+/* Exit codes of ehttp-client. */
+#define CLIENT_OK		0
+#define CLIENT_REFUSED		1	/* the MP said no (pending, 401, 403) */
+#define CLIENT_USAGE		2
+#define CLIENT_NETWORK		3	/* unreachable, TLS, bad reply */
+#define CLIENT_LOCAL		4	/* the state directory */
+
+struct client_opts {
+	const char	*mp;		/* the MP's FQDN */
+	int		 port;		/* 443 */
+	const char	*connect;	/* numeric address to reach it at */
+	int		 connect_port;
+	const char	*root;		/* PEM file: the site's trusted root */
+	const char	*bulk_token;	/* file, or NULL */
+	const char	*state;		/* the state directory */
+	const char	*name;		/* the client's name (host name) */
+	int		 site_token;	/* token: ?Type=SiteToken */
+	int		 json;
+	int		 timeout_ms;
+	FILE		*out;
+	FILE		*err;
+};
+
+int	 client_register(const struct client_opts *);
+int	 client_token(const struct client_opts *);
+int	 client_poll(const struct client_opts *);
+int	 client_show(const struct client_opts *);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * ehttp-client: a Configuration Manager client simulator (client.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "ehttp.h"
+#include "prog.h"
+#include "safetext.h"
+#include "xmalloc.h"
+
+#define PROG	"ehttp-client"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: " PROG " register|token|poll|show --mp FQDN[:PORT] --root PEM\n"
+"                    --state DIR [--connect ADDR[:PORT]] [--bulk-token FILE]\n"
+"                    [--name NAME] [--site-token] [--timeout SECONDS] [--json]\n"
+"\n"
+"A Configuration Manager client built from the public wire format. It\n"
+"reaches the management point over HTTPS, verifying its certificate chain\n"
+"against the site's root (--root: the SMS Issuing certificate, PEM, e.g.\n"
+"from ehttpctl cert export) and its name (--mp).\n"
+"\n"
+"  register   make the client's key and self-signed certificate (first\n"
+"             time) and register: prints the SMSID and the approval\n"
+"  token      get a CCM token (8 hours; --site-token: the site token)\n"
+"  poll       a token-authenticated request (a new token if needed)\n"
+"  show       what the state directory holds (never the key)\n"
+"\n"
+"  --mp FQDN[:PORT]     the management point (port default 443)\n"
+"  --connect ADDR[:PORT] reach it at this numeric address instead (its name\n"
+"                       is still verified), as curl's --resolve\n"
+"  --root PEM           the trusted root of the site\n"
+"  --state DIR          the client's identity and logs (created 0700)\n"
+"  --bulk-token FILE    register with a bulk registration token (approved)\n"
+"  --name NAME          the client's name (default: this host's name)\n"
+"  --timeout SECONDS    connect and each read, 1 to 300 (default 30)\n"
+"  --json               machine-readable output (register)\n"
+"\n"
+"Exit status: 0 done (register: approved), 1 the management point refused\n"
+"or approval is pending, 2 usage, 3 network, TLS or a bad reply, 4 the\n"
+"state directory.\n");
+}
+
+/* "HOST[:PORT]" into host (a copy) and *port; 0, or -1. */
+static int
+host_port(const char *s, char **host, int *port, int def)
+{
+	const char *c = strrchr(s, ':');
+	unsigned long long p = (unsigned long long)def;
+
+	if (c != NULL && (prog_number(c + 1, 1, 65535, &p) == -1 ||
+	    c == s))
+		return -1;
+	*host = xstrndup(s, c != NULL ? (size_t)(c - s) : strlen(s));
+	*port = (int)p;
+	return **host != '\0' ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "mp", required_argument, NULL, 'm' },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "state", required_argument, NULL, 's' },
+		{ "bulk-token", required_argument, NULL, 'b' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "site-token", no_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 } };
+	struct client_opts o = { 0 };
+	char *mp = NULL, *conn = NULL, host[256];
+	unsigned long long t = 30;
+	const char *cmd;
+	int ch, rc, out_err = 0, err_err = 0;
+
+	prog_start(PROG);
+	o.out = safetext_stream(stdout, &out_err);
+	o.err = safetext_stream(stderr, &err_err);
+	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
+		if (prog_help_version(ch, PROG, usage, stdout))
+			return 0;
+		switch (ch) {
+		case 'm':
+			free(mp);
+			if (host_port(optarg, &mp, &o.port, 443) == -1)
+				return prog_usage(PROG, "--mp '%s': must be "
+				    "FQDN[:PORT]", optarg);
+			break;
+		case 'c':
+			free(conn);
+			if (host_port(optarg, &conn, &o.connect_port, 0) == -1)
+				return prog_usage(PROG, "--connect '%s': must be "
+				    "ADDR[:PORT]", optarg);
+			break;
+		case 'r': o.root = optarg; break;
+		case 's': o.state = optarg; break;
+		case 'b': o.bulk_token = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 'S': o.site_token = 1; break;
+		case 'j': o.json = 1; break;
+		case 't':
+			if (prog_number_option(PROG, "timeout", optarg, 1, 300,
+			    "a number of seconds from 1 to 300", &t) == -1)
+				return PROG_EXIT_USAGE;
+			break;
+		default:
+			return prog_usage(PROG, "unknown or incomplete option");
+		}
+	}
+	if (optind != argc - 1)
+		return prog_usage(PROG, "expected one command: register, token,"
+		    " poll or show");
+	cmd = argv[optind];
+	if (o.state == NULL)
+		return prog_usage(PROG, "--state DIR is required");
+	if (strcmp(cmd, "show") != 0 && (mp == NULL || o.root == NULL))
+		return prog_usage(PROG, "--mp FQDN and --root PEM are required");
+	o.mp = mp;
+	o.connect = conn != NULL ? conn : mp;
+	if (o.connect_port == 0)
+		o.connect_port = o.port;
+	if (o.name == NULL) {
+		if (gethostname(host, sizeof host) == -1)
+			snprintf(host, sizeof host, "ehttp-client");
+		host[sizeof host - 1] = '\0';
+		o.name = host;
+	}
+	o.timeout_ms = (int)t * 1000;
+	if (strcmp(cmd, "register") == 0)
+		rc = client_register(&o);
+	else if (strcmp(cmd, "token") == 0)
+		rc = client_token(&o);
+	else if (strcmp(cmd, "poll") == 0)
+		rc = client_poll(&o);
+	else if (strcmp(cmd, "show") == 0)
+		rc = client_show(&o);
+	else
+		rc = prog_usage(PROG, "unknown command '%s' (register, token, "
+		    "poll or show)", cmd);
+	fflush(o.out);
+	fflush(o.err);
+	free(mp);
+	free(conn);
+	return rc;
+}
