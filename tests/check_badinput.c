@@ -588,9 +588,9 @@ static const struct {
 	{ "another program's database", "rm \"$D\" && sqlite3 \"$D\""
 	  " 'CREATE TABLE contacts (name TEXT); INSERT INTO contacts"
 	  " VALUES (1)'", "an SQLite database of another program" },
-	{ "a newer schema version", "sqlite3 \"$D\" 'PRAGMA user_version = 9'",
-	  "schema version 9 is newer than this program understands ("
-	  STR(DB_SCHEMA_VERSION) ")" },
+	{ "a newer schema version", "sqlite3 \"$D\" 'PRAGMA user_version ="
+	  " 999'", "schema version 999 is newer than this program understands"
+	  " (" STR(DB_SCHEMA_VERSION) ")" },
 };
 
 static const char *const dbfile_cmds[][8] = {
