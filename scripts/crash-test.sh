@@ -60,6 +60,9 @@ kill_later() {
 	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
 	kill -KILL "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
+	# A process killed under libfaketime leaves its semaphore and shared
+	# memory (named after its pid): a later one of the same pid would fail.
+	rm -f "/dev/shm/faketime_shm_$1" "/dev/shm/sem.faketime_sem_$1"
 }
 
 while [ "$n" -le "$kills" ]; do

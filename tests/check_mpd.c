@@ -864,9 +864,9 @@ START_TEST(test_pki_expired_fallback)
 	/* Made and imported in the past (libfaketime), expired by now. The
 	 * sanitizer build: libfaketime is preloaded ahead of ASan's runtime,
 	 * which is fine for this one command. */
-	free(sh1("cd '%s' && faketime '2024-01-01 00:00:00' sh -c \""
-	    PKI_MAKE "\" && ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
-	    "verify_asan_link_order=0\" faketime '2024-01-10 00:00:00' '%s'"
+	tu_faketime_setup();
+	free(sh1("cd '%s' && " TU_FAKE "'@2024-01-01 00:00:00' sh -c \""
+	    PKI_MAKE "\" && " TU_FAKE "'@2024-01-10 00:00:00' '%s'"
 	    " --db '%s'"
 	    " cert import-pki %s pki.pem pki.key >/dev/null && echo ok", dir,
 	    FQDN, FQDN, tu_bin("ehttpctl"), db, FQDN));

@@ -23,15 +23,7 @@
 
 #define FQDN	"p01.contoso.com"
 #define WAIT_MS	20000
-/*
- * A program run at a faked time: libfaketime preloaded into the program
- * itself (the faketime command forks, and a signal to it would not reach
- * the program), ahead of ASan's runtime in the sanitizer build. Followed by
- * the offset ("+340d").
- */
-#define FAKE	"LD_PRELOAD=\"$EHTTP_LIBFAKETIME\" ASAN_OPTIONS=\"" \
-		"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\"" \
-		" FAKETIME="
+#define FAKE	TU_FAKE
 
 static char *tmpl;	/* the demo with enhanced HTTP on P01, made once */
 static char db[4096], logs[4000], certmgr[4096];
@@ -45,12 +37,7 @@ tmpl_setup(void)
 {
 	char t[4096];
 
-	char *lib = sh1("ls /usr/lib/*/faketime/libfaketime.so.1"
-	    " /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -1");
-
-	ck_assert_msg(lib[0] == '/', "libfaketime is not installed (make deps)");
-	setenv("EHTTP_LIBFAKETIME", lib, 1);
-	free(lib);
+	tu_faketime_setup();
 	tmpl = tu_demo_enhanced(t, sizeof t, "P01");
 }
 
@@ -187,7 +174,7 @@ handshake(const char *offset, const char *ca_pem, char tp[41])
 	int rc;
 
 	tp[0] = '\0';
-	rc = tu_sh_in(tu_dir, &out, NULL, "out=$(faketime -f '%s' openssl s_client"
+	rc = tu_sh_in(tu_dir, &out, NULL, "out=$(" FAKE "'%s' openssl s_client"
 	    " -connect 127.0.0.1:%d -servername " FQDN " -CAfile '%s' -no-CApath"
 	    " -no-CAstore -verify_return_error -verify_hostname " FQDN
 	    " </dev/null 2>&1) || exit 3; printf '%%s\\n' \"$out\" | grep -q"
@@ -238,16 +225,16 @@ cert_field(const char *filter, const char *field)
 static void
 verifiers_accept(const char *offset, const char *root, const char *leaf)
 {
-	free(tu_sh_ok("cd '%s' && faketime -f '%s' openssl verify -CAfile %s"
+	free(tu_sh_ok("cd '%s' && " FAKE "'%s' openssl verify -CAfile %s"
 	    " -purpose sslserver -verify_hostname " FQDN " -x509_strict %s",
 	    tu_dir, offset, root, leaf));
-	free(tu_sh_ok("cd '%s' && faketime -f '%s' certtool --verify"
+	free(tu_sh_ok("cd '%s' && " FAKE "'%s' certtool --verify"
 	    " --load-ca-certificate %s --infile %s --verify-hostname " FQDN
 	    " | grep -q 'Chain verification output: Verified'", tu_dir, offset,
 	    root, leaf));
 	/* python3's cryptography: the root's signature over the leaf, the
 	 * leaf's validity at the faked date, its name. */
-	free(tu_sh_ok("cd '%s' && faketime -f '%s' %s -c '\n"
+	free(tu_sh_ok("cd '%s' && " FAKE "'%s' %s -c '\n"
 	    "import datetime\n"
 	    "from cryptography import x509\n"
 	    "from cryptography.hazmat.primitives.asymmetric import padding, ec\n"
@@ -356,9 +343,9 @@ START_TEST(token_signing_renewed_at_340d)
 	ck_assert_int_eq(log_records(1, "The SMS Token Signing of site P01"), 1);
 	export(root, "root.pem");
 	export(after, "token.pem");
-	free(tu_sh_ok("cd '%s' && faketime -f +340d openssl verify -x509_strict"
+	free(tu_sh_ok("cd '%s' && " FAKE "+340d openssl verify -x509_strict"
 	    " -CAfile root.pem token.pem", tu_dir));
-	free(tu_sh_ok("cd '%s' && faketime -f +340d certtool --verify"
+	free(tu_sh_ok("cd '%s' && " FAKE "+340d certtool --verify"
 	    " --load-ca-certificate root.pem --infile token.pem | grep -q"
 	    " 'Chain verification output: Verified'", tu_dir));
 	/* Renewed once: the next pass leaves it. */

@@ -156,6 +156,20 @@ tu_demo_enhanced(char *db, size_t len, const char *site)
 	return dir;
 }
 
+void
+tu_faketime_setup(void)
+{
+	char *lib;
+
+	if (getenv("EHTTP_LIBFAKETIME") != NULL)
+		return;
+	lib = tu_line1(tu_sh_ok("ls /usr/lib/*/faketime/libfaketime.so.1"
+	    " /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -1; true"));
+	ck_assert_msg(lib[0] == '/', "libfaketime is not installed (make deps)");
+	setenv("EHTTP_LIBFAKETIME", lib, 1);
+	free(lib);
+}
+
 const char *
 tu_bin(const char *name)
 {

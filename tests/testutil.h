@@ -112,6 +112,26 @@ void	 tu_ctl_fails(const char *db, int want, const char *msg, ...)
  * a second to start). */
 const char *tu_python(void);
 
+/*
+ * A program run at a faked time: libfaketime preloaded into it (ahead of
+ * ASan's runtime in the sanitizer build), never the faketime wrapper. A
+ * shell prefix followed by the time: TU_FAKE "+340d cmd", TU_FAKE
+ * "'@2024-01-01 00:00:00' cmd". libfaketime keeps a semaphore and shared
+ * memory named after the pid (/dev/shm/sem.faketime_sem_PID,
+ * faketime_shm_PID) and removes them at exit; a faked process killed with
+ * SIGKILL leaves them, and a later faked process that gets the same pid
+ * fails ("sem_open: File exists"). So the prefix first removes those of
+ * processes that are gone. tu_faketime_setup() finds the library
+ * (asserted).
+ */
+#define TU_FAKE	"EHTTP_FAKE_SWEPT=\"$(for f in /dev/shm/faketime_shm_*; do" \
+		" p=${f##*_}; kill -0 \"$p\" 2>/dev/null || rm -f \"$f\"" \
+		" \"/dev/shm/sem.faketime_sem_$p\" 2>/dev/null; done)\"" \
+		" LD_PRELOAD=\"$EHTTP_LIBFAKETIME\" ASAN_OPTIONS=\"" \
+		"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\"" \
+		" FAKETIME="
+void	 tu_faketime_setup(void);
+
 /* A python3 expression evaluated over json parsed by python3's own parser
  * (the name d); the first line it prints, malloc'ed. Asserts it ran. */
 char	*tu_py_json(const char *json, const char *expr);
