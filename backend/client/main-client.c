@@ -64,8 +64,29 @@ host_port(const char *s, char **host, int *port, int def)
 	return **host != '\0' ? 0 : -1;
 }
 
+static int	client_main(struct client_opts *, int, char **);
+
 int
 main(int argc, char **argv)
+{
+	struct client_opts o = { 0 };
+	int rc, out_err = 0, err_err = 0;
+
+	prog_start(PROG);
+	o.out = safetext_stream(stdout, &out_err);
+	o.err = safetext_stream(stderr, &err_err);
+	setvbuf(o.err, NULL, _IOLBF, BUFSIZ);	/* messages at once */
+	rc = client_main(&o, argc, argv);
+	if (fclose(o.out) == EOF || ferror(stdout) || fflush(stdout) == EOF) {
+		fprintf(o.err, "ehttp-client: cannot write the output\n");
+		rc = rc == CLIENT_OK ? CLIENT_LOCAL : rc;
+	}
+	fclose(o.err);
+	return rc;
+}
+
+static int
+client_main(struct client_opts *op, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "mp", required_argument, NULL, 'm' },
@@ -80,30 +101,37 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
-	struct client_opts o = { 0 };
-	char *mp = NULL, *conn = NULL, host[256];
+	struct client_opts o = *op;
+	static char host[256];
+	char *mp = NULL, *conn = NULL;
 	unsigned long long t = 30;
 	const char *cmd;
-	int ch, rc, out_err = 0, err_err = 0;
+	int ch, rc;
 
-	prog_start(PROG);
-	o.out = safetext_stream(stdout, &out_err);
-	o.err = safetext_stream(stderr, &err_err);
+	rc = PROG_EXIT_USAGE;		/* until the command line is read */
 	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
-		if (prog_help_version(ch, PROG, usage, stdout))
-			return 0;
+		if (prog_help_version(ch, PROG, usage, o.out)) {
+			rc = 0;
+			goto out;
+		}
 		switch (ch) {
 		case 'm':
 			free(mp);
-			if (host_port(optarg, &mp, &o.port, 443) == -1)
-				return prog_usage(PROG, "--mp '%s': must be "
-				    "FQDN[:PORT]", optarg);
+			mp = NULL;
+			if (host_port(optarg, &mp, &o.port, 443) == -1) {
+				prog_usage(PROG, "--mp '%s': must be FQDN[:PORT]",
+				    optarg);
+				goto out;
+			}
 			break;
 		case 'c':
 			free(conn);
-			if (host_port(optarg, &conn, &o.connect_port, 0) == -1)
-				return prog_usage(PROG, "--connect '%s': must be "
+			conn = NULL;
+			if (host_port(optarg, &conn, &o.connect_port, 0) == -1) {
+				prog_usage(PROG, "--connect '%s': must be "
 				    "ADDR[:PORT]", optarg);
+				goto out;
+			}
 			break;
 		case 'r': o.root = optarg; break;
 		case 's': o.state = optarg; break;
@@ -114,20 +142,27 @@ main(int argc, char **argv)
 		case 't':
 			if (prog_number_option(PROG, "timeout", optarg, 1, 300,
 			    "a number of seconds from 1 to 300", &t) == -1)
-				return PROG_EXIT_USAGE;
+				goto out;
 			break;
 		default:
-			return prog_usage(PROG, "unknown or incomplete option");
+			prog_usage(PROG, "unknown or incomplete option");
+			goto out;
 		}
 	}
-	if (optind != argc - 1)
-		return prog_usage(PROG, "expected one command: register, token,"
-		    " poll or show");
+	if (optind != argc - 1) {
+		prog_usage(PROG, "expected one command: register, token, poll"
+		    " or show");
+		goto out;
+	}
 	cmd = argv[optind];
-	if (o.state == NULL)
-		return prog_usage(PROG, "--state DIR is required");
-	if (strcmp(cmd, "show") != 0 && (mp == NULL || o.root == NULL))
-		return prog_usage(PROG, "--mp FQDN and --root PEM are required");
+	if (o.state == NULL) {
+		prog_usage(PROG, "--state DIR is required");
+		goto out;
+	}
+	if (strcmp(cmd, "show") != 0 && (mp == NULL || o.root == NULL)) {
+		prog_usage(PROG, "--mp FQDN and --root PEM are required");
+		goto out;
+	}
 	o.mp = mp;
 	o.connect = conn != NULL ? conn : mp;
 	if (o.connect_port == 0)
@@ -150,8 +185,7 @@ main(int argc, char **argv)
 	else
 		rc = prog_usage(PROG, "unknown command '%s' (register, token, "
 		    "poll or show)", cmd);
-	fflush(o.out);
-	fflush(o.err);
+out:
 	free(mp);
 	free(conn);
 	return rc;
