@@ -12,34 +12,11 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <sys/random.h>
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "uuid.h"
 #include "xmalloc.h"
-
-/* A random (version 4) UUID, lower-case, 36 characters. */
-static void
-client_uuid(char out[40])
-{
-	unsigned char r[16];
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < sizeof r) {
-		if ((n = getrandom(r + got, sizeof r - got, 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			abort();	/* no kernel randomness */
-		}
-		got += (size_t)n;
-	}
-	r[6] = (r[6] & 0x0f) | 0x40;
-	r[8] = (r[8] & 0x3f) | 0x80;
-	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
-	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-}
 
 /* ------------------------------------------------------------ hierarchy */
 
@@ -148,7 +125,7 @@ reg_locked(struct ehttp *e, const struct ehttp_client_reg *in,
 			return EHTTP_REG_CONFLICT;
 	}
 	memset(out, 0, sizeof *out);
-	client_uuid(uuid);
+	uuid_v4(uuid);
 	snprintf(out->smsid, sizeof out->smsid, "GUID:%s", uuid);
 	snprintf(out->name, sizeof out->name, "%s", in->name);
 	snprintf(out->thumbprint, sizeof out->thumbprint, "%s", tp);
@@ -345,7 +322,7 @@ ehttp_bulk_token_new(struct ehttp *e, int64_t site_id, long minutes,
 	    ehttp_hierarchy_id(e, hid, sizeof hid) == -1)
 		return -1;
 	memset(b, 0, sizeof *b);
-	client_uuid(b->id);
+	uuid_v4(b->id);
 	b->site_id = site_id;
 	snprintf(b->site_code, sizeof b->site_code, "%s", s.code);
 	b->created = b->not_before = now;

@@ -50,15 +50,6 @@ tmpl_teardown(void)
 	tmpl = NULL;
 }
 
-static void
-msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* The agent of FQDN on a free loopback port, polling every second. */
 static void
 agent_start(void)
@@ -90,7 +81,7 @@ agent_start(void)
 		}
 		free(s);
 		ck_assert_int_eq(waitpid(agent, NULL, WNOHANG), 0);
-		msleep(50);
+		tu_msleep(50);
 	}
 	ck_abort_msg("the agent did not start");
 }
@@ -160,7 +151,7 @@ poll_until(const char *state, int want, char **err)
 		if (rc == want)
 			return;
 		free(*err);
-		msleep(200);
+		tu_msleep(200);
 	}
 	ck_abort_msg("poll exited %d, not %d", rc, want);
 }

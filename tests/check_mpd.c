@@ -102,15 +102,6 @@ teardown(void)
 	dir = NULL;
 }
 
-static void
-msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 static char *
 slurp(const char *path)
 {
@@ -207,7 +198,7 @@ agent_startv(const char *fqdn, const char *const *pre,
 				return -1;
 			if ((rc = agent_exited()) != -1)
 				break;
-			msleep(20);
+			tu_msleep(20);
 		}
 		ck_assert_msg(rc != -1, "the agent did not start in time");
 		char *out = slurp(outf);
@@ -239,7 +230,7 @@ agent_stop(int sig)
 	for (int ms = 0; ms < WAIT_MS; ms += 20) {
 		if ((rc = agent_exited()) != -1)
 			return rc;
-		msleep(20);
+		tu_msleep(20);
 	}
 	return -1;
 }
@@ -316,7 +307,7 @@ wait_serving(const char *ca, const char *want, char tp[41])
 		rc = s_client(FQDN, https_port, ca, tp);
 		if (rc == 0 && (want == NULL || strcmp(tp, want) == 0))
 			break;
-		msleep(100);
+		tu_msleep(100);
 	}
 	if (want == NULL)
 		ck_assert_int_eq(rc, 0);
@@ -335,7 +326,7 @@ wait_no_tls(void)
 	for (int ms = 0; ms < WAIT_MS && rc == 0; ms += 100) {
 		rc = s_client(FQDN, https_port, root, tp);
 		if (rc == 0)
-			msleep(100);
+			tu_msleep(100);
 	}
 	ck_assert_int_ne(rc, 0);
 }
@@ -404,7 +395,7 @@ wait_log(const char *needle, int times)
 	for (int ms = 0; ms < WAIT_MS; ms += 50) {
 		if (log_count(needle) >= times)
 			return 1;
-		msleep(50);
+		tu_msleep(50);
 	}
 	return 0;
 }
@@ -572,7 +563,7 @@ START_TEST(test_cert_swap_without_restart)
 		ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
 		if (strcmp(tp, want) == 0)
 			break;
-		msleep(100);
+		tu_msleep(100);
 	}
 	ck_assert_str_eq(tp, want);
 	ck_assert_int_eq(agent, pid);
@@ -595,7 +586,7 @@ START_TEST(test_cert_swap_without_restart)
 		if (ok)
 			break;
 		free(json);
-		msleep(100);
+		tu_msleep(100);
 		json = system_show_json(FQDN);
 	}
 	tu_py_check(json, expr);
@@ -785,7 +776,7 @@ wait_json(const char *fqdn, const char *expr)
 		}
 		free(v);
 		free(json);
-		msleep(100);
+		tu_msleep(100);
 		json = system_show_json(fqdn);
 	}
 	tu_py_check(json, expr);
@@ -1184,7 +1175,7 @@ START_TEST(test_daemon_mode)
 	free(argv[0]);
 	ck_assert_int_eq(kill(p, SIGTERM), 0);
 	for (int ms = 0; ms < WAIT_MS && access(pidf, F_OK) == 0; ms += 20)
-		msleep(20);
+		tu_msleep(20);
 	ck_assert_int_eq(access(pidf, F_OK), -1);
 	ck_assert(wait_log("MP Control Manager stopped for " MP2, 1));
 	assert_log_clean();
@@ -1359,7 +1350,7 @@ START_TEST(test_db_replaced_by_mv)
 	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST", &out), 0);
 	ck_assert_ptr_nonnull(strstr(out, FQDN));
 	free(out);
-	msleep(1500);
+	tu_msleep(1500);
 	ck_assert_int_eq(log_count("was deleted: serving from the file"), 1);
 	ck_assert_int_eq(agent_stop(SIGTERM), 0);
 	assert_log_clean();
@@ -1417,7 +1408,7 @@ START_TEST(test_db_replaced_while_old_in_use)
 	pid = sh1("%s '%s' '%s' '%s' >/dev/null 2>&1 & echo $!", tu_python(), py,
 	    db, flag);
 	for (int ms = 0; ms < WAIT_MS && access(ready, F_OK) == -1; ms += 50)
-		msleep(50);
+		tu_msleep(50);
 	ck_assert_int_eq(access(ready, F_OK), 0);
 	snprintf(aside, sizeof aside, "%s/aside.db", dir);
 	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
@@ -1575,7 +1566,7 @@ START_TEST(test_duplicate_agent_refused)
 	ck_assert_msg(strstr(err, want) != NULL && strstr(err, " serves "
 	    FQDN " since ") != NULL, "stderr: %s", err);
 	free(err);
-	msleep(1200);	/* a poll or two: the first keeps its row */
+	tu_msleep(1200);	/* a poll or two: the first keeps its row */
 	agent_pid_is(first);
 
 	/* Killed: its process is gone, the next agent takes over. */
@@ -1629,7 +1620,7 @@ START_TEST(test_duplicate_agent_refused)
 	for (int ms = 0; ms < WAIT_MS && rc == -1; ms += 50) {
 		rc = agent_exited();
 		if (rc == -1)
-			msleep(50);
+			tu_msleep(50);
 	}
 	ck_assert_int_eq(rc, 1);
 	ck_assert_int_eq(log_count("Stopping: another agent (pid 4243 on"
@@ -1914,7 +1905,7 @@ tokenauth_until(const char *token, int want, char **out)
 		if ((rc = tokenauth(token, out)) == want)
 			return;
 		free(*out);
-		msleep(200);
+		tu_msleep(200);
 	}
 	ck_abort_msg("token-authenticated request: %d, not %d", rc, want);
 }

@@ -69,15 +69,6 @@ teardown(void)
 	tu_dir_teardown();
 }
 
-static void
-msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* ehttp-sited --once at now + offset (faketime's "+340d", "+60s"): its
  * exit status, what it printed in out (may be NULL). */
 static int
@@ -157,7 +148,7 @@ agent_at(const char *offset)
 		if (tu_sh(NULL, NULL, "grep -q 'MP Control Manager started for'"
 		    " '%s/agent/mpcontrol.log' 2>/dev/null", tu_dir) == 0)
 			return;
-		msleep(50);
+		tu_msleep(50);
 	}
 	ck_abort_msg("the agent did not start");
 }
@@ -197,7 +188,7 @@ wait_served(const char *offset, const char *ca_pem, const char *want)
 	for (int ms = 0; ms < WAIT_MS; ms += 200) {
 		if (handshake(offset, ca_pem, tp) == 0 && strcmp(tp, want) == 0)
 			return;
-		msleep(200);
+		tu_msleep(200);
 	}
 	ck_abort_msg("the agent serves %s, not %s", tp[0] ? tp : "nothing",
 	    want);
@@ -617,7 +608,7 @@ START_TEST(silent_agent_noticed)
 	char *out = NULL;
 
 	agent_at("+0s");
-	msleep(1500);
+	tu_msleep(1500);
 	kill(agent_pid, SIGKILL);
 	waitpid(agent_pid, NULL, 0);
 	agent_pid = -1;
@@ -633,7 +624,7 @@ START_TEST(silent_agent_noticed)
 	free(out);
 	/* Restarted and stopped cleanly: no notice. */
 	agent_at("+0s");
-	msleep(1500);
+	tu_msleep(1500);
 	kill(agent_pid, SIGTERM);
 	waitpid(agent_pid, NULL, 0);
 	agent_pid = -1;
@@ -665,17 +656,17 @@ START_TEST(service_signals)
 	free(err);
 	for (int ms = 0; ms < WAIT_MS && log_records(1, "Pass 1: ") < 2;
 	    ms += 50)
-		msleep(50);
+		tu_msleep(50);
 	ck_assert_int_eq(log_records(1, "Pass 1: "), 2);
 	kill(p, SIGHUP);
 	for (int ms = 0; ms < WAIT_MS && log_records(1, "Pass 2: ") < 2;
 	    ms += 50)
-		msleep(50);
+		tu_msleep(50);
 	ck_assert_int_eq(log_records(1, "SIGHUP: a pass now."), 1);
 	ck_assert_int_eq(log_records(1, "Pass 2: "), 2);
 	kill(p, SIGTERM);
 	for (int ms = 0; ms < WAIT_MS && kill(p, 0) == 0; ms += 50)
-		msleep(50);
+		tu_msleep(50);
 	ck_assert_int_ne(kill(p, 0), 0);
 	ck_assert_int_ne(access(tu_path("ehttp-sited.pid"), F_OK), 0);
 	ck_assert_int_eq(log_records(1, "Stopping (signal)."), 1);
@@ -755,11 +746,11 @@ START_TEST(sigterm_mid_pass)
 	free(out);
 	for (int ms = 0; ms < WAIT_MS && log_records(1, "Renewing it.") == 0;
 	    ms += 10)
-		msleep(10);
+		tu_msleep(10);
 	kill(pid, SIGTERM);
 	for (int ms = 0; ms < WAIT_MS && kill(pid, 0) == 0; ms += 50) {
 		waitpid(pid, NULL, WNOHANG);
-		msleep(50);
+		tu_msleep(50);
 	}
 	ck_assert_int_ne(kill(pid, 0), 0);
 	ck_assert_int_eq(log_records(1, "Stopping (signal)."), 1);
@@ -818,7 +809,7 @@ START_TEST(console_shows_site_server)
 		    (int)getpid());
 		if (strstr(screen, "Site server and what it cannot renew"))
 			break;
-		msleep(100);
+		tu_msleep(100);
 	}
 	tu_has(screen, "Site server and what it cannot renew",
 	    "(one pass, --once); none is planned",

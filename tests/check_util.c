@@ -16,6 +16,7 @@
 #include "testutil.h"
 #include "timefmt.h"
 #include "utf8.h"
+#include "uuid.h"
 #include "xmalloc.h"
 
 /* ------------------------------------------------------------------ xmalloc */
@@ -387,6 +388,33 @@ static const char time_py[] =
     "            print('mismatch', t, name, repr(got), 'python', repr(want))\n"
     "print('checked', n, 'bad', bad)\n";
 
+/* uuid_v4: python3's uuid module reads each as a version-4, RFC 4122
+ * UUID printed the same way; 2,000 of them are all different. */
+START_TEST(uuid_against_python)
+{
+	char u[UUID_LEN + 1], path[4096], *out, *d = tu_tmpdir();
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/uuids", d);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (int i = 0; i < 2000; i++) {
+		uuid_v4(u);
+		ck_assert_uint_eq(strlen(u), UUID_LEN);
+		fprintf(f, "%s\n", u);
+	}
+	fclose(f);
+	out = tu_sh_ok("%s -c 'import uuid,sys\n"
+	    "l = open(sys.argv[1]).read().split()\n"
+	    "us = [uuid.UUID(x) for x in l]\n"
+	    "print(len(set(l)), all(u.version == 4 and u.variant =="
+	    " uuid.RFC_4122 and str(u) == x for u, x in zip(us, l)))' '%s'",
+	    tu_python(), path);
+	ck_assert_str_eq(tu_line1(out), "2000 True");
+	free(out);
+	tu_tmpdir_free(d);
+}
+END_TEST
+
 START_TEST(time_against_python)
 {
 	/* Edges: the epoch, day and leap-day boundaries, 2038, 2100 (not a
@@ -457,6 +485,7 @@ util_suite(void)
 #endif
 		utf8_against_python, utf8_edges,
 		time_against_python, time_literal_and_limits,
+		uuid_against_python,
 	};
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");

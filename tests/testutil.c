@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
@@ -154,6 +155,15 @@ tu_demo_enhanced(char *db, size_t len, const char *site)
 	ck_assert_ptr_nonnull(dir);
 	tu_ctl_ok(db, "site", "set", site, "--enhanced-http", "on", NULL);
 	return dir;
+}
+
+void
+tu_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }
 
 void

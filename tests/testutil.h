@@ -132,6 +132,9 @@ const char *tu_python(void);
 		" FAKETIME="
 void	 tu_faketime_setup(void);
 
+/* Sleep ms milliseconds (resumed after a signal). */
+void	 tu_msleep(int ms);
+
 /* A python3 expression evaluated over json parsed by python3's own parser
  * (the name d); the first line it prints, malloc'ed. Asserts it ran. */
 char	*tu_py_json(const char *json, const char *expr);

@@ -260,6 +260,15 @@ mpd_unbind(struct mpd *m, const char *reason)
 	m->bound_since = time(NULL);
 }
 
+/* *dst takes src's string (the old one freed); src is emptied. */
+static void
+mpd_take(char **dst, char **src)
+{
+	free(*dst);
+	*dst = *src;
+	*src = NULL;
+}
+
 /* Keep what the handlers and the health check serve from this poll. */
 static void
 mpd_take_view(struct mpd *m, struct agent_view *v)
@@ -267,21 +276,11 @@ mpd_take_view(struct mpd *m, struct agent_view *v)
 	m->system_id = v->system.id;
 	m->site_id = v->site.id;
 	snprintf(m->site_code, sizeof m->site_code, "%s", v->site.code);
-	free(m->mplist);
-	m->mplist = v->mplist;
-	v->mplist = NULL;
-	free(m->mplist1);
-	m->mplist1 = v->mplist1;
-	v->mplist1 = NULL;
-	free(m->mpkeyinfo);
-	m->mpkeyinfo = v->mpkeyinfo;
-	v->mpkeyinfo = NULL;
-	free(m->sitesigncert);
-	m->sitesigncert = v->sitesigncert;
-	v->sitesigncert = NULL;
-	free(m->root_pem);
-	m->root_pem = v->root_pem;
-	v->root_pem = NULL;
+	mpd_take(&m->mplist, &v->mplist);
+	mpd_take(&m->mplist1, &v->mplist1);
+	mpd_take(&m->mpkeyinfo, &v->mpkeyinfo);
+	mpd_take(&m->sitesigncert, &v->sitesigncert);
+	mpd_take(&m->root_pem, &v->root_pem);
 	free(m->root_der);
 	m->root_der = v->root_der;
 	m->root_der_len = v->root_der_len;

@@ -3,7 +3,6 @@
  * body with the signed <Data>) and ehttp's registration reply; the layout
  * is in wire.h.
  */
-#include <sys/random.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 
 #include "timefmt.h"
+#include "uuid.h"
 #include "wire-int.h"
 
 #define WIRE_BOUNDARY_MAX	70		/* RFC 2046 */
@@ -177,26 +177,16 @@ wire_msg_clear(struct wire_msg *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* A new message id: {UUID}, upper case, as clients write it. */
 static void
 wire_guid(char out[40])
 {
-	unsigned char r[16];
-	size_t got = 0;
-	ssize_t n;
+	char u[UUID_LEN + 1];
 
-	while (got < sizeof r) {
-		if ((n = getrandom(r + got, sizeof r - got, 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			abort();	/* no kernel randomness: not an input */
-		}
-		got += (size_t)n;
-	}
-	r[6] = (r[6] & 0x0f) | 0x40;
-	r[8] = (r[8] & 0x3f) | 0x80;
-	snprintf(out, 40, "{%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
-	    "%02X%02X%02X%02X%02X%02X}", r[0], r[1], r[2], r[3], r[4], r[5],
-	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+	uuid_v4(u);
+	for (char *p = u; *p != '\0'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	snprintf(out, 40, "{%s}", u);
 }
 
 /* <Msg> as FF FE + UTF-16LE; body_len is the uncompressed body's length. */
