@@ -2043,6 +2043,7 @@ START_TEST(test_clients_register_token_poll)
 	id = cert_field("--type token --site P01", "id");
 	free(sh1("'%s' --db '%s' cert export %s | openssl x509 -outform DER"
 	    " -out '%s/signer.der'", tu_bin("ehttpctl"), db, id, dir));
+	free(id);
 	out = sh1("cd '%s' && %s '%s/tests/wire.py' jwt-verify token signer.der"
 	    " | %s -c 'import json,sys; c = json.load(sys.stdin); print(c["
 	    "\"Type\"], c[\"UniqueId\"], c[\"exp\"] - c[\"nbf\"], c[\"aud\"],"
@@ -2135,6 +2136,7 @@ START_TEST(test_clients_register_token_poll)
 	    tu_python());
 	tu_ctl_ok(db, "token", "block", id, NULL);
 	free(id);
+	free(n0);
 	n0 = clients_count();
 	free(wire("make-request c3"));
 	ck_assert_int_eq(reg("c3", "-H \"Authorization: Bearer $(cat bulk)\"",
