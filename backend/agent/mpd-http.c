@@ -358,18 +358,11 @@ mpd_mp_call(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 	free(sig);
 }
 
-static int
-mp_register_v(struct ehttp *e, struct mp_verifier *v,
-    const struct mp_request *q, struct mp_answer *a)
-{
-	return mp_register(e, v, q, a);
-}
-
 static void
 mpd_register(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
     struct mp_answer *a)
 {
-	mpd_mp_call(c, q, r, a, mp_register_v, MPD_LOG_REG);
+	mpd_mp_call(c, q, r, a, mp_register, MPD_LOG_REG);
 }
 
 static void
