@@ -20,6 +20,7 @@
 
 #include "ca.h"
 #include "client.h"
+#include "client-int.h"
 #include "cmlog.h"
 #include "safetext.h"
 #include "timefmt.h"
@@ -31,21 +32,9 @@
 #define CLIENT_LOG_MAX		((size_t)1024 * 1024)
 #define CLIENT_COMPONENT	"ehttp-client"
 
-/* What the state directory holds (client.h). */
-struct client {
-	const struct client_opts *o;
-	char		 master[80];
-	struct ca_blob	 cert;
-	struct ca_blob	 key;
-	char		 smsid[64];
-	int		 approval;	/* -1: not registered */
-	char		 mp[256];
-	time_t		 token_expires;
-};
-
 /* ------------------------------------------------------------ messages */
 
-static void __attribute__((format(printf, 2, 3)))
+void
 client_say(const struct client_opts *o, const char *fmt, ...)
 {
 	char msg[2048], *shown;
@@ -264,6 +253,7 @@ client_load(struct client *c, const struct client_opts *o, int create)
 
 	memset(c, 0, sizeof *c);
 	c->o = o;
+	c->name = o->name;
 	c->approval = -1;
 	if (state_dir(o, create) == -1)
 		return CLIENT_LOCAL;
@@ -363,8 +353,8 @@ client_refused(const struct client_opts *o, const char *what,
 
 /* ---------------------------------------------------------- registration */
 
-static int
-reg_body(struct client *c, struct wire_bytes *body)
+int
+client_reg_body(struct client *c, struct wire_bytes *body)
 {
 	struct wire_reg g;
 	struct ca_blob sig = { 0 };
@@ -373,10 +363,10 @@ reg_body(struct client *c, struct wire_bytes *body)
 	int rc = -1;
 
 	memset(&g, 0, sizeof g);
-	g.msg.source_host = xstrdup(c->o->name);
+	g.msg.source_host = xstrdup(c->name);
 	g.msg.target_host = xstrdup(c->o->mp);
 	snprintf(reply_to, sizeof reply_to, "direct:%s:SccmMessaging",
-	    c->o->name);
+	    c->name);
 	g.msg.reply_to = xstrdup(reply_to);
 	if (c->smsid[0] != '\0')
 		g.smsid = xstrdup(c->smsid);
@@ -386,8 +376,8 @@ reg_body(struct client *c, struct wire_bytes *body)
 	g.enc_cert.data = xmalloc(c->cert.len);
 	memcpy(g.enc_cert.data, c->cert.data, c->cert.len);
 	g.enc_cert.len = c->cert.len;
-	wire_reg_prop_add(&g, "Netbios Name", c->o->name);
-	wire_reg_prop_add(&g, "FQ Name", c->o->name);
+	wire_reg_prop_add(&g, "Netbios Name", c->name);
+	wire_reg_prop_add(&g, "FQ Name", c->name);
 	wire_reg_prop_add(&g, "Locale ID", "1033");
 	wire_reg_prop_add(&g, "InternetFlag", "0");
 	if (wire_reg_data(&g, &why) == -1 || ca_capi_sign(ca, c->key.data,
@@ -460,7 +450,7 @@ client_register(const struct client_opts *o)
 	if ((rc = client_load(&c, o, 1)) != CLIENT_OK)
 		return rc;
 	rc = CLIENT_LOCAL;
-	if ((bulk = bulk_header(o)) == NULL || reg_body(&c, &body) == -1)
+	if ((bulk = bulk_header(o)) == NULL || client_reg_body(&c, &body) == -1)
 		goto out;
 	xasprintf(&hdrs, "Content-Type: %s\r\n%s", WIRE_CONTENT_TYPE, bulk);
 	client_log(o, "ClientIDManagerStartup.log", CMLOG_TYPE_INFO,
@@ -524,9 +514,8 @@ out:
 
 /* --------------------------------------------------------------- tokens */
 
-/* ClientToken and ClientTokenSignature header lines, signed now. */
-static char *
-proof_headers(struct client *c)
+char *
+client_proof_headers(struct client *c)
 {
 	char ts[TIMEFMT_LEN], *tok, *hex, *h = NULL;
 	unsigned char *u16;
@@ -557,22 +546,42 @@ proof_headers(struct client *c)
 	return h;
 }
 
+int
+client_token_reply(const unsigned char *body, size_t len, char **token,
+    long long *expires_in)
+{
+	json_error_t je;
+	json_t *j, *t, *e;
+	int rc = -1;
+
+	*token = NULL;
+	if ((j = json_loadb((const char *)body, len, 0, &je)) != NULL &&
+	    json_is_string(t = json_object_get(j, "token")) &&
+	    json_is_integer(e = json_object_get(j, "expires_in")) &&
+	    json_integer_value(e) > 0) {
+		*token = xstrdup(json_string_value(t));
+		*expires_in = json_integer_value(e);
+		rc = 0;
+	}
+	json_decref(j);
+	return rc;
+}
+
 /* A token from /CCM_STS into the state (token, token_expires). */
 static int
 token_get(struct client *c)
 {
 	const struct client_opts *o = c->o;
 	struct tls_get_result r = { 0 };
-	json_error_t je;
-	json_t *j = NULL, *t, *e;
-	char *h, when[TIMEFMT_LEN];
+	char *h, *tok = NULL, when[TIMEFMT_LEN];
+	long long life;
 	int rc;
 
 	if (c->smsid[0] == '\0') {
 		client_say(o, "not registered yet (ehttp-client register)");
 		return CLIENT_REFUSED;
 	}
-	if ((h = proof_headers(c)) == NULL)
+	if ((h = client_proof_headers(c)) == NULL)
 		return CLIENT_LOCAL;
 	rc = client_request(o, "GET", o->site_token ?
 	    "/CCM_STS?Type=SiteToken" : "/CCM_STS", h, NULL, 0, &r);
@@ -584,26 +593,23 @@ token_get(struct client *c)
 		goto out;
 	}
 	rc = CLIENT_NETWORK;
-	if ((j = json_loadb((const char *)r.body, r.body_len, 0, &je)) ==
-	    NULL || !json_is_string(t = json_object_get(j, "token")) ||
-	    !json_is_integer(e = json_object_get(j, "expires_in"))) {
+	if (client_token_reply(r.body, r.body_len, &tok, &life) == -1) {
 		client_say(o, "the token reply is not the JSON of a token");
 		goto out;
 	}
-	if (state_write(o, o->site_token ? "site-token" : "token",
-	    json_string_value(t), json_string_length(t), 0600) == -1) {
+	if (state_write(o, o->site_token ? "site-token" : "token", tok,
+	    strlen(tok), 0600) == -1) {
 		rc = CLIENT_LOCAL;
 		goto out;
 	}
 	if (!o->site_token) {
-		c->token_expires = time(NULL) + json_integer_value(e);
+		c->token_expires = time(NULL) + life;
 		if (state_save(c) == -1) {
 			rc = CLIENT_LOCAL;
 			goto out;
 		}
 	}
-	timefmt(when, sizeof when, time(NULL) + json_integer_value(e),
-	    TIMEFMT_SECOND_UTC);
+	timefmt(when, sizeof when, time(NULL) + life, TIMEFMT_SECOND_UTC);
 	client_log(o, "CcmMessaging.log", CMLOG_TYPE_INFO, "Got a %s valid "
 	    "until %s", o->site_token ? "site token" : "CCM token", when);
 	if (!o->json)
@@ -611,7 +617,9 @@ token_get(struct client *c)
 		    "Site token" : "CCM token", when);
 	rc = CLIENT_OK;
 out:
-	json_decref(j);
+	if (tok != NULL)
+		explicit_bzero(tok, strlen(tok));
+	free(tok);
 	tls_get_result_clear(&r);
 	return rc;
 }

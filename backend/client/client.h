@@ -41,6 +41,13 @@ struct client_opts {
 	int		 site_token;	/* token: ?Type=SiteToken */
 	int		 json;
 	int		 timeout_ms;
+	/* load */
+	const char	*identities;	/* keys and certificates; state */
+	int		 clients;
+	int		 duration_s;
+	int		 interval_s;	/* between one client's polls */
+	int		 until;		/* CLIENT_LOAD_* */
+	int		 workers;	/* threads sending requests */
 	FILE		*out;
 	FILE		*err;
 };
@@ -49,5 +56,17 @@ int	 client_register(const struct client_opts *);
 int	 client_token(const struct client_opts *);
 int	 client_poll(const struct client_opts *);
 int	 client_show(const struct client_opts *);
+
+/*
+ * Many clients (load.c): each its own key and certificate, kept in the
+ * state directory between runs; turns spread evenly over the poll interval
+ * (or, up to register or token, over the duration); requests, errors and
+ * latency percentiles printed (JSON with o->json). CLIENT_OK when no
+ * request failed.
+ */
+#define CLIENT_LOAD_REGISTER	0
+#define CLIENT_LOAD_TOKEN	1
+#define CLIENT_LOAD_POLL	2
+int	 client_load_run(const struct client_opts *);
 
 #endif

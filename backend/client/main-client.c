@@ -22,6 +22,10 @@ usage(FILE *f)
 "usage: " PROG " register|token|poll|show --mp FQDN[:PORT] --root PEM\n"
 "                    --state DIR [--connect ADDR[:PORT]] [--bulk-token FILE]\n"
 "                    [--name NAME] [--site-token] [--timeout SECONDS] [--json]\n"
+"       " PROG " load --clients N --duration S [--poll-interval S]\n"
+"                    [--until register|token|poll] [--workers N] --mp ...\n"
+"                    --root PEM --state DIR [--identities DIR]\n"
+"                    [--bulk-token FILE] [--json]\n"
 "\n"
 "A Configuration Manager client built from the public wire format. It\n"
 "reaches the management point over HTTPS, verifying its certificate chain\n"
@@ -33,6 +37,8 @@ usage(FILE *f)
 "  token      get a CCM token (8 hours; --site-token: the site token)\n"
 "  poll       a token-authenticated request (a new token if needed)\n"
 "  show       what the state directory holds (never the key)\n"
+"  load       many clients: each registers, gets a token and polls at its\n"
+"             turn; prints requests, errors and latency (p50, p99, max)\n"
 "\n"
 "  --mp FQDN[:PORT]     the management point (port default 443)\n"
 "  --connect ADDR[:PORT] reach it at this numeric address instead (its name\n"
@@ -42,11 +48,25 @@ usage(FILE *f)
 "  --bulk-token FILE    register with a bulk registration token (approved)\n"
 "  --name NAME          the client's name (default: this host's name)\n"
 "  --timeout SECONDS    connect and each read, 1 to 300 (default 30)\n"
-"  --json               machine-readable output (register)\n"
+"  --json               machine-readable output (register, load)\n"
+"\n"
+"load:\n"
+"  --clients N          how many clients, 1 to 1000000; their keys are made\n"
+"                       once (with progress) and kept in --state\n"
+"  --duration S         how long the run lasts, 1 to 86400 seconds\n"
+"  --poll-interval S    between two polls of one client (default 60): the\n"
+"                       clients' turns are spread evenly over it\n"
+"  --until STEP         register, token or poll (default): the last step a\n"
+"                       client takes at its turn; up to register or token,\n"
+"                       the clients' turns are spread over the duration\n"
+"  --workers N          threads sending requests, 1 to 512 (default 16)\n"
+"  --identities DIR     keep the clients' keys and certificates there instead\n"
+"                       of in --state, to share them between runs (0700)\n"
+"  Ctrl-C stops a run early and still prints what was measured.\n"
 "\n"
 "Exit status: 0 done (register: approved), 1 the management point refused\n"
-"or approval is pending, 2 usage, 3 network, TLS or a bad reply, 4 the\n"
-"state directory.\n");
+"or approval is pending (load: a request failed, or the run was stopped),\n"
+"2 usage, 3 network, TLS or a bad reply, 4 the state directory.\n");
 }
 
 /* "HOST[:PORT]" into host (a copy) and *port; 0, or -1. */
@@ -98,16 +118,25 @@ client_main(struct client_opts *op, int argc, char **argv)
 		{ "site-token", no_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "clients", required_argument, NULL, 'C' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "poll-interval", required_argument, NULL, 'I' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "workers", required_argument, NULL, 'W' },
+		{ "identities", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
 	struct client_opts o = *op;
 	static char host[256];
 	char *mp = NULL, *conn = NULL;
-	unsigned long long t = 30;
+	unsigned long long t = 30, v;
 	const char *cmd;
 	int ch, rc;
 
+	o.until = CLIENT_LOAD_POLL;
+	o.interval_s = 60;
+	o.workers = 16;
 	rc = PROG_EXIT_USAGE;		/* until the command line is read */
 	while ((ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		if (prog_help_version(ch, PROG, usage, o.out)) {
@@ -137,6 +166,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 		case 's': o.state = optarg; break;
 		case 'b': o.bulk_token = optarg; break;
 		case 'n': o.name = optarg; break;
+		case 'i': o.identities = optarg; break;
 		case 'S': o.site_token = 1; break;
 		case 'j': o.json = 1; break;
 		case 't':
@@ -144,14 +174,47 @@ client_main(struct client_opts *op, int argc, char **argv)
 			    "a number of seconds from 1 to 300", &t) == -1)
 				goto out;
 			break;
+		case 'C':
+			if (prog_number_option(PROG, "clients", optarg, 1,
+			    1000000, "a number from 1 to 1000000", &v) == -1)
+				goto out;
+			o.clients = (int)v;
+			break;
+		case 'D':
+		case 'I':
+			if (prog_number_option(PROG, ch == 'D' ? "duration" :
+			    "poll-interval", optarg, 1, 86400, "a number of "
+			    "seconds from 1 to 86400", &v) == -1)
+				goto out;
+			*(ch == 'D' ? &o.duration_s : &o.interval_s) = (int)v;
+			break;
+		case 'W':
+			if (prog_number_option(PROG, "workers", optarg, 1, 512,
+			    "a number from 1 to 512", &v) == -1)
+				goto out;
+			o.workers = (int)v;
+			break;
+		case 'U':
+			if (strcmp(optarg, "register") == 0)
+				o.until = CLIENT_LOAD_REGISTER;
+			else if (strcmp(optarg, "token") == 0)
+				o.until = CLIENT_LOAD_TOKEN;
+			else if (strcmp(optarg, "poll") == 0)
+				o.until = CLIENT_LOAD_POLL;
+			else {
+				prog_usage(PROG, "--until '%s': must be register,"
+				    " token or poll", optarg);
+				goto out;
+			}
+			break;
 		default:
 			prog_usage(PROG, "unknown or incomplete option");
 			goto out;
 		}
 	}
 	if (optind != argc - 1) {
-		prog_usage(PROG, "expected one command: register, token, poll"
-		    " or show");
+		prog_usage(PROG, "expected one command: register, token, poll,"
+		    " show or load");
 		goto out;
 	}
 	cmd = argv[optind];
@@ -174,7 +237,16 @@ client_main(struct client_opts *op, int argc, char **argv)
 		o.name = host;
 	}
 	o.timeout_ms = (int)t * 1000;
-	if (strcmp(cmd, "register") == 0)
+	if (strcmp(cmd, "load") == 0 && (o.clients == 0 || o.duration_s ==
+	    0)) {
+		prog_usage(PROG, "load needs --clients N and --duration S");
+		goto out;
+	}
+	if (o.identities == NULL)
+		o.identities = o.state;
+	if (strcmp(cmd, "load") == 0)
+		rc = client_load_run(&o);
+	else if (strcmp(cmd, "register") == 0)
 		rc = client_register(&o);
 	else if (strcmp(cmd, "token") == 0)
 		rc = client_token(&o);
@@ -184,7 +256,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 		rc = client_show(&o);
 	else
 		rc = prog_usage(PROG, "unknown command '%s' (register, token, "
-		    "poll or show)", cmd);
+		    "poll, show or load)", cmd);
 out:
 	free(mp);
 	free(conn);

@@ -334,7 +334,10 @@ tls_get(const struct tls_get *g, struct tls_get_result *r)
 	ERR_clear_error();
 	buf = xmalloc(max + 1);
 	req = tls_request(g, &reqlen);
-	if (g->use_tls && (ctx = tls_client_ctx(g, r)) == NULL)
+	if (g->use_tls && g->client != NULL) {
+		ctx = (SSL_CTX *)g->client;
+		SSL_CTX_up_ref(ctx);
+	} else if (g->use_tls && (ctx = tls_client_ctx(g, r)) == NULL)
 		goto out;
 	if ((fd = tls_connect(g, r)) == -1)
 		goto out;
@@ -430,4 +433,24 @@ out:
 	free(buf);
 	ERR_clear_error();
 	return rc;
+}
+
+/* struct tls_client is an SSL_CTX: the type only keeps OpenSSL out of
+ * tls.h. */
+struct tls_client *
+tls_client_new(const struct tls_get *g, char *err, size_t errlen)
+{
+	struct tls_get_result r;
+	SSL_CTX *ctx;
+
+	memset(&r, 0, sizeof r);
+	if ((ctx = tls_client_ctx(g, &r)) == NULL)
+		snprintf(err, errlen, "%s", r.error);
+	return (struct tls_client *)ctx;
+}
+
+void
+tls_client_free(struct tls_client *c)
+{
+	SSL_CTX_free((SSL_CTX *)c);
 }

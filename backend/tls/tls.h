@@ -30,6 +30,7 @@ struct tls_der {
 };
 
 struct tls_server;
+struct tls_client;
 
 /*
  * A server context for cert (DER) with its chain (DER, leaf's issuer first;
@@ -72,6 +73,9 @@ struct tls_get {
 	size_t			 nanchors;
 	const char		*ca_file;	/* more PEM anchors, or NULL */
 	int			 timeout_ms;	/* connect, handshake, each read */
+	struct tls_client	*client;	/* trust made once (tls_client_new),
+						 * or NULL: made from the fields
+						 * above for this request */
 };
 
 struct tls_get_result {
@@ -89,5 +93,15 @@ void	 tls_get_result_clear(struct tls_get_result *);
 /* 0 a response was read (any status), -1 no response (result->error); a
  * body longer than body_max is no response. */
 int	 tls_get(const struct tls_get *, struct tls_get_result *);
+
+/*
+ * The trust of g (root, anchors, ca_file) made once, for a caller that
+ * makes many requests (ehttp-client load): loading and parsing the anchors
+ * is then not paid per request. Threads may share it. NULL with the reason
+ * in err.
+ */
+struct tls_client *tls_client_new(const struct tls_get *g, char *err,
+		    size_t errlen);
+void	 tls_client_free(struct tls_client *);	/* NULL ok */
 
 #endif

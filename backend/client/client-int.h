@@ -1,0 +1,44 @@
+/*
+ * client-int.h: what ehttp-client's one-client commands (client.c) and its
+ * load mode (load.c) share: a client in memory and the messages it sends.
+ */
+#ifndef CLIENT_INT_H
+#define CLIENT_INT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "ca.h"
+#include "wire.h"
+
+/* One client: its identity (the state directory's, or one of the load
+ * mode's) and what registration and tokens gave it. */
+struct client {
+	const struct client_opts *o;	/* the MP, the error stream */
+	const char	*name;		/* its name (FQ Name, Netbios Name) */
+	char		 master[80];	/* the passphrase of key */
+	struct ca_blob	 cert;		/* self-signed, DER */
+	struct ca_blob	 key;		/* encrypted PKCS#8 */
+	char		 smsid[64];
+	int		 approval;	/* -1: not registered */
+	char		 mp[256];
+	time_t		 token_expires;
+};
+
+/* "ehttp-client: <message>" on o->err, filtered (it may quote the MP). */
+void	 client_say(const struct client_opts *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* The body of a registration request of c, signed: 0, or -1 (said). */
+int	 client_reg_body(struct client *, struct wire_bytes *);
+
+/* "ClientToken: ...\r\nClientTokenSignature: ...\r\n" signed now, for
+ * /CCM_STS; malloc'ed, or NULL (said). */
+char	*client_proof_headers(struct client *);
+
+/* The JSON /CCM_STS answers ({"token":...,"expires_in":seconds}): 0 with
+ * *token malloc'ed, or -1 it is not that. */
+int	 client_token_reply(const unsigned char *, size_t, char **token,
+	    long long *expires_in);
+
+#endif

@@ -1,0 +1,918 @@
+/*
+ * load.c: ehttp-client load, many clients against one management point.
+ *
+ * Every client has its own RSA 2048 key and self-signed certificate, as a
+ * real one does. Making a key costs tens of milliseconds, far more than
+ * anything the MP does for a client, so the identities are made once (in
+ * parallel, with progress) and kept in the state directory for later runs:
+ *
+ * (or in another directory, --identities, that many runs share):
+ *
+ *   master      the passphrase the keys are encrypted with (0600)
+ *   identities  "EHTTPLOAD1\n", then per client: 4-byte big-endian length,
+ *               certificate DER, 4-byte length, encrypted PKCS#8 (0600)
+ *   clients     per registered client "INDEX SMSID APPROVAL EXPIRES TOKEN"
+ *               (0600: it holds tokens), rewritten at the end of a run
+ *
+ * The schedule is open: turn e happens at start + e * span / clients
+ * whether the requests before it have returned or not (span = the poll
+ * interval; for a run that stops at registration or tokens, the duration),
+ * and it is client e % clients's. At its turn a client does what it still
+ * lacks up to the run's last step: register, get a CCM token (when it has
+ * none valid for another minute), poll /ccm_system_tokenauth/request. Each
+ * request is timed from its start to the end of the answer; how late the
+ * workers picked events up is reported too, so a slow generator cannot
+ * hide a slow server.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ca.h"
+#include "client.h"
+#include "client-int.h"
+#include "fdio.h"
+#include "safetext.h"
+#include "tls.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define LOAD_MAGIC	"EHTTPLOAD1\n"
+#define LOAD_ERRLEN	300
+
+enum { K_REG, K_TOKEN, K_POLL, K_LATE, K_N };
+static const char *const kind_name[K_N] = { "register", "token", "poll",
+	"behind" };
+
+/* Durations of one kind, in microseconds, kept by one worker. */
+struct samples {
+	uint32_t	*v;
+	size_t		 n, cap;
+	uint64_t	 errors;
+};
+
+struct lclient {
+	struct client	 c;
+	char		 name[32];
+	char		*token;
+	atomic_int	 busy;
+};
+
+struct loader {
+	const struct client_opts *o;
+	struct lclient	*cl;
+	size_t		 n;
+	int		 until;
+	char		*bulk;		/* "Authorization: ..." or "" */
+	struct tls_client *tls;
+	struct timespec	 start;
+	uint64_t	 span_ns;	/* the turns of every client once */
+	uint64_t	 end_ns;	/* after start */
+	uint64_t	 events;	/* K_POLL: unbounded; else clients */
+	atomic_uint_fast64_t next;
+	atomic_uint_fast64_t done;
+	atomic_uint_fast64_t skipped;	/* its client still busy */
+	pthread_mutex_t	 lock;
+	char		 first_error[K_N][LOAD_ERRLEN];
+};
+
+static volatile sig_atomic_t load_stop;
+
+static void
+load_on_signal(int sig)
+{
+	(void)sig;
+	load_stop = 1;
+}
+
+static uint64_t
+ns_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)(t.tv_sec - t0->tv_sec) * 1000000000u +
+	    (uint64_t)t.tv_nsec - (uint64_t)t0->tv_nsec;
+}
+
+static void
+samples_add(struct samples *s, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
+	}
+	s->v[s->n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+/* ----------------------------------------------------------- identities */
+
+static int
+file_read_all(const char *path, unsigned char **p, size_t *len)
+{
+	struct stat st;
+	int fd;
+
+	*p = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	*p = xmalloc((size_t)st.st_size + 1);
+	if (read(fd, *p, (size_t)st.st_size) != (ssize_t)st.st_size) {
+		close(fd);
+		free(*p);
+		*p = NULL;
+		errno = EIO;
+		return -1;
+	}
+	close(fd);
+	(*p)[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	return 1;
+}
+
+/* The passphrase of the keys, made the first time. 0, or -1 (said). */
+static int
+load_master(const struct client_opts *o, char *master, size_t len)
+{
+	char path[PATH_MAX];
+	unsigned char *p, r[32];
+	size_t n;
+	int fd, rc;
+
+	snprintf(path, sizeof path, "%s/master", o->identities);
+	if ((rc = file_read_all(path, &p, &n)) == 1) {
+		snprintf(master, len, "%.*s", (int)strcspn((char *)p, "\n"),
+		    (char *)p);
+		explicit_bzero(p, n);
+		free(p);
+		return master[0] != '\0' ? 0 : -1;
+	}
+	if (rc == -1)
+		goto fail;
+	if (getentropy(r, sizeof r) == -1)
+		goto fail;
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(master + 2 * i, 3, "%02x", r[i]);
+	explicit_bzero(r, sizeof r);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		goto fail;
+	if (fd_write_all(fd, master, strlen(master)) == -1 || fsync(fd) ==
+	    -1) {
+		close(fd);
+		goto fail;
+	}
+	close(fd);
+	return 0;
+fail:
+	client_say(o, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+blob_take(struct ca_blob *b, const unsigned char *p, size_t len)
+{
+	b->data = xmalloc(len);
+	memcpy(b->data, p, len);
+	b->len = len;
+}
+
+/* The identities kept: how many were read into L->cl (at most L->n). A
+ * record cut short (a run killed while writing) ends the list. */
+static size_t
+identities_read(struct loader *L, const char *path)
+{
+	unsigned char *p;
+	size_t len, off, i = 0;
+
+	if (file_read_all(path, &p, &len) != 1)
+		return 0;
+	if (len < sizeof LOAD_MAGIC - 1 || memcmp(p, LOAD_MAGIC,
+	    sizeof LOAD_MAGIC - 1) != 0) {
+		client_say(L->o, "%s is not a file of ehttp-client load "
+		    "identities: it is left alone and not used", path);
+		free(p);
+		return (size_t)-1;
+	}
+	off = sizeof LOAD_MAGIC - 1;
+	while (i < L->n && off + 4 <= len) {
+		uint32_t cl = be32(p + off), kl;
+
+		if (cl > len - off - 4 || off + 4 + cl + 4 > len)
+			break;
+		kl = be32(p + off + 4 + cl);
+		if (kl > len - off - 8 - cl)
+			break;
+		blob_take(&L->cl[i].c.cert, p + off + 4, cl);
+		blob_take(&L->cl[i].c.key, p + off + 8 + cl, kl);
+		off += 8 + (size_t)cl + kl;
+		i++;
+	}
+	explicit_bzero(p, len);
+	free(p);
+	return i;
+}
+
+struct keygen {
+	struct loader	*L;
+	atomic_size_t	 next;
+	atomic_size_t	 made;
+	atomic_int	 failed;
+	char		 why[LOAD_ERRLEN];
+};
+
+static void *
+keygen_worker(void *arg)
+{
+	struct keygen *k = arg;
+	struct ca *ca = ca_new();
+	struct ca_issued is;
+	size_t i;
+
+	while (!load_stop && !k->failed &&
+	    (i = atomic_fetch_add(&k->next, 1)) < k->L->n) {
+		struct lclient *lc = &k->L->cl[i];
+
+		memset(&is, 0, sizeof is);
+		if (ca_client_cert_create(ca, lc->name, lc->c.master, &is) ==
+		    -1) {
+			snprintf(k->why, sizeof k->why, "%s", ca_error(ca));
+			k->failed = 1;
+			break;
+		}
+		lc->c.cert = is.cert;
+		lc->c.key = is.key;
+		memset(&is.cert, 0, sizeof is.cert);
+		memset(&is.key, 0, sizeof is.key);
+		ca_issued_clear(&is);
+		atomic_fetch_add(&k->made, 1);
+	}
+	ca_free(ca);
+	return NULL;
+}
+
+/* Append identities [from, to) to the file (made with its magic if new). */
+static int
+identities_append(struct loader *L, const char *path, size_t from, size_t to)
+{
+	unsigned char h[4];
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1)
+		goto out;
+	if (lseek(fd, 0, SEEK_END) == 0 && fd_write_all(fd, LOAD_MAGIC,
+	    sizeof LOAD_MAGIC - 1) == -1)
+		goto out;
+	for (size_t i = from; i < to; i++) {
+		const struct ca_blob *b[2] = { &L->cl[i].c.cert,
+		    &L->cl[i].c.key };
+
+		for (int j = 0; j < 2; j++) {
+			h[0] = (unsigned char)(b[j]->len >> 24);
+			h[1] = (unsigned char)(b[j]->len >> 16);
+			h[2] = (unsigned char)(b[j]->len >> 8);
+			h[3] = (unsigned char)b[j]->len;
+			if (fd_write_all(fd, h, 4) == -1 || fd_write_all(fd,
+			    b[j]->data, b[j]->len) == -1)
+				goto out;
+		}
+	}
+	rc = fsync(fd);
+out:
+	if (rc == -1)
+		client_say(L->o, "cannot write %s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* Identities for every client: read, the rest made with one thread per
+ * core and kept. 0, or -1 (said). */
+static int
+identities(struct loader *L)
+{
+	char path[PATH_MAX];
+	struct keygen k;
+	pthread_t *t;
+	size_t have, made;
+	long nt = sysconf(_SC_NPROCESSORS_ONLN);
+	struct timespec t0;
+
+	snprintf(path, sizeof path, "%s/identities", L->o->identities);
+	if ((have = identities_read(L, path)) == (size_t)-1)
+		return -1;
+	if (have == L->n)
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.L = L;
+	k.next = have;
+	nt = nt < 1 ? 1 : nt > 64 ? 64 : nt;
+	t = xcalloc((size_t)nt, sizeof *t);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fprintf(L->o->err, "ehttp-client: making %zu client identities (RSA "
+	    "2048 each; kept in %s for later runs), %ld threads\n",
+	    L->n - have, path, nt);
+	for (long i = 0; i < nt; i++)
+		if (pthread_create(&t[i], NULL, keygen_worker, &k) != 0)
+			abort();
+	while (atomic_load(&k.made) < L->n - have && !k.failed && !load_stop) {
+		struct timespec d = { 0, 200 * 1000 * 1000 };
+		static uint64_t said;
+		uint64_t el = ns_since(&t0) / 1000000000u;
+		size_t m = atomic_load(&k.made);
+
+		nanosleep(&d, NULL);
+		if (el >= said + 5) {
+			said = el;
+			fprintf(L->o->err, "ehttp-client: %zu of %zu made, "
+			    "%llu s, about %llu s left\n", m, L->n - have,
+			    (unsigned long long)el, m == 0 ? 0ULL :
+			    (unsigned long long)(el * (L->n - have - m) / m));
+		}
+	}
+	for (long i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	/* Keep what was made, in order: up to the first one not made. */
+	made = have;
+	while (made < L->n && L->cl[made].c.cert.data != NULL)
+		made++;
+	if (made > have && identities_append(L, path, have, made) == -1)
+		return -1;
+	if (k.failed) {
+		client_say(L->o, "cannot make a client identity: %s", k.why);
+		return -1;
+	}
+	if (made < L->n) {
+		client_say(L->o, "interrupted: %zu identities kept", made);
+		return -1;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------- client state */
+
+/* "INDEX SMSID APPROVAL EXPIRES TOKEN" lines from an earlier run. */
+static void
+clients_read(struct loader *L)
+{
+	char path[PATH_MAX], *line, *save = NULL;
+	unsigned char *p;
+	size_t len;
+
+	snprintf(path, sizeof path, "%s/clients", L->o->state);
+	if (file_read_all(path, &p, &len) != 1)
+		return;
+	for (line = strtok_r((char *)p, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char smsid[64], tok[CA_JWT_MAX + 1];
+		unsigned long long i;
+		long long exp;
+		int appr;
+
+		tok[0] = '\0';
+		if (sscanf(line, "%llu %63s %d %lld %16384s", &i, smsid, &appr,
+		    &exp, tok) < 4 || i >= L->n || strncmp(smsid, "GUID:", 5)
+		    != 0)
+			continue;
+		snprintf(L->cl[i].c.smsid, sizeof L->cl[i].c.smsid, "%s",
+		    smsid);
+		L->cl[i].c.approval = appr;
+		if (tok[0] != '\0' && strcmp(tok, "-") != 0) {
+			free(L->cl[i].token);
+			L->cl[i].token = xstrdup(tok);
+			L->cl[i].c.token_expires = (time_t)exp;
+		}
+	}
+	explicit_bzero(p, len);
+	free(p);
+}
+
+static int
+clients_write(struct loader *L)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/clients", L->o->state);
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		goto fail;
+	}
+	for (size_t i = 0; i < L->n; i++) {
+		const struct lclient *lc = &L->cl[i];
+
+		if (lc->c.smsid[0] != '\0')
+			fprintf(f, "%zu %s %d %lld %s\n", i, lc->c.smsid,
+			    lc->c.approval, (long long)lc->c.token_expires,
+			    lc->token != NULL ? lc->token : "-");
+	}
+	if (fflush(f) == EOF || fsync(fd) == -1) {
+		fclose(f);
+		unlink(tmp);
+		goto fail;
+	}
+	if (fclose(f) == EOF || rename(tmp, path) == -1) {
+		unlink(tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	client_say(L->o, "cannot write %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* ------------------------------------------------------------- requests */
+
+/* Remember the first failure of a kind (filtered when shown). */
+static void
+load_failed(struct loader *L, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+load_failed(struct loader *L, int kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&L->lock);
+	if (L->first_error[kind][0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(L->first_error[kind], LOAD_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&L->lock);
+}
+
+/* One timed request: 0 with a 200 in *r, or -1 (counted, the first kept). */
+static int
+load_send(struct loader *L, struct samples *s, int kind, const char *method,
+    const char *path, const char *headers, const void *body, size_t len,
+    struct tls_get_result *r)
+{
+	struct tls_get g = { 0 };
+	struct timespec t0;
+	int rc;
+
+	g.method = method;
+	g.user_agent = "ehttp-client";
+	g.headers = headers;
+	g.body = body;
+	g.body_len = len;
+	g.body_max = 64 * 1024;
+	g.addr = L->o->connect;
+	g.port = L->o->connect_port;
+	g.host = L->o->mp;
+	g.path = path;
+	g.use_tls = 1;
+	g.client = L->tls;
+	g.timeout_ms = L->o->timeout_ms;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = tls_get(&g, r);
+	samples_add(&s[kind], ns_since(&t0));
+	if (rc == 0 && r->status == 200)
+		return 0;
+	s[kind].errors++;
+	if (rc == -1)
+		load_failed(L, kind, "%s", r->error);
+	else
+		load_failed(L, kind, "HTTP %d %.*s", r->status,
+		    (int)strcspn((const char *)r->body, "\r\n"),
+		    (const char *)r->body);
+	return -1;
+}
+
+static int
+load_register(struct loader *L, struct lclient *lc, struct samples *s)
+{
+	struct tls_get_result r = { 0 };
+	struct wire_bytes body = { 0 };
+	struct wire_reply rp = { 0 };
+	char *h, *why = NULL;
+	int rc = -1;
+
+	if (client_reg_body(&lc->c, &body) == -1) {
+		s[K_REG].errors++;
+		load_failed(L, K_REG, "cannot make the request of %s",
+		    lc->name);
+		return -1;
+	}
+	xasprintf(&h, "Content-Type: %s\r\n%s", WIRE_CONTENT_TYPE, L->bulk);
+	if (load_send(L, s, K_REG, "CCM_POST", "/ccm_system/request", h,
+	    body.data, body.len, &r) == 0) {
+		if (wire_reply_decode(r.body, r.body_len, &rp, &why) == -1 ||
+		    rp.status == WIRE_REG_CERT_RESET) {
+			s[K_REG].errors++;
+			load_failed(L, K_REG, "%s", why != NULL ? why :
+			    "CertificateReset");
+		} else {
+			snprintf(lc->c.smsid, sizeof lc->c.smsid, "%s",
+			    rp.smsid);
+			lc->c.approval = rp.approval;
+			rc = 0;
+		}
+	}
+	free(why);
+	free(h);
+	wire_reply_clear(&rp);
+	wire_bytes_free(&body);
+	tls_get_result_clear(&r);
+	return rc;
+}
+
+static int
+load_token(struct loader *L, struct lclient *lc, struct samples *s)
+{
+	struct tls_get_result r = { 0 };
+	char *h, *tok;
+	long long life;
+	int rc = -1;
+
+	if ((h = client_proof_headers(&lc->c)) == NULL) {
+		s[K_TOKEN].errors++;
+		load_failed(L, K_TOKEN, "cannot sign the ClientToken of %s",
+		    lc->name);
+		return -1;
+	}
+	if (load_send(L, s, K_TOKEN, "GET", "/CCM_STS", h, NULL, 0, &r) ==
+	    0) {
+		if (client_token_reply(r.body, r.body_len, &tok, &life) == -1) {
+			s[K_TOKEN].errors++;
+			load_failed(L, K_TOKEN, "the reply is not the JSON of "
+			    "a token");
+		} else {
+			free(lc->token);
+			lc->token = tok;
+			lc->c.token_expires = time(NULL) + life;
+			rc = 0;
+		}
+	}
+	free(h);
+	tls_get_result_clear(&r);
+	return rc;
+}
+
+static int
+load_poll(struct loader *L, struct lclient *lc, struct samples *s)
+{
+	struct tls_get_result r = { 0 };
+	char *h;
+	int rc;
+
+	xasprintf(&h, "Authorization: Bearer %s\r\n", lc->token);
+	rc = load_send(L, s, K_POLL, "GET", "/ccm_system_tokenauth/request",
+	    h, NULL, 0, &r);
+	free(h);
+	tls_get_result_clear(&r);
+	return rc;
+}
+
+/* A client's turn: what it lacks, up to the run's last step. */
+static void
+load_turn(struct loader *L, struct lclient *lc, struct samples *s)
+{
+	if (lc->c.smsid[0] == '\0' && load_register(L, lc, s) == -1)
+		return;
+	if (L->until == CLIENT_LOAD_REGISTER)
+		return;
+	if ((lc->token == NULL || lc->c.token_expires < time(NULL) + 60) &&
+	    load_token(L, lc, s) == -1)
+		return;
+	if (L->until == CLIENT_LOAD_POLL)
+		load_poll(L, lc, s);
+}
+
+struct worker {
+	struct loader	*L;
+	struct samples	 s[K_N];
+	pthread_t	 t;
+};
+
+static void *
+load_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct loader *L = w->L;
+	uint64_t e, at, now;
+
+	while (!load_stop) {
+		struct timespec ts;
+		struct lclient *lc;
+
+		e = atomic_fetch_add(&L->next, 1);
+		at = e / L->n * L->span_ns + e % L->n * L->span_ns / L->n;
+		if (e >= L->events || at >= L->end_ns)
+			break;
+		ts.tv_sec = L->start.tv_sec + (time_t)((L->start.tv_nsec +
+		    at) / 1000000000u);
+		ts.tv_nsec = (long)((L->start.tv_nsec + at) % 1000000000u);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+		    NULL) == EINTR && !load_stop)
+			;
+		if (load_stop)
+			break;
+		now = ns_since(&L->start);
+		samples_add(&w->s[K_LATE], now > at ? now - at : 0);
+		lc = &L->cl[e % L->n];
+		if (atomic_exchange(&lc->busy, 1) == 1) {
+			atomic_fetch_add(&L->skipped, 1);
+			continue;
+		}
+		load_turn(L, lc, w->s);
+		atomic_store(&lc->busy, 0);
+		atomic_fetch_add(&L->done, 1);
+	}
+	return NULL;
+}
+
+/* --------------------------------------------------------------- report */
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest value with at least p% at or below it. */
+static double
+pct_ms(const struct samples *s, int p)
+{
+	size_t r;
+
+	if (s->n == 0)
+		return 0;
+	r = (s->n * (size_t)p + 99) / 100;
+	return s->v[r == 0 ? 0 : r - 1] / 1000.0;
+}
+
+static const char *const until_name[] = {
+	[CLIENT_LOAD_REGISTER] = "register", [CLIENT_LOAD_TOKEN] = "token",
+	[CLIENT_LOAD_POLL] = "poll" };
+
+static json_t *
+report_json(struct loader *L, struct samples *all, double secs)
+{
+	json_t *j, *req, *errs;
+	uint64_t total = 0;
+
+	req = json_object();
+	errs = json_object();
+	for (int k = 0; k < K_LATE; k++) {
+		total += all[k].errors;
+		json_object_set_new(req, kind_name[k], json_pack("{s:I,s:I,"
+		    "s:f,s:f,s:f,s:f}", "count", (json_int_t)all[k].n,
+		    "errors", (json_int_t)all[k].errors, "p50_ms",
+		    pct_ms(&all[k], 50), "p99_ms", pct_ms(&all[k], 99),
+		    "max_ms", pct_ms(&all[k], 100), "per_s", secs > 0 ?
+		    all[k].n / secs : 0.0));
+		if (L->first_error[k][0] != '\0') {
+			char *m = safetext_message(L->first_error[k]);
+
+			json_object_set_new(errs, kind_name[k], json_string(m));
+			free(m);
+		}
+	}
+	j = json_pack("{s:I,s:s,s:i,s:i,s:s,s:i,s:f,s:I,s:I,s:I,s:o,s:{s:f,"
+	    "s:f,s:f},s:o,s:b}", "clients", (json_int_t)L->n, "mp", L->o->mp,
+	    "duration_s", L->o->duration_s, "poll_interval_s",
+	    L->o->interval_s, "until", until_name[L->until], "workers",
+	    L->o->workers, "elapsed_s", secs, "turns",
+	    (json_int_t)atomic_load(&L->done), "skipped_busy",
+	    (json_int_t)atomic_load(&L->skipped), "errors", (json_int_t)total,
+	    "requests", req, "behind_schedule", "p50_ms",
+	    pct_ms(&all[K_LATE], 50), "p99_ms", pct_ms(&all[K_LATE], 99),
+	    "max_ms", pct_ms(&all[K_LATE], 100), "first_errors", errs,
+	    "interrupted", load_stop != 0);
+	return j;
+}
+
+static void
+report_text(struct loader *L, struct samples *all, double secs)
+{
+	FILE *f = L->o->out;
+
+	fprintf(f, "%zu clients against %s, %.1f s (until %s), %d workers\n",
+	    L->n, L->o->mp, secs, until_name[L->until], L->o->workers);
+	fprintf(f, "%-9s %9s %7s %9s %9s %9s %8s\n", "request", "count",
+	    "errors", "p50 ms", "p99 ms", "max ms", "per s");
+	for (int k = 0; k < K_LATE; k++)
+		if (all[k].n > 0 || all[k].errors > 0)
+			fprintf(f, "%-9s %9zu %7llu %9.2f %9.2f %9.2f %8.1f\n",
+			    kind_name[k], all[k].n,
+			    (unsigned long long)all[k].errors,
+			    pct_ms(&all[k], 50), pct_ms(&all[k], 99),
+			    pct_ms(&all[k], 100), secs > 0 ? all[k].n / secs :
+			    0);
+	fprintf(f, "turns %llu, skipped (client still busy) %llu; workers "
+	    "behind schedule: p99 %.2f ms, max %.2f ms\n",
+	    (unsigned long long)atomic_load(&L->done),
+	    (unsigned long long)atomic_load(&L->skipped),
+	    pct_ms(&all[K_LATE], 99), pct_ms(&all[K_LATE], 100));
+	for (int k = 0; k < K_LATE; k++)
+		if (L->first_error[k][0] != '\0')
+			fprintf(f, "first %s error: %s\n", kind_name[k],
+			    L->first_error[k]);	/* o->out filters */
+	if (load_stop)
+		fprintf(f, "interrupted\n");
+}
+
+/* ----------------------------------------------------------------- run */
+
+static void
+loader_free(struct loader *L)
+{
+	for (size_t i = 0; L->cl != NULL && i < L->n; i++) {
+		struct lclient *lc = &L->cl[i];
+
+		explicit_bzero(lc->c.master, sizeof lc->c.master);
+		ca_blob_free(&lc->c.cert);
+		ca_blob_free(&lc->c.key);
+		if (lc->token != NULL)
+			explicit_bzero(lc->token, strlen(lc->token));
+		free(lc->token);
+	}
+	free(L->cl);
+	free(L->bulk);
+	tls_client_free(L->tls);
+	pthread_mutex_destroy(&L->lock);
+}
+
+/* The bulk token file as an Authorization header line, or "". */
+static char *
+load_bulk(const struct client_opts *o)
+{
+	unsigned char *p;
+	size_t len, n;
+	char *h;
+
+	if (o->bulk_token == NULL)
+		return xstrdup("");
+	if (file_read_all(o->bulk_token, &p, &len) != 1) {
+		client_say(o, "cannot read %s", o->bulk_token);
+		return NULL;
+	}
+	n = strcspn((char *)p, "\r\n");
+	if (n == 0 || n > CA_JWT_MAX || n != strspn((char *)p,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	    "-_.")) {
+		client_say(o, "%s: not a token (one line of base64url parts)",
+		    o->bulk_token);
+		free(p);
+		return NULL;
+	}
+	xasprintf(&h, "Authorization: Bearer %.*s\r\n", (int)n, (char *)p);
+	explicit_bzero(p, len);
+	free(p);
+	return h;
+}
+
+static int
+loader_init(struct loader *L, const struct client_opts *o)
+{
+	struct tls_get g = { 0 };
+	char master[80], err[512];
+
+	memset(L, 0, sizeof *L);
+	pthread_mutex_init(&L->lock, NULL);
+	L->o = o;
+	L->n = (size_t)o->clients;
+	L->until = o->until;
+	if ((mkdir(o->state, 0700) == -1 && errno != EEXIST) ||
+	    (mkdir(o->identities, 0700) == -1 && errno != EEXIST)) {
+		client_say(o, "cannot create %s: %s", errno == EEXIST ?
+		    o->identities : o->state, strerror(errno));
+		return CLIENT_LOCAL;
+	}
+	if ((L->bulk = load_bulk(o)) == NULL)
+		return CLIENT_LOCAL;
+	g.ca_file = o->root;
+	if ((L->tls = tls_client_new(&g, err, sizeof err)) == NULL) {
+		client_say(o, "%s", err);
+		return CLIENT_LOCAL;
+	}
+	if (load_master(o, master, sizeof master) == -1)
+		return CLIENT_LOCAL;
+	L->cl = xcalloc(L->n, sizeof *L->cl);
+	for (size_t i = 0; i < L->n; i++) {
+		struct lclient *lc = &L->cl[i];
+
+		snprintf(lc->name, sizeof lc->name, "LOAD%06zu", i);
+		lc->c.o = o;
+		lc->c.name = lc->name;
+		lc->c.approval = -1;
+		memcpy(lc->c.master, master, sizeof master);
+	}
+	explicit_bzero(master, sizeof master);
+	if (identities(L) == -1)
+		return load_stop ? CLIENT_REFUSED : CLIENT_LOCAL;
+	clients_read(L);
+	return CLIENT_OK;
+}
+
+int
+client_load_run(const struct client_opts *o)
+{
+	struct sigaction sa, old_int, old_term;
+	struct loader L;
+	struct worker *w;
+	struct samples all[K_N];
+	uint64_t total = 0;
+	double secs;
+	int rc;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = load_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	load_stop = 0;
+	memset(all, 0, sizeof all);
+	w = xcalloc((size_t)o->workers, sizeof *w);
+	if ((rc = loader_init(&L, o)) != CLIENT_OK)
+		goto out;
+	if (o->until == CLIENT_LOAD_POLL) {
+		L.span_ns = (uint64_t)o->interval_s * 1000000000u;
+		L.events = UINT64_MAX;
+	} else {
+		L.span_ns = (uint64_t)o->duration_s * 1000000000u;
+		L.events = L.n;
+	}
+	L.end_ns = (uint64_t)o->duration_s * 1000000000u;
+	clock_gettime(CLOCK_MONOTONIC, &L.start);
+	for (int i = 0; i < o->workers; i++) {
+		w[i].L = &L;
+		if (pthread_create(&w[i].t, NULL, load_worker, &w[i]) != 0)
+			abort();
+	}
+	for (int i = 0; i < o->workers; i++)
+		pthread_join(w[i].t, NULL);
+	secs = ns_since(&L.start) / 1e9;
+	for (int i = 0; i < o->workers; i++)
+		for (int k = 0; k < K_N; k++) {
+			struct samples *s = &w[i].s[k];
+
+			for (size_t j = 0; j < s->n; j++)
+				samples_add(&all[k], (uint64_t)s->v[j] * 1000);
+			all[k].errors += s->errors;
+			free(s->v);
+		}
+	for (int k = 0; k < K_N; k++) {
+		if (all[k].n > 0)
+			qsort(all[k].v, all[k].n, sizeof *all[k].v, cmp_u32);
+		if (k != K_LATE)
+			total += all[k].errors;
+	}
+	if (o->json) {
+		json_t *j = report_json(&L, all, secs);
+		char *s = json_dumps(j, JSON_COMPACT);
+
+		fprintf(o->out, "%s\n", s);
+		free(s);
+		json_decref(j);
+	} else
+		report_text(&L, all, secs);
+	rc = total > 0 || load_stop ? CLIENT_REFUSED : CLIENT_OK;
+	if (clients_write(&L) == -1)
+		rc = CLIENT_LOCAL;
+out:
+	for (int k = 0; k < K_N; k++)
+		free(all[k].v);
+	free(w);
+	loader_free(&L);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rc;
+}
