@@ -349,6 +349,46 @@ START_TEST(test_tls_refusals)
 }
 END_TEST
 
+
+/*
+ * Location before registering: LocationServices.log (CMTrace, read by a
+ * python3 regular expression) names the site, its MPs as ehttpctl lists
+ * them, and says the site's trusted root key is the root's given.
+ */
+START_TEST(test_location)
+{
+	char *out = NULL, *err = NULL, *v;
+
+	ck_assert_int_eq(client("register", "loc", "--name WKS05", &out, &err),
+	    1);
+	free(out);
+	free(err);
+	v = sh1("'%s' --db '%s' role list --json | %s -c 'import json,sys;"
+	    " print(\", \".join(sorted(r[\"fqdn\"] for r in json.load("
+	    "sys.stdin) if r[\"role\"] == \"mp\" and r[\"fqdn\"]."
+	    "endswith(\"p01.contoso.com\"))))'", tu_bin("ehttpctl"), db, tu_python());
+	ck_assert_str_eq(v, "mp2.p01.contoso.com, p01.contoso.com");
+	free(v);
+	v = sh1("%s -c '\n"
+	    "import re\n"
+	    "t = open(\"%s/loc/logs/LocationServices.log\").read()\n"
+	    "r = re.findall(r\"<!\\[LOG\\[(.*?)\\]LOG\\]!><time=\\S+ date=\\S+ "
+	    "component=\\\"(\\w+)\\\" context=\\\"\\\" type=\\\"(\\d)\\\"\", t)\n"
+	    "assert len(r) == 2 and all(c == \"LocationServices\" and "
+	    "y == \"1\" for _, c, y in r), r\n"
+	    "print(r[0][0]); print(r[1][0])\n"
+	    "'", tu_python(), dir);
+	tu_has(v, "Retrieved the key information of site P01 from " FQDN
+	    "; its management points: mp2.p01.contoso.com, p01.contoso.com",
+	    NULL);
+	free(v);
+	v = tu_sh_ok("cat '%s/loc/logs/LocationServices.log'", dir);
+	tu_has(v, "The trusted root key of site P01 is the key of the root "
+	    "this client trusts", NULL);
+	free(v);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -360,6 +400,7 @@ client_suite(void)
 		TU_TEST(test_register_token_poll),
 		TU_TEST(test_state_and_certificate),
 		TU_TEST(test_tls_refusals),
+		TU_TEST(test_location),
 		{ NULL }
 	};
 	const struct tu_case cases[] = {

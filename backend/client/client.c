@@ -30,7 +30,6 @@
 
 #define CLIENT_BODY_MAX		(1024 * 1024)
 #define CLIENT_LOG_MAX		((size_t)1024 * 1024)
-#define CLIENT_COMPONENT	"ehttp-client"
 
 /* ------------------------------------------------------------ messages */
 
@@ -53,7 +52,7 @@ static void __attribute__((format(printf, 4, 5)))
 client_log(const struct client_opts *o, const char *name, int type,
     const char *fmt, ...)
 {
-	char path[PATH_MAX], msg[2048], *cause = NULL;
+	char path[PATH_MAX], msg[2048], comp[64], *cause = NULL;
 	struct cmlog *l;
 	va_list ap;
 
@@ -66,7 +65,10 @@ client_log(const struct client_opts *o, const char *name, int type,
 		free(cause);
 		return;
 	}
-	cmlog_write(l, type, CLIENT_COMPONENT, NULL, "%s", msg);
+	/* The component is the log's name, as a Configuration Manager
+	 * client writes it ("LocationServices"). */
+	snprintf(comp, sizeof comp, "%.*s", (int)strcspn(name, "."), name);
+	cmlog_write(l, type, comp, NULL, "%s", msg);
 	cmlog_close(l);
 }
 
@@ -101,18 +103,16 @@ fail:
 	return -1;
 }
 
-/* A file of the state directory: 1 read (*p malloc'ed, NUL after), 0 it
- * does not exist, -1 error (said). */
+/* A file: 1 read (*p malloc'ed, NUL after), 0 it does not exist, -1
+ * error (said). */
 static int
-state_read(const struct client_opts *o, const char *name, unsigned char **p,
-    size_t *len)
+state_read_path(const struct client_opts *o, const char *path,
+    unsigned char **p, size_t *len)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof path, "%s/%s", o->state, name);
 	*p = NULL;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
@@ -138,6 +138,17 @@ state_read(const struct client_opts *o, const char *name, unsigned char **p,
 	(*p)[n] = '\0';
 	*len = (size_t)n;
 	return 1;
+}
+
+/* A file of the state directory, as state_read_path. */
+static int
+state_read(const struct client_opts *o, const char *name, unsigned char **p,
+    size_t *len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/%s", o->state, name);
+	return state_read_path(o, path, p, len);
 }
 
 /* The state directory and its logs folder, 0700; a folder others may
@@ -403,6 +414,98 @@ out:
 	return rc;
 }
 
+/* Does key (a SubjectPublicKeyInfo) belong to one of the certificates of
+ * the PEM file the client trusts? 1 yes, 0 no, -1 unreadable. */
+static int
+root_key_trusted(const struct client_opts *o, const struct wire_bytes *key)
+{
+	struct ca_blob der, spki;
+	struct ca *ca;
+	unsigned char *buf;
+	char *pem, *p;
+	size_t len;
+	int found = 0;
+
+	if (state_read_path(o, o->root, &buf, &len) != 1)
+		return -1;
+	pem = (char *)buf;
+	ca = ca_new();
+	for (p = pem; !found && (p = strstr(p, "-----BEGIN CERTIFICATE-----"))
+	    != NULL; p++) {
+		memset(&der, 0, sizeof der);
+		memset(&spki, 0, sizeof spki);
+		if (ca_pem_to_der(ca, p, len - (size_t)(p - pem), &der) == 0 &&
+		    ca_cert_spki(ca, der.data, der.len, &spki) == 0)
+			found = spki.len == key->len && memcmp(spki.data,
+			    key->data, key->len) == 0;
+		ca_blob_free(&der);
+		ca_blob_free(&spki);
+	}
+	ca_free(ca);
+	free(pem);
+	return found;
+}
+
+/*
+ * Location, as a client starts: the site's key information from the MP
+ * (?MPKEYINFORMATIONEX) into LocationServices.log: its site, its MPs, and
+ * whether the trusted root key it gives is one of --root's. The trust
+ * decision itself is TLS's (the MP's chain was verified against --root);
+ * a different key is a warning: the site's root has changed since the
+ * client was given its root.
+ */
+static int
+client_locate(const struct client_opts *o)
+{
+	struct tls_get_result r = { 0 };
+	struct wire_keyinfo k = { 0 };
+	char *why = NULL, *mps = NULL;
+	int rc, t;
+
+	if ((rc = client_request(o, "GET", "/SMS_MP/.sms_aut?MPKEYINFORMATIONEX",
+	    NULL, NULL, 0, &r)) != CLIENT_OK) {
+		client_log(o, "LocationServices.log", CMLOG_TYPE_ERROR,
+		    "Failed to send the location request to %s", o->mp);
+		return rc;
+	}
+	if (r.status != 200 || wire_keyinfo_decode(r.body, r.body_len, &k,
+	    &why) == -1) {
+		client_log(o, "LocationServices.log", CMLOG_TYPE_WARNING,
+		    "Could not get the key information of %s: %s", o->mp,
+		    why != NULL ? why : r.reason);
+		goto out;
+	}
+	for (size_t i = 0; i < k.nmps; i++) {
+		char *m;
+
+		xasprintf(&m, "%s%s%s", mps ? mps : "", mps ? ", " : "",
+		    k.mps[i]);
+		free(mps);
+		mps = m;
+	}
+	client_log(o, "LocationServices.log", CMLOG_TYPE_INFO, "Retrieved the "
+	    "key information of site %s from %s; its management points: %s",
+	    k.site_code, o->mp, mps ? mps : "(none listed)");
+	if ((t = root_key_trusted(o, &k.root_key)) == 1)
+		client_log(o, "LocationServices.log", CMLOG_TYPE_INFO, "The "
+		    "trusted root key of site %s is the key of the root this "
+		    "client trusts", k.site_code);
+	else if (t == 0) {
+		client_log(o, "LocationServices.log", CMLOG_TYPE_WARNING, "The "
+		    "trusted root key of site %s is not the key of any root in"
+		    " %s: the site's root has changed", k.site_code, o->root);
+		client_say(o, "warning: site %s's trusted root key is not the "
+		    "key of a root in %s (the site's root has changed?)",
+		    k.site_code, o->root);
+	}
+out:
+	free(mps);
+	free(why);
+	wire_keyinfo_clear(&k);
+	tls_get_result_clear(&r);
+	return CLIENT_OK;
+}
+
 /* "Authorization: Bearer <token>\r\n" from the bulk token file, or "". */
 static char *
 bulk_header(const struct client_opts *o)
@@ -449,6 +552,8 @@ client_register(const struct client_opts *o)
 
 	if ((rc = client_load(&c, o, 1)) != CLIENT_OK)
 		return rc;
+	if ((rc = client_locate(o)) != CLIENT_OK)
+		goto out;
 	rc = CLIENT_LOCAL;
 	if ((bulk = bulk_header(o)) == NULL || client_reg_body(&c, &body) == -1)
 		goto out;

@@ -183,6 +183,22 @@ int		 wire_reply_decode(const unsigned char *body, size_t len,
 int		 wire_jwt_header_check(const char *json, char **x5t,
 		    char **cause);
 
+/*
+ * Location: the reply to ?MPKEYINFORMATIONEX (UTF-8 XML):
+ * <MPKEYINFORMATIONEX><SITECODE>P01</SITECODE><RootKeyBlob>hex of the
+ * trusted root's SubjectPublicKeyInfo</RootKeyBlob><MPs><MP Name=".."
+ * FQDN=".."/>...</MPs></MPKEYINFORMATIONEX>. The MPs' FQDNs, in order.
+ */
+struct wire_keyinfo {
+	char			*site_code;
+	struct wire_bytes	 root_key;
+	char			**mps;
+	size_t			 nmps;
+};
+void		 wire_keyinfo_clear(struct wire_keyinfo *);
+int		 wire_keyinfo_decode(const unsigned char *body, size_t len,
+		    struct wire_keyinfo *out, char **cause);
+
 /* Helpers the client and the MP share. */
 /* Upper-case hex of n bytes, malloc'ed. */
 char		*wire_hex(const unsigned char *, size_t);
