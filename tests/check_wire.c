@@ -629,6 +629,62 @@ START_TEST(malformed_replies)
 }
 END_TEST
 
+/* ?MPKEYINFORMATIONEX as python3's xml.etree writes it, read back; and
+ * what the reader refuses. */
+START_TEST(keyinfo)
+{
+	static const struct {
+		const char *xml, *cause;
+	} refused[] = {
+		{ "<MPKEYINFORMATIONEX><RootKeyBlob>00</RootKeyBlob>"
+		  "</MPKEYINFORMATIONEX>", "no <SITECODE>" },
+		{ "<MPKEYINFORMATIONEX><SITECODE>P01</SITECODE>"
+		  "</MPKEYINFORMATIONEX>", "no <RootKeyBlob>" },
+		{ "<MPKEYINFORMATIONEX><SITECODE>P01</SITECODE><RootKeyBlob>ABC"
+		  "</RootKeyBlob></MPKEYINFORMATIONEX>", "odd length" },
+		{ "<MPKEYINFORMATIONEX><SITECODE>P01</SITECODE><RootKeyBlob>zz"
+		  "</RootKeyBlob></MPKEYINFORMATIONEX>", "not a hex digit" },
+		{ "<MPLIST/>", "root element is <MPLIST>" },
+		{ "<!DOCTYPE x [<!ENTITY a \"b\">]><MPKEYINFORMATIONEX/>", "" },
+		{ "<MPKEYINFORMATIONEX><SITECODE>P01", "" },
+	};
+	struct wire_keyinfo k;
+	char *xml, *why = NULL;
+
+	xml = tu_sh_ok("%s -c '\n"
+	    "import xml.etree.ElementTree as E\n"
+	    "r = E.Element(\"MPKEYINFORMATIONEX\")\n"
+	    "E.SubElement(r, \"SITECODE\").text = \"P01\"\n"
+	    "E.SubElement(r, \"RootKeyBlob\").text = bytes(range(40)).hex()\n"
+	    "m = E.SubElement(r, \"MPs\")\n"
+	    "for f in (\"a.p01.example\", \"b&<.p01.example\"):\n"
+	    "    E.SubElement(m, \"MP\", Name=f.upper(), FQDN=f)\n"
+	    "print(E.tostring(r, encoding=\"unicode\"), end=\"\")\n"
+	    "'", tu_python());
+	ck_assert_int_eq(wire_keyinfo_decode((unsigned char *)xml, strlen(xml),
+	    &k, &why), 0);
+	ck_assert_str_eq(k.site_code, "P01");
+	ck_assert_uint_eq(k.root_key.len, 40);
+	for (size_t i = 0; i < 40; i++)
+		ck_assert_uint_eq(k.root_key.data[i], i);
+	ck_assert_uint_eq(k.nmps, 2);
+	ck_assert_str_eq(k.mps[0], "a.p01.example");
+	ck_assert_str_eq(k.mps[1], "b&<.p01.example");
+	wire_keyinfo_clear(&k);
+	free(xml);
+	for (size_t i = 0; i < TU_ALL(refused); i++) {
+		why = NULL;
+		ck_assert_int_eq(wire_keyinfo_decode((const unsigned char *)
+		    refused[i].xml, strlen(refused[i].xml), &k, &why), -1);
+		ck_assert_ptr_nonnull(why);
+		ck_assert_msg(strstr(why, refused[i].cause) != NULL, "'%s', want "
+		    "'%s'", why, refused[i].cause);
+		ck_assert_ptr_null(k.site_code);
+		free(why);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ certificates */
 
 /* The client's certificate, as the openssl CLI reads it, and the checks. */
@@ -922,6 +978,7 @@ wire_suite(void)
 		TU_LOOP(malformed_requests, TU_ALL(bad)),
 		TU_TEST(reply_roundtrip),
 		TU_TEST(malformed_replies),
+		TU_TEST(keyinfo),
 		{ NULL }
 	};
 	const struct tu_test t_crypto[] = {
