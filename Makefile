@@ -168,6 +168,7 @@ LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
 LIBS_CLIENT  = $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
 LIBS_WIRE    = $(LIBWIRE) $(LIBUTIL) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
+LIBS_WIRE_BASE = $(LIBWIRE) $(LIBS_BASE) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
 LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
 	$(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON) $(PKGS_WIRE))
@@ -329,7 +330,7 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory B=$(B)-bench CFLAGS='-O2 -DNDEBUG' all \
 		$(B)-bench/bench-issue $(B)-bench/bench-log \
-		$(B)-bench/bench-token
+		$(B)-bench/bench-token $(B)-bench/bench-reg
 	@sh scripts/bench.sh "$(abspath $(B)-bench)"
 
 KILLS ?= 200
@@ -362,8 +363,11 @@ $(B)/bench-log: $(B)/tests/bench/bench-log.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
 $(B)/bench-token: $(B)/tests/bench/bench-token.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
+$(B)/bench-reg: $(B)/tests/bench/bench-reg.o $(LIBMP) $(LIBWIRE) $(BASE_LIBS)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBMP) $(LIBS_WIRE_BASE)
 $(B)/tests/bench/%.o: tests/bench/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(INC_BACKEND) $(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO)))
+	$(call COMPILE,$(INC_BACKEND) -Ibackend/mp -Ibackend/wire $(OSSL_DEFS) \
+		$(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_JSON)))
 
 # Fuzzing (issue #7): libFuzzer targets tests/fuzz/fuzz-*.c, built with clang
 # and ASan+UBSan in $(FUZZ_B) against db/ and backend/ (not main-*.c).

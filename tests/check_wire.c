@@ -715,6 +715,20 @@ START_TEST(client_certificate)
 	ck_assert(strstr(out, ": OK") != NULL);
 	free(out);
 	ck_assert_str_eq(c.info.key_desc, "RSA 2048");
+	/* Its key (put together from two primes): the openssl CLI checks
+	 * it (p, q prime, n = pq, d, the CRT values) and finds the
+	 * certificate's public key in it. */
+	ck_assert_int_eq(tu_write_file(tu_path("c.p8"), (char *)c.key.data,
+	    c.key.len), 0);
+	ck_assert_int_eq(tu_write_file(tu_path("master"), master,
+	    strlen(master)), 0);
+	out = tu_sh_ok("cd '%s' && openssl pkey -inform DER -in c.p8 -passin "
+	    "file:master -check -noout && openssl pkey -inform DER -in c.p8 "
+	    "-passin file:master -pubout > kpub && openssl x509 -in c.pem "
+	    "-pubkey -noout | cmp - kpub && openssl rsa -inform DER -in c.p8 -passin "
+	    "file:master -text -noout | grep -c '^prime[12]:'", tu_dir);
+	tu_has(out, "Key is valid", "2", NULL);
+	free(out);
 	ck_assert_int_eq(c.info.not_after - c.info.not_before >
 	    (time_t)CA_CLIENT_YEARS * 365 * 86400, 1);
 

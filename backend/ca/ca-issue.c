@@ -742,7 +742,7 @@ ca_client_cert_create(struct ca *ca, const char *name, const char *master,
 			ca_seterr(ca, "client name holds a control character");
 			goto out;
 		}
-	if (ca_keygen(ca, CA_KEY_RSA2048, &nk) == -1 ||
+	if (ca_keygen_rsa_client(ca, &nk) == -1 ||
 	    ca_rnd_draw(ca, &rnd) == -1)
 		goto out;
 	if ((xn = X509_NAME_new()) == NULL ||

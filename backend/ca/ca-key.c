@@ -14,8 +14,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "ca-int.h"
@@ -104,6 +106,99 @@ ca_keygen(struct ca *ca, enum ca_keyalg alg, struct ca_newkey *nk)
 		nk->p256 = 1;
 	}
 	return 0;
+}
+
+/*
+ * An RSA 2048 key for a client's self-signed certificate, made from two
+ * primes of BN_generate_prime_ex2 (random 1024-bit candidates with the
+ * top two bits set, a sieve, Miller-Rabin as OpenSSL chooses for the
+ * size: 64 rounds) and put together here: n = pq, e = 65537, d = e^-1
+ * mod lcm(p-1, q-1), the CRT values; |p - q| > 2^924, gcd(e, p-1) =
+ * gcd(e, q-1) = 1. OpenSSL 3.0's own RSA key generation builds the primes
+ * the FIPS 186-4 way (auxiliary primes), which costs twice as much; a
+ * client's key protects nothing that the FIPS construction would protect
+ * better, and a load run makes thousands of them. The key is checked
+ * (EVP_PKEY_pairwise_check) before use. 0, or -1.
+ */
+int
+ca_keygen_rsa_client(struct ca *ca, struct ca_newkey *nk)
+{
+	BN_CTX *bc = BN_CTX_secure_new();
+	BIGNUM *p, *q, *n, *e, *d, *p1, *q1, *l, *g, *dp, *dq, *qi, *t;
+	OSSL_PARAM_BLD *b = NULL;
+	OSSL_PARAM *prm = NULL;
+	EVP_PKEY_CTX *kc = NULL;
+	int rc = -1, tries = 0;
+
+	memset(nk, 0, sizeof *nk);
+	if (bc == NULL)
+		abort();
+	BN_CTX_start(bc);
+	p = BN_CTX_get(bc); q = BN_CTX_get(bc); n = BN_CTX_get(bc);
+	e = BN_CTX_get(bc); d = BN_CTX_get(bc); p1 = BN_CTX_get(bc);
+	q1 = BN_CTX_get(bc); l = BN_CTX_get(bc); g = BN_CTX_get(bc);
+	dp = BN_CTX_get(bc); dq = BN_CTX_get(bc); qi = BN_CTX_get(bc);
+	if ((t = BN_CTX_get(bc)) == NULL || !BN_set_word(e, RSA_F4))
+		goto ssl;
+	do {
+		if (++tries > 100) {
+			ca_seterr(ca, "cannot find RSA primes");
+			goto out;
+		}
+		if (!BN_generate_prime_ex2(p, 1024, 0, NULL, NULL, NULL, bc) ||
+		    !BN_generate_prime_ex2(q, 1024, 0, NULL, NULL, NULL, bc) ||
+		    !BN_sub(t, p, q) || !BN_sub(p1, p, BN_value_one()) ||
+		    !BN_sub(q1, q, BN_value_one()) || !BN_gcd(g, p1, e, bc))
+			goto ssl;
+		BN_set_negative(t, 0);
+		if (BN_num_bits(t) <= 924 || !BN_is_one(g))
+			continue;
+		if (!BN_gcd(g, q1, e, bc))
+			goto ssl;
+	} while (!BN_is_one(g) || BN_num_bits(t) <= 924);
+	if (BN_cmp(p, q) < 0)
+		BN_swap(p, q), BN_swap(p1, q1);
+	if (!BN_mul(n, p, q, bc) || !BN_gcd(g, p1, q1, bc) ||
+	    !BN_mul(t, p1, q1, bc) || !BN_div(l, NULL, t, g, bc) ||
+	    BN_mod_inverse(d, e, l, bc) == NULL ||
+	    !BN_mod(dp, d, p1, bc) || !BN_mod(dq, d, q1, bc) ||
+	    BN_mod_inverse(qi, q, p, bc) == NULL)
+		goto ssl;
+	if (BN_num_bits(n) != 2048 || BN_num_bits(d) <= 1024) {
+		ca_seterr(ca, "RSA key out of shape");
+		goto out;
+	}
+	if ((b = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_D, d) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR1, p) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR2, q) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi) ||
+	    (prm = OSSL_PARAM_BLD_to_param(b)) == NULL ||
+	    (kc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(kc) != 1 ||
+	    EVP_PKEY_fromdata(kc, &nk->pk, EVP_PKEY_KEYPAIR, prm) != 1)
+		goto ssl;
+	EVP_PKEY_CTX_free(kc);
+	if ((kc = EVP_PKEY_CTX_new_from_pkey(NULL, nk->pk, NULL)) == NULL ||
+	    EVP_PKEY_pairwise_check(kc) != 1)
+		goto ssl;
+	rc = 0;
+	goto out;
+ssl:
+	ca_sslerr(ca, "cannot generate rsa2048 key");
+out:
+	if (rc == -1)
+		ca_newkey_free(nk);
+	EVP_PKEY_CTX_free(kc);
+	OSSL_PARAM_free(prm);	/* its secure part (the private values) cleared */
+	OSSL_PARAM_BLD_free(b);
+	BN_CTX_end(bc);
+	BN_CTX_free(bc);
+	return rc;
 }
 
 void
