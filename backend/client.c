@@ -235,6 +235,14 @@ ehttp_client_page(struct ehttp *e, int64_t site_id, int64_t after,
 }
 
 int
+ehttp_client_page_before(struct ehttp *e, int64_t site_id, int64_t before,
+    size_t limit, struct db_client **v, size_t *n)
+{
+	return db_client_page_before(e->db, site_id, before, limit, v, n) ==
+	    -1 ? ehttp_fail_db(e) : 0;
+}
+
+int
 ehttp_client_count(struct ehttp *e, int64_t site_id, size_t *n)
 {
 	return db_client_count(e->db, site_id, n) == -1 ? ehttp_fail_db(e) : 0;
@@ -404,4 +412,12 @@ ehttp_bulk_token_usable(struct ehttp *e, const char *id, time_t now,
 		*why = xstrdup(now < b.not_before ? "not valid yet" :
 		    "expired");
 	return *why == NULL;
+}
+
+const char *
+ehttp_bulk_token_state(const struct db_bulk_token *b, time_t now)
+{
+	if (b->blocked)
+		return "Blocked";
+	return now >= b->not_after ? "Expired" : "Active";
 }

@@ -331,6 +331,10 @@ int	 ehttp_client_seen(struct ehttp *, const char **smsids, size_t,
 /* Clients of a site (0: all), id > after, by id, at most limit. */
 int	 ehttp_client_page(struct ehttp *, int64_t site_id, int64_t after,
 	    size_t limit, struct db_client **, size_t *);
+/* The same backwards (a list scrolled up, or opened at its end): id <
+ * before (0: from the last client), nearest first. */
+int	 ehttp_client_page_before(struct ehttp *, int64_t site_id,
+	    int64_t before, size_t limit, struct db_client **, size_t *);
 int	 ehttp_client_count(struct ehttp *, int64_t site_id, size_t *);
 enum ehttp_client_action {
 	EHTTP_CLIENT_APPROVE, EHTTP_CLIENT_BLOCK, EHTTP_CLIENT_UNBLOCK,
@@ -357,6 +361,9 @@ int	 ehttp_bulk_token_list(struct ehttp *, struct db_bulk_token **,
 int	 ehttp_bulk_token_block(struct ehttp *, const char *id, int blocked);
 int	 ehttp_bulk_token_usable(struct ehttp *, const char *id, time_t now,
 	    char **why);
+/* A token's state at now as lists show it: "Blocked", "Expired" or
+ * "Active". */
+const char *ehttp_bulk_token_state(const struct db_bulk_token *, time_t now);
 
 /*
  * Client tokens (token.c). The site's current SMS Token Signing

@@ -119,6 +119,17 @@ db_client_page(struct db *db, int64_t site_id, int64_t after, size_t limit,
 }
 
 int
+db_client_page_before(struct db *db, int64_t site_id, int64_t before,
+    size_t limit, struct db_client **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt_id(db, ST_CLIENT_PAGE_BACK, site_id);
+
+	db_bind_int64(db, st, 2, before);
+	db_bind_int64(db, st, 3, (sqlite3_int64)limit);
+	return db_read_all(db, st, &client_rec, out, n, "listing clients");
+}
+
+int
 db_client_count(struct db *db, int64_t site_id, size_t *n)
 {
 	return db_read_count(db, db_stmt_id(db, ST_CLIENT_COUNT, site_id), n,

@@ -416,6 +416,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " WHERE c.name = ?1 COLLATE NOCASE ORDER BY c.id LIMIT 2",
 	[ST_CLIENT_PAGE] = "SELECT " DB_CLIENT_COLS " WHERE (?1 = 0 OR"
 	    " c.site_id = ?1) AND c.id > ?2 ORDER BY c.id LIMIT ?3",
+	[ST_CLIENT_PAGE_BACK] = "SELECT " DB_CLIENT_COLS " WHERE (?1 = 0 OR"
+	    " c.site_id = ?1) AND (?2 = 0 OR c.id < ?2) ORDER BY c.id DESC"
+	    " LIMIT ?3",
 	[ST_CLIENT_COUNT] = "SELECT count(*) FROM client WHERE ?1 = 0 OR"
 	    " site_id = ?1",
 	[ST_CLIENT_SIGN_DER] = "SELECT sign_der FROM client WHERE id = ?1",

@@ -215,6 +215,9 @@ int	 db_client_by_name(struct db *, const char *, struct db_client *);
 /* Clients of a site (0: all) with id > after, by id, at most limit. */
 int	 db_client_page(struct db *, int64_t site_id, int64_t after,
 	    size_t limit, struct db_client **, size_t *);
+/* The same backwards: id < before (0: from the last), nearest first. */
+int	 db_client_page_before(struct db *, int64_t site_id, int64_t before,
+	    size_t limit, struct db_client **, size_t *);
 int	 db_client_count(struct db *, int64_t site_id, size_t *);
 int	 db_client_sign_der(struct db *, int64_t id, unsigned char **, size_t *);
 /* The SMSIDs of blocked clients (each malloc'ed, and the array). */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ca.h"
 #include "tui.h"
 #include "testutil.h"
 
@@ -130,6 +131,74 @@ db_state(void)
 	    " ifnull(group_concat(state), '-') FROM cert) || ' ' ||"
 	    " enhanced_http || ' ' || https_only FROM site_security WHERE"
 	    " site_id = (SELECT id FROM site WHERE code = 'P01')");
+}
+
+
+/*
+ * Clients. A client registered the way the management point records one:
+ * the backend's registration with a real client certificate (a fresh RSA
+ * key, as ehttp-client makes), the name as the client sent it (untrusted:
+ * any bytes). Its SMSID into smsid.
+ */
+static void
+register_client(const char *name, char *smsid, size_t len)
+{
+	static const char pass[] =	/* the key is thrown away */
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	struct ehttp_client_reg reg;
+	struct ca_issued c;
+	struct db_client out;
+	struct db_site site;
+	struct ehttp *e;
+	struct ca *ca = ca_new();
+	char *cause = NULL;
+
+	memset(&c, 0, sizeof c);
+	ck_assert_msg(ca_client_cert_create(ca, "WKS", pass, &c) == 0, "%s",
+	    ca_error(ca));
+	ca_free(ca);
+	e = ehttp_open(db, EHTTP_NO_KEYS, &cause);
+	ck_assert_msg(e != NULL, "ehttp_open: %s", cause);
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &site), 1);
+	memset(&reg, 0, sizeof reg);
+	reg.site_id = site.id;
+	reg.name = name;
+	reg.sign_cert = reg.enc_cert = c.cert.data;
+	reg.sign_cert_len = reg.enc_cert_len = c.cert.len;
+	ck_assert_msg(ehttp_client_register(e, &reg, &out) == EHTTP_REG_NEW,
+	    "register: %s", ehttp_error(e));
+	snprintf(smsid, len, "%s", out.smsid);
+	ehttp_close(e);
+	ca_issued_clear(&c);
+}
+
+/* n clients WKS00001... in P01 straight into the database (sqlite3), odd
+ * ones approved: a large inventory without n RSA keys. */
+static void
+load_clients(int n)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
+	    " UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO client"
+	    " (smsid, name, site_id, thumbprint, sign_der, enc_der, approved,"
+	    " approved_by, registered, last_contact) SELECT"
+	    " printf('GUID:00000000-0000-4000-8000-%%012d', i),"
+	    " printf('WKS%%05d', i), (SELECT id FROM site WHERE code = 'P01'),"
+	    " printf('%%040X', i), x'00', x'00', i %% 2, CASE i %% 2 WHEN 1"
+	    " THEN 'auto' ELSE '' END, 1700000000 + i, 1700000000 + i FROM n\"",
+	    db, n);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(out);
+	free(err);
+}
+
+/* A client's JSON from `ehttpctl client show --json`, one python3 value. */
+static char *
+client_py(const char *smsid, const char *expr)
+{
+	return tu_ctl_json(db, expr, "client", "show", smsid, "--json", NULL);
 }
 
 /*
@@ -872,6 +941,79 @@ START_TEST(log_component_filter_is_substring)
 }
 END_TEST
 
+
+/* The keys of the Clients node and of the token list are their own: the
+ * context decides (F8 switches the Certificates node's list). */
+START_TEST(keys_clients_and_tokens)
+{
+	unsigned clients = KS_GLOBAL | KS_LIST | KS_CLIENTS;
+	unsigned tokens = KS_GLOBAL | KS_LIST | KS_TOKENS;
+	unsigned certs = KS_GLOBAL | KS_LIST | KS_FIND | KS_CERTS;
+	char bar[512];
+
+	ck_assert_int_eq(keys_lookup('a', clients), KA_APPROVE);
+	ck_assert_int_eq(keys_lookup('b', clients), KA_BLOCK);
+	ck_assert_int_eq(keys_lookup('u', clients), KA_UNBLOCK);
+	ck_assert_int_eq(keys_lookup(KEY_DC, clients), KA_DELETE);
+	ck_assert_int_eq(keys_lookup('d', clients), KA_DELETE);
+	ck_assert_int_eq(keys_lookup('\r', clients), KA_OPEN);
+	ck_assert_int_eq(keys_lookup('r', clients), KA_NONE);
+	ck_assert_int_eq(keys_lookup('a', certs), KA_NONE);
+	ck_assert_int_eq(keys_lookup('6', certs), KA_GO_CLIENTS);
+	ck_assert_int_eq(keys_lookup(KEY_F(8), certs), KA_TOKENS);
+	ck_assert_int_eq(keys_lookup(KEY_F(8), tokens), KA_TOKENS);
+	ck_assert_int_eq(keys_lookup('n', tokens), KA_NEW);
+	ck_assert_int_eq(keys_lookup('n', certs), KA_FIND_NEXT);
+	ck_assert_int_eq(keys_lookup('r', tokens), KA_NONE);	/* no Renew */
+	ck_assert_int_eq(keys_lookup('/', tokens), KA_NONE);
+	keys_bar_text(clients, 200, bar, sizeof bar);
+	tu_has(bar, "EnterActions", "aApprove", "bBlock", "uUnblock",
+	    "DelDelete", NULL);
+	keys_bar_text(tokens, 200, bar, sizeof bar);
+	tu_has(bar, "F8Certificates", "bBlock", "uUnblock", "nNew", NULL);
+	ck_assert_ptr_null(strstr(bar, "Renew"));
+	keys_bar_text(certs, 200, bar, sizeof bar);
+	ck_assert_ptr_nonnull(strstr(bar, "F8Tokens"));
+}
+END_TEST
+
+/* Clients paged backwards by the backend (a list opened at its end): the
+ * ids the sqlite3 CLI lists, nearest first, in pages. */
+START_TEST(clients_page_backwards)
+{
+	struct db_client *v = NULL;
+	struct ehttp *e;
+	char *cause = NULL, *ids;
+	size_t n, total;
+	int64_t before = 0;
+	char got[4096] = "";
+	size_t off = 0;
+
+	setup_demo();
+	load_clients(25);
+	e = ehttp_open(db, EHTTP_NO_KEYS | EHTTP_READONLY, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ck_assert_int_eq(ehttp_client_count(e, 0, &total), 0);
+	ck_assert_uint_eq(total, 25);
+	do {
+		ck_assert_int_eq(ehttp_client_page_before(e, 0, before, 10, &v,
+		    &n), 0);
+		ck_assert_uint_le(n, 10);
+		for (size_t i = 0; i < n; i++)
+			off += snprintf(got + off, sizeof got - off, "%s%lld",
+			    off ? "," : "", (long long)v[i].id);
+		if (n > 0)
+			before = v[n - 1].id;
+		free(v);
+		v = NULL;
+	} while (n == 10);
+	ehttp_close(e);
+	ids = sql1("SELECT group_concat(id) FROM (SELECT id FROM client"
+	    " ORDER BY id DESC)");
+	ck_assert_str_eq(got, ids);
+	free(ids);
+}
+END_TEST
 /*
  * Level 2: rendering into an off-screen screen.
  */
@@ -1697,6 +1839,208 @@ START_TEST(render_log_colours)
 }
 END_TEST
 
+
+/* Clients: an empty list says how clients register; a large one is a
+ * keyset window; Approve, Block (asks first) and Delete (asks first) are
+ * written to the database (the sqlite3 CLI reads it, audit rows too); a
+ * client's name with control bytes is drawn as '?'. */
+START_TEST(render_clients_view)
+{
+	const struct rowbuf *rb;
+	struct app *app;
+	char *v, buf[512];
+	int y;
+
+	app = screen_app(30, 120, 0);
+	press(app, '6', 0);
+	ck_screen("Administration > Site Configuration > Clients");
+	ck_screen("No clients have registered yet.");
+	ck_screen("ehttp-client register --mp FQDN:PORT");
+	ck_screen("Client approval is manual");
+	ck_screen("Client 0 of 0, approval manual");
+	app_stop(app);
+	screen_close();
+
+	load_clients(5000);
+	v = sql1("INSERT INTO client (smsid, name, site_id, thumbprint,"
+	    " sign_der, enc_der, registered) VALUES ('GUID:EVIL', 'EVIL' ||"
+	    " char(27) || ']0;pwned' || char(7) || char(27) || '[2J' ||"
+	    " char(155) || 'X', (SELECT id FROM site WHERE code = 'P01'),"
+	    " 'EE', x'00', x'00', 1700000000)");
+	free(v);
+	app = screen_app(30, 120, 0);
+	press(app, '6', 0);
+	ck_screen("Client 1 of 5001, approval manual");
+	ck_screen("WKS00001");
+	rb = view_clients_rowbuf(app_view(app, APP_NODE_CLIENTS));
+	ck_assert_uint_eq(rb->total, 5001);
+	ck_assert_uint_le(rb->n, 100);
+	press(app, KEY_END, 0);
+	ck_screen("Client 5001 of 5001");
+	/* ESC, BEL and the C1 CSI (U+009B) each a '?': nothing reaches the
+	 * terminal that could retitle or clear it. */
+	ck_screen("EVIL?]0;pwned??[2J?X");
+	ck_screen("WKS05000");
+	press(app, KEY_PPAGE, KEY_PPAGE, KEY_UP, 0);
+	ck_screen("Client 4968 of 5001");
+	ck_screen("WKS04968");
+	ck_assert_uint_le(rb->fetched, 400);	/* never the 5001 rows */
+	ck_assert_uint_le(rb->n, rb->keep);
+
+	/* WKS04968 is pending: approve it. */
+	ck_screen("Pending: approve it (a)");
+	press(app, 'a', 0);
+	ck_screen("Approved client WKS04968 (GUID:00000000-0000-4000-8000-");
+	v = sql1("SELECT approved || ' ' || (approved_by != '') FROM client"
+	    " WHERE name = 'WKS04968'");
+	ck_assert_str_eq(v, "1 1");
+	free(v);
+	v = sql1("SELECT count(*) FROM audit WHERE action = 'client' AND"
+	    " object = 'GUID:00000000-0000-4000-8000-000000004968' AND detail"
+	    " LIKE '%approved.'");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	press(app, 'a', 0);
+	ck_screen("The client is approved already.");
+
+	/* Block asks; Enter is Cancel (the safe button has the focus). */
+	press(app, 'b', 0);
+	ck_screen("Block client?");
+	ck_screen("Block client WKS04968");
+	press(app, '\r', 0);
+	ck_assert_int_eq(screen_find("Block client?", NULL), -1);
+	v = sql1("SELECT blocked FROM client WHERE name = 'WKS04968'");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	press(app, 'b', KEY_LEFT, '\r', 0);
+	ck_screen("Blocked client WKS04968");
+	v = sql1("SELECT blocked FROM client WHERE name = 'WKS04968'");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	y = screen_find("WKS04968", NULL);
+	row(y, buf, sizeof buf);
+	ck_assert_msg(strstr(buf, "Approved Yes") != NULL, "%s", buf);
+
+	/* The menu (Enter) offers what applies: Unblock, not Block. */
+	press(app, '\r', 0);
+	ck_screen("Client WKS04968");
+	ck_screen("Unblock");
+	ck_assert_int_eq(screen_find("Block...", NULL), -1);
+	press(app, '\r', 0);			/* Unblock */
+	ck_screen("Unblocked client WKS04968");
+	v = sql1("SELECT blocked FROM client WHERE name = 'WKS04968'");
+	ck_assert_str_eq(v, "0");
+	free(v);
+
+	/* Delete asks too; confirmed, the row goes and the list says so. */
+	press(app, KEY_DC, 0);
+	ck_screen("Delete client?");
+	press(app, KEY_LEFT, '\r', 0);
+	ck_screen("Deleted client WKS04968");
+	ck_screen("Client 4968 of 5000");
+	v = sql1("SELECT count(*) || ' ' || sum(name = 'WKS04968') FROM"
+	    " client");
+	ck_assert_str_eq(v, "5000 0");
+	free(v);
+	/* Each action once in the audit trail, in order, as the backend
+	 * words it ("Client GUID:... (WKS04968) approved."). */
+	v = sql1("SELECT group_concat(w, ' ') FROM (SELECT rtrim(substr(detail,"
+	    " instr(detail, ') ') + 2), '.') AS w FROM audit WHERE object ="
+	    " 'GUID:00000000-0000-4000-8000-000000004968' ORDER BY id)");
+	ck_assert_str_eq(v, "approved blocked unblocked deleted");
+	free(v);
+}
+END_TEST
+
+/* The Certificates node's second list: bulk registration tokens (F8),
+ * blocked from the console as `ehttpctl token list --json` reads it, and
+ * a new one written to a 0600 file and nowhere on screen. */
+START_TEST(render_bulk_tokens)
+{
+	struct app *app;
+	char *v, *id, *tok, path[4300], buf[512];
+	int y;
+
+	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	app = screen_app(30, 140, 0);
+	press(app, '4', KEY_F(8), 0);
+	ck_screen("No bulk registration tokens: n makes one");
+	ck_screen("Bulk token 0 of 0");
+	app_stop(app);
+	screen_close();
+
+	snprintf(path, sizeof path, "%s/t1.jwt", tdir);
+	tu_ctl_ok(db, "token", "new", "--lifetime", "600", "--out", path, NULL);
+	id = tu_ctl_json(db, "d[0]['id']", "token", "list", "--json", NULL);
+	app = screen_app(30, 140, 0);
+	press(app, '4', KEY_F(8), 0);
+	ck_screen("Bulk token 1 of 1 (F8: certificates)");
+	y = screen_find(id, NULL);
+	ck_assert_int_ge(y, 0);
+	row(y, buf, sizeof buf);
+	tu_has(buf, "P01", " No ", "Active", NULL);
+	press(app, 'b', 0);
+	ck_screen("Block bulk registration token?");
+	press(app, KEY_LEFT, '\r', 0);
+	snprintf(buf, sizeof buf, "Blocked bulk registration token %s.", id);
+	ck_screen(buf);
+	row(y, buf, sizeof buf);
+	tu_has(buf, " Yes ", "Blocked", NULL);
+	v = tu_ctl_json(db, "(d[0]['id'], d[0]['blocked'], d[0]['state'])",
+	    "token", "list", "--json", NULL);
+	snprintf(buf, sizeof buf, "('%s', True, 'Blocked')", id);
+	ck_assert_str_eq(v, buf);
+	free(v);
+
+	/* New: 60 minutes, to a file; the token is never drawn. */
+	snprintf(path, sizeof path, "%s/new.jwt", tdir);
+	press(app, 'n', 0);
+	ck_screen("Valid for how many minutes (1 to 10080)? 4320");
+	press(app, '6', '0', '\r', 0);
+	ck_screen("Write the token to (a new file, 0600):");
+	/* Replace the offered path with ours. */
+	for (int i = 0; i < 300; i++)
+		app_key(app, KEY_BACKSPACE);
+	for (const char *p = path; *p != '\0'; p++)
+		app_key(app, (unsigned char)*p);
+	press(app, '\r', 0);
+	ck_screen("New bulk registration token");
+	ck_screen("(0600).");
+	tok = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(tok);
+	v = tu_sh_ok("stat -c %%a %s", path);
+	ck_assert_str_eq(tu_line1(v), "600");
+	free(v);
+	/* Its claims (python3 decodes them): a bulk token of 60 minutes
+	 * whose UniqueId the list shows; no part of it on screen. */
+	v = tu_sh_ok("%s -c \"import base64, json, sys; p = open(sys.argv[1])"
+	    ".read().strip().split('.')[1]; d = json.loads(base64.urlsafe_b64"
+	    "decode(p + '=' * (-len(p) %% 4))); print(d['Type'], d['exp'] -"
+	    " d['nbf'], d['UniqueId'])\" %s", tu_python(), path);
+	ck_assert_msg(strncmp(v, "BulkRegistration 3600 ", 22) == 0, "%s", v);
+	press(app, '\r', 0);				/* OK */
+	/* Two now (listed by creation time, then id: either may be first);
+	 * the cursor stays on the blocked one. */
+	ck_screen(" of 2 (F8: certificates)");
+	snprintf(buf, sizeof buf, "Bulk registration token %s (site P01):"
+	    " Blocked", id);
+	ck_screen(buf);
+	ck_assert_int_ge(screen_find(tu_line1(v) + 22, NULL), 0);
+	tu_line1(tok);
+	ck_assert_uint_gt(strlen(tok), 200);
+	ck_assert_int_eq(screen_find(tok + strlen(tok) - 30, NULL), -1);
+	free(v);
+	v = tu_ctl_json(db, "sorted(t['state'] for t in d)", "token", "list",
+	    "--json", NULL);
+	ck_assert_str_eq(v, "['Active', 'Blocked']");
+	free(v);
+	/* F8 again: the certificates. */
+	press(app, KEY_F(8), 0);
+	ck_screen("SMS Token Signing");
+	free(tok);
+	free(id);
+}
+END_TEST
 /*
  * Level 3: the real binary in a private tmux server.
  */
@@ -1893,7 +2237,7 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT_GONE(&t, "Created the SMS Issuing root");
 
 	/* Certificates, through the tree. */
-	keys(&t, "Tab Down Down");
+	keys(&t, "Tab Down Down Down");
 	WAIT(&t, "Administration > Security > Certificates");
 	WAIT(&t, "SMS Issuing");
 	WAIT(&t, "SMS Role SSL");
@@ -2325,6 +2669,126 @@ START_TEST(e2e_options)
 }
 END_TEST
 
+
+/*
+ * The console as a person uses it: clients registered through the
+ * backend (one named with ESC, BEL, CSI and invalid UTF-8), one approved
+ * with keys, checked with `ehttpctl client show --json` and the sqlite3
+ * CLI; the hostile name is drawn escaped and the terminal keeps its title
+ * and screen; a bulk token blocked in the console is refused.
+ */
+START_TEST(e2e_clients_approve_and_hostile_name)
+{
+	static const char evil[] = "EVIL\033]0;pwned\007\033[2J\033[31mRED"
+	    "\233\377X";
+	char plain[64], bad[64], *v, *v0, *s;
+	struct tmx t;
+
+	setup_demo();
+	register_client("WKS-PLAIN", plain, sizeof plain);
+	register_client(evil, bad, sizeof bad);
+	tmx_start(&t, 120, 30);
+	WAIT(&t, "Administration > Overview");
+	v0 = tmx_format(&t, "#{pane_title}");
+	keys(&t, "6");
+	WAIT(&t, "Client 1 of 2, approval manual");
+	WAIT(&t, "WKS-PLAIN");
+	WAIT(&t, "EVIL?]0;pwned??[2J");		/* the Name column, cut */
+
+	/* Approve the first (pending) one with a key. */
+	keys(&t, "a");
+	WAIT(&t, "Approved client WKS-PLAIN");
+	v = client_py(plain, "(d['approval'], d['approved'], d['blocked'],"
+	    " d['approved_by'] != '')");
+	ck_assert_str_eq(v, "('approved', True, False, True)");
+	free(v);
+	v = client_py(bad, "d['approval']");
+	ck_assert_str_eq(v, "pending");
+	free(v);
+	v = sql1("SELECT count(*) FROM audit WHERE action = 'client' AND"
+	    " detail LIKE '%approved.'");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	/* The whole hostile name in the details: '?' for each control,
+	 * U+FFFD for each invalid byte (the pane is UTF-8); the terminal
+	 * keeps its title and its screen. */
+	keys(&t, "Down");
+	WAIT(&t, "EVIL?]0;pwned??[2J?[31mRED\xef\xbf\xbd\xef\xbf\xbdX  GUID:");
+	s = tmx_format(&t, "#{pane_title}");
+	ck_assert_str_eq(s, v0);
+	ck_assert_ptr_null(strstr(s, "pwned"));
+	free(s);
+	free(v0);
+	s = tmx_capture(&t);
+	tu_has(s, "Administration > Site Configuration > Clients", "F10Quit",
+	    "Client 2 of 2", NULL);
+	free(s);
+	/* Block the hostile one from its menu (it asks; Left picks Block). */
+	keys(&t, "Enter");
+	WAIT(&t, "Block...");
+	keys(&t, "Down Enter");
+	WAIT(&t, "Block client?");
+	keys(&t, "Left Enter");
+	WAIT(&t, "Blocked client EVIL?]0;pwned");
+	/* Stored as sent (JSON: invalid bytes as U+FFFD). */
+	v = client_py(bad, "(d['blocked'], d['name'] == 'EVIL\\x1b]0;pwned"
+	    "\\x07\\x1b[2J\\x1b[31mRED\\ufffd\\ufffdX')");
+	ck_assert_str_eq(v, "(True, True)");
+	free(v);
+	keys(&t, "q");
+	WAIT(&t, "console-exit=0");
+	tmx_stop(&t);
+}
+END_TEST
+
+START_TEST(e2e_bulk_token_blocked)
+{
+	char path[4300], *id, *v, *why = NULL;
+	struct ehttp *e;
+	struct tmx t;
+	char *cause = NULL;
+
+	setup_demo();
+	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	snprintf(path, sizeof path, "%s/bulk.jwt", tdir);
+	tu_ctl_ok(db, "token", "new", "--out", path, NULL);
+	id = tu_ctl_json(db, "d[0]['id']", "token", "list", "--json", NULL);
+	tmx_start(&t, 120, 30);
+	WAIT(&t, "Administration > Overview");
+	keys(&t, "4 F8");
+	WAIT(&t, "Bulk token 1 of 1");
+	WAIT(&t, "F8Certificates");
+	keys(&t, "b");
+	WAIT(&t, "Block bulk registration token?");
+	keys(&t, "Left Enter");
+	WAIT(&t, "Blocked bulk registration token");
+	v = tu_ctl_json(db, "(d[0]['blocked'], d[0]['state'])", "token",
+	    "list", "--json", NULL);
+	ck_assert_str_eq(v, "(True, 'Blocked')");
+	free(v);
+	/* What the management point asks before it approves with it. */
+	e = ehttp_open(db, EHTTP_NO_KEYS | EHTTP_READONLY, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ck_assert_int_eq(ehttp_bulk_token_usable(e, id, time(NULL), &why), 0);
+	ck_assert_str_eq(why, "blocked");
+	free(why);
+	ehttp_close(e);
+	/* Unblocked from its menu: usable again. */
+	keys(&t, "Enter");
+	snprintf(path, sizeof path, "Token %.8s", id);	/* the menu's title */
+	WAIT(&t, path);
+	keys(&t, "Enter");
+	WAIT(&t, "Unblocked bulk registration token");
+	v = tu_ctl_json(db, "d[0]['state']", "token", "list", "--json", NULL);
+	ck_assert_str_eq(v, "Active");
+	free(v);
+	keys(&t, "q");
+	WAIT(&t, "console-exit=0");
+	tmx_stop(&t);
+	free(id);
+}
+END_TEST
+
 Suite *
 tui_suite(void)
 {
@@ -2347,6 +2811,8 @@ tui_suite(void)
 	tcase_add_test(logic, issue_cancel_and_plan);
 	tcase_add_test(logic, form_focus_ring);
 	tcase_add_test(logic, log_component_filter_is_substring);
+	tcase_add_test(logic, keys_clients_and_tokens);
+	tcase_add_test(logic, clients_page_backwards);
 	tcase_add_checked_fixture(logic, NULL, teardown);
 	suite_add_tcase(s, logic);
 
@@ -2366,6 +2832,8 @@ tui_suite(void)
 	tcase_add_test(render, render_keys_overview_find);
 	tcase_add_test(render, render_systems_find_and_details);
 	tcase_add_test(render, render_log_small_no_colour);
+	tcase_add_test(render, render_clients_view);
+	tcase_add_test(render, render_bulk_tokens);
 	suite_add_tcase(s, render);
 
 	tcase_set_timeout(e2e, 300);
@@ -2376,6 +2844,8 @@ tui_suite(void)
 	tcase_add_test(e2e, e2e_long_work_cancel_and_typeahead);
 	tcase_add_test(e2e, e2e_outside_change_refreshes);
 	tcase_add_test(e2e, e2e_log_merge_matches_show);
+	tcase_add_test(e2e, e2e_clients_approve_and_hostile_name);
+	tcase_add_test(e2e, e2e_bulk_token_blocked);
 	suite_add_tcase(s, e2e);
 	return s;
 }

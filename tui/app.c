@@ -345,6 +345,8 @@ build_tree(struct app *app)
 	node_add(app, NODE_VIEW, APP_NODE_SITES, 1, "Sites", &view_sites_ops);
 	node_add(app, NODE_VIEW, APP_NODE_SYSTEMS, 1,
 	    "Servers and Site System Roles", &view_systems_ops);
+	node_add(app, NODE_VIEW, APP_NODE_CLIENTS, 1, "Clients",
+	    &view_clients_ops);
 	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Security", NULL);
 	node_add(app, NODE_VIEW, APP_NODE_CERTS, 1, "Certificates",
 	    &view_certs_ops);
@@ -810,7 +812,8 @@ scopes(struct app *app)
 		return KS_GLOBAL | KS_TREE;
 	if ((v = app_current_view(app)) == NULL)
 		return KS_GLOBAL | KS_TREE;
-	return KS_GLOBAL | KS_LIST | v->ops->scope;
+	return KS_GLOBAL | KS_LIST | (v->ops->scopes != NULL ?
+	    v->ops->scopes(v) : v->ops->scope);
 }
 
 /* Drawing. */
@@ -1241,6 +1244,7 @@ static const struct {
 	{ KA_GO_SITES, APP_NODE_SITES },
 	{ KA_GO_SYSTEMS, APP_NODE_SYSTEMS },
 	{ KA_GO_CERTS, APP_NODE_CERTS },
+	{ KA_GO_CLIENTS, APP_NODE_CLIENTS },
 };
 
 void

@@ -16,7 +16,8 @@
 #define KEY_NEWLINE	'\n'
 
 #define S_FRAME		(KS_GLOBAL)
-#define S_ALLVIEWS	(KS_SITES | KS_SYSTEMS | KS_CERTS | KS_LOG | KS_OVERVIEW)
+#define S_ALLVIEWS	(KS_SITES | KS_SYSTEMS | KS_CERTS | KS_LOG | KS_OVERVIEW | \
+			KS_CLIENTS | KS_TOKENS)
 #define S_HELPABLE	(KS_GLOBAL | KS_DIALOG | KS_BOX | KS_MENU | KS_PROMPT)
 
 const struct keys_binding keys_table[] = {
@@ -42,6 +43,7 @@ const struct keys_binding keys_table[] = {
 	  "Go to Servers and Site System Roles" },
 	{ '4', KS_GLOBAL, KA_GO_CERTS, NULL, 0, "Go to Certificates" },
 	{ '5', KS_GLOBAL, KA_GO_LOG, NULL, 0, "Go to mpcontrol.log" },
+	{ '6', KS_GLOBAL, KA_GO_CLIENTS, NULL, 0, "Go to Clients" },
 
 	/* The navigation tree. */
 	{ KEY_UP, KS_TREE, KA_UP, NULL, 0, "Previous node" },
@@ -95,6 +97,10 @@ const struct keys_binding keys_table[] = {
 	  "Certificate: General, Details (every field), Certification Path" },
 	{ KEY_RETURN, KS_LOG, KA_OPEN, "Details", 10,
 	  "The whole log record" },
+	{ KEY_RETURN, KS_CLIENTS, KA_OPEN, "Actions", 10,
+	  "The client's actions (a menu): Approve, Block, Unblock, Delete" },
+	{ KEY_RETURN, KS_TOKENS, KA_OPEN, "Actions", 10,
+	  "The token's actions (a menu): Block, Unblock" },
 	{ KEY_RETURN, KS_OVERVIEW, KA_OPEN, "Go", 10,
 	  "Go to the node the line is about" },
 	{ KEY_ENTER, S_ALLVIEWS, KA_OPEN, NULL, 0, NULL },
@@ -113,6 +119,25 @@ const struct keys_binding keys_table[] = {
 	  " certificates)" },
 	{ 'e', KS_CERTS, KA_EXPORT, "Export", 44,
 	  "Export the certificate (PEM or DER)" },
+	{ KEY_F(8), KS_CERTS, KA_TOKENS, "Tokens", 35,
+	  "Show the bulk registration tokens instead" },
+	{ 'T', KS_CERTS, KA_TOKENS, NULL, 0, NULL },
+	{ KEY_F(8), KS_TOKENS, KA_TOKENS, "Certificates", 35,
+	  "Show the certificates again" },
+	{ 'T', KS_TOKENS, KA_TOKENS, NULL, 0, NULL },
+	{ 'a', KS_CLIENTS, KA_APPROVE, "Approve", 41,
+	  "Approve the client (it can then get tokens)" },
+	{ 'b', KS_CLIENTS, KA_BLOCK, "Block", 42,
+	  "Block the client (asks first): its tokens are refused" },
+	{ 'u', KS_CLIENTS, KA_UNBLOCK, "Unblock", 43, "Unblock the client" },
+	{ KEY_DC, KS_CLIENTS, KA_DELETE, "Delete", 44,
+	  "Delete the client's record (asks first)" },
+	{ 'd', KS_CLIENTS, KA_DELETE, NULL, 0, NULL },
+	{ 'b', KS_TOKENS, KA_BLOCK, "Block", 41,
+	  "Block the token (asks first): it approves nobody" },
+	{ 'u', KS_TOKENS, KA_UNBLOCK, "Unblock", 42, "Unblock the token" },
+	{ 'n', KS_TOKENS, KA_NEW, "New", 43,
+	  "New bulk registration token (shown once, never stored)" },
 	{ KEY_F(7), KS_LOG, KA_HIGHLIGHT, "Highlight", 40,
 	  "Highlight the records that contain a text" },
 	{ 'e', KS_LOG, KA_ERROR_LOOKUP, "Lookup", 42,
@@ -181,6 +206,8 @@ const unsigned keys_contexts[] = {
 	KS_GLOBAL | KS_LIST | KS_FIND | KS_SITES,
 	KS_GLOBAL | KS_LIST | KS_FIND | KS_SYSTEMS,
 	KS_GLOBAL | KS_LIST | KS_FIND | KS_CERTS,
+	KS_GLOBAL | KS_LIST | KS_TOKENS,
+	KS_GLOBAL | KS_LIST | KS_CLIENTS,
 	KS_GLOBAL | KS_LIST | KS_FIND | KS_LOG,
 	KS_DIALOG, KS_BOX, KS_MENU, KS_PROMPT, KS_SMALL, KS_PROGRESS,
 };
@@ -203,7 +230,7 @@ keys_name(int key, char *buf, size_t len)
 		{ KEY_NEWLINE, "Enter" }, { '\t', "Tab" },
 		{ KEY_BTAB, "S-Tab" }, { KEY_ESC, "Esc" }, { ' ', "Space" },
 		{ KEY_UP, "Up" }, { KEY_DOWN, "Down" }, { KEY_LEFT, "Left" },
-		{ KEY_RIGHT, "Right" }, { KEY_PPAGE, "PgUp" },
+		{ KEY_RIGHT, "Right" }, { KEY_PPAGE, "PgUp" }, { KEY_DC, "Del" },
 		{ KEY_NPAGE, "PgDn" }, { KEY_HOME, "Home" }, { KEY_END, "End" },
 	};
 
@@ -381,6 +408,8 @@ keys_help(unsigned scopes, size_t *n)
 		{ KS_SITES, "Sites" },
 		{ KS_SYSTEMS, "Servers and Site System Roles" },
 		{ KS_CERTS, "Certificates" },
+		{ KS_TOKENS, "Certificates: bulk registration tokens" },
+		{ KS_CLIENTS, "Clients" },
 		{ KS_LOG, "Log viewer" },
 		{ KS_DIALOG, "Dialogs" },
 		{ KS_BOX, "Messages and text" },

@@ -50,7 +50,7 @@ struct search_ops;
 /* The tree's nodes, chosen by id (never by their label). Logs are nodes
  * too, found by their path. */
 enum app_node { APP_NODE_NONE, APP_NODE_OVERVIEW, APP_NODE_SITES,
-	APP_NODE_SYSTEMS, APP_NODE_CERTS, APP_NODE_SITED };
+	APP_NODE_SYSTEMS, APP_NODE_CLIENTS, APP_NODE_CERTS, APP_NODE_SITED };
 
 /* crt.c: the curses owner. */
 enum crt_style {
@@ -105,6 +105,8 @@ enum keys_scope {
 	KS_SMALL    = 0x1000,	/* the terminal is too small */
 	KS_FIND     = 0x2000,	/* a view that implements find */
 	KS_PROGRESS = 0x4000,	/* long work is running */
+	KS_CLIENTS  = 0x8000,
+	KS_TOKENS   = 0x10000,	/* Certificates showing bulk tokens */
 };
 
 enum keys_action {
@@ -115,7 +117,8 @@ enum keys_action {
 	KA_FOLLOW, KA_OPEN_LOG, KA_TREE_TOGGLE, KA_GO_OVERVIEW, KA_GO_SITES,
 	KA_GO_SYSTEMS, KA_GO_CERTS, KA_GO_LOG, KA_TOGGLE, KA_OK, KA_CANCEL,
 	KA_NEXT_TAB, KA_PREV_TAB, KA_NEXT_FIELD, KA_PREV_FIELD,
-	KA_DETAILS_UP, KA_DETAILS_DOWN, KA_ERROR_LOOKUP, KA_ACTION_MAX
+	KA_DETAILS_UP, KA_DETAILS_DOWN, KA_ERROR_LOOKUP, KA_APPROVE, KA_DELETE,
+	KA_GO_CLIENTS, KA_TOKENS, KA_NEW, KA_ACTION_MAX
 };
 
 struct keys_binding {
@@ -495,6 +498,9 @@ enum view_reaction { VIEW_NONE = 0, VIEW_REDRAW = 0x1, VIEW_RELOAD = 0x2,
 
 struct view_ops {
 	unsigned	 scope;
+	/* The scope now, for a view whose keys change with what it shows;
+	 * NULL: scope. */
+	unsigned	(*scopes)(struct view *);
 	int		(*open)(struct view *);
 	void		(*close)(struct view *);
 	int		(*reload)(struct view *);
@@ -538,6 +544,7 @@ extern const struct view_ops view_sited_ops;	/* Monitoring > Site server */
 extern const struct view_ops view_sites_ops;
 extern const struct view_ops view_systems_ops;
 extern const struct view_ops view_certs_ops;
+extern const struct view_ops view_clients_ops;
 extern const struct view_ops view_log_ops;
 
 /* view-sites.c, view-systems.c, view-certs.c, view-log.c helpers. */
@@ -546,6 +553,23 @@ int	 view_certs_set_filter(struct view *, const struct dialog_cert_filter *);
 void	 view_certs_sort(struct view *, enum db_cert_sort, int desc);
 size_t	 view_certs_total(struct view *);
 const struct rowbuf *view_certs_rowbuf(struct view *);
+/* The Certificates node's second list, the bulk registration tokens
+ * (KA_TOKENS switches): shown or not. */
+void	 view_certs_show_tokens(struct view *, int);
+int	 view_certs_tokens_shown(struct view *);
+const struct rowbuf *view_clients_rowbuf(struct view *);
+
+/* view-tokens.c: the bulk registration tokens, a list inside the
+ * Certificates node (all of them: a few per site, never many). */
+struct tokens;
+struct tokens	*tokens_new(struct view *);
+void		 tokens_free(struct tokens *);
+int		 tokens_reload(struct tokens *);
+void		 tokens_draw(struct tokens *, WINDOW *list, WINDOW *details,
+		    int focused);
+int		 tokens_key(struct tokens *, enum keys_action, int key);
+int		 tokens_click(struct tokens *, int y, int wheel);
+void		 tokens_where(struct tokens *, char *buf, size_t len);
 
 /* logscan.c: the log viewer's model over one log or several merged
  * (cmlog_merge), filtered by the backend's one log filter. Rows are the

@@ -3,7 +3,8 @@
  * database: a count for the length, and the rows near the screen fetched
  * by keyset paging (rowbuf.c), so 100,000 certificates open and scroll as
  * fast as ten. Sort by any column, filter by type, site and text, details
- * with the certification path; Block, Unblock, Renew, Export.
+ * with the certification path; Block, Unblock, Renew, Export. F8 shows
+ * the bulk registration tokens instead (view-tokens.c), and back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ struct certs {
 	int64_t			 path_of;	/* certificate id; 0: to be read */
 	int			 path_ok;
 	char			 path[1024];
+	struct tokens		*tokens;	/* the second list */
+	int			 show_tokens;
 };
 
 /* The Type column's text: the whole title when it fits the column's
@@ -125,6 +128,7 @@ certs_open(struct view *v)
 	c->desc = 0;
 	c->type_w = 24;
 	rowbuf_init(&c->rb, sizeof(struct db_cert), certs_fetch, c);
+	c->tokens = tokens_new(v);
 	build_filter(c);
 	v->data = c;
 	return 0;
@@ -136,6 +140,7 @@ certs_close(struct view *v)
 	struct certs *c = v->data;
 
 	rowbuf_clear(&c->rb);
+	tokens_free(c->tokens);
 	free(c);
 }
 
@@ -147,6 +152,8 @@ certs_reload(struct view *v)
 	size_t total;
 	size_t page = c->list.height > 0 ? (size_t)c->list.height : 20;
 
+	if (c->show_tokens)
+		return tokens_reload(c->tokens);
 	c->error = 0;
 	c->path_of = 0;
 	if (ehttp_cert_count(e, &c->f, &total) == -1) {
@@ -329,6 +336,10 @@ certs_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	struct certs *c = v->data;
 	int widths[CC_MAX], h, width;
 
+	if (c->show_tokens) {
+		tokens_draw(c->tokens, list, details, focused);
+		return;
+	}
 	getmaxyx(list, h, width);
 	list_set_height(&c->list, h - 1);
 	list_layout(certs_cols, CC_MAX, c->list.hcol, width, widths);
@@ -442,6 +453,12 @@ certs_key(struct view *v, enum keys_action a, int key)
 	char labels[CC_MAX][48];
 	struct box *b;
 
+	if (a == KA_TOKENS) {
+		view_certs_show_tokens(v, !c->show_tokens);
+		return VIEW_REDRAW;
+	}
+	if (c->show_tokens)
+		return tokens_key(c->tokens, a, key);
 	if (list_key(&c->list, a))
 		return VIEW_REDRAW;
 	switch (a) {
@@ -567,6 +584,8 @@ certs_click(struct view *v, int y, int x, int wheel)
 	WINDOW *w = app_window(v->app, "list");
 	int h, width, col;
 
+	if (c->show_tokens)
+		return tokens_click(c->tokens, y, wheel);
 	if (wheel == 0 && y == 0 && w != NULL) {
 		getmaxyx(w, h, width);
 		(void)h;
@@ -587,6 +606,10 @@ certs_where(struct view *v, char *buf, size_t len)
 	size_t off = 0;
 	int col = col_of_sort(c->sort);
 
+	if (c->show_tokens) {
+		tokens_where(c->tokens, buf, len);
+		return;
+	}
 	if (c->f.type != NULL)
 		off += snprintf(filt + off, sizeof filt - off, " type %s",
 		    ehttp_cert_type_title(c->f.type));
@@ -608,8 +631,36 @@ certs_where(struct view *v, char *buf, size_t len)
 	    filt[0] ? ", filter:" : "", filt);
 }
 
+void
+view_certs_show_tokens(struct view *v, int on)
+{
+	struct certs *c = v->data;
+
+	c->show_tokens = on;
+	certs_reload(v);
+	app_status(v->app, 0, "%s (F8: %s).", on ? "Bulk registration tokens" :
+	    "Certificates", on ? "certificates" : "bulk registration tokens");
+}
+
+int
+view_certs_tokens_shown(struct view *v)
+{
+	struct certs *c = v->data;
+
+	return c->show_tokens;
+}
+
+static unsigned
+certs_scopes(struct view *v)
+{
+	struct certs *c = v->data;
+
+	return c->show_tokens ? KS_TOKENS : KS_CERTS | KS_FIND;
+}
+
 const struct view_ops view_certs_ops = {
 	.scope = KS_CERTS | KS_FIND,
+	.scopes = certs_scopes,
 	.open = certs_open,
 	.close = certs_close,
 	.reload = certs_reload,

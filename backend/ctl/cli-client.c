@@ -326,8 +326,7 @@ cmd_token_list(struct cli *c, int argc, char **argv)
 	cli_list_begin(c, &l, 6, "ID", "Site", "Valid from", "Valid until",
 	    "State", "Clients approved");
 	for (size_t i = 0; i < n; i++) {
-		const char *state = v[i].blocked ? "Blocked" :
-		    now >= v[i].not_after ? "Expired" : "Active";
+		const char *state = ehttp_bulk_token_state(&v[i], now);
 		char used[24];
 
 		if (c->json) {

@@ -1,0 +1,499 @@
+/*
+ * view-clients: the Clients node, the clients registered at the
+ * hierarchy's management points. The list is a window over the database
+ * (a count, and the rows near the screen by keyset paging, rowbuf.c) in
+ * the order they registered. Approve, Block, Unblock and Delete work on
+ * the selected client, from keys or its menu (Enter); Block and Delete ask
+ * first. Everything a client sent (its name above all) is untrusted: it
+ * reaches the screen only through text_put(), which shows what is unsafe
+ * as '?'.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui.h"
+#include "xmalloc.h"
+
+enum { KC_NAME, KC_SMSID, KC_APPROVAL, KC_BLOCKED, KC_SITE, KC_REGISTERED,
+	KC_CONTACT, KC_MAX };
+
+static const struct list_col clients_cols[KC_MAX] = {
+	[KC_NAME] = { "Name", NULL, 10, 20, 0, 0 },
+	[KC_SMSID] = { "SMSID", NULL, 13, 41, 2, 0 },
+	[KC_APPROVAL] = { "Approval", "Appr", 8, 8, 0, 0 },
+	[KC_BLOCKED] = { "Blocked", "Blk", 3, 7, 1, 0 },
+	[KC_SITE] = { "Site", NULL, 4, 4, 0, 0 },
+	[KC_REGISTERED] = { "Registered", "Reg", 10, 10, 0, 0 },
+	[KC_CONTACT] = { "Last contact", "Contact", 16, 16, 0, LIST_ELASTIC },
+};
+
+/* The menu's actions, in the order offered. */
+#define CLIENTS_MENU	4
+
+struct clients {
+	struct view		*view;
+	struct rowbuf		 rb;
+	struct list		 list;
+	int			 error;
+	int			 automatic;	/* hierarchy approval, last read */
+	/* The client a confirmation or the menu is about, by SMSID: the
+	 * action goes to that client even if the list moved meanwhile. */
+	char			 pending[48];
+	enum ehttp_client_action menu[CLIENTS_MENU];
+	int			 nmenu;
+};
+
+static int
+clients_fetch(void *arg, const void *after, int backward, size_t limit,
+    void **rows, size_t *n)
+{
+	struct clients *c = arg;
+	struct ehttp *e = app_ehttp(c->view->app);
+	const struct db_client *a = after;
+	struct db_client *v = NULL;
+	int64_t key = a != NULL ? a->id : 0;
+	int rc;
+
+	if (backward)
+		rc = ehttp_client_page_before(e, 0, key, limit, &v, n);
+	else
+		rc = ehttp_client_page(e, 0, key, limit, &v, n);
+	if (rc == -1) {
+		app_status(c->view->app, 1, "Clients: %s", ehttp_error(e));
+		c->error = 1;
+		return -1;
+	}
+	*rows = v;
+	return 0;
+}
+
+static int
+clients_open(struct view *v)
+{
+	struct clients *c;
+
+	c = xcalloc(1, sizeof *c);
+	c->view = v;
+	rowbuf_init(&c->rb, sizeof(struct db_client), clients_fetch, c);
+	view_list(v, &c->list, NULL, NULL, NULL);	/* clicks and wheel */
+	v->data = c;
+	return 0;
+}
+
+static void
+clients_close(struct view *v)
+{
+	struct clients *c = v->data;
+
+	rowbuf_clear(&c->rb);
+	free(c);
+}
+
+static int
+clients_reload(struct view *v)
+{
+	struct clients *c = v->data;
+	struct ehttp *e = app_ehttp(v->app);
+	size_t total, page = c->list.height > 0 ? (size_t)c->list.height : 20;
+
+	c->error = 0;
+	if (ehttp_client_count(e, 0, &total) == -1 ||
+	    ehttp_hierarchy_approval(e, &c->automatic) == -1) {
+		app_status(v->app, 1, "Clients: %s", ehttp_error(e));
+		c->error = 1;
+		return -1;
+	}
+	c->rb.total = total;
+	list_set_count(&c->list, total);
+	if (c->rb.n > 0)
+		rowbuf_reload(&c->rb, c->list.top, page);
+	else
+		rowbuf_ensure(&c->rb, c->list.top, page);
+	if (c->rb.total != total)	/* the rows changed under the count */
+		list_set_count(&c->list, c->rb.total);
+	return 0;
+}
+
+const struct rowbuf *
+view_clients_rowbuf(struct view *v)
+{
+	struct clients *c = v->data;
+
+	return &c->rb;
+}
+
+static const struct db_client *
+current(struct clients *c)
+{
+	if (c->list.count == 0)
+		return NULL;
+	return rowbuf_get(&c->rb, c->list.cursor);
+}
+
+static void
+clients_cell(void *arg, size_t row, int col, char *buf, size_t len)
+{
+	struct clients *c = arg;
+	const struct db_client *x = rowbuf_get(&c->rb, row);
+
+	if (x == NULL) {
+		if (col == 0)
+			snprintf(buf, len, "...");
+		return;
+	}
+	switch (col) {
+	case KC_NAME:
+		snprintf(buf, len, "%s", x->name);
+		break;
+	case KC_SMSID:
+		snprintf(buf, len, "%s", x->smsid);
+		break;
+	case KC_APPROVAL:
+		snprintf(buf, len, "%s", x->approved ? "Approved" : "Pending");
+		break;
+	case KC_BLOCKED:
+		snprintf(buf, len, "%s", x->blocked ? "Yes" : "No");
+		break;
+	case KC_SITE:
+		snprintf(buf, len, "%s", x->site_code);
+		break;
+	case KC_REGISTERED:
+		text_day(x->registered, buf, len);
+		break;
+	case KC_CONTACT:
+		if (x->last_contact == 0)
+			snprintf(buf, len, "never");
+		else
+			text_time(x->last_contact, buf, len);
+		break;
+	}
+}
+
+static attr_t
+clients_style(void *arg, size_t row)
+{
+	struct clients *c = arg;
+	const struct db_client *x = rowbuf_get(&c->rb, row);
+
+	if (x == NULL)
+		return crt_attr(CRT_DIM);
+	if (x->blocked)
+		return crt_attr(CRT_ERROR);
+	if (!x->approved)
+		return crt_attr(CRT_WARNING);
+	return crt_attr(CRT_NORMAL);
+}
+
+/* Who approved it, in words. */
+static void
+approved_by(const struct db_client *x, char *buf, size_t len)
+{
+	if (!x->approved)
+		snprintf(buf, len, "Pending: approve it (a) before it can get"
+		    " tokens");
+	else if (strcmp(x->approved_by, "auto") == 0)
+		snprintf(buf, len, "Approved automatically (hierarchy setting)");
+	else if (strncmp(x->approved_by, "bulk ", 5) == 0)
+		snprintf(buf, len, "Approved by bulk registration token %s",
+		    x->approved_by + 5);
+	else if (x->approved_by[0] != '\0')
+		snprintf(buf, len, "Approved by %s", x->approved_by);
+	else
+		snprintf(buf, len, "Approved");
+}
+
+static void
+clients_details(struct clients *c, WINDOW *w)
+{
+	const struct db_client *x = current(c);
+	char t1[32], t2[32], by[160];
+	int h, width, y = 0;
+
+	getmaxyx(w, h, width);
+	if (x == NULL)
+		return;
+	text_putf(w, y++, 1, width - 2, A_BOLD, "%s  %s%s", x->name, x->smsid,
+	    x->blocked ? "  BLOCKED" : "");
+	approved_by(x, by, sizeof by);
+	if (y < h)
+		text_putf(w, y++, 1, width - 2, x->approved ? A_NORMAL :
+		    crt_attr(CRT_WARNING), "%s.  Blocked: %s.  Site %s.", by,
+		    x->blocked ? "Yes (its tokens are refused)" : "No",
+		    x->site_code);
+	if (y < h)
+		text_putf(w, y++, 1, width - 2, A_NORMAL, "Registered %s UTC,"
+		    " last contact %s%s.", text_time(x->registered, t1,
+		    sizeof t1), x->last_contact == 0 ? "never" :
+		    text_time(x->last_contact, t2, sizeof t2),
+		    x->last_contact == 0 ? "" : " UTC");
+	if (y < h)
+		text_putf(w, y++, 1, width - 2, A_NORMAL, "Certificate"
+		    " thumbprint %s", x->thumbprint);
+}
+
+/* An empty list says how clients get there. */
+static void
+clients_empty(struct clients *c, WINDOW *list, int width)
+{
+	static const char *const lines[] = {
+		"No clients have registered yet.",
+		"",
+		"A client registers with a management point (ehttp-mpd) of a",
+		"site with enhanced HTTP on, e.g.:",
+		"  ehttp-client register --mp FQDN:PORT --root ROOT.pem \\",
+		"      --state DIR --name NAME",
+		"",
+	};
+	int y = 2;
+
+	if (c->error) {
+		text_put(list, y, 2, width - 4, "The clients could not be read"
+		    " (see the status line; F5 tries again).", (size_t)-1,
+		    crt_attr(CRT_ERROR));
+		return;
+	}
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		text_put(list, y++, 2, width - 4, lines[i], (size_t)-1,
+		    crt_attr(CRT_DIM));
+	text_put(list, y++, 2, width - 4, c->automatic ? "Client approval is"
+	    " auto: new clients are approved at once." : "Client approval is"
+	    " manual: new clients wait here", (size_t)-1, crt_attr(CRT_DIM));
+	if (!c->automatic)
+		text_put(list, y, 2, width - 4, "as Pending until approved (a).",
+		    (size_t)-1, crt_attr(CRT_DIM));
+}
+
+static void
+clients_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
+{
+	struct clients *c = v->data;
+	int h, width;
+
+	getmaxyx(list, h, width);
+	list_set_height(&c->list, h - 1);
+	if (!c->error)
+		rowbuf_ensure(&c->rb, c->list.top, (size_t)(h - 1));
+	list_draw(list, &c->list, clients_cols, KC_MAX, -1, 0, focused,
+	    clients_cell, clients_style, c);
+	if (c->list.count == 0)
+		clients_empty(c, list, width);
+	clients_details(c, details);
+}
+
+/* The client named by c->pending as it is now; -1 (status says why). */
+static int
+pending_client(struct view *v, struct db_client *out)
+{
+	struct clients *c = v->data;
+	struct ehttp *e = app_ehttp(v->app);
+	int rc;
+
+	if ((rc = ehttp_client_by_smsid(e, c->pending, out)) == 1)
+		return 0;
+	if (rc == 0)
+		app_status(v->app, 1, "Client %s: no longer registered"
+		    " (deleted?).", c->pending);
+	else
+		app_status(v->app, 1, "%s", ehttp_error(e));
+	clients_reload(v);
+	return -1;
+}
+
+static void
+act(struct view *v, enum ehttp_client_action a)
+{
+	static const char *const done[] = {
+		[EHTTP_CLIENT_APPROVE] = "Approved",
+		[EHTTP_CLIENT_BLOCK] = "Blocked",
+		[EHTTP_CLIENT_UNBLOCK] = "Unblocked",
+		[EHTTP_CLIENT_DELETE] = "Deleted",
+	};
+	struct ehttp *e = app_ehttp(v->app);
+	const struct ehttp_note *notes;
+	struct db_client x;
+	size_t n;
+
+	if (pending_client(v, &x) == -1)
+		return;
+	if (ehttp_client_act(e, x.id, a) == -1) {
+		dialog_message(v->app, "Clients", BOX_ERROR, "%s",
+		    ehttp_error(e));
+		return;
+	}
+	/* "already approved" and the like: the backend's note says so. */
+	notes = ehttp_notes(e, &n);
+	if (n > 0 && strstr(notes[0].text, " already.") != NULL)
+		app_status(v->app, 0, "%s", notes[0].text);
+	else
+		app_status(v->app, 0, "%s client %s (%s).", done[a], x.name,
+		    x.smsid);
+	clients_reload(v);
+}
+
+static void
+confirm_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct clients *c = v->data;
+
+	/* The box's first button is the action, stored with the SMSID. */
+	if (result == 0)
+		act(v, c->menu[0]);
+}
+
+/* Block and Delete ask first (the action's button is never the default). */
+static void
+confirm(struct view *v, const struct db_client *x, enum ehttp_client_action a)
+{
+	static const char *const block_labels[] = { "Block", "Cancel" };
+	static const char *const delete_labels[] = { "Delete", "Cancel" };
+	struct clients *c = v->data;
+	struct box *b;
+
+	snprintf(c->pending, sizeof c->pending, "%s", x->smsid);
+	c->menu[0] = a;
+	b = box_new(a == EHTTP_CLIENT_BLOCK ? "Block client?" :
+	    "Delete client?");
+	box_line(b, BOX_TEXT, "%s client %s (%s, site %s)?", a ==
+	    EHTTP_CLIENT_BLOCK ? "Block" : "Delete", x->name, x->smsid,
+	    x->site_code);
+	if (a == EHTTP_CLIENT_BLOCK)
+		box_text(b, BOX_WARNING, "Its tokens are refused from the"
+		    " management point's next poll, and it gets no new ones"
+		    " until it is unblocked.");
+	else
+		box_text(b, BOX_WARNING, "Its record goes: it is unknown to the"
+		    " site until it registers again (and, under manual"
+		    " approval, is approved again).");
+	box_buttons(b, a == EHTTP_CLIENT_BLOCK ? block_labels : delete_labels,
+	    2);
+	box_button_flags(b, 0, FORM_BTN_DESTRUCTIVE);
+	box_dialog(v->app, b, confirm_done, v);
+}
+
+/* An action on the selected client: at once, or after its question. */
+static void
+start(struct view *v, enum ehttp_client_action a)
+{
+	struct clients *c = v->data;
+	const struct db_client *x = current(c);
+
+	if (x == NULL) {
+		app_status(v->app, 1, "No client selected.");
+		return;
+	}
+	if ((a == EHTTP_CLIENT_APPROVE && x->approved) ||
+	    (a == EHTTP_CLIENT_BLOCK && x->blocked) ||
+	    (a == EHTTP_CLIENT_UNBLOCK && !x->blocked)) {
+		app_status(v->app, 1, "The client is %s already.", a ==
+		    EHTTP_CLIENT_APPROVE ? "approved" : x->blocked ? "blocked" :
+		    "not blocked");
+		return;
+	}
+	if (a == EHTTP_CLIENT_BLOCK || a == EHTTP_CLIENT_DELETE) {
+		confirm(v, x, a);
+		return;
+	}
+	snprintf(c->pending, sizeof c->pending, "%s", x->smsid);
+	act(v, a);
+}
+
+static void
+menu_done(struct app *app, int result, const char *text, void *arg)
+{
+	struct view *v = arg;
+	struct clients *c = v->data;
+	struct db_client x;
+
+	if (result < 0 || result >= c->nmenu || pending_client(v, &x) == -1)
+		return;
+	if (c->menu[result] == EHTTP_CLIENT_BLOCK ||
+	    c->menu[result] == EHTTP_CLIENT_DELETE)
+		confirm(v, &x, c->menu[result]);
+	else
+		act(v, c->menu[result]);
+}
+
+/* The selected client's menu: the actions that apply to it. */
+static void
+open_menu(struct view *v)
+{
+	static const char *const names[] = {
+		[EHTTP_CLIENT_APPROVE] = "Approve",
+		[EHTTP_CLIENT_BLOCK] = "Block...",
+		[EHTTP_CLIENT_UNBLOCK] = "Unblock",
+		[EHTTP_CLIENT_DELETE] = "Delete...",
+	};
+	struct clients *c = v->data;
+	const struct db_client *x = current(c);
+	const char *items[CLIENTS_MENU];
+	char title[300];
+
+	if (x == NULL)
+		return;
+	snprintf(c->pending, sizeof c->pending, "%s", x->smsid);
+	c->nmenu = 0;
+	if (!x->approved)
+		c->menu[c->nmenu++] = EHTTP_CLIENT_APPROVE;
+	c->menu[c->nmenu++] = x->blocked ? EHTTP_CLIENT_UNBLOCK :
+	    EHTTP_CLIENT_BLOCK;
+	c->menu[c->nmenu++] = EHTTP_CLIENT_DELETE;
+	for (int i = 0; i < c->nmenu; i++)
+		items[i] = names[c->menu[i]];
+	/* The title holds the name: the menu draws it safely. */
+	snprintf(title, sizeof title, "Client %s", x->name);
+	dialog_menu(v->app, title, items, c->nmenu, 0, menu_done, v);
+}
+
+static int
+clients_key(struct view *v, enum keys_action a, int key)
+{
+	struct clients *c = v->data;
+
+	if (list_key(&c->list, a))
+		return VIEW_REDRAW;
+	switch (a) {
+	case KA_OPEN:
+		open_menu(v);
+		return VIEW_REDRAW;
+	case KA_APPROVE:
+		start(v, EHTTP_CLIENT_APPROVE);
+		return VIEW_REDRAW;
+	case KA_BLOCK:
+		start(v, EHTTP_CLIENT_BLOCK);
+		return VIEW_REDRAW;
+	case KA_UNBLOCK:
+		start(v, EHTTP_CLIENT_UNBLOCK);
+		return VIEW_REDRAW;
+	case KA_DELETE:
+		start(v, EHTTP_CLIENT_DELETE);
+		return VIEW_REDRAW;
+	case KA_RIGHT:
+	case KA_LEFT:
+		return list_hscroll(&c->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
+	default:
+		return VIEW_UNHANDLED;
+	}
+}
+
+static void
+clients_where(struct view *v, char *buf, size_t len)
+{
+	struct clients *c = v->data;
+
+	snprintf(buf, len, "Client %zu of %zu, approval %s",
+	    c->list.count ? c->list.cursor + 1 : 0, c->list.count,
+	    c->automatic ? "auto" : "manual");
+}
+
+const struct view_ops view_clients_ops = {
+	.scope = KS_CLIENTS,
+	.open = clients_open,
+	.close = clients_close,
+	.reload = clients_reload,
+	.draw = clients_draw,
+	.key = clients_key,
+	.where = clients_where,
+};
