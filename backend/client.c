@@ -142,22 +142,19 @@ int
 ehttp_client_register(struct ehttp *e, const struct ehttp_client_reg *in,
     struct db_client *out)
 {
-	struct ca_cert_info info = { 0 };
 	struct ca *ca = ca_new();
+	char thumb[41];
 	int rc;
 
-	rc = ca_cert_info(ca, in->sign_cert, in->sign_cert_len, &info);
+	rc = ca_thumbprint(ca, in->sign_cert, in->sign_cert_len, thumb);
 	if (rc == -1)
 		ehttp_fail(e, "client certificate: %s", ca_error(ca));
 	ca_free(ca);
 	if (rc == -1)
 		return -1;
-	if (ehttp_begin(e) == -1) {
-		ca_cert_info_clear(&info);
+	if (ehttp_begin(e) == -1)
 		return -1;
-	}
-	rc = reg_locked(e, in, info.thumbprint, out);
-	ca_cert_info_clear(&info);
+	rc = reg_locked(e, in, thumb, out);
 	if (rc == -1) {
 		ehttp_rollback(e);
 		return -1;

@@ -301,7 +301,8 @@ struct ehttp_client_reg {
 	int64_t			 site_id;
 	const char		*name;		/* untrusted, stored as sent */
 	const char		*smsid;		/* the request's, "" or NULL */
-	const unsigned char	*sign_cert;
+	const unsigned char	*sign_cert;	/* DER the caller checked
+						 * (ca_client_request_check) */
 	size_t			 sign_cert_len;
 	const unsigned char	*enc_cert;
 	size_t			 enc_cert_len;

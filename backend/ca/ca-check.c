@@ -867,20 +867,16 @@ ca_eku_has(EXTENDED_KEY_USAGE *eku, const char *oid)
 	return found;
 }
 
-int
-ca_client_cert_check(struct ca *ca, const unsigned char *der, size_t len,
-    time_t now)
+/* The checks of ca_client_cert_check on a parsed certificate. */
+static int
+client_cert_x_check(struct ca *ca, X509 *x, time_t now)
 {
 	EXTENDED_KEY_USAGE *eku = NULL;
 	char when[64];
 	EVP_PKEY *pk;
-	X509 *x = NULL;
 	time_t nb, na;
 	int crit = -1, rc = 0;
 
-	ca_begin(ca);
-	if ((x = ca_x509_parse(ca, der, len, "client certificate")) == NULL)
-		goto out;		/* what the client sent: refused, 0 */
 	if (ca_asn1_time(X509_get0_notBefore(x), &nb) == -1 ||
 	    ca_asn1_time(X509_get0_notAfter(x), &na) == -1) {
 		ca_seterr(ca, "client certificate: unreadable validity");
@@ -925,6 +921,38 @@ ca_client_cert_check(struct ca *ca, const unsigned char *der, size_t len,
 	rc = 1;
 out:
 	EXTENDED_KEY_USAGE_free(eku);
+	return rc;
+}
+
+int
+ca_client_cert_check(struct ca *ca, const unsigned char *der, size_t len,
+    time_t now)
+{
+	X509 *x;
+	int rc;
+
+	ca_begin(ca);
+	if ((x = ca_x509_parse(ca, der, len, "client certificate")) == NULL)
+		return 0;		/* what the client sent: refused */
+	rc = client_cert_x_check(ca, x, now);
+	X509_free(x);
+	return rc;
+}
+
+int
+ca_client_request_check(struct ca *ca, const unsigned char *der, size_t len,
+    time_t now, const unsigned char *data, size_t dlen,
+    const unsigned char *sig, size_t siglen)
+{
+	X509 *x;
+	int rc;
+
+	ca_begin(ca);
+	if ((x = ca_x509_parse(ca, der, len, "client certificate")) == NULL)
+		return 0;
+	if ((rc = client_cert_x_check(ca, x, now)) == 1)
+		rc = ca_capi_verify_key(ca, X509_get0_pubkey(x), data, dlen, sig,
+		    siglen);
 	X509_free(x);
 	return rc;
 }

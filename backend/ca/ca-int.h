@@ -104,6 +104,9 @@ int		 ca_issued_fill(struct ca *, X509 *, const struct ca_newkey *,
 /* ca-key.c */
 int		 ca_keygen(struct ca *, enum ca_keyalg, struct ca_newkey *);
 int		 ca_keygen_rsa_client(struct ca *, struct ca_newkey *);
+/* ca-sign.c */
+int		 ca_capi_verify_key(struct ca *, EVP_PKEY *, const unsigned char *,
+		    size_t, const unsigned char *, size_t);
 void		 ca_newkey_free(struct ca_newkey *);
 int		 ca_key_set_pubkey(struct ca *, X509 *, const struct ca_newkey *);
 int		 ca_key_encrypt(struct ca *, const struct ca_newkey *,

@@ -228,18 +228,70 @@ ca_capi_sign(struct ca *ca, const unsigned char *key, size_t keylen,
     const char *master, const unsigned char *data, size_t len,
     struct ca_blob *sig)
 {
-	EVP_PKEY *pk = NULL;
+	struct ca_key *k;
 	int rc = -1;
 
+	memset(sig, 0, sizeof *sig);
+	if (ca_key_load(ca, key, keylen, master, &k) == 0) {
+		rc = ca_capi_sign_key(ca, k, data, len, sig);
+		ca_key_free(k);
+	}
+	return rc;
+}
+
+struct ca_key {
+	EVP_PKEY	*pk;
+};
+
+int
+ca_key_load(struct ca *ca, const unsigned char *key, size_t keylen,
+    const char *master, struct ca_key **out)
+{
+	EVP_PKEY *pk;
+
+	ca_begin(ca);
+	*out = NULL;
+	if ((pk = ca_key_decrypt(ca, key, keylen, master)) == NULL)
+		return -1;
+	*out = xmalloc(sizeof **out);
+	(*out)->pk = pk;
+	return 0;
+}
+
+int
+ca_capi_sign_key(struct ca *ca, const struct ca_key *k,
+    const unsigned char *data, size_t len, struct ca_blob *sig)
+{
 	ca_begin(ca);
 	memset(sig, 0, sizeof *sig);
-	if ((pk = ca_key_decrypt(ca, key, keylen, master)) == NULL ||
-	    ca_rsa_sign(ca, pk, data, len, sig) == -1)
-		goto out;
+	if (ca_rsa_sign(ca, k->pk, data, len, sig) == -1)
+		return -1;
 	ca_reverse(sig->data, sig->len);
-	rc = 0;
-out:
-	EVP_PKEY_free(pk);
+	return 0;
+}
+
+void
+ca_key_free(struct ca_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pk);
+	free(k);
+}
+
+int
+ca_capi_verify_key(struct ca *ca, EVP_PKEY *pk, const unsigned char *data,
+    size_t len, const unsigned char *sig, size_t siglen)
+{
+	unsigned char *be;
+	int rc;
+
+	be = xmalloc(siglen ? siglen : 1);
+	if (siglen)
+		memcpy(be, sig, siglen);
+	ca_reverse(be, siglen);
+	rc = ca_rsa_verify(ca, pk, data, len, be, siglen, "message signature");
+	free(be);
 	return rc;
 }
 
@@ -248,24 +300,34 @@ ca_capi_verify(struct ca *ca, const unsigned char *cert, size_t certlen,
     const unsigned char *data, size_t len, const unsigned char *sig,
     size_t siglen)
 {
-	unsigned char *be = NULL;
 	EVP_PKEY *pk;
 	X509 *x = NULL;
 	int rc = -1;
 
 	ca_begin(ca);
 	if ((pk = ca_cert_pubkey(ca, cert, certlen, &x,
-	    "signing certificate")) == NULL)
-		goto out;
-	be = xmalloc(siglen ? siglen : 1);
-	if (siglen)
-		memcpy(be, sig, siglen);
-	ca_reverse(be, siglen);
-	rc = ca_rsa_verify(ca, pk, data, len, be, siglen, "message signature");
-out:
-	free(be);
+	    "signing certificate")) != NULL)
+		rc = ca_capi_verify_key(ca, pk, data, len, sig, siglen);
 	X509_free(x);
 	return rc;
+}
+
+int
+ca_thumbprint(struct ca *ca, const unsigned char *der, size_t len,
+    char out[41])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+
+	ca_begin(ca);
+	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL) ||
+	    mdlen != 20) {
+		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
+		return -1;
+	}
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02X", md[i]);
+	return 0;
 }
 
 int

@@ -321,6 +321,18 @@ int		 ca_client_cert_create(struct ca *, const char *name,
  */
 int		 ca_client_cert_check(struct ca *, const unsigned char *der,
 		    size_t, time_t now);
+/*
+ * A registration's certificate and signature in one parse: the checks of
+ * ca_client_cert_check, then ca_capi_verify of sig over data with its key.
+ * 1 acceptable, 0 refused (reason in ca_error), -1 error.
+ */
+int		 ca_client_request_check(struct ca *, const unsigned char *der,
+		    size_t, time_t now, const unsigned char *data, size_t,
+		    const unsigned char *sig, size_t);
+/* SHA-1 of DER bytes as upper-case hex: a certificate's thumbprint
+ * without parsing it. 0, or -1. */
+int		 ca_thumbprint(struct ca *, const unsigned char *der, size_t,
+		    char out[41]);
 
 /*
  * Message signatures as CryptoAPI makes them: RSA PKCS#1 v1.5 with
@@ -333,6 +345,17 @@ int		 ca_client_cert_check(struct ca *, const unsigned char *der,
 int		 ca_capi_sign(struct ca *, const unsigned char *key, size_t,
 		    const char *master, const unsigned char *data, size_t,
 		    struct ca_blob *sig);
+/*
+ * The same signatures with a key decrypted once (a client that signs many
+ * messages, or thousands of clients in ehttp-client load): the key stays
+ * in OpenSSL's memory until ca_key_free. One thread at a time per key.
+ */
+struct ca_key;
+int		 ca_key_load(struct ca *, const unsigned char *key, size_t,
+		    const char *master, struct ca_key **);
+int		 ca_capi_sign_key(struct ca *, const struct ca_key *,
+		    const unsigned char *data, size_t, struct ca_blob *sig);
+void		 ca_key_free(struct ca_key *);	/* NULL ok */
 int		 ca_capi_verify(struct ca *, const unsigned char *cert, size_t,
 		    const unsigned char *data, size_t, const unsigned char *sig,
 		    size_t);

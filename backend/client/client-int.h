@@ -19,6 +19,7 @@ struct client {
 	char		 master[80];	/* the passphrase of key */
 	struct ca_blob	 cert;		/* self-signed, DER */
 	struct ca_blob	 key;		/* encrypted PKCS#8 */
+	struct ca_key	*pk;		/* key, decrypted once; or NULL */
 	char		 smsid[64];
 	int		 approval;	/* -1: not registered */
 	char		 mp[256];

@@ -364,6 +364,17 @@ client_refused(const struct client_opts *o, const char *what,
 
 /* ---------------------------------------------------------- registration */
 
+/* A CryptoAPI signature by the client's key. */
+static int
+client_sign(struct ca *ca, const struct client *c, const unsigned char *p,
+    size_t len, struct ca_blob *sig)
+{
+	if (c->pk != NULL)
+		return ca_capi_sign_key(ca, c->pk, p, len, sig);
+	return ca_capi_sign(ca, c->key.data, c->key.len, c->master, p, len,
+	    sig);
+}
+
 int
 client_reg_body(struct client *c, struct wire_bytes *body)
 {
@@ -391,8 +402,8 @@ client_reg_body(struct client *c, struct wire_bytes *body)
 	wire_reg_prop_add(&g, "FQ Name", c->name);
 	wire_reg_prop_add(&g, "Locale ID", "1033");
 	wire_reg_prop_add(&g, "InternetFlag", "0");
-	if (wire_reg_data(&g, &why) == -1 || ca_capi_sign(ca, c->key.data,
-	    c->key.len, c->master, g.data.data, g.data.len, &sig) == -1) {
+	if (wire_reg_data(&g, &why) == -1 || client_sign(ca, c, g.data.data,
+	    g.data.len, &sig) == -1) {
 		client_say(c->o, "cannot make the registration request: %s",
 		    why != NULL ? why : ca_error(ca));
 		goto out;
@@ -634,8 +645,7 @@ client_proof_headers(struct client *c)
 	u16 = xcalloc(2 * n, 1);
 	for (size_t i = 0; i < n; i++)
 		u16[2 * i] = (unsigned char)tok[i];
-	if (ca_capi_sign(ca, c->key.data, c->key.len, c->master, u16, 2 * n,
-	    &sig) == -1)
+	if (client_sign(ca, c, u16, 2 * n, &sig) == -1)
 		client_say(c->o, "cannot sign the ClientToken: %s",
 		    ca_error(ca));
 	else {

@@ -280,6 +280,86 @@ keygen_worker(void *arg)
 	return NULL;
 }
 
+/* fn on one thread per core (k->next .. L->n), progress every 5 s on
+ * stderr until k->made reaches total, a failure or Ctrl-C. */
+static void
+run_parallel(struct loader *L, void *(*fn)(void *), struct keygen *k,
+    size_t total)
+{
+	long nt = sysconf(_SC_NPROCESSORS_ONLN);
+	struct timespec t0;
+	uint64_t said = 0;
+	pthread_t *t;
+
+	nt = nt < 1 ? 1 : nt > 64 ? 64 : nt;
+	t = xcalloc((size_t)nt, sizeof *t);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < nt; i++)
+		if (pthread_create(&t[i], NULL, fn, k) != 0)
+			abort();
+	while (atomic_load(&k->made) < total && !k->failed && !load_stop) {
+		struct timespec d = { 0, 100 * 1000 * 1000 };
+		uint64_t el = ns_since(&t0) / 1000000000u;
+		size_t m = atomic_load(&k->made);
+
+		nanosleep(&d, NULL);
+		if (el >= said + 5) {
+			said = el;
+			fprintf(L->o->err, "ehttp-client: %zu of %zu, %llu s, "
+			    "about %llu s left\n", m, total,
+			    (unsigned long long)el, m == 0 ? 0ULL :
+			    (unsigned long long)(el * (total - m) / m));
+		}
+	}
+	for (long i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+static void *
+keyload_worker(void *arg)
+{
+	struct keygen *k = arg;
+	struct ca *ca = ca_new();
+	size_t i;
+
+	while (!load_stop && !k->failed &&
+	    (i = atomic_fetch_add(&k->next, 1)) < k->L->n) {
+		struct lclient *lc = &k->L->cl[i];
+
+		if (ca_key_load(ca, lc->c.key.data, lc->c.key.len,
+		    lc->c.master, &lc->c.pk) == -1) {
+			snprintf(k->why, sizeof k->why, "%s: %s", lc->name,
+			    ca_error(ca));
+			k->failed = 1;
+			break;
+		}
+		atomic_fetch_add(&k->made, 1);
+	}
+	ca_free(ca);
+	return NULL;
+}
+
+/* Every client's key decrypted before the run, as a running client holds
+ * its own: what is timed is then the client's work, not its start. */
+static int
+keys_load(struct loader *L)
+{
+	struct keygen k;
+
+	memset(&k, 0, sizeof k);
+	k.L = L;
+	if (L->n >= 1000)
+		fprintf(L->o->err, "ehttp-client: loading %zu keys\n", L->n);
+	run_parallel(L, keyload_worker, &k, L->n);
+	if (k.failed) {
+		client_say(L->o, "cannot load a client key (the identities do"
+		    " not match %s/master?): %s", L->o->identities, k.why);
+		return -1;
+	}
+	return load_stop ? -1 : 0;
+}
+
 /* Append identities [from, to) to the file (made with its magic if new). */
 static int
 identities_append(struct loader *L, const char *path, size_t from, size_t to)
@@ -323,10 +403,7 @@ identities(struct loader *L)
 {
 	char path[PATH_MAX];
 	struct keygen k;
-	pthread_t *t;
 	size_t have, made;
-	long nt = sysconf(_SC_NPROCESSORS_ONLN);
-	struct timespec t0;
 
 	snprintf(path, sizeof path, "%s/identities", L->o->identities);
 	if ((have = identities_read(L, path)) == (size_t)-1)
@@ -336,33 +413,9 @@ identities(struct loader *L)
 	memset(&k, 0, sizeof k);
 	k.L = L;
 	k.next = have;
-	nt = nt < 1 ? 1 : nt > 64 ? 64 : nt;
-	t = xcalloc((size_t)nt, sizeof *t);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	fprintf(L->o->err, "ehttp-client: making %zu client identities (RSA "
-	    "2048 each; kept in %s for later runs), %ld threads\n",
-	    L->n - have, path, nt);
-	for (long i = 0; i < nt; i++)
-		if (pthread_create(&t[i], NULL, keygen_worker, &k) != 0)
-			abort();
-	while (atomic_load(&k.made) < L->n - have && !k.failed && !load_stop) {
-		struct timespec d = { 0, 200 * 1000 * 1000 };
-		static uint64_t said;
-		uint64_t el = ns_since(&t0) / 1000000000u;
-		size_t m = atomic_load(&k.made);
-
-		nanosleep(&d, NULL);
-		if (el >= said + 5) {
-			said = el;
-			fprintf(L->o->err, "ehttp-client: %zu of %zu made, "
-			    "%llu s, about %llu s left\n", m, L->n - have,
-			    (unsigned long long)el, m == 0 ? 0ULL :
-			    (unsigned long long)(el * (L->n - have - m) / m));
-		}
-	}
-	for (long i = 0; i < nt; i++)
-		pthread_join(t[i], NULL);
-	free(t);
+	    "2048 each; kept in %s for later runs)\n", L->n - have, path);
+	run_parallel(L, keygen_worker, &k, L->n - have);
 	/* Keep what was made, in order: up to the first one not made. */
 	made = have;
 	while (made < L->n && L->cl[made].c.cert.data != NULL)
@@ -760,6 +813,7 @@ loader_free(struct loader *L)
 		explicit_bzero(lc->c.master, sizeof lc->c.master);
 		ca_blob_free(&lc->c.cert);
 		ca_blob_free(&lc->c.key);
+		ca_key_free(lc->c.pk);
 		if (lc->token != NULL)
 			explicit_bzero(lc->token, strlen(lc->token));
 		free(lc->token);
@@ -836,7 +890,7 @@ loader_init(struct loader *L, const struct client_opts *o)
 		memcpy(lc->c.master, master, sizeof master);
 	}
 	explicit_bzero(master, sizeof master);
-	if (identities(L) == -1)
+	if (identities(L) == -1 || keys_load(L) == -1)
 		return load_stop ? CLIENT_REFUSED : CLIENT_LOCAL;
 	clients_read(L);
 	return CLIENT_OK;

@@ -136,9 +136,8 @@ mp_register(struct ehttp *e, struct mp_verifier *v,
 		reg_refuse(a, 400, cause);
 		goto out;
 	}
-	if ((ok = ca_client_cert_check(ca, g.sign_cert.data, g.sign_cert.len,
-	    time(NULL))) != 1 || (ok = ca_capi_verify(ca, g.sign_cert.data,
-	    g.sign_cert.len, g.data.data, g.data.len, g.sig.data,
+	if ((ok = ca_client_request_check(ca, g.sign_cert.data,
+	    g.sign_cert.len, time(NULL), g.data.data, g.data.len, g.sig.data,
 	    g.sig.len)) != 1) {
 		reg_refuse(a, 400, ca_error(ca));
 		goto out;

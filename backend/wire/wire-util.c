@@ -5,6 +5,7 @@
  * second UTF-8 decoder is needed.
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -259,17 +260,37 @@ out:
 	return rc;
 }
 
+/*
+ * zlib (RFC 1950) of in. The window and the hash table are sized to the
+ * message: a registration or its reply is a few kilobytes, and zlib's
+ * defaults (a 32 KiB window, 64 KiB of hash) cost more to allocate and
+ * clear than to compress it. Any inflate reads the result: the header
+ * says the window.
+ */
 void
 wire_deflate(const unsigned char *in, size_t n, struct wire_bytes *out)
 {
-	uLongf len = compressBound((uLong)n);
-	unsigned char *p = xmalloc(len);
+	z_stream z;
+	uLong len;
+	int wbits = 9;
 
-	/* Only Z_MEM_ERROR (OOM, as xmalloc) or Z_BUF_ERROR (a bug) can fail. */
-	if (compress2(p, &len, in, (uLong)n, Z_DEFAULT_COMPRESSION) != Z_OK)
+	while (wbits < 15 && ((size_t)1 << wbits) < n)
+		wbits++;
+	memset(&z, 0, sizeof z);
+	/* Only Z_MEM_ERROR (OOM, as xmalloc) or a bug can fail. */
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, wbits,
+	    wbits - 6, Z_DEFAULT_STRATEGY) != Z_OK)
 		abort();
-	out->data = p;
-	out->len = len;
+	len = deflateBound(&z, (uLong)n);
+	out->data = xmalloc(len);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out->data;
+	z.avail_out = (uInt)len;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		abort();
+	out->len = len - z.avail_out;
+	deflateEnd(&z);
 }
 
 /* ------------------------------------------------------------------ time */
