@@ -124,7 +124,8 @@ START_TEST(test_load_usage)
 	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' load --mp a --root r "
 	    "--state s --clients 5 --duration 5 --until later",
 	    tu_bin("ehttp-client")), 2);
-	tu_has(err, "--until 'later': must be register, token or poll", NULL);
+	tu_has(err, "--until 'later': must be register, token, poll or keys",
+	    NULL);
 	free(err);
 	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' load --mp a --root r "
 	    "--state s --clients 0 --duration 5", tu_bin("ehttp-client")), 2);

@@ -67,6 +67,7 @@ int	 client_show(const struct client_opts *);
 #define CLIENT_LOAD_REGISTER	0
 #define CLIENT_LOAD_TOKEN	1
 #define CLIENT_LOAD_POLL	2
+#define CLIENT_LOAD_KEYS	3	/* only make the identities */
 int	 client_load_run(const struct client_opts *);
 
 #endif

@@ -733,7 +733,7 @@ pct_ms(const struct samples *s, int p)
 
 static const char *const until_name[] = {
 	[CLIENT_LOAD_REGISTER] = "register", [CLIENT_LOAD_TOKEN] = "token",
-	[CLIENT_LOAD_POLL] = "poll" };
+	[CLIENT_LOAD_POLL] = "poll", [CLIENT_LOAD_KEYS] = "keys" };
 
 static json_t *
 report_json(struct loader *L, struct samples *all, double secs)
@@ -890,7 +890,8 @@ loader_init(struct loader *L, const struct client_opts *o)
 		memcpy(lc->c.master, master, sizeof master);
 	}
 	explicit_bzero(master, sizeof master);
-	if (identities(L) == -1 || keys_load(L) == -1)
+	if (identities(L) == -1 || (L->until != CLIENT_LOAD_KEYS &&
+	    keys_load(L) == -1))
 		return load_stop ? CLIENT_REFUSED : CLIENT_LOCAL;
 	clients_read(L);
 	return CLIENT_OK;
@@ -917,6 +918,11 @@ client_load_run(const struct client_opts *o)
 	w = xcalloc((size_t)o->workers, sizeof *w);
 	if ((rc = loader_init(&L, o)) != CLIENT_OK)
 		goto out;
+	if (o->until == CLIENT_LOAD_KEYS) {
+		fprintf(o->out, "%zu client identities ready in %s\n", L.n,
+		    o->identities);
+		goto out;
+	}
 	if (o->until == CLIENT_LOAD_POLL) {
 		L.span_ns = (uint64_t)o->interval_s * 1000000000u;
 		L.events = UINT64_MAX;

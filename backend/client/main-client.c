@@ -58,7 +58,8 @@ usage(FILE *f)
 "                       clients' turns are spread evenly over it\n"
 "  --until STEP         register, token or poll (default): the last step a\n"
 "                       client takes at its turn; up to register or token,\n"
-"                       the clients' turns are spread over the duration\n"
+"                       the clients' turns are spread over the duration;\n"
+"                       keys: only make the identities, for a later run\n"
 "  --workers N          threads sending requests, 1 to 512 (default 16)\n"
 "  --identities DIR     keep the clients' keys and certificates there instead\n"
 "                       of in --state, to share them between runs (0700)\n"
@@ -201,9 +202,11 @@ client_main(struct client_opts *op, int argc, char **argv)
 				o.until = CLIENT_LOAD_TOKEN;
 			else if (strcmp(optarg, "poll") == 0)
 				o.until = CLIENT_LOAD_POLL;
+			else if (strcmp(optarg, "keys") == 0)
+				o.until = CLIENT_LOAD_KEYS;
 			else {
 				prog_usage(PROG, "--until '%s': must be register,"
-				    " token or poll", optarg);
+				    " token, poll or keys", optarg);
 				goto out;
 			}
 			break;
