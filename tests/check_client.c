@@ -389,6 +389,85 @@ START_TEST(test_location)
 }
 END_TEST
 
+/*
+ * The issue's walk, to its end: a client with a token is refused with 401
+ * and the reason in the agent's CCM_STS.log when SMS Token Signing is
+ * renewed (a new token then works), and when its token has expired: the
+ * agent run 9 hours ahead under libfaketime, the client at the real time
+ * still holding its 8-hour token.
+ */
+START_TEST(test_renewed_and_expired)
+{
+	char *out = NULL, *err = NULL, *id, *sts, logs[4200], https[64];
+	char http[64];
+
+	free(sh1("'%s' --db '%s' token new --out '%s/bulk'", tu_bin("ehttpctl"),
+	    db, dir));
+	ck_assert_int_eq(client("register", "c3", "--name WKS03 --bulk-token"
+	    " bulk", &out, &err), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(client("token", "c3", "", &out, &err), 0);
+	free(out);
+	free(err);
+	poll_until("c3", 0, &err);
+	free(err);
+
+	/* SMS Token Signing renewed: the token it signed is refused. */
+	id = sh1("'%s' --db '%s' cert list --type token --site P01 --active"
+	    " --json | %s -c 'import json,sys;"
+	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
+	    tu_python());
+	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
+	free(id);
+	poll_until("c3", 1, &err);
+	tu_has(err, "HTTP 401", "not the site's current SMS Token Signing "
+	    "certificate", NULL);
+	free(err);
+	sts = tu_sh_ok("cat '%s/logs/CCM_STS.log'", dir);
+	tu_has(sts, "not the site's current SMS Token Signing certificate",
+	    NULL);
+	free(sts);
+	ck_assert_int_eq(client("token", "c3", "", &out, &err), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(client("poll", "c3", "", &out, &err), 0);
+	tu_has(out, "Poll: HTTP 200", NULL);
+	free(out);
+	free(err);
+
+	/* Nine hours later at the MP: the 8-hour token has expired. */
+	kill(agent, SIGTERM);
+	waitpid(agent, NULL, 0);
+	tu_faketime_setup();
+	snprintf(logs, sizeof logs, "%s/logs9", dir);
+	https_port = tu_free_port();
+	snprintf(https, sizeof https, "127.0.0.1:%d", https_port);
+	snprintf(http, sizeof http, "127.0.0.1:%d", tu_free_port());
+	if ((agent = fork()) == 0) {
+		int null = open("/dev/null", O_RDWR);
+		char cmd[16384];
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		snprintf(cmd, sizeof cmd, TU_FAKE "+9h exec '%s' --db '%s' "
+		    "--system " FQDN " --https %s --http %s --log-dir '%s' "
+		    "--poll 1 --foreground", tu_bin("ehttp-mpd"), db, https,
+		    http, logs);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(agent, 0);
+	poll_until("c3", 1, &err);
+	tu_has(err, "HTTP 401", "the token expired at", NULL);
+	free(err);
+	sts = tu_sh_ok("cat '%s/CCM_STS.log'", logs);
+	tu_has(sts, "the token expired at", NULL);
+	free(sts);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -401,6 +480,7 @@ client_suite(void)
 		TU_TEST(test_state_and_certificate),
 		TU_TEST(test_tls_refusals),
 		TU_TEST(test_location),
+		TU_TEST(test_renewed_and_expired),
 		{ NULL }
 	};
 	const struct tu_case cases[] = {
