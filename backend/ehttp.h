@@ -377,6 +377,19 @@ int	 ehttp_token_signer(struct ehttp *, int64_t site_id, struct db_cert *,
 	    unsigned char **der, size_t *len);
 int	 ehttp_token_sign(struct ehttp *, int64_t site_id, const char *claims,
 	    char **token);
+/*
+ * The same signer opened once and held (the management point, which signs
+ * a token per client request): its certificate and its key decrypted in
+ * memory until closed. open: 1 (*k), 0 the site has none, -1 error.
+ * cert_id says which certificate it is (the caller reopens on a change).
+ */
+struct ehttp_token_key;
+int	 ehttp_token_key_open(struct ehttp *, int64_t site_id,
+	    struct ehttp_token_key **);
+int64_t	 ehttp_token_key_cert(const struct ehttp_token_key *);
+int	 ehttp_token_key_sign(struct ehttp *, const struct ehttp_token_key *,
+	    const char *claims, char **token);
+void	 ehttp_token_key_close(struct ehttp_token_key *);	/* NULL ok */
 
 
 /*

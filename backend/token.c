@@ -12,6 +12,7 @@
 
 #include "ca.h"
 #include "ehttp-int.h"
+#include "xmalloc.h"
 
 /* The current token signing certificate of a site, active and unblocked:
  * 1, 0 none (the error says so), -1 error. */
@@ -46,36 +47,98 @@ ehttp_token_signer(struct ehttp *e, int64_t site_id, struct db_cert *c,
 	return ehttp_cert_der(e, c->id, der, len) == 0 ? 1 : -1;
 }
 
+struct ehttp_token_key {
+	int64_t		 cert_id;
+	char		*x5t;
+	struct ca_key	*key;
+};
+
 int
-ehttp_token_sign(struct ehttp *e, int64_t site_id, const char *claims,
-    char **token)
+ehttp_token_key_open(struct ehttp *e, int64_t site_id,
+    struct ehttp_token_key **out)
 {
+	struct ehttp_token_key *k = NULL;
 	struct db_cert c;
 	unsigned char *der = NULL, *key = NULL;
 	const char *master;
-	struct ca *ca;
+	struct ca *ca = ca_new();
 	size_t dlen, klen = 0;
-	int rc = -1;
+	int rc;
 
-	*token = NULL;
-	if (ehttp_token_signer(e, site_id, &c, &der, &dlen) != 1)
-		return -1;
+	*out = NULL;
+	if ((rc = ehttp_token_signer(e, site_id, &c, &der, &dlen)) != 1)
+		goto out;
+	rc = -1;
 	if ((master = ehttp_master(e, 0)) == NULL)
 		goto out;
 	if (ehttp_found(e, db_cert_key(e->db, c.id, &key, &klen),
 	    "SMS Token Signing certificate %lld: no private key stored",
 	    (long long)c.id) != 1)
 		goto out;
-	ca = ca_new();
-	if ((rc = ca_jwt_sign(ca, der, dlen, key, klen, master, claims,
-	    token)) == -1)
+	k = xcalloc(1, sizeof *k);
+	k->cert_id = c.id;
+	if (ca_key_matches(ca, der, dlen, key, klen, master) != 1 ||
+	    ca_jwt_x5t(ca, der, dlen, &k->x5t) == -1 ||
+	    ca_key_load(ca, key, klen, master, &k->key) == -1) {
 		ehttp_fail(e, "SMS Token Signing certificate %lld: %s",
-		    (long long)c.id, ca_error(ca));
-	ca_free(ca);
+		    (long long)c.id, *ca_error(ca) ? ca_error(ca) :
+		    "the key is not the certificate's");
+		goto out;
+	}
+	*out = k;
+	k = NULL;
+	rc = 1;
 out:
+	ehttp_token_key_close(k);
 	if (key != NULL)
 		explicit_bzero(key, klen);
 	free(key);
 	free(der);
+	ca_free(ca);
+	return rc;
+}
+
+int64_t
+ehttp_token_key_cert(const struct ehttp_token_key *k)
+{
+	return k->cert_id;
+}
+
+int
+ehttp_token_key_sign(struct ehttp *e, const struct ehttp_token_key *k,
+    const char *claims, char **token)
+{
+	struct ca *ca = ca_new();
+	int rc;
+
+	if ((rc = ca_jwt_sign_key(ca, k->x5t, k->key, claims, token)) == -1)
+		ehttp_fail(e, "SMS Token Signing certificate %lld: %s",
+		    (long long)k->cert_id, ca_error(ca));
+	ca_free(ca);
+	return rc;
+}
+
+void
+ehttp_token_key_close(struct ehttp_token_key *k)
+{
+	if (k == NULL)
+		return;
+	ca_key_free(k->key);
+	free(k->x5t);
+	free(k);
+}
+
+int
+ehttp_token_sign(struct ehttp *e, int64_t site_id, const char *claims,
+    char **token)
+{
+	struct ehttp_token_key *k;
+	int rc;
+
+	*token = NULL;
+	if (ehttp_token_key_open(e, site_id, &k) != 1)
+		return -1;
+	rc = ehttp_token_key_sign(e, k, claims, token);
+	ehttp_token_key_close(k);
 	return rc;
 }

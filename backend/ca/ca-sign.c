@@ -223,6 +223,10 @@ ca_cert_pubkey(struct ca *ca, const unsigned char *cert, size_t len,
 	return pk;
 }
 
+struct ca_key {
+	EVP_PKEY	*pk;
+};
+
 int
 ca_capi_sign(struct ca *ca, const unsigned char *key, size_t keylen,
     const char *master, const unsigned char *data, size_t len,
@@ -238,10 +242,6 @@ ca_capi_sign(struct ca *ca, const unsigned char *key, size_t keylen,
 	}
 	return rc;
 }
-
-struct ca_key {
-	EVP_PKEY	*pk;
-};
 
 int
 ca_key_load(struct ca *ca, const unsigned char *key, size_t keylen,
@@ -382,40 +382,50 @@ ca_jwt_sign(struct ca *ca, const unsigned char *cert, size_t certlen,
     const unsigned char *key, size_t keylen, const char *master,
     const char *claims, char **token)
 {
-	char *x5t = NULL, *hdr = NULL, *h = NULL, *p = NULL, *s = NULL;
-	char *input = NULL;
+	struct ca_key *k = NULL;
+	char *x5t = NULL;
+	int rc = -1;
+
+	ca_begin(ca);
+	*token = NULL;
+	if ((rc = ca_key_matches(ca, cert, certlen, key, keylen, master)) !=
+	    1) {
+		if (rc == 0)
+			ca_seterr(ca, "token: the key is not the signing "
+			    "certificate's");
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (ca_jwt_x5t(ca, cert, certlen, &x5t) == 0 && ca_key_load(ca, key,
+	    keylen, master, &k) == 0)
+		rc = ca_jwt_sign_key(ca, x5t, k, claims, token);
+out:
+	ca_key_free(k);
+	free(x5t);
+	return rc;
+}
+
+int
+ca_jwt_sign_key(struct ca *ca, const char *x5t, const struct ca_key *k,
+    const char *claims, char **token)
+{
+	char *hdr = NULL, *h = NULL, *p = NULL, *s = NULL, *input = NULL;
 	struct ca_blob sig = { 0 };
-	EVP_PKEY *pk = NULL, *pub;
-	X509 *x = NULL;
-	int r, rc = -1;
+	int rc = -1;
 
 	ca_begin(ca);
 	*token = NULL;
 	if (claims == NULL || *claims == '\0') {
 		ca_seterr(ca, "token: no claims");
-		goto out;
+		return -1;
 	}
-	if ((pub = ca_cert_pubkey(ca, cert, certlen, &x,
-	    "token signing certificate")) == NULL ||
-	    (pk = ca_key_decrypt(ca, key, keylen, master)) == NULL)
-		goto out;
-	if ((r = EVP_PKEY_eq(pub, pk)) != 1) {
-		if (r == 0 || r == -1)
-			ca_seterr(ca, "token: the key is not the signing "
-			    "certificate's");
-		else
-			ca_sslerr(ca, "token: cannot compare key and "
-			    "certificate");
-		goto out;
-	}
-	if (ca_jwt_x5t(ca, cert, certlen, &x5t) == -1)
-		goto out;
 	xasprintf(&hdr, "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5t\":\"%s\"}",
 	    x5t);
 	h = ca_b64u_dup((const unsigned char *)hdr, strlen(hdr));
 	p = ca_b64u_dup((const unsigned char *)claims, strlen(claims));
 	xasprintf(&input, "%s.%s", h, p);
-	if (ca_rsa_sign(ca, pk, (const unsigned char *)input, strlen(input),
+	if (ca_rsa_sign(ca, k->pk, (const unsigned char *)input, strlen(input),
 	    &sig) == -1)
 		goto out;
 	s = ca_b64u_dup(sig.data, sig.len);
@@ -423,9 +433,6 @@ ca_jwt_sign(struct ca *ca, const unsigned char *cert, size_t certlen,
 	rc = 0;
 out:
 	ca_blob_free(&sig);
-	EVP_PKEY_free(pk);
-	X509_free(x);
-	free(x5t);
 	free(hdr);
 	free(h);
 	free(p);

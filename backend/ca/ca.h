@@ -379,6 +379,11 @@ int		 ca_capi_verify(struct ca *, const unsigned char *cert, size_t,
 int		 ca_jwt_sign(struct ca *, const unsigned char *cert, size_t,
 		    const unsigned char *key, size_t, const char *master,
 		    const char *claims_json, char **token);
+/* The same with the key loaded once (ca_key_load, the caller checked it
+ * is the certificate's) and the certificate's x5t (ca_jwt_x5t). */
+int		 ca_jwt_sign_key(struct ca *, const char *x5t,
+		    const struct ca_key *, const char *claims_json,
+		    char **token);
 int		 ca_jwt_verify(struct ca *, const char *token, size_t,
 		    const unsigned char *cert, size_t, char **header,
 		    char **claims);

@@ -28,7 +28,8 @@ struct mp_verifier {
 	char			 site_code[8];
 	char			*iss;		/* urn:sccm:oauth2:<hierarchy> */
 	int64_t			 signer_id;	/* 0: the site has none */
-	struct ca_jwt_key	*key;
+	struct ca_jwt_key	*key;		/* its public key, to verify */
+	struct ehttp_token_key	*signkey;	/* its private key, to sign */
 	char			**blocked;	/* SMSIDs, sorted */
 	size_t			 nblocked;
 	char			**seen;		/* SMSIDs since the last reload */

@@ -418,7 +418,8 @@ mp_sts(struct ehttp *e, struct mp_verifier *v, const struct mp_request *r,
 		return 0;
 	}
 	if ((claims = token_claims(v, &cl, type, now, life)) == NULL ||
-	    ehttp_token_sign(e, v->site_id, claims, &tok) == -1) {
+	    (v->signkey != NULL ? ehttp_token_key_sign(e, v->signkey, claims,
+	    &tok) : ehttp_token_sign(e, v->site_id, claims, &tok)) == -1) {
 		free(claims);
 		return -1;
 	}

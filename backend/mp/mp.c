@@ -160,6 +160,7 @@ verifier_signer(struct ehttp *e, struct mp_verifier *v)
 {
 	struct db_cert c;
 	struct ca_jwt_key *key;
+	struct ehttp_token_key *sk;
 	unsigned char *der;
 	struct ca *ca;
 	size_t len;
@@ -169,7 +170,9 @@ verifier_signer(struct ehttp *e, struct mp_verifier *v)
 		return -1;
 	if (rc == 0) {			/* enhanced HTTP off: no tokens */
 		ca_jwt_key_free(v->key);
+		ehttp_token_key_close(v->signkey);
 		v->key = NULL;
+		v->signkey = NULL;
 		v->signer_id = 0;
 		return 0;
 	}
@@ -190,6 +193,18 @@ verifier_signer(struct ehttp *e, struct mp_verifier *v)
 	ca_jwt_key_free(v->key);
 	v->key = key;
 	v->signer_id = c.id;
+	/* The private key too: signing a token then costs its signature
+	 * alone. A new signer seen between two reads of this one is signed
+	 * for by the one read last; the verifier's key and this one are of
+	 * the same certificate or the next reload mends it. */
+	ehttp_token_key_close(v->signkey);
+	v->signkey = NULL;
+	if (ehttp_token_key_open(e, v->site_id, &sk) == 1) {
+		if (ehttp_token_key_cert(sk) == c.id)
+			v->signkey = sk;
+		else
+			ehttp_token_key_close(sk);
+	}
 	return 0;
 }
 
@@ -244,6 +259,7 @@ mp_verifier_free(struct mp_verifier *v)
 	if (v == NULL)
 		return;
 	ca_jwt_key_free(v->key);
+	ehttp_token_key_close(v->signkey);
 	blocked_free(v);
 	seen_free(v);
 	free(v->seen);
