@@ -50,70 +50,20 @@ tmpl_teardown(void)
 	tmpl = NULL;
 }
 
-/* The agent of FQDN on a free loopback port, polling every second. */
-static void
-agent_start(void)
-{
-	char https[64], http[64], logs[4200], log[4300], *s;
-
-	snprintf(logs, sizeof logs, "%s/logs", dir);
-	snprintf(log, sizeof log, "%s/mpcontrol.log", logs);
-	https_port = tu_free_port();
-	snprintf(https, sizeof https, "127.0.0.1:%d", https_port);
-	snprintf(http, sizeof http, "127.0.0.1:%d", tu_free_port());
-	if ((agent = fork()) == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execl(tu_bin("ehttp-mpd"), "ehttp-mpd", "--db", db, "--system",
-		    FQDN, "--https", https, "--http", http, "--log-dir", logs,
-		    "--poll", "1", "--foreground", (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_gt(agent, 0);
-	for (int ms = 0; ms < WAIT_MS; ms += 50) {
-		if ((s = tu_read_file(log, NULL)) != NULL &&
-		    strstr(s, "MP Control Manager started for") != NULL) {
-			free(s);
-			return;
-		}
-		free(s);
-		ck_assert_int_eq(waitpid(agent, NULL, WNOHANG), 0);
-		tu_msleep(50);
-	}
-	ck_abort_msg("the agent did not start");
-}
-
 static void
 setup(void)
 {
-	char *id;
+	char logs[4200];
 
-	dir = tu_tmpdir();
-	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
-	    dir), 0);
-	snprintf(db, sizeof db, "%s/site.db", dir);
-	snprintf(root, sizeof root, "%s/root.pem", dir);
-	id = sh1("'%s' --db '%s' cert list --type root --site P01 --active"
-	    " --json | %s -c 'import json,sys;"
-	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    tu_python());
-	free(sh1("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
-	    db, id, root));
-	free(id);
-	agent_start();
+	dir = tu_site_copy(tmpl, db, root);
+	snprintf(logs, sizeof logs, "%s/logs", dir);
+	agent = tu_mpd_start(db, FQDN, logs, NULL, &https_port);
 }
 
 static void
 teardown(void)
 {
-	if (agent > 0) {
-		kill(agent, SIGKILL);
-		waitpid(agent, NULL, 0);
-	}
-	agent = -1;
+	tu_mpd_stop(&agent);
 	tu_tmpdir_free(dir);
 	dir = NULL;
 }
@@ -398,8 +348,7 @@ END_TEST
  */
 START_TEST(test_renewed_and_expired)
 {
-	char *out = NULL, *err = NULL, *id, *sts, logs[4200], https[64];
-	char http[64];
+	char *out = NULL, *err = NULL, *id, *sts, logs[4200];
 
 	free(sh1("'%s' --db '%s' token new --out '%s/bulk'", tu_bin("ehttpctl"),
 	    db, dir));
@@ -437,28 +386,9 @@ START_TEST(test_renewed_and_expired)
 	free(err);
 
 	/* Nine hours later at the MP: the 8-hour token has expired. */
-	kill(agent, SIGTERM);
-	waitpid(agent, NULL, 0);
-	tu_faketime_setup();
+	tu_mpd_stop(&agent);
 	snprintf(logs, sizeof logs, "%s/logs9", dir);
-	https_port = tu_free_port();
-	snprintf(https, sizeof https, "127.0.0.1:%d", https_port);
-	snprintf(http, sizeof http, "127.0.0.1:%d", tu_free_port());
-	if ((agent = fork()) == 0) {
-		int null = open("/dev/null", O_RDWR);
-		char cmd[16384];
-
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		snprintf(cmd, sizeof cmd, TU_FAKE "+9h exec '%s' --db '%s' "
-		    "--system " FQDN " --https %s --http %s --log-dir '%s' "
-		    "--poll 1 --foreground", tu_bin("ehttp-mpd"), db, https,
-		    http, logs);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_gt(agent, 0);
+	agent = tu_mpd_start(db, FQDN, logs, "+9h", &https_port);
 	poll_until("c3", 1, &err);
 	tu_has(err, "HTTP 401", "the token expired at", NULL);
 	free(err);

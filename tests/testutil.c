@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,70 @@ tu_demo_enhanced(char *db, size_t len, const char *site)
 	ck_assert_ptr_nonnull(dir);
 	tu_ctl_ok(db, "site", "set", site, "--enhanced-http", "on", NULL);
 	return dir;
+}
+
+char *
+tu_site_copy(const char *tmpl, char *db, char *root)
+{
+	char *dir = tu_tmpdir(), *id;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
+	    dir), 0);
+	snprintf(db, 4096, "%s/site.db", dir);
+	snprintf(root, 4096, "%s/root.pem", dir);
+	id = tu_line1(tu_sh_ok("'%s' --db '%s' cert list --type root --site "
+	    "P01 --active --json | %s -c 'import json,sys;"
+	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
+	    tu_python()));
+	free(tu_sh_ok("'%s' --db '%s' cert export %s > '%s'",
+	    tu_bin("ehttpctl"), db, id, root));
+	free(id);
+	return dir;
+}
+
+pid_t
+tu_mpd_start(const char *db, const char *fqdn, const char *logs,
+    const char *fake, int *https_port)
+{
+	char cmd[16384], log[4200], *s;
+	pid_t pid;
+
+	*https_port = tu_free_port();
+	snprintf(log, sizeof log, "%s/mpcontrol.log", logs);
+	snprintf(cmd, sizeof cmd, "%s%s exec '%s' --db '%s' --system '%s' "
+	    "--https 127.0.0.1:%d --http 127.0.0.1:%d --log-dir '%s' --poll 1 "
+	    "--foreground </dev/null >/dev/null 2>&1", fake ? TU_FAKE : "",
+	    fake ? fake : "", tu_bin("ehttp-mpd"), db, fqdn, *https_port,
+	    tu_free_port(), logs);
+	if (fake != NULL)
+		tu_faketime_setup();
+	if ((pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	for (int ms = 0; ms < 20000; ms += 50) {
+		if ((s = tu_read_file(log, NULL)) != NULL &&
+		    strstr(s, "MP Control Manager started for") != NULL) {
+			free(s);
+			return pid;
+		}
+		free(s);
+		ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+		tu_msleep(50);
+	}
+	ck_abort_msg("ehttp-mpd for %s did not start", fqdn);
+	return -1;
+}
+
+void
+tu_mpd_stop(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = -1;
 }
 
 void

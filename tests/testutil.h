@@ -70,6 +70,24 @@ const char *tu_path(const char *name);
  * the demo's systems of SITE with their certificates issued. */
 char	*tu_demo_enhanced(char *db, size_t len, const char *site);
 
+/*
+ * A test's own copy of the database of tmpl (a directory with site.db,
+ * e.g. tu_demo_enhanced's) in a new directory (returned, for
+ * tu_tmpdir_free), with P01's SMS Issuing root exported to dir/root.pem
+ * (db and root filled, 4096 bytes each).
+ */
+char	*tu_site_copy(const char *tmpl, char *db, char *root);
+
+/*
+ * ehttp-mpd for fqdn over db on free loopback ports (*https_port), logs in
+ * logs, polling every second, in the foreground; with fake (e.g. "+9h")
+ * at that faked time (TU_FAKE). Returns once its mpcontrol.log says it
+ * started (asserted). tu_mpd_stop kills it (SIGKILL) and reaps it.
+ */
+pid_t	 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
+	    const char *fake, int *https_port);
+void	 tu_mpd_stop(pid_t *);
+
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
 

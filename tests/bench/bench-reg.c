@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "bench.h"
 #include "ca.h"
 #include "ehttp.h"
 #include "mp.h"
@@ -39,23 +40,6 @@ struct req {
 	size_t		 siglen;
 };
 
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void
-die(const char *what, const char *why)
-{
-	fprintf(stderr, "bench-reg: %s%s%s\n", what, why ? ": " : "",
-	    why ? why : "");
-	exit(1);
-}
-
 /* One client's registration request, signed as a client signs it. */
 static void
 make_request(struct ca *ca, const char *mp, int i, struct req *r)
@@ -67,7 +51,7 @@ make_request(struct ca *ca, const char *mp, int i, struct req *r)
 
 	snprintf(name, sizeof name, "BENCH%05d", i);
 	if (ca_client_cert_create(ca, name, MASTER, &is) == -1)
-		die("client certificate", ca_error(ca));
+		bench_die("bench-reg", "client certificate", ca_error(ca));
 	memset(&g, 0, sizeof g);
 	g.msg.source_host = xstrdup(name);
 	g.msg.target_host = xstrdup(mp);
@@ -81,10 +65,10 @@ make_request(struct ca *ca, const char *mp, int i, struct req *r)
 	wire_reg_prop_add(&g, "Netbios Name", name);
 	wire_reg_prop_add(&g, "FQ Name", name);
 	if (wire_reg_data(&g, &why) == -1)
-		die("request data", why);
+		bench_die("bench-reg", "request data", why);
 	if (ca_capi_sign(ca, is.key.data, is.key.len, MASTER, g.data.data,
 	    g.data.len, &sig) == -1)
-		die("signature", ca_error(ca));
+		bench_die("bench-reg", "signature", ca_error(ca));
 	r->dlen = g.data.len;
 	r->data = xmalloc(r->dlen);
 	memcpy(r->data, g.data.data, r->dlen);
@@ -95,7 +79,7 @@ make_request(struct ca *ca, const char *mp, int i, struct req *r)
 	g.sig.len = sig.len;
 	sig.data = NULL;
 	if (wire_reg_encode(&g, &r->body, &why) == -1)
-		die("request", why);
+		bench_die("bench-reg", "request", why);
 	r->cert = is.cert;
 	memset(&is.cert, 0, sizeof is.cert);
 	ca_issued_clear(&is);
@@ -113,18 +97,18 @@ bare(const struct req *r, EVP_PKEY *signer)
 	X509 *x;
 
 	if ((x = d2i_X509(NULL, &p, (long)r->cert.len)) == NULL)
-		die("d2i_X509", NULL);
+		bench_die("bench-reg", "d2i_X509", NULL);
 	md = EVP_MD_CTX_new();
 	if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
 	    X509_get0_pubkey(x)) != 1 || EVP_DigestVerify(md, r->sig,
 	    r->siglen, r->data, r->dlen) != 1)
-		die("bare verify", NULL);
+		bench_die("bench-reg", "bare verify", NULL);
 	EVP_MD_CTX_free(md);
 	X509_free(x);
 	md = EVP_MD_CTX_new();
 	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, signer) != 1 ||
 	    EVP_DigestSign(md, out, &outlen, r->data, 300) != 1)
-		die("bare sign", NULL);
+		bench_die("bench-reg", "bare sign", NULL);
 	EVP_MD_CTX_free(md);
 }
 
@@ -143,9 +127,9 @@ ours(struct ehttp *e, struct mp_verifier *v, const char *mp,
 	q.len = r->body.len;
 	q.peer = "127.0.0.1:1";
 	if (mp_register(e, v, &q, &a) == -1)
-		die("mp_register", ehttp_error(e));
+		bench_die("bench-reg", "mp_register", ehttp_error(e));
 	if (a.status != 200)
-		die("registration refused", a.log);
+		bench_die("bench-reg", "registration refused", a.log);
 	mp_answer_clear(&a);
 }
 
@@ -162,28 +146,28 @@ main(int argc, char **argv)
 	int n, per;
 
 	if (argc != 4 || (n = atoi(argv[3])) < ROUNDS)
-		die("usage: bench-reg DB MP_FQDN N (N >= 5)", NULL);
+		bench_die("bench-reg", "usage: bench-reg DB MP_FQDN N (N >= 5)", NULL);
 	per = n / ROUNDS;
 	n = per * ROUNDS;
 	if ((e = ehttp_open(argv[1], 0, &cause)) == NULL)
-		die(argv[1], cause);
+		bench_die("bench-reg", argv[1], cause);
 	if ((v = mp_verifier_new(e, argv[2])) == NULL)
-		die("verifier", ehttp_error(e));
+		bench_die("bench-reg", "verifier", ehttp_error(e));
 	if ((signer = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)) ==
 	    NULL)
-		die("signer key", NULL);
+		bench_die("bench-reg", "signer key", NULL);
 	r = xcalloc((size_t)n, sizeof *r);
 	for (int i = 0; i < n; i++)
 		make_request(ca, argv[2], i, &r[i]);
 	for (int k = 0; k < ROUNDS; k++) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		for (int i = k * per; i < (k + 1) * per; i++)
 			bare(&r[i], signer);
-		tb += now_us() - t0;
-		t0 = now_us();
+		tb += bench_now_us() - t0;
+		t0 = bench_now_us();
 		for (int i = k * per; i < (k + 1) * per; i++)
 			ours(e, v, argv[2], &r[i]);
-		to += now_us() - t0;
+		to += bench_now_us() - t0;
 	}
 	printf("%d %.1f %.1f %.2f\n", n, tb / n, to / n, to / tb);
 	for (int i = 0; i < n; i++) {

@@ -19,25 +19,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "bench.h"
 #include "ca.h"
 
 #define ROUNDS	10
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "bench-token: %s\n", what);
-	exit(1);
-}
 
 /* base64url without padding, as tokens carry it. */
 static char *
@@ -47,7 +32,7 @@ b64u(const unsigned char *p, size_t n)
 	int len;
 
 	if (s == NULL)
-		die("out of memory");
+		bench_die("bench-token", "out of memory", NULL);
 	len = EVP_EncodeBlock((unsigned char *)s, p, (int)n);
 	for (int i = 0; i < len; i++) {
 		if (s[i] == '+')
@@ -77,7 +62,7 @@ self_signed(EVP_PKEY *k, int *len)
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	X509_set_pubkey(x, k);
 	if (X509_sign(x, k, EVP_sha256()) <= 0)
-		die("cannot sign the certificate");
+		bench_die("bench-token", "cannot sign the certificate", NULL);
 	*len = i2d_X509(x, &der);
 	X509_free(x);
 	return der;
@@ -112,12 +97,12 @@ main(int argc, char **argv)
 	int n, certlen;
 
 	if (argc != 2 || (n = atoi(argv[1])) < ROUNDS)
-		die("usage: bench-token N (N >= 10)");
+		bench_die("bench-token", "usage: bench-token N (N >= 10)", NULL);
 	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)) == NULL)
-		die("cannot make a key");
+		bench_die("bench-token", "cannot make a key", NULL);
 	cert = self_signed(k, &certlen);
 	if (ca_jwt_key_new(ca, cert, (size_t)certlen, &key) == -1)
-		die(ca_error(ca));
+		bench_die("bench-token", ca_error(ca), NULL);
 	snprintf(hdr, sizeof hdr, "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5t\":\"%s\"}",
 	    ca_jwt_key_x5t(key));
 	claims = "{\"iss\":\"urn:sccm:oauth2:5b2c0a64-6d2f-4a55-9c1e-"
@@ -131,27 +116,27 @@ main(int argc, char **argv)
 	if ((md = EVP_MD_CTX_new()) == NULL || EVP_DigestSignInit(md, NULL,
 	    EVP_sha256(), NULL, k) != 1 || EVP_DigestSign(md, sig, &siglen,
 	    (unsigned char *)input, strlen(input)) != 1)
-		die("cannot sign the token");
+		bench_die("bench-token", "cannot sign the token", NULL);
 	EVP_MD_CTX_free(md);
 	s = b64u(sig, siglen);
 	token = malloc(strlen(input) + strlen(s) + 2);
 	sprintf(token, "%s.%s", input, s);
 
 	for (int r = 0; r < ROUNDS; r++) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		for (int i = 0; i < n / ROUNDS; i++)
 			if (!bare_verify(k, input, strlen(input), sig, siglen))
-				die("bare verify failed");
-		bare += now_us() - t0;
-		t0 = now_us();
+				bench_die("bench-token", "bare verify failed", NULL);
+		bare += bench_now_us() - t0;
+		t0 = bench_now_us();
 		for (int i = 0; i < n / ROUNDS; i++) {
 			if (ca_jwt_verify_key(ca, key, token, strlen(token),
 			    &h, &c) != 1)
-				die(ca_error(ca));
+				bench_die("bench-token", ca_error(ca), NULL);
 			free(h);
 			free(c);
 		}
-		ours += now_us() - t0;
+		ours += bench_now_us() - t0;
 	}
 	n = n / ROUNDS * ROUNDS;
 	printf("%d %.2f %.2f %.3f\n", n, bare / n, ours / n, bare / ours);
