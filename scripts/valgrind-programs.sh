@@ -4,8 +4,9 @@
 # ehttpctl through a short life of the demo (enable enhanced HTTP with RSA
 # keys, lists and shows, an export with its key, a refused change, an EC
 # site's root renewed, log show), ehttp-mpd serving TLS and HTTP and
-# checking its health until SIGTERM, and the console in tmux going through
-# its views until q. Each must exit as it would without valgrind, with no
+# checking its health until SIGTERM, ehttp-client registering, getting a
+# token and polling it meanwhile (one client, then two in load mode), and
+# the console in tmux going through its views until q. Each must exit as it would without valgrind, with no
 # memcheck error and no definitely lost block.
 # usage: valgrind-programs.sh BUILD_DIR
 set -eu
@@ -87,6 +88,27 @@ curl -sS --max-time 30 --cacert "$dir/root.pem" \
     "https://p01.contoso.com:$port/SMS_MP/.sms_aut?MPLIST" >"$dir/mplist" ||
     fail "no MPLIST over HTTPS"
 grep -q "p01.contoso.com" "$dir/mplist" || fail "MPLIST: $(cat "$dir/mplist")"
+# A client against it: register with a bulk token, a token, a poll, what
+# it keeps; then two clients of the load mode.
+ctl 0 token new --site P01 --out "$dir/bulk.jwt"
+cl() { # WANT STATE ARGS...: ehttp-client under memcheck must exit WANT
+	want=$1 state=$2
+	shift 2
+	n=$((n + 1))
+	rc=0
+	$VG --log-file="$dir/vg-client-$n.log" "$bin/ehttp-client" "$@" \
+	    --mp "p01.contoso.com:$port" --connect 127.0.0.1 \
+	    --root "$dir/root.pem" --state "$dir/$state" --timeout 120 \
+	    >"$dir/out" 2>&1 || rc=$?
+	[ "$rc" = "$want" ] || fail "ehttp-client $*: exit $rc, not $want: $(cat "$dir/out")"
+}
+cl 0 wks register --name WKS01 --bulk-token "$dir/bulk.jwt"
+cl 0 wks token
+cl 0 wks poll
+cl 0 wks show
+cl 0 load load --clients 2 --duration 2 --poll-interval 1 --workers 2
+cl 2 load load --clients 2
+echo "valgrind-programs: ehttp-client: registered, token, poll, load clean"
 kill -TERM "$agent" || fail "ehttp-mpd was gone before SIGTERM"
 rc=0
 wait "$agent" || rc=$?

@@ -86,6 +86,8 @@ struct loader {
 	atomic_uint_fast64_t next;
 	atomic_uint_fast64_t done;
 	atomic_uint_fast64_t skipped;	/* its client still busy */
+	atomic_uint_fast64_t failed;	/* turns with a failed request */
+	atomic_int	 running;	/* workers not yet done */
 	pthread_mutex_t	 lock;
 	char		 first_error[K_N][LOAD_ERRLEN];
 };
@@ -651,19 +653,21 @@ load_poll(struct loader *L, struct lclient *lc, struct samples *s)
 	return rc;
 }
 
-/* A client's turn: what it lacks, up to the run's last step. */
-static void
+/* A client's turn: what it lacks, up to the run's last step. 0, or -1
+ * a request failed. */
+static int
 load_turn(struct loader *L, struct lclient *lc, struct samples *s)
 {
 	if (lc->c.smsid[0] == '\0' && load_register(L, lc, s) == -1)
-		return;
+		return -1;
 	if (L->until == CLIENT_LOAD_REGISTER)
-		return;
+		return 0;
 	if ((lc->token == NULL || lc->c.token_expires < time(NULL) + 60) &&
 	    load_token(L, lc, s) == -1)
-		return;
+		return -1;
 	if (L->until == CLIENT_LOAD_POLL)
-		load_poll(L, lc, s);
+		return load_poll(L, lc, s);
+	return 0;
 }
 
 struct worker {
@@ -702,10 +706,12 @@ load_worker(void *arg)
 			atomic_fetch_add(&L->skipped, 1);
 			continue;
 		}
-		load_turn(L, lc, w->s);
+		if (load_turn(L, lc, w->s) == -1)
+			atomic_fetch_add(&L->failed, 1);
 		atomic_store(&lc->busy, 0);
 		atomic_fetch_add(&L->done, 1);
 	}
+	atomic_fetch_sub(&L->running, 1);
 	return NULL;
 }
 
@@ -897,6 +903,29 @@ loader_init(struct loader *L, const struct client_opts *o)
 	return CLIENT_OK;
 }
 
+/* Until the workers are done: a line on stderr every 10 s, so that a
+ * long run shows it is alive (Ctrl-C stops it). */
+static void
+load_progress(struct loader *L)
+{
+	uint64_t said = 0;
+
+	while (atomic_load(&L->running) > 0) {
+		struct timespec d = { 0, 100 * 1000 * 1000 };
+		uint64_t el = ns_since(&L->start) / 1000000000u;
+
+		nanosleep(&d, NULL);
+		if (el >= said + 10) {
+			said = el;
+			fprintf(L->o->err, "ehttp-client: %llu s, %llu turns, "
+			    "%llu with a failed request\n",
+			    (unsigned long long)el,
+			    (unsigned long long)atomic_load(&L->done),
+			    (unsigned long long)atomic_load(&L->failed));
+		}
+	}
+}
+
 int
 client_load_run(const struct client_opts *o)
 {
@@ -932,11 +961,13 @@ client_load_run(const struct client_opts *o)
 	}
 	L.end_ns = (uint64_t)o->duration_s * 1000000000u;
 	clock_gettime(CLOCK_MONOTONIC, &L.start);
-	for (int i = 0; i < o->workers; i++) {
+	for (int i = 0; i < o->workers; i++)
 		w[i].L = &L;
+	L.running = o->workers;
+	for (int i = 0; i < o->workers; i++)
 		if (pthread_create(&w[i].t, NULL, load_worker, &w[i]) != 0)
 			abort();
-	}
+	load_progress(&L);
 	for (int i = 0; i < o->workers; i++)
 		pthread_join(w[i].t, NULL);
 	secs = ns_since(&L.start) / 1e9;
