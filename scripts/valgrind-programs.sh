@@ -106,7 +106,8 @@ cl 0 wks register --name WKS01 --bulk-token "$dir/bulk.jwt"
 cl 0 wks token
 cl 0 wks poll
 cl 0 wks show
-cl 0 load load --clients 2 --duration 2 --poll-interval 1 --workers 2
+cl 0 load load --clients 2 --duration 2 --poll-interval 1 --workers 2 \
+    --bulk-token "$dir/bulk.jwt"
 cl 2 load load --clients 2
 echo "valgrind-programs: ehttp-client: registered, token, poll, load clean"
 kill -TERM "$agent" || fail "ehttp-mpd was gone before SIGTERM"
