@@ -246,3 +246,24 @@ out:
 	free(pred);
 	return rc;
 }
+
+void
+rowbuf_show(struct rowbuf *rb, struct list *l, size_t total)
+{
+	size_t page = l->height > 0 ? (size_t)l->height : 20;
+
+	rb->total = total;
+	list_set_count(l, total);
+	if (rb->n > 0)
+		rowbuf_reload(rb, l->top, page);
+	else
+		rowbuf_ensure(rb, l->top, page);
+	if (rb->total != total)		/* the rows changed under the count */
+		list_set_count(l, rb->total);
+}
+
+const void *
+rowbuf_cursor(const struct rowbuf *rb, const struct list *l)
+{
+	return l->count == 0 ? NULL : rowbuf_get(rb, l->cursor);
+}

@@ -241,6 +241,12 @@ int	 rowbuf_ensure(struct rowbuf *, size_t from, size_t n);
 const void *rowbuf_get(const struct rowbuf *, size_t abs);
 /* Read again keeping the row at abs in place (after a change). */
 int	 rowbuf_reload(struct rowbuf *, size_t abs, size_t n);
+/* A keyset list's rows as the list shows them: the count just read
+ * (total) set on both, the visible page read (again, if rows are held),
+ * the count corrected if the rows changed under it. */
+void	 rowbuf_show(struct rowbuf *, struct list *, size_t total);
+/* The row under the list's cursor, or NULL (an empty list). */
+const void *rowbuf_cursor(const struct rowbuf *, const struct list *);
 
 /* form.c: controls of a dialog and its row of buttons. form.c knows
  * nothing of the dialog stack (dialog.c uses it, not the other way). */

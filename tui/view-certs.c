@@ -150,7 +150,6 @@ certs_reload(struct view *v)
 	struct certs *c = v->data;
 	struct ehttp *e = app_ehttp(v->app);
 	size_t total;
-	size_t page = c->list.height > 0 ? (size_t)c->list.height : 20;
 
 	if (c->show_tokens)
 		return tokens_reload(c->tokens);
@@ -161,14 +160,7 @@ certs_reload(struct view *v)
 		c->error = 1;
 		return -1;
 	}
-	c->rb.total = total;
-	list_set_count(&c->list, total);
-	if (c->rb.n > 0)
-		rowbuf_reload(&c->rb, c->list.top, page);
-	else
-		rowbuf_ensure(&c->rb, c->list.top, page);
-	if (c->rb.total != total)	/* the rows changed under the count */
-		list_set_count(&c->list, c->rb.total);
+	rowbuf_show(&c->rb, &c->list, total);
 	return 0;
 }
 
@@ -221,9 +213,7 @@ view_certs_rowbuf(struct view *v)
 static const struct db_cert *
 current(struct certs *c)
 {
-	if (c->list.count == 0)
-		return NULL;
-	return rowbuf_get(&c->rb, c->list.cursor);
+	return rowbuf_cursor(&c->rb, &c->list);
 }
 
 static void

@@ -96,7 +96,7 @@ clients_reload(struct view *v)
 {
 	struct clients *c = v->data;
 	struct ehttp *e = app_ehttp(v->app);
-	size_t total, page = c->list.height > 0 ? (size_t)c->list.height : 20;
+	size_t total;
 
 	c->error = 0;
 	if (ehttp_client_count(e, 0, &total) == -1 ||
@@ -105,14 +105,7 @@ clients_reload(struct view *v)
 		c->error = 1;
 		return -1;
 	}
-	c->rb.total = total;
-	list_set_count(&c->list, total);
-	if (c->rb.n > 0)
-		rowbuf_reload(&c->rb, c->list.top, page);
-	else
-		rowbuf_ensure(&c->rb, c->list.top, page);
-	if (c->rb.total != total)	/* the rows changed under the count */
-		list_set_count(&c->list, c->rb.total);
+	rowbuf_show(&c->rb, &c->list, total);
 	return 0;
 }
 
@@ -127,9 +120,7 @@ view_clients_rowbuf(struct view *v)
 static const struct db_client *
 current(struct clients *c)
 {
-	if (c->list.count == 0)
-		return NULL;
-	return rowbuf_get(&c->rb, c->list.cursor);
+	return rowbuf_cursor(&c->rb, &c->list);
 }
 
 static void
