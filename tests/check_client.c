@@ -398,6 +398,60 @@ START_TEST(test_renewed_and_expired)
 }
 END_TEST
 
+/*
+ * The inventory as ehttpctl shows it, with what a client sent: a name of
+ * control bytes and invalid UTF-8 (as a registration may carry it; set
+ * here with the sqlite3 CLI) never reaches the terminal raw, and --json
+ * keeps it (python3's json reads it back); a database error is not "no
+ * such client"; no part of a bulk token is in the database files.
+ */
+START_TEST(test_inventory_text)
+{
+	char *out = NULL, *err = NULL, *v, *tok, path[4200];
+
+	free(sh1("'%s' --db '%s' token new --out '%s/bulk'", tu_bin("ehttpctl"),
+	    db, dir));
+	snprintf(path, sizeof path, "%s/bulk", dir);
+	ck_assert_int_eq(client("register", "c4", "--name WKS04 --bulk-token"
+	    " bulk", &out, &err), 0);
+	free(out);
+	free(err);
+	free(tu_sh_ok("sqlite3 '%s' \"UPDATE client SET name = char(27) || "
+	    "'[2J' || char(27) || ']0;pwned' || char(7) || 'EVIL' || "
+	    "char(155) || CAST(X'FF0A' AS TEXT) WHERE name = 'WKS04'\"", db));
+	v = sh1("'%s' --db '%s' client list | %s -c 'import sys; b = "
+	    "sys.stdin.buffer.read(); print(any(c in b for c in (b\"\\x1b\", "
+	    "b\"\\x07\", b\"\\xc2\\x9b\", b\"\\xff\")), b.count(b\"\\n\"))'",
+	    tu_bin("ehttpctl"), db, tu_python());
+	ck_assert_str_eq(v, "False 2");	/* a header and one row */
+	free(v);
+	v = sh1("'%s' --db '%s' client list --json | %s -c 'import json,sys;"
+	    " print(ascii(json.load(sys.stdin)[0][\"name\"]))'",
+	    tu_bin("ehttpctl"), db, tu_python());
+	ck_assert_str_eq(v, "'\\x1b[2J\\x1b]0;pwned\\x07EVIL\\x9b\\ufffd\\n'");
+	free(v);
+	ck_assert_int_eq(tu_sh(&out, &err, "'%s' --db '%s' client show "
+	    "NOSUCH", tu_bin("ehttpctl"), db), 1);
+	tu_has(err, "no such client: NOSUCH", NULL);
+	free(out);
+	free(err);
+	/* No part of the token in the database, its WAL or shared memory. */
+	tok = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(tok);
+	tok[strcspn(tok, "\n")] = '\0';
+	ck_assert_int_ne(tu_sh(NULL, NULL, "cd '%s' && grep -aqF -e '%s' -e "
+	    "'%s' site.db*", dir, strrchr(tok, '.') + 1, tok), 0);
+	free(tok);
+	free(tu_sh_ok("sqlite3 '%s' 'DROP TABLE client'", db));
+	ck_assert_int_eq(tu_sh(&out, &err, "'%s' --db '%s' client show "
+	    "WKS04", tu_bin("ehttpctl"), db), 1);
+	ck_assert_ptr_null(strstr(err, "no such client"));
+	tu_has(err, "no such table: client", NULL);
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -411,6 +465,7 @@ client_suite(void)
 		TU_TEST(test_tls_refusals),
 		TU_TEST(test_location),
 		TU_TEST(test_renewed_and_expired),
+		TU_TEST(test_inventory_text),
 		{ NULL }
 	};
 	const struct tu_case cases[] = {
