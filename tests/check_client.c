@@ -89,20 +89,7 @@ agent_start(void)
 static void
 setup(void)
 {
-	char *id;
-
-	dir = tu_tmpdir();
-	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
-	    dir), 0);
-	snprintf(db, sizeof db, "%s/site.db", dir);
-	snprintf(root, sizeof root, "%s/root.pem", dir);
-	id = sh1("'%s' --db '%s' cert list --type root --site P01 --active"
-	    " --json | %s -c 'import json,sys;"
-	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    tu_python());
-	free(sh1("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
-	    db, id, root));
-	free(id);
+	dir = tu_mp_copy(tmpl, "P01", db, sizeof db, root, sizeof root);
 	agent_start();
 }
 

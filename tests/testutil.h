@@ -70,6 +70,16 @@ const char *tu_path(const char *name);
  * the demo's systems of SITE with their certificates issued. */
 char	*tu_demo_enhanced(char *db, size_t len, const char *site);
 
+/*
+ * The management point's fixture (check_mpd, check_client): a fresh
+ * directory holding a copy of the database in tmpl (with its master key
+ * and log files), its path in db and, in root, the PEM of the active SMS
+ * Issuing root of site, exported by ehttpctl (asserted). Returns the
+ * directory (tu_tmpdir_free).
+ */
+char	*tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
+	    char *root, size_t rootlen);
+
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
 
