@@ -537,9 +537,8 @@ START_TEST(test_py_hostile_401)
 	ck_assert_int_eq(py_client("register", "--name pc1", &out, &err), 1);
 	ck_assert_str_eq(out, "");
 	ck_assert_int_eq(strncmp(err, "ehttp-client: ", 14), 0);
-	ck_assert_str_eq(err + 14, "registration refused: HTTP 401 refused"
-	    "\\x1b[31m red\\x07 (WWW-Authenticate: Bearer error_description="
-	    "\"\\x1b[2J\\x1b]0;pwned\\x07gone\\x9b\")\n");
+	ck_assert_int_eq(strncmp(err + 14, shown, sizeof shown - 1), 0);
+	ck_assert_str_eq(err + 14 + sizeof shown - 1, "\n");
 	free(out);
 	free(err);
 	log = tu_read_file(tu_path("st/logs/CcmMessaging.log"), NULL);
