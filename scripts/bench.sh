@@ -226,6 +226,8 @@ if [ -x "$bin/ehttp-sited" ]; then
 	sqlite3 "$pdb" "UPDATE site_security SET enhanced_http = 1;
   INSERT INTO cert (type, state, site_id, serial, issued_to, issued_by, subject, not_before, not_after, thumbprint, key_alg, created)
   VALUES ('root', 'active', 1, hex(randomblob(16)), 'SMS Issuing', 'SMS Issuing', 'CN=SMS Issuing', $now, $now + 3650 * 86400, hex(randomblob(20)), 'rsa2048', $now);
+  INSERT INTO cert (type, state, site_id, issuer_id, serial, issued_to, issued_by, subject, not_before, not_after, thumbprint, key_alg, created)
+  VALUES ('token', 'active', 1, 1, hex(randomblob(16)), 'SMS Token Signing', 'SMS Issuing', 'CN=SMS Token Signing', $now, $now + 365 * 86400, hex(randomblob(20)), 'rsa2048', $now);
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $pass_certs)
   INSERT INTO site_system (fqdn, site_id, created) SELECT 'h' || i || '.p01.example.com', 1, $now FROM n;
   INSERT INTO role (system_id, role, connection) SELECT id, 'mp', 'http' FROM site_system;

@@ -1,11 +1,17 @@
 /* ehttpctl end to end: help, usage, refusals leave the DB unchanged, JSON. */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <check.h>
 
 #include "testutil.h"
+#include "xmalloc.h"
+
+#define SMSID0	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 
 /* Everything in the database, as text: to prove a refusal changed nothing. */
 static char *
@@ -501,6 +507,99 @@ START_TEST(trusted_roots_and_chain)
 }
 END_TEST
 
+/*
+ * A database error is not "no such client": with the client table gone
+ * (sqlite3 drops it), show, approve and list say what the database said
+ * and exit 1 as every run-time failure does (the exit rule gives one
+ * status to "refused" and "failed"), never "no such client".
+ */
+START_TEST(client_db_error_not_missing)
+{
+	static const char *const cmds[][2] = {
+		{ "show", SMSID0 }, { "show", "WKS01" }, { "approve", "WKS01" },
+		{ "block", SMSID0 }, { "list", NULL },
+	};
+	char *out = NULL, *err = NULL;
+
+	/* The control: the table is there, the client is not. */
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "client", "show", SMSID0,
+	    NULL), 1);
+	ck_assert_str_eq(err, "ehttpctl: no such client: " SMSID0 "\n");
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+	free(tu_sh_ok("sqlite3 '%s' 'DROP TABLE client'", tu_db));
+	for (size_t i = 0; i < TU_ALL(cmds); i++) {
+		ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "client", cmds[i][0],
+		    cmds[i][1], NULL), 1);
+		ck_assert_msg(strstr(err, ": no such table: client\n") !=
+		    NULL && strstr(err, "no such client") == NULL &&
+		    tu_count(err, "\n") == 1, "client %s: %s", cmds[i][0], err);
+		free(out);
+		free(err);
+	}
+}
+END_TEST
+
+/*
+ * No part of a bulk registration token is in the database's files: the
+ * token is written to its file (0600) once; neither it nor its signature
+ * is in site.db, site.db-wal or site.db-shm (grep -a), while its id is
+ * (the control: the files grep reads hold the new rows). A reader keeps
+ * the database open meanwhile, so ehttpctl's close cannot fold the
+ * write-ahead log into the database and remove it.
+ */
+START_TEST(bulk_token_not_stored)
+{
+	char ready[4200], *tok, *sig, *id, *v;
+	struct stat sb;
+	FILE *reader;
+
+	tu_ctl_ok(tu_db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	snprintf(ready, sizeof ready, "%s/reader.ready", tu_dir);
+	xasprintf(&v, "%s -c 'import sqlite3, sys\n"
+	    "c = sqlite3.connect(sys.argv[1])\n"
+	    "c.execute(\"SELECT count(*) FROM site\").fetchall()\n"
+	    "open(sys.argv[2], \"w\").close()\n"
+	    "sys.stdin.read()' '%s' '%s'", tu_python(), tu_db, ready);
+	reader = popen(v, "w");
+	free(v);
+	ck_assert_ptr_nonnull(reader);
+	for (int ms = 0; access(ready, F_OK) != 0; ms += 20) {
+		ck_assert_msg(ms < 15000, "the reader did not open the database");
+		tu_msleep(20);
+	}
+	id = tu_ctl_json(tu_db, "d['id']", "--json", "token", "new", "--out",
+	    tu_path("bulk.jwt"), NULL);
+	ck_assert_int_eq(stat(tu_path("bulk.jwt"), &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+	tok = tu_line1(tu_read_file(tu_path("bulk.jwt"), NULL));
+	ck_assert_int_eq(tu_count(tok, "."), 2);
+	sig = strrchr(tok, '.') + 1;
+	ck_assert_uint_ge(strlen(sig), 340);	/* RS256: 256 bytes */
+	ck_assert_int_eq(access(tu_path("site.db-wal"), F_OK), 0);
+	ck_assert_int_eq(access(tu_path("site.db-shm"), F_OK), 0);
+	/* The control: the token's id is in the log of the new rows. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "grep -aqF '%s' '%s-wal'", id,
+	    tu_db), 0);
+	for (int f = 0; f < 3; f++) {
+		static const char *const sfx[] = { "", "-wal", "-shm" };
+
+		ck_assert_msg(tu_sh(NULL, NULL, "grep -aqF -e '%s' -e '%.40s'"
+		    " '%s%s'", tok, sig, tu_db, sfx[f]) == 1, "site.db%s holds"
+		    " the token", sfx[f]);
+	}
+	ck_assert_int_eq(pclose(reader), 0);
+	/* Nor in any row, as sqlite3 dumps them. */
+	v = tu_sh_ok("sqlite3 '%s' .dump", tu_db);
+	ck_assert_ptr_null(strstr(v, sig));
+	ck_assert_ptr_nonnull(strstr(v, id));
+	free(v);
+	free(tok);
+	free(id);
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -514,6 +613,8 @@ cli_suite(void)
 		TU_TEST(secondary_one_mp),
 		TU_TEST(default_db_path),
 		TU_TEST(trusted_roots_and_chain),
+		TU_TEST(client_db_error_not_missing),
+		TU_TEST(bulk_token_not_stored),
 		{ NULL }
 	};
 

@@ -58,7 +58,7 @@ setup(void)
 {
 	char logs[4200];
 
-	dir = tu_site_copy(tmpl, db, root);
+	dir = tu_mp_copy(tmpl, "P01", db, sizeof db, root, sizeof root);
 	snprintf(logs, sizeof logs, "%s/logs", dir);
 	agent = tu_mpd_start(db, FQDN, logs, NULL, &https_port);
 }
@@ -82,11 +82,17 @@ client(const char *cmd, const char *state, const char *extra, char **out,
 	    tu_bin("ehttp-client"), cmd, https_port, root, dir, state, extra);
 }
 
-/* The value of key= in the client's state file. */
+/* The value of key= in the state file of the client in base/state. */
+static char *
+state_get_in(const char *base, const char *state, const char *key)
+{
+	return sh1("sed -n 's/^%s=//p' '%s/%s/state'", key, base, state);
+}
+
 static char *
 state_get(const char *state, const char *key)
 {
-	return sh1("sed -n 's/^%s=//p' '%s/%s/state'", key, dir, state);
+	return state_get_in(dir, state, key);
 }
 
 /* A poll until it exits with want (the agent rereads every second). */
@@ -401,60 +407,6 @@ START_TEST(test_renewed_and_expired)
 }
 END_TEST
 
-/*
- * The inventory as ehttpctl shows it, with what a client sent: a name of
- * control bytes and invalid UTF-8 (as a registration may carry it; set
- * here with the sqlite3 CLI) never reaches the terminal raw, and --json
- * keeps it (python3's json reads it back); a database error is not "no
- * such client"; no part of a bulk token is in the database files.
- */
-START_TEST(test_inventory_text)
-{
-	char *out = NULL, *err = NULL, *v, *tok, path[4200];
-
-	free(sh1("'%s' --db '%s' token new --out '%s/bulk'", tu_bin("ehttpctl"),
-	    db, dir));
-	snprintf(path, sizeof path, "%s/bulk", dir);
-	ck_assert_int_eq(client("register", "c4", "--name WKS04 --bulk-token"
-	    " bulk", &out, &err), 0);
-	free(out);
-	free(err);
-	free(tu_sh_ok("sqlite3 '%s' \"UPDATE client SET name = char(27) || "
-	    "'[2J' || char(27) || ']0;pwned' || char(7) || 'EVIL' || "
-	    "char(155) || CAST(X'FF0A' AS TEXT) WHERE name = 'WKS04'\"", db));
-	v = sh1("'%s' --db '%s' client list | %s -c 'import sys; b = "
-	    "sys.stdin.buffer.read(); print(any(c in b for c in (b\"\\x1b\", "
-	    "b\"\\x07\", b\"\\xc2\\x9b\", b\"\\xff\")), b.count(b\"\\n\"))'",
-	    tu_bin("ehttpctl"), db, tu_python());
-	ck_assert_str_eq(v, "False 2");	/* a header and one row */
-	free(v);
-	v = sh1("'%s' --db '%s' client list --json | %s -c 'import json,sys;"
-	    " print(ascii(json.load(sys.stdin)[0][\"name\"]))'",
-	    tu_bin("ehttpctl"), db, tu_python());
-	ck_assert_str_eq(v, "'\\x1b[2J\\x1b]0;pwned\\x07EVIL\\x9b\\ufffd\\n'");
-	free(v);
-	ck_assert_int_eq(tu_sh(&out, &err, "'%s' --db '%s' client show "
-	    "NOSUCH", tu_bin("ehttpctl"), db), 1);
-	tu_has(err, "no such client: NOSUCH", NULL);
-	free(out);
-	free(err);
-	/* No part of the token in the database, its WAL or shared memory. */
-	tok = tu_read_file(path, NULL);
-	ck_assert_ptr_nonnull(tok);
-	tok[strcspn(tok, "\n")] = '\0';
-	ck_assert_int_ne(tu_sh(NULL, NULL, "cd '%s' && grep -aqF -e '%s' -e "
-	    "'%s' site.db*", dir, strrchr(tok, '.') + 1, tok), 0);
-	free(tok);
-	free(tu_sh_ok("sqlite3 '%s' 'DROP TABLE client'", db));
-	ck_assert_int_eq(tu_sh(&out, &err, "'%s' --db '%s' client show "
-	    "WKS04", tu_bin("ehttpctl"), db), 1);
-	ck_assert_ptr_null(strstr(err, "no such client"));
-	tu_has(err, "no such table: client", NULL);
-	free(out);
-	free(err);
-}
-END_TEST
-
 /* ------------------------------------------------------------ load mode */
 
 /* The load tests' clients are approved at once. */
@@ -668,6 +620,227 @@ START_TEST(test_load_interrupted)
 }
 END_TEST
 
+/* ---- against an independent management point (tests/wire.py serve) -- */
+
+#define PY_MP		"mp1.contoso.com"
+#define WIRE_PY		EHTTP_SRCDIR "/tests/wire.py"
+
+static pid_t server = -1;
+static int server_port;
+
+static void
+py_setup(void)
+{
+	tu_dir_setup();
+	server = -1;
+	/* A root and a TLS certificate for PY_MP under it, by python3. */
+	free(tu_sh_ok("mkdir '%s' && %s '%s' make-pki '%s' " PY_MP,
+	    tu_path("mp"), tu_python(), WIRE_PY, tu_path("mp")));
+}
+
+static void
+py_teardown(void)
+{
+	if (server > 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
+	server = -1;
+	tu_dir_teardown();
+}
+
+/* wire.py serve tu_dir/mp MODE; waits for the port it writes. */
+static void
+serve(const char *mode)
+{
+	char *port = NULL;
+
+	if ((server = fork()) == 0) {
+		execl(tu_python(), "python3", WIRE_PY, "serve", tu_path("mp"),
+		    mode, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(server, 0);
+	for (int ms = 0; (port = tu_read_file(tu_path("mp/port"), NULL)) ==
+	    NULL; ms += 20) {
+		ck_assert_msg(ms < WAIT_MS, "wire.py serve did not start");
+		ck_assert_int_eq(waitpid(server, NULL, WNOHANG), 0);
+		tu_msleep(20);
+	}
+	server_port = atoi(port);
+	free(port);
+}
+
+/* ehttp-client CMD against the python MP as the client in tu_dir/st. */
+static int
+py_client(const char *cmd, const char *extra, char **out, char **err)
+{
+	return tu_sh_in(tu_dir, out, err, "'%s' %s --mp " PY_MP ":%d --connect"
+	    " 127.0.0.1 --root mp/root.pem --state st --timeout 10 %s",
+	    tu_bin("ehttp-client"), cmd, server_port, extra);
+}
+
+/* The request the python MP recorded as number n: its head. */
+static char *
+py_request(int n)
+{
+	char name[64], *s;
+
+	snprintf(name, sizeof name, "mp/req-%d.head", n);
+	s = tu_read_file(tu_path(name), NULL);
+	ck_assert_msg(s != NULL, "no request %d reached the MP", n);
+	return s;
+}
+
+/*
+ * Register, token and poll against a management point ehttp did not
+ * write: python3 verifies the registration's signature, the ClientToken's
+ * signature against the certificate registered, issues its own JWT; the
+ * token ehttp-client stores is the one python3-jwt verifies, and it is
+ * the one the poll presents.
+ */
+START_TEST(test_py_register_token_poll)
+{
+	char *out, *err, *smsid, *head, *v, *tok, want[4200];
+
+	serve("mp");
+	ck_assert_int_eq(py_client("register", "--name pc1.contoso.com", &out,
+	    &err), 1);
+	smsid = state_get_in(tu_dir, "st", "smsid");
+	xasprintf(&v, "Registered: %s, approval pending\n", smsid);
+	ck_assert_str_eq(out, v);
+	free(v);
+	free(out);
+	free(err);
+	head = py_request(1);
+	tu_has(head, "CCM_POST /ccm_system/request\n", "Content-Type: "
+	    "multipart/mixed; boundary=\"aAbBcCdDv1234567890VxXyYzZ\"", NULL);
+	ck_assert_ptr_null(strstr(head, "Authorization"));
+	free(head);
+	out = tu_sh_ok("%s '%s' check-request '%s'", tu_python(), WIRE_PY,
+	    tu_path("mp/req-1.body"));
+	ck_assert_str_eq(out, "verified Registration 1.2.840.113549.1.1.11"
+	    " pc1.contoso.com pc1.contoso.com\n");
+	free(out);
+	/* Pending: the MP refuses a token. */
+	ck_assert_int_eq(py_client("token", "", &out, &err), 1);
+	tu_has(err, "token refused: HTTP 403 not approved", NULL);
+	free(out);
+	free(err);
+	/* Again with a bulk token: the same client, approved. */
+	ck_assert_int_eq(tu_write_file(tu_path("bulk"), "aaa.bbb.ccc\n", 12), 0);
+	ck_assert_int_eq(py_client("register", "--name pc1.contoso.com"
+	    " --bulk-token bulk --json", &out, &err), 0);
+	xasprintf(&v, "d == {'smsid': '%s', 'approval': 'approved', 'status':"
+	    " 0}", smsid);
+	tu_py_check(out, v);
+	free(v);
+	free(out);
+	free(err);
+	head = py_request(3);
+	tu_has(head, "Authorization: Bearer aaa.bbb.ccc\n", NULL);
+	free(head);
+	/* The token: asked for with a ClientToken the MP verified. */
+	ck_assert_int_eq(py_client("token", "", &out, &err), 0);
+	tu_has(out, "CCM token valid until ", NULL);
+	free(out);
+	free(err);
+	head = py_request(4);
+	snprintf(want, sizeof want, "\nClientToken: %s;", smsid);
+	tu_has(head, "GET /CCM_STS\n", want, ";2\nClientTokenSignature: ", NULL);
+	free(head);
+	out = tu_sh_ok("%s '%s' jwt-verify '%s' '%s'", tu_python(), WIRE_PY,
+	    tu_path("st/token"), tu_path("mp/sts.der"));
+	xasprintf(&v, "d['UniqueId'] == '%s' and d['Type'] == 'CCMToken' and"
+	    " d['exp'] - d['nbf'] == 28800", smsid);
+	tu_py_check(out, v);
+	free(v);
+	free(out);
+	/* The poll presents that token and gets the MP's policy reply. */
+	ck_assert_int_eq(py_client("poll", "", &out, &err), 0);
+	xasprintf(&v, "<PolicyAssignmentReply SMSID=\"%s\"/>", smsid);
+	snprintf(want, sizeof want, "Poll: HTTP 200 (%zu bytes of policy)\n",
+	    strlen(v));
+	free(v);
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(err);
+	tok = tu_read_file(tu_path("st/token"), NULL);
+	head = py_request(5);
+	snprintf(want, sizeof want, "GET /ccm_system_tokenauth/request\n");
+	tu_has(head, want, NULL);
+	snprintf(want, sizeof want, "Authorization: Bearer %s\n", tok);
+	tu_has(head, want, NULL);
+	free(head);
+	free(tok);
+	free(smsid);
+	/* Location from the python MP's ?MPKEYINFORMATIONEX: its site, its
+	 * MP, and a root key python3 took from the root the client trusts. */
+	v = tu_read_file(tu_path("st/logs/LocationServices.log"), NULL);
+	ck_assert_ptr_nonnull(v);
+	tu_has(v, "Retrieved the key information of site PY1 from " PY_MP
+	    "; its management points: " PY_MP, "The trusted root key of site "
+	    "PY1 is the key of the root this client trusts", NULL);
+	free(v);
+}
+END_TEST
+
+/* Nothing listens: exit 3 (network), the reason on stderr and in
+ * CcmMessaging.log, nothing registered. */
+START_TEST(test_py_unreachable)
+{
+	char *out, *err, *log;
+
+	server_port = tu_free_port();
+	ck_assert_int_eq(py_client("register", "--name pc1", &out, &err), 3);
+	xasprintf(&log, "cannot connect to 127.0.0.1:%d: Connection refused\n",
+	    server_port);
+	tu_has(err, log, NULL);
+	ck_assert_int_eq(tu_count(err, "\n"), 1);
+	free(log);
+	free(out);
+	free(err);
+	log = tu_read_file(tu_path("st/logs/CcmMessaging.log"), NULL);
+	tu_has(log, "failed: cannot connect to 127.0.0.1", "type=\"3\"", NULL);
+	free(log);
+	ck_assert_int_ne(access(tu_path("st/state"), F_OK), 0);
+}
+END_TEST
+
+/*
+ * A 401 whose reason carries ESC, BEL and a raw 0x9b byte: shown escaped,
+ * on one line, on stderr and in CcmMessaging.log (which the CMTrace
+ * reader takes whole).
+ */
+START_TEST(test_py_hostile_401)
+{
+	static const char shown[] = "registration refused: HTTP 401 refused"
+	    "\\x1b[31m red\\x07 (WWW-Authenticate: Bearer error_description="
+	    "\"\\x1b[2J\\x1b]0;pwned\\x07gone\\x9b\")";
+	char *out, *err, *log;
+
+	serve("hostile401");
+	ck_assert_int_eq(py_client("register", "--name pc1", &out, &err), 1);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(strncmp(err, "ehttp-client: ", 14), 0);
+	ck_assert_int_eq(strncmp(err + 14, shown, sizeof shown - 1), 0);
+	ck_assert_str_eq(err + 14 + sizeof shown - 1, "\n");
+	free(out);
+	free(err);
+	log = tu_read_file(tu_path("st/logs/CcmMessaging.log"), NULL);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_ptr_null(strpbrk(log, "\033\007\233"));
+	tu_has(log, shown, NULL);
+	free(log);
+	log = tu_sh_ok("'%s' --json log show '%s'", tu_bin("ehttpctl"),
+	    tu_path("st/logs/CcmMessaging.log"));
+	/* The location request (answered), then the refused registration. */
+	tu_py_check(log, "[r['type_name'] for r in d] == ['info', 'warning', "
+	    "'error'] and d[0]['text'].endswith('MPKEYINFORMATIONEX: HTTP 200')");
+	free(log);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -682,7 +855,6 @@ client_suite(void)
 		TU_TEST(test_tls_refusals),
 		TU_TEST(test_location),
 		TU_TEST(test_renewed_and_expired),
-		TU_TEST(test_inventory_text),
 		{ NULL }
 	};
 	const struct tu_test t_load[] = {
@@ -692,8 +864,16 @@ client_suite(void)
 		TU_TEST(test_load_interrupted),
 		{ NULL }
 	};
+	const struct tu_test t_py[] = {
+		TU_TEST(test_py_register_token_poll),
+		TU_TEST(test_py_unreachable),
+		TU_TEST(test_py_hostile_401),
+		{ NULL }
+	};
 	const struct tu_case cases[] = {
 		{ "usage", .timeout = 30, .tests = t_plain },
+		{ "python-mp", .timeout = 60, .setup = py_setup,
+		    .teardown = py_teardown, .tests = t_py },
 		{ "mp", .timeout = 120, .once = tmpl_setup,
 		    .once_done = tmpl_teardown, .setup = setup,
 		    .teardown = teardown, .tests = t_mp },

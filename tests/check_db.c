@@ -11,6 +11,7 @@
 #include "db-int.h"	/* the handle's sqlite3 connection */
 #include "ehttp.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 static char *
 sql1(const char *q)
@@ -242,22 +243,65 @@ START_TEST(cert_counts_tally)
 END_TEST
 
 /*
- * Version 9 (clients): an older database gets the hierarchy's row, a
- * random version-4 UUID (python3's uuid module parses it; two databases
- * get two), manual approval, and empty client and bulk token tables whose
- * CHECKs refuse what they must.
+ * Version 9 (clients), from a real version-8 database (made by ehttpctl at
+ * schema 8: sites, systems, roles, certificates of every type with keys,
+ * a blocked and a superseded one, a trusted root, a renewal window, an
+ * agent, the audit trail): every table it had is the same after the
+ * migration, schema and rows, as sqlite3 itself dumps them. The new
+ * tables are there, empty, with the hierarchy's row: a random version-4
+ * UUID (python3's uuid module parses it; two databases get two) and
+ * manual approval, which ehttpctl reads back; their CHECKs refuse what
+ * they must.
  */
 START_TEST(migrate_to_v9)
 {
-	char *u1, *u2, *out, *cause = NULL;
+	char *tables, *before, *after, *u1, *u2, *out, *expr, *cause = NULL;
 	struct db *db;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
-	    "site-v7.sql'", tu_db, EHTTP_SRCDIR), 0);
+	    "site-v8.sql'", tu_db, EHTTP_SRCDIR), 0);
+	sql_eq("PRAGMA user_version", "8");
+	sql_eq("SELECT (SELECT count(*) FROM site) || ' ' || (SELECT count(*)"
+	    " FROM site_system) || ' ' || (SELECT group_concat(type || ':' ||"
+	    " state || ':' || blocked, ' ') FROM (SELECT * FROM cert ORDER BY"
+	    " id)) || ' ' || (SELECT count(*) FROM cert_key)", "4 11"
+	    " root:active:0 role:active:1 role:superseded:0 role:active:0"
+	    " role:active:0 token:superseded:0 role:active:0 token:active:0 8");
+	tables = sql1("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " sqlite_schema WHERE type = 'table' ORDER BY name)");
+	ck_assert_str_eq(tables, "agent audit cert cert_chain cert_der cert_key"
+	    " cert_tally notice role site site_renewal site_security"
+	    " site_system sited_pass status_message trusted_root");
+	/* Each table's CREATE, rows, indexes and triggers, as sqlite3 dumps
+	 * them (BLOBs as hex). */
+	before = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
+	    tables, tu_db);
+	ck_assert_uint_gt(strlen(before), 40000);
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_user_version(db), 9);
 	db_close(db);
+	after = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
+	    tables, tu_db);
+	ck_assert_msg(strcmp(before, after) == 0, "a version-8 table changed");
+	free(before);
+	free(after);
+	free(tables);
 	sql_eq("PRAGMA user_version", "9");
+	sql_eq("PRAGMA integrity_check", "ok");
+	sql_eq("SELECT count(*) FROM pragma_foreign_key_check", "0");
+	sql_eq("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT"
+	    " type, name FROM sqlite_schema WHERE tbl_name IN ('hierarchy',"
+	    " 'client', 'bulk_token') AND name NOT LIKE 'sqlite_autoindex%'"
+	    " ORDER BY name)", "table bulk_token, table client, index"
+	    " client_blocked, index client_by_site, table hierarchy");
+	sql_eq("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " pragma_table_info('client') ORDER BY cid)", "id smsid name"
+	    " site_id thumbprint sign_der enc_der approved approved_by blocked"
+	    " registered last_contact");
+	sql_eq("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " pragma_table_info('bulk_token') ORDER BY cid)", "id site_id"
+	    " not_before not_after blocked used created");
 	sql_eq("SELECT id, client_approval FROM hierarchy", "1|manual");
 	sql_eq("SELECT (SELECT count(*) FROM client) +"
 	    " (SELECT count(*) FROM bulk_token)", "0");
@@ -266,6 +310,18 @@ START_TEST(migrate_to_v9)
 	    " print(u.version, str(u) == sys.argv[1])' '%s'", tu_python(),
 	    tu_line1(u1));
 	ck_assert_str_eq(tu_line1(out), "4 True");
+	free(out);
+	/* The migrated database serves the client commands. */
+	out = tu_sh_ok("'%s' --db '%s' --json hierarchy show", tu_bin("ehttpctl"),
+	    tu_db);
+	xasprintf(&expr, "d['id'] == '%s' and d['client_approval'] =="
+	    " 'manual'", u1);
+	tu_py_check(out, expr);
+	free(expr);
+	free(out);
+	out = tu_sh_ok("'%s' --db '%s' --json client list", tu_bin("ehttpctl"),
+	    tu_db);
+	tu_py_check(out, "d == []");
 	free(out);
 	/* Another database, another id. */
 	ck_assert_int_eq(tu_sh(NULL, NULL, "rm -f '%s' && '%s' --db '%s' init",

@@ -62,7 +62,7 @@ tmpl_teardown(void)
 static void
 setup(void)
 {
-	dir = tu_site_copy(tmpl, db, root);
+	dir = tu_mp_copy(tmpl, "P01", db, sizeof db, root, sizeof root);
 	snprintf(logpath, sizeof logpath, "%s/logs/mpcontrol.log", dir);
 	snprintf(pidf, sizeof pidf, "%s/mpd.pid", dir);
 	snprintf(outf, sizeof outf, "%s/agent.out", dir);

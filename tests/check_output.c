@@ -5,9 +5,10 @@
  *
  * The poisoned database holds a PKI certificate (made with the openssl CLI)
  * whose issuer and subject carry an OSC title sequence, CSI 2J, a C1 CSI,
- * U+202E, CR and LF; a site name, a status message, an audit row and an
- * agent's health text hold them too, plus a raw 0x9b byte (invalid UTF-8),
- * as an old database could. The outputs are checked by a python3 scanner,
+ * U+202E, CR and LF; a site name, a status message, an audit row, an
+ * agent's health text and a client's name (a client chooses it) and its
+ * approver hold them too, plus a raw 0x9b byte (invalid UTF-8), as an old
+ * database could. The outputs are checked by a python3 scanner,
  * JSON by python's json module, the agent log by a strict python reader and
  * the terminal by tmux itself (its pane title).
  */
@@ -35,6 +36,8 @@
 	"67706a2e6578650d63720a6c66"
 #define POISON_SQL_EXACT	"CAST(X'" POISON_HEX "' AS TEXT)"
 #define POISON_SQL		"CAST(X'" POISON_HEX "9b7f' AS TEXT)"
+/* The poisoned client. */
+#define CLIENT_SMSID	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-00000000c0de"
 
 static char *dir;		/* per run: the poisoned database */
 static char db[4096], pkidir[4096], logfile[4096], scan_py[4096];
@@ -142,7 +145,7 @@ make_poisoned(void)
 	free(err);
 	out = err = NULL;
 	/* The rest of an old database: a site name, a status message, an
-	 * audit row, an agent's health text. */
+	 * audit row, an agent's health text, a client. */
 	if (asprintf(&cmd, "sqlite3 '%s' \"UPDATE site SET name = %s WHERE"
 	    " code = 'P01'; INSERT INTO status_message (time, site_id, severity,"
 	    " component, message) SELECT 1764800000, id, 'error',"
@@ -152,8 +155,13 @@ make_poisoned(void)
 	    " INSERT INTO agent (system_id, pid, https_port, http_port,"
 	    " health_time, health_ok, health_status, health_text, updated)"
 	    " SELECT id, 0, 443, 80, 1764800000, 0, 0, %s, 1764800000 FROM"
-	    " site_system WHERE fqdn = 'dp1.p01.contoso.com'\"", db, POISON_SQL,
-	    POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL) == -1)
+	    " site_system WHERE fqdn = 'dp1.p01.contoso.com'; INSERT INTO client"
+	    " (smsid, name, site_id, thumbprint, sign_der, enc_der, approved,"
+	    " approved_by, registered, last_contact) SELECT '" CLIENT_SMSID "',"
+	    " %s, id, '00112233445566778899AABBCCDDEEFF00112233', X'3000',"
+	    " X'3000', 1, %s, 1764800000, 1764800100 FROM site WHERE code ="
+	    " 'P01'\"", db, POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL,
+	    POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL) == -1)
 		abort();
 	free(tu_sh_ok("%s", cmd));
 	free(cmd);
@@ -207,6 +215,12 @@ static const char *const shows[][8] = {
 	{ "site", "show", "P\033]0;pwned\007" },
 	{ "cert", "show", "\033]0;pwned\007" },
 	{ "log", "show", "/nonexistent/\033]0;pwned\007\342\200\256" },
+	{ "client", "list" },
+	{ "--json", "client", "list" },
+	{ "client", "show", CLIENT_SMSID },
+	{ "--json", "client", "show", CLIENT_SMSID },
+	{ "client", "show", "\033]0;pwned\007\r\n\233\302\233" },
+	{ "client", "block", "\033[2Jx\233" },
 };
 
 START_TEST(poisoned_outputs_are_escaped)
@@ -258,6 +272,32 @@ START_TEST(poison_shown_escaped)
 	ck_assert_ptr_nonnull(strstr(out, "\\u202egpj.exe\\rcr\\nlf\\x9b\\x7f)"));
 	free(out);
 	free(err);
+	/* A client's name and approver: one row, one line each in show. */
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "client", "list", NULL), 0);
+	ck_assert_int_eq(tu_count(out, "\n"), 2);
+	tu_has(out, CLIENT_SMSID "  " POISON_SHOWN "\\x9b\\x7f  P01", NULL);
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "client", "show", CLIENT_SMSID,
+	    NULL), 0);
+	ck_assert_int_eq(tu_count(out, "\n"), 8);
+	tu_has(out, "\nName:          " POISON_SHOWN "\\x9b\\x7f\n",
+	    "\nApproval:      Approved (by " POISON_SHOWN "\\x9b\\x7f)\n", NULL);
+	free(out);
+	free(err);
+	/* An argument that names no client is quoted escaped, on one line. */
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "client", "show",
+	    "\033]0;pwned\007\r\n\233", NULL), 1);
+	{
+		static const char want[] = "ehttpctl: no such client: "
+		    "\\x1b]0;pwned\\x07\\";
+
+		ck_assert_int_eq(strncmp(err, want, sizeof want - 1), 0);
+	}
+	ck_assert_int_eq(tu_count(err, "\n"), 1);
+	scan_ok("stderr", err);
+	free(out);
+	free(err);
 	ck_assert_int_eq(tu_ctl(db, &out, &err, "log", "show", logfile, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "Comp\\x1b]0;pwned\\x07"));
 	ck_assert_ptr_nonnull(strstr(out, "gpj.exe cr lf\\x9b"));
@@ -268,7 +308,10 @@ START_TEST(poison_shown_escaped)
 END_TEST
 
 /* JSON keeps the text whole (python reads back the very same name) with the
- * unsafe characters as \u escapes. */
+ * unsafe characters as \u escapes. PY_NAME: python's ascii() of the
+ * client's name as read back (the invalid byte 0x9b became U+FFFD). */
+#define PY_NAME	"'Evil\\x1b]0;pwned\\x07CA\\x1b[2J\\x9bx\\u202egpj.exe" \
+		"\\rcr\\nlf\\ufffd\\x7f'"
 START_TEST(poison_json_lossless)
 {
 	char *out = NULL, *err = NULL, path[4096], *pyout = NULL;
@@ -287,6 +330,25 @@ START_TEST(poison_json_lossless)
 	free(pyout);
 	free(out);
 	free(err);
+	/* A client's name: every character kept, the invalid byte as
+	 * U+FFFD, in list and show alike. */
+	for (int show = 0; show < 2; show++) {
+		ck_assert_int_eq(tu_ctl(db, &out, &err, "--json", "client",
+		    show ? "show" : "list", show ? CLIENT_SMSID : NULL, NULL),
+		    0);
+		scan_ok("json", out);
+		tu_has(out, "\\u001b]0;pwned\\u0007", "\\r", "\\n",
+		    "\\u009b", "\\ufffd\\u007f", NULL);
+		pyout = tu_py_json(out, show ? "ascii((d['smsid'], d['name'],"
+		    " d['approved_by']))" : "ascii([(c['smsid'], c['name'],"
+		    " c['approved_by']) for c in d])");
+		ck_assert_str_eq(pyout, show ? "('" CLIENT_SMSID "', " PY_NAME
+		    ", " PY_NAME ")" : "[('" CLIENT_SMSID "', " PY_NAME ", "
+		    PY_NAME ")]");
+		free(pyout);
+		free(out);
+		free(err);
+	}
 }
 END_TEST
 

@@ -159,20 +159,21 @@ tu_demo_enhanced(char *db, size_t len, const char *site)
 }
 
 char *
-tu_site_copy(const char *tmpl, char *db, char *root)
+tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
+    char *root, size_t rootlen)
 {
 	char *dir = tu_tmpdir(), *id;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
 	    dir), 0);
-	snprintf(db, 4096, "%s/site.db", dir);
-	snprintf(root, 4096, "%s/root.pem", dir);
-	id = tu_line1(tu_sh_ok("'%s' --db '%s' cert list --type root --site "
-	    "P01 --active --json | %s -c 'import json,sys;"
+	snprintf(db, dblen, "%s/site.db", dir);
+	snprintf(root, rootlen, "%s/root.pem", dir);
+	id = tu_line1(tu_sh_ok("'%s' --db '%s' cert list --type root --site %s"
+	    " --active --json | %s -c 'import json,sys;"
 	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    tu_python()));
-	free(tu_sh_ok("'%s' --db '%s' cert export %s > '%s'",
-	    tu_bin("ehttpctl"), db, id, root));
+	    site, tu_python()));
+	free(tu_sh_ok("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
+	    db, id, root));
 	free(id);
 	return dir;
 }

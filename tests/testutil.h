@@ -71,12 +71,14 @@ const char *tu_path(const char *name);
 char	*tu_demo_enhanced(char *db, size_t len, const char *site);
 
 /*
- * A test's own copy of the database of tmpl (a directory with site.db,
- * e.g. tu_demo_enhanced's) in a new directory (returned, for
- * tu_tmpdir_free), with P01's SMS Issuing root exported to dir/root.pem
- * (db and root filled, 4096 bytes each).
+ * The management point's fixture (check_mpd, check_client): a fresh
+ * directory holding a copy of the database in tmpl (with its master key
+ * and log files), its path in db and, in root, the PEM of the active SMS
+ * Issuing root of site, exported by ehttpctl (asserted). Returns the
+ * directory (tu_tmpdir_free).
  */
-char	*tu_site_copy(const char *tmpl, char *db, char *root);
+char	*tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
+	    char *root, size_t rootlen);
 
 /*
  * ehttp-mpd for fqdn over db on free loopback ports (*https_port), logs in

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""An independent client and management point for tests/check_wire.c.
+"""An independent client and management point for ehttp's tests.
 
 Written from the public description of the registration message (multipart
 with boundary aAbBcCdDv1234567890VxXyYzZ; part 1 the UTF-16 <Msg> header
 with BOM; part 2 zlib of the UTF-16LE ClientRegistrationRequest and a NUL;
 the signature RSA PKCS#1 v1.5 SHA-256 over the UTF-16LE bytes of <Data>,
-reversed, upper-case hex) and of ehttp's reply (wire.h), with python3's
-zlib, xml.etree, cryptography and jwt: none of ehttp's code.
+reversed, upper-case hex) and of ehttp's reply (wire.h) and management
+point protocol (backend/mp/mp.h), with python3's zlib, xml.etree,
+cryptography, jwt, ssl and http.server: none of ehttp's code.
 
 usage:
   wire.py make-request DIR [SMSID]  DIR/body, DIR/cert.der, DIR/key.pem (a
@@ -17,6 +18,21 @@ usage:
   wire.py check-reply FILE      prints SMSID Status ApprovalStatus Timestamp
   wire.py jwt-verify TOKENFILE CERT.der   prints the claims as JSON
   wire.py jwt-sign DIR CLAIMS   DIR/token and DIR/cert.der (new RSA key)
+  wire.py make-pki DIR NAME     DIR/root.pem, DIR/mp.pem, DIR/mp.key: a root
+                                and a TLS server certificate for NAME
+  wire.py serve DIR [MODE]      a management point over TLS (DIR/mp.pem,
+                                DIR/mp.key) on a loopback port it writes to
+                                DIR/port; request N recorded in
+                                DIR/req-N.head and DIR/req-N.body. MODE mp
+                                (default): registration verified as
+                                check-request (approved with a Bearer
+                                header, else pending), /CCM_STS (the
+                                ClientToken signature verified with the
+                                registered certificate; an RS256 JWT by a
+                                key of its own, DIR/sts.der), the token
+                                endpoint (that JWT checked by python3-jwt).
+                                MODE hostile401: every request gets 401 with
+                                ESC, BEL and a raw 0x9b byte in its reason.
 """
 import base64
 import datetime
@@ -114,7 +130,13 @@ def client_token(d, smsid):
 
 
 def check_request(path):
-    raw = open(path, "rb").read()
+    r = verify_request(open(path, "rb").read())
+    print("verified", r["type"], r["hash"], r["fq"], r["host"])
+
+
+def verify_request(raw):
+    """The fields of a registration request whose signature verifies
+    (AssertionError or cryptography's InvalidSignature otherwise)."""
     parts = raw.split(b"--" + BOUNDARY)
     assert parts[0] == b"" and parts[-1].startswith(b"--"), "framing"
     p1, p2 = parts[1], parts[2]
@@ -141,8 +163,10 @@ def check_request(path):
     cert.public_key().verify(sig, signed, padding.PKCS1v15(), hashes.SHA256())
     props = {p.get("Name"): p.get("Value")
              for p in data_el.findall("DiscoveryProperties/Property")}
-    print("verified", data_el.get("RequestType"), data_el.get("HashAlgorithm"),
-          props.get("FQ Name"), msg.findtext("SourceHost"))
+    return {"type": data_el.get("RequestType"),
+            "hash": data_el.get("HashAlgorithm"), "fq": props.get("FQ Name"),
+            "host": msg.findtext("SourceHost"), "smsid": data_el.get("SMSID"),
+            "cert": cert}
 
 
 def check_reply(path):
@@ -180,6 +204,184 @@ def jwt_sign(d, claims):
     open(d + "/cert.der", "wb").write(der)
 
 
+def make_pki(d, name):
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    now = datetime.datetime.utcnow()
+    rkey = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rname = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Root " + name)])
+    root = (x509.CertificateBuilder().subject_name(rname).issuer_name(rname)
+            .public_key(rkey.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
+                                         False, False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(rkey.public_key()),
+                           critical=False)
+            .sign(rkey, hashes.SHA256()))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(rname).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                rkey.public_key()), critical=False)
+            .sign(rkey, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    open(d + "/root.pem", "wb").write(root.public_bytes(pem))
+    open(d + "/mp.pem", "wb").write(leaf.public_bytes(pem))
+    open(d + "/mp.key", "wb").write(key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def reply_body(smsid, approval):
+    xml = ('<ClientRegistrationReply SchemaVersion="1.0" SMSID="%s"><Status>0</Status>'
+           '<ApprovalStatus>%d</ApprovalStatus><ResponseType>Registration</ResponseType>'
+           '<Timestamp>%s</Timestamp></ClientRegistrationReply>' %
+           (smsid, approval, datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")))
+    return zlib.compress(xml.encode("utf-16-le") + b"\x00\x00")
+
+
+def serve(d, mode):
+    import http.server
+    import os
+    import ssl
+    import uuid
+    import jwt
+    sts_key, sts_cert = self_signed("py-sts")
+    sts_der = sts_cert.public_bytes(serialization.Encoding.DER)
+    open(d + "/sts.der", "wb").write(sts_der)
+    x5t = b64u(hashlib.sha1(sts_der).digest())
+    clients = {}            # SMSID -> [certificate, approval]
+    count = [0]
+    leaf = x509.load_pem_x509_certificate(open(d + "/mp.pem", "rb").read())
+    mp_name = leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def answer(self, status, ctype, body, extra=()):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in extra:
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def refuse(self, status, why):
+            self.answer(status, "text/plain", why.encode(), [(
+                "WWW-Authenticate", 'Bearer error="invalid_token", '
+                'error_description="%s"' % why)])
+
+        def register(self, body):
+            try:
+                r = verify_request(body)
+            except Exception as e:
+                self.answer(400, "text/plain", ("refused: %r" % e).encode())
+                return
+            der = r["cert"].public_bytes(serialization.Encoding.DER)
+            smsid = next((k for k, v in clients.items() if v[0] == der),
+                         "GUID:" + str(uuid.uuid4()))
+            approved = 1 if self.headers.get("Authorization", "").startswith(
+                "Bearer ") else 0
+            clients[smsid] = [der, max(approved, clients.get(smsid, [0, 0])[1])]
+            self.answer(200, "application/octet-stream",
+                        reply_body(smsid, clients[smsid][1]))
+
+        def sts(self):
+            ct = self.headers.get("ClientToken", "")
+            smsid, when = (ct.split(";") + ["", ""])[:2]
+            if smsid not in clients:
+                return self.refuse(401, "unknown client")
+            cert = x509.load_der_x509_certificate(clients[smsid][0])
+            try:
+                sig = bytes.fromhex(self.headers.get("ClientTokenSignature", ""))
+                cert.public_key().verify(sig[::-1], ct.encode("utf-16-le"),
+                                         padding.PKCS1v15(), hashes.SHA256())
+                t = datetime.datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ")
+                assert abs((t - datetime.datetime.utcnow()).total_seconds()) < 900
+            except Exception:
+                return self.refuse(401, "ClientToken does not verify")
+            if not clients[smsid][1]:
+                return self.answer(403, "text/plain", b"not approved")
+            site = "Type=SiteToken" in self.path
+            life = 7776000 if site else 28800
+            now = int(datetime.datetime.utcnow().timestamp())
+            tok = jwt.encode({"iss": "urn:sccm:oauth2:py", "aud": "urn:sccm:service",
+                              "nbf": now, "exp": now + life, "UniqueId": smsid,
+                              "Type": "SiteToken" if site else "CCMToken"},
+                             sts_key, algorithm="RS256", headers={"x5t": x5t})
+            self.answer(200, "application/json", json.dumps(
+                {"token": tok, "token_type": "Bearer", "expires_in": life}).encode())
+
+        def tokenauth(self):
+            auth = self.headers.get("Authorization", "")
+            try:
+                c = jwt.decode(auth[len("Bearer "):], sts_key.public_key(),
+                               algorithms=["RS256"], audience="urn:sccm:service")
+                assert c["Type"] == "CCMToken"
+            except Exception as e:
+                return self.refuse(401, "token refused: " + type(e).__name__)
+            self.answer(200, "text/xml",
+                        ('<PolicyAssignmentReply SMSID="%s"/>' % c["UniqueId"]).encode())
+
+        def keyinfo(self):
+            # ?MPKEYINFORMATIONEX as a client reads it: the site, the
+            # trusted root's SubjectPublicKeyInfo in hex, the MPs.
+            root = x509.load_pem_x509_certificate(open(d + "/root.pem", "rb").read())
+            spki = root.public_key().public_bytes(
+                serialization.Encoding.DER,
+                serialization.PublicFormat.SubjectPublicKeyInfo)
+            r = ET.Element("MPKEYINFORMATIONEX")
+            ET.SubElement(r, "SITECODE").text = "PY1"
+            ET.SubElement(r, "RootKeyBlob").text = spki.hex().upper()
+            mps = ET.SubElement(r, "MPs")
+            ET.SubElement(mps, "MP", Name=mp_name.upper(), FQDN=mp_name)
+            self.answer(200, "text/xml", ET.tostring(r))
+
+        def handle_any(self):
+            if self.path == "/SMS_MP/.sms_aut?MPKEYINFORMATIONEX":
+                return self.keyinfo()   # location: not a numbered request
+            count[0] += 1
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with open("%s/req-%d.head" % (d, count[0]), "w") as f:
+                f.write("%s %s\n%s" % (self.command, self.path, self.headers))
+            open("%s/req-%d.body" % (d, count[0]), "wb").write(body)
+            path = self.path.split("?")[0]
+            if mode == "hostile401":
+                self.answer(401, "text/plain", b"refused\x1b[31m red\x07\n", [(
+                    "WWW-Authenticate", 'Bearer error_description='
+                    '"\x1b[2J\x1b]0;pwned\x07gone\x9b"')])
+            elif path == "/ccm_system/request" and self.command == "CCM_POST":
+                self.register(body)
+            elif path == "/CCM_STS" and self.command == "GET":
+                self.sts()
+            elif path == "/ccm_system_tokenauth/request":
+                self.tokenauth()
+            else:
+                self.answer(404, "text/plain", b"not found")
+
+        do_GET = do_POST = do_CCM_POST = handle_any
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d + "/mp.pem", d + "/mp.key")
+    srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    open(d + "/port.tmp", "w").write(str(srv.server_address[1]))
+    os.rename(d + "/port.tmp", d + "/port")
+    srv.serve_forever()
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "make-request":
@@ -194,5 +396,9 @@ if __name__ == "__main__":
         jwt_verify(sys.argv[2], sys.argv[3])
     elif cmd == "jwt-sign":
         jwt_sign(sys.argv[2], sys.argv[3])
+    elif cmd == "make-pki":
+        make_pki(sys.argv[2], sys.argv[3])
+    elif cmd == "serve":
+        serve(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "mp")
     else:
         sys.exit("unknown command " + cmd)

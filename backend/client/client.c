@@ -343,22 +343,25 @@ client_request(const struct client_opts *o, const char *method,
 }
 
 /* A refusal: the status, the server's reason (WWW-Authenticate, or the
- * body's first line), filtered. */
+ * body's first line), on stderr and in CcmMessaging.log, filtered by
+ * both. */
 static int
 client_refused(const struct client_opts *o, const char *what,
     const struct tls_get_result *r)
 {
 	const char *wa = r->head != NULL ? strcasestr(r->head,
 	    "\nWWW-Authenticate:") : NULL;
-	char why[512];
+	char why[1024];
+	int n;
 
-	snprintf(why, sizeof why, "%.*s", (int)strcspn((const char *)r->body,
-	    "\r\n"), (const char *)r->body);
-	if (wa != NULL)
-		client_say(o, "%s refused: HTTP %d %s (%.*s)", what, r->status,
-		    why, (int)strcspn(wa + 1, "\r\n"), wa + 1);
-	else
-		client_say(o, "%s refused: HTTP %d %s", what, r->status, why);
+	n = snprintf(why, sizeof why, "%s refused: HTTP %d %.*s", what,
+	    r->status, (int)strcspn((const char *)r->body, "\r\n"),
+	    (const char *)r->body);
+	if (wa != NULL && n >= 0 && (size_t)n < sizeof why)
+		snprintf(why + n, sizeof why - n, " (%.*s)",
+		    (int)strcspn(wa + 1, "\r\n"), wa + 1);
+	client_say(o, "%s", why);
+	client_log(o, "CcmMessaging.log", CMLOG_TYPE_ERROR, "%s", why);
 	return CLIENT_REFUSED;
 }
 
