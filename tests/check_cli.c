@@ -538,6 +538,18 @@ START_TEST(client_db_error_not_missing)
 		free(out);
 		free(err);
 	}
+	/* A list that failed prints no table head over nothing, and its
+	 * JSON is not a list python3 could take for "no clients". */
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "client", "list", NULL), 1);
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "--json", "client", "list",
+	    NULL), 1);
+	ck_assert_int_ne(tu_sh(NULL, NULL, "printf '%%s' '%s' | %s -c 'import "
+	    "json,sys; json.load(sys.stdin)' 2>/dev/null", out, tu_python()), 0);
+	free(out);
+	free(err);
 }
 END_TEST
 

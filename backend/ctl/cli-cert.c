@@ -167,8 +167,8 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		if (n < want || ferror(out))
 			break;
 	}
-	if (c->json)
-		cj_array_close(&ja);
+	if (c->json && rc == CLI_OK)	/* a failure leaves it open: */
+		cj_array_close(&ja);	/* no reader takes it whole */
 	if (pipe != NULL) {
 		fclose(out);	/* a pager that quit early is no error */
 		pclose(pipe);

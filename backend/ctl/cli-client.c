@@ -113,7 +113,7 @@ cmd_client_list(struct cli *c, int argc, char **argv)
 	do {		/* keyset pages: never every row in memory */
 		if (ehttp_client_page(c->e, site_id, after, CLIENT_PAGE, &v,
 		    &n) == -1) {
-			cli_list_end(&l);
+			cli_list_abort(&l);
 			return cli_fail(c);
 		}
 		for (size_t i = 0; i < n; i++)

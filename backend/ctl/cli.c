@@ -141,6 +141,13 @@ cli_list_end(struct cli_list *l)
 	}
 }
 
+void
+cli_list_abort(struct cli_list *l)
+{
+	if (!l->c->json)
+		table_free(l->t);
+}
+
 /* Common plumbing. */
 
 int

@@ -145,6 +145,10 @@ void		 cli_list_begin(struct cli *, struct cli_list *, int ncols,
 		    ...);
 void		 cli_list_json(struct cli_list *, json_t *);	/* frees it */
 void		 cli_list_end(struct cli_list *);
+/* A list that failed part way: the table is dropped unprinted (no head
+ * over nothing) and a JSON array is left open, so that no JSON reader
+ * takes the rows written so far for the whole list. */
+void		 cli_list_abort(struct cli_list *);
 
 /* "2026-11-24 14:05" in UTC; static buffer rotation of 4. */
 const char	*cli_time(time_t);
