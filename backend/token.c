@@ -77,9 +77,9 @@ ehttp_token_key_open(struct ehttp *e, int64_t site_id,
 		goto out;
 	k = xcalloc(1, sizeof *k);
 	k->cert_id = c.id;
-	if (ca_key_matches(ca, der, dlen, key, klen, master) != 1 ||
-	    ca_jwt_x5t(ca, der, dlen, &k->x5t) == -1 ||
-	    ca_key_load(ca, key, klen, master, &k->key) == -1) {
+	if (ca_key_load(ca, key, klen, master, &k->key) == -1 ||
+	    ca_key_is_cert(ca, k->key, der, dlen) != 1 ||
+	    ca_jwt_x5t(ca, der, dlen, &k->x5t) == -1) {
 		ehttp_fail(e, "SMS Token Signing certificate %lld: %s",
 		    (long long)c.id, *ca_error(ca) ? ca_error(ca) :
 		    "the key is not the certificate's");

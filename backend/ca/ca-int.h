@@ -45,6 +45,11 @@ struct ca_signer {
 };
 
 /* A new key pair; for P-256 also its public point, for the fast paths. */
+/* A private key decrypted once (ca.h: ca_key_load). */
+struct ca_key {
+	EVP_PKEY		*pk;
+};
+
 struct ca_newkey {
 	EVP_PKEY		*pk;
 	int			 p256;

@@ -378,20 +378,33 @@ int
 ca_key_matches(struct ca *ca, const unsigned char *cert, size_t cert_len,
     const unsigned char *key, size_t key_len, const char *master)
 {
-	EVP_PKEY *pk = NULL, *pub;
-	X509 *x = NULL;
-	int rc = -1, r;
+	struct ca_key k;
+	int rc;
 
 	ca_begin(ca);
-	if ((x = ca_x509_parse(ca, cert, cert_len, "certificate")) == NULL ||
-	    (pk = ca_key_decrypt(ca, key, key_len, master)) == NULL)
-		goto out;
+	if ((k.pk = ca_key_decrypt(ca, key, key_len, master)) == NULL)
+		return -1;
+	rc = ca_key_is_cert(ca, &k, cert, cert_len);
+	EVP_PKEY_free(k.pk);
+	return rc;
+}
+
+int
+ca_key_is_cert(struct ca *ca, const struct ca_key *k,
+    const unsigned char *cert, size_t cert_len)
+{
+	EVP_PKEY *pub;
+	X509 *x;
+	int rc = -1, r;
+
+	if ((x = ca_x509_parse(ca, cert, cert_len, "certificate")) == NULL)
+		return -1;
 	if ((pub = X509_get0_pubkey(x)) == NULL) {
 		ca_sslerr(ca, "certificate: unusable public key");
 		goto out;
 	}
 	/* EVP_PKEY_eq: 1 same, 0 different, -1 different types, -2 unsupported. */
-	r = EVP_PKEY_eq(pub, pk);
+	r = EVP_PKEY_eq(pub, k->pk);
 	if (r == 1)
 		rc = 1;
 	else if (r == 0 || r == -1) {
@@ -401,7 +414,6 @@ ca_key_matches(struct ca *ca, const unsigned char *cert, size_t cert_len,
 		ca_sslerr(ca, "cannot compare the private key with the "
 		    "certificate");
 out:
-	EVP_PKEY_free(pk);
 	X509_free(x);
 	return rc;
 }

@@ -223,10 +223,6 @@ ca_cert_pubkey(struct ca *ca, const unsigned char *cert, size_t len,
 	return pk;
 }
 
-struct ca_key {
-	EVP_PKEY	*pk;
-};
-
 int
 ca_capi_sign(struct ca *ca, const unsigned char *key, size_t keylen,
     const char *master, const unsigned char *data, size_t len,
@@ -384,21 +380,19 @@ ca_jwt_sign(struct ca *ca, const unsigned char *cert, size_t certlen,
 {
 	struct ca_key *k = NULL;
 	char *x5t = NULL;
-	int rc = -1;
+	int rc = -1, r;
 
 	ca_begin(ca);
 	*token = NULL;
-	if ((rc = ca_key_matches(ca, cert, certlen, key, keylen, master)) !=
-	    1) {
-		if (rc == 0)
+	if (ca_key_load(ca, key, keylen, master, &k) == -1)
+		goto out;
+	if ((r = ca_key_is_cert(ca, k, cert, certlen)) != 1) {
+		if (r == 0)
 			ca_seterr(ca, "token: the key is not the signing "
 			    "certificate's");
-		rc = -1;
 		goto out;
 	}
-	rc = -1;
-	if (ca_jwt_x5t(ca, cert, certlen, &x5t) == 0 && ca_key_load(ca, key,
-	    keylen, master, &k) == 0)
+	if (ca_jwt_x5t(ca, cert, certlen, &x5t) == 0)
 		rc = ca_jwt_sign_key(ca, x5t, k, claims, token);
 out:
 	ca_key_free(k);

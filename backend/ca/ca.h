@@ -356,6 +356,9 @@ int		 ca_key_load(struct ca *, const unsigned char *key, size_t,
 int		 ca_capi_sign_key(struct ca *, const struct ca_key *,
 		    const unsigned char *data, size_t, struct ca_blob *sig);
 void		 ca_key_free(struct ca_key *);	/* NULL ok */
+/* Is k the key of cert (DER)? 1 yes, 0 no (said), -1 error. */
+int		 ca_key_is_cert(struct ca *, const struct ca_key *,
+		    const unsigned char *cert, size_t);
 int		 ca_capi_verify(struct ca *, const unsigned char *cert, size_t,
 		    const unsigned char *data, size_t, const unsigned char *sig,
 		    size_t);

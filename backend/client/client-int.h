@@ -30,6 +30,19 @@ struct client {
 void	 client_say(const struct client_opts *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* A file of at most max bytes: 1 read (*p malloc'ed, NUL after), 0 it
+ * does not exist, -1 error (said). */
+int	 client_read_file(const struct client_opts *, const char *path,
+	    size_t max, unsigned char **p, size_t *len);
+
+/* A new key passphrase: 64 hex digits of the CSPRNG into out (len >= 65).
+ * 0, or -1 (said). */
+int	 client_passphrase(const struct client_opts *, char *out, size_t len);
+
+/* "Authorization: Bearer <token>\r\n" from o->bulk_token, "" without
+ * one; malloc'ed, or NULL (said: unreadable, not a token). */
+char	*client_bulk_header(const struct client_opts *);
+
 /* The body of a registration request of c, signed: 0, or -1 (said). */
 int	 client_reg_body(struct client *, struct wire_bytes *);
 

@@ -103,10 +103,8 @@ fail:
 	return -1;
 }
 
-/* A file: 1 read (*p malloc'ed, NUL after), 0 it does not exist, -1
- * error (said). */
-static int
-state_read_path(const struct client_opts *o, const char *path,
+int
+client_read_file(const struct client_opts *o, const char *path, size_t max,
     unsigned char **p, size_t *len)
 {
 	struct stat st;
@@ -121,8 +119,9 @@ state_read_path(const struct client_opts *o, const char *path,
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CLIENT_BODY_MAX) {
-		client_say(o, "%s: not a regular file of at most 1 MiB", path);
+	    (size_t)st.st_size > max) {
+		client_say(o, "%s: not a regular file of at most %zu bytes",
+		    path, max);
 		close(fd);
 		return -1;
 	}
@@ -140,7 +139,7 @@ state_read_path(const struct client_opts *o, const char *path,
 	return 1;
 }
 
-/* A file of the state directory, as state_read_path. */
+/* A file of the state directory (at most 1 MiB), as client_read_file. */
 static int
 state_read(const struct client_opts *o, const char *name, unsigned char **p,
     size_t *len)
@@ -148,7 +147,7 @@ state_read(const struct client_opts *o, const char *name, unsigned char **p,
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof path, "%s/%s", o->state, name);
-	return state_read_path(o, path, p, len);
+	return client_read_file(o, path, CLIENT_BODY_MAX, p, len);
 }
 
 /* The state directory and its logs folder, 0700; a folder others may
@@ -223,22 +222,31 @@ state_save(struct client *c)
 	return rc;
 }
 
+int
+client_passphrase(const struct client_opts *o, char *out, size_t len)
+{
+	unsigned char r[32];
+
+	if (len < 2 * sizeof r + 1 || getrandom(r, sizeof r, 0) != sizeof r) {
+		client_say(o, "no randomness for a key passphrase");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	explicit_bzero(r, sizeof r);
+	return 0;
+}
+
 /* A new identity: a random passphrase, a key and certificate. */
 static int
 identity_new(struct client *c)
 {
 	struct ca_issued is = { 0 };
-	unsigned char r[32];
 	struct ca *ca;
 	int rc = -1;
 
-	if (getrandom(r, sizeof r, 0) != sizeof r) {
-		client_say(c->o, "no randomness for a key passphrase");
+	if (client_passphrase(c->o, c->master, sizeof c->master) == -1)
 		return -1;
-	}
-	for (size_t i = 0; i < sizeof r; i++)
-		snprintf(c->master + 2 * i, 3, "%02x", r[i]);
-	explicit_bzero(r, sizeof r);
 	ca = ca_new();
 	if (ca_client_cert_create(ca, c->o->name, c->master, &is) == -1)
 		client_say(c->o, "cannot make the client's certificate: %s",
@@ -440,7 +448,7 @@ root_key_trusted(const struct client_opts *o, const struct wire_bytes *key)
 	size_t len;
 	int found = 0;
 
-	if (state_read_path(o, o->root, &buf, &len) != 1)
+	if (client_read_file(o, o->root, CLIENT_BODY_MAX, &buf, &len) != 1)
 		return -1;
 	pem = (char *)buf;
 	ca = ca_new();
@@ -521,8 +529,8 @@ out:
 }
 
 /* "Authorization: Bearer <token>\r\n" from the bulk token file, or "". */
-static char *
-bulk_header(const struct client_opts *o)
+char *
+client_bulk_header(const struct client_opts *o)
 {
 	char *tok, *h;
 	size_t len, n;
@@ -569,7 +577,7 @@ client_register(const struct client_opts *o)
 	if ((rc = client_locate(o)) != CLIENT_OK)
 		goto out;
 	rc = CLIENT_LOCAL;
-	if ((bulk = bulk_header(o)) == NULL || client_reg_body(&c, &body) == -1)
+	if ((bulk = client_bulk_header(o)) == NULL || client_reg_body(&c, &body) == -1)
 		goto out;
 	xasprintf(&hdrs, "Content-Type: %s\r\n%s", WIRE_CONTENT_TYPE, bulk);
 	client_log(o, "ClientIDManagerStartup.log", CMLOG_TYPE_INFO,

@@ -125,59 +125,25 @@ samples_add(struct samples *s, uint64_t ns)
 
 /* ----------------------------------------------------------- identities */
 
-static int
-file_read_all(const char *path, unsigned char **p, size_t *len)
-{
-	struct stat st;
-	int fd;
-
-	*p = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	*p = xmalloc((size_t)st.st_size + 1);
-	if (read(fd, *p, (size_t)st.st_size) != (ssize_t)st.st_size) {
-		close(fd);
-		free(*p);
-		*p = NULL;
-		errno = EIO;
-		return -1;
-	}
-	close(fd);
-	(*p)[st.st_size] = '\0';
-	*len = (size_t)st.st_size;
-	return 1;
-}
-
 /* The passphrase of the keys, made the first time. 0, or -1 (said). */
 static int
 load_master(const struct client_opts *o, char *master, size_t len)
 {
 	char path[PATH_MAX];
-	unsigned char *p, r[32];
+	unsigned char *p;
 	size_t n;
 	int fd, rc;
 
 	snprintf(path, sizeof path, "%s/master", o->identities);
-	if ((rc = file_read_all(path, &p, &n)) == 1) {
+	if ((rc = client_read_file(o, path, 4096, &p, &n)) == 1) {
 		snprintf(master, len, "%.*s", (int)strcspn((char *)p, "\n"),
 		    (char *)p);
 		explicit_bzero(p, n);
 		free(p);
 		return master[0] != '\0' ? 0 : -1;
 	}
-	if (rc == -1)
-		goto fail;
-	if (getentropy(r, sizeof r) == -1)
-		goto fail;
-	for (size_t i = 0; i < sizeof r; i++)
-		snprintf(master + 2 * i, 3, "%02x", r[i]);
-	explicit_bzero(r, sizeof r);
+	if (rc == -1 || client_passphrase(o, master, len) == -1)
+		return -1;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) == -1)
 		goto fail;
@@ -216,8 +182,12 @@ identities_read(struct loader *L, const char *path)
 	unsigned char *p;
 	size_t len, off, i = 0;
 
-	if (file_read_all(path, &p, &len) != 1)
+	switch (client_read_file(L->o, path, SIZE_MAX - 1, &p, &len)) {
+	case 0:
 		return 0;
+	case -1:
+		return (size_t)-1;
+	}
 	if (len < sizeof LOAD_MAGIC - 1 || memcmp(p, LOAD_MAGIC,
 	    sizeof LOAD_MAGIC - 1) != 0) {
 		client_say(L->o, "%s is not a file of ehttp-client load "
@@ -446,7 +416,7 @@ clients_read(struct loader *L)
 	size_t len;
 
 	snprintf(path, sizeof path, "%s/clients", L->o->state);
-	if (file_read_all(path, &p, &len) != 1)
+	if (client_read_file(L->o, path, SIZE_MAX - 1, &p, &len) != 1)
 		return;
 	for (line = strtok_r((char *)p, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
@@ -830,35 +800,6 @@ loader_free(struct loader *L)
 	pthread_mutex_destroy(&L->lock);
 }
 
-/* The bulk token file as an Authorization header line, or "". */
-static char *
-load_bulk(const struct client_opts *o)
-{
-	unsigned char *p;
-	size_t len, n;
-	char *h;
-
-	if (o->bulk_token == NULL)
-		return xstrdup("");
-	if (file_read_all(o->bulk_token, &p, &len) != 1) {
-		client_say(o, "cannot read %s", o->bulk_token);
-		return NULL;
-	}
-	n = strcspn((char *)p, "\r\n");
-	if (n == 0 || n > CA_JWT_MAX || n != strspn((char *)p,
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	    "-_.")) {
-		client_say(o, "%s: not a token (one line of base64url parts)",
-		    o->bulk_token);
-		free(p);
-		return NULL;
-	}
-	xasprintf(&h, "Authorization: Bearer %.*s\r\n", (int)n, (char *)p);
-	explicit_bzero(p, len);
-	free(p);
-	return h;
-}
-
 static int
 loader_init(struct loader *L, const struct client_opts *o)
 {
@@ -876,7 +817,7 @@ loader_init(struct loader *L, const struct client_opts *o)
 		    o->identities : o->state, strerror(errno));
 		return CLIENT_LOCAL;
 	}
-	if ((L->bulk = load_bulk(o)) == NULL)
+	if ((L->bulk = client_bulk_header(o)) == NULL)
 		return CLIENT_LOCAL;
 	g.ca_file = o->root;
 	if ((L->tls = tls_client_new(&g, err, sizeof err)) == NULL) {
