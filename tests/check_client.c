@@ -192,10 +192,7 @@ START_TEST(test_register_token_poll)
 	tu_has(out, "CCM token valid until", NULL);
 	free(out);
 	free(err);
-	id = sh1("'%s' --db '%s' cert list --type token --site P01 --active"
-	    " --json | %s -c 'import json,sys;"
-	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    tu_python());
+	id = tu_active_cert_id(db, "token", "P01");
 	free(sh1("'%s' --db '%s' cert export %s | openssl x509 -outform DER"
 	    " -out '%s/signer.der'", tu_bin("ehttpctl"), db, id, dir));
 	free(id);
@@ -372,10 +369,7 @@ START_TEST(test_renewed_and_expired)
 	free(err);
 
 	/* SMS Token Signing renewed: the token it signed is refused. */
-	id = sh1("'%s' --db '%s' cert list --type token --site P01 --active"
-	    " --json | %s -c 'import json,sys;"
-	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    tu_python());
+	id = tu_active_cert_id(db, "token", "P01");
 	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
 	free(id);
 	poll_until("c3", 1, &err);

@@ -168,14 +168,20 @@ tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
 	    dir), 0);
 	snprintf(db, dblen, "%s/site.db", dir);
 	snprintf(root, rootlen, "%s/root.pem", dir);
-	id = tu_line1(tu_sh_ok("'%s' --db '%s' cert list --type root --site %s"
-	    " --active --json | %s -c 'import json,sys;"
-	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    site, tu_python()));
+	id = tu_active_cert_id(db, "root", site);
 	free(tu_sh_ok("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
 	    db, id, root));
 	free(id);
 	return dir;
+}
+
+char *
+tu_active_cert_id(const char *db, const char *type, const char *site)
+{
+	return tu_line1(tu_sh_ok("'%s' --db '%s' cert list --type %s --site %s"
+	    " --active --json | %s -c 'import json,sys;"
+	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
+	    type, site, tu_python()));
 }
 
 pid_t

@@ -80,6 +80,10 @@ char	*tu_demo_enhanced(char *db, size_t len, const char *site);
 char	*tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
 	    char *root, size_t rootlen);
 
+/* The id of site's active certificate of type (root, token...), as
+ * ehttpctl lists it and python3's json reads it (asserted); malloc'ed. */
+char	*tu_active_cert_id(const char *db, const char *type, const char *site);
+
 /*
  * ehttp-mpd for fqdn over db on free loopback ports (*https_port), logs in
  * logs, polling every second, in the foreground; with fake (e.g. "+9h")
