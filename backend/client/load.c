@@ -78,6 +78,8 @@ struct loader {
 	size_t		 n;
 	int		 until;
 	char		*bulk;		/* "Authorization: ..." or "" */
+	off_t		 ids_end;	/* the identities file's last whole
+					 * record ends here (0: no file) */
 	struct tls_client *tls;
 	struct timespec	 start;
 	uint64_t	 span_ns;	/* the turns of every client once */
@@ -175,7 +177,8 @@ blob_take(struct ca_blob *b, const unsigned char *p, size_t len)
 }
 
 /* The identities kept: how many were read into L->cl (at most L->n). A
- * record cut short (a run killed while writing) ends the list. */
+ * record cut short (a run killed while writing) ends the list; where the
+ * whole ones end is kept for the next append (L->ids_end). */
 static size_t
 identities_read(struct loader *L, const char *path)
 {
@@ -209,6 +212,7 @@ identities_read(struct loader *L, const char *path)
 		off += 8 + (size_t)cl + kl;
 		i++;
 	}
+	L->ids_end = (off_t)off;
 	explicit_bzero(p, len);
 	free(p);
 	return i;
@@ -339,10 +343,13 @@ identities_append(struct loader *L, const char *path, size_t from, size_t to)
 	unsigned char h[4];
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1)
+	/* After the last whole record: a tail a killed run cut short is
+	 * written over, not followed. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1 || ftruncate(fd, L->ids_end) == -1 ||
+	    lseek(fd, L->ids_end, SEEK_SET) == -1)
 		goto out;
-	if (lseek(fd, 0, SEEK_END) == 0 && fd_write_all(fd, LOAD_MAGIC,
+	if (L->ids_end == 0 && fd_write_all(fd, LOAD_MAGIC,
 	    sizeof LOAD_MAGIC - 1) == -1)
 		goto out;
 	for (size_t i = from; i < to; i++) {
