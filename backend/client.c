@@ -142,26 +142,40 @@ int
 ehttp_client_register(struct ehttp *e, const struct ehttp_client_reg *in,
     struct db_client *out)
 {
-	struct ca *ca = ca_new();
-	char thumb[41];
 	int rc;
 
-	rc = ca_thumbprint(ca, in->sign_cert, in->sign_cert_len, thumb);
-	if (rc == -1)
-		ehttp_fail(e, "client certificate: %s", ca_error(ca));
-	ca_free(ca);
-	if (rc == -1)
-		return -1;
-	if (ehttp_begin(e) == -1)
-		return -1;
-	rc = reg_locked(e, in, thumb, out);
-	if (rc == -1) {
-		ehttp_rollback(e);
-		return -1;
-	}
-	if (ehttp_commit(e) == -1)
+	if (ehttp_client_register_many(e, in, 1, out, &rc) == -1)
 		return -1;
 	/* The record as stored (a conflict: the client it conflicts with). */
+	return rc;
+}
+
+int
+ehttp_client_register_many(struct ehttp *e, const struct ehttp_client_reg *in,
+    size_t n, struct db_client *out, int *rcs)
+{
+	struct ca *ca = ca_new();
+	char (*thumb)[41] = xreallocarray(NULL, n ? n : 1, sizeof *thumb);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if ((rc = ca_thumbprint(ca, in[i].sign_cert,
+		    in[i].sign_cert_len, thumb[i])) == -1)
+			ehttp_fail(e, "client certificate: %s", ca_error(ca));
+	ca_free(ca);
+	if (rc == -1 || ehttp_begin(e) == -1)
+		goto out;
+	/* In order, in one transaction: a certificate twice in the batch is
+	 * new the first time and known the second, as one after the other. */
+	for (size_t i = 0; i < n; i++)
+		if ((rcs[i] = reg_locked(e, &in[i], thumb[i], &out[i])) == -1) {
+			ehttp_rollback(e);
+			rc = -1;
+			goto out;
+		}
+	rc = ehttp_commit(e);
+out:
+	free(thumb);
 	return rc;
 }
 

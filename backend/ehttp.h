@@ -317,6 +317,12 @@ enum {
 /* One transaction: EHTTP_REG_*, or -1. */
 int	 ehttp_client_register(struct ehttp *, const struct ehttp_client_reg *,
 	    struct db_client *out);
+/* n registrations in one transaction, committed (written to disk) once:
+ * rcs[i] EHTTP_REG_* and out[i] as ehttp_client_register() for in[i].
+ * 0, or -1 and none is stored. */
+int	 ehttp_client_register_many(struct ehttp *,
+	    const struct ehttp_client_reg *in, size_t n, struct db_client *out,
+	    int *rcs);
 /* 1 found, 0 none, -1 error. */
 int	 ehttp_client_by_smsid(struct ehttp *, const char *, struct db_client *);
 /* An SMSID (GUID:...) or a unique name: 1, 0 none (the error says so),

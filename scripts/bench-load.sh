@@ -11,7 +11,9 @@
 # The clients' keys are made once and kept in CACHE (the first run makes
 # them: minutes, with progress).
 # usage: bench-load.sh BUILD_DIR   (env: CLIENTS=25000 LOAD_SECONDS=60
-#                                   CACHE=~/.cache/ehttp-bench)
+#                                   CACHE=~/.cache/ehttp-bench
+#                                   AGENT_WORKERS=N: the agent's --workers,
+#                                   default one a CPU)
 set -eu
 bin=$1
 n=${CLIENTS:-25000}
@@ -35,7 +37,8 @@ port=$(( 20000 + ($$ + 7) % 20000 ))
 "$bin/ehttpctl" --db "$db" cert export "$(cat "$dir/rootid")" --out "$dir/root.pem" >/dev/null
 "$bin/ehttpctl" --db "$db" token new --site P01 --lifetime 600 --out "$dir/bulk.jwt" >/dev/null 2>&1
 "$bin/ehttp-mpd" --db "$db" --system p01.contoso.com --https "127.0.0.1:$port" \
-    --http "127.0.0.1:$((port + 1))" --log-dir "$dir/logs" --foreground >/dev/null 2>&1 &
+    --http "127.0.0.1:$((port + 1))" --log-dir "$dir/logs" \
+    ${AGENT_WORKERS:+--workers "$AGENT_WORKERS"} --foreground >/dev/null 2>&1 &
 mpd=$!
 for i in $(seq 50); do
 	grep -q "MP Control Manager started" "$dir/logs/mpcontrol.log" 2>/dev/null && break

@@ -1078,6 +1078,8 @@ START_TEST(test_usage_and_refusals)
 		{ "extra-argument", NULL },
 		{ "--max-connections", "0", NULL },
 		{ "--max-connections", "-5", NULL },
+		{ "--workers", "0", NULL },
+		{ "--workers", "65", NULL },
 		{ "--handshake-timeout", "0", NULL },
 		{ "--header-timeout", "ten", NULL },
 		{ "--user", "", NULL },
@@ -1117,7 +1119,7 @@ START_TEST(test_usage_and_refusals)
 	ck_assert_ptr_nonnull(strstr(out, "usage: ehttp-mpd"));
 	for (const char *const *o = (const char *const []){ "--user NAME",
 	    "--handshake-timeout", "--header-timeout", "--max-connections",
-	    NULL }; *o != NULL; o++)
+	    "--workers N", NULL }; *o != NULL; o++)
 		ck_assert_msg(strstr(out, *o) != NULL, "--help lacks %s", *o);
 	free(out);
 	free(err);
@@ -2204,6 +2206,93 @@ START_TEST(test_clients_register_token_poll)
 }
 END_TEST
 
+/*
+ * Registrations arriving together are stored together (the agent's
+ * committer writes a batch in one transaction) and each is answered on
+ * its own connection: 12 clients (python3, tests/wire.py) and 4 copies of
+ * the first one's request sent at once by parallel curls over TLS get 16
+ * replies 200; the 12 SMSIDs differ, the 4 copies have the first one's
+ * SMSID, and sqlite3 counts 12 rows. Then a registration and a location
+ * request pipelined on one plain HTTP connection (sent in one write) are
+ * answered in order: the registration reply first, then MPLIST. The agent
+ * runs with --workers 3 and says so.
+ */
+START_TEST(test_clients_concurrent)
+{
+	char *out, *first, tp[41];
+
+	ck_assert_int_eq(agent_start(FQDN, "--workers", "3"), -1);
+	ck_assert_int_eq(s_client(FQDN, https_port, root, tp), 0);
+	out = slurp(logpath);
+	tu_has(out, "3 connection worker(s)", NULL);
+	free(out);
+	ck_assert_int_eq(tu_ctl(db, NULL, NULL, "hierarchy", "set",
+	    "--client-approval", "auto", NULL), 0);
+	free(tu_sh_ok("cd '%s' && for i in $(seq 12); do mkdir c$i &&"
+	    " %s '%s/tests/wire.py' make-request c$i || exit 1; done", dir,
+	    tu_python(), EHTTP_SRCDIR));
+	/* All at once: 12 clients, and c1's request 4 more times. */
+	free(tu_sh_ok("cd '%s' && n=0 && for i in $(seq 12) 1 1 1 1; do"
+	    " n=$((n + 1)); curl -sS --max-time 20 --cacert '%s' --resolve %s:%d:127.0.0.1"
+	    " -X CCM_POST -H 'Content-Type: multipart/mixed;"
+	    " boundary=\"aAbBcCdDv1234567890VxXyYzZ\"' --data-binary"
+	    " @c$i/body -o c$i/reply.$n -w '%%{http_code}\\n'"
+	    " 'https://%s:%d/ccm_system/request' >> codes & done; wait", dir,
+	    root, FQDN, https_port, FQDN, https_port));
+	out = tu_sh_ok("cd '%s' && sort codes | uniq -c | tr -s ' '", dir);
+	ck_assert_str_eq(out, " 16 200\n");
+	free(out);
+	/* The SMSID of each reply (python3 reads it). */
+	out = tu_sh_ok("cd '%s' && for i in $(seq 12); do for r in c$i/reply.*;"
+	    " do %s '%s/tests/wire.py' check-reply $r | cut -d' ' -f2 >>"
+	    " c$i/ids; done; sort -u c$i/ids | wc -l | tr -d ' '; done |"
+	    " sort | uniq -c | tr -s ' '", dir, tu_python(), EHTTP_SRCDIR);
+	ck_assert_str_eq(out, " 12 1\n");	/* one SMSID per client */
+	free(out);
+	out = tu_sh_ok("cd '%s' && cat c*/ids | sort -u | wc -l; wc -l <"
+	    " c1/ids", dir);
+	ck_assert_str_eq(out, "12\n5\n");
+	free(out);
+	out = clients_count();
+	ck_assert_str_eq(out, "12");
+	free(out);
+
+	/* Pipelined: the second request waits for the first's commit. */
+	free(tu_sh_ok("mkdir '%s/c13'", dir));
+	free(wire("make-request c13"));
+	out = tu_sh_ok("cd '%s' && %s -c 'import socket\n"
+	    "body = open(\"c13/body\", \"rb\").read()\n"
+	    "req = (b\"CCM_POST /ccm_system/request HTTP/1.1\\r\\nHost: x\\r\\n\"\n"
+	    "  b\"Content-Type: multipart/mixed; boundary=\\\"aAbBcCdDv1234567890\"\n"
+	    "  b\"VxXyYzZ\\\"\\r\\nContent-Length: %%d\\r\\n\\r\\n\" %% len(body) +\n"
+	    "  body + b\"GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\\r\\nHost: x\\r\\n\"\n"
+	    "  b\"Connection: close\\r\\n\\r\\n\")\n"
+	    "s = socket.create_connection((\"127.0.0.1\", %d), timeout=20)\n"
+	    "s.sendall(req)\n"
+	    "r = b\"\"\n"
+	    "while True:\n"
+	    "  d = s.recv(65536)\n"
+	    "  if not d: break\n"
+	    "  r += d\n"
+	    "while r:\n"
+	    "  head, r = r.split(b\"\\r\\n\\r\\n\", 1)\n"
+	    "  h = head.decode().split(\"\\r\\n\")\n"
+	    "  n = int([x for x in h if x.startswith(\"Content-Length:\")][0][15:])\n"
+	    "  print(h[0])\n"
+	    "  print(*[x for x in h if x.startswith(\"Content-Type:\")])\n"
+	    "  r = r[n:]'",
+	    dir, tu_python(), http_port);
+	ck_assert_str_eq(out, "HTTP/1.1 200 OK\nContent-Type: application/"
+	    "octet-stream\nHTTP/1.1 200 OK\nContent-Type: text/xml\n");
+	free(out);
+	first = clients_count();
+	ck_assert_str_eq(first, "13");
+	free(first);
+	ck_assert_int_eq(agent_exited(), -1);
+	assert_log_clean();
+}
+END_TEST
+
 Suite *
 mpd_suite(void)
 {
@@ -2233,6 +2322,7 @@ mpd_suite(void)
 		TU_TEST(test_user_drop_privileges),
 		TU_TEST(test_clients_register_token_poll),
 		TU_TEST(test_http_bodies),
+		TU_TEST(test_clients_concurrent),
 		{ NULL }
 	};
 

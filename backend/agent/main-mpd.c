@@ -30,7 +30,7 @@ usage(FILE *f)
 "                 [--check SECONDS] [--ca-file PEM] [--pid-file PATH]\n"
 "                 [--log-max-size BYTES] [--user NAME]\n"
 "                 [--handshake-timeout SECONDS] [--header-timeout SECONDS]\n"
-"                 [--max-connections N] [--foreground]\n"
+"                 [--max-connections N] [--workers N] [--foreground]\n"
 "\n"
 "The management-point agent of one site system: serves its site-issued\n"
 "(or PKI) certificate over TLS, checks its own health and writes\n"
@@ -68,6 +68,8 @@ usage(FILE *f)
 "  --max-connections N\n"
 "                     open connections at most, both ports together\n"
 "                     (default %d); more are closed at once\n"
+"  --workers N        threads serving connections (TLS handshakes and\n"
+"                     requests; default: one a CPU, here %d)\n"
 "  --foreground       stay attached; warnings and errors also to stderr\n"
 "\n"
 "One agent serves a site system: a second one for the same FQDN (on any\n"
@@ -81,7 +83,8 @@ usage(FILE *f)
 "when another agent took its site system over), 2 usage.\n",
 	    ehttp_default_db(), MPD_HTTPS_DEFAULT, MPD_HTTP_DEFAULT,
 	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT,
-	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT);
+	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT,
+	    mpd_workers_default());
 }
 
 #define STR_(x)	#x
@@ -106,6 +109,7 @@ main(int argc, char **argv)
 		{ "handshake-timeout", required_argument, NULL, 'T' },
 		{ "header-timeout", required_argument, NULL, 'R' },
 		{ "max-connections", required_argument, NULL, 'C' },
+		{ "workers", required_argument, NULL, 'w' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -139,6 +143,8 @@ main(int argc, char **argv)
 		  SECONDS },
 		{ 'C', "max-connections", &cfg.max_conns, MPD_MAX_CONNS_MAX,
 		  "a number from 1 to " STR(MPD_MAX_CONNS_MAX) },
+		{ 'w', "workers", &cfg.workers, MPD_WORKERS_MAX,
+		  "a number from 1 to " STR(MPD_WORKERS_MAX) },
 	};
 	unsigned long long v;
 	size_t i;

@@ -140,7 +140,9 @@ mpd_check_done(evutil_socket_t fd, short what, void *arg)
 	p->health_ok = level;
 	p->health_status = c->res.status;
 	snprintf(p->health_text, sizeof p->health_text, "%s", text);
+	pthread_mutex_lock(&m->lock);
 	mpd_flush(m);
+	pthread_mutex_unlock(&m->lock);
 }
 
 int

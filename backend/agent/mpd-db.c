@@ -115,8 +115,11 @@ mpd_db_check(struct mpd *m)
 		/* The old file's write-ahead log stays at the path when its
 		 * file has moved (SQLite does not checkpoint a moved file on
 		 * close): empty it into the old file first, or the new file
-		 * would read it as its own and be corrupted. */
+		 * would read it as its own and be corrupted. The committer
+		 * waits meanwhile and lets the old file go with the agent. */
+		mpd_commit_pause(m);
 		if ((rc = ehttp_db_checkpoint(m->e)) != 0) {
+			mpd_commit_resume(m, 0);
 			snprintf(why, sizeof why, "%s", rc == 1 ? "another"
 			    " program still uses the old file (stop it)" :
 			    ehttp_error(m->e));
@@ -130,6 +133,7 @@ mpd_db_check(struct mpd *m)
 			}
 			return 0;
 		}
+		mpd_commit_resume(m, 1);
 		ehttp_close(m->e);
 		m->e = NULL;
 		m->db_gone = 0;
@@ -146,6 +150,12 @@ mpd_db_check(struct mpd *m)
 		return -1;
 	}
 	ehttp_set_user(m->e, "ehttp-mpd");
+	if (mpd_commit_open_db(m, &cause) == -1) {
+		MPD_ERROR(m, "The site database was reopened but the"
+		    " registration committer cannot open it (registrations"
+		    " fail until the next poll): %s", cause);
+		free(cause);
+	}
 	m->reopen_error[0] = '\0';
 	MPD_INFO(m, "Site database was replaced; reopened %s", m->db_path);
 	mpd_event(m, "info", "ehttp-mpd on %s reopened the site database: the"

@@ -8,8 +8,10 @@
  * served over TLS only. Each endpoint's line goes to its log
  * (MP_RegistrationManager.log, CCM_STS.log, MP_Location.log).
  *
- * It accepts connections itself, so that every connection is accounted
- * for from accept to close:
+ * The main loop accepts connections itself and hands each to a worker
+ * thread (mpd-workers.c), which serves it to its close: the handshakes and
+ * requests of different connections run on every core. Every connection
+ * is accounted for from accept to close:
  * - at most cfg.max_conns connections are open (both ports together);
  *   beyond that a new connection is accepted and closed at once, and the
  *   burst is logged once;
@@ -61,11 +63,13 @@ enum mpd_conn_phase {
 	MPD_CONN_HANDSHAKE,	/* TLS handshake */
 	MPD_CONN_HEADERS,	/* waiting for a request's headers */
 	MPD_CONN_BODY,		/* waiting for a request's body */
+	MPD_CONN_WAIT,		/* its registration is being committed */
 	MPD_CONN_CLOSING,	/* the last reply drains, then close */
 };
 
 struct mpd_conn {
 	struct mpd		*m;
+	struct mpd_worker	*w;		/* serving it */
 	struct mpd_listener	*l;
 	struct bufferevent	*bev;
 	struct event		*deadline;
@@ -73,6 +77,10 @@ struct mpd_conn {
 	size_t			 scanned;	/* input searched, no end */
 	char			*block;		/* MPD_CONN_BODY: the headers */
 	size_t			 body_len;	/* and the body's length */
+	struct mpd_pending	*pend;		/* MPD_CONN_WAIT: the request */
+	int			 wait_head;	/* and how to answer it */
+	int			 wait_keep;
+	int			 wait_http10;
 	struct mpd_conn		*prev, *next;
 };
 
@@ -111,26 +119,36 @@ static void
 mpd_conn_free(struct mpd_conn *c)
 {
 	struct mpd *m = c->m;
+	size_t refused;
 
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		m->conns = c->next;
+		c->w->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	m->nconns--;
+	if (c->pend != NULL)		/* the committer has it: orphaned */
+		c->pend->conn = NULL;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);	/* closes the socket */
 	free(c->block);
 	free(c);
-	if (m->conn_refused > 0 && m->nconns < (size_t)m->cfg.max_conns) {
+	/* Below the limit again after a burst: said once, by one worker. */
+	if (atomic_fetch_sub(&m->nconns, 1) <= (size_t)m->cfg.max_conns &&
+	    atomic_load(&m->conn_refused) > 0 &&
+	    (refused = atomic_exchange(&m->conn_refused, 0)) > 0)
 		MPD_INFO(m, "Accepting connections again: %zu connection(s)"
-		    " were closed at once while %d were open", m->conn_refused,
+		    " were closed at once while %d were open", refused,
 		    m->cfg.max_conns);
-		m->conn_refused = 0;
-	}
+}
+
+void
+mpd_conns_free(struct mpd_worker *w)
+{
+	while (w->conns != NULL)
+		mpd_conn_free(w->conns);
 }
 
 static void
@@ -233,7 +251,7 @@ mpd_reply_set(struct mpd_reply *r, int code, const char *reason,
 
 /* GET /SMS_MP/.sms_aut?MPLIST, ?MPLIST1, ?MPKEYINFORMATIONEX,
  * ?SITESIGNCERT and ?MPCERT, on both ports. */
-static void
+static int
 mpd_location(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
     struct mp_answer *a)
 {
@@ -259,18 +277,19 @@ mpd_location(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 		cmlog_write(m->mplog[MPD_LOG_LOC], CMLOG_TYPE_WARNING,
 		    "MP_Location", NULL, "MP LP: unknown location request "
 		    "'%.200s'", what);
-		return;
+		return 0;
 	}
 	if (body == NULL) {
 		mpd_reply_set(r, 503, "Service Unavailable", "text/plain",
 		    m->system_id == 0 ? "The site database has not been read"
 		    " yet.\n" : "This site has no SMS Issuing root"
 		    " certificate.\n");
-		return;
+		return 0;
 	}
 	mpd_reply_set(r, 200, "OK", type, body);
 	cmlog_write(m->mplog[MPD_LOG_LOC], CMLOG_TYPE_INFO, "MP_Location",
 	    NULL, "MP LP: %s request answered", what);
+	return 0;
 }
 
 static const char *mpd_header(const char *, const char *, char *, size_t);
@@ -307,6 +326,71 @@ mpd_header_dup(const char *block, const char *name)
 	    xstrdup(buf) : NULL;
 }
 
+/* What backend/mp/ reads of a request; the headers copied (free with
+ * mpd_mp_request_clear). */
+static void
+mpd_mp_request(struct mpd_conn *c, const struct mpd_req *q,
+    struct mp_request *mq)
+{
+	memset(mq, 0, sizeof *mq);
+	mq->mp_fqdn = c->m->fqdn;
+	mq->method = q->method;
+	mq->target = q->target;
+	mq->content_type = mpd_header_dup(q->block, "Content-Type");
+	mq->authorization = mpd_header_dup(q->block, "Authorization");
+	mq->client_token = mpd_header_dup(q->block, "ClientToken");
+	mq->client_token_sig = mpd_header_dup(q->block,
+	    "ClientTokenSignature");
+	mq->body = q->body;
+	mq->len = q->len;
+}
+
+static void
+mpd_mp_request_clear(struct mp_request *mq)
+{
+	free((char *)mq->content_type);
+	free((char *)mq->authorization);
+	free((char *)mq->client_token);
+	free((char *)mq->client_token_sig);
+}
+
+/* The reply of a's answer, and its line in the endpoint's log. */
+static void
+mpd_mp_reply(struct mpd_conn *c, struct mpd_reply *r, struct mp_answer *a,
+    enum mpd_mplog log)
+{
+	struct mpd *m = c->m;
+
+	mpd_reply_set(r, a->status, mpd_reason(a->status), a->content_type,
+	    (const char *)a->body);
+	r->len = a->len;
+	r->www_auth = a->www_authenticate;
+	if (a->log != NULL)
+		cmlog_write(m->mplog[log], a->log_type, mpd_mplog_comps[log],
+		    NULL, "%s", a->log);
+}
+
+/* The library failed (the database): a 500 and a line in mpcontrol.log. */
+static void
+mpd_mp_failed(struct mpd_conn *c, const struct mpd_req *q,
+    struct mpd_reply *r, const char *why)
+{
+	MPD_ERROR(c->m, "%s %s: %s", q->method, q->target, why);
+	mpd_reply_set(r, 500, "Internal Server Error", "text/plain",
+	    "The management point could not answer (see mpcontrol.log).\n");
+}
+
+static int
+mpd_mp_ready(struct mpd_conn *c, struct mpd_reply *r)
+{
+	if (c->m->verifier != NULL)
+		return 1;
+	mpd_reply_set(r, 503, "Service Unavailable", "text/plain",
+	    "The management point cannot check clients yet (see "
+	    "mpcontrol.log).\n");
+	return 0;
+}
+
 /*
  * A client endpoint: the request handed to backend/mp/ (fn), its answer
  * sent, its line in the endpoint's log. A failure of the library (the
@@ -318,65 +402,75 @@ mpd_mp_call(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
     const struct mp_request *, struct mp_answer *), enum mpd_mplog log)
 {
 	struct mpd *m = c->m;
-	struct mp_request mq = { 0 };
-	char *ct, *auth, *tok, *sig;
+	struct mp_request mq;
 
-	if (m->verifier == NULL) {
-		mpd_reply_set(r, 503, "Service Unavailable", "text/plain",
-		    "The management point cannot check clients yet (see "
-		    "mpcontrol.log).\n");
+	if (!mpd_mp_ready(c, r))
 		return;
-	}
-	mq.mp_fqdn = m->fqdn;
-	mq.method = q->method;
-	mq.target = q->target;
-	mq.content_type = ct = mpd_header_dup(q->block, "Content-Type");
-	mq.authorization = auth = mpd_header_dup(q->block, "Authorization");
-	mq.client_token = tok = mpd_header_dup(q->block, "ClientToken");
-	mq.client_token_sig = sig = mpd_header_dup(q->block,
-	    "ClientTokenSignature");
-	mq.body = q->body;
-	mq.len = q->len;
-	if (fn(m->e, m->verifier, &mq, a) == -1) {
-		MPD_ERROR(m, "%s %s: %s", q->method, q->target,
-		    ehttp_error(m->e));
-		mpd_reply_set(r, 500, "Internal Server Error", "text/plain",
-		    "The management point could not answer (see "
-		    "mpcontrol.log).\n");
-	} else {
-		mpd_reply_set(r, a->status, mpd_reason(a->status),
-		    a->content_type, (const char *)a->body);
-		r->len = a->len;
-		r->www_auth = a->www_authenticate;
-		if (a->log != NULL)
-			cmlog_write(m->mplog[log], a->log_type,
-			    mpd_mplog_comps[log], NULL, "%s", a->log);
-	}
-	free(ct);
-	free(auth);
-	free(tok);
-	free(sig);
+	mpd_mp_request(c, q, &mq);
+	if (fn(m->e, m->verifier, &mq, a) == -1)
+		mpd_mp_failed(c, q, r, ehttp_error(m->e));
+	else
+		mpd_mp_reply(c, r, a, log);
+	mpd_mp_request_clear(&mq);
 }
 
-static void
+/*
+ * A registration: checked here (a refusal is answered at once), then
+ * queued for the committer, which stores it with the others that arrived
+ * meanwhile; the connection waits for it without holding up the worker
+ * (mpd_conn_registered answers). 1 when it waits.
+ */
+static int
 mpd_register(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
     struct mp_answer *a)
 {
-	mpd_mp_call(c, q, r, a, mp_register, MPD_LOG_REG);
+	struct mpd *m = c->m;
+	struct mp_request mq;
+	struct mp_reg *reg = NULL;
+	struct mpd_pending *p;
+	int rc;
+
+	if (!mpd_mp_ready(c, r))
+		return 0;
+	mpd_mp_request(c, q, &mq);
+	rc = mp_register_check(m->e, m->verifier, &mq, a, &reg);
+	mpd_mp_request_clear(&mq);
+	if (rc == -1) {
+		mpd_mp_failed(c, q, r, ehttp_error(m->e));
+		return 0;
+	}
+	if (reg == NULL) {		/* refused */
+		mpd_mp_reply(c, r, a, MPD_LOG_REG);
+		return 0;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->reg = reg;
+	p->w = c->w;
+	p->conn = c;
+	if (mpd_commit_queue(m, p) == -1) {	/* the agent is stopping */
+		mpd_pending_free(p);
+		mpd_reply_set(r, 503, "Service Unavailable", "text/plain",
+		    "The management point is stopping.\n");
+		return 0;
+	}
+	c->pend = p;
+	return 1;
 }
 
-static void
+static int
 mpd_sts(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
     struct mp_answer *a)
 {
 	mpd_mp_call(c, q, r, a, mp_sts, MPD_LOG_STS);
+	return 0;
 }
 
-static void
+static int
 mpd_tokenauth(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
     struct mp_answer *a)
 {
 	mpd_mp_call(c, q, r, a, mp_tokenauth, MPD_LOG_STS);
+	return 0;
 }
 
 /* What the agent serves: path (exact, or a prefix ending in '/'), the
@@ -390,7 +484,8 @@ static const struct mpd_route {
 	int		 methods;
 	int		 tls_only;
 	const char	*allow;
-	void		(*serve)(struct mpd_conn *, const struct mpd_req *,
+	/* 0 answered (r), 1 the answer comes later (a registration) */
+	int		(*serve)(struct mpd_conn *, const struct mpd_req *,
 			    struct mpd_reply *, struct mp_answer *);
 } mpd_routes[] = {
 	{ MPD_AUT_PATH, M_GET | M_HEAD, 0, "GET, HEAD", mpd_location },
@@ -464,8 +559,9 @@ mpd_header(const char *block, const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-/* Answer a whole request (headers, and body if any). */
-static void
+/* Answer a whole request (headers, and body if any): 0, or 1 the answer
+ * comes later (c waits: mpd_conn_registered). */
+static int
 mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 {
 	static const struct mpd_reply tls_only = { 403, "Forbidden",
@@ -484,16 +580,32 @@ mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 		r.allow = rt->allow;
 	} else if (rt != NULL && rt->tls_only && !c->l->tls)
 		r = tls_only;
-	else if (rt != NULL)
-		rt->serve(c, q, &r, &a);
+	else if (rt != NULL) {
+		int later;
+
+		/* The reply may point into the agent's state (a location
+		 * body): it is copied out before the lock is let go. */
+		pthread_mutex_lock(&c->m->lock);
+		if (!(later = rt->serve(c, q, &r, &a)))
+			mpd_reply_send(c, &r, q->head, keep, http10);
+		pthread_mutex_unlock(&c->m->lock);
+		mp_answer_clear(&a);
+		if (later) {
+			c->wait_head = q->head;
+			c->wait_keep = keep;
+			c->wait_http10 = http10;
+		}
+		return later;
+	}
 	mpd_reply_send(c, &r, q->head, keep, http10);
 	mp_answer_clear(&a);
+	return 0;
 }
 
 /*
  * Answer one request whose header block (NUL-terminated) was read: 0 keep
  * the connection, -1 it closes after this reply, 1 its body is to be read
- * first (c->block and c->body_len set).
+ * first (c->block and c->body_len set), 2 its answer comes later.
  */
 static int
 mpd_conn_request(struct mpd_conn *c, const char *block)
@@ -561,11 +673,12 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 	q.block = block;
 	q.body = (const unsigned char *)"";
 	q.head = mth == M_HEAD;
-	mpd_dispatch(c, &q, keep, http10);
+	if (mpd_dispatch(c, &q, keep, http10) == 1)
+		return 2;
 	return keep ? 0 : -1;
 }
 
-/* The body of c->block's request has arrived: answer it. 0 or -1 as
+/* The body of c->block's request has arrived: answer it. 0, -1 or 2 as
  * mpd_conn_request. */
 static int
 mpd_conn_body(struct mpd_conn *c, const unsigned char *body, size_t len)
@@ -573,7 +686,7 @@ mpd_conn_body(struct mpd_conn *c, const unsigned char *body, size_t len)
 	struct mpd_req q = { 0 };
 	char method[16], target[2048], version[16], v[64];
 	const char *conn;
-	int keep, http10;
+	int keep, http10, rc;
 
 	/* Parsed once already: it reads the same. */
 	sscanf(c->block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]", method,
@@ -587,10 +700,12 @@ mpd_conn_body(struct mpd_conn *c, const unsigned char *body, size_t len)
 	q.block = c->block;
 	q.body = body;
 	q.len = len;
-	mpd_dispatch(c, &q, keep, http10);
+	rc = mpd_dispatch(c, &q, keep, http10);
 	free(c->block);
 	c->block = NULL;
 	c->body_len = 0;
+	if (rc == 1)
+		return 2;
 	return keep ? 0 : -1;
 }
 
@@ -604,6 +719,44 @@ mpd_conn_close_after_reply(struct mpd_conn *c)
 	event_add(c->deadline, &tv);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		mpd_conn_free(c);
+}
+
+/* Its registration is being committed: nothing more is read until it is
+ * answered (pipelined requests wait in the socket). */
+static void
+mpd_conn_wait(struct mpd_conn *c)
+{
+	bufferevent_disable(c->bev, EV_READ);
+	mpd_conn_arm(c, MPD_CONN_WAIT, MPD_HTTP_WRITE_S);
+}
+
+void
+mpd_conn_registered(struct mpd_pending *p)
+{
+	struct mpd_conn *c = p->conn;
+	struct mpd_reply r = { 0 };
+	struct mp_answer a = { 0 };
+	struct mpd_req q = { 0 };
+
+	c->pend = NULL;
+	if (p->rc == -1) {
+		q.method = "CCM_POST";
+		q.target = "/ccm_system/request";
+		mpd_mp_failed(c, &q, &r, p->error);
+	} else {
+		mp_register_answer(p->reg, p->rc, &p->cl, &a);
+		mpd_mp_reply(c, &r, &a, MPD_LOG_REG);
+	}
+	mpd_reply_send(c, &r, c->wait_head, c->wait_keep, c->wait_http10);
+	mp_answer_clear(&a);
+	if (!c->wait_keep) {
+		mpd_conn_close_after_reply(c);
+		return;
+	}
+	mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		mpd_conn_read(c->bev, c);
 }
 
 static void
@@ -637,6 +790,10 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 			free(body);
 			if (rc == -1) {
 				mpd_conn_close_after_reply(c);
+				return;
+			}
+			if (rc == 2) {
+				mpd_conn_wait(c);
 				return;
 			}
 			mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
@@ -687,49 +844,58 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 			mpd_conn_close_after_reply(c);
 			return;
 		}
+		if (rc == 2) {
+			mpd_conn_wait(c);
+			return;
+		}
 		/* The body, or the next request's headers: a new deadline. */
 		mpd_conn_arm(c, rc == 1 ? MPD_CONN_BODY : MPD_CONN_HEADERS,
 		    c->m->cfg.header_s);
 	}
 }
 
-static void
-mpd_conn_new(struct mpd *m, struct mpd_listener *l, int fd)
+void
+mpd_conn_new(struct mpd_worker *w, struct mpd_listener *l, int fd)
 {
 	struct timeval wtv = { MPD_HTTP_WRITE_S, 0 };
+	struct mpd *m = w->m;
 	struct mpd_conn *c;
 	struct bufferevent *bev;
 
 	if (l->tls) {
 		/* The context current now: a certificate swap applies to new
-		 * connections only. */
+		 * connections only (each holds a reference to its own). */
+		pthread_mutex_lock(&m->tls_lock);
 		bev = tls_server_bufferevent(m->tls != NULL ? m->tls :
-		    m->refuse, m->base);
+		    m->refuse, w->base);
+		pthread_mutex_unlock(&m->tls_lock);
 		if (bev != NULL && bufferevent_setfd(bev, fd) == -1) {
 			bufferevent_free(bev);
 			bev = NULL;
 		}
 	} else
-		bev = bufferevent_socket_new(m->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		close(fd);
+		atomic_fetch_sub(&m->nconns, 1);
 		return;
 	}
 	c = xcalloc(1, sizeof *c);
 	c->m = m;
+	c->w = w;
 	c->l = l;
 	c->bev = bev;
-	if ((c->deadline = evtimer_new(m->base, mpd_conn_deadline, c)) ==
+	if ((c->deadline = evtimer_new(w->base, mpd_conn_deadline, c)) ==
 	    NULL) {
 		bufferevent_free(bev);
 		free(c);
+		atomic_fetch_sub(&m->nconns, 1);
 		return;
 	}
-	c->next = m->conns;
-	if (m->conns != NULL)
-		m->conns->prev = c;
-	m->conns = c;
-	m->nconns++;
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
 	bufferevent_setcb(bev, mpd_conn_read, mpd_conn_write, mpd_conn_event,
 	    c);
 	bufferevent_set_timeouts(bev, NULL, &wtv);
@@ -778,16 +944,19 @@ mpd_accept(evutil_socket_t lfd, short what, void *arg)
 			return;	/* EAGAIN: until the next connection */
 		}
 		m->accept_error = 0;
-		if (m->nconns >= (size_t)m->cfg.max_conns) {
+		/* Counted here, given back by the worker when it closes. */
+		if (atomic_fetch_add(&m->nconns, 1) >=
+		    (size_t)m->cfg.max_conns) {
+			atomic_fetch_sub(&m->nconns, 1);
 			close(fd);
-			if (m->conn_refused++ == 0)
+			if (atomic_fetch_add(&m->conn_refused, 1) == 0)
 				MPD_WARN(m, "%d connections are open (the"
 				    " --max-connections limit): closing new"
 				    " connections at once until some finish",
 				    m->cfg.max_conns);
 			continue;
 		}
-		mpd_conn_new(m, l, fd);
+		mpd_workers_hand(m, l, fd);
 	}
 }
 
@@ -809,8 +978,10 @@ mpd_http_free(struct mpd *m)
 {
 	struct mpd_listener *ls[] = { &m->http, &m->https };
 
-	while (m->conns != NULL)
-		mpd_conn_free(m->conns);
+	/* The registrations queued are stored and handed back first, then
+	 * the workers answer them and stop. */
+	mpd_commit_stop(m);
+	mpd_workers_stop(m);
 	for (size_t i = 0; i < 2; i++) {
 		if (ls[i]->accept_ev != NULL)
 			event_free(ls[i]->accept_ev);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -17,6 +18,7 @@
 struct event;
 struct event_base;
 struct mpd_conn;
+struct mp_reg;
 struct mp_verifier;
 
 /* The management point's own logs, beside mpcontrol.log. */
@@ -60,11 +62,87 @@ struct mpd_check {
 	char			 expect_tp[41];	/* what should be served */
 };
 
+/*
+ * A connection worker: a thread with an event loop of its own, serving the
+ * connections the main loop accepted and handed to it through its pipe
+ * (mpd-workers.c). The TLS handshakes and the HTTP of its connections run
+ * there, in parallel with the other workers'; what a request reads of the
+ * agent's state (mpd.lock) is read under the lock.
+ */
+struct mpd_worker {
+	struct mpd		*m;
+	pthread_t		 thread;
+	int			 started;
+	struct event_base	*base;
+	int			 pipe[2];	/* main -> worker: fds, stop */
+	struct event		*pipe_ev;
+	struct mpd_conn		*conns;		/* open here (mpd-http.c) */
+};
+
+/* What the main loop and the committer tell a worker through its pipe. */
+enum mpd_msg_type {
+	MPD_MSG_HTTP,		/* fd: a connection accepted on the HTTP port */
+	MPD_MSG_HTTPS,		/* fd: on the HTTPS port */
+	MPD_MSG_DONE,		/* p: a registration committed, to answer */
+	MPD_MSG_STOP,
+};
+struct mpd_pending;
+struct mpd_msg {			/* smaller than PIPE_BUF: written whole */
+	enum mpd_msg_type	 type;
+	int			 fd;
+	struct mpd_pending	*p;
+};
+
+/*
+ * A registration checked and waiting for its commit (mpd-commit.c): its
+ * connection waits without blocking its worker, and the committer stores
+ * every registration that arrived meanwhile in one transaction, one write
+ * to disk for all. The worker owns it again once the committer posted it
+ * back (MPD_MSG_DONE); conn is NULL if the connection closed meanwhile.
+ */
+struct mpd_pending {
+	struct mp_reg		*reg;
+	struct mpd_worker	*w;
+	struct mpd_conn		*conn;
+	int			 rc;		/* EHTTP_REG_*, or -1 */
+	struct db_client	 cl;
+	char			 error[512];	/* rc -1 */
+	struct mpd_pending	*next;
+};
+
+/* The committer: a thread with a database handle of its own, so that a
+ * commit (a sync to disk) never holds mpd.lock. */
+#define MPD_COMMIT_BATCH	256
+struct mpd_commit {
+	int			 set_up;	/* the locks made */
+	pthread_t		 thread;
+	int			 started;
+	pthread_mutex_t		 lock;		/* the queue */
+	pthread_cond_t		 cond;
+	struct mpd_pending	*head;
+	struct mpd_pending	**tail;
+	int			 stopping;
+	/* Held while a batch is stored: the main loop takes it to close
+	 * and reopen the handle (a database file replaced). */
+	pthread_mutex_t		 db_lock;
+	struct ehttp		*e;		/* NULL: not open */
+};
+
 /* Database writes not done yet (retried while the database is busy). */
 #define MPD_EVENTS_MAX	AGENT_EVENTS_MAX
 
 struct mpd {
 	struct mpd_config	 cfg;
+	/*
+	 * The database handle, the verifier and what the last poll read
+	 * are written by the main loop only, with the lock held; a worker
+	 * holds it while it reads them or uses the handle (one request at a
+	 * time: a registration's commit is serialised).
+	 */
+	pthread_mutex_t		 lock;
+	pthread_mutex_t		 tls_lock;	/* the tls pointer alone: a
+						 * handshake never waits for a
+						 * request's commit */
 	char			*db_path;
 	char			*log_dir;
 	char			*ca_file;
@@ -127,10 +205,13 @@ struct mpd {
 	int			 db_gone;	/* path deleted, logged */
 	char			 reopen_error[512];
 
-	/* Open connections (mpd-http.c). */
-	struct mpd_conn		*conns;
-	size_t			 nconns;
-	size_t			 conn_refused;	/* in this burst */
+	struct mpd_commit	 commit;	/* registrations (mpd-commit.c) */
+	/* Connections (mpd-http.c), served by the workers (mpd-workers.c). */
+	struct mpd_worker	*workers;
+	int			 nworkers;
+	unsigned		 next_worker;
+	atomic_size_t		 nconns;	/* open, on every worker */
+	atomic_size_t		 conn_refused;	/* in this burst */
 	int			 accept_error;	/* logged */
 
 	/* --user: the ids to drop to; effective ids already switched. */
@@ -167,6 +248,36 @@ int	 mpd_db_check(struct mpd *);
 /* mpd-http.c: the two servers and their ports. */
 int	 mpd_http_init(struct mpd *, char **cause);
 void	 mpd_http_free(struct mpd *);
+/* A connection accepted on l (its socket fd), served by w from now on. */
+void	 mpd_conn_new(struct mpd_worker *w, struct mpd_listener *l, int fd);
+/* Close every connection of w. */
+void	 mpd_conns_free(struct mpd_worker *w);
+/* A registration committed (or not): answer it on its connection. */
+void	 mpd_conn_registered(struct mpd_pending *);
+
+/* mpd-workers.c: start cfg.workers threads (the main loop's own thread
+ * accepts); hand an accepted socket to the next (0, or -1: closed);
+ * stop them, their connections closed. */
+int	 mpd_workers_start(struct mpd *, char **cause);
+int	 mpd_workers_hand(struct mpd *, struct mpd_listener *, int fd);
+void	 mpd_workers_stop(struct mpd *);
+/* Write msg to w's pipe (waits while it is full). */
+void	 mpd_worker_post(struct mpd_worker *w, const struct mpd_msg *msg);
+
+/* mpd-commit.c: open the committer's handle and start it; queue p (0, or
+ * -1: stopping, p is the caller's); stop it once every queued one is
+ * stored and posted back. Around replacing the database file: pause it
+ * (waits for a batch in progress), resume it on the old file or with its
+ * handle closed, and open it again once the new file is open (-1: still
+ * closed, its registrations fail with a 500; retried at the next reopen).
+ */
+int	 mpd_commit_start(struct mpd *, char **cause);
+int	 mpd_commit_queue(struct mpd *, struct mpd_pending *);
+void	 mpd_commit_stop(struct mpd *);
+void	 mpd_commit_pause(struct mpd *);
+void	 mpd_commit_resume(struct mpd *, int close_db);
+int	 mpd_commit_open_db(struct mpd *, char **cause);
+void	 mpd_pending_free(struct mpd_pending *);
 /* Bind (reserve) the port; records the actual port. */
 int	 mpd_listener_reserve(struct mpd_listener *, char **cause);
 int	 mpd_listener_start(struct mpd_listener *, char **cause);

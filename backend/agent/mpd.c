@@ -157,6 +157,20 @@ mpd_cert_kind(const char *type)
 	    ehttp_cert_type_title(type);
 }
 
+/* The TLS context new connections get (NULL: handshakes fail); the old
+ * one is let go (connections still open hold their own reference). */
+static void
+mpd_set_tls(struct mpd *m, struct tls_server *ts)
+{
+	struct tls_server *old;
+
+	pthread_mutex_lock(&m->tls_lock);
+	old = m->tls;
+	m->tls = ts;
+	pthread_mutex_unlock(&m->tls_lock);
+	tls_server_free(old);
+}
+
 /* Load v's certificate and serve TLS with it; -1 with *cause on failure
  * (the previous certificate, if any, stays bound). */
 static int
@@ -165,7 +179,8 @@ mpd_bind(struct mpd *m, const struct agent_view *v, char **cause)
 	const struct db_cert *c = &v->cert;
 	struct agent_material mat;
 	struct tls_der leaf, chain[AGENT_CHAIN_MAX];
-	struct tls_server *ts, *old = m->tls;
+	struct tls_server *ts;
+	int replaced = m->tls != NULL;
 	char *why = NULL, exp[32], old_tp[41];
 
 	if (agent_material_load(m->e, c, &mat) == -1) {
@@ -193,14 +208,13 @@ mpd_bind(struct mpd *m, const struct agent_view *v, char **cause)
 		return -1;
 	}
 	/* New connections get the new context; open ones keep theirs. */
-	m->tls = ts;
-	tls_server_free(old);
+	mpd_set_tls(m, ts);
 	snprintf(old_tp, sizeof old_tp, "%s", m->bound_tp);
 	m->bound_id = c->id;
 	snprintf(m->bound_tp, sizeof m->bound_tp, "%s", c->thumbprint);
 	m->bound_since = time(NULL);
 	mpd_date(c->not_after, exp, sizeof exp);
-	if (old != NULL) {
+	if (replaced) {
 		MPD_INFO(m, "Replaced the certificate on HTTPS port %d without"
 		    " restarting the listener: thumbprint %s -> %s (%s issued to"
 		    " %s by %s, expires %s)", m->https.port, old_tp,
@@ -246,8 +260,7 @@ mpd_unbind(struct mpd *m, const char *reason)
 		    " the next poll)", cause);
 		free(cause);
 	}
-	tls_server_free(m->tls);
-	m->tls = NULL;
+	mpd_set_tls(m, NULL);
 	MPD_LOG(m, m->serving.needs_tls ? CMLOG_TYPE_ERROR : CMLOG_TYPE_INFO,
 	    "Stopped serving HTTPS on port %d (certificate thumbprint %s"
 	    " unbound): %s. HTTP is served on port %d.", m->https.port,
@@ -345,9 +358,10 @@ mpd_verifier(struct mpd *m)
 }
 
 /* One poll. At startup (cause != NULL) a failure is fatal: -1 and *cause;
- * later failures are logged and retried at the next poll. */
+ * later failures are logged and retried at the next poll. With the lock
+ * held: it changes what the workers read. */
 static int
-mpd_poll(struct mpd *m, char **cause)
+mpd_poll_locked(struct mpd *m, char **cause)
 {
 	struct agent_view v;
 	char *why = NULL;
@@ -439,6 +453,17 @@ out:
 	if (cause == NULL)
 		mpd_flush(m);
 	return ret;
+}
+
+static int
+mpd_poll(struct mpd *m, char **cause)
+{
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	rc = mpd_poll_locked(m, cause);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
 }
 
 /* ------------------------------------------------------------ event loop */
@@ -601,6 +626,12 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 
 	*cause = NULL;
 	m = xcalloc(1, sizeof *m);
+	if (pthread_mutex_init(&m->lock, NULL) != 0 ||
+	    pthread_mutex_init(&m->tls_lock, NULL) != 0) {
+		free(m);
+		xasprintf(cause, "cannot make a lock");
+		return NULL;
+	}
 	m->check.pipe[0] = m->check.pipe[1] = -1;
 	m->http.fd = m->https.fd = -1;
 	m->cfg = *cfg;
@@ -680,13 +711,14 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	    mpd_user_drop(m, cause) == -1 ||
 	    mpd_listener_start(&m->http, cause) == -1)
 		goto fail_log;
-	if (mpd_poll(m, cause) == -1)
+	if (mpd_poll(m, cause) == -1 || mpd_commit_start(m, cause) == -1 ||
+	    mpd_workers_start(m, cause) == -1)
 		goto fail_log;
 	MPD_INFO(m, "MP Control Manager started for %s (site %s): HTTP on %s,"
-	    " HTTPS on %s (%s), poll every %d s, health check every %d s",
-	    m->fqdn, m->site_code, m->http.addr.text, m->https.addr.text,
-	    m->tls ? "serving TLS" : "not serving TLS", cfg->poll_s,
-	    cfg->check_s);
+	    " HTTPS on %s (%s), poll every %d s, health check every %d s,"
+	    " %d connection worker(s)", m->fqdn, m->site_code,
+	    m->http.addr.text, m->https.addr.text, m->tls ? "serving TLS" :
+	    "not serving TLS", cfg->poll_s, cfg->check_s, m->nworkers);
 	mpd_event(m, "info", "ehttp-mpd started on %s: HTTP port %d, HTTPS"
 	    " port %d%s.", m->fqdn, m->http.port, m->https.port,
 	    m->tls ? "" : " (not serving TLS)");
@@ -748,8 +780,7 @@ mpd_run(struct mpd *m)
 	m->stopping = 1;
 	mpd_http_free(m);
 	mpd_check_wait(m);
-	tls_server_free(m->tls);
-	m->tls = NULL;
+	mpd_set_tls(m, NULL);
 	m->bound_id = 0;
 	m->bound_tp[0] = '\0';
 	m->bound_since = time(NULL);
@@ -804,6 +835,13 @@ mpd_free(struct mpd *m)
 	free(m->log_dir);
 	free(m->ca_file);
 	free(m->user);
+	if (m->commit.set_up) {
+		pthread_mutex_destroy(&m->commit.lock);
+		pthread_mutex_destroy(&m->commit.db_lock);
+		pthread_cond_destroy(&m->commit.cond);
+	}
+	pthread_mutex_destroy(&m->lock);
+	pthread_mutex_destroy(&m->tls_lock);
 	free(m);
 }
 

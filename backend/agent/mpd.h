@@ -51,6 +51,7 @@
 #define MPD_HEADER_DEFAULT	10	/* seconds for a request's headers */
 #define MPD_MAX_CONNS_DEFAULT	512
 #define MPD_MAX_CONNS_MAX	65536
+#define MPD_WORKERS_MAX		64
 
 /* A listening address: "ADDR:PORT", "[IPv6]:PORT" or "PORT" (all IPv4
  * addresses). ADDR is numeric; PORT 0 lets the system choose. */
@@ -76,9 +77,13 @@ struct mpd_config {
 	int		 handshake_s;	/* TLS handshake deadline */
 	int		 header_s;	/* request headers deadline */
 	int		 max_conns;	/* open connections at most */
+	int		 workers;	/* connection threads; 0: one a CPU */
 };
 
 struct mpd;
+
+/* Connection workers when cfg.workers is 0: one a CPU online. */
+int		 mpd_workers_default(void);
 
 /*
  * Open the log and the database, bind both ports, do the first poll and

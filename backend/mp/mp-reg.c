@@ -94,8 +94,16 @@ reg_name(const struct wire_reg *g)
 	return g->msg.source_host != NULL ? g->msg.source_host : "";
 }
 
+/* The checked request, its strings owned by the decoded message. */
+struct mp_reg {
+	struct wire_reg		 g;
+	struct ehttp_client_reg	 in;
+	char			 bulk[64];
+};
+
+/* The reply: 0, or -1 (cannot happen short of memory: a 500). */
 static int
-reg_reply(struct ehttp *e, struct mp_answer *a, const char *smsid,
+reg_reply(struct mp_answer *a, const char *smsid,
     enum wire_reg_status status, enum wire_approval approval)
 {
 	struct wire_reply rp = { 0 };
@@ -107,7 +115,8 @@ reg_reply(struct ehttp *e, struct mp_answer *a, const char *smsid,
 	rp.approval = approval;
 	rp.timestamp = time(NULL);
 	if (wire_reply_encode(&rp, &body, &cause) == -1) {
-		ehttp_fail(e, "registration reply: %s", cause);
+		mp_answer_text(a, 500, CMLOG_TYPE_ERROR, "MP Reg: cannot make"
+		    " the registration reply: %s", cause);
 		free(cause);
 		return -1;
 	}
@@ -117,73 +126,108 @@ reg_reply(struct ehttp *e, struct mp_answer *a, const char *smsid,
 }
 
 int
-mp_register(struct ehttp *e, struct mp_verifier *v,
-    const struct mp_request *r, struct mp_answer *a)
+mp_register_check(struct ehttp *e, struct mp_verifier *v,
+    const struct mp_request *r, struct mp_answer *a, struct mp_reg **out)
 {
-	struct wire_reg g = { 0 };
-	struct ehttp_client_reg in = { 0 };
-	struct db_client cl;
-	char bulk[64] = "", *cause = NULL;
+	struct mp_reg *g = xcalloc(1, sizeof *g);
+	char *cause = NULL;
 	struct ca *ca = ca_new();
 	int rc = 0, ok;
 
+	*out = NULL;
 	if (r->len > WIRE_BODY_MAX) {
 		reg_refuse(a, 413, "The request is larger than the limit.");
 		goto out;
 	}
-	if (wire_reg_decode(r->content_type, r->body, r->len, &g, &cause) ==
+	if (wire_reg_decode(r->content_type, r->body, r->len, &g->g, &cause) ==
 	    -1) {
 		reg_refuse(a, 400, cause);
 		goto out;
 	}
-	if ((ok = ca_client_request_check(ca, g.sign_cert.data,
-	    g.sign_cert.len, time(NULL), g.data.data, g.data.len, g.sig.data,
-	    g.sig.len)) != 1) {
+	if ((ok = ca_client_request_check(ca, g->g.sign_cert.data,
+	    g->g.sign_cert.len, time(NULL), g->g.data.data, g->g.data.len,
+	    g->g.sig.data, g->g.sig.len)) != 1) {
 		reg_refuse(a, 400, ca_error(ca));
 		goto out;
 	}
 	if (r->authorization != NULL &&
-	    (ok = bulk_token(e, v, r->authorization, bulk, &cause)) != 1) {
-		if (ok == -1) {
+	    (ok = bulk_token(e, v, r->authorization, g->bulk, &cause)) != 1) {
+		if (ok == -1)
 			rc = -1;
-			goto out;
-		}
-		reg_refuse(a, 401, cause);
+		else
+			reg_refuse(a, 401, cause);
 		goto out;
 	}
-	in.site_id = v->site_id;
-	in.name = reg_name(&g);
-	in.smsid = g.smsid;
-	in.sign_cert = g.sign_cert.data;
-	in.sign_cert_len = g.sign_cert.len;
-	in.enc_cert = g.enc_cert.data;
-	in.enc_cert_len = g.enc_cert.len;
-	in.bulk_token_id = bulk[0] != '\0' ? bulk : NULL;
-	switch (ehttp_client_register(e, &in, &cl)) {
-	case EHTTP_REG_CONFLICT:
-		a->log_type = CMLOG_TYPE_WARNING;
-		a->log = mp_strf("MP Reg: Certificate of %s conflicts with "
-		    "the record of %s: CertificateReset", in.name, cl.smsid);
-		rc = reg_reply(e, a, cl.smsid, WIRE_REG_CERT_RESET,
-		    WIRE_APPROVAL_PENDING);
-		break;
-	case EHTTP_REG_NEW:
-	case EHTTP_REG_KNOWN:
-		a->log_type = CMLOG_TYPE_INFO;
-		a->log = mp_strf("MP Reg: Registered client %s (%s), approval "
-		    "%s%s", cl.smsid, in.name, cl.approved ? "approved" :
-		    "pending", bulk[0] != '\0' ? " (bulk registration token)" :
-		    "");
-		rc = reg_reply(e, a, cl.smsid, WIRE_REG_REGISTERED,
-		    cl.approved ? WIRE_APPROVAL_APPROVED :
-		    WIRE_APPROVAL_PENDING);
-		break;
-	default:
-		rc = -1;
-	}
+	g->in.site_id = v->site_id;
+	g->in.name = reg_name(&g->g);
+	g->in.smsid = g->g.smsid;
+	g->in.sign_cert = g->g.sign_cert.data;
+	g->in.sign_cert_len = g->g.sign_cert.len;
+	g->in.enc_cert = g->g.enc_cert.data;
+	g->in.enc_cert_len = g->g.enc_cert.len;
+	g->in.bulk_token_id = g->bulk[0] != '\0' ? g->bulk : NULL;
+	*out = g;
+	g = NULL;
 out:
 	free(cause);
-	wire_reg_clear(&g);
+	mp_reg_free(g);
 	ca_free(ca);
 	return rc;
+}
+
+const struct ehttp_client_reg *
+mp_reg_in(const struct mp_reg *g)
+{
+	return &g->in;
+}
+
+void
+mp_register_answer(const struct mp_reg *g, int rc, const struct db_client *cl,
+    struct mp_answer *a)
+{
+	const char *name = g->in.name;
+
+	if (rc == EHTTP_REG_CONFLICT) {
+		if (reg_reply(a, cl->smsid, WIRE_REG_CERT_RESET,
+		    WIRE_APPROVAL_PENDING) == -1)
+			return;
+		a->log_type = CMLOG_TYPE_WARNING;
+		a->log = mp_strf("MP Reg: Certificate of %s conflicts with "
+		    "the record of %s: CertificateReset", name, cl->smsid);
+		return;
+	}
+	if (reg_reply(a, cl->smsid, WIRE_REG_REGISTERED, cl->approved ?
+	    WIRE_APPROVAL_APPROVED : WIRE_APPROVAL_PENDING) == -1)
+		return;
+	a->log_type = CMLOG_TYPE_INFO;
+	a->log = mp_strf("MP Reg: Registered client %s (%s), approval %s%s",
+	    cl->smsid, name, cl->approved ? "approved" : "pending",
+	    g->bulk[0] != '\0' ? " (bulk registration token)" : "");
+}
+
+void
+mp_reg_free(struct mp_reg *g)
+{
+	if (g == NULL)
+		return;
+	wire_reg_clear(&g->g);
+	free(g);
+}
+
+int
+mp_register(struct ehttp *e, struct mp_verifier *v,
+    const struct mp_request *r, struct mp_answer *a)
+{
+	struct mp_reg *g;
+	struct db_client cl;
+	int rc;
+
+	if (mp_register_check(e, v, r, a, &g) == -1)
+		return -1;
+	if (g == NULL)			/* refused: the answer says why */
+		return 0;
+	if ((rc = ehttp_client_register(e, mp_reg_in(g), &cl)) != -1)
+		mp_register_answer(g, rc, &cl, a);
+	mp_reg_free(g);
+	return rc == -1 ? -1 : 0;
 }

@@ -80,6 +80,23 @@ int	 mp_sts(struct ehttp *, struct mp_verifier *,
 int	 mp_tokenauth(struct ehttp *, struct mp_verifier *,
 	    const struct mp_request *, struct mp_answer *);
 
+/*
+ * Registration in steps, for an agent that stores many at once (one
+ * commit for all): mp_register_check() decides everything but the store:
+ * 0 with *reg NULL and the answer filled (refused), 0 with *reg, the
+ * checked request to store (mp_reg_in() with ehttp_client_register_many()),
+ * or -1 (ehttp_error()). mp_register_answer() makes the reply from what
+ * the store said (rc EHTTP_REG_*, cl the record). mp_register() is the
+ * three in a row.
+ */
+struct mp_reg;
+int	 mp_register_check(struct ehttp *, struct mp_verifier *,
+	    const struct mp_request *, struct mp_answer *, struct mp_reg **);
+const struct ehttp_client_reg *mp_reg_in(const struct mp_reg *);
+void	 mp_register_answer(const struct mp_reg *, int rc,
+	    const struct db_client *cl, struct mp_answer *);
+void	 mp_reg_free(struct mp_reg *);
+
 /* "Bearer <CCM token>": 1 valid (smsid filled), 0 refused (*reason
  * malloc'ed), -1 error. */
 int	 mp_token_check(struct ehttp *, struct mp_verifier *,
