@@ -22,6 +22,7 @@
 #include "ca.h"
 #include "tui.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 static char *tdir;
 static char db[4096], logdir[4096], logfile[4200];
@@ -1512,6 +1513,100 @@ START_TEST(render_certificates_window)
 }
 END_TEST
 
+/*
+ * More certificates nothing renews than a page: the Overview's first
+ * screen has the first of them and says more are coming (it does not wait
+ * for the rest); the ticks after it bring the rest, each once, in the
+ * sqlite3 CLI's order, with the sections after them; the line under the
+ * cursor stays under it while they come.
+ */
+START_TEST(render_overview_alerts_paged)
+{
+	struct view *v;
+	struct app *app;
+	WINDOW *lw;
+	char *out = NULL, *err = NULL, *want, *name, *save, **seen, buf[512];
+	size_t n, at, k;
+	int rc, h;
+
+	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
+	    " UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO cert"
+	    " (type, state, site_id, serial, issued_to, issued_by, subject,"
+	    " not_before, not_after, thumbprint, key_alg, created) SELECT"
+	    " 'pki', 'active', (SELECT id FROM site WHERE code = 'P01'),"
+	    " printf('%%032X', i), printf('pki%%03d.contoso.com', 301 - i),"
+	    " 'Other CA', printf('CN=pki%%03d', i), 1700000000,"
+	    " CAST(strftime('%%s', 'now') AS INTEGER) + 86400 + (301 - i) * 60,"
+	    " printf('%%040X', i), 'rsa2048', 1700000000 FROM n\"", db);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(out);
+	free(err);
+	want = tu_sh_ok("sqlite3 %s \"SELECT issued_to FROM cert WHERE state"
+	    " = 'active' AND not_after <= CAST(strftime('%%s', 'now') AS"
+	    " INTEGER) + 30 * 86400 ORDER BY not_after, id\"", db);
+	ck_assert_int_eq(tu_count(want, "\n"), 300);
+	ck_assert_int_eq(strncmp(want, "pki001.contoso.com\n", 19), 0);
+
+	app = screen_app(40, 200, 0);
+	ck_screen("Site server and what it cannot renew");
+	ck_screen("The PKI of pki001.contoso.com");
+	v = app_view(app, APP_NODE_OVERVIEW);
+	app_key(app, '\t');			/* the list; no tick yet */
+	app_key(app, KEY_END);
+	app_dirty(app);
+	app_render(app);
+	ck_screen("Reading the certificates it cannot renew...");
+	ck_screen("Latest status messages");
+	ck_assert_uint_eq(v->list->cursor, v->list->count - 1);
+	n = v->list->count;
+	for (int i = 0; i < 50; i++)
+		app_tick(app);
+	ck_assert_uint_gt(v->list->count, n);
+	ck_assert_uint_eq(v->list->cursor, v->list->count - 1);
+
+	/* Every row of the list, page by page. */
+	n = v->list->count;
+	seen = xcalloc(n, sizeof *seen);
+	lw = app_window(app, "list");
+	h = getmaxy(lw);
+	press(app, KEY_HOME, 0);
+	for (;;) {
+		for (int y = 1; y < h && v->list->top + y - 1 < n; y++) {
+			mvwinnstr(lw, y, 0, buf, sizeof buf - 1);
+			free(seen[v->list->top + y - 1]);
+			seen[v->list->top + y - 1] = xstrdup(buf);
+		}
+		if (v->list->top + h - 1 >= n)
+			break;
+		press(app, KEY_NPAGE, 0);
+	}
+	for (at = 0; at < n; at++) {
+		ck_assert_msg(seen[at] != NULL, "row %zu not shown", at);
+		ck_assert_ptr_null(strstr(seen[at], "Reading the"));
+	}
+	for (at = 0; at < n && strstr(seen[at], "pki001.") == NULL; at++)
+		;
+	ck_assert_uint_lt(at, n);
+	ck_assert_ptr_nonnull(strstr(seen[at - 2], "Site server and what it"
+	    " cannot renew"));
+	k = 0;
+	for (name = strtok_r(want, "\n", &save); name != NULL;
+	    name = strtok_r(NULL, "\n", &save), k++) {
+		snprintf(buf, sizeof buf, "The PKI of %s (thumbprint",
+		    name);
+		ck_assert_msg(at + k < n && strstr(seen[at + k], buf) != NULL,
+		    "row %zu: %s, not %s", at + k, seen[at + k], buf);
+	}
+	ck_assert_uint_eq(k, 300);
+	ck_assert_uint_lt(at + 301, n);
+	ck_assert_ptr_nonnull(strstr(seen[at + 301], "Latest status messages"));
+	for (size_t i = 0; i < n; i++)
+		free(seen[i]);
+	free(seen);
+	free(want);
+}
+END_TEST
+
 /* Certification Path says what `cert show` and the agent say: a PKI
  * certificate whose issuer the site does not trust is not OK. */
 START_TEST(render_cert_path_unknown_issuer)
@@ -2823,6 +2918,7 @@ tui_suite(void)
 	tcase_add_test(render, render_site_renew_days);
 	tcase_add_test(render, render_site_trusted_roots);
 	tcase_add_test(render, render_certificates_window);
+	tcase_add_test(render, render_overview_alerts_paged);
 	tcase_add_test(render, render_token_signing_listed);
 	tcase_add_test(render, render_token_signing_narrow);
 	tcase_add_test(render, render_cert_path_unknown_issuer);
