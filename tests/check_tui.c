@@ -1486,7 +1486,7 @@ START_TEST(render_certificates_window)
 	press(app, '4', 0);
 	ck_screen("1 of 20000, by Expiration asc");
 	ck_screen("host000001.p01.contoso.com");
-	rb = view_certs_rowbuf(app_view(app, APP_NODE_CERTS));
+	rb = view_rowbuf(app_view(app, APP_NODE_CERTS));
 	ck_assert_uint_eq(rb->total, 20000);
 	ck_assert_uint_le(rb->n, 100);		/* a page or so, not 20000 */
 	press(app, KEY_END, 0);
@@ -1509,7 +1509,8 @@ START_TEST(render_certificates_window)
 	ck_screen("host019999.p01.contoso.com");
 	press(app, KEY_END, 0);
 	ck_screen("host019900.p01.contoso.com");
-	ck_assert_uint_eq(view_certs_total(app_view(app, APP_NODE_CERTS)), 100);
+	ck_assert_uint_eq(view_rowbuf(app_view(app, APP_NODE_CERTS))->total,
+	    100);
 }
 END_TEST
 
@@ -1967,7 +1968,7 @@ START_TEST(render_clients_view)
 	press(app, '6', 0);
 	ck_screen("Client 1 of 5001, approval manual");
 	ck_screen("WKS00001");
-	rb = view_clients_rowbuf(app_view(app, APP_NODE_CLIENTS));
+	rb = view_rowbuf(app_view(app, APP_NODE_CLIENTS));
 	ck_assert_uint_eq(rb->total, 5001);
 	ck_assert_uint_le(rb->n, 100);
 	press(app, KEY_END, 0);
