@@ -531,6 +531,18 @@ struct ehttp_alert {
 /* site_id 0: all sites; soonest first; free() the array. */
 int	 ehttp_expiry_alerts(struct ehttp *, int64_t site_id,
 	    struct ehttp_alert **, size_t *);
+/*
+ * The same a page at a time (the console lists them after its first
+ * screen): each call reads up to max certificates (0: 256) after the last
+ * one read and gives the alerts among them (free() the array). Returns 1
+ * while more may follow, 0 at the end (this call's alerts included), -1
+ * on error (ehttp_error). A site's facts are read once per walk.
+ */
+struct ehttp_alert_walk;
+struct ehttp_alert_walk *ehttp_alert_walk_new(struct ehttp *, int64_t site_id);
+int	 ehttp_alert_walk_next(struct ehttp_alert_walk *, size_t max,
+	    struct ehttp_alert **, size_t *);
+void	 ehttp_alert_walk_free(struct ehttp_alert_walk *);
 
 /* What a pass says, as CMTrace types (1 info, 2 warning, 3 error). */
 enum { EHTTP_SAY_INFO = 1, EHTTP_SAY_WARNING = 2, EHTTP_SAY_ERROR = 3 };

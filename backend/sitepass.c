@@ -136,119 +136,225 @@ when_text(const struct db_cert *c, time_t now, char *buf, size_t len)
 }
 
 /*
+ * A walk over the alerts, one page of certificates at a time. What the
+ * reason of an alert needs of its site (the site, its renewal window, its
+ * current SMS Issuing) is read once per site and walk, not once per
+ * certificate: a database of a million certificates has a quarter of a
+ * million within 30 days of their end.
+ */
+struct alert_site {
+	struct db_site	 site;
+	int		 days;		/* its renewal window */
+	int		 has_root;	/* root: its current SMS Issuing */
+	struct db_cert	 root;
+};
+
+struct ehttp_alert_walk {
+	struct ehttp		*e;
+	struct db_cert_filter	 f;
+	time_t			 now;
+	int			 started;
+	int			 done;
+	struct db_cert		 after;		/* the last certificate read */
+	struct alert_site	*sites;
+	size_t			 nsites, cap;
+};
+
+/* The facts of site id, read at its first certificate; NULL on error. */
+static const struct alert_site *
+walk_site(struct ehttp_alert_walk *w, int64_t id)
+{
+	struct alert_site *as;
+	int rc;
+
+	for (size_t i = 0; i < w->nsites; i++)
+		if (w->sites[i].site.id == id)
+			return &w->sites[i];
+	w->sites = xgrowarray(w->sites, &w->cap, w->nsites, 4,
+	    sizeof *w->sites);
+	as = &w->sites[w->nsites];
+	memset(as, 0, sizeof *as);
+	if (ehttp_site_by_id(w->e, id, &as->site) == -1 ||
+	    ehttp_site_renew_days(w->e, id, &as->days) == -1)
+		return NULL;
+	if ((rc = db_cert_current_root(w->e->db, id, &as->root)) == -1) {
+		ehttp_fail_db(w->e);
+		return NULL;
+	}
+	as->has_root = rc == 1;
+	w->nsites++;
+	return as;
+}
+
+/*
  * Why c, in use and within 30 days of its end, is not renewed by the site
  * server: 1 with why set (an alert), 0 it is not an alert (a role or
  * token signing certificate still waiting for its site's renewal window:
  * both follow the same rule below), -1 error.
  */
 static int
-alert_reason(struct ehttp *e, const struct db_cert *c, time_t now,
-    char *why, size_t len)
+alert_reason(struct ehttp_alert_walk *w, const struct db_cert *c, char *why,
+    size_t len)
 {
-	struct db_site s;
-	struct db_cert root;
-	int days, rc;
+	const struct alert_site *as;
+	const struct db_site *s;
 
 	if (strcmp(c->type, "pki") == 0) {
 		snprintf(why, len, "ehttp does not renew a PKI certificate:"
 		    " import its successor (ehttpctl cert import)");
 		return 1;
 	}
-	if (ehttp_site_by_id(e, c->site_id, &s) == -1)
+	if ((as = walk_site(w, c->site_id)) == NULL)
 		return -1;
+	s = &as->site;
 	if (strcmp(c->type, "root") == 0) {
 		if (c->blocked)
 			snprintf(why, len, "it is blocked, so the site server"
 			    " does not renew it: renew it yourself (ehttpctl"
 			    " cert renew %s)", c->thumbprint);
-		else if (!ehttp_site_enhanced(&s.sec))
+		else if (!ehttp_site_enhanced(&s->sec))
 			snprintf(why, len, "site %s does not use enhanced HTTP,"
-			    " so the site server does not renew it", s.code);
+			    " so the site server does not renew it", s->code);
 		else
 			snprintf(why, len, "it was due for renewal %d days"
 			    " before its end and was not renewed: is"
 			    " ehttp-sited running?", EHTTP_ROOT_RENEW_DAYS);
 		return 1;
 	}
-	if (ehttp_site_renew_days(e, c->site_id, &days) == -1)
-		return -1;
-	if (c->not_after > now + (time_t)days * DAY)
+	if (c->not_after > w->now + (time_t)as->days * DAY)
 		return 0;	/* its window is not open yet */
-	if ((rc = db_cert_current_root(e->db, c->site_id, &root)) == -1)
-		return ehttp_fail_db(e);
-	if (rc == 1 && root.blocked)
+	if (as->has_root && as->root.blocked)
 		snprintf(why, len, "it cannot be renewed: the SMS Issuing root"
 		    " of site %s (thumbprint %s) is blocked (ehttpctl cert"
-		    " renew %s)", s.code, root.thumbprint, root.thumbprint);
-	else if (!ehttp_site_enhanced(&s.sec))
-		snprintf(why, len, "site %s does not use enhanced HTTP", s.code);
+		    " renew %s)", s->code, as->root.thumbprint,
+		    as->root.thumbprint);
+	else if (!ehttp_site_enhanced(&s->sec))
+		snprintf(why, len, "site %s does not use enhanced HTTP",
+		    s->code);
 	else
 		snprintf(why, len, "its renewal is due (%d days before the"
 		    " end) and has not happened: see the status messages of"
-		    " site %s and certmgr.log", days, s.code);
+		    " site %s and certmgr.log", as->days, s->code);
 	return 1;
+}
+
+struct ehttp_alert_walk *
+ehttp_alert_walk_new(struct ehttp *e, int64_t site_id)
+{
+	struct ehttp_alert_walk *w;
+
+	w = xcalloc(1, sizeof *w);
+	w->e = e;
+	w->f.site_id = site_id;
+	w->f.expiring_days = 30;
+	w->f.active_only = 1;
+	w->now = time(NULL);
+	return w;
+}
+
+void
+ehttp_alert_walk_free(struct ehttp_alert_walk *w)
+{
+	if (w == NULL)
+		return;
+	free(w->sites);
+	free(w);
+}
+
+/* c as an alert (why: its reason). */
+static void
+alert_fill(struct ehttp_alert *a, const struct db_cert *c, time_t now,
+    const char *why)
+{
+	char when[96];
+	int site_wide = strcmp(c->type, "root") == 0 ||
+	    strcmp(c->type, "token") == 0;
+
+	a->cert = *c;
+	a->level = alert_level(c->not_after, now);
+	a->days_left = days_left(c->not_after, now);
+	snprintf(a->text, sizeof a->text, "The %s %s %s (thumbprint %s) %s;"
+	    " %s.", ehttp_cert_type_title(c->type), site_wide ? "of site" :
+	    "of", site_wide ? c->site_code : c->issued_to, c->thumbprint,
+	    when_text(c, now, when, sizeof when), why);
+}
+
+int
+ehttp_alert_walk_next(struct ehttp_alert_walk *w, size_t max,
+    struct ehttp_alert **out, size_t *nout)
+{
+	struct db_cert *v = NULL;
+	struct ehttp_alert *a = NULL;
+	size_t n, na = 0;
+	char why[512];
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (w->done)
+		return 0;
+	if (max == 0)
+		max = 256;
+	if (ehttp_cert_page(w->e, &w->f, DB_CERT_SORT_EXPIRATION, 0,
+	    w->started ? &w->after : NULL, max, &v, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].state, "active") != 0)
+			continue;
+		if ((rc = alert_reason(w, &v[i], why, sizeof why)) == -1) {
+			free(v);
+			free(a);
+			return -1;
+		}
+		if (rc == 0)
+			continue;
+		if (a == NULL)
+			a = xreallocarray(NULL, n, sizeof *a);
+		alert_fill(&a[na++], &v[i], w->now, why);
+	}
+	if (n > 0)
+		w->after = v[n - 1];
+	w->started = 1;
+	w->done = n < max;
+	free(v);
+	*out = a;
+	*nout = na;
+	return !w->done;
 }
 
 int
 ehttp_expiry_alerts(struct ehttp *e, int64_t site_id, struct ehttp_alert **out,
     size_t *nout)
 {
-	struct db_cert_filter f = { .site_id = site_id, .expiring_days = 30,
-	    .active_only = 1 };
-	struct db_cert *v = NULL, after;
-	struct ehttp_alert *a = NULL;
-	size_t n, na = 0, cap = 0;
-	time_t now = time(NULL);
-	char why[512], when[96];
-	int rc, first = 1, site_wide;
+	struct ehttp_alert_walk *w = ehttp_alert_walk_new(e, site_id);
+	struct ehttp_alert *a = NULL, *page;
+	size_t na = 0, cap = 0, n;
+	int rc;
 
 	*out = NULL;
 	*nout = 0;
-	for (;;) {
-		if (ehttp_cert_page(e, &f, DB_CERT_SORT_EXPIRATION, 0,
-		    first ? NULL : &after, 256, &v, &n) == -1)
-			goto fail;
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(v[i].state, "active") != 0)
-				continue;
-			if ((rc = alert_reason(e, &v[i], now, why,
-			    sizeof why)) == -1)
-				goto fail;
-			if (rc == 0)
-				continue;
-			if (na == cap) {
-				cap = cap ? cap * 2 : 8;
-				a = xreallocarray(a, cap, sizeof *a);
-			}
-			a[na].cert = v[i];
-			a[na].level = alert_level(v[i].not_after, now);
-			a[na].days_left = days_left(v[i].not_after, now);
-			site_wide = strcmp(v[i].type, "root") == 0 ||
-			    strcmp(v[i].type, "token") == 0;
-			snprintf(a[na].text, sizeof a[na].text, "The %s %s %s"
-			    " (thumbprint %s) %s; %s.",
-			    ehttp_cert_type_title(v[i].type),
-			    site_wide ? "of site" : "of",
-			    site_wide ? v[i].site_code : v[i].issued_to,
-			    v[i].thumbprint,
-			    when_text(&v[i], now, when, sizeof when), why);
-			na++;
-		}
-		if (n < 256)
+	do {
+		if ((rc = ehttp_alert_walk_next(w, 256, &page, &n)) == -1)
 			break;
-		after = v[n - 1];
-		first = 0;
-		free(v);
-		v = NULL;
+		if (na + n > cap) {
+			while (na + n > cap)
+				cap = cap ? cap * 2 : 256;
+			a = xreallocarray(a, cap, sizeof *a);
+		}
+		if (n > 0) {
+			memcpy(a + na, page, n * sizeof *a);
+			na += n;
+		}
+		free(page);
+	} while (rc == 1);
+	ehttp_alert_walk_free(w);
+	if (rc == -1) {
+		free(a);
+		return -1;
 	}
-	free(v);
 	*out = a;
 	*nout = na;
 	return 0;
-fail:
-	free(v);
-	free(a);
-	return -1;
 }
 
 /* Announce each alert once per level: a status message (an error once

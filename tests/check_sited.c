@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ehttp.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -431,6 +432,88 @@ START_TEST(renew_days_window)
 	    "--json", NULL);
 	ck_assert_str_eq(out, "45");
 	free(out);
+}
+END_TEST
+
+/* The ids of the alerts of walks of max certificates a page, one line
+ * each (what ehttp_expiry_alerts gives, when max is 0). */
+static char *
+alert_ids(struct ehttp *e, size_t max)
+{
+	struct ehttp_alert_walk *w;
+	struct ehttp_alert *a;
+	char *s = NULL;
+	size_t n, len = 0;
+	FILE *f = xopen_memstream(&s, &len);
+	int rc;
+
+	if (max == 0) {
+		ck_assert_int_eq(ehttp_expiry_alerts(e, 0, &a, &n), 0);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%lld\n", (long long)a[i].cert.id);
+		free(a);
+		fclose(f);
+		return s;
+	}
+	w = ehttp_alert_walk_new(e, 0);
+	do {
+		rc = ehttp_alert_walk_next(w, max, &a, &n);
+		ck_assert_int_ne(rc, -1);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%lld\n", (long long)a[i].cert.id);
+		free(a);
+	} while (rc == 1);
+	ck_assert_int_eq(ehttp_alert_walk_next(w, max, &a, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ehttp_alert_walk_free(w);
+	fclose(f);
+	return s;
+}
+
+/*
+ * What nothing renews, a page at a time (the console's walk) and at once
+ * (the pass): the same certificates as the sqlite3 CLI picks by the rule
+ * (PKI ones within 30 days; role ones within the site's renewal window of
+ * 10 days, not those between 10 and 30 days), soonest first, whatever the
+ * page size.
+ */
+START_TEST(alerts_walked_by_pages)
+{
+	struct ehttp *e;
+	char *cause = NULL, *want, *got;
+	size_t pages[] = { 0, 1, 7, 256 };
+
+	tu_ctl_ok(db, "site", "set", "P01", "--renew-days", "10", NULL);
+	/* 40 PKI and 40 role certificates from 2.5 to 22 days (half days:
+	 * never on the window's edge), in the opposite order of their ids. */
+	free(tu_sh_ok("sqlite3 '%s' \"WITH RECURSIVE n(i) AS (SELECT 1 UNION"
+	    " ALL SELECT i + 1 FROM n WHERE i < 80) INSERT INTO cert (type,"
+	    " state, site_id, serial, issued_to, issued_by, subject,"
+	    " not_before, not_after, thumbprint, key_alg, created) SELECT"
+	    " CASE WHEN i %% 2"
+	    " THEN 'pki' ELSE 'role' END, 'active', (SELECT id FROM site WHERE"
+	    " code = 'P01'), printf('%%032X', i), printf('h%%02d.example.com',"
+	    " i), 'Other CA', printf('CN=h%%02d', i), 1700000000,"
+	    " CAST(strftime('%%s', 'now') AS INTEGER) + (2 + (80 - i) / 4) *"
+	    " 86400 + 43200, printf('%%040X', i), 'rsa2048', 1700000000 FROM"
+	    " n\"", db));
+	want = tu_sh_ok("sqlite3 '%s' \"SELECT id FROM cert WHERE state ="
+	    " 'active' AND not_after <= CAST(strftime('%%s', 'now') AS INTEGER)"
+	    " + 30 * 86400 AND (type = 'pki' OR not_after <= CAST(strftime("
+	    "'%%s', 'now') AS INTEGER) + 10 * 86400) ORDER BY not_after, id\"",
+	    db);
+	/* 40 PKI, and the role ones of 2.5 to 9.5 days: 16 of them. */
+	ck_assert_int_eq(tu_count(want, "\n"), 56);
+	e = ehttp_open(db, EHTTP_NO_KEYS, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		got = alert_ids(e, pages[i]);
+		ck_assert_msg(strcmp(got, want) == 0, "pages of %zu:\n%s\nnot"
+		    "\n%s", pages[i], got, want);
+		free(got);
+	}
+	ehttp_close(e);
+	free(want);
 }
 END_TEST
 
@@ -851,6 +934,7 @@ sited_suite(void)
 	tcase_add_test(tc, year_expired_all_renewed);
 	tcase_add_loop_test(tc, years_later, 0, 2);
 	tcase_add_test(tc, renew_days_window);
+	tcase_add_test(tc, alerts_walked_by_pages);
 	tcase_add_test(tc, root_overlap);
 	tcase_add_test(tc, impossible_renewal_announced);
 	tcase_add_test(tc, blocked_root_and_pki_announced);

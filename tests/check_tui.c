@@ -22,6 +22,7 @@
 #include "ca.h"
 #include "tui.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 static char *tdir;
 static char db[4096], logdir[4096], logfile[4200];
@@ -1485,7 +1486,7 @@ START_TEST(render_certificates_window)
 	press(app, '4', 0);
 	ck_screen("1 of 20000, by Expiration asc");
 	ck_screen("host000001.p01.contoso.com");
-	rb = view_certs_rowbuf(app_view(app, APP_NODE_CERTS));
+	rb = view_rowbuf(app_view(app, APP_NODE_CERTS));
 	ck_assert_uint_eq(rb->total, 20000);
 	ck_assert_uint_le(rb->n, 100);		/* a page or so, not 20000 */
 	press(app, KEY_END, 0);
@@ -1508,7 +1509,102 @@ START_TEST(render_certificates_window)
 	ck_screen("host019999.p01.contoso.com");
 	press(app, KEY_END, 0);
 	ck_screen("host019900.p01.contoso.com");
-	ck_assert_uint_eq(view_certs_total(app_view(app, APP_NODE_CERTS)), 100);
+	ck_assert_uint_eq(view_rowbuf(app_view(app, APP_NODE_CERTS))->total,
+	    100);
+}
+END_TEST
+
+/*
+ * More certificates nothing renews than a page: the Overview's first
+ * screen has the first of them and says more are coming (it does not wait
+ * for the rest); the ticks after it bring the rest, each once, in the
+ * sqlite3 CLI's order, with the sections after them; the line under the
+ * cursor stays under it while they come.
+ */
+START_TEST(render_overview_alerts_paged)
+{
+	struct view *v;
+	struct app *app;
+	WINDOW *lw;
+	char *out = NULL, *err = NULL, *want, *name, *save, **seen, buf[512];
+	size_t n, at, k;
+	int rc, h;
+
+	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
+	    " UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO cert"
+	    " (type, state, site_id, serial, issued_to, issued_by, subject,"
+	    " not_before, not_after, thumbprint, key_alg, created) SELECT"
+	    " 'pki', 'active', (SELECT id FROM site WHERE code = 'P01'),"
+	    " printf('%%032X', i), printf('pki%%03d.contoso.com', 301 - i),"
+	    " 'Other CA', printf('CN=pki%%03d', i), 1700000000,"
+	    " CAST(strftime('%%s', 'now') AS INTEGER) + 86400 + (301 - i) * 60,"
+	    " printf('%%040X', i), 'rsa2048', 1700000000 FROM n\"", db);
+	ck_assert_msg(rc == 0, "sqlite3: %s", err);
+	free(out);
+	free(err);
+	want = tu_sh_ok("sqlite3 %s \"SELECT issued_to FROM cert WHERE state"
+	    " = 'active' AND not_after <= CAST(strftime('%%s', 'now') AS"
+	    " INTEGER) + 30 * 86400 ORDER BY not_after, id\"", db);
+	ck_assert_int_eq(tu_count(want, "\n"), 300);
+	ck_assert_int_eq(strncmp(want, "pki001.contoso.com\n", 19), 0);
+
+	app = screen_app(40, 200, 0);
+	ck_screen("Site server and what it cannot renew");
+	ck_screen("The PKI of pki001.contoso.com");
+	v = app_view(app, APP_NODE_OVERVIEW);
+	app_key(app, '\t');			/* the list; no tick yet */
+	app_key(app, KEY_END);
+	app_dirty(app);
+	app_render(app);
+	ck_screen("Reading the certificates it cannot renew...");
+	ck_screen("Latest status messages");
+	ck_assert_uint_eq(v->list->cursor, v->list->count - 1);
+	n = v->list->count;
+	for (int i = 0; i < 50; i++)
+		app_tick(app);
+	ck_assert_uint_gt(v->list->count, n);
+	ck_assert_uint_eq(v->list->cursor, v->list->count - 1);
+
+	/* Every row of the list, page by page. */
+	n = v->list->count;
+	seen = xcalloc(n, sizeof *seen);
+	lw = app_window(app, "list");
+	h = getmaxy(lw);
+	press(app, KEY_HOME, 0);
+	for (;;) {
+		for (int y = 1; y < h && v->list->top + y - 1 < n; y++) {
+			mvwinnstr(lw, y, 0, buf, sizeof buf - 1);
+			free(seen[v->list->top + y - 1]);
+			seen[v->list->top + y - 1] = xstrdup(buf);
+		}
+		if (v->list->top + h - 1 >= n)
+			break;
+		press(app, KEY_NPAGE, 0);
+	}
+	for (at = 0; at < n; at++) {
+		ck_assert_msg(seen[at] != NULL, "row %zu not shown", at);
+		ck_assert_ptr_null(strstr(seen[at], "Reading the"));
+	}
+	for (at = 0; at < n && strstr(seen[at], "pki001.") == NULL; at++)
+		;
+	ck_assert_uint_lt(at, n);
+	ck_assert_ptr_nonnull(strstr(seen[at - 2], "Site server and what it"
+	    " cannot renew"));
+	k = 0;
+	for (name = strtok_r(want, "\n", &save); name != NULL;
+	    name = strtok_r(NULL, "\n", &save), k++) {
+		snprintf(buf, sizeof buf, "The PKI of %s (thumbprint",
+		    name);
+		ck_assert_msg(at + k < n && strstr(seen[at + k], buf) != NULL,
+		    "row %zu: %s, not %s", at + k, seen[at + k], buf);
+	}
+	ck_assert_uint_eq(k, 300);
+	ck_assert_uint_lt(at + 301, n);
+	ck_assert_ptr_nonnull(strstr(seen[at + 301], "Latest status messages"));
+	for (size_t i = 0; i < n; i++)
+		free(seen[i]);
+	free(seen);
+	free(want);
 }
 END_TEST
 
@@ -1872,7 +1968,7 @@ START_TEST(render_clients_view)
 	press(app, '6', 0);
 	ck_screen("Client 1 of 5001, approval manual");
 	ck_screen("WKS00001");
-	rb = view_clients_rowbuf(app_view(app, APP_NODE_CLIENTS));
+	rb = view_rowbuf(app_view(app, APP_NODE_CLIENTS));
 	ck_assert_uint_eq(rb->total, 5001);
 	ck_assert_uint_le(rb->n, 100);
 	press(app, KEY_END, 0);
@@ -2823,6 +2919,7 @@ tui_suite(void)
 	tcase_add_test(render, render_site_renew_days);
 	tcase_add_test(render, render_site_trusted_roots);
 	tcase_add_test(render, render_certificates_window);
+	tcase_add_test(render, render_overview_alerts_paged);
 	tcase_add_test(render, render_token_signing_listed);
 	tcase_add_test(render, render_token_signing_narrow);
 	tcase_add_test(render, render_cert_path_unknown_issuer);

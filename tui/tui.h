@@ -10,6 +10,7 @@
  *  - text.c     UTF-8 safe drawing and string helpers;
  *  - list.c     list state (cursor/top), column layout and drawing;
  *  - rowbuf.c   a keyset-paged window of rows over the database;
+ *  - pagelist.c a list view over rowbuf (certificates, clients);
  *  - form.c     a small form engine (tabs, radios, check boxes, text
  *               fields, buttons) for the dialogs; below dialog.c;
  *  - dialog.c   the dialog stack entries: message/confirm boxes, text
@@ -247,6 +248,78 @@ int	 rowbuf_reload(struct rowbuf *, size_t abs, size_t n);
 void	 rowbuf_show(struct rowbuf *, struct list *, size_t total);
 /* The row under the list's cursor, or NULL (an empty list). */
 const void *rowbuf_cursor(const struct rowbuf *, const struct list *);
+
+/*
+ * pagelist.c: a list view over the database, its rows read a page at a
+ * time (rowbuf) around the screen. The owner's hooks get arg; a row is
+ * one of its records (row_size bytes). page reads up to limit rows after
+ * the row after (backward: before it, nearest first; NULL: from the start,
+ * or the end), count the rows in all: both 0, or -1 with ehttp_error set
+ * (the status line then says "what: error"). A column shows a field of
+ * the row (cells, beside cols) or what cell writes (PAGELIST_OWN; it gets
+ * the column's width at the last draw). find (may be NULL: no Find) takes
+ * the text Find asked for (find_title, find_label, find_text the text
+ * offered).
+ */
+enum pagelist_kind {
+	PAGELIST_OWN,		/* the owner's cell hook */
+	PAGELIST_TEXT,		/* a char array */
+	PAGELIST_DAY,		/* a time_t, as its UTC day */
+	PAGELIST_YES_NO,	/* an int: "Yes" or "No" */
+};
+struct pagelist_cell {
+	enum pagelist_kind	 kind;
+	size_t			 off;		/* offsetof the field */
+};
+struct pagelist_ops {
+	const char		*what;		/* "Certificates" */
+	const struct list_col	*cols;
+	const struct pagelist_cell *cells;	/* one a column */
+	int			 ncols;
+	size_t			 row_size;
+	int	(*count)(void *arg, size_t *total);
+	int	(*page)(void *arg, const void *after, int backward,
+		    size_t limit, void **rows, size_t *n);
+	void	(*cell)(void *arg, const void *row, int col, int width,
+		    char *buf, size_t len);
+	attr_t	(*style)(void *arg, const void *row);
+	void	(*details)(void *arg, const void *row, WINDOW *);
+	/* What the list says when it has no row (error: the read failed). */
+	void	(*empty)(void *arg, WINDOW *list, int width, int error);
+	void	(*find)(void *arg, const char *text);
+	const char		*find_title;
+	const char		*find_label;
+	const char	*(*find_text)(void *arg);
+};
+struct pagelist {
+	const struct pagelist_ops *ops;
+	void		*arg;
+	struct view	*view;
+	struct rowbuf	 rb;
+	struct list	 list;
+	int		 error;		/* the last read failed */
+	int		 sort_col;	/* the header's mark (-1: none) */
+	int		 desc;
+	int		 widths[64];	/* the columns' (last draw) */
+};
+/* The list of view v (its view_list); no row read before a reload. */
+void	 pagelist_init(struct pagelist *, struct view *,
+	    const struct pagelist_ops *, void *arg);
+void	 pagelist_free(struct pagelist *);
+/* Count again and read the rows on the screen (after a change): 0 or -1. */
+int	 pagelist_reload(struct pagelist *);
+/* A read of the owner's own failed: the status line says so. */
+void	 pagelist_fail(struct pagelist *);
+/* The row under the cursor, or NULL; its position from 1 (0: none). */
+const void *pagelist_current(const struct pagelist *);
+size_t	 pagelist_row(const struct pagelist *);
+void	 pagelist_draw(struct pagelist *, WINDOW *list, WINDOW *details,
+	    int focused);
+/* The rows a view of a pagelist holds (tests: how many were read). */
+const struct rowbuf *view_rowbuf(struct view *);
+/* Movement, column scroll and Find: VIEW_* flags, VIEW_UNHANDLED for any
+ * other action. */
+int	 pagelist_key(struct pagelist *, enum keys_action);
 
 /* form.c: controls of a dialog and its row of buttons. form.c knows
  * nothing of the dialog stack (dialog.c uses it, not the other way). */
@@ -536,6 +609,7 @@ struct view {
 	int			 opened;
 	struct list		*list;		/* view_list(); NULL: none */
 	struct search		*find;		/* the same */
+	struct pagelist		*pages;		/* pagelist_init(), or NULL */
 };
 
 /* A view's list and, if it finds rows by key, its search: the app then
@@ -557,13 +631,10 @@ extern const struct view_ops view_log_ops;
 const char *view_sites_comm(const struct db_security *);
 int	 view_certs_set_filter(struct view *, const struct dialog_cert_filter *);
 void	 view_certs_sort(struct view *, enum db_cert_sort, int desc);
-size_t	 view_certs_total(struct view *);
-const struct rowbuf *view_certs_rowbuf(struct view *);
 /* The Certificates node's second list, the bulk registration tokens
  * (KA_TOKENS switches): shown or not. */
 void	 view_certs_show_tokens(struct view *, int);
 int	 view_certs_tokens_shown(struct view *);
-const struct rowbuf *view_clients_rowbuf(struct view *);
 
 /* view-tokens.c: the bulk registration tokens, a list inside the
  * Certificates node (all of them: a few per site, never many). */

@@ -6,6 +6,7 @@
  * with the certification path; Block, Unblock, Renew, Export. F8 shows
  * the bulk registration tokens instead (view-tokens.c), and back.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,21 @@ static const struct list_col certs_cols[CC_MAX] = {
 	[CC_STATE] = { "State", NULL, 10, 10, 5, LIST_ELASTIC },
 };
 
+#define CELL(kind, field) \
+	{ PAGELIST_##kind, offsetof(struct db_cert, field) }
+static const struct pagelist_cell certs_cells[CC_MAX] = {
+	[CC_TYPE] = { PAGELIST_OWN, 0 },
+	[CC_ISSUED_TO] = CELL(TEXT, issued_to),
+	[CC_ISSUED_BY] = CELL(TEXT, issued_by),
+	[CC_START] = CELL(DAY, not_before),
+	[CC_EXPIRY] = CELL(DAY, not_after),
+	[CC_BLOCKED] = CELL(YES_NO, blocked),
+	[CC_SITE] = CELL(TEXT, site_code),
+	[CC_THUMB] = CELL(TEXT, thumbprint),
+	[CC_STATE] = CELL(TEXT, state),
+};
+#undef CELL
+
 static const enum db_cert_sort col_sort[CC_SORTABLE] = {
 	DB_CERT_SORT_TYPE, DB_CERT_SORT_ISSUED_TO, DB_CERT_SORT_ISSUED_BY,
 	DB_CERT_SORT_START, DB_CERT_SORT_EXPIRATION, DB_CERT_SORT_BLOCKED,
@@ -44,14 +60,11 @@ static const char *const type_names[] = { NULL, "root", "role", "pki",
 
 struct certs {
 	struct view		*view;
-	struct rowbuf		 rb;
-	struct list		 list;
+	struct pagelist		 pl;
 	struct dialog_cert_filter uf;
 	struct db_cert_filter	 f;
 	enum db_cert_sort	 sort;
 	int			 desc;
-	int			 type_w;	/* Type column width (last draw) */
-	int			 error;
 	/* The details' certification path, read when the selection changes
 	 * or after a reload, not on every repaint. */
 	int64_t			 path_of;	/* certificate id; 0: to be read */
@@ -87,21 +100,25 @@ col_of_sort(enum db_cert_sort s)
 }
 
 static int
-certs_fetch(void *arg, const void *after, int backward, size_t limit,
+certs_count(void *arg, size_t *total)
+{
+	struct certs *c = arg;
+
+	return ehttp_cert_count(app_ehttp(c->view->app), &c->f, total);
+}
+
+static int
+certs_page(void *arg, const void *after, int backward, size_t limit,
     void **rows, size_t *n)
 {
 	struct certs *c = arg;
-	struct ehttp *e = app_ehttp(c->view->app);
 	struct db_cert *v = NULL;
+	int rc;
 
-	if (ehttp_cert_page(e, &c->f, c->sort, backward ? !c->desc : c->desc,
-	    after, limit, &v, n) == -1) {
-		app_status(c->view->app, 1, "Certificates: %s", ehttp_error(e));
-		c->error = 1;
-		return -1;
-	}
+	rc = ehttp_cert_page(app_ehttp(c->view->app), &c->f, c->sort, backward ?
+	    !c->desc : c->desc, after, limit, &v, n);
 	*rows = v;
-	return 0;
+	return rc;
 }
 
 static void
@@ -118,58 +135,22 @@ build_filter(struct certs *c)
 }
 
 static int
-certs_open(struct view *v)
-{
-	struct certs *c;
-
-	c = xcalloc(1, sizeof *c);
-	c->view = v;
-	c->sort = DB_CERT_SORT_EXPIRATION;
-	c->desc = 0;
-	c->type_w = 24;
-	rowbuf_init(&c->rb, sizeof(struct db_cert), certs_fetch, c);
-	c->tokens = tokens_new(v);
-	build_filter(c);
-	v->data = c;
-	return 0;
-}
-
-static void
-certs_close(struct view *v)
-{
-	struct certs *c = v->data;
-
-	rowbuf_clear(&c->rb);
-	tokens_free(c->tokens);
-	free(c);
-}
-
-static int
 certs_reload(struct view *v)
 {
 	struct certs *c = v->data;
-	struct ehttp *e = app_ehttp(v->app);
-	size_t total;
 
 	if (c->show_tokens)
 		return tokens_reload(c->tokens);
-	c->error = 0;
 	c->path_of = 0;
-	if (ehttp_cert_count(e, &c->f, &total) == -1) {
-		app_status(v->app, 1, "Certificates: %s", ehttp_error(e));
-		c->error = 1;
-		return -1;
-	}
-	rowbuf_show(&c->rb, &c->list, total);
-	return 0;
+	return pagelist_reload(&c->pl);
 }
 
 /* After a new filter or sort: from the top. */
 static void
 restart(struct certs *c)
 {
-	rowbuf_clear(&c->rb);
-	c->list.cursor = c->list.top = 0;
+	rowbuf_clear(&c->pl.rb);
+	c->pl.list.cursor = c->pl.list.top = 0;
 	certs_reload(c->view);
 }
 
@@ -194,78 +175,21 @@ view_certs_sort(struct view *v, enum db_cert_sort sort, int desc)
 	restart(c);
 }
 
-size_t
-view_certs_total(struct view *v)
-{
-	struct certs *c = v->data;
-
-	return c->rb.total;
-}
-
-const struct rowbuf *
-view_certs_rowbuf(struct view *v)
-{
-	struct certs *c = v->data;
-
-	return &c->rb;
-}
-
-static const struct db_cert *
-current(struct certs *c)
-{
-	return rowbuf_cursor(&c->rb, &c->list);
-}
-
+/* The Type column (the others are fields: certs_cells). */
 static void
-certs_cell(void *arg, size_t row, int col, char *buf, size_t len)
+certs_cell(void *arg, const void *row, int col, int width, char *buf,
+    size_t len)
 {
-	struct certs *c = arg;
-	const struct db_cert *x = rowbuf_get(&c->rb, row);
+	const struct db_cert *x = row;
 
-	if (x == NULL) {
-		if (col == 0)
-			snprintf(buf, len, "...");
-		return;
-	}
-	switch (col) {
-	case CC_TYPE:
-		snprintf(buf, len, "%s", type_cell(x->type, c->type_w));
-		break;
-	case CC_ISSUED_TO:
-		snprintf(buf, len, "%s", x->issued_to);
-		break;
-	case CC_ISSUED_BY:
-		snprintf(buf, len, "%s", x->issued_by);
-		break;
-	case CC_START:
-		text_day(x->not_before, buf, len);
-		break;
-	case CC_EXPIRY:
-		text_day(x->not_after, buf, len);
-		break;
-	case CC_BLOCKED:
-		snprintf(buf, len, "%s", x->blocked ? "Yes" : "No");
-		break;
-	case CC_SITE:
-		snprintf(buf, len, "%s", x->site_code);
-		break;
-	case CC_THUMB:
-		snprintf(buf, len, "%s", x->thumbprint);
-		break;
-	case CC_STATE:
-		snprintf(buf, len, "%s", x->state);
-		break;
-	}
+	snprintf(buf, len, "%s", type_cell(x->type, width > 0 ? width : 24));
 }
 
 static attr_t
-certs_style(void *arg, size_t row)
+certs_style(void *arg, const void *row)
 {
-	struct certs *c = arg;
-	const struct db_cert *x = rowbuf_get(&c->rb, row);
+	const struct db_cert *x = row;
 
-	if (x == NULL)
-		return crt_attr(CRT_DIM);
 	if (x->blocked)
 		return crt_attr(CRT_ERROR);
 	if (strcmp(x->state, "active") != 0)
@@ -294,15 +218,14 @@ read_path(struct view *v, struct certs *c, const struct db_cert *x)
 }
 
 static void
-certs_details(struct view *v, struct certs *c, WINDOW *w)
+certs_details(void *arg, const void *row, WINDOW *w)
 {
-	const struct db_cert *x = current(c);
+	struct certs *c = arg;
+	const struct db_cert *x = row;
 	char t1[32], t2[32];
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
-	if (x == NULL)
-		return;
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s  %s  (ID %lld, %s%s)",
 	    ehttp_cert_type_title(x->type), x->issued_to, (long long)x->id,
 	    x->state, x->blocked ? ", BLOCKED" : "");
@@ -315,36 +238,97 @@ certs_details(struct view *v, struct certs *c, WINDOW *w)
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Thumbprint %s", x->thumbprint);
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Serial %s", x->serial);
 	if (y < h && c->path_of != x->id)
-		read_path(v, c, x);
+		read_path(c->view, c, x);
 	if (y < h && c->path_ok)
 		text_put(w, y++, 1, width - 2, c->path, (size_t)-1, A_NORMAL);
+}
+
+static void
+certs_empty(void *arg, WINDOW *list, int width, int error)
+{
+	struct certs *c = arg;
+
+	text_put(list, 2, 2, width - 4, c->uf.text[0] || c->uf.type ||
+	    c->uf.site_id || c->uf.active_only || c->uf.blocked_only ||
+	    c->uf.expiring ? "No certificate matches the filter (c clears"
+	    " it)." : "No certificates yet: turn on enhanced HTTP for a"
+	    " site (Sites, Enter).", (size_t)-1, crt_attr(CRT_DIM));
+}
+
+static void
+certs_find(void *arg, const char *text)
+{
+	struct certs *c = arg;
+	struct dialog_cert_filter f = c->uf;
+
+	snprintf(f.text, sizeof f.text, "%s", text);
+	view_certs_set_filter(c->view, &f);
+}
+
+static const char *
+certs_find_text(void *arg)
+{
+	struct certs *c = arg;
+
+	return c->uf.text;
+}
+
+static const struct pagelist_ops certs_list = {
+	.what = "Certificates",
+	.cols = certs_cols,
+	.cells = certs_cells,
+	.ncols = CC_MAX,
+	.row_size = sizeof(struct db_cert),
+	.count = certs_count,
+	.page = certs_page,
+	.cell = certs_cell,
+	.style = certs_style,
+	.details = certs_details,
+	.empty = certs_empty,
+	.find = certs_find,
+	.find_title = "Filter certificates",
+	.find_label = "Issued to, issued by or thumbprint contains:",
+	.find_text = certs_find_text,
+};
+
+static int
+certs_open(struct view *v)
+{
+	struct certs *c;
+
+	c = xcalloc(1, sizeof *c);
+	c->view = v;
+	c->sort = DB_CERT_SORT_EXPIRATION;
+	c->desc = 0;
+	pagelist_init(&c->pl, v, &certs_list, c);
+	c->tokens = tokens_new(v);
+	build_filter(c);
+	v->data = c;
+	return 0;
+}
+
+static void
+certs_close(struct view *v)
+{
+	struct certs *c = v->data;
+
+	pagelist_free(&c->pl);
+	tokens_free(c->tokens);
+	free(c);
 }
 
 static void
 certs_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 {
 	struct certs *c = v->data;
-	int widths[CC_MAX], h, width;
 
 	if (c->show_tokens) {
 		tokens_draw(c->tokens, list, details, focused);
 		return;
 	}
-	getmaxyx(list, h, width);
-	list_set_height(&c->list, h - 1);
-	list_layout(certs_cols, CC_MAX, c->list.hcol, width, widths);
-	c->type_w = widths[CC_TYPE] > 0 ? widths[CC_TYPE] : 24;
-	if (!c->error)
-		rowbuf_ensure(&c->rb, c->list.top, (size_t)(h - 1));
-	list_draw(list, &c->list, certs_cols, CC_MAX, col_of_sort(c->sort),
-	    c->desc, focused, certs_cell, certs_style, c);
-	if (c->list.count == 0)
-		text_put(list, 2, 2, width - 4, c->uf.text[0] || c->uf.type ||
-		    c->uf.site_id || c->uf.active_only || c->uf.blocked_only ||
-		    c->uf.expiring ? "No certificate matches the filter (c clears"
-		    " it)." : "No certificates yet: turn on enhanced HTTP for a"
-		    " site (Sites, Enter).", (size_t)-1, crt_attr(CRT_DIM));
-	certs_details(v, c, details);
+	c->pl.sort_col = col_of_sort(c->sort);
+	c->pl.desc = c->desc;
+	pagelist_draw(&c->pl, list, details, focused);
 }
 
 /* Actions on the selected certificate, re-read by ID first. */
@@ -352,7 +336,7 @@ static int
 selected(struct view *v, struct db_cert *out)
 {
 	struct certs *c = v->data;
-	const struct db_cert *x = current(c);
+	const struct db_cert *x = pagelist_current(&c->pl);
 
 	if (x == NULL)
 		return -1;
@@ -405,19 +389,6 @@ filter_done(struct app *app, const struct dialog_cert_filter *f, void *arg)
 }
 
 static void
-text_done(struct app *app, int result, const char *text, void *arg)
-{
-	struct view *v = arg;
-	struct certs *c = v->data;
-	struct dialog_cert_filter f = c->uf;
-
-	if (result != 0 || text == NULL)
-		return;
-	snprintf(f.text, sizeof f.text, "%s", text);
-	view_certs_set_filter(v, &f);
-}
-
-static void
 sort_done(struct app *app, int result, const char *text, void *arg)
 {
 	struct view *v = arg;
@@ -442,6 +413,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 	const char *items[CC_MAX];
 	char labels[CC_MAX][48];
 	struct box *b;
+	int r;
 
 	if (a == KA_TOKENS) {
 		view_certs_show_tokens(v, !c->show_tokens);
@@ -449,8 +421,8 @@ certs_key(struct view *v, enum keys_action a, int key)
 	}
 	if (c->show_tokens)
 		return tokens_key(c->tokens, a, key);
-	if (list_key(&c->list, a))
-		return VIEW_REDRAW;
+	if ((r = pagelist_key(&c->pl, a)) != VIEW_UNHANDLED)
+		return r;
 	switch (a) {
 	case KA_OPEN:
 		if (selected(v, &x) == 0)
@@ -458,11 +430,6 @@ certs_key(struct view *v, enum keys_action a, int key)
 		return VIEW_REDRAW;
 	case KA_FILTER:
 		dialog_cert_filter(v->app, &c->uf, filter_done, v);
-		return VIEW_REDRAW;
-	case KA_FIND:
-		dialog_prompt_selected(v->app, "Filter certificates", "Issued"
-		    " to, issued by or thumbprint contains:", c->uf.text,
-		    text_done, v);
 		return VIEW_REDRAW;
 	case KA_CLEAR: {
 		struct dialog_cert_filter none;
@@ -559,9 +526,6 @@ certs_key(struct view *v, enum keys_action a, int key)
 		if (selected(v, &x) == 0)
 			dialog_cert_export(v->app, x.id);
 		return VIEW_REDRAW;
-	case KA_RIGHT:
-	case KA_LEFT:
-		return list_hscroll(&c->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
 	default:
 		return VIEW_UNHANDLED;
 	}
@@ -579,12 +543,13 @@ certs_click(struct view *v, int y, int x, int wheel)
 	if (wheel == 0 && y == 0 && w != NULL) {
 		getmaxyx(w, h, width);
 		(void)h;
-		col = list_col_at(certs_cols, CC_MAX, c->list.hcol, width, x);
+		col = list_col_at(certs_cols, CC_MAX, c->pl.list.hcol, width,
+		    x);
 		if (col >= 0 && col < CC_SORTABLE)
 			sort_done(v->app, col, NULL, v);
 		return VIEW_REDRAW;
 	}
-	list_click(&c->list, y, wheel);
+	list_click(&c->pl.list, y, wheel);
 	return VIEW_REDRAW;
 }
 
@@ -616,7 +581,7 @@ certs_where(struct view *v, char *buf, size_t len)
 	if (c->uf.expiring && off < sizeof filt)
 		snprintf(filt + off, sizeof filt - off, " expiring");
 	snprintf(buf, len, "%zu of %zu, by %s %s%s%s",
-	    c->list.count ? c->list.cursor + 1 : 0, c->list.count,
+	    pagelist_row(&c->pl), c->pl.list.count,
 	    col >= 0 ? certs_cols[col].title : "?", c->desc ? "desc" : "asc",
 	    filt[0] ? ", filter:" : "", filt);
 }

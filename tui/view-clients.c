@@ -8,6 +8,7 @@
  * reaches the screen only through text_put(), which shows what is unsafe
  * as '?'.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,25 @@ static const struct list_col clients_cols[KC_MAX] = {
 	[KC_CONTACT] = { "Last contact", "Contact", 16, 16, 0, LIST_ELASTIC },
 };
 
+#define CELL(kind, field) \
+	{ PAGELIST_##kind, offsetof(struct db_client, field) }
+static const struct pagelist_cell clients_cells[KC_MAX] = {
+	[KC_NAME] = CELL(TEXT, name),
+	[KC_SMSID] = CELL(TEXT, smsid),
+	[KC_APPROVAL] = { PAGELIST_OWN, 0 },
+	[KC_BLOCKED] = CELL(YES_NO, blocked),
+	[KC_SITE] = CELL(TEXT, site_code),
+	[KC_REGISTERED] = CELL(DAY, registered),
+	[KC_CONTACT] = { PAGELIST_OWN, 0 },
+};
+#undef CELL
+
 /* The menu's actions, in the order offered. */
 #define CLIENTS_MENU	4
 
 struct clients {
 	struct view		*view;
-	struct rowbuf		 rb;
-	struct list		 list;
-	int			 error;
+	struct pagelist		 pl;
 	int			 automatic;	/* hierarchy approval, last read */
 	/* The client a confirmation or the menu is about, by SMSID: the
 	 * action goes to that client even if the list moved meanwhile. */
@@ -46,7 +58,15 @@ struct clients {
 };
 
 static int
-clients_fetch(void *arg, const void *after, int backward, size_t limit,
+clients_count(void *arg, size_t *total)
+{
+	struct clients *c = arg;
+
+	return ehttp_client_count(app_ehttp(c->view->app), 0, total);
+}
+
+static int
+clients_page(void *arg, const void *after, int backward, size_t limit,
     void **rows, size_t *n)
 {
 	struct clients *c = arg;
@@ -60,116 +80,42 @@ clients_fetch(void *arg, const void *after, int backward, size_t limit,
 		rc = ehttp_client_page_before(e, 0, key, limit, &v, n);
 	else
 		rc = ehttp_client_page(e, 0, key, limit, &v, n);
-	if (rc == -1) {
-		app_status(c->view->app, 1, "Clients: %s", ehttp_error(e));
-		c->error = 1;
-		return -1;
-	}
 	*rows = v;
-	return 0;
-}
-
-static int
-clients_open(struct view *v)
-{
-	struct clients *c;
-
-	c = xcalloc(1, sizeof *c);
-	c->view = v;
-	rowbuf_init(&c->rb, sizeof(struct db_client), clients_fetch, c);
-	view_list(v, &c->list, NULL, NULL, NULL);	/* clicks and wheel */
-	v->data = c;
-	return 0;
-}
-
-static void
-clients_close(struct view *v)
-{
-	struct clients *c = v->data;
-
-	rowbuf_clear(&c->rb);
-	free(c);
+	return rc;
 }
 
 static int
 clients_reload(struct view *v)
 {
 	struct clients *c = v->data;
-	struct ehttp *e = app_ehttp(v->app);
-	size_t total;
 
-	c->error = 0;
-	if (ehttp_client_count(e, 0, &total) == -1 ||
-	    ehttp_hierarchy_approval(e, &c->automatic) == -1) {
-		app_status(v->app, 1, "Clients: %s", ehttp_error(e));
-		c->error = 1;
+	if (ehttp_hierarchy_approval(app_ehttp(v->app), &c->automatic) == -1) {
+		pagelist_fail(&c->pl);
 		return -1;
 	}
-	rowbuf_show(&c->rb, &c->list, total);
-	return 0;
+	return pagelist_reload(&c->pl);
 }
 
-const struct rowbuf *
-view_clients_rowbuf(struct view *v)
-{
-	struct clients *c = v->data;
-
-	return &c->rb;
-}
-
-static const struct db_client *
-current(struct clients *c)
-{
-	return rowbuf_cursor(&c->rb, &c->list);
-}
-
+/* Approval and Last contact (the others are fields: clients_cells). */
 static void
-clients_cell(void *arg, size_t row, int col, char *buf, size_t len)
+clients_cell(void *arg, const void *row, int col, int width, char *buf,
+    size_t len)
 {
-	struct clients *c = arg;
-	const struct db_client *x = rowbuf_get(&c->rb, row);
+	const struct db_client *x = row;
 
-	if (x == NULL) {
-		if (col == 0)
-			snprintf(buf, len, "...");
-		return;
-	}
-	switch (col) {
-	case KC_NAME:
-		snprintf(buf, len, "%s", x->name);
-		break;
-	case KC_SMSID:
-		snprintf(buf, len, "%s", x->smsid);
-		break;
-	case KC_APPROVAL:
+	if (col == KC_APPROVAL)
 		snprintf(buf, len, "%s", x->approved ? "Approved" : "Pending");
-		break;
-	case KC_BLOCKED:
-		snprintf(buf, len, "%s", x->blocked ? "Yes" : "No");
-		break;
-	case KC_SITE:
-		snprintf(buf, len, "%s", x->site_code);
-		break;
-	case KC_REGISTERED:
-		text_day(x->registered, buf, len);
-		break;
-	case KC_CONTACT:
-		if (x->last_contact == 0)
-			snprintf(buf, len, "never");
-		else
-			text_time(x->last_contact, buf, len);
-		break;
-	}
+	else if (x->last_contact == 0)
+		snprintf(buf, len, "never");
+	else
+		text_time(x->last_contact, buf, len);
 }
 
 static attr_t
-clients_style(void *arg, size_t row)
+clients_style(void *arg, const void *row)
 {
-	struct clients *c = arg;
-	const struct db_client *x = rowbuf_get(&c->rb, row);
+	const struct db_client *x = row;
 
-	if (x == NULL)
-		return crt_attr(CRT_DIM);
 	if (x->blocked)
 		return crt_attr(CRT_ERROR);
 	if (!x->approved)
@@ -196,15 +142,13 @@ approved_by(const struct db_client *x, char *buf, size_t len)
 }
 
 static void
-clients_details(struct clients *c, WINDOW *w)
+clients_details(void *arg, const void *row, WINDOW *w)
 {
-	const struct db_client *x = current(c);
+	const struct db_client *x = row;
 	char t1[32], t2[32], by[160];
 	int h, width, y = 0;
 
 	getmaxyx(w, h, width);
-	if (x == NULL)
-		return;
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s  %s%s", x->name, x->smsid,
 	    x->blocked ? "  BLOCKED" : "");
 	approved_by(x, by, sizeof by);
@@ -226,8 +170,9 @@ clients_details(struct clients *c, WINDOW *w)
 
 /* An empty list says how clients get there. */
 static void
-clients_empty(struct clients *c, WINDOW *list, int width)
+clients_empty(void *arg, WINDOW *list, int width, int error)
 {
+	struct clients *c = arg;
 	static const char *const lines[] = {
 		"No clients have registered yet.",
 		"",
@@ -239,7 +184,7 @@ clients_empty(struct clients *c, WINDOW *list, int width)
 	};
 	int y = 2;
 
-	if (c->error) {
+	if (error) {
 		text_put(list, y, 2, width - 4, "The clients could not be read"
 		    " (see the status line; F5 tries again).", (size_t)-1,
 		    crt_attr(CRT_ERROR));
@@ -256,21 +201,47 @@ clients_empty(struct clients *c, WINDOW *list, int width)
 		    (size_t)-1, crt_attr(CRT_DIM));
 }
 
+static const struct pagelist_ops clients_list = {
+	.what = "Clients",
+	.cols = clients_cols,
+	.cells = clients_cells,
+	.ncols = KC_MAX,
+	.row_size = sizeof(struct db_client),
+	.count = clients_count,
+	.page = clients_page,
+	.cell = clients_cell,
+	.style = clients_style,
+	.details = clients_details,
+	.empty = clients_empty,
+};
+
+static int
+clients_open(struct view *v)
+{
+	struct clients *c;
+
+	c = xcalloc(1, sizeof *c);
+	c->view = v;
+	pagelist_init(&c->pl, v, &clients_list, c);
+	v->data = c;
+	return 0;
+}
+
+static void
+clients_close(struct view *v)
+{
+	struct clients *c = v->data;
+
+	pagelist_free(&c->pl);
+	free(c);
+}
+
 static void
 clients_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 {
 	struct clients *c = v->data;
-	int h, width;
 
-	getmaxyx(list, h, width);
-	list_set_height(&c->list, h - 1);
-	if (!c->error)
-		rowbuf_ensure(&c->rb, c->list.top, (size_t)(h - 1));
-	list_draw(list, &c->list, clients_cols, KC_MAX, -1, 0, focused,
-	    clients_cell, clients_style, c);
-	if (c->list.count == 0)
-		clients_empty(c, list, width);
-	clients_details(c, details);
+	pagelist_draw(&c->pl, list, details, focused);
 }
 
 /* The client named by c->pending as it is now; -1 (status says why). */
@@ -369,7 +340,7 @@ static void
 start(struct view *v, enum ehttp_client_action a)
 {
 	struct clients *c = v->data;
-	const struct db_client *x = current(c);
+	const struct db_client *x = pagelist_current(&c->pl);
 
 	if (x == NULL) {
 		app_status(v->app, 1, "No client selected.");
@@ -418,7 +389,7 @@ open_menu(struct view *v)
 		[EHTTP_CLIENT_DELETE] = "Delete...",
 	};
 	struct clients *c = v->data;
-	const struct db_client *x = current(c);
+	const struct db_client *x = pagelist_current(&c->pl);
 	const char *items[CLIENTS_MENU];
 	char title[300];
 
@@ -442,9 +413,10 @@ static int
 clients_key(struct view *v, enum keys_action a, int key)
 {
 	struct clients *c = v->data;
+	int r;
 
-	if (list_key(&c->list, a))
-		return VIEW_REDRAW;
+	if ((r = pagelist_key(&c->pl, a)) != VIEW_UNHANDLED)
+		return r;
 	switch (a) {
 	case KA_OPEN:
 		open_menu(v);
@@ -461,9 +433,6 @@ clients_key(struct view *v, enum keys_action a, int key)
 	case KA_DELETE:
 		start(v, EHTTP_CLIENT_DELETE);
 		return VIEW_REDRAW;
-	case KA_RIGHT:
-	case KA_LEFT:
-		return list_hscroll(&c->list, a) ? VIEW_REDRAW : VIEW_UNHANDLED;
 	default:
 		return VIEW_UNHANDLED;
 	}
@@ -475,7 +444,7 @@ clients_where(struct view *v, char *buf, size_t len)
 	struct clients *c = v->data;
 
 	snprintf(buf, len, "Client %zu of %zu, approval %s",
-	    c->list.count ? c->list.cursor + 1 : 0, c->list.count,
+	    pagelist_row(&c->pl), c->pl.list.count,
 	    c->automatic ? "auto" : "manual");
 }
 

@@ -17,12 +17,40 @@
 #include "xmalloc.h"
 
 
+#define OV_TEXT		512	/* a line's bytes at most, its NUL included */
+#define OV_FIRST_PAGE	32	/* certificates read for the first screen */
+#define OV_PAGE		256	/* and then at a time */
+#define OV_WORK_MS	30	/* and of each tick after it */
+
 struct ov_line {
-	char			 text[512];
+	char			*text;
+	char			*item;		/* its row there: code, FQDN */
 	enum crt_style		 style;
 	enum app_node		 target;	/* the node, or APP_NODE_NONE */
-	char			 item[256];	/* its row there: code, FQDN */
 	int			 expiring;	/* certificates: the filter */
+};
+
+struct ov_lines {
+	struct ov_line		*v;
+	size_t			 n, cap;
+};
+
+/*
+ * The certificates in use that end within 30 days and that nothing will
+ * renew: as many lines as there are (a quarter of a million on a database
+ * of a million certificates), read by a walk a page at a time so that no
+ * screen waits for the whole list. The first read fills the lines shown
+ * as it goes (the first page with the first screen, the rest at the
+ * ticks after it: a line says more is coming); a re-read fills its own
+ * lines and they replace those shown when it is whole.
+ */
+struct ov_alerts {
+	struct ehttp_alert_walk	*walk;		/* a read running; NULL: none */
+	struct ov_lines		 shown;
+	struct ov_lines		 next;		/* a re-read's, until it ends */
+	struct ov_lines		*into;		/* &shown or &next */
+	size_t			 found;		/* alerts in *into */
+	int			 read;		/* a read has ended */
 };
 
 /* Counts of active and blocked certificates come from the database's
@@ -41,10 +69,15 @@ struct ov_counts {
 
 enum ov_recount { OV_KEEP, OV_COUNT, OV_COUNT_EXPIRING };
 
+/* The list: lines[0, at), the alert lines, then lines[at, n) (the alert
+ * lines only where the build put them: has_alerts). */
 struct overview {
 	void		(*build)(struct view *, enum ov_recount);
-	struct ov_line	*v;
-	size_t		 n, cap;
+	int		 sited;		/* the Site server view */
+	struct ov_lines	 lines;
+	size_t		 at;
+	int		 has_alerts;
+	struct ov_alerts al;
 	struct list	 list;
 	struct ov_counts c;
 	int		 need_count;
@@ -102,6 +135,57 @@ site_count(const struct ov_counts *c, int64_t id, char *buf, size_t len)
 }
 
 static void
+lines_clear(struct ov_lines *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		free(ls->v[i].text);
+		free(ls->v[i].item);
+	}
+	ls->n = 0;
+}
+
+static void
+lines_free(struct ov_lines *ls)
+{
+	lines_clear(ls);
+	free(ls->v);
+	ls->v = NULL;
+	ls->cap = 0;
+}
+
+static struct ov_line *
+lines_vadd(struct ov_lines *ls, enum crt_style style, enum app_node target,
+    const char *fmt, va_list ap)
+{
+	struct ov_line *l;
+	char text[OV_TEXT];
+
+	vsnprintf(text, sizeof text, fmt, ap);
+	ls->v = xgrowarray(ls->v, &ls->cap, ls->n, 32, sizeof *ls->v);
+	l = &ls->v[ls->n++];
+	*l = (struct ov_line){ .text = xstrdup(text), .style = style,
+	    .target = target };
+	return l;
+}
+
+static struct ov_line *
+lines_add(struct ov_lines *, enum crt_style, enum app_node, const char *,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static struct ov_line *
+lines_add(struct ov_lines *ls, enum crt_style style, enum app_node target,
+    const char *fmt, ...)
+{
+	struct ov_line *l;
+	va_list ap;
+
+	va_start(ap, fmt);
+	l = lines_vadd(ls, style, target, fmt, ap);
+	va_end(ap);
+	return l;
+}
+
+static void
 add(struct overview *o, enum crt_style style, enum app_node target,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -109,14 +193,10 @@ static void
 add(struct overview *o, enum crt_style style, enum app_node target,
     const char *fmt, ...)
 {
-	struct ov_line *l;
 	va_list ap;
 
-	o->v = xgrowarray(o->v, &o->cap, o->n, 32, sizeof *o->v);
-	l = &o->v[o->n++];
-	*l = (struct ov_line){ .style = style, .target = target };
 	va_start(ap, fmt);
-	vsnprintf(l->text, sizeof l->text, fmt, ap);
+	lines_vadd(&o->lines, style, target, fmt, ap);
 	va_end(ap);
 }
 
@@ -124,7 +204,28 @@ add(struct overview *o, enum crt_style style, enum app_node target,
 static void
 item(struct overview *o, const char *key)
 {
-	snprintf(o->v[o->n - 1].item, sizeof o->v[o->n - 1].item, "%s", key);
+	char buf[256];
+
+	snprintf(buf, sizeof buf, "%s", key);
+	if (buf[0] != '\0')
+		o->lines.v[o->lines.n - 1].item = xstrdup(buf);
+}
+
+static size_t
+rows(const struct overview *o)
+{
+	return o->lines.n + (o->has_alerts ? o->al.shown.n : 0);
+}
+
+/* Row r of the list. */
+static const struct ov_line *
+line(const struct overview *o, size_t r)
+{
+	if (!o->has_alerts || r < o->at)
+		return &o->lines.v[r];
+	if (r - o->at < o->al.shown.n)
+		return &o->al.shown.v[r - o->at];
+	return &o->lines.v[r - o->al.shown.n];
 }
 
 static void build(struct view *, enum ov_recount);
@@ -136,7 +237,8 @@ ov_open(struct view *v)
 	struct overview *o;
 
 	o = xcalloc(1, sizeof *o);
-	o->build = v->ops == &view_sited_ops ? sited_build : build;
+	o->sited = v->ops == &view_sited_ops;
+	o->build = o->sited ? sited_build : build;
 	view_list(v, &o->list, NULL, NULL, NULL);
 	v->data = o;
 	return 0;
@@ -149,26 +251,130 @@ health_style(int health)
 	    health == EHTTP_HEALTH_WARNING ? CRT_WARNING : CRT_ERROR;
 }
 
-/* The certificates in use that end within 30 days and that nothing will
- * renew (each one line); how many. */
-static size_t
-add_alerts(struct overview *o, struct ehttp *e)
+/* ----------------------------------------------------------- alerts */
+
+/* The alert lines went from was to as many as shown now: a line after
+ * them keeps the cursor. */
+static void
+alerts_moved(struct overview *o, size_t was)
+{
+	if (o->has_alerts && o->list.cursor >= o->at + was)
+		o->list.cursor = o->list.cursor - was + o->al.shown.n;
+	list_set_count(&o->list, rows(o));
+}
+
+/* The read ended: its lines are shown (the Site server view says when
+ * there are none). */
+static void
+alerts_end(struct overview *o)
+{
+	ehttp_alert_walk_free(o->al.walk);
+	o->al.walk = NULL;
+	if (o->sited && o->al.found == 0)
+		lines_add(o->al.into, CRT_OK, APP_NODE_NONE, "  None.");
+	if (o->al.into == &o->al.next) {
+		lines_free(&o->al.shown);
+		o->al.shown = o->al.next;
+		memset(&o->al.next, 0, sizeof o->al.next);
+	}
+	o->al.into = NULL;
+	o->al.read = 1;
+}
+
+/* The line a first read ends with until it is whole. */
+static void
+alerts_pending(struct overview *o, int on)
+{
+	struct ov_lines *ls = &o->al.shown;
+
+	if (o->al.into != ls)
+		return;
+	if (on)
+		lines_add(ls, CRT_DIM, APP_NODE_NONE, "  Reading the"
+		    " certificates it cannot renew...");
+	else if (ls->n > o->al.found) {
+		ls->n--;
+		free(ls->v[ls->n].text);
+		free(ls->v[ls->n].item);
+	}
+}
+
+/* One page of the walk: 1 more to read, 0 the read ended (an error
+ * too: its line says it). */
+static int
+alerts_page(struct overview *o, struct ehttp *e, size_t max)
 {
 	struct ehttp_alert *a = NULL;
-	size_t n = 0;
+	struct ov_line *l;
+	size_t n = 0, was = o->al.shown.n;
+	int rc;
 
-	if (ehttp_expiry_alerts(e, 0, &a, &n) == -1) {
-		add(o, CRT_ERROR, APP_NODE_NONE, "  Cannot read the expiring"
-		    " certificates: %s", ehttp_error(e));
-		return 0;
+	alerts_pending(o, 0);
+	if ((rc = ehttp_alert_walk_next(o->al.walk, max, &a, &n)) == -1) {
+		lines_clear(o->al.into);
+		o->al.found = 0;
+		lines_add(o->al.into, CRT_ERROR, APP_NODE_NONE, "  Cannot read"
+		    " the expiring certificates: %s", ehttp_error(e));
 	}
 	for (size_t i = 0; i < n; i++) {
-		add(o, a[i].level == 0 ? CRT_ERROR : CRT_WARNING,
-		    APP_NODE_CERTS, "  %s", a[i].text);
-		o->v[o->n - 1].expiring = 1;
+		l = lines_add(o->al.into, a[i].level == 0 ? CRT_ERROR :
+		    CRT_WARNING, APP_NODE_CERTS, "  %s", a[i].text);
+		l->expiring = 1;
 	}
+	o->al.found += n;
 	free(a);
-	return n;
+	if (rc == 1)
+		alerts_pending(o, 1);
+	else
+		alerts_end(o);
+	alerts_moved(o, was);
+	return rc == 1;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Pages for about budget_ms (one at least): 1 if more remain. */
+static int
+alerts_work(struct overview *o, struct ehttp *e, size_t first, int budget_ms)
+{
+	long start = now_ms();
+	int more;
+
+	if (o->al.walk == NULL)
+		return 0;
+	more = alerts_page(o, e, first);
+	while (more && now_ms() - start < budget_ms)
+		more = alerts_page(o, e, OV_PAGE);
+	return more;
+}
+
+/* Read the alerts again (the first time into the lines shown); a read
+ * already running goes on unless restart. Its first page now, small
+ * enough for the first screen (on a small database it is the whole
+ * list); the rest at the ticks. */
+static void
+alerts_read(struct overview *o, struct ehttp *e, int restart)
+{
+	size_t was = o->al.shown.n;
+
+	if (o->al.walk != NULL) {
+		if (!restart)
+			return;
+		ehttp_alert_walk_free(o->al.walk);
+		lines_clear(o->al.into);
+		alerts_moved(o, was);
+	}
+	o->al.walk = ehttp_alert_walk_new(e, 0);
+	o->al.into = o->al.read ? &o->al.next : &o->al.shown;
+	o->al.found = 0;
+	alerts_work(o, e, OV_FIRST_PAGE, 0);
 }
 
 /* The site server's state: one line; its newest pass in rec. */
@@ -196,7 +402,8 @@ sited_build(struct view *v, enum ov_recount recount)
 	char t[32];
 
 	(void)recount;
-	o->n = 0;
+	lines_clear(&o->lines);
+	o->has_alerts = 0;
 	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Site server (ehttp-sited)");
 	add_sited(o, e, &rec);
 	if (rec.id != 0) {
@@ -210,8 +417,8 @@ sited_build(struct view *v, enum ov_recount recount)
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
 	add(o, CRT_TREE_GROUP, APP_NODE_CERTS, "What it cannot fix: certificates"
 	    " in use that end within 30 days");
-	if (add_alerts(o, e) == 0)
-		add(o, CRT_OK, APP_NODE_NONE, "  None.");
+	o->at = o->lines.n;	/* the alerts, or "None." */
+	o->has_alerts = 1;
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
 	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Its status messages (details:"
 	    " certmgr.log)");
@@ -233,7 +440,7 @@ sited_build(struct view *v, enum ov_recount recount)
 	if (shown == 0)
 		add(o, CRT_DIM, APP_NODE_NONE, "  None.");
 	o->list.cursor = cursor;
-	list_set_count(&o->list, o->n);
+	list_set_count(&o->list, rows(o));
 }
 
 static void
@@ -241,7 +448,10 @@ ov_close(struct view *v)
 {
 	struct overview *o = v->data;
 
-	free(o->v);
+	ehttp_alert_walk_free(o->al.walk);
+	lines_free(&o->lines);
+	lines_free(&o->al.shown);
+	lines_free(&o->al.next);
 	free(o);
 }
 
@@ -258,7 +468,8 @@ build(struct view *v, enum ov_recount recount)
 	time_t now = time(NULL);
 	char t[32], num[16];
 
-	o->n = 0;
+	lines_clear(&o->lines);
+	o->has_alerts = 0;
 	if (ehttp_site_list(e, &sites, &ns) == -1) {
 		add(o, CRT_ERROR, APP_NODE_NONE, "Cannot read the sites: %s",
 		    ehttp_error(e));
@@ -301,7 +512,7 @@ build(struct view *v, enum ov_recount recount)
 			    APP_NODE_CERTS, "  %zu expire%s within %d days.",
 			    o->c.expiring, o->c.expiring == 1 ? "s" : "",
 			    EHTTP_RENEW_DAYS);
-		o->v[o->n - 1].expiring = 1;
+		o->lines.v[o->lines.n - 1].expiring = 1;
 		if (o->c.blocked > 0)
 			add(o, CRT_ERROR, APP_NODE_CERTS, "  %zu blocked.",
 			    o->c.blocked);
@@ -397,7 +608,8 @@ build(struct view *v, enum ov_recount recount)
 		struct db_pass rec;
 
 		add_sited(o, e, &rec);
-		add_alerts(o, e);
+		o->at = o->lines.n;	/* the alerts */
+		o->has_alerts = 1;
 	}
 
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
@@ -418,27 +630,30 @@ build(struct view *v, enum ov_recount recount)
 out:
 	free(sites);
 	o->list.cursor = cursor;
-	list_set_count(&o->list, o->n);
+	list_set_count(&o->list, rows(o));
 }
 
 /* Shown or refreshed on purpose: now with the counts the tally gives,
  * then the expiring ones at the next tick (the first screen does not wait
- * for them). */
+ * for them); the alerts read again from the start. */
 static int
 ov_reload(struct view *v)
 {
 	struct overview *o = v->data;
 
+	alerts_read(o, app_ehttp(v->app), 1);
 	o->build(v, OV_COUNT);
-	o->need_count = 1;
+	o->need_count = !o->sited;
 	return 0;
 }
 
+/* The periodic re-read: the alerts too, unless a read is still running. */
 static int
 ov_poll(struct view *v)
 {
 	struct overview *o = v->data;
 
+	alerts_read(o, app_ehttp(v->app), 0);
 	o->build(v, OV_KEEP);
 	return 0;
 }
@@ -447,12 +662,19 @@ static int
 ov_tick(struct view *v, int *wish)
 {
 	struct overview *o = v->data;
+	int r = VIEW_NONE;
 
-	if (!o->need_count)
-		return VIEW_NONE;
-	o->need_count = 0;
-	build(v, OV_COUNT_EXPIRING);
-	return VIEW_REDRAW;
+	if (o->need_count) {
+		o->need_count = 0;
+		o->build(v, OV_COUNT_EXPIRING);
+		r = VIEW_REDRAW;
+	}
+	if (o->al.walk != NULL) {
+		if (alerts_work(o, app_ehttp(v->app), OV_PAGE, OV_WORK_MS))
+			*wish = 0;
+		r = VIEW_REDRAW;
+	}
+	return r;
 }
 
 static void
@@ -460,7 +682,7 @@ ov_cell(void *arg, size_t row, int col, char *buf, size_t len)
 {
 	struct overview *o = arg;
 
-	snprintf(buf, len, "%s", o->v[row].text);
+	snprintf(buf, len, "%s", line(o, row)->text);
 }
 
 static attr_t
@@ -468,7 +690,7 @@ ov_style(void *arg, size_t row)
 {
 	struct overview *o = arg;
 
-	return crt_attr(o->v[row].style);
+	return crt_attr(line(o, row)->style);
 }
 
 static const struct list_col ov_cols[] = {
@@ -486,16 +708,16 @@ ov_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	    o);
 	getmaxyx(details, h, width);
 	(void)h;
-	if (o->n == 0)
+	if (rows(o) == 0)
 		return;
-	l = &o->v[o->list.cursor];
+	l = line(o, o->list.cursor);
 	text_put(details, 0, 1, width - 2, l->text[0] == ' ' ? l->text + 2 :
 	    l->text, (size_t)-1, crt_attr(l->style));
 	if (l->target != APP_NODE_NONE)
 		text_putf(details, 2, 1, width - 2, crt_attr(CRT_DIM), "Enter:"
 		    " go to %s%s%s.", app_node_label(v->app, l->target),
-		    l->item[0] ? ", " : "",
-		    l->item);
+		    l->item != NULL ? ", " : "",
+		    l->item != NULL ? l->item : "");
 }
 
 static int
@@ -506,8 +728,8 @@ ov_key(struct view *v, enum keys_action a, int key)
 
 	if (list_key(&o->list, a))
 		return VIEW_REDRAW;
-	if (a == KA_OPEN && o->n > 0) {
-		l = &o->v[o->list.cursor];
+	if (a == KA_OPEN && rows(o) > 0) {
+		l = line(o, o->list.cursor);
 		if (l->target == APP_NODE_NONE)
 			return VIEW_NONE;
 		if (l->expiring) {
@@ -526,10 +748,11 @@ ov_key(struct view *v, enum keys_action a, int key)
 }
 
 /* Both views show the same lines; the Site server view has nothing to
- * count after the first screen (no tick). */
+ * count after the first screen, only the alerts to read. */
 #define OVERVIEW_OPS \
 	.scope = KS_OVERVIEW, .open = ov_open, .close = ov_close, \
-	.reload = ov_reload, .draw = ov_draw, .key = ov_key, .poll = ov_poll
+	.reload = ov_reload, .draw = ov_draw, .key = ov_key, .poll = ov_poll, \
+	.tick = ov_tick
 
-const struct view_ops view_overview_ops = { OVERVIEW_OPS, .tick = ov_tick };
+const struct view_ops view_overview_ops = { OVERVIEW_OPS };
 const struct view_ops view_sited_ops = { OVERVIEW_OPS };
