@@ -38,7 +38,7 @@ port=$(( 20000 + ($$ + 7) % 20000 ))
 "$bin/ehttpctl" --db "$db" token new --site P01 --lifetime 600 --out "$dir/bulk.jwt" >/dev/null 2>&1
 "$bin/ehttp-mpd" --db "$db" --system p01.contoso.com --https "127.0.0.1:$port" \
     --http "127.0.0.1:$((port + 1))" --log-dir "$dir/logs" \
-    ${AGENT_WORKERS:+--workers "$AGENT_WORKERS"} --foreground >/dev/null 2>&1 &
+    ${AGENT_WORKERS:+--workers "$AGENT_WORKERS"} ${AGENT_ARGS:-} --foreground >/dev/null 2>&1 &
 mpd=$!
 for i in $(seq 50); do
 	grep -q "MP Control Manager started" "$dir/logs/mpcontrol.log" 2>/dev/null && break

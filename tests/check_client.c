@@ -479,8 +479,16 @@ START_TEST(test_load_register_token_poll)
 	    "d['requests']['poll']['count'] == d['turns'] >= 24");
 	free(out);
 	free(err);
-	n = sh1("sqlite3 '%s' \"SELECT count(*) FROM client WHERE "
-	    "last_contact IS NOT NULL\"", db);
+	/* Written by the agent's committer after its next poll. */
+	n = NULL;
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		free(n);
+		n = sh1("sqlite3 '%s' \"SELECT count(*) FROM client WHERE "
+		    "last_contact IS NOT NULL\"", db);
+		if (strcmp(n, "12") == 0)
+			break;
+		tu_msleep(100);
+	}
 	ck_assert_str_eq(n, "12");
 	free(n);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mp.h"
 #include "mpd-int.h"
@@ -66,6 +67,27 @@ mpd_commit_batch(struct mpd_commit *k, struct mpd_pending **b, size_t n)
 	free(rcs);
 }
 
+static void
+mpd_seen_free(char **seen, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(seen[i]);
+	free(seen);
+}
+
+/* The clients' last contacts: a lost write loses a "last contact" time
+ * only (the next poll writes the next ones). */
+static void
+mpd_commit_contacts(struct mpd_commit *k, char **seen, size_t n)
+{
+	pthread_mutex_lock(&k->db_lock);
+	if (k->e != NULL)
+		(void)ehttp_client_seen(k->e, (const char **)seen, n,
+		    time(NULL));
+	pthread_mutex_unlock(&k->db_lock);
+	mpd_seen_free(seen, n);
+}
+
 static void *
 mpd_commit_main(void *arg)
 {
@@ -73,12 +95,17 @@ mpd_commit_main(void *arg)
 	struct mpd_commit *k = &m->commit;
 	struct mpd_pending *b[MPD_COMMIT_BATCH];
 	struct mpd_msg done = { MPD_MSG_DONE, -1, NULL };
-	size_t n;
+	char **seen;
+	size_t n, nseen;
 
 	for (;;) {
 		pthread_mutex_lock(&k->lock);
-		while (k->head == NULL && !k->stopping)
+		while (k->head == NULL && k->seen == NULL && !k->stopping)
 			pthread_cond_wait(&k->cond, &k->lock);
+		seen = k->seen;
+		nseen = k->nseen;
+		k->seen = NULL;
+		k->nseen = 0;
 		for (n = 0; n < MPD_COMMIT_BATCH && k->head != NULL; n++) {
 			b[n] = k->head;
 			if ((k->head = b[n]->next) == NULL)
@@ -86,8 +113,12 @@ mpd_commit_main(void *arg)
 			b[n]->next = NULL;
 		}
 		pthread_mutex_unlock(&k->lock);
-		if (n == 0)
+		if (seen != NULL)
+			mpd_commit_contacts(k, seen, nseen);
+		if (n == 0 && seen == NULL)
 			break;		/* stopping, and nothing left */
+		if (n == 0)
+			continue;
 		mpd_commit_batch(k, b, n);
 		for (size_t i = 0; i < n; i++) {
 			done.p = b[i];
@@ -156,6 +187,29 @@ mpd_commit_queue(struct mpd *m, struct mpd_pending *p)
 	}
 	pthread_mutex_unlock(&k->lock);
 	return rc;
+}
+
+void
+mpd_commit_seen(struct mpd *m, char **smsids, size_t n)
+{
+	struct mpd_commit *k = &m->commit;
+
+	if (n == 0) {
+		free(smsids);
+		return;
+	}
+	pthread_mutex_lock(&k->lock);
+	if (!k->started || k->stopping || k->seen != NULL) {
+		/* None to write them, or the last ones not written yet (a
+		 * disk slower than the polls): these are dropped. */
+		pthread_mutex_unlock(&k->lock);
+		mpd_seen_free(smsids, n);
+		return;
+	}
+	k->seen = smsids;
+	k->nseen = n;
+	pthread_cond_signal(&k->cond);
+	pthread_mutex_unlock(&k->lock);
 }
 
 void

@@ -121,6 +121,8 @@ struct mpd_commit {
 	pthread_cond_t		 cond;
 	struct mpd_pending	*head;
 	struct mpd_pending	**tail;
+	char			**seen;		/* clients' last contacts */
+	size_t			 nseen;
 	int			 stopping;
 	/* Held while a batch is stored: the main loop takes it to close
 	 * and reopen the handle (a database file replaced). */
@@ -273,6 +275,9 @@ void	 mpd_worker_post(struct mpd_worker *w, const struct mpd_msg *msg);
  */
 int	 mpd_commit_start(struct mpd *, char **cause);
 int	 mpd_commit_queue(struct mpd *, struct mpd_pending *);
+/* The clients a poll's verifier saw (mp_verifier_take_seen): their last
+ * contact written by the committer, off mpd.lock. Takes the list. */
+void	 mpd_commit_seen(struct mpd *, char **smsids, size_t n);
 void	 mpd_commit_stop(struct mpd *);
 void	 mpd_commit_pause(struct mpd *);
 void	 mpd_commit_resume(struct mpd *, int close_db);

@@ -341,8 +341,16 @@ mpd_verifier(struct mpd *m)
 	if (m->verifier == NULL)
 		rc = (m->verifier = mp_verifier_new(m->e, m->fqdn)) == NULL ?
 		    -1 : 0;
-	else
+	else {
+		char **seen;
+		size_t n;
+
+		/* The contacts go to the committer: 25,000 clients' last
+		 * contacts written here would hold every request up. */
+		mp_verifier_take_seen(m->verifier, &seen, &n);
+		mpd_commit_seen(m, seen, n);
 		rc = mp_verifier_reload(m->e, m->verifier);
+	}
 	if (rc == 0) {
 		if (m->verifier_error[0] != '\0')
 			MPD_INFO(m, "Client tokens can be checked again");

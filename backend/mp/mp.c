@@ -136,6 +136,15 @@ mp_verifier_seen(struct mp_verifier *v, const char *smsid)
 	v->seen[v->nseen++] = xstrdup(smsid);
 }
 
+void
+mp_verifier_take_seen(struct mp_verifier *v, char ***smsids, size_t *n)
+{
+	*smsids = v->seen;
+	*n = v->nseen;
+	v->seen = NULL;
+	v->nseen = v->seen_cap = 0;
+}
+
 static void
 seen_free(struct mp_verifier *v)
 {

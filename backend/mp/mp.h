@@ -69,6 +69,11 @@ struct mp_request {
 struct mp_verifier;
 struct mp_verifier *mp_verifier_new(struct ehttp *, const char *mp_fqdn);
 int	 mp_verifier_reload(struct ehttp *, struct mp_verifier *);
+/* The clients seen since the last reload (their last contact, which a
+ * reload writes), handed to the caller to write elsewhere (the agent's
+ * committer, ehttp_client_seen()); the caller frees each and the array. */
+void	 mp_verifier_take_seen(struct mp_verifier *, char ***smsids,
+	    size_t *n);
 void	 mp_verifier_free(struct mp_verifier *);
 
 /* Each: 0 with the answer filled (whatever its status), or -1 (the error
