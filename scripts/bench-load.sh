@@ -13,7 +13,8 @@
 # usage: bench-load.sh BUILD_DIR   (env: CLIENTS=25000 LOAD_SECONDS=60
 #                                   CACHE=~/.cache/ehttp-bench
 #                                   AGENT_WORKERS=N: the agent's --workers,
-#                                   default one a CPU)
+#                                   default one a CPU; AGENT_ARGS: more
+#                                   options, e.g. "--poll 3600")
 set -eu
 bin=$1
 n=${CLIENTS:-25000}
