@@ -75,16 +75,27 @@ mpd_seen_free(char **seen, size_t n)
 	free(seen);
 }
 
-/* The clients' last contacts: a lost write loses a "last contact" time
- * only (the next poll writes the next ones). */
+/*
+ * The clients' last contacts: a lost write loses a "last contact" time
+ * only (the next poll writes the next ones). Written MPD_SEEN_CHUNK to a
+ * transaction: one transaction of 25,000 would hold the database's write
+ * lock long enough for the agent's own write at its poll to wait for it,
+ * with every worker waiting behind the agent.
+ */
+#define MPD_SEEN_CHUNK	500
 static void
 mpd_commit_contacts(struct mpd_commit *k, char **seen, size_t n)
 {
-	pthread_mutex_lock(&k->db_lock);
-	if (k->e != NULL)
-		(void)ehttp_client_seen(k->e, (const char **)seen, n,
-		    time(NULL));
-	pthread_mutex_unlock(&k->db_lock);
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < n; i += MPD_SEEN_CHUNK) {
+		pthread_mutex_lock(&k->db_lock);
+		if (k->e != NULL)
+			(void)ehttp_client_seen(k->e, (const char **)seen + i,
+			    n - i < MPD_SEEN_CHUNK ? n - i : MPD_SEEN_CHUNK,
+			    now);
+		pthread_mutex_unlock(&k->db_lock);
+	}
 	mpd_seen_free(seen, n);
 }
 
