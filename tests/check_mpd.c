@@ -605,6 +605,8 @@ START_TEST(test_enhanced_http_off_and_on)
 	ck_assert_ptr_nonnull(strstr(body, "FQDN=\"" FQDN "\""));
 	ck_assert_ptr_null(strstr(body, "Value=\"1\""));
 	free(body);
+	/* Written just after the port closes: waited for, then once. */
+	ck_assert(wait_log("Stopped serving HTTPS on port", 1));
 	ck_assert_int_eq(log_count("Stopped serving HTTPS on port"), 1);
 	ck_assert_int_ge(log_count("enhanced HTTP is off for site P01"), 1);
 	/* The health check goes on over HTTP. */
@@ -1316,6 +1318,8 @@ START_TEST(test_db_replaced_by_mv)
 	free(sh1("mv '%s' '%s'", aside, db));
 	wait_no_tls();
 	ck_assert_int_eq(log_count("Site database was replaced; reopened"), 1);
+	/* Written just after the port closes: waited for, then once. */
+	ck_assert(wait_log("Stopped serving HTTPS on port", 1));
 	ck_assert_int_eq(log_count("Stopped serving HTTPS on port"), 1);
 	/* The health check goes on over HTTP and is recorded in the new
 	 * file. */

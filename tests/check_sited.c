@@ -103,7 +103,10 @@ role_certs(void)
 static int
 log_records(int t, const char *needle)
 {
-	char *out = sh1("%s -c 'import re,sys\n"
+	/* A log not made yet has no records (the site server makes it at
+	 * its first line). */
+	char *out = sh1("%s -c 'import os,re,sys\n"
+	    "if not os.path.exists(sys.argv[1]): print(0); sys.exit()\n"
 	    "recs = re.findall(r\"<!\\[LOG\\[(.*?)\\]LOG\\]!><time=\\\"[0-9:.+]+\\\""
 	    " date=\\\"[0-9-]+\\\" component=\\\"SMS_CERTIFICATE_MANAGER\\\""
 	    " context=\\\"\\\" type=\\\"([123])\\\" thread=\\\"[0-9]+\\\""
