@@ -139,7 +139,7 @@ struct mpd {
 	 * The database handle, the verifier and what the last poll read
 	 * are written by the main loop only, with the lock held; a worker
 	 * holds it while it reads them or uses the handle (one request at a
-	 * time: a registration's commit is serialised).
+	 * time; registrations are stored by the committer, without it).
 	 */
 	pthread_mutex_t		 lock;
 	pthread_mutex_t		 tls_lock;	/* the tls pointer alone: a

@@ -88,7 +88,6 @@ static int
 mpd_worker_init(struct mpd *m, struct mpd_worker *w)
 {
 	w->m = m;
-	w->pipe[0] = w->pipe[1] = -1;
 	if ((w->base = event_base_new()) == NULL ||
 	    pipe2(w->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
@@ -108,6 +107,10 @@ mpd_workers_start(struct mpd *m, char **cause)
 
 	m->workers = xcalloc(n, sizeof *m->workers);
 	m->nworkers = n;
+	/* Every pipe "none" first: a worker set up after a failed one is
+	 * freed too (mpd_workers_stop), and must not close descriptor 0. */
+	for (int i = 0; i < n; i++)
+		m->workers[i].pipe[0] = m->workers[i].pipe[1] = -1;
 	for (int i = 0; i < n; i++)
 		if (mpd_worker_init(m, &m->workers[i]) == -1) {
 			xasprintf(cause, "cannot set up connection worker %d:"
@@ -140,19 +143,16 @@ mpd_workers_hand(struct mpd *m, struct mpd_listener *l, int fd)
 	struct mpd_worker *w;
 	ssize_t n;
 
-	if (m->nworkers == 0) {		/* not serving yet */
-		close(fd);
-		atomic_fetch_sub(&m->nconns, 1);
-		return -1;
+	if (m->nworkers > 0) {
+		w = &m->workers[m->next_worker++ % (unsigned)m->nworkers];
+		while ((n = write(w->pipe[1], &msg, sizeof msg)) == -1 &&
+		    errno == EINTR)
+			;
+		if (n == (ssize_t)sizeof msg)
+			return 0;
 	}
-	w = &m->workers[m->next_worker++ % (unsigned)m->nworkers];
-	while ((n = write(w->pipe[1], &msg, sizeof msg)) == -1 &&
-	    errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof msg)
-		return 0;
-	/* The worker's pipe is full (thousands of sockets not taken yet):
-	 * this one is closed, as beyond --max-connections. */
+	/* Not serving yet, or the worker's pipe is full (thousands of
+	 * sockets not taken yet): closed, as beyond --max-connections. */
 	close(fd);
 	atomic_fetch_sub(&m->nconns, 1);
 	return -1;
@@ -169,10 +169,8 @@ mpd_workers_stop(struct mpd *m)
 	for (int i = 0; i < m->nworkers; i++) {
 		struct mpd_worker *w = &m->workers[i];
 
-		if (w->started)
+		if (w->started)		/* it closed its connections */
 			pthread_join(w->thread, NULL);
-		else if (w->base != NULL)
-			mpd_conns_free(w);
 		if (w->pipe_ev != NULL)
 			event_free(w->pipe_ev);
 		if (w->base != NULL)

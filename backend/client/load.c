@@ -570,7 +570,6 @@ static int
 load_register(struct loader *L, struct lclient *lc, struct samples *s)
 {
 	struct tls_get_result r = { 0 };
-	struct wire_bytes body = { 0 };
 	struct wire_reply rp = { 0 };
 	char *h, *why = NULL;
 	int rc = -1;
@@ -582,10 +581,9 @@ load_register(struct loader *L, struct lclient *lc, struct samples *s)
 		    lc->name);
 		return -1;
 	}
-	body = lc->reg;
 	xasprintf(&h, "Content-Type: %s\r\n%s", WIRE_CONTENT_TYPE, L->bulk);
 	if (load_send(L, s, K_REG, "CCM_POST", "/ccm_system/request", h,
-	    body.data, body.len, &r) == 0) {
+	    lc->reg.data, lc->reg.len, &r) == 0) {
 		if (wire_reply_decode(r.body, r.body_len, &rp, &why) == -1 ||
 		    rp.status == WIRE_REG_CERT_RESET) {
 			s[K_REG].errors++;
