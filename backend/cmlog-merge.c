@@ -28,6 +28,7 @@ struct merge_file {
 	dev_t			 dev;
 	ino_t			 ino;
 	int			 indexed;	/* the reader is at its end */
+	int			 stepped;	/* indexed more in this step */
 	size_t			 pos;		/* next record to consider */
 	int			 has_head;
 	size_t			 head;		/* record of the head */
@@ -236,8 +237,13 @@ advance(struct cmlog_merge *m, struct merge_file *f, size_t *budget)
 		if (f->pos >= cmlog_reader_count(f->rd)) {
 			if (f->indexed)
 				return 1;	/* at its end */
+			/* One slice a step: its records are got while the
+			 * reader still holds what it read for them. */
+			if (f->stepped)
+				return 0;
 			if (index_more(m, f) == -1)
 				return -1;
+			f->stepped = 1;
 			continue;
 		}
 		if (*budget == 0)
@@ -279,6 +285,8 @@ cmlog_merge_step(struct cmlog_merge *m, size_t budget)
 			return -1;
 		return f->indexed ? 0 : 1;
 	}
+	for (size_t i = 0; i < m->n; i++)
+		m->f[i].stepped = 0;
 	for (;;) {
 		size_t best = (size_t)-1;
 

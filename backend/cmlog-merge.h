@@ -46,8 +46,10 @@ void		 cmlog_merge_set_filter(struct cmlog_merge *,
 		    const struct cmlog_filter *);
 
 /*
- * Merge about budget more records (indexing as needed). 1 if more remains,
- * 0 when every file is indexed and merged, -1 on error (cmlog_merge_error).
+ * Merge about budget more records (indexing as needed, one slice of a file
+ * at most, so that a caller showing the rows gets their records while the
+ * reader holds what it read for them). 1 if more remains, 0 when every
+ * file is indexed and merged, -1 on error (cmlog_merge_error).
  */
 int		 cmlog_merge_step(struct cmlog_merge *, size_t budget);
 

@@ -172,6 +172,11 @@ struct cmlog_reader {
 	 */
 	unsigned char		*wbuf;
 	size_t			 wcap;
+	/* The last window read, kept for cmlog_reader_get(): the file's
+	 * bytes [iwbase, iwbase + iwlen) at wbuf + (iwbase > 0). iwok: the
+	 * file was seen to still hold them (1), not (-1), not asked (0). */
+	size_t			 iwbase, iwlen;
+	int			 iwok;
 	size_t			 base;
 	int			 windowed;
 	int			 bol0;
@@ -1098,6 +1103,7 @@ cmlog_reader_reset(struct cmlog_reader *rd)
 	rd->prefaulted = 0;
 	rd->fetched = 0;
 	rd->glen = 0;
+	rd->iwlen = 0;
 	memset(&rd->cache, 0, sizeof rd->cache);
 	if (rd->enc != CMLOG_ENC_UTF8) {
 		rd->size = 0;
@@ -1844,6 +1850,9 @@ cmlog_reader_scan_in(struct cmlog_reader *rd, const unsigned char *window,
 
 #define CMLOG_FEED_MIN	(1u << 20)	/* least transcoded per round */
 #define CMLOG_WINDOW	(1u << 18)	/* bytes read per window */
+/* A slice's window runs this far past it: the record that crosses the
+ * slice's end is read with it, not again in a window of its own. */
+#define CMLOG_WINDOW_OVER	(CMLOG_WINDOW - CMLOG_READ_SLICE)
 
 /*
  * Index a UTF-8 file by reading it (pread) into one reused window and
@@ -1857,8 +1866,9 @@ static int
 cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 {
 	size_t from = rd->pos, size = rd->size, base, len;
-	size_t wmin = max_bytes != 0 && max_bytes < CMLOG_WINDOW ? max_bytes :
-	    CMLOG_WINDOW, win = wmin;
+	size_t wmin = max_bytes != 0 && max_bytes < CMLOG_WINDOW -
+	    CMLOG_WINDOW_OVER ? max_bytes + CMLOG_WINDOW_OVER : CMLOG_WINDOW;
+	size_t win = wmin;
 	int eof, bol, stopped;
 
 	while (rd->pos < size) {
@@ -1866,6 +1876,7 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 			return 1;
 		base = rd->pos;
 		len = size - base < win ? size - base : win;
+		rd->iwlen = 0;
 		if (rd->wcap < len + 1) {
 			free(rd->wbuf);
 			rd->wbuf = xmalloc(len + 1);
@@ -1875,6 +1886,9 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 		if (cmlog_reader_pread(rd, rd->wbuf, len + (base > 0),
 		    base - (base > 0)) == -1)
 			return -1;
+		rd->iwbase = base;
+		rd->iwlen = len;
+		rd->iwok = 0;
 		bol = base == 0 || rd->wbuf[0] == '\n';
 		eof = base + len >= size;
 		cmlog_reader_scan_in(rd, rd->wbuf + (base > 0), len, base, bol);
@@ -2142,29 +2156,81 @@ cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 }
 
 /*
- * Scan record i (starting at start) in the get window: 0 with s filled
- * in, its offsets in rd->gbuf; 1 where it must be read from the map (not
- * UTF-8, or not a well-formed record: a malformed one's cause looks back
- * to its line's start, which the window may not hold); -1 if the file
- * could not be read.
+ * Does the index's last window hold [start, end) of the file, and does
+ * the file still hold the window? Asked of the file once per window (a
+ * file cut short since is read, and the read says so).
+ */
+static int
+cmlog_reader_in_index_window(struct cmlog_reader *rd, size_t start,
+    size_t end)
+{
+	struct stat st;
+
+	if (rd->iwlen == 0 || start < rd->iwbase ||
+	    end > rd->iwbase + rd->iwlen)
+		return 0;
+	if (rd->iwok == 0)
+		rd->iwok = fstat(rd->fd, &st) == 0 && (uint64_t)st.st_size >=
+		    (uint64_t)(rd->iwbase + rd->iwlen) ? 1 : -1;
+	return rd->iwok == 1;
+}
+
+/*
+ * Scan record i (starting at start) in the index's last window, where it
+ * is (a viewer showing records as it indexes them reads the file once),
+ * or in the get window: 0 with s filled in, its offsets in *win; 1 where
+ * it must be read from the map (not UTF-8, or not a well-formed record: a
+ * malformed one's cause looks back to its line's start, which the window
+ * may not hold); -1 if the file could not be read.
  */
 static int
 cmlog_reader_scan_window(struct cmlog_reader *rd, size_t i, size_t start,
-    struct cmlog_cache *cache, struct cmlog_scan *s)
+    struct cmlog_cache *cache, struct cmlog_scan *s,
+    const unsigned char **win)
 {
-	size_t size = rd->size, end;
+	const unsigned char *w;
+	size_t size = rd->size, end, wbase, wlen;
 
 	if (rd->enc != CMLOG_ENC_UTF8)
 		return 1;
 	end = i + 1 < rd->count ? rd->off[i + 1] : rd->size;
 	if (end <= start)
 		return 1;
-	if (cmlog_reader_fetch(rd, start, end) == -1)
-		return -1;
-	cmlog_reader_scan_in(rd, rd->gbuf, rd->glen, rd->gbase, 1);
-	cmlog_scan_at(rd, cache, NULL, start - rd->gbase, s);
+	if (cmlog_reader_in_index_window(rd, start, end)) {
+		w = rd->wbuf + (rd->iwbase > 0);
+		wbase = rd->iwbase;
+		wlen = rd->iwlen;
+	} else {
+		if (cmlog_reader_fetch(rd, start, end) == -1)
+			return -1;
+		w = rd->gbuf;
+		wbase = rd->gbase;
+		wlen = rd->glen;
+	}
+	cmlog_reader_scan_in(rd, w, wlen, wbase, 1);
+	cmlog_scan_at(rd, cache, NULL, start - wbase, s);
 	cmlog_reader_scan_in(rd, NULL, size, 0, 1);
-	return s->malformed ? 1 : 0;
+	if (s->malformed)
+		return 1;
+	*win = w;
+	return 0;
+}
+
+/* The text of a record got from the index's window, into the get buffer
+ * (the window is read again by the next index call). */
+static const char *
+cmlog_reader_keep_text(struct cmlog_reader *rd, const unsigned char *text,
+    size_t len)
+{
+	if (rd->gcap < len + 1) {
+		free(rd->gbuf);
+		rd->gbuf = xmalloc(len + 1);
+		rd->gcap = len + 1;
+	}
+	rd->glen = 0;		/* it holds no window of the file now */
+	memcpy(rd->gbuf, text, len);
+	rd->gbuf[len] = '\0';
+	return (const char *)rd->gbuf;
 }
 
 int
@@ -2190,11 +2256,10 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 	else
 		line += cmlog_count_nl(m, rd->off[base], start);
 	memset(&cache, 0, sizeof cache);
-	switch (cmlog_reader_scan_window(rd, i, start, &cache, &s)) {
+	switch (cmlog_reader_scan_window(rd, i, start, &cache, &s, &m)) {
 	case -1:
 		return -1;
 	case 0:
-		m = rd->gbuf;
 		break;
 	default:
 		memset(&cache, 0, sizeof cache);
@@ -2223,6 +2288,8 @@ cmlog_reader_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *rec)
 	    m + s.val[CMLOG_A_DATE], s.vlen[CMLOG_A_DATE]);
 	cmlog_copy_field(rec->thread_str, m + s.val[CMLOG_A_THREAD],
 	    s.vlen[CMLOG_A_THREAD]);
+	if (rd->wbuf != NULL && m == rd->wbuf + (rd->iwbase > 0))
+		rec->text = cmlog_reader_keep_text(rd, m + s.text, s.text_len);
 	rec->type = s.type;
 	rec->thread = s.thread;
 	rec->thread_num = s.thread_num;

@@ -95,8 +95,9 @@ char		*cmlog_rolled_name(const char *path);
  * a huge file at once and index the rest in slices. A UTF-8 file is
  * indexed by reading it (pread) in windows of 256 KiB, not through the map
  * (the first touch of a mapped page can cost more than reading it), and
- * cmlog_reader_get() reads its records the same way, a window at a time
- * (a malformed record, and a file in another encoding, from the map).
+ * cmlog_reader_get() reads its records the same way, a window at a time,
+ * or from the last window the index read when it holds them (a malformed
+ * record, and a file in another encoding, from the map).
  *
  * Encodings: UTF-8 with or without a BOM is read in place. UTF-16LE and
  * UTF-16BE with a BOM, UTF-16 without one when the first bytes say so (an
@@ -184,6 +185,13 @@ void		 cmlog_reader_close(struct cmlog_reader *);	/* NULL ok */
  * end, -1 on error.
  */
 int		 cmlog_reader_index(struct cmlog_reader *, size_t max_bytes);
+
+/*
+ * A slice of at most this many bytes of a UTF-8 file is read at once, and
+ * the records of the last one are got from what was read: a viewer that
+ * indexes a slice, then shows its records, reads the file once.
+ */
+#define CMLOG_READ_SLICE	((size_t)252 << 10)
 
 /* Records indexed so far. */
 size_t		 cmlog_reader_count(const struct cmlog_reader *);

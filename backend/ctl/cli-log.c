@@ -18,7 +18,9 @@
 #include "timefmt.h"
 #include "xmalloc.h"
 
-#define LOG_SLICE	((size_t)8 << 20)	/* index 8 MiB at a time */
+/* Index a slice, print its records, go on: a slice this size is read
+ * from the file once, for the index and the records alike. */
+#define LOG_SLICE	CMLOG_READ_SLICE
 #define EVENTS_SHOWN	10
 #define EVENTS_SCANNED	500
 
