@@ -1365,6 +1365,7 @@ cmlog_reader_prefault(struct cmlog_reader *rd)
 }
 
 #define CMLOG_HUGE	((size_t)2 << 20)	/* a huge page */
+#define CMLOG_BUFFER_HUGE	((size_t)128 << 10) /* buffers from here */
 
 /*
  * An index array of n elements keeping its first keep: one of a huge page
@@ -1388,6 +1389,20 @@ cmlog_array(void *old, size_t keep, size_t n, size_t size)
 	return p;
 }
 
+/*
+ * A read buffer for at least n bytes, its size in *cap: one for a window
+ * or more is a huge page (a window faulted in 4 KiB pages cost a fault
+ * per 4 KiB, about as much as reading the window 30 times).
+ */
+static unsigned char *
+cmlog_buffer(unsigned char *old, size_t n, size_t *cap)
+{
+	free(old);
+	*cap = n < CMLOG_BUFFER_HUGE ? n : (n + CMLOG_HUGE - 1) &
+	    ~(CMLOG_HUGE - 1);
+	return cmlog_array(NULL, 0, *cap, 1);
+}
+
 /* Room for need records in the index arrays. */
 static void
 cmlog_reader_reserve(struct cmlog_reader *rd, size_t need)
@@ -1403,6 +1418,10 @@ cmlog_reader_reserve(struct cmlog_reader *rd, size_t need)
 	 */
 	ncap = rd->cap != 0 ? rd->cap * 2 : rd->src_size / 64 > 1024 ?
 	    rd->src_size / 64 : 1024;
+	/* A first size of a sixteenth of a huge page or more is rounded up
+	 * to a whole one, so that the one-byte arrays take huge pages too. */
+	if (rd->cap == 0 && ncap >= CMLOG_HUGE / 16)
+		ncap = (ncap + CMLOG_HUGE - 1) & ~(CMLOG_HUGE - 1);
 	while (ncap < need)
 		ncap *= 2;
 	rd->off = cmlog_array(rd->off, rd->count, ncap, sizeof *rd->off);
@@ -1877,11 +1896,8 @@ cmlog_reader_index_read(struct cmlog_reader *rd, size_t max_bytes)
 		base = rd->pos;
 		len = size - base < win ? size - base : win;
 		rd->iwlen = 0;
-		if (rd->wcap < len + 1) {
-			free(rd->wbuf);
-			rd->wbuf = xmalloc(len + 1);
-			rd->wcap = len + 1;
-		}
+		if (rd->wcap < len + 1)
+			rd->wbuf = cmlog_buffer(rd->wbuf, len + 1, &rd->wcap);
 		/* The byte before the window tells whether it starts a line. */
 		if (cmlog_reader_pread(rd, rd->wbuf, len + (base > 0),
 		    base - (base > 0)) == -1)
@@ -2141,11 +2157,8 @@ cmlog_reader_fetch(struct cmlog_reader *rd, size_t start, size_t end)
 		len = rd->size - base;
 	/* A NUL after the bytes, as the map's zero fill gave a reader that
 	 * (wrongly) took a text for a C string. */
-	if (rd->gcap < len + 1) {
-		free(rd->gbuf);
-		rd->gbuf = xmalloc(len + 1);
-		rd->gcap = len + 1;
-	}
+	if (rd->gcap < len + 1)
+		rd->gbuf = cmlog_buffer(rd->gbuf, len + 1, &rd->gcap);
 	rd->glen = 0;
 	if (cmlog_reader_pread(rd, rd->gbuf, len, base) == -1)
 		return -1;
