@@ -288,8 +288,7 @@ client_load(struct client *c, const struct client_opts *o, int create)
 			return CLIENT_LOCAL;
 	} else {
 		snprintf(c->master, sizeof c->master, "%.*s", (int)len, p);
-		explicit_bzero(p, len);
-		free(p);
+		freezero(p, len);
 	}
 	if (state_read(o, "key.p8", &c->key.data, &c->key.len) != 1 ||
 	    state_read(o, "cert.der", &c->cert.data, &c->cert.len) != 1) {
@@ -557,8 +556,7 @@ client_bulk_header(const struct client_opts *o)
 		return NULL;
 	}
 	xasprintf(&h, "Authorization: Bearer %s\r\n", tok);
-	explicit_bzero(tok, len);
-	free(tok);
+	freezero(tok, len);
 	return h;
 }
 
@@ -743,9 +741,7 @@ token_get(struct client *c)
 		    "Site token" : "CCM token", when);
 	rc = CLIENT_OK;
 out:
-	if (tok != NULL)
-		explicit_bzero(tok, strlen(tok));
-	free(tok);
+	freezero_str(tok);
 	tls_get_result_clear(&r);
 	return rc;
 }
@@ -785,8 +781,7 @@ client_poll(const struct client_opts *o)
 	xasprintf(&h, "Authorization: Bearer %s\r\n", (char *)tok);
 	rc = client_request(o, "GET", "/ccm_system_tokenauth/request", h,
 	    NULL, 0, &r);
-	explicit_bzero(h, strlen(h));
-	free(h);
+	freezero_str(h);
 	if (rc != CLIENT_OK)
 		goto out;
 	if (r.status != 200) {
@@ -795,9 +790,7 @@ client_poll(const struct client_opts *o)
 	}
 	fprintf(o->out, "Poll: HTTP 200 (%zu bytes of policy)\n", r.body_len);
 out:
-	if (tok != NULL)
-		explicit_bzero(tok, len);
-	free(tok);
+	freezero(tok, len);
 	tls_get_result_clear(&r);
 	client_free(&c);
 	return rc;
