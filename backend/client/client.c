@@ -372,6 +372,21 @@ client_refused(const struct client_opts *o, const char *what,
 	return CLIENT_REFUSED;
 }
 
+/* client_request() that wants HTTP 200: another status is a refusal
+ * (client_refused(), CLIENT_REFUSED) with the response still in *r. */
+static int
+client_request_ok(const struct client_opts *o, const char *what,
+    const char *method, const char *path, const char *headers,
+    struct tls_get_result *r)
+{
+	int rc;
+
+	if ((rc = client_request(o, method, path, headers, NULL, 0, r)) ==
+	    CLIENT_OK && r->status != 200)
+		rc = client_refused(o, what, r);
+	return rc;
+}
+
 /* ---------------------------------------------------------- registration */
 
 /* A CryptoAPI signature by the client's key. */
@@ -707,15 +722,11 @@ token_get(struct client *c)
 	}
 	if ((h = client_proof_headers(c)) == NULL)
 		return CLIENT_LOCAL;
-	rc = client_request(o, "GET", o->site_token ?
-	    "/CCM_STS?Type=SiteToken" : "/CCM_STS", h, NULL, 0, &r);
+	rc = client_request_ok(o, "token", "GET", o->site_token ?
+	    "/CCM_STS?Type=SiteToken" : "/CCM_STS", h, &r);
 	free(h);
 	if (rc != CLIENT_OK)
-		return rc;
-	if (r.status != 200) {
-		rc = client_refused(o, "token", &r);
 		goto out;
-	}
 	rc = CLIENT_NETWORK;
 	if (client_token_reply(r.body, r.body_len, &tok, &life) == -1) {
 		client_say(o, "the token reply is not the JSON of a token");
@@ -765,7 +776,7 @@ client_poll(const struct client_opts *o)
 	struct tls_get_result r = { 0 };
 	unsigned char *tok = NULL;
 	char *h;
-	size_t len;
+	size_t len = 0;
 	int rc;
 
 	if ((rc = client_load(&c, o, 0)) != CLIENT_OK)
@@ -779,16 +790,12 @@ client_poll(const struct client_opts *o)
 		goto out;
 	}
 	xasprintf(&h, "Authorization: Bearer %s\r\n", (char *)tok);
-	rc = client_request(o, "GET", "/ccm_system_tokenauth/request", h,
-	    NULL, 0, &r);
+	rc = client_request_ok(o, "poll", "GET",
+	    "/ccm_system_tokenauth/request", h, &r);
 	freezero_str(h);
-	if (rc != CLIENT_OK)
-		goto out;
-	if (r.status != 200) {
-		rc = client_refused(o, "poll", &r);
-		goto out;
-	}
-	fprintf(o->out, "Poll: HTTP 200 (%zu bytes of policy)\n", r.body_len);
+	if (rc == CLIENT_OK)
+		fprintf(o->out, "Poll: HTTP 200 (%zu bytes of policy)\n",
+		    r.body_len);
 out:
 	freezero(tok, len);
 	tls_get_result_clear(&r);
