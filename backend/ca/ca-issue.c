@@ -223,6 +223,16 @@ years_valid(struct ca *ca, int years, time_t *nb, time_t *na)
 	return 0;
 }
 
+/* Every issuance starts so: no error yet, out empty, the master key
+ * checked. 0, or -1 (ca_error()). */
+static int
+issue_begin(struct ca *ca, const char *master, struct ca_issued *out)
+{
+	ca_begin(ca);
+	memset(out, 0, sizeof *out);
+	return ca_master_check(ca, master);
+}
+
 /* s (a site code, a client's name) fits a CN: 0, or -1 (ca_error()). */
 static int
 cn_check(struct ca *ca, const char *what, const char *s)
@@ -317,9 +327,7 @@ ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
 	X509_NAME *name = NULL;
 	int rc = -1;
 
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	if (ca_master_check(ca, master) == -1 ||
+	if (issue_begin(ca, master, out) == -1 ||
 	    cn_check(ca, "site code", site_code) == -1 ||
 	    ca_keygen(ca, alg, &nk) == -1)
 		goto out;
@@ -528,9 +536,7 @@ ca_leaf_issue(struct ca *ca, const struct ca_signer *s, const char *fqdn,
 {
 	char host[CA_FQDN_MAX + 1];
 
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	if (ca_master_check(ca, master) == -1 ||
+	if (issue_begin(ca, master, out) == -1 ||
 	    ca_fqdn_check(ca, fqdn, host) == -1)
 		return -1;
 	return leaf_issue(ca, s, alg, master, role_leaf_profile, host, out);
@@ -555,9 +561,7 @@ int
 ca_token_issue(struct ca *ca, const struct ca_signer *s,
     const char *site_code, const char *master, struct ca_issued *out)
 {
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	if (ca_master_check(ca, master) == -1 ||
+	if (issue_begin(ca, master, out) == -1 ||
 	    cn_check(ca, "site code", site_code) == -1)
 		return -1;
 	/* Tokens are RS256 whatever the site's key algorithm. */
@@ -774,9 +778,7 @@ ca_client_cert_create(struct ca *ca, const char *name, const char *master,
 	X509_NAME *xn = NULL;
 	int rc = -1;
 
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	if (ca_master_check(ca, master) == -1 ||
+	if (issue_begin(ca, master, out) == -1 ||
 	    cn_check(ca, "client name", name) == -1)
 		goto out;
 	for (const char *p = name; *p != '\0'; p++)
