@@ -360,8 +360,7 @@ ehttp_cert_key_pem(struct ehttp *e, int64_t id, char **pem, size_t *len)
 	else
 		*len = strlen(*pem);
 	ca_free(ca);
-	explicit_bzero(key, klen);
-	free(key);
+	freezero(key, klen);
 	if (rc == 0)
 		return 0;
 failed:
@@ -437,34 +436,19 @@ ehttp_cert_block(struct ehttp *e, int64_t id, int blocked)
 }
 
 /* Only the certificate in use: never a superseded, revoked or pending one,
- * nor a role certificate under a blocked root. */
-/* ehttp_fail() for a refusal: 0. */
-static int
-refuse(struct ehttp *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-refuse(struct ehttp *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->err, sizeof e->err, fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
+ * nor a role certificate under a blocked root. 1; 0, refused (the reason
+ * in ehttp_error()); -1. */
 static int
 renew_check(struct ehttp *e, const struct db_cert *c)
 {
 	struct db_cert cur, root;
+	char why[256];
 	int rc = 0;
 
 	if (strcmp(c->type, "pki") == 0)
-		return refuse(e, "%s issued to %s (thumbprint %s): a PKI"
-		    " certificate is renewed by its own CA; import the new one",
-		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint);
-	if (strcmp(c->state, "active") != 0) {
+		snprintf(why, sizeof why, ": a PKI certificate is renewed by its"
+		    " own CA; import the new one");
+	else if (strcmp(c->state, "active") != 0) {
 		if (strcmp(c->type, "root") == 0 ||
 		    strcmp(c->type, "token") == 0)
 			rc = db_cert_site_current(e->db, c->site_id, c->type,
@@ -473,24 +457,25 @@ renew_check(struct ehttp *e, const struct db_cert *c)
 			rc = db_cert_active(e->db, c->system_id, c->type, &cur);
 		if (rc == -1)
 			return ehttp_fail_db(e);
-		return refuse(e, "%s issued to %s (thumbprint %s) is %s:"
-		    " only the certificate in use can be renewed%s%s%s",
-		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint,
-		    c->state, rc == 1 ? " (the one in use is thumbprint " : "",
+		snprintf(why, sizeof why, " is %s: only the certificate in use"
+		    " can be renewed%s%s%s", c->state,
+		    rc == 1 ? " (the one in use is thumbprint " : "",
 		    rc == 1 ? cur.thumbprint : "", rc == 1 ? ")" : "");
-	}
-	if (strcmp(c->type, "role") == 0 || strcmp(c->type, "token") == 0) {
+	} else if (strcmp(c->type, "role") == 0 ||
+	    strcmp(c->type, "token") == 0) {
 		if ((rc = db_cert_current_root(e->db, c->site_id, &root)) == -1)
 			return ehttp_fail_db(e);
-		if (rc == 1 && root.blocked)
-			return refuse(e, "%s issued to %s (thumbprint %s):"
-			    " the SMS Issuing root of site %s (thumbprint %s) is"
-			    " blocked and issues nothing; renew the root"
-			    " (ehttpctl cert renew %s)", ehttp_cert_type_title(
-			    c->type), c->issued_to, c->thumbprint, c->site_code,
-			    root.thumbprint, root.thumbprint);
-	}
-	return 1;
+		if (rc == 0 || !root.blocked)
+			return 1;
+		snprintf(why, sizeof why, ": the SMS Issuing root of site %s"
+		    " (thumbprint %s) is blocked and issues nothing; renew the"
+		    " root (ehttpctl cert renew %s)", c->site_code,
+		    root.thumbprint, root.thumbprint);
+	} else
+		return 1;
+	ehttp_fail(e, "%s issued to %s (thumbprint %s)%s",
+	    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint, why);
+	return 0;
 }
 
 int
@@ -715,12 +700,8 @@ ehttp_cert_import_pki(struct ehttp *e, const char *fqdn, const char *cert_path,
 out:
 	ca_pki_clear(&p);
 	ca_free(ca);
-	if (key != NULL)
-		explicit_bzero(key, klen);
-	if (cert != NULL)
-		explicit_bzero(cert, clen);	/* may hold the key too */
-	free(key);
-	free(cert);
+	freezero(key, klen);
+	freezero(cert, clen);	/* may hold the key too */
 	free(chain);
 	free(rd);
 	db_blobs_free(roots, nr);

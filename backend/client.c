@@ -366,8 +366,7 @@ ehttp_bulk_token_new(struct ehttp *e, int64_t site_id, long minutes,
 		goto failed;
 	return 0;
 failed:
-	explicit_bzero(*token, strlen(*token));
-	free(*token);
+	freezero_str(*token);
 	*token = NULL;
 	return -1;
 }

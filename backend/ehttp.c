@@ -346,9 +346,7 @@ ehttp_master(struct ehttp *e, int create)
 out:
 	if (rc == NULL)
 		explicit_bzero(e->master, sizeof e->master);
-	if (key != NULL)
-		explicit_bzero(key, klen);
-	free(key);
+	freezero(key, klen);
 	free(der);
 	ca_free(ca);
 	return rc;

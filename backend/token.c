@@ -90,9 +90,7 @@ ehttp_token_key_open(struct ehttp *e, int64_t site_id,
 	rc = 1;
 out:
 	ehttp_token_key_close(k);
-	if (key != NULL)
-		explicit_bzero(key, klen);
-	free(key);
+	freezero(key, klen);
 	free(der);
 	ca_free(ca);
 	return rc;

@@ -189,11 +189,7 @@ int
 db_cert_site_current(struct db *db, int64_t site_id, const char *type,
     struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_SITE_CURRENT);
-
-	db_bind_int64(db, st, 1, site_id);
-	db_bind_text(db, st, 2, type, -1, SQLITE_STATIC);
-	return cert_one(db, st, c);
+	return cert_one(db, db_stmt_id_text(db, ST_CERT_SITE_CURRENT, site_id, type), c);
 }
 
 int
@@ -212,11 +208,7 @@ int
 db_cert_active(struct db *db, int64_t system_id, const char *type,
     struct db_cert *c)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_ACTIVE);
-
-	db_bind_int64(db, st, 1, system_id);
-	db_bind_text(db, st, 2, type, -1, SQLITE_STATIC);
-	return cert_one(db, st, c);
+	return cert_one(db, db_stmt_id_text(db, ST_CERT_ACTIVE, system_id, type), c);
 }
 
 int

@@ -29,6 +29,9 @@ enum db_stmt {
 	ST_CLIENT_BLOCKED, ST_CLIENT_SEEN, ST_CLIENT_APPROVE, ST_CLIENT_BLOCK,
 	ST_CLIENT_DELETE,
 	ST_BULK_INSERT, ST_BULK_GET, ST_BULK_LIST, ST_BULK_BLOCK, ST_BULK_USED,
+	ST_ROOTS_OUT,
+	ST_RENEW_GET, ST_RENEW_SET, ST_NOTICE_INSERT, ST_SYS_UNCOVERED,
+	ST_PASS_INSERT, ST_PASS_TRIM, ST_PASS_END, ST_PASS_LAST,
 	ST_MAX
 };
 
@@ -119,6 +122,9 @@ void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);
 /* The statement (db_stmt()) with its parameter 1 bound to key. */
 sqlite3_stmt	*db_stmt_id(struct db *, enum db_stmt, int64_t key);
 sqlite3_stmt	*db_stmt_text(struct db *, enum db_stmt, const char *key);
+/* The statement with its parameters 1 and 2 bound to id and text. */
+sqlite3_stmt	*db_stmt_id_text(struct db *, enum db_stmt, int64_t id,
+		    const char *text);
 
 /*
  * A record (a struct) as a row fills it: column i of the row goes to the

@@ -117,11 +117,8 @@ db_trusted_root_ders(struct db *db, int64_t site_id, struct db_blob **v,
 int
 db_trusted_root_delete(struct db *db, int64_t site_id, const char *thumbprint)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_TRUST_DELETE);
-
-	db_bind_int64(db, st, 1, site_id);
-	db_bind_text(db, st, 2, thumbprint, -1, SQLITE_STATIC);
-	if (db_step_done(db, st, "removing the trusted root CA") == -1)
+	if (db_step_done(db, db_stmt_id_text(db, ST_TRUST_DELETE, site_id,
+	    thumbprint), "removing the trusted root CA") == -1)
 		return -1;
 	return sqlite3_changes(db->h) > 0 ? 1 : 0;
 }
@@ -130,18 +127,6 @@ int
 db_site_roots_out(struct db *db, int64_t site_id, struct db_blob **v,
     size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (db_prepare(db, "SELECT d.der FROM cert r JOIN cert_der d ON"
-	    " d.cert_id = r.id WHERE r.site_id = ?1 AND r.type = 'root' AND"
-	    " r.blocked = 0 AND (r.state = 'active' OR (r.state = 'superseded'"
-	    " AND EXISTS (SELECT 1 FROM cert c WHERE c.issuer_id = r.id AND"
-	    " c.state = 'active'))) ORDER BY r.state = 'active' DESC, r.id DESC",
-	    &st, "reading the roots handed out") == -1)
-		return -1;
-	db_bind_int64(db, st, 1, site_id);
-	rc = blobs_read(db, st, v, n, "reading the roots handed out");
-	sqlite3_finalize(st);
-	return rc;
+	return blobs_read(db, db_stmt_id(db, ST_ROOTS_OUT, site_id), v, n,
+	    "reading the roots handed out");
 }

@@ -449,6 +449,36 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " thumbprint = upper(?2)",
 	[ST_AGENT_LIST] = "SELECT " AGENT_COLS " WHERE ?1 = 0 OR y.site_id = ?1"
 	    " ORDER BY y.fqdn",
+	/* db_site_roots_out() (db.h) */
+	[ST_ROOTS_OUT] = "SELECT d.der FROM cert r JOIN cert_der d ON"
+	    " d.cert_id = r.id WHERE r.site_id = ?1 AND r.type = 'root' AND"
+	    " r.blocked = 0 AND (r.state = 'active' OR (r.state = 'superseded'"
+	    " AND EXISTS (SELECT 1 FROM cert c WHERE c.issuer_id = r.id AND"
+	    " c.state = 'active'))) ORDER BY r.state = 'active' DESC, r.id DESC",
+	/* The site server's (db-sited.c). */
+	[ST_RENEW_GET] = "SELECT coalesce(max(renew_days), 0) FROM"
+	    " site_renewal WHERE site_id = ?1",
+	[ST_RENEW_SET] = "INSERT INTO site_renewal (site_id, renew_days)"
+	    " VALUES (?1, ?2) ON CONFLICT (site_id) DO UPDATE SET"
+	    " renew_days = ?2",
+	[ST_NOTICE_INSERT] = "INSERT INTO notice (kind, object_id, level, time)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[ST_SYS_UNCOVERED] = "SELECT y.id FROM site_system y WHERE"
+	    " y.site_id = ?1"
+	    " AND EXISTS (SELECT 1 FROM role r WHERE r.system_id = y.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM cert c WHERE c.system_id = y.id"
+	    " AND c.state = 'active' AND (c.type = 'role' OR (c.type = 'pki'"
+	    " AND c.blocked = 0 AND c.not_before <= ?2 AND c.not_after >= ?2)))"
+	    " ORDER BY y.id",
+	[ST_PASS_INSERT] = "INSERT INTO sited_pass (host, pid, started)"
+	    " VALUES (?1, ?2, ?3)",
+	[ST_PASS_TRIM] = "DELETE FROM sited_pass WHERE id <= ?1",
+	[ST_PASS_END] = "UPDATE sited_pass SET finished = ?2, next = ?3,"
+	    " checked = ?4, renewed = ?5, failed = ?6, warnings = ?7,"
+	    " summary = ?8 WHERE id = ?1",
+	[ST_PASS_LAST] = "SELECT id, host, pid, started, finished, next,"
+	    " checked, renewed, failed, warnings, summary FROM sited_pass"
+	    " ORDER BY id DESC LIMIT 1",
 };
 
 /*
@@ -549,6 +579,16 @@ db_stmt_text(struct db *db, enum db_stmt which, const char *key)
 	sqlite3_stmt *st = db_stmt(db, which);
 
 	db_bind_text(db, st, 1, key, -1, SQLITE_STATIC);
+	return st;
+}
+
+sqlite3_stmt *
+db_stmt_id_text(struct db *db, enum db_stmt which, int64_t id,
+    const char *text)
+{
+	sqlite3_stmt *st = db_stmt_id(db, which, id);
+
+	db_bind_text(db, st, 2, text, -1, SQLITE_STATIC);
 	return st;
 }
 
@@ -1439,11 +1479,8 @@ int
 db_role_get(struct db *db, int64_t system_id, const char *role,
     struct db_role *r)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_ROLE_GET);
-
-	db_bind_int64(db, st, 1, system_id);
-	db_bind_text(db, st, 2, role, -1, SQLITE_STATIC);
-	return db_read_one(db, st, &role_rec, r, "reading a role");
+	return db_read_one(db, db_stmt_id_text(db, ST_ROLE_GET, system_id,
+	    role), &role_rec, r, "reading a role");
 }
 
 int

@@ -730,6 +730,18 @@ mpd_conn_wait(struct mpd_conn *c)
 	mpd_conn_arm(c, MPD_CONN_WAIT, MPD_HTTP_WRITE_S);
 }
 
+/* After mpd_conn_request() or mpd_conn_body() said rc: 1 if c reads no
+ * more for now (-1: it closes after the reply; 2: it waits), else 0. */
+static int
+mpd_conn_stop_reading(struct mpd_conn *c, int rc)
+{
+	if (rc == -1)
+		mpd_conn_close_after_reply(c);
+	else if (rc == 2)
+		mpd_conn_wait(c);
+	return rc == -1 || rc == 2;
+}
+
 void
 mpd_conn_registered(struct mpd_pending *p)
 {
@@ -788,14 +800,8 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 			evbuffer_remove(in, body, c->body_len);
 			rc = mpd_conn_body(c, body, c->body_len);
 			free(body);
-			if (rc == -1) {
-				mpd_conn_close_after_reply(c);
+			if (mpd_conn_stop_reading(c, rc))
 				return;
-			}
-			if (rc == 2) {
-				mpd_conn_wait(c);
-				return;
-			}
 			mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
 			continue;
 		}
@@ -840,14 +846,8 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 		c->scanned = 0;
 		rc = mpd_conn_request(c, block);
 		free(block);
-		if (rc == -1) {
-			mpd_conn_close_after_reply(c);
+		if (mpd_conn_stop_reading(c, rc))
 			return;
-		}
-		if (rc == 2) {
-			mpd_conn_wait(c);
-			return;
-		}
 		/* The body, or the next request's headers: a new deadline. */
 		mpd_conn_arm(c, rc == 1 ? MPD_CONN_BODY : MPD_CONN_HEADERS,
 		    c->m->cfg.header_s);

@@ -223,50 +223,89 @@ years_valid(struct ca *ca, int years, time_t *nb, time_t *na)
 	return 0;
 }
 
-int
-ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
-    const char *master, struct ca_issued *out)
+/* Every issuance starts so: no error yet, out empty, the master key
+ * checked. 0, or -1 (ca_error()). */
+static int
+issue_begin(struct ca *ca, const char *master, struct ca_issued *out)
 {
-	struct ca_newkey nk = { 0 };
-	ASN1_OCTET_STRING *ski = NULL;
-	X509_NAME *name = NULL;
+	ca_begin(ca);
+	memset(out, 0, sizeof *out);
+	return ca_master_check(ca, master);
+}
+
+/* s (a site code, a client's name) fits a CN: 0, or -1 (ca_error()). */
+static int
+cn_check(struct ca *ca, const char *what, const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > CA_CN_MAX) {
+		ca_seterr(ca, "%s must be 1 to %d characters", what, CA_CN_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* A site's certificate name, as the root's and the token signing leaf's:
+ * DER order OU=<site code>, CN=cn; printed most specific first
+ * (CN=SMS Issuing,OU=P01). */
+static int
+site_name_add(struct ca *ca, X509_NAME *name, const char *site_code,
+    const char *cn)
+{
+	if (X509_NAME_add_entry_by_NID(name, NID_organizationalUnitName,
+	    MBSTRING_UTF8, (const unsigned char *)site_code, -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0) != 1) {
+		ca_sslerr(ca, "cannot make the name %s for site '%s'", cn,
+		    site_code);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What differs between the self-signed certificates (the root, a
+ * client's own): the key, the name and the extensions of the profile
+ * (root_profile, client_profile). The rest (name as issuer and subject,
+ * whole years from now, serial, signature with its own key) is
+ * self_issue()'s, the same for both.
+ */
+typedef int (*self_profile_fn)(struct ca *, X509 *);
+
+static int
+self_issue(struct ca *ca, const struct ca_newkey *nk, const X509_NAME *name,
+    int years, self_profile_fn profile, const char *master,
+    struct ca_issued *out)
+{
 	struct ca_rnd rnd;
 	X509 *x = NULL;
 	time_t nb, na;
 	int rc = -1;
 
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	if (ca_master_check(ca, master) == -1)
-		goto out;
-	if (site_code == NULL || *site_code == '\0' ||
-	    strlen(site_code) > CA_CN_MAX) {
-		ca_seterr(ca, "site code must be 1 to %d characters",
-		    CA_CN_MAX);
-		goto out;
-	}
-	if (ca_keygen(ca, alg, &nk) == -1 || ca_rnd_draw(ca, &rnd) == -1)
-		goto out;
-
-	/* DER order OU, CN; printed most specific first: CN=SMS Issuing,OU=P01 */
-	if ((name = X509_NAME_new()) == NULL ||
-	    X509_NAME_add_entry_by_NID(name, NID_organizationalUnitName,
-	    MBSTRING_UTF8, (const unsigned char *)site_code, -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
-	    (const unsigned char *)"SMS Issuing", -1, -1, 0) != 1) {
-		ca_sslerr(ca, "cannot make root name for site '%s'", site_code);
-		goto out;
-	}
-
-	if (years_valid(ca, CA_ROOT_YEARS, &nb, &na) == -1)
-		goto out;
-
-	if ((x = ca_x509_start(ca, &nk, name, nb, na, &rnd)) == NULL)
+	memset(&rnd, 0, sizeof rnd);
+	if (ca_rnd_draw(ca, &rnd) == -1 ||
+	    years_valid(ca, years, &nb, &na) == -1 ||
+	    (x = ca_x509_start(ca, nk, name, nb, na, &rnd)) == NULL)
 		goto out;
 	if (X509_set_subject_name(x, name) != 1) {
-		ca_sslerr(ca, "cannot set root name");
+		ca_sslerr(ca, "cannot set the certificate's name");
 		goto out;
 	}
+	if (profile(ca, x) == -1 || ca_sign(ca, x, nk->pk) == -1)
+		goto out;
+	rc = ca_issued_fill(ca, x, nk, master, &rnd, out);
+out:
+	X509_free(x);
+	OPENSSL_cleanse(&rnd, sizeof rnd);
+	return rc;
+}
+
+/* The root: a CA, its key identifier as SKI and AKI. */
+static int
+root_profile(struct ca *ca, X509 *x)
+{
+	ASN1_OCTET_STRING *ski = NULL;
+	int rc = -1;
+
 	if (ca_ext_conf(ca, x, NID_basic_constraints,
 	    "critical,CA:TRUE") == -1 ||
 	    ca_ext_conf(ca, x, NID_key_usage,
@@ -274,15 +313,35 @@ ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
 	    ca_ext_ski(ca, x, &ski) == -1 ||
 	    ca_ext_aki(ca, x, ski) == -1)
 		goto out;
-	if (ca_sign(ca, x, nk.pk) == -1)
-		goto out;
-	rc = ca_issued_fill(ca, x, &nk, master, &rnd, out);
+	rc = 0;
 out:
 	ASN1_OCTET_STRING_free(ski);
-	X509_free(x);
+	return rc;
+}
+
+int
+ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
+    const char *master, struct ca_issued *out)
+{
+	struct ca_newkey nk = { 0 };
+	X509_NAME *name = NULL;
+	int rc = -1;
+
+	if (issue_begin(ca, master, out) == -1 ||
+	    cn_check(ca, "site code", site_code) == -1 ||
+	    ca_keygen(ca, alg, &nk) == -1)
+		goto out;
+	if ((name = X509_NAME_new()) == NULL) {
+		ca_sslerr(ca, "cannot make the root's name");
+		goto out;
+	}
+	if (site_name_add(ca, name, site_code, "SMS Issuing") == -1)
+		goto out;
+	rc = self_issue(ca, &nk, name, CA_ROOT_YEARS, root_profile, master,
+	    out);
+out:
 	X509_NAME_free(name);
 	ca_newkey_free(&nk);
-	OPENSSL_cleanse(&rnd, sizeof rnd);
 	return rc;
 }
 
@@ -477,9 +536,7 @@ ca_leaf_issue(struct ca *ca, const struct ca_signer *s, const char *fqdn,
 {
 	char host[CA_FQDN_MAX + 1];
 
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	if (ca_master_check(ca, master) == -1 ||
+	if (issue_begin(ca, master, out) == -1 ||
 	    ca_fqdn_check(ca, fqdn, host) == -1)
 		return -1;
 	return leaf_issue(ca, s, alg, master, role_leaf_profile, host, out);
@@ -491,19 +548,10 @@ static int
 token_leaf_profile(struct ca *ca, X509 *x, const struct ca_signer *s,
     const struct ca_newkey *nk, const void *arg)
 {
-	const char *site_code = arg;
-	X509_NAME *name = X509_get_subject_name(x);
-
 	(void)nk;
-	if (X509_NAME_add_entry_by_NID(name, NID_organizationalUnitName,
-	    MBSTRING_UTF8, (const unsigned char *)site_code, -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
-	    (const unsigned char *)CA_TOKEN_CN, -1, -1, 0) != 1) {
-		ca_sslerr(ca, "cannot make the token signing name for site"
-		    " '%s'", site_code);
-		return -1;
-	}
-	if (ca_ext_add(ca, x, s->ext_bc) == -1 ||
+	if (site_name_add(ca, X509_get_subject_name(x), arg,
+	    CA_TOKEN_CN) == -1 ||
+	    ca_ext_add(ca, x, s->ext_bc) == -1 ||
 	    ca_ext_add(ca, x, s->ext_ku_sign) == -1)
 		return -1;
 	return 0;
@@ -513,16 +561,9 @@ int
 ca_token_issue(struct ca *ca, const struct ca_signer *s,
     const char *site_code, const char *master, struct ca_issued *out)
 {
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	if (ca_master_check(ca, master) == -1)
+	if (issue_begin(ca, master, out) == -1 ||
+	    cn_check(ca, "site code", site_code) == -1)
 		return -1;
-	if (site_code == NULL || *site_code == '\0' ||
-	    strlen(site_code) > CA_CN_MAX) {
-		ca_seterr(ca, "site code must be 1 to %d characters",
-		    CA_CN_MAX);
-		return -1;
-	}
 	/* Tokens are RS256 whatever the site's key algorithm. */
 	return leaf_issue(ca, s, CA_KEY_RSA2048, master, token_leaf_profile,
 	    site_code, out);
@@ -716,34 +757,36 @@ out:
 
 /* ------------------------------------------------------------------ client */
 
+/* A client's own: a key for signing and encryption, SKI, no AKI. */
+static int
+client_profile(struct ca *ca, X509 *x)
+{
+	if (ca_ext_conf(ca, x, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment") == -1 ||
+	    ca_ext_conf(ca, x, NID_ext_key_usage,
+	    CA_EKU_SMS_ENCRYPTION "," CA_EKU_SMS_SIGNING) == -1 ||
+	    ca_ext_ski(ca, x, NULL) == -1)
+		return -1;
+	return 0;
+}
+
 int
 ca_client_cert_create(struct ca *ca, const char *name, const char *master,
     struct ca_issued *out)
 {
 	struct ca_newkey nk = { 0 };
 	X509_NAME *xn = NULL;
-	struct ca_rnd rnd;
-	X509 *x = NULL;
-	time_t nb, na;
 	int rc = -1;
 
-	ca_begin(ca);
-	memset(out, 0, sizeof *out);
-	memset(&rnd, 0, sizeof rnd);
-	if (ca_master_check(ca, master) == -1)
+	if (issue_begin(ca, master, out) == -1 ||
+	    cn_check(ca, "client name", name) == -1)
 		goto out;
-	if (name == NULL || *name == '\0' || strlen(name) > CA_CN_MAX) {
-		ca_seterr(ca, "client name must be 1 to %d characters",
-		    CA_CN_MAX);
-		goto out;
-	}
 	for (const char *p = name; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 			ca_seterr(ca, "client name holds a control character");
 			goto out;
 		}
-	if (ca_keygen_rsa_client(ca, &nk) == -1 ||
-	    ca_rnd_draw(ca, &rnd) == -1)
+	if (ca_keygen_rsa_client(ca, &nk) == -1)
 		goto out;
 	if ((xn = X509_NAME_new()) == NULL ||
 	    X509_NAME_add_entry_by_NID(xn, NID_commonName, MBSTRING_UTF8,
@@ -751,27 +794,10 @@ ca_client_cert_create(struct ca *ca, const char *name, const char *master,
 		ca_sslerr(ca, "cannot make the client's name");
 		goto out;
 	}
-	if (years_valid(ca, CA_CLIENT_YEARS, &nb, &na) == -1)
-		goto out;
-	if ((x = ca_x509_start(ca, &nk, xn, nb, na, &rnd)) == NULL)
-		goto out;
-	if (X509_set_subject_name(x, xn) != 1) {
-		ca_sslerr(ca, "cannot set the client's name");
-		goto out;
-	}
-	if (ca_ext_conf(ca, x, NID_key_usage,
-	    "critical,digitalSignature,keyEncipherment") == -1 ||
-	    ca_ext_conf(ca, x, NID_ext_key_usage,
-	    CA_EKU_SMS_ENCRYPTION "," CA_EKU_SMS_SIGNING) == -1 ||
-	    ca_ext_ski(ca, x, NULL) == -1)
-		goto out;
-	if (ca_sign(ca, x, nk.pk) == -1)
-		goto out;
-	rc = ca_issued_fill(ca, x, &nk, master, &rnd, out);
+	rc = self_issue(ca, &nk, xn, CA_CLIENT_YEARS, client_profile, master,
+	    out);
 out:
-	X509_free(x);
 	X509_NAME_free(xn);
 	ca_newkey_free(&nk);
-	OPENSSL_cleanse(&rnd, sizeof rnd);
 	return rc;
 }

@@ -878,15 +878,13 @@ int
 ca_cert_info(struct ca *ca, const unsigned char *der, size_t len,
     struct ca_cert_info *ci)
 {
-	X509 *x = NULL;
+	X509 *x;
 	int rc = -1;
 
 	ca_begin(ca);
 	memset(ci, 0, sizeof *ci);
-	if ((x = ca_x509_parse(ca, der, len, "certificate")) == NULL)
-		goto out;
-	rc = ca_info_fill(ca, x, NULL, der, len, ci);
-out:
+	if ((x = ca_x509_parse(ca, der, len, "certificate")) != NULL)
+		rc = ca_info_fill(ca, x, NULL, der, len, ci);
 	X509_free(x);
 	return rc;
 }
@@ -967,15 +965,13 @@ ca_der_to_pem(struct ca *ca, const unsigned char *der, size_t len, char **pem)
 int
 ca_pem_to_der(struct ca *ca, const char *pem, size_t len, struct ca_blob *der)
 {
-	X509 *x = NULL;
+	X509 *x;
 	int rc = -1;
 
 	ca_begin(ca);
 	memset(der, 0, sizeof *der);
-	if ((x = ca_pem_read_cert(ca, pem, len, "PEM")) == NULL)
-		goto out;
-	rc = ca_x509_der(ca, x, der);
-out:
+	if ((x = ca_pem_read_cert(ca, pem, len, "PEM")) != NULL)
+		rc = ca_x509_der(ca, x, der);
 	X509_free(x);
 	return rc;
 }

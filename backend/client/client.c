@@ -288,8 +288,7 @@ client_load(struct client *c, const struct client_opts *o, int create)
 			return CLIENT_LOCAL;
 	} else {
 		snprintf(c->master, sizeof c->master, "%.*s", (int)len, p);
-		explicit_bzero(p, len);
-		free(p);
+		freezero(p, len);
 	}
 	if (state_read(o, "key.p8", &c->key.data, &c->key.len) != 1 ||
 	    state_read(o, "cert.der", &c->cert.data, &c->cert.len) != 1) {
@@ -371,6 +370,21 @@ client_refused(const struct client_opts *o, const char *what,
 	client_say(o, "%s", why);
 	client_log(o, "CcmMessaging.log", CMLOG_TYPE_ERROR, "%s", why);
 	return CLIENT_REFUSED;
+}
+
+/* client_request() that wants HTTP 200: another status is a refusal
+ * (client_refused(), CLIENT_REFUSED) with the response still in *r. */
+static int
+client_request_ok(const struct client_opts *o, const char *what,
+    const char *method, const char *path, const char *headers,
+    struct tls_get_result *r)
+{
+	int rc;
+
+	if ((rc = client_request(o, method, path, headers, NULL, 0, r)) ==
+	    CLIENT_OK && r->status != 200)
+		rc = client_refused(o, what, r);
+	return rc;
 }
 
 /* ---------------------------------------------------------- registration */
@@ -557,8 +571,7 @@ client_bulk_header(const struct client_opts *o)
 		return NULL;
 	}
 	xasprintf(&h, "Authorization: Bearer %s\r\n", tok);
-	explicit_bzero(tok, len);
-	free(tok);
+	freezero(tok, len);
 	return h;
 }
 
@@ -709,15 +722,11 @@ token_get(struct client *c)
 	}
 	if ((h = client_proof_headers(c)) == NULL)
 		return CLIENT_LOCAL;
-	rc = client_request(o, "GET", o->site_token ?
-	    "/CCM_STS?Type=SiteToken" : "/CCM_STS", h, NULL, 0, &r);
+	rc = client_request_ok(o, "token", "GET", o->site_token ?
+	    "/CCM_STS?Type=SiteToken" : "/CCM_STS", h, &r);
 	free(h);
 	if (rc != CLIENT_OK)
-		return rc;
-	if (r.status != 200) {
-		rc = client_refused(o, "token", &r);
 		goto out;
-	}
 	rc = CLIENT_NETWORK;
 	if (client_token_reply(r.body, r.body_len, &tok, &life) == -1) {
 		client_say(o, "the token reply is not the JSON of a token");
@@ -743,9 +752,7 @@ token_get(struct client *c)
 		    "Site token" : "CCM token", when);
 	rc = CLIENT_OK;
 out:
-	if (tok != NULL)
-		explicit_bzero(tok, strlen(tok));
-	free(tok);
+	freezero_str(tok);
 	tls_get_result_clear(&r);
 	return rc;
 }
@@ -769,7 +776,7 @@ client_poll(const struct client_opts *o)
 	struct tls_get_result r = { 0 };
 	unsigned char *tok = NULL;
 	char *h;
-	size_t len;
+	size_t len = 0;
 	int rc;
 
 	if ((rc = client_load(&c, o, 0)) != CLIENT_OK)
@@ -783,21 +790,14 @@ client_poll(const struct client_opts *o)
 		goto out;
 	}
 	xasprintf(&h, "Authorization: Bearer %s\r\n", (char *)tok);
-	rc = client_request(o, "GET", "/ccm_system_tokenauth/request", h,
-	    NULL, 0, &r);
-	explicit_bzero(h, strlen(h));
-	free(h);
-	if (rc != CLIENT_OK)
-		goto out;
-	if (r.status != 200) {
-		rc = client_refused(o, "poll", &r);
-		goto out;
-	}
-	fprintf(o->out, "Poll: HTTP 200 (%zu bytes of policy)\n", r.body_len);
+	rc = client_request_ok(o, "poll", "GET",
+	    "/ccm_system_tokenauth/request", h, &r);
+	freezero_str(h);
+	if (rc == CLIENT_OK)
+		fprintf(o->out, "Poll: HTTP 200 (%zu bytes of policy)\n",
+		    r.body_len);
 out:
-	if (tok != NULL)
-		explicit_bzero(tok, len);
-	free(tok);
+	freezero(tok, len);
 	tls_get_result_clear(&r);
 	client_free(&c);
 	return rc;

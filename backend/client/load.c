@@ -147,8 +147,7 @@ load_master(const struct client_opts *o, char *master, size_t len)
 	if ((rc = client_read_file(o, path, 4096, &p, &n)) == 1) {
 		snprintf(master, len, "%.*s", (int)strcspn((char *)p, "\n"),
 		    (char *)p);
-		explicit_bzero(p, n);
-		free(p);
+		freezero(p, n);
 		return master[0] != '\0' ? 0 : -1;
 	}
 	if (rc == -1 || client_passphrase(o, master, len) == -1)
@@ -220,8 +219,7 @@ identities_read(struct loader *L, const char *path)
 		i++;
 	}
 	L->ids_end = (off_t)off;
-	explicit_bzero(p, len);
-	free(p);
+	freezero(p, len);
 	return i;
 }
 
@@ -467,8 +465,7 @@ clients_read(struct loader *L)
 			L->cl[i].c.token_expires = (time_t)exp;
 		}
 	}
-	explicit_bzero(p, len);
-	free(p);
+	freezero(p, len);
 }
 
 static int
@@ -819,9 +816,7 @@ loader_free(struct loader *L)
 		ca_blob_free(&lc->c.key);
 		ca_key_free(lc->c.pk);
 		wire_bytes_free(&lc->reg);
-		if (lc->token != NULL)
-			explicit_bzero(lc->token, strlen(lc->token));
-		free(lc->token);
+		freezero_str(lc->token);
 	}
 	free(L->cl);
 	free(L->bulk);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "outfile.h"
+#include "xmalloc.h"
 
 #define PAGE_ROWS	500
 #define ONE_CERT	"expected one certificate ID or thumbprint"
@@ -349,9 +350,7 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	}
 	rc = CLI_OK;
 out:
-	if (key != NULL)
-		explicit_bzero(key, klen);
-	free(key);
+	freezero(key, klen);
 	free(der);
 	free(pem);
 	return rc;

@@ -285,8 +285,7 @@ cmd_token_new(struct cli *c, int argc, char **argv)
 				cli_fail(c);
 			rc = CLI_FAIL;
 		}
-		explicit_bzero(text, strlen(text));
-		free(text);
+		freezero_str(text);
 	}
 	if (rc == CLI_OK && c->json)
 		cj_print(c->out, json_pack("{s:o,s:o,s:o,s:o,s:o}", "id",
@@ -302,8 +301,7 @@ cmd_token_new(struct cli *c, int argc, char **argv)
 		    path != NULL ? ", written to " : "", path != NULL ?
 		    cli_safe(c, path) : "");
 	}
-	explicit_bzero(tok, strlen(tok));
-	free(tok);
+	freezero_str(tok);
 	return rc;
 }
 

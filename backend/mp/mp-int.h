@@ -58,6 +58,11 @@ int	 mp_claims_check(const struct mp_verifier *, const char *claims,
  * UUID: the token's id): 1 (*id), 0 refused (*reason). */
 int	 mp_bulk_claims(const struct mp_verifier *, const char *claims,
 	    time_t now, char id[64], char **reason);
+/* The token of "Authorization: Bearer <token>", which v has a key to
+ * check: the token (within authorization), or NULL with *reason (no
+ * header, another scheme, no SMS Token Signing certificate). */
+const char *mp_bearer(const struct mp_verifier *v, const char *authorization,
+	    char **reason);
 int	 mp_verifier_blocked(const struct mp_verifier *, const char *smsid);
 /* A client was in contact: its last contact is written at the next
  * reload, with every other, in one transaction. */

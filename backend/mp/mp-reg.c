@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "ca.h"
@@ -45,18 +44,8 @@ bulk_token(struct ehttp *e, const struct mp_verifier *v, const char *auth,
 	size_t len;
 	int rc;
 
-	if (strncasecmp(auth, "Bearer ", 7) != 0) {
-		*reason = mp_strf("the Authorization header is not a Bearer "
-		    "token");
+	if ((tok = mp_bearer(v, auth, reason)) == NULL)
 		return 0;
-	}
-	for (tok = auth + 7; *tok == ' '; tok++)
-		;
-	if (v->key == NULL) {
-		*reason = mp_strf("site %s has no SMS Token Signing "
-		    "certificate", v->site_code);
-		return 0;
-	}
 	len = strlen(tok);
 	ca = ca_new();
 	rc = ca_jwt_verify_key(ca, v->key, tok, len, &hdr, &claims);

@@ -192,23 +192,8 @@ mp_token_check(struct ehttp *e, struct mp_verifier *v,
 	(void)e;
 	*reason = NULL;
 	smsid[0] = '\0';
-	if (authorization == NULL) {
-		*reason = mp_strf("no Authorization header (a Bearer token "
-		    "is needed)");
+	if ((tok = mp_bearer(v, authorization, reason)) == NULL)
 		return 0;
-	}
-	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
-		*reason = mp_strf("the Authorization header is not a Bearer "
-		    "token");
-		return 0;
-	}
-	for (tok = authorization + 7; *tok == ' '; tok++)
-		;
-	if (v->key == NULL) {
-		*reason = mp_strf("site %s has no SMS Token Signing "
-		    "certificate (enhanced HTTP is off)", v->site_code);
-		return 0;
-	}
 	len = strlen(tok);
 	ca = ca_new();
 	if (!token_signer(v, ca, tok, len, reason)) {

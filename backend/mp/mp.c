@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ca.h"
@@ -104,6 +105,29 @@ mp_verifier_blocked(const struct mp_verifier *v, const char *smsid)
 {
 	return v->nblocked > 0 && bsearch(&smsid, v->blocked, v->nblocked,
 	    sizeof *v->blocked, smsid_cmp) != NULL;
+}
+
+const char *
+mp_bearer(const struct mp_verifier *v, const char *authorization,
+    char **reason)
+{
+	const char *tok;
+
+	if (authorization == NULL)
+		*reason = mp_strf("no Authorization header (a Bearer token "
+		    "is needed)");
+	else if (strncasecmp(authorization, "Bearer ", 7) != 0)
+		*reason = mp_strf("the Authorization header is not a Bearer "
+		    "token");
+	else if (v->key == NULL)
+		*reason = mp_strf("site %s has no SMS Token Signing "
+		    "certificate (enhanced HTTP is off)", v->site_code);
+	else {
+		for (tok = authorization + 7; *tok == ' '; tok++)
+			;
+		return tok;
+	}
+	return NULL;
 }
 
 int

@@ -195,39 +195,21 @@ wx_attr(const struct wx_node *n, const char *name)
 int
 wx_escape(struct wbuf *b, const char *s, char **cause)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			wbuf_str(b, "&amp;");
-			break;
-		case '<':
-			wbuf_str(b, "&lt;");
-			break;
-		case '>':
-			wbuf_str(b, "&gt;");
-			break;
-		case '"':
-			wbuf_str(b, "&quot;");
-			break;
-		case '\'':
-			wbuf_str(b, "&apos;");
-			break;
-		case '\t':
-			wbuf_str(b, "&#9;");
-			break;
-		case '\n':
-			wbuf_str(b, "&#10;");
-			break;
-		case '\r':
-			wbuf_str(b, "&#13;");
-			break;
-		default:
-			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				return wire_fail(cause, "a control character "
-				    "(0x%02x) cannot be sent in XML",
-				    (unsigned char)*s);
+	static const char *const entity[128] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+		['"'] = "&quot;", ['\''] = "&apos;",
+		['\t'] = "&#9;", ['\n'] = "&#10;", ['\r'] = "&#13;",
+	};
+	unsigned char ch;
+
+	for (; (ch = (unsigned char)*s) != '\0'; s++) {
+		if (ch < 128 && entity[ch] != NULL)
+			wbuf_str(b, entity[ch]);
+		else if (ch < 0x20 || ch == 0x7f)
+			return wire_fail(cause, "a control character (0x%02x)"
+			    " cannot be sent in XML", ch);
+		else
 			wbuf_add(b, s, 1);
-		}
 	}
 	return 0;
 }

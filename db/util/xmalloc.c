@@ -151,3 +151,19 @@ xgrowarray(void *v, size_t *cap, size_t n, size_t first, size_t size)
 	*cap = want;
 	return v;
 }
+
+void
+freezero(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, size);
+	free(p);
+}
+
+void
+freezero_str(char *s)
+{
+	if (s != NULL)
+		freezero(s, strlen(s));
+}

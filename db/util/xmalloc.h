@@ -41,4 +41,9 @@ FILE	*xopen_memstream(char **, size_t *);
  */
 void	*xgrowarray(void *v, size_t *cap, size_t n, size_t first, size_t size);
 
+/* A secret's memory cleared, then freed (OpenBSD's freezero(3)); NULL:
+ * nothing. freezero_str() clears a string up to its NUL. */
+void	 freezero(void *, size_t);
+void	 freezero_str(char *);
+
 #endif
