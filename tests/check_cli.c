@@ -11,6 +11,10 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
+/* Each test on a fresh copy of the demo. */
+static const struct tu_fixture ehttpctl_fixture = { 300,
+	.setup = tu_demo_setup, .teardown = tu_dir_teardown };
+
 #define SMSID0	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 
 /* Everything in the database, as text: to prove a refusal changed nothing. */
@@ -616,11 +620,12 @@ Suite *
 cli_suite(void)
 {
 	const struct tu_test tests[] = {
-		TU_LOOP(help_every_level, TU_ALL(helps)),
-		TU_LOOP(usage_errors_exit_2, TU_ALL(usages)),
-		TU_LOOP(refusals_leave_db_unchanged, TU_ALL(refusals)),
+		TU_CASE("ehttpctl", ehttpctl_fixture),
+		TU_EACH(help_every_level, helps),
+		TU_EACH(usage_errors_exit_2, usages),
+		TU_EACH(refusals_leave_db_unchanged, refusals),
 		TU_TEST(demo_and_json),
-		TU_LOOP(every_command_json, TU_ALL(json_cmds)),
+		TU_EACH(every_command_json, json_cmds),
 		TU_TEST(changes_audited_and_listed),
 		TU_TEST(secondary_one_mp),
 		TU_TEST(default_db_path),
@@ -630,7 +635,5 @@ cli_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("cli", (struct tu_case){ "ehttpctl", .timeout = 300,
-	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("cli", tests);
 }

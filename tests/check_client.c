@@ -27,6 +27,8 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
+static const struct tu_fixture usage_fixture = { .timeout = 30 };
+
 #define FQDN	"p01.contoso.com"
 #define WAIT_MS	15000
 
@@ -70,6 +72,10 @@ teardown(void)
 	tu_tmpdir_free(dir);
 	dir = NULL;
 }
+
+static const struct tu_fixture mp_fixture = { 120,
+	.once = tmpl_setup, .once_done = tmpl_teardown,
+	.setup = setup, .teardown = teardown };
 
 /* ehttp-client CMD as the client in dir/STATE (extra options appended):
  * its exit status, stdout and stderr. */
@@ -411,6 +417,10 @@ load_setup(void)
 	tu_ctl_ok(db, "hierarchy", "set", "--client-approval", "auto", NULL);
 }
 
+static const struct tu_fixture load_fixture = { 300,
+	.once = tmpl_setup, .once_done = tmpl_teardown,
+	.setup = load_setup, .teardown = teardown };
+
 /* ehttp-client load with the options given, state in dir/load and its
  * identities in dir/ids: exit status, stdout, stderr. */
 static int
@@ -671,6 +681,9 @@ py_teardown(void)
 	tu_dir_teardown();
 }
 
+static const struct tu_fixture python_mp_fixture = { 60,
+	.setup = py_setup, .teardown = py_teardown };
+
 /* wire.py serve tu_dir/mp MODE; waits for the port it writes. */
 static void
 serve(const char *mode)
@@ -866,44 +879,27 @@ END_TEST
 Suite *
 client_suite(void)
 {
-	const struct tu_test t_plain[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("usage", usage_fixture),
 		TU_TEST(test_usage),
 		TU_TEST(test_load_usage),
-		{ NULL }
-	};
-	const struct tu_test t_mp[] = {
+		TU_CASE("python-mp", python_mp_fixture),
+		TU_TEST(test_py_register_token_poll),
+		TU_TEST(test_py_unreachable),
+		TU_TEST(test_py_hostile_401),
+		TU_CASE("mp", mp_fixture),
 		TU_TEST(test_register_token_poll),
 		TU_TEST(test_state_and_certificate),
 		TU_TEST(test_tls_refusals),
 		TU_TEST(test_location),
 		TU_TEST(test_renewed_and_expired),
-		{ NULL }
-	};
-	const struct tu_test t_load[] = {
+		TU_CASE("load", load_fixture),
 		TU_TEST(test_load_register_token_poll),
 		TU_TEST(test_load_identities),
 		TU_TEST(test_load_blocked),
 		TU_TEST(test_load_interrupted),
 		{ NULL }
 	};
-	const struct tu_test t_py[] = {
-		TU_TEST(test_py_register_token_poll),
-		TU_TEST(test_py_unreachable),
-		TU_TEST(test_py_hostile_401),
-		{ NULL }
-	};
-	const struct tu_case cases[] = {
-		{ "usage", .timeout = 30, .tests = t_plain },
-		{ "python-mp", .timeout = 60, .setup = py_setup,
-		    .teardown = py_teardown, .tests = t_py },
-		{ "mp", .timeout = 120, .once = tmpl_setup,
-		    .once_done = tmpl_teardown, .setup = setup,
-		    .teardown = teardown, .tests = t_mp },
-		{ "load", .timeout = 300, .once = tmpl_setup,
-		    .once_done = tmpl_teardown, .setup = load_setup,
-		    .teardown = teardown, .tests = t_load },
-		{ NULL }
-	};
 
-	return tu_suite("client", cases);
+	return tu_suite("client", tests);
 }

@@ -1876,7 +1876,8 @@ END_TEST
 Suite *
 cmlog_suite(void)
 {
-	const struct tu_test writer[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("writer", tu_dir_fixture),
 		TU_TEST(test_write_roundtrip),
 		TU_TEST(test_write_mode),
 		TU_TEST(test_write_errors),
@@ -1890,16 +1891,14 @@ cmlog_suite(void)
 		TU_TEST(test_write_roll),
 		TU_TEST(test_write_roll_big_record),
 		TU_TEST(test_write_roll_processes),
-		{ NULL }
-	};
-	const struct tu_test reader[] = {
+		TU_CASE("reader", tu_dir_fixture),
 		TU_TEST(test_read_canonical),
 		TU_TEST(test_read_tolerant_fields),
 		TU_TEST(test_read_bom_crlf),
 		TU_TEST(test_read_multiline),
 		TU_TEST(test_read_junk),
-		TU_LOOP(test_read_malformed, TU_ALL(malformed_cases)),
-		TU_LOOP(test_read_cut_at_eof, TU_ALL(cut_cases)),
+		TU_EACH(test_read_malformed, malformed_cases),
+		TU_EACH(test_read_cut_at_eof, cut_cases),
 		TU_TEST(test_read_big_line),
 		TU_TEST(test_read_nul_bytes),
 		TU_TEST(test_read_long_fields),
@@ -1918,13 +1917,6 @@ cmlog_suite(void)
 		TU_TEST(test_read_get_truncated),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "writer", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = writer },
-		{ "reader", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = reader },
-		{ NULL }
-	};
 
-	return tu_suite("cmlog", cases);
+	return tu_suite("cmlog", tests);
 }

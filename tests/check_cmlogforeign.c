@@ -470,6 +470,7 @@ Suite *
 cmlogforeign_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("foreign", tu_dir_fixture),
 		TU_LOOP(test_foreign_corpus, NVARIANTS),
 		TU_TEST(test_foreign_iconv_count),
 		TU_TEST(test_foreign_malformed_utf16),
@@ -479,7 +480,5 @@ cmlogforeign_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("cmlogforeign", (struct tu_case){ "foreign",
-	    .timeout = 60, .setup = tu_dir_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("cmlogforeign", tests);
 }

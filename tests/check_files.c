@@ -30,6 +30,9 @@
 #include "outfile.h"
 #include "testutil.h"
 
+static const struct tu_fixture files_fixture = { 120,
+	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
+
 static char *keysdir;		/* a database with issued keys, made once */
 static char keysdb[4096];
 
@@ -45,6 +48,10 @@ keys_teardown(void)
 	tu_tmpdir_free(keysdir);
 	keysdir = NULL;
 }
+
+static const struct tu_fixture export_fixture = { 120,
+	.once = keys_setup, .once_done = keys_teardown,
+	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
 
 /* sh in the test's directory with C=ehttpctl --db DB; exit status. */
 static int
@@ -486,16 +493,15 @@ END_TEST
 Suite *
 files_suite(void)
 {
-	const struct tu_test t_export[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("export", export_fixture),
 		TU_TEST(outfile_failure_keeps_existing_file),
 		TU_TEST(export_failure_keeps_existing_file),
 		TU_TEST(export_failure_removes_only_own_key),
 		TU_TEST(export_device_node_kept),
 		TU_TEST(export_dev_full),
 		TU_TEST(export_key_modes_and_refusals),
-		{ NULL }
-	};
-	const struct tu_test t_files[] = {
+		TU_CASE("files", files_fixture),
 		TU_TEST(init_modes),
 		TU_TEST(cmlog_symlink_refused),
 		TU_TEST(cmlog_full_disk_no_torn_record),
@@ -503,14 +509,6 @@ files_suite(void)
 		TU_TEST(audit_real_user),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "export", .timeout = 120, .once = keys_setup,
-		    .once_done = keys_teardown, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = t_export },
-		{ "files", .timeout = 120, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = t_files },
-		{ NULL }
-	};
 
-	return tu_suite("files", cases);
+	return tu_suite("files", tests);
 }

@@ -19,6 +19,9 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
+static const struct tu_fixture rules_fixture = { 120,
+	.setup = tu_demo_setup, .teardown = tu_dir_teardown };
+
 /* One value from the database, read by the sqlite3 CLI. */
 static long
 q(const char *sql)
@@ -1027,6 +1030,7 @@ Suite *
 issue_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("rules", rules_fixture),
 		TU_TEST(enable_p01_issues_exactly_the_rule_set),
 		TU_TEST(profile_of_issued_certificates),
 		TU_TEST(key_algorithms),
@@ -1037,7 +1041,7 @@ issue_suite(void)
 		TU_TEST(pki_preferred),
 		TU_TEST(long_fqdn_gets_a_certificate),
 		TU_TEST(one_failure_blocks_no_one),
-		TU_LOOP(pki_refusals_leave_db_unchanged, TU_ALL(pki_refusals)),
+		TU_EACH(pki_refusals_leave_db_unchanged, pki_refusals),
 		TU_TEST(inventory_list_show_export),
 		TU_TEST(block_and_renew),
 		TU_TEST(blocked_root_takes_effect),
@@ -1049,7 +1053,5 @@ issue_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("issue", (struct tu_case){ "rules", .timeout = 120,
-	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("issue", tests);
 }

@@ -42,6 +42,9 @@ setup(void)
 	    0);
 }
 
+static const struct tu_fixture log_show_fixture = { 60,
+	.setup = setup, .teardown = tu_dir_teardown };
+
 /* ehttpctl log show LOG ARGS...; no database is needed. */
 static int
 show(char **out, char **err, const char *a1, const char *a2, const char *a3,
@@ -512,9 +515,10 @@ Suite *
 logshow_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("log show", log_show_fixture),
 		TU_TEST(test_json_foreign),
 		TU_TEST(test_text_foreign),
-		TU_LOOP(test_filters, TU_ALL(filters)),
+		TU_EACH(test_filters, filters),
 		TU_TEST(test_filters_combined),
 		TU_TEST(test_filter_warns_malformed),
 		TU_TEST(test_errors),
@@ -527,6 +531,5 @@ logshow_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("logshow", (struct tu_case){ "log show", .timeout = 60,
-	    .setup = setup, .teardown = tu_dir_teardown, .tests = tests });
+	return tu_suite("logshow", tests);
 }

@@ -51,6 +51,9 @@ mp_teardown(void)
 	tu_dir_teardown();
 }
 
+static const struct tu_fixture token_fixture = { 120,
+	.setup = mp_setup, .teardown = mp_teardown };
+
 /* The hierarchy's issuer, as the verifier expects it. */
 static char *
 iss(void)
@@ -228,17 +231,13 @@ END_TEST
 Suite *
 mp_suite(void)
 {
-	const struct tu_test t_token[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("token", token_fixture),
 		TU_TEST(token_verifies),
 		TU_TEST(token_refusals),
 		TU_TEST(signer_renewed),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "token", .timeout = 120, .setup = mp_setup,
-		    .teardown = mp_teardown, .tests = t_token },
-		{ NULL }
-	};
 
-	return tu_suite("mp", cases);
+	return tu_suite("mp", tests);
 }

@@ -89,6 +89,10 @@ teardown(void)
 	dir = NULL;
 }
 
+static const struct tu_fixture agent_fixture = { 60,
+	.once = tmpl_setup, .once_done = tmpl_teardown,
+	.setup = setup, .teardown = teardown };
+
 static char *
 slurp(const char *path)
 {
@@ -2301,6 +2305,7 @@ Suite *
 mpd_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("agent", agent_fixture),
 		TU_TEST(test_serves_verified_tls),
 		TU_TEST(test_cert_swap_without_restart),
 		TU_TEST(test_enhanced_http_off_and_on),
@@ -2330,7 +2335,5 @@ mpd_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("mpd", (struct tu_case){ "agent", .timeout = 60,
-	    .once = tmpl_setup, .once_done = tmpl_teardown, .setup = setup,
-	    .teardown = teardown, .tests = tests });
+	return tu_suite("mpd", tests);
 }

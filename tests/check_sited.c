@@ -70,6 +70,10 @@ teardown(void)
 	tu_dir_teardown();
 }
 
+static const struct tu_fixture sited_fixture = { 300,
+	.once = tmpl_setup, .once_done = tmpl_teardown,
+	.setup = setup, .teardown = teardown };
+
 /* ehttp-sited --once at now + offset (faketime's "+340d", "+60s"): its
  * exit status, what it printed in out (may be NULL). */
 static int
@@ -926,26 +930,24 @@ END_TEST
 Suite *
 sited_suite(void)
 {
-	Suite *s = suite_create("sited");
-	TCase *tc = tcase_create("sited");
+	const struct tu_test tests[] = {
+		TU_CASE("sited", sited_fixture),
+		TU_TEST(eleven_months_renewed_and_served),
+		TU_TEST(token_signing_renewed_at_340d),
+		TU_TEST(year_expired_all_renewed),
+		TU_LOOP(years_later, 2),
+		TU_TEST(renew_days_window),
+		TU_TEST(alerts_walked_by_pages),
+		TU_TEST(root_overlap),
+		TU_TEST(impossible_renewal_announced),
+		TU_TEST(blocked_root_and_pki_announced),
+		TU_TEST(silent_agent_noticed),
+		TU_TEST(service_signals),
+		TU_TEST(sigterm_mid_pass),
+		TU_TEST(kill9_mid_pass),
+		TU_TEST(console_shows_site_server),
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, tmpl_setup, tmpl_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, eleven_months_renewed_and_served);
-	tcase_add_test(tc, token_signing_renewed_at_340d);
-	tcase_add_test(tc, year_expired_all_renewed);
-	tcase_add_loop_test(tc, years_later, 0, 2);
-	tcase_add_test(tc, renew_days_window);
-	tcase_add_test(tc, alerts_walked_by_pages);
-	tcase_add_test(tc, root_overlap);
-	tcase_add_test(tc, impossible_renewal_announced);
-	tcase_add_test(tc, blocked_root_and_pki_announced);
-	tcase_add_test(tc, silent_agent_noticed);
-	tcase_add_test(tc, service_signals);
-	tcase_add_test(tc, sigterm_mid_pass);
-	tcase_add_test(tc, kill9_mid_pass);
-	tcase_add_test(tc, console_shows_site_server);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("sited", tests);
 }

@@ -87,6 +87,8 @@ teardown(void)
 	tdir = NULL;
 }
 
+static const struct tu_fixture logic_fixture = { .teardown = teardown };
+
 /* The sqlite3 CLI's answer to one query (trailing newline cut). */
 static char *
 sql1(const char *query)
@@ -1108,6 +1110,9 @@ render_teardown(void)
 	unsetenv("NO_COLOR");
 	teardown();
 }
+
+static const struct tu_fixture render_fixture = { 120,
+	.setup = setup_demo, .teardown = render_teardown };
 
 static void
 press(struct app *app, ...)
@@ -2301,6 +2306,9 @@ e2e_teardown(void)
 	teardown();
 }
 
+static const struct tu_fixture e2e_fixture = { 300,
+	.teardown = e2e_teardown };
+
 START_TEST(e2e_enable_enhanced_http)
 {
 	struct tmx t;
@@ -2888,61 +2896,53 @@ END_TEST
 Suite *
 tui_suite(void)
 {
-	Suite *s = suite_create("tui");
-	TCase *logic = tcase_create("logic");
-	TCase *render = tcase_create("render");
-	TCase *e2e = tcase_create("e2e");
+	const struct tu_test tests[] = {
+		TU_CASE("logic", logic_fixture),
+		TU_TEST(keys_unique_per_context),
+		TU_TEST(keys_lookup_by_context),
+		TU_TEST(keys_bar_and_help_from_one_table),
+		TU_TEST(list_windowing),
+		TU_TEST(rowbuf_keyset_window),
+		TU_TEST(text_helpers),
+		TU_TEST(site_dialog_rules),
+		TU_TEST(site_dialog_site_types),
+		TU_TEST(form_text_and_buttons),
+		TU_TEST(role_dialog_model),
+		TU_TEST(logscan_filter_find_follow),
+		TU_TEST(issue_cancel_and_plan),
+		TU_TEST(form_focus_ring),
+		TU_TEST(log_component_filter_is_substring),
+		TU_TEST(keys_clients_and_tokens),
+		TU_TEST(clients_page_backwards),
+		TU_CASE("render", render_fixture),
+		TU_TEST(render_sites_view),
+		TU_TEST(render_site_properties_and_issue),
+		TU_TEST(render_site_renew_days),
+		TU_TEST(render_site_trusted_roots),
+		TU_TEST(render_certificates_window),
+		TU_TEST(render_overview_alerts_paged),
+		TU_TEST(render_token_signing_listed),
+		TU_TEST(render_token_signing_narrow),
+		TU_TEST(render_cert_path_unknown_issuer),
+		TU_TEST(render_small_terminal_and_resize),
+		TU_TEST(render_log_colours),
+		TU_TEST(render_log_folders),
+		TU_TEST(render_keys_overview_find),
+		TU_TEST(render_systems_find_and_details),
+		TU_TEST(render_log_small_no_colour),
+		TU_TEST(render_clients_view),
+		TU_TEST(render_bulk_tokens),
+		TU_CASE("e2e", e2e_fixture),
+		TU_TEST(e2e_enable_enhanced_http),
+		TU_TEST(e2e_sigterm_restores_terminal),
+		TU_TEST(e2e_options),
+		TU_TEST(e2e_long_work_cancel_and_typeahead),
+		TU_TEST(e2e_outside_change_refreshes),
+		TU_TEST(e2e_log_merge_matches_show),
+		TU_TEST(e2e_clients_approve_and_hostile_name),
+		TU_TEST(e2e_bulk_token_blocked),
+		{ NULL }
+	};
 
-	tcase_add_test(logic, keys_unique_per_context);
-	tcase_add_test(logic, keys_lookup_by_context);
-	tcase_add_test(logic, keys_bar_and_help_from_one_table);
-	tcase_add_test(logic, list_windowing);
-	tcase_add_test(logic, rowbuf_keyset_window);
-	tcase_add_test(logic, text_helpers);
-	tcase_add_test(logic, site_dialog_rules);
-	tcase_add_test(logic, site_dialog_site_types);
-	tcase_add_test(logic, form_text_and_buttons);
-	tcase_add_test(logic, role_dialog_model);
-	tcase_add_test(logic, logscan_filter_find_follow);
-	tcase_add_test(logic, issue_cancel_and_plan);
-	tcase_add_test(logic, form_focus_ring);
-	tcase_add_test(logic, log_component_filter_is_substring);
-	tcase_add_test(logic, keys_clients_and_tokens);
-	tcase_add_test(logic, clients_page_backwards);
-	tcase_add_checked_fixture(logic, NULL, teardown);
-	suite_add_tcase(s, logic);
-
-	tcase_set_timeout(render, 120);
-	tcase_add_checked_fixture(render, setup_demo, render_teardown);
-	tcase_add_test(render, render_sites_view);
-	tcase_add_test(render, render_site_properties_and_issue);
-	tcase_add_test(render, render_site_renew_days);
-	tcase_add_test(render, render_site_trusted_roots);
-	tcase_add_test(render, render_certificates_window);
-	tcase_add_test(render, render_overview_alerts_paged);
-	tcase_add_test(render, render_token_signing_listed);
-	tcase_add_test(render, render_token_signing_narrow);
-	tcase_add_test(render, render_cert_path_unknown_issuer);
-	tcase_add_test(render, render_small_terminal_and_resize);
-	tcase_add_test(render, render_log_colours);
-	tcase_add_test(render, render_log_folders);
-	tcase_add_test(render, render_keys_overview_find);
-	tcase_add_test(render, render_systems_find_and_details);
-	tcase_add_test(render, render_log_small_no_colour);
-	tcase_add_test(render, render_clients_view);
-	tcase_add_test(render, render_bulk_tokens);
-	suite_add_tcase(s, render);
-
-	tcase_set_timeout(e2e, 300);
-	tcase_add_checked_fixture(e2e, NULL, e2e_teardown);
-	tcase_add_test(e2e, e2e_enable_enhanced_http);
-	tcase_add_test(e2e, e2e_sigterm_restores_terminal);
-	tcase_add_test(e2e, e2e_options);
-	tcase_add_test(e2e, e2e_long_work_cancel_and_typeahead);
-	tcase_add_test(e2e, e2e_outside_change_refreshes);
-	tcase_add_test(e2e, e2e_log_merge_matches_show);
-	tcase_add_test(e2e, e2e_clients_approve_and_hostile_name);
-	tcase_add_test(e2e, e2e_bulk_token_blocked);
-	suite_add_tcase(s, e2e);
-	return s;
+	return tu_suite("tui", tests);
 }

@@ -986,29 +986,21 @@ END_TEST
 Suite *
 wire_suite(void)
 {
-	const struct tu_test t_req[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("request", tu_dir_fixture),
 		TU_TEST(python_request_verifies),
 		TU_TEST(ehttp_request_python_verifies),
-		TU_LOOP(malformed_requests, TU_ALL(bad)),
+		TU_EACH(malformed_requests, bad),
 		TU_TEST(reply_roundtrip),
 		TU_TEST(malformed_replies),
 		TU_TEST(keyinfo),
-		{ NULL }
-	};
-	const struct tu_test t_crypto[] = {
+		TU_CASE("crypto", tu_dir_fixture),
 		TU_TEST(client_certificate),
 		TU_TEST(jwt_ehttp_to_python),
 		TU_TEST(jwt_python_to_ehttp),
 		TU_TEST(fuzz_seeds),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "request", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = t_req },
-		{ "crypto", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = t_crypto },
-		{ NULL }
-	};
 
-	return tu_suite("wire", cases);
+	return tu_suite("wire", tests);
 }

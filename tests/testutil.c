@@ -24,37 +24,37 @@
 char	*tu_dir;
 char	 tu_db[4096];
 
-Suite *
-tu_suite(const char *name, const struct tu_case *cases)
+/* A new case of s, its fixture f installed. */
+static TCase *
+tu_tcase(Suite *s, const char *name, const struct tu_fixture *f)
 {
-	Suite *s = suite_create(name);
+	TCase *tc = tcase_create(name);
 
-	for (const struct tu_case *c = cases; c->name != NULL; c++) {
-		TCase *tc = tcase_create(c->name);
-
-		if (c->once != NULL || c->once_done != NULL)
-			tcase_add_unchecked_fixture(tc, c->once, c->once_done);
-		if (c->setup != NULL || c->teardown != NULL)
-			tcase_add_checked_fixture(tc, c->setup, c->teardown);
-		if (c->timeout > 0)
-			tcase_set_timeout(tc, c->timeout);
-		for (const struct tu_test *t = c->tests; t->test != NULL; t++) {
-			if (t->loops > 0)
-				tcase_add_loop_test(tc, t->test, 0, t->loops);
-			else
-				tcase_add_test(tc, t->test);
-		}
-		suite_add_tcase(s, tc);
-	}
-	return s;
+	if (f->once != NULL || f->once_done != NULL)
+		tcase_add_unchecked_fixture(tc, f->once, f->once_done);
+	if (f->setup != NULL || f->teardown != NULL)
+		tcase_add_checked_fixture(tc, f->setup, f->teardown);
+	if (f->timeout > 0)
+		tcase_set_timeout(tc, f->timeout);
+	suite_add_tcase(s, tc);
+	return tc;
 }
 
 Suite *
-tu_suite1(const char *name, struct tu_case c)
+tu_suite(const char *name, const struct tu_test *t)
 {
-	const struct tu_case cases[] = { c, { NULL } };
+	Suite *s = suite_create(name);
+	TCase *tc = NULL;
 
-	return tu_suite(name, cases);
+	for (; t->test != NULL || t->tcase != NULL; t++) {
+		if (t->tcase != NULL)
+			tc = tu_tcase(s, t->tcase, t->fixture);
+		else if (t->loops > 0)
+			tcase_add_loop_test(tc, t->test, 0, t->loops);
+		else
+			tcase_add_test(tc, t->test);
+	}
+	return s;
 }
 
 int
@@ -136,6 +136,12 @@ tu_dir_teardown(void)
 	tu_tmpdir_free(tu_dir);
 	tu_dir = NULL;
 }
+
+const struct tu_fixture tu_dir_fixture = { 60, .setup = tu_dir_setup,
+	.teardown = tu_dir_teardown };
+const struct tu_fixture tu_demo_fixture = { 60, .setup = tu_demo_setup,
+	.teardown = tu_dir_teardown };
+const struct tu_fixture tu_plain_fixture = { 0 };
 
 const char *
 tu_path(const char *name)

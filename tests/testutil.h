@@ -9,30 +9,29 @@
 #include <check.h>
 
 /*
- * A suite from a table: each test case with its name, timeout (seconds; 0:
- * libcheck's default), fixtures run once (once, once_done) or around each
- * test (setup, teardown), any of them NULL, and its tests in order: TU_TEST
- * a plain test, TU_LOOP a loop test run with _i from 0 to n - 1. Both lists
- * end with { NULL }.
+ * A suite from one table. A header TU_CASE(name, fixture) starts each test
+ * case and the tests after it, up to the next header, are its tests:
+ * TU_TEST a plain test, TU_EACH(t, rows) a loop test run once for each
+ * element of the array rows (_i its index), TU_LOOP(t, n) one run with _i
+ * from 0 to n - 1. The table ends with { NULL }.
  */
+struct tu_fixture {
+	int	 timeout;	/* seconds a test; 0: libcheck's default */
+	void	(*once)(void), (*once_done)(void);	/* around the case */
+	void	(*setup)(void), (*teardown)(void);	/* around each test */
+};
 struct tu_test {
-	const TTest	*test;
-	int		 loops;		/* 0: a plain test */
+	const TTest		*test;
+	int			 loops;		/* 0: a plain test */
+	const char		*tcase;		/* a header: the case's name */
+	const struct tu_fixture	*fixture;	/* a header: its fixture */
 };
-#define TU_TEST(t)	{ (t), 0 }
-#define TU_LOOP(t, n)	{ (t), (int)(n) }
-#define TU_ALL(a)	(sizeof (a) / sizeof *(a))
-
-struct tu_case {
-	const char		*name;
-	int			 timeout;
-	void			(*once)(void), (*once_done)(void);
-	void			(*setup)(void), (*teardown)(void);
-	const struct tu_test	*tests;
-};
-Suite	*tu_suite(const char *name, const struct tu_case *cases);
-/* A suite of the one test case c. */
-Suite	*tu_suite1(const char *name, struct tu_case c);
+#define TU_CASE(name, f)	{ NULL, 0, (name), &(f) }
+#define TU_TEST(t)		{ (t), 0, NULL, NULL }
+#define TU_LOOP(t, n)		{ (t), (int)(n), NULL, NULL }
+#define TU_EACH(t, rows)	TU_LOOP(t, TU_ALL(rows))
+#define TU_ALL(a)		(sizeof (a) / sizeof *(a))
+Suite	*tu_suite(const char *name, const struct tu_test *tests);
 
 /* Every suite's constructor: tests/check_<m>.c exports <m>_suite(); the
  * build lists the suites in suites.h from the file names. */
@@ -61,6 +60,10 @@ extern char	 tu_db[4096];
 void	 tu_dir_setup(void);
 void	 tu_demo_setup(void);
 void	 tu_dir_teardown(void);
+/* The fixtures of most cases, 60 s a test: tu_dir_setup or tu_demo_setup,
+ * then tu_dir_teardown; tu_plain_fixture has none (libcheck's timeout). */
+extern const struct tu_fixture tu_dir_fixture, tu_demo_fixture;
+extern const struct tu_fixture tu_plain_fixture;
 
 /* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
  * may be held at once. */
