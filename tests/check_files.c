@@ -33,24 +33,8 @@
 static const struct tu_fixture files_fixture = { 120,
 	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
 
-static char *keysdir;		/* a database with issued keys, made once */
-static char keysdb[4096];
-
-static void
-keys_setup(void)
-{
-	keysdir = tu_demo_enhanced(keysdb, sizeof keysdb, "P01");
-}
-
-static void
-keys_teardown(void)
-{
-	tu_tmpdir_free(keysdir);
-	keysdir = NULL;
-}
-
 static const struct tu_fixture export_fixture = { 120,
-	.once = keys_setup, .once_done = keys_teardown,
+	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
 	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
 
 /* sh in the test's directory with C=ehttpctl --db DB; exit status. */
@@ -58,7 +42,7 @@ static int
 sh(char **out, char **err, const char *cmd)
 {
 	return tu_sh(out, err, "cd '%s' && C='%s --db %s' && %s", tu_dir,
-	    tu_bin("ehttpctl"), keysdb, cmd);
+	    tu_bin("ehttpctl"), tu_tmpl_db, cmd);
 }
 
 /* The whole output of a shell command, asserted to exit 0. */

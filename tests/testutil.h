@@ -73,19 +73,36 @@ const char *tu_path(const char *name);
  * the demo's systems of SITE with their certificates issued. */
 char	*tu_demo_enhanced(char *db, size_t len, const char *site);
 
-/*
- * The management point's fixture (check_mpd, check_client): a fresh
- * directory holding a copy of the database in tmpl (with its master key
- * and log files), its path in db and, in root, the PEM of the active SMS
- * Issuing root of site, exported by ehttpctl (asserted). Returns the
- * directory (tu_tmpdir_free).
- */
-char	*tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
-	    char *root, size_t rootlen);
+/* A case's template, made once (a fixture's once, once_done): tu_tmpl the
+ * directory of tu_demo_enhanced(tu_tmpl_db, ..., "P01"). */
+extern char	*tu_tmpl;
+extern char	 tu_tmpl_db[4096];
+void	 tu_tmpl_setup(void);
+void	 tu_tmpl_teardown(void);
 
-/* The id of site's active certificate of type (root, token...), as
- * ehttpctl lists it and python3's json reads it (asserted); malloc'ed. */
-char	*tu_active_cert_id(const char *db, const char *type, const char *site);
+/* A fresh private directory holding a copy of tu_tmpl's database (site.db*:
+ * with its master key), its path in db; returns the directory
+ * (tu_tmpdir_free). */
+char	*tu_tmpl_copy(char *db, size_t dblen);
+
+/* The management point's fixture (check_mpd, check_client): tu_tmpl_copy,
+ * and in root the PEM of the active SMS Issuing root of P01, exported by
+ * ehttpctl (asserted). */
+char	*tu_mp_copy(char *db, size_t dblen, char *root, size_t rootlen);
+
+/* A field ("id", "thumbprint"...) of the first active certificate that
+ * ehttpctl cert list FILTER (e.g. "--type root --site P01") lists, as
+ * python3's json reads it (asserted); malloc'ed. */
+char	*tu_active_cert(const char *db, const char *filter, const char *field);
+
+/* db's active SMS Token Signing certificate of P01 as DER in the file path
+ * (exported by ehttpctl, converted by openssl; asserted); its id,
+ * malloc'ed. */
+char	*tu_signer_der(const char *db, const char *path);
+
+/* The claims of the JWT in the file jwt as JSON, as tests/wire.py verifies
+ * it against the DER certificate in the file cert (asserted); malloc'ed. */
+char	*tu_jwt_verify(const char *jwt, const char *cert);
 
 /*
  * ehttp-mpd for fqdn over db on free loopback ports (*https_port), logs in
@@ -119,6 +136,16 @@ int	 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
  * output); returns its standard output, malloc'ed. */
 char	*tu_sh_ok(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
+
+/* A shell command line asserted to exit 0 with want as the first line of
+ * its output (the message names it). */
+void	 tu_sh_is(const char *want, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* A shell command line asserted to exit with want and to say msg on
+ * stderr (msg NULL: anything). */
+void	 tu_sh_fails(int want, const char *msg, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* s cut at its first newline; returns s. */
 char	*tu_line1(char *s);
