@@ -2764,6 +2764,12 @@ START_TEST(e2e_options)
 	ck_assert_int_eq(tu_run(argv3, &out, &err), 2);
 	free(out);
 	free(err);
+	/* Usage errors as every ehttp program says them, escaped. */
+	tu_sh_fails(2, "refresh 'x': must be seconds from 1 to 3600\n"
+	    "Try 'ehttp-console --help'.", "'%s' --refresh x", argv[0]);
+	tu_sh_fails(2, "unknown or incomplete option '--a\\x1b[2Jb'",
+	    "'%s' \"$(printf -- '--a\\033[2Jb')\"", argv[0]);
+	tu_sh_fails(2, "unexpected argument 'extra'", "'%s' extra", argv[0]);
 	/* Not a terminal: refused with a message, exit 1. */
 	ck_assert_int_eq(tu_run(argv4, &out, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "needs a terminal"));
