@@ -124,16 +124,12 @@ list_key(struct list *l, enum keys_action a)
 {
 	switch (a) {
 	case KA_UP:
-		list_move(l, -1);
-		return 1;
 	case KA_DOWN:
-		list_move(l, 1);
+		list_move(l, a == KA_UP ? -1 : 1);
 		return 1;
 	case KA_PGUP:
-		list_page(l, -1);
-		return 1;
 	case KA_PGDN:
-		list_page(l, 1);
+		list_page(l, a == KA_PGUP ? -1 : 1);
 		return 1;
 	case KA_HOME:
 		list_home(l);

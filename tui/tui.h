@@ -637,10 +637,24 @@ void	 view_certs_show_tokens(struct view *, int);
 int	 view_certs_tokens_shown(struct view *);
 
 /* view-tokens.c: the bulk registration tokens, a list inside the
- * Certificates node (all of them: a few per site, never many). */
-struct tokens;
-struct tokens	*tokens_new(struct view *);
-void		 tokens_free(struct tokens *);
+ * Certificates node (all of them: a few per site, never many). The node
+ * holds it: zeroed, with view set; tokens_clear frees what it read. */
+struct tokens {
+	struct view		*view;
+	struct db_bulk_token	*v;
+	size_t			 n;
+	struct list		 list;
+	int			 error;
+	char			 pending[40];	/* the token asked about */
+	int			 menu_block;	/* the menu's first item */
+	/* New: the site and lifetime chosen so far. */
+	int64_t			 new_site;
+	char			 new_code[4];
+	long			 new_minutes;
+	int64_t			*sites;		/* the menu's sites */
+	size_t			 nsites;
+};
+void		 tokens_clear(struct tokens *);
 int		 tokens_reload(struct tokens *);
 void		 tokens_draw(struct tokens *, WINDOW *list, WINDOW *details,
 		    int focused);

@@ -70,7 +70,7 @@ struct certs {
 	int64_t			 path_of;	/* certificate id; 0: to be read */
 	int			 path_ok;
 	char			 path[1024];
-	struct tokens		*tokens;	/* the second list */
+	struct tokens		 tokens;	/* the second list */
 	int			 show_tokens;
 };
 
@@ -140,7 +140,7 @@ certs_reload(struct view *v)
 	struct certs *c = v->data;
 
 	if (c->show_tokens)
-		return tokens_reload(c->tokens);
+		return tokens_reload(&c->tokens);
 	c->path_of = 0;
 	return pagelist_reload(&c->pl);
 }
@@ -301,7 +301,7 @@ certs_open(struct view *v)
 	c->sort = DB_CERT_SORT_EXPIRATION;
 	c->desc = 0;
 	pagelist_init(&c->pl, v, &certs_list, c);
-	c->tokens = tokens_new(v);
+	c->tokens.view = v;
 	build_filter(c);
 	v->data = c;
 	return 0;
@@ -313,7 +313,7 @@ certs_close(struct view *v)
 	struct certs *c = v->data;
 
 	pagelist_free(&c->pl);
-	tokens_free(c->tokens);
+	tokens_clear(&c->tokens);
 	free(c);
 }
 
@@ -323,7 +323,7 @@ certs_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	struct certs *c = v->data;
 
 	if (c->show_tokens) {
-		tokens_draw(c->tokens, list, details, focused);
+		tokens_draw(&c->tokens, list, details, focused);
 		return;
 	}
 	c->pl.sort_col = col_of_sort(c->sort);
@@ -420,7 +420,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 		return VIEW_REDRAW;
 	}
 	if (c->show_tokens)
-		return tokens_key(c->tokens, a, key);
+		return tokens_key(&c->tokens, a, key);
 	if ((r = pagelist_key(&c->pl, a)) != VIEW_UNHANDLED)
 		return r;
 	switch (a) {
@@ -539,7 +539,7 @@ certs_click(struct view *v, int y, int x, int wheel)
 	int h, width, col;
 
 	if (c->show_tokens)
-		return tokens_click(c->tokens, y, wheel);
+		return tokens_click(&c->tokens, y, wheel);
 	if (wheel == 0 && y == 0 && w != NULL) {
 		getmaxyx(w, h, width);
 		(void)h;
@@ -562,7 +562,7 @@ certs_where(struct view *v, char *buf, size_t len)
 	int col = col_of_sort(c->sort);
 
 	if (c->show_tokens) {
-		tokens_where(c->tokens, buf, len);
+		tokens_where(&c->tokens, buf, len);
 		return;
 	}
 	if (c->f.type != NULL)

@@ -412,30 +412,31 @@ open_menu(struct view *v)
 static int
 clients_key(struct view *v, enum keys_action a, int key)
 {
+	/* The keys of the actions (keys.c binds them). */
+	static const struct {
+		enum keys_action		 key;
+		enum ehttp_client_action	 act;
+	} acts[] = {
+		{ KA_APPROVE, EHTTP_CLIENT_APPROVE },
+		{ KA_BLOCK, EHTTP_CLIENT_BLOCK },
+		{ KA_UNBLOCK, EHTTP_CLIENT_UNBLOCK },
+		{ KA_DELETE, EHTTP_CLIENT_DELETE },
+	};
 	struct clients *c = v->data;
 	int r;
 
 	if ((r = pagelist_key(&c->pl, a)) != VIEW_UNHANDLED)
 		return r;
-	switch (a) {
-	case KA_OPEN:
+	if (a == KA_OPEN) {
 		open_menu(v);
 		return VIEW_REDRAW;
-	case KA_APPROVE:
-		start(v, EHTTP_CLIENT_APPROVE);
-		return VIEW_REDRAW;
-	case KA_BLOCK:
-		start(v, EHTTP_CLIENT_BLOCK);
-		return VIEW_REDRAW;
-	case KA_UNBLOCK:
-		start(v, EHTTP_CLIENT_UNBLOCK);
-		return VIEW_REDRAW;
-	case KA_DELETE:
-		start(v, EHTTP_CLIENT_DELETE);
-		return VIEW_REDRAW;
-	default:
-		return VIEW_UNHANDLED;
 	}
+	for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
+		if (acts[i].key == a) {
+			start(v, acts[i].act);
+			return VIEW_REDRAW;
+		}
+	return VIEW_UNHANDLED;
 }
 
 static void

@@ -28,39 +28,11 @@ static const struct list_col tokens_cols[TC_MAX] = {
 	[TC_STATUS] = { "Status", NULL, 7, 8, 0, LIST_ELASTIC },
 };
 
-struct tokens {
-	struct view		*view;
-	struct db_bulk_token	*v;
-	size_t			 n;
-	struct list		 list;
-	int			 error;
-	char			 pending[40];	/* the token asked about */
-	int			 menu_block;	/* the menu's first item */
-	/* New: the site and lifetime chosen so far. */
-	int64_t			 new_site;
-	char			 new_code[4];
-	long			 new_minutes;
-	int64_t			*sites;		/* the menu's sites */
-	size_t			 nsites;
-};
-
-struct tokens *
-tokens_new(struct view *v)
-{
-	struct tokens *t = xcalloc(1, sizeof *t);
-
-	t->view = v;
-	return t;
-}
-
 void
-tokens_free(struct tokens *t)
+tokens_clear(struct tokens *t)
 {
-	if (t == NULL)
-		return;
 	free(t->v);
 	free(t->sites);
-	free(t);
 }
 
 int
