@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <check.h>
 
+#include "cmlog.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -676,4 +677,31 @@ tu_has(const char *hay, ...)
 		    "'%s' not found in: %s", needle, hay != NULL ? hay :
 		    "(null)");
 	va_end(ap);
+}
+
+void
+tu_cmlog_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *r)
+{
+	ck_assert_int_eq(cmlog_reader_get(rd, i, r), 0);
+}
+
+void
+tu_cmlog_text(const struct cmlog_record *r, const char *want)
+{
+	ck_assert_msg(r->text_len == strlen(want) &&
+	    memcmp(r->text, want, r->text_len) == 0,
+	    "text \"%.*s\" (%zu), want \"%s\"", (int)r->text_len, r->text,
+	    r->text_len, want);
+}
+
+void
+tu_cmlog_good(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
+    const char *text, const char *comp, int type, size_t line)
+{
+	tu_cmlog_get(rd, i, r);
+	ck_assert_int_eq(r->malformed, 0);
+	tu_cmlog_text(r, text);
+	ck_assert_str_eq(r->component, comp);
+	ck_assert_int_eq(r->type, type);
+	ck_assert_uint_eq(r->line, line);
 }

@@ -217,4 +217,16 @@ int	 tu_count(const char *hay, const char *needle);
  * the first one missing. */
 void	 tu_has(const char *hay, ...) __attribute__((sentinel));
 
+/* Logs (cmlog.h): record i of rd into r (asserted read); its text
+ * (bytes, not NUL-terminated) asserted to be want; record i asserted
+ * well-formed with text, component, type and line. */
+struct cmlog_reader;
+struct cmlog_record;
+void	 tu_cmlog_get(struct cmlog_reader *rd, size_t i,
+	    struct cmlog_record *r);
+void	 tu_cmlog_text(const struct cmlog_record *r, const char *want);
+void	 tu_cmlog_good(struct cmlog_reader *rd, size_t i,
+	    struct cmlog_record *r, const char *text, const char *comp,
+	    int type, size_t line);
+
 #endif
