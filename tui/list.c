@@ -297,3 +297,27 @@ list_draw(WINDOW *w, struct list *l, const struct list_col *cols, int ncols,
 		}
 	}
 }
+
+int
+list_field(const struct list_field *f, const void *row, char *buf, size_t len)
+{
+	const char *x = (const char *)row + f->off;
+	time_t t;
+	int yes;
+
+	switch (f->kind) {
+	case LIST_TEXT:
+		snprintf(buf, len, "%s", x);
+		return 1;
+	case LIST_DAY:
+		memcpy(&t, x, sizeof t);
+		text_day(t, buf, len);
+		return 1;
+	case LIST_YES_NO:
+		memcpy(&yes, x, sizeof yes);
+		snprintf(buf, len, "%s", yes ? "Yes" : "No");
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -32,10 +32,9 @@ static const struct list_col certs_cols[CC_MAX] = {
 	[CC_STATE] = { "State", NULL, 10, 10, 5, LIST_ELASTIC },
 };
 
-#define CELL(kind, field) \
-	{ PAGELIST_##kind, offsetof(struct db_cert, field) }
-static const struct pagelist_cell certs_cells[CC_MAX] = {
-	[CC_TYPE] = { PAGELIST_OWN, 0 },
+#define CELL(kind, field)	LIST_FIELD(kind, struct db_cert, field)
+static const struct list_field certs_cells[CC_MAX] = {
+	[CC_TYPE] = { LIST_OWN, 0 },
 	[CC_ISSUED_TO] = CELL(TEXT, issued_to),
 	[CC_ISSUED_BY] = CELL(TEXT, issued_by),
 	[CC_START] = CELL(DAY, not_before),

@@ -30,16 +30,15 @@ static const struct list_col clients_cols[KC_MAX] = {
 	[KC_CONTACT] = { "Last contact", "Contact", 16, 16, 0, LIST_ELASTIC },
 };
 
-#define CELL(kind, field) \
-	{ PAGELIST_##kind, offsetof(struct db_client, field) }
-static const struct pagelist_cell clients_cells[KC_MAX] = {
+#define CELL(kind, field)	LIST_FIELD(kind, struct db_client, field)
+static const struct list_field clients_cells[KC_MAX] = {
 	[KC_NAME] = CELL(TEXT, name),
 	[KC_SMSID] = CELL(TEXT, smsid),
-	[KC_APPROVAL] = { PAGELIST_OWN, 0 },
+	[KC_APPROVAL] = { LIST_OWN, 0 },
 	[KC_BLOCKED] = CELL(YES_NO, blocked),
 	[KC_SITE] = CELL(TEXT, site_code),
 	[KC_REGISTERED] = CELL(DAY, registered),
-	[KC_CONTACT] = { PAGELIST_OWN, 0 },
+	[KC_CONTACT] = { LIST_OWN, 0 },
 };
 #undef CELL
 
