@@ -185,37 +185,22 @@ $(DEPS_OK): scripts/deps.sh
 $(FENCE)/.ok: scripts/fences.sh | $(DEPS_OK)
 	@sh scripts/fences.sh $(FENCE) && touch $@
 
-# One compile rule per room (make picks the pattern with the shortest stem,
-# so backend/ca/x.c takes the backend/ca/ rule, not backend/'s). `make V=1`
-# prints the whole command line.
+# One compile rule per room, made from ROOM_FLAGS (a room's folder and the
+# suffix of its CFLAGS_ variable); make picks the pattern with the shortest
+# stem, so backend/ca/x.c takes the backend/ca/ rule, not backend/'s.
+# `make V=1` prints the whole command line.
 V ?= 0
 COMPILE = @mkdir -p $(@D); $(if $(filter 1,$(V)),,echo "  CC $<";) \
 	$(if $(filter 1,$(V)),set -x;) \
 	$(CC) $(PROJ_CFLAGS) $(1) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-$(B)/db/util/%.o: db/util/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_UTIL))
-$(B)/db/%.o: db/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_DB))
-$(B)/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_CA))
-$(B)/backend/wire/%.o: backend/wire/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_WIRE))
-$(B)/backend/mp/%.o: backend/mp/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_MP))
-$(B)/backend/tls/%.o: backend/tls/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_TLS))
-$(B)/backend/client/%.o: backend/client/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_CLIENT))
-$(B)/backend/ctl/%.o: backend/ctl/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_CTL))
-$(B)/backend/agent/%.o: backend/agent/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_AGENT))
-$(B)/backend/sited/%.o: backend/sited/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_SITED))
-$(B)/backend/%.o: backend/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_BACKEND))
-$(B)/tui/%.o: tui/%.c | $(FENCE)/.ok
-	$(call COMPILE,$(CFLAGS_TUI))
+ROOM_FLAGS := db/util:UTIL db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP \
+	backend/tls:TLS backend/client:CLIENT backend/ctl:CTL backend/agent:AGENT \
+	backend/sited:SITED backend:BACKEND tui:TUI
+define room_compile
+$$(B)/$(word 1,$(1))/%.o: $(word 1,$(1))/%.c | $$(FENCE)/.ok
+	$$(call COMPILE,$$(CFLAGS_$(word 2,$(1))))
+endef
+$(foreach r,$(ROOM_FLAGS),$(eval $(call room_compile,$(subst :, ,$(r)))))
 $(B)/tests/%.o: tests/%.c $(B)/tests/suites.h | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_TESTS) -DEHTTP_BINDIR='"$(abspath $(B))"' -DEHTTP_SRCDIR='"$(CURDIR)"')
 

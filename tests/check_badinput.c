@@ -44,8 +44,6 @@
 #undef LLVMFuzzerTestOneInput
 
 static char *tpl;		/* made once: demo/, keys/, pk/ */
-static char *dir;		/* each test's own */
-static char db[4096];
 
 /* ---- fixtures ----------------------------------------------------------- */
 
@@ -63,12 +61,12 @@ dump(const char *path)
 	return out;
 }
 
-/* The test's database (db) is still the demo template's, to the byte of its
+/* The test's database (tu_db) is still the demo template's, to the byte of its
  * dump; what names the case in the message. */
 static void
 db_is_demo(const char *what)
 {
-	char *now = dump(db);
+	char *now = dump(tu_db);
 
 	ck_assert_msg(strcmp(demo_dump, now) == 0, "%s changed the database",
 	    what);
@@ -144,7 +142,7 @@ drop_templates(void)
 	tpl = NULL;
 }
 
-/* A private copy of a template database (demo or keys) as db. */
+/* A private copy of a template database (demo or keys) as tu_db. */
 static void
 copy_file(const char *from, const char *to)
 {
@@ -161,27 +159,24 @@ use_template(const char *which)
 {
 	char from[4096], to[4200];
 
-	snprintf(db, sizeof db, "%s/site.db", dir);
+	snprintf(tu_db, sizeof tu_db, "%s/site.db", tu_dir);
 	snprintf(from, sizeof from, "%s/%s/site.db", tpl, which);
-	copy_file(from, db);
+	copy_file(from, tu_db);
 	snprintf(from, sizeof from, "%s/%s/site.db.master-key", tpl, which);
-	snprintf(to, sizeof to, "%s.master-key", db);
+	snprintf(to, sizeof to, "%s.master-key", tu_db);
 	copy_file(from, to);
 }
 
 static void
 setup(void)
 {
-	dir = tu_tmpdir();
+	tu_dir_setup();
 	use_template("demo");
 }
 
-static void
-teardown(void)
-{
-	tu_tmpdir_free(dir);
-	dir = NULL;
-}
+static const struct tu_fixture badinput_fixture = { 60,
+	.once = make_templates, .once_done = drop_templates,
+	.setup = setup, .teardown = tu_dir_teardown };
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -247,9 +242,9 @@ expand(const char *a)
 	char *s = NULL, *l;
 
 	if (strcmp(a, "@DB") == 0)
-		s = xstrdup(db);
+		s = xstrdup(tu_db);
 	else if (strncmp(a, "@DIR", 4) == 0)
-		xasprintf(&s, "%s%s", dir, a + 4);
+		xasprintf(&s, "%s%s", tu_dir, a + 4);
 	else if (strncmp(a, "@PK/", 4) == 0)
 		xasprintf(&s, "%s/pk/%s", tpl, a + 4);
 	else if (strcmp(a, "@10K") == 0)
@@ -277,7 +272,7 @@ ctl_v(int with_db, const char *const *args, char **out, char **err)
 	argv[argc++] = strdup(tu_bin("ehttpctl"));
 	if (with_db) {
 		argv[argc++] = strdup("--db");
-		argv[argc++] = strdup(db);
+		argv[argc++] = strdup(tu_db);
 	}
 	for (int i = 0; args[i] != NULL && argc < 39; i++)
 		argv[argc++] = expand(args[i]);
@@ -470,7 +465,7 @@ START_TEST(bad_db_argument)
 	const char *args[8] = { "--db", db_arg_cases[_i].db };
 
 	if (strcmp(args[1], "@DIR") == 0)
-		args[1] = dir;
+		args[1] = tu_dir;
 	char what[64];
 
 	for (int k = 0; k < 5 && db_arg_cases[_i].args[k] != NULL; k++)
@@ -607,15 +602,15 @@ START_TEST(bad_database_file)
 	char *cmd, what[128];
 	struct snap s;
 
-	if (asprintf(&cmd, "D='%s'; %s", db, dbfile_cases[k].prepare) == -1)
+	if (asprintf(&cmd, "D='%s'; %s", tu_db, dbfile_cases[k].prepare) == -1)
 		abort();
 	free(tu_sh_ok("%s", cmd));
 	free(cmd);
-	snap_take(db, &s);
+	snap_take(tu_db, &s);
 	snprintf(what, sizeof what, "%s, %s %s", dbfile_cases[k].what,
 	    dbfile_cmds[c][0], dbfile_cmds[c][1]);
 	expect(1, dbfile_cmds[c], 1, dbfile_cases[k].msg, what);
-	snap_same(db, &s);
+	snap_same(tu_db, &s);
 }
 END_TEST
 
@@ -664,7 +659,7 @@ START_TEST(resolve_database_error)
 	    " WHERE name = '%s'\" | tail -1) && test \"$P\" -gt 1 &&"
 	    " printf '\\015\\377\\377\\377\\377\\377\\377\\377' | dd"
 	    " of=\"$D\" bs=1 seek=$(( (P - 1) * 4096 )) conv=notrunc"
-	    " 2>/dev/null", db, resolve_cases[_i].index) == -1)
+	    " 2>/dev/null", tu_db, resolve_cases[_i].index) == -1)
 		abort();
 	free(tu_sh_ok("%s", cmd));
 	free(cmd);
@@ -700,7 +695,7 @@ read_in(const char *name)
 {
 	char path[4096], *s;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof path, "%s/%s", tu_dir, name);
 	s = tu_read_file(path, NULL);
 	ck_assert_msg(s != NULL, "%s missing", path);
 	return s;
@@ -714,7 +709,7 @@ read_in(const char *name)
  */
 START_TEST(read_only_media)
 {
-	char *before = dump(db), *after, *s;
+	char *before = dump(tu_db), *after, *s;
 
 	if (!can_mount()) {
 		fprintf(stderr, "badinput: read_only_media: cannot mount here"
@@ -729,7 +724,7 @@ START_TEST(read_only_media)
 	    " $C --db $D/site.db site add P09 --name Nine --type primary"
 	    " > o2 2> e2; echo \\$? > r2; $C --db $D/site.db site set P01"
 	    " --enhanced-http on > o3 2> e3; echo \\$? > r3; ls $D > files; }\"",
-	    dir, tu_bin("ehttpctl"), dir), 0);
+	    tu_dir, tu_bin("ehttpctl"), tu_dir), 0);
 	s = read_in("r1");
 	ck_assert_str_eq(s, "0\n");
 	free(s);
@@ -752,8 +747,8 @@ START_TEST(read_only_media)
 	s = read_in("files");
 	ck_assert_str_eq(s, "site.db\nsite.db.master-key\n");
 	free(s);
-	snprintf(db, sizeof db, "%s/ro/site.db", dir);
-	after = dump(db);
+	snprintf(tu_db, sizeof tu_db, "%s/ro/site.db", tu_dir);
+	after = dump(tu_db);
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
@@ -762,7 +757,7 @@ END_TEST
 
 START_TEST(read_only_dir)
 {
-	char *before = dump(db), *after, *s, *run;
+	char *before = dump(tu_db), *after, *s, *run;
 	int root = getuid() == 0;
 
 	if (root && tu_sh(NULL, NULL, "command -v setpriv >/dev/null") != 0) {
@@ -771,14 +766,14 @@ START_TEST(read_only_dir)
 		return;
 	}
 	/* The test directory is 0700: let nobody through to nr/. */
-	ck_assert_int_eq(chmod(dir, 0711), 0);
+	ck_assert_int_eq(chmod(tu_dir, 0711), 0);
 	ck_assert_int_eq(tu_sh(NULL, NULL, "set -e; cd '%s'; mkdir nr;"
-	    " cp site.db site.db.master-key nr/; %s chmod 0555 nr", dir,
+	    " cp site.db site.db.master-key nr/; %s chmod 0555 nr", tu_dir,
 	    root ? "chown 65534:65534 nr/site.db nr/site.db.master-key;" : ""),
 	    0);
-	snprintf(db, sizeof db, "%s/nr/site.db", dir);
+	snprintf(tu_db, sizeof tu_db, "%s/nr/site.db", tu_dir);
 	xasprintf(&run, "%s'%s' --db '%s'", root ? "setpriv --reuid=65534"
-	    " --regid=65534 --clear-groups " : "", tu_bin("ehttpctl"), db);
+	    " --regid=65534 --clear-groups " : "", tu_bin("ehttpctl"), tu_db);
 	ck_assert_int_eq(tu_sh(NULL, &s, "%s site add P09 --name Nine --type"
 	    " primary", run), 1);
 	ck_assert_msg(strstr(s, "cannot write the database: its directory") &&
@@ -789,14 +784,14 @@ START_TEST(read_only_dir)
 	    strstr(s, "-wal and -shm"), "%s", s);
 	free(s);
 	ck_assert_int_eq(tu_sh(NULL, NULL, "test \"$(ls '%s/nr')\" = \"$(printf"
-	    " 'site.db\\nsite.db.master-key')\"", dir), 0);
-	after = dump(db);
+	    " 'site.db\\nsite.db.master-key')\"", tu_dir), 0);
+	after = dump(tu_db);
 	ck_assert_str_eq(before, after);
 	free(run);
 	free(before);
 	free(after);
-	chmod(dir, 0700);
-	tu_sh(NULL, NULL, "chmod 0700 '%s/nr'", dir);
+	chmod(tu_dir, 0700);
+	tu_sh(NULL, NULL, "chmod 0700 '%s/nr'", tu_dir);
 }
 END_TEST
 
@@ -813,7 +808,7 @@ static const int full_free_kib[] = { 0, 8, 24, 48, 64 };
 
 START_TEST(full_disk)
 {
-	char *before = dump(db), *after, *s, *err, *ic, *raw, *line, *next;
+	char *before = dump(tu_db), *after, *s, *err, *ic, *raw, *line, *next;
 	int rc, mounted = can_mount();
 	FILE *f;
 	size_t len = 0;
@@ -831,8 +826,8 @@ START_TEST(full_disk)
 		    " sqlite3 $F/site.db 'PRAGMA integrity_check' > ic;"
 		    " sqlite3 $F/site.db .dump > raw.sql;"
 		    " $C --db $F/site.db init > /dev/null;"
-		    " sqlite3 $F/site.db .dump > after.sql; }\"", dir,
-		    tu_bin("ehttpctl"), dir, full_free_kib[_i]), 0);
+		    " sqlite3 $F/site.db .dump > after.sql; }\"", tu_dir,
+		    tu_bin("ehttpctl"), tu_dir, full_free_kib[_i]), 0);
 	} else
 		ck_assert_int_eq(tu_sh(NULL, &err, "set -e; cd '%s'; C='%s';"
 		    " if sh -c \"trap '' XFSZ; ulimit -f %d; exec $C --db site.db"
@@ -841,7 +836,7 @@ START_TEST(full_disk)
 		    " sqlite3 site.db 'PRAGMA integrity_check' > ic;"
 		    " sqlite3 site.db .dump > raw.sql;"
 		    " $C --db site.db init > /dev/null;"
-		    " sqlite3 site.db .dump > after.sql", dir, tu_bin("ehttpctl"),
+		    " sqlite3 site.db .dump > after.sql", tu_dir, tu_bin("ehttpctl"),
 		    2 * (8 + full_free_kib[_i])), 0);
 	free(err);
 	s = read_in("r");
@@ -953,24 +948,24 @@ START_TEST(bad_master_key)
 	struct snap s;
 
 	use_template(master_cases[_i].db);
-	snprintf(key, sizeof key, "%s.master-key", db);
+	snprintf(key, sizeof key, "%s.master-key", tu_db);
 	if (asprintf(&cmd, "K='%s'; %s", key, master_cases[_i].prepare) == -1)
 		abort();
 	free(tu_sh_ok("%s", cmd));
 	free(cmd);
-	before = dump(db);
+	before = dump(tu_db);
 	snap_take(key, &s);
 	snprintf(what, sizeof what, "master key %s, %s %s",
 	    master_cases[_i].what, master_cases[_i].args[0],
 	    master_cases[_i].args[1] ? master_cases[_i].args[1] : "");
 	expect(1, master_cases[_i].args, 1, master_cases[_i].msg, what);
 	snap_same(key, &s);
-	after = dump(db);
+	after = dump(tu_db);
 	ck_assert_msg(strcmp(before, after) == 0, "%s: the database changed",
 	    what);
 	/* Nothing exported, nothing left behind. */
 	ck_assert_int_eq(tu_sh(NULL, NULL, "test ! -e '%s/x.pem' && test ! -e"
-	    " '%s/x.pem.key'", dir, dir), 0);
+	    " '%s/x.pem.key'", tu_dir, tu_dir), 0);
 	free(before);
 	free(after);
 }
@@ -1049,7 +1044,7 @@ START_TEST(bad_log_file)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	snprintf(path, sizeof path, "%s/bad.log", dir);
+	snprintf(path, sizeof path, "%s/bad.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, log_cases[_i].data,
 	    log_cases[_i].len), 0);
 	rd = cmlog_reader_open(path, &cause);
@@ -1092,7 +1087,7 @@ START_TEST(log_cut_at_every_byte)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	snprintf(path, sizeof path, "%s/cut.log", dir);
+	snprintf(path, sizeof path, "%s/cut.log", tu_dir);
 	for (size_t k = 1; k < len; k++) {
 		memcpy(buf, rec, k);
 		buf[k] = '\n';
@@ -1134,7 +1129,7 @@ START_TEST(log_10mb_hostile_line)
 	*p++ = '\n';
 	p = stpcpy(p, GOOD("after") "\n");
 	len = (size_t)(p - buf);
-	snprintf(path, sizeof path, "%s/big.log", dir);
+	snprintf(path, sizeof path, "%s/big.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, buf, len), 0);
 	rd = cmlog_reader_open(path, &cause);
 	ck_assert_ptr_nonnull(rd);
@@ -1178,7 +1173,7 @@ START_TEST(log_grows_after_blanks)
 	struct cmlog_record a, b;
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/grow.log", dir);
+	snprintf(path, sizeof path, "%s/grow.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, grow_cases[_i].first,
 	    strlen(grow_cases[_i].first)), 0);
 	rd = cmlog_reader_open(path, &cause);
@@ -1228,12 +1223,12 @@ START_TEST(log_show_bad_files)
 	}
 	free(out);
 	free(err);
-	snprintf(path, sizeof path, "%s/bad.log", dir);
+	snprintf(path, sizeof path, "%s/bad.log", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, log_cases[_i].data,
 	    log_cases[_i].len), 0);
 	rc = ctl_v(0, show, &out, &err);
 	ck_assert_msg(rc == 0, "%s: exit %d: %s", log_cases[_i].what, rc, err);
-	snprintf(path, sizeof path, "%s/bad.json", dir);
+	snprintf(path, sizeof path, "%s/bad.json", tu_dir);
 	ck_assert_int_eq(tu_write_file(path, out, strlen(out)), 0);
 	free(out);
 	free(err);
@@ -1314,7 +1309,7 @@ one_cli(const char *name, const uint8_t *p, size_t n)
 		}
 	args[argc] = NULL;
 	if (memchr(p, '/', n) == NULL) {
-		xasprintf(&cmd, "cd '%s' && EHTTP_DB='%s' '%s' \"$@\"", dir, db,
+		xasprintf(&cmd, "cd '%s' && EHTTP_DB='%s' '%s' \"$@\"", tu_dir, tu_db,
 		    tu_bin("ehttpctl"));
 		{
 			char *argv[40];
@@ -1353,28 +1348,27 @@ Suite *
 badinput_suite(void)
 {
 	const struct tu_test tests[] = {
-		TU_LOOP(bad_arguments, TU_ALL(arg_cases)),
-		TU_LOOP(bad_db_argument, TU_ALL(db_arg_cases)),
-		TU_LOOP(bad_import_pki, TU_ALL(pki_cases)),
+		TU_CASE("badinput", badinput_fixture),
+		TU_EACH(bad_arguments, arg_cases),
+		TU_EACH(bad_db_argument, db_arg_cases),
+		TU_EACH(bad_import_pki, pki_cases),
 		TU_TEST(good_import_pki),
 		TU_LOOP(bad_database_file,
 		    TU_ALL(dbfile_cases) * N_DBFILE_CMDS),
-		TU_LOOP(resolve_database_error, TU_ALL(resolve_cases)),
+		TU_EACH(resolve_database_error, resolve_cases),
 		TU_TEST(read_only_media),
 		TU_TEST(read_only_dir),
-		TU_LOOP(full_disk, TU_ALL(full_free_kib)),
-		TU_LOOP(bad_master_key, TU_ALL(master_cases)),
+		TU_EACH(full_disk, full_free_kib),
+		TU_EACH(bad_master_key, master_cases),
 		TU_TEST(right_master_key_works),
-		TU_LOOP(bad_log_file, TU_ALL(log_cases)),
+		TU_EACH(bad_log_file, log_cases),
 		TU_TEST(log_cut_at_every_byte),
 		TU_TEST(log_10mb_hostile_line),
-		TU_LOOP(log_grows_after_blanks, TU_ALL(grow_cases)),
-		TU_LOOP(log_show_bad_files, TU_ALL(log_cases)),
+		TU_EACH(log_grows_after_blanks, grow_cases),
+		TU_EACH(log_show_bad_files, log_cases),
 		TU_TEST(fuzz_seeds_and_regressions),
 		{ NULL }
 	};
 
-	return tu_suite1("badinput", (struct tu_case){ "badinput",
-	    .timeout = 60, .once = make_templates, .once_done = drop_templates,
-	    .setup = setup, .teardown = teardown, .tests = tests });
+	return tu_suite("badinput", tests);
 }

@@ -11,6 +11,9 @@
 
 #include "testutil.h"
 
+static const struct tu_fixture first_run = { .timeout = 900 },
+    rooms = { .timeout = 300 };
+
 #if !defined(__SANITIZE_ADDRESS__)
 START_TEST(first_run_without_libraries)
 {
@@ -101,18 +104,16 @@ END_TEST
 Suite *
 build_suite(void)
 {
-	Suite *s = suite_create("build");
-	TCase *tc = tcase_create("first-run");
-
+	const struct tu_test tests[] = {
+		TU_CASE("first-run", first_run),
 #if !defined(__SANITIZE_ADDRESS__)
-	tcase_add_test(tc, first_run_without_libraries);
+		TU_TEST(first_run_without_libraries),
 #endif
-	tcase_set_timeout(tc, 900);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("rooms");
-	tcase_add_test(tc, rooms_are_fenced);
-	tcase_add_test(tc, no_pointer_outside_the_repository);
-	tcase_set_timeout(tc, 300);
-	suite_add_tcase(s, tc);
-	return s;
+		TU_CASE("rooms", rooms),
+		TU_TEST(rooms_are_fenced),
+		TU_TEST(no_pointer_outside_the_repository),
+		{ NULL }
+	};
+
+	return tu_suite("build", tests);
 }

@@ -20,6 +20,9 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
+static const struct tu_fixture fast = { .timeout = 30 },
+    slow = { .timeout = 60 };
+
 #define FQDN	"mp1.contoso.com"
 
 /* One CA under test: temp dir, master key, root, signer. */
@@ -1237,32 +1240,23 @@ END_TEST
 Suite *
 ca_suite(void)
 {
-	const struct tu_test t_basics[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("basics", fast),
 		TU_TEST(test_keyalg),
 		TU_TEST(test_master_key),
 		TU_TEST(test_pem_der),
 		TU_TEST(test_key_export),
-		{ NULL }
-	};
-	const struct tu_test t_issue[] = {
+		TU_CASE("issue", slow),
 		TU_LOOP(test_chain, 3),
 		TU_TEST(test_many),
 		TU_TEST(test_leaf_names),
 		TU_TEST(test_verify),
-		{ NULL }
-	};
-	const struct tu_test t_pki[] = {
+		TU_CASE("pki", slow),
 		TU_TEST(test_pki_import),
 		TU_TEST(test_pki_chain),
 		TU_TEST(test_long_fqdn),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "basics", .timeout = 30, .tests = t_basics },
-		{ "issue", .timeout = 60, .tests = t_issue },
-		{ "pki", .timeout = 60, .tests = t_pki },
-		{ NULL }
-	};
 
-	return tu_suite("ca", cases);
+	return tu_suite("ca", tests);
 }

@@ -11,6 +11,10 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
+/* Each test on a fresh copy of the demo. */
+static const struct tu_fixture ehttpctl_fixture = { 300,
+	.setup = tu_demo_setup, .teardown = tu_dir_teardown };
+
 #define SMSID0	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 
 /* Everything in the database, as text: to prove a refusal changed nothing. */
@@ -79,97 +83,78 @@ END_TEST
  * message starting "2:" is a usage error (a value outside the listed words,
  * nothing to set): exit 2. */
 static const struct {
-	const char	*argv[10];
+	const char	*args;		/* ehttpctl's, as sh reads them */
 	const char	*message;
 } refusals[] = {
-	{ { "site", "add", "AUX", "--name", "X", "--type", "primary" },
-	  "site code 'AUX': reserved" },
-	{ { "site", "add", "P1", "--name", "X", "--type", "primary" },
+	{ "site add AUX --name X --type primary", "site code 'AUX': reserved" },
+	{ "site add P1 --name X --type primary",
 	  "site code 'P1': must be exactly 3" },
-	{ { "site", "add", "P01", "--name", "X", "--type", "primary" },
+	{ "site add P01 --name X --type primary",
 	  "site code 'P01': already used" },
-	{ { "site", "add", "P09", "--name", "Bad Name", "--type", "primary" },
+	{ "site add P09 --name 'Bad Name' --type primary",
 	  "site name 'Bad Name'" },
-	{ { "site", "add", "P09", "--name", "X", "--type", "tertiary" },
-	  "site type 'tertiary'" },
-	{ { "site", "add", "C02", "--name", "X", "--type", "cas" },
+	{ "site add P09 --name X --type tertiary", "site type 'tertiary'" },
+	{ "site add C02 --name X --type cas",
 	  "already has a central administration site" },
-	{ { "site", "add", "S09", "--name", "X", "--type", "secondary" },
+	{ "site add S09 --name X --type secondary",
 	  "parent: a secondary site needs" },
-	{ { "site", "add", "S09", "--name", "X", "--type", "secondary",
-	    "--parent", "CAS" }, "must be attached to a primary" },
-	{ { "site", "add", "P09", "--name", "X", "--type", "primary",
-	    "--parent", "P01" }, "central administration site" },
-	{ { "site", "add", "P09", "--name", "X", "--type", "primary",
-	    "--parent", "ZZZ" }, "no such site" },
-	{ { "site", "set", "P02", "--enhanced-http", "on" },
+	{ "site add S09 --name X --type secondary --parent CAS",
+	  "must be attached to a primary" },
+	{ "site add P09 --name X --type primary --parent P01",
+	  "central administration site" },
+	{ "site add P09 --name X --type primary --parent ZZZ", "no such site" },
+	{ "site set P02 --enhanced-http on",
 	  "enhanced HTTP: site P02 is HTTPS only" },
-	{ { "site", "set", "P01", "--client-comm", "https-only",
-	    "--enhanced-http", "on" }, "is HTTPS only" },
-	{ { "site", "set", "P01", "--client-comm", "sometimes" },
-	  "2:client-comm 'sometimes'" },
-	{ { "site", "set", "P01", "--crl-check", "maybe" },
+	{ "site set P01 --client-comm https-only --enhanced-http on",
+	  "is HTTPS only" },
+	{ "site set P01 --client-comm sometimes", "2:client-comm 'sometimes'" },
+	{ "site set P01 --crl-check maybe",
 	  "2:crl-check 'maybe': must be on or off (yes or no)" },
-	{ { "site", "set", "S01", "--require-signing", "on" },
-	  "only primary sites" },
-	{ { "site", "set", "P02", "--pki-client-cert", "off" },
+	{ "site set S01 --require-signing on", "only primary sites" },
+	{ "site set P02 --pki-client-cert off",
 	  "always on when the site is HTTPS only" },
-	{ { "site", "set", "P01", "--key-alg", "dsa" },
-	  "2:key algorithm 'dsa'" },
-	{ { "site", "set", "ZZZ", "--crl-check", "on" }, "no such site" },
-	{ { "system", "add", "bad_name.contoso.com", "--site", "P01" },
+	{ "site set P01 --key-alg dsa", "2:key algorithm 'dsa'" },
+	{ "site set ZZZ --crl-check on", "no such site" },
+	{ "system add bad_name.contoso.com --site P01",
 	  "FQDN 'bad_name.contoso.com'" },
-	{ { "system", "add", "host", "--site", "P01" }, "not fully qualified" },
-	{ { "system", "add", "dp1.p01.contoso.com", "--site", "P02" },
+	{ "system add host --site P01", "not fully qualified" },
+	{ "system add dp1.p01.contoso.com --site P02",
 	  "already a site system of site P01" },
-	{ { "system", "add", "new.contoso.com", "--site", "Q99" },
-	  "no such site" },
-	{ { "system", "remove", "nope.contoso.com" }, "no such site system" },
-	{ { "role", "add", "cas.contoso.com", "mp" },
+	{ "system add new.contoso.com --site Q99", "no such site" },
+	{ "system remove nope.contoso.com", "no such site system" },
+	{ "role add cas.contoso.com mp",
 	  "central administration site, which hosts no management point" },
-	{ { "role", "add", "cas.contoso.com", "dp" }, "hosts no distribution" },
-	{ { "role", "add", "p01.contoso.com", "mp" }, "already hosts" },
-	{ { "role", "add", "rsp.p01.contoso.com", "cmg" }, "role 'cmg'" },
-	{ { "role", "add", "rsp.p01.contoso.com", "sup", "--connection",
-	    "http" }, "has no client connection setting" },
-	{ { "role", "add", "rsp.p01.contoso.com", "mp", "--connection",
-	    "ftp" }, "2:connection 'ftp'" },
-	{ { "role", "add", "rsp.p01.contoso.com", "mp", "--allow-anonymous",
-	    "yes" }, "only a distribution point" },
-	{ { "role", "add", "s01.contoso.com", "provider" }, NULL },
-	{ { "role", "remove", "rsp.p01.contoso.com", "mp" },
+	{ "role add cas.contoso.com dp", "hosts no distribution" },
+	{ "role add p01.contoso.com mp", "already hosts" },
+	{ "role add rsp.p01.contoso.com cmg", "role 'cmg'" },
+	{ "role add rsp.p01.contoso.com sup --connection http",
+	  "has no client connection setting" },
+	{ "role add rsp.p01.contoso.com mp --connection ftp",
+	  "2:connection 'ftp'" },
+	{ "role add rsp.p01.contoso.com mp --allow-anonymous yes",
+	  "only a distribution point" },
+	{ "role add s01.contoso.com provider", NULL },
+	{ "role remove rsp.p01.contoso.com mp",
 	  "does not host the management point" },
-	{ { "role", "set", "p01.contoso.com", "mp" }, "2:nothing to set" },
-	{ { "role", "remove", "s01.contoso.com", "mp" },
+	{ "role set p01.contoso.com mp", "2:nothing to set" },
+	{ "role remove s01.contoso.com mp",
 	  "secondary site S01 must keep its one management point" },
 };
 
 START_TEST(refusals_leave_db_unchanged)
 {
-	char *argv[16], *out = NULL, *err = NULL, *before, *after;
-	const char *msg;
-	int argc = 0, usage;
+	const char *msg = refusals[_i].message;
+	char *before, *after;
+	int usage;
 
-	if (refusals[_i].message == NULL)
+	if (msg == NULL)
 		return;		/* placeholder row */
-	argv[argc++] = strdup(tu_bin("ehttpctl"));
-	argv[argc++] = "--db";
-	argv[argc++] = tu_db;
-	for (int k = 0; refusals[_i].argv[k] != NULL; k++)
-		argv[argc++] = (char *)refusals[_i].argv[k];
-	argv[argc] = NULL;
-	before = dump();
-	msg = refusals[_i].message;
 	usage = strncmp(msg, "2:", 2) == 0;
-	msg += usage ? 2 : 0;
-	ck_assert_int_eq(tu_run(argv, &out, &err), usage ? 2 : 1);
-	ck_assert_msg(strstr(err, msg) != NULL,
-	    "row %d: expected '%s' in: %s", _i, msg, err);
+	before = dump();
+	tu_sh_fails(usage ? 2 : 1, msg + (usage ? 2 : 0), "'%s' --db '%s' %s",
+	    tu_bin("ehttpctl"), tu_db, refusals[_i].args);
 	after = dump();
 	ck_assert_msg(strcmp(before, after) == 0, "row %d changed the DB", _i);
-	free(argv[0]);
-	free(out);
-	free(err);
 	free(before);
 	free(after);
 }
@@ -314,9 +299,7 @@ END_TEST
 static void
 make_two_tier(void)
 {
-	char *out = NULL, *err = NULL;
-
-	ck_assert_msg(tu_sh(&out, &err, "set -e; cd '%s';"
+	free(tu_sh_ok("set -e; cd '%s';"
 	    " root() { openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key"
 	    "  -out $1.pem -days 3650 -subj \"/CN=$2\" -addext"
 	    "  basicConstraints=critical,CA:TRUE -addext"
@@ -336,9 +319,7 @@ make_two_tier(void)
 	    " openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key"
 	    "  -set_serial 0x3001 -days 200 -extfile leaf.ext -out leaf.pem"
 	    "  2>/dev/null;"
-	    " cat leaf.pem int.pem > fullchain.pem", tu_dir) == 0, "%s", err);
-	free(out);
-	free(err);
+	    " cat leaf.pem int.pem > fullchain.pem", tu_dir));
 }
 
 static char *
@@ -352,33 +333,26 @@ fingerprint(const char *file)
 	return out;
 }
 
-/* ehttpctl with up to 6 arguments (NULL-terminated): "@name" is a file
- * in dir. */
-static int
-ctl_in_dir(char **out, char **err, ...)
+/* ehttpctl ARGS (as sh reads them) in tu_dir, asserted to exit 0; its
+ * standard output. */
+static char *
+ctl_ok(const char *args)
 {
-	char pa[6][4096];
-	const char *v[7] = { NULL };
-	va_list ap;
-	int n = 0;
-
-	va_start(ap, err);
-	while (n < 6 && (v[n] = va_arg(ap, const char *)) != NULL) {
-		if (v[n][0] == '@') {
-			snprintf(pa[n], sizeof pa[n], "%s/%s", tu_dir, v[n] + 1);
-			v[n] = pa[n];
-		}
-		n++;
-	}
-	va_end(ap);
-	return tu_ctl(tu_db, out, err, v[0], v[1], v[2], v[3], v[4], v[5],
-	    NULL);
+	return tu_sh_ok("cd '%s' && '%s' --db '%s' %s", tu_dir,
+	    tu_bin("ehttpctl"), tu_db, args);
 }
 
-/* site trusted-root add|list|remove, and import-pki checked against it. */
+/* The same, asserted to exit 1 and to say msg on stderr. */
+static void
+ctl_refused(const char *msg, const char *args)
+{
+	tu_sh_fails(1, msg, "cd '%s' && '%s' --db '%s' %s", tu_dir,
+	    tu_bin("ehttpctl"), tu_db, args);
+}
+
 START_TEST(trusted_roots_and_chain)
 {
-	char *out = NULL, *err = NULL, *before, *after, *tp_root, *tp_other;
+	char *out = NULL, *before, *after, *tp_root, *tp_other;
 	char *v, *tp_leaf;
 
 	make_two_tier();
@@ -391,79 +365,40 @@ START_TEST(trusted_roots_and_chain)
 	free(v);
 
 	/* Add: a root is accepted once; an intermediate or leaf never. */
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
-	    "P01", "@other.pem", NULL), 0);
-	ck_assert_msg(strstr(out, "trusts root CA CN=Fabrikam Root CA") != NULL,
-	    "%s", out);
+	out = ctl_ok("site trusted-root add P01 other.pem");
+	tu_has(out, "trusts root CA CN=Fabrikam Root CA", NULL);
 	free(out);
-	free(err);
 	before = dump();
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
-	    "P01", "@other.pem", NULL), 1);
-	ck_assert_msg(strstr(err, "already trusted by site P01") != NULL, "%s",
-	    err);
-	free(out);
-	free(err);
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
-	    "P01", "@int.pem", NULL), 1);
-	ck_assert_msg(strstr(err, "is not self-signed") != NULL, "%s", err);
-	free(out);
-	free(err);
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
-	    "P01", "@leaf.pem", NULL), 1);
-	ck_assert_msg(strstr(err, "is not a CA certificate") != NULL, "%s", err);
-	free(out);
-	free(err);
+	ctl_refused("already trusted by site P01",
+	    "site trusted-root add P01 other.pem");
+	ctl_refused("is not self-signed", "site trusted-root add P01 int.pem");
+	ctl_refused("is not a CA certificate",
+	    "site trusted-root add P01 leaf.pem");
 
 	/* The chain does not reach the site's only trusted root: refused,
 	 * nothing written. */
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
-	    "dp1.p01.contoso.com", "@fullchain.pem", "@leaf.key", NULL), 1);
-	ck_assert_msg(strstr(err, "does not reach a trusted root CA of the"
-	    " site") != NULL, "%s", err);
-	free(out);
-	free(err);
+	ctl_refused("does not reach a trusted root CA of the site",
+	    "cert import-pki dp1.p01.contoso.com fullchain.pem leaf.key");
 	after = dump();
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
 
 	/* With the right root: accepted; without its intermediate: not. */
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "site", "trusted-root", "add",
-	    "P01", "@root.pem", NULL), 0);
+	free(ctl_ok("site trusted-root add P01 root.pem"));
+	ctl_refused("unable to get local issuer",
+	    "cert import-pki dp1.p01.contoso.com leaf.pem leaf.key");
+	/* The intermediate in a file of its own. */
+	ctl_refused("no private key",
+	    "cert import-pki --chain=int.pem dp1.p01.contoso.com leaf.pem");
+	out = ctl_ok("cert import-pki --chain=int.pem dp1.p01.contoso.com"
+	    " leaf.pem leaf.key");
+	tu_has(out, "with 1 intermediate CA certificate", NULL);
+	ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);
 	free(out);
-	free(err);
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
-	    "dp1.p01.contoso.com", "@leaf.pem", "@leaf.key", NULL), 1);
-	ck_assert_msg(strstr(err, "unable to get local issuer") != NULL, "%s",
-	    err);
-	free(out);
-	free(err);
-	{
-		char chain[4096];
-
-		/* The intermediate in a file of its own. */
-		snprintf(chain, sizeof chain, "--chain=%s/int.pem", tu_dir);
-		ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
-		    chain, "dp1.p01.contoso.com", "@leaf.pem", NULL), 1);
-		ck_assert_msg(strstr(err, "no private key") != NULL, "%s", err);
-		free(out);
-		free(err);
-		ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
-		    chain, "dp1.p01.contoso.com", "@leaf.pem", "@leaf.key", NULL), 0);
-		ck_assert_msg(strstr(out, "with 1 intermediate CA certificate")
-		    != NULL, "%s", out);
-		ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);
-		free(out);
-		free(err);
-	}
 	/* The same leaf from leaf + intermediate in one file. */
-	ck_assert_int_eq(ctl_in_dir(&out, &err, "cert", "import-pki",
-	    "dp1.p01.contoso.com", "@fullchain.pem", "@leaf.key", NULL), 1);
-	ck_assert_msg(strstr(err, "is already in the inventory") != NULL, "%s",
-	    err);
-	free(out);
-	free(err);
+	ctl_refused("is already in the inventory",
+	    "cert import-pki dp1.p01.contoso.com fullchain.pem leaf.key");
 
 	/* The path: leaf -> intermediate -> the trusted root. */
 	v = tu_ctl_json(tu_db,
@@ -616,11 +551,12 @@ Suite *
 cli_suite(void)
 {
 	const struct tu_test tests[] = {
-		TU_LOOP(help_every_level, TU_ALL(helps)),
-		TU_LOOP(usage_errors_exit_2, TU_ALL(usages)),
-		TU_LOOP(refusals_leave_db_unchanged, TU_ALL(refusals)),
+		TU_CASE("ehttpctl", ehttpctl_fixture),
+		TU_EACH(help_every_level, helps),
+		TU_EACH(usage_errors_exit_2, usages),
+		TU_EACH(refusals_leave_db_unchanged, refusals),
 		TU_TEST(demo_and_json),
-		TU_LOOP(every_command_json, TU_ALL(json_cmds)),
+		TU_EACH(every_command_json, json_cmds),
 		TU_TEST(changes_audited_and_listed),
 		TU_TEST(secondary_one_mp),
 		TU_TEST(default_db_path),
@@ -630,7 +566,5 @@ cli_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("cli", (struct tu_case){ "ehttpctl", .timeout = 300,
-	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("cli", tests);
 }

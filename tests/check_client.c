@@ -27,38 +27,24 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
+static const struct tu_fixture usage_fixture = { .timeout = 30 };
+
 #define FQDN	"p01.contoso.com"
 #define WAIT_MS	15000
 
 #define sh1(...)	tu_line1(tu_sh_ok(__VA_ARGS__))
 
-static char *tmpl;		/* the demo with enhanced HTTP on P01, once */
 static char *dir;
 static char db[4096], root[4096];
 static pid_t agent = -1;
 static int https_port;
 
 static void
-tmpl_setup(void)
-{
-	char t[4096];
-
-	tmpl = tu_demo_enhanced(t, sizeof t, "P01");
-}
-
-static void
-tmpl_teardown(void)
-{
-	tu_tmpdir_free(tmpl);
-	tmpl = NULL;
-}
-
-static void
 setup(void)
 {
 	char logs[4200];
 
-	dir = tu_mp_copy(tmpl, "P01", db, sizeof db, root, sizeof root);
+	dir = tu_mp_copy(db, sizeof db, root, sizeof root);
 	snprintf(logs, sizeof logs, "%s/logs", dir);
 	agent = tu_mpd_start(db, FQDN, logs, NULL, &https_port);
 }
@@ -71,6 +57,10 @@ teardown(void)
 	dir = NULL;
 }
 
+static const struct tu_fixture mp_fixture = { 120,
+	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
+	.setup = setup, .teardown = teardown };
+
 /* ehttp-client CMD as the client in dir/STATE (extra options appended):
  * its exit status, stdout and stderr. */
 static int
@@ -80,6 +70,20 @@ client(const char *cmd, const char *state, const char *extra, char **out,
 	return tu_sh_in(dir, out, err, "'%s' %s --mp " FQDN ":%d --connect"
 	    " 127.0.0.1 --root '%s' --state '%s/%s' --timeout 10 %s",
 	    tu_bin("ehttp-client"), cmd, https_port, root, dir, state, extra);
+}
+
+/* client(), asserted to exit with want; its standard output (malloc'ed),
+ * its standard error in the message. */
+static char *
+client_out(const char *cmd, const char *state, const char *extra, int want)
+{
+	char *out, *err;
+	int rc = client(cmd, state, extra, &out, &err);
+
+	ck_assert_msg(rc == want, "ehttp-client %s: exit %d, want %d: %s", cmd,
+	    rc, want, err);
+	free(err);
+	return out;
 }
 
 /* The value of key= in the state file of the client in base/state. */
@@ -115,34 +119,42 @@ poll_until(const char *state, int want, char **err)
 	ck_abort_msg("poll exited %d, not %d", rc, want);
 }
 
+/* Usage errors: exit 2 and what is wrong, on stderr. */
+static const struct {
+	const char	*args;
+	const char	*msg;
+} usages[] = {
+	{ "", "expected one command" },
+	{ "register --state x", "--mp FQDN and --root PEM are required" },
+	{ "register --mp 'a:99999' --root r --state x",
+	  "--mp 'a:99999': must be FQDN[:PORT]" },
+	{ "show --state x --timeout 0", "timeout '0'" },
+	{ "fly --state x --mp a --root r", "unknown command 'fly'" },
+	{ "load --mp a --root r --state s --duration 5",
+	  "load needs --clients N and --duration S" },
+	{ "load --mp a --root r --state s --clients 5 --duration 5"
+	  " --until later",
+	  "--until 'later': must be register, token, poll or keys" },
+	{ "load --mp a --root r --state s --clients 0 --duration 5",
+	  "clients" },
+};
+
 START_TEST(test_usage)
 {
-	char *out = NULL, *err = NULL;
+	char *out = NULL;
 
 	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help",
 	    tu_bin("ehttp-client")), 0);
 	tu_has(out, "usage: ehttp-client register|token|poll|show", "--connect",
 	    "Exit status", NULL);
 	free(out);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s'", tu_bin("ehttp-client")), 2);
-	tu_has(err, "expected one command", NULL);
-	free(err);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' register --state x",
-	    tu_bin("ehttp-client")), 2);
-	tu_has(err, "--mp FQDN and --root PEM are required", NULL);
-	free(err);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' register --mp 'a:99999' "
-	    "--root r --state x", tu_bin("ehttp-client")), 2);
-	tu_has(err, "--mp 'a:99999': must be FQDN[:PORT]", NULL);
-	free(err);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' show --state x --timeout 0",
-	    tu_bin("ehttp-client")), 2);
-	tu_has(err, "timeout '0'", NULL);
-	free(err);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' fly --state x --mp a --root r",
-	    tu_bin("ehttp-client")), 2);
-	tu_has(err, "unknown command 'fly'", NULL);
-	free(err);
+}
+END_TEST
+
+START_TEST(test_usage_errors)
+{
+	tu_sh_fails(2, usages[_i].msg, "'%s' %s", tu_bin("ehttp-client"),
+	    usages[_i].args);
 }
 END_TEST
 
@@ -153,13 +165,11 @@ END_TEST
  */
 START_TEST(test_register_token_poll)
 {
-	char *out, *err, *smsid, *id, *v;
+	char *out, *err, *smsid, *v, signer[4200], token[4200];
 
-	ck_assert_int_eq(client("register", "c1", "--name WKS01", &out, &err),
-	    1);
+	out = client_out("register", "c1", "--name WKS01", 1);
 	tu_has(out, "Registered: GUID:", "approval pending", NULL);
 	free(out);
-	free(err);
 	smsid = state_get("c1", "smsid");
 	ck_assert_uint_eq(strlen(smsid), 41);
 	/* The site's inventory has it, by the name it sent. */
@@ -188,18 +198,15 @@ START_TEST(test_register_token_poll)
 	free(out);
 	free(v);
 	free(err);
-	ck_assert_int_eq(client("token", "c1", "", &out, &err), 0);
+	out = client_out("token", "c1", "", 0);
 	tu_has(out, "CCM token valid until", NULL);
 	free(out);
-	free(err);
-	id = tu_active_cert_id(db, "token", "P01");
-	free(sh1("'%s' --db '%s' cert export %s | openssl x509 -outform DER"
-	    " -out '%s/signer.der'", tu_bin("ehttpctl"), db, id, dir));
-	free(id);
-	out = sh1("cd '%s' && %s '%s/tests/wire.py' jwt-verify c1/token"
-	    " signer.der | %s -c 'import json,sys; c = json.load(sys.stdin);"
-	    " print(c[\"UniqueId\"], c[\"Type\"])'", dir, tu_python(),
-	    EHTTP_SRCDIR, tu_python());
+	snprintf(signer, sizeof signer, "%s/signer.der", dir);
+	snprintf(token, sizeof token, "%s/c1/token", dir);
+	free(tu_signer_der(db, signer));
+	v = tu_jwt_verify(token, signer);
+	out = tu_py_json(v, "d['UniqueId'], d['Type']");
+	free(v);
 	xasprintf(&v, "%s CCMToken", smsid);
 	ck_assert_str_eq(out, v);
 	free(v);
@@ -216,14 +223,10 @@ START_TEST(test_register_token_poll)
 	/* A bulk registration token: approved at once. */
 	free(sh1("'%s' --db '%s' token new --out '%s/bulk'", tu_bin("ehttpctl"),
 	    db, dir));
-	ck_assert_int_eq(client("register", "c2", "--name WKS02 --bulk-token"
-	    " bulk", &out, &err), 0);
+	out = client_out("register", "c2", "--name WKS02 --bulk-token bulk", 0);
 	tu_has(out, "approval approved", NULL);
 	free(out);
-	free(err);
-	ck_assert_int_eq(client("poll", "c2", "", &out, &err), 0);
-	free(out);
-	free(err);
+	free(client_out("poll", "c2", "", 0));
 
 	/* Its logs are CMTrace the reader takes whole. */
 	out = sh1("'%s' --json log show '%s/c1/logs/ClientIDManagerStartup.log'"
@@ -247,14 +250,9 @@ START_TEST(test_state_and_certificate)
 {
 	char *out, *err;
 
-	ck_assert_int_eq(client("register", "c1", "--name WKS01", &out, &err),
-	    1);
-	free(out);
-	free(err);
-	out = sh1("cd '%s/c1' && stat -c '%%a' . key.p8 master logs | tr '\\n'"
-	    " ' '", dir);
-	ck_assert_str_eq(out, "700 600 600 700 ");
-	free(out);
+	free(client_out("register", "c1", "--name WKS01", 1));
+	tu_sh_is("700 600 600 700 ", "cd '%s/c1' && stat -c '%%a' . key.p8"
+	    " master logs | tr '\\n' ' '", dir);
 	out = tu_sh_ok("cd '%s/c1' && openssl x509 -inform DER -in cert.der"
 	    " -noout -text -subject -issuer", dir);
 	tu_has(out, "1.3.6.1.4.1.311.101.2", "1.3.6.1.4.1.311.101\n",
@@ -265,11 +263,10 @@ START_TEST(test_state_and_certificate)
 	    " DER -in cert.der -out c.pem && openssl verify -CAfile c.pem"
 	    " -purpose any c.pem", dir), 0);
 	/* show never prints key material. */
-	ck_assert_int_eq(client("show", "c1", "", &out, &err), 0);
+	out = client_out("show", "c1", "", 0);
 	tu_has(out, "Name:         WKS01", "Approval:     pending", NULL);
 	ck_assert_ptr_null(strstr(out, "PRIVATE"));
 	free(out);
-	free(err);
 	free(sh1("chmod 755 '%s/c1'", dir));
 	ck_assert_int_eq(client("show", "c1", "", &out, &err), 4);
 	tu_has(err, "open to other users", NULL);
@@ -282,7 +279,7 @@ END_TEST
  * TLS check, nothing registered. */
 START_TEST(test_tls_refusals)
 {
-	char *out, *err, *n;
+	char *out, *err;
 
 	ck_assert_int_eq(tu_sh_in(dir, &out, &err, "'%s' register --mp"
 	    " mp2.p01.contoso.com:%d --connect 127.0.0.1 --root '%s' --state"
@@ -299,9 +296,7 @@ START_TEST(test_tls_refusals)
 	tu_has(err, "certificate verify failed", NULL);
 	free(out);
 	free(err);
-	n = sh1("sqlite3 '%s' 'SELECT count(*) FROM client'", db);
-	ck_assert_str_eq(n, "0");
-	free(n);
+	tu_sh_is("0", "sqlite3 '%s' 'SELECT count(*) FROM client'", db);
 }
 END_TEST
 
@@ -313,12 +308,9 @@ END_TEST
  */
 START_TEST(test_location)
 {
-	char *out = NULL, *err = NULL, *v;
+	char *v;
 
-	ck_assert_int_eq(client("register", "loc", "--name WKS05", &out, &err),
-	    1);
-	free(out);
-	free(err);
+	free(client_out("register", "loc", "--name WKS05", 1));
 	v = sh1("'%s' --db '%s' role list --json | %s -c 'import json,sys;"
 	    " print(\", \".join(sorted(r[\"fqdn\"] for r in json.load("
 	    "sys.stdin) if r[\"role\"] == \"mp\" and r[\"fqdn\"]."
@@ -358,18 +350,13 @@ START_TEST(test_renewed_and_expired)
 
 	free(sh1("'%s' --db '%s' token new --out '%s/bulk'", tu_bin("ehttpctl"),
 	    db, dir));
-	ck_assert_int_eq(client("register", "c3", "--name WKS03 --bulk-token"
-	    " bulk", &out, &err), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(client("token", "c3", "", &out, &err), 0);
-	free(out);
-	free(err);
+	free(client_out("register", "c3", "--name WKS03 --bulk-token bulk", 0));
+	free(client_out("token", "c3", "", 0));
 	poll_until("c3", 0, &err);
 	free(err);
 
 	/* SMS Token Signing renewed: the token it signed is refused. */
-	id = tu_active_cert_id(db, "token", "P01");
+	id = tu_active_cert(db, "--type token --site P01", "id");
 	free(sh1("'%s' --db '%s' cert renew %s", tu_bin("ehttpctl"), db, id));
 	free(id);
 	poll_until("c3", 1, &err);
@@ -380,13 +367,10 @@ START_TEST(test_renewed_and_expired)
 	tu_has(sts, "not the site's current SMS Token Signing certificate",
 	    NULL);
 	free(sts);
-	ck_assert_int_eq(client("token", "c3", "", &out, &err), 0);
-	free(out);
-	free(err);
-	ck_assert_int_eq(client("poll", "c3", "", &out, &err), 0);
+	free(client_out("token", "c3", "", 0));
+	out = client_out("poll", "c3", "", 0);
 	tu_has(out, "Poll: HTTP 200", NULL);
 	free(out);
-	free(err);
 
 	/* Nine hours later at the MP: the 8-hour token has expired. */
 	tu_mpd_stop(&agent);
@@ -411,6 +395,10 @@ load_setup(void)
 	tu_ctl_ok(db, "hierarchy", "set", "--client-approval", "auto", NULL);
 }
 
+static const struct tu_fixture load_fixture = { 300,
+	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
+	.setup = load_setup, .teardown = teardown };
+
 /* ehttp-client load with the options given, state in dir/load and its
  * identities in dir/ids: exit status, stdout, stderr. */
 static int
@@ -420,27 +408,6 @@ load(const char *opts, char **out, char **err)
 	    " 127.0.0.1 --root '%s' --state load --identities ids --timeout 20"
 	    " %s", tu_bin("ehttp-client"), https_port, root, opts);
 }
-
-START_TEST(test_load_usage)
-{
-	char *err = NULL;
-
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' load --mp a --root r "
-	    "--state s --duration 5", tu_bin("ehttp-client")), 2);
-	tu_has(err, "load needs --clients N and --duration S", NULL);
-	free(err);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' load --mp a --root r "
-	    "--state s --clients 5 --duration 5 --until later",
-	    tu_bin("ehttp-client")), 2);
-	tu_has(err, "--until 'later': must be register, token, poll or keys",
-	    NULL);
-	free(err);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' load --mp a --root r "
-	    "--state s --clients 0 --duration 5", tu_bin("ehttp-client")), 2);
-	tu_has(err, "clients", NULL);
-	free(err);
-}
-END_TEST
 
 /*
  * Twelve clients register (spread over two seconds), then get a token
@@ -463,11 +430,9 @@ START_TEST(test_load_register_token_poll)
 	    "d['requests']['register']['max_ms'] and not d['interrupted']");
 	free(out);
 	free(err);
-	n = sh1("sqlite3 '%s' \"SELECT count(*), sum(approved), "
-	    "count(DISTINCT thumbprint), min(name), max(name) FROM client\"",
-	    db);
-	ck_assert_str_eq(n, "12|12|12|LOAD000000|LOAD000011");
-	free(n);
+	tu_sh_is("12|12|12|LOAD000000|LOAD000011", "sqlite3 '%s' \"SELECT"
+	    " count(*), sum(approved), count(DISTINCT thumbprint), min(name),"
+	    " max(name) FROM client\"", db);
 
 	ck_assert_int_eq(load("--clients 12 --duration 3 --poll-interval 1 "
 	    "--json", &out, &err), 0);
@@ -538,18 +503,14 @@ START_TEST(test_load_identities)
 	    &out, &err), 0);
 	free(out);
 	free(err);
-	v = sh1("cd '%s' && stat -c %%a load ids ids/master ids/identities "
-	    "load/clients | tr '\\n' ' '", dir);
-	ck_assert_str_eq(v, "700 700 600 600 600 ");
-	free(v);
+	tu_sh_is("700 700 600 600 600 ", "cd '%s' && stat -c %%a load ids"
+	    " ids/master ids/identities load/clients | tr '\\n' ' '", dir);
 	v = ids_check();
 	ck_assert_str_eq(v, "3 CN=LOAD000002");
 	free(v);
 	/* The tokens it keeps are the MP's: three JWTs. */
-	v = sh1("cut -d' ' -f5 '%s/load/clients' | grep -c "
+	tu_sh_is("3", "cut -d' ' -f5 '%s/load/clients' | grep -c "
 	    "'^eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*$'", dir);
-	ck_assert_str_eq(v, "3");
-	free(v);
 	/* A run killed while writing leaves a record cut short: the next
 	 * run writes over it, and the file reads whole again. */
 	free(tu_sh_ok("cd '%s' && head -c 3000 ids/identities > cut && "
@@ -599,7 +560,7 @@ END_TEST
 /* Ctrl-C: the run stops early, still reports, and keeps its state. */
 START_TEST(test_load_interrupted)
 {
-	char *out, *v, *v0, cmd[8192];
+	char *v, *v0, cmd[8192];
 	pid_t pid;
 	int st;
 
@@ -636,9 +597,7 @@ START_TEST(test_load_interrupted)
 	tu_py_check(v, "d['interrupted'] and d['elapsed_s'] < 60 and "
 	    "d['errors'] == 0");
 	free(v);
-	out = sh1("wc -l < '%s/load/clients'", dir);
-	ck_assert_str_eq(out, "2");
-	free(out);
+	tu_sh_is("2", "wc -l < '%s/load/clients'", dir);
 }
 END_TEST
 
@@ -670,6 +629,9 @@ py_teardown(void)
 	server = -1;
 	tu_dir_teardown();
 }
+
+static const struct tu_fixture python_mp_fixture = { 60,
+	.setup = py_setup, .teardown = py_teardown };
 
 /* wire.py serve tu_dir/mp MODE; waits for the port it writes. */
 static void
@@ -771,8 +733,7 @@ START_TEST(test_py_register_token_poll)
 	snprintf(want, sizeof want, "\nClientToken: %s;", smsid);
 	tu_has(head, "GET /CCM_STS\n", want, ";2\nClientTokenSignature: ", NULL);
 	free(head);
-	out = tu_sh_ok("%s '%s' jwt-verify '%s' '%s'", tu_python(), WIRE_PY,
-	    tu_path("st/token"), tu_path("mp/sts.der"));
+	out = tu_jwt_verify(tu_path("st/token"), tu_path("mp/sts.der"));
 	xasprintf(&v, "d['UniqueId'] == '%s' and d['Type'] == 'CCMToken' and"
 	    " d['exp'] - d['nbf'] == 28800", smsid);
 	tu_py_check(out, v);
@@ -866,44 +827,27 @@ END_TEST
 Suite *
 client_suite(void)
 {
-	const struct tu_test t_plain[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("usage", usage_fixture),
 		TU_TEST(test_usage),
-		TU_TEST(test_load_usage),
-		{ NULL }
-	};
-	const struct tu_test t_mp[] = {
+		TU_EACH(test_usage_errors, usages),
+		TU_CASE("python-mp", python_mp_fixture),
+		TU_TEST(test_py_register_token_poll),
+		TU_TEST(test_py_unreachable),
+		TU_TEST(test_py_hostile_401),
+		TU_CASE("mp", mp_fixture),
 		TU_TEST(test_register_token_poll),
 		TU_TEST(test_state_and_certificate),
 		TU_TEST(test_tls_refusals),
 		TU_TEST(test_location),
 		TU_TEST(test_renewed_and_expired),
-		{ NULL }
-	};
-	const struct tu_test t_load[] = {
+		TU_CASE("load", load_fixture),
 		TU_TEST(test_load_register_token_poll),
 		TU_TEST(test_load_identities),
 		TU_TEST(test_load_blocked),
 		TU_TEST(test_load_interrupted),
 		{ NULL }
 	};
-	const struct tu_test t_py[] = {
-		TU_TEST(test_py_register_token_poll),
-		TU_TEST(test_py_unreachable),
-		TU_TEST(test_py_hostile_401),
-		{ NULL }
-	};
-	const struct tu_case cases[] = {
-		{ "usage", .timeout = 30, .tests = t_plain },
-		{ "python-mp", .timeout = 60, .setup = py_setup,
-		    .teardown = py_teardown, .tests = t_py },
-		{ "mp", .timeout = 120, .once = tmpl_setup,
-		    .once_done = tmpl_teardown, .setup = setup,
-		    .teardown = teardown, .tests = t_mp },
-		{ "load", .timeout = 300, .once = tmpl_setup,
-		    .once_done = tmpl_teardown, .setup = load_setup,
-		    .teardown = teardown, .tests = t_load },
-		{ NULL }
-	};
 
-	return tu_suite("client", cases);
+	return tu_suite("client", tests);
 }

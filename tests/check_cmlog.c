@@ -74,12 +74,6 @@ ropen_n(const char *path, size_t n)
 	return rd;
 }
 
-static void
-rget(struct cmlog_reader *rd, size_t i, struct cmlog_record *r)
-{
-	ck_assert_int_eq(cmlog_reader_get(rd, i, r), 0);
-}
-
 /* sscanf() of a record's text, which is not NUL-terminated. */
 static int __attribute__((format(scanf, 2, 3)))
 text_scanf(const struct cmlog_record *r, const char *fmt, ...)
@@ -95,15 +89,6 @@ text_scanf(const struct cmlog_record *r, const char *fmt, ...)
 	return n;
 }
 
-static void
-text_eq(const struct cmlog_record *r, const char *want)
-{
-	ck_assert_msg(r->text_len == strlen(want) &&
-	    memcmp(r->text, want, r->text_len) == 0,
-	    "text \"%.*s\" (%zu), want \"%s\"", (int)r->text_len, r->text,
-	    r->text_len, want);
-}
-
 /* A well-formed record with fixed attributes around text. */
 #define REC(text, comp, type) \
 	"<![LOG[" text "]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\"" \
@@ -112,20 +97,6 @@ text_eq(const struct cmlog_record *r, const char *want)
 
 /* 2026-11-24 14:05:12 UTC */
 #define REC_WHEN	((time_t)1795529112)
-
-/* Record i of rd (into r): well-formed, with text, component, type and
- * line. */
-static void
-good_record(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
-    const char *text, const char *comp, int type, size_t line)
-{
-	rget(rd, i, r);
-	ck_assert_int_eq(r->malformed, 0);
-	text_eq(r, text);
-	ck_assert_str_eq(r->component, comp);
-	ck_assert_int_eq(r->type, type);
-	ck_assert_uint_eq(r->line, line);
-}
 
 static int
 count_files(const char *dir)
@@ -193,7 +164,7 @@ START_TEST(test_write_roundtrip)
 	free(data);
 
 	rd = ropen_n(path, 3);
-	good_record(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
+	tu_cmlog_good(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
 	    " 443 with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1,
 	    1);
 	ck_assert_str_eq(r.context, "");
@@ -221,9 +192,9 @@ START_TEST(test_write_roundtrip)
 	free(want);
 	free(data);
 
-	good_record(rd, 1, &r, "warn w", "B", 2, 2);
+	tu_cmlog_good(rd, 1, &r, "warn w", "B", 2, 2);
 	ck_assert_str_eq(r.file, "b.c:2");
-	good_record(rd, 2, &r, "err", "C", 3, 3);
+	tu_cmlog_good(rd, 2, &r, "err", "C", 3, 3);
 	ck_assert_str_eq(r.file, "");
 	cmlog_reader_close(rd);
 }
@@ -284,10 +255,10 @@ START_TEST(test_write_neutralise)
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "]LOG]!>"), 0);
 	cmlog_close(log);
 	rd = ropen_n(path, 3);
-	good_record(rd, 0, &r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">",
+	tu_cmlog_good(rd, 0, &r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">",
 	    "c", 1, 1);
-	good_record(rd, 1, &r, "ends ]LOG]!", "c", 1, 2);
-	good_record(rd, 2, &r, "]LOG]!&gt;", "c", 1, 3);
+	tu_cmlog_good(rd, 1, &r, "ends ]LOG]!", "c", 1, 2);
+	tu_cmlog_good(rd, 2, &r, "]LOG]!&gt;", "c", 1, 3);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -312,9 +283,9 @@ START_TEST(test_write_text_bytes)
 	free(data);
 
 	rd = ropen_n(path, 3);
-	good_record(rd, 0, &r, "a b c d ", "c", 1, 1);
-	good_record(rd, 1, &r, "nul: :end", "c", 1, 2);
-	good_record(rd, 2, &r, "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
+	tu_cmlog_good(rd, 0, &r, "a b c d ", "c", 1, 1);
+	tu_cmlog_good(rd, 1, &r, "nul: :end", "c", 1, 2);
+	tu_cmlog_good(rd, 2, &r, "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
 	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "c", 1, 3);
 	cmlog_reader_close(rd);
 }
@@ -343,15 +314,15 @@ START_TEST(test_write_fields)
 	cmlog_close(log);
 
 	rd = ropen_n(path, 5);
-	good_record(rd, 0, &r, "cap", want, 1, 1);
+	tu_cmlog_good(rd, 0, &r, "cap", want, 1, 1);
 	ck_assert_str_eq(r.file, want);
 	want[99] = '\0';
-	good_record(rd, 1, &r, "utf8", want, 2, 2);
+	tu_cmlog_good(rd, 1, &r, "utf8", want, 2, 2);
 	ck_assert_str_eq(r.file, "abcd:1");
-	good_record(rd, 2, &r, "nulls", "ehttp", 3, 3);
+	tu_cmlog_good(rd, 2, &r, "nulls", "ehttp", 3, 3);
 	ck_assert_str_eq(r.file, "");
-	good_record(rd, 3, &r, "empty", "ehttp", 1, 4);
-	good_record(rd, 4, &r, "bad", "bad\\xffbyte", 1, 5);
+	tu_cmlog_good(rd, 3, &r, "empty", "ehttp", 1, 4);
+	tu_cmlog_good(rd, 4, &r, "bad", "bad\\xffbyte", 1, 5);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -370,7 +341,7 @@ START_TEST(test_write_long_message)
 	ck_assert_int_eq(cmlog_write(log, 2, "c", "f", "<%s>", big), 0);
 	cmlog_close(log);
 	rd = ropen_n(path, 1);
-	rget(rd, 0, &r);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, n + 2);
 	ck_assert_int_eq(r.text[0], '<');
@@ -415,7 +386,7 @@ conc_check(const char *path, int writers, int per_writer)
 	ck_assert_uint_eq(cmlog_reader_count(rd),
 	    (size_t)writers * per_writer);
 	for (k = 0; k < cmlog_reader_count(rd); k++) {
-		rget(rd, k, &r);
+		tu_cmlog_get(rd, k, &r);
 		ck_assert_msg(r.malformed == 0, "record %zu: %s", k, r.cause);
 		ck_assert_uint_eq(r.line, k + 1);
 		ck_assert_int_eq(text_scanf(&r, "w%d r%d %n", &w, &i, &used), 2);
@@ -518,7 +489,7 @@ roll_file_check(const char *path, int *count)
 
 	*count = (int)cmlog_reader_count(rd);
 	for (int k = 0; k < *count; k++) {
-		rget(rd, (size_t)k, &r);
+		tu_cmlog_get(rd, (size_t)k, &r);
 		ck_assert_int_eq(r.malformed, 0);
 		ck_assert_int_eq(text_scanf(&r, "record %d", &v), 1);
 		if (first == -1)
@@ -598,7 +569,7 @@ roll_conc_check(const char *path)
 	for (w = 0; w < 8; w++)
 		last[w] = -1;
 	for (k = 0; k < n; k++) {
-		rget(rd, k, &r);
+		tu_cmlog_get(rd, k, &r);
 		ck_assert_msg(r.malformed == 0, "%s record %zu: %s", path, k,
 		    r.cause);
 		ck_assert_int_eq(text_scanf(&r, "w%d r%d", &w, &i), 2);
@@ -638,7 +609,7 @@ START_TEST(test_read_canonical)
 	    "context=\"ctx\" type=\"1\" thread=\"4321\" "
 	    "file=\"mpcontrol.c:212\">\n");
 	rd = ropen_n(path, 1);
-	good_record(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
+	tu_cmlog_good(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
 	    " 443 with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1,
 	    1);
 	ck_assert_str_eq(r.context, "ctx");
@@ -682,7 +653,7 @@ START_TEST(test_read_tolerant_fields)
 	    "component=\"F\" context=\"\" type=\"1\" thread=\"1\" file=\"\">");
 	rd = ropen_n(path, 6);
 
-	good_record(rd, 0, &r, "a", "A", 2, 1);
+	tu_cmlog_good(rd, 0, &r, "a", "A", 2, 1);
 	ck_assert_str_eq(r.time_str, "1:2:3.4");
 	ck_assert_str_eq(r.date_str, "1-2-2026");
 	ck_assert_int_eq(r.when, 1767315723);	/* 2026-01-02 01:02:03 */
@@ -691,14 +662,14 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_uint_eq(r.thread, 7);
 	ck_assert_str_eq(r.file, "a.c:1");
 
-	good_record(rd, 1, &r, "b", "B", -1, 2);
+	tu_cmlog_good(rd, 1, &r, "b", "B", -1, 2);
 	ck_assert_uint_eq(r.thread, 0);
 	ck_assert_str_eq(r.file, "");
 	ck_assert_int_eq(r.when, 1767225599);	/* 2025-12-31 23:59:59 */
 	ck_assert_int_eq(r.msec, 999);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_NONE);
 
-	good_record(rd, 2, &r, "c", "C", 0, 3);
+	tu_cmlog_good(rd, 2, &r, "c", "C", 0, 3);
 	ck_assert_str_eq(r.file, "");
 	/* -060: the bias, UTC = local + bias, so 1 hour earlier */
 	ck_assert_int_eq(r.when, REC_WHEN - 3600);
@@ -706,7 +677,7 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_int_eq(r.tz_bias, -60);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 2), 0);
 
-	good_record(rd, 3, &r, "d", "D", 3, 4);
+	tu_cmlog_good(rd, 3, &r, "d", "D", 3, 4);
 	/* 2024-02-29 00:00:00 local, +300: 05:00 UTC */
 	ck_assert_int_eq(r.when, 1709164800 + 300 * 60);
 	ck_assert_int_eq(r.tz_known, 1);
@@ -714,14 +685,14 @@ START_TEST(test_read_tolerant_fields)
 	ck_assert_int_eq(r.msec, 123);
 	ck_assert_uint_eq(r.thread, 18446744073709551615UL);
 
-	good_record(rd, 4, &r, "e", "", 1, 5);
+	tu_cmlog_good(rd, 4, &r, "e", "", 1, 5);
 	ck_assert_int_eq(r.when, 0);
 	ck_assert_int_eq(r.msec, 0);
 	ck_assert_str_eq(r.time_str, "1:02:03");
 	ck_assert_str_eq(r.date_str, "");
 
 	/* The last record, no final line break. */
-	good_record(rd, 5, &r, "f", "F", 1, 6);
+	tu_cmlog_good(rd, 5, &r, "f", "F", 1, 6);
 	ck_assert_int_eq(r.msec, 450);
 	cmlog_reader_close(rd);
 }
@@ -742,26 +713,26 @@ START_TEST(test_read_bom_crlf)
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"1\" "
 	    "file=\"c\">\r\n");
 	rd = ropen_n(path, 4);
-	good_record(rd, 0, &r, "one", "A", 1, 1);
-	good_record(rd, 1, &r, "two", "B", 2, 2);
+	tu_cmlog_good(rd, 0, &r, "one", "A", 1, 1);
+	tu_cmlog_good(rd, 1, &r, "two", "B", 2, 2);
 	ck_assert_str_eq(r.file, "b.c:2");
-	rget(rd, 2, &r);
+	tu_cmlog_get(rd, 2, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	text_eq(&r, "junk");
+	tu_cmlog_text(&r, "junk");
 	ck_assert_uint_eq(r.line, 3);
 	ck_assert_str_eq(r.cause, "line 3 col 1: text outside a record");
-	good_record(rd, 3, &r, "three", "C", 3, 5);
+	tu_cmlog_good(rd, 3, &r, "three", "C", 3, 5);
 	ck_assert_str_eq(r.file, "c");
 	cmlog_reader_close(rd);
 
 	/* Columns on line 1 do not count the BOM. */
 	put(path, "\xef\xbb\xbf<![LOG[x]LOG]!><tim");
 	rd = ropen_n(path, 1);
-	rget(rd, 0, &r);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause,
 	    "line 1 col 20: end of file inside the attribute block");
-	text_eq(&r, "<![LOG[x]LOG]!><tim");
+	tu_cmlog_text(&r, "<![LOG[x]LOG]!><tim");
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -776,10 +747,10 @@ START_TEST(test_read_multiline)
 	    REC("line one\nline two\r\n\nline four", "B", "2")
 	    REC("after", "C", "3"));
 	rd = ropen_n(path, 3);
-	good_record(rd, 0, &r, "first", "A", 1, 1);
-	good_record(rd, 1, &r, "line one\nline two\r\n\nline four", "B", 2, 2);
+	tu_cmlog_good(rd, 0, &r, "first", "A", 1, 1);
+	tu_cmlog_good(rd, 1, &r, "line one\nline two\r\n\nline four", "B", 2, 2);
 	ck_assert_int_eq(r.when, REC_WHEN);
-	good_record(rd, 2, &r, "after", "C", 3, 6);
+	tu_cmlog_good(rd, 2, &r, "after", "C", 3, 6);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -803,31 +774,31 @@ START_TEST(test_read_junk)
 	    "component=\"D\" context=\"\" type=\"1\" thread=\"1\" file=\"\">\n"
 	    "tail without newline");
 	rd = ropen_n(path, 9);
-	rget(rd, 0, &r);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	text_eq(&r, "plain text first");
+	tu_cmlog_text(&r, "plain text first");
 	ck_assert_str_eq(r.cause, "line 1 col 1: text outside a record");
 	ck_assert_int_eq(r.type, -1);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 0), CMLOG_TYPE_MALFORMED);
-	good_record(rd, 1, &r, "a", "A", 1, 2);
-	rget(rd, 2, &r);
+	tu_cmlog_good(rd, 1, &r, "a", "A", 1, 2);
+	tu_cmlog_get(rd, 2, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	text_eq(&r, "  indented junk  ");
+	tu_cmlog_text(&r, "  indented junk  ");
 	ck_assert_uint_eq(r.line, 6);
-	rget(rd, 3, &r);
+	tu_cmlog_get(rd, 3, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	text_eq(&r, "before ");
+	tu_cmlog_text(&r, "before ");
 	ck_assert_str_eq(r.cause, "line 7 col 1: text outside a record");
-	good_record(rd, 4, &r, "b", "B", 2, 7);
-	rget(rd, 5, &r);
+	tu_cmlog_good(rd, 4, &r, "b", "B", 2, 7);
+	tu_cmlog_get(rd, 5, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	text_eq(&r, " after");
+	tu_cmlog_text(&r, " after");
 	ck_assert_str_eq(r.cause, "line 7 col 108: text outside a record");
-	good_record(rd, 6, &r, "c", "C", 3, 8);
-	good_record(rd, 7, &r, "d", "D", 1, 8);
-	rget(rd, 8, &r);
+	tu_cmlog_good(rd, 6, &r, "c", "C", 3, 8);
+	tu_cmlog_good(rd, 7, &r, "d", "D", 1, 8);
+	tu_cmlog_get(rd, 8, &r);
 	ck_assert_int_eq(r.malformed, 1);
-	text_eq(&r, "tail without newline");
+	tu_cmlog_text(&r, "tail without newline");
 	ck_assert_uint_eq(r.line, 9);
 	cmlog_reader_close(rd);
 }
@@ -917,15 +888,15 @@ START_TEST(test_read_malformed)
 	put(path, data);
 	free(data);
 	rd = ropen_n(path, 3);
-	good_record(rd, 0, &r, "before", "A", 1, 1);
-	rget(rd, 1, &r);
+	tu_cmlog_good(rd, 0, &r, "before", "A", 1, 1);
+	tu_cmlog_get(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_uint_eq(r.line, 2);
 	ck_assert_int_eq(r.type, -1);
 	ck_assert_str_eq(r.cause, malformed_cases[_i].cause);
-	text_eq(&r, malformed_cases[_i].text);
+	tu_cmlog_text(&r, malformed_cases[_i].text);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_MALFORMED);
-	good_record(rd, 2, &r, "after", "B", 2, malformed_cases[_i].after);
+	tu_cmlog_good(rd, 2, &r, "after", "B", 2, malformed_cases[_i].after);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -960,10 +931,10 @@ START_TEST(test_read_cut_at_eof)
 	put(path, data);
 	free(data);
 	rd = ropen_n(path, 2);
-	rget(rd, 1, &r);
+	tu_cmlog_get(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause, cut_cases[_i].cause);
-	text_eq(&r, cut_cases[_i].text);
+	tu_cmlog_text(&r, cut_cases[_i].text);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -997,18 +968,18 @@ START_TEST(test_read_big_line)
 	putn(path, buf, len);
 
 	rd = ropen_n(path, 3);
-	rget(rd, 0, &r);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, n);
 	ck_assert(memcmp(r.text, buf + 7, n) == 0);
 	ck_assert_str_eq(r.component, "big");
-	rget(rd, 1, &r);
+	tu_cmlog_get(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_uint_eq(r.text_len, n);
 	ck_assert_uint_eq(r.line, 2);
 	ck_assert_int_eq(r.text[0], 'j');
 	ck_assert_int_eq(r.text[n - 1], 'j');
-	good_record(rd, 2, &r, "small", "S", 3, 3);
+	tu_cmlog_good(rd, 2, &r, "small", "S", 3, 3);
 	cmlog_reader_close(rd);
 	free(buf);
 }
@@ -1029,16 +1000,16 @@ START_TEST(test_read_nul_bytes)
 
 	putn(path, data, sizeof data - 1);
 	rd = ropen_n(path, 3);
-	rget(rd, 0, &r);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, 5);
 	ck_assert(memcmp(r.text, "a\0b\xff\xfe", 5) == 0);
 	ck_assert(memcmp(r.component, "c\xc3\0", 3) == 0);
-	rget(rd, 1, &r);
+	tu_cmlog_get(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_uint_eq(r.text_len, 15);
 	ck_assert(memcmp(r.text, "junk\0with nul \xc0", 15) == 0);
-	rget(rd, 2, &r);
+	tu_cmlog_get(rd, 2, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.text_len, 1);
 	ck_assert_int_eq(r.text[0], '\0');
@@ -1064,7 +1035,7 @@ START_TEST(test_read_long_fields)
 	put(path, data);
 	free(data);
 	rd = ropen(path);
-	rget(rd, 0, &r);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	memset(want, 'x', 99);
 	want[99] = '\0';
@@ -1243,8 +1214,8 @@ readers_eq(struct cmlog_reader *all, struct cmlog_reader *rd)
 
 	ck_assert_uint_eq(cmlog_reader_count(rd), n);
 	for (size_t i = 0; i < n; i++) {
-		rget(all, i, &a);
-		rget(rd, i, &b);
+		tu_cmlog_get(all, i, &a);
+		tu_cmlog_get(rd, i, &b);
 		record_eq(&a, &b);
 		ck_assert_int_eq(cmlog_reader_type_at(rd, i),
 		    cmlog_reader_type_at(all, i));
@@ -1264,7 +1235,7 @@ START_TEST(test_read_incremental)
 
 	ck_assert_uint_eq(cmlog_reader_count(all), n);
 	for (size_t i = 0; i < n; i++) {
-		rget(all, i, &a);
+		tu_cmlog_get(all, i, &a);
 		ck_assert_msg(a.line == lines[i], "record %zu line %zu want %zu",
 		    i, a.line, lines[i]);
 		ck_assert_int_eq(cmlog_reader_type_at(all, i),
@@ -1372,29 +1343,29 @@ START_TEST(test_read_windows)
 	n = cmlog_reader_count(all);
 	/* What one read of the whole file sees. */
 	ck_assert_uint_eq(n, 8);
-	rget(all, 0, &a);
-	text_eq(&a, "a");
+	tu_cmlog_get(all, 0, &a);
+	tu_cmlog_text(&a, "a");
 	ck_assert_int_eq(a.type, 1);
 	ck_assert_int_eq(cmlog_reader_type_at(all, 1), 3);
-	rget(all, 2, &a);
+	tu_cmlog_get(all, 2, &a);
 	ck_assert(a.malformed);
-	text_eq(&a, "\xef\xbb\xbfjunk");
+	tu_cmlog_text(&a, "\xef\xbb\xbfjunk");
 	ck_assert_str_eq(a.cause, "line 2 col 78: text outside a record");
-	rget(all, 3, &a);
-	text_eq(&a, "two\nlines");
+	tu_cmlog_get(all, 3, &a);
+	tu_cmlog_text(&a, "two\nlines");
 	ck_assert_uint_eq(a.line, 3);
-	rget(all, 4, &a);
+	tu_cmlog_get(all, 4, &a);
 	ck_assert(a.malformed);
 	ck_assert_uint_eq(a.line, 7);
-	rget(all, 5, &a);
+	tu_cmlog_get(all, 5, &a);
 	ck_assert(a.malformed);
 	ck_assert_str_eq(a.cause, "line 8 col 23: bad time \"25:00:00\"");
-	rget(all, 6, &a);
+	tu_cmlog_get(all, 6, &a);
 	ck_assert(!a.malformed);
 	ck_assert_uint_eq(a.text_len, big);
 	ck_assert_uint_eq(a.line, 9);
-	rget(all, 7, &a);
-	text_eq(&a, "end");
+	tu_cmlog_get(all, 7, &a);
+	tu_cmlog_text(&a, "end");
 	ck_assert_uint_eq(a.line, 10);
 	/* The same in slices of every size up to a few records (without
 	 * the big record: quick), then cutting the big record. */
@@ -1424,15 +1395,15 @@ START_TEST(test_read_refresh_append)
 	    REC("five", "B", "2"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
-	good_record(rd, 2, &r, "three", "B", 3, 3);
-	good_record(rd, 4, &r, "five", "B", 2, 5);
+	tu_cmlog_good(rd, 2, &r, "three", "B", 3, 3);
+	tu_cmlog_good(rd, 4, &r, "five", "B", 2, 5);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 
 	/* A record arriving in pieces is shown, then parsed again. */
 	append(path, "<![LOG[partial te");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
-	rget(rd, 5, &r);
+	tu_cmlog_get(rd, 5, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause,
 	    "line 6 col 1: record has no ']LOG]!>' terminator");
@@ -1440,14 +1411,14 @@ START_TEST(test_read_refresh_append)
 	    "component=\"P\" context=\"\" type=\"2\" thr");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
-	rget(rd, 5, &r);
+	tu_cmlog_get(rd, 5, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause,
 	    "line 6 col 94: end of file inside the attribute block");
 	append(path, "ead=\"5\" file=\"p.c:9\">\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
-	good_record(rd, 5, &r, "partial text", "P", 2, 6);
+	tu_cmlog_good(rd, 5, &r, "partial text", "P", 2, 6);
 	ck_assert_uint_eq(r.thread, 5);
 	ck_assert_str_eq(r.file, "p.c:9");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
@@ -1455,13 +1426,13 @@ START_TEST(test_read_refresh_append)
 	/* A junk line without its line break yet. */
 	append(path, "abc");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	rget(rd, 6, &r);
-	text_eq(&r, "abc");
+	tu_cmlog_get(rd, 6, &r);
+	tu_cmlog_text(&r, "abc");
 	append(path, "def\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 7);
-	rget(rd, 6, &r);
-	text_eq(&r, "abcdef");
+	tu_cmlog_get(rd, 6, &r);
+	tu_cmlog_text(&r, "abcdef");
 	ck_assert_uint_eq(r.line, 7);
 
 	/* Multi-line text growing line by line. */
@@ -1471,7 +1442,7 @@ START_TEST(test_read_refresh_append)
 	    "component=\"M\" context=\"\" type=\"3\" thread=\"1\" file=\"\">\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 8);
-	good_record(rd, 7, &r, "first\nsecond", "M", 3, 8);
+	tu_cmlog_good(rd, 7, &r, "first\nsecond", "M", 3, 8);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -1491,14 +1462,14 @@ START_TEST(test_read_refresh_truncate)
 	append(path, REC("new 1", "B", "2"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
-	good_record(rd, 0, &r, "new 1", "B", 2, 1);
+	tu_cmlog_good(rd, 0, &r, "new 1", "B", 2, 1);
 
 	/* Truncated and rewritten longer than before. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, REC("newer 1", "C", "3") REC("newer 2", "C", "3"));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	good_record(rd, 1, &r, "newer 2", "C", 3, 2);
+	tu_cmlog_good(rd, 1, &r, "newer 2", "C", 3, 2);
 
 	/* Emptied. */
 	ck_assert_int_eq(truncate(path, 0), 0);
@@ -1531,11 +1502,11 @@ START_TEST(test_read_refresh_roll)
 		    "%0200d", i, 0), 0);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
-	rget(rd, 0, &r);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert(strncmp(r.text, "record 3 ", 9) == 0);
 	ck_assert_int_eq(r.type, 2);
-	rget(rd, 1, &r);
+	tu_cmlog_get(rd, 1, &r);
 	ck_assert(strncmp(r.text, "record 4 ", 9) == 0);
 	cmlog_close(log);
 
@@ -1575,7 +1546,7 @@ START_TEST(test_read_lines_many)
 	rd = ropen_n(path, 1000);
 	/* Backwards, as a viewer scrolling up would. */
 	for (i = 1000; i-- > 0;) {
-		rget(rd, i, &r);
+		tu_cmlog_get(rd, i, &r);
 		ck_assert_uint_eq(r.line, want[i]);
 		ck_assert_int_eq(r.malformed, i % 7 == 3);
 		if (!r.malformed) {
@@ -1635,8 +1606,8 @@ START_TEST(test_read_parallel)
 	ck_assert_uint_eq(cmlog_reader_count(par), copies * (n + 2) + 1);
 	ck_assert_uint_eq(cmlog_reader_count(seq), cmlog_reader_count(par));
 	for (i = 0; i < cmlog_reader_count(par); i++) {
-		rget(par, i, &a);
-		rget(seq, i, &b);
+		tu_cmlog_get(par, i, &a);
+		tu_cmlog_get(seq, i, &b);
 		record_eq(&a, &b);
 		ck_assert_int_eq(cmlog_reader_type_at(par, i),
 		    cmlog_reader_type_at(seq, i));
@@ -1656,8 +1627,8 @@ START_TEST(test_read_parallel)
 	i = cmlog_reader_count(par);
 	ck_assert_uint_eq(i, copies * (n + 2) + 1);
 	ck_assert_uint_eq(cmlog_reader_count(seq), i);
-	rget(par, i - 1, &a);
-	rget(seq, i - 1, &b);
+	tu_cmlog_get(par, i - 1, &a);
+	tu_cmlog_get(seq, i - 1, &b);
 	record_eq(&a, &b);
 	ck_assert_int_eq(a.malformed, 0);
 	ck_assert_uint_eq(a.thread, 9);
@@ -1687,16 +1658,16 @@ START_TEST(test_read_get_truncated)
 	rd = ropen(path);
 	n = cmlog_reader_count(rd);
 	ck_assert_uint_eq(n, 30000);
-	rget(rd, 0, &a);
-	text_eq(&a, "record 0");
+	tu_cmlog_get(rd, 0, &a);
+	tu_cmlog_text(&a, "record 0");
 	ck_assert_int_eq(truncate(path, 1u << 20), 0);
 	ck_assert_int_eq(cmlog_reader_get(rd, n - 1, &a), -1);
 	ck_assert_msg(strstr(cmlog_reader_error(rd), "shrank") != NULL, "%s",
 	    cmlog_reader_error(rd));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_lt(cmlog_reader_count(rd), n);
-	rget(rd, 0, &a);
-	text_eq(&a, "record 0");
+	tu_cmlog_get(rd, 0, &a);
+	tu_cmlog_text(&a, "record 0");
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -1723,7 +1694,7 @@ START_TEST(test_read_thread_limits)
 	rd = ropen(path);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
 	for (size_t i = 0; i < 5; i++) {
-		rget(rd, i, &a);
+		tu_cmlog_get(rd, i, &a);
 		ck_assert_int_eq(a.malformed, 0);
 		ck_assert_msg(a.thread_num == num[i], "%s", th[i]);
 		ck_assert_uint_eq(a.thread, num[i] ? ULONG_MAX : 0);
@@ -1809,22 +1780,22 @@ START_TEST(test_read_get_any_order)
 	ck_assert_uint_eq(cmlog_reader_count(r16), n);
 	h = xcalloc(n, sizeof *h);
 	for (i = 0; i < n; i++) {
-		rget(r16, i, &a);
+		tu_cmlog_get(r16, i, &a);
 		h[i] = record_hash(&a);
 	}
 	for (i = 0; i < n; i++) {		/* forwards */
-		rget(rd, i, &a);
+		tu_cmlog_get(rd, i, &a);
 		ck_assert_msg(record_hash(&a) == h[i], "forwards: record %zu", i);
 	}
 	for (i = n; i-- > 0;) {			/* backwards */
-		rget(rd, i, &a);
+		tu_cmlog_get(rd, i, &a);
 		ck_assert_msg(record_hash(&a) == h[i], "backwards: record %zu",
 		    i);
 	}
 	for (int k = 0; k < 5000; k++) {	/* jumping */
 		seed = seed * 1103515245 + 12345;
 		i = (seed >> 4) % n;
-		rget(rd, i, &a);
+		tu_cmlog_get(rd, i, &a);
 		ck_assert_msg(record_hash(&a) == h[i], "jump: record %zu", i);
 	}
 	free(h);
@@ -1851,23 +1822,23 @@ START_TEST(test_read_get_after_rewrite)
 	snprintf(buf, sizeof buf, rec, "first");
 	putn(path, buf, strlen(buf));
 	rd = ropen(path);
-	rget(rd, 0, &a);
-	text_eq(&a, "first");
+	tu_cmlog_get(rd, 0, &a);
+	tu_cmlog_text(&a, "first");
 
 	/* Rewritten in place, same size: started over. */
 	snprintf(buf, sizeof buf, rec, "FIRST");
 	putn(path, buf, strlen(buf));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	rget(rd, 0, &a);
-	text_eq(&a, "FIRST");
+	tu_cmlog_get(rd, 0, &a);
+	tu_cmlog_text(&a, "FIRST");
 
 	/* Rolled: a new file under the name. */
 	ck_assert_int_eq(rename(path, old), 0);
 	snprintf(buf, sizeof buf, rec, "second");
 	putn(path, buf, strlen(buf));
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	rget(rd, 0, &a);
-	text_eq(&a, "second");
+	tu_cmlog_get(rd, 0, &a);
+	tu_cmlog_text(&a, "second");
 
 	cmlog_reader_close(rd);
 }
@@ -1876,7 +1847,8 @@ END_TEST
 Suite *
 cmlog_suite(void)
 {
-	const struct tu_test writer[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("writer", tu_dir_fixture),
 		TU_TEST(test_write_roundtrip),
 		TU_TEST(test_write_mode),
 		TU_TEST(test_write_errors),
@@ -1890,16 +1862,14 @@ cmlog_suite(void)
 		TU_TEST(test_write_roll),
 		TU_TEST(test_write_roll_big_record),
 		TU_TEST(test_write_roll_processes),
-		{ NULL }
-	};
-	const struct tu_test reader[] = {
+		TU_CASE("reader", tu_dir_fixture),
 		TU_TEST(test_read_canonical),
 		TU_TEST(test_read_tolerant_fields),
 		TU_TEST(test_read_bom_crlf),
 		TU_TEST(test_read_multiline),
 		TU_TEST(test_read_junk),
-		TU_LOOP(test_read_malformed, TU_ALL(malformed_cases)),
-		TU_LOOP(test_read_cut_at_eof, TU_ALL(cut_cases)),
+		TU_EACH(test_read_malformed, malformed_cases),
+		TU_EACH(test_read_cut_at_eof, cut_cases),
 		TU_TEST(test_read_big_line),
 		TU_TEST(test_read_nul_bytes),
 		TU_TEST(test_read_long_fields),
@@ -1918,13 +1888,6 @@ cmlog_suite(void)
 		TU_TEST(test_read_get_truncated),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "writer", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = writer },
-		{ "reader", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = reader },
-		{ NULL }
-	};
 
-	return tu_suite("cmlog", cases);
+	return tu_suite("cmlog", tests);
 }

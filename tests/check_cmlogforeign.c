@@ -223,7 +223,7 @@ check_corpus(struct cmlog_reader *rd, const char *what)
 	for (size_t i = 0; i < NFRECS; i++) {
 		const struct frec *f = &frecs[i];
 
-		ck_assert_int_eq(cmlog_reader_get(rd, i, &r), 0);
+		tu_cmlog_get(rd, i, &r);
 		ck_assert_msg(!r.malformed, "%s: record %zu malformed: %s",
 		    what, i, r.cause);
 		text_eq(&r, f->text, what);
@@ -310,15 +310,15 @@ START_TEST(test_foreign_malformed_utf16)
 	rd = ropen(path);
 	ck_assert_int_eq(cmlog_reader_index(rd, 0), 0);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 4);
-	ck_assert_int_eq(cmlog_reader_get(rd, 0, &r), 0);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
-	ck_assert_int_eq(cmlog_reader_get(rd, 1, &r), 0);
+	tu_cmlog_get(rd, 1, &r);
 	ck_assert_int_eq(r.malformed, 1);
 	ck_assert_str_eq(r.cause, "line 2 col 24: bad time \"late\"");
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 1), CMLOG_TYPE_MALFORMED);
-	ck_assert_int_eq(cmlog_reader_get(rd, 2, &r), 0);
+	tu_cmlog_get(rd, 2, &r);
 	ck_assert_str_eq(r.cause, "line 3 col 1: text outside a record");
-	ck_assert_int_eq(cmlog_reader_get(rd, 3, &r), 0);
+	tu_cmlog_get(rd, 3, &r);
 	ck_assert_str_eq(r.cause, "line 4 col 77: bad type \"x\"");
 	cmlog_reader_close(rd);
 }
@@ -359,7 +359,7 @@ START_TEST(test_foreign_utf16_broken)
 	ck_assert_uint_eq(done, n);
 	ck_assert_uint_eq(total, n);
 	for (i = 0; i < 2; i++) {
-		ck_assert_int_eq(cmlog_reader_get(rd, i, &r), 0);
+		tu_cmlog_get(rd, i, &r);
 		ck_assert_int_eq(r.malformed, 0);
 		ck_assert_int_eq(r.type, 3);
 		ck_assert_uint_eq(r.text_len, 5);
@@ -396,16 +396,12 @@ START_TEST(test_foreign_utf16_refresh)
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"3\" file=\"\">\n",
 	    "utf-16-le", 0, "crlf", 1);
 	append_refresh(rd, a, path, 3);
-	ck_assert_int_eq(cmlog_reader_get(rd, 1, &r), 0);
+	tu_cmlog_get(rd, 1, &r);
 	ck_assert_str_eq(r.component, "B");
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 2), CMLOG_TYPE_MALFORMED);
 
 	append_refresh(rd, b, path, 3);
-	ck_assert_int_eq(cmlog_reader_get(rd, 2, &r), 0);
-	ck_assert_int_eq(r.malformed, 0);
-	ck_assert_str_eq(r.component, "C");
-	ck_assert_int_eq(r.type, 3);
-	ck_assert_uint_eq(r.line, 3);
+	tu_cmlog_good(rd, 2, &r, "three", "C", 3, 3);
 	ck_assert_int_eq(r.when, 1767315725);	/* 2026-01-02 01:02:05 UTC */
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 	cmlog_reader_close(rd);
@@ -443,7 +439,7 @@ START_TEST(test_foreign_utf16_slices)
 	ck_assert_uint_gt(done, 0);
 	ck_assert_uint_lt(done, total / 2);
 	ck_assert_uint_gt(cmlog_reader_count(rd), 1000);
-	ck_assert_int_eq(cmlog_reader_get(rd, 0, &r), 0);
+	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.thread, 0);
 	while (cmlog_reader_index(rd, 1u << 20) == 1)
@@ -454,7 +450,7 @@ START_TEST(test_foreign_utf16_slices)
 	for (i = 0; i < 40000; i++)
 		errors += cmlog_reader_type_at(rd, i) == 3;
 	ck_assert_uint_eq(errors, 4000);
-	ck_assert_int_eq(cmlog_reader_get(rd, 39999, &r), 0);
+	tu_cmlog_get(rd, 39999, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert_uint_eq(r.thread, 39999);
 	ck_assert_uint_eq(r.line, 40000);
@@ -470,6 +466,7 @@ Suite *
 cmlogforeign_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("foreign", tu_dir_fixture),
 		TU_LOOP(test_foreign_corpus, NVARIANTS),
 		TU_TEST(test_foreign_iconv_count),
 		TU_TEST(test_foreign_malformed_utf16),
@@ -479,7 +476,5 @@ cmlogforeign_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("cmlogforeign", (struct tu_case){ "foreign",
-	    .timeout = 60, .setup = tu_dir_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("cmlogforeign", tests);
 }

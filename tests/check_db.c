@@ -747,6 +747,7 @@ Suite *
 db_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("db", tu_dir_fixture),
 		TU_TEST(create_fresh),
 		TU_TEST(open_missing_refused),
 		TU_TEST(migrate_v1),
@@ -765,7 +766,5 @@ db_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("db", (struct tu_case){ "db", .timeout = 60,
-	    .setup = tu_dir_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("db", tests);
 }

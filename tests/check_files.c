@@ -30,28 +30,19 @@
 #include "outfile.h"
 #include "testutil.h"
 
-static char *keysdir;		/* a database with issued keys, made once */
-static char keysdb[4096];
+static const struct tu_fixture files_fixture = { 120,
+	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
 
-static void
-keys_setup(void)
-{
-	keysdir = tu_demo_enhanced(keysdb, sizeof keysdb, "P01");
-}
-
-static void
-keys_teardown(void)
-{
-	tu_tmpdir_free(keysdir);
-	keysdir = NULL;
-}
+static const struct tu_fixture export_fixture = { 120,
+	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
+	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
 
 /* sh in the test's directory with C=ehttpctl --db DB; exit status. */
 static int
 sh(char **out, char **err, const char *cmd)
 {
 	return tu_sh(out, err, "cd '%s' && C='%s --db %s' && %s", tu_dir,
-	    tu_bin("ehttpctl"), keysdb, cmd);
+	    tu_bin("ehttpctl"), tu_tmpl_db, cmd);
 }
 
 /* The whole output of a shell command, asserted to exit 0. */
@@ -486,16 +477,15 @@ END_TEST
 Suite *
 files_suite(void)
 {
-	const struct tu_test t_export[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("export", export_fixture),
 		TU_TEST(outfile_failure_keeps_existing_file),
 		TU_TEST(export_failure_keeps_existing_file),
 		TU_TEST(export_failure_removes_only_own_key),
 		TU_TEST(export_device_node_kept),
 		TU_TEST(export_dev_full),
 		TU_TEST(export_key_modes_and_refusals),
-		{ NULL }
-	};
-	const struct tu_test t_files[] = {
+		TU_CASE("files", files_fixture),
 		TU_TEST(init_modes),
 		TU_TEST(cmlog_symlink_refused),
 		TU_TEST(cmlog_full_disk_no_torn_record),
@@ -503,14 +493,6 @@ files_suite(void)
 		TU_TEST(audit_real_user),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "export", .timeout = 120, .once = keys_setup,
-		    .once_done = keys_teardown, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = t_export },
-		{ "files", .timeout = 120, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = t_files },
-		{ NULL }
-	};
 
-	return tu_suite("files", cases);
+	return tu_suite("files", tests);
 }

@@ -19,30 +19,53 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
-/* One value from the database, read by the sqlite3 CLI. */
-static long
-q(const char *sql)
-{
-	char *out = NULL;
-	long v;
+static const struct tu_fixture rules_fixture = { 120,
+	.setup = tu_demo_setup, .teardown = tu_dir_teardown };
 
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", tu_db, sql),
-	    0);
-	v = strtol(out, NULL, 10);
-	free(out);
+/* One value from the database, read by the sqlite3 CLI (the SQL "%s"
+ * formatted): qs as text (malloc'ed), q as a number. */
+static char *
+vqs(const char *fmt, va_list ap)
+{
+	char *sql, *out;
+
+	xvasprintf(&sql, fmt, ap);
+	out = tu_line1(tu_sh_ok("sqlite3 '%s' \"%s\"", tu_db, sql));
+	free(sql);
+	return out;
+}
+
+static char * __attribute__((format(printf, 1, 2)))
+qs(const char *fmt, ...)
+{
+	va_list ap;
+	char *v;
+
+	va_start(ap, fmt);
+	v = vqs(fmt, ap);
+	va_end(ap);
 	return v;
 }
 
-static char *
-qs(const char *sql)
+static long __attribute__((format(printf, 1, 2)))
+q(const char *fmt, ...)
 {
-	char *out = NULL;
+	va_list ap;
+	char *s;
+	long v;
 
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"%s\"", tu_db, sql),
-	    0);
-	out[strcspn(out, "\n")] = '\0';
-	return out;
+	va_start(ap, fmt);
+	s = vqs(fmt, ap);
+	va_end(ap);
+	v = strtol(s, NULL, 10);
+	free(s);
+	return v;
 }
+
+/* What follows SELECT for site's active certificates of a type: "%s"
+ * formatted with the site's code, then the type. */
+#define ACTIVE	"FROM cert c JOIN site s ON s.id = c.site_id WHERE s.code" \
+		" = '%s' AND c.type = '%s' AND c.state = 'active'"
 
 /* ehttpctl with a command line ("%s" formatting); exit status checked,
  * output returned. */
@@ -70,23 +93,15 @@ ctl(int want, const char *fmt, ...)
 static long
 active_roles(const char *site)
 {
-	char sql[512];
-
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM cert c JOIN site s ON"
-	    " s.id = c.site_id WHERE s.code = '%s' AND c.type = 'role' AND"
-	    " c.state = 'active'", site);
-	return q(sql);
+	return q("SELECT count(*) " ACTIVE, site, "role");
 }
 
 static int
 has_active_cert(const char *fqdn)
 {
-	char sql[512];
-
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM cert c JOIN site_system"
-	    " y ON y.id = c.system_id WHERE y.fqdn = '%s' AND c.type = 'role'"
-	    " AND c.state = 'active'", fqdn);
-	return (int)q(sql);
+	return (int)q("SELECT count(*) FROM cert c JOIN site_system y ON y.id"
+	    " = c.system_id WHERE y.fqdn = '%s' AND c.type = 'role' AND"
+	    " c.state = 'active'", fqdn);
 }
 
 /* Each site system listed (NULL-terminated) has (want 1) or has not
@@ -105,35 +120,43 @@ expect_certs(int want, ...)
 	va_end(ap);
 }
 
+/* Certificate id exported as tu_dir/leaf.pem, verified against its issuer
+ * root (exported as tu_dir/root.pem) by openssl and certtool (asserted);
+ * as a TLS server certificate for fqdn unless fqdn is NULL. */
+static void
+verify_chain(const char *id, const char *root, const char *fqdn)
+{
+	char ossl[300] = "", gnutls[300] = "", *out;
+
+	free(ctl(0, "cert export %s --out '%s/leaf.pem'", id, tu_dir));
+	free(ctl(0, "cert export %s --out '%s/root.pem'", root, tu_dir));
+	if (fqdn != NULL) {
+		snprintf(ossl, sizeof ossl, "-purpose sslserver"
+		    " -verify_hostname '%s'", fqdn);
+		snprintf(gnutls, sizeof gnutls, "--verify-hostname='%s'"
+		    " --verify-purpose=1.3.6.1.5.5.7.3.1", fqdn);
+	}
+	out = tu_sh_ok("cd '%s' && openssl verify -x509_strict %s -CAfile"
+	    " root.pem leaf.pem", tu_dir, ossl);
+	tu_has(out, ": OK", NULL);
+	free(out);
+	out = tu_sh_ok("cd '%s' && certtool --verify %s --load-ca-certificate"
+	    " root.pem --infile leaf.pem", tu_dir, gnutls);
+	tu_has(out, "Chain verification output: Verified", NULL);
+	free(out);
+}
+
 /* Export root and leaf of fqdn; check them with openssl and certtool. */
 static void
 verify_leaf(const char *fqdn)
 {
-	char sql[512], *leaf_id, *root_id, *out = NULL, *err = NULL;
+	char *leaf_id, *root_id;
 
-	snprintf(sql, sizeof sql, "SELECT c.id FROM cert c JOIN site_system y"
-	    " ON y.id = c.system_id WHERE y.fqdn = '%s' AND c.state = 'active'"
-	    " ORDER BY c.id DESC LIMIT 1", fqdn);
-	leaf_id = qs(sql);
-	snprintf(sql, sizeof sql, "SELECT issuer_id FROM cert WHERE id = %s",
-	    leaf_id);
-	root_id = qs(sql);
-	free(ctl(0, "cert export %s --out '%s/leaf.pem'", leaf_id, tu_dir));
-	free(ctl(0, "cert export %s --out '%s/root.pem'", root_id, tu_dir));
-	ck_assert_msg(tu_sh(&out, &err, "openssl verify -x509_strict -purpose"
-	    " sslserver -verify_hostname '%s' -CAfile '%s/root.pem' '%s/leaf.pem'",
-	    fqdn, tu_dir, tu_dir) == 0, "openssl verify %s: %s%s", fqdn, out,
-	    err);
-	ck_assert_ptr_nonnull(strstr(out, ": OK"));
-	free(out);
-	free(err);
-	ck_assert_msg(tu_sh(&out, &err, "certtool --verify --verify-hostname='%s'"
-	    " --verify-purpose=1.3.6.1.5.5.7.3.1 --load-ca-certificate"
-	    " '%s/root.pem' --infile '%s/leaf.pem'", fqdn, tu_dir, tu_dir) == 0,
-	    "certtool %s: %s%s", fqdn, out, err);
-	ck_assert_ptr_nonnull(strstr(out, "Chain verification output: Verified"));
-	free(out);
-	free(err);
+	leaf_id = qs("SELECT c.id FROM cert c JOIN site_system y ON y.id ="
+	    " c.system_id WHERE y.fqdn = '%s' AND c.state = 'active' ORDER BY"
+	    " c.id DESC LIMIT 1", fqdn);
+	root_id = qs("SELECT issuer_id FROM cert WHERE id = %s", leaf_id);
+	verify_chain(leaf_id, root_id, fqdn);
 	free(leaf_id);
 	free(root_id);
 }
@@ -161,8 +184,8 @@ START_TEST(enable_p01_issues_exactly_the_rule_set)
 	ck_assert_ptr_nonnull(strstr(out, "warning: Distribution point"
 	    " dp2.p01.contoso.com allows anonymous connections"));
 	ck_assert_int_eq(q("SELECT count(*) FROM status_message WHERE severity"
-	    " = 'warning' AND message LIKE '%dp2.p01.contoso.com allows"
-	    " anonymous%'"), 1);
+	    " = 'warning' AND message LIKE '%%dp2.p01.contoso.com allows"
+	    " anonymous%%'"), 1);
 	/* Rule 1: nothing outside the site changed. */
 	ck_assert_int_eq(q("SELECT count(*) FROM cert c JOIN site s ON s.id ="
 	    " c.site_id WHERE s.code != 'P01'"), 0);
@@ -322,7 +345,7 @@ END_TEST
  * (SAN only: too long for a CN) and the whole site is enabled. */
 START_TEST(long_fqdn_gets_a_certificate)
 {
-	char fqdn[128], *args, *s;
+	char fqdn[128], *s;
 
 	snprintf(fqdn, sizeof fqdn, "%.63s.%.20s.p01.contoso.com",
 	    "mp3-45678901234567890123456789012345678901234567890123456789012",
@@ -333,10 +356,8 @@ START_TEST(long_fqdn_gets_a_certificate)
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	ck_assert_int_eq(active_roles("P01"), 5);
 	expect_certs(1, fqdn, "p01.contoso.com", NULL);
-	xasprintf(&args, "SELECT issued_to || '|' || subject FROM cert WHERE"
-	    " type = 'role' AND issued_to LIKE 'mp3-%%'");
-	s = qs(args);
-	free(args);
+	s = qs("SELECT issued_to || '|' || subject FROM cert WHERE type ="
+	    " 'role' AND issued_to LIKE 'mp3-%%'");
 	ck_assert_str_eq(strchr(s, '|') + 1, "");
 	*strchr(s, '|') = '\0';
 	ck_assert_str_eq(s, fqdn);
@@ -368,7 +389,7 @@ START_TEST(one_failure_blocks_no_one)
 	    0);
 	ck_assert_int_eq(q("SELECT count(*) FROM status_message WHERE severity"
 	    " = 'error' AND message LIKE 'Could not issue an SMS Role SSL"
-	    " Certificate to bad_name.p01.contoso.com%'"), 1);
+	    " Certificate to bad_name.p01.contoso.com%%'"), 1);
 	ck_assert_int_eq(q("SELECT sum(enhanced_http) FROM site_security"), 1);
 	verify_leaf("mp2.p01.contoso.com");
 	/* Issuing without signing ahead (renewing one role certificate):
@@ -392,9 +413,7 @@ END_TEST
 static void
 make_pki(const char *fqdn, const char *eku, const char *prefix)
 {
-	char *out = NULL, *err = NULL;
-
-	ck_assert_msg(tu_sh(&out, &err, "cd '%s' && openssl req -x509 -newkey"
+	free(tu_sh_ok("cd '%s' && openssl req -x509 -newkey"
 	    " rsa:2048 -nodes -keyout %sca.key -out %sca.pem -days 30 -subj"
 	    " '/CN=Contoso Issuing CA' -addext basicConstraints=critical,CA:TRUE"
 	    " 2>&1 && openssl req -newkey rsa:2048 -nodes -keyout %s.key -out"
@@ -403,9 +422,7 @@ make_pki(const char *fqdn, const char *eku, const char *prefix)
 	    " openssl x509 -req -in %s.csr -CA %sca.pem -CAkey %sca.key"
 	    " -CAcreateserial -out %s.pem -days 20 -extfile %s.ext 2>&1",
 	    tu_dir, prefix, prefix, prefix, prefix, fqdn, fqdn, eku, prefix, prefix,
-	    prefix, prefix, prefix, prefix) == 0, "%s", out);
-	free(out);
-	free(err);
+	    prefix, prefix, prefix, prefix));
 }
 
 START_TEST(pki_preferred)
@@ -632,24 +649,14 @@ END_TEST
 static long
 active_tokens(const char *site)
 {
-	char sql[512];
-
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM cert c JOIN site s ON"
-	    " s.id = c.site_id WHERE s.code = '%s' AND c.type = 'token' AND"
-	    " c.state = 'active'", site);
-	return q(sql);
+	return q("SELECT count(*) " ACTIVE, site, "token");
 }
 
 /* The active SMS Token Signing of site (its thumbprint, malloc'ed). */
 static char *
 token_thumbprint(const char *site)
 {
-	char sql[512];
-
-	snprintf(sql, sizeof sql, "SELECT c.thumbprint FROM cert c JOIN site s"
-	    " ON s.id = c.site_id WHERE s.code = '%s' AND c.type = 'token' AND"
-	    " c.state = 'active'", site);
-	return qs(sql);
+	return qs("SELECT c.thumbprint " ACTIVE, site, "token");
 }
 
 /*
@@ -661,32 +668,17 @@ token_thumbprint(const char *site)
 static void
 verify_token(const char *site)
 {
-	char sql[512], subject[128], issuer[128], *tp, *root, *out = NULL;
-	char *err = NULL;
+	char subject[128], issuer[128], *tp, *root, *out = NULL;
 
 	tp = token_thumbprint(site);
-	snprintf(sql, sizeof sql, "SELECT r.thumbprint FROM cert c JOIN cert r"
-	    " ON r.id = c.issuer_id WHERE c.thumbprint = '%s' AND r.type ="
-	    " 'root' AND r.state = 'active'", tp);
-	root = qs(sql);
+	root = qs("SELECT r.thumbprint FROM cert c JOIN cert r ON r.id ="
+	    " c.issuer_id WHERE c.thumbprint = '%s' AND r.type = 'root' AND"
+	    " r.state = 'active'", tp);
 	ck_assert_int_eq(strlen(root), 40);
-	free(ctl(0, "cert export %s --out '%s/token.pem'", tp, tu_dir));
-	free(ctl(0, "cert export %s --out '%s/root.pem'", root, tu_dir));
-	ck_assert_msg(tu_sh(&out, &err, "openssl verify -x509_strict -CAfile"
-	    " '%s/root.pem' '%s/token.pem'", tu_dir, tu_dir) == 0,
-	    "openssl verify: %s%s", out, err);
-	ck_assert_ptr_nonnull(strstr(out, ": OK"));
-	free(out);
-	free(err);
-	ck_assert_msg(tu_sh(&out, &err, "certtool --verify --load-ca-certificate"
-	    " '%s/root.pem' --infile '%s/token.pem'", tu_dir, tu_dir) == 0,
-	    "certtool: %s%s", out, err);
-	ck_assert_ptr_nonnull(strstr(out, "Chain verification output: Verified"));
-	free(out);
-	free(err);
+	verify_chain(tp, root, NULL);
 	/* The profile as openssl prints it (RFC 2253 subject, one line per
 	 * extension). */
-	ck_assert_int_eq(tu_sh(&out, NULL, "openssl x509 -in '%s/token.pem'"
+	ck_assert_int_eq(tu_sh(&out, NULL, "openssl x509 -in '%s/leaf.pem'"
 	    " -noout -subject -nameopt RFC2253 -ext basicConstraints,keyUsage,"
 	    "extendedKeyUsage,subjectAltName,subjectKeyIdentifier,"
 	    "authorityKeyIdentifier -text", tu_dir), 0);
@@ -708,7 +700,7 @@ verify_token(const char *site)
 	free(out);
 	/* certtool's own reading of the key usage. */
 	ck_assert_int_eq(tu_sh(&out, NULL, "certtool -i --infile"
-	    " '%s/token.pem'", tu_dir), 0);
+	    " '%s/leaf.pem'", tu_dir), 0);
 	tu_has(out, "Key Usage (critical):\n\t\t\tDigital signature.\n",
 	    "Algorithm Security Level: Medium (2048 bits)", NULL);
 	free(out);
@@ -1027,6 +1019,7 @@ Suite *
 issue_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("rules", rules_fixture),
 		TU_TEST(enable_p01_issues_exactly_the_rule_set),
 		TU_TEST(profile_of_issued_certificates),
 		TU_TEST(key_algorithms),
@@ -1037,7 +1030,7 @@ issue_suite(void)
 		TU_TEST(pki_preferred),
 		TU_TEST(long_fqdn_gets_a_certificate),
 		TU_TEST(one_failure_blocks_no_one),
-		TU_LOOP(pki_refusals_leave_db_unchanged, TU_ALL(pki_refusals)),
+		TU_EACH(pki_refusals_leave_db_unchanged, pki_refusals),
 		TU_TEST(inventory_list_show_export),
 		TU_TEST(block_and_renew),
 		TU_TEST(blocked_root_takes_effect),
@@ -1049,7 +1042,5 @@ issue_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("issue", (struct tu_case){ "rules", .timeout = 120,
-	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("issue", tests);
 }

@@ -226,15 +226,14 @@ Suite *
 json_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("json", tu_demo_fixture),
 		TU_TEST(writer_form),
 		TU_TEST(array_glue),
-		TU_LOOP(reader_strict, TU_ALL(loads)),
+		TU_EACH(reader_strict, loads),
 		TU_TEST(reader_typed),
 		TU_TEST(ctl_roundtrip),
-		{ NULL },
+		{ NULL }
 	};
 
-	return tu_suite1("json", (struct tu_case){ "json", .timeout = 60,
-	    .setup = tu_demo_setup, .teardown = tu_dir_teardown,
-	    .tests = tests });
+	return tu_suite("json", tests);
 }

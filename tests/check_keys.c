@@ -535,6 +535,9 @@ tmux_teardown(void)
 	tu_dir_teardown();
 }
 
+static const struct tu_fixture core_fixture = { 120,
+	.setup = tu_dir_setup, .teardown = tmux_teardown };
+
 /* A /proc file of any length (its size says 0: read to the end); NULL if
  * unreadable. */
 static char *
@@ -863,6 +866,9 @@ agent_teardown(void)
 	tmux_teardown();
 }
 
+static const struct tu_fixture memory_fixture = { 120,
+	.setup = tu_dir_setup, .teardown = agent_teardown };
+
 /*
  * The agent turns its stored key into an SSL_CTX and cleanses every copy
  * it made on the way (decrypted DER, PEM text; OpenSSL's freed memory is
@@ -965,32 +971,20 @@ END_TEST
 Suite *
 keys_suite(void)
 {
-	const struct tu_test t_keys[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("keys", tu_dir_fixture),
 		TU_TEST(created_private),
 		TU_TEST(master_key_exclusive),
 		TU_TEST(exported_key_file),
 		TU_TEST(no_keys_handle),
 		TU_TEST(no_key_material_anywhere),
-		{ NULL }
-	};
-	const struct tu_test t_core[] = {
+		TU_CASE("core", core_fixture),
 		TU_TEST(console_no_core_dump),
 		TU_TEST(agent_no_core_dump),
-		{ NULL }
-	};
-	const struct tu_test t_memory[] = {
+		TU_CASE("memory", memory_fixture),
 		TU_TEST(agent_memory_has_no_key_copy),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "keys", .timeout = 60, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = t_keys },
-		{ "core", .timeout = 120, .setup = tu_dir_setup,
-		    .teardown = tmux_teardown, .tests = t_core },
-		{ "memory", .timeout = 120, .setup = tu_dir_setup,
-		    .teardown = agent_teardown, .tests = t_memory },
-		{ NULL }
-	};
 
-	return tu_suite("keys", cases);
+	return tu_suite("keys", tests);
 }

@@ -42,6 +42,9 @@ setup(void)
 	    0);
 }
 
+static const struct tu_fixture log_show_fixture = { 60,
+	.setup = setup, .teardown = tu_dir_teardown };
+
 /* ehttpctl log show LOG ARGS...; no database is needed. */
 static int
 show(char **out, char **err, const char *a1, const char *a2, const char *a3,
@@ -122,49 +125,46 @@ START_TEST(test_text_foreign)
 END_TEST
 
 static const struct {
-	const char	*opt, *val;
-	int		 n;
+	const char	*args;		/* the filter, as sh reads it */
+	int		 n;		/* the records it keeps */
+	const char	*has;		/* in the text shown, or NULL */
 } filters[] = {
-	{ "--type", "info", 2 },	/* type 1 and type 0 */
-	{ "--type", "warning", 1 },
-	{ "--type", "error", 1 },
-	{ "--type", "malformed", 2 },
-	{ "--component", "compa", 2 },	/* any case; not the bad record */
-	{ "--component", "Foreign", 1 },
-	{ "--component", "OMP", 3 },	/* CompA twice, CompB: a part */
-	{ "--grep", "MULTI LINE", 1 },	/* line breaks read as spaces */
-	{ "--grep", "line", 2 },	/* junk lines are searched too */
-	{ "--grep", "nothing like this", 0 },
+	{ "--type info", 2, NULL },		/* type 1 and type 0 */
+	{ "--type warning", 1, NULL },
+	{ "--type error", 1, NULL },
+	{ "--type malformed", 2, NULL },
+	{ "--component compa", 2, NULL },	/* any case; not the bad record */
+	{ "--component Foreign", 1, NULL },
+	{ "--component OMP", 3, NULL },	/* CompA twice, CompB: a part */
+	{ "--grep 'MULTI LINE'", 1, NULL },	/* line breaks read as spaces */
+	{ "--grep line", 2, NULL },		/* junk lines are searched too */
+	{ "--grep 'nothing like this'", 0, NULL },
+	{ "--component CompA --type error", 1, "multi line text" },
 };
+
+/* log show of the test's log with args (as sh reads them), asserted to
+ * exit 0: its standard output. */
+static char *
+shown(const char *args)
+{
+	return tu_sh_ok("'%s' --db '%s/none.db' log show '%s' %s",
+	    tu_bin("ehttpctl"), tu_dir, logpath, args);
+}
 
 START_TEST(test_filters)
 {
-	char *out = NULL, *err = NULL, expr[64];
+	char *out, args[128], expr[64];
 
-	ck_assert_int_eq(show(&out, &err, filters[_i].opt, filters[_i].val,
-	    "--json", NULL), 0);
+	snprintf(args, sizeof args, "%s --json", filters[_i].args);
+	out = shown(args);
 	snprintf(expr, sizeof expr, "len(d) == %d", filters[_i].n);
 	tu_py_check(out, expr);
 	free(out);
-	free(err);
-	ck_assert_int_eq(show(&out, &err, filters[_i].opt, filters[_i].val,
-	    NULL, NULL), 0);
+	out = shown(filters[_i].args);
 	ck_assert_int_eq(tu_count(out, "\n"), filters[_i].n + 1);
+	if (filters[_i].has != NULL)
+		ck_assert_ptr_nonnull(strstr(out, filters[_i].has));
 	free(out);
-	free(err);
-}
-END_TEST
-
-START_TEST(test_filters_combined)
-{
-	char *out = NULL, *err = NULL;
-
-	ck_assert_int_eq(show(&out, &err, "--component", "CompA", "--type",
-	    "error"), 0);
-	ck_assert_int_eq(tu_count(out, "\n"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "multi line text"));
-	free(out);
-	free(err);
 }
 END_TEST
 
@@ -512,10 +512,10 @@ Suite *
 logshow_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("log show", log_show_fixture),
 		TU_TEST(test_json_foreign),
 		TU_TEST(test_text_foreign),
-		TU_LOOP(test_filters, TU_ALL(filters)),
-		TU_TEST(test_filters_combined),
+		TU_EACH(test_filters, filters),
 		TU_TEST(test_filter_warns_malformed),
 		TU_TEST(test_errors),
 		TU_TEST(test_large_log),
@@ -527,6 +527,5 @@ logshow_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("logshow", (struct tu_case){ "log show", .timeout = 60,
-	    .setup = setup, .teardown = tu_dir_teardown, .tests = tests });
+	return tu_suite("logshow", tests);
 }

@@ -51,6 +51,9 @@ mp_teardown(void)
 	tu_dir_teardown();
 }
 
+static const struct tu_fixture token_fixture = { 120,
+	.setup = mp_setup, .teardown = mp_teardown };
+
 /* The hierarchy's issuer, as the verifier expects it. */
 static char *
 iss(void)
@@ -103,23 +106,6 @@ refused(const char *auth, const char *why)
 	free(reason);
 }
 
-/* The current SMS Token Signing certificate of P01, as DER in tu_dir/name;
- * its id. */
-static char *
-signer_der(const char *name)
-{
-	char *id = tu_sh_ok("'%s' --db '%s' cert list --type token --site P01"
-	    " --json | %s -c 'import json,sys\n"
-	    "print([c[\"id\"] for c in json.load(sys.stdin)"
-	    " if c[\"state\"] == \"active\"][0])'", tu_bin("ehttpctl"), tu_db,
-	    tu_python());
-
-	free(tu_sh_ok("'%s' --db '%s' cert export %s | openssl x509 -outform"
-	    " DER -out '%s'", tu_bin("ehttpctl"), tu_db, tu_line1(id),
-	    tu_path(name)));
-	return id;
-}
-
 /* A token ehttp signs for a client verifies with python3-jwt against the
  * exported SMS Token Signing certificate, and in the verifier. */
 START_TEST(token_verifies)
@@ -133,9 +119,8 @@ START_TEST(token_verifies)
 	ck_assert_ptr_null(reason);
 	ck_assert_int_eq(tu_write_file(tu_path("token"), auth + 7,
 	    strlen(auth + 7)), 0);
-	id = signer_der("signer.der");
-	out = tu_sh_ok("%s '%s/tests/wire.py' jwt-verify '%s' '%s'",
-	    tu_python(), EHTTP_SRCDIR, tu_path("token"), tu_path("signer.der"));
+	id = tu_signer_der(tu_db, tu_path("signer.der"));
+	out = tu_jwt_verify(tu_path("token"), tu_path("signer.der"));
 	tu_has(out, "\"Type\": \"CCMToken\"", "\"UniqueId\": \"" SMSID "\"",
 	    "\"aud\": \"urn:sccm:service\"", issuer, NULL);
 	free(out);
@@ -206,8 +191,8 @@ START_TEST(signer_renewed)
 	auth = bearer("CCMToken", "urn:sccm:service", issuer, now, now + 600,
 	    SMSID);
 	ck_assert_int_eq(check(auth, &reason), 1);
-	id = signer_der("old.der");
-	tu_ctl_ok(tu_db, "cert", "renew", tu_line1(id), NULL);
+	id = tu_active_cert(tu_db, "--type token --site P01", "id");
+	tu_ctl_ok(tu_db, "cert", "renew", id, NULL);
 	ck_assert_int_eq(check(auth, &reason), 1);	/* not reloaded yet */
 	ck_assert_msg(mp_verifier_reload(e, v) == 0, "%s", ehttp_error(e));
 	refused(auth, "that is not the site's current SMS Token Signing");
@@ -228,17 +213,13 @@ END_TEST
 Suite *
 mp_suite(void)
 {
-	const struct tu_test t_token[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("token", token_fixture),
 		TU_TEST(token_verifies),
 		TU_TEST(token_refusals),
 		TU_TEST(signer_renewed),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "token", .timeout = 120, .setup = mp_setup,
-		    .teardown = mp_teardown, .tests = t_token },
-		{ NULL }
-	};
 
-	return tu_suite("mp", cases);
+	return tu_suite("mp", tests);
 }

@@ -32,7 +32,6 @@
 #define MP2		"mp2.p01.contoso.com"
 #define WAIT_MS		15000
 
-static char *tmpl;		/* the demo with enhanced HTTP on P01, once */
 static char *dir;
 static char db[4096], root[4096], logpath[4096], pidf[4096], outf[4096];
 static pid_t agent = -1;
@@ -41,18 +40,9 @@ static int https_port, http_port;
 static void
 tmpl_setup(void)
 {
-	char dbt[4096];
-
 	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built"
 	    " (make %s/ehttp-mpd)", tu_bin("ehttp-mpd"), EHTTP_BINDIR);
-	tmpl = tu_demo_enhanced(dbt, sizeof dbt, "P01");
-}
-
-static void
-tmpl_teardown(void)
-{
-	tu_tmpdir_free(tmpl);
-	tmpl = NULL;
+	tu_tmpl_setup();
 }
 
 /* A shell command's first output line (trailing newline cut); exit code
@@ -62,7 +52,7 @@ tmpl_teardown(void)
 static void
 setup(void)
 {
-	dir = tu_mp_copy(tmpl, "P01", db, sizeof db, root, sizeof root);
+	dir = tu_mp_copy(db, sizeof db, root, sizeof root);
 	snprintf(logpath, sizeof logpath, "%s/logs/mpcontrol.log", dir);
 	snprintf(pidf, sizeof pidf, "%s/mpd.pid", dir);
 	snprintf(outf, sizeof outf, "%s/agent.out", dir);
@@ -88,6 +78,10 @@ teardown(void)
 	tu_tmpdir_free(dir);
 	dir = NULL;
 }
+
+static const struct tu_fixture agent_fixture = { 60,
+	.once = tmpl_setup, .once_done = tu_tmpl_teardown,
+	.setup = setup, .teardown = teardown };
 
 static char *
 slurp(const char *path)
@@ -266,14 +260,6 @@ curl(int tls, int port, const char *ca, const char *query, char **body)
 	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?%s'", port, query);
 }
 
-static char *
-cert_field(const char *filter, const char *field)
-{
-	return sh1("'%s' --db '%s' cert list %s --active --json | %s -c"
-	    " 'import json,sys; print(json.load(sys.stdin)[0][\"%s\"])'",
-	    tu_bin("ehttpctl"), db, filter, tu_python(), field);
-}
-
 /* The agent started for FQDN and serving: a handshake with it verified
  * against the root, the certificate's thumbprint in tp. */
 static void
@@ -406,7 +392,8 @@ START_TEST(test_serves_verified_tls)
 	char *out = NULL, *t, mpl[4096];
 
 	agent_serving(tp);
-	role_tp = cert_field("--type role --system " FQDN, "thumbprint");
+	role_tp = tu_active_cert(db, "--type role --system " FQDN,
+	    "thumbprint");
 	ck_assert_str_eq(tp, role_tp);
 	/* The wrong name does not verify. */
 	ck_assert_int_ne(s_client(MP2, https_port, root, tp), 0);
@@ -418,16 +405,15 @@ START_TEST(test_serves_verified_tls)
 	snprintf(mpl, sizeof mpl, "%s/mplist", dir);
 	ck_assert_int_eq(tu_write_file(mpl, body,
 	    strlen(body)), 0);
-	out = sh1("%s -c 'import xml.etree.ElementTree as E\n"
+	tu_sh_is("MPList [('MP2.P01.CONTOSO.COM', '" MP2 "', None,"
+	    " True, '1'), ('P01.CONTOSO.COM', '" FQDN "', None, True, '1')]",
+	    "%s -c 'import xml.etree.ElementTree as E\n"
 	    "r = E.parse(\"%s\").getroot()\n"
 	    "print(r.tag, [(m.get(\"Name\"), m.get(\"FQDN\"),"
 	    " m.get(\"SiteCode\"), int(m.findtext(\"Version\")) > 0,"
 	    " [p.get(\"Value\") for p in m.iter(\"Property\") if"
 	    " p.get(\"Name\") == \"SSLState\"][0]) for m in r])'",
 	    tu_python(), mpl);
-	ck_assert_str_eq(out, "MPList [('MP2.P01.CONTOSO.COM', '" MP2 "', None,"
-	    " True, '1'), ('P01.CONTOSO.COM', '" FQDN "', None, True, '1')]");
-	free(out);
 	/* MPLIST1: the same MPs with their site. */
 	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST1", &t), 0);
 	ck_assert_int_eq(tu_count(t, " SiteCode=\"P01\""), 2);
@@ -478,15 +464,11 @@ START_TEST(test_serves_verified_tls)
 	free(want);
 
 	/* Anything else: 404; other methods refused. */
-	got = sh1("curl -s -o /dev/null -w '%%{http_code}'"
+	tu_sh_is("404", "curl -s -o /dev/null -w '%%{http_code}'"
 	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?NOPE'", http_port);
-	ck_assert_str_eq(got, "404");
-	free(got);
-	got = sh1("curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
+	tu_sh_is("404", "curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
 	    " --resolve %s:%d:127.0.0.1 'https://%s:%d/index.html'", root, FQDN,
 	    https_port, FQDN, https_port);
-	ck_assert_str_eq(got, "404");
-	free(got);
 	got = sh1("curl -s -o /dev/null -w '%%{http_code}' -X POST"
 	    " 'http://127.0.0.1:%d/SMS_MP/.sms_aut?MPLIST'", http_port);
 	ck_assert_int_ge(atoi(got), 400);
@@ -541,9 +523,9 @@ START_TEST(test_cert_swap_without_restart)
 	agent_serving(tp0);
 	pid = agent;
 	pid1 = slurp(pidf);
-	id = cert_field("--type role --system " FQDN, "id");
+	id = tu_active_cert(db, "--type role --system " FQDN, "id");
 	renew(id);
-	want = cert_field("--type role --system " FQDN, "thumbprint");
+	want = tu_active_cert(db, "--type role --system " FQDN, "thumbprint");
 	ck_assert_str_ne(want, tp0);
 	/* Handshakes all along: the listener never goes away. */
 	for (int ms = 0; ms < WAIT_MS; ms += 100) {
@@ -623,8 +605,9 @@ START_TEST(test_enhanced_http_off_and_on)
 	 * a poll. */
 	free(sh1("'%s' --db '%s' site set P01 --enhanced-http on --key-alg"
 	    " ec-p256 2>&1", tu_bin("ehttpctl"), db));
-	char *want = cert_field("--type role --system " FQDN, "thumbprint");
-	char *alg = cert_field("--type role --system " FQDN, "key_alg");
+	char *want = tu_active_cert(db, "--type role --system " FQDN,
+	    "thumbprint");
+	char *alg = tu_active_cert(db, "--type role --system " FQDN, "key_alg");
 	ck_assert_str_ne(want, tp0);
 	ck_assert_str_eq(alg, "ec-p256");
 	free(alg);
@@ -779,7 +762,7 @@ START_TEST(test_root_block_takes_effect)
 	char tp[41], root2[4096], *id, *id2, *body = NULL, *out = NULL;
 
 	agent_serving(tp);
-	id = cert_field("--type root --site P01", "id");
+	id = tu_active_cert(db, "--type root --site P01", "id");
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "cert", "block", id, NULL), 0);
 	free(out);
 	/* No TLS with what it signed. */
@@ -798,7 +781,7 @@ START_TEST(test_root_block_takes_effect)
 	    " blocked)"), 1);
 	/* Nothing is issued under it: renewing a role certificate is
 	 * refused with a pointer to the root. */
-	id2 = cert_field("--type role --system " MP2, "id");
+	id2 = tu_active_cert(db, "--type role --system " MP2, "id");
 	ck_assert_int_ne(tu_ctl(db, NULL, &out, "cert", "renew", id2, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "is blocked and issues nothing;"
 	    " renew the root (ehttpctl cert renew"));
@@ -809,7 +792,7 @@ START_TEST(test_root_block_takes_effect)
 	/* Renew: a new current root, re-issued role certificates, served. */
 	ck_assert_int_eq(tu_ctl(db, &out, NULL, "cert", "renew", id, NULL), 0);
 	free(out);
-	id2 = cert_field("--type root --site P01", "id");
+	id2 = tu_active_cert(db, "--type root --site P01", "id");
 	ck_assert_str_ne(id, id2);
 	snprintf(root2, sizeof root2, "%s/root2.pem", dir);
 	free(sh1("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
@@ -858,7 +841,7 @@ START_TEST(test_pki_expired_fallback)
 	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
 	ck_assert(wait_log("Issuing a site-issued certificate to fall back",
 	    1));
-	want = cert_field("--type role --system " FQDN, "thumbprint");
+	want = tu_active_cert(db, "--type role --system " FQDN, "thumbprint");
 	ck_assert_str_ne(want, pki);
 	wait_serving(root, want, tp);
 	wait_json(FQDN, "d['serving']['state'] == 'site-issued (PKI expired:"
@@ -1003,8 +986,9 @@ START_TEST(test_key_missing_or_mismatched)
 	char *id, *other, *err = NULL;
 
 	/* mp2, not the newest key: that one vouches for the master key. */
-	id = cert_field("--type role --system " MP2, "id");
-	other = cert_field("--type role --system dp1.p01.contoso.com", "id");
+	id = tu_active_cert(db, "--type role --system " MP2, "id");
+	other = tu_active_cert(db, "--type role --system dp1.p01.contoso.com",
+	    "id");
 	/* Another certificate's key in place of this one's. */
 	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
 	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other, id));
@@ -1037,12 +1021,12 @@ START_TEST(test_key_mismatch_at_runtime)
 	int polls;
 
 	agent_serving(tp0);
-	id = cert_field("--type role --system " FQDN, "id");
-	other = cert_field("--type role --system " MP2, "id");
+	id = tu_active_cert(db, "--type role --system " FQDN, "id");
+	other = tu_active_cert(db, "--type role --system " MP2, "id");
 	/* Stopped, the agent cannot poll between the renewal and the damage. */
 	ck_assert_int_eq(kill(agent, SIGSTOP), 0);
 	renew(id);
-	newid = cert_field("--type role --system " FQDN, "id");
+	newid = tu_active_cert(db, "--type role --system " FQDN, "id");
 	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
 	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other,
 	    newid));
@@ -1071,25 +1055,25 @@ END_TEST
 
 START_TEST(test_usage_and_refusals)
 {
-	static const char *const bad[][4] = {
-		{ "--https", "127.0.0.1:99999", NULL },
-		{ "--http", "localhost:80", NULL },
-		{ "--poll", "0", NULL },
-		{ "--check", "x", NULL },
-		{ "--bogus", NULL },
-		{ "extra-argument", NULL },
-		{ "--max-connections", "0", NULL },
-		{ "--max-connections", "-5", NULL },
-		{ "--workers", "0", NULL },
-		{ "--workers", "65", NULL },
-		{ "--handshake-timeout", "0", NULL },
-		{ "--header-timeout", "ten", NULL },
-		{ "--user", "", NULL },
+	static const char *const bad[][2] = {
+		{ "--https", "127.0.0.1:99999" },
+		{ "--http", "localhost:80" },
+		{ "--poll", "0" },
+		{ "--check", "x" },
+		{ "--bogus" },
+		{ "extra-argument" },
+		{ "--max-connections", "0" },
+		{ "--max-connections", "-5" },
+		{ "--workers", "0" },
+		{ "--workers", "65" },
+		{ "--handshake-timeout", "0" },
+		{ "--header-timeout", "ten" },
+		{ "--user", "" },
 		/* What is quoted from the command line is escaped. */
-		{ "--max-connections", "1\x1b[31mx", NULL },
-		{ "--poll", "9\x1b[2J", NULL },
-		{ "--bogus\x1b]0;title\a", NULL },
-		{ "extra\x1b[2J", NULL },
+		{ "--max-connections", "1\x1b[31mx" },
+		{ "--poll", "9\x1b[2J" },
+		{ "--bogus\x1b]0;title\a" },
+		{ "extra\x1b[2J" },
 	};
 	char *out = NULL, *err = NULL;
 
@@ -1266,7 +1250,7 @@ make_two_tier(void)
  * verify it (openssl s_client, curl), and so does its own health check. */
 START_TEST(test_pki_chain_served)
 {
-	char tp[41], ca[4096], opt[4200], *want, *line, *n, *body = NULL;
+	char tp[41], ca[4096], opt[4200], *want, *line, *body = NULL;
 
 	make_two_tier();
 	free(sh1("cd '%s' && '%s' --db '%s' site trusted-root add P01 root.pem"
@@ -1280,11 +1264,9 @@ START_TEST(test_pki_chain_served)
 	ck_assert_int_eq(s_client(FQDN, https_port, ca, tp), 0);
 	ck_assert_str_eq(tp, want);
 	/* Two certificates on the wire: the leaf and its issuing CA. */
-	n = sh1("openssl s_client -connect 127.0.0.1:%d -servername %s"
+	tu_sh_is("2", "openssl s_client -connect 127.0.0.1:%d -servername %s"
 	    " -showcerts </dev/null 2>/dev/null | grep -c 'BEGIN CERTIFICATE'",
 	    https_port, FQDN);
-	ck_assert_str_eq(n, "2");
-	free(n);
 	ck_assert_int_eq(curl(1, https_port, ca, "MPLIST", &body), 0);
 	ck_assert_ptr_nonnull(strstr(body, "<MPList>"));
 	free(body);
@@ -1306,7 +1288,7 @@ END_TEST
  */
 START_TEST(test_db_replaced_by_mv)
 {
-	char tp[41], aside[4096], *json, *expr = NULL, *ok, *out = NULL;
+	char tp[41], aside[4096], *json, *expr = NULL, *out = NULL;
 
 	agent_serving(tp);
 	snprintf(aside, sizeof aside, "%s/aside.db", dir);
@@ -1326,9 +1308,7 @@ START_TEST(test_db_replaced_by_mv)
 	char *line = health_ok_line(http_port);
 	ck_assert(wait_log(line, 1));
 	free(line);
-	ok = sh1("sqlite3 '%s' 'PRAGMA integrity_check'", db);
-	ck_assert_str_eq(ok, "ok");
-	free(ok);
+	tu_sh_is("ok", "sqlite3 '%s' 'PRAGMA integrity_check'", db);
 	json = system_show_json(FQDN);
 	if (asprintf(&expr, "d['agent']['pid'] == %d and"
 	    " d['agent']['serving_tls'] == False and d['enhanced_http'] =="
@@ -1391,7 +1371,7 @@ static const char holder_py[] =
 START_TEST(test_db_replaced_while_old_in_use)
 {
 	char tp0[41], tp[41], aside[4096], py[4096], flag[4096], ready[4096];
-	char *ok, *pid;
+	char *pid;
 
 	agent_serving(tp0);
 	snprintf(py, sizeof py, "%s/holder.py", dir);
@@ -1418,9 +1398,7 @@ START_TEST(test_db_replaced_while_old_in_use)
 	ck_assert_int_eq(tu_write_file(flag, "", 0), 0);
 	ck_assert(wait_log("Site database was replaced; reopened", 1));
 	wait_no_tls();
-	ok = sh1("sqlite3 '%s' 'PRAGMA integrity_check'", db);
-	ck_assert_str_eq(ok, "ok");
-	free(ok);
+	tu_sh_is("ok", "sqlite3 '%s' 'PRAGMA integrity_check'", db);
 	/* Said once, not at every poll. */
 	ck_assert_int_eq(log_count("keeping the old file open"), 1);
 	kill(atoi(pid), SIGKILL);
@@ -1518,10 +1496,8 @@ START_TEST(test_lease_in_backend)
 	ck_assert_msg(strstr(ehttp_error(e), "another agent (pid 4242 on"
 	    " other.example) serves " FQDN " since ") != NULL, "%s",
 	    ehttp_error(e));
-	v = sh1("sqlite3 '%s' \"SELECT count(*) FROM status_message WHERE"
+	tu_sh_is("0", "sqlite3 '%s' \"SELECT count(*) FROM status_message WHERE"
 	    " message = 'lease probe event'\"", db);
-	ck_assert_str_eq(v, "0");
-	free(v);
 
 	/* Its lease ran out: taken over with a warning, all of it written. */
 	free(sh1("sqlite3 '%s' \"UPDATE agent SET lease_until ="
@@ -1940,6 +1916,36 @@ raw_http(const char *req, const char *rest, double delay)
 	    tu_python(), http_port, delay);
 }
 
+/* Requests to the agent's HTTP port: what is sent, after delay seconds the
+ * rest, and the reply's status line with its Allow header. */
+static const struct {
+	const char	*req;
+	const char	*rest;
+	double		 delay;
+	const char	*reply;
+} bodies[] = {
+	{ "CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
+	  "HTTP/1.1 411 Length Required" },
+	{ "POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	  "Content-Length: 2097152\r\n\r\n", "", 0,
+	  "HTTP/1.1 413 Content Too Large" },
+	{ "POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	  "Transfer-Encoding: chunked\r\n\r\n", "5\r\nhello\r\n0\r\n\r\n", 0,
+	  "HTTP/1.1 501 Not Implemented" },
+	{ "POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	  "Content-Length: 100\r\n\r\n0123456789", "", 0,
+	  "HTTP/1.1 408 Request Timeout" },
+	{ "GET /ccm_system/request HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
+	  "HTTP/1.1 405 Method Not Allowed Allow: CCM_POST, POST" },
+	{ "DELETE /CCM_STS HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
+	  "HTTP/1.1 501 Not Implemented Allow: GET, HEAD, POST, CCM_POST" },
+	/* A body that comes in two pieces is read whole. */
+	{ "CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
+	  "Content-Type: multipart/mixed; boundary=\"aAbBcCdDv1234567890VxXy"
+	  "YzZ\"\r\nContent-Length: 20\r\n\r\n--aAbBcCdD", "v123456789", 0.3,
+	  "HTTP/1.1 400 Bad Request" },
+};
+
 /*
  * Request bodies and methods: a body needs its length (411), is at most
  * 1 MiB (413), never chunked (501), must arrive in time (408); a known
@@ -1952,37 +1958,12 @@ START_TEST(test_http_bodies)
 	char *out, path[4096];
 
 	ck_assert_int_eq(agent_start(FQDN, "--header-timeout", "1"), -1);
-	out = raw_http("CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
-	    "\r\n", "", 0);
-	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 411 Length Required");
-	free(out);
-	out = raw_http("POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
-	    "Content-Length: 2097152\r\n\r\n", "", 0);
-	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 413 Content Too Large");
-	free(out);
-	out = raw_http("POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n", "5\r\nhello\r\n0\r\n\r\n", 0);
-	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 501 Not Implemented");
-	free(out);
-	out = raw_http("POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
-	    "Content-Length: 100\r\n\r\n0123456789", "", 0);
-	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 408 Request Timeout");
-	free(out);
-	out = raw_http("GET /ccm_system/request HTTP/1.1\r\nHost: x\r\n\r\n",
-	    "", 0);
-	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 405 Method Not Allowed "
-	    "Allow: CCM_POST, POST");
-	free(out);
-	out = raw_http("DELETE /CCM_STS HTTP/1.1\r\nHost: x\r\n\r\n", "", 0);
-	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 501 Not Implemented "
-	    "Allow: GET, HEAD, POST, CCM_POST");
-	free(out);
-	/* A body that comes in two pieces is read whole. */
-	out = raw_http("CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
-	    "Content-Type: multipart/mixed; boundary=\"aAbBcCdDv1234567890VxXy"
-	    "YzZ\"\r\nContent-Length: 20\r\n\r\n--aAbBcCdD", "v123456789", 0.3);
-	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 400 Bad Request");
-	free(out);
+	for (size_t i = 0; i < TU_ALL(bodies); i++) {
+		out = raw_http(bodies[i].req, bodies[i].rest, bodies[i].delay);
+		ck_assert_msg(strcmp(tu_line1(out), bodies[i].reply) == 0,
+		    "request %zu: %s", i, out);
+		free(out);
+	}
 	snprintf(path, sizeof path, "%s/logs/MP_RegistrationManager.log", dir);
 	out = slurp(path);
 	tu_has(out, "MP Reg: Registration failed. multipart", NULL);
@@ -2008,7 +1989,8 @@ END_TEST
 START_TEST(test_clients_register_token_poll)
 {
 	char tp[41], *reply, *out, *smsid, *tok, *tok2, *n0, *id, *t_expect;
-	char *lib, path[4096], ldpre[4200], asan[4200];
+	char *lib, path[4096], ldpre[4200], asan[4200], signer[4200], token[4200];
+	char *claims;
 
 	agent_serving(tp);
 	free(sh1("mkdir '%s/c1' '%s/c2' '%s/c3'", dir, dir, dir));
@@ -2033,14 +2015,13 @@ START_TEST(test_clients_register_token_poll)
 	ck_assert_int_eq(sts("c1", smsid, "", &out), 200);
 	tok = sts_token(out);
 	free(out);
-	id = cert_field("--type token --site P01", "id");
-	free(sh1("'%s' --db '%s' cert export %s | openssl x509 -outform DER"
-	    " -out '%s/signer.der'", tu_bin("ehttpctl"), db, id, dir));
-	free(id);
-	out = sh1("cd '%s' && %s '%s/tests/wire.py' jwt-verify token signer.der"
-	    " | %s -c 'import json,sys; c = json.load(sys.stdin); print(c["
-	    "\"Type\"], c[\"UniqueId\"], c[\"exp\"] - c[\"nbf\"], c[\"aud\"],"
-	    " c[\"SiteCode\"])'", dir, tu_python(), EHTTP_SRCDIR, tu_python());
+	snprintf(signer, sizeof signer, "%s/signer.der", dir);
+	snprintf(token, sizeof token, "%s/token", dir);
+	free(tu_signer_der(db, signer));
+	claims = tu_jwt_verify(token, signer);
+	out = tu_py_json(claims, "d['Type'], d['UniqueId'], d['exp'] - d['nbf'],"
+	    " d['aud'], d['SiteCode']");
+	free(claims);
 	xasprintf(&t_expect, "CCMToken %s 28800 urn:sccm:service P01", smsid);
 	ck_assert_str_eq(out, t_expect);
 	free(t_expect);
@@ -2049,10 +2030,9 @@ START_TEST(test_clients_register_token_poll)
 	ck_assert_int_eq(sts("c1", smsid, "?Type=SiteToken", &out), 200);
 	tok2 = sts_token(out);
 	free(out);
-	out = sh1("cd '%s' && %s '%s/tests/wire.py' jwt-verify token signer.der"
-	    " | %s -c 'import json,sys; c = json.load(sys.stdin); print(c["
-	    "\"Type\"], c[\"exp\"] - c[\"nbf\"])'", dir, tu_python(),
-	    EHTTP_SRCDIR, tu_python());
+	claims = tu_jwt_verify(token, signer);
+	out = tu_py_json(claims, "d['Type'], d['exp'] - d['nbf']");
+	free(claims);
 	ck_assert_str_eq(out, "SiteToken 7776000");
 	free(out);
 	/* A site token is not a CCM token. */
@@ -2065,11 +2045,9 @@ START_TEST(test_clients_register_token_poll)
 	ck_assert_int_eq(tokenauth(tok, &out), 200);
 	tu_has(out, smsid, NULL);
 	free(out);
-	out = sh1("curl -s -o /dev/null -w '%%{http_code}' -H 'Authorization:"
-	    " Bearer %s' 'http://127.0.0.1:%d/ccm_system_tokenauth/request'",
-	    tok, http_port);
-	ck_assert_str_eq(out, "403");
-	free(out);
+	tu_sh_is("403", "curl -s -o /dev/null -w '%%{http_code}' -H"
+	    " 'Authorization: Bearer %s'"
+	    " 'http://127.0.0.1:%d/ccm_system_tokenauth/request'", tok, http_port);
 
 	/* The same certificate again: the same SMSID, now approved. The
 	 * same certificate claiming another SMSID: CertificateReset (4). */
@@ -2153,7 +2131,7 @@ START_TEST(test_clients_register_token_poll)
 	free(out);
 
 	/* SMS Token Signing renewed: what the old one signed is refused. */
-	id = cert_field("--type token --site P01", "id");
+	id = tu_active_cert(db, "--type token --site P01", "id");
 	tu_ctl_ok(db, "cert", "renew", id, NULL);
 	free(id);
 	tokenauth_until(tok, 401, &out);
@@ -2301,6 +2279,7 @@ Suite *
 mpd_suite(void)
 {
 	const struct tu_test tests[] = {
+		TU_CASE("agent", agent_fixture),
 		TU_TEST(test_serves_verified_tls),
 		TU_TEST(test_cert_swap_without_restart),
 		TU_TEST(test_enhanced_http_off_and_on),
@@ -2330,7 +2309,5 @@ mpd_suite(void)
 		{ NULL }
 	};
 
-	return tu_suite1("mpd", (struct tu_case){ "agent", .timeout = 60,
-	    .once = tmpl_setup, .once_done = tmpl_teardown, .setup = setup,
-	    .teardown = teardown, .tests = tests });
+	return tu_suite("mpd", tests);
 }

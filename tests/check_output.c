@@ -192,6 +192,9 @@ drop_poisoned(void)
 	dir = NULL;
 }
 
+static const struct tu_fixture poisoned_fixture = { 120,
+	.once = make_poisoned, .once_done = drop_poisoned };
+
 /* Every command that shows database or log text, poisoned. */
 static const char *const shows[][8] = {
 	{ "cert", "list" },
@@ -747,32 +750,25 @@ END_TEST
 Suite *
 output_suite(void)
 {
-	const struct tu_test t_safetext[] = {
-		TU_LOOP(safetext_escapes, TU_ALL(escapes)),
+	const struct tu_test tests[] = {
+		TU_CASE("safetext", tu_plain_fixture),
+		TU_EACH(safetext_escapes, escapes),
 		TU_TEST(safetext_stream_split),
 		TU_TEST(safetext_copy_cuts_whole_escapes),
 		TU_TEST(safetext_stream_error),
-		{ NULL }
-	};
-	const struct tu_test t_poisoned[] = {
-		TU_LOOP(poisoned_outputs_are_escaped, TU_ALL(shows)),
+		TU_CASE("poisoned", poisoned_fixture),
+		TU_EACH(poisoned_outputs_are_escaped, shows),
 		TU_TEST(poison_shown_escaped),
 		TU_TEST(poison_json_lossless),
 		TU_TEST(terminal_title_unchanged),
 		TU_TEST(agent_log_escaped),
-		TU_LOOP(write_error_full, TU_ALL(writers)),
-		TU_LOOP(write_error_closed, TU_ALL(writers)),
+		TU_EACH(write_error_full, writers),
+		TU_EACH(write_error_closed, writers),
 		TU_LOOP(every_command_exit_codes, ncmds()),
-		TU_LOOP(exit_rule_examples, TU_ALL(exits)),
+		TU_EACH(exit_rule_examples, exits),
 		TU_TEST(exit_rule_in_help),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "safetext", .tests = t_safetext },
-		{ "poisoned", .timeout = 120, .once = make_poisoned,
-		    .once_done = drop_poisoned, .tests = t_poisoned },
-		{ NULL }
-	};
 
-	return tu_suite("output", cases);
+	return tu_suite("output", tests);
 }

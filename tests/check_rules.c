@@ -296,17 +296,18 @@ Suite *
 rules_suite(void)
 {
 	const struct tu_test tests[] = {
-		TU_LOOP(site_code, TU_ALL(codes)),
-		TU_LOOP(site_name, TU_ALL(names)),
-		TU_LOOP(fqdn, TU_ALL(fqdns)),
+		TU_CASE("input", tu_plain_fixture),
+		TU_EACH(site_code, codes),
+		TU_EACH(site_name, names),
+		TU_EACH(fqdn, fqdns),
 		TU_TEST(fqdn_too_long),
 		TU_TEST(types_and_roles),
-		TU_LOOP(iisssl_state, TU_ALL(iis)),
-		TU_LOOP(role_table, TU_ALL(role_cases)),
+		TU_EACH(iisssl_state, iis),
+		TU_EACH(role_table, role_cases),
 		TU_TEST(site_enhanced),
 		TU_TEST(agent_and_expiry),
 		{ NULL }
 	};
 
-	return tu_suite1("rules", (struct tu_case){ "input", .tests = tests });
+	return tu_suite("rules", tests);
 }

@@ -26,7 +26,6 @@
 #define WAIT_MS	20000
 #define FAKE	TU_FAKE
 
-static char *tmpl;	/* the demo with enhanced HTTP on P01, made once */
 static char db[4096], logs[4000], certmgr[4096];
 static pid_t agent_pid = -1;
 static int agent_port;
@@ -36,39 +35,39 @@ static int agent_port;
 static void
 tmpl_setup(void)
 {
-	char t[4096];
-
 	tu_faketime_setup();
-	tmpl = tu_demo_enhanced(t, sizeof t, "P01");
-}
-
-static void
-tmpl_teardown(void)
-{
-	tu_tmpdir_free(tmpl);
+	tu_tmpl_setup();
 }
 
 static void
 setup(void)
 {
-	tu_dir_setup();
-	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
-	    tu_dir), 0);
-	snprintf(db, sizeof db, "%s", tu_db);
+	tu_dir = tu_tmpl_copy(db, sizeof db);
 	snprintf(logs, sizeof logs, "%s/logs", tu_dir);
 	snprintf(certmgr, sizeof certmgr, "%s/certmgr.log", logs);
+	agent_pid = -1;
+}
+
+/* The agent agent_at() started, stopped by sig and reaped. */
+static void
+agent_stop(int sig)
+{
+	kill(agent_pid, sig);
+	waitpid(agent_pid, NULL, 0);
 	agent_pid = -1;
 }
 
 static void
 teardown(void)
 {
-	if (agent_pid > 0) {
-		kill(agent_pid, SIGKILL);
-		waitpid(agent_pid, NULL, 0);
-	}
+	if (agent_pid > 0)
+		agent_stop(SIGKILL);
 	tu_dir_teardown();
 }
+
+static const struct tu_fixture sited_fixture = { 300,
+	.once = tmpl_setup, .once_done = tu_tmpl_teardown,
+	.setup = setup, .teardown = teardown };
 
 /* ehttp-sited --once at now + offset (faketime's "+340d", "+60s"): its
  * exit status, what it printed in out (may be NULL). */
@@ -206,15 +205,6 @@ export(const char *id, const char *name)
 	    tu_bin("ehttpctl"), db, id, tu_dir, name));
 }
 
-/* Field of the first active certificate the filter lists. */
-static char *
-cert_field(const char *filter, const char *field)
-{
-	return sh1("'%s' --db '%s' cert list %s --active --json | %s -c"
-	    " 'import json,sys; print(json.load(sys.stdin)[0][\"%s\"])'",
-	    tu_bin("ehttpctl"), db, filter, tu_python(), field);
-}
-
 /* leaf.pem verified against root.pem at now + offset as a TLS server
  * certificate for FQDN by three verifiers ehttp did not write. */
 static void
@@ -259,10 +249,10 @@ START_TEST(eleven_months_renewed_and_served)
 	char served[41];
 
 	before = role_certs();
-	root_id = cert_field("--type root --site P01", "id");
+	root_id = tu_active_cert(db, "--type root --site P01", "id");
 	export(root_id, "root.pem");
 	agent_at("+340d");
-	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	tp = tu_active_cert(db, "--type role --system " FQDN, "thumbprint");
 	wait_served("+340d", "root.pem", tp);
 	free(tp);
 
@@ -286,7 +276,7 @@ START_TEST(eleven_months_renewed_and_served)
 
 	/* The agent picks it up at its next poll, same process, and the
 	 * verifiers accept it at the faked date. */
-	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	tp = tu_active_cert(db, "--type role --system " FQDN, "thumbprint");
 	wait_served("+340d", "root.pem", tp);
 	ck_assert_int_eq(kill(agent_pid, 0), 0);
 	free(tu_sh_ok("grep -c 'MP Control Manager started for' '%s/agent/"
@@ -317,8 +307,8 @@ START_TEST(token_signing_renewed_at_340d)
 {
 	char *out = NULL, *before, *after, *root, *want;
 
-	before = cert_field("--type token --site P01", "thumbprint");
-	root = cert_field("--type root --site P01", "id");
+	before = tu_active_cert(db, "--type token --site P01", "thumbprint");
+	root = tu_active_cert(db, "--type root --site P01", "id");
 	ck_assert_int_eq(sited_at("+340d", &out), 0);
 	xasprintf(&want, "The SMS Token Signing of site P01 (thumbprint %s)"
 	    " expires on", before);
@@ -328,13 +318,11 @@ START_TEST(token_signing_renewed_at_340d)
 	    NULL);
 	free(want);
 	free(out);
-	after = cert_field("--type token --site P01", "thumbprint");
+	after = tu_active_cert(db, "--type token --site P01", "thumbprint");
 	ck_assert_str_ne(after, before);
-	out = sh1("sqlite3 '%s' \"SELECT (SELECT count(*) FROM cert WHERE type"
-	    " = 'token' AND state = 'active') || ' ' || (SELECT state FROM cert"
-	    " WHERE thumbprint = '%s')\"", db, before);
-	ck_assert_str_eq(out, "1 superseded");
-	free(out);
+	tu_sh_is("1 superseded", "sqlite3 '%s' \"SELECT (SELECT count(*) FROM"
+	    " cert WHERE type = 'token' AND state = 'active') || ' ' || (SELECT"
+	    " state FROM cert WHERE thumbprint = '%s')\"", db, before);
 	ck_assert_int_eq(log_records(1, "The SMS Token Signing of site P01"), 1);
 	export(root, "root.pem");
 	export(after, "token.pem");
@@ -356,10 +344,8 @@ START_TEST(token_signing_renewed_at_340d)
 	tu_has(out, "Site P01 has no SMS Token Signing certificate: issuing"
 	    " one.", "1 issued or renewed", NULL);
 	free(out);
-	out = sh1("sqlite3 '%s' \"SELECT count(*) FROM cert WHERE type ="
+	tu_sh_is("1", "sqlite3 '%s' \"SELECT count(*) FROM cert WHERE type ="
 	    " 'token' AND state = 'active'\"", db);
-	ck_assert_str_eq(out, "1");
-	free(out);
 	free(before);
 	free(after);
 	free(root);
@@ -405,8 +391,8 @@ START_TEST(years_later)
 	else
 		ck_assert_ptr_null(strstr(out, "Creating its successor"));
 	free(out);
-	root = cert_field("--type root --site P01", "id");
-	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	root = tu_active_cert(db, "--type root --site P01", "id");
+	tp = tu_active_cert(db, "--type role --system " FQDN, "thumbprint");
 	export(root, "root.pem");
 	export(tp, "leaf.pem");
 	verifiers_accept(offset, "root.pem", "leaf.pem");
@@ -532,7 +518,7 @@ START_TEST(root_overlap)
 	char served[41];
 	int http_port;
 
-	old_root = cert_field("--type root --site P01", "id");
+	old_root = tu_active_cert(db, "--type root --site P01", "id");
 	export(old_root, "old-root.pem");
 	/* Eight years on: fresh role certificates, the root has ~750 days. */
 	ck_assert_int_eq(sited_at("+2900d", &out), 0);
@@ -545,7 +531,7 @@ START_TEST(root_overlap)
 	    "Created the SMS Issuing root certificate of site P01",
 	    "0 issued or renewed", NULL);
 	free(out);
-	new_root = cert_field("--type root --site P01", "id");
+	new_root = tu_active_cert(db, "--type root --site P01", "id");
 	ck_assert_str_ne(new_root, old_root);
 	export(new_root, "new-root.pem");
 	ck_assert_int_eq(log_records(1, "Creating its successor"), 1);
@@ -553,7 +539,7 @@ START_TEST(root_overlap)
 	/* The overlap: the old root's leaf is served; a client trusting only
 	 * the old root connects, one trusting only the new does not. */
 	agent_at("+2925d");
-	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	tp = tu_active_cert(db, "--type role --system " FQDN, "thumbprint");
 	wait_served("+2925d", "old-root.pem", tp);
 	ck_assert_int_ne(handshake("+2925d", "new-root.pem", served), 0);
 	http_port = atoi(pem = sh1("sleep 1; grep -o 'HTTP on 127.0.0.1:[0-9]*'"
@@ -574,9 +560,7 @@ START_TEST(root_overlap)
 	    tu_python());
 	ck_assert_str_eq(out, "2 True True");
 	free(out);
-	kill(agent_pid, SIGTERM);
-	waitpid(agent_pid, NULL, 0);
-	agent_pid = -1;
+	agent_stop(SIGTERM);
 
 	/* 25 days before the leaves end: renewed under the new root; the old
 	 * root signs nothing in use and is no longer handed out. */
@@ -584,7 +568,7 @@ START_TEST(root_overlap)
 	tu_has(out, "5 issued or renewed", NULL);
 	free(out);
 	free(tp);
-	tp = cert_field("--type role --system " FQDN, "thumbprint");
+	tp = tu_active_cert(db, "--type role --system " FQDN, "thumbprint");
 	agent_at("+3240d");
 	wait_served("+3240d", "new-root.pem", tp);
 	ck_assert_int_ne(handshake("+3240d", "old-root.pem", served), 0);
@@ -675,7 +659,7 @@ START_TEST(blocked_root_and_pki_announced)
 {
 	char *out = NULL, *root;
 
-	root = cert_field("--type root --site P01", "thumbprint");
+	root = tu_active_cert(db, "--type root --site P01", "thumbprint");
 	tu_ctl_ok(db, "cert", "block", root, NULL);
 	ck_assert_int_eq(sited_at("+340d", &out), 0);
 	ck_assert_int_eq(tu_count(out, "cannot be renewed: the SMS Issuing"
@@ -695,9 +679,7 @@ START_TEST(silent_agent_noticed)
 
 	agent_at("+0s");
 	tu_msleep(1500);
-	kill(agent_pid, SIGKILL);
-	waitpid(agent_pid, NULL, 0);
-	agent_pid = -1;
+	agent_stop(SIGKILL);
 	ck_assert_int_eq(sited_at("+5s", &out), 0);
 	ck_assert_msg(strstr(out, "has not reported") == NULL, "%s", out);
 	free(out);
@@ -711,9 +693,7 @@ START_TEST(silent_agent_noticed)
 	/* Restarted and stopped cleanly: no notice. */
 	agent_at("+0s");
 	tu_msleep(1500);
-	kill(agent_pid, SIGTERM);
-	waitpid(agent_pid, NULL, 0);
-	agent_pid = -1;
+	agent_stop(SIGTERM);
 	ck_assert_int_eq(sited_at("+600s", &out), 0);
 	ck_assert_ptr_null(strstr(out, "has not reported"));
 	free(out);
@@ -760,14 +740,10 @@ START_TEST(service_signals)
 	ck_assert_int_eq(passes, 2);
 	free(pid);
 	/* Bad usage. */
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' --interval 0",
-	    tu_bin("ehttp-sited")), 2);
-	tu_has(err, "interval '0': must be a number of seconds from 1 to 86400", NULL);
-	free(err);
-	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' --once --pid-file x",
-	    tu_bin("ehttp-sited")), 2);
-	tu_has(err, "--once runs one pass in the foreground", NULL);
-	free(err);
+	tu_sh_fails(2, "interval '0': must be a number of seconds from 1 to"
+	    " 86400", "'%s' --interval 0", tu_bin("ehttp-sited"));
+	tu_sh_fails(2, "--once runs one pass in the foreground",
+	    "'%s' --once --pid-file x", tu_bin("ehttp-sited"));
 	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help", tu_bin("ehttp-sited")),
 	    0);
 	tu_has(out, "--db PATH", "--log-dir DIR", "--interval SECONDS",
@@ -868,10 +844,8 @@ START_TEST(kill9_mid_pass)
 	 * the killed passes are gone. */
 	ck_assert_int_eq(sited_at("+340d", NULL), 0);
 	ck_assert_int_eq(site_whole(), 1);
-	out = sh1("sqlite3 '%s' \"SELECT count(*) FROM cert WHERE state ="
+	tu_sh_is("0", "sqlite3 '%s' \"SELECT count(*) FROM cert WHERE state ="
 	    " 'pending'\"", db);
-	ck_assert_str_eq(out, "0");
-	free(out);
 }
 END_TEST
 
@@ -926,26 +900,24 @@ END_TEST
 Suite *
 sited_suite(void)
 {
-	Suite *s = suite_create("sited");
-	TCase *tc = tcase_create("sited");
+	const struct tu_test tests[] = {
+		TU_CASE("sited", sited_fixture),
+		TU_TEST(eleven_months_renewed_and_served),
+		TU_TEST(token_signing_renewed_at_340d),
+		TU_TEST(year_expired_all_renewed),
+		TU_LOOP(years_later, 2),
+		TU_TEST(renew_days_window),
+		TU_TEST(alerts_walked_by_pages),
+		TU_TEST(root_overlap),
+		TU_TEST(impossible_renewal_announced),
+		TU_TEST(blocked_root_and_pki_announced),
+		TU_TEST(silent_agent_noticed),
+		TU_TEST(service_signals),
+		TU_TEST(sigterm_mid_pass),
+		TU_TEST(kill9_mid_pass),
+		TU_TEST(console_shows_site_server),
+		{ NULL }
+	};
 
-	tcase_add_unchecked_fixture(tc, tmpl_setup, tmpl_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, eleven_months_renewed_and_served);
-	tcase_add_test(tc, token_signing_renewed_at_340d);
-	tcase_add_test(tc, year_expired_all_renewed);
-	tcase_add_loop_test(tc, years_later, 0, 2);
-	tcase_add_test(tc, renew_days_window);
-	tcase_add_test(tc, alerts_walked_by_pages);
-	tcase_add_test(tc, root_overlap);
-	tcase_add_test(tc, impossible_renewal_announced);
-	tcase_add_test(tc, blocked_root_and_pki_announced);
-	tcase_add_test(tc, silent_agent_noticed);
-	tcase_add_test(tc, service_signals);
-	tcase_add_test(tc, sigterm_mid_pass);
-	tcase_add_test(tc, kill9_mid_pass);
-	tcase_add_test(tc, console_shows_site_server);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("sited", tests);
 }

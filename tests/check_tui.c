@@ -87,18 +87,13 @@ teardown(void)
 	tdir = NULL;
 }
 
+static const struct tu_fixture logic_fixture = { .teardown = teardown };
+
 /* The sqlite3 CLI's answer to one query (trailing newline cut). */
 static char *
 sql1(const char *query)
 {
-	char *out = NULL, *err = NULL;
-	int rc;
-
-	rc = tu_sh(&out, &err, "sqlite3 %s \"%s\"", db, query);
-	ck_assert_msg(rc == 0, "sqlite3: %s", err);
-	free(err);
-	out[strcspn(out, "\n")] = '\0';
-	return out;
+	return tu_line1(tu_sh_ok("sqlite3 %s \"%s\"", db, query));
 }
 
 /* Site P01 with n more HTTP management points and keys of alg (rsa3072:
@@ -106,10 +101,7 @@ sql1(const char *query)
 static void
 load_systems(int n, const char *alg)
 {
-	char *out = NULL, *err = NULL;
-	int rc;
-
-	rc = tu_sh(&out, &err, "sqlite3 %s \"UPDATE site_security SET key_alg"
+	free(tu_sh_ok("sqlite3 %s \"UPDATE site_security SET key_alg"
 	    " = '%s' WHERE site_id = (SELECT id FROM site WHERE code ="
 	    " 'P01'); WITH RECURSIVE n(i) AS (SELECT 1"
 	    " UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO"
@@ -117,10 +109,7 @@ load_systems(int n, const char *alg)
 	    ".contoso.com', i), (SELECT id FROM site WHERE code = 'P01'),"
 	    " 1700000000 FROM n; INSERT INTO role (system_id, role, connection)"
 	    " SELECT id, 'mp', 'http' FROM site_system WHERE fqdn LIKE"
-	    " 'load%%'\"", db, alg, n);
-	ck_assert_msg(rc == 0, "sqlite3: %s", err);
-	free(out);
-	free(err);
+	    " 'load%%'\"", db, alg, n));
 }
 
 /* What must not change when work is cancelled: every certificate row
@@ -178,10 +167,7 @@ register_client(const char *name, char *smsid, size_t len)
 static void
 load_clients(int n)
 {
-	char *out = NULL, *err = NULL;
-	int rc;
-
-	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
+	free(tu_sh_ok("sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
 	    " UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO client"
 	    " (smsid, name, site_id, thumbprint, sign_der, enc_der, approved,"
 	    " approved_by, registered, last_contact) SELECT"
@@ -189,10 +175,7 @@ load_clients(int n)
 	    " printf('WKS%%05d', i), (SELECT id FROM site WHERE code = 'P01'),"
 	    " printf('%%040X', i), x'00', x'00', i %% 2, CASE i %% 2 WHEN 1"
 	    " THEN 'auto' ELSE '' END, 1700000000 + i, 1700000000 + i FROM n\"",
-	    db, n);
-	ck_assert_msg(rc == 0, "sqlite3: %s", err);
-	free(out);
-	free(err);
+	    db, n));
 }
 
 /* A client's JSON from `ehttpctl client show --json`, one python3 value. */
@@ -1109,6 +1092,9 @@ render_teardown(void)
 	teardown();
 }
 
+static const struct tu_fixture render_fixture = { 120,
+	.setup = setup_demo, .teardown = render_teardown };
+
 static void
 press(struct app *app, ...)
 {
@@ -1411,7 +1397,7 @@ END_TEST
 START_TEST(render_site_trusted_roots)
 {
 	struct app *app;
-	char path[4200], *out = NULL, **items = NULL;
+	char path[4200], **items = NULL;
 	int n = 0;
 
 	snprintf(path, sizeof path, "%s/root.pem", tdir);
@@ -1435,10 +1421,8 @@ START_TEST(render_site_trusted_roots)
 	ck_screen("Site P01 trusts root CA CN=Console Test Root");
 	press(app, '\r', 0);
 	ck_screen("Trusted Root CAs (1):");
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"SELECT subject FROM"
-	    " trusted_root\"", db), 0);
-	ck_assert_str_eq(out, "CN=Console Test Root\n");
-	free(out);
+	tu_sh_is("CN=Console Test Root", "sqlite3 '%s' \"SELECT"
+	    " group_concat(subject, '|') FROM trusted_root\"", db);
 	/* The list model: add first, then one line per root. */
 	ck_assert_int_eq(dialog_site_roots_items(app_ehttp(app), "P01", &items,
 	    &n), 0);
@@ -1455,10 +1439,7 @@ START_TEST(render_site_trusted_roots)
 	ck_screen("Site P01 no longer trusts root CA CN=Console Test Root");
 	press(app, '\r', 0);
 	ck_screen("Trusted Root CAs (none; PKI chains not verified):");
-	ck_assert_int_eq(tu_sh(&out, NULL, "sqlite3 '%s' \"SELECT count(*)"
-	    " FROM trusted_root\"", db), 0);
-	ck_assert_str_eq(out, "0\n");
-	free(out);
+	tu_sh_is("0", "sqlite3 '%s' \"SELECT count(*) FROM trusted_root\"", db);
 }
 END_TEST
 
@@ -1467,10 +1448,8 @@ START_TEST(render_certificates_window)
 {
 	const struct rowbuf *rb;
 	struct app *app;
-	char *out = NULL, *err = NULL;
-	int rc;
 
-	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
+	free(tu_sh_ok("sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
 	    " UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO cert"
 	    " (type, state, site_id, serial, issued_to, issued_by, subject,"
 	    " not_before, not_after, thumbprint, key_alg, created) SELECT"
@@ -1478,10 +1457,7 @@ START_TEST(render_certificates_window)
 	    " printf('%%032X', i), printf('host%%06d.p01.contoso.com', i),"
 	    " 'SMS Issuing', printf('CN=host%%06d', i), 1700000000 + i * 60,"
 	    " 1800000000 + i * 60, printf('%%040X', i), 'rsa2048', 1700000000"
-	    " FROM n\"", db);
-	ck_assert_msg(rc == 0, "sqlite3: %s", err);
-	free(out);
-	free(err);
+	    " FROM n\"", db));
 	app = screen_app(30, 120, 0);
 	press(app, '4', 0);
 	ck_screen("1 of 20000, by Expiration asc");
@@ -1526,11 +1502,11 @@ START_TEST(render_overview_alerts_paged)
 	struct view *v;
 	struct app *app;
 	WINDOW *lw;
-	char *out = NULL, *err = NULL, *want, *name, *save, **seen, buf[512];
+	char *want, *name, *save, **seen, buf[512];
 	size_t n, at, k;
-	int rc, h;
+	int h;
 
-	rc = tu_sh(&out, &err, "sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
+	free(tu_sh_ok("sqlite3 %s \"WITH RECURSIVE n(i) AS (SELECT 1"
 	    " UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO cert"
 	    " (type, state, site_id, serial, issued_to, issued_by, subject,"
 	    " not_before, not_after, thumbprint, key_alg, created) SELECT"
@@ -1538,10 +1514,7 @@ START_TEST(render_overview_alerts_paged)
 	    " printf('%%032X', i), printf('pki%%03d.contoso.com', 301 - i),"
 	    " 'Other CA', printf('CN=pki%%03d', i), 1700000000,"
 	    " CAST(strftime('%%s', 'now') AS INTEGER) + 86400 + (301 - i) * 60,"
-	    " printf('%%040X', i), 'rsa2048', 1700000000 FROM n\"", db);
-	ck_assert_msg(rc == 0, "sqlite3: %s", err);
-	free(out);
-	free(err);
+	    " printf('%%040X', i), 'rsa2048', 1700000000 FROM n\"", db));
 	want = tu_sh_ok("sqlite3 %s \"SELECT issued_to FROM cert WHERE state"
 	    " = 'active' AND not_after <= CAST(strftime('%%s', 'now') AS"
 	    " INTEGER) + 30 * 86400 ORDER BY not_after, id\"", db);
@@ -2301,6 +2274,9 @@ e2e_teardown(void)
 	teardown();
 }
 
+static const struct tu_fixture e2e_fixture = { 300,
+	.teardown = e2e_teardown };
+
 START_TEST(e2e_enable_enhanced_http)
 {
 	struct tmx t;
@@ -2756,6 +2732,12 @@ START_TEST(e2e_options)
 	ck_assert_int_eq(tu_run(argv3, &out, &err), 2);
 	free(out);
 	free(err);
+	/* Usage errors as every ehttp program says them, escaped. */
+	tu_sh_fails(2, "refresh 'x': must be seconds from 1 to 3600\n"
+	    "Try 'ehttp-console --help'.", "'%s' --refresh x", argv[0]);
+	tu_sh_fails(2, "unknown or incomplete option '--a\\x1b[2Jb'",
+	    "'%s' \"$(printf -- '--a\\033[2Jb')\"", argv[0]);
+	tu_sh_fails(2, "unexpected argument 'extra'", "'%s' extra", argv[0]);
 	/* Not a terminal: refused with a message, exit 1. */
 	ck_assert_int_eq(tu_run(argv4, &out, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "needs a terminal"));
@@ -2888,61 +2870,53 @@ END_TEST
 Suite *
 tui_suite(void)
 {
-	Suite *s = suite_create("tui");
-	TCase *logic = tcase_create("logic");
-	TCase *render = tcase_create("render");
-	TCase *e2e = tcase_create("e2e");
+	const struct tu_test tests[] = {
+		TU_CASE("logic", logic_fixture),
+		TU_TEST(keys_unique_per_context),
+		TU_TEST(keys_lookup_by_context),
+		TU_TEST(keys_bar_and_help_from_one_table),
+		TU_TEST(list_windowing),
+		TU_TEST(rowbuf_keyset_window),
+		TU_TEST(text_helpers),
+		TU_TEST(site_dialog_rules),
+		TU_TEST(site_dialog_site_types),
+		TU_TEST(form_text_and_buttons),
+		TU_TEST(role_dialog_model),
+		TU_TEST(logscan_filter_find_follow),
+		TU_TEST(issue_cancel_and_plan),
+		TU_TEST(form_focus_ring),
+		TU_TEST(log_component_filter_is_substring),
+		TU_TEST(keys_clients_and_tokens),
+		TU_TEST(clients_page_backwards),
+		TU_CASE("render", render_fixture),
+		TU_TEST(render_sites_view),
+		TU_TEST(render_site_properties_and_issue),
+		TU_TEST(render_site_renew_days),
+		TU_TEST(render_site_trusted_roots),
+		TU_TEST(render_certificates_window),
+		TU_TEST(render_overview_alerts_paged),
+		TU_TEST(render_token_signing_listed),
+		TU_TEST(render_token_signing_narrow),
+		TU_TEST(render_cert_path_unknown_issuer),
+		TU_TEST(render_small_terminal_and_resize),
+		TU_TEST(render_log_colours),
+		TU_TEST(render_log_folders),
+		TU_TEST(render_keys_overview_find),
+		TU_TEST(render_systems_find_and_details),
+		TU_TEST(render_log_small_no_colour),
+		TU_TEST(render_clients_view),
+		TU_TEST(render_bulk_tokens),
+		TU_CASE("e2e", e2e_fixture),
+		TU_TEST(e2e_enable_enhanced_http),
+		TU_TEST(e2e_sigterm_restores_terminal),
+		TU_TEST(e2e_options),
+		TU_TEST(e2e_long_work_cancel_and_typeahead),
+		TU_TEST(e2e_outside_change_refreshes),
+		TU_TEST(e2e_log_merge_matches_show),
+		TU_TEST(e2e_clients_approve_and_hostile_name),
+		TU_TEST(e2e_bulk_token_blocked),
+		{ NULL }
+	};
 
-	tcase_add_test(logic, keys_unique_per_context);
-	tcase_add_test(logic, keys_lookup_by_context);
-	tcase_add_test(logic, keys_bar_and_help_from_one_table);
-	tcase_add_test(logic, list_windowing);
-	tcase_add_test(logic, rowbuf_keyset_window);
-	tcase_add_test(logic, text_helpers);
-	tcase_add_test(logic, site_dialog_rules);
-	tcase_add_test(logic, site_dialog_site_types);
-	tcase_add_test(logic, form_text_and_buttons);
-	tcase_add_test(logic, role_dialog_model);
-	tcase_add_test(logic, logscan_filter_find_follow);
-	tcase_add_test(logic, issue_cancel_and_plan);
-	tcase_add_test(logic, form_focus_ring);
-	tcase_add_test(logic, log_component_filter_is_substring);
-	tcase_add_test(logic, keys_clients_and_tokens);
-	tcase_add_test(logic, clients_page_backwards);
-	tcase_add_checked_fixture(logic, NULL, teardown);
-	suite_add_tcase(s, logic);
-
-	tcase_set_timeout(render, 120);
-	tcase_add_checked_fixture(render, setup_demo, render_teardown);
-	tcase_add_test(render, render_sites_view);
-	tcase_add_test(render, render_site_properties_and_issue);
-	tcase_add_test(render, render_site_renew_days);
-	tcase_add_test(render, render_site_trusted_roots);
-	tcase_add_test(render, render_certificates_window);
-	tcase_add_test(render, render_overview_alerts_paged);
-	tcase_add_test(render, render_token_signing_listed);
-	tcase_add_test(render, render_token_signing_narrow);
-	tcase_add_test(render, render_cert_path_unknown_issuer);
-	tcase_add_test(render, render_small_terminal_and_resize);
-	tcase_add_test(render, render_log_colours);
-	tcase_add_test(render, render_log_folders);
-	tcase_add_test(render, render_keys_overview_find);
-	tcase_add_test(render, render_systems_find_and_details);
-	tcase_add_test(render, render_log_small_no_colour);
-	tcase_add_test(render, render_clients_view);
-	tcase_add_test(render, render_bulk_tokens);
-	suite_add_tcase(s, render);
-
-	tcase_set_timeout(e2e, 300);
-	tcase_add_checked_fixture(e2e, NULL, e2e_teardown);
-	tcase_add_test(e2e, e2e_enable_enhanced_http);
-	tcase_add_test(e2e, e2e_sigterm_restores_terminal);
-	tcase_add_test(e2e, e2e_options);
-	tcase_add_test(e2e, e2e_long_work_cancel_and_typeahead);
-	tcase_add_test(e2e, e2e_outside_change_refreshes);
-	tcase_add_test(e2e, e2e_log_merge_matches_show);
-	tcase_add_test(e2e, e2e_clients_approve_and_hostile_name);
-	tcase_add_test(e2e, e2e_bulk_token_blocked);
-	suite_add_tcase(s, e2e);
-	return s;
+	return tu_suite("tui", tests);
 }

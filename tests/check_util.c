@@ -19,6 +19,8 @@
 #include "uuid.h"
 #include "xmalloc.h"
 
+static const struct tu_fixture util = { .timeout = 120 };
+
 /* ------------------------------------------------------------------ xmalloc */
 
 START_TEST(x_strings)
@@ -478,21 +480,20 @@ END_TEST
 Suite *
 util_suite(void)
 {
-	const TTest *tests[] = {
-		x_strings, x_zero_and_grow,
+	const struct tu_test tests[] = {
+		TU_CASE("util", util),
+		TU_TEST(x_strings),
+		TU_TEST(x_zero_and_grow),
 #if !defined(__SANITIZE_ADDRESS__)
-		x_abort_with_message,
+		TU_TEST(x_abort_with_message),
 #endif
-		utf8_against_python, utf8_edges,
-		time_against_python, time_literal_and_limits,
-		uuid_against_python,
+		TU_TEST(utf8_against_python),
+		TU_TEST(utf8_edges),
+		TU_TEST(time_against_python),
+		TU_TEST(time_literal_and_limits),
+		TU_TEST(uuid_against_python),
+		{ NULL }
 	};
-	Suite *s = suite_create("util");
-	TCase *tc = tcase_create("util");
 
-	tcase_set_timeout(tc, 120);
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		tcase_add_test(tc, tests[i]);
-	suite_add_tcase(s, tc);
-	return s;
+	return tu_suite("util", tests);
 }

@@ -18,43 +18,44 @@
 #include <unistd.h>
 #include <check.h>
 
+#include "cmlog.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
 char	*tu_dir;
 char	 tu_db[4096];
 
-Suite *
-tu_suite(const char *name, const struct tu_case *cases)
+/* A new case of s, its fixture f installed. */
+static TCase *
+tu_tcase(Suite *s, const char *name, const struct tu_fixture *f)
 {
-	Suite *s = suite_create(name);
+	TCase *tc = tcase_create(name);
 
-	for (const struct tu_case *c = cases; c->name != NULL; c++) {
-		TCase *tc = tcase_create(c->name);
-
-		if (c->once != NULL || c->once_done != NULL)
-			tcase_add_unchecked_fixture(tc, c->once, c->once_done);
-		if (c->setup != NULL || c->teardown != NULL)
-			tcase_add_checked_fixture(tc, c->setup, c->teardown);
-		if (c->timeout > 0)
-			tcase_set_timeout(tc, c->timeout);
-		for (const struct tu_test *t = c->tests; t->test != NULL; t++) {
-			if (t->loops > 0)
-				tcase_add_loop_test(tc, t->test, 0, t->loops);
-			else
-				tcase_add_test(tc, t->test);
-		}
-		suite_add_tcase(s, tc);
-	}
-	return s;
+	if (f->once != NULL || f->once_done != NULL)
+		tcase_add_unchecked_fixture(tc, f->once, f->once_done);
+	if (f->setup != NULL || f->teardown != NULL)
+		tcase_add_checked_fixture(tc, f->setup, f->teardown);
+	if (f->timeout > 0)
+		tcase_set_timeout(tc, f->timeout);
+	suite_add_tcase(s, tc);
+	return tc;
 }
 
 Suite *
-tu_suite1(const char *name, struct tu_case c)
+tu_suite(const char *name, const struct tu_test *t)
 {
-	const struct tu_case cases[] = { c, { NULL } };
+	Suite *s = suite_create(name);
+	TCase *tc = NULL;
 
-	return tu_suite(name, cases);
+	for (; t->test != NULL || t->tcase != NULL; t++) {
+		if (t->tcase != NULL)
+			tc = tu_tcase(s, t->tcase, t->fixture);
+		else if (t->loops > 0)
+			tcase_add_loop_test(tc, t->test, 0, t->loops);
+		else
+			tcase_add_test(tc, t->test);
+	}
+	return s;
 }
 
 int
@@ -137,6 +138,12 @@ tu_dir_teardown(void)
 	tu_dir = NULL;
 }
 
+const struct tu_fixture tu_dir_fixture = { 60, .setup = tu_dir_setup,
+	.teardown = tu_dir_teardown };
+const struct tu_fixture tu_demo_fixture = { 60, .setup = tu_demo_setup,
+	.teardown = tu_dir_teardown };
+const struct tu_fixture tu_plain_fixture = { 0 };
+
 const char *
 tu_path(const char *name)
 {
@@ -158,17 +165,40 @@ tu_demo_enhanced(char *db, size_t len, const char *site)
 	return dir;
 }
 
-char *
-tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
-    char *root, size_t rootlen)
-{
-	char *dir = tu_tmpdir(), *id;
+char	*tu_tmpl;
+char	 tu_tmpl_db[4096];
 
-	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tmpl,
+void
+tu_tmpl_setup(void)
+{
+	tu_tmpl = tu_demo_enhanced(tu_tmpl_db, sizeof tu_tmpl_db, "P01");
+}
+
+void
+tu_tmpl_teardown(void)
+{
+	tu_tmpdir_free(tu_tmpl);
+	tu_tmpl = NULL;
+}
+
+char *
+tu_tmpl_copy(char *db, size_t dblen)
+{
+	char *dir = tu_tmpdir();
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tu_tmpl,
 	    dir), 0);
 	snprintf(db, dblen, "%s/site.db", dir);
+	return dir;
+}
+
+char *
+tu_mp_copy(char *db, size_t dblen, char *root, size_t rootlen)
+{
+	char *dir = tu_tmpl_copy(db, dblen);
+	char *id = tu_active_cert(db, "--type root --site P01", "id");
+
 	snprintf(root, rootlen, "%s/root.pem", dir);
-	id = tu_active_cert_id(db, "root", site);
 	free(tu_sh_ok("'%s' --db '%s' cert export %s > '%s'", tu_bin("ehttpctl"),
 	    db, id, root));
 	free(id);
@@ -176,12 +206,28 @@ tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
 }
 
 char *
-tu_active_cert_id(const char *db, const char *type, const char *site)
+tu_active_cert(const char *db, const char *filter, const char *field)
 {
-	return tu_line1(tu_sh_ok("'%s' --db '%s' cert list --type %s --site %s"
-	    " --active --json | %s -c 'import json,sys;"
-	    " print(json.load(sys.stdin)[0][\"id\"])'", tu_bin("ehttpctl"), db,
-	    type, site, tu_python()));
+	return tu_line1(tu_sh_ok("'%s' --db '%s' cert list %s --active --json |"
+	    " %s -c 'import json,sys; print(json.load(sys.stdin)[0][\"%s\"])'",
+	    tu_bin("ehttpctl"), db, filter, tu_python(), field));
+}
+
+char *
+tu_signer_der(const char *db, const char *path)
+{
+	char *id = tu_active_cert(db, "--type token --site P01", "id");
+
+	free(tu_sh_ok("'%s' --db '%s' cert export %s | openssl x509 -outform"
+	    " DER -out '%s'", tu_bin("ehttpctl"), db, id, path));
+	return id;
+}
+
+char *
+tu_jwt_verify(const char *jwt, const char *cert)
+{
+	return tu_sh_ok("%s '%s/tests/wire.py' jwt-verify '%s' '%s'",
+	    tu_python(), EHTTP_SRCDIR, jwt, cert);
 }
 
 pid_t
@@ -341,6 +387,35 @@ tu_vsh(const char *cwd, char **out, char **err, const char *fmt, va_list ap)
 	return rc;
 }
 
+/* What (a program, a command line) exited rc and said err: asserted to be
+ * want and to have msg on stderr (NULL: anything); err freed. */
+static void
+expect(const char *what, int rc, const char *out, char *err, int want,
+    const char *msg)
+{
+	ck_assert_msg(rc == want, "%s: exit %d, want %d: %s%s", what, rc, want,
+	    out, err);
+	if (msg != NULL)
+		ck_assert_msg(strstr(err, msg) != NULL, "%s: stderr '%s' lacks"
+		    " '%s'", what, err, msg);
+	free(err);
+}
+
+/* The shell command line fmt formats, as expect() says; its standard
+ * output, malloc'ed. */
+static char *
+sh_expect(int want, const char *msg, const char *fmt, va_list ap)
+{
+	char *cmd, *out = NULL, *err = NULL;
+	int rc;
+
+	xvasprintf(&cmd, fmt, ap);
+	rc = tu_sh(&out, &err, "%s", cmd);
+	expect(cmd, rc, out, err, want, msg);
+	free(cmd);
+	return out;
+}
+
 int
 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
 {
@@ -356,18 +431,37 @@ tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
 char *
 tu_sh_ok(const char *fmt, ...)
 {
-	char *cmd, *out = NULL, *err = NULL;
 	va_list ap;
-	int rc;
+	char *out;
 
 	va_start(ap, fmt);
-	xvasprintf(&cmd, fmt, ap);
+	out = sh_expect(0, NULL, fmt, ap);
 	va_end(ap);
-	rc = tu_sh(&out, &err, "%s", cmd);
-	ck_assert_msg(rc == 0, "'%s' exited %d: %s%s", cmd, rc, out, err);
-	free(cmd);
-	free(err);
 	return out;
+}
+
+void
+tu_sh_is(const char *want, const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = tu_line1(sh_expect(0, NULL, fmt, ap));
+	va_end(ap);
+	ck_assert_msg(strcmp(out, want) == 0, "'%s' said '%s', not '%s'", fmt,
+	    out, want);
+	free(out);
+}
+
+void
+tu_sh_fails(int want, const char *msg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	free(sh_expect(want, msg, fmt, ap));
+	va_end(ap);
 }
 
 char *
@@ -416,13 +510,8 @@ ctl_expect(const char *db, int want, const char *msg, va_list ap)
 	char *out = NULL, *err = NULL;
 	int rc = ctl_v(db, &out, &err, ap);
 
-	ck_assert_msg(rc == want, "ehttpctl: exit %d, want %d: %s", rc, want,
-	    err);
-	if (msg != NULL)
-		ck_assert_msg(strstr(err, msg) != NULL, "ehttpctl: stderr '%s'"
-		    " lacks '%s'", err, msg);
+	expect("ehttpctl", rc, out, err, want, msg);
 	free(out);
-	free(err);
 }
 
 void
@@ -588,4 +677,31 @@ tu_has(const char *hay, ...)
 		    "'%s' not found in: %s", needle, hay != NULL ? hay :
 		    "(null)");
 	va_end(ap);
+}
+
+void
+tu_cmlog_get(struct cmlog_reader *rd, size_t i, struct cmlog_record *r)
+{
+	ck_assert_int_eq(cmlog_reader_get(rd, i, r), 0);
+}
+
+void
+tu_cmlog_text(const struct cmlog_record *r, const char *want)
+{
+	ck_assert_msg(r->text_len == strlen(want) &&
+	    memcmp(r->text, want, r->text_len) == 0,
+	    "text \"%.*s\" (%zu), want \"%s\"", (int)r->text_len, r->text,
+	    r->text_len, want);
+}
+
+void
+tu_cmlog_good(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
+    const char *text, const char *comp, int type, size_t line)
+{
+	tu_cmlog_get(rd, i, r);
+	ck_assert_int_eq(r->malformed, 0);
+	tu_cmlog_text(r, text);
+	ck_assert_str_eq(r->component, comp);
+	ck_assert_int_eq(r->type, type);
+	ck_assert_uint_eq(r->line, line);
 }

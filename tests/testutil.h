@@ -9,30 +9,29 @@
 #include <check.h>
 
 /*
- * A suite from a table: each test case with its name, timeout (seconds; 0:
- * libcheck's default), fixtures run once (once, once_done) or around each
- * test (setup, teardown), any of them NULL, and its tests in order: TU_TEST
- * a plain test, TU_LOOP a loop test run with _i from 0 to n - 1. Both lists
- * end with { NULL }.
+ * A suite from one table. A header TU_CASE(name, fixture) starts each test
+ * case and the tests after it, up to the next header, are its tests:
+ * TU_TEST a plain test, TU_EACH(t, rows) a loop test run once for each
+ * element of the array rows (_i its index), TU_LOOP(t, n) one run with _i
+ * from 0 to n - 1. The table ends with { NULL }.
  */
+struct tu_fixture {
+	int	 timeout;	/* seconds a test; 0: libcheck's default */
+	void	(*once)(void), (*once_done)(void);	/* around the case */
+	void	(*setup)(void), (*teardown)(void);	/* around each test */
+};
 struct tu_test {
-	const TTest	*test;
-	int		 loops;		/* 0: a plain test */
+	const TTest		*test;
+	int			 loops;		/* 0: a plain test */
+	const char		*tcase;		/* a header: the case's name */
+	const struct tu_fixture	*fixture;	/* a header: its fixture */
 };
-#define TU_TEST(t)	{ (t), 0 }
-#define TU_LOOP(t, n)	{ (t), (int)(n) }
-#define TU_ALL(a)	(sizeof (a) / sizeof *(a))
-
-struct tu_case {
-	const char		*name;
-	int			 timeout;
-	void			(*once)(void), (*once_done)(void);
-	void			(*setup)(void), (*teardown)(void);
-	const struct tu_test	*tests;
-};
-Suite	*tu_suite(const char *name, const struct tu_case *cases);
-/* A suite of the one test case c. */
-Suite	*tu_suite1(const char *name, struct tu_case c);
+#define TU_CASE(name, f)	{ NULL, 0, (name), &(f) }
+#define TU_TEST(t)		{ (t), 0, NULL, NULL }
+#define TU_LOOP(t, n)		{ (t), (int)(n), NULL, NULL }
+#define TU_EACH(t, rows)	TU_LOOP(t, TU_ALL(rows))
+#define TU_ALL(a)		(sizeof (a) / sizeof *(a))
+Suite	*tu_suite(const char *name, const struct tu_test *tests);
 
 /* Every suite's constructor: tests/check_<m>.c exports <m>_suite(); the
  * build lists the suites in suites.h from the file names. */
@@ -61,6 +60,10 @@ extern char	 tu_db[4096];
 void	 tu_dir_setup(void);
 void	 tu_demo_setup(void);
 void	 tu_dir_teardown(void);
+/* The fixtures of most cases, 60 s a test: tu_dir_setup or tu_demo_setup,
+ * then tu_dir_teardown; tu_plain_fixture has none (libcheck's timeout). */
+extern const struct tu_fixture tu_dir_fixture, tu_demo_fixture;
+extern const struct tu_fixture tu_plain_fixture;
 
 /* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
  * may be held at once. */
@@ -70,19 +73,36 @@ const char *tu_path(const char *name);
  * the demo's systems of SITE with their certificates issued. */
 char	*tu_demo_enhanced(char *db, size_t len, const char *site);
 
-/*
- * The management point's fixture (check_mpd, check_client): a fresh
- * directory holding a copy of the database in tmpl (with its master key
- * and log files), its path in db and, in root, the PEM of the active SMS
- * Issuing root of site, exported by ehttpctl (asserted). Returns the
- * directory (tu_tmpdir_free).
- */
-char	*tu_mp_copy(const char *tmpl, const char *site, char *db, size_t dblen,
-	    char *root, size_t rootlen);
+/* A case's template, made once (a fixture's once, once_done): tu_tmpl the
+ * directory of tu_demo_enhanced(tu_tmpl_db, ..., "P01"). */
+extern char	*tu_tmpl;
+extern char	 tu_tmpl_db[4096];
+void	 tu_tmpl_setup(void);
+void	 tu_tmpl_teardown(void);
 
-/* The id of site's active certificate of type (root, token...), as
- * ehttpctl lists it and python3's json reads it (asserted); malloc'ed. */
-char	*tu_active_cert_id(const char *db, const char *type, const char *site);
+/* A fresh private directory holding a copy of tu_tmpl's database (site.db*:
+ * with its master key), its path in db; returns the directory
+ * (tu_tmpdir_free). */
+char	*tu_tmpl_copy(char *db, size_t dblen);
+
+/* The management point's fixture (check_mpd, check_client): tu_tmpl_copy,
+ * and in root the PEM of the active SMS Issuing root of P01, exported by
+ * ehttpctl (asserted). */
+char	*tu_mp_copy(char *db, size_t dblen, char *root, size_t rootlen);
+
+/* A field ("id", "thumbprint"...) of the first active certificate that
+ * ehttpctl cert list FILTER (e.g. "--type root --site P01") lists, as
+ * python3's json reads it (asserted); malloc'ed. */
+char	*tu_active_cert(const char *db, const char *filter, const char *field);
+
+/* db's active SMS Token Signing certificate of P01 as DER in the file path
+ * (exported by ehttpctl, converted by openssl; asserted); its id,
+ * malloc'ed. */
+char	*tu_signer_der(const char *db, const char *path);
+
+/* The claims of the JWT in the file jwt as JSON, as tests/wire.py verifies
+ * it against the DER certificate in the file cert (asserted); malloc'ed. */
+char	*tu_jwt_verify(const char *jwt, const char *cert);
 
 /*
  * ehttp-mpd for fqdn over db on free loopback ports (*https_port), logs in
@@ -116,6 +136,16 @@ int	 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
  * output); returns its standard output, malloc'ed. */
 char	*tu_sh_ok(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
+
+/* A shell command line asserted to exit 0 with want as the first line of
+ * its output (the message names it). */
+void	 tu_sh_is(const char *want, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* A shell command line asserted to exit with want and to say msg on
+ * stderr (msg NULL: anything). */
+void	 tu_sh_fails(int want, const char *msg, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* s cut at its first newline; returns s. */
 char	*tu_line1(char *s);
@@ -186,5 +216,17 @@ int	 tu_count(const char *hay, const char *needle);
 /* Asserts that hay contains each string listed (NULL-terminated), naming
  * the first one missing. */
 void	 tu_has(const char *hay, ...) __attribute__((sentinel));
+
+/* Logs (cmlog.h): record i of rd into r (asserted read); its text
+ * (bytes, not NUL-terminated) asserted to be want; record i asserted
+ * well-formed with text, component, type and line. */
+struct cmlog_reader;
+struct cmlog_record;
+void	 tu_cmlog_get(struct cmlog_reader *rd, size_t i,
+	    struct cmlog_record *r);
+void	 tu_cmlog_text(const struct cmlog_record *r, const char *want);
+void	 tu_cmlog_good(struct cmlog_reader *rd, size_t i,
+	    struct cmlog_record *r, const char *text, const char *comp,
+	    int type, size_t line);
 
 #endif

@@ -124,16 +124,12 @@ list_key(struct list *l, enum keys_action a)
 {
 	switch (a) {
 	case KA_UP:
-		list_move(l, -1);
-		return 1;
 	case KA_DOWN:
-		list_move(l, 1);
+		list_move(l, a == KA_UP ? -1 : 1);
 		return 1;
 	case KA_PGUP:
-		list_page(l, -1);
-		return 1;
 	case KA_PGDN:
-		list_page(l, 1);
+		list_page(l, a == KA_PGUP ? -1 : 1);
 		return 1;
 	case KA_HOME:
 		list_home(l);
@@ -299,5 +295,29 @@ list_draw(WINDOW *w, struct list *l, const struct list_col *cols, int ncols,
 			draw_cell(w, r + 1, x, widths[i], buf, cols[i].flags, a);
 			x += widths[i] + 1;
 		}
+	}
+}
+
+int
+list_field(const struct list_field *f, const void *row, char *buf, size_t len)
+{
+	const char *x = (const char *)row + f->off;
+	time_t t;
+	int yes;
+
+	switch (f->kind) {
+	case LIST_TEXT:
+		snprintf(buf, len, "%s", x);
+		return 1;
+	case LIST_DAY:
+		memcpy(&t, x, sizeof t);
+		text_day(t, buf, len);
+		return 1;
+	case LIST_YES_NO:
+		memcpy(&yes, x, sizeof yes);
+		snprintf(buf, len, "%s", yes ? "Yes" : "No");
+		return 1;
+	default:
+		return 0;
 	}
 }

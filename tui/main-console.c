@@ -47,8 +47,10 @@ usage(FILE *f)
 "F10 quits. The terminal must be at least 80x24.\n");
 }
 
-int
-main(int argc, char **argv)
+/* The command line into cf: -1 to go on, else the exit status (--help,
+ * --version: 0; a usage error, said as every ehttp program says it). */
+static int
+options(int argc, char **argv, struct app_config *cf)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -62,38 +64,29 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct app_config cf;
-	struct app *app;
 	unsigned long long n;
-	char *cause = NULL, b[64];
-	int ch, rc, sig, mouse = 1, colour = 1;
+	int ch, mouse = 1, colour = 1;
 
-	prog_start(PROG);
-	setlocale(LC_ALL, "");
-	text_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	memset(&cf, 0, sizeof cf);
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			cf.db_path = optarg;
+			cf->db_path = optarg;
 			break;
 		case 'l':
-			cf.log_dir = optarg;
+			cf->log_dir = optarg;
 			break;
 		case 'f':
-			cf.log_file = optarg;
+			cf->log_file = optarg;
 			break;
 		case 'm':
 			mouse = 0;
 			break;
 		case 'r':
-			if (prog_number(optarg, 1, 3600, &n) == -1) {
-				fprintf(stderr, PROG ": --refresh '%s':"
-				    " seconds from 1 to 3600\n",
-				    rules_shown(optarg, b, sizeof b));
+			if (prog_number_option(PROG, "refresh", optarg, 1,
+			    3600, "seconds from 1 to 3600", &n) == -1)
 				return PROG_EXIT_USAGE;
-			}
-			cf.refresh_s = (int)n;
+			cf->refresh_s = (int)n;
 			break;
 		case 'c':
 			colour = 0;
@@ -101,22 +94,36 @@ main(int argc, char **argv)
 		default:
 			if (prog_help_version(ch, PROG, usage, stdout))
 				return 0;
-			usage(stderr);
-			return PROG_EXIT_USAGE;
+			return prog_usage(PROG, "unknown or incomplete option"
+			    " '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n",
-		    rules_shown(argv[optind], b, sizeof b));
-		usage(stderr);
-		return PROG_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return prog_usage(PROG, "unexpected argument '%s'",
+		    argv[optind]);
+	cf->crt_flags = (mouse ? CRT_MOUSE : 0) | (colour ? 0 : CRT_NO_COLOUR);
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app_config cf;
+	struct app *app;
+	char *cause = NULL;
+	int rc, sig;
+
+	prog_start(PROG);
+	setlocale(LC_ALL, "");
+	text_utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	memset(&cf, 0, sizeof cf);
+	if ((rc = options(argc, argv, &cf)) != -1)
+		return rc;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, PROG ": needs a terminal on stdin and"
 		    " stdout (use ehttpctl in scripts)\n");
 		return 1;
 	}
-	cf.crt_flags = (mouse ? CRT_MOUSE : 0) | (colour ? 0 : CRT_NO_COLOUR);
 
 	/* The database first: its errors print plainly, before curses. */
 	if ((app = app_new(&cf, &cause)) == NULL) {

@@ -98,32 +98,15 @@ static void
 cell(void *arg, size_t row, int col, char *buf, size_t len)
 {
 	struct pagelist *pl = arg;
-	const struct pagelist_cell *c = &pl->ops->cells[col];
 	const char *x = rowbuf_get(&pl->rb, row);
-	time_t t;
-	int yes;
 
 	if (x == NULL) {
 		if (col == 0)
 			snprintf(buf, len, "...");
 		return;
 	}
-	switch (c->kind) {
-	case PAGELIST_TEXT:
-		snprintf(buf, len, "%s", x + c->off);
-		break;
-	case PAGELIST_DAY:
-		memcpy(&t, x + c->off, sizeof t);
-		text_day(t, buf, len);
-		break;
-	case PAGELIST_YES_NO:
-		memcpy(&yes, x + c->off, sizeof yes);
-		snprintf(buf, len, "%s", yes ? "Yes" : "No");
-		break;
-	default:
+	if (!list_field(&pl->ops->cells[col], x, buf, len))
 		pl->ops->cell(pl->arg, x, col, pl->widths[col], buf, len);
-		break;
-	}
 }
 
 static attr_t

@@ -191,6 +191,26 @@ struct list_col {
 	int		 flags;
 };
 
+/*
+ * A column that shows a field of the row as it is (a list_field a column,
+ * beside the list_col; list_field() writes it), or what the owner's cell
+ * hook writes (LIST_OWN).
+ */
+enum list_field_kind {
+	LIST_OWN,		/* the owner's cell hook */
+	LIST_TEXT,		/* a char array */
+	LIST_DAY,		/* a time_t, as its UTC day */
+	LIST_YES_NO,		/* an int: "Yes" or "No" */
+};
+struct list_field {
+	enum list_field_kind	 kind;
+	size_t			 off;		/* offsetof the field */
+};
+#define LIST_FIELD(kind, type, member)	{ LIST_##kind, offsetof(type, member) }
+/* Field f of row into buf: 1, or 0 for LIST_OWN (the owner writes it). */
+int	 list_field(const struct list_field *f, const void *row, char *buf,
+	    size_t len);
+
 #define LIST_CELL	512
 typedef void	(*list_cell_fn)(void *arg, size_t row, int col, char *buf,
 		    size_t len);
@@ -256,25 +276,15 @@ const void *rowbuf_cursor(const struct rowbuf *, const struct list *);
  * the row after (backward: before it, nearest first; NULL: from the start,
  * or the end), count the rows in all: both 0, or -1 with ehttp_error set
  * (the status line then says "what: error"). A column shows a field of
- * the row (cells, beside cols) or what cell writes (PAGELIST_OWN; it gets
- * the column's width at the last draw). find (may be NULL: no Find) takes
+ * the row (cells, beside cols) or what cell writes (LIST_OWN; it gets the
+ * column's width at the last draw). find (may be NULL: no Find) takes
  * the text Find asked for (find_title, find_label, find_text the text
  * offered).
  */
-enum pagelist_kind {
-	PAGELIST_OWN,		/* the owner's cell hook */
-	PAGELIST_TEXT,		/* a char array */
-	PAGELIST_DAY,		/* a time_t, as its UTC day */
-	PAGELIST_YES_NO,	/* an int: "Yes" or "No" */
-};
-struct pagelist_cell {
-	enum pagelist_kind	 kind;
-	size_t			 off;		/* offsetof the field */
-};
 struct pagelist_ops {
 	const char		*what;		/* "Certificates" */
 	const struct list_col	*cols;
-	const struct pagelist_cell *cells;	/* one a column */
+	const struct list_field	*cells;		/* one a column */
 	int			 ncols;
 	size_t			 row_size;
 	int	(*count)(void *arg, size_t *total);
@@ -637,10 +647,24 @@ void	 view_certs_show_tokens(struct view *, int);
 int	 view_certs_tokens_shown(struct view *);
 
 /* view-tokens.c: the bulk registration tokens, a list inside the
- * Certificates node (all of them: a few per site, never many). */
-struct tokens;
-struct tokens	*tokens_new(struct view *);
-void		 tokens_free(struct tokens *);
+ * Certificates node (all of them: a few per site, never many). The node
+ * holds it: zeroed, with view set; tokens_clear frees what it read. */
+struct tokens {
+	struct view		*view;
+	struct db_bulk_token	*v;
+	size_t			 n;
+	struct list		 list;
+	int			 error;
+	char			 pending[40];	/* the token asked about */
+	int			 menu_block;	/* the menu's first item */
+	/* New: the site and lifetime chosen so far. */
+	int64_t			 new_site;
+	char			 new_code[4];
+	long			 new_minutes;
+	int64_t			*sites;		/* the menu's sites */
+	size_t			 nsites;
+};
+void		 tokens_clear(struct tokens *);
 int		 tokens_reload(struct tokens *);
 void		 tokens_draw(struct tokens *, WINDOW *list, WINDOW *details,
 		    int focused);

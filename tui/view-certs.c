@@ -32,10 +32,9 @@ static const struct list_col certs_cols[CC_MAX] = {
 	[CC_STATE] = { "State", NULL, 10, 10, 5, LIST_ELASTIC },
 };
 
-#define CELL(kind, field) \
-	{ PAGELIST_##kind, offsetof(struct db_cert, field) }
-static const struct pagelist_cell certs_cells[CC_MAX] = {
-	[CC_TYPE] = { PAGELIST_OWN, 0 },
+#define CELL(kind, field)	LIST_FIELD(kind, struct db_cert, field)
+static const struct list_field certs_cells[CC_MAX] = {
+	[CC_TYPE] = { LIST_OWN, 0 },
 	[CC_ISSUED_TO] = CELL(TEXT, issued_to),
 	[CC_ISSUED_BY] = CELL(TEXT, issued_by),
 	[CC_START] = CELL(DAY, not_before),
@@ -70,7 +69,7 @@ struct certs {
 	int64_t			 path_of;	/* certificate id; 0: to be read */
 	int			 path_ok;
 	char			 path[1024];
-	struct tokens		*tokens;	/* the second list */
+	struct tokens		 tokens;	/* the second list */
 	int			 show_tokens;
 };
 
@@ -140,7 +139,7 @@ certs_reload(struct view *v)
 	struct certs *c = v->data;
 
 	if (c->show_tokens)
-		return tokens_reload(c->tokens);
+		return tokens_reload(&c->tokens);
 	c->path_of = 0;
 	return pagelist_reload(&c->pl);
 }
@@ -301,7 +300,7 @@ certs_open(struct view *v)
 	c->sort = DB_CERT_SORT_EXPIRATION;
 	c->desc = 0;
 	pagelist_init(&c->pl, v, &certs_list, c);
-	c->tokens = tokens_new(v);
+	c->tokens.view = v;
 	build_filter(c);
 	v->data = c;
 	return 0;
@@ -313,7 +312,7 @@ certs_close(struct view *v)
 	struct certs *c = v->data;
 
 	pagelist_free(&c->pl);
-	tokens_free(c->tokens);
+	tokens_clear(&c->tokens);
 	free(c);
 }
 
@@ -323,7 +322,7 @@ certs_draw(struct view *v, WINDOW *list, WINDOW *details, int focused)
 	struct certs *c = v->data;
 
 	if (c->show_tokens) {
-		tokens_draw(c->tokens, list, details, focused);
+		tokens_draw(&c->tokens, list, details, focused);
 		return;
 	}
 	c->pl.sort_col = col_of_sort(c->sort);
@@ -420,7 +419,7 @@ certs_key(struct view *v, enum keys_action a, int key)
 		return VIEW_REDRAW;
 	}
 	if (c->show_tokens)
-		return tokens_key(c->tokens, a, key);
+		return tokens_key(&c->tokens, a, key);
 	if ((r = pagelist_key(&c->pl, a)) != VIEW_UNHANDLED)
 		return r;
 	switch (a) {
@@ -539,7 +538,7 @@ certs_click(struct view *v, int y, int x, int wheel)
 	int h, width, col;
 
 	if (c->show_tokens)
-		return tokens_click(c->tokens, y, wheel);
+		return tokens_click(&c->tokens, y, wheel);
 	if (wheel == 0 && y == 0 && w != NULL) {
 		getmaxyx(w, h, width);
 		(void)h;
@@ -562,7 +561,7 @@ certs_where(struct view *v, char *buf, size_t len)
 	int col = col_of_sort(c->sort);
 
 	if (c->show_tokens) {
-		tokens_where(c->tokens, buf, len);
+		tokens_where(&c->tokens, buf, len);
 		return;
 	}
 	if (c->f.type != NULL)

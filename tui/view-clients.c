@@ -30,16 +30,15 @@ static const struct list_col clients_cols[KC_MAX] = {
 	[KC_CONTACT] = { "Last contact", "Contact", 16, 16, 0, LIST_ELASTIC },
 };
 
-#define CELL(kind, field) \
-	{ PAGELIST_##kind, offsetof(struct db_client, field) }
-static const struct pagelist_cell clients_cells[KC_MAX] = {
+#define CELL(kind, field)	LIST_FIELD(kind, struct db_client, field)
+static const struct list_field clients_cells[KC_MAX] = {
 	[KC_NAME] = CELL(TEXT, name),
 	[KC_SMSID] = CELL(TEXT, smsid),
-	[KC_APPROVAL] = { PAGELIST_OWN, 0 },
+	[KC_APPROVAL] = { LIST_OWN, 0 },
 	[KC_BLOCKED] = CELL(YES_NO, blocked),
 	[KC_SITE] = CELL(TEXT, site_code),
 	[KC_REGISTERED] = CELL(DAY, registered),
-	[KC_CONTACT] = { PAGELIST_OWN, 0 },
+	[KC_CONTACT] = { LIST_OWN, 0 },
 };
 #undef CELL
 
@@ -412,30 +411,31 @@ open_menu(struct view *v)
 static int
 clients_key(struct view *v, enum keys_action a, int key)
 {
+	/* The keys of the actions (keys.c binds them). */
+	static const struct {
+		enum keys_action		 key;
+		enum ehttp_client_action	 act;
+	} acts[] = {
+		{ KA_APPROVE, EHTTP_CLIENT_APPROVE },
+		{ KA_BLOCK, EHTTP_CLIENT_BLOCK },
+		{ KA_UNBLOCK, EHTTP_CLIENT_UNBLOCK },
+		{ KA_DELETE, EHTTP_CLIENT_DELETE },
+	};
 	struct clients *c = v->data;
 	int r;
 
 	if ((r = pagelist_key(&c->pl, a)) != VIEW_UNHANDLED)
 		return r;
-	switch (a) {
-	case KA_OPEN:
+	if (a == KA_OPEN) {
 		open_menu(v);
 		return VIEW_REDRAW;
-	case KA_APPROVE:
-		start(v, EHTTP_CLIENT_APPROVE);
-		return VIEW_REDRAW;
-	case KA_BLOCK:
-		start(v, EHTTP_CLIENT_BLOCK);
-		return VIEW_REDRAW;
-	case KA_UNBLOCK:
-		start(v, EHTTP_CLIENT_UNBLOCK);
-		return VIEW_REDRAW;
-	case KA_DELETE:
-		start(v, EHTTP_CLIENT_DELETE);
-		return VIEW_REDRAW;
-	default:
-		return VIEW_UNHANDLED;
 	}
+	for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
+		if (acts[i].key == a) {
+			start(v, acts[i].act);
+			return VIEW_REDRAW;
+		}
+	return VIEW_UNHANDLED;
 }
 
 static void

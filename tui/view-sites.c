@@ -33,6 +33,11 @@ static const struct list_col sites_cols[SC_MAX] = {
 	[SC_WARN] = { "Warnings", "Warn", 4, 8, 2, LIST_RIGHT },
 };
 
+static const struct list_field sites_fields[SC_MAX] = {
+	[SC_CODE] = LIST_FIELD(TEXT, struct db_site, code),
+	[SC_NAME] = LIST_FIELD(TEXT, struct db_site, name),
+};
+
 const char *
 view_sites_comm(const struct db_security *x)
 {
@@ -164,13 +169,9 @@ sites_cell(void *arg, size_t row, int col, char *buf, size_t len)
 	struct sites *s = arg;
 	const struct db_site *x = &s->v[row];
 
+	if (list_field(&sites_fields[col], x, buf, len))
+		return;
 	switch (col) {
-	case SC_CODE:
-		snprintf(buf, len, "%s", x->code);
-		break;
-	case SC_NAME:
-		snprintf(buf, len, "%s", x->name);
-		break;
 	case SC_TYPE:
 		snprintf(buf, len, "%s", site_type(x->type));
 		break;

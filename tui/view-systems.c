@@ -46,6 +46,12 @@ static const struct list_col systems_cols[YC_MAX] = {
 	[YC_AGENT] = { "Agent", NULL, 12, 24, 2, 0 },
 };
 
+static const struct list_field systems_fields[YC_MAX] = {
+	[YC_NAME] = LIST_FIELD(TEXT, struct sysrow, sys.fqdn),
+	[YC_SITE] = LIST_FIELD(TEXT, struct sysrow, sys.site_code),
+	[YC_ROLES] = LIST_FIELD(TEXT, struct sysrow, roles),
+};
+
 /* Find: a site system by name, site or role. */
 static int
 systems_match(void *arg, size_t row, const char *needle)
@@ -182,16 +188,9 @@ systems_cell(void *arg, size_t row, int col, char *buf, size_t len)
 	struct systems *s = arg;
 	const struct sysrow *r = &s->v[row];
 
+	if (list_field(&systems_fields[col], r, buf, len))
+		return;
 	switch (col) {
-	case YC_NAME:
-		snprintf(buf, len, "%s", r->sys.fqdn);
-		break;
-	case YC_SITE:
-		snprintf(buf, len, "%s", r->sys.site_code);
-		break;
-	case YC_ROLES:
-		snprintf(buf, len, "%s", r->roles);
-		break;
 	case YC_CERT:
 		snprintf(buf, len, "%s", r->sv.state == EHTTP_SERVE_PKI ? "PKI" :
 		    r->sv.state == EHTTP_SERVE_SITE ? "Site-issued" :

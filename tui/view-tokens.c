@@ -28,39 +28,17 @@ static const struct list_col tokens_cols[TC_MAX] = {
 	[TC_STATUS] = { "Status", NULL, 7, 8, 0, LIST_ELASTIC },
 };
 
-struct tokens {
-	struct view		*view;
-	struct db_bulk_token	*v;
-	size_t			 n;
-	struct list		 list;
-	int			 error;
-	char			 pending[40];	/* the token asked about */
-	int			 menu_block;	/* the menu's first item */
-	/* New: the site and lifetime chosen so far. */
-	int64_t			 new_site;
-	char			 new_code[4];
-	long			 new_minutes;
-	int64_t			*sites;		/* the menu's sites */
-	size_t			 nsites;
+static const struct list_field tokens_fields[TC_MAX] = {
+	[TC_ID] = LIST_FIELD(TEXT, struct db_bulk_token, id),
+	[TC_SITE] = LIST_FIELD(TEXT, struct db_bulk_token, site_code),
+	[TC_BLOCKED] = LIST_FIELD(YES_NO, struct db_bulk_token, blocked),
 };
 
-struct tokens *
-tokens_new(struct view *v)
-{
-	struct tokens *t = xcalloc(1, sizeof *t);
-
-	t->view = v;
-	return t;
-}
-
 void
-tokens_free(struct tokens *t)
+tokens_clear(struct tokens *t)
 {
-	if (t == NULL)
-		return;
 	free(t->v);
 	free(t->sites);
-	free(t);
 }
 
 int
@@ -103,21 +81,14 @@ tokens_cell(void *arg, size_t row, int col, char *buf, size_t len)
 	struct tokens *t = arg;
 	const struct db_bulk_token *b = &t->v[row];
 
+	if (list_field(&tokens_fields[col], b, buf, len))
+		return;
 	switch (col) {
-	case TC_ID:
-		snprintf(buf, len, "%s", b->id);
-		break;
-	case TC_SITE:
-		snprintf(buf, len, "%s", b->site_code);
-		break;
 	case TC_FROM:
 		text_time(b->not_before, buf, len);
 		break;
 	case TC_UNTIL:
 		text_time(b->not_after, buf, len);
-		break;
-	case TC_BLOCKED:
-		snprintf(buf, len, "%s", b->blocked ? "Yes" : "No");
 		break;
 	case TC_USED:
 		snprintf(buf, len, "%lld", (long long)b->used);
