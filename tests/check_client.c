@@ -593,13 +593,14 @@ approved_client(const char *state, const char *name)
  * exported root, and its cnf is the SHA-256 of the client's certificate
  * (python3's hashlib). The distribution point's check takes the client's
  * headers, and tests/wire.py's made from the same key. Blocked: no new
- * token (403), but the one it has still passes until it expires: 8 hours
- * and a half-minute later (the client under libfaketime) inside the
- * minute of leeway, 8 hours and 2 minutes later refused as expired.
+ * token (403), but the one it has still passes until it expires: half a
+ * minute past its exp, 8 hours on (the client under libfaketime), inside
+ * the minute of leeway; 2 minutes past it refused as expired.
  */
 START_TEST(test_content_token)
 {
-	char *out = NULL, *err = NULL, *smsid, *h, *v;
+	char *out = NULL, *err = NULL, *smsid, *h, *v, fake[32];
+	long exp, off;
 
 	ck_assert_int_eq(client("register", "c1", "--name WKS01", &out, &err),
 	    1);
@@ -661,11 +662,23 @@ START_TEST(test_content_token)
 	h = dp_headers("c1", NULL);
 	dp_allowed(h, 0);
 	free(h);
-	h = dp_headers("c1", "+28830s");
-	dp_allowed(h, 28830);
+	/* Its exp, and 30 s past it (inside the minute of leeway), then 2
+	 * minutes past it, the client at that time under libfaketime. */
+	out = wire_py("jwt-verify c1/content-token signer.der");
+	v = tu_py_json(out, "d['exp'] - d['nbf'] == 28800 and d['exp']");
+	exp = atol(v);
+	ck_assert_int_gt(exp, (long)time(NULL));
+	free(v);
+	free(out);
+	off = exp + 30 - (long)time(NULL);
+	snprintf(fake, sizeof fake, "+%ld", off);
+	h = dp_headers("c1", fake);
+	dp_allowed(h, off);
 	free(h);
-	h = dp_headers("c1", "+28920");
-	dp_refused(h, 8 * 3600 + 120, "the token expired at ");
+	off = exp + 120 - (long)time(NULL);
+	snprintf(fake, sizeof fake, "+%ld", off);
+	h = dp_headers("c1", fake);
+	dp_refused(h, off, "the token expired at ");
 	free(h);
 	dp_close();
 	free(smsid);
@@ -673,7 +686,9 @@ START_TEST(test_content_token)
 END_TEST
 
 /*
- * Each request the distribution point refuses, with its reason: no
+ * A client without a content access token gets one with content-headers
+ * --renew (once: the next run keeps it). Each request the distribution
+ * point refuses, with its reason: no
  * token, a forged one (claims changed under the signature kept), one
  * signed by another site's SMS Token Signing, a CCM token, another
  * client's content token with this client's proof, a ClientToken made 20
@@ -694,11 +709,24 @@ START_TEST(test_content_refusals)
 	ck_assert_int_eq(client("token", "c1", "", &out, &err), 0);
 	free(out);
 	free(err);
-	ck_assert_int_eq(client("token", "c2", "--type content", &out, &err),
-	    0);
-	free(out);
+	/* c2 has no content token: --renew gets one, once. */
+	ck_assert_int_eq(client("content-headers", "c2", "--renew", &out,
+	    &err), 0);
 	free(err);
 	dp_open();
+	dp_allowed(out, 0);
+	free(out);
+	ck_assert_int_eq(client("content-headers", "c2", "--renew --json",
+	    &out, &err), 0);
+	tu_py_check(out, "sorted(d['headers']) == ['Authorization', "
+	    "'ClientToken', 'ClientTokenCertificate', 'ClientTokenSignature']");
+	free(out);
+	free(err);
+	out = tu_sh_ok("cat '%s/logs/CCM_STS.log'", dir);
+	xasprintf(&x, "Issued a content access token to %s,", smsid2);
+	ck_assert_int_eq(tu_count(out, x), 1);
+	free(x);
+	free(out);
 	h = dp_headers("c1", NULL);
 	dp_allowed(h, 0);
 

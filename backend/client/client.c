@@ -873,7 +873,7 @@ client_content_headers_print(const struct client_opts *o)
 	int rc;
 
 	if ((rc = client_load(&c, o, 0)) != CLIENT_OK ||
-	    (rc = client_content_headers(&c, 0, &h)) != CLIENT_OK)
+	    (rc = client_content_headers(&c, o->renew, &h)) != CLIENT_OK)
 		goto out;
 	if (c.content_expires <= time(NULL)) {
 		timefmt(when, sizeof when, c.content_expires,

@@ -44,6 +44,7 @@ struct client_opts {
 	const char	*name;		/* the client's name (host name) */
 	int		 token_type;	/* token: CLIENT_TOKEN_* */
 	int		 json;
+	int		 renew;		/* content-headers: a new token if due */
 	int		 timeout_ms;
 	/* load */
 	const char	*identities;	/* keys and certificates; state */
@@ -67,7 +68,8 @@ int	 client_poll(const struct client_opts *);
 int	 client_show(const struct client_opts *);
 /* The headers of a distribution point request (client-int.h,
  * client_content_headers) with the content access token held, printed
- * ("Name: value" lines, or JSON): never a new token. */
+ * ("Name: value" lines, or JSON); a new token first only with o->renew
+ * (when the one held is missing or ends within a minute). */
 int	 client_content_headers_print(const struct client_opts *);
 
 /*

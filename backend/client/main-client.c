@@ -24,6 +24,7 @@ usage(FILE *f)
 "                    [--name NAME] [--type ccm|site|content]\n"
 "                    [--timeout SECONDS] [--json]\n"
 "       " PROG " content-headers --state DIR [--json]\n"
+"                    [--renew --mp FQDN[:PORT] --root PEM]\n"
 "       " PROG " load --clients N --duration S [--poll-interval S]\n"
 "                    [--until register|token|poll] [--workers N] --mp ...\n"
 "                    --root PEM --state DIR [--identities DIR]\n"
@@ -43,7 +44,8 @@ usage(FILE *f)
 "  show       what the state directory holds (never the key)\n"
 "  content-headers  the headers of a distribution point request, signed\n"
 "             now, with the content access token held (a credential:\n"
-"             printed for curl -H @FILE; never a new token)\n"
+"             printed for curl -H @FILE); --renew: a new token first\n"
+"             when the one held is missing or ends within a minute\n"
 "  load       many clients: each registers, gets a token and polls at its\n"
 "             turn; prints requests, errors and latency (p50, p99, max)\n"
 "\n"
@@ -128,6 +130,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "site-token", no_argument, NULL, 'S' },
 		{ "type", required_argument, NULL, 'T' },
+		{ "renew", no_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "clients", required_argument, NULL, 'C' },
@@ -194,6 +197,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 			}
 			break;
 		case 'j': o.json = 1; break;
+		case 'R': o.renew = 1; break;
 		case 't':
 			if (prog_number_option(PROG, "timeout", optarg, 1, 300,
 			    "a number of seconds from 1 to 300", &t) == -1)
@@ -249,8 +253,8 @@ client_main(struct client_opts *op, int argc, char **argv)
 		prog_usage(PROG, "--state DIR is required");
 		goto out;
 	}
-	if (strcmp(cmd, "show") != 0 && strcmp(cmd, "content-headers") != 0 &&
-	    (mp == NULL || o.root == NULL)) {
+	if ((strcmp(cmd, "show") != 0 && (strcmp(cmd, "content-headers") !=
+	    0 || o.renew)) && (mp == NULL || o.root == NULL)) {
 		prog_usage(PROG, "--mp FQDN and --root PEM are required");
 		goto out;
 	}
