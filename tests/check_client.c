@@ -5,10 +5,13 @@
  * verifies against the exported SMS Token Signing certificate, polls, a
  * block that the next poll feels; its state directory's modes and its
  * certificate read by openssl; a management point with another name or
- * under another root refused before a byte is sent. And the load mode:
- * many clients, each its own key, what it reports read by python3's json,
- * what the MP stored read by the sqlite3 CLI, the keys it keeps opened by
- * python3-cryptography.
+ * under another root refused before a byte is sent. Content access tokens:
+ * python3-jwt verifies them, and the distribution point's check
+ * (mp_content_check, in process) takes the headers ehttp-client and
+ * tests/wire.py make and refuses every forgery with its reason. And the
+ * load mode: many clients, each its own key, what it reports read by
+ * python3's json, what the MP stored read by the sqlite3 CLI, the keys it
+ * keeps opened by python3-cryptography.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -24,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ehttp.h"
+#include "mp.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -137,17 +142,23 @@ static const struct {
 	  "--until 'later': must be register, token, poll or keys" },
 	{ "load --mp a --root r --state s --clients 0 --duration 5",
 	  "clients" },
+	{ "token --state x --mp a --root r --type dp",
+	  "--type 'dp': must be ccm, site or content" },
 };
 
 START_TEST(test_usage)
 {
-	char *out = NULL;
+	char *out = NULL, *err = NULL;
 
 	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help",
 	    tu_bin("ehttp-client")), 0);
 	tu_has(out, "usage: ehttp-client register|token|poll|show", "--connect",
 	    "Exit status", NULL);
 	free(out);
+	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' content-headers --state '%s'",
+	    tu_bin("ehttp-client"), "/nonexistent"), 4);
+	tu_has(err, "holds no client", NULL);
+	free(err);
 }
 END_TEST
 
@@ -382,6 +393,382 @@ START_TEST(test_renewed_and_expired)
 	sts = tu_sh_ok("cat '%s/CCM_STS.log'", logs);
 	tu_has(sts, "the token expired at", NULL);
 	free(sts);
+}
+END_TEST
+
+/* ---------------------------------------------- content access tokens */
+
+/*
+ * What a distribution point decides (mp_content_check), called in this
+ * process over the agent's database with a verifier of its own, on the
+ * headers the real ehttp-client (or tests/wire.py) prints for a content
+ * request.
+ */
+static struct ehttp *dp_e;
+static struct mp_verifier *dp_v;
+
+static void
+dp_open(void)
+{
+	char *cause = NULL;
+
+	dp_e = ehttp_open(db, 0, &cause);
+	ck_assert_msg(dp_e != NULL, "%s", cause);
+	dp_v = mp_verifier_new(dp_e, FQDN);
+	ck_assert_msg(dp_v != NULL, "%s", ehttp_error(dp_e));
+}
+
+static void
+dp_close(void)
+{
+	mp_verifier_free(dp_v);
+	dp_v = NULL;
+	ehttp_close(dp_e);
+	dp_e = NULL;
+}
+
+/* mp_content_check at now + offset seconds of the request whose headers
+ * ("Name: value" lines) are text: 1, or 0 with *reason. */
+static int
+dp_check(const char *text, long offset, char **reason)
+{
+	struct mp_request r;
+	char *t = xstrdup(text), *save = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.mp_fqdn = FQDN;
+	r.method = "GET";
+	r.target = "/CCMTOKENAUTH_SMS_DP_SMSPKG$/P0100001";
+	for (char *l = strtok_r(t, "\n", &save); l != NULL;
+	    l = strtok_r(NULL, "\n", &save)) {
+		char *v = strstr(l, ": ");
+
+		ck_assert_ptr_nonnull(v);
+		*v = '\0';
+		v += 2;
+		if (strcmp(l, "Authorization") == 0)
+			r.authorization = v;
+		else if (strcmp(l, "ClientToken") == 0)
+			r.client_token = v;
+		else if (strcmp(l, "ClientTokenSignature") == 0)
+			r.client_token_sig = v;
+		else if (strcmp(l, "ClientTokenCertificate") == 0)
+			r.client_cert = v;
+		else
+			ck_abort_msg("header %s", l);
+	}
+	*reason = NULL;
+	rc = mp_content_check(dp_e, dp_v, &r, time(NULL) + offset, reason);
+	ck_assert_msg(rc != -1, "%s", ehttp_error(dp_e));
+	free(t);
+	return rc;
+}
+
+static void
+dp_allowed(const char *text, long offset)
+{
+	char *reason = NULL;
+
+	ck_assert_msg(dp_check(text, offset, &reason) == 1, "refused: %s",
+	    reason);
+	ck_assert_ptr_null(reason);
+}
+
+/* Refused with why; the reason never quotes the token (its signature). */
+static void
+dp_refused(const char *text, long offset, const char *why)
+{
+	const char *a = strstr(text, "Authorization: Bearer "), *sig;
+	char *reason = NULL, part[32];
+
+	ck_assert_int_eq(dp_check(text, offset, &reason), 0);
+	ck_assert_msg(reason != NULL && strstr(reason, why) != NULL,
+	    "reason '%s', expected '%s'", reason ? reason : "(none)", why);
+	if (a != NULL && (sig = strchr(a, '\n')) != NULL) {
+		while (sig > a && sig[-1] != '.')
+			sig--;
+		snprintf(part, sizeof part, "%.24s", sig);
+		ck_assert_msg(strstr(reason, part) == NULL, "%s", reason);
+	}
+	free(reason);
+}
+
+/* `ehttp-client content-headers` of dir/state, at a faked time if fake
+ * (libfaketime's "+8h"): its output. */
+static char *
+dp_headers(const char *state, const char *fake)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	if (fake != NULL)
+		tu_faketime_setup();
+	rc = tu_sh_in(dir, &out, &err, "%s%s '%s' content-headers --state"
+	    " '%s/%s'", fake ? TU_FAKE : "", fake ? fake : "",
+	    tu_bin("ehttp-client"), dir, state);
+	ck_assert_msg(rc == 0, "content-headers exited %d: %s", rc, err);
+	free(err);
+	return out;
+}
+
+/* text with its Authorization line replaced by "Authorization: Bearer
+ * <the token in file dir/tokfile>", or dropped (tokfile NULL). */
+static char *
+dp_with_token(const char *text, const char *tokfile)
+{
+	const char *a = strstr(text, "Authorization: "), *end;
+	char *tok = NULL, *s;
+
+	ck_assert_ptr_nonnull(a);
+	end = strchr(a, '\n') + 1;
+	if (tokfile != NULL)
+		tok = sh1("cat '%s/%s'", dir, tokfile);
+	xasprintf(&s, "%.*s%s%s%s%s", (int)(a - text), text,
+	    tok ? "Authorization: Bearer " : "", tok ? tok : "", tok ? "\n" :
+	    "", end);
+	free(tok);
+	return s;
+}
+
+/* The output of tests/wire.py ARGS run in dir (asserted to exit 0). */
+static char *
+wire_py(const char *args)
+{
+	return tu_sh_ok("cd '%s' && %s '%s/tests/wire.py' %s", dir,
+	    tu_python(), EHTTP_SRCDIR, args);
+}
+
+/* P01's SMS Token Signing certificate in dir/signer.pem and signer.der. */
+static void
+signer_export(void)
+{
+	char *id = tu_active_cert_id(db, "token", "P01");
+
+	free(tu_sh_ok("cd '%s' && '%s' --db '%s' cert export %s > signer.pem"
+	    " && openssl x509 -in signer.pem -outform DER -out signer.der",
+	    dir, tu_bin("ehttpctl"), db, id));
+	free(id);
+}
+
+/* A registered, approved client in dir/state (a bulk token): its SMSID. */
+static char *
+approved_client(const char *state, const char *name)
+{
+	char *out = NULL, *err = NULL, opts[128], bulk[4200];
+
+	snprintf(bulk, sizeof bulk, "%s/bulk", dir);
+	if (access(bulk, F_OK) != 0)
+		free(sh1("'%s' --db '%s' token new --out '%s'",
+		    tu_bin("ehttpctl"), db, bulk));
+	snprintf(opts, sizeof opts, "--name %s --bulk-token bulk", name);
+	ck_assert_int_eq(client("register", state, opts, &out, &err), 0);
+	free(out);
+	free(err);
+	return state_get(state, "smsid");
+}
+
+/*
+ * The content access token from the real agent: none for a pending
+ * client (403); for an approved one python3-jwt verifies it against the
+ * SMS Token Signing certificate, which openssl verifies against the
+ * exported root, and its cnf is the SHA-256 of the client's certificate
+ * (python3's hashlib). The distribution point's check takes the client's
+ * headers, and tests/wire.py's made from the same key. Blocked: no new
+ * token (403), but the one it has still passes until it expires: half a
+ * minute past its exp, 8 hours on (the client under libfaketime), inside
+ * the minute of leeway; 2 minutes past it refused as expired.
+ */
+START_TEST(test_content_token)
+{
+	char *out = NULL, *err = NULL, *smsid, *h, *v, fake[32];
+	long exp, off;
+
+	ck_assert_int_eq(client("register", "c1", "--name WKS01", &out, &err),
+	    1);
+	free(out);
+	free(err);
+	ck_assert_int_eq(client("token", "c1", "--type content", &out, &err),
+	    1);
+	tu_has(err, "HTTP 403", "No content access token for",
+	    "not approved", NULL);
+	free(out);
+	free(err);
+	smsid = state_get("c1", "smsid");
+	tu_ctl_ok(db, "client", "approve", smsid, NULL);
+
+	ck_assert_int_eq(client("token", "c1", "--type content --json", &out,
+	    &err), 0);
+	tu_py_check(out, "d['type'] == 'content' and d['expires_in'] == 28800"
+	    " and d['file'].endswith('/c1/content-token')");
+	free(out);
+	free(err);
+	out = sh1("stat -c %%a '%s/c1/content-token'", dir);
+	ck_assert_str_eq(out, "600");
+	free(out);
+	signer_export();
+	out = tu_sh_ok("cd '%s' && openssl verify -CAfile root.pem signer.pem",
+	    dir);
+	tu_has(out, "signer.pem: OK", NULL);
+	free(out);
+	out = wire_py("content-verify c1/content-token signer.der c1/cert.der");
+	xasprintf(&v, "d['UniqueId'] == '%s' and d['SiteCode'] == 'P01' and"
+	    " d['iss'].startswith('urn:sccm:oauth2:')", smsid);
+	tu_py_check(out, v);
+	free(v);
+	free(out);
+	out = tu_sh_ok("cat '%s/logs/CCM_STS.log'", dir);
+	tu_has(out, "Issued a content access token to", NULL);
+	free(out);
+
+	dp_open();
+	h = dp_headers("c1", NULL);
+	tu_has(h, "Authorization: Bearer ey", "\nClientToken: GUID:",
+	    "\nClientTokenSignature: ", "\nClientTokenCertificate: 30", NULL);
+	dp_allowed(h, 0);
+	free(h);
+	xasprintf(&v, "dp-headers c1 '%s' c1/content-token", smsid);
+	h = wire_py(v);
+	free(v);
+	dp_allowed(h, 0);
+	free(h);
+
+	/* Blocked: no new token, the current one still passes. */
+	tu_ctl_ok(db, "client", "block", smsid, NULL);
+	ck_assert_int_eq(client("token", "c1", "--type content", &out, &err),
+	    1);
+	tu_has(err, "HTTP 403", "blocked", NULL);
+	free(out);
+	free(err);
+	ck_assert_int_eq(mp_verifier_reload(dp_e, dp_v), 0);
+	h = dp_headers("c1", NULL);
+	dp_allowed(h, 0);
+	free(h);
+	/* Its exp, and 30 s past it (inside the minute of leeway), then 2
+	 * minutes past it, the client at that time under libfaketime. */
+	out = wire_py("jwt-verify c1/content-token signer.der");
+	v = tu_py_json(out, "d['exp'] - d['nbf'] == 28800 and d['exp']");
+	exp = atol(v);
+	ck_assert_int_gt(exp, (long)time(NULL));
+	free(v);
+	free(out);
+	off = exp + 30 - (long)time(NULL);
+	snprintf(fake, sizeof fake, "+%ld", off);
+	h = dp_headers("c1", fake);
+	dp_allowed(h, off);
+	free(h);
+	off = exp + 120 - (long)time(NULL);
+	snprintf(fake, sizeof fake, "+%ld", off);
+	h = dp_headers("c1", fake);
+	dp_refused(h, off, "the token expired at ");
+	free(h);
+	dp_close();
+	free(smsid);
+}
+END_TEST
+
+/*
+ * A client without a content access token gets one with content-headers
+ * --renew (once: the next run keeps it). Each request the distribution
+ * point refuses, with its reason: no
+ * token, a forged one (claims changed under the signature kept), one
+ * signed by another site's SMS Token Signing, a CCM token, another
+ * client's content token with this client's proof, a ClientToken made 20
+ * minutes ago (the client under libfaketime), a certificate that is not
+ * the one the token binds, a signature by another key.
+ */
+START_TEST(test_content_refusals)
+{
+	char *out = NULL, *err = NULL, *smsid, *smsid2, *h, *x, *claims, *tok;
+	struct db_site s;
+
+	smsid = approved_client("c1", "WKS01");
+	smsid2 = approved_client("c2", "WKS02");
+	ck_assert_int_eq(client("token", "c1", "--type content", &out, &err),
+	    0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(client("token", "c1", "", &out, &err), 0);
+	free(out);
+	free(err);
+	/* c2 has no content token: --renew gets one, once. */
+	ck_assert_int_eq(client("content-headers", "c2", "--renew", &out,
+	    &err), 0);
+	free(err);
+	dp_open();
+	dp_allowed(out, 0);
+	free(out);
+	ck_assert_int_eq(client("content-headers", "c2", "--renew --json",
+	    &out, &err), 0);
+	tu_py_check(out, "sorted(d['headers']) == ['Authorization', "
+	    "'ClientToken', 'ClientTokenCertificate', 'ClientTokenSignature']");
+	free(out);
+	free(err);
+	out = tu_sh_ok("cat '%s/logs/CCM_STS.log'", dir);
+	xasprintf(&x, "Issued a content access token to %s,", smsid2);
+	ck_assert_int_eq(tu_count(out, x), 1);
+	free(x);
+	free(out);
+	h = dp_headers("c1", NULL);
+	dp_allowed(h, 0);
+
+	x = dp_with_token(h, NULL);
+	dp_refused(x, 0, "no Authorization header");
+	free(x);
+	free(wire_py("jwt-forge c1/content-token '{\"exp\": 4102444800}'"
+	    " > forged"));
+	x = dp_with_token(h, "forged");
+	dp_refused(x, 0, "token: signature does not verify");
+	free(x);
+
+	/* Another site's SMS Token Signing, the same claims. */
+	tu_ctl_ok(db, "site", "set", "S01", "--enhanced-http", "on", NULL);
+	ck_assert_int_eq(ehttp_site_resolve(dp_e, "S01", &s), 1);
+	signer_export();
+	claims = tu_line1(wire_py("jwt-verify c1/content-token signer.der"));
+	ck_assert_msg(ehttp_token_sign(dp_e, s.id, claims, &tok) == 0, "%s",
+	    ehttp_error(dp_e));
+	xasprintf(&x, "%s/s01-token", dir);
+	tu_write_file_mode(x, tok, strlen(tok), 0600);
+	free(x);
+	free(tok);
+	free(claims);
+	x = dp_with_token(h, "s01-token");
+	dp_refused(x, 0, "that is not the site's current SMS Token Signing");
+	free(x);
+
+	x = dp_with_token(h, "c1/token");
+	dp_refused(x, 0, "the token's aud is not urn:sccm:dp");
+	free(x);
+	x = dp_with_token(h, "c2/content-token");
+	xasprintf(&claims, "the ClientToken is of %s, the token of %s", smsid,
+	    smsid2);
+	dp_refused(x, 0, claims);
+	free(claims);
+	free(x);
+	free(h);
+
+	h = dp_headers("c1", "-20m");
+	dp_refused(h, 0, "was made more than 15 minutes from the distribution"
+	    " point's time");
+	free(h);
+
+	/* A key of python3's: its own certificate is not the one bound; with
+	 * the client's certificate, its signature does not verify. */
+	free(tu_sh_ok("mkdir -p '%s/py'", dir));
+	xasprintf(&x, "dp-headers py '%s' c1/content-token", smsid);
+	h = wire_py(x);
+	free(x);
+	dp_refused(h, 0, "is not the certificate the token of");
+	free(h);
+	xasprintf(&x, "dp-headers py '%s' c1/content-token c1/cert.der", smsid);
+	h = wire_py(x);
+	free(x);
+	dp_refused(h, 0, "the ClientTokenSignature of");
+	free(h);
+	dp_close();
+	free(smsid);
+	free(smsid2);
 }
 END_TEST
 
@@ -841,6 +1228,8 @@ client_suite(void)
 		TU_TEST(test_tls_refusals),
 		TU_TEST(test_location),
 		TU_TEST(test_renewed_and_expired),
+		TU_TEST(test_content_token),
+		TU_TEST(test_content_refusals),
 		TU_CASE("load", load_fixture),
 		TU_TEST(test_load_register_token_poll),
 		TU_TEST(test_load_identities),

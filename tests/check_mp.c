@@ -210,6 +210,67 @@ START_TEST(signer_renewed)
 }
 END_TEST
 
+/* mp_content_check of a request with this Authorization alone. */
+static void
+content_refused(const char *auth, const char *why)
+{
+	struct mp_request r = { .mp_fqdn = MP_FQDN, .method = "GET",
+	    .target = "/CCMTOKENAUTH_SMS_DP_SMSPKG$/P0100001",
+	    .authorization = auth };
+	char *reason = NULL;
+
+	ck_assert_int_eq(mp_content_check(e, v, &r, time(NULL), &reason), 0);
+	ck_assert_msg(reason != NULL && strstr(reason, why) != NULL,
+	    "reason '%s', expected '%s'", reason ? reason : "(none)", why);
+	free(reason);
+}
+
+/*
+ * The distribution point's check refuses a content access token without
+ * cnf, one not yet valid, and every token once the site's SMS Token
+ * Signing no longer chains to a trusted SMS Issuing (its root blocked,
+ * seen at the next reload), while the CCM token check goes on as before.
+ * (The whole request, with the real agent and client: check_client.)
+ */
+START_TEST(content_check)
+{
+	long now = (long)time(NULL);
+	char *issuer = iss(), *auth, *ccm, *reason = NULL, *root;
+
+	auth = bearer("ContentAccessToken", "urn:sccm:dp", issuer, now,
+	    now + 600, SMSID);
+	content_refused(auth, "the token has no cnf x5t#S256");
+	free(auth);
+	auth = bearer("ContentAccessToken", "urn:sccm:dp", issuer, now + 3600,
+	    now + 7200, SMSID);
+	content_refused(auth, "the token is not valid before ");
+	free(auth);
+	auth = bearer("ContentAccessToken", "urn:sccm:service", issuer, now,
+	    now + 600, SMSID);
+	content_refused(auth, "the token's aud is not urn:sccm:dp");
+	free(auth);
+	content_refused(NULL, "no Authorization header");
+
+	ccm = bearer("CCMToken", "urn:sccm:service", issuer, now, now + 600,
+	    SMSID);
+	root = tu_active_cert_id(tu_db, "root", "P01");
+	tu_ctl_ok(tu_db, "cert", "block", root, NULL);
+	ck_assert_msg(mp_verifier_reload(e, v) == 0, "%s", ehttp_error(e));
+	auth = bearer("ContentAccessToken", "urn:sccm:dp", issuer, now,
+	    now + 600, SMSID);
+	content_refused(auth, "site P01's SMS Token Signing certificate is "
+	    "not trusted: Its issuer");
+	ck_assert_int_eq(check(ccm, &reason), 1);
+	tu_ctl_ok(tu_db, "cert", "unblock", root, NULL);
+	ck_assert_int_eq(mp_verifier_reload(e, v), 0);
+	content_refused(auth, "the token has no cnf x5t#S256");
+	free(auth);
+	free(ccm);
+	free(root);
+	free(issuer);
+}
+END_TEST
+
 Suite *
 mp_suite(void)
 {
@@ -218,6 +279,7 @@ mp_suite(void)
 		TU_TEST(token_verifies),
 		TU_TEST(token_refusals),
 		TU_TEST(signer_renewed),
+		TU_TEST(content_check),
 		{ NULL }
 	};
 

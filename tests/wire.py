@@ -18,6 +18,20 @@ usage:
   wire.py check-reply FILE      prints SMSID Status ApprovalStatus Timestamp
   wire.py jwt-verify TOKENFILE CERT.der   prints the claims as JSON
   wire.py jwt-sign DIR CLAIMS   DIR/token and DIR/cert.der (new RSA key)
+  wire.py jwt-forge TOKENFILE CLAIMS  the token with CLAIMS (JSON) merged
+                                into its claims and its signature kept
+  wire.py content-verify TOKENFILE SIGNER.der CLIENT.der  a content access
+                                token checked by python3-jwt (signature,
+                                aud urn:sccm:dp, exp, 8 hours, Type) and
+                                its cnf x5t#S256 against CLIENT.der;
+                                prints the claims as JSON
+  wire.py dp-headers DIR SMSID TOKENFILE [CERT.der]  the headers of a
+                                distribution point request: the token,
+                                the ClientToken (now) signed with DIR's key
+                                (DIR/key.pem, or an ehttp-client state's
+                                key.p8 and master; a new key.pem and
+                                cert.der when DIR has neither) and
+                                CERT.der (default DIR/cert.der) in hex
   wire.py make-pki DIR NAME     DIR/root.pem, DIR/mp.pem, DIR/mp.key: a root
                                 and a TLS server certificate for NAME
   wire.py serve DIR [MODE]      a management point over TLS (DIR/mp.pem,
@@ -202,6 +216,51 @@ def jwt_sign(d, claims):
                      headers={"x5t": b64u(hashlib.sha1(der).digest())})
     open(d + "/token", "w").write(tok)
     open(d + "/cert.der", "wb").write(der)
+
+
+def jwt_forge(token_path, claims):
+    h, c, sig = open(token_path).read().strip().split(".")
+    body = json.loads(base64.urlsafe_b64decode(c + "=" * (-len(c) % 4)))
+    body.update(json.loads(claims))
+    print(h + "." + b64u(json.dumps(body).encode()) + "." + sig)
+
+
+def content_verify(token_path, signer_path, client_path):
+    import jwt
+    signer = x509.load_der_x509_certificate(open(signer_path, "rb").read())
+    token = open(token_path).read().strip()
+    hdr = jwt.get_unverified_header(token)
+    assert hdr["x5t"] == b64u(hashlib.sha1(open(signer_path, "rb").read()).digest())
+    claims = jwt.decode(token, key=signer.public_key(), algorithms=["RS256"],
+                        audience="urn:sccm:dp",
+                        options={"require": ["exp", "nbf", "iat"]})
+    assert claims["Type"] == "ContentAccessToken", claims
+    assert claims["exp"] - claims["nbf"] == 8 * 3600, claims
+    bound = b64u(hashlib.sha256(open(client_path, "rb").read()).digest())
+    assert claims["cnf"] == {"x5t#S256": bound}, (claims["cnf"], bound)
+    print(json.dumps(claims, sort_keys=True))
+
+
+def dp_headers(d, smsid, token_path, cert_path=None):
+    import os
+    if os.path.exists(d + "/key.pem"):
+        key = serialization.load_pem_private_key(open(d + "/key.pem", "rb").read(), None)
+    elif os.path.exists(d + "/key.p8"):
+        key = serialization.load_der_private_key(
+            open(d + "/key.p8", "rb").read(), open(d + "/master", "rb").read())
+    else:
+        key, cert = self_signed("py-dp-client")
+        open(d + "/key.pem", "wb").write(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        open(d + "/cert.der", "wb").write(cert.public_bytes(serialization.Encoding.DER))
+    now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    tok = "%s;%s;2" % (smsid, now)
+    print("Authorization: Bearer " + open(token_path).read().strip())
+    print("ClientToken: " + tok)
+    print("ClientTokenSignature: " + capi_sign(key, tok.encode("utf-16-le")))
+    print("ClientTokenCertificate: " +
+          open(cert_path or d + "/cert.der", "rb").read().hex().upper())
 
 
 def make_pki(d, name):
@@ -396,6 +455,13 @@ if __name__ == "__main__":
         jwt_verify(sys.argv[2], sys.argv[3])
     elif cmd == "jwt-sign":
         jwt_sign(sys.argv[2], sys.argv[3])
+    elif cmd == "jwt-forge":
+        jwt_forge(sys.argv[2], sys.argv[3])
+    elif cmd == "content-verify":
+        content_verify(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "dp-headers":
+        dp_headers(sys.argv[2], sys.argv[3], sys.argv[4],
+                   sys.argv[5] if len(sys.argv) > 5 else None)
     elif cmd == "make-pki":
         make_pki(sys.argv[2], sys.argv[3])
     elif cmd == "serve":

@@ -341,6 +341,7 @@ mpd_mp_request(struct mpd_conn *c, const struct mpd_req *q,
 	mq->client_token = mpd_header_dup(q->block, "ClientToken");
 	mq->client_token_sig = mpd_header_dup(q->block,
 	    "ClientTokenSignature");
+	mq->client_cert = mpd_header_dup(q->block, "ClientTokenCertificate");
 	mq->body = q->body;
 	mq->len = q->len;
 }
@@ -352,6 +353,7 @@ mpd_mp_request_clear(struct mp_request *mq)
 	free((char *)mq->authorization);
 	free((char *)mq->client_token);
 	free((char *)mq->client_token_sig);
+	free((char *)mq->client_cert);
 }
 
 /* The reply of a's answer, and its line in the endpoint's log. */

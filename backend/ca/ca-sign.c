@@ -354,23 +354,38 @@ ca_cert_spki(struct ca *ca, const unsigned char *cert, size_t len,
 
 /* ------------------------------------------------------------------ JWT */
 
+/* base64url of a digest of DER bytes (x5t, x5t#S256). */
+static int
+ca_b64u_digest(struct ca *ca, const unsigned char *der, size_t len,
+    const EVP_MD *md, const char *what, char **out)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen;
+
+	*out = NULL;
+	if (der == NULL || len == 0) {
+		ca_seterr(ca, "%s: empty", what);
+		return -1;
+	}
+	if (!EVP_Digest(der, len, d, &dlen, md, NULL)) {
+		ca_sslerr(ca, "%s: cannot compute its digest", what);
+		return -1;
+	}
+	*out = ca_b64u_dup(d, dlen);
+	return 0;
+}
+
 int
 ca_jwt_x5t(struct ca *ca, const unsigned char *cert, size_t len, char **x5t)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
+	return ca_b64u_digest(ca, cert, len, EVP_sha1(), "token certificate",
+	    x5t);
+}
 
-	*x5t = NULL;
-	if (cert == NULL || len == 0) {
-		ca_seterr(ca, "token certificate: empty");
-		return -1;
-	}
-	if (!EVP_Digest(cert, len, md, &mdlen, EVP_sha1(), NULL)) {
-		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
-		return -1;
-	}
-	*x5t = ca_b64u_dup(md, mdlen);
-	return 0;
+int
+ca_x5t_s256(struct ca *ca, const unsigned char *cert, size_t len, char **x5t)
+{
+	return ca_b64u_digest(ca, cert, len, EVP_sha256(), "certificate", x5t);
 }
 
 int

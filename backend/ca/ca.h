@@ -409,5 +409,10 @@ int		 ca_jwt_header(struct ca *, const char *token, size_t,
 /* The x5t of cert: base64url SHA-1 of its DER; malloc'ed. 0 or -1. */
 int		 ca_jwt_x5t(struct ca *, const unsigned char *cert, size_t,
 		    char **x5t);
+/* The x5t#S256 of cert (RFC 7515, RFC 8705: base64url SHA-256 of its
+ * DER), as a token's cnf claim binds a client's certificate; malloc'ed.
+ * 0 or -1. */
+int		 ca_x5t_s256(struct ca *, const unsigned char *cert, size_t,
+		    char **x5t);
 
 #endif

@@ -24,7 +24,13 @@ struct client {
 	int		 approval;	/* -1: not registered */
 	char		 mp[256];
 	time_t		 token_expires;
+	time_t		 content_expires;	/* the content access token */
 };
+
+/* The state directory read into c (with create, an identity made if it
+ * has none): CLIENT_OK or an exit code (said). client_free clears it. */
+int	 client_load(struct client *c, const struct client_opts *, int create);
+void	 client_free(struct client *c);
 
 /* "ehttp-client: <message>" on o->err, filtered (it may quote the MP). */
 void	 client_say(const struct client_opts *, const char *, ...)
@@ -49,6 +55,19 @@ int	 client_reg_body(struct client *, struct wire_bytes *);
 /* "ClientToken: ...\r\nClientTokenSignature: ...\r\n" signed now, for
  * /CCM_STS; malloc'ed, or NULL (said). */
 char	*client_proof_headers(struct client *);
+
+/*
+ * What a distribution point request carries (the CCMTOKENAUTH_* folders):
+ *   Authorization: Bearer <content access token>
+ *   ClientToken: GUID:<uuid>;<yyyy-mm-ddThh:mm:ssZ>;2
+ *   ClientTokenSignature: <hex>
+ *   ClientTokenCertificate: <hex of cert.der>
+ * each line ending in CRLF, the ClientToken signed now. With renew, a new
+ * content access token first when the one held is missing or ends within
+ * a minute. CLIENT_OK with *headers (malloc'ed: it holds a credential,
+ * clear it before free), or an exit code (said).
+ */
+int	 client_content_headers(struct client *, int renew, char **headers);
 
 /* The JSON /CCM_STS answers ({"token":...,"expires_in":seconds}): 0 with
  * *token malloc'ed, or -1 it is not that. */

@@ -186,7 +186,7 @@ state_dir(const struct client_opts *o, int create)
 	return 0;
 }
 
-/* smsid=, approval=, mp=, token_expires= lines. */
+/* smsid=, approval=, mp=, token_expires=, content_expires= lines. */
 static void
 state_parse(struct client *c, const char *s)
 {
@@ -206,6 +206,8 @@ state_parse(struct client *c, const char *s)
 			snprintf(c->mp, sizeof c->mp, "%.255s", line + 3);
 		else if (strncmp(line, "token_expires=", 14) == 0)
 			c->token_expires = (time_t)atoll(line + 14);
+		else if (strncmp(line, "content_expires=", 16) == 0)
+			c->content_expires = (time_t)atoll(line + 16);
 	}
 }
 
@@ -215,8 +217,9 @@ state_save(struct client *c)
 	char *s;
 	int rc;
 
-	xasprintf(&s, "smsid=%s\napproval=%d\nmp=%s\ntoken_expires=%lld\n",
-	    c->smsid, c->approval, c->mp, (long long)c->token_expires);
+	xasprintf(&s, "smsid=%s\napproval=%d\nmp=%s\ntoken_expires=%lld\n"
+	    "content_expires=%lld\n", c->smsid, c->approval, c->mp,
+	    (long long)c->token_expires, (long long)c->content_expires);
 	rc = state_write(c->o, "state", s, strlen(s), 0644);
 	free(s);
 	return rc;
@@ -261,9 +264,7 @@ identity_new(struct client *c)
 	return rc;
 }
 
-/* The state directory read; with create, an identity made if it has
- * none. CLIENT_OK or an exit code. */
-static int
+int
 client_load(struct client *c, const struct client_opts *o, int create)
 {
 	unsigned char *p = NULL;
@@ -303,7 +304,7 @@ client_load(struct client *c, const struct client_opts *o, int create)
 	return CLIENT_OK;
 }
 
-static void
+void
 client_free(struct client *c)
 {
 	explicit_bzero(c->master, sizeof c->master);
@@ -706,14 +707,55 @@ client_token_reply(const unsigned char *body, size_t len, char **token,
 	return rc;
 }
 
-/* A token from /CCM_STS into the state (token, token_expires). */
+/* What each kind of token is asked with and kept in. */
+static const struct token_kind {
+	const char	*path;		/* on the MP */
+	const char	*file;		/* in the state directory */
+	const char	*what;		/* as said */
+	const char	*name;		/* --type, in JSON */
+} token_kinds[] = {
+	[CLIENT_TOKEN_CCM] = { "/CCM_STS", "token", "CCM token", "ccm" },
+	[CLIENT_TOKEN_SITE] = { "/CCM_STS?Type=SiteToken", "site-token",
+	    "Site token", "site" },
+	[CLIENT_TOKEN_CONTENT] = { "/CCM_STS?Type=ContentAccessToken",
+	    "content-token", "Content access token", "content" },
+};
+
+/* What `token` prints: a sentence, or JSON. */
+static void
+token_print(const struct client_opts *o, int type, time_t until,
+    long long life)
+{
+	const struct token_kind *k = &token_kinds[type];
+	char when[TIMEFMT_LEN], path[PATH_MAX], *s;
+	json_t *j;
+
+	timefmt(when, sizeof when, until, TIMEFMT_SECOND_UTC);
+	if (!o->json) {
+		fprintf(o->out, "%s valid until %s\n", k->what, when);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/%s", o->state, k->file);
+	j = json_pack("{s:s, s:s, s:I, s:s}", "type", k->name, "valid_until",
+	    when, "expires_in", (json_int_t)life, "file", path);
+	if (j != NULL && (s = json_dumps(j, JSON_COMPACT)) != NULL) {
+		fprintf(o->out, "%s\n", s);
+		free(s);
+	}
+	json_decref(j);
+}
+
+/* A token of kind type from /CCM_STS into the state (its file, and the
+ * expiry of a CCM or content access token); with print, said on o->out. */
 static int
-token_get(struct client *c)
+token_get(struct client *c, int type, int print)
 {
 	const struct client_opts *o = c->o;
+	const struct token_kind *k = &token_kinds[type];
 	struct tls_get_result r = { 0 };
 	char *h, *tok = NULL, when[TIMEFMT_LEN];
 	long long life;
+	time_t until;
 	int rc;
 
 	if (c->smsid[0] == '\0') {
@@ -722,8 +764,7 @@ token_get(struct client *c)
 	}
 	if ((h = client_proof_headers(c)) == NULL)
 		return CLIENT_LOCAL;
-	rc = client_request_ok(o, "token", "GET", o->site_token ?
-	    "/CCM_STS?Type=SiteToken" : "/CCM_STS", h, &r);
+	rc = client_request_ok(o, "token", "GET", k->path, h, &r);
 	free(h);
 	if (rc != CLIENT_OK)
 		goto out;
@@ -732,24 +773,22 @@ token_get(struct client *c)
 		client_say(o, "the token reply is not the JSON of a token");
 		goto out;
 	}
-	if (state_write(o, o->site_token ? "site-token" : "token", tok,
-	    strlen(tok), 0600) == -1) {
-		rc = CLIENT_LOCAL;
+	rc = CLIENT_LOCAL;
+	if (state_write(o, k->file, tok, strlen(tok), 0600) == -1)
 		goto out;
-	}
-	if (!o->site_token) {
-		c->token_expires = time(NULL) + life;
-		if (state_save(c) == -1) {
-			rc = CLIENT_LOCAL;
-			goto out;
-		}
-	}
-	timefmt(when, sizeof when, time(NULL) + life, TIMEFMT_SECOND_UTC);
+	until = time(NULL) + life;
+	if (type == CLIENT_TOKEN_CCM)
+		c->token_expires = until;
+	else if (type == CLIENT_TOKEN_CONTENT)
+		c->content_expires = until;
+	if (type != CLIENT_TOKEN_SITE && state_save(c) == -1)
+		goto out;
+	timefmt(when, sizeof when, until, TIMEFMT_SECOND_UTC);
 	client_log(o, "CcmMessaging.log", CMLOG_TYPE_INFO, "Got a %s valid "
-	    "until %s", o->site_token ? "site token" : "CCM token", when);
-	if (!o->json)
-		fprintf(o->out, "%s valid until %s\n", o->site_token ?
-		    "Site token" : "CCM token", when);
+	    "until %s", type == CLIENT_TOKEN_CCM ? "CCM token" : type ==
+	    CLIENT_TOKEN_SITE ? "site token" : "content access token", when);
+	if (print)
+		token_print(o, type, until, life);
 	rc = CLIENT_OK;
 out:
 	freezero_str(tok);
@@ -764,7 +803,108 @@ client_token(const struct client_opts *o)
 	int rc;
 
 	if ((rc = client_load(&c, o, 0)) == CLIENT_OK)
-		rc = token_get(&c);
+		rc = token_get(&c, o->token_type, 1);
+	client_free(&c);
+	return rc;
+}
+
+/* ------------------------------------------------- distribution points */
+
+int
+client_content_headers(struct client *c, int renew, char **headers)
+{
+	const struct client_opts *o = c->o;
+	unsigned char *tok = NULL;
+	char *proof = NULL, *cert;
+	size_t len = 0;
+	int rc;
+
+	*headers = NULL;
+	if (renew && c->content_expires < time(NULL) + 60 &&
+	    (rc = token_get(c, CLIENT_TOKEN_CONTENT, 0)) != CLIENT_OK)
+		return rc;
+	if ((rc = state_read(o, "content-token", &tok, &len)) != 1) {
+		if (rc == 0)
+			client_say(o, "%s holds no content access token "
+			    "(ehttp-client token --type content gets one)",
+			    o->state);
+		return CLIENT_LOCAL;
+	}
+	tok[strcspn((char *)tok, "\r\n")] = '\0';
+	if ((proof = client_proof_headers(c)) == NULL) {
+		rc = CLIENT_LOCAL;
+		goto out;
+	}
+	cert = wire_hex(c->cert.data, c->cert.len);
+	xasprintf(headers, "Authorization: Bearer %s\r\n%s"
+	    "ClientTokenCertificate: %s\r\n", (char *)tok, proof, cert);
+	free(cert);
+	rc = CLIENT_OK;
+out:
+	free(proof);
+	explicit_bzero(tok, len);
+	free(tok);
+	return rc;
+}
+
+/* "Name: value\r\n" lines as a JSON object. */
+static json_t *
+headers_json(const char *h)
+{
+	json_t *j = json_object();
+
+	while (*h != '\0') {
+		size_t n = strcspn(h, "\r\n"), k = strcspn(h, ":");
+		char *name, *value;
+
+		if (k < n) {
+			name = xstrndup(h, k);
+			value = xstrndup(h + k + 2, n - k - 2);
+			json_object_set_new(j, name, json_string(value));
+			explicit_bzero(value, strlen(value));
+			free(name);
+			free(value);
+		}
+		h += n;
+		h += strspn(h, "\r\n");
+	}
+	return j;
+}
+
+int
+client_content_headers_print(const struct client_opts *o)
+{
+	struct client c;
+	char *h = NULL, *s, when[TIMEFMT_LEN];
+	json_t *j;
+	int rc;
+
+	if ((rc = client_load(&c, o, 0)) != CLIENT_OK ||
+	    (rc = client_content_headers(&c, o->renew, &h)) != CLIENT_OK)
+		goto out;
+	if (c.content_expires <= time(NULL)) {
+		timefmt(when, sizeof when, c.content_expires,
+		    TIMEFMT_SECOND_UTC);
+		client_say(o, "warning: the content access token expired at %s"
+		    " (ehttp-client token --type content gets a new one)",
+		    when);
+	}
+	if (o->json) {
+		j = json_pack("{s:o}", "headers", headers_json(h));
+		if (j != NULL && (s = json_dumps(j, JSON_COMPACT)) != NULL) {
+			fprintf(o->out, "%s\n", s);
+			explicit_bzero(s, strlen(s));
+			free(s);
+		}
+		json_decref(j);
+	} else
+		for (const char *p = h; *p != '\0'; p++)
+			if (*p != '\r')
+				fputc(*p, o->out);
+out:
+	if (h != NULL)
+		explicit_bzero(h, strlen(h));
+	free(h);
 	client_free(&c);
 	return rc;
 }
@@ -782,8 +922,8 @@ client_poll(const struct client_opts *o)
 	if ((rc = client_load(&c, o, 0)) != CLIENT_OK)
 		goto out;
 	/* A token that is missing or ends within a minute: a new one. */
-	if (c.token_expires < time(NULL) + 60 && (rc = token_get(&c)) !=
-	    CLIENT_OK)
+	if (c.token_expires < time(NULL) + 60 && (rc = token_get(&c,
+	    CLIENT_TOKEN_CCM, 1)) != CLIENT_OK)
 		goto out;
 	if (state_read(o, "token", &tok, &len) != 1) {
 		rc = CLIENT_LOCAL;

@@ -11,8 +11,12 @@
  *   key.p8        its RSA 2048 key, encrypted PKCS#8 (0600)
  *   cert.der      its self-signed certificate (SMS Encryption and SMS
  *                 Signing EKUs)
- *   state         smsid=, approval=, mp=, token_expires= lines
+ *   state         smsid=, approval=, mp=, token_expires=,
+ *                 content_expires= lines
  *   token         the last CCM token (0600)
+ *   site-token    the last site token (0600)
+ *   content-token the last content access token (0600): for the
+ *                 distribution points, bound to cert.der
  *   logs/         ClientIDManagerStartup.log, CcmMessaging.log,
  *                 LocationServices.log (CMTrace)
  */
@@ -38,8 +42,9 @@ struct client_opts {
 	const char	*bulk_token;	/* file, or NULL */
 	const char	*state;		/* the state directory */
 	const char	*name;		/* the client's name (host name) */
-	int		 site_token;	/* token: ?Type=SiteToken */
+	int		 token_type;	/* token: CLIENT_TOKEN_* */
 	int		 json;
+	int		 renew;		/* content-headers: a new token if due */
 	int		 timeout_ms;
 	/* load */
 	const char	*identities;	/* keys and certificates; state */
@@ -52,10 +57,20 @@ struct client_opts {
 	FILE		*err;
 };
 
+/* What `token` asks /CCM_STS for. */
+#define CLIENT_TOKEN_CCM	0	/* the CCM token (8 hours) */
+#define CLIENT_TOKEN_SITE	1	/* ?Type=SiteToken (90 days) */
+#define CLIENT_TOKEN_CONTENT	2	/* ?Type=ContentAccessToken (8 h) */
+
 int	 client_register(const struct client_opts *);
 int	 client_token(const struct client_opts *);
 int	 client_poll(const struct client_opts *);
 int	 client_show(const struct client_opts *);
+/* The headers of a distribution point request (client-int.h,
+ * client_content_headers) with the content access token held, printed
+ * ("Name: value" lines, or JSON); a new token first only with o->renew
+ * (when the one held is missing or ends within a minute). */
+int	 client_content_headers_print(const struct client_opts *);
 
 /*
  * Many clients (load.c): each its own key and certificate, kept in the

@@ -21,7 +21,10 @@ usage(FILE *f)
 	fprintf(f,
 "usage: " PROG " register|token|poll|show --mp FQDN[:PORT] --root PEM\n"
 "                    --state DIR [--connect ADDR[:PORT]] [--bulk-token FILE]\n"
-"                    [--name NAME] [--site-token] [--timeout SECONDS] [--json]\n"
+"                    [--name NAME] [--type ccm|site|content]\n"
+"                    [--timeout SECONDS] [--json]\n"
+"       " PROG " content-headers --state DIR [--json]\n"
+"                    [--renew --mp FQDN[:PORT] --root PEM]\n"
 "       " PROG " load --clients N --duration S [--poll-interval S]\n"
 "                    [--until register|token|poll] [--workers N] --mp ...\n"
 "                    --root PEM --state DIR [--identities DIR]\n"
@@ -34,9 +37,15 @@ usage(FILE *f)
 "\n"
 "  register   make the client's key and self-signed certificate (first\n"
 "             time) and register: prints the SMSID and the approval\n"
-"  token      get a CCM token (8 hours; --site-token: the site token)\n"
+"  token      get a CCM token (8 hours); --type site: the site token (90\n"
+"             days); --type content: a content access token for the\n"
+"             distribution points (8 hours, bound to the client's key)\n"
 "  poll       a token-authenticated request (a new token if needed)\n"
 "  show       what the state directory holds (never the key)\n"
+"  content-headers  the headers of a distribution point request, signed\n"
+"             now, with the content access token held (a credential:\n"
+"             printed for curl -H @FILE); --renew: a new token first\n"
+"             when the one held is missing or ends within a minute\n"
 "  load       many clients: each registers, gets a token and polls at its\n"
 "             turn; prints requests, errors and latency (p50, p99, max)\n"
 "\n"
@@ -47,8 +56,11 @@ usage(FILE *f)
 "  --state DIR          the client's identity and logs (created 0700)\n"
 "  --bulk-token FILE    register with a bulk registration token (approved)\n"
 "  --name NAME          the client's name (default: this host's name)\n"
+"  --type TYPE          token: ccm (default), site or content\n"
+"                       (--site-token: --type site)\n"
 "  --timeout SECONDS    connect and each read, 1 to 300 (default 30)\n"
-"  --json               machine-readable output (register, load)\n"
+"  --json               machine-readable output (register, token,\n"
+"                       content-headers, load)\n"
 "\n"
 "load:\n"
 "  --clients N          how many clients, 1 to 1000000; their keys are made\n"
@@ -117,6 +129,8 @@ client_main(struct client_opts *op, int argc, char **argv)
 		{ "bulk-token", required_argument, NULL, 'b' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "site-token", no_argument, NULL, 'S' },
+		{ "type", required_argument, NULL, 'T' },
+		{ "renew", no_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "clients", required_argument, NULL, 'C' },
@@ -168,8 +182,22 @@ client_main(struct client_opts *op, int argc, char **argv)
 		case 'b': o.bulk_token = optarg; break;
 		case 'n': o.name = optarg; break;
 		case 'i': o.identities = optarg; break;
-		case 'S': o.site_token = 1; break;
+		case 'S': o.token_type = CLIENT_TOKEN_SITE; break;
+		case 'T':
+			if (strcmp(optarg, "ccm") == 0)
+				o.token_type = CLIENT_TOKEN_CCM;
+			else if (strcmp(optarg, "site") == 0)
+				o.token_type = CLIENT_TOKEN_SITE;
+			else if (strcmp(optarg, "content") == 0)
+				o.token_type = CLIENT_TOKEN_CONTENT;
+			else {
+				prog_usage(PROG, "--type '%s': must be ccm, "
+				    "site or content", optarg);
+				goto out;
+			}
+			break;
 		case 'j': o.json = 1; break;
+		case 'R': o.renew = 1; break;
 		case 't':
 			if (prog_number_option(PROG, "timeout", optarg, 1, 300,
 			    "a number of seconds from 1 to 300", &t) == -1)
@@ -217,7 +245,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		prog_usage(PROG, "expected one command: register, token, poll,"
-		    " show or load");
+		    " show, content-headers or load");
 		goto out;
 	}
 	cmd = argv[optind];
@@ -225,7 +253,8 @@ client_main(struct client_opts *op, int argc, char **argv)
 		prog_usage(PROG, "--state DIR is required");
 		goto out;
 	}
-	if (strcmp(cmd, "show") != 0 && (mp == NULL || o.root == NULL)) {
+	if ((strcmp(cmd, "show") != 0 && (strcmp(cmd, "content-headers") !=
+	    0 || o.renew)) && (mp == NULL || o.root == NULL)) {
 		prog_usage(PROG, "--mp FQDN and --root PEM are required");
 		goto out;
 	}
@@ -257,9 +286,11 @@ client_main(struct client_opts *op, int argc, char **argv)
 		rc = client_poll(&o);
 	else if (strcmp(cmd, "show") == 0)
 		rc = client_show(&o);
+	else if (strcmp(cmd, "content-headers") == 0)
+		rc = client_content_headers_print(&o);
 	else
 		rc = prog_usage(PROG, "unknown command '%s' (register, token, "
-		    "poll, show or load)", cmd);
+		    "poll, show, content-headers or load)", cmd);
 out:
 	free(mp);
 	free(conn);

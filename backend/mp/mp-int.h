@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "mp.h"
 
 /* Clock difference allowed on a token's nbf and exp, and on a
@@ -21,6 +23,11 @@
 #define MP_AUD			"urn:sccm:service"
 #define MP_ISS_PREFIX		"urn:sccm:oauth2:"
 
+/* The content access token: for the distribution points, 8 hours. */
+#define MP_CONTENT_AUD		"urn:sccm:dp"
+#define MP_CONTENT_TYPE		"ContentAccessToken"
+#define MP_CONTENT_TOKEN_SECONDS (8 * 3600)
+
 struct ca_jwt_key;
 
 struct mp_verifier {
@@ -30,6 +37,9 @@ struct mp_verifier {
 	int64_t			 signer_id;	/* 0: the site has none */
 	struct ca_jwt_key	*key;		/* its public key, to verify */
 	struct ehttp_token_key	*signkey;	/* its private key, to sign */
+	int			 signer_trusted; /* it chains to the site's
+						 * SMS Issuing (each reload) */
+	char			 signer_why[512]; /* if not, why */
 	char			**blocked;	/* SMSIDs, sorted */
 	size_t			 nblocked;
 	char			**seen;		/* SMSIDs since the last reload */
@@ -50,6 +60,27 @@ void	 mp_answer_refuse(struct mp_answer *, const char *reason);
 
 /* A malloc'ed sentence, the caller's. */
 char	*mp_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The token's header and signature by the verifier's signer (x5t and
+ * RS256): 1 with its claims (JSON text, malloc'ed), 0 refused (*reason),
+ * -1 error. */
+int	 mp_token_verified(const struct mp_verifier *, const char *tok,
+	    char **claims, char **reason);
+/* The claims every token of the site carries: a JSON object, aud, iss,
+ * Type, and nbf <= now < exp (each with MP_TOKEN_LEEWAY): 1 with the
+ * object in *out (the caller's), 0 refused (*reason). */
+int	 mp_claims_load(const struct mp_verifier *, const char *claims,
+	    const char *aud, const char *type, time_t now, json_t **out,
+	    char **reason);
+/* "GUID:<uuid>;<yyyy-mm-ddThh:mm:ssZ>;2": 1 with the SMSID and the time,
+ * 0 refused (*reason). */
+int	 mp_client_token_parse(const char *ct, char smsid[64], time_t *when,
+	    char **reason);
+/* The ClientTokenSignature (hex, as sent) of the ClientToken ct by the
+ * key of cert (DER): 1 good, 0 refused (*reason names smsid). */
+int	 mp_client_token_verify(const unsigned char *cert, size_t len,
+	    const char *ct, const char *sig_hex, const char *smsid,
+	    char **reason);
 
 /* Token claims: 1 good (*smsid filled), 0 refused (*reason). */
 int	 mp_claims_check(const struct mp_verifier *, const char *claims,

@@ -1,13 +1,18 @@
 /*
  * mp-token.c: tokens at the management point. /CCM_STS hands an approved,
  * unblocked client that proves who it is (ClientToken signed with its
- * registered key) a CCM token (8 hours) or its site token (90 days); the
+ * registered key) a CCM token (8 hours), its site token (90 days) or a
+ * content access token for the distribution points (8 hours); the
  * token-authenticated endpoints take "Authorization: Bearer <CCM token>"
- * and check it with the verifier's key alone.
+ * and check it with the verifier's key alone (the content access token is
+ * checked in mp-content.c).
  *
  * Claims ehttp signs (JSON): iss urn:sccm:oauth2:<hierarchy id>, aud
- * urn:sccm:service, iat, nbf, exp, Type "CCMToken" or "SiteToken",
- * UniqueId the client's SMSID, SiteCode.
+ * urn:sccm:service (urn:sccm:dp for a content access token), iat, nbf,
+ * exp, Type "CCMToken", "SiteToken" or "ContentAccessToken", UniqueId the
+ * client's SMSID, SiteCode; a content access token also cnf (RFC 7800)
+ * {"x5t#S256": base64url SHA-256 of the client's registered signing
+ * certificate}.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,14 +66,10 @@ utc(json_int_t t)
 	return xstrdup(buf);
 }
 
-/*
- * The claims every token of the site carries: a JSON object, aud, iss,
- * Type, and nbf <= now < exp (each with MP_TOKEN_LEEWAY). 1 with the
- * object in *out (the caller's), 0 refused (*reason).
- */
-static int
-claims_load(const struct mp_verifier *v, const char *claims,
-    const char *type, time_t now, json_t **out, char **reason)
+int
+mp_claims_load(const struct mp_verifier *v, const char *claims,
+    const char *aud, const char *type, time_t now, json_t **out,
+    char **reason)
 {
 	json_error_t je;
 	json_t *c;
@@ -82,7 +83,7 @@ claims_load(const struct mp_verifier *v, const char *claims,
 		*reason = mp_strf("the token's claims are not a JSON object");
 		return 0;
 	}
-	if (!claim_is(c, "aud", MP_AUD, reason) ||
+	if (!claim_is(c, "aud", aud, reason) ||
 	    !claim_is(c, "iss", v->iss, reason) ||
 	    !claim_is(c, "Type", type, reason) ||
 	    !claim_time(c, "nbf", &nbf, reason) ||
@@ -113,7 +114,7 @@ mp_claims_check(const struct mp_verifier *v, const char *claims,
 	json_t *c, *id;
 	int ok = 0;
 
-	if (!claims_load(v, claims, type, now, &c, reason))
+	if (!mp_claims_load(v, claims, MP_AUD, type, now, &c, reason))
 		return 0;
 	id = json_object_get(c, "UniqueId");
 	if (!json_is_string(id) || !mp_smsid_ok(json_string_value(id)))
@@ -138,7 +139,8 @@ mp_bulk_claims(const struct mp_verifier *v, const char *claims, time_t now,
 	char guid[64];
 	int ok = 0;
 
-	if (!claims_load(v, claims, "BulkRegistration", now, &c, reason))
+	if (!mp_claims_load(v, claims, MP_AUD, "BulkRegistration", now, &c,
+	    reason))
 		return 0;
 	u = json_object_get(c, "UniqueId");
 	if (json_is_string(u) && json_string_length(u) < 40) {
@@ -180,13 +182,39 @@ token_signer(const struct mp_verifier *v, struct ca *ca, const char *tok,
 }
 
 int
+mp_token_verified(const struct mp_verifier *v, const char *tok,
+    char **claims, char **reason)
+{
+	char *hdr = NULL;
+	struct ca *ca;
+	size_t len = strlen(tok);
+	int rc;
+
+	*claims = NULL;
+	if (v->key == NULL) {
+		*reason = mp_strf("site %s has no SMS Token Signing "
+		    "certificate (enhanced HTTP is off)", v->site_code);
+		return 0;
+	}
+	ca = ca_new();
+	if (!token_signer(v, ca, tok, len, reason)) {
+		ca_free(ca);
+		return 0;
+	}
+	if ((rc = ca_jwt_verify_key(ca, v->key, tok, len, &hdr, claims)) !=
+	    1)
+		*reason = xstrdup(ca_error(ca));
+	ca_free(ca);
+	free(hdr);
+	return rc;
+}
+
+int
 mp_token_check(struct ehttp *e, struct mp_verifier *v,
     const char *authorization, char smsid[64], char **reason)
 {
 	const char *tok;
-	char *hdr = NULL, *claims = NULL;
-	struct ca *ca;
-	size_t len;
+	char *claims = NULL;
 	int rc;
 
 	(void)e;
@@ -194,20 +222,9 @@ mp_token_check(struct ehttp *e, struct mp_verifier *v,
 	smsid[0] = '\0';
 	if ((tok = mp_bearer(v, authorization, reason)) == NULL)
 		return 0;
-	len = strlen(tok);
-	ca = ca_new();
-	if (!token_signer(v, ca, tok, len, reason)) {
-		ca_free(ca);
-		return 0;
-	}
-	rc = ca_jwt_verify_key(ca, v->key, tok, len, &hdr, &claims);
-	if (rc != 1)
-		*reason = xstrdup(ca_error(ca));
-	ca_free(ca);
-	if (rc == 1)
+	if ((rc = mp_token_verified(v, tok, &claims, reason)) == 1)
 		rc = mp_claims_check(v, claims, "CCMToken", time(NULL), smsid,
 		    reason);
-	free(hdr);
 	free(claims);
 	return rc;
 }
@@ -244,12 +261,8 @@ mp_tokenauth(struct ehttp *e, struct mp_verifier *v,
 
 /* ------------------------------------------------------------- /CCM_STS */
 
-/*
- * "GUID:<uuid>;<yyyy-mm-ddThh:mm:ssZ>;2": the SMSID and the time, 1; else
- * 0 with the reason.
- */
-static int
-client_token_parse(const char *ct, char smsid[64], time_t *when,
+int
+mp_client_token_parse(const char *ct, char smsid[64], time_t *when,
     char **reason)
 {
 	const char *semi, *t;
@@ -281,21 +294,53 @@ client_token_parse(const char *ct, char smsid[64], time_t *when,
 	return 1;
 }
 
-/* The client's proof: its ClientToken signed with its registered key,
- * made within MP_CLIENT_TOKEN_SKEW of now. 1, 0 refused, -1 error. */
-static int
-client_proof(struct ehttp *e, const struct mp_request *r,
-    struct db_client *cl, char **reason)
+int
+mp_client_token_verify(const unsigned char *cert, size_t len, const char *ct,
+    const char *sig_hex, const char *smsid, char **reason)
 {
 	struct wire_bytes sig = { 0 }, u16 = { 0 };
-	unsigned char *der = NULL;
-	char smsid[64], *why = NULL;
+	char *why = NULL;
 	struct ca *ca;
-	time_t when, now = time(NULL);
-	size_t len, n;
+	size_t n;
 	int rc;
 
-	if (!client_token_parse(r->client_token, smsid, &when, reason))
+	if (sig_hex == NULL || wire_unhex(sig_hex, &sig, &why) == -1) {
+		*reason = mp_strf("the ClientTokenSignature is %s",
+		    why != NULL ? why : "missing");
+		free(why);
+		return 0;
+	}
+	/* The ClientToken is ASCII (parsed before): UTF-16LE is each byte
+	 * followed by a zero. */
+	n = strlen(ct);
+	u16.data = xcalloc(n ? 2 * n : 1, 1);
+	u16.len = 2 * n;
+	for (size_t i = 0; i < n; i++)
+		u16.data[2 * i] = (unsigned char)ct[i];
+	ca = ca_new();
+	if ((rc = ca_capi_verify(ca, cert, len, u16.data, u16.len, sig.data,
+	    sig.len)) != 1)
+		*reason = mp_strf("the ClientTokenSignature of %s: %s", smsid,
+		    ca_error(ca));
+	ca_free(ca);
+	wire_bytes_free(&sig);
+	wire_bytes_free(&u16);
+	return rc == 1;		/* -1: a certificate it cannot use */
+}
+
+/* The client's proof: its ClientToken signed with its registered key,
+ * made within MP_CLIENT_TOKEN_SKEW of now. 1 with that key's certificate
+ * (*der, malloc'ed), 0 refused, -1 error. */
+static int
+client_proof(struct ehttp *e, const struct mp_request *r,
+    struct db_client *cl, unsigned char **der, size_t *len, char **reason)
+{
+	char smsid[64];
+	time_t when, now = time(NULL);
+	int rc;
+
+	*der = NULL;
+	if (!mp_client_token_parse(r->client_token, smsid, &when, reason))
 		return 0;
 	if (when < now - MP_CLIENT_TOKEN_SKEW ||
 	    when > now + MP_CLIENT_TOKEN_SKEW) {
@@ -304,127 +349,159 @@ client_proof(struct ehttp *e, const struct mp_request *r,
 		    MP_CLIENT_TOKEN_SKEW / 60);
 		return 0;
 	}
-	if (r->client_token_sig == NULL ||
-	    wire_unhex(r->client_token_sig, &sig, &why) == -1) {
-		*reason = mp_strf("the ClientTokenSignature is %s",
-		    why != NULL ? why : "missing");
-		free(why);
+	if (r->client_token_sig == NULL) {
+		*reason = mp_strf("the ClientTokenSignature is missing");
 		return 0;
 	}
 	if ((rc = ehttp_client_by_smsid(e, smsid, cl)) != 1) {
 		if (rc == 0)
 			*reason = mp_strf("%s is not a registered client",
 			    smsid);
-		wire_bytes_free(&sig);
 		return rc;
 	}
-	if (ehttp_client_sign_cert(e, cl->id, &der, &len) == -1) {
-		wire_bytes_free(&sig);
+	if (ehttp_client_sign_cert(e, cl->id, der, len) == -1)
 		return -1;
-	}
-	/* The ClientToken is ASCII (parsed above): UTF-16LE is each byte
-	 * followed by a zero. */
-	n = strlen(r->client_token);
-	u16.data = xcalloc(n ? 2 * n : 1, 1);
-	u16.len = 2 * n;
-	for (size_t i = 0; i < n; i++)
-		u16.data[2 * i] = (unsigned char)r->client_token[i];
-	ca = ca_new();
-	if ((rc = ca_capi_verify(ca, der, len, u16.data, u16.len, sig.data,
-	    sig.len)) != 1)
-		*reason = mp_strf("the ClientTokenSignature of %s: %s", smsid,
-		    ca_error(ca));
-	if (rc == -1)
-		rc = 0;		/* a stored certificate it cannot use */
-	ca_free(ca);
-	free(der);
-	wire_bytes_free(&sig);
-	wire_bytes_free(&u16);
-	return rc;
+	if (mp_client_token_verify(*der, *len, r->client_token,
+	    r->client_token_sig, smsid, reason) == 1)
+		return 1;
+	free(*der);
+	*der = NULL;
+	return 0;
 }
 
-/* The claims of a token for cl, as JSON text. */
+/* What /CCM_STS hands out: the default, and each ?Type=. */
+static const struct sts_kind {
+	const char	*query;		/* NULL: the default */
+	const char	*type;		/* the Type claim */
+	const char	*aud;
+	long		 lifetime;	/* seconds */
+	int		 bound;		/* cnf: the client's certificate */
+	const char	*what;		/* in the log */
+} sts_kinds[] = {
+	{ NULL, "CCMToken", MP_AUD, MP_CCM_TOKEN_SECONDS, 0, "CCM token" },
+	{ "Type=SiteToken", "SiteToken", MP_AUD, MP_SITE_TOKEN_SECONDS, 0,
+	  "site token" },
+	{ "Type=" MP_CONTENT_TYPE, MP_CONTENT_TYPE, MP_CONTENT_AUD,
+	  MP_CONTENT_TOKEN_SECONDS, 1, "content access token" },
+};
+
+static const struct sts_kind *
+sts_kind(const char *target)
+{
+	const char *q = strchr(target, '?');
+
+	for (size_t i = 1; q != NULL && i < sizeof sts_kinds /
+	    sizeof *sts_kinds; i++)
+		if (strcasecmp(q + 1, sts_kinds[i].query) == 0)
+			return &sts_kinds[i];
+	return &sts_kinds[0];
+}
+
+/*
+ * The claims of a token of kind k for cl, as JSON text; a bound one's cnf
+ * holds the x5t#S256 of the client's signing certificate (der). NULL on
+ * failure (said in e).
+ */
 static char *
-token_claims(const struct mp_verifier *v, const struct db_client *cl,
-    const char *type, time_t now, long lifetime)
+token_claims(struct ehttp *e, const struct mp_verifier *v,
+    const struct db_client *cl, const struct sts_kind *k,
+    const unsigned char *der, size_t len, time_t now)
 {
 	json_t *c;
-	char *s;
+	char *s, *x5t = NULL;
+	struct ca *ca;
 
+	if (k->bound) {
+		ca = ca_new();
+		if (ca_x5t_s256(ca, der, len, &x5t) == -1)
+			ehttp_fail(e, "client %s: its certificate: %s",
+			    cl->smsid, ca_error(ca));
+		ca_free(ca);
+		if (x5t == NULL)
+			return NULL;
+	}
 	c = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s}",
-	    "iss", v->iss, "aud", MP_AUD, "iat", (json_int_t)now,
-	    "nbf", (json_int_t)now, "exp", (json_int_t)(now + lifetime),
-	    "Type", type, "UniqueId", cl->smsid, "SiteCode", v->site_code);
+	    "iss", v->iss, "aud", k->aud, "iat", (json_int_t)now,
+	    "nbf", (json_int_t)now, "exp", (json_int_t)(now + k->lifetime),
+	    "Type", k->type, "UniqueId", cl->smsid, "SiteCode", v->site_code);
+	if (c != NULL && x5t != NULL && json_object_set_new(c, "cnf",
+	    json_pack("{s:s}", "x5t#S256", x5t)) == -1) {
+		json_decref(c);
+		c = NULL;
+	}
 	s = c != NULL ? json_dumps(c, JSON_COMPACT) : NULL;
 	json_decref(c);
+	free(x5t);
+	if (s == NULL)
+		ehttp_fail(e, "cannot write the claims of a %s", k->what);
 	return s;
 }
 
 /*
- * GET /CCM_STS: a CCM token (8 hours) or, with ?Type=SiteToken, the
- * client's site token (90 days), for a registered client that proves
- * who it is, approved and not blocked. 403 for a client that may not have
- * one (pending, blocked), 401 for one that cannot prove who it is.
+ * GET /CCM_STS: a CCM token (8 hours), with ?Type=SiteToken the client's
+ * site token (90 days), with ?Type=ContentAccessToken a content access
+ * token (8 hours, bound to the client's certificate), for a registered
+ * client that proves who it is, approved and not blocked. 403 for a
+ * client that may not have one (pending, blocked), 401 for one that
+ * cannot prove who it is.
  */
 int
 mp_sts(struct ehttp *e, struct mp_verifier *v, const struct mp_request *r,
     struct mp_answer *a)
 {
+	const struct sts_kind *k = sts_kind(r->target);
 	struct db_client cl;
-	const char *type = "CCMToken", *q;
+	unsigned char *der = NULL;
 	char *reason = NULL, *claims = NULL, *tok = NULL, *body = NULL;
-	long life = MP_CCM_TOKEN_SECONDS;
 	time_t now = time(NULL);
+	size_t len = 0;
 	json_t *j;
 	int rc;
 
-	if ((q = strchr(r->target, '?')) != NULL &&
-	    strcasecmp(q + 1, "Type=SiteToken") == 0) {
-		type = "SiteToken";
-		life = MP_SITE_TOKEN_SECONDS;
-	}
-	if ((rc = client_proof(e, r, &cl, &reason)) != 1) {
+	if ((rc = client_proof(e, r, &cl, &der, &len, &reason)) != 1) {
 		if (rc == 0) {
 			mp_answer_refuse(a, reason);
 			free(reason);
 		}
 		return rc == 0 ? 0 : -1;
 	}
+	rc = -1;
 	if (cl.blocked || !cl.approved) {
-		mp_answer_text(a, 403, CMLOG_TYPE_WARNING, "No token for %s: "
-		    "the client is %s", cl.smsid, cl.blocked ? "blocked" :
-		    "not approved (approval pending)");
-		return 0;
+		rc = mp_answer_text(a, 403, CMLOG_TYPE_WARNING, "No %s for %s:"
+		    " the client is %s", k->what, cl.smsid, cl.blocked ?
+		    "blocked" : "not approved (approval pending)");
+		goto out;
 	}
 	if (v->key == NULL) {
-		mp_answer_text(a, 503, CMLOG_TYPE_ERROR, "No token for %s: "
+		rc = mp_answer_text(a, 503, CMLOG_TYPE_ERROR, "No %s for %s: "
 		    "site %s has no SMS Token Signing certificate (enhanced "
-		    "HTTP is off)", cl.smsid, v->site_code);
-		return 0;
+		    "HTTP is off)", k->what, cl.smsid, v->site_code);
+		goto out;
 	}
-	if ((claims = token_claims(v, &cl, type, now, life)) == NULL ||
+	if ((claims = token_claims(e, v, &cl, k, der, len, now)) == NULL ||
 	    (v->signkey != NULL ? ehttp_token_key_sign(e, v->signkey, claims,
-	    &tok) : ehttp_token_sign(e, v->site_id, claims, &tok)) == -1) {
-		free(claims);
-		return -1;
-	}
+	    &tok) : ehttp_token_sign(e, v->site_id, claims, &tok)) == -1)
+		goto out;
 	j = json_pack("{s:s, s:s, s:I}", "token", tok, "token_type", "Bearer",
-	    "expires_in", (json_int_t)life);
+	    "expires_in", (json_int_t)k->lifetime);
 	body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (body == NULL) {
-		free(claims);
-		free(tok);
-		return ehttp_fail(e, "cannot write the token reply");
+		ehttp_fail(e, "cannot write the token reply");
+		goto out;
 	}
 	mp_verifier_seen(v, cl.smsid);
 	mp_answer_set(a, 200, "application/json", body, strlen(body));
 	a->log_type = CMLOG_TYPE_INFO;
-	a->log = mp_strf("Issued a %s to %s, valid %ld hours",
-	    strcmp(type, "CCMToken") == 0 ? "CCM token" : "site token",
-	    cl.smsid, life / 3600);
+	a->log = mp_strf("Issued a %s to %s, valid %ld hours", k->what,
+	    cl.smsid, k->lifetime / 3600);
+	rc = 0;
+out:
+	free(der);
 	free(claims);
+	if (tok != NULL)
+		explicit_bzero(tok, strlen(tok));
 	free(tok);
 	free(body);
-	return 0;
+	return rc;
 }

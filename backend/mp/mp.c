@@ -4,7 +4,9 @@
  * Token Signing key, the hierarchy's issuer, the blocked clients) in
  * memory, so that a token-authenticated request costs one RSA verify and
  * no database round trip; the agent reloads it on every poll, which is
- * how a renewed signer or a newly blocked client takes effect.
+ * how a renewed signer or a newly blocked client takes effect. At each
+ * reload it also decides whether the signer chains to the site's SMS
+ * Issuing, which the content access token's check requires.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -187,7 +189,41 @@ blocked_free(struct mp_verifier *v)
 	v->nblocked = 0;
 }
 
-/* The signer's key, parsed again only when the certificate changed. */
+/*
+ * Does the signer chain to the site's SMS Issuing (the content access
+ * token's rule)? Decided at each reload, not per token: its chain verifies
+ * against the site's trust anchors (ehttp_cert_verify: not blocked, its
+ * issuer not blocked, valid now) and the root of its path is an SMS
+ * Issuing of the site. 0 (v->signer_trusted and signer_why set), or -1.
+ */
+static int
+verifier_trust(struct ehttp *e, struct mp_verifier *v, const struct db_cert *c)
+{
+	struct db_cert *path = NULL;
+	size_t np = 0;
+	int rc;
+
+	if ((rc = ehttp_cert_verify(e, c, v->signer_why,
+	    sizeof v->signer_why)) == -1)
+		return -1;
+	if (rc == 1) {
+		if (ehttp_cert_path(e, c, &path, &np) == -1)
+			return -1;
+		if (np < 2 || strcmp(path[np - 1].type, "root") != 0 ||
+		    path[np - 1].site_id != v->site_id) {
+			snprintf(v->signer_why, sizeof v->signer_why, "it is "
+			    "not issued by an SMS Issuing of site %s",
+			    v->site_code);
+			rc = 0;
+		}
+		free(path);
+	}
+	v->signer_trusted = rc;
+	return 0;
+}
+
+/* The signer's key, parsed again only when the certificate changed; its
+ * trust decided again each time. */
 static int
 verifier_signer(struct ehttp *e, struct mp_verifier *v)
 {
@@ -207,7 +243,13 @@ verifier_signer(struct ehttp *e, struct mp_verifier *v)
 		v->key = NULL;
 		v->signkey = NULL;
 		v->signer_id = 0;
+		v->signer_trusted = 0;
+		v->signer_why[0] = '\0';
 		return 0;
+	}
+	if (verifier_trust(e, v, &c) == -1) {
+		free(der);
+		return -1;
 	}
 	if (c.id == v->signer_id && v->key != NULL) {
 		free(der);

@@ -24,6 +24,16 @@
  *   urn:sccm:service, iat, nbf, exp, Type (CCMToken, SiteToken;
  *   BulkRegistration for bulk tokens), UniqueId (the SMSID; a bulk
  *   token's id), SiteCode.
+ * - GET /CCM_STS?Type=ContentAccessToken: a content access token for the
+ *   distribution points (8 hours), aud urn:sccm:dp, Type
+ *   ContentAccessToken, and cnf {"x5t#S256": base64url SHA-256 of the
+ *   DER of the client's registered signing certificate} (RFC 7800, RFC
+ *   8705): only the holder of that certificate's key can use it.
+ * - A content request (a distribution point's CCMTOKENAUTH_* folders)
+ *   carries "Authorization: Bearer <content access token>", the
+ *   ClientToken and ClientTokenSignature above (signed at the time of the
+ *   request) and "ClientTokenCertificate: <hex of the DER of the client's
+ *   signing certificate>"; mp_content_check() decides.
  * - Token-authenticated endpoints take "Authorization: Bearer <CCM token>";
  *   a refusal is 401 with WWW-Authenticate and the reason in CCM_STS.log.
  *   A token is checked with the verifier alone (the signer's key, issuer
@@ -35,6 +45,7 @@
 #define MP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "ehttp.h"
 
@@ -59,6 +70,7 @@ struct mp_request {
 	const char		*authorization;
 	const char		*client_token;
 	const char		*client_token_sig;
+	const char		*client_cert;	/* ClientTokenCertificate */
 	const unsigned char	*body;
 	size_t			 len;
 	const char		*peer;		/* "127.0.0.1:5555" */
@@ -106,5 +118,21 @@ void	 mp_reg_free(struct mp_reg *);
  * malloc'ed), -1 error. */
 int	 mp_token_check(struct ehttp *, struct mp_verifier *,
 	    const char *authorization, char smsid[64], char **reason);
+
+/*
+ * A distribution point's content request (its CCMTOKENAUTH_* folders):
+ * r's authorization, client_token, client_token_sig and client_cert
+ * checked at now with the verifier alone, no database read (the token
+ * signed by the site's SMS Token Signing certificate, which chains to its
+ * SMS Issuing; aud urn:sccm:dp, Type ContentAccessToken, nbf and exp with
+ * 60 s of leeway; the ClientToken of the token's UniqueId made within 15
+ * minutes of now; the certificate the token's cnf binds; the
+ * ClientTokenSignature by its key). 1 allowed, 0 refused with *reason
+ * (malloc'ed, for the log: it never quotes the token), -1 error
+ * (ehttp_error()). A blocked client is not refused: it keeps its token
+ * until it expires, and gets no new one.
+ */
+int	 mp_content_check(struct ehttp *, struct mp_verifier *,
+	    const struct mp_request *, time_t now, char **reason);
 
 #endif
