@@ -1975,7 +1975,7 @@ START_TEST(test_http_bodies)
 	free(out);
 	out = raw_http("DELETE /CCM_STS HTTP/1.1\r\nHost: x\r\n\r\n", "", 0);
 	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 501 Not Implemented "
-	    "Allow: GET, HEAD, POST, CCM_POST");
+	    "Allow: GET, HEAD, POST, CCM_POST, PROPFIND");
 	free(out);
 	/* A body that comes in two pieces is read whole. */
 	out = raw_http("CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"

@@ -78,6 +78,7 @@ struct mpd_config {
 	int		 header_s;	/* request headers deadline */
 	int		 max_conns;	/* open connections at most */
 	int		 workers;	/* connection threads; 0: one a CPU */
+	const char	*content;	/* the content root; NULL: dp.h's rule */
 };
 
 struct mpd;
