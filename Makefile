@@ -396,10 +396,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Ibackend/ctl -Ibackend/wire $(INC_BACKEND) $(OSSL_DEFS) \
+	-Ibackend/ctl -Ibackend/wire -Ibackend/dp $(INC_BACKEND) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) \
-	$(CTL_SRC) $(WIRE_SRC))
+	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build

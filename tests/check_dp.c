@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,11 @@
 #include "dp.h"
 #include "testutil.h"
 #include "xmalloc.h"
+
+/* The fuzz target's own checks, run on its seeds and regressions. */
+#define LLVMFuzzerTestOneInput	fuzz_dp_one
+#include "fuzz/fuzz-dp.c"
+#undef LLVMFuzzerTestOneInput
 
 #define DP1		"dp1.p01.contoso.com"	/* no anonymous access */
 #define DP2		"dp2.p01.contoso.com"	/* anonymous allowed */
@@ -334,6 +340,42 @@ START_TEST(test_root_and_cache)
 	ck_assert_int_eq(dp_lib_manifest(l, PKG, &m, &cause, &first), 0);
 	ck_assert_uint_eq(dp_lib_cached(l), 0);
 	dp_lib_free(l);
+}
+END_TEST
+
+/* tests/fuzz/corpus-dp/ and tests/fuzz/regress/dp-* through fuzz-dp's
+ * checks (make fuzz runs them for long). */
+START_TEST(test_fuzz_seeds)
+{
+	static const char *const dirs[][2] = { { "corpus-dp", "" },
+	    { "regress", "dp-" } };
+	int seen = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[4200];
+		struct dirent *d;
+		DIR *dp;
+
+		snprintf(path, sizeof path, "%s/tests/fuzz/%s", EHTTP_SRCDIR,
+		    dirs[i][0]);
+		ck_assert_ptr_nonnull(dp = opendir(path));
+		while ((d = readdir(dp)) != NULL) {
+			char *data;
+			size_t len;
+
+			if (d->d_name[0] == '.' || strncmp(d->d_name,
+			    dirs[i][1], strlen(dirs[i][1])) != 0)
+				continue;
+			snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s",
+			    EHTTP_SRCDIR, dirs[i][0], d->d_name);
+			ck_assert_ptr_nonnull(data = tu_read_file(path, &len));
+			fuzz_dp_one((const uint8_t *)data, len);
+			free(data);
+			seen++;
+		}
+		closedir(dp);
+	}
+	ck_assert_int_ge(seen, 7);
 }
 END_TEST
 
@@ -1004,18 +1046,22 @@ START_TEST(test_swap_during_download)
 	    " '%s/big.bin' && head -c 33554432 /dev/urandom > '%s/big.bin'",
 	    old, neu, old, neu));
 	free(lib_add(DP2, PKG, 1, old, NULL));
+	/* Version 2 made beforehand in a library of its own: the update is
+	 * then a hard link and a manifest, done at once mid-download. */
+	free(tu_sh_ok("%s '%s/tests/dplib.py' add '%s/stage' %s 2 v2 '%s'",
+	    tu_python(), EHTTP_SRCDIR, dir, PKG, neu));
 	agent_start(DP2, NULL, NULL);
 	sha_old = sh1("sha256sum '%s/big.bin' | cut -c1-64", old);
 	for (int tls = 0; tls < 2; tls++) {
 		char cmd[8192];
 
 		if (tls)
-			snprintf(cmd, sizeof cmd, "exec curl -sS --limit-rate 12M"
+			snprintf(cmd, sizeof cmd, "exec curl -sS --limit-rate 6M"
 			    " --max-time 60 -o '%s/got%d' --cacert '%s' --resolve"
 			    " %s:%d:127.0.0.1 'https://%s:%d%s'", dir, tls, root,
 			    DP2, https_port, DP2, https_port, T("big.bin"));
 		else
-			snprintf(cmd, sizeof cmd, "exec curl -sS --limit-rate 12M"
+			snprintf(cmd, sizeof cmd, "exec curl -sS --limit-rate 6M"
 			    " --max-time 60 -o '%s/got%d' 'http://127.0.0.1:%d%s'",
 			    dir, tls, http_port, T("big.bin"));
 		if ((c[tls] = fork()) == 0) {
@@ -1033,8 +1079,11 @@ START_TEST(test_swap_during_download)
 			break;
 		tu_msleep(20);
 	}
-	free(lib_add(DP2, PKG, 2, neu, NULL));
-	free(tu_sh_ok("%s '%s/tests/dplib.py' gc '%s'", tu_python(),
+	free(tu_sh_ok("cd '%s/stage' && for f in FileLib/*/*; do mkdir -p"
+	    " \"%s/$(dirname \"$f\")\" && ln \"$f\" \"%s/$f\"; done &&"
+	    " %s '%s/tests/dplib.py' manifest '%s' %s PkgLib/%s.json &&"
+	    " %s '%s/tests/dplib.py' gc '%s'", dir, lib_of(DP2), lib_of(DP2),
+	    tu_python(), EHTTP_SRCDIR, lib_of(DP2), PKG, PKG, tu_python(),
 	    EHTTP_SRCDIR, lib_of(DP2)));
 	/* The old bytes are gone from the library while they are sent. */
 	ck_assert_int_eq(tu_sh(NULL, NULL, "test ! -e '%s/FileLib/%.4s/%s'",
@@ -1225,6 +1274,7 @@ dp_suite(void)
 		TU_TEST(test_target_parse),
 		TU_TEST(test_ranges_and_dates),
 		TU_TEST(test_root_and_cache),
+		TU_TEST(test_fuzz_seeds),
 		{ NULL }
 	};
 	const struct tu_test ctl[] = {

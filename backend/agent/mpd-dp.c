@@ -91,9 +91,9 @@ mpd_dp_text(struct mpd_reply *r, int code, const char *reason,
  *
  * The token check (mp_content_check() of backend/mp/: the token's
  * signature by the site's SMS Token Signing, its lifetime and audience,
- * the client's proof of possession) plugs in here, in place of
- * mpd_dp_token_check below: same arguments, same answer. Until it is
- * there every request is refused.
+ * the client's proof of possession) plugs in here: it replaces
+ * mpd_dp_token_check, which takes the same arguments and answers the
+ * same way. Until then every request is refused.
  */
 static int
 mpd_dp_token_check(struct ehttp *e, struct mp_verifier *v,

@@ -291,15 +291,17 @@ mpd_conn_stream(struct mpd_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	struct evbuffer_iovec v;
-	ssize_t n;
+	ssize_t n = -1;
 
 	while (c->file_left > 0 && evbuffer_get_length(out) <
 	    2 * MPD_STREAM_CHUNK) {
 		size_t want = c->file_left < MPD_STREAM_CHUNK ?
 		    (size_t)c->file_left : MPD_STREAM_CHUNK;
 
-		if (evbuffer_reserve_space(out, want, &v, 1) < 1)
+		if (evbuffer_reserve_space(out, want, &v, 1) < 1) {
+			errno = ENOMEM;
 			goto fail;
+		}
 		do
 			n = pread(c->file_fd, v.iov_base, want,
 			    (off_t)c->file_off);
