@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "dp.h"
+#include "safetext.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -125,8 +126,13 @@ dp_file_read(json_t *o, size_t i, struct dp_file *f, char **cause)
 		return -1;
 	}
 	if ((fault = dp_path_fault(json_string_value(path))) != NULL) {
-		xasprintf(cause, "files[%zu].path '%.200s': %s", i,
-		    json_string_value(path), fault);
+		/* A reason is one line: a path with a control character is
+		 * not quoted. */
+		if (strcmp(fault, "a control character") == 0)
+			xasprintf(cause, "files[%zu].path: %s", i, fault);
+		else
+			xasprintf(cause, "files[%zu].path '%.200s': %s", i,
+			    json_string_value(path), fault);
 		return -1;
 	}
 	if (!json_is_integer(size) || json_integer_value(size) < 0) {
@@ -192,8 +198,12 @@ dp_manifest_parse(const char *json, size_t len, const char *pkgid,
 	m->refs = 1;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
+		char text[256];
+
+		/* jansson quotes the input near the error: escaped. */
+		safetext_copy(text, sizeof text, je.text, (size_t)-1);
 		xasprintf(cause, "not JSON: line %d column %d: %s", je.line,
-		    je.column, je.text);
+		    je.column, text);
 		goto fail;
 	}
 	if (!json_is_object(root)) {
@@ -205,9 +215,13 @@ dp_manifest_parse(const char *json, size_t len, const char *pkgid,
 	name = json_object_get(root, "name");
 	files = json_object_get(root, "files");
 	if (!json_is_string(pkg) || strcmp(json_string_value(pkg), pkgid) != 0) {
-		xasprintf(cause, "package: %s%.40s%s, not %s (the manifest's"
-		    " file name)", json_is_string(pkg) ? "'" : "", json_is_string(
-		    pkg) ? json_string_value(pkg) : "missing or not a string",
+		char shown[64] = "missing or not a string";
+
+		if (json_is_string(pkg))
+			safetext_copy(shown, sizeof shown, json_string_value(pkg),
+			    (size_t)-1);
+		xasprintf(cause, "package: %s%s%s, not %s (the manifest's file"
+		    " name)", json_is_string(pkg) ? "'" : "", shown,
 		    json_is_string(pkg) ? "'" : "", pkgid);
 		goto fail;
 	}

@@ -7,8 +7,9 @@
  *
  * Checked beyond "no crash": a refusal always has a one-line reason; an
  * accepted manifest keeps its promises (files strictly sorted, every path
- * found again as a file, no "." or ".." segment, every hash 64 lower-case
- * hex digits) and its WebDAV listing is one XML document; an accepted
+ * found again as a file, no "." or ".." segment or control character,
+ * every hash 64 lower-case hex digits) and its WebDAV listing is one XML
+ * document; an accepted
  * target's path has no "." or ".." segment, no backslash and no control
  * character; a range lies inside the file.
  */
@@ -24,8 +25,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* No "." or ".." segment, no control character; no backslash in a
+ * target (a manifest may name a file with one). */
 static void
-dp_fuzz_path_ok(const char *p)
+dp_fuzz_path_ok(const char *p, int target)
 {
 	const char *seg = p;
 
@@ -39,7 +42,8 @@ dp_fuzz_path_ok(const char *p)
 				break;
 			seg = c + 1;
 		}
-		CHECK(*c != '\\' && (unsigned char)*c >= 0x20 && *c != 0x7f);
+		CHECK((!target || *c != '\\') && (unsigned char)*c >= 0x20 &&
+		    *c != 0x7f);
 	}
 }
 
@@ -67,7 +71,7 @@ dp_fuzz_manifest(const uint8_t *p, size_t n)
 		CHECK(strlen(m->files[i].sha256) == 64 &&
 		    strspn(m->files[i].sha256, "0123456789abcdef") == 64);
 		CHECK(strlen(m->files[i].path) <= DP_PATH_MAX);
-		dp_fuzz_path_ok(m->files[i].path);
+		dp_fuzz_path_ok(m->files[i].path, 0);
 	}
 	xml = dp_dav_multistatus(m, &t, DP_KIND_FOLDER, 1, &len);
 	CHECK(len == strlen(xml) && strncmp(xml, "<?xml", 5) == 0 &&
@@ -90,7 +94,7 @@ dp_fuzz_text(const char *s)
 	snprintf(target, len + 32, "/SMS_DP_SMSPKG$/%s", s);
 	switch (dp_target_parse(target, &t, &why)) {
 	case 1:
-		dp_fuzz_path_ok(t.path);
+		dp_fuzz_path_ok(t.path, 1);
 		CHECK(strlen(t.path) <= DP_PATH_MAX);
 		CHECK(t.pkg[0] == '\0' || dp_pkgid_valid(t.pkg));
 		break;
