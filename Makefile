@@ -52,7 +52,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/tls/, libevent outside backend/agent/ and backend/tls/, jansson
-# (JSON) outside backend/ctl/, backend/wire/, backend/mp/ and
+# (JSON) outside backend/ctl/, backend/wire/, backend/mp/, backend/dp/ and
 # backend/client/, or zlib and expat outside
 # backend/wire/ stops the build.
 #
@@ -71,6 +71,9 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   backend/mp/    the management point's decisions for clients (jansson;
 #                  wire and ca for the bytes and signatures, the library for
 #                  the database); ehttp-mpd calls it
+#   backend/dp/    the distribution point's content: a DP library's
+#                  manifests (jansson) and files, URLs, WebDAV listings,
+#                  ranges; db/util only (no database: a library is files)
 #   tui/           ehttp-console (ncursesw)
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
@@ -89,7 +92,7 @@ CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Iba
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
 CFLAGS_AGENT    = $(call fence,sqlite openssl curses json check wire) -Ibackend/agent -Ibackend/mp \
-	-Ibackend/tls -Ibackend \
+	-Ibackend/tls -Ibackend/dp -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
 CFLAGS_SITED    = $(call fence,sqlite openssl event curses json check wire) -Ibackend/sited \
@@ -106,8 +109,10 @@ CFLAGS_CLIENT   = $(call fence,sqlite openssl event curses check wire) -Ibackend
 	$(call pc_cflags,$(PKGS_JSON))
 CFLAGS_MP       = $(call fence,sqlite openssl event curses check wire) -Ibackend/mp -Ibackend \
 	-Ibackend/ca -Ibackend/wire $(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
+CFLAGS_DP       = $(call fence,sqlite openssl event curses check wire) -Ibackend/dp $(INC_UTIL) \
+	$(call pc_cflags,$(PKGS_JSON))
 CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/mp \
-	-Ibackend/tls -Ibackend/client $(INC_BACKEND) \
+	-Ibackend/tls -Ibackend/client -Ibackend/dp $(INC_BACKEND) \
 	-I$(B)/tests $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 
@@ -116,6 +121,7 @@ DB_SRC      := $(sort $(wildcard db/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
 MP_SRC      := $(sort $(wildcard backend/mp/*.c))
+DP_SRC      := $(sort $(wildcard backend/dp/*.c))
 TLS_SRC     := $(sort $(wildcard backend/tls/*.c))
 CLIENT_SRC  := $(sort $(filter-out %/main-client.c,$(wildcard backend/client/*.c)))
 BACKEND_SRC := $(sort $(wildcard backend/*.c))
@@ -131,6 +137,7 @@ DB_OBJ      := $(call obj,$(DB_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
 MP_OBJ      := $(call obj,$(MP_SRC))
+DP_OBJ      := $(call obj,$(DP_SRC))
 TLS_OBJ     := $(call obj,$(TLS_SRC))
 CLIENT_OBJ  := $(call obj,$(CLIENT_SRC))
 CTL_OBJ     := $(call obj,$(CTL_SRC))
@@ -143,6 +150,7 @@ LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
 LIBWIRE    := $(B)/libehttpwire.a
 LIBMP      := $(B)/libehttpmp.a
+LIBDP      := $(B)/libehttpdp.a
 LIBTLS     := $(B)/libehttptls.a
 LIBCLIENT  := $(B)/libehttpclient.a
 LIBCTL     := $(B)/libehttpctl.a
@@ -162,14 +170,14 @@ PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
 	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
-LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
+LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
 LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
 LIBS_CLIENT  = $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
 LIBS_WIRE    = $(LIBWIRE) $(LIBUTIL) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
 LIBS_WIRE_BASE = $(LIBWIRE) $(LIBS_BASE) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
-LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
+LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
 	$(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON) $(PKGS_WIRE))
 
@@ -193,7 +201,7 @@ V ?= 0
 COMPILE = @mkdir -p $(@D); $(if $(filter 1,$(V)),,echo "  CC $<";) \
 	$(if $(filter 1,$(V)),set -x;) \
 	$(CC) $(PROJ_CFLAGS) $(1) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-ROOM_FLAGS := db/util:UTIL db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP \
+ROOM_FLAGS := db/util:UTIL db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP \
 	backend/tls:TLS backend/client:CLIENT backend/ctl:CTL backend/agent:AGENT \
 	backend/sited:SITED backend:BACKEND tui:TUI
 define room_compile
@@ -215,19 +223,21 @@ $(LIBDB): $(DB_OBJ)
 $(LIBBACKEND): $(BACKEND_OBJ)
 $(LIBWIRE): $(WIRE_OBJ)
 $(LIBMP): $(MP_OBJ)
+$(LIBDP): $(DP_OBJ)
 $(LIBTLS): $(TLS_OBJ)
 $(LIBCLIENT): $(CLIENT_OBJ)
 $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
-$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBTLS) $(LIBCLIENT) $(LIBCTL) \
-		$(LIBAGENT) $(LIBTUI):
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBCLIENT) \
+		$(LIBCTL) $(LIBAGENT) $(LIBTUI):
 	@rm -f $@ && $(AR) rcs $@ $^
 BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
 
 $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
-$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBMP) $(LIBTLS) $(LIBWIRE) $(BASE_LIBS)
+$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) \
+		$(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_AGENT)
 $(SITED): $(B)/backend/sited/main-sited.o $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BASE)
@@ -235,7 +245,8 @@ $(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
 $(CLIENTP): $(B)/backend/client/main-client.o $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CLIENT)
-$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(LIBTLS) \
+		$(LIBWIRE) \
 		$(BASE_LIBS) | $(PROGS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(call pc_libs,$(PKGS_TEST))
 
@@ -274,7 +285,10 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	TLS:ehttp.h:no TLS:db.h:no TLS:jansson.h:no TLS:zlib.h:no \
 	CLIENT:client.h:yes CLIENT:tls.h:yes CLIENT:wire.h:yes CLIENT:ca.h:yes CLIENT:jansson.h:yes \
 	CLIENT:openssl/ssl.h:no CLIENT:sqlite3.h:no CLIENT:db.h:no CLIENT:mp.h:no CLIENT:mpd.h:no \
-	CLIENT:event2/event.h:no CLIENT:zlib.h:no CLIENT:curses.h:no
+	CLIENT:event2/event.h:no CLIENT:zlib.h:no CLIENT:curses.h:no \
+	DP:dp.h:yes DP:xmalloc.h:yes DP:jansson.h:yes DP:sqlite3.h:no DP:openssl/evp.h:no \
+	DP:event2/event.h:no DP:curses.h:no DP:zlib.h:no DP:expat.h:no DP:db.h:no \
+	DP:db-types.h:no DP:ehttp.h:no DP:mp.h:no AGENT:dp.h:yes MP:dp.h:no CTL:dp.h:no
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
@@ -285,7 +299,7 @@ check-rooms: $(FENCE)/.ok
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
 		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; \
 		MP) fl='$(CFLAGS_MP)';; TLS) fl='$(CFLAGS_TLS)';; \
-		CLIENT) fl='$(CFLAGS_CLIENT)';; esac; \
+		CLIENT) fl='$(CFLAGS_CLIENT)';; DP) fl='$(CFLAGS_DP)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
 		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
 		if [ $$? = 0 ]; then got=yes why=; \
@@ -365,10 +379,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Ibackend/ctl -Ibackend/wire $(INC_BACKEND) $(OSSL_DEFS) \
+	-Ibackend/ctl -Ibackend/wire -Ibackend/dp $(INC_BACKEND) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) \
-	$(CTL_SRC) $(WIRE_SRC))
+	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build

@@ -208,9 +208,14 @@ view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 		    fqdn);
 	if (db_role_list(db, 0, v->system.id, &r, &n) == -1)
 		return ehttp_fail_db(e);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (strcmp(r[i].role, "mp") == 0)
 			v->is_mp = 1;
+		if (strcmp(r[i].role, "dp") == 0) {
+			v->is_dp = 1;
+			v->dp = r[i];
+		}
+	}
 	free(r);
 	if (ehttp_system_serving(e, v->system.id, &v->serving) == -1)
 		return -1;

@@ -27,6 +27,8 @@ struct agent_view {
 	struct db_system	 system;
 	struct db_site		 site;
 	int			 is_mp;		/* the system hosts an MP */
+	int			 is_dp;		/* and a DP: its role in dp */
+	struct db_role		 dp;
 	/* The certificate to bind, by ehttp_system_serving() (ehttp.h):
 	 * has_cert 0: serve no TLS, for the reason given. */
 	struct ehttp_serving	 serving;

@@ -113,7 +113,8 @@ struct ehttp_role_info {
 	const char		*title;		/* "management point" */
 	const char		*short_name;	/* "MP" */
 	int			 connection;	/* has http|https */
-	int			 anonymous;	/* has allow anonymous */
+	int			 anonymous;	/* has allow anonymous (and
+						 * allow PROPFIND): a DP */
 	int			 on_cas;	/* a CAS may host it */
 	enum ehttp_secured	 secured;
 };
@@ -215,6 +216,9 @@ int	 ehttp_role_add(struct ehttp *, const char *fqdn, const char *role,
 	    const char *connection, int allow_anonymous);
 int	 ehttp_role_set(struct ehttp *, const char *fqdn, const char *role,
 	    const char *connection, int allow_anonymous);
+/* A distribution point's WebDAV listings: allow 1 (the default) or 0
+ * (its agent answers PROPFIND with 405 Method Not Allowed). */
+int	 ehttp_role_set_propfind(struct ehttp *, const char *fqdn, int allow);
 int	 ehttp_role_remove(struct ehttp *, const char *fqdn, const char *role);
 int	 ehttp_role_list(struct ehttp *, int64_t site_id, int64_t system_id,
 	    struct db_role **, size_t *);

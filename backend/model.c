@@ -532,11 +532,14 @@ role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
 	r.system_id = y.id;
 	snprintf(r.role, sizeof r.role, "%s", role);
 	r.allow_anonymous = -1;
+	r.allow_propfind = -1;
 	if (ehttp_role_info(role)->connection)
 		snprintf(r.connection, sizeof r.connection, "%s",
 		    connection != NULL ? connection : "http");
-	if (ehttp_role_info(role)->anonymous)
+	if (ehttp_role_info(role)->anonymous) {
 		r.allow_anonymous = allow_anonymous == 1;
+		r.allow_propfind = 1;
+	}
 	if (db_role_insert(e->db, &r) == -1)
 		return ehttp_fail_db(e);
 	if (ehttp_record(e, s.id, "info", "role add", y.fqdn, "Role %s%s%s%s"
@@ -634,6 +637,30 @@ ehttp_role_remove(struct ehttp *e, const char *fqdn, const char *role)
 	if (ehttp_begin(e) == -1)
 		return -1;
 	return ehttp_end(e, role_remove_locked(e, fqdn, role));
+}
+
+static int
+role_set_propfind_locked(struct ehttp *e, const char *fqdn, int allow)
+{
+	struct db_system y;
+	struct db_role r;
+
+	if (role_find(e, fqdn, "dp", &y, &r) == -1)
+		return -1;
+	r.allow_propfind = allow != 0;
+	if (db_role_update(e->db, &r) == -1)
+		return ehttp_fail_db(e);
+	return ehttp_record(e, y.site_id, "info", "role set", y.fqdn, "Role %s"
+	    " on %s: %s WebDAV listings (PROPFIND).", rules_role_title("dp"),
+	    y.fqdn, allow ? "allows" : "refuses");
+}
+
+int
+ehttp_role_set_propfind(struct ehttp *e, const char *fqdn, int allow)
+{
+	if (ehttp_begin(e) == -1)
+		return -1;
+	return ehttp_end(e, role_set_propfind_locked(e, fqdn, allow));
 }
 
 int

@@ -268,6 +268,18 @@ static const char *const migrations[] = {
 	"  blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),"
 	"  used INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL) WITHOUT ROWID;",
+
+	/* 10: reserved for the packages of issue #15 (another branch adds
+	 * them here; this placeholder changes nothing and is replaced by
+	 * them when the branches meet). */
+	"SELECT 1;",
+
+	/* 11: a distribution point may refuse WebDAV listings (PROPFIND:
+	 * 405, as IIS without WebDAV browsing). -1 for the other roles, as
+	 * allow_anonymous; the DPs already there allow it, as before. */
+	"ALTER TABLE role ADD COLUMN allow_propfind INTEGER NOT NULL DEFAULT -1"
+	"  CHECK (allow_propfind IN (-1, 0, 1));"
+	"UPDATE role SET allow_propfind = 1 WHERE role = 'dp';",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -284,7 +296,8 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 	" FROM site_system y JOIN site s ON s.id = y.site_id"
 #define ROLE_COLS \
 	"r.id, r.system_id, y.fqdn, y.site_id, r.role, r.connection," \
-	" r.allow_anonymous FROM role r JOIN site_system y ON y.id = r.system_id" \
+	" r.allow_anonymous, r.allow_propfind" \
+	" FROM role r JOIN site_system y ON y.id = r.system_id" \
 	" JOIN site s ON s.id = y.site_id"
 #define AGENT_COLS \
 	"a.system_id, y.fqdn, a.pid, a.https_port, a.http_port," \
@@ -319,10 +332,10 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " ORDER BY s.code, y.fqdn",
 	[ST_SYS_DELETE] = "DELETE FROM site_system WHERE id = ?1",
 	[ST_ROLE_INSERT] = "INSERT INTO role (system_id, role, connection,"
-	    " allow_anonymous) VALUES (?1, ?2, ?3, ?4)",
+	    " allow_anonymous, allow_propfind) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_ROLE_GET] = "SELECT " ROLE_COLS " WHERE r.system_id = ?1 AND r.role = ?2",
-	[ST_ROLE_UPDATE] = "UPDATE role SET connection = ?2, allow_anonymous = ?3"
-	    " WHERE id = ?1",
+	[ST_ROLE_UPDATE] = "UPDATE role SET connection = ?2, allow_anonymous = ?3,"
+	    " allow_propfind = ?4 WHERE id = ?1",
 	[ST_ROLE_DELETE] = "DELETE FROM role WHERE id = ?1",
 	[ST_ROLE_LIST] = "SELECT " ROLE_COLS
 	    " WHERE (?2 != 0 AND r.system_id = ?2) OR (?2 = 0 AND (?1 = 0 OR"
@@ -1460,6 +1473,7 @@ static const struct db_col role_cols[] = {	/* ROLE_COLS */
 	DB_COL(TEXT, struct db_role, role),
 	DB_COL(TEXT, struct db_role, connection),
 	DB_COL(INT, struct db_role, allow_anonymous),
+	DB_COL(INT, struct db_role, allow_propfind),
 };
 static const struct db_rec role_rec = DB_REC(struct db_role, role_cols, NULL);
 
@@ -1472,6 +1486,7 @@ db_role_insert(struct db *db, struct db_role *r)
 	db_bind_text(db, st, 2, r->role, -1, SQLITE_STATIC);
 	db_bind_text(db, st, 3, r->connection, -1, SQLITE_STATIC);
 	db_bind_int(db, st, 4, r->allow_anonymous);
+	db_bind_int(db, st, 5, r->allow_propfind);
 	return db_step_insert(db, st, &r->id, "adding the role");
 }
 
@@ -1491,6 +1506,7 @@ db_role_update(struct db *db, const struct db_role *r)
 	db_bind_int64(db, st, 1, r->id);
 	db_bind_text(db, st, 2, r->connection, -1, SQLITE_STATIC);
 	db_bind_int(db, st, 3, r->allow_anonymous);
+	db_bind_int(db, st, 4, r->allow_propfind);
 	return db_step_done(db, st, "changing the role");
 }
 

@@ -18,7 +18,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	9
+#define DB_SCHEMA_VERSION	11
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */

@@ -326,6 +326,15 @@ if want load; then
 	fi
 fi
 
+# 13. A 1 GiB file from the distribution point over TLS and HTTP, next to
+# nginx (or openssl s_server -WWW) with the same certificate and bytes.
+if [ -x "$bin/ehttp-mpd" ] && [ -f "$here/bench-dp.sh" ]; then
+	[ "${QUICK:-0}" = 1 ] && : "${DP_MIB:=256}"
+	DP_MIB=${DP_MIB:-1024} sh "$here/bench-dp.sh" "$bin" "$runs" >> "$rows"
+else
+	row "1 GiB from the distribution point" "not built" "-" "-" "stated"
+fi
+
 echo
 echo "ehttp benchmark, $(date -u '+%Y-%m-%d'), $(nproc) cores, $(uname -m), medians of $runs runs"
 printf '%s\n' "what|ehttp|reference (same run)|ratio|goal" "---|---|---|---|---" | cat - "$rows" |

@@ -247,7 +247,8 @@ END_TEST
  * schema 8: sites, systems, roles, certificates of every type with keys,
  * a blocked and a superseded one, a trusted root, a renewal window, an
  * agent, the audit trail): every table it had is the same after the
- * migration, schema and rows, as sqlite3 itself dumps them. The new
+ * migration, schema and rows, as sqlite3 itself dumps them (the role
+ * table: its rows, which version 11 gives a column, migrate_to_v11). The new
  * tables are there, empty, with the hierarchy's row: a random version-4
  * UUID (python3's uuid module parses it; two databases get two) and
  * manual approval, which ehttpctl reads back; their CHECKs refuse what
@@ -256,6 +257,7 @@ END_TEST
 START_TEST(migrate_to_v9)
 {
 	char *tables, *before, *after, *u1, *u2, *out, *expr, *cause = NULL;
+	char *roles;
 	struct db *db;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
@@ -272,6 +274,13 @@ START_TEST(migrate_to_v9)
 	ck_assert_str_eq(tables, "agent audit cert cert_chain cert_der cert_key"
 	    " cert_tally notice role site site_renewal site_security"
 	    " site_system sited_pass status_message trusted_root");
+	free(tables);
+	tables = sql1("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " sqlite_schema WHERE type = 'table' AND name != 'role' ORDER BY"
+	    " name)");
+	roles = sql1("SELECT group_concat(id || ':' || system_id || ':' || role"
+	    " || ':' || connection || ':' || allow_anonymous, ' ') FROM (SELECT"
+	    " * FROM role ORDER BY id)");
 	/* Each table's CREATE, rows, indexes and triggers, as sqlite3 dumps
 	 * them (BLOBs as hex). */
 	before = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
@@ -279,15 +288,19 @@ START_TEST(migrate_to_v9)
 	ck_assert_uint_gt(strlen(before), 40000);
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), 9);
+	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	db_close(db);
 	after = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
 	    tables, tu_db);
 	ck_assert_msg(strcmp(before, after) == 0, "a version-8 table changed");
+	sql_eq("SELECT group_concat(id || ':' || system_id || ':' || role"
+	    " || ':' || connection || ':' || allow_anonymous, ' ') FROM (SELECT"
+	    " * FROM role ORDER BY id)", tu_line1(roles));
+	free(roles);
 	free(before);
 	free(after);
 	free(tables);
-	sql_eq("PRAGMA user_version", "9");
+	sql_eq("PRAGMA user_version", "11");
 	sql_eq("PRAGMA integrity_check", "ok");
 	sql_eq("SELECT count(*) FROM pragma_foreign_key_check", "0");
 	sql_eq("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT"
@@ -334,6 +347,47 @@ START_TEST(migrate_to_v9)
 	    " hierarchy (id, uuid) VALUES (2, 'x')\"", tu_db), 0);
 	free(u1);
 	free(u2);
+}
+END_TEST
+
+/*
+ * Version 11: a distribution point's WebDAV listings (role.allow_propfind).
+ * From the real version-8 database: its DPs allow them (1), the other
+ * roles have no such setting (-1), the CHECK refuses anything else, and
+ * ehttpctl reads and changes it (role list --json, role set).
+ */
+START_TEST(migrate_to_v11)
+{
+	char *out;
+	struct db *db;
+	char *cause = NULL;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v8.sql'", tu_db, EHTTP_SRCDIR), 0);
+	sql_eq("SELECT count(*) FROM role WHERE role = 'dp'", "4");
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	db_close(db);
+	sql_eq("PRAGMA user_version", "11");
+	sql_eq("SELECT group_concat(DISTINCT role || ':' || allow_propfind) FROM"
+	    " (SELECT * FROM role WHERE role = 'dp')", "dp:1");
+	sql_eq("SELECT count(*) FROM role WHERE role != 'dp' AND allow_propfind"
+	    " != -1", "0");
+	sql_eq("PRAGMA integrity_check", "ok");
+	ck_assert_int_ne(tu_sh(NULL, NULL, "sqlite3 '%s' \"UPDATE role SET"
+	    " allow_propfind = 2\"", tu_db), 0);
+	out = tu_sh_ok("'%s' --db '%s' role list --json", tu_bin("ehttpctl"),
+	    tu_db);
+	tu_py_check(out, "all(r.get('allow_propfind') is (True if r['role'] =="
+	    " 'dp' else None) for r in d)");
+	free(out);
+	out = tu_sh_ok("'%s' --db '%s' role set \"$(sqlite3 '%s' \"SELECT fqdn"
+	    " FROM site_system WHERE id = 4\")\" dp --allow-propfind no",
+	    tu_bin("ehttpctl"), tu_db, tu_db);
+	free(out);
+	sql_eq("SELECT group_concat(system_id || ':' || allow_propfind, ' ') FROM"
+	    " (SELECT * FROM role WHERE role = 'dp' ORDER BY id)",
+	    "4:0 5:1 9:1 10:1");
 }
 END_TEST
 
@@ -755,6 +809,7 @@ db_suite(void)
 		TU_TEST(cert_counts_tally),
 		TU_TEST(migrate_v7_to_v8),
 		TU_TEST(migrate_to_v9),
+		TU_TEST(migrate_to_v11),
 		TU_TEST(newer_refused),
 		TU_TEST(not_sqlite_refused),
 		TU_TEST(corrupt_refused),

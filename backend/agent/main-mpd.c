@@ -30,12 +30,16 @@ usage(FILE *f)
 "                 [--check SECONDS] [--ca-file PEM] [--pid-file PATH]\n"
 "                 [--log-max-size BYTES] [--user NAME]\n"
 "                 [--handshake-timeout SECONDS] [--header-timeout SECONDS]\n"
-"                 [--max-connections N] [--workers N] [--foreground]\n"
+"                 [--max-connections N] [--workers N] [--content DIR]\n"
+"                 [--foreground]\n"
 "\n"
 "The management-point agent of one site system: serves its site-issued\n"
 "(or PKI) certificate over TLS, checks its own health and writes\n"
 "mpcontrol.log. Both ports answer GET /SMS_MP/.sms_aut?MPLIST (the site's\n"
 "management points, XML) and ?MPCERT (the site's SMS Issuing root, PEM).\n"
+"A distribution point's content (its library, CONTENT/dp/FQDN/) is served\n"
+"under /SMS_DP_SMSPKG$/, /NOCERT_SMS_DP_SMSPKG$/ and /CCMTOKENAUTH_*/;\n"
+"requests go to smsdpcontent.log.\n"
 "\n"
 "  --db PATH          the site database (default: as ehttpctl; now %s)\n"
 "  --system FQDN      the site system this agent runs for\n"
@@ -70,6 +74,8 @@ usage(FILE *f)
 "                     (default %d); more are closed at once\n"
 "  --workers N        threads serving connections (TLS handshakes and\n"
 "                     requests; default: one a CPU, here %d)\n"
+"  --content DIR      the content root (default: $EHTTP_CONTENT, else the\n"
+"                     database's directory + /content)\n"
 "  --foreground       stay attached; warnings and errors also to stderr\n"
 "\n"
 "One agent serves a site system: a second one for the same FQDN (on any\n"
@@ -110,6 +116,7 @@ main(int argc, char **argv)
 		{ "header-timeout", required_argument, NULL, 'R' },
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "content", required_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -121,8 +128,9 @@ main(int argc, char **argv)
 		.max_conns = MPD_MAX_CONNS_DEFAULT };
 	const char *db = NULL, *fqdn_in = NULL, *https = MPD_HTTPS_DEFAULT;
 	const char *http = MPD_HTTP_DEFAULT, *log_dir = NULL, *ca = NULL;
-	const char *pid_path = NULL;
+	const char *pid_path = NULL, *content = NULL;
 	char *db_abs = NULL, *dir = NULL, *log_abs = NULL, *ca_abs = NULL;
+	char *content_abs = NULL;
 	char *pid_abs = NULL, *cause = NULL, fqdn[256], why[256];
 	struct mpd *m = NULL;
 	sigset_t stops;
@@ -160,6 +168,12 @@ main(int argc, char **argv)
 		case 'l': log_dir = optarg; break;
 		case 'a': ca = optarg; break;
 		case 'P': pid_path = optarg; break;
+		case 'o':
+			if (*optarg == '\0')
+				return prog_usage(PROG, "%s",
+				    "--content needs a directory");
+			content = optarg;
+			break;
 		case 'f': foreground = 1; break;
 		case 'u':
 			if (*optarg == '\0')
@@ -221,10 +235,13 @@ main(int argc, char **argv)
 		xasprintf(&pid_abs, "%s/ehttp-mpd-%s.pid", dir, fqdn);
 	if (ca != NULL)
 		ca_abs = daemon_absolute(ca);
+	if (content != NULL)
+		content_abs = daemon_absolute(content);
 	cfg.db_path = db_abs;
 	cfg.fqdn = fqdn;
 	cfg.log_dir = log_abs;
 	cfg.ca_file = ca_abs;
+	cfg.content = content_abs;
 	cfg.echo = foreground;
 
 	/* Writing to a closed connection is an error, not a signal. */
@@ -256,5 +273,6 @@ out:
 	free(log_abs);
 	free(pid_abs);
 	free(ca_abs);
+	free(content_abs);
 	return rc;
 }

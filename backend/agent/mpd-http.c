@@ -24,7 +24,13 @@
  *   otherwise; chunked is 501), of at most MPD_HTTP_MAX_BODY (413), and
  *   arrive within cfg.header_s seconds (408); nothing else is buffered;
  * - a reply to HEAD has the headers of the GET reply (its Content-Length
- *   included) and no body, so keep-alive goes on after it.
+ *   included) and no body, so keep-alive goes on after it;
+ * - a file (the distribution point's content, mpd-dp.c) is streamed, never
+ *   read whole: over HTTP the kernel sends it from the page cache
+ *   (sendfile(2), libevent's file segments); over TLS it is read
+ *   MPD_STREAM_CHUNK bytes at a time as the connection drains (a write
+ *   watermark), so a connection holds at most about three chunks of it.
+ *   Nothing else is read from that connection until the file is sent.
  * A listener that stops serving keeps its port bound (shutdown() of the
  * listening socket): an agent that dropped root can listen on it again.
  */
@@ -44,6 +50,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <fcntl.h>
 
 #include "mp.h"
 #include "mpd-int.h"
@@ -58,12 +65,15 @@
 #define MPD_HTTP_MAX_BODY	(1024 * 1024)	/* a registration, at most */
 #define MPD_AUT_PATH		"/SMS_MP/.sms_aut"
 #define MPD_SERVER		"ehttp-mpd/" EHTTP_VERSION
+#define MPD_STREAM_CHUNK	(64 * 1024)	/* a file read over TLS */
+#define MPD_STREAM_WRITE	(1024 * 1024)	/* a socket write at most */
 
 enum mpd_conn_phase {
 	MPD_CONN_HANDSHAKE,	/* TLS handshake */
 	MPD_CONN_HEADERS,	/* waiting for a request's headers */
 	MPD_CONN_BODY,		/* waiting for a request's body */
 	MPD_CONN_WAIT,		/* its registration is being committed */
+	MPD_CONN_SENDING,	/* a file is being sent */
 	MPD_CONN_CLOSING,	/* the last reply drains, then close */
 };
 
@@ -81,6 +91,11 @@ struct mpd_conn {
 	int			 wait_head;	/* and how to answer it */
 	int			 wait_keep;
 	int			 wait_http10;
+	int			 file_fd;	/* MPD_CONN_SENDING over TLS */
+	uint64_t		 file_off;	/* read next from */
+	uint64_t		 file_left;	/* to read */
+	int			 send_keep;	/* keep the connection after */
+	char			 peer[64];	/* "ADDR:PORT" */
 	struct mpd_conn		*prev, *next;
 };
 
@@ -88,27 +103,7 @@ const char *const mpd_mplog_names[MPD_MPLOG_MAX] = {
 	[MPD_LOG_REG] = "MP_RegistrationManager.log",
 	[MPD_LOG_STS] = "CCM_STS.log",
 	[MPD_LOG_LOC] = "MP_Location.log",
-};
-
-/* One reply. */
-struct mpd_reply {
-	int		 code;
-	const char	*reason;
-	const char	*type;
-	const char	*body;		/* text, or len bytes when len > 0 */
-	size_t		 len;
-	const char	*allow;		/* Allow: header, or NULL */
-	const char	*www_auth;	/* WWW-Authenticate: header, or NULL */
-};
-
-/* One request as read. */
-struct mpd_req {
-	const char		*method;
-	const char		*target;
-	const char		*block;		/* the header block */
-	const unsigned char	*body;
-	size_t			 len;
-	int			 head;
+	[MPD_LOG_DP] = "smsdpcontent.log",
 };
 
 static void	mpd_conn_read(struct bufferevent *, void *);
@@ -133,6 +128,8 @@ mpd_conn_free(struct mpd_conn *c)
 		event_free(c->deadline);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);	/* closes the socket */
+	if (c->file_fd != -1)
+		close(c->file_fd);
 	free(c->block);
 	free(c);
 	/* Below the limit again after a burst: said once, by one worker. */
@@ -167,9 +164,8 @@ static void	mpd_conn_close_after_reply(struct mpd_conn *);
 static void
 mpd_conn_deadline(evutil_socket_t fd, short what, void *arg)
 {
-	static const struct mpd_reply timeout = { 408, "Request Timeout",
-	    "text/plain", "The request body did not arrive in time.\n", 0,
-	    NULL, NULL };
+	static const struct mpd_reply timeout = MPD_TEXT(408,
+	    "Request Timeout", "The request body did not arrive in time.\n");
 	struct mpd_conn *c = arg;
 
 	if (c->phase == MPD_CONN_BODY) {	/* the headers came: say so */
@@ -182,11 +178,17 @@ mpd_conn_deadline(evutil_socket_t fd, short what, void *arg)
 	mpd_conn_free(c);
 }
 
+static void	mpd_conn_stream(struct mpd_conn *);
+
 static void
 mpd_conn_write(struct bufferevent *bev, void *arg)
 {
 	struct mpd_conn *c = arg;
 
+	if (c->phase == MPD_CONN_SENDING) {
+		mpd_conn_stream(c);
+		return;
+	}
 	if (c->phase == MPD_CONN_CLOSING) {
 		mpd_conn_free(c);
 		return;
@@ -216,14 +218,19 @@ mpd_reply_send(struct mpd_conn *c, const struct mpd_reply *r, int head,
     int keep_alive, int http10)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t len = r->len > 0 ? r->len : strlen(r->body);
+	uint64_t len = r->file.set ? r->file.len : r->len > 0 ? r->len :
+	    strlen(r->body);
 	char date[TIMEFMT_LEN];
 
 	timefmt(date, sizeof date, time(NULL), TIMEFMT_HTTP);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-cache\r\n", r->code, r->reason, MPD_SERVER, date,
-	    r->type, len);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
+	    r->code, r->reason, MPD_SERVER, date);
+	if (!r->no_body)
+		evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length:"
+		    " %llu\r\n", r->type, (unsigned long long)len);
+	evbuffer_add_printf(out, "Cache-Control: no-cache\r\n");
+	if (r->headers != NULL)
+		evbuffer_add(out, r->headers, strlen(r->headers));
 	if (r->allow != NULL)
 		evbuffer_add_printf(out, "Allow: %s\r\n", r->allow);
 	if (r->www_auth != NULL)
@@ -234,11 +241,11 @@ mpd_reply_send(struct mpd_conn *c, const struct mpd_reply *r, int head,
 	else if (http10)
 		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
 	evbuffer_add(out, "\r\n", 2);
-	if (!head)
-		evbuffer_add(out, r->body, len);
+	if (!head && !r->no_body && !r->file.set)
+		evbuffer_add(out, r->body, (size_t)len);
 }
 
-static void
+void
 mpd_reply_set(struct mpd_reply *r, int code, const char *reason,
     const char *type, const char *body)
 {
@@ -247,6 +254,129 @@ mpd_reply_set(struct mpd_reply *r, int code, const char *reason,
 	r->type = type;
 	r->body = body;
 	r->len = 0;
+}
+
+void
+mpd_reply_release(struct mpd_reply *r)
+{
+	free(r->headers);
+	free(r->owned);
+	if (r->file.set && r->file.fd != -1)
+		close(r->file.fd);
+	r->headers = r->owned = NULL;
+	r->file.set = 0;
+}
+
+/* ------------------------------------------------------------- streaming */
+
+/* The file is sent: the next request, or the close. */
+static void
+mpd_conn_stream_done(struct mpd_conn *c)
+{
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	if (!c->send_keep) {
+		mpd_conn_free(c);	/* the output has drained */
+		return;
+	}
+	mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		mpd_conn_read(c->bev, c);
+}
+
+/* More of the file (over TLS), or the end of it: the write callback of a
+ * connection sending a file. */
+static void
+mpd_conn_stream(struct mpd_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec v;
+	ssize_t n = -1;
+
+	while (c->file_left > 0 && evbuffer_get_length(out) <
+	    2 * MPD_STREAM_CHUNK) {
+		size_t want = c->file_left < MPD_STREAM_CHUNK ?
+		    (size_t)c->file_left : MPD_STREAM_CHUNK;
+
+		if (evbuffer_reserve_space(out, want, &v, 1) < 1) {
+			errno = ENOMEM;
+			goto fail;
+		}
+		do
+			n = pread(c->file_fd, v.iov_base, want,
+			    (off_t)c->file_off);
+		while (n == -1 && errno == EINTR);
+		if (n <= 0)
+			goto fail;
+		v.iov_len = (size_t)n;
+		if (evbuffer_commit_space(out, &v, 1) == -1)
+			goto fail;
+		c->file_off += (uint64_t)n;
+		c->file_left -= (uint64_t)n;
+	}
+	if (c->file_left > 0)
+		return;		/* called again at the watermark */
+	if (c->file_fd != -1) {
+		close(c->file_fd);
+		c->file_fd = -1;
+	}
+	if (evbuffer_get_length(out) > 0) {
+		/* Called again once all of it is written. */
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		return;
+	}
+	mpd_conn_stream_done(c);
+	return;
+fail:
+	/* The headers promised a length it cannot keep: cut it off. */
+	cmlog_write(c->m->mplog[MPD_LOG_DP], CMLOG_TYPE_ERROR,
+	    mpd_mplog_comps[MPD_LOG_DP], NULL, "Sending a file to %s stopped"
+	    " with %llu bytes left: %s", c->peer, (unsigned long long)
+	    c->file_left, n == 0 ? "the file is shorter than it was" :
+	    strerror(errno));
+	mpd_conn_free(c);
+}
+
+/* Send f's bytes after the headers just queued: the connection reads
+ * nothing more until they are out, and the write callback carries on
+ * (mpd_conn_stream) once the headers are written. 0, or -1 (nothing
+ * started: c is to be closed after what is queued). */
+static int
+mpd_conn_stream_start(struct mpd_conn *c, const struct mpd_file *f, int keep)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer_file_segment *seg;
+	int fd;
+
+	if ((fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	if (!c->l->tls) {
+		/* sendfile(2) from the descriptor the segment owns. */
+		seg = evbuffer_file_segment_new(fd, (ev_off_t)f->off,
+		    (ev_off_t)f->len, EVBUF_FS_CLOSE_ON_FREE);
+		if (seg == NULL) {
+			close(fd);
+			return -1;
+		}
+		if (evbuffer_add_file_segment(out, seg, 0,
+		    (ev_off_t)f->len) == -1) {
+			evbuffer_file_segment_free(seg);
+			return -1;
+		}
+		evbuffer_file_segment_free(seg);	/* the buffer holds it */
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	} else {
+		c->file_fd = fd;
+		c->file_off = f->off;
+		c->file_left = f->len;
+		bufferevent_setwatermark(c->bev, EV_WRITE, MPD_STREAM_CHUNK, 0);
+	}
+	c->phase = MPD_CONN_SENDING;
+	c->send_keep = keep;
+	event_del(c->deadline);		/* the write timeout guards it */
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_set_max_single_write(c->bev, MPD_STREAM_WRITE);
+	return 0;
 }
 
 /* GET /SMS_MP/.sms_aut?MPLIST, ?MPLIST1, ?MPKEYINFORMATIONEX,
@@ -292,12 +422,11 @@ mpd_location(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 	return 0;
 }
 
-static const char *mpd_header(const char *, const char *, char *, size_t);
-
-static const char *const mpd_mplog_comps[MPD_MPLOG_MAX] = {
+const char *const mpd_mplog_comps[MPD_MPLOG_MAX] = {
 	[MPD_LOG_REG] = "MP_RegistrationManager",
 	[MPD_LOG_STS] = "CCM_STS",
 	[MPD_LOG_LOC] = "MP_Location",
+	[MPD_LOG_DP] = "SMS_DP_CONTENT",
 };
 
 /* The reason phrase of the statuses backend/mp/ answers with. */
@@ -328,7 +457,7 @@ mpd_header_dup(const char *block, const char *name)
 
 /* What backend/mp/ reads of a request; the headers copied (free with
  * mpd_mp_request_clear). */
-static void
+void
 mpd_mp_request(struct mpd_conn *c, const struct mpd_req *q,
     struct mp_request *mq)
 {
@@ -344,9 +473,10 @@ mpd_mp_request(struct mpd_conn *c, const struct mpd_req *q,
 	mq->client_cert = mpd_header_dup(q->block, "ClientTokenCertificate");
 	mq->body = q->body;
 	mq->len = q->len;
+	mq->peer = c->peer;
 }
 
-static void
+void
 mpd_mp_request_clear(struct mp_request *mq)
 {
 	free((char *)mq->content_type);
@@ -478,9 +608,12 @@ mpd_tokenauth(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 /* What the agent serves: path (exact, or a prefix ending in '/'), the
  * methods it takes (CCM_POST is Configuration Manager's POST), over TLS
  * only or both ports. */
-#define M_GET	0x1
-#define M_HEAD	0x2
-#define M_POST	0x4
+#define M_GET		0x1
+#define M_HEAD		0x2
+#define M_POST		0x4
+#define M_PROPFIND	0x8	/* WebDAV (the DP's folders) */
+#define DP_METHODS	(M_GET | M_HEAD | M_PROPFIND)
+#define DP_ALLOW	"GET, HEAD, PROPFIND"
 static const struct mpd_route {
 	const char	*path;
 	int		 methods;
@@ -489,14 +622,24 @@ static const struct mpd_route {
 	/* 0 answered (r), 1 the answer comes later (a registration) */
 	int		(*serve)(struct mpd_conn *, const struct mpd_req *,
 			    struct mpd_reply *, struct mp_answer *);
+	int		 unlocked;	/* serve takes mpd.lock itself */
 } mpd_routes[] = {
-	{ MPD_AUT_PATH, M_GET | M_HEAD, 0, "GET, HEAD", mpd_location },
-	{ "/ccm_system/request", M_POST, 0, "CCM_POST, POST", mpd_register },
-	{ "/CCM_STS", M_GET, 1, "GET", mpd_sts },
+	{ MPD_AUT_PATH, M_GET | M_HEAD, 0, "GET, HEAD", mpd_location, 0 },
+	{ "/ccm_system/request", M_POST, 0, "CCM_POST, POST", mpd_register,
+	  0 },
+	{ "/CCM_STS", M_GET, 1, "GET", mpd_sts, 0 },
 	{ "/ccm_system_tokenauth/request", M_GET | M_POST, 1,
-	  "GET, CCM_POST, POST", mpd_tokenauth },
+	  "GET, CCM_POST, POST", mpd_tokenauth, 0 },
 	{ "/SMS_MP_TokenAuth/", M_GET | M_HEAD, 1, "GET, HEAD",
-	  mpd_tokenauth },
+	  mpd_tokenauth, 0 },
+	/* The distribution point's content (mpd-dp.c, dp.h). */
+	{ "/SMS_DP_SMSPKG$/", DP_METHODS, 0, DP_ALLOW, mpd_dp_serve, 1 },
+	{ "/NOCERT_SMS_DP_SMSPKG$/", DP_METHODS, 1, DP_ALLOW, mpd_dp_serve,
+	  1 },
+	{ "/CCMTOKENAUTH_SMS_DP_SMSPKG$/", DP_METHODS, 1, DP_ALLOW,
+	  mpd_dp_serve, 1 },
+	{ "/CCMTOKENAUTH_SMS_DP_SMSSIG$/", DP_METHODS, 1, DP_ALLOW,
+	  mpd_dp_serve, 1 },
 };
 
 static int
@@ -508,6 +651,8 @@ mpd_method(const char *method)
 		return M_HEAD;
 	if (strcmp(method, "POST") == 0 || strcmp(method, "CCM_POST") == 0)
 		return M_POST;
+	if (strcmp(method, "PROPFIND") == 0)
+		return M_PROPFIND;
 	return 0;
 }
 
@@ -529,7 +674,7 @@ mpd_route_find(const char *target)
 }
 
 /* A header's value (trimmed) in the block, or NULL; buf holds it. */
-static const char *
+const char *
 mpd_header(const char *block, const char *name, char *buf, size_t len)
 {
 	size_t nl = strlen(name);
@@ -561,18 +706,18 @@ mpd_header(const char *block, const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-/* Answer a whole request (headers, and body if any): 0, or 1 the answer
- * comes later (c waits: mpd_conn_registered). */
+/* Answer a whole request (headers, and body if any): 0, 1 the answer
+ * comes later (c waits: mpd_conn_registered), 2 a file is being sent (c
+ * goes on by itself; the caller must not touch it), -1 answered and c is
+ * to be closed whatever keep said. */
 static int
 mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 {
-	static const struct mpd_reply tls_only = { 403, "Forbidden",
-	    "text/plain", "This endpoint is served over HTTPS only.\n", 0,
-	    NULL, NULL };
+	static const struct mpd_reply tls_only = MPD_TEXT(403, "Forbidden",
+	    "This endpoint is served over HTTPS only.\n");
 	struct mp_answer a = { 0 };
 	const struct mpd_route *rt = mpd_route_find(q->target);
-	struct mpd_reply r = { 404, "Not Found", "text/plain", "Not Found\n",
-	    0, NULL, NULL };
+	struct mpd_reply r = MPD_TEXT(404, "Not Found", "Not Found\n");
 	int mth = mpd_method(q->method);
 
 	if (rt != NULL && !(rt->methods & mth)) {
@@ -582,7 +727,18 @@ mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 		r.allow = rt->allow;
 	} else if (rt != NULL && rt->tls_only && !c->l->tls)
 		r = tls_only;
-	else if (rt != NULL) {
+	else if (rt != NULL && rt->unlocked) {
+		int rc = 0;
+
+		rt->serve(c, q, &r, &a);
+		mpd_reply_send(c, &r, q->head, keep, http10);
+		if (r.file.set && !q->head && r.file.len > 0)
+			rc = mpd_conn_stream_start(c, &r.file, keep) == 0 ? 2 :
+			    -1;
+		mpd_reply_release(&r);
+		mp_answer_clear(&a);
+		return rc;
+	} else if (rt != NULL) {
 		int later;
 
 		/* The reply may point into the agent's state (a location
@@ -591,6 +747,7 @@ mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 		if (!(later = rt->serve(c, q, &r, &a)))
 			mpd_reply_send(c, &r, q->head, keep, http10);
 		pthread_mutex_unlock(&c->m->lock);
+		mpd_reply_release(&r);
 		mp_answer_clear(&a);
 		if (later) {
 			c->wait_head = q->head;
@@ -607,28 +764,29 @@ mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 /*
  * Answer one request whose header block (NUL-terminated) was read: 0 keep
  * the connection, -1 it closes after this reply, 1 its body is to be read
- * first (c->block and c->body_len set), 2 its answer comes later.
+ * first (c->block and c->body_len set), 2 its answer comes later, 3 a file
+ * is being sent (c carries on by itself: not to be touched).
  */
 static int
 mpd_conn_request(struct mpd_conn *c, const char *block)
 {
-	static const struct mpd_reply bad = { 400, "Bad Request", "text/plain",
-	    "Bad Request\n", 0, NULL, NULL };
-	static const struct mpd_reply not_impl = { 501, "Not Implemented",
-	    "text/plain", "Not Implemented\n", 0, "GET, HEAD, POST, CCM_POST",
-	    NULL };
-	static const struct mpd_reply chunked = { 501, "Not Implemented",
-	    "text/plain", "A chunked request body is not accepted: send its"
-	    " Content-Length.\n", 0, NULL, NULL };
-	static const struct mpd_reply no_length = { 411, "Length Required",
-	    "text/plain", "Length Required\n", 0, NULL, NULL };
-	static const struct mpd_reply too_large = { 413, "Content Too Large",
-	    "text/plain", "The request body is larger than 1 MiB.\n", 0, NULL,
-	    NULL };
+	static const struct mpd_reply bad = MPD_TEXT(400, "Bad Request",
+	    "Bad Request\n");
+	static const struct mpd_reply not_impl = { .code = 501,
+	    .reason = "Not Implemented", .type = "text/plain",
+	    .body = "Not Implemented\n",
+	    .allow = "GET, HEAD, POST, CCM_POST, PROPFIND" };
+	static const struct mpd_reply chunked = MPD_TEXT(501, "Not Implemented",
+	    "A chunked request body is not accepted: send its"
+	    " Content-Length.\n");
+	static const struct mpd_reply no_length = MPD_TEXT(411,
+	    "Length Required", "Length Required\n");
+	static const struct mpd_reply too_large = MPD_TEXT(413,
+	    "Content Too Large", "The request body is larger than 1 MiB.\n");
 	struct mpd_req q = { 0 };
 	char method[16], target[2048], version[16], v[64], *end;
 	const char *conn, *te, *cl;
-	int keep, http10, n = 0, mth;
+	int keep, http10, n = 0, mth, rc;
 	unsigned long long len = 0;
 
 	if (sscanf(block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]%n", method,
@@ -657,7 +815,9 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 		mpd_reply_send(c, &not_impl, 0, 0, http10);
 		return -1;
 	}
-	if (mth == M_POST) {		/* a body to read, by its length */
+	/* A body to read, by its length: a POST's, and a PROPFIND's if it
+	 * has one (what it asks for is not read: every property is sent). */
+	if (mth == M_POST || (mth == M_PROPFIND && (te != NULL || len > 0))) {
 		if (te != NULL || cl == NULL || len > MPD_HTTP_MAX_BODY) {
 			mpd_reply_send(c, te != NULL ? &chunked : cl == NULL ?
 			    &no_length : &too_large, 0, 0, http10);
@@ -675,40 +835,40 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 	q.block = block;
 	q.body = (const unsigned char *)"";
 	q.head = mth == M_HEAD;
-	if (mpd_dispatch(c, &q, keep, http10) == 1)
-		return 2;
-	return keep ? 0 : -1;
+	if ((rc = mpd_dispatch(c, &q, keep, http10)) > 0)
+		return rc + 1;
+	return keep && rc == 0 ? 0 : -1;
 }
 
-/* The body of c->block's request has arrived: answer it. 0, -1 or 2 as
- * mpd_conn_request. */
+/* The body of c->block's request has arrived: answer it. 0, -1, 2 or 3
+ * as mpd_conn_request. */
 static int
 mpd_conn_body(struct mpd_conn *c, const unsigned char *body, size_t len)
 {
 	struct mpd_req q = { 0 };
-	char method[16], target[2048], version[16], v[64];
+	char method[16], target[2048], version[16], v[64], *block = c->block;
 	const char *conn;
 	int keep, http10, rc;
 
+	c->block = NULL;
+	c->body_len = 0;
 	/* Parsed once already: it reads the same. */
-	sscanf(c->block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]", method,
+	sscanf(block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]", method,
 	    target, version);
 	http10 = version[7] == '0';
-	conn = mpd_header(c->block, "Connection", v, sizeof v);
+	conn = mpd_header(block, "Connection", v, sizeof v);
 	keep = http10 ? conn != NULL && strcasecmp(conn, "keep-alive") == 0 :
 	    conn == NULL || strcasecmp(conn, "close") != 0;
 	q.method = method;
 	q.target = target;
-	q.block = c->block;
+	q.block = block;
 	q.body = body;
 	q.len = len;
 	rc = mpd_dispatch(c, &q, keep, http10);
-	free(c->block);
-	c->block = NULL;
-	c->body_len = 0;
-	if (rc == 1)
-		return 2;
-	return keep ? 0 : -1;
+	free(block);
+	if (rc > 0)
+		return rc + 1;
+	return keep && rc == 0 ? 0 : -1;
 }
 
 static void
@@ -733,7 +893,8 @@ mpd_conn_wait(struct mpd_conn *c)
 }
 
 /* After mpd_conn_request() or mpd_conn_body() said rc: 1 if c reads no
- * more for now (-1: it closes after the reply; 2: it waits), else 0. */
+ * more for now (-1: it closes after the reply; 2: it waits; 3: it is
+ * sending a file, which goes on by itself), else 0. */
 static int
 mpd_conn_stop_reading(struct mpd_conn *c, int rc)
 {
@@ -741,7 +902,7 @@ mpd_conn_stop_reading(struct mpd_conn *c, int rc)
 		mpd_conn_close_after_reply(c);
 	else if (rc == 2)
 		mpd_conn_wait(c);
-	return rc == -1 || rc == 2;
+	return rc == -1 || rc == 2 || rc == 3;
 }
 
 void
@@ -776,9 +937,9 @@ mpd_conn_registered(struct mpd_pending *p)
 static void
 mpd_conn_read(struct bufferevent *bev, void *arg)
 {
-	static const struct mpd_reply too_large = { 431,
-	    "Request Header Fields Too Large", "text/plain",
-	    "Request Header Fields Too Large\n", 0, NULL, NULL };
+	static const struct mpd_reply too_large = MPD_TEXT(431,
+	    "Request Header Fields Too Large",
+	    "Request Header Fields Too Large\n");
 	struct mpd_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr start, end;
@@ -856,6 +1017,45 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* "ADDR:PORT" of the socket's peer ("?" if unknown). */
+static void
+mpd_peer_name(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "?");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return;
+	if (ss.ss_family == AF_INET6 && inet_ntop(AF_INET6,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr, a, sizeof a) != NULL)
+		snprintf(buf, len, "[%s]:%d", a,
+		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	else if (ss.ss_family == AF_INET && inet_ntop(AF_INET,
+	    &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof a) != NULL)
+		snprintf(buf, len, "%s:%d", a,
+		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+}
+
+struct mpd *
+mpd_conn_agent(const struct mpd_conn *c)
+{
+	return c->m;
+}
+
+int
+mpd_conn_tls(const struct mpd_conn *c)
+{
+	return c->l->tls;
+}
+
+const char *
+mpd_conn_peer(const struct mpd_conn *c)
+{
+	return c->peer;
+}
+
 void
 mpd_conn_new(struct mpd_worker *w, struct mpd_listener *l, int fd)
 {
@@ -887,6 +1087,8 @@ mpd_conn_new(struct mpd_worker *w, struct mpd_listener *l, int fd)
 	c->w = w;
 	c->l = l;
 	c->bev = bev;
+	c->file_fd = -1;
+	mpd_peer_name(fd, c->peer, sizeof c->peer);
 	if ((c->deadline = evtimer_new(w->base, mpd_conn_deadline, c)) ==
 	    NULL) {
 		bufferevent_free(bev);

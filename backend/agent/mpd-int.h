@@ -15,20 +15,89 @@
 #include "mpd.h"
 #include "tls.h"
 
+struct dp_lib;
 struct event;
 struct event_base;
-struct mpd_conn;
+struct mp_answer;
 struct mp_reg;
+struct mp_request;
 struct mp_verifier;
+struct mpd_conn;
 
-/* The management point's own logs, beside mpcontrol.log. */
+/* The roles' own logs, beside mpcontrol.log. */
 enum mpd_mplog {
 	MPD_LOG_REG,		/* MP_RegistrationManager.log */
 	MPD_LOG_STS,		/* CCM_STS.log */
 	MPD_LOG_LOC,		/* MP_Location.log */
+	MPD_LOG_DP,		/* smsdpcontent.log: the DP's content */
 	MPD_MPLOG_MAX
 };
 extern const char *const mpd_mplog_names[MPD_MPLOG_MAX];
+extern const char *const mpd_mplog_comps[MPD_MPLOG_MAX];
+
+/* One request as read (mpd-http.c). */
+struct mpd_req {
+	const char		*method;
+	const char		*target;
+	const char		*block;		/* the header block */
+	const unsigned char	*body;
+	size_t			 len;
+	int			 head;
+};
+
+/* A reply's body from a file: len bytes from off of fd (the reply's
+ * owner closes fd; the connection streams from a copy of it). */
+struct mpd_file {
+	int		 set;
+	int		 fd;
+	uint64_t	 off;
+	uint64_t	 len;
+};
+
+/* One reply. */
+struct mpd_reply {
+	int		 code;
+	const char	*reason;
+	const char	*type;
+	const char	*body;		/* text, or len bytes when len > 0 */
+	size_t		 len;
+	const char	*allow;		/* Allow: header, or NULL */
+	const char	*www_auth;	/* WWW-Authenticate: header, or NULL */
+	/* Set by the routes that need them (mpd_reply_release frees): */
+	char		*headers;	/* more header lines, each ending CRLF */
+	char		*owned;		/* body is this text, malloc'ed */
+	int		 no_body;	/* 304: no body, no Content-Length */
+	struct mpd_file	 file;		/* the body is this file's bytes */
+};
+/* A plain-text reply's initializer. */
+#define MPD_TEXT(c, why, text) \
+	{ .code = (c), .reason = (why), .type = "text/plain", .body = (text) }
+void	 mpd_reply_set(struct mpd_reply *, int code, const char *reason,
+	    const char *type, const char *body);
+/* Free what the reply owns (headers, owned, the file's descriptor). */
+void	 mpd_reply_release(struct mpd_reply *);
+
+/* mpd-http.c, for the routes in other files: a header's value (trimmed,
+ * in buf) or NULL; the agent and the listener of a connection; its peer
+ * ("127.0.0.1:5555"); what backend/mp/ reads of a request (the headers
+ * copied: mpd_mp_request_clear frees them). */
+const char	*mpd_header(const char *block, const char *name, char *buf,
+		    size_t len);
+struct mpd	*mpd_conn_agent(const struct mpd_conn *);
+int		 mpd_conn_tls(const struct mpd_conn *);
+const char	*mpd_conn_peer(const struct mpd_conn *);
+void		 mpd_mp_request(struct mpd_conn *, const struct mpd_req *,
+		    struct mp_request *);
+void		 mpd_mp_request_clear(struct mp_request *);
+
+/* mpd-dp.c: the distribution point's folders (SMS_DP_SMSPKG$ and the
+ * others, dp.h). The route takes what it reads of the agent's state under
+ * mpd.lock itself; the files are served without it. */
+int	 mpd_dp_serve(struct mpd_conn *, const struct mpd_req *,
+	    struct mpd_reply *, struct mp_answer *);
+/* At each poll (lock held): what the role says now, logged when it
+ * changes; the manifests nobody asked for are let go. */
+void	 mpd_dp_poll(struct mpd *, const struct agent_view *);
 
 /* A port: bound (and reserved) all the time, listening while served. */
 struct mpd_listener {
@@ -208,6 +277,17 @@ struct mpd {
 	char			 reopen_error[512];
 
 	struct mpd_commit	 commit;	/* registrations (mpd-commit.c) */
+
+	/* The distribution point (mpd-dp.c): its library (made at start,
+	 * never replaced: the workers use it without the lock) and its
+	 * role's settings as the last poll read them (under the lock). */
+	char			*content_root;
+	struct dp_lib		*dp;
+	int			 is_dp;
+	int			 dp_anonymous;
+	int			 dp_propfind;
+	int			 dp_noted;	/* what was logged: -1 nothing */
+
 	/* Connections (mpd-http.c), served by the workers (mpd-workers.c). */
 	struct mpd_worker	*workers;
 	int			 nworkers;

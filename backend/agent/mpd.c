@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "daemon.h"
+#include "dp.h"
 #include "mp.h"
 #include "mpd-int.h"
 #include "safetext.h"
@@ -404,10 +405,11 @@ mpd_poll_locked(struct mpd *m, char **cause)
 		}
 		mpd_unbind(m, v.no_cert_reason);
 		m->system_id = 0;
+		mpd_dp_poll(m, &v);	/* no role: nothing served */
 		ret = 0;
 		goto out;
 	}
-	if (cause != NULL && !v.is_mp)
+	if (cause != NULL && !v.is_mp && !v.is_dp)
 		MPD_WARN(m, "%s has no management point role in the site"
 		    " database; serving it anyway", m->fqdn);
 	if (!v.has_cert && v.serving.can_fall_back && !m->fallback_tried) {
@@ -430,6 +432,7 @@ mpd_poll_locked(struct mpd *m, char **cause)
 	} else if (v.has_cert)
 		m->fallback_tried = 0;
 	mpd_take_view(m, &v);
+	mpd_dp_poll(m, &v);
 	mpd_serving_note(m);
 	mpd_verifier(m);
 	if (!v.has_cert)
@@ -642,6 +645,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	}
 	m->check.pipe[0] = m->check.pipe[1] = -1;
 	m->http.fd = m->https.fd = -1;
+	m->dp_noted = -1;
 	m->cfg = *cfg;
 	if (m->cfg.handshake_s <= 0)
 		m->cfg.handshake_s = MPD_HANDSHAKE_DEFAULT;
@@ -655,6 +659,8 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		m->ca_file = xstrdup(cfg->ca_file);
 	if (cfg->user != NULL)
 		m->user = xstrdup(cfg->user);
+	m->content_root = dp_content_root(cfg->content, m->db_path);
+	m->cfg.content = m->content_root;
 	m->cfg.db_path = m->db_path;
 	m->cfg.log_dir = m->log_dir;
 	m->cfg.ca_file = m->ca_file;
@@ -669,6 +675,16 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	if (rules_fqdn(cfg->fqdn, m->fqdn, why, sizeof why) == -1) {
 		xasprintf(cause, "%s", why);
 		goto fail;
+	}
+	{
+		char *lib = dp_lib_path(m->content_root, m->fqdn);
+
+		m->dp = dp_lib_new(lib);
+		free(lib);
+		if (m->dp == NULL) {
+			xasprintf(cause, "cannot make a lock");
+			goto fail;
+		}
 	}
 	if (m->user != NULL && mpd_user_assume(m, cause) == -1)
 		goto fail;
@@ -828,6 +844,8 @@ mpd_free(struct mpd *m)
 	if (m->base != NULL)
 		event_base_free(m->base);
 	mp_verifier_free(m->verifier);
+	dp_lib_free(m->dp);
+	free(m->content_root);
 	ehttp_close(m->e);
 	cmlog_close(m->log);
 	for (int i = 0; i < MPD_MPLOG_MAX; i++)

@@ -12,7 +12,9 @@
  * Issuing root certificate, PEM); anything else is 404, methods other than
  * GET and HEAD are refused (501); HEAD gets GET's headers without the body.
  * Slow clients are cut off (handshake and header deadlines) and open
- * connections are capped (mpd-http.c).
+ * connections are capped (mpd-http.c). A system with the distribution
+ * point role also serves its content library (mpd-dp.c, dp.h) under
+ * /SMS_DP_SMSPKG$/ and the other DP folders, logged in smsdpcontent.log.
  *
  * With cfg.user (run as root) the files are opened as that user, the ports
  * are bound as root, then the agent drops to that user for good (no
@@ -78,6 +80,7 @@ struct mpd_config {
 	int		 header_s;	/* request headers deadline */
 	int		 max_conns;	/* open connections at most */
 	int		 workers;	/* connection threads; 0: one a CPU */
+	const char	*content;	/* the content root; NULL: dp.h's rule */
 };
 
 struct mpd;

@@ -719,6 +719,9 @@ role_json(const struct db_role *r, int with_fqdn)
 	if (r->allow_anonymous != -1)
 		json_object_set_new(v, "allow_anonymous",
 		    json_boolean(r->allow_anonymous));
+	if (r->allow_propfind != -1)
+		json_object_set_new(v, "allow_propfind",
+		    json_boolean(r->allow_propfind));
 	return v;
 }
 
@@ -793,15 +796,18 @@ cmd_system_remove(struct cli *c, int argc, char **argv)
 /* role */
 
 static int
-role_opts(struct cli *c, int argc, char **argv, const char **conn, int *anon)
+role_opts(struct cli *c, int argc, char **argv, const char **conn, int *anon,
+    int *propfind)
 {
 	static const struct option lo[] = {
 		{ "connection", required_argument, NULL, 'c' },
 		{ "allow-anonymous", required_argument, NULL, 'a' },
+		{ "allow-propfind", required_argument, NULL, 'p' },
 		CLI_COMMON_OPTS, { 0 } };
 
 	*conn = NULL;
 	*anon = -1;
+	*propfind = -1;
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'c':
 		if (cli_word(c, "connection", optarg, "http or https",
@@ -811,6 +817,10 @@ role_opts(struct cli *c, int argc, char **argv, const char **conn, int *anon)
 		break;
 	    case 'a':
 		if (parse_onoff(c, "allow-anonymous", optarg, anon))
+			return CLI_USAGE;
+		break;
+	    case 'p':
+		if (parse_onoff(c, "allow-propfind", optarg, propfind))
 			return CLI_USAGE;
 		break;);
 	if (optind + 2 != argc)
@@ -825,16 +835,24 @@ role_change(struct cli *c, int argc, char **argv,
     int), const char *verb, const char *prep)
 {
 	const char *conn;
-	int anon, rc;
+	int anon, propfind, rc;
 
-	if ((rc = role_opts(c, argc, argv, &conn, &anon)) != -1)
+	if ((rc = role_opts(c, argc, argv, &conn, &anon, &propfind)) != -1)
 		return rc;
-	if (change == ehttp_role_set && conn == NULL && anon == -1)
-		return cli_usage(c, "nothing to set (give --connection or"
-		    " --allow-anonymous)");
+	if (change == ehttp_role_set && conn == NULL && anon == -1 &&
+	    propfind == -1)
+		return cli_usage(c, "nothing to set (give --connection,"
+		    " --allow-anonymous or --allow-propfind)");
+	if (propfind != -1 && strcmp(argv[optind + 1], "dp") != 0)
+		return cli_usage(c, "--allow-propfind: only a distribution"
+		    " point (dp) has this setting");
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
-	if (change(c->e, argv[optind], argv[optind + 1], conn, anon) == -1)
+	if ((change != ehttp_role_set || conn != NULL || anon != -1) &&
+	    change(c->e, argv[optind], argv[optind + 1], conn, anon) == -1)
+		return cli_fail(c);
+	if (propfind != -1 && ehttp_role_set_propfind(c->e, argv[optind],
+	    propfind) == -1)
 		return cli_fail(c);
 	if (c->json)
 		cj_print(c->out, json_pack("{s:o,s:o}", "fqdn",
@@ -904,8 +922,8 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 	if (cli_scope(c, site, fqdn, &site_id, &system_id) == -1 ||
 	    ehttp_role_list(c->e, site_id, system_id, &r, &n) == -1)
 		return cli_fail(c);
-	cli_list_begin(c, &l, 4, "Site system", "Role", "Connection",
-	    "Allow anonymous");
+	cli_list_begin(c, &l, 5, "Site system", "Role", "Connection",
+	    "Allow anonymous", "Allow PROPFIND");
 	for (size_t i = 0; i < n; i++)
 		if (c->json)
 			cli_list_json(&l, role_json(&r[i], 1));
@@ -913,7 +931,9 @@ cmd_role_list(struct cli *c, int argc, char **argv)
 			table_add(l.t, r[i].fqdn, rules_role_title(r[i].role),
 			    r[i].connection[0] ? r[i].connection : "-",
 			    r[i].allow_anonymous == -1 ? "-" :
-			    r[i].allow_anonymous ? "yes" : "no");
+			    r[i].allow_anonymous ? "yes" : "no",
+			    r[i].allow_propfind == -1 ? "-" :
+			    r[i].allow_propfind ? "yes" : "no");
 	cli_list_end(&l);
 	free(r);
 	return CLI_OK;
@@ -1038,12 +1058,16 @@ static const struct cli_cmd cmds[] = {
 	  "Remove a site system; its certificates are revoked." },
 	{ "role", "add", cmd_role_add,
 	  "FQDN mp|dp|provider|sup|rsp|smp [--connection http|https]\n"
-	  "       [--allow-anonymous yes|no]",
+	  "       [--allow-anonymous yes|no] [--allow-propfind yes|no]",
 	  "Add a role to a site system. MP and DP take --connection (default\n"
-	  "http); a DP takes --allow-anonymous (default no)." },
+	  "http); a DP takes --allow-anonymous (default no) and\n"
+	  "--allow-propfind (WebDAV listings of its content, default yes;\n"
+	  "no: its agent answers PROPFIND with 405)." },
 	{ "role", "set", cmd_role_set,
-	  "FQDN ROLE [--connection http|https] [--allow-anonymous yes|no]",
-	  "Change a role's client connection or anonymous access." },
+	  "FQDN ROLE [--connection http|https] [--allow-anonymous yes|no]\n"
+	  "       [--allow-propfind yes|no]",
+	  "Change a role's client connection, anonymous access or (a DP)\n"
+	  "WebDAV listings." },
 	{ "role", "remove", cmd_role_remove, "FQDN ROLE",
 	  "Remove a role from a site system." },
 	{ "role", "list", cmd_role_list, "[--site CODE] [FQDN]",

@@ -46,7 +46,8 @@ struct db_system {
 };
 
 /* Site system roles. connection is "" for roles without one;
- * allow_anonymous is -1 for roles other than dp. */
+ * allow_anonymous and allow_propfind (WebDAV listings) are -1 for roles
+ * other than dp. */
 struct db_role {
 	int64_t	 id;
 	int64_t	 system_id;
@@ -55,6 +56,7 @@ struct db_role {
 	char	 role[12];
 	char	 connection[8];
 	int	 allow_anonymous;
+	int	 allow_propfind;
 };
 
 /* Status messages and the audit trail. */
