@@ -53,7 +53,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/tls/, libevent outside backend/agent/ and backend/tls/, jansson
 # (JSON) outside backend/ctl/, backend/wire/, backend/mp/ and
-# backend/client/, or zlib and expat outside
+# backend/client/ and backend/manifest/, or zlib and expat outside
 # backend/wire/ stops the build.
 #
 #   db/util/       the utility layer (below everything): text sanitiser,
@@ -71,6 +71,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   backend/mp/    the management point's decisions for clients (jansson;
 #                  wire and ca for the bytes and signatures, the library for
 #                  the database); ehttp-mpd calls it
+#   backend/manifest/ a content library's package manifest (jansson) and
+#                  the rules of its names; db/util only; the library calls it
 #   tui/           ehttp-console (ncursesw)
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
@@ -78,14 +80,16 @@ INC_UTIL     := -Idb/util
 INC_TYPES    := -Idb/types
 INC_DB       := -Idb $(INC_TYPES) $(INC_UTIL)
 INC_CA       := -Ibackend/ca $(INC_UTIL)
-INC_BACKEND  := -Ibackend $(INC_CA) $(INC_DB)
+INC_MANIFEST := -Ibackend/manifest $(INC_UTIL)
+INC_BACKEND  := -Ibackend -Ibackend/manifest $(INC_CA) $(INC_DB)
 INC_WIRE     := -Ibackend/wire $(INC_UTIL)
 CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check wire) $(INC_UTIL)
 CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check wire) $(INC_TYPES)
 CFLAGS_DB       = $(call fence,openssl event curses json check wire) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
 CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
-CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca $(INC_DB)
+CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca \
+	-Ibackend/manifest $(INC_DB)
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
 CFLAGS_AGENT    = $(call fence,sqlite openssl curses json check wire) -Ibackend/agent -Ibackend/mp \
@@ -99,6 +103,8 @@ CFLAGS_TUI      = $(call fence,sqlite openssl event json check wire) -Itui -Ibac
 	$(call pc_cflags,$(PKGS_TUI))
 CFLAGS_WIRE     = $(call fence,sqlite openssl event curses check) $(INC_WIRE) \
 	$(call pc_cflags,$(PKGS_WIRE) $(PKGS_JSON))
+CFLAGS_MANIFEST = $(call fence,sqlite openssl event curses check wire) $(INC_MANIFEST) \
+	$(call pc_cflags,$(PKGS_JSON))
 CFLAGS_TLS      = $(call fence,sqlite curses json check wire) -Ibackend/tls $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
 CFLAGS_CLIENT   = $(call fence,sqlite openssl event curses check wire) -Ibackend/client \
@@ -115,6 +121,7 @@ UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
+MANIFEST_SRC := $(sort $(wildcard backend/manifest/*.c))
 MP_SRC      := $(sort $(wildcard backend/mp/*.c))
 TLS_SRC     := $(sort $(wildcard backend/tls/*.c))
 CLIENT_SRC  := $(sort $(filter-out %/main-client.c,$(wildcard backend/client/*.c)))
@@ -130,6 +137,7 @@ UTIL_OBJ    := $(call obj,$(UTIL_SRC))
 DB_OBJ      := $(call obj,$(DB_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
+MANIFEST_OBJ := $(call obj,$(MANIFEST_SRC))
 MP_OBJ      := $(call obj,$(MP_SRC))
 TLS_OBJ     := $(call obj,$(TLS_SRC))
 CLIENT_OBJ  := $(call obj,$(CLIENT_SRC))
@@ -142,6 +150,7 @@ LIBUTIL    := $(B)/libehttputil.a
 LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
 LIBWIRE    := $(B)/libehttpwire.a
+LIBMANIFEST := $(B)/libehttpmanifest.a
 LIBMP      := $(B)/libehttpmp.a
 LIBTLS     := $(B)/libehttptls.a
 LIBCLIENT  := $(B)/libehttpclient.a
@@ -157,10 +166,10 @@ CLIENTP := $(B)/ehttp-client
 CHECK   := $(B)/check_all
 PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 
-# Link order: program -> backend -> db -> util -> system libraries.
+# Link order: program -> backend -> manifest, db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
-LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
-	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+LIBS_BASE    = $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
+	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
 LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
@@ -200,6 +209,8 @@ $(B)/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CA))
 $(B)/backend/wire/%.o: backend/wire/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_WIRE))
+$(B)/backend/manifest/%.o: backend/manifest/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_MANIFEST))
 $(B)/backend/mp/%.o: backend/mp/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_MP))
 $(B)/backend/tls/%.o: backend/tls/%.c | $(FENCE)/.ok
@@ -229,6 +240,7 @@ $(LIBUTIL): $(UTIL_OBJ)
 $(LIBDB): $(DB_OBJ)
 $(LIBBACKEND): $(BACKEND_OBJ)
 $(LIBWIRE): $(WIRE_OBJ)
+$(LIBMANIFEST): $(MANIFEST_OBJ)
 $(LIBMP): $(MP_OBJ)
 $(LIBTLS): $(TLS_OBJ)
 $(LIBCLIENT): $(CLIENT_OBJ)
@@ -236,9 +248,9 @@ $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
 $(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBTLS) $(LIBCLIENT) $(LIBCTL) \
-		$(LIBAGENT) $(LIBTUI):
+		$(LIBAGENT) $(LIBTUI) $(LIBMANIFEST):
 	@rm -f $@ && $(AR) rcs $@ $^
-BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
+BASE_LIBS := $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL)
 
 $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
@@ -289,7 +301,12 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	TLS:ehttp.h:no TLS:db.h:no TLS:jansson.h:no TLS:zlib.h:no \
 	CLIENT:client.h:yes CLIENT:tls.h:yes CLIENT:wire.h:yes CLIENT:ca.h:yes CLIENT:jansson.h:yes \
 	CLIENT:openssl/ssl.h:no CLIENT:sqlite3.h:no CLIENT:db.h:no CLIENT:mp.h:no CLIENT:mpd.h:no \
-	CLIENT:event2/event.h:no CLIENT:zlib.h:no CLIENT:curses.h:no
+	CLIENT:event2/event.h:no CLIENT:zlib.h:no CLIENT:curses.h:no \
+	MANIFEST:manifest.h:yes MANIFEST:jansson.h:yes MANIFEST:safetext.h:yes \
+	MANIFEST:sqlite3.h:no MANIFEST:openssl/evp.h:no MANIFEST:event2/event.h:no \
+	MANIFEST:curses.h:no MANIFEST:zlib.h:no MANIFEST:db.h:no MANIFEST:db-types.h:no \
+	MANIFEST:ehttp.h:no MANIFEST:ca.h:no BACKEND:manifest.h:yes CTL:manifest.h:no \
+	AGENT:manifest.h:no TUI:manifest.h:no
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
@@ -300,7 +317,7 @@ check-rooms: $(FENCE)/.ok
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
 		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; \
 		MP) fl='$(CFLAGS_MP)';; TLS) fl='$(CFLAGS_TLS)';; \
-		CLIENT) fl='$(CFLAGS_CLIENT)';; esac; \
+		CLIENT) fl='$(CFLAGS_CLIENT)';; MANIFEST) fl='$(CFLAGS_MANIFEST)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
 		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
 		if [ $$? = 0 ]; then got=yes why=; \
@@ -383,7 +400,7 @@ FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-Ibackend/ctl -Ibackend/wire $(INC_BACKEND) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) \
-	$(CTL_SRC) $(WIRE_SRC))
+	$(CTL_SRC) $(WIRE_SRC) $(MANIFEST_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build
