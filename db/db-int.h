@@ -29,6 +29,9 @@ enum db_stmt {
 	ST_CLIENT_BLOCKED, ST_CLIENT_SEEN, ST_CLIENT_APPROVE, ST_CLIENT_BLOCK,
 	ST_CLIENT_DELETE,
 	ST_BULK_INSERT, ST_BULK_GET, ST_BULK_LIST, ST_BULK_BLOCK, ST_BULK_USED,
+	ST_PKG_SEQ, ST_PKG_INSERT, ST_PKG_GET, ST_PKG_LIST, ST_PKG_SET_VERSION,
+	ST_PKG_DELETE, ST_PKG_FILE_ADD, ST_PKG_FILES, ST_PKG_DP_SET,
+	ST_PKG_DP_GET, ST_PKG_DP_LIST, ST_PKG_DP_DELETE,
 	ST_MAX
 };
 
@@ -66,6 +69,21 @@ struct db {
 #define DB_BULK_COLS \
 	"b.id, b.site_id, s.code, b.not_before, b.not_after, b.blocked," \
 	" b.used, b.created FROM bulk_token b JOIN site s ON s.id = b.site_id"
+
+/* The columns of a package record (db-package.c's package_rec): the
+ * current version's file count and bytes, and its distribution points. */
+#define DB_PKG_COLS \
+	"p.id, p.site_id, s.code, p.name, p.version, p.source, p.created," \
+	" p.updated, (SELECT count(*) FROM package_file f WHERE" \
+	" f.package_id = p.id AND f.version = p.version), (SELECT" \
+	" coalesce(sum(f.size), 0) FROM package_file f WHERE f.package_id =" \
+	" p.id AND f.version = p.version), (SELECT count(*) FROM package_dp d" \
+	" WHERE d.package_id = p.id) FROM package p JOIN site s ON" \
+	" s.id = p.site_id"
+/* The columns of a package's distribution point record. */
+#define DB_PKG_DP_COLS \
+	"d.package_id, d.system_id, y.fqdn, d.version, d.state, d.error," \
+	" d.time FROM package_dp d JOIN site_system y ON y.id = d.system_id"
 
 /* Record sqlite's message for the handle; returns -1. */
 int		 db_fail(struct db *, const char *what);
