@@ -707,8 +707,9 @@ gc_dir(struct content_lib *l, const char *dir, void *arg)
 	if ((dp = opendir(dir)) == NULL)
 		return lib_errno(l, dir, "cannot read");
 	while (rc == 0 && (d = readdir(dp)) != NULL) {
-		if (!hex_name(d->d_name, 64) || bsearch(d->d_name, g->refs.v,
-		    g->refs.n, sizeof *g->refs.v, hash_cmp) != NULL)
+		if (!hex_name(d->d_name, 64) || (g->refs.n > 0 &&
+		    bsearch(d->d_name, g->refs.v, g->refs.n, sizeof *g->refs.v,
+		    hash_cmp) != NULL))
 			continue;
 		xasprintf(&p, "%s/%s", dir, d->d_name);
 		if (unlink(p) == -1 && errno != ENOENT)
