@@ -52,8 +52,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/tls/, libevent outside backend/agent/ and backend/tls/, jansson
-# (JSON) outside backend/ctl/, backend/wire/, backend/mp/, backend/dp/ and
-# backend/client/, or zlib and expat outside
+# (JSON) outside backend/ctl/, backend/wire/, backend/mp/, backend/dp/,
+# backend/client/ and backend/manifest/, or zlib and expat outside
 # backend/wire/ stops the build.
 #
 #   db/util/       the utility layer (below everything): text sanitiser,
@@ -74,6 +74,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   backend/dp/    the distribution point's content: a DP library's
 #                  manifests (jansson) and files, URLs, WebDAV listings,
 #                  ranges; db/util only (no database: a library is files)
+#   backend/manifest/ a content library's package manifest (jansson) and
+#                  the rules of its names; db/util only; the library calls it
 #   tui/           ehttp-console (ncursesw)
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
@@ -81,14 +83,16 @@ INC_UTIL     := -Idb/util
 INC_TYPES    := -Idb/types
 INC_DB       := -Idb $(INC_TYPES) $(INC_UTIL)
 INC_CA       := -Ibackend/ca $(INC_UTIL)
-INC_BACKEND  := -Ibackend $(INC_CA) $(INC_DB)
+INC_MANIFEST := -Ibackend/manifest $(INC_UTIL)
+INC_BACKEND  := -Ibackend -Ibackend/manifest $(INC_CA) $(INC_DB)
 INC_WIRE     := -Ibackend/wire $(INC_UTIL)
 CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check wire) $(INC_UTIL)
 CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check wire) $(INC_TYPES)
 CFLAGS_DB       = $(call fence,openssl event curses json check wire) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
 CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
-CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca $(INC_DB)
+CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca \
+	-Ibackend/manifest $(INC_DB)
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
 CFLAGS_AGENT    = $(call fence,sqlite openssl curses json check wire) -Ibackend/agent -Ibackend/mp \
@@ -102,6 +106,8 @@ CFLAGS_TUI      = $(call fence,sqlite openssl event json check wire) -Itui -Ibac
 	$(call pc_cflags,$(PKGS_TUI))
 CFLAGS_WIRE     = $(call fence,sqlite openssl event curses check) $(INC_WIRE) \
 	$(call pc_cflags,$(PKGS_WIRE) $(PKGS_JSON))
+CFLAGS_MANIFEST = $(call fence,sqlite openssl event curses check wire) $(INC_MANIFEST) \
+	$(call pc_cflags,$(PKGS_JSON))
 CFLAGS_TLS      = $(call fence,sqlite curses json check wire) -Ibackend/tls $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
 CFLAGS_CLIENT   = $(call fence,sqlite openssl event curses check wire) -Ibackend/client \
@@ -120,6 +126,7 @@ UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
+MANIFEST_SRC := $(sort $(wildcard backend/manifest/*.c))
 MP_SRC      := $(sort $(wildcard backend/mp/*.c))
 DP_SRC      := $(sort $(wildcard backend/dp/*.c))
 TLS_SRC     := $(sort $(wildcard backend/tls/*.c))
@@ -136,6 +143,7 @@ UTIL_OBJ    := $(call obj,$(UTIL_SRC))
 DB_OBJ      := $(call obj,$(DB_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
+MANIFEST_OBJ := $(call obj,$(MANIFEST_SRC))
 MP_OBJ      := $(call obj,$(MP_SRC))
 DP_OBJ      := $(call obj,$(DP_SRC))
 TLS_OBJ     := $(call obj,$(TLS_SRC))
@@ -149,6 +157,7 @@ LIBUTIL    := $(B)/libehttputil.a
 LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
 LIBWIRE    := $(B)/libehttpwire.a
+LIBMANIFEST := $(B)/libehttpmanifest.a
 LIBMP      := $(B)/libehttpmp.a
 LIBDP      := $(B)/libehttpdp.a
 LIBTLS     := $(B)/libehttptls.a
@@ -165,10 +174,10 @@ CLIENTP := $(B)/ehttp-client
 CHECK   := $(B)/check_all
 PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 
-# Link order: program -> backend -> db -> util -> system libraries.
+# Link order: program -> backend -> manifest, db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
-LIBS_BASE    = $(LIBBACKEND) $(LIBDB) $(LIBUTIL) \
-	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB)) -lpthread -lm
+LIBS_BASE    = $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
+	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
 LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
@@ -201,7 +210,7 @@ V ?= 0
 COMPILE = @mkdir -p $(@D); $(if $(filter 1,$(V)),,echo "  CC $<";) \
 	$(if $(filter 1,$(V)),set -x;) \
 	$(CC) $(PROJ_CFLAGS) $(1) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-ROOM_FLAGS := db/util:UTIL db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP \
+ROOM_FLAGS := db/util:UTIL db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP backend/manifest:MANIFEST \
 	backend/tls:TLS backend/client:CLIENT backend/ctl:CTL backend/agent:AGENT \
 	backend/sited:SITED backend:BACKEND tui:TUI
 define room_compile
@@ -222,6 +231,7 @@ $(LIBUTIL): $(UTIL_OBJ)
 $(LIBDB): $(DB_OBJ)
 $(LIBBACKEND): $(BACKEND_OBJ)
 $(LIBWIRE): $(WIRE_OBJ)
+$(LIBMANIFEST): $(MANIFEST_OBJ)
 $(LIBMP): $(MP_OBJ)
 $(LIBDP): $(DP_OBJ)
 $(LIBTLS): $(TLS_OBJ)
@@ -230,9 +240,9 @@ $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
 $(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBCLIENT) \
-		$(LIBCTL) $(LIBAGENT) $(LIBTUI):
+		$(LIBCTL) $(LIBAGENT) $(LIBTUI) $(LIBMANIFEST):
 	@rm -f $@ && $(AR) rcs $@ $^
-BASE_LIBS := $(LIBBACKEND) $(LIBDB) $(LIBUTIL)
+BASE_LIBS := $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL)
 
 $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
@@ -288,7 +298,12 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	CLIENT:event2/event.h:no CLIENT:zlib.h:no CLIENT:curses.h:no \
 	DP:dp.h:yes DP:xmalloc.h:yes DP:jansson.h:yes DP:sqlite3.h:no DP:openssl/evp.h:no \
 	DP:event2/event.h:no DP:curses.h:no DP:zlib.h:no DP:expat.h:no DP:db.h:no \
-	DP:db-types.h:no DP:ehttp.h:no DP:mp.h:no AGENT:dp.h:yes MP:dp.h:no CTL:dp.h:no
+	DP:db-types.h:no DP:ehttp.h:no DP:mp.h:no AGENT:dp.h:yes MP:dp.h:no CTL:dp.h:no \
+	MANIFEST:manifest.h:yes MANIFEST:jansson.h:yes MANIFEST:safetext.h:yes \
+	MANIFEST:sqlite3.h:no MANIFEST:openssl/evp.h:no MANIFEST:event2/event.h:no \
+	MANIFEST:curses.h:no MANIFEST:zlib.h:no MANIFEST:db.h:no MANIFEST:db-types.h:no \
+	MANIFEST:ehttp.h:no MANIFEST:ca.h:no BACKEND:manifest.h:yes CTL:manifest.h:no \
+	AGENT:manifest.h:no TUI:manifest.h:no
 check-rooms: $(FENCE)/.ok
 	@for p in $(ROOM_PROBES); do \
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
@@ -299,7 +314,8 @@ check-rooms: $(FENCE)/.ok
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
 		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; \
 		MP) fl='$(CFLAGS_MP)';; TLS) fl='$(CFLAGS_TLS)';; \
-		CLIENT) fl='$(CFLAGS_CLIENT)';; DP) fl='$(CFLAGS_DP)';; esac; \
+		CLIENT) fl='$(CFLAGS_CLIENT)';; DP) fl='$(CFLAGS_DP)';; \
+		MANIFEST) fl='$(CFLAGS_MANIFEST)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
 		    $(CC) -std=gnu11 -D_GNU_SOURCE $$fl -fsyntax-only -x c - 2>&1); \
 		if [ $$? = 0 ]; then got=yes why=; \
@@ -382,7 +398,7 @@ FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-Ibackend/ctl -Ibackend/wire -Ibackend/dp $(INC_BACKEND) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) \
-	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC))
+	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC) $(MANIFEST_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build

@@ -140,6 +140,8 @@ ehttp_close(struct ehttp *e)
 	db_close(e->db);
 	explicit_bzero(e->master, sizeof e->master);
 	free(e->master_path);
+	free(e->content_root);
+	free(e->content_default);
 	free(e);
 }
 

@@ -32,6 +32,9 @@ enum db_stmt {
 	ST_ROOTS_OUT,
 	ST_RENEW_GET, ST_RENEW_SET, ST_NOTICE_INSERT, ST_SYS_UNCOVERED,
 	ST_PASS_INSERT, ST_PASS_TRIM, ST_PASS_END, ST_PASS_LAST,
+	ST_PKG_SEQ, ST_PKG_INSERT, ST_PKG_GET, ST_PKG_LIST, ST_PKG_SET_VERSION,
+	ST_PKG_DELETE, ST_PKG_FILE_ADD, ST_PKG_FILES, ST_PKG_DP_SET,
+	ST_PKG_DP_GET, ST_PKG_DP_LIST, ST_PKG_DP_DELETE,
 	ST_MAX
 };
 
@@ -69,6 +72,21 @@ struct db {
 #define DB_BULK_COLS \
 	"b.id, b.site_id, s.code, b.not_before, b.not_after, b.blocked," \
 	" b.used, b.created FROM bulk_token b JOIN site s ON s.id = b.site_id"
+
+/* The columns of a package record (db-package.c's package_rec): the
+ * current version's file count and bytes, and its distribution points. */
+#define DB_PKG_COLS \
+	"p.id, p.site_id, s.code, p.name, p.version, p.source, p.created," \
+	" p.updated, (SELECT count(*) FROM package_file f WHERE" \
+	" f.package_id = p.id AND f.version = p.version), (SELECT" \
+	" coalesce(sum(f.size), 0) FROM package_file f WHERE f.package_id =" \
+	" p.id AND f.version = p.version), (SELECT count(*) FROM package_dp d" \
+	" WHERE d.package_id = p.id) FROM package p JOIN site s ON" \
+	" s.id = p.site_id"
+/* The columns of a package's distribution point record. */
+#define DB_PKG_DP_COLS \
+	"d.package_id, d.system_id, y.fqdn, d.version, d.state, d.error," \
+	" d.time FROM package_dp d JOIN site_system y ON y.id = d.system_id"
 
 /* Record sqlite's message for the handle; returns -1. */
 int		 db_fail(struct db *, const char *what);

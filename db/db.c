@@ -269,10 +269,46 @@ static const char *const migrations[] = {
 	"  used INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL) WITHOUT ROWID;",
 
-	/* 10: reserved for the packages of issue #15 (another branch adds
-	 * them here; this placeholder changes nothing and is replaced by
-	 * them when the branches meet). */
-	"SELECT 1;",
+	/* 10: packages and their content (issue #15). A package's id is its
+	 * site's code and 5 upper-case hex digits from the site's counter,
+	 * which only grows: an id is never given twice, not even after its
+	 * package was removed (a distribution point may still hold it). The
+	 * files of each version as added (path, size, SHA-256), and where
+	 * each package is distributed: per distribution point, the version,
+	 * its state and why it failed. */
+	"CREATE TABLE package_seq ("
+	"  site_id INTEGER PRIMARY KEY REFERENCES site(id) ON DELETE CASCADE,"
+	"  last INTEGER NOT NULL CHECK (last BETWEEN 0 AND 1048575));"
+	"CREATE TABLE package ("
+	"  id TEXT PRIMARY KEY CHECK (length(id) = 8 AND"
+	"  upper(id) = id AND substr(id, 4) NOT GLOB '*[^0-9A-F]*'),"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  name TEXT NOT NULL CHECK (length(CAST(name AS BLOB)) BETWEEN 1"
+	"  AND 256),"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  source TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX package_by_site ON package(site_id, id);"
+	"CREATE TABLE package_file ("
+	"  package_id TEXT NOT NULL REFERENCES package(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  path TEXT NOT NULL CHECK (length(CAST(path AS BLOB)) BETWEEN 1"
+	"  AND 1024),"
+	"  size INTEGER NOT NULL CHECK (size >= 0),"
+	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND"
+	"  sha256 NOT GLOB '*[^0-9a-f]*'),"
+	"  PRIMARY KEY (package_id, version, path)) WITHOUT ROWID;"
+	"CREATE TABLE package_dp ("
+	"  package_id TEXT NOT NULL REFERENCES package(id) ON DELETE CASCADE,"
+	"  system_id INTEGER NOT NULL REFERENCES site_system(id)"
+	"  ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  state TEXT NOT NULL CHECK (state IN ('distributing','installed',"
+	"  'failed','removing')),"
+	"  error TEXT NOT NULL DEFAULT '',"
+	"  time INTEGER NOT NULL,"
+	"  PRIMARY KEY (package_id, system_id)) WITHOUT ROWID;"
+	"CREATE INDEX package_dp_by_system ON package_dp(system_id);",
 
 	/* 11: a distribution point may refuse WebDAV listings (PROPFIND:
 	 * 405, as IIS without WebDAV browsing). -1 for the other roles, as
@@ -492,6 +528,32 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_PASS_LAST] = "SELECT id, host, pid, started, finished, next,"
 	    " checked, renewed, failed, warnings, summary FROM sited_pass"
 	    " ORDER BY id DESC LIMIT 1",
+	[ST_PKG_SEQ] = "INSERT INTO package_seq (site_id, last) VALUES (?1, 1)"
+	    " ON CONFLICT (site_id) DO UPDATE SET last = last + 1"
+	    " RETURNING last",
+	[ST_PKG_INSERT] = "INSERT INTO package (id, site_id, name, version,"
+	    " source, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_PKG_GET] = "SELECT " DB_PKG_COLS " WHERE p.id = ?1",
+	[ST_PKG_LIST] = "SELECT " DB_PKG_COLS " WHERE ?1 = 0 OR p.site_id = ?1"
+	    " ORDER BY p.id",
+	[ST_PKG_SET_VERSION] = "UPDATE package SET version = ?2, source = ?3,"
+	    " updated = ?4 WHERE id = ?1",
+	[ST_PKG_DELETE] = "DELETE FROM package WHERE id = ?1",
+	[ST_PKG_FILE_ADD] = "INSERT INTO package_file (package_id, version,"
+	    " path, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_PKG_FILES] = "SELECT path, size, sha256 FROM package_file"
+	    " WHERE package_id = ?1 AND version = ?2 ORDER BY path",
+	[ST_PKG_DP_SET] = "INSERT INTO package_dp (package_id, system_id,"
+	    " version, state, error, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT (package_id, system_id) DO UPDATE SET version = ?3,"
+	    " state = ?4, error = ?5, time = ?6",
+	[ST_PKG_DP_GET] = "SELECT " DB_PKG_DP_COLS " WHERE d.package_id = ?1"
+	    " AND d.system_id = ?2",
+	[ST_PKG_DP_LIST] = "SELECT " DB_PKG_DP_COLS " WHERE (?1 IS NULL OR"
+	    " d.package_id = ?1) AND (?2 = 0 OR d.system_id = ?2)"
+	    " ORDER BY d.package_id, y.fqdn",
+	[ST_PKG_DP_DELETE] = "DELETE FROM package_dp WHERE package_id = ?1"
+	    " AND system_id = ?2",
 };
 
 /*

@@ -234,4 +234,36 @@ int	 db_bulk_token_list(struct db *, struct db_bulk_token **, size_t *);
 int	 db_bulk_token_set_blocked(struct db *, const char *id, int blocked);
 int	 db_bulk_token_used(struct db *, const char *id);
 
+/*
+ * Packages (db-package.c, issue #15). next_id takes the site's next
+ * package id (site code + 5 upper-case hex digits) from its counter, which
+ * never goes back: call it in the transaction that inserts the package.
+ * -1 also when the site has used all 1,048,575.
+ */
+int	 db_package_next_id(struct db *, int64_t site_id, const char *code,
+	    char id[9]);
+int	 db_package_insert(struct db *, const struct db_package *);
+/* 1 found, 0 none, -1 error. */
+int	 db_package_get(struct db *, const char *id, struct db_package *);
+/* site_id 0: all. Sorted by id. */
+int	 db_package_list(struct db *, int64_t site_id, struct db_package **,
+	    size_t *);
+int	 db_package_set_version(struct db *, const char *id, int64_t version,
+	    const char *source, time_t updated);
+int	 db_package_delete(struct db *, const char *id);
+int	 db_package_file_add(struct db *, const char *id, int64_t version,
+	    const struct db_package_file *);
+/* The files of a version, sorted by path (byte order). */
+int	 db_package_files(struct db *, const char *id, int64_t version,
+	    struct db_package_file **, size_t *);
+/* A package on a distribution point: set (insert or replace), get (1, 0
+ * none, -1), the package's (id) or a system's (id NULL, system_id), and
+ * delete. */
+int	 db_package_dp_set(struct db *, const struct db_package_dp *);
+int	 db_package_dp_get(struct db *, const char *id, int64_t system_id,
+	    struct db_package_dp *);
+int	 db_package_dp_list(struct db *, const char *id, int64_t system_id,
+	    struct db_package_dp **, size_t *);
+int	 db_package_dp_delete(struct db *, const char *id, int64_t system_id);
+
 #endif

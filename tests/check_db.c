@@ -11,6 +11,9 @@
 #include "db-int.h"	/* the handle's sqlite3 connection */
 #include "ehttp.h"
 #include "testutil.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 #include "xmalloc.h"
 
 static char *
@@ -300,7 +303,7 @@ START_TEST(migrate_to_v9)
 	free(before);
 	free(after);
 	free(tables);
-	sql_eq("PRAGMA user_version", "11");
+	sql_eq("PRAGMA user_version", STR(DB_SCHEMA_VERSION));
 	sql_eq("PRAGMA integrity_check", "ok");
 	sql_eq("SELECT count(*) FROM pragma_foreign_key_check", "0");
 	sql_eq("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT"
@@ -482,6 +485,84 @@ db_create(void)
 	ck_assert_ptr_nonnull(db);
 	db_close(db);
 }
+
+/*
+ * Migration 10 (packages) on a real schema-9 database (the fixture was made
+ * by ehttpctl at the commit before schema 10): every table it had dumps
+ * the same after, the package tables are there, empty, and their CHECKs
+ * refuse what the content library's rules refuse.
+ */
+START_TEST(migrate_to_v10)
+{
+	char *tables, *before, *after, *cause = NULL, *err = NULL;
+	struct db *db;
+
+	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
+	    "site-v9.sql'", tu_db, EHTTP_SRCDIR), 0);
+	sql_eq("PRAGMA user_version", "9");
+	tables = sql1("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " sqlite_schema WHERE type = 'table' ORDER BY name)");
+	ck_assert_str_eq(tables, "agent audit bulk_token cert cert_chain"
+	    " cert_der cert_key cert_tally client hierarchy notice role site"
+	    " site_renewal site_security site_system sited_pass status_message"
+	    " trusted_root");
+	before = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
+	    tables, tu_db);
+	ck_assert_uint_gt(strlen(before), 30000);
+	db = db_open(tu_db, 0, &cause);
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_user_version(db), 10);
+	db_close(db);
+	after = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
+	    tables, tu_db);
+	ck_assert_msg(strcmp(before, after) == 0, "a version-9 table changed");
+	sql_eq("PRAGMA user_version", "10");
+	sql_eq("PRAGMA integrity_check", "ok");
+	sql_eq("SELECT count(*) FROM pragma_foreign_key_check", "0");
+	sql_eq("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT"
+	    " type, name FROM sqlite_schema WHERE tbl_name LIKE 'package%'"
+	    " AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name)", "table"
+	    " package, index package_by_site, table package_dp, index"
+	    " package_dp_by_system, table package_file, table package_seq");
+	sql_eq("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " pragma_table_info('package') ORDER BY cid)", "id site_id name"
+	    " version source created updated");
+	sql_eq("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+	    " pragma_table_info('package_dp') ORDER BY cid)", "package_id"
+	    " system_id version state error time");
+	/* What the CHECKs refuse, as sqlite3 runs it. */
+	static const char *const bad[] = {
+		"INSERT INTO package VALUES ('P0100G01', 2, 'x', 1, '/s', 0, 0)",
+		"INSERT INTO package VALUES ('p0100001', 2, 'x', 1, '/s', 0, 0)",
+		"INSERT INTO package VALUES ('P01001', 2, 'x', 1, '/s', 0, 0)",
+		"INSERT INTO package VALUES ('P0100001', 2, '', 1, '/s', 0, 0)",
+		"INSERT INTO package VALUES ('P0100001', 2, 'x', 0, '/s', 0, 0)",
+		"INSERT INTO package VALUES ('P0100001', 99, 'x', 1, '/s', 0, 0)",
+		"INSERT INTO package_seq VALUES (2, 1048576)",
+		"INSERT INTO package_file VALUES ('P0100002', 1, 'a', 1,"
+		" 'E3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')",
+		"INSERT INTO package_file VALUES ('P0100002', 1, 'a', -1,"
+		" 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')",
+		"INSERT INTO package_dp VALUES ('P0100002', 4, 1, 'copied', '', 0)",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ck_assert_msg(tu_sh(NULL, &err, "sqlite3 '%s' \"PRAGMA"
+		    " foreign_keys = ON; INSERT INTO package VALUES ('P0100002',"
+		    " 2, 'ok', 1, '/s', 0, 0); %s\"", tu_db, bad[i]) != 0,
+		    "accepted: %s", bad[i]);
+		ck_assert_msg(strstr(err, "constraint failed") != NULL, "%s: %s",
+		    bad[i], err);
+		free(err);
+		err = NULL;
+		free(tu_sh_ok("sqlite3 '%s' \"DELETE FROM package\"", tu_db));
+	}
+	sql_eq("SELECT (SELECT count(*) FROM package) + (SELECT count(*) FROM"
+	    " package_file) + (SELECT count(*) FROM package_seq)", "0");
+	free(before);
+	free(after);
+	free(tables);
+}
+END_TEST
 
 START_TEST(newer_refused)
 {
@@ -810,6 +891,7 @@ db_suite(void)
 		TU_TEST(migrate_v7_to_v8),
 		TU_TEST(migrate_to_v9),
 		TU_TEST(migrate_to_v11),
+		TU_TEST(migrate_to_v10),
 		TU_TEST(newer_refused),
 		TU_TEST(not_sqlite_refused),
 		TU_TEST(corrupt_refused),

@@ -7,6 +7,7 @@
  *   ca-issue.c  SMS Issuing root, signer, SMS Role SSL leaves (bulk too),
  *               SMS Token Signing
  *   ca-check.c  imported PKI certificates, chain verification
+ *   ca-hash.c   SHA-256 over a stream (the content library)
  */
 #ifndef CA_INT_H
 #define CA_INT_H

@@ -415,4 +415,18 @@ int		 ca_jwt_x5t(struct ca *, const unsigned char *cert, size_t,
 int		 ca_x5t_s256(struct ca *, const unsigned char *cert, size_t,
 		    char **x5t);
 
+/*
+ * SHA-256 over a stream (ca-hash.c): a file hashed in pieces, never whole
+ * in memory. new (NULL on failure, reason in ca_error), update as often as
+ * needed, final writes the digest as 64 lower-case hex digits and a NUL
+ * (the content library names a file so). 0 or -1. free accepts NULL; one
+ * thread at a time per hash.
+ */
+struct ca_sha256;
+struct ca_sha256 *ca_sha256_new(struct ca *);
+int		 ca_sha256_update(struct ca *, struct ca_sha256 *,
+		    const void *, size_t);
+int		 ca_sha256_final(struct ca *, struct ca_sha256 *, char out[65]);
+void		 ca_sha256_free(struct ca_sha256 *);
+
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "content.h"
 #include "prog.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -238,6 +239,8 @@ cli_open(struct cli *c, int flags)
 		free(cause);
 		return -1;
 	}
+	if (c->content_path != NULL)
+		ehttp_content_set_root(c->e, c->content_path);
 	if (isatty(fileno(c->err)) && !c->json)
 		ehttp_set_progress(c->e, progress, c);
 	return 0;
@@ -274,8 +277,10 @@ cli_help(struct cli *c, const struct cli_cmd *cmd)
 	fprintf(c->out, "usage: ehttpctl %s%s%s %s\n\n%s\n",
 	    cmd->group ? cmd->group : "", cmd->group ? " " : "", cmd->name,
 	    cmd->args, cmd->help);
-	fprintf(c->out, "\nCommon options: --db PATH (default %s), --json,"
-	    " --help\n", cli_safe(c, ehttp_default_db()));
+	fprintf(c->out, "\nCommon options: --db PATH (default %s), --content"
+	    " DIR (the content libraries; default $EHTTP_CONTENT, else"
+	    " 'content' beside the database), --json, --help\n",
+	    cli_safe(c, ehttp_default_db()));
 	return CLI_OK;
 }
 
@@ -293,6 +298,9 @@ cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 			continue;
 		case 'D':
 			c->db_path = optarg;
+			continue;
+		case CLI_OPT_CONTENT:
+			c->content_path = optarg;
 			continue;
 		default:
 			return ch;
@@ -1080,7 +1088,7 @@ static const struct cli_cmd cmds[] = {
 };
 
 static const struct cli_cmd *const tables[] = { cmds, cli_trust_cmds,
-	cli_cert_cmds, cli_client_cmds, cli_log_cmds };
+	cli_cert_cmds, cli_client_cmds, cli_content_cmds, cli_log_cmds };
 
 const struct cli_cmd *const *
 cli_tables(size_t *n)
@@ -1095,7 +1103,8 @@ main_usage(FILE *f)
 	/* The default path comes from the environment. */
 	char *db = safetext_dup(ehttp_default_db(), (size_t)-1);
 
-	fprintf(f, "usage: ehttpctl [--db PATH] [--json] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: ehttpctl [--db PATH] [--content DIR] [--json] COMMAND"
+	    " [ARGS]\n\n"
 	    "Enhanced HTTP for a Configuration Manager-style site hierarchy.\n\n"
 	    "Commands:\n");
 	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
@@ -1111,6 +1120,8 @@ main_usage(FILE *f)
 	    "  --db PATH   the site database (default: $EHTTP_DB, else\n"
 	    "              $XDG_DATA_HOME/ehttp/site.db, else\n"
 	    "              ~/.local/share/ehttp/site.db); now %s\n"
+	    "  --content DIR  the content libraries of packages (default:\n"
+	    "              $EHTTP_CONTENT, else 'content' beside the database)\n"
 	    "  --json      machine-readable output for lists and shows\n"
 	    "  --help      this text; 'ehttpctl COMMAND --help' for one command\n"
 	    "  --version   print the version\n\n"

@@ -42,6 +42,7 @@ struct cli {
 	char		**safe;		/* cli_safe() copies, freed at the end */
 	size_t		 nsafe, capsafe;
 	const char	*db_path;
+	const char	*content_path;	/* --content; NULL: the default */
 	int		 json;
 	const char	*prog;		/* "ehttpctl site add" for messages */
 	struct ehttp	*e;
@@ -57,6 +58,7 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_cert_cmds[];
 extern const struct cli_cmd cli_client_cmds[];
+extern const struct cli_cmd cli_content_cmds[];
 extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
 
@@ -92,12 +94,16 @@ const char *cli_arg(const char *in);
 int	 cli_usage(struct cli *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));	/* 2 */
 void	 cli_notes(struct cli *);
+/* --content has no short form: its value is not a character. */
+#define CLI_OPT_CONTENT	0x100
 #define CLI_COMMON_OPTS \
 	{ "json", no_argument, NULL, 'j' }, \
 	{ "db", required_argument, NULL, 'D' }, \
+	{ "content", required_argument, NULL, CLI_OPT_CONTENT }, \
 	{ "help", no_argument, NULL, 'h' }
 
-/* getopt_long over a subcommand's argv with the common --json/--db/--help.
+/* getopt_long over a subcommand's argv with the common --json, --db,
+ * --content and --help.
  * Returns the option, -1 at the end; 'h' for help, '?' for an error. */
 int	 cli_getopt(struct cli *, int, char **, const char *,
 	    const struct option *);

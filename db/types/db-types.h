@@ -178,6 +178,45 @@ struct db_bulk_token {
 	time_t	 created;
 };
 
+/*
+ * A package (issue #15): its id (site code + 5 upper-case hex digits), its
+ * current version and the folder it was last read from. files, size and
+ * dps are counts a list fills in: the current version's files, their
+ * bytes, and the distribution points that have a row for it.
+ */
+struct db_package {
+	char	 id[9];
+	int64_t	 site_id;
+	char	 site_code[4];
+	char	 name[257];
+	int64_t	 version;
+	char	 source[1024];
+	time_t	 created;
+	time_t	 updated;
+	int64_t	 files;
+	int64_t	 size;
+	int64_t	 dps;
+};
+
+/* A file of a package's version. */
+struct db_package_file {
+	char	 path[1025];
+	int64_t	 size;
+	char	 sha256[65];		/* lower-case hex */
+};
+
+/* A package on a distribution point: the version it was given, and its
+ * state: distributing, installed, failed (error says why), removing. */
+struct db_package_dp {
+	char	 package_id[9];
+	int64_t	 system_id;
+	char	 fqdn[256];
+	int64_t	 version;
+	char	 state[16];
+	char	 error[512];
+	time_t	 time;
+};
+
 /* Agent state: what ehttp-mpd has bound and its last health check. */
 struct db_agent {
 	int64_t	 system_id;

@@ -1,0 +1,69 @@
+/*
+ * ca-hash: SHA-256 over a stream, for the content library (a file's name
+ * there is its SHA-256, read in pieces: never a whole file in memory).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "ca-int.h"
+
+struct ca_sha256 {
+	EVP_MD_CTX	*md;
+};
+
+struct ca_sha256 *
+ca_sha256_new(struct ca *ca)
+{
+	struct ca_sha256 *h = xcalloc(1, sizeof *h);
+
+	ca_begin(ca);
+	if ((h->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1) {
+		ca_sslerr(ca, "cannot start SHA-256");
+		ca_sha256_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int
+ca_sha256_update(struct ca *ca, struct ca_sha256 *h, const void *data,
+    size_t len)
+{
+	if (EVP_DigestUpdate(h->md, data, len) != 1) {
+		ca_sslerr(ca, "SHA-256 of %zu bytes failed", len);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ca_sha256_final(struct ca *ca, struct ca_sha256 *h, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(h->md, md, &n) != 1 || n != 32) {
+		ca_sslerr(ca, "cannot finish SHA-256");
+		return -1;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+	return 0;
+}
+
+void
+ca_sha256_free(struct ca_sha256 *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->md);
+	free(h);
+}
