@@ -543,7 +543,7 @@ wire_py(const char *args)
 static void
 signer_export(void)
 {
-	char *id = tu_active_cert_id(db, "token", "P01");
+	char *id = tu_active_cert(db, "--type token --site P01", "id");
 
 	free(tu_sh_ok("cd '%s' && '%s' --db '%s' cert export %s > signer.pem"
 	    " && openssl x509 -in signer.pem -outform DER -out signer.der",

@@ -915,10 +915,18 @@ START_TEST(manifest_reader)
 }
 END_TEST
 
+static const struct tu_fixture fx_packages = { .timeout = 120,
+    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_reader = { .timeout = 30,
+    .setup = tu_dir_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_crashes = { .timeout = 300,
+    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+
 Suite *
 content_suite(void)
 {
-	const struct tu_test basics[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("packages", fx_packages),
 		TU_TEST(add_show_list),
 		TU_TEST(single_instance),
 		TU_TEST(distribute_undistribute),
@@ -927,26 +935,13 @@ content_suite(void)
 		TU_TEST(bad_input_refused),
 		TU_TEST(content_root_rule),
 		TU_TEST(progress_on_terminal),
-		{ NULL }
-	};
-	const struct tu_test readers[] = {
+		TU_CASE("reader", fx_reader),
 		TU_LOOP(manifest_reader, TU_ALL(manifests)),
-		{ NULL }
-	};
-	const struct tu_test crashes[] = {
+		TU_CASE("crashes", fx_crashes),
 		TU_TEST(sigkill_mid_distribute),
 		TU_TEST(disk_full_fails_clean),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "packages", .timeout = 120, .setup = tu_demo_setup,
-		    .teardown = tu_dir_teardown, .tests = basics },
-		{ "reader", .timeout = 30, .setup = tu_dir_setup,
-		    .teardown = tu_dir_teardown, .tests = readers },
-		{ "crashes", .timeout = 300, .setup = tu_demo_setup,
-		    .teardown = tu_dir_teardown, .tests = crashes },
-		{ NULL }
-	};
 
-	return tu_suite("content", cases);
+	return tu_suite("content", tests);
 }

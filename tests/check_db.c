@@ -371,7 +371,7 @@ START_TEST(migrate_to_v11)
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
 	db_close(db);
-	sql_eq("PRAGMA user_version", "11");
+	sql_eq("PRAGMA user_version", STR(DB_SCHEMA_VERSION));
 	sql_eq("SELECT group_concat(DISTINCT role || ':' || allow_propfind) FROM"
 	    " (SELECT * FROM role WHERE role = 'dp')", "dp:1");
 	sql_eq("SELECT count(*) FROM role WHERE role != 'dp' AND allow_propfind"
@@ -506,17 +506,23 @@ START_TEST(migrate_to_v10)
 	    " cert_der cert_key cert_tally client hierarchy notice role site"
 	    " site_renewal site_security site_system sited_pass status_message"
 	    " trusted_root");
-	before = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
-	    tables, tu_db);
+	/* role gains a column in migration 11: its rows are compared by
+	 * the columns it had. */
+	before = tu_sh_ok("for t in %s; do [ $t = role ] || sqlite3 '%s'"
+	    " \".dump $t\"; done; sqlite3 '%s' 'SELECT id, system_id, role,"
+	    " connection, allow_anonymous FROM role ORDER BY id'", tables,
+	    tu_db, tu_db);
 	ck_assert_uint_gt(strlen(before), 30000);
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), 10);
+	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
 	db_close(db);
-	after = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
-	    tables, tu_db);
+	after = tu_sh_ok("for t in %s; do [ $t = role ] || sqlite3 '%s'"
+	    " \".dump $t\"; done; sqlite3 '%s' 'SELECT id, system_id, role,"
+	    " connection, allow_anonymous FROM role ORDER BY id'", tables,
+	    tu_db, tu_db);
 	ck_assert_msg(strcmp(before, after) == 0, "a version-9 table changed");
-	sql_eq("PRAGMA user_version", "10");
+	sql_eq("PRAGMA user_version", STR(DB_SCHEMA_VERSION));
 	sql_eq("PRAGMA integrity_check", "ok");
 	sql_eq("SELECT count(*) FROM pragma_foreign_key_check", "0");
 	sql_eq("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT"

@@ -32,7 +32,6 @@
 #define PKG		"P01000A3"
 #define WAIT_MS		20000
 
-static char *tmpl;		/* the demo with enhanced HTTP on P01, once */
 static char *dir;
 static char db[4096], root[4096], src[4096], outf[4096], logs[4096];
 static pid_t agent = -1;
@@ -384,18 +383,9 @@ END_TEST
 static void
 tmpl_setup(void)
 {
-	char dbt[4096];
-
 	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built",
 	    tu_bin("ehttp-mpd"));
-	tmpl = tu_demo_enhanced(dbt, sizeof dbt, "P01");
-}
-
-static void
-tmpl_teardown(void)
-{
-	tu_tmpdir_free(tmpl);
-	tmpl = NULL;
+	tu_tmpl_setup();
 }
 
 /* DIR/src: a package's tree; names that need escaping in a URL and in
@@ -403,7 +393,7 @@ tmpl_teardown(void)
 static void
 setup(void)
 {
-	dir = tu_mp_copy(tmpl, "P01", db, sizeof db, root, sizeof root);
+	dir = tu_mp_copy(db, sizeof db, root, sizeof root);
 	snprintf(src, sizeof src, "%s/src", dir);
 	snprintf(outf, sizeof outf, "%s/agent.out", dir);
 	snprintf(logs, sizeof logs, "%s/logs", dir);
@@ -1266,22 +1256,27 @@ START_TEST(test_ctl_propfind)
 }
 END_TEST
 
+static const struct tu_fixture fx_library = { .timeout = 30,
+    .setup = tu_dir_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_ctl = { .timeout = 60,
+    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_agent = { .timeout = 180,
+    .once = tmpl_setup,
+    .once_done = tu_tmpl_teardown, .setup = setup, .teardown = teardown };
+
 Suite *
 dp_suite(void)
 {
-	const struct tu_test units[] = {
+	const struct tu_test tests[] = {
+		TU_CASE("library", fx_library),
 		TU_TEST(test_manifest_rules),
 		TU_TEST(test_target_parse),
 		TU_TEST(test_ranges_and_dates),
 		TU_TEST(test_root_and_cache),
 		TU_TEST(test_fuzz_seeds),
-		{ NULL }
-	};
-	const struct tu_test ctl[] = {
+		TU_CASE("ctl", fx_ctl),
 		TU_TEST(test_ctl_propfind),
-		{ NULL }
-	};
-	const struct tu_test agent_tests[] = {
+		TU_CASE("agent", fx_agent),
 		TU_TEST(test_get_and_head),
 		TU_TEST(test_ranges),
 		TU_TEST(test_propfind),
@@ -1293,14 +1288,6 @@ dp_suite(void)
 		TU_TEST(test_big_file),
 		{ NULL }
 	};
-	const struct tu_case cases[] = {
-		{ "library", 30, NULL, NULL, tu_dir_setup, tu_dir_teardown,
-		  units },
-		{ "ctl", 60, NULL, NULL, tu_demo_setup, tu_dir_teardown, ctl },
-		{ "agent", 180, tmpl_setup, tmpl_teardown, setup, teardown,
-		  agent_tests },
-		{ NULL }
-	};
 
-	return tu_suite("dp", cases);
+	return tu_suite("dp", tests);
 }

@@ -253,7 +253,7 @@ START_TEST(content_check)
 
 	ccm = bearer("CCMToken", "urn:sccm:service", issuer, now, now + 600,
 	    SMSID);
-	root = tu_active_cert_id(tu_db, "root", "P01");
+	root = tu_active_cert(tu_db, "--type root --site P01", "id");
 	tu_ctl_ok(tu_db, "cert", "block", root, NULL);
 	ck_assert_msg(mp_verifier_reload(e, v) == 0, "%s", ehttp_error(e));
 	auth = bearer("ContentAccessToken", "urn:sccm:dp", issuer, now,
