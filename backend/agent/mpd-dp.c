@@ -88,26 +88,10 @@ mpd_dp_text(struct mpd_reply *r, int code, const char *reason,
  * The content access token of a request to a CCMTOKENAUTH_ folder: 1 it
  * may be served, 0 refused (401; *reason malloc'ed, for the log only), -1
  * the check failed (500, *reason).
- *
- * The token check (mp_content_check() of backend/mp/: the token's
- * signature by the site's SMS Token Signing, its lifetime and audience,
- * the client's proof of possession) plugs in here: it replaces
- * mpd_dp_token_check, which takes the same arguments and answers the
- * same way. Until then every request is refused.
+ * mp_content_check() (backend/mp/) decides: the token's signature by the
+ * site's SMS Token Signing, its lifetime and audience, the client's proof
+ * of possession; no database read.
  */
-static int
-mpd_dp_token_check(struct ehttp *e, struct mp_verifier *v,
-    const struct mp_request *mq, time_t now, char **reason)
-{
-	(void)e;
-	(void)v;
-	(void)mq;
-	(void)now;
-	*reason = xstrdup("this agent cannot check content access tokens"
-	    " yet");
-	return 0;
-}
-
 static int
 mpd_dp_token_ok(struct mpd_conn *c, const struct mpd_req *q, char **reason)
 {
@@ -123,9 +107,9 @@ mpd_dp_token_ok(struct mpd_conn *c, const struct mpd_req *q, char **reason)
 		*reason = xstrdup("the token verifier is not loaded (see"
 		    " mpcontrol.log)");
 		rc = 0;
-	} else
-		rc = mpd_dp_token_check(m->e, m->verifier, &mq, time(NULL),
-		    reason);
+	} else if ((rc = mp_content_check(m->e, m->verifier, &mq, time(NULL),
+	    reason)) == -1 && *reason == NULL)
+		*reason = xstrdup(ehttp_error(m->e));
 	pthread_mutex_unlock(&m->lock);
 	mpd_mp_request_clear(&mq);
 	return rc;
