@@ -462,6 +462,11 @@ log_has(const char *path, const char *needle)
 	char *s = tu_read_file(path, NULL);
 	int n = s != NULL && strstr(s, needle) != NULL;
 
+	if (!n && s != NULL) {	/* what the log said instead */
+		size_t len = strlen(s);
+		fprintf(stderr, "%s has no \"%s\"; its end:\n%s\n", path,
+		    needle, s + (len > 2048 ? len - 2048 : 0));
+	}
 	free(s);
 	return n;
 }
@@ -886,8 +891,8 @@ END_TEST
 /*
  * A DP without anonymous access: 401 with IIS's challenges on its
  * anonymous folders; the token folders answer 401 (a Bearer challenge)
- * to every request until the content token check is there, a token or
- * not. Anonymous access turned on: served from the next poll. A system
+ * without a token or with one that is not a token (the real tokens: the
+ * client suite). Anonymous access turned on: served from the next poll. A system
  * without the DP role serves no content.
  */
 START_TEST(test_anonymous_and_token)
@@ -917,8 +922,9 @@ START_TEST(test_anonymous_and_token)
 		    " -X PROPFIND -H 'Depth: 1'", token[i]), 401);
 	}
 	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, content"
-	    " access token refused: this agent cannot check content access"
-	    " tokens yet"));
+	    " access token refused: no Authorization header"));
+	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, content"
+	    " access token refused: token header: not JSON"));
 	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, anonymous"
 	    " access is not allowed on this distribution point"));
 	tu_ctl_ok(db, "role", "set", DP1, "dp", "--allow-anonymous", "yes",
