@@ -209,8 +209,15 @@ agent_stop(int sig)
 	ck_assert_int_gt(agent, 0);
 	kill(agent, sig);
 	for (int ms = 0; ms < WAIT_MS; ms += 20) {
-		if ((rc = agent_exited()) != -1)
+		if ((rc = agent_exited()) != -1) {
+			if (rc != 0) {	/* why: what it printed, e.g. ASan */
+				char *out = slurp(outf);
+				fprintf(stderr, "ehttp-mpd exited %d:\n%s\n",
+				    rc, out);
+				free(out);
+			}
 			return rc;
+		}
 		tu_msleep(20);
 	}
 	return -1;
