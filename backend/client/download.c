@@ -689,6 +689,9 @@ dl_file(struct dl *d, size_t i)
 		    "Bytes: %llu, Transferred Bytes: %llu", d->job, d->nfiles,
 		    i + 1, d->total, d->fetched);
 out:
+	if (rc != CLIENT_OK && rc != CLIENT_HASH && d->fd != -1 &&
+	    d->have == 0)
+		unlink(tmp);		/* nothing arrived: nothing to resume */
 	if (d->fd != -1)
 		close(d->fd);
 	d->fd = -1;
