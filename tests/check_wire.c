@@ -21,6 +21,8 @@
 #include "wire.h"
 #include "xmalloc.h"
 
+#define H64	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 /* The fuzz target's own checks, run on its seeds in the ordinary suite. */
 #define LLVMFuzzerTestOneInput	fuzz_wire_one
 #include "fuzz/fuzz-wire.c"
@@ -988,6 +990,99 @@ START_TEST(fuzz_seeds)
 }
 END_TEST
 
+/*
+ * Content location: a request made and read back (its endpoint seen
+ * without reading its body; a registration's is MP_ClientRegistration),
+ * a reply made and read back in its order; WebDAV listings with another
+ * prefix for DAV:, an absolute href, an escaped name; refused: a %00, a
+ * bad escape, a root that is not multistatus.
+ */
+START_TEST(content_location_and_listing)
+{
+	struct wire_cloc_req q = { 0 }, back;
+	struct wire_cloc_reply rp = { 0 }, rb;
+	struct wire_bytes body = { 0 };
+	struct wire_dav dav;
+	char *why = NULL, *ep = NULL;
+	const char *ok = "<?xml version=\"1.0\"?><x:multistatus xmlns:x="
+	    "\"DAV:\" xmlns:e=\"urn:ehttp:dp\"><x:response><x:href>"
+	    "http://dp/CCMTOKENAUTH_SMS_DP_SMSPKG$/P0100001/</x:href>"
+	    "<x:propstat><x:prop><x:resourcetype><x:collection/>"
+	    "</x:resourcetype><e:version>3</e:version></x:prop></x:propstat>"
+	    "</x:response><x:response><x:href>/CCMTOKENAUTH_SMS_DP_SMSPKG$/"
+	    "P0100001/a%20%26b.bin</x:href><x:propstat><x:prop>"
+	    "<x:getcontentlength>12</x:getcontentlength><x:getetag>&quot;"
+	    H64 "&quot;</x:getetag></x:prop></x:propstat></x:response>"
+	    "</x:multistatus>";
+
+	q.package_id = xstrdup("P0100001");
+	q.version = 3;
+	q.msg.source_id = xstrdup("GUID:1");
+	ck_assert_int_eq(wire_cloc_req_encode(&q, &body, &why), 0);
+	ck_assert_int_eq(wire_msg_endpoint(WIRE_CONTENT_TYPE, body.data,
+	    body.len, &ep, &why), 0);
+	ck_assert_str_eq(ep, "MP_LocationManager");
+	free(ep);
+	ck_assert_int_eq(wire_cloc_req_decode(WIRE_CONTENT_TYPE, body.data,
+	    body.len, &back, &why), 0);
+	ck_assert_str_eq(back.package_id, "P0100001");
+	ck_assert_int_eq(back.version, 3);
+	ck_assert_str_eq(back.msg.source_id, "GUID:1");
+	wire_cloc_req_clear(&back);
+	wire_cloc_req_clear(&q);
+	wire_bytes_free(&body);
+
+	rp.package_id = xstrdup("P0100001");
+	rp.version = 3;
+	rp.site_code = xstrdup("P01");
+	wire_cloc_reply_add(&rp, "https://dp1:8443/CCMTOKENAUTH_SMS_DP_SMSPKG$"
+	    "/P0100001", "dp1", 0, WIRE_AUTH_TOKEN);
+	wire_cloc_reply_add(&rp, "http://dp1/SMS_DP_SMSPKG$/P0100001", "dp1",
+	    0, 0);
+	ck_assert_int_eq(wire_cloc_reply_encode(&rp, &body, &why), 0);
+	ck_assert_int_eq(wire_cloc_reply_decode(body.data, body.len, &rb,
+	    &why), 0);
+	ck_assert_str_eq(rb.package_id, "P0100001");
+	ck_assert_int_eq(rb.version, 3);
+	ck_assert_str_eq(rb.site_code, "P01");
+	ck_assert_uint_eq(rb.nrecs, 2);
+	ck_assert_int_eq(rb.recs[0].auth_method, 1024);
+	ck_assert_int_eq(rb.recs[1].auth_method, 0);
+	ck_assert_str_eq(rb.recs[1].url, "http://dp1/SMS_DP_SMSPKG$/P0100001");
+	wire_cloc_reply_clear(&rb);
+	wire_cloc_reply_clear(&rp);
+	wire_bytes_free(&body);
+
+	ck_assert_int_eq(wire_dav_decode((const unsigned char *)ok, strlen(ok),
+	    &dav, &why), 0);
+	ck_assert_uint_eq(dav.n, 2);
+	ck_assert_str_eq(dav.v[0].href, "/CCMTOKENAUTH_SMS_DP_SMSPKG$/P0100001/");
+	ck_assert(dav.v[0].collection);
+	ck_assert_int_eq(dav.v[0].version, 3);
+	ck_assert_str_eq(dav.v[1].href, "/CCMTOKENAUTH_SMS_DP_SMSPKG$/P0100001/"
+	    "a &b.bin");
+	ck_assert_uint_eq(dav.v[1].size, 12);
+	ck_assert_str_eq(dav.v[1].sha256, H64);
+	wire_dav_clear(&dav);
+	static const char *const refused[][2] = {
+		{ "<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>/a%00b"
+		  "</D:href><D:propstat><D:prop/></D:propstat></D:response>"
+		  "</D:multistatus>", "bad escape" },
+		{ "<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>/a%zz"
+		  "</D:href><D:propstat><D:prop/></D:propstat></D:response>"
+		  "</D:multistatus>", "bad escape" },
+		{ "<D:multistatus xmlns:D=\"urn:x\"/>", "not DAV: multistatus" },
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		ck_assert_int_eq(wire_dav_decode((const unsigned char *)refused[i][0],
+		    strlen(refused[i][0]), &dav, &why), -1);
+		ck_assert_msg(strstr(why, refused[i][1]) != NULL, "%s", why);
+		free(why);
+		why = NULL;
+	}
+}
+END_TEST
+
 Suite *
 wire_suite(void)
 {
@@ -999,6 +1094,7 @@ wire_suite(void)
 		TU_TEST(reply_roundtrip),
 		TU_TEST(malformed_replies),
 		TU_TEST(keyinfo),
+		TU_TEST(content_location_and_listing),
 		TU_CASE("crypto", tu_dir_fixture),
 		TU_TEST(client_certificate),
 		TU_TEST(jwt_ehttp_to_python),

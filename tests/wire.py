@@ -32,6 +32,15 @@ usage:
                                 key.p8 and master; a new key.pem and
                                 cert.der when DIR has neither) and
                                 CERT.der (default DIR/cert.der) in hex
+  wire.py locate DIR SMSID PKGID HOST PORT ROOT.pem  a ContentLocationRequest
+                                for PKGID (TargetEndpoint MP_LocationManager,
+                                the ClientToken signed with DIR's key as
+                                dp-headers) sent by CCM_POST over TLS to
+                                127.0.0.1:PORT, verified for HOST against
+                                ROOT.pem; prints the HTTP status, then the
+                                reply read by xml.etree: "package ID
+                                VERSION" and one line "URL AUTHMETHOD
+                                SSLSTATE SERVER" per LocationRecord
   wire.py make-pki DIR NAME     DIR/root.pem, DIR/mp.pem, DIR/mp.key: a root
                                 and a TLS server certificate for NAME
   wire.py serve DIR [MODE]      a management point over TLS (DIR/mp.pem,
@@ -263,6 +272,74 @@ def dp_headers(d, smsid, token_path, cert_path=None):
           open(cert_path or d + "/cert.der", "rb").read().hex().upper())
 
 
+def client_key(d):
+    import os
+    if os.path.exists(d + "/key.pem"):
+        return serialization.load_pem_private_key(open(d + "/key.pem", "rb").read(), None)
+    return serialization.load_der_private_key(
+        open(d + "/key.p8", "rb").read(), open(d + "/master", "rb").read())
+
+
+def locate(d, smsid, pkg, host, port, root):
+    import socket
+    import ssl
+    key = client_key(d)
+    body = ('<ContentLocationRequest SchemaVersion="1.00" ExcludeFileList="">'
+            '<Package ID="%s" Version=""/><AssignedSite SiteCode="P01"/>'
+            '<ClientLocationInfo LocationType="SMSPackage" UseInternetDP="0" '
+            'AllowHTTP="1" AllowSMB="0" AllowMulticast="0"/>'
+            '</ContentLocationRequest>' % pkg).encode("utf-16-le") + b"\x00\x00"
+    header = ('<Msg SchemaVersion="1.1"><ID>{5DD100CD-DF1D-45F5-BA17-A327F43465F9}</ID>'
+              '<SourceID>%s</SourceID><SourceHost>PY-CLIENT</SourceHost>'
+              '<TargetAddress>mp:[http]MP_LocationManager</TargetAddress>'
+              '<TargetEndpoint>MP_LocationManager</TargetEndpoint>'
+              '<TargetHost>%s</TargetHost><ReplyMode>Sync</ReplyMode>'
+              '<Protocol>http</Protocol><ReplyCompression>zlib</ReplyCompression>'
+              '<Body Type="ByteRange" Offset="0" Length="%d"/>'
+              '<Hooks><Hook3 Name="zlib-compress"/></Hooks>'
+              '<Payload Type="inline"/></Msg>' % (smsid, host, len(body)))
+    mp = (b"--" + BOUNDARY + b"\r\ncontent-type: text/plain; charset=UTF-16\r\n\r\n" +
+          header.encode("utf-16") + b"\r\n--" + BOUNDARY +
+          b"\r\ncontent-type: application/octet-stream\r\n\r\n" +
+          zlib.compress(body) + b"\r\n--" + BOUNDARY + b"--\r\n")
+    now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    tok = "%s;%s;2" % (smsid, now)
+    req = ("CCM_POST /ccm_system/request HTTP/1.1\r\nHost: %s:%s\r\n"
+           "User-Agent: ConfigMgr Messaging HTTP Sender\r\n"
+           "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+           "ClientToken: %s\r\nClientTokenSignature: %s\r\n"
+           "Content-Length: %d\r\nConnection: close\r\n\r\n" %
+           (host, port, BOUNDARY.decode(), tok,
+            capi_sign(key, tok.encode("utf-16-le")), len(mp))).encode() + mp
+    ctx = ssl.create_default_context(cafile=root)
+    with socket.create_connection(("127.0.0.1", int(port))) as raw:
+        with ctx.wrap_socket(raw, server_hostname=host) as t:
+            t.sendall(req)
+            resp = b""
+            while True:
+                chunk = t.recv(65536)
+                if not chunk:
+                    break
+                resp += chunk
+    head, _, payload = resp.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1])
+    print(status)
+    if status != 200:
+        return
+    xml = zlib.decompress(payload)
+    assert xml.endswith(b"\x00\x00")
+    root_el = ET.fromstring(xml[:-2].decode("utf-16-le"))
+    assert root_el.tag == "ContentLocationReply"
+    ci = root_el.find("ContentInfo")
+    if ci is not None:
+        print("package", ci.get("PackageID"), ci.get("Version"))
+    for rec in root_el.iter("LocationRecord"):
+        caps = {p.get("Name"): p.get("Value")
+                for p in rec.find("Capabilities").iter("Property")}
+        print(rec.find("URL").get("Name"), caps.get("AuthMethod", "-"),
+              caps.get("SSLState"), rec.find("ServerRemoteName").text)
+
+
 def make_pki(d, name):
     from cryptography.x509.oid import ExtendedKeyUsageOID
     now = datetime.datetime.utcnow()
@@ -462,6 +539,8 @@ if __name__ == "__main__":
     elif cmd == "dp-headers":
         dp_headers(sys.argv[2], sys.argv[3], sys.argv[4],
                    sys.argv[5] if len(sys.argv) > 5 else None)
+    elif cmd == "locate":
+        locate(*sys.argv[2:8])
     elif cmd == "make-pki":
         make_pki(sys.argv[2], sys.argv[3])
     elif cmd == "serve":

@@ -547,7 +547,9 @@ mpd_mp_call(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 }
 
 /*
- * A registration: checked here (a refusal is answered at once), then
+ * A message to /ccm_system/request: a content location request is
+ * answered at once (mp_location). A registration: checked here (a
+ * refusal is answered at once), then
  * queued for the committer, which stores it with the others that arrived
  * meanwhile; the connection waits for it without holding up the worker
  * (mpd_conn_registered answers). 1 when it waits.
@@ -565,6 +567,12 @@ mpd_register(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 	if (!mpd_mp_ready(c, r))
 		return 0;
 	mpd_mp_request(c, q, &mq);
+	if (mp_message_endpoint(&mq) == MP_ENDPOINT_LOCATION) {
+		/* A content location request: answered at once. */
+		mpd_mp_request_clear(&mq);
+		mpd_mp_call(c, q, r, a, mp_location, MPD_LOG_LOC);
+		return 0;
+	}
 	rc = mp_register_check(m->e, m->verifier, &mq, a, &reg);
 	mpd_mp_request_clear(&mq);
 	if (rc == -1) {

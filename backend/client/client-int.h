@@ -36,6 +36,22 @@ void	 client_free(struct client *c);
 void	 client_say(const struct client_opts *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* One CMTrace record in the state directory's log name (its component
+ * the name without ".log"); the text is escaped by the writer. */
+void	 client_log(const struct client_opts *, const char *name, int type,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+
+/* One request to the MP over HTTPS; CLIENT_OK with the response in *r
+ * (any status), else CLIENT_NETWORK (said, and in CcmMessaging.log). */
+struct tls_get_result;
+int	 client_request(const struct client_opts *, const char *method,
+	    const char *path, const char *headers, const void *body,
+	    size_t len, struct tls_get_result *r);
+/* A refusal: the status, the server's reason (WWW-Authenticate, or the
+ * body's first line), on stderr and in CcmMessaging.log; CLIENT_REFUSED. */
+int	 client_refused(const struct client_opts *, const char *what,
+	    const struct tls_get_result *r);
+
 /* A file of at most max bytes: 1 read (*p malloc'ed, NUL after), 0 it
  * does not exist, -1 error (said). */
 int	 client_read_file(const struct client_opts *, const char *path,

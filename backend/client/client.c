@@ -47,8 +47,7 @@ client_say(const struct client_opts *o, const char *fmt, ...)
 	free(shown);
 }
 
-/* One CMTrace record in the state directory's log NAME. */
-static void __attribute__((format(printf, 4, 5)))
+void
 client_log(const struct client_opts *o, const char *name, int type,
     const char *fmt, ...)
 {
@@ -314,9 +313,7 @@ client_free(struct client *c)
 
 /* -------------------------------------------------------------- network */
 
-/* One request to the MP over HTTPS; CLIENT_OK with the response in *r
- * (any status), else CLIENT_NETWORK (said). */
-static int
+int
 client_request(const struct client_opts *o, const char *method,
     const char *path, const char *headers, const void *body, size_t len,
     struct tls_get_result *r)
@@ -350,10 +347,7 @@ client_request(const struct client_opts *o, const char *method,
 	return CLIENT_OK;
 }
 
-/* A refusal: the status, the server's reason (WWW-Authenticate, or the
- * body's first line), on stderr and in CcmMessaging.log, filtered by
- * both. */
-static int
+int
 client_refused(const struct client_opts *o, const char *what,
     const struct tls_get_result *r)
 {

@@ -31,7 +31,18 @@
 #define CLIENT_REFUSED		1	/* the MP said no (pending, 401, 403) */
 #define CLIENT_USAGE		2
 #define CLIENT_NETWORK		3	/* unreachable, TLS, bad reply */
-#define CLIENT_LOCAL		4	/* the state directory */
+#define CLIENT_LOCAL		4	/* the state directory, --dest */
+#define CLIENT_HASH		5	/* download: a file's SHA-256 differs */
+#define CLIENT_STOPPED		6	/* download: Ctrl-C (partial kept) */
+
+/* --resolve HOST:PORT:ADDR, as curl's: HOST at PORT is reached at ADDR
+ * (its certificate still verified for HOST). */
+struct client_resolve {
+	char	host[256];
+	int	port;
+	char	addr[64];
+};
+#define CLIENT_RESOLVE_MAX	16
 
 struct client_opts {
 	const char	*mp;		/* the MP's FQDN */
@@ -46,6 +57,11 @@ struct client_opts {
 	int		 json;
 	int		 renew;		/* content-headers: a new token if due */
 	int		 timeout_ms;
+	const struct client_resolve *resolve;
+	size_t		 nresolve;
+	/* download */
+	const char	*package;	/* its id (its current version) */
+	const char	*dest;		/* the folder it goes to */
 	/* load */
 	const char	*identities;	/* keys and certificates; state */
 	int		 clients;
@@ -71,6 +87,19 @@ int	 client_show(const struct client_opts *);
  * ("Name: value" lines, or JSON); a new token first only with o->renew
  * (when the one held is missing or ends within a minute). */
 int	 client_content_headers_print(const struct client_opts *);
+
+/*
+ * download (download.c): the package's locations from the MP
+ * (ContentLocationRequest), a content access token (renewed when due),
+ * PROPFIND Depth 1 on the first token URL (and each sub-folder), then a
+ * GET of each file into o->dest: written under a temporary name
+ * (.ehttp-<sha256>.part beside it), resumed with Range after an
+ * interruption, its SHA-256 checked against the listing's, renamed into
+ * place; a file whose hash differs is deleted (CLIENT_HASH). Logs
+ * LocationServices.log, ContentTransferManager.log,
+ * DataTransferService.log and CAS.log.
+ */
+int	 client_download(const struct client_opts *);
 
 /*
  * Many clients (load.c): each its own key and certificate, kept in the

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -23,6 +24,8 @@ usage(FILE *f)
 "                    --state DIR [--connect ADDR[:PORT]] [--bulk-token FILE]\n"
 "                    [--name NAME] [--type ccm|site|content]\n"
 "                    [--timeout SECONDS] [--json]\n"
+"       " PROG " download PKGID --dest DIR --mp FQDN[:PORT] --root PEM\n"
+"                    --state DIR [--resolve FQDN:PORT:ADDR]... [--json]\n"
 "       " PROG " content-headers --state DIR [--json]\n"
 "                    [--renew --mp FQDN[:PORT] --root PEM]\n"
 "       " PROG " load --clients N --duration S [--poll-interval S]\n"
@@ -46,12 +49,25 @@ usage(FILE *f)
 "             now, with the content access token held (a credential:\n"
 "             printed for curl -H @FILE); --renew: a new token first\n"
 "             when the one held is missing or ends within a minute\n"
+"  download   a package from a distribution point of the client's site:\n"
+"             its locations from the MP, a content access token (renewed\n"
+"             when due), a WebDAV listing of the token folder, each file\n"
+"             fetched into --dest (resumed with Range after an\n"
+"             interruption or Ctrl-C) and its SHA-256 checked against\n"
+"             the listing; a file that differs is deleted. Progress on\n"
+"             stderr when it is a terminal; logs LocationServices.log,\n"
+"             ContentTransferManager.log, DataTransferService.log and\n"
+"             CAS.log\n"
 "  load       many clients: each registers, gets a token and polls at its\n"
 "             turn; prints requests, errors and latency (p50, p99, max)\n"
 "\n"
 "  --mp FQDN[:PORT]     the management point (port default 443)\n"
 "  --connect ADDR[:PORT] reach it at this numeric address instead (its name\n"
 "                       is still verified), as curl's --resolve\n"
+"  --resolve FQDN:PORT:ADDR  reach FQDN at PORT (an MP or a distribution\n"
+"                       point) at the numeric ADDR, its certificate still\n"
+"                       verified for FQDN; repeatable (as curl's)\n"
+"  --dest DIR           download: the folder the package's files go to\n"
 "  --root PEM           the trusted root of the site\n"
 "  --state DIR          the client's identity and logs (created 0700)\n"
 "  --bulk-token FILE    register with a bulk registration token (approved)\n"
@@ -77,9 +93,14 @@ usage(FILE *f)
 "                       of in --state, to share them between runs (0700)\n"
 "  Ctrl-C stops a run early and still prints what was measured.\n"
 "\n"
-"Exit status: 0 done (register: approved), 1 the management point refused\n"
-"or approval is pending (load: a request failed, or the run was stopped),\n"
-"2 usage, 3 network, TLS or a bad reply, 4 the state directory.\n");
+"Exit status: 0 done (register: approved; download: every file verified),\n"
+"1 the management point or distribution point refused (401, 403, no\n"
+"distribution point holds the package) or approval is pending (load: a\n"
+"request failed, or the run was stopped), 2 usage, 3 network, TLS or a bad\n"
+"reply (download: what arrived is kept for a resume), 4 the state\n"
+"directory or --dest, 5 download: a file's SHA-256 is not the one the\n"
+"distribution point lists (the file is deleted), 6 download: stopped by\n"
+"Ctrl-C (what arrived is kept for a resume).\n");
 }
 
 /* "HOST[:PORT]" into host (a copy) and *port; 0, or -1. */
@@ -95,6 +116,36 @@ host_port(const char *s, char **host, int *port, int def)
 	*host = xstrndup(s, c != NULL ? (size_t)(c - s) : strlen(s));
 	*port = (int)p;
 	return **host != '\0' ? 0 : -1;
+}
+
+/* "FQDN:PORT:ADDR" (ADDR may be [IPv6]) into r; 0, or -1. */
+static int
+resolve_entry(const char *s, struct client_resolve *r)
+{
+	const char *c1 = strchr(s, ':'), *c2;
+	unsigned long long p;
+	char port[8];
+	size_t n;
+
+	if (c1 == NULL || c1 == s || (size_t)(c1 - s) >= sizeof r->host ||
+	    (c2 = strchr(c1 + 1, ':')) == NULL || (size_t)(c2 - c1 - 1) >=
+	    sizeof port)
+		return -1;
+	snprintf(r->host, sizeof r->host, "%.*s", (int)(c1 - s), s);
+	snprintf(port, sizeof port, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+	if (prog_number(port, 1, 65535, &p) == -1)
+		return -1;
+	r->port = (int)p;
+	s = c2 + 1;
+	n = strlen(s);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof r->addr)
+		return -1;
+	snprintf(r->addr, sizeof r->addr, "%.*s", (int)n, s);
+	return 0;
 }
 
 static int	client_main(struct client_opts *, int, char **);
@@ -139,10 +190,13 @@ client_main(struct client_opts *op, int argc, char **argv)
 		{ "until", required_argument, NULL, 'U' },
 		{ "workers", required_argument, NULL, 'W' },
 		{ "identities", required_argument, NULL, 'i' },
+		{ "resolve", required_argument, NULL, 'X' },
+		{ "dest", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
 	struct client_opts o = *op;
+	static struct client_resolve res[CLIENT_RESOLVE_MAX];
 	static char host[256];
 	char *mp = NULL, *conn = NULL;
 	unsigned long long t = 30, v;
@@ -177,6 +231,17 @@ client_main(struct client_opts *op, int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'X':
+			if (o.nresolve == CLIENT_RESOLVE_MAX ||
+			    resolve_entry(optarg, &res[o.nresolve]) == -1) {
+				prog_usage(PROG, "--resolve '%s': must be "
+				    "FQDN:PORT:ADDR (at most %d)", optarg,
+				    CLIENT_RESOLVE_MAX);
+				goto out;
+			}
+			o.nresolve++;
+			break;
+		case 'd': o.dest = optarg; break;
 		case 'r': o.root = optarg; break;
 		case 's': o.state = optarg; break;
 		case 'b': o.bulk_token = optarg; break;
@@ -243,12 +308,20 @@ client_main(struct client_opts *op, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind < argc && strcmp(argv[optind], "download") == 0) {
+		if (optind != argc - 2 || o.dest == NULL) {
+			prog_usage(PROG, "download needs one PKGID and --dest "
+			    "DIR");
+			goto out;
+		}
+		o.package = argv[optind + 1];
+	} else if (optind != argc - 1) {
 		prog_usage(PROG, "expected one command: register, token, poll,"
-		    " show, content-headers or load");
+		    " show, download, content-headers or load");
 		goto out;
 	}
 	cmd = argv[optind];
+	o.resolve = res;
 	if (o.state == NULL) {
 		prog_usage(PROG, "--state DIR is required");
 		goto out;
@@ -260,6 +333,12 @@ client_main(struct client_opts *op, int argc, char **argv)
 	}
 	o.mp = mp;
 	o.connect = conn != NULL ? conn : mp;
+	for (size_t i = 0; conn == NULL && mp != NULL && i < o.nresolve;
+	    i++)
+		if (strcasecmp(res[i].host, mp) == 0 && res[i].port == o.port) {
+			o.connect = res[i].addr;
+			o.connect_port = o.port;
+		}
 	if (o.connect_port == 0)
 		o.connect_port = o.port;
 	if (o.name == NULL) {
@@ -288,9 +367,11 @@ client_main(struct client_opts *op, int argc, char **argv)
 		rc = client_show(&o);
 	else if (strcmp(cmd, "content-headers") == 0)
 		rc = client_content_headers_print(&o);
+	else if (strcmp(cmd, "download") == 0)
+		rc = client_download(&o);
 	else
 		rc = prog_usage(PROG, "unknown command '%s' (register, token, "
-		    "poll, show, content-headers or load)", cmd);
+		    "poll, show, download, content-headers or load)", cmd);
 out:
 	free(mp);
 	free(conn);

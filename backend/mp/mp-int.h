@@ -82,6 +82,15 @@ int	 mp_client_token_verify(const unsigned char *cert, size_t len,
 	    const char *ct, const char *sig_hex, const char *smsid,
 	    char **reason);
 
+/* The client's proof (r's ClientToken signed with its registered key,
+ * made within MP_CLIENT_TOKEN_SKEW of now): 1 with its record in *cl and
+ * that key's certificate (*der, malloc'ed), 0 refused (*reason), -1
+ * error (ehttp_error()). */
+struct db_client;
+int	 mp_client_proof(struct ehttp *, const struct mp_request *,
+	    struct db_client *cl, unsigned char **der, size_t *len,
+	    char **reason);
+
 /* Token claims: 1 good (*smsid filled), 0 refused (*reason). */
 int	 mp_claims_check(const struct mp_verifier *, const char *claims,
 	    const char *type, time_t now, char smsid[64], char **reason);

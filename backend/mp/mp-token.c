@@ -328,11 +328,8 @@ mp_client_token_verify(const unsigned char *cert, size_t len, const char *ct,
 	return rc == 1;		/* -1: a certificate it cannot use */
 }
 
-/* The client's proof: its ClientToken signed with its registered key,
- * made within MP_CLIENT_TOKEN_SKEW of now. 1 with that key's certificate
- * (*der, malloc'ed), 0 refused, -1 error. */
-static int
-client_proof(struct ehttp *e, const struct mp_request *r,
+int
+mp_client_proof(struct ehttp *e, const struct mp_request *r,
     struct db_client *cl, unsigned char **der, size_t *len, char **reason)
 {
 	char smsid[64];
@@ -458,7 +455,7 @@ mp_sts(struct ehttp *e, struct mp_verifier *v, const struct mp_request *r,
 	json_t *j;
 	int rc;
 
-	if ((rc = client_proof(e, r, &cl, &der, &len, &reason)) != 1) {
+	if ((rc = mp_client_proof(e, r, &cl, &der, &len, &reason)) != 1) {
 		if (rc == 0) {
 			mp_answer_refuse(a, reason);
 			free(reason);

@@ -34,6 +34,16 @@
  *   ClientToken and ClientTokenSignature above (signed at the time of the
  *   request) and "ClientTokenCertificate: <hex of the DER of the client's
  *   signing certificate>"; mp_content_check() decides.
+ * - Content location: CCM_POST /ccm_system/request whose message header
+ *   names TargetEndpoint MP_LocationManager (wire.h: ContentLocationRequest
+ *   and ContentLocationReply), with the ClientToken and
+ *   ClientTokenSignature above. 200 with the reply for an approved,
+ *   unblocked client: the distribution points of its site that hold the
+ *   version asked (installed), each one's token URL
+ *   https://<DP>[:port]/CCMTOKENAUTH_SMS_DP_SMSPKG$/<ID> (AuthMethod 1024)
+ *   first, then http://<DP>[:port]/SMS_DP_SMSPKG$/<ID> for those that
+ *   allow anonymous access; 400 a malformed request, 401 no proof, 403
+ *   pending or blocked. A line in MP_Location.log each.
  * - Token-authenticated endpoints take "Authorization: Bearer <CCM token>";
  *   a refusal is 401 with WWW-Authenticate and the reason in CCM_STS.log.
  *   A token is checked with the verifier alone (the signer's key, issuer
@@ -95,6 +105,16 @@ int	 mp_register(struct ehttp *, struct mp_verifier *,
 int	 mp_sts(struct ehttp *, struct mp_verifier *,
 	    const struct mp_request *, struct mp_answer *);
 int	 mp_tokenauth(struct ehttp *, struct mp_verifier *,
+	    const struct mp_request *, struct mp_answer *);
+
+/* Which endpoint a CCM_POST to /ccm_system/request is for (its message
+ * header's TargetEndpoint): MP_ENDPOINT_LOCATION for MP_LocationManager,
+ * else MP_ENDPOINT_REGISTRATION (which refuses what it cannot read). */
+#define MP_ENDPOINT_REGISTRATION	0
+#define MP_ENDPOINT_LOCATION		1
+int	 mp_message_endpoint(const struct mp_request *);
+/* A content location request (above). */
+int	 mp_location(struct ehttp *, struct mp_verifier *,
 	    const struct mp_request *, struct mp_answer *);
 
 /*

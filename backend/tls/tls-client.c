@@ -321,6 +321,107 @@ tls_request(const struct tls_get *g, size_t *len)
 	return req;
 }
 
+/* Some bytes of the response: n > 0, 0 at its end, -1 failed (said). */
+static int
+tls_read(const struct tls_get *g, SSL *ssl, int fd, char *buf, size_t len,
+    int some, struct tls_get_result *r)
+{
+	int n, code;
+
+	for (;;) {
+		if (ssl != NULL) {
+			if ((n = SSL_read(ssl, buf, (int)len)) > 0)
+				return n;
+			code = SSL_get_error(ssl, n);
+			if (code == SSL_ERROR_ZERO_RETURN || (code ==
+			    SSL_ERROR_SYSCALL && errno == 0 && some)) {
+				ERR_clear_error();
+				return 0;
+			}
+			tls_ssl_failure(ssl, n, "reading the response",
+			    g->timeout_ms, r->error, sizeof r->error);
+			return -1;
+		}
+		if ((n = (int)read(fd, buf, len)) >= 0)
+			return n;
+		snprintf(r->error, sizeof r->error, "reading the response "
+		    "failed: %s", errno == EAGAIN ? "no answer in time" :
+		    strerror(errno));
+		return -1;
+	}
+}
+
+/*
+ * With a sink: the headers into r->head, then the body handed on as it
+ * arrives, up to its Content-Length (or the end of the connection).
+ */
+static int
+tls_stream(const struct tls_get *g, SSL *ssl, int fd, char *buf, size_t max,
+    struct tls_get_result *r)
+{
+	char *end = NULL, *cl;
+	unsigned long long want = 0, have = 0;
+	size_t got = 0, rest;
+	int n, known = 0;
+
+	while (end == NULL) {
+		if (got == max) {
+			snprintf(r->error, sizeof r->error, "the response's "
+			    "headers are larger than %zu bytes", max);
+			return -1;
+		}
+		if ((n = tls_read(g, ssl, fd, buf + got, max - got, got > 0,
+		    r)) <= 0) {
+			if (n == 0)
+				snprintf(r->error, sizeof r->error, "the server"
+				    " closed the connection %s",  got ? "in the "
+				    "response's headers" : "without a response");
+			return -1;
+		}
+		got += (size_t)n;
+		buf[got] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+	}
+	if (tls_status_line(buf, r) == -1) {
+		snprintf(r->error, sizeof r->error, "the response does not"
+		    " start with an HTTP/1.x status line");
+		return -1;
+	}
+	r->head = xstrndup(buf, (size_t)(end + 2 - buf));
+	if ((cl = strcasestr(r->head, "\nContent-Length:")) != NULL) {
+		want = strtoull(cl + 16, NULL, 10);
+		known = 1;
+	}
+	rest = got - (size_t)(end + 4 - buf);
+	if (strcmp(g->method != NULL ? g->method : "", "HEAD") == 0)
+		return 0;
+	for (;;) {
+		if (known && have + rest > want)
+			rest = (size_t)(want - have);
+		if (rest > 0 && g->sink(g->sink_arg, r->status, end != NULL ?
+		    end + 4 : buf, rest) == -1) {
+			snprintf(r->error, sizeof r->error, "stopped");
+			return -1;
+		}
+		have += rest;
+		r->body_len = (size_t)have;
+		end = NULL;
+		if (known && have == want)
+			return 0;
+		if ((n = tls_read(g, ssl, fd, buf, max, 1, r)) == -1)
+			return -1;
+		if (n == 0)
+			break;
+		rest = (size_t)n;
+	}
+	if (known && have < want) {
+		snprintf(r->error, sizeof r->error, "the connection closed after"
+		    " %llu of the %llu bytes of the body", have, want);
+		return -1;
+	}
+	return 0;
+}
+
 int
 tls_get(const struct tls_get *g, struct tls_get_result *r)
 {
@@ -366,6 +467,12 @@ tls_get(const struct tls_get *g, struct tls_get_result *r)
 	} else if (write(fd, req, reqlen) != (ssize_t)reqlen) {
 		snprintf(r->error, sizeof r->error, "sending the request"
 		    " failed: %s", strerror(errno));
+		goto out;
+	}
+	if (g->sink != NULL) {
+		rc = tls_stream(g, ssl, fd, buf, max, r);
+		if (rc == 0 && ssl != NULL)
+			SSL_shutdown(ssl);
 		goto out;
 	}
 	/* Read up to the end of the headers (or, with body_max, of the

@@ -76,6 +76,15 @@ struct tls_get {
 	struct tls_client	*client;	/* trust made once (tls_client_new),
 						 * or NULL: made from the fields
 						 * above for this request */
+	/* With sink (body_max is then ignored): the header block goes to
+	 * the result's head and the body to sink as it arrives, never kept
+	 * whole; sink gets the status and returns 0 to go on, -1 to stop
+	 * (the request then fails: "stopped"). The result's body_len counts
+	 * the bytes sink took. A body cut short of its Content-Length is no
+	 * response (error set, status and body_len kept). */
+	int			(*sink)(void *arg, int status, const void *,
+				    size_t);
+	void			*sink_arg;
 };
 
 struct tls_get_result {

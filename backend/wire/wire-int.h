@@ -4,6 +4,8 @@
  *   wire-util.c  causes, byte buffers, hex, UTF-16, zlib (bounded)
  *   wire-xml.c   a small element tree over expat, with offsets
  *   wire-reg.c   multipart, the <Msg> header, registration and its reply
+ *   wire-cloc.c  the content location request and reply (same framing)
+ *   wire-dav.c   a distribution point's WebDAV listing (PROPFIND)
  *   wire-jwt.c   a token's JOSE header (jansson)
  */
 #ifndef WIRE_INT_H
@@ -53,6 +55,36 @@ void		 wire_deflate(const unsigned char *, size_t, struct wire_bytes *);
  * to a time; -1 if it is not exactly that form or not a real date. */
 int		 wire_time_parse(const char *, time_t *);
 
+/* -------------------------------------------- framing (wire-reg.c) */
+
+/* One part of a multipart body: its content, headers skipped. */
+struct wire_part {
+	const unsigned char	*data;
+	size_t			 len;
+};
+struct wbuf;
+/* The two parts of a client message (header, body) of Content-Type ct. */
+int		 wire_multipart(const char *ct, const unsigned char *body,
+		    size_t len, struct wire_part *parts, char **cause);
+/* <Msg> as FF FE + UTF-16LE (defaults for NULL fields: wire.h);
+ * body_len is the uncompressed body's length. */
+int		 wire_msg_encode(const struct wire_msg *, size_t body_len,
+		    struct wbuf *out, char **cause);
+int		 wire_msg_decode(const struct wire_part *, struct wire_msg *,
+		    char **cause);
+/* A compressed UTF-16LE XML body (+ NUL) inflated, checked, parsed;
+ * *xml keeps the bytes the tree's offsets refer to. */
+struct wx_node;
+int		 wire_body_parse(const unsigned char *z, size_t zlen,
+		    const char *what, struct wire_bytes *xml,
+		    struct wx_node **root, char **cause);
+/* Compressed UTF-16LE of xml (UTF-8) followed by a UTF-16 NUL. */
+int		 wire_body_make(const char *xml, struct wire_bytes *out,
+		    char **cause);
+/* name="escaped value", with a leading space. */
+int		 wire_xattr(struct wbuf *, const char *name, const char *v,
+		    char **cause);
+
 /* ------------------------------------------------------------------ XML */
 
 #define WX_DEPTH_MAX	32
@@ -74,6 +106,12 @@ struct wx_node {
  */
 int		 wx_parse(const unsigned char *, size_t, const char *encoding,
 		    const char *what, struct wx_node **root, char **cause);
+/* The same with namespaces: each name that has one is
+ * "<namespace URI>|<local name>" ("DAV:|response"); at most max_nodes
+ * elements and max_bytes of input. */
+int		 wx_parse_ns(const unsigned char *, size_t, const char *encoding,
+		    const char *what, size_t max_nodes, size_t max_bytes,
+		    struct wx_node **root, char **cause);
 void		 wx_free(struct wx_node *);
 /* First child called name; NULL if none. */
 struct wx_node	*wx_child(const struct wx_node *, const char *name);

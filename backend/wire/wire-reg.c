@@ -24,11 +24,6 @@
 
 /* ------------------------------------------------------------------ multipart */
 
-struct wire_part {
-	const unsigned char	*data;
-	size_t			 len;
-};
-
 static const unsigned char *
 wire_memmem(const unsigned char *h, size_t hn, const char *n, size_t nn)
 {
@@ -86,7 +81,7 @@ wire_boundary(const char *ct, char b[WIRE_BOUNDARY_MAX + 1], char **cause)
  * skipped): "--B" at the start or after a CRLF, each part's headers up to
  * an empty line, "CRLF--B" between parts and "CRLF--B--" at the end.
  */
-static int
+int
 wire_multipart(const char *ct, const unsigned char *body, size_t len,
     struct wire_part *parts, char **cause)
 {
@@ -190,7 +185,7 @@ wire_guid(char out[40])
 }
 
 /* <Msg> as FF FE + UTF-16LE; body_len is the uncompressed body's length. */
-static int
+int
 wire_msg_encode(const struct wire_msg *m, size_t body_len, struct wbuf *out,
     char **cause)
 {
@@ -230,7 +225,7 @@ out:
 	return rc;
 }
 
-static int
+int
 wire_msg_decode(const struct wire_part *pt, struct wire_msg *m, char **cause)
 {
 	struct wx_node *root = NULL, *n, *body, *hooks;
@@ -287,7 +282,7 @@ out:
  * A compressed UTF-16LE XML body: inflated (bounded), its NUL taken off,
  * checked, parsed. *xml keeps the bytes the offsets of the tree refer to.
  */
-static int
+int
 wire_body_parse(const unsigned char *z, size_t zlen, const char *what,
     struct wire_bytes *xml, struct wx_node **root, char **cause)
 {
@@ -309,7 +304,7 @@ fail:
 }
 
 /* Compressed UTF-16LE of xml (UTF-8) followed by a UTF-16 NUL. */
-static int
+int
 wire_body_make(const char *xml, struct wire_bytes *out, char **cause)
 {
 	struct wbuf u = { 0 };
@@ -370,7 +365,7 @@ wire_reg_prop(const struct wire_reg *r, const char *name)
 }
 
 /* name="escaped value" (with a leading space). */
-static int
+int
 wire_xattr(struct wbuf *b, const char *name, const char *v, char **cause)
 {
 	wbuf_printf(b, " %s=\"", name);

@@ -17,7 +17,7 @@
 struct wx_parse {
 	XML_Parser	 p;
 	struct wx_node	*root, *cur;
-	size_t		 nodes, depth;
+	size_t		 nodes, depth, max_nodes;
 	char		*why;		/* our reason for stopping */
 };
 
@@ -38,7 +38,7 @@ wx_start(void *arg, const XML_Char *name, const XML_Char **atts)
 
 	if (w->why != NULL)
 		return;
-	if (++w->nodes > WX_NODES_MAX) {
+	if (++w->nodes > w->max_nodes) {
 		wx_stop(w, "more elements than allowed");
 		return;
 	}
@@ -127,18 +127,21 @@ wx_free(struct wx_node *n)
 	}
 }
 
-int
-wx_parse(const unsigned char *in, size_t n, const char *encoding,
-    const char *what, struct wx_node **root, char **cause)
+static int
+wx_parse_x(const unsigned char *in, size_t n, const char *encoding,
+    const char *what, int ns, size_t max_nodes, size_t max_bytes,
+    struct wx_node **root, char **cause)
 {
 	struct wx_parse w;
 	int rc = -1;
 
 	*root = NULL;
 	memset(&w, 0, sizeof w);
-	if (n > WIRE_INFLATE_MAX || n > INT32_MAX)
+	w.max_nodes = max_nodes;
+	if (n > max_bytes || n > INT32_MAX)
 		return wire_fail(cause, "%s: XML too large", what);
-	if ((w.p = XML_ParserCreate(encoding)) == NULL)
+	if ((w.p = ns ? XML_ParserCreateNS(encoding, '|') :
+	    XML_ParserCreate(encoding)) == NULL)
 		return wire_fail(cause, "%s: cannot start the XML parser", what);
 	XML_SetUserData(w.p, &w);
 	XML_SetElementHandler(w.p, wx_start, wx_end);
@@ -168,6 +171,23 @@ out:
 	free(w.why);
 	XML_ParserFree(w.p);
 	return rc;
+}
+
+int
+wx_parse(const unsigned char *in, size_t n, const char *encoding,
+    const char *what, struct wx_node **root, char **cause)
+{
+	return wx_parse_x(in, n, encoding, what, 0, WX_NODES_MAX,
+	    WIRE_INFLATE_MAX, root, cause);
+}
+
+int
+wx_parse_ns(const unsigned char *in, size_t n, const char *encoding,
+    const char *what, size_t max_nodes, size_t max_bytes,
+    struct wx_node **root, char **cause)
+{
+	return wx_parse_x(in, n, encoding, what, 1, max_nodes, max_bytes, root,
+	    cause);
 }
 
 struct wx_node *

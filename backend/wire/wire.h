@@ -199,6 +199,112 @@ void		 wire_keyinfo_clear(struct wire_keyinfo *);
 int		 wire_keyinfo_decode(const unsigned char *body, size_t len,
 		    struct wire_keyinfo *out, char **cause);
 
+/*
+ * Content location, as Configuration Manager's logs show it
+ * (ContentTransferManager.log, MP_Location.log): the client asks its
+ * management point's location manager where a package is.
+ * Request: CCM_POST /ccm_system/request framed as the registration
+ * (multipart, <Msg> header with TargetAddress mp:[http]MP_LocationManager
+ * and TargetEndpoint MP_LocationManager, zlib UTF-16LE body + NUL):
+ *   <ContentLocationRequest SchemaVersion="1.00" ExcludeFileList="">
+ *     <Package ID="P0100001" Version="2"/>   (Version "" or absent: the
+ *                                             package's current version)
+ *     <AssignedSite SiteCode="P01"/>
+ *     <ClientLocationInfo LocationType="SMSPackage" UseInternetDP="0"
+ *       AllowHTTP="1" AllowSMB="0" AllowMulticast="0"/>
+ *   </ContentLocationRequest>
+ * Reply (ehttp's subset of the real one; zlib UTF-16LE + NUL, as the
+ * registration reply):
+ *   <ContentLocationReply SchemaVersion="1.00">
+ *     <ContentInfo PackageID="P0100001" Version="2" Name="..."/>
+ *     <Sites><Site><MPSite SiteCode="P01" MasterSiteCode="P01"
+ *       SiteLocality="LOCAL"/><LocationRecords>
+ *       <LocationRecord><URL Name="https://dp1.p01.contoso.com/
+ *         CCMTOKENAUTH_SMS_DP_SMSPKG$/P0100001"/>
+ *         <ServerRemoteName>dp1.p01.contoso.com</ServerRemoteName>
+ *         <DPType>SERVER</DPType><Locality>LOCAL</Locality>
+ *         <Capabilities SchemaVersion="1.0"><Property Name="SSLState"
+ *           Value="0"/><Property Name="AuthMethod" Value="1024"/>
+ *         </Capabilities></LocationRecord>...
+ *     </LocationRecords></Site></Sites></ContentLocationReply>
+ * No ContentInfo: no such package; no LocationRecord: no distribution
+ * point of the client's site holds that version.
+ */
+#define WIRE_LOC_ENDPOINT	"MP_LocationManager"
+
+struct wire_cloc_req {
+	struct wire_msg	 msg;		/* TargetAddress and TargetEndpoint:
+					 * the location manager's if NULL */
+	char		*package_id;
+	long		 version;	/* 0: the current one */
+	char		*site_code;	/* AssignedSite; may be NULL */
+};
+void		 wire_cloc_req_clear(struct wire_cloc_req *);
+int		 wire_cloc_req_encode(const struct wire_cloc_req *,
+		    struct wire_bytes *body, char **cause);
+/* A received body (its Content-Type): the header's TargetEndpoint must be
+ * MP_LocationManager. */
+int		 wire_cloc_req_decode(const char *content_type,
+		    const unsigned char *body, size_t len,
+		    struct wire_cloc_req *out, char **cause);
+/* The TargetEndpoint of a client message (malloc'ed; "" if absent), its
+ * body not read: which endpoint the message is for. */
+int		 wire_msg_endpoint(const char *content_type,
+		    const unsigned char *body, size_t len, char **endpoint,
+		    char **cause);
+
+struct wire_cloc_rec {
+	char	*url;
+	char	*server;		/* ServerRemoteName */
+	int	 ssl_state;		/* Capabilities SSLState */
+	int	 auth_method;		/* AuthMethod: 1024 token, 0 none */
+};
+struct wire_cloc_reply {
+	char			*package_id;	/* NULL: no such package */
+	long			 version;
+	char			*name;
+	char			*site_code;
+	struct wire_cloc_rec	*recs;		/* in the MP's order */
+	size_t			 nrecs;
+};
+#define WIRE_AUTH_TOKEN		1024
+void		 wire_cloc_reply_clear(struct wire_cloc_reply *);
+/* Append a record (strings copied). */
+void		 wire_cloc_reply_add(struct wire_cloc_reply *, const char *url,
+		    const char *server, int ssl_state, int auth_method);
+int		 wire_cloc_reply_encode(const struct wire_cloc_reply *,
+		    struct wire_bytes *body, char **cause);
+int		 wire_cloc_reply_decode(const unsigned char *body, size_t len,
+		    struct wire_cloc_reply *out, char **cause);
+
+/*
+ * A distribution point's WebDAV listing (RFC 4918 207 Multi-Status, UTF-8
+ * XML with namespaces): one entry per D:response, its href
+ * percent-decoded (a %00, a bad escape or bytes that are not UTF-8 are
+ * refused), D:collection, D:getcontentlength, the SHA-256 as ehttp's DP
+ * gives it (<E:sha256 xmlns:E="urn:ehttp:dp">, else a getetag that is a
+ * quoted 64-hex digest; "" if neither), and the package folder's
+ * E:version and E:name. At most WIRE_DAV_MAX entries, WIRE_DAV_BYTES
+ * bytes.
+ */
+#define WIRE_DAV_MAX		20000
+#define WIRE_DAV_BYTES		(32 * 1024 * 1024)
+struct wire_dav_entry {
+	char			*href;		/* decoded, absolute path */
+	int			 collection;
+	unsigned long long	 size;
+	char			 sha256[65];	/* lower-case hex, or "" */
+	long long		 version;	/* -1: not given */
+	char			*name;		/* E:name, or NULL */
+};
+struct wire_dav {
+	struct wire_dav_entry	*v;
+	size_t			 n;
+};
+void		 wire_dav_clear(struct wire_dav *);
+int		 wire_dav_decode(const unsigned char *body, size_t len,
+		    struct wire_dav *out, char **cause);
+
 /* Helpers the client and the MP share. */
 /* Upper-case hex of n bytes, malloc'ed. */
 char		*wire_hex(const unsigned char *, size_t);
