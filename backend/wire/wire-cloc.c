@@ -30,8 +30,7 @@ wire_cloc_req_encode(const struct wire_cloc_req *r, struct wire_bytes *out,
     char **cause)
 {
 	struct wire_msg m = r->msg;
-	struct wbuf x = { 0 }, u = { 0 }, b = { 0 };
-	struct wire_bytes z = { 0 };
+	struct wbuf x = { 0 }, u = { 0 };
 	char ver[32] = "";
 	int rc = -1;
 
@@ -59,26 +58,14 @@ wire_cloc_req_encode(const struct wire_cloc_req *r, struct wire_bytes *out,
 	if (wire_utf16_put(&u, (const char *)x.d, cause) == -1)
 		goto out;
 	wbuf_add(&u, "\0\0", 2);
-	wire_deflate(u.d, u.len, &z);
 	if (m.target_address == NULL)
 		m.target_address = "mp:[http]" WIRE_LOC_ENDPOINT;
 	if (m.target_endpoint == NULL)
 		m.target_endpoint = WIRE_LOC_ENDPOINT;
-	wbuf_str(&b, "--" WIRE_BOUNDARY "\r\n"
-	    "content-type: text/plain; charset=UTF-16\r\n\r\n");
-	if (wire_msg_encode(&m, u.len, &b, cause) == -1)
-		goto out;
-	wbuf_str(&b, "\r\n--" WIRE_BOUNDARY "\r\n"
-	    "content-type: application/octet-stream\r\n\r\n");
-	wbuf_add(&b, z.data, z.len);
-	wbuf_str(&b, "\r\n--" WIRE_BOUNDARY "--\r\n");
-	wbuf_take(&b, out);
-	rc = 0;
+	rc = wire_msg_pack(&m, &u, out, cause);
 out:
-	wire_bytes_free(&z);
 	wbuf_free(&x);
 	wbuf_free(&u);
-	wbuf_free(&b);
 	return rc;
 }
 
@@ -119,28 +106,14 @@ int
 wire_cloc_req_decode(const char *ct, const unsigned char *body, size_t len,
     struct wire_cloc_req *r, char **cause)
 {
-	struct wire_part parts[2];
 	struct wire_bytes xml = { 0 };
 	struct wx_node *root = NULL, *pkg, *site;
 	const char *id, *code;
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	if (wire_multipart(ct, body, len, parts, cause) == -1 ||
-	    wire_msg_decode(&parts[0], &r->msg, cause) == -1)
-		goto out;
-	if (r->msg.target_endpoint == NULL ||
-	    strcmp(r->msg.target_endpoint, WIRE_LOC_ENDPOINT) != 0) {
-		wire_fail(cause, "message header: TargetEndpoint is not "
-		    WIRE_LOC_ENDPOINT);
-		goto out;
-	}
-	if (!r->msg.zlib_hook) {
-		wire_fail(cause, "message header: no zlib-compress hook");
-		goto out;
-	}
-	if (wire_body_parse(parts[1].data, parts[1].len,
-	    "content location request (part 2)", &xml, &root, cause) == -1)
+	if (wire_msg_unpack(ct, body, len, WIRE_LOC_ENDPOINT,
+	    "content location request", &r->msg, &xml, &root, cause) == -1)
 		goto out;
 	if (strcmp(root->name, "ContentLocationRequest") != 0) {
 		wire_fail(cause, "content location request: root element is "

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "utf8.h"
 #include "wire-int.h"
 
@@ -27,18 +28,6 @@ wire_dav_clear(struct wire_dav *d)
 	}
 	free(d->v);
 	memset(d, 0, sizeof *d);
-}
-
-static int
-wire_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* An href's path percent-decoded (an absolute URL loses its scheme and
@@ -68,10 +57,10 @@ wire_href(const char *h, char **cause)
 			*o++ = *p;
 			continue;
 		}
-		if (wire_hexval(p[1]) < 0 || wire_hexval(p[2]) < 0 ||
+		if (hex_value(p[1]) < 0 || hex_value(p[2]) < 0 ||
 		    (p[1] == '0' && p[2] == '0'))
 			goto bad;
-		*o++ = (char)(wire_hexval(p[1]) * 16 + wire_hexval(p[2]));
+		*o++ = (char)(hex_value(p[1]) * 16 + hex_value(p[2]));
 		p += 2;
 	}
 	*o = '\0';

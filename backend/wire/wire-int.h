@@ -78,6 +78,19 @@ struct wx_node;
 int		 wire_body_parse(const unsigned char *z, size_t zlen,
 		    const char *what, struct wire_bytes *xml,
 		    struct wx_node **root, char **cause);
+/*
+ * A client message: u (the UTF-16LE body with its NUL) compressed under the
+ * <Msg> header m, as multipart/mixed; and back: the two parts of Content-
+ * Type ct, the header for endpoint (its TargetEndpoint, the zlib hook), the
+ * body ("what" names it in errors) inflated and parsed into *root.
+ */
+struct wire_msg;
+int		 wire_msg_pack(const struct wire_msg *, const struct wbuf *u,
+		    struct wire_bytes *out, char **cause);
+int		 wire_msg_unpack(const char *ct, const unsigned char *body,
+		    size_t len, const char *endpoint, const char *what,
+		    struct wire_msg *, struct wire_bytes *xml,
+		    struct wx_node **root, char **cause);
 /* Compressed UTF-16LE of xml (UTF-8) followed by a UTF-16 NUL. */
 int		 wire_body_make(const char *xml, struct wire_bytes *out,
 		    char **cause);

@@ -443,10 +443,9 @@ out:
 int
 wire_reg_encode(const struct wire_reg *r, struct wire_bytes *out, char **cause)
 {
-	struct wbuf u = { 0 }, b = { 0 };
-	struct wire_bytes z = { 0 };
+	struct wbuf u = { 0 };
 	char *hex = NULL;
-	int rc = -1;
+	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (r->data.len == 0 || r->sig.len == 0)
@@ -460,11 +459,25 @@ wire_reg_encode(const struct wire_reg *r, struct wire_bytes *out, char **cause)
 	wire_utf16_put(&u, "</SignatureValue></Signature>"
 	    "</ClientRegistrationRequest>", NULL);
 	wbuf_add(&u, "\0\0", 2);
-	wire_deflate(u.d, u.len, &z);
+	rc = wire_msg_pack(&r->msg, &u, out, cause);
+	free(hex);
+	wbuf_free(&u);
+	return rc;
+}
 
+int
+wire_msg_pack(const struct wire_msg *m, const struct wbuf *u,
+    struct wire_bytes *out, char **cause)
+{
+	struct wbuf b = { 0 };
+	struct wire_bytes z = { 0 };
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	wire_deflate(u->d, u->len, &z);
 	wbuf_str(&b, "--" WIRE_BOUNDARY "\r\n"
 	    "content-type: text/plain; charset=UTF-16\r\n\r\n");
-	if (wire_msg_encode(&r->msg, u.len, &b, cause) == -1)
+	if (wire_msg_encode(m, u->len, &b, cause) == -1)
 		goto out;
 	wbuf_str(&b, "\r\n--" WIRE_BOUNDARY "\r\n"
 	    "content-type: application/octet-stream\r\n\r\n");
@@ -473,9 +486,7 @@ wire_reg_encode(const struct wire_reg *r, struct wire_bytes *out, char **cause)
 	wbuf_take(&b, out);
 	rc = 0;
 out:
-	free(hex);
 	wire_bytes_free(&z);
-	wbuf_free(&u);
 	wbuf_free(&b);
 	return rc;
 }
@@ -598,28 +609,13 @@ int
 wire_reg_decode(const char *ct, const unsigned char *body, size_t len,
     struct wire_reg *r, char **cause)
 {
-	struct wire_part parts[WIRE_PARTS];
 	struct wire_bytes xml = { 0 };
 	struct wx_node *root = NULL;
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	if (wire_multipart(ct, body, len, parts, cause) == -1 ||
-	    wire_msg_decode(&parts[0], &r->msg, cause) == -1)
-		goto out;
-	if (r->msg.target_endpoint == NULL ||
-	    strcmp(r->msg.target_endpoint, WIRE_REG_ENDPOINT) != 0) {
-		wire_fail(cause, "message header: TargetEndpoint is not "
-		    WIRE_REG_ENDPOINT);
-		goto out;
-	}
-	if (!r->msg.zlib_hook) {
-		wire_fail(cause, "message header: no zlib-compress hook (the "
-		    "registration body must be compressed)");
-		goto out;
-	}
-	if (wire_body_parse(parts[1].data, parts[1].len,
-	    "registration body (part 2)", &xml, &root, cause) == -1 ||
+	if (wire_msg_unpack(ct, body, len, WIRE_REG_ENDPOINT,
+	    "registration body", &r->msg, &xml, &root, cause) == -1 ||
 	    wire_reg_fill(r, &xml, root, cause) == -1)
 		goto out;
 	rc = 0;
@@ -629,6 +625,29 @@ out:
 	wx_free(root);
 	wire_bytes_free(&xml);
 	return rc;
+}
+
+int
+wire_msg_unpack(const char *ct, const unsigned char *body, size_t len,
+    const char *endpoint, const char *what, struct wire_msg *m,
+    struct wire_bytes *xml, struct wx_node **root, char **cause)
+{
+	struct wire_part parts[WIRE_PARTS];
+	char part2[128];
+
+	if (wire_multipart(ct, body, len, parts, cause) == -1 ||
+	    wire_msg_decode(&parts[0], m, cause) == -1)
+		return -1;
+	if (m->target_endpoint == NULL ||
+	    strcmp(m->target_endpoint, endpoint) != 0)
+		return wire_fail(cause, "message header: TargetEndpoint is not "
+		    "%s", endpoint);
+	if (!m->zlib_hook)
+		return wire_fail(cause, "message header: no zlib-compress hook "
+		    "(the %s must be compressed)", what);
+	snprintf(part2, sizeof part2, "%s (part 2)", what);
+	return wire_body_parse(parts[1].data, parts[1].len, part2, xml, root,
+	    cause);
 }
 
 /* ------------------------------------------------------------------ reply */
