@@ -1,15 +1,17 @@
 /*
  * libFuzzer target: the client <-> MP messages (backend/wire/) as the MP
  * and ehttp-client receive them: wire_reg_decode (a registration request
- * with the usual Content-Type), wire_reply_decode, wire_jwt_header_check
- * and wire_unhex on the same bytes, and ca_capi_verify on what a request
- * decodes to.
+ * with the usual Content-Type), wire_reply_decode, the content location
+ * request (the MP) and reply (the client), a DP's WebDAV listing (the
+ * client), wire_jwt_header_check and wire_unhex on the same bytes, and
+ * ca_capi_verify on what a request decodes to.
  *
  * Checked beyond "no crash": a failure always has a one-line reason; a
  * decoded request re-encodes (wire_reg_encode) and decodes again to the
  * same signed bytes, signature, certificate and properties; a decoded
- * reply re-encodes and decodes to the same fields; a signature verdict is
- * 1, 0 or -1 with a reason for 0 and -1.
+ * reply re-encodes and decodes to the same fields (the location request
+ * and reply too); a listing's entries are within its limits with absolute
+ * hrefs; a signature verdict is 1, 0 or -1 with a reason for 0 and -1.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +92,65 @@ wire_fuzz_reply(const uint8_t *p, size_t n)
 	wire_reply_clear(&r);
 }
 
+static void
+wire_fuzz_location(const uint8_t *p, size_t n)
+{
+	struct wire_cloc_req q, qb;
+	struct wire_cloc_reply r, rb;
+	struct wire_bytes body = { 0 };
+	char *why = NULL;
+
+	if (wire_cloc_req_decode(WIRE_CONTENT_TYPE, p, n, &q, &why) == -1)
+		wire_fuzz_cause(why);
+	else {
+		CHECK(q.package_id != NULL && q.version >= 0);
+		if (wire_cloc_req_encode(&q, &body, &why) == 0) {
+			CHECK(wire_cloc_req_decode(WIRE_CONTENT_TYPE, body.data,
+			    body.len, &qb, NULL) == 0);
+			CHECK(strcmp(qb.package_id, q.package_id) == 0);
+			CHECK(qb.version == q.version);
+			wire_cloc_req_clear(&qb);
+		} else
+			wire_fuzz_cause(why);
+		wire_bytes_free(&body);
+		wire_cloc_req_clear(&q);
+	}
+	why = NULL;
+	if (wire_cloc_reply_decode(p, n, &r, &why) == -1) {
+		wire_fuzz_cause(why);
+		return;
+	}
+	if (wire_cloc_reply_encode(&r, &body, &why) == 0) {
+		CHECK(wire_cloc_reply_decode(body.data, body.len, &rb,
+		    NULL) == 0);
+		CHECK(rb.nrecs == r.nrecs);
+		for (size_t i = 0; i < r.nrecs; i++)
+			CHECK(strcmp(rb.recs[i].url, r.recs[i].url) == 0 &&
+			    rb.recs[i].auth_method == r.recs[i].auth_method);
+		wire_cloc_reply_clear(&rb);
+	} else
+		wire_fuzz_cause(why);
+	wire_bytes_free(&body);
+	wire_cloc_reply_clear(&r);
+}
+
+static void
+wire_fuzz_dav(const uint8_t *p, size_t n)
+{
+	struct wire_dav d;
+	char *why = NULL;
+
+	if (wire_dav_decode(p, n, &d, &why) == -1) {
+		wire_fuzz_cause(why);
+		return;
+	}
+	CHECK(d.n <= WIRE_DAV_MAX);
+	for (size_t i = 0; i < d.n; i++)
+		CHECK(d.v[i].href != NULL && d.v[i].href[0] == '/' &&
+		    (d.v[i].sha256[0] == '\0' || strlen(d.v[i].sha256) == 64));
+	wire_dav_clear(&d);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -99,6 +160,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(s != NULL);
 	wire_fuzz_request(data, size);
 	wire_fuzz_reply(data, size);
+	wire_fuzz_location(data, size);
+	wire_fuzz_dav(data, size);
 	memcpy(s, data, size);
 	s[size] = '\0';
 	if (wire_jwt_header_check(s, &x5t, &why) == 0)
