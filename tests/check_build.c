@@ -101,6 +101,56 @@ START_TEST(no_pointer_outside_the_repository)
 }
 END_TEST
 
+/*
+ * `make run`'s demo without a terminal (scripts/run-demo.sh prints the
+ * hierarchy instead of opening the console, and stops its agents): the
+ * database it made holds the demo package, installed on dp1.p01 (read by
+ * the sqlite3 CLI), and the DP's library holds its manifest with the
+ * sizes and SHA-256 of the demo's source files (python3's json and
+ * hashlib).
+ */
+START_TEST(demo_has_a_package_on_a_dp)
+{
+	char *run = tu_tmpdir(), *out = NULL, *err = NULL;
+	int rc;
+
+	rc = tu_sh(&out, &err, "EHTTP_PORT_BASE=%d sh '%s/scripts/run-demo.sh'"
+	    " '%s' '%s/r' </dev/null", tu_free_port(), EHTTP_SRCDIR,
+	    EHTTP_BINDIR, run);
+	ck_assert_msg(rc == 0, "run-demo.sh: %d %s%s", rc, out ? out : "",
+	    err ? err : "");
+	ck_assert_msg(strstr(out, "agent for dp1.p01.contoso.com:") != NULL &&
+	    strstr(out, "agent for mp2.p01.contoso.com:") != NULL, "%s", out);
+	free(out);
+	rc = tu_sh(&out, NULL, "sqlite3 '%s/r/site.db' \"SELECT p.id || ' ' ||"
+	    " p.version || ' ' || y.fqdn || ' ' || d.state FROM package p JOIN"
+	    " package_dp d ON d.package_id = p.id JOIN site_system y ON"
+	    " y.id = d.system_id\"", run);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(out, "P0100001 1 dp1.p01.contoso.com installed\n");
+	free(out);
+	rc = tu_sh(&out, &err, "cd '%s/r' && %s -c 'import hashlib, json, os\n"
+	    "m = json.load(open(\"content/dp/dp1.p01.contoso.com/PkgLib/"
+	    "P0100001.json\"))\n"
+	    "assert m[\"package\"] == \"P0100001\" and m[\"version\"] == 1\n"
+	    "got = {f[\"path\"]: (f[\"size\"], f[\"sha256\"]) for f in"
+	    " m[\"files\"]}\n"
+	    "want = {}\n"
+	    "for d, _, fs in os.walk(\"demo-package\"):\n"
+	    "    for f in fs:\n"
+	    "        p = os.path.join(d, f)\n"
+	    "        b = open(p, \"rb\").read()\n"
+	    "        want[os.path.relpath(p, \"demo-package\")] = (len(b),"
+	    " hashlib.sha256(b).hexdigest())\n"
+	    "assert got == want and len(got) == 3, (got, want)\n"
+	    "print(\"ok\")'", run, tu_python());
+	ck_assert_msg(rc == 0, "%s%s", out ? out : "", err ? err : "");
+	free(out);
+	free(err);
+	tu_tmpdir_free(run);
+}
+END_TEST
+
 Suite *
 build_suite(void)
 {
@@ -112,6 +162,7 @@ build_suite(void)
 		TU_CASE("rooms", rooms),
 		TU_TEST(rooms_are_fenced),
 		TU_TEST(no_pointer_outside_the_repository),
+		TU_TEST(demo_has_a_package_on_a_dp),
 		{ NULL }
 	};
 
