@@ -50,10 +50,6 @@ int	 content_lib_ids(struct content_lib *, char ***ids, size_t *n);
 /* Remove the FileLib files no manifest names (r->removed). A manifest that
  * cannot be read keeps every file (a warning note). */
 int	 content_lib_gc(struct content_lib *, struct ehttp_content_result *r);
-/* A manifest path "<dir>/PkgLib/<id>.json" (malloc'ed). */
-char	*content_manifest_path(const char *dir, const char *id);
-/* "<dir>/FileLib/<4>/<sha256>" (malloc'ed). */
-char	*content_file_path(const char *dir, const char *sha256);
 
 /*
  * A package's source folder: its regular files (a symbolic link that

@@ -133,24 +133,6 @@ lib_path(const struct content_lib *l, const char *rel)
 	return p;
 }
 
-char *
-content_manifest_path(const char *dir, const char *id)
-{
-	char *p;
-
-	xasprintf(&p, "%s/PkgLib/%s.json", dir, id);
-	return p;
-}
-
-char *
-content_file_path(const char *dir, const char *sha256)
-{
-	char *p;
-
-	xasprintf(&p, "%s/FileLib/%.4s/%s", dir, sha256, sha256);
-	return p;
-}
-
 int
 content_lib_open(struct ehttp *e, const char *dir, struct content_lib **out)
 {
@@ -468,7 +450,7 @@ int
 content_lib_store(struct content_lib *l, const char *src, uint64_t size,
     const char *sha256, struct ehttp_content_result *r)
 {
-	char *final = content_file_path(l->dir, sha256), *dir = NULL;
+	char *final = manifest_file_path(l->dir, sha256), *dir = NULL;
 	char *tmp = NULL;
 	int fd = -1, rc = -1, has, made;
 
@@ -548,7 +530,7 @@ content_lib_manifest_write(struct content_lib *l, struct manifest *m)
 		ehttp_fail(l->e, "manifest of %s: %s", m->package, cause);
 		goto out;
 	}
-	final = content_manifest_path(l->dir, m->package);
+	final = manifest_pkg_path(l->dir, m->package);
 	xasprintf(&tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		lib_errno(l, dir, "cannot create a file in");
@@ -584,7 +566,7 @@ out:
 int
 content_lib_manifest_remove(struct content_lib *l, const char *id)
 {
-	char *p = content_manifest_path(l->dir, id), *dir;
+	char *p = manifest_pkg_path(l->dir, id), *dir;
 	int rc;
 
 	if (unlink(p) == -1) {
@@ -659,17 +641,17 @@ static int
 gc_refs(struct content_lib *l, struct refs *refs)
 {
 	struct manifest m;
-	char **ids = NULL, *p, *cause = NULL;
+	char **ids = NULL, *cause = NULL;
 	size_t n = 0;
 	int rc = 0;
 
 	if (content_lib_ids(l, &ids, &n) == -1)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		p = content_manifest_path(l->dir, ids[i]);
-		if (manifest_load(p, &m, &cause) == -1) {
+		if (manifest_read(l->dir, ids[i], &m, NULL, &cause) < 0) {
 			ehttp_note(l->e, EHTTP_NOTE_WARNING, "%s: every file of"
-			    " the library was kept: %s", l->dir, cause);
+			    " the library was kept: the manifest of %s: %s",
+			    l->dir, ids[i], cause);
 			rc = 1;
 		}
 		for (size_t k = 0; rc == 0 && k < m.nfiles; k++) {
@@ -680,7 +662,6 @@ gc_refs(struct content_lib *l, struct refs *refs)
 		manifest_clear(&m);
 		free(cause);
 		cause = NULL;
-		free(p);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);

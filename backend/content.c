@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,42 +29,28 @@ ehttp_content_set_root(struct ehttp *e, const char *dir)
 const char *
 ehttp_content_root(struct ehttp *e)
 {
-	const char *v;
-	char *copy;
-
 	if (e->content_root != NULL)
 		return e->content_root;
-	if (e->content_default == NULL) {
-		if ((v = getenv("EHTTP_CONTENT")) != NULL && *v != '\0')
-			e->content_default = xstrdup(v);
-		else {
-			copy = xstrdup(db_path(e->db));
-			xasprintf(&e->content_default, "%s/content",
-			    dirname(copy));
-			free(copy);
-		}
-	}
+	if (e->content_default == NULL)
+		e->content_default = manifest_content_root(NULL,
+		    db_path(e->db));
 	return e->content_default;
 }
 
 char *
 ehttp_content_site_lib(struct ehttp *e, const char *code)
 {
-	char *p;
-
-	xasprintf(&p, "%s/site/%s", ehttp_content_root(e), code);
-	return p;
+	return manifest_lib_dir(ehttp_content_root(e), MANIFEST_LIB_SITE, code);
 }
 
 char *
 ehttp_content_dp_lib(struct ehttp *e, const char *fqdn_in)
 {
-	char fqdn[256], *p;
+	char fqdn[256];
 
 	if (rules_fqdn(fqdn_in, fqdn, WHY(e)) == -1)
 		return NULL;
-	xasprintf(&p, "%s/dp/%s", ehttp_content_root(e), fqdn);
-	return p;
+	return manifest_lib_dir(ehttp_content_root(e), MANIFEST_LIB_DP, fqdn);
 }
 
 /* ------------------------------------------------------------- packages */
@@ -196,7 +181,7 @@ site_lib_tidy(struct ehttp *e, struct content_lib *l)
 	struct ehttp_content_result r = { 0 };
 	struct db_package p;
 	struct manifest m, cur;
-	char **ids = NULL, *path, *cause = NULL;
+	char **ids = NULL, *cause = NULL;
 	size_t n = 0;
 	int rc = 0, found;
 
@@ -208,9 +193,8 @@ site_lib_tidy(struct ehttp *e, struct content_lib *l)
 		else if (found == 0)
 			rc = content_lib_manifest_remove(l, ids[i]) == -1 ? -1 : 0;
 		else {
-			path = content_manifest_path(content_lib_dir(l), ids[i]);
-			if (manifest_load(path, &cur, &cause) == -1 ||
-			    cur.version != p.version) {
+			if (manifest_read(content_lib_dir(l), ids[i], &cur, NULL,
+			    &cause) != 1 || cur.version != p.version) {
 				if ((rc = manifest_from_db(e, &p, &m)) == 0)
 					rc = content_lib_manifest_write(l, &m);
 				manifest_clear(&m);
@@ -218,7 +202,6 @@ site_lib_tidy(struct ehttp *e, struct content_lib *l)
 			manifest_clear(&cur);
 			free(cause);
 			cause = NULL;
-			free(path);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -533,7 +516,7 @@ dp_fill(struct ehttp *e, struct content_lib *l, const struct db_package *p,
 	    (unsigned long long)(p->size >> 20), y->fqdn);
 	content_lib_progress(l, what, 2 * (uint64_t)p->size);
 	for (size_t i = 0; i < m.nfiles; i++) {
-		src = content_file_path(site_lib, m.files[i].sha256);
+		src = manifest_file_path(site_lib, m.files[i].sha256);
 		rc = content_lib_store(l, src, m.files[i].size,
 		    m.files[i].sha256, r);
 		free(src);
@@ -590,7 +573,7 @@ out:
 static int
 manifest_there(const char *lib, const char *id)
 {
-	char *path = content_manifest_path(lib, id);
+	char *path = manifest_pkg_path(lib, id);
 	struct stat sb;
 	int rc;
 
@@ -729,10 +712,9 @@ ehttp_content_manifest(const char *lib, const char *in,
     char **cause)
 {
 	struct manifest m;
-	struct stat sb;
-	char id[9], *path, *why = NULL;
+	char id[9];
 	size_t i;
-	int rc = -1;
+	int rc;
 
 	*cause = NULL;
 	*files = NULL;
@@ -740,24 +722,9 @@ ehttp_content_manifest(const char *lib, const char *in,
 	for (i = 0; in[i] != '\0' && i < 8; i++)
 		id[i] = (char)toupper((unsigned char)in[i]);
 	id[i] = '\0';
-	if (in[i] != '\0' || manifest_id_check(id, &why) == -1) {
-		free(why);
+	if (in[i] != '\0' || manifest_id_fault(id) != NULL)
 		return 0;	/* no package has that name */
-	}
-	path = content_manifest_path(lib, id);
-	if (lstat(path, &sb) == -1 && errno == ENOENT) {
-		free(path);
-		return 0;
-	}
-	if (manifest_load(path, &m, cause) == 0) {
-		if (strcmp(m.package, id) != 0)
-			xasprintf(cause, "%s: the manifest of package %s",
-			    path, m.package);
-		else
-			rc = 1;
-	}
-	free(path);
-	if (rc == 1) {
+	if ((rc = manifest_read(lib, id, &m, NULL, cause)) == 1) {
 		memset(p, 0, sizeof *p);
 		memcpy(p->id, m.package, sizeof p->id);
 		p->version = m.version;
@@ -772,5 +739,5 @@ ehttp_content_manifest(const char *lib, const char *in,
 		*n = m.nfiles;
 	}
 	manifest_clear(&m);
-	return rc;
+	return rc < 0 ? -1 : rc;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dp.h"
+#include "manifest.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -294,18 +295,18 @@ START_TEST(test_root_and_cache)
 	int first;
 
 	unsetenv("EHTTP_CONTENT");
-	s = dp_content_root(NULL, "/x/y/site.db");
+	s = manifest_content_root(NULL, "/x/y/site.db");
 	ck_assert_str_eq(s, "/x/y/content");
 	free(s);
-	s = dp_content_root("/opt", "/x/y/site.db");
+	s = manifest_content_root("/opt", "/x/y/site.db");
 	ck_assert_str_eq(s, "/opt");
 	free(s);
 	setenv("EHTTP_CONTENT", "/env", 1);
-	s = dp_content_root(NULL, "/x/y/site.db");
+	s = manifest_content_root(NULL, "/x/y/site.db");
 	ck_assert_str_eq(s, "/env");
 	free(s);
 	unsetenv("EHTTP_CONTENT");
-	s = dp_lib_path("/r", "dp1.p01.contoso.com");
+	s = manifest_lib_dir("/r", MANIFEST_LIB_DP, "dp1.p01.contoso.com");
 	ck_assert_str_eq(s, "/r/dp/dp1.p01.contoso.com");
 	free(s);
 
