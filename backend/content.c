@@ -364,6 +364,8 @@ record_version(struct ehttp *e, const struct db_package *p,
 	    source));
 }
 
+static void	redistribute(struct ehttp *, const struct db_package *);
+
 int
 ehttp_package_update(struct ehttp *e, const char *id, const char *source,
     struct db_package *out, struct ehttp_content_result *r)
@@ -412,11 +414,6 @@ ehttp_package_update(struct ehttp *e, const char *id, const char *source,
 		*out = p;
 		out->version = m.version;
 	}
-	if (p.dps > 0)
-		ehttp_note(e, EHTTP_NOTE_INFO, "Its %lld distribution point%s"
-		    " keep%s version %lld until it is distributed to them"
-		    " again.", (long long)p.dps, p.dps == 1 ? "" : "s",
-		    p.dps == 1 ? "s" : "", (long long)p.version);
 	rc = 0;
 out:
 	if (rc == -1)
@@ -426,6 +423,9 @@ out:
 	content_lib_close(l);
 	content_src_clear(&src);
 	free(lib);
+	/* The site's library is free again while the DPs are filled. */
+	if (rc == 0 && p.dps > 0)
+		redistribute(e, out);
 	return rc;
 }
 
@@ -535,38 +535,91 @@ out:
 	return rc;
 }
 
-int
-ehttp_package_distribute(struct ehttp *e, const char *id, const char *fqdn,
-    struct db_package_dp *out, struct ehttp_content_result *r)
+/* The package's current version onto the distribution point y: its
+ * library locked, the row "distributing", the files, the manifest last,
+ * then "installed" (or "failed" with the reason: -1). */
+static int
+dp_distribute(struct ehttp *e, const struct db_package *p,
+    const struct db_system *y, struct db_package_dp *out,
+    struct ehttp_content_result *r)
 {
 	struct content_lib *l = NULL;
-	struct db_package p;
-	struct db_system y;
 	char *lib = NULL, why[sizeof e->err];
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	memset(out, 0, sizeof *out);
-	ehttp_notes_clear(e);
-	if (ehttp_package_resolve(e, id, &p) != 1 ||
-	    dp_resolve(e, &p, fqdn, &y) == -1 ||
-	    (lib = ehttp_content_dp_lib(e, y.fqdn)) == NULL ||
+	if ((lib = ehttp_content_dp_lib(e, y->fqdn)) == NULL ||
 	    content_lib_open(e, lib, &l) == -1)
 		goto out;
-	if (dp_state(e, &p, &y, p.version, "distributing", "", out) == -1)
+	if (dp_state(e, p, y, p->version, "distributing", "", out) == -1)
 		goto out;
-	if (content_lib_sweep(l) == 0 && dp_fill(e, l, &p, &y, r) == 0) {
-		rc = dp_state(e, &p, &y, p.version, "installed", "", out);
+	if (content_lib_sweep(l) == 0 && dp_fill(e, l, p, y, r) == 0) {
+		rc = dp_state(e, p, y, p->version, "installed", "", out);
 		goto out;
 	}
 	/* Nothing half served: the manifest was not written. */
 	snprintf(why, sizeof why, "%s", ehttp_error(e));
-	if (dp_state(e, &p, &y, p.version, "failed", why, out) == 0)
+	if (dp_state(e, p, y, p->version, "failed", why, out) == 0)
 		ehttp_fail(e, "%s", why);
 out:
 	content_lib_close(l);
 	free(lib);
 	return rc;
+}
+
+int
+ehttp_package_distribute(struct ehttp *e, const char *id, const char *fqdn,
+    struct db_package_dp *out, struct ehttp_content_result *r)
+{
+	struct db_package p;
+	struct db_system y;
+
+	memset(r, 0, sizeof *r);
+	memset(out, 0, sizeof *out);
+	ehttp_notes_clear(e);
+	if (ehttp_package_resolve(e, id, &p) != 1 ||
+	    dp_resolve(e, &p, fqdn, &y) == -1)
+		return -1;
+	return dp_distribute(e, &p, &y, out, r);
+}
+
+/*
+ * After an update (p at its new version): the new version onto every
+ * distribution point that holds the package, as Configuration Manager
+ * redistributes an updated package. Each keeps serving the version it has
+ * until the new manifest replaces the old one; one that fails keeps it
+ * too, its row "failed" with the reason. Notes say how each went.
+ */
+static void
+redistribute(struct ehttp *e, const struct db_package *p)
+{
+	struct ehttp_content_result r;
+	struct db_package_dp *d = NULL, row;
+	struct db_system y;
+	size_t n = 0;
+
+	if (db_package_dp_list(e->db, p->id, 0, &d, &n) == -1) {
+		ehttp_note(e, EHTTP_NOTE_WARNING, "Package %s: its distribution"
+		    " points cannot be read, nothing redistributed: %s", p->id,
+		    db_error(e->db));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ehttp_system_by_id(e, d[i].system_id, &y) == 0 &&
+		    dp_resolve(e, p, y.fqdn, &y) == 0 &&
+		    dp_distribute(e, p, &y, &row, &r) == 0)
+			ehttp_note(e, EHTTP_NOTE_INFO, "Version %lld is"
+			    " installed on %s (%lld files copied, %lld"
+			    " already there).", (long long)p->version, y.fqdn,
+			    (long long)r.copied, (long long)r.present);
+		else
+			ehttp_note(e, EHTTP_NOTE_WARNING, "%s keeps version"
+			    " %lld: %s (ehttpctl package distribute %s --dp"
+			    " %s tries again)", d[i].fqdn,
+			    (long long)d[i].version, ehttp_error(e), p->id,
+			    d[i].fqdn);
+	}
+	free(d);
 }
 
 /* Is the manifest of id in the library at lib? */
