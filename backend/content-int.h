@@ -20,6 +20,10 @@ struct content_lib;
 int	 content_lib_open(struct ehttp *, const char *dir,
 	    struct content_lib **);
 void	 content_lib_close(struct content_lib *);	/* NULL ok */
+/* Is a command writing the library at dir (its lock held)? 1 yes, 0 no:
+ * then *fd (unless -1, no lock file) holds a shared lock, so that none
+ * starts until the caller closes it; -1 cannot tell (errno). */
+int	 content_lib_writing(const char *dir, int *fd);
 const char *content_lib_dir(const struct content_lib *);
 /* The progress text and the work ahead (bytes), counted from 0. */
 void	 content_lib_progress(struct content_lib *, const char *what,

@@ -179,6 +179,23 @@ fail:
 	return -1;
 }
 
+int
+content_lib_writing(const char *dir, int *fd)
+{
+	char *p;
+
+	xasprintf(&p, "%s/.lock", dir);
+	*fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(p);
+	if (*fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return errno == EWOULDBLOCK ? 1 : -1;
+}
+
 void
 content_lib_close(struct content_lib *l)
 {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "content-int.h"
 #include "xmalloc.h"
@@ -103,12 +104,78 @@ ehttp_package_files(struct ehttp *e, const struct db_package *p,
 	    ehttp_fail_db(e) : 0;
 }
 
+/*
+ * A row left "distributing" or "removing" by a command that was killed
+ * (or whose machine stopped): no command holds the DP library's lock, and
+ * the row still says so once none can start. Shown as what the library
+ * holds: "installed" if the version's manifest was written, else "failed"
+ * with the command that finishes the work (the next distribute or
+ * undistribute writes the row again). The database is not changed here.
+ */
+static void
+dp_row_interrupted(const char *lib, struct db_package_dp *d)
+{
+	struct manifest m = { 0 };
+	char *cause = NULL;
+	int removing = strcmp(d->state, "removing") == 0;
+
+	if (!removing && manifest_read(lib, d->package_id, &m, NULL,
+	    &cause) == 1 && m.version == d->version)
+		snprintf(d->state, sizeof d->state, "installed");
+	else {
+		snprintf(d->state, sizeof d->state, "failed");
+		snprintf(d->error, sizeof d->error, "interrupted while it was"
+		    " %s (the command was killed or stopped): ehttpctl package"
+		    " %s %s --dp %s %s", removing ? "removed" : "copied",
+		    removing ? "undistribute" : "distribute", d->package_id,
+		    d->fqdn, removing ? "removes it" : "tries again");
+	}
+	manifest_clear(&m);
+	free(cause);
+}
+
+static int
+dp_row_settle(struct ehttp *e, struct db_package_dp *d)
+{
+	struct db_package_dp now;
+	char *lib;
+	int fd = -1, rc = 1;
+
+	if (strcmp(d->state, "distributing") != 0 &&
+	    strcmp(d->state, "removing") != 0)
+		return 0;
+	if ((lib = ehttp_content_dp_lib(e, d->fqdn)) == NULL)
+		return -1;
+	/* Running, or cannot tell: as the row says. Else the row again, now
+	 * that no command can change it. */
+	if (content_lib_writing(lib, &fd) == 0 &&
+	    (rc = db_package_dp_get(e->db, d->package_id, d->system_id,
+	    &now)) == 1) {
+		*d = now;
+		if (strcmp(d->state, "distributing") == 0 ||
+		    strcmp(d->state, "removing") == 0)
+			dp_row_interrupted(lib, d);
+	}
+	if (fd != -1)
+		close(fd);
+	free(lib);
+	return rc == -1 ? ehttp_fail_db(e) : 0;
+}
+
 int
 ehttp_package_dps(struct ehttp *e, const char *id, int64_t system_id,
     struct db_package_dp **v, size_t *n)
 {
-	return db_package_dp_list(e->db, id, system_id, v, n) == -1 ?
-	    ehttp_fail_db(e) : 0;
+	if (db_package_dp_list(e->db, id, system_id, v, n) == -1)
+		return ehttp_fail_db(e);
+	for (size_t i = 0; i < *n; i++)
+		if (dp_row_settle(e, &(*v)[i]) == -1) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return -1;
+		}
+	return 0;
 }
 
 /* The site that owns a new package: the one named, else the only CAS or

@@ -104,7 +104,11 @@ int	 ehttp_package_list(struct ehttp *, int64_t site_id,
 	    struct db_package **, size_t *);
 int	 ehttp_package_files(struct ehttp *, const struct db_package *,
 	    struct db_package_file **, size_t *);
-/* Where a package is (id) or what a system holds (id NULL, system_id). */
+/* Where a package is (id) or what a system holds (id NULL, system_id).
+ * A row "distributing" or "removing" that no command is working on (its
+ * command was killed) is given as "failed", "interrupted while ...", with
+ * the command that finishes it (or "installed" if the version's manifest
+ * was written); the database is not changed. */
 int	 ehttp_package_dps(struct ehttp *, const char *id, int64_t system_id,
 	    struct db_package_dp **, size_t *);
 

@@ -767,6 +767,78 @@ START_TEST(sigkill_mid_distribute)
 }
 END_TEST
 
+/*
+ * A distribute killed (SIGKILL) while it copies a big file leaves its row
+ * "distributing" in the database. Once no command holds the DP's library,
+ * package show reports it failed, interrupted, with the command that
+ * tries again, without writing the database; while a command holds the
+ * library (flock(1) takes its lock) it is as the row says. The next
+ * distribute installs it.
+ */
+START_TEST(killed_distribute_shown_interrupted)
+{
+	char *id, *out, *q;
+	pid_t pid;
+	int status;
+
+	free(tu_sh_ok("mkdir -p '%s/big' && head -c 128M /dev/urandom >"
+	    " '%s/big/huge.bin'", tu_dir, tu_dir));
+	id = add("Big", "big");
+	pid = spawn_ctl("package", "distribute", id, "--dp", DP1, NULL, NULL);
+	ck_assert_msg(wait_for(lib(DP1), ".tmp-*", pid), "the distribute"
+	    " ended before it copied");
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	    "the distribute ended (status %d) before it was killed", status);
+	xasprintf(&q, "SELECT version || ' ' || state || ' [' || error || ']'"
+	    " FROM package_dp WHERE package_id = '%s'", id);
+	sql_eq(q, "1 distributing []");
+	/* A command holds the library: it may be the one distributing. */
+	out = tu_sh_ok("flock -x '%s/.lock' '%s' --db '%s' package show %s"
+	    " --json", lib(DP1), tu_bin("ehttpctl"), tu_db, id);
+	tu_py_check(out, "[(x['state'], x['error']) for x in d['dps']] =="
+	    " [('distributing', '')]");
+	free(out);
+	/* Nobody does: interrupted, and how to finish it. */
+	out = tu_ctl_json(tu_db, "[(x['dp'], x['version'], x['state'],"
+	    " x['error']) for x in d['dps']]", "package", "show", id,
+	    "--json", NULL);
+	xasprintf(&q, "[('%s', 1, 'failed', 'interrupted while it was copied"
+	    " (the command was killed or stopped): ehttpctl package"
+	    " distribute %s --dp %s tries again')]", DP1, id, DP1);
+	ck_assert_str_eq(out, q);
+	free(out);
+	free(q);
+	out = NULL;
+	ck_assert_int_eq(tu_ctl(tu_db, &out, NULL, "package", "show", id,
+	    NULL), 0);
+	tu_has(out, "failed", "interrupted while it was copied", NULL);
+	free(out);
+	/* show wrote nothing; no manifest names a part file. */
+	xasprintf(&q, "SELECT state FROM package_dp WHERE package_id = '%s'",
+	    id);
+	sql_eq(q, "distributing");
+	manifest_whole(lib(DP1), id);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/PkgLib/%s.json'",
+	    lib(DP1), id), 1);
+	/* Distributed again: installed, whole, no temporary file. */
+	out = tu_ctl_json(tu_db, "(d['state'], d['version'])", "package",
+	    "distribute", id, "--dp", DP1, "--json", NULL);
+	ck_assert_str_eq(out, "('installed', 1)");
+	free(out);
+	sql_eq(q, "installed");
+	no_tmp(lib(DP1));
+	manifest_whole(lib(DP1), id);
+	out = tu_ctl_json(tu_db, "[(x['state'], x['error']) for x in"
+	    " d['dps']]", "package", "show", id, "--json", NULL);
+	ck_assert_str_eq(out, "[('installed', '')]");
+	free(out);
+	free(q);
+	free(id);
+}
+END_TEST
+
 /* A full disk on the distribution point: a clear error, state failed,
  * no manifest, no temporary file. */
 START_TEST(disk_full_fails_clean)
@@ -970,6 +1042,7 @@ content_suite(void)
 		TU_LOOP(manifest_reader, TU_ALL(manifests)),
 		TU_CASE("crashes", fx_crashes),
 		TU_TEST(sigkill_mid_distribute),
+		TU_TEST(killed_distribute_shown_interrupted),
 		TU_TEST(disk_full_fails_clean),
 		{ NULL }
 	};
