@@ -453,14 +453,42 @@ store_copy(struct content_lib *l, const char *src, int fd, const char *tmp,
 		    sha256);
 		goto out;
 	}
-	if (fchmod(fd, LIB_FILE_MODE) == -1) {
-		lib_errno(l, tmp, "cannot set the mode of");
-		goto out;
-	}
 	rc = 0;
 out:
 	close(in);
 	return rc;
+}
+
+/* A temporary file (TMP_PREFIX) in dir: its descriptor and *tmp (its
+ * name, malloc'ed), or -1. */
+static int
+tmp_open(struct content_lib *l, const char *dir, char **tmp)
+{
+	int fd;
+
+	xasprintf(tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) == -1)
+		lib_errno(l, dir, "cannot create a file in");
+	return fd;
+}
+
+/* A temporary file's end, closed either way: written (ok), it is made
+ * 0644 and renamed to final (0); else, or if that fails, removed (-1). */
+static int
+tmp_commit(struct content_lib *l, int fd, const char *tmp, const char *final,
+    int ok)
+{
+	if (ok && fchmod(fd, LIB_FILE_MODE) == -1) {
+		lib_errno(l, tmp, "cannot set the mode of");
+		ok = 0;
+	} else if (ok && rename(tmp, final) == -1) {
+		lib_errno(l, final, "cannot rename into place");
+		ok = 0;
+	}
+	close(fd);
+	if (!ok)
+		unlink(tmp);
+	return ok ? 0 : -1;
 }
 
 int
@@ -469,7 +497,7 @@ content_lib_store(struct content_lib *l, const char *src, uint64_t size,
 {
 	char *final = manifest_file_path(l->dir, sha256), *dir = NULL;
 	char *tmp = NULL;
-	int fd = -1, rc = -1, has, made;
+	int fd, rc = -1, has, made;
 
 	if ((has = lib_has(l, final, size)) == -1)
 		goto out;
@@ -483,27 +511,14 @@ content_lib_store(struct content_lib *l, const char *src, uint64_t size,
 		goto out;
 	if (made)
 		l->filelib_touched = 1;
-	xasprintf(&tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		lib_errno(l, dir, "cannot create a file in");
+	if ((fd = tmp_open(l, dir, &tmp)) == -1 || tmp_commit(l, fd, tmp,
+	    final, store_copy(l, src, fd, tmp, size, sha256) == 0) == -1)
 		goto out;
-	}
-	if (store_copy(l, src, fd, tmp, size, sha256) == -1)
-		goto out;
-	if (rename(tmp, final) == -1) {
-		lib_errno(l, final, "cannot rename into place");
-		goto out;
-	}
 	touch(l, sha256);
 	r->copied++;
 	r->copied_bytes += (int64_t)size;
 	rc = 0;
 out:
-	if (fd != -1) {
-		close(fd);
-		if (rc == -1)
-			unlink(tmp);
-	}
 	free(tmp);
 	free(dir);
 	free(final);
@@ -541,37 +556,20 @@ content_lib_manifest_write(struct content_lib *l, struct manifest *m)
 	char *text = NULL, *cause = NULL, *tmp = NULL, *final = NULL;
 	char *dir = lib_path(l, "PkgLib");
 	size_t len = 0;
-	int fd = -1, rc = -1;
+	int fd, ok, rc = -1;
 
 	if ((text = manifest_format(m, &len, &cause)) == NULL) {
 		ehttp_fail(l->e, "manifest of %s: %s", m->package, cause);
 		goto out;
 	}
 	final = manifest_pkg_path(l->dir, m->package);
-	xasprintf(&tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		lib_errno(l, dir, "cannot create a file in");
+	if ((fd = tmp_open(l, dir, &tmp)) == -1)
 		goto out;
-	}
-	if (fd_write_all(fd, text, len) == -1 || fsync(fd) == -1) {
+	if ((ok = fd_write_all(fd, text, len) == 0 && fsync(fd) == 0) == 0)
 		lib_errno(l, tmp, "cannot write");
-		goto out;
-	}
-	if (fchmod(fd, LIB_FILE_MODE) == -1) {
-		lib_errno(l, tmp, "cannot set the mode of");
-		goto out;
-	}
-	if (rename(tmp, final) == -1) {
-		lib_errno(l, final, "cannot rename into place");
-		goto out;
-	}
-	rc = dir_sync(l, dir);
+	if (tmp_commit(l, fd, tmp, final, ok) == 0)
+		rc = dir_sync(l, dir);
 out:
-	if (fd != -1) {
-		close(fd);
-		if (rc == -1)
-			unlink(tmp);
-	}
 	free(text);
 	free(cause);
 	free(tmp);

@@ -315,24 +315,41 @@ lib_undo(struct ehttp *e, struct content_lib *l, const char *id)
 	memcpy(e->err, keep, sizeof keep);
 }
 
+/* A manifest's file as the database's row of it. */
+static void
+file_row(const struct manifest_file *mf, struct db_package_file *f)
+{
+	snprintf(f->path, sizeof f->path, "%s", mf->path);
+	f->size = (int64_t)mf->size;
+	memcpy(f->sha256, mf->sha256, sizeof f->sha256);
+}
+
+/* The files of m's version recorded (in the caller's transaction). */
+static int
+record_files(struct ehttp *e, const struct manifest *m)
+{
+	struct db_package_file f;
+
+	for (size_t i = 0; i < m->nfiles; i++) {
+		file_row(&m->files[i], &f);
+		if (db_package_file_add(e->db, m->package, m->version, &f) ==
+		    -1)
+			return ehttp_fail_db(e);
+	}
+	return 0;
+}
+
 /* The new package and its files, in one transaction. */
 static int
 record_new(struct ehttp *e, const struct db_site *s, struct db_package *p,
     const struct manifest *m, const struct ehttp_content_result *r)
 {
-	struct db_package_file f;
-
 	if (ehttp_begin(e) == -1)
 		return -1;
 	if (db_package_insert(e->db, p) == -1)
 		return ehttp_end(e, ehttp_fail_db(e));
-	for (size_t i = 0; i < m->nfiles; i++) {
-		snprintf(f.path, sizeof f.path, "%s", m->files[i].path);
-		f.size = (int64_t)m->files[i].size;
-		memcpy(f.sha256, m->files[i].sha256, sizeof f.sha256);
-		if (db_package_file_add(e->db, p->id, p->version, &f) == -1)
-			return ehttp_end(e, ehttp_fail_db(e));
-	}
+	if (record_files(e, m) == -1)
+		return ehttp_end(e, -1);
 	return ehttp_end(e, ehttp_record(e, s->id, "info", "package add",
 	    p->id, "Package %s (%s) version 1 added to site %s: %lld files,"
 	    " %lld bytes, from %s.", p->id, p->name, s->code,
@@ -410,20 +427,13 @@ record_version(struct ehttp *e, const struct db_package *p,
     const struct manifest *m, const char *source,
     const struct ehttp_content_result *r)
 {
-	struct db_package_file f;
-
 	if (ehttp_begin(e) == -1)
 		return -1;
 	if (db_package_set_version(e->db, p->id, m->version, source,
 	    time(NULL)) == -1)
 		return ehttp_end(e, ehttp_fail_db(e));
-	for (size_t i = 0; i < m->nfiles; i++) {
-		snprintf(f.path, sizeof f.path, "%s", m->files[i].path);
-		f.size = (int64_t)m->files[i].size;
-		memcpy(f.sha256, m->files[i].sha256, sizeof f.sha256);
-		if (db_package_file_add(e->db, p->id, m->version, &f) == -1)
-			return ehttp_end(e, ehttp_fail_db(e));
-	}
+	if (record_files(e, m) == -1)
+		return ehttp_end(e, -1);
 	return ehttp_end(e, ehttp_record(e, p->site_id, "info",
 	    "package update", p->id, "Package %s (%s) updated to version"
 	    " %lld: %lld files, %lld bytes, from %s.", p->id, p->name,
@@ -850,12 +860,8 @@ ehttp_content_manifest(const char *lib, const char *in,
 		p->version = m.version;
 		snprintf(p->name, sizeof p->name, "%s", m.name);
 		*files = xcalloc(m.nfiles ? m.nfiles : 1, sizeof **files);
-		for (i = 0; i < m.nfiles; i++) {
-			snprintf((*files)[i].path, sizeof (*files)[i].path, "%s",
-			    m.files[i].path);
-			(*files)[i].size = (int64_t)m.files[i].size;
-			memcpy((*files)[i].sha256, m.files[i].sha256, 65);
-		}
+		for (i = 0; i < m.nfiles; i++)
+			file_row(&m.files[i], &(*files)[i]);
 		*n = m.nfiles;
 	}
 	manifest_clear(&m);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "dp.h"
+#include "hex.h"
 #include "utf8.h"
 
 const char *const dp_vdir_names[DP_VDIR_MAX] = {
@@ -22,18 +23,6 @@ const char *const dp_vdir_names[DP_VDIR_MAX] = {
 
 /* Decoded: the package segment, '/', the path, a trailing '/'. */
 #define DP_DECODED_MAX	(DP_PKGID_LEN + 1 + DP_PATH_MAX + 1)
-
-static int
-dp_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decode s (n bytes) into out (*olen): 0, or -1 and *cause. */
 static int
@@ -51,8 +40,8 @@ dp_decode(const char *s, size_t n, char *out, size_t *olen,
 				*cause = "a '%' escape cut short";
 				return -1;
 			}
-			if ((hi = dp_hexval(s[i + 1])) == -1 ||
-			    (lo = dp_hexval(s[i + 2])) == -1) {
+			if ((hi = hex_digit(s[i + 1])) == -1 ||
+			    (lo = hex_digit(s[i + 2])) == -1) {
 				*cause = "a '%' escape that is not two hex"
 				    " digits";
 				return -1;

@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "hex.h"
 #include "utf8.h"
 #include "wire-int.h"
 
@@ -108,18 +109,6 @@ wire_hex(const unsigned char *p, size_t n)
 	return s;
 }
 
-static int
-wire_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 wire_unhex(const char *s, struct wire_bytes *out, char **cause)
 {
@@ -134,8 +123,8 @@ wire_unhex(const char *s, struct wire_bytes *out, char **cause)
 		return wire_fail(cause, "hex of odd length %zu", n);
 	p = xmalloc(n / 2);
 	for (size_t i = 0; i < n; i += 2) {
-		if ((hi = wire_nibble(s[i])) < 0 ||
-		    (lo = wire_nibble(s[i + 1])) < 0) {
+		if ((hi = hex_digit(s[i])) < 0 ||
+		    (lo = hex_digit(s[i + 1])) < 0) {
 			free(p);
 			return wire_fail(cause, "not a hex digit at character %zu",
 			    i + 1 + (hi >= 0));
