@@ -192,14 +192,6 @@ manifest_sha256_fault(const char *h)
 	return NULL;
 }
 
-int
-manifest_sha256_check(const char *h, char **cause)
-{
-	const char *why = manifest_sha256_fault(h);
-
-	return why == NULL ? 0 : refuse(cause, "sha256", h, why);
-}
-
 void
 manifest_add(struct manifest *m, const char *path, uint64_t size,
     const char *sha256)

@@ -81,7 +81,6 @@ const char *manifest_sha256_fault(const char *);
 int	 manifest_id_check(const char *, char **cause);
 int	 manifest_name_check(const char *, char **cause);
 int	 manifest_path_check(const char *, char **cause);
-int	 manifest_sha256_check(const char *, char **cause);
 
 /* Add a file (path and name copied); files are sorted by manifest_check. */
 void	 manifest_add(struct manifest *, const char *path, uint64_t size,
