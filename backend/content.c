@@ -682,6 +682,13 @@ redistribute(struct ehttp *e, const struct db_package *p)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (strcmp(d[i].state, "removing") == 0) {
+			ehttp_note(e, EHTTP_NOTE_WARNING, "%s: not redistributed,"
+			    " the package is being removed from it (ehttpctl"
+			    " package undistribute %s --dp %s finishes that)",
+			    d[i].fqdn, p->id, d[i].fqdn);
+			continue;
+		}
 		if (ehttp_system_by_id(e, d[i].system_id, &y) == 0 &&
 		    dp_resolve(e, p, y.fqdn, &y) == 0 &&
 		    dp_distribute(e, p, &y, &row, &r) == 0)
