@@ -689,8 +689,7 @@ redistribute(struct ehttp *e, const struct db_package *p)
 			    d[i].fqdn, p->id, d[i].fqdn);
 			continue;
 		}
-		if (ehttp_system_by_id(e, d[i].system_id, &y) == 0 &&
-		    dp_resolve(e, p, y.fqdn, &y) == 0 &&
+		if (dp_resolve(e, p, d[i].fqdn, &y) == 0 &&
 		    dp_distribute(e, p, &y, &row, &r) == 0)
 			ehttp_note(e, EHTTP_NOTE_INFO, "Version %lld is"
 			    " installed on %s (%lld files copied, %lld"
