@@ -692,9 +692,10 @@ redistribute(struct ehttp *e, const struct db_package *p)
 		if (dp_resolve(e, p, d[i].fqdn, &y) == 0 &&
 		    dp_distribute(e, p, &y, &row, &r) == 0)
 			ehttp_note(e, EHTTP_NOTE_INFO, "Version %lld is"
-			    " installed on %s (%lld files copied, %lld"
+			    " installed on %s (%lld file%s copied, %lld"
 			    " already there).", (long long)p->version, y.fqdn,
-			    (long long)r.copied, (long long)r.present);
+			    (long long)r.copied, r.copied == 1 ? "" : "s",
+			    (long long)r.present);
 		else
 			ehttp_note(e, EHTTP_NOTE_WARNING, "%s keeps version"
 			    " %lld: %s (ehttpctl package distribute %s --dp"
