@@ -794,6 +794,7 @@ START_TEST(killed_distribute_shown_interrupted)
 	xasprintf(&q, "SELECT version || ' ' || state || ' [' || error || ']'"
 	    " FROM package_dp WHERE package_id = '%s'", id);
 	sql_eq(q, "1 distributing []");
+	free(q);
 	/* A command holds the library: it may be the one distributing. */
 	out = tu_sh_ok("flock -x '%s/.lock' '%s' --db '%s' package show %s"
 	    " --json", lib(DP1), tu_bin("ehttpctl"), tu_db, id);
