@@ -52,7 +52,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/tls/, libevent outside backend/agent/ and backend/tls/, jansson
-# (JSON) outside backend/ctl/, backend/wire/, backend/mp/, backend/dp/,
+# (JSON) outside backend/ctl/, backend/wire/, backend/mp/,
 # backend/client/ and backend/manifest/, or zlib and expat outside
 # backend/wire/ stops the build.
 #
@@ -72,10 +72,13 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #                  wire and ca for the bytes and signatures, the library for
 #                  the database); ehttp-mpd calls it
 #   backend/dp/    the distribution point's content: a DP library's
-#                  manifests (jansson) and files, URLs, WebDAV listings,
-#                  ranges; db/util only (no database: a library is files)
-#   backend/manifest/ a content library's package manifest (jansson) and
-#                  the rules of its names; db/util only; the library calls it
+#                  manifests (read by backend/manifest/) and files, URLs,
+#                  WebDAV listings, ranges; manifest and db/util only (no
+#                  database: a library is files)
+#   backend/manifest/ a content library's layout (where the libraries,
+#                  manifests and files are) and its package manifests
+#                  (jansson): the one reader and writer and the rules of
+#                  their names; db/util only; the library and dp call it
 #   tui/           ehttp-console (ncursesw)
 FENCE        := $(B)/fence
 fence        = $(foreach k,$(1),-I$(FENCE)/$(k))
@@ -115,8 +118,8 @@ CFLAGS_CLIENT   = $(call fence,sqlite openssl event curses check wire) -Ibackend
 	$(call pc_cflags,$(PKGS_JSON))
 CFLAGS_MP       = $(call fence,sqlite openssl event curses check wire) -Ibackend/mp -Ibackend \
 	-Ibackend/ca -Ibackend/wire $(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
-CFLAGS_DP       = $(call fence,sqlite openssl event curses check wire) -Ibackend/dp $(INC_UTIL) \
-	$(call pc_cflags,$(PKGS_JSON))
+CFLAGS_DP       = $(call fence,sqlite openssl event curses json check wire) -Ibackend/dp \
+	-Ibackend/manifest $(INC_UTIL)
 CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/mp \
 	-Ibackend/tls -Ibackend/client -Ibackend/dp $(INC_BACKEND) \
 	-I$(B)/tests $(OSSL_DEFS) \
@@ -296,7 +299,7 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	CLIENT:client.h:yes CLIENT:tls.h:yes CLIENT:wire.h:yes CLIENT:ca.h:yes CLIENT:jansson.h:yes \
 	CLIENT:openssl/ssl.h:no CLIENT:sqlite3.h:no CLIENT:db.h:no CLIENT:mp.h:no CLIENT:mpd.h:no \
 	CLIENT:event2/event.h:no CLIENT:zlib.h:no CLIENT:curses.h:no \
-	DP:dp.h:yes DP:xmalloc.h:yes DP:jansson.h:yes DP:sqlite3.h:no DP:openssl/evp.h:no \
+	DP:dp.h:yes DP:xmalloc.h:yes DP:manifest.h:yes DP:jansson.h:no DP:sqlite3.h:no DP:openssl/evp.h:no \
 	DP:event2/event.h:no DP:curses.h:no DP:zlib.h:no DP:expat.h:no DP:db.h:no \
 	DP:db-types.h:no DP:ehttp.h:no DP:mp.h:no AGENT:dp.h:yes MP:dp.h:no CTL:dp.h:no \
 	MANIFEST:manifest.h:yes MANIFEST:jansson.h:yes MANIFEST:safetext.h:yes \

@@ -20,6 +20,10 @@ struct content_lib;
 int	 content_lib_open(struct ehttp *, const char *dir,
 	    struct content_lib **);
 void	 content_lib_close(struct content_lib *);	/* NULL ok */
+/* Is a command writing the library at dir (its lock held)? 1 yes, 0 no:
+ * then *fd (unless -1, no lock file) holds a shared lock, so that none
+ * starts until the caller closes it; -1 cannot tell (errno). */
+int	 content_lib_writing(const char *dir, int *fd);
 const char *content_lib_dir(const struct content_lib *);
 /* The progress text and the work ahead (bytes), counted from 0. */
 void	 content_lib_progress(struct content_lib *, const char *what,
@@ -50,10 +54,6 @@ int	 content_lib_ids(struct content_lib *, char ***ids, size_t *n);
 /* Remove the FileLib files no manifest names (r->removed). A manifest that
  * cannot be read keeps every file (a warning note). */
 int	 content_lib_gc(struct content_lib *, struct ehttp_content_result *r);
-/* A manifest path "<dir>/PkgLib/<id>.json" (malloc'ed). */
-char	*content_manifest_path(const char *dir, const char *id);
-/* "<dir>/FileLib/<4>/<sha256>" (malloc'ed). */
-char	*content_file_path(const char *dir, const char *sha256);
 
 /*
  * A package's source folder: its regular files (a symbolic link that

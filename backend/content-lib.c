@@ -133,24 +133,6 @@ lib_path(const struct content_lib *l, const char *rel)
 	return p;
 }
 
-char *
-content_manifest_path(const char *dir, const char *id)
-{
-	char *p;
-
-	xasprintf(&p, "%s/PkgLib/%s.json", dir, id);
-	return p;
-}
-
-char *
-content_file_path(const char *dir, const char *sha256)
-{
-	char *p;
-
-	xasprintf(&p, "%s/FileLib/%.4s/%s", dir, sha256, sha256);
-	return p;
-}
-
 int
 content_lib_open(struct ehttp *e, const char *dir, struct content_lib **out)
 {
@@ -195,6 +177,23 @@ fail:
 	free(p);
 	content_lib_close(l);
 	return -1;
+}
+
+int
+content_lib_writing(const char *dir, int *fd)
+{
+	char *p;
+
+	xasprintf(&p, "%s/.lock", dir);
+	*fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(p);
+	if (*fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return errno == EWOULDBLOCK ? 1 : -1;
 }
 
 void
@@ -454,23 +453,51 @@ store_copy(struct content_lib *l, const char *src, int fd, const char *tmp,
 		    sha256);
 		goto out;
 	}
-	if (fchmod(fd, LIB_FILE_MODE) == -1) {
-		lib_errno(l, tmp, "cannot set the mode of");
-		goto out;
-	}
 	rc = 0;
 out:
 	close(in);
 	return rc;
 }
 
+/* A temporary file (TMP_PREFIX) in dir: its descriptor and *tmp (its
+ * name, malloc'ed), or -1. */
+static int
+tmp_open(struct content_lib *l, const char *dir, char **tmp)
+{
+	int fd;
+
+	xasprintf(tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) == -1)
+		lib_errno(l, dir, "cannot create a file in");
+	return fd;
+}
+
+/* A temporary file's end, closed either way: written (ok), it is made
+ * 0644 and renamed to final (0); else, or if that fails, removed (-1). */
+static int
+tmp_commit(struct content_lib *l, int fd, const char *tmp, const char *final,
+    int ok)
+{
+	if (ok && fchmod(fd, LIB_FILE_MODE) == -1) {
+		lib_errno(l, tmp, "cannot set the mode of");
+		ok = 0;
+	} else if (ok && rename(tmp, final) == -1) {
+		lib_errno(l, final, "cannot rename into place");
+		ok = 0;
+	}
+	close(fd);
+	if (!ok)
+		unlink(tmp);
+	return ok ? 0 : -1;
+}
+
 int
 content_lib_store(struct content_lib *l, const char *src, uint64_t size,
     const char *sha256, struct ehttp_content_result *r)
 {
-	char *final = content_file_path(l->dir, sha256), *dir = NULL;
+	char *final = manifest_file_path(l->dir, sha256), *dir = NULL;
 	char *tmp = NULL;
-	int fd = -1, rc = -1, has, made;
+	int fd, rc = -1, has, made;
 
 	if ((has = lib_has(l, final, size)) == -1)
 		goto out;
@@ -484,27 +511,14 @@ content_lib_store(struct content_lib *l, const char *src, uint64_t size,
 		goto out;
 	if (made)
 		l->filelib_touched = 1;
-	xasprintf(&tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		lib_errno(l, dir, "cannot create a file in");
+	if ((fd = tmp_open(l, dir, &tmp)) == -1 || tmp_commit(l, fd, tmp,
+	    final, store_copy(l, src, fd, tmp, size, sha256) == 0) == -1)
 		goto out;
-	}
-	if (store_copy(l, src, fd, tmp, size, sha256) == -1)
-		goto out;
-	if (rename(tmp, final) == -1) {
-		lib_errno(l, final, "cannot rename into place");
-		goto out;
-	}
 	touch(l, sha256);
 	r->copied++;
 	r->copied_bytes += (int64_t)size;
 	rc = 0;
 out:
-	if (fd != -1) {
-		close(fd);
-		if (rc == -1)
-			unlink(tmp);
-	}
 	free(tmp);
 	free(dir);
 	free(final);
@@ -542,37 +556,20 @@ content_lib_manifest_write(struct content_lib *l, struct manifest *m)
 	char *text = NULL, *cause = NULL, *tmp = NULL, *final = NULL;
 	char *dir = lib_path(l, "PkgLib");
 	size_t len = 0;
-	int fd = -1, rc = -1;
+	int fd, ok, rc = -1;
 
 	if ((text = manifest_format(m, &len, &cause)) == NULL) {
 		ehttp_fail(l->e, "manifest of %s: %s", m->package, cause);
 		goto out;
 	}
-	final = content_manifest_path(l->dir, m->package);
-	xasprintf(&tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		lib_errno(l, dir, "cannot create a file in");
+	final = manifest_pkg_path(l->dir, m->package);
+	if ((fd = tmp_open(l, dir, &tmp)) == -1)
 		goto out;
-	}
-	if (fd_write_all(fd, text, len) == -1 || fsync(fd) == -1) {
+	if ((ok = fd_write_all(fd, text, len) == 0 && fsync(fd) == 0) == 0)
 		lib_errno(l, tmp, "cannot write");
-		goto out;
-	}
-	if (fchmod(fd, LIB_FILE_MODE) == -1) {
-		lib_errno(l, tmp, "cannot set the mode of");
-		goto out;
-	}
-	if (rename(tmp, final) == -1) {
-		lib_errno(l, final, "cannot rename into place");
-		goto out;
-	}
-	rc = dir_sync(l, dir);
+	if (tmp_commit(l, fd, tmp, final, ok) == 0)
+		rc = dir_sync(l, dir);
 out:
-	if (fd != -1) {
-		close(fd);
-		if (rc == -1)
-			unlink(tmp);
-	}
 	free(text);
 	free(cause);
 	free(tmp);
@@ -584,7 +581,7 @@ out:
 int
 content_lib_manifest_remove(struct content_lib *l, const char *id)
 {
-	char *p = content_manifest_path(l->dir, id), *dir;
+	char *p = manifest_pkg_path(l->dir, id), *dir;
 	int rc;
 
 	if (unlink(p) == -1) {
@@ -659,17 +656,17 @@ static int
 gc_refs(struct content_lib *l, struct refs *refs)
 {
 	struct manifest m;
-	char **ids = NULL, *p, *cause = NULL;
+	char **ids = NULL, *cause = NULL;
 	size_t n = 0;
 	int rc = 0;
 
 	if (content_lib_ids(l, &ids, &n) == -1)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		p = content_manifest_path(l->dir, ids[i]);
-		if (manifest_load(p, &m, &cause) == -1) {
+		if (manifest_read(l->dir, ids[i], &m, NULL, &cause) < 0) {
 			ehttp_note(l->e, EHTTP_NOTE_WARNING, "%s: every file of"
-			    " the library was kept: %s", l->dir, cause);
+			    " the library was kept: the manifest of %s: %s",
+			    l->dir, ids[i], cause);
 			rc = 1;
 		}
 		for (size_t k = 0; rc == 0 && k < m.nfiles; k++) {
@@ -680,7 +677,6 @@ gc_refs(struct content_lib *l, struct refs *refs)
 		manifest_clear(&m);
 		free(cause);
 		cause = NULL;
-		free(p);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);

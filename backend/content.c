@@ -6,12 +6,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "content-int.h"
 #include "xmalloc.h"
@@ -30,42 +30,28 @@ ehttp_content_set_root(struct ehttp *e, const char *dir)
 const char *
 ehttp_content_root(struct ehttp *e)
 {
-	const char *v;
-	char *copy;
-
 	if (e->content_root != NULL)
 		return e->content_root;
-	if (e->content_default == NULL) {
-		if ((v = getenv("EHTTP_CONTENT")) != NULL && *v != '\0')
-			e->content_default = xstrdup(v);
-		else {
-			copy = xstrdup(db_path(e->db));
-			xasprintf(&e->content_default, "%s/content",
-			    dirname(copy));
-			free(copy);
-		}
-	}
+	if (e->content_default == NULL)
+		e->content_default = manifest_content_root(NULL,
+		    db_path(e->db));
 	return e->content_default;
 }
 
 char *
 ehttp_content_site_lib(struct ehttp *e, const char *code)
 {
-	char *p;
-
-	xasprintf(&p, "%s/site/%s", ehttp_content_root(e), code);
-	return p;
+	return manifest_lib_dir(ehttp_content_root(e), MANIFEST_LIB_SITE, code);
 }
 
 char *
 ehttp_content_dp_lib(struct ehttp *e, const char *fqdn_in)
 {
-	char fqdn[256], *p;
+	char fqdn[256];
 
 	if (rules_fqdn(fqdn_in, fqdn, WHY(e)) == -1)
 		return NULL;
-	xasprintf(&p, "%s/dp/%s", ehttp_content_root(e), fqdn);
-	return p;
+	return manifest_lib_dir(ehttp_content_root(e), MANIFEST_LIB_DP, fqdn);
 }
 
 /* ------------------------------------------------------------- packages */
@@ -118,12 +104,78 @@ ehttp_package_files(struct ehttp *e, const struct db_package *p,
 	    ehttp_fail_db(e) : 0;
 }
 
+/*
+ * A row left "distributing" or "removing" by a command that was killed
+ * (or whose machine stopped): no command holds the DP library's lock, and
+ * the row still says so once none can start. Shown as what the library
+ * holds: "installed" if the version's manifest was written, else "failed"
+ * with the command that finishes the work (the next distribute or
+ * undistribute writes the row again). The database is not changed here.
+ */
+static void
+dp_row_interrupted(const char *lib, struct db_package_dp *d)
+{
+	struct manifest m = { 0 };
+	char *cause = NULL;
+	int removing = strcmp(d->state, "removing") == 0;
+
+	if (!removing && manifest_read(lib, d->package_id, &m, NULL,
+	    &cause) == 1 && m.version == d->version)
+		snprintf(d->state, sizeof d->state, "installed");
+	else {
+		snprintf(d->state, sizeof d->state, "failed");
+		snprintf(d->error, sizeof d->error, "interrupted while it was"
+		    " %s (the command was killed or stopped): ehttpctl package"
+		    " %s %s --dp %s %s", removing ? "removed" : "copied",
+		    removing ? "undistribute" : "distribute", d->package_id,
+		    d->fqdn, removing ? "removes it" : "tries again");
+	}
+	manifest_clear(&m);
+	free(cause);
+}
+
+static int
+dp_row_settle(struct ehttp *e, struct db_package_dp *d)
+{
+	struct db_package_dp now;
+	char *lib;
+	int fd = -1, rc = 1;
+
+	if (strcmp(d->state, "distributing") != 0 &&
+	    strcmp(d->state, "removing") != 0)
+		return 0;
+	if ((lib = ehttp_content_dp_lib(e, d->fqdn)) == NULL)
+		return -1;
+	/* Running, or cannot tell: as the row says. Else the row again, now
+	 * that no command can change it. */
+	if (content_lib_writing(lib, &fd) == 0 &&
+	    (rc = db_package_dp_get(e->db, d->package_id, d->system_id,
+	    &now)) == 1) {
+		*d = now;
+		if (strcmp(d->state, "distributing") == 0 ||
+		    strcmp(d->state, "removing") == 0)
+			dp_row_interrupted(lib, d);
+	}
+	if (fd != -1)
+		close(fd);
+	free(lib);
+	return rc == -1 ? ehttp_fail_db(e) : 0;
+}
+
 int
 ehttp_package_dps(struct ehttp *e, const char *id, int64_t system_id,
     struct db_package_dp **v, size_t *n)
 {
-	return db_package_dp_list(e->db, id, system_id, v, n) == -1 ?
-	    ehttp_fail_db(e) : 0;
+	if (db_package_dp_list(e->db, id, system_id, v, n) == -1)
+		return ehttp_fail_db(e);
+	for (size_t i = 0; i < *n; i++)
+		if (dp_row_settle(e, &(*v)[i]) == -1) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return -1;
+		}
+	return 0;
 }
 
 /* The site that owns a new package: the one named, else the only CAS or
@@ -196,7 +248,7 @@ site_lib_tidy(struct ehttp *e, struct content_lib *l)
 	struct ehttp_content_result r = { 0 };
 	struct db_package p;
 	struct manifest m, cur;
-	char **ids = NULL, *path, *cause = NULL;
+	char **ids = NULL, *cause = NULL;
 	size_t n = 0;
 	int rc = 0, found;
 
@@ -208,9 +260,8 @@ site_lib_tidy(struct ehttp *e, struct content_lib *l)
 		else if (found == 0)
 			rc = content_lib_manifest_remove(l, ids[i]) == -1 ? -1 : 0;
 		else {
-			path = content_manifest_path(content_lib_dir(l), ids[i]);
-			if (manifest_load(path, &cur, &cause) == -1 ||
-			    cur.version != p.version) {
+			if (manifest_read(content_lib_dir(l), ids[i], &cur, NULL,
+			    &cause) != 1 || cur.version != p.version) {
 				if ((rc = manifest_from_db(e, &p, &m)) == 0)
 					rc = content_lib_manifest_write(l, &m);
 				manifest_clear(&m);
@@ -218,7 +269,6 @@ site_lib_tidy(struct ehttp *e, struct content_lib *l)
 			manifest_clear(&cur);
 			free(cause);
 			cause = NULL;
-			free(path);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -265,24 +315,41 @@ lib_undo(struct ehttp *e, struct content_lib *l, const char *id)
 	memcpy(e->err, keep, sizeof keep);
 }
 
+/* A manifest's file as the database's row of it. */
+static void
+file_row(const struct manifest_file *mf, struct db_package_file *f)
+{
+	snprintf(f->path, sizeof f->path, "%s", mf->path);
+	f->size = (int64_t)mf->size;
+	memcpy(f->sha256, mf->sha256, sizeof f->sha256);
+}
+
+/* The files of m's version recorded (in the caller's transaction). */
+static int
+record_files(struct ehttp *e, const struct manifest *m)
+{
+	struct db_package_file f;
+
+	for (size_t i = 0; i < m->nfiles; i++) {
+		file_row(&m->files[i], &f);
+		if (db_package_file_add(e->db, m->package, m->version, &f) ==
+		    -1)
+			return ehttp_fail_db(e);
+	}
+	return 0;
+}
+
 /* The new package and its files, in one transaction. */
 static int
 record_new(struct ehttp *e, const struct db_site *s, struct db_package *p,
     const struct manifest *m, const struct ehttp_content_result *r)
 {
-	struct db_package_file f;
-
 	if (ehttp_begin(e) == -1)
 		return -1;
 	if (db_package_insert(e->db, p) == -1)
 		return ehttp_end(e, ehttp_fail_db(e));
-	for (size_t i = 0; i < m->nfiles; i++) {
-		snprintf(f.path, sizeof f.path, "%s", m->files[i].path);
-		f.size = (int64_t)m->files[i].size;
-		memcpy(f.sha256, m->files[i].sha256, sizeof f.sha256);
-		if (db_package_file_add(e->db, p->id, p->version, &f) == -1)
-			return ehttp_end(e, ehttp_fail_db(e));
-	}
+	if (record_files(e, m) == -1)
+		return ehttp_end(e, -1);
 	return ehttp_end(e, ehttp_record(e, s->id, "info", "package add",
 	    p->id, "Package %s (%s) version 1 added to site %s: %lld files,"
 	    " %lld bytes, from %s.", p->id, p->name, s->code,
@@ -360,26 +427,21 @@ record_version(struct ehttp *e, const struct db_package *p,
     const struct manifest *m, const char *source,
     const struct ehttp_content_result *r)
 {
-	struct db_package_file f;
-
 	if (ehttp_begin(e) == -1)
 		return -1;
 	if (db_package_set_version(e->db, p->id, m->version, source,
 	    time(NULL)) == -1)
 		return ehttp_end(e, ehttp_fail_db(e));
-	for (size_t i = 0; i < m->nfiles; i++) {
-		snprintf(f.path, sizeof f.path, "%s", m->files[i].path);
-		f.size = (int64_t)m->files[i].size;
-		memcpy(f.sha256, m->files[i].sha256, sizeof f.sha256);
-		if (db_package_file_add(e->db, p->id, m->version, &f) == -1)
-			return ehttp_end(e, ehttp_fail_db(e));
-	}
+	if (record_files(e, m) == -1)
+		return ehttp_end(e, -1);
 	return ehttp_end(e, ehttp_record(e, p->site_id, "info",
 	    "package update", p->id, "Package %s (%s) updated to version"
 	    " %lld: %lld files, %lld bytes, from %s.", p->id, p->name,
 	    (long long)m->version, (long long)r->files, (long long)r->bytes,
 	    source));
 }
+
+static void	redistribute(struct ehttp *, const struct db_package *);
 
 int
 ehttp_package_update(struct ehttp *e, const char *id, const char *source,
@@ -429,11 +491,6 @@ ehttp_package_update(struct ehttp *e, const char *id, const char *source,
 		*out = p;
 		out->version = m.version;
 	}
-	if (p.dps > 0)
-		ehttp_note(e, EHTTP_NOTE_INFO, "Its %lld distribution point%s"
-		    " keep%s version %lld until it is distributed to them"
-		    " again.", (long long)p.dps, p.dps == 1 ? "" : "s",
-		    p.dps == 1 ? "s" : "", (long long)p.version);
 	rc = 0;
 out:
 	if (rc == -1)
@@ -443,6 +500,9 @@ out:
 	content_lib_close(l);
 	content_src_clear(&src);
 	free(lib);
+	/* The site's library is free again while the DPs are filled. */
+	if (rc == 0 && p.dps > 0)
+		redistribute(e, out);
 	return rc;
 }
 
@@ -533,7 +593,7 @@ dp_fill(struct ehttp *e, struct content_lib *l, const struct db_package *p,
 	    (unsigned long long)(p->size >> 20), y->fqdn);
 	content_lib_progress(l, what, 2 * (uint64_t)p->size);
 	for (size_t i = 0; i < m.nfiles; i++) {
-		src = content_file_path(site_lib, m.files[i].sha256);
+		src = manifest_file_path(site_lib, m.files[i].sha256);
 		rc = content_lib_store(l, src, m.files[i].size,
 		    m.files[i].sha256, r);
 		free(src);
@@ -552,33 +612,31 @@ out:
 	return rc;
 }
 
-int
-ehttp_package_distribute(struct ehttp *e, const char *id, const char *fqdn,
-    struct db_package_dp *out, struct ehttp_content_result *r)
+/* The package's current version onto the distribution point y: its
+ * library locked, the row "distributing", the files, the manifest last,
+ * then "installed" (or "failed" with the reason: -1). */
+static int
+dp_distribute(struct ehttp *e, const struct db_package *p,
+    const struct db_system *y, struct db_package_dp *out,
+    struct ehttp_content_result *r)
 {
 	struct content_lib *l = NULL;
-	struct db_package p;
-	struct db_system y;
 	char *lib = NULL, why[sizeof e->err];
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	memset(out, 0, sizeof *out);
-	ehttp_notes_clear(e);
-	if (ehttp_package_resolve(e, id, &p) != 1 ||
-	    dp_resolve(e, &p, fqdn, &y) == -1 ||
-	    (lib = ehttp_content_dp_lib(e, y.fqdn)) == NULL ||
+	if ((lib = ehttp_content_dp_lib(e, y->fqdn)) == NULL ||
 	    content_lib_open(e, lib, &l) == -1)
 		goto out;
-	if (dp_state(e, &p, &y, p.version, "distributing", "", out) == -1)
+	if (dp_state(e, p, y, p->version, "distributing", "", out) == -1)
 		goto out;
-	if (content_lib_sweep(l) == 0 && dp_fill(e, l, &p, &y, r) == 0) {
-		rc = dp_state(e, &p, &y, p.version, "installed", "", out);
+	if (content_lib_sweep(l) == 0 && dp_fill(e, l, p, y, r) == 0) {
+		rc = dp_state(e, p, y, p->version, "installed", "", out);
 		goto out;
 	}
 	/* Nothing half served: the manifest was not written. */
 	snprintf(why, sizeof why, "%s", ehttp_error(e));
-	if (dp_state(e, &p, &y, p.version, "failed", why, out) == 0)
+	if (dp_state(e, p, y, p->version, "failed", why, out) == 0)
 		ehttp_fail(e, "%s", why);
 out:
 	content_lib_close(l);
@@ -586,11 +644,73 @@ out:
 	return rc;
 }
 
+int
+ehttp_package_distribute(struct ehttp *e, const char *id, const char *fqdn,
+    struct db_package_dp *out, struct ehttp_content_result *r)
+{
+	struct db_package p;
+	struct db_system y;
+
+	memset(r, 0, sizeof *r);
+	memset(out, 0, sizeof *out);
+	ehttp_notes_clear(e);
+	if (ehttp_package_resolve(e, id, &p) != 1 ||
+	    dp_resolve(e, &p, fqdn, &y) == -1)
+		return -1;
+	return dp_distribute(e, &p, &y, out, r);
+}
+
+/*
+ * After an update (p at its new version): the new version onto every
+ * distribution point that holds the package, as Configuration Manager
+ * redistributes an updated package. Each keeps serving the version it has
+ * until the new manifest replaces the old one; one that fails keeps it
+ * too, its row "failed" with the reason. Notes say how each went.
+ */
+static void
+redistribute(struct ehttp *e, const struct db_package *p)
+{
+	struct ehttp_content_result r;
+	struct db_package_dp *d = NULL, row;
+	struct db_system y;
+	size_t n = 0;
+
+	if (db_package_dp_list(e->db, p->id, 0, &d, &n) == -1) {
+		ehttp_note(e, EHTTP_NOTE_WARNING, "Package %s: its distribution"
+		    " points cannot be read, nothing redistributed: %s", p->id,
+		    db_error(e->db));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(d[i].state, "removing") == 0) {
+			ehttp_note(e, EHTTP_NOTE_WARNING, "%s: not redistributed,"
+			    " the package is being removed from it (ehttpctl"
+			    " package undistribute %s --dp %s finishes that)",
+			    d[i].fqdn, p->id, d[i].fqdn);
+			continue;
+		}
+		if (dp_resolve(e, p, d[i].fqdn, &y) == 0 &&
+		    dp_distribute(e, p, &y, &row, &r) == 0)
+			ehttp_note(e, EHTTP_NOTE_INFO, "Version %lld is"
+			    " installed on %s (%lld file%s copied, %lld"
+			    " already there).", (long long)p->version, y.fqdn,
+			    (long long)r.copied, r.copied == 1 ? "" : "s",
+			    (long long)r.present);
+		else
+			ehttp_note(e, EHTTP_NOTE_WARNING, "%s keeps version"
+			    " %lld: %s (ehttpctl package distribute %s --dp"
+			    " %s tries again)", d[i].fqdn,
+			    (long long)d[i].version, ehttp_error(e), p->id,
+			    d[i].fqdn);
+	}
+	free(d);
+}
+
 /* Is the manifest of id in the library at lib? */
 static int
 manifest_there(const char *lib, const char *id)
 {
-	char *path = content_manifest_path(lib, id);
+	char *path = manifest_pkg_path(lib, id);
 	struct stat sb;
 	int rc;
 
@@ -729,10 +849,9 @@ ehttp_content_manifest(const char *lib, const char *in,
     char **cause)
 {
 	struct manifest m;
-	struct stat sb;
-	char id[9], *path, *why = NULL;
+	char id[9];
 	size_t i;
-	int rc = -1;
+	int rc;
 
 	*cause = NULL;
 	*files = NULL;
@@ -740,37 +859,18 @@ ehttp_content_manifest(const char *lib, const char *in,
 	for (i = 0; in[i] != '\0' && i < 8; i++)
 		id[i] = (char)toupper((unsigned char)in[i]);
 	id[i] = '\0';
-	if (in[i] != '\0' || manifest_id_check(id, &why) == -1) {
-		free(why);
+	if (in[i] != '\0' || manifest_id_fault(id) != NULL)
 		return 0;	/* no package has that name */
-	}
-	path = content_manifest_path(lib, id);
-	if (lstat(path, &sb) == -1 && errno == ENOENT) {
-		free(path);
-		return 0;
-	}
-	if (manifest_load(path, &m, cause) == 0) {
-		if (strcmp(m.package, id) != 0)
-			xasprintf(cause, "%s: the manifest of package %s",
-			    path, m.package);
-		else
-			rc = 1;
-	}
-	free(path);
-	if (rc == 1) {
+	if ((rc = manifest_read(lib, id, &m, NULL, cause)) == 1) {
 		memset(p, 0, sizeof *p);
 		memcpy(p->id, m.package, sizeof p->id);
 		p->version = m.version;
 		snprintf(p->name, sizeof p->name, "%s", m.name);
 		*files = xcalloc(m.nfiles ? m.nfiles : 1, sizeof **files);
-		for (i = 0; i < m.nfiles; i++) {
-			snprintf((*files)[i].path, sizeof (*files)[i].path, "%s",
-			    m.files[i].path);
-			(*files)[i].size = (int64_t)m.files[i].size;
-			memcpy((*files)[i].sha256, m.files[i].sha256, 65);
-		}
+		for (i = 0; i < m.nfiles; i++)
+			file_row(&m.files[i], &(*files)[i]);
 		*n = m.nfiles;
 	}
 	manifest_clear(&m);
-	return rc;
+	return rc < 0 ? -1 : rc;
 }

@@ -64,8 +64,11 @@ struct ehttp_content_result {
  * the folder or names a folder, a device, FIFO or socket, a name the
  * manifest rules refuse (manifest.h), a folder without files.
  * update: the same from source (NULL: the folder it was last read from)
- * as the next version; distribution points keep the version they have
- * until it is distributed to them again.
+ * as the next version, then distributed to every distribution point that
+ * holds the package (as distribute; each serves its old version until the
+ * new manifest replaces it). A DP that does not take it keeps its version
+ * (a warning note each); update still returns 0: the rows say where the
+ * new version is (ehttp_package_dps).
  */
 int	 ehttp_package_add(struct ehttp *, const char *site, const char *name,
 	    const char *source, struct db_package *out,
@@ -101,7 +104,11 @@ int	 ehttp_package_list(struct ehttp *, int64_t site_id,
 	    struct db_package **, size_t *);
 int	 ehttp_package_files(struct ehttp *, const struct db_package *,
 	    struct db_package_file **, size_t *);
-/* Where a package is (id) or what a system holds (id NULL, system_id). */
+/* Where a package is (id) or what a system holds (id NULL, system_id).
+ * A row "distributing" or "removing" that no command is working on (its
+ * command was killed) is given as "failed", "interrupted while ...", with
+ * the command that finishes it (or "installed" if the version's manifest
+ * was written); the database is not changed. */
 int	 ehttp_package_dps(struct ehttp *, const char *id, int64_t system_id,
 	    struct db_package_dp **, size_t *);
 

@@ -347,11 +347,14 @@ START_TEST(distribute_undistribute)
 }
 END_TEST
 
-/* update: the next version; a DP keeps its version until distributed
- * again, which removes the files only the old version named. */
+/* update: the next version, distributed at once to the DP that holds the
+ * package (as Configuration Manager redistributes an updated package):
+ * its library then names the new version's files only. A DP whose library
+ * another command holds keeps serving the old version whole, its row
+ * failed, and the update exits 1 saying so. */
 START_TEST(update_redistribute)
 {
-	char *id, *out, *q, *gone;
+	char *id, *out, *q, *gone, *err;
 
 	put("src/keep.txt", "kept");
 	put("src/change.txt", "version one");
@@ -366,7 +369,8 @@ START_TEST(update_redistribute)
 	out = NULL;
 	ck_assert_int_eq(tu_ctl(tu_db, &out, NULL, "package", "update", id,
 	    NULL), 0);
-	tu_has(out, "to version 2", "keeps version 1", NULL);
+	tu_has(out, "to version 2", "Version 2 is installed on " DP2
+	    " (2 files copied, 1 already there)", NULL);
 	free(out);
 	q = src_listing("src");
 	out = manifest_listing(lib(NULL), id, 2, "Tool");
@@ -383,33 +387,60 @@ START_TEST(update_redistribute)
 	    " package WHERE id = '%s'", id, id);
 	sql_eq(q, "2 1:3 2:3");
 	free(q);
-	/* The DP is still on version 1, whole. */
-	out = manifest_listing(lib(DP2), id, 1, "Tool");
-	ck_assert_int_eq(tu_count(out, "\n"), 3);
-	free(out);
-	out = tu_ctl_json(tu_db, "[(x['version'], x['current']) for x in"
-	    " d['dps']]", "package", "show", id, "--json", NULL);
-	ck_assert_str_eq(out, "[(1, False)]");
-	free(out);
-	/* Distributed again: version 2, and the dropped file is gone. */
-	out = tu_ctl_json(tu_db, "(d['version'], d['copied'],"
-	    " d['already_there'], d['removed'])", "package", "distribute", id,
-	    "--dp", DP2, "--json", NULL);
-	ck_assert_str_eq(out, "(2, 2, 1, 2)");
-	free(out);
+	/* The DP is on version 2, the site's manifest to the byte, and the
+	 * dropped file is gone from it too. */
 	out = manifest_listing(lib(DP2), id, 2, "Tool");
 	q = manifest_listing(lib(NULL), id, 2, "Tool");
 	ck_assert_str_eq(out, q);
 	free(out);
 	free(q);
 	ck_assert_int_eq(lib_sound(lib(DP2)), 3);
-	/* --source: another folder. */
+	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/FileLib/%.4s/%s'",
+	    lib(DP2), gone, gone), 1);
+	xasprintf(&q, "SELECT version || ' ' || state FROM package_dp WHERE"
+	    " package_id = '%s'", id);
+	sql_eq(q, "2 installed");
+	out = tu_ctl_json(tu_db, "[(x['version'], x['current'], x['state'])"
+	    " for x in d['dps']]", "package", "show", id, "--json", NULL);
+	ck_assert_str_eq(out, "[(2, True, 'installed')]");
+	free(out);
+	/* Distributed again: all there already. */
+	out = tu_ctl_json(tu_db, "(d['version'], d['copied'],"
+	    " d['already_there'], d['removed'])", "package", "distribute", id,
+	    "--dp", DP2, "--json", NULL);
+	ck_assert_str_eq(out, "(2, 0, 3, 0)");
+	free(out);
+	/* --source: another folder, while another command holds the DP's
+	 * library: the site has version 3, the DP serves version 2 whole and
+	 * its row says so (not current). */
 	put("src2/only.txt", "only");
-	out = tu_ctl_json(tu_db, "(d['package']['version'],"
-	    " d['package']['files'], d['package']['source'])", "package",
-	    "update", id, "--source", tu_path("src2"), "--json", NULL);
-	xasprintf(&q, "(3, 1, '%s/src2')", tu_dir);
-	ck_assert_str_eq(out, q);
+	out = err = NULL;
+	ck_assert_int_eq(tu_sh(&out, &err, "flock -x '%s/.lock' '%s' --db '%s'"
+	    " package update %s --source '%s' --json", lib(DP2),
+	    tu_bin("ehttpctl"), tu_db, id, tu_path("src2")), 1);
+	tu_py_check(out, "(d['package']['version'], d['package']['files'],"
+	    " [(x['version'], x['state'], x['current']) for x in d['dps']])"
+	    " == (3, 1, [(2, 'installed', False)])");
+	free(out);
+	free(err);
+	out = manifest_listing(lib(DP2), id, 2, "Tool");
+	ck_assert_int_eq(tu_count(out, "\n"), 3);
+	free(out);
+	sql_eq(q, "2 installed");
+	/* Without --json: the warning says what the DP keeps. */
+	out = err = NULL;
+	ck_assert_int_eq(tu_sh(&out, &err, "flock -x '%s/.lock' '%s' --db '%s'"
+	    " package update %s", lib(DP2), tu_bin("ehttpctl"), tu_db, id), 1);
+	tu_has(out, "to version 4", NULL);
+	tu_has(err, "warning: " DP2 " keeps version 2: content library",
+	    "is being written by another command", "ehttpctl package"
+	    " distribute", NULL);
+	free(out);
+	free(err);
+	/* The lock gone, distribute brings it to the current version. */
+	out = tu_ctl_json(tu_db, "(d['version'], d['state'])", "package",
+	    "distribute", id, "--dp", DP2, "--json", NULL);
+	ck_assert_str_eq(out, "(4, 'installed')");
 	free(out);
 	free(q);
 	free(gone);
@@ -736,6 +767,79 @@ START_TEST(sigkill_mid_distribute)
 }
 END_TEST
 
+/*
+ * A distribute killed (SIGKILL) while it copies a big file leaves its row
+ * "distributing" in the database. Once no command holds the DP's library,
+ * package show reports it failed, interrupted, with the command that
+ * tries again, without writing the database; while a command holds the
+ * library (flock(1) takes its lock) it is as the row says. The next
+ * distribute installs it.
+ */
+START_TEST(killed_distribute_shown_interrupted)
+{
+	char *id, *out, *q;
+	pid_t pid;
+	int status;
+
+	free(tu_sh_ok("mkdir -p '%s/big' && head -c 128M /dev/urandom >"
+	    " '%s/big/huge.bin'", tu_dir, tu_dir));
+	id = add("Big", "big");
+	pid = spawn_ctl("package", "distribute", id, "--dp", DP1, NULL, NULL);
+	ck_assert_msg(wait_for(lib(DP1), ".tmp-*", pid), "the distribute"
+	    " ended before it copied");
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	    "the distribute ended (status %d) before it was killed", status);
+	xasprintf(&q, "SELECT version || ' ' || state || ' [' || error || ']'"
+	    " FROM package_dp WHERE package_id = '%s'", id);
+	sql_eq(q, "1 distributing []");
+	free(q);
+	/* A command holds the library: it may be the one distributing. */
+	out = tu_sh_ok("flock -x '%s/.lock' '%s' --db '%s' package show %s"
+	    " --json", lib(DP1), tu_bin("ehttpctl"), tu_db, id);
+	tu_py_check(out, "[(x['state'], x['error']) for x in d['dps']] =="
+	    " [('distributing', '')]");
+	free(out);
+	/* Nobody does: interrupted, and how to finish it. */
+	out = tu_ctl_json(tu_db, "[(x['dp'], x['version'], x['state'],"
+	    " x['error']) for x in d['dps']]", "package", "show", id,
+	    "--json", NULL);
+	xasprintf(&q, "[('%s', 1, 'failed', 'interrupted while it was copied"
+	    " (the command was killed or stopped): ehttpctl package"
+	    " distribute %s --dp %s tries again')]", DP1, id, DP1);
+	ck_assert_str_eq(out, q);
+	free(out);
+	free(q);
+	out = NULL;
+	ck_assert_int_eq(tu_ctl(tu_db, &out, NULL, "package", "show", id,
+	    NULL), 0);
+	tu_has(out, "failed", "interrupted while it was copied", NULL);
+	free(out);
+	/* show wrote nothing; no manifest names a part file. */
+	xasprintf(&q, "SELECT state FROM package_dp WHERE package_id = '%s'",
+	    id);
+	sql_eq(q, "distributing");
+	manifest_whole(lib(DP1), id);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/PkgLib/%s.json'",
+	    lib(DP1), id), 1);
+	/* Distributed again: installed, whole, no temporary file. */
+	out = tu_ctl_json(tu_db, "(d['state'], d['version'])", "package",
+	    "distribute", id, "--dp", DP1, "--json", NULL);
+	ck_assert_str_eq(out, "('installed', 1)");
+	free(out);
+	sql_eq(q, "installed");
+	no_tmp(lib(DP1));
+	manifest_whole(lib(DP1), id);
+	out = tu_ctl_json(tu_db, "[(x['state'], x['error']) for x in"
+	    " d['dps']]", "package", "show", id, "--json", NULL);
+	ck_assert_str_eq(out, "[('installed', '')]");
+	free(out);
+	free(q);
+	free(id);
+}
+END_TEST
+
 /* A full disk on the distribution point: a clear error, state failed,
  * no manifest, no temporary file. */
 START_TEST(disk_full_fails_clean)
@@ -939,6 +1043,7 @@ content_suite(void)
 		TU_LOOP(manifest_reader, TU_ALL(manifests)),
 		TU_CASE("crashes", fx_crashes),
 		TU_TEST(sigkill_mid_distribute),
+		TU_TEST(killed_distribute_shown_interrupted),
 		TU_TEST(disk_full_fails_clean),
 		{ NULL }
 	};

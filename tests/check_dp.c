@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dp.h"
+#include "manifest.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -294,18 +295,18 @@ START_TEST(test_root_and_cache)
 	int first;
 
 	unsetenv("EHTTP_CONTENT");
-	s = dp_content_root(NULL, "/x/y/site.db");
+	s = manifest_content_root(NULL, "/x/y/site.db");
 	ck_assert_str_eq(s, "/x/y/content");
 	free(s);
-	s = dp_content_root("/opt", "/x/y/site.db");
+	s = manifest_content_root("/opt", "/x/y/site.db");
 	ck_assert_str_eq(s, "/opt");
 	free(s);
 	setenv("EHTTP_CONTENT", "/env", 1);
-	s = dp_content_root(NULL, "/x/y/site.db");
+	s = manifest_content_root(NULL, "/x/y/site.db");
 	ck_assert_str_eq(s, "/env");
 	free(s);
 	unsetenv("EHTTP_CONTENT");
-	s = dp_lib_path("/r", "dp1.p01.contoso.com");
+	s = manifest_lib_dir("/r", MANIFEST_LIB_DP, "dp1.p01.contoso.com");
 	ck_assert_str_eq(s, "/r/dp/dp1.p01.contoso.com");
 	free(s);
 
@@ -1266,6 +1267,47 @@ static const struct tu_fixture fx_library = { .timeout = 30,
     .setup = tu_dir_setup, .teardown = tu_dir_teardown };
 static const struct tu_fixture fx_ctl = { .timeout = 60,
     .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+/*
+ * ehttpctl fills the DP's library and the agent serves it: package add and
+ * distribute, then package update with a changed file: the DP gets the new
+ * version (its manifest says 2) and the agent serves the new bytes, the
+ * unchanged file still whole.
+ */
+START_TEST(test_update_redistributes)
+{
+	char target[128], v2[4200], *id, *out;
+
+	agent_start(DP2, NULL, NULL);
+	id = tu_ctl_json(db, "d['package']['id']", "package", "add", "Tool",
+	    "--source", src, "--site", "P01", "--json", NULL);
+	tu_ctl_ok(db, "package", "distribute", id, "--dp", DP2, NULL);
+	snprintf(target, sizeof target, "/SMS_DP_SMSPKG$/%s/setup.exe", id);
+	ck_assert_int_eq(http(0, "", target), 200);
+	body_is("setup.exe");
+	snprintf(v2, sizeof v2, "%s/setup.exe", src);
+	free(tu_sh_ok("printf 'version two' > '%s'", v2));
+	out = NULL;
+	ck_assert_int_eq(tu_ctl(db, &out, NULL, "package", "update", id, NULL),
+	    0);
+	tu_has(out, "Version 2 is installed on " DP2, NULL);
+	free(out);
+	out = sh1("%s -c 'import json, sys; print(json.load(open(sys.argv[1]))"
+	    "[\"version\"])' '%s/PkgLib/%s.json'", tu_python(), lib_of(DP2),
+	    id);
+	ck_assert_str_eq(out, "2");
+	free(out);
+	ck_assert_int_eq(http(0, "", target), 200);
+	body_is("setup.exe");
+	ck_assert_int_eq(tu_sh(NULL, NULL, "printf 'version two' | cmp -s - "
+	    "'%s/b'", dir), 0);
+	snprintf(target, sizeof target, "/SMS_DP_SMSPKG$/%s/data/cab1.cab",
+	    id);
+	ck_assert_int_eq(http(1, "", target), 200);
+	body_is("data/cab1.cab");
+	free(id);
+}
+END_TEST
+
 static const struct tu_fixture fx_agent = { .timeout = 180,
     .once = tmpl_setup,
     .once_done = tu_tmpl_teardown, .setup = setup, .teardown = teardown };
@@ -1291,6 +1333,7 @@ dp_suite(void)
 		TU_TEST(test_traversal),
 		TU_TEST(test_swap_during_download),
 		TU_TEST(test_library_changes),
+		TU_TEST(test_update_redistributes),
 		TU_TEST(test_big_file),
 		{ NULL }
 	};

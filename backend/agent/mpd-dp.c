@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "content.h"
 #include "dp.h"
 #include "mp.h"
 #include "mpd-int.h"
@@ -381,6 +382,25 @@ mpd_dp_serve(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 	} else
 		mpd_dp_file(c, q, mf, f, r);
 	dp_manifest_free(mf);
+	return 0;
+}
+
+int
+mpd_dp_open(struct mpd *m, char **cause)
+{
+	char *lib;
+
+	ehttp_content_set_root(m->e, m->cfg.content);
+	if ((lib = ehttp_content_dp_lib(m->e, m->fqdn)) == NULL) {
+		xasprintf(cause, "%s", ehttp_error(m->e));
+		return -1;
+	}
+	m->dp = dp_lib_new(lib);
+	free(lib);
+	if (m->dp == NULL) {
+		xasprintf(cause, "cannot make a lock");
+		return -1;
+	}
 	return 0;
 }
 

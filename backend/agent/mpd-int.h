@@ -98,6 +98,9 @@ int	 mpd_dp_serve(struct mpd_conn *, const struct mpd_req *,
 /* At each poll (lock held): what the role says now, logged when it
  * changes; the manifests nobody asked for are let go. */
 void	 mpd_dp_poll(struct mpd *, const struct agent_view *);
+/* At start (m->e open): the DP's library where the library says it is
+ * (--content, else as ehttp_content_root decides). */
+int	 mpd_dp_open(struct mpd *, char **cause);
 
 /* A port: bound (and reserved) all the time, listening while served. */
 struct mpd_listener {
@@ -281,7 +284,6 @@ struct mpd {
 	/* The distribution point (mpd-dp.c): its library (made at start,
 	 * never replaced: the workers use it without the lock) and its
 	 * role's settings as the last poll read them (under the lock). */
-	char			*content_root;
 	struct dp_lib		*dp;
 	int			 is_dp;
 	int			 dp_anonymous;

@@ -659,8 +659,6 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		m->ca_file = xstrdup(cfg->ca_file);
 	if (cfg->user != NULL)
 		m->user = xstrdup(cfg->user);
-	m->content_root = dp_content_root(cfg->content, m->db_path);
-	m->cfg.content = m->content_root;
 	m->cfg.db_path = m->db_path;
 	m->cfg.log_dir = m->log_dir;
 	m->cfg.ca_file = m->ca_file;
@@ -675,16 +673,6 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	if (rules_fqdn(cfg->fqdn, m->fqdn, why, sizeof why) == -1) {
 		xasprintf(cause, "%s", why);
 		goto fail;
-	}
-	{
-		char *lib = dp_lib_path(m->content_root, m->fqdn);
-
-		m->dp = dp_lib_new(lib);
-		free(lib);
-		if (m->dp == NULL) {
-			xasprintf(cause, "cannot make a lock");
-			goto fail;
-		}
 	}
 	if (m->user != NULL && mpd_user_assume(m, cause) == -1)
 		goto fail;
@@ -713,6 +701,8 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		snprintf(user, sizeof user, "ehttp-mpd (%s)", who);
 		ehttp_set_user(m->e, user);
 	}
+	if (mpd_dp_open(m, cause) == -1)
+		goto fail_log;
 	/* One agent per site system, before taking any port. */
 	if ((rc = mpd_lease_claim(m, cause)) != 1)
 		goto fail_log;
@@ -845,7 +835,6 @@ mpd_free(struct mpd *m)
 		event_base_free(m->base);
 	mp_verifier_free(m->verifier);
 	dp_lib_free(m->dp);
-	free(m->content_root);
 	ehttp_close(m->e);
 	cmlog_close(m->log);
 	for (int i = 0; i < MPD_MPLOG_MAX; i++)

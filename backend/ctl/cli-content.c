@@ -184,8 +184,10 @@ cmd_package_update(struct cli *c, int argc, char **argv)
 		CLI_COMMON_OPTS, { 0 } };
 	const char *source = NULL;
 	struct ehttp_content_result r;
+	struct db_package_dp *d = NULL;
 	struct progress pr;
 	struct db_package p;
+	size_t nd = 0;
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 's': source = optarg; break;);
@@ -195,16 +197,31 @@ cmd_package_update(struct cli *c, int argc, char **argv)
 	progress_begin(c, &pr);
 	if (ehttp_package_update(c->e, argv[optind], source, &p, &r) == -1)
 		return progress_fail(c, &pr);
+	ehttp_set_progress(c->e, NULL, NULL);
+	if (ehttp_package_dps(c->e, p.id, 0, &d, &nd) == -1)
+		return cli_fail(c);
 	if (c->json) {
-		cj_print(c->out, result_json(json_pack("{s:o}", "package",
-		    package_json(&p)), &r));
-		return CLI_OK;
+		json_t *o = json_pack("{s:o}", "package", package_json(&p));
+		json_t *jd = json_array();
+
+		for (size_t i = 0; i < nd; i++)
+			json_array_append_new(jd, dp_json(&d[i], p.version));
+		json_object_set_new(o, "dps", jd);
+		cj_print(c->out, result_json(o, &r));
+	} else {
+		fprintf(c->out, "Updated package %s (%s) to version %lld: ",
+		    p.id, cli_safe(c, p.name), (long long)p.version);
+		result_text(c, &r, "the site's library");
+		cli_notes(c);
 	}
-	fprintf(c->out, "Updated package %s (%s) to version %lld: ", p.id,
-	    cli_safe(c, p.name), (long long)p.version);
-	result_text(c, &r, "the site's library");
-	cli_notes(c);
-	return CLI_OK;
+	/* The new version on every distribution point that held the
+	 * package, or exit status 1. */
+	for (size_t i = 0; i < nd; i++)
+		if (d[i].version != p.version ||
+		    strcmp(d[i].state, "installed") != 0)
+			rc = CLI_FAIL;
+	free(d);
+	return rc;
 }
 
 static int
@@ -445,8 +462,10 @@ const struct cli_cmd cli_content_cmds[] = {
 	  "copies show their progress on standard error (a terminal)." },
 	{ "package", "update", cmd_package_update, "ID [--source DIR]",
 	  "The package's next version from DIR (default: the folder it was\n"
-	  "last read from). Distribution points keep their version until it is\n"
-	  "distributed to them again." },
+	  "last read from), then distributed to every distribution point that\n"
+	  "holds the package: each serves its old version until the new\n"
+	  "manifest replaces it. Exit status 1 if one of them did not get it\n"
+	  "(its state says why; package distribute tries again)." },
 	{ "package", "remove", cmd_package_remove, "ID [--force]",
 	  "Remove a package from the site's library and the database. Refused\n"
 	  "while it is on a distribution point, unless --force: then it is\n"

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dp.h"
+#include "dp-int.h"
 #include "xmalloc.h"
 
 #define DP_CACHE_MAX	4096	/* packages; the least used go first */
@@ -48,33 +48,6 @@ struct dp_lib {
 	uint64_t		 clock;		/* lookups so far */
 	uint64_t		 swept;		/* the clock at the last sweep */
 };
-
-char *
-dp_content_root(const char *opt, const char *db_path)
-{
-	const char *env = getenv("EHTTP_CONTENT"), *slash;
-	char *root;
-
-	if (opt != NULL)
-		return xstrdup(opt);
-	if (env != NULL && *env != '\0')
-		return xstrdup(env);
-	if ((slash = strrchr(db_path, '/')) == NULL)
-		return xstrdup("content");
-	if (slash == db_path)
-		return xstrdup("/content");
-	xasprintf(&root, "%.*s/content", (int)(slash - db_path), db_path);
-	return root;
-}
-
-char *
-dp_lib_path(const char *root, const char *fqdn)
-{
-	char *p;
-
-	xasprintf(&p, "%s/dp/%s", root, fqdn);
-	return p;
-}
 
 struct dp_lib *
 dp_lib_new(const char *dir)
@@ -157,56 +130,24 @@ dp_entry_answer(struct dp_lib *l, struct dp_entry *e,
 	return 1;
 }
 
-/* Read the manifest at path: 0 with *m (or *m NULL and *why: refused)
- * and its file's identity in *st, -1 not there (ENOENT), -2 unreadable
- * (*why). */
+/* Read the manifest of pkg: 0 with *m (or *m NULL and *why: refused)
+ * and its file's identity in *st, -1 not there, -2 unreadable (*why). */
 static int
-dp_manifest_load(const char *path, const char *pkg, struct stat *st,
+dp_manifest_load(const char *dir, const char *pkg, struct stat *st,
     struct dp_manifest **m, char **why)
 {
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
+	struct manifest *read = xcalloc(1, sizeof *read);
+	int rc;
 
 	*m = NULL;
-	*why = NULL;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return -1;
-		xasprintf(why, "cannot open %s: %s", path, strerror(errno));
-		return -2;
+	rc = manifest_read(dir, pkg, read, st, why);
+	if (rc == 1)
+		*m = dp_manifest_of(read, st->st_mtim.tv_sec);
+	else {
+		manifest_clear(read);
+		free(read);
 	}
-	if (fstat(fd, st) == -1) {
-		xasprintf(why, "cannot read %s: %s", path, strerror(errno));
-		close(fd);
-		return -2;
-	}
-	if (!S_ISREG(st->st_mode) || st->st_size > DP_MANIFEST_MAX) {
-		xasprintf(why, "%s: %s", path, !S_ISREG(st->st_mode) ?
-		    "not a regular file" : "larger than 64 MiB");
-		close(fd);
-		return 0;
-	}
-	buf = xmalloc((size_t)st->st_size + 1);
-	while (got < (size_t)st->st_size && (r = read(fd, buf + got,
-	    (size_t)st->st_size - got)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			xasprintf(why, "cannot read %s: %s", path,
-			    strerror(errno));
-			free(buf);
-			close(fd);
-			return -2;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	if ((*m = dp_manifest_parse(buf, got, pkg, why)) != NULL)
-		(*m)->mtime = st->st_mtim.tv_sec;
-	free(buf);
-	return 0;
+	return rc == 1 ? 0 : rc == 0 ? -1 : rc == -1 ? 0 : -2;
 }
 
 /* Keep what was read (lock held): a new entry, or the one another
@@ -257,7 +198,7 @@ dp_lib_manifest(struct dp_lib *l, const char *pkg, struct dp_manifest **out,
 	*out = NULL;
 	*cause = NULL;
 	*first = 0;
-	xasprintf(&path, "%s/PkgLib/%s.json", l->dir, pkg);
+	path = manifest_pkg_path(l->dir, pkg);
 	if (stat(path, &st) == -1) {
 		if (errno != ENOENT) {
 			xasprintf(cause, "cannot read %s: %s", path,
@@ -281,8 +222,8 @@ dp_lib_manifest(struct dp_lib *l, const char *pkg, struct dp_manifest **out,
 	}
 	pthread_mutex_unlock(&l->lock);
 
-	rc = dp_manifest_load(path, pkg, &st, &m, &why);
 	free(path);
+	rc = dp_manifest_load(l->dir, pkg, &st, &m, &why);
 	if (rc == -1)
 		return 0;
 	if (rc == -2) {		/* unreadable now: not cached */
@@ -311,7 +252,7 @@ dp_lib_open(struct dp_lib *l, const struct dp_file *f, char **cause)
 	int fd;
 
 	*cause = NULL;
-	xasprintf(&path, "%s/FileLib/%.4s/%s", l->dir, f->sha256, f->sha256);
+	path = manifest_file_path(l->dir, f->sha256);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		xasprintf(cause, "%s (%s): %s", f->path, path, strerror(errno));
 		goto out;

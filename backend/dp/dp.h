@@ -5,37 +5,25 @@
  * Range; it never reads the database here (a library is files only, so an
  * agent on another host needs nothing else).
  *
- * Where content lives: the content root is --content DIR, else
- * $EHTTP_CONTENT, else the directory "content" beside the database file
- * (/x/site.db: /x/content). A DP's library is <root>/dp/<fqdn>/ (the FQDN
- * in lower case), single-instance as Configuration Manager's SCCMContentLib:
+ * A DP's library is <root>/dp/<fqdn>/ (the agent asks the library,
+ * ehttp_content_dp_lib, where), single-instance as Configuration
+ * Manager's SCCMContentLib:
  *
  *   FileLib/<first 4 hex of sha256>/<sha256>   a file's bytes, once per hash
  *   PkgLib/<PKGID>.json                        a package's manifest
  *
  * A package is on the DP exactly when its manifest is there; the manifest
  * is written last (temporary file and rename), names only hashes already in
- * FileLib, and is removed first. A manifest:
- *
- *   {"package":"P01000A3","version":2,"name":"Office 2024","files":[
- *     {"path":"data/cab1.cab","size":4567,"sha256":"<64 hex>"},
- *     {"path":"setup.exe","size":123,"sha256":"<64 hex>"}]}
- *
- * package is the file's PKGID (a site code and 5 upper-case hex digits),
- * version a whole number from 1, name text; each path relative and
- * '/'-separated UTF-8 without an empty, "." or ".." segment, a leading
- * '/', a control character (C0, DEL, C1), over DP_PATH_MAX bytes, or a
- * name that is both a file and a folder; files sorted by path (bytes), no
- * path twice; sha256 64 lower-case hex digits. Anything else is refused
- * with the reason, and the package is then not served. Members not named
- * here are ignored.
+ * FileLib, and is removed first. Its rules, and the one reader that checks
+ * them, are backend/manifest/'s (manifest.h): a manifest that breaks one
+ * is refused with the reason, and the package is then not served.
  *
  * URLs: /<VDIR>/<PKGID> is the package's folder, /<VDIR>/<PKGID>/<path> a
  * file or a sub-folder (a collection), VDIR one of dp_vdir_names (any
  * case, as IIS). A file's ETag is "<sha256>"; its Last-Modified is the
  * time its package's manifest was written.
  *
- * Libraries: jansson (the manifests) and the C library; db/util below.
+ * Below: backend/manifest/ (the manifests, with jansson) and db/util.
  */
 #ifndef DP_H
 #define DP_H
@@ -44,15 +32,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* The manifest's limits (manifest.h), for a request target. */
 #define DP_PATH_MAX		1024		/* a file's path, bytes */
-#define DP_MANIFEST_MAX		(64 * 1024 * 1024)	/* a manifest file */
 #define DP_PKGID_LEN		8
-
-/* The content root (malloc'ed): opt if not NULL, else $EHTTP_CONTENT if
- * set and not empty, else "content" beside db_path (the database file). */
-char	*dp_content_root(const char *opt, const char *db_path);
-/* <root>/dp/<fqdn> (malloc'ed); fqdn is a validated, lower-case name. */
-char	*dp_lib_path(const char *root, const char *fqdn);
 
 /* Is s a package id: 3 characters A-Z 0-9 then 5 upper-case hex digits? */
 int	 dp_pkgid_valid(const char *s);
@@ -92,7 +74,7 @@ int	 dp_target_parse(const char *target, struct dp_target *t,
 /* ------------------------------------------------------------ manifests */
 
 struct dp_file {
-	char		*path;
+	const char	*path;
 	uint64_t	 size;
 	char		 sha256[65];
 };
@@ -100,19 +82,21 @@ struct dp_file {
 /* A package's manifest as read; shared (reference counted) and never
  * changed once made: take it with dp_manifest_ref, let go with
  * dp_manifest_free. */
+struct manifest;
 struct dp_manifest {
 	char		 package[DP_PKGID_LEN + 1];
 	long long	 version;
-	char		*name;
+	const char	*name;
 	struct dp_file	*files;		/* sorted by path */
 	size_t		 nfiles;
 	time_t		 mtime;		/* the manifest file's */
+	struct manifest	*read;		/* private: what the reader made */
 	int		 refs;		/* private */
 };
 
-/* Read a manifest (len bytes of JSON) of package pkgid: NULL and *cause
- * (malloc'ed, "files[3].path 'a/../b': a '..' segment") if it breaks a
- * rule above. */
+/* Read a manifest (len bytes of JSON) of package pkgid with the
+ * manifests' reader (manifest.h): NULL and *cause (malloc'ed,
+ * "files[3].path 'a/../b': a '..' segment") if it breaks a rule. */
 struct dp_manifest *dp_manifest_parse(const char *json, size_t len,
 	    const char *pkgid, char **cause);
 struct dp_manifest *dp_manifest_ref(struct dp_manifest *);
