@@ -174,31 +174,41 @@ dpcontent_style(void *arg, size_t row)
 	return crt_attr(CRT_NORMAL);
 }
 
-/* The line under the list: the selected package's state in words. */
+/* The two lines under the list: the selected package's state in words
+ * (why a distribution failed is often long). */
 static void
 dpcontent_detail(struct dpcontent *c, WINDOW *w, int y, int x, int width)
 {
 	const struct db_dp_package *p = rowbuf_cursor(&c->rb, &c->list);
 	attr_t a = crt_attr(CRT_DIALOG);
+	char buf[1024];
+	size_t len, n, next;
 
 	if (p == NULL)
 		return;
-	if (strcmp(p->state, "failed") == 0)
-		text_putf(w, y, x, width, crt_attr(CRT_ERROR), "%s: failed: %s",
-		    p->id, p->error[0] ? p->error : "no reason recorded");
-	else if (p->version < p->latest)
-		text_putf(w, y, x, width, crt_attr(CRT_WARNING), "%s: %s,"
-		    " version %lld of %lld (distribute it again for the latest)",
-		    p->id, p->state, (long long)p->version, (long long)p->latest);
-	else
-		text_putf(w, y, x, width, a, "%s: %s, version %lld (the latest),"
+	if (strcmp(p->state, "failed") == 0) {
+		a = crt_attr(CRT_ERROR);
+		snprintf(buf, sizeof buf, "%s: failed: %s", p->id, p->error[0] ?
+		    p->error : "no reason recorded");
+	} else if (p->version < p->latest) {
+		a = crt_attr(CRT_WARNING);
+		snprintf(buf, sizeof buf, "%s: %s, version %lld of %lld"
+		    " (distribute it again for the latest)", p->id, p->state,
+		    (long long)p->version, (long long)p->latest);
+	} else
+		snprintf(buf, sizeof buf, "%s: %s, version %lld (the latest),"
 		    " %lld file%s: %s", p->id, p->state, (long long)p->version,
 		    (long long)p->files, p->files == 1 ? "" : "s", p->name);
+	len = strlen(buf);
+	n = text_wrap(buf, len, width, &next);
+	text_put(w, y, x, width, buf, n, a);
+	if (next < len)
+		text_put(w, y + 1, x, width, buf + next, len - next, a);
 }
 
 /*
- * The tab's area of w: a heading, the list (its header and rows) and a
- * line about the selected package, in h lines from y.
+ * The tab's area of w: a heading, the list (its header and rows) and two
+ * lines about the selected package, in h lines from y.
  */
 void
 dialog_dpcontent_draw(struct dpcontent *c, WINDOW *w, int y, int x, int h,
@@ -207,14 +217,14 @@ dialog_dpcontent_draw(struct dpcontent *c, WINDOW *w, int y, int x, int h,
 	WINDOW *lw;
 	char pos[64] = "";
 
-	if (h < 4 || width < 20)
+	if (h < 5 || width < 20)
 		return;
 	if (c->list.count > 0)
 		snprintf(pos, sizeof pos, " (%zu of %zu)", c->list.cursor + 1,
 		    c->list.count);
 	text_putf(w, y, x, width, crt_attr(CRT_DIALOG) | A_BOLD, "Packages on"
 	    " %s: %zu%s", c->fqdn, c->list.count, pos);
-	if ((lw = derwin(w, h - 2, width, y + 1, x)) == NULL)
+	if ((lw = derwin(w, h - 3, width, y + 1, x)) == NULL)
 		return;
 	wbkgdset(lw, ' ' | crt_attr(CRT_NORMAL));
 	werase(lw);
@@ -228,5 +238,5 @@ dialog_dpcontent_draw(struct dpcontent *c, WINDOW *w, int y, int x, int h,
 		    " point (ehttpctl package distribute ID --dp FQDN).",
 		    (size_t)-1, crt_attr(CRT_DIM));
 	delwin(lw);
-	dpcontent_detail(c, w, y + h - 1, x, width);
+	dpcontent_detail(c, w, y + h - 2, x, width);
 }

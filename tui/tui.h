@@ -560,7 +560,7 @@ struct dpcontent *dialog_dpcontent_new(struct app *, int64_t system_id,
 void	 dialog_dpcontent_free(struct dpcontent *);
 int	 dialog_dpcontent_reload(struct dpcontent *);
 int	 dialog_dpcontent_key(struct dpcontent *, enum keys_action);
-/* Its heading, list and the selected package's line in h lines at y. */
+/* Its heading, list and the selected package's lines in h lines at y. */
 void	 dialog_dpcontent_draw(struct dpcontent *, WINDOW *, int y, int x,
 	    int h, int width);
 size_t	 dialog_dpcontent_count(const struct dpcontent *);
