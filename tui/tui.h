@@ -16,6 +16,7 @@
  *  - dialog.c   the dialog stack entries: message/confirm boxes, text
  *               viewer with tabs, prompt, menu, the form dialog skeleton;
  *  - dialog-site.c, dialog-role.c, dialog-cert.c: the property dialogs;
+ *    dialog-dpcontent.c the packages list of a DP's Properties;
  *  - view-*.c   one view per tree node, each a const struct view_ops;
  *  - search.c   Find in a list view (sites, site systems);
  *  - logscan.c  the log viewer's model: filter and find over a reader;
