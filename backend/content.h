@@ -124,4 +124,19 @@ int	 ehttp_content_manifest(const char *lib, const char *id,
 	    struct db_package *p, struct db_package_file **files, size_t *n,
 	    char **cause);
 
+
+/*
+ * A distribution point's packages (the console's Content list), by id a
+ * page at a time: ids after after (NULL or "": from the first), or before
+ * before (NULL or "": from the last, nearest first); and how many it has.
+ * Each row has the version the DP was given, its files and bytes, the
+ * state and when it last changed. 0, or -1 with ehttp_error().
+ */
+int	 ehttp_dp_package_page(struct ehttp *, int64_t system_id,
+	    const char *after, size_t limit, struct db_dp_package **, size_t *);
+int	 ehttp_dp_package_page_before(struct ehttp *, int64_t system_id,
+	    const char *before, size_t limit, struct db_dp_package **,
+	    size_t *);
+int	 ehttp_dp_package_count(struct ehttp *, int64_t system_id, size_t *);
+
 #endif

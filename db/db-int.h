@@ -34,7 +34,8 @@ enum db_stmt {
 	ST_PASS_INSERT, ST_PASS_TRIM, ST_PASS_END, ST_PASS_LAST,
 	ST_PKG_SEQ, ST_PKG_INSERT, ST_PKG_GET, ST_PKG_LIST, ST_PKG_SET_VERSION,
 	ST_PKG_DELETE, ST_PKG_FILE_ADD, ST_PKG_FILES, ST_PKG_DP_SET,
-	ST_PKG_DP_GET, ST_PKG_DP_LIST, ST_PKG_DP_DELETE,
+	ST_PKG_DP_GET, ST_PKG_DP_LIST, ST_PKG_DP_DELETE, ST_DP_PKG_PAGE,
+	ST_DP_PKG_PAGE_BACK, ST_DP_PKG_COUNT,
 	ST_MAX
 };
 
@@ -87,6 +88,16 @@ struct db {
 #define DB_PKG_DP_COLS \
 	"d.package_id, d.system_id, y.fqdn, d.version, d.state, d.error," \
 	" d.time FROM package_dp d JOIN site_system y ON y.id = d.system_id"
+
+/* The columns of a package as a distribution point holds it: the files
+ * and bytes of the version it was given. */
+#define DB_DP_PKG_COLS \
+	"d.package_id, p.name, p.version, d.version, (SELECT count(*) FROM" \
+	" package_file f WHERE f.package_id = d.package_id AND f.version =" \
+	" d.version), (SELECT coalesce(sum(f.size), 0) FROM package_file f" \
+	" WHERE f.package_id = d.package_id AND f.version = d.version)," \
+	" d.state, d.error, d.time FROM package_dp d JOIN package p ON" \
+	" p.id = d.package_id"
 
 /* Record sqlite's message for the handle; returns -1. */
 int		 db_fail(struct db *, const char *what);

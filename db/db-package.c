@@ -189,3 +189,52 @@ db_package_dp_delete(struct db *db, const char *id, int64_t system_id)
 	db_bind_int64(db, st, 2, system_id);
 	return db_step_done(db, st, "removing the package's distribution");
 }
+
+static const struct db_col dp_package_cols[] = {	/* DB_DP_PKG_COLS */
+	DB_COL(TEXT, struct db_dp_package, id),
+	DB_COL(TEXT, struct db_dp_package, name),
+	DB_COL(INT, struct db_dp_package, latest),
+	DB_COL(INT, struct db_dp_package, version),
+	DB_COL(INT, struct db_dp_package, files),
+	DB_COL(INT, struct db_dp_package, size),
+	DB_COL(TEXT, struct db_dp_package, state),
+	DB_COL(TEXT, struct db_dp_package, error),
+	DB_COL(INT, struct db_dp_package, time),
+};
+static const struct db_rec dp_package_rec = DB_REC(struct db_dp_package,
+    dp_package_cols, NULL);
+
+static int
+dp_package_page(struct db *db, enum db_stmt which, int64_t system_id,
+    const char *key, size_t limit, struct db_dp_package **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt_id(db, which, system_id);
+
+	db_bind_text(db, st, 2, key != NULL ? key : "", -1, SQLITE_STATIC);
+	db_bind_int64(db, st, 3, (sqlite3_int64)limit);
+	return db_read_all(db, st, &dp_package_rec, out, n,
+	    "listing the distribution point's packages");
+}
+
+int
+db_dp_package_page(struct db *db, int64_t system_id, const char *after,
+    size_t limit, struct db_dp_package **out, size_t *n)
+{
+	return dp_package_page(db, ST_DP_PKG_PAGE, system_id, after, limit,
+	    out, n);
+}
+
+int
+db_dp_package_page_before(struct db *db, int64_t system_id,
+    const char *before, size_t limit, struct db_dp_package **out, size_t *n)
+{
+	return dp_package_page(db, ST_DP_PKG_PAGE_BACK, system_id, before,
+	    limit, out, n);
+}
+
+int
+db_dp_package_count(struct db *db, int64_t system_id, size_t *n)
+{
+	return db_read_count(db, db_stmt_id(db, ST_DP_PKG_COUNT, system_id), n,
+	    "counting the distribution point's packages");
+}

@@ -554,6 +554,13 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " ORDER BY d.package_id, y.fqdn",
 	[ST_PKG_DP_DELETE] = "DELETE FROM package_dp WHERE package_id = ?1"
 	    " AND system_id = ?2",
+	[ST_DP_PKG_PAGE] = "SELECT " DB_DP_PKG_COLS " WHERE d.system_id = ?1"
+	    " AND d.package_id > ?2 ORDER BY d.package_id LIMIT ?3",
+	[ST_DP_PKG_PAGE_BACK] = "SELECT " DB_DP_PKG_COLS " WHERE d.system_id ="
+	    " ?1 AND (?2 = '' OR d.package_id < ?2) ORDER BY d.package_id DESC"
+	    " LIMIT ?3",
+	[ST_DP_PKG_COUNT] = "SELECT count(*) FROM package_dp WHERE system_id ="
+	    " ?1",
 };
 
 /*

@@ -265,5 +265,14 @@ int	 db_package_dp_get(struct db *, const char *id, int64_t system_id,
 int	 db_package_dp_list(struct db *, const char *id, int64_t system_id,
 	    struct db_package_dp **, size_t *);
 int	 db_package_dp_delete(struct db *, const char *id, int64_t system_id);
+/* The packages on a distribution point by id, a page at a time (keyset):
+ * ids after after (""; the first), or before before ("": from the last,
+ * nearest first); and how many it has. */
+int	 db_dp_package_page(struct db *, int64_t system_id, const char *after,
+	    size_t limit, struct db_dp_package **, size_t *);
+int	 db_dp_package_page_before(struct db *, int64_t system_id,
+	    const char *before, size_t limit, struct db_dp_package **,
+	    size_t *);
+int	 db_dp_package_count(struct db *, int64_t system_id, size_t *);
 
 #endif

@@ -2111,6 +2111,63 @@ START_TEST(render_bulk_tokens)
 }
 END_TEST
 /*
+ * A distribution point with 3,000 packages: its Content tab reads a page
+ * around the screen, not all of them; a repaint reads nothing; End reads
+ * the last rows (keyset, backwards) and shows the last id the sqlite3 CLI
+ * knows of.
+ */
+START_TEST(render_dp_content_paged)
+{
+	const struct rowbuf *rb;
+	struct dialog_role *dr;
+	struct app *app;
+	size_t fetches;
+	char want[64], *v;
+
+	free(sql1("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	    " FROM n WHERE i < 3000) INSERT INTO package (id, site_id, name,"
+	    " version, source, created, updated) SELECT printf('P01%05X', i),"
+	    " (SELECT id FROM site WHERE code = 'P01'), printf('Package %d',"
+	    " i), 1, '/src', 1700000000, 1700000000 FROM n; INSERT INTO"
+	    " package_dp (package_id, system_id, version, state, time) SELECT"
+	    " id, (SELECT id FROM site_system WHERE fqdn ="
+	    " 'dp1.p01.contoso.com'), 1, 'installed', 1700000000 FROM"
+	    " package"));
+	app = screen_app(24, 80, 1);
+	ck_assert_int_eq(dialog_role_open(app, "dp1.p01.contoso.com", "dp"),
+	    0);
+	press(app, KEY_NPAGE, 0);			/* the Content tab */
+	ck_screen("Packages on dp1.p01.contoso.com: 3000 (1 of 3000)");
+	ck_screen("P0100001   Package 1");
+	dr = app_dialog_top(app)->data;
+	ck_assert_int_eq(dialog_dpcontent_count(dr->content), 3000);
+	rb = dialog_dpcontent_rows(dr->content);
+	ck_assert_uint_lt(rb->n, 100);
+	fetches = rb->fetches;
+	for (int i = 0; i < 5; i++) {
+		app_dirty(app);
+		app_render(app);
+	}
+	ck_assert_uint_eq(rb->fetches, fetches);
+	press(app, KEY_END, 0);
+	v = sql1("SELECT max(package_id) FROM package_dp");
+	ck_assert_str_eq(v, "P0100BB8");
+	snprintf(want, sizeof want, "%s   Package 3000", v);
+	free(v);
+	ck_screen(want);
+	ck_screen("(3000 of 3000)");
+	ck_assert_uint_eq(rb->fetches, fetches + 1);
+	ck_assert_uint_lt(rb->n, 100);
+	press(app, KEY_UP, 0);
+	ck_screen("(2999 of 3000)");
+	press(app, 'b' & 0x1f, 0);		/* ^B: a page up */
+	ck_assert_int_eq(screen_find("(2999 of 3000)", NULL), -1);
+	ck_screen(" of 3000)");
+	ck_assert_uint_lt(rb->n, 100);
+}
+END_TEST
+
+/*
  * Level 3: the real binary in a private tmux server.
  */
 
@@ -2867,6 +2924,196 @@ START_TEST(e2e_bulk_token_blocked)
 }
 END_TEST
 
+/* A folder of files for `package add` (each file's bytes: its name). */
+static void
+package_source(const char *dir, const char *const *files)
+{
+	char path[4400];
+
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	for (; *files != NULL; files++) {
+		snprintf(path, sizeof path, "%s/%s", dir, *files);
+		ck_assert_int_eq(tu_write_file(path, *files, strlen(*files)), 0);
+	}
+}
+
+/* The row of package id in the pane: from the id to the dialog's right
+ * border, its runs of spaces made one. */
+static void
+pane_package_row(const char *pane, const char *id, char *buf, size_t len)
+{
+	const char *p = strstr(pane, id), *end;
+	size_t n = 0;
+
+	ck_assert_msg(p != NULL, "%s not in the pane:\n%s", id, pane);
+	end = strstr(p, "\xe2\x94\x82");		/* U+2502, the border */
+	ck_assert_ptr_nonnull(end);
+	for (; p < end && n + 1 < len; p++)
+		if (*p != ' ' || (n > 0 && buf[n - 1] != ' '))
+			buf[n++] = *p;
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
+/*
+ * A distribution point's Properties, Content tab: three packages given to
+ * dp1 with ehttpctl (one updated to version 2, one whose name came into
+ * the database with ESC and BEL, one whose distribution failed because a
+ * file left the site's library) show as the sqlite3 CLI reads them: id,
+ * name (controls as '?'), the DP's version, the bytes of that version,
+ * state and last change (UTC). The terminal keeps its title.
+ */
+START_TEST(e2e_dp_properties_content)
+{
+	static const char *const f1[] = { "setup.exe", "data.cab", NULL };
+	static const char *const f2[] = { "tool.exe", NULL };
+	static const char *const f3[] = { "broken.msi", NULL };
+	char src[4300], lib[4400], got[512], *v, *want, *s, *save = NULL, *l;
+	char *t0;
+	struct tmx t;
+	int rows = 0;
+
+	setup_demo();
+	snprintf(src, sizeof src, "%s/src1", tdir);
+	package_source(src, f1);
+	tu_ctl_ok(db, "package", "add", "Office 2024", "--source", src,
+	    "--site", "P01", NULL);
+	tu_ctl_ok(db, "package", "update", "P0100001", "--source", src, NULL);
+	snprintf(src, sizeof src, "%s/src2", tdir);
+	package_source(src, f2);
+	tu_ctl_ok(db, "package", "add", "Tools", "--source", src, "--site",
+	    "P01", NULL);
+	snprintf(src, sizeof src, "%s/src3", tdir);
+	package_source(src, f3);
+	tu_ctl_ok(db, "package", "add", "Broken", "--source", src, "--site",
+	    "P01", NULL);
+	tu_ctl_ok(db, "package", "distribute", "P0100001", "--dp",
+	    "dp1.p01.contoso.com", NULL);
+	tu_ctl_ok(db, "package", "distribute", "P0100002", "--dp",
+	    "dp1.p01.contoso.com", NULL);
+	/* The third's one file gone from the site's library: it fails. */
+	v = sql1("SELECT sha256 FROM package_file WHERE package_id ="
+	    " 'P0100003'");
+	snprintf(lib, sizeof lib, "%s/content/site/P01/FileLib/%.4s/%s", tdir,
+	    v, v);
+	ck_assert_int_eq(unlink(lib), 0);
+	free(v);
+	tu_sh_fails(1, "No such file", "'%s' --db '%s' package distribute"
+	    " P0100003 --dp dp1.p01.contoso.com", tu_bin("ehttpctl"), db);
+	/* ehttpctl refuses such a name: it came another way. */
+	free(sql1("UPDATE package SET name = 'EVIL' || char(27) || ']0;pwned'"
+	    " || char(7) || char(27) || '[2JX' WHERE id = 'P0100002'"));
+
+	tmx_start(&t, 120, 30);
+	WAIT(&t, "Administration > Overview");
+	t0 = tmx_format(&t, "#{pane_title}");
+	keys(&t, "3 /");
+	WAIT(&t, "Name, site or role:");
+	keys(&t, "dp1.p01 Enter Enter");
+	WAIT(&t, "Site System Roles: dp1.p01.contoso.com");
+	keys(&t, "Enter");
+	WAIT(&t, "Distribution point Properties");
+	keys(&t, "PageDown");
+	WAIT(&t, "Packages on dp1.p01.contoso.com: 3 (1 of 3)");
+	WAIT(&t, "P0100001: installed, version 2 (the latest), 2 files:"
+	    " Office 2024");
+	s = tmx_capture(&t);
+	ck_assert_ptr_nonnull(s);
+	want = tu_sh_ok("sqlite3 %s \"SELECT d.package_id || ' ' ||"
+	    " replace(replace(p.name, char(27), '?'), char(7), '?') || ' ' ||"
+	    " d.version || ' ' || (SELECT coalesce(sum(size), 0) FROM"
+	    " package_file f WHERE f.package_id = d.package_id AND f.version ="
+	    " d.version) || ' ' || d.state || ' ' || strftime('%%Y-%%m-%%d"
+	    " %%H:%%M', d.time, 'unixepoch') FROM package_dp d JOIN package p"
+	    " ON p.id = d.package_id JOIN site_system y ON y.id = d.system_id"
+	    " WHERE y.fqdn = 'dp1.p01.contoso.com' ORDER BY d.package_id\"",
+	    db);
+	for (l = strtok_r(want, "\n", &save); l != NULL;
+	    l = strtok_r(NULL, "\n", &save), rows++) {
+		char id[9];
+
+		snprintf(id, sizeof id, "%.8s", l);
+		pane_package_row(s, id, got, sizeof got);
+		ck_assert_str_eq(got, l);
+	}
+	ck_assert_int_eq(rows, 3);
+	/* What the database holds, as the rows above said it. */
+	v = sql1("SELECT group_concat(package_id || ':' || version || ':' ||"
+	    " state, ' ') FROM (SELECT * FROM package_dp ORDER BY package_id)");
+	ck_assert_str_eq(v, "P0100001:2:installed P0100002:1:installed"
+	    " P0100003:1:failed");
+	free(v);
+	tu_has(s, "EVIL?]0;pwned??[2JX", NULL);
+	free(s);
+	free(want);
+	/* The failed one says why; the title never changed. */
+	keys(&t, "End");
+	WAIT(&t, "Packages on dp1.p01.contoso.com: 3 (3 of 3)");
+	WAIT(&t, "P0100003: failed: cannot open");
+	keys(&t, "Up");
+	WAIT(&t, "(2 of 3)");
+	v = tmx_format(&t, "#{pane_title}");
+	ck_assert_str_eq(v, t0);
+	free(v);
+	free(t0);
+	/* Back on the first tab, Up and Down are the form's again. */
+	keys(&t, "PageUp");
+	WAIT(&t, "Allow clients to connect anonymously");
+	keys(&t, "Escape");
+	WAIT_GONE(&t, "Distribution point Properties");
+	keys(&t, "q");
+	WAIT(&t, "console-exit=0");
+	tmx_stop(&t);
+}
+END_TEST
+
+/*
+ * Monitoring lists a distribution point's smsdpcontent.log right after
+ * its mpcontrol.log, before the agent writes it ("waiting for the file");
+ * records the log writer (cmlog, the agent's) appends then show.
+ */
+START_TEST(e2e_dp_log_listed)
+{
+	char dir[4300], path[4400], *cause = NULL;
+	struct cmlog *w;
+	struct tmx t;
+
+	setup_demo();
+	ck_assert_int_eq(unlink(logfile), 0);	/* agents in folders */
+	snprintf(dir, sizeof dir, "%s/dp1.p01.contoso.com", logdir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof path, "%s/mpcontrol.log", dir);
+	ck_assert_int_eq(tu_write_file(path, fixture_log,
+	    strlen(fixture_log)), 0);
+	tmx_start(&t, 160, 30);
+	WAIT(&t, "Administration > Overview");
+	keys(&t, "5");
+	WAIT(&t, "Administration > Monitoring > dp1.p01.contoso.com/"
+	    "mpcontrol.log");
+	keys(&t, "Tab Down");
+	WAIT(&t, "Administration > Monitoring > dp1.p01.contoso.com/"
+	    "smsdpcontent.log");
+	WAIT(&t, "waiting for the file");
+	snprintf(path, sizeof path, "%s/smsdpcontent.log", dir);
+	w = cmlog_open(path, 0, &cause);
+	ck_assert_msg(w != NULL, "cmlog_open: %s", cause);
+	ck_assert_int_eq(cmlog_write(w, CMLOG_TYPE_INFO, "SMS_DP_CONTENT", "",
+	    "GET /SMS_DP_SMSPKG$/P0100001/setup.exe from 127.0.0.1, port 80:"
+	    " 200, package P0100001 version 2, 9 bytes"), 0);
+	ck_assert_int_eq(cmlog_write(w, CMLOG_TYPE_WARNING, "SMS_DP_CONTENT",
+	    "", "GET /SMS_DP_SMSPKG$/P0100009 from 127.0.0.1, port 80: 404,"
+	    " package P0100009 is not on this distribution point"), 0);
+	cmlog_close(w);
+	WAIT(&t, "GET /SMS_DP_SMSPKG$/P0100001/setup.exe");
+	WAIT(&t, "SMS_DP_CONTENT");
+	WAIT(&t, "2 of 2");
+	keys(&t, "q");
+	WAIT(&t, "console-exit=0");
+	tmx_stop(&t);
+}
+END_TEST
+
 Suite *
 tui_suite(void)
 {
@@ -2906,6 +3153,7 @@ tui_suite(void)
 		TU_TEST(render_log_small_no_colour),
 		TU_TEST(render_clients_view),
 		TU_TEST(render_bulk_tokens),
+		TU_TEST(render_dp_content_paged),
 		TU_CASE("e2e", e2e_fixture),
 		TU_TEST(e2e_enable_enhanced_http),
 		TU_TEST(e2e_sigterm_restores_terminal),
@@ -2915,6 +3163,8 @@ tui_suite(void)
 		TU_TEST(e2e_log_merge_matches_show),
 		TU_TEST(e2e_clients_approve_and_hostile_name),
 		TU_TEST(e2e_bulk_token_blocked),
+		TU_TEST(e2e_dp_properties_content),
+		TU_TEST(e2e_dp_log_listed),
 		{ NULL }
 	};
 

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -293,18 +294,73 @@ add_merged_node(struct app *app, const char *dir, const char *name)
 	free_names(names, n);
 }
 
+/* The distribution points' names (malloc'ed), to list their logs before
+ * the agents write them; none if the database cannot say. */
+static size_t
+dp_names(struct app *app, char ***out)
+{
+	struct db_role *rs = NULL;
+	char **names = NULL;
+	size_t nr = 0, n = 0, cap = 0;
+
+	*out = NULL;
+	if (ehttp_role_list(app->e, 0, 0, &rs, &nr) == -1)
+		return 0;
+	for (size_t i = 0; i < nr; i++)
+		if (strcmp(rs[i].role, "dp") == 0) {
+			names = xgrowarray(names, &cap, n, 8, sizeof *names);
+			names[n++] = xstrdup(rs[i].fqdn);
+		}
+	free(rs);
+	*out = names;
+	return n;
+}
+
+static int
+is_dp(char *const *dps, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(dps[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A distribution point's log (smsdpcontent.log) in dir, after its
+ * mpcontrol.log: when it is there or the system is a DP (any DP, for the
+ * log directory's own agent: name NULL). */
+static void
+add_dp_log(struct app *app, const char *dir, const char *name,
+    char *const *dps, size_t ndps)
+{
+	char path[PATH_MAX], label[NAME_MAX + 32];
+
+	if (snprintf(path, sizeof path, "%s/smsdpcontent.log", dir) >=
+	    (int)sizeof path)
+		return;
+	if (access(path, F_OK) != 0 && (name != NULL ? !is_dp(dps, ndps,
+	    name) : ndps == 0))
+		return;
+	snprintf(label, sizeof label, "%s%ssmsdpcontent.log", name != NULL ?
+	    name : "", name != NULL ? "/" : "");
+	node_add_log(app, path, label);
+}
+
 /*
  * mpcontrol.log first (even before the agent writes it), then the other
  * logs of the log directory, then those of its folders: agents on one
  * machine each write to a folder of their own (LOG_DIR/FQDN/, as make run
  * does): when LOG_DIR/mpcontrol.log does not exist, each folder's
- * mpcontrol.log ("FQDN/mpcontrol.log") comes first instead.
+ * mpcontrol.log ("FQDN/mpcontrol.log") comes first instead. A
+ * distribution point's smsdpcontent.log comes right after its
+ * mpcontrol.log, also before the agent writes it.
  */
 static void
 scan_logs(struct app *app)
 {
 	char path[PATH_MAX], sub[PATH_MAX], prefix[NAME_MAX + 16], **dirs;
+	char **dps;
 	size_t n = list_names(app->log_dir, 1, &dirs), i;
+	size_t ndps = dp_names(app, &dps);
 	int in_folders = 0;
 
 	if (snprintf(path, sizeof path, "%s/mpcontrol.log", app->log_dir) >=
@@ -320,9 +376,15 @@ scan_logs(struct app *app)
 				    "%s/mpcontrol.log", dirs[i]);
 				node_add_log(app, sub, prefix);
 				in_folders = 1;
+				if (snprintf(sub, sizeof sub, "%s/%s",
+				    app->log_dir, dirs[i]) < (int)sizeof sub)
+					add_dp_log(app, sub, dirs[i], dps, ndps);
 			}
-	if (path[0] != '\0' && !in_folders)
+	if (path[0] != '\0' && !in_folders) {
 		node_add_log(app, path, "mpcontrol.log");
+		add_dp_log(app, app->log_dir, NULL, dps, ndps);
+	}
+	free_names(dps, ndps);
 	add_dir_logs(app, app->log_dir, "");
 	add_merged_node(app, app->log_dir, NULL);
 	for (i = 0; i < n; i++) {

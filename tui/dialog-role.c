@@ -3,7 +3,8 @@
  * a management point (General: client connections) and a distribution
  * point (Communication: HTTPS or HTTP, allow anonymous connections).
  * Applying goes through ehttp_role_set(), which issues or retires the
- * system's certificate as the site's settings require.
+ * system's certificate as the site's settings require. A distribution
+ * point's Content tab lists the packages it holds (dialog-dpcontent.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,24 @@
 
 static const char *const role_buttons[] = { "OK", "Cancel", "Apply" };
 
+/* The Content tab: its area is a gap of the form that the list fills. */
+static void
+content_draw(struct form *f, WINDOW *w, int y, int x, int width, void *arg)
+{
+	struct dialog_role *dr = arg;
+	int h, cols, top = 3, lines;
+
+	if (f->tab != DR_TAB_CONTENT || dr->content == NULL)
+		return;
+	getmaxyx(w, h, cols);
+	(void)cols;
+	/* Under the tabs, above the buttons' line (a short screen cuts it). */
+	lines = h - 3 - top;
+	if (lines > DR_CONTENT_LINES)
+		lines = DR_CONTENT_LINES;
+	dialog_dpcontent_draw(dr->content, w, top, x, lines, width);
+}
+
 void
 dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 {
@@ -23,10 +42,12 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 	int dp = strcmp(r->role, "dp") == 0;
 	struct dialog *self = dr->self;
 	struct db_site site = dr->site;
+	struct dpcontent *content = dr->content;
 
 	memset(dr, 0, sizeof *dr);
 	dr->self = self;
 	dr->site = site;
+	dr->content = content;
 	dr->role = *r;
 	snprintf(buf, sizeof buf, "%s Properties",
 	    dp ? "Distribution point" : "Management point");
@@ -58,6 +79,13 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 		    " is a deprecated configuration.", dr->site.code[0] ?
 		    dr->site.code : "the site");
 	form_add(f, FORM_LABEL, DR_INFO, 0, 0, buf);
+	if (dp) {
+		f->tabs[f->ntabs++] = "Content";
+		form_add(f, FORM_GAP, DR_CONTENT, DR_TAB_CONTENT, 0,
+		    NULL)->value = DR_CONTENT_LINES;
+		f->extra_draw = content_draw;
+		f->arg = dr;
+	}
 	form_buttons(f, role_buttons, 3);
 	f->button_enabled[2] = 0;
 	form_focus_first(f);
@@ -192,10 +220,42 @@ role_button(struct dialog *d, int pressed)
 	return DLG_REDRAW;
 }
 
+/* The Content tab's list takes the moves (it has no control to focus). */
+static int
+role_key(struct dialog *d, enum keys_action a, int key)
+{
+	struct dialog_role *dr = d->data;
+
+	if (dr->content != NULL && dr->form.tab == DR_TAB_CONTENT &&
+	    dialog_dpcontent_key(dr->content, a))
+		return DLG_REDRAW;
+	return DLG_UNHANDLED;
+}
+
+static void
+role_free(void *data)
+{
+	struct dialog_role *dr = data;
+
+	dialog_dpcontent_free(dr->content);
+	free(dr);
+}
+
 static const struct dialog_form_ops role_ops = {
 	.width = 72,
+	.key = role_key,
 	.button = role_button,
 	.changed = role_changed,
+	.free = role_free,
+};
+
+/* A distribution point's: wider where the screen is, for the packages. */
+static const struct dialog_form_ops dp_ops = {
+	.width = 100,
+	.key = role_key,
+	.button = role_button,
+	.changed = role_changed,
+	.free = role_free,
 };
 
 int
@@ -207,7 +267,7 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 	struct db_role *v = NULL;
 	struct dialog *d;
 	size_t n;
-	int found = -1;
+	int found = -1, dp;
 
 	if (ehttp_system_resolve(e, fqdn, &y) != 1 ||
 	    ehttp_role_list(e, 0, y.id, &v, &n) == -1) {
@@ -224,9 +284,12 @@ dialog_role_open(struct app *app, const char *fqdn, const char *role)
 	}
 	dr = xcalloc(1, sizeof *dr);
 	ehttp_site_get(e, y.site_id, &dr->site);
+	dp = strcmp(role, "dp") == 0;
+	if (dp)
+		dr->content = dialog_dpcontent_new(app, y.id, y.fqdn);
 	dialog_role_form_init(dr, &v[found]);
 	free(v);
-	d = dialog_form_new(app, &role_ops, &dr->form, dr);
+	d = dialog_form_new(app, dp ? &dp_ops : &role_ops, &dr->form, dr);
 	dr->self = d;
 	app_dialog_push(app, d);
 	return 0;

@@ -486,7 +486,10 @@ static int
 form_dialog_key(struct dialog *d, enum keys_action a, int key)
 {
 	const struct dialog_form_ops *fo = d->form_ops;
+	int r;
 
+	if (fo->key != NULL && (r = fo->key(d, a, key)) != DLG_UNHANDLED)
+		return r;
 	switch (form_key(d->form, a, key)) {
 	case FORM_CHANGED:
 		return fo->changed != NULL ? fo->changed(d,

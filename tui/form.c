@@ -484,7 +484,7 @@ item_lines(const struct form_item *it, int width)
 
 	switch (it->kind) {
 	case FORM_GAP:
-		return 1;
+		return it->value > 1 ? it->value : 1;
 	case FORM_TEXT:
 	case FORM_CHOICE:
 		return 1;
@@ -605,7 +605,7 @@ form_draw(struct form *f, WINDOW *w)
 			break;
 		switch (it->kind) {
 		case FORM_GAP:
-			y++;
+			y += it->value > 1 ? it->value : 1;
 			break;
 		case FORM_LABEL:
 			y += draw_wrapped(w, y, x, iw - it->indent, it->label,

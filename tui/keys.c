@@ -162,6 +162,16 @@ const struct keys_binding keys_table[] = {
 	{ KEY_LEFT, KS_DIALOG, KA_LEFT, NULL, 0,
 	  "Previous button or choice" },
 	{ KEY_RIGHT, KS_DIALOG, KA_RIGHT, NULL, 0, "Next button or choice" },
+	/* A list on a tab (a distribution point's Content): Up and Down
+	 * move in it, these go further (PgUp/PgDn stay the tabs'). */
+	{ KEY_HOME, KS_DIALOG, KA_HOME, NULL, 0,
+	  "First row of a list on the tab (Content)" },
+	{ KEY_END, KS_DIALOG, KA_END, NULL, 0,
+	  "Last row of a list on the tab (Content)" },
+	{ CTRL('b'), KS_DIALOG, KA_PGUP, NULL, 0,
+	  "A page up in a list on the tab (Content)" },
+	{ CTRL('f'), KS_DIALOG, KA_PGDN, NULL, 0,
+	  "A page down in a list on the tab (Content)" },
 	{ ' ', KS_DIALOG, KA_TOGGLE, "Toggle", 10,
 	  "Tick or clear a check box, choose a radio button, press a button" },
 	{ KEY_RETURN, KS_DIALOG, KA_OK, "OK", 40,

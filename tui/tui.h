@@ -16,6 +16,7 @@
  *  - dialog.c   the dialog stack entries: message/confirm boxes, text
  *               viewer with tabs, prompt, menu, the form dialog skeleton;
  *  - dialog-site.c, dialog-role.c, dialog-cert.c: the property dialogs;
+ *    dialog-dpcontent.c the packages list of a DP's Properties;
  *  - view-*.c   one view per tree node, each a const struct view_ops;
  *  - search.c   Find in a list view (sites, site systems);
  *  - logscan.c  the log viewer's model: filter and find over a reader;
@@ -358,7 +359,8 @@ struct form_item {
 	int		 indent;
 	char		 label[160];
 	int		 group;		/* radio group */
-	int		 value;		/* on/off, choice index */
+	int		 value;		/* on/off, choice index; a gap's lines
+					 * (an area its owner draws) */
 	int		 enabled;
 	int		 hidden;
 	char		 text[PATH_MAX];	/* text field */
@@ -467,6 +469,9 @@ void	 dialog_form_draw(struct dialog *, WINDOW *, struct form *);
  */
 struct dialog_form_ops {
 	int		 width;
+	/* A key before the form sees it (may be NULL): DLG_UNHANDLED leaves
+	 * it to the form. */
+	int		(*key)(struct dialog *, enum keys_action, int key);
 	int		(*button)(struct dialog *, int pressed);
 	int		(*changed)(struct dialog *, int id);	/* may be NULL */
 	void		(*free)(void *data);		/* NULL: free() */
@@ -546,14 +551,34 @@ int	 dialog_site_open(struct app *, const char *code);
 int	 dialog_site_roots_items(struct ehttp *, const char *code,
 	    char ***items, int *n);
 
-/* dialog-role.c: role properties (MP General, DP Communication). */
-enum dialog_role_ctl { DR_HTTPS = 1, DR_HTTP, DR_ANON, DR_INFO };
+/* dialog-dpcontent.c: the packages on a distribution point (the Content
+ * tab of its Properties), read a page at a time (rowbuf). new reads the
+ * count and the first rows; key moves (Up, Down, Home, End, a page) and
+ * reads the rows it brings on screen: 1 if it was such a key. */
+struct dpcontent;
+struct dpcontent *dialog_dpcontent_new(struct app *, int64_t system_id,
+	    const char *fqdn);
+void	 dialog_dpcontent_free(struct dpcontent *);
+int	 dialog_dpcontent_reload(struct dpcontent *);
+int	 dialog_dpcontent_key(struct dpcontent *, enum keys_action);
+/* Its heading, list and the selected package's lines in h lines at y. */
+void	 dialog_dpcontent_draw(struct dpcontent *, WINDOW *, int y, int x,
+	    int h, int width);
+size_t	 dialog_dpcontent_count(const struct dpcontent *);
+const struct rowbuf *dialog_dpcontent_rows(const struct dpcontent *);
+
+/* dialog-role.c: role properties (MP General; DP Communication and
+ * Content, its packages). */
+enum dialog_role_ctl { DR_HTTPS = 1, DR_HTTP, DR_ANON, DR_INFO, DR_CONTENT };
+enum dialog_role_tab { DR_TAB_MAIN, DR_TAB_CONTENT };
+#define DR_CONTENT_LINES	14	/* the Content tab's area */
 struct dialog_role {
 	struct db_role	 role;
 	struct db_site	 site;
 	struct form	 form;
 	int		 closing;
 	struct dialog	*self;
+	struct dpcontent *content;	/* a DP's packages (NULL: none read) */
 };
 void	 dialog_role_form_init(struct dialog_role *, const struct db_role *);
 int	 dialog_role_form_changed(const struct dialog_role *,

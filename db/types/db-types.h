@@ -217,6 +217,22 @@ struct db_package_dp {
 	time_t	 time;
 };
 
+/* A package as a distribution point holds it (its Content list): the
+ * package's name and current version (latest), the version the DP was
+ * given with that version's files and bytes, its state there (as in
+ * db_package_dp) and when that last changed. */
+struct db_dp_package {
+	char	 id[9];
+	char	 name[257];
+	int64_t	 latest;
+	int64_t	 version;
+	int64_t	 files;
+	int64_t	 size;
+	char	 state[16];
+	char	 error[512];
+	time_t	 time;
+};
+
 /* Agent state: what ehttp-mpd has bound and its last health check. */
 struct db_agent {
 	int64_t	 system_id;
