@@ -23,7 +23,9 @@
 # The clients' keys are made once and kept in CACHE (the load section's):
 # the first run makes them (minutes, with progress). The agents need an fd
 # per connection: --max-connections is raised to 2 * CLIENTS, and this
-# shell's soft fd limit to its hard one (said on stderr).
+# shell's soft fd limit to its hard one (said on stderr). 4,000 clients on
+# two cores wait long for a CPU: both servers' timeouts for a handshake
+# and a request's headers are 300 s (the agent's are 10 s by default).
 # usage: bench-content.sh BUILD_DIR   (env: CLIENTS=4000
 #                                      CACHE=~/.cache/ehttp-bench)
 set -eu
@@ -75,7 +77,8 @@ cp "$dir/src/a.bin" "$dir/src/b.bin" "$dir/www/SMS_DP_SMSPKG\$/$pkg/"
 agent() { # fqdn port logs
 	"$bin/ehttp-mpd" --db "$db" --system "$1" --https "127.0.0.1:$2" \
 	    --http "127.0.0.1:$(($2 + 1))" --log-dir "$3" --poll 60 --check 3600 \
-	    --max-connections $((2 * n)) --foreground >/dev/null 2>&1 &
+	    --max-connections $((2 * n)) --handshake-timeout 300 --header-timeout 300 \
+	    --foreground >/dev/null 2>&1 &
 }
 agent "$mp" "$port" "$dir/logs-mp"
 mpd=$!
@@ -136,6 +139,10 @@ events { worker_connections $((2 * n)); }
 http {
 	access_log off;
 	sendfile on;
+	# 60 s by default: a client starved of CPU among 4,000 would be cut
+	# off before its request; the agents get 300 s too (10 s by default).
+	client_header_timeout 300s;
+	send_timeout 300s;
 	server {
 		listen 127.0.0.1:$((port + 4)) ssl backlog=511;
 		ssl_certificate $dir/chain.pem;
@@ -208,17 +215,25 @@ secs = (int(t1) - int(t0)) / 1e9
 rgib = rbytes / 2**30
 rcpu = (int(rc1) - int(rc0)) / hz / rgib if rgib else 0
 fails = sum(v for k, v in codes.items() if k != "200") + (2 * n - sum(codes.values()))
+rf = ", ".join("%s %d" % ("no response" if k == "000" else "HTTP " + k, v)
+              for k, v in sorted(codes.items()) if k != "200")
+err = open(d + "/curl.err").readline().strip()
+if err:
+    rf += " (first: %s)" % err
+if 2 * n > sum(codes.values()):
+    rf += (", " if rf else "") + "%d no status" % (2 * n - sum(codes.values()))
+rf = rf or "none"
 fr = ", ".join("%s %d" % (k, v["count"]) for k, v in dl["failures"].items()) or "none"
 print("%d clients downloading 2 files, 1 MiB, over TLS at once, one DP agent "
       "(%s workers; load average %s before, %s after)|%d verified, %d failed (%s); "
       "%.0f MB/s aggregate; download p50 %.0f ms, p99 %.0f ms; concurrency reached %d; "
       "DP agent %.2f CPU s/GiB, VmHWM %s, %s fds at most|"
       "nginx %s (%s workers, same certificate and bytes), %d curl clients at once, "
-      "a connection per GET: %d of %d GETs 200 (%d failed), %.0f MB/s, GET p50 %.0f ms, "
+      "a connection per GET: %d of %d GETs 200 (%d failed: %s), %.0f MB/s, GET p50 %.0f ms, "
       "p99 %.0f ms; %.2f CPU s/GiB, VmHWM %s, %s fds at most|%.2f (CPU s/GiB)|0 failures"
       % (n, workers, up.replace("load average: ", ""), up1, dl["verified"], dl["failed"], fr,
          dl["mb_per_s"], req["p50_ms"], req["p99_ms"], dl["concurrency_max"], ocpu,
-         ohwm, ofds, ngv, workers, n, codes.get("200", 0), 2 * n, fails,
+         ohwm, ofds, ngv, workers, n, codes.get("200", 0), 2 * n, fails, rf,
          rbytes / 1e6 / secs if secs else 0, pct(times, 50), pct(times, 99), rcpu,
          rhwm, rfds, ocpu / rcpu if rcpu else 0))
 EOF
