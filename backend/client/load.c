@@ -765,13 +765,23 @@ load_download(struct loader *L, struct lclient *lc, struct samples *s)
 static int
 load_turn(struct loader *L, struct lclient *lc, struct samples *s)
 {
-	if (lc->c.smsid[0] == '\0' && load_register(L, lc, s) == -1)
+	int dl = L->until == CLIENT_LOAD_DOWNLOAD;
+
+	if (lc->c.smsid[0] == '\0' && load_register(L, lc, s) == -1) {
+		if (dl)		/* a download not made is a failed one */
+			load_reason(L, "register", "the registration failed "
+			    "(the first register error says why)");
 		return -1;
+	}
 	if (L->until == CLIENT_LOAD_REGISTER)
 		return 0;
 	if ((lc->token == NULL || lc->c.token_expires < time(NULL) + 60) &&
-	    load_token(L, lc, s) == -1)
+	    load_token(L, lc, s) == -1) {
+		if (dl)
+			load_reason(L, "token", "no CCM token (the first token "
+			    "error says why)");
 		return -1;
+	}
 	if (L->until == CLIENT_LOAD_POLL)
 		return load_poll(L, lc, s);
 	if (L->until == CLIENT_LOAD_DOWNLOAD)
@@ -1163,8 +1173,6 @@ client_load_run(const struct client_opts *o)
 	}
 	L.end_ns = (uint64_t)o->duration_s * 1000000000u;
 	clock_gettime(CLOCK_MONOTONIC, &L.start);
-	for (int i = 0; i < o->workers; i++)
-		w[i].L = &L;
 	if ((nw = workers_start(&L, w, o->workers)) < o->workers)
 		client_say(o, "only %d of %d workers could start: %s", nw,
 		    o->workers, strerror(errno));
