@@ -5,8 +5,10 @@
 #                                LOG_RECORDS=1000000 PASS_CERTS=10000
 #                                CLIENTS=25000 LOAD_SECONDS=60
 #                                QUICK=1 for a short run,
+#                                CONTENT_CLIENTS=4000
 #                                ONLY="issue enable list console log sited
-#                                tls token reg load" for some sections)
+#                                tls token reg load dp content" for some
+#                                sections)
 set -eu
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -328,11 +330,24 @@ fi
 
 # 13. A 1 GiB file from the distribution point over TLS and HTTP, next to
 # nginx (or openssl s_server -WWW) with the same certificate and bytes.
-if [ -x "$bin/ehttp-mpd" ] && [ -f "$here/bench-dp.sh" ]; then
+if ! want dp; then
+	:
+elif [ -x "$bin/ehttp-mpd" ] && [ -f "$here/bench-dp.sh" ]; then
 	[ "${QUICK:-0}" = 1 ] && : "${DP_MIB:=256}"
 	DP_MIB=${DP_MIB:-1024} sh "$here/bench-dp.sh" "$bin" "$runs" >> "$rows"
 else
 	row "1 GiB from the distribution point" "not built" "-" "-" "stated"
+fi
+
+# 14. 4,000 clients downloading a package from one DP agent at once, next
+# to nginx serving the same bytes to as many curl clients.
+if want content; then
+	if [ -x "$bin/ehttp-client" ] && command -v nginx >/dev/null 2>&1; then
+		[ "${QUICK:-0}" = 1 ] && : "${CONTENT_CLIENTS:=500}"
+		CLIENTS=${CONTENT_CLIENTS:-4000} sh "$here/bench-content.sh" "$bin" >> "$rows"
+	else
+		row "4,000 clients downloading from one DP" "not built (or no nginx)" "-" "-" "0 failures"
+	fi
 fi
 
 echo

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -449,6 +450,185 @@ START_TEST(test_removed_mid_download)
 }
 END_TEST
 
+/* ---------------------------------------------------- load --download */
+
+/* ehttp-client load --download PKG by n clients (n workers: all at once,
+ * each its own key, in DIR/load) and more options; its exit status, and
+ * its JSON report in *out. */
+static int
+load_dl(const char *pkg, int n, const char *extra, char **out)
+{
+	char *err;
+	int rc;
+
+	rc = tu_sh_in(dir, out, &err, "'%s' load --clients %d --duration 1"
+	    " --workers %d --download %s --mp " MP ":%d --root '%s' --state"
+	    " '%s/load' --timeout 30 --resolve " MP ":%d:127.0.0.1 --resolve "
+	    DP1 ":%d:127.0.0.1 --json %s", tu_bin("ehttp-client"), n, n, pkg,
+	    mp_port, root, dir, mp_port, dp_port, extra);
+	ck_assert_msg(*out != NULL && **out == '{', "load: exit %d: %s", rc,
+	    err);
+	free(err);
+	return rc;
+}
+
+/*
+ * 50 clients, each registered with its own key, download the package at
+ * once: every one verified, nothing written; counted against what the
+ * agents logged (python3's re over their logs): 50 location requests
+ * from 50 SMSIDs, one GET of each file per client and 2 PROPFINDs (the
+ * package, its sub-folder) per client. With --dest each client's copy is
+ * byte for byte the source.
+ */
+START_TEST(test_load_download)
+{
+	char *out;
+
+	ck_assert_int_eq(load_dl(PKG, 50, "", &out), 0);
+	tu_py_check(out, "d['until'] == 'download' and d['errors'] == 0 and "
+	    "d['download']['verified'] == 50 and "
+	    "d['download']['failed'] == 0 and d['download']['failures'] == {}"
+	    " and d['download']['bytes'] == 50 * (6 + 5 + 1048583) and "
+	    "d['requests']['download']['count'] == 50 and "
+	    "0 < d['requests']['download']['p50_ms'] <= "
+	    "d['requests']['download']['p99_ms'] and "
+	    "1 <= d['download']['concurrency_max'] <= 50 and "
+	    "d['download']['mb_per_s'] > 0");
+	free(out);
+	tu_sh_is("ok", "cd '%s' && %s -c 'import re, collections\n"
+	    "t = open(\"logs-dp/smsdpcontent.log\", errors=\"replace\").read()\n"
+	    "v = re.escape(\"" TOKURL PKG "\")\n"
+	    "get = collections.Counter(re.findall(\"GET \" + v + r\"/(\\S+) "
+	    "from \\S+ over HTTPS: 200\", t))\n"
+	    "want = {\"a.txt\": 50, \"mid.bin\": 50, \"sub/d%%20e%%26p.txt\": 50}\n"
+	    "assert get == want, get\n"
+	    "assert len(re.findall(\"GET \", t)) == 150\n"
+	    "pf = re.findall(\"PROPFIND \" + v + r\"\\S* from \\S+ over HTTPS: "
+	    "207\", t)\n"
+	    "assert len(pf) == 100 == len(re.findall(\"PROPFIND \", t)), pf\n"
+	    "m = open(\"logs-mp/MP_Location.log\", errors=\"replace\").read()\n"
+	    "ids = re.findall(r\"content location request from (GUID:[-0-9A-Fa-f]"
+	    "+)\", m)\n"
+	    "assert len(ids) == 50 == len(set(ids)), ids\n"
+	    "print(\"ok\")'", dir, tu_python());
+	/* Nothing written: the only mid.bin is the source's. */
+	tu_sh_is("1", "find '%s' -name mid.bin -o -name '*.part' | wc -l", dir);
+
+	ck_assert_int_eq(load_dl(PKG, 3, "--dest kept", &out), 0);
+	tu_py_check(out, "d['download']['verified'] == 3");
+	free(out);
+	same_tree("src", "kept/LOAD000000");
+	same_tree("src", "kept/LOAD000002");
+	tu_sh_is("3", "ls '%s/kept' | wc -l", dir);
+}
+END_TEST
+
+/*
+ * Every client refused, counted under one reason: a file of dp1's library
+ * changed behind ehttp's back (the DP serves it, each client's hash check
+ * refuses it), dp1 run 9 hours ahead (libfaketime: each content access
+ * token has expired there, 401 to the listing), and clients waiting for
+ * approval (no CCM token: no download tried, dp1 asked nothing).
+ */
+static const struct {
+	const char	*name;
+	const char	*reason;	/* the JSON's failures key */
+	const char	*dplog;		/* what dp1 logged 20 times */
+} refusals[] = {
+	{ "changed", "hash: mismatch", "/mid.bin from" },
+	{ "expired", "propfind: HTTP 401", ": 401, " },
+	{ "pending", "token", NULL },
+};
+
+START_TEST(test_load_refused)
+{
+	char *out, *sha, *s, expr[512];
+
+	if (strcmp(refusals[_i].name, "changed") == 0) {
+		sha = sh1("sha256sum '%s/src/mid.bin' | cut -c1-64", dir);
+		free(tu_sh_ok("cd '%s/content/dp/" DP1 "/FileLib' && "
+		    "f=$(echo %.4s)/%s && chmod u+w $f && printf X | dd of=$f"
+		    " bs=1 seek=1000 conv=notrunc 2>/dev/null", dir, sha, sha));
+		free(sha);
+	} else if (strcmp(refusals[_i].name, "expired") == 0) {
+		tu_mpd_stop(&dpd);
+		dpd = tu_mpd_start(db, DP1, dpath("logs-dp"), "+9h", &dp_port);
+	} else
+		tu_ctl_ok(db, "hierarchy", "set", "--client-approval", "manual",
+		    NULL);
+	ck_assert_int_eq(load_dl(PKG, 20, "", &out), 1);
+	snprintf(expr, sizeof expr, "d['download']['verified'] == 0 and "
+	    "d['download']['failed'] == 20 and list(d['download']['failures'])"
+	    " == ['%s'] and d['download']['failures']['%s']['count'] == 20 and"
+	    " d['requests']['download']['errors'] == %d", refusals[_i].reason,
+	    refusals[_i].reason, refusals[_i].dplog != NULL ? 20 : 0);
+	tu_py_check(out, expr);
+	free(out);
+	s = tu_read_file(dpath("logs-dp/smsdpcontent.log"), NULL);
+	if (refusals[_i].dplog != NULL)
+		ck_assert_int_eq(tu_count(s, refusals[_i].dplog), 20);
+	else
+		ck_assert_msg(s == NULL || (strstr(s, "GET ") == NULL &&
+		    strstr(s, "PROPFIND ") == NULL), "%s", s);
+	free(s);
+}
+END_TEST
+
+/*
+ * Ctrl-C while 4 clients wait on a distribution point that stalls
+ * (SIGSTOP: the kernel still accepts their connections): once the MP has
+ * answered the 4 location requests, the run stops at once (not at its
+ * 30 s timeout), exit 1, the report printed with the 4 downloads stopped.
+ */
+START_TEST(test_load_stopped)
+{
+	struct timespec t0, t1;
+	char cmd[16384], *s;
+	pid_t pid;
+	int st;
+
+	free(tu_sh_ok("cd '%s' && mkdir big && head -c %ld /dev/urandom >"
+	    " big/a-big.bin && echo last > big/z.txt", dir, BIGSIZE));
+	package("Big", "big");
+	tu_ctl_ok(db, "package", "distribute", BIG, "--dp", DP1, NULL);
+	snprintf(cmd, sizeof cmd, "exec '%s' load --clients 4 --workers 4 "
+	    "--duration 1 --download " BIG " --mp " MP ":%d --root '%s' "
+	    "--state '%s/load' --timeout 30 --resolve " MP ":%d:127.0.0.1 "
+	    "--resolve " DP1 ":%d:127.0.0.1 --json >'%s/bg.out' "
+	    "2>'%s/bg.err'", tu_bin("ehttp-client"), mp_port, root, dir,
+	    mp_port, dp_port, dir, dir);
+	if ((pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	kill(dpd, SIGSTOP);
+	for (int ms = 0; ; ms++) {
+		s = tu_read_file(dpath("logs-mp/MP_Location.log"), NULL);
+		if (s != NULL && tu_count(s, "content location request from")
+		    == 4)
+			break;
+		free(s);
+		ck_assert_msg(ms < WAIT_MS, "the downloads did not start");
+		ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+		tu_msleep(1);
+	}
+	free(s);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(pid, SIGINT);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	kill(dpd, SIGCONT);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x", st);
+	ck_assert_msg(t1.tv_sec - t0.tv_sec < 10, "stopped after %lds",
+	    (long)(t1.tv_sec - t0.tv_sec));
+	s = tu_read_file(dpath("bg.out"), NULL);
+	tu_py_check(s, "d['interrupted'] and d['download']['verified'] == 0"
+	    " and d['download']['failures']['stopped']['count'] == 4");
+	free(s);
+}
+END_TEST
+
 static const struct {
 	const char	*args;
 	const char	*msg;
@@ -460,6 +640,12 @@ static const struct {
 	  "--resolve 'a:1': must be FQDN:PORT:ADDR" },
 	{ "download P01 --dest d --state x --mp a --root r --resolve a:0:b",
 	  "--resolve 'a:0:b'" },
+	{ "load --clients 1 --duration 1 --download P01 --until poll "
+	  "--state x --mp a --root r", "--download is the run's last step" },
+	{ "load --clients 1 --duration 1 --dest d --state x --mp a --root r",
+	  "load --dest DIR is for --download" },
+	{ "load --clients 1 --duration 1 --workers 10001 --state x --mp a "
+	  "--root r", "a number from 1 to 10000" },
 };
 
 START_TEST(test_usage)
@@ -471,7 +657,8 @@ START_TEST(test_usage)
 	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help",
 	    tu_bin("ehttp-client")), 0);
 	tu_has(out, "download PKGID --dest DIR", "--resolve FQDN:PORT:ADDR",
-	    "5 download: a file's SHA-256", "6 download: stopped", NULL);
+	    "5 download: a file's SHA-256", "6 download: stopped",
+	    "--download PKGID", "Without --dest nothing is", NULL);
 	free(out);
 }
 END_TEST
@@ -494,6 +681,9 @@ download_suite(void)
 		TU_TEST(test_changed_on_dp),
 		TU_EACH(test_resume, stops),
 		TU_TEST(test_removed_mid_download),
+		TU_TEST(test_load_download),
+		TU_EACH(test_load_refused, refusals),
+		TU_TEST(test_load_stopped),
 		{ NULL }
 	};
 

@@ -5,6 +5,7 @@
 #ifndef CLIENT_INT_H
 #define CLIENT_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -25,6 +26,11 @@ struct client {
 	char		 mp[256];
 	time_t		 token_expires;
 	time_t		 content_expires;	/* the content access token */
+	/* A load mode client (load.c): its content access token held here,
+	 * never in a state directory (o->state is then NULL: no logs
+	 * either, and o->err NULL: nothing said). */
+	int		 memory;
+	char		*content_token;
 };
 
 /* The state directory read into c (with create, an identity made if it
@@ -84,6 +90,26 @@ char	*client_proof_headers(struct client *);
  * clear it before free), or an exit code (said).
  */
 int	 client_content_headers(struct client *, int renew, char **headers);
+
+/*
+ * One download of c->o->package by c (download.c): what `download` does, and
+ * what each client of `load --download` does. With dest NULL nothing is
+ * written: each file's SHA-256 is checked as it streams. stop, read as
+ * the bytes arrive, ends it early (CLIENT_STOPPED). The exit code, with
+ * what happened in *res.
+ */
+struct client_dl_res {
+	const char	*step;		/* where it failed: "location",
+					 * "content-token", "propfind", "get",
+					 * "hash", "local" */
+	int		 status;	/* a refusal's HTTP status, or 0 */
+	size_t		 files;
+	unsigned long long bytes;	/* the package's */
+	unsigned long long fetched;	/* transferred */
+	char		 why[1024];	/* the failure */
+};
+int	 client_download_one(struct client *, const char *dest,
+	    atomic_int *stop, struct client_dl_res *);
 
 /* The JSON /CCM_STS answers ({"token":...,"expires_in":seconds}): 0 with
  * *token malloc'ed, or -1 it is not that. */

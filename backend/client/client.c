@@ -39,6 +39,8 @@ client_say(const struct client_opts *o, const char *fmt, ...)
 	char msg[2048], *shown;
 	va_list ap;
 
+	if (o->err == NULL)		/* a load mode client: quiet */
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -55,6 +57,8 @@ client_log(const struct client_opts *o, const char *name, int type,
 	struct cmlog *l;
 	va_list ap;
 
+	if (o->state == NULL)		/* a load mode client: no logs */
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -309,6 +313,8 @@ client_free(struct client *c)
 	explicit_bzero(c->master, sizeof c->master);
 	ca_blob_free(&c->key);
 	ca_blob_free(&c->cert);
+	freezero_str(c->content_token);
+	c->content_token = NULL;
 }
 
 /* -------------------------------------------------------------- network */
@@ -332,6 +338,7 @@ client_request(const struct client_opts *o, const char *method,
 	g.path = path;
 	g.use_tls = 1;
 	g.ca_file = o->root;
+	g.client = o->tls;
 	g.timeout_ms = o->timeout_ms;
 	if (tls_get(&g, r) == -1) {
 		client_say(o, "%s https://%s:%d%s: %s", method, o->mp,
@@ -768,9 +775,19 @@ token_get(struct client *c, int type, int print)
 		goto out;
 	}
 	rc = CLIENT_LOCAL;
+	until = time(NULL) + life;
+	if (c->memory) {		/* a load mode client */
+		if (type != CLIENT_TOKEN_CONTENT)
+			goto out;
+		freezero_str(c->content_token);
+		c->content_token = tok;
+		tok = NULL;
+		c->content_expires = until;
+		rc = CLIENT_OK;
+		goto out;
+	}
 	if (state_write(o, k->file, tok, strlen(tok), 0600) == -1)
 		goto out;
-	until = time(NULL) + life;
 	if (type == CLIENT_TOKEN_CCM)
 		c->token_expires = until;
 	else if (type == CLIENT_TOKEN_CONTENT)
@@ -817,7 +834,12 @@ client_content_headers(struct client *c, int renew, char **headers)
 	if (renew && c->content_expires < time(NULL) + 60 &&
 	    (rc = token_get(c, CLIENT_TOKEN_CONTENT, 0)) != CLIENT_OK)
 		return rc;
-	if ((rc = state_read(o, "content-token", &tok, &len)) != 1) {
+	if (c->memory) {
+		if (c->content_token == NULL)
+			return CLIENT_LOCAL;
+		len = strlen(c->content_token);
+		tok = (unsigned char *)xstrdup(c->content_token);
+	} else if ((rc = state_read(o, "content-token", &tok, &len)) != 1) {
 		if (rc == 0)
 			client_say(o, "%s holds no content access token "
 			    "(ehttp-client token --type content gets one)",

@@ -44,6 +44,8 @@ struct client_resolve {
 };
 #define CLIENT_RESOLVE_MAX	16
 
+struct tls_client;
+
 struct client_opts {
 	const char	*mp;		/* the MP's FQDN */
 	int		 port;		/* 443 */
@@ -57,6 +59,8 @@ struct client_opts {
 	int		 json;
 	int		 renew;		/* content-headers: a new token if due */
 	int		 timeout_ms;
+	struct tls_client *tls;		/* trust made once (load), or NULL:
+					 * root read for each request */
 	const struct client_resolve *resolve;
 	size_t		 nresolve;
 	/* download */
@@ -112,6 +116,9 @@ int	 client_download(const struct client_opts *);
 #define CLIENT_LOAD_TOKEN	1
 #define CLIENT_LOAD_POLL	2
 #define CLIENT_LOAD_KEYS	3	/* only make the identities */
+#define CLIENT_LOAD_DOWNLOAD	4	/* register, token, download
+					 * o->package (into o->dest/NAME, or
+					 * verified and discarded) */
 int	 client_load_run(const struct client_opts *);
 
 #endif

@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,8 @@
 #define DL_PATH_MAX	1024			/* a file's path, as manifests */
 #define DL_BUF		(256 * 1024)
 
-static volatile sig_atomic_t dl_stop;
+/* Set by SIGINT (a lock-free atomic: safe in the handler). */
+static atomic_int dl_stop;
 
 struct dl_file {
 	char			*rel;		/* path inside the package */
@@ -57,8 +59,10 @@ struct dl_file {
 };
 
 struct dl {
-	const struct client_opts *o;
-	struct client	 c;
+	const struct client_opts *o;	/* c->o */
+	struct client	*c;
+	const char	*dest;		/* or NULL: verified, not written */
+	atomic_int	*stop;
 	char		 job[40];	/* {UUID} of this download */
 	char		*url;		/* the token URL downloaded from */
 	char		 host[256];	/* the DP */
@@ -81,6 +85,8 @@ struct dl {
 	size_t		 curi;
 	int		 progress;	/* stderr is a terminal */
 	struct timespec	 shown;
+	const char	*step;		/* the step under way */
+	int		 status;	/* a refusal's HTTP status */
 	char		 why[1024];	/* the failure, for --json */
 };
 
@@ -211,8 +217,12 @@ dl_send(struct dl *d, const char *method, const char *path,
 	int rc;
 
 	memset(r, 0, sizeof *r);
-	if ((rc = client_content_headers(&d->c, 1, &auth)) != CLIENT_OK)
+	if ((rc = client_content_headers(d->c, 1, &auth)) != CLIENT_OK) {
+		d->step = "content-token";
+		snprintf(d->why, sizeof d->why, "no content access token from "
+		    "%s", d->o->mp);
 		return rc;
+	}
 	xasprintf(&hdrs, "%s%s", auth, extra != NULL ? extra : "");
 	enc = dl_encode(path);
 	g.method = method;
@@ -225,6 +235,7 @@ dl_send(struct dl *d, const char *method, const char *path,
 	g.path = enc;
 	g.use_tls = 1;
 	g.ca_file = d->o->root;
+	g.client = d->o->tls;
 	g.timeout_ms = d->o->timeout_ms;
 	g.sink = sink;
 	g.sink_arg = d;
@@ -267,11 +278,11 @@ dl_locate(struct dl *d)
 
 	memset(&q, 0, sizeof q);
 	memset(&rp, 0, sizeof rp);
-	q.msg.source_id = xstrdup(d->c.smsid);
-	q.msg.source_host = xstrdup(d->c.name);
+	q.msg.source_id = xstrdup(d->c->smsid);
+	q.msg.source_host = xstrdup(d->c->name);
 	q.msg.target_host = xstrdup(o->mp);
 	snprintf(reply_to, sizeof reply_to, "direct:%s:SccmMessaging",
-	    d->c.name);
+	    d->c->name);
 	q.msg.reply_to = xstrdup(reply_to);
 	q.package_id = xstrdup(o->package);
 	client_log(o, "ContentTransferManager.log", CMLOG_TYPE_INFO,
@@ -282,7 +293,7 @@ dl_locate(struct dl *d)
 		    "request: %s", why);
 		goto out;
 	}
-	if ((proof = client_proof_headers(&d->c)) == NULL)
+	if ((proof = client_proof_headers(d->c)) == NULL)
 		goto out;
 	xasprintf(&hdrs, "Content-Type: %s\r\n%s", WIRE_CONTENT_TYPE, proof);
 	client_log(o, "LocationServices.log", CMLOG_TYPE_INFO, "Requesting "
@@ -295,6 +306,7 @@ dl_locate(struct dl *d)
 		goto out;
 	}
 	if (r.status != 200) {
+		d->status = r.status;
 		rc = client_refused(o, "the location request", &r);
 		snprintf(d->why, sizeof d->why, "the location request was "
 		    "refused: HTTP %d", r.status);
@@ -441,6 +453,7 @@ dl_list(struct dl *d, const char *rel, int depth)
 		goto out;
 	}
 	if (r.status != 207) {
+		d->status = r.status;
 		client_log(d->o, "DataTransferService.log", CMLOG_TYPE_ERROR,
 		    "GetDirectoryList_HTTP Error sending DAV request. HTTP "
 		    "code %d", r.status);
@@ -495,7 +508,7 @@ dl_sink(void *arg, int status, const void *p, size_t n)
 {
 	struct dl *d = arg;
 
-	if (dl_stop || (status != 200 && status != 206))
+	if (*d->stop || (status != 200 && status != 206))
 		return status == 200 || status == 206 ? -1 : 0;
 	if (status == 200 && d->ranged) {
 		/* The whole file where a range was asked (If-Range named
@@ -510,8 +523,8 @@ dl_sink(void *arg, int status, const void *p, size_t n)
 	}
 	if (d->have + n > d->cur->size)
 		return -1;		/* more than the listing said */
-	if (ca_sha256_update(d->ca, d->hash, p, n) == -1 ||
-	    write(d->fd, p, n) != (ssize_t)n)
+	if (ca_sha256_update(d->ca, d->hash, p, n) == -1 || (d->fd != -1 &&
+	    write(d->fd, p, n) != (ssize_t)n))
 		return -1;
 	d->have += n;
 	d->fetched += n;
@@ -528,7 +541,7 @@ dl_mkdirs(struct dl *d, const char *rel)
 	const char *s;
 
 	for (s = rel; (s = strchr(s, '/')) != NULL; s++) {
-		snprintf(path, sizeof path, "%s/%.*s", d->o->dest,
+		snprintf(path, sizeof path, "%s/%.*s", d->dest,
 		    (int)(s - rel), rel);
 		if (mkdir(path, 0755) == -1 && errno != EEXIST)
 			return dl_fail(d, CLIENT_LOCAL, "cannot create %s: %s",
@@ -610,7 +623,10 @@ dl_get(struct dl *d, const struct dl_file *f, const char *tmp)
 	    d->host, d->port, path);
 	d->ranged = d->have > 0;
 	rc = dl_send(d, "GET", path, range, dl_sink, &r);
-	if (dl_stop)
+	if (*d->stop && d->dest == NULL)
+		rc = dl_fail(d, CLIENT_STOPPED, "stopped: %s at %llu of %llu "
+		    "bytes", f->rel, d->have, f->size);
+	else if (*d->stop)
 		rc = dl_fail(d, CLIENT_STOPPED, "stopped: %s is kept (%llu of "
 		    "%llu bytes) for the next download to resume", tmp,
 		    d->have, f->size);
@@ -619,6 +635,7 @@ dl_get(struct dl *d, const struct dl_file *f, const char *tmp)
 		    "bytes kept for a resume)", d->host, d->port, path,
 		    r.error, d->have, f->size);
 	else if (rc == CLIENT_OK && r.status != 200 && r.status != 206) {
+		d->status = r.status;
 		client_log(d->o, "DataTransferService.log", CMLOG_TYPE_ERROR,
 		    "GET https://%s:%d%s: HTTP %d", d->host, d->port, path,
 		    r.status);
@@ -644,7 +661,9 @@ dl_verify(struct dl *d, const struct dl_file *f, const char *tmp,
 	if (ca_sha256_final(d->ca, d->hash, got) == -1)
 		return dl_fail(d, CLIENT_LOCAL, "cannot hash %s", tmp);
 	if (strcmp(got, f->sha256) != 0) {
-		unlink(tmp);
+		d->step = "hash";
+		if (d->fd != -1)
+			unlink(tmp);
 		client_log(d->o, "CAS.log", CMLOG_TYPE_ERROR, "Hash verification "
 		    "failed for content %s.%ld: %s has SHA-256 %s, the "
 		    "distribution point lists %s; the file was deleted",
@@ -653,7 +672,7 @@ dl_verify(struct dl *d, const struct dl_file *f, const char *tmp,
 		    "distribution point lists: deleted", f->rel, got,
 		    f->sha256);
 	}
-	if (fsync(d->fd) == -1 || rename(tmp, final) == -1)
+	if (d->fd != -1 && (fsync(d->fd) == -1 || rename(tmp, final) == -1))
 		return dl_fail(d, CLIENT_LOCAL, "cannot write %s: %s", final,
 		    strerror(errno));
 	return CLIENT_OK;
@@ -671,14 +690,25 @@ dl_file(struct dl *d, size_t i)
 
 	d->cur = f;
 	d->curi = i;
-	if ((rc = dl_mkdirs(d, f->rel)) != CLIENT_OK)
+	d->have = 0;
+	if (d->dest == NULL) {		/* verified as it streams */
+		snprintf(final, sizeof final, "%s", f->rel);
+		snprintf(tmp, sizeof tmp, "%s", f->rel);
+		if ((d->hash = ca_sha256_new(d->ca)) == NULL) {
+			rc = dl_fail(d, CLIENT_LOCAL, "cannot hash %s",
+			    f->rel);
+			goto out;
+		}
+	} else if ((rc = dl_mkdirs(d, f->rel)) != CLIENT_OK)
 		return rc;
-	snprintf(final, sizeof final, "%s/%s", d->o->dest, f->rel);
-	snprintf(tmp, sizeof tmp, "%s/%.*s%s.ehttp-%s.part", d->o->dest,
-	    slash != NULL ? (int)(slash - f->rel) : 0, f->rel, slash != NULL ?
-	    "/" : "", f->sha256);
-	if ((rc = dl_open_partial(d, f, tmp)) != CLIENT_OK)
-		goto out;
+	else {
+		snprintf(final, sizeof final, "%s/%s", d->dest, f->rel);
+		snprintf(tmp, sizeof tmp, "%s/%.*s%s.ehttp-%s.part", d->dest,
+		    slash != NULL ? (int)(slash - f->rel) : 0, f->rel, slash !=
+		    NULL ? "/" : "", f->sha256);
+		if ((rc = dl_open_partial(d, f, tmp)) != CLIENT_OK)
+			goto out;
+	}
 	if (d->have < f->size && (rc = dl_get(d, f, tmp)) != CLIENT_OK)
 		goto out;
 	dl_show(d, 1);
@@ -711,7 +741,7 @@ dl_json(struct dl *d, int rc)
 	j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:i}",
 	    "package", d->pkg != NULL ? d->pkg : d->o->package,
 	    "version", (json_int_t)d->version, "url", d->url ? d->url : "",
-	    "dest", d->o->dest, "files", (json_int_t)d->nfiles,
+	    "dest", d->dest, "files", (json_int_t)d->nfiles,
 	    "bytes", (json_int_t)d->total, "transferred",
 	    (json_int_t)d->fetched, "resumed", (json_int_t)d->resumed,
 	    "result", rc == CLIENT_OK ? "ok" : rc == CLIENT_HASH ?
@@ -757,13 +787,16 @@ dl_target(struct dl *d)
 	return rc;
 }
 
+/* The steps of one download (d set up by dl_init): CLIENT_OK, or an exit
+ * code with d->step and d->why saying where and why. */
 static int
 dl_run(struct dl *d)
 {
 	const struct client_opts *o = d->o;
 	int rc;
 
-	if (d->c.smsid[0] == '\0')
+	d->step = "location";
+	if (d->c->smsid[0] == '\0')
 		return dl_fail(d, CLIENT_REFUSED, "not registered yet "
 		    "(ehttp-client register)");
 	if ((rc = dl_locate(d)) != CLIENT_OK || (rc = dl_target(d)) !=
@@ -772,12 +805,15 @@ dl_run(struct dl *d)
 	client_log(o, "ContentTransferManager.log", CMLOG_TYPE_INFO, "CTM job "
 	    "%s started download from '%s' for full content download.",
 	    d->job, d->url);
+	d->step = "propfind";
 	if ((rc = dl_list(d, "", 0)) != CLIENT_OK)
 		return rc;
-	if (mkdir(o->dest, 0755) == -1 && errno != EEXIST)
-		return dl_fail(d, CLIENT_LOCAL, "cannot create %s: %s", o->dest,
+	d->step = "local";
+	if (d->dest != NULL && mkdir(d->dest, 0755) == -1 && errno != EEXIST)
+		return dl_fail(d, CLIENT_LOCAL, "cannot create %s: %s", d->dest,
 		    strerror(errno));
-	for (size_t i = 0; i < d->nfiles; i++)
+	for (size_t i = 0; i < d->nfiles; i++) {
+		d->step = "get";
 		if ((rc = dl_file(d, i)) != CLIENT_OK) {
 			if (rc != CLIENT_HASH)
 				client_log(o, "ContentTransferManager.log",
@@ -785,39 +821,85 @@ dl_run(struct dl *d)
 				    d->job, d->why);
 			return rc;
 		}
+	}
 	client_log(o, "CAS.log", CMLOG_TYPE_INFO, "Hash verification succeeded"
 	    " for content %s.%ld", d->pkg, d->version);
 	client_log(o, "ContentTransferManager.log", CMLOG_TYPE_INFO, "CTM job "
 	    "%s completed: %zu files, %llu bytes in %s", d->job, d->nfiles,
-	    d->total, o->dest);
-	if (!o->json)
-		fprintf(o->out, "Downloaded %s version %ld: %zu file%s, %llu "
-		    "bytes, SHA-256 verified, in %s\n", d->pkg, d->version,
-		    d->nfiles, d->nfiles == 1 ? "" : "s", d->total, o->dest);
+	    d->total, d->dest != NULL ? d->dest : "(verified, not kept)");
+	d->step = NULL;
 	return CLIENT_OK;
+}
+
+static void
+dl_init(struct dl *d, struct client *c, const char *dest, atomic_int *stop)
+{
+	char u[UUID_LEN + 1];
+
+	memset(d, 0, sizeof *d);
+	d->o = c->o;
+	d->c = c;
+	d->dest = dest;
+	d->stop = stop;
+	d->fd = -1;
+	d->ca = ca_new();
+	uuid_v4(u);
+	snprintf(d->job, sizeof d->job, "{%s}", u);
+}
+
+static void
+dl_clear(struct dl *d)
+{
+	for (size_t i = 0; i < d->nfiles; i++)
+		free(d->files[i].rel);
+	free(d->files);
+	free(d->url);
+	free(d->base);
+	free(d->pkg);
+	ca_free(d->ca);
+}
+
+int
+client_download_one(struct client *c, const char *dest, atomic_int *stop,
+    struct client_dl_res *res)
+{
+	struct dl d;
+	int rc;
+
+	dl_init(&d, c, dest, stop);
+	rc = dl_run(&d);
+	if (*stop && rc != CLIENT_OK)
+		rc = CLIENT_STOPPED;
+	memset(res, 0, sizeof *res);
+	res->step = rc == CLIENT_OK ? NULL : rc == CLIENT_STOPPED ? "stopped"
+	    : d.step;
+	res->status = d.status;
+	res->files = d.nfiles;
+	res->bytes = d.total;
+	res->fetched = d.fetched;
+	memcpy(res->why, d.why, sizeof res->why);
+	dl_clear(&d);
+	return rc;
 }
 
 int
 client_download(const struct client_opts *o)
 {
 	struct sigaction sa, old;
+	struct client c;
 	struct dl d;
-	char u[UUID_LEN + 1];
 	int rc;
 
-	memset(&d, 0, sizeof d);
-	d.o = o;
-	d.fd = -1;
-	d.ca = ca_new();
-	d.progress = !o->json && isatty(STDERR_FILENO);
-	uuid_v4(u);
-	snprintf(d.job, sizeof d.job, "{%s}", u);
+	memset(&c, 0, sizeof c);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = dl_on_sigint;	/* no SA_RESTART: reads stop */
 	sigemptyset(&sa.sa_mask);
 	dl_stop = 0;
 	sigaction(SIGINT, &sa, &old);
-	if ((rc = client_load(&d.c, o, 0)) == CLIENT_OK)
+	rc = client_load(&c, o, 0);
+	dl_init(&d, &c, o->dest, &dl_stop);
+	d.progress = !o->json && isatty(STDERR_FILENO);
+	if (rc == CLIENT_OK)
 		rc = dl_run(&d);
 	else
 		snprintf(d.why, sizeof d.why, "the state directory %s",
@@ -827,13 +909,11 @@ client_download(const struct client_opts *o)
 	sigaction(SIGINT, &old, NULL);
 	if (o->json)
 		dl_json(&d, rc);
-	for (size_t i = 0; i < d.nfiles; i++)
-		free(d.files[i].rel);
-	free(d.files);
-	free(d.url);
-	free(d.base);
-	free(d.pkg);
-	ca_free(d.ca);
-	client_free(&d.c);
+	else if (rc == CLIENT_OK)
+		fprintf(o->out, "Downloaded %s version %ld: %zu file%s, %llu "
+		    "bytes, SHA-256 verified, in %s\n", d.pkg, d.version,
+		    d.nfiles, d.nfiles == 1 ? "" : "s", d.total, o->dest);
+	dl_clear(&d);
+	client_free(&c);
 	return rc;
 }

@@ -19,7 +19,15 @@
  * interval; for a run that stops at registration or tokens, the duration),
  * and it is client e % clients's. At its turn a client does what it still
  * lacks up to the run's last step: register, get a CCM token (when it has
- * none valid for another minute), poll /ccm_system_tokenauth/request. Each
+ * none valid for another minute), poll /ccm_system_tokenauth/request, or
+ * (--download) download a package as `download` does, with download.c's
+ * own code: its location, a content access token, the DP's listing, each
+ * file's GET and SHA-256, into --dest/NAME or only verified as it
+ * streams. The clients share nothing a real one would not: the options
+ * and the parsed trust anchors (no TLS session is resumed; a connection
+ * per request, as `download`). Concurrency is the workers: a worker
+ * takes one client's turn at a time, blocking, so --workers 4000 is what
+ * 4,000 clients downloading at once need (small stacks). Each
  * request is timed from its start to the end of the answer; how late the
  * workers picked events up is reported too, so a slow generator cannot
  * hide a slow server.
@@ -53,10 +61,19 @@
 
 #define LOAD_MAGIC	"EHTTPLOAD1\n"
 #define LOAD_ERRLEN	300
+#define LOAD_STACK	(512 * 1024)	/* a worker's stack */
 
-enum { K_REG, K_TOKEN, K_POLL, K_LATE, K_N };
+enum { K_REG, K_TOKEN, K_POLL, K_DL, K_LATE, K_N };
 static const char *const kind_name[K_N] = { "register", "token", "poll",
-	"behind" };
+	"download", "behind" };
+
+/* Failed downloads of one reason ("get: HTTP 401", "hash: mismatch"). */
+#define LOAD_REASONS	16
+struct reason {
+	char		 key[64];
+	uint64_t	 n;
+	char		 first[LOAD_ERRLEN];	/* its first failure */
+};
 
 /* Durations of one kind, in microseconds, kept by one worker. */
 struct samples {
@@ -94,6 +111,19 @@ struct loader {
 	atomic_int	 running;	/* workers not yet done */
 	pthread_mutex_t	 lock;
 	char		 first_error[K_N][LOAD_ERRLEN];
+	/* --download: what every client's download shares is only the
+	 * options (qo: nothing said, no state directory, the trust made
+	 * once) and these counters */
+	struct client_opts qo;
+	atomic_uint_fast64_t dl_ok;	/* downloaded and verified */
+	atomic_uint_fast64_t dl_bytes;	/* transferred, all clients */
+	atomic_uint_fast64_t dl_first;	/* ns after start: the first began */
+	atomic_uint_fast64_t dl_last;	/* and the last ended */
+	atomic_uint_fast64_t inflight;	/* downloads under way */
+	atomic_uint_fast64_t inflight_max;
+	struct reason	 reasons[LOAD_REASONS];	/* under lock */
+	size_t		 nreasons;
+	uint64_t	 reasons_other;	/* beyond LOAD_REASONS */
 };
 
 /* Set by SIGINT, read by every worker: a lock-free atomic (safe in a
@@ -648,20 +678,114 @@ load_poll(struct loader *L, struct lclient *lc, struct samples *s)
 	return rc;
 }
 
+/* A failed download counted under its reason (the first kept). */
+static void
+load_reason(struct loader *L, const char *key, const char *why)
+{
+	size_t i;
+
+	pthread_mutex_lock(&L->lock);
+	for (i = 0; i < L->nreasons; i++)
+		if (strcmp(L->reasons[i].key, key) == 0)
+			break;
+	if (i == L->nreasons && i < LOAD_REASONS) {
+		snprintf(L->reasons[i].key, sizeof L->reasons[i].key, "%s",
+		    key);
+		snprintf(L->reasons[i].first, LOAD_ERRLEN, "%.*s",
+		    LOAD_ERRLEN - 1, why);
+		L->nreasons++;
+	}
+	if (i < LOAD_REASONS)
+		L->reasons[i].n++;
+	else
+		L->reasons_other++;
+	pthread_mutex_unlock(&L->lock);
+}
+
+/* v into *a if larger (smaller with min). */
+static void
+atomic_bound(atomic_uint_fast64_t *a, uint64_t v, int min)
+{
+	uint_fast64_t cur = atomic_load(a);
+
+	while ((min ? v < cur : v > cur) &&
+	    !atomic_compare_exchange_weak(a, &cur, v))
+		;
+}
+
+/*
+ * The client downloads the package, as `download` does (the same code:
+ * location request, content access token, PROPFIND, GETs, SHA-256), into
+ * --dest/NAME or verified as it streams and not written. Timed whole;
+ * a failure counted by its step and status.
+ */
+static int
+load_download(struct loader *L, struct lclient *lc, struct samples *s)
+{
+	struct client_dl_res res;
+	char dest[PATH_MAX], key[64];
+	uint64_t t0, t1;
+	int rc;
+
+	if (L->o->dest != NULL)
+		snprintf(dest, sizeof dest, "%s/%s", L->o->dest, lc->name);
+	atomic_bound(&L->inflight_max, atomic_fetch_add(&L->inflight, 1) + 1,
+	    0);
+	t0 = ns_since(&L->start);
+	atomic_bound(&L->dl_first, t0, 1);
+	rc = client_download_one(&lc->c, L->o->dest != NULL ? dest : NULL,
+	    &load_stop, &res);
+	t1 = ns_since(&L->start);
+	atomic_bound(&L->dl_last, t1, 0);
+	atomic_fetch_sub(&L->inflight, 1);
+	atomic_fetch_add(&L->dl_bytes, res.fetched);
+	if (rc == CLIENT_OK) {
+		samples_add(&s[K_DL], t1 - t0);
+		atomic_fetch_add(&L->dl_ok, 1);
+		return 0;
+	}
+	s[K_DL].errors++;
+	if (rc == CLIENT_HASH)
+		snprintf(key, sizeof key, "hash: mismatch");
+	else if (rc == CLIENT_STOPPED)
+		snprintf(key, sizeof key, "stopped");
+	else if (res.status != 0)
+		snprintf(key, sizeof key, "%s: HTTP %d", res.step, res.status);
+	else
+		snprintf(key, sizeof key, "%s: %s", res.step != NULL ?
+		    res.step : "?", rc == CLIENT_NETWORK ? "network" : rc ==
+		    CLIENT_LOCAL ? "local" : rc == CLIENT_STOPPED ? "stopped" :
+		    "refused");
+	load_reason(L, key, res.why[0] != '\0' ? res.why : key);
+	return -1;
+}
+
 /* A client's turn: what it lacks, up to the run's last step. 0, or -1
  * a request failed. */
 static int
 load_turn(struct loader *L, struct lclient *lc, struct samples *s)
 {
-	if (lc->c.smsid[0] == '\0' && load_register(L, lc, s) == -1)
+	int dl = L->until == CLIENT_LOAD_DOWNLOAD;
+
+	if (lc->c.smsid[0] == '\0' && load_register(L, lc, s) == -1) {
+		if (dl)		/* a download not made is a failed one */
+			load_reason(L, "register", "the registration failed "
+			    "(the first register error says why)");
 		return -1;
+	}
 	if (L->until == CLIENT_LOAD_REGISTER)
 		return 0;
 	if ((lc->token == NULL || lc->c.token_expires < time(NULL) + 60) &&
-	    load_token(L, lc, s) == -1)
+	    load_token(L, lc, s) == -1) {
+		if (dl)
+			load_reason(L, "token", "no CCM token (the first token "
+			    "error says why)");
 		return -1;
+	}
 	if (L->until == CLIENT_LOAD_POLL)
 		return load_poll(L, lc, s);
+	if (L->until == CLIENT_LOAD_DOWNLOAD)
+		return load_download(L, lc, s);
 	return 0;
 }
 
@@ -669,6 +793,7 @@ struct worker {
 	struct loader	*L;
 	struct samples	 s[K_N];
 	pthread_t	 t;
+	atomic_int	 done;		/* it returns */
 };
 
 static void *
@@ -706,6 +831,7 @@ load_worker(void *arg)
 		atomic_store(&lc->busy, 0);
 		atomic_fetch_add(&L->done, 1);
 	}
+	atomic_store(&w->done, 1);
 	atomic_fetch_sub(&L->running, 1);
 	return NULL;
 }
@@ -734,7 +860,66 @@ pct_ms(const struct samples *s, int p)
 
 static const char *const until_name[] = {
 	[CLIENT_LOAD_REGISTER] = "register", [CLIENT_LOAD_TOKEN] = "token",
-	[CLIENT_LOAD_POLL] = "poll", [CLIENT_LOAD_KEYS] = "keys" };
+	[CLIENT_LOAD_POLL] = "poll", [CLIENT_LOAD_KEYS] = "keys",
+	[CLIENT_LOAD_DOWNLOAD] = "download" };
+
+/* Downloads: bytes over the time from the first start to the last end
+ * (MB = 10^6 bytes), in *secs. */
+static double
+download_mbs(struct loader *L, double *secs)
+{
+	uint64_t a = atomic_load(&L->dl_first), b = atomic_load(&L->dl_last);
+
+	*secs = b > a ? (b - a) / 1e9 : 0;
+	return *secs > 0 ? atomic_load(&L->dl_bytes) / 1e6 / *secs : 0;
+}
+
+static json_t *
+download_json(struct loader *L)
+{
+	json_t *f = json_object();
+	double secs, mbs = download_mbs(L, &secs);
+
+	for (size_t i = 0; i < L->nreasons; i++) {
+		char *m = safetext_message(L->reasons[i].first);
+
+		json_object_set_new(f, L->reasons[i].key, json_pack("{s:I,s:s}",
+		    "count", (json_int_t)L->reasons[i].n, "first", m));
+		free(m);
+	}
+	if (L->reasons_other > 0)
+		json_object_set_new(f, "other", json_pack("{s:I}", "count",
+		    (json_int_t)L->reasons_other));
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:I,s:o}", "package",
+	    L->o->package, "dest", L->o->dest != NULL ? L->o->dest :
+	    "(verified, not written)", "verified",
+	    (json_int_t)atomic_load(&L->dl_ok), "failed",
+	    (json_int_t)(atomic_load(&L->done) - atomic_load(&L->dl_ok)),
+	    "bytes", (json_int_t)atomic_load(&L->dl_bytes), "mb_per_s", mbs,
+	    "window_s", secs, "concurrency_max",
+	    (json_int_t)atomic_load(&L->inflight_max), "failures", f);
+}
+
+static void
+download_text(struct loader *L)
+{
+	FILE *f = L->o->out;
+	double secs, mbs = download_mbs(L, &secs);
+
+	fprintf(f, "download %s: %llu clients verified, %llu failed; %.1f MB "
+	    "in %.2f s, %.1f MB/s aggregate; concurrency reached %llu\n",
+	    L->o->package, (unsigned long long)atomic_load(&L->dl_ok),
+	    (unsigned long long)(atomic_load(&L->done) -
+	    atomic_load(&L->dl_ok)), atomic_load(&L->dl_bytes) / 1e6, secs,
+	    mbs, (unsigned long long)atomic_load(&L->inflight_max));
+	for (size_t i = 0; i < L->nreasons; i++)
+		fprintf(f, "failed, %s: %llu (first: %s)\n",
+		    L->reasons[i].key, (unsigned long long)L->reasons[i].n,
+		    L->reasons[i].first);	/* o->out filters */
+	if (L->reasons_other > 0)
+		fprintf(f, "failed, other reasons: %llu\n",
+		    (unsigned long long)L->reasons_other);
+}
 
 static json_t *
 report_json(struct loader *L, struct samples *all, double secs)
@@ -770,6 +955,8 @@ report_json(struct loader *L, struct samples *all, double secs)
 	    pct_ms(&all[K_LATE], 50), "p99_ms", pct_ms(&all[K_LATE], 99),
 	    "max_ms", pct_ms(&all[K_LATE], 100), "first_errors", errs,
 	    "interrupted", load_stop != 0);
+	if (L->until == CLIENT_LOAD_DOWNLOAD)
+		json_object_set_new(j, "download", download_json(L));
 	return j;
 }
 
@@ -799,6 +986,8 @@ report_text(struct loader *L, struct samples *all, double secs)
 		if (L->first_error[k][0] != '\0')
 			fprintf(f, "first %s error: %s\n", kind_name[k],
 			    L->first_error[k]);	/* o->out filters */
+	if (L->until == CLIENT_LOAD_DOWNLOAD)
+		download_text(L);
 	if (load_stop)
 		fprintf(f, "interrupted\n");
 }
@@ -817,11 +1006,37 @@ loader_free(struct loader *L)
 		ca_key_free(lc->c.pk);
 		wire_bytes_free(&lc->reg);
 		freezero_str(lc->token);
+		freezero_str(lc->c.content_token);
 	}
 	free(L->cl);
 	free(L->bulk);
 	tls_client_free(L->tls);
 	pthread_mutex_destroy(&L->lock);
+}
+
+/* --download: each client quiet, with no state directory and its content
+ * access token in memory; --dest made. */
+static int
+loader_download_init(struct loader *L)
+{
+	const struct client_opts *o = L->o;
+
+	L->qo = *o;
+	L->qo.err = NULL;
+	L->qo.state = NULL;
+	L->qo.tls = L->tls;
+	L->dl_first = UINT64_MAX;
+	for (size_t i = 0; i < L->n; i++) {
+		L->cl[i].c.o = &L->qo;
+		L->cl[i].c.memory = 1;
+	}
+	if (o->dest != NULL && mkdir(o->dest, 0755) == -1 && errno !=
+	    EEXIST) {
+		client_say(o, "cannot create %s: %s", o->dest,
+		    strerror(errno));
+		return CLIENT_LOCAL;
+	}
+	return CLIENT_OK;
 }
 
 static int
@@ -865,13 +1080,18 @@ loader_init(struct loader *L, const struct client_opts *o)
 	    keys_load(L) == -1))
 		return load_stop ? CLIENT_REFUSED : CLIENT_LOCAL;
 	clients_read(L);
+	if (L->until == CLIENT_LOAD_DOWNLOAD)
+		return loader_download_init(L);
 	return CLIENT_OK;
 }
 
 /* Until the workers are done: a line on stderr every 10 s, so that a
- * long run shows it is alive (Ctrl-C stops it). */
+ * long run shows it is alive. Ctrl-C stops it: the signal reaches one
+ * thread only, so every worker is sent it too (again each 100 ms, for one
+ * that was not yet blocked): a read it waits in ends (EINTR), so a
+ * client waiting on a server that stalls stops now, not at --timeout. */
 static void
-load_progress(struct loader *L)
+load_progress(struct loader *L, struct worker *w, int nw)
 {
 	uint64_t said = 0;
 
@@ -880,6 +1100,9 @@ load_progress(struct loader *L)
 		uint64_t el = ns_since(&L->start) / 1000000000u;
 
 		nanosleep(&d, NULL);
+		for (int i = 0; load_stop && i < nw; i++)
+			if (!w[i].done)
+				pthread_kill(w[i].t, SIGINT);
 		if (el >= said + 10) {
 			said = el;
 			fprintf(L->o->err, "ehttp-client: %llu s, %llu turns, "
@@ -891,6 +1114,30 @@ load_progress(struct loader *L)
 	}
 }
 
+/* n workers started (a small stack each: thousands of them for
+ * --download); how many did, errno set when fewer. */
+static int
+workers_start(struct loader *L, struct worker *w, int n)
+{
+	pthread_attr_t a;
+	int i, e = 0;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, LOAD_STACK);
+	L->running = n;
+	for (i = 0; i < n; i++) {
+		w[i].L = L;
+		if ((e = pthread_create(&w[i].t, &a, load_worker, &w[i])) != 0)
+			break;
+	}
+	pthread_attr_destroy(&a);
+	if (i < n) {
+		atomic_fetch_sub(&L->running, n - i);
+		errno = e;
+	}
+	return i;
+}
+
 int
 client_load_run(const struct client_opts *o)
 {
@@ -900,7 +1147,7 @@ client_load_run(const struct client_opts *o)
 	struct samples all[K_N];
 	uint64_t total = 0;
 	double secs;
-	int rc;
+	int rc, nw = 0;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = load_on_signal;
@@ -926,17 +1173,14 @@ client_load_run(const struct client_opts *o)
 	}
 	L.end_ns = (uint64_t)o->duration_s * 1000000000u;
 	clock_gettime(CLOCK_MONOTONIC, &L.start);
-	for (int i = 0; i < o->workers; i++)
-		w[i].L = &L;
-	L.running = o->workers;
-	for (int i = 0; i < o->workers; i++)
-		if (pthread_create(&w[i].t, NULL, load_worker, &w[i]) != 0)
-			abort();
-	load_progress(&L);
-	for (int i = 0; i < o->workers; i++)
+	if ((nw = workers_start(&L, w, o->workers)) < o->workers)
+		client_say(o, "only %d of %d workers could start: %s", nw,
+		    o->workers, strerror(errno));
+	load_progress(&L, w, nw);
+	for (int i = 0; i < nw; i++)
 		pthread_join(w[i].t, NULL);
 	secs = ns_since(&L.start) / 1e9;
-	for (int i = 0; i < o->workers; i++)
+	for (int i = 0; i < nw; i++)
 		for (int k = 0; k < K_N; k++) {
 			struct samples *s = &w[i].s[k];
 

@@ -31,7 +31,8 @@ usage(FILE *f)
 "       " PROG " load --clients N --duration S [--poll-interval S]\n"
 "                    [--until register|token|poll] [--workers N] --mp ...\n"
 "                    --root PEM --state DIR [--identities DIR]\n"
-"                    [--bulk-token FILE] [--json]\n"
+"                    [--bulk-token FILE] [--download PKGID [--dest DIR]]\n"
+"                    [--resolve FQDN:PORT:ADDR]... [--json]\n"
 "\n"
 "A Configuration Manager client built from the public wire format. It\n"
 "reaches the management point over HTTPS, verifying its certificate chain\n"
@@ -88,7 +89,19 @@ usage(FILE *f)
 "                       client takes at its turn; up to register or token,\n"
 "                       the clients' turns are spread over the duration;\n"
 "                       keys: only make the identities, for a later run\n"
-"  --workers N          threads sending requests, 1 to 512 (default 16)\n"
+"  --workers N          threads sending requests, 1 to 10000 (default 16);\n"
+"                       each takes one client's turn at a time, so it is\n"
+"                       the most clients under way at once\n"
+"  --download PKGID     each client, registered and with its token,\n"
+"                       downloads the package as download does (location,\n"
+"                       content access token, listing, GETs, SHA-256),\n"
+"                       its turns spread over the duration; prints the\n"
+"                       clients verified, failures by reason, MB/s and\n"
+"                       download time (p50, p99, max, verified ones), and\n"
+"                       the concurrency reached. Without --dest nothing is\n"
+"                       written: each file's SHA-256 is checked as it\n"
+"                       streams; --dest DIR keeps each client's copy in\n"
+"                       DIR/LOADnnnnnn. No client logs are written\n"
 "  --identities DIR     keep the clients' keys and certificates there instead\n"
 "                       of in --state, to share them between runs (0700)\n"
 "  Ctrl-C stops a run early and still prints what was measured.\n"
@@ -192,6 +205,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 		{ "identities", required_argument, NULL, 'i' },
 		{ "resolve", required_argument, NULL, 'X' },
 		{ "dest", required_argument, NULL, 'd' },
+		{ "download", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
@@ -201,7 +215,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 	char *mp = NULL, *conn = NULL;
 	unsigned long long t = 30, v;
 	const char *cmd;
-	int ch, rc;
+	int ch, rc, until_set = 0;
 
 	o.until = CLIENT_LOAD_POLL;
 	o.interval_s = 60;
@@ -242,6 +256,7 @@ client_main(struct client_opts *op, int argc, char **argv)
 			o.nresolve++;
 			break;
 		case 'd': o.dest = optarg; break;
+		case 'L': o.package = optarg; break;
 		case 'r': o.root = optarg; break;
 		case 's': o.state = optarg; break;
 		case 'b': o.bulk_token = optarg; break;
@@ -283,12 +298,13 @@ client_main(struct client_opts *op, int argc, char **argv)
 			*(ch == 'D' ? &o.duration_s : &o.interval_s) = (int)v;
 			break;
 		case 'W':
-			if (prog_number_option(PROG, "workers", optarg, 1, 512,
-			    "a number from 1 to 512", &v) == -1)
+			if (prog_number_option(PROG, "workers", optarg, 1,
+			    10000, "a number from 1 to 10000", &v) == -1)
 				goto out;
 			o.workers = (int)v;
 			break;
 		case 'U':
+			until_set = 1;
 			if (strcmp(optarg, "register") == 0)
 				o.until = CLIENT_LOAD_REGISTER;
 			else if (strcmp(optarg, "token") == 0)
@@ -351,6 +367,17 @@ client_main(struct client_opts *op, int argc, char **argv)
 	if (strcmp(cmd, "load") == 0 && (o.clients == 0 || o.duration_s ==
 	    0)) {
 		prog_usage(PROG, "load needs --clients N and --duration S");
+		goto out;
+	}
+	if (strcmp(cmd, "load") == 0 && o.package != NULL) {
+		if (until_set) {
+			prog_usage(PROG, "--download is the run's last step: "
+			    "not with --until");
+			goto out;
+		}
+		o.until = CLIENT_LOAD_DOWNLOAD;
+	} else if (strcmp(cmd, "load") == 0 && o.dest != NULL) {
+		prog_usage(PROG, "load --dest DIR is for --download");
 		goto out;
 	}
 	if (o.identities == NULL)
