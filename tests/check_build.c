@@ -122,6 +122,7 @@ START_TEST(demo_has_a_package_on_a_dp)
 	ck_assert_msg(strstr(out, "agent for dp1.p01.contoso.com:") != NULL &&
 	    strstr(out, "agent for mp2.p01.contoso.com:") != NULL, "%s", out);
 	free(out);
+	free(err);
 	rc = tu_sh(&out, NULL, "sqlite3 '%s/r/site.db' \"SELECT p.id || ' ' ||"
 	    " p.version || ' ' || y.fqdn || ' ' || d.state FROM package p JOIN"
 	    " package_dp d ON d.package_id = p.id JOIN site_system y ON"
