@@ -27,6 +27,7 @@
 
 #define MP	"p01.contoso.com"
 #define DP1	"dp1.p01.contoso.com"
+#define DP2	"dp2.p01.contoso.com"
 #define PKG	"P0100001"
 #define BIG	"P0100002"
 #define TOKURL	"/CCMTOKENAUTH_SMS_DP_SMSPKG$/"
@@ -668,6 +669,35 @@ static const struct tu_fixture fx_agents = { .timeout = 240,
     .setup = setup, .teardown = teardown };
 static const struct tu_fixture fx_usage = { .timeout = 30 };
 
+/*
+ * Two DPs hold the package and the first the MP names (dp1) is down: the
+ * client says so in ContentTransferManager.log and downloads from the
+ * next (dp2), byte for byte, and dp2's log has its requests.
+ */
+START_TEST(test_next_location)
+{
+	char extra[200], *s;
+	pid_t dp2 = -1;
+	int dp2_port;
+
+	tu_ctl_ok(db, "package", "distribute", PKG, "--dp", DP2, NULL);
+	dp2 = tu_mpd_start(db, DP2, dpath("logs-dp2"), NULL, &dp2_port);
+	tu_mpd_stop(&dpd);
+	snprintf(extra, sizeof extra, "--dest out --resolve " DP2
+	    ":%d:127.0.0.1", dp2_port);
+	free(client_out("download " PKG, "c1", extra, 0));
+	tu_mpd_stop(&dp2);
+	same_tree("src", "out");
+	s = client_log_text("ContentTransferManager.log");
+	tu_has(s, "cannot use 'https://" DP1, "trying the next location",
+	    "started download from 'https://" DP2, NULL);
+	free(s);
+	s = tu_read_file(dpath("logs-dp2/smsdpcontent.log"), NULL);
+	tu_has(s, "GET " TOKURL PKG "/mid.bin", ": 200, package " PKG, NULL);
+	free(s);
+}
+END_TEST
+
 Suite *
 download_suite(void)
 {
@@ -676,6 +706,7 @@ download_suite(void)
 		TU_EACH(test_usage, usages),
 		TU_CASE("agents", fx_agents),
 		TU_TEST(test_download),
+		TU_TEST(test_next_location),
 		TU_TEST(test_location_wire),
 		TU_TEST(test_tokens_refused),
 		TU_TEST(test_changed_on_dp),

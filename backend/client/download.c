@@ -36,6 +36,7 @@
 #include "client.h"
 #include "client-int.h"
 #include "cmlog.h"
+#include "hex.h"
 #include "safetext.h"
 #include "tls.h"
 #include "uuid.h"
@@ -64,7 +65,9 @@ struct dl {
 	const char	*dest;		/* or NULL: verified, not written */
 	atomic_int	*stop;
 	char		 job[40];	/* {UUID} of this download */
-	char		*url;		/* the token URL downloaded from */
+	char		**urls;		/* the token URLs, in the MP's order */
+	size_t		 nurls;
+	const char	*url;		/* the one being tried (of urls) */
 	char		 host[256];	/* the DP */
 	int		 port;
 	char		 addr[64];
@@ -263,7 +266,7 @@ dl_log_locations(struct dl *d, const struct wire_cloc_reply *rp)
 		    "Value=\"1024\"/>" : "");
 }
 
-/* The ContentLocationRequest: d->url (the first token URL), d->pkg,
+/* The ContentLocationRequest: d->urls (the token URLs), d->pkg,
  * d->version. */
 static int
 dl_locate(struct dl *d)
@@ -326,10 +329,13 @@ dl_locate(struct dl *d)
 		    "package", o->package);
 		goto out;
 	}
-	for (size_t i = 0; i < rp.nrecs && d->url == NULL; i++)
-		if (rp.recs[i].auth_method == WIRE_AUTH_TOKEN)
-			d->url = xstrdup(rp.recs[i].url);
-	if (d->url == NULL) {
+	for (size_t i = 0; i < rp.nrecs; i++)
+		if (rp.recs[i].auth_method == WIRE_AUTH_TOKEN) {
+			d->urls = xreallocarray(d->urls, d->nurls + 1,
+			    sizeof *d->urls);
+			d->urls[d->nurls++] = xstrdup(rp.recs[i].url);
+		}
+	if (d->nurls == 0) {
 		client_log(o, "LocationServices.log", CMLOG_TYPE_ERROR,
 		    "Received empty location reply for content %s.%ld",
 		    rp.package_id, rp.version);
@@ -339,8 +345,10 @@ dl_locate(struct dl *d)
 	}
 	d->pkg = xstrdup(rp.package_id);
 	d->version = rp.version;
-	client_log(o, "ContentTransferManager.log", CMLOG_TYPE_INFO,
-	    "Persisted locations for CTM job %s: (LOCAL) %s", d->job, d->url);
+	for (size_t i = 0; i < d->nurls; i++)
+		client_log(o, "ContentTransferManager.log", CMLOG_TYPE_INFO,
+		    "Persisted locations for CTM job %s: (LOCAL) %s", d->job,
+		    d->urls[i]);
 	rc = CLIENT_OK;
 out:
 	freezero_str(proof);
@@ -769,16 +777,25 @@ dl_target(struct dl *d)
 		    "https:// URL", d->url);
 	if (dl_addr(d, d->host, d->port, d->addr) == -1)
 		return CLIENT_NETWORK;
-	/* The path as sent is a URL path: decoded as a listing's hrefs. */
+	/* The path as sent is a URL path: decoded as a listing's hrefs (a
+	 * bad escape or a %00 is not a location). */
 	dec = xstrdup(path);
 	for (char *p = dec, *o = dec; ; p++) {
-		if (p[0] == '%' && p[1] != '\0' && p[2] != '\0') {
-			char h[3] = { p[1], p[2], 0 };
+		int hi, lo;
 
-			*o++ = (char)strtol(h, NULL, 16);
-			p += 2;
-		} else if ((*o++ = *p) == '\0')
-			break;
+		if (p[0] != '%') {
+			if ((*o++ = *p) == '\0')
+				break;
+			continue;
+		}
+		if ((hi = hex_value(p[1])) == -1 || (lo = hex_value(p[2])) ==
+		    -1 || hi * 16 + lo == 0) {
+			free(dec);
+			return dl_fail(d, CLIENT_NETWORK, "the location %s has "
+			    "a bad %%-escape", d->url);
+		}
+		*o++ = (char)(hi * 16 + lo);
+		p += 2;
 	}
 	rc = strncasecmp(dec, "/" DL_TOKEN_VDIR "/", strlen(DL_TOKEN_VDIR) +
 	    2) == 0 ? CLIENT_OK : dl_fail(d, CLIENT_NETWORK, "the location "
@@ -787,8 +804,37 @@ dl_target(struct dl *d)
 	return rc;
 }
 
+/* The distribution point at url as the source: where it is and its
+ * listing (what an earlier one left is dropped first). */
+static int
+dl_source(struct dl *d, const char *url)
+{
+	int rc;
+
+	for (size_t i = 0; i < d->nfiles; i++)
+		free(d->files[i].rel);
+	free(d->files);
+	d->files = NULL;
+	d->nfiles = 0;
+	d->total = 0;
+	free(d->base);
+	d->base = NULL;
+	d->status = 0;
+	d->url = url;
+	d->step = "location";
+	if ((rc = dl_target(d)) != CLIENT_OK)
+		return rc;
+	client_log(d->o, "ContentTransferManager.log", CMLOG_TYPE_INFO, "CTM "
+	    "job %s started download from '%s' for full content download.",
+	    d->job, d->url);
+	d->step = "propfind";
+	return dl_list(d, "", 0);
+}
+
 /* The steps of one download (d set up by dl_init): CLIENT_OK, or an exit
- * code with d->step and d->why saying where and why. */
+ * code with d->step and d->why saying where and why. The locations are
+ * tried in the MP's order until one lists the package; its files then
+ * come from it. */
 static int
 dl_run(struct dl *d)
 {
@@ -799,14 +845,18 @@ dl_run(struct dl *d)
 	if (d->c->smsid[0] == '\0')
 		return dl_fail(d, CLIENT_REFUSED, "not registered yet "
 		    "(ehttp-client register)");
-	if ((rc = dl_locate(d)) != CLIENT_OK || (rc = dl_target(d)) !=
-	    CLIENT_OK)
+	if ((rc = dl_locate(d)) != CLIENT_OK)
 		return rc;
-	client_log(o, "ContentTransferManager.log", CMLOG_TYPE_INFO, "CTM job "
-	    "%s started download from '%s' for full content download.",
-	    d->job, d->url);
-	d->step = "propfind";
-	if ((rc = dl_list(d, "", 0)) != CLIENT_OK)
+	for (size_t i = 0; i < d->nurls; i++) {
+		if ((rc = dl_source(d, d->urls[i])) == CLIENT_OK ||
+		    rc == CLIENT_LOCAL || *d->stop)
+			break;
+		if (i + 1 < d->nurls)
+			client_log(o, "ContentTransferManager.log",
+			    CMLOG_TYPE_WARNING, "CTM job %s cannot use '%s' (%s):"
+			    " trying the next location", d->job, d->url, d->why);
+	}
+	if (rc != CLIENT_OK)
 		return rc;
 	d->step = "local";
 	if (d->dest != NULL && mkdir(d->dest, 0755) == -1 && errno != EEXIST)
@@ -853,7 +903,9 @@ dl_clear(struct dl *d)
 	for (size_t i = 0; i < d->nfiles; i++)
 		free(d->files[i].rel);
 	free(d->files);
-	free(d->url);
+	for (size_t i = 0; i < d->nurls; i++)
+		free(d->urls[i]);
+	free(d->urls);
 	free(d->base);
 	free(d->pkg);
 	ca_free(d->ca);
