@@ -40,16 +40,11 @@ static char db[4096], root[4096];
 static pid_t mpd = -1, dpd = -1;
 static int mp_port, dp_port;
 
-/* DIR/name; one of four static buffers in rotation. */
+/* DIR/name (tu_join: up to four held at once). */
 static const char *
 dpath(const char *name)
 {
-	static char buf[4][4200];
-	static int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-	return p;
+	return tu_join(dir, name);
 }
 
 /* ehttp-client CMD for the client in DIR/STATE, the MP and dp1 reached

@@ -424,16 +424,11 @@ teardown(void)
 	dir = NULL;
 }
 
-/* DIR/name; one of four static buffers in rotation. */
+/* DIR/name (tu_join: up to four held at once). */
 static const char *
 dpath(const char *name)
 {
-	static char buf[4][4200];
-	static int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-	return p;
+	return tu_join(dir, name);
 }
 
 /* The library of system f (default content root: beside the database). */

@@ -147,11 +147,17 @@ const struct tu_fixture tu_plain_fixture = { 0 };
 const char *
 tu_path(const char *name)
 {
-	static char buf[4][4096];
+	return tu_join(tu_dir, name);
+}
+
+const char *
+tu_join(const char *dir, const char *name)
+{
+	static char buf[4][4200];
 	static int n;
 
 	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof buf[n], "%s/%s", tu_dir, name);
+	snprintf(buf[n], sizeof buf[n], "%s/%s", dir, name);
 	return buf[n];
 }
 

@@ -68,6 +68,8 @@ extern const struct tu_fixture tu_plain_fixture;
 /* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
  * may be held at once. */
 const char *tu_path(const char *name);
+/* The same for DIR/NAME (the same four buffers). */
+const char *tu_join(const char *dir, const char *name);
 
 /* tu_demo_db, then ehttpctl site set SITE --enhanced-http on (asserted):
  * the demo's systems of SITE with their certificates issued. */
