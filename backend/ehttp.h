@@ -207,6 +207,7 @@ int	 ehttp_site_warnings(struct ehttp *, const struct db_site *,
 /* Site systems and roles. */
 int	 ehttp_system_add(struct ehttp *, const char *fqdn, const char *site);
 int	 ehttp_system_remove(struct ehttp *, const char *fqdn);
+/* 1 found, 0 no such system (removed: ehttp_error() says so), -1 error. */
 int	 ehttp_system_get(struct ehttp *, int64_t system_id, struct db_system *);
 /* Lists: site_id / system_id 0 for all. */
 int	 ehttp_system_list(struct ehttp *, int64_t site_id,

@@ -68,9 +68,7 @@ ehttp_site_by_id(struct ehttp *e, int64_t id, struct db_site *s)
 int
 ehttp_system_by_id(struct ehttp *e, int64_t id, struct db_system *y)
 {
-	return ehttp_found(e, db_system_get_id(e->db, id, y), "site system"
-	    " %lld: no such site system (it was removed)", (long long)id) == 1 ?
-	    0 : -1;
+	return ehttp_system_get(e, id, y) == 1 ? 0 : -1;
 }
 
 /* The string forms for the write operations that take a name: resolved
@@ -460,7 +458,8 @@ ehttp_system_remove(struct ehttp *e, const char *fqdn)
 int
 ehttp_system_get(struct ehttp *e, int64_t id, struct db_system *y)
 {
-	return ehttp_system_by_id(e, id, y);
+	return ehttp_found(e, db_system_get_id(e->db, id, y), "site system"
+	    " %lld: no such site system (it was removed)", (long long)id);
 }
 
 int

@@ -333,7 +333,7 @@ dialog_role_pick(struct app *app, int64_t system_id)
 	size_t n;
 
 	/* A database error is said as such, not as "gone". */
-	if (ehttp_system_get(e, system_id, &y) == -1 ||
+	if (ehttp_system_get(e, system_id, &y) != 1 ||
 	    ehttp_role_list(e, 0, system_id, &v, &n) == -1) {
 		app_status(app, 1, "%s", ehttp_error(e));
 		return -1;

@@ -56,8 +56,8 @@ mp_dp_loc(struct ehttp *e, const struct db_package_dp *pd, int64_t site_id,
 	size_t n = 0;
 	int rc, found = 0;
 
-	if (ehttp_system_get(e, pd->system_id, &y) == -1)
-		return 0;		/* removed meanwhile */
+	if ((rc = ehttp_system_get(e, pd->system_id, &y)) != 1)
+		return rc;		/* 0: removed meanwhile */
 	if (y.site_id != site_id)
 		return 0;
 	if (ehttp_role_list(e, 0, pd->system_id, &roles, &n) == -1)
