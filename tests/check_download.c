@@ -172,8 +172,21 @@ START_TEST(test_download)
 	tu_has(s, "MP LM: content location request from GUID:", PKG ".1: 1 "
 	    "location: https://" DP1, NULL);
 	free(s);
-	/* Again: nothing left behind, the same bytes. */
-	free(client_out("download " PKG, "c1", "--dest out", 0));
+	/* Again: the files already there are checked, not fetched again. */
+	out = client_out("download " PKG, "c1", "--dest out --json", 0);
+	tu_py_check(out, "d['result'] == 'ok' and d['present'] == 3 and "
+	    "d['transferred'] == 0");
+	free(out);
+	same_tree("src", "out");
+	s = client_log_text("DataTransferService.log");
+	tu_has(s, "mid.bin is already in ", "not transferred again", NULL);
+	free(s);
+	/* One changed in place (same size): that one is fetched again. */
+	free(tu_sh_ok("printf X | dd of='%s/out/mid.bin' bs=1 seek=10"
+	    " conv=notrunc 2>/dev/null", dir));
+	out = client_out("download " PKG, "c1", "--dest out", 0);
+	tu_has(out, "SHA-256 verified", "(2 of them already there)", NULL);
+	free(out);
 	same_tree("src", "out");
 
 	/* curl with the headers the client prints, the exported root. */

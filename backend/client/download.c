@@ -78,6 +78,7 @@ struct dl {
 	size_t		 nfiles;
 	unsigned long long total, fetched;
 	size_t		 resumed;
+	size_t		 present;	/* files already in dest, verified */
 	/* the file being fetched */
 	int		 fd;
 	struct ca	*ca;
@@ -608,6 +609,39 @@ dl_open_partial(struct dl *d, const struct dl_file *f, const char *tmp)
 	return CLIENT_OK;
 }
 
+/* final already holds f (a regular file of its size and SHA-256): 1, and
+ * it is not fetched again; else 0 (it is fetched and replaced). */
+static int
+dl_present(struct dl *d, const struct dl_file *f, const char *final)
+{
+	struct stat st;
+	char got[65];
+	int ok = 0;
+
+	if ((d->fd = open(final, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	if (fstat(d->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size == f->size &&
+	    (d->hash = ca_sha256_new(d->ca)) != NULL) {
+		d->have = f->size;
+		ok = dl_hash_partial(d) == 0 &&
+		    ca_sha256_final(d->ca, d->hash, got) == 0 &&
+		    strcmp(got, f->sha256) == 0;
+	}
+	ca_sha256_free(d->hash);
+	d->hash = NULL;
+	close(d->fd);
+	d->fd = -1;
+	d->have = 0;
+	if (ok) {
+		d->present++;
+		client_log(d->o, "DataTransferService.log", CMLOG_TYPE_INFO,
+		    "%s is already in %s with the SHA-256 the distribution "
+		    "point lists: not transferred again", f->rel, d->dest);
+	}
+	return ok;
+}
+
 /* The GET of f from byte d->have (Range then, If-Range its ETag); a 200
  * to a Range starts the file again. */
 static int
@@ -711,6 +745,8 @@ dl_file(struct dl *d, size_t i)
 		return rc;
 	else {
 		snprintf(final, sizeof final, "%s/%s", d->dest, f->rel);
+		if (dl_present(d, f, final))
+			return CLIENT_OK;
 		snprintf(tmp, sizeof tmp, "%s/%.*s%s.ehttp-%s.part", d->dest,
 		    slash != NULL ? (int)(slash - f->rel) : 0, f->rel, slash !=
 		    NULL ? "/" : "", f->sha256);
@@ -740,19 +776,30 @@ out:
 
 /* ------------------------------------------------------------- the job */
 
+/* " (N of them already there)" when files were not fetched again. */
+static const char *
+dl_present_note(const struct dl *d, char *s, size_t len)
+{
+	if (d->present == 0)
+		return "";
+	snprintf(s, len, " (%zu of them already there)", d->present);
+	return s;
+}
+
 static void
 dl_json(struct dl *d, int rc)
 {
 	json_t *j;
 	char *s;
 
-	j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:i}",
+	j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, "
+	    "s:i}",
 	    "package", d->pkg != NULL ? d->pkg : d->o->package,
 	    "version", (json_int_t)d->version, "url", d->url ? d->url : "",
 	    "dest", d->dest, "files", (json_int_t)d->nfiles,
 	    "bytes", (json_int_t)d->total, "transferred",
 	    (json_int_t)d->fetched, "resumed", (json_int_t)d->resumed,
-	    "result", rc == CLIENT_OK ? "ok" : rc == CLIENT_HASH ?
+	    "present", (json_int_t)d->present, "result", rc == CLIENT_OK ? "ok" : rc == CLIENT_HASH ?
 	    "hash-mismatch" : rc == CLIENT_STOPPED ? "stopped" : "failed",
 	    "exit", rc);
 	if (j != NULL && rc != CLIENT_OK)
@@ -940,6 +987,7 @@ client_download(const struct client_opts *o)
 	struct sigaction sa, old;
 	struct client c;
 	struct dl d;
+	char note[64];
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -963,8 +1011,9 @@ client_download(const struct client_opts *o)
 		dl_json(&d, rc);
 	else if (rc == CLIENT_OK)
 		fprintf(o->out, "Downloaded %s version %ld: %zu file%s, %llu "
-		    "bytes, SHA-256 verified, in %s\n", d.pkg, d.version,
-		    d.nfiles, d.nfiles == 1 ? "" : "s", d.total, o->dest);
+		    "bytes, SHA-256 verified, in %s%s\n", d.pkg, d.version,
+		    d.nfiles, d.nfiles == 1 ? "" : "s", d.total, o->dest,
+		    dl_present_note(&d, note, sizeof note));
 	dl_clear(&d);
 	client_free(&c);
 	return rc;
