@@ -188,6 +188,12 @@ START_TEST(test_download)
 	tu_has(out, "SHA-256 verified", "(2 of them already there)", NULL);
 	free(out);
 	same_tree("src", "out");
+	/* A FIFO in a file's place neither blocks the check nor stays. */
+	free(tu_sh_ok("rm '%s/out/a.txt' && mkfifo '%s/out/a.txt'", dir, dir));
+	out = client_out("download " PKG, "c1", "--dest out", 0);
+	tu_has(out, "(2 of them already there)", NULL);
+	free(out);
+	same_tree("src", "out");
 
 	/* curl with the headers the client prints, the exported root. */
 	free(tu_sh_ok("'%s' content-headers --state '%s/c1' > '%s/h'",

@@ -609,8 +609,9 @@ dl_open_partial(struct dl *d, const struct dl_file *f, const char *tmp)
 	return CLIENT_OK;
 }
 
-/* final already holds f (a regular file of its size and SHA-256): 1, and
- * it is not fetched again; else 0 (it is fetched and replaced). */
+/* final already holds f (a regular file of its size and SHA-256; a FIFO
+ * there does not block the open): 1, and it is not fetched again; else 0
+ * (it is fetched and replaced). */
 static int
 dl_present(struct dl *d, const struct dl_file *f, const char *final)
 {
@@ -618,7 +619,8 @@ dl_present(struct dl *d, const struct dl_file *f, const char *final)
 	char got[65];
 	int ok = 0;
 
-	if ((d->fd = open(final, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((d->fd = open(final, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
 		return 0;
 	if (fstat(d->fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (unsigned long long)st.st_size == f->size &&
