@@ -212,14 +212,16 @@ int	 ehttp_system_get(struct ehttp *, int64_t system_id, struct db_system *);
 /* Lists: site_id / system_id 0 for all. */
 int	 ehttp_system_list(struct ehttp *, int64_t site_id,
 	    struct db_system **, size_t *);
-/* connection: NULL default (http for mp/dp); allow_anonymous: -1 default. */
+/*
+ * A role's settings, in one transaction. connection: NULL default (http
+ * for mp/dp) or unchanged; allow_anonymous and allow_propfind (a
+ * distribution point's WebDAV listings; 0: its agent answers PROPFIND
+ * with 405 Method Not Allowed): -1 default (no; yes) or unchanged.
+ */
 int	 ehttp_role_add(struct ehttp *, const char *fqdn, const char *role,
-	    const char *connection, int allow_anonymous);
+	    const char *connection, int allow_anonymous, int allow_propfind);
 int	 ehttp_role_set(struct ehttp *, const char *fqdn, const char *role,
-	    const char *connection, int allow_anonymous);
-/* A distribution point's WebDAV listings: allow 1 (the default) or 0
- * (its agent answers PROPFIND with 405 Method Not Allowed). */
-int	 ehttp_role_set_propfind(struct ehttp *, const char *fqdn, int allow);
+	    const char *connection, int allow_anonymous, int allow_propfind);
 int	 ehttp_role_remove(struct ehttp *, const char *fqdn, const char *role);
 int	 ehttp_role_list(struct ehttp *, int64_t site_id, int64_t system_id,
 	    struct db_role **, size_t *);

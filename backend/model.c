@@ -473,7 +473,7 @@ ehttp_system_list(struct ehttp *e, int64_t site_id, struct db_system **v,
 
 static int
 role_check_options(struct ehttp *e, const char *role, const char *connection,
-    int allow_anonymous)
+    int allow_anonymous, int allow_propfind)
 {
 	const struct ehttp_role_info *ri = ehttp_role_info(role);
 
@@ -490,12 +490,15 @@ role_check_options(struct ehttp *e, const char *role, const char *connection,
 	if (allow_anonymous != -1 && !ri->anonymous)
 		return ehttp_fail(e, "allow anonymous: only a distribution point"
 		    " has this setting");
+	if (allow_propfind != -1 && !ri->anonymous)
+		return ehttp_fail(e, "allow PROPFIND: only a distribution point"
+		    " has this setting");
 	return 0;
 }
 
 static int
 role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
-    const char *connection, int allow_anonymous)
+    const char *connection, int allow_anonymous, int allow_propfind)
 {
 	struct db_system y;
 	struct db_site s;
@@ -504,7 +507,8 @@ role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
 	int rc;
 
 	if (system_lookup(e, fqdn, &y) == -1 || rules_role(role, WHY(e)) == -1 ||
-	    role_check_options(e, role, connection, allow_anonymous) == -1)
+	    role_check_options(e, role, connection, allow_anonymous,
+	    allow_propfind) == -1)
 		return -1;
 	if (ehttp_site_by_id(e, y.site_id, &s) == -1)
 		return -1;
@@ -537,26 +541,27 @@ role_add_locked(struct ehttp *e, const char *fqdn, const char *role,
 		    connection != NULL ? connection : "http");
 	if (ehttp_role_info(role)->anonymous) {
 		r.allow_anonymous = allow_anonymous == 1;
-		r.allow_propfind = 1;
+		r.allow_propfind = allow_propfind != 0;
 	}
 	if (db_role_insert(e->db, &r) == -1)
 		return ehttp_fail_db(e);
 	if (ehttp_record(e, s.id, "info", "role add", y.fqdn, "Role %s%s%s%s"
-	    " was added to %s.", rules_role_title(role),
+	    " was added to %s%s.", rules_role_title(role),
 	    r.connection[0] ? " (" : "", r.connection, r.connection[0] ? ")" : "",
-	    y.fqdn) == -1)
+	    y.fqdn, r.allow_propfind == 0 ? ", refusing WebDAV listings"
+	    " (PROPFIND)" : "") == -1)
 		return -1;
 	return issue_reconcile(e, s.id);
 }
 
 int
 ehttp_role_add(struct ehttp *e, const char *fqdn, const char *role,
-    const char *connection, int allow_anonymous)
+    const char *connection, int allow_anonymous, int allow_propfind)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
 	return ehttp_end(e, role_add_locked(e, fqdn, role, connection,
-	    allow_anonymous));
+	    allow_anonymous, allow_propfind));
 }
 
 static int
@@ -572,40 +577,45 @@ role_find(struct ehttp *e, const char *fqdn, const char *role,
 
 static int
 role_set_locked(struct ehttp *e, const char *fqdn, const char *role,
-    const char *connection, int allow_anonymous)
+    const char *connection, int allow_anonymous, int allow_propfind)
 {
 	struct db_system y;
 	struct db_role r;
 
 	if (role_find(e, fqdn, role, &y, &r) == -1 ||
-	    role_check_options(e, role, connection, allow_anonymous) == -1)
+	    role_check_options(e, role, connection, allow_anonymous,
+	    allow_propfind) == -1)
 		return -1;
-	if (connection == NULL && allow_anonymous == -1)
+	if (connection == NULL && allow_anonymous == -1 && allow_propfind == -1)
 		return ehttp_fail(e, "role set: nothing to change (give"
-		    " --connection or --allow-anonymous)");
+		    " --connection, --allow-anonymous or --allow-propfind)");
 	if (connection != NULL)
 		snprintf(r.connection, sizeof r.connection, "%s", connection);
 	if (allow_anonymous != -1)
 		r.allow_anonymous = allow_anonymous;
+	if (allow_propfind != -1)
+		r.allow_propfind = allow_propfind != 0;
 	if (db_role_update(e->db, &r) == -1)
 		return ehttp_fail_db(e);
 	if (ehttp_record(e, y.site_id, "info", "role set", y.fqdn, "Role %s on"
-	    " %s: connection %s%s.", rules_role_title(role), y.fqdn,
+	    " %s: connection %s%s%s.", rules_role_title(role), y.fqdn,
 	    r.connection[0] ? r.connection : "n/a", r.allow_anonymous == -1 ? "" :
 	    r.allow_anonymous ? ", allows anonymous connections" :
-	    ", no anonymous connections") == -1)
+	    ", no anonymous connections", r.allow_propfind == -1 ? "" :
+	    r.allow_propfind ? ", allows WebDAV listings (PROPFIND)" :
+	    ", refuses WebDAV listings (PROPFIND)") == -1)
 		return -1;
 	return issue_reconcile(e, y.site_id);
 }
 
 int
 ehttp_role_set(struct ehttp *e, const char *fqdn, const char *role,
-    const char *connection, int allow_anonymous)
+    const char *connection, int allow_anonymous, int allow_propfind)
 {
 	if (ehttp_begin(e) == -1)
 		return -1;
 	return ehttp_end(e, role_set_locked(e, fqdn, role, connection,
-	    allow_anonymous));
+	    allow_anonymous, allow_propfind));
 }
 
 static int
@@ -636,30 +646,6 @@ ehttp_role_remove(struct ehttp *e, const char *fqdn, const char *role)
 	if (ehttp_begin(e) == -1)
 		return -1;
 	return ehttp_end(e, role_remove_locked(e, fqdn, role));
-}
-
-static int
-role_set_propfind_locked(struct ehttp *e, const char *fqdn, int allow)
-{
-	struct db_system y;
-	struct db_role r;
-
-	if (role_find(e, fqdn, "dp", &y, &r) == -1)
-		return -1;
-	r.allow_propfind = allow != 0;
-	if (db_role_update(e->db, &r) == -1)
-		return ehttp_fail_db(e);
-	return ehttp_record(e, y.site_id, "info", "role set", y.fqdn, "Role %s"
-	    " on %s: %s WebDAV listings (PROPFIND).", rules_role_title("dp"),
-	    y.fqdn, allow ? "allows" : "refuses");
-}
-
-int
-ehttp_role_set_propfind(struct ehttp *e, const char *fqdn, int allow)
-{
-	if (ehttp_begin(e) == -1)
-		return -1;
-	return ehttp_end(e, role_set_propfind_locked(e, fqdn, allow));
 }
 
 int
@@ -746,7 +732,7 @@ init_demo_locked(struct ehttp *e)
 		    demo_roles[i].site) == -1)
 			return -1;
 		if (role_add_locked(e, demo_roles[i].fqdn, demo_roles[i].role,
-		    demo_roles[i].connection, demo_roles[i].anonymous) == -1)
+		    demo_roles[i].connection, demo_roles[i].anonymous, -1) == -1)
 			return -1;
 	}
 	/* P02 shows the HTTPS-only family (IISSSLState 63). */

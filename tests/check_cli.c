@@ -205,7 +205,8 @@ START_TEST(changes_audited_and_listed)
 	v = tu_ctl_json(tu_db, "d[0]['message']", "status", "--site", "P02",
 	    "--json", NULL);
 	ck_assert_str_eq(v, "Role distribution point on new.contoso.com:"
-	    " connection https, allows anonymous connections.");
+	    " connection https, allows anonymous connections, allows WebDAV"
+	    " listings (PROPFIND).");
 	free(v);
 	tu_ctl_ok(tu_db, "system", "remove", "new.contoso.com", NULL);
 	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "system", "list", "--site",

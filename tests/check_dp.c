@@ -1252,8 +1252,8 @@ START_TEST(test_ctl_propfind)
 	free(out);
 	out = tu_ctl_json(tu_db, "[a['detail'] for a in d if 'PROPFIND' in"
 	    " a['detail']][0]", "audit", "--json", NULL);
-	ck_assert_str_eq(out, "Role distribution point on dp9.p01.contoso.com:"
-	    " refuses WebDAV listings (PROPFIND).");
+	ck_assert_str_eq(out, "Role distribution point (http) was added to"
+	    " dp9.p01.contoso.com, refusing WebDAV listings (PROPFIND).");
 	free(out);
 }
 END_TEST

@@ -690,28 +690,33 @@ END_TEST
 START_TEST(role_dialog_model)
 {
 	struct dialog_role dr;
+	struct dialog_role_change ch;
 	struct db_role r;
-	const char *conn;
-	int anon;
 
 	memset(&r, 0, sizeof r);
 	snprintf(r.fqdn, sizeof r.fqdn, "dp2.p01.contoso.com");
 	snprintf(r.role, sizeof r.role, "dp");
 	snprintf(r.connection, sizeof r.connection, "http");
 	r.allow_anonymous = 1;
+	r.allow_propfind = 1;
 	memset(&dr, 0, sizeof dr);
 	dialog_role_form_init(&dr, &r);
 	ck_assert_str_eq(dr.form.tabs[0], "Communication");
 	ck_assert_int_eq(form_value(&dr.form, DR_HTTP), 1);
 	ck_assert_int_eq(form_value(&dr.form, DR_ANON), 1);
-	ck_assert(!dialog_role_form_changed(&dr, &conn, &anon));
+	ck_assert_int_eq(form_value(&dr.form, DR_PROPFIND), 1);
+	ck_assert(!dialog_role_form_changed(&dr, &ch));
 	form_set(&dr.form, DR_ANON, 0);
-	ck_assert(dialog_role_form_changed(&dr, &conn, &anon));
-	ck_assert_ptr_eq(conn, NULL);
-	ck_assert_int_eq(anon, 0);
+	ck_assert(dialog_role_form_changed(&dr, &ch));
+	ck_assert_ptr_eq(ch.connection, NULL);
+	ck_assert_int_eq(ch.allow_anonymous, 0);
+	ck_assert_int_eq(ch.allow_propfind, -1);
+	form_set(&dr.form, DR_PROPFIND, 0);
+	ck_assert(dialog_role_form_changed(&dr, &ch));
+	ck_assert_int_eq(ch.allow_propfind, 0);
 	form_set(&dr.form, DR_HTTPS, 1);
-	ck_assert(dialog_role_form_changed(&dr, &conn, &anon));
-	ck_assert_str_eq(conn, "https");
+	ck_assert(dialog_role_form_changed(&dr, &ch));
+	ck_assert_str_eq(ch.connection, "https");
 
 	snprintf(r.role, sizeof r.role, "mp");
 	r.allow_anonymous = -1;
@@ -719,10 +724,12 @@ START_TEST(role_dialog_model)
 	dialog_role_form_init(&dr, &r);
 	ck_assert_str_eq(dr.form.tabs[0], "General");
 	ck_assert_ptr_eq(form_item(&dr.form, DR_ANON), NULL);
+	ck_assert_ptr_eq(form_item(&dr.form, DR_PROPFIND), NULL);
 	form_set(&dr.form, DR_HTTPS, 1);
-	ck_assert(dialog_role_form_changed(&dr, &conn, &anon));
-	ck_assert_str_eq(conn, "https");
-	ck_assert_int_eq(anon, -1);
+	ck_assert(dialog_role_form_changed(&dr, &ch));
+	ck_assert_str_eq(ch.connection, "https");
+	ck_assert_int_eq(ch.allow_anonymous, -1);
+	ck_assert_int_eq(ch.allow_propfind, -1);
 }
 END_TEST
 
@@ -3057,11 +3064,23 @@ START_TEST(e2e_dp_properties_content)
 	ck_assert_str_eq(v, t0);
 	free(v);
 	free(t0);
-	/* Back on the first tab, Up and Down are the form's again. */
+	/* Back on the first tab, Up and Down are the form's again: the
+	 * WebDAV listings turned off, saved with OK. */
 	keys(&t, "PageUp");
 	WAIT(&t, "Allow clients to connect anonymously");
-	keys(&t, "Escape");
+	WAIT(&t, "[x] Allow clients to list the content (WebDAV PROPFIND)");
+	keys(&t, "Down Down Down Space");
+	WAIT(&t, "[ ] Allow clients to list the content (WebDAV PROPFIND)");
+	keys(&t, "Enter");
+	WAIT(&t, "The role settings were saved.");
+	keys(&t, "Enter");
 	WAIT_GONE(&t, "Distribution point Properties");
+	v = sql1("SELECT group_concat(x, ' ') FROM (SELECT y.fqdn || ':' ||"
+	    " r.allow_propfind AS x FROM role r JOIN site_system y ON y.id ="
+	    " r.system_id WHERE r.role = 'dp' AND y.fqdn LIKE 'dp_.p01.%'"
+	    " ORDER BY y.fqdn)");
+	ck_assert_str_eq(v, "dp1.p01.contoso.com:0 dp2.p01.contoso.com:1");
+	free(v);
 	keys(&t, "q");
 	WAIT(&t, "console-exit=0");
 	tmx_stop(&t);

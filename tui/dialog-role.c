@@ -1,7 +1,8 @@
 /*
  * dialog-role: the roles of a site system (a menu) and the Properties of
  * a management point (General: client connections) and a distribution
- * point (Communication: HTTPS or HTTP, allow anonymous connections).
+ * point (Communication: HTTPS or HTTP, allow anonymous connections,
+ * allow WebDAV listings).
  * Applying goes through ehttp_role_set(), which issues or retires the
  * system's certificate as the site's settings require. A distribution
  * point's Content tab lists the packages it holds (dialog-dpcontent.c).
@@ -65,9 +66,13 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 	it = form_add(f, FORM_RADIO, DR_HTTP, 0, 2, "HTTP");
 	it->group = 1;
 	it->value = strcmp(r->connection, "https") != 0;
-	if (dp)
+	if (dp) {
 		form_add(f, FORM_CHECK, DR_ANON, 0, 2, "Allow clients to connect"
 		    " anonymously")->value = r->allow_anonymous == 1;
+		form_add(f, FORM_CHECK, DR_PROPFIND, 0, 2, "Allow clients to list"
+		    " the content (WebDAV PROPFIND)")->value =
+		    r->allow_propfind != 0;
+	}
 	form_add(f, FORM_GAP, 0, 0, 0, NULL);
 	if (ehttp_site_enhanced(&dr->site.sec))
 		snprintf(buf, sizeof buf, "Site %s uses enhanced HTTP: with HTTP,"
@@ -91,22 +96,31 @@ dialog_role_form_init(struct dialog_role *dr, const struct db_role *r)
 	form_focus_first(f);
 }
 
-/* 1 if changed; connection NULL / allow_anonymous -1 when unchanged. */
+/* A check box's value, or -1 when it is the role's (on: was == 1). */
+static int
+changed_check(const struct dialog_role *dr, int id, int was)
+{
+	int v = form_value(&dr->form, id);
+
+	return v == was ? -1 : v;
+}
+
 int
-dialog_role_form_changed(const struct dialog_role *dr, const char **connection,
-    int *allow_anonymous)
+dialog_role_form_changed(const struct dialog_role *dr,
+    struct dialog_role_change *ch)
 {
 	const char *conn = form_value(&dr->form, DR_HTTPS) ? "https" : "http";
-	int anon = -1;
 
-	*connection = strcmp(conn, dr->role.connection) != 0 ? conn : NULL;
+	ch->connection = strcmp(conn, dr->role.connection) != 0 ? conn : NULL;
+	ch->allow_anonymous = ch->allow_propfind = -1;
 	if (strcmp(dr->role.role, "dp") == 0) {
-		anon = form_value(&dr->form, DR_ANON);
-		if (anon == (dr->role.allow_anonymous == 1))
-			anon = -1;
+		ch->allow_anonymous = changed_check(dr, DR_ANON,
+		    dr->role.allow_anonymous == 1);
+		ch->allow_propfind = changed_check(dr, DR_PROPFIND,
+		    dr->role.allow_propfind != 0);
 	}
-	*allow_anonymous = anon;
-	return *connection != NULL || anon != -1;
+	return ch->connection != NULL || ch->allow_anonymous != -1 ||
+	    ch->allow_propfind != -1;
 }
 
 static int
@@ -132,12 +146,11 @@ reread(struct app *app, struct dialog_role *dr)
 static void
 apply_now(struct app *app, struct dialog_role *dr)
 {
-	const char *conn;
+	struct dialog_role_change ch;
 	char title[300];
 	struct ehttp *k;
-	int anon;
 
-	if (!dialog_role_form_changed(dr, &conn, &anon)) {
+	if (!dialog_role_form_changed(dr, &ch)) {
 		if (dr->closing)
 			dialog_close(dr->self, 0, NULL);
 		return;
@@ -148,7 +161,8 @@ apply_now(struct app *app, struct dialog_role *dr)
 	snprintf(title, sizeof title, "%s on %s", rules_role_title(dr->role.role),
 	    dr->role.fqdn);
 	if (app_key_end(app, k, ehttp_role_set(k, dr->role.fqdn, dr->role.role,
-	    conn, anon), "Role Properties", "The role was not changed", title,
+	    ch.connection, ch.allow_anonymous, ch.allow_propfind),
+	    "Role Properties", "The role was not changed", title,
 	    "The role settings were saved.") == -1)
 		return;
 	app_reload_all(app);
@@ -171,17 +185,16 @@ static void
 role_apply(struct app *app, struct dialog_role *dr, int closing)
 {
 	static const char *const labels[] = { "Apply", "Cancel" };
-	const char *conn;
+	struct dialog_role_change ch;
 	struct box *b;
-	int anon;
 
 	dr->closing = closing;
-	if (!dialog_role_form_changed(dr, &conn, &anon)) {
+	if (!dialog_role_form_changed(dr, &ch)) {
 		if (closing)
 			dialog_close(dr->self, 0, NULL);
 		return;
 	}
-	if (anon == 1 && dr->site.sec.enhanced_http) {
+	if (ch.allow_anonymous == 1 && dr->site.sec.enhanced_http) {
 		b = box_new("Apply the role settings?");
 		box_line(b, BOX_WARNING, "Distribution point %s allows anonymous"
 		    " connections: turn it off for enhanced HTTP.",
@@ -190,7 +203,7 @@ role_apply(struct app *app, struct dialog_role *dr, int closing)
 		box_dialog(app, b, confirm_done, dr);
 		return;
 	}
-	if (conn != NULL && strcmp(conn, "https") == 0) {
+	if (ch.connection != NULL && strcmp(ch.connection, "https") == 0) {
 		b = box_new("Apply the role settings?");
 		box_line(b, BOX_WARNING, "HTTPS: clients trust %s only with a"
 		    " PKI certificate bound on it (import it with ehttpctl cert"
@@ -206,10 +219,9 @@ static int
 role_changed(struct dialog *d, int id)
 {
 	struct dialog_role *dr = d->data;
-	const char *conn;
-	int anon;
+	struct dialog_role_change ch;
 
-	dr->form.button_enabled[2] = dialog_role_form_changed(dr, &conn, &anon);
+	dr->form.button_enabled[2] = dialog_role_form_changed(dr, &ch);
 	return DLG_REDRAW;
 }
 

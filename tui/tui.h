@@ -569,7 +569,8 @@ const struct rowbuf *dialog_dpcontent_rows(const struct dpcontent *);
 
 /* dialog-role.c: role properties (MP General; DP Communication and
  * Content, its packages). */
-enum dialog_role_ctl { DR_HTTPS = 1, DR_HTTP, DR_ANON, DR_INFO, DR_CONTENT };
+enum dialog_role_ctl { DR_HTTPS = 1, DR_HTTP, DR_ANON, DR_PROPFIND, DR_INFO,
+	DR_CONTENT };
 enum dialog_role_tab { DR_TAB_MAIN, DR_TAB_CONTENT };
 #define DR_CONTENT_LINES	14	/* the Content tab's area */
 struct dialog_role {
@@ -580,9 +581,17 @@ struct dialog_role {
 	struct dialog	*self;
 	struct dpcontent *content;	/* a DP's packages (NULL: none read) */
 };
+/* What the form changes: connection NULL, the others -1 when unchanged
+ * (ehttp_role_set()'s arguments). */
+struct dialog_role_change {
+	const char	*connection;
+	int		 allow_anonymous;
+	int		 allow_propfind;
+};
 void	 dialog_role_form_init(struct dialog_role *, const struct db_role *);
+/* 1 if the form changes something (in *ch), else 0. */
 int	 dialog_role_form_changed(const struct dialog_role *,
-	    const char **connection, int *allow_anonymous);
+	    struct dialog_role_change *ch);
 int	 dialog_role_open(struct app *, const char *fqdn, const char *role);
 int	 dialog_role_pick(struct app *, int64_t system_id);
 

@@ -840,7 +840,7 @@ role_opts(struct cli *c, int argc, char **argv, const char **conn, int *anon,
 static int
 role_change(struct cli *c, int argc, char **argv,
     int (*change)(struct ehttp *, const char *, const char *, const char *,
-    int), const char *verb, const char *prep)
+    int, int), const char *verb, const char *prep)
 {
 	const char *conn;
 	int anon, propfind, rc;
@@ -856,10 +856,7 @@ role_change(struct cli *c, int argc, char **argv,
 		    " point (dp) has this setting");
 	if (cli_open(c, 0) == -1)
 		return CLI_FAIL;
-	if ((change != ehttp_role_set || conn != NULL || anon != -1) &&
-	    change(c->e, argv[optind], argv[optind + 1], conn, anon) == -1)
-		return cli_fail(c);
-	if (propfind != -1 && ehttp_role_set_propfind(c->e, argv[optind],
+	if (change(c->e, argv[optind], argv[optind + 1], conn, anon,
 	    propfind) == -1)
 		return cli_fail(c);
 	if (c->json)
