@@ -3064,6 +3064,11 @@ START_TEST(e2e_dp_properties_content)
 	ck_assert_str_eq(v, t0);
 	free(v);
 	free(t0);
+	/* Taken off the DP meanwhile: F5 reads the tab again. */
+	tu_ctl_ok(db, "package", "undistribute", "P0100001", "--dp",
+	    "dp1.p01.contoso.com", NULL);
+	keys(&t, "F5");
+	WAIT(&t, "Packages on dp1.p01.contoso.com: 2");
 	/* Back on the first tab, Up and Down are the form's again: the
 	 * WebDAV listings turned off, saved with OK. */
 	keys(&t, "PageUp");

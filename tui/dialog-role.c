@@ -238,10 +238,14 @@ role_key(struct dialog *d, enum keys_action a, int key)
 {
 	struct dialog_role *dr = d->data;
 
-	if (dr->content != NULL && dr->form.tab == DR_TAB_CONTENT &&
-	    dialog_dpcontent_key(dr->content, a))
+	if (dr->content == NULL || dr->form.tab != DR_TAB_CONTENT)
+		return DLG_UNHANDLED;
+	if (a == KA_REFRESH) {		/* a failure shows on the tab */
+		dialog_dpcontent_reload(dr->content);
 		return DLG_REDRAW;
-	return DLG_UNHANDLED;
+	}
+	return dialog_dpcontent_key(dr->content, a) ? DLG_REDRAW :
+	    DLG_UNHANDLED;
 }
 
 static void

@@ -172,6 +172,8 @@ const struct keys_binding keys_table[] = {
 	  "A page up in a list on the tab (Content)" },
 	{ CTRL('f'), KS_DIALOG, KA_PGDN, NULL, 0,
 	  "A page down in a list on the tab (Content)" },
+	{ KEY_F(5), KS_DIALOG, KA_REFRESH, NULL, 0,
+	  "Read a list on the tab again (Content: a distribution follows)" },
 	{ ' ', KS_DIALOG, KA_TOGGLE, "Toggle", 10,
 	  "Tick or clear a check box, choose a radio button, press a button" },
 	{ KEY_RETURN, KS_DIALOG, KA_OK, "OK", 40,
