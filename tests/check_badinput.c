@@ -676,20 +676,6 @@ START_TEST(resolve_database_error)
 }
 END_TEST
 
-/* Can this process mount in a private mount namespace? */
-static int
-can_mount(void)
-{
-	static int known = -1;
-
-	if (getenv("EHTTP_TEST_NO_MOUNT") != NULL)
-		return 0;
-	if (known == -1)
-		known = tu_sh(NULL, NULL, "unshare -m sh -c 'mount -t tmpfs -o"
-		    " size=64k tmpfs /mnt' 2>/dev/null") == 0;
-	return known;
-}
-
 static char *
 read_in(const char *name)
 {
@@ -711,7 +697,7 @@ START_TEST(read_only_media)
 {
 	char *before = dump(tu_db), *after, *s;
 
-	if (!can_mount()) {
+	if (!tu_can_mount()) {
 		fprintf(stderr, "badinput: read_only_media: cannot mount here"
 		    " (not root or no mount namespaces); see read_only_dir\n");
 		free(before);
@@ -809,7 +795,7 @@ static const int full_free_kib[] = { 0, 8, 24, 48, 64 };
 START_TEST(full_disk)
 {
 	char *before = dump(tu_db), *after, *s, *err, *ic, *raw, *line, *next;
-	int rc, mounted = can_mount();
+	int rc, mounted = tu_can_mount();
 	FILE *f;
 	size_t len = 0;
 	char *visible = NULL;

@@ -847,12 +847,11 @@ START_TEST(disk_full_fails_clean)
 	char *id, *out = NULL, *err = NULL, *q;
 	int rc;
 
-	ck_assert_msg(tu_sh(NULL, NULL, "unshare -rm true") == 0, "this test"
-	    " needs a mount namespace (unshare -rm) for a small tmpfs");
+	TU_NEED_MOUNT();
 	free(tu_sh_ok("mkdir -p '%s/big' '%s/content/dp' && head -c 6M"
 	    " /dev/urandom > '%s/big/six.bin'", tu_dir, tu_dir, tu_dir));
 	id = add("Six", "big");
-	rc = tu_sh(&out, &err, "unshare -rm sh -c \"mount -t tmpfs -o size=4m"
+	rc = tu_sh(&out, &err, "unshare -m sh -c \"mount -t tmpfs -o size=4m"
 	    " tmpfs '%s/content/dp' && { '%s' --db '%s' package distribute %s"
 	    " --dp %s; echo exit=\\$?; test -e '%s/PkgLib/%s.json' && echo"
 	    " manifest; find '%s/content/dp' -name '.tmp-*'; }\"", tu_dir,

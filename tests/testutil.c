@@ -711,3 +711,16 @@ tu_cmlog_good(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
 	ck_assert_int_eq(r->type, type);
 	ck_assert_uint_eq(r->line, line);
 }
+
+int
+tu_can_mount(void)
+{
+	static int known = -1;
+
+	if (getenv("EHTTP_TEST_NO_MOUNT") != NULL)
+		return 0;
+	if (known == -1)
+		known = tu_sh(NULL, NULL, "unshare -m sh -c 'mount -t tmpfs -o"
+		    " size=64k tmpfs /mnt' 2>/dev/null") == 0;
+	return known;
+}

@@ -212,6 +212,22 @@ int	 tu_write_file(const char *, const char *, size_t);
 /* tu_write_file, then chmod to mode; both asserted. */
 void	 tu_write_file_mode(const char *, const char *, size_t, mode_t);
 
+/*
+ * Whether this process can mount a tmpfs in a private mount namespace
+ * (unshare -m: root, and not inside a chroot, which the kernel refuses;
+ * EHTTP_TEST_NO_MOUNT set: no). A test that needs it and cannot says so
+ * on standard error and ends: TU_NEED_MOUNT() first in its body.
+ */
+int	 tu_can_mount(void);
+#define TU_NEED_MOUNT() do {						\
+	if (!tu_can_mount()) {						\
+		fprintf(stderr, "%s: skipped: cannot mount a tmpfs in a"	\
+		    " private mount namespace here (unshare -m needs root,"	\
+		    " outside a chroot)\n", __func__);			\
+		return;							\
+	}								\
+} while (0)
+
 /* Count occurrences of needle in hay. */
 int	 tu_count(const char *hay, const char *needle);
 
