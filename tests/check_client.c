@@ -85,10 +85,7 @@ client_out(const char *cmd, const char *state, const char *extra, int want)
 	char *out, *err;
 	int rc = client(cmd, state, extra, &out, &err);
 
-	ck_assert_msg(rc == want, "ehttp-client %s: exit %d, want %d: %s", cmd,
-	    rc, want, err);
-	free(err);
-	return out;
+	return tu_exit_is(cmd, rc, want, &out, &err);
 }
 
 /* The value of key= in the state file of the client in base/state. */

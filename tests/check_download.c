@@ -59,17 +59,15 @@ client(const char *cmd, const char *state, const char *extra, char **out,
 	    mp_port, root, dir, state, mp_port, dp_port, extra);
 }
 
-/* client(), asserted to exit with want; stdout (malloc'ed). */
+/* client(), asserted to exit with want; its standard output (malloc'ed),
+ * its standard error in the message. */
 static char *
 client_out(const char *cmd, const char *state, const char *extra, int want)
 {
 	char *out, *err;
 	int rc = client(cmd, state, extra, &out, &err);
 
-	ck_assert_msg(rc == want, "ehttp-client %s: exit %d, want %d: %s", cmd,
-	    rc, want, err);
-	free(err);
-	return out;
+	return tu_exit_is(cmd, rc, want, &out, &err);
 }
 
 /* A package from DIR/from added and distributed to dp1. */
@@ -119,16 +117,10 @@ same_tree(const char *src, const char *dest)
 static int
 curl_dp(const char *h, const char *opts, const char *target)
 {
-	char *out;
-	int code;
-
-	out = sh1("curl -sS --max-time 30 -o '%s/b' -w '%%{http_code}'"
+	return tu_sh_int("curl -sS --max-time 30 -o '%s/b' -w '%%{http_code}'"
 	    " --cacert '%s' --resolve " DP1 ":%d:127.0.0.1 %s%s%s %s"
 	    " 'https://" DP1 ":%d%s'", dir, root, dp_port, h ? "-H @'" : "",
 	    h ? h : "", h ? "'" : "", opts, dp_port, target);
-	code = atoi(out);
-	free(out);
-	return code;
 }
 
 /* A log of the client in DIR/c1/logs. */

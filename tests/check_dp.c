@@ -381,14 +381,6 @@ END_TEST
 
 /* ------------------------------------------------------------ the agent */
 
-static void
-tmpl_setup(void)
-{
-	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built",
-	    tu_bin("ehttp-mpd"));
-	tu_tmpl_setup();
-}
-
 /* DIR/src: a package's tree; names that need escaping in a URL and in
  * XML, UTF-8, an empty file, sub-folders. */
 static void
@@ -415,11 +407,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (agent > 0) {
-		kill(agent, SIGKILL);
-		waitpid(agent, NULL, 0);
-	}
-	agent = -1;
+	tu_mpd_stop(&agent);
 	tu_tmpdir_free(dir);
 	dir = NULL;
 }
@@ -508,17 +496,7 @@ agent_start(const char *f, const char *opt, const char *val)
 			argv[n++] = (char *)val;
 		}
 		argv[n] = NULL;
-		if ((agent = fork()) == 0) {
-			int fd = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			int null = open("/dev/null", O_RDONLY);
-
-			dup2(null, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		ck_assert_int_gt(agent, 0);
+		agent = tu_spawn_to(argv[0], argv, outf);
 		for (int ms = 0; ms < WAIT_MS && !started; ms += 20) {
 			if (log_has(mpc, "MP Control Manager started for"))
 				started = 1;
@@ -545,21 +523,14 @@ agent_start(const char *f, const char *opt, const char *val)
 static int
 http(int tls, const char *opts, const char *target)
 {
-	char *out;
-	int code;
-
 	if (tls)
-		out = sh1("curl -sS --path-as-is --max-time 60 -o '%s/b' -D"
-		    " '%s/h' -w '%%{http_code}' --cacert '%s' --resolve"
+		return tu_sh_int("curl -sS --path-as-is --max-time 60 -o '%s/b'"
+		    " -D '%s/h' -w '%%{http_code}' --cacert '%s' --resolve"
 		    " %s:%d:127.0.0.1 %s 'https://%s:%d%s'", dir, dir, root,
 		    fqdn, https_port, opts, fqdn, https_port, target);
-	else
-		out = sh1("curl -sS --path-as-is --max-time 60 -o '%s/b' -D"
-		    " '%s/h' -w '%%{http_code}' %s 'http://127.0.0.1:%d%s'", dir,
-		    dir, opts, http_port, target);
-	code = atoi(out);
-	free(out);
-	return code;
+	return tu_sh_int("curl -sS --path-as-is --max-time 60 -o '%s/b' -D"
+	    " '%s/h' -w '%%{http_code}' %s 'http://127.0.0.1:%d%s'", dir, dir,
+	    opts, http_port, target);
 }
 
 /* A header of the last reply (DIR/h), malloc'ed; "" if absent. */
@@ -1304,7 +1275,7 @@ START_TEST(test_update_redistributes)
 END_TEST
 
 static const struct tu_fixture fx_agent = { .timeout = 180,
-    .once = tmpl_setup,
+    .once = tu_mpd_tmpl_setup,
     .once_done = tu_tmpl_teardown, .setup = setup, .teardown = teardown };
 
 Suite *

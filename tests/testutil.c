@@ -187,6 +187,14 @@ tu_tmpl_teardown(void)
 	tu_tmpl = NULL;
 }
 
+void
+tu_mpd_tmpl_setup(void)
+{
+	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built"
+	    " (make %s/ehttp-mpd)", tu_bin("ehttp-mpd"), EHTTP_BINDIR);
+	tu_tmpl_setup();
+}
+
 char *
 tu_tmpl_copy(char *db, size_t dblen)
 {
@@ -337,6 +345,36 @@ slurp_fd(int fd)
 	return buf;
 }
 
+pid_t
+tu_spawn(const char *path, char *const argv[], int out, int err)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+pid_t
+tu_spawn_to(const char *path, char *const argv[], const char *file)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	pid_t pid;
+
+	ck_assert_msg(fd != -1, "open %s", file);
+	pid = tu_spawn(path, argv, fd, fd);
+	close(fd);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
 int
 tu_run(char *const argv[], char **out, char **err)
 {
@@ -348,16 +386,8 @@ tu_run(char *const argv[], char **out, char **err)
 		abort();
 	unlink(tmpl_o);
 	unlink(tmpl_e);
-	if ((pid = fork()) == -1)
+	if ((pid = tu_spawn(argv[0], argv, fo, fe)) == -1)
 		abort();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			abort();
@@ -407,6 +437,14 @@ expect(const char *what, int rc, const char *out, char *err, int want,
 	free(err);
 }
 
+char *
+tu_exit_is(const char *what, int rc, int want, char **out, char **err)
+{
+	expect(what, rc, *out, *err, want, NULL);
+	*err = NULL;
+	return *out;
+}
+
 /* The shell command line fmt formats, as expect() says; its standard
  * output, malloc'ed. */
 static char *
@@ -444,6 +482,21 @@ tu_sh_ok(const char *fmt, ...)
 	out = sh_expect(0, NULL, fmt, ap);
 	va_end(ap);
 	return out;
+}
+
+int
+tu_sh_int(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+	int n;
+
+	va_start(ap, fmt);
+	out = sh_expect(0, NULL, fmt, ap);
+	va_end(ap);
+	n = atoi(out);
+	free(out);
+	return n;
 }
 
 void

@@ -81,6 +81,8 @@ extern char	*tu_tmpl;
 extern char	 tu_tmpl_db[4096];
 void	 tu_tmpl_setup(void);
 void	 tu_tmpl_teardown(void);
+/* tu_tmpl_setup for the cases that run ehttp-mpd: asserts it is built. */
+void	 tu_mpd_tmpl_setup(void);
 
 /* A fresh private directory holding a copy of tu_tmpl's database (site.db*:
  * with its master key), its path in db; returns the directory
@@ -119,6 +121,13 @@ void	 tu_mpd_stop(pid_t *);
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
 
+/* The program at path run with argv in the background, stdin from
+ * /dev/null, stdout and stderr to the descriptors out and err; its pid
+ * (-1: fork failed). tu_spawn_to: both to file (truncated), asserted
+ * started. */
+pid_t	 tu_spawn(const char *path, char *const argv[], int out, int err);
+pid_t	 tu_spawn_to(const char *path, char *const argv[], const char *file);
+
 /*
  * Run argv (argv[0] a full path) with stdin from /dev/null, capturing stdout
  * and stderr into malloc'ed strings (may be NULL). Returns the exit status,
@@ -139,6 +148,11 @@ int	 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
 char	*tu_sh_ok(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+/* A shell command line asserted to exit 0; the number its output starts
+ * with (atoi: curl's -w '%{http_code}', a pid). */
+int	 tu_sh_int(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
 /* A shell command line asserted to exit 0 with want as the first line of
  * its output (the message names it). */
 void	 tu_sh_is(const char *want, const char *fmt, ...)
@@ -148,6 +162,11 @@ void	 tu_sh_is(const char *want, const char *fmt, ...)
  * stderr (msg NULL: anything). */
 void	 tu_sh_fails(int want, const char *msg, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* A program's exit status rc asserted to be want (what, its *out and
+ * *err in the message); *err freed, *out returned. */
+char	*tu_exit_is(const char *what, int rc, int want, char **out,
+	    char **err);
 
 /* s cut at its first newline; returns s. */
 char	*tu_line1(char *s);
