@@ -455,6 +455,27 @@ log_has(const char *path, const char *needle)
 	return n;
 }
 
+/* The agent's content log (smsdpcontent.log) and its control log
+ * (mpcontrol.log) asserted to say text. */
+static void
+content_logged(const char *text)
+{
+	ck_assert(log_has(dpath("logs/smsdpcontent.log"), text));
+}
+
+static void
+control_logged(const char *text)
+{
+	ck_assert(log_has(dpath("logs/mpcontrol.log"), text));
+}
+
+/* ehttpctl role set F dp OPT VAL (asserted). */
+static void
+dp_set(const char *f, const char *opt, const char *val)
+{
+	tu_ctl_ok(db, "role", "set", f, "dp", opt, val, NULL);
+}
+
 /* ehttp-mpd for f on free loopback ports, polling every second, with one
  * more argument pair (or NULL); returns once mpcontrol.log says it
  * started (asserted). */
@@ -692,13 +713,10 @@ START_TEST(test_get_and_head)
 	ck_assert_str_eq(v, "GET, HEAD, PROPFIND");
 	free(v);
 	/* Each request is a line in smsdpcontent.log. */
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "GET /SMS_DP_SMSPKG$/"
-	    PKG "/setup.exe from 127.0.0.1:"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"),
-	    "over HTTPS: 200, package " PKG " version 1, data/cab1.cab,"
-	    " 1048583 bytes"));
-	ck_assert(log_has(dpath("logs/mpcontrol.log"), "Distribution point:"
-	    " serving the content of"));
+	content_logged("GET /SMS_DP_SMSPKG$/" PKG "/setup.exe from 127.0.0.1:");
+	content_logged("over HTTPS: 200, package " PKG " version 1,"
+	    " data/cab1.cab, 1048583 bytes");
+	control_logged("Distribution point: serving the content of");
 }
 END_TEST
 
@@ -835,8 +853,7 @@ START_TEST(test_propfind_refused)
 	free(lib_add(DP2, PKG, 1, src, NULL));
 	agent_start(DP2, NULL, NULL);
 	ck_assert_int_eq(http(0, "-X PROPFIND -H 'Depth: 1'", T("")), 207);
-	tu_ctl_ok(db, "role", "set", DP2, "dp", "--allow-propfind", "no",
-	    NULL);
+	dp_set(DP2, "--allow-propfind", "no");
 	wait_code(405, 0, "-X PROPFIND -H 'Depth: 1'", T(""));
 	v = header("Allow");
 	ck_assert_str_eq(v, "GET, HEAD");
@@ -845,12 +862,9 @@ START_TEST(test_propfind_refused)
 	    405);
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 200);
 	body_is("setup.exe");
-	ck_assert(log_has(dpath("logs/mpcontrol.log"), "WebDAV listings"
-	    " refused)"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), ": 405, WebDAV"
-	    " listings (PROPFIND) are not allowed"));
-	tu_ctl_ok(db, "role", "set", DP2, "dp", "--allow-propfind", "yes",
-	    NULL);
+	control_logged("WebDAV listings refused)");
+	content_logged(": 405, WebDAV listings (PROPFIND) are not allowed");
+	dp_set(DP2, "--allow-propfind", "yes");
 	wait_code(207, 0, "-X PROPFIND -H 'Depth: 1'", T(""));
 }
 END_TEST
@@ -888,22 +902,20 @@ START_TEST(test_anonymous_and_token)
 		ck_assert_int_eq(http(1, "-H 'Authorization: Bearer abc.def.ghi'"
 		    " -X PROPFIND -H 'Depth: 1'", token[i]), 401);
 	}
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, content"
-	    " access token refused: no Authorization header"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, content"
-	    " access token refused: token header: not JSON"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, anonymous"
-	    " access is not allowed on this distribution point"));
-	tu_ctl_ok(db, "role", "set", DP1, "dp", "--allow-anonymous", "yes",
-	    NULL);
+	content_logged("401, content access token refused: no Authorization"
+	    " header");
+	content_logged("401, content access token refused: token header: not"
+	    " JSON");
+	content_logged("401, anonymous access is not allowed on this"
+	    " distribution point");
+	dp_set(DP1, "--allow-anonymous", "yes");
 	wait_code(200, 0, "", T("setup.exe"));
 	body_is("setup.exe");
 	ck_assert_int_eq(http(1, "", token[0]), 401);
 	/* The role removed: nothing served any more. */
 	tu_ctl_ok(db, "role", "remove", DP1, "dp", NULL);
 	wait_code(404, 0, "", T("setup.exe"));
-	ck_assert(log_has(dpath("logs/mpcontrol.log"), "no longer has the"
-	    " role"));
+	control_logged("no longer has the role");
 }
 END_TEST
 
@@ -1171,9 +1183,9 @@ START_TEST(test_library_changes)
 	    tu_python(), EHTTP_SRCDIR, lib_of(DP2), PKG, bad));
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 404);
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 404);
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "404, package "
+	content_logged("404, package "
 	    PKG " is not served: its manifest is refused: files[0].path"
-	    " 'a/../b': a '..' segment"));
+	    " 'a/../b': a '..' segment");
 	ck_assert_int_eq(tu_sh(NULL, NULL, "test $(grep -c 'the manifest of"
 	    " package " PKG " is refused' '%s/logs/mpcontrol.log') = 1", dir),
 	    0);
@@ -1183,15 +1195,14 @@ START_TEST(test_library_changes)
 	free(tu_sh_ok("truncate -s 10 '%s/FileLib/%.4s/%s'", lib_of(DP2), sha,
 	    sha));
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 500);
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "10 bytes, the"
-	    " manifest says 100000"));
+	content_logged("10 bytes, the manifest says 100000");
 	free(sha);
 	/* Removed. */
 	free(tu_sh_ok("%s '%s/tests/dplib.py' remove '%s' %s", tu_python(),
 	    EHTTP_SRCDIR, lib_of(DP2), PKG));
 	ck_assert_int_eq(http(0, "", T("data/cab1.cab")), 404);
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "404, package "
-	    PKG " is not on this distribution point"));
+	content_logged("404, package " PKG " is not on this distribution"
+	    " point");
 }
 END_TEST
 
