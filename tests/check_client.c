@@ -407,21 +407,13 @@ static struct mp_verifier *dp_v;
 static void
 dp_open(void)
 {
-	char *cause = NULL;
-
-	dp_e = ehttp_open(db, 0, &cause);
-	ck_assert_msg(dp_e != NULL, "%s", cause);
-	dp_v = mp_verifier_new(dp_e, FQDN);
-	ck_assert_msg(dp_v != NULL, "%s", ehttp_error(dp_e));
+	dp_v = tu_verifier_open(db, FQDN, &dp_e);
 }
 
 static void
 dp_close(void)
 {
-	mp_verifier_free(dp_v);
-	dp_v = NULL;
-	ehttp_close(dp_e);
-	dp_e = NULL;
+	tu_verifier_close(&dp_v, &dp_e);
 }
 
 /* mp_content_check at now + offset seconds of the request whose headers

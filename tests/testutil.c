@@ -19,6 +19,8 @@
 #include <check.h>
 
 #include "cmlog.h"
+#include "ehttp.h"
+#include "mp.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -287,6 +289,28 @@ tu_mpd_stop(pid_t *pid)
 		waitpid(*pid, NULL, 0);
 	}
 	*pid = -1;
+}
+
+struct mp_verifier *
+tu_verifier_open(const char *db, const char *fqdn, struct ehttp **e)
+{
+	struct mp_verifier *v;
+	char *cause = NULL;
+
+	*e = ehttp_open(db, 0, &cause);
+	ck_assert_msg(*e != NULL, "%s", cause);
+	v = mp_verifier_new(*e, fqdn);
+	ck_assert_msg(v != NULL, "%s", ehttp_error(*e));
+	return v;
+}
+
+void
+tu_verifier_close(struct mp_verifier **v, struct ehttp **e)
+{
+	mp_verifier_free(*v);
+	*v = NULL;
+	ehttp_close(*e);
+	*e = NULL;
 }
 
 void

@@ -118,6 +118,15 @@ pid_t	 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 	    const char *fake, int *https_port);
 void	 tu_mpd_stop(pid_t *);
 
+/* The management point's verifier for fqdn over db: ehttp_open (into *e)
+ * and mp_verifier_new, both asserted. tu_verifier_close frees both and
+ * clears the pointers. */
+struct ehttp;
+struct mp_verifier;
+struct mp_verifier *tu_verifier_open(const char *db, const char *fqdn,
+	    struct ehttp **e);
+void	 tu_verifier_close(struct mp_verifier **v, struct ehttp **e);
+
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
 
