@@ -12,8 +12,7 @@
 #include "xmalloc.h"
 
 /* Each test on a fresh copy of the demo. */
-static const struct tu_fixture ehttpctl_fixture = { 300,
-	.setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture ehttpctl_fixture = TU_DEMO_FIXTURE(300);
 
 #define SMSID0	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 

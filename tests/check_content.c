@@ -1024,12 +1024,9 @@ START_TEST(manifest_reader)
 }
 END_TEST
 
-static const struct tu_fixture fx_packages = { .timeout = 120,
-    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
-static const struct tu_fixture fx_reader = { .timeout = 30,
-    .setup = tu_dir_setup, .teardown = tu_dir_teardown };
-static const struct tu_fixture fx_crashes = { .timeout = 300,
-    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_packages = TU_DEMO_FIXTURE(120);
+static const struct tu_fixture fx_reader = TU_DIR_FIXTURE(30);
+static const struct tu_fixture fx_crashes = TU_DEMO_FIXTURE(300);
 
 Suite *
 content_suite(void)

@@ -1240,10 +1240,8 @@ START_TEST(test_ctl_propfind)
 }
 END_TEST
 
-static const struct tu_fixture fx_library = { .timeout = 30,
-    .setup = tu_dir_setup, .teardown = tu_dir_teardown };
-static const struct tu_fixture fx_ctl = { .timeout = 60,
-    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_library = TU_DIR_FIXTURE(30);
+static const struct tu_fixture fx_ctl = TU_DEMO_FIXTURE(60);
 /*
  * ehttpctl fills the DP's library and the agent serves it: package add and
  * distribute, then package update with a changed file: the DP gets the new

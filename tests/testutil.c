@@ -140,10 +140,8 @@ tu_dir_teardown(void)
 	tu_dir = NULL;
 }
 
-const struct tu_fixture tu_dir_fixture = { 60, .setup = tu_dir_setup,
-	.teardown = tu_dir_teardown };
-const struct tu_fixture tu_demo_fixture = { 60, .setup = tu_demo_setup,
-	.teardown = tu_dir_teardown };
+const struct tu_fixture tu_dir_fixture = TU_DIR_FIXTURE(60);
+const struct tu_fixture tu_demo_fixture = TU_DEMO_FIXTURE(60);
 const struct tu_fixture tu_plain_fixture = { 0 };
 
 const char *

@@ -63,6 +63,11 @@ void	 tu_dir_teardown(void);
 /* The fixtures of most cases, 60 s a test: tu_dir_setup or tu_demo_setup,
  * then tu_dir_teardown; tu_plain_fixture has none (libcheck's timeout). */
 extern const struct tu_fixture tu_dir_fixture, tu_demo_fixture;
+/* The same with another timeout, for a case's own fixture. */
+#define TU_DIR_FIXTURE(secs)	{ (secs), .setup = tu_dir_setup,	\
+				  .teardown = tu_dir_teardown }
+#define TU_DEMO_FIXTURE(secs)	{ (secs), .setup = tu_demo_setup,	\
+				  .teardown = tu_dir_teardown }
 extern const struct tu_fixture tu_plain_fixture;
 
 /* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
