@@ -122,10 +122,7 @@ poll_until(const char *state, int want, char **err)
 }
 
 /* Usage errors: exit 2 and what is wrong, on stderr. */
-static const struct {
-	const char	*args;
-	const char	*msg;
-} usages[] = {
+static const struct tu_refusal usages[] = {
 	{ "", "expected one command" },
 	{ "register --state x", "--mp FQDN and --root PEM are required" },
 	{ "register --mp 'a:99999' --root r --state x",
@@ -161,8 +158,7 @@ END_TEST
 
 START_TEST(test_usage_errors)
 {
-	tu_sh_fails(2, usages[_i].msg, "'%s' %s", tu_bin("ehttp-client"),
-	    usages[_i].args);
+	tu_usage_is("ehttp-client", &usages[_i]);
 }
 END_TEST
 

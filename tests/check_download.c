@@ -617,10 +617,7 @@ START_TEST(test_load_stopped)
 }
 END_TEST
 
-static const struct {
-	const char	*args;
-	const char	*msg;
-} usages[] = {
+static const struct tu_refusal usages[] = {
 	{ "download --state x --mp a --root r", "download needs one PKGID" },
 	{ "download P01 --state x --mp a --root r",
 	  "download needs one PKGID and --dest" },
@@ -640,8 +637,7 @@ START_TEST(test_usage)
 {
 	char *out = NULL;
 
-	tu_sh_fails(2, usages[_i].msg, "'%s' %s", tu_bin("ehttp-client"),
-	    usages[_i].args);
+	tu_usage_is("ehttp-client", &usages[_i]);
 	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help",
 	    tu_bin("ehttp-client")), 0);
 	tu_has(out, "download PKGID --dest DIR", "--resolve FQDN:PORT:ADDR",

@@ -545,6 +545,12 @@ tu_sh_fails(int want, const char *msg, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+tu_usage_is(const char *prog, const struct tu_refusal *r)
+{
+	tu_sh_fails(2, r->msg, "'%s' %s", tu_bin(prog), r->args);
+}
+
 char *
 tu_line1(char *s)
 {

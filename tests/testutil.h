@@ -182,6 +182,15 @@ void	 tu_sh_fails(int want, const char *msg, const char *fmt, ...)
 char	*tu_exit_is(const char *what, int rc, int want, char **out,
 	    char **err);
 
+/* A command line refused: its arguments (as sh reads them) and what it
+ * says on stderr. tu_usage_is: the built program prog with those
+ * arguments asserted to exit 2 (a usage error) saying msg. */
+struct tu_refusal {
+	const char	*args;
+	const char	*msg;
+};
+void	 tu_usage_is(const char *prog, const struct tu_refusal *r);
+
 /* s cut at its first newline; returns s. */
 char	*tu_line1(char *s);
 
