@@ -905,10 +905,7 @@ END_TEST
 
 /* ------------------------------------------------ the manifest reader */
 
-static const struct {
-	const char	*json;
-	const char	*why;		/* NULL: accepted */
-} manifests[] = {
+static const struct tu_verdict manifests[] = {
 	{ "{\"package\":\"P01000A3\",\"version\":2,\"name\":\"N\",\"files\":["
 	  "{\"path\":\"a/b.txt\",\"size\":3,\"sha256\":\"@1\"},"
 	  "{\"path\":\"c\",\"size\":0,\"sha256\":\"@2\"}]}", NULL },
@@ -989,7 +986,7 @@ START_TEST(manifest_reader)
 	xasprintf(&path, "%s/lib/PkgLib/P01000A3.json", tu_dir);
 	upper = xstrdup(h2);
 	upper[0] = 'E';
-	text = subst(manifests[_i].json, (const char *const []){ h1, h2,
+	text = subst(manifests[_i].in, (const char *const []){ h1, h2,
 	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
 	    upper });
 	ck_assert_int_eq(tu_write_file(path, text, strlen(text)), 0);

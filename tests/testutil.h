@@ -191,6 +191,12 @@ struct tu_refusal {
 };
 void	 tu_usage_is(const char *prog, const struct tu_refusal *r);
 
+/* An input to a parser and why it is refused (NULL: accepted). */
+struct tu_verdict {
+	const char	*in;
+	const char	*why;
+};
+
 /* s cut at its first newline; returns s. */
 char	*tu_line1(char *s);
 
