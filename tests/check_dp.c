@@ -34,7 +34,7 @@
 #define WAIT_MS		20000
 
 static char *dir;
-static char db[4096], root[4096], src[4096], outf[4096], logs[4096];
+static char db[4096], root[4096], src[4096];
 static pid_t agent = -1;
 static int https_port, http_port;
 static char fqdn[256];
@@ -388,9 +388,6 @@ setup(void)
 {
 	dir = tu_mp_copy(db, sizeof db, root, sizeof root);
 	snprintf(src, sizeof src, "%s/src", dir);
-	snprintf(outf, sizeof outf, "%s/agent.out", dir);
-	snprintf(logs, sizeof logs, "%s/logs", dir);
-	agent = -1;
 	free(tu_sh_ok("%s -c 'import os, sys\n"
 	    "d = sys.argv[1]\n"
 	    "os.makedirs(d + \"/data/sub\")\n"
@@ -482,10 +479,12 @@ dp_set(const char *f, const char *opt, const char *val)
 static void
 agent_start(const char *f, const char *opt, const char *val)
 {
-	char https[64], http[64], mpc[4200];
+	char https[64], http[64], logs[4200], mpc[4300], outf[4200];
 
 	snprintf(fqdn, sizeof fqdn, "%s", f);
+	snprintf(logs, sizeof logs, "%s/logs", dir);
 	snprintf(mpc, sizeof mpc, "%s/mpcontrol.log", logs);
+	snprintf(outf, sizeof outf, "%s/agent.out", dir);
 	for (int attempt = 0; attempt < 5; attempt++) {
 		char *argv[32];
 		size_t n = 0;
