@@ -67,7 +67,7 @@ client_out(const char *cmd, const char *state, const char *extra, int want)
 	char *out, *err;
 	int rc = client(cmd, state, extra, &out, &err);
 
-	return tu_exit_is(cmd, rc, want, &out, &err);
+	return tu_exit_is(rc, want, &out, &err, "ehttp-client %s", cmd);
 }
 
 /* A package from DIR/from added and distributed to dp1. */

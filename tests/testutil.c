@@ -460,9 +460,16 @@ expect(const char *what, int rc, const char *out, char *err, int want,
 }
 
 char *
-tu_exit_is(const char *what, int rc, int want, char **out, char **err)
+tu_exit_is(int rc, int want, char **out, char **err, const char *fmt, ...)
 {
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	xvasprintf(&what, fmt, ap);
+	va_end(ap);
 	expect(what, rc, *out, *err, want, NULL);
+	free(what);
 	*err = NULL;
 	return *out;
 }

@@ -177,10 +177,10 @@ void	 tu_sh_is(const char *want, const char *fmt, ...)
 void	 tu_sh_fails(int want, const char *msg, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-/* A program's exit status rc asserted to be want (what, its *out and
- * *err in the message); *err freed, *out returned. */
-char	*tu_exit_is(const char *what, int rc, int want, char **out,
-	    char **err);
+/* A program's exit status rc asserted to be want (the message names it,
+ * as fmt formats, with its *out and *err); *err freed, *out returned. */
+char	*tu_exit_is(int rc, int want, char **out, char **err,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* A command line refused: its arguments (as sh reads them) and what it
  * says on stderr. tu_usage_is: the built program prog with those
