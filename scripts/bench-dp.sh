@@ -11,24 +11,12 @@ set -eu
 bin=$1
 runs=${2:-3}
 mib=${DP_MIB:-1024}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/ehttp-dp.XXXXXX")
-db=$dir/site.db
 fqdn=dp2.p01.contoso.com
 pkg=P01000A3
-cleanup() {
-	[ -n "${mpd:-}" ] && kill "$mpd" 2>/dev/null
-	[ -n "${srv:-}" ] && kill "$srv" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-port=$(( 20000 + $$ % 20000 ))
-"$bin/ehttpctl" --db "$db" init --demo >/dev/null
-"$bin/ehttpctl" --db "$db" site set P01 --enhanced-http on >/dev/null 2>&1
-id=$("$bin/ehttpctl" --db "$db" cert list --system "$fqdn" --active --json |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
-"$bin/ehttpctl" --db "$db" cert export "$id" --out "$dir/leaf.pem" --with-key >/dev/null
-"$bin/ehttpctl" --db "$db" cert export 1 --out "$dir/root.pem" >/dev/null
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_begin dp
+bench_site "$fqdn"
 cat "$dir/leaf.pem" "$dir/root.pem" > "$dir/chain.pem"
 
 # The bytes (random: nothing compresses or is sparse), in the DP's library
@@ -40,10 +28,7 @@ python3 "$(dirname "$0")/../tests/dplib.py" add "$dir/content/dp/$fqdn" "$pkg" 1
 ln "$dir/src/one.bin" "$dir/www/SMS_DP_SMSPKG\$/$pkg/one.bin"
 cat "$dir/src/one.bin" > /dev/null	# in the page cache for both
 
-"$bin/ehttp-mpd" --db "$db" --system "$fqdn" --https "127.0.0.1:$port" \
-    --http "127.0.0.1:$((port + 1))" --log-dir "$dir/logs" --poll 60 --check 3600 \
-    --foreground >/dev/null 2>&1 &
-mpd=$!
+bench_mpd "$fqdn"
 if command -v nginx >/dev/null 2>&1; then
 	ref="nginx $(nginx -v 2>&1 | sed 's,.*nginx/,,')"
 	mkdir -p "$dir/nginx/logs"
@@ -102,7 +87,6 @@ for r in $(seq "$runs"); do
 	get "http://127.0.0.1:$((port + 1))/$path" >> "$dir/ours_http"
 	[ -n "$ref_http" ] && get "http://127.0.0.1:$ref_http/$path" >> "$dir/ref_http"
 done
-med() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 hwm() { awk '/^VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$1/status"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 per_gib() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$runs" -v m="$mib" \

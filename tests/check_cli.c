@@ -12,8 +12,7 @@
 #include "xmalloc.h"
 
 /* Each test on a fresh copy of the demo. */
-static const struct tu_fixture ehttpctl_fixture = { 300,
-	.setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture ehttpctl_fixture = TU_DEMO_FIXTURE(300);
 
 #define SMSID0	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 
@@ -82,10 +81,7 @@ END_TEST
 /* Refused inputs: exit 1, the field and reason named, DB unchanged. A
  * message starting "2:" is a usage error (a value outside the listed words,
  * nothing to set): exit 2. */
-static const struct {
-	const char	*args;		/* ehttpctl's, as sh reads them */
-	const char	*message;
-} refusals[] = {
+static const struct tu_refusal refusals[] = {
 	{ "site add AUX --name X --type primary", "site code 'AUX': reserved" },
 	{ "site add P1 --name X --type primary",
 	  "site code 'P1': must be exactly 3" },
@@ -143,7 +139,7 @@ static const struct {
 
 START_TEST(refusals_leave_db_unchanged)
 {
-	const char *msg = refusals[_i].message;
+	const char *msg = refusals[_i].msg;
 	char *before, *after;
 	int usage;
 

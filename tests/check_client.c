@@ -85,10 +85,7 @@ client_out(const char *cmd, const char *state, const char *extra, int want)
 	char *out, *err;
 	int rc = client(cmd, state, extra, &out, &err);
 
-	ck_assert_msg(rc == want, "ehttp-client %s: exit %d, want %d: %s", cmd,
-	    rc, want, err);
-	free(err);
-	return out;
+	return tu_exit_is(rc, want, &out, &err, "ehttp-client %s", cmd);
 }
 
 /* The value of key= in the state file of the client in base/state. */
@@ -125,10 +122,7 @@ poll_until(const char *state, int want, char **err)
 }
 
 /* Usage errors: exit 2 and what is wrong, on stderr. */
-static const struct {
-	const char	*args;
-	const char	*msg;
-} usages[] = {
+static const struct tu_refusal usages[] = {
 	{ "", "expected one command" },
 	{ "register --state x", "--mp FQDN and --root PEM are required" },
 	{ "register --mp 'a:99999' --root r --state x",
@@ -164,8 +158,7 @@ END_TEST
 
 START_TEST(test_usage_errors)
 {
-	tu_sh_fails(2, usages[_i].msg, "'%s' %s", tu_bin("ehttp-client"),
-	    usages[_i].args);
+	tu_usage_is("ehttp-client", &usages[_i]);
 }
 END_TEST
 
@@ -410,21 +403,13 @@ static struct mp_verifier *dp_v;
 static void
 dp_open(void)
 {
-	char *cause = NULL;
-
-	dp_e = ehttp_open(db, 0, &cause);
-	ck_assert_msg(dp_e != NULL, "%s", cause);
-	dp_v = mp_verifier_new(dp_e, FQDN);
-	ck_assert_msg(dp_v != NULL, "%s", ehttp_error(dp_e));
+	dp_v = tu_verifier_open(db, FQDN, &dp_e);
 }
 
 static void
 dp_close(void)
 {
-	mp_verifier_free(dp_v);
-	dp_v = NULL;
-	ehttp_close(dp_e);
-	dp_e = NULL;
+	tu_verifier_close(&dp_v, &dp_e);
 }
 
 /* mp_content_check at now + offset seconds of the request whose headers

@@ -74,6 +74,28 @@ ropen_n(const char *path, size_t n)
 	return rd;
 }
 
+/* put(path, s), then ropen_n(path, n). */
+static struct cmlog_reader *
+put_open(const char *path, const char *s, size_t n)
+{
+	put(path, s);
+	return ropen_n(path, n);
+}
+
+/* Record i of rd into r, asserted malformed, with text (unless NULL) and
+ * cause (unless NULL). */
+static void
+bad(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
+    const char *text, const char *cause)
+{
+	tu_cmlog_get(rd, i, r);
+	ck_assert_int_eq(r->malformed, 1);
+	if (text != NULL)
+		tu_cmlog_text(r, text);
+	if (cause != NULL)
+		ck_assert_str_eq(r->cause, cause);
+}
+
 /* sscanf() of a record's text, which is not NUL-terminated. */
 static int __attribute__((format(scanf, 2, 3)))
 text_scanf(const struct cmlog_record *r, const char *fmt, ...)
@@ -242,28 +264,26 @@ START_TEST(test_write_errors)
 }
 END_TEST
 
-START_TEST(test_write_neutralise)
-{
-	const char *path = tu_path("n.log");
-	struct cmlog *log = wopen(path, 0);
-	struct cmlog_reader *rd;
-	struct cmlog_record r;
+/* What the writer makes of a message's text: the record's markers
+ * neutralised, line breaks and bytes that are not UTF-8 escaped, one line
+ * a record. */
+static const struct {
+	const char	*msg;
+	const char	*text;		/* as read back */
+} written[] = {
+	{ "a]LOG]!>b<![LOG[c]LOG]!><time=\"x\">",
+	  "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">" },
+	{ "ends ]LOG]!", "ends ]LOG]!" },
+	{ "]LOG]!>", "]LOG]!&gt;" },
+	{ "a\nb\r\nc\rd\n", "a b c d " },
+	/* invalid byte, truncated sequence, surrogate, overlong; then valid */
+	{ "\xff|\xc3|\xed\xa0\x80|\xc0\xaf|\xc3\xa9\xe2\x82\xac"
+	  "\xf0\x9f\x98\x80", "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
+	  "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+};
 
-	ck_assert_int_eq(cmlog_write(log, 1, "c", "f",
-	    "a]LOG]!>b<![LOG[c]LOG]!><time=\"x\">"), 0);
-	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "ends ]LOG]!"), 0);
-	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "]LOG]!>"), 0);
-	cmlog_close(log);
-	rd = ropen_n(path, 3);
-	tu_cmlog_good(rd, 0, &r, "a]LOG]!&gt;b&lt;![LOG[c]LOG]!&gt;<time=\"x\">",
-	    "c", 1, 1);
-	tu_cmlog_good(rd, 1, &r, "ends ]LOG]!", "c", 1, 2);
-	tu_cmlog_good(rd, 2, &r, "]LOG]!&gt;", "c", 1, 3);
-	cmlog_reader_close(rd);
-}
-END_TEST
-
-START_TEST(test_write_text_bytes)
+/* A message of written[], then one with a NUL byte the format made. */
+START_TEST(test_write_text)
 {
 	const char *path = tu_path("t.log");
 	struct cmlog *log = wopen(path, 0);
@@ -271,22 +291,17 @@ START_TEST(test_write_text_bytes)
 	struct cmlog_record r;
 	char *data;
 
-	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "a\nb\r\nc\rd\n"), 0);
+	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "%s", written[_i].msg),
+	    0);
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "nul:%c:end", 0), 0);
-	/* invalid byte, truncated sequence, surrogate, overlong; then valid */
-	ck_assert_int_eq(cmlog_write(log, 1, "c", "f",
-	    "\xff|\xc3|\xed\xa0\x80|\xc0\xaf|\xc3\xa9\xe2\x82\xac"
-	    "\xf0\x9f\x98\x80"), 0);
 	cmlog_close(log);
 	data = tu_read_file(path, NULL);
-	ck_assert_int_eq(tu_count(data, "\n"), 3);	/* one line each */
+	ck_assert_int_eq(tu_count(data, "\n"), 2);	/* one line each */
 	free(data);
 
-	rd = ropen_n(path, 3);
-	tu_cmlog_good(rd, 0, &r, "a b c d ", "c", 1, 1);
+	rd = ropen_n(path, 2);
+	tu_cmlog_good(rd, 0, &r, written[_i].text, "c", 1, 1);
 	tu_cmlog_good(rd, 1, &r, "nul: :end", "c", 1, 2);
-	tu_cmlog_good(rd, 2, &r, "\\xff|\\xc3|\\xed\\xa0\\x80|\\xc0\\xaf|"
-	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "c", 1, 3);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -603,12 +618,11 @@ START_TEST(test_read_canonical)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	put(path, "<![LOG[Call to HttpSendRequestSync succeeded for port 443 "
-	    "with status code 200, text: OK]LOG]!><time=\"14:05:12.345+000\" "
-	    "date=\"11-24-2026\" component=\"SMS_MP_CONTROL_MANAGER\" "
-	    "context=\"ctx\" type=\"1\" thread=\"4321\" "
-	    "file=\"mpcontrol.c:212\">\n");
-	rd = ropen_n(path, 1);
+	rd = put_open(path, "<![LOG[Call to HttpSendRequestSync succeeded for"
+	    " port 443 with status code 200, text: OK]LOG]!>"
+	    "<time=\"14:05:12.345+000\" date=\"11-24-2026\" "
+	    "component=\"SMS_MP_CONTROL_MANAGER\" context=\"ctx\" type=\"1\" "
+	    "thread=\"4321\" file=\"mpcontrol.c:212\">\n", 1);
 	tu_cmlog_good(rd, 0, &r, "Call to HttpSendRequestSync succeeded for port"
 	    " 443 with status code 200, text: OK", "SMS_MP_CONTROL_MANAGER", 1,
 	    1);
@@ -704,21 +718,18 @@ START_TEST(test_read_bom_crlf)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	put(path, "\xef\xbb\xbf" REC("one", "A", "1")
+	rd = put_open(path, "\xef\xbb\xbf" REC("one", "A", "1")
 	    "<![LOG[two]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\" "
 	    "component=\"B\" context=\"\" type=\"2\" thread=\"1\" "
 	    "file=\"b.c:2\">\r\n"
 	    "junk\r\n\r\n"
 	    "<![LOG[three]LOG]!><time=\"14:05:12.345+000\" date=\"11-24-2026\" "
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"1\" "
-	    "file=\"c\">\r\n");
-	rd = ropen_n(path, 4);
+	    "file=\"c\">\r\n", 4);
 	tu_cmlog_good(rd, 0, &r, "one", "A", 1, 1);
 	tu_cmlog_good(rd, 1, &r, "two", "B", 2, 2);
 	ck_assert_str_eq(r.file, "b.c:2");
-	tu_cmlog_get(rd, 2, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	tu_cmlog_text(&r, "junk");
+	bad(rd, 2, &r, "junk", NULL);
 	ck_assert_uint_eq(r.line, 3);
 	ck_assert_str_eq(r.cause, "line 3 col 1: text outside a record");
 	tu_cmlog_good(rd, 3, &r, "three", "C", 3, 5);
@@ -726,13 +737,9 @@ START_TEST(test_read_bom_crlf)
 	cmlog_reader_close(rd);
 
 	/* Columns on line 1 do not count the BOM. */
-	put(path, "\xef\xbb\xbf<![LOG[x]LOG]!><tim");
-	rd = ropen_n(path, 1);
-	tu_cmlog_get(rd, 0, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause,
+	rd = put_open(path, "\xef\xbb\xbf<![LOG[x]LOG]!><tim", 1);
+	bad(rd, 0, &r, "<![LOG[x]LOG]!><tim",
 	    "line 1 col 20: end of file inside the attribute block");
-	tu_cmlog_text(&r, "<![LOG[x]LOG]!><tim");
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -743,10 +750,9 @@ START_TEST(test_read_multiline)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	put(path, REC("first", "A", "1")
+	rd = put_open(path, REC("first", "A", "1")
 	    REC("line one\nline two\r\n\nline four", "B", "2")
-	    REC("after", "C", "3"));
-	rd = ropen_n(path, 3);
+	    REC("after", "C", "3"), 3);
 	tu_cmlog_good(rd, 0, &r, "first", "A", 1, 1);
 	tu_cmlog_good(rd, 1, &r, "line one\nline two\r\n\nline four", "B", 2, 2);
 	ck_assert_int_eq(r.when, REC_WHEN);
@@ -761,7 +767,7 @@ START_TEST(test_read_junk)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	put(path, "plain text first\n"
+	rd = put_open(path, "plain text first\n"
 	    REC("a", "A", "1")
 	    "\n   \n\t\n"
 	    "  indented junk  \n"
@@ -772,33 +778,20 @@ START_TEST(test_read_junk)
 	    "component=\"C\" context=\"\" type=\"3\" thread=\"1\" file=\"\">"
 	    "<![LOG[d]LOG]!><time=\"1:2:3.4\" date=\"1-2-2026\" "
 	    "component=\"D\" context=\"\" type=\"1\" thread=\"1\" file=\"\">\n"
-	    "tail without newline");
-	rd = ropen_n(path, 9);
-	tu_cmlog_get(rd, 0, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	tu_cmlog_text(&r, "plain text first");
-	ck_assert_str_eq(r.cause, "line 1 col 1: text outside a record");
+	    "tail without newline", 9);
+	bad(rd, 0, &r, "plain text first",
+	    "line 1 col 1: text outside a record");
 	ck_assert_int_eq(r.type, -1);
 	ck_assert_int_eq(cmlog_reader_type_at(rd, 0), CMLOG_TYPE_MALFORMED);
 	tu_cmlog_good(rd, 1, &r, "a", "A", 1, 2);
-	tu_cmlog_get(rd, 2, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	tu_cmlog_text(&r, "  indented junk  ");
+	bad(rd, 2, &r, "  indented junk  ", NULL);
 	ck_assert_uint_eq(r.line, 6);
-	tu_cmlog_get(rd, 3, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	tu_cmlog_text(&r, "before ");
-	ck_assert_str_eq(r.cause, "line 7 col 1: text outside a record");
+	bad(rd, 3, &r, "before ", "line 7 col 1: text outside a record");
 	tu_cmlog_good(rd, 4, &r, "b", "B", 2, 7);
-	tu_cmlog_get(rd, 5, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	tu_cmlog_text(&r, " after");
-	ck_assert_str_eq(r.cause, "line 7 col 108: text outside a record");
+	bad(rd, 5, &r, " after", "line 7 col 108: text outside a record");
 	tu_cmlog_good(rd, 6, &r, "c", "C", 3, 8);
 	tu_cmlog_good(rd, 7, &r, "d", "D", 1, 8);
-	tu_cmlog_get(rd, 8, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	tu_cmlog_text(&r, "tail without newline");
+	bad(rd, 8, &r, "tail without newline", NULL);
 	ck_assert_uint_eq(r.line, 9);
 	cmlog_reader_close(rd);
 }
@@ -931,10 +924,7 @@ START_TEST(test_read_cut_at_eof)
 	put(path, data);
 	free(data);
 	rd = ropen_n(path, 2);
-	tu_cmlog_get(rd, 1, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause, cut_cases[_i].cause);
-	tu_cmlog_text(&r, cut_cases[_i].text);
+	bad(rd, 1, &r, cut_cases[_i].text, cut_cases[_i].cause);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -1387,8 +1377,7 @@ START_TEST(test_read_refresh_append)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	put(path, REC("one", "A", "1") REC("two", "A", "2"));
-	rd = ropen_n(path, 2);
+	rd = put_open(path, REC("one", "A", "1") REC("two", "A", "2"), 2);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 
 	append(path, REC("three", "B", "3") REC("four", "B", "1")
@@ -1403,17 +1392,13 @@ START_TEST(test_read_refresh_append)
 	append(path, "<![LOG[partial te");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
-	tu_cmlog_get(rd, 5, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause,
+	bad(rd, 5, &r, NULL,
 	    "line 6 col 1: record has no ']LOG]!>' terminator");
 	append(path, "xt]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
 	    "component=\"P\" context=\"\" type=\"2\" thr");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
-	tu_cmlog_get(rd, 5, &r);
-	ck_assert_int_eq(r.malformed, 1);
-	ck_assert_str_eq(r.cause,
+	bad(rd, 5, &r, NULL,
 	    "line 6 col 94: end of file inside the attribute block");
 	append(path, "ead=\"5\" file=\"p.c:9\">\n");
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
@@ -1453,9 +1438,8 @@ START_TEST(test_read_refresh_truncate)
 	struct cmlog_reader *rd;
 	struct cmlog_record r;
 
-	put(path, REC("old 1", "A", "1") REC("old 2", "A", "1")
-	    REC("old 3", "A", "1"));
-	rd = ropen_n(path, 3);
+	rd = put_open(path, REC("old 1", "A", "1") REC("old 2", "A", "1")
+	    REC("old 3", "A", "1"), 3);
 
 	/* Truncated in place (same inode), shorter. */
 	ck_assert_int_eq(truncate(path, 0), 0);
@@ -1852,8 +1836,7 @@ cmlog_suite(void)
 		TU_TEST(test_write_roundtrip),
 		TU_TEST(test_write_mode),
 		TU_TEST(test_write_errors),
-		TU_TEST(test_write_neutralise),
-		TU_TEST(test_write_text_bytes),
+		TU_EACH(test_write_text, written),
 		TU_TEST(test_write_fields),
 		TU_TEST(test_write_long_message),
 		TU_TEST(test_write_threads),

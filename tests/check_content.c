@@ -141,6 +141,35 @@ lib_sound(const char *libdir)
 	return count;
 }
 
+/* libdir sound with n files, none of them the file of hash gone. */
+static void
+lib_lacks(const char *libdir, int n, const char *gone)
+{
+	ck_assert_int_eq(lib_sound(libdir), n);
+	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/FileLib/%.4s/%s'",
+	    libdir, gone, gone), 1);
+}
+
+/* The manifest of package id is in libdir (test -e: 0 yes, 1 no, asserted
+ * one of them). */
+static int
+has_manifest(const char *libdir, const char *id)
+{
+	int rc = tu_sh(NULL, NULL, "test -e '%s/PkgLib/%s.json'", libdir, id);
+
+	ck_assert_msg(rc == 0 || rc == 1, "test -e: exit %d", rc);
+	return rc == 0;
+}
+
+/* a and b (malloc'ed) the same text; both freed. */
+static void
+same_text(char *a, char *b)
+{
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}
+
 static void
 no_tmp(const char *libdir)
 {
@@ -323,15 +352,13 @@ START_TEST(distribute_undistribute)
 	ck_assert_str_eq(out, dp);
 	free(out);
 	free(dp);
-	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/PkgLib/%s.json'",
-	    lib(DP1), id), 0);
+	ck_assert(has_manifest(lib(DP1), id));
 	/* Undistribute: the manifest goes, then every file. */
 	out = tu_ctl_json(tu_db, "d['removed_files']", "package",
 	    "undistribute", id, "--dp", DP1, "--json", NULL);
 	ck_assert_str_eq(out, "5");
 	free(out);
-	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/PkgLib/%s.json'",
-	    lib(DP1), id), 1);
+	ck_assert(!has_manifest(lib(DP1), id));
 	ck_assert_int_eq(lib_sound(lib(DP1)), 0);
 	sql_eq(q, "installed 1 " SEC " []");
 	out = tu_sh_ok("'%s' --db '%s' audit --limit 1", tu_bin("ehttpctl"),
@@ -372,15 +399,10 @@ START_TEST(update_redistribute)
 	tu_has(out, "to version 2", "Version 2 is installed on " DP2
 	    " (2 files copied, 1 already there)", NULL);
 	free(out);
-	q = src_listing("src");
-	out = manifest_listing(lib(NULL), id, 2, "Tool");
-	ck_assert_str_eq(out, q);
-	free(out);
-	free(q);
+	same_text(manifest_listing(lib(NULL), id, 2, "Tool"),
+	    src_listing("src"));
 	/* The site's library no longer holds what only version 1 named. */
-	ck_assert_int_eq(lib_sound(lib(NULL)), 3);
-	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/FileLib/%.4s/%s'",
-	    lib(NULL), gone, gone), 1);
+	lib_lacks(lib(NULL), 3, gone);
 	xasprintf(&q, "SELECT version || ' ' || (SELECT group_concat(version"
 	    " || ':' || n, ' ') FROM (SELECT version, count(*) n FROM"
 	    " package_file WHERE package_id = '%s' GROUP BY version)) FROM"
@@ -389,14 +411,9 @@ START_TEST(update_redistribute)
 	free(q);
 	/* The DP is on version 2, the site's manifest to the byte, and the
 	 * dropped file is gone from it too. */
-	out = manifest_listing(lib(DP2), id, 2, "Tool");
-	q = manifest_listing(lib(NULL), id, 2, "Tool");
-	ck_assert_str_eq(out, q);
-	free(out);
-	free(q);
-	ck_assert_int_eq(lib_sound(lib(DP2)), 3);
-	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/FileLib/%.4s/%s'",
-	    lib(DP2), gone, gone), 1);
+	same_text(manifest_listing(lib(DP2), id, 2, "Tool"),
+	    manifest_listing(lib(NULL), id, 2, "Tool"));
+	lib_lacks(lib(DP2), 3, gone);
 	xasprintf(&q, "SELECT version || ' ' || state FROM package_dp WHERE"
 	    " package_id = '%s'", id);
 	sql_eq(q, "2 installed");
@@ -484,28 +501,22 @@ static const struct {
 	const char	*argv[9];
 	const char	*message;
 } refused[] = {
-	{ { "package", "add", "X", "--source", "@/missing", "--site", "P01" },
-	  "missing: No such file or directory" },
-	{ { "package", "add", "X", "--source", "@/plain", "--site", "P01" },
-	  "not a folder" },
-	{ { "package", "add", "X", "--source", "@/escape", "--site", "P01" },
-	  "evil: a symbolic link to /etc/passwd, outside the source folder" },
-	{ { "package", "add", "X", "--source", "@/dirlink", "--site", "P01" },
-	  "sub-link: a symbolic link to a folder" },
-	{ { "package", "add", "X", "--source", "@/dangling", "--site", "P01" },
-	  "nowhere: a symbolic link to nothing" },
-	{ { "package", "add", "X", "--source", "@/fifo", "--site", "P01" },
-	  "pipe: a FIFO" },
-	{ { "package", "add", "X", "--source", "@/ctrl", "--site", "P01" },
-	  "file path 'bad\\x01name': not printable UTF-8" },
-	{ { "package", "add", "X", "--source", "@/latin1", "--site", "P01" },
-	  "file path 'caf\\xe9': not printable UTF-8" },
-	{ { "package", "add", "X", "--source", "@/empty", "--site", "P01" },
-	  "no files (a package needs at least one)" },
-	{ { "package", "add", "X", "--source", "@/content/site", "--site",
-	    "P01" }, "inside the content root" },
-	{ { "package", "add", "X", "--source", "@", "--site", "P01" },
-	  "holds the content root" },
+	/* package add X --source SRC --site P01 */
+#define ADD(src)	{ "package", "add", "X", "--source", (src), "--site", \
+			  "P01" }
+	{ ADD("@/missing"), "missing: No such file or directory" },
+	{ ADD("@/plain"), "not a folder" },
+	{ ADD("@/escape"), "evil: a symbolic link to /etc/passwd, outside the"
+	  " source folder" },
+	{ ADD("@/dirlink"), "sub-link: a symbolic link to a folder" },
+	{ ADD("@/dangling"), "nowhere: a symbolic link to nothing" },
+	{ ADD("@/fifo"), "pipe: a FIFO" },
+	{ ADD("@/ctrl"), "file path 'bad\\x01name': not printable UTF-8" },
+	{ ADD("@/latin1"), "file path 'caf\\xe9': not printable UTF-8" },
+	{ ADD("@/empty"), "no files (a package needs at least one)" },
+	{ ADD("@/content/site"), "inside the content root" },
+	{ ADD("@"), "holds the content root" },
+#undef ADD
 	{ { "package", "add", "X", "--source", "@/good", "--site", "S01" },
 	  "site S01 is a secondary site" },
 	{ { "package", "add", "X", "--source", "@/good" },
@@ -703,8 +714,7 @@ START_TEST(sigkill_mid_distribute)
 	id = add("Big", "big");
 	for (int round = 0; round < 3; round++) {
 		/* Each round copies: a finished one is taken off first. */
-		if (tu_sh(NULL, NULL, "test -e '%s/PkgLib/%s.json'", lib(DP1),
-		    id) == 0)
+		if (has_manifest(lib(DP1), id))
 			tu_ctl_ok(tu_db, "package", "undistribute", id, "--dp",
 			    DP1, NULL);
 		pid = spawn_ctl("package", "distribute", id, "--dp", DP1, NULL,
@@ -740,11 +750,7 @@ START_TEST(sigkill_mid_distribute)
 	no_tmp(lib(DP1));
 	manifest_whole(lib(DP1), id);
 	ck_assert_int_eq(lib_sound(lib(DP1)), 2);
-	out = manifest_listing(lib(DP1), id, 1, "Big");
-	q = src_listing("big");
-	ck_assert_str_eq(out, q);
-	free(out);
-	free(q);
+	same_text(manifest_listing(lib(DP1), id, 1, "Big"), src_listing("big"));
 	/* An add killed while it copies: nothing of it is left served. */
 	pid = spawn_ctl("package", "add", "Big2", "--source", tu_path("big2"),
 	    "--site", "P01");
@@ -821,8 +827,7 @@ START_TEST(killed_distribute_shown_interrupted)
 	    id);
 	sql_eq(q, "distributing");
 	manifest_whole(lib(DP1), id);
-	ck_assert_int_eq(tu_sh(NULL, NULL, "test -e '%s/PkgLib/%s.json'",
-	    lib(DP1), id), 1);
+	ck_assert(!has_manifest(lib(DP1), id));
 	/* Distributed again: installed, whole, no temporary file. */
 	out = tu_ctl_json(tu_db, "(d['state'], d['version'])", "package",
 	    "distribute", id, "--dp", DP1, "--json", NULL);
@@ -899,10 +904,7 @@ END_TEST
 
 /* ------------------------------------------------ the manifest reader */
 
-static const struct {
-	const char	*json;
-	const char	*why;		/* NULL: accepted */
-} manifests[] = {
+static const struct tu_verdict manifests[] = {
 	{ "{\"package\":\"P01000A3\",\"version\":2,\"name\":\"N\",\"files\":["
 	  "{\"path\":\"a/b.txt\",\"size\":3,\"sha256\":\"@1\"},"
 	  "{\"path\":\"c\",\"size\":0,\"sha256\":\"@2\"}]}", NULL },
@@ -983,7 +985,7 @@ START_TEST(manifest_reader)
 	xasprintf(&path, "%s/lib/PkgLib/P01000A3.json", tu_dir);
 	upper = xstrdup(h2);
 	upper[0] = 'E';
-	text = subst(manifests[_i].json, (const char *const []){ h1, h2,
+	text = subst(manifests[_i].in, (const char *const []){ h1, h2,
 	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
 	    upper });
 	ck_assert_int_eq(tu_write_file(path, text, strlen(text)), 0);
@@ -1018,12 +1020,9 @@ START_TEST(manifest_reader)
 }
 END_TEST
 
-static const struct tu_fixture fx_packages = { .timeout = 120,
-    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
-static const struct tu_fixture fx_reader = { .timeout = 30,
-    .setup = tu_dir_setup, .teardown = tu_dir_teardown };
-static const struct tu_fixture fx_crashes = { .timeout = 300,
-    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_packages = TU_DEMO_FIXTURE(120);
+static const struct tu_fixture fx_reader = TU_DIR_FIXTURE(30);
+static const struct tu_fixture fx_crashes = TU_DEMO_FIXTURE(300);
 
 Suite *
 content_suite(void)

@@ -27,6 +27,18 @@ sql1(const char *q)
 }
 
 /* sqlite3's own answer to q (its first line) is want. */
+/* tu_db opened, migrated to the current schema (both asserted). */
+static struct db *
+open_current(void)
+{
+	char *cause = NULL;
+	struct db *db = db_open(tu_db, 0, &cause);
+
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
+	return db;
+}
+
 static void
 sql_eq(const char *q, const char *want)
 {
@@ -77,15 +89,12 @@ START_TEST(migrate_v1)
 	struct db_site s;
 	struct db_role *r = NULL;
 	struct db_agent *a = NULL;
-	char *cause = NULL;
 	size_t n;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
 	    "site-v1.sql'", tu_db, EHTTP_SRCDIR), 0);
 	sql_eq("PRAGMA user_version", "1");
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
+	db = open_current();
 	ck_assert_int_eq(db_site_get(db, "P01", &s), 1);
 	ck_assert_str_eq(s.name, "Old-Primary");
 	ck_assert_int_eq(s.sec.crl_check, 1);
@@ -112,16 +121,13 @@ START_TEST(migrate_v1_to_v4)
 	struct db_blob *b = NULL;
 	struct db_cert c;
 	unsigned char der[4] = { 0x30, 0x02, 0x05, 0x00 };
-	char *cause = NULL;
 	size_t n;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
 	    "site-v1.sql' && sqlite3 '%s' \"INSERT INTO trusted_root (site_id,"
 	    " subject, thumbprint, der) VALUES (1, 'CN=Old Root', '%040d',"
 	    " x'3000')\"", tu_db, EHTTP_SRCDIR, tu_db, 1), 0);
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
+	db = open_current();
 	ck_assert_int_eq(db_trusted_root_list(db, 1, &t, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(t[0].subject, "CN=Old Root");
@@ -212,7 +218,7 @@ ck_counts(struct db *db)
 START_TEST(cert_counts_tally)
 {
 	struct db *db;
-	char *cause = NULL, *v;
+	char *v;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
 	    "site-v1.sql' && sqlite3 '%s' \"INSERT INTO site (id, code, name,"
@@ -223,8 +229,7 @@ START_TEST(cert_counts_tally)
 	    " ELSE 'pki' END, CASE i %% 4 WHEN 0 THEN 'pending' WHEN 1 THEN"
 	    " 'superseded' ELSE 'active' END, 1 + i %% 2, i %% 5 = 0, 0 FROM"
 	    " n\"", tu_db, EHTTP_SRCDIR, tu_db), 0);
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
+	db = open_current();
 	ck_counts(db);		/* tallied by the migration */
 	db_close(db);
 	free(sql1("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
@@ -238,8 +243,7 @@ START_TEST(cert_counts_tally)
 	v = sql1("SELECT count(*) FROM cert");
 	ck_assert_str_ne(v, "0");
 	free(v);
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
+	db = open_current();
 	ck_counts(db);		/* kept by the triggers */
 	db_close(db);
 }
@@ -259,7 +263,7 @@ END_TEST
  */
 START_TEST(migrate_to_v9)
 {
-	char *tables, *before, *after, *u1, *u2, *out, *expr, *cause = NULL;
+	char *tables, *before, *after, *u1, *u2, *out, *expr;
 	char *roles;
 	struct db *db;
 
@@ -289,9 +293,7 @@ START_TEST(migrate_to_v9)
 	before = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
 	    tables, tu_db);
 	ck_assert_uint_gt(strlen(before), 40000);
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
+	db = open_current();
 	db_close(db);
 	after = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
 	    tables, tu_db);
@@ -363,13 +365,11 @@ START_TEST(migrate_to_v11)
 {
 	char *out;
 	struct db *db;
-	char *cause = NULL;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
 	    "site-v8.sql'", tu_db, EHTTP_SRCDIR), 0);
 	sql_eq("SELECT count(*) FROM role WHERE role = 'dp'", "4");
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
+	db = open_current();
 	db_close(db);
 	sql_eq("PRAGMA user_version", STR(DB_SCHEMA_VERSION));
 	sql_eq("SELECT group_concat(DISTINCT role || ':' || allow_propfind) FROM"
@@ -412,7 +412,7 @@ START_TEST(migrate_v7_to_v8)
 		"SELECT * FROM cert_chain ORDER BY cert_id, pos",
 		"SELECT * FROM agent ORDER BY system_id",
 	};
-	char *before[sizeof snapshot / sizeof snapshot[0]], *v, *cause = NULL;
+	char *before[sizeof snapshot / sizeof snapshot[0]], *v;
 	struct db *db;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
@@ -422,9 +422,7 @@ START_TEST(migrate_v7_to_v8)
 	for (size_t i = 0; i < sizeof snapshot / sizeof snapshot[0]; i++)
 		ck_assert_int_eq(tu_sh(&before[i], NULL, "sqlite3 '%s' \"%s\"",
 		    tu_db, snapshot[i]), 0);
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
+	db = open_current();
 	ck_counts(db);
 	db_close(db);
 	for (size_t i = 0; i < sizeof snapshot / sizeof snapshot[0]; i++) {
@@ -468,8 +466,7 @@ START_TEST(migrate_v7_to_v8)
 	    " SELECT (SELECT count(*) FROM cert_key) || ' ' || (SELECT count(*)"
 	    " FROM cert_der) || ' ' || (SELECT count(*) FROM cert_chain) || ' '"
 	    " || (SELECT count(*) FROM agent WHERE cert_id IS NULL)", "4 4 0 1");
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
+	db = open_current();
 	ck_counts(db);
 	db_close(db);
 }
@@ -494,7 +491,7 @@ db_create(void)
  */
 START_TEST(migrate_to_v10)
 {
-	char *tables, *before, *after, *cause = NULL, *err = NULL;
+	char *tables, *before, *after, *err = NULL;
 	struct db *db;
 
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
@@ -513,9 +510,7 @@ START_TEST(migrate_to_v10)
 	    " connection, allow_anonymous FROM role ORDER BY id'", tables,
 	    tu_db, tu_db);
 	ck_assert_uint_gt(strlen(before), 30000);
-	db = db_open(tu_db, 0, &cause);
-	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_user_version(db), DB_SCHEMA_VERSION);
+	db = open_current();
 	db_close(db);
 	after = tu_sh_ok("for t in %s; do [ $t = role ] || sqlite3 '%s'"
 	    " \".dump $t\"; done; sqlite3 '%s' 'SELECT id, system_id, role,"

@@ -59,17 +59,15 @@ client(const char *cmd, const char *state, const char *extra, char **out,
 	    mp_port, root, dir, state, mp_port, dp_port, extra);
 }
 
-/* client(), asserted to exit with want; stdout (malloc'ed). */
+/* client(), asserted to exit with want; its standard output (malloc'ed),
+ * its standard error in the message. */
 static char *
 client_out(const char *cmd, const char *state, const char *extra, int want)
 {
 	char *out, *err;
 	int rc = client(cmd, state, extra, &out, &err);
 
-	ck_assert_msg(rc == want, "ehttp-client %s: exit %d, want %d: %s", cmd,
-	    rc, want, err);
-	free(err);
-	return out;
+	return tu_exit_is(rc, want, &out, &err, "ehttp-client %s", cmd);
 }
 
 /* A package from DIR/from added and distributed to dp1. */
@@ -119,16 +117,10 @@ same_tree(const char *src, const char *dest)
 static int
 curl_dp(const char *h, const char *opts, const char *target)
 {
-	char *out;
-	int code;
-
-	out = sh1("curl -sS --max-time 30 -o '%s/b' -w '%%{http_code}'"
+	return tu_sh_int("curl -sS --max-time 30 -o '%s/b' -w '%%{http_code}'"
 	    " --cacert '%s' --resolve " DP1 ":%d:127.0.0.1 %s%s%s %s"
 	    " 'https://" DP1 ":%d%s'", dir, root, dp_port, h ? "-H @'" : "",
 	    h ? h : "", h ? "'" : "", opts, dp_port, target);
-	code = atoi(out);
-	free(out);
-	return code;
 }
 
 /* A log of the client in DIR/c1/logs. */
@@ -644,10 +636,7 @@ START_TEST(test_load_stopped)
 }
 END_TEST
 
-static const struct {
-	const char	*args;
-	const char	*msg;
-} usages[] = {
+static const struct tu_refusal usages[] = {
 	{ "download --state x --mp a --root r", "download needs one PKGID" },
 	{ "download P01 --state x --mp a --root r",
 	  "download needs one PKGID and --dest" },
@@ -667,8 +656,7 @@ START_TEST(test_usage)
 {
 	char *out = NULL;
 
-	tu_sh_fails(2, usages[_i].msg, "'%s' %s", tu_bin("ehttp-client"),
-	    usages[_i].args);
+	tu_usage_is("ehttp-client", &usages[_i]);
 	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help",
 	    tu_bin("ehttp-client")), 0);
 	tu_has(out, "download PKGID --dest DIR", "--resolve FQDN:PORT:ADDR",

@@ -34,7 +34,7 @@
 #define WAIT_MS		20000
 
 static char *dir;
-static char db[4096], root[4096], src[4096], outf[4096], logs[4096];
+static char db[4096], root[4096], src[4096];
 static pid_t agent = -1;
 static int https_port, http_port;
 static char fqdn[256];
@@ -381,14 +381,6 @@ END_TEST
 
 /* ------------------------------------------------------------ the agent */
 
-static void
-tmpl_setup(void)
-{
-	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built",
-	    tu_bin("ehttp-mpd"));
-	tu_tmpl_setup();
-}
-
 /* DIR/src: a package's tree; names that need escaping in a URL and in
  * XML, UTF-8, an empty file, sub-folders. */
 static void
@@ -396,9 +388,6 @@ setup(void)
 {
 	dir = tu_mp_copy(db, sizeof db, root, sizeof root);
 	snprintf(src, sizeof src, "%s/src", dir);
-	snprintf(outf, sizeof outf, "%s/agent.out", dir);
-	snprintf(logs, sizeof logs, "%s/logs", dir);
-	agent = -1;
 	free(tu_sh_ok("%s -c 'import os, sys\n"
 	    "d = sys.argv[1]\n"
 	    "os.makedirs(d + \"/data/sub\")\n"
@@ -415,11 +404,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (agent > 0) {
-		kill(agent, SIGKILL);
-		waitpid(agent, NULL, 0);
-	}
-	agent = -1;
+	tu_mpd_stop(&agent);
 	tu_tmpdir_free(dir);
 	dir = NULL;
 }
@@ -467,16 +452,39 @@ log_has(const char *path, const char *needle)
 	return n;
 }
 
+/* The agent's content log (smsdpcontent.log) and its control log
+ * (mpcontrol.log) asserted to say text. */
+static void
+content_logged(const char *text)
+{
+	ck_assert(log_has(dpath("logs/smsdpcontent.log"), text));
+}
+
+static void
+control_logged(const char *text)
+{
+	ck_assert(log_has(dpath("logs/mpcontrol.log"), text));
+}
+
+/* ehttpctl role set F dp OPT VAL (asserted). */
+static void
+dp_set(const char *f, const char *opt, const char *val)
+{
+	tu_ctl_ok(db, "role", "set", f, "dp", opt, val, NULL);
+}
+
 /* ehttp-mpd for f on free loopback ports, polling every second, with one
  * more argument pair (or NULL); returns once mpcontrol.log says it
  * started (asserted). */
 static void
 agent_start(const char *f, const char *opt, const char *val)
 {
-	char https[64], http[64], mpc[4200];
+	char https[64], http[64], logs[4200], mpc[4300], outf[4200];
 
 	snprintf(fqdn, sizeof fqdn, "%s", f);
+	snprintf(logs, sizeof logs, "%s/logs", dir);
 	snprintf(mpc, sizeof mpc, "%s/mpcontrol.log", logs);
+	snprintf(outf, sizeof outf, "%s/agent.out", dir);
 	for (int attempt = 0; attempt < 5; attempt++) {
 		char *argv[32];
 		size_t n = 0;
@@ -508,17 +516,7 @@ agent_start(const char *f, const char *opt, const char *val)
 			argv[n++] = (char *)val;
 		}
 		argv[n] = NULL;
-		if ((agent = fork()) == 0) {
-			int fd = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			int null = open("/dev/null", O_RDONLY);
-
-			dup2(null, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		ck_assert_int_gt(agent, 0);
+		agent = tu_spawn_to(argv[0], argv, outf);
 		for (int ms = 0; ms < WAIT_MS && !started; ms += 20) {
 			if (log_has(mpc, "MP Control Manager started for"))
 				started = 1;
@@ -545,21 +543,14 @@ agent_start(const char *f, const char *opt, const char *val)
 static int
 http(int tls, const char *opts, const char *target)
 {
-	char *out;
-	int code;
-
 	if (tls)
-		out = sh1("curl -sS --path-as-is --max-time 60 -o '%s/b' -D"
-		    " '%s/h' -w '%%{http_code}' --cacert '%s' --resolve"
+		return tu_sh_int("curl -sS --path-as-is --max-time 60 -o '%s/b'"
+		    " -D '%s/h' -w '%%{http_code}' --cacert '%s' --resolve"
 		    " %s:%d:127.0.0.1 %s 'https://%s:%d%s'", dir, dir, root,
 		    fqdn, https_port, opts, fqdn, https_port, target);
-	else
-		out = sh1("curl -sS --path-as-is --max-time 60 -o '%s/b' -D"
-		    " '%s/h' -w '%%{http_code}' %s 'http://127.0.0.1:%d%s'", dir,
-		    dir, opts, http_port, target);
-	code = atoi(out);
-	free(out);
-	return code;
+	return tu_sh_int("curl -sS --path-as-is --max-time 60 -o '%s/b' -D"
+	    " '%s/h' -w '%%{http_code}' %s 'http://127.0.0.1:%d%s'", dir, dir,
+	    opts, http_port, target);
 }
 
 /* A header of the last reply (DIR/h), malloc'ed; "" if absent. */
@@ -721,13 +712,10 @@ START_TEST(test_get_and_head)
 	ck_assert_str_eq(v, "GET, HEAD, PROPFIND");
 	free(v);
 	/* Each request is a line in smsdpcontent.log. */
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "GET /SMS_DP_SMSPKG$/"
-	    PKG "/setup.exe from 127.0.0.1:"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"),
-	    "over HTTPS: 200, package " PKG " version 1, data/cab1.cab,"
-	    " 1048583 bytes"));
-	ck_assert(log_has(dpath("logs/mpcontrol.log"), "Distribution point:"
-	    " serving the content of"));
+	content_logged("GET /SMS_DP_SMSPKG$/" PKG "/setup.exe from 127.0.0.1:");
+	content_logged("over HTTPS: 200, package " PKG " version 1,"
+	    " data/cab1.cab, 1048583 bytes");
+	control_logged("Distribution point: serving the content of");
 }
 END_TEST
 
@@ -864,8 +852,7 @@ START_TEST(test_propfind_refused)
 	free(lib_add(DP2, PKG, 1, src, NULL));
 	agent_start(DP2, NULL, NULL);
 	ck_assert_int_eq(http(0, "-X PROPFIND -H 'Depth: 1'", T("")), 207);
-	tu_ctl_ok(db, "role", "set", DP2, "dp", "--allow-propfind", "no",
-	    NULL);
+	dp_set(DP2, "--allow-propfind", "no");
 	wait_code(405, 0, "-X PROPFIND -H 'Depth: 1'", T(""));
 	v = header("Allow");
 	ck_assert_str_eq(v, "GET, HEAD");
@@ -874,12 +861,9 @@ START_TEST(test_propfind_refused)
 	    405);
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 200);
 	body_is("setup.exe");
-	ck_assert(log_has(dpath("logs/mpcontrol.log"), "WebDAV listings"
-	    " refused)"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), ": 405, WebDAV"
-	    " listings (PROPFIND) are not allowed"));
-	tu_ctl_ok(db, "role", "set", DP2, "dp", "--allow-propfind", "yes",
-	    NULL);
+	control_logged("WebDAV listings refused)");
+	content_logged(": 405, WebDAV listings (PROPFIND) are not allowed");
+	dp_set(DP2, "--allow-propfind", "yes");
 	wait_code(207, 0, "-X PROPFIND -H 'Depth: 1'", T(""));
 }
 END_TEST
@@ -917,22 +901,20 @@ START_TEST(test_anonymous_and_token)
 		ck_assert_int_eq(http(1, "-H 'Authorization: Bearer abc.def.ghi'"
 		    " -X PROPFIND -H 'Depth: 1'", token[i]), 401);
 	}
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, content"
-	    " access token refused: no Authorization header"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, content"
-	    " access token refused: token header: not JSON"));
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "401, anonymous"
-	    " access is not allowed on this distribution point"));
-	tu_ctl_ok(db, "role", "set", DP1, "dp", "--allow-anonymous", "yes",
-	    NULL);
+	content_logged("401, content access token refused: no Authorization"
+	    " header");
+	content_logged("401, content access token refused: token header: not"
+	    " JSON");
+	content_logged("401, anonymous access is not allowed on this"
+	    " distribution point");
+	dp_set(DP1, "--allow-anonymous", "yes");
 	wait_code(200, 0, "", T("setup.exe"));
 	body_is("setup.exe");
 	ck_assert_int_eq(http(1, "", token[0]), 401);
 	/* The role removed: nothing served any more. */
 	tu_ctl_ok(db, "role", "remove", DP1, "dp", NULL);
 	wait_code(404, 0, "", T("setup.exe"));
-	ck_assert(log_has(dpath("logs/mpcontrol.log"), "no longer has the"
-	    " role"));
+	control_logged("no longer has the role");
 }
 END_TEST
 
@@ -942,33 +924,53 @@ END_TEST
  * (a secret beside it, /etc/passwd) nor of another package's file by its
  * FileLib name. A raw ESC in a target is logged escaped.
  */
+/* The request target t, sent as raw bytes (python3's socket): status
+ * want, and no byte of the secrets or of /etc/passwd in the body. */
+static void
+raw_refused(const char *t, int want)
+{
+	char *hex = xmalloc(strlen(t) * 2 + 1), *out, *body;
+
+	for (size_t k = 0; t[k]; k++)
+		sprintf(hex + 2 * k, "%02x", (unsigned char)t[k]);
+	out = sh1("%s '%s/tests/dplib.py' raw %d %s '%s/b'", tu_python(),
+	    EHTTP_SRCDIR, http_port, hex, dir);
+	ck_assert_msg(atoi(out) == want, "%s: %s, want %d", t, out, want);
+	body = tu_read_file(dpath("b"), NULL);
+	ck_assert_msg(strstr(body, "TOPSECRET") == NULL &&
+	    strstr(body, "root:") == NULL, "%s: %s", t, body);
+	free(body);
+	free(out);
+	free(hex);
+}
+
 START_TEST(test_traversal)
 {
-	static const struct { const char *target; int code; } q[] = {
-		{ T("../../secret.txt"), 400 },
-		{ T("../../../../../../etc/passwd"), 400 },
-		{ T("%2e%2e/%2e%2e/secret.txt"), 400 },
-		{ T("%2E%2E%2F%2E%2E%2Fsecret.txt"), 400 },
-		{ "/SMS_DP_SMSPKG$/..%2f..%2fsecret.txt", 400 },
-		{ "/SMS_DP_SMSPKG$/../secret.txt", 400 },
-		{ T("setup.exe%00.txt"), 400 },
-		{ T("setup.exe%00"), 400 },
-		{ T("..\\..\\secret.txt"), 400 },
-		{ T("%5c..%5c..%5csecret.txt"), 400 },
-		{ T("%c0%ae%c0%ae/%c0%ae%c0%ae/secret.txt"), 400 },
-		{ T("%c0%af..%c0%afsecret.txt"), 400 },
-		{ T("%e0%80%ae%e0%80%ae/secret.txt"), 400 },
-		{ T("%252e%252e/%252e%252e/secret.txt"), 404 },
-		{ T("./setup.exe"), 400 },
-		{ T("data//cab1.cab"), 400 },
-		{ T("%zz"), 400 },
-		{ T("\x1b[31mred"), 400 },
-		{ "/SMS_DP_SMSPKG$/FileLib/", 404 },
-		{ T("FileLib/"), 404 },
-		{ "/SMS_DP_SMSPKG$/PkgLib/" PKG ".json", 404 },
-		{ "/SMS_DP_SMSPKG$/" PKG ".json", 404 },
+	/* 400: dot segments (plain, percent-encoded, with backslashes, as
+	 * overlong UTF-8), NUL bytes, "." and empty segments, a bad escape,
+	 * a control byte. */
+	static const char *const bad[] = {
+		T("../../secret.txt"), T("../../../../../../etc/passwd"),
+		T("%2e%2e/%2e%2e/secret.txt"),
+		T("%2E%2E%2F%2E%2E%2Fsecret.txt"),
+		"/SMS_DP_SMSPKG$/..%2f..%2fsecret.txt",
+		"/SMS_DP_SMSPKG$/../secret.txt",
+		T("setup.exe%00.txt"), T("setup.exe%00"),
+		T("..\\..\\secret.txt"), T("%5c..%5c..%5csecret.txt"),
+		T("%c0%ae%c0%ae/%c0%ae%c0%ae/secret.txt"),
+		T("%c0%af..%c0%afsecret.txt"),
+		T("%e0%80%ae%e0%80%ae/secret.txt"),
+		T("./setup.exe"), T("data//cab1.cab"), T("%zz"),
+		T("\x1b[31mred"),
 	};
-	char *hex, *out, *secret, longt[4000], *sha;
+	/* 404: escaped twice is a name; the library's own folders. */
+	static const char *const absent[] = {
+		T("%252e%252e/%252e%252e/secret.txt"),
+		"/SMS_DP_SMSPKG$/FileLib/", T("FileLib/"),
+		"/SMS_DP_SMSPKG$/PkgLib/" PKG ".json",
+		"/SMS_DP_SMSPKG$/" PKG ".json",
+	};
+	char *out, *secret, longt[4000], *sha;
 
 	free(lib_add(DP2, PKG, 1, src, NULL));
 	secret = tu_sh_ok("printf TOPSECRET > '%s/content/dp/secret.txt' &&"
@@ -976,38 +978,17 @@ START_TEST(test_traversal)
 	free(secret);
 	agent_start(DP2, NULL, NULL);
 	sha = sha_of("setup.exe");
-	for (size_t i = 0; i < sizeof q / sizeof q[0] + 3; i++) {
-		const char *t = i < sizeof q / sizeof q[0] ? q[i].target :
-		    longt;
-		int want = i < sizeof q / sizeof q[0] ? q[i].code : 0;
-		char *body;
-
-		if (i == sizeof q / sizeof q[0]) {	/* 1025 bytes: 400 */
-			snprintf(longt, sizeof longt, T("%01025d"), 0);
-			want = 400;
-		} else if (i == sizeof q / sizeof q[0] + 1) {
-			/* The request line's limit: 400 before the DP. */
-			snprintf(longt, sizeof longt, T("%03000d"), 0);
-			want = 400;
-		} else if (i == sizeof q / sizeof q[0] + 2) {
-			snprintf(longt, sizeof longt, T("FileLib/%.4s/%s"), sha,
-			    sha);
-			want = 404;
-		}
-		hex = xmalloc(strlen(t) * 2 + 1);
-		for (size_t k = 0; t[k]; k++)
-			sprintf(hex + 2 * k, "%02x", (unsigned char)t[k]);
-		out = sh1("%s '%s/tests/dplib.py' raw %d %s '%s/b'",
-		    tu_python(), EHTTP_SRCDIR, http_port, hex, dir);
-		ck_assert_msg(atoi(out) == want, "%s: %s, want %d", t, out,
-		    want);
-		body = tu_read_file(dpath("b"), NULL);
-		ck_assert_msg(strstr(body, "TOPSECRET") == NULL &&
-		    strstr(body, "root:") == NULL, "%s: %s", t, body);
-		free(body);
-		free(out);
-		free(hex);
-	}
+	for (size_t i = 0; i < TU_ALL(bad); i++)
+		raw_refused(bad[i], 400);
+	for (size_t i = 0; i < TU_ALL(absent); i++)
+		raw_refused(absent[i], 404);
+	snprintf(longt, sizeof longt, T("%01025d"), 0);	/* 1025 bytes */
+	raw_refused(longt, 400);
+	/* The request line's limit: 400 before the DP. */
+	snprintf(longt, sizeof longt, T("%03000d"), 0);
+	raw_refused(longt, 400);
+	snprintf(longt, sizeof longt, T("FileLib/%.4s/%s"), sha, sha);
+	raw_refused(longt, 404);
 	free(sha);
 	/* Logged escaped: no raw ESC in the log. */
 	out = tu_read_file(dpath("logs/smsdpcontent.log"), NULL);
@@ -1200,9 +1181,9 @@ START_TEST(test_library_changes)
 	    tu_python(), EHTTP_SRCDIR, lib_of(DP2), PKG, bad));
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 404);
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 404);
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "404, package "
+	content_logged("404, package "
 	    PKG " is not served: its manifest is refused: files[0].path"
-	    " 'a/../b': a '..' segment"));
+	    " 'a/../b': a '..' segment");
 	ck_assert_int_eq(tu_sh(NULL, NULL, "test $(grep -c 'the manifest of"
 	    " package " PKG " is refused' '%s/logs/mpcontrol.log') = 1", dir),
 	    0);
@@ -1212,15 +1193,14 @@ START_TEST(test_library_changes)
 	free(tu_sh_ok("truncate -s 10 '%s/FileLib/%.4s/%s'", lib_of(DP2), sha,
 	    sha));
 	ck_assert_int_eq(http(0, "", T("setup.exe")), 500);
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "10 bytes, the"
-	    " manifest says 100000"));
+	content_logged("10 bytes, the manifest says 100000");
 	free(sha);
 	/* Removed. */
 	free(tu_sh_ok("%s '%s/tests/dplib.py' remove '%s' %s", tu_python(),
 	    EHTTP_SRCDIR, lib_of(DP2), PKG));
 	ck_assert_int_eq(http(0, "", T("data/cab1.cab")), 404);
-	ck_assert(log_has(dpath("logs/smsdpcontent.log"), "404, package "
-	    PKG " is not on this distribution point"));
+	content_logged("404, package " PKG " is not on this distribution"
+	    " point");
 }
 END_TEST
 
@@ -1258,10 +1238,8 @@ START_TEST(test_ctl_propfind)
 }
 END_TEST
 
-static const struct tu_fixture fx_library = { .timeout = 30,
-    .setup = tu_dir_setup, .teardown = tu_dir_teardown };
-static const struct tu_fixture fx_ctl = { .timeout = 60,
-    .setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture fx_library = TU_DIR_FIXTURE(30);
+static const struct tu_fixture fx_ctl = TU_DEMO_FIXTURE(60);
 /*
  * ehttpctl fills the DP's library and the agent serves it: package add and
  * distribute, then package update with a changed file: the DP gets the new
@@ -1304,7 +1282,7 @@ START_TEST(test_update_redistributes)
 END_TEST
 
 static const struct tu_fixture fx_agent = { .timeout = 180,
-    .once = tmpl_setup,
+    .once = tu_mpd_tmpl_setup,
     .once_done = tu_tmpl_teardown, .setup = setup, .teardown = teardown };
 
 Suite *

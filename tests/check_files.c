@@ -30,8 +30,7 @@
 #include "outfile.h"
 #include "testutil.h"
 
-static const struct tu_fixture files_fixture = { 120,
-	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture files_fixture = TU_DIR_FIXTURE(120);
 
 static const struct tu_fixture export_fixture = { 120,
 	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,

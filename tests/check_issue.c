@@ -19,8 +19,7 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
-static const struct tu_fixture rules_fixture = { 120,
-	.setup = tu_demo_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture rules_fixture = TU_DEMO_FIXTURE(120);
 
 /* One value from the database, read by the sqlite3 CLI (the SQL "%s"
  * formatted): qs as text (malloc'ed), q as a number. */

@@ -91,10 +91,7 @@ START_TEST(array_glue)
 }
 END_TEST
 
-static const struct {
-	const char	*doc;
-	const char	*cause;		/* NULL: accepted */
-} loads[] = {
+static const struct tu_verdict loads[] = {
 	{ "{\"a\":[1,{\"b\":\"\\u00dc\"}],\"c\":null}", NULL },
 	{ " [ ] \n", NULL },
 	{ "{\"a\":1,\"a\":2}", "line 1, column 10: duplicate object key" },
@@ -107,11 +104,11 @@ static const struct {
 
 START_TEST(reader_strict)
 {
-	const char *doc = loads[_i].doc;
+	const char *doc = loads[_i].in;
 	char *cause = NULL;
 	json_t *v = cj_load(doc, strlen(doc), &cause);
 
-	if (loads[_i].cause == NULL) {
+	if (loads[_i].why == NULL) {
 		ck_assert_msg(v != NULL, "%s: %s", doc, cause);
 		ck_assert_ptr_null(cause);
 		json_decref(v);
@@ -119,8 +116,8 @@ START_TEST(reader_strict)
 	}
 	ck_assert_msg(v == NULL, "accepted: %s", doc);
 	ck_assert_ptr_nonnull(cause);
-	ck_assert_msg(strncmp(cause, loads[_i].cause,
-	    strlen(loads[_i].cause)) == 0, "%s: %s", doc, cause);
+	ck_assert_msg(strncmp(cause, loads[_i].why,
+	    strlen(loads[_i].why)) == 0, "%s: %s", doc, cause);
 	free(cause);
 }
 END_TEST

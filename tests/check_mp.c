@@ -30,24 +30,17 @@ static void
 mp_setup(void)
 {
 	struct db_site s;
-	char *cause = NULL;
 
 	tu_dir = tu_demo_enhanced(tu_db, sizeof tu_db, "P01");
-	e = ehttp_open(tu_db, 0, &cause);
-	ck_assert_msg(e != NULL, "%s", cause);
+	v = tu_verifier_open(tu_db, MP_FQDN, &e);
 	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
 	p01 = s.id;
-	v = mp_verifier_new(e, MP_FQDN);
-	ck_assert_msg(v != NULL, "%s", ehttp_error(e));
 }
 
 static void
 mp_teardown(void)
 {
-	mp_verifier_free(v);
-	v = NULL;
-	ehttp_close(e);
-	e = NULL;
+	tu_verifier_close(&v, &e);
 	tu_dir_teardown();
 }
 

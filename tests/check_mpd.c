@@ -37,14 +37,6 @@ static char db[4096], root[4096], logpath[4096], pidf[4096], outf[4096];
 static pid_t agent = -1;
 static int https_port, http_port;
 
-static void
-tmpl_setup(void)
-{
-	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built"
-	    " (make %s/ehttp-mpd)", tu_bin("ehttp-mpd"), EHTTP_BINDIR);
-	tu_tmpl_setup();
-}
-
 /* A shell command's first output line (trailing newline cut); exit code
  * must be 0. Caller frees. */
 #define sh1(...)	tu_line1(tu_sh_ok(__VA_ARGS__))
@@ -64,11 +56,7 @@ teardown(void)
 {
 	char *pid;
 
-	if (agent > 0) {
-		kill(agent, SIGKILL);
-		waitpid(agent, NULL, 0);
-	}
-	agent = -1;
+	tu_mpd_stop(&agent);
 	/* A detached agent a failed test left behind. */
 	if ((pid = tu_read_file(pidf, NULL)) != NULL) {
 		if (atoi(pid) > 0)
@@ -80,7 +68,7 @@ teardown(void)
 }
 
 static const struct tu_fixture agent_fixture = { 60,
-	.once = tmpl_setup, .once_done = tu_tmpl_teardown,
+	.once = tu_mpd_tmpl_setup, .once_done = tu_tmpl_teardown,
 	.setup = setup, .teardown = teardown };
 
 static char *
@@ -162,17 +150,8 @@ agent_startv(const char *fqdn, const char *const *pre,
 			free(bin);
 			bin = sh1("command -v %s", argv[0]);
 		}
-		if ((agent = fork()) == 0) {
-			int fd = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			int null = open("/dev/null", O_RDONLY);
-			dup2(null, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execv(bin, argv);
-			_exit(127);
-		}
+		agent = tu_spawn_to(bin, argv, outf);
 		free(bin);
-		ck_assert_int_gt(agent, 0);
 		for (int ms = 0; ms < WAIT_MS; ms += 20) {
 			if (log_count("MP Control Manager started for") >
 			    before)
@@ -1797,17 +1776,15 @@ wire(const char *args)
 static int
 reg(const char *cdir, const char *extra, char **reply)
 {
-	char *code;
 	int rc;
 
-	code = sh1("cd '%s' && curl -sS --max-time 10 --cacert '%s' --resolve"
-	    " %s:%d:127.0.0.1 -X CCM_POST -H 'Content-Type: multipart/mixed;"
-	    " boundary=\"aAbBcCdDv1234567890VxXyYzZ\"' %s --data-binary"
+	rc = tu_sh_int("cd '%s' && curl -sS --max-time 10 --cacert '%s'"
+	    " --resolve %s:%d:127.0.0.1 -X CCM_POST -H 'Content-Type:"
+	    " multipart/mixed; boundary=\"aAbBcCdDv1234567890VxXyYzZ\"' %s"
+	    " --data-binary"
 	    " @%s/body -o %s/reply -w '%%{http_code}'"
 	    " 'https://%s:%d/ccm_system/request'", dir, root, FQDN, https_port,
 	    extra, cdir, cdir, FQDN, https_port);
-	rc = atoi(code);
-	free(code);
 	if (rc == 200)
 		*reply = sh1("cd '%s' && %s '%s/tests/wire.py' check-reply"
 		    " %s/reply", dir, tu_python(), EHTTP_SRCDIR, cdir);
@@ -1821,17 +1798,16 @@ reg(const char *cdir, const char *extra, char **reply)
 static int
 sts(const char *cdir, const char *smsid, const char *query, char **out)
 {
-	char *code, args[256];
+	char args[256];
 	int rc;
 
 	snprintf(args, sizeof args, "client-token %s %s > h", cdir, smsid);
 	free(wire(args));
-	code = sh1("cd '%s' && curl -sS --max-time 10 --cacert '%s' --resolve"
-	    " %s:%d:127.0.0.1 -H \"$(sed -n 1p h)\" -H \"$(sed -n 2p h)\""
-	    " -o sts.out -w '%%{http_code}' 'https://%s:%d/CCM_STS%s'", dir,
+	rc = tu_sh_int("cd '%s' && curl -sS --max-time 10 --cacert '%s'"
+	    " --resolve %s:%d:127.0.0.1 -H \"$(sed -n 1p h)\""
+	    " -H \"$(sed -n 2p h)\" -o sts.out -w '%%{http_code}'"
+	    " 'https://%s:%d/CCM_STS%s'", dir,
 	    root, FQDN, https_port, FQDN, https_port, query);
-	rc = atoi(code);
-	free(code);
 	*out = sh1("cd '%s' && cat sts.out", dir);
 	return rc;
 }
@@ -1856,15 +1832,13 @@ sts_token(const char *json)
 static int
 tokenauth(const char *token, char **out)
 {
-	char *code;
 	int rc;
 
-	code = sh1("cd '%s' && curl -sS --max-time 10 --cacert '%s' --resolve"
-	    " %s:%d:127.0.0.1 -H 'Authorization: Bearer %s' -D ta.h -o ta.out"
-	    " -w '%%{http_code}' 'https://%s:%d/ccm_system_tokenauth/request'",
+	rc = tu_sh_int("cd '%s' && curl -sS --max-time 10 --cacert '%s'"
+	    " --resolve %s:%d:127.0.0.1 -H 'Authorization: Bearer %s' -D ta.h"
+	    " -o ta.out -w '%%{http_code}'"
+	    " 'https://%s:%d/ccm_system_tokenauth/request'",
 	    dir, root, FQDN, https_port, token, FQDN, https_port);
-	rc = atoi(code);
-	free(code);
 	*out = tu_sh_ok("cd '%s' && grep -i '^WWW-Authenticate' ta.h; cat"
 	    " ta.out", dir);
 	return rc;

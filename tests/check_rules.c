@@ -32,22 +32,16 @@ norm_check(const struct norm_case *c, int rc, const char *out,
 }
 
 static const struct norm_case codes[] = {
-	{ "P01", "P01", NULL },
-	{ "p01", "P01", NULL },
-	{ "abc", "ABC", NULL },
+	{ "P01", "P01", NULL }, { "p01", "P01", NULL }, { "abc", "ABC", NULL },
 	{ "999", "999", NULL },
 	{ "", NULL, "missing" },
-	{ "P1", NULL, "exactly 3" },
-	{ "P001", NULL, "exactly 3" },
-	{ "P-1", NULL, "character 2" },
-	{ "P 1", NULL, "character 2" },
+	{ "P1", NULL, "exactly 3" }, { "P001", NULL, "exactly 3" },
+	{ "P-1", NULL, "character 2" }, { "P 1", NULL, "character 2" },
 	{ "\xc3\xa9" "1", NULL, "character 1" },
-	{ "AUX", NULL, "reserved" },
-	{ "con", NULL, "reserved" },
-	{ "NUL", NULL, "reserved" },
-	{ "PRN", NULL, "reserved" },
-	{ "SMS", NULL, "reserved" },
-	{ "env", NULL, "reserved" },
+	/* Reserved, in any case. */
+	{ "AUX", NULL, "reserved" }, { "con", NULL, "reserved" },
+	{ "NUL", NULL, "reserved" }, { "PRN", NULL, "reserved" },
+	{ "SMS", NULL, "reserved" }, { "env", NULL, "reserved" },
 };
 
 START_TEST(site_code)

@@ -40,6 +40,8 @@ import tempfile
 import urllib.parse
 import xml.etree.ElementTree as ET
 
+from httpreply import read_reply
+
 
 def sha256_of(path):
     h = hashlib.sha256()
@@ -145,16 +147,10 @@ def raw(port, target_hex, body_file, method):
     s = socket.create_connection(("127.0.0.1", int(port)), timeout=20)
     s.sendall(method.encode() + b" " + bytes.fromhex(target_hex) +
               b" HTTP/1.1\r\nHost: dp\r\nConnection: close\r\n\r\n")
-    r = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        r += d
-    head, _, body = r.partition(b"\r\n\r\n")
+    status, body = read_reply(s)
     with open(body_file, "wb") as f:
         f.write(body)
-    print(head.split(b" ")[1].decode())
+    print(status)
 
 
 DAV = "{DAV:}"

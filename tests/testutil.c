@@ -19,6 +19,8 @@
 #include <check.h>
 
 #include "cmlog.h"
+#include "ehttp.h"
+#include "mp.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -138,10 +140,8 @@ tu_dir_teardown(void)
 	tu_dir = NULL;
 }
 
-const struct tu_fixture tu_dir_fixture = { 60, .setup = tu_dir_setup,
-	.teardown = tu_dir_teardown };
-const struct tu_fixture tu_demo_fixture = { 60, .setup = tu_demo_setup,
-	.teardown = tu_dir_teardown };
+const struct tu_fixture tu_dir_fixture = TU_DIR_FIXTURE(60);
+const struct tu_fixture tu_demo_fixture = TU_DEMO_FIXTURE(60);
 const struct tu_fixture tu_plain_fixture = { 0 };
 
 const char *
@@ -185,6 +185,14 @@ tu_tmpl_teardown(void)
 {
 	tu_tmpdir_free(tu_tmpl);
 	tu_tmpl = NULL;
+}
+
+void
+tu_mpd_tmpl_setup(void)
+{
+	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built"
+	    " (make %s/ehttp-mpd)", tu_bin("ehttp-mpd"), EHTTP_BINDIR);
+	tu_tmpl_setup();
 }
 
 char *
@@ -281,6 +289,28 @@ tu_mpd_stop(pid_t *pid)
 	*pid = -1;
 }
 
+struct mp_verifier *
+tu_verifier_open(const char *db, const char *fqdn, struct ehttp **e)
+{
+	struct mp_verifier *v;
+	char *cause = NULL;
+
+	*e = ehttp_open(db, 0, &cause);
+	ck_assert_msg(*e != NULL, "%s", cause);
+	v = mp_verifier_new(*e, fqdn);
+	ck_assert_msg(v != NULL, "%s", ehttp_error(*e));
+	return v;
+}
+
+void
+tu_verifier_close(struct mp_verifier **v, struct ehttp **e)
+{
+	mp_verifier_free(*v);
+	*v = NULL;
+	ehttp_close(*e);
+	*e = NULL;
+}
+
 void
 tu_msleep(int ms)
 {
@@ -337,6 +367,36 @@ slurp_fd(int fd)
 	return buf;
 }
 
+pid_t
+tu_spawn(const char *path, char *const argv[], int out, int err)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+pid_t
+tu_spawn_to(const char *path, char *const argv[], const char *file)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	pid_t pid;
+
+	ck_assert_msg(fd != -1, "open %s", file);
+	pid = tu_spawn(path, argv, fd, fd);
+	close(fd);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
 int
 tu_run(char *const argv[], char **out, char **err)
 {
@@ -348,16 +408,8 @@ tu_run(char *const argv[], char **out, char **err)
 		abort();
 	unlink(tmpl_o);
 	unlink(tmpl_e);
-	if ((pid = fork()) == -1)
+	if ((pid = tu_spawn(argv[0], argv, fo, fe)) == -1)
 		abort();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			abort();
@@ -407,6 +459,21 @@ expect(const char *what, int rc, const char *out, char *err, int want,
 	free(err);
 }
 
+char *
+tu_exit_is(int rc, int want, char **out, char **err, const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	xvasprintf(&what, fmt, ap);
+	va_end(ap);
+	expect(what, rc, *out, *err, want, NULL);
+	free(what);
+	*err = NULL;
+	return *out;
+}
+
 /* The shell command line fmt formats, as expect() says; its standard
  * output, malloc'ed. */
 static char *
@@ -446,6 +513,21 @@ tu_sh_ok(const char *fmt, ...)
 	return out;
 }
 
+int
+tu_sh_int(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+	int n;
+
+	va_start(ap, fmt);
+	out = sh_expect(0, NULL, fmt, ap);
+	va_end(ap);
+	n = atoi(out);
+	free(out);
+	return n;
+}
+
 void
 tu_sh_is(const char *want, const char *fmt, ...)
 {
@@ -468,6 +550,12 @@ tu_sh_fails(int want, const char *msg, const char *fmt, ...)
 	va_start(ap, fmt);
 	free(sh_expect(want, msg, fmt, ap));
 	va_end(ap);
+}
+
+void
+tu_usage_is(const char *prog, const struct tu_refusal *r)
+{
+	tu_sh_fails(2, r->msg, "'%s' %s", tu_bin(prog), r->args);
 }
 
 char *

@@ -63,6 +63,11 @@ void	 tu_dir_teardown(void);
 /* The fixtures of most cases, 60 s a test: tu_dir_setup or tu_demo_setup,
  * then tu_dir_teardown; tu_plain_fixture has none (libcheck's timeout). */
 extern const struct tu_fixture tu_dir_fixture, tu_demo_fixture;
+/* The same with another timeout, for a case's own fixture. */
+#define TU_DIR_FIXTURE(secs)	{ (secs), .setup = tu_dir_setup,	\
+				  .teardown = tu_dir_teardown }
+#define TU_DEMO_FIXTURE(secs)	{ (secs), .setup = tu_demo_setup,	\
+				  .teardown = tu_dir_teardown }
 extern const struct tu_fixture tu_plain_fixture;
 
 /* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
@@ -81,6 +86,8 @@ extern char	*tu_tmpl;
 extern char	 tu_tmpl_db[4096];
 void	 tu_tmpl_setup(void);
 void	 tu_tmpl_teardown(void);
+/* tu_tmpl_setup for the cases that run ehttp-mpd: asserts it is built. */
+void	 tu_mpd_tmpl_setup(void);
 
 /* A fresh private directory holding a copy of tu_tmpl's database (site.db*:
  * with its master key), its path in db; returns the directory
@@ -116,8 +123,24 @@ pid_t	 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 	    const char *fake, int *https_port);
 void	 tu_mpd_stop(pid_t *);
 
+/* The management point's verifier for fqdn over db: ehttp_open (into *e)
+ * and mp_verifier_new, both asserted. tu_verifier_close frees both and
+ * clears the pointers. */
+struct ehttp;
+struct mp_verifier;
+struct mp_verifier *tu_verifier_open(const char *db, const char *fqdn,
+	    struct ehttp **e);
+void	 tu_verifier_close(struct mp_verifier **v, struct ehttp **e);
+
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
+
+/* The program at path run with argv in the background, stdin from
+ * /dev/null, stdout and stderr to the descriptors out and err; its pid
+ * (-1: fork failed). tu_spawn_to: both to file (truncated), asserted
+ * started. */
+pid_t	 tu_spawn(const char *path, char *const argv[], int out, int err);
+pid_t	 tu_spawn_to(const char *path, char *const argv[], const char *file);
 
 /*
  * Run argv (argv[0] a full path) with stdin from /dev/null, capturing stdout
@@ -139,6 +162,11 @@ int	 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
 char	*tu_sh_ok(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+/* A shell command line asserted to exit 0; the number its output starts
+ * with (atoi: curl's -w '%{http_code}', a pid). */
+int	 tu_sh_int(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
 /* A shell command line asserted to exit 0 with want as the first line of
  * its output (the message names it). */
 void	 tu_sh_is(const char *want, const char *fmt, ...)
@@ -148,6 +176,26 @@ void	 tu_sh_is(const char *want, const char *fmt, ...)
  * stderr (msg NULL: anything). */
 void	 tu_sh_fails(int want, const char *msg, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* A program's exit status rc asserted to be want (the message names it,
+ * as fmt formats, with its *out and *err); *err freed, *out returned. */
+char	*tu_exit_is(int rc, int want, char **out, char **err,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A command line refused: its arguments (as sh reads them) and what it
+ * says on stderr. tu_usage_is: the built program prog with those
+ * arguments asserted to exit 2 (a usage error) saying msg. */
+struct tu_refusal {
+	const char	*args;
+	const char	*msg;
+};
+void	 tu_usage_is(const char *prog, const struct tu_refusal *r);
+
+/* An input to a parser and why it is refused (NULL: accepted). */
+struct tu_verdict {
+	const char	*in;
+	const char	*why;
+};
 
 /* s cut at its first newline; returns s. */
 char	*tu_line1(char *s);

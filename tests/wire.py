@@ -70,6 +70,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
+from httpreply import read_reply
+
 BOUNDARY = b"aAbBcCdDv1234567890VxXyYzZ"
 EKU_ENC = ObjectIdentifier("1.3.6.1.4.1.311.101.2")
 EKU_SIGN = ObjectIdentifier("1.3.6.1.4.1.311.101")
@@ -315,14 +317,8 @@ def locate(d, smsid, pkg, host, port, root):
     with socket.create_connection(("127.0.0.1", int(port))) as raw:
         with ctx.wrap_socket(raw, server_hostname=host) as t:
             t.sendall(req)
-            resp = b""
-            while True:
-                chunk = t.recv(65536)
-                if not chunk:
-                    break
-                resp += chunk
-    head, _, payload = resp.partition(b"\r\n\r\n")
-    status = int(head.split(b" ")[1])
+            status, payload = read_reply(t)
+    status = int(status)
     print(status)
     if status != 200:
         return
