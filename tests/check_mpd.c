@@ -906,7 +906,7 @@ START_TEST(test_port_in_use)
 	close(fd);
 	ck_assert_int_eq(log_count("MP Control Manager cannot start"), 2);
 	/* The lease taken at start is given back: no wait for the next. */
-	char *lease = sh1("sqlite3 '%s' \"SELECT a.pid || ' ' || a.lease_until"
+	char *lease = sh1(TU_SQLITE3 " '%s' \"SELECT a.pid || ' ' || a.lease_until"
 	    " FROM agent a JOIN site_system y ON y.id = a.system_id WHERE"
 	    " y.fqdn = '%s'\"", db, FQDN);
 	ck_assert_str_eq(lease, "0 0");
@@ -976,7 +976,7 @@ START_TEST(test_key_missing_or_mismatched)
 	other = tu_active_cert(db, "--type role --system dp1.p01.contoso.com",
 	    "id");
 	/* Another certificate's key in place of this one's. */
-	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
+	free(sh1(TU_SQLITE3 " '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
 	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other, id));
 	ck_assert_int_eq(agent_start(MP2, NULL, NULL), 1);
 	err = slurp(outf);
@@ -985,7 +985,7 @@ START_TEST(test_key_missing_or_mismatched)
 	ck_assert_ptr_null(strstr(err, "PRIVATE KEY"));
 	free(err);
 	/* No key at all. */
-	free(sh1("sqlite3 '%s' 'DELETE FROM cert_key WHERE cert_id = %s'", db,
+	free(sh1(TU_SQLITE3 " '%s' 'DELETE FROM cert_key WHERE cert_id = %s'", db,
 	    id));
 	ck_assert_int_eq(agent_start(MP2, NULL, NULL), 1);
 	err = slurp(outf);
@@ -1013,7 +1013,7 @@ START_TEST(test_key_mismatch_at_runtime)
 	ck_assert_int_eq(kill(agent, SIGSTOP), 0);
 	renew(id);
 	newid = tu_active_cert(db, "--type role --system " FQDN, "id");
-	free(sh1("sqlite3 '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
+	free(sh1(TU_SQLITE3 " '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"
 	    " cert_key WHERE cert_id = %s) WHERE cert_id = %s\"", db, other,
 	    newid));
 	ck_assert_int_eq(kill(agent, SIGCONT), 0);
@@ -1278,7 +1278,7 @@ START_TEST(test_db_replaced_by_mv)
 
 	agent_serving(tp);
 	snprintf(aside, sizeof aside, "%s/aside.db", dir);
-	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
+	free(sh1(TU_SQLITE3 " '%s' \".backup '%s'\" && cp -p '%s.master-key'"
 	    " '%s.master-key'", db, aside, db, aside));
 	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
 	    tu_bin("ehttpctl"), aside));
@@ -1294,7 +1294,7 @@ START_TEST(test_db_replaced_by_mv)
 	char *line = health_ok_line(http_port);
 	ck_assert(wait_log(line, 1));
 	free(line);
-	tu_sh_is("ok", "sqlite3 '%s' 'PRAGMA integrity_check'", db);
+	tu_sh_is("ok", TU_SQLITE3 " '%s' 'PRAGMA integrity_check'", db);
 	json = system_show_json(FQDN);
 	if (asprintf(&expr, "d['agent']['pid'] == %d and"
 	    " d['agent']['serving_tls'] == False and d['enhanced_http'] =="
@@ -1370,7 +1370,7 @@ START_TEST(test_db_replaced_while_old_in_use)
 		tu_msleep(50);
 	ck_assert_int_eq(access(ready, F_OK), 0);
 	snprintf(aside, sizeof aside, "%s/aside.db", dir);
-	free(sh1("sqlite3 '%s' \".backup '%s'\" && cp -p '%s.master-key'"
+	free(sh1(TU_SQLITE3 " '%s' \".backup '%s'\" && cp -p '%s.master-key'"
 	    " '%s.master-key'", db, aside, db, aside));
 	free(sh1("'%s' --db '%s' site set P01 --enhanced-http off 2>&1",
 	    tu_bin("ehttpctl"), aside));
@@ -1384,7 +1384,7 @@ START_TEST(test_db_replaced_while_old_in_use)
 	ck_assert_int_eq(tu_write_file(flag, "", 0), 0);
 	ck_assert(wait_log("Site database was replaced; reopened", 1));
 	wait_no_tls();
-	tu_sh_is("ok", "sqlite3 '%s' 'PRAGMA integrity_check'", db);
+	tu_sh_is("ok", TU_SQLITE3 " '%s' 'PRAGMA integrity_check'", db);
 	/* Said once, not at every poll. */
 	ck_assert_int_eq(log_count("keeping the old file open"), 1);
 	kill(atoi(pid), SIGKILL);
@@ -1456,7 +1456,7 @@ START_TEST(test_lease_in_backend)
 	ck_assert_int_eq(row.system_id, 0);
 	ck_assert_int_eq(agent_lease_claim(e, FQDN, &row), 1);
 	ck_assert_int_gt(row.system_id, 0);
-	v = sh1("sqlite3 '%s' \"SELECT a.pid || ' ' || a.host || ' ' ||"
+	v = sh1(TU_SQLITE3 " '%s' \"SELECT a.pid || ' ' || a.host || ' ' ||"
 	    " a.https_port FROM agent a JOIN site_system y ON y.id ="
 	    " a.system_id WHERE y.fqdn = '" FQDN "'\"", db);
 	snprintf(want, sizeof want, "%d this.example 4443", (int)getpid());
@@ -1464,7 +1464,7 @@ START_TEST(test_lease_in_backend)
 	free(v);
 
 	/* Another agent holds a live lease: refused, nothing written. */
-	free(sh1("sqlite3 '%s' \"UPDATE agent SET pid = 4242, host ="
+	free(sh1(TU_SQLITE3 " '%s' \"UPDATE agent SET pid = 4242, host ="
 	    " 'other.example', lease_until = strftime('%%s','now') + 600\"",
 	    db));
 	memset(&rep, 0, sizeof rep);
@@ -1482,11 +1482,11 @@ START_TEST(test_lease_in_backend)
 	ck_assert_msg(strstr(ehttp_error(e), "another agent (pid 4242 on"
 	    " other.example) serves " FQDN " since ") != NULL, "%s",
 	    ehttp_error(e));
-	tu_sh_is("0", "sqlite3 '%s' \"SELECT count(*) FROM status_message WHERE"
+	tu_sh_is("0", TU_SQLITE3 " '%s' \"SELECT count(*) FROM status_message WHERE"
 	    " message = 'lease probe event'\"", db);
 
 	/* Its lease ran out: taken over with a warning, all of it written. */
-	free(sh1("sqlite3 '%s' \"UPDATE agent SET lease_until ="
+	free(sh1(TU_SQLITE3 " '%s' \"UPDATE agent SET lease_until ="
 	    " strftime('%%s','now') - 1\"", db));
 	ck_assert_int_eq(agent_report_write(e, FQDN, &rep), 1);
 	notes = ehttp_notes(e, &nn);
@@ -1494,7 +1494,7 @@ START_TEST(test_lease_in_backend)
 	ck_assert_int_eq(notes[0].kind, EHTTP_NOTE_WARNING);
 	ck_assert_msg(strstr(notes[0].text, "Taking over " FQDN " from the"
 	    " agent pid 4242 on other.example") != NULL, "%s", notes[0].text);
-	v = sh1("sqlite3 '%s' \"SELECT (SELECT count(*) FROM status_message"
+	v = sh1(TU_SQLITE3 " '%s' \"SELECT (SELECT count(*) FROM status_message"
 	    " WHERE message = 'lease probe event' AND component ="
 	    " 'SMS_MP_CONTROL_MANAGER') || ' ' || a.pid || ' ' ||"
 	    " a.health_text FROM agent a\"", db);
@@ -1537,7 +1537,7 @@ START_TEST(test_duplicate_agent_refused)
 
 	/* A live lease of an agent on another host (written by the sqlite3
 	 * CLI): refused; once it ran out: taken over with a warning. */
-	free(sh1("sqlite3 '%s' \"UPDATE agent SET pid = 4242, host ="
+	free(sh1(TU_SQLITE3 " '%s' \"UPDATE agent SET pid = 4242, host ="
 	    " 'mp-b.contoso.com', started = strftime('%%s','now') - 60,"
 	    " lease_until = strftime('%%s','now') + 600\"", db));
 	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), 1);
@@ -1545,7 +1545,7 @@ START_TEST(test_duplicate_agent_refused)
 	ck_assert_msg(strstr(err, "another agent (pid 4242 on"
 	    " mp-b.contoso.com) serves " FQDN) != NULL, "%s", err);
 	free(err);
-	free(sh1("sqlite3 '%s' \"UPDATE agent SET lease_until ="
+	free(sh1(TU_SQLITE3 " '%s' \"UPDATE agent SET lease_until ="
 	    " strftime('%%s','now') - 1\"", db));
 	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
 	ck_assert_int_eq(log_count("from the agent pid 4242 on"
@@ -1553,7 +1553,7 @@ START_TEST(test_duplicate_agent_refused)
 	ck_assert_int_ge(log_count("its lease ran out at"), 1);
 	agent_pid_is(agent);
 	/* The row names this host and a lease ahead of now. */
-	char *n = sh1("sqlite3 '%s' \"SELECT count(*) FROM agent a JOIN"
+	char *n = sh1(TU_SQLITE3 " '%s' \"SELECT count(*) FROM agent a JOIN"
 	    " site_system y ON y.id = a.system_id WHERE y.fqdn = '%s' AND"
 	    " a.host = '%s' AND a.lease_until > strftime('%%s','now')\"", db,
 	    FQDN, host);
@@ -1568,7 +1568,7 @@ START_TEST(test_duplicate_agent_refused)
 	/* Another agent takes the lease while this one runs (it was stopped
 	 * past its lease, say): this one stops at its next poll, exit 1, and
 	 * leaves the other's row alone. */
-	free(sh1("sqlite3 '%s' \"UPDATE agent SET pid = 4243, host ="
+	free(sh1(TU_SQLITE3 " '%s' \"UPDATE agent SET pid = 4243, host ="
 	    " 'mp-c.contoso.com', lease_until = strftime('%%s','now') + 600\"",
 	    db));
 	int rc = -1;
@@ -1863,7 +1863,7 @@ tokenauth_until(const char *token, int want, char **out)
 static char *
 clients_count(void)
 {
-	return sh1("sqlite3 '%s' 'SELECT count(*) FROM client'", db);
+	return sh1(TU_SQLITE3 " '%s' 'SELECT count(*) FROM client'", db);
 }
 
 /* A raw HTTP exchange with the agent's HTTP port by python3's socket:

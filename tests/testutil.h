@@ -276,6 +276,11 @@ int	 tu_can_mount(void);
 	}								\
 } while (0)
 
+/* The sqlite3 CLI with a busy timeout, as ehttp's own connections have:
+ * a statement run while an agent writes waits for it instead of failing
+ * with "database is locked". */
+#define TU_SQLITE3	"sqlite3 -cmd '.timeout 10000'"
+
 /* Count occurrences of needle in hay. */
 int	 tu_count(const char *hay, const char *needle);
 
