@@ -1,8 +1,11 @@
 /*
- * db: the site database. One SQLite file, opened with explicit flags, WAL,
- * synchronous=FULL, foreign keys and a busy timeout. Only this module
- * includes sqlite3.h; callers see plain structs with copied strings
- * (db-types.h, the records, which the programs may see without this).
+ * db: the site database. The typed functions below are engine-neutral
+ * (the .c files of db/, over the statement interface of db-engine.h); the
+ * engine is chosen by db_open() from the target: today always an SQLite file
+ * (db/sqlite/: opened with explicit flags, WAL, synchronous=FULL, foreign
+ * keys and a busy timeout; the only code that includes SQLite's header).
+ * Callers see plain structs with copied strings (db-types.h, the records,
+ * which the programs may see without this).
  *
  * Functions return 0 on success and -1 on failure with the message in
  * db_error(); lookups return 1 found / 0 not found / -1 error.

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
+#include <sqlite3.h>
 
-#include "db-int.h"	/* the handle's sqlite3 connection */
+#include "db-int.h"	/* the handle: its engine's connection, statements */
 #include "ehttp.h"
 #include "testutil.h"
 
@@ -709,7 +710,8 @@ START_TEST(bind_too_big_refused)
 
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	sqlite3_limit(db->h, SQLITE_LIMIT_LENGTH, 100);
+	ck_assert_ptr_eq(db->eng, &db_sqlite_engine);
+	sqlite3_limit(db->conn, SQLITE_LIMIT_LENGTH, 100);
 	ck_assert_int_eq(db_system_get(db, big, &back), -1);
 	ck_assert_msg(strstr(db_error(db), "parameter 1: string or blob too"
 	    " big") != NULL, "%s", db_error(db));
@@ -738,31 +740,34 @@ END_TEST
 
 /*
  * A bind to a parameter the statement does not have (SQLITE_RANGE): the
- * statement is not stepped (db_step() returns the bind's error, the first
- * one recorded), db_fail() says which parameter; taken up again with
+ * statement is not stepped (db_step() returns -1, the first bind's error
+ * recorded), db_fail() says which parameter; taken up again with
  * db_stmt() it runs.
  */
 START_TEST(bind_range_refused)
 {
 	struct db_site s;
 	struct db_system y;
-	sqlite3_stmt *st;
+	struct db_q *st;
 	struct db *db = open_with_system(&s, &y);
 
 	st = db_stmt(db, ST_SYS_GET);
 	ck_assert_ptr_nonnull(st);
-	db_bind_text(db, st, 7, "x", -1, SQLITE_STATIC);
+	db_bind_text(db, st, 7, "x");
 	db_bind_int64(db, st, 0, 1);
-	db_bind_text(db, st, 1, "mp.example.com", -1, SQLITE_STATIC);
-	ck_assert_int_eq(db_step(db, st), SQLITE_RANGE);
-	ck_assert_int_eq(db_step(db, st), SQLITE_RANGE);
+	db_bind_text(db, st, 1, "mp.example.com");
+	ck_assert_int_eq(db_step(db, st), -1);
+	ck_assert_int_eq(db_step(db, st), -1);
 	ck_assert_int_eq(db_fail(db, "probe"), -1);
 	ck_assert_str_eq(db_error(db), "probe: binding parameter 7: column"
 	    " index out of range");
 	st = db_stmt(db, ST_SYS_GET);
-	db_bind_text(db, st, 1, "mp.example.com", -1, SQLITE_STATIC);
-	ck_assert_int_eq(db_step(db, st), SQLITE_ROW);
-	sqlite3_reset(st);
+	db_bind_text(db, st, 1, "mp.example.com");
+	ck_assert_int_eq(db_step(db, st), 1);
+	ck_assert_int_eq(db_col_int64(st, 0), y.id);
+	ck_assert_str_eq(db_col_text(st, 1), "mp.example.com");
+	ck_assert_int_eq(db_step(db, st), 0);
+	db_reset(db, st);
 	db_close(db);
 }
 END_TEST
@@ -785,14 +790,14 @@ START_TEST(statements_prepared_lazily)
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
 	/* One: the statement that makes SQLite read the schema. */
-	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st != NULL;
-	    st = sqlite3_next_stmt(db->h, st))
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->conn, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db->conn, st))
 		k++;
 	ck_assert_int_eq(k, 1);
 	ck_assert_int_eq(db_site_get(db, "P01", &back), 1);
 	k = 0;
-	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st != NULL;
-	    st = sqlite3_next_stmt(db->h, st))
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->conn, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db->conn, st))
 		k++;
 	ck_assert_int_eq(k, 2);
 	db_close(db);
