@@ -315,7 +315,7 @@ struct built {
 	struct {
 		const char	*text;	/* NULL: v */
 		int64_t		 v;
-	}		 p[8];
+	}		 p[10];
 };
 
 /* A new parameter: its number. */
