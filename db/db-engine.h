@@ -13,7 +13,12 @@
  * UPDATE / DO NOTHING, coalesce, nullif, lower, upper, substr, length,
  * CASE, count, sum, max, row values (a, b) > (?1, ?2), LIMIT ?N (-1:
  * no limit on SQLite). An engine that needs another text for a statement
- * gives it in stmt_sql (below), indexed by enum db_stmt.
+ * gives it in stmt_sql (below), indexed by enum db_stmt. Still SQLite's
+ * own today: ST_CERT_PENDING_PIDS (INDEXED BY), ST_CLIENT_GET_NAME
+ * (COLLATE NOCASE), ST_CLIENT_SEEN (two-argument max()), ST_AUDIT_* (a
+ * column named user), LIMIT -1 (ST_STATUS_LIST, ST_AUDIT_LIST and the
+ * certificate pages), ST_PKG_DP_LIST (?1 IS NULL, an untyped parameter),
+ * and instr() in the certificate filters db-cert.c builds per call.
  *
  * Values: integers are 64-bit (int fields are read and bound through the
  * 64-bit calls), text is UTF-8 without NUL, blobs are bytes. A NULL
