@@ -30,7 +30,7 @@ bindir() {
 	fi
 	best="" bestv=0
 	for d in "${PG_LIBDIR:-/usr/lib/postgresql}"/*/bin; do
-		[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] || continue
+		{ [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; } || continue
 		v=${d%/bin}
 		v=${v##*/}
 		case $v in *[!0-9]*|'') continue ;; esac
@@ -86,6 +86,7 @@ create() {
 		cat "$dir/initdb.log" >&2
 		die "initdb failed in $dir/data (its output above)"
 	}
+	# shellcheck disable=SC2016
 	as_owner sh -c 'cat >>"$1"' sh "$dir/data/postgresql.conf" <<EOF
 
 # tests/pgserver.sh: a throwaway cluster for the tests
