@@ -9,7 +9,9 @@ tests/pg-schema-compare.py.
 import glob
 import os
 import re
+import shutil
 import subprocess
+import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CFLAGS = ["-std=c11", "-I" + os.path.join(TOP, "db"),
@@ -165,3 +167,18 @@ def numbered_to_dollar(sql):
             out.append(c)
             i += 1
     return "".join(out)
+
+
+def psql_bin():
+    """psql: the newest /usr/lib/postgresql/*/bin (Debian keeps it there),
+    else PATH's; exits with a message when there is none."""
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                    key=lambda p: int(re.sub(r"\D", "", p) or 0),
+                    reverse=True):
+        if os.access(os.path.join(d, "psql"), os.X_OK):
+            return os.path.join(d, "psql")
+    p = shutil.which("psql")
+    if p is None:
+        sys.exit("%s: no psql: install postgresql (scripts/deps.sh does)"
+                 % os.path.basename(sys.argv[0]))
+    return p

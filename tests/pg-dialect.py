@@ -36,21 +36,7 @@ import dbsql  # noqa: E402
 READS = {"bigint", "text", "bytea"}
 
 
-def find_psql():
-    import glob
-    import shutil
-    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                    key=lambda p: int(re.sub(r"\D", "", p) or 0),
-                    reverse=True):
-        if os.access(os.path.join(d, "psql"), os.X_OK):
-            return os.path.join(d, "psql")
-    p = shutil.which("psql")
-    if p is None:
-        sys.exit("pg-dialect: no psql (install postgresql)")
-    return p
-
-
-PSQL = find_psql()
+PSQL = dbsql.psql_bin()
 
 
 def psql(url, script, stop=False):

@@ -21,7 +21,6 @@ usage: pg-schema-compare.py URL     (a superuser's postgresql:// URL, e.g.
 
 Prints each difference and exits 1 if there is one; "schema compare: ok".
 """
-import glob
 import os
 import re
 import shutil
@@ -38,21 +37,9 @@ TYPES = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea"}
 PG_ONLY = {"ehttp_schema"}
 
 
-def psql_bin():
-    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                    key=lambda p: int(re.sub(r"\D", "", p) or 0),
-                    reverse=True):
-        if os.access(os.path.join(d, "psql"), os.X_OK):
-            return os.path.join(d, "psql")
-    p = shutil.which("psql")
-    if p is None:
-        sys.exit("pg-schema-compare: no psql (install postgresql)")
-    return p
-
-
 class Pg:
     def __init__(self, url):
-        self.url, self.psql = url, psql_bin()
+        self.url, self.psql = url, dbsql.psql_bin()
 
     def run(self, sql, check=True):
         """Rows of sql (fields split on \x1f), or (False, error)."""
