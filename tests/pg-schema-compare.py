@@ -425,6 +425,7 @@ DELETE FROM site WHERE code = 'P02'
 DELETE FROM cert WHERE serial = 'S4'
 DELETE FROM site_system WHERE fqdn = 'mp2'
 DELETE FROM site WHERE code = 'P02'
+DELETE FROM site_system WHERE fqdn = 'dp1'
 """
 
 # Rows compared afterwards (natural keys, not ids).
@@ -490,7 +491,7 @@ IDS = {"s": "SELECT id FROM site WHERE code = '%s'",
 
 
 def compare_behaviour(lite, pg):
-    diffs = []
+    diffs, refused = [], 0
     lines = PROBES.strip().splitlines()
     perrs = pg.each([expand(line, "'\\x00'::bytea", IDS) for line in lines])
     for line, perr in zip(lines, perrs):
@@ -501,6 +502,7 @@ def compare_behaviour(lite, pg):
         except sqlite3.Error as e:
             lok, lerr = False, str(e)
         pok = perr is None
+        refused += not lok and not pok
         if lok != pok:
             diffs.append("write %s on SQLite, %s on PostgreSQL: %s\n"
                          "  sqlite: %s\n  postgresql: %s" % (
@@ -513,7 +515,7 @@ def compare_behaviour(lite, pg):
         if a != b:
             diffs.append("rows differ: %s\n  sqlite:     %s\n"
                          "  postgresql: %s" % (q, a, b))
-    return diffs
+    return diffs, refused
 
 
 def main():
@@ -530,7 +532,8 @@ def main():
         lite = sqlite_db(os.path.join(tmp, "x.db"), ver)
         lshape = sqlite_shape(lite)
         diffs = compare_structure(lshape, pg_shape(pg))
-        diffs += compare_behaviour(lite, pg)
+        more, refused = compare_behaviour(lite, pg)
+        diffs += more
         lite.close()
     finally:
         shutil.rmtree(tmp)
@@ -540,9 +543,10 @@ def main():
     if diffs:
         print("schema compare: %d difference(s)" % len(diffs))
         sys.exit(1)
-    print("schema compare: ok (version %d, %d tables, %d writes, %d row"
-          " sets)" % (ver, len(lshape[0]), len(PROBES.strip().splitlines()),
-                      len(DUMPS)))
+    print("schema compare: ok (version %d, %d tables, %d writes of which %d"
+          " refused by both, %d row sets)" % (
+              ver, len(lshape[0]), len(PROBES.strip().splitlines()),
+              refused, len(DUMPS)))
 
 
 if __name__ == "__main__":

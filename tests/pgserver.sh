@@ -76,7 +76,6 @@ create() {
 		    "(chmod o+x) or set PGSERVER_USER"
 	fi
 	chmod 700 "$dir"
-	umask 077
 	od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$dir/pw"
 	[ -s "$dir/pw" ] || die "no password from /dev/urandom"
 	[ "$(id -u)" -eq 0 ] && chown "$owner:$group" "$dir/pw"
@@ -147,6 +146,7 @@ url() {
 }
 
 [ $# -eq 2 ] || usage
+umask 077	# DIR/pw and DIR/url hold the password
 cmd=$1
 dir=$2
 case $dir in /*) ;; *) dir=$(pwd)/$dir ;; esac
