@@ -13,8 +13,9 @@ the SELECTs the result columns' types are read too (CREATE TEMP TABLE AS
 psql's \\gdesc: described, not run). The engine reads results in binary and
 every integer as int8, so a column of another type (integer, numeric,
 boolean) is reported, as is a parameter inferred as other than bigint,
-text or bytea (int4 from "?1 = 0": the engine must then send its int64 so
-that PostgreSQL reads it as that type).
+text or bytea (int4 from "?1 = 0": the engine must then declare its int64
+parameters as int8 when it prepares, which is checked too: every statement
+PREPAREd again with its integer parameters declared bigint).
 
 Each common statement is also compiled by SQLite (EXPLAIN, on a database
 made by db.c's migrations), so a change made to the common table for
@@ -93,7 +94,20 @@ def prepare_all(url, stmts):
     for i, text in enumerate(marked(out, n)):
         results[i] = [line.split("\x1f")[1] for line in text.splitlines()
                       if "\x1f" in line]
-    return errs, params, results
+    # As the engine binds: every integer as int8 (declared, not inferred).
+    typed = {i: ["bigint" if t in ("integer", "smallint") else t
+                 for t in params[i]] for i in params}
+    script = "".join("\\warn @@%d\nPREPARE q%d (%s) AS %s;\n"
+                     % (i, i, ", ".join(typed[i]),
+                        dbsql.numbered_to_dollar(stmts[i]))
+                     for i in sorted(typed) if typed[i])
+    _, err = psql(url, script)
+    terrs = [None] * n
+    for i, e in enumerate(marked(err, n)):
+        m = re.search(r"ERROR:\s*(.*)", e)
+        if m:
+            terrs[i] = m.group(1).strip()
+    return errs, params, results, terrs
 
 
 def sqlite_errors(stmts):
@@ -136,9 +150,9 @@ def main():
     failed = False
     try:
         psql(dburl, "".join(s + ";\n" for s in dbsql.pg_schema()), stop=True)
-        cerrs, _, _ = prepare_all(dburl, [common[n] for n in names])
+        cerrs = prepare_all(dburl, [common[n] for n in names])[0]
         run = [over.get(n, common[n]) for n in names]
-        errs, params, results = prepare_all(dburl, run)
+        errs, params, results, terrs = prepare_all(dburl, run)
     finally:
         psql(url, "DROP DATABASE IF EXISTS %s;\n" % db)
 
@@ -161,6 +175,11 @@ def main():
         if e is not None:
             failed = True
             print("FAIL %s: %s\n  %s" % (n, e, run[names.index(n)]))
+    for n, e in zip(names, terrs):
+        if e is not None:
+            failed = True
+            print("FAIL %s with its integer parameters as bigint: %s"
+                  % (n, e))
     for i, n in enumerate(names):
         odd = ["%d:%s" % (k + 1, t) for k, t in enumerate(results.get(i, []))
                if t not in READS]
