@@ -31,6 +31,7 @@ import subprocess
 import sys
 import urllib.parse
 
+sys.dont_write_bytecode = True   # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbsql  # noqa: E402
 
