@@ -127,7 +127,7 @@ start() {
 	echo "postgresql://postgres:$(cat "$dir/pw")@127.0.0.1:$port/postgres" \
 	    >"$dir/url.tmp"
 	mv "$dir/url.tmp" "$dir/url"
-	# pg_ctl -w saw it ready; make sure the URL itself works.
+	# pg_ctl -w saw it ready; and it answers on the URL's address.
 	"$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 30 ||
 	    die "the server in $dir/data does not answer on 127.0.0.1:$port"
 	cat "$dir/url"
