@@ -27,6 +27,7 @@ PROJ_LDFLAGS += -fsanitize=address,undefined
 endif
 
 PKGS_DB      := sqlite3
+PKGS_PG      := libpq
 PKGS_CRYPTO  := libcrypto libssl
 PKGS_AGENT   := libevent libevent_openssl
 PKGS_TUI     := ncursesw
@@ -63,8 +64,9 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #                  the one statement table, over the statement interface of
 #                  db-engine.h; only the library sees db.h
 #   db/sqlite/     the SQLite engine (sqlite3): the only code that includes
-#                  <sqlite3.h>; built into the db library (db/pg/ will be
-#                  PostgreSQL's, libpq)
+#                  <sqlite3.h>; built into the db library
+#   db/pg/         the PostgreSQL engine (libpq): the only code that
+#                  includes <libpq-fe.h>; its schema and statement texts
 #   backend/ca/    certificates and keys (OpenSSL)
 #   backend/wire/  the client <-> MP messages (zlib, expat, jansson); db/util only
 #   backend/       the library: rules, issuance, trust, logs (no system library)
@@ -96,9 +98,11 @@ INC_BACKEND  := -Ibackend -Ibackend/manifest $(INC_CA) $(INC_DB)
 INC_WIRE     := -Ibackend/wire $(INC_UTIL)
 CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check wire) $(INC_UTIL)
 CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check wire) $(INC_TYPES)
-CFLAGS_DB       = $(call fence,sqlite openssl event curses json check wire) $(INC_DB)
-CFLAGS_SQLITE   = $(call fence,openssl event curses json check wire) $(INC_DB) \
+CFLAGS_DB       = $(call fence,sqlite pg openssl event curses json check wire) $(INC_DB)
+CFLAGS_SQLITE   = $(call fence,pg openssl event curses json check wire) $(INC_DB) \
 	$(call pc_cflags,$(PKGS_DB))
+CFLAGS_PG       = $(call fence,sqlite openssl event curses json check wire) $(INC_DB) \
+	-Idb/pg $(call pc_cflags,$(PKGS_PG))
 CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
 CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca \
@@ -135,6 +139,7 @@ CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/m
 UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
 SQLITE_SRC  := $(sort $(wildcard db/sqlite/*.c))
+PG_SRC      := $(sort $(wildcard db/pg/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
 MANIFEST_SRC := $(sort $(wildcard backend/manifest/*.c))
@@ -151,7 +156,7 @@ SUITES      := $(patsubst tests/check_%.c,%,$(sort $(wildcard tests/check_*.c)))
 
 obj = $(1:%.c=$(B)/%.o)
 UTIL_OBJ    := $(call obj,$(UTIL_SRC))
-DB_OBJ      := $(call obj,$(DB_SRC) $(SQLITE_SRC))
+DB_OBJ      := $(call obj,$(DB_SRC) $(SQLITE_SRC) $(PG_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
 MANIFEST_OBJ := $(call obj,$(MANIFEST_SRC))
@@ -188,7 +193,7 @@ PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 # Link order: program -> backend -> manifest, db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
 LIBS_BASE    = $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
-	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
+	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_PG) $(PKGS_JSON)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
 LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
@@ -221,7 +226,7 @@ V ?= 0
 COMPILE = @mkdir -p $(@D); $(if $(filter 1,$(V)),,echo "  CC $<";) \
 	$(if $(filter 1,$(V)),set -x;) \
 	$(CC) $(PROJ_CFLAGS) $(1) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-ROOM_FLAGS := db/util:UTIL db/sqlite:SQLITE db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP backend/manifest:MANIFEST \
+ROOM_FLAGS := db/util:UTIL db/sqlite:SQLITE db/pg:PG db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP backend/manifest:MANIFEST \
 	backend/tls:TLS backend/client:CLIENT backend/ctl:CTL backend/agent:AGENT \
 	backend/sited:SITED backend:BACKEND tui:TUI
 define room_compile
@@ -281,7 +286,9 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	DB:event2/event.h:no DB:db-types.h:yes \
 	SQLITE:sqlite3.h:yes SQLITE:db-engine.h:yes SQLITE:xmalloc.h:yes \
 	SQLITE:openssl/evp.h:no SQLITE:curses.h:no SQLITE:event2/event.h:no \
-	SQLITE:jansson.h:no SQLITE:zlib.h:no \
+	SQLITE:jansson.h:no SQLITE:zlib.h:no SQLITE:libpq-fe.h:no DB:libpq-fe.h:no \
+	PG:libpq-fe.h:yes PG:db-engine.h:yes PG:sqlite3.h:no PG:openssl/evp.h:no \
+	PG:curses.h:no PG:jansson.h:no \
 	CA:openssl/x509.h:yes CA:sqlite3.h:no CA:event2/event.h:no CA:curses.h:no \
 	CA:db.h:no CA:db-types.h:no \
 	BACKEND:sqlite3.h:no BACKEND:openssl/evp.h:no BACKEND:event2/event.h:no BACKEND:curses.h:no \
@@ -411,8 +418,8 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fu
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-Ibackend/ctl -Ibackend/wire -Ibackend/dp $(INC_BACKEND) $(OSSL_DEFS) \
-	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
-FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(SQLITE_SRC) $(CA_SRC) $(BACKEND_SRC) \
+	$(call pc_cflags,$(PKGS_DB) $(PKGS_PG) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(SQLITE_SRC) $(PG_SRC) $(CA_SRC) $(BACKEND_SRC) \
 	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC) $(MANIFEST_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
@@ -436,7 +443,7 @@ $(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
-		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON) $(PKGS_WIRE)) -lpthread -lm
+		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_PG) $(PKGS_JSON) $(PKGS_WIRE)) -lpthread -lm
 -include $(shell find $(FUZZ_B) -name '*.d' 2>/dev/null)
 
 # valgrind (issue #7): each suite in its own process (CK_FORK=no) under

@@ -11,6 +11,10 @@
 #include "db-int.h"
 #include "xmalloc.h"
 
+/* SQL true when needle (not empty) occurs in hay: replace() is in both
+ * engines (SQLite's instr() and PostgreSQL's strpos() are not). */
+#define CONTAINS(hay, needle)	"replace(" hay ", " needle ", '') <> " hay
+
 static const struct db_col cert_cols[] = {	/* DB_CERT_COLS */
 	DB_COL(INT, struct db_cert, id),
 	DB_COL(TEXT, struct db_cert, type),
@@ -361,9 +365,12 @@ filter_sql(struct built *b, const struct db_cert_filter *fl)
 		fputs(" AND c.state = 'active'", b->f);
 	if (fl->text != NULL && *fl->text != '\0') {
 		i = param(b, fl->text, 0);
-		fprintf(b->f, " AND (instr(lower(c.issued_to), lower(?%d)) OR"
-		    " instr(lower(c.issued_by), lower(?%d)) OR"
-		    " instr(c.thumbprint, upper(?%d)))", i, i, i);
+		/* A substring test both engines have (no LIKE: the
+		 * text's % and _ are the user's). */
+		fprintf(b->f, " AND (" CONTAINS("lower(c.issued_to)",
+		    "lower(?%d)") " OR " CONTAINS("lower(c.issued_by)",
+		    "lower(?%d)") " OR " CONTAINS("c.thumbprint", "upper(?%d)")
+		    ")", i, i, i);
 	}
 }
 
@@ -447,7 +454,7 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
 		after_sql(&b, sort, col, desc, after);
 	fprintf(b.f, " ORDER BY %s %s, c.id %s", col, desc ? "DESC" : "ASC",
 	    desc ? "DESC" : "ASC");
-	put_param(&b, " LIMIT ", NULL, limit ? (int64_t)limit : -1);
+	put_param(&b, " LIMIT ", NULL, limit ? (int64_t)limit : INT64_MAX);
 	fclose(b.f);
 	if (prepare_built(db, &b, sql, &st) == -1)
 		return -1;

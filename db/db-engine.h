@@ -215,6 +215,7 @@ struct db_engine {
 
 /* The engines. */
 extern const struct db_engine db_sqlite_engine;	/* db/sqlite/ */
+extern const struct db_engine db_pg_engine;	/* db/pg/ */
 
 /* Record the engine's message for the handle ("<what>: <errmsg>"), or a
  * refused step's reason; returns -1. */

@@ -385,9 +385,11 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " LEFT JOIN site s ON s.id = m.site_id"
 	    " WHERE ?1 = 0 OR m.site_id = ?1 ORDER BY m.time DESC, m.id DESC"
 	    " LIMIT ?2",
-	[ST_AUDIT_INSERT] = "INSERT INTO audit (time, user, action, object, detail)"
+	[ST_AUDIT_INSERT] = "INSERT INTO audit (time, \"user\", action, object,"
+	    " detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_AUDIT_LIST] = "SELECT id, time, user, action, object, detail FROM audit"
+	[ST_AUDIT_LIST] = "SELECT id, time, \"user\", action, object, detail FROM"
+	    " audit"
 	    " ORDER BY time DESC, id DESC LIMIT ?1",
 	[ST_CERT_INSERT] = "INSERT INTO cert (type, state, site_id, system_id,"
 	    " issuer_id, serial, issued_to, issued_by, subject, not_before,"
@@ -471,8 +473,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " site_id = ?1",
 	[ST_CLIENT_SIGN_DER] = "SELECT sign_der FROM client WHERE id = ?1",
 	[ST_CLIENT_BLOCKED] = "SELECT smsid FROM client WHERE blocked = 1",
-	[ST_CLIENT_SEEN] = "UPDATE client SET last_contact = max(last_contact,"
-	    " ?2) WHERE smsid = ?1",
+	[ST_CLIENT_SEEN] = "UPDATE client SET last_contact = CASE WHEN"
+	    " last_contact > ?2 THEN last_contact ELSE ?2 END WHERE smsid = ?1",
 	[ST_CLIENT_APPROVE] = "UPDATE client SET approved = ?2, approved_by ="
 	    " ?3 WHERE id = ?1",
 	[ST_CLIENT_BLOCK] = "UPDATE client SET blocked = ?2 WHERE id = ?1",
@@ -548,7 +550,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " state = ?4, error = ?5, time = ?6",
 	[ST_PKG_DP_GET] = "SELECT " DB_PKG_DP_COLS " WHERE d.package_id = ?1"
 	    " AND d.system_id = ?2",
-	[ST_PKG_DP_LIST] = "SELECT " DB_PKG_DP_COLS " WHERE (?1 IS NULL OR"
+	[ST_PKG_DP_LIST] = "SELECT " DB_PKG_DP_COLS " WHERE (CAST(?1 AS TEXT) IS"
+	    " NULL OR"
 	    " d.package_id = ?1) AND (?2 = 0 OR d.system_id = ?2)"
 	    " ORDER BY d.package_id, y.fqdn",
 	[ST_PKG_DP_DELETE] = "DELETE FROM package_dp WHERE package_id = ?1"
@@ -888,11 +891,27 @@ fail:
 	return -1;
 }
 
-/* The engine of a target: the only one so far (db-engine.h). */
+/*
+ * The engine of a target: PostgreSQL for a libpq connection string (a
+ * postgresql:// or postgres:// URI, or key=value pairs: an '=' before any
+ * '/'), else SQLite's file.
+ */
 static const struct db_engine *
 engine_for(const char *target)
 {
+	size_t eq = strcspn(target, "="), slash = strcspn(target, "/");
+
+	if (strncmp(target, "postgresql://", 13) == 0 ||
+	    strncmp(target, "postgres://", 11) == 0 ||
+	    (target[eq] == '=' && eq < slash))
+		return &db_pg_engine;
 	return &db_sqlite_engine;
+}
+
+int
+db_target_is_file(const char *target)
+{
+	return engine_for(target) == &db_sqlite_engine;
 }
 
 struct db *
@@ -920,7 +939,8 @@ db_open(const char *path, int flags, char **cause)
 	 * database is refused at open, before a program has printed anything.
 	 */
 	if (db_stmt(db, ST_SITE_INSERT) == NULL) {
-		snprintf(db->err, sizeof db->err, "%s: %s", path, db->bad_why);
+		snprintf(db->err, sizeof db->err, "%s: %s", db->path,
+		    db->bad_why);
 		goto fail;
 	}
 	return db;
@@ -941,6 +961,12 @@ db_close(struct db *db)
 	db->eng->close(db);
 	free(db->path);
 	free(db);
+}
+
+const char *
+db_engine_name(const struct db *db)
+{
+	return db->eng->name;
 }
 
 int
@@ -1249,7 +1275,7 @@ db_status_list(struct db *db, int64_t site_id, size_t limit,
 	struct db_q *st = db_stmt(db, ST_STATUS_LIST);
 
 	db_bind_int64(db, st, 1, site_id);
-	db_bind_int64(db, st, 2, limit ? (int64_t)limit : -1);
+	db_bind_int64(db, st, 2, limit ? (int64_t)limit : INT64_MAX);
 	return db_read_all(db, st, &status_rec, out, n,
 	    "listing status messages");
 }
@@ -1284,6 +1310,6 @@ db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
 {
 	struct db_q *st = db_stmt(db, ST_AUDIT_LIST);
 
-	db_bind_int64(db, st, 1, limit ? (int64_t)limit : -1);
+	db_bind_int64(db, st, 1, limit ? (int64_t)limit : INT64_MAX);
 	return db_read_all(db, st, &audit_rec, out, n, "reading the audit trail");
 }

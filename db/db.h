@@ -31,7 +31,14 @@ enum db_open_flags {
 struct db	*db_open(const char *path, int flags, char **cause);
 void		 db_close(struct db *);
 const char	*db_error(const struct db *);
+/* The target as it may be shown: a file's path, or a PostgreSQL server's
+ * postgresql://user@host:port/dbname (never a password). */
 const char	*db_path(const struct db *);
+/* Whether a --db target is a SQLite file (else a PostgreSQL connection
+ * string: postgresql://..., postgres://... or key=value pairs). */
+int		 db_target_is_file(const char *target);
+/* "sqlite" or "postgresql". */
+const char	*db_engine_name(const struct db *);
 int		 db_user_version(struct db *);
 /* A number that changes when another connection has committed. */
 int		 db_data_version(struct db *, int64_t *);
