@@ -259,8 +259,10 @@ main(int argc, char **argv)
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stops, NULL);
-	if ((pidfd = daemon_pidfile_open("ehttp-mpd", pid_abs,
-	    &cause)) == -1 || (m = mpd_new(&cfg, &cause)) == NULL) {
+	/* A server's database: the data directory may be new. */
+	if ((!ehttp_db_is_file(db_abs) && daemon_mkdirs(dir, 0700,
+	    &cause) == -1) || (pidfd = daemon_pidfile_open("ehttp-mpd",
+	    pid_abs, &cause)) == -1 || (m = mpd_new(&cfg, &cause)) == NULL) {
 		daemon_failed(repfd, "ehttp-mpd", cause);
 		goto out;
 	}

@@ -246,6 +246,10 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &blocked, NULL);
 	if (!once && !foreground)
 		repfd = daemon_detach(PROG);
+	/* A server's database: the data directory may be new. */
+	if (!ehttp_db_is_file(db_abs) && daemon_mkdirs(dir, 0700,
+	    &cause) == -1)
+		goto fail;
 	if (!once && (pidfd = daemon_pidfile_open(PROG, pid_abs,
 	    &cause)) == -1)
 		goto fail;
