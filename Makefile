@@ -331,6 +331,7 @@ check-rooms: $(FENCE)/.ok
 		case $$room in \
 		UTIL) fl='$(CFLAGS_UTIL)';; TYPES) fl='$(CFLAGS_TYPES)';; \
 		DB) fl='$(CFLAGS_DB)';; SQLITE) fl='$(CFLAGS_SQLITE)';; \
+		PG) fl='$(CFLAGS_PG)';; \
 		CA) fl='$(CFLAGS_CA)';; \
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \

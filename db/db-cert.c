@@ -477,7 +477,8 @@ db_cert_count(struct db *db, const struct db_cert_filter *fl, size_t *n)
 	 * the tally the triggers keep (migration 6), not by a scan. */
 	if (fl == NULL || (fl->system_id == 0 && fl->expiring_days < 0 &&
 	    (fl->text == NULL || *fl->text == '\0')))
-		fputs("SELECT coalesce(sum(c.n), 0) FROM cert_tally c"
+		fputs("SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM"
+		    " cert_tally c"
 		    " JOIN site s ON s.id = c.site_id", b.f);
 	else
 		fputs("SELECT count(*) FROM cert c JOIN site s ON"

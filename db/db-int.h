@@ -31,7 +31,7 @@
 	"p.id, p.site_id, s.code, p.name, p.version, p.source, p.created," \
 	" p.updated, (SELECT count(*) FROM package_file f WHERE" \
 	" f.package_id = p.id AND f.version = p.version), (SELECT" \
-	" coalesce(sum(f.size), 0) FROM package_file f WHERE f.package_id =" \
+	" CAST(coalesce(sum(f.size), 0) AS BIGINT) FROM package_file f WHERE f.package_id =" \
 	" p.id AND f.version = p.version), (SELECT count(*) FROM package_dp d" \
 	" WHERE d.package_id = p.id) FROM package p JOIN site s ON" \
 	" s.id = p.site_id"
@@ -45,7 +45,7 @@
 #define DB_DP_PKG_COLS \
 	"d.package_id, p.name, p.version, d.version, (SELECT count(*) FROM" \
 	" package_file f WHERE f.package_id = d.package_id AND f.version =" \
-	" d.version), (SELECT coalesce(sum(f.size), 0) FROM package_file f" \
+	" d.version), (SELECT CAST(coalesce(sum(f.size), 0) AS BIGINT) FROM package_file f" \
 	" WHERE f.package_id = d.package_id AND f.version = d.version)," \
 	" d.state, d.error, d.time FROM package_dp d JOIN package p ON" \
 	" p.id = d.package_id"

@@ -409,7 +409,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_KEY_GET] = "SELECT pkcs8 FROM cert_key WHERE cert_id = ?1",
 	[ST_CERT_SET_STATE] = "UPDATE cert SET state = ?2 WHERE id = ?1",
 	[ST_CERT_SET_BLOCKED] = "UPDATE cert SET blocked = ?2 WHERE id = ?1",
-	[ST_CERT_SERIAL] = "SELECT 1 FROM cert WHERE serial = ?1",
+	[ST_CERT_SERIAL] = "SELECT id FROM cert WHERE serial = ?1",
 	[ST_CERT_SITE_CURRENT] = "SELECT " DB_CERT_COLS " WHERE c.site_id = ?1 AND"
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
 	[ST_CERT_FOR_SYSTEM] = "SELECT " DB_CERT_COLS " WHERE c.system_id = ?1 AND"
@@ -530,7 +530,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " checked, renewed, failed, warnings, summary FROM sited_pass"
 	    " ORDER BY id DESC LIMIT 1",
 	[ST_PKG_SEQ] = "INSERT INTO package_seq (site_id, last) VALUES (?1, 1)"
-	    " ON CONFLICT (site_id) DO UPDATE SET last = last + 1"
+	    " ON CONFLICT (site_id) DO UPDATE SET last = package_seq.last + 1"
 	    " RETURNING last",
 	[ST_PKG_INSERT] = "INSERT INTO package (id, site_id, name, version,"
 	    " source, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
