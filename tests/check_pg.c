@@ -279,6 +279,25 @@ START_TEST(agent_serves_from_pg)
 }
 END_TEST
 
+/* The schema against SQLite's migrations (catalogue and the same writes
+ * on both) and every statement of the table PREPAREd by the server, by
+ * python3 scripts that read both engines with their own clients. */
+START_TEST(schema_and_statements_match_sqlite)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	NEED_SERVER();
+	rc = tu_sh(&out, &err, "cd '%s/tests' && %s pg-schema-compare.py '%s'"
+	    " && %s pg-dialect.py '%s'", EHTTP_SRCDIR, tu_python(), super,
+	    tu_python(), super);
+	ck_assert_msg(rc == 0, "%s%s", out, err);
+	tu_has(out, "schema compare: ok (version ", "dialect: ok (", NULL);
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *
 pg_suite(void)
 {
@@ -292,6 +311,7 @@ pg_suite(void)
 		TU_TEST(password_never_shown),
 		TU_TEST(concurrent_writers),
 		TU_TEST(agent_serves_from_pg),
+		TU_TEST(schema_and_statements_match_sqlite),
 		{ NULL }
 	};
 
