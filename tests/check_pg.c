@@ -257,6 +257,35 @@ START_TEST(concurrent_writers)
 }
 END_TEST
 
+/* Waits up to secs for text in the agent's mpcontrol.log (asserted). */
+static void
+log_waits(const char *logs, const char *text, int secs)
+{
+	char path[4300], *s;
+
+	snprintf(path, sizeof path, "%s/mpcontrol.log", logs);
+	for (int ms = 0; ms < secs * 1000; ms += 100) {
+		s = tu_read_file(path, NULL);
+		if (s != NULL && strstr(s, text) != NULL) {
+			free(s);
+			return;
+		}
+		free(s);
+		tu_msleep(100);
+	}
+	ck_abort_msg("mpcontrol.log never said: %s", text);
+}
+
+/* openssl s_client's verdict on the agent's chain, "0 (ok)" when good. */
+static void
+serves_verified(int port)
+{
+	tu_sh_is("Verify return code: 0 (ok)", "echo | openssl s_client"
+	    " -connect 127.0.0.1:%d -servername p01.contoso.com -CAfile '%s'"
+	    " -verify_hostname p01.contoso.com 2>/dev/null | grep -o 'Verify"
+	    " return code: .*'", port, tu_path("root.pem"));
+}
+
 /* The agent reads its certificate from PostgreSQL and serves it: openssl
  * s_client verifies the chain to the exported root. */
 START_TEST(agent_serves_from_pg)
@@ -271,10 +300,45 @@ START_TEST(agent_serves_from_pg)
 	    tu_bin("ehttpctl"), url, tu_path("root.pem")));
 	pid = tu_mpd_start(url, "p01.contoso.com", tu_path("logs"), NULL,
 	    &port);
-	tu_sh_is("Verify return code: 0 (ok)", "echo | openssl s_client"
-	    " -connect 127.0.0.1:%d -servername p01.contoso.com -CAfile '%s'"
-	    " -verify_hostname p01.contoso.com 2>/dev/null | grep -o 'Verify"
-	    " return code: .*'", port, tu_path("root.pem"));
+	serves_verified(port);
+	tu_mpd_stop(&pid);
+}
+END_TEST
+
+/*
+ * The database server stopped for ten seconds: the agent goes on serving
+ * its certificate, says once that it cannot read the database, reads it
+ * again when the server is back (on the same port) and then sees a change
+ * made meanwhile: a blocked certificate is unbound.
+ */
+START_TEST(agent_survives_an_outage)
+{
+	char *id;
+	int port;
+	pid_t pid;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	free(tu_sh_ok("'%s' --db '%s' cert export 1 --out '%s'",
+	    tu_bin("ehttpctl"), url, tu_path("root.pem")));
+	pid = tu_mpd_start(url, "p01.contoso.com", tu_path("logs"), NULL,
+	    &port);
+	serves_verified(port);
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv'", EHTTP_SRCDIR,
+	    srv));
+	log_waits(tu_path("logs"), "Cannot read the site database (will retry"
+	    " at the next poll)", 10);
+	tu_msleep(10000);
+	serves_verified(port);
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' start '%s/srv'", EHTTP_SRCDIR,
+	    srv));
+	log_waits(tu_path("logs"), "The site database can be read again", 10);
+	id = tu_active_cert(url, "--system p01.contoso.com", "id");
+	tu_ctl_ok(url, "cert", "block", id, NULL);
+	log_waits(tu_path("logs"), "Stopped serving HTTPS on port", 10);
+	free(id);
 	tu_mpd_stop(&pid);
 }
 END_TEST
@@ -312,6 +376,7 @@ pg_suite(void)
 		TU_TEST(concurrent_writers),
 		TU_TEST(agent_serves_from_pg),
 		TU_TEST(schema_and_statements_match_sqlite),
+		TU_TEST(agent_survives_an_outage),
 		{ NULL }
 	};
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # A throwaway PostgreSQL server for the tests.
 #
-#   pgserver.sh start DIR   a new cluster in DIR (or the one already there),
-#                           started; prints its superuser's connection string
+#   pgserver.sh start DIR   a new cluster in DIR (or the one already there,
+#                           on its old port when that is free), started;
+#                           prints its superuser's connection string
 #                           (postgresql://...), also written to DIR/url
 #   pgserver.sh stop DIR    fast shutdown; nothing of it keeps running
 #   pgserver.sh url DIR     the connection string again
@@ -108,9 +109,17 @@ start() {
 		url
 		return
 	fi
+	# Started again: on its old port, so its clients find it (an outage
+	# ends); a fresh one, or one whose port was taken: a free port.
+	old=""
+	[ -s "$dir/url" ] && old=$(sed -n 's,.*@127\.0\.0\.1:\([0-9]*\)/.*,\1,p' "$dir/url")
 	tries=0
 	while :; do
-		port=$(free_port)
+		if [ -n "$old" ] && [ "$tries" = 0 ]; then
+			port=$old
+		else
+			port=$(free_port)
+		fi
 		if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
 		    -o "-p $port" start >/dev/null 2>&1; then
 			break

@@ -46,6 +46,7 @@ struct pg_conn {
 	enum db_errkind	 kind;
 	int64_t		 changes;	/* rows the last statement changed */
 	int		 writing;	/* in a write transaction (begin) */
+	int		 txn;		/* a transaction began, not ended */
 	int64_t		 own;		/* commits of this connection */
 };
 
@@ -141,10 +142,49 @@ pg_result_failed(struct db *db, PGresult *r)
 	return -1;
 }
 
+/* The session's settings, after a connect or a reconnect. */
+#define PG_SESSION	"SET client_min_messages = warning; SET TIME ZONE 'UTC'"
+
+static int	pg_exec(struct db *, const char *);
+
+/*
+ * A connection the server lost (a restart, a network cut) is made again
+ * before the next statement, unless a transaction was under way: that
+ * one failed with the connection, and its caller starts again. 0 ready,
+ * -1 not (the reason in the connection's message).
+ */
+static int
+pg_alive(struct db *db)
+{
+	PGconn *c = pc(db)->c;
+
+	if (PQstatus(c) == CONNECTION_OK)
+		return 0;
+	if (pc(db)->txn) {		/* never half a transaction */
+		pg_seterr(db, "the connection to the database server was lost"
+		    " in a transaction: %s", PQerrorMessage(c));
+		return -1;
+	}
+	PQreset(c);
+	if (PQstatus(c) != CONNECTION_OK) {
+		pg_seterr(db, "the database server cannot be reached: %s",
+		    PQerrorMessage(c));
+		return -1;
+	}
+	pc(db)->writing = 0;
+	if (PQsetClientEncoding(c, "UTF8") != 0)
+		return -1;
+	return pg_exec(db, PG_SESSION);
+}
+
 static int
 pg_exec(struct db *db, const char *sql)
 {
-	PGresult *r = PQexec(pc(db)->c, sql);
+	PGresult *r;
+
+	if (pg_alive(db) == -1)
+		return -1;
+	r = PQexec(pc(db)->c, sql);
 	int st = PQresultStatus(r), rc = 0;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -157,9 +197,12 @@ pg_exec(struct db *db, const char *sql)
 static int
 pg_query_int(struct db *db, const char *sql, int64_t *v)
 {
-	PGresult *r = PQexec(pc(db)->c, sql);
+	PGresult *r;
 	int rc = -1;
 
+	if (pg_alive(db) == -1)
+		return -1;
+	r = PQexec(pc(db)->c, sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		pg_result_failed(db, r);
 	else if (PQntuples(r) != 1 || PQnfields(r) < 1)
@@ -213,7 +256,7 @@ pg_open(struct db *db, int flags, char **cause)
 	PQsetNoticeProcessor(p->c, pg_notice, NULL);
 	pg_display_target(db);
 	if (PQsetClientEncoding(p->c, "UTF8") != 0 || pg_exec(db,
-	    "SET client_min_messages = warning; SET TIME ZONE 'UTC'") == -1) {
+	    PG_SESSION) == -1) {
 		xasprintf(cause, "%s: %s", db->path, p->err);
 		return -1;
 	}
@@ -421,6 +464,8 @@ pg_step(struct db_q *dq)
 	int st;
 
 	if (q->res == NULL) {
+		if (pg_alive(db) == -1)
+			return -1;
 		q->res = PQexecParams(pc(db)->c, q->text, q->n, q->types,
 		    q->vals, q->lens, q->fmts, 0);
 		st = PQresultStatus(q->res);
@@ -555,7 +600,7 @@ pg_errkind(struct db *db)
 static int
 pg_in_transaction(struct db *db)
 {
-	return PQtransactionStatus(pc(db)->c) != PQTRANS_IDLE;
+	return pc(db)->txn;
 }
 
 static int
@@ -563,11 +608,11 @@ pg_begin(struct db *db)
 {
 	if (pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
 	    " pg_advisory_xact_lock(" PG_WRITER_LOCK ")") == -1) {
-		if (pg_in_transaction(db))
+		if (PQtransactionStatus(pc(db)->c) != PQTRANS_IDLE)
 			pg_exec(db, "ROLLBACK");
 		return db_fail(db, "starting a transaction");
 	}
-	pc(db)->writing = 1;
+	pc(db)->writing = pc(db)->txn = 1;
 	return 0;
 }
 
@@ -580,8 +625,11 @@ pg_begin_read(struct db *db)
 	    -1)
 		return db_fail(db, "starting a read transaction");
 	pc(db)->writing = 0;
+	pc(db)->txn = 1;
 	return 1;
 }
+
+static void	pg_rollback(struct db *);
 
 static int
 pg_commit(struct db *db)
@@ -593,24 +641,31 @@ pg_commit(struct db *db)
 	    " changes + 1 RETURNING changes", &v) == 0)
 		p->own++;
 	else if (p->writing) {
-		pg_exec(db, "ROLLBACK");
-		p->writing = 0;
-		return db_fail(db, "committing");
+		db_fail(db, "committing");
+		pg_rollback(db);
+		return -1;
 	}
 	p->writing = 0;
 	if (pg_exec(db, "COMMIT") == -1) {
 		if (p->own > 0)
 			p->own--;
-		return db_fail(db, "committing");
+		db_fail(db, "committing");
+		pg_rollback(db);
+		return -1;
 	}
+	p->txn = 0;
 	return 0;
 }
 
 static void
 pg_rollback(struct db *db)
 {
-	pc(db)->writing = 0;
-	if (pg_in_transaction(db))
+	struct pg_conn *p = pc(db);
+
+	p->writing = p->txn = 0;
+	/* A lost connection ended the transaction with it. */
+	if (PQstatus(p->c) == CONNECTION_OK &&
+	    PQtransactionStatus(p->c) != PQTRANS_IDLE)
 		pg_exec(db, "ROLLBACK");
 }
 
