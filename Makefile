@@ -27,6 +27,7 @@ PROJ_LDFLAGS += -fsanitize=address,undefined
 endif
 
 PKGS_DB      := sqlite3
+PKGS_PG      := libpq
 PKGS_CRYPTO  := libcrypto libssl
 PKGS_AGENT   := libevent libevent_openssl
 PKGS_TUI     := ncursesw
@@ -50,7 +51,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # The rooms of the house (README "Rooms"). Each folder is one room; a room
 # sees only the headers of the rooms below it, and the system libraries of
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
-# outside db/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
+# outside db/sqlite/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/tls/, libevent outside backend/agent/ and backend/tls/, jansson
 # (JSON) outside backend/ctl/, backend/wire/, backend/mp/,
 # backend/client/ and backend/manifest/, or zlib and expat outside
@@ -59,7 +60,13 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   db/util/       the utility layer (below everything): text sanitiser,
 #                  xmalloc family, UTF-8 decoder, UTC time formats
 #   db/types/      the records (plain structs) db/ fills and ehttp.h hands out
-#   db/            the SQLite store (sqlite3); only the library sees db.h
+#   db/            the store, engine-neutral: the typed functions of db.h and
+#                  the one statement table, over the statement interface of
+#                  db-engine.h; only the library sees db.h
+#   db/sqlite/     the SQLite engine (sqlite3): the only code that includes
+#                  <sqlite3.h>; built into the db library
+#   db/pg/         the PostgreSQL engine (libpq): the only code that
+#                  includes <libpq-fe.h>; its schema and statement texts
 #   backend/ca/    certificates and keys (OpenSSL)
 #   backend/wire/  the client <-> MP messages (zlib, expat, jansson); db/util only
 #   backend/       the library: rules, issuance, trust, logs (no system library)
@@ -91,7 +98,11 @@ INC_BACKEND  := -Ibackend -Ibackend/manifest $(INC_CA) $(INC_DB)
 INC_WIRE     := -Ibackend/wire $(INC_UTIL)
 CFLAGS_UTIL     = $(call fence,sqlite openssl event curses json check wire) $(INC_UTIL)
 CFLAGS_TYPES    = $(call fence,sqlite openssl event curses json check wire) $(INC_TYPES)
-CFLAGS_DB       = $(call fence,openssl event curses json check wire) $(INC_DB) $(call pc_cflags,$(PKGS_DB))
+CFLAGS_DB       = $(call fence,sqlite pg openssl event curses json check wire) $(INC_DB)
+CFLAGS_SQLITE   = $(call fence,pg openssl event curses json check wire) $(INC_DB) \
+	$(call pc_cflags,$(PKGS_DB))
+CFLAGS_PG       = $(call fence,sqlite openssl event curses json check wire) $(INC_DB) \
+	-Idb/pg $(call pc_cflags,$(PKGS_PG))
 CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_CRYPTO))
 CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca \
@@ -127,6 +138,8 @@ CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/m
 
 UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
+SQLITE_SRC  := $(sort $(wildcard db/sqlite/*.c))
+PG_SRC      := $(sort $(wildcard db/pg/*.c))
 CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
 MANIFEST_SRC := $(sort $(wildcard backend/manifest/*.c))
@@ -143,7 +156,7 @@ SUITES      := $(patsubst tests/check_%.c,%,$(sort $(wildcard tests/check_*.c)))
 
 obj = $(1:%.c=$(B)/%.o)
 UTIL_OBJ    := $(call obj,$(UTIL_SRC))
-DB_OBJ      := $(call obj,$(DB_SRC))
+DB_OBJ      := $(call obj,$(DB_SRC) $(SQLITE_SRC) $(PG_SRC))
 BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
 MANIFEST_OBJ := $(call obj,$(MANIFEST_SRC))
@@ -180,7 +193,7 @@ PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 # Link order: program -> backend -> manifest, db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
 LIBS_BASE    = $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
-	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
+	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_PG) $(PKGS_JSON)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
 LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
@@ -213,7 +226,7 @@ V ?= 0
 COMPILE = @mkdir -p $(@D); $(if $(filter 1,$(V)),,echo "  CC $<";) \
 	$(if $(filter 1,$(V)),set -x;) \
 	$(CC) $(PROJ_CFLAGS) $(1) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-ROOM_FLAGS := db/util:UTIL db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP backend/manifest:MANIFEST \
+ROOM_FLAGS := db/util:UTIL db/sqlite:SQLITE db/pg:PG db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP backend/manifest:MANIFEST \
 	backend/tls:TLS backend/client:CLIENT backend/ctl:CTL backend/agent:AGENT \
 	backend/sited:SITED backend:BACKEND tui:TUI
 define room_compile
@@ -269,8 +282,13 @@ $(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLI
 ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	UTIL:db-types.h:no UTIL:db.h:no \
 	TYPES:db-types.h:yes TYPES:db.h:no TYPES:xmalloc.h:no TYPES:sqlite3.h:no \
-	DB:sqlite3.h:yes DB:openssl/evp.h:no DB:curses.h:no DB:event2/event.h:no \
-	DB:db-types.h:yes \
+	DB:sqlite3.h:no DB:db-engine.h:yes DB:openssl/evp.h:no DB:curses.h:no \
+	DB:event2/event.h:no DB:db-types.h:yes \
+	SQLITE:sqlite3.h:yes SQLITE:db-engine.h:yes SQLITE:xmalloc.h:yes \
+	SQLITE:openssl/evp.h:no SQLITE:curses.h:no SQLITE:event2/event.h:no \
+	SQLITE:jansson.h:no SQLITE:zlib.h:no SQLITE:libpq-fe.h:no DB:libpq-fe.h:no \
+	PG:libpq-fe.h:yes PG:db-engine.h:yes PG:sqlite3.h:no PG:openssl/evp.h:no \
+	PG:curses.h:no PG:jansson.h:no \
 	CA:openssl/x509.h:yes CA:sqlite3.h:no CA:event2/event.h:no CA:curses.h:no \
 	CA:db.h:no CA:db-types.h:no \
 	BACKEND:sqlite3.h:no BACKEND:openssl/evp.h:no BACKEND:event2/event.h:no BACKEND:curses.h:no \
@@ -312,7 +330,9 @@ check-rooms: $(FENCE)/.ok
 		room=$${p%%:*}; rest=$${p#*:}; hdr=$${rest%%:*}; want=$${rest#*:}; \
 		case $$room in \
 		UTIL) fl='$(CFLAGS_UTIL)';; TYPES) fl='$(CFLAGS_TYPES)';; \
-		DB) fl='$(CFLAGS_DB)';; CA) fl='$(CFLAGS_CA)';; \
+		DB) fl='$(CFLAGS_DB)';; SQLITE) fl='$(CFLAGS_SQLITE)';; \
+		PG) fl='$(CFLAGS_PG)';; \
+		CA) fl='$(CFLAGS_CA)';; \
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
 		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; \
@@ -399,8 +419,8 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fu
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-Ibackend/ctl -Ibackend/wire -Ibackend/dp $(INC_BACKEND) $(OSSL_DEFS) \
-	$(call pc_cflags,$(PKGS_DB) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
-FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(CA_SRC) $(BACKEND_SRC) \
+	$(call pc_cflags,$(PKGS_DB) $(PKGS_PG) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(SQLITE_SRC) $(PG_SRC) $(CA_SRC) $(BACKEND_SRC) \
 	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC) $(MANIFEST_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
@@ -424,7 +444,7 @@ $(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
-		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON) $(PKGS_WIRE)) -lpthread -lm
+		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_PG) $(PKGS_JSON) $(PKGS_WIRE)) -lpthread -lm
 -include $(shell find $(FUZZ_B) -name '*.d' 2>/dev/null)
 
 # valgrind (issue #7): each suite in its own process (CK_FORK=no) under

@@ -257,6 +257,7 @@ agent_view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 	struct db *db = ehttp_db(e);
 	int began, rc;
 
+	memset(v, 0, sizeof *v);	/* cleared by the caller even so */
 	if ((began = db_begin_read(db)) == -1)
 		return ehttp_fail_db(e);
 	rc = view_read(e, fqdn, v);

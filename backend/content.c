@@ -32,9 +32,12 @@ ehttp_content_root(struct ehttp *e)
 {
 	if (e->content_root != NULL)
 		return e->content_root;
-	if (e->content_default == NULL)
-		e->content_default = manifest_content_root(NULL,
-		    db_path(e->db));
+	if (e->content_default == NULL) {
+		char *home = ehttp_home_dir(e->db_target);
+
+		e->content_default = manifest_content_root(NULL, home);
+		free(home);
+	}
 	return e->content_default;
 }
 

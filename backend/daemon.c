@@ -173,7 +173,7 @@ daemon_mkdirs(const char *path, mode_t mode, char **cause)
 		c = *s;
 		*s = '\0';
 		if (mkdir(p, mode) == -1 && errno != EEXIST) {
-			xasprintf(cause, "cannot create the log directory %s: %s",
+			xasprintf(cause, "cannot create the directory %s: %s",
 			    p, strerror(errno));
 			rc = -1;
 			break;

@@ -13,6 +13,7 @@ struct ehttp {
 	char			 err[1024];
 	char			 user[64];	/* "": looked up when needed */
 	char			*master_path;
+	char			*db_target;	/* --db as given (no display) */
 	char			*content_root;	/* NULL: the default (content.h) */
 	char			*content_default;	/* the default, made once */
 	char			 master[65];	/* loaded on first need */

@@ -14,8 +14,27 @@
 #include <unistd.h>
 
 #include "ca.h"
+#include "daemon.h"
 #include "ehttp-int.h"
 #include "xmalloc.h"
+
+/* name in ehttp's data directory ($XDG_DATA_HOME/ehttp, else
+ * ~/.local/share/ehttp), into buf. */
+static void
+data_file(char *buf, size_t len, const char *name)
+{
+	const char *v;
+
+	if ((v = getenv("XDG_DATA_HOME")) != NULL && *v == '/')
+		snprintf(buf, len, "%s/ehttp/%s", v, name);
+	else {
+		if ((v = getenv("HOME")) == NULL || *v == '\0') {
+			struct passwd *pw = getpwuid(getuid());
+			v = pw != NULL ? pw->pw_dir : "/";
+		}
+		snprintf(buf, len, "%s/.local/share/ehttp/%s", v, name);
+	}
+}
 
 const char *
 ehttp_default_db(void)
@@ -25,16 +44,51 @@ ehttp_default_db(void)
 
 	if ((v = getenv("EHTTP_DB")) != NULL && *v != '\0')
 		snprintf(buf, sizeof buf, "%s", v);
-	else if ((v = getenv("XDG_DATA_HOME")) != NULL && *v == '/')
-		snprintf(buf, sizeof buf, "%s/ehttp/site.db", v);
-	else {
-		if ((v = getenv("HOME")) == NULL || *v == '\0') {
-			struct passwd *pw = getpwuid(getuid());
-			v = pw != NULL ? pw->pw_dir : "/";
-		}
-		snprintf(buf, sizeof buf, "%s/.local/share/ehttp/site.db", v);
-	}
+	else
+		data_file(buf, sizeof buf, "site.db");
 	return buf;
+}
+
+int
+ehttp_db_is_file(const char *db_target)
+{
+	return db_target_is_file(db_target);
+}
+
+char *
+ehttp_home_dir(const char *db_target)
+{
+	char buf[4096], *s;
+
+	if (db_target_is_file(db_target))
+		return daemon_dir_of(db_target);
+	data_file(buf, sizeof buf, "");
+	if ((s = strrchr(buf, '/')) != NULL && s != buf && s[1] == '\0')
+		*s = '\0';
+	return xstrdup(buf);
+}
+
+/*
+ * The master key's file: $EHTTP_MASTER_KEY; else beside a SQLite file
+ * (<path>.master-key); else, the database being a server's, master-key in
+ * the data directory (it stays on the site server).
+ */
+static char *
+master_path(const char *path)
+{
+	const char *v;
+	char *s, *home;
+
+	if ((v = getenv("EHTTP_MASTER_KEY")) != NULL && *v != '\0')
+		return xstrdup(v);
+	if (db_target_is_file(path)) {
+		xasprintf(&s, "%s.master-key", path);
+		return s;
+	}
+	home = ehttp_home_dir(path);
+	xasprintf(&s, "%s/master-key", home);
+	free(home);
+	return s;
 }
 
 /* An account name as the audit shows it: only characters a login name
@@ -87,6 +141,20 @@ ehttp_acting_user(char *buf, size_t len)
 	snprintf(buf, len, "%s", name);
 }
 
+/* The master key's directory made (0700) when it is not there. */
+static int
+master_dir(struct ehttp *e)
+{
+	char *dir = daemon_dir_of(e->master_path), *cause = NULL;
+	int rc = 0;
+
+	if (daemon_mkdirs(dir, 0700, &cause) == -1)
+		rc = ehttp_fail(e, "master key %s: %s", e->master_path, cause);
+	free(cause);
+	free(dir);
+	return rc;
+}
+
 struct ehttp *
 ehttp_open(const char *path, int flags, char **cause)
 {
@@ -106,7 +174,8 @@ ehttp_open(const char *path, int flags, char **cause)
 		free(e);
 		return NULL;
 	}
-	xasprintf(&e->master_path, "%s.master-key", path);
+	e->db_target = xstrdup(path);
+	e->master_path = master_path(path);
 	/* A master key others can read exposes every key: refuse to start,
 	 * whatever the program means to do. */
 	if (stat(e->master_path, &sb) == 0 && (sb.st_mode & (S_IRWXG |
@@ -140,6 +209,7 @@ ehttp_close(struct ehttp *e)
 	db_close(e->db);
 	explicit_bzero(e->master, sizeof e->master);
 	free(e->master_path);
+	free(e->db_target);
 	free(e->content_root);
 	free(e->content_default);
 	free(e);
@@ -323,6 +393,9 @@ ehttp_master(struct ehttp *e, int create)
 			    e->master_path);
 		return NULL;
 	}
+	/* A server's database: its directory is not the database's. */
+	if (create && master_dir(e) == -1)
+		return NULL;
 	ca = ca_new();
 	if (ca_master_load(ca, e->master_path, create, e->master) == -1) {
 		ehttp_fail(e, "%s", ca_error(ca));

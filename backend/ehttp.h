@@ -31,6 +31,17 @@ enum ehttp_open_flags {
 /* The default database path: $EHTTP_DB, $XDG_DATA_HOME/ehttp/site.db,
  * ~/.local/share/ehttp/site.db. Static buffer. */
 const char	*ehttp_default_db(void);
+/*
+ * Where a site's local files go by default (logs, pid files, content
+ * libraries, a server database's master key), malloc'ed: a SQLite file's
+ * own directory; for a database server ($EHTTP_DB or --db
+ * postgresql://...), ehttp's data directory ($XDG_DATA_HOME/ehttp, else
+ * ~/.local/share/ehttp).
+ */
+char		*ehttp_home_dir(const char *db_target);
+/* Whether a --db target is a SQLite file (else a database server's
+ * connection string; the database layer decides). */
+int		 ehttp_db_is_file(const char *db_target);
 
 struct ehttp	*ehttp_open(const char *path, int flags, char **cause);
 void		 ehttp_close(struct ehttp *);

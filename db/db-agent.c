@@ -30,17 +30,17 @@ static const struct db_rec agent_rec = DB_REC(struct db_agent, agent_cols,
 int
 db_agent_bind(struct db *db, const struct db_agent *a)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_AGENT_UPSERT);
+	struct db_q *st = db_stmt(db, ST_AGENT_UPSERT);
 
 	db_bind_int64(db, st, 1, a->system_id);
 	db_bind_int(db, st, 2, a->pid);
 	db_bind_int(db, st, 3, a->https_port);
 	db_bind_int(db, st, 4, a->http_port);
 	db_bind_int64(db, st, 5, a->cert_id);
-	db_bind_text(db, st, 6, a->thumbprint, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 6, a->thumbprint);
 	db_bind_int64(db, st, 7, a->bound_since);
 	db_bind_int64(db, st, 8, time(NULL));
-	db_bind_text(db, st, 9, a->host, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 9, a->host);
 	db_bind_int64(db, st, 10, a->started);
 	db_bind_int64(db, st, 11, a->lease_until);
 	db_bind_int(db, st, 12, a->poll_s);
@@ -51,13 +51,13 @@ int
 db_agent_health(struct db *db, int64_t system_id, time_t when, int ok,
     int status, const char *text)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_AGENT_HEALTH);
+	struct db_q *st = db_stmt(db, ST_AGENT_HEALTH);
 
 	db_bind_int64(db, st, 1, system_id);
 	db_bind_int64(db, st, 2, when);
 	db_bind_int(db, st, 3, ok);
 	db_bind_int(db, st, 4, status);
-	db_bind_text(db, st, 5, text, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 5, text);
 	return db_step_done(db, st, "recording the agent health");
 }
 

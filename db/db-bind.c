@@ -1,8 +1,9 @@
 /*
- * db-bind: every bind and step of db/ (db-int.h). A bind that fails is
- * recorded with its statement, and the statement is not run with what
- * was bound: db_step() returns the bind's error instead. db-int.h poisons
- * sqlite3_bind_* and sqlite3_step everywhere else in db/.
+ * db-bind: every bind and step of db/ (db-int.h), and the other calls of
+ * a statement into its engine (db-engine.h). A bind that fails is recorded
+ * with its statement, and the statement is not run with what was bound:
+ * db_step() returns -1 and db_fail() gives the bind's reason. db-int.h
+ * poisons the engine's bind and step elsewhere in db/.
  */
 #define DB_BIND_IMPL
 #include <stdio.h>
@@ -10,71 +11,130 @@
 #include "db-int.h"
 
 void
-db_stmt_fresh(struct db *db, sqlite3_stmt *st)
+db_stmt_fresh(struct db *db, struct db_q *q)
 {
-	if (db->bad_rc != SQLITE_OK && db->bad_st == st)
-		db->bad_rc = SQLITE_OK;
+	if (db->bad && db->bad_q == q)
+		db->bad = 0;
 	db->refused = 0;
 }
 
 void
-db_stmt_failed(struct db *db, sqlite3_stmt *st, int rc, const char *what,
-    int n, const char *why)
+db_stmt_failed(struct db *db, struct db_q *q, const char *what, int n,
+    const char *why)
 {
-	if (db->bad_rc != SQLITE_OK && db->bad_st == st)
+	if (db->bad && db->bad_q == q)
 		return;
-	db->bad_st = st;
-	db->bad_rc = rc;
+	db->bad_q = q;
+	db->bad = 1;
 	snprintf(db->bad_why, sizeof db->bad_why, "%s %d: %s", what, n, why);
 }
 
 static void
-bound(struct db *db, sqlite3_stmt *st, int i, int rc)
+bound(struct db *db, struct db_q *q, int i, const char *why)
 {
-	if (rc != SQLITE_OK)
-		db_stmt_failed(db, st, rc, "binding parameter", i,
-		    sqlite3_errstr(rc));
+	if (why != NULL)
+		db_stmt_failed(db, q, "binding parameter", i, why);
+}
+
+/* A statement that could not be prepared (NULL) takes no value: its
+ * failure is recorded already. */
+void
+db_bind_int(struct db *db, struct db_q *q, int i, int v)
+{
+	db_bind_int64(db, q, i, v);
 }
 
 void
-db_bind_int(struct db *db, sqlite3_stmt *st, int i, int v)
+db_bind_int64(struct db *db, struct db_q *q, int i, int64_t v)
 {
-	bound(db, st, i, sqlite3_bind_int(st, i, v));
+	if (q != NULL)
+		bound(db, q, i, db->eng->q_bind_int64(q, i, v));
 }
 
 void
-db_bind_int64(struct db *db, sqlite3_stmt *st, int i, sqlite3_int64 v)
+db_bind_text(struct db *db, struct db_q *q, int i, const char *v)
 {
-	bound(db, st, i, sqlite3_bind_int64(st, i, v));
+	if (q != NULL)
+		bound(db, q, i, db->eng->q_bind_text(q, i, v));
 }
 
 void
-db_bind_text(struct db *db, sqlite3_stmt *st, int i, const char *v, int n,
-    void (*del)(void *))
+db_bind_blob(struct db *db, struct db_q *q, int i, const void *v, size_t n)
 {
-	bound(db, st, i, sqlite3_bind_text(st, i, v, n, del));
+	if (q != NULL)
+		bound(db, q, i, db->eng->q_bind_blob(q, i, v, n));
 }
 
 void
-db_bind_blob(struct db *db, sqlite3_stmt *st, int i, const void *v, int n,
-    void (*del)(void *))
+db_bind_null(struct db *db, struct db_q *q, int i)
 {
-	bound(db, st, i, sqlite3_bind_blob(st, i, v, n, del));
-}
-
-void
-db_bind_null(struct db *db, sqlite3_stmt *st, int i)
-{
-	bound(db, st, i, sqlite3_bind_null(st, i));
+	if (q != NULL)
+		bound(db, q, i, db->eng->q_bind_null(q, i));
 }
 
 int
-db_step(struct db *db, sqlite3_stmt *st)
+db_step(struct db *db, struct db_q *q)
 {
-	if (db->bad_rc != SQLITE_OK && db->bad_st == st) {
+	if (db->bad && db->bad_q == q) {
 		db->refused = 1;
-		return db->bad_rc;
+		return -1;
 	}
 	db->refused = 0;
-	return sqlite3_step(st);
+	return db->eng->q_step(q);
+}
+
+void
+db_reset(struct db *db, struct db_q *q)
+{
+	if (q != NULL)
+		db->eng->reset(q);
+}
+
+void
+db_finalize(struct db *db, struct db_q *q)
+{
+	if (q != NULL)
+		db->eng->finalize(q);
+}
+
+int64_t
+db_col_int64(struct db_q *q, int i)
+{
+	return q->db->eng->col_int64(q, i);
+}
+
+int
+db_col_int(struct db_q *q, int i)
+{
+	return (int)q->db->eng->col_int64(q, i);
+}
+
+const char *
+db_col_text(struct db_q *q, int i)
+{
+	return q->db->eng->col_text(q, i);
+}
+
+const void *
+db_col_blob(struct db_q *q, int i, size_t *len)
+{
+	return q->db->eng->col_blob(q, i, len);
+}
+
+int
+db_col_null(struct db_q *q, int i)
+{
+	return q->db->eng->col_null(q, i);
+}
+
+int64_t
+db_changes(struct db *db)
+{
+	return db->eng->changes(db);
+}
+
+enum db_errkind
+db_errkind(struct db *db)
+{
+	return db->eng->errkind(db);
 }

@@ -11,6 +11,10 @@
 #include "db-int.h"
 #include "xmalloc.h"
 
+/* SQL true when needle (not empty) occurs in hay: replace() is in both
+ * engines (SQLite's instr() and PostgreSQL's strpos() are not). */
+#define CONTAINS(hay, needle)	"replace(" hay ", " needle ", '') <> " hay
+
 static const struct db_col cert_cols[] = {	/* DB_CERT_COLS */
 	DB_COL(INT, struct db_cert, id),
 	DB_COL(TEXT, struct db_cert, type),
@@ -33,7 +37,7 @@ static const struct db_col cert_cols[] = {	/* DB_CERT_COLS */
 static const struct db_rec cert_rec = DB_REC(struct db_cert, cert_cols, NULL);
 
 static int
-cert_one(struct db *db, sqlite3_stmt *st, struct db_cert *c)
+cert_one(struct db *db, struct db_q *st, struct db_cert *c)
 {
 	return db_read_one(db, st, &cert_rec, c, "reading a certificate");
 }
@@ -42,38 +46,38 @@ static int
 put_blob(struct db *db, enum db_stmt which, int64_t id,
     const unsigned char *p, size_t len, const char *what)
 {
-	sqlite3_stmt *st = db_stmt(db, which);
+	struct db_q *st = db_stmt(db, which);
 
 	db_bind_int64(db, st, 1, id);
-	db_bind_blob(db, st, 2, p, (int)len, SQLITE_STATIC);
+	db_bind_blob(db, st, 2, p, len);
 	return db_step_done(db, st, what);
 }
 
 /* The fields issuance fills in, bound as parameters first, first + 1, ...
  * of both the insert and the completion of a certificate. */
 static void
-bind_issued(struct db *db, sqlite3_stmt *st, int first, const struct db_cert *c)
+bind_issued(struct db *db, struct db_q *st, int first, const struct db_cert *c)
 {
-	db_bind_text(db, st, first, c->serial, -1, SQLITE_STATIC);
-	db_bind_text(db, st, first + 1, c->issued_to, -1, SQLITE_STATIC);
-	db_bind_text(db, st, first + 2, c->issued_by, -1, SQLITE_STATIC);
-	db_bind_text(db, st, first + 3, c->subject, -1, SQLITE_STATIC);
+	db_bind_text(db, st, first, c->serial);
+	db_bind_text(db, st, first + 1, c->issued_to);
+	db_bind_text(db, st, first + 2, c->issued_by);
+	db_bind_text(db, st, first + 3, c->subject);
 	db_bind_int64(db, st, first + 4, c->not_before);
 	db_bind_int64(db, st, first + 5, c->not_after);
-	db_bind_text(db, st, first + 6, c->thumbprint, -1, SQLITE_STATIC);
-	db_bind_text(db, st, first + 7, c->key_alg, -1, SQLITE_STATIC);
+	db_bind_text(db, st, first + 6, c->thumbprint);
+	db_bind_text(db, st, first + 7, c->key_alg);
 }
 
 int
 db_cert_insert(struct db *db, struct db_cert *c, const unsigned char *der,
     size_t der_len, const unsigned char *key, size_t key_len)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_INSERT);
+	struct db_q *st = db_stmt(db, ST_CERT_INSERT);
 
 	if (c->created == 0)
 		c->created = time(NULL);
-	db_bind_text(db, st, 1, c->type, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 2, c->state, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, c->type);
+	db_bind_text(db, st, 2, c->state);
 	db_bind_int64(db, st, 3, c->site_id);
 	db_bind_int64(db, st, 4, c->system_id);
 	db_bind_int64(db, st, 5, c->issuer_id);
@@ -96,10 +100,10 @@ int
 db_cert_complete(struct db *db, struct db_cert *c, const unsigned char *der,
     size_t der_len, const unsigned char *key, size_t key_len)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_COMPLETE);
+	struct db_q *st = db_stmt(db, ST_CERT_COMPLETE);
 
 	db_bind_int64(db, st, 1, c->id);
-	db_bind_text(db, st, 2, c->state, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, c->state);
 	bind_issued(db, st, 3, c);
 	if (db_step_done(db, st, "completing the certificate") == -1)
 		return -1;
@@ -126,19 +130,18 @@ static int
 get_blob(struct db *db, enum db_stmt which, int64_t id, unsigned char **out,
     size_t *len)
 {
-	sqlite3_stmt *st = db_stmt_id(db, which, id);
+	struct db_q *st = db_stmt_id(db, which, id);
 	int rc = db_step(db, st);
 
-	if (rc == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(st, 0);
-		*len = sqlite3_column_bytes(st, 0);
+	if (rc == 1) {
+		const void *p = db_col_blob(st, 0, len);
 		*out = xmalloc(*len);
 		memcpy(*out, p, *len);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(db, st);
+	if (rc == 1)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading certificate data");
+	return rc == 0 ? 0 : db_fail(db, "reading certificate data");
 }
 
 int
@@ -156,17 +159,17 @@ db_cert_key(struct db *db, int64_t id, unsigned char **key, size_t *len)
 int
 db_cert_set_state(struct db *db, int64_t id, const char *state)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_SET_STATE);
+	struct db_q *st = db_stmt(db, ST_CERT_SET_STATE);
 
 	db_bind_int64(db, st, 1, id);
-	db_bind_text(db, st, 2, state, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, state);
 	return db_step_done(db, st, "changing the certificate state");
 }
 
 int
 db_cert_set_blocked(struct db *db, int64_t id, int blocked)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_SET_BLOCKED);
+	struct db_q *st = db_stmt(db, ST_CERT_SET_BLOCKED);
 
 	db_bind_int64(db, st, 1, id);
 	db_bind_int(db, st, 2, blocked != 0);
@@ -176,13 +179,13 @@ db_cert_set_blocked(struct db *db, int64_t id, int blocked)
 int
 db_cert_serial_exists(struct db *db, const char *serial)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_CERT_SERIAL, serial);
+	struct db_q *st = db_stmt_text(db, ST_CERT_SERIAL, serial);
 	int rc = db_step(db, st);
 
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(db, st);
+	if (rc == 1)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "checking a serial number");
+	return rc == 0 ? 0 : db_fail(db, "checking a serial number");
 }
 
 int
@@ -215,15 +218,15 @@ int
 db_cert_retire_roles(struct db *db, int64_t site_id, int64_t system_id,
     const char *state, size_t *changed)
 {
-	sqlite3_stmt *st = system_id != 0 ?
+	struct db_q *st = system_id != 0 ?
 	    db_stmt_id(db, ST_CERT_RETIRE_SYSTEM, system_id) :
 	    db_stmt_id(db, ST_CERT_RETIRE_SITE, site_id);
 
-	db_bind_text(db, st, 2, state, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, state);
 	if (db_step_done(db, st, "retiring role certificates") == -1)
 		return -1;
 	if (changed != NULL)
-		*changed = sqlite3_changes(db->h);
+		*changed = db_changes(db);
 	return 0;
 }
 
@@ -236,17 +239,17 @@ pid_alive(pid_t pid)
 int
 db_cert_drop_pending(struct db *db, size_t *dropped)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CERT_PENDING_PIDS);
+	struct db_q *st = db_stmt(db, ST_CERT_PENDING_PIDS);
 	int64_t pids[64];
 	size_t npids = 0;
 	int rc;
 
 	if (dropped != NULL)
 		*dropped = 0;
-	while ((rc = db_step(db, st)) == SQLITE_ROW && npids < 64)
-		pids[npids++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	while ((rc = db_step(db, st)) == 1 && npids < 64)
+		pids[npids++] = db_col_int64(st, 0);
+	db_reset(db, st);
+	if (rc != 0 && rc != 1)
 		return db_fail(db, "finding unfinished certificates");
 	for (size_t i = 0; i < npids; i++) {
 		if (pid_alive((pid_t)pids[i]) && pids[i] != getpid())
@@ -255,7 +258,7 @@ db_cert_drop_pending(struct db *db, size_t *dropped)
 		if (db_step_done(db, st, "dropping unfinished certificates") == -1)
 			return -1;
 		if (dropped != NULL)
-			*dropped += sqlite3_changes(db->h);
+			*dropped += db_changes(db);
 	}
 	return 0;
 }
@@ -269,17 +272,17 @@ count_one(struct db *db, enum db_stmt which, size_t *n)
 int
 db_cert_key_sample(struct db *db, size_t *count, int64_t *cert_id)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_KEY_SAMPLE);
+	struct db_q *st = db_stmt(db, ST_KEY_SAMPLE);
 
 	*count = 0;
 	*cert_id = 0;
-	if (db_step(db, st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (db_step(db, st) != 1) {
+		db_reset(db, st);
 		return db_fail(db, "counting the stored keys");
 	}
-	*count = sqlite3_column_int64(st, 0);
-	*cert_id = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
+	*count = db_col_int64(st, 0);
+	*cert_id = db_col_int64(st, 1);
+	db_reset(db, st);
 	return *count > 0;
 }
 
@@ -306,103 +309,126 @@ static const char *const sort_cols[DB_CERT_SORT_MAX] = {
 	[DB_CERT_SORT_THUMBPRINT] = "c.thumbprint",	/* NULL only when pending */
 };
 
-static void
-filter_sql(FILE *f, const struct db_cert_filter *fl)
+/*
+ * A statement built per call: its text, and its parameters numbered ?1,
+ * ?2, ... in the order the text names them first.
+ */
+struct built {
+	FILE		*f;
+	int		 n;
+	struct {
+		const char	*text;	/* NULL: v */
+		int64_t		 v;
+	}		 p[10];
+};
+
+/* A new parameter: its number. */
+static int
+param(struct built *b, const char *text, int64_t v)
 {
-	fputs(" WHERE c.state != 'pending'", f);
+	if ((size_t)b->n >= sizeof b->p / sizeof b->p[0])
+		abort();	/* a bug: more than the fragments name */
+	b->p[b->n].text = text;
+	b->p[b->n].v = v;
+	return ++b->n;
+}
+
+/* text, then a new parameter ("?N") of the value text or v. */
+static void
+put_param(struct built *b, const char *text, const char *ptext, int64_t v)
+{
+	fprintf(b->f, "%s?%d", text, param(b, ptext, v));
+}
+
+static void
+filter_sql(struct built *b, const struct db_cert_filter *fl)
+{
+	int i;
+
+	fputs(" WHERE c.state != 'pending'", b->f);
 	if (fl == NULL)
 		return;
 	if (fl->type != NULL)
-		fputs(" AND c.type = :type", f);
+		put_param(b, " AND c.type = ", fl->type, 0);
 	if (fl->site_id != 0)
-		fputs(" AND c.site_id = :site", f);
+		put_param(b, " AND c.site_id = ", NULL, fl->site_id);
 	if (fl->system_id != 0)
-		fputs(" AND c.system_id = :system", f);
-	if (fl->expiring_days >= 0)
-		fputs(" AND c.not_after <= :expiry AND c.state = 'active'", f);
+		put_param(b, " AND c.system_id = ", NULL, fl->system_id);
+	if (fl->expiring_days >= 0) {
+		put_param(b, " AND c.not_after <= ", NULL,
+		    time(NULL) + (int64_t)fl->expiring_days * 86400);
+		fputs(" AND c.state = 'active'", b->f);
+	}
 	if (fl->blocked_only)
-		fputs(" AND c.blocked = 1", f);
+		fputs(" AND c.blocked = 1", b->f);
 	if (fl->active_only)
-		fputs(" AND c.state = 'active'", f);
-	if (fl->text != NULL && *fl->text != '\0')
-		fputs(" AND (instr(lower(c.issued_to), lower(:text)) OR"
-		    " instr(lower(c.issued_by), lower(:text)) OR"
-		    " instr(c.thumbprint, upper(:text)))", f);
+		fputs(" AND c.state = 'active'", b->f);
+	if (fl->text != NULL && *fl->text != '\0') {
+		i = param(b, fl->text, 0);
+		/* A substring test both engines have (no LIKE: the
+		 * text's % and _ are the user's). */
+		fprintf(b->f, " AND (" CONTAINS("lower(c.issued_to)",
+		    "lower(?%d)") " OR " CONTAINS("lower(c.issued_by)",
+		    "lower(?%d)") " OR " CONTAINS("c.thumbprint", "upper(?%d)")
+		    ")", i, i, i);
+	}
 }
 
+/* The sort key of the row after which a page starts, then its id. */
 static void
-bind_named_int(struct db *db, sqlite3_stmt *st, const char *name, int64_t v)
+after_sql(struct built *b, enum db_cert_sort sort, const char *col, int desc,
+    const struct db_cert *a)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	int i;
 
-	if (i > 0)
-		db_bind_int64(db, st, i, v);
+	fprintf(b->f, " AND (%s, c.id) %s (?", col, desc ? "<" : ">");
+	switch (sort) {
+	case DB_CERT_SORT_EXPIRATION:
+		i = param(b, NULL, a->not_after);
+		break;
+	case DB_CERT_SORT_START:
+		i = param(b, NULL, a->not_before);
+		break;
+	case DB_CERT_SORT_BLOCKED:
+		i = param(b, NULL, a->blocked);
+		break;
+	case DB_CERT_SORT_TYPE:
+		i = param(b, a->type, 0);
+		break;
+	case DB_CERT_SORT_ISSUED_TO:
+		i = param(b, a->issued_to, 0);
+		break;
+	case DB_CERT_SORT_ISSUED_BY:
+		i = param(b, a->issued_by, 0);
+		break;
+	case DB_CERT_SORT_SITE:
+		i = param(b, a->site_code, 0);
+		break;
+	default:
+		i = param(b, a->thumbprint, 0);
+		break;
+	}
+	fprintf(b->f, "%d", i);
+	put_param(b, ", ", NULL, a->id);
+	fputc(')', b->f);
 }
 
-static void
-bind_named_text(struct db *db, sqlite3_stmt *st, const char *name,
-    const char *v)
-{
-	int i = sqlite3_bind_parameter_index(st, name);
-
-	if (i > 0)
-		db_bind_text(db, st, i, v, -1, SQLITE_STATIC);
-}
-
-static void
-filter_bind(struct db *db, sqlite3_stmt *st, const struct db_cert_filter *fl)
-{
-	if (fl == NULL)
-		return;
-	bind_named_text(db, st, ":type", fl->type);
-	bind_named_int(db, st, ":site", fl->site_id);
-	bind_named_int(db, st, ":system", fl->system_id);
-	bind_named_int(db, st, ":expiry", time(NULL) + (int64_t)fl->expiring_days * 86400);
-	bind_named_text(db, st, ":text", fl->text);
-}
-
+/* The built text prepared (into *st) and its parameters bound. */
 static int
-prepare_built(struct db *db, char *sql, sqlite3_stmt **st)
+prepare_built(struct db *db, struct built *b, char *sql, struct db_q **st)
 {
 	int rc = db_prepare(db, sql, st, "querying certificates");
 
 	free(sql);
-	return rc;
-}
-
-static void
-bind_after(struct db *db, sqlite3_stmt *st, enum db_cert_sort sort, const struct db_cert *a)
-{
-	int i = sqlite3_bind_parameter_index(st, ":after");
-
-	switch (sort) {
-	case DB_CERT_SORT_EXPIRATION:
-		db_bind_int64(db, st, i, a->not_after);
-		break;
-	case DB_CERT_SORT_START:
-		db_bind_int64(db, st, i, a->not_before);
-		break;
-	case DB_CERT_SORT_BLOCKED:
-		db_bind_int64(db, st, i, a->blocked);
-		break;
-	case DB_CERT_SORT_TYPE:
-		db_bind_text(db, st, i, a->type, -1, SQLITE_STATIC);
-		break;
-	case DB_CERT_SORT_ISSUED_TO:
-		db_bind_text(db, st, i, a->issued_to, -1, SQLITE_STATIC);
-		break;
-	case DB_CERT_SORT_ISSUED_BY:
-		db_bind_text(db, st, i, a->issued_by, -1, SQLITE_STATIC);
-		break;
-	case DB_CERT_SORT_SITE:
-		db_bind_text(db, st, i, a->site_code, -1, SQLITE_STATIC);
-		break;
-	default:
-		db_bind_text(db, st, i, a->thumbprint, -1, SQLITE_STATIC);
-		break;
+	if (rc == -1)
+		return -1;
+	for (int i = 0; i < b->n; i++) {
+		if (b->p[i].text != NULL)
+			db_bind_text(db, *st, i + 1, b->p[i].text);
+		else
+			db_bind_int64(db, *st, i + 1, b->p[i].v);
 	}
-	db_bind_int64(db, st, sqlite3_bind_parameter_index(st, ":after_id"),
-	    a->id);
+	return 0;
 }
 
 int
@@ -410,64 +436,60 @@ db_cert_page(struct db *db, const struct db_cert_filter *fl,
     enum db_cert_sort sort, int desc, const struct db_cert *after,
     size_t limit, struct db_cert **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct built b = { 0 };
+	struct db_q *st = NULL;
 	char *sql = NULL;
 	size_t len = 0;
 	const char *col;
-	FILE *f;
 	int rc;
 
 	*n = 0;
 	if ((unsigned)sort >= DB_CERT_SORT_MAX)
 		sort = DB_CERT_SORT_EXPIRATION;
 	col = sort_cols[sort];
-	f = xopen_memstream(&sql, &len);
-	fputs("SELECT " DB_CERT_COLS, f);
-	filter_sql(f, fl);
+	b.f = xopen_memstream(&sql, &len);
+	fputs("SELECT " DB_CERT_COLS, b.f);
+	filter_sql(&b, fl);
 	if (after != NULL)
-		fprintf(f, " AND (%s, c.id) %s (:after, :after_id)", col,
-		    desc ? "<" : ">");
-	fprintf(f, " ORDER BY %s %s, c.id %s LIMIT :limit", col,
-	    desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
-	fclose(f);
-	if (prepare_built(db, sql, &st) == -1)
+		after_sql(&b, sort, col, desc, after);
+	fprintf(b.f, " ORDER BY %s %s, c.id %s", col, desc ? "DESC" : "ASC",
+	    desc ? "DESC" : "ASC");
+	put_param(&b, " LIMIT ", NULL, limit ? (int64_t)limit : INT64_MAX);
+	fclose(b.f);
+	if (prepare_built(db, &b, sql, &st) == -1)
 		return -1;
-	filter_bind(db, st, fl);
-	if (after != NULL)
-		bind_after(db, st, sort, after);
-	bind_named_int(db, st, ":limit", limit ? (int64_t)limit : -1);
 	rc = db_read_all(db, st, &cert_rec, out, n, "listing certificates");
-	sqlite3_finalize(st);
+	db_finalize(db, st);
 	return rc;
 }
 
 int
 db_cert_count(struct db *db, const struct db_cert_filter *fl, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct built b = { 0 };
+	struct db_q *st = NULL;
 	char *sql = NULL;
 	size_t len = 0;
-	FILE *f;
 	int rc;
 
-	f = xopen_memstream(&sql, &len);
+	b.f = xopen_memstream(&sql, &len);
 	/* A filter on site, type, state and blocked only is answered from
 	 * the tally the triggers keep (migration 6), not by a scan. */
 	if (fl == NULL || (fl->system_id == 0 && fl->expiring_days < 0 &&
 	    (fl->text == NULL || *fl->text == '\0')))
-		fputs("SELECT coalesce(sum(c.n), 0) FROM cert_tally c"
-		    " JOIN site s ON s.id = c.site_id", f);
+		fputs("SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM"
+		    " cert_tally c"
+		    " JOIN site s ON s.id = c.site_id", b.f);
 	else
 		fputs("SELECT count(*) FROM cert c JOIN site s ON"
-		    " s.id = c.site_id", f);
-	filter_sql(f, fl);
-	fclose(f);
-	if (prepare_built(db, sql, &st) == -1)
+		    " s.id = c.site_id", b.f);
+	filter_sql(&b, fl);
+	fclose(b.f);
+	if (prepare_built(db, &b, sql, &st) == -1)
 		return -1;
-	filter_bind(db, st, fl);
 	rc = db_step(db, st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(db, "counting certificates");
+	if (rc == 1)
+		*n = db_col_int64(st, 0);
+	db_finalize(db, st);
+	return rc == 1 ? 0 : db_fail(db, "counting certificates");
 }

@@ -11,17 +11,17 @@
 int
 db_hierarchy_get(struct db *db, char uuid[40], char approval[8])
 {
-	sqlite3_stmt *st = db_stmt(db, ST_HIER_GET);
+	struct db_q *st = db_stmt(db, ST_HIER_GET);
 	int rc = db_step(db, st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == 1) {
 		db_copy_text(uuid, 40, st, 0);
 		db_copy_text(approval, 8, st, 1);
-		sqlite3_reset(st);
+		db_reset(db, st);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(db, st);
+	if (rc == 0)
 		return db_failf(db, "the hierarchy has no row (schema 9)");
 	return db_fail(db, "reading the hierarchy");
 }
@@ -29,9 +29,9 @@ db_hierarchy_get(struct db *db, char uuid[40], char approval[8])
 int
 db_hierarchy_set_approval(struct db *db, const char *approval)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_HIER_SET_APPROVAL);
+	struct db_q *st = db_stmt(db, ST_HIER_SET_APPROVAL);
 
-	db_bind_text(db, st, 1, approval, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, approval);
 	return db_step_done(db, st, "saving the client approval");
 }
 
@@ -56,17 +56,17 @@ db_client_insert(struct db *db, struct db_client *c,
     const unsigned char *sign_der, size_t sign_len,
     const unsigned char *enc_der, size_t enc_len)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CLIENT_INSERT);
+	struct db_q *st = db_stmt(db, ST_CLIENT_INSERT);
 
 	c->registered = c->last_contact = time(NULL);
-	db_bind_text(db, st, 1, c->smsid, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 2, c->name, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, c->smsid);
+	db_bind_text(db, st, 2, c->name);
 	db_bind_int64(db, st, 3, c->site_id);
-	db_bind_text(db, st, 4, c->thumbprint, -1, SQLITE_STATIC);
-	db_bind_blob(db, st, 5, sign_der, (int)sign_len, SQLITE_STATIC);
-	db_bind_blob(db, st, 6, enc_der, (int)enc_len, SQLITE_STATIC);
+	db_bind_text(db, st, 4, c->thumbprint);
+	db_bind_blob(db, st, 5, sign_der, sign_len);
+	db_bind_blob(db, st, 6, enc_der, enc_len);
 	db_bind_int(db, st, 7, c->approved);
-	db_bind_text(db, st, 8, c->approved_by, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 8, c->approved_by);
 	db_bind_int64(db, st, 9, c->registered);
 	return db_step_insert(db, st, &c->id, "storing the client");
 }
@@ -111,10 +111,10 @@ int
 db_client_page(struct db *db, int64_t site_id, int64_t after, size_t limit,
     struct db_client **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_CLIENT_PAGE, site_id);
+	struct db_q *st = db_stmt_id(db, ST_CLIENT_PAGE, site_id);
 
 	db_bind_int64(db, st, 2, after);
-	db_bind_int64(db, st, 3, (sqlite3_int64)limit);
+	db_bind_int64(db, st, 3, (int64_t)limit);
 	return db_read_all(db, st, &client_rec, out, n, "listing clients");
 }
 
@@ -122,10 +122,10 @@ int
 db_client_page_before(struct db *db, int64_t site_id, int64_t before,
     size_t limit, struct db_client **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_CLIENT_PAGE_BACK, site_id);
+	struct db_q *st = db_stmt_id(db, ST_CLIENT_PAGE_BACK, site_id);
 
 	db_bind_int64(db, st, 2, before);
-	db_bind_int64(db, st, 3, (sqlite3_int64)limit);
+	db_bind_int64(db, st, 3, (int64_t)limit);
 	return db_read_all(db, st, &client_rec, out, n, "listing clients");
 }
 
@@ -140,39 +140,40 @@ int
 db_client_sign_der(struct db *db, int64_t id, unsigned char **der,
     size_t *len)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_CLIENT_SIGN_DER, id);
+	struct db_q *st = db_stmt_id(db, ST_CLIENT_SIGN_DER, id);
 	int rc = db_step(db, st);
 
 	*der = NULL;
-	if (rc == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(st, 0);
+	if (rc == 1) {
+		const void *p = db_col_blob(st, 0, len);
+
 		*der = xmalloc(*len ? *len : 1);
 		if (*len > 0)
-			memcpy(*der, sqlite3_column_blob(st, 0), *len);
-		sqlite3_reset(st);
+			memcpy(*der, p, *len);
+		db_reset(db, st);
 		return 1;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db,
+	db_reset(db, st);
+	return rc == 0 ? 0 : db_fail(db,
 	    "reading the client's certificate");
 }
 
 int
 db_client_blocked(struct db *db, char ***out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CLIENT_BLOCKED);
+	struct db_q *st = db_stmt(db, ST_CLIENT_BLOCKED);
 	char **v = NULL;
 	size_t cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == 1) {
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
-		v[(*n)++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+		v[(*n)++] = xstrdup(db_col_text(st, 0));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(db, st);
+	if (rc != 0) {
 		for (size_t i = 0; i < *n; i++)
 			free(v[i]);
 		free(v);
@@ -186,7 +187,7 @@ db_client_blocked(struct db *db, char ***out, size_t *n)
 int
 db_client_seen(struct db *db, const char *smsid, time_t when)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_CLIENT_SEEN, smsid);
+	struct db_q *st = db_stmt_text(db, ST_CLIENT_SEEN, smsid);
 
 	db_bind_int64(db, st, 2, when);
 	return db_step_done(db, st, "recording the client's last contact");
@@ -196,17 +197,17 @@ int
 db_client_set_approved(struct db *db, int64_t id, int approved,
     const char *by)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_CLIENT_APPROVE, id);
+	struct db_q *st = db_stmt_id(db, ST_CLIENT_APPROVE, id);
 
 	db_bind_int(db, st, 2, approved);
-	db_bind_text(db, st, 3, by, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, by);
 	return db_step_done(db, st, "approving the client");
 }
 
 int
 db_client_set_blocked(struct db *db, int64_t id, int blocked)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_CLIENT_BLOCK, id);
+	struct db_q *st = db_stmt_id(db, ST_CLIENT_BLOCK, id);
 
 	db_bind_int(db, st, 2, blocked);
 	return db_step_done(db, st, "blocking the client");
@@ -235,7 +236,7 @@ static const struct db_rec bulk_rec = DB_REC(struct db_bulk_token, bulk_cols,
 int
 db_bulk_token_insert(struct db *db, const struct db_bulk_token *b)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_BULK_INSERT, b->id);
+	struct db_q *st = db_stmt_text(db, ST_BULK_INSERT, b->id);
 
 	db_bind_int64(db, st, 2, b->site_id);
 	db_bind_int64(db, st, 3, b->not_before);
@@ -261,7 +262,7 @@ db_bulk_token_list(struct db *db, struct db_bulk_token **out, size_t *n)
 int
 db_bulk_token_set_blocked(struct db *db, const char *id, int blocked)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_BULK_BLOCK, id);
+	struct db_q *st = db_stmt_text(db, ST_BULK_BLOCK, id);
 
 	db_bind_int(db, st, 2, blocked);
 	return db_step_done(db, st, "blocking the bulk registration token");

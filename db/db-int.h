@@ -1,60 +1,11 @@
-/* db internals: the handle and the prepared statement table. */
+/* db internals: what the typed functions (the .c files of db/) share: the statement
+ * interface (db-engine.h) in the form they use, and the record readers. */
 #ifndef DB_INT_H
 #define DB_INT_H
 
 #include <stddef.h>
 
-#include <sqlite3.h>
-
-#include "db.h"
-
-enum db_stmt {
-	ST_SITE_INSERT, ST_SEC_INSERT, ST_SITE_GET, ST_SITE_GET_ID, ST_SITE_LIST,
-	ST_SITE_CHILDREN, ST_SEC_UPDATE,
-	ST_SYS_INSERT, ST_SYS_GET, ST_SYS_GET_ID, ST_SYS_LIST, ST_SYS_DELETE,
-	ST_ROLE_INSERT, ST_ROLE_GET, ST_ROLE_UPDATE, ST_ROLE_DELETE, ST_ROLE_LIST,
-	ST_STATUS_INSERT, ST_STATUS_LIST, ST_AUDIT_INSERT, ST_AUDIT_LIST,
-	ST_CERT_INSERT, ST_CERT_COMPLETE, ST_CERT_GET, ST_CERT_GET_TP,
-	ST_CERT_DER_INSERT, ST_CERT_DER_GET, ST_KEY_INSERT, ST_KEY_GET,
-	ST_CERT_SET_STATE, ST_CERT_SET_BLOCKED, ST_CERT_SERIAL, ST_CERT_SITE_CURRENT,
-	ST_CERT_FOR_SYSTEM, ST_CERT_ACTIVE, ST_CERT_RETIRE_SITE, ST_CERT_RETIRE_SYSTEM,
-	ST_CERT_PENDING_PIDS, ST_CERT_DROP_PENDING, ST_CERT_ORPHAN_CERTS, ST_CERT_ORPHAN_KEYS,
-	ST_KEY_SAMPLE,
-	ST_AGENT_UPSERT, ST_AGENT_HEALTH, ST_AGENT_GET, ST_AGENT_LIST,
-	ST_CHAIN_INSERT, ST_CHAIN_LIST,
-	ST_TRUST_INSERT, ST_TRUST_LIST, ST_TRUST_DER, ST_TRUST_DELETE,
-	ST_HIER_GET, ST_HIER_SET_APPROVAL,
-	ST_CLIENT_INSERT, ST_CLIENT_GET, ST_CLIENT_GET_SMSID, ST_CLIENT_GET_TP,
-	ST_CLIENT_GET_NAME, ST_CLIENT_PAGE, ST_CLIENT_PAGE_BACK, ST_CLIENT_COUNT, ST_CLIENT_SIGN_DER,
-	ST_CLIENT_BLOCKED, ST_CLIENT_SEEN, ST_CLIENT_APPROVE, ST_CLIENT_BLOCK,
-	ST_CLIENT_DELETE,
-	ST_BULK_INSERT, ST_BULK_GET, ST_BULK_LIST, ST_BULK_BLOCK, ST_BULK_USED,
-	ST_ROOTS_OUT,
-	ST_RENEW_GET, ST_RENEW_SET, ST_NOTICE_INSERT, ST_SYS_UNCOVERED,
-	ST_PASS_INSERT, ST_PASS_TRIM, ST_PASS_END, ST_PASS_LAST,
-	ST_PKG_SEQ, ST_PKG_INSERT, ST_PKG_GET, ST_PKG_LIST, ST_PKG_SET_VERSION,
-	ST_PKG_DELETE, ST_PKG_FILE_ADD, ST_PKG_FILES, ST_PKG_DP_SET,
-	ST_PKG_DP_GET, ST_PKG_DP_LIST, ST_PKG_DP_DELETE, ST_DP_PKG_PAGE,
-	ST_DP_PKG_PAGE_BACK, ST_DP_PKG_COUNT,
-	ST_MAX
-};
-
-struct db {
-	sqlite3		*h;
-	char		*path;
-	char		 err[512];
-	sqlite3_stmt	*st[ST_MAX];	/* prepared on first use: db_stmt() */
-	/*
-	 * The first failed bind (or prepare) of a statement that was not
-	 * stepped since: db_step() refuses to run it and db_fail() says why.
-	 * Cleared when the statement is taken up again (db_stmt(),
-	 * db_prepare()).
-	 */
-	sqlite3_stmt	*bad_st;
-	int		 bad_rc;	/* SQLITE_OK: none */
-	char		 bad_why[192];
-	int		 refused;	/* db_step() refused; for db_fail() */
-};
+#include "db-engine.h"
 
 /* The columns of a certificate record (db-cert.c's cert_rec). */
 #define DB_CERT_COLS \
@@ -80,7 +31,7 @@ struct db {
 	"p.id, p.site_id, s.code, p.name, p.version, p.source, p.created," \
 	" p.updated, (SELECT count(*) FROM package_file f WHERE" \
 	" f.package_id = p.id AND f.version = p.version), (SELECT" \
-	" coalesce(sum(f.size), 0) FROM package_file f WHERE f.package_id =" \
+	" CAST(coalesce(sum(f.size), 0) AS BIGINT) FROM package_file f WHERE f.package_id =" \
 	" p.id AND f.version = p.version), (SELECT count(*) FROM package_dp d" \
 	" WHERE d.package_id = p.id) FROM package p JOIN site s ON" \
 	" s.id = p.site_id"
@@ -94,65 +45,75 @@ struct db {
 #define DB_DP_PKG_COLS \
 	"d.package_id, p.name, p.version, d.version, (SELECT count(*) FROM" \
 	" package_file f WHERE f.package_id = d.package_id AND f.version =" \
-	" d.version), (SELECT coalesce(sum(f.size), 0) FROM package_file f" \
+	" d.version), (SELECT CAST(coalesce(sum(f.size), 0) AS BIGINT) FROM package_file f" \
 	" WHERE f.package_id = d.package_id AND f.version = d.version)," \
 	" d.state, d.error, d.time FROM package_dp d JOIN package p ON" \
 	" p.id = d.package_id"
 
-/* Record sqlite's message for the handle; returns -1. */
-int		 db_fail(struct db *, const char *what);
-int		 db_failf(struct db *, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
 /* The prepared statement (prepared on first use), reset and with bindings
  * cleared. If it cannot be prepared: NULL, which binds and db_step()
  * refuse with the reason. */
-sqlite3_stmt	*db_stmt(struct db *, enum db_stmt);
-/* A statement of the moment (finalize it); 0 or -1 (db_fail()). */
-int		 db_prepare(struct db *, const char *sql, sqlite3_stmt **,
+struct db_q	*db_stmt(struct db *, enum db_stmt);
+/* A statement of the moment (db_finalize() it); 0 or -1 (db_fail()). */
+int		 db_prepare(struct db *, const char *sql, struct db_q **,
 		    const char *what);
+void		 db_finalize(struct db *, struct db_q *);
+/* End a run of the statement (its bindings stay). */
+void		 db_reset(struct db *, struct db_q *);
 /*
- * Every bind goes through these (sqlite3_bind_* with the handle first): a
- * failure (SQLITE_TOOBIG, SQLITE_RANGE, ...) is recorded with the
- * statement, the first one kept, and db_step() never runs the statement
- * with what was bound: it returns the bind's error instead.
+ * Every bind goes through these (the engine's, with the handle first): a
+ * failure (too big, out of range, ...) is recorded with the statement,
+ * the first one kept, and db_step() never runs the statement with what
+ * was bound: it returns -1 and db_fail() gives the bind's reason. Text
+ * and blobs are not copied: they must live until the statement's next
+ * db_stmt() or db_reset().
  */
-void		 db_bind_int(struct db *, sqlite3_stmt *, int, int);
-void		 db_bind_int64(struct db *, sqlite3_stmt *, int, sqlite3_int64);
-void		 db_bind_text(struct db *, sqlite3_stmt *, int, const char *, int,
-		    void (*)(void *));
-void		 db_bind_blob(struct db *, sqlite3_stmt *, int, const void *, int,
-		    void (*)(void *));
-void		 db_bind_null(struct db *, sqlite3_stmt *, int);
-/* sqlite3_step(), unless a bind of st failed: then that error. */
-int		 db_step(struct db *, sqlite3_stmt *);
-/* st is taken up afresh (reset, or just prepared): its old failure is
+void		 db_bind_int(struct db *, struct db_q *, int, int);
+void		 db_bind_int64(struct db *, struct db_q *, int, int64_t);
+void		 db_bind_text(struct db *, struct db_q *, int, const char *);
+void		 db_bind_blob(struct db *, struct db_q *, int, const void *,
+		    size_t);
+void		 db_bind_null(struct db *, struct db_q *, int);
+/* 1 a row, 0 done, -1 error (db_fail()); -1 also when a bind of q failed
+ * (or q is NULL: it could not be prepared). */
+int		 db_step(struct db *, struct db_q *);
+/* Column i (from 0) of q's current row. */
+int64_t		 db_col_int64(struct db_q *, int i);
+int		 db_col_int(struct db_q *, int i);
+const char	*db_col_text(struct db_q *, int i);	/* NULL: NULL */
+const void	*db_col_blob(struct db_q *, int i, size_t *len);
+int		 db_col_null(struct db_q *, int i);
+/* Rows changed by the last statement run. */
+int64_t		 db_changes(struct db *);
+/* Run sql (no parameters, no rows); 0 or -1 (db_fail(what)). */
+int		 db_exec(struct db *, const char *sql, const char *what);
+/* What the last failure was (db-engine.h). */
+enum db_errkind	 db_errkind(struct db *);
+/* q is taken up afresh (reset, or just prepared): its old failure is
  * gone. */
-void		 db_stmt_fresh(struct db *, sqlite3_stmt *);
-/* Record a failure of st (NULL: a statement that could not be prepared),
- * "<what> <n>: <why>" ("binding parameter 3: ..."), unless one of st is
+void		 db_stmt_fresh(struct db *, struct db_q *);
+/* Record a failure of q (NULL: a statement that could not be prepared),
+ * "<what> <n>: <why>" ("binding parameter 3: ..."), unless one of q is
  * recorded already. */
-void		 db_stmt_failed(struct db *, sqlite3_stmt *, int rc,
-		    const char *what, int n, const char *why);
+void		 db_stmt_failed(struct db *, struct db_q *, const char *what,
+		    int n, const char *why);
 
 /* Only db-bind.c binds and steps: elsewhere these do not compile. */
 #ifndef DB_BIND_IMPL
-#pragma GCC poison sqlite3_bind_int sqlite3_bind_int64 sqlite3_bind_text \
-	sqlite3_bind_text16 sqlite3_bind_text64 sqlite3_bind_blob \
-	sqlite3_bind_blob64 sqlite3_bind_null sqlite3_bind_double \
-	sqlite3_bind_zeroblob sqlite3_bind_zeroblob64 sqlite3_bind_value \
-	sqlite3_bind_pointer sqlite3_step
+#pragma GCC poison q_bind_int64 q_bind_text q_bind_blob q_bind_null q_step
 #endif
 /* Run a statement that returns no rows; -1 on error. */
-int		 db_step_done(struct db *, sqlite3_stmt *, const char *what);
-/* Run an INSERT: the new row's id into *id, 0; or -1 (*id unchanged). */
-int		 db_step_insert(struct db *, sqlite3_stmt *, int64_t *id,
+int		 db_step_done(struct db *, struct db_q *, const char *what);
+/* Run an INSERT ... RETURNING id: the new row's id (column 0) into *id,
+ * 0; or -1 (*id unchanged). */
+int		 db_step_insert(struct db *, struct db_q *, int64_t *id,
 		    const char *what);
-void		 db_copy_text(char *, size_t, sqlite3_stmt *, int col);
+void		 db_copy_text(char *, size_t, struct db_q *, int col);
 /* The statement (db_stmt()) with its parameter 1 bound to key. */
-sqlite3_stmt	*db_stmt_id(struct db *, enum db_stmt, int64_t key);
-sqlite3_stmt	*db_stmt_text(struct db *, enum db_stmt, const char *key);
+struct db_q	*db_stmt_id(struct db *, enum db_stmt, int64_t key);
+struct db_q	*db_stmt_text(struct db *, enum db_stmt, const char *key);
 /* The statement with its parameters 1 and 2 bound to id and text. */
-sqlite3_stmt	*db_stmt_id_text(struct db *, enum db_stmt, int64_t id,
+struct db_q	*db_stmt_id_text(struct db *, enum db_stmt, int64_t id,
 		    const char *text);
 
 /*
@@ -175,25 +136,25 @@ struct db_rec {
 	size_t			 size;
 	const struct db_col	*cols;
 	size_t			 ncols;
-	void			(*finish)(sqlite3_stmt *, void *rec);
+	void			(*finish)(struct db_q *, void *rec);
 };
 #define DB_REC(type, cols, finish) \
 	{ sizeof(type), cols, sizeof cols / sizeof cols[0], finish }
 
 /* Steps st once: its row read into rec, 1; no row, 0; or -1 (db_fail(what)).
  * st is reset. */
-int		 db_read_one(struct db *, sqlite3_stmt *, const struct db_rec *,
+int		 db_read_one(struct db *, struct db_q *, const struct db_rec *,
 		    void *rec, const char *what);
 /*
  * Every row of st into a new array of records: out points to the caller's
  * array pointer (set to NULL first; free() it), *n counts them. 0, or -1
  * (db_fail(what)) with no array and *n 0. st is reset.
  */
-int		 db_read_all(struct db *, sqlite3_stmt *, const struct db_rec *,
+int		 db_read_all(struct db *, struct db_q *, const struct db_rec *,
 		    void *out, size_t *n, const char *what);
 /* The count in column 0 of st's one row into *n: 0, or -1 (db_fail(what),
  * also when there is no row). st is reset. */
-int		 db_read_count(struct db *, sqlite3_stmt *, size_t *n,
+int		 db_read_count(struct db *, struct db_q *, size_t *n,
 		    const char *what);
 
 #endif

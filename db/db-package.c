@@ -14,19 +14,21 @@ int
 db_package_next_id(struct db *db, int64_t site_id, const char *code,
     char id[9])
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_PKG_SEQ, site_id);
+	struct db_q *st = db_stmt_id(db, ST_PKG_SEQ, site_id);
 	int64_t n;
 	int rc;
 
-	if ((rc = db_step(db, st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_CONSTRAINT_CHECK)
-			return db_failf(db, "site %s has given all %d package"
-			    " ids", code, PKG_SEQ_MAX);
-		return db_fail(db, "taking a package id");
+	if ((rc = db_step(db, st)) != 1) {
+		if (rc == -1 && !db->refused && db_errkind(db) == DB_ERR_CHECK)
+			db_failf(db, "site %s has given all %d package ids",
+			    code, PKG_SEQ_MAX);
+		else
+			db_fail(db, "taking a package id");
+		db_reset(db, st);
+		return -1;
 	}
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	n = db_col_int64(st, 0);
+	db_reset(db, st);
 	if (strlen(code) != 3 || n < 1 || n > PKG_SEQ_MAX)
 		return db_failf(db, "package id %lld of site %s: out of range",
 		    (long long)n, code);
@@ -37,12 +39,12 @@ db_package_next_id(struct db *db, int64_t site_id, const char *code,
 int
 db_package_insert(struct db *db, const struct db_package *p)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PKG_INSERT, p->id);
+	struct db_q *st = db_stmt_text(db, ST_PKG_INSERT, p->id);
 
 	db_bind_int64(db, st, 2, p->site_id);
-	db_bind_text(db, st, 3, p->name, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, p->name);
 	db_bind_int64(db, st, 4, p->version);
-	db_bind_text(db, st, 5, p->source, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 5, p->source);
 	db_bind_int64(db, st, 6, p->created);
 	db_bind_int64(db, st, 7, p->updated);
 	return db_step_done(db, st, "adding the package");
@@ -83,10 +85,10 @@ int
 db_package_set_version(struct db *db, const char *id, int64_t version,
     const char *source, time_t updated)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PKG_SET_VERSION, id);
+	struct db_q *st = db_stmt_text(db, ST_PKG_SET_VERSION, id);
 
 	db_bind_int64(db, st, 2, version);
-	db_bind_text(db, st, 3, source, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, source);
 	db_bind_int64(db, st, 4, updated);
 	return db_step_done(db, st, "changing the package's version");
 }
@@ -102,12 +104,12 @@ int
 db_package_file_add(struct db *db, const char *id, int64_t version,
     const struct db_package_file *f)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PKG_FILE_ADD, id);
+	struct db_q *st = db_stmt_text(db, ST_PKG_FILE_ADD, id);
 
 	db_bind_int64(db, st, 2, version);
-	db_bind_text(db, st, 3, f->path, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, f->path);
 	db_bind_int64(db, st, 4, f->size);
-	db_bind_text(db, st, 5, f->sha256, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 5, f->sha256);
 	return db_step_done(db, st, "adding a file of the package");
 }
 
@@ -123,7 +125,7 @@ int
 db_package_files(struct db *db, const char *id, int64_t version,
     struct db_package_file **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PKG_FILES, id);
+	struct db_q *st = db_stmt_text(db, ST_PKG_FILES, id);
 
 	db_bind_int64(db, st, 2, version);
 	return db_read_all(db, st, &file_rec, out, n,
@@ -133,12 +135,12 @@ db_package_files(struct db *db, const char *id, int64_t version,
 int
 db_package_dp_set(struct db *db, const struct db_package_dp *d)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PKG_DP_SET, d->package_id);
+	struct db_q *st = db_stmt_text(db, ST_PKG_DP_SET, d->package_id);
 
 	db_bind_int64(db, st, 2, d->system_id);
 	db_bind_int64(db, st, 3, d->version);
-	db_bind_text(db, st, 4, d->state, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 5, d->error, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 4, d->state);
+	db_bind_text(db, st, 5, d->error);
 	db_bind_int64(db, st, 6, d->time);
 	return db_step_done(db, st, "recording the package's distribution");
 }
@@ -159,7 +161,7 @@ int
 db_package_dp_get(struct db *db, const char *id, int64_t system_id,
     struct db_package_dp *d)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PKG_DP_GET, id);
+	struct db_q *st = db_stmt_text(db, ST_PKG_DP_GET, id);
 
 	db_bind_int64(db, st, 2, system_id);
 	return db_read_one(db, st, &dp_rec, d,
@@ -170,10 +172,10 @@ int
 db_package_dp_list(struct db *db, const char *id, int64_t system_id,
     struct db_package_dp **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_PKG_DP_LIST);
+	struct db_q *st = db_stmt(db, ST_PKG_DP_LIST);
 
 	if (id != NULL)
-		db_bind_text(db, st, 1, id, -1, SQLITE_STATIC);
+		db_bind_text(db, st, 1, id);
 	else
 		db_bind_null(db, st, 1);
 	db_bind_int64(db, st, 2, system_id);
@@ -184,7 +186,7 @@ db_package_dp_list(struct db *db, const char *id, int64_t system_id,
 int
 db_package_dp_delete(struct db *db, const char *id, int64_t system_id)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PKG_DP_DELETE, id);
+	struct db_q *st = db_stmt_text(db, ST_PKG_DP_DELETE, id);
 
 	db_bind_int64(db, st, 2, system_id);
 	return db_step_done(db, st, "removing the package's distribution");
@@ -208,10 +210,10 @@ static int
 dp_package_page(struct db *db, enum db_stmt which, int64_t system_id,
     const char *key, size_t limit, struct db_dp_package **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt_id(db, which, system_id);
+	struct db_q *st = db_stmt_id(db, which, system_id);
 
-	db_bind_text(db, st, 2, key != NULL ? key : "", -1, SQLITE_STATIC);
-	db_bind_int64(db, st, 3, (sqlite3_int64)limit);
+	db_bind_text(db, st, 2, key != NULL ? key : "");
+	db_bind_int64(db, st, 3, (int64_t)limit);
 	return db_read_all(db, st, &dp_package_rec, out, n,
 	    "listing the distribution point's packages");
 }

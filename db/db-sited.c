@@ -23,7 +23,7 @@ db_site_renew_days(struct db *db, int64_t site_id, int *days)
 int
 db_site_renew_days_set(struct db *db, int64_t site_id, int days)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_RENEW_SET, site_id);
+	struct db_q *st = db_stmt_id(db, ST_RENEW_SET, site_id);
 
 	db_bind_int(db, st, 2, days);
 	return db_step_done(db, st, "setting the renewal window");
@@ -33,20 +33,20 @@ int
 db_notice_once(struct db *db, const char *kind, int64_t object_id,
     int64_t level, time_t when)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_NOTICE_INSERT, kind);
+	struct db_q *st = db_stmt_text(db, ST_NOTICE_INSERT, kind);
 
 	db_bind_int64(db, st, 2, object_id);
 	db_bind_int64(db, st, 3, level);
 	db_bind_int64(db, st, 4, when);
 	if (db_step_done(db, st, "recording a notice") == -1)
 		return -1;
-	return sqlite3_changes(db->h) > 0;
+	return db_changes(db) > 0;
 }
 
 static void
-id_row(sqlite3_stmt *st, void *rec)
+id_row(struct db_q *st, void *rec)
 {
-	*(int64_t *)rec = sqlite3_column_int64(st, 0);
+	*(int64_t *)rec = db_col_int64(st, 0);
 }
 static const struct db_rec id_rec = { sizeof(int64_t), NULL, 0, id_row };
 
@@ -54,7 +54,7 @@ int
 db_systems_uncovered(struct db *db, int64_t site_id, time_t now,
     int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_SYS_UNCOVERED, site_id);
+	struct db_q *st = db_stmt_id(db, ST_SYS_UNCOVERED, site_id);
 
 	db_bind_int64(db, st, 2, now);
 	return db_read_all(db, st, &id_rec, ids, n,
@@ -64,7 +64,7 @@ db_systems_uncovered(struct db *db, int64_t site_id, time_t now,
 int
 db_pass_begin(struct db *db, struct db_pass *p)
 {
-	sqlite3_stmt *st = db_stmt_text(db, ST_PASS_INSERT, p->host);
+	struct db_q *st = db_stmt_text(db, ST_PASS_INSERT, p->host);
 
 	db_bind_int(db, st, 2, p->pid);
 	db_bind_int64(db, st, 3, p->started);
@@ -77,7 +77,7 @@ db_pass_begin(struct db *db, struct db_pass *p)
 int
 db_pass_end(struct db *db, const struct db_pass *p)
 {
-	sqlite3_stmt *st = db_stmt_id(db, ST_PASS_END, p->id);
+	struct db_q *st = db_stmt_id(db, ST_PASS_END, p->id);
 
 	db_bind_int64(db, st, 2, p->finished);
 	db_bind_int64(db, st, 3, p->next);
@@ -85,7 +85,7 @@ db_pass_end(struct db *db, const struct db_pass *p)
 	db_bind_int64(db, st, 5, p->renewed);
 	db_bind_int64(db, st, 6, p->failed);
 	db_bind_int64(db, st, 7, p->warnings);
-	db_bind_text(db, st, 8, p->summary, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 8, p->summary);
 	return db_step_done(db, st, "recording the pass");
 }
 

@@ -20,7 +20,7 @@ db_blobs_free(struct db_blob *v, size_t n)
 
 /* Every row's column 0 as a blob; the statement is bound already. */
 static int
-blobs_read(struct db *db, sqlite3_stmt *st, struct db_blob **out, size_t *n,
+blobs_read(struct db *db, struct db_q *st, struct db_blob **out, size_t *n,
     const char *what)
 {
 	struct db_blob *v = NULL;
@@ -29,9 +29,9 @@ blobs_read(struct db *db, sqlite3_stmt *st, struct db_blob **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(st, 0);
-		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	while ((rc = db_step(db, st)) == 1) {
+		size_t len;
+		const void *p = db_col_blob(st, 0, &len);
 
 		v = xgrowarray(v, &cap, *n, 16, sizeof *v);
 		v[*n].data = xmalloc(len);
@@ -40,8 +40,8 @@ blobs_read(struct db *db, sqlite3_stmt *st, struct db_blob **out, size_t *n,
 		v[*n].len = len;
 		(*n)++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(db, st);
+	if (rc != 0) {
 		db_blobs_free(v, *n);
 		*n = 0;
 		return db_fail(db, what);
@@ -54,11 +54,11 @@ int
 db_cert_chain_add(struct db *db, int64_t cert_id, int pos,
     const unsigned char *der, size_t len)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_CHAIN_INSERT);
+	struct db_q *st = db_stmt(db, ST_CHAIN_INSERT);
 
 	db_bind_int64(db, st, 1, cert_id);
 	db_bind_int(db, st, 2, pos);
-	db_bind_blob(db, st, 3, der, (int)len, SQLITE_STATIC);
+	db_bind_blob(db, st, 3, der, len);
 	return db_step_done(db, st, "storing the certificate chain");
 }
 
@@ -73,14 +73,14 @@ int
 db_trusted_root_add(struct db *db, struct db_trusted_root *t,
     const unsigned char *der, size_t len)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_TRUST_INSERT);
+	struct db_q *st = db_stmt(db, ST_TRUST_INSERT);
 
 	if (t->added == 0)
 		t->added = time(NULL);
 	db_bind_int64(db, st, 1, t->site_id);
-	db_bind_text(db, st, 2, t->subject, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 3, t->thumbprint, -1, SQLITE_STATIC);
-	db_bind_blob(db, st, 4, der, (int)len, SQLITE_STATIC);
+	db_bind_text(db, st, 2, t->subject);
+	db_bind_text(db, st, 3, t->thumbprint);
+	db_bind_blob(db, st, 4, der, len);
 	db_bind_int64(db, st, 5, t->not_after);
 	db_bind_int64(db, st, 6, t->added);
 	return db_step_insert(db, st, &t->id, "adding the trusted root CA");
@@ -120,7 +120,7 @@ db_trusted_root_delete(struct db *db, int64_t site_id, const char *thumbprint)
 	if (db_step_done(db, db_stmt_id_text(db, ST_TRUST_DELETE, site_id,
 	    thumbprint), "removing the trusted root CA") == -1)
 		return -1;
-	return sqlite3_changes(db->h) > 0 ? 1 : 0;
+	return db_changes(db) > 0 ? 1 : 0;
 }
 
 int

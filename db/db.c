@@ -14,8 +14,6 @@
 #include "db-int.h"
 #include "xmalloc.h"
 
-#define BUSY_TIMEOUT_MS	10000
-
 /*
  * Schema migrations: append-only. Entry i takes user_version i to i+1.
  * Never edit a released entry; add a new one.
@@ -345,7 +343,7 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 /* Every fixed statement, prepared on its first use (db_stmt()). */
 static const char *const stmt_sql[ST_MAX] = {
 	[ST_SITE_INSERT] = "INSERT INTO site (code, name, type, parent_id, created)"
-	    " VALUES (?1, ?2, ?3, nullif(?4, 0), ?5)",
+	    " VALUES (?1, ?2, ?3, nullif(?4, 0), ?5) RETURNING id",
 	[ST_SEC_INSERT] = "INSERT INTO site_security (site_id, https_only,"
 	    " enhanced_http, pki_client_cert, crl_check, require_signing,"
 	    " require_sha256, use_encryption, key_alg)"
@@ -361,14 +359,15 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " require_signing = ?6, require_sha256 = ?7, use_encryption = ?8,"
 	    " key_alg = ?9 WHERE site_id = ?1",
 	[ST_SYS_INSERT] = "INSERT INTO site_system (fqdn, site_id, created)"
-	    " VALUES (?1, ?2, ?3)",
+	    " VALUES (?1, ?2, ?3) RETURNING id",
 	[ST_SYS_GET] = "SELECT " SYS_COLS " WHERE y.fqdn = ?1",
 	[ST_SYS_GET_ID] = "SELECT " SYS_COLS " WHERE y.id = ?1",
 	[ST_SYS_LIST] = "SELECT " SYS_COLS " WHERE ?1 = 0 OR y.site_id = ?1"
 	    " ORDER BY s.code, y.fqdn",
 	[ST_SYS_DELETE] = "DELETE FROM site_system WHERE id = ?1",
 	[ST_ROLE_INSERT] = "INSERT INTO role (system_id, role, connection,"
-	    " allow_anonymous, allow_propfind) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    " allow_anonymous, allow_propfind) VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " RETURNING id",
 	[ST_ROLE_GET] = "SELECT " ROLE_COLS " WHERE r.system_id = ?1 AND r.role = ?2",
 	[ST_ROLE_UPDATE] = "UPDATE role SET connection = ?2, allow_anonymous = ?3,"
 	    " allow_propfind = ?4 WHERE id = ?1",
@@ -386,16 +385,18 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " LEFT JOIN site s ON s.id = m.site_id"
 	    " WHERE ?1 = 0 OR m.site_id = ?1 ORDER BY m.time DESC, m.id DESC"
 	    " LIMIT ?2",
-	[ST_AUDIT_INSERT] = "INSERT INTO audit (time, user, action, object, detail)"
+	[ST_AUDIT_INSERT] = "INSERT INTO audit (time, \"user\", action, object,"
+	    " detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_AUDIT_LIST] = "SELECT id, time, user, action, object, detail FROM audit"
+	[ST_AUDIT_LIST] = "SELECT id, time, \"user\", action, object, detail FROM"
+	    " audit"
 	    " ORDER BY time DESC, id DESC LIMIT ?1",
 	[ST_CERT_INSERT] = "INSERT INTO cert (type, state, site_id, system_id,"
 	    " issuer_id, serial, issued_to, issued_by, subject, not_before,"
 	    " not_after, thumbprint, key_alg, blocked, created, pending_pid)"
 	    " VALUES (?1, ?2, ?3, nullif(?4, 0), nullif(?5, 0), nullif(?6, ''),"
 	    " ?7, ?8, ?9, ?10, ?11, nullif(?12, ''), ?13, ?14, ?15,"
-	    " CASE ?2 WHEN 'pending' THEN ?16 ELSE 0 END)",
+	    " CASE ?2 WHEN 'pending' THEN ?16 ELSE 0 END) RETURNING id",
 	[ST_CERT_COMPLETE] = "UPDATE cert SET state = ?2, serial = ?3,"
 	    " issued_to = ?4, issued_by = ?5, subject = ?6, not_before = ?7,"
 	    " not_after = ?8, thumbprint = ?9, key_alg = ?10, pending_pid = 0"
@@ -408,7 +409,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_KEY_GET] = "SELECT pkcs8 FROM cert_key WHERE cert_id = ?1",
 	[ST_CERT_SET_STATE] = "UPDATE cert SET state = ?2 WHERE id = ?1",
 	[ST_CERT_SET_BLOCKED] = "UPDATE cert SET blocked = ?2 WHERE id = ?1",
-	[ST_CERT_SERIAL] = "SELECT 1 FROM cert WHERE serial = ?1",
+	[ST_CERT_SERIAL] = "SELECT id FROM cert WHERE serial = ?1",
 	[ST_CERT_SITE_CURRENT] = "SELECT " DB_CERT_COLS " WHERE c.site_id = ?1 AND"
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
 	[ST_CERT_FOR_SYSTEM] = "SELECT " DB_CERT_COLS " WHERE c.system_id = ?1 AND"
@@ -456,7 +457,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_CLIENT_INSERT] = "INSERT INTO client (smsid, name, site_id,"
 	    " thumbprint, sign_der, enc_der, approved, approved_by, blocked,"
 	    " registered, last_contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	    " ?8, 0, ?9, ?9)",
+	    " ?8, 0, ?9, ?9) RETURNING id",
 	[ST_CLIENT_GET] = "SELECT " DB_CLIENT_COLS " WHERE c.id = ?1",
 	[ST_CLIENT_GET_SMSID] = "SELECT " DB_CLIENT_COLS " WHERE c.smsid = ?1",
 	[ST_CLIENT_GET_TP] = "SELECT " DB_CLIENT_COLS
@@ -472,8 +473,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " site_id = ?1",
 	[ST_CLIENT_SIGN_DER] = "SELECT sign_der FROM client WHERE id = ?1",
 	[ST_CLIENT_BLOCKED] = "SELECT smsid FROM client WHERE blocked = 1",
-	[ST_CLIENT_SEEN] = "UPDATE client SET last_contact = max(last_contact,"
-	    " ?2) WHERE smsid = ?1",
+	[ST_CLIENT_SEEN] = "UPDATE client SET last_contact = CASE WHEN"
+	    " last_contact > ?2 THEN last_contact ELSE ?2 END WHERE smsid = ?1",
 	[ST_CLIENT_APPROVE] = "UPDATE client SET approved = ?2, approved_by ="
 	    " ?3 WHERE id = ?1",
 	[ST_CLIENT_BLOCK] = "UPDATE client SET blocked = ?2 WHERE id = ?1",
@@ -487,7 +488,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_BULK_USED] = "UPDATE bulk_token SET used = used + 1 WHERE id = ?1",
 	[ST_TRUST_INSERT] = "INSERT INTO trusted_root (site_id, subject,"
 	    " thumbprint, der, not_after, added) VALUES (?1, ?2, upper(?3), ?4,"
-	    " ?5, ?6)",
+	    " ?5, ?6) RETURNING id",
 	[ST_TRUST_LIST] = "SELECT t.id, t.site_id, s.code, t.subject,"
 	    " t.thumbprint, t.not_after, t.added FROM trusted_root t"
 	    " JOIN site s ON s.id = t.site_id WHERE t.site_id = ?1"
@@ -520,7 +521,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " AND c.blocked = 0 AND c.not_before <= ?2 AND c.not_after >= ?2)))"
 	    " ORDER BY y.id",
 	[ST_PASS_INSERT] = "INSERT INTO sited_pass (host, pid, started)"
-	    " VALUES (?1, ?2, ?3)",
+	    " VALUES (?1, ?2, ?3) RETURNING id",
 	[ST_PASS_TRIM] = "DELETE FROM sited_pass WHERE id <= ?1",
 	[ST_PASS_END] = "UPDATE sited_pass SET finished = ?2, next = ?3,"
 	    " checked = ?4, renewed = ?5, failed = ?6, warnings = ?7,"
@@ -529,7 +530,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " checked, renewed, failed, warnings, summary FROM sited_pass"
 	    " ORDER BY id DESC LIMIT 1",
 	[ST_PKG_SEQ] = "INSERT INTO package_seq (site_id, last) VALUES (?1, 1)"
-	    " ON CONFLICT (site_id) DO UPDATE SET last = last + 1"
+	    " ON CONFLICT (site_id) DO UPDATE SET last = package_seq.last + 1"
 	    " RETURNING last",
 	[ST_PKG_INSERT] = "INSERT INTO package (id, site_id, name, version,"
 	    " source, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -549,7 +550,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " state = ?4, error = ?5, time = ?6",
 	[ST_PKG_DP_GET] = "SELECT " DB_PKG_DP_COLS " WHERE d.package_id = ?1"
 	    " AND d.system_id = ?2",
-	[ST_PKG_DP_LIST] = "SELECT " DB_PKG_DP_COLS " WHERE (?1 IS NULL OR"
+	[ST_PKG_DP_LIST] = "SELECT " DB_PKG_DP_COLS " WHERE (CAST(?1 AS TEXT) IS"
+	    " NULL OR"
 	    " d.package_id = ?1) AND (?2 = 0 OR d.system_id = ?2)"
 	    " ORDER BY d.package_id, y.fqdn",
 	[ST_PKG_DP_DELETE] = "DELETE FROM package_dp WHERE package_id = ?1"
@@ -563,40 +565,26 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " ?1",
 };
 
-/*
- * sqlite's message, with the operating system's reason when sqlite's is an
- * I/O or open failure ("disk I/O error" alone does not say "disk full").
- */
-static const char *
-db_errmsg(struct db *db, const char *msg, char *buf, size_t len)
+/* The engine's message for the last failure: "<what>: <why>". */
+static int
+fail_engine(struct db *db, const char *what)
 {
-	int code, sys;
+	char buf[256];
 
-	if (db->h == NULL)
-		return msg != NULL ? msg : "no database";
-	if (msg == NULL)
-		msg = sqlite3_errmsg(db->h);
-	code = sqlite3_extended_errcode(db->h) & 0xff;
-	sys = sqlite3_system_errno(db->h);
-	if (sys == 0 || (code != SQLITE_IOERR && code != SQLITE_CANTOPEN))
-		return msg;
-	snprintf(buf, len, "%s (%s)", msg, strerror(sys));
-	return buf;
+	snprintf(db->err, sizeof db->err, "%s: %s", what,
+	    db->eng->errmsg(db, buf, sizeof buf));
+	return -1;
 }
 
 int
 db_fail(struct db *db, const char *what)
 {
-	char buf[256];
-
 	if (db->refused) {	/* a bind failed, nothing was run */
 		db->refused = 0;
 		snprintf(db->err, sizeof db->err, "%s: %s", what, db->bad_why);
 		return -1;
 	}
-	snprintf(db->err, sizeof db->err, "%s: %s", what,
-	    db_errmsg(db, NULL, buf, sizeof buf));
-	return -1;
+	return fail_engine(db, what);
 }
 
 int
@@ -622,91 +610,94 @@ db_path(const struct db *db)
 	return db->path;
 }
 
-sqlite3_stmt *
+/* The text of a fixed statement: the engine's own, else the common one. */
+static const char *
+stmt_text(struct db *db, enum db_stmt which)
+{
+	const char *const *own = db->eng->stmt_sql;
+
+	return own != NULL && own[which] != NULL ? own[which] :
+	    stmt_sql[which];
+}
+
+struct db_q *
 db_stmt(struct db *db, enum db_stmt which)
 {
-	sqlite3_stmt *st = db->st[which];
+	struct db_q *q = db->st[which];
 
-	if (st == NULL) {
-		if (sqlite3_prepare_v3(db->h, stmt_sql[which], -1,
-		    SQLITE_PREPARE_PERSISTENT, &db->st[which], NULL) !=
-		    SQLITE_OK) {
+	if (q == NULL) {
+		if ((q = db->eng->prepare(db, stmt_text(db, which), 1)) ==
+		    NULL) {
+			char buf[256];
+
 			db_stmt_fresh(db, NULL);
-			db_stmt_failed(db, NULL, sqlite3_errcode(db->h),
-			    "preparing statement", (int)which,
-			    sqlite3_errmsg(db->h));
+			db_stmt_failed(db, NULL, "preparing statement",
+			    (int)which, db->eng->errmsg(db, buf, sizeof buf));
 			return NULL;
 		}
-		st = db->st[which];
+		db->st[which] = q;
 	} else {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		db->eng->reset(q);
+		db->eng->clear(q);
 	}
-	db_stmt_fresh(db, st);
-	return st;
+	db_stmt_fresh(db, q);
+	return q;
 }
 
-sqlite3_stmt *
+struct db_q *
 db_stmt_id(struct db *db, enum db_stmt which, int64_t key)
 {
-	sqlite3_stmt *st = db_stmt(db, which);
+	struct db_q *q = db_stmt(db, which);
 
-	db_bind_int64(db, st, 1, key);
-	return st;
+	db_bind_int64(db, q, 1, key);
+	return q;
 }
 
-sqlite3_stmt *
+struct db_q *
 db_stmt_text(struct db *db, enum db_stmt which, const char *key)
 {
-	sqlite3_stmt *st = db_stmt(db, which);
+	struct db_q *q = db_stmt(db, which);
 
-	db_bind_text(db, st, 1, key, -1, SQLITE_STATIC);
-	return st;
+	db_bind_text(db, q, 1, key);
+	return q;
 }
 
-sqlite3_stmt *
+struct db_q *
 db_stmt_id_text(struct db *db, enum db_stmt which, int64_t id,
     const char *text)
 {
-	sqlite3_stmt *st = db_stmt_id(db, which, id);
+	struct db_q *q = db_stmt_id(db, which, id);
 
-	db_bind_text(db, st, 2, text, -1, SQLITE_STATIC);
-	return st;
+	db_bind_text(db, q, 2, text);
+	return q;
 }
 
 int
-db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
+db_prepare(struct db *db, const char *sql, struct db_q **q,
     const char *what)
 {
-	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(*st);
-		*st = NULL;
+	if ((*q = db->eng->prepare(db, sql, 0)) == NULL)
 		return db_fail(db, what);
-	}
-	db_stmt_fresh(db, *st);
+	db_stmt_fresh(db, *q);
 	return 0;
 }
 
-
 int
-db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
+db_step_done(struct db *db, struct db_q *q, const char *what)
 {
-	int rc = db_step(db, st);
+	int rc = db_step(db, q);
 
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc == -1)
 		db_fail(db, what);
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	return 0;
+	db_reset(db, q);
+	return rc == -1 ? -1 : 0;
 }
 
 _Static_assert(sizeof(time_t) == sizeof(int64_t), "DB_COL_INT reads time_t");
 
-/* The current row of st into rec, as r lays it out (db-int.h). */
+/* The current row of q into rec, as r lays it out (db-int.h). */
 static void
-read_row(sqlite3_stmt *st, const struct db_rec *r, void *rec)
+read_row(struct db_q *q, const struct db_rec *r, void *rec)
 {
 	memset(rec, 0, r->size);
 	for (size_t i = 0; i < r->ncols; i++) {
@@ -717,14 +708,14 @@ read_row(sqlite3_stmt *st, const struct db_rec *r, void *rec)
 
 		switch (c->kind) {
 		case DB_COL_TEXT:
-			db_copy_text(f, c->size, st, (int)i);
+			db_copy_text(f, c->size, q, (int)i);
 			break;
 		case DB_COL_INT:
 			if (c->size == sizeof v64) {
-				v64 = sqlite3_column_int64(st, (int)i);
+				v64 = db_col_int64(q, (int)i);
 				memcpy(f, &v64, sizeof v64);
 			} else if (c->size == sizeof v) {
-				v = sqlite3_column_int(st, (int)i);
+				v = db_col_int(q, (int)i);
 				memcpy(f, &v, sizeof v);
 			} else
 				abort();	/* a bug in a layout table */
@@ -734,25 +725,23 @@ read_row(sqlite3_stmt *st, const struct db_rec *r, void *rec)
 		}
 	}
 	if (r->finish != NULL)
-		r->finish(st, rec);
+		r->finish(q, rec);
 }
 
 int
-db_read_one(struct db *db, sqlite3_stmt *st, const struct db_rec *r,
+db_read_one(struct db *db, struct db_q *q, const struct db_rec *r,
     void *rec, const char *what)
 {
-	int rc = db_step(db, st);
+	int rc = db_step(db, q);
 
-	if (rc == SQLITE_ROW)
-		read_row(st, r, rec);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, what);
+	if (rc == 1)
+		read_row(q, r, rec);
+	db_reset(db, q);
+	return rc == -1 ? db_fail(db, what) : rc;
 }
 
 int
-db_read_all(struct db *db, sqlite3_stmt *st, const struct db_rec *r,
+db_read_all(struct db *db, struct db_q *q, const struct db_rec *r,
     void *out, size_t *n, const char *what)
 {
 	char *v = NULL;
@@ -762,12 +751,12 @@ db_read_all(struct db *db, sqlite3_stmt *st, const struct db_rec *r,
 	/* out is a struct X **: its pointer's bytes are copied, not cast. */
 	memcpy(out, &v, sizeof v);
 	*n = 0;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, q)) == 1) {
 		v = xgrowarray(v, &cap, *n, 16, r->size);
-		read_row(st, r, v + (*n)++ * r->size);
+		read_row(q, r, v + (*n)++ * r->size);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(db, q);
+	if (rc != 0) {
 		free(v);
 		*n = 0;
 		return db_fail(db, what);
@@ -777,31 +766,37 @@ db_read_all(struct db *db, sqlite3_stmt *st, const struct db_rec *r,
 }
 
 int
-db_step_insert(struct db *db, sqlite3_stmt *st, int64_t *id, const char *what)
+db_step_insert(struct db *db, struct db_q *q, int64_t *id, const char *what)
 {
-	if (db_step_done(db, st, what) == -1)
-		return -1;
-	*id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	int rc = db_step(db, q);
+
+	if (rc == 1)
+		*id = db_col_int64(q, 0);
+	db_reset(db, q);
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		return db_failf(db, "%s: the insert returned no id", what);
+	return db_fail(db, what);
 }
 
 int
-db_read_count(struct db *db, sqlite3_stmt *st, size_t *n, const char *what)
+db_read_count(struct db *db, struct db_q *q, size_t *n, const char *what)
 {
-	if (db_step(db, st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (db_step(db, q) != 1) {
+		db_reset(db, q);
 		return db_fail(db, what);
 	}
-	*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	*n = db_col_int64(q, 0);
+	db_reset(db, q);
 	return 0;
 }
 
 /* As snprintf(dst, len, "%s", text) would, without its cost per column. */
 void
-db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+db_copy_text(char *dst, size_t len, struct db_q *q, int col)
 {
-	const char *s = (const char *)sqlite3_column_text(st, col);
+	const char *s = db_col_text(q, col);
 	size_t n;
 
 	if (len == 0)
@@ -811,99 +806,63 @@ db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
 	dst[n] = '\0';
 }
 
-static int
-exec(struct db *db, const char *sql, const char *what)
+int
+db_exec(struct db *db, const char *sql, const char *what)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		char buf[256];
-
-		snprintf(db->err, sizeof db->err, "%s: %s", what,
-		    db_errmsg(db, msg, buf, sizeof buf));
-		sqlite3_free(msg);
-		return -1;
-	}
+	if (db->eng->exec(db, sql) == -1)
+		return fail_engine(db, what);
 	return 0;
 }
 
 int
 db_user_version(struct db *db)
 {
-	sqlite3_stmt *st = NULL;
-	int v = -1;
+	int v = db->eng->version_get(db);
 
-	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) ==
-	    SQLITE_OK && db_step(db, st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	else
+	if (v == -1)
 		db_fail(db, "reading the schema version");
-	sqlite3_finalize(st);
 	return v;
 }
 
-/* PRAGMA data_version: changes when another connection commits. One
- * statement, no table read: cheap enough for a timer, not for a repaint. */
 int
 db_data_version(struct db *db, int64_t *v)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) ==
-	    SQLITE_OK && db_step(db, st) == SQLITE_ROW) {
-		*v = sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else
-		db_fail(db, "reading the data version");
-	sqlite3_finalize(st);
-	return rc;
+	return db->eng->data_version(db, v);
 }
 
-/* After a migration, before its commit: every reference still finds its
- * row (PRAGMA foreign_key_check). 0 clean, -1 a violation or an error. */
+/* The schema at its current version: an engine's in one step, or the
+ * migrations from v on. */
 static int
-foreign_keys_clean(struct db *db)
+migrate_from(struct db *db, int v)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st,
-	    NULL) != SQLITE_OK) {
-		db_fail(db, "checking foreign keys");
-		goto out;
+	if (v == 0 && db->eng->schema != NULL) {
+		if (db_exec(db, db->eng->schema, "creating the schema") == -1)
+			return -1;
+		v = DB_SCHEMA_VERSION - 1;
+	} else if (db->eng->schema != NULL && v < DB_SCHEMA_VERSION)
+		return db_failf(db, "%s: schema version %d: this engine has no"
+		    " migration from it", db->path, v);
+	for (; v < DB_SCHEMA_VERSION; v++) {
+		if (db->eng->schema == NULL && db_exec(db, migrations[v],
+		    "migrating the schema") == -1)
+			return -1;
+		if (db->eng->version_set(db, v + 1) == -1)
+			return fail_engine(db, "recording the schema version");
 	}
-	if ((step = db_step(db, st)) == SQLITE_ROW)
-		db_failf(db, "%s: migrating the schema would break a reference:"
-		    " row %lld of %s points to a missing row of %s", db->path,
-		    (long long)sqlite3_column_int64(st, 1),
-		    (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 2));
-	else if (step == SQLITE_DONE)
-		rc = 0;
-	else
-		db_fail(db, "checking foreign keys");
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 /*
- * Foreign keys are off while migrating (db_open() turns them on after):
- * SQLite's way of changing a table (migration 8) drops the old table,
- * which with foreign keys on would delete or null what refers to it. The
- * pragma has no effect inside a transaction, so it is set before.
+ * The engine's open leaves the connection ready for this (SQLite: foreign
+ * keys off, see db/sqlite/); its ready() follows.
  */
 static int
 migrate(struct db *db, int readonly)
 {
-	char sql[64];
-	int v, v0;
+	int v;
 
-	if (!readonly && exec(db, "PRAGMA foreign_keys = OFF", db->path) == -1)
-		return -1;
 	/* Take the write lock before reading the version: two processes
-	 * opening a new file at once must not both migrate it. */
+	 * opening a new database at once must not both migrate it. */
 	if (!readonly && db_begin(db) == -1)
 		return -1;
 	if ((v = db_user_version(db)) == -1)
@@ -920,14 +879,8 @@ migrate(struct db *db, int readonly)
 		    DB_SCHEMA_VERSION);
 		return -1;
 	}
-	for (v0 = v; v < DB_SCHEMA_VERSION; v++) {
-		if (exec(db, migrations[v], "migrating the schema") == -1)
-			goto fail;
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-		if (exec(db, sql, "recording the schema version") == -1)
-			goto fail;
-	}
-	if (v0 < DB_SCHEMA_VERSION && foreign_keys_clean(db) == -1)
+	if (v < DB_SCHEMA_VERSION && (migrate_from(db, v) == -1 ||
+	    db->eng->check_references(db) == -1))
 		goto fail;
 	if (!readonly && db_commit(db) == -1)
 		goto fail;
@@ -938,220 +891,34 @@ fail:
 	return -1;
 }
 
-static int
-make_parent_dir(const char *path, char **cause)
-{
-	char *copy = xstrdup(path), *dir;
-	struct stat sb;
-	int rc = 0;
-
-	dir = dirname(copy);
-	if (stat(dir, &sb) == 0)
-		goto out;
-	/* Create missing parents too; the last level holds keys: 0700. */
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-			rc = -1;
-			break;
-		}
-		*p = '/';
-	}
-	if (rc == 0 && mkdir(dir, 0700) == -1 && errno != EEXIST)
-		rc = -1;
-	if (rc == -1)
-		xasprintf(cause, "%s: cannot create directory: %s", dir,
-		    strerror(errno));
-out:
-	free(copy);
-	return rc;
-}
-
 /*
- * init: the database, its -wal and -shm files hold (encrypted) keys and the
- * audit trail: make each that exists 0600, even one that was there before
- * with a wider mode (an empty file made by `touch`, a restored copy).
- * SQLite creates -wal and -shm with the database's mode, next to the file
- * the path resolves to. chmod(2) by name: no descriptor of the database is
- * ever opened here (closing one would drop SQLite's locks).
+ * The engine of a target: PostgreSQL for a libpq connection string (a
+ * postgresql:// or postgres:// URI, or key=value pairs: an '=' before any
+ * '/'), else SQLite's file.
  */
-static int
-make_private(const char *path, char **cause)
+static const struct db_engine *
+engine_for(const char *target)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char *real = NULL, *name = NULL;
-	struct stat sb;
-	int rc = -1;
+	size_t eq = strcspn(target, "="), slash = strcspn(target, "/");
 
-	if ((real = realpath(path, NULL)) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		free(name);
-		xasprintf(&name, "%s%s", real, suffix[i]);
-		if (lstat(name, &sb) == -1) {
-			if (errno == ENOENT)
-				continue;
-			goto fail;
-		}
-		if (!S_ISREG(sb.st_mode)) {
-			errno = EINVAL;
-			xasprintf(cause, "%s: not a regular file", name);
-			goto out;
-		}
-		if ((sb.st_mode & 07777) != 0600 && chmod(name, 0600) == -1)
-			goto fail;
-	}
-	rc = 0;
-	goto out;
-fail:
-	xasprintf(cause, "%s: cannot make it private (mode 0600): %s", name,
-	    strerror(errno));
-out:
-	free(name);
-	free(real);
-	return rc;
+	if (strncmp(target, "postgresql://", 13) == 0 ||
+	    strncmp(target, "postgres://", 11) == 0 ||
+	    (target[eq] == '=' && eq < slash))
+		return &db_pg_engine;
+	return &db_sqlite_engine;
 }
 
-/* Is path on a read-only file system (as its directory says)? */
-static int
-on_readonly_fs(const char *path)
+int
+db_target_is_file(const char *target)
 {
-	char *copy = xstrdup(path);
-	struct statvfs vfs;
-	int rc;
-
-	rc = statvfs(dirname(copy), &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
-	free(copy);
-	return rc;
-}
-
-/*
- * Why path cannot be written, or NULL if it can (as far as access(2) says):
- * a read-only file system, a directory we cannot create the WAL and shm
- * files in, or a file we cannot write.
- */
-static const char *
-why_unwritable(const char *path, char *buf, size_t len)
-{
-	char *copy = xstrdup(path), *dir;
-	const char *why = NULL;
-
-	dir = dirname(copy);
-	if (on_readonly_fs(path))
-		why = "the file system is read-only";
-	else if (access(dir, W_OK) == -1) {
-		snprintf(buf, len, "its directory %s is not writable (%s); SQLite"
-		    " needs to create the -wal and -shm files there", dir,
-		    strerror(errno));
-		why = buf;
-	} else if (access(path, W_OK) == -1) {
-		snprintf(buf, len, "the file is not writable (%s)",
-		    strerror(errno));
-		why = buf;
-	}
-	free(copy);
-	return why;
-}
-
-/* A file: URI for path that opens it immutable (read-only media). */
-static char *
-immutable_uri(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	f = xopen_memstream(&buf, &len);
-	fputs("file:", f);
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20 || *p >= 0x7f)
-			fprintf(f, "%%%02X", *p);
-		else
-			fputc(*p, f);
-	}
-	fputs("?immutable=1", f);
-	if (fclose(f) != 0)
-		abort();
-	return buf;
-}
-
-/* A WAL file with content: an immutable open would not see it. */
-static int
-has_wal(const char *path)
-{
-	char *wal;
-	struct stat sb;
-	int rc;
-
-	xasprintf(&wal, "%s-wal", path);
-	rc = stat(wal, &sb) == 0 && sb.st_size > 0;
-	free(wal);
-	return rc;
-}
-
-static int
-open_handle(struct db *db, const char *path, int oflags, int immutable)
-{
-	char *uri = NULL;
-	int rc;
-
-	if (db->h != NULL) {
-		sqlite3_close(db->h);
-		db->h = NULL;
-	}
-	if (immutable) {
-		uri = immutable_uri(path);
-		oflags |= SQLITE_OPEN_URI;
-	}
-	rc = sqlite3_open_v2(immutable ? uri : path, &db->h, oflags, NULL);
-	free(uri);
-	if (db->h == NULL)
-		abort();
-	if (rc != SQLITE_OK)
-		return -1;
-	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
-	return 0;
-}
-
-/* Schema version 0: a new file (init) or a file that is not ours. */
-static int
-check_unversioned(struct db *db, int create)
-{
-	sqlite3_stmt *st = NULL;
-	int n = -1;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1,
-	    &st, NULL) == SQLITE_OK && db_step(db, st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (n == -1)
-		return db_fail(db, db->path);
-	if (n > 0)
-		return db_failf(db, "%s: not an ehttp database (an SQLite"
-		    " database of another program, without ehttp's schema"
-		    " version)", db->path);
-	if (!create)
-		return db_failf(db, "%s: empty file, not an ehttp database (run"
-		    " `ehttpctl init` to create one)", db->path);
-	return 0;
+	return engine_for(target) == &db_sqlite_engine;
 }
 
 struct db *
 db_open(const char *path, int flags, char **cause)
 {
-	struct db *db = NULL;
-	int oflags, v, readonly = (flags & DB_OPEN_READONLY) != 0;
-	int create = (flags & DB_OPEN_CREATE) && !readonly;
-	char why[320];		/* fits db->err after the path */
-	const char *ro;
-	struct stat sb;
+	struct db *db;
+	int readonly = (flags & DB_OPEN_READONLY) != 0;
 
 	*cause = NULL;
 	if (path == NULL || *path == '\0') {
@@ -1159,107 +926,27 @@ db_open(const char *path, int flags, char **cause)
 		    " EHTTP_DB?)");
 		return NULL;
 	}
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "%s: not an ehttp database (not a regular"
-		    " file)", path);
-		return NULL;
-	}
-	/*
-	 * Never open the file ourselves to look at it: closing any descriptor
-	 * of it drops the POSIX locks SQLite holds for the other connections
-	 * of this process (a checkpointer could then delete the WAL under
-	 * them). A foreign file shows as SQLITE_NOTADB below.
-	 */
-	if (create) {
-		int fd;
-
-		if (make_parent_dir(path, cause) == -1)
-			return NULL;
-		/* The file holds encrypted keys: create it 0600 ourselves
-		 * (sqlite's WAL and shm files copy its mode). */
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd == -1 && errno != EEXIST) {
-			xasprintf(cause, "%s: cannot create: %s", path,
-			    strerror(errno));
-			return NULL;
-		}
-		if (fd != -1)
-			close(fd);
-		if (make_private(path, cause) == -1)
-			return NULL;
-	}
 	db = xcalloc(1, sizeof *db);
 	db->path = xstrdup(path);
-	oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	if (readonly)
-		oflags |= SQLITE_OPEN_READONLY;
-	else {
-		oflags |= SQLITE_OPEN_READWRITE;
-		if (create)
-			oflags |= SQLITE_OPEN_CREATE;
-	}
-	if (open_handle(db, path, oflags, 0) == -1) {
-		if (access(path, F_OK) == -1 && !create)
-			snprintf(db->err, sizeof db->err, "%s: no such database"
-			    " (run `ehttpctl init` first)", path);
-		else
-			db_fail(db, path);
+	db->eng = engine_for(path);
+	if (db->eng->open(db, flags, cause) == -1)
 		goto fail;
-	}
-	/* Touch the schema so a corrupt or foreign file fails here. */
-	if ((v = db_user_version(db)) == -1 && readonly &&
-	    (sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CANTOPEN &&
-	    on_readonly_fs(path) && !has_wal(path)) {
-		/* WAL needs the shm file; read-only media cannot hold one and
-		 * nobody can write there: read it as immutable. */
-		if (open_handle(db, path, oflags, 1) == -1) {
-			db_fail(db, path);
-			goto fail;
-		}
-		v = db_user_version(db);
-	}
-	if (v == -1) {
-		char buf[256];
-		int code = sqlite3_extended_errcode(db->h) & 0xff;
-		int cantopen = code == SQLITE_CANTOPEN || code == SQLITE_READONLY;
-
-		/* A reader of a WAL database needs its shm file too. */
-		if (code == SQLITE_NOTADB)
-			snprintf(db->err, sizeof db->err, "%s: not an ehttp"
-			    " database (not an SQLite file)", path);
-		else if ((!readonly || cantopen) && (ro = why_unwritable(path,
-		    why, sizeof why)) != NULL)
-			snprintf(db->err, sizeof db->err, "%s: cannot %s the"
-			    " database: %s", path, readonly ? "open" : "write",
-			    ro);
-		else
-			snprintf(db->err, sizeof db->err, "%s: not a usable"
-			    " database: %s", path, db_errmsg(db, NULL, buf,
-			    sizeof buf));
-		goto fail;
-	}
-	if (v == 0 && check_unversioned(db, create) == -1)
-		goto fail;
-	if (!readonly) {
-		if (exec(db, "PRAGMA journal_mode = WAL", path) == -1 ||
-		    exec(db, "PRAGMA synchronous = FULL", path) == -1)
-			goto fail;
-	}
-	if (migrate(db, readonly) == -1 ||
-	    exec(db, "PRAGMA foreign_keys = ON", path) == -1)
+	if (migrate(db, readonly) == -1 || db->eng->ready(db) == -1)
 		goto fail;
 	/*
 	 * The other statements are prepared on first use, but the first one
-	 * here: it makes SQLite read the whole schema, so a damaged file is
-	 * refused at open, before a program has printed anything.
+	 * here: it makes the engine read the whole schema, so a damaged
+	 * database is refused at open, before a program has printed anything.
 	 */
 	if (db_stmt(db, ST_SITE_INSERT) == NULL) {
-		snprintf(db->err, sizeof db->err, "%s: %s", path, db->bad_why);
+		snprintf(db->err, sizeof db->err, "%s: %s", db->path,
+		    db->bad_why);
 		goto fail;
 	}
 	return db;
 fail:
-	xasprintf(cause, "%s", db->err);
+	if (*cause == NULL)
+		xasprintf(cause, "%s", db->err);
 	db_close(db);
 	return NULL;
 }
@@ -1270,100 +957,58 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	for (int i = 0; i < ST_MAX; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->h);
+		db_finalize(db, db->st[i]);
+	db->eng->close(db);
 	free(db->path);
 	free(db);
+}
+
+const char *
+db_engine_name(const struct db *db)
+{
+	return db->eng->name;
 }
 
 int
 db_file_moved(struct db *db)
 {
-	int moved = 0, rc;
-
-	/* The unix VFS compares the inode it has open with a stat() of the
-	 * path (SQLITE_FCNTL_HAS_MOVED). */
-	rc = sqlite3_file_control(db->h, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
-	if (rc != SQLITE_OK) {
-		snprintf(db->err, sizeof db->err, "%s: cannot tell whether the"
-		    " database file was replaced: %s", db->path,
-		    sqlite3_errstr(rc));
-		return -1;
-	}
-	return moved != 0;
+	return db->eng->file_moved(db);
 }
 
 int
 db_checkpoint_all(struct db *db)
 {
-	int rc, nlog = -1, ndone = -1;
-
-	/* No waiting: a caller with an event loop tries again later. */
-	sqlite3_busy_timeout(db->h, 0);
-	rc = sqlite3_wal_checkpoint_v2(db->h, "main",
-	    SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ndone);
-	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
-	if (rc == SQLITE_BUSY || (rc == SQLITE_OK && nlog > 0))
-		return 1;
-	if (rc != SQLITE_OK)
-		return db_fail(db, "checkpointing the write-ahead log");
-	return 0;
+	return db->eng->checkpoint_all(db);
 }
 
 int
 db_begin(struct db *db)
 {
-	return exec(db, "BEGIN IMMEDIATE", "starting a transaction");
+	return db->eng->begin(db);
 }
 
 int
 db_begin_read(struct db *db)
 {
-	if (!sqlite3_get_autocommit(db->h))
-		return 0;	/* already in one: it is the snapshot */
-	return exec(db, "BEGIN DEFERRED", "starting a read transaction") ==
-	    -1 ? -1 : 1;
+	return db->eng->begin_read(db);
 }
 
 int
 db_commit(struct db *db)
 {
-	return exec(db, "COMMIT", "committing");
+	return db->eng->commit(db);
 }
 
 void
 db_rollback(struct db *db)
 {
-	if (!sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->eng->rollback(db);
 }
 
 int
 db_integrity_check(struct db *db, char **result)
 {
-	sqlite3_stmt *st = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
-
-	f = xopen_memstream(&buf, &len);
-	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK) {
-		fclose(f);
-		free(buf);
-		return db_fail(db, "integrity check");
-	}
-	while ((rc = db_step(db, st)) == SQLITE_ROW)
-		fprintf(f, "%s%s", len ? "\n" : "", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	fclose(f);
-	if (rc != SQLITE_DONE) {
-		free(buf);
-		return db_fail(db, "integrity check");
-	}
-	*result = buf;
-	return 0;
+	return db->eng->integrity_check(db, result);
 }
 
 /* Sites. */
@@ -1380,11 +1025,11 @@ site_type_parse(const char *s)
 }
 
 static void
-site_type_read(sqlite3_stmt *st, void *rec)
+site_type_read(struct db_q *st, void *rec)
 {
 	struct db_site *s = rec;
 
-	s->type = site_type_parse((const char *)sqlite3_column_text(st, 3));
+	s->type = site_type_parse(db_col_text(st, 3));
 }
 
 static const struct db_col site_cols[] = {	/* SITE_COLS */
@@ -1408,7 +1053,7 @@ static const struct db_rec site_rec = DB_REC(struct db_site, site_cols,
     site_type_read);
 
 static void
-bind_security(struct db *db, sqlite3_stmt *st, int64_t id, const struct db_security *x)
+bind_security(struct db *db, struct db_q *st, int64_t id, const struct db_security *x)
 {
 	db_bind_int64(db, st, 1, id);
 	db_bind_int(db, st, 2, x->https_only);
@@ -1418,20 +1063,19 @@ bind_security(struct db *db, sqlite3_stmt *st, int64_t id, const struct db_secur
 	db_bind_int(db, st, 6, x->require_signing);
 	db_bind_int(db, st, 7, x->require_sha256);
 	db_bind_int(db, st, 8, x->use_encryption);
-	db_bind_text(db, st, 9, x->key_alg[0] ? x->key_alg : "rsa2048", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(db, st, 9, x->key_alg[0] ? x->key_alg : "rsa2048");
 }
 
 int
 db_site_insert(struct db *db, struct db_site *s)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SITE_INSERT);
+	struct db_q *st = db_stmt(db, ST_SITE_INSERT);
 
 	if (s->created == 0)
 		s->created = time(NULL);
-	db_bind_text(db, st, 1, s->code, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 2, s->name, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 3, site_type_names[s->type], -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, s->code);
+	db_bind_text(db, st, 2, s->name);
+	db_bind_text(db, st, 3, site_type_names[s->type]);
 	db_bind_int64(db, st, 4, s->parent_id);
 	db_bind_int64(db, st, 5, s->created);
 	if (db_step_insert(db, st, &s->id, "adding the site") == -1)
@@ -1472,7 +1116,7 @@ db_site_children(struct db *db, int64_t id, size_t *n)
 int
 db_site_set_security(struct db *db, int64_t id, const struct db_security *x)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SEC_UPDATE);
+	struct db_q *st = db_stmt(db, ST_SEC_UPDATE);
 
 	bind_security(db, st, id, x);
 	return db_step_done(db, st, "saving the security settings");
@@ -1493,11 +1137,11 @@ static const struct db_rec system_rec = DB_REC(struct db_system, system_cols,
 int
 db_system_insert(struct db *db, struct db_system *y)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_SYS_INSERT);
+	struct db_q *st = db_stmt(db, ST_SYS_INSERT);
 
 	if (y->created == 0)
 		y->created = time(NULL);
-	db_bind_text(db, st, 1, y->fqdn, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 1, y->fqdn);
 	db_bind_int64(db, st, 2, y->site_id);
 	db_bind_int64(db, st, 3, y->created);
 	return db_step_insert(db, st, &y->id, "adding the site system");
@@ -1549,11 +1193,11 @@ static const struct db_rec role_rec = DB_REC(struct db_role, role_cols, NULL);
 int
 db_role_insert(struct db *db, struct db_role *r)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_ROLE_INSERT);
+	struct db_q *st = db_stmt(db, ST_ROLE_INSERT);
 
 	db_bind_int64(db, st, 1, r->system_id);
-	db_bind_text(db, st, 2, r->role, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 3, r->connection, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, r->role);
+	db_bind_text(db, st, 3, r->connection);
 	db_bind_int(db, st, 4, r->allow_anonymous);
 	db_bind_int(db, st, 5, r->allow_propfind);
 	return db_step_insert(db, st, &r->id, "adding the role");
@@ -1570,10 +1214,10 @@ db_role_get(struct db *db, int64_t system_id, const char *role,
 int
 db_role_update(struct db *db, const struct db_role *r)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_ROLE_UPDATE);
+	struct db_q *st = db_stmt(db, ST_ROLE_UPDATE);
 
 	db_bind_int64(db, st, 1, r->id);
-	db_bind_text(db, st, 2, r->connection, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, r->connection);
 	db_bind_int(db, st, 3, r->allow_anonymous);
 	db_bind_int(db, st, 4, r->allow_propfind);
 	return db_step_done(db, st, "changing the role");
@@ -1590,7 +1234,7 @@ int
 db_role_list(struct db *db, int64_t site_id, int64_t system_id,
     struct db_role **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_ROLE_LIST);
+	struct db_q *st = db_stmt(db, ST_ROLE_LIST);
 
 	db_bind_int64(db, st, 1, site_id);
 	db_bind_int64(db, st, 2, system_id);
@@ -1603,13 +1247,13 @@ int
 db_status_add(struct db *db, int64_t site_id, const char *severity,
     const char *component, const char *message)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_STATUS_INSERT);
+	struct db_q *st = db_stmt(db, ST_STATUS_INSERT);
 
 	db_bind_int64(db, st, 1, time(NULL));
 	db_bind_int64(db, st, 2, site_id);
-	db_bind_text(db, st, 3, severity, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 4, component, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 5, message, -1, SQLITE_STATIC);
+	db_bind_text(db, st, 3, severity);
+	db_bind_text(db, st, 4, component);
+	db_bind_text(db, st, 5, message);
 	return db_step_done(db, st, "recording a status message");
 }
 
@@ -1628,10 +1272,10 @@ int
 db_status_list(struct db *db, int64_t site_id, size_t limit,
     struct db_status **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_STATUS_LIST);
+	struct db_q *st = db_stmt(db, ST_STATUS_LIST);
 
 	db_bind_int64(db, st, 1, site_id);
-	db_bind_int64(db, st, 2, limit ? (int64_t)limit : -1);
+	db_bind_int64(db, st, 2, limit ? (int64_t)limit : INT64_MAX);
 	return db_read_all(db, st, &status_rec, out, n,
 	    "listing status messages");
 }
@@ -1640,13 +1284,13 @@ int
 db_audit_add(struct db *db, const char *user, const char *action,
     const char *object, const char *detail)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_AUDIT_INSERT);
+	struct db_q *st = db_stmt(db, ST_AUDIT_INSERT);
 
 	db_bind_int64(db, st, 1, time(NULL));
-	db_bind_text(db, st, 2, user, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 3, action, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 4, object, -1, SQLITE_STATIC);
-	db_bind_text(db, st, 5, detail != NULL ? detail : "", -1, SQLITE_STATIC);
+	db_bind_text(db, st, 2, user);
+	db_bind_text(db, st, 3, action);
+	db_bind_text(db, st, 4, object);
+	db_bind_text(db, st, 5, detail != NULL ? detail : "");
 	return db_step_done(db, st, "recording the audit trail");
 }
 
@@ -1664,8 +1308,8 @@ static const struct db_rec audit_rec = DB_REC(struct db_audit, audit_cols,
 int
 db_audit_list(struct db *db, size_t limit, struct db_audit **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, ST_AUDIT_LIST);
+	struct db_q *st = db_stmt(db, ST_AUDIT_LIST);
 
-	db_bind_int64(db, st, 1, limit ? (int64_t)limit : -1);
+	db_bind_int64(db, st, 1, limit ? (int64_t)limit : INT64_MAX);
 	return db_read_all(db, st, &audit_rec, out, n, "reading the audit trail");
 }

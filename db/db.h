@@ -1,8 +1,11 @@
 /*
- * db: the site database. One SQLite file, opened with explicit flags, WAL,
- * synchronous=FULL, foreign keys and a busy timeout. Only this module
- * includes sqlite3.h; callers see plain structs with copied strings
- * (db-types.h, the records, which the programs may see without this).
+ * db: the site database. The typed functions below are engine-neutral
+ * (the .c files of db/, over the statement interface of db-engine.h); the
+ * engine is chosen by db_open() from the target: today always an SQLite file
+ * (db/sqlite/: opened with explicit flags, WAL, synchronous=FULL, foreign
+ * keys and a busy timeout; the only code that includes SQLite's header).
+ * Callers see plain structs with copied strings (db-types.h, the records,
+ * which the programs may see without this).
  *
  * Functions return 0 on success and -1 on failure with the message in
  * db_error(); lookups return 1 found / 0 not found / -1 error.
@@ -28,7 +31,14 @@ enum db_open_flags {
 struct db	*db_open(const char *path, int flags, char **cause);
 void		 db_close(struct db *);
 const char	*db_error(const struct db *);
+/* The target as it may be shown: a file's path, or a PostgreSQL server's
+ * postgresql://user@host:port/dbname (never a password). */
 const char	*db_path(const struct db *);
+/* Whether a --db target is a SQLite file (else a PostgreSQL connection
+ * string: postgresql://..., postgres://... or key=value pairs). */
+int		 db_target_is_file(const char *target);
+/* "sqlite" or "postgresql". */
+const char	*db_engine_name(const struct db *);
 int		 db_user_version(struct db *);
 /* A number that changes when another connection has committed. */
 int		 db_data_version(struct db *, int64_t *);

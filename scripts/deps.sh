@@ -31,6 +31,7 @@ need_pc libevent_openssl libevent-dev
 need_pc jansson libjansson-dev
 need_pc zlib zlib1g-dev          # backend/wire/: compressed message bodies
 need_pc expat libexpat1-dev       # backend/wire/: the messages' XML
+need_pc libpq libpq-dev           # db/pg/: the PostgreSQL engine
 need_cmd openssl openssl       # independent verifier in the tests
 need_cmd certtool gnutls-bin   # second independent verifier
 need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
@@ -47,6 +48,18 @@ py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 $py -c 'import jwt' >/dev/null 2>&1 || missing="$missing python3-jwt"
 need_cmd faketime faketime     # an expired PKI certificate in the agent tests
+# The PostgreSQL server and psql, for the tests' throwaway clusters
+# (tests/pgserver.sh). Debian keeps the server's programs off PATH, in
+# /usr/lib/postgresql/VERSION/bin.
+need_pg() {
+	for d in "${DEPS_PGLIB:-/usr/lib/postgresql}"/*/bin; do
+		[ -x "$d/initdb" ] && [ -x "$d/psql" ] && return 0
+	done
+	command -v initdb >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 &&
+	    command -v pg_ctl >/dev/null 2>&1 && return 0
+	missing="$missing postgresql"
+}
+need_pg
 for extra in "$@"; do
 	case $extra in
 	valgrind) need_cmd valgrind valgrind ;;

@@ -30,7 +30,9 @@ system_headers() {
 	done | sort -u
 }
 
-fence sqlite "db/" sqlite3.h sqlite3ext.h
+fence sqlite "db/sqlite/ (the SQLite engine)" sqlite3.h sqlite3ext.h
+fence pg "db/pg/ (the PostgreSQL engine)" libpq-fe.h libpq-events.h \
+    postgres_ext.h
 fence openssl "backend/ca/ (certificates) and backend/tls/ (TLS)" \
     $(system_headers openssl)
 fence event "backend/agent/ and backend/tls/" event.h evdns.h evhttp.h evrpc.h evutil.h \

@@ -48,7 +48,7 @@ if ! (cd "$work/clone" && PATH="$fake:$PATH" EHTTP_PORT_BASE=$port \
 	tail -n 20 "$work/run.log" >&2
 	fail "make run failed (log above)"
 fi
-for p in libsqlite3-dev libssl-dev libncurses-dev libevent-dev libjansson-dev; do
+for p in libsqlite3-dev libpq-dev libssl-dev libncurses-dev libevent-dev libjansson-dev; do
 	grep -q "installing missing packages:.* $p" "$work/run.log" ||
 		fail "deps.sh did not install the missing library $p"
 done
@@ -78,9 +78,10 @@ done
 ln -s "$fake/apt-get" "$bare/apt-get"
 ln -s "$fake/sudo" "$bare/sudo"
 rm -f "$work/apt.log"
-PATH="$bare" DEPS_INCLUDE="$work/no-headers" sh "$src/scripts/deps.sh" \
+PATH="$bare" DEPS_INCLUDE="$work/no-headers" DEPS_PGLIB="$work/no-pg" \
+    sh "$src/scripts/deps.sh" \
     >"$work/bare.log" 2>&1 || { cat "$work/bare.log" >&2; fail "deps.sh failed on a bare machine"; }
-for p in pkg-config gcc libc6-dev make libsqlite3-dev libssl-dev \
+for p in pkg-config gcc libc6-dev make libsqlite3-dev libpq-dev postgresql libssl-dev \
     libncurses-dev check libevent-dev libjansson-dev openssl gnutls-bin \
     sqlite3 tmux curl python3 python3-cryptography faketime; do
 	grep -q "install .* $p\( \|\$\)" "$work/apt.log" ||

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
+#include <sqlite3.h>
 
-#include "db-int.h"	/* the handle's sqlite3 connection */
+#include "db-int.h"	/* the handle: its engine's connection, statements */
 #include "ehttp.h"
 #include "testutil.h"
 
@@ -704,7 +705,8 @@ START_TEST(bind_too_big_refused)
 
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	sqlite3_limit(db->h, SQLITE_LIMIT_LENGTH, 100);
+	ck_assert_ptr_eq(db->eng, &db_sqlite_engine);
+	sqlite3_limit(db->conn, SQLITE_LIMIT_LENGTH, 100);
 	ck_assert_int_eq(db_system_get(db, big, &back), -1);
 	ck_assert_msg(strstr(db_error(db), "parameter 1: string or blob too"
 	    " big") != NULL, "%s", db_error(db));
@@ -733,31 +735,34 @@ END_TEST
 
 /*
  * A bind to a parameter the statement does not have (SQLITE_RANGE): the
- * statement is not stepped (db_step() returns the bind's error, the first
- * one recorded), db_fail() says which parameter; taken up again with
+ * statement is not stepped (db_step() returns -1, the first bind's error
+ * recorded), db_fail() says which parameter; taken up again with
  * db_stmt() it runs.
  */
 START_TEST(bind_range_refused)
 {
 	struct db_site s;
 	struct db_system y;
-	sqlite3_stmt *st;
+	struct db_q *st;
 	struct db *db = open_with_system(&s, &y);
 
 	st = db_stmt(db, ST_SYS_GET);
 	ck_assert_ptr_nonnull(st);
-	db_bind_text(db, st, 7, "x", -1, SQLITE_STATIC);
+	db_bind_text(db, st, 7, "x");
 	db_bind_int64(db, st, 0, 1);
-	db_bind_text(db, st, 1, "mp.example.com", -1, SQLITE_STATIC);
-	ck_assert_int_eq(db_step(db, st), SQLITE_RANGE);
-	ck_assert_int_eq(db_step(db, st), SQLITE_RANGE);
+	db_bind_text(db, st, 1, "mp.example.com");
+	ck_assert_int_eq(db_step(db, st), -1);
+	ck_assert_int_eq(db_step(db, st), -1);
 	ck_assert_int_eq(db_fail(db, "probe"), -1);
 	ck_assert_str_eq(db_error(db), "probe: binding parameter 7: column"
 	    " index out of range");
 	st = db_stmt(db, ST_SYS_GET);
-	db_bind_text(db, st, 1, "mp.example.com", -1, SQLITE_STATIC);
-	ck_assert_int_eq(db_step(db, st), SQLITE_ROW);
-	sqlite3_reset(st);
+	db_bind_text(db, st, 1, "mp.example.com");
+	ck_assert_int_eq(db_step(db, st), 1);
+	ck_assert_int_eq(db_col_int64(st, 0), y.id);
+	ck_assert_str_eq(db_col_text(st, 1), "mp.example.com");
+	ck_assert_int_eq(db_step(db, st), 0);
+	db_reset(db, st);
 	db_close(db);
 }
 END_TEST
@@ -780,14 +785,14 @@ START_TEST(statements_prepared_lazily)
 	db = db_open(tu_db, 0, &cause);
 	ck_assert_msg(db != NULL, "%s", cause);
 	/* One: the statement that makes SQLite read the schema. */
-	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st != NULL;
-	    st = sqlite3_next_stmt(db->h, st))
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->conn, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db->conn, st))
 		k++;
 	ck_assert_int_eq(k, 1);
 	ck_assert_int_eq(db_site_get(db, "P01", &back), 1);
 	k = 0;
-	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st != NULL;
-	    st = sqlite3_next_stmt(db->h, st))
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->conn, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db->conn, st))
 		k++;
 	ck_assert_int_eq(k, 2);
 	db_close(db);
@@ -801,6 +806,91 @@ START_TEST(statements_prepared_lazily)
 	ck_assert_int_eq(db_trusted_root_list(db, s.id, &t, &n), -1);
 	ck_assert_int_eq(db_site_get(db, "P01", &back), 1);
 	ck_assert_str_eq(back.name, "East");
+	db_close(db);
+}
+END_TEST
+
+/*
+ * A certificate page with every filter at once and a keyset continuation:
+ * the statement is built per call with its parameters numbered as they
+ * are written (the text one used three times). The pages and the count
+ * are what sqlite3 itself selects with the same conditions.
+ */
+START_TEST(cert_page_every_filter)
+{
+	static const struct { const char *to, *tp, *type; int days; } v[] = {
+		{ "mp3.example.com", "A3", "role", 10 },
+		{ "other.contoso.com", "B1", "role", 10 },	/* no text */
+		{ "MP1.example.com", "A1", "role", 10 },	/* any case */
+		{ "mp4.example.com", "A4", "role", 400 },	/* not expiring */
+		{ "mp2.example.com", "A2", "role", 20 },
+		{ "mp5.example.com", "A5", "pki", 10 },		/* other type */
+		{ "mp0.example.com", "A0", "role", 5 },
+	};
+	struct db_site s;
+	struct db_system y;
+	struct db_cert c, *page = NULL, last;
+	struct db_cert_filter f = { .type = "role", .expiring_days = 30,
+	    .active_only = 1, .text = "Mp" };
+	char *want;
+	size_t n;
+	struct db *db = open_with_system(&s, &y);
+
+	ck_assert_int_eq(db_begin(db), 0);
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		memset(&c, 0, sizeof c);
+		snprintf(c.type, sizeof c.type, "%s", v[i].type);
+		snprintf(c.state, sizeof c.state, "active");
+		c.site_id = s.id;
+		c.system_id = y.id;
+		snprintf(c.serial, sizeof c.serial, "%s", v[i].tp);
+		snprintf(c.thumbprint, sizeof c.thumbprint, "%s", v[i].tp);
+		snprintf(c.issued_to, sizeof c.issued_to, "%s", v[i].to);
+		c.not_after = time(NULL) + v[i].days * 86400;
+		ck_assert_int_eq(db_cert_insert(db, &c, NULL, 0, NULL, 0), 0);
+		ck_assert_int_gt(c.id, 0);	/* RETURNING id */
+	}
+	ck_assert_int_eq(db_commit(db), 0);
+	f.site_id = s.id;
+	f.system_id = y.id;
+	ck_assert_int_eq(db_cert_count(db, &f, &n), 0);
+	want = sql1("SELECT count(*) FROM cert WHERE type = 'role' AND"
+	    " state = 'active' AND not_after <= strftime('%s', 'now') +"
+	    " 30 * 86400 AND instr(lower(issued_to), 'mp')");
+	ck_assert_str_eq(want, "4");
+	ck_assert_uint_eq(n, 4);
+	free(want);
+	ck_assert_int_eq(db_cert_page(db, &f, DB_CERT_SORT_ISSUED_TO, 0, NULL,
+	    2, &page, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(page[0].thumbprint, "A1");	/* "MP1" < "mp0" */
+	ck_assert_str_eq(page[1].thumbprint, "A0");
+	last = page[1];
+	free(page);
+	ck_assert_int_eq(db_cert_page(db, &f, DB_CERT_SORT_ISSUED_TO, 0, &last,
+	    2, &page, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(page[0].thumbprint, "A2");
+	ck_assert_str_eq(page[1].thumbprint, "A3");
+	last = page[1];
+	free(page);
+	ck_assert_int_eq(db_cert_page(db, &f, DB_CERT_SORT_ISSUED_TO, 0, &last,
+	    2, &page, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(page);
+	/* Backwards from the end, by thumbprint: the same rows. */
+	ck_assert_int_eq(db_cert_page(db, &f, DB_CERT_SORT_THUMBPRINT, 1, NULL,
+	    0, &page, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	want = sql1("SELECT group_concat(thumbprint, ' ') FROM (SELECT"
+	    " thumbprint FROM cert WHERE type = 'role' AND not_after <="
+	    " strftime('%s', 'now') + 30 * 86400 AND instr(lower(issued_to),"
+	    " 'mp') ORDER BY thumbprint DESC)");
+	ck_assert_str_eq(want, "A3 A2 A1 A0");
+	ck_assert_str_eq(page[0].thumbprint, "A3");
+	ck_assert_str_eq(page[3].thumbprint, "A0");
+	free(want);
+	free(page);
 	db_close(db);
 }
 END_TEST
@@ -900,6 +990,7 @@ db_suite(void)
 		TU_TEST(bind_too_big_refused),
 		TU_TEST(bind_range_refused),
 		TU_TEST(statements_prepared_lazily),
+		TU_TEST(cert_page_every_filter),
 		TU_TEST(concurrent_writers),
 		{ NULL }
 	};

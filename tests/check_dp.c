@@ -295,14 +295,14 @@ START_TEST(test_root_and_cache)
 	int first;
 
 	unsetenv("EHTTP_CONTENT");
-	s = manifest_content_root(NULL, "/x/y/site.db");
+	s = manifest_content_root(NULL, "/x/y");
 	ck_assert_str_eq(s, "/x/y/content");
 	free(s);
-	s = manifest_content_root("/opt", "/x/y/site.db");
+	s = manifest_content_root("/opt", "/x/y");
 	ck_assert_str_eq(s, "/opt");
 	free(s);
 	setenv("EHTTP_CONTENT", "/env", 1);
-	s = manifest_content_root(NULL, "/x/y/site.db");
+	s = manifest_content_root(NULL, "/x/y");
 	ck_assert_str_eq(s, "/env");
 	free(s);
 	unsetenv("EHTTP_CONTENT");

@@ -223,8 +223,12 @@ main(int argc, char **argv)
 		return prog_usage(PROG, "--https and --http are both %s: they"
 		    " need two ports", cfg.https.text);
 
-	db_abs = daemon_absolute(db != NULL ? db : ehttp_default_db());
-	dir = daemon_dir_of(db_abs);
+	if (db == NULL)
+		db = ehttp_default_db();
+	/* A file made absolute (the daemon leaves its directory); a
+	 * server's connection string as it is. */
+	db_abs = ehttp_db_is_file(db) ? daemon_absolute(db) : xstrdup(db);
+	dir = ehttp_home_dir(db_abs);
 	if (log_dir != NULL)
 		log_abs = daemon_absolute(log_dir);
 	else
@@ -255,8 +259,10 @@ main(int argc, char **argv)
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stops, NULL);
-	if ((pidfd = daemon_pidfile_open("ehttp-mpd", pid_abs,
-	    &cause)) == -1 || (m = mpd_new(&cfg, &cause)) == NULL) {
+	/* A server's database: the data directory may be new. */
+	if ((!ehttp_db_is_file(db_abs) && daemon_mkdirs(dir, 0700,
+	    &cause) == -1) || (pidfd = daemon_pidfile_open("ehttp-mpd",
+	    pid_abs, &cause)) == -1 || (m = mpd_new(&cfg, &cause)) == NULL) {
 		daemon_failed(repfd, "ehttp-mpd", cause);
 		goto out;
 	}

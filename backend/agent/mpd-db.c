@@ -157,7 +157,7 @@ mpd_db_check(struct mpd *m)
 		free(cause);
 	}
 	m->reopen_error[0] = '\0';
-	MPD_INFO(m, "Site database was replaced; reopened %s", m->db_path);
+	MPD_INFO(m, "Site database was replaced; reopened %s", ehttp_db_path(m->e));
 	mpd_event(m, "info", "ehttp-mpd on %s reopened the site database: the"
 	    " file was replaced.", m->fqdn);
 	/* The new file may name another holder: the next flush checks. */

@@ -19,20 +19,16 @@
 /* ---------------------------------------------------------------- where */
 
 char *
-manifest_content_root(const char *opt, const char *db_path)
+manifest_content_root(const char *opt, const char *dir)
 {
-	const char *env = getenv("EHTTP_CONTENT"), *slash;
+	const char *env = getenv("EHTTP_CONTENT");
 	char *root;
 
 	if (opt != NULL)
 		return xstrdup(opt);
 	if (env != NULL && *env != '\0')
 		return xstrdup(env);
-	if ((slash = strrchr(db_path, '/')) == NULL)
-		return xstrdup("content");
-	if (slash == db_path)
-		return xstrdup("/content");
-	xasprintf(&root, "%.*s/content", (int)(slash - db_path), db_path);
+	xasprintf(&root, "%s/content", dir);
 	return root;
 }
 

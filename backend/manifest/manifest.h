@@ -61,8 +61,9 @@ struct manifest {
 enum manifest_lib { MANIFEST_LIB_SITE, MANIFEST_LIB_DP };
 
 /* The content root (malloc'ed): opt if not NULL, else $EHTTP_CONTENT if
- * set and not empty, else "content" beside db_path (the database file). */
-char	*manifest_content_root(const char *opt, const char *db_path);
+ * set and not empty, else dir/content (dir: the site's files' directory,
+ * ehttp_home_dir()). */
+char	*manifest_content_root(const char *opt, const char *dir);
 /* A library's folder under root (malloc'ed): a site's (name its code) or
  * a distribution point's (name its checked, lower-case FQDN). */
 char	*manifest_lib_dir(const char *root, enum manifest_lib,

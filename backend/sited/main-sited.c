@@ -219,8 +219,12 @@ main(int argc, char **argv)
 		return prog_usage(PROG, "--once runs one pass in the foreground: it"
 		    " takes no --foreground or --pid-file");
 
-	db_abs = daemon_absolute(db != NULL ? db : ehttp_default_db());
-	dir = daemon_dir_of(db_abs);
+	if (db == NULL)
+		db = ehttp_default_db();
+	/* A file made absolute (the daemon leaves its directory); a
+	 * server's connection string as it is. */
+	db_abs = ehttp_db_is_file(db) ? daemon_absolute(db) : xstrdup(db);
+	dir = ehttp_home_dir(db_abs);
 	if (log_dir != NULL) {
 		char *abs = daemon_absolute(log_dir);
 
@@ -242,6 +246,10 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &blocked, NULL);
 	if (!once && !foreground)
 		repfd = daemon_detach(PROG);
+	/* A server's database: the data directory may be new. */
+	if (!ehttp_db_is_file(db_abs) && daemon_mkdirs(dir, 0700,
+	    &cause) == -1)
+		goto fail;
 	if (!once && (pidfd = daemon_pidfile_open(PROG, pid_abs,
 	    &cause)) == -1)
 		goto fail;

@@ -1,0 +1,781 @@
+/*
+ * pg-engine: the PostgreSQL engine of db/ (db-engine.h), the only code
+ * that includes <libpq-fe.h>. db->conn is a struct pg_conn.
+ *
+ * Statements: the common dialect's ?N become $N (outside quotes) and each
+ * run is one PQexecParams: integers are sent as int8, text as text, blobs
+ * as bytea in binary, so the server never guesses a type from a string;
+ * rows come back as text (an integer is read with strtoll, bytea is
+ * decoded from its hex form).
+ *
+ * Transactions keep SQLite's model: a write transaction takes one
+ * transaction-scoped advisory lock first (one writer at a time, as BEGIN
+ * IMMEDIATE), so read-committed writers never lose an update; a read
+ * transaction is one REPEATABLE READ snapshot. Each write transaction adds
+ * one to ehttp_schema.changes as it commits: data_version() is that count
+ * less this connection's own commits, so it changes when another
+ * connection committed, as SQLite's PRAGMA data_version does.
+ *
+ * The target is a libpq connection string (postgresql://..., or
+ * key=value pairs); once connected, db->path becomes
+ * postgresql://user@host:port/dbname, which never holds a password.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#define DB_BIND_IMPL		/* an engine: it fills in the binds and steps */
+#include "db-engine.h"
+#include "pg-sql.h"
+#include "xmalloc.h"
+
+#define PG_WRITER_LOCK	"6568747470"	/* "ehttp" as a number */
+#define OID_BOOL	16
+#define OID_BYTEA	17
+#define OID_INT8	20
+#define OID_TEXT	25
+
+struct pg_conn {
+	PGconn		*c;
+	char		 err[512];	/* the last failure */
+	enum db_errkind	 kind;
+	int64_t		 changes;	/* rows the last statement changed */
+	int		 writing;	/* in a write transaction (begin) */
+	int		 txn;		/* a transaction began, not ended */
+	int64_t		 own;		/* commits of this connection */
+};
+
+/* A statement: db/'s view first. */
+struct pg_q {
+	struct db_q	 q;
+	char		*text;		/* $N form */
+	int		 n;		/* parameters ($1 .. $n) */
+	const char	**vals;
+	int		*lens, *fmts;
+	unsigned int	*types;
+	char		(*num)[24];	/* an int64 parameter's text */
+	PGresult	*res;
+	int		 row, nrows;
+	unsigned char	**blobs;	/* decoded bytea of the current row */
+	size_t		*bloblens;
+	int		 ncols;
+};
+
+/*
+ * The schema in one text (pg_schema[]'s statements joined), made once;
+ * ehttp_schema also counts the write transactions (data_version()).
+ */
+#define PG_SCHEMA_MAX	(64 * 1024)
+static char pg_schema_text[PG_SCHEMA_MAX];
+static pthread_once_t pg_schema_once = PTHREAD_ONCE_INIT;
+
+static void
+pg_schema_join(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pg_schema_count; i++)
+		n += (size_t)snprintf(pg_schema_text + n, n < PG_SCHEMA_MAX ?
+		    PG_SCHEMA_MAX - n : 0, "%s;\n", pg_schema[i]);
+	n += (size_t)snprintf(pg_schema_text + n, n < PG_SCHEMA_MAX ?
+	    PG_SCHEMA_MAX - n : 0, "ALTER TABLE ehttp_schema ADD COLUMN changes"
+	    " bigint NOT NULL DEFAULT 0;\n");
+	if (n >= PG_SCHEMA_MAX)
+		abort();		/* PG_SCHEMA_MAX is too small */
+}
+
+static struct pg_conn *
+pc(struct db *db)
+{
+	return db->conn;
+}
+
+static struct pg_q *
+pq(struct db_q *q)
+{
+	return (struct pg_q *)q;
+}
+
+/* Libpq's notices (NOTICE, WARNING) are not printed: the server's text
+ * never reaches a terminal. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static void
+pg_seterr(struct db *db, const char *fmt, ...)
+{
+	struct pg_conn *p = pc(db);
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, sizeof p->err, fmt, ap);
+	va_end(ap);
+	n = strlen(p->err);		/* libpq's texts end in a newline */
+	while (n > 0 && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
+		p->err[--n] = '\0';
+	p->kind = DB_ERR_OTHER;
+}
+
+/* A result's failure into the connection's message; -1. */
+static int
+pg_result_failed(struct db *db, PGresult *r)
+{
+	const char *state = r != NULL ? PQresultErrorField(r,
+	    PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r != NULL ? PQresultErrorField(r,
+	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	/* The primary message alone (no "ERROR:", no LINE/caret lines). */
+	pg_seterr(db, "%s", msg != NULL ? msg : PQerrorMessage(pc(db)->c));
+	if (state != NULL && strcmp(state, "23514") == 0)
+		pc(db)->kind = DB_ERR_CHECK;
+	return -1;
+}
+
+/* The session's settings, after a connect or a reconnect. */
+#define PG_SESSION	"SET client_min_messages = warning; SET TIME ZONE 'UTC'"
+
+static int	pg_exec(struct db *, const char *);
+
+/*
+ * A connection the server lost (a restart, a network cut) is made again
+ * before the next statement, unless a transaction was under way: that
+ * one failed with the connection, and its caller starts again. 0 ready,
+ * -1 not (the reason in the connection's message).
+ */
+static int
+pg_alive(struct db *db)
+{
+	PGconn *c = pc(db)->c;
+
+	if (PQstatus(c) == CONNECTION_OK)
+		return 0;
+	if (pc(db)->txn) {		/* never half a transaction */
+		pg_seterr(db, "the connection to the database server was lost"
+		    " in a transaction: %s", PQerrorMessage(c));
+		return -1;
+	}
+	PQreset(c);
+	if (PQstatus(c) != CONNECTION_OK) {
+		pg_seterr(db, "the database server cannot be reached: %s",
+		    PQerrorMessage(c));
+		return -1;
+	}
+	pc(db)->writing = 0;
+	if (PQsetClientEncoding(c, "UTF8") != 0)
+		return -1;
+	return pg_exec(db, PG_SESSION);
+}
+
+static int
+pg_exec(struct db *db, const char *sql)
+{
+	PGresult *r;
+
+	if (pg_alive(db) == -1)
+		return -1;
+	r = PQexec(pc(db)->c, sql);
+	int st = PQresultStatus(r), rc = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = pg_result_failed(db, r);
+	PQclear(r);
+	return rc;
+}
+
+/* One integer from a one-row query: 0, or -1. */
+static int
+pg_query_int(struct db *db, const char *sql, int64_t *v)
+{
+	PGresult *r;
+	int rc = -1;
+
+	if (pg_alive(db) == -1)
+		return -1;
+	r = PQexec(pc(db)->c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		pg_result_failed(db, r);
+	else if (PQntuples(r) != 1 || PQnfields(r) < 1)
+		pg_seterr(db, "%s: %d rows, not one", sql, PQntuples(r));
+	else {
+		*v = PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0),
+		    NULL, 10);
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* ------------------------------------------------------------ connect */
+
+/* postgresql://user@host:port/dbname of the connection: no password. */
+static void
+pg_display_target(struct db *db)
+{
+	PGconn *c = pc(db)->c;
+	const char *host = PQhost(c);
+
+	free(db->path);
+	xasprintf(&db->path, "postgresql://%s@%s%s%s%s:%s/%s", PQuser(c),
+	    host != NULL && *host == '/' ? "[" : "", host != NULL ? host : "",
+	    host != NULL && *host == '/' ? "]" : "", "", PQport(c), PQdb(c));
+}
+
+static int
+pg_open(struct db *db, int flags, char **cause)
+{
+	struct pg_conn *p = xcalloc(1, sizeof *p);
+
+	(void)flags;
+	pthread_once(&pg_schema_once, pg_schema_join);
+	db->conn = p;
+	p->c = PQconnectdb(db->path);
+	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
+		char *msg = xstrdup(p->c != NULL ? PQerrorMessage(p->c) :
+		    "out of memory");
+		size_t n = strlen(msg);
+
+		while (n > 0 && msg[n - 1] == '\n')
+			msg[--n] = '\0';
+		/* Never the target itself: it may hold a password. */
+		xasprintf(cause, "cannot connect to the PostgreSQL database:"
+		    " %s", msg);
+		free(msg);
+		return -1;
+	}
+	PQsetNoticeProcessor(p->c, pg_notice, NULL);
+	pg_display_target(db);
+	if (PQsetClientEncoding(p->c, "UTF8") != 0 || pg_exec(db,
+	    PG_SESSION) == -1) {
+		xasprintf(cause, "%s: %s", db->path, p->err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pg_ready(struct db *db)
+{
+	(void)db;
+	return 0;
+}
+
+static void
+pg_close(struct db *db)
+{
+	struct pg_conn *p = pc(db);
+
+	if (p == NULL)
+		return;
+	if (p->c != NULL)
+		PQfinish(p->c);
+	free(p);
+	db->conn = NULL;
+}
+
+/* --------------------------------------------------------- statements */
+
+/* sql with ?N (and a bare ?, numbered in turn) as $N outside quotes;
+ * *n the highest number. */
+static char *
+pg_translate(const char *sql, int *n)
+{
+	size_t len = strlen(sql);
+	char *out = xmalloc(len * 2 + 16), *o = out, quote = 0;
+	int next = 0;
+
+	*n = 0;
+	for (const char *s = sql; *s != '\0'; s++) {
+		if (quote != 0) {
+			if (*s == quote)
+				quote = 0;
+			*o++ = *s;
+		} else if (*s == '\'' || *s == '"') {
+			quote = *s;
+			*o++ = *s;
+		} else if (*s == '?') {
+			long v;
+			char *end;
+
+			v = strtol(s + 1, &end, 10);
+			if (end == s + 1)
+				v = ++next;
+			else
+				s = end - 1;
+			if (v > *n)
+				*n = (int)v;
+			o += sprintf(o, "$%ld", v);
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+pg_rowfree(struct pg_q *q)
+{
+	for (int i = 0; i < q->ncols; i++)
+		free(q->blobs[i]);
+	free(q->blobs);
+	free(q->bloblens);
+	q->blobs = NULL;
+	q->bloblens = NULL;
+	q->ncols = 0;
+}
+
+static struct db_q *
+pg_prepare(struct db *db, const char *sql, int persist)
+{
+	struct pg_q *q = xcalloc(1, sizeof *q);
+
+	(void)persist;
+	q->q.db = db;
+	q->text = pg_translate(sql, &q->n);
+	q->q.sql = q->text;
+	if (q->n > 0) {
+		q->vals = xcalloc(q->n, sizeof *q->vals);
+		q->lens = xcalloc(q->n, sizeof *q->lens);
+		q->fmts = xcalloc(q->n, sizeof *q->fmts);
+		q->types = xcalloc(q->n, sizeof *q->types);
+		q->num = xcalloc(q->n, sizeof *q->num);
+	}
+	return &q->q;
+}
+
+static void
+pg_reset(struct db_q *dq)
+{
+	struct pg_q *q = pq(dq);
+
+	pg_rowfree(q);
+	PQclear(q->res);
+	q->res = NULL;
+	q->row = q->nrows = 0;
+}
+
+static void
+pg_clear(struct db_q *dq)
+{
+	struct pg_q *q = pq(dq);
+
+	for (int i = 0; i < q->n; i++) {
+		q->vals[i] = NULL;
+		q->lens[i] = q->fmts[i] = 0;
+		q->types[i] = 0;
+	}
+}
+
+static void
+pg_finalize(struct db_q *dq)
+{
+	struct pg_q *q = pq(dq);
+
+	if (dq == NULL)
+		return;
+	pg_reset(dq);
+	free(q->text);
+	free(q->vals);
+	free(q->lens);
+	free(q->fmts);
+	free(q->types);
+	free(q->num);
+	free(q);
+}
+
+static const char *
+pg_param(struct pg_q *q, int i, unsigned int type, int fmt)
+{
+	if (i < 1 || i > q->n)
+		return "column index out of range";
+	q->types[i - 1] = type;
+	q->fmts[i - 1] = fmt;
+	q->lens[i - 1] = 0;
+	return NULL;
+}
+
+static const char *
+pg_bind_int64(struct db_q *dq, int i, int64_t v)
+{
+	struct pg_q *q = pq(dq);
+	const char *why;
+
+	if ((why = pg_param(q, i, OID_INT8, 0)) != NULL)
+		return why;
+	snprintf(q->num[i - 1], sizeof q->num[i - 1], "%lld", (long long)v);
+	q->vals[i - 1] = q->num[i - 1];
+	return NULL;
+}
+
+static const char *
+pg_bind_text(struct db_q *dq, int i, const char *s)
+{
+	struct pg_q *q = pq(dq);
+	const char *why;
+
+	if ((why = pg_param(q, i, OID_TEXT, 0)) != NULL)
+		return why;
+	q->vals[i - 1] = s;
+	return NULL;
+}
+
+static const char *
+pg_bind_blob(struct db_q *dq, int i, const void *p, size_t len)
+{
+	struct pg_q *q = pq(dq);
+	const char *why;
+
+	if (len > 0x3fffffff)
+		return "string or blob too big";
+	if ((why = pg_param(q, i, OID_BYTEA, 1)) != NULL)
+		return why;
+	q->vals[i - 1] = len > 0 ? p : "";
+	q->lens[i - 1] = (int)len;
+	return NULL;
+}
+
+static const char *
+pg_bind_null(struct db_q *dq, int i)
+{
+	struct pg_q *q = pq(dq);
+	const char *why;
+
+	if ((why = pg_param(q, i, 0, 0)) != NULL)
+		return why;
+	q->vals[i - 1] = NULL;
+	return NULL;
+}
+
+static int
+pg_step(struct db_q *dq)
+{
+	struct pg_q *q = pq(dq);
+	struct db *db = dq->db;
+	int st;
+
+	if (q->res == NULL) {
+		if (pg_alive(db) == -1)
+			return -1;
+		q->res = PQexecParams(pc(db)->c, q->text, q->n, q->types,
+		    q->vals, q->lens, q->fmts, 0);
+		st = PQresultStatus(q->res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			pg_result_failed(db, q->res);
+			PQclear(q->res);
+			q->res = NULL;
+			return -1;
+		}
+		if (*PQcmdTuples(q->res) != '\0')
+			pc(db)->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
+		q->nrows = PQntuples(q->res);
+		q->row = -1;
+	}
+	pg_rowfree(q);
+	if (q->row + 1 >= q->nrows) {
+		q->row = q->nrows;
+		return 0;
+	}
+	q->row++;
+	return 1;
+}
+
+static int
+pg_col_ok(struct pg_q *q, int i)
+{
+	return q->res != NULL && q->row >= 0 && q->row < q->nrows && i >= 0 &&
+	    i < PQnfields(q->res);
+}
+
+static int
+pg_col_null(struct db_q *dq, int i)
+{
+	struct pg_q *q = pq(dq);
+
+	return !pg_col_ok(q, i) || PQgetisnull(q->res, q->row, i);
+}
+
+static int64_t
+pg_col_int64(struct db_q *dq, int i)
+{
+	struct pg_q *q = pq(dq);
+	const char *v;
+
+	if (pg_col_null(dq, i))
+		return 0;
+	v = PQgetvalue(q->res, q->row, i);
+	if (PQftype(q->res, i) == OID_BOOL)
+		return *v == 't';
+	return strtoll(v, NULL, 10);
+}
+
+static const char *
+pg_col_text(struct db_q *dq, int i)
+{
+	struct pg_q *q = pq(dq);
+
+	return pg_col_null(dq, i) ? NULL : PQgetvalue(q->res, q->row, i);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static const void *
+pg_col_blob(struct db_q *dq, int i, size_t *len)
+{
+	struct pg_q *q = pq(dq);
+	const char *v;
+	unsigned char *b;
+	size_t n;
+
+	*len = 0;
+	if (pg_col_null(dq, i))
+		return NULL;
+	v = PQgetvalue(q->res, q->row, i);
+	n = (size_t)PQgetlength(q->res, q->row, i);
+	if (PQftype(q->res, i) != OID_BYTEA) {
+		*len = n;
+		return v;
+	}
+	if (q->ncols == 0) {
+		q->ncols = PQnfields(q->res);
+		q->blobs = xcalloc(q->ncols, sizeof *q->blobs);
+		q->bloblens = xcalloc(q->ncols, sizeof *q->bloblens);
+	}
+	if (q->blobs[i] == NULL) {
+		/* bytea_output hex: \x then two digits a byte. */
+		if (n < 2 || v[0] != '\\' || v[1] != 'x')
+			return NULL;
+		b = xmalloc(n / 2 + 1);
+		for (size_t k = 2; k + 1 < n; k += 2)
+			b[(k - 2) / 2] = (unsigned char)(hexval(v[k]) << 4 |
+			    hexval(v[k + 1]));
+		q->blobs[i] = b;
+		q->bloblens[i] = (n - 2) / 2;
+	}
+	*len = q->bloblens[i];
+	return q->blobs[i];
+}
+
+static int64_t
+pg_changes(struct db *db)
+{
+	return pc(db)->changes;
+}
+
+static const char *
+pg_errmsg(struct db *db, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return pc(db) != NULL ? pc(db)->err : "no database";
+}
+
+static enum db_errkind
+pg_errkind(struct db *db)
+{
+	return pc(db) != NULL ? pc(db)->kind : DB_ERR_OTHER;
+}
+
+/* ------------------------------------------------------- transactions */
+
+static int
+pg_in_transaction(struct db *db)
+{
+	return pc(db)->txn;
+}
+
+static int
+pg_begin(struct db *db)
+{
+	if (pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
+	    " pg_advisory_xact_lock(" PG_WRITER_LOCK ")") == -1) {
+		if (PQtransactionStatus(pc(db)->c) != PQTRANS_IDLE)
+			pg_exec(db, "ROLLBACK");
+		return db_fail(db, "starting a transaction");
+	}
+	pc(db)->writing = pc(db)->txn = 1;
+	return 0;
+}
+
+static int
+pg_begin_read(struct db *db)
+{
+	if (pg_in_transaction(db))
+		return 0;
+	if (pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ==
+	    -1)
+		return db_fail(db, "starting a read transaction");
+	pc(db)->writing = 0;
+	pc(db)->txn = 1;
+	return 1;
+}
+
+static void	pg_rollback(struct db *);
+
+static int
+pg_commit(struct db *db)
+{
+	struct pg_conn *p = pc(db);
+	int64_t v;
+
+	if (p->writing && pg_query_int(db, "UPDATE ehttp_schema SET changes ="
+	    " changes + 1 RETURNING changes", &v) == 0)
+		p->own++;
+	else if (p->writing) {
+		db_fail(db, "committing");
+		pg_rollback(db);
+		return -1;
+	}
+	p->writing = 0;
+	if (pg_exec(db, "COMMIT") == -1) {
+		if (p->own > 0)
+			p->own--;
+		db_fail(db, "committing");
+		pg_rollback(db);
+		return -1;
+	}
+	p->txn = 0;
+	return 0;
+}
+
+static void
+pg_rollback(struct db *db)
+{
+	struct pg_conn *p = pc(db);
+
+	p->writing = p->txn = 0;
+	/* A lost connection ended the transaction with it. */
+	if (PQstatus(p->c) == CONNECTION_OK &&
+	    PQtransactionStatus(p->c) != PQTRANS_IDLE)
+		pg_exec(db, "ROLLBACK");
+}
+
+static int
+pg_version_get(struct db *db)
+{
+	int64_t there, v;
+
+	if (pg_query_int(db, "SELECT count(*) FROM pg_catalog.pg_tables WHERE"
+	    " schemaname = current_schema() AND tablename = 'ehttp_schema'",
+	    &there) == -1)
+		return -1;
+	if (there == 0)
+		return 0;
+	if (pg_query_int(db, "SELECT coalesce(max(version), 0) FROM"
+	    " ehttp_schema", &v) == -1)
+		return -1;
+	return (int)v;
+}
+
+static int
+pg_version_set(struct db *db, int v)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof sql, "UPDATE ehttp_schema SET version = %d;"
+	    " INSERT INTO ehttp_schema (version) SELECT %d WHERE NOT EXISTS"
+	    " (SELECT 1 FROM ehttp_schema)", v, v);
+	return pg_exec(db, sql);
+}
+
+static int
+pg_check_references(struct db *db)
+{
+	(void)db;			/* the server enforces them */
+	return 0;
+}
+
+static int
+pg_data_version(struct db *db, int64_t *v)
+{
+	int64_t n;
+
+	if (pg_query_int(db, "SELECT changes FROM ehttp_schema", &n) == -1)
+		return db_fail(db, "reading the data version");
+	*v = n - pc(db)->own;
+	return 0;
+}
+
+static int
+pg_file_moved(struct db *db)
+{
+	(void)db;			/* no file */
+	return 0;
+}
+
+static int
+pg_checkpoint_all(struct db *db)
+{
+	(void)db;			/* the server's own business */
+	return 0;
+}
+
+static int
+pg_integrity_check(struct db *db, char **result)
+{
+	int64_t v;
+
+	/* The server keeps its pages; a query of every table's rows
+	 * proves the connection reads them. */
+	if (pg_query_int(db, "SELECT (SELECT count(*) FROM site) + (SELECT"
+	    " count(*) FROM cert)", &v) == -1)
+		return db_fail(db, "checking the database");
+	*result = xstrdup("ok");
+	return 0;
+}
+
+const struct db_engine db_pg_engine = {
+	.name = "postgresql",
+	.stmt_sql = pg_stmt_sql,
+	.schema = pg_schema_text,
+	.open = pg_open,
+	.ready = pg_ready,
+	.close = pg_close,
+	.prepare = pg_prepare,
+	.finalize = pg_finalize,
+	.reset = pg_reset,
+	.clear = pg_clear,
+	.q_bind_int64 = pg_bind_int64,
+	.q_bind_text = pg_bind_text,
+	.q_bind_blob = pg_bind_blob,
+	.q_bind_null = pg_bind_null,
+	.q_step = pg_step,
+	.col_int64 = pg_col_int64,
+	.col_text = pg_col_text,
+	.col_blob = pg_col_blob,
+	.col_null = pg_col_null,
+	.changes = pg_changes,
+	.exec = pg_exec,
+	.errmsg = pg_errmsg,
+	.errkind = pg_errkind,
+	.begin = pg_begin,
+	.begin_read = pg_begin_read,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.version_get = pg_version_get,
+	.version_set = pg_version_set,
+	.check_references = pg_check_references,
+	.data_version = pg_data_version,
+	.file_moved = pg_file_moved,
+	.checkpoint_all = pg_checkpoint_all,
+	.integrity_check = pg_integrity_check,
+};

@@ -1,0 +1,26 @@
+/* db/pg: the PostgreSQL engine's SQL (its schema, its statement overrides). */
+#ifndef PG_SQL_H
+#define PG_SQL_H
+
+#include <stddef.h>
+
+#include "db-int.h"
+
+/*
+ * The schema version pg_schema creates: a PostgreSQL database never existed
+ * at an older one, so it is made at this version in one step; the
+ * migrations after it are written for both engines.
+ */
+#define PG_SCHEMA_VERSION	11
+
+/* The statements that create the schema, in order, one statement each (the
+ * last writes PG_SCHEMA_VERSION into ehttp_schema). Run in one
+ * transaction. */
+extern const char *const pg_schema[];
+extern const size_t	 pg_schema_count;
+
+/* Per statement, PostgreSQL's text where the common one (stmt_sql[]) cannot
+ * be written for both engines; NULL: the common text is used. */
+extern const char *const pg_stmt_sql[ST_MAX];
+
+#endif

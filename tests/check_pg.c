@@ -1,0 +1,384 @@
+/*
+ * check_pg: the site database on PostgreSQL. A throwaway server
+ * (tests/pgserver.sh: initdb in a temporary directory, a loopback port),
+ * started once for the suite and stopped at its end; a fresh database for
+ * each test. What ehttp wrote is read back with psql, and the same
+ * commands on a SQLite file give the same answers. When PostgreSQL is not
+ * installed the suite says so and checks nothing (scripts/deps.sh installs
+ * it for `make test`).
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "xmalloc.h"
+
+static char	*srv;		/* the server's directory */
+static char	*broken;	/* why the server did not start (installed) */
+static char	 super[1024];	/* its superuser's URL (postgres database) */
+static char	 url[1024];	/* this test's database */
+static int	 ndb;
+
+static void
+pg_once(void)
+{
+	char tmpl[] = "/tmp/ehttp-pgtest.XXXXXX", *out = NULL, *err = NULL;
+
+	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0711) == -1) {
+		broken = xstrdup("cannot make a temporary directory");
+		return;
+	}
+	srv = xstrdup(tmpl);
+	if (tu_sh(&out, &err, "sh '%s/tests/pgserver.sh' start '%s/srv'",
+	    EHTTP_SRCDIR, srv) != 0) {
+		/* Not installed: said, and nothing to check. Installed but
+		 * not started: every test fails with why. */
+		if (err != NULL && strstr(err, "is not installed") != NULL)
+			fprintf(stderr, "pg: skipped: %s", err);
+		else
+			xasprintf(&broken, "the test server did not start: %s",
+			    err != NULL ? err : "");
+		rmdir(srv);
+		free(srv);
+		srv = NULL;
+	} else
+		snprintf(super, sizeof super, "%s", tu_line1(out));
+	free(out);
+	free(err);
+}
+
+static void
+pg_once_done(void)
+{
+	if (srv == NULL)
+		return;
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv' && rm -rf '%s'",
+	    EHTTP_SRCDIR, srv, srv));
+	free(srv);
+	srv = NULL;
+}
+
+/* super's URL with another database name. */
+static void
+url_for(char *buf, size_t len, const char *dbname)
+{
+	const char *slash = strrchr(super, '/');
+
+	snprintf(buf, len, "%.*s/%s", (int)(slash - super), super, dbname);
+}
+
+/* A fresh database for the test, its master key and content in tu_dir. */
+static void
+pg_setup(void)
+{
+	char name[32];
+
+	tu_dir_setup();
+	url[0] = '\0';
+	if (srv == NULL)
+		return;
+	snprintf(name, sizeof name, "t%d_%d", (int)getpid(), ndb++);
+	free(tu_sh_ok("psql -qAt '%s' -c 'CREATE DATABASE %s'", super, name));
+	url_for(url, sizeof url, name);
+	setenv("EHTTP_MASTER_KEY", tu_path("master-key"), 1);
+	setenv("EHTTP_CONTENT", tu_path("content"), 1);
+}
+
+static void
+pg_teardown(void)
+{
+	unsetenv("EHTTP_MASTER_KEY");
+	unsetenv("EHTTP_CONTENT");
+	tu_dir_teardown();
+}
+
+#define NEED_SERVER() do {						\
+	ck_assert_msg(broken == NULL, "%s", broken);			\
+	if (url[0] == '\0')						\
+		return;		/* not installed: said by pg_once */	\
+} while (0)
+
+/* One value psql reads from the test's database. */
+static char *
+psql1(const char *sql)
+{
+	return tu_line1(tu_sh_ok("psql -qAt '%s' -c \"%s\"", url, sql));
+}
+
+/* The demo, P01 enhanced: the same certificates on both engines, and the
+ * rows psql reads are the ones ehttpctl lists; the leaf verifies with
+ * openssl against the exported root. */
+START_TEST(demo_issues_on_both_engines)
+{
+	static const char *expr = "sorted((c['type'], c['issued_to'],"
+	    " c['state'], c['site']) for c in d)";
+	char *pg, *lite, *v;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	tu_ctl_ok(tu_db, "init", "--demo", NULL);
+	tu_ctl_ok(tu_db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	pg = tu_ctl_json(url, expr, "cert", "list", "--json", NULL);
+	lite = tu_ctl_json(tu_db, expr, "cert", "list", "--json", NULL);
+	ck_assert_str_eq(pg, lite);
+	tu_has(pg, "('role', 'p01.contoso.com', 'active', 'P01')", NULL);
+	free(lite);
+	free(pg);
+	v = psql1("SELECT count(*) FROM cert c JOIN site s ON s.id ="
+	    " c.site_id WHERE s.code = 'P01' AND c.state = 'active'");
+	ck_assert_str_eq(v, "6");
+	free(v);
+	v = tu_active_cert(url, "--type role --system p01.contoso.com",
+	    "thumbprint");
+	pg = psql1("SELECT thumbprint FROM cert WHERE type = 'role' AND"
+	    " issued_to = 'p01.contoso.com' AND state = 'active'");
+	ck_assert_str_eq(v, pg);
+	free(pg);
+	free(v);
+	free(tu_sh_ok("cd '%s' && '%s' --db '%s' cert export 1 --out root.pem"
+	    " && '%s' --db '%s' cert export $('%s' --db '%s' cert list --type"
+	    " role --system p01.contoso.com --json | %s -c 'import json,sys;"
+	    " print(json.load(sys.stdin)[0][\"id\"])') --out leaf.pem",
+	    tu_dir, tu_bin("ehttpctl"), url, tu_bin("ehttpctl"), url,
+	    tu_bin("ehttpctl"), url, tu_python()));
+	tu_sh_is("leaf.pem: OK", "cd '%s' && openssl verify -CAfile root.pem"
+	    " -purpose sslserver -verify_hostname p01.contoso.com leaf.pem",
+	    tu_dir);
+	/* Nothing private in the database in clear: psql sees only the
+	 * encrypted PKCS#8 of each key. */
+	v = psql1("SELECT count(*) FROM cert_key WHERE position('PRIVATE KEY'"
+	    " in encode(pkcs8, 'escape')) > 0 AND position('ENCRYPTED' in"
+	    " encode(pkcs8, 'escape')) = 0");
+	ck_assert_str_eq(v, "0");
+	free(v);
+}
+END_TEST
+
+/* A database at a newer schema version is refused; the version is the
+ * one the program writes. */
+START_TEST(schema_version_checked)
+{
+	char *v;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", NULL);
+	v = psql1("SELECT version FROM ehttp_schema");
+	tu_sh_is(v, "grep -o 'DB_SCHEMA_VERSION[[:space:]]*[0-9]*' '%s/db/db.h'"
+	    " | grep -o '[0-9]*$'", EHTTP_SRCDIR);
+	free(v);
+	free(psql1("UPDATE ehttp_schema SET version = 99"));
+	tu_ctl_fails(url, 1, "is newer than this program understands", "site",
+	    "list", NULL);
+}
+END_TEST
+
+/* The password of the connection string never reaches a message. */
+START_TEST(password_never_shown)
+{
+	char *out = NULL, *err = NULL, bad[1100], *pw;
+	const char *at, *colon;
+
+	NEED_SERVER();
+	at = strrchr(url, '@');
+	colon = strchr(url + strlen("postgresql://"), ':');
+	ck_assert(at != NULL && colon != NULL && colon < at);
+	pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+	ck_assert_int_ge(strlen(pw), 8);
+	ck_assert_int_eq(tu_ctl(url, &out, &err, "init", "--demo", NULL), 0);
+	tu_has(out, "Database postgresql://postgres@127.0.0.1:", NULL);
+	ck_assert_ptr_null(strstr(out, pw));
+	free(out);
+	free(err);
+	/* A wrong password: refused, and said without either one. */
+	snprintf(bad, sizeof bad, "%.*sWRONGPASSWORD%s", (int)(colon + 1 - url),
+	    url, at);
+	ck_assert_int_eq(tu_ctl(bad, &out, &err, "site", "list", NULL), 1);
+	tu_has(err, "cannot connect to the PostgreSQL database",
+	    "password authentication failed", NULL);
+	ck_assert_ptr_null(strstr(err, "WRONGPASSWORD"));
+	ck_assert_ptr_null(strstr(err, pw));
+	free(out);
+	free(err);
+	free(pw);
+}
+END_TEST
+
+/*
+ * Writers at once: 12 ehttpctl processes add systems while two toggle
+ * enhanced HTTP on P01: every command succeeds (a writer waits for the
+ * other, none is refused), nothing is lost, and the certificates are those
+ * of the last state.
+ */
+START_TEST(concurrent_writers)
+{
+	char *v;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	free(tu_sh_ok("C='%s'; D='%s'; i=0; while [ $i -lt 12 ]; do"
+	    " { $C --db \"$D\" system add w$i.p01.contoso.com --site P01 &&"
+	    " $C --db \"$D\" role add w$i.p01.contoso.com mp; } >/dev/null"
+	    " 2>>'%s/errs' || echo fail$i >> '%s/errs' & i=$((i+1)); done;"
+	    " for t in 1 2; do ( for k in 1 2 3; do $C --db \"$D\" site set P01"
+	    " --enhanced-http on >/dev/null 2>&1 || echo on$t$k; $C --db \"$D\""
+	    " site set P01 --enhanced-http off >/dev/null 2>&1 || echo off$t$k;"
+	    " done ) >> '%s/errs' & done; wait; touch '%s/errs'",
+	    tu_bin("ehttpctl"), url, tu_dir, tu_dir, tu_dir, tu_dir));
+	v = tu_read_file(tu_path("errs"), NULL);
+	ck_assert_msg(v != NULL && *v == '\0', "failed: %s", v);
+	free(v);
+	v = psql1("SELECT count(*) FROM site_system WHERE fqdn LIKE"
+	    " 'w%.p01.contoso.com'");
+	ck_assert_str_eq(v, "12");
+	free(v);
+	v = psql1("SELECT count(*) FROM role r JOIN site_system y ON y.id ="
+	    " r.system_id WHERE y.fqdn LIKE 'w%.p01.contoso.com' AND r.role ="
+	    " 'mp'");
+	ck_assert_str_eq(v, "12");
+	free(v);
+	/* Off last: no active role certificate in P01. */
+	v = psql1("SELECT count(*) FROM cert c JOIN site s ON s.id = c.site_id"
+	    " WHERE s.code = 'P01' AND c.type = 'role' AND c.state = 'active'");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	v = psql1("SELECT count(*) FROM cert c JOIN site s ON s.id = c.site_id"
+	    " WHERE s.code = 'P01' AND c.type = 'role' AND c.state = 'active'");
+	ck_assert_str_eq(v, "16");	/* the demo's 4 and the 12 */
+	free(v);
+}
+END_TEST
+
+/* Waits up to secs for text in the agent's mpcontrol.log (asserted). */
+static void
+log_waits(const char *logs, const char *text, int secs)
+{
+	char path[4300], *s;
+
+	snprintf(path, sizeof path, "%s/mpcontrol.log", logs);
+	for (int ms = 0; ms < secs * 1000; ms += 100) {
+		s = tu_read_file(path, NULL);
+		if (s != NULL && strstr(s, text) != NULL) {
+			free(s);
+			return;
+		}
+		free(s);
+		tu_msleep(100);
+	}
+	ck_abort_msg("mpcontrol.log never said: %s", text);
+}
+
+/* openssl s_client's verdict on the agent's chain, "0 (ok)" when good. */
+static void
+serves_verified(int port)
+{
+	tu_sh_is("Verify return code: 0 (ok)", "echo | openssl s_client"
+	    " -connect 127.0.0.1:%d -servername p01.contoso.com -CAfile '%s'"
+	    " -verify_hostname p01.contoso.com 2>/dev/null | grep -o 'Verify"
+	    " return code: .*'", port, tu_path("root.pem"));
+}
+
+/* The agent reads its certificate from PostgreSQL and serves it: openssl
+ * s_client verifies the chain to the exported root. */
+START_TEST(agent_serves_from_pg)
+{
+	int port;
+	pid_t pid;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	free(tu_sh_ok("'%s' --db '%s' cert export 1 --out '%s'",
+	    tu_bin("ehttpctl"), url, tu_path("root.pem")));
+	pid = tu_mpd_start(url, "p01.contoso.com", tu_path("logs"), NULL,
+	    &port);
+	serves_verified(port);
+	tu_mpd_stop(&pid);
+}
+END_TEST
+
+/*
+ * The database server stopped for ten seconds: the agent goes on serving
+ * its certificate, says once that it cannot read the database, reads it
+ * again when the server is back (on the same port) and then sees a change
+ * made meanwhile: a blocked certificate is unbound.
+ */
+START_TEST(agent_survives_an_outage)
+{
+	char *id;
+	int port;
+	pid_t pid;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	free(tu_sh_ok("'%s' --db '%s' cert export 1 --out '%s'",
+	    tu_bin("ehttpctl"), url, tu_path("root.pem")));
+	pid = tu_mpd_start(url, "p01.contoso.com", tu_path("logs"), NULL,
+	    &port);
+	serves_verified(port);
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv'", EHTTP_SRCDIR,
+	    srv));
+	log_waits(tu_path("logs"), "Cannot read the site database (will retry"
+	    " at the next poll)", 10);
+	tu_msleep(10000);
+	serves_verified(port);
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' start '%s/srv'", EHTTP_SRCDIR,
+	    srv));
+	log_waits(tu_path("logs"), "The site database can be read again", 10);
+	id = tu_active_cert(url, "--system p01.contoso.com", "id");
+	tu_ctl_ok(url, "cert", "block", id, NULL);
+	log_waits(tu_path("logs"), "Stopped serving HTTPS on port", 10);
+	free(id);
+	tu_mpd_stop(&pid);
+}
+END_TEST
+
+/* The schema against SQLite's migrations (catalogue and the same writes
+ * on both) and every statement of the table PREPAREd by the server, by
+ * python3 scripts that read both engines with their own clients. */
+START_TEST(schema_and_statements_match_sqlite)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	NEED_SERVER();
+	rc = tu_sh(&out, &err, "cd '%s/tests' && %s pg-schema-compare.py '%s'"
+	    " && %s pg-dialect.py '%s'", EHTTP_SRCDIR, tu_python(), super,
+	    tu_python(), super);
+	ck_assert_msg(rc == 0, "%s%s", out, err);
+	tu_has(out, "schema compare: ok (version ", "dialect: ok (", NULL);
+	free(out);
+	free(err);
+}
+END_TEST
+
+Suite *
+pg_suite(void)
+{
+	static const struct tu_fixture fx = { .timeout = 120,
+	    .once = pg_once, .once_done = pg_once_done,
+	    .setup = pg_setup, .teardown = pg_teardown };
+	const struct tu_test tests[] = {
+		TU_CASE("pg", fx),
+		TU_TEST(demo_issues_on_both_engines),
+		TU_TEST(schema_version_checked),
+		TU_TEST(password_never_shown),
+		TU_TEST(concurrent_writers),
+		TU_TEST(agent_serves_from_pg),
+		TU_TEST(schema_and_statements_match_sqlite),
+		TU_TEST(agent_survives_an_outage),
+		{ NULL }
+	};
+
+	return tu_suite("pg", tests);
+}
