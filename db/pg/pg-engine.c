@@ -31,6 +31,7 @@
 
 #define DB_BIND_IMPL		/* an engine: it fills in the binds and steps */
 #include "db-engine.h"
+#include "hex.h"
 #include "pg-sql.h"
 #include "xmalloc.h"
 
@@ -526,18 +527,6 @@ pg_col_text(struct db_q *dq, int i)
 	return pg_col_null(dq, i) ? NULL : PQgetvalue(q->res, q->row, i);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static const void *
 pg_col_blob(struct db_q *dq, int i, size_t *len)
 {
@@ -561,13 +550,20 @@ pg_col_blob(struct db_q *dq, int i, size_t *len)
 		q->bloblens = xcalloc(q->ncols, sizeof *q->bloblens);
 	}
 	if (q->blobs[i] == NULL) {
-		/* bytea_output hex: \x then two digits a byte. */
-		if (n < 2 || v[0] != '\\' || v[1] != 'x')
+		/* bytea_output hex: \x then two digits a byte; anything
+		 * else reads as no bytes. */
+		if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2 != 0)
 			return NULL;
 		b = xmalloc(n / 2 + 1);
-		for (size_t k = 2; k + 1 < n; k += 2)
-			b[(k - 2) / 2] = (unsigned char)(hexval(v[k]) << 4 |
-			    hexval(v[k + 1]));
+		for (size_t k = 2; k + 1 < n; k += 2) {
+			int hi = hex_value(v[k]), lo = hex_value(v[k + 1]);
+
+			if (hi < 0 || lo < 0) {
+				free(b);
+				return NULL;
+			}
+			b[(k - 2) / 2] = (unsigned char)(hi << 4 | lo);
+		}
 		q->blobs[i] = b;
 		q->bloblens[i] = (n - 2) / 2;
 	}
