@@ -207,6 +207,13 @@ START_TEST(password_never_shown)
 	ck_assert_ptr_null(strstr(err, pw));
 	free(out);
 	free(err);
+	/* A URI libpq cannot parse: it quotes it; ehttp does not. */
+	ck_assert_int_eq(tu_ctl("postgresql://u:SECRETPW@[bad", &out, &err,
+	    "site", "list", NULL), 1);
+	tu_has(err, "cannot connect to the PostgreSQL database", NULL);
+	ck_assert_ptr_null(strstr(err, "SECRETPW"));
+	free(out);
+	free(err);
 	free(pw);
 }
 END_TEST

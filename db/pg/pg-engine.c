@@ -232,6 +232,21 @@ pg_display_target(struct db *db)
 	    host != NULL && *host == '/' ? "]" : "", "", PQport(c), PQdb(c));
 }
 
+/* msg (malloc'ed) without the connection string target in it: libpq
+ * quotes a URI it cannot parse, password and all. */
+static char *
+pg_unquoted(const char *msg, const char *target)
+{
+	const char *hit;
+	char *out;
+
+	if (*target == '\0' || (hit = strstr(msg, target)) == NULL)
+		return xstrdup(msg);
+	xasprintf(&out, "%.*s(the connection string)%s", (int)(hit - msg), msg,
+	    hit + strlen(target));
+	return out;
+}
+
 static int
 pg_open(struct db *db, int flags, char **cause)
 {
@@ -242,8 +257,8 @@ pg_open(struct db *db, int flags, char **cause)
 	db->conn = p;
 	p->c = PQconnectdb(db->path);
 	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
-		char *msg = xstrdup(p->c != NULL ? PQerrorMessage(p->c) :
-		    "out of memory");
+		char *msg = pg_unquoted(p->c != NULL ? PQerrorMessage(p->c) :
+		    "out of memory", db->path);
 		size_t n = strlen(msg);
 
 		while (n > 0 && msg[n - 1] == '\n')
