@@ -31,6 +31,7 @@
 
 #define DB_BIND_IMPL		/* an engine: it fills in the binds and steps */
 #include "db-engine.h"
+#include "hex.h"
 #include "pg-sql.h"
 #include "xmalloc.h"
 
@@ -231,6 +232,21 @@ pg_display_target(struct db *db)
 	    host != NULL && *host == '/' ? "]" : "", "", PQport(c), PQdb(c));
 }
 
+/* msg (malloc'ed) without the connection string target in it: libpq
+ * quotes a URI it cannot parse, password and all. */
+static char *
+pg_unquoted(const char *msg, const char *target)
+{
+	const char *hit;
+	char *out;
+
+	if (*target == '\0' || (hit = strstr(msg, target)) == NULL)
+		return xstrdup(msg);
+	xasprintf(&out, "%.*s(the connection string)%s", (int)(hit - msg), msg,
+	    hit + strlen(target));
+	return out;
+}
+
 static int
 pg_open(struct db *db, int flags, char **cause)
 {
@@ -241,8 +257,8 @@ pg_open(struct db *db, int flags, char **cause)
 	db->conn = p;
 	p->c = PQconnectdb(db->path);
 	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
-		char *msg = xstrdup(p->c != NULL ? PQerrorMessage(p->c) :
-		    "out of memory");
+		char *msg = pg_unquoted(p->c != NULL ? PQerrorMessage(p->c) :
+		    "out of memory", db->path);
 		size_t n = strlen(msg);
 
 		while (n > 0 && msg[n - 1] == '\n')
@@ -526,18 +542,6 @@ pg_col_text(struct db_q *dq, int i)
 	return pg_col_null(dq, i) ? NULL : PQgetvalue(q->res, q->row, i);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static const void *
 pg_col_blob(struct db_q *dq, int i, size_t *len)
 {
@@ -561,13 +565,20 @@ pg_col_blob(struct db_q *dq, int i, size_t *len)
 		q->bloblens = xcalloc(q->ncols, sizeof *q->bloblens);
 	}
 	if (q->blobs[i] == NULL) {
-		/* bytea_output hex: \x then two digits a byte. */
-		if (n < 2 || v[0] != '\\' || v[1] != 'x')
+		/* bytea_output hex: \x then two digits a byte; anything
+		 * else reads as no bytes. */
+		if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2 != 0)
 			return NULL;
 		b = xmalloc(n / 2 + 1);
-		for (size_t k = 2; k + 1 < n; k += 2)
-			b[(k - 2) / 2] = (unsigned char)(hexval(v[k]) << 4 |
-			    hexval(v[k + 1]));
+		for (size_t k = 2; k + 1 < n; k += 2) {
+			int hi = hex_value(v[k]), lo = hex_value(v[k + 1]);
+
+			if (hi < 0 || lo < 0) {
+				free(b);
+				return NULL;
+			}
+			b[(k - 2) / 2] = (unsigned char)(hi << 4 | lo);
+		}
 		q->blobs[i] = b;
 		q->bloblens[i] = (n - 2) / 2;
 	}
