@@ -66,7 +66,9 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   db/sqlite/     the SQLite engine (sqlite3): the only code that includes
 #                  <sqlite3.h>; built into the db library
 #   db/pg/         the PostgreSQL engine (libpq): the only code that
-#                  includes <libpq-fe.h>; its schema and statement texts
+#                  includes <libpq-fe.h>; its schema and statement texts.
+#                  libpq is opened at run time (dlopen) for a PostgreSQL
+#                  target only, never linked: no program pays its start
 #   backend/ca/    certificates and keys (OpenSSL)
 #   backend/wire/  the client <-> MP messages (zlib, expat, jansson); db/util only
 #   backend/       the library: rules, issuance, trust, logs (no system library)
@@ -193,7 +195,7 @@ PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 # Link order: program -> backend -> manifest, db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
 LIBS_BASE    = $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
-	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_PG) $(PKGS_JSON)) -lpthread -lm
+	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
 LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
@@ -444,7 +446,7 @@ $(FUZZ_B)/libehttp-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_B)/libehttp-fuzz.a | $(FUZZ_B)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libehttp-fuzz.a \
-		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_PG) $(PKGS_JSON) $(PKGS_WIRE)) -lpthread -lm
+		$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON) $(PKGS_WIRE)) -lpthread -lm
 -include $(shell find $(FUZZ_B) -name '*.d' 2>/dev/null)
 
 # valgrind (issue #7): each suite in its own process (CK_FORK=no) under

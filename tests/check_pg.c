@@ -353,6 +353,19 @@ START_TEST(schema_and_statements_match_sqlite)
 }
 END_TEST
 
+/* No program links libpq (the engine opens it for a PostgreSQL target):
+ * its libraries would slow every start, also on a SQLite file. */
+START_TEST(programs_do_not_link_libpq)
+{
+	static const char *const progs[] = { "ehttpctl", "ehttp-mpd",
+	    "ehttp-sited", "ehttp-console", "ehttp-client" };
+
+	for (size_t i = 0; i < TU_ALL(progs); i++)
+		tu_sh_is("0", "ldd '%s' | grep -c 'libpq\\|libkrb5\\|libldap'"
+		    " || true", tu_bin(progs[i]));
+}
+END_TEST
+
 Suite *
 pg_suite(void)
 {
@@ -361,6 +374,7 @@ pg_suite(void)
 	    .setup = pg_setup, .teardown = pg_teardown };
 	const struct tu_test tests[] = {
 		TU_CASE("pg", fx),
+		TU_TEST(programs_do_not_link_libpq),
 		TU_TEST(demo_issues_on_both_engines),
 		TU_TEST(schema_version_checked),
 		TU_TEST(password_never_shown),

@@ -20,6 +20,7 @@
  * key=value pairs); once connected, db->path becomes
  * postgresql://user@host:port/dbname, which never holds a password.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -34,6 +35,89 @@
 #include "hex.h"
 #include "pg-sql.h"
 #include "xmalloc.h"
+
+/*
+ * libpq is opened when a PostgreSQL target is (dlopen), not linked: the
+ * dozen libraries it brings (Kerberos, LDAP, ...) would double the start
+ * of every program, also on a SQLite file. Its functions are called
+ * through these pointers under their own names.
+ */
+#define PQ_SONAME	"libpq.so.5"
+#define PQ_FUNCS(X) \
+	X(PQclear) \
+	X(PQcmdTuples) \
+	X(PQconnectdb) \
+	X(PQdb) \
+	X(PQerrorMessage) \
+	X(PQexec) \
+	X(PQexecParams) \
+	X(PQfinish) \
+	X(PQftype) \
+	X(PQgetisnull) \
+	X(PQgetlength) \
+	X(PQgetvalue) \
+	X(PQhost) \
+	X(PQnfields) \
+	X(PQntuples) \
+	X(PQport) \
+	X(PQreset) \
+	X(PQresultErrorField) \
+	X(PQresultStatus) \
+	X(PQsetClientEncoding) \
+	X(PQsetNoticeProcessor) \
+	X(PQstatus) \
+	X(PQtransactionStatus) \
+	X(PQuser)
+#define PQ_POINTER(f)	static __typeof__(f) *p_##f;
+PQ_FUNCS(PQ_POINTER)
+#define PQclear	(*p_PQclear)
+#define PQcmdTuples	(*p_PQcmdTuples)
+#define PQconnectdb	(*p_PQconnectdb)
+#define PQdb	(*p_PQdb)
+#define PQerrorMessage	(*p_PQerrorMessage)
+#define PQexec	(*p_PQexec)
+#define PQexecParams	(*p_PQexecParams)
+#define PQfinish	(*p_PQfinish)
+#define PQftype	(*p_PQftype)
+#define PQgetisnull	(*p_PQgetisnull)
+#define PQgetlength	(*p_PQgetlength)
+#define PQgetvalue	(*p_PQgetvalue)
+#define PQhost	(*p_PQhost)
+#define PQnfields	(*p_PQnfields)
+#define PQntuples	(*p_PQntuples)
+#define PQport	(*p_PQport)
+#define PQreset	(*p_PQreset)
+#define PQresultErrorField	(*p_PQresultErrorField)
+#define PQresultStatus	(*p_PQresultStatus)
+#define PQsetClientEncoding	(*p_PQsetClientEncoding)
+#define PQsetNoticeProcessor	(*p_PQsetNoticeProcessor)
+#define PQstatus	(*p_PQstatus)
+#define PQtransactionStatus	(*p_PQtransactionStatus)
+#define PQuser	(*p_PQuser)
+
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_error[256];	/* why libpq could not be loaded */
+
+static void
+pq_load(void)
+{
+	void *h = dlopen(PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+
+	if (h == NULL) {
+		snprintf(pq_error, sizeof pq_error, "PostgreSQL needs libpq"
+		    " (Debian: libpq5): %s", dlerror());
+		return;
+	}
+#define PQ_RESOLVE(f) \
+	if (missing == NULL && (*(void **)&p_##f = dlsym(h, #f)) == NULL) \
+		missing = #f;
+	PQ_FUNCS(PQ_RESOLVE)
+#undef PQ_RESOLVE
+	if (missing != NULL)
+		snprintf(pq_error, sizeof pq_error, "%s has no %s: too old a"
+		    " libpq", PQ_SONAME, missing);
+}
 
 #define PG_WRITER_LOCK	"6568747470"	/* "ehttp" as a number */
 #define OID_BOOL	16
@@ -254,7 +338,12 @@ pg_open(struct db *db, int flags, char **cause)
 
 	(void)flags;
 	pthread_once(&pg_schema_once, pg_schema_join);
+	pthread_once(&pq_once, pq_load);
 	db->conn = p;
+	if (pq_error[0] != '\0') {
+		xasprintf(cause, "%s", pq_error);
+		return -1;
+	}
 	p->c = PQconnectdb(db->path);
 	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
 		char *msg = pg_unquoted(p->c != NULL ? PQerrorMessage(p->c) :
