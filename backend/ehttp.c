@@ -55,6 +55,47 @@ ehttp_db_is_file(const char *db_target)
 	return db_target_is_file(db_target);
 }
 
+void
+ehttp_db_display(const char *t, char *buf, size_t len)
+{
+	const char *u = strstr(t, "://"), *at, *colon;
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (ehttp_db_is_file(t)) {
+		snprintf(buf, len, "%s", t);
+		return;
+	}
+	/* user:PASSWORD@ in a URI */
+	if (u != NULL && (at = strchr(u + 3, '@')) != NULL &&
+	    (colon = memchr(u + 3, ':', (size_t)(at - u - 3))) != NULL) {
+		o = (size_t)snprintf(buf, len, "%.*s:***", (int)(colon - t), t);
+		t = at;
+	}
+	/* password=VALUE in key=value pairs or a URI's query */
+	while (o < len && *t != '\0') {
+		if (strncmp(t, "password=", 9) == 0) {
+			o += (size_t)snprintf(buf + o, len - o, "password=***");
+			t += 9;
+			if (*t == '\'') {	/* a quoted value */
+				for (t++; *t != '\0' && *t != '\''; t++)
+					if (*t == '\\' && t[1] != '\0')
+						t++;
+				if (*t == '\'')
+					t++;
+			} else
+				t += strcspn(t, " &");
+			continue;
+		}
+		if (o + 1 < len)
+			buf[o++] = *t;
+		t++;
+	}
+	buf[o < len ? o : len - 1] = '\0';
+}
+
 char *
 ehttp_home_dir(const char *db_target)
 {

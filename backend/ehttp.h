@@ -42,6 +42,10 @@ char		*ehttp_home_dir(const char *db_target);
 /* Whether a --db target is a SQLite file (else a database server's
  * connection string; the database layer decides). */
 int		 ehttp_db_is_file(const char *db_target);
+/* A --db target as it may be shown before it is opened (help texts, the
+ * console's title): a connection string's password (user:PASSWORD@ or
+ * password=...) replaced by "***". */
+void		 ehttp_db_display(const char *db_target, char *buf, size_t len);
 
 struct ehttp	*ehttp_open(const char *path, int flags, char **cause);
 void		 ehttp_close(struct ehttp *);

@@ -366,6 +366,27 @@ START_TEST(programs_do_not_link_libpq)
 }
 END_TEST
 
+/* A password in $EHTTP_DB is not shown by the help texts that name the
+ * default database (the console's title uses the same function). */
+START_TEST(help_hides_a_password)
+{
+	static const char *const targets[] = {
+		"postgresql://u:SEKRET1@h:5/db",
+		"postgresql://h/db?sslmode=require&password=SEKRET2&x=1",
+		"host=h password='SEK RET3' dbname=x",
+	};
+
+	for (size_t i = 0; i < TU_ALL(targets); i++) {
+		tu_sh_is("0", "export EHTTP_DB=\"%s\"; { '%s' --help; '%s' site"
+		    " list --help; '%s' --help; } 2>&1 | grep -c 'SEK' || true",
+		    targets[i], tu_bin("ehttpctl"), tu_bin("ehttpctl"),
+		    tu_bin("ehttp-mpd"));
+		tu_sh_is("1", "EHTTP_DB=\"%s\" '%s' --help | grep -c '\\*\\*\\*'",
+		    targets[i], tu_bin("ehttpctl"));
+	}
+}
+END_TEST
+
 Suite *
 pg_suite(void)
 {
@@ -375,6 +396,7 @@ pg_suite(void)
 	const struct tu_test tests[] = {
 		TU_CASE("pg", fx),
 		TU_TEST(programs_do_not_link_libpq),
+		TU_TEST(help_hides_a_password),
 		TU_TEST(demo_issues_on_both_engines),
 		TU_TEST(schema_version_checked),
 		TU_TEST(password_never_shown),

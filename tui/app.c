@@ -885,7 +885,7 @@ draw_title(struct app *app)
 {
 	WINDOW *w = app->w_title;
 	struct node *n = &app->nodes[app->sel];
-	char buf[PATH_MAX + 64];
+	char buf[PATH_MAX + 64], shown[PATH_MAX];
 	int x;
 
 	werase(w);
@@ -897,7 +897,8 @@ draw_title(struct app *app)
 		snprintf(buf, sizeof buf, " ehttp console  Administration > %s",
 		    n->label);
 	x = text_put(w, 0, 0, app->cols, buf, (size_t)-1, crt_attr(CRT_TITLE));
-	snprintf(buf, sizeof buf, "%s (times UTC) ", app->db_path);
+	ehttp_db_display(app->db_path, shown, sizeof shown);
+	snprintf(buf, sizeof buf, "%s (times UTC) ", shown);
 	if (x + 4 < app->cols) {
 		int bw = text_cols(buf, (size_t)-1);
 		int room = app->cols - x - 2;

@@ -24,6 +24,9 @@
 static void
 usage(FILE *f)
 {
+	char shown[4096];
+
+	ehttp_db_display(ehttp_default_db(), shown, sizeof shown);
 	fprintf(f,
 "usage: ehttp-mpd [--db PATH] --system FQDN [--https ADDR:PORT]\n"
 "                 [--http ADDR:PORT] [--log-dir DIR] [--poll SECONDS]\n"
@@ -87,7 +90,7 @@ usage(FILE *f)
 "Signals: SIGTERM or SIGINT stop it cleanly, SIGHUP polls at once.\n"
 "Exit status: 0 stopped cleanly, 1 failure (the reason on stderr; also\n"
 "when another agent took its site system over), 2 usage.\n",
-	    ehttp_default_db(), MPD_HTTPS_DEFAULT, MPD_HTTP_DEFAULT,
+	    shown, MPD_HTTPS_DEFAULT, MPD_HTTP_DEFAULT,
 	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT,
 	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT,
 	    mpd_workers_default());

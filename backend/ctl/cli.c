@@ -274,13 +274,16 @@ cli_notes(struct cli *c)
 int
 cli_help(struct cli *c, const struct cli_cmd *cmd)
 {
+	char shown[4096];
+
 	fprintf(c->out, "usage: ehttpctl %s%s%s %s\n\n%s\n",
 	    cmd->group ? cmd->group : "", cmd->group ? " " : "", cmd->name,
 	    cmd->args, cmd->help);
+	ehttp_db_display(ehttp_default_db(), shown, sizeof shown);
 	fprintf(c->out, "\nCommon options: --db PATH (default %s), --content"
 	    " DIR (the content libraries; default $EHTTP_CONTENT, else"
 	    " 'content' beside the database), --json, --help\n",
-	    cli_safe(c, ehttp_default_db()));
+	    cli_safe(c, shown));
 	return CLI_OK;
 }
 
@@ -1097,8 +1100,12 @@ cli_tables(size_t *n)
 static void
 main_usage(FILE *f)
 {
-	/* The default path comes from the environment. */
-	char *db = safetext_dup(ehttp_default_db(), (size_t)-1);
+	/* The default path comes from the environment (a password in it is
+	 * not shown). */
+	char shown[4096], *db;
+
+	ehttp_db_display(ehttp_default_db(), shown, sizeof shown);
+	db = safetext_dup(shown, (size_t)-1);
 
 	fprintf(f, "usage: ehttpctl [--db PATH] [--content DIR] [--json] COMMAND"
 	    " [ARGS]\n\n"
