@@ -43,10 +43,10 @@ open_current(void)
 static void
 sql_eq(const char *q, const char *want)
 {
-	char *v = sql1(q);
+	char cli[4200];
 
-	ck_assert_msg(strcmp(v, want) == 0, "%s: '%s', not '%s'", q, v, want);
-	free(v);
+	snprintf(cli, sizeof cli, "sqlite3 '%s'", tu_db);
+	tu_sql_is(cli, q, want);
 }
 
 START_TEST(create_fresh)

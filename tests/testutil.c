@@ -812,3 +812,18 @@ tu_can_mount(void)
 		    " size=64k tmpfs /mnt' 2>/dev/null") == 0;
 	return known;
 }
+
+char *
+tu_sql1(const char *cli, const char *q)
+{
+	return tu_line1(tu_sh_ok("%s \"%s\"", cli, q));
+}
+
+void
+tu_sql_is(const char *cli, const char *q, const char *want)
+{
+	char *v = tu_sql1(cli, q);
+
+	ck_assert_msg(strcmp(v, want) == 0, "%s: '%s', want '%s'", q, v, want);
+	free(v);
+}

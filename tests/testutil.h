@@ -281,6 +281,15 @@ int	 tu_can_mount(void);
  * with "database is locked". */
 #define TU_SQLITE3	"sqlite3 -cmd '.timeout 10000'"
 
+/*
+ * One value a database's own command-line client reads: cli is the
+ * command up to the query ("sqlite3 'DB'", "psql -qAt 'URL' -c"), q the
+ * query, put in double quotes; its first line (malloc'ed; asserted to
+ * run). tu_sql_is asserts it is want.
+ */
+char	*tu_sql1(const char *cli, const char *q);
+void	 tu_sql_is(const char *cli, const char *q, const char *want);
+
 /* Count occurrences of needle in hay. */
 int	 tu_count(const char *hay, const char *needle);
 
