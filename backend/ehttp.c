@@ -18,21 +18,21 @@
 #include "ehttp-int.h"
 #include "xmalloc.h"
 
-/* name in ehttp's data directory ($XDG_DATA_HOME/ehttp, else
+/* ehttp's data directory ($XDG_DATA_HOME/ehttp, else
  * ~/.local/share/ehttp), into buf. */
 static void
-data_file(char *buf, size_t len, const char *name)
+data_dir(char *buf, size_t len)
 {
 	const char *v;
 
 	if ((v = getenv("XDG_DATA_HOME")) != NULL && *v == '/')
-		snprintf(buf, len, "%s/ehttp/%s", v, name);
+		snprintf(buf, len, "%s/ehttp", v);
 	else {
 		if ((v = getenv("HOME")) == NULL || *v == '\0') {
 			struct passwd *pw = getpwuid(getuid());
 			v = pw != NULL ? pw->pw_dir : "/";
 		}
-		snprintf(buf, len, "%s/.local/share/ehttp/%s", v, name);
+		snprintf(buf, len, "%s/.local/share/ehttp", v);
 	}
 }
 
@@ -42,10 +42,14 @@ ehttp_default_db(void)
 	static char buf[4096];
 	const char *v;
 
+	char dir[4000];
+
 	if ((v = getenv("EHTTP_DB")) != NULL && *v != '\0')
 		snprintf(buf, sizeof buf, "%s", v);
-	else
-		data_file(buf, sizeof buf, "site.db");
+	else {
+		data_dir(dir, sizeof dir);
+		snprintf(buf, sizeof buf, "%s/site.db", dir);
+	}
 	return buf;
 }
 
@@ -99,13 +103,11 @@ ehttp_db_display(const char *t, char *buf, size_t len)
 char *
 ehttp_home_dir(const char *db_target)
 {
-	char buf[4096], *s;
+	char buf[4096];
 
 	if (db_target_is_file(db_target))
 		return daemon_dir_of(db_target);
-	data_file(buf, sizeof buf, "");
-	if ((s = strrchr(buf, '/')) != NULL && s != buf && s[1] == '\0')
-		*s = '\0';
+	data_dir(buf, sizeof buf);
 	return xstrdup(buf);
 }
 

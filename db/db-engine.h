@@ -117,12 +117,13 @@ struct db_engine {
 	 */
 	const char *const *stmt_sql;
 	/*
-	 * The schema at DB_SCHEMA_VERSION in one text, for an engine whose
-	 * databases never existed at older versions: run on a database at
-	 * version 0, then the version set. NULL: db.c's migrations (SQLite's
-	 * schema), one after another from the database's version.
+	 * The schema at DB_SCHEMA_VERSION, its statements in order ending in
+	 * NULL, for an engine whose databases never existed at older
+	 * versions: run on a database at version 0, then the version set.
+	 * NULL: db.c's migrations (SQLite's schema), one after another from
+	 * the database's version.
 	 */
-	const char	*schema;
+	const char *const *schema;
 
 	/*
 	 * Connect to db->path (flags: enum db_open_flags) and make it ready

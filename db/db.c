@@ -836,8 +836,9 @@ static int
 migrate_from(struct db *db, int v)
 {
 	if (v == 0 && db->eng->schema != NULL) {
-		if (db_exec(db, db->eng->schema, "creating the schema") == -1)
-			return -1;
+		for (const char *const *s = db->eng->schema; *s != NULL; s++)
+			if (db_exec(db, *s, "creating the schema") == -1)
+				return -1;
 		v = DB_SCHEMA_VERSION - 1;
 	} else if (db->eng->schema != NULL && v < DB_SCHEMA_VERSION)
 		return db_failf(db, "%s: schema version %d: this engine has no"

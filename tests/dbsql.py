@@ -81,6 +81,8 @@ def array(text, name):
             continue
         elif kind == "other" and val == "=" and depth == 1:
             continue
+        elif kind == "word" and val == "NULL" and depth == 1 and not cur:
+            continue            # an array's terminator
         if depth >= 1 and kind != "str":
             cur.append(None)    # not a plain string: refuse below
     _add(entries, named, key, cur)
@@ -128,8 +130,9 @@ def migrations():
 
 
 def pg_schema():
-    return array(preprocess(os.path.join(TOP, "db", "pg", "pg-schema.c")),
-                 "pg_schema")
+    # The array ends in NULL, which the preprocessor spelt out.
+    text = preprocess(os.path.join(TOP, "db", "pg", "pg-schema.c"))
+    return array(text.replace("((void *)0)", "NULL"), "pg_schema")
 
 
 def pg_stmt_sql():

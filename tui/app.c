@@ -52,6 +52,7 @@ struct node {
 struct app {
 	struct ehttp	*e;
 	char		 db_path[PATH_MAX];
+	char		 db_shown[PATH_MAX];	/* db_path without a password */
 	char		 log_dir[PATH_MAX];
 	int		 crt_flags;
 
@@ -885,7 +886,7 @@ draw_title(struct app *app)
 {
 	WINDOW *w = app->w_title;
 	struct node *n = &app->nodes[app->sel];
-	char buf[PATH_MAX + 64], shown[PATH_MAX];
+	char buf[PATH_MAX + 64];
 	int x;
 
 	werase(w);
@@ -897,8 +898,7 @@ draw_title(struct app *app)
 		snprintf(buf, sizeof buf, " ehttp console  Administration > %s",
 		    n->label);
 	x = text_put(w, 0, 0, app->cols, buf, (size_t)-1, crt_attr(CRT_TITLE));
-	ehttp_db_display(app->db_path, shown, sizeof shown);
-	snprintf(buf, sizeof buf, "%s (times UTC) ", shown);
+	snprintf(buf, sizeof buf, "%s (times UTC) ", app->db_shown);
 	if (x + 4 < app->cols) {
 		int bw = text_cols(buf, (size_t)-1);
 		int room = app->cols - x - 2;
@@ -1472,21 +1472,25 @@ struct app *
 app_new(const struct app_config *cf, char **cause)
 {
 	struct app *app;
-	char *slash;
+	char *home;
 
 	*cause = NULL;
 	app = xcalloc(1, sizeof *app);
 	snprintf(app->db_path, sizeof app->db_path, "%s", cf->db_path != NULL ?
 	    cf->db_path : ehttp_default_db());
+	ehttp_db_display(app->db_path, app->db_shown, sizeof app->db_shown);
 	if (cf->log_dir != NULL)
 		snprintf(app->log_dir, sizeof app->log_dir, "%s", cf->log_dir);
 	else {
-		snprintf(app->log_dir, sizeof app->log_dir, "%s", app->db_path);
-		if ((slash = strrchr(app->log_dir, '/')) != NULL)
-			snprintf(slash, sizeof app->log_dir -
-			    (slash - app->log_dir), "/logs");
-		else
+		/* logs in the site's files' directory (a server's database:
+		 * ehttp's data directory, as the agents use) */
+		home = ehttp_home_dir(app->db_path);
+		if (strcmp(home, ".") == 0)
 			snprintf(app->log_dir, sizeof app->log_dir, "logs");
+		else
+			snprintf(app->log_dir, sizeof app->log_dir, "%s/logs",
+			    home);
+		free(home);
 	}
 	app->crt_flags = cf->crt_flags;
 	app->refresh_s = cf->refresh_s > 0 ? cf->refresh_s : APP_REFRESH_S;

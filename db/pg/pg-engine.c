@@ -32,7 +32,6 @@
 
 #define DB_BIND_IMPL		/* an engine: it fills in the binds and steps */
 #include "db-engine.h"
-#include "hex.h"
 #include "pg-sql.h"
 #include "xmalloc.h"
 
@@ -52,6 +51,7 @@
 	X(PQexec) \
 	X(PQexecParams) \
 	X(PQfinish) \
+	X(PQfreemem) \
 	X(PQftype) \
 	X(PQgetisnull) \
 	X(PQgetlength) \
@@ -67,6 +67,7 @@
 	X(PQsetNoticeProcessor) \
 	X(PQstatus) \
 	X(PQtransactionStatus) \
+	X(PQunescapeBytea) \
 	X(PQuser)
 #define PQ_POINTER(f)	static __typeof__(f) *p_##f;
 PQ_FUNCS(PQ_POINTER)
@@ -78,6 +79,7 @@ PQ_FUNCS(PQ_POINTER)
 #define PQexec	(*p_PQexec)
 #define PQexecParams	(*p_PQexecParams)
 #define PQfinish	(*p_PQfinish)
+#define PQfreemem	(*p_PQfreemem)
 #define PQftype	(*p_PQftype)
 #define PQgetisnull	(*p_PQgetisnull)
 #define PQgetlength	(*p_PQgetlength)
@@ -93,6 +95,7 @@ PQ_FUNCS(PQ_POINTER)
 #define PQsetNoticeProcessor	(*p_PQsetNoticeProcessor)
 #define PQstatus	(*p_PQstatus)
 #define PQtransactionStatus	(*p_PQtransactionStatus)
+#define PQunescapeBytea	(*p_PQunescapeBytea)
 #define PQuser	(*p_PQuser)
 
 static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
@@ -146,33 +149,10 @@ struct pg_q {
 	char		(*num)[24];	/* an int64 parameter's text */
 	PGresult	*res;
 	int		 row, nrows;
-	unsigned char	**blobs;	/* decoded bytea of the current row */
+	unsigned char	**blobs;	/* decoded bytea of the current row (libpq's) */
 	size_t		*bloblens;
 	int		 ncols;
 };
-
-/*
- * The schema in one text (pg_schema[]'s statements joined), made once;
- * ehttp_schema also counts the write transactions (data_version()).
- */
-#define PG_SCHEMA_MAX	(64 * 1024)
-static char pg_schema_text[PG_SCHEMA_MAX];
-static pthread_once_t pg_schema_once = PTHREAD_ONCE_INIT;
-
-static void
-pg_schema_join(void)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < pg_schema_count; i++)
-		n += (size_t)snprintf(pg_schema_text + n, n < PG_SCHEMA_MAX ?
-		    PG_SCHEMA_MAX - n : 0, "%s;\n", pg_schema[i]);
-	n += (size_t)snprintf(pg_schema_text + n, n < PG_SCHEMA_MAX ?
-	    PG_SCHEMA_MAX - n : 0, "ALTER TABLE ehttp_schema ADD COLUMN changes"
-	    " bigint NOT NULL DEFAULT 0;\n");
-	if (n >= PG_SCHEMA_MAX)
-		abort();		/* PG_SCHEMA_MAX is too small */
-}
 
 static struct pg_conn *
 pc(struct db *db)
@@ -227,10 +207,19 @@ pg_result_failed(struct db *db, PGresult *r)
 	return -1;
 }
 
-/* The session's settings, after a connect or a reconnect. */
-#define PG_SESSION	"SET client_min_messages = warning; SET TIME ZONE 'UTC'"
-
 static int	pg_exec(struct db *, const char *);
+
+/* The session's settings, after a connect or a reconnect: 0 or -1. */
+static int
+pg_session(struct db *db)
+{
+	if (PQsetClientEncoding(pc(db)->c, "UTF8") != 0) {
+		pg_seterr(db, "%s", PQerrorMessage(pc(db)->c));
+		return -1;
+	}
+	return pg_exec(db, "SET client_min_messages = warning;"
+	    " SET TIME ZONE 'UTC'");
+}
 
 /*
  * A connection the server lost (a restart, a network cut) is made again
@@ -257,21 +246,19 @@ pg_alive(struct db *db)
 		return -1;
 	}
 	pc(db)->writing = 0;
-	if (PQsetClientEncoding(c, "UTF8") != 0)
-		return -1;
-	return pg_exec(db, PG_SESSION);
+	return pg_session(db);
 }
 
 static int
 pg_exec(struct db *db, const char *sql)
 {
 	PGresult *r;
+	int st, rc = 0;
 
 	if (pg_alive(db) == -1)
 		return -1;
 	r = PQexec(pc(db)->c, sql);
-	int st = PQresultStatus(r), rc = 0;
-
+	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_result_failed(db, r);
 	PQclear(r);
@@ -311,9 +298,12 @@ pg_display_target(struct db *db)
 	const char *host = PQhost(c);
 
 	free(db->path);
-	xasprintf(&db->path, "postgresql://%s@%s%s%s%s:%s/%s", PQuser(c),
-	    host != NULL && *host == '/' ? "[" : "", host != NULL ? host : "",
-	    host != NULL && *host == '/' ? "]" : "", "", PQport(c), PQdb(c));
+	if (host == NULL)
+		host = "";
+	/* A socket directory in brackets, as an address would be. */
+	xasprintf(&db->path, "postgresql://%s@%s%s%s:%s/%s", PQuser(c),
+	    *host == '/' ? "[" : "", host, *host == '/' ? "]" : "", PQport(c),
+	    PQdb(c));
 }
 
 /* msg (malloc'ed) without the connection string target in it: libpq
@@ -337,7 +327,6 @@ pg_open(struct db *db, int flags, char **cause)
 	struct pg_conn *p = xcalloc(1, sizeof *p);
 
 	(void)flags;
-	pthread_once(&pg_schema_once, pg_schema_join);
 	pthread_once(&pq_once, pq_load);
 	db->conn = p;
 	if (pq_error[0] != '\0') {
@@ -360,8 +349,7 @@ pg_open(struct db *db, int flags, char **cause)
 	}
 	PQsetNoticeProcessor(p->c, pg_notice, NULL);
 	pg_display_target(db);
-	if (PQsetClientEncoding(p->c, "UTF8") != 0 || pg_exec(db,
-	    PG_SESSION) == -1) {
+	if (pg_session(db) == -1) {
 		xasprintf(cause, "%s: %s", db->path, p->err);
 		return -1;
 	}
@@ -390,40 +378,26 @@ pg_close(struct db *db)
 
 /* --------------------------------------------------------- statements */
 
-/* sql with ?N (and a bare ?, numbered in turn) as $N outside quotes;
- * *n the highest number. */
+/* sql with ?N as $N outside quotes (the same length: the common dialect
+ * numbers its parameters); *n the highest number. */
 static char *
 pg_translate(const char *sql, int *n)
 {
-	size_t len = strlen(sql);
-	char *out = xmalloc(len * 2 + 16), *o = out, quote = 0;
-	int next = 0;
+	char *out = xstrdup(sql), quote = 0;
+	long v;
 
 	*n = 0;
-	for (const char *s = sql; *s != '\0'; s++) {
-		if (quote != 0) {
-			if (*s == quote)
-				quote = 0;
-			*o++ = *s;
-		} else if (*s == '\'' || *s == '"') {
+	for (char *s = out; *s != '\0'; s++) {
+		if (quote != 0)
+			quote = *s == quote ? 0 : quote;
+		else if (*s == '\'' || *s == '"')
 			quote = *s;
-			*o++ = *s;
-		} else if (*s == '?') {
-			long v;
-			char *end;
-
-			v = strtol(s + 1, &end, 10);
-			if (end == s + 1)
-				v = ++next;
-			else
-				s = end - 1;
-			if (v > *n)
-				*n = (int)v;
-			o += sprintf(o, "$%ld", v);
-		} else
-			*o++ = *s;
+		else if (*s == '?' && s[1] >= '1' && s[1] <= '9') {
+			*s = '$';
+			if ((v = strtol(s + 1, NULL, 10)) > *n && v <= 65535)
+				*n = (int)v;	/* libpq's limit: 65535 */
+		}
 	}
-	*o = '\0';
 	return out;
 }
 
@@ -431,7 +405,8 @@ static void
 pg_rowfree(struct pg_q *q)
 {
 	for (int i = 0; i < q->ncols; i++)
-		free(q->blobs[i]);
+		if (q->blobs[i] != NULL)
+			PQfreemem(q->blobs[i]);
 	free(q->blobs);
 	free(q->bloblens);
 	q->blobs = NULL;
@@ -636,7 +611,6 @@ pg_col_blob(struct db_q *dq, int i, size_t *len)
 {
 	struct pg_q *q = pq(dq);
 	const char *v;
-	unsigned char *b;
 	size_t n;
 
 	*len = 0;
@@ -653,24 +627,10 @@ pg_col_blob(struct db_q *dq, int i, size_t *len)
 		q->blobs = xcalloc(q->ncols, sizeof *q->blobs);
 		q->bloblens = xcalloc(q->ncols, sizeof *q->bloblens);
 	}
-	if (q->blobs[i] == NULL) {
-		/* bytea_output hex: \x then two digits a byte; anything
-		 * else reads as no bytes. */
-		if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2 != 0)
-			return NULL;
-		b = xmalloc(n / 2 + 1);
-		for (size_t k = 2; k + 1 < n; k += 2) {
-			int hi = hex_value(v[k]), lo = hex_value(v[k + 1]);
-
-			if (hi < 0 || lo < 0) {
-				free(b);
-				return NULL;
-			}
-			b[(k - 2) / 2] = (unsigned char)(hi << 4 | lo);
-		}
-		q->blobs[i] = b;
-		q->bloblens[i] = (n - 2) / 2;
-	}
+	/* bytea's text form decoded by libpq (NULL: it could not). */
+	if (q->blobs[i] == NULL && (q->blobs[i] = PQunescapeBytea(
+	    (const unsigned char *)v, &q->bloblens[i])) == NULL)
+		return NULL;
 	*len = q->bloblens[i];
 	return q->blobs[i];
 }
@@ -846,7 +806,7 @@ pg_integrity_check(struct db *db, char **result)
 const struct db_engine db_pg_engine = {
 	.name = "postgresql",
 	.stmt_sql = pg_stmt_sql,
-	.schema = pg_schema_text,
+	.schema = pg_schema,
 	.open = pg_open,
 	.ready = pg_ready,
 	.close = pg_close,

@@ -38,9 +38,11 @@ _Static_assert(PG_SCHEMA_VERSION <= DB_SCHEMA_VERSION, "PG_SCHEMA_VERSION");
 	"  DELETE FROM cert_tally WHERE n = 0;"
 
 const char *const pg_schema[] = {
-	/* The version, one row (the unique index on a constant). */
+	/* The version, one row (the unique index on a constant); changes
+	 * counts the committed write transactions (the engine's
+	 * data_version()). */
 	"CREATE TABLE ehttp_schema (version " INT " NOT NULL"
-	"  CHECK (version >= 1))",
+	"  CHECK (version >= 1), changes " INT " NOT NULL DEFAULT 0)",
 	"CREATE UNIQUE INDEX ehttp_schema_one_row ON ehttp_schema ((true))",
 
 	/* 1: the hierarchy, certificates, messages, audit. */
@@ -280,5 +282,5 @@ const char *const pg_schema[] = {
 
 	"INSERT INTO ehttp_schema (version) VALUES ("
 	XSTR(PG_SCHEMA_VERSION) ")",
+	NULL
 };
-const size_t pg_schema_count = sizeof pg_schema / sizeof pg_schema[0];

@@ -14,10 +14,9 @@
 #define PG_SCHEMA_VERSION	11
 
 /* The statements that create the schema, in order, one statement each (the
- * last writes PG_SCHEMA_VERSION into ehttp_schema). Run in one
+ * last writes PG_SCHEMA_VERSION into ehttp_schema), then NULL. Run in one
  * transaction. */
 extern const char *const pg_schema[];
-extern const size_t	 pg_schema_count;
 
 /* Per statement, PostgreSQL's text where the common one (stmt_sql[]) cannot
  * be written for both engines; NULL: the common text is used. */
