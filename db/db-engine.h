@@ -124,6 +124,13 @@ struct db_engine {
 	 * the database's version.
 	 */
 	const char *const *schema;
+	int		 schema_version;	/* the version schema creates */
+	/*
+	 * The migrations after schema_version as this engine writes them:
+	 * NULL, or DB_SCHEMA_VERSION texts (designated initializers, entry v
+	 * takes version v to v + 1) whose NULL entries take db.c's.
+	 */
+	const char *const *migrations;
 
 	/*
 	 * Connect to db->path (flags: enum db_open_flags) and make it ready

@@ -314,6 +314,37 @@ static const char *const migrations[] = {
 	"ALTER TABLE role ADD COLUMN allow_propfind INTEGER NOT NULL DEFAULT -1"
 	"  CHECK (allow_propfind IN (-1, 0, 1));"
 	"UPDATE role SET allow_propfind = 1 WHERE role = 'dp';",
+
+	/* 12: agents on other hosts, which hold no master key. agent_login:
+	 * the database login of one system's agent (a PostgreSQL role,
+	 * ehttpctl db grant-agent). agent_enroll: the certificate of the key
+	 * pair the agent made on its own host (self-signed; the key never
+	 * leaves that host), approved by an administrator who compared its
+	 * SHA-256 fingerprint. agent_key: each private key that system
+	 * serves, encrypted to that certificate (CMS EnvelopedData); the
+	 * copies go with the enrollment. */
+	"CREATE TABLE agent_login ("
+	"  role TEXT PRIMARY KEY,"
+	"  system_id INTEGER NOT NULL UNIQUE REFERENCES site_system(id)"
+	"  ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE agent_enroll ("
+	"  system_id INTEGER PRIMARY KEY REFERENCES site_system(id)"
+	"  ON DELETE CASCADE,"
+	"  cert_der BLOB NOT NULL,"
+	"  fingerprint TEXT NOT NULL CHECK (length(fingerprint) = 64 AND"
+	"  fingerprint NOT GLOB '*[^0-9A-F]*'),"
+	"  host TEXT NOT NULL DEFAULT '',"
+	"  requested INTEGER NOT NULL,"
+	"  approved INTEGER NOT NULL DEFAULT 0,"
+	"  approved_by TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE agent_key ("
+	"  cert_id INTEGER NOT NULL REFERENCES cert(id) ON DELETE CASCADE,"
+	"  system_id INTEGER NOT NULL REFERENCES agent_enroll(system_id)"
+	"  ON DELETE CASCADE,"
+	"  cms BLOB NOT NULL,"
+	"  PRIMARY KEY (cert_id, system_id)) WITHOUT ROWID;"
+	"CREATE INDEX agent_key_by_system ON agent_key(system_id);",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -835,19 +866,23 @@ db_data_version(struct db *db, int64_t *v)
 static int
 migrate_from(struct db *db, int v)
 {
-	if (v == 0 && db->eng->schema != NULL) {
-		for (const char *const *s = db->eng->schema; *s != NULL; s++)
+	const struct db_engine *eng = db->eng;
+	const char *sql;
+
+	if (v == 0 && eng->schema != NULL) {
+		for (const char *const *s = eng->schema; *s != NULL; s++)
 			if (db_exec(db, *s, "creating the schema") == -1)
 				return -1;
-		v = DB_SCHEMA_VERSION - 1;
-	} else if (db->eng->schema != NULL && v < DB_SCHEMA_VERSION)
+		v = eng->schema_version;
+	} else if (eng->schema != NULL && v < eng->schema_version)
 		return db_failf(db, "%s: schema version %d: this engine has no"
 		    " migration from it", db->path, v);
 	for (; v < DB_SCHEMA_VERSION; v++) {
-		if (db->eng->schema == NULL && db_exec(db, migrations[v],
-		    "migrating the schema") == -1)
+		sql = eng->migrations != NULL && eng->migrations[v] != NULL ?
+		    eng->migrations[v] : migrations[v];
+		if (db_exec(db, sql, "migrating the schema") == -1)
 			return -1;
-		if (db->eng->version_set(db, v + 1) == -1)
+		if (eng->version_set(db, v + 1) == -1)
 			return fail_engine(db, "recording the schema version");
 	}
 	return 0;

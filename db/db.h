@@ -21,7 +21,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	11
+#define DB_SCHEMA_VERSION	12
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */

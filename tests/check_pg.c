@@ -188,6 +188,35 @@ START_TEST(schema_version_checked)
 }
 END_TEST
 
+/* A database made by the previous version (11: before the agents'
+ * enrollment tables) is upgraded by the first program that writes; one
+ * older than PostgreSQL's first schema is refused, never half migrated. */
+START_TEST(schema_upgraded)
+{
+	char *certs;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	certs = psql1("SELECT count(*) || ' ' || sum(id) FROM cert");
+	free(psql1("DROP TABLE agent_key; DROP TABLE agent_enroll;"
+	    " DROP TABLE agent_login; UPDATE ehttp_schema SET version = 11"));
+	tu_ctl_fails(url, 1, "schema version 11 needs an upgrade to 12, but"
+	    " the database is opened read-only", "site", "list", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--renew-days", "45", NULL);
+	psql_is("SELECT version FROM ehttp_schema", "12");
+	psql_is("SELECT renew_days FROM site_renewal r JOIN site s ON"
+	    " s.id = r.site_id WHERE code = 'P01'", "45");
+	psql_is("SELECT count(*) FROM agent_enroll a JOIN agent_key k USING"
+	    " (system_id) JOIN agent_login l USING (system_id)", "0");
+	psql_is("SELECT count(*) || ' ' || sum(id) FROM cert", certs);
+	free(certs);
+	free(psql1("UPDATE ehttp_schema SET version = 5"));
+	tu_ctl_fails(url, 1, "schema version 5: this engine has no migration"
+	    " from it", "site", "set", "P01", "--renew-days", "50", NULL);
+	psql_is("SELECT version FROM ehttp_schema", "5");
+}
+END_TEST
+
 /* The password of the connection string never reaches a message. */
 START_TEST(password_never_shown)
 {
@@ -401,6 +430,7 @@ pg_suite(void)
 		TU_TEST(help_hides_a_password),
 		TU_TEST(demo_issues_on_both_engines),
 		TU_TEST(schema_version_checked),
+		TU_TEST(schema_upgraded),
 		TU_TEST(password_never_shown),
 		TU_TEST(concurrent_writers),
 		TU_TEST(schema_and_statements_match_sqlite),

@@ -9,7 +9,8 @@
 /*
  * The schema version pg_schema creates: a PostgreSQL database never existed
  * at an older one, so it is made at this version in one step; the
- * migrations after it are written for both engines.
+ * migrations after it run on both engines (pg_migrations: in PostgreSQL's
+ * words where db.c's are SQLite's).
  */
 #define PG_SCHEMA_VERSION	11
 
@@ -17,6 +18,8 @@
  * last writes PG_SCHEMA_VERSION into ehttp_schema), then NULL. Run in one
  * transaction. */
 extern const char *const pg_schema[];
+/* Migrations from PG_SCHEMA_VERSION on (db_engine.migrations). */
+extern const char *const pg_migrations[DB_SCHEMA_VERSION];
 
 /* Per statement, PostgreSQL's text where the common one (stmt_sql[]) cannot
  * be written for both engines; NULL: the common text is used. */
