@@ -286,10 +286,10 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 {
 	struct db *db = ehttp_db(e);
 	struct db_blob *chain = NULL;
-	unsigned char *key = NULL;
+	struct ca_blob key = { NULL, 0 };
 	const char *master;
 	struct ca *ca = ca_new();
-	size_t klen = 0, n = 0;
+	size_t n = 0;
 	int rc, ret = -1;
 
 	memset(m, 0, sizeof *m);
@@ -312,19 +312,10 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 		m->chain_len[m->nchain++] = chain[i].len;
 		chain[i].data = NULL;
 	}
-	if ((master = ehttp_master(e, 0)) == NULL)
+	if (ehttp_serving_key(e, c, &key, &master) != 1)
 		goto out;
-	if ((rc = db_cert_key(db, c->id, &key, &klen)) == -1) {
-		ehttp_fail_db(e);
-		goto out;
-	}
-	if (rc == 0) {
-		ehttp_fail(e, "certificate %lld (%s for %s, thumbprint %s): no"
-		    " private key stored", (long long)c->id,
-		    ehttp_cert_type_title(c->type), c->issued_to, c->thumbprint);
-		goto out;
-	}
-	switch (ca_key_matches(ca, m->cert, m->cert_len, key, klen, master)) {
+	switch (ca_key_matches(ca, m->cert, m->cert_len, key.data, key.len,
+	    master)) {
 	case 1:
 		break;
 	case 0:
@@ -338,7 +329,7 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 		    " %s", (long long)c->id, c->thumbprint, ca_error(ca));
 		goto out;
 	}
-	if (ca_key_to_pem(ca, key, klen, master, &m->key_pem) == -1) {
+	if (ca_key_to_pem(ca, key.data, key.len, master, &m->key_pem) == -1) {
 		ehttp_fail(e, "certificate %lld (thumbprint %s): private key:"
 		    " %s", (long long)c->id, c->thumbprint, ca_error(ca));
 		goto out;
@@ -346,10 +337,7 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 	m->key_len = strlen(m->key_pem);
 	ret = 0;
 out:
-	if (key != NULL) {
-		ca_cleanse(key, klen);
-		free(key);
-	}
+	ca_blob_free(&key);
 	db_blobs_free(chain, n);
 	ca_free(ca);
 	if (ret == -1)

@@ -484,8 +484,8 @@ ehttp_cert_renewable(struct ehttp *e, const struct db_cert *c)
 	return renew_check(e, c);
 }
 
-static int
-renew_locked(struct ehttp *e, int64_t id)
+int
+ehttp_cert_renew_locked(struct ehttp *e, int64_t id)
 {
 	struct db_cert c, tok;
 	size_t n;
@@ -551,7 +551,7 @@ ehttp_cert_renew(struct ehttp *e, int64_t id)
 	    issue_prepare_renew_token(e, s.id) == -1)
 		return -1;
 	if ((rc = ehttp_begin(e)) == 0)
-		rc = ehttp_end(e, renew_locked(e, id));
+		rc = ehttp_end(e, ehttp_cert_renew_locked(e, id));
 	issue_finish(e, rc == -1);
 	return rc;
 }

@@ -28,7 +28,23 @@ struct ehttp {
 	struct issue_pool	*pool;		/* certificates signed ahead */
 	size_t			 issued;	/* role certificates issued, */
 	size_t			 issue_failed;	/* and failed (issue.c counts) */
+	struct ca_enroll	*enroll;	/* an enrolled agent's (enroll.c) */
+	char			 enroll_fqdn[256];
 };
+
+struct ca_enroll;
+struct ca_blob;
+
+/* enroll.c: the private key of c as this program may read it (an
+ * enrolled agent: the copy sealed to it, *master ca_plain; else the stored
+ * one, *master the master key); 1, 0 none (said), -1. keys_seal: in a
+ * write transaction, the site's approved agents get the keys they serve
+ * sealed to them, copies of keys no longer served go. */
+int	 ehttp_serving_key(struct ehttp *, const struct db_cert *,
+	    struct ca_blob *, const char **master);
+int	 ehttp_keys_seal(struct ehttp *, int64_t site_id);
+/* cert.c: renew certificate id in the caller's write transaction. */
+int	 ehttp_cert_renew_locked(struct ehttp *, int64_t id);
 
 /* The database handle, for the backend's own modules only. */
 struct db *ehttp_db(struct ehttp *);

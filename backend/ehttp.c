@@ -250,6 +250,7 @@ ehttp_close(struct ehttp *e)
 	if (e == NULL)
 		return;
 	db_close(e->db);
+	ca_enroll_free(e->enroll);
 	explicit_bzero(e->master, sizeof e->master);
 	free(e->master_path);
 	free(e->db_target);

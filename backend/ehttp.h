@@ -89,6 +89,38 @@ void		 ehttp_set_threads(struct ehttp *, unsigned);
 /* Has anyone (another process, another handle) changed the database since
  * the last call? 1 yes (and on the first call), 0 no, -1 error. */
 int		 ehttp_changed(struct ehttp *);
+/*
+ * Agents on other hosts, which hold no master key (enroll.c). On its host
+ * an agent asks to be enrolled: ehttp_enroll_request() makes its key pair
+ * and self-signed certificate in the enrollment file at path (mode 0600;
+ * an existing file is used again) and records the certificate in the
+ * database, waiting for approval; out says its SHA-256 fingerprint. An
+ * administrator compares that fingerprint and approves
+ * (ehttp_agent_approve(); fingerprint NULL: not compared): every key the
+ * system serves (its role or PKI certificate's; a management point's
+ * also the site's token signing key) is sealed to the agent's
+ * certificate (CMS), now and at each later issuance. An agent started
+ * with ehttp_enroll_use() reads only those sealed copies. Revoking
+ * (ehttp_agent_revoke()) removes the enrollment and its copies and renews
+ * the certificates whose keys the agent could read.
+ */
+struct ehttp_enrollment {
+	char	 fingerprint[65];
+	int	 created;		/* a new key pair was made */
+	int	 approved;		/* already approved with this key */
+};
+char	*ehttp_enroll_default_path(const char *db_target, const char *fqdn);
+int	 ehttp_enroll_request(struct ehttp *, const char *fqdn,
+	    const char *path, struct ehttp_enrollment *);
+int	 ehttp_enroll_use(struct ehttp *, const char *fqdn, const char *path,
+	    char fingerprint[65]);
+int	 ehttp_enrolled(const struct ehttp *);
+int	 ehttp_enroll_get(struct ehttp *, const char *fqdn, struct db_enroll *);
+int	 ehttp_enroll_list(struct ehttp *, struct db_enroll **, size_t *);
+int	 ehttp_agent_approve(struct ehttp *, const char *fqdn,
+	    const char *fingerprint);
+int	 ehttp_agent_revoke(struct ehttp *, const char *fqdn);
+
 /* Who is acting, for the audit trail (default: ehttp_acting_user()). */
 void		 ehttp_set_user(struct ehttp *, const char *);
 /*

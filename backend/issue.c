@@ -645,6 +645,8 @@ issue_reconcile(struct ehttp *e, int64_t site_id)
 	if (reconcile_token(e, &s, site_enabled(&s) ? &root : NULL,
 	    p.renew_days, now) == -1)
 		goto out;
+	if (ehttp_keys_seal(e, s.id) == -1)
+		goto out;
 	rc = 0;
 out:
 	free(todo);

@@ -59,25 +59,22 @@ ehttp_token_key_open(struct ehttp *e, int64_t site_id,
 {
 	struct ehttp_token_key *k = NULL;
 	struct db_cert c;
-	unsigned char *der = NULL, *key = NULL;
+	struct ca_blob key = { NULL, 0 };
+	unsigned char *der = NULL;
 	const char *master;
 	struct ca *ca = ca_new();
-	size_t dlen, klen = 0;
+	size_t dlen;
 	int rc;
 
 	*out = NULL;
 	if ((rc = ehttp_token_signer(e, site_id, &c, &der, &dlen)) != 1)
 		goto out;
 	rc = -1;
-	if ((master = ehttp_master(e, 0)) == NULL)
-		goto out;
-	if (ehttp_found(e, db_cert_key(e->db, c.id, &key, &klen),
-	    "SMS Token Signing certificate %lld: no private key stored",
-	    (long long)c.id) != 1)
+	if (ehttp_serving_key(e, &c, &key, &master) != 1)
 		goto out;
 	k = xcalloc(1, sizeof *k);
 	k->cert_id = c.id;
-	if (ca_key_load(ca, key, klen, master, &k->key) == -1 ||
+	if (ca_key_load(ca, key.data, key.len, master, &k->key) == -1 ||
 	    ca_key_is_cert(ca, k->key, der, dlen) != 1 ||
 	    ca_jwt_x5t(ca, der, dlen, &k->x5t) == -1) {
 		ehttp_fail(e, "SMS Token Signing certificate %lld: %s",
@@ -90,7 +87,7 @@ ehttp_token_key_open(struct ehttp *e, int64_t site_id,
 	rc = 1;
 out:
 	ehttp_token_key_close(k);
-	freezero(key, klen);
+	ca_blob_free(&key);
 	free(der);
 	ca_free(ca);
 	return rc;

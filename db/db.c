@@ -364,6 +364,11 @@ _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 	" r.allow_anonymous, r.allow_propfind" \
 	" FROM role r JOIN site_system y ON y.id = r.system_id" \
 	" JOIN site s ON s.id = y.site_id"
+#define ENROLL_COLS \
+	"e.system_id, y.fqdn, y.site_id, e.fingerprint, e.host, e.requested," \
+	" e.approved, e.approved_by, (SELECT count(*) FROM agent_key k" \
+	" WHERE k.system_id = e.system_id) FROM agent_enroll e" \
+	" JOIN site_system y ON y.id = e.system_id"
 #define AGENT_COLS \
 	"a.system_id, y.fqdn, a.pid, a.https_port, a.http_port," \
 	" coalesce(a.cert_id, 0), a.thumbprint, a.bound_since, a.health_time," \
@@ -477,6 +482,46 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " health_status = ?4, health_text = ?5, updated = ?2"
 	    " WHERE system_id = ?1",
 	[ST_AGENT_GET] = "SELECT " AGENT_COLS " WHERE a.system_id = ?1",
+	/* A new key pair (another fingerprint) waits for approval again; the
+	 * copies sealed to the old one stay until approval replaces them
+	 * (the agent cannot open them). */
+	[ST_ENROLL_PUT] = "INSERT INTO agent_enroll (system_id, cert_der,"
+	    " fingerprint, host, requested) VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT (system_id) DO UPDATE SET cert_der = ?2,"
+	    " fingerprint = ?3, host = ?4, requested = ?5,"
+	    " approved = CASE WHEN agent_enroll.fingerprint = ?3 THEN"
+	    " agent_enroll.approved ELSE 0 END,"
+	    " approved_by = CASE WHEN agent_enroll.fingerprint = ?3 THEN"
+	    " agent_enroll.approved_by ELSE '' END",
+	[ST_ENROLL_GET] = "SELECT " ENROLL_COLS " WHERE e.system_id = ?1",
+	[ST_ENROLL_LIST] = "SELECT " ENROLL_COLS " ORDER BY y.fqdn",
+	[ST_ENROLL_CERT] = "SELECT cert_der FROM agent_enroll"
+	    " WHERE system_id = ?1",
+	[ST_ENROLL_APPROVE] = "UPDATE agent_enroll SET approved = ?2,"
+	    " approved_by = ?3 WHERE system_id = ?1",
+	[ST_ENROLL_DELETE] = "DELETE FROM agent_enroll WHERE system_id = ?1",
+	[ST_AGENT_KEY_PUT] = "INSERT INTO agent_key (cert_id, system_id, cms)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (cert_id, system_id)"
+	    " DO UPDATE SET cms = ?3",
+	[ST_AGENT_KEY_GET] = "SELECT cms FROM agent_key WHERE cert_id = ?1"
+	    " AND system_id = ?2",
+	[ST_AGENT_KEY_DROP] = "DELETE FROM agent_key WHERE system_id = ?1",
+	/* A site's copies of keys no longer served (superseded, revoked). */
+	[ST_AGENT_KEY_PRUNE] = "DELETE FROM agent_key WHERE system_id IN"
+	    " (SELECT id FROM site_system WHERE site_id = ?1) AND cert_id IN"
+	    " (SELECT id FROM cert WHERE state <> 'active')",
+	/* The keys an approved agent of the site serves and has no copy of
+	 * yet: its system's certificates, and an MP's the site's token
+	 * signing certificate. */
+	[ST_AGENT_KEY_TODO] = "SELECT e.system_id, c.id FROM agent_enroll e"
+	    " JOIN site_system y ON y.id = e.system_id"
+	    " JOIN cert c ON c.state = 'active' AND (c.system_id = e.system_id"
+	    " AND c.type IN ('role', 'pki') OR c.type = 'token' AND"
+	    " c.site_id = y.site_id AND EXISTS (SELECT 1 FROM role r WHERE"
+	    " r.system_id = e.system_id AND r.role = 'mp'))"
+	    " WHERE e.approved <> 0 AND y.site_id = ?1 AND NOT EXISTS"
+	    " (SELECT 1 FROM agent_key k WHERE k.cert_id = c.id AND"
+	    " k.system_id = e.system_id) ORDER BY e.system_id, c.id",
 	[ST_CHAIN_INSERT] = "INSERT INTO cert_chain (cert_id, pos, der)"
 	    " VALUES (?1, ?2, ?3)",
 	[ST_CHAIN_LIST] = "SELECT der FROM cert_chain WHERE cert_id = ?1"

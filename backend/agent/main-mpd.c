@@ -34,7 +34,7 @@ usage(FILE *f)
 "                 [--log-max-size BYTES] [--user NAME]\n"
 "                 [--handshake-timeout SECONDS] [--header-timeout SECONDS]\n"
 "                 [--max-connections N] [--workers N] [--content DIR]\n"
-"                 [--foreground]\n"
+"                 [--foreground] [--enroll] [--enroll-key FILE]\n"
 "\n"
 "The management-point agent of one site system: serves its site-issued\n"
 "(or PKI) certificate over TLS, checks its own health and writes\n"
@@ -80,6 +80,15 @@ usage(FILE *f)
 "  --content DIR      the content root (default: $EHTTP_CONTENT, else the\n"
 "                     database's directory + /content)\n"
 "  --foreground       stay attached; warnings and errors also to stderr\n"
+"  --enroll           for a host without the site's master key: make this\n"
+"                     agent's own key pair (once) in its enrollment file,\n"
+"                     ask the site to enroll it, print its fingerprint and\n"
+"                     exit; an administrator approves it with 'ehttpctl\n"
+"                     agent approve FQDN --fingerprint ...'\n"
+"  --enroll-key FILE  the enrollment file (default: the data directory +\n"
+"                     /enroll-FQDN.pem); when it is there the agent is\n"
+"                     enrolled: it serves the keys sealed to it and never\n"
+"                     reads the master key\n"
 "\n"
 "One agent serves a site system: a second one for the same FQDN (on any\n"
 "host, with any --log-dir) refuses to start while the first renews its\n"
@@ -94,6 +103,39 @@ usage(FILE *f)
 	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT,
 	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT,
 	    mpd_workers_default());
+}
+
+/* --enroll: the key pair made (or the one there used again) and the
+ * request recorded; what to compare and run on the site server. */
+static int
+enroll_request(const char *db, const char *fqdn, const char *path)
+{
+	struct ehttp_enrollment en;
+	struct ehttp *e;
+	char *cause = NULL;
+	int rc = 1;
+
+	if ((e = ehttp_open(db, 0, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, cause);
+		free(cause);
+		return 1;
+	}
+	if (ehttp_enroll_request(e, fqdn, path, &en) == -1)
+		fprintf(stderr, "%s: %s\n", PROG, ehttp_error(e));
+	else {
+		printf("Enrollment key: %s (%s)\n", path, en.created ?
+		    "new" : "existing");
+		printf("Fingerprint (SHA-256): %s\n", en.fingerprint);
+		if (en.approved)
+			printf("Already approved: the agent can start.\n");
+		else
+			printf("Compare the fingerprint and approve it on the"
+			    " site server:\n  ehttpctl agent approve %s"
+			    " --fingerprint %s\n", fqdn, en.fingerprint);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+	}
+	ehttp_close(e);
+	return rc;
 }
 
 #define STR_(x)	#x
@@ -121,6 +163,8 @@ main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "content", required_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "enroll", no_argument, NULL, 'E' },
+		{ "enroll-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
@@ -131,13 +175,13 @@ main(int argc, char **argv)
 		.max_conns = MPD_MAX_CONNS_DEFAULT };
 	const char *db = NULL, *fqdn_in = NULL, *https = MPD_HTTPS_DEFAULT;
 	const char *http = MPD_HTTP_DEFAULT, *log_dir = NULL, *ca = NULL;
-	const char *pid_path = NULL, *content = NULL;
-	char *db_abs = NULL, *dir = NULL, *log_abs = NULL, *ca_abs = NULL;
+	const char *pid_path = NULL, *content = NULL, *enroll_key = NULL;
+	char *enroll_abs = NULL, *db_abs = NULL, *dir = NULL, *log_abs = NULL, *ca_abs = NULL;
 	char *content_abs = NULL;
 	char *pid_abs = NULL, *cause = NULL, fqdn[256], why[256];
 	struct mpd *m = NULL;
 	sigset_t stops;
-	int ch, foreground = 0, rc = 1, pidfd = -1, repfd = -1;
+	int ch, foreground = 0, enroll = 0, rc = 1, pidfd = -1, repfd = -1;
 	/* The whole-number options from 1 up. */
 	const struct {
 		int			 ch;
@@ -178,6 +222,13 @@ main(int argc, char **argv)
 			content = optarg;
 			break;
 		case 'f': foreground = 1; break;
+		case 'E': enroll = 1; break;
+		case 'k':
+			if (*optarg == '\0')
+				return prog_usage(PROG, "%s",
+				    "--enroll-key needs a file");
+			enroll_key = optarg;
+			break;
 		case 'u':
 			if (*optarg == '\0')
 				return prog_usage(PROG, "%s",
@@ -244,6 +295,21 @@ main(int argc, char **argv)
 		ca_abs = daemon_absolute(ca);
 	if (content != NULL)
 		content_abs = daemon_absolute(content);
+	/* Enrolled when told, or when the default file is there. */
+	if (enroll_key != NULL)
+		enroll_abs = daemon_absolute(enroll_key);
+	else {
+		enroll_abs = ehttp_enroll_default_path(db_abs, fqdn);
+		if (!enroll && access(enroll_abs, F_OK) == -1) {
+			free(enroll_abs);
+			enroll_abs = NULL;
+		}
+	}
+	if (enroll) {
+		rc = enroll_request(db_abs, fqdn, enroll_abs);
+		goto out;
+	}
+	cfg.enroll_key = enroll_abs;
 	cfg.db_path = db_abs;
 	cfg.fqdn = fqdn;
 	cfg.log_dir = log_abs;
@@ -283,5 +349,6 @@ out:
 	free(pid_abs);
 	free(ca_abs);
 	free(content_abs);
+	free(enroll_abs);
 	return rc;
 }

@@ -366,6 +366,41 @@ mpd_verifier(struct mpd *m)
 	}
 }
 
+/*
+ * An enrolled agent serves only once an administrator approved its key:
+ * 1 (why in buf) while the enrollment waits, is for another key or is
+ * gone; 0 approved (or not enrolled).
+ */
+static int
+mpd_enroll_waits(struct mpd *m, char *buf, size_t len)
+{
+	struct db_enroll en;
+	int rc;
+
+	if (!ehttp_enrolled(m->e))
+		return 0;
+	if ((rc = ehttp_enroll_get(m->e, m->fqdn, &en)) == -1) {
+		snprintf(buf, len, "cannot read this agent's enrollment: %s",
+		    ehttp_error(m->e));
+		return 1;
+	}
+	if (rc == 0)
+		snprintf(buf, len, "this agent is not enrolled (revoked, or"
+		    " never asked: ehttp-mpd --enroll)");
+	else if (strcmp(en.fingerprint, m->enroll_fpr) != 0)
+		snprintf(buf, len, "the enrollment of %s is for another key"
+		    " (fingerprint SHA-256 %s), not this agent's (%s): run"
+		    " ehttp-mpd --enroll again", m->fqdn, en.fingerprint,
+		    m->enroll_fpr);
+	else if (en.approved == 0)
+		snprintf(buf, len, "waiting for approval: on the site server,"
+		    " ehttpctl agent approve %s --fingerprint %s", m->fqdn,
+		    m->enroll_fpr);
+	else
+		return 0;
+	return 1;
+}
+
 /* One poll. At startup (cause != NULL) a failure is fatal: -1 and *cause;
  * later failures are logged and retried at the next poll. With the lock
  * held: it changes what the workers read. */
@@ -373,7 +408,7 @@ static int
 mpd_poll_locked(struct mpd *m, char **cause)
 {
 	struct agent_view v;
-	char *why = NULL;
+	char *why = NULL, waits[512];
 	int rc, ret = -1;
 
 	/* A database file replaced since the last poll: read the new one. */
@@ -437,6 +472,8 @@ mpd_poll_locked(struct mpd *m, char **cause)
 	mpd_verifier(m);
 	if (!v.has_cert)
 		mpd_unbind(m, v.no_cert_reason);
+	else if (mpd_enroll_waits(m, waits, sizeof waits))
+		mpd_unbind(m, waits);
 	else if (m->tls == NULL || m->bound_id != v.cert.id ||
 	    strcmp(m->bound_tp, v.cert.thumbprint) != 0) {
 		if (mpd_bind(m, &v, &why) == -1) {
@@ -700,6 +737,16 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 		ehttp_acting_user(who, sizeof who);
 		snprintf(user, sizeof user, "ehttp-mpd (%s)", who);
 		ehttp_set_user(m->e, user);
+	}
+	if (cfg->enroll_key != NULL) {
+		if (ehttp_enroll_use(m->e, m->fqdn, cfg->enroll_key,
+		    m->enroll_fpr) == -1) {
+			xasprintf(cause, "%s", ehttp_error(m->e));
+			goto fail_log;
+		}
+		MPD_INFO(m, "Enrolled agent: the keys come sealed to the key"
+		    " in %s (fingerprint SHA-256 %s); no master key is read",
+		    cfg->enroll_key, m->enroll_fpr);
 	}
 	if (mpd_dp_open(m, cause) == -1)
 		goto fail_log;

@@ -81,6 +81,9 @@ struct mpd_config {
 	int		 max_conns;	/* open connections at most */
 	int		 workers;	/* connection threads; 0: one a CPU */
 	const char	*content;	/* the content root; NULL: dp.h's rule */
+	/* The enrollment file (ehttp.h, "Agents on other hosts"): the keys
+	 * come sealed to it; NULL: read with the master key. */
+	const char	*enroll_key;
 };
 
 struct mpd;

@@ -755,6 +755,49 @@ out:
 	return rc;
 }
 
+/* -------------------------------------------------------------- enrollment */
+
+/* An agent's enrollment certificate: its key receives keys (CMS key
+ * transport) and signs nothing else. */
+static int
+enroll_profile(struct ca *ca, X509 *x)
+{
+	if (ca_ext_conf(ca, x, NID_basic_constraints, "critical,CA:FALSE") ==
+	    -1 || ca_ext_conf(ca, x, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment") == -1 ||
+	    ca_ext_ski(ca, x, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ca_enroll_create(struct ca *ca, const char *fqdn, struct ca_issued *out)
+{
+	struct ca_newkey nk = { 0 };
+	char host[CA_FQDN_MAX + 1];
+	X509_NAME *xn = NULL;
+	int rc = -1;
+
+	if (issue_begin(ca, ca_plain, out) == -1 ||
+	    ca_fqdn_check(ca, fqdn, host) == -1 ||
+	    ca_keygen(ca, CA_KEY_RSA3072, &nk) == -1)
+		goto out;
+	if ((xn = X509_NAME_new()) == NULL ||
+	    X509_NAME_add_entry_by_NID(xn, NID_organizationalUnitName,
+	    MBSTRING_UTF8, (const unsigned char *)CA_ENROLL_OU, -1, -1, 0) !=
+	    1 || X509_NAME_add_entry_by_NID(xn, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)host, -1, -1, 0) != 1) {
+		ca_sslerr(ca, "cannot make the enrollment certificate's name");
+		goto out;
+	}
+	rc = self_issue(ca, &nk, xn, CA_ENROLL_YEARS, enroll_profile, ca_plain,
+	    out);
+out:
+	X509_NAME_free(xn);
+	ca_newkey_free(&nk);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ client */
 
 /* A client's own: a key for signing and encryption, SKI, no AKI. */

@@ -288,6 +288,11 @@ ca_key_encrypt(struct ca *ca, const struct ca_newkey *nk, const char *master,
 		ca_sslerr(ca, "cannot convert private key to PKCS#8");
 		goto out;
 	}
+	if (master == ca_plain) {
+		rc = ca_asn1_der(ca, p8, ASN1_ITEM_rptr(PKCS8_PRIV_KEY_INFO),
+		    out, "private key");
+		goto out;
+	}
 	if (rnd != NULL) {
 		memcpy(salt, rnd->salt, sizeof salt);
 		memcpy(iv, rnd->iv, sizeof iv);
@@ -330,13 +335,20 @@ ca_key_decrypt(struct ca *ca, const unsigned char *der, size_t len,
 		ca_seterr(ca, "empty private key");
 		goto out;
 	}
-	if ((sig = d2i_X509_SIG(NULL, &p, (long)len)) == NULL ||
+	if (master == ca_plain) {
+		if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) ==
+		    NULL || p != der + len) {
+			ca_sslerr(ca, "private key is not PKCS#8 DER");
+			goto out;
+		}
+	} else if ((sig = d2i_X509_SIG(NULL, &p, (long)len)) == NULL ||
 	    p != der + len) {
 		ca_sslerr(ca, "stored private key is not encrypted PKCS#8 DER");
 		goto out;
 	}
-	p8 = PKCS8_decrypt_ex(sig, master, CA_MASTER_LEN, NULL, NULL);
-	if (p8 == NULL) {
+	if (p8 == NULL &&
+	    (p8 = PKCS8_decrypt_ex(sig, master, CA_MASTER_LEN, NULL, NULL)) ==
+	    NULL) {
 		ca_sslerr(ca, "cannot decrypt private key (wrong master key?)");
 		goto out;
 	}

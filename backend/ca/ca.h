@@ -297,6 +297,46 @@ int		 ca_cert_spki(struct ca *, const unsigned char *cert, size_t,
  * them look like is backend/wire/'s (wire.h).
  */
 
+/*
+ * Agents on other hosts (they hold no master key). An agent makes its own
+ * enrollment key pair on its host: ca_enroll_create() gives an RSA 3072
+ * key (out->key: PKCS#8 DER, NOT encrypted: the agent keeps it in a file
+ * of its own, mode 0600) and a self-signed certificate for it, subject
+ * CN=<fqdn>, OU=CA_ENROLL_OU, CA:FALSE, keyUsage digitalSignature and
+ * keyEncipherment, CA_ENROLL_YEARS years. The site seals each key that
+ * agent serves to that certificate: ca_seal() decrypts a stored key
+ * (master) and returns CMS EnvelopedData (DER: RSA-OAEP key transport
+ * with SHA-256, AES-256-CBC) holding its unencrypted PKCS#8 DER, which
+ * `openssl cms -decrypt -inform DER -inkey KEY` opens too. ca_unseal()
+ * is the agent's side: the PKCS#8 DER back (the caller cleanses it), for
+ * the key functions here with master ca_plain.
+ */
+#define CA_ENROLL_OU	"ehttp agent enrollment"
+#define CA_ENROLL_YEARS	10
+extern const char ca_plain[];	/* as master: a key not encrypted */
+int		 ca_enroll_create(struct ca *, const char *fqdn,
+		    struct ca_issued *out);
+struct ca_enroll;
+/* The agent's file: its key and certificate, PEM (ca_enroll_pem). */
+int		 ca_enroll_pem(struct ca *, const struct ca_issued *,
+		    char **pem);
+struct ca_enroll *ca_enroll_parse(struct ca *, const char *pem, size_t);
+const struct ca_blob *ca_enroll_cert(const struct ca_enroll *);
+void		 ca_enroll_free(struct ca_enroll *);	/* NULL ok */
+/* SHA-256 of DER bytes, upper-case hex (`openssl x509 -fingerprint
+ * -sha256` without the colons). 0 or -1. */
+int		 ca_fingerprint(struct ca *, const unsigned char *, size_t,
+		    char out[65]);
+/* 1 an enrollment certificate seal() takes (DER, RSA >= 2048 bits, not a
+ * CA, unexpired at now), 0 refused (ca_error says why), -1 error. */
+int		 ca_enroll_check(struct ca *, const unsigned char *, size_t,
+		    time_t now);
+int		 ca_seal(struct ca *, const unsigned char *key, size_t,
+		    const char *master, const unsigned char *to, size_t,
+		    struct ca_blob *cms);
+int		 ca_unseal(struct ca *, const struct ca_enroll *,
+		    const unsigned char *cms, size_t, struct ca_blob *key);
+
 /* The two EKUs of a client's certificate ("SMS Encryption", "SMS Signing"). */
 #define CA_EKU_SMS_ENCRYPTION	"1.3.6.1.4.1.311.101.2"
 #define CA_EKU_SMS_SIGNING	"1.3.6.1.4.1.311.101"

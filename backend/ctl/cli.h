@@ -61,6 +61,7 @@ extern const struct cli_cmd cli_client_cmds[];
 extern const struct cli_cmd cli_content_cmds[];
 extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
+extern const struct cli_cmd cli_agent_cmds[];
 
 int	 cli_open(struct cli *, int flags);
 /* After a command's options: exactly n operands, else a usage error (why;

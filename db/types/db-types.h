@@ -256,4 +256,24 @@ struct db_agent {
 	int	 poll_s;		/* its poll interval (0: unknown) */
 };
 
+/* An agent's enrollment (db-enroll.c): the key pair it made on its host,
+ * waiting for or given an administrator's approval. */
+struct db_enroll {
+	int64_t	 system_id;
+	char	 fqdn[256];
+	int64_t	 site_id;
+	char	 fingerprint[65];	/* SHA-256 of its certificate */
+	char	 host[256];		/* where it was made (as said) */
+	time_t	 requested;
+	time_t	 approved;		/* 0: waiting */
+	char	 approved_by[128];
+	size_t	 nkeys;			/* keys sealed to it */
+};
+
+/* A key to seal: (system, certificate). */
+struct db_seal_todo {
+	int64_t	 system_id;
+	int64_t	 cert_id;
+};
+
 #endif
