@@ -161,7 +161,7 @@ ehttp_enroll_request(struct ehttp *e, const char *fqdn, const char *path,
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (ehttp_system_resolve(e, fqdn, &y) == -1)
+	if (ehttp_system_resolve(e, fqdn, &y) != 1)
 		return -1;
 	if (access(path, F_OK) == 0)
 		en = enroll_read(e, path);
@@ -195,7 +195,7 @@ ehttp_enroll_use(struct ehttp *e, const char *fqdn, const char *path,
 	struct ca_enroll *en;
 	struct db_system y;
 
-	if (ehttp_system_resolve(e, fqdn, &y) == -1 ||
+	if (ehttp_system_resolve(e, fqdn, &y) != 1 ||
 	    (en = enroll_read(e, path)) == NULL)
 		return -1;
 	if (fingerprint_of(e, en, fingerprint) == -1) {
@@ -336,7 +336,7 @@ ehttp_enroll_get(struct ehttp *e, const char *fqdn, struct db_enroll *en)
 {
 	struct db_system y;
 
-	if (ehttp_system_resolve(e, fqdn, &y) == -1)
+	if (ehttp_system_resolve(e, fqdn, &y) != 1)
 		return -1;
 	return ehttp_found(e, db_enroll_get(e->db, y.id, en), "the agent of"
 	    " %s has not asked to be enrolled (ehttp-mpd --enroll on its"
