@@ -13,6 +13,7 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -343,6 +344,21 @@ ehttp_enroll_get(struct ehttp *e, const char *fqdn, struct db_enroll *en)
 	    " host)", y.fqdn);
 }
 
+/* given is want, in either case, with or without the colons openssl
+ * prints between the bytes. */
+static int
+fingerprint_is(const char *given, const char *want)
+{
+	for (; *given != '\0'; given++) {
+		if (*given == ':')
+			continue;
+		if (*want == '\0' || toupper((unsigned char)*given) != *want)
+			return 0;
+		want++;
+	}
+	return *want == '\0';
+}
+
 static int
 approve_locked(struct ehttp *e, const char *fqdn, const char *fingerprint)
 {
@@ -354,7 +370,7 @@ approve_locked(struct ehttp *e, const char *fqdn, const char *fingerprint)
 
 	if (ehttp_enroll_get(e, fqdn, &en) != 1)
 		return -1;
-	if (fingerprint != NULL && strcasecmp(fingerprint, en.fingerprint) != 0)
+	if (fingerprint != NULL && !fingerprint_is(fingerprint, en.fingerprint))
 		return ehttp_fail(e, "the agent of %s asked with key fingerprint"
 		    " %s, not %s: compare with what ehttp-mpd --enroll printed"
 		    " on its host; nothing approved", en.fqdn, en.fingerprint,

@@ -25,7 +25,7 @@ _TOKEN = re.compile(r'''
   | (?P<close>[})\]])
   | (?P<comma>,)
   | (?P<semi>;)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<word>[A-Za-z0-9_]+)
   | (?P<other>\S)
 ''', re.X)
 
@@ -130,9 +130,26 @@ def migrations():
 
 
 def pg_schema():
+    """The statements that make a new PostgreSQL database, as the engine
+    runs them: pg_schema (at PG_SCHEMA_VERSION), then each later migration
+    (pg_migrations' text, else db.c's), then the version."""
     # The array ends in NULL, which the preprocessor spelt out.
     text = preprocess(os.path.join(TOP, "db", "pg", "pg-schema.c"))
-    return array(text.replace("((void *)0)", "NULL"), "pg_schema")
+    stmts = array(text.replace("((void *)0)", "NULL"), "pg_schema")
+    with open(os.path.join(TOP, "db", "pg", "pg-sql.h")) as f:
+        base = int(re.search(r"#define\s+PG_SCHEMA_VERSION\s+(\d+)",
+                             f.read()).group(1))
+    try:
+        own = array(text, "pg_migrations")
+    except LookupError:
+        own = {}
+    common = migrations()
+    for v in range(base, len(common)):
+        stmts.append(own.get(str(v), common[v]) if isinstance(own, dict)
+                     else common[v])
+    if len(common) > base:
+        stmts.append("UPDATE ehttp_schema SET version = %d" % len(common))
+    return stmts
 
 
 def pg_stmt_sql():
