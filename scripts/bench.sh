@@ -7,7 +7,7 @@
 #                                QUICK=1 for a short run,
 #                                CONTENT_CLIENTS=4000
 #                                ONLY="issue enable list console log sited
-#                                tls token reg load dp content" for some
+#                                tls token reg load dp content pg" for some
 #                                sections)
 set -eu
 bin=$1
@@ -347,6 +347,19 @@ if want content; then
 		CLIENTS=${CONTENT_CLIENTS:-4000} sh "$here/bench-content.sh" "$bin" >> "$rows"
 	else
 		row "4,000 clients downloading from one DP" "not built (or no nginx)" "-" "-" "0 failures"
+	fi
+fi
+
+# 15. The site database on PostgreSQL: the list's first page next to psql,
+# enabling many systems next to SQLite, an agent's poll (bench-pg.sh).
+if want pg; then
+	if [ -x "$bin/ehttp-mpd" ] && [ -f "$here/bench-pg.sh" ] &&
+	    sh "$here/../tests/pgserver.sh" url /nonexistent 2>&1 | grep -qv 'not installed'; then
+		[ "${QUICK:-0}" = 1 ] && : "${PG_CERTS:=20000}" "${PG_SYSTEMS:=100}" "${PG_POLL_SECONDS:=10}"
+		PG_CERTS=${PG_CERTS:-100000} PG_SYSTEMS=${PG_SYSTEMS:-$systems} \
+		    sh "$here/bench-pg.sh" "$bin" "$runs" >> "$rows"
+	else
+		row "PostgreSQL rows" "not built (or PostgreSQL not installed)" "-" "-" "-"
 	fi
 fi
 
