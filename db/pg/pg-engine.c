@@ -50,6 +50,7 @@
 	X(PQerrorMessage) \
 	X(PQexec) \
 	X(PQexecParams) \
+	X(PQexecPrepared) \
 	X(PQfinish) \
 	X(PQfreemem) \
 	X(PQftype) \
@@ -60,6 +61,7 @@
 	X(PQnfields) \
 	X(PQntuples) \
 	X(PQport) \
+	X(PQprepare) \
 	X(PQreset) \
 	X(PQresultErrorField) \
 	X(PQresultStatus) \
@@ -78,6 +80,7 @@ PQ_FUNCS(PQ_POINTER)
 #define PQerrorMessage	(*p_PQerrorMessage)
 #define PQexec	(*p_PQexec)
 #define PQexecParams	(*p_PQexecParams)
+#define PQexecPrepared	(*p_PQexecPrepared)
 #define PQfinish	(*p_PQfinish)
 #define PQfreemem	(*p_PQfreemem)
 #define PQftype	(*p_PQftype)
@@ -88,6 +91,7 @@ PQ_FUNCS(PQ_POINTER)
 #define PQnfields	(*p_PQnfields)
 #define PQntuples	(*p_PQntuples)
 #define PQport	(*p_PQport)
+#define PQprepare	(*p_PQprepare)
 #define PQreset	(*p_PQreset)
 #define PQresultErrorField	(*p_PQresultErrorField)
 #define PQresultStatus	(*p_PQresultStatus)
@@ -136,6 +140,8 @@ struct pg_conn {
 	int		 writing;	/* in a write transaction (begin) */
 	int		 txn;		/* a transaction began, not ended */
 	int64_t		 own;		/* commits of this connection */
+	unsigned	 session;	/* connects so far (prepared names die) */
+	unsigned	 names;		/* statements prepared in this session */
 };
 
 /* A statement: db/'s view first. */
@@ -152,6 +158,14 @@ struct pg_q {
 	unsigned char	**blobs;	/* decoded bytea of the current row (libpq's) */
 	size_t		*bloblens;
 	int		 ncols;
+	/* A statement of the table run again on the same connection (an
+	 * agent's poll, the site server's pass) is prepared on the server
+	 * once, under name, with the parameter types it had then. */
+	int		 persist;
+	unsigned	 runs;
+	unsigned	 session;	/* of name; 0 none */
+	char		 name[16];
+	unsigned int	*ptypes;
 };
 
 static struct pg_conn *
@@ -213,6 +227,8 @@ static int	pg_exec(struct db *, const char *);
 static int
 pg_session(struct db *db)
 {
+	pc(db)->session++;
+	pc(db)->names = 0;
 	if (PQsetClientEncoding(pc(db)->c, "UTF8") != 0) {
 		pg_seterr(db, "%s", PQerrorMessage(pc(db)->c));
 		return -1;
@@ -419,7 +435,7 @@ pg_prepare(struct db *db, const char *sql, int persist)
 {
 	struct pg_q *q = xcalloc(1, sizeof *q);
 
-	(void)persist;
+	q->persist = persist;
 	q->q.db = db;
 	q->text = pg_translate(sql, &q->n);
 	q->q.sql = q->text;
@@ -428,6 +444,7 @@ pg_prepare(struct db *db, const char *sql, int persist)
 		q->lens = xcalloc(q->n, sizeof *q->lens);
 		q->fmts = xcalloc(q->n, sizeof *q->fmts);
 		q->types = xcalloc(q->n, sizeof *q->types);
+		q->ptypes = xcalloc(q->n, sizeof *q->ptypes);
 		q->num = xcalloc(q->n, sizeof *q->num);
 	}
 	return &q->q;
@@ -469,6 +486,7 @@ pg_finalize(struct db_q *dq)
 	free(q->lens);
 	free(q->fmts);
 	free(q->types);
+	free(q->ptypes);
 	free(q->num);
 	free(q);
 }
@@ -536,6 +554,36 @@ pg_bind_null(struct db_q *dq, int i)
 	return NULL;
 }
 
+/*
+ * Whether q runs as a prepared statement: one of the table's, run before
+ * on this connection, its parameters of the types it was prepared with
+ * (a NULL bound where a number was is not: that run is a plain one). A
+ * statement that cannot be prepared runs plainly, as its first run did.
+ */
+static int
+pg_prepared(struct db *db, struct pg_q *q)
+{
+	struct pg_conn *c = pc(db);
+	PGresult *r;
+	int ok;
+
+	if (!q->persist || q->runs++ == 0)
+		return 0;
+	if (q->session == c->session)
+		return q->n == 0 || memcmp(q->types, q->ptypes, q->n *
+		    sizeof *q->types) == 0;
+	snprintf(q->name, sizeof q->name, "ehttp%u", ++c->names);
+	r = PQprepare(c->c, q->name, q->text, q->n, q->types);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok)
+		return 0;
+	q->session = c->session;
+	if (q->n > 0)
+		memcpy(q->ptypes, q->types, q->n * sizeof *q->types);
+	return 1;
+}
+
 static int
 pg_step(struct db_q *dq)
 {
@@ -546,8 +594,12 @@ pg_step(struct db_q *dq)
 	if (q->res == NULL) {
 		if (pg_alive(db) == -1)
 			return -1;
-		q->res = PQexecParams(pc(db)->c, q->text, q->n, q->types,
-		    q->vals, q->lens, q->fmts, 0);
+		if (pg_prepared(db, q))
+			q->res = PQexecPrepared(pc(db)->c, q->name, q->n,
+			    q->vals, q->lens, q->fmts, 0);
+		else
+			q->res = PQexecParams(pc(db)->c, q->text, q->n,
+			    q->types, q->vals, q->lens, q->fmts, 0);
 		st = PQresultStatus(q->res);
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 			pg_result_failed(db, q->res);
