@@ -464,8 +464,10 @@ VALGRIND  ?= valgrind
 # Not the build suite: it runs make, compilers and scripts (the first-run
 # test rebuilds the whole tree), none of ehttp's code in its own process;
 # nor the pg suite: a PostgreSQL server, psql, python3 and ehttp's
-# programs (under ASan+UBSan in make test), with a ten-second outage.
-VG_DEFAULT := $(filter-out build pg,$(SUITES))
+# programs (under ASan+UBSan in make test), with a ten-second outage;
+# nor the hosts suite: the same on five network namespaces, with a
+# thirty-second outage.
+VG_DEFAULT := $(filter-out build pg hosts,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
 VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
 	--num-callers=30

@@ -37,6 +37,7 @@ need_cmd certtool gnutls-bin   # second independent verifier
 need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
 need_cmd tmux tmux             # end-to-end console tests
 need_cmd curl curl             # independent TLS client in the agent tests
+need_cmd ip iproute2           # network namespaces: the hosts suite
 need_cmd python3 python3       # independent JSON parser in the CLI tests
 # python3's own X.509 parser, a verifier in the CA tests (Debian's module
 # when python3 is Debian's).

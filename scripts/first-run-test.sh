@@ -83,7 +83,7 @@ PATH="$bare" DEPS_INCLUDE="$work/no-headers" DEPS_PGLIB="$work/no-pg" \
     >"$work/bare.log" 2>&1 || { cat "$work/bare.log" >&2; fail "deps.sh failed on a bare machine"; }
 for p in pkg-config gcc libc6-dev make libsqlite3-dev libpq-dev postgresql libssl-dev \
     libncurses-dev check libevent-dev libjansson-dev openssl gnutls-bin \
-    sqlite3 tmux curl python3 python3-cryptography faketime; do
+    sqlite3 tmux curl iproute2 python3 python3-cryptography faketime; do
 	grep -q "install .* $p\( \|\$\)" "$work/apt.log" ||
 		fail "deps.sh on a bare machine did not ask for $p: $(cat "$work/apt.log")"
 done
