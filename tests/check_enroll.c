@@ -49,10 +49,10 @@ teardown(void)
 static const char *
 enroll_file(const char *fqdn)
 {
-	static char p[4300];
+	char name[300];
 
-	snprintf(p, sizeof p, "%s/enroll-%s.pem", dir, fqdn);
-	return p;
+	snprintf(name, sizeof name, "enroll-%s.pem", fqdn);
+	return tu_join(dir, name);
 }
 
 /* ehttp-mpd --enroll for fqdn (asserted to exit 0); the fingerprint it
@@ -76,23 +76,12 @@ approve(const char *fqdn, const char *fp)
 	tu_ctl_ok(db, "agent", "approve", fqdn, "--fingerprint", fp, NULL);
 }
 
-/* The file mpcontrol.log in logs says text within secs. */
+/* The agent's mpcontrol.log (in where) says text within secs. */
 static void
 log_waits(const char *where, const char *text, int secs)
 {
-	char path[4300], *s;
-
-	snprintf(path, sizeof path, "%s/mpcontrol.log", where);
-	for (int ms = 0; ms < secs * 1000; ms += 100) {
-		s = tu_read_file(path, NULL);
-		if (s != NULL && strstr(s, text) != NULL) {
-			free(s);
-			return;
-		}
-		free(s);
-		tu_msleep(100);
-	}
-	ck_abort_msg("mpcontrol.log never said: %s", text);
+	tu_file_waits(tu_join(where, "mpcontrol.log"), "mpcontrol.log", text,
+	    secs);
 }
 
 /* What openssl s_client sees on the agent's port: the verdict on the

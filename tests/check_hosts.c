@@ -255,19 +255,10 @@ expect_active(struct agent *a)
 static void
 log_waits(const struct agent *a, const char *text, int secs)
 {
-	const char *path = hpath(a->host, MPLOG);
-	char *s;
+	char what[300];
 
-	for (int ms = 0; ms < secs * 1000; ms += 100) {
-		s = tu_read_file(path, NULL);
-		if (s != NULL && strstr(s, text) != NULL) {
-			free(s);
-			return;
-		}
-		free(s);
-		tu_msleep(100);
-	}
-	ck_abort_msg("%s's mpcontrol.log never said: %s", a->fqdn, text);
+	snprintf(what, sizeof what, "%s's mpcontrol.log", a->fqdn);
+	tu_file_waits(hpath(a->host, MPLOG), what, text, secs);
 }
 
 /* How many times the agent's mpcontrol.log says text. */

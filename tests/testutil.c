@@ -681,6 +681,23 @@ tu_ctl_json(const char *db, const char *expr, ...)
 	return v;
 }
 
+void
+tu_file_waits(const char *path, const char *what, const char *text, int secs)
+{
+	char *s;
+
+	for (int ms = 0; ms < secs * 1000; ms += 100) {
+		s = tu_read_file(path, NULL);
+		if (s != NULL && strstr(s, text) != NULL) {
+			free(s);
+			return;
+		}
+		free(s);
+		tu_msleep(100);
+	}
+	ck_abort_msg("%s never said: %s", what, text);
+}
+
 int
 tu_free_port(void)
 {

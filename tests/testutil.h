@@ -254,6 +254,11 @@ char	*tu_ctl_json(const char *db, const char *expr, ...)
 /* A loopback TCP port that was free a moment ago. */
 int	 tu_free_port(void);
 
+/* The file at path holds text within secs seconds (read every 100 ms);
+ * else the test fails naming what (e.g. "p01's mpcontrol.log"). */
+void	 tu_file_waits(const char *path, const char *what, const char *text,
+	    int secs);
+
 /* Whole file into a malloc'ed, NUL-terminated string; NULL if unreadable. */
 char	*tu_read_file(const char *, size_t *);
 int	 tu_write_file(const char *, const char *, size_t);

@@ -244,19 +244,19 @@ cn_check(struct ca *ca, const char *what, const char *s)
 	return 0;
 }
 
-/* A site's certificate name, as the root's and the token signing leaf's:
- * DER order OU=<site code>, CN=cn; printed most specific first
- * (CN=SMS Issuing,OU=P01). */
+/* A certificate name: DER order OU=ou (when not NULL), CN=cn; printed
+ * most specific first (CN=SMS Issuing,OU=P01). A site's (the root, the
+ * token signing leaf) has its code as OU. */
 static int
-site_name_add(struct ca *ca, X509_NAME *name, const char *site_code,
-    const char *cn)
+name_add(struct ca *ca, X509_NAME *name, const char *ou, const char *cn)
 {
-	if (X509_NAME_add_entry_by_NID(name, NID_organizationalUnitName,
-	    MBSTRING_UTF8, (const unsigned char *)site_code, -1, -1, 0) != 1 ||
+	if ((ou != NULL && X509_NAME_add_entry_by_NID(name,
+	    NID_organizationalUnitName, MBSTRING_UTF8,
+	    (const unsigned char *)ou, -1, -1, 0) != 1) ||
 	    X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
 	    (const unsigned char *)cn, -1, -1, 0) != 1) {
-		ca_sslerr(ca, "cannot make the name %s for site '%s'", cn,
-		    site_code);
+		ca_sslerr(ca, "cannot make the name %s%s%s", cn, ou != NULL ?
+		    ",OU=" : "", ou != NULL ? ou : "");
 		return -1;
 	}
 	return 0;
@@ -264,25 +264,28 @@ site_name_add(struct ca *ca, X509_NAME *name, const char *site_code,
 
 /*
  * What differs between the self-signed certificates (the root, a
- * client's own): the key, the name and the extensions of the profile
- * (root_profile, client_profile). The rest (name as issuer and subject,
- * whole years from now, serial, signature with its own key) is
- * self_issue()'s, the same for both.
+ * client's own, an agent's enrollment): the key, the name and the
+ * extensions of the profile (root_profile, client_profile,
+ * enroll_profile). The rest (the name as issuer and subject, whole years
+ * from now, serial, signature with its own key) is self_issue()'s, the
+ * same for all.
  */
 typedef int (*self_profile_fn)(struct ca *, X509 *);
 
 static int
-self_issue(struct ca *ca, const struct ca_newkey *nk, const X509_NAME *name,
-    int years, self_profile_fn profile, const char *master,
+self_issue(struct ca *ca, const struct ca_newkey *nk, const char *ou,
+    const char *cn, int years, self_profile_fn profile, const char *master,
     struct ca_issued *out)
 {
 	struct ca_rnd rnd;
+	X509_NAME *name = X509_NAME_new();
 	X509 *x = NULL;
 	time_t nb, na;
 	int rc = -1;
 
 	memset(&rnd, 0, sizeof rnd);
-	if (ca_rnd_draw(ca, &rnd) == -1 ||
+	if (name == NULL || name_add(ca, name, ou, cn) == -1 ||
+	    ca_rnd_draw(ca, &rnd) == -1 ||
 	    years_valid(ca, years, &nb, &na) == -1 ||
 	    (x = ca_x509_start(ca, nk, name, nb, na, &rnd)) == NULL)
 		goto out;
@@ -295,6 +298,7 @@ self_issue(struct ca *ca, const struct ca_newkey *nk, const X509_NAME *name,
 	rc = ca_issued_fill(ca, x, nk, master, &rnd, out);
 out:
 	X509_free(x);
+	X509_NAME_free(name);
 	OPENSSL_cleanse(&rnd, sizeof rnd);
 	return rc;
 }
@@ -324,23 +328,15 @@ ca_root_create(struct ca *ca, const char *site_code, enum ca_keyalg alg,
     const char *master, struct ca_issued *out)
 {
 	struct ca_newkey nk = { 0 };
-	X509_NAME *name = NULL;
 	int rc = -1;
 
 	if (issue_begin(ca, master, out) == -1 ||
 	    cn_check(ca, "site code", site_code) == -1 ||
 	    ca_keygen(ca, alg, &nk) == -1)
 		goto out;
-	if ((name = X509_NAME_new()) == NULL) {
-		ca_sslerr(ca, "cannot make the root's name");
-		goto out;
-	}
-	if (site_name_add(ca, name, site_code, "SMS Issuing") == -1)
-		goto out;
-	rc = self_issue(ca, &nk, name, CA_ROOT_YEARS, root_profile, master,
-	    out);
+	rc = self_issue(ca, &nk, site_code, "SMS Issuing", CA_ROOT_YEARS,
+	    root_profile, master, out);
 out:
-	X509_NAME_free(name);
 	ca_newkey_free(&nk);
 	return rc;
 }
@@ -549,7 +545,7 @@ token_leaf_profile(struct ca *ca, X509 *x, const struct ca_signer *s,
     const struct ca_newkey *nk, const void *arg)
 {
 	(void)nk;
-	if (site_name_add(ca, X509_get_subject_name(x), arg,
+	if (name_add(ca, X509_get_subject_name(x), arg,
 	    CA_TOKEN_CN) == -1 ||
 	    ca_ext_add(ca, x, s->ext_bc) == -1 ||
 	    ca_ext_add(ca, x, s->ext_ku_sign) == -1)
@@ -775,25 +771,15 @@ ca_enroll_create(struct ca *ca, const char *fqdn, struct ca_issued *out)
 {
 	struct ca_newkey nk = { 0 };
 	char host[CA_FQDN_MAX + 1];
-	X509_NAME *xn = NULL;
 	int rc = -1;
 
 	if (issue_begin(ca, ca_plain, out) == -1 ||
 	    ca_fqdn_check(ca, fqdn, host) == -1 ||
 	    ca_keygen(ca, CA_KEY_RSA3072, &nk) == -1)
 		goto out;
-	if ((xn = X509_NAME_new()) == NULL ||
-	    X509_NAME_add_entry_by_NID(xn, NID_organizationalUnitName,
-	    MBSTRING_UTF8, (const unsigned char *)CA_ENROLL_OU, -1, -1, 0) !=
-	    1 || X509_NAME_add_entry_by_NID(xn, NID_commonName, MBSTRING_UTF8,
-	    (const unsigned char *)host, -1, -1, 0) != 1) {
-		ca_sslerr(ca, "cannot make the enrollment certificate's name");
-		goto out;
-	}
-	rc = self_issue(ca, &nk, xn, CA_ENROLL_YEARS, enroll_profile, ca_plain,
-	    out);
+	rc = self_issue(ca, &nk, CA_ENROLL_OU, host, CA_ENROLL_YEARS,
+	    enroll_profile, ca_plain, out);
 out:
-	X509_NAME_free(xn);
 	ca_newkey_free(&nk);
 	return rc;
 }
@@ -818,7 +804,6 @@ ca_client_cert_create(struct ca *ca, const char *name, const char *master,
     struct ca_issued *out)
 {
 	struct ca_newkey nk = { 0 };
-	X509_NAME *xn = NULL;
 	int rc = -1;
 
 	if (issue_begin(ca, master, out) == -1 ||
@@ -831,16 +816,9 @@ ca_client_cert_create(struct ca *ca, const char *name, const char *master,
 		}
 	if (ca_keygen_rsa_client(ca, &nk) == -1)
 		goto out;
-	if ((xn = X509_NAME_new()) == NULL ||
-	    X509_NAME_add_entry_by_NID(xn, NID_commonName, MBSTRING_UTF8,
-	    (const unsigned char *)name, -1, -1, 0) != 1) {
-		ca_sslerr(ca, "cannot make the client's name");
-		goto out;
-	}
-	rc = self_issue(ca, &nk, xn, CA_CLIENT_YEARS, client_profile, master,
-	    out);
+	rc = self_issue(ca, &nk, NULL, name, CA_CLIENT_YEARS, client_profile,
+	    master, out);
 out:
-	X509_NAME_free(xn);
 	ca_newkey_free(&nk);
 	return rc;
 }
