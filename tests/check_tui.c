@@ -2971,6 +2971,74 @@ pane_package_row(const char *pane, const char *id, char *buf, size_t len)
  * name (controls as '?'), the DP's version, the bytes of that version,
  * state and last change (UTC). The terminal keeps its title.
  */
+/*
+ * Security > Agents: an agent that asked to be enrolled (ehttp-mpd
+ * --enroll) waits; a wrong fingerprint approves nothing, the right one
+ * (typed as openssl prints it: colons, lower case) seals its keys, which
+ * the sqlite3 CLI counts; Revoke asks, then removes it. The host name it
+ * gave is untrusted: drawn with '?' for its controls.
+ */
+START_TEST(e2e_agents_approve_revoke)
+{
+	char *out, *fp, *v, *colons;
+	struct tmx t;
+
+	setup_demo();
+	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	out = tu_sh_ok("'%s' --db '%s' --system p01.contoso.com --enroll",
+	    tu_bin("ehttp-mpd"), db);
+	ck_assert_ptr_nonnull(fp = strstr(out, "Fingerprint (SHA-256): "));
+	fp = xstrndup(fp + 23, 64);
+	free(out);
+	colons = tu_line1(tu_sh_ok("echo %s | tr A-F a-f | sed"
+	    " 's/../&:/g; s/:$//'", fp));
+	free(sql1("UPDATE agent_enroll SET host = 'EVIL' || char(27) ||"
+	    " ']0;pwned' || char(7) || 'X'"));
+	tmx_start(&t, 80, 24);
+	WAIT(&t, "Administration > Overview");
+	keys(&t, "Down Down Down Down Down Enter");
+	WAIT(&t, "Administration > Security > Agents");
+	WAIT(&t, "Waiting");
+	WAIT(&t, "Key made on EVIL?]0;pwned?X, asked");
+
+	keys(&t, "a");
+	WAIT(&t, "the agent printed on its host:");
+	keys(&t, "00112233 Enter");
+	WAIT(&t, "nothing approved");
+	keys(&t, "Enter");
+	v = sql1("SELECT approved FROM agent_enroll");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	keys(&t, "a");
+	WAIT(&t, "the agent printed on its host:");
+	ck_assert_int_eq(tmx(&t, NULL, "send-keys -t ehttp -l %s", colons), 0);
+	keys(&t, "Enter");
+	WAIT(&t, "The agent of p01.contoso.com is enrolled (key");
+	keys(&t, "Enter");
+	WAIT(&t, "Approved    2");
+	v = sql1("SELECT (SELECT count(*) FROM agent_key) || ' ' ||"
+	    " (SELECT approved > 0 FROM agent_enroll)");
+	ck_assert_str_eq(v, "2 1");
+	free(v);
+
+	keys(&t, "DC");
+	WAIT(&t, "Revoke agent?");
+	keys(&t, "Left Enter");
+	WAIT(&t, "is no longer enrolled");
+	keys(&t, "Enter");
+	WAIT(&t, "No agent has asked to be");
+	v = sql1("SELECT (SELECT count(*) FROM agent_key) || ' ' ||"
+	    " (SELECT count(*) FROM agent_enroll)");
+	ck_assert_str_eq(v, "0 0");
+	free(v);
+	keys(&t, "q");
+	WAIT(&t, "console-exit=0");
+	tmx_stop(&t);
+	free(colons);
+	free(fp);
+}
+END_TEST
+
 START_TEST(e2e_dp_properties_content)
 {
 	static const char *const f1[] = { "setup.exe", "data.cab", NULL };
@@ -3186,6 +3254,7 @@ tui_suite(void)
 		TU_TEST(e2e_outside_change_refreshes),
 		TU_TEST(e2e_log_merge_matches_show),
 		TU_TEST(e2e_clients_approve_and_hostile_name),
+		TU_TEST(e2e_agents_approve_revoke),
 		TU_TEST(e2e_bulk_token_blocked),
 		TU_TEST(e2e_dp_properties_content),
 		TU_TEST(e2e_dp_log_listed),

@@ -413,6 +413,8 @@ build_tree(struct app *app)
 	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Security", NULL);
 	node_add(app, NODE_VIEW, APP_NODE_CERTS, 1, "Certificates",
 	    &view_certs_ops);
+	node_add(app, NODE_VIEW, APP_NODE_AGENTS, 1, "Agents",
+	    &view_agents_ops);
 	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Monitoring", NULL);
 	node_add(app, NODE_VIEW, APP_NODE_SITED, 1, "Site server",
 	    &view_sited_ops);

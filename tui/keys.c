@@ -17,7 +17,7 @@
 
 #define S_FRAME		(KS_GLOBAL)
 #define S_ALLVIEWS	(KS_SITES | KS_SYSTEMS | KS_CERTS | KS_LOG | KS_OVERVIEW | \
-			KS_CLIENTS | KS_TOKENS)
+			KS_CLIENTS | KS_TOKENS | KS_AGENTS)
 #define S_HELPABLE	(KS_GLOBAL | KS_DIALOG | KS_BOX | KS_MENU | KS_PROMPT)
 
 const struct keys_binding keys_table[] = {
@@ -101,6 +101,8 @@ const struct keys_binding keys_table[] = {
 	  "The client's actions (a menu): Approve, Block, Unblock, Delete" },
 	{ KEY_RETURN, KS_TOKENS, KA_OPEN, "Actions", 10,
 	  "The token's actions (a menu): Block, Unblock" },
+	{ KEY_RETURN, KS_AGENTS, KA_OPEN, "Actions", 10,
+	  "The agent's actions (a menu): Approve, Revoke" },
 	{ KEY_RETURN, KS_OVERVIEW, KA_OPEN, "Go", 10,
 	  "Go to the node the line is about" },
 	{ KEY_ENTER, S_ALLVIEWS, KA_OPEN, NULL, 0, NULL },
@@ -138,6 +140,13 @@ const struct keys_binding keys_table[] = {
 	{ 'u', KS_TOKENS, KA_UNBLOCK, "Unblock", 42, "Unblock the token" },
 	{ 'n', KS_TOKENS, KA_NEW, "New", 43,
 	  "New bulk registration token (shown once, never stored)" },
+	{ 'a', KS_AGENTS, KA_APPROVE, "Approve", 41,
+	  "Approve the agent: asks for the fingerprint it printed; the keys"
+	  " its system serves are sealed to it" },
+	{ KEY_DC, KS_AGENTS, KA_DELETE, "Revoke", 42,
+	  "Revoke the agent (asks first): its keys go, what it could read is"
+	  " renewed" },
+	{ 'r', KS_AGENTS, KA_DELETE, NULL, 0, NULL },
 	{ KEY_F(7), KS_LOG, KA_HIGHLIGHT, "Highlight", 40,
 	  "Highlight the records that contain a text" },
 	{ 'e', KS_LOG, KA_ERROR_LOOKUP, "Lookup", 42,
@@ -220,6 +229,7 @@ const unsigned keys_contexts[] = {
 	KS_GLOBAL | KS_LIST | KS_FIND | KS_CERTS,
 	KS_GLOBAL | KS_LIST | KS_TOKENS,
 	KS_GLOBAL | KS_LIST | KS_CLIENTS,
+	KS_GLOBAL | KS_LIST | KS_AGENTS,
 	KS_GLOBAL | KS_LIST | KS_FIND | KS_LOG,
 	KS_DIALOG, KS_BOX, KS_MENU, KS_PROMPT, KS_SMALL, KS_PROGRESS,
 };
@@ -422,6 +432,7 @@ keys_help(unsigned scopes, size_t *n)
 		{ KS_CERTS, "Certificates" },
 		{ KS_TOKENS, "Certificates: bulk registration tokens" },
 		{ KS_CLIENTS, "Clients" },
+		{ KS_AGENTS, "Agents" },
 		{ KS_LOG, "Log viewer" },
 		{ KS_DIALOG, "Dialogs" },
 		{ KS_BOX, "Messages and text" },

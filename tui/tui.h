@@ -52,7 +52,8 @@ struct search_ops;
 /* The tree's nodes, chosen by id (never by their label). Logs are nodes
  * too, found by their path. */
 enum app_node { APP_NODE_NONE, APP_NODE_OVERVIEW, APP_NODE_SITES,
-	APP_NODE_SYSTEMS, APP_NODE_CLIENTS, APP_NODE_CERTS, APP_NODE_SITED };
+	APP_NODE_SYSTEMS, APP_NODE_CLIENTS, APP_NODE_CERTS, APP_NODE_AGENTS,
+	APP_NODE_SITED };
 
 /* crt.c: the curses owner. */
 enum crt_style {
@@ -109,6 +110,7 @@ enum keys_scope {
 	KS_PROGRESS = 0x4000,	/* long work is running */
 	KS_CLIENTS  = 0x8000,
 	KS_TOKENS   = 0x10000,	/* Certificates showing bulk tokens */
+	KS_AGENTS   = 0x20000,
 };
 
 enum keys_action {
@@ -669,6 +671,7 @@ extern const struct view_ops view_sites_ops;
 extern const struct view_ops view_systems_ops;
 extern const struct view_ops view_certs_ops;
 extern const struct view_ops view_clients_ops;
+extern const struct view_ops view_agents_ops;	/* Security > Agents */
 extern const struct view_ops view_log_ops;
 
 /* view-sites.c, view-systems.c, view-certs.c, view-log.c helpers. */
