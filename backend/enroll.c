@@ -73,6 +73,13 @@ enroll_read(struct ehttp *e, const char *path)
 	}
 	if ((en = ca_enroll_parse(ca, buf, (size_t)n)) == NULL)
 		ehttp_fail(e, "%s: %s", path, ca_error(ca));
+	else if (ca_enroll_check(ca, ca_enroll_cert(en)->data,
+	    ca_enroll_cert(en)->len, time(NULL)) != 1) {
+		ehttp_fail(e, "%s: %s (delete it and run ehttp-mpd --enroll"
+		    " to make a new one)", path, ca_error(ca));
+		ca_enroll_free(en);
+		en = NULL;
+	}
 out:
 	explicit_bzero(buf, sizeof buf);
 	if (fd != -1)

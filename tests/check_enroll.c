@@ -279,6 +279,15 @@ START_TEST(hostile)
 	tu_sh_fails(1, "no private key", "'%s' --db '%s' --system " FQDN
 	    " --enroll-key '%s/junk.pem' --enroll", tu_bin("ehttp-mpd"), db,
 	    dir);
+	/* A key pair made elsewhere that seal() cannot use (EC): refused
+	 * before anything is asked. */
+	tu_sh_is("", "cd '%s' && openssl req -x509 -newkey ec -pkeyopt"
+	    " ec_paramgen_curve:P-256 -nodes -keyout k.pem -subj /CN=" FQDN
+	    " -days 30 -out c.pem 2>/dev/null && cat k.pem c.pem > ec.pem &&"
+	    " chmod 600 ec.pem", dir);
+	tu_sh_fails(1, "not an RSA key of at least 2048 bits", "'%s' --db '%s'"
+	    " --system " FQDN " --enroll-key '%s/ec.pem' --enroll",
+	    tu_bin("ehttp-mpd"), db, dir);
 	/* Names the database does not hold, or that never asked. */
 	tu_ctl_fails(db, 1, "no such site system", "agent", "approve",
 	    "nope.contoso.com", "--fingerprint", fp, NULL);
