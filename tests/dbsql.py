@@ -26,6 +26,7 @@ _TOKEN = re.compile(r'''
   | (?P<comma>,)
   | (?P<semi>;)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<num>[0-9]+)
   | (?P<other>\S)
 ''', re.X)
 
@@ -69,7 +70,7 @@ def array(text, name):
                 continue
             if depth == 0:
                 break
-        elif kind == "word" and key == "" and depth == 2:
+        elif kind in ("word", "num") and key == "" and depth == 2:
             key = val
             continue
         elif kind == "comma" and depth == 1:
@@ -133,6 +134,15 @@ def pg_schema():
     # The array ends in NULL, which the preprocessor spelt out.
     text = preprocess(os.path.join(TOP, "db", "pg", "pg-schema.c"))
     return array(text.replace("((void *)0)", "NULL"), "pg_schema")
+
+
+def pg_migrations():
+    """PostgreSQL's migrations after its schema, in order (pg_migrations:
+    entry v takes version v to v + 1)."""
+    text = preprocess(os.path.join(TOP, "db", "pg", "pg-schema.c"))
+    got = array(text, "pg_migrations")
+    got = got if isinstance(got, dict) else {}
+    return [got[k] for k in sorted(got, key=int)]
 
 
 def pg_stmt_sql():
