@@ -289,6 +289,7 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 	unsigned char *key = NULL;
 	const char *master;
 	struct ca *ca = ca_new();
+	char why[512];
 	size_t klen = 0, n = 0;
 	int rc, ret = -1;
 
@@ -312,10 +313,16 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 		m->chain_len[m->nchain++] = chain[i].len;
 		chain[i].data = NULL;
 	}
-	if ((master = ehttp_master(e, 0)) == NULL)
-		goto out;
-	if ((rc = db_cert_key(db, c->id, &key, &klen)) == -1) {
-		ehttp_fail_db(e);
+	/* A login of the agent's own cannot read the keys encrypted with
+	 * the master key (README "Database roles"): said as such. */
+	if ((master = ehttp_master(e, 0)) == NULL ||
+	    (rc = db_cert_key(db, c->id, &key, &klen)) == -1) {
+		if (master != NULL)
+			ehttp_fail_db(e);
+		snprintf(why, sizeof why, "%s", ehttp_error(e));
+		ehttp_fail(e, "certificate %lld (thumbprint %s): its private"
+		    " key cannot be read: %s", (long long)c->id, c->thumbprint,
+		    why);
 		goto out;
 	}
 	if (rc == 0) {

@@ -594,6 +594,13 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " LIMIT ?3",
 	[ST_DP_PKG_COUNT] = "SELECT count(*) FROM package_dp WHERE system_id ="
 	    " ?1",
+	/* The agents' logins (db-login.c). */
+	[ST_LOGIN_GET] = "SELECT l.role, l.system_id, y.fqdn, l.created FROM"
+	    " agent_login l JOIN site_system y ON y.id = l.system_id WHERE"
+	    " l.system_id = ?1",
+	[ST_LOGIN_INSERT] = "INSERT INTO agent_login (role, system_id, created)"
+	    " VALUES (?1, ?2, ?3)",
+	[ST_LOGIN_DELETE] = "DELETE FROM agent_login WHERE system_id = ?1",
 };
 
 /* The engine's message for the last failure: "<what>: <why>". */

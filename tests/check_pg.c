@@ -365,6 +365,193 @@ START_TEST(agent_serves_and_survives_an_outage)
 }
 END_TEST
 
+/* ------------------------------------------------- the agents' logins */
+
+static char	 agent_role[64];	/* the login granted (grant_agent) */
+static char	 agent_url[1100];	/* its connection string, no password */
+
+/* `ehttpctl db grant-agent fqdn` on the test's database: the role and its
+ * password into a ~/.pgpass-style file (PGPASSFILE), as an agent's host
+ * would keep it; agent_url then connects as it. */
+static void
+grant_agent(const char *fqdn)
+{
+	char *v, *pw, pass[1400], line[1400];
+	const char *at = strrchr(url, '@'), *slash = strrchr(url, '/'), *colon;
+
+	v = tu_ctl_json(url, "d['role'] + ' ' + d['password']", "db",
+	    "grant-agent", fqdn, "--json", NULL);
+	ck_assert_ptr_nonnull(pw = strchr(v, ' '));
+	*pw++ = '\0';
+	ck_assert_int_eq(strlen(pw), 32);
+	snprintf(agent_role, sizeof agent_role, "%s", v);
+	snprintf(agent_url, sizeof agent_url, "postgresql://%s%s", v, at);
+	/* host:port:dbname:user:password (url: ...@HOST:PORT/DBNAME) */
+	colon = strchr(at, ':');
+	ck_assert(colon != NULL && colon < slash);
+	snprintf(line, sizeof line, "%.*s:%.*s:%s:%s:%s\n",
+	    (int)(colon - at - 1), at + 1, (int)(slash - colon - 1), colon + 1,
+	    slash + 1, v, pw);
+	snprintf(pass, sizeof pass, "%s", tu_path("pgpass"));
+	tu_write_file_mode(pass, line, strlen(line), 0600);
+	setenv("PGPASSFILE", pass, 1);
+	free(v);
+}
+
+/* One line psql prints for q run as the agent's login (an error too). */
+static void
+agent_is(const char *q, const char *want)
+{
+	tu_sh_is(want, "psql -X -qAt '%s' -c \"%s\" 2>&1 | head -1",
+	    agent_url, q);
+}
+
+/* The rows q changes (an UPDATE ... or INSERT ... with RETURNING 1) as
+ * the agent. */
+static void
+agent_changes(const char *q, const char *want)
+{
+	char w[2048];
+
+	snprintf(w, sizeof w, "WITH u AS (%s RETURNING 1) SELECT count(*)"
+	    " FROM u", q);
+	agent_is(w, want);
+}
+
+static char *
+system_id(const char *fqdn)
+{
+	char q[300];
+
+	snprintf(q, sizeof q, "SELECT id FROM site_system WHERE fqdn = '%s'",
+	    fqdn);
+	return psql1(q);
+}
+
+#define DENIED(t)	"ERROR:  permission denied for table " t
+#define RLS(t)		"ERROR:  new row violates row-level security policy" \
+	" for table \"" t "\""
+
+/*
+ * An agent's login reads what its system serves and writes its own
+ * records only: never cert_key (the keys under the master key), the site's
+ * settings, the audit trail; another system's enrollment and keys are
+ * invisible to it; its enrollment request it cannot approve; its agent
+ * row is writable, another's not; clients and status messages only for
+ * its own site. The role's name comes from the ids, not from the FQDN.
+ */
+START_TEST(agent_login_least_privilege)
+{
+	char *p01, *p02, *oid, want[200], q[1024];
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	grant_agent("p01.contoso.com");
+	p01 = system_id("p01.contoso.com");
+	p02 = system_id("p02.contoso.com");
+	oid = psql1("SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()");
+	snprintf(want, sizeof want, "ehttp_agent_d%s_s%s", oid, p01);
+	ck_assert_str_eq(agent_role, want);
+	/* A login, nothing more, in the group (which cannot log in). */
+	psql_is("SELECT concat(rolcanlogin::int, rolsuper::int,"
+	    " rolcreaterole::int, rolbypassrls::int, rolinherit::int) FROM"
+	    " pg_roles WHERE rolname IN (SELECT role FROM agent_login)",
+	    "10001");
+	snprintf(q, sizeof q, "SELECT concat(rolcanlogin::int,"
+	    " pg_has_role('%s', oid, 'MEMBER')::int) FROM pg_roles WHERE"
+	    " rolname = 'ehttp_agent_d%s'", agent_role, oid);
+	psql_is(q, "01");
+	/* Two systems' enrollments and keys, written by the owner. */
+	snprintf(q, sizeof q, "INSERT INTO agent_enroll (system_id, cert_der,"
+	    " fingerprint, requested) VALUES (%s, decode('01', 'hex'),"
+	    " repeat('A', 64), 1), (%s, decode('02', 'hex'), repeat('B', 64),"
+	    " 1); INSERT INTO agent_key (cert_id, system_id, cms) SELECT id, %s,"
+	    " decode('aa', 'hex') FROM cert WHERE type = 'root'; INSERT INTO"
+	    " agent_key (cert_id, system_id, cms) SELECT id, %s, decode('bb',"
+	    " 'hex') FROM cert WHERE type = 'role'; INSERT INTO agent (system_id)"
+	    " VALUES (%s), (%s)", p01, p02, p01, p02, p01, p02);
+	free(psql1(q));
+
+	/* Key material: none of the master key's, only its own copies. */
+	agent_is("SELECT count(*) FROM cert_key", DENIED("cert_key"));
+	agent_is("SELECT count(*) FROM cert_key k JOIN cert c ON c.id ="
+	    " k.cert_id", DENIED("cert_key"));
+	snprintf(want, sizeof want, "%s aa", p01);
+	agent_is("SELECT string_agg(DISTINCT system_id || ' ' ||"
+	    " encode(cms, 'hex'), ',') FROM agent_key", want);
+	snprintf(want, sizeof want, "%s 01", p01);
+	agent_is("SELECT string_agg(system_id || ' ' || encode(cert_der,"
+	    " 'hex'), ',') FROM agent_enroll", want);
+	agent_is("SELECT count(*) || ' ' || (min(role) = current_user) FROM"
+	    " agent_login", "1 true");
+	/* The site's settings, the audit trail, certificates: no writes. */
+	agent_is("UPDATE site_security SET https_only = 1",
+	    DENIED("site_security"));
+	agent_is("UPDATE cert SET blocked = 1", DENIED("cert"));
+	agent_is("DELETE FROM cert", DENIED("cert"));
+	agent_is("SELECT count(*) FROM audit", DENIED("audit"));
+	agent_is("UPDATE ehttp_schema SET version = 99",
+	    DENIED("ehttp_schema"));
+	agent_is("UPDATE hierarchy SET client_approval = 'auto'",
+	    DENIED("hierarchy"));
+	agent_is("UPDATE bulk_token SET blocked = 1", DENIED("bulk_token"));
+	/* Its enrollment: a request it may change, never approve. */
+	agent_is("UPDATE agent_enroll SET approved = 1",
+	    DENIED("agent_enroll"));
+	agent_is("UPDATE agent_enroll SET approved_by = 'me'",
+	    DENIED("agent_enroll"));
+	agent_changes("UPDATE agent_enroll SET host = 'h1'", "1");
+	snprintf(q, sizeof q, "INSERT INTO agent_enroll (system_id, cert_der,"
+	    " fingerprint, requested) VALUES (%s, decode('03', 'hex'),"
+	    " repeat('C', 64), 1)", p02);
+	agent_is(q, RLS("agent_enroll"));
+	free(psql1("UPDATE agent_enroll SET approved = 1, approved_by ="
+	    " 'admin'"));
+	agent_changes("UPDATE agent_enroll SET cert_der = decode('04', 'hex')",
+	    "0");
+	psql_is("SELECT string_agg(encode(cert_der, 'hex') || host, ','"
+	    " ORDER BY system_id) FROM agent_enroll", "01h1,02");
+	/* Its agent row, not another's. */
+	snprintf(q, sizeof q, "UPDATE agent SET health_text = 'mine' WHERE"
+	    " system_id = %s", p01);
+	agent_changes(q, "1");
+	snprintf(q, sizeof q, "UPDATE agent SET health_text = 'theirs' WHERE"
+	    " system_id = %s", p02);
+	agent_changes(q, "0");
+	snprintf(q, sizeof q, "INSERT INTO agent (system_id, pid) VALUES (%s,"
+	    " 1) ON CONFLICT (system_id) DO UPDATE SET pid = 1", p02);
+	agent_is(q, RLS("agent"));
+	agent_is("SELECT count(*) FROM agent", "2");	/* reads all */
+	psql_is("SELECT string_agg(health_text, ',' ORDER BY system_id) FROM"
+	    " agent", "mine,");
+	/* Clients and status messages of its own site only. */
+	snprintf(q, sizeof q, "INSERT INTO client (smsid, site_id, thumbprint,"
+	    " sign_der, enc_der, registered) SELECT 'GUID:1', site_id, 'T1',"
+	    " decode('00', 'hex'), decode('00', 'hex'), 1 FROM site_system"
+	    " WHERE id = %s", p01);
+	agent_changes(q, "1");
+	snprintf(q, sizeof q, "INSERT INTO client (smsid, site_id, thumbprint,"
+	    " sign_der, enc_der, registered) SELECT 'GUID:2', site_id, 'T2',"
+	    " decode('00', 'hex'), decode('00', 'hex'), 1 FROM site_system"
+	    " WHERE id = %s", p02);
+	agent_is(q, RLS("client"));
+	agent_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) SELECT 1, id, 'info', 'x', 'y' FROM site"
+	    " WHERE code = 'P02'", RLS("status_message"));
+	agent_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) SELECT 1, id, 'info', 'x', 'y' FROM site"
+	    " WHERE code = 'P01'", "");
+	agent_is("SELECT count(*) FROM status_message",
+	    DENIED("status_message"));
+	free(p01);
+	free(p02);
+	free(oid);
+	unsetenv("PGPASSFILE");
+}
+END_TEST
+
 /* The schema against SQLite's migrations (catalogue and the same writes
  * on both) and every statement of the table PREPAREd by the server, by
  * python3 scripts that read both engines with their own clients. */
@@ -435,6 +622,7 @@ pg_suite(void)
 		TU_TEST(concurrent_writers),
 		TU_TEST(schema_and_statements_match_sqlite),
 		TU_TEST(agent_serves_and_survives_an_outage),
+		TU_TEST(agent_login_least_privilege),
 		{ NULL }
 	};
 

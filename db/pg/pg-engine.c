@@ -47,6 +47,7 @@
 	X(PQcmdTuples) \
 	X(PQconnectdb) \
 	X(PQdb) \
+	X(PQencryptPasswordConn) \
 	X(PQerrorMessage) \
 	X(PQexec) \
 	X(PQexecParams) \
@@ -75,6 +76,7 @@ PQ_FUNCS(PQ_POINTER)
 #define PQcmdTuples	(*p_PQcmdTuples)
 #define PQconnectdb	(*p_PQconnectdb)
 #define PQdb	(*p_PQdb)
+#define PQencryptPasswordConn	(*p_PQencryptPasswordConn)
 #define PQerrorMessage	(*p_PQerrorMessage)
 #define PQexec	(*p_PQexec)
 #define PQexecParams	(*p_PQexecParams)
@@ -803,12 +805,40 @@ pg_integrity_check(struct db *db, char **result)
 	return 0;
 }
 
+/* ------------------------------------------------------------- logins */
+
+/* The SCRAM-SHA-256 verifier of password, made here by libpq (as psql's
+ * \password does): the server never sees the password itself. */
+static char *
+pg_verifier(struct db *db, const char *role, const char *password)
+{
+	char *v, *out;
+
+	if (pg_alive(db) == -1)
+		return NULL;
+	v = PQencryptPasswordConn(pc(db)->c, password, role, "scram-sha-256");
+	if (v == NULL) {
+		pg_seterr(db, "%s", PQerrorMessage(pc(db)->c));
+		return NULL;
+	}
+	out = xstrdup(v);
+	explicit_bzero(v, strlen(v));
+	PQfreemem(v);
+	return out;
+}
+
+static const struct db_login_engine pg_logins = {
+	.sql = pg_login_sql,
+	.verifier = pg_verifier,
+};
+
 const struct db_engine db_pg_engine = {
 	.name = "postgresql",
 	.stmt_sql = pg_stmt_sql,
 	.schema = pg_schema,
 	.schema_version = PG_SCHEMA_VERSION,
 	.migrations = pg_migrations,
+	.logins = &pg_logins,
 	.open = pg_open,
 	.ready = pg_ready,
 	.close = pg_close,
