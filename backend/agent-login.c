@@ -133,17 +133,50 @@ revoke_locked(struct ehttp *e, int64_t system_id, struct db_agent_login *l)
 	if (db_login_disable(e->db, group, l->role) == -1 ||
 	    db_login_delete(e->db, system_id) == -1)
 		return ehttp_fail_db(e);
-	if (ehttp_record(e, y.site_id, "info", "agent login", l->fqdn, "Database"
-	    " login %s of the agent of %s revoked.", l->role, l->fqdn) == -1)
+	if (ehttp_record(e, y.site_id, "info", "agent login", l->fqdn,
+	    "Database login %s of the agent of %s revoked.", l->role,
+	    l->fqdn) == -1)
 		return -1;
 	return 1;
 }
 
 int
-ehttp_agent_login_revoke(struct ehttp *e, int64_t system_id)
+agent_login_revoke_locked(struct ehttp *e, int64_t system_id, char *role,
+    size_t len)
 {
 	struct db_agent_login l;
+	int rc;
+
+	role[0] = '\0';
+	if (!db_login_supported(e->db))
+		return 0;
+	if ((rc = revoke_locked(e, system_id, &l)) == 1)
+		snprintf(role, len, "%s", l.role);
+	return rc;
+}
+
+void
+agent_login_end_sessions(struct ehttp *e, const char *role)
+{
 	size_t ended;
+
+	/* Only after the commit: a session ended before it could log in
+	 * again. */
+	if (db_login_end_sessions(e->db, role, &ended) == -1) {
+		ehttp_note(e, EHTTP_NOTE_WARNING, "Database login %s can no"
+		    " longer log in, but its open sessions were not ended: %s",
+		    role, db_error(e->db));
+		return;
+	}
+	ehttp_note(e, EHTTP_NOTE_INFO, "Database login %s revoked: it can no"
+	    " longer log in; %zu open session%s ended.", role, ended,
+	    ended == 1 ? "" : "s");
+}
+
+int
+ehttp_agent_login_revoke(struct ehttp *e, int64_t system_id)
+{
+	char role[64];
 	int rc;
 
 	ehttp_notes_clear(e);
@@ -151,25 +184,16 @@ ehttp_agent_login_revoke(struct ehttp *e, int64_t system_id)
 		return 0;		/* a file has no logins */
 	if (ehttp_begin(e) == -1)
 		return -1;
-	if ((rc = revoke_locked(e, system_id, &l)) == -1) {
+	if ((rc = agent_login_revoke_locked(e, system_id, role,
+	    sizeof role)) == -1) {
 		ehttp_rollback(e);
 		return -1;
 	}
 	if (ehttp_commit(e) == -1)
 		return -1;
-	if (rc == 0)
-		return 0;
-	/* Only now: a session ended before the commit could log in again. */
-	if (db_login_end_sessions(e->db, l.role, &ended) == -1) {
-		ehttp_note(e, EHTTP_NOTE_WARNING, "Database login %s can no"
-		    " longer log in, but its open sessions were not ended: %s",
-		    l.role, db_error(e->db));
-		return 1;
-	}
-	ehttp_note(e, EHTTP_NOTE_INFO, "Database login %s of the agent of %s"
-	    " revoked: it can no longer log in; %zu open session%s ended.",
-	    l.role, l.fqdn, ended, ended == 1 ? "" : "s");
-	return 1;
+	if (rc == 1)
+		agent_login_end_sessions(e, role);
+	return rc;
 }
 
 int

@@ -96,6 +96,7 @@ pg_teardown(void)
 {
 	unsetenv("EHTTP_MASTER_KEY");
 	unsetenv("EHTTP_CONTENT");
+	unsetenv("PGPASSFILE");
 	tu_dir_teardown();
 }
 
@@ -548,7 +549,159 @@ START_TEST(agent_login_least_privilege)
 	free(p01);
 	free(p02);
 	free(oid);
-	unsetenv("PGPASSFILE");
+}
+END_TEST
+
+/*
+ * The real agent with its login only (its password in PGPASSFILE, none
+ * in the URL): it starts, polls, writes its row, health check and status
+ * messages. Revoked while connected: its sessions end, it says it cannot
+ * read the database, its attempt to log in again is refused, and it goes
+ * on serving. With a certificate to serve it cannot start: the key under
+ * the master key is not its to read, and it says so.
+ */
+START_TEST(agent_runs_under_its_login)
+{
+	char *p01, *out = NULL, *err = NULL, *v, q[600], want[200], role[64];
+	const char *logs = tu_path("logs");
+	int port, rc;
+	pid_t pid;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);	/* P01: HTTP only */
+	grant_agent("p01.contoso.com");
+	snprintf(role, sizeof role, "%s", agent_role);
+	p01 = system_id("p01.contoso.com");
+	pid = tu_mpd_start(agent_url, "p01.contoso.com", logs, NULL, &port);
+	log_waits(logs, "Call to HttpSendRequestSync succeeded", 10);
+	snprintf(q, sizeof q, "SELECT pid || ' ' || health_ok || ' ' ||"
+	    " health_status FROM agent WHERE system_id = %s", p01);
+	snprintf(want, sizeof want, "%d 1 200", (int)pid);
+	psql_is(q, want);
+	psql_is("SELECT count(*) FROM status_message WHERE component ="
+	    " 'SMS_MP_CONTROL_MANAGER' AND message LIKE 'ehttp-mpd started on"
+	    " p01.contoso.com:%'", "1");
+	snprintf(q, sizeof q, "[(a['role'], a['fqdn'], a['can_login'],"
+	    " a['sessions'] > 0) for a in d] == [('%s', 'p01.contoso.com',"
+	    " True, True)]", role);
+	v = tu_ctl_json(url, q, "db", "list-agents", "--json", NULL);
+	ck_assert_str_eq(v, "True");
+	free(v);
+
+	ck_assert_int_eq(tu_ctl(url, &out, &err, "db", "revoke-agent",
+	    "p01.contoso.com", NULL), 0);
+	snprintf(want, sizeof want, "Database login %s revoked: it can no"
+	    " longer log in;", role);
+	tu_has(out, want, " open session", NULL);
+	ck_assert_ptr_null(strstr(out, " 0 open sessions"));
+	free(out);
+	free(err);
+	log_waits(logs, "Cannot read the site database (will retry at the"
+	    " next poll)", 10);
+	snprintf(want, sizeof want, "password authentication failed for user"
+	    " \"%s\"", role);
+	log_waits(logs, want, 10);
+	snprintf(q, sizeof q, "SELECT count(*) FROM pg_stat_activity WHERE"
+	    " usename = '%s'", role);
+	psql_is(q, "0");
+	snprintf(q, sizeof q, "SELECT rolcanlogin FROM pg_roles WHERE rolname"
+	    " = '%s'", role);
+	psql_is(q, "f");
+	psql_is("SELECT count(*) FROM agent_login", "0");
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);	/* serving */
+	tu_mpd_stop(&pid);
+
+	/* Granted again: the same role, a new password; a certificate to
+	 * serve now, whose key it cannot read. */
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	grant_agent("p01.contoso.com");
+	ck_assert_str_eq(agent_role, role);
+	rc = tu_sh(&out, &err, "'%s' --db '%s' --system p01.contoso.com"
+	    " --https 127.0.0.1:%d --http 127.0.0.1:%d --log-dir '%s' --poll 1"
+	    " --foreground </dev/null", tu_bin("ehttp-mpd"), agent_url,
+	    tu_free_port(), tu_free_port(), logs);
+	ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
+	tu_has(err, "MP Control Manager cannot start: certificate ",
+	    "its private key cannot be read: ",
+	    "permission denied for table cert_key", NULL);
+	free(out);
+	free(err);
+	free(p01);
+}
+END_TEST
+
+/*
+ * What grant-agent refuses: a FQDN that is no site system's name (quotes,
+ * a semicolon, non-ASCII: no role is made, none is named from it), a
+ * second grant (the first password still works), a password file others
+ * can read or a short password; SQLite has no roles.
+ */
+START_TEST(agent_login_refusals)
+{
+	static const char *const bad[] = {
+		"x';DROP ROLE postgres;--.contoso.com",
+		"p01.contoso.com\";CREATE ROLE evil SUPERUSER;--",
+		"\xc3\xbcnicode.contoso.com",
+		"p01.contoso.com; SELECT 1",
+	};
+	char pwf[1200], q[1400], *v;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	for (size_t i = 0; i < TU_ALL(bad); i++)
+		tu_ctl_fails(url, 1, "", "db", "grant-agent", bad[i], NULL);
+	/* Roles are the server's: this database's would be named after it. */
+	psql_is("SELECT count(*) FROM pg_roles WHERE rolname LIKE"
+	    " 'ehttp_agent_d' || (SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()) || '%' OR rolname = 'evil'", "0");
+	psql_is("SELECT count(*) FROM agent_login", "0");
+
+	grant_agent("p01.contoso.com");
+	tu_ctl_fails(url, 1, "p01.contoso.com already has the database login"
+	    " ehttp_agent_d", "db", "grant-agent", "p01.contoso.com", NULL);
+	agent_is("SELECT current_user", agent_role);
+
+	snprintf(pwf, sizeof pwf, "%s", tu_path("pw"));
+	tu_write_file_mode(pwf, "correct-horse-battery-1\n", 24, 0644);
+	tu_ctl_fails(url, 1, "must be a file that group and others cannot read",
+	    "db", "grant-agent", "p02.contoso.com", "--password-file", pwf,
+	    NULL);
+	tu_write_file_mode(pwf, "short\n", 6, 0600);
+	tu_ctl_fails(url, 1, "the password must have 16 to 255 characters",
+	    "db", "grant-agent", "p02.contoso.com", "--password-file", pwf,
+	    NULL);
+	tu_write_file_mode(pwf, "correct-horse-battery-1\n", 24, 0600);
+	v = tu_ctl_json(url, "d['password'] is None and d['role']", "db",
+	    "grant-agent", "p02.contoso.com", "--password-file", pwf, "--json",
+	    NULL);
+	snprintf(q, sizeof q, "psql -X -qAt 'postgresql://%s:"
+	    "correct-horse-battery-1%s' -c 'SELECT current_user'", v,
+	    strrchr(url, '@'));
+	tu_sh_is(v, "%s", q);
+	free(v);
+	psql_is("SELECT count(*) FROM agent_login", "2");
+	tu_sh_is("s01.contoso.com has no database login: nothing to revoke.",
+	    "'%s' --db '%s' db revoke-agent s01.contoso.com", tu_bin("ehttpctl"),
+	    url);
+
+	/* A system removed takes its agent's login along. */
+	tu_ctl_ok(url, "system", "remove", "p02.contoso.com", NULL);
+	tu_sh_fails(2, "password authentication failed", "%s", q);
+	psql_is("SELECT string_agg(r.rolname, ',') FROM pg_roles r JOIN"
+	    " pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid ="
+	    " m.roleid WHERE g.rolname LIKE 'ehttp_agent_d%' AND r.rolname NOT"
+	    " IN (SELECT role FROM agent_login) AND r.rolname LIKE"
+	    " 'ehttp_agent_d' || (SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()) || '%'", "");
+	psql_is("SELECT count(*) FROM agent_login", "1");
+
+	tu_ctl_ok(tu_db, "init", "--demo", NULL);
+	tu_ctl_fails(tu_db, 1, "database roles need a PostgreSQL site database",
+	    "db", "grant-agent", "p01.contoso.com", NULL);
+	tu_ctl_fails(tu_db, 1, "database roles need a PostgreSQL site database",
+	    "db", "revoke-agent", "p01.contoso.com", NULL);
+	tu_ctl_fails(tu_db, 1, "database roles need a PostgreSQL site database",
+	    "db", "list-agents", NULL);
 }
 END_TEST
 
@@ -623,6 +776,8 @@ pg_suite(void)
 		TU_TEST(schema_and_statements_match_sqlite),
 		TU_TEST(agent_serves_and_survives_an_outage),
 		TU_TEST(agent_login_least_privilege),
+		TU_TEST(agent_runs_under_its_login),
+		TU_TEST(agent_login_refusals),
 		{ NULL }
 	};
 
