@@ -26,6 +26,11 @@ enum ehttp_open_flags {
 	EHTTP_CREATE   = 0x1,	/* create the database (init) */
 	EHTTP_READONLY = 0x2,
 	EHTTP_NO_KEYS  = 0x4,	/* never load the master key (console lists) */
+	/* An agent (ehttp-mpd): unfinished issuances (pending certificates
+	 * of a dead process) are left to the site server and ehttpctl,
+	 * which drop them at their open. Its pid check is of this host, and
+	 * an agent's own database login may not delete certificates. */
+	EHTTP_AGENT    = 0x8,
 };
 
 /* The default database path: $EHTTP_DB, $XDG_DATA_HOME/ehttp/site.db,

@@ -572,8 +572,15 @@ START_TEST(agent_runs_under_its_login)
 	grant_agent("p01.contoso.com");
 	snprintf(role, sizeof role, "%s", agent_role);
 	p01 = system_id("p01.contoso.com");
+	/* An issuance whose process died: for ehttpctl and the site server
+	 * to drop (the agent's login may not delete certificates). */
+	snprintf(q, sizeof q, "INSERT INTO cert (type, state, site_id,"
+	    " system_id, pending_pid, created) SELECT 'role', 'pending',"
+	    " site_id, id, 2147483646, 1 FROM site_system WHERE id = %s", p01);
+	free(psql1(q));
 	pid = tu_mpd_start(agent_url, "p01.contoso.com", logs, NULL, &port);
 	log_waits(logs, "Call to HttpSendRequestSync succeeded", 10);
+	psql_is("SELECT count(*) FROM cert WHERE state = 'pending'", "1");
 	snprintf(q, sizeof q, "SELECT pid || ' ' || health_ok || ' ' ||"
 	    " health_status FROM agent WHERE system_id = %s", p01);
 	snprintf(want, sizeof want, "%d 1 200", (int)pid);
@@ -614,6 +621,7 @@ START_TEST(agent_runs_under_its_login)
 	/* Granted again: the same role, a new password; a certificate to
 	 * serve now, whose key it cannot read. */
 	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	psql_is("SELECT count(*) FROM cert WHERE state = 'pending'", "0");
 	grant_agent("p01.contoso.com");
 	ck_assert_str_eq(agent_role, role);
 	rc = tu_sh(&out, &err, "'%s' --db '%s' --system p01.contoso.com"

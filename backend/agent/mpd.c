@@ -692,7 +692,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 			goto fail_log;
 	}
 
-	if ((m->e = ehttp_open(m->db_path, 0, cause)) == NULL)
+	if ((m->e = ehttp_open(m->db_path, EHTTP_AGENT, cause)) == NULL)
 		goto fail_log;
 	{
 		char who[64], user[96];
