@@ -387,12 +387,13 @@ grant_agent(const char *fqdn)
 	ck_assert_int_eq(strlen(pw), 32);
 	snprintf(agent_role, sizeof agent_role, "%s", v);
 	snprintf(agent_url, sizeof agent_url, "postgresql://%s%s", v, at);
-	/* host:port:dbname:user:password (url: ...@HOST:PORT/DBNAME) */
+	/* host:port:dbname:user:password (url: ...@HOST:PORT/DBNAME); any
+	 * database, so that another one's refusal is its own. */
 	colon = strchr(at, ':');
 	ck_assert(colon != NULL && colon < slash);
-	snprintf(line, sizeof line, "%.*s:%.*s:%s:%s:%s\n",
+	snprintf(line, sizeof line, "%.*s:%.*s:*:%s:%s\n",
 	    (int)(colon - at - 1), at + 1, (int)(slash - colon - 1), colon + 1,
-	    slash + 1, v, pw);
+	    v, pw);
 	snprintf(pass, sizeof pass, "%s", tu_path("pgpass"));
 	tu_write_file_mode(pass, line, strlen(line), 0600);
 	setenv("PGPASSFILE", pass, 1);
@@ -403,7 +404,7 @@ grant_agent(const char *fqdn)
 static void
 agent_is(const char *q, const char *want)
 {
-	tu_sh_is(want, "psql -X -qAt '%s' -c \"%s\" 2>&1 | head -1",
+	tu_sh_is(want, "psql -X -w -qAt '%s' -c \"%s\" 2>&1 | head -1",
 	    agent_url, q);
 }
 
@@ -546,6 +547,22 @@ START_TEST(agent_login_least_privilege)
 	    " WHERE code = 'P01'", "");
 	agent_is("SELECT count(*) FROM status_message",
 	    DENIED("status_message"));
+	/* Another ehttp database on the server: the agent of this one is no
+	 * member of its group, and reads nothing there. */
+	{
+		char other[1100], name[64], *slash = strrchr(agent_url, '/');
+
+		snprintf(name, sizeof name, "%s_b", strrchr(url, '/') + 1);
+		free(tu_sh_ok("psql -qAt '%s' -c 'CREATE DATABASE %s'", super,
+		    name));
+		url_for(other, sizeof other, name);
+		tu_ctl_ok(other, "init", "--demo", NULL);
+		tu_ctl_ok(other, "db", "grant-agent", "p02.contoso.com", NULL);
+		snprintf(q, sizeof q, "psql -X -w -qAt '%.*s/%s' -c 'SELECT count(*)"
+		    " FROM site' 2>&1 | head -1", (int)(slash - agent_url),
+		    agent_url, name);
+		tu_sh_is(DENIED("site"), "%s", q);
+	}
 	free(p01);
 	free(p02);
 	free(oid);
