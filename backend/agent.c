@@ -289,6 +289,7 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 	struct ca_blob key = { NULL, 0 };
 	const char *master;
 	struct ca *ca = ca_new();
+	char why[512];
 	size_t n = 0;
 	int rc, ret = -1;
 
@@ -312,8 +313,15 @@ agent_material_load(struct ehttp *e, const struct db_cert *c,
 		m->chain_len[m->nchain++] = chain[i].len;
 		chain[i].data = NULL;
 	}
-	if (ehttp_serving_key(e, c, &key, &master) != 1)
+	/* A login of the agent's own cannot read the keys encrypted with
+	 * the master key (README "Database roles"): said as such. */
+	if (ehttp_serving_key(e, c, &key, &master) != 1) {
+		snprintf(why, sizeof why, "%s", ehttp_error(e));
+		ehttp_fail(e, "certificate %lld (thumbprint %s): its private"
+		    " key cannot be read: %s", (long long)c->id, c->thumbprint,
+		    why);
 		goto out;
+	}
 	switch (ca_key_matches(ca, m->cert, m->cert_len, key.data, key.len,
 	    master)) {
 	case 1:

@@ -712,10 +712,11 @@ int
 ehttp_pki_check(struct ehttp *e, const struct db_cert *c, char *warning,
     size_t wlen)
 {
-	unsigned char *der = NULL, *key = NULL;
+	struct ca_blob key = { NULL, 0 };
+	unsigned char *der = NULL;
 	struct db_blob *chain = NULL, *roots = NULL;
 	struct ca_der *cd = NULL, *rd = NULL;
-	size_t dlen = 0, klen = 0, nc = 0, nr = 0;
+	size_t dlen = 0, nc = 0, nr = 0;
 	struct db_system y;
 	const char *master;
 	struct ca *ca = NULL;
@@ -729,18 +730,9 @@ ehttp_pki_check(struct ehttp *e, const struct db_cert *c, char *warning,
 		return ehttp_fail(e, "certificate %lld: no site system",
 		    (long long)c->id);
 	}
-	if ((master = ehttp_master(e, 0)) == NULL)
-		return -1;
-	if (ehttp_cert_der(e, c->id, &der, &dlen) == -1)
+	if (ehttp_cert_der(e, c->id, &der, &dlen) == -1 ||
+	    ehttp_serving_key(e, c, &key, &master) != 1)
 		goto out;
-	if ((r = db_cert_key(e->db, c->id, &key, &klen)) != 1) {
-		if (r == -1)
-			ehttp_fail_db(e);
-		else
-			ehttp_fail(e, "certificate %lld: no private key stored",
-			    (long long)c->id);
-		goto out;
-	}
 	if (db_cert_chain(e->db, c->id, &chain, &nc) == -1) {
 		ehttp_fail_db(e);
 		goto out;
@@ -750,16 +742,13 @@ ehttp_pki_check(struct ehttp *e, const struct db_cert *c, char *warning,
 	cd = ders_of(chain, nc);
 	rd = ders_of(roots, nr);
 	ca = ca_new();
-	rc = ca_pki_check(ca, der, dlen, cd, nc, key, klen, master, y.fqdn, rd,
-	    nr, warning, wlen);
+	rc = ca_pki_check(ca, der, dlen, cd, nc, key.data, key.len, master,
+	    y.fqdn, rd, nr, warning, wlen);
 	if (rc != 1)
 		ehttp_fail(e, "PKI certificate %s of %s: %s", c->thumbprint,
 		    y.fqdn, ca_error(ca));
 out:
-	if (key != NULL) {
-		ca_cleanse(key, klen);
-		free(key);
-	}
+	ca_blob_free(&key);
 	free(der);
 	free(cd);
 	free(rd);

@@ -163,7 +163,7 @@ ehttp_client_register_many(struct ehttp *e, const struct ehttp_client_reg *in,
 		    in[i].sign_cert_len, thumb[i])) == -1)
 			ehttp_fail(e, "client certificate: %s", ca_error(ca));
 	ca_free(ca);
-	if (rc == -1 || ehttp_begin(e) == -1)
+	if (rc == -1 || (rc = ehttp_begin(e)) == -1)
 		goto out;
 	/* In order, in one transaction: a certificate twice in the batch is
 	 * new the first time and known the second, as one after the other. */

@@ -82,6 +82,13 @@ void	 ehttp_rollback(struct ehttp *);
 /* End what ehttp_begin() began as the work in it went: rc 0 commits, -1
  * rolls back; 0 or -1 (model.c). */
 int	 ehttp_end(struct ehttp *, int rc);
+/* agent-login.c: in a write transaction, the login of system_id's agent
+ * disabled and its row removed (its name into role): 1, 0 it had none
+ * (always on SQLite), -1. After the commit, agent_login_end_sessions()
+ * ends its sessions (notes say how many). */
+int	 agent_login_revoke_locked(struct ehttp *, int64_t system_id,
+	    char *role, size_t len);
+void	 agent_login_end_sessions(struct ehttp *, const char *role);
 
 /*
  * issue.c: certificates signed ahead of the transaction that records them.

@@ -231,7 +231,7 @@ ehttp_open(const char *path, int flags, char **cause)
 	}
 	/* An issuance killed between its two transactions leaves pending
 	 * rows with a dead owner: drop them (the old state stays). */
-	if (!(flags & EHTTP_READONLY)) {
+	if (!(flags & (EHTTP_READONLY | EHTTP_AGENT))) {
 		if (db_begin(e->db) == -1 ||
 		    db_cert_drop_pending(e->db, &dropped) == -1 ||
 		    db_commit(e->db) == -1) {

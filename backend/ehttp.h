@@ -26,6 +26,11 @@ enum ehttp_open_flags {
 	EHTTP_CREATE   = 0x1,	/* create the database (init) */
 	EHTTP_READONLY = 0x2,
 	EHTTP_NO_KEYS  = 0x4,	/* never load the master key (console lists) */
+	/* An agent (ehttp-mpd): unfinished issuances (pending certificates
+	 * of a dead process) are left to the site server and ehttpctl,
+	 * which drop them at their open. Its pid check is of this host, and
+	 * an agent's own database login may not delete certificates. */
+	EHTTP_AGENT    = 0x8,
 };
 
 /* The default database path: $EHTTP_DB, $XDG_DATA_HOME/ehttp/site.db,
@@ -555,6 +560,31 @@ int	 ehttp_agent_list(struct ehttp *, int64_t site_id, struct db_agent **,
 	    size_t *);
 /* 1 found, 0 the system has no agent report yet, -1 error. */
 int	 ehttp_agent_get(struct ehttp *, int64_t system_id, struct db_agent *);
+
+/*
+ * The agents' own database logins (agent-login.c; README "Database
+ * roles"): on PostgreSQL one role per system's agent, with an agent's
+ * privileges only. SQLite has none (supported: 0).
+ */
+#define EHTTP_LOGIN_PASSWORD_NEW	32	/* hex digits of a new one */
+#define EHTTP_LOGIN_PASSWORD_MIN	16
+#define EHTTP_LOGIN_PASSWORD_MAX	256	/* exclusive */
+struct ehttp_agent_grant {
+	char	 role[64];
+	char	 password[EHTTP_LOGIN_PASSWORD_NEW + 1];	/* the one
+					   made; "" when one was given */
+};
+int	 ehttp_logins_supported(struct ehttp *);
+/* fqdn's agent gets its login, with password (NULL: a new random one, in
+ * g->password): 0, or -1 (a system that has one already is refused). */
+int	 ehttp_agent_login_grant(struct ehttp *, const char *fqdn,
+	    const char *password, struct ehttp_agent_grant *g);
+/* The login of system_id's agent can no longer log in (kept, without a
+ * password) and its open sessions are ended: 1, 0 it had none (always 0
+ * on SQLite), -1 error. Notes say what was done. */
+int	 ehttp_agent_login_revoke(struct ehttp *, int64_t system_id);
+int	 ehttp_agent_login_list(struct ehttp *, struct db_agent_login **,
+	    size_t *);
 
 /*
  * The site server (ehttp-sited; sitepass.c). Each pass renews every SMS

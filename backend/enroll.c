@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "ca.h"
 #include "daemon.h"
 #include "ehttp-int.h"
@@ -145,7 +146,7 @@ request_locked(struct ehttp *e, const struct db_system *y,
     const struct ca_enroll *en, const char *fpr)
 {
 	const struct ca_blob *c = ca_enroll_cert(en);
-	char host[256];
+	char host[256], msg[1024];
 
 	if (gethostname(host, sizeof host) == -1)
 		snprintf(host, sizeof host, "?");
@@ -153,10 +154,17 @@ request_locked(struct ehttp *e, const struct db_system *y,
 	if (db_enroll_put(e->db, y->id, c->data, c->len, fpr, host,
 	    time(NULL)) == -1)
 		return ehttp_fail_db(e);
-	return ehttp_record(e, y->site_id, "info", "agent enroll", y->fqdn,
-	    "The agent of %s asked to be enrolled (key fingerprint SHA-256"
-	    " %s); approve it with ehttpctl agent approve %s.", y->fqdn, fpr,
+	/* A status message, not an audit record: the agent asks (its
+	 * login may write its site's messages), an administrator decides
+	 * (agent approve is audited). */
+	snprintf(msg, sizeof msg, "The agent of %s on %s asked to be enrolled"
+	    " (key fingerprint SHA-256 %s); compare and approve it with"
+	    " ehttpctl agent approve %s --fingerprint ...", y->fqdn, host, fpr,
 	    y->fqdn);
+	if (db_status_add(e->db, y->site_id, "info", AGENT_COMPONENT, msg) ==
+	    -1)
+		return ehttp_fail_db(e);
+	return 0;
 }
 
 int
@@ -182,14 +190,20 @@ ehttp_enroll_request(struct ehttp *e, const char *fqdn, const char *path,
 		return -1;
 	}
 	if ((rc = ehttp_begin(e)) == 0) {
-		if ((rc = db_enroll_get(e->db, y.id, &cur)) == 1 &&
-		    strcmp(cur.fingerprint, out->fingerprint) == 0 &&
-		    cur.approved != 0)
-			out->approved = 1;	/* nothing to ask again */
-		else if (rc != -1)
-			rc = request_locked(e, &y, en, out->fingerprint);
-		else
+		if ((rc = db_enroll_get(e->db, y.id, &cur)) == -1)
 			rc = ehttp_fail_db(e);
+		else if (rc == 1 && cur.approved != 0 &&
+		    strcmp(cur.fingerprint, out->fingerprint) == 0)
+			out->approved = 1;	/* nothing to ask again */
+		else if (rc == 1 && cur.approved != 0)
+			/* So a stolen login cannot undo an approval. */
+			rc = ehttp_fail(e, "the agent of %s is enrolled with"
+			    " another key (fingerprint SHA-256 %s): a new key"
+			    " needs that one revoked first (ehttpctl agent"
+			    " revoke %s on the site server)", y.fqdn,
+			    cur.fingerprint, y.fqdn);
+		else
+			rc = request_locked(e, &y, en, out->fingerprint);
 		rc = ehttp_end(e, rc == -1 ? -1 : 0);
 	}
 	ca_enroll_free(en);
@@ -452,7 +466,7 @@ revoke_renew(struct ehttp *e, const struct db_enroll *en)
 }
 
 static int
-revoke_locked(struct ehttp *e, const char *fqdn)
+revoke_locked(struct ehttp *e, const char *fqdn, char *login, size_t len)
 {
 	struct db_enroll en;
 
@@ -460,6 +474,9 @@ revoke_locked(struct ehttp *e, const char *fqdn)
 		return -1;
 	if (db_enroll_delete(e->db, en.system_id) == -1)
 		return ehttp_fail_db(e);
+	/* Its database login too (PostgreSQL): the thief's way in. */
+	if (agent_login_revoke_locked(e, en.system_id, login, len) == -1)
+		return -1;
 	if (en.approved != 0 && revoke_renew(e, &en) == -1)
 		return -1;
 	ehttp_note(e, EHTTP_NOTE_INFO, "The agent of %s is no longer enrolled"
@@ -476,8 +493,12 @@ ehttp_agent_revoke(struct ehttp *e, const char *fqdn)
 {
 	int rc;
 
+	char login[64] = "";
+
 	ehttp_notes_clear(e);
 	if ((rc = ehttp_begin(e)) == 0)
-		rc = ehttp_end(e, revoke_locked(e, fqdn));
+		rc = ehttp_end(e, revoke_locked(e, fqdn, login, sizeof login));
+	if (rc == 0 && login[0] != '\0')
+		agent_login_end_sessions(e, login);
 	return rc;
 }

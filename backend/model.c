@@ -429,12 +429,17 @@ ehttp_system_add(struct ehttp *e, const char *fqdn, const char *site)
 }
 
 static int
-system_remove_locked(struct ehttp *e, const char *fqdn)
+system_remove_locked(struct ehttp *e, const char *fqdn, char *login,
+    size_t len)
 {
 	struct db_system y;
 	size_t revoked;
 
 	if (system_lookup(e, fqdn, &y) == -1)
+		return -1;
+	/* Its agent's database login goes first: the cascade would take
+	 * the row naming it and leave the role able to log in. */
+	if (agent_login_revoke_locked(e, y.id, login, len) == -1)
 		return -1;
 	if (db_cert_retire_roles(e->db, y.site_id, y.id, "revoked",
 	    &revoked) == -1 || db_system_delete(e->db, y.id) == -1)
@@ -450,9 +455,16 @@ system_remove_locked(struct ehttp *e, const char *fqdn)
 int
 ehttp_system_remove(struct ehttp *e, const char *fqdn)
 {
+	char login[64] = "";
+
 	if (ehttp_begin(e) == -1)
 		return -1;
-	return ehttp_end(e, system_remove_locked(e, fqdn));
+	if (ehttp_end(e, system_remove_locked(e, fqdn, login,
+	    sizeof login)) == -1)
+		return -1;
+	if (login[0] != '\0')
+		agent_login_end_sessions(e, login);
+	return 0;
 }
 
 int

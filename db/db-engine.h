@@ -71,10 +71,34 @@ enum db_stmt {
 	ST_ENROLL_PUT, ST_ENROLL_GET, ST_ENROLL_LIST, ST_ENROLL_CERT,
 	ST_ENROLL_APPROVE, ST_ENROLL_DELETE, ST_AGENT_KEY_PUT, ST_AGENT_KEY_GET,
 	ST_AGENT_KEY_DROP, ST_AGENT_KEY_PRUNE, ST_AGENT_KEY_TODO,
+	ST_LOGIN_GET, ST_LOGIN_INSERT, ST_LOGIN_DELETE,
 	ST_MAX
 };
 
 struct db_engine;
+
+/*
+ * The agents' database logins (db-login.c), where the engine has them: its
+ * SQL per step (each one statement with the parameters named), and the
+ * verifier of a password as the server stores it.
+ */
+enum db_login_sql {
+	DB_LOGIN_NAMES,		/* ?1 system id -> group, role (one row) */
+	DB_LOGIN_PARAMS,	/* ?1 group, ?2 role, ?3 verifier: for the next */
+	DB_LOGIN_SETUP,		/* the group, its privileges, the policies */
+	DB_LOGIN_CREATE,	/* the role, in the group, its verifier */
+	DB_LOGIN_DISABLE,	/* no login, out of the group */
+	DB_LOGIN_END_SESSIONS,	/* ?1 role -> sessions ended (one row) */
+	DB_LOGIN_LIST,		/* role, system, fqdn, created, can_login,
+				   sessions; by fqdn */
+	DB_LOGIN_MAX
+};
+struct db_login_engine {
+	const char *const *sql;		/* DB_LOGIN_MAX texts */
+	/* password's verifier for role (malloc'ed), or NULL (errmsg()). */
+	char		*(*verifier)(struct db *, const char *role,
+			    const char *password);
+};
 
 /* The handle (db.h's struct db). */
 struct db {
@@ -134,6 +158,8 @@ struct db_engine {
 	 * takes version v to v + 1) whose NULL entries take db.c's.
 	 */
 	const char *const *migrations;
+	/* The agents' logins; NULL: the engine has none (SQLite). */
+	const struct db_login_engine *logins;
 
 	/*
 	 * Connect to db->path (flags: enum db_open_flags) and make it ready

@@ -482,17 +482,13 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " health_status = ?4, health_text = ?5, updated = ?2"
 	    " WHERE system_id = ?1",
 	[ST_AGENT_GET] = "SELECT " AGENT_COLS " WHERE a.system_id = ?1",
-	/* A new key pair (another fingerprint) waits for approval again; the
-	 * copies sealed to the old one stay until approval replaces them
-	 * (the agent cannot open them). */
+	/* A request, or a new one while not approved (enroll.c refuses a
+	 * new key after approval: it needs a revoke first). It never
+	 * touches the approval (an agent's login may not). */
 	[ST_ENROLL_PUT] = "INSERT INTO agent_enroll (system_id, cert_der,"
 	    " fingerprint, host, requested) VALUES (?1, ?2, ?3, ?4, ?5)"
 	    " ON CONFLICT (system_id) DO UPDATE SET cert_der = ?2,"
-	    " fingerprint = ?3, host = ?4, requested = ?5,"
-	    " approved = CASE WHEN agent_enroll.fingerprint = ?3 THEN"
-	    " agent_enroll.approved ELSE 0 END,"
-	    " approved_by = CASE WHEN agent_enroll.fingerprint = ?3 THEN"
-	    " agent_enroll.approved_by ELSE '' END",
+	    " fingerprint = ?3, host = ?4, requested = ?5",
 	[ST_ENROLL_GET] = "SELECT " ENROLL_COLS " WHERE e.system_id = ?1",
 	[ST_ENROLL_LIST] = "SELECT " ENROLL_COLS " ORDER BY y.fqdn",
 	[ST_ENROLL_CERT] = "SELECT cert_der FROM agent_enroll"
@@ -639,6 +635,13 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " LIMIT ?3",
 	[ST_DP_PKG_COUNT] = "SELECT count(*) FROM package_dp WHERE system_id ="
 	    " ?1",
+	/* The agents' logins (db-login.c). */
+	[ST_LOGIN_GET] = "SELECT l.role, l.system_id, y.fqdn, l.created FROM"
+	    " agent_login l JOIN site_system y ON y.id = l.system_id WHERE"
+	    " l.system_id = ?1",
+	[ST_LOGIN_INSERT] = "INSERT INTO agent_login (role, system_id, created)"
+	    " VALUES (?1, ?2, ?3)",
+	[ST_LOGIN_DELETE] = "DELETE FROM agent_login WHERE system_id = ?1",
 };
 
 /* The engine's message for the last failure: "<what>: <why>". */

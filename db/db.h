@@ -213,6 +213,39 @@ int	 db_agent_key_todo(struct db *, int64_t site_id, struct db_seal_todo **,
 	    size_t *);
 
 /*
+ * The agents' database logins (db-login.c): on PostgreSQL, one LOGIN role
+ * per system's agent, a member of one NOLOGIN group role of this database
+ * that holds the agents' privileges (db/pg/pg-login.c says which). Names
+ * are made by the server from numbers (the database's and the system's
+ * ids), never from text. SQLite has no logins: db_login_supported() 0,
+ * and the others fail.
+ */
+int	 db_login_supported(struct db *);
+/* The names of the group and of system_id's login (64 bytes each): 1, 0
+ * no such system, -1. */
+int	 db_login_names(struct db *, int64_t system_id, char *group,
+	    char *role);
+/* In a write transaction. setup: the group role (made if missing), its
+ * privileges and the row-level policies, made again (idempotent). create:
+ * the login role with password (sent as its SCRAM verifier, never in
+ * clear), made or enabled again, a member of group. disable: the role can
+ * no longer log in and leaves the group (nothing when it does not exist). */
+int	 db_login_setup(struct db *, const char *group);
+int	 db_login_create(struct db *, const char *group, const char *role,
+	    const char *password);
+int	 db_login_disable(struct db *, const char *group, const char *role);
+/* The agent_login row (role, system, created): 1, 0 none, -1. */
+int	 db_login_get(struct db *, int64_t system_id, struct db_agent_login *);
+int	 db_login_insert(struct db *, const char *role, int64_t system_id,
+	    time_t created);
+int	 db_login_delete(struct db *, int64_t system_id);
+/* Outside a transaction, after the disable committed: end role's
+ * sessions (waits up to 5 s for each); *n how many. */
+int	 db_login_end_sessions(struct db *, const char *role, size_t *n);
+/* Every login, by FQDN, with whether it can log in and its sessions. */
+int	 db_login_list(struct db *, struct db_agent_login **, size_t *);
+
+/*
  * The site server (db-sited.c). A site's renewal window in days (0: not
  * set, the default applies); setting it stores 1 to 180.
  */

@@ -331,9 +331,19 @@ START_TEST(hostile)
 	serves(FQDN, out);
 	free(out);
 
-	/* A new key pair asks again: the approval is gone with the old key,
-	 * and the running agent (the old key) says so. */
-	tu_sh_is("", "rm '%s'", enroll_file(FQDN));
+	/* A new key pair after approval (the file lost, or a thief with the
+	 * agent's login) is refused: the approval stands. Revoked, a new one
+	 * asks again; the running agent (the old key) says it is no longer
+	 * enrolled, then that the enrollment is for another key. */
+	tu_sh_is("", "mv '%s' '%s/old.pem'", enroll_file(FQDN), dir);
+	tu_sh_fails(1, "a new key needs that one revoked first", "'%s' --db"
+	    " '%s' --system " FQDN " --enroll", tu_bin("ehttp-mpd"), db);
+	tu_sql_is(sq, "SELECT approved > 0 FROM agent_enroll e JOIN"
+	    " site_system y ON y.id = e.system_id WHERE y.fqdn = '" FQDN "'",
+	    "1");
+	tu_ctl_ok(db, "agent", "revoke", FQDN, NULL);
+	tu_sh_is("", "kill -HUP %d", (int)agent);
+	log_waits(logs, "this agent is not enrolled", 5);
 	out = enroll(FQDN);
 	ck_assert_str_ne(out, fp);
 	tu_sql_is(sq, "SELECT approved FROM agent_enroll e JOIN site_system y"

@@ -328,16 +328,24 @@ agent_enroll(struct agent *a)
 }
 
 /*
- * The agent's database login, made on the site host: the user its
- * connection string names and the password for its ~/.pgpass. Until
- * per-agent roles (ehttpctl db grant-agent FQDN): the site's own.
+ * The agent's database login, made on the site host (ehttpctl db
+ * grant-agent FQDN): a PostgreSQL role of its own, with an agent's
+ * privileges only; its name and the password (shown once) go to the
+ * agent's host, its ~/.pgpass.
  */
 static void
 agent_login(struct agent *a)
 {
-	snprintf(a->user, sizeof a->user, "postgres");
+	char args[512], *out, *v;
+
+	snprintf(args, sizeof args, "db grant-agent %s --json", a->fqdn);
+	out = ctl(args);
+	v = tu_py_json(out, "d['role']");
+	snprintf(a->user, sizeof a->user, "%s", v);
+	free(v);
 	free(a->pw);
-	a->pw = xstrdup(pgpw);
+	a->pw = tu_py_json(out, "d['password']");
+	free(out);
 }
 
 /*
@@ -597,6 +605,47 @@ site_setup(void)
 }
 
 /*
+ * A client on the clients' host registers with the MP (approved at once by
+ * a bulk registration token the site made) and gets a CCM token: the MP
+ * wrote the registration with its own login and signed the token with the
+ * key sealed to it; python3-jwt verifies it against the site's SMS Token
+ * Signing certificate.
+ */
+static void
+client_registers(const struct agent *mp)
+{
+	char *out, *id, args[256];
+	size_t len;
+
+	free(ctl("token new --out bulk"));
+	out = ctl("cert list --type token --site P01 --json");
+	id = tu_py_json(out, "[c['id'] for c in d if c['state'] == 'active'][0]");
+	snprintf(args, sizeof args, "cert export %s --out signer.pem", id);
+	free(ctl(args));
+	free(id);
+	free(out);
+	for (int i = 0; i < 2; i++) {
+		const char *f = i == 0 ? "bulk" : "signer.pem";
+
+		out = tu_read_file(hpath(SITE, f), &len);
+		ck_assert_ptr_nonnull(out);
+		tu_write_file(hpath(CLIENTS, f), out, len);
+		free(out);
+	}
+	out = host_ok(CLIENTS, "'%s' register --mp %s:443 --connect " NET "%d"
+	    " --root root.pem --state c1 --bulk-token bulk --name W1"
+	    " --timeout 10 && '%s' token --mp %s:443 --connect " NET "%d"
+	    " --root root.pem --state c1 --timeout 10 && openssl x509 -in"
+	    " signer.pem -outform DER -out signer.der && %s '%s/tests/wire.py'"
+	    " jwt-verify c1/token signer.der", tu_bin("ehttp-client"),
+	    mp->fqdn, (int)mp->host + 1, tu_bin("ehttp-client"), mp->fqdn,
+	    (int)mp->host + 1, tu_python(), EHTTP_SRCDIR);
+	tu_has(out, "approval approved", "CCM token valid until",
+	    "\"Type\": \"CCMToken\"", NULL);
+	free(out);
+}
+
+/*
  * Two agents on hosts of their own, each with only a connection string
  * and a login, serve the certificates the site issued them to clients on
  * a fifth host; the database server killed for 30 s: both keep serving,
@@ -650,6 +699,8 @@ START_TEST(agents_on_their_own_hosts)
 	db_restart();
 	for (size_t i = 0; i < TU_ALL(agents); i++)
 		log_waits(&agents[i], BACK_LINE, 3);
+
+	client_registers(mp);
 
 	/* Changes made on the site host. */
 	id = active_cert(mp->fqdn, "id");

@@ -96,6 +96,7 @@ pg_teardown(void)
 {
 	unsetenv("EHTTP_MASTER_KEY");
 	unsetenv("EHTTP_CONTENT");
+	unsetenv("PGPASSFILE");
 	tu_dir_teardown();
 }
 
@@ -365,6 +366,370 @@ START_TEST(agent_serves_and_survives_an_outage)
 }
 END_TEST
 
+/* ------------------------------------------------- the agents' logins */
+
+static char	 agent_role[64];	/* the login granted (grant_agent) */
+static char	 agent_url[1100];	/* its connection string, no password */
+
+/* `ehttpctl db grant-agent fqdn` on the test's database: the role and its
+ * password into a ~/.pgpass-style file (PGPASSFILE), as an agent's host
+ * would keep it; agent_url then connects as it. */
+static void
+grant_agent(const char *fqdn)
+{
+	char *v, *pw, pass[1400], line[1400];
+	const char *at = strrchr(url, '@'), *slash = strrchr(url, '/'), *colon;
+
+	v = tu_ctl_json(url, "d['role'] + ' ' + d['password']", "db",
+	    "grant-agent", fqdn, "--json", NULL);
+	ck_assert_ptr_nonnull(pw = strchr(v, ' '));
+	*pw++ = '\0';
+	ck_assert_int_eq(strlen(pw), 32);
+	snprintf(agent_role, sizeof agent_role, "%s", v);
+	snprintf(agent_url, sizeof agent_url, "postgresql://%s%s", v, at);
+	/* host:port:dbname:user:password (url: ...@HOST:PORT/DBNAME); any
+	 * database, so that another one's refusal is its own. */
+	colon = strchr(at, ':');
+	ck_assert(colon != NULL && colon < slash);
+	snprintf(line, sizeof line, "%.*s:%.*s:*:%s:%s\n",
+	    (int)(colon - at - 1), at + 1, (int)(slash - colon - 1), colon + 1,
+	    v, pw);
+	snprintf(pass, sizeof pass, "%s", tu_path("pgpass"));
+	tu_write_file_mode(pass, line, strlen(line), 0600);
+	setenv("PGPASSFILE", pass, 1);
+	free(v);
+}
+
+/* One line psql prints for q run as the agent's login (an error too). */
+static void
+agent_is(const char *q, const char *want)
+{
+	tu_sh_is(want, "psql -X -w -qAt '%s' -c \"%s\" 2>&1 | head -1",
+	    agent_url, q);
+}
+
+/* The rows q changes (an UPDATE ... or INSERT ... with RETURNING 1) as
+ * the agent. */
+static void
+agent_changes(const char *q, const char *want)
+{
+	char w[2048];
+
+	snprintf(w, sizeof w, "WITH u AS (%s RETURNING 1) SELECT count(*)"
+	    " FROM u", q);
+	agent_is(w, want);
+}
+
+static char *
+system_id(const char *fqdn)
+{
+	char q[300];
+
+	snprintf(q, sizeof q, "SELECT id FROM site_system WHERE fqdn = '%s'",
+	    fqdn);
+	return psql1(q);
+}
+
+#define DENIED(t)	"ERROR:  permission denied for table " t
+#define RLS(t)		"ERROR:  new row violates row-level security policy" \
+	" for table \"" t "\""
+
+/*
+ * An agent's login reads what its system serves and writes its own
+ * records only: never cert_key (the keys under the master key), the site's
+ * settings, the audit trail; another system's enrollment and keys are
+ * invisible to it; its enrollment request it cannot approve; its agent
+ * row is writable, another's not; clients and status messages only for
+ * its own site. The role's name comes from the ids, not from the FQDN.
+ */
+START_TEST(agent_login_least_privilege)
+{
+	char *p01, *p02, *oid, want[200], q[1024];
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	grant_agent("p01.contoso.com");
+	p01 = system_id("p01.contoso.com");
+	p02 = system_id("p02.contoso.com");
+	oid = psql1("SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()");
+	snprintf(want, sizeof want, "ehttp_agent_d%s_s%s", oid, p01);
+	ck_assert_str_eq(agent_role, want);
+	/* A login, nothing more, in the group (which cannot log in). */
+	psql_is("SELECT concat(rolcanlogin::int, rolsuper::int,"
+	    " rolcreaterole::int, rolbypassrls::int, rolinherit::int) FROM"
+	    " pg_roles WHERE rolname IN (SELECT role FROM agent_login)",
+	    "10001");
+	snprintf(q, sizeof q, "SELECT concat(rolcanlogin::int,"
+	    " pg_has_role('%s', oid, 'MEMBER')::int) FROM pg_roles WHERE"
+	    " rolname = 'ehttp_agent_d%s'", agent_role, oid);
+	psql_is(q, "01");
+	/* Two systems' enrollments and keys, written by the owner. */
+	snprintf(q, sizeof q, "INSERT INTO agent_enroll (system_id, cert_der,"
+	    " fingerprint, requested) VALUES (%s, decode('01', 'hex'),"
+	    " repeat('A', 64), 1), (%s, decode('02', 'hex'), repeat('B', 64),"
+	    " 1); INSERT INTO agent_key (cert_id, system_id, cms) SELECT id, %s,"
+	    " decode('aa', 'hex') FROM cert WHERE type = 'root'; INSERT INTO"
+	    " agent_key (cert_id, system_id, cms) SELECT id, %s, decode('bb',"
+	    " 'hex') FROM cert WHERE type = 'role'; INSERT INTO agent (system_id)"
+	    " VALUES (%s), (%s)", p01, p02, p01, p02, p01, p02);
+	free(psql1(q));
+
+	/* Key material: none of the master key's, only its own copies. */
+	agent_is("SELECT count(*) FROM cert_key", DENIED("cert_key"));
+	agent_is("SELECT count(*) FROM cert_key k JOIN cert c ON c.id ="
+	    " k.cert_id", DENIED("cert_key"));
+	snprintf(want, sizeof want, "%s aa", p01);
+	agent_is("SELECT string_agg(DISTINCT system_id || ' ' ||"
+	    " encode(cms, 'hex'), ',') FROM agent_key", want);
+	snprintf(want, sizeof want, "%s 01", p01);
+	agent_is("SELECT string_agg(system_id || ' ' || encode(cert_der,"
+	    " 'hex'), ',') FROM agent_enroll", want);
+	agent_is("SELECT count(*) || ' ' || (min(role) = current_user) FROM"
+	    " agent_login", "1 true");
+	/* The site's settings, the audit trail, certificates: no writes. */
+	agent_is("UPDATE site_security SET https_only = 1",
+	    DENIED("site_security"));
+	agent_is("UPDATE cert SET blocked = 1", DENIED("cert"));
+	agent_is("DELETE FROM cert", DENIED("cert"));
+	agent_is("SELECT count(*) FROM audit", DENIED("audit"));
+	agent_is("UPDATE ehttp_schema SET version = 99",
+	    DENIED("ehttp_schema"));
+	agent_is("UPDATE hierarchy SET client_approval = 'auto'",
+	    DENIED("hierarchy"));
+	agent_is("UPDATE bulk_token SET blocked = 1", DENIED("bulk_token"));
+	/* Its enrollment: a request it may change, never approve. */
+	agent_is("UPDATE agent_enroll SET approved = 1",
+	    DENIED("agent_enroll"));
+	agent_is("UPDATE agent_enroll SET approved_by = 'me'",
+	    DENIED("agent_enroll"));
+	agent_changes("UPDATE agent_enroll SET host = 'h1'", "1");
+	snprintf(q, sizeof q, "INSERT INTO agent_enroll (system_id, cert_der,"
+	    " fingerprint, requested) VALUES (%s, decode('03', 'hex'),"
+	    " repeat('C', 64), 1)", p02);
+	agent_is(q, RLS("agent_enroll"));
+	free(psql1("UPDATE agent_enroll SET approved = 1, approved_by ="
+	    " 'admin'"));
+	agent_changes("UPDATE agent_enroll SET cert_der = decode('04', 'hex')",
+	    "0");
+	psql_is("SELECT string_agg(encode(cert_der, 'hex') || host, ','"
+	    " ORDER BY system_id) FROM agent_enroll", "01h1,02");
+	/* Its agent row, not another's. */
+	snprintf(q, sizeof q, "UPDATE agent SET health_text = 'mine' WHERE"
+	    " system_id = %s", p01);
+	agent_changes(q, "1");
+	snprintf(q, sizeof q, "UPDATE agent SET health_text = 'theirs' WHERE"
+	    " system_id = %s", p02);
+	agent_changes(q, "0");
+	snprintf(q, sizeof q, "INSERT INTO agent (system_id, pid) VALUES (%s,"
+	    " 1) ON CONFLICT (system_id) DO UPDATE SET pid = 1", p02);
+	agent_is(q, RLS("agent"));
+	agent_is("SELECT count(*) FROM agent", "2");	/* reads all */
+	psql_is("SELECT string_agg(health_text, ',' ORDER BY system_id) FROM"
+	    " agent", "mine,");
+	/* Clients and status messages of its own site only. */
+	snprintf(q, sizeof q, "INSERT INTO client (smsid, site_id, thumbprint,"
+	    " sign_der, enc_der, registered) SELECT 'GUID:1', site_id, 'T1',"
+	    " decode('00', 'hex'), decode('00', 'hex'), 1 FROM site_system"
+	    " WHERE id = %s", p01);
+	agent_changes(q, "1");
+	snprintf(q, sizeof q, "INSERT INTO client (smsid, site_id, thumbprint,"
+	    " sign_der, enc_der, registered) SELECT 'GUID:2', site_id, 'T2',"
+	    " decode('00', 'hex'), decode('00', 'hex'), 1 FROM site_system"
+	    " WHERE id = %s", p02);
+	agent_is(q, RLS("client"));
+	agent_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) SELECT 1, id, 'info', 'x', 'y' FROM site"
+	    " WHERE code = 'P02'", RLS("status_message"));
+	agent_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) SELECT 1, id, 'info', 'x', 'y' FROM site"
+	    " WHERE code = 'P01'", "");
+	agent_is("SELECT count(*) FROM status_message",
+	    DENIED("status_message"));
+	/* Another ehttp database on the server: the agent of this one is no
+	 * member of its group, and reads nothing there. */
+	{
+		char other[1100], name[64], *slash = strrchr(agent_url, '/');
+
+		snprintf(name, sizeof name, "%s_b", strrchr(url, '/') + 1);
+		free(tu_sh_ok("psql -qAt '%s' -c 'CREATE DATABASE %s'", super,
+		    name));
+		url_for(other, sizeof other, name);
+		tu_ctl_ok(other, "init", "--demo", NULL);
+		tu_ctl_ok(other, "db", "grant-agent", "p02.contoso.com", NULL);
+		snprintf(q, sizeof q, "psql -X -w -qAt '%.*s/%s' -c 'SELECT count(*)"
+		    " FROM site' 2>&1 | head -1", (int)(slash - agent_url),
+		    agent_url, name);
+		tu_sh_is(DENIED("site"), "%s", q);
+	}
+	free(p01);
+	free(p02);
+	free(oid);
+}
+END_TEST
+
+/*
+ * The real agent with its login only (its password in PGPASSFILE, none
+ * in the URL): it starts, polls, writes its row, health check and status
+ * messages. Revoked while connected: its sessions end, it says it cannot
+ * read the database, its attempt to log in again is refused, and it goes
+ * on serving. With a certificate to serve it cannot start: the key under
+ * the master key is not its to read, and it says so.
+ */
+START_TEST(agent_runs_under_its_login)
+{
+	char *p01, *out = NULL, *err = NULL, *v, q[600], want[200], role[64];
+	const char *logs = tu_path("logs");
+	int port, rc;
+	pid_t pid;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);	/* P01: HTTP only */
+	grant_agent("p01.contoso.com");
+	snprintf(role, sizeof role, "%s", agent_role);
+	p01 = system_id("p01.contoso.com");
+	/* An issuance whose process died: for ehttpctl and the site server
+	 * to drop (the agent's login may not delete certificates). */
+	snprintf(q, sizeof q, "INSERT INTO cert (type, state, site_id,"
+	    " system_id, pending_pid, created) SELECT 'role', 'pending',"
+	    " site_id, id, 2147483646, 1 FROM site_system WHERE id = %s", p01);
+	free(psql1(q));
+	pid = tu_mpd_start(agent_url, "p01.contoso.com", logs, NULL, &port);
+	log_waits(logs, "Call to HttpSendRequestSync succeeded", 10);
+	psql_is("SELECT count(*) FROM cert WHERE state = 'pending'", "1");
+	snprintf(q, sizeof q, "SELECT pid || ' ' || health_ok || ' ' ||"
+	    " health_status FROM agent WHERE system_id = %s", p01);
+	snprintf(want, sizeof want, "%d 1 200", (int)pid);
+	psql_is(q, want);
+	psql_is("SELECT count(*) FROM status_message WHERE component ="
+	    " 'SMS_MP_CONTROL_MANAGER' AND message LIKE 'ehttp-mpd started on"
+	    " p01.contoso.com:%'", "1");
+	snprintf(q, sizeof q, "[(a['role'], a['fqdn'], a['can_login'],"
+	    " a['sessions'] > 0) for a in d] == [('%s', 'p01.contoso.com',"
+	    " True, True)]", role);
+	v = tu_ctl_json(url, q, "db", "list-agents", "--json", NULL);
+	ck_assert_str_eq(v, "True");
+	free(v);
+
+	ck_assert_int_eq(tu_ctl(url, &out, &err, "db", "revoke-agent",
+	    "p01.contoso.com", NULL), 0);
+	snprintf(want, sizeof want, "Database login %s revoked: it can no"
+	    " longer log in;", role);
+	tu_has(out, want, " open session", NULL);
+	ck_assert_ptr_null(strstr(out, " 0 open sessions"));
+	free(out);
+	free(err);
+	log_waits(logs, "Cannot read the site database (will retry at the"
+	    " next poll)", 10);
+	snprintf(want, sizeof want, "password authentication failed for user"
+	    " \"%s\"", role);
+	log_waits(logs, want, 10);
+	snprintf(q, sizeof q, "SELECT count(*) FROM pg_stat_activity WHERE"
+	    " usename = '%s'", role);
+	psql_is(q, "0");
+	snprintf(q, sizeof q, "SELECT rolcanlogin FROM pg_roles WHERE rolname"
+	    " = '%s'", role);
+	psql_is(q, "f");
+	psql_is("SELECT count(*) FROM agent_login", "0");
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);	/* serving */
+	tu_mpd_stop(&pid);
+
+	/* Granted again: the same role, a new password; a certificate to
+	 * serve now, whose key it cannot read. */
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	psql_is("SELECT count(*) FROM cert WHERE state = 'pending'", "0");
+	grant_agent("p01.contoso.com");
+	ck_assert_str_eq(agent_role, role);
+	rc = tu_sh(&out, &err, "'%s' --db '%s' --system p01.contoso.com"
+	    " --https 127.0.0.1:%d --http 127.0.0.1:%d --log-dir '%s' --poll 1"
+	    " --foreground </dev/null", tu_bin("ehttp-mpd"), agent_url,
+	    tu_free_port(), tu_free_port(), logs);
+	ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
+	tu_has(err, "MP Control Manager cannot start: certificate ",
+	    "its private key cannot be read: ",
+	    "permission denied for table cert_key", NULL);
+	free(out);
+	free(err);
+	free(p01);
+}
+END_TEST
+
+/*
+ * What grant-agent refuses: a FQDN that is no site system's name (quotes,
+ * a semicolon, non-ASCII: no role is made, none is named from it), a
+ * second grant (the first password still works), a password file others
+ * can read or a short password; SQLite has no roles.
+ */
+START_TEST(agent_login_refusals)
+{
+	static const char *const bad[] = {
+		"x';DROP ROLE postgres;--.contoso.com",
+		"p01.contoso.com\";CREATE ROLE evil SUPERUSER;--",
+		"\xc3\xbcnicode.contoso.com",
+		"p01.contoso.com; SELECT 1",
+	};
+	char pwf[1200], q[1400], *v;
+
+	NEED_SERVER();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	for (size_t i = 0; i < TU_ALL(bad); i++)
+		tu_ctl_fails(url, 1, "", "db", "grant-agent", bad[i], NULL);
+	/* Roles are the server's: this database's would be named after it. */
+	psql_is("SELECT count(*) FROM pg_roles WHERE rolname LIKE"
+	    " 'ehttp_agent_d' || (SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()) || '%' OR rolname = 'evil'", "0");
+	psql_is("SELECT count(*) FROM agent_login", "0");
+
+	grant_agent("p01.contoso.com");
+	tu_ctl_fails(url, 1, "p01.contoso.com already has the database login"
+	    " ehttp_agent_d", "db", "grant-agent", "p01.contoso.com", NULL);
+	agent_is("SELECT current_user", agent_role);
+
+	snprintf(pwf, sizeof pwf, "%s", tu_path("pw"));
+	tu_write_file_mode(pwf, "correct-horse-battery-1\n", 24, 0644);
+	tu_ctl_fails(url, 1, "must be a file that group and others cannot read",
+	    "db", "grant-agent", "p02.contoso.com", "--password-file", pwf,
+	    NULL);
+	tu_write_file_mode(pwf, "short\n", 6, 0600);
+	tu_ctl_fails(url, 1, "the password must have 16 to 255 characters",
+	    "db", "grant-agent", "p02.contoso.com", "--password-file", pwf,
+	    NULL);
+	tu_write_file_mode(pwf, "correct-horse-battery-1\n", 24, 0600);
+	v = tu_ctl_json(url, "d['password'] is None and d['role']", "db",
+	    "grant-agent", "p02.contoso.com", "--password-file", pwf, "--json",
+	    NULL);
+	snprintf(q, sizeof q, "psql -X -qAt 'postgresql://%s:"
+	    "correct-horse-battery-1%s' -c 'SELECT current_user'", v,
+	    strrchr(url, '@'));
+	tu_sh_is(v, "%s", q);
+	free(v);
+	psql_is("SELECT count(*) FROM agent_login", "2");
+	tu_sh_is("s01.contoso.com has no database login: nothing to revoke.",
+	    "'%s' --db '%s' db revoke-agent s01.contoso.com", tu_bin("ehttpctl"),
+	    url);
+
+	/* A system removed takes its agent's login along. */
+	tu_ctl_ok(url, "system", "remove", "p02.contoso.com", NULL);
+	tu_sh_fails(2, "password authentication failed", "%s", q);
+	psql_is("SELECT string_agg(r.rolname, ',') FROM pg_roles r JOIN"
+	    " pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid ="
+	    " m.roleid WHERE g.rolname LIKE 'ehttp_agent_d%' AND r.rolname NOT"
+	    " IN (SELECT role FROM agent_login) AND r.rolname LIKE"
+	    " 'ehttp_agent_d' || (SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()) || '%'", "");
+	psql_is("SELECT count(*) FROM agent_login", "1");
+
+	tu_ctl_ok(tu_db, "init", "--demo", NULL);
+	tu_ctl_fails(tu_db, 1, "database roles need a PostgreSQL site database",
+	    "db", "grant-agent", "p01.contoso.com", NULL);
+	tu_ctl_fails(tu_db, 1, "database roles need a PostgreSQL site database",
+	    "db", "revoke-agent", "p01.contoso.com", NULL);
+	tu_ctl_fails(tu_db, 1, "database roles need a PostgreSQL site database",
+	    "db", "list-agents", NULL);
+}
+END_TEST
+
 /* The schema against SQLite's migrations (catalogue and the same writes
  * on both) and every statement of the table PREPAREd by the server, by
  * python3 scripts that read both engines with their own clients. */
@@ -435,6 +800,9 @@ pg_suite(void)
 		TU_TEST(concurrent_writers),
 		TU_TEST(schema_and_statements_match_sqlite),
 		TU_TEST(agent_serves_and_survives_an_outage),
+		TU_TEST(agent_login_least_privilege),
+		TU_TEST(agent_runs_under_its_login),
+		TU_TEST(agent_login_refusals),
 		{ NULL }
 	};
 

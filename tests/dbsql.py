@@ -25,7 +25,8 @@ _TOKEN = re.compile(r'''
   | (?P<close>[})\]])
   | (?P<comma>,)
   | (?P<semi>;)
-  | (?P<word>[A-Za-z0-9_]+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<num>[0-9]+)
   | (?P<other>\S)
 ''', re.X)
 
@@ -69,7 +70,7 @@ def array(text, name):
                 continue
             if depth == 0:
                 break
-        elif kind == "word" and key == "" and depth == 2:
+        elif kind in ("word", "num") and key == "" and depth == 2:
             key = val
             continue
         elif kind == "comma" and depth == 1:

@@ -6,9 +6,11 @@ usage: pg-dialect.py [-v] URL     (a superuser's postgresql:// URL, e.g.
 
 Every entry of stmt_sql[] (the common dialect, read from db/*.c through the
 C preprocessor) is PREPAREd, with ?N rewritten to $N as the PostgreSQL
-engine does, on a fresh database holding db/pg/pg-schema.c's schema: first
-as written, then as the engine will run it (db/pg/pg-sql.c's pg_stmt_sql[]
-override where it has one). PostgreSQL infers each parameter's type; for
+engine does, on a fresh database holding db/pg/pg-schema.c's schema and
+the migrations after it (dbsql.pg_schema(): as the engine makes a new
+database): first as written, then as the
+engine will run it (db/pg/pg-sql.c's pg_stmt_sql[] override where it has
+one). PostgreSQL infers each parameter's type; for
 the SELECTs the result columns' types are read too (CREATE TEMP TABLE AS
 psql's \\gdesc: described, not run). The engine reads results in binary and
 every integer as int8, so a column of another type (integer, numeric,
@@ -150,7 +152,8 @@ def main():
     dburl = urllib.parse.urlunsplit(u._replace(path="/" + db))
     failed = False
     try:
-        psql(dburl, "".join(s + ";\n" for s in dbsql.pg_schema()), stop=True)
+        psql(dburl, "".join(s + ";\n" for s in dbsql.pg_schema()),
+             stop=True)
         cerrs = prepare_all(dburl, [common[n] for n in names])[0]
         run = [over.get(n, common[n]) for n in names]
         errs, params, results, terrs = prepare_all(dburl, run)

@@ -16,7 +16,9 @@
 # The cluster: DIR/data, UTF8 with the C locale (no locale surprises), a free
 # loopback TCP port with scram-sha-256 for the superuser "postgres" (a
 # random password, DIR/pw), the unix socket in DIR (mode 0700, trust),
-# fsync off (a test database need not survive a power cut); its log is
+# fsync off (a test database need not survive a power cut; a commit still
+# reaches the kernel before it is acknowledged, so one survives the server
+# killed with SIGKILL, which the tests do); its log is
 # DIR/log. $PGSERVER_LISTEN (default 127.0.0.1) is the one address it
 # listens on instead of loopback, e.g. a network namespace's own: then the
 # hosts of that address's networks may log in too (pg_hba.conf: samenet,
@@ -105,7 +107,6 @@ unix_socket_directories = '$dir'
 unix_socket_permissions = 0700
 password_encryption = scram-sha-256
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 EOF
 	[ "$listen" = 127.0.0.1 ] && return

@@ -271,8 +271,10 @@ tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 			free(s);
 			return pid;
 		}
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			ck_abort_msg("ehttp-mpd for %s exited at start; its log:"
+			    " %s", fqdn, s != NULL ? s : "(none)");
 		free(s);
-		ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
 		tu_msleep(50);
 	}
 	ck_abort_msg("ehttp-mpd for %s did not start", fqdn);

@@ -144,7 +144,7 @@ mpd_commit_handle(struct mpd *m, struct ehttp **e, char **cause)
 {
 	char who[64], user[96];
 
-	if ((*e = ehttp_open(m->db_path, 0, cause)) == NULL)
+	if ((*e = ehttp_open(m->db_path, EHTTP_AGENT, cause)) == NULL)
 		return -1;
 	ehttp_acting_user(who, sizeof who);
 	snprintf(user, sizeof user, "ehttp-mpd (%s)", who);

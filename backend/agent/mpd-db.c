@@ -138,7 +138,7 @@ mpd_db_check(struct mpd *m)
 		m->e = NULL;
 		m->db_gone = 0;
 	}
-	if ((m->e = ehttp_open(m->db_path, 0, &cause)) == NULL) {
+	if ((m->e = ehttp_open(m->db_path, EHTTP_AGENT, &cause)) == NULL) {
 		if (strcmp(m->reopen_error, cause) != 0) {
 			snprintf(m->reopen_error, sizeof m->reopen_error, "%s",
 			    cause);

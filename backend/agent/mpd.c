@@ -447,7 +447,17 @@ mpd_poll_locked(struct mpd *m, char **cause)
 	if (cause != NULL && !v.is_mp && !v.is_dp)
 		MPD_WARN(m, "%s has no management point role in the site"
 		    " database; serving it anyway", m->fqdn);
-	if (!v.has_cert && v.serving.can_fall_back && !m->fallback_tried) {
+	if (!v.has_cert && v.serving.can_fall_back && !m->fallback_tried &&
+	    ehttp_enrolled(m->e)) {
+		/* Issuing needs the master key, which an enrolled agent has
+		 * not: the site server's next pass issues it. */
+		m->fallback_tried = 1;
+		MPD_WARN(m, "%s This agent cannot issue the site-issued"
+		    " certificate to fall back on (it holds no master key):"
+		    " the site server (ehttp-sited) issues it.",
+		    v.serving.reason);
+	} else if (!v.has_cert && v.serving.can_fall_back &&
+	    !m->fallback_tried) {
 		/* The PKI certificate went bad and enhanced HTTP is on: have
 		 * the site issue the site-issued fallback, once per state. */
 		m->fallback_tried = 1;
@@ -729,7 +739,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 			goto fail_log;
 	}
 
-	if ((m->e = ehttp_open(m->db_path, 0, cause)) == NULL)
+	if ((m->e = ehttp_open(m->db_path, EHTTP_AGENT, cause)) == NULL)
 		goto fail_log;
 	{
 		char who[64], user[96];

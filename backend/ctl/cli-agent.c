@@ -127,6 +127,7 @@ const struct cli_cmd cli_agent_cmds[] = {
 	  "Revoke an agent's enrollment (a stolen or retired host): the keys\n"
 	  "sealed to it are removed and the certificates whose keys it could\n"
 	  "read are renewed (a PKI certificate must be replaced by its PKI:\n"
-	  "said). Also end its database login: ehttpctl db revoke-agent." },
+	  "said). Its database login (PostgreSQL) can no longer log in and\n"
+	  "its sessions end, as with ehttpctl db revoke-agent." },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -59,6 +59,7 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cert_cmds[];
 extern const struct cli_cmd cli_client_cmds[];
 extern const struct cli_cmd cli_content_cmds[];
+extern const struct cli_cmd cli_db_cmds[];
 extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
 extern const struct cli_cmd cli_agent_cmds[];

@@ -47,6 +47,7 @@
 	X(PQcmdTuples) \
 	X(PQconnectdb) \
 	X(PQdb) \
+	X(PQencryptPasswordConn) \
 	X(PQerrorMessage) \
 	X(PQexec) \
 	X(PQexecParams) \
@@ -77,6 +78,7 @@ PQ_FUNCS(PQ_POINTER)
 #define PQcmdTuples	(*p_PQcmdTuples)
 #define PQconnectdb	(*p_PQconnectdb)
 #define PQdb	(*p_PQdb)
+#define PQencryptPasswordConn	(*p_PQencryptPasswordConn)
 #define PQerrorMessage	(*p_PQerrorMessage)
 #define PQexec	(*p_PQexec)
 #define PQexecParams	(*p_PQexecParams)
@@ -265,19 +267,36 @@ pg_alive(struct db *db)
 	return pg_session(db);
 }
 
+/*
+ * Whether a statement that failed may run again on a new connection: the
+ * server went away (libpq learns it only when it next talks to it, so the
+ * first statement after an outage fails) and no transaction was under
+ * way. The connection is made again here; 1 run it again, 0 not.
+ */
+static int
+pg_again(struct db *db)
+{
+	if (PQstatus(pc(db)->c) != CONNECTION_BAD || pc(db)->txn)
+		return 0;
+	return pg_alive(db) == 0;
+}
+
 static int
 pg_exec(struct db *db, const char *sql)
 {
 	PGresult *r;
-	int st, rc = 0;
+	int st, rc = 0, tries = 0;
 
 	if (pg_alive(db) == -1)
 		return -1;
-	r = PQexec(pc(db)->c, sql);
-	st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		rc = pg_result_failed(db, r);
-	PQclear(r);
+	do {
+		r = PQexec(pc(db)->c, sql);
+		st = PQresultStatus(r);
+		rc = 0;
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+			rc = pg_result_failed(db, r);
+		PQclear(r);
+	} while (rc == -1 && tries++ == 0 && pg_again(db));
 	return rc;
 }
 
@@ -594,18 +613,21 @@ pg_step(struct db_q *dq)
 	if (q->res == NULL) {
 		if (pg_alive(db) == -1)
 			return -1;
-		if (pg_prepared(db, q))
-			q->res = PQexecPrepared(pc(db)->c, q->name, q->n,
-			    q->vals, q->lens, q->fmts, 0);
-		else
-			q->res = PQexecParams(pc(db)->c, q->text, q->n,
-			    q->types, q->vals, q->lens, q->fmts, 0);
-		st = PQresultStatus(q->res);
-		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		for (int tries = 0;; tries++) {
+			if (pg_prepared(db, q))
+				q->res = PQexecPrepared(pc(db)->c, q->name,
+				    q->n, q->vals, q->lens, q->fmts, 0);
+			else
+				q->res = PQexecParams(pc(db)->c, q->text, q->n,
+				    q->types, q->vals, q->lens, q->fmts, 0);
+			st = PQresultStatus(q->res);
+			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+				break;
 			pg_result_failed(db, q->res);
 			PQclear(q->res);
 			q->res = NULL;
-			return -1;
+			if (tries > 0 || !pg_again(db))
+				return -1;
 		}
 		if (*PQcmdTuples(q->res) != '\0')
 			pc(db)->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
@@ -855,12 +877,40 @@ pg_integrity_check(struct db *db, char **result)
 	return 0;
 }
 
+/* ------------------------------------------------------------- logins */
+
+/* The SCRAM-SHA-256 verifier of password, made here by libpq (as psql's
+ * \password does): the server never sees the password itself. */
+static char *
+pg_verifier(struct db *db, const char *role, const char *password)
+{
+	char *v, *out;
+
+	if (pg_alive(db) == -1)
+		return NULL;
+	v = PQencryptPasswordConn(pc(db)->c, password, role, "scram-sha-256");
+	if (v == NULL) {
+		pg_seterr(db, "%s", PQerrorMessage(pc(db)->c));
+		return NULL;
+	}
+	out = xstrdup(v);
+	explicit_bzero(v, strlen(v));
+	PQfreemem(v);
+	return out;
+}
+
+static const struct db_login_engine pg_logins = {
+	.sql = pg_login_sql,
+	.verifier = pg_verifier,
+};
+
 const struct db_engine db_pg_engine = {
 	.name = "postgresql",
 	.stmt_sql = pg_stmt_sql,
 	.schema = pg_schema,
 	.schema_version = PG_SCHEMA_VERSION,
 	.migrations = pg_migrations,
+	.logins = &pg_logins,
 	.open = pg_open,
 	.ready = pg_ready,
 	.close = pg_close,

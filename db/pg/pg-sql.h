@@ -25,4 +25,8 @@ extern const char *const pg_migrations[DB_SCHEMA_VERSION];
  * be written for both engines; NULL: the common text is used. */
 extern const char *const pg_stmt_sql[ST_MAX];
 
+/* The agents' logins (pg-login.c; db_engine.logins with pg-engine.c's
+ * verifier). */
+extern const char *const pg_login_sql[DB_LOGIN_MAX];
+
 #endif

@@ -276,4 +276,14 @@ struct db_seal_todo {
 	int64_t	 cert_id;
 };
 
+/* The database login (a PostgreSQL role) of one system's agent. */
+struct db_agent_login {
+	char	 role[64];
+	int64_t	 system_id;
+	char	 fqdn[256];
+	time_t	 created;
+	int	 can_login;		/* the server lets the role log in */
+	int	 sessions;		/* its connections now */
+};
+
 #endif

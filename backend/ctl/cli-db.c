@@ -1,0 +1,197 @@
+/* cli-db: ehttpctl db grant-agent|revoke-agent|list-agents (the agents'
+ * own PostgreSQL logins; README "Database roles"). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* The password in the first line of path, which only its owner may read:
+ * 0, or -1 with why. */
+static int
+password_read(const char *path, char *pw, size_t len, char *why,
+    size_t wlen)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(why, wlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_mode & (S_IRWXG | S_IRWXO))) {
+		snprintf(why, wlen, "%s: must be a file that group and others"
+		    " cannot read (mode 0600)", path);
+		close(fd);
+		return -1;
+	}
+	n = read(fd, pw, len - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(why, wlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	pw[n] = '\0';
+	pw[strcspn(pw, "\r\n")] = '\0';
+	return 0;
+}
+
+/* The database's connection string as role would use it (no password):
+ * the shown target with its user replaced. */
+static void
+role_target(struct cli *c, const char *role, char *buf, size_t len)
+{
+	const char *t = ehttp_db_path(c->e), *at = strchr(t, '@'),
+	    *sep = strstr(t, "://");
+
+	if (sep == NULL || at == NULL || at < sep)
+		snprintf(buf, len, "%s", t);
+	else
+		snprintf(buf, len, "%.*s%s%s", (int)(sep + 3 - t), t, role, at);
+}
+
+/* Refused on a file, before anything else. */
+static int
+logins_check(struct cli *c)
+{
+	if (ehttp_logins_supported(c->e))
+		return 0;
+	fprintf(c->err, "%s: database roles need a PostgreSQL site database"
+	    " (%s is a SQLite file)\n", c->prog, cli_safe(c,
+	    ehttp_db_path(c->e)));
+	return -1;
+}
+
+static int
+cmd_db_grant_agent(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "password-file", required_argument, NULL, 'p' },
+		CLI_COMMON_OPTS, { 0 } };
+	struct ehttp_agent_grant g;
+	const char *file = NULL;
+	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1], why[1200], target[1200];
+	int rc;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, case 'p': file = optarg; break;);
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one FQDN",
+	    EHTTP_NO_KEYS)) != 0)
+		return rc;
+	if (logins_check(c) == -1)
+		return CLI_FAIL;
+	if (file != NULL && password_read(file, pw, sizeof pw, why,
+	    sizeof why) == -1) {
+		fprintf(c->err, "%s: %s\n", c->prog, cli_safe_msg(c, why));
+		return CLI_FAIL;
+	}
+	rc = ehttp_agent_login_grant(c->e, argv[optind], file != NULL ? pw :
+	    NULL, &g);
+	explicit_bzero(pw, sizeof pw);
+	if (rc == -1)
+		return cli_fail(c);
+	role_target(c, g.role, target, sizeof target);
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o,s:o,s:o,s:o}", "fqdn",
+		    cj_str(argv[optind]), "role", cj_str(g.role), "password",
+		    file == NULL ? cj_str(g.password) : json_null(),
+		    "connection", cj_str(target)));
+	else {
+		cli_notes(c);
+		if (file == NULL)
+			fprintf(c->out, "Password (shown once; keep it in the"
+			    " agent's ~/.pgpass, mode 0600): %s\n", g.password);
+		fprintf(c->out, "Connection string of the agent: %s\n",
+		    cli_safe(c, target));
+	}
+	explicit_bzero(&g, sizeof g);
+	return CLI_OK;
+}
+
+static int
+cmd_db_revoke_agent(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_system y;
+	int rc;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one FQDN",
+	    EHTTP_NO_KEYS)) != 0)
+		return rc;
+	if (logins_check(c) == -1)
+		return CLI_FAIL;
+	if (ehttp_system_resolve(c->e, argv[optind], &y) != 1 ||
+	    (rc = ehttp_agent_login_revoke(c->e, y.id)) == -1)
+		return cli_fail(c);
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o,s:b}", "fqdn", cj_str(y.fqdn),
+		    "revoked", rc == 1));
+	else if (rc == 0)
+		fprintf(c->out, "%s has no database login: nothing to"
+		    " revoke.\n", cli_safe(c, y.fqdn));
+	else
+		cli_notes(c);
+	return CLI_OK;
+}
+
+static int
+cmd_db_list_agents(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_agent_login *v = NULL;
+	struct cli_list l;
+	char sessions[24];
+	size_t n;
+	int rc;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
+	    EHTTP_NO_KEYS)) != 0)
+		return rc;
+	if (logins_check(c) == -1)
+		return CLI_FAIL;
+	if (ehttp_agent_login_list(c->e, &v, &n) == -1)
+		return cli_fail(c);
+	cli_list_begin(c, &l, 5, "FQDN", "Role", "Login", "Sessions",
+	    "Created");
+	for (size_t i = 0; i < n; i++) {
+		if (c->json) {
+			cli_list_json(&l, json_pack("{s:o,s:o,s:b,s:I,s:o}",
+			    "fqdn", cj_str(v[i].fqdn), "role",
+			    cj_str(v[i].role), "can_login", v[i].can_login,
+			    "sessions", (json_int_t)v[i].sessions, "created",
+			    cj_time(v[i].created)));
+			continue;
+		}
+		snprintf(sessions, sizeof sessions, "%d", v[i].sessions);
+		table_add(l.t, v[i].fqdn, v[i].role, v[i].can_login ? "yes" :
+		    "NO", sessions, cli_time(v[i].created));
+	}
+	cli_list_end(&l);
+	free(v);
+	return CLI_OK;
+}
+
+const struct cli_cmd cli_db_cmds[] = {
+	{ "db", "grant-agent", cmd_db_grant_agent,
+	  "FQDN [--password-file FILE]",
+	  "PostgreSQL: a database login of its own for the agent of FQDN\n"
+	  "(a role ehttp_agent_d<database>_s<system>) with an agent's\n"
+	  "privileges only: it reads what its system serves and writes its\n"
+	  "own status; never the site's keys or settings. The password is\n"
+	  "made and shown once, or read from FILE (mode 0600, first line)." },
+	{ "db", "revoke-agent", cmd_db_revoke_agent, "FQDN",
+	  "PostgreSQL: the agent's login can no longer log in; its open\n"
+	  "sessions are ended." },
+	{ "db", "list-agents", cmd_db_list_agents, "",
+	  "PostgreSQL: the agents' logins, whether each can log in, and its\n"
+	  "open sessions." },
+	{ NULL, NULL, NULL, NULL, NULL }
+};

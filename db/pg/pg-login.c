@@ -1,0 +1,196 @@
+/*
+ * pg-login: the agents' database logins on PostgreSQL (db-login.c runs
+ * these; db_engine.logins).
+ *
+ * One NOLOGIN group role per database, ehttp_agent_d<database oid>, holds
+ * what an agent may do; each system's agent logs in as its own role,
+ * ehttp_agent_d<database oid>_s<system id>, a member of it. Roles are the
+ * cluster's, not the database's: the database's oid in the names keeps
+ * the agents of two ehttp databases on one server apart (an agent of one
+ * is no member of the other's group). The names are made here from
+ * numbers, never from a system's FQDN; the statements that make roles read
+ * their names and the password's verifier from transaction-local settings
+ * (DB_LOGIN_PARAMS binds them) and quote them with format('%I', '%L').
+ *
+ * The privileges are those of the agent's statements (db.c's table: what
+ * ehttp-mpd reads at a poll, its row, lease and health, its status
+ * messages, a management point's client registrations and bulk token
+ * counts) and of its enrollment: SELECT on the tables it reads, INSERT and
+ * UPDATE on the columns it writes only; cert_key (the keys encrypted with
+ * the site's master key), audit and the site server's tables not at all.
+ * Row-level security narrows them to the agent's own system (keyed on
+ * agent_login.role = current_user): its agent_key rows, its agent_enroll
+ * request (which it cannot change once approved, nor approve), its
+ * agent_login row, its agent row (the others' it reads: a management point
+ * names the site's distribution points from them); clients and status
+ * messages it writes for its own site only. The table owner (the site
+ * server, ehttpctl, the console) bypasses row-level security, as owners
+ * do unless FORCE is set: it is not set.
+ *
+ * SETUP runs at every grant: the privileges and policies are made again
+ * (REVOKE ALL first), so a grant after an upgrade brings them in line.
+ */
+#include "pg-sql.h"
+
+/* The settings DB_LOGIN_PARAMS sets, as the DO blocks read them. */
+#define GROUP	"current_setting('ehttp.agent_group')"
+#define ROLE	"current_setting('ehttp.agent_role')"
+
+/* The agent's own system and site, as a policy reads them. */
+#define OWN_SYSTEM "(SELECT l.system_id FROM agent_login l WHERE" \
+	" l.role = current_user)"
+#define OWN_SITE "(SELECT y.site_id FROM site_system y JOIN agent_login l" \
+	" ON l.system_id = y.id WHERE l.role = current_user)"
+
+/* Each policy: table, command, USING, WITH CHECK (NULL: none). */
+#define POLICIES \
+	"ARRAY[" \
+	"['agent_login', 'SELECT', 'role = current_user', NULL]," \
+	"['agent_key', 'SELECT', 'system_id = " OWN_SYSTEM "', NULL]," \
+	"['agent_enroll', 'SELECT', 'system_id = " OWN_SYSTEM "', NULL]," \
+	"['agent_enroll', 'INSERT', NULL, 'system_id = " OWN_SYSTEM \
+	"  AND approved = 0']," \
+	"['agent_enroll', 'UPDATE', 'system_id = " OWN_SYSTEM \
+	"  AND approved = 0', 'system_id = " OWN_SYSTEM " AND approved = 0']," \
+	"['agent', 'SELECT', 'true', NULL]," \
+	"['agent', 'INSERT', NULL, 'system_id = " OWN_SYSTEM "']," \
+	"['agent', 'UPDATE', 'system_id = " OWN_SYSTEM "'," \
+	"  'system_id = " OWN_SYSTEM "']," \
+	"['client', 'SELECT', 'true', NULL]," \
+	"['client', 'INSERT', NULL, 'site_id = " OWN_SITE "']," \
+	"['client', 'UPDATE', 'site_id = " OWN_SITE "'," \
+	"  'site_id = " OWN_SITE "']," \
+	"['status_message', 'INSERT', NULL, 'site_id IS NULL OR site_id = " \
+	OWN_SITE "']" \
+	"]"
+
+/* The tables an agent reads. */
+#define READS \
+	"ARRAY['ehttp_schema', 'site', 'site_security', 'site_system'," \
+	" 'role', 'cert', 'cert_der', 'cert_chain', 'trusted_root', 'agent'," \
+	" 'agent_login', 'agent_enroll', 'agent_key', 'hierarchy', 'client'," \
+	" 'bulk_token', 'package', 'package_file', 'package_dp']"
+
+/* What it writes, column by column. */
+#define WRITES \
+	"ARRAY[" \
+	/* each write transaction counts itself (pg-engine.c's commit) */ \
+	"'UPDATE (changes) ON ehttp_schema'," \
+	/* its row, lease and health (agent-lease.c) */ \
+	"'INSERT (system_id, pid, https_port, http_port, cert_id, thumbprint," \
+	" bound_since, updated, host, started, lease_until, poll_s) ON agent'," \
+	"'UPDATE (pid, https_port, http_port, cert_id, thumbprint," \
+	" bound_since, updated, host, started, lease_until, poll_s," \
+	" health_time, health_ok, health_status, health_text) ON agent'," \
+	"'INSERT (time, site_id, severity, component, message) ON" \
+	" status_message'," \
+	/* a management point's registrations (client.c) */ \
+	"'INSERT (smsid, name, site_id, thumbprint, sign_der, enc_der," \
+	" approved, approved_by, blocked, registered, last_contact) ON client'," \
+	"'UPDATE (last_contact, approved, approved_by) ON client'," \
+	"'UPDATE (used) ON bulk_token'," \
+	/* its enrollment request (never approved, approved_by) */ \
+	"'INSERT (system_id, cert_der, fingerprint, host, requested) ON" \
+	" agent_enroll'," \
+	"'UPDATE (cert_der, fingerprint, host, requested) ON agent_enroll'" \
+	"]"
+
+const char *const pg_login_sql[DB_LOGIN_MAX] = {
+	[DB_LOGIN_NAMES] =
+	"SELECT 'ehttp_agent_d' || d.oid, 'ehttp_agent_d' || d.oid || '_s' ||"
+	" y.id FROM pg_catalog.pg_database d JOIN site_system y ON y.id = ?1"
+	" WHERE d.datname = current_database()",
+
+	[DB_LOGIN_PARAMS] =
+	"SELECT set_config('ehttp.agent_group', ?1, true),"
+	" set_config('ehttp.agent_role', ?2, true),"
+	" set_config('ehttp.agent_verifier', ?3, true)",
+
+	[DB_LOGIN_SETUP] =
+	"DO $$ DECLARE"
+	"  g text := " GROUP ";"
+	"  s text := current_schema();"
+	"  t text;"
+	"  p text[];"
+	" BEGIN"
+	"  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE"
+	"   rolname = g) THEN"
+	"   EXECUTE format('CREATE ROLE %I NOLOGIN', g);"
+	"  END IF;"
+	"  EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I',"
+	"   current_database(), g);"
+	"  EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, g);"
+	"  EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', s,"
+	"   g);"
+	"  EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I',"
+	"   s, g);"
+	"  FOREACH t IN ARRAY " READS " LOOP"
+	"   EXECUTE format('GRANT SELECT ON %I.%I TO %I', s, t, g);"
+	"  END LOOP;"
+	"  FOREACH t IN ARRAY " WRITES " LOOP"
+	"   EXECUTE format('GRANT %s TO %I', t, g);"
+	"  END LOOP;"
+	"  FOREACH t IN ARRAY ARRAY['agent_login', 'agent_key', 'agent_enroll',"
+	"   'agent', 'client', 'status_message'] LOOP"
+	"   EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', s, t);"
+	"  END LOOP;"
+	"  FOREACH p SLICE 1 IN ARRAY " POLICIES " LOOP"
+	"   EXECUTE format('DROP POLICY IF EXISTS %I ON %I.%I',"
+	"    'ehttp_agent_' || lower(p[2]), s, p[1]);"
+	"   EXECUTE format('CREATE POLICY %I ON %I.%I FOR %s TO %I',"
+	"    'ehttp_agent_' || lower(p[2]), s, p[1], p[2], g) ||"
+	"    coalesce(' USING (' || p[3] || ')', '') ||"
+	"    coalesce(' WITH CHECK (' || p[4] || ')', '');"
+	"  END LOOP;"
+	" END $$",
+
+	/* A role of that name with more than an agent's rights is no
+	 * agent's: refused, not changed. */
+	[DB_LOGIN_CREATE] =
+	"DO $$ DECLARE"
+	"  g text := " GROUP ";"
+	"  r text := " ROLE ";"
+	"  v text := current_setting('ehttp.agent_verifier');"
+	" BEGIN"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r AND"
+	"   (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR"
+	"   rolbypassrls)) THEN"
+	"   RAISE EXCEPTION 'role % has more rights than an agent:"
+	" not changed', r;"
+	"  END IF;"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN"
+	"   EXECUTE format('ALTER ROLE %I LOGIN INHERIT PASSWORD %L', r, v);"
+	"  ELSE"
+	"   EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L', r, v);"
+	"  END IF;"
+	"  EXECUTE format('GRANT %I TO %I', g, r);"
+	" END $$",
+
+	[DB_LOGIN_DISABLE] =
+	"DO $$ DECLARE"
+	"  g text := " GROUP ";"
+	"  r text := " ROLE ";"
+	" BEGIN"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN"
+	"   EXECUTE format('ALTER ROLE %I NOLOGIN PASSWORD NULL', r);"
+	"   IF EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m JOIN"
+	"    pg_catalog.pg_roles a ON a.oid = m.roleid JOIN pg_catalog.pg_roles"
+	"    b ON b.oid = m.member WHERE a.rolname = g AND b.rolname = r) THEN"
+	"    EXECUTE format('REVOKE %I FROM %I', g, r);"
+	"   END IF;"
+	"  END IF;"
+	" END $$",
+
+	/* Each session ended, waiting up to 5 s for it to go. */
+	[DB_LOGIN_END_SESSIONS] =
+	"SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid,"
+	" 5000)) FROM pg_catalog.pg_stat_activity WHERE usename = ?1 AND"
+	" pid <> pg_catalog.pg_backend_pid()",
+
+	[DB_LOGIN_LIST] =
+	"SELECT l.role, l.system_id, y.fqdn, l.created, CASE WHEN"
+	" r.rolcanlogin THEN 1 ELSE 0 END, (SELECT count(*) FROM"
+	" pg_catalog.pg_stat_activity a WHERE a.usename = l.role) FROM"
+	" agent_login l JOIN site_system y ON y.id = l.system_id LEFT JOIN"
+	" pg_catalog.pg_roles r ON r.rolname = l.role ORDER BY y.fqdn",
+};
