@@ -466,8 +466,9 @@ VALGRIND  ?= valgrind
 # nor the pg suite: a PostgreSQL server, psql, python3 and ehttp's
 # programs (under ASan+UBSan in make test), with a ten-second outage;
 # nor the hosts suite: the same on five network namespaces, with a
-# thirty-second outage.
-VG_DEFAULT := $(filter-out build pg hosts,$(SUITES))
+# thirty-second outage; nor enroll: its process runs the programs, the
+# openssl and sqlite3 CLIs and nothing of ehttp's own.
+VG_DEFAULT := $(filter-out build pg hosts enroll,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
 VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
 	--num-callers=30
