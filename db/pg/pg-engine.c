@@ -136,6 +136,14 @@ struct pg_conn {
 	int		 writing;	/* in a write transaction (begin) */
 	int		 txn;		/* a transaction began, not ended */
 	int64_t		 own;		/* commits of this connection */
+	/*
+	 * Why the transaction under way failed: the server ends a
+	 * transaction at its first failed statement (SQLite goes on), so
+	 * every later statement and the commit fail, naming this one,
+	 * rather than with the server's "current transaction is aborted"
+	 * (or a COMMIT the server turns into a ROLLBACK). "": none.
+	 */
+	char		 failed[512];
 };
 
 /* A statement: db/'s view first. */
@@ -204,6 +212,25 @@ pg_result_failed(struct db *db, PGresult *r)
 	pg_seterr(db, "%s", msg != NULL ? msg : PQerrorMessage(pc(db)->c));
 	if (state != NULL && strcmp(state, "23514") == 0)
 		pc(db)->kind = DB_ERR_CHECK;
+	if (pc(db)->txn && pc(db)->failed[0] == '\0')
+		snprintf(pc(db)->failed, sizeof pc(db)->failed, "%s",
+		    pc(db)->err);
+	return -1;
+}
+
+/* A statement of a transaction that failed earlier is not sent: -1, the
+ * first failure named. 0: go on. */
+static int
+pg_txn_failed(struct db *db)
+{
+	struct pg_conn *p = pc(db);
+	char first[sizeof p->failed];
+
+	if (!p->txn || p->failed[0] == '\0')
+		return 0;
+	snprintf(first, sizeof first, "%s", p->failed);
+	pg_seterr(db, "an earlier statement of this transaction failed"
+	    " (%s): the transaction is rolled back", first);
 	return -1;
 }
 
@@ -255,7 +282,7 @@ pg_exec(struct db *db, const char *sql)
 	PGresult *r;
 	int st, rc = 0;
 
-	if (pg_alive(db) == -1)
+	if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 		return -1;
 	r = PQexec(pc(db)->c, sql);
 	st = PQresultStatus(r);
@@ -272,7 +299,7 @@ pg_query_int(struct db *db, const char *sql, int64_t *v)
 	PGresult *r;
 	int rc = -1;
 
-	if (pg_alive(db) == -1)
+	if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 		return -1;
 	r = PQexec(pc(db)->c, sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -544,7 +571,7 @@ pg_step(struct db_q *dq)
 	int st;
 
 	if (q->res == NULL) {
-		if (pg_alive(db) == -1)
+		if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 			return -1;
 		q->res = PQexecParams(pc(db)->c, q->text, q->n, q->types,
 		    q->vals, q->lens, q->fmts, 0);
@@ -673,6 +700,7 @@ pg_begin(struct db *db)
 		return db_fail(db, "starting a transaction");
 	}
 	pc(db)->writing = pc(db)->txn = 1;
+	pc(db)->failed[0] = '\0';
 	return 0;
 }
 
@@ -686,6 +714,7 @@ pg_begin_read(struct db *db)
 		return db_fail(db, "starting a read transaction");
 	pc(db)->writing = 0;
 	pc(db)->txn = 1;
+	pc(db)->failed[0] = '\0';
 	return 1;
 }
 
@@ -723,6 +752,7 @@ pg_rollback(struct db *db)
 	struct pg_conn *p = pc(db);
 
 	p->writing = p->txn = 0;
+	p->failed[0] = '\0';
 	/* A lost connection ended the transaction with it. */
 	if (PQstatus(p->c) == CONNECTION_OK &&
 	    PQtransactionStatus(p->c) != PQTRANS_IDLE)
