@@ -464,7 +464,9 @@ VALGRIND  ?= valgrind
 # Not the build suite: it runs make, compilers and scripts (the first-run
 # test rebuilds the whole tree), none of ehttp's code in its own process;
 # nor the pg suite: a PostgreSQL server, psql, python3 and ehttp's
-# programs (under ASan+UBSan in make test), with a ten-second outage.
+# programs (under ASan+UBSan in make test), with a ten-second outage; nor,
+# for the same reasons, the cases of other suites that run on a PostgreSQL
+# server (db-pg, badinput-pg, sited-pg: tagged "pg", CK_EXCLUDE_TAGS).
 VG_DEFAULT := $(filter-out build pg,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
 VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
@@ -476,7 +478,8 @@ test-valgrind: deps
 	@echo "== tests under valgrind ($(VG_B)): $(VG_SUITES) =="
 	@failed=; for s in $(VG_SUITES); do \
 		t0=$$(date +%s); \
-		CK_FORK=no $(VALGRIND) $(VG_FLAGS) ./$(VG_B)/check_all $$s \
+		CK_FORK=no CK_EXCLUDE_TAGS=pg $(VALGRIND) $(VG_FLAGS) \
+			./$(VG_B)/check_all $$s \
 			>$(VG_B)/vg-$$s.log 2>&1 || failed="$$failed $$s"; \
 		cat $(VG_B)/vg-$$s.log; \
 		echo "== valgrind $$s: $$(($$(date +%s) - t0)) s"; \

@@ -20,108 +20,21 @@
 #include "testutil.h"
 #include "xmalloc.h"
 
-static char	*srv;		/* the server's directory */
-static char	*broken;	/* why the server did not start (installed) */
-static char	 super[1024];	/* its superuser's URL (postgres database) */
-static char	 url[1024];	/* this test's database */
-static int	 ndb;
-
-static void
-pg_once(void)
-{
-	char tmpl[] = "/tmp/ehttp-pgtest.XXXXXX", *out = NULL, *err = NULL;
-
-	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0711) == -1) {
-		broken = xstrdup("cannot make a temporary directory");
-		return;
-	}
-	srv = xstrdup(tmpl);
-	if (tu_sh(&out, &err, "sh '%s/tests/pgserver.sh' start '%s/srv'",
-	    EHTTP_SRCDIR, srv) != 0) {
-		/* Not installed: said, and nothing to check. Installed but
-		 * not started: every test fails with why. */
-		if (err != NULL && strstr(err, "is not installed") != NULL)
-			fprintf(stderr, "pg: skipped: %s", err);
-		else
-			xasprintf(&broken, "the test server did not start: %s",
-			    err != NULL ? err : "");
-		rmdir(srv);
-		free(srv);
-		srv = NULL;
-	} else
-		snprintf(super, sizeof super, "%s", tu_line1(out));
-	free(out);
-	free(err);
-}
-
-static void
-pg_once_done(void)
-{
-	if (srv == NULL)
-		return;
-	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv' && rm -rf '%s'",
-	    EHTTP_SRCDIR, srv, srv));
-	free(srv);
-	srv = NULL;
-}
-
-/* super's URL with another database name. */
-static void
-url_for(char *buf, size_t len, const char *dbname)
-{
-	const char *slash = strrchr(super, '/');
-
-	snprintf(buf, len, "%.*s/%s", (int)(slash - super), super, dbname);
-}
-
-/* A fresh database for the test, its master key and content in tu_dir. */
-static void
-pg_setup(void)
-{
-	char name[32];
-
-	tu_dir_setup();
-	url[0] = '\0';
-	if (srv == NULL)
-		return;
-	snprintf(name, sizeof name, "t%d_%d", (int)getpid(), ndb++);
-	free(tu_sh_ok("psql -qAt '%s' -c 'CREATE DATABASE %s'", super, name));
-	url_for(url, sizeof url, name);
-	setenv("EHTTP_MASTER_KEY", tu_path("master-key"), 1);
-	setenv("EHTTP_CONTENT", tu_path("content"), 1);
-}
-
-static void
-pg_teardown(void)
-{
-	unsetenv("EHTTP_MASTER_KEY");
-	unsetenv("EHTTP_CONTENT");
-	tu_dir_teardown();
-}
-
-#define NEED_SERVER() do {						\
-	ck_assert_msg(broken == NULL, "%s", broken);			\
-	if (url[0] == '\0')						\
-		return;		/* not installed: said by pg_once */	\
-} while (0)
+/* The case's server (testutil: tu_pg_once) and the test's database
+ * (tu_pg_setup). */
+static const char *const super = tu_pg_super, *const url = tu_pg_url;
 
 /* One value psql reads from the test's database; that it is want. */
 static char *
 psql1(const char *sql)
 {
-	char cli[1100];
-
-	snprintf(cli, sizeof cli, "psql -qAt '%s' -c", url);
-	return tu_sql1(cli, sql);
+	return tu_sql1(tu_db_cli(url), sql);
 }
 
 static void
 psql_is(const char *sql, const char *want)
 {
-	char cli[1100];
-
-	snprintf(cli, sizeof cli, "psql -qAt '%s' -c", url);
-	tu_sql_is(cli, sql, want);
+	tu_sql_is(tu_db_cli(url), sql, want);
 }
 
 /* The demo, P01 enhanced: the same certificates on both engines, and the
@@ -133,7 +46,7 @@ START_TEST(demo_issues_on_both_engines)
 	    " c['state'], c['site']) for c in d)";
 	char *pg, *lite, *v;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	tu_ctl_ok(tu_db, "init", "--demo", NULL);
@@ -176,7 +89,7 @@ START_TEST(schema_version_checked)
 {
 	char *v;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", NULL);
 	v = psql1("SELECT version FROM ehttp_schema");
 	tu_sh_is(v, "grep -o 'DB_SCHEMA_VERSION[[:space:]]*[0-9]*' '%s/db/db.h'"
@@ -195,7 +108,7 @@ START_TEST(schema_upgraded)
 {
 	char *certs;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	certs = psql1("SELECT count(*) || ' ' || sum(id) FROM cert");
 	free(psql1("DROP TABLE agent_key; DROP TABLE agent_enroll;"
@@ -223,7 +136,7 @@ START_TEST(password_never_shown)
 	char *out = NULL, *err = NULL, bad[1100], *pw;
 	const char *at, *colon;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	at = strrchr(url, '@');
 	colon = strchr(url + strlen("postgresql://"), ':');
 	ck_assert(at != NULL && colon != NULL && colon < at);
@@ -269,7 +182,7 @@ START_TEST(concurrent_writers)
 {
 	char *v;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	free(tu_sh_ok("C='%s'; D='%s'; i=0; while [ $i -lt 12 ]; do"
 	    " { $C --db \"$D\" system add w$i.p01.contoso.com --site P01 &&"
@@ -339,7 +252,7 @@ START_TEST(agent_serves_and_survives_an_outage)
 	int port;
 	pid_t pid;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	free(tu_sh_ok("'%s' --db '%s' cert export 1 --out '%s'",
@@ -348,14 +261,14 @@ START_TEST(agent_serves_and_survives_an_outage)
 	    &port);
 	serves_verified(port);
 	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv'", EHTTP_SRCDIR,
-	    srv));
+	    tu_pg_srv));
 	log_waits(tu_path("logs"), "Cannot read the site database (will retry"
 	    " at the next poll)", 10);
 	tu_msleep(10000);
 	serves_verified(port);
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
 	free(tu_sh_ok("sh '%s/tests/pgserver.sh' start '%s/srv'", EHTTP_SRCDIR,
-	    srv));
+	    tu_pg_srv));
 	log_waits(tu_path("logs"), "The site database can be read again", 10);
 	id = tu_active_cert(url, "--system p01.contoso.com", "id");
 	tu_ctl_ok(url, "cert", "block", id, NULL);
@@ -373,7 +286,7 @@ START_TEST(schema_and_statements_match_sqlite)
 	char *out = NULL, *err = NULL;
 	int rc;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	rc = tu_sh(&out, &err, "cd '%s/tests' && %s pg-schema-compare.py '%s'"
 	    " && %s pg-dialect.py '%s'", EHTTP_SRCDIR, tu_python(), super,
 	    tu_python(), super);
@@ -422,8 +335,8 @@ Suite *
 pg_suite(void)
 {
 	static const struct tu_fixture fx = { .timeout = 120,
-	    .once = pg_once, .once_done = pg_once_done,
-	    .setup = pg_setup, .teardown = pg_teardown };
+	    .once = tu_pg_once, .once_done = tu_pg_once_done,
+	    .setup = tu_pg_setup, .teardown = tu_pg_teardown };
 	const struct tu_test tests[] = {
 		TU_CASE("pg", fx),
 		TU_TEST(programs_do_not_link_libpq),

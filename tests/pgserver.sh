@@ -7,6 +7,9 @@
 #                           (postgresql://...), also written to DIR/url
 #   pgserver.sh stop DIR    fast shutdown; nothing of it keeps running
 #   pgserver.sh url DIR     the connection string again
+#   pgserver.sh bin         the directory of the server's programs (initdb,
+#                           pg_dump...); fails saying "is not installed"
+#                           when there is none
 #
 # The cluster: DIR/data, UTF8 with the C locale (no locale surprises), a free
 # loopback TCP port with scram-sha-256 for the superuser "postgres" (a
@@ -21,7 +24,7 @@ set -eu
 
 me=pgserver.sh
 die() { echo "$me: $*" >&2; exit 1; }
-usage() { echo "usage: $me start|stop|url DIR" >&2; exit 2; }
+usage() { echo "usage: $me start|stop|url DIR | bin" >&2; exit 2; }
 
 bindir() {
 	if [ -n "${PG_BINDIR:-}" ]; then
@@ -154,6 +157,10 @@ url() {
 	cat "$dir/url"
 }
 
+if [ $# -eq 1 ] && [ "$1" = bin ]; then
+	bindir
+	exit
+fi
 [ $# -eq 2 ] || usage
 umask 077	# DIR/pw and DIR/url hold the password
 cmd=$1
