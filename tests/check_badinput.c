@@ -194,8 +194,6 @@ drop_templates(void)
 	tpl = NULL;
 }
 
-/* A private copy of a template database (demo or keys) as tu_db, with its
- * master key. */
 static void
 copy_file(const char *from, const char *to)
 {
@@ -207,6 +205,8 @@ copy_file(const char *from, const char *to)
 	free(data);
 }
 
+/* A private copy of a template database (demo or keys) as tu_db, with its
+ * master key. */
 static void
 use_template(const char *which)
 {

@@ -70,73 +70,29 @@ static const struct tu_fixture sited_fixture = { 300,
 	.setup = setup, .teardown = teardown };
 
 /*
- * The same on PostgreSQL (the case's server, tu_pg_once): the template is
- * a database of it (the demo, P01 enhanced) with its master key in
- * pg_tpl/master-key; each test's db a copy (CREATE DATABASE ...
- * TEMPLATE), the programs given the key in $EHTTP_MASTER_KEY. The
- * programs run at a faked time; the server does not (ehttp sends its
- * times, never asks the server's clock).
+ * The same on PostgreSQL (testutil's tu_pg_tmpl_setup: the case's server,
+ * the template a database of it; tu_tmpl_copy a copy of it, the programs
+ * given the master key in $EHTTP_MASTER_KEY). The programs run at a
+ * faked time; the server does not (ehttp sends its times, never asks the
+ * server's clock).
  */
-static char	*pg_tpl, pg_tpl_name[64];
-
 static void
 pg_tmpl_setup(void)
 {
-	char url[1100];
-
 	tu_faketime_setup();
-	tu_pg_once();
-	pg_tpl = tu_tmpdir();
-	if (tu_pg_srv == NULL)
-		return;
-	tu_pg_newdb(url, sizeof url, NULL);
-	snprintf(pg_tpl_name, sizeof pg_tpl_name, "%s", strrchr(url, '/') + 1);
-	free(tu_sh_ok("cd '%s' && export EHTTP_MASTER_KEY=master-key && '%s'"
-	    " --db '%s' init --demo >/dev/null && '%s' --db '%s' site set P01"
-	    " --enhanced-http on >/dev/null", pg_tpl, tu_bin("ehttpctl"), url,
-	    tu_bin("ehttpctl"), url));
-}
-
-static void
-pg_tmpl_teardown(void)
-{
-	tu_tmpdir_free(pg_tpl);
-	pg_tpl = NULL;
-	tu_pg_once_done();
-}
-
-static void
-pg_setup(void)
-{
-	size_t len;
-	char *key;
-
-	tu_dir_setup();
-	setenv("EHTTP_MASTER_KEY", tu_path("master-key"), 1);
-	setenv("EHTTP_CONTENT", tu_path("content"), 1);
-	ck_assert_msg(tu_pg_broken == NULL, "%s", tu_pg_broken);
-	ck_assert_msg(tu_pg_srv != NULL, "no PostgreSQL server");
-	key = tu_read_file(tu_join(pg_tpl, "master-key"), &len);
-	ck_assert_ptr_nonnull(key);
-	tu_write_file_mode(tu_path("master-key"), key, len, 0600);
-	free(key);
-	tu_pg_newdb(db, sizeof db, pg_tpl_name);
-	snprintf(logs, sizeof logs, "%s/logs", tu_dir);
-	snprintf(certmgr, sizeof certmgr, "%s/certmgr.log", logs);
-	agent_pid = -1;
+	tu_pg_tmpl_setup();
 }
 
 static void
 pg_teardown(void)
 {
-	unsetenv("EHTTP_MASTER_KEY");
-	unsetenv("EHTTP_CONTENT");
 	teardown();
+	tu_pg_env_clear();
 }
 
 static const struct tu_fixture sited_pg_fixture = { 300,
-	.once = pg_tmpl_setup, .once_done = pg_tmpl_teardown,
-	.setup = pg_setup, .teardown = pg_teardown, .pg = 1 };
+	.once = pg_tmpl_setup, .once_done = tu_pg_tmpl_teardown,
+	.setup = setup, .teardown = pg_teardown, .pg = 1 };
 
 /* ehttp-sited --once at now + offset (faketime's "+340d", "+60s"): its
  * exit status, what it printed in out (may be NULL). */

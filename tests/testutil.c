@@ -210,6 +210,14 @@ tu_tmpl_copy(char *db, size_t dblen)
 {
 	char *dir = tu_tmpdir();
 
+	if (tu_db_pg(tu_tmpl_db)) {
+		ck_assert_msg(tu_pg_broken == NULL, "%s", tu_pg_broken);
+		free(tu_sh_ok("cp -p '%s/master-key' '%s/'", tu_tmpl, dir));
+		setenv("EHTTP_MASTER_KEY", tu_join(dir, "master-key"), 1);
+		setenv("EHTTP_CONTENT", tu_join(dir, "content"), 1);
+		tu_pg_newdb(db, dblen, strrchr(tu_tmpl_db, '/') + 1);
+		return dir;
+	}
 	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tu_tmpl,
 	    dir), 0);
 	snprintf(db, dblen, "%s/site.db", dir);
@@ -945,8 +953,7 @@ tu_pg_db_setup(void)
 void
 tu_pg_teardown(void)
 {
-	unsetenv("EHTTP_MASTER_KEY");
-	unsetenv("EHTTP_CONTENT");
+	tu_pg_env_clear();
 	tu_pg_url[0] = '\0';
 	tu_dir_teardown();
 }
@@ -1013,4 +1020,33 @@ tu_db_key(const char *db)
 	} else
 		snprintf(buf, sizeof buf, "%s.master-key", db);
 	return buf;
+}
+
+void
+tu_pg_tmpl_setup(void)
+{
+	tu_pg_once();
+	tu_tmpl = tu_tmpdir();
+	if (tu_pg_srv == NULL)
+		return;		/* each test fails (tu_pg_broken) */
+	tu_pg_newdb(tu_tmpl_db, sizeof tu_tmpl_db, NULL);
+	free(tu_sh_ok("cd '%s' && export EHTTP_MASTER_KEY=master-key && '%s'"
+	    " --db '%s' init --demo >/dev/null && '%s' --db '%s' site set P01"
+	    " --enhanced-http on >/dev/null", tu_tmpl, tu_bin("ehttpctl"),
+	    tu_tmpl_db, tu_bin("ehttpctl"), tu_tmpl_db));
+}
+
+void
+tu_pg_tmpl_teardown(void)
+{
+	tu_tmpl_teardown();
+	tu_tmpl_db[0] = '\0';
+	tu_pg_once_done();
+}
+
+void
+tu_pg_env_clear(void)
+{
+	unsetenv("EHTTP_MASTER_KEY");
+	unsetenv("EHTTP_CONTENT");
 }

@@ -96,6 +96,18 @@ void	 tu_tmpl_teardown(void);
 /* tu_tmpl_setup for the cases that run ehttp-mpd: asserts it is built. */
 void	 tu_mpd_tmpl_setup(void);
 
+/*
+ * The same template on PostgreSQL (the fixture's once, once_done): the
+ * case's server (tu_pg_once), tu_tmpl_db the URL of a database of it with
+ * the demo, P01 enhanced, tu_tmpl holding its master key. tu_tmpl_copy then
+ * makes a copy of that database (CREATE DATABASE ... TEMPLATE) and sets
+ * EHTTP_MASTER_KEY and EHTTP_CONTENT to the new directory (the test's
+ * teardown calls tu_pg_env_clear()).
+ */
+void	 tu_pg_tmpl_setup(void);
+void	 tu_pg_tmpl_teardown(void);
+void	 tu_pg_env_clear(void);
+
 /* A fresh private directory holding a copy of tu_tmpl's database (site.db*:
  * with its master key), its path in db; returns the directory
  * (tu_tmpdir_free). */
