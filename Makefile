@@ -377,9 +377,14 @@ KILLS ?= 200
 test-crash: deps all
 	@KILLS=$(KILLS) sh scripts/crash-test.sh "$(abspath $(B))"
 
+# On SQLite, then on PostgreSQL when it is installed (a server of its own).
 CONC_SECONDS ?= 60
 test-concurrency: deps all
 	@SECONDS_RUN=$(CONC_SECONDS) sh scripts/concurrency-test.sh "$(abspath $(B))"
+	@if why=$$(sh tests/pgserver.sh bin 2>&1 >/dev/null); then \
+		SECONDS_RUN=$(CONC_SECONDS) CONC_ENGINE=postgresql \
+		    sh scripts/concurrency-test.sh "$(abspath $(B))"; \
+	else echo "concurrency-test (postgresql): skipped: $$why"; fi
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

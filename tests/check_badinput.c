@@ -526,10 +526,6 @@ START_TEST(bad_arguments)
 	const char *msg = arg_cases[_i].msg;
 	int rc, long_echo = msg[0] == '~';
 
-	/* A usage error is refused before the database is opened: nothing
-	 * of the engine to see on the second. */
-	if (arg_cases[_i].rc == 2 && tu_db_pg(tu_db))
-		return;
 	snprintf(what, sizeof what, "arg row %d", _i);
 	msg += long_echo;
 	rc = ctl_v(1, arg_cases[_i].args, &out, &err);
