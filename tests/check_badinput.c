@@ -281,7 +281,8 @@ pg_setup(void)
 	use_shared("demo");
 }
 
-static const struct tu_fixture badinput_pg_fixture = { 60,
+/* 120 s: pg_kill_mid_issuance issues for 500 systems up to six times. */
+static const struct tu_fixture badinput_pg_fixture = { 120,
 	.once = make_pg_templates, .once_done = drop_pg_templates,
 	.setup = pg_setup, .teardown = tu_pg_teardown, .pg = 1 };
 
