@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ehttp.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -278,6 +279,48 @@ START_TEST(agent_serves_and_survives_an_outage)
 }
 END_TEST
 
+/*
+ * The server restarted while a program holds its connection: libpq learns
+ * it only when the next statement fails. Outside a transaction (a read, a
+ * BEGIN) the statement goes again on a new connection, so the program
+ * goes on; the server down, the failure is said in one line.
+ */
+START_TEST(restart_between_transactions)
+{
+	struct ehttp_security_change ch;
+	struct ehttp *e;
+	struct db_site s;
+	char *cause = NULL;
+
+	TU_NEED_PG();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	e = ehttp_open(url, 0, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	free(tu_sh_ok("P='%s/tests/pgserver.sh'; sh \"$P\" stop '%s/srv' &&"
+	    " sh \"$P\" start '%s/srv'", EHTTP_SRCDIR, tu_pg_srv, tu_pg_srv));
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	free(tu_sh_ok("P='%s/tests/pgserver.sh'; sh \"$P\" stop '%s/srv' &&"
+	    " sh \"$P\" start '%s/srv'", EHTTP_SRCDIR, tu_pg_srv, tu_pg_srv));
+	ehttp_security_change_init(&ch);
+	ch.crl_check = 0;
+	ck_assert_msg(ehttp_site_set_security(e, s.id, &ch) == 0, "%s",
+	    ehttp_error(e));
+	psql_is("SELECT crl_check FROM site_security x JOIN site s ON s.id ="
+	    " x.site_id WHERE code = 'P01'", "0");
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv'", EHTTP_SRCDIR,
+	    tu_pg_srv));
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), -1);
+	tu_has(ehttp_error(e), "reading a site: connection to server at",
+	    "Connection refused; Is the server running", NULL);
+	ck_assert_ptr_null(strchr(ehttp_error(e), '\n'));
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' start '%s/srv'", EHTTP_SRCDIR,
+	    tu_pg_srv));
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	ehttp_close(e);
+}
+END_TEST
+
 /* The schema against SQLite's migrations (catalogue and the same writes
  * on both) and every statement of the table PREPAREd by the server, by
  * python3 scripts that read both engines with their own clients. */
@@ -348,6 +391,7 @@ pg_suite(void)
 		TU_TEST(concurrent_writers),
 		TU_TEST(schema_and_statements_match_sqlite),
 		TU_TEST(agent_serves_and_survives_an_outage),
+		TU_TEST(restart_between_transactions),
 		{ NULL }
 	};
 

@@ -183,6 +183,46 @@ pg_notice(void *arg, const char *msg)
 	(void)msg;
 }
 
+/*
+ * libpq's texts in one line: a connection's message has a line for each
+ * thing it learned ("FATAL:  terminating connection due to administrator
+ * command\nserver closed the connection unexpectedly\n\tThis probably
+ * means..."): the lines joined by "; ", without their "FATAL:  " or
+ * "ERROR:  " and the tabs, so that a message shows them as words rather
+ * than as escapes.
+ */
+static void
+pg_one_line(char *s)
+{
+	static const char *const tags[] = { "FATAL:  ", "ERROR:  " };
+	char *in = s, *out = s;
+	int line = 1;
+
+	while (*in != '\0') {
+		if (line) {
+			while (*in == '\t' || *in == ' ')
+				in++;
+			for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+				if (strncmp(in, tags[i], strlen(tags[i])) == 0)
+					in += strlen(tags[i]);
+			line = 0;
+		}
+		if (*in == '\n') {
+			while (*in == '\n')
+				in++;
+			if (*in != '\0' && out != s) {
+				*out++ = ';';
+				*out++ = ' ';
+			}
+			line = 1;
+		} else {
+			*out++ = *in == '\t' ? ' ' : *in;
+			in++;
+		}
+	}
+	*out = '\0';
+}
+
 static void
 pg_seterr(struct db *db, const char *fmt, ...)
 {
@@ -193,8 +233,9 @@ pg_seterr(struct db *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err, sizeof p->err, fmt, ap);
 	va_end(ap);
-	n = strlen(p->err);		/* libpq's texts end in a newline */
-	while (n > 0 && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
+	pg_one_line(p->err);
+	n = strlen(p->err);
+	while (n > 0 && p->err[n - 1] == ' ')
 		p->err[--n] = '\0';
 	p->kind = DB_ERR_OTHER;
 }
@@ -235,6 +276,22 @@ pg_txn_failed(struct db *db)
 }
 
 static int	pg_exec(struct db *, const char *);
+static int	pg_alive(struct db *);
+
+/*
+ * After a statement failed outside a transaction: whether the server had
+ * closed the connection (a restart, an idle timeout), which libpq learns
+ * only when it sends; then the statement goes once more on a new
+ * connection (pg_alive). Outside a transaction only BEGIN and reads are
+ * sent (every write is in a write transaction, and a COMMIT, whose fate
+ * is unknown, is never sent again), so nothing runs twice.
+ */
+static int
+pg_retry(struct db *db)
+{
+	return !pc(db)->txn && PQstatus(pc(db)->c) == CONNECTION_BAD &&
+	    pg_alive(db) == 0;
+}
 
 /* The session's settings, after a connect or a reconnect: 0 or -1. */
 static int
@@ -286,6 +343,11 @@ pg_exec(struct db *db, const char *sql)
 		return -1;
 	r = PQexec(pc(db)->c, sql);
 	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && pg_retry(db)) {
+		PQclear(r);
+		r = PQexec(pc(db)->c, sql);
+		st = PQresultStatus(r);
+	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_result_failed(db, r);
 	PQclear(r);
@@ -302,6 +364,10 @@ pg_query_int(struct db *db, const char *sql, int64_t *v)
 	if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 		return -1;
 	r = PQexec(pc(db)->c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && pg_retry(db)) {
+		PQclear(r);
+		r = PQexec(pc(db)->c, sql);
+	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		pg_result_failed(db, r);
 	else if (PQntuples(r) != 1 || PQnfields(r) < 1)
@@ -364,10 +430,8 @@ pg_open(struct db *db, int flags, char **cause)
 	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
 		char *msg = pg_unquoted(p->c != NULL ? PQerrorMessage(p->c) :
 		    "out of memory", db->path);
-		size_t n = strlen(msg);
 
-		while (n > 0 && msg[n - 1] == '\n')
-			msg[--n] = '\0';
+		pg_one_line(msg);
 		/* Never the target itself: it may hold a password. */
 		xasprintf(cause, "cannot connect to the PostgreSQL database:"
 		    " %s", msg);
@@ -576,6 +640,13 @@ pg_step(struct db_q *dq)
 		q->res = PQexecParams(pc(db)->c, q->text, q->n, q->types,
 		    q->vals, q->lens, q->fmts, 0);
 		st = PQresultStatus(q->res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+		    pg_retry(db)) {
+			PQclear(q->res);
+			q->res = PQexecParams(pc(db)->c, q->text, q->n,
+			    q->types, q->vals, q->lens, q->fmts, 0);
+			st = PQresultStatus(q->res);
+		}
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 			pg_result_failed(db, q->res);
 			PQclear(q->res);
