@@ -471,7 +471,8 @@ VALGRIND  ?= valgrind
 # nor the pg suite: a PostgreSQL server, psql, python3 and ehttp's
 # programs (under ASan+UBSan in make test), with a ten-second outage; nor,
 # for the same reasons, the cases of other suites that run on a PostgreSQL
-# server (db-pg, badinput-pg, sited-pg: tagged "pg", CK_EXCLUDE_TAGS).
+# server (db-pg, badinput-pg, sited-pg, agent-pg: tagged "pg",
+# CK_EXCLUDE_TAGS).
 VG_DEFAULT := $(filter-out build pg,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
 VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
