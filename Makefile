@@ -377,9 +377,14 @@ KILLS ?= 200
 test-crash: deps all
 	@KILLS=$(KILLS) sh scripts/crash-test.sh "$(abspath $(B))"
 
+# On SQLite, then on PostgreSQL when it is installed (a server of its own).
 CONC_SECONDS ?= 60
 test-concurrency: deps all
 	@SECONDS_RUN=$(CONC_SECONDS) sh scripts/concurrency-test.sh "$(abspath $(B))"
+	@if why=$$(sh tests/pgserver.sh bin 2>&1 >/dev/null); then \
+		SECONDS_RUN=$(CONC_SECONDS) CONC_ENGINE=postgresql \
+		    sh scripts/concurrency-test.sh "$(abspath $(B))"; \
+	else echo "concurrency-test (postgresql): skipped: $$why"; fi
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
@@ -467,7 +472,9 @@ VALGRIND  ?= valgrind
 # programs (under ASan+UBSan in make test), with a ten-second outage;
 # nor the hosts suite: the same on five network namespaces, with a
 # thirty-second outage; nor enroll: its process runs the programs, the
-# openssl and sqlite3 CLIs and nothing of ehttp's own.
+# openssl and sqlite3 CLIs and nothing of ehttp's own; nor, for the same
+# reasons, the cases of other suites that run on a PostgreSQL server
+# (db-pg, badinput-pg, sited-pg, agent-pg: tagged "pg", CK_EXCLUDE_TAGS).
 VG_DEFAULT := $(filter-out build pg hosts enroll,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
 VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
@@ -479,7 +486,8 @@ test-valgrind: deps
 	@echo "== tests under valgrind ($(VG_B)): $(VG_SUITES) =="
 	@failed=; for s in $(VG_SUITES); do \
 		t0=$$(date +%s); \
-		CK_FORK=no $(VALGRIND) $(VG_FLAGS) ./$(VG_B)/check_all $$s \
+		CK_FORK=no CK_EXCLUDE_TAGS=pg $(VALGRIND) $(VG_FLAGS) \
+			./$(VG_B)/check_all $$s \
 			>$(VG_B)/vg-$$s.log 2>&1 || failed="$$failed $$s"; \
 		cat $(VG_B)/vg-$$s.log; \
 		echo "== valgrind $$s: $$(($$(date +%s) - t0)) s"; \

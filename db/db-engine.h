@@ -227,7 +227,10 @@ struct db_engine {
 	 * Transactions (db.h). begin: a write transaction, one writer at a
 	 * time (SQLite: BEGIN IMMEDIATE under the busy timeout). begin_read:
 	 * one snapshot; 1 began, 0 already in a transaction, -1. rollback:
-	 * nothing when not in one.
+	 * nothing when not in one. A statement that fails in a transaction:
+	 * SQLite's goes on; PostgreSQL's server ends it there, so its engine
+	 * fails every later statement and the commit, naming that first
+	 * failure (never a commit of part of it). The caller rolls back.
 	 */
 	int	 (*begin)(struct db *);
 	int	 (*begin_read)(struct db *);

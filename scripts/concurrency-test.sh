@@ -12,12 +12,19 @@
 # output, log or console screen; no error in the agents' logs; the console
 # and both agents still run and serve; nothing written was lost; the
 # certificates agree with the settings; PRAGMA integrity_check is ok.
+# With CONC_ENGINE=postgresql the database is on a PostgreSQL server of
+# its own (tests/pgserver.sh, in the work directory; stopped at the end),
+# the master key and content in the work directory ($EHTTP_MASTER_KEY,
+# $EHTTP_CONTENT), and the final checks are made with psql and pg_amcheck
+# (its heap and index checks: the server's counterpart of integrity_check).
 # usage: concurrency-test.sh BUILD_DIR   (env: SECONDS_RUN=60; CONC_KEEP=1
-# keeps the work directory)
+# keeps the work directory; CONC_ENGINE=sqlite|postgresql)
 set -eu
 bin=$1
 ctl_bin=$bin/ehttpctl
 secs=${SECONDS_RUN:-60}
+engine=${CONC_ENGINE:-sqlite}
+pgserver=$(cd "$(dirname "$0")/.." && pwd)/tests/pgserver.sh
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ehttp-conc.XXXXXX")
 db=$dir/site.db
 logs=$dir/logs
@@ -29,6 +36,7 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
 	tm kill-server 2>/dev/null || true
+	[ "$engine" = sqlite ] || sh "$pgserver" stop "$dir/srv" >/dev/null 2>&1 || true
 	if [ -n "${CONC_KEEP:-}" ]; then
 		echo "concurrency-test: kept $dir"
 	else
@@ -42,6 +50,21 @@ ctl() { "$ctl_bin" --db "$db" "$@"; }
 # pattern spares words such as "Blocked").
 LOCKED_RE='(^|[^a-z])(locked|busy)([^a-z]|$)'
 mkdir -p "$logs" "$caps"
+# sq SQL: the database's own client (sqlite3 or psql), unaligned rows.
+case $engine in
+sqlite)
+	sq() { sqlite3 "$db" "$1"; } ;;
+postgresql)
+	chmod 711 "$dir"	# the server's user (as root: nobody) reaches srv/
+	super=$(sh "$pgserver" start "$dir/srv")
+	psql -qAt "$super" -c 'CREATE DATABASE conc' >/dev/null
+	db=${super%/postgres}/conc
+	export EHTTP_MASTER_KEY="$dir/master-key" EHTTP_CONTENT="$dir/content"
+	sq() { psql -qAt -v ON_ERROR_STOP=1 "$db" -c "$1"; } ;;
+*)
+	echo "concurrency-test: CONC_ENGINE=$engine: sqlite or postgresql" >&2
+	exit 2 ;;
+esac
 
 # The demo hierarchy; enhanced HTTP on at P01 so its management points serve TLS.
 ctl init --demo >/dev/null
@@ -412,9 +435,14 @@ problems=$(echo "$check" | grep -v '^COUNTS ' || true)
 # system with an HTTP management or distribution point has one active SMS
 # Role SSL Certificate where its site uses enhanced HTTP and none elsewhere,
 # no system has two, nothing is left pending, every certificate has its key.
-ic=$(sqlite3 "$db" 'PRAGMA integrity_check' 2>&1 || true)
-[ "$ic" = ok ] || bad "PRAGMA integrity_check: $ic"
-certs=$(sqlite3 "$db" "
+if [ "$engine" = sqlite ]; then
+	ic=$(sq 'PRAGMA integrity_check' 2>&1 || true)
+elif ic=$("$(sh "$pgserver" bin)/pg_amcheck" --install-missing \
+    --heapallindexed "$db" 2>&1); then
+	ic=ok
+fi
+[ "$ic" = ok ] || bad "integrity check: $ic"
+certs=$(sq "
 	CREATE TEMP VIEW active AS SELECT system_id, count(*) AS n FROM cert
 	    WHERE type = 'role' AND state = 'active' GROUP BY system_id;
 	SELECT 'site system ' || y.fqdn || ' (site ' || s.code ||
@@ -441,7 +469,7 @@ read -r ncap <"$dir/console.count" || ncap='?'
 # shellcheck disable=SC2046
 set -- $(echo "$check" | grep '^COUNTS ' || true)
 errs=$(cat "$logs"/*/mpcontrol.lo* 2>/dev/null | grep -c 'type="3"' || true)
-echo "concurrency-test: ${elapsed} s: writer 1 ran $n1 commands (${2:-?} site systems" \
+echo "concurrency-test ($engine): ${elapsed} s: writer 1 ran $n1 commands (${2:-?} site systems" \
     "added, ${3:-?} roles added); writer 2 ran $n2 commands in $rounds read-modify-write" \
     "rounds (ends with ${4:-?}); console: $ncap screens captured; agents: 2," \
     "$errs error records in mpcontrol.log; integrity_check: $ic"

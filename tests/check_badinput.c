@@ -14,12 +14,16 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <check.h>
 
@@ -47,18 +51,13 @@ static char *tpl;		/* made once: demo/, keys/, pk/ */
 
 /* ---- fixtures ----------------------------------------------------------- */
 
-/* Everything in a database as SQL text. */
+/* Everything in a database as text (tu_db_dump: sqlite3, psql). */
 static char *demo_dump;		/* the demo template's, made once */
 
 static char *
-dump(const char *path)
+dump(const char *db)
 {
-	char *out = NULL, *err = NULL;
-
-	ck_assert_msg(tu_sh(&out, &err, "sqlite3 '%s' .dump", path) == 0,
-	    "dump %s: %s", path, err);
-	free(err);
-	return out;
+	return tu_db_dump(db);
 }
 
 /* The test's database (tu_db) is still the demo template's, to the byte of its
@@ -80,18 +79,11 @@ db_is_demo(const char *what)
  * issued by a test CA (a self-signed leaf is refused for its own reason).
  */
 static void
-make_templates(void)
+make_pki(void)
 {
 	char *cmd;
 
-	tpl = tu_tmpdir();
-	if (asprintf(&cmd, "set -e; cd '%s'; C='%s'; mkdir demo keys pk;"
-	    " $C --db demo/site.db init --demo >/dev/null;"
-	    " for s in CAS P01 P02 S01; do $C --db demo/site.db site set $s"
-	    "   --key-alg ec-p256 >/dev/null; done;"
-	    " cp demo/site.db demo/site.db.master-key keys/;"
-	    " $C --db keys/site.db site set P01 --enhanced-http on"
-	    "   >/dev/null 2>&1;"
+	if (asprintf(&cmd, "set -e; cd '%s'; mkdir pk;"
 	    " cd pk; certtool --generate-privkey --key-type=ecdsa"
 	    "   --outfile k.pem 2>/dev/null;"
 	    " certtool --generate-privkey --key-type=ecdsa --outfile ca.key"
@@ -124,13 +116,73 @@ make_templates(void)
 	    " gzip -n -c valid.pem > binary.pem;"
 	    " head -c 1100000 /dev/zero | tr '\\0' A > big.pem;"
 	    " test -s valid.pem && test -s expired.pem && test -s future.pem"
-	    "   && test -s ca.pem", tpl, tu_bin("ehttpctl")) == -1)
+	    "   && test -s ca.pem", tpl) == -1)
 		abort();
 	free(tu_sh_ok("%s", cmd));
 	free(cmd);
-	xasprintf(&cmd, "%s/demo/site.db", tpl);
-	demo_dump = dump(cmd);
-	free(cmd);
+}
+
+/* The demo (every site's keys EC) at demo, then copied to keys (by the
+ * shell command copy) and enhanced HTTP on at P01 there; denv and kenv:
+ * the environment of ehttpctl on each (its master key). */
+static void
+make_demo_keys(const char *denv, const char *demo, const char *copy,
+    const char *kenv, const char *keys)
+{
+	free(tu_sh_ok("set -e; cd '%s'; C='%s'; %s $C --db '%s' init --demo"
+	    " >/dev/null; for s in CAS P01 P02 S01; do %s $C --db '%s' site set"
+	    " $s --key-alg ec-p256 >/dev/null; done; %s; %s $C --db '%s' site"
+	    " set P01 --enhanced-http on >/dev/null 2>&1", tpl,
+	    tu_bin("ehttpctl"), denv, demo, denv, demo, copy, kenv, keys));
+}
+
+static void
+make_templates(void)
+{
+	char demo[4096], keys[4096];
+
+	tpl = tu_tmpdir();
+	snprintf(demo, sizeof demo, "%s/demo/site.db", tpl);
+	snprintf(keys, sizeof keys, "%s/keys/site.db", tpl);
+	free(tu_sh_ok("mkdir '%s/demo' '%s/keys'", tpl, tpl));
+	make_demo_keys("", demo, "cp demo/site.db demo/site.db.master-key"
+	    " keys/", "", keys);
+	make_pki();
+	demo_dump = dump(demo);
+}
+
+/*
+ * The same on PostgreSQL: the server of the case, the templates two
+ * databases of it (demo_tpl, keys_tpl) with their master keys in
+ * demo/master-key and keys/master-key; each test's database is made from
+ * one (CREATE DATABASE ... TEMPLATE).
+ */
+static char	 pg_demo[1100], pg_keys[1100];
+
+static void
+make_pg_templates(void)
+{
+	char copy[2400];
+	const char *slash;
+
+	tu_pg_once();
+	tpl = tu_tmpdir();
+	if (tu_pg_srv == NULL)
+		return;		/* said by tu_pg_once; each test fails */
+	slash = strrchr(tu_pg_super, '/');
+	snprintf(pg_demo, sizeof pg_demo, "%.*s/demo_tpl",
+	    (int)(slash - tu_pg_super), tu_pg_super);
+	snprintf(pg_keys, sizeof pg_keys, "%.*s/keys_tpl",
+	    (int)(slash - tu_pg_super), tu_pg_super);
+	free(tu_sh_ok("mkdir '%s/demo' '%s/keys' && psql -qAt '%s' -c 'CREATE"
+	    " DATABASE demo_tpl'", tpl, tpl, tu_pg_super));
+	snprintf(copy, sizeof copy, "psql -qAt '%s' -c 'CREATE DATABASE"
+	    " keys_tpl TEMPLATE demo_tpl' && cp demo/master-key keys/",
+	    tu_pg_super);
+	make_demo_keys("EHTTP_MASTER_KEY=demo/master-key", pg_demo, copy,
+	    "EHTTP_MASTER_KEY=keys/master-key", pg_keys);
+	make_pki();
+	demo_dump = dump(pg_demo);
 }
 
 static void
@@ -142,7 +194,6 @@ drop_templates(void)
 	tpl = NULL;
 }
 
-/* A private copy of a template database (demo or keys) as tu_db. */
 static void
 copy_file(const char *from, const char *to)
 {
@@ -154,17 +205,44 @@ copy_file(const char *from, const char *to)
 	free(data);
 }
 
+/* A private copy of a template database (demo or keys) as tu_db, with its
+ * master key. */
 static void
 use_template(const char *which)
 {
 	char from[4096], to[4200];
 
+	if (tu_pg_srv != NULL) {
+		/* PostgreSQL: a new database from the template */
+		snprintf(to, sizeof to, "%s_tpl", which);
+		tu_pg_newdb(tu_db, sizeof tu_db, to);
+		snprintf(from, sizeof from, "%s/%s/master-key", tpl, which);
+		copy_file(from, tu_db_key(tu_db));
+		return;
+	}
 	snprintf(tu_db, sizeof tu_db, "%s/site.db", tu_dir);
 	snprintf(from, sizeof from, "%s/%s/site.db", tpl, which);
 	copy_file(from, tu_db);
 	snprintf(from, sizeof from, "%s/%s/site.db.master-key", tpl, which);
 	snprintf(to, sizeof to, "%s.master-key", tu_db);
 	copy_file(from, to);
+}
+
+/* For a test that must not write: on PostgreSQL the template itself
+ * (demo_tpl, keys_tpl), with a copy of its master key; a copy on SQLite. */
+static void
+use_shared(const char *which)
+{
+	char from[4096];
+
+	if (tu_pg_srv == NULL) {
+		use_template(which);
+		return;
+	}
+	snprintf(tu_db, sizeof tu_db, "%s", strcmp(which, "keys") == 0 ?
+	    pg_keys : pg_demo);
+	snprintf(from, sizeof from, "%s/%s/master-key", tpl, which);
+	copy_file(from, tu_db_key(tu_db));
 }
 
 static void
@@ -177,6 +255,36 @@ setup(void)
 static const struct tu_fixture badinput_fixture = { 60,
 	.once = make_templates, .once_done = drop_templates,
 	.setup = setup, .teardown = tu_dir_teardown };
+
+static void
+drop_pg_templates(void)
+{
+	drop_templates();
+	tu_pg_once_done();
+}
+
+/*
+ * The master key in the test directory ($EHTTP_MASTER_KEY: the file a
+ * database file has beside it). The database is demo_tpl itself: a
+ * refusal must leave it as it was (each test asserts it), and a test
+ * that writes takes a copy first (use_template: CREATE DATABASE is a
+ * third of a second, the price of most tests here).
+ */
+static void
+pg_setup(void)
+{
+	tu_dir_setup();
+	setenv("EHTTP_MASTER_KEY", tu_path("master-key"), 1);
+	setenv("EHTTP_CONTENT", tu_path("content"), 1);
+	ck_assert_msg(tu_pg_broken == NULL, "%s", tu_pg_broken);
+	ck_assert_msg(tu_pg_srv != NULL, "no PostgreSQL server");
+	use_shared("demo");
+}
+
+/* 120 s: pg_kill_mid_issuance issues for 500 systems up to six times. */
+static const struct tu_fixture badinput_pg_fixture = { 120,
+	.once = make_pg_templates, .once_done = drop_pg_templates,
+	.setup = pg_setup, .teardown = tu_pg_teardown, .pg = 1 };
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -552,6 +660,7 @@ START_TEST(good_import_pki)
 	const char *args[] = { "cert", "import-pki", "dp1.p01.contoso.com", cert,
 	    key, NULL };
 
+	use_template("demo");	/* it writes: its own copy */
 	snprintf(cert, sizeof cert, "%s/pk/valid.pem", tpl);
 	snprintf(key, sizeof key, "%s/pk/k.pem", tpl);
 	expect(1, args, 0, NULL, "good import");
@@ -872,6 +981,211 @@ START_TEST(full_disk)
 }
 END_TEST
 
+/*
+ * The PostgreSQL server's disk full while enhanced HTTP issues: the
+ * database in a tablespace on a small tmpfs (a server of its own, started
+ * in a private mount namespace, its WAL elsewhere), filled up to 0, then
+ * 64 KiB free. The issuance is refused naming the cause ("could not extend
+ * file ...: No space left on device", the server's words); nothing of it
+ * is visible (P01 off, no certificate but the pending rows of the dead
+ * issuance, no key), and the next writer drops those. Space freed, the
+ * same command issues all six.
+ */
+static const char pg_full_sh[] =
+	"set -e; T=$1; C=$2; P=$3; cd \"$T\"\n"
+	"mount -t tmpfs -o size=24m tmpfs full\n"
+	"mkdir full/ts\n"
+	"[ \"$(id -u)\" != 0 ] || chown \"${PGSERVER_USER:-nobody}\" full/ts\n"
+	"S=$(sh \"$P\" start \"$T/srv\")\n"
+	"trap 'sh \"$P\" stop \"$T/srv\" >/dev/null 2>&1 || :' EXIT\n"
+	"q() { psql -qAt -v ON_ERROR_STOP=1 \"$1\" -c \"$2\"; }\n"
+	"q \"$S\" \"CREATE TABLESPACE small LOCATION '$T/full/ts'\"\n"
+	"q \"$S\" 'CREATE DATABASE d TABLESPACE small'\n"
+	"U=${S%/postgres}/d\n"
+	"export EHTTP_MASTER_KEY=\"$T/master-key\"\n"
+	"$C --db \"$U\" init --demo >/dev/null\n"
+	"for s in CAS P01 P02 S01; do\n"
+	"	$C --db \"$U\" site set $s --key-alg ec-p256 >/dev/null\n"
+	"done\n"
+	"state() { q \"$U\" \"SELECT (SELECT enhanced_http FROM site_security x"
+	" JOIN site s ON s.id = x.site_id WHERE code = 'P01') || ' ' ||"
+	" (SELECT count(*) FROM cert WHERE state <> 'pending') || ' ' ||"
+	" (SELECT count(*) FROM cert_key)\"; }\n"
+	"state > before\n"
+	"for k in 0 64; do\n"
+	"	dd if=/dev/zero of=full/fill bs=64k 2>/dev/null || :\n"
+	"	truncate -s -${k}k full/fill\n"
+	"	r=0; $C --db \"$U\" site set P01 --enhanced-http on > o$k"
+	" 2> e$k || r=$?\n"
+	"	echo $r > r$k; state > s$k; rm full/fill\n"
+	"	[ $r = 0 ] && break\n"
+	"	$C --db \"$U\" init > /dev/null\n"
+	"	q \"$U\" \"SELECT count(*) FROM cert WHERE state ="
+	" 'pending'\" > p$k\n"
+	"done\n"
+	"r=0; $C --db \"$U\" site set P01 --enhanced-http on > o 2> e || r=$?\n"
+	"echo $r > r; state > after\n";
+
+START_TEST(pg_full_disk)
+{
+	char k[8], *s, *e;
+	int failed = 0;
+
+	TU_NEED_MOUNT();
+	tu_write_file_mode(tu_path("full.sh"), pg_full_sh,
+	    sizeof pg_full_sh - 1, 0600);
+	ck_assert_int_eq(chmod(tu_dir, 0711), 0);	/* the server's user */
+	free(tu_sh_ok("mkdir '%s/full' && unshare -m sh '%s/full.sh' '%s'"
+	    " '%s' '%s/tests/pgserver.sh'", tu_dir, tu_dir, tu_dir,
+	    tu_bin("ehttpctl"), EHTTP_SRCDIR));
+	s = read_in("before");
+	ck_assert_str_eq(s, "0 0 0\n");
+	free(s);
+	for (int i = 0; i < 2; i++) {
+		snprintf(k, sizeof k, "%d", i * 64);
+		xasprintf(&s, "r%s", k);
+		e = tu_read_file(tu_path(s), NULL);
+		free(s);
+		if (e == NULL)
+			break;		/* an earlier one succeeded */
+		if (strcmp(e, "0\n") == 0) {
+			free(e);
+			break;
+		}
+		ck_assert_str_eq(e, "1\n");
+		free(e);
+		failed++;
+		xasprintf(&s, "e%s", k);
+		e = read_in(s);
+		free(s);
+		ck_assert_msg(strstr(e, "No space left on device") != NULL,
+		    "%s KiB free: %s", k, e);
+		free(e);
+		xasprintf(&s, "s%s", k);
+		e = read_in(s);
+		free(s);
+		ck_assert_msg(strcmp(e, "0 0 0\n") == 0, "%s KiB free: P01 on,"
+		    " certificates, keys: %s", k, e);
+		free(e);
+		xasprintf(&s, "p%s", k);
+		e = read_in(s);
+		free(s);
+		ck_assert_msg(strcmp(e, "0\n") == 0, "%s KiB free: %s pending"
+		    " rows after the next writer", k, e);
+		free(e);
+	}
+	ck_assert_int_ge(failed, 1);
+	s = read_in("r");
+	e = read_in("e");
+	ck_assert_msg(strcmp(s, "0\n") == 0, "space freed: %s", e);
+	free(s);
+	free(e);
+	s = read_in("after");
+	ck_assert_str_eq(s, "1 6 6\n");
+	free(s);
+}
+END_TEST
+
+/*
+ * ehttpctl killed (SIGKILL) in the middle of a large issuance on
+ * PostgreSQL: 500 site systems with a management point at a new site
+ * (EC keys), enhanced HTTP turned on and off, each run killed at a random
+ * point of its length (measured by one whole run first). After each, the
+ * next writer (`init`) finds either everything of the killed run or
+ * nothing: P01 on with 500 active role certificates or off with none,
+ * every certificate with its key, no key without its certificate, no
+ * pending row. Then a whole run completes. (SQLite's: check_issue's
+ * kill_mid_issuance_is_atomic.)
+ */
+#define KILL_SYSTEMS	500
+
+static long
+kq(const char *sql)
+{
+	char *v = tu_sql1(tu_db_cli(tu_db), sql);
+	long n = strtol(v, NULL, 10);
+
+	free(v);
+	return n;
+}
+
+/* ehttpctl site set P09 --enhanced-http on|off, in the background. */
+static pid_t
+kill_run(const char *on)
+{
+	char *argv[] = { (char *)tu_bin("ehttpctl"), "--db", tu_db, "site",
+	    "set", "P09", "--enhanced-http", (char *)on, NULL };
+	int fd = open("/dev/null", O_WRONLY);
+	pid_t pid;
+
+	ck_assert_int_ne(fd, -1);
+	pid = tu_spawn(argv[0], argv, fd, fd);
+	close(fd);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+START_TEST(pg_kill_mid_issuance)
+{
+	struct timespec t0, t1;
+	long ms, on, roles;
+	int status, outcome[2] = { 0, 0 };
+	pid_t pid;
+
+	use_template("demo");
+	tu_ctl_ok(tu_db, "site", "add", "P09", "--name", "Bulk", "--type",
+	    "primary", "--parent", "CAS", NULL);
+	tu_ctl_ok(tu_db, "site", "set", "P09", "--key-alg", "ec-p256", NULL);
+	free(tu_sql1(tu_db_cli(tu_db), "INSERT INTO site_system (fqdn,"
+	    " site_id, created) SELECT 'h' || i || '.p09.example.com', s.id, 0"
+	    " FROM generate_series(1, " STR(KILL_SYSTEMS) ") i, site s WHERE"
+	    " s.code = 'P09'; INSERT INTO role (system_id, role, connection)"
+	    " SELECT id, 'mp', 'http' FROM site_system WHERE fqdn LIKE"
+	    " '%.p09.example.com'; SELECT 1"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = kill_run("on");
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %d", status);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
+	    1000000;
+	srand((unsigned)getpid());
+	for (int round = 1; round <= 4; round++) {
+		long at = ms / 5 + rand() % (ms * 3 / 5 + 1);
+
+		pid = kill_run(round % 2 ? "off" : "on");
+		tu_msleep((int)at);
+		kill(pid, SIGKILL);
+		ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+		tu_ctl_ok(tu_db, "init", NULL);
+		ck_assert_int_eq(kq("SELECT count(*) FROM cert WHERE state ="
+		    " 'pending'"), 0);
+		on = kq("SELECT enhanced_http FROM site_security x JOIN site s"
+		    " ON s.id = x.site_id WHERE s.code = 'P09'");
+		roles = kq("SELECT count(*) FROM cert c JOIN site s ON s.id ="
+		    " c.site_id WHERE s.code = 'P09' AND c.type = 'role' AND"
+		    " c.state = 'active'");
+		ck_assert_msg((on == 1 && roles == KILL_SYSTEMS) || (on == 0 &&
+		    roles == 0), "round %d (killed after %ld ms of %ld):"
+		    " enhanced HTTP %ld with %ld active certificates", round,
+		    at, ms, on, roles);
+		ck_assert_int_eq(kq("SELECT count(*) FROM cert c WHERE NOT"
+		    " EXISTS (SELECT 1 FROM cert_key k WHERE k.cert_id ="
+		    " c.id)"), 0);
+		ck_assert_int_eq(kq("SELECT count(*) FROM cert_key k WHERE"
+		    " NOT EXISTS (SELECT 1 FROM cert c WHERE c.id ="
+		    " k.cert_id)"), 0);
+		outcome[on == (round % 2 ? 0 : 1)]++;
+	}
+	ck_assert_int_eq(outcome[0] + outcome[1], 4);
+	tu_ctl_ok(tu_db, "site", "set", "P09", "--enhanced-http", "on", NULL);
+	ck_assert_int_eq(kq("SELECT count(*) FROM cert c JOIN site s ON s.id ="
+	    " c.site_id WHERE s.code = 'P09' AND c.type = 'role' AND c.state ="
+	    " 'active'"), KILL_SYSTEMS);
+}
+END_TEST
+
 /* ---- master key --------------------------------------------------------- */
 
 static const struct {
@@ -933,8 +1247,8 @@ START_TEST(bad_master_key)
 	char *cmd, *before, *after, key[4200], what[128];
 	struct snap s;
 
-	use_template(master_cases[_i].db);
-	snprintf(key, sizeof key, "%s.master-key", tu_db);
+	use_shared(master_cases[_i].db);
+	snprintf(key, sizeof key, "%s", tu_db_key(tu_db));
 	if (asprintf(&cmd, "K='%s'; %s", key, master_cases[_i].prepare) == -1)
 		abort();
 	free(tu_sh_ok("%s", cmd));
@@ -1353,6 +1667,21 @@ badinput_suite(void)
 		TU_EACH(log_grows_after_blanks, grow_cases),
 		TU_EACH(log_show_bad_files, log_cases),
 		TU_TEST(fuzz_seeds_and_regressions),
+		/*
+		 * On PostgreSQL, what is about the database's contents; not
+		 * what is about a database file (bad_db_argument,
+		 * bad_database_file, resolve_database_error, read_only_*,
+		 * full_disk: pg_full_disk is the server's), nor the logs and
+		 * fuzz inputs, which use no database.
+		 */
+		TU_CASE("badinput-pg", badinput_pg_fixture),
+		TU_EACH(bad_arguments, arg_cases),
+		TU_EACH(bad_import_pki, pki_cases),
+		TU_TEST(good_import_pki),
+		TU_EACH(bad_master_key, master_cases),
+		TU_TEST(right_master_key_works),
+		TU_TEST(pg_full_disk),
+		TU_TEST(pg_kill_mid_issuance),
 		{ NULL }
 	};
 

@@ -71,6 +71,27 @@ static const struct tu_fixture agent_fixture = { 60,
 	.once = tu_mpd_tmpl_setup, .once_done = tu_tmpl_teardown,
 	.setup = setup, .teardown = teardown };
 
+/* The same on PostgreSQL: the template a database of the case's server
+ * (tu_pg_tmpl_setup), each test's db a copy of it. */
+static void
+pg_once(void)
+{
+	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not"
+	    " built", tu_bin("ehttp-mpd"));
+	tu_pg_tmpl_setup();
+}
+
+static void
+pg_teardown(void)
+{
+	teardown();
+	tu_pg_env_clear();
+}
+
+static const struct tu_fixture agent_pg_fixture = { 60,
+	.once = pg_once, .once_done = tu_pg_tmpl_teardown,
+	.setup = setup, .teardown = pg_teardown, .pg = 1 };
+
 static char *
 slurp(const char *path)
 {
@@ -1863,7 +1884,7 @@ tokenauth_until(const char *token, int want, char **out)
 static char *
 clients_count(void)
 {
-	return sh1(TU_SQLITE3 " '%s' 'SELECT count(*) FROM client'", db);
+	return tu_sql1(tu_db_cli(db), "SELECT count(*) FROM client");
 }
 
 /* A raw HTTP exchange with the agent's HTTP port by python3's socket:
@@ -2175,7 +2196,7 @@ END_TEST
  * its own connection: 12 clients (python3, tests/wire.py) and 4 copies of
  * the first one's request sent at once by parallel curls over TLS get 16
  * replies 200; the 12 SMSIDs differ, the 4 copies have the first one's
- * SMSID, and sqlite3 counts 12 rows. Then a registration and a location
+ * SMSID, and the database's own client counts 12 rows. Then a registration and a location
  * request pipelined on one plain HTTP connection (sent in one write) are
  * answered in order: the registration reply first, then MPLIST. The agent
  * runs with --workers 3 and says so.
@@ -2286,6 +2307,11 @@ mpd_suite(void)
 		TU_TEST(test_user_drop_privileges),
 		TU_TEST(test_clients_register_token_poll),
 		TU_TEST(test_http_bodies),
+		TU_TEST(test_clients_concurrent),
+		/* The agent's concurrent writes on PostgreSQL: registrations
+		 * arriving together, one batch a transaction (the others are
+		 * about TLS, files and processes, or read with sqlite3). */
+		TU_CASE("agent-pg", agent_pg_fixture),
 		TU_TEST(test_clients_concurrent),
 		{ NULL }
 	};

@@ -17,112 +17,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ehttp.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
-static char	*srv;		/* the server's directory */
-static char	*broken;	/* why the server did not start (installed) */
-static char	 super[1024];	/* its superuser's URL (postgres database) */
-static char	 url[1024];	/* this test's database */
-static int	 ndb;
-
-static void
-pg_once(void)
-{
-	char tmpl[] = "/tmp/ehttp-pgtest.XXXXXX", *out = NULL, *err = NULL;
-
-	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0711) == -1) {
-		broken = xstrdup("cannot make a temporary directory");
-		return;
-	}
-	srv = xstrdup(tmpl);
-	if (tu_sh(&out, &err, "sh '%s/tests/pgserver.sh' start '%s/srv'",
-	    EHTTP_SRCDIR, srv) != 0) {
-		/* Not installed: said, and nothing to check. Installed but
-		 * not started: every test fails with why. */
-		if (err != NULL && strstr(err, "is not installed") != NULL)
-			fprintf(stderr, "pg: skipped: %s", err);
-		else
-			xasprintf(&broken, "the test server did not start: %s",
-			    err != NULL ? err : "");
-		rmdir(srv);
-		free(srv);
-		srv = NULL;
-	} else
-		snprintf(super, sizeof super, "%s", tu_line1(out));
-	free(out);
-	free(err);
-}
-
-static void
-pg_once_done(void)
-{
-	if (srv == NULL)
-		return;
-	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv' && rm -rf '%s'",
-	    EHTTP_SRCDIR, srv, srv));
-	free(srv);
-	srv = NULL;
-}
-
-/* super's URL with another database name. */
-static void
-url_for(char *buf, size_t len, const char *dbname)
-{
-	const char *slash = strrchr(super, '/');
-
-	snprintf(buf, len, "%.*s/%s", (int)(slash - super), super, dbname);
-}
-
-/* A fresh database for the test, its master key and content in tu_dir. */
-static void
-pg_setup(void)
-{
-	char name[32];
-
-	tu_dir_setup();
-	url[0] = '\0';
-	if (srv == NULL)
-		return;
-	snprintf(name, sizeof name, "t%d_%d", (int)getpid(), ndb++);
-	free(tu_sh_ok("psql -qAt '%s' -c 'CREATE DATABASE %s'", super, name));
-	url_for(url, sizeof url, name);
-	setenv("EHTTP_MASTER_KEY", tu_path("master-key"), 1);
-	setenv("EHTTP_CONTENT", tu_path("content"), 1);
-}
-
-static void
-pg_teardown(void)
-{
-	unsetenv("EHTTP_MASTER_KEY");
-	unsetenv("EHTTP_CONTENT");
-	unsetenv("PGPASSFILE");
-	tu_dir_teardown();
-}
-
-#define NEED_SERVER() do {						\
-	ck_assert_msg(broken == NULL, "%s", broken);			\
-	if (url[0] == '\0')						\
-		return;		/* not installed: said by pg_once */	\
-} while (0)
+/* The case's server (testutil: tu_pg_once) and the test's database
+ * (tu_pg_setup). */
+static const char *const super = tu_pg_super, *const url = tu_pg_url;
 
 /* One value psql reads from the test's database; that it is want. */
 static char *
 psql1(const char *sql)
 {
-	char cli[1100];
-
-	snprintf(cli, sizeof cli, "psql -qAt '%s' -c", url);
-	return tu_sql1(cli, sql);
+	return tu_sql1(tu_db_cli(url), sql);
 }
 
 static void
 psql_is(const char *sql, const char *want)
 {
-	char cli[1100];
-
-	snprintf(cli, sizeof cli, "psql -qAt '%s' -c", url);
-	tu_sql_is(cli, sql, want);
+	tu_sql_is(tu_db_cli(url), sql, want);
 }
 
 /* The demo, P01 enhanced: the same certificates on both engines, and the
@@ -134,7 +47,7 @@ START_TEST(demo_issues_on_both_engines)
 	    " c['state'], c['site']) for c in d)";
 	char *pg, *lite, *v;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	tu_ctl_ok(tu_db, "init", "--demo", NULL);
@@ -177,7 +90,7 @@ START_TEST(schema_version_checked)
 {
 	char *v;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", NULL);
 	v = psql1("SELECT version FROM ehttp_schema");
 	tu_sh_is(v, "grep -o 'DB_SCHEMA_VERSION[[:space:]]*[0-9]*' '%s/db/db.h'"
@@ -196,7 +109,7 @@ START_TEST(schema_upgraded)
 {
 	char *certs;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	certs = psql1("SELECT count(*) || ' ' || sum(id) FROM cert");
 	free(psql1("DROP TABLE agent_key; DROP TABLE agent_enroll;"
@@ -224,7 +137,7 @@ START_TEST(password_never_shown)
 	char *out = NULL, *err = NULL, bad[1100], *pw;
 	const char *at, *colon;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	at = strrchr(url, '@');
 	colon = strchr(url + strlen("postgresql://"), ':');
 	ck_assert(at != NULL && colon != NULL && colon < at);
@@ -270,7 +183,7 @@ START_TEST(concurrent_writers)
 {
 	char *v;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	free(tu_sh_ok("C='%s'; D='%s'; i=0; while [ $i -lt 12 ]; do"
 	    " { $C --db \"$D\" system add w$i.p01.contoso.com --site P01 &&"
@@ -340,7 +253,7 @@ START_TEST(agent_serves_and_survives_an_outage)
 	int port;
 	pid_t pid;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	free(tu_sh_ok("'%s' --db '%s' cert export 1 --out '%s'",
@@ -349,14 +262,14 @@ START_TEST(agent_serves_and_survives_an_outage)
 	    &port);
 	serves_verified(port);
 	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv'", EHTTP_SRCDIR,
-	    srv));
+	    tu_pg_srv));
 	log_waits(tu_path("logs"), "Cannot read the site database (will retry"
 	    " at the next poll)", 10);
 	tu_msleep(10000);
 	serves_verified(port);
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
 	free(tu_sh_ok("sh '%s/tests/pgserver.sh' start '%s/srv'", EHTTP_SRCDIR,
-	    srv));
+	    tu_pg_srv));
 	log_waits(tu_path("logs"), "The site database can be read again", 10);
 	id = tu_active_cert(url, "--system p01.contoso.com", "id");
 	tu_ctl_ok(url, "cert", "block", id, NULL);
@@ -446,7 +359,7 @@ START_TEST(agent_login_least_privilege)
 {
 	char *p01, *p02, *oid, want[200], q[1024];
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	grant_agent("p01.contoso.com");
@@ -550,17 +463,14 @@ START_TEST(agent_login_least_privilege)
 	/* Another ehttp database on the server: the agent of this one is no
 	 * member of its group, and reads nothing there. */
 	{
-		char other[1100], name[64], *slash = strrchr(agent_url, '/');
+		char other[1100], *slash = strrchr(agent_url, '/');
 
-		snprintf(name, sizeof name, "%s_b", strrchr(url, '/') + 1);
-		free(tu_sh_ok("psql -qAt '%s' -c 'CREATE DATABASE %s'", super,
-		    name));
-		url_for(other, sizeof other, name);
+		tu_pg_newdb(other, sizeof other, NULL);
 		tu_ctl_ok(other, "init", "--demo", NULL);
 		tu_ctl_ok(other, "db", "grant-agent", "p02.contoso.com", NULL);
 		snprintf(q, sizeof q, "psql -X -w -qAt '%.*s/%s' -c 'SELECT count(*)"
 		    " FROM site' 2>&1 | head -1", (int)(slash - agent_url),
-		    agent_url, name);
+		    agent_url, strrchr(other, '/') + 1);
 		tu_sh_is(DENIED("site"), "%s", q);
 	}
 	free(p01);
@@ -584,7 +494,7 @@ START_TEST(agent_runs_under_its_login)
 	int port, rc;
 	pid_t pid;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);	/* P01: HTTP only */
 	grant_agent("p01.contoso.com");
 	snprintf(role, sizeof role, "%s", agent_role);
@@ -671,7 +581,7 @@ START_TEST(agent_login_refusals)
 	};
 	char pwf[1200], q[1400], *v;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	for (size_t i = 0; i < TU_ALL(bad); i++)
 		tu_ctl_fails(url, 1, "", "db", "grant-agent", bad[i], NULL);
@@ -730,6 +640,48 @@ START_TEST(agent_login_refusals)
 }
 END_TEST
 
+/*
+ * The server restarted while a program holds its connection: libpq learns
+ * it only when the next statement fails. Outside a transaction (a read, a
+ * BEGIN) the statement goes again on a new connection, so the program
+ * goes on; the server down, the failure is said in one line.
+ */
+START_TEST(restart_between_transactions)
+{
+	struct ehttp_security_change ch;
+	struct ehttp *e;
+	struct db_site s;
+	char *cause = NULL;
+
+	TU_NEED_PG();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	e = ehttp_open(url, 0, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	free(tu_sh_ok("P='%s/tests/pgserver.sh'; sh \"$P\" stop '%s/srv' &&"
+	    " sh \"$P\" start '%s/srv'", EHTTP_SRCDIR, tu_pg_srv, tu_pg_srv));
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	free(tu_sh_ok("P='%s/tests/pgserver.sh'; sh \"$P\" stop '%s/srv' &&"
+	    " sh \"$P\" start '%s/srv'", EHTTP_SRCDIR, tu_pg_srv, tu_pg_srv));
+	ehttp_security_change_init(&ch);
+	ch.crl_check = 0;
+	ck_assert_msg(ehttp_site_set_security(e, s.id, &ch) == 0, "%s",
+	    ehttp_error(e));
+	psql_is("SELECT crl_check FROM site_security x JOIN site s ON s.id ="
+	    " x.site_id WHERE code = 'P01'", "0");
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv'", EHTTP_SRCDIR,
+	    tu_pg_srv));
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), -1);
+	tu_has(ehttp_error(e), "reading a site: connection to server at",
+	    "Connection refused; Is the server running", NULL);
+	ck_assert_ptr_null(strchr(ehttp_error(e), '\n'));
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' start '%s/srv'", EHTTP_SRCDIR,
+	    tu_pg_srv));
+	ck_assert_int_eq(ehttp_site_resolve(e, "P01", &s), 1);
+	ehttp_close(e);
+}
+END_TEST
+
 /* The schema against SQLite's migrations (catalogue and the same writes
  * on both) and every statement of the table PREPAREd by the server, by
  * python3 scripts that read both engines with their own clients. */
@@ -738,7 +690,7 @@ START_TEST(schema_and_statements_match_sqlite)
 	char *out = NULL, *err = NULL;
 	int rc;
 
-	NEED_SERVER();
+	TU_NEED_PG();
 	rc = tu_sh(&out, &err, "cd '%s/tests' && %s pg-schema-compare.py '%s'"
 	    " && %s pg-dialect.py '%s'", EHTTP_SRCDIR, tu_python(), super,
 	    tu_python(), super);
@@ -787,8 +739,8 @@ Suite *
 pg_suite(void)
 {
 	static const struct tu_fixture fx = { .timeout = 120,
-	    .once = pg_once, .once_done = pg_once_done,
-	    .setup = pg_setup, .teardown = pg_teardown };
+	    .once = tu_pg_once, .once_done = tu_pg_once_done,
+	    .setup = tu_pg_setup, .teardown = tu_pg_teardown };
 	const struct tu_test tests[] = {
 		TU_CASE("pg", fx),
 		TU_TEST(programs_do_not_link_libpq),
@@ -803,6 +755,7 @@ pg_suite(void)
 		TU_TEST(agent_login_least_privilege),
 		TU_TEST(agent_runs_under_its_login),
 		TU_TEST(agent_login_refusals),
+		TU_TEST(restart_between_transactions),
 		{ NULL }
 	};
 

@@ -69,6 +69,31 @@ static const struct tu_fixture sited_fixture = { 300,
 	.once = tmpl_setup, .once_done = tu_tmpl_teardown,
 	.setup = setup, .teardown = teardown };
 
+/*
+ * The same on PostgreSQL (testutil's tu_pg_tmpl_setup: the case's server,
+ * the template a database of it; tu_tmpl_copy a copy of it, the programs
+ * given the master key in $EHTTP_MASTER_KEY). The programs run at a
+ * faked time; the server does not (ehttp sends its times, never asks the
+ * server's clock).
+ */
+static void
+pg_tmpl_setup(void)
+{
+	tu_faketime_setup();
+	tu_pg_tmpl_setup();
+}
+
+static void
+pg_teardown(void)
+{
+	teardown();
+	tu_pg_env_clear();
+}
+
+static const struct tu_fixture sited_pg_fixture = { 300,
+	.once = pg_tmpl_setup, .once_done = tu_pg_tmpl_teardown,
+	.setup = setup, .teardown = pg_teardown, .pg = 1 };
+
 /* ehttp-sited --once at now + offset (faketime's "+340d", "+60s"): its
  * exit status, what it printed in out (may be NULL). */
 static int
@@ -352,11 +377,19 @@ START_TEST(token_signing_renewed_at_340d)
 }
 END_TEST
 
-/* A year on, the certificates have expired: one pass renews every one. */
+/* A year on, the certificates have expired (the list shows them ended):
+ * one pass renews every one. */
 START_TEST(year_expired_all_renewed)
 {
-	char *out = NULL, *after;
+	char *out = NULL, *after, *cmd;
 
+	/* At that date the inventory lists them as ended (expiring within
+	 * 0 days): the four role certificates and the token signing. */
+	xasprintf(&cmd, "'%s' --db '%s' cert list --active --expiring 0"
+	    " --json | %s -c 'import json,sys; print(sorted(c[\"type\"] for c"
+	    " in json.load(sys.stdin)))'", tu_bin("ehttpctl"), db, tu_python());
+	tu_sh_is("['role', 'role', 'role', 'role', 'token']", FAKE "'+400d'"
+	    " %s", cmd);
 	ck_assert_int_eq(sited_at("+400d", &out), 0);
 	ck_assert_int_eq(tu_count(out, "expired on"), 5);	/* 4 + token */
 	tu_has(out, "5 issued or renewed", NULL);
@@ -370,6 +403,8 @@ START_TEST(year_expired_all_renewed)
 	    " for c in v))'", tu_bin("ehttpctl"), db, tu_python());
 	ck_assert_str_eq(after, "4 True\n");
 	free(after);
+	tu_sh_is("[]", FAKE "'+400d' %s", cmd);
+	free(cmd);
 }
 END_TEST
 
@@ -916,6 +951,12 @@ sited_suite(void)
 		TU_TEST(sigterm_mid_pass),
 		TU_TEST(kill9_mid_pass),
 		TU_TEST(console_shows_site_server),
+		/* Expiry and renewal on PostgreSQL (the others read the
+		 * database with sqlite3, or are about the site server's
+		 * process, not its database). */
+		TU_CASE("sited-pg", sited_pg_fixture),
+		TU_TEST(eleven_months_renewed_and_served),
+		TU_TEST(year_expired_all_renewed),
 		{ NULL }
 	};
 

@@ -12,6 +12,9 @@
 #                           of it, no shutdown (its clients are cut off);
 #                           start DIR brings it back on the same port
 #   pgserver.sh url DIR     the connection string again
+#   pgserver.sh bin         the directory of the server's programs (initdb,
+#                           pg_dump...); fails saying "is not installed"
+#                           when there is none
 #
 # The cluster: DIR/data, UTF8 with the C locale (no locale surprises), a free
 # loopback TCP port with scram-sha-256 for the superuser "postgres" (a
@@ -33,7 +36,7 @@ set -eu
 
 me=pgserver.sh
 die() { echo "$me: $*" >&2; exit 1; }
-usage() { echo "usage: $me start|stop|kill|url DIR" >&2; exit 2; }
+usage() { echo "usage: $me start|stop|kill|url DIR | bin" >&2; exit 2; }
 
 bindir() {
 	if [ -n "${PG_BINDIR:-}" ]; then
@@ -207,6 +210,10 @@ url() {
 	cat "$dir/url"
 }
 
+if [ $# -eq 1 ] && [ "$1" = bin ]; then
+	bindir
+	exit
+fi
 [ $# -eq 2 ] || usage
 umask 077	# DIR/pw and DIR/url hold the password
 cmd=$1

@@ -39,6 +39,8 @@ tu_tcase(Suite *s, const char *name, const struct tu_fixture *f)
 		tcase_add_checked_fixture(tc, f->setup, f->teardown);
 	if (f->timeout > 0)
 		tcase_set_timeout(tc, f->timeout);
+	if (f->pg)
+		tcase_set_tags(tc, "pg");
 	suite_add_tcase(s, tc);
 	return tc;
 }
@@ -48,9 +50,17 @@ tu_suite(const char *name, const struct tu_test *t)
 {
 	Suite *s = suite_create(name);
 	TCase *tc = NULL;
+	const char *why;
 
 	for (; t->test != NULL || t->tcase != NULL; t++) {
-		if (t->tcase != NULL)
+		if (t->tcase != NULL && t->fixture->pg &&
+		    !tu_pg_installed(&why)) {
+			/* Its tests (up to the next case) are left out. */
+			fprintf(stderr, "%s: skipped: %s", t->tcase, why);
+			for (; t[1].test != NULL && t[1].tcase == NULL; t++)
+				;
+			tc = NULL;
+		} else if (t->tcase != NULL)
 			tc = tu_tcase(s, t->tcase, t->fixture);
 		else if (t->loops > 0)
 			tcase_add_loop_test(tc, t->test, 0, t->loops);
@@ -200,6 +210,14 @@ tu_tmpl_copy(char *db, size_t dblen)
 {
 	char *dir = tu_tmpdir();
 
+	if (tu_db_pg(tu_tmpl_db)) {
+		ck_assert_msg(tu_pg_broken == NULL, "%s", tu_pg_broken);
+		free(tu_sh_ok("cp -p '%s/master-key' '%s/'", tu_tmpl, dir));
+		setenv("EHTTP_MASTER_KEY", tu_join(dir, "master-key"), 1);
+		setenv("EHTTP_CONTENT", tu_join(dir, "content"), 1);
+		tu_pg_newdb(db, dblen, strrchr(tu_tmpl_db, '/') + 1);
+		return dir;
+	}
 	ck_assert_int_eq(tu_sh(NULL, NULL, "cp -p '%s'/site.db* '%s'/", tu_tmpl,
 	    dir), 0);
 	snprintf(db, dblen, "%s/site.db", dir);
@@ -845,4 +863,210 @@ tu_sql_is(const char *cli, const char *q, const char *want)
 
 	ck_assert_msg(strcmp(v, want) == 0, "%s: '%s', want '%s'", q, v, want);
 	free(v);
+}
+
+/* ---- PostgreSQL ------------------------------------------------------- */
+
+char	*tu_pg_srv, *tu_pg_broken;
+char	 tu_pg_super[1024];
+char	 tu_pg_url[1024];
+static int tu_pg_ndb;
+
+int
+tu_pg_installed(const char **why)
+{
+	static int known = -1;
+	static char reason[512];
+	char *out = NULL, *err = NULL;
+
+	if (known == -1) {
+		known = tu_sh(&out, &err, "sh '%s/tests/pgserver.sh' bin",
+		    EHTTP_SRCDIR) == 0;
+		snprintf(reason, sizeof reason, "%s", err != NULL ? err : "");
+		free(out);
+		free(err);
+	}
+	*why = reason;
+	return known;
+}
+
+void
+tu_pg_once(void)
+{
+	char tmpl[] = "/tmp/ehttp-pgtest.XXXXXX", *out = NULL, *err = NULL;
+
+	tu_pg_ndb = 0;
+	tu_pg_super[0] = '\0';
+	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0711) == -1) {
+		tu_pg_broken = xstrdup("cannot make a temporary directory");
+		return;
+	}
+	tu_pg_srv = xstrdup(tmpl);
+	if (tu_sh(&out, &err, "sh '%s/tests/pgserver.sh' start '%s/srv'",
+	    EHTTP_SRCDIR, tu_pg_srv) != 0) {
+		/* Not installed: said, and nothing to check. Installed but
+		 * not started: every test fails with why. */
+		if (err != NULL && strstr(err, "is not installed") != NULL)
+			fprintf(stderr, "pg: skipped: %s", err);
+		else
+			xasprintf(&tu_pg_broken, "the test server did not"
+			    " start: %s", err != NULL ? err : "");
+		rmdir(tu_pg_srv);
+		free(tu_pg_srv);
+		tu_pg_srv = NULL;
+	} else
+		snprintf(tu_pg_super, sizeof tu_pg_super, "%s", tu_line1(out));
+	free(out);
+	free(err);
+}
+
+void
+tu_pg_once_done(void)
+{
+	free(tu_pg_broken);
+	tu_pg_broken = NULL;
+	if (tu_pg_srv == NULL)
+		return;
+	free(tu_sh_ok("sh '%s/tests/pgserver.sh' stop '%s/srv' && rm -rf '%s'",
+	    EHTTP_SRCDIR, tu_pg_srv, tu_pg_srv));
+	free(tu_pg_srv);
+	tu_pg_srv = NULL;
+	tu_pg_super[0] = '\0';
+}
+
+void
+tu_pg_newdb(char *url, size_t len, const char *template)
+{
+	char name[48];
+	const char *slash = strrchr(tu_pg_super, '/');
+
+	ck_assert_msg(slash != NULL, "no PostgreSQL server");
+	snprintf(name, sizeof name, "t%d_%d", (int)getpid(), tu_pg_ndb++);
+	free(tu_sh_ok("psql -qAt '%s' -c 'CREATE DATABASE %s%s%s'",
+	    tu_pg_super, name, template != NULL ? " TEMPLATE " : "",
+	    template != NULL ? template : ""));
+	snprintf(url, len, "%.*s/%s", (int)(slash - tu_pg_super), tu_pg_super,
+	    name);
+}
+
+void
+tu_pg_setup(void)
+{
+	tu_dir_setup();
+	tu_pg_url[0] = '\0';
+	setenv("EHTTP_MASTER_KEY", tu_path("master-key"), 1);
+	setenv("EHTTP_CONTENT", tu_path("content"), 1);
+	if (tu_pg_srv != NULL)
+		tu_pg_newdb(tu_pg_url, sizeof tu_pg_url, NULL);
+}
+
+void
+tu_pg_db_setup(void)
+{
+	tu_pg_setup();
+	ck_assert_msg(tu_pg_broken == NULL, "%s", tu_pg_broken);
+	ck_assert_msg(tu_pg_url[0] != '\0', "no PostgreSQL server");
+	snprintf(tu_db, sizeof tu_db, "%s", tu_pg_url);
+}
+
+void
+tu_pg_teardown(void)
+{
+	tu_pg_env_clear();
+	tu_pg_url[0] = '\0';
+	tu_dir_teardown();
+}
+
+int
+tu_db_pg(const char *db)
+{
+	const char *eq = strchr(db, '='), *slash = strchr(db, '/');
+
+	return strncmp(db, "postgresql://", 13) == 0 ||
+	    strncmp(db, "postgres://", 11) == 0 ||
+	    (eq != NULL && (slash == NULL || eq < slash));
+}
+
+const char *
+tu_db_cli(const char *db)
+{
+	static char buf[2][4200];
+	static int k;
+
+	k = !k;
+	if (tu_db_pg(db))
+		snprintf(buf[k], sizeof buf[k], "psql -qAt -v ON_ERROR_STOP=1"
+		    " '%s' -c", db);
+	else
+		snprintf(buf[k], sizeof buf[k], TU_SQLITE3 " '%s'", db);
+	return buf[k];
+}
+
+char *
+tu_db_dump(const char *db)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	if (tu_db_pg(db))
+		rc = tu_sh(&out, &err, "%s \"SELECT c.relname || ' ' ||"
+		    " (xpath('/row/h/text()', query_to_xml(format('SELECT"
+		    " count(*) || '' '' || md5(coalesce(string_agg(t::text,"
+		    " ''|'' ORDER BY t::text), '''')) AS h FROM %%I t',"
+		    " c.relname), false, true, '')))[1]::text FROM pg_class c"
+		    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE"
+		    " n.nspname = current_schema() AND c.relkind = 'r' AND"
+		    " c.relname <> 'ehttp_schema' UNION ALL SELECT"
+		    " 'ehttp_schema version ' || version FROM ehttp_schema"
+		    " ORDER BY 1\"", tu_db_cli(db));
+	else
+		rc = tu_sh(&out, &err, "sqlite3 '%s' .dump", db);
+	ck_assert_msg(rc == 0 && out != NULL && *out != '\0', "dump %s: %s",
+	    db, err);
+	free(err);
+	return out;
+}
+
+const char *
+tu_db_key(const char *db)
+{
+	static char buf[4200];
+	const char *env = getenv("EHTTP_MASTER_KEY");
+
+	if (tu_db_pg(db)) {
+		ck_assert_msg(env != NULL, "no EHTTP_MASTER_KEY for %s", db);
+		snprintf(buf, sizeof buf, "%s", env);
+	} else
+		snprintf(buf, sizeof buf, "%s.master-key", db);
+	return buf;
+}
+
+void
+tu_pg_tmpl_setup(void)
+{
+	tu_pg_once();
+	tu_tmpl = tu_tmpdir();
+	if (tu_pg_srv == NULL)
+		return;		/* each test fails (tu_pg_broken) */
+	tu_pg_newdb(tu_tmpl_db, sizeof tu_tmpl_db, NULL);
+	free(tu_sh_ok("cd '%s' && export EHTTP_MASTER_KEY=master-key && '%s'"
+	    " --db '%s' init --demo >/dev/null && '%s' --db '%s' site set P01"
+	    " --enhanced-http on >/dev/null", tu_tmpl, tu_bin("ehttpctl"),
+	    tu_tmpl_db, tu_bin("ehttpctl"), tu_tmpl_db));
+}
+
+void
+tu_pg_tmpl_teardown(void)
+{
+	tu_tmpl_teardown();
+	tu_tmpl_db[0] = '\0';
+	tu_pg_once_done();
+}
+
+void
+tu_pg_env_clear(void)
+{
+	unsetenv("EHTTP_MASTER_KEY");
+	unsetenv("EHTTP_CONTENT");
+	unsetenv("PGPASSFILE");
 }

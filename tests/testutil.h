@@ -19,6 +19,13 @@ struct tu_fixture {
 	int	 timeout;	/* seconds a test; 0: libcheck's default */
 	void	(*once)(void), (*once_done)(void);	/* around the case */
 	void	(*setup)(void), (*teardown)(void);	/* around each test */
+	/*
+	 * The case needs a PostgreSQL server (tu_pg_once): it is tagged
+	 * "pg" (`make test-valgrind` leaves those out: CK_EXCLUDE_TAGS),
+	 * and when PostgreSQL is not installed it is not registered at
+	 * all: "<case>: skipped: ..." on standard error instead.
+	 */
+	int	 pg;
 };
 struct tu_test {
 	const TTest		*test;
@@ -88,6 +95,18 @@ void	 tu_tmpl_setup(void);
 void	 tu_tmpl_teardown(void);
 /* tu_tmpl_setup for the cases that run ehttp-mpd: asserts it is built. */
 void	 tu_mpd_tmpl_setup(void);
+
+/*
+ * The same template on PostgreSQL (the fixture's once, once_done): the
+ * case's server (tu_pg_once), tu_tmpl_db the URL of a database of it with
+ * the demo, P01 enhanced, tu_tmpl holding its master key. tu_tmpl_copy then
+ * makes a copy of that database (CREATE DATABASE ... TEMPLATE) and sets
+ * EHTTP_MASTER_KEY and EHTTP_CONTENT to the new directory (the test's
+ * teardown calls tu_pg_env_clear()).
+ */
+void	 tu_pg_tmpl_setup(void);
+void	 tu_pg_tmpl_teardown(void);
+void	 tu_pg_env_clear(void);
 
 /* A fresh private directory holding a copy of tu_tmpl's database (site.db*:
  * with its master key), its path in db; returns the directory
@@ -294,6 +313,68 @@ int	 tu_can_mount(void);
  */
 char	*tu_sql1(const char *cli, const char *q);
 void	 tu_sql_is(const char *cli, const char *q, const char *want);
+
+/*
+ * A throwaway PostgreSQL server for a case (tests/pgserver.sh), started
+ * once (the fixture's once: tu_pg_once, once_done: tu_pg_once_done) and a
+ * fresh database on it for each test. tu_pg_super is its superuser's URL
+ * (the postgres database), "" when there is no server: not installed
+ * (said once, "pg: skipped: ..."), or installed but not started
+ * (tu_pg_broken says why, and TU_NEED_PG() fails every test with it).
+ * tu_pg_srv is the server's directory (pgserver.sh start|stop DIR/srv).
+ */
+extern char	*tu_pg_srv, *tu_pg_broken;
+extern char	 tu_pg_super[1024];
+extern char	 tu_pg_url[1024];	/* the test's database (tu_pg_setup) */
+void	 tu_pg_once(void);
+void	 tu_pg_once_done(void);
+/* Whether PostgreSQL is installed (pgserver.sh finds its programs); when
+ * not, why in *why (static). */
+int	 tu_pg_installed(const char **why);
+/* A new database on the server (CREATE DATABASE, from the database
+ * template when it is not NULL), its URL in url; asserted. */
+void	 tu_pg_newdb(char *url, size_t len, const char *template);
+/* tu_dir_setup and a fresh database in tu_pg_url (none without a
+ * server); the master key and content in tu_dir (EHTTP_MASTER_KEY,
+ * EHTTP_CONTENT). tu_pg_teardown undoes it. */
+void	 tu_pg_setup(void);
+void	 tu_pg_teardown(void);
+#define TU_NEED_PG() do {						\
+	ck_assert_msg(tu_pg_broken == NULL, "%s", tu_pg_broken);	\
+	if (tu_pg_url[0] == '\0')					\
+		return;		/* not installed: said by tu_pg_once */	\
+} while (0)
+/*
+ * The engine-neutral cases of a suite run twice: on a SQLite file and on
+ * PostgreSQL. The PostgreSQL case's fixture (TU_PG_FIXTURE(secs), or with
+ * a once of its own calling tu_pg_once) makes tu_db the URL of the test's
+ * fresh database, so a test body written with tu_db and the helpers below
+ * runs on either.
+ */
+void	 tu_pg_db_setup(void);
+#define TU_PG_FIXTURE(secs)	{ (secs), .once = tu_pg_once,		\
+				  .once_done = tu_pg_once_done,		\
+				  .setup = tu_pg_db_setup,		\
+				  .teardown = tu_pg_teardown, .pg = 1 }
+/* Whether the target db is a PostgreSQL database (a URL or key=value
+ * pairs), not a file. */
+int	 tu_db_pg(const char *db);
+/* The database's own command-line client up to the query, for tu_sql1:
+ * TU_SQLITE3 'FILE' or psql -qAt 'URL' -c; one of two static buffers. */
+const char *tu_db_cli(const char *db);
+/*
+ * Everything in the database as text, to compare: sqlite3 .dump; on
+ * PostgreSQL each table's row count and the MD5 of its rows as text in
+ * order, as psql reads them (pg_dump takes three times as long, and the
+ * bad-input cases compare a hundred times), and of ehttp_schema the
+ * version only: its count of commits moves with every write transaction,
+ * also one that undid what an earlier one wrote (SQLite keeps that count
+ * outside the file). malloc'ed, asserted.
+ */
+char	*tu_db_dump(const char *db);
+/* The master key file of db (DB.master-key beside a file; else
+ * $EHTTP_MASTER_KEY); static. */
+const char *tu_db_key(const char *db);
 
 /* Count occurrences of needle in hay. */
 int	 tu_count(const char *hay, const char *needle);

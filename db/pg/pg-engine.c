@@ -144,6 +144,14 @@ struct pg_conn {
 	int64_t		 own;		/* commits of this connection */
 	unsigned	 session;	/* connects so far (prepared names die) */
 	unsigned	 names;		/* statements prepared in this session */
+	/*
+	 * Why the transaction under way failed: the server ends a
+	 * transaction at its first failed statement (SQLite goes on), so
+	 * every later statement and the commit fail, naming this one,
+	 * rather than with the server's "current transaction is aborted"
+	 * (or a COMMIT the server turns into a ROLLBACK). "": none.
+	 */
+	char		 failed[512];
 };
 
 /* A statement: db/'s view first. */
@@ -191,6 +199,46 @@ pg_notice(void *arg, const char *msg)
 	(void)msg;
 }
 
+/*
+ * libpq's texts in one line: a connection's message has a line for each
+ * thing it learned ("FATAL:  terminating connection due to administrator
+ * command\nserver closed the connection unexpectedly\n\tThis probably
+ * means..."): the lines joined by "; ", without their "FATAL:  " or
+ * "ERROR:  " and the tabs, so that a message shows them as words rather
+ * than as escapes.
+ */
+static void
+pg_one_line(char *s)
+{
+	static const char *const tags[] = { "FATAL:  ", "ERROR:  " };
+	char *in = s, *out = s;
+	int line = 1;
+
+	while (*in != '\0') {
+		if (line) {
+			while (*in == '\t' || *in == ' ')
+				in++;
+			for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+				if (strncmp(in, tags[i], strlen(tags[i])) == 0)
+					in += strlen(tags[i]);
+			line = 0;
+		}
+		if (*in == '\n') {
+			while (*in == '\n')
+				in++;
+			if (*in != '\0' && out != s) {
+				*out++ = ';';
+				*out++ = ' ';
+			}
+			line = 1;
+		} else {
+			*out++ = *in == '\t' ? ' ' : *in;
+			in++;
+		}
+	}
+	*out = '\0';
+}
+
 static void
 pg_seterr(struct db *db, const char *fmt, ...)
 {
@@ -201,8 +249,9 @@ pg_seterr(struct db *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err, sizeof p->err, fmt, ap);
 	va_end(ap);
-	n = strlen(p->err);		/* libpq's texts end in a newline */
-	while (n > 0 && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
+	pg_one_line(p->err);
+	n = strlen(p->err);
+	while (n > 0 && p->err[n - 1] == ' ')
 		p->err[--n] = '\0';
 	p->kind = DB_ERR_OTHER;
 }
@@ -220,10 +269,45 @@ pg_result_failed(struct db *db, PGresult *r)
 	pg_seterr(db, "%s", msg != NULL ? msg : PQerrorMessage(pc(db)->c));
 	if (state != NULL && strcmp(state, "23514") == 0)
 		pc(db)->kind = DB_ERR_CHECK;
+	if (pc(db)->txn && pc(db)->failed[0] == '\0')
+		snprintf(pc(db)->failed, sizeof pc(db)->failed, "%s",
+		    pc(db)->err);
+	return -1;
+}
+
+/* A statement of a transaction that failed earlier is not sent: -1, the
+ * first failure named. 0: go on. */
+static int
+pg_txn_failed(struct db *db)
+{
+	struct pg_conn *p = pc(db);
+	char first[sizeof p->failed];
+
+	if (!p->txn || p->failed[0] == '\0')
+		return 0;
+	snprintf(first, sizeof first, "%s", p->failed);
+	pg_seterr(db, "an earlier statement of this transaction failed"
+	    " (%s): the transaction is rolled back", first);
 	return -1;
 }
 
 static int	pg_exec(struct db *, const char *);
+static int	pg_alive(struct db *);
+
+/*
+ * After a statement failed outside a transaction: whether the server had
+ * closed the connection (a restart, an idle timeout), which libpq learns
+ * only when it sends; then the statement goes once more on a new
+ * connection (pg_alive). Outside a transaction only BEGIN and reads are
+ * sent (every write is in a write transaction, and a COMMIT, whose fate
+ * is unknown, is never sent again), so nothing runs twice.
+ */
+static int
+pg_retry(struct db *db)
+{
+	return !pc(db)->txn && PQstatus(pc(db)->c) == CONNECTION_BAD &&
+	    pg_alive(db) == 0;
+}
 
 /* The session's settings, after a connect or a reconnect: 0 or -1. */
 static int
@@ -267,36 +351,24 @@ pg_alive(struct db *db)
 	return pg_session(db);
 }
 
-/*
- * Whether a statement that failed may run again on a new connection: the
- * server went away (libpq learns it only when it next talks to it, so the
- * first statement after an outage fails) and no transaction was under
- * way. The connection is made again here; 1 run it again, 0 not.
- */
-static int
-pg_again(struct db *db)
-{
-	if (PQstatus(pc(db)->c) != CONNECTION_BAD || pc(db)->txn)
-		return 0;
-	return pg_alive(db) == 0;
-}
-
 static int
 pg_exec(struct db *db, const char *sql)
 {
 	PGresult *r;
-	int st, rc = 0, tries = 0;
+	int st, rc = 0;
 
-	if (pg_alive(db) == -1)
+	if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 		return -1;
-	do {
+	r = PQexec(pc(db)->c, sql);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && pg_retry(db)) {
+		PQclear(r);
 		r = PQexec(pc(db)->c, sql);
 		st = PQresultStatus(r);
-		rc = 0;
-		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-			rc = pg_result_failed(db, r);
-		PQclear(r);
-	} while (rc == -1 && tries++ == 0 && pg_again(db));
+	}
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = pg_result_failed(db, r);
+	PQclear(r);
 	return rc;
 }
 
@@ -307,9 +379,13 @@ pg_query_int(struct db *db, const char *sql, int64_t *v)
 	PGresult *r;
 	int rc = -1;
 
-	if (pg_alive(db) == -1)
+	if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 		return -1;
 	r = PQexec(pc(db)->c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && pg_retry(db)) {
+		PQclear(r);
+		r = PQexec(pc(db)->c, sql);
+	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		pg_result_failed(db, r);
 	else if (PQntuples(r) != 1 || PQnfields(r) < 1)
@@ -372,10 +448,8 @@ pg_open(struct db *db, int flags, char **cause)
 	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
 		char *msg = pg_unquoted(p->c != NULL ? PQerrorMessage(p->c) :
 		    "out of memory", db->path);
-		size_t n = strlen(msg);
 
-		while (n > 0 && msg[n - 1] == '\n')
-			msg[--n] = '\0';
+		pg_one_line(msg);
 		/* Never the target itself: it may hold a password. */
 		xasprintf(cause, "cannot connect to the PostgreSQL database:"
 		    " %s", msg);
@@ -611,7 +685,7 @@ pg_step(struct db_q *dq)
 	int st;
 
 	if (q->res == NULL) {
-		if (pg_alive(db) == -1)
+		if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 			return -1;
 		for (int tries = 0;; tries++) {
 			if (pg_prepared(db, q))
@@ -621,13 +695,16 @@ pg_step(struct db_q *dq)
 				q->res = PQexecParams(pc(db)->c, q->text, q->n,
 				    q->types, q->vals, q->lens, q->fmts, 0);
 			st = PQresultStatus(q->res);
-			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+			    tries > 0 || !pg_retry(db))
 				break;
+			PQclear(q->res);
+		}
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 			pg_result_failed(db, q->res);
 			PQclear(q->res);
 			q->res = NULL;
-			if (tries > 0 || !pg_again(db))
-				return -1;
+			return -1;
 		}
 		if (*PQcmdTuples(q->res) != '\0')
 			pc(db)->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
@@ -747,6 +824,7 @@ pg_begin(struct db *db)
 		return db_fail(db, "starting a transaction");
 	}
 	pc(db)->writing = pc(db)->txn = 1;
+	pc(db)->failed[0] = '\0';
 	return 0;
 }
 
@@ -760,6 +838,7 @@ pg_begin_read(struct db *db)
 		return db_fail(db, "starting a read transaction");
 	pc(db)->writing = 0;
 	pc(db)->txn = 1;
+	pc(db)->failed[0] = '\0';
 	return 1;
 }
 
@@ -797,6 +876,7 @@ pg_rollback(struct db *db)
 	struct pg_conn *p = pc(db);
 
 	p->writing = p->txn = 0;
+	p->failed[0] = '\0';
 	/* A lost connection ended the transaction with it. */
 	if (PQstatus(p->c) == CONNECTION_OK &&
 	    PQtransactionStatus(p->c) != PQTRANS_IDLE)
