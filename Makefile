@@ -474,7 +474,8 @@ VALGRIND  ?= valgrind
 # thirty-second outage; nor enroll: its process runs the programs, the
 # openssl and sqlite3 CLIs and nothing of ehttp's own; nor, for the same
 # reasons, the cases of other suites that run on a PostgreSQL server
-# (db-pg, badinput-pg, sited-pg, agent-pg: tagged "pg", CK_EXCLUDE_TAGS).
+# (db-pg, badinput-pg, sited-pg, agent-pg: tagged "pg", CK_EXCLUDE_TAGS);
+# nor the cases that only drive programs (tui's e2e: tagged "drives").
 VG_DEFAULT := $(filter-out build pg hosts enroll,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
 VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
@@ -486,7 +487,7 @@ test-valgrind: deps
 	@echo "== tests under valgrind ($(VG_B)): $(VG_SUITES) =="
 	@failed=; for s in $(VG_SUITES); do \
 		t0=$$(date +%s); \
-		CK_FORK=no CK_EXCLUDE_TAGS=pg $(VALGRIND) $(VG_FLAGS) \
+		CK_FORK=no CK_EXCLUDE_TAGS="pg drives" $(VALGRIND) $(VG_FLAGS) \
 			./$(VG_B)/check_all $$s \
 			>$(VG_B)/vg-$$s.log 2>&1 || failed="$$failed $$s"; \
 		cat $(VG_B)/vg-$$s.log; \

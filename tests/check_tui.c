@@ -2339,7 +2339,7 @@ e2e_teardown(void)
 }
 
 static const struct tu_fixture e2e_fixture = { 300,
-	.teardown = e2e_teardown };
+	.teardown = e2e_teardown, .drives = 1 };
 
 START_TEST(e2e_enable_enhanced_http)
 {

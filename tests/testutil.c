@@ -39,8 +39,9 @@ tu_tcase(Suite *s, const char *name, const struct tu_fixture *f)
 		tcase_add_checked_fixture(tc, f->setup, f->teardown);
 	if (f->timeout > 0)
 		tcase_set_timeout(tc, f->timeout);
-	if (f->pg)
-		tcase_set_tags(tc, "pg");
+	if (f->pg || f->drives)
+		tcase_set_tags(tc, f->pg && f->drives ? "pg drives" : f->pg ?
+		    "pg" : "drives");
 	suite_add_tcase(s, tc);
 	return tc;
 }

@@ -26,6 +26,15 @@ struct tu_fixture {
 	 * all: "<case>: skipped: ..." on standard error instead.
 	 */
 	int	 pg;
+	/*
+	 * The case drives programs (the console in tmux): its own process
+	 * mostly waits (the few library calls it makes, other suites make
+	 * under valgrind), so valgrind there would trace the waiting.
+	 * Tagged "drives"; `make test-valgrind` leaves it out (the programs
+	 * run under ASan+UBSan in make test, and under memcheck in
+	 * scripts/valgrind-programs.sh).
+	 */
+	int	 drives;
 };
 struct tu_test {
 	const TTest		*test;

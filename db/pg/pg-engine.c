@@ -172,7 +172,7 @@ struct pg_q {
 	 * agent's poll, the site server's pass) is prepared on the server
 	 * once, under name, with the parameter types it had then. */
 	int		 persist;
-	unsigned	 runs;
+	int		 good;		/* it ran without an error */
 	unsigned	 session;	/* of name; 0 none */
 	char		 name[16];
 	unsigned int	*ptypes;
@@ -648,29 +648,31 @@ pg_bind_null(struct db_q *dq, int i)
 }
 
 /*
- * Whether q runs as a prepared statement: one of the table's, run before
- * on this connection, its parameters of the types it was prepared with
- * (a NULL bound where a number was is not: that run is a plain one). A
- * statement that cannot be prepared runs plainly, as its first run did.
+ * Whether q runs as a prepared statement: one of the table's that ran
+ * well before on this connection, its parameters of the types it was
+ * prepared with (a NULL bound where a number was is not: that run is a
+ * plain one). 1 prepared, 0 run it plainly, -1 preparing failed (said; in
+ * a transaction the server ended it there, so that is its first failure).
  */
 static int
 pg_prepared(struct db *db, struct pg_q *q)
 {
 	struct pg_conn *c = pc(db);
 	PGresult *r;
-	int ok;
 
-	if (!q->persist || q->runs++ == 0)
+	if (!q->persist || !q->good)
 		return 0;
 	if (q->session == c->session)
 		return q->n == 0 || memcmp(q->types, q->ptypes, q->n *
 		    sizeof *q->types) == 0;
 	snprintf(q->name, sizeof q->name, "ehttp%u", ++c->names);
 	r = PQprepare(c->c, q->name, q->text, q->n, q->types);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_result_failed(db, r);
+		PQclear(r);
+		return -1;
+	}
 	PQclear(r);
-	if (!ok)
-		return 0;
 	q->session = c->session;
 	if (q->n > 0)
 		memcpy(q->ptypes, q->types, q->n * sizeof *q->types);
@@ -682,13 +684,18 @@ pg_step(struct db_q *dq)
 {
 	struct pg_q *q = pq(dq);
 	struct db *db = dq->db;
-	int st;
+	int st, prep;
 
 	if (q->res == NULL) {
 		if (pg_txn_failed(db) == -1 || pg_alive(db) == -1)
 			return -1;
 		for (int tries = 0;; tries++) {
-			if (pg_prepared(db, q))
+			if ((prep = pg_prepared(db, q)) == -1) {
+				if (tries == 0 && pg_retry(db))
+					continue;
+				return -1;
+			}
+			if (prep)
 				q->res = PQexecPrepared(pc(db)->c, q->name,
 				    q->n, q->vals, q->lens, q->fmts, 0);
 			else
@@ -706,6 +713,7 @@ pg_step(struct db_q *dq)
 			q->res = NULL;
 			return -1;
 		}
+		q->good = 1;
 		if (*PQcmdTuples(q->res) != '\0')
 			pc(db)->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
 		q->nrows = PQntuples(q->res);
