@@ -214,19 +214,8 @@ END_TEST
 static void
 log_waits(const char *logs, const char *text, int secs)
 {
-	char path[4300], *s;
-
-	snprintf(path, sizeof path, "%s/mpcontrol.log", logs);
-	for (int ms = 0; ms < secs * 1000; ms += 100) {
-		s = tu_read_file(path, NULL);
-		if (s != NULL && strstr(s, text) != NULL) {
-			free(s);
-			return;
-		}
-		free(s);
-		tu_msleep(100);
-	}
-	ck_abort_msg("mpcontrol.log never said: %s", text);
+	tu_file_waits(tu_join(logs, "mpcontrol.log"), "mpcontrol.log", text,
+	    secs);
 }
 
 /* openssl s_client's verdict on the agent's chain, "0 (ok)" when good. */
