@@ -385,44 +385,70 @@ approve_locked(struct ehttp *e, const char *fqdn, const char *fingerprint)
 {
 	struct db_enroll en;
 	unsigned char *der = NULL;
+	char fpr[65];
 	struct ca *ca;
 	size_t len = 0;
-	int rc;
+	int rc = -1;
 
 	if (ehttp_enroll_get(e, fqdn, &en) != 1)
 		return -1;
-	if (fingerprint != NULL && !fingerprint_is(fingerprint, en.fingerprint))
-		return ehttp_fail(e, "the agent of %s asked with key fingerprint"
-		    " %s, not %s: compare with what ehttp-mpd --enroll printed"
-		    " on its host; nothing approved", en.fqdn, en.fingerprint,
-		    fingerprint);
 	if (ehttp_found(e, db_enroll_cert(e->db, en.system_id, &der, &len),
 	    "the agent of %s: no enrollment certificate", en.fqdn) != 1)
 		return -1;
+	/* The fingerprint of the certificate the keys would be sealed to,
+	 * computed here: the one recorded beside it is the agent's word. */
 	ca = ca_new();
-	rc = ca_enroll_check(ca, der, len, time(NULL));
-	if (rc != 1)
+	if (ca_fingerprint(ca, der, len, fpr) == -1)
+		ehttp_fail(e, "%s", ca_error(ca));
+	else if (strcmp(fpr, en.fingerprint) != 0)
+		ehttp_fail(e, "the enrollment of %s records fingerprint %s but"
+		    " its certificate's is %s: it was altered; nothing approved"
+		    " (revoke it and have the agent run ehttp-mpd --enroll"
+		    " again)", en.fqdn, en.fingerprint, fpr);
+	else if (fingerprint != NULL && !fingerprint_is(fingerprint, fpr))
+		ehttp_fail(e, "the agent of %s asked with key fingerprint %s,"
+		    " not %s: compare with what ehttp-mpd --enroll printed on"
+		    " its host; nothing approved", en.fqdn, fpr, fingerprint);
+	else if (ca_enroll_check(ca, der, len, time(NULL)) != 1)
 		ehttp_fail(e, "the agent of %s: %s; nothing approved", en.fqdn,
 		    ca_error(ca));
+	else
+		rc = 0;
 	ca_free(ca);
-	free(der);
-	if (rc != 1)
-		return -1;
+	if (rc == -1)
+		goto out;
 	if (e->user[0] == '\0')
 		ehttp_acting_user(e->user, sizeof e->user);
-	/* Copies sealed to an earlier key go; the current keys are sealed
-	 * again to this one. */
-	if (db_enroll_approve(e->db, en.system_id, time(NULL), e->user) == -1 ||
-	    db_agent_key_drop(e->db, en.system_id) == -1)
-		return ehttp_fail_db(e);
+	/* Only the certificate checked above (a change meanwhile approves
+	 * nothing). Copies sealed to an earlier key go; the current keys are
+	 * sealed again to this one. */
+	rc = -1;
+	if ((rc = db_enroll_approve(e->db, en.system_id, der, len, time(NULL),
+	    e->user)) != 1) {
+		if (rc == 0)
+			ehttp_fail(e, "the enrollment of %s changed while it was"
+			    " being approved; nothing approved", en.fqdn);
+		else
+			ehttp_fail_db(e);
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (db_agent_key_drop(e->db, en.system_id) == -1) {
+		ehttp_fail_db(e);
+		goto out;
+	}
 	if (ehttp_keys_seal(e, en.site_id) == -1)
-		return -1;
+		goto out;
 	ehttp_note(e, EHTTP_NOTE_INFO, "The agent of %s is enrolled (key"
 	    " fingerprint SHA-256 %s): the keys it serves are sealed to it.",
-	    en.fqdn, en.fingerprint);
-	return ehttp_record(e, en.site_id, "info", "agent approve", en.fqdn,
+	    en.fqdn, fpr);
+	rc = ehttp_record(e, en.site_id, "info", "agent approve", en.fqdn,
 	    "Approved the agent of %s (key fingerprint SHA-256 %s).", en.fqdn,
-	    en.fingerprint);
+	    fpr);
+out:
+	free(der);
+	return rc;
 }
 
 int
@@ -436,6 +462,19 @@ ehttp_agent_approve(struct ehttp *e, const char *fqdn, const char *fingerprint)
 	return rc;
 }
 
+/* c renewed, and marked revoked rather than superseded: its key may be
+ * in other hands (nothing checks revocation here: clients that trust the
+ * site's root accept it until it ends; README). */
+static int
+revoke_one(struct ehttp *e, const struct db_cert *c)
+{
+	if (ehttp_cert_renew_locked(e, c->id) == -1)
+		return -1;
+	if (db_cert_set_state(e->db, c->id, "revoked") == -1)
+		return ehttp_fail_db(e);
+	return 0;
+}
+
 /* The keys the revoked agent could read are replaced: its system's
  * role certificate's, and an MP's the site's token signing key. */
 static int
@@ -447,7 +486,7 @@ revoke_renew(struct ehttp *e, const struct db_enroll *en)
 
 	if ((rc = db_cert_active(e->db, en->system_id, "role", &c)) == -1)
 		return ehttp_fail_db(e);
-	if (rc == 1 && ehttp_cert_renew_locked(e, c.id) == -1)
+	if (rc == 1 && revoke_one(e, &c) == -1)
 		return -1;
 	if ((rc = db_cert_active(e->db, en->system_id, "pki", &c)) == -1)
 		return ehttp_fail_db(e);
@@ -460,45 +499,75 @@ revoke_renew(struct ehttp *e, const struct db_enroll *en)
 		rc = db_cert_site_current(e->db, en->site_id, "token", &c);
 	if (rc == -1)
 		return ehttp_fail_db(e);
-	if (rc == 1 && ehttp_cert_renew_locked(e, c.id) == -1)
+	if (rc == 1 && revoke_one(e, &c) == -1)
 		return -1;
 	return 0;
 }
 
+/*
+ * The enrollment, its sealed keys and the system's database login go in
+ * one transaction; *en says what was there (system_id 0: no enrollment,
+ * only a login). 0, or -1 when there was neither.
+ */
 static int
-revoke_locked(struct ehttp *e, const char *fqdn, char *login, size_t len)
+revoke_locked(struct ehttp *e, const char *fqdn, struct db_enroll *en,
+    char *login, size_t len)
 {
-	struct db_enroll en;
+	struct db_system y;
+	int had, rc;
 
-	if (ehttp_enroll_get(e, fqdn, &en) != 1)
+	memset(en, 0, sizeof *en);
+	if (ehttp_system_resolve(e, fqdn, &y) != 1)
 		return -1;
-	if (db_enroll_delete(e->db, en.system_id) == -1)
+	if ((had = db_enroll_get(e->db, y.id, en)) == -1)
+		return ehttp_fail_db(e);
+	if (had == 1 && db_enroll_delete(e->db, y.id) == -1)
 		return ehttp_fail_db(e);
 	/* Its database login too (PostgreSQL): the thief's way in. */
-	if (agent_login_revoke_locked(e, en.system_id, login, len) == -1)
+	if ((rc = agent_login_revoke_locked(e, y.id, login, len)) == -1)
 		return -1;
-	if (en.approved != 0 && revoke_renew(e, &en) == -1)
-		return -1;
+	if (had == 0 && rc == 0)
+		return ehttp_fail(e, "the agent of %s is not enrolled and has"
+		    " no database login: nothing to revoke", y.fqdn);
+	if (had == 0) {
+		en->site_id = y.site_id;
+		return 0;
+	}
 	ehttp_note(e, EHTTP_NOTE_INFO, "The agent of %s is no longer enrolled"
-	    " (key fingerprint SHA-256 %s); the keys sealed to it are gone%s.",
-	    en.fqdn, en.fingerprint, en.approved != 0 ? " and the ones it"
-	    " could read are renewed" : "");
-	return ehttp_record(e, en.site_id, "warning", "agent revoke", en.fqdn,
-	    "Revoked the enrollment of the agent of %s (key fingerprint"
-	    " SHA-256 %s).", en.fqdn, en.fingerprint);
+	    " (key fingerprint SHA-256 %s); the keys sealed to it are gone.",
+	    en->fqdn, en->fingerprint);
+	return ehttp_record(e, en->site_id, "warning", "agent revoke",
+	    en->fqdn, "Revoked the enrollment of the agent of %s (key"
+	    " fingerprint SHA-256 %s).", en->fqdn, en->fingerprint);
 }
 
 int
 ehttp_agent_revoke(struct ehttp *e, const char *fqdn)
 {
-	int rc;
-
+	struct db_enroll en;
 	char login[64] = "";
+	int rc;
 
 	ehttp_notes_clear(e);
 	if ((rc = ehttp_begin(e)) == 0)
-		rc = ehttp_end(e, revoke_locked(e, fqdn, login, sizeof login));
-	if (rc == 0 && login[0] != '\0')
+		rc = ehttp_end(e, revoke_locked(e, fqdn, &en, login,
+		    sizeof login));
+	if (rc == -1)
+		return -1;
+	if (login[0] != '\0')
 		agent_login_end_sessions(e, login);
-	return rc;
+	if (en.system_id == 0 || en.approved == 0)
+		return 0;
+	/* Then what it could read is renewed: a failure here (a blocked
+	 * root...) does not undo the revocation; it is said. */
+	if (db_begin(e->db) == -1)		/* the notes so far stay */
+		rc = ehttp_fail_db(e);
+	else
+		rc = ehttp_end(e, revoke_renew(e, &en));
+	if (rc == -1)
+		ehttp_note(e, EHTTP_NOTE_WARNING, "The certificates whose keys"
+		    " the agent of %s could read were not renewed: %s. Renew"
+		    " them (ehttpctl cert renew) as soon as you can.", en.fqdn,
+		    ehttp_error(e));
+	return 0;
 }

@@ -84,15 +84,18 @@ db_enroll_cert(struct db *db, int64_t system_id, unsigned char **der,
 }
 
 int
-db_enroll_approve(struct db *db, int64_t system_id, time_t when,
-    const char *who)
+db_enroll_approve(struct db *db, int64_t system_id, const unsigned char *der,
+    size_t len, time_t when, const char *who)
 {
 	struct db_q *st = db_stmt(db, ST_ENROLL_APPROVE);
 
 	db_bind_int64(db, st, 1, system_id);
 	db_bind_int64(db, st, 2, when);
 	db_bind_text(db, st, 3, who);
-	return db_step_done(db, st, "approving the enrollment");
+	db_bind_blob(db, st, 4, der, len);
+	if (db_step_done(db, st, "approving the enrollment") == -1)
+		return -1;
+	return db_changes(db) == 1;
 }
 
 int

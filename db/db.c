@@ -494,7 +494,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_ENROLL_CERT] = "SELECT cert_der FROM agent_enroll"
 	    " WHERE system_id = ?1",
 	[ST_ENROLL_APPROVE] = "UPDATE agent_enroll SET approved = ?2,"
-	    " approved_by = ?3 WHERE system_id = ?1",
+	    " approved_by = ?3 WHERE system_id = ?1 AND cert_der = ?4",
 	[ST_ENROLL_DELETE] = "DELETE FROM agent_enroll WHERE system_id = ?1",
 	[ST_AGENT_KEY_PUT] = "INSERT INTO agent_key (cert_id, system_id, cms)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (cert_id, system_id)"

@@ -186,8 +186,9 @@ int	 db_agent_list(struct db *, int64_t site_id, struct db_agent **, size_t *);
 /*
  * Agents' enrollments (db-enroll.c). put: a request (a new fingerprint
  * clears an approval). get: 1, 0 none, -1. cert: the enrollment
- * certificate's DER (1/0/-1). approve: approved at when by who (0: taken
- * back). del: the enrollment and every key sealed to it.
+ * certificate's DER (1/0/-1). approve: approved at when by who, if its
+ * certificate is still der (1; 0 it changed). del: the enrollment and
+ * every key sealed to it.
  */
 int	 db_enroll_put(struct db *, int64_t system_id, const unsigned char *der,
 	    size_t, const char *fingerprint, const char *host, time_t);
@@ -195,8 +196,8 @@ int	 db_enroll_get(struct db *, int64_t system_id, struct db_enroll *);
 int	 db_enroll_list(struct db *, struct db_enroll **, size_t *);
 int	 db_enroll_cert(struct db *, int64_t system_id, unsigned char **,
 	    size_t *);
-int	 db_enroll_approve(struct db *, int64_t system_id, time_t when,
-	    const char *who);
+int	 db_enroll_approve(struct db *, int64_t system_id,
+	    const unsigned char *der, size_t, time_t when, const char *who);
 int	 db_enroll_delete(struct db *, int64_t system_id);
 /*
  * Keys sealed to an agent. get: 1/0/-1. drop: all of a system's. prune:

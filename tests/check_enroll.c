@@ -247,8 +247,14 @@ START_TEST(wait_renew_revoke)
 	ck_assert_str_ne(tp, tp2);
 	tok2 = tu_active_cert(db, "--type token --site P01", "thumbprint");
 	ck_assert_str_ne(tok, tok2);
-	tu_sql_is(sq, "SELECT action || ' ' || object FROM audit ORDER BY id"
-	    " DESC LIMIT 1", "agent revoke " FQDN);
+	tu_sql_is(sq, "SELECT count(*) FROM audit WHERE action = 'agent"
+	    " revoke' AND object = '" FQDN "'", "1");
+	/* What it could read is revoked, not merely superseded. */
+	xasprintf(&id, "SELECT group_concat(state, ' ') FROM (SELECT state"
+	    " FROM cert WHERE thumbprint IN ('%s', '%s') ORDER BY id)", tp2,
+	    tok);
+	tu_sql_is(sq, id, "revoked revoked");
+	free(id);
 	free(tp);
 	free(tp2);
 	free(tok);
@@ -306,6 +312,15 @@ START_TEST(hostile)
 	/* A copy sealed to another agent (dp1's) put in p01's place, then
 	 * bytes that are not CMS: the agent does not start, and says why. */
 	dfp = enroll(DP);
+	/* Another certificate put under dp1's recorded fingerprint (its
+	 * login could): approval computes the fingerprint itself. */
+	tu_sh_is("", "sqlite3 '%s' \"UPDATE agent_enroll SET cert_der ="
+	    " (SELECT e.cert_der FROM agent_enroll e JOIN site_system y ON"
+	    " y.id = e.system_id WHERE y.fqdn = '" FQDN "') WHERE system_id ="
+	    " (SELECT id FROM site_system WHERE fqdn = '" DP "')\"", db);
+	tu_ctl_fails(db, 1, "it was altered; nothing approved", "agent",
+	    "approve", DP, "--fingerprint", dfp, NULL);
+	free(enroll(DP));	/* the agent asks again: its own certificate */
 	approve(DP, dfp);
 	free(dfp);
 	tu_sh_is("", "sqlite3 '%s' \"UPDATE agent_key"
