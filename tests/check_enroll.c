@@ -80,8 +80,10 @@ approve(const char *fqdn, const char *fp)
 static void
 log_waits(const char *where, const char *text, int secs)
 {
-	tu_file_waits(tu_join(where, "mpcontrol.log"), "mpcontrol.log", text,
-	    secs);
+	char path[4300];
+
+	snprintf(path, sizeof path, "%s/mpcontrol.log", where);
+	tu_file_waits(path, "mpcontrol.log", text, secs);
 }
 
 /* What openssl s_client sees on the agent's port: the verdict on the
