@@ -422,7 +422,6 @@ approve_locked(struct ehttp *e, const char *fqdn, const char *fingerprint)
 	/* Only the certificate checked above (a change meanwhile approves
 	 * nothing). Copies sealed to an earlier key go; the current keys are
 	 * sealed again to this one. */
-	rc = -1;
 	if ((rc = db_enroll_approve(e->db, en.system_id, der, len, time(NULL),
 	    e->user)) != 1) {
 		if (rc == 0)

@@ -130,18 +130,8 @@ static int
 get_blob(struct db *db, enum db_stmt which, int64_t id, unsigned char **out,
     size_t *len)
 {
-	struct db_q *st = db_stmt_id(db, which, id);
-	int rc = db_step(db, st);
-
-	if (rc == 1) {
-		const void *p = db_col_blob(st, 0, len);
-		*out = xmalloc(*len);
-		memcpy(*out, p, *len);
-	}
-	db_reset(db, st);
-	if (rc == 1)
-		return 1;
-	return rc == 0 ? 0 : db_fail(db, "reading certificate data");
+	return db_read_blob(db, db_stmt_id(db, which, id), out, len,
+	    "reading certificate data");
 }
 
 int

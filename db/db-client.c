@@ -140,22 +140,8 @@ int
 db_client_sign_der(struct db *db, int64_t id, unsigned char **der,
     size_t *len)
 {
-	struct db_q *st = db_stmt_id(db, ST_CLIENT_SIGN_DER, id);
-	int rc = db_step(db, st);
-
-	*der = NULL;
-	if (rc == 1) {
-		const void *p = db_col_blob(st, 0, len);
-
-		*der = xmalloc(*len ? *len : 1);
-		if (*len > 0)
-			memcpy(*der, p, *len);
-		db_reset(db, st);
-		return 1;
-	}
-	db_reset(db, st);
-	return rc == 0 ? 0 : db_fail(db,
-	    "reading the client's certificate");
+	return db_read_blob(db, db_stmt_id(db, ST_CLIENT_SIGN_DER, id), der,
+	    len, "reading the client's certificate");
 }
 
 int

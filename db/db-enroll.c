@@ -4,10 +4,8 @@
  * approval) and the keys the site sealed to it.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "db-int.h"
-#include "xmalloc.h"
 
 static const struct db_col enroll_cols[] = {	/* db.c's ENROLL_COLS */
 	DB_COL(INT, struct db_enroll, system_id),
@@ -58,28 +56,11 @@ db_enroll_list(struct db *db, struct db_enroll **out, size_t *n)
 	    n, "listing the enrollments");
 }
 
-/* The one blob column of st's row into *out: 1, 0 no row, -1. */
-static int
-read_blob(struct db *db, struct db_q *st, unsigned char **out, size_t *len,
-    const char *what)
-{
-	int rc = db_step(db, st);
-
-	if (rc == 1) {
-		const void *p = db_col_blob(st, 0, len);
-
-		*out = xmalloc(*len > 0 ? *len : 1);
-		memcpy(*out, p, *len);
-	}
-	db_reset(db, st);
-	return rc == -1 ? db_fail(db, what) : rc;
-}
-
 int
 db_enroll_cert(struct db *db, int64_t system_id, unsigned char **der,
     size_t *len)
 {
-	return read_blob(db, db_stmt_id(db, ST_ENROLL_CERT, system_id), der,
+	return db_read_blob(db, db_stmt_id(db, ST_ENROLL_CERT, system_id), der,
 	    len, "reading the enrollment certificate");
 }
 
@@ -124,7 +105,7 @@ db_agent_key_get(struct db *db, int64_t cert_id, int64_t system_id,
 	struct db_q *st = db_stmt_id(db, ST_AGENT_KEY_GET, cert_id);
 
 	db_bind_int64(db, st, 2, system_id);
-	return read_blob(db, st, cms, len, "reading a sealed key");
+	return db_read_blob(db, st, cms, len, "reading a sealed key");
 }
 
 int

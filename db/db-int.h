@@ -156,5 +156,10 @@ int		 db_read_all(struct db *, struct db_q *, const struct db_rec *,
  * also when there is no row). st is reset. */
 int		 db_read_count(struct db *, struct db_q *, size_t *n,
 		    const char *what);
+/* The blob in column 0 of st's one row, copied into *out (malloc'ed; at
+ * least one byte, *len its length): 1; no row 0 (*out NULL); -1
+ * (db_fail(what)). st is reset. */
+int		 db_read_blob(struct db *, struct db_q *, unsigned char **out,
+		    size_t *len, const char *what);
 
 #endif

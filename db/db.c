@@ -871,6 +871,24 @@ db_read_count(struct db *db, struct db_q *q, size_t *n, const char *what)
 	return 0;
 }
 
+int
+db_read_blob(struct db *db, struct db_q *q, unsigned char **out, size_t *len,
+    const char *what)
+{
+	int rc = db_step(db, q);
+
+	*out = NULL;
+	if (rc == 1) {
+		const void *p = db_col_blob(q, 0, len);
+
+		*out = xmalloc(*len > 0 ? *len : 1);
+		if (*len > 0)
+			memcpy(*out, p, *len);
+	}
+	db_reset(db, q);
+	return rc == -1 ? db_fail(db, what) : rc;
+}
+
 /* As snprintf(dst, len, "%s", text) would, without its cost per column. */
 void
 db_copy_text(char *dst, size_t len, struct db_q *q, int col)
