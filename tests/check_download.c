@@ -104,6 +104,13 @@ teardown(void)
 	dir = NULL;
 }
 
+/* A shell command's start: FLIP "FILE OFFSET" changes that byte of FILE
+ * to its complement (writing a fixed byte would leave a random file as
+ * it was once in 256 runs). */
+#define FLIP "python3 -c 'import sys; f = open(sys.argv[1], \"r+b\");" \
+	" o = int(sys.argv[2]); f.seek(o); b = f.read(1)[0]; f.seek(o);" \
+	" f.write(bytes([b ^ 255]))' "
+
 /* DIR/dest is byte for byte DIR/src (cmp of each file, and no more). */
 static void
 same_tree(const char *src, const char *dest)
@@ -174,8 +181,7 @@ START_TEST(test_download)
 	tu_has(s, "mid.bin is already in ", "not transferred again", NULL);
 	free(s);
 	/* One changed in place (same size): that one is fetched again. */
-	free(tu_sh_ok("printf X | dd of='%s/out/mid.bin' bs=1 seek=10"
-	    " conv=notrunc 2>/dev/null", dir));
+	free(tu_sh_ok(FLIP "'%s/out/mid.bin' 10", dir));
 	out = client_out("download " PKG, "c1", "--dest out", 0);
 	tu_has(out, "SHA-256 verified", "(2 of them already there)", NULL);
 	free(out);
@@ -318,8 +324,7 @@ START_TEST(test_changed_on_dp)
 
 	sha = sh1("sha256sum '%s/src/mid.bin' | cut -c1-64", dir);
 	free(tu_sh_ok("cd '%s/content/dp/" DP1 "/FileLib' && f=$(echo %.4s)/%s"
-	    " && chmod u+w $f && printf X | dd of=$f bs=1 seek=1000"
-	    " conv=notrunc 2>/dev/null", dir, sha, sha));
+	    " && chmod u+w $f && " FLIP "$f 1000", dir, sha, sha));
 	ck_assert_int_eq(client("download " PKG, "c1", "--dest out", &out,
 	    &err), 5);
 	tu_has(err, "mid.bin: SHA-256", "not the ", sha, "deleted", NULL);
@@ -554,8 +559,8 @@ START_TEST(test_load_refused)
 	if (strcmp(refusals[_i].name, "changed") == 0) {
 		sha = sh1("sha256sum '%s/src/mid.bin' | cut -c1-64", dir);
 		free(tu_sh_ok("cd '%s/content/dp/" DP1 "/FileLib' && "
-		    "f=$(echo %.4s)/%s && chmod u+w $f && printf X | dd of=$f"
-		    " bs=1 seek=1000 conv=notrunc 2>/dev/null", dir, sha, sha));
+		    "f=$(echo %.4s)/%s && chmod u+w $f && " FLIP "$f 1000", dir,
+		    sha, sha));
 		free(sha);
 	} else if (strcmp(refusals[_i].name, "expired") == 0) {
 		tu_mpd_stop(&dpd);
