@@ -354,12 +354,16 @@ test: deps
 	@$(MAKE) --no-print-directory check-run
 	@$(MAKE) --no-print-directory check-run SANITIZE=1 B=$(B)-san
 
+# Each suite in its own process, TEST_JOBS at a time (scripts/run-suites.sh;
+# `./build/check_all [SUITE...]` runs them one after the other in one).
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check-run: $(PROGS) $(CHECK)
-	@echo "== tests ($(B)) =="
+	@echo "== tests ($(B)), $(TEST_JOBS) suites at a time =="
 	@if [ "$(SANITIZE)" = 1 ]; then \
 		CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./$(CHECK); \
-	else ./$(CHECK); fi
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		JOBS=$(TEST_JOBS) sh scripts/run-suites.sh $(B) ck $(SUITES); \
+	else JOBS=$(TEST_JOBS) sh scripts/run-suites.sh $(B) ck $(SUITES); fi
 
 # A new make after deps.sh, like test: nothing of the build is decided before
 # the libraries are there.
@@ -478,6 +482,8 @@ VALGRIND  ?= valgrind
 # nor the cases that only drive programs (tui's e2e: tagged "drives").
 VG_DEFAULT := $(filter-out build pg hosts enroll,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
+# Suites at a time (scripts/run-suites.sh): one core each.
+VG_JOBS   ?= $(TEST_JOBS)
 VG_FLAGS  ?= --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
 	--num-callers=30
 .PHONY: test-valgrind
@@ -485,20 +491,9 @@ test-valgrind: deps
 	@sh scripts/deps.sh valgrind
 	@$(MAKE) --no-print-directory B=$(VG_B) CFLAGS='-O1 -g' all $(VG_B)/check_all
 	@echo "== tests under valgrind ($(VG_B)): $(VG_SUITES) =="
-	@failed=; for s in $(VG_SUITES); do \
-		t0=$$(date +%s); \
-		CK_FORK=no CK_EXCLUDE_TAGS="pg drives" $(VALGRIND) $(VG_FLAGS) \
-			./$(VG_B)/check_all $$s \
-			>$(VG_B)/vg-$$s.log 2>&1 || failed="$$failed $$s"; \
-		cat $(VG_B)/vg-$$s.log; \
-		echo "== valgrind $$s: $$(($$(date +%s) - t0)) s"; \
-	done; \
-	if [ -n "$$failed" ]; then for s in $$failed; do \
-		echo "== valgrind $$s: what failed ($(VG_B)/vg-$$s.log)"; \
-		grep -E ':[EF]:|^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[0-9,]+ bytes in .* definitely)|ERROR SUMMARY' \
-			$(VG_B)/vg-$$s.log | head -40; done; \
-		echo "== valgrind: failed:$$failed"; exit 1; fi; \
-	echo "== valgrind: every suite passed"
+	@CK_FORK=no CK_EXCLUDE_TAGS="pg drives" JOBS=$(VG_JOBS) \
+		RUN_WRAP="$(VALGRIND) $(VG_FLAGS)" \
+		sh scripts/run-suites.sh $(VG_B) vg $(VG_SUITES)
 	@if [ "$(VG_SUITES)" = "$(VG_DEFAULT)" ]; then t0=$$(date +%s); \
 		VALGRIND="$(VALGRIND)" sh scripts/valgrind-programs.sh "$(abspath $(VG_B))" && \
 		echo "== valgrind programs: $$(($$(date +%s) - t0)) s"; fi
