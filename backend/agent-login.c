@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -206,4 +207,105 @@ ehttp_agent_login_list(struct ehttp *e, struct db_agent_login **v,
 		return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
 		    db_path(e->db));
 	return db_login_list(e->db, v, n) == -1 ? ehttp_fail_db(e) : 0;
+}
+
+/* An administrator's login name: a plain PostgreSQL name that needs no
+ * quoting, not one of ehttp's own roles nor the server's. */
+static int
+admin_name_ok(struct ehttp *e, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 63 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789_") != n || (name[0] >= '0' && name[0] <= '9'))
+		return ehttp_fail(e, "an administrator's login name has 1 to 63"
+		    " lower-case letters, digits and _, and does not begin"
+		    " with a digit");
+	if (strncmp(name, "ehttp_", 6) == 0 || strncmp(name, "pg_", 3) == 0)
+		return ehttp_fail(e, "'%s': names that begin with ehttp_ or"
+		    " pg_ are ehttp's and the server's own", name);
+	return 0;
+}
+
+static int
+admin_grant_locked(struct ehttp *e, const char *name, int read_only,
+    const char *pw)
+{
+	char full[64], reader[64];
+
+	if (db_admin_names(e->db, full, reader) == -1 ||
+	    db_admin_setup(e->db) == -1 ||
+	    db_admin_create(e->db, read_only ? reader : full, name, pw) == -1)
+		return ehttp_fail_db(e);
+	ehttp_note(e, EHTTP_NOTE_INFO, "Database login %s: %s (a member of"
+	    " %s).", name, read_only ? "reads everything but the keys" :
+	    "reads and changes what ehttpctl and the console do",
+	    read_only ? reader : full);
+	return ehttp_record(e, 0, "info", "admin login", name, "Database"
+	    " login %s granted %s access.", name, read_only ? "read-only" :
+	    "full administrator");
+}
+
+int
+ehttp_admin_login_grant(struct ehttp *e, const char *name, int read_only,
+    const char *password, struct ehttp_agent_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	ehttp_notes_clear(e);
+	if (!db_login_supported(e->db))
+		return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
+		    db_path(e->db));
+	if (admin_name_ok(e, name) == -1)
+		return -1;
+	snprintf(g->role, sizeof g->role, "%s", name);
+	if (password != NULL && password_ok(e, password) == -1)
+		return -1;
+	if (password == NULL && password_new(e, g->password,
+	    sizeof g->password) == -1)
+		return -1;
+	if (ehttp_begin(e) == -1 || ehttp_end(e, admin_grant_locked(e, name,
+	    read_only, password != NULL ? password : g->password)) == -1) {
+		explicit_bzero(g->password, sizeof g->password);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ehttp_admin_login_revoke(struct ehttp *e, const char *name)
+{
+	struct db_admin_login *v;
+	size_t n, i;
+	int rc;
+
+	ehttp_notes_clear(e);
+	if (ehttp_admin_login_list(e, &v, &n) == -1)
+		return -1;
+	for (i = 0; i < n && strcmp(v[i].name, name) != 0; i++)
+		;
+	free(v);
+	if (i == n)
+		return ehttp_fail(e, "'%s' is no administrator's login of this"
+		    " database ('ehttpctl db list-admins' lists them)", name);
+	if (ehttp_begin(e) == -1)
+		return -1;
+	rc = db_admin_disable(e->db, name) == -1 ? ehttp_fail_db(e) :
+	    ehttp_record(e, 0, "info", "admin login", name, "Database login"
+	    " %s of an administrator revoked.", name);
+	if (ehttp_end(e, rc) == -1)
+		return -1;
+	agent_login_end_sessions(e, name);
+	return 0;
+}
+
+int
+ehttp_admin_login_list(struct ehttp *e, struct db_admin_login **v,
+    size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (!db_login_supported(e->db))
+		return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
+		    db_path(e->db));
+	return db_admin_list(e->db, v, n) == -1 ? ehttp_fail_db(e) : 0;
 }

@@ -587,6 +587,23 @@ int	 ehttp_agent_login_list(struct ehttp *, struct db_agent_login **,
 	    size_t *);
 
 /*
+ * Administrators' own database logins (agent-login.c): a role named name
+ * (letters, digits, _; not ehttp_ nor pg_), a member of the full group
+ * (reads and changes what ehttpctl and the console do) or, with
+ * read_only, of the read-only group (reads all but the keys). grant makes
+ * it or gives an existing plain role a new password and that access;
+ * password NULL makes a random one (in g->password). revoke: it can no
+ * longer log in, leaves the groups, its sessions are ended (a name that is
+ * no administrator's login is an error). Run as the database's owner.
+ */
+int	 ehttp_admin_login_grant(struct ehttp *, const char *name,
+	    int read_only, const char *password, struct ehttp_agent_grant *g);
+int	 ehttp_admin_login_revoke(struct ehttp *, const char *name);
+/* Every administrator's login, by name. */
+int	 ehttp_admin_login_list(struct ehttp *, struct db_admin_login **,
+	    size_t *);
+
+/*
  * The site server (ehttp-sited; sitepass.c). Each pass renews every SMS
  * Role SSL Certificate whose site's renewal window is open (days before
  * its end, EHTTP_RENEW_DAYS unless set), issues to systems that should

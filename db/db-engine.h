@@ -78,9 +78,10 @@ enum db_stmt {
 struct db_engine;
 
 /*
- * The agents' database logins (db-login.c), where the engine has them: its
- * SQL per step (each one statement with the parameters named), and the
- * verifier of a password as the server stores it.
+ * The agents' and administrators' database logins (db-login.c), where the
+ * engine has them: its SQL per step (each one statement with the
+ * parameters named), and the verifier of a password as the server stores
+ * it.
  */
 enum db_login_sql {
 	DB_LOGIN_NAMES,		/* ?1 system id -> group, role (one row) */
@@ -91,6 +92,12 @@ enum db_login_sql {
 	DB_LOGIN_END_SESSIONS,	/* ?1 role -> sessions ended (one row) */
 	DB_LOGIN_LIST,		/* role, system, fqdn, created, can_login,
 				   sessions; by fqdn */
+	DB_ADMIN_NAMES,		/* -> the full and the read-only group */
+	DB_ADMIN_SETUP,		/* both groups, privileges, policies */
+	DB_ADMIN_CREATE,	/* the role (?2), in the group (?1) only */
+	DB_ADMIN_DISABLE,	/* no login, out of both groups */
+	DB_ADMIN_LIST,		/* name, read_only, can_login, sessions; by
+				   name */
 	DB_LOGIN_MAX
 };
 struct db_login_engine {

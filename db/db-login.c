@@ -1,5 +1,5 @@
 /*
- * db-login: the agents' database logins (db.h). The rows of agent_login
+ * db-login: the agents' and administrators' database logins (db.h). The rows of agent_login
  * are the common statement table's; the roles, privileges and policies
  * are the engine's own SQL (db_engine.logins: PostgreSQL's in
  * db/pg/pg-login.c). Text (role names, the password's verifier) reaches
@@ -211,6 +211,90 @@ db_login_list(struct db *db, struct db_agent_login **out, size_t *n)
 		return -1;
 	rc = db_read_all(db, q, &login_rec, out, n, "listing the agents'"
 	    " logins");
+	db_finalize(db, q);
+	return rc;
+}
+
+int
+db_admin_names(struct db *db, char *full, char *reader)
+{
+	struct db_q *q = login_q(db, DB_ADMIN_NAMES, "naming the"
+	    " administrators' groups");
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	if ((rc = db_step(db, q)) == 1) {
+		db_copy_text(full, 64, q, 0);
+		db_copy_text(reader, 64, q, 1);
+		if (!login_name_ok(full) || !login_name_ok(reader))
+			rc = db_failf(db, "naming the administrators' groups:"
+			    " unexpected role names");
+	} else
+		rc = db_fail(db, "naming the administrators' groups");
+	db_finalize(db, q);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+db_admin_setup(struct db *db)
+{
+	return login_run(db, login_q(db, DB_ADMIN_SETUP, "granting the"
+	    " administrators' privileges"), "granting the administrators'"
+	    " privileges");
+}
+
+int
+db_admin_create(struct db *db, const char *group, const char *name,
+    const char *password)
+{
+	char *v;
+	int rc;
+
+	if (db->eng->logins == NULL)
+		return db_failf(db, "%s", LOGIN_NONE);
+	if ((v = db->eng->logins->verifier(db, name, password)) == NULL)
+		return db_fail(db, "the login's password");
+	rc = login_params(db, group, name, v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	if (rc == -1)
+		return -1;
+	return login_run(db, login_q(db, DB_ADMIN_CREATE, "making the"
+	    " administrator's login"), "making the administrator's login");
+}
+
+int
+db_admin_disable(struct db *db, const char *name)
+{
+	if (login_params(db, "", name, "") == -1)
+		return -1;
+	return login_run(db, login_q(db, DB_ADMIN_DISABLE, "disabling the"
+	    " administrator's login"), "disabling the administrator's login");
+}
+
+static const struct db_col admin_cols[] = {	/* DB_ADMIN_LIST */
+	DB_COL(TEXT, struct db_admin_login, name),
+	DB_COL(INT, struct db_admin_login, read_only),
+	DB_COL(INT, struct db_admin_login, can_login),
+	DB_COL(INT, struct db_admin_login, sessions),
+};
+static const struct db_rec admin_rec = DB_REC(struct db_admin_login,
+    admin_cols, NULL);
+
+int
+db_admin_list(struct db *db, struct db_admin_login **out, size_t *n)
+{
+	struct db_q *q = login_q(db, DB_ADMIN_LIST, "listing the"
+	    " administrators' logins");
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (q == NULL)
+		return -1;
+	rc = db_read_all(db, q, &admin_rec, out, n, "listing the"
+	    " administrators' logins");
 	db_finalize(db, q);
 	return rc;
 }

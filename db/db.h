@@ -247,6 +247,23 @@ int	 db_login_end_sessions(struct db *, const char *role, size_t *n);
 int	 db_login_list(struct db *, struct db_agent_login **, size_t *);
 
 /*
+ * The administrators' logins (PostgreSQL): roles of their own names, each
+ * a member of the database's full or read-only group (db/pg/pg-login.c
+ * says what each may do). names: the two groups' names (64 bytes each).
+ * In a write transaction: setup makes both groups, their privileges and
+ * policies again; create makes or enables name with password (its SCRAM
+ * verifier), a member of group and of no other administrators' group, and
+ * refuses a role with more rights, an agent's, the owner's; disable: no
+ * login, in neither group. list: every member of either group, by name.
+ */
+int	 db_admin_names(struct db *, char *full, char *reader);
+int	 db_admin_setup(struct db *);
+int	 db_admin_create(struct db *, const char *group, const char *name,
+	    const char *password);
+int	 db_admin_disable(struct db *, const char *name);
+int	 db_admin_list(struct db *, struct db_admin_login **, size_t *);
+
+/*
  * The site server (db-sited.c). A site's renewal window in days (0: not
  * set, the default applies); setting it stores 1 to 180.
  */

@@ -632,6 +632,146 @@ START_TEST(agent_login_refusals)
 }
 END_TEST
 
+/* ------------------------------------------- the administrators' logins */
+
+/* `ehttpctl db grant-admin name [more]` as the owner: the URL that logs
+ * in as it (password in it: a test's throwaway). */
+static void
+grant_admin(const char *name, const char *more, char *u, size_t len)
+{
+	char *v;
+
+	v = tu_ctl_json(url, "d['role'] + ':' + d['password']", "db",
+	    "grant-admin", name, "--json", more, NULL);
+	snprintf(u, len, "postgresql://%s%s", v, strrchr(url, '@'));
+	free(v);
+}
+
+/* One line psql prints for q as the login of URL u (an error too). */
+static void
+as_is(const char *u, const char *q, const char *want)
+{
+	tu_sh_is(want, "psql -X -w -qAt '%s' -c \"%s\" 2>&1 | head -1", u, q);
+}
+
+/*
+ * Administrators with logins of their own: a full one changes what
+ * ehttpctl changes (the same certificates, warnings and audit as the
+ * owner's), reads the keys it issues with, sees every agent's and client's
+ * row where agents have row-level security, and cannot make logins nor
+ * own anything; a read-only one lists what the console shows, changes
+ * nothing, reads no key. Revoked: it can no longer log in. The names are
+ * checked (no quoting, none of ehttp's or the server's own), and a role
+ * with more rights, an agent's, the owner: refused, not changed.
+ */
+START_TEST(admin_logins)
+{
+	char alice[1200], bob[1200], pwf[1200], q[300], *v, *w, *a0;
+
+	TU_NEED_PG();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	grant_agent("p01.contoso.com");		/* row-level security on */
+	grant_admin("alice", NULL, alice, sizeof alice);
+	snprintf(pwf, sizeof pwf, "%s", tu_path("pw"));
+	tu_write_file_mode(pwf, "correct-horse-battery-2\n", 24, 0600);
+	v = tu_ctl_json(url, "d['password'] is None and d['role']", "db",
+	    "grant-admin", "bob", "--read-only", "--password-file", pwf,
+	    "--json", NULL);
+	ck_assert_str_eq(v, "bob");
+	free(v);
+	snprintf(bob, sizeof bob, "postgresql://bob:correct-horse-battery-2%s",
+	    strrchr(url, '@'));
+	v = tu_ctl_json(url, "[(a['name'], a['access'], a['can_login']) for a"
+	    " in d]", "db", "list-admins", "--json", NULL);
+	ck_assert_str_eq(v, "[('alice', 'full', True), ('bob', 'read-only',"
+	    " True)]");
+	free(v);
+	/* Logins, nothing more, owning nothing. */
+	psql_is("SELECT string_agg(concat(rolname, rolcanlogin::int,"
+	    " rolsuper::int, rolcreaterole::int, rolbypassrls::int), ','"
+	    " ORDER BY rolname) FROM pg_roles WHERE rolname IN ('alice',"
+	    " 'bob')", "alice1000,bob1000");
+
+	/* alice turns P02 on: what the owner would see, audited. */
+	a0 = psql1("SELECT max(id) FROM audit");
+	tu_ctl_ok(alice, "site", "set", "P02", "--client-comm", "https-or-http",
+	    "--enhanced-http", "on", NULL);
+	v = tu_ctl_json(url, "sorted(c['issued_to'] for c in d if c['site'] =="
+	    " 'P02' and c['type'] == 'role')", "cert", "list", "--json", NULL);
+	w = tu_ctl_json(bob, "sorted(c['issued_to'] for c in d if c['site'] =="
+	    " 'P02' and c['type'] == 'role')", "cert", "list", "--json", NULL);
+	ck_assert_str_eq(v, w);
+	ck_assert(strstr(v, "p02.contoso.com") != NULL);
+	free(v);
+	free(w);
+	snprintf(q, sizeof q, "SELECT count(*) > 0 FROM audit WHERE id > %s"
+	    " AND object = 'P02' AND action = 'site set' AND detail LIKE"
+	    " '%%nhanced HTTP%%'", a0);
+	psql_is(q, "t");
+	free(a0);
+	as_is(alice, "SELECT count(*) > 0 FROM cert_key", "t");
+	as_is(alice, "SELECT count(*) FROM agent_login", "1");
+	/* What stays the owner's. */
+	tu_ctl_fails(alice, 1, "must be owner of table", "db", "grant-agent",
+	    "p02.contoso.com", NULL);
+	as_is(alice, "CREATE TABLE mine (x int)",
+	    "ERROR:  permission denied for schema public");
+	as_is(alice, "ALTER TABLE cert ADD COLUMN x int",
+	    "ERROR:  must be owner of table cert");
+
+	/* bob reads, changes nothing, reads no key. */
+	tu_ctl_fails(bob, 1, "permission denied", "site", "set", "P01",
+	    "--enhanced-http", "off", NULL);
+	psql_is("SELECT count(*) FROM site_security s JOIN site t ON t.id ="
+	    " s.site_id WHERE t.code = 'P01' AND s.enhanced_http = 1", "1");
+	as_is(bob, "SELECT count(*) FROM cert_key", DENIED("cert_key"));
+	as_is(bob, "SELECT count(*) FROM agent_key", DENIED("agent_key"));
+	as_is(bob, "DELETE FROM audit", DENIED("audit"));
+	v = psql1("SELECT count(*) FROM status_message");
+	as_is(bob, "SELECT count(*) FROM status_message", v);
+	free(v);
+
+	/* Refused names and roles; nothing made or changed by them. */
+	tu_ctl_fails(url, 1, "lower-case letters, digits and _", "db",
+	    "grant-admin", "Alice", NULL);
+	tu_ctl_fails(url, 1, "lower-case letters, digits and _", "db",
+	    "grant-admin", "x\";CREATE ROLE evil SUPERUSER;--", NULL);
+	tu_ctl_fails(url, 1, "ehttp's and the server's own", "db",
+	    "grant-admin", "ehttp_agent_x", NULL);
+	free(psql1("CREATE ROLE power CREATEROLE LOGIN"));
+	tu_ctl_fails(url, 1, "role power has more rights than an administrator",
+	    "db", "grant-admin", "power", NULL);
+	tu_ctl_fails(url, 1, "ehttp's and the server's own", "db",
+	    "grant-admin", agent_role, NULL);
+	v = psql1("SELECT current_user");
+	tu_ctl_fails(url, 1, "is the login running this", "db", "grant-admin",
+	    v, NULL);
+	free(v);
+	psql_is("SELECT count(*) FROM pg_roles WHERE rolname = 'evil' OR"
+	    " (rolname = 'power' AND rolcanlogin AND rolcreaterole AND"
+	    " NOT pg_has_role('power', 'ehttp_admin_d' || (SELECT oid FROM"
+	    " pg_database WHERE datname = current_database()), 'MEMBER'))",
+	    "1");
+	tu_ctl_fails(url, 1, "'carol' is no administrator's login", "db",
+	    "revoke-admin", "carol", NULL);
+
+	/* Revoked: its session ended, no new one. */
+	tu_ctl_ok(url, "db", "revoke-admin", "alice", NULL);
+	tu_sh_fails(2, "password authentication failed", "psql -X -w -qAt '%s'"
+	    " -c 'SELECT 1'", alice);
+	v = tu_ctl_json(url, "[a['name'] for a in d]", "db", "list-admins",
+	    "--json", NULL);
+	ck_assert_str_eq(v, "['bob']");
+	free(v);
+	free(psql1("DROP ROLE power"));
+
+	tu_ctl_ok(tu_db, "init", "--demo", NULL);
+	tu_ctl_fails(tu_db, 1, "database roles need a PostgreSQL site database",
+	    "db", "grant-admin", "alice", NULL);
+}
+END_TEST
+
 /*
  * The server restarted while a program holds its connection: libpq learns
  * it only when the next statement fails. Outside a transaction (a read, a
@@ -747,6 +887,7 @@ pg_suite(void)
 		TU_TEST(agent_login_least_privilege),
 		TU_TEST(agent_runs_under_its_login),
 		TU_TEST(agent_login_refusals),
+		TU_TEST(admin_logins),
 		TU_TEST(restart_between_transactions),
 		{ NULL }
 	};

@@ -1,4 +1,5 @@
-/* cli-db: ehttpctl db grant-agent|revoke-agent|list-agents (the agents'
+/* cli-db: ehttpctl db grant-agent|revoke-agent|list-agents and
+ * grant-admin|revoke-admin|list-admins (the agents' and administrators'
  * own PostgreSQL logins; README "Database roles"). */
 #include <sys/stat.h>
 
@@ -69,6 +70,31 @@ logins_check(struct cli *c)
 	return -1;
 }
 
+/* A new login's password and connection string, as grant-agent and
+ * grant-admin print them. */
+static void
+grant_print(struct cli *c, const char *key, const char *value,
+    const struct ehttp_agent_grant *g, int given, const char *whose,
+    const char *where)
+{
+	char target[1200];
+
+	role_target(c, g->role, target, sizeof target);
+	if (c->json) {
+		cj_print(c->out, json_pack("{s:o,s:o,s:o,s:o}", key,
+		    cj_str(value), "role", cj_str(g->role), "password",
+		    given ? json_null() : cj_str(g->password), "connection",
+		    cj_str(target)));
+		return;
+	}
+	cli_notes(c);
+	if (!given)
+		fprintf(c->out, "Password (shown once; keep it in %s, mode"
+		    " 0600): %s\n", where, g->password);
+	fprintf(c->out, "Connection string of %s: %s\n", whose,
+	    cli_safe(c, target));
+}
+
 static int
 cmd_db_grant_agent(struct cli *c, int argc, char **argv)
 {
@@ -77,7 +103,7 @@ cmd_db_grant_agent(struct cli *c, int argc, char **argv)
 		CLI_COMMON_OPTS, { 0 } };
 	struct ehttp_agent_grant g;
 	const char *file = NULL;
-	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1], why[1200], target[1200];
+	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1], why[1200];
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 'p': file = optarg; break;);
@@ -96,20 +122,8 @@ cmd_db_grant_agent(struct cli *c, int argc, char **argv)
 	explicit_bzero(pw, sizeof pw);
 	if (rc == -1)
 		return cli_fail(c);
-	role_target(c, g.role, target, sizeof target);
-	if (c->json)
-		cj_print(c->out, json_pack("{s:o,s:o,s:o,s:o}", "fqdn",
-		    cj_str(argv[optind]), "role", cj_str(g.role), "password",
-		    file == NULL ? cj_str(g.password) : json_null(),
-		    "connection", cj_str(target)));
-	else {
-		cli_notes(c);
-		if (file == NULL)
-			fprintf(c->out, "Password (shown once; keep it in the"
-			    " agent's ~/.pgpass, mode 0600): %s\n", g.password);
-		fprintf(c->out, "Connection string of the agent: %s\n",
-		    cli_safe(c, target));
-	}
+	grant_print(c, "fqdn", argv[optind], &g, file != NULL, "the agent",
+	    "the agent's ~/.pgpass");
 	explicit_bzero(&g, sizeof g);
 	return CLI_OK;
 }
@@ -179,6 +193,100 @@ cmd_db_list_agents(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
+static int
+cmd_db_grant_admin(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "read-only", no_argument, NULL, 'r' },
+		CLI_COMMON_OPTS, { 0 } };
+	struct ehttp_agent_grant g;
+	const char *file = NULL;
+	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1], why[1200];
+	int rc, ro = 0;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, case 'p': file = optarg; break;
+	    case 'r': ro = 1; break;);
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one login name",
+	    EHTTP_NO_KEYS)) != 0)
+		return rc;
+	if (logins_check(c) == -1)
+		return CLI_FAIL;
+	if (file != NULL && password_read(file, pw, sizeof pw, why,
+	    sizeof why) == -1) {
+		fprintf(c->err, "%s: %s\n", c->prog, cli_safe_msg(c, why));
+		return CLI_FAIL;
+	}
+	rc = ehttp_admin_login_grant(c->e, argv[optind], ro, file != NULL ?
+	    pw : NULL, &g);
+	explicit_bzero(pw, sizeof pw);
+	if (rc == -1)
+		return cli_fail(c);
+	grant_print(c, "name", argv[optind], &g, file != NULL,
+	    "the administrator", "the administrator's ~/.pgpass");
+	explicit_bzero(&g, sizeof g);
+	return CLI_OK;
+}
+
+static int
+cmd_db_revoke_admin(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	int rc;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if ((rc = cli_begin(c, argc, argv, 1, "expected one login name",
+	    EHTTP_NO_KEYS)) != 0)
+		return rc;
+	if (logins_check(c) == -1)
+		return CLI_FAIL;
+	if (ehttp_admin_login_revoke(c->e, argv[optind]) == -1)
+		return cli_fail(c);
+	if (c->json)
+		cj_print(c->out, json_pack("{s:o,s:b}", "name",
+		    cj_str(argv[optind]), "revoked", 1));
+	else
+		cli_notes(c);
+	return CLI_OK;
+}
+
+static int
+cmd_db_list_admins(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	struct db_admin_login *v = NULL;
+	struct cli_list l;
+	char sessions[24];
+	size_t n;
+	int rc;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
+	    EHTTP_NO_KEYS)) != 0)
+		return rc;
+	if (logins_check(c) == -1)
+		return CLI_FAIL;
+	if (ehttp_admin_login_list(c->e, &v, &n) == -1)
+		return cli_fail(c);
+	cli_list_begin(c, &l, 4, "Name", "Access", "Login", "Sessions");
+	for (size_t i = 0; i < n; i++) {
+		if (c->json) {
+			cli_list_json(&l, json_pack("{s:o,s:s,s:b,s:I}",
+			    "name", cj_str(v[i].name), "access",
+			    v[i].read_only ? "read-only" : "full",
+			    "can_login", v[i].can_login, "sessions",
+			    (json_int_t)v[i].sessions));
+			continue;
+		}
+		snprintf(sessions, sizeof sessions, "%d", v[i].sessions);
+		table_add(l.t, v[i].name, v[i].read_only ? "read-only" :
+		    "full", v[i].can_login ? "yes" : "NO", sessions);
+	}
+	cli_list_end(&l);
+	free(v);
+	return CLI_OK;
+}
+
 const struct cli_cmd cli_db_cmds[] = {
 	{ "db", "grant-agent", cmd_db_grant_agent,
 	  "FQDN [--password-file FILE]",
@@ -193,5 +301,18 @@ const struct cli_cmd cli_db_cmds[] = {
 	{ "db", "list-agents", cmd_db_list_agents, "",
 	  "PostgreSQL: the agents' logins, whether each can log in, and its\n"
 	  "open sessions." },
+	{ "db", "grant-admin", cmd_db_grant_admin,
+	  "NAME [--read-only] [--password-file FILE]",
+	  "PostgreSQL: a database login NAME of an administrator's own, who\n"
+	  "reads and changes what ehttpctl and the console do (or, with\n"
+	  "--read-only, reads everything but the keys). It does not own the\n"
+	  "database: upgrades and logins stay with the owner, who runs this.\n"
+	  "The password is made and shown once, or read from FILE." },
+	{ "db", "revoke-admin", cmd_db_revoke_admin, "NAME",
+	  "PostgreSQL: the administrator's login can no longer log in; its\n"
+	  "open sessions are ended." },
+	{ "db", "list-admins", cmd_db_list_admins, "",
+	  "PostgreSQL: the administrators' logins, their access, whether\n"
+	  "each can log in, and its open sessions." },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -29,6 +29,16 @@
  *
  * SETUP runs at every grant: the privileges and policies are made again
  * (REVOKE ALL first), so a grant after an upgrade brings them in line.
+ *
+ * Administrators (ehttpctl db grant-admin) log in with roles of their own
+ * names, each a member of one of two NOLOGIN groups of the database:
+ * ehttp_admin_d<oid> may read and change every row (what ehttpctl and the
+ * console do), ehttp_reader_d<oid> may read every table but the two that
+ * hold keys (cert_key, agent_key). Neither owns anything: changing the
+ * schema (an upgrade), making logins and the row-level policies stay with
+ * the owner, the login that created the database, which the site server
+ * runs as. A role with more rights than that (superuser, CREATEROLE, ...),
+ * an agent's, the owner, the login running the grant: refused.
  */
 #include "pg-sql.h"
 
@@ -95,6 +105,20 @@
 	"'UPDATE (cert_der, fingerprint, host, requested) ON agent_enroll'" \
 	"]"
 
+/* The administrators' groups, as SQL makes their names. */
+#define ADMIN_G "(SELECT 'ehttp_admin_d' || oid FROM pg_catalog.pg_database" \
+	" WHERE datname = current_database())"
+#define READER_G "(SELECT 'ehttp_reader_d' || oid FROM" \
+	" pg_catalog.pg_database WHERE datname = current_database())"
+
+/* The tables a read-only administrator does not read. */
+#define KEY_TABLES "ARRAY['cert_key', 'agent_key']"
+
+/* The tables that have row-level security (the agents' SETUP enables it;
+ * the administrators' policies let them see every row). */
+#define RLS_TABLES "ARRAY['agent_login', 'agent_key', 'agent_enroll'," \
+	" 'agent', 'client', 'status_message']"
+
 const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	[DB_LOGIN_NAMES] =
 	"SELECT 'ehttp_agent_d' || d.oid, 'ehttp_agent_d' || d.oid || '_s' ||"
@@ -130,8 +154,7 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	"  FOREACH t IN ARRAY " WRITES " LOOP"
 	"   EXECUTE format('GRANT %s TO %I', t, g);"
 	"  END LOOP;"
-	"  FOREACH t IN ARRAY ARRAY['agent_login', 'agent_key', 'agent_enroll',"
-	"   'agent', 'client', 'status_message'] LOOP"
+	"  FOREACH t IN ARRAY " RLS_TABLES " LOOP"
 	"   EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', s, t);"
 	"  END LOOP;"
 	"  FOREACH p SLICE 1 IN ARRAY " POLICIES " LOOP"
@@ -186,6 +209,113 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	"SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid,"
 	" 5000)) FROM pg_catalog.pg_stat_activity WHERE usename = ?1 AND"
 	" pid <> pg_catalog.pg_backend_pid()",
+
+	[DB_ADMIN_NAMES] = "SELECT " ADMIN_G ", " READER_G,
+
+	/* Both groups, made again at every grant. Tables made later by the
+	 * owner (an upgrade) are the full group's too (default privileges);
+	 * the read-only group gets them at the next grant. */
+	[DB_ADMIN_SETUP] =
+	"DO $$ DECLARE"
+	"  a text := " ADMIN_G ";"
+	"  r text := " READER_G ";"
+	"  s text := current_schema();"
+	"  g text;"
+	"  t text;"
+	" BEGIN"
+	"  FOREACH g IN ARRAY ARRAY[a, r] LOOP"
+	"   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE"
+	"    rolname = g) THEN"
+	"    EXECUTE format('CREATE ROLE %I NOLOGIN', g);"
+	"   END IF;"
+	"   EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I',"
+	"    current_database(), g);"
+	"   EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, g);"
+	"   EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', s,"
+	"    g);"
+	"   EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I',"
+	"    s, g);"
+	"  END LOOP;"
+	"  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES"
+	" IN SCHEMA %I TO %I', s, a);"
+	"  EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN"
+	" SCHEMA %I TO %I', s, a);"
+	"  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT,"
+	" INSERT, UPDATE, DELETE ON TABLES TO %I', s, a);"
+	"  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE,"
+	" SELECT, UPDATE ON SEQUENCES TO %I', s, a);"
+	"  EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', s,"
+	"   r);"
+	"  FOREACH t IN ARRAY " KEY_TABLES " LOOP"
+	"   EXECUTE format('REVOKE ALL ON %I.%I FROM %I', s, t, r);"
+	"  END LOOP;"
+	"  FOREACH t IN ARRAY " RLS_TABLES " LOOP"
+	"   EXECUTE format('DROP POLICY IF EXISTS ehttp_admin_all ON %I.%I', s,"
+	"    t);"
+	"   EXECUTE format('CREATE POLICY ehttp_admin_all ON %I.%I FOR ALL TO"
+	" %I USING (true) WITH CHECK (true)', s, t, a);"
+	"   EXECUTE format('DROP POLICY IF EXISTS ehttp_reader_select ON"
+	" %I.%I', s, t);"
+	"   EXECUTE format('CREATE POLICY ehttp_reader_select ON %I.%I FOR"
+	" SELECT TO %I USING (true)', s, t, r);"
+	"  END LOOP;"
+	" END $$",
+
+	/* The role ?2 a member of group ?1 and of no other ehttp group. */
+	[DB_ADMIN_CREATE] =
+	"DO $$ DECLARE"
+	"  g text := " GROUP ";"
+	"  r text := " ROLE ";"
+	"  v text := current_setting('ehttp.agent_verifier');"
+	" BEGIN"
+	"  IF r = current_user OR r = session_user THEN"
+	"   RAISE EXCEPTION 'role % is the login running this: not changed',"
+	"    r;"
+	"  END IF;"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r AND"
+	"   (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR"
+	"   rolbypassrls)) THEN"
+	"   RAISE EXCEPTION 'role % has more rights than an administrator of"
+	" ehttp: not changed', r;"
+	"  END IF;"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE tableowner = r"
+	"   AND schemaname = current_schema()) THEN"
+	"   RAISE EXCEPTION 'role % owns the site database (it has every right"
+	" already): not changed', r;"
+	"  END IF;"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m JOIN"
+	"   pg_catalog.pg_roles a ON a.oid = m.roleid JOIN pg_catalog.pg_roles"
+	"   b ON b.oid = m.member WHERE b.rolname = r AND a.rolname LIKE"
+	"   'ehttp\\_agent\\_%') THEN"
+	"   RAISE EXCEPTION 'role % is an agent''s login: not changed', r;"
+	"  END IF;"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN"
+	"   EXECUTE format('ALTER ROLE %I LOGIN INHERIT PASSWORD %L', r, v);"
+	"  ELSE"
+	"   EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L', r, v);"
+	"  END IF;"
+	"  EXECUTE format('REVOKE %I, %I FROM %I', " ADMIN_G ", " READER_G ","
+	"   r);"
+	"  EXECUTE format('GRANT %I TO %I', g, r);"
+	" END $$",
+
+	[DB_ADMIN_DISABLE] =
+	"DO $$ DECLARE"
+	"  r text := " ROLE ";"
+	" BEGIN"
+	"  EXECUTE format('ALTER ROLE %I NOLOGIN PASSWORD NULL', r);"
+	"  EXECUTE format('REVOKE %I, %I FROM %I', " ADMIN_G ", " READER_G ","
+	"   r);"
+	" END $$",
+
+	[DB_ADMIN_LIST] =
+	"SELECT r.rolname, CASE WHEN g.rolname = " READER_G " THEN 1 ELSE 0"
+	" END, CASE WHEN r.rolcanlogin THEN 1 ELSE 0"
+	" END, (SELECT count(*) FROM pg_catalog.pg_stat_activity s WHERE"
+	" s.usename = r.rolname) FROM pg_catalog.pg_auth_members m JOIN"
+	" pg_catalog.pg_roles g ON g.oid = m.roleid JOIN pg_catalog.pg_roles r"
+	" ON r.oid = m.member WHERE g.rolname IN (" ADMIN_G ", " READER_G ")"
+	" ORDER BY r.rolname",
 
 	[DB_LOGIN_LIST] =
 	"SELECT l.role, l.system_id, y.fqdn, l.created, CASE WHEN"

@@ -286,4 +286,11 @@ struct db_agent_login {
 	int	 sessions;		/* its connections now */
 };
 
+struct db_admin_login {
+	char	 name[64];
+	int	 read_only;		/* in the read-only group */
+	int	 can_login;
+	int	 sessions;
+};
+
 #endif
