@@ -712,6 +712,11 @@ START_TEST(admin_logins)
 	free(a0);
 	as_is(alice, "SELECT count(*) > 0 FROM cert_key", "t");
 	as_is(alice, "SELECT count(*) FROM agent_login", "1");
+	/* The audit trail is append-only; the schema's version the owner's. */
+	as_is(alice, "DELETE FROM audit", DENIED("audit"));
+	as_is(alice, "UPDATE audit SET detail = 'x'", DENIED("audit"));
+	as_is(alice, "UPDATE ehttp_schema SET version = 99",
+	    DENIED("ehttp_schema"));
 	/* What stays the owner's. */
 	tu_ctl_fails(alice, 1, "must be owner of table", "db", "grant-agent",
 	    "p02.contoso.com", NULL);
@@ -755,6 +760,26 @@ START_TEST(admin_logins)
 	    "1");
 	tu_ctl_fails(url, 1, "'carol' is no administrator's login", "db",
 	    "revoke-admin", "carol", NULL);
+	/* Someone else's role is not taken over: its password stays. */
+	free(psql1("CREATE ROLE carol LOGIN PASSWORD 'carols-own-password'"));
+	tu_ctl_fails(url, 1, "role carol exists and is no administrator's"
+	    " login", "db", "grant-admin", "carol", "--read-only", NULL);
+	snprintf(pwf, sizeof pwf, "postgresql://carol:carols-own-password%s",
+	    strrchr(url, '@'));
+	as_is(pwf, "SELECT current_user", "carol");
+	free(psql1("DROP ROLE carol"));
+	/* A login given more by someone else is not re-granted. */
+	free(psql1("GRANT pg_read_all_data TO alice"));
+	tu_ctl_fails(url, 1, "role alice is also a member of pg_read_all_data",
+	    "db", "grant-admin", "alice", NULL);
+	free(psql1("REVOKE pg_read_all_data FROM alice"));
+	/* Full to read-only: the keys are out of reach at once. */
+	grant_admin("alice", "--read-only", alice, sizeof alice);
+	as_is(alice, "SELECT count(*) FROM cert_key", DENIED("cert_key"));
+	v = tu_ctl_json(url, "[(a['name'], a['access']) for a in d]", "db",
+	    "list-admins", "--json", NULL);
+	ck_assert_str_eq(v, "[('alice', 'read-only'), ('bob', 'read-only')]");
+	free(v);
 
 	/* Revoked: its session ended, no new one. */
 	tu_ctl_ok(url, "db", "revoke-admin", "alice", NULL);

@@ -212,18 +212,31 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 
 	[DB_ADMIN_NAMES] = "SELECT " ADMIN_G ", " READER_G,
 
-	/* Both groups, made again at every grant. Tables made later by the
-	 * owner (an upgrade) are the full group's too (default privileges);
-	 * the read-only group gets them at the next grant. */
+	/* Both groups, made again at every grant. Tables the owner makes
+	 * later (an upgrade) are the full group's too (default privileges
+	 * for the owner, whoever grants); the read-only group gets them at
+	 * the next grant. A role of a group's name that can log in, has more
+	 * rights or is a member of anything is no group of ehttp's: refused.
+	 * The audit trail is append-only for administrators; of
+	 * ehttp_schema they count changes only. */
 	[DB_ADMIN_SETUP] =
 	"DO $$ DECLARE"
 	"  a text := " ADMIN_G ";"
 	"  r text := " READER_G ";"
 	"  s text := current_schema();"
+	"  o text := (SELECT tableowner FROM pg_catalog.pg_tables WHERE"
+	"   schemaname = current_schema() AND tablename = 'ehttp_schema');"
 	"  g text;"
 	"  t text;"
 	" BEGIN"
 	"  FOREACH g IN ARRAY ARRAY[a, r] LOOP"
+	"   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles x WHERE rolname = g"
+	"    AND (rolcanlogin OR rolsuper OR rolcreaterole OR rolcreatedb OR"
+	"    rolreplication OR rolbypassrls OR EXISTS (SELECT 1 FROM"
+	"    pg_catalog.pg_auth_members m WHERE m.member = x.oid))) THEN"
+	"    RAISE EXCEPTION 'role % is not the group ehttp made (it can log in,"
+	" has more rights or is a member of another role): not changed', g;"
+	"   END IF;"
 	"   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE"
 	"    rolname = g) THEN"
 	"    EXECUTE format('CREATE ROLE %I NOLOGIN', g);"
@@ -238,12 +251,17 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	"  END LOOP;"
 	"  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES"
 	" IN SCHEMA %I TO %I', s, a);"
+	"  EXECUTE format('REVOKE UPDATE, DELETE ON %I.audit FROM %I', s, a);"
+	"  EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON %I.ehttp_schema"
+	" FROM %I', s, a);"
+	"  EXECUTE format('GRANT UPDATE (changes) ON %I.ehttp_schema TO %I', s,"
+	"   a);"
 	"  EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN"
 	" SCHEMA %I TO %I', s, a);"
-	"  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT,"
-	" INSERT, UPDATE, DELETE ON TABLES TO %I', s, a);"
-	"  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE,"
-	" SELECT, UPDATE ON SEQUENCES TO %I', s, a);"
+	"  EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I"
+	" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %I', o, s, a);"
+	"  EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I"
+	" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO %I', o, s, a);"
 	"  EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', s,"
 	"   r);"
 	"  FOREACH t IN ARRAY " KEY_TABLES " LOOP"
@@ -261,12 +279,17 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	"  END LOOP;"
 	" END $$",
 
-	/* The role ?2 a member of group ?1 and of no other ehttp group. */
+	/* The role ?2 a member of group ?1 and of no other role. A role
+	 * that exists is changed only when it is an administrator's login
+	 * already (a member of either group): any other is someone else's. */
 	[DB_ADMIN_CREATE] =
 	"DO $$ DECLARE"
 	"  g text := " GROUP ";"
 	"  r text := " ROLE ";"
 	"  v text := current_setting('ehttp.agent_verifier');"
+	"  a text := " ADMIN_G ";"
+	"  d text := " READER_G ";"
+	"  other text;"
 	" BEGIN"
 	"  IF r = current_user OR r = session_user THEN"
 	"   RAISE EXCEPTION 'role % is the login running this: not changed',"
@@ -284,28 +307,58 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	" already): not changed', r;"
 	"  END IF;"
 	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m JOIN"
-	"   pg_catalog.pg_roles a ON a.oid = m.roleid JOIN pg_catalog.pg_roles"
-	"   b ON b.oid = m.member WHERE b.rolname = r AND a.rolname LIKE"
-	"   'ehttp\\_agent\\_%') THEN"
+	"   pg_catalog.pg_roles ga ON ga.oid = m.roleid JOIN"
+	"   pg_catalog.pg_roles gb ON gb.oid = m.member WHERE gb.rolname = r"
+	"   AND ga.rolname LIKE 'ehttp\\_agent\\_%') THEN"
 	"   RAISE EXCEPTION 'role % is an agent''s login: not changed', r;"
 	"  END IF;"
 	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN"
+	"   IF NOT pg_catalog.pg_has_role(r, a, 'MEMBER') AND NOT"
+	"    pg_catalog.pg_has_role(r, d, 'MEMBER') THEN"
+	"    RAISE EXCEPTION 'role % exists and is no administrator''s login of"
+	" this database: not changed (choose another name)', r;"
+	"   END IF;"
 	"   EXECUTE format('ALTER ROLE %I LOGIN INHERIT PASSWORD %L', r, v);"
 	"  ELSE"
 	"   EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L', r, v);"
 	"  END IF;"
-	"  EXECUTE format('REVOKE %I, %I FROM %I', " ADMIN_G ", " READER_G ","
-	"   r);"
+	"  EXECUTE format('REVOKE %I, %I FROM %I', a, d, r);"
 	"  EXECUTE format('GRANT %I TO %I', g, r);"
+	"  SELECT min(gx.rolname) INTO other FROM pg_catalog.pg_auth_members m"
+	"   JOIN pg_catalog.pg_roles gx ON gx.oid = m.roleid JOIN"
+	"   pg_catalog.pg_roles gy ON gy.oid = m.member WHERE gy.rolname = r"
+	"   AND gx.rolname <> g;"
+	"  IF other IS NOT NULL THEN"
+	"   RAISE EXCEPTION 'role % is also a member of %: not changed', r,"
+	"    other;"
+	"  END IF;"
 	" END $$",
 
+	/* Only an administrator's login, never the owner or the login
+	 * running this; out of both groups for certain. */
 	[DB_ADMIN_DISABLE] =
 	"DO $$ DECLARE"
 	"  r text := " ROLE ";"
+	"  a text := " ADMIN_G ";"
+	"  d text := " READER_G ";"
 	" BEGIN"
+	"  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m JOIN"
+	"   pg_catalog.pg_roles x ON x.oid = m.roleid JOIN pg_catalog.pg_roles"
+	"   y ON y.oid = m.member WHERE y.rolname = r AND x.rolname IN (a, d))"
+	"   OR r = current_user OR r = session_user OR EXISTS (SELECT 1 FROM"
+	"   pg_catalog.pg_roles WHERE rolname = r AND rolsuper) OR EXISTS"
+	"   (SELECT 1 FROM pg_catalog.pg_tables WHERE tableowner = r AND"
+	"   schemaname = current_schema()) THEN"
+	"   RAISE EXCEPTION 'role % is no administrator''s login of this"
+	" database: not changed', r;"
+	"  END IF;"
 	"  EXECUTE format('ALTER ROLE %I NOLOGIN PASSWORD NULL', r);"
-	"  EXECUTE format('REVOKE %I, %I FROM %I', " ADMIN_G ", " READER_G ","
-	"   r);"
+	"  EXECUTE format('REVOKE %I, %I FROM %I', a, d, r);"
+	"  IF pg_catalog.pg_has_role(r, a, 'MEMBER') OR"
+	"   pg_catalog.pg_has_role(r, d, 'MEMBER') THEN"
+	"   RAISE EXCEPTION 'role % is still a member of an administrators''"
+	" group (granted by another role): revoke it as that role', r;"
+	"  END IF;"
 	" END $$",
 
 	[DB_ADMIN_LIST] =
