@@ -112,9 +112,10 @@ db_login_setup(struct db *db, const char *group)
 	    " privileges"), "granting the agents' privileges");
 }
 
-int
-db_login_create(struct db *db, const char *group, const char *role,
-    const char *password)
+/* The engine's step that makes role with password's verifier, in group. */
+static int
+login_make(struct db *db, enum db_login_sql step, const char *group,
+    const char *role, const char *password, const char *what)
 {
 	char *v;
 	int rc;
@@ -128,8 +129,15 @@ db_login_create(struct db *db, const char *group, const char *role,
 	free(v);
 	if (rc == -1)
 		return -1;
-	return login_run(db, login_q(db, DB_LOGIN_CREATE, "creating the"
-	    " login"), "creating the login");
+	return login_run(db, login_q(db, step, what), what);
+}
+
+int
+db_login_create(struct db *db, const char *group, const char *role,
+    const char *password)
+{
+	return login_make(db, DB_LOGIN_CREATE, group, role, password,
+	    "creating the login");
 }
 
 int
@@ -248,20 +256,8 @@ int
 db_admin_create(struct db *db, const char *group, const char *name,
     const char *password)
 {
-	char *v;
-	int rc;
-
-	if (db->eng->logins == NULL)
-		return db_failf(db, "%s", LOGIN_NONE);
-	if ((v = db->eng->logins->verifier(db, name, password)) == NULL)
-		return db_fail(db, "the login's password");
-	rc = login_params(db, group, name, v);
-	explicit_bzero(v, strlen(v));
-	free(v);
-	if (rc == -1)
-		return -1;
-	return login_run(db, login_q(db, DB_ADMIN_CREATE, "making the"
-	    " administrator's login"), "making the administrator's login");
+	return login_make(db, DB_ADMIN_CREATE, group, name, password,
+	    "making the administrator's login");
 }
 
 int

@@ -58,16 +58,22 @@ role_target(struct cli *c, const char *role, char *buf, size_t len)
 		snprintf(buf, len, "%.*s%s%s", (int)(sep + 3 - t), t, role, at);
 }
 
-/* Refused on a file, before anything else. */
+/* cli_begin(), then refused on a file before anything else: 0 go on, or
+ * the exit status. */
 static int
-logins_check(struct cli *c)
+logins_begin(struct cli *c, int argc, char **argv, int nargs,
+    const char *usage, int flags)
 {
+	int rc;
+
+	if ((rc = cli_begin(c, argc, argv, nargs, usage, flags)) != 0)
+		return rc;
 	if (ehttp_logins_supported(c->e))
 		return 0;
 	fprintf(c->err, "%s: database roles need a PostgreSQL site database"
 	    " (%s is a SQLite file)\n", c->prog, cli_safe(c,
 	    ehttp_db_path(c->e)));
-	return -1;
+	return CLI_FAIL;
 }
 
 /* A new login's password and connection string, as grant-agent and
@@ -107,11 +113,9 @@ cmd_db_grant_agent(struct cli *c, int argc, char **argv)
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 'p': file = optarg; break;);
-	if ((rc = cli_begin(c, argc, argv, 1, "expected one FQDN",
+	if ((rc = logins_begin(c, argc, argv, 1, "expected one FQDN",
 	    EHTTP_NO_KEYS)) != 0)
 		return rc;
-	if (logins_check(c) == -1)
-		return CLI_FAIL;
 	if (file != NULL && password_read(file, pw, sizeof pw, why,
 	    sizeof why) == -1) {
 		fprintf(c->err, "%s: %s\n", c->prog, cli_safe_msg(c, why));
@@ -136,11 +140,9 @@ cmd_db_revoke_agent(struct cli *c, int argc, char **argv)
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if ((rc = cli_begin(c, argc, argv, 1, "expected one FQDN",
+	if ((rc = logins_begin(c, argc, argv, 1, "expected one FQDN",
 	    EHTTP_NO_KEYS)) != 0)
 		return rc;
-	if (logins_check(c) == -1)
-		return CLI_FAIL;
 	if (ehttp_system_resolve(c->e, argv[optind], &y) != 1 ||
 	    (rc = ehttp_agent_login_revoke(c->e, y.id)) == -1)
 		return cli_fail(c);
@@ -166,11 +168,9 @@ cmd_db_list_agents(struct cli *c, int argc, char **argv)
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
+	if ((rc = logins_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
 	    EHTTP_NO_KEYS)) != 0)
 		return rc;
-	if (logins_check(c) == -1)
-		return CLI_FAIL;
 	if (ehttp_agent_login_list(c->e, &v, &n) == -1)
 		return cli_fail(c);
 	cli_list_begin(c, &l, 5, "FQDN", "Role", "Login", "Sessions",
@@ -207,11 +207,9 @@ cmd_db_grant_admin(struct cli *c, int argc, char **argv)
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 'p': file = optarg; break;
 	    case 'r': ro = 1; break;);
-	if ((rc = cli_begin(c, argc, argv, 1, "expected one login name",
+	if ((rc = logins_begin(c, argc, argv, 1, "expected one login name",
 	    EHTTP_NO_KEYS)) != 0)
 		return rc;
-	if (logins_check(c) == -1)
-		return CLI_FAIL;
 	if (file != NULL && password_read(file, pw, sizeof pw, why,
 	    sizeof why) == -1) {
 		fprintf(c->err, "%s: %s\n", c->prog, cli_safe_msg(c, why));
@@ -235,11 +233,9 @@ cmd_db_revoke_admin(struct cli *c, int argc, char **argv)
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if ((rc = cli_begin(c, argc, argv, 1, "expected one login name",
+	if ((rc = logins_begin(c, argc, argv, 1, "expected one login name",
 	    EHTTP_NO_KEYS)) != 0)
 		return rc;
-	if (logins_check(c) == -1)
-		return CLI_FAIL;
 	if (ehttp_admin_login_revoke(c->e, argv[optind]) == -1)
 		return cli_fail(c);
 	if (c->json)
@@ -261,11 +257,9 @@ cmd_db_list_admins(struct cli *c, int argc, char **argv)
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
+	if ((rc = logins_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
 	    EHTTP_NO_KEYS)) != 0)
 		return rc;
-	if (logins_check(c) == -1)
-		return CLI_FAIL;
 	if (ehttp_admin_login_list(c->e, &v, &n) == -1)
 		return cli_fail(c);
 	cli_list_begin(c, &l, 4, "Name", "Access", "Login", "Sessions");
