@@ -267,16 +267,19 @@ pid_t
 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
     const char *fake, int *https_port)
 {
-	char cmd[16384], log[4200], *s;
+	char cmd[16384], log[4200], errf[4200], *s, *e;
 	pid_t pid;
 
 	*https_port = tu_free_port();
 	snprintf(log, sizeof log, "%s/mpcontrol.log", logs);
+	/* Its stderr beside the log directory (not in it): what it said
+	 * when it stops before its log is open. */
+	snprintf(errf, sizeof errf, "%s.stderr", logs);
 	snprintf(cmd, sizeof cmd, "%s%s exec '%s' --db '%s' --system '%s' "
 	    "--https 127.0.0.1:%d --http 127.0.0.1:%d --log-dir '%s' --poll 1 "
-	    "--foreground </dev/null >/dev/null 2>&1", fake ? TU_FAKE : "",
+	    "--foreground </dev/null >/dev/null 2>'%s'", fake ? TU_FAKE : "",
 	    fake ? fake : "", tu_bin("ehttp-mpd"), db, fqdn, *https_port,
-	    tu_free_port(), logs);
+	    tu_free_port(), logs, errf);
 	if (fake != NULL)
 		tu_faketime_setup();
 	if ((pid = fork()) == 0) {
@@ -290,9 +293,12 @@ tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 			free(s);
 			return pid;
 		}
-		if (waitpid(pid, NULL, WNOHANG) != 0)
+		if (waitpid(pid, NULL, WNOHANG) != 0) {
+			e = tu_read_file(errf, NULL);
 			ck_abort_msg("ehttp-mpd for %s exited at start; its log:"
-			    " %s", fqdn, s != NULL ? s : "(none)");
+			    " %s; its stderr: %s", fqdn, s != NULL ? s :
+			    "(none)", e != NULL ? e : "(none)");
+		}
 		free(s);
 		tu_msleep(50);
 	}
