@@ -115,9 +115,13 @@ START_TEST(demo_has_a_package_on_a_dp)
 	char *run = tu_tmpdir(), *out = NULL, *err = NULL;
 	int rc;
 
-	rc = tu_sh(&out, &err, "EHTTP_PORT_BASE=%d sh '%s/scripts/run-demo.sh'"
-	    " '%s' '%s/r' </dev/null", tu_free_port(), EHTTP_SRCDIR,
-	    EHTTP_BINDIR, run);
+	/* Bounded: a demo that does not end says where it stood (once, under
+	 * load, it ran into the case's timeout with nothing to show). */
+	rc = tu_sh(&out, &err, "EHTTP_PORT_BASE=%d timeout -k 5 120 sh"
+	    " '%s/scripts/run-demo.sh' '%s' '%s/r' </dev/null; rc=$?;"
+	    " if [ $rc -ne 0 ]; then ps -eo pid,stat,etimes,wchan:24,args |"
+	    " grep '[e]http'; tail -n 20 '%s/r/logs/'*.out; fi; exit $rc",
+	    tu_free_port(), EHTTP_SRCDIR, EHTTP_BINDIR, run, run);
 	ck_assert_msg(rc == 0, "run-demo.sh: %d %s%s", rc, out ? out : "",
 	    err ? err : "");
 	ck_assert_msg(strstr(out, "agent for dp1.p01.contoso.com:") != NULL &&
