@@ -56,6 +56,28 @@ password_ok(struct ehttp *e, const char *pw)
 	return 0;
 }
 
+/* 0 when the database has logins, else -1 saying so. */
+static int
+logins_need(struct ehttp *e)
+{
+	if (db_login_supported(e->db))
+		return 0;
+	return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
+	    db_path(e->db));
+}
+
+/* The password a grant sets: the one given, checked, or a new one made
+ * into g->password; NULL after a failure. */
+static const char *
+password_take(struct ehttp *e, const char *given,
+    struct ehttp_agent_grant *g)
+{
+	if (given != NULL)
+		return password_ok(e, given) == -1 ? NULL : given;
+	return password_new(e, g->password, sizeof g->password) == -1 ?
+	    NULL : g->password;
+}
+
 /* In the transaction: the login of y made. */
 static int
 grant_locked(struct ehttp *e, const struct db_system *y, const char *pw,
@@ -92,24 +114,18 @@ ehttp_agent_login_grant(struct ehttp *e, const char *fqdn,
     const char *password, struct ehttp_agent_grant *g)
 {
 	struct db_system y;
+	const char *pw;
 	int rc;
 
 	memset(g, 0, sizeof *g);
 	ehttp_notes_clear(e);
-	if (!db_login_supported(e->db))
-		return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
-		    db_path(e->db));
-	if ((rc = ehttp_system_resolve(e, fqdn, &y)) != 1)
+	if (logins_need(e) == -1)
 		return -1;
-	if (password != NULL && password_ok(e, password) == -1)
+	if ((rc = ehttp_system_resolve(e, fqdn, &y)) != 1 ||
+	    (pw = password_take(e, password, g)) == NULL)
 		return -1;
-	if (password == NULL && password_new(e, g->password,
-	    sizeof g->password) == -1)
-		return -1;
-	if (ehttp_begin(e) == -1)
-		goto fail;
-	if (ehttp_end(e, grant_locked(e, &y, password != NULL ? password :
-	    g->password, g)) == -1)
+	if (ehttp_begin(e) == -1 || ehttp_end(e, grant_locked(e, &y, pw,
+	    g)) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -203,9 +219,8 @@ ehttp_agent_login_list(struct ehttp *e, struct db_agent_login **v,
 {
 	*v = NULL;
 	*n = 0;
-	if (!db_login_supported(e->db))
-		return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
-		    db_path(e->db));
+	if (logins_need(e) == -1)
+		return -1;
 	return db_login_list(e->db, v, n) == -1 ? ehttp_fail_db(e) : 0;
 }
 
@@ -250,21 +265,19 @@ int
 ehttp_admin_login_grant(struct ehttp *e, const char *name, int read_only,
     const char *password, struct ehttp_agent_grant *g)
 {
+	const char *pw;
+
 	memset(g, 0, sizeof *g);
 	ehttp_notes_clear(e);
-	if (!db_login_supported(e->db))
-		return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
-		    db_path(e->db));
+	if (logins_need(e) == -1)
+		return -1;
 	if (admin_name_ok(e, name) == -1)
 		return -1;
 	snprintf(g->role, sizeof g->role, "%s", name);
-	if (password != NULL && password_ok(e, password) == -1)
-		return -1;
-	if (password == NULL && password_new(e, g->password,
-	    sizeof g->password) == -1)
+	if ((pw = password_take(e, password, g)) == NULL)
 		return -1;
 	if (ehttp_begin(e) == -1 || ehttp_end(e, admin_grant_locked(e, name,
-	    read_only, password != NULL ? password : g->password)) == -1) {
+	    read_only, pw)) == -1) {
 		explicit_bzero(g->password, sizeof g->password);
 		return -1;
 	}
@@ -304,8 +317,7 @@ ehttp_admin_login_list(struct ehttp *e, struct db_admin_login **v,
 {
 	*v = NULL;
 	*n = 0;
-	if (!db_login_supported(e->db))
-		return ehttp_fail(e, "%s (%s is a SQLite file)", LOGINS_NEED,
-		    db_path(e->db));
+	if (logins_need(e) == -1)
+		return -1;
 	return db_admin_list(e->db, v, n) == -1 ? ehttp_fail_db(e) : 0;
 }
