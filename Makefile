@@ -1,9 +1,19 @@
 # ehttp -- Enhanced HTTP for a Configuration Manager-style site hierarchy.
 # `make test` and `make run` install what is missing (scripts/deps.sh), then work.
 
+# make install: programs for everyone in BINDIR, the two daemons in SBINDIR,
+# manual pages, systemd units (system installs) and bash completion.
+# PREFIX=/usr puts the configuration in /etc; PREFIX=$$HOME/.local installs
+# for one user (no system units: the daemons are then run by hand).
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR  ?= $(if $(filter $(HOME)/%,$(PREFIX)),,$(PREFIX)/lib/systemd/system)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR  ?=
+INSTALL  ?= install
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS   ?= -O2 -g
@@ -214,8 +224,11 @@ LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(
 all: $(PROGS)
 
 deps: $(DEPS_OK)
+# A package build (debian/rules) says DEPS=0: its build dependencies are the
+# package's, and it must not install anything.
+DEPS ?= 1
 $(DEPS_OK): scripts/deps.sh
-	@sh scripts/deps.sh
+	@$(if $(filter 0,$(DEPS)),:,sh scripts/deps.sh)
 	@mkdir -p $(@D) && touch $@
 $(FENCE)/.ok: scripts/fences.sh | $(DEPS_OK)
 	@sh scripts/fences.sh $(FENCE) && touch $@
@@ -390,12 +403,51 @@ test-concurrency: deps all
 		    sh scripts/concurrency-test.sh "$(abspath $(B))"; \
 	else echo "concurrency-test (postgresql): skipped: $$why"; fi
 
-install: all
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)
+# Each program's manual page and unit live in its room.
+MAN1  := backend/ctl/ehttpctl.1 tui/ehttp-console.1 backend/client/ehttp-client.1
+MAN8  := backend/agent/ehttp-mpd.8 backend/sited/ehttp-sited.8
+UNITS := $(B)/units/ehttp-sited.service $(B)/units/ehttp-agent@.service
+BASHCOMP := backend/ctl/ehttpctl.bash-completion
+USER_PROGS   := $(CTL) $(CONSOLE) $(CLIENTP)
+DAEMON_PROGS := $(MPD) $(SITED)
+# The units name the installed daemons and configuration.
+$(B)/units/%.service: backend/sited/%.service.in
+	@mkdir -p $(@D); echo "  GEN $@"
+	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+$(B)/units/%.service: backend/agent/%.service.in
+	@mkdir -p $(@D); echo "  GEN $@"
+	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+# The units depend on the directories they were made for.
+$(UNITS): $(B)/units/.dirs
+$(B)/units/.dirs: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SBINDIR) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(SBINDIR) $(SYSCONFDIR)' >$@
+.PHONY: FORCE
+FORCE:
 
+install: all $(if $(UNITDIR),$(UNITS))
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 0755 $(USER_PROGS) $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 0755 $(DAEMON_PROGS) $(DESTDIR)$(SBINDIR)
+	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0644 $(BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/ehttpctl
+	@# bash-completion loads the file named after the command.
+	for p in $(notdir $(CONSOLE) $(MPD) $(SITED) $(CLIENTP)); do \
+		ln -sf ehttpctl $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	$(if $(UNITDIR),$(INSTALL) -d $(DESTDIR)$(UNITDIR))
+	$(if $(UNITDIR),$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR))
+
+# What install wrote, and nothing else: the directories stay (they may be
+# shared), and so does what the programs made (databases, logs).
 uninstall:
-	rm -f $(foreach p,$(PROGS),$(DESTDIR)$(BINDIR)/$(notdir $(p)))
+	rm -f $(foreach p,$(USER_PROGS),$(DESTDIR)$(BINDIR)/$(notdir $(p))) \
+		$(foreach p,$(DAEMON_PROGS),$(DESTDIR)$(SBINDIR)/$(notdir $(p))) \
+		$(foreach p,$(MAN1),$(DESTDIR)$(MANDIR)/man1/$(notdir $(p))) \
+		$(foreach p,$(MAN8),$(DESTDIR)$(MANDIR)/man8/$(notdir $(p))) \
+		$(foreach p,$(PROGS),$(DESTDIR)$(BASHCOMPDIR)/$(notdir $(p))) \
+		$(if $(UNITDIR),$(foreach u,$(UNITS),$(DESTDIR)$(UNITDIR)/$(notdir $(u))))
 
 clean:
 	rm -rf $(B) $(B)-san $(B)-bench $(VG_B)
@@ -476,11 +528,12 @@ VALGRIND  ?= valgrind
 # programs (under ASan+UBSan in make test), with a ten-second outage;
 # nor the hosts suite: the same on five network namespaces, with a
 # thirty-second outage; nor enroll: its process runs the programs, the
-# openssl and sqlite3 CLIs and nothing of ehttp's own; nor, for the same
+# openssl and sqlite3 CLIs and nothing of ehttp's own; nor install (make,
+# dpkg, lintian and systemd-analyze; the package's programs); nor, for the same
 # reasons, the cases of other suites that run on a PostgreSQL server
 # (db-pg, badinput-pg, sited-pg, agent-pg: tagged "pg", CK_EXCLUDE_TAGS);
 # nor the cases that only drive programs (tui's e2e: tagged "drives").
-VG_DEFAULT := $(filter-out build pg hosts enroll,$(SUITES))
+VG_DEFAULT := $(filter-out build pg hosts enroll install,$(SUITES))
 VG_SUITES ?= $(VG_DEFAULT)
 # Suites at a time (scripts/run-suites.sh): one core each.
 VG_JOBS   ?= $(TEST_JOBS)

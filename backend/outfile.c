@@ -140,8 +140,12 @@ outfile_replace(const char *target, const void *data, size_t len, int flags,
 	/* Exact modes: a key 0600 whatever the umask; a replaced file keeps
 	 * its permissions (and, for root, its owner). */
 	if (old != NULL) {
-		if (geteuid() == 0)
-			(void)fchown(fd, old->st_uid, old->st_gid);
+		if (geteuid() == 0 &&
+		    fchown(fd, old->st_uid, old->st_gid) == -1) {
+			saved = errno;
+			snprintf(err, errlen, "%s: %s", tmp, strerror(saved));
+			goto out;
+		}
 		mode = old->st_mode & 0777;
 	}
 	if (((flags & OUTFILE_SECRET) || old != NULL) &&

@@ -49,6 +49,14 @@ py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 $py -c 'import jwt' >/dev/null 2>&1 || missing="$missing python3-jwt"
 need_cmd faketime faketime     # an expired PKI certificate in the agent tests
+# The install suite: manual pages linted and shown, the units checked by
+# systemd, the Debian package built, linted and installed.
+need_cmd mandoc mandoc
+need_cmd man man-db
+need_cmd systemd-analyze systemd
+need_cmd dpkg-buildpackage dpkg-dev
+need_cmd dh debhelper
+need_cmd lintian lintian
 # The PostgreSQL server and psql, for the tests' throwaway clusters
 # (tests/pgserver.sh). Debian keeps the server's programs off PATH, in
 # /usr/lib/postgresql/VERSION/bin.
