@@ -218,7 +218,7 @@ LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(
 	$(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON) $(PKGS_WIRE))
 
-.PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz
+.PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz test-systemd
 .DEFAULT_GOAL := all
 
 all: $(PROGS)
@@ -424,6 +424,14 @@ $(B)/units/.dirs: FORCE
 	@echo '$(SBINDIR) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(SBINDIR) $(SYSCONFDIR)' >$@
 .PHONY: FORCE
 FORCE:
+
+# The Debian package under a real systemd (scripts/systemd-test.sh): a
+# Debian 12 base made once with debootstrap in $(B)/systemd-base, booted in
+# systemd-nspawn with the package installed.
+test-systemd: deps
+	@sh scripts/deps.sh systemd
+	@sh scripts/systemd-test.sh "$(CURDIR)" "$(abspath $(B))/systemd-test" \
+		"$(abspath $(B))/systemd-base"
 
 install: all $(if $(UNITDIR),$(UNITS))
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \

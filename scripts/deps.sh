@@ -2,8 +2,9 @@
 # Install what ehttp needs to build and test, only when something is missing.
 # pkg-config modules and tools are checked first; apt-get runs (as root, or
 # through sudo) only when one is absent. Debian 12 package names.
-# usage: deps.sh [valgrind] [fuzz]   -- also what make test-valgrind or
-# make fuzz needs (valgrind; clang with its libFuzzer runtime).
+# usage: deps.sh [valgrind] [fuzz] [systemd]   -- also what make test-valgrind,
+# make fuzz or make test-systemd needs (valgrind; clang with its libFuzzer
+# runtime; debootstrap and systemd-nspawn).
 set -eu
 
 missing=""
@@ -72,6 +73,9 @@ need_pg
 for extra in "$@"; do
 	case $extra in
 	valgrind) need_cmd valgrind valgrind ;;
+	systemd)	# make test-systemd: a Debian root booted in a container
+		need_cmd debootstrap debootstrap
+		need_cmd systemd-nspawn systemd-container ;;
 	fuzz)
 		cc=${FUZZ_CC:-clang}
 		need_cmd "$cc" clang
@@ -82,7 +86,7 @@ for extra in "$@"; do
 		    -o /dev/null >/dev/null 2>&1; then
 			missing="$missing libclang-rt-dev"
 		fi ;;
-	*) echo "deps.sh: unknown extra '$extra' (valgrind, fuzz)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown extra '$extra' (valgrind, fuzz, systemd)" >&2; exit 2 ;;
 	esac
 done
 
