@@ -426,12 +426,14 @@ $(B)/units/.dirs: FORCE
 FORCE:
 
 # The Debian package under a real systemd (scripts/systemd-test.sh): a
-# Debian 12 base made once with debootstrap in $(B)/systemd-base, booted in
-# systemd-nspawn with the package installed.
+# Debian 12 base made once with debootstrap in $(SYSTEMD_B)/base, booted in
+# systemd-nspawn with the package installed. Beside the build, not in it: a
+# root file system is no place to look for dependency files.
+SYSTEMD_B ?= $(B)-systemd
 test-systemd: deps
 	@sh scripts/deps.sh systemd
-	@sh scripts/systemd-test.sh "$(CURDIR)" "$(abspath $(B))/systemd-test" \
-		"$(abspath $(B))/systemd-base"
+	@sh scripts/systemd-test.sh "$(CURDIR)" "$(abspath $(SYSTEMD_B))/test" \
+		"$(abspath $(SYSTEMD_B))/base"
 
 install: all $(if $(UNITDIR),$(UNITS))
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -458,7 +460,7 @@ uninstall:
 		$(if $(UNITDIR),$(foreach u,$(UNITS),$(DESTDIR)$(UNITDIR)/$(notdir $(u))))
 
 clean:
-	rm -rf $(B) $(B)-san $(B)-bench $(VG_B)
+	rm -rf $(B) $(B)-san $(B)-bench $(VG_B) $(SYSTEMD_B)
 	@# The fuzzers' build, not their corpora or the crashes they found.
 	rm -rf $(FUZZ_B)/db $(FUZZ_B)/backend $(FUZZ_B)/libehttp-fuzz.a \
 		$(FUZZ_B)/.deps-ok $(FUZZ_BINS)
