@@ -254,6 +254,7 @@ keys_name(int key, char *buf, size_t len)
 		{ KEY_UP, "Up" }, { KEY_DOWN, "Down" }, { KEY_LEFT, "Left" },
 		{ KEY_RIGHT, "Right" }, { KEY_PPAGE, "PgUp" }, { KEY_DC, "Del" },
 		{ KEY_NPAGE, "PgDn" }, { KEY_HOME, "Home" }, { KEY_END, "End" },
+		{ KEY_SPREVIOUS, "S-PgUp" }, { KEY_SNEXT, "S-PgDn" },
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

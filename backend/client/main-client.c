@@ -20,10 +20,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: " PROG " register|token|poll|show --mp FQDN[:PORT] --root PEM\n"
+"usage: " PROG " register|token|poll --mp FQDN[:PORT] --root PEM\n"
 "                    --state DIR [--connect ADDR[:PORT]] [--bulk-token FILE]\n"
 "                    [--name NAME] [--type ccm|site|content]\n"
 "                    [--timeout SECONDS] [--json]\n"
+"       " PROG " show --state DIR\n"
 "       " PROG " download PKGID --dest DIR --mp FQDN[:PORT] --root PEM\n"
 "                    --state DIR [--resolve FQDN:PORT:ADDR]... [--json]\n"
 "       " PROG " content-headers --state DIR [--json]\n"
@@ -77,7 +78,9 @@ usage(FILE *f)
 "                       (--site-token: --type site)\n"
 "  --timeout SECONDS    connect and each read, 1 to 300 (default 30)\n"
 "  --json               machine-readable output (register, token,\n"
-"                       content-headers, load)\n"
+"                       content-headers, download, load)\n"
+"  --help               this text\n"
+"  --version            the version\n"
 "\n"
 "load:\n"
 "  --clients N          how many clients, 1 to 1000000; their keys are made\n"
