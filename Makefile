@@ -10,7 +10,13 @@ BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
-UNITDIR  ?= $(if $(filter $(HOME)/%,$(PREFIX)),,$(PREFIX)/lib/systemd/system)
+# A user's install: no system units, the daemons beside the other programs
+# (~/.local/sbin is on no one's PATH).
+USER_INSTALL := $(if $(HOME),$(filter $(HOME)/%,$(PREFIX)))
+ifneq ($(USER_INSTALL),)
+SBINDIR  := $(BINDIR)
+endif
+UNITDIR  ?= $(if $(USER_INSTALL),,$(PREFIX)/lib/systemd/system)
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR  ?=
 INSTALL  ?= install
@@ -45,6 +51,7 @@ PKGS_JSON    := jansson
 PKGS_WIRE    := zlib expat
 PKGS_TEST    := check
 DEPS_OK      := $(B)/.deps-ok
+DEPS_ALL_OK  := $(B)/.deps-all-ok
 
 # Asked when a recipe runs, never while the Makefile is parsed: on a fresh
 # machine scripts/deps.sh (a prerequisite of every object) installs the
@@ -223,11 +230,17 @@ LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(
 
 all: $(PROGS)
 
-deps: $(DEPS_OK)
-# A package build (debian/rules) says DEPS=0: its build dependencies are the
-# package's, and it must not install anything.
+# Building (make, make all, make install) installs only what it needs
+# (scripts/deps.sh build); the targets that run things (test, run, bench,
+# test-*) also the tests' tools (`make deps`). A package build
+# (debian/rules) says DEPS=0: its build dependencies are the package's, and
+# it must not install anything.
+deps: $(DEPS_ALL_OK)
 DEPS ?= 1
 $(DEPS_OK): scripts/deps.sh
+	@$(if $(filter 0,$(DEPS)),:,sh scripts/deps.sh build)
+	@mkdir -p $(@D) && touch $@
+$(DEPS_ALL_OK): scripts/deps.sh
 	@$(if $(filter 0,$(DEPS)),:,sh scripts/deps.sh)
 	@mkdir -p $(@D) && touch $@
 $(FENCE)/.ok: scripts/fences.sh | $(DEPS_OK)
@@ -406,7 +419,8 @@ test-concurrency: deps all
 # Each program's manual page and unit live in its room.
 MAN1  := backend/ctl/ehttpctl.1 tui/ehttp-console.1 backend/client/ehttp-client.1
 MAN8  := backend/agent/ehttp-mpd.8 backend/sited/ehttp-sited.8
-UNITS := $(B)/units/ehttp-sited.service $(B)/units/ehttp-agent@.service
+UNITS := $(B)/units/ehttp-sited.service $(B)/units/ehttp-agent@.service \
+	backend/agent/ehttp-agents.target
 BASHCOMP := backend/ctl/ehttpctl.bash-completion
 USER_PROGS   := $(CTL) $(CONSOLE) $(CLIENTP)
 DAEMON_PROGS := $(MPD) $(SITED)
@@ -436,28 +450,38 @@ test-systemd: deps
 		"$(abspath $(SYSTEMD_B))/base"
 
 install: all $(if $(UNITDIR),$(UNITS))
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
-	$(INSTALL) -m 0755 $(USER_PROGS) $(DESTDIR)$(BINDIR)
-	$(INSTALL) -m 0755 $(DAEMON_PROGS) $(DESTDIR)$(SBINDIR)
-	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
-	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
-	$(INSTALL) -m 0644 $(BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/ehttpctl
+	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SBINDIR)" \
+		"$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man8" \
+		"$(DESTDIR)$(BASHCOMPDIR)"
+	$(INSTALL) -m 0755 $(USER_PROGS) "$(DESTDIR)$(BINDIR)"
+	$(INSTALL) -m 0755 $(DAEMON_PROGS) "$(DESTDIR)$(SBINDIR)"
+	$(INSTALL) -m 0644 $(MAN1) "$(DESTDIR)$(MANDIR)/man1"
+	$(INSTALL) -m 0644 $(MAN8) "$(DESTDIR)$(MANDIR)/man8"
+	$(INSTALL) -m 0644 $(BASHCOMP) "$(DESTDIR)$(BASHCOMPDIR)/ehttpctl"
 	@# bash-completion loads the file named after the command.
 	for p in $(notdir $(CONSOLE) $(MPD) $(SITED) $(CLIENTP)); do \
-		ln -sf ehttpctl $(DESTDIR)$(BASHCOMPDIR)/$$p; done
-	$(if $(UNITDIR),$(INSTALL) -d $(DESTDIR)$(UNITDIR))
-	$(if $(UNITDIR),$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR))
+		ln -sf ehttpctl "$(DESTDIR)$(BASHCOMPDIR)/$$p"; done
+	$(if $(UNITDIR),$(INSTALL) -d "$(DESTDIR)$(UNITDIR)")
+	$(if $(UNITDIR),$(INSTALL) -m 0644 $(UNITS) "$(DESTDIR)$(UNITDIR)")
 
 # What install wrote, and nothing else: the directories stay (they may be
-# shared), and so does what the programs made (databases, logs).
+# shared), and so does what the programs made (databases, logs). Also the
+# daemons where installs before 0.2 put them (BINDIR), which would shadow
+# the new ones on PATH.
 uninstall:
-	rm -f $(foreach p,$(USER_PROGS),$(DESTDIR)$(BINDIR)/$(notdir $(p))) \
-		$(foreach p,$(DAEMON_PROGS),$(DESTDIR)$(SBINDIR)/$(notdir $(p))) \
-		$(foreach p,$(MAN1),$(DESTDIR)$(MANDIR)/man1/$(notdir $(p))) \
-		$(foreach p,$(MAN8),$(DESTDIR)$(MANDIR)/man8/$(notdir $(p))) \
-		$(foreach p,$(PROGS),$(DESTDIR)$(BASHCOMPDIR)/$(notdir $(p))) \
-		$(if $(UNITDIR),$(foreach u,$(UNITS),$(DESTDIR)$(UNITDIR)/$(notdir $(u))))
+	for f in $(foreach p,$(USER_PROGS) $(DAEMON_PROGS),bin/$(notdir $(p))) \
+	    $(foreach p,$(DAEMON_PROGS),sbin/$(notdir $(p))) \
+	    $(foreach p,$(MAN1),man1/$(notdir $(p))) \
+	    $(foreach p,$(MAN8),man8/$(notdir $(p))) \
+	    $(foreach p,$(PROGS),comp/$(notdir $(p))) \
+	    $(if $(UNITDIR),$(foreach u,$(UNITS),unit/$(notdir $(u)))); do \
+		case $$f in \
+		bin/*) d="$(DESTDIR)$(BINDIR)" ;; sbin/*) d="$(DESTDIR)$(SBINDIR)" ;; \
+		man1/*) d="$(DESTDIR)$(MANDIR)/man1" ;; man8/*) d="$(DESTDIR)$(MANDIR)/man8" ;; \
+		comp/*) d="$(DESTDIR)$(BASHCOMPDIR)" ;; unit/*) d="$(DESTDIR)$(UNITDIR)" ;; \
+		esac; \
+		rm -f "$$d/$${f#*/}"; \
+	done
 
 clean:
 	rm -rf $(B) $(B)-san $(B)-bench $(VG_B) $(SYSTEMD_B)

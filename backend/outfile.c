@@ -143,7 +143,8 @@ outfile_replace(const char *target, const void *data, size_t len, int flags,
 		if (geteuid() == 0 &&
 		    fchown(fd, old->st_uid, old->st_gid) == -1) {
 			saved = errno;
-			snprintf(err, errlen, "%s: %s", tmp, strerror(saved));
+			snprintf(err, errlen, "%s: cannot keep its owner: %s",
+			    target, strerror(saved));
 			goto out;
 		}
 		mode = old->st_mode & 0777;

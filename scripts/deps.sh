@@ -2,10 +2,14 @@
 # Install what ehttp needs to build and test, only when something is missing.
 # pkg-config modules and tools are checked first; apt-get runs (as root, or
 # through sudo) only when one is absent. Debian 12 package names.
-# usage: deps.sh [valgrind] [fuzz] [systemd]   -- also what make test-valgrind,
-# make fuzz or make test-systemd needs (valgrind; clang with its libFuzzer
-# runtime; debootstrap and systemd-nspawn).
+# usage: deps.sh [build] [valgrind] [fuzz] [systemd]   -- build: only what
+# building needs (make, make all, make install: the compiler and the
+# libraries), not the tests' tools; the others: also what make
+# test-valgrind, make fuzz or make test-systemd needs (valgrind; clang with
+# its libFuzzer runtime; debootstrap and systemd-nspawn).
 set -eu
+build_only=0
+[ "${1:-}" = build ] && { build_only=1; shift; }
 
 missing=""
 need_pc() { # module package (all missing while pkg-config itself is)
@@ -33,6 +37,7 @@ need_pc jansson libjansson-dev
 need_pc zlib zlib1g-dev          # backend/wire/: compressed message bodies
 need_pc expat libexpat1-dev       # backend/wire/: the messages' XML
 need_pc libpq libpq-dev           # db/pg/: the PostgreSQL engine
+if [ $build_only = 0 ]; then
 need_cmd openssl openssl       # independent verifier in the tests
 need_cmd certtool gnutls-bin   # second independent verifier
 need_cmd sqlite3 sqlite3       # migration fixtures and the benchmark reference
@@ -70,6 +75,7 @@ need_pg() {
 	missing="$missing postgresql"
 }
 need_pg
+fi
 for extra in "$@"; do
 	case $extra in
 	valgrind) need_cmd valgrind valgrind ;;

@@ -35,19 +35,28 @@ if [ ! -e "$base/.ehttp-base" ]; then
 	touch "$base/.ehttp-base"
 fi
 
-deb=$(sh "$src/scripts/build-deb.sh" "$src" "$work/deb")
-echo "systemd-test: built $(basename "$deb")"
+if [ -z "${EHTTP_SYSTEMD_NS:-}" ]; then
+	deb=$(sh "$src/scripts/build-deb.sh" "$src" "$work/deb")
+	echo "systemd-test: built $(basename "$deb")"
+else
+	deb=$4
+fi
 
 root=$work/root
 rm -rf "$work/upper" "$work/ovl"
 mkdir -p "$work/upper" "$work/ovl" "$root"
-cleanup() { umount "$root" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+# The rest in a mount namespace of its own: the overlay goes with it, even
+# when this script is killed.
+if [ -z "${EHTTP_SYSTEMD_NS:-}" ]; then
+	EHTTP_SYSTEMD_NS=1 exec unshare --mount --propagation private \
+	    sh "$0" "$src" "$work" "$base" "$deb"
+fi
 mount -t overlay overlay -o "lowerdir=$base,upperdir=$work/upper,workdir=$work/ovl" "$root"
 
 # The package, installed the administrator's way (its dependencies from
 # the mirror), in the chroot before it boots.
 cp "$deb" "$root/tmp/ehttp.deb"
+cp "$deb" "$root/root/ehttp.deb"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 chroot "$root" sh -c 'apt-get update -qq && apt-get install -y -qq /tmp/ehttp.deb' \
     >"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log"; echo "systemd-test: apt-get install failed"; exit 1; }
@@ -93,7 +102,11 @@ echo "ok: ehttp-sited as ehttp (uid $uid), no capabilities, no new privileges, s
 fqdn=mp2.p01.contoso.com
 mkdir -p /etc/ehttp
 echo 'EHTTP_AGENT_OPTS=--check 2 --poll 5' >/etc/ehttp/agent-$fqdn.conf
+systemctl enable ehttp-agent@$fqdn.service >/dev/null 2>&1 || fail "enable the agent"
+[ -L /etc/systemd/system/multi-user.target.wants/ehttp-agent@$fqdn.service ] ||
+    fail "the agent is not enabled"
 systemctl start ehttp-agent@$fqdn.service || fail "start the agent"
+[ "$(systemctl is-active ehttp-agents.target)" = active ] || fail "the agent does not hold ehttp-agents.target up"
 rootid=$(as_ehttp ehttpctl --db $db cert list --json | python3 -c 'import json, sys
 print([c["id"] for c in json.load(sys.stdin)
        if c["type"] == "root" and c["site"] == "P01"][0])')
@@ -117,11 +130,29 @@ systemctl reload ehttp-agent@$fqdn.service || fail "reload the agent"
 grows() { [ "$(wc -l <"$log")" -gt "$lines" ]; }
 wait_for 30 grows || fail "the agent's reload wrote nothing"
 sleep 5		# a few health checks, every 2 s
-systemctl stop ehttp-agent@$fqdn.service ehttp-sited.service
-for u in ehttp-agent@$fqdn.service ehttp-sited.service; do
-	[ "$(systemctl show -P Result $u)" = success ] || fail "$u: Result $(systemctl show -P Result $u)"
-	[ "$(systemctl show -P ExecMainStatus $u)" = 0 ] || fail "$u: exit $(systemctl show -P ExecMainStatus $u)"
-done
+systemctl stop ehttp-sited.service
+[ "$(systemctl show -P Result ehttp-sited.service)" = success ] ||
+    fail "ehttp-sited: Result $(systemctl show -P Result ehttp-sited.service)"
+[ "$(systemctl show -P ExecMainStatus ehttp-sited.service)" = 0 ] ||
+    fail "ehttp-sited: exit $(systemctl show -P ExecMainStatus ehttp-sited.service)"
+echo "ok: ehttp-sited stopped cleanly (Result success, exit 0)"
+# An upgrade (the same package again) restarts the agents through their
+# target.
+systemctl show -P InvocationID ehttp-agent@$fqdn.service >/tmp/inv1
+dpkg -i /root/ehttp.deb >/tmp/upgrade.out 2>&1 || { cat /tmp/upgrade.out; fail "dpkg -i again"; }
+systemctl show -P InvocationID ehttp-agent@$fqdn.service >/tmp/inv2
+[ "$(systemctl is-active ehttp-agent@$fqdn.service)" = active ] || fail "the agent is not running after the upgrade"
+cmp -s /tmp/inv1 /tmp/inv2 && fail "the upgrade did not restart the agent"
+wait_for 30 fetch || fail "the upgraded agent does not serve MPCERT"
+echo "ok: an upgrade restarted the agent (ehttp-agents.target), which serves again"
+# Removing the package stops the agents (their target) and keeps the data.
+dpkg -r ehttp >/tmp/remove.out 2>&1 || { cat /tmp/remove.out; fail "dpkg -r"; }
+[ "$(systemctl is-active ehttp-agent@$fqdn.service)" != active ] || fail "the agent runs after dpkg -r"
+u=ehttp-agent@$fqdn.service
+[ "$(systemctl show -P Result $u)" = success ] || fail "$u: Result $(systemctl show -P Result $u)"
+[ "$(systemctl show -P ExecMainStatus $u)" = 0 ] || fail "$u: exit $(systemctl show -P ExecMainStatus $u)"
+[ -f /var/lib/ehttp/site.db ] || fail "dpkg -r removed the database"
+echo "ok: dpkg -r stopped the agent (exit 0); the database stays"
 if journalctl --no-pager -b -u ehttp-sited.service -u "ehttp-agent@*" | grep -i 'seccomp\|bad system call\|operation not permitted\|permission denied'; then
 	fail "the journal says something was refused"
 fi
@@ -129,10 +160,17 @@ if grep 'type="[23]"' "$log"; then fail "the agent logged warnings or errors"; f
 checks=$(grep -c 'HttpSendRequestSync succeeded for port 443 with status code 200' "$log")
 [ "$checks" -ge 2 ] || fail "$checks health checks succeeded, not 2 or more"
 echo "ok: $checks health checks over TLS succeeded under the sandbox; no warning or error in mpcontrol.log"
-echo "ok: both stopped cleanly (Result success, exit 0); nothing refused in the journal"
+echo "ok: no system call refused (refusals kill here)"
 echo "systemd-test: all ok"
 systemctl poweroff
 EOF
+# A system call the filter refuses kills the daemon here (SIGSYS) instead of
+# failing with EPERM, which a program may swallow: any refusal shows.
+for u in ehttp-sited.service ehttp-agent@.service; do
+	mkdir -p "$root/etc/systemd/system/$u.d"
+	printf '[Service]\nSystemCallErrorNumber=\n' >"$root/etc/systemd/system/$u.d/fatal.conf"
+done
+
 cat >"$root/etc/systemd/system/ehttp-test.service" <<'EOF'
 [Unit]
 Description=ehttp's package test

@@ -95,7 +95,7 @@ START_TEST(no_pointer_outside_the_repository)
 	    "--include='*.md' --include=Makefile --include='*.[18]' "
 	    "--include='*.in' --include='*.bash-completion' --include=control "
 	    "--include=rules --include=copyright --include=changelog "
-	    "--include='ehttp.post*' --include=smoke-test --exclude-dir=build "
+	    "--include='ehttp.post*' --include=smoke-test --exclude-dir='build*' "
 	    "--exclude-dir=.git .");
 	/* grep: 1 = no match, 0 = matches (listed), 2 = trouble. */
 	ck_assert_msg(rc == 1, "files pointing outside the repository (%d):\n%s%s",

@@ -146,7 +146,8 @@ START_TEST(test_usage)
 
 	ck_assert_int_eq(tu_sh(&out, NULL, "'%s' --help",
 	    tu_bin("ehttp-client")), 0);
-	tu_has(out, "usage: ehttp-client register|token|poll|show", "--connect",
+	tu_has(out, "usage: ehttp-client register|token|poll --mp",
+	    "ehttp-client show --state DIR\n", "--connect", "--version",
 	    "Exit status", NULL);
 	free(out);
 	ck_assert_int_eq(tu_sh(NULL, &err, "'%s' content-headers --state '%s'",

@@ -41,6 +41,7 @@ for f in ./usr/bin/ehttpctl ./usr/bin/ehttp-console ./usr/bin/ehttp-client \
     ./usr/sbin/ehttp-mpd ./usr/sbin/ehttp-sited \
     ./lib/systemd/system/ehttp-sited.service \
     ./lib/systemd/system/ehttp-agent@.service \
+    ./lib/systemd/system/ehttp-agents.target \
     ./usr/share/man/man1/ehttpctl.1.gz ./usr/share/man/man8/ehttp-mpd.8.gz \
     ./usr/share/bash-completion/completions/ehttpctl; do
 	grep -q " $f\$" "$work/contents" || { echo "deb: $f is not in the package"; exit 1; }
@@ -66,6 +67,16 @@ cat >"$work/inside.sh" <<'EOF'
 set -eu
 port=$1 deb=$2
 umask 022
+# Whatever happens, the daemons started here end with this script (the
+# namespace and overlay go with them).
+daemons=""
+stop_daemons() {
+	for f in /var/lib/ehttp/*.pid; do
+		if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
+	done
+	for p in $daemons; do kill "$p" 2>/dev/null || true; done
+}
+trap stop_daemons EXIT
 dpkg -i "$deb" >/tmp/dpkg.out 2>&1 || { cat /tmp/dpkg.out; echo "inside: dpkg -i failed"; exit 1; }
 if grep -i 'warning' /tmp/dpkg.out; then echo "inside: dpkg -i warned"; exit 1; fi
 getent passwd ehttp | grep -q ':/var/lib/ehttp:' || { echo "inside: no user ehttp"; exit 1; }
@@ -105,6 +116,7 @@ wait_for() { # seconds command...: until the command succeeds
 sited=$(unit_cmd ehttp-sited.service "" "")
 as_ehttp "exec $sited" >/tmp/sited.out 2>&1 &
 spid=$!
+daemons="$daemons $spid"
 wait_for 30 test -s /var/log/ehttp/certmgr.log ||
     { cat /tmp/sited.out; echo "inside: no certmgr.log"; exit 1; }
 pass() { grep -q "LOG\[Pass $1: .* certificates checked" /var/log/ehttp/certmgr.log; }
@@ -121,6 +133,7 @@ agent=$(unit_cmd ehttp-agent@.service mp2.p01.contoso.com \
     "--https 127.0.0.1:$port --http 127.0.0.1:$((port + 1)) --check 1")
 as_ehttp "exec $agent" >/tmp/agent.out 2>&1 &
 apid=$!
+daemons="$daemons $apid"
 rootid=$(as_ehttp "ehttpctl --db /var/lib/ehttp/site.db cert list --json" |
     python3 -c 'import json, sys
 print([c["id"] for c in json.load(sys.stdin)

@@ -130,30 +130,32 @@ one_pass(struct sited *sd, int interval)
 	return rec.failed > 0 ? -1 : 0;
 }
 
-/* Passes until a stop signal; SIGHUP cuts the wait short. */
+/* Passes until a stop signal; SIGHUP cuts the wait short. A pass that
+ * fails is in certmgr.log and the next pass tries again. */
 static int
 serve(struct sited *sd, int interval)
 {
 	sigset_t waitfor;
 	struct timespec ts;
 	siginfo_t si;
-	int sig, rc = 0;
+	int sig;
 
 	sigemptyset(&waitfor);
 	sigaddset(&waitfor, SIGTERM);
 	sigaddset(&waitfor, SIGINT);
 	sigaddset(&waitfor, SIGHUP);
 	for (;;) {
-		if (one_pass(sd, interval) == -1)
-			rc = 1;
+		(void)one_pass(sd, interval);
 		ts.tv_sec = interval;
 		ts.tv_nsec = 0;
 		while ((sig = sigtimedwait(&waitfor, &si, &ts)) == -1 &&
 		    errno == EINTR)
 			;
+		/* Stopped is a clean end, whatever the passes before: a
+		 * service manager must not take the stop for a failure. */
 		if (sig == SIGTERM || sig == SIGINT) {
 			decision(EHTTP_SAY_INFO, "Stopping (signal).", sd);
-			return rc;
+			return 0;
 		}
 		if (sig == SIGHUP)
 			decision(EHTTP_SAY_INFO, "SIGHUP: a pass now.", sd);
