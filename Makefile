@@ -466,7 +466,7 @@ install: all $(if $(UNITDIR),$(UNITS))
 
 # What install wrote, and nothing else: the directories stay (they may be
 # shared), and so does what the programs made (databases, logs). Also the
-# daemons where installs before 0.2 put them (BINDIR), which would shadow
+# daemons where earlier installs put them (BINDIR), which would shadow
 # the new ones on PATH.
 uninstall:
 	for f in $(foreach p,$(USER_PROGS) $(DAEMON_PROGS),bin/$(notdir $(p))) \
