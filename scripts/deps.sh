@@ -61,6 +61,10 @@ need_cmd mandoc mandoc
 need_cmd man man-db
 need_cmd systemd-analyze systemd
 need_cmd dpkg-buildpackage dpkg-dev
+# dpkg-buildpackage refuses to build without it (dpkg-dev only recommends it,
+# and recommends are not installed below).
+dpkg-query -W -f '${Status}' build-essential 2>/dev/null | grep -q 'ok installed' ||
+    missing="$missing build-essential"
 need_cmd dh debhelper
 need_cmd lintian lintian
 # The PostgreSQL server and psql, for the tests' throwaway clusters
