@@ -82,7 +82,10 @@ db=/var/lib/ehttp/site.db
 [ "$(systemctl is-enabled ehttp-sited.service)" = enabled ] || fail "ehttp-sited.service is not enabled"
 [ "$(systemctl show -P ConditionResult ehttp-sited.service)" = no ] ||
     fail "ehttp-sited.service ran without a site database"
-echo "ok: ehttp-sited.service enabled, waits for the database"
+systemctl start ehttp-agent@mp2.p01.contoso.com.service
+[ "$(systemctl show -P ConditionResult ehttp-agent@mp2.p01.contoso.com.service)" = no ] ||
+    fail "an agent ran without a site database or configuration"
+echo "ok: ehttp-sited.service enabled; it and an agent wait for the database"
 
 as_ehttp ehttpctl --db $db init --demo >/dev/null || fail "init --demo"
 as_ehttp ehttpctl --db $db site set P01 --enhanced-http on >/dev/null 2>&1 || fail "site set"

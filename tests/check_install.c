@@ -85,6 +85,17 @@ START_TEST(manual_page_check_catches_a_difference)
 	ck_assert_msg(strstr(out, "not in --help: --no-such-option") != NULL,
 	    "%s", out);
 	free(out);
+	/* An ehttpctl option under the wrong command: --force is package
+	 * remove's, not client block's. */
+	rc = tu_sh(&out, NULL, "sed 's/^\\.It Cm client block Ar smsid | name$/&"
+	    " Fl -force/' '%s/backend/ctl/ehttpctl.1' >'%s/c.1' &&"
+	    " grep -q 'client block Ar smsid | name Fl -force' '%s/c.1' &&"
+	    " sh '%s/tests/manpage-check.sh' '%s/ehttpctl' '%s/c.1'",
+	    EHTTP_SRCDIR, dir, dir, EHTTP_SRCDIR, EHTTP_BINDIR, dir);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(out, "client block: usage [] not under its item;"
+	    " item ['--force'] not in its usage") != NULL, "%s", out);
+	free(out);
 	tu_tmpdir_free(dir);
 }
 END_TEST

@@ -4,7 +4,8 @@
 #   1. mandoc -Tlint reports nothing (any level: style, warning, error);
 #   2. every long option the program's --help prints (for ehttpctl: its
 #      own and every command's) is an option of the page (an Fl macro),
-#      and every Fl option of the page is one the program prints.
+#      and every Fl option of the page is one the program prints; for
+#      ehttpctl also command by command (tests/manpage-commands.py).
 # Options of other programs (curl, openssl) in the page are written
 # literally (Bd -literal, Cm), never with Fl, so they do not count.
 # Exit 0: the page agrees; 1: it does not (the differences on stdout).
@@ -30,10 +31,12 @@ fi
 # prints do not depend on who runs the test.
 EHTTP_DB=/nonexistent/site.db "$prog" --help >"$tmp/help" 2>&1 || true
 if [ "$name" = ehttpctl ]; then
-	# The commands: the first word of each line under "Commands:", and
-	# the second too when it is not the start of the description.
-	sed -n '/^Commands:/,/^Options:/p' "$tmp/help" |
-	    awk 'NF >= 2 && $1 != "Commands:" && $1 != "Options:" {
+	# The commands: the first word of each command's line under
+	# "Commands:" (two spaces, then the name; a folded description's
+	# lines begin with more), and the second too when it is not the
+	# start of the description.
+	sed -n '/^Commands:/,/^Options:/p' "$tmp/help" | grep '^  [^ ]' |
+	    awk 'NF >= 2 {
 		if ($2 ~ /^[a-z]/) print $1 " " $2; else print $1 }' |
 	    while read -r cmd; do
 		# shellcheck disable=SC2086 # the command is one or two words
@@ -70,6 +73,12 @@ fi
 if [ -n "$extra" ]; then
 	echo "$name: in $page, not in --help:" $extra
 	rc=1
+fi
+# ehttpctl: the same command by command (an option under the wrong
+# command's item would pass the check above).
+if [ "$name" = ehttpctl ]; then
+	python3 "$(dirname "$0")/manpage-commands.py" "$prog" "$page" >"$tmp/cmds" 2>&1 || {
+		rc=1; sed "s/^/$name: /" "$tmp/cmds"; }
 fi
 [ $rc -eq 0 ] && echo "$name: $(wc -l <"$tmp/page.opts") options agree with $page"
 exit $rc

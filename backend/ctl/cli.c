@@ -1083,7 +1083,8 @@ static const struct cli_cmd cmds[] = {
 	{ NULL, "status", cmd_status, "[--site CODE] [--limit N]",
 	  "Status messages, newest first (default limit 50; 0 for all)." },
 	{ NULL, "audit", cmd_audit, "[--limit N]",
-	  "The audit trail: who changed what, newest first." },
+	  "The audit trail: who changed what, newest first (default limit 50;\n"
+	  "0 for all)." },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -1096,6 +1097,40 @@ cli_tables(size_t *n)
 {
 	*n = sizeof tables / sizeof *tables;
 	return tables;
+}
+
+/*
+ * A command's line of the summary: its name in a column of 20 and the first
+ * sentence of its help, folded at 79 columns under the description (a
+ * continuation line begins with spaces, a command's line with two and the
+ * name).
+ */
+static void
+summary_line(FILE *f, const char *name, const char *help)
+{
+	enum { COL = 23, WIDTH = 79 };
+	size_t end, i, w;
+	int col;
+
+	for (end = 0; help[end] != '\0'; end++)
+		if (help[end] == '.' && (help[end + 1] == ' ' ||
+		    help[end + 1] == '\n' || help[end + 1] == '\0')) {
+			end++;
+			break;
+		}
+	col = fprintf(f, "  %-20s", name);
+	for (i = 0; i < end; i = w) {
+		while (i < end && (help[i] == ' ' || help[i] == '\n'))
+			i++;
+		for (w = i; w < end && help[w] != ' ' && help[w] != '\n'; w++)
+			;
+		if (w == i)
+			break;
+		if (col > COL && col + 1 + (int)(w - i) > WIDTH)
+			col = fprintf(f, "\n%*s", COL - 1, "") - 1;
+		col += fprintf(f, " %.*s", (int)(w - i), help + i);
+	}
+	fputc('\n', f);
 }
 
 static void
@@ -1117,17 +1152,17 @@ main_usage(FILE *f)
 			char name[32];
 			snprintf(name, sizeof name, "%s%s%s", cmd->group ?
 			    cmd->group : "", cmd->group ? " " : "", cmd->name);
-			const char *nl = strchr(cmd->help, '\n');
-			fprintf(f, "  %-16s %.*s\n", name, nl ? (int)(nl -
-			    cmd->help) : (int)strlen(cmd->help), cmd->help);
+			summary_line(f, name, cmd->help);
 		}
 	fprintf(f, "\nOptions:\n"
-	    "  --db PATH   the site database (default: $EHTTP_DB, else\n"
-	    "              $XDG_DATA_HOME/ehttp/site.db, else\n"
-	    "              ~/.local/share/ehttp/site.db); now %s\n"
+	    "  --db PATH   the site database: a SQLite file or a PostgreSQL\n"
+	    "              connection string (postgresql://...); default:\n"
+	    "              $EHTTP_DB, else $XDG_DATA_HOME/ehttp/site.db, else\n"
+	    "              ~/.local/share/ehttp/site.db; now %s\n"
 	    "  --content DIR  the content libraries of packages (default:\n"
-	    "              $EHTTP_CONTENT, else 'content' beside the database)\n"
-	    "  --json      machine-readable output for lists and shows\n"
+	    "              $EHTTP_CONTENT, else 'content' beside a database\n"
+	    "              file, in ehttp's data directory for PostgreSQL)\n"
+	    "  --json      machine-readable output (every command)\n"
 	    "  --help      this text; 'ehttpctl COMMAND --help' for one command\n"
 	    "  --version   print the version\n\n"
 	    "Exit status:\n"
