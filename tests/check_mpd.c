@@ -211,10 +211,18 @@ agent_stop(int sig)
 	for (int ms = 0; ms < WAIT_MS; ms += 20) {
 		if ((rc = agent_exited()) != -1) {
 			if (rc != 0 && rc != 128 + sig) {	/* ASan? */
-				char *out = slurp(outf);
-				fprintf(stderr, "ehttp-mpd exited %d:\n%s\n",
-				    rc, out);
+				char *out = slurp(outf), *log = NULL;
+
+				/* And why, in its own words: once, under
+				 * ASan, a SIGINT right after start ended in
+				 * exit 1 with only a leak report to show. */
+				(void)tu_sh(&log, NULL, "tail -n 15"
+				    " '%s/logs/mpcontrol.log'", dir);
+				fprintf(stderr, "ehttp-mpd exited %d:\n%s\n"
+				    "its mpcontrol.log ends:\n%s\n", rc, out,
+				    log != NULL ? log : "");
 				free(out);
+				free(log);
 			}
 			return rc;
 		}
