@@ -419,20 +419,17 @@ test-concurrency: deps all
 # Each program's manual page and unit live in its room.
 MAN1  := backend/ctl/ehttpctl.1 tui/ehttp-console.1 backend/client/ehttp-client.1
 MAN8  := backend/agent/ehttp-mpd.8 backend/sited/ehttp-sited.8
-UNITS := $(B)/units/ehttp-sited.service $(B)/units/ehttp-agent@.service \
-	backend/agent/ehttp-agents.target
+UNITS_GEN := $(B)/units/ehttp-sited.service $(B)/units/ehttp-agent@.service
+UNITS := $(UNITS_GEN) backend/agent/ehttp-agents.target
 BASHCOMP := backend/ctl/ehttpctl.bash-completion
 USER_PROGS   := $(CTL) $(CONSOLE) $(CLIENTP)
 DAEMON_PROGS := $(MPD) $(SITED)
-# The units name the installed daemons and configuration.
-$(B)/units/%.service: backend/sited/%.service.in
+# The units name the installed daemons and configuration, and are made
+# again when those directories change.
+vpath %.service.in backend/sited backend/agent
+$(B)/units/%.service: %.service.in $(B)/units/.dirs
 	@mkdir -p $(@D); echo "  GEN $@"
 	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
-$(B)/units/%.service: backend/agent/%.service.in
-	@mkdir -p $(@D); echo "  GEN $@"
-	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
-# The units depend on the directories they were made for.
-$(UNITS): $(B)/units/.dirs
 $(B)/units/.dirs: FORCE
 	@mkdir -p $(@D)
 	@echo '$(SBINDIR) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(SBINDIR) $(SYSCONFDIR)' >$@
@@ -468,20 +465,12 @@ install: all $(if $(UNITDIR),$(UNITS))
 # shared), and so does what the programs made (databases, logs). Also the
 # daemons where earlier installs put them (BINDIR), which would shadow
 # the new ones on PATH.
+in_dir = $(foreach f,$(2),"$(DESTDIR)$(1)/$(notdir $(f))")
 uninstall:
-	for f in $(foreach p,$(USER_PROGS) $(DAEMON_PROGS),bin/$(notdir $(p))) \
-	    $(foreach p,$(DAEMON_PROGS),sbin/$(notdir $(p))) \
-	    $(foreach p,$(MAN1),man1/$(notdir $(p))) \
-	    $(foreach p,$(MAN8),man8/$(notdir $(p))) \
-	    $(foreach p,$(PROGS),comp/$(notdir $(p))) \
-	    $(if $(UNITDIR),$(foreach u,$(UNITS),unit/$(notdir $(u)))); do \
-		case $$f in \
-		bin/*) d="$(DESTDIR)$(BINDIR)" ;; sbin/*) d="$(DESTDIR)$(SBINDIR)" ;; \
-		man1/*) d="$(DESTDIR)$(MANDIR)/man1" ;; man8/*) d="$(DESTDIR)$(MANDIR)/man8" ;; \
-		comp/*) d="$(DESTDIR)$(BASHCOMPDIR)" ;; unit/*) d="$(DESTDIR)$(UNITDIR)" ;; \
-		esac; \
-		rm -f "$$d/$${f#*/}"; \
-	done
+	rm -f $(call in_dir,$(BINDIR),$(PROGS)) $(call in_dir,$(SBINDIR),$(DAEMON_PROGS)) \
+		$(call in_dir,$(MANDIR)/man1,$(MAN1)) $(call in_dir,$(MANDIR)/man8,$(MAN8)) \
+		$(call in_dir,$(BASHCOMPDIR),$(PROGS)) \
+		$(if $(UNITDIR),$(call in_dir,$(UNITDIR),$(UNITS)))
 
 clean:
 	rm -rf $(B) $(B)-san $(B)-bench $(VG_B) $(SYSTEMD_B)

@@ -37,11 +37,11 @@ if [ "$name" = ehttpctl ]; then
 	# start of the description.
 	sed -n '/^Commands:/,/^Options:/p' "$tmp/help" | grep '^  [^ ]' |
 	    awk 'NF >= 2 {
-		if ($2 ~ /^[a-z]/) print $1 " " $2; else print $1 }' |
-	    while read -r cmd; do
+		if ($2 ~ /^[a-z]/) print $1 " " $2; else print $1 }' >"$tmp/cmds.list"
+	while read -r cmd; do
 		# shellcheck disable=SC2086 # the command is one or two words
 		EHTTP_DB=/nonexistent/site.db "$prog" $cmd --help >>"$tmp/help" 2>&1 || true
-	    done
+	done <"$tmp/cmds.list"
 fi
 # A program's help may name another's options ("ehttpctl site set CODE
 # --renew-days N", "ehttp-mpd --enroll", across a line break): those are
@@ -77,7 +77,8 @@ fi
 # ehttpctl: the same command by command (an option under the wrong
 # command's item would pass the check above).
 if [ "$name" = ehttpctl ]; then
-	python3 "$(dirname "$0")/manpage-commands.py" "$prog" "$page" >"$tmp/cmds" 2>&1 || {
+	python3 "$(dirname "$0")/manpage-commands.py" "$prog" "$page" "$tmp/cmds.list" \
+	    >"$tmp/cmds" 2>&1 || {
 		rc=1; sed "s/^/$name: /" "$tmp/cmds"; }
 fi
 [ $rc -eq 0 ] && echo "$name: $(wc -l <"$tmp/page.opts") options agree with $page"

@@ -3,22 +3,16 @@
 (`ehttpctl CMD --help`, its first paragraph) are the Fl options of its item
 in the page (.It Cm CMD ... up to the next command's item), and back; the
 common options (--db --content --json --help) are left out. A command
-without an item fails too. usage: manpage-commands.py EHTTPCTL PAGE"""
+without an item fails too. usage: manpage-commands.py EHTTPCTL PAGE CMDS,
+CMDS a file of the commands, one a line (manpage-check.sh reads them from
+ehttpctl --help)."""
 import re
 import subprocess
 import sys
 
 prog, page = sys.argv[1], sys.argv[2]
 env = {"EHTTP_DB": "/nonexistent/site.db", "PATH": "/usr/bin:/bin"}
-top = subprocess.run([prog, "--help"], capture_output=True, text=True, env=env).stdout
-cmds = []
-inside = False
-for line in top.splitlines():
-    if line.startswith("Commands:"): inside = True; continue
-    if line.startswith("Options:"): break
-    w = line.split()
-    if inside and re.match(r"  \S", line) and len(w) >= 2:
-        cmds.append(w[0] + " " + w[1] if re.match(r"[a-z]", w[1]) else w[0])
+cmds = [c.strip() for c in open(sys.argv[3]) if c.strip()]
 common = {"--db", "--content", "--json", "--help"}
 lines = open(page).read().splitlines()
 # Command items: ".It Cm A B ..." or ".It Xo" then ".Cm A B ...".
