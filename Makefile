@@ -70,7 +70,7 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 # other rooms are fenced off (scripts/fences.sh): including <sqlite3.h>
 # outside db/sqlite/, <curses.h> outside tui/, OpenSSL outside backend/ca/ and
 # backend/tls/, libevent outside backend/agent/ and backend/tls/, jansson
-# (JSON) outside backend/ctl/, backend/wire/, backend/mp/,
+# (JSON) outside backend/ctl/, backend/wire/, backend/mp/, backend/admin/,
 # backend/client/ and backend/manifest/, or zlib and expat outside
 # backend/wire/ stops the build.
 #
@@ -97,6 +97,10 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #   backend/mp/    the management point's decisions for clients (jansson;
 #                  wire and ca for the bytes and signatures, the library for
 #                  the database); ehttp-mpd calls it
+#   backend/admin/ the administration service (the SMS Provider's REST API,
+#                  OData): URLs, queries, who may do what, its JSON
+#                  (jansson); the library for every read and change;
+#                  ehttp-mpd calls it
 #   backend/dp/    the distribution point's content: a DP library's
 #                  manifests (read by backend/manifest/) and files, URLs,
 #                  WebDAV listings, ranges; manifest and db/util only (no
@@ -129,6 +133,7 @@ CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Iba
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
 CFLAGS_AGENT    = $(call fence,sqlite openssl curses json check wire) -Ibackend/agent -Ibackend/mp \
+	-Ibackend/admin \
 	-Ibackend/tls -Ibackend/dp -Ibackend \
 	$(INC_TYPES) $(INC_UTIL) \
 	$(OSSL_DEFS) $(call pc_cflags,$(PKGS_CRYPTO) $(PKGS_AGENT))
@@ -148,9 +153,11 @@ CFLAGS_CLIENT   = $(call fence,sqlite openssl event curses check wire) -Ibackend
 	$(call pc_cflags,$(PKGS_JSON))
 CFLAGS_MP       = $(call fence,sqlite openssl event curses check wire) -Ibackend/mp -Ibackend \
 	-Ibackend/ca -Ibackend/wire $(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
+CFLAGS_ADMIN    = $(call fence,sqlite openssl event curses check wire) -Ibackend/admin -Ibackend \
+	$(INC_TYPES) $(INC_UTIL) $(call pc_cflags,$(PKGS_JSON))
 CFLAGS_DP       = $(call fence,sqlite openssl event curses json check wire) -Ibackend/dp \
 	-Ibackend/manifest $(INC_UTIL)
-CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/mp \
+CFLAGS_TESTS    = -Itui -Ibackend/ctl -Ibackend/agent -Ibackend/wire -Ibackend/mp -Ibackend/admin \
 	-Ibackend/tls -Ibackend/client -Ibackend/dp $(INC_BACKEND) \
 	-I$(B)/tests $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_TEST) $(PKGS_TUI) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
@@ -163,6 +170,7 @@ CA_SRC      := $(sort $(wildcard backend/ca/*.c))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
 MANIFEST_SRC := $(sort $(wildcard backend/manifest/*.c))
 MP_SRC      := $(sort $(wildcard backend/mp/*.c))
+ADMIN_SRC   := $(sort $(wildcard backend/admin/*.c))
 DP_SRC      := $(sort $(wildcard backend/dp/*.c))
 TLS_SRC     := $(sort $(wildcard backend/tls/*.c))
 CLIENT_SRC  := $(sort $(filter-out %/main-client.c,$(wildcard backend/client/*.c)))
@@ -180,6 +188,7 @@ BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
 MANIFEST_OBJ := $(call obj,$(MANIFEST_SRC))
 MP_OBJ      := $(call obj,$(MP_SRC))
+ADMIN_OBJ   := $(call obj,$(ADMIN_SRC))
 DP_OBJ      := $(call obj,$(DP_SRC))
 TLS_OBJ     := $(call obj,$(TLS_SRC))
 CLIENT_OBJ  := $(call obj,$(CLIENT_SRC))
@@ -194,6 +203,7 @@ LIBBACKEND := $(B)/libehttpbackend.a
 LIBWIRE    := $(B)/libehttpwire.a
 LIBMANIFEST := $(B)/libehttpmanifest.a
 LIBMP      := $(B)/libehttpmp.a
+LIBADMIN   := $(B)/libehttpadmin.a
 LIBDP      := $(B)/libehttpdp.a
 LIBTLS     := $(B)/libehttptls.a
 LIBCLIENT  := $(B)/libehttpclient.a
@@ -214,14 +224,14 @@ PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 LIBS_BASE    = $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
 	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
 LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
-LIBS_AGENT   = $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
+LIBS_AGENT   = $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
 LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
 LIBS_CLIENT  = $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
 LIBS_WIRE    = $(LIBWIRE) $(LIBUTIL) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
 LIBS_WIRE_BASE = $(LIBWIRE) $(LIBS_BASE) $(call pc_libs,$(PKGS_WIRE) $(PKGS_JSON))
-LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
+LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) \
 	$(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_TUI) $(PKGS_AGENT) $(PKGS_JSON) $(PKGS_WIRE))
 
@@ -254,7 +264,7 @@ V ?= 0
 COMPILE = @mkdir -p $(@D); $(if $(filter 1,$(V)),,echo "  CC $<";) \
 	$(if $(filter 1,$(V)),set -x;) \
 	$(CC) $(PROJ_CFLAGS) $(1) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-ROOM_FLAGS := db/util:UTIL db/sqlite:SQLITE db/pg:PG db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/dp:DP backend/manifest:MANIFEST \
+ROOM_FLAGS := db/util:UTIL db/sqlite:SQLITE db/pg:PG db:DB backend/ca:CA backend/wire:WIRE backend/mp:MP backend/admin:ADMIN backend/dp:DP backend/manifest:MANIFEST \
 	backend/tls:TLS backend/client:CLIENT backend/ctl:CTL backend/agent:AGENT \
 	backend/sited:SITED backend:BACKEND tui:TUI
 define room_compile
@@ -277,20 +287,21 @@ $(LIBBACKEND): $(BACKEND_OBJ)
 $(LIBWIRE): $(WIRE_OBJ)
 $(LIBMANIFEST): $(MANIFEST_OBJ)
 $(LIBMP): $(MP_OBJ)
+$(LIBADMIN): $(ADMIN_OBJ)
 $(LIBDP): $(DP_OBJ)
 $(LIBTLS): $(TLS_OBJ)
 $(LIBCLIENT): $(CLIENT_OBJ)
 $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
-$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBCLIENT) \
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBADMIN) $(LIBDP) $(LIBTLS) $(LIBCLIENT) \
 		$(LIBCTL) $(LIBAGENT) $(LIBTUI) $(LIBMANIFEST):
 	@rm -f $@ && $(AR) rcs $@ $^
 BASE_LIBS := $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL)
 
 $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
-$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) \
+$(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) \
 		$(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_AGENT)
 $(SITED): $(B)/backend/sited/main-sited.o $(BASE_LIBS)
@@ -299,7 +310,7 @@ $(CONSOLE): $(B)/tui/main-console.o $(LIBTUI) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_TUI)
 $(CLIENTP): $(B)/backend/client/main-client.o $(LIBCLIENT) $(LIBTLS) $(LIBWIRE) $(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CLIENT)
-$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(LIBTLS) \
+$(CHECK): $(TEST_OBJ) $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(LIBCLIENT) $(LIBTLS) \
 		$(LIBWIRE) \
 		$(BASE_LIBS) | $(PROGS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(call pc_libs,$(PKGS_TEST))
@@ -340,6 +351,9 @@ ROOM_PROBES := UTIL:sqlite3.h:no UTIL:openssl/x509.h:no UTIL:curses.h:no \
 	MP:mp.h:yes MP:ehttp.h:yes MP:ca.h:yes MP:wire.h:yes MP:jansson.h:yes \
 	MP:db.h:no MP:sqlite3.h:no MP:openssl/evp.h:no MP:zlib.h:no MP:expat.h:no \
 	MP:event2/event.h:no MP:curses.h:no AGENT:mp.h:yes AGENT:wire.h:no \
+	ADMIN:admin.h:yes ADMIN:ehttp.h:yes ADMIN:jansson.h:yes ADMIN:ca.h:no \
+	ADMIN:db.h:no ADMIN:sqlite3.h:no ADMIN:openssl/evp.h:no ADMIN:event2/event.h:no \
+	ADMIN:curses.h:no ADMIN:mp.h:no AGENT:admin.h:yes \
 	TLS:tls.h:yes TLS:openssl/ssl.h:yes TLS:event2/bufferevent_ssl.h:yes TLS:sqlite3.h:no \
 	TLS:ehttp.h:no TLS:db.h:no TLS:jansson.h:no TLS:zlib.h:no \
 	CLIENT:client.h:yes CLIENT:tls.h:yes CLIENT:wire.h:yes CLIENT:ca.h:yes CLIENT:jansson.h:yes \
@@ -364,7 +378,7 @@ check-rooms: $(FENCE)/.ok
 		BACKEND) fl='$(CFLAGS_BACKEND)';; CTL) fl='$(CFLAGS_CTL)';; \
 		AGENT) fl='$(CFLAGS_AGENT)';; TUI) fl='$(CFLAGS_TUI)';; \
 		SITED) fl='$(CFLAGS_SITED)';; WIRE) fl='$(CFLAGS_WIRE)';; \
-		MP) fl='$(CFLAGS_MP)';; TLS) fl='$(CFLAGS_TLS)';; \
+		MP) fl='$(CFLAGS_MP)';; ADMIN) fl='$(CFLAGS_ADMIN)';; TLS) fl='$(CFLAGS_TLS)';; \
 		CLIENT) fl='$(CFLAGS_CLIENT)';; DP) fl='$(CFLAGS_DP)';; \
 		MANIFEST) fl='$(CFLAGS_MANIFEST)';; esac; \
 		why=$$(printf '#include <%s>\nint room_probe;\n' $$hdr | \
@@ -504,10 +518,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_FLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Ibackend/ctl -Ibackend/wire -Ibackend/dp $(INC_BACKEND) $(OSSL_DEFS) \
+	-Ibackend/ctl -Ibackend/wire -Ibackend/dp -Ibackend/admin $(INC_BACKEND) $(OSSL_DEFS) \
 	$(call pc_cflags,$(PKGS_DB) $(PKGS_PG) $(PKGS_CRYPTO) $(PKGS_JSON) $(PKGS_WIRE))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/%.o,$(UTIL_SRC) $(DB_SRC) $(SQLITE_SRC) $(PG_SRC) $(CA_SRC) $(BACKEND_SRC) \
-	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC) $(MANIFEST_SRC))
+	$(CTL_SRC) $(WIRE_SRC) $(DP_SRC) $(MANIFEST_SRC) $(ADMIN_SRC))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build

@@ -211,6 +211,8 @@ view_read(struct ehttp *e, const char *fqdn, struct agent_view *v)
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(r[i].role, "mp") == 0)
 			v->is_mp = 1;
+		if (strcmp(r[i].role, "provider") == 0)
+			v->is_provider = 1;
 		if (strcmp(r[i].role, "dp") == 0) {
 			v->is_dp = 1;
 			v->dp = r[i];

@@ -28,6 +28,8 @@ struct agent_view {
 	struct db_site		 site;
 	int			 is_mp;		/* the system hosts an MP */
 	int			 is_dp;		/* and a DP: its role in dp */
+	int			 is_provider;	/* an SMS Provider (the
+						   administration service) */
 	struct db_role		 dp;
 	/* The certificate to bind, by ehttp_system_serving() (ehttp.h):
 	 * has_cert 0: serve no TLS, for the reason given. */

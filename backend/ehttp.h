@@ -604,6 +604,35 @@ int	 ehttp_admin_login_list(struct ehttp *, struct db_admin_login **,
 	    size_t *);
 
 /*
+ * The administration service's bearer tokens (admintoken.c). A token is
+ * "ehttp_" and 43 base64url characters (256 random bits), shown once at
+ * its making; only its SHA-256 is stored. name: 1 to 48 of A-Z a-z 0-9 .
+ * _ -, unique; access read-only (reads) or full (reads and changes); it
+ * ends after days (1 to EHTTP_ADMIN_TOKEN_DAYS_MAX). Making and revoking
+ * are audited.
+ */
+#define EHTTP_ADMIN_TOKEN_LEN		49
+#define EHTTP_ADMIN_TOKEN_DAYS		90
+#define EHTTP_ADMIN_TOKEN_DAYS_MAX	3650
+int	 ehttp_admin_token_new(struct ehttp *, const char *name, int read_only,
+	    int days, char token[EHTTP_ADMIN_TOKEN_LEN + 1],
+	    struct db_admin_token *);
+/* 1 revoked, -1 no such token (said) or error. */
+int	 ehttp_admin_token_revoke(struct ehttp *, const char *name);
+int	 ehttp_admin_token_list(struct ehttp *, struct db_admin_token **,
+	    size_t *);
+/* The token a request carries, checked at now: 1 valid (t filled), 0
+ * refused (ehttp_error() says why: malformed, unknown, expired), -1 a
+ * database error. Never the token itself in a message. */
+int	 ehttp_admin_token_check(struct ehttp *, const char *token, time_t now,
+	    struct db_admin_token *t);
+/* An audit record (and status message) of what the administration service
+ * refused: user is who asked ("NAME (AdminService)"). */
+int	 ehttp_audit_refusal(struct ehttp *, const char *user,
+	    const char *action, const char *object, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/*
  * The site server (ehttp-sited; sitepass.c). Each pass renews every SMS
  * Role SSL Certificate whose site's renewal window is open (days before
  * its end, EHTTP_RENEW_DAYS unless set), issues to systems that should

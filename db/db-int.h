@@ -25,6 +25,10 @@
 	"b.id, b.site_id, s.code, b.not_before, b.not_after, b.blocked," \
 	" b.used, b.created FROM bulk_token b JOIN site s ON s.id = b.site_id"
 
+/* The columns of an administration service token (db-admin.c). */
+#define DB_ATOKEN_COLS \
+	"id, name, role, hash, created, expires, created_by FROM admin_token"
+
 /* The columns of a package record (db-package.c's package_rec): the
  * current version's file count and bytes, and its distribution points. */
 #define DB_PKG_COLS \

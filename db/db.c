@@ -345,6 +345,19 @@ static const char *const migrations[] = {
 	"  cms BLOB NOT NULL,"
 	"  PRIMARY KEY (cert_id, system_id)) WITHOUT ROWID;"
 	"CREATE INDEX agent_key_by_system ON agent_key(system_id);",
+
+	/* 13: the administration service's bearer tokens (ehttpctl admin
+	 * token new): only the SHA-256 of each is kept, with its access
+	 * and its end. */
+	"CREATE TABLE admin_token ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64),"
+	"  role TEXT NOT NULL CHECK (role IN ('read-only', 'full')),"
+	"  hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64 AND"
+	"  hash NOT GLOB '*[^0-9a-f]*'),"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL DEFAULT '');",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -642,6 +655,14 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_LOGIN_INSERT] = "INSERT INTO agent_login (role, system_id, created)"
 	    " VALUES (?1, ?2, ?3)",
 	[ST_LOGIN_DELETE] = "DELETE FROM agent_login WHERE system_id = ?1",
+	/* The administration service's tokens (db-admin.c). */
+	[ST_ATOKEN_INSERT] = "INSERT INTO admin_token (name, role, hash,"
+	    " created, expires, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " RETURNING id",
+	[ST_ATOKEN_GET_HASH] = "SELECT " DB_ATOKEN_COLS " WHERE hash = ?1",
+	[ST_ATOKEN_GET_NAME] = "SELECT " DB_ATOKEN_COLS " WHERE name = ?1",
+	[ST_ATOKEN_LIST] = "SELECT " DB_ATOKEN_COLS " ORDER BY name",
+	[ST_ATOKEN_DELETE] = "DELETE FROM admin_token WHERE name = ?1",
 };
 
 /* The engine's message for the last failure: "<what>: <why>". */

@@ -21,7 +21,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	12
+#define DB_SCHEMA_VERSION	13
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -262,6 +262,19 @@ int	 db_admin_create(struct db *, const char *group, const char *name,
 	    const char *password);
 int	 db_admin_disable(struct db *, const char *name);
 int	 db_admin_list(struct db *, struct db_admin_login **, size_t *);
+
+/*
+ * The administration service's bearer tokens (db-admin.c): insert sets
+ * t->id; get by hash or name: 1, 0 none, -1; list by name; delete: 1, 0
+ * no such name, -1.
+ */
+int	 db_admin_token_insert(struct db *, struct db_admin_token *t);
+int	 db_admin_token_by_hash(struct db *, const char *hash,
+	    struct db_admin_token *);
+int	 db_admin_token_by_name(struct db *, const char *name,
+	    struct db_admin_token *);
+int	 db_admin_token_list(struct db *, struct db_admin_token **, size_t *);
+int	 db_admin_token_delete(struct db *, const char *name);
 
 /*
  * The site server (db-sited.c). A site's renewal window in days (0: not

@@ -39,7 +39,7 @@ fence event "backend/agent/ and backend/tls/" event.h evdns.h evhttp.h evrpc.h e
     $(system_headers event2)
 fence curses "tui/" curses.h ncurses.h term.h unctrl.h ncurses_dll.h \
     $(system_headers ncursesw) $(system_headers ncurses)
-fence json "backend/ctl/ (ehttpctl's JSON, backend/ctl/cli-json.c), backend/wire/ (token headers), backend/mp/ (token claims), backend/client/ and backend/manifest/ (content manifests)" \
+fence json "backend/ctl/ (ehttpctl's JSON, backend/ctl/cli-json.c), backend/wire/ (token headers), backend/mp/ (token claims), backend/admin/ (the administration service), backend/client/ and backend/manifest/ (content manifests)" \
     jansson.h jansson_config.h
 # zlib and expat: the client <-> management point messages, nowhere else.
 fence wire "backend/wire/ (the client <-> MP messages)" \

@@ -1948,7 +1948,8 @@ static const struct {
 	{ "GET /ccm_system/request HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
 	  "HTTP/1.1 405 Method Not Allowed Allow: CCM_POST, POST" },
 	{ "DELETE /CCM_STS HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
-	  "HTTP/1.1 501 Not Implemented Allow: GET, HEAD, POST, CCM_POST, PROPFIND" },
+	  "HTTP/1.1 501 Not Implemented Allow: GET, HEAD, POST, CCM_POST, PROPFIND,"
+	  " PATCH" },
 	/* A body that comes in two pieces is read whole. */
 	{ "CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
 	  "Content-Type: multipart/mixed; boundary=\"aAbBcCdDv1234567890VxXy"

@@ -102,8 +102,9 @@ START_TEST(schema_version_checked)
 }
 END_TEST
 
-/* A database made by the previous version (11: before the agents'
- * enrollment tables) is upgraded by the first program that writes; one
+/* A database made by an earlier version (11: before the agents'
+ * enrollment tables and the administration service's tokens) is upgraded
+ * by the first program that writes, one migration after the other; one
  * older than PostgreSQL's first schema is refused, never half migrated. */
 START_TEST(schema_upgraded)
 {
@@ -112,12 +113,14 @@ START_TEST(schema_upgraded)
 	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	certs = psql1("SELECT count(*) || ' ' || sum(id) FROM cert");
-	free(psql1("DROP TABLE agent_key; DROP TABLE agent_enroll;"
-	    " DROP TABLE agent_login; UPDATE ehttp_schema SET version = 11"));
-	tu_ctl_fails(url, 1, "schema version 11 needs an upgrade to 12, but"
+	free(psql1("DROP TABLE admin_token; DROP TABLE agent_key;"
+	    " DROP TABLE agent_enroll; DROP TABLE agent_login;"
+	    " UPDATE ehttp_schema SET version = 11"));
+	tu_ctl_fails(url, 1, "schema version 11 needs an upgrade to 13, but"
 	    " the database is opened read-only", "site", "list", NULL);
 	tu_ctl_ok(url, "site", "set", "P01", "--renew-days", "45", NULL);
-	psql_is("SELECT version FROM ehttp_schema", "12");
+	psql_is("SELECT version FROM ehttp_schema", "13");
+	psql_is("SELECT count(*) FROM admin_token", "0");
 	psql_is("SELECT renew_days FROM site_renewal r JOIN site s ON"
 	    " s.id = r.site_id WHERE code = 'P01'", "45");
 	psql_is("SELECT count(*) FROM agent_enroll a JOIN agent_key k USING"

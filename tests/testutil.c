@@ -267,6 +267,13 @@ pid_t
 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
     const char *fake, int *https_port)
 {
+	return tu_mpd_start_with(db, fqdn, logs, fake, https_port, "");
+}
+
+pid_t
+tu_mpd_start_with(const char *db, const char *fqdn, const char *logs,
+    const char *fake, int *https_port, const char *more)
+{
 	char cmd[16384], log[4200], errf[4200], *s, *e;
 	pid_t pid;
 
@@ -277,9 +284,9 @@ tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 	snprintf(errf, sizeof errf, "%s.stderr", logs);
 	snprintf(cmd, sizeof cmd, "%s%s exec '%s' --db '%s' --system '%s' "
 	    "--https 127.0.0.1:%d --http 127.0.0.1:%d --log-dir '%s' --poll 1 "
-	    "--foreground </dev/null >/dev/null 2>'%s'", fake ? TU_FAKE : "",
-	    fake ? fake : "", tu_bin("ehttp-mpd"), db, fqdn, *https_port,
-	    tu_free_port(), logs, errf);
+	    "--foreground %s </dev/null >/dev/null 2>'%s'", fake ? TU_FAKE :
+	    "", fake ? fake : "", tu_bin("ehttp-mpd"), db, fqdn, *https_port,
+	    tu_free_port(), logs, more, errf);
 	if (fake != NULL)
 		tu_faketime_setup();
 	if ((pid = fork()) == 0) {

@@ -149,6 +149,9 @@ char	*tu_jwt_verify(const char *jwt, const char *cert);
  */
 pid_t	 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 	    const char *fake, int *https_port);
+/* The same with more options (shell words, e.g. "--admin-rate 5"). */
+pid_t	 tu_mpd_start_with(const char *db, const char *fqdn, const char *logs,
+	    const char *fake, int *https_port, const char *more);
 void	 tu_mpd_stop(pid_t *);
 
 /* The management point's verifier for fqdn over db: ehttp_open (into *e)

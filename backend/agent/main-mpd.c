@@ -35,6 +35,7 @@ usage(FILE *f)
 "                 [--handshake-timeout SECONDS] [--header-timeout SECONDS]\n"
 "                 [--max-connections N] [--workers N] [--content DIR]\n"
 "                 [--foreground] [--enroll] [--enroll-key FILE]\n"
+"                 [--admin-rate N] [--admin-rate-total N]\n"
 "       ehttp-mpd --help | --version\n"
 "\n"
 "The management-point agent of one site system: serves its site-issued\n"
@@ -43,7 +44,10 @@ usage(FILE *f)
 "management points, XML) and ?MPCERT (the site's SMS Issuing root, PEM).\n"
 "A distribution point's content (its library, CONTENT/dp/FQDN/) is served\n"
 "under /SMS_DP_SMSPKG$/, /NOCERT_SMS_DP_SMSPKG$/ and /CCMTOKENAUTH_*/;\n"
-"requests go to smsdpcontent.log.\n"
+"requests go to smsdpcontent.log. An SMS Provider serves the administration\n"
+"service (REST, OData) under /AdminService/wmi/ and /AdminService/v1.0/ over\n"
+"TLS to bearer tokens ('ehttpctl admin token new'); requests go to\n"
+"adminservice.log.\n"
 "\n"
 "  --db PATH          the site database (default: as ehttpctl; now %s)\n"
 "  --system FQDN      the site system this agent runs for\n"
@@ -93,6 +97,11 @@ usage(FILE *f)
 "                     there the agent is\n"
 "                     enrolled: it serves the keys sealed to it and never\n"
 "                     reads the master key\n"
+"  --admin-rate N     administration service requests a second from one\n"
+"                     client address at most (default %d); more get 429\n"
+"  --admin-rate-total N\n"
+"                     administration service requests a second in all at\n"
+"                     most (default %d)\n"
 "\n"
 "One agent serves a site system: a second one for the same FQDN (on any\n"
 "host, with any --log-dir) refuses to start while the first renews its\n"
@@ -106,7 +115,7 @@ usage(FILE *f)
 	    shown, MPD_HTTPS_DEFAULT, MPD_HTTP_DEFAULT,
 	    MPD_POLL_DEFAULT, MPD_CHECK_DEFAULT, MPD_LOG_MAX_DEFAULT,
 	    MPD_HANDSHAKE_DEFAULT, MPD_HEADER_DEFAULT, MPD_MAX_CONNS_DEFAULT,
-	    mpd_workers_default());
+	    mpd_workers_default(), MPD_ADMIN_RATE_IP, MPD_ADMIN_RATE_TOTAL);
 }
 
 /* --enroll: the key pair made (or the one there used again) and the
@@ -169,6 +178,8 @@ main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "enroll", no_argument, NULL, 'E' },
 		{ "enroll-key", required_argument, NULL, 'k' },
+		{ "admin-rate", required_argument, NULL, 'r' },
+		{ "admin-rate-total", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
@@ -176,7 +187,9 @@ main(int argc, char **argv)
 		.check_s = MPD_CHECK_DEFAULT, .log_max = MPD_LOG_MAX_DEFAULT,
 		.handshake_s = MPD_HANDSHAKE_DEFAULT,
 		.header_s = MPD_HEADER_DEFAULT,
-		.max_conns = MPD_MAX_CONNS_DEFAULT };
+		.max_conns = MPD_MAX_CONNS_DEFAULT,
+		.admin_rate_ip = MPD_ADMIN_RATE_IP,
+		.admin_rate_total = MPD_ADMIN_RATE_TOTAL };
 	const char *db = NULL, *fqdn_in = NULL, *https = MPD_HTTPS_DEFAULT;
 	const char *http = MPD_HTTP_DEFAULT, *log_dir = NULL, *ca = NULL;
 	const char *pid_path = NULL, *content = NULL, *enroll_key = NULL;
@@ -204,6 +217,11 @@ main(int argc, char **argv)
 		  "a number from 1 to " STR(MPD_MAX_CONNS_MAX) },
 		{ 'w', "workers", &cfg.workers, MPD_WORKERS_MAX,
 		  "a number from 1 to " STR(MPD_WORKERS_MAX) },
+		{ 'r', "admin-rate", &cfg.admin_rate_ip, MPD_ADMIN_RATE_MAX,
+		  "a number from 1 to " STR(MPD_ADMIN_RATE_MAX) },
+		{ 't', "admin-rate-total", &cfg.admin_rate_total,
+		  MPD_ADMIN_RATE_MAX, "a number from 1 to "
+		  STR(MPD_ADMIN_RATE_MAX) },
 	};
 	unsigned long long v;
 	size_t i;

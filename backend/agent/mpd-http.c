@@ -58,7 +58,6 @@
 #include "xmalloc.h"
 
 #define MPD_HTTP_WRITE_S	30	/* a reply must drain within */
-#define MPD_HTTP_MAX_HEADERS	16384
 #define MPD_HTTP_MAX_OUTPUT	65536	/* pipelined replies queued at most */
 #define MPD_LISTEN_BACKLOG	511
 #define MPD_ACCEPT_BATCH	64
@@ -104,6 +103,7 @@ const char *const mpd_mplog_names[MPD_MPLOG_MAX] = {
 	[MPD_LOG_STS] = "CCM_STS.log",
 	[MPD_LOG_LOC] = "MP_Location.log",
 	[MPD_LOG_DP] = "smsdpcontent.log",
+	[MPD_LOG_ADMIN] = "adminservice.log",
 };
 
 static void	mpd_conn_read(struct bufferevent *, void *);
@@ -427,10 +427,12 @@ const char *const mpd_mplog_comps[MPD_MPLOG_MAX] = {
 	[MPD_LOG_STS] = "CCM_STS",
 	[MPD_LOG_LOC] = "MP_Location",
 	[MPD_LOG_DP] = "SMS_DP_CONTENT",
+	[MPD_LOG_ADMIN] = "SMS_AdminService",
 };
 
-/* The reason phrase of the statuses backend/mp/ answers with. */
-static const char *
+/* The reason phrase of the statuses backend/mp/ and backend/admin/
+ * answer with. */
+const char *
 mpd_reason(int status)
 {
 	switch (status) {
@@ -439,7 +441,11 @@ mpd_reason(int status)
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
@@ -620,6 +626,7 @@ mpd_tokenauth(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 #define M_HEAD		0x2
 #define M_POST		0x4
 #define M_PROPFIND	0x8	/* WebDAV (the DP's folders) */
+#define M_PATCH		0x10	/* the administration service */
 #define DP_METHODS	(M_GET | M_HEAD | M_PROPFIND)
 #define DP_ALLOW	"GET, HEAD, PROPFIND"
 static const struct mpd_route {
@@ -648,6 +655,9 @@ static const struct mpd_route {
 	  mpd_dp_serve, 1 },
 	{ "/CCMTOKENAUTH_SMS_DP_SMSSIG$/", DP_METHODS, 1, DP_ALLOW,
 	  mpd_dp_serve, 1 },
+	/* The SMS Provider's REST API (mpd-admin.c, admin.h). */
+	{ "/AdminService/", M_GET | M_HEAD | M_POST | M_PATCH, 1,
+	  "GET, HEAD, PATCH, POST", mpd_admin_serve, 0 },
 };
 
 static int
@@ -661,6 +671,8 @@ mpd_method(const char *method)
 		return M_POST;
 	if (strcmp(method, "PROPFIND") == 0)
 		return M_PROPFIND;
+	if (strcmp(method, "PATCH") == 0)
+		return M_PATCH;
 	return 0;
 }
 
@@ -783,7 +795,7 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 	static const struct mpd_reply not_impl = { .code = 501,
 	    .reason = "Not Implemented", .type = "text/plain",
 	    .body = "Not Implemented\n",
-	    .allow = "GET, HEAD, POST, CCM_POST, PROPFIND" };
+	    .allow = "GET, HEAD, POST, CCM_POST, PROPFIND, PATCH" };
 	static const struct mpd_reply chunked = MPD_TEXT(501, "Not Implemented",
 	    "A chunked request body is not accepted: send its"
 	    " Content-Length.\n");
@@ -825,7 +837,8 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 	}
 	/* A body to read, by its length: a POST's, and a PROPFIND's if it
 	 * has one (what it asks for is not read: every property is sent). */
-	if (mth == M_POST || (mth == M_PROPFIND && (te != NULL || len > 0))) {
+	if (mth == M_POST || mth == M_PATCH || (mth == M_PROPFIND && (te !=
+	    NULL || len > 0))) {
 		if (te != NULL || cl == NULL || len > MPD_HTTP_MAX_BODY) {
 			mpd_reply_send(c, te != NULL ? &chunked : cl == NULL ?
 			    &no_length : &too_large, 0, 0, http10);

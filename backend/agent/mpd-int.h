@@ -30,10 +30,13 @@ enum mpd_mplog {
 	MPD_LOG_STS,		/* CCM_STS.log */
 	MPD_LOG_LOC,		/* MP_Location.log */
 	MPD_LOG_DP,		/* smsdpcontent.log: the DP's content */
+	MPD_LOG_ADMIN,		/* adminservice.log: the SMS Provider's API */
 	MPD_MPLOG_MAX
 };
 extern const char *const mpd_mplog_names[MPD_MPLOG_MAX];
 extern const char *const mpd_mplog_comps[MPD_MPLOG_MAX];
+
+#define MPD_HTTP_MAX_HEADERS	16384	/* a request's header block */
 
 /* One request as read (mpd-http.c). */
 struct mpd_req {
@@ -89,6 +92,8 @@ const char	*mpd_conn_peer(const struct mpd_conn *);
 void		 mpd_mp_request(struct mpd_conn *, const struct mpd_req *,
 		    struct mp_request *);
 void		 mpd_mp_request_clear(struct mp_request *);
+/* The reason phrase of an HTTP status. */
+const char	*mpd_reason(int status);
 
 /* mpd-dp.c: the distribution point's folders (SMS_DP_SMSPKG$ and the
  * others, dp.h). The route takes what it reads of the agent's state under
@@ -101,6 +106,13 @@ void	 mpd_dp_poll(struct mpd *, const struct agent_view *);
 /* At start (m->e open): the DP's library where the library says it is
  * (--content, else as ehttp_content_root decides). */
 int	 mpd_dp_open(struct mpd *, char **cause);
+
+/* mpd-admin.c: /AdminService/ (admin.h), the lock held; the rates'
+ * table freed. */
+struct mpd_rates;
+int	 mpd_admin_serve(struct mpd_conn *, const struct mpd_req *,
+	    struct mpd_reply *, struct mp_answer *);
+void	 mpd_admin_free(struct mpd *);
 
 /* A port: bound (and reserved) all the time, listening while served. */
 struct mpd_listener {
@@ -290,6 +302,11 @@ struct mpd {
 	int			 dp_anonymous;
 	int			 dp_propfind;
 	int			 dp_noted;	/* what was logged: -1 nothing */
+
+	/* The administration service (mpd-admin.c): whether the last poll
+	 * found the SMS Provider role; the request rates (under the lock). */
+	int			 is_provider;
+	struct mpd_rates	*rates;
 
 	/* Connections (mpd-http.c), served by the workers (mpd-workers.c). */
 	struct mpd_worker	*workers;

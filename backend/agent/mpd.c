@@ -289,6 +289,7 @@ mpd_take_view(struct mpd *m, struct agent_view *v)
 {
 	m->system_id = v->system.id;
 	m->site_id = v->site.id;
+	m->is_provider = v->is_provider;
 	snprintf(m->site_code, sizeof m->site_code, "%s", v->site.code);
 	mpd_take(&m->mplist, &v->mplist);
 	mpd_take(&m->mplist1, &v->mplist1);
@@ -439,11 +440,12 @@ mpd_poll_locked(struct mpd *m, char **cause)
 		}
 		mpd_unbind(m, v.no_cert_reason);
 		m->system_id = 0;
+		m->is_provider = 0;
 		mpd_dp_poll(m, &v);	/* no role: nothing served */
 		ret = 0;
 		goto out;
 	}
-	if (cause != NULL && !v.is_mp && !v.is_dp)
+	if (cause != NULL && !v.is_mp && !v.is_dp && !v.is_provider)
 		MPD_WARN(m, "%s has no management point role in the site"
 		    " database; serving it anyway", m->fqdn);
 	if (!v.has_cert && v.serving.can_fall_back && !m->fallback_tried &&
@@ -891,6 +893,7 @@ mpd_free(struct mpd *m)
 		event_base_free(m->base);
 	mp_verifier_free(m->verifier);
 	dp_lib_free(m->dp);
+	mpd_admin_free(m);
 	ehttp_close(m->e);
 	cmlog_close(m->log);
 	for (int i = 0; i < MPD_MPLOG_MAX; i++)

@@ -15,6 +15,10 @@
  * connections are capped (mpd-http.c). A system with the distribution
  * point role also serves its content library (mpd-dp.c, dp.h) under
  * /SMS_DP_SMSPKG$/ and the other DP folders, logged in smsdpcontent.log.
+ * A system with the SMS Provider role serves the administration service
+ * (backend/admin/, admin.h) under /AdminService/ over TLS, logged in
+ * adminservice.log, at most cfg.admin_rate_ip requests a second from one
+ * address and cfg.admin_rate_total in all (429 beyond: mpd-admin.c).
  *
  * With cfg.user (run as root) the files are opened as that user, the ports
  * are bound as root, then the agent drops to that user for good (no
@@ -54,6 +58,11 @@
 #define MPD_MAX_CONNS_DEFAULT	512
 #define MPD_MAX_CONNS_MAX	65536
 #define MPD_WORKERS_MAX		64
+/* The administration service's request rates (per second): per client
+ * address, and for the provider (the documented ceiling). */
+#define MPD_ADMIN_RATE_IP	200
+#define MPD_ADMIN_RATE_TOTAL	5000
+#define MPD_ADMIN_RATE_MAX	1000000
 
 /* A listening address: "ADDR:PORT", "[IPv6]:PORT" or "PORT" (all IPv4
  * addresses). ADDR is numeric; PORT 0 lets the system choose. */
@@ -84,6 +93,8 @@ struct mpd_config {
 	/* The enrollment file (ehttp.h, "Agents on other hosts"): the keys
 	 * come sealed to it; NULL: read with the master key. */
 	const char	*enroll_key;
+	int		 admin_rate_ip;		/* 0: MPD_ADMIN_RATE_IP */
+	int		 admin_rate_total;	/* 0: MPD_ADMIN_RATE_TOTAL */
 };
 
 struct mpd;

@@ -1090,7 +1090,7 @@ static const struct cli_cmd cmds[] = {
 
 static const struct cli_cmd *const tables[] = { cmds, cli_trust_cmds,
 	cli_cert_cmds, cli_client_cmds, cli_content_cmds, cli_log_cmds,
-	cli_agent_cmds, cli_db_cmds };
+	cli_agent_cmds, cli_db_cmds, cli_admin_cmds };
 
 const struct cli_cmd *const *
 cli_tables(size_t *n)

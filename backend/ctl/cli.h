@@ -63,6 +63,7 @@ extern const struct cli_cmd cli_db_cmds[];
 extern const struct cli_cmd cli_log_cmds[];
 extern const struct cli_cmd cli_trust_cmds[];
 extern const struct cli_cmd cli_agent_cmds[];
+extern const struct cli_cmd cli_admin_cmds[];
 
 int	 cli_open(struct cli *, int flags);
 /* After a command's options: exactly n operands, else a usage error (why;

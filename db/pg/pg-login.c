@@ -15,7 +15,7 @@
  * The privileges are those of the agent's statements (db.c's table: what
  * ehttp-mpd reads at a poll, its row, lease and health, its status
  * messages, a management point's client registrations and bulk token
- * counts) and of its enrollment: SELECT on the tables it reads, INSERT and
+ * counts, an SMS Provider's check of the administration service's tokens) and of its enrollment: SELECT on the tables it reads, INSERT and
  * UPDATE on the columns it writes only; cert_key (the keys encrypted with
  * the site's master key), audit and the site server's tables not at all.
  * Row-level security narrows them to the agent's own system (keyed on
@@ -33,8 +33,8 @@
  * Administrators (ehttpctl db grant-admin) log in with roles of their own
  * names, each a member of one of two NOLOGIN groups of the database:
  * ehttp_admin_d<oid> may read and change every row (what ehttpctl and the
- * console do), ehttp_reader_d<oid> may read every table but the two that
- * hold keys (cert_key, agent_key). Neither owns anything: changing the
+ * console do), ehttp_reader_d<oid> may read every table but those that
+ * hold keys or token hashes (cert_key, agent_key, admin_token). Neither owns anything: changing the
  * schema (an upgrade), making logins and the row-level policies stay with
  * the owner, the login that created the database, which the site server
  * runs as. A role with more rights than that (superuser, CREATEROLE, ...),
@@ -79,7 +79,7 @@
 	"ARRAY['ehttp_schema', 'site', 'site_security', 'site_system'," \
 	" 'role', 'cert', 'cert_der', 'cert_chain', 'trusted_root', 'agent'," \
 	" 'agent_login', 'agent_enroll', 'agent_key', 'hierarchy', 'client'," \
-	" 'bulk_token', 'package', 'package_file', 'package_dp']"
+	" 'bulk_token', 'package', 'package_file', 'package_dp', 'admin_token']"
 
 /* What it writes, column by column. */
 #define WRITES \
@@ -112,7 +112,7 @@
 	" pg_catalog.pg_database WHERE datname = current_database())"
 
 /* The tables a read-only administrator does not read. */
-#define KEY_TABLES "ARRAY['cert_key', 'agent_key']"
+#define KEY_TABLES "ARRAY['cert_key', 'agent_key', 'admin_token']"
 
 /* The tables that have row-level security (the agents' SETUP enables it;
  * the administrators' policies let them see every row). */

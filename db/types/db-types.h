@@ -293,4 +293,16 @@ struct db_admin_login {
 	int	 sessions;
 };
 
+/* A bearer token of the administration service (its secret is never
+ * stored: only its SHA-256). */
+struct db_admin_token {
+	int64_t	 id;
+	char	 name[65];
+	char	 role[12];		/* "read-only" "full" */
+	char	 hash[65];		/* SHA-256 of the token, lower-case hex */
+	time_t	 created;
+	time_t	 expires;
+	char	 created_by[64];
+};
+
 #endif

@@ -1,0 +1,975 @@
+/*
+ * admin: the administration service's requests (admin.h): the URL read,
+ * the caller authenticated, the class's rows filtered, ordered and paged
+ * (odata.h), the JSON written; changes through the backend's calls.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "admin-int.h"
+#include "cmlog.h"
+#include "timefmt.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#define JSON_TYPE	"application/json; odata.metadata=minimal"
+#define XML_TYPE	"application/xml"
+
+void
+admin_answer_clear(struct admin_answer *a)
+{
+	free(a->body);
+	free(a->log);
+	memset(a, 0, sizeof *a);
+}
+
+json_t *
+admin_str(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *buf;
+	json_t *j;
+
+	/* Valid text as it is; each invalid byte as U+FFFD. */
+	buf = xmalloc(n * 3 + 1);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t l = utf8_next(s + i, n - i, &cp);
+
+		if (l == 0) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(buf + o, s + i, l);
+			o += l;
+			i += l;
+		}
+	}
+	j = json_stringn(buf, o);
+	free(buf);
+	if (j == NULL)
+		abort();
+	return j;
+}
+
+static void
+set_log(struct admin_ctx *x, int type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_log(struct admin_ctx *x, int type, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(x->a->log);
+	va_start(ap, fmt);
+	if (vasprintf(&x->a->log, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	x->a->log_type = type;
+}
+
+/*
+ * The body of v, compact, ASCII only: every character past U+007E is a
+ * \u escape, DEL too, so no byte of a stored name reaches a terminal
+ * (curl's output) raw. Frees v.
+ */
+static void
+answer_json(struct admin_ctx *x, int status, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII), *out, *o;
+	size_t dels = 0;
+
+	json_decref(v);
+	if (s == NULL)
+		abort();
+	for (const char *p = s; *p; p++)
+		dels += *p == 0x7f;
+	o = out = xmalloc(strlen(s) + dels * 5 + 2);
+	for (const char *p = s; *p; p++)
+		if (*p == 0x7f) {
+			memcpy(o, "\\u007f", 6);
+			o += 6;
+		} else
+			*o++ = *p;
+	*o++ = '\n';
+	*o = '\0';
+	free(s);
+	free(x->a->body);
+	x->a->body = out;
+	x->a->len = (size_t)(o - out);
+	x->a->status = status;
+	x->a->content_type = JSON_TYPE;
+}
+
+static const char *
+status_code(int status)
+{
+	switch (status) {
+	case 400: return "BadRequest";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "NotFound";
+	case 405: return "MethodNotAllowed";
+	case 409: return "Conflict";
+	case 413: return "PayloadTooLarge";
+	case 415: return "UnsupportedMediaType";
+	case 503: return "ServiceUnavailable";
+	default: return "InternalServerError";
+	}
+}
+
+void
+admin_error(struct admin_ctx *x, int status, const char *target,
+    const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	json_t *e;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	e = json_pack("{s:s,s:o}", "code", status_code(status), "message",
+	    admin_str(msg));
+	if (e == NULL)
+		abort();
+	if (target != NULL)
+		json_object_set_new(e, "target", admin_str(target));
+	answer_json(x, status, json_pack("{s:o}", "error", e));
+	set_log(x, status >= 500 ? CMLOG_TYPE_ERROR : CMLOG_TYPE_WARNING,
+	    "%d %s%s%s", status, msg, target != NULL ? " (" : "",
+	    target != NULL ? target : "");
+	if (target != NULL) {
+		char *l = NULL;
+
+		if (asprintf(&l, "%s)", x->a->log) == -1)
+			abort();
+		free(x->a->log);
+		x->a->log = l;
+	}
+}
+
+const char *
+admin_system_fqdn(struct admin_ctx *x, int64_t id)
+{
+	if (id == 0)
+		return "";
+	if (!x->systems_read) {
+		x->systems_read = 1;
+		if (ehttp_system_list(x->e, 0, &x->systems, &x->nsystems) ==
+		    -1) {
+			x->systems = NULL;
+			x->nsystems = 0;
+		}
+	}
+	for (size_t i = 0; i < x->nsystems; i++)
+		if (x->systems[i].id == id)
+			return x->systems[i].fqdn;
+	return "";
+}
+
+/* One property's value as JSON. */
+static json_t *
+val_json(const struct od_val *v)
+{
+	char t[32];
+
+	switch (v->type) {
+	case OD_STRING:
+		return admin_str(v->s != NULL ? v->s : "");
+	case OD_INT:
+		return json_integer((json_int_t)v->i);
+	case OD_BOOL:
+		return json_boolean(v->i);
+	case OD_TIME:
+		timefmt(t, sizeof t, (time_t)v->i, TIMEFMT_ISO);
+		return json_string(t);
+	default:
+		return json_null();
+	}
+}
+
+/* A row as a JSON object: the selected properties (all: sel NULL), in the
+ * class's order. */
+static json_t *
+row_json(const struct admin_class *cls, const struct od_val *v,
+    const struct od_query *q)
+{
+	json_t *o = json_object();
+
+	if (q == NULL || q->nselect == 0) {
+		for (size_t i = 0; i < cls->nprops; i++)
+			json_object_set_new(o, cls->props[i].name,
+			    val_json(&v[i]));
+		return o;
+	}
+	for (size_t i = 0; i < cls->nprops; i++)
+		for (size_t k = 0; k < q->nselect; k++)
+			if (q->select[k] == i) {
+				json_object_set_new(o, cls->props[i].name,
+				    val_json(&v[i]));
+				break;
+			}
+	return o;
+}
+
+/* The context URL: base + "$metadata#" + what. */
+static json_t *
+context(struct admin_ctx *x, const char *what)
+{
+	char *s = NULL;
+	json_t *j;
+
+	if (asprintf(&s, "%s$metadata%s%s", x->base, what != NULL ? "#" : "",
+	    what != NULL ? what : "") == -1)
+		abort();
+	j = admin_str(s);
+	free(s);
+	return j;
+}
+
+/* The Host: header if it is a host name (and port), else the FQDN. */
+static void
+set_base(struct admin_ctx *x, const char *version)
+{
+	const char *h = x->rq->host;
+
+	if (h == NULL || *h == '\0' || strlen(h) > 300 || strspn(h,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") != strlen(h))
+		h = x->rq->fqdn;
+	snprintf(x->base, sizeof x->base, "https://%s/AdminService/%s/", h,
+	    version);
+}
+
+/* 1 the caller is known (x->tok), 0 answered 401, -1 error. */
+static int
+authenticate(struct admin_ctx *x)
+{
+	const char *h = x->rq->authorization, *t;
+	int rc;
+
+	x->a->www_authenticate = "Bearer realm=\"AdminService\"";
+	if (h == NULL) {
+		admin_error(x, 401, NULL, "Authentication required: send"
+		    " \"Authorization: Bearer <token>\" (ehttpctl admin token"
+		    " new)");
+		return 0;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		admin_error(x, 401, NULL, "Only bearer tokens are accepted"
+		    " (no NTLM, Negotiate or Basic)");
+		return 0;
+	}
+	for (t = h + 7; *t == ' '; t++)
+		;
+	if ((rc = ehttp_admin_token_check(x->e, t, x->rq->now, &x->tok)) !=
+	    1) {
+		if (rc == 0)
+			admin_error(x, 401, NULL, "%s", ehttp_error(x->e));
+		return rc;
+	}
+	x->a->www_authenticate = NULL;
+	snprintf(x->a->user, sizeof x->a->user, "%s", x->tok.name);
+	return 1;
+}
+
+/* The class named exactly name (len bytes), or NULL. */
+static const struct admin_class *
+class_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < admin_nclasses; i++)
+		if (strlen(admin_classes[i]->name) == len &&
+		    strncmp(admin_classes[i]->name, name, len) == 0)
+			return admin_classes[i];
+	return NULL;
+}
+
+/* The service document: the entity sets. */
+static void
+service_document(struct admin_ctx *x)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < admin_nclasses; i++)
+		json_array_append_new(v, json_pack("{s:s,s:s,s:s}", "name",
+		    admin_classes[i]->name, "kind", "EntitySet", "url",
+		    admin_classes[i]->name));
+	answer_json(x, 200, json_pack("{s:o,s:o}", "@odata.context",
+	    context(x, NULL), "value", v));
+	set_log(x, CMLOG_TYPE_INFO, "200 service document");
+}
+
+/* Sorting rows of a small class (qsort has no argument: one request at
+ * a time per thread, so the order is the thread's). */
+struct sort_ctx {
+	struct admin_ctx		*x;
+	const struct admin_class	*cls;
+	const struct od_query		*q;
+	const char			*recs;
+};
+static _Thread_local struct sort_ctx *sorting;
+
+static int
+sort_cmp(const void *pa, const void *pb)
+{
+	const struct sort_ctx *s = sorting;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	struct od_val va[ADMIN_PROPS_MAX] = { 0 }, vb[ADMIN_PROPS_MAX] = { 0 };
+
+	s->cls->fill(s->x, s->recs + ia * s->cls->recsize, va);
+	s->cls->fill(s->x, s->recs + ib * s->cls->recsize, vb);
+	for (size_t k = 0; k < s->q->norder; k++) {
+		size_t p = s->q->order[k].prop;
+		int c = od_cmp(&va[p], &vb[p]);
+
+		if (c != 0)
+			return s->q->order[k].desc ? -c : c;
+	}
+	return ia < ib ? -1 : ia > ib;		/* stable */
+}
+
+/* The page size: ADMIN_PAGE_MAX, or less as Prefer: odata.maxpagesize
+ * asks. */
+static size_t
+page_size(struct admin_ctx *x)
+{
+	const char *p = x->rq->prefer, *m;
+	unsigned long v;
+
+	if (p == NULL || (m = strstr(p, "odata.maxpagesize=")) == NULL)
+		return ADMIN_PAGE_MAX;
+	v = strtoul(m + 18, NULL, 10);
+	return v >= 1 && v < ADMIN_PAGE_MAX ? v : ADMIN_PAGE_MAX;
+}
+
+/* The next page's link: the same options, the rows left of $top, the
+ * token. */
+static json_t *
+next_link(struct admin_ctx *x, const struct admin_class *cls,
+    const struct od_query *q, int64_t top_left, const char *token)
+{
+	char *s = NULL, *f = NULL, *sel = NULL, *ord = NULL;
+	char top[40] = "";
+	json_t *j;
+
+	if (q->filter_text != NULL)
+		f = od_encode(q->filter_text);
+	if (q->select_text != NULL)
+		sel = od_encode(q->select_text);
+	if (q->orderby_text != NULL)
+		ord = od_encode(q->orderby_text);
+	if (top_left >= 0)
+		snprintf(top, sizeof top, "&$top=%" PRId64, top_left);
+	if (asprintf(&s, "%s%s?$skiptoken=%s%s%s%s%s%s%s%s%s", x->base,
+	    cls->name, token, top, f ? "&$filter=" : "", f ? f : "",
+	    sel ? "&$select=" : "", sel ? sel : "", ord ? "&$orderby=" : "",
+	    ord ? ord : "", q->count ? "&$count=true" : "") == -1)
+		abort();
+	j = json_string(s);
+	free(s);
+	free(f);
+	free(sel);
+	free(ord);
+	return j;
+}
+
+/* The rows of a small class: read whole, filtered, ordered, paged. */
+static int
+collection_small(struct admin_ctx *x, const struct admin_class *cls,
+    const struct od_query *q)
+{
+	struct od_val v[ADMIN_PROPS_MAX];
+	struct sort_ctx sc;
+	void *recs = NULL;
+	size_t n, nm = 0, *idx, start, want, end, i;
+	json_t *arr, *out;
+
+	if (cls->load(x, &recs, &n) == -1)
+		return -1;
+	idx = xcalloc(n ? n : 1, sizeof *idx);
+	for (i = 0; i < n; i++) {
+		memset(v, 0, sizeof v);
+		cls->fill(x, (char *)recs + i * cls->recsize, v);
+		if (q->filter == NULL || od_filter_eval(q->filter, v))
+			idx[nm++] = i;
+	}
+	if (q->norder > 0) {
+		sc = (struct sort_ctx){ x, cls, q, recs };
+		sorting = &sc;
+		qsort(idx, nm, sizeof *idx, sort_cmp);
+		sorting = NULL;
+	}
+	start = q->skiptoken[0] != '\0' ? strtoull(q->skiptoken, NULL, 10) :
+	    (size_t)q->skip;
+	if (start > nm)
+		start = nm;
+	want = page_size(x);
+	if (q->top >= 0 && (uint64_t)q->top < want)
+		want = (size_t)q->top;
+	end = nm - start < want ? nm : start + want;
+	arr = json_array();
+	for (i = start; i < end; i++) {
+		memset(v, 0, sizeof v);
+		cls->fill(x, (char *)recs + idx[i] * cls->recsize, v);
+		json_array_append_new(arr, row_json(cls, v, q));
+	}
+	out = json_pack("{s:o}", "@odata.context", context(x, cls->name));
+	if (q->count)
+		json_object_set_new(out, "@odata.count", json_integer(
+		    (json_int_t)nm));
+	json_object_set_new(out, "value", arr);
+	if (end < nm && (q->top < 0 || (uint64_t)q->top > end - start)) {
+		char tok[24];
+
+		snprintf(tok, sizeof tok, "%zu", end);
+		json_object_set_new(out, "@odata.nextLink", next_link(x, cls,
+		    q, q->top >= 0 ? q->top - (int64_t)(end - start) : -1,
+		    tok));
+	}
+	answer_json(x, 200, out);
+	set_log(x, CMLOG_TYPE_INFO, "200 %s: %zu of %zu rows", cls->name,
+	    end - start, nm);
+	free(idx);
+	free(recs);
+	return 0;
+}
+
+/* The matching rows of a large class, counted page by page. */
+static int
+count_large(struct admin_ctx *x, const struct admin_class *cls,
+    const struct od_query *q, size_t *count)
+{
+	struct od_val v[ADMIN_PROPS_MAX];
+	char *last = xmalloc(cls->recsize);
+	void *recs = NULL;
+	int have = 0, rc = 0;
+	size_t n;
+
+	*count = 0;
+	if (q->filter == NULL) {
+		free(last);
+		return cls->count(x, count);
+	}
+	for (;;) {
+		if (cls->page(x, q->order, q->norder, have ? last : NULL,
+		    ADMIN_PAGE_MAX, &recs, &n) == -1) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			memset(v, 0, sizeof v);
+			cls->fill(x, (char *)recs + i * cls->recsize, v);
+			*count += od_filter_eval(q->filter, v);
+		}
+		if (n > 0) {
+			memcpy(last, (char *)recs + (n - 1) * cls->recsize,
+			    cls->recsize);
+			have = 1;
+		}
+		free(recs);
+		recs = NULL;
+		if (n < ADMIN_PAGE_MAX)
+			break;
+	}
+	free(last);
+	return rc;
+}
+
+/*
+ * The rows of a large class: pages of the store in the order asked, from
+ * after the skip token's row, each row filtered, until the page is full,
+ * the rows end or ADMIN_SCAN_MAX rows were read (then the link goes on
+ * from the last row read).
+ */
+static int
+collection_large(struct admin_ctx *x, const struct admin_class *cls,
+    const struct od_query *q)
+{
+	struct od_val v[ADMIN_PROPS_MAX];
+	char *last = xmalloc(cls->recsize);
+	void *recs = NULL;
+	size_t n, want, got = 0, scanned = 0, count = 0;
+	int64_t skip = q->skip;
+	int have = 0, end = 0, rc;
+	json_t *arr = NULL, *out;
+
+	if (!cls->sortable(q->order, q->norder)) {
+		admin_error(x, 400, "$orderby", "%s is ordered by %s",
+		    cls->name, cls->orders);
+		free(last);
+		return 0;
+	}
+	if (q->skiptoken[0] != '\0') {
+		int64_t id = strtoll(q->skiptoken, NULL, 10);
+
+		if ((rc = cls->get(x, id, last)) == -1) {
+			free(last);
+			return -1;
+		}
+		if (rc == 0) {
+			admin_error(x, 400, "$skiptoken", "the row this page"
+			    " went on from is gone: start the list again");
+			free(last);
+			return 0;
+		}
+		have = 1;
+		skip = 0;
+	}
+	want = page_size(x);
+	if (q->top >= 0 && (uint64_t)q->top < want)
+		want = (size_t)q->top;
+	arr = json_array();
+	while (got < want && scanned < ADMIN_SCAN_MAX) {
+		size_t ask = ADMIN_PAGE_MAX, i;
+
+		if (cls->page(x, q->order, q->norder, have ? last : NULL, ask,
+		    &recs, &n) == -1) {
+			json_decref(arr);
+			free(last);
+			return -1;
+		}
+		for (i = 0; i < n && got < want; i++) {
+			char *r = (char *)recs + i * cls->recsize;
+
+			memset(v, 0, sizeof v);
+			cls->fill(x, r, v);
+			memcpy(last, r, cls->recsize);
+			have = 1;
+			scanned++;
+			if (q->filter != NULL && !od_filter_eval(q->filter, v))
+				continue;
+			if (skip > 0) {
+				skip--;
+				continue;
+			}
+			json_array_append_new(arr, row_json(cls, v, q));
+			got++;
+		}
+		free(recs);
+		recs = NULL;
+		if (n < ask && i == n) {
+			end = 1;
+			break;
+		}
+	}
+	if (q->count && count_large(x, cls, q, &count) == -1) {
+		json_decref(arr);
+		free(last);
+		return -1;
+	}
+	out = json_pack("{s:o}", "@odata.context", context(x, cls->name));
+	if (q->count)
+		json_object_set_new(out, "@odata.count", json_integer(
+		    (json_int_t)count));
+	json_object_set_new(out, "value", arr);
+	if (!end && have && (q->top < 0 || (uint64_t)q->top > got)) {
+		char tok[24];
+
+		snprintf(tok, sizeof tok, "%" PRId64, cls->id(last));
+		json_object_set_new(out, "@odata.nextLink", next_link(x, cls,
+		    q, q->top >= 0 ? q->top - (int64_t)got : -1, tok));
+	}
+	answer_json(x, 200, out);
+	set_log(x, CMLOG_TYPE_INFO, "200 %s: %zu rows (%zu read)%s",
+	    cls->name, got, scanned, !end ? ", more follow" : "");
+	free(last);
+	return 0;
+}
+
+/*
+ * The key in "(...)": 'text' ('' a quote) or a number, as the key
+ * property's type; or Name='text' / Name=number. 0 and the value (string
+ * in buf), or -1 answered 400.
+ */
+static int
+parse_key(struct admin_ctx *x, const struct admin_class *cls, const char *s,
+    size_t len, struct od_val *key, char *buf, size_t buflen)
+{
+	const struct od_prop *kp = &cls->props[cls->key];
+	size_t kl = strlen(kp->name), o = 0;
+	char *end;
+
+	if (len > kl + 1 && strncmp(s, kp->name, kl) == 0 && s[kl] == '=') {
+		s += kl + 1;
+		len -= kl + 1;
+	}
+	if (kp->type == OD_STRING) {
+		if (len < 2 || s[0] != '\'' || s[len - 1] != '\'')
+			goto bad;
+		for (size_t i = 1; i + 1 < len; i++) {
+			if (s[i] == '\'' && (i + 2 >= len || s[++i] != '\''))
+				goto bad;
+			if (o + 1 >= buflen)
+				goto bad;
+			buf[o++] = s[i];
+		}
+		buf[o] = '\0';
+		key->type = OD_STRING;
+		key->s = buf;
+		return 0;
+	}
+	if (len == 0 || len >= 20 || strspn(s, "0123456789") != len)
+		goto bad;
+	key->type = OD_INT;
+	errno = 0;
+	key->i = strtoll(s, &end, 10);
+	if (errno != 0)
+		goto bad;
+	return 0;
+bad:
+	admin_error(x, 400, NULL, "%s(...): the key is %s %s, e.g. %s",
+	    cls->name, kp->name, kp->type == OD_STRING ? "a string" :
+	    "a number", kp->type == OD_STRING ? "'P01'" : "(42)");
+	return -1;
+}
+
+/* The entity of key into rec (recsize bytes): 1, 0 (answered 404), -1. */
+static int
+entity_find(struct admin_ctx *x, const struct admin_class *cls,
+    const struct od_val *key, void *rec)
+{
+	struct od_val v[ADMIN_PROPS_MAX];
+	void *recs = NULL;
+	size_t n;
+	int rc = 0;
+
+	if (cls->load == NULL) {
+		if ((rc = cls->get(x, key->i, rec)) == -1)
+			return -1;
+	} else {
+		if (cls->load(x, &recs, &n) == -1)
+			return -1;
+		for (size_t i = 0; i < n && !rc; i++) {
+			char *r = (char *)recs + i * cls->recsize;
+
+			memset(v, 0, sizeof v);
+			cls->fill(x, r, v);
+			if (od_cmp(&v[cls->key], key) == 0) {
+				memcpy(rec, r, cls->recsize);
+				rc = 1;
+			}
+		}
+		free(recs);
+	}
+	if (rc == 0)
+		admin_error(x, 404, NULL, "%s: no entity with this key",
+		    cls->name);
+	return rc;
+}
+
+/* One entity's answer (notes: the last change's, when with_notes). */
+static void
+entity_answer(struct admin_ctx *x, const struct admin_class *cls,
+    const void *rec, const struct od_query *q, int with_notes)
+{
+	struct od_val v[ADMIN_PROPS_MAX] = { 0 };
+	char what[128];
+	json_t *o, *c;
+
+	cls->fill(x, rec, v);
+	o = row_json(cls, v, q);
+	snprintf(what, sizeof what, "%s/$entity", cls->name);
+	c = json_pack("{s:o}", "@odata.context", context(x, what));
+	json_object_update(c, o);
+	json_decref(o);
+	if (with_notes) {
+		const struct ehttp_note *nv;
+		size_t nn;
+		json_t *arr = json_array();
+
+		nv = ehttp_notes(x->e, &nn);
+		for (size_t i = 0; i < nn; i++)
+			json_array_append_new(arr, json_pack("{s:s,s:o}",
+			    "Kind", nv[i].kind == EHTTP_NOTE_WARNING ?
+			    "warning" : "info", "Text", admin_str(nv[i].text)));
+		json_object_set_new(c, "@ehttp.Notes", arr);
+	}
+	answer_json(x, 200, c);
+}
+
+/* A change by a read-only token: 403, audited. */
+static int
+refuse_read_only(struct admin_ctx *x, const char *what)
+{
+	char user[96];
+
+	snprintf(user, sizeof user, "%s (AdminService)", x->tok.name);
+	admin_error(x, 403, NULL, "Token %s has read-only access: %s is"
+	    " refused", x->tok.name, what);
+	if (ehttp_audit_refusal(x->e, user, "AdminService refused", what,
+	    "%s refused: token %s has read-only access (from %s).", what,
+	    x->tok.name, x->rq->peer != NULL ? x->rq->peer : "?") == -1)
+		return -1;
+	return 0;
+}
+
+/* The JSON object of a change's body, or NULL answered 400/415. */
+static json_t *
+change_body(struct admin_ctx *x)
+{
+	const char *ct = x->rq->content_type;
+	json_error_t je;
+	json_t *b;
+
+	if (x->rq->len == 0)
+		return json_object();
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+		admin_error(x, 415, NULL, "the body must be application/json");
+		return NULL;
+	}
+	if (x->rq->len > ADMIN_BODY_MAX) {
+		admin_error(x, 413, NULL, "the body is larger than %d bytes",
+		    ADMIN_BODY_MAX);
+		return NULL;
+	}
+	if ((b = json_loadb((const char *)x->rq->body, x->rq->len,
+	    JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		admin_error(x, 400, NULL, "the body is not JSON: line %d,"
+		    " column %d: %s", je.line, je.column, je.text);
+		return NULL;
+	}
+	if (!json_is_object(b)) {
+		json_decref(b);
+		admin_error(x, 400, NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	return b;
+}
+
+/* A change (PATCH, or POST of action act) of the entity rec, then its
+ * answer. */
+static int
+change(struct admin_ctx *x, const struct admin_class *cls, void *rec,
+    const struct od_val *key, const struct admin_action *act,
+    const char *what)
+{
+	char user[96];
+	json_t *body = NULL;
+	int rc;
+
+	if (strcmp(x->tok.role, "full") != 0)
+		return refuse_read_only(x, what);
+	if ((body = change_body(x)) == NULL)
+		return 0;
+	if (act != NULL && json_object_size(body) > 0) {
+		json_decref(body);
+		admin_error(x, 400, NULL, "%s takes no parameters", act->name);
+		return 0;
+	}
+	snprintf(user, sizeof user, "%s (AdminService)", x->tok.name);
+	ehttp_set_user(x->e, user);
+	rc = act != NULL ? act->run(x, rec) : cls->patch(x, rec, body);
+	json_decref(body);
+	if (rc == 1)
+		return 0;			/* answered */
+	if (rc == -1) {
+		/* A rule refused it (ehttpctl would say the same): 409 with
+		 * the backend's sentence; the database's own failure is
+		 * the same sentence, as ehttpctl prints it. */
+		admin_error(x, 409, NULL, "%s", ehttp_error(x->e));
+		return 0;
+	}
+	/* The entity as it is now. */
+	if ((rc = entity_find(x, cls, key, rec)) != 1)
+		return rc;
+	entity_answer(x, cls, rec, NULL, 1);
+	set_log(x, CMLOG_TYPE_INFO, "200 %s done", what);
+	return 0;
+}
+
+/* "Class(key)[/AdminService.Action]" after the version segment. */
+static int
+entity(struct admin_ctx *x, const struct admin_class *cls, const char *rest,
+    const char *query, const char *method)
+{
+	const char *close = strchr(rest, ')'), *tail;
+	struct od_val key = { 0 };
+	struct od_query q;
+	struct od_error err;
+	const struct admin_action *act = NULL;
+	char kbuf[700], what[900];
+	void *rec;
+	int rc;
+
+	if (close == NULL) {
+		admin_error(x, 400, NULL, "%s(: ')' missing", cls->name);
+		return 0;
+	}
+	if (parse_key(x, cls, rest + 1, (size_t)(close - rest - 1), &key,
+	    kbuf, sizeof kbuf) == -1)
+		return 0;
+	tail = close + 1;
+	if (*tail == '/' && strncmp(tail + 1, "AdminService.", 13) == 0 &&
+	    cls->actions != NULL) {
+		for (act = cls->actions; act->name != NULL; act++)
+			if (strcmp(act->name, tail + 14) == 0)
+				break;
+		if (act->name == NULL) {
+			admin_error(x, 404, NULL, "%s has no action %.64s",
+			    cls->name, tail + 1);
+			return 0;
+		}
+	} else if (*tail != '\0') {
+		admin_error(x, 404, NULL, "nothing is served at %s%.64s",
+		    cls->name, rest);
+		return 0;
+	}
+	snprintf(what, sizeof what, "%s %s(%.*s)%s%s", method, cls->name,
+	    (int)(close - rest - 1), rest + 1, act ? "/AdminService." : "",
+	    act ? act->name : "");
+	if (act != NULL && strcmp(method, "POST") != 0) {
+		x->a->allow = "POST";
+		admin_error(x, 405, NULL, "an action is called with POST");
+		return 0;
+	}
+	if (act == NULL && strcmp(method, "POST") == 0) {
+		x->a->allow = cls->patch != NULL ? "GET, HEAD, PATCH" :
+		    "GET, HEAD";
+		admin_error(x, 405, NULL, "POST to an entity calls an action:"
+		    " %s(...)/AdminService.<action>", cls->name);
+		return 0;
+	}
+	if (strcmp(method, "PATCH") == 0 && cls->patch == NULL) {
+		x->a->allow = "GET, HEAD";
+		admin_error(x, 405, NULL, "%s cannot be changed with PATCH%s",
+		    cls->name, cls->actions != NULL ? ": call one of its"
+		    " actions" : "");
+		return 0;
+	}
+	/* $select applies to a read; the other options are refused. */
+	if (od_query_parse(query, cls->props, cls->nprops, &q, &err) == -1) {
+		admin_error(x, 400, err.option, "%s", err.text);
+		return 0;
+	}
+	if (q.filter != NULL || q.norder > 0 || q.top >= 0 || q.skip > 0 ||
+	    q.count || q.skiptoken[0] != '\0') {
+		od_query_free(&q);
+		admin_error(x, 400, NULL, "an entity takes $select only");
+		return 0;
+	}
+	rec = xcalloc(1, cls->recsize);
+	if ((rc = entity_find(x, cls, &key, rec)) == 1) {
+		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+			entity_answer(x, cls, rec, &q, 0);
+			set_log(x, CMLOG_TYPE_INFO, "200 %s", what);
+		} else
+			rc = change(x, cls, rec, &key, act, what);
+	}
+	od_query_free(&q);
+	free(rec);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+collection(struct admin_ctx *x, const struct admin_class *cls,
+    const char *query, const char *method)
+{
+	struct od_query q;
+	struct od_error err;
+	int rc;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		x->a->allow = "GET, HEAD";
+		admin_error(x, 405, NULL, "%s is read with GET; an entity is"
+		    " changed at %s(key)", cls->name, cls->name);
+		return 0;
+	}
+	if (od_query_parse(query, cls->props, cls->nprops, &q, &err) == -1) {
+		admin_error(x, 400, err.option, "%s", err.text);
+		return 0;
+	}
+	rc = cls->load != NULL ? collection_small(x, cls, &q) :
+	    collection_large(x, cls, &q);
+	od_query_free(&q);
+	return rc;
+}
+
+int
+admin_serve(struct ehttp *e, const struct admin_request *rq,
+    struct admin_answer *a)
+{
+	struct admin_ctx x = { .e = e, .rq = rq, .a = a };
+	const char *path, *qm, *version, *rest;
+	char *p = NULL;
+	size_t plen, vlen, nlen;
+	const struct admin_class *cls;
+	int rc = 0;
+
+	memset(a, 0, sizeof *a);
+	/* The path: /AdminService/<version>/<rest>, the query apart. */
+	qm = strchr(rq->target, '?');
+	plen = qm != NULL ? (size_t)(qm - rq->target) : strlen(rq->target);
+	if ((p = od_decode(rq->target, plen, 0)) == NULL) {
+		set_base(&x, "wmi");
+		admin_error(&x, 400, NULL, "a malformed percent-encoding in the"
+		    " path");
+		return 0;
+	}
+	path = p + strlen("/AdminService/");
+	vlen = strcspn(path, "/");
+	version = strncmp(path, "v1.0", vlen) == 0 && vlen == 4 ? "v1.0" :
+	    "wmi";
+	set_base(&x, version);
+	if (strncasecmp(p, "/AdminService/", 14) != 0 || !((vlen == 3 &&
+	    strncmp(path, "wmi", 3) == 0) || (vlen == 4 && strncmp(path,
+	    "v1.0", 4) == 0))) {
+		admin_error(&x, 404, NULL, "the administration service is at"
+		    " /AdminService/wmi/ and /AdminService/v1.0/");
+		goto out;
+	}
+	if ((rc = authenticate(&x)) != 1)
+		goto out;
+	rc = 0;
+	rest = path + vlen;
+	if (*rest == '/')
+		rest++;
+	if (*rest == '\0') {
+		if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
+			a->allow = "GET, HEAD";
+			admin_error(&x, 405, NULL, "the service document is"
+			    " read with GET");
+		} else
+			service_document(&x);
+		goto out;
+	}
+	if (strcmp(rest, "$metadata") == 0) {
+		if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
+			a->allow = "GET, HEAD";
+			admin_error(&x, 405, NULL, "$metadata is read with"
+			    " GET");
+			goto out;
+		}
+		a->body = admin_metadata();
+		a->len = strlen(a->body);
+		a->status = 200;
+		a->content_type = XML_TYPE;
+		set_log(&x, CMLOG_TYPE_INFO, "200 $metadata");
+		goto out;
+	}
+	nlen = strcspn(rest, "(/");
+	if ((cls = class_find(rest, nlen)) == NULL) {
+		admin_error(&x, 404, NULL, "no class '%.*s' (class names are"
+		    " case-sensitive)", (int)(nlen > 64 ? 64 : nlen), rest);
+		goto out;
+	}
+	if (rest[nlen] == '(')
+		rc = entity(&x, cls, rest + nlen, qm != NULL ? qm + 1 : "",
+		    rq->method);
+	else if (rest[nlen] == '\0')
+		rc = collection(&x, cls, qm != NULL ? qm + 1 : "", rq->method);
+	else
+		admin_error(&x, 404, NULL, "nothing is served at %.80s", rest);
+out:
+	free(x.systems);
+	free(p);
+	return rc;
+}

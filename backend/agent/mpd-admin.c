@@ -1,0 +1,219 @@
+/*
+ * mpd-admin: the administration service on an SMS Provider's agent: the
+ * request handed to backend/admin/ (admin.h), which decides everything;
+ * here only what belongs to the server: the role check, the request rates
+ * and the line in adminservice.log. Served with mpd.lock held, on the
+ * agent's database handle (one request at a time, as the management
+ * point's).
+ *
+ * Rates: a token bucket per client address (cfg.admin_rate_ip a second,
+ * as many at once) and one for the provider (cfg.admin_rate_total, the
+ * documented ceiling of 5,000); a request beyond either is 429 Too Many
+ * Requests with Retry-After: 1, logged once a second per address. The
+ * table holds MPD_RATES_SLOTS addresses; a full table drops the address
+ * idle longest.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "mp.h"
+#include "mpd-int.h"
+#include "xmalloc.h"
+
+#define MPD_RATES_SLOTS	4096
+
+struct mpd_bucket {
+	char	 addr[48];	/* "" free */
+	double	 tokens;
+	double	 last;		/* monotonic seconds */
+	double	 logged;	/* the last 429 logged */
+};
+
+struct mpd_rates {
+	struct mpd_bucket	 all;
+	struct mpd_bucket	 slot[MPD_RATES_SLOTS];
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Take a token from b (rate a second, as many at once): 1, or 0 none. */
+static int
+bucket_take(struct mpd_bucket *b, double rate, double t)
+{
+	if (b->last == 0)
+		b->tokens = rate;
+	else
+		b->tokens += (t - b->last) * rate;
+	if (b->tokens > rate)
+		b->tokens = rate;
+	b->last = t;
+	if (b->tokens < 1)
+		return 0;
+	b->tokens -= 1;
+	return 1;
+}
+
+/* The address of "ADDR:PORT" ("[v6]:PORT" too). */
+static void
+peer_addr(const char *peer, char *out, size_t len)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t n = colon != NULL ? (size_t)(colon - peer) : strlen(peer);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, peer, n);
+	out[n] = '\0';
+}
+
+static struct mpd_bucket *
+bucket_of(struct mpd_rates *r, const char *addr)
+{
+	size_t h = 5381, i, oldest = 0;
+
+	for (const char *p = addr; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	/* Open addressing over 8 slots; else the idlest of them. */
+	for (i = 0; i < 8; i++) {
+		struct mpd_bucket *b = &r->slot[(h + i) % MPD_RATES_SLOTS];
+
+		if (strcmp(b->addr, addr) == 0)
+			return b;
+		if (b->addr[0] == '\0') {
+			snprintf(b->addr, sizeof b->addr, "%s", addr);
+			return b;
+		}
+		if (b->last < r->slot[(h + oldest) % MPD_RATES_SLOTS].last)
+			oldest = i;
+	}
+	i = (h + oldest) % MPD_RATES_SLOTS;
+	memset(&r->slot[i], 0, sizeof r->slot[i]);
+	snprintf(r->slot[i].addr, sizeof r->slot[i].addr, "%s", addr);
+	return &r->slot[i];
+}
+
+/* 1 the request may go on, 0 answered 429. */
+static int
+admin_rate(struct mpd_conn *c, struct mpd_reply *r)
+{
+	struct mpd *m = mpd_conn_agent(c);
+	int ip_rate = m->cfg.admin_rate_ip > 0 ? m->cfg.admin_rate_ip :
+	    MPD_ADMIN_RATE_IP;
+	int all_rate = m->cfg.admin_rate_total > 0 ? m->cfg.admin_rate_total :
+	    MPD_ADMIN_RATE_TOTAL;
+	struct mpd_bucket *b;
+	char addr[48];
+	double t = now_s();
+	int ok;
+
+	if (m->rates == NULL)
+		m->rates = xcalloc(1, sizeof *m->rates);
+	peer_addr(mpd_conn_peer(c), addr, sizeof addr);
+	b = bucket_of(m->rates, addr);
+	ok = bucket_take(b, ip_rate, t);
+	if (ok && !bucket_take(&m->rates->all, all_rate, t)) {
+		b->tokens += 1;			/* not taken after all */
+		ok = -1;
+	}
+	if (ok == 1)
+		return 1;
+	mpd_reply_set(r, 429, "Too Many Requests", "application/json",
+	    ok == 0 ? "{\"error\":{\"code\":\"TooManyRequests\",\"message\":"
+	    "\"More requests a second from this address than the SMS"
+	    " Provider allows: retry after a second\"}}\n" :
+	    "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"The SMS"
+	    " Provider is answering as many requests a second as it allows:"
+	    " retry after a second\"}}\n");
+	r->headers = xstrdup("Retry-After: 1\r\n");
+	if (t - b->logged >= 1) {
+		b->logged = t;
+		cmlog_write(m->mplog[MPD_LOG_ADMIN], CMLOG_TYPE_WARNING,
+		    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "429 from %s: more"
+		    " than %d requests a second %s", addr, ok == 0 ? ip_rate :
+		    all_rate, ok == 0 ? "from this address" : "in all");
+	}
+	return 0;
+}
+
+int
+mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
+    struct mpd_reply *r, struct mp_answer *unused)
+{
+	struct mpd *m = mpd_conn_agent(c);
+	struct admin_request rq = { 0 };
+	struct admin_answer a = { 0 };
+	char auth[MPD_HTTP_MAX_HEADERS + 1], ct[256], host[320], prefer[256];
+	int rc;
+
+	(void)unused;
+	if (!admin_rate(c, r))
+		return 0;
+	if (!m->is_provider || m->e == NULL) {
+		mpd_reply_set(r, 404, "Not Found", "text/plain",
+		    m->e == NULL ? "The site database is being reopened.\n" :
+		    "This site system has no SMS Provider role: no"
+		    " administration service here.\n");
+		return 0;
+	}
+	rq.method = q->method;
+	rq.target = q->target;
+	rq.authorization = mpd_header(q->block, "Authorization", auth,
+	    sizeof auth);
+	rq.content_type = mpd_header(q->block, "Content-Type", ct, sizeof ct);
+	rq.host = mpd_header(q->block, "Host", host, sizeof host);
+	rq.prefer = mpd_header(q->block, "Prefer", prefer, sizeof prefer);
+	rq.fqdn = m->fqdn;
+	rq.peer = mpd_conn_peer(c);
+	rq.body = q->body;
+	rq.len = q->len;
+	rq.now = time(NULL);
+	rc = admin_serve(m->e, &rq, &a);
+	explicit_bzero(auth, sizeof auth);
+	/* Changes are recorded as the token's; the agent's own records
+	 * are the agent's again. */
+	ehttp_set_user(m->e, "ehttp-mpd");
+	if (rc == -1) {
+		MPD_ERROR(m, "%s /AdminService: %s", q->method,
+		    ehttp_error(m->e));
+		cmlog_write(m->mplog[MPD_LOG_ADMIN], CMLOG_TYPE_ERROR,
+		    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %.300s 500 by"
+		    " %s from %s: %s", q->method, q->target, a.user[0] ?
+		    a.user : "-", rq.peer, ehttp_error(m->e));
+		mpd_reply_set(r, 500, "Internal Server Error",
+		    "application/json", "{\"error\":{\"code\":"
+		    "\"InternalServerError\",\"message\":\"The SMS Provider"
+		    " could not answer (see mpcontrol.log)\"}}\n");
+		admin_answer_clear(&a);
+		return 0;
+	}
+	cmlog_write(m->mplog[MPD_LOG_ADMIN], a.log_type,
+	    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %.300s by %s from %s: %s",
+	    q->method, q->target, a.user[0] ? a.user : "-", rq.peer,
+	    a.log != NULL ? a.log : "");
+	mpd_reply_set(r, a.status, mpd_reason(a.status), a.content_type, NULL);
+	r->owned = a.body;
+	r->body = a.body;
+	r->len = a.len;
+	r->allow = a.allow;
+	r->www_auth = a.www_authenticate;
+	a.body = NULL;
+	admin_answer_clear(&a);
+	return 0;
+}
+
+void
+mpd_admin_free(struct mpd *m)
+{
+	free(m->rates);
+	m->rates = NULL;
+}
