@@ -287,7 +287,7 @@ elif cmd == "refusals":
             fail("%s: %s lacks %r" % (path[:80], d, want))
     print("ok: %d malformed queries are 400 and say where" % len(cases))
     for path in ["sms_site", "SMS_Site('NOPE')", "SMS_Certificate(999999)",
-                 "SMS_Site/x"]:
+                 "SMS_Site/x", "SMS_Site('a)b')", "SMS_Site('it''s')"]:
         get_json(B + path, want=404)
     print("ok: class names are case-sensitive; unknown keys are 404")
     for tok, hdr in [(None, None), ("ehttp_" + "A" * 43, None),

@@ -476,12 +476,21 @@ START_TEST(changes_as_ehttpctl)
 	tu_sh_ok("mkdir '%s' && cp '%s' '%s.master-key' '%s/' && sqlite3"
 	    " '%s/site.db' 'PRAGMA integrity_check' >/dev/null", copy, db, db,
 	    copy, copy);
-	/* Read-only: 403, nothing changed, an audit record. */
+	/* Read-only: 403, nothing changed, an audit record; three times in
+	 * a row, one record (then one a minute), three lines in the log. */
 	cmd = patch_p02(ro);
-	a = tu_sh_ok("%s", cmd);
+	for (int i = 0; i < 3; i++) {
+		a = tu_sh_ok("%s", cmd);
+		tu_has(a, "\n403\n", "Token viewer has read-only access",
+		    NULL);
+		free(a);
+	}
 	free(cmd);
-	tu_has(a, "\n403\n", "Token viewer has read-only access", NULL);
-	free(a);
+	tu_sh_is("1", "sqlite3 '%s' \"SELECT count(*) FROM audit WHERE"
+	    " action = 'AdminService refused'\"", db);
+	tu_sh_is("3", "grep -c 'PATCH /AdminService/wmi/SMS_SCI_Component"
+	    "(.P02.) by viewer from 127.0.0.1:[0-9]*: 403 Token viewer has"
+	    " read-only access' '%s/adminservice.log'", logs);
 	tu_sh_is("0", "sqlite3 '%s' \"SELECT enhanced_http FROM"
 	    " site_security c JOIN site s ON s.id = c.site_id WHERE code ="
 	    " 'P02'\"", db);

@@ -895,6 +895,52 @@ START_TEST(help_hides_a_password)
 }
 END_TEST
 
+/* The administration service on PostgreSQL, the agent connected as the
+ * tables' owner (as the site server runs): what it lists is what psql
+ * counts, and a full token's change is in the database psql reads. */
+START_TEST(admin_service_on_pg)
+{
+	char *tok, *out = NULL, *err = NULL, root[4200];
+	const char *logs = tu_path("logs");
+	int port, rc;
+	pid_t pid;
+
+	TU_NEED_PG();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	tu_ctl_ok(url, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	rc = tu_ctl(url, &out, &err, "admin", "token", "new", "ops", "--role",
+	    "full", NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	tok = tu_line1(out);
+	free(err);
+	snprintf(root, sizeof root, "%s", tu_path("root.pem"));
+	tu_ctl_ok(url, "cert", "export", "1", "--out", root, NULL);
+	pid = tu_mpd_start(url, "p01.contoso.com", logs, NULL, &port);
+	tu_sh_is(psql1("SELECT count(*) FROM cert WHERE state != 'pending'"),
+	    "curl -s --cacert '%s' --resolve p01.contoso.com:%d:127.0.0.1 -H"
+	    " 'Authorization: Bearer %s' 'https://p01.contoso.com:%d/"
+	    "AdminService/wmi/SMS_Certificate?$count=true&$top=0' | %s -c"
+	    " 'import json,sys; print(json.load(sys.stdin)[\"@odata.count\"])'",
+	    root, port, tok, port, tu_python());
+	tu_sh_is("200", "curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
+	    " --resolve p01.contoso.com:%d:127.0.0.1 -H 'Authorization: Bearer"
+	    " %s' -H 'Content-Type: application/json' -X PATCH -d"
+	    " '{\"HTTPSOnly\":false,\"EnhancedHTTP\":true}'"
+	    " \"https://p01.contoso.com:%d/AdminService/wmi/"
+	    "SMS_SCI_Component('P02')\"", root, port, tok, port);
+	psql_is("SELECT enhanced_http || ' ' || https_only FROM site_security c"
+	    " JOIN site s ON s.id = c.site_id WHERE s.code = 'P02'", "1 0");
+	psql_is("SELECT count(*) FROM cert c JOIN site s ON s.id = c.site_id"
+	    " WHERE s.code = 'P02' AND c.type = 'root' AND c.state = 'active'",
+	    "1");
+	/* (to_json: "user" in double quotes would not reach psql whole.) */
+	psql_is("SELECT to_json(a)->>'user' FROM audit a WHERE action ="
+	    " 'site set' ORDER BY id DESC LIMIT 1", "ops (AdminService)");
+	tu_mpd_stop(&pid);
+	free(out);
+}
+END_TEST
+
 Suite *
 pg_suite(void)
 {
@@ -917,6 +963,7 @@ pg_suite(void)
 		TU_TEST(agent_login_refusals),
 		TU_TEST(admin_logins),
 		TU_TEST(restart_between_transactions),
+		TU_TEST(admin_service_on_pg),
 		{ NULL }
 	};
 

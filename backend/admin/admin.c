@@ -355,10 +355,11 @@ page_size(struct admin_ctx *x)
  * token. */
 static json_t *
 next_link(struct admin_ctx *x, const struct admin_class *cls,
-    const struct od_query *q, int64_t top_left, const char *token)
+    const struct od_query *q, int64_t top_left, int64_t skip_left,
+    const char *token)
 {
 	char *s = NULL, *f = NULL, *sel = NULL, *ord = NULL;
-	char top[40] = "";
+	char top[80] = "";
 	json_t *j;
 
 	if (q->filter_text != NULL)
@@ -369,6 +370,9 @@ next_link(struct admin_ctx *x, const struct admin_class *cls,
 		ord = od_encode(q->orderby_text);
 	if (top_left >= 0)
 		snprintf(top, sizeof top, "&$top=%" PRId64, top_left);
+	if (skip_left > 0)
+		snprintf(top + strlen(top), sizeof top - strlen(top),
+		    "&$skip=%" PRId64, skip_left);
 	if (asprintf(&s, "%s%s?$skiptoken=%s%s%s%s%s%s%s%s%s", x->base,
 	    cls->name, token, top, f ? "&$filter=" : "", f ? f : "",
 	    sel ? "&$select=" : "", sel ? sel : "", ord ? "&$orderby=" : "",
@@ -432,7 +436,7 @@ collection_small(struct admin_ctx *x, const struct admin_class *cls,
 
 		snprintf(tok, sizeof tok, "%zu", end);
 		json_object_set_new(out, "@odata.nextLink", next_link(x, cls,
-		    q, q->top >= 0 ? q->top - (int64_t)(end - start) : -1,
+		    q, q->top >= 0 ? q->top - (int64_t)(end - start) : -1, 0,
 		    tok));
 	}
 	answer_json(x, 200, out);
@@ -522,7 +526,6 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 			return 0;
 		}
 		have = 1;
-		skip = 0;
 	}
 	want = page_size(x);
 	if (q->top >= 0 && (uint64_t)q->top < want)
@@ -576,7 +579,7 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 
 		snprintf(tok, sizeof tok, "%" PRId64, cls->id(last));
 		json_object_set_new(out, "@odata.nextLink", next_link(x, cls,
-		    q, q->top >= 0 ? q->top - (int64_t)got : -1, tok));
+		    q, q->top >= 0 ? q->top - (int64_t)got : -1, skip, tok));
 	}
 	answer_json(x, 200, out);
 	set_log(x, CMLOG_TYPE_INFO, "200 %s: %zu rows (%zu read)%s",
@@ -696,18 +699,78 @@ entity_answer(struct admin_ctx *x, const struct admin_class *cls,
 	answer_json(x, 200, c);
 }
 
-/* A change by a read-only token: 403, audited. */
+#define REFUSERS	64
+struct admin_state {
+	struct refuser {
+		char	 name[65];
+		time_t	 audited;	/* 0: free */
+		size_t	 since;		/* refusals not audited since */
+	} r[REFUSERS];
+};
+
+struct admin_state *
+admin_state_new(void)
+{
+	return xcalloc(1, sizeof(struct admin_state));
+}
+
+void
+admin_state_free(struct admin_state *st)
+{
+	free(st);
+}
+
+/* Whether this refusal by name is audited now; *more: those since the
+ * last record. */
+static int
+refusal_audited(struct admin_state *st, const char *name, time_t now,
+    size_t *more)
+{
+	struct refuser *f = NULL, *oldest = &st->r[0];
+
+	*more = 0;
+	for (size_t i = 0; i < REFUSERS && f == NULL; i++) {
+		if (strcmp(st->r[i].name, name) == 0 && st->r[i].audited)
+			f = &st->r[i];
+		else if (st->r[i].audited < oldest->audited)
+			oldest = &st->r[i];
+	}
+	if (f != NULL && now >= f->audited && now - f->audited <
+	    ADMIN_REFUSAL_AUDIT_S) {
+		f->since++;
+		return 0;
+	}
+	if (f == NULL) {
+		f = oldest;
+		memset(f, 0, sizeof *f);
+		snprintf(f->name, sizeof f->name, "%s", name);
+	}
+	*more = f->since;
+	f->since = 0;
+	f->audited = now > 0 ? now : 1;
+	return 1;
+}
+
+/* A change by a read-only token: 403, audited (at most once a minute per
+ * token with a state). */
 static int
 refuse_read_only(struct admin_ctx *x, const char *what)
 {
-	char user[96];
+	char user[96], since[96] = "";
+	size_t more = 0;
 
 	snprintf(user, sizeof user, "%s (AdminService)", x->tok.name);
 	admin_error(x, 403, NULL, "Token %s has read-only access: %s is"
 	    " refused", x->tok.name, what);
+	if (x->rq->state != NULL && !refusal_audited(x->rq->state,
+	    x->tok.name, x->rq->now, &more))
+		return 0;
+	if (more > 0)
+		snprintf(since, sizeof since, "; %zu more of its changes"
+		    " refused since the last record", more);
 	if (ehttp_audit_refusal(x->e, user, "AdminService refused", what,
-	    "%s refused: token %s has read-only access (from %s).", what,
-	    x->tok.name, x->rq->peer != NULL ? x->rq->peer : "?") == -1)
+	    "%s refused: token %s has read-only access (from %s)%s.", what,
+	    x->tok.name, x->rq->peer != NULL ? x->rq->peer : "?", since) == -1)
 		return -1;
 	return 0;
 }
@@ -786,12 +849,28 @@ change(struct admin_ctx *x, const struct admin_class *cls, void *rec,
 	return 0;
 }
 
+/* The ')' that closes the key at s ("(...)"): quotes are skipped ('' in
+ * a string is a quote); NULL if none. */
+static const char *
+key_end(const char *s)
+{
+	int quoted = 0;
+
+	for (s++; *s != '\0'; s++) {
+		if (*s == '\'')
+			quoted = !quoted;	/* '' toggles twice */
+		else if (*s == ')' && !quoted)
+			return s;
+	}
+	return NULL;
+}
+
 /* "Class(key)[/AdminService.Action]" after the version segment. */
 static int
 entity(struct admin_ctx *x, const struct admin_class *cls, const char *rest,
     const char *query, const char *method)
 {
-	const char *close = strchr(rest, ')'), *tail;
+	const char *close = key_end(rest), *tail;
 	struct od_val key = { 0 };
 	struct od_query q;
 	struct od_error err;

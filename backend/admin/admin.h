@@ -40,7 +40,20 @@
 					   for one page of a large class */
 #define ADMIN_BODY_MAX		65536	/* a change's JSON */
 
+/*
+ * What the service keeps from one request to the next (its caller runs
+ * one at a time): when each token's refused changes were last audited.
+ * A token's refusals are audited at once, then at most once a minute with
+ * the count of those in between (a loop of refused calls does not fill
+ * the audit trail; adminservice.log has each).
+ */
+#define ADMIN_REFUSAL_AUDIT_S	60
+struct admin_state;
+struct admin_state *admin_state_new(void);
+void	 admin_state_free(struct admin_state *);
+
 struct admin_request {
+	struct admin_state	*state;		/* NULL: every refusal audited */
 	const char		*method;	/* GET HEAD PATCH POST */
 	const char		*target;	/* path and query, as sent */
 	const char		*authorization;	/* NULL: none */

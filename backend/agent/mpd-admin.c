@@ -165,6 +165,9 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 		    " administration service here.\n");
 		return 0;
 	}
+	if (m->admin == NULL)
+		m->admin = admin_state_new();
+	rq.state = m->admin;
 	rq.method = q->method;
 	rq.target = q->target;
 	rq.authorization = mpd_header(q->block, "Authorization", auth,
@@ -216,4 +219,6 @@ mpd_admin_free(struct mpd *m)
 {
 	free(m->rates);
 	m->rates = NULL;
+	admin_state_free(m->admin);
+	m->admin = NULL;
 }

@@ -15,6 +15,7 @@
 #include "mpd.h"
 #include "tls.h"
 
+struct admin_state;
 struct dp_lib;
 struct event;
 struct event_base;
@@ -307,6 +308,7 @@ struct mpd {
 	 * found the SMS Provider role; the request rates (under the lock). */
 	int			 is_provider;
 	struct mpd_rates	*rates;
+	struct admin_state	*admin;		/* admin.h: between requests */
 
 	/* Connections (mpd-http.c), served by the workers (mpd-workers.c). */
 	struct mpd_worker	*workers;
