@@ -2,11 +2,12 @@
 # Install what ehttp needs to build and test, only when something is missing.
 # pkg-config modules and tools are checked first; apt-get runs (as root, or
 # through sudo) only when one is absent. Debian 12 package names.
-# usage: deps.sh [build] [valgrind] [fuzz] [systemd]   -- build: only what
-# building needs (make, make all, make install: the compiler and the
-# libraries), not the tests' tools; the others: also what make
-# test-valgrind, make fuzz or make test-systemd needs (valgrind; clang with
-# its libFuzzer runtime; debootstrap and systemd-nspawn).
+# usage: deps.sh [build] [valgrind] [fuzz] [systemd] [bench]   -- build:
+# only what building needs (make, make all, make install: the compiler and
+# the libraries), not the tests' tools; the others: also what make
+# test-valgrind, make fuzz, make test-systemd or make bench needs
+# (valgrind; clang with its libFuzzer runtime; debootstrap and
+# systemd-nspawn; nginx and ApacheBench, which scripts/bench.sh asks for).
 set -eu
 build_only=0
 [ "${1:-}" = build ] && { build_only=1; shift; }
@@ -96,7 +97,12 @@ for extra in "$@"; do
 		    -o /dev/null >/dev/null 2>&1; then
 			missing="$missing libclang-rt-dev"
 		fi ;;
-	*) echo "deps.sh: unknown extra '$extra' (valgrind, fuzz, systemd)" >&2; exit 2 ;;
+	bench)	# make bench: the reference server and a load generator
+		# (nginx only when bench.sh asks: installed by the test tools it
+		# would be a web server started on port 80 on some machines)
+		need_cmd nginx nginx
+		need_cmd ab apache2-utils ;;
+	*) echo "deps.sh: unknown extra '$extra' (valgrind, fuzz, systemd, bench)" >&2; exit 2 ;;
 	esac
 done
 

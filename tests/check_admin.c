@@ -444,6 +444,34 @@ START_TEST(not_a_provider)
 }
 END_TEST
 
+/* A database that fails a read: a 500 that says why, in the log too;
+ * the service answers again once the table is back. */
+START_TEST(database_failure_is_500)
+{
+	char *t = token_new("ops", "read-only", NULL);
+	char *cmd, *out;
+
+	tu_sh_ok("sqlite3 '%s' 'ALTER TABLE audit RENAME TO audit_gone'", db);
+	xasprintf(&cmd, "curl -s -w ' %%{http_code}' --cacert '%s' --resolve"
+	    " %s:%d:127.0.0.1 -H 'Authorization: Bearer %s'"
+	    " 'https://%s:%d/AdminService/wmi/EHTTP_AuditRecord?$top=1' | %s"
+	    " -c 'import json,sys; j,c=sys.stdin.read().rsplit(\" \",1);"
+	    " d=json.loads(j); print(c, d[\"error\"][\"message\"] if c !="
+	    " \"200\" else len(d[\"value\"]))'", root, FQDN, port, t, FQDN,
+	    port, tu_python());
+	out = tu_sh_ok("%s", cmd);
+	tu_has(out, "500 The site database could not answer: reading the audit"
+	    " trail: ", "no such table: audit", NULL);
+	free(out);
+	tu_file_waits(tu_join(logs, "adminservice.log"), "adminservice.log",
+	    "500 The site database could not answer", 5);
+	tu_sh_ok("sqlite3 '%s' 'ALTER TABLE audit_gone RENAME TO audit'", db);
+	tu_sh_is("200 1", "%s", cmd);
+	free(cmd);
+	free(t);
+}
+END_TEST
+
 /* curl's PATCH of P02: enhanced HTTP on (the body, then the status). */
 static char *
 patch_p02(const char *token)
@@ -598,6 +626,7 @@ admin_suite(void)
 		TU_TEST(rate_limited),
 		TU_TEST(not_a_provider),
 		TU_TEST(changes_as_ehttpctl),
+		TU_TEST(database_failure_is_500),
 		TU_TEST(expiry_for_real),
 		{ NULL }
 	};

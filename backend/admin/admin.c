@@ -1048,6 +1048,13 @@ admin_serve(struct ehttp *e, const struct admin_request *rq,
 	else
 		admin_error(&x, 404, NULL, "nothing is served at %.80s", rest);
 out:
+	if (rc == -1) {
+		/* The database failed (or refused a login's reads): said to
+		 * the caller, who is an administrator, and logged. */
+		admin_error(&x, 500, NULL, "The site database could not answer:"
+		    " %s", ehttp_error(e));
+		rc = 0;
+	}
 	free(x.systems);
 	free(p);
 	return rc;
