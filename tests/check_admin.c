@@ -222,28 +222,36 @@ START_TEST(query_options)
 }
 END_TEST
 
-/* The fuzzer's own checks on its seeds and regressions. */
-START_TEST(fuzz_seeds)
+/* The fuzzer's own checks on its seeds and regressions (odata-*). */
+static size_t
+fuzz_dir(const char *sub, const char *prefix)
 {
 	char path[4096], *data;
 	struct dirent *d;
 	size_t len, n = 0;
 	DIR *dp;
 
-	snprintf(path, sizeof path, "%s/tests/fuzz/corpus-odata", EHTTP_SRCDIR);
+	snprintf(path, sizeof path, "%s/tests/fuzz/%s", EHTTP_SRCDIR, sub);
 	ck_assert_ptr_nonnull(dp = opendir(path));
 	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.')
+		if (d->d_name[0] == '.' || strncmp(d->d_name, prefix,
+		    strlen(prefix)) != 0)
 			continue;
-		snprintf(path, sizeof path, "%s/tests/fuzz/corpus-odata/%s",
-		    EHTTP_SRCDIR, d->d_name);
+		snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s", EHTTP_SRCDIR,
+		    sub, d->d_name);
 		ck_assert_ptr_nonnull(data = tu_read_file(path, &len));
 		fuzz_odata_one((const uint8_t *)data, len);
 		free(data);
 		n++;
 	}
 	closedir(dp);
-	ck_assert_int_ge(n, 5);
+	return n;
+}
+
+START_TEST(fuzz_seeds)
+{
+	ck_assert_int_ge(fuzz_dir("corpus-odata", ""), 5);
+	ck_assert_int_ge(fuzz_dir("regress", "odata-"), 1);
 }
 END_TEST
 

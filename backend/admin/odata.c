@@ -44,6 +44,16 @@ static int
 fail(struct parser *p, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A message quotes the request's text: what is not printable ASCII in it
+ * becomes '?', so a message is one printable line. */
+static void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 static int
 fail(struct parser *p, size_t at, const char *fmt, ...)
 {
@@ -53,6 +63,7 @@ fail(struct parser *p, size_t at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	printable(msg);
 	p->err->option = "$filter";
 	snprintf(p->err->text, sizeof p->err->text, "position %zu: %s",
 	    at + 1, msg);
@@ -825,6 +836,7 @@ qfail(struct od_error *err, const char *option, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof err->text, fmt, ap);
 	va_end(ap);
+	printable(err->text);
 	return -1;
 }
 
