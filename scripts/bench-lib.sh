@@ -26,12 +26,15 @@ bench_site() {
 	"$bin/ehttpctl" --db "$db" cert export "$_id" --out "$dir/leaf.pem" --with-key >/dev/null
 	"$bin/ehttpctl" --db "$db" cert export 1 --out "$dir/root.pem" >/dev/null
 }
-# bench_mpd FQDN: ehttp-mpd for FQDN on $port (HTTPS) and $port + 1 (HTTP)
-# in the background, its pid in mpd.
+# bench_mpd FQDN [OPTION...]: ehttp-mpd for FQDN on $port (HTTPS) and
+# $port + 1 (HTTP) in the background, with the OPTIONs after its own, its
+# pid in mpd.
 bench_mpd() {
-	"$bin/ehttp-mpd" --db "$db" --system "$1" --https "127.0.0.1:$port" \
+	_fqdn=$1
+	shift
+	"$bin/ehttp-mpd" --db "$db" --system "$_fqdn" --https "127.0.0.1:$port" \
 	    --http "127.0.0.1:$((port + 1))" --log-dir "$dir/logs" --poll 60 --check 3600 \
-	    --foreground >/dev/null 2>&1 &
+	    --foreground "$@" >/dev/null 2>&1 &
 	mpd=$!
 }
 # med FILE: the median of the numbers in FILE, one a line.

@@ -6,9 +6,10 @@
 #                                CLIENTS=25000 LOAD_SECONDS=60
 #                                QUICK=1 for a short run,
 #                                CONTENT_CLIENTS=4000
+#                                ADMIN_REQUESTS=20000
 #                                ONLY="issue enable list console log sited
-#                                tls token reg load dp content pg" for some
-#                                sections)
+#                                tls token reg load dp content pg admin"
+#                                for some sections)
 set -eu
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -360,6 +361,24 @@ if want pg; then
 		    sh "$here/bench-pg.sh" "$bin" "$runs" >> "$rows"
 	else
 		row "PostgreSQL rows" "not built (or PostgreSQL not installed)" "-" "-" "-"
+	fi
+fi
+
+# 16. The administration service (SMS Provider) under 100 keep-alive
+# clients: a keyed GET and a filtered 100-row certificate page, requests
+# a second and p99, next to nginx serving the same bytes with the same
+# certificate (bench-admin.sh). nginx and ab are bench-only tools:
+# deps.sh installs them when asked (its "bench").
+if want admin; then
+	command -v nginx >/dev/null 2>&1 && command -v ab >/dev/null 2>&1 ||
+	    sh "$here/deps.sh" bench >&2 || :
+	if [ -x "$bin/ehttp-mpd" ] && command -v nginx >/dev/null 2>&1 &&
+	    command -v ab >/dev/null 2>&1; then
+		[ "${QUICK:-0}" = 1 ] && : "${ADMIN_REQUESTS:=12000}"
+		ADMIN_REQUESTS=${ADMIN_REQUESTS:-20000} sh "$here/bench-admin.sh" "$bin" "$runs" >> "$rows"
+	else
+		row "AdminService keyed GET and certificate page, 100 clients" \
+		    "not built (or no nginx, no ab)" "-" "-" ">= 0.2"
 	fi
 fi
 

@@ -211,6 +211,9 @@ START_TEST(query_options)
 	ck_assert_int_eq(od_query_parse("$top=1&$top=2", props, 5, &q, &err),
 	    -1);
 	ck_assert_str_eq(err.text, "$top is given twice");
+	ck_assert_str_eq(err.option, "$top");	/* not the freed request */
+	ck_assert_int_eq(od_query_parse("$expand=x", props, 5, &q, &err), -1);
+	ck_assert_str_eq(err.option, "$expand");
 	ck_assert_int_eq(od_query_parse("$Filter=true", props, 5, &q, &err),
 	    -1);
 	ck_assert_int_eq(od_query_parse("$filter=%00", props, 5, &q, &err),
@@ -459,7 +462,7 @@ START_TEST(database_failure_is_500)
 	char *t = token_new("ops", "read-only", NULL);
 	char *cmd, *out;
 
-	tu_sh_ok("sqlite3 '%s' 'ALTER TABLE audit RENAME TO audit_gone'", db);
+	free(tu_sh_ok("sqlite3 '%s' 'ALTER TABLE audit RENAME TO audit_gone'", db));
 	xasprintf(&cmd, "curl -s -w ' %%{http_code}' --cacert '%s' --resolve"
 	    " %s:%d:127.0.0.1 -H 'Authorization: Bearer %s'"
 	    " 'https://%s:%d/AdminService/wmi/EHTTP_AuditRecord?$top=1' | %s"
@@ -473,7 +476,7 @@ START_TEST(database_failure_is_500)
 	free(out);
 	tu_file_waits(tu_join(logs, "adminservice.log"), "adminservice.log",
 	    "500 The site database could not answer", 5);
-	tu_sh_ok("sqlite3 '%s' 'ALTER TABLE audit_gone RENAME TO audit'", db);
+	free(tu_sh_ok("sqlite3 '%s' 'ALTER TABLE audit_gone RENAME TO audit'", db));
 	tu_sh_is("200 1", "%s", cmd);
 	free(cmd);
 	free(t);
@@ -509,9 +512,9 @@ START_TEST(changes_as_ehttpctl)
 	    "[0-9]{2}/DATE/g'";
 
 	snprintf(copy, sizeof copy, "%s/copy", dir);
-	tu_sh_ok("mkdir '%s' && cp '%s' '%s.master-key' '%s/' && sqlite3"
+	free(tu_sh_ok("mkdir '%s' && cp '%s' '%s.master-key' '%s/' && sqlite3"
 	    " '%s/site.db' 'PRAGMA integrity_check' >/dev/null", copy, db, db,
-	    copy, copy);
+	    copy, copy));
 	/* Read-only: 403, nothing changed, an audit record; three times in
 	 * a row, one record (then one a minute), three lines in the log. */
 	cmd = patch_p02(ro);
@@ -607,6 +610,7 @@ START_TEST(expiry_for_real)
 	tu_has(out, "certificates expire within 30 days, as ehttpctl", NULL);
 	free(out);
 	free(now);
+	free(ids);
 	free(t);
 }
 END_TEST

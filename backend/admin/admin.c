@@ -32,13 +32,21 @@ admin_answer_clear(struct admin_answer *a)
 json_t *
 admin_str(const char *s)
 {
-	size_t n = strlen(s), o = 0;
+	size_t n = strlen(s), o = 0, i;
 	char *buf;
 	json_t *j;
 
-	/* Valid text as it is; each invalid byte as U+FFFD. */
+	/* ASCII (names, codes, thumbprints: nearly every value) as it is,
+	 * without a copy of its own; else each invalid byte as U+FFFD. */
+	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == n) {
+		if ((j = json_stringn_nocheck(s, n)) == NULL)
+			abort();
+		return j;
+	}
 	buf = xmalloc(n * 3 + 1);
-	for (size_t i = 0; i < n;) {
+	for (i = 0; i < n;) {
 		uint32_t cp;
 		size_t l = utf8_next(s + i, n - i, &cp);
 
@@ -85,14 +93,26 @@ static void
 answer_json(struct admin_ctx *x, int status, json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII), *out, *o;
-	size_t dels = 0;
+	size_t dels = 0, len;
 
 	json_decref(v);
 	if (s == NULL)
 		abort();
-	for (const char *p = s; *p; p++)
-		dels += *p == 0x7f;
-	o = out = xmalloc(strlen(s) + dels * 5 + 2);
+	for (o = s; *o; o++)
+		dels += *o == 0x7f;
+	len = (size_t)(o - s);
+	if (dels == 0) {		/* the common case: no copy */
+		out = xreallocarray(s, len + 2, 1);
+		out[len] = '\n';
+		out[len + 1] = '\0';
+		free(x->a->body);
+		x->a->body = out;
+		x->a->len = len + 1;
+		x->a->status = status;
+		x->a->content_type = JSON_TYPE;
+		return;
+	}
+	o = out = xmalloc(len + dels * 5 + 2);
 	for (const char *p = s; *p; p++)
 		if (*p == 0x7f) {
 			memcpy(o, "\\u007f", 6);
@@ -207,15 +227,15 @@ row_json(const struct admin_class *cls, const struct od_val *v,
 
 	if (q == NULL || q->nselect == 0) {
 		for (size_t i = 0; i < cls->nprops; i++)
-			json_object_set_new(o, cls->props[i].name,
+			json_object_set_new_nocheck(o, cls->props[i].name,
 			    val_json(&v[i]));
 		return o;
 	}
 	for (size_t i = 0; i < cls->nprops; i++)
 		for (size_t k = 0; k < q->nselect; k++)
 			if (q->select[k] == i) {
-				json_object_set_new(o, cls->props[i].name,
-				    val_json(&v[i]));
+				json_object_set_new_nocheck(o,
+				    cls->props[i].name, val_json(&v[i]));
 				break;
 			}
 	return o;
@@ -503,7 +523,7 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 	void *recs = NULL;
 	size_t n, want, got = 0, scanned = 0, count = 0;
 	int64_t skip = q->skip;
-	int have = 0, end = 0, rc;
+	int have = 0, end = 0, more, rc;
 	json_t *arr = NULL, *out;
 
 	if (!cls->sortable(q->order, q->norder)) {
@@ -574,7 +594,8 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 		json_object_set_new(out, "@odata.count", json_integer(
 		    (json_int_t)count));
 	json_object_set_new(out, "value", arr);
-	if (!end && have && (q->top < 0 || (uint64_t)q->top > got)) {
+	more = !end && have && (q->top < 0 || (uint64_t)q->top > got);
+	if (more) {
 		char tok[24];
 
 		snprintf(tok, sizeof tok, "%" PRId64, cls->id(last));
@@ -583,7 +604,7 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 	}
 	answer_json(x, 200, out);
 	set_log(x, CMLOG_TYPE_INFO, "200 %s: %zu rows (%zu read)%s",
-	    cls->name, got, scanned, !end ? ", more follow" : "");
+	    cls->name, got, scanned, more ? ", more follow" : "");
 	free(last);
 	return 0;
 }

@@ -965,13 +965,13 @@ query_option(const char *name, const char *v, const struct od_prop *props,
 	if (known[k] == NULL) {
 		for (size_t u = 0; unsupported[u] != NULL; u++)
 			if (strcmp(unsupported[u], name) == 0)
-				return qfail(err, name, "%s is not supported"
+				return qfail(err, unsupported[u], "%s is not supported"
 				    " by this service", name);
 		return qfail(err, NULL, "unknown system query option '%.40s'"
 		    " (names are case-sensitive)", name);
 	}
 	if (*seen & 1u << k)
-		return qfail(err, name, "%s is given twice", name);
+		return qfail(err, known[k], "%s is given twice", name);
 	*seen |= 1u << k;
 	switch (k) {
 	case 0:

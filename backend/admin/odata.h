@@ -50,7 +50,7 @@ struct od_prop {
 
 /* An error of the request: the query option it is in and a sentence. */
 struct od_error {
-	const char	*option;	/* "$filter", or NULL */
+	const char	*option;	/* "$filter" (static), or NULL */
 	char		 text[256];
 };
 

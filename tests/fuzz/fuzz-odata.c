@@ -6,7 +6,8 @@
  * Checked beyond "no crash": a refusal names a position inside the text
  * (1 to its length + 1) and is one printable line; an accepted filter
  * evaluates to 0 or 1 on rows of every kind (nulls included); an accepted
- * query's numbers are not negative and its selections are properties.
+ * query's numbers are not negative and its selections are properties; a
+ * refused query's option name is still readable after the parse.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -85,9 +86,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < q.norder; i++)
 			CHECK(q.order[i].prop < 5);
 		od_query_free(&q);
-	} else
+	} else {
 		for (const char *c = err.text; *c; c++)
 			CHECK(*c != '\n');
+		/* The option named lives on (a static string), never the
+		 * request's own bytes, freed by then. */
+		CHECK(err.option == NULL || err.option[0] == '$');
+	}
 	free(text);
 	return 0;
 }
