@@ -301,9 +301,97 @@ elif cmd == "refusals":
             fail("token %r %r: %d %s" % (tok, hdr, st, h))
     print("ok: no token, an unknown, malformed or revoked token, NTLM and"
           " Basic are 401 with a Bearer challenge")
+    # Methods: CCM_POST (the MP's POST) is no method of this service.
+    for method, path in [("CCM_POST", "SMS_Site('P01')"),
+                         ("CCM_POST", "SMS_SCI_Component('P02')"),
+                         ("PROPFIND", "SMS_Site")]:
+        st, h, data = request(method, B + path, body="{}")
+        if st != 405 or "PATCH" not in h.get("allow", ""):
+            fail("%s %s: %d %s" % (method, path, st, h))
+    st, h, data = request("PATCH", B + "SMS_SCI_Component('P02')",
+                          body='{"CRLCheck":false}',
+                          headers={"Content-Type": "application/jsonpatch"})
+    if st != 415:
+        fail("application/jsonpatch: %d" % st)
+    if request("GET", "/AdminService/wmi%2FSMS_Site")[0] != 400:
+        fail("an encoded / in the path is not refused")
+    print("ok: CCM_POST and other methods are 405, a Content-Type that only"
+          " begins like JSON is 415, an encoded / is 400")
+    # Links never name another host than the served one.
+    d = get_json(B + "SMS_Site", headers={"Host": "evil.example:%d" % port})
+    if not d["@odata.context"].startswith("https://%s/" % host):
+        fail("context %s" % d["@odata.context"])
+    d = get_json(B + "SMS_Certificate", headers={
+        "Prefer": "respond-async, odata.maxpagesize=2"})
+    if len(d["value"]) != 2 or not d["@odata.nextLink"].startswith(
+            "https://%s:%d/" % (host, port)):
+        fail("Prefer odata.maxpagesize=2: %s" % d)
+    st, h, data = request("GET", B + "SMS_Site", headers={
+        "Prefer": "xodata.maxpagesize=1"})
+    if "preference-applied" in h:
+        fail("xodata.maxpagesize was applied")
+    print("ok: links name the served host; odata.maxpagesize applied as a"
+          " preference of its own, with Preference-Applied")
+    # Headers given twice: refused, never the first one taken.
+    raw = ssl.create_default_context(cafile=root).wrap_socket(
+        socket.create_connection(("127.0.0.1", port)), server_hostname=host)
+    raw.sendall(("GET %sSMS_Site HTTP/1.1\r\nHost: %s\r\nAuthorization:"
+                 " Bearer %s\r\nAuthorization: Bearer x\r\n\r\n" %
+                 (B, host, token)).encode())
+    got = raw.recv(4096).decode("ascii", "replace")
+    if not got.startswith("HTTP/1.1 400"):
+        fail("two Authorization headers: %s" % got[:80])
+    raw.close()
+    raw = ssl.create_default_context(cafile=root).wrap_socket(
+        socket.create_connection(("127.0.0.1", port)), server_hostname=host)
+    smuggled = "GET %sSMS_Site?smuggled=1 HTTP/1.1\r\nHost: x\r\n\r\n" % B
+    raw.sendall(("POST %sSMS_Site HTTP/1.1\r\nHost: %s\r\nContent-Length:"
+                 " 0\r\nContent-Length: %d\r\n\r\n%s" % (B, host,
+                 len(smuggled), smuggled)).encode())
+    got = b""
+    while True:
+        chunk = raw.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    raw.close()
+    if not got.startswith(b"HTTP/1.1 400") or got.count(b"HTTP/1.1") != 1:
+        fail("two Content-Length headers: %s" % got[:200])
+    print("ok: two Authorization headers are 400; two Content-Length"
+          " headers are 400 and the connection closes (nothing smuggled)")
     # The service still answers after all of them.
     get_json(B + "SMS_Site('P01')")
     print("ok: the service still answers")
+
+elif cmd == "cursor":
+    # Walk the certificates by IsBlocked 3 a page; block the last row of
+    # the first page before following the link: every row comes once.
+    want = [r["id"] for r in sql("SELECT id FROM cert WHERE state !="
+                                 " 'pending' ORDER BY blocked, id")]
+    d = get_json(B + "SMS_Certificate?$orderby=IsBlocked&$select=ID",
+                 headers={"Prefer": "odata.maxpagesize=3"})
+    rows = [r["ID"] for r in d["value"]]
+    blocked = rows[-1]
+    st, h, data = request("POST", B + "SMS_Certificate(%d)/AdminService.Block"
+                          % blocked, body="")
+    if st != 200:
+        fail("block: %d %s" % (st, data[:200]))
+    link = d["@odata.nextLink"]
+    while link:
+        u = urllib.parse.urlsplit(link)
+        d = get_json(u.path + "?" + u.query,
+                     headers={"Prefer": "odata.maxpagesize=3"})
+        rows += [r["ID"] for r in d["value"]]
+        link = d.get("@odata.nextLink")
+    # None lost; the row that moved (blocked: later in this order) may be
+    # met again at its new place, no other twice.
+    dup = [r for r in set(rows) if rows.count(r) > 1]
+    if set(rows) != set(want) or dup not in ([], [blocked]):
+        fail("rows %s, want each of %s (only %d may repeat)" % (rows, want,
+             blocked))
+    print("ok: %d certificates by IsBlocked, 3 a page: none lost although"
+          " the first page's last one was blocked meanwhile (met again at"
+          " its new place: %s)" % (len(set(rows)), bool(dup)))
 
 elif cmd == "rate":
     n = int(args[0])

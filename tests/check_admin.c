@@ -47,7 +47,7 @@ static const struct od_prop props[] = {
  * null. */
 static const struct od_val row[] = {
 	{ OD_STRING, 0, "dp1.P01" }, { OD_INT, 7, NULL }, { OD_BOOL, 0, NULL },
-	{ OD_TIME, 1798761600, NULL }, { OD_NULL, 0, NULL },
+	{ OD_TIME, 1798761600000, NULL }, { OD_NULL, 0, NULL },
 };
 
 static const struct {
@@ -67,6 +67,9 @@ static const struct {
 	{ "ValidUntil eq 2027-01-01T01:00:00+01:00", 1 },
 	{ "ValidUntil lt 2026-12-31T23:59:59.999Z", 0 },
 	{ "ValidUntil le 2027-01-01T00:00Z", 1 }, { "ID eq -7 or ID eq 7", 1 },
+	{ "ValidUntil lt 2027-01-01T00:00:00.5Z", 1 },
+	{ "ValidUntil eq 2027-01-01T00:00:00.5Z", 0 },
+	{ "ValidUntil gt 2026-12-31T23:59:59.999000Z", 1 },
 	{ "((((ID eq 7))))", 1 }, { "true", 1 }, { "false or true", 1 },
 	{ "contains(Name,'''')", 0 }, { "Name ne 'it''s'", 1 },
 	{ "startswith(Name,'dp') eq true and not contains(Name,'x')", 1 },
@@ -103,6 +106,7 @@ static const struct {
 	{ "ID eq 99999999999999999999", "not an integer" },
 	{ "ValidUntil eq 2027-02-29T00:00:00Z", "position 15:" },
 	{ "ValidUntil eq 2027-01-01", "not a DateTimeOffset" },
+	{ "ValidUntil eq 2027-01-01T00:00:00.0001Z", "at most milliseconds" },
 	{ "IsBlocked lt true", "position 11: Edm.Boolean values are compared"
 	  " with eq and ne only" },
 	{ "ID", "position 1: the filter is Edm.Int64" },
@@ -398,8 +402,14 @@ START_TEST(refusals)
 	snprintf(more, sizeof more, "'%s'", gone);
 	out = client("refusals", t, more);
 	tu_has(out, "malformed queries are 400 and say where",
-	    "NTLM and Basic are 401", "the service still answers", NULL);
+	    "NTLM and Basic are 401", "CCM_POST and other methods are 405",
+	    "links name the served host", "nothing smuggled",
+	    "the service still answers", NULL);
 	free(out);
+	/* A token put in the query is not written to the log. */
+	free(tu_sh_ok("curl -s -o /dev/null --cacert '%s' --resolve"
+	    " %s:%d:127.0.0.1 'https://%s:%d/AdminService/wmi/SMS_Site?"
+	    "access_token=%s'", root, FQDN, port, FQDN, port, t));
 	/* Over plain HTTP the endpoint is refused: a token never travels
 	 * in clear. */
 	tu_sh_is("403", "curl -s -o /dev/null -w '%%{http_code}' -H"
@@ -417,6 +427,18 @@ START_TEST(refusals)
 	    "400 position", NULL);
 	free(log);
 	free(gone);
+	free(t);
+}
+END_TEST
+
+START_TEST(paging_survives_changes)
+{
+	char *t = token_new("ops", "full", NULL), *out;
+
+	out = client("cursor", t, "");
+	tu_has(out, "none lost although the first page's last one was"
+	    " blocked", NULL);
+	free(out);
 	free(t);
 }
 END_TEST
@@ -635,6 +657,7 @@ admin_suite(void)
 		TU_CASE("service", svc_fixture),
 		TU_TEST(reads_match_the_database),
 		TU_TEST(refusals),
+		TU_TEST(paging_survives_changes),
 		TU_TEST(rate_limited),
 		TU_TEST(not_a_provider),
 		TU_TEST(changes_as_ehttpctl),

@@ -46,7 +46,7 @@ static void
 v_time(struct od_val *v, time_t t)
 {
 	v->type = t != 0 ? OD_TIME : OD_NULL;
-	v->i = t;
+	v->i = (int64_t)t * 1000;
 }
 
 /* SMS_Site. */
@@ -394,6 +394,138 @@ cert_page(struct admin_ctx *x, const struct od_order *o, size_t norder,
 	    norder > 0 && o[0].desc, after, limit, (struct db_cert **)recs, n);
 }
 
+/* "ID.HEX": the id, the hex of the sort value's text (a number in
+ * decimal). */
+static void
+hex_of(const char *s, char *out, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 3 < len; s++) {
+		out[o++] = hx[(unsigned char)*s >> 4];
+		out[o++] = hx[(unsigned char)*s & 15];
+	}
+	out[o] = '\0';
+}
+
+static int
+unhex(const char *h, char *out, size_t len)
+{
+	size_t n = strlen(h), o = 0;
+
+	if (n % 2 != 0 || n / 2 >= len)
+		return -1;
+	for (size_t i = 0; i < n; i += 2) {
+		int a = h[i] <= '9' ? h[i] - '0' : h[i] - 'a' + 10;
+		int b = h[i + 1] <= '9' ? h[i + 1] - '0' : h[i + 1] - 'a' + 10;
+
+		if ((out[o++] = (char)(a << 4 | b)) == '\0')
+			return -1;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The text of c's sort field (sort: enum db_cert_sort), into buf. */
+static void
+cert_sort_text(const struct db_cert *c, int sort, char *buf, size_t len)
+{
+	switch (sort) {
+	case DB_CERT_SORT_EXPIRATION:
+		snprintf(buf, len, "%lld", (long long)c->not_after);
+		break;
+	case DB_CERT_SORT_START:
+		snprintf(buf, len, "%lld", (long long)c->not_before);
+		break;
+	case DB_CERT_SORT_BLOCKED:
+		snprintf(buf, len, "%d", c->blocked);
+		break;
+	case DB_CERT_SORT_TYPE:
+		snprintf(buf, len, "%s", c->type);
+		break;
+	case DB_CERT_SORT_ISSUED_TO:
+		snprintf(buf, len, "%s", c->issued_to);
+		break;
+	case DB_CERT_SORT_ISSUED_BY:
+		snprintf(buf, len, "%s", c->issued_by);
+		break;
+	case DB_CERT_SORT_SITE:
+		snprintf(buf, len, "%s", c->site_code);
+		break;
+	default:
+		snprintf(buf, len, "%s", c->thumbprint);
+		break;
+	}
+}
+
+static int
+cert_sort(const struct od_order *o, size_t norder)
+{
+	return norder > 0 ? cert_sort_of(o[0].prop) : DB_CERT_SORT_EXPIRATION;
+}
+
+static void
+cert_token(const void *rec, const struct od_order *o, size_t norder,
+    char *buf, size_t len)
+{
+	const struct db_cert *c = rec;
+	char text[300], hx[600];
+
+	cert_sort_text(c, cert_sort(o, norder), text, sizeof text);
+	hex_of(text, hx, sizeof hx);
+	snprintf(buf, len, "%lld.%s", (long long)c->id, hx);
+}
+
+static int
+cert_after(const char *token, const struct od_order *o, size_t norder,
+    void *rec)
+{
+	struct db_cert *c = rec;
+	const char *dot = strchr(token, '.');
+	char text[300], *end;
+	long long v;
+	int sort = cert_sort(o, norder);
+
+	memset(c, 0, sizeof *c);
+	if (dot == NULL || dot == token || unhex(dot + 1, text, sizeof text) ==
+	    -1)
+		return 0;
+	c->id = strtoll(token, &end, 10);
+	if (end != dot || c->id < 1)
+		return 0;
+	switch (sort) {
+	case DB_CERT_SORT_EXPIRATION:
+	case DB_CERT_SORT_START:
+	case DB_CERT_SORT_BLOCKED:
+		v = strtoll(text, &end, 10);
+		if (*end != '\0' || end == text)
+			return 0;
+		if (sort == DB_CERT_SORT_EXPIRATION)
+			c->not_after = (time_t)v;
+		else if (sort == DB_CERT_SORT_START)
+			c->not_before = (time_t)v;
+		else
+			c->blocked = (int)v;
+		return 1;
+	case DB_CERT_SORT_TYPE:
+		return snprintf(c->type, sizeof c->type, "%s", text) <
+		    (int)sizeof c->type;
+	case DB_CERT_SORT_ISSUED_TO:
+		return snprintf(c->issued_to, sizeof c->issued_to, "%s", text) <
+		    (int)sizeof c->issued_to;
+	case DB_CERT_SORT_ISSUED_BY:
+		return snprintf(c->issued_by, sizeof c->issued_by, "%s", text) <
+		    (int)sizeof c->issued_by;
+	case DB_CERT_SORT_SITE:
+		return snprintf(c->site_code, sizeof c->site_code, "%s", text) <
+		    (int)sizeof c->site_code;
+	default:
+		return snprintf(c->thumbprint, sizeof c->thumbprint, "%s",
+		    text) < (int)sizeof c->thumbprint;
+	}
+}
+
 static int
 cert_get(struct admin_ctx *x, int64_t id, void *rec)
 {
@@ -401,12 +533,6 @@ cert_get(struct admin_ctx *x, int64_t id, void *rec)
 
 	snprintf(s, sizeof s, "%" PRId64, id);
 	return ehttp_cert_resolve(x->e, s, rec);
-}
-
-static int64_t
-cert_id(const void *rec)
-{
-	return ((const struct db_cert *)rec)->id;
 }
 
 static int
@@ -469,7 +595,8 @@ static const struct admin_class cert_class = {
 	.page = cert_page,
 	.sortable = cert_sortable,
 	.get = cert_get,
-	.id = cert_id,
+	.token = cert_token,
+	.after = cert_after,
 	.count = cert_count,
 	.fill = cert_fill,
 	.actions = cert_actions,
@@ -527,10 +654,28 @@ client_get(struct admin_ctx *x, int64_t id, void *rec)
 	return found;
 }
 
-static int64_t
-client_id(const void *rec)
+static void
+client_token(const void *rec, const struct od_order *o, size_t norder,
+    char *buf, size_t len)
 {
-	return ((const struct db_client *)rec)->id;
+	(void)o;
+	(void)norder;
+	snprintf(buf, len, "%lld", (long long)((const struct db_client *)
+	    rec)->id);
+}
+
+static int
+client_after(const char *token, const struct od_order *o, size_t norder,
+    void *rec)
+{
+	struct db_client *c = rec;
+	char *end;
+
+	(void)o;
+	(void)norder;
+	memset(c, 0, sizeof *c);
+	c->id = strtoll(token, &end, 10);
+	return *end == '\0' && c->id >= 0;
 }
 
 static int
@@ -592,7 +737,8 @@ static const struct admin_class client_class = {
 	.page = client_page,
 	.sortable = client_sortable,
 	.get = client_get,
-	.id = client_id,
+	.token = client_token,
+	.after = client_after,
 	.count = client_count,
 	.fill = client_fill,
 	.actions = client_actions,

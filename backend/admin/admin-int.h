@@ -50,10 +50,23 @@ struct admin_class {
 				    const void *after, size_t limit,
 				    void **recs, size_t *n);
 	int			(*sortable)(const struct od_order *, size_t);
-	/* By id (large classes: keys and skip tokens): 1, 0, -1. */
+	/* By id (large classes: keys): 1, 0, -1. */
 	int			(*get)(struct admin_ctx *, int64_t id,
 				    void *rec);
-	int64_t			(*id)(const void *rec);
+	/*
+	 * The skip token of a large class's page that ended at rec, in the
+	 * order asked: what the store's keyset needs to go on after it (the
+	 * row's sort value and id, as they were: a row changed or deleted
+	 * meanwhile neither loses nor repeats rows), [0-9a-f.] only; and
+	 * the record made back from one (1, or 0 not a token of this
+	 * order).
+	 */
+	void			(*token)(const void *rec,
+				    const struct od_order *, size_t norder,
+				    char *buf, size_t len);
+	int			(*after)(const char *token,
+				    const struct od_order *, size_t norder,
+				    void *rec);
 	/* The count without a filter (large classes), or NULL. */
 	int			(*count)(struct admin_ctx *, size_t *);
 	void			(*fill)(struct admin_ctx *, const void *rec,

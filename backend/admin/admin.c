@@ -26,6 +26,7 @@ admin_answer_clear(struct admin_answer *a)
 {
 	free(a->body);
 	free(a->log);
+	free(a->headers);
 	memset(a, 0, sizeof *a);
 }
 
@@ -209,8 +210,8 @@ val_json(const struct od_val *v)
 		return json_integer((json_int_t)v->i);
 	case OD_BOOL:
 		return json_boolean(v->i);
-	case OD_TIME:
-		timefmt(t, sizeof t, (time_t)v->i, TIMEFMT_ISO);
+	case OD_TIME:		/* whole seconds: the rows' own */
+		timefmt(t, sizeof t, (time_t)(v->i / 1000), TIMEFMT_ISO);
 		return json_string(t);
 	default:
 		return json_null();
@@ -256,18 +257,23 @@ context(struct admin_ctx *x, const char *what)
 	return j;
 }
 
-/* The Host: header if it is a host name (and port), else the FQDN. */
+/*
+ * The links' base: https://FQDN/AdminService/VERSION/, with the port the
+ * request named when its Host: is the served FQDN and a port. Never
+ * another host: a client that follows a link sends its token there.
+ */
 static void
 set_base(struct admin_ctx *x, const char *version)
 {
-	const char *h = x->rq->host;
+	const char *h = x->rq->host, *f = x->rq->fqdn, *port = "";
+	size_t fl = strlen(f);
 
-	if (h == NULL || *h == '\0' || strlen(h) > 300 || strspn(h,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-:[]") != strlen(h))
-		h = x->rq->fqdn;
-	snprintf(x->base, sizeof x->base, "https://%s/AdminService/%s/", h,
-	    version);
+	if (h != NULL && strncasecmp(h, f, fl) == 0 && h[fl] == ':' &&
+	    h[fl + 1] != '\0' && strlen(h + fl + 1) <= 5 &&
+	    strspn(h + fl + 1, "0123456789") == strlen(h + fl + 1))
+		port = h + fl;
+	snprintf(x->base, sizeof x->base, "https://%s%s/AdminService/%s/", f,
+	    port, version);
 }
 
 /* 1 the caller is known (x->tok), 0 answered 401, -1 error. */
@@ -357,18 +363,33 @@ sort_cmp(const void *pa, const void *pb)
 	return ia < ib ? -1 : ia > ib;		/* stable */
 }
 
-/* The page size: ADMIN_PAGE_MAX, or less as Prefer: odata.maxpagesize
- * asks. */
+/* The page size: ADMIN_PAGE_MAX, or less as "Prefer:
+ * odata.maxpagesize=N" asks (a preference of its own in the list, RFC
+ * 7240); then the answer says Preference-Applied. */
 static size_t
 page_size(struct admin_ctx *x)
 {
-	const char *p = x->rq->prefer, *m;
+	const char *p = x->rq->prefer;
 	unsigned long v;
+	char *end;
 
-	if (p == NULL || (m = strstr(p, "odata.maxpagesize=")) == NULL)
-		return ADMIN_PAGE_MAX;
-	v = strtoul(m + 18, NULL, 10);
-	return v >= 1 && v < ADMIN_PAGE_MAX ? v : ADMIN_PAGE_MAX;
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		if (strncasecmp(p, "odata.maxpagesize=", 18) == 0) {
+			v = strtoul(p + 18, &end, 10);
+			if (end != p + 18 && (*end == '\0' || *end == ',' ||
+			    *end == ';' || *end == ' ') && v >= 1 &&
+			    v < ADMIN_PAGE_MAX) {
+				free(x->a->headers);
+				if (asprintf(&x->a->headers, "Preference-Applied:"
+				    " odata.maxpagesize=%lu\r\n", v) == -1)
+					abort();
+				return v;
+			}
+		}
+		p = strchr(p, ',');
+	}
+	return ADMIN_PAGE_MAX;
 }
 
 /* The next page's link: the same options, the rows left of $top, the
@@ -467,23 +488,32 @@ collection_small(struct admin_ctx *x, const struct admin_class *cls,
 	return 0;
 }
 
-/* The matching rows of a large class, counted page by page. */
+/* The matching rows of a large class, counted page by page: 0, -1, or 1
+ * answered 400 (more rows than ADMIN_WORK_MAX allows this filter). */
 static int
 count_large(struct admin_ctx *x, const struct admin_class *cls,
     const struct od_query *q, size_t *count)
 {
 	struct od_val v[ADMIN_PROPS_MAX];
-	char *last = xmalloc(cls->recsize);
+	char *last;
 	void *recs = NULL;
 	int have = 0, rc = 0;
-	size_t n;
+	size_t n, read = 0, most;
 
 	*count = 0;
-	if (q->filter == NULL) {
-		free(last);
+	if (q->filter == NULL)
 		return cls->count(x, count);
-	}
+	most = ADMIN_WORK_MAX / od_filter_terms(q->filter);
+	last = xmalloc(cls->recsize);
 	for (;;) {
+		if (read >= most) {
+			admin_error(x, 400, "$count", "counting the rows of %s"
+			    " that pass this $filter would evaluate it on more"
+			    " than %zu rows: page through them with"
+			    " @odata.nextLink instead", cls->name, most);
+			rc = 1;
+			break;
+		}
 		if (cls->page(x, q->order, q->norder, have ? last : NULL,
 		    ADMIN_PAGE_MAX, &recs, &n) == -1) {
 			rc = -1;
@@ -494,6 +524,7 @@ count_large(struct admin_ctx *x, const struct admin_class *cls,
 			cls->fill(x, (char *)recs + i * cls->recsize, v);
 			*count += od_filter_eval(q->filter, v);
 		}
+		read += n;
 		if (n > 0) {
 			memcpy(last, (char *)recs + (n - 1) * cls->recsize,
 			    cls->recsize);
@@ -521,7 +552,7 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 	struct od_val v[ADMIN_PROPS_MAX];
 	char *last = xmalloc(cls->recsize);
 	void *recs = NULL;
-	size_t n, want, got = 0, scanned = 0, count = 0;
+	size_t n, want, got = 0, scanned = 0, count = 0, scan_max;
 	int64_t skip = q->skip;
 	int have = 0, end = 0, more, rc;
 	json_t *arr = NULL, *out;
@@ -533,15 +564,9 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 		return 0;
 	}
 	if (q->skiptoken[0] != '\0') {
-		int64_t id = strtoll(q->skiptoken, NULL, 10);
-
-		if ((rc = cls->get(x, id, last)) == -1) {
-			free(last);
-			return -1;
-		}
-		if (rc == 0) {
-			admin_error(x, 400, "$skiptoken", "the row this page"
-			    " went on from is gone: start the list again");
+		if (!cls->after(q->skiptoken, q->order, q->norder, last)) {
+			admin_error(x, 400, "$skiptoken", "not a token this"
+			    " service made for this order");
 			free(last);
 			return 0;
 		}
@@ -551,7 +576,11 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 	if (q->top >= 0 && (uint64_t)q->top < want)
 		want = (size_t)q->top;
 	arr = json_array();
-	while (got < want && scanned < ADMIN_SCAN_MAX) {
+	scan_max = q->filter != NULL ? ADMIN_WORK_MAX /
+	    od_filter_terms(q->filter) : ADMIN_SCAN_MAX;
+	if (scan_max > ADMIN_SCAN_MAX)
+		scan_max = ADMIN_SCAN_MAX;
+	while (got < want && scanned < scan_max) {
 		size_t ask = ADMIN_PAGE_MAX, i;
 
 		if (cls->page(x, q->order, q->norder, have ? last : NULL, ask,
@@ -584,10 +613,10 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 			break;
 		}
 	}
-	if (q->count && count_large(x, cls, q, &count) == -1) {
+	if (q->count && (rc = count_large(x, cls, q, &count)) != 0) {
 		json_decref(arr);
 		free(last);
-		return -1;
+		return rc == 1 ? 0 : -1;
 	}
 	out = json_pack("{s:o}", "@odata.context", context(x, cls->name));
 	if (q->count)
@@ -596,9 +625,9 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 	json_object_set_new(out, "value", arr);
 	more = !end && have && (q->top < 0 || (uint64_t)q->top > got);
 	if (more) {
-		char tok[24];
+		char tok[sizeof q->skiptoken];
 
-		snprintf(tok, sizeof tok, "%" PRId64, cls->id(last));
+		cls->token(last, q->order, q->norder, tok, sizeof tok);
 		json_object_set_new(out, "@odata.nextLink", next_link(x, cls,
 		    q, q->top >= 0 ? q->top - (int64_t)got : -1, skip, tok));
 	}
@@ -806,7 +835,8 @@ change_body(struct admin_ctx *x)
 
 	if (x->rq->len == 0)
 		return json_object();
-	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
 		admin_error(x, 415, NULL, "the body must be application/json");
 		return NULL;
 	}
@@ -840,7 +870,7 @@ change(struct admin_ctx *x, const struct admin_class *cls, void *rec,
 	json_t *body = NULL;
 	int rc;
 
-	if (strcmp(x->tok.role, "full") != 0)
+	if (strcmp(x->tok.role, "full") != 0)	/* admin_serve refused it */
 		return refuse_read_only(x, what);
 	if ((body = change_body(x)) == NULL)
 		return 0;
@@ -961,8 +991,11 @@ entity(struct admin_ctx *x, const struct admin_class *cls, const char *rest,
 		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
 			entity_answer(x, cls, rec, &q, 0);
 			set_log(x, CMLOG_TYPE_INFO, "200 %s", what);
-		} else
+		} else if (act != NULL || cls->patch != NULL)
 			rc = change(x, cls, rec, &key, act, what);
+		else				/* checked above: not reached */
+			admin_error(x, 405, NULL, "%s cannot be changed",
+			    cls->name);
 	}
 	od_query_free(&q);
 	free(rec);
@@ -1002,16 +1035,18 @@ admin_serve(struct ehttp *e, const struct admin_request *rq,
 	char *p = NULL;
 	size_t plen, vlen, nlen;
 	const struct admin_class *cls;
-	int rc = 0;
+	int rc = 0, change_asked;
 
 	memset(a, 0, sizeof *a);
 	/* The path: /AdminService/<version>/<rest>, the query apart. */
 	qm = strchr(rq->target, '?');
 	plen = qm != NULL ? (size_t)(qm - rq->target) : strlen(rq->target);
-	if ((p = od_decode(rq->target, plen, 0)) == NULL) {
+	if (memmem(rq->target, plen, "%2F", 3) != NULL || memmem(rq->target,
+	    plen, "%2f", 3) != NULL || (p = od_decode(rq->target, plen, 0)) ==
+	    NULL) {
 		set_base(&x, "wmi");
 		admin_error(&x, 400, NULL, "a malformed percent-encoding in the"
-		    " path");
+		    " path (or an encoded '/')");
 		return 0;
 	}
 	path = p + strlen("/AdminService/");
@@ -1032,6 +1067,24 @@ admin_serve(struct ehttp *e, const struct admin_request *rq,
 	rest = path + vlen;
 	if (*rest == '/')
 		rest++;
+	change_asked = strcmp(rq->method, "PATCH") == 0 ||
+	    strcmp(rq->method, "POST") == 0;
+	if (!change_asked && strcmp(rq->method, "GET") != 0 &&
+	    strcmp(rq->method, "HEAD") != 0) {
+		a->allow = "GET, HEAD, PATCH, POST";
+		admin_error(&x, 405, NULL, "the administration service takes"
+		    " GET, HEAD, PATCH and POST");
+		goto out;
+	}
+	/* A read-only token asking for a change is refused (and audited)
+	 * whatever it names: no existence of a key is told to it either. */
+	if (change_asked && strcmp(x.tok.role, "full") != 0) {
+		char what[300];
+
+		snprintf(what, sizeof what, "%s %.240s", rq->method, rest);
+		rc = refuse_read_only(&x, what);
+		goto out;
+	}
 	if (*rest == '\0') {
 		if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
 			a->allow = "GET, HEAD";

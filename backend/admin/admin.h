@@ -38,6 +38,9 @@
 #define ADMIN_PAGE_MAX		1000	/* rows a page at most */
 #define ADMIN_SCAN_MAX		100000	/* rows a request reads at most
 					   for one page of a large class */
+#define ADMIN_WORK_MAX		4000000	/* rows read x terms of the $filter
+					   a request evaluates at most (a
+					   page, or a $count) */
 #define ADMIN_BODY_MAX		65536	/* a change's JSON */
 
 /*
@@ -74,6 +77,8 @@ struct admin_answer {
 	size_t		 len;
 	const char	*allow;		/* a 405's Allow:, static */
 	const char	*www_authenticate;	/* a 401's, static */
+	char		*headers;	/* more header lines (CRLF each), or
+					   NULL; malloc'ed */
 	int		 log_type;	/* CMLOG_TYPE_* */
 	char		*log;		/* adminservice.log's line (the agent
 					   escapes it) */

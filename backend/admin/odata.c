@@ -115,6 +115,13 @@ od_filter_free(struct od_node *n)
 	free(n);
 }
 
+size_t
+od_filter_terms(const struct od_node *n)
+{
+	return n == NULL ? 0 : 1 + od_filter_terms(n->a) +
+	    od_filter_terms(n->b);
+}
+
 /* A word (letters, digits, '_') at the position: its length, 0 none. */
 static size_t
 word_len(const char *s)
@@ -158,7 +165,7 @@ digits(const char *s, int n, int *v)
 int
 od_parse_time(const char *s, size_t len, int64_t *t)
 {
-	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 1;
+	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 1, ms = 0;
 	size_t i = 16;
 	int64_t days;
 
@@ -173,10 +180,21 @@ od_parse_time(const char *s, size_t len, int64_t *t)
 		i += 3;
 		if (i < len && s[i] == '.') {
 			size_t f = ++i;
-			while (i < len && isdigit((unsigned char)s[i]))
+
+			/* Milliseconds; digits past them must be 0 (a row's
+			 * time is whole seconds: a finer literal would
+			 * compare wrongly once cut). */
+			while (i < len && isdigit((unsigned char)s[i])) {
+				if (i - f < 3)
+					ms = ms * 10 + (s[i] - '0');
+				else if (s[i] != '0')
+					return -1;
 				i++;
+			}
 			if (i == f || i - f > 12)
 				return -1;
+			for (size_t k = i - f; k < 3; k++)
+				ms *= 10;
 		}
 	}
 	if (i < len && (s[i] == 'Z' || s[i] == 'z'))
@@ -193,8 +211,8 @@ od_parse_time(const char *s, size_t len, int64_t *t)
 	    mi > 59 || sec > 59 || days_from_civil(y, (unsigned)mo,
 	    (unsigned)d, &days) == -1)
 		return -1;
-	*t = days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 +
-	    om * 60);
+	*t = (days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 +
+	    om * 60)) * 1000 + ms;
 	return 0;
 }
 
@@ -276,8 +294,8 @@ parse_number(struct parser *p)
 	if (len >= 10 && isdigit((unsigned char)s[0]) && s[4] == '-') {
 		if (od_parse_time(s, len, &v) == -1) {
 			fail(p, p->pos, "'%.*s' is not a DateTimeOffset"
-			    " (2026-12-04T10:00:00Z)", (int)(len > 40 ? 40 :
-			    len), s);
+			    " (2026-12-04T10:00:00Z, at most milliseconds)",
+			    (int)(len > 40 ? 40 : len), s);
 			return NULL;
 		}
 		if ((n = node_new(p, N_LIT, OD_TIME)) == NULL)
@@ -575,18 +593,12 @@ parse_and(struct parser *p)
 	return parse_chain(p, "and", N_AND, parse_cmp);
 }
 
+/* Every way back into parse_or (a parenthesis, a function's argument)
+ * goes through parse_unary, which counts the depth. */
 static struct od_node *
 parse_or(struct parser *p)
 {
-	struct od_node *n;
-
-	if (++p->depth > OD_DEPTH_MAX) {
-		fail(p, p->pos, "nested more than %d deep", OD_DEPTH_MAX);
-		return NULL;
-	}
-	n = parse_chain(p, "or", N_OR, parse_and);
-	p->depth--;
-	return n;
+	return parse_chain(p, "or", N_OR, parse_and);
 }
 
 int
@@ -997,7 +1009,7 @@ query_option(const char *name, const char *v, const struct od_prop *props,
 		return qfail(err, "$count", "must be true or false");
 	case 6:
 		if (strlen(v) == 0 || strlen(v) >= sizeof q->skiptoken ||
-		    strspn(v, "0123456789") != strlen(v))
+		    strspn(v, "0123456789abcdef.") != strlen(v))
 			return qfail(err, "$skiptoken", "not a token this"
 			    " service made");
 		snprintf(q->skiptoken, sizeof q->skiptoken, "%s", v);

@@ -33,7 +33,7 @@ enum od_type {
 	OD_STRING,	/* Edm.String */
 	OD_INT,		/* Edm.Int64 */
 	OD_BOOL,	/* Edm.Boolean */
-	OD_TIME,	/* Edm.DateTimeOffset: seconds since 1970, UTC */
+	OD_TIME,	/* Edm.DateTimeOffset: milliseconds since 1970, UTC */
 };
 
 /* A value of a row's property (s: not owned; NULL is ""). */
@@ -63,6 +63,8 @@ int	 od_filter_parse(const char *text, const struct od_prop *props,
 /* Does row (a value per property, in props' order) pass? 1 or 0. */
 int	 od_filter_eval(const struct od_node *, const struct od_val *row);
 void	 od_filter_free(struct od_node *);
+/* Its terms (the nodes one evaluation visits at most); 0 for NULL. */
+size_t	 od_filter_terms(const struct od_node *);
 
 /* One key of $orderby. */
 struct od_order {
@@ -80,7 +82,7 @@ struct od_query {
 	int64_t		 top;			/* -1: not given */
 	int64_t		 skip;
 	int		 count;			/* $count=true */
-	char		 skiptoken[64];		/* "": none */
+	char		 skiptoken[600];	/* "": none */
 	char		*filter_text;		/* decoded, for a next link */
 	char		*select_text;
 	char		*orderby_text;
@@ -105,7 +107,7 @@ char	*od_encode(const char *s);
 /* Compare two values of one type (strings byte-wise): <0, 0, >0. */
 int	 od_cmp(const struct od_val *, const struct od_val *);
 
-/* A DateTimeOffset literal: 0 and *t, or -1. */
+/* A DateTimeOffset literal: 0 and *t (milliseconds), or -1. */
 int	 od_parse_time(const char *s, size_t len, int64_t *t);
 
 #endif

@@ -2,9 +2,9 @@
  * mpd-admin: the administration service on an SMS Provider's agent: the
  * request handed to backend/admin/ (admin.h), which decides everything;
  * here only what belongs to the server: the role check, the request rates
- * and the line in adminservice.log. Served with mpd.lock held, on the
- * agent's database handle (one request at a time, as the management
- * point's).
+ * and the line in adminservice.log. Served on a database handle of its
+ * own under its own lock (one request at a time), never under mpd.lock:
+ * a slow query or an issuance does not hold up the management point.
  *
  * Rates: a token bucket per client address (cfg.admin_rate_ip a second,
  * as many at once) and one for the provider (cfg.admin_rate_total, the
@@ -13,6 +13,8 @@
  * table holds MPD_RATES_SLOTS addresses; a full table drops the address
  * idle longest.
  */
+#include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +147,57 @@ admin_rate(struct mpd_conn *c, struct mpd_reply *r)
 	return 0;
 }
 
+/* The target as logged: a bearer token in it (a client that put one in
+ * the query) as "ehttp_***", cut at 300 bytes. */
+static void
+redacted(const char *t, char *out, size_t len)
+{
+	size_t o = 0;
+
+	while (*t != '\0' && o + 1 < len && o < 300) {
+		if (strncmp(t, "ehttp_", 6) == 0) {
+			size_t n = 6;
+
+			while (t[n] != '\0' && (isalnum((unsigned char)t[n]) ||
+			    t[n] == '-' || t[n] == '_'))
+				n++;
+			if (n >= 6 + 20 && o + 10 < len) {
+				memcpy(out + o, "ehttp_***", 9);
+				o += 9;
+				t += n;
+				continue;
+			}
+		}
+		out[o++] = *t++;
+	}
+	out[o] = '\0';
+}
+
+/* The service's handle, opened at its first request: 0, or -1 (logged;
+ * r answered 503). admin_lock held. */
+static int
+admin_handle(struct mpd *m, struct mpd_reply *r)
+{
+	char *cause = NULL;
+
+	if (m->admin_e != NULL)
+		return 0;
+	if ((m->admin_e = ehttp_open(m->db_path, EHTTP_AGENT, &cause)) !=
+	    NULL) {
+		ehttp_set_user(m->admin_e, "ehttp-mpd");
+		return 0;
+	}
+	cmlog_write(m->mplog[MPD_LOG_ADMIN], CMLOG_TYPE_ERROR,
+	    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "Cannot open the site"
+	    " database: %s", cause);
+	free(cause);
+	mpd_reply_set(r, 503, "Service Unavailable", "application/json",
+	    "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"The"
+	    " SMS Provider cannot open the site database (see"
+	    " adminservice.log)\"}}\n");
+	return -1;
+}
+
 int
 mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
     struct mpd_reply *r, struct mp_answer *unused)
@@ -153,18 +206,33 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	struct admin_request rq = { 0 };
 	struct admin_answer a = { 0 };
 	char auth[MPD_HTTP_MAX_HEADERS + 1], ct[256], host[320], prefer[256];
-	int rc;
+	char target[400];
+	int rc, provider;
 
 	(void)unused;
+	pthread_mutex_lock(&m->lock);
+	provider = m->is_provider;
+	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_lock(&m->admin_lock);
 	if (!admin_rate(c, r))
-		return 0;
-	if (!m->is_provider || m->e == NULL) {
-		mpd_reply_set(r, 404, "Not Found", "text/plain",
-		    m->e == NULL ? "The site database is being reopened.\n" :
-		    "This site system has no SMS Provider role: no"
-		    " administration service here.\n");
-		return 0;
+		goto out;
+	if (!provider) {
+		mpd_reply_set(r, 404, "Not Found", "text/plain", "This site"
+		    " system has no SMS Provider role: no administration"
+		    " service here.\n");
+		goto out;
 	}
+	/* One of each: two Authorization (or Host, Content-Type) headers
+	 * are one too many to guess from. */
+	if (mpd_header_count(q->block, "Authorization") > 1 ||
+	    mpd_header_count(q->block, "Host") > 1 ||
+	    mpd_header_count(q->block, "Content-Type") > 1) {
+		mpd_reply_set(r, 400, "Bad Request", "text/plain", "A header"
+		    " is given more than once.\n");
+		goto out;
+	}
+	if (admin_handle(m, r) == -1)
+		goto out;
 	if (m->admin == NULL)
 		m->admin = admin_state_new();
 	rq.state = m->admin;
@@ -180,28 +248,30 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	rq.body = q->body;
 	rq.len = q->len;
 	rq.now = time(NULL);
-	rc = admin_serve(m->e, &rq, &a);
+	rc = admin_serve(m->admin_e, &rq, &a);
 	explicit_bzero(auth, sizeof auth);
-	/* Changes are recorded as the token's; the agent's own records
-	 * are the agent's again. */
-	ehttp_set_user(m->e, "ehttp-mpd");
+	/* Changes are recorded as the token's; its next records are the
+	 * agent's again. */
+	ehttp_set_user(m->admin_e, "ehttp-mpd");
+	redacted(q->target, target, sizeof target);
 	if (rc == -1) {
-		MPD_ERROR(m, "%s /AdminService: %s", q->method,
-		    ehttp_error(m->e));
 		cmlog_write(m->mplog[MPD_LOG_ADMIN], CMLOG_TYPE_ERROR,
-		    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %.300s 500 by"
-		    " %s from %s: %s", q->method, q->target, a.user[0] ?
-		    a.user : "-", rq.peer, ehttp_error(m->e));
+		    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s 500 by %s from"
+		    " %s: %s", q->method, target, a.user[0] ? a.user : "-",
+		    rq.peer, ehttp_error(m->admin_e));
 		mpd_reply_set(r, 500, "Internal Server Error",
 		    "application/json", "{\"error\":{\"code\":"
 		    "\"InternalServerError\",\"message\":\"The SMS Provider"
-		    " could not answer (see mpcontrol.log)\"}}\n");
+		    " could not answer (see adminservice.log)\"}}\n");
 		admin_answer_clear(&a);
-		return 0;
+		/* A handle in an unknown state is not used again. */
+		ehttp_close(m->admin_e);
+		m->admin_e = NULL;
+		goto out;
 	}
 	cmlog_write(m->mplog[MPD_LOG_ADMIN], a.log_type,
-	    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %.300s by %s from %s: %s",
-	    q->method, q->target, a.user[0] ? a.user : "-", rq.peer,
+	    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s by %s from %s: %s",
+	    q->method, target, a.user[0] ? a.user : "-", rq.peer,
 	    a.log != NULL ? a.log : "");
 	mpd_reply_set(r, a.status, mpd_reason(a.status), a.content_type, NULL);
 	r->owned = a.body;
@@ -209,9 +279,22 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	r->len = a.len;
 	r->allow = a.allow;
 	r->www_auth = a.www_authenticate;
+	r->headers = a.headers;
 	a.body = NULL;
+	a.headers = NULL;
 	admin_answer_clear(&a);
+out:
+	pthread_mutex_unlock(&m->admin_lock);
 	return 0;
+}
+
+void
+mpd_admin_close(struct mpd *m)
+{
+	pthread_mutex_lock(&m->admin_lock);
+	ehttp_close(m->admin_e);
+	m->admin_e = NULL;
+	pthread_mutex_unlock(&m->admin_lock);
 }
 
 void
@@ -221,4 +304,6 @@ mpd_admin_free(struct mpd *m)
 	m->rates = NULL;
 	admin_state_free(m->admin);
 	m->admin = NULL;
+	ehttp_close(m->admin_e);
+	m->admin_e = NULL;
 }

@@ -117,6 +117,7 @@ mpd_db_check(struct mpd *m)
 		 * close): empty it into the old file first, or the new file
 		 * would read it as its own and be corrupted. The committer
 		 * waits meanwhile and lets the old file go with the agent. */
+		mpd_admin_close(m);
 		mpd_commit_pause(m);
 		if ((rc = ehttp_db_checkpoint(m->e)) != 0) {
 			mpd_commit_resume(m, 0);

@@ -657,7 +657,7 @@ static const struct mpd_route {
 	  mpd_dp_serve, 1 },
 	/* The SMS Provider's REST API (mpd-admin.c, admin.h). */
 	{ "/AdminService/", M_GET | M_HEAD | M_POST | M_PATCH, 1,
-	  "GET, HEAD, PATCH, POST", mpd_admin_serve, 0 },
+	  "GET, HEAD, PATCH, POST", mpd_admin_serve, 1 },
 };
 
 static int
@@ -691,6 +691,24 @@ mpd_route_find(const char *target)
 			return &mpd_routes[i];
 	}
 	return NULL;
+}
+
+/* How many times the header is in the block. */
+int
+mpd_header_count(const char *block, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = strchr(block, '\n');
+	int n = 0;
+
+	while (p != NULL && p[1] != '\0') {
+		const char *line = p + 1;
+
+		if (strncasecmp(line, name, nl) == 0 && line[nl] == ':')
+			n++;
+		p = strchr(line, '\n');
+	}
+	return n;
 }
 
 /* A header's value (trimmed) in the block, or NULL; buf holds it. */
@@ -820,6 +838,13 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 	conn = mpd_header(block, "Connection", v, sizeof v);
 	keep = http10 ? conn != NULL && strcasecmp(conn, "keep-alive") == 0 :
 	    conn == NULL || strcasecmp(conn, "close") != 0;
+	/* Two lengths (or a length and an encoding) could be read two
+	 * ways by two servers in a row: refused (RFC 9112, 6.3). */
+	if (mpd_header_count(block, "Content-Length") > 1 ||
+	    mpd_header_count(block, "Transfer-Encoding") > 1) {
+		mpd_reply_send(c, &bad, 0, 0, 0);
+		return -1;
+	}
 	te = mpd_header(block, "Transfer-Encoding", v, sizeof v);
 	cl = te == NULL ? mpd_header(block, "Content-Length", v, sizeof v) :
 	    NULL;

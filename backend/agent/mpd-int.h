@@ -87,6 +87,7 @@ void	 mpd_reply_release(struct mpd_reply *);
  * copied: mpd_mp_request_clear frees them). */
 const char	*mpd_header(const char *block, const char *name, char *buf,
 		    size_t len);
+int		 mpd_header_count(const char *block, const char *name);
 struct mpd	*mpd_conn_agent(const struct mpd_conn *);
 int		 mpd_conn_tls(const struct mpd_conn *);
 const char	*mpd_conn_peer(const struct mpd_conn *);
@@ -108,11 +109,13 @@ void	 mpd_dp_poll(struct mpd *, const struct agent_view *);
  * (--content, else as ehttp_content_root decides). */
 int	 mpd_dp_open(struct mpd *, char **cause);
 
-/* mpd-admin.c: /AdminService/ (admin.h), the lock held; the rates'
- * table freed. */
+/* mpd-admin.c: /AdminService/ (admin.h), served without mpd.lock. */
 struct mpd_rates;
 int	 mpd_admin_serve(struct mpd_conn *, const struct mpd_req *,
 	    struct mpd_reply *, struct mp_answer *);
+/* Close the service's database handle (the main loop, before letting a
+ * replaced file go; reopened at the next request). */
+void	 mpd_admin_close(struct mpd *);
 void	 mpd_admin_free(struct mpd *);
 
 /* A port: bound (and reserved) all the time, listening while served. */
@@ -304,11 +307,20 @@ struct mpd {
 	int			 dp_propfind;
 	int			 dp_noted;	/* what was logged: -1 nothing */
 
-	/* The administration service (mpd-admin.c): whether the last poll
-	 * found the SMS Provider role; the request rates (under the lock). */
+	/*
+	 * The administration service (mpd-admin.c). is_provider: whether
+	 * the last poll found the SMS Provider role (under the lock). The
+	 * rest under admin_lock, taken without mpd.lock held: the service's
+	 * own database handle (opened at its first request, closed when the
+	 * main loop lets a replaced file go), so that a slow query or an
+	 * issuance never holds up the management point; the request rates;
+	 * what admin.h keeps between requests.
+	 */
 	int			 is_provider;
+	pthread_mutex_t		 admin_lock;
+	struct ehttp		*admin_e;
 	struct mpd_rates	*rates;
-	struct admin_state	*admin;		/* admin.h: between requests */
+	struct admin_state	*admin;
 
 	/* Connections (mpd-http.c), served by the workers (mpd-workers.c). */
 	struct mpd_worker	*workers;

@@ -686,7 +686,8 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	*cause = NULL;
 	m = xcalloc(1, sizeof *m);
 	if (pthread_mutex_init(&m->lock, NULL) != 0 ||
-	    pthread_mutex_init(&m->tls_lock, NULL) != 0) {
+	    pthread_mutex_init(&m->tls_lock, NULL) != 0 ||
+	    pthread_mutex_init(&m->admin_lock, NULL) != 0) {
 		free(m);
 		xasprintf(cause, "cannot make a lock");
 		return NULL;
@@ -916,6 +917,7 @@ mpd_free(struct mpd *m)
 	}
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->tls_lock);
+	pthread_mutex_destroy(&m->admin_lock);
 	free(m);
 }
 

@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct od_val rows[][5] = {
 		{ { OD_STRING, 0, "dp1.P01" }, { OD_INT, 7, NULL },
-		  { OD_BOOL, 1, NULL }, { OD_TIME, 1798761600, NULL },
+		  { OD_BOOL, 1, NULL }, { OD_TIME, 1798761600000, NULL },
 		  { OD_NULL, 0, NULL } },
 		{ { OD_STRING, 0, "" }, { OD_INT, INT64_MIN, NULL },
 		  { OD_BOOL, 0, NULL }, { OD_TIME, 0, NULL },
