@@ -443,6 +443,44 @@ START_TEST(paging_survives_changes)
 }
 END_TEST
 
+/* The database file replaced (a restore with mv) while the service holds
+ * its own handle on it: the agent lets that handle go too, reopens, and
+ * the service reads the new file (a token only it holds works). */
+START_TEST(database_replaced)
+{
+	char *t = token_new("ops", "read-only", NULL), *t2, *out = NULL;
+	char *err = NULL, copy[4300];
+	int rc;
+#define GET_SITES(tok) tu_sh_is(code, "curl -s -o /dev/null -w"	\
+	    " '%%{http_code}' --cacert '%s' --resolve %s:%d:127.0.0.1 -H"	\
+	    " 'Authorization: Bearer %s' https://%s:%d/AdminService/wmi/"	\
+	    "SMS_Site", root, FQDN, port, (tok), FQDN, port)
+	const char *code;
+
+	code = "200";
+	GET_SITES(t);
+	snprintf(copy, sizeof copy, "%s/restore.db", dir);
+	free(tu_sh_ok("sqlite3 '%s' \".backup '%s'\"", db, copy));
+	rc = tu_ctl(copy, &out, &err, "admin", "token", "new", "restored",
+	    "--role", "read-only", NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	t2 = tu_line1(out);
+	free(err);
+	code = "401";
+	GET_SITES(t2);
+	free(tu_sh_ok("cp '%s.master-key' '%s.master-key' && mv '%s' '%s'",
+	    db, copy, copy, db));
+	tu_file_waits(tu_join(logs, "mpcontrol.log"), "mpcontrol.log",
+	    "Site database was replaced; reopened", 15);
+	code = "200";
+	GET_SITES(t2);
+	GET_SITES(t);
+#undef GET_SITES
+	free(out);
+	free(t);
+}
+END_TEST
+
 START_TEST(rate_limited)
 {
 	char *t, *out;
@@ -658,6 +696,7 @@ admin_suite(void)
 		TU_TEST(reads_match_the_database),
 		TU_TEST(refusals),
 		TU_TEST(paging_survives_changes),
+		TU_TEST(database_replaced),
 		TU_TEST(rate_limited),
 		TU_TEST(not_a_provider),
 		TU_TEST(changes_as_ehttpctl),
