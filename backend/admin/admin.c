@@ -552,7 +552,7 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 	struct od_val v[ADMIN_PROPS_MAX];
 	char *last = xmalloc(cls->recsize);
 	void *recs = NULL;
-	size_t n, want, got = 0, scanned = 0, count = 0, scan_max;
+	size_t n, want, got = 0, scanned = 0, count = 0, scan_max, ask;
 	int64_t skip = q->skip;
 	int have = 0, end = 0, more, rc;
 	json_t *arr = NULL, *out;
@@ -580,8 +580,12 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 	    od_filter_terms(q->filter) : ADMIN_SCAN_MAX;
 	if (scan_max > ADMIN_SCAN_MAX)
 		scan_max = ADMIN_SCAN_MAX;
+	ask = want + (size_t)(skip < ADMIN_PAGE_MAX ? skip : ADMIN_PAGE_MAX) +
+	    1;
+	if (ask > ADMIN_PAGE_MAX)
+		ask = ADMIN_PAGE_MAX;
 	while (got < want && scanned < scan_max) {
-		size_t ask = ADMIN_PAGE_MAX, i;
+		size_t i;
 
 		if (cls->page(x, q->order, q->norder, have ? last : NULL, ask,
 		    &recs, &n) == -1) {
@@ -594,8 +598,6 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 
 			memset(v, 0, sizeof v);
 			cls->fill(x, r, v);
-			memcpy(last, r, cls->recsize);
-			have = 1;
 			scanned++;
 			if (q->filter != NULL && !od_filter_eval(q->filter, v))
 				continue;
@@ -606,12 +608,21 @@ collection_large(struct admin_ctx *x, const struct admin_class *cls,
 			json_array_append_new(arr, row_json(cls, v, q));
 			got++;
 		}
+		if (i > 0) {		/* where the next store page starts */
+			memcpy(last, (char *)recs + (i - 1) * cls->recsize,
+			    cls->recsize);
+			have = 1;
+		}
 		free(recs);
 		recs = NULL;
 		if (n < ask && i == n) {
 			end = 1;
 			break;
 		}
+		/* Unfiltered, the first page asked for was the rows wanted
+		 * and one more; a filter's pass rate is not known: each
+		 * next page is twice as large, to ADMIN_PAGE_MAX. */
+		ask = ask * 2 > ADMIN_PAGE_MAX ? ADMIN_PAGE_MAX : ask * 2;
 	}
 	if (q->count && (rc = count_large(x, cls, q, &count)) != 0) {
 		json_decref(arr);
