@@ -515,6 +515,37 @@ START_TEST(not_a_provider)
 }
 END_TEST
 
+/* A client registered by ehttp-client (pending: manual approval) is in
+ * SMS_R_System as the database has it; Approve and Block through the API
+ * are ehttpctl's client approve / block, in the token's name. */
+START_TEST(client_actions)
+{
+	char *t = token_new("ops", "full", NULL), *id, *out;
+
+	out = tu_sh_ok("cd '%s' && '%s' register --mp %s:%d --connect"
+	    " 127.0.0.1 --root '%s' --state '%s/c1' --timeout 10 --name WKS01;"
+	    " test $? = 1", dir, tu_bin("ehttp-client"), FQDN, port, root, dir);
+	free(out);
+	id = sh1("sqlite3 '%s' \"SELECT id FROM client WHERE name = 'WKS01'"
+	    " AND approved = 0\"", db);
+#define CLIENT_CALL(method, path, want) tu_sh_is(want, "curl -s --cacert"\
+	    " '%s' --resolve %s:%d:127.0.0.1 -H 'Authorization: Bearer %s'"	\
+	    " -X %s -H 'Content-Length: 0' \"https://%s:%d/AdminService/wmi/"	\
+	    "SMS_R_System(%s)%s\" | %s -c 'import json,sys; d=json.load("	\
+	    "sys.stdin); print(d[\"Name\"], d[\"IsApproved\"],"		\
+	    " d[\"IsBlocked\"], d[\"SMSUniqueIdentifier\"][:5])'", root,	\
+	    FQDN, port, t, method, FQDN, port, id, path, tu_python())
+	CLIENT_CALL("GET", "", "WKS01 False False GUID:");
+	CLIENT_CALL("POST", "/AdminService.Approve", "WKS01 True False GUID:");
+	CLIENT_CALL("POST", "/AdminService.Block", "WKS01 True True GUID:");
+#undef CLIENT_CALL
+	tu_sh_is("1|1|ops (AdminService)", "sqlite3 '%s' \"SELECT approved,"
+	    " blocked, approved_by FROM client WHERE id = %s\"", db, id);
+	free(id);
+	free(t);
+}
+END_TEST
+
 /* A database that fails a read: a 500 that says why, in the log too;
  * the service answers again once the table is back. */
 START_TEST(database_failure_is_500)
@@ -701,6 +732,7 @@ admin_suite(void)
 		TU_TEST(not_a_provider),
 		TU_TEST(changes_as_ehttpctl),
 		TU_TEST(database_failure_is_500),
+		TU_TEST(client_actions),
 		TU_TEST(expiry_for_real),
 		{ NULL }
 	};
