@@ -668,6 +668,23 @@ START_TEST(changes_as_ehttpctl)
 	    full, FQDN, port, a, tu_python());
 	tu_sh_is("1", "sqlite3 '%s' 'SELECT blocked FROM cert WHERE id = %s'",
 	    db, a);
+	/* Unblock, then Renew (curl -d '': a POST of no body): the
+	 * certificate superseded, a new one active for its system, what
+	 * ehttpctl cert renew does; the notes name the new thumbprint. */
+	tu_sh_is("0", "curl -s -o /dev/null --cacert '%s' --resolve"
+	    " %s:%d:127.0.0.1 -H 'Authorization: Bearer %s' -d ''"
+	    " \"https://%s:%d/AdminService/wmi/SMS_Certificate(%s)/AdminService."
+	    "Unblock\" && sqlite3 '%s' 'SELECT blocked FROM cert WHERE id ="
+	    " %s'", root, FQDN, port, full, FQDN, port, a, db, a);
+	tu_sh_is("superseded 1", "curl -s --cacert '%s' --resolve"
+	    " %s:%d:127.0.0.1 -H 'Authorization: Bearer %s' -d ''"
+	    " \"https://%s:%d/AdminService/wmi/SMS_Certificate(%s)/AdminService."
+	    "Renew\" > '%s/renew.json' && n=$(sqlite3 '%s' \"SELECT"
+	    " thumbprint FROM cert WHERE state = 'active' AND type = 'role' AND"
+	    " system_id = (SELECT system_id FROM cert WHERE id = %s)\") &&"
+	    " echo \"$(sqlite3 '%s' 'SELECT state FROM cert WHERE id = %s')"
+	    " $(grep -c \"thumbprint $n\" '%s/renew.json')\"", root, FQDN, port,
+	    full, FQDN, port, a, dir, db, a, db, a, dir);
 	free(a);
 	free(full);
 	free(ro);
