@@ -900,7 +900,7 @@ END_TEST
  * counts, and a full token's change is in the database psql reads. */
 START_TEST(admin_service_on_pg)
 {
-	char *tok, *out = NULL, *err = NULL, root[4200];
+	char *tok, *out = NULL, *err = NULL, *n, root[4200];
 	const char *logs = tu_path("logs");
 	int port, rc;
 	pid_t pid;
@@ -916,12 +916,13 @@ START_TEST(admin_service_on_pg)
 	snprintf(root, sizeof root, "%s", tu_path("root.pem"));
 	tu_ctl_ok(url, "cert", "export", "1", "--out", root, NULL);
 	pid = tu_mpd_start(url, "p01.contoso.com", logs, NULL, &port);
-	tu_sh_is(psql1("SELECT count(*) FROM cert WHERE state != 'pending'"),
-	    "curl -s --cacert '%s' --resolve p01.contoso.com:%d:127.0.0.1 -H"
+	n = psql1("SELECT count(*) FROM cert WHERE state != 'pending'");
+	tu_sh_is(n, "curl -s --cacert '%s' --resolve p01.contoso.com:%d:127.0.0.1 -H"
 	    " 'Authorization: Bearer %s' 'https://p01.contoso.com:%d/"
 	    "AdminService/wmi/SMS_Certificate?$count=true&$top=0' | %s -c"
 	    " 'import json,sys; print(json.load(sys.stdin)[\"@odata.count\"])'",
 	    root, port, tok, port, tu_python());
+	free(n);
 	tu_sh_is("200", "curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
 	    " --resolve p01.contoso.com:%d:127.0.0.1 -H 'Authorization: Bearer"
 	    " %s' -H 'Content-Type: application/json' -X PATCH -d"
