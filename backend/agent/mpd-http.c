@@ -269,6 +269,18 @@ mpd_reply_release(struct mpd_reply *r)
 
 /* ------------------------------------------------------------- streaming */
 
+/* A kept-alive connection whose reply went out: reading again, the next
+ * request's headers due within the header timeout (what arrived
+ * meanwhile, pipelined, read at once). */
+static void
+mpd_conn_next(struct mpd_conn *c)
+{
+	mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		mpd_conn_read(c->bev, c);
+}
+
 /* The file is sent: the next request, or the close. */
 static void
 mpd_conn_stream_done(struct mpd_conn *c)
@@ -278,10 +290,7 @@ mpd_conn_stream_done(struct mpd_conn *c)
 		mpd_conn_free(c);	/* the output has drained */
 		return;
 	}
-	mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
-	bufferevent_enable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-		mpd_conn_read(c->bev, c);
+	mpd_conn_next(c);
 }
 
 /* More of the file (over TLS), or the end of it: the write callback of a
@@ -974,10 +983,7 @@ mpd_conn_registered(struct mpd_pending *p)
 		mpd_conn_close_after_reply(c);
 		return;
 	}
-	mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
-	bufferevent_enable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-		mpd_conn_read(c->bev, c);
+	mpd_conn_next(c);
 }
 
 static void
