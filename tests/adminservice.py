@@ -357,6 +357,26 @@ elif cmd == "refusals":
     raw.close()
     if not got.startswith(b"HTTP/1.1 400") or got.count(b"HTTP/1.1") != 1:
         fail("two Content-Length headers: %s" % got[:200])
+    # Expect: 100-continue: told to go on before the body is sent.
+    raw = ssl.create_default_context(cafile=root).wrap_socket(
+        socket.create_connection(("127.0.0.1", port)), server_hostname=host)
+    raw.settimeout(5)
+    body = '{"CRLCheck":true}'
+    raw.sendall(("PATCH %sSMS_SCI_Component('P01') HTTP/1.1\r\nHost: %s\r\n"
+                 "Authorization: Bearer %s\r\nContent-Type: application/json"
+                 "\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" %
+                 (B, host, token, len(body))).encode())
+    got = raw.recv(4096)
+    if not got.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"):
+        fail("Expect: 100-continue: %s" % got[:80])
+    raw.sendall(body.encode())
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += raw.recv(4096)
+    raw.close()
+    if not got.startswith(b"HTTP/1.1 200"):
+        fail("after 100 Continue: %s" % got[:80])
+    print("ok: Expect: 100-continue is answered before the body")
     print("ok: two Authorization headers are 400; two Content-Length"
           " headers are 400 and the connection closes (nothing smuggled)")
     # The service still answers after all of them.

@@ -879,6 +879,15 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 			return -1;
 		}
 		if (len > 0) {
+			const char *ex = mpd_header(block, "Expect", v,
+			    sizeof v);
+
+			/* A client that waits to be told to send its body
+			 * (curl does for large bodies) is told at once. */
+			if (ex != NULL && !http10 && strcasecmp(ex,
+			    "100-continue") == 0)
+				evbuffer_add_printf(bufferevent_get_output(
+				    c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
 			c->block = xstrdup(block);
 			c->body_len = (size_t)len;
 			return 1;
