@@ -68,6 +68,17 @@ admin_str(const char *s)
 	return j;
 }
 
+/* What names a request in an audit record: the request's own text, each
+ * byte that is not printable ASCII as '?' (the decoded path may hold any
+ * but NUL). */
+static void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 static void
 set_log(struct admin_ctx *x, int type, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -967,6 +978,7 @@ entity(struct admin_ctx *x, const struct admin_class *cls, const char *rest,
 	snprintf(what, sizeof what, "%s %s(%.*s)%s%s", method, cls->name,
 	    (int)(close - rest - 1), rest + 1, act ? "/AdminService." : "",
 	    act ? act->name : "");
+	printable(what);
 	if (act != NULL && strcmp(method, "POST") != 0) {
 		x->a->allow = "POST";
 		admin_error(x, 405, NULL, "an action is called with POST");
@@ -1093,6 +1105,7 @@ admin_serve(struct ehttp *e, const struct admin_request *rq,
 		char what[300];
 
 		snprintf(what, sizeof what, "%s %.240s", rq->method, rest);
+		printable(what);
 		rc = refuse_read_only(&x, what);
 		goto out;
 	}
