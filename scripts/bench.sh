@@ -343,6 +343,7 @@ fi
 # 14. 4,000 clients downloading a package from one DP agent at once, next
 # to nginx serving the same bytes to as many curl clients.
 if want content; then
+	command -v nginx >/dev/null 2>&1 || sh "$here/deps.sh" bench >&2 || :
 	if [ -x "$bin/ehttp-client" ] && command -v nginx >/dev/null 2>&1; then
 		[ "${QUICK:-0}" = 1 ] && : "${CONTENT_CLIENTS:=500}"
 		CLIENTS=${CONTENT_CLIENTS:-4000} sh "$here/bench-content.sh" "$bin" >> "$rows"
