@@ -5,8 +5,6 @@
  * token is looked up by that hash (an index): no comparison of secrets
  * that could leak their length or prefix through its timing.
  */
-#include <sys/random.h>
-
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,8 +20,6 @@
 #define TOKEN_BYTES	32
 #define NAME_MAX_LEN	48
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static int
 name_ok(struct ehttp *e, const char *name)
@@ -50,7 +46,7 @@ token_shape_ok(const char *t)
 	if (strlen(t) != EHTTP_ADMIN_TOKEN_LEN || strncmp(t, TOKEN_PREFIX,
 	    p) != 0)
 		return 0;
-	return strspn(t + p, b64url) == EHTTP_ADMIN_TOKEN_LEN - p;
+	return strspn(t + p, CA_B64U_CHARS) == EHTTP_ADMIN_TOKEN_LEN - p;
 }
 
 static int
@@ -70,29 +66,22 @@ token_hash(struct ehttp *e, const char *t, char out[65])
 	return rc;
 }
 
-/* 32 random bytes as 43 base64url characters (no padding). */
+/* The prefix and 32 random bytes as 43 base64url characters. */
 static int
 token_make(struct ehttp *e, char token[EHTTP_ADMIN_TOKEN_LEN + 1])
 {
-	unsigned char r[TOKEN_BYTES + 1] = { 0 };
-	size_t o = strlen(TOKEN_PREFIX);
+	struct ca *ca = ca_new();
+	char b[TOKEN_BYTES / 3 * 4 + 4];
+	int rc = 0;
 
-	if (getrandom(r, TOKEN_BYTES, 0) != TOKEN_BYTES)
-		return ehttp_fail(e, "no randomness for a token");
-	memcpy(token, TOKEN_PREFIX, o);
-	for (size_t i = 0; i < TOKEN_BYTES; i += 3) {
-		unsigned v = (unsigned)r[i] << 16 | (unsigned)r[i + 1] << 8 |
-		    (i + 2 < TOKEN_BYTES ? r[i + 2] : 0);
-
-		token[o++] = b64url[v >> 18 & 63];
-		token[o++] = b64url[v >> 12 & 63];
-		token[o++] = b64url[v >> 6 & 63];
-		if (i + 2 < TOKEN_BYTES)
-			token[o++] = b64url[v & 63];
-	}
-	token[o] = '\0';
-	explicit_bzero(r, sizeof r);
-	return o == EHTTP_ADMIN_TOKEN_LEN ? 0 : ehttp_fail(e, "token length");
+	if (ca_random_b64u(ca, TOKEN_BYTES, b, sizeof b) == -1)
+		rc = ehttp_fail(e, "%s", ca_error(ca));
+	else if (snprintf(token, EHTTP_ADMIN_TOKEN_LEN + 1, "%s%s",
+	    TOKEN_PREFIX, b) != EHTTP_ADMIN_TOKEN_LEN)
+		rc = ehttp_fail(e, "token length");
+	explicit_bzero(b, sizeof b);
+	ca_free(ca);
+	return rc;
 }
 
 static int

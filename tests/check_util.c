@@ -335,6 +335,27 @@ START_TEST(utf8_edges)
 }
 END_TEST
 
+/* Each byte that starts no valid sequence becomes U+FFFD; valid text is
+ * left alone (NULL: no copy). */
+START_TEST(utf8_repaired)
+{
+	static const char bad[] = "a\xff\xc3\xa9\xe2\x82z\xed\xa0\x80";
+	size_t len = 0;
+	char *r;
+
+	ck_assert_ptr_null(utf8_repair("caf\xc3\xa9 \xf0\x9f\x98\x80", 10,
+	    &len));
+	r = utf8_repair(bad, sizeof bad - 1, &len);
+	ck_assert_ptr_nonnull(r);
+	/* a, FFFD, e-acute, FFFD FFFD (a cut sequence: each byte), z, and a
+	 * surrogate's three bytes, each FFFD */
+	ck_assert_str_eq(r, "a\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd"
+	    "z\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	ck_assert_uint_eq(len, strlen(r));
+	free(r);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ timefmt */
 
 static const struct {
@@ -489,6 +510,7 @@ util_suite(void)
 #endif
 		TU_TEST(utf8_against_python),
 		TU_TEST(utf8_edges),
+		TU_TEST(utf8_repaired),
 		TU_TEST(time_against_python),
 		TU_TEST(time_literal_and_limits),
 		TU_TEST(uuid_against_python),

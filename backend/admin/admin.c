@@ -33,50 +33,25 @@ admin_answer_clear(struct admin_answer *a)
 json_t *
 admin_str(const char *s)
 {
-	size_t n = strlen(s), o = 0, i;
-	char *buf;
+	size_t n = strlen(s), i, len;
+	char *clean;
 	json_t *j;
 
-	/* ASCII (names, codes, thumbprints: nearly every value) as it is,
-	 * without a copy of its own; else each invalid byte as U+FFFD. */
+	/* ASCII (names, codes, thumbprints: nearly every value) as it is;
+	 * else each invalid byte as U+FFFD. */
 	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
 		;
-	if (i == n) {
-		if ((j = json_stringn_nocheck(s, n)) == NULL)
-			abort();
-		return j;
+	if (i == n)
+		j = json_stringn_nocheck(s, n);
+	else if ((clean = utf8_repair(s, n, &len)) == NULL)
+		j = json_stringn(s, n);
+	else {
+		j = json_stringn(clean, len);
+		free(clean);
 	}
-	buf = xmalloc(n * 3 + 1);
-	for (i = 0; i < n;) {
-		uint32_t cp;
-		size_t l = utf8_next(s + i, n - i, &cp);
-
-		if (l == 0) {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(buf + o, s + i, l);
-			o += l;
-			i += l;
-		}
-	}
-	j = json_stringn(buf, o);
-	free(buf);
 	if (j == NULL)
 		abort();
 	return j;
-}
-
-/* What names a request in an audit record: the request's own text, each
- * byte that is not printable ASCII as '?' (the decoded path may hold any
- * but NUL). */
-static void
-printable(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			*s = '?';
 }
 
 static void
@@ -115,25 +90,19 @@ answer_json(struct admin_ctx *x, int status, json_t *v)
 	len = (size_t)(o - s);
 	if (dels == 0) {		/* the common case: no copy */
 		out = xreallocarray(s, len + 2, 1);
-		out[len] = '\n';
-		out[len + 1] = '\0';
-		free(x->a->body);
-		x->a->body = out;
-		x->a->len = len + 1;
-		x->a->status = status;
-		x->a->content_type = JSON_TYPE;
-		return;
+		o = out + len;
+	} else {
+		o = out = xmalloc(len + dels * 5 + 2);
+		for (const char *p = s; *p; p++)
+			if (*p == 0x7f) {
+				memcpy(o, "\\u007f", 6);
+				o += 6;
+			} else
+				*o++ = *p;
+		free(s);
 	}
-	o = out = xmalloc(len + dels * 5 + 2);
-	for (const char *p = s; *p; p++)
-		if (*p == 0x7f) {
-			memcpy(o, "\\u007f", 6);
-			o += 6;
-		} else
-			*o++ = *p;
 	*o++ = '\n';
 	*o = '\0';
-	free(s);
 	free(x->a->body);
 	x->a->body = out;
 	x->a->len = (size_t)(o - out);
@@ -177,16 +146,8 @@ admin_error(struct admin_ctx *x, int status, const char *target,
 		json_object_set_new(e, "target", admin_str(target));
 	answer_json(x, status, json_pack("{s:o}", "error", e));
 	set_log(x, status >= 500 ? CMLOG_TYPE_ERROR : CMLOG_TYPE_WARNING,
-	    "%d %s%s%s", status, msg, target != NULL ? " (" : "",
-	    target != NULL ? target : "");
-	if (target != NULL) {
-		char *l = NULL;
-
-		if (asprintf(&l, "%s)", x->a->log) == -1)
-			abort();
-		free(x->a->log);
-		x->a->log = l;
-	}
+	    "%d %s%s%s%s", status, msg, target != NULL ? " (" : "",
+	    target != NULL ? target : "", target != NULL ? ")" : "");
 }
 
 const char *
@@ -229,27 +190,30 @@ val_json(const struct od_val *v)
 	}
 }
 
-/* A row as a JSON object: the selected properties (all: sel NULL), in the
- * class's order. */
+/* Is property i selected ($select; none: all)? */
+static int
+selected(const struct od_query *q, size_t i)
+{
+	if (q == NULL || q->nselect == 0)
+		return 1;
+	for (size_t k = 0; k < q->nselect; k++)
+		if (q->select[k] == i)
+			return 1;
+	return 0;
+}
+
+/* A row as a JSON object: the selected properties in the class's
+ * order. */
 static json_t *
 row_json(const struct admin_class *cls, const struct od_val *v,
     const struct od_query *q)
 {
 	json_t *o = json_object();
 
-	if (q == NULL || q->nselect == 0) {
-		for (size_t i = 0; i < cls->nprops; i++)
+	for (size_t i = 0; i < cls->nprops; i++)
+		if (selected(q, i))
 			json_object_set_new_nocheck(o, cls->props[i].name,
 			    val_json(&v[i]));
-		return o;
-	}
-	for (size_t i = 0; i < cls->nprops; i++)
-		for (size_t k = 0; k < q->nselect; k++)
-			if (q->select[k] == i) {
-				json_object_set_new_nocheck(o,
-				    cls->props[i].name, val_json(&v[i]));
-				break;
-			}
 	return o;
 }
 
@@ -345,33 +309,24 @@ service_document(struct admin_ctx *x)
 	set_log(x, CMLOG_TYPE_INFO, "200 service document");
 }
 
-/* Sorting rows of a small class (qsort has no argument: one request at
- * a time per thread, so the order is the thread's). */
-struct sort_ctx {
-	struct admin_ctx		*x;
-	const struct admin_class	*cls;
-	const struct od_query		*q;
-	const char			*recs;
-};
-static _Thread_local struct sort_ctx *sorting;
-
+/* Two rows of a small class (their values, one after the other) in the
+ * order $orderby asks; equal ones as they came (qsort_r's arg: the
+ * query). */
 static int
-sort_cmp(const void *pa, const void *pb)
+sort_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct sort_ctx *s = sorting;
-	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	struct od_val va[ADMIN_PROPS_MAX] = { 0 }, vb[ADMIN_PROPS_MAX] = { 0 };
+	const struct od_query *q = arg;
+	const struct od_val *a = *(const struct od_val *const *)pa;
+	const struct od_val *b = *(const struct od_val *const *)pb;
 
-	s->cls->fill(s->x, s->recs + ia * s->cls->recsize, va);
-	s->cls->fill(s->x, s->recs + ib * s->cls->recsize, vb);
-	for (size_t k = 0; k < s->q->norder; k++) {
-		size_t p = s->q->order[k].prop;
-		int c = od_cmp(&va[p], &vb[p]);
+	for (size_t k = 0; k < q->norder; k++) {
+		size_t p = q->order[k].prop;
+		int c = od_cmp(&a[p], &b[p]);
 
 		if (c != 0)
-			return s->q->order[k].desc ? -c : c;
+			return q->order[k].desc ? -c : c;
 	}
-	return ia < ib ? -1 : ia > ib;		/* stable */
+	return a < b ? -1 : a > b;		/* stable: rows in order */
 }
 
 /* The page size: ADMIN_PAGE_MAX, or less as "Prefer:
@@ -438,32 +393,30 @@ next_link(struct admin_ctx *x, const struct admin_class *cls,
 	return j;
 }
 
-/* The rows of a small class: read whole, filtered, ordered, paged. */
+/* The rows of a small class: read whole, their values made once,
+ * filtered, ordered, paged. */
 static int
 collection_small(struct admin_ctx *x, const struct admin_class *cls,
     const struct od_query *q)
 {
-	struct od_val v[ADMIN_PROPS_MAX];
-	struct sort_ctx sc;
+	struct od_val *vals, **match;
 	void *recs = NULL;
-	size_t n, nm = 0, *idx, start, want, end, i;
+	size_t n, nm = 0, start, want, end, i;
 	json_t *arr, *out;
 
 	if (cls->load(x, &recs, &n) == -1)
 		return -1;
-	idx = xcalloc(n ? n : 1, sizeof *idx);
+	vals = xcalloc(n ? n : 1, cls->nprops * sizeof *vals);
+	match = xcalloc(n ? n : 1, sizeof *match);
 	for (i = 0; i < n; i++) {
-		memset(v, 0, sizeof v);
+		struct od_val *v = vals + i * cls->nprops;
+
 		cls->fill(x, (char *)recs + i * cls->recsize, v);
 		if (q->filter == NULL || od_filter_eval(q->filter, v))
-			idx[nm++] = i;
+			match[nm++] = v;
 	}
-	if (q->norder > 0) {
-		sc = (struct sort_ctx){ x, cls, q, recs };
-		sorting = &sc;
-		qsort(idx, nm, sizeof *idx, sort_cmp);
-		sorting = NULL;
-	}
+	if (q->norder > 0)
+		qsort_r(match, nm, sizeof *match, sort_cmp, (void *)q);
 	start = q->skiptoken[0] != '\0' ? strtoull(q->skiptoken, NULL, 10) :
 	    (size_t)q->skip;
 	if (start > nm)
@@ -473,11 +426,8 @@ collection_small(struct admin_ctx *x, const struct admin_class *cls,
 		want = (size_t)q->top;
 	end = nm - start < want ? nm : start + want;
 	arr = json_array();
-	for (i = start; i < end; i++) {
-		memset(v, 0, sizeof v);
-		cls->fill(x, (char *)recs + idx[i] * cls->recsize, v);
-		json_array_append_new(arr, row_json(cls, v, q));
-	}
+	for (i = start; i < end; i++)
+		json_array_append_new(arr, row_json(cls, match[i], q));
 	out = json_pack("{s:o}", "@odata.context", context(x, cls->name));
 	if (q->count)
 		json_object_set_new(out, "@odata.count", json_integer(
@@ -494,170 +444,201 @@ collection_small(struct admin_ctx *x, const struct admin_class *cls,
 	answer_json(x, 200, out);
 	set_log(x, CMLOG_TYPE_INFO, "200 %s: %zu of %zu rows", cls->name,
 	    end - start, nm);
-	free(idx);
+	free(match);
+	free(vals);
 	free(recs);
 	return 0;
 }
 
-/* The matching rows of a large class, counted page by page: 0, -1, or 1
- * answered 400 (more rows than ADMIN_WORK_MAX allows this filter). */
+/*
+ * A walk over a large class's rows in the order asked, a store page at a
+ * time, from after `last` when have is set: each row's values to the
+ * step. A page asks for `ask` rows at first, then twice as many each time,
+ * to ADMIN_PAGE_MAX (unfiltered, the rows wanted and one more is all
+ * there is to read; a filter's pass rate is not known). `last` is the
+ * last row handed to the step, where a next page starts; read counts
+ * them. No page is asked for once `most` rows were read.
+ */
+struct walk {
+	const struct admin_class	*cls;
+	const struct od_query		*q;
+	char				*last;		/* recsize bytes */
+	int				 have;
+	size_t				 ask;
+	size_t				 most;
+	size_t				 read;
+	/* 0 go on, 1 this row was the last one wanted. */
+	int				(*step)(struct walk *,
+					    struct od_val *);
+	/* What the steps keep. */
+	struct admin_ctx		*x;
+	json_t				*arr;
+	size_t				 want, got, count;
+	int64_t				 skip;
+};
+
+/* -1 error (the database); 0 the rows ended; 1 a step stopped with rows
+ * left; 2 `most` rows were read with rows left. */
+static int
+walk_large(struct walk *w)
+{
+	const struct admin_class *cls = w->cls;
+	struct od_val v[ADMIN_PROPS_MAX];
+	void *recs = NULL;
+	size_t n, i;
+	int stop = 0;
+
+	for (;;) {
+		if (w->read >= w->most)
+			return 2;
+		if (cls->page(w->x, w->q->order, w->q->norder, w->have ?
+		    w->last : NULL, w->ask, &recs, &n) == -1)
+			return -1;
+		for (i = 0; i < n && !stop; i++) {
+			memset(v, 0, sizeof v);
+			cls->fill(w->x, (char *)recs + i * cls->recsize, v);
+			w->read++;
+			stop = w->step(w, v);
+		}
+		if (i > 0) {
+			memcpy(w->last, (char *)recs + (i - 1) *
+			    cls->recsize, cls->recsize);
+			w->have = 1;
+		}
+		free(recs);
+		if (n < w->ask && i == n)
+			return 0;		/* the store has no more */
+		if (stop)
+			return 1;
+		w->ask = w->ask * 2 > ADMIN_PAGE_MAX ? ADMIN_PAGE_MAX :
+		    w->ask * 2;
+	}
+}
+
+static int
+step_count(struct walk *w, struct od_val *v)
+{
+	w->count += od_filter_eval(w->q->filter, v);
+	return 0;
+}
+
+/* A row for the page: filtered, skipped, or added. */
+static int
+step_page(struct walk *w, struct od_val *v)
+{
+	if (w->q->filter != NULL && !od_filter_eval(w->q->filter, v))
+		return 0;
+	if (w->skip > 0) {
+		w->skip--;
+		return 0;
+	}
+	json_array_append_new(w->arr, row_json(w->cls, v, w->q));
+	return ++w->got == w->want;
+}
+
+/* The matching rows of a large class, counted: 0, -1, or 1 answered 400
+ * (more rows than ADMIN_WORK_MAX allows this filter). */
 static int
 count_large(struct admin_ctx *x, const struct admin_class *cls,
     const struct od_query *q, size_t *count)
 {
-	struct od_val v[ADMIN_PROPS_MAX];
-	char *last;
-	void *recs = NULL;
-	int have = 0, rc = 0;
-	size_t n, read = 0, most;
+	struct walk w = { .cls = cls, .q = q, .ask = ADMIN_PAGE_MAX,
+	    .step = step_count, .x = x };
+	int rc;
 
 	*count = 0;
 	if (q->filter == NULL)
 		return cls->count(x, count);
-	most = ADMIN_WORK_MAX / od_filter_terms(q->filter);
-	last = xmalloc(cls->recsize);
-	for (;;) {
-		if (read >= most) {
-			admin_error(x, 400, "$count", "counting the rows of %s"
-			    " that pass this $filter would evaluate it on more"
-			    " than %zu rows: page through them with"
-			    " @odata.nextLink instead", cls->name, most);
-			rc = 1;
-			break;
-		}
-		if (cls->page(x, q->order, q->norder, have ? last : NULL,
-		    ADMIN_PAGE_MAX, &recs, &n) == -1) {
-			rc = -1;
-			break;
-		}
-		for (size_t i = 0; i < n; i++) {
-			memset(v, 0, sizeof v);
-			cls->fill(x, (char *)recs + i * cls->recsize, v);
-			*count += od_filter_eval(q->filter, v);
-		}
-		read += n;
-		if (n > 0) {
-			memcpy(last, (char *)recs + (n - 1) * cls->recsize,
-			    cls->recsize);
-			have = 1;
-		}
-		free(recs);
-		recs = NULL;
-		if (n < ADMIN_PAGE_MAX)
-			break;
+	w.most = ADMIN_WORK_MAX / od_filter_terms(q->filter);
+	w.last = xmalloc(cls->recsize);
+	rc = walk_large(&w);
+	free(w.last);
+	if (rc == 2) {
+		admin_error(x, 400, "$count", "counting the rows of %s that pass"
+		    " this $filter would evaluate it on more than %zu rows:"
+		    " page through them with @odata.nextLink instead",
+		    cls->name, w.most);
+		return 1;
 	}
-	free(last);
-	return rc;
+	*count = w.count;
+	return rc == -1 ? -1 : 0;
 }
 
 /*
- * The rows of a large class: pages of the store in the order asked, from
- * after the skip token's row, each row filtered, until the page is full,
- * the rows end or ADMIN_SCAN_MAX rows were read (then the link goes on
- * from the last row read).
+ * The rows of a large class: the page wanted, from after the skip token's
+ * row, until it is full, the rows end or the filter was evaluated on as
+ * many rows as ADMIN_WORK_MAX allows (at most ADMIN_SCAN_MAX: then the
+ * link goes on from the last row read).
  */
 static int
 collection_large(struct admin_ctx *x, const struct admin_class *cls,
     const struct od_query *q)
 {
-	struct od_val v[ADMIN_PROPS_MAX];
-	char *last = xmalloc(cls->recsize);
-	void *recs = NULL;
-	size_t n, want, got = 0, scanned = 0, count = 0, scan_max, ask;
-	int64_t skip = q->skip;
-	int have = 0, end = 0, more, rc;
-	json_t *arr = NULL, *out;
+	struct walk w = { .cls = cls, .q = q, .step = step_page, .x = x,
+	    .skip = q->skip };
+	size_t count = 0;
+	int more, walked = 0, rc = 0;
+	json_t *out;
 
 	if (!cls->sortable(q->order, q->norder)) {
 		admin_error(x, 400, "$orderby", "%s is ordered by %s",
 		    cls->name, cls->orders);
-		free(last);
 		return 0;
 	}
+	w.last = xmalloc(cls->recsize);
 	if (q->skiptoken[0] != '\0') {
-		if (!cls->after(q->skiptoken, q->order, q->norder, last)) {
+		if (!cls->after(q->skiptoken, q->order, q->norder, w.last)) {
 			admin_error(x, 400, "$skiptoken", "not a token this"
 			    " service made for this order");
-			free(last);
-			return 0;
+			goto out;
 		}
-		have = 1;
+		w.have = 1;
 	}
-	want = page_size(x);
-	if (q->top >= 0 && (uint64_t)q->top < want)
-		want = (size_t)q->top;
-	arr = json_array();
-	scan_max = q->filter != NULL ? ADMIN_WORK_MAX /
+	w.want = page_size(x);
+	if (q->top >= 0 && (uint64_t)q->top < w.want)
+		w.want = (size_t)q->top;
+	w.most = q->filter != NULL ? ADMIN_WORK_MAX /
 	    od_filter_terms(q->filter) : ADMIN_SCAN_MAX;
-	if (scan_max > ADMIN_SCAN_MAX)
-		scan_max = ADMIN_SCAN_MAX;
-	ask = want + (size_t)(skip < ADMIN_PAGE_MAX ? skip : ADMIN_PAGE_MAX) +
-	    1;
-	if (ask > ADMIN_PAGE_MAX)
-		ask = ADMIN_PAGE_MAX;
-	while (got < want && scanned < scan_max) {
-		size_t i;
-
-		if (cls->page(x, q->order, q->norder, have ? last : NULL, ask,
-		    &recs, &n) == -1) {
-			json_decref(arr);
-			free(last);
-			return -1;
-		}
-		for (i = 0; i < n && got < want; i++) {
-			char *r = (char *)recs + i * cls->recsize;
-
-			memset(v, 0, sizeof v);
-			cls->fill(x, r, v);
-			scanned++;
-			if (q->filter != NULL && !od_filter_eval(q->filter, v))
-				continue;
-			if (skip > 0) {
-				skip--;
-				continue;
-			}
-			json_array_append_new(arr, row_json(cls, v, q));
-			got++;
-		}
-		if (i > 0) {		/* where the next store page starts */
-			memcpy(last, (char *)recs + (i - 1) * cls->recsize,
-			    cls->recsize);
-			have = 1;
-		}
-		free(recs);
-		recs = NULL;
-		if (n < ask && i == n) {
-			end = 1;
-			break;
-		}
-		/* Unfiltered, the first page asked for was the rows wanted
-		 * and one more; a filter's pass rate is not known: each
-		 * next page is twice as large, to ADMIN_PAGE_MAX. */
-		ask = ask * 2 > ADMIN_PAGE_MAX ? ADMIN_PAGE_MAX : ask * 2;
+	if (w.most > ADMIN_SCAN_MAX)
+		w.most = ADMIN_SCAN_MAX;
+	w.ask = w.want + (size_t)(w.skip < ADMIN_PAGE_MAX ? w.skip :
+	    ADMIN_PAGE_MAX) + 1;
+	if (w.ask > ADMIN_PAGE_MAX)
+		w.ask = ADMIN_PAGE_MAX;
+	w.arr = json_array();
+	if (w.want > 0 && (walked = walk_large(&w)) == -1) {
+		rc = -1;
+		goto out;
 	}
 	if (q->count && (rc = count_large(x, cls, q, &count)) != 0) {
-		json_decref(arr);
-		free(last);
-		return rc == 1 ? 0 : -1;
+		rc = rc == 1 ? 0 : -1;
+		goto out;
 	}
 	out = json_pack("{s:o}", "@odata.context", context(x, cls->name));
 	if (q->count)
 		json_object_set_new(out, "@odata.count", json_integer(
 		    (json_int_t)count));
-	json_object_set_new(out, "value", arr);
-	more = !end && have && (q->top < 0 || (uint64_t)q->top > got);
+	json_object_set_new(out, "value", w.arr);
+	w.arr = NULL;
+	/* Rows are left when the walk stopped before the store's end. */
+	more = walked > 0 && w.have && (q->top < 0 || (uint64_t)q->top >
+	    w.got);
 	if (more) {
 		char tok[sizeof q->skiptoken];
 
-		cls->token(last, q->order, q->norder, tok, sizeof tok);
+		cls->token(w.last, q->order, q->norder, tok, sizeof tok);
 		json_object_set_new(out, "@odata.nextLink", next_link(x, cls,
-		    q, q->top >= 0 ? q->top - (int64_t)got : -1, skip, tok));
+		    q, q->top >= 0 ? q->top - (int64_t)w.got : -1, w.skip,
+		    tok));
 	}
 	answer_json(x, 200, out);
 	set_log(x, CMLOG_TYPE_INFO, "200 %s: %zu rows (%zu read)%s",
-	    cls->name, got, scanned, more ? ", more follow" : "");
-	free(last);
-	return 0;
+	    cls->name, w.got, w.read, more ? ", more follow" : "");
+	rc = 0;
+out:
+	json_decref(w.arr);
+	free(w.last);
+	return rc;
 }
 
 /*
@@ -881,8 +862,8 @@ change_body(struct admin_ctx *x)
 	return b;
 }
 
-/* A change (PATCH, or POST of action act) of the entity rec, then its
- * answer. */
+/* A change (PATCH, or POST of action act) of the entity rec by a full
+ * token (admin_serve refused the others), then its answer. */
 static int
 change(struct admin_ctx *x, const struct admin_class *cls, void *rec,
     const struct od_val *key, const struct admin_action *act,
@@ -892,8 +873,6 @@ change(struct admin_ctx *x, const struct admin_class *cls, void *rec,
 	json_t *body = NULL;
 	int rc;
 
-	if (strcmp(x->tok.role, "full") != 0)	/* admin_serve refused it */
-		return refuse_read_only(x, what);
 	if ((body = change_body(x)) == NULL)
 		return 0;
 	if (act != NULL && json_object_size(body) > 0) {
@@ -978,7 +957,7 @@ entity(struct admin_ctx *x, const struct admin_class *cls, const char *rest,
 	snprintf(what, sizeof what, "%s %s(%.*s)%s%s", method, cls->name,
 	    (int)(close - rest - 1), rest + 1, act ? "/AdminService." : "",
 	    act ? act->name : "");
-	printable(what);
+	od_printable(what);	/* a decoded path may hold control bytes */
 	if (act != NULL && strcmp(method, "POST") != 0) {
 		x->a->allow = "POST";
 		admin_error(x, 405, NULL, "an action is called with POST");
@@ -1014,11 +993,8 @@ entity(struct admin_ctx *x, const struct admin_class *cls, const char *rest,
 		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
 			entity_answer(x, cls, rec, &q, 0);
 			set_log(x, CMLOG_TYPE_INFO, "200 %s", what);
-		} else if (act != NULL || cls->patch != NULL)
+		} else		/* an action, or a PATCH of a class that has it */
 			rc = change(x, cls, rec, &key, act, what);
-		else				/* checked above: not reached */
-			admin_error(x, 405, NULL, "%s cannot be changed",
-			    cls->name);
 	}
 	od_query_free(&q);
 	free(rec);
@@ -1049,7 +1025,7 @@ collection(struct admin_ctx *x, const struct admin_class *cls,
 	return rc;
 }
 
-int
+void
 admin_serve(struct ehttp *e, const struct admin_request *rq,
     struct admin_answer *a)
 {
@@ -1070,7 +1046,7 @@ admin_serve(struct ehttp *e, const struct admin_request *rq,
 		set_base(&x, "wmi");
 		admin_error(&x, 400, NULL, "a malformed percent-encoding in the"
 		    " path (or an encoded '/')");
-		return 0;
+		return;
 	}
 	path = p + strlen("/AdminService/");
 	vlen = strcspn(path, "/");
@@ -1105,31 +1081,24 @@ admin_serve(struct ehttp *e, const struct admin_request *rq,
 		char what[300];
 
 		snprintf(what, sizeof what, "%s %.240s", rq->method, rest);
-		printable(what);
+		od_printable(what);	/* a decoded path may hold control bytes */
 		rc = refuse_read_only(&x, what);
 		goto out;
 	}
-	if (*rest == '\0') {
-		if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
+	if (*rest == '\0' || strcmp(rest, "$metadata") == 0) {
+		if (change_asked) {
 			a->allow = "GET, HEAD";
-			admin_error(&x, 405, NULL, "the service document is"
-			    " read with GET");
-		} else
+			admin_error(&x, 405, NULL, "%s is read with GET",
+			    *rest == '\0' ? "the service document" : rest);
+		} else if (*rest == '\0')
 			service_document(&x);
-		goto out;
-	}
-	if (strcmp(rest, "$metadata") == 0) {
-		if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
-			a->allow = "GET, HEAD";
-			admin_error(&x, 405, NULL, "$metadata is read with"
-			    " GET");
-			goto out;
+		else {
+			a->body = admin_metadata();
+			a->len = strlen(a->body);
+			a->status = 200;
+			a->content_type = XML_TYPE;
+			set_log(&x, CMLOG_TYPE_INFO, "200 $metadata");
 		}
-		a->body = admin_metadata();
-		a->len = strlen(a->body);
-		a->status = 200;
-		a->content_type = XML_TYPE;
-		set_log(&x, CMLOG_TYPE_INFO, "200 $metadata");
 		goto out;
 	}
 	nlen = strcspn(rest, "(/");
@@ -1151,9 +1120,7 @@ out:
 		 * the caller, who is an administrator, and logged. */
 		admin_error(&x, 500, NULL, "The site database could not answer:"
 		    " %s", ehttp_error(e));
-		rc = 0;
 	}
 	free(x.systems);
 	free(p);
-	return rc;
 }

@@ -86,10 +86,9 @@ struct admin_answer {
 };
 void	 admin_answer_clear(struct admin_answer *);
 
-/* Answer the request: 0 (whatever the status: a failure of the database
- * is a 500 that says it), or -1 with ehttp_error() when not even that
- * could be said (the agent answers 500). */
-int	 admin_serve(struct ehttp *, const struct admin_request *,
+/* Answer the request, whatever its status: a failure of the database is
+ * a 500 that says it. */
+void	 admin_serve(struct ehttp *, const struct admin_request *,
 	    struct admin_answer *);
 
 #endif

@@ -44,10 +44,8 @@ static int
 fail(struct parser *p, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* A message quotes the request's text: what is not printable ASCII in it
- * becomes '?', so a message is one printable line. */
-static void
-printable(char *s)
+void
+od_printable(char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
@@ -63,7 +61,7 @@ fail(struct parser *p, size_t at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	printable(msg);
+	od_printable(msg);
 	p->err->option = "$filter";
 	snprintf(p->err->text, sizeof p->err->text, "position %zu: %s",
 	    at + 1, msg);
@@ -552,7 +550,7 @@ parse_chain(struct parser *p, const char *w, enum node_kind kind,
     struct od_node *(*sub)(struct parser *))
 {
 	struct od_node *l, *r, *n;
-	size_t at = p->pos;
+	size_t at;
 
 	skip_ws(p);
 	at = p->pos;
@@ -848,7 +846,7 @@ qfail(struct od_error *err, const char *option, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof err->text, fmt, ap);
 	va_end(ap);
-	printable(err->text);
+	od_printable(err->text);
 	return -1;
 }
 

@@ -104,6 +104,10 @@ char	*od_decode(const char *s, size_t len, int plus);
 /* Percent-encoding for a link (RFC 3986 unreserved kept). malloc'ed. */
 char	*od_encode(const char *s);
 
+/* Text of the request quoted in a message or a record: each byte that is
+ * not printable ASCII becomes '?', in place (one printable line). */
+void	 od_printable(char *);
+
 /* Compare two values of one type (strings byte-wise): <0, 0, >0. */
 int	 od_cmp(const struct od_val *, const struct od_val *);
 

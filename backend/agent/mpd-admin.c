@@ -207,7 +207,7 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	struct admin_answer a = { 0 };
 	char auth[MPD_HTTP_MAX_HEADERS + 1], ct[256], host[320], prefer[256];
 	char target[400];
-	int rc, provider;
+	int provider;
 
 	(void)unused;
 	pthread_mutex_lock(&m->lock);
@@ -248,27 +248,12 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	rq.body = q->body;
 	rq.len = q->len;
 	rq.now = time(NULL);
-	rc = admin_serve(m->admin_e, &rq, &a);
+	admin_serve(m->admin_e, &rq, &a);
 	explicit_bzero(auth, sizeof auth);
 	/* Changes are recorded as the token's; its next records are the
 	 * agent's again. */
 	ehttp_set_user(m->admin_e, "ehttp-mpd");
 	redacted(q->target, target, sizeof target);
-	if (rc == -1) {
-		cmlog_write(m->mplog[MPD_LOG_ADMIN], CMLOG_TYPE_ERROR,
-		    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s 500 by %s from"
-		    " %s: %s", q->method, target, a.user[0] ? a.user : "-",
-		    rq.peer, ehttp_error(m->admin_e));
-		mpd_reply_set(r, 500, "Internal Server Error",
-		    "application/json", "{\"error\":{\"code\":"
-		    "\"InternalServerError\",\"message\":\"The SMS Provider"
-		    " could not answer (see adminservice.log)\"}}\n");
-		admin_answer_clear(&a);
-		/* A handle in an unknown state is not used again. */
-		ehttp_close(m->admin_e);
-		m->admin_e = NULL;
-		goto out;
-	}
 	cmlog_write(m->mplog[MPD_LOG_ADMIN], a.log_type,
 	    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s by %s from %s: %s",
 	    q->method, target, a.user[0] ? a.user : "-", rq.peer,

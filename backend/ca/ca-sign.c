@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -16,8 +17,7 @@
 
 /* ------------------------------------------------------------------ base64url */
 
-static const char ca_b64u[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char ca_b64u[] = CA_B64U_CHARS;
 
 /* base64url of n bytes, no padding, appended at out (room: 4n/3 + 4). */
 static size_t
@@ -45,6 +45,28 @@ ca_b64u_enc(const unsigned char *p, size_t n, char *out)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+int
+ca_random_b64u(struct ca *ca, size_t n, char *out, size_t len)
+{
+	unsigned char *r;
+	int rc = -1;
+
+	if (len < n / 3 * 4 + 4) {
+		ca_seterr(ca, "random token: no room");
+		return -1;
+	}
+	r = xmalloc(n ? n : 1);
+	if (RAND_bytes(r, (int)n) <= 0)
+		ca_seterr(ca, "random token: no randomness");
+	else {
+		ca_b64u_enc(r, n, out);
+		rc = 0;
+	}
+	explicit_bzero(r, n);
+	free(r);
+	return rc;
 }
 
 static char *

@@ -446,6 +446,13 @@ void		 ca_jwt_key_free(struct ca_jwt_key *);
  * it claims before checking it): 0, or -1 malformed (reason in ca_error). */
 int		 ca_jwt_header(struct ca *, const char *token, size_t,
 		    char **header);
+/* The base64url alphabet (RFC 4648 section 5). */
+#define CA_B64U_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+/* n random bytes (OpenSSL's generator) as base64url without padding into
+ * out, NUL-terminated (len at least 4n/3 + 4): a secret (a bearer token);
+ * the bytes are cleared. 0 or -1 (ca_error). */
+int		 ca_random_b64u(struct ca *, size_t n, char *out, size_t len);
 /* The x5t of cert: base64url SHA-1 of its DER; malloc'ed. 0 or -1. */
 int		 ca_jwt_x5t(struct ca *, const unsigned char *cert, size_t,
 		    char **x5t);

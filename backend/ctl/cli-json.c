@@ -8,6 +8,7 @@
 #include "cli-json.h"
 #include "safetext.h"
 #include "timefmt.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define DUMP_FLAGS	(JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER)
@@ -26,41 +27,24 @@ must(json_t *v)
 json_t *
 cj_strn(const char *s, size_t n)
 {
-	static const char fffd[] = "\357\277\275";	/* U+FFFD */
-	size_t i = 0, len, bad = 0;
-	uint32_t cp;
-	int ascii = 1;
-	char *clean, *o;
+	size_t i, len;
+	char *clean;
 	json_t *v;
 
-	for (; i < n; i += len) {
-		len = 1;
-		if ((unsigned char)s[i] < 0x80)
-			continue;
-		ascii = 0;
-		if (safetext_next(s + i, n - i, &len, &cp) == SAFETEXT_INVALID)
-			bad++;
-	}
-	if (ascii)
+	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == n)
 		return must(json_stringn_nocheck(s, n));
-	if (bad == 0 && (v = json_stringn(s, n)) != NULL)
-		return v;
 	/* Each invalid byte becomes U+FFFD: the value stays, valid. */
-	clean = o = xmalloc(n + 2 * bad + 1);
-	for (i = 0; i < n; i += len) {
-		if (safetext_next(s + i, n - i, &len, &cp) == SAFETEXT_INVALID) {
-			memcpy(o, fffd, 3);
-			o += 3;
-		} else {
-			memcpy(o, s + i, len);
-			o += len;
-		}
+	if ((clean = utf8_repair(s, n, &len)) == NULL)
+		v = json_stringn(s, n);
+	else {
+		v = json_stringn(clean, len);
+		free(clean);
 	}
-	v = json_stringn(clean, (size_t)(o - clean));
-	free(clean);
 	if (v == NULL) {
-		/* Valid for safetext, not for jansson (it never happens;
-		 * if it did, the escaped text is ASCII and always valid). */
+		/* Valid for utf8.c, not for jansson (it never happens; if
+		 * it did, the escaped text is ASCII and always valid). */
 		clean = safetext_dup(s, n);
 		v = must(json_string(clean));
 		free(clean);

@@ -1,5 +1,8 @@
 /* utf8: the one UTF-8 decoder (see utf8.h). */
+#include <string.h>
+
 #include "utf8.h"
+#include "xmalloc.h"
 
 size_t
 utf8_seq_len(unsigned char b)
@@ -102,4 +105,31 @@ utf8_encode(uint32_t cp, char out[UTF8_CHAR_MAX])
 	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
 	out[3] = (char)(0x80 | (cp & 0x3f));
 	return 4;
+}
+
+char *
+utf8_repair(const char *s, size_t n, size_t *len)
+{
+	static const char fffd[] = "\357\277\275";	/* U+FFFD */
+	size_t i, l, bad = 0;
+	uint32_t cp;
+	char *out, *o;
+
+	for (i = 0; i < n; i += l ? l : 1)
+		bad += (l = utf8_next(s + i, n - i, &cp)) == 0;
+	if (bad == 0)
+		return NULL;
+	o = out = xmalloc(n + 2 * bad + 1);
+	for (i = 0; i < n; i += l ? l : 1) {
+		if ((l = utf8_next(s + i, n - i, &cp)) == 0) {
+			memcpy(o, fffd, 3);
+			o += 3;
+		} else {
+			memcpy(o, s + i, l);
+			o += l;
+		}
+	}
+	*o = '\0';
+	*len = (size_t)(o - out);
+	return out;
 }

@@ -36,6 +36,14 @@ utf8_cont(unsigned char b)
 	return (b & 0xc0) == 0x80;
 }
 
+/*
+ * s (n bytes) with each byte that starts no valid sequence replaced by
+ * U+FFFD: NULL when there is none (s is valid as it is), else a
+ * malloc'ed, NUL-terminated copy, its length in *len. Text that must be
+ * valid UTF-8 (JSON) keeps every valid character this way.
+ */
+char		*utf8_repair(const char *s, size_t n, size_t *len);
+
 /* cp (at most U+10FFFF, not a surrogate) as UTF-8 into out; returns the
  * length, 0 for a code point that has no UTF-8 form. */
 size_t		 utf8_encode(uint32_t cp, char out[UTF8_CHAR_MAX]);
