@@ -295,19 +295,9 @@ wire_cloc_reply_decode(const unsigned char *body, size_t len,
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	if (len > WIRE_BODY_MAX) {
-		wire_fail(cause, "content location reply of %zu bytes is "
-		    "larger than %d", len, WIRE_BODY_MAX);
+	if (wire_reply_parse(body, len, "content location reply",
+	    "ContentLocationReply", &xml, &root, cause) == -1)
 		goto out;
-	}
-	if (wire_body_parse(body, len, "content location reply", &xml, &root,
-	    cause) == -1)
-		goto out;
-	if (strcmp(root->name, "ContentLocationReply") != 0) {
-		wire_fail(cause, "content location reply: root element is "
-		    "<%.40s>", root->name);
-		goto out;
-	}
 	if ((ci = wx_child(root, "ContentInfo")) != NULL &&
 	    (id = wx_attr(ci, "PackageID")) != NULL) {
 		if (wire_version(wx_attr(ci, "Version"), &r->version) == -1 ||

@@ -78,6 +78,12 @@ struct wx_node;
 int		 wire_body_parse(const unsigned char *z, size_t zlen,
 		    const char *what, struct wire_bytes *xml,
 		    struct wx_node **root, char **cause);
+/* A reply: at most WIRE_BODY_MAX bytes, then wire_body_parse, then its root
+ * element must be elem; "what" names it in errors. On failure nothing is
+ * left to free. */
+int		 wire_reply_parse(const unsigned char *z, size_t zlen,
+		    const char *what, const char *elem, struct wire_bytes *xml,
+		    struct wx_node **root, char **cause);
 /*
  * A client message: u (the UTF-16LE body with its NUL) compressed under the
  * <Msg> header m, as multipart/mixed; and back: the two parts of Content-

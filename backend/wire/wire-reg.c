@@ -303,6 +303,27 @@ fail:
 	return -1;
 }
 
+int
+wire_reply_parse(const unsigned char *z, size_t zlen, const char *what,
+    const char *elem, struct wire_bytes *xml, struct wx_node **root,
+    char **cause)
+{
+	if (zlen > WIRE_BODY_MAX)
+		return wire_fail(cause, "%s of %zu bytes is larger than %d", what,
+		    zlen, WIRE_BODY_MAX);
+	if (wire_body_parse(z, zlen, what, xml, root, cause) == -1)
+		return -1;
+	if (strcmp((*root)->name, elem) != 0) {
+		wire_fail(cause, "%s: root element is <%.40s>", what,
+		    (*root)->name);
+		wx_free(*root);
+		*root = NULL;
+		wire_bytes_free(xml);
+		return -1;
+	}
+	return 0;
+}
+
 /* Compressed UTF-16LE of xml (UTF-8) followed by a UTF-16 NUL. */
 int
 wire_body_make(const char *xml, struct wire_bytes *out, char **cause)
@@ -720,19 +741,9 @@ wire_reply_decode(const unsigned char *body, size_t len,
 	int st, ap, rc = -1;
 
 	memset(r, 0, sizeof *r);
-	if (len > WIRE_BODY_MAX) {
-		wire_fail(cause, "registration reply of %zu bytes is larger "
-		    "than %d", len, WIRE_BODY_MAX);
+	if (wire_reply_parse(body, len, "registration reply",
+	    "ClientRegistrationReply", &xml, &root, cause) == -1)
 		goto out;
-	}
-	if (wire_body_parse(body, len, "registration reply", &xml, &root,
-	    cause) == -1)
-		goto out;
-	if (strcmp(root->name, "ClientRegistrationReply") != 0) {
-		wire_fail(cause, "registration reply: root element is <%.40s>",
-		    root->name);
-		goto out;
-	}
 	if (wx_attr(root, "SMSID") == NULL) {
 		wire_fail(cause, "registration reply: no SMSID");
 		goto out;
