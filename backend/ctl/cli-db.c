@@ -44,6 +44,20 @@ password_read(const char *path, char *pw, size_t len, char *why,
 	return 0;
 }
 
+/* --password-file's password into pw (none without the option): 0 to go
+ * on, else the exit status with the reason printed. */
+static int
+grant_password(struct cli *c, const char *file, char *pw, size_t len)
+{
+	char why[1200];
+
+	if (file == NULL || password_read(file, pw, len, why,
+	    sizeof why) == 0)
+		return 0;
+	fprintf(c->err, "%s: %s\n", c->prog, cli_safe_msg(c, why));
+	return CLI_FAIL;
+}
+
 /* The database's connection string as role would use it (no password):
  * the shown target with its user replaced. */
 static void
@@ -109,18 +123,14 @@ cmd_db_grant_agent(struct cli *c, int argc, char **argv)
 		CLI_COMMON_OPTS, { 0 } };
 	struct ehttp_agent_grant g;
 	const char *file = NULL;
-	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1], why[1200];
+	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1];
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 'p': file = optarg; break;);
 	if ((rc = logins_begin(c, argc, argv, 1, "expected one FQDN",
-	    EHTTP_NO_KEYS)) != 0)
+	    EHTTP_NO_KEYS)) != 0 ||
+	    (rc = grant_password(c, file, pw, sizeof pw)) != 0)
 		return rc;
-	if (file != NULL && password_read(file, pw, sizeof pw, why,
-	    sizeof why) == -1) {
-		fprintf(c->err, "%s: %s\n", c->prog, cli_safe_msg(c, why));
-		return CLI_FAIL;
-	}
 	rc = ehttp_agent_login_grant(c->e, argv[optind], file != NULL ? pw :
 	    NULL, &g);
 	explicit_bzero(pw, sizeof pw);
@@ -202,19 +212,15 @@ cmd_db_grant_admin(struct cli *c, int argc, char **argv)
 		CLI_COMMON_OPTS, { 0 } };
 	struct ehttp_agent_grant g;
 	const char *file = NULL;
-	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1], why[1200];
+	char pw[EHTTP_LOGIN_PASSWORD_MAX + 1];
 	int rc, ro = 0;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, case 'p': file = optarg; break;
 	    case 'r': ro = 1; break;);
 	if ((rc = logins_begin(c, argc, argv, 1, "expected one login name",
-	    EHTTP_NO_KEYS)) != 0)
+	    EHTTP_NO_KEYS)) != 0 ||
+	    (rc = grant_password(c, file, pw, sizeof pw)) != 0)
 		return rc;
-	if (file != NULL && password_read(file, pw, sizeof pw, why,
-	    sizeof why) == -1) {
-		fprintf(c->err, "%s: %s\n", c->prog, cli_safe_msg(c, why));
-		return CLI_FAIL;
-	}
 	rc = ehttp_admin_login_grant(c->e, argv[optind], ro, file != NULL ?
 	    pw : NULL, &g);
 	explicit_bzero(pw, sizeof pw);
