@@ -119,6 +119,25 @@
 #define RLS_TABLES "ARRAY['agent_login', 'agent_key', 'agent_enroll'," \
 	" 'agent', 'client', 'status_message']"
 
+/*
+ * The group g, a NOLOGIN role made when missing, may connect and use the
+ * schema s and has nothing of its tables and sequences: what follows
+ * grants the rest, afresh at each setup. The DO block declares g and s;
+ * sp is its indent there.
+ */
+#define GROUP_RESET(sp) \
+	sp "IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE" \
+	sp " rolname = g) THEN" \
+	sp " EXECUTE format('CREATE ROLE %I NOLOGIN', g);" \
+	sp "END IF;" \
+	sp "EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I'," \
+	sp " current_database(), g);" \
+	sp "EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, g);" \
+	sp "EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', s," \
+	sp " g);" \
+	sp "EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I'," \
+	sp " s, g);"
+
 const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	[DB_LOGIN_NAMES] =
 	"SELECT 'ehttp_agent_d' || d.oid, 'ehttp_agent_d' || d.oid || '_s' ||"
@@ -137,17 +156,7 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	"  t text;"
 	"  p text[];"
 	" BEGIN"
-	"  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE"
-	"   rolname = g) THEN"
-	"   EXECUTE format('CREATE ROLE %I NOLOGIN', g);"
-	"  END IF;"
-	"  EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I',"
-	"   current_database(), g);"
-	"  EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, g);"
-	"  EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', s,"
-	"   g);"
-	"  EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I',"
-	"   s, g);"
+	GROUP_RESET("  ")
 	"  FOREACH t IN ARRAY " READS " LOOP"
 	"   EXECUTE format('GRANT SELECT ON %I.%I TO %I', s, t, g);"
 	"  END LOOP;"
@@ -237,17 +246,7 @@ const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	"    RAISE EXCEPTION 'role % is not the group ehttp made (it can log in,"
 	" has more rights or is a member of another role): not changed', g;"
 	"   END IF;"
-	"   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE"
-	"    rolname = g) THEN"
-	"    EXECUTE format('CREATE ROLE %I NOLOGIN', g);"
-	"   END IF;"
-	"   EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I',"
-	"    current_database(), g);"
-	"   EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, g);"
-	"   EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', s,"
-	"    g);"
-	"   EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I',"
-	"    s, g);"
+	GROUP_RESET("   ")
 	"  END LOOP;"
 	"  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES"
 	" IN SCHEMA %I TO %I', s, a);"
