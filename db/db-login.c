@@ -35,15 +35,35 @@ login_q(struct db *db, enum db_login_sql step, const char *what)
 	return q;
 }
 
-/* Run q (no rows wanted) and finalize it: 0 or -1. */
+/* Run the engine's step (no rows wanted) and finalize it: 0 or -1. */
 static int
-login_run(struct db *db, struct db_q *q, const char *what)
+login_run(struct db *db, enum db_login_sql step, const char *what)
 {
+	struct db_q *q = login_q(db, step, what);
 	int rc;
 
 	if (q == NULL)
 		return -1;
 	rc = db_step_done(db, q, what);
+	db_finalize(db, q);
+	return rc;
+}
+
+/*
+ * Every row of the engine's step into records, as db_read_all() reads
+ * them; the caller clears *out and *n first (a step that cannot be
+ * prepared leaves them).
+ */
+static int
+login_list(struct db *db, enum db_login_sql step, const struct db_rec *r,
+    void *out, size_t *n, const char *what)
+{
+	struct db_q *q = login_q(db, step, what);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	rc = db_read_all(db, q, r, out, n, what);
 	db_finalize(db, q);
 	return rc;
 }
@@ -59,6 +79,26 @@ login_name_ok(const char *s)
 	    "0123456789_") == n;
 }
 
+/*
+ * Step q once for two role names, into a and b (64 bytes each): 1; no row
+ * 0; or -1 (db_fail(what)), also for a name that fails login_name_ok().
+ */
+static int
+login_names_read(struct db *db, struct db_q *q, char *a, char *b,
+    const char *what)
+{
+	int rc;
+
+	if ((rc = db_step(db, q)) == 1) {
+		db_copy_text(a, 64, q, 0);
+		db_copy_text(b, 64, q, 1);
+		if (!login_name_ok(a) || !login_name_ok(b))
+			return db_failf(db, "%s: unexpected role names", what);
+	} else if (rc == -1)
+		db_fail(db, what);
+	return rc;
+}
+
 int
 db_login_names(struct db *db, int64_t system_id, char *group, char *role)
 {
@@ -68,16 +108,7 @@ db_login_names(struct db *db, int64_t system_id, char *group, char *role)
 	if (q == NULL)
 		return -1;
 	db_bind_int64(db, q, 1, system_id);
-	if ((rc = db_step(db, q)) == 1) {
-		db_copy_text(group, 64, q, 0);
-		db_copy_text(role, 64, q, 1);
-		if (!login_name_ok(group) || !login_name_ok(role)) {
-			db_finalize(db, q);
-			return db_failf(db, "naming the login: unexpected role"
-			    " names");
-		}
-	} else if (rc == -1)
-		db_fail(db, "naming the login");
+	rc = login_names_read(db, q, group, role, "naming the login");
 	db_finalize(db, q);
 	return rc;
 }
@@ -108,8 +139,7 @@ db_login_setup(struct db *db, const char *group)
 {
 	if (login_params(db, group, "", "") == -1)
 		return -1;
-	return login_run(db, login_q(db, DB_LOGIN_SETUP, "granting the agents'"
-	    " privileges"), "granting the agents' privileges");
+	return login_run(db, DB_LOGIN_SETUP, "granting the agents' privileges");
 }
 
 /* The engine's step that makes role with password's verifier, in group. */
@@ -129,7 +159,7 @@ login_make(struct db *db, enum db_login_sql step, const char *group,
 	free(v);
 	if (rc == -1)
 		return -1;
-	return login_run(db, login_q(db, step, what), what);
+	return login_run(db, step, what);
 }
 
 int
@@ -145,8 +175,7 @@ db_login_disable(struct db *db, const char *group, const char *role)
 {
 	if (login_params(db, group, role, "") == -1)
 		return -1;
-	return login_run(db, login_q(db, DB_LOGIN_DISABLE, "disabling the"
-	    " login"), "disabling the login");
+	return login_run(db, DB_LOGIN_DISABLE, "disabling the login");
 }
 
 static const struct db_col login_cols[] = {	/* ST_LOGIN_GET, DB_LOGIN_LIST */
@@ -193,34 +222,24 @@ db_login_end_sessions(struct db *db, const char *role, size_t *n)
 {
 	struct db_q *q = login_q(db, DB_LOGIN_END_SESSIONS, "ending the"
 	    " login's sessions");
+	int rc;
 
 	*n = 0;
 	if (q == NULL)
 		return -1;
 	db_bind_text(db, q, 1, role);
-	if (db_read_count(db, q, n, "ending the login's sessions") == -1) {
-		db_finalize(db, q);
-		return -1;
-	}
+	rc = db_read_count(db, q, n, "ending the login's sessions");
 	db_finalize(db, q);
-	return 0;
+	return rc;
 }
 
 int
 db_login_list(struct db *db, struct db_agent_login **out, size_t *n)
 {
-	struct db_q *q = login_q(db, DB_LOGIN_LIST, "listing the agents'"
-	    " logins");
-	int rc;
-
 	*out = NULL;
 	*n = 0;
-	if (q == NULL)
-		return -1;
-	rc = db_read_all(db, q, &login_rec, out, n, "listing the agents'"
-	    " logins");
-	db_finalize(db, q);
-	return rc;
+	return login_list(db, DB_LOGIN_LIST, &login_rec, out, n,
+	    "listing the agents' logins");
 }
 
 int
@@ -232,14 +251,9 @@ db_admin_names(struct db *db, char *full, char *reader)
 
 	if (q == NULL)
 		return -1;
-	if ((rc = db_step(db, q)) == 1) {
-		db_copy_text(full, 64, q, 0);
-		db_copy_text(reader, 64, q, 1);
-		if (!login_name_ok(full) || !login_name_ok(reader))
-			rc = db_failf(db, "naming the administrators' groups:"
-			    " unexpected role names");
-	} else
-		rc = db_fail(db, "naming the administrators' groups");
+	if ((rc = login_names_read(db, q, full, reader, "naming the"
+	    " administrators' groups")) == 0)
+		db_fail(db, "naming the administrators' groups");
 	db_finalize(db, q);
 	return rc == 1 ? 0 : -1;
 }
@@ -247,8 +261,7 @@ db_admin_names(struct db *db, char *full, char *reader)
 int
 db_admin_setup(struct db *db)
 {
-	return login_run(db, login_q(db, DB_ADMIN_SETUP, "granting the"
-	    " administrators' privileges"), "granting the administrators'"
+	return login_run(db, DB_ADMIN_SETUP, "granting the administrators'"
 	    " privileges");
 }
 
@@ -265,8 +278,8 @@ db_admin_disable(struct db *db, const char *name)
 {
 	if (login_params(db, "", name, "") == -1)
 		return -1;
-	return login_run(db, login_q(db, DB_ADMIN_DISABLE, "disabling the"
-	    " administrator's login"), "disabling the administrator's login");
+	return login_run(db, DB_ADMIN_DISABLE, "disabling the administrator's"
+	    " login");
 }
 
 static const struct db_col admin_cols[] = {	/* DB_ADMIN_LIST */
@@ -281,16 +294,8 @@ static const struct db_rec admin_rec = DB_REC(struct db_admin_login,
 int
 db_admin_list(struct db *db, struct db_admin_login **out, size_t *n)
 {
-	struct db_q *q = login_q(db, DB_ADMIN_LIST, "listing the"
-	    " administrators' logins");
-	int rc;
-
 	*out = NULL;
 	*n = 0;
-	if (q == NULL)
-		return -1;
-	rc = db_read_all(db, q, &admin_rec, out, n, "listing the"
-	    " administrators' logins");
-	db_finalize(db, q);
-	return rc;
+	return login_list(db, DB_ADMIN_LIST, &admin_rec, out, n,
+	    "listing the administrators' logins");
 }
