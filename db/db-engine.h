@@ -27,8 +27,8 @@
  * Errors: an operation that fails returns -1 (step: -1) and leaves its
  * reason with the connection; db/ then calls errmsg() to word it
  * (db_fail(): "<what>: <errmsg>"). The operations that are whole db.h
- * functions (data_version, file_moved, checkpoint_all, integrity_check,
- * the transactions) set the handle's message themselves (db_fail(),
+ * functions (data_version, file_moved, checkpoint_all, the
+ * transactions) set the handle's message themselves (db_fail(),
  * db_failf()).
  */
 #ifndef DB_ENGINE_H
@@ -145,7 +145,6 @@ enum db_errkind {
 };
 
 struct db_engine {
-	const char	*name;		/* "sqlite" */
 	/*
 	 * The statements this engine writes differently: NULL, or an array
 	 * of ST_MAX texts (designated initializers) whose NULL entries take
@@ -255,11 +254,10 @@ struct db_engine {
 	int	 (*check_references)(struct db *);
 
 	/* The db.h functions of the same names (db_data_version(),
-	 * db_file_moved(), db_checkpoint_all(), db_integrity_check()). */
+	 * db_file_moved(), db_checkpoint_all()). */
 	int	 (*data_version)(struct db *, int64_t *);
 	int	 (*file_moved)(struct db *);
 	int	 (*checkpoint_all)(struct db *);
-	int	 (*integrity_check)(struct db *, char **result);
 };
 
 /* The engines. */

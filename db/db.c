@@ -1086,12 +1086,6 @@ db_close(struct db *db)
 	free(db);
 }
 
-const char *
-db_engine_name(const struct db *db)
-{
-	return db->eng->name;
-}
-
 int
 db_file_moved(struct db *db)
 {
@@ -1126,12 +1120,6 @@ void
 db_rollback(struct db *db)
 {
 	db->eng->rollback(db);
-}
-
-int
-db_integrity_check(struct db *db, char **result)
-{
-	return db->eng->integrity_check(db, result);
 }
 
 /* Sites. */

@@ -37,8 +37,6 @@ const char	*db_path(const struct db *);
 /* Whether a --db target is a SQLite file (else a PostgreSQL connection
  * string: postgresql://..., postgres://... or key=value pairs). */
 int		 db_target_is_file(const char *target);
-/* "sqlite" or "postgresql". */
-const char	*db_engine_name(const struct db *);
 int		 db_user_version(struct db *);
 /* A number that changes when another connection has committed. */
 int		 db_data_version(struct db *, int64_t *);
@@ -61,8 +59,6 @@ int		 db_begin(struct db *);
 int		 db_begin_read(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
-/* "ok" or the problems found; malloc'ed. */
-int		 db_integrity_check(struct db *, char **result);
 
 /* Sites and their Communication Security settings. */
 int	 db_site_insert(struct db *, struct db_site *);	/* sets id */

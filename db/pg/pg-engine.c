@@ -951,20 +951,6 @@ pg_checkpoint_all(struct db *db)
 	return 0;
 }
 
-static int
-pg_integrity_check(struct db *db, char **result)
-{
-	int64_t v;
-
-	/* The server keeps its pages; a query of every table's rows
-	 * proves the connection reads them. */
-	if (pg_query_int(db, "SELECT (SELECT count(*) FROM site) + (SELECT"
-	    " count(*) FROM cert)", &v) == -1)
-		return db_fail(db, "checking the database");
-	*result = xstrdup("ok");
-	return 0;
-}
-
 /* ------------------------------------------------------------- logins */
 
 /* The SCRAM-SHA-256 verifier of password, made here by libpq (as psql's
@@ -993,7 +979,6 @@ static const struct db_login_engine pg_logins = {
 };
 
 const struct db_engine db_pg_engine = {
-	.name = "postgresql",
 	.stmt_sql = pg_stmt_sql,
 	.schema = pg_schema,
 	.schema_version = PG_SCHEMA_VERSION,
@@ -1029,5 +1014,4 @@ const struct db_engine db_pg_engine = {
 	.data_version = pg_data_version,
 	.file_moved = pg_file_moved,
 	.checkpoint_all = pg_checkpoint_all,
-	.integrity_check = pg_integrity_check,
 };

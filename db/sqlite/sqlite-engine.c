@@ -693,33 +693,7 @@ sq_rollback(struct db *db)
 		sqlite3_exec(h(db), "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int
-sq_integrity_check(struct db *db, char **result)
-{
-	sqlite3_stmt *st = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
-
-	if (sqlite3_prepare_v2(h(db), "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK)
-		return db_fail(db, "integrity check");
-	f = xopen_memstream(&buf, &len);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fprintf(f, "%s%s", len ? "\n" : "", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	fclose(f);
-	if (rc != SQLITE_DONE) {
-		free(buf);
-		return db_fail(db, "integrity check");
-	}
-	*result = buf;
-	return 0;
-}
-
 const struct db_engine db_sqlite_engine = {
-	.name = "sqlite",
 	.stmt_sql = NULL,
 	.schema = NULL,
 	.open = sq_open,
@@ -752,5 +726,4 @@ const struct db_engine db_sqlite_engine = {
 	.data_version = sq_data_version,
 	.file_moved = sq_file_moved,
 	.checkpoint_all = sq_checkpoint_all,
-	.integrity_check = sq_integrity_check,
 };
