@@ -121,12 +121,6 @@ db_col_blob(struct db_q *q, int i, size_t *len)
 	return q->db->eng->col_blob(q, i, len);
 }
 
-int
-db_col_null(struct db_q *q, int i)
-{
-	return q->db->eng->col_null(q, i);
-}
-
 int64_t
 db_changes(struct db *db)
 {

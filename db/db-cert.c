@@ -167,18 +167,6 @@ db_cert_set_blocked(struct db *db, int64_t id, int blocked)
 }
 
 int
-db_cert_serial_exists(struct db *db, const char *serial)
-{
-	struct db_q *st = db_stmt_text(db, ST_CERT_SERIAL, serial);
-	int rc = db_step(db, st);
-
-	db_reset(db, st);
-	if (rc == 1)
-		return 1;
-	return rc == 0 ? 0 : db_fail(db, "checking a serial number");
-}
-
-int
 db_cert_site_current(struct db *db, int64_t site_id, const char *type,
     struct db_cert *c)
 {
@@ -189,12 +177,6 @@ int
 db_cert_current_root(struct db *db, int64_t site_id, struct db_cert *c)
 {
 	return db_cert_site_current(db, site_id, "root", c);
-}
-
-int
-db_cert_for_system(struct db *db, int64_t system_id, struct db_cert *c)
-{
-	return cert_one(db, db_stmt_id(db, ST_CERT_FOR_SYSTEM, system_id), c);
 }
 
 int

@@ -22,7 +22,7 @@
  *
  * Values: integers are 64-bit (int fields are read and bound through the
  * 64-bit calls), text is UTF-8 without NUL, blobs are bytes. A NULL
- * column reads as 0, NULL text and an empty blob (db_col_null() tells).
+ * column reads as 0, NULL text and an empty blob.
  *
  * Errors: an operation that fails returns -1 (step: -1) and leaves its
  * reason with the connection; db/ then calls errmsg() to word it
@@ -42,14 +42,14 @@
 /* The fixed statements (db.c's stmt_sql[]), prepared on first use. */
 enum db_stmt {
 	ST_SITE_INSERT, ST_SEC_INSERT, ST_SITE_GET, ST_SITE_GET_ID, ST_SITE_LIST,
-	ST_SITE_CHILDREN, ST_SEC_UPDATE,
+	ST_SEC_UPDATE,
 	ST_SYS_INSERT, ST_SYS_GET, ST_SYS_GET_ID, ST_SYS_LIST, ST_SYS_DELETE,
 	ST_ROLE_INSERT, ST_ROLE_GET, ST_ROLE_UPDATE, ST_ROLE_DELETE, ST_ROLE_LIST,
 	ST_STATUS_INSERT, ST_STATUS_LIST, ST_AUDIT_INSERT, ST_AUDIT_LIST,
 	ST_CERT_INSERT, ST_CERT_COMPLETE, ST_CERT_GET, ST_CERT_GET_TP,
 	ST_CERT_DER_INSERT, ST_CERT_DER_GET, ST_KEY_INSERT, ST_KEY_GET,
-	ST_CERT_SET_STATE, ST_CERT_SET_BLOCKED, ST_CERT_SERIAL, ST_CERT_SITE_CURRENT,
-	ST_CERT_FOR_SYSTEM, ST_CERT_ACTIVE, ST_CERT_RETIRE_SITE, ST_CERT_RETIRE_SYSTEM,
+	ST_CERT_SET_STATE, ST_CERT_SET_BLOCKED, ST_CERT_SITE_CURRENT,
+	ST_CERT_ACTIVE, ST_CERT_RETIRE_SITE, ST_CERT_RETIRE_SYSTEM,
 	ST_CERT_PENDING_PIDS, ST_CERT_DROP_PENDING, ST_CERT_ORPHAN_CERTS, ST_CERT_ORPHAN_KEYS,
 	ST_KEY_SAMPLE,
 	ST_AGENT_UPSERT, ST_AGENT_HEALTH, ST_AGENT_GET, ST_AGENT_LIST,
@@ -218,7 +218,6 @@ struct db_engine {
 	int64_t	 (*col_int64)(struct db_q *, int i);
 	const char *(*col_text)(struct db_q *, int i);	/* NULL: NULL */
 	const void *(*col_blob)(struct db_q *, int i, size_t *len);
-	int	 (*col_null)(struct db_q *, int i);
 
 	/* Rows changed by the last statement that was run to its end. */
 	int64_t	 (*changes)(struct db *);

@@ -86,11 +86,8 @@ int64_t		 db_col_int64(struct db_q *, int i);
 int		 db_col_int(struct db_q *, int i);
 const char	*db_col_text(struct db_q *, int i);	/* NULL: NULL */
 const void	*db_col_blob(struct db_q *, int i, size_t *len);
-int		 db_col_null(struct db_q *, int i);
 /* Rows changed by the last statement run. */
 int64_t		 db_changes(struct db *);
-/* Run sql (no parameters, no rows); 0 or -1 (db_fail(what)). */
-int		 db_exec(struct db *, const char *sql, const char *what);
 /* What the last failure was (db-engine.h). */
 enum db_errkind	 db_errkind(struct db *);
 /* q is taken up afresh (reset, or just prepared): its old failure is

@@ -402,7 +402,6 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_SITE_LIST] = "SELECT " SITE_COLS
 	    " ORDER BY CASE s.type WHEN 'cas' THEN 0 WHEN 'primary' THEN 1"
 	    " ELSE 2 END, s.code",
-	[ST_SITE_CHILDREN] = "SELECT count(*) FROM site WHERE parent_id = ?1",
 	[ST_SEC_UPDATE] = "UPDATE site_security SET https_only = ?2,"
 	    " enhanced_http = ?3, pki_client_cert = ?4, crl_check = ?5,"
 	    " require_signing = ?6, require_sha256 = ?7, use_encryption = ?8,"
@@ -458,12 +457,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_KEY_GET] = "SELECT pkcs8 FROM cert_key WHERE cert_id = ?1",
 	[ST_CERT_SET_STATE] = "UPDATE cert SET state = ?2 WHERE id = ?1",
 	[ST_CERT_SET_BLOCKED] = "UPDATE cert SET blocked = ?2 WHERE id = ?1",
-	[ST_CERT_SERIAL] = "SELECT id FROM cert WHERE serial = ?1",
 	[ST_CERT_SITE_CURRENT] = "SELECT " DB_CERT_COLS " WHERE c.site_id = ?1 AND"
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
-	[ST_CERT_FOR_SYSTEM] = "SELECT " DB_CERT_COLS " WHERE c.system_id = ?1 AND"
-	    " c.state = 'active' AND c.blocked = 0 AND c.type IN ('pki', 'role')"
-	    " ORDER BY c.type = 'pki' DESC, c.id DESC LIMIT 1",
 	[ST_CERT_ACTIVE] = "SELECT " DB_CERT_COLS " WHERE c.system_id = ?1 AND"
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
 	[ST_CERT_RETIRE_SITE] = "UPDATE cert SET state = ?2 WHERE site_id = ?1"
@@ -924,7 +919,8 @@ db_copy_text(char *dst, size_t len, struct db_q *q, int col)
 	dst[n] = '\0';
 }
 
-int
+/* Run sql (no parameters, no rows); 0 or -1 (db_fail(what)). */
+static int
 db_exec(struct db *db, const char *sql, const char *what)
 {
 	if (db->eng->exec(db, sql) == -1)
@@ -1215,13 +1211,6 @@ db_site_list(struct db *db, struct db_site **out, size_t *n)
 {
 	return db_read_all(db, db_stmt(db, ST_SITE_LIST), &site_rec, out, n,
 	    "listing sites");
-}
-
-int
-db_site_children(struct db *db, int64_t id, size_t *n)
-{
-	return db_read_count(db, db_stmt_id(db, ST_SITE_CHILDREN, id), n,
-	    "counting child sites");
 }
 
 int

@@ -65,7 +65,6 @@ int	 db_site_insert(struct db *, struct db_site *);	/* sets id */
 int	 db_site_get(struct db *, const char *code, struct db_site *);
 int	 db_site_get_id(struct db *, int64_t, struct db_site *);
 int	 db_site_list(struct db *, struct db_site **, size_t *);
-int	 db_site_children(struct db *, int64_t id, size_t *);
 int	 db_site_set_security(struct db *, int64_t id, const struct db_security *);
 
 /* Site systems (servers). */
@@ -114,7 +113,6 @@ int	 db_cert_der(struct db *, int64_t id, unsigned char **, size_t *);
 int	 db_cert_key(struct db *, int64_t id, unsigned char **, size_t *);
 int	 db_cert_set_state(struct db *, int64_t id, const char *state);
 int	 db_cert_set_blocked(struct db *, int64_t id, int blocked);
-int	 db_cert_serial_exists(struct db *, const char *serial);
 /* The site's current certificate of a type one per site ("root": SMS
  * Issuing, "token": SMS Token Signing): the newest active one, blocked or
  * not. */
@@ -122,9 +120,6 @@ int	 db_cert_site_current(struct db *, int64_t site_id, const char *type,
 	    struct db_cert *);
 /* The site's current SMS Issuing (type root, state active). */
 int	 db_cert_current_root(struct db *, int64_t site_id, struct db_cert *);
-/* The certificate a site system uses: an active PKI one first, else an
- * active, unblocked site-issued role certificate. */
-int	 db_cert_for_system(struct db *, int64_t system_id, struct db_cert *);
 /* The newest active certificate of a type ("role", "pki") of a system,
  * blocked or not. */
 int	 db_cert_active(struct db *, int64_t system_id, const char *type,

@@ -999,7 +999,6 @@ const struct db_engine db_pg_engine = {
 	.col_int64 = pg_col_int64,
 	.col_text = pg_col_text,
 	.col_blob = pg_col_blob,
-	.col_null = pg_col_null,
 	.changes = pg_changes,
 	.exec = pg_exec,
 	.errmsg = pg_errmsg,

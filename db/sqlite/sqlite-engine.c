@@ -183,12 +183,6 @@ sq_col_blob(struct db_q *q, int i, size_t *len)
 	return p;
 }
 
-static int
-sq_col_null(struct db_q *q, int i)
-{
-	return sqlite3_column_type(st_of(q), i) == SQLITE_NULL;
-}
-
 static int64_t
 sq_changes(struct db *db)
 {
@@ -711,7 +705,6 @@ const struct db_engine db_sqlite_engine = {
 	.col_int64 = sq_col_int64,
 	.col_text = sq_col_text,
 	.col_blob = sq_col_blob,
-	.col_null = sq_col_null,
 	.changes = sq_changes,
 	.exec = sq_exec,
 	.errmsg = sq_errmsg,

@@ -4,7 +4,9 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-size_t
+/* Bytes a sequence starting with lead byte b announces: 1-4, 0 if b cannot
+ * start one (a continuation byte, 0xc0, 0xc1, 0xf5..0xff). */
+static size_t
 utf8_seq_len(unsigned char b)
 {
 	if (b < 0x80)

@@ -21,10 +21,6 @@
  */
 size_t		 utf8_next(const char *s, size_t n, uint32_t *cp);
 
-/* Bytes a sequence starting with lead announces: 1-4, 0 if lead cannot
- * start one (a continuation byte, 0xc0, 0xc1, 0xf5..0xff). */
-size_t		 utf8_seq_len(unsigned char lead);
-
 /* Is s (0 < n bytes) the start of a valid sequence that is cut short, so
  * that more bytes could still complete it? */
 int		 utf8_partial(const char *s, size_t n);
