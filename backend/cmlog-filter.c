@@ -6,7 +6,9 @@
 
 #include "cmlog-filter.h"
 
-unsigned
+/* The class of a type from the index (cmlog_reader_type_at) or a parsed
+ * record (malformed: CMLOG_TYPE_MALFORMED); 0 for CMLOG_TYPE_BADINDEX. */
+static unsigned
 cmlog_class_of(int type)
 {
 	switch (type) {
@@ -55,7 +57,8 @@ cmlog_class_parse(const char *list)
 	}
 }
 
-int
+/* Does the filter keep anything less than every record? */
+static int
 cmlog_filter_active(const struct cmlog_filter *f)
 {
 	return (f->classes != 0 && f->classes != CMLOG_CLASS_ALL) ||

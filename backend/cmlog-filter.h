@@ -37,19 +37,13 @@ struct cmlog_filter {
 	char		 text[CMLOG_FILTER_TEXT_MAX + 1];	/* "" = all */
 };
 
-/* The class of a type from the index (cmlog_reader_type_at) or a parsed
- * record (malformed: CMLOG_TYPE_MALFORMED); 0 for CMLOG_TYPE_BADINDEX. */
-unsigned	 cmlog_class_of(int type);
-
 /* "info", "warning", "error", "malformed" -> CMLOG_CLASS_*; 0 if unknown.
  * A comma list ("warning,error") gives the union; 0 if any part is
  * unknown. */
 unsigned	 cmlog_class_parse(const char *list);
 
-/* Does the filter keep anything less than every record? */
-int		 cmlog_filter_active(const struct cmlog_filter *);
-
-/* *dst = *src (NULL: keep every record); returns cmlog_filter_active(). */
+/* *dst = *src (NULL: keep every record); returns 1 if the filter keeps
+ * anything less than every record, else 0. */
 int		 cmlog_filter_set(struct cmlog_filter *dst,
 		    const struct cmlog_filter *src);
 

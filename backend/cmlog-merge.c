@@ -378,15 +378,6 @@ cmlog_merge_forget(struct cmlog_merge *m)
 	m->nrows = 0;
 }
 
-int
-cmlog_merge_indexed(const struct cmlog_merge *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!m->f[i].indexed)
-			return 0;
-	return 1;
-}
-
 size_t
 cmlog_merge_files(const struct cmlog_merge *m)
 {

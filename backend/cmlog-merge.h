@@ -67,9 +67,6 @@ size_t		 cmlog_merge_row_of(const struct cmlog_merge *, size_t file,
 /* Drop the rows merged so far (a streaming reader has shown them). */
 void		 cmlog_merge_forget(struct cmlog_merge *);
 
-/* Is every file indexed to its end? */
-int		 cmlog_merge_indexed(const struct cmlog_merge *);
-
 /* The files: count, reader (borrowed), path as given, and the tag shown
  * for its rows: the file name, or "folder/name" when two files given have
  * the same name. */

@@ -334,7 +334,7 @@ out:
 	return ret;
 }
 
-int
+static int
 cmlog_vwrite(struct cmlog *log, int type, const char *component,
     const char *file_line, const char *fmt, va_list ap)
 {

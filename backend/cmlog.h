@@ -43,7 +43,6 @@
 #ifndef CMLOG_H
 #define CMLOG_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -77,9 +76,6 @@ void		 cmlog_close(struct cmlog *);	/* NULL is fine */
 int		 cmlog_write(struct cmlog *, int type, const char *component,
 		    const char *file_line, const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
-int		 cmlog_vwrite(struct cmlog *, int type, const char *component,
-		    const char *file_line, const char *fmt, va_list)
-		    __attribute__((format(printf, 5, 0)));
 
 /* The last error of this handle ("" if none); borrowed. */
 const char	*cmlog_error(const struct cmlog *);

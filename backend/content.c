@@ -27,7 +27,8 @@ ehttp_content_set_root(struct ehttp *e, const char *dir)
 	e->content_root = dir != NULL ? xstrdup(dir) : NULL;
 }
 
-const char *
+/* The content root: --content, else the default (content.h). */
+static const char *
 ehttp_content_root(struct ehttp *e)
 {
 	if (e->content_root != NULL)

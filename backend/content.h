@@ -39,7 +39,6 @@
 
 /* The content root (above); set_root(NULL) goes back to the default. */
 void		 ehttp_content_set_root(struct ehttp *, const char *dir);
-const char	*ehttp_content_root(struct ehttp *);
 /* A site's and a distribution point's library folder (malloc'ed); the
  * fqdn is checked and lower-cased as site systems' names are (NULL with
  * ehttp_error() if it is not one). */

@@ -691,8 +691,6 @@ struct ehttp_pass_opts {
  */
 int	 ehttp_pass_run(struct ehttp *, const struct ehttp_pass_opts *,
 	    struct db_pass *rec);
-/* The newest pass: 1, 0 none yet, -1 error. */
-int	 ehttp_pass_last(struct ehttp *, struct db_pass *);
 /*
  * The site server as the console shows it, from its newest pass: 0 with
  * health (OK; WARNING: no pass yet, a pass overdue by more than a minute

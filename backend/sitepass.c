@@ -731,7 +731,8 @@ ehttp_pass_run(struct ehttp *e, const struct ehttp_pass_opts *o,
 	return failed ? -1 : 0;
 }
 
-int
+/* The newest pass: 1, 0 none yet, -1 error. */
+static int
 ehttp_pass_last(struct ehttp *e, struct db_pass *rec)
 {
 	int rc = db_pass_last(e->db, rec);

@@ -88,8 +88,6 @@ void	 admin_error(struct admin_ctx *, int status, const char *target,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The system's FQDN of id ("" none). */
 const char *admin_system_fqdn(struct admin_ctx *, int64_t id);
-/* A JSON string of untrusted text (invalid UTF-8 bytes as U+FFFD). */
-json_t	*admin_str(const char *);
 
 /* admin-meta.c: the CSDL document. malloc'ed. */
 char	*admin_metadata(void);

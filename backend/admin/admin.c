@@ -30,7 +30,8 @@ admin_answer_clear(struct admin_answer *a)
 	memset(a, 0, sizeof *a);
 }
 
-json_t *
+/* A JSON string of untrusted text (invalid UTF-8 bytes as U+FFFD). */
+static json_t *
 admin_str(const char *s)
 {
 	size_t n = strlen(s), i, len;

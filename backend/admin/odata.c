@@ -160,7 +160,8 @@ digits(const char *s, int n, int *v)
 	return 0;
 }
 
-int
+/* A DateTimeOffset literal: 0 and *t (milliseconds), or -1. */
+static int
 od_parse_time(const char *s, size_t len, int64_t *t)
 {
 	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 1, ms = 0;

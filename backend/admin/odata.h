@@ -111,7 +111,4 @@ void	 od_printable(char *);
 /* Compare two values of one type (strings byte-wise): <0, 0, >0. */
 int	 od_cmp(const struct od_val *, const struct od_val *);
 
-/* A DateTimeOffset literal: 0 and *t (milliseconds), or -1. */
-int	 od_parse_time(const char *s, size_t len, int64_t *t);
-
 #endif

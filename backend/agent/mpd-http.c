@@ -256,7 +256,8 @@ mpd_reply_set(struct mpd_reply *r, int code, const char *reason,
 	r->len = 0;
 }
 
-void
+/* Free what the reply owns (headers, owned, the file's descriptor). */
+static void
 mpd_reply_release(struct mpd_reply *r)
 {
 	free(r->headers);
@@ -1377,10 +1378,4 @@ mpd_listener_stop(struct mpd_listener *l, char **cause)
 	close(l->fd);
 	l->fd = -1;
 	return mpd_listener_reserve(l, cause);
-}
-
-int
-mpd_listener_serving(const struct mpd_listener *l)
-{
-	return l->accept_ev != NULL;
 }

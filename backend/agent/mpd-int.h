@@ -78,8 +78,6 @@ struct mpd_reply {
 	{ .code = (c), .reason = (why), .type = "text/plain", .body = (text) }
 void	 mpd_reply_set(struct mpd_reply *, int code, const char *reason,
 	    const char *type, const char *body);
-/* Free what the reply owns (headers, owned, the file's descriptor). */
-void	 mpd_reply_release(struct mpd_reply *);
 
 /* mpd-http.c, for the routes in other files: a header's value (trimmed,
  * in buf) or NULL; the agent and the listener of a connection; its peer
@@ -106,7 +104,7 @@ int	 mpd_dp_serve(struct mpd_conn *, const struct mpd_req *,
  * changes; the manifests nobody asked for are let go. */
 void	 mpd_dp_poll(struct mpd *, const struct agent_view *);
 /* At start (m->e open): the DP's library where the library says it is
- * (--content, else as ehttp_content_root decides). */
+ * (--content, else the default content root: content.h). */
 int	 mpd_dp_open(struct mpd *, char **cause);
 
 /* mpd-admin.c: /AdminService/ (admin.h), served without mpd.lock. */
@@ -402,7 +400,6 @@ int	 mpd_listener_reserve(struct mpd_listener *, char **cause);
 int	 mpd_listener_start(struct mpd_listener *, char **cause);
 /* Stop listening; the port stays reserved (-1 if that failed: cause). */
 int	 mpd_listener_stop(struct mpd_listener *, char **cause);
-int	 mpd_listener_serving(const struct mpd_listener *);
 
 /* mpd-check.c: the health check. */
 int	 mpd_check_init(struct mpd *, char **cause);

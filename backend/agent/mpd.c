@@ -920,15 +920,3 @@ mpd_free(struct mpd *m)
 	pthread_mutex_destroy(&m->admin_lock);
 	free(m);
 }
-
-int
-mpd_https_port(const struct mpd *m)
-{
-	return m->https.port;
-}
-
-int
-mpd_http_port(const struct mpd *m)
-{
-	return m->http.port;
-}

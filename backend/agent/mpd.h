@@ -114,8 +114,4 @@ struct mpd	*mpd_new(const struct mpd_config *, char **cause);
 int		 mpd_run(struct mpd *);
 void		 mpd_free(struct mpd *);	/* NULL ok */
 
-/* The actual ports (after binding port 0). */
-int		 mpd_https_port(const struct mpd *);
-int		 mpd_http_port(const struct mpd *);
-
 #endif

@@ -83,7 +83,6 @@ X509		*ca_x509_parse(struct ca *, const unsigned char *, size_t,
 int		 ca_asn1_der(struct ca *, const void *obj, const ASN1_ITEM *it,
 		    struct ca_blob *, const char *what);
 int		 ca_x509_der(struct ca *, X509 *, struct ca_blob *);
-char		*ca_bio_str(BIO *);
 /* What write (1 on success) puts into a new BIO of that method, as a
  * malloc'ed string in *out; a failure is what, with OpenSSL's reason, in
  * the handle. 0 or -1. */

@@ -359,12 +359,6 @@ ca_signer_free(struct ca_signer *s)
 	free(s);
 }
 
-const struct ca_cert_info *
-ca_signer_info(const struct ca_signer *s)
-{
-	return &s->info;
-}
-
 /*
  * Everything a leaf needs from the root is copied out here, so that
  * issuing only reads the signer: no lazily cached state is filled in while

@@ -568,7 +568,7 @@ ca_x509_der(struct ca *ca, X509 *x, struct ca_blob *out)
 }
 
 /* Mem BIO contents into a malloc'ed NUL-terminated string. */
-char *
+static char *
 ca_bio_str(BIO *bio)
 {
 	char *data;

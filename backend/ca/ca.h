@@ -133,8 +133,6 @@ struct ca_signer *ca_signer_load(struct ca *, const unsigned char *root_der,
 		    size_t, const unsigned char *root_key, size_t,
 		    const char *master);
 void		 ca_signer_free(struct ca_signer *);
-/* Borrowed description of the signer's root. */
-const struct ca_cert_info *ca_signer_info(const struct ca_signer *);
 
 /*
  * SMS Role SSL Certificate for fqdn (lower-cased; letters, digits, '-', '.'

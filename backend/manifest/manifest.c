@@ -136,7 +136,8 @@ manifest_name_check(const char *name, char **cause)
 	return 0;
 }
 
-const char *
+/* Why path breaks its rule (a static sentence), or NULL. */
+static const char *
 manifest_path_fault(const char *path)
 {
 	size_t n = strlen(path), seg;
@@ -174,7 +175,8 @@ manifest_path_check(const char *path, char **cause)
 	    NULL, why);
 }
 
-const char *
+/* Why h is no SHA-256 in lower-case hex (a static sentence), or NULL. */
+static const char *
 manifest_sha256_fault(const char *h)
 {
 	size_t i;
@@ -320,7 +322,8 @@ head_check(const struct manifest *m, char **cause)
 	return 0;
 }
 
-int
+/* Sort the files by path, then check every rule. */
+static int
 manifest_check(struct manifest *m, char **cause)
 {
 	*cause = NULL;

@@ -76,20 +76,17 @@ char	*manifest_file_path(const char *lib, const char *sha256);
 
 /* Why a field breaks its rule (a static sentence), or NULL. */
 const char *manifest_id_fault(const char *);
-const char *manifest_path_fault(const char *);
-const char *manifest_sha256_fault(const char *);
 /* The same as a message: "file path 'a/../b': a '..' segment". */
 int	 manifest_id_check(const char *, char **cause);
 int	 manifest_name_check(const char *, char **cause);
 int	 manifest_path_check(const char *, char **cause);
 
-/* Add a file (path and name copied); files are sorted by manifest_check. */
+/* Add a file (path and name copied); manifest_format sorts the files. */
 void	 manifest_add(struct manifest *, const char *path, uint64_t size,
 	    const char *sha256);
-/* Sort the files by path, then check every rule. */
-int	 manifest_check(struct manifest *, char **cause);
-/* Checked (manifest_check), then the JSON text (malloc'ed, *len bytes,
- * ending in a line feed). NULL with *cause if a rule is broken. */
+/* The files sorted by path and every rule checked, then the JSON text
+ * (malloc'ed, *len bytes, ending in a line feed). NULL with *cause if a
+ * rule is broken. */
 char	*manifest_format(struct manifest *, size_t *len, char **cause);
 /* Parse and check the JSON text of a manifest into m (cleared first;
  * manifest_clear() it either way): 0, or -1 and *cause, e.g.

@@ -91,9 +91,6 @@ int	 mp_client_proof(struct ehttp *, const struct mp_request *,
 	    struct db_client *cl, unsigned char **der, size_t *len,
 	    char **reason);
 
-/* Token claims: 1 good (*smsid filled), 0 refused (*reason). */
-int	 mp_claims_check(const struct mp_verifier *, const char *claims,
-	    const char *type, time_t now, char smsid[64], char **reason);
 /* A bulk registration token's claims (Type BulkRegistration, UniqueId a
  * UUID: the token's id): 1 (*id), 0 refused (*reason). */
 int	 mp_bulk_claims(const struct mp_verifier *, const char *claims,

@@ -107,7 +107,8 @@ refused:
 	return 0;
 }
 
-int
+/* Token claims: 1 good (*smsid filled), 0 refused (*reason). */
+static int
 mp_claims_check(const struct mp_verifier *v, const char *claims,
     const char *type, time_t now, char smsid[64], char **reason)
 {

@@ -66,21 +66,12 @@ struct wbuf;
 /* The two parts of a client message (header, body) of Content-Type ct. */
 int		 wire_multipart(const char *ct, const unsigned char *body,
 		    size_t len, struct wire_part *parts, char **cause);
-/* <Msg> as FF FE + UTF-16LE (defaults for NULL fields: wire.h);
- * body_len is the uncompressed body's length. */
-int		 wire_msg_encode(const struct wire_msg *, size_t body_len,
-		    struct wbuf *out, char **cause);
 int		 wire_msg_decode(const struct wire_part *, struct wire_msg *,
 		    char **cause);
-/* A compressed UTF-16LE XML body (+ NUL) inflated, checked, parsed;
- * *xml keeps the bytes the tree's offsets refer to. */
+/* A reply: at most WIRE_BODY_MAX bytes, a compressed UTF-16LE XML body
+ * (+ NUL) inflated, checked and parsed, then its root element must be
+ * elem; "what" names it in errors. On failure nothing is left to free. */
 struct wx_node;
-int		 wire_body_parse(const unsigned char *z, size_t zlen,
-		    const char *what, struct wire_bytes *xml,
-		    struct wx_node **root, char **cause);
-/* A reply: at most WIRE_BODY_MAX bytes, then wire_body_parse, then its root
- * element must be elem; "what" names it in errors. On failure nothing is
- * left to free. */
 int		 wire_reply_parse(const unsigned char *z, size_t zlen,
 		    const char *what, const char *elem, struct wire_bytes *xml,
 		    struct wx_node **root, char **cause);

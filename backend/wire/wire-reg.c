@@ -184,8 +184,9 @@ wire_guid(char out[40])
 	snprintf(out, 40, "{%s}", u);
 }
 
-/* <Msg> as FF FE + UTF-16LE; body_len is the uncompressed body's length. */
-int
+/* <Msg> as FF FE + UTF-16LE (defaults for NULL fields: wire.h); body_len
+ * is the uncompressed body's length. */
+static int
 wire_msg_encode(const struct wire_msg *m, size_t body_len, struct wbuf *out,
     char **cause)
 {
@@ -282,7 +283,7 @@ out:
  * A compressed UTF-16LE XML body: inflated (bounded), its NUL taken off,
  * checked, parsed. *xml keeps the bytes the offsets of the tree refer to.
  */
-int
+static int
 wire_body_parse(const unsigned char *z, size_t zlen, const char *what,
     struct wire_bytes *xml, struct wx_node **root, char **cause)
 {
