@@ -99,12 +99,6 @@ app_ehttp(struct app *app)
 	return app->e;
 }
 
-const char *
-app_log_dir(const struct app *app)
-{
-	return app->log_dir;
-}
-
 int
 app_quitting(const struct app *app)
 {
@@ -447,7 +441,7 @@ node_view(struct app *app, int i)
 	return v;
 }
 
-struct view *
+static struct view *
 app_current_view(struct app *app)
 {
 	if (app->sel < 0 || app->sel >= app->nnodes)
@@ -538,7 +532,7 @@ app_select_item(struct app *app, enum app_node id, const char *key)
 	return 0;
 }
 
-int
+static int
 app_open_log(struct app *app, const char *path)
 {
 	const char *base;

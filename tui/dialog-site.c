@@ -181,7 +181,7 @@ dialog_site_form_rules(struct dialog_site *ds, int changed_id)
 	f->button_enabled[DS_BTN_APPLY] = dialog_site_form_changed(ds);
 }
 
-void
+static void
 dialog_site_form_security(const struct dialog_site *ds, struct db_security *x)
 {
 	const struct form *f = &ds->form;

@@ -15,7 +15,7 @@
 #include "tui.h"
 #include "xmalloc.h"
 
-struct dialog *
+static struct dialog *
 dialog_new(struct app *app, const struct dialog_ops *ops, void *data)
 {
 	struct dialog *d;
@@ -459,7 +459,7 @@ dialog_message(struct app *app, const char *title, enum box_line_style style,
 }
 
 /* A dialog that is one form: its frame, the form, the cursor. */
-void
+static void
 dialog_form_draw(struct dialog *d, WINDOW *w, struct form *f)
 {
 	dialog_frame(w, f->title);

@@ -30,7 +30,7 @@ now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
+static int
 logscan_open_many(struct logscan *ls, const char *const *paths, size_t n,
     char **cause)
 {

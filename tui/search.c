@@ -40,7 +40,9 @@ search_done(struct app *app, int result, const char *text, void *arg)
 		app_status(app, 1, "Not found: %s", s->needle);
 }
 
-int
+/* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
+ * VIEW_UNHANDLED for any other action. */
+static int
 search_key(struct search *s, struct app *app, enum keys_action a)
 {
 	size_t n = s->list->count;
@@ -63,7 +65,9 @@ search_key(struct search *s, struct app *app, enum keys_action a)
 	}
 }
 
-int
+/* The keys every list view with Find shares: movement, Find, column
+ * scroll, Enter (open, on a row); VIEW_UNHANDLED for the view's own. */
+static int
 search_list_key(struct search *s, struct app *app, enum keys_action a)
 {
 	if (list_key(s->list, a))

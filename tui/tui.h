@@ -454,12 +454,9 @@ struct dialog {
 	const struct dialog_form_ops *form_ops;
 };
 
-struct dialog *dialog_new(struct app *, const struct dialog_ops *, void *data);
 void	 dialog_free(struct dialog *);
 void	 dialog_close(struct dialog *, int result, const char *text);
 void	 dialog_frame(WINDOW *, const char *title);
-/* Draw a dialog that is one form: frame, form, cursor position. */
-void	 dialog_form_draw(struct dialog *, WINDOW *, struct form *);
 /*
  * The form dialog skeleton: a dialog that is one form (the prompt, the
  * property sheets, the filters, export). It is sized (width columns: each
@@ -541,8 +538,6 @@ int	 dialog_site_form_renew(const struct dialog_site *);
 /* Apply the dialog's rules after a control changed. */
 void	 dialog_site_form_rules(struct dialog_site *, int changed_id);
 int	 dialog_site_form_changed(const struct dialog_site *);
-void	 dialog_site_form_security(const struct dialog_site *,
-	    struct db_security *);
 void	 dialog_site_form_change(const struct dialog_site *,
 	    struct ehttp_security_change *);
 void	 dialog_site_form_free(struct dialog_site *);
@@ -677,11 +672,6 @@ extern const struct view_ops view_log_ops;
 /* view-sites.c, view-systems.c, view-certs.c, view-log.c helpers. */
 const char *view_sites_comm(const struct db_security *);
 int	 view_certs_set_filter(struct view *, const struct dialog_cert_filter *);
-void	 view_certs_sort(struct view *, enum db_cert_sort, int desc);
-/* The Certificates node's second list, the bulk registration tokens
- * (KA_TOKENS switches): shown or not. */
-void	 view_certs_show_tokens(struct view *, int);
-int	 view_certs_tokens_shown(struct view *);
 
 /* view-tokens.c: the bulk registration tokens, a list inside the
  * Certificates node (all of them: a few per site, never many). The node
@@ -731,8 +721,6 @@ struct logscan {
 };
 /* Open a log, or a folder: its *.log and *.lo_ merged. */
 int	 logscan_open(struct logscan *, const char *path, char **cause);
-int	 logscan_open_many(struct logscan *, const char *const *paths,
-	    size_t n, char **cause);
 void	 logscan_close(struct logscan *);
 /* Work for about budget_ms: index, merge, filter, find. 1 if more remains. */
 int	 logscan_work(struct logscan *, int budget_ms);
@@ -777,13 +765,8 @@ struct search {
 	void			*arg;
 	char			 needle[128];	/* the last text searched for */
 };
-/* KA_FIND asks for the text, KA_FIND_NEXT/PREV go on: VIEW_* flags;
- * VIEW_UNHANDLED for any other action. */
-int	 search_key(struct search *, struct app *, enum keys_action);
-/* The keys every list view with Find shares: movement, Find, column
- * scroll, Enter (open, on a row); VIEW_UNHANDLED for the view's own. */
-int	 search_list_key(struct search *, struct app *, enum keys_action);
-/* view_ops.key of a view whose keys are all search_list_key's (v->find). */
+/* view_ops.key of a list view with Find (v->find): movement, Find, column
+ * scroll, Enter (open, on a row); VIEW_UNHANDLED for any other action. */
 int	 search_view_key(struct view *, enum keys_action, int key);
 /* The cursor to the row whose key is key (ASCII case-insensitive); -1 if
  * none is. */
@@ -826,7 +809,6 @@ struct ehttp	*app_key_begin(struct app *, const char *title);
 int		 app_key_end(struct app *, struct ehttp *, int rc,
 		    const char *title, const char *failed,
 		    const char *notes_title, const char *ok_text);
-const char	*app_log_dir(const struct app *);
 void		 app_status(struct app *, int error, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 app_dialog_push(struct app *, struct dialog *);
@@ -834,13 +816,11 @@ struct dialog	*app_dialog_top(struct app *);
 void		 app_dirty(struct app *);
 /* Re-read every view (after an action changed the database). */
 void		 app_reload_all(struct app *);
-int		 app_open_log(struct app *, const char *path);
 int		 app_select(struct app *, enum app_node);
 /* Go to a node and, key not NULL, to that item's row in it. */
 int		 app_select_item(struct app *, enum app_node, const char *key);
 struct view	*app_view(struct app *, enum app_node);
 const char	*app_node_label(struct app *, enum app_node);
-struct view	*app_current_view(struct app *);
 void		 app_show_notes(struct app *, struct ehttp *, const char *title,
 		    const char *ok_text);
 /* Where the list and details windows are (tests). */

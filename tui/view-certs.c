@@ -15,6 +15,9 @@
 #include "tui.h"
 #include "xmalloc.h"
 
+/* The node's second list, the bulk registration tokens (KA_TOKENS
+ * switches): shown or not. */
+static void	view_certs_show_tokens(struct view *, int);
 
 enum { CC_TYPE, CC_ISSUED_TO, CC_ISSUED_BY, CC_START, CC_EXPIRY, CC_BLOCKED,
 	CC_SITE, CC_THUMB, CC_STATE, CC_MAX };
@@ -164,7 +167,7 @@ view_certs_set_filter(struct view *v, const struct dialog_cert_filter *uf)
 	return 0;
 }
 
-void
+static void
 view_certs_sort(struct view *v, enum db_cert_sort sort, int desc)
 {
 	struct certs *c = v->data;
@@ -585,7 +588,7 @@ certs_where(struct view *v, char *buf, size_t len)
 	    filt[0] ? ", filter:" : "", filt);
 }
 
-void
+static void
 view_certs_show_tokens(struct view *v, int on)
 {
 	struct certs *c = v->data;
@@ -594,14 +597,6 @@ view_certs_show_tokens(struct view *v, int on)
 	certs_reload(v);
 	app_status(v->app, 0, "%s (F8: %s).", on ? "Bulk registration tokens" :
 	    "Certificates", on ? "certificates" : "bulk registration tokens");
-}
-
-int
-view_certs_tokens_shown(struct view *v)
-{
-	struct certs *c = v->data;
-
-	return c->show_tokens;
 }
 
 static unsigned
