@@ -244,7 +244,9 @@ write_new(const char *path, const void *data, size_t len, int secret,
 	return 0;
 }
 
-int
+/* Write the certificate (and with_key, its key to path.key 0600); msg
+ * tells what was done or why not. */
+static int
 dialog_cert_export_write(struct app *app, int64_t id, const char *path,
     int der, int with_key, char *msg, size_t msglen)
 {
@@ -339,7 +341,7 @@ static int
 export_button(struct dialog *d, int pressed)
 {
 	struct cert_export *ce = d->data;
-	char msg[PATH_MAX + 256];
+	char msg[2 * PATH_MAX + 256];	/* the message names two paths */
 
 	if (dialog_cert_export_write(d->app, ce->id, form_item(&ce->form,
 	    CE_PATH)->text, form_value(&ce->form, CE_DER),

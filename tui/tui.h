@@ -608,9 +608,6 @@ typedef void (*dialog_cert_filter_fn)(struct app *,
 int	 dialog_cert_filter(struct app *, const struct dialog_cert_filter *,
 	    dialog_cert_filter_fn, void *);
 int	 dialog_cert_export(struct app *, int64_t id);
-/* Write the certificate (and with_key, its key to path.key 0600). */
-int	 dialog_cert_export_write(struct app *, int64_t id, const char *path,
-	    int der, int with_key, char *msg, size_t msglen);
 
 /* Views. */
 enum view_reaction { VIEW_NONE = 0, VIEW_REDRAW = 0x1, VIEW_RELOAD = 0x2,
