@@ -289,9 +289,7 @@ db_setup(void)
 static void
 db_teardown(void)
 {
-	tu_mpd_stop(&agent);
-	tu_tmpdir_free(dir);
-	dir = NULL;
+	tu_mpd_teardown(&agent, &dir);
 }
 
 /* A token made by ehttpctl (stdout's one line), asserted. */
@@ -357,9 +355,8 @@ START_TEST(tokens_made_listed_revoked)
 }
 END_TEST
 
-static const struct tu_fixture db_fixture = { 60,
-	.once = tu_mpd_tmpl_setup, .once_done = tu_tmpl_teardown,
-	.setup = db_setup, .teardown = db_teardown };
+static const struct tu_fixture db_fixture = TU_FIXTURE(60, tu_mpd_tmpl_setup,
+	tu_tmpl_teardown, db_setup, db_teardown);
 
 /* ---- the service over TLS --------------------------------------------- */
 
@@ -723,9 +720,8 @@ START_TEST(expiry_for_real)
 }
 END_TEST
 
-static const struct tu_fixture svc_fixture = { 120,
-	.once = tu_mpd_tmpl_setup, .once_done = tu_tmpl_teardown,
-	.setup = svc_setup, .teardown = db_teardown };
+static const struct tu_fixture svc_fixture = TU_FIXTURE(120, tu_mpd_tmpl_setup,
+	tu_tmpl_teardown, svc_setup, db_teardown);
 
 Suite *
 admin_suite(void)

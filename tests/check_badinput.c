@@ -252,9 +252,8 @@ setup(void)
 	use_template("demo");
 }
 
-static const struct tu_fixture badinput_fixture = { 60,
-	.once = make_templates, .once_done = drop_templates,
-	.setup = setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture badinput_fixture = TU_FIXTURE(60,
+	make_templates, drop_templates, setup, tu_dir_teardown);
 
 static void
 drop_pg_templates(void)
@@ -282,9 +281,8 @@ pg_setup(void)
 }
 
 /* 120 s: pg_kill_mid_issuance issues for 500 systems up to six times. */
-static const struct tu_fixture badinput_pg_fixture = { 120,
-	.once = make_pg_templates, .once_done = drop_pg_templates,
-	.setup = pg_setup, .teardown = tu_pg_teardown, .pg = 1 };
+static const struct tu_fixture badinput_pg_fixture = TU_FIXTURE_PG(120,
+	make_pg_templates, drop_pg_templates, pg_setup, tu_pg_teardown);
 
 /* ---- helpers ------------------------------------------------------------ */
 

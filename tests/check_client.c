@@ -57,14 +57,11 @@ setup(void)
 static void
 teardown(void)
 {
-	tu_mpd_stop(&agent);
-	tu_tmpdir_free(dir);
-	dir = NULL;
+	tu_mpd_teardown(&agent, &dir);
 }
 
-static const struct tu_fixture mp_fixture = { 120,
-	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
-	.setup = setup, .teardown = teardown };
+static const struct tu_fixture mp_fixture = TU_FIXTURE(120, tu_tmpl_setup,
+	tu_tmpl_teardown, setup, teardown);
 
 /* ehttp-client CMD as the client in dir/STATE (extra options appended):
  * its exit status, stdout and stderr. */
@@ -768,9 +765,8 @@ load_setup(void)
 	tu_ctl_ok(db, "hierarchy", "set", "--client-approval", "auto", NULL);
 }
 
-static const struct tu_fixture load_fixture = { 300,
-	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
-	.setup = load_setup, .teardown = teardown };
+static const struct tu_fixture load_fixture = TU_FIXTURE(300, tu_tmpl_setup,
+	tu_tmpl_teardown, load_setup, teardown);
 
 /* ehttp-client load with the options given, state in dir/load and its
  * identities in dir/ids: exit status, stdout, stderr. */

@@ -99,9 +99,7 @@ teardown(void)
 	if (dpd > 0)
 		kill(dpd, SIGCONT);
 	tu_mpd_stop(&dpd);
-	tu_mpd_stop(&mpd);
-	tu_tmpdir_free(dir);
-	dir = NULL;
+	tu_mpd_teardown(&mpd, &dir);
 }
 
 /* A shell command's start: FLIP "FILE OFFSET" changes that byte of FILE
@@ -671,9 +669,8 @@ START_TEST(test_usage)
 }
 END_TEST
 
-static const struct tu_fixture fx_agents = { .timeout = 240,
-    .once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
-    .setup = setup, .teardown = teardown };
+static const struct tu_fixture fx_agents = TU_FIXTURE(240, tu_tmpl_setup,
+	tu_tmpl_teardown, setup, teardown);
 static const struct tu_fixture fx_usage = { .timeout = 30 };
 
 /*

@@ -404,9 +404,7 @@ setup(void)
 static void
 teardown(void)
 {
-	tu_mpd_stop(&agent);
-	tu_tmpdir_free(dir);
-	dir = NULL;
+	tu_mpd_teardown(&agent, &dir);
 }
 
 /* DIR/name (tu_join: up to four held at once). */
@@ -1281,9 +1279,8 @@ START_TEST(test_update_redistributes)
 }
 END_TEST
 
-static const struct tu_fixture fx_agent = { .timeout = 180,
-    .once = tu_mpd_tmpl_setup,
-    .once_done = tu_tmpl_teardown, .setup = setup, .teardown = teardown };
+static const struct tu_fixture fx_agent = TU_FIXTURE(180, tu_mpd_tmpl_setup,
+	tu_tmpl_teardown, setup, teardown);
 
 Suite *
 dp_suite(void)

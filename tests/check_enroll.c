@@ -40,9 +40,7 @@ setup(void)
 static void
 teardown(void)
 {
-	tu_mpd_stop(&agent);
-	tu_tmpdir_free(dir);
-	dir = NULL;
+	tu_mpd_teardown(&agent, &dir);
 }
 
 /* The default enrollment file of fqdn: beside the database. */
@@ -377,9 +375,8 @@ END_TEST
 Suite *
 enroll_suite(void)
 {
-	static const struct tu_fixture fx = { .timeout = 120,
-	    .once = tu_mpd_tmpl_setup, .once_done = tu_tmpl_teardown,
-	    .setup = setup, .teardown = teardown };
+	static const struct tu_fixture fx = TU_FIXTURE(120, tu_mpd_tmpl_setup,
+	    tu_tmpl_teardown, setup, teardown);
 	const struct tu_test tests[] = {
 		TU_CASE("enroll", fx),
 		TU_TEST(enroll_approve_serve),

@@ -32,9 +32,8 @@
 
 static const struct tu_fixture files_fixture = TU_DIR_FIXTURE(120);
 
-static const struct tu_fixture export_fixture = { 120,
-	.once = tu_tmpl_setup, .once_done = tu_tmpl_teardown,
-	.setup = tu_dir_setup, .teardown = tu_dir_teardown };
+static const struct tu_fixture export_fixture = TU_FIXTURE(120, tu_tmpl_setup,
+	tu_tmpl_teardown, tu_dir_setup, tu_dir_teardown);
 
 /* sh in the test's directory with C=ehttpctl --db DB; exit status. */
 static int

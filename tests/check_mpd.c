@@ -56,41 +56,23 @@ teardown(void)
 {
 	char *pid;
 
-	tu_mpd_stop(&agent);
 	/* A detached agent a failed test left behind. */
 	if ((pid = tu_read_file(pidf, NULL)) != NULL) {
 		if (atoi(pid) > 0)
 			kill(atoi(pid), SIGKILL);
 		free(pid);
 	}
-	tu_tmpdir_free(dir);
-	dir = NULL;
+	tu_mpd_teardown(&agent, &dir);
+	tu_pg_env_clear();	/* what the PostgreSQL case's copy set */
 }
 
-static const struct tu_fixture agent_fixture = { 60,
-	.once = tu_mpd_tmpl_setup, .once_done = tu_tmpl_teardown,
-	.setup = setup, .teardown = teardown };
+static const struct tu_fixture agent_fixture = TU_FIXTURE(60,
+	tu_mpd_tmpl_setup, tu_tmpl_teardown, setup, teardown);
 
 /* The same on PostgreSQL: the template a database of the case's server
  * (tu_pg_tmpl_setup), each test's db a copy of it. */
-static void
-pg_once(void)
-{
-	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not"
-	    " built", tu_bin("ehttp-mpd"));
-	tu_pg_tmpl_setup();
-}
-
-static void
-pg_teardown(void)
-{
-	teardown();
-	tu_pg_env_clear();
-}
-
-static const struct tu_fixture agent_pg_fixture = { 60,
-	.once = pg_once, .once_done = tu_pg_tmpl_teardown,
-	.setup = setup, .teardown = pg_teardown, .pg = 1 };
+static const struct tu_fixture agent_pg_fixture = TU_FIXTURE_PG(60,
+	tu_mpd_pg_tmpl_setup, tu_pg_tmpl_teardown, setup, teardown);
 
 static char *
 slurp(const char *path)

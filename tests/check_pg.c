@@ -945,9 +945,8 @@ END_TEST
 Suite *
 pg_suite(void)
 {
-	static const struct tu_fixture fx = { .timeout = 120,
-	    .once = tu_pg_once, .once_done = tu_pg_once_done,
-	    .setup = tu_pg_setup, .teardown = tu_pg_teardown };
+	static const struct tu_fixture fx = TU_FIXTURE(120, tu_pg_once,
+	    tu_pg_once_done, tu_pg_setup, tu_pg_teardown);
 	const struct tu_test tests[] = {
 		TU_CASE("pg", fx),
 		TU_TEST(programs_do_not_link_libpq),

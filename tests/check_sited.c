@@ -63,11 +63,11 @@ teardown(void)
 	if (agent_pid > 0)
 		agent_stop(SIGKILL);
 	tu_dir_teardown();
+	tu_pg_env_clear();	/* what the PostgreSQL case's copy set */
 }
 
-static const struct tu_fixture sited_fixture = { 300,
-	.once = tmpl_setup, .once_done = tu_tmpl_teardown,
-	.setup = setup, .teardown = teardown };
+static const struct tu_fixture sited_fixture = TU_FIXTURE(300, tmpl_setup,
+	tu_tmpl_teardown, setup, teardown);
 
 /*
  * The same on PostgreSQL (testutil's tu_pg_tmpl_setup: the case's server,
@@ -83,16 +83,8 @@ pg_tmpl_setup(void)
 	tu_pg_tmpl_setup();
 }
 
-static void
-pg_teardown(void)
-{
-	teardown();
-	tu_pg_env_clear();
-}
-
-static const struct tu_fixture sited_pg_fixture = { 300,
-	.once = pg_tmpl_setup, .once_done = tu_pg_tmpl_teardown,
-	.setup = setup, .teardown = pg_teardown, .pg = 1 };
+static const struct tu_fixture sited_pg_fixture = TU_FIXTURE_PG(300,
+	pg_tmpl_setup, tu_pg_tmpl_teardown, setup, teardown);
 
 /* ehttp-sited --once at now + offset (faketime's "+340d", "+60s"): its
  * exit status, what it printed in out (may be NULL). */

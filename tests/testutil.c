@@ -198,12 +198,25 @@ tu_tmpl_teardown(void)
 	tu_tmpl = NULL;
 }
 
-void
-tu_mpd_tmpl_setup(void)
+static void
+mpd_built(void)
 {
 	ck_assert_msg(access(tu_bin("ehttp-mpd"), X_OK) == 0, "%s is not built"
 	    " (make %s/ehttp-mpd)", tu_bin("ehttp-mpd"), EHTTP_BINDIR);
+}
+
+void
+tu_mpd_tmpl_setup(void)
+{
+	mpd_built();
 	tu_tmpl_setup();
+}
+
+void
+tu_mpd_pg_tmpl_setup(void)
+{
+	mpd_built();
+	tu_pg_tmpl_setup();
 }
 
 char *
@@ -321,6 +334,14 @@ tu_mpd_stop(pid_t *pid)
 		waitpid(*pid, NULL, 0);
 	}
 	*pid = -1;
+}
+
+void
+tu_mpd_teardown(pid_t *agent, char **dir)
+{
+	tu_mpd_stop(agent);
+	tu_tmpdir_free(*dir);
+	*dir = NULL;
 }
 
 struct mp_verifier *

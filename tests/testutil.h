@@ -84,6 +84,15 @@ extern const struct tu_fixture tu_dir_fixture, tu_demo_fixture;
 				  .teardown = tu_dir_teardown }
 #define TU_DEMO_FIXTURE(secs)	{ (secs), .setup = tu_demo_setup,	\
 				  .teardown = tu_dir_teardown }
+/* A case's own fixture: secs a test, once and once_done around the case,
+ * setup and teardown around each test; TU_FIXTURE_PG the same for a case
+ * that needs a PostgreSQL server (tagged "pg", see .pg). */
+#define TU_FIXTURE(secs, o, od, s, t)	{ (secs), .once = (o),		\
+				  .once_done = (od), .setup = (s),	\
+				  .teardown = (t) }
+#define TU_FIXTURE_PG(secs, o, od, s, t) { (secs), .once = (o),		\
+				  .once_done = (od), .setup = (s),	\
+				  .teardown = (t), .pg = 1 }
 extern const struct tu_fixture tu_plain_fixture;
 
 /* tu_dir/NAME; one of four static buffers in rotation, so up to four paths
@@ -102,8 +111,10 @@ extern char	*tu_tmpl;
 extern char	 tu_tmpl_db[4096];
 void	 tu_tmpl_setup(void);
 void	 tu_tmpl_teardown(void);
-/* tu_tmpl_setup for the cases that run ehttp-mpd: asserts it is built. */
+/* tu_tmpl_setup for the cases that run ehttp-mpd: asserts it is built.
+ * tu_mpd_pg_tmpl_setup: the same for tu_pg_tmpl_setup (below). */
 void	 tu_mpd_tmpl_setup(void);
+void	 tu_mpd_pg_tmpl_setup(void);
 
 /*
  * The same template on PostgreSQL (the fixture's once, once_done): the
@@ -153,6 +164,9 @@ pid_t	 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 pid_t	 tu_mpd_start_with(const char *db, const char *fqdn, const char *logs,
 	    const char *fake, int *https_port, const char *more);
 void	 tu_mpd_stop(pid_t *);
+/* The end of a test that ran an agent in its own directory: the agent
+ * stopped (tu_mpd_stop), the directory removed and *dir cleared. */
+void	 tu_mpd_teardown(pid_t *agent, char **dir);
 
 /* The management point's verifier for fqdn over db: ehttp_open (into *e)
  * and mp_verifier_new, both asserted. tu_verifier_close frees both and
