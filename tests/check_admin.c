@@ -16,8 +16,6 @@
 #include <sys/wait.h>
 
 #include <check.h>
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,36 +227,17 @@ START_TEST(query_options)
 }
 END_TEST
 
-/* The fuzzer's own checks on its seeds and regressions (odata-*). */
-static size_t
-fuzz_dir(const char *sub, const char *prefix)
+static void
+one_odata(const char *name, const uint8_t *p, size_t n)
 {
-	char path[4096], *data;
-	struct dirent *d;
-	size_t len, n = 0;
-	DIR *dp;
-
-	snprintf(path, sizeof path, "%s/tests/fuzz/%s", EHTTP_SRCDIR, sub);
-	ck_assert_ptr_nonnull(dp = opendir(path));
-	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.' || strncmp(d->d_name, prefix,
-		    strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s", EHTTP_SRCDIR,
-		    sub, d->d_name);
-		ck_assert_ptr_nonnull(data = tu_read_file(path, &len));
-		fuzz_odata_one((const uint8_t *)data, len);
-		free(data);
-		n++;
-	}
-	closedir(dp);
-	return n;
+	fuzz_odata_one(p, n);
 }
 
+/* The fuzzer's own checks on its seeds and regressions (odata-*). */
 START_TEST(fuzz_seeds)
 {
-	ck_assert_int_ge(fuzz_dir("corpus-odata", ""), 5);
-	ck_assert_int_ge(fuzz_dir("regress", "odata-"), 1);
+	ck_assert_int_ge(tu_fuzz_inputs("corpus-odata", "", one_odata), 5);
+	ck_assert_int_ge(tu_fuzz_inputs("regress", "odata-", one_odata), 1);
 }
 END_TEST
 

@@ -16,7 +16,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -1546,36 +1545,6 @@ END_TEST
 
 /* ---- fuzz seeds and regressions ----------------------------------------- */
 
-/* Every file under tests/fuzz/<sub> whose name starts with prefix. */
-static void
-each_input(const char *sub, const char *prefix, void (*fn)(const char *,
-    const uint8_t *, size_t))
-{
-	char path[4096];
-	struct dirent *d;
-	size_t len;
-	char *data;
-	DIR *dp;
-
-	snprintf(path, sizeof path, "%s/tests/fuzz/%s", EHTTP_SRCDIR, sub);
-	if ((dp = opendir(path)) == NULL) {
-		ck_assert_int_eq(errno, ENOENT);
-		return;
-	}
-	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.' || strncmp(d->d_name, prefix,
-		    strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s", EHTTP_SRCDIR,
-		    sub, d->d_name);
-		data = tu_read_file(path, &len);
-		ck_assert_msg(data != NULL, "%s", path);
-		fn(d->d_name, (const uint8_t *)data, len);
-		free(data);
-	}
-	closedir(dp);
-}
-
 static void
 one_cmlog(const char *name, const uint8_t *p, size_t n)
 {
@@ -1633,12 +1602,12 @@ one_cli(const char *name, const uint8_t *p, size_t n)
 
 START_TEST(fuzz_seeds_and_regressions)
 {
-	each_input("corpus-cmlog", "", one_cmlog);
-	each_input("regress", "cmlog-", one_cmlog);
-	each_input("corpus-pem", "", one_pem);
-	each_input("regress", "pem-", one_pem);
-	each_input("corpus-cli", "", one_cli);
-	each_input("regress", "cli-", one_cli);
+	tu_fuzz_inputs("corpus-cmlog", "", one_cmlog);
+	tu_fuzz_inputs("regress", "cmlog-", one_cmlog);
+	tu_fuzz_inputs("corpus-pem", "", one_pem);
+	tu_fuzz_inputs("regress", "pem-", one_pem);
+	tu_fuzz_inputs("corpus-cli", "", one_cli);
+	tu_fuzz_inputs("regress", "cli-", one_cli);
 }
 END_TEST
 

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -766,6 +767,37 @@ tu_free_port(void)
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	close(fd);
 	return ntohs(sin.sin_port);
+}
+
+size_t
+tu_fuzz_inputs(const char *sub, const char *prefix,
+    void (*fn)(const char *, const uint8_t *, size_t))
+{
+	char path[4096];
+	struct dirent *d;
+	size_t len, n = 0;
+	char *data;
+	DIR *dp;
+
+	snprintf(path, sizeof path, "%s/tests/fuzz/%s", EHTTP_SRCDIR, sub);
+	if ((dp = opendir(path)) == NULL) {
+		ck_assert_msg(errno == ENOENT, "%s: %s", path, strerror(errno));
+		return 0;
+	}
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.' || strncmp(d->d_name, prefix,
+		    strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s", EHTTP_SRCDIR,
+		    sub, d->d_name);
+		data = tu_read_file(path, &len);
+		ck_assert_msg(data != NULL, "%s", path);
+		fn(d->d_name, (const uint8_t *)data, len);
+		free(data);
+		n++;
+	}
+	closedir(dp);
+	return n;
 }
 
 char *

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <check.h>
 
 /*
@@ -303,6 +304,12 @@ int	 tu_free_port(void);
  * else the test fails naming what (e.g. "p01's mpcontrol.log"). */
 void	 tu_file_waits(const char *path, const char *what, const char *text,
 	    int secs);
+
+/* The fuzzers' inputs: fn called on each file under tests/fuzz/SUB whose
+ * name starts with prefix (its name, its bytes); how many there were. A
+ * folder that is not there holds none (any other error is asserted). */
+size_t	 tu_fuzz_inputs(const char *sub, const char *prefix,
+	    void (*fn)(const char *, const uint8_t *, size_t));
 
 /* Whole file into a malloc'ed, NUL-terminated string; NULL if unreadable. */
 char	*tu_read_file(const char *, size_t *);
