@@ -793,6 +793,38 @@ read_in(const char *name)
 	return s;
 }
 
+/* The file name in the test directory (a script's output) asserted to be
+ * want, or to contain want (in_has); what says what it holds. */
+static void
+in_is(const char *name, const char *want, const char *what)
+{
+	char *s = read_in(name);
+
+	ck_assert_msg(strcmp(s, want) == 0, "%s (%s): '%s', want '%s'", name,
+	    what, s, want);
+	free(s);
+}
+
+static void
+in_has(const char *name, const char *want, const char *what)
+{
+	char *s = read_in(name);
+
+	ck_assert_msg(strstr(s, want) != NULL, "%s (%s): want '%s' in: %s",
+	    name, what, want, s);
+	free(s);
+}
+
+/* The name prefix followed by the number k ("e64"); a static buffer. */
+static const char *
+nth(const char *prefix, int k)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof buf, "%s%d", prefix, k);
+	return buf;
+}
+
 /*
  * A read-only database: on read-only media (a read-only bind mount in a
  * private mount namespace) reads work and writes are refused; as a user
@@ -801,7 +833,7 @@ read_in(const char *name)
  */
 START_TEST(read_only_media)
 {
-	char *before = dump(tu_db), *after, *s;
+	char *before = dump(tu_db), *after;
 
 	if (!tu_can_mount()) {
 		fprintf(stderr, "badinput: read_only_media: cannot mount here"
@@ -817,28 +849,14 @@ START_TEST(read_only_media)
 	    " > o2 2> e2; echo \\$? > r2; $C --db $D/site.db site set P01"
 	    " --enhanced-http on > o3 2> e3; echo \\$? > r3; ls $D > files; }\"",
 	    tu_dir, tu_bin("ehttpctl"), tu_dir), 0);
-	s = read_in("r1");
-	ck_assert_str_eq(s, "0\n");
-	free(s);
-	s = read_in("o1");
-	ck_assert_msg(strstr(s, "P01") != NULL, "%s", s);
-	free(s);
+	in_is("r1", "0\n", "site list's exit");
+	in_has("o1", "P01", "site list");
 	for (int k = 2; k <= 3; k++) {
-		char n[8];
-
-		snprintf(n, sizeof n, "r%d", k);
-		s = read_in(n);
-		ck_assert_str_eq(s, "1\n");
-		free(s);
-		snprintf(n, sizeof n, "e%d", k);
-		s = read_in(n);
-		ck_assert_msg(strstr(s, "/ro/site.db: cannot write the database:"
-		    " the file system is read-only") != NULL, "%s", s);
-		free(s);
+		in_is(nth("r", k), "1\n", "a write's exit");
+		in_has(nth("e", k), "/ro/site.db: cannot write the database:"
+		    " the file system is read-only", "a write's error");
 	}
-	s = read_in("files");
-	ck_assert_str_eq(s, "site.db\nsite.db.master-key\n");
-	free(s);
+	in_is("files", "site.db\nsite.db.master-key\n", "the files left");
 	snprintf(tu_db, sizeof tu_db, "%s/ro/site.db", tu_dir);
 	after = dump(tu_db);
 	ck_assert_str_eq(before, after);
@@ -900,7 +918,7 @@ static const int full_free_kib[] = { 0, 8, 24, 48, 64 };
 
 START_TEST(full_disk)
 {
-	char *before = dump(tu_db), *after, *s, *err, *ic, *raw, *line, *next;
+	char *before = dump(tu_db), *after, *s, *err, *raw, *line, *next;
 	int rc, mounted = tu_can_mount();
 	FILE *f;
 	size_t len = 0;
@@ -944,9 +962,7 @@ START_TEST(full_disk)
 	    strstr(err, "No space left on device") != NULL ||
 	    (!mounted && strstr(err, "disk I/O error") != NULL), "%s", err);
 	free(err);
-	ic = read_in("ic");
-	ck_assert_str_eq(ic, "ok\n");
-	free(ic);
+	in_is("ic", "ok\n", "PRAGMA integrity_check");
 	/*
 	 * As left: at most the pending rows of the dead issuance (written
 	 * before signing, hidden from every list), nothing visible...
@@ -1025,7 +1041,7 @@ static const char pg_full_sh[] =
 
 START_TEST(pg_full_disk)
 {
-	char k[8], *s, *e;
+	char *s, *e;
 	int failed = 0;
 
 	TU_NEED_MOUNT();
@@ -1035,14 +1051,9 @@ START_TEST(pg_full_disk)
 	free(tu_sh_ok("mkdir '%s/full' && unshare -m sh '%s/full.sh' '%s'"
 	    " '%s' '%s/tests/pgserver.sh'", tu_dir, tu_dir, tu_dir,
 	    tu_bin("ehttpctl"), EHTTP_SRCDIR));
-	s = read_in("before");
-	ck_assert_str_eq(s, "0 0 0\n");
-	free(s);
-	for (int i = 0; i < 2; i++) {
-		snprintf(k, sizeof k, "%d", i * 64);
-		xasprintf(&s, "r%s", k);
-		e = tu_read_file(tu_path(s), NULL);
-		free(s);
+	in_is("before", "0 0 0\n", "P01 on, certificates, keys");
+	for (int k = 0; k <= 64; k += 64) {	/* KiB free */
+		e = tu_read_file(tu_path(nth("r", k)), NULL);
 		if (e == NULL)
 			break;		/* an earlier one succeeded */
 		if (strcmp(e, "0\n") == 0) {
@@ -1052,24 +1063,9 @@ START_TEST(pg_full_disk)
 		ck_assert_str_eq(e, "1\n");
 		free(e);
 		failed++;
-		xasprintf(&s, "e%s", k);
-		e = read_in(s);
-		free(s);
-		ck_assert_msg(strstr(e, "No space left on device") != NULL,
-		    "%s KiB free: %s", k, e);
-		free(e);
-		xasprintf(&s, "s%s", k);
-		e = read_in(s);
-		free(s);
-		ck_assert_msg(strcmp(e, "0 0 0\n") == 0, "%s KiB free: P01 on,"
-		    " certificates, keys: %s", k, e);
-		free(e);
-		xasprintf(&s, "p%s", k);
-		e = read_in(s);
-		free(s);
-		ck_assert_msg(strcmp(e, "0\n") == 0, "%s KiB free: %s pending"
-		    " rows after the next writer", k, e);
-		free(e);
+		in_has(nth("e", k), "No space left on device", "the error");
+		in_is(nth("s", k), "0 0 0\n", "P01 on, certificates, keys");
+		in_is(nth("p", k), "0\n", "pending rows after the next writer");
 	}
 	ck_assert_int_ge(failed, 1);
 	s = read_in("r");
@@ -1077,9 +1073,7 @@ START_TEST(pg_full_disk)
 	ck_assert_msg(strcmp(s, "0\n") == 0, "space freed: %s", e);
 	free(s);
 	free(e);
-	s = read_in("after");
-	ck_assert_str_eq(s, "1 6 6\n");
-	free(s);
+	in_is("after", "1 6 6\n", "P01 on, certificates, keys");
 }
 END_TEST
 
