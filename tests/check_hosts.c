@@ -65,12 +65,8 @@ static struct agent {
 	{ DP, "dp1.p01.contoso.com", -1, "", "", NULL },
 };
 
-static int	 host_sh(enum host, char **, char **, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
 static char	*host_ok(enum host, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static void	 host_is(enum host, const char *, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 
 static char	 ns[NHOSTS + 1][64];	/* the namespaces; ns[NHOSTS]: hub */
 static char	*root;			/* ROOT/HOST: each host's directory */
@@ -136,18 +132,6 @@ host_vsh(enum host h, char **out, char **err, const char *fmt, va_list ap)
 	return rc;
 }
 
-static int
-host_sh(enum host h, char **out, char **err, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = host_vsh(h, out, err, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 /* host_vsh asserted to exit 0; its standard output (malloc'ed). */
 static char *
 host_ok(enum host h, const char *fmt, ...)
@@ -165,22 +149,17 @@ host_ok(enum host h, const char *fmt, ...)
 	return out;
 }
 
-/* host_ok's whole output asserted to be want. */
+/* What host h said (out, freed) asserted to be want. host_is: host_ok's
+ * whole output. */
 static void
-host_is(enum host h, const char *want, const char *fmt, ...)
+host_said(enum host h, char *out, const char *want)
 {
-	char *out = NULL, *err = NULL;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = host_vsh(h, &out, &err, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(rc == 0 && strcmp(out, want) == 0, "on %s: exit %d,"
-	    " said '%s', want '%s' (%s)", hostname[h], rc, out, want, err);
+	ck_assert_msg(strcmp(out, want) == 0, "on %s: said '%s', want '%s'",
+	    hostname[h], out, want);
 	free(out);
-	free(err);
 }
+#define host_is(h, want, ...)	host_said((h), host_ok((h), __VA_ARGS__), \
+				    (want))
 
 /* What every ehttp program starts with: its host's HOME, a PATH, the
  * sanitizers' options, and nothing else. */
@@ -529,30 +508,36 @@ sleep_until(const struct timespec *t0, int secs)
 	" next poll)"
 #define BACK_LINE	"The site database can be read again"
 
+/* The database server started (or started again) on its host's address:
+ * its superuser's port. */
+static int
+db_server_start(void)
+{
+	char *out = host_ok(DB, "PGSERVER_LISTEN=" NET "1 sh"
+	    " '%s/tests/pgserver.sh' start \"$PWD\"", EHTTP_SRCDIR), *colon;
+	int port;
+
+	colon = strrchr(tu_line1(out), ':');
+	ck_assert_ptr_nonnull(colon);
+	port = atoi(colon + 1);
+	free(out);
+	return port;
+}
+
 /* The database server on its host's address, its superuser's port and
  * password known to the administrator (the test). 0: PostgreSQL is not
  * installed (said). */
 static int
 db_start(void)
 {
-	char *out = NULL, *err = NULL, *colon;
-	int rc;
+	const char *why;
 
-	rc = host_sh(DB, &out, &err, "PGSERVER_LISTEN=" NET "1 sh"
-	    " '%s/tests/pgserver.sh' start \"$PWD\"", EHTTP_SRCDIR);
-	if (rc != 0 && err != NULL && strstr(err, "is not installed") != NULL) {
-		fprintf(stderr, "hosts: skipped: %s", err);
-		free(out);
-		free(err);
+	if (!tu_pg_installed(&why)) {
+		fprintf(stderr, "hosts: skipped: %s", why);
 		return 0;
 	}
-	ck_assert_msg(rc == 0, "the database server did not start: %s", err);
-	colon = strrchr(tu_line1(out), ':');
-	ck_assert_ptr_nonnull(colon);
-	pgport = atoi(colon + 1);
+	pgport = db_server_start();
 	ck_assert_int_gt(pgport, 0);
-	free(out);
-	free(err);
 	free(pgpw);
 	pgpw = tu_read_file(hpath(DB, "pw"), NULL);
 	ck_assert_ptr_nonnull(pgpw);
@@ -571,11 +556,7 @@ db_kill(void)
 static void
 db_restart(void)
 {
-	char *out = host_ok(DB, "PGSERVER_LISTEN=" NET "1 sh"
-	    " '%s/tests/pgserver.sh' start \"$PWD\"", EHTTP_SRCDIR);
-
-	ck_assert_int_eq(atoi(strrchr(tu_line1(out), ':') + 1), pgport);
-	free(out);
+	ck_assert_int_eq(db_server_start(), pgport);
 }
 
 /* The site: its database made on the server, the demo, P01 enhanced;
