@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,20 @@ static void
 psql_is(const char *sql, const char *want)
 {
 	tu_sql_is(tu_db_cli(url), sql, want);
+}
+
+/* The SQL fmt formats, for one of the above (a static buffer: one at a
+ * time). */
+static const char *
+sqlf(const char *fmt, ...)
+{
+	static char buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	ck_assert_int_lt(vsnprintf(buf, sizeof buf, fmt, ap), sizeof buf);
+	va_end(ap);
+	return buf;
 }
 
 /* The demo, P01 enhanced: the same certificates on both engines, and the
@@ -331,11 +346,8 @@ agent_changes(const char *q, const char *want)
 static char *
 system_id(const char *fqdn)
 {
-	char q[300];
-
-	snprintf(q, sizeof q, "SELECT id FROM site_system WHERE fqdn = '%s'",
-	    fqdn);
-	return psql1(q);
+	return psql1(sqlf("SELECT id FROM site_system WHERE fqdn = '%s'",
+	    fqdn));
 }
 
 #define DENIED(t)	"ERROR:  permission denied for table " t
@@ -369,20 +381,18 @@ START_TEST(agent_login_least_privilege)
 	    " rolcreaterole::int, rolbypassrls::int, rolinherit::int) FROM"
 	    " pg_roles WHERE rolname IN (SELECT role FROM agent_login)",
 	    "10001");
-	snprintf(q, sizeof q, "SELECT concat(rolcanlogin::int,"
+	psql_is(sqlf("SELECT concat(rolcanlogin::int,"
 	    " pg_has_role('%s', oid, 'MEMBER')::int) FROM pg_roles WHERE"
-	    " rolname = 'ehttp_agent_d%s'", agent_role, oid);
-	psql_is(q, "01");
+	    " rolname = 'ehttp_agent_d%s'", agent_role, oid), "01");
 	/* Two systems' enrollments and keys, written by the owner. */
-	snprintf(q, sizeof q, "INSERT INTO agent_enroll (system_id, cert_der,"
+	free(psql1(sqlf("INSERT INTO agent_enroll (system_id, cert_der,"
 	    " fingerprint, requested) VALUES (%s, decode('01', 'hex'),"
 	    " repeat('A', 64), 1), (%s, decode('02', 'hex'), repeat('B', 64),"
 	    " 1); INSERT INTO agent_key (cert_id, system_id, cms) SELECT id, %s,"
 	    " decode('aa', 'hex') FROM cert WHERE type = 'root'; INSERT INTO"
 	    " agent_key (cert_id, system_id, cms) SELECT id, %s, decode('bb',"
 	    " 'hex') FROM cert WHERE type = 'role'; INSERT INTO agent (system_id)"
-	    " VALUES (%s), (%s)", p01, p02, p01, p02, p01, p02);
-	free(psql1(q));
+	    " VALUES (%s), (%s)", p01, p02, p01, p02, p01, p02)));
 
 	/* Key material: none of the master key's, only its own copies. */
 	agent_is("SELECT count(*) FROM cert_key", DENIED("cert_key"));
@@ -413,10 +423,9 @@ START_TEST(agent_login_least_privilege)
 	agent_is("UPDATE agent_enroll SET approved_by = 'me'",
 	    DENIED("agent_enroll"));
 	agent_changes("UPDATE agent_enroll SET host = 'h1'", "1");
-	snprintf(q, sizeof q, "INSERT INTO agent_enroll (system_id, cert_der,"
+	agent_is(sqlf("INSERT INTO agent_enroll (system_id, cert_der,"
 	    " fingerprint, requested) VALUES (%s, decode('03', 'hex'),"
-	    " repeat('C', 64), 1)", p02);
-	agent_is(q, RLS("agent_enroll"));
+	    " repeat('C', 64), 1)", p02), RLS("agent_enroll"));
 	free(psql1("UPDATE agent_enroll SET approved = 1, approved_by ="
 	    " 'admin'"));
 	agent_changes("UPDATE agent_enroll SET cert_der = decode('04', 'hex')",
@@ -424,29 +433,24 @@ START_TEST(agent_login_least_privilege)
 	psql_is("SELECT string_agg(encode(cert_der, 'hex') || host, ','"
 	    " ORDER BY system_id) FROM agent_enroll", "01h1,02");
 	/* Its agent row, not another's. */
-	snprintf(q, sizeof q, "UPDATE agent SET health_text = 'mine' WHERE"
-	    " system_id = %s", p01);
-	agent_changes(q, "1");
-	snprintf(q, sizeof q, "UPDATE agent SET health_text = 'theirs' WHERE"
-	    " system_id = %s", p02);
-	agent_changes(q, "0");
-	snprintf(q, sizeof q, "INSERT INTO agent (system_id, pid) VALUES (%s,"
-	    " 1) ON CONFLICT (system_id) DO UPDATE SET pid = 1", p02);
-	agent_is(q, RLS("agent"));
+	agent_changes(sqlf("UPDATE agent SET health_text = 'mine' WHERE"
+	    " system_id = %s", p01), "1");
+	agent_changes(sqlf("UPDATE agent SET health_text = 'theirs' WHERE"
+	    " system_id = %s", p02), "0");
+	agent_is(sqlf("INSERT INTO agent (system_id, pid) VALUES (%s, 1) ON"
+	    " CONFLICT (system_id) DO UPDATE SET pid = 1", p02), RLS("agent"));
 	agent_is("SELECT count(*) FROM agent", "2");	/* reads all */
 	psql_is("SELECT string_agg(health_text, ',' ORDER BY system_id) FROM"
 	    " agent", "mine,");
 	/* Clients and status messages of its own site only. */
-	snprintf(q, sizeof q, "INSERT INTO client (smsid, site_id, thumbprint,"
+	agent_changes(sqlf("INSERT INTO client (smsid, site_id, thumbprint,"
 	    " sign_der, enc_der, registered) SELECT 'GUID:1', site_id, 'T1',"
 	    " decode('00', 'hex'), decode('00', 'hex'), 1 FROM site_system"
-	    " WHERE id = %s", p01);
-	agent_changes(q, "1");
-	snprintf(q, sizeof q, "INSERT INTO client (smsid, site_id, thumbprint,"
+	    " WHERE id = %s", p01), "1");
+	agent_is(sqlf("INSERT INTO client (smsid, site_id, thumbprint,"
 	    " sign_der, enc_der, registered) SELECT 'GUID:2', site_id, 'T2',"
 	    " decode('00', 'hex'), decode('00', 'hex'), 1 FROM site_system"
-	    " WHERE id = %s", p02);
-	agent_is(q, RLS("client"));
+	    " WHERE id = %s", p02), RLS("client"));
 	agent_is("INSERT INTO status_message (time, site_id, severity,"
 	    " component, message) SELECT 1, id, 'info', 'x', 'y' FROM site"
 	    " WHERE code = 'P02'", RLS("status_message"));
@@ -496,17 +500,15 @@ START_TEST(agent_runs_under_its_login)
 	p01 = system_id("p01.contoso.com");
 	/* An issuance whose process died: for ehttpctl and the site server
 	 * to drop (the agent's login may not delete certificates). */
-	snprintf(q, sizeof q, "INSERT INTO cert (type, state, site_id,"
-	    " system_id, pending_pid, created) SELECT 'role', 'pending',"
-	    " site_id, id, 2147483646, 1 FROM site_system WHERE id = %s", p01);
-	free(psql1(q));
+	free(psql1(sqlf("INSERT INTO cert (type, state, site_id, system_id,"
+	    " pending_pid, created) SELECT 'role', 'pending', site_id, id,"
+	    " 2147483646, 1 FROM site_system WHERE id = %s", p01)));
 	pid = tu_mpd_start(agent_url, "p01.contoso.com", logs, NULL, &port);
 	log_waits(logs, "Call to HttpSendRequestSync succeeded", 10);
 	psql_is("SELECT count(*) FROM cert WHERE state = 'pending'", "1");
-	snprintf(q, sizeof q, "SELECT pid || ' ' || health_ok || ' ' ||"
-	    " health_status FROM agent WHERE system_id = %s", p01);
 	snprintf(want, sizeof want, "%d 1 200", (int)pid);
-	psql_is(q, want);
+	psql_is(sqlf("SELECT pid || ' ' || health_ok || ' ' ||"
+	    " health_status FROM agent WHERE system_id = %s", p01), want);
 	psql_is("SELECT count(*) FROM status_message WHERE component ="
 	    " 'SMS_MP_CONTROL_MANAGER' AND message LIKE 'ehttp-mpd started on"
 	    " p01.contoso.com:%'", "1");
@@ -530,12 +532,10 @@ START_TEST(agent_runs_under_its_login)
 	snprintf(want, sizeof want, "password authentication failed for user"
 	    " \"%s\"", role);
 	log_waits(logs, want, 10);
-	snprintf(q, sizeof q, "SELECT count(*) FROM pg_stat_activity WHERE"
-	    " usename = '%s'", role);
-	psql_is(q, "0");
-	snprintf(q, sizeof q, "SELECT rolcanlogin FROM pg_roles WHERE rolname"
-	    " = '%s'", role);
-	psql_is(q, "f");
+	psql_is(sqlf("SELECT count(*) FROM pg_stat_activity WHERE"
+	    " usename = '%s'", role), "0");
+	psql_is(sqlf("SELECT rolcanlogin FROM pg_roles WHERE rolname"
+	    " = '%s'", role), "f");
 	psql_is("SELECT count(*) FROM agent_login", "0");
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);	/* serving */
 	tu_mpd_stop(&pid);
@@ -669,7 +669,7 @@ as_is(const char *u, const char *q, const char *want)
  */
 START_TEST(admin_logins)
 {
-	char alice[1200], bob[1200], pwf[1200], q[300], *v, *w, *a0;
+	char alice[1200], bob[1200], pwf[1200], *v, *w, *a0;
 
 	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
@@ -708,10 +708,9 @@ START_TEST(admin_logins)
 	ck_assert(strstr(v, "p02.contoso.com") != NULL);
 	free(v);
 	free(w);
-	snprintf(q, sizeof q, "SELECT count(*) > 0 FROM audit WHERE id > %s"
+	psql_is(sqlf("SELECT count(*) > 0 FROM audit WHERE id > %s"
 	    " AND object = 'P02' AND action = 'site set' AND detail LIKE"
-	    " '%%nhanced HTTP%%'", a0);
-	psql_is(q, "t");
+	    " '%%nhanced HTTP%%'", a0), "t");
 	free(a0);
 	as_is(alice, "SELECT count(*) > 0 FROM cert_key", "t");
 	as_is(alice, "SELECT count(*) FROM agent_login", "1");
