@@ -22,6 +22,8 @@ import subprocess
 import sys
 import urllib.parse
 
+from httpreply import read_all
+
 cmd, port, root, host, db, token = sys.argv[1:7]
 args = sys.argv[7:]
 port = int(port)
@@ -348,12 +350,7 @@ elif cmd == "refusals":
     raw.sendall(("POST %sSMS_Site HTTP/1.1\r\nHost: %s\r\nContent-Length:"
                  " 0\r\nContent-Length: %d\r\n\r\n%s" % (B, host,
                  len(smuggled), smuggled)).encode())
-    got = b""
-    while True:
-        chunk = raw.recv(4096)
-        if not chunk:
-            break
-        got += chunk
+    got = read_all(raw)
     raw.close()
     if not got.startswith(b"HTTP/1.1 400") or got.count(b"HTTP/1.1") != 1:
         fail("two Content-Length headers: %s" % got[:200])
