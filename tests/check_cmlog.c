@@ -1176,9 +1176,13 @@ mixed_file(const char *path, size_t *lines, size_t max)
 	return n;
 }
 
+/* Record i of x and of y read (into a and b) and asserted the same. */
 static void
-record_eq(const struct cmlog_record *a, const struct cmlog_record *b)
+record_eq(struct cmlog_reader *x, struct cmlog_reader *y, size_t i,
+    struct cmlog_record *a, struct cmlog_record *b)
 {
+	tu_cmlog_get(x, i, a);
+	tu_cmlog_get(y, i, b);
 	ck_assert_uint_eq(a->text_len, b->text_len);
 	ck_assert(memcmp(a->text, b->text, a->text_len) == 0);
 	ck_assert_str_eq(a->component, b->component);
@@ -1204,9 +1208,7 @@ readers_eq(struct cmlog_reader *all, struct cmlog_reader *rd)
 
 	ck_assert_uint_eq(cmlog_reader_count(rd), n);
 	for (size_t i = 0; i < n; i++) {
-		tu_cmlog_get(all, i, &a);
-		tu_cmlog_get(rd, i, &b);
-		record_eq(&a, &b);
+		record_eq(all, rd, i, &a, &b);
 		ck_assert_int_eq(cmlog_reader_type_at(rd, i),
 		    cmlog_reader_type_at(all, i));
 	}
@@ -1590,9 +1592,7 @@ START_TEST(test_read_parallel)
 	ck_assert_uint_eq(cmlog_reader_count(par), copies * (n + 2) + 1);
 	ck_assert_uint_eq(cmlog_reader_count(seq), cmlog_reader_count(par));
 	for (i = 0; i < cmlog_reader_count(par); i++) {
-		tu_cmlog_get(par, i, &a);
-		tu_cmlog_get(seq, i, &b);
-		record_eq(&a, &b);
+		record_eq(par, seq, i, &a, &b);
 		ck_assert_int_eq(cmlog_reader_type_at(par, i),
 		    cmlog_reader_type_at(seq, i));
 		c = i / (n + 2);
@@ -1611,10 +1611,9 @@ START_TEST(test_read_parallel)
 	i = cmlog_reader_count(par);
 	ck_assert_uint_eq(i, copies * (n + 2) + 1);
 	ck_assert_uint_eq(cmlog_reader_count(seq), i);
-	tu_cmlog_get(par, i - 1, &a);
-	tu_cmlog_get(seq, i - 1, &b);
-	record_eq(&a, &b);
-	ck_assert_int_eq(a.malformed, 0);
+	record_eq(par, seq, i - 1, &a, &b);
+	tu_cmlog_good(par, i - 1, &a, "cut by the end of the file", "e", 2,
+	    copies * (L + 4) + 1);
 	ck_assert_uint_eq(a.thread, 9);
 	cmlog_reader_close(par);
 	cmlog_reader_close(seq);
