@@ -96,6 +96,14 @@ bad(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
 		ck_assert_str_eq(r->cause, cause);
 }
 
+/* buf: n bytes c and a NUL. */
+static void
+fill(char *buf, int c, size_t n)
+{
+	memset(buf, c, n);
+	buf[n] = '\0';
+}
+
 /* sscanf() of a record's text, which is not NUL-terminated. */
 static int __attribute__((format(scanf, 2, 3)))
 text_scanf(const struct cmlog_record *r, const char *fmt, ...)
@@ -314,12 +322,10 @@ START_TEST(test_write_fields)
 	struct cmlog_record r;
 	char x150[151], x99e[102], want[101];
 
-	memset(x150, 'x', 150);
-	x150[150] = '\0';
+	fill(x150, 'x', 150);
 	memset(x99e, 'x', 99);
 	memcpy(x99e + 99, "\xc3\xa9", 3);	/* é would be bytes 100-101 */
-	memset(want, 'x', 100);
-	want[100] = '\0';
+	fill(want, 'x', 100);
 
 	ck_assert_int_eq(cmlog_write(log, 1, x150, x150, "cap"), 0);
 	ck_assert_int_eq(cmlog_write(log, 2, x99e, "a\"b\rc\nd:1", "utf8"), 0);
@@ -351,8 +357,7 @@ START_TEST(test_write_long_message)
 	size_t n = 100000;
 	char *big = malloc(n + 1);
 
-	memset(big, 'q', n);
-	big[n] = '\0';
+	fill(big, 'q', n);
 	ck_assert_int_eq(cmlog_write(log, 2, "c", "f", "<%s>", big), 0);
 	cmlog_close(log);
 	rd = ropen_n(path, 1);
@@ -525,8 +530,7 @@ START_TEST(test_write_roll)
 	off_t reclen;
 
 	put(old, "stale previous roll\n");
-	memset(pad, '.', 150);
-	pad[150] = '\0';
+	fill(pad, '.', 150);
 	log = wopen(path, 2000);
 	for (int i = 0; i < 30; i++)
 		ck_assert_int_eq(cmlog_write(log, 1, "roll", "r.c:1",
@@ -557,8 +561,7 @@ START_TEST(test_write_roll_big_record)
 	char big[501];
 	int n;
 
-	memset(big, 'b', 500);
-	big[500] = '\0';
+	fill(big, 'b', 500);
 	/* Larger than max_size: written to the empty file, not rolled. */
 	ck_assert_int_eq(cmlog_write(log, 1, "c", "f", "record 0 %s", big), 0);
 	ck_assert_int_eq(count_files(tu_dir), 1);
@@ -1016,8 +1019,7 @@ START_TEST(test_read_long_fields)
 	char comp[201], want[101], *data;
 
 	/* 99 'x' then 'é' across the 100-byte limit, then more. */
-	memset(comp, 'x', 200);
-	comp[200] = '\0';
+	fill(comp, 'x', 200);
 	memcpy(comp + 99, "\xc3\xa9", 2);
 	ck_assert_int_ne(asprintf(&data, "<![LOG[t]LOG]!><time=\"1:2:3\" "
 	    "date=\"1-2-2026\" component=\"%s\" context=\"%s\" type=\"1\" "
@@ -1027,8 +1029,7 @@ START_TEST(test_read_long_fields)
 	rd = ropen(path);
 	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
-	memset(want, 'x', 99);
-	want[99] = '\0';
+	fill(want, 'x', 99);
 	ck_assert_str_eq(r.component, want);	/* é does not fit */
 	ck_assert_uint_eq(strlen(r.context), 100);	/* é fits */
 	ck_assert(memcmp(r.context + 49, "\xc3\xa9", 2) == 0);
@@ -1384,27 +1385,23 @@ START_TEST(test_read_refresh_append)
 
 	append(path, REC("three", "B", "3") REC("four", "B", "1")
 	    REC("five", "B", "2"));
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 5);
+	tu_cmlog_refreshed(rd, 1, 5);
 	tu_cmlog_good(rd, 2, &r, "three", "B", 3, 3);
 	tu_cmlog_good(rd, 4, &r, "five", "B", 2, 5);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 
 	/* A record arriving in pieces is shown, then parsed again. */
 	append(path, "<![LOG[partial te");
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	tu_cmlog_refreshed(rd, 1, 6);
 	bad(rd, 5, &r, NULL,
 	    "line 6 col 1: record has no ']LOG]!>' terminator");
 	append(path, "xt]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
 	    "component=\"P\" context=\"\" type=\"2\" thr");
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	tu_cmlog_refreshed(rd, 1, 6);
 	bad(rd, 5, &r, NULL,
 	    "line 6 col 94: end of file inside the attribute block");
 	append(path, "ead=\"5\" file=\"p.c:9\">\n");
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 6);
+	tu_cmlog_refreshed(rd, 1, 6);
 	tu_cmlog_good(rd, 5, &r, "partial text", "P", 2, 6);
 	ck_assert_uint_eq(r.thread, 5);
 	ck_assert_str_eq(r.file, "p.c:9");
@@ -1416,8 +1413,7 @@ START_TEST(test_read_refresh_append)
 	tu_cmlog_get(rd, 6, &r);
 	tu_cmlog_text(&r, "abc");
 	append(path, "def\n");
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 7);
+	tu_cmlog_refreshed(rd, 1, 7);
 	tu_cmlog_get(rd, 6, &r);
 	tu_cmlog_text(&r, "abcdef");
 	ck_assert_uint_eq(r.line, 7);
@@ -1427,8 +1423,7 @@ START_TEST(test_read_refresh_append)
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
 	append(path, "second]LOG]!><time=\"1:2:3\" date=\"1-2-2026\" "
 	    "component=\"M\" context=\"\" type=\"3\" thread=\"1\" file=\"\">\n");
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 8);
+	tu_cmlog_refreshed(rd, 1, 8);
 	tu_cmlog_good(rd, 7, &r, "first\nsecond", "M", 3, 8);
 	cmlog_reader_close(rd);
 }
@@ -1446,25 +1441,21 @@ START_TEST(test_read_refresh_truncate)
 	/* Truncated in place (same inode), shorter. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, REC("new 1", "B", "2"));
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	tu_cmlog_refreshed(rd, 1, 1);
 	tu_cmlog_good(rd, 0, &r, "new 1", "B", 2, 1);
 
 	/* Truncated and rewritten longer than before. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, REC("newer 1", "C", "3") REC("newer 2", "C", "3"));
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	tu_cmlog_refreshed(rd, 1, 2);
 	tu_cmlog_good(rd, 1, &r, "newer 2", "C", 3, 2);
 
 	/* Emptied. */
 	ck_assert_int_eq(truncate(path, 0), 0);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 0);
+	tu_cmlog_refreshed(rd, 1, 0);
 	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
 	append(path, REC("again", "D", "1"));
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 1);
+	tu_cmlog_refreshed(rd, 1, 1);
 	cmlog_reader_close(rd);
 }
 END_TEST
@@ -1486,8 +1477,7 @@ START_TEST(test_read_refresh_roll)
 	for (; i < 5; i++)	/* ~320 bytes each: the 4th rolls the log */
 		ck_assert_int_eq(cmlog_write(log, 2, "r", "f", "record %d "
 		    "%0200d", i, 0), 0);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	tu_cmlog_refreshed(rd, 1, 2);
 	tu_cmlog_get(rd, 0, &r);
 	ck_assert_int_eq(r.malformed, 0);
 	ck_assert(strncmp(r.text, "record 3 ", 9) == 0);
@@ -1498,8 +1488,7 @@ START_TEST(test_read_refresh_roll)
 
 	/* Gone (rolled, not recreated yet): keep the old one. */
 	ck_assert_int_eq(rename(path, tu_path("elsewhere")), 0);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 0);
-	ck_assert_uint_eq(cmlog_reader_count(rd), 2);
+	tu_cmlog_refreshed(rd, 0, 2);
 	cmlog_reader_close(rd);
 }
 END_TEST

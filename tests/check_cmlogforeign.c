@@ -187,7 +187,6 @@ ropen(const char *path)
 	return rd;
 }
 
-/* The record's text with CRs left out (CRLF is returned raw). */
 /* The bytes of file src appended to path (the shell's cat), then rd
  * refreshed: it found more (1) and holds n records. */
 static void
@@ -195,10 +194,10 @@ append_refresh(struct cmlog_reader *rd, const char *src, const char *path,
     size_t n)
 {
 	ck_assert_int_eq(tu_sh(NULL, NULL, "cat '%s' >> '%s'", src, path), 0);
-	ck_assert_int_eq(cmlog_reader_refresh(rd), 1);
-	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+	tu_cmlog_refreshed(rd, 1, n);
 }
 
+/* The record's text with CRs left out (CRLF is returned raw). */
 static void
 text_eq(const struct cmlog_record *r, const char *want, const char *what)
 {

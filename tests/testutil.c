@@ -907,6 +907,13 @@ tu_cmlog_good(struct cmlog_reader *rd, size_t i, struct cmlog_record *r,
 	ck_assert_uint_eq(r->line, line);
 }
 
+void
+tu_cmlog_refreshed(struct cmlog_reader *rd, int changed, size_t n)
+{
+	ck_assert_int_eq(cmlog_reader_refresh(rd), changed);
+	ck_assert_uint_eq(cmlog_reader_count(rd), n);
+}
+
 int
 tu_can_mount(void)
 {

@@ -427,5 +427,8 @@ void	 tu_cmlog_text(const struct cmlog_record *r, const char *want);
 void	 tu_cmlog_good(struct cmlog_reader *rd, size_t i,
 	    struct cmlog_record *r, const char *text, const char *comp,
 	    int type, size_t line);
+/* rd refreshed, asserted to say changed (cmlog_reader_refresh: 1 it
+ * changed, 0 not) and to hold n records afterwards. */
+void	 tu_cmlog_refreshed(struct cmlog_reader *rd, int changed, size_t n);
 
 #endif
