@@ -33,6 +33,19 @@ wire_fuzz_cause(char *why)
 	free(why);
 }
 
+/* A call's result rc: 0, or -1 with a one-line reason in *why (checked,
+ * freed and cleared). Whether it succeeded. */
+static int
+wire_fuzz_ok(int rc, char **why)
+{
+	CHECK(rc == 0 || rc == -1);
+	if (rc == 0)
+		return 1;
+	wire_fuzz_cause(*why);
+	*why = NULL;
+	return 0;
+}
+
 static void
 wire_fuzz_request(const uint8_t *p, size_t n)
 {
@@ -42,10 +55,9 @@ wire_fuzz_request(const uint8_t *p, size_t n)
 	char *why = NULL;
 	int v;
 
-	if (wire_reg_decode(WIRE_CONTENT_TYPE, p, n, &r, &why) == -1) {
-		wire_fuzz_cause(why);
+	if (!wire_fuzz_ok(wire_reg_decode(WIRE_CONTENT_TYPE, p, n, &r, &why),
+	    &why))
 		return;
-	}
 	CHECK(r.data.len > 0 && r.data.len % 2 == 0 && r.sig.len > 0);
 	CHECK(r.sign_cert.len > 0);
 	ca = ca_new();
@@ -53,7 +65,8 @@ wire_fuzz_request(const uint8_t *p, size_t n)
 	    r.data.len, r.sig.data, r.sig.len);
 	CHECK(v == 1 || ((v == 0 || v == -1) && ca_error(ca)[0] != '\0'));
 	ca_free(ca);
-	if (wire_reg_encode(&r, &body, &why) == 0) {
+	/* (An encoding may fail: a header field XML cannot carry.) */
+	if (wire_fuzz_ok(wire_reg_encode(&r, &body, &why), &why)) {
 		CHECK(wire_reg_decode(WIRE_CONTENT_TYPE, body.data, body.len,
 		    &back, &why) == 0);
 		CHECK(back.data.len == r.data.len &&
@@ -63,8 +76,7 @@ wire_fuzz_request(const uint8_t *p, size_t n)
 		CHECK(back.sign_cert.len == r.sign_cert.len);
 		CHECK(back.nprops == r.nprops);
 		wire_reg_clear(&back);
-	} else
-		wire_fuzz_cause(why);	/* a header field XML cannot carry */
+	}
 	wire_bytes_free(&body);
 	wire_reg_clear(&r);
 }
@@ -76,18 +88,15 @@ wire_fuzz_reply(const uint8_t *p, size_t n)
 	struct wire_bytes body = { 0 };
 	char *why = NULL;
 
-	if (wire_reply_decode(p, n, &r, &why) == -1) {
-		wire_fuzz_cause(why);
+	if (!wire_fuzz_ok(wire_reply_decode(p, n, &r, &why), &why))
 		return;
-	}
-	if (wire_reply_encode(&r, &body, &why) == 0) {
+	if (wire_fuzz_ok(wire_reply_encode(&r, &body, &why), &why)) {
 		CHECK(wire_reply_decode(body.data, body.len, &back, NULL) == 0);
 		CHECK(strcmp(back.smsid, r.smsid) == 0);
 		CHECK(back.status == r.status && back.approval == r.approval);
 		CHECK(back.timestamp == r.timestamp);
 		wire_reply_clear(&back);
-	} else
-		wire_fuzz_cause(why);
+	}
 	wire_bytes_free(&body);
 	wire_reply_clear(&r);
 }
@@ -100,27 +109,22 @@ wire_fuzz_location(const uint8_t *p, size_t n)
 	struct wire_bytes body = { 0 };
 	char *why = NULL;
 
-	if (wire_cloc_req_decode(WIRE_CONTENT_TYPE, p, n, &q, &why) == -1)
-		wire_fuzz_cause(why);
-	else {
+	if (wire_fuzz_ok(wire_cloc_req_decode(WIRE_CONTENT_TYPE, p, n, &q,
+	    &why), &why)) {
 		CHECK(q.package_id != NULL && q.version >= 0);
-		if (wire_cloc_req_encode(&q, &body, &why) == 0) {
+		if (wire_fuzz_ok(wire_cloc_req_encode(&q, &body, &why), &why)) {
 			CHECK(wire_cloc_req_decode(WIRE_CONTENT_TYPE, body.data,
 			    body.len, &qb, NULL) == 0);
 			CHECK(strcmp(qb.package_id, q.package_id) == 0);
 			CHECK(qb.version == q.version);
 			wire_cloc_req_clear(&qb);
-		} else
-			wire_fuzz_cause(why);
+		}
 		wire_bytes_free(&body);
 		wire_cloc_req_clear(&q);
 	}
-	why = NULL;
-	if (wire_cloc_reply_decode(p, n, &r, &why) == -1) {
-		wire_fuzz_cause(why);
+	if (!wire_fuzz_ok(wire_cloc_reply_decode(p, n, &r, &why), &why))
 		return;
-	}
-	if (wire_cloc_reply_encode(&r, &body, &why) == 0) {
+	if (wire_fuzz_ok(wire_cloc_reply_encode(&r, &body, &why), &why)) {
 		CHECK(wire_cloc_reply_decode(body.data, body.len, &rb,
 		    NULL) == 0);
 		CHECK(rb.nrecs == r.nrecs);
@@ -128,8 +132,7 @@ wire_fuzz_location(const uint8_t *p, size_t n)
 			CHECK(strcmp(rb.recs[i].url, r.recs[i].url) == 0 &&
 			    rb.recs[i].auth_method == r.recs[i].auth_method);
 		wire_cloc_reply_clear(&rb);
-	} else
-		wire_fuzz_cause(why);
+	}
 	wire_bytes_free(&body);
 	wire_cloc_reply_clear(&r);
 }
@@ -140,10 +143,8 @@ wire_fuzz_dav(const uint8_t *p, size_t n)
 	struct wire_dav d;
 	char *why = NULL;
 
-	if (wire_dav_decode(p, n, &d, &why) == -1) {
-		wire_fuzz_cause(why);
+	if (!wire_fuzz_ok(wire_dav_decode(p, n, &d, &why), &why))
 		return;
-	}
 	CHECK(d.n <= WIRE_DAV_MAX);
 	for (size_t i = 0; i < d.n; i++)
 		CHECK(d.v[i].href != NULL && d.v[i].href[0] == '/' &&
@@ -164,16 +165,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wire_fuzz_dav(data, size);
 	memcpy(s, data, size);
 	s[size] = '\0';
-	if (wire_jwt_header_check(s, &x5t, &why) == 0)
+	if (wire_fuzz_ok(wire_jwt_header_check(s, &x5t, &why), &why))
 		CHECK(x5t != NULL && x5t[0] != '\0');
-	else
-		wire_fuzz_cause(why);
 	free(x5t);
-	why = NULL;
-	if (wire_unhex(s, &b, &why) == 0)
+	if (wire_fuzz_ok(wire_unhex(s, &b, &why), &why))
 		CHECK(b.len * 2 == strlen(s));
-	else
-		wire_fuzz_cause(why);
 	wire_bytes_free(&b);
 	free(s);
 	return 0;
