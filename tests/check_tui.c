@@ -96,6 +96,16 @@ sql1(const char *query)
 	return tu_line1(tu_sh_ok("sqlite3 %s \"%s\"", db, query));
 }
 
+static void
+sql_is(const char *query, const char *want)
+{
+	char *v = sql1(query);
+
+	ck_assert_msg(strcmp(v, want) == 0, "%s: '%s', want '%s'", query, v,
+	    want);
+	free(v);
+}
+
 /* Site P01 with n more HTTP management points and keys of alg (rsa3072:
  * enabling enhanced HTTP takes seconds, long work to press keys during). */
 static void
@@ -221,38 +231,48 @@ START_TEST(keys_unique_per_context)
 }
 END_TEST
 
+/* Which action a key does in a context (a view's KS_* flags). */
+#define SITES	(KS_GLOBAL | KS_LIST | KS_SITES)
+static const struct {
+	int		 key;
+	unsigned	 context;
+	enum keys_action action;
+} lookup_cases[] = {
+	{ '\r', SITES, KA_OPEN },
+	{ '\r', KS_DIALOG, KA_OK },
+	{ ' ', KS_DIALOG, KA_TOGGLE },
+	{ '\t', KS_DIALOG, KA_NEXT_FIELD },
+	{ KEY_BTAB, KS_DIALOG, KA_PREV_FIELD },
+	{ KEY_NPAGE, KS_DIALOG, KA_NEXT_TAB },
+	{ '\t', KS_BOX, KA_NEXT_FIELD },
+	{ 27, KS_PROGRESS, KA_CANCEL },
+	{ 'q', KS_PROGRESS, KA_NONE },
+	/* / finds only where a view implements find. */
+	{ '/', SITES, KA_NONE },
+	{ '/', SITES | KS_FIND, KA_FIND },
+	{ '/', KS_GLOBAL | KS_LIST | KS_OVERVIEW, KA_NONE },
+	{ '\t', SITES, KA_PANE },
+	{ 'q', SITES, KA_QUIT },
+	{ 'q', KS_DIALOG, KA_NONE },		/* typing */
+	{ 'q', KS_BOX, KA_CANCEL },
+	{ KEY_F(1), KS_DIALOG, KA_HELP },
+	{ '?', SITES, KA_HELP },
+	{ 'j', SITES, KA_DOWN },
+	{ 'l', KS_GLOBAL | KS_TREE, KA_OPEN },
+	{ 'b', KS_GLOBAL | KS_LIST | KS_CERTS, KA_BLOCK },
+	{ 'b', SITES, KA_NONE },
+	{ 'f', KS_GLOBAL | KS_LIST | KS_LOG, KA_FOLLOW },
+	{ KEY_F(10), KS_SMALL, KA_QUIT },
+};
+#undef SITES
+
 START_TEST(keys_lookup_by_context)
 {
-	unsigned sites = KS_GLOBAL | KS_LIST | KS_SITES;
-
-	ck_assert_int_eq(keys_lookup('\r', sites), KA_OPEN);
-	ck_assert_int_eq(keys_lookup('\r', KS_DIALOG), KA_OK);
-	ck_assert_int_eq(keys_lookup(' ', KS_DIALOG), KA_TOGGLE);
-	ck_assert_int_eq(keys_lookup('\t', KS_DIALOG), KA_NEXT_FIELD);
-	ck_assert_int_eq(keys_lookup(KEY_BTAB, KS_DIALOG), KA_PREV_FIELD);
-	ck_assert_int_eq(keys_lookup(KEY_NPAGE, KS_DIALOG), KA_NEXT_TAB);
-	ck_assert_int_eq(keys_lookup('\t', KS_BOX), KA_NEXT_FIELD);
-	ck_assert_int_eq(keys_lookup(27, KS_PROGRESS), KA_CANCEL);
-	ck_assert_int_eq(keys_lookup('q', KS_PROGRESS), KA_NONE);
-	/* / finds only where a view implements find. */
-	ck_assert_int_eq(keys_lookup('/', sites), KA_NONE);
-	ck_assert_int_eq(keys_lookup('/', sites | KS_FIND), KA_FIND);
-	ck_assert_int_eq(keys_lookup('/', KS_GLOBAL | KS_LIST | KS_OVERVIEW),
-	    KA_NONE);
-	ck_assert_int_eq(keys_lookup('\t', sites), KA_PANE);
-	ck_assert_int_eq(keys_lookup('q', sites), KA_QUIT);
-	ck_assert_int_eq(keys_lookup('q', KS_DIALOG), KA_NONE);	/* typing */
-	ck_assert_int_eq(keys_lookup('q', KS_BOX), KA_CANCEL);
-	ck_assert_int_eq(keys_lookup(KEY_F(1), KS_DIALOG), KA_HELP);
-	ck_assert_int_eq(keys_lookup('?', sites), KA_HELP);
-	ck_assert_int_eq(keys_lookup('j', sites), KA_DOWN);
-	ck_assert_int_eq(keys_lookup('l', KS_GLOBAL | KS_TREE), KA_OPEN);
-	ck_assert_int_eq(keys_lookup('b', KS_GLOBAL | KS_LIST | KS_CERTS),
-	    KA_BLOCK);
-	ck_assert_int_eq(keys_lookup('b', sites), KA_NONE);
-	ck_assert_int_eq(keys_lookup('f', KS_GLOBAL | KS_LIST | KS_LOG),
-	    KA_FOLLOW);
-	ck_assert_int_eq(keys_lookup(KEY_F(10), KS_SMALL), KA_QUIT);
+	ck_assert_msg(keys_lookup(lookup_cases[_i].key,
+	    lookup_cases[_i].context) == lookup_cases[_i].action, "key %d in"
+	    " context %#x: action %d, want %d", lookup_cases[_i].key,
+	    lookup_cases[_i].context, (int)keys_lookup(lookup_cases[_i].key,
+	    lookup_cases[_i].context), (int)lookup_cases[_i].action);
 }
 END_TEST
 
@@ -742,6 +762,19 @@ scan_all(struct logscan *ls)
 		;
 }
 
+/* A find for needle from row from (backward: back) run to its end,
+ * asserted to say result (1 found, 0 not) and, found, the row found. */
+static void
+find_is(struct logscan *ls, const char *needle, size_t from, int back,
+    int result, size_t found)
+{
+	logscan_find(ls, needle, from, back);
+	scan_all(ls);
+	ck_assert_int_eq(ls->find_result, result);
+	if (result == 1)
+		ck_assert_uint_eq(ls->found, found);
+}
+
 START_TEST(logscan_filter_find_follow)
 {
 	struct logscan ls;
@@ -780,22 +813,11 @@ START_TEST(logscan_filter_find_follow)
 	ck_assert_uint_eq(logscan_count(&ls), 5);
 
 	/* Find forward, wrapping; backward; and a miss. */
-	logscan_find(&ls, "health", 0, 0);
-	scan_all(&ls);
-	ck_assert_int_eq(ls.find_result, 1);
-	ck_assert_uint_eq(ls.found, 4);
-	logscan_find(&ls, "httpsendrequest", 4, 0);
-	scan_all(&ls);
-	ck_assert_int_eq(ls.find_result, 1);
-	ck_assert_uint_eq(ls.found, 0);
+	find_is(&ls, "health", 0, 0, 1, 4);
+	find_is(&ls, "httpsendrequest", 4, 0, 1, 0);
 	ck_assert(ls.find_wrapped);
-	logscan_find(&ls, "certificate", 4, 1);
-	scan_all(&ls);
-	ck_assert_int_eq(ls.find_result, 1);
-	ck_assert_uint_eq(ls.found, 2);
-	logscan_find(&ls, "no such text", 1, 0);
-	scan_all(&ls);
-	ck_assert_int_eq(ls.find_result, 0);
+	find_is(&ls, "certificate", 4, 1, 1, 2);
+	find_is(&ls, "no such text", 1, 0, 0, 0);
 
 	/* Follow: a record appended shows up. */
 	append(logfile, "<![LOG[Appended later]LOG]!><time=\"14:06:00.000+000\""
@@ -860,10 +882,8 @@ START_TEST(issue_cancel_and_plan)
 	    " 'active'");
 	ck_assert_int_eq(atoi(n), (int)plan.issue);
 	free(n);
-	n = sql1("SELECT count(*) FROM cert WHERE type = 'token' AND state ="
-	    " 'active'");
-	ck_assert_str_eq(n, "1");
-	free(n);
+	sql_is("SELECT count(*) FROM cert WHERE type = 'token' AND state ="
+	    " 'active'", "1");
 	/* Nothing more to do once on. */
 	ck_assert_int_eq(ehttp_site_plan(e, p01.id, &c, &plan), 0);
 	ck_assert_int_eq(plan.issue + plan.retire + plan.new_root +
@@ -1103,18 +1123,25 @@ static const struct tu_fixture render_fixture = { 120,
 	.setup = setup_demo, .teardown = render_teardown };
 
 static void
-press(struct app *app, ...)
+vpress(struct app *app, va_list ap)
 {
-	va_list ap;
 	int k;
 
-	va_start(ap, app);
 	while ((k = va_arg(ap, int)) != 0) {
 		app_key(app, k);
 		app_tick(app);
 		app_dirty(app);
 		app_render(app);
 	}
+}
+
+static void
+press(struct app *app, ...)
+{
+	va_list ap;
+
+	va_start(ap, app);
+	vpress(app, ap);
 	va_end(ap);
 }
 
@@ -1173,6 +1200,18 @@ dump_screen(void)
 	}								\
 } while (0)
 
+/* The keys (press: 0 ends them) pressed, then text asserted on screen. */
+static void
+press_shows(struct app *app, const char *text, ...)
+{
+	va_list ap;
+
+	va_start(ap, text);
+	vpress(app, ap);
+	va_end(ap);
+	ck_screen(text);
+}
+
 START_TEST(render_sites_view)
 {
 	struct app *app;
@@ -1182,8 +1221,8 @@ START_TEST(render_sites_view)
 	app = screen_app(30, 100, 0);
 	ck_screen("Administration > Overview");
 	ck_screen("Deprecated configuration: site P01 allows HTTP without");
-	press(app, KEY_DOWN, 0);			/* tree: Sites */
-	ck_screen("Administration > Site Configuration > Sites");
+	press_shows(app, "Administration > Site Configuration > Sites",
+	    KEY_DOWN, 0);	/* tree: Sites */
 	y = screen_find("Code", &x);
 	ck_assert_int_eq(y, 1);
 	row(y, buf, sizeof buf);
@@ -1219,8 +1258,8 @@ START_TEST(render_site_properties_and_issue)
 	int y, x;
 
 	app = screen_app(30, 100, 0);
-	press(app, '2', KEY_DOWN, KEY_DOWN, '\r', 0);	/* P02 */
-	ck_screen("P02 - Contoso-West Properties");
+	press_shows(app, "P02 - Contoso-West Properties",
+	    '2', KEY_DOWN, KEY_DOWN, '\r', 0);	/* P02 */
 	ck_screen("General   Communication Security   Signing and Encryption");
 	ck_screen("(*) HTTPS only");
 	ck_screen("( ) HTTPS or HTTP");
@@ -1235,37 +1274,32 @@ START_TEST(render_site_properties_and_issue)
 	ck_assert_ptr_nonnull(strstr(buf, "EnterOK"));
 	ck_assert_ptr_nonnull(strstr(buf, "EscCancel"));
 	/* Choosing HTTPS or HTTP un-greys it. */
-	press(app, KEY_DOWN, ' ', 0);
-	ck_screen("(*) HTTPS or HTTP");
+	press_shows(app, "(*) HTTPS or HTTP", KEY_DOWN, ' ', 0);
 	y = screen_find("Use Configuration Manager-generated", &x);
 	ck_assert(!(mvwinch(curscr, y, x) & A_DIM));
 	press(app, 27, 0);				/* Cancel */
 	ck_assert_int_eq(screen_find("Contoso-West Properties", NULL), -1);
 
 	/* P01: tick enhanced HTTP, OK, see the warnings, apply. */
-	press(app, KEY_UP, '\r', 0);
-	ck_screen("P01 - Contoso-East Properties");
-	press(app, KEY_DOWN, KEY_DOWN, ' ', 0);
-	ck_screen("[x] Use Configuration Manager-generated");
+	press_shows(app, "P01 - Contoso-East Properties", KEY_UP, '\r', 0);
+	press_shows(app, "[x] Use Configuration Manager-generated",
+	    KEY_DOWN, KEY_DOWN, ' ', 0);
 	ck_screen("IISSSLState: 1248");
 	ck_screen("Warning: Distribution point dp2.p01.contoso.com allows");
-	press(app, '\r', 0);
-	ck_screen("Apply to site P01?");
+	press_shows(app, "Apply to site P01?", '\r', 0);
 	ck_screen("Enhanced HTTP: off -> on");
 	ck_screen("IISSSLState: 224 -> 1248");
-	press(app, '\r', 0);				/* Apply: issues */
-	ck_screen("Created the SMS Issuing root certificate of site P01");
+	press_shows(app, "Created the SMS Issuing root certificate of site P01",
+	    '\r', 0);	/* Apply: issues */
 	ck_screen("Issued an SMS Role SSL Certificate to p01.contoso.com");
-	press(app, '\r', 0);
-	ck_screen("P01  Contoso-East");
+	press_shows(app, "P01  Contoso-East", '\r', 0);
 	y = screen_find("P01  Contoso-East", NULL);
 	row(y, buf, sizeof buf);
 	ck_assert_ptr_nonnull(strstr(buf, "On"));
 	ck_assert_ptr_nonnull(strstr(buf, "1248"));
 
 	/* Certificates: the root and the role certificates. */
-	press(app, '4', 0);
-	ck_screen("Administration > Security > Certificates");
+	press_shows(app, "Administration > Security > Certificates", '4', 0);
 	ck_screen("Expiration");
 	ck_screen("SMS Issuing");
 	ck_screen("SMS Role SSL");
@@ -1273,22 +1307,19 @@ START_TEST(render_site_properties_and_issue)
 	ck_screen("SMS Role SSL Certificate  dp1.p01.contoso.com");
 	ck_screen("Certification path: SMS Issuing > dp1.p01.contoso.com");
 	/* Details: every field, in tabs. */
-	press(app, '\r', 0);
-	ck_screen("Certificate: dp1.p01.contoso.com");
+	press_shows(app, "Certificate: dp1.p01.contoso.com", '\r', 0);
 	ck_screen("This certificate is intended for: Server Authentication");
-	press(app, '\t', 0);
-	ck_screen("Signature Algorithm: sha256WithRSAEncryption");
+	press_shows(app, "Signature Algorithm: sha256WithRSAEncryption",
+	    '\t', 0);
 	for (int i = 0; i < 20 && screen_find("DNS:dp1.p01.contoso.com",
 	    NULL) == -1; i++)
 		press(app, KEY_NPAGE, 0);		/* scroll to the SAN */
 	ck_screen("DNS:dp1.p01.contoso.com");
-	press(app, '\t', 0);
-	ck_screen("This certificate is OK.");
+	press_shows(app, "This certificate is OK.", '\t', 0);
 	press(app, 27, 0);
 	/* Block it: a question first, with the focus on Cancel: Enter at
 	 * once blocks nothing (the database says so); Tab reaches Block. */
-	press(app, 'b', 0);
-	ck_screen("Block certificate?");
+	press_shows(app, "Block certificate?", 'b', 0);
 	press(app, '\r', 0);
 	ck_assert_int_eq(screen_find("Block certificate?", NULL), -1);
 	{
@@ -1300,23 +1331,21 @@ START_TEST(render_site_properties_and_issue)
 		free(out);
 		free(err);
 	}
-	press(app, 'b', '\t', 0);
-	ck_screen("Block certificate?");
-	press(app, '\r', 0);
-	ck_screen("Blocked SMS Role SSL Certificate dp1.p01.contoso.com.");
+	press_shows(app, "Block certificate?", 'b', '\t', 0);
+	press_shows(app,
+	    "Blocked SMS Role SSL Certificate dp1.p01.contoso.com.",
+	    '\r', 0);
 	ck_screen("(ID 2, active, BLOCKED)");
-	press(app, 'u', 0);
-	ck_screen("Unblocked SMS Role SSL Certificate dp1.p01.contoso.com.");
+	press_shows(app,
+	    "Unblocked SMS Role SSL Certificate dp1.p01.contoso.com.",
+	    'u', 0);
 	/* Filter by type through the text prompt: only the root. */
-	press(app, '/', 0);
-	ck_screen("Filter certificates");
+	press_shows(app, "Filter certificates", '/', 0);
 	press(app, 'm', 'p', '2', 0);
-	press(app, '\r', 0);
-	ck_screen("1 of 1");
+	press_shows(app, "1 of 1", '\r', 0);
 	ck_screen("text 'mp2'");
 	ck_screen("mp2.p01.contoso.com");
-	press(app, 'c', 0);
-	ck_screen("of 6, by Expiration asc");
+	press_shows(app, "of 6, by Expiration asc", 'c', 0);
 }
 END_TEST
 
@@ -1328,16 +1357,16 @@ START_TEST(render_site_renew_days)
 	char *v;
 
 	app = screen_app(30, 100, 0);
-	press(app, '2', KEY_DOWN, '\r', 0);		/* P01 */
-	ck_screen("P01 - Contoso-East Properties");
-	press(app, KEY_NPAGE, KEY_NPAGE, KEY_DOWN, 0);	/* General, the field */
-	ck_screen("Renew certificates this many days before they end:");
-	press(app, KEY_BACKSPACE, KEY_BACKSPACE, '0', '\r', 0);
-	ck_screen("'0' is not a number of days from 1 to 180");
-	press(app, '\r', KEY_BACKSPACE, '4', '5', '\r', 0);
-	ck_screen("Renewal window: 30 -> 45 days");
-	press(app, '\r', 0);				/* Apply */
-	ck_screen("renews its SMS Role SSL Certificates 45 days");
+	press_shows(app, "P01 - Contoso-East Properties",
+	    '2', KEY_DOWN, '\r', 0);	/* P01 */
+	press_shows(app, "Renew certificates this many days before they end:",
+	    KEY_NPAGE, KEY_NPAGE, KEY_DOWN, 0);	/* General, the field */
+	press_shows(app, "'0' is not a number of days from 1 to 180",
+	    KEY_BACKSPACE, KEY_BACKSPACE, '0', '\r', 0);
+	press_shows(app, "Renewal window: 30 -> 45 days",
+	    '\r', KEY_BACKSPACE, '4', '5', '\r', 0);
+	press_shows(app, "renews its SMS Role SSL Certificates 45 days",
+	    '\r', 0);	/* Apply */
 	v = tu_ctl_json(db, "d['renew_days']", "--json", "site", "show",
 	    "P01", NULL);
 	ck_assert_str_eq(v, "45");
@@ -1359,8 +1388,7 @@ START_TEST(render_token_signing_listed)
 
 	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	app = screen_app(30, 140, 0);
-	press(app, '4', 0);
-	ck_screen("1 of 6, by Expiration asc");
+	press_shows(app, "1 of 6, by Expiration asc", '4', 0);
 	y = screen_find("SMS Token Signing", NULL);
 	ck_assert_int_ge(y, 0);
 	row(y, buf, sizeof buf);
@@ -1368,8 +1396,7 @@ START_TEST(render_token_signing_listed)
 	ck_assert_msg(tu_count(buf, "SMS Token Signing ") == 2, "%s", buf);
 	ck_assert_ptr_nonnull(strstr(buf, "P01"));
 	/* The filter dialog offers the type. */
-	press(app, KEY_F(4), 0);
-	ck_screen("Filter Certificates");
+	press_shows(app, "Filter Certificates", KEY_F(4), 0);
 	ck_screen("( ) SMS Token Signing");
 	press(app, 27, 0);
 	/* Filtered by it: the one row, said in the status line. */
@@ -1392,8 +1419,7 @@ START_TEST(render_token_signing_narrow)
 
 	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	app = screen_app(30, 80, 0);
-	press(app, '4', 0);
-	ck_screen("1 of 6, by Expiration asc");
+	press_shows(app, "1 of 6, by Expiration asc", '4', 0);
 	ck_screen("SMS Token ");
 	ck_screen("SMS Role SSL ");
 }
@@ -1413,21 +1439,19 @@ START_TEST(render_site_trusted_roots)
 	    " '/CN=Console Test Root' -addext basicConstraints=critical,CA:TRUE"
 	    " 2>/dev/null", tdir, path), 0);
 	app = screen_app(30, 100, 0);
-	press(app, '2', KEY_DOWN, '\r', 0);		/* P01 */
-	ck_screen("P01 - Contoso-East Properties");
+	press_shows(app, "P01 - Contoso-East Properties",
+	    '2', KEY_DOWN, '\r', 0);	/* P01 */
 	ck_screen("Trusted Root CAs (none; PKI chains not verified):");
 	ck_screen("< Add / Remove... >");
-	press(app, KEY_DOWN, KEY_DOWN, KEY_DOWN, KEY_DOWN, KEY_DOWN, ' ', 0);
-	ck_screen("Trusted Root CAs of site P01");
+	press_shows(app, "Trusted Root CAs of site P01",
+	    KEY_DOWN, KEY_DOWN, KEY_DOWN, KEY_DOWN, KEY_DOWN, ' ', 0);
 	ck_screen("Add a trusted root CA from a file...");
-	press(app, '\r', 0);
-	ck_screen("Root CA certificate file (PEM or DER):");
+	press_shows(app, "Root CA certificate file (PEM or DER):", '\r', 0);
 	for (const char *p = path; *p != '\0'; p++)
 		press(app, (unsigned char)*p, 0);
-	press(app, '\r', 0);
-	ck_screen("Site P01 trusts root CA CN=Console Test Root");
-	press(app, '\r', 0);
-	ck_screen("Trusted Root CAs (1):");
+	press_shows(app, "Site P01 trusts root CA CN=Console Test Root",
+	    '\r', 0);
+	press_shows(app, "Trusted Root CAs (1):", '\r', 0);
 	tu_sh_is("CN=Console Test Root", "sqlite3 '%s' \"SELECT"
 	    " group_concat(subject, '|') FROM trusted_root\"", db);
 	/* The list model: add first, then one line per root. */
@@ -1440,12 +1464,12 @@ START_TEST(render_site_trusted_roots)
 		free(items[i]);
 	free(items);
 	/* Remove it: the second line of the list. */
-	press(app, ' ', 0);
-	ck_screen("Remove CN=Console Test Root");
-	press(app, KEY_DOWN, '\r', 0);
-	ck_screen("Site P01 no longer trusts root CA CN=Console Test Root");
-	press(app, '\r', 0);
-	ck_screen("Trusted Root CAs (none; PKI chains not verified):");
+	press_shows(app, "Remove CN=Console Test Root", ' ', 0);
+	press_shows(app,
+	    "Site P01 no longer trusts root CA CN=Console Test Root",
+	    KEY_DOWN, '\r', 0);
+	press_shows(app, "Trusted Root CAs (none; PKI chains not verified):",
+	    '\r', 0);
 	tu_sh_is("0", "sqlite3 '%s' \"SELECT count(*) FROM trusted_root\"", db);
 }
 END_TEST
@@ -1466,32 +1490,27 @@ START_TEST(render_certificates_window)
 	    " 1800000000 + i * 60, printf('%%040X', i), 'rsa2048', 1700000000"
 	    " FROM n\"", db));
 	app = screen_app(30, 120, 0);
-	press(app, '4', 0);
-	ck_screen("1 of 20000, by Expiration asc");
+	press_shows(app, "1 of 20000, by Expiration asc", '4', 0);
 	ck_screen("host000001.p01.contoso.com");
 	rb = view_rowbuf(app_view(app, APP_NODE_CERTS));
 	ck_assert_uint_eq(rb->total, 20000);
 	ck_assert_uint_le(rb->n, 100);		/* a page or so, not 20000 */
-	press(app, KEY_END, 0);
-	ck_screen("20000 of 20000");
+	press_shows(app, "20000 of 20000", KEY_END, 0);
 	ck_screen("host020000.p01.contoso.com");
 	ck_assert_uint_le(rb->n, 200);
-	press(app, KEY_PPAGE, KEY_PPAGE, KEY_UP, 0);
-	ck_screen("19967 of 20000");
-	press(app, KEY_HOME, KEY_NPAGE, KEY_DOWN, 0);
-	ck_screen("18 of 20000");
+	press_shows(app, "19967 of 20000", KEY_PPAGE, KEY_PPAGE, KEY_UP, 0);
+	press_shows(app, "18 of 20000", KEY_HOME, KEY_NPAGE, KEY_DOWN, 0);
 	ck_screen("host000018.p01.contoso.com");
 	ck_assert_uint_le(rb->fetched, 400);	/* rows read in all */
 	ck_assert_uint_le(rb->n, rb->keep);
 	/* Sort by Issued To, descending; then a text filter. */
-	press(app, KEY_F(6), KEY_UP, KEY_UP, KEY_UP, '\r', 'i', 0);
-	ck_screen("1 of 20000, by Issued To desc");
+	press_shows(app, "1 of 20000, by Issued To desc",
+	    KEY_F(6), KEY_UP, KEY_UP, KEY_UP, '\r', 'i', 0);
 	ck_screen("host020000.p01.contoso.com");
-	press(app, '/', 'h', 'o', 's', 't', '0', '1', '9', '9', '\r', 0);
-	ck_screen("1 of 100, by Issued To desc, filter: text 'host0199'");
+	press_shows(app, "1 of 100, by Issued To desc, filter: text 'host0199'",
+	    '/', 'h', 'o', 's', 't', '0', '1', '9', '9', '\r', 0);
 	ck_screen("host019999.p01.contoso.com");
-	press(app, KEY_END, 0);
-	ck_screen("host019900.p01.contoso.com");
+	press_shows(app, "host019900.p01.contoso.com", KEY_END, 0);
 	ck_assert_uint_eq(view_rowbuf(app_view(app, APP_NODE_CERTS))->total,
 	    100);
 }
@@ -1617,8 +1636,7 @@ START_TEST(render_cert_path_unknown_issuer)
 	app_dirty(app);
 	app_render(app);
 	ck_screen("Certificate: p01.contoso.com");
-	press(app, '\t', '\t', 0);
-	ck_screen("Certificate status:");
+	press_shows(app, "Certificate status:", '\t', '\t', 0);
 	ck_screen("This certificate is not trusted");
 	ck_screen("unable to get local issuer certificate");
 	ck_assert_int_eq(screen_find("This certificate is OK.", NULL), -1);
@@ -1639,8 +1657,7 @@ START_TEST(render_small_terminal_and_resize)
 	app_render(app);
 	ck_screen("needs at least 80x24");
 	ck_screen("this terminal is 70x20");
-	press(app, '2', 0);		/* ignored while too small */
-	ck_screen("needs at least 80x24");
+	press_shows(app, "needs at least 80x24", '2', 0);	/* ignored */
 	crt_resize(24, 80);
 	app_resize(app);
 	app_render(app);
@@ -1705,18 +1722,16 @@ START_TEST(render_keys_overview_find)
 	    NULL) == -1; i++)
 		press(app, KEY_DOWN, 0);
 	ck_screen("Enter: go to Sites, P02.");
-	press(app, '\r', 0);
-	ck_screen("Administration > Site Configuration > Sites");
+	press_shows(app, "Administration > Site Configuration > Sites",
+	    '\r', 0);
 	ck_screen("P02 Contoso-West");			/* its details */
 	ck_screen("Site 3 of 4");
 	row(LINES - 1, buf, sizeof buf);
 	ck_assert_ptr_nonnull(strstr(buf, "/Find"));
 	ck_screen("as of ");
 	/* Find: a new term replaces the last one. */
-	press(app, '/', 'P', '0', '1', '\r', 0);
-	ck_screen("Site 2 of 4");
-	press(app, '/', 0);
-	ck_screen("Site code or name:");
+	press_shows(app, "Site 2 of 4", '/', 'P', '0', '1', '\r', 0);
+	press_shows(app, "Site code or name:", '/', 0);
 	press(app, 'S', '0', '1', '\r', 0);
 	ck_assert_int_eq(screen_find("Not found", NULL), -1);
 	ck_screen("Site 4 of 4");
@@ -1729,15 +1744,14 @@ END_TEST
 START_TEST(render_systems_find_and_details)
 {
 	struct app *app;
-	char first[64], *v;
+	char first[64];
 
 	app = screen_app(30, 100, 0);
 	ck_assert_int_eq(app_select(app, APP_NODE_SYSTEMS), 0);
 	press(app, KEY_HOME, 0);
 	ck_screen("Administration > Site Configuration > Servers and Site"
 	    " System Roles");
-	press(app, '/', 0);
-	ck_screen("Name, site or role:");
+	press_shows(app, "Name, site or role:", '/', 0);
 	press(app, 'D', 'P', '1', '\r', 0);
 	ck_assert_int_eq(screen_find("Not found", NULL), -1);
 	snprintf(first, sizeof first, "%s", screen_find("dp1.p01.contoso.com"
@@ -1747,22 +1761,18 @@ START_TEST(render_systems_find_and_details)
 	press(app, 'n', 0);			/* the other dp1 */
 	ck_assert_int_eq(screen_find(first, NULL), -1);
 	ck_assert_int_eq(screen_find("dp1.p0", NULL) != -1, 1);
-	press(app, 'N', 0);			/* and back */
-	ck_screen(first);
-	press(app, '/', 'z', 'z', 'z', '\r', 0);
-	ck_screen("Not found: zzz");
+	press_shows(app, first, 'N', 0);	/* and back */
+	press_shows(app, "Not found: zzz", '/', 'z', 'z', 'z', '\r', 0);
 	ck_screen(first);
 	/* The roles line of the selection, then its role removed behind
 	 * the console's back: a repaint shows what was read, a re-read the
 	 * change. */
-	press(app, '/', 's', 'u', 'p', '.', '\r', 0);
-	ck_screen("sup.p01.contoso.com (site P01)");
+	press_shows(app, "sup.p01.contoso.com (site P01)",
+	    '/', 's', 'u', 'p', '.', '\r', 0);
 	ck_assert_int_eq(screen_find("Roles: none", NULL), -1);
-	v = sql1("DELETE FROM role WHERE system_id = (SELECT id FROM"
+	sql_is("DELETE FROM role WHERE system_id = (SELECT id FROM"
 	    " site_system WHERE fqdn = 'sup.p01.contoso.com'); SELECT"
-	    " changes()");
-	ck_assert_str_eq(v, "1");
-	free(v);
+	    " changes()", "1");
 	app_dirty(app);
 	app_render(app);
 	ck_assert_int_eq(screen_find("Roles: none", NULL), -1);
@@ -1809,13 +1819,30 @@ START_TEST(render_log_small_no_colour)
 	    screen_find("Type: Err", NULL) >= 0, 1);
 	/* Right scrolls the text; Left back; Left again goes to the tree. */
 	ck_assert_int_eq(screen_find("A long error: the", NULL) >= 0, 1);
-	press(app, KEY_RIGHT, 0);
-	ck_screen("text from column 11");
+	press_shows(app, "text from column 11", KEY_RIGHT, 0);
 	ck_screen("r: the certificate chain");
-	press(app, KEY_LEFT, 0);
-	ck_screen("A long error: the");
+	press_shows(app, "A long error: the", KEY_LEFT, 0);
 }
 END_TEST
+
+/* The log row showing text: in the colour of style, its background bg,
+ * with marker two columns before the text. Its colour pair's attribute. */
+static attr_t
+log_row_is(const char *text, enum crt_style style, int marker, short bg)
+{
+	attr_t pair;
+	short fg, b;
+	int y, x;
+
+	y = screen_find(text, &x);
+	ck_assert_int_ge(y, 0);
+	pair = mvwinch(curscr, y, x) & A_COLOR;
+	ck_assert_int_eq(pair, crt_attr(style) & A_COLOR);
+	ck_assert_int_eq(mvwinch(curscr, y, x - 2) & A_CHARTEXT, marker);
+	ck_assert_int_eq(pair_content(PAIR_NUMBER(pair), &fg, &b), OK);
+	ck_assert_int_eq(b, bg);
+	return pair;
+}
 
 START_TEST(render_log_colours)
 {
@@ -1841,29 +1868,10 @@ START_TEST(render_log_colours)
 	ck_screen("Thread: 4323 (0x10E3)");
 	/* Errors on red, warnings on yellow (CMTrace's row backgrounds),
 	 * with the marker in front. */
-	y = screen_find("Failed to bind the certificate", &x);
-	ck_assert_int_ge(y, 0);
-	err = mvwinch(curscr, y, x) & A_COLOR;
-	ck_assert_int_eq(err, crt_attr(CRT_LOG_ERROR) & A_COLOR);
-	ck_assert_int_eq(mvwinch(curscr, y, x - 2) & A_CHARTEXT, '!');
-	{
-		short fg, bg;
-
-		ck_assert_int_eq(pair_content(PAIR_NUMBER(err), &fg, &bg), OK);
-		ck_assert_int_eq(bg, COLOR_RED);
-	}
-	y = screen_find("Certificate of mp.contoso", &x);
-	ck_assert_int_ge(y, 0);
-	warn = mvwinch(curscr, y, x) & A_COLOR;
-	ck_assert_int_eq(warn, crt_attr(CRT_LOG_WARNING) & A_COLOR);
-	ck_assert_int_eq(mvwinch(curscr, y, x - 2) & A_CHARTEXT, 'W');
-	{
-		short fg, bg;
-
-		ck_assert_int_eq(pair_content(PAIR_NUMBER(warn), &fg, &bg),
-		    OK);
-		ck_assert_int_eq(bg, COLOR_YELLOW);
-	}
+	err = log_row_is("Failed to bind the certificate", CRT_LOG_ERROR, '!',
+	    COLOR_RED);
+	warn = log_row_is("Certificate of mp.contoso", CRT_LOG_WARNING, 'W',
+	    COLOR_YELLOW);
 	ck_assert_int_ne(err, warn);
 	ck_assert_int_ne(err, 0);
 	/* The last record is selected (follow) and detailed. */
@@ -1928,8 +1936,8 @@ START_TEST(render_clients_view)
 	int y;
 
 	app = screen_app(30, 120, 0);
-	press(app, '6', 0);
-	ck_screen("Administration > Site Configuration > Clients");
+	press_shows(app, "Administration > Site Configuration > Clients",
+	    '6', 0);
 	ck_screen("No clients have registered yet.");
 	ck_screen("ehttp-client register --mp FQDN:PORT");
 	ck_screen("Client approval is manual");
@@ -1945,86 +1953,65 @@ START_TEST(render_clients_view)
 	    " 'EE', x'00', x'00', 1700000000)");
 	free(v);
 	app = screen_app(30, 120, 0);
-	press(app, '6', 0);
-	ck_screen("Client 1 of 5001, approval manual");
+	press_shows(app, "Client 1 of 5001, approval manual", '6', 0);
 	ck_screen("WKS00001");
 	rb = view_rowbuf(app_view(app, APP_NODE_CLIENTS));
 	ck_assert_uint_eq(rb->total, 5001);
 	ck_assert_uint_le(rb->n, 100);
-	press(app, KEY_END, 0);
-	ck_screen("Client 5001 of 5001");
+	press_shows(app, "Client 5001 of 5001", KEY_END, 0);
 	/* ESC, BEL and the C1 CSI (U+009B) each a '?': nothing reaches the
 	 * terminal that could retitle or clear it. */
 	ck_screen("EVIL?]0;pwned??[2J?X");
 	ck_screen("WKS05000");
-	press(app, KEY_PPAGE, KEY_PPAGE, KEY_UP, 0);
-	ck_screen("Client 4968 of 5001");
+	press_shows(app, "Client 4968 of 5001",
+	    KEY_PPAGE, KEY_PPAGE, KEY_UP, 0);
 	ck_screen("WKS04968");
 	ck_assert_uint_le(rb->fetched, 400);	/* never the 5001 rows */
 	ck_assert_uint_le(rb->n, rb->keep);
 
 	/* WKS04968 is pending: approve it. */
 	ck_screen("Pending: approve it (a)");
-	press(app, 'a', 0);
-	ck_screen("Approved client WKS04968 (GUID:00000000-0000-4000-8000-");
-	v = sql1("SELECT approved || ' ' || (approved_by != '') FROM client"
-	    " WHERE name = 'WKS04968'");
-	ck_assert_str_eq(v, "1 1");
-	free(v);
-	v = sql1("SELECT count(*) FROM audit WHERE action = 'client' AND"
-	    " object = 'GUID:00000000-0000-4000-8000-000000004968' AND detail"
-	    " LIKE '%approved.'");
-	ck_assert_str_eq(v, "1");
-	free(v);
-	press(app, 'a', 0);
-	ck_screen("The client is approved already.");
+	press_shows(app,
+	    "Approved client WKS04968 (GUID:00000000-0000-4000-8000-",
+	    'a', 0);
+	sql_is("SELECT approved || ' ' || (approved_by != '') FROM client"
+	    " WHERE name = 'WKS04968'", "1 1");
+	sql_is("SELECT count(*) FROM audit WHERE action = 'client' AND object"
+	    " = 'GUID:00000000-0000-4000-8000-000000004968' AND detail LIKE"
+	    " '%approved.'", "1");
+	press_shows(app, "The client is approved already.", 'a', 0);
 
 	/* Block asks; Enter is Cancel (the safe button has the focus). */
-	press(app, 'b', 0);
-	ck_screen("Block client?");
+	press_shows(app, "Block client?", 'b', 0);
 	ck_screen("Block client WKS04968");
 	press(app, '\r', 0);
 	ck_assert_int_eq(screen_find("Block client?", NULL), -1);
-	v = sql1("SELECT blocked FROM client WHERE name = 'WKS04968'");
-	ck_assert_str_eq(v, "0");
-	free(v);
-	press(app, 'b', KEY_LEFT, '\r', 0);
-	ck_screen("Blocked client WKS04968");
-	v = sql1("SELECT blocked FROM client WHERE name = 'WKS04968'");
-	ck_assert_str_eq(v, "1");
-	free(v);
+	sql_is("SELECT blocked FROM client WHERE name = 'WKS04968'", "0");
+	press_shows(app, "Blocked client WKS04968", 'b', KEY_LEFT, '\r', 0);
+	sql_is("SELECT blocked FROM client WHERE name = 'WKS04968'", "1");
 	y = screen_find("WKS04968", NULL);
 	row(y, buf, sizeof buf);
 	ck_assert_msg(strstr(buf, "Approved Yes") != NULL, "%s", buf);
 
 	/* The menu (Enter) offers what applies: Unblock, not Block. */
-	press(app, '\r', 0);
-	ck_screen("Client WKS04968");
+	press_shows(app, "Client WKS04968", '\r', 0);
 	ck_screen("Unblock");
 	ck_assert_int_eq(screen_find("Block...", NULL), -1);
-	press(app, '\r', 0);			/* Unblock */
-	ck_screen("Unblocked client WKS04968");
-	v = sql1("SELECT blocked FROM client WHERE name = 'WKS04968'");
-	ck_assert_str_eq(v, "0");
-	free(v);
+	press_shows(app, "Unblocked client WKS04968", '\r', 0);	/* Unblock */
+	sql_is("SELECT blocked FROM client WHERE name = 'WKS04968'", "0");
 
 	/* Delete asks too; confirmed, the row goes and the list says so. */
-	press(app, KEY_DC, 0);
-	ck_screen("Delete client?");
-	press(app, KEY_LEFT, '\r', 0);
-	ck_screen("Deleted client WKS04968");
+	press_shows(app, "Delete client?", KEY_DC, 0);
+	press_shows(app, "Deleted client WKS04968", KEY_LEFT, '\r', 0);
 	ck_screen("Client 4968 of 5000");
-	v = sql1("SELECT count(*) || ' ' || sum(name = 'WKS04968') FROM"
-	    " client");
-	ck_assert_str_eq(v, "5000 0");
-	free(v);
+	sql_is("SELECT count(*) || ' ' || sum(name = 'WKS04968') FROM client",
+	    "5000 0");
 	/* Each action once in the audit trail, in order, as the backend
 	 * words it ("Client GUID:... (WKS04968) approved."). */
-	v = sql1("SELECT group_concat(w, ' ') FROM (SELECT rtrim(substr(detail,"
+	sql_is("SELECT group_concat(w, ' ') FROM (SELECT rtrim(substr(detail,"
 	    " instr(detail, ') ') + 2), '.') AS w FROM audit WHERE object ="
-	    " 'GUID:00000000-0000-4000-8000-000000004968' ORDER BY id)");
-	ck_assert_str_eq(v, "approved blocked unblocked deleted");
-	free(v);
+	    " 'GUID:00000000-0000-4000-8000-000000004968' ORDER BY id)",
+	    "approved blocked unblocked deleted");
 }
 END_TEST
 
@@ -2039,8 +2026,8 @@ START_TEST(render_bulk_tokens)
 
 	tu_ctl_ok(db, "site", "set", "P01", "--enhanced-http", "on", NULL);
 	app = screen_app(30, 140, 0);
-	press(app, '4', KEY_F(8), 0);
-	ck_screen("No bulk registration tokens: n makes one");
+	press_shows(app, "No bulk registration tokens: n makes one",
+	    '4', KEY_F(8), 0);
 	ck_screen("Bulk token 0 of 0");
 	app_stop(app);
 	screen_close();
@@ -2049,14 +2036,13 @@ START_TEST(render_bulk_tokens)
 	tu_ctl_ok(db, "token", "new", "--lifetime", "600", "--out", path, NULL);
 	id = tu_ctl_json(db, "d[0]['id']", "token", "list", "--json", NULL);
 	app = screen_app(30, 140, 0);
-	press(app, '4', KEY_F(8), 0);
-	ck_screen("Bulk token 1 of 1 (F8: certificates)");
+	press_shows(app, "Bulk token 1 of 1 (F8: certificates)",
+	    '4', KEY_F(8), 0);
 	y = screen_find(id, NULL);
 	ck_assert_int_ge(y, 0);
 	row(y, buf, sizeof buf);
 	tu_has(buf, "P01", " No ", "Active", NULL);
-	press(app, 'b', 0);
-	ck_screen("Block bulk registration token?");
+	press_shows(app, "Block bulk registration token?", 'b', 0);
 	press(app, KEY_LEFT, '\r', 0);
 	snprintf(buf, sizeof buf, "Blocked bulk registration token %s.", id);
 	ck_screen(buf);
@@ -2070,17 +2056,16 @@ START_TEST(render_bulk_tokens)
 
 	/* New: 60 minutes, to a file; the token is never drawn. */
 	snprintf(path, sizeof path, "%s/new.jwt", tdir);
-	press(app, 'n', 0);
-	ck_screen("Valid for how many minutes (1 to 10080)? 4320");
-	press(app, '6', '0', '\r', 0);
-	ck_screen("Write the token to (a new file, 0600):");
+	press_shows(app, "Valid for how many minutes (1 to 10080)? 4320",
+	    'n', 0);
+	press_shows(app, "Write the token to (a new file, 0600):",
+	    '6', '0', '\r', 0);
 	/* Replace the offered path with ours. */
 	for (int i = 0; i < 300; i++)
 		app_key(app, KEY_BACKSPACE);
 	for (const char *p = path; *p != '\0'; p++)
 		app_key(app, (unsigned char)*p);
-	press(app, '\r', 0);
-	ck_screen("New bulk registration token");
+	press_shows(app, "New bulk registration token", '\r', 0);
 	ck_screen("(0600).");
 	tok = tu_read_file(path, NULL);
 	ck_assert_ptr_nonnull(tok);
@@ -2111,8 +2096,7 @@ START_TEST(render_bulk_tokens)
 	ck_assert_str_eq(v, "['Active', 'Blocked']");
 	free(v);
 	/* F8 again: the certificates. */
-	press(app, KEY_F(8), 0);
-	ck_screen("SMS Token Signing");
+	press_shows(app, "SMS Token Signing", KEY_F(8), 0);
 	free(tok);
 	free(id);
 }
@@ -2143,8 +2127,8 @@ START_TEST(render_dp_content_paged)
 	app = screen_app(24, 80, 1);
 	ck_assert_int_eq(dialog_role_open(app, "dp1.p01.contoso.com", "dp"),
 	    0);
-	press(app, KEY_NPAGE, 0);			/* the Content tab */
-	ck_screen("Packages on dp1.p01.contoso.com: 3000 (1 of 3000)");
+	press_shows(app, "Packages on dp1.p01.contoso.com: 3000 (1 of 3000)",
+	    KEY_NPAGE, 0);	/* the Content tab */
 	ck_screen("P0100001   Package 1");
 	dr = app_dialog_top(app)->data;
 	ck_assert_int_eq(dialog_dpcontent_count(dr->content), 3000);
@@ -2165,8 +2149,7 @@ START_TEST(render_dp_content_paged)
 	ck_screen("(3000 of 3000)");
 	ck_assert_uint_eq(rb->fetches, fetches + 1);
 	ck_assert_uint_lt(rb->n, 100);
-	press(app, KEY_UP, 0);
-	ck_screen("(2999 of 3000)");
+	press_shows(app, "(2999 of 3000)", KEY_UP, 0);
 	press(app, 'b' & 0x1f, 0);		/* ^B: a page up */
 	ck_assert_int_eq(screen_find("(2999 of 3000)", NULL), -1);
 	ck_screen(" of 3000)");
@@ -2264,6 +2247,24 @@ keys(struct tmx *t, const char *k)
 	ck_assert_int_eq(tmx(t, NULL, "send-keys -t ehttp %s", k), 0);
 }
 
+/* Keys k pressed, then text s waited for (as WAIT), or for it to go
+ * (send_gone, as WAIT_GONE). */
+static void
+send_wait(struct tmx *t, const char *k, const char *s)
+{
+	keys(t, k);
+	ck_assert_msg(tmx_wait(t, s, 0, 60000), "not shown after %s: %s", k,
+	    s);
+}
+
+static void
+send_gone(struct tmx *t, const char *k, const char *s)
+{
+	keys(t, k);
+	ck_assert_msg(tmx_wait(t, s, 1, 20000), "still shown after %s: %s",
+	    k, s);
+}
+
 /* The pane resized to w x h (asserted). */
 static void
 resize(struct tmx *t, int w, int h)
@@ -2330,6 +2331,15 @@ tmx_stop(struct tmx *t)
 	tmx_running = NULL;
 }
 
+/* q pressed: the console exits 0 (the pane's wrapper says so); the
+ * server stopped. */
+static void
+quit(struct tmx *t)
+{
+	send_wait(t, "q", "console-exit=0");
+	tmx_stop(t);
+}
+
 static void
 e2e_teardown(void)
 {
@@ -2355,53 +2365,45 @@ START_TEST(e2e_enable_enhanced_http)
 	free(v);
 
 	/* Sites > P01 > Properties > Communication Security. */
-	keys(&t, "Down");
-	WAIT(&t, "Administration > Site Configuration > Sites");
-	keys(&t, "Tab Down Enter");
-	WAIT(&t, "P01 - Contoso-East Properties");
+	send_wait(&t, "Down", "Administration > Site Configuration > Sites");
+	send_wait(&t, "Tab Down Enter", "P01 - Contoso-East Properties");
 	WAIT(&t, "( ) HTTPS only");
 	WAIT(&t, "[ ] Use Configuration Manager-generated certificates");
-	keys(&t, "Down Down Space");
-	WAIT(&t, "[x] Use Configuration Manager-generated certificates");
+	send_wait(&t, "Down Down Space",
+	    "[x] Use Configuration Manager-generated certificates");
 	WAIT(&t, "IISSSLState: 1248");
-	keys(&t, "Enter");				/* OK */
-	WAIT(&t, "Apply to site P01?");
+	send_wait(&t, "Enter", "Apply to site P01?");	/* OK */
 	WAIT(&t, "allows anonymous connections");	/* warned first */
-	keys(&t, "Enter");				/* Apply */
-	WAIT(&t, "Created the SMS Issuing root certificate of site P01");
-	keys(&t, "Enter");
-	WAIT_GONE(&t, "Created the SMS Issuing root");
+	send_wait(&t, "Enter",				/* Apply */
+	    "Created the SMS Issuing root certificate of site P01");
+	send_gone(&t, "Enter", "Created the SMS Issuing root");
 
 	/* Certificates, through the tree. */
-	keys(&t, "Tab Down Down Down");
-	WAIT(&t, "Administration > Security > Certificates");
+	send_wait(&t, "Tab Down Down Down",
+	    "Administration > Security > Certificates");
 	WAIT(&t, "SMS Issuing");
 	WAIT(&t, "SMS Role SSL");
 	WAIT(&t, "SMS Token");			/* SMS Token Signing, narrow */
 	WAIT(&t, "1 of 6, by Expiration asc");
 	/* The leaves expire within the same second or two, so which one is
-	 * first depends on the signing order: select dp1's by its name. */
-	keys(&t, "Tab /");			/* from the tree to the list */
-	WAIT(&t, "Filter certificates");
-	keys(&t, "dp1.p01 Enter");
-	WAIT(&t, "1 of 1, by Expiration asc");
+	 * first depends on the signing order: select dp1's by its name
+	 * (Tab: from the tree to the list). */
+	send_wait(&t, "Tab /", "Filter certificates");
+	send_wait(&t, "dp1.p01 Enter", "1 of 1, by Expiration asc");
 	WAIT(&t, "SMS Role SSL Certificate  dp1.p01.contoso.com");
 	/* Wider and without the tree, the Type column has room for the
 	 * whole name. */
 	resize(&t, 120, 30);
-	keys(&t, "t");
-	WAIT(&t, "SMS Role SSL Certificate dp1.p01.contoso.com");
+	send_wait(&t, "t", "SMS Role SSL Certificate dp1.p01.contoso.com");
 	keys(&t, "t");
 	resize(&t, 100, 30);
 	WAIT(&t, "SMS Role SSL dp1.p01.contoso.com");
 
 	/* The log viewer with a health line; follow picks up a new one. */
-	keys(&t, "5");
-	WAIT(&t, "Administration > Monitoring > mpcontrol.log");
+	send_wait(&t, "5", "Administration > Monitoring > mpcontrol.log");
 	WAIT(&t, "Call to HttpSendRequestSync");
 	WAIT(&t, "14:05:12");
-	keys(&t, "Home");			/* its details: the whole line */
-	WAIT(&t, "2026-11-24 14:05:12.345 UTC");
+	send_wait(&t, "Home", "2026-11-24 14:05:12.345 UTC");	/* details */
 	WAIT(&t, "Call to HttpSendRequestSync succeeded for port 443");
 	WAIT(&t, "Component: SMS_MP_CONTROL_MANAGER");
 	keys(&t, "End");
@@ -2439,8 +2441,7 @@ START_TEST(e2e_enable_enhanced_http)
 	WAIT(&t, "succeeded for port 8443");
 
 	/* Quit: exit status 0, the shell's screen and modes back. */
-	keys(&t, "q");
-	WAIT(&t, "console-exit=0");
+	send_wait(&t, "q", "console-exit=0");
 	WAIT_GONE(&t, "F10Quit");
 	v = tmx_format(&t, "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
 	    " #{keypad_cursor_flag}");
@@ -2493,34 +2494,27 @@ START_TEST(e2e_long_work_cancel_and_typeahead)
 	snprintf(want, sizeof want, "Certificates to issue: %d SMS Role SSL"
 	    " Certificates and a new SMS Issuing root", planned);
 	WAIT(&t, want);
-	keys(&t, "Enter");				/* Apply */
-	WAIT(&t, "Please wait");
-	keys(&t, "Escape");
-	WAIT(&t, "Cancel? The site stays as it was.");
-	keys(&t, "y");
-	WAIT(&t, "The settings were not changed: cancelled");
+	send_wait(&t, "Enter", "Please wait");	/* Apply */
+	send_wait(&t, "Escape", "Cancel? The site stays as it was.");
+	send_wait(&t, "y", "The settings were not changed: cancelled");
 	after = db_state();
 	ck_assert_str_eq(after, before);
 	free(after);
 
-	/* Again, typing during the work: q, Enter, Space, x. */
-	keys(&t, "Enter");				/* the error box */
-	WAIT_GONE(&t, "not changed: cancelled");
+	/* Again, typing during the work: q, Enter, Space, x (Enter first
+	 * closes the error box). */
+	send_gone(&t, "Enter", "not changed: cancelled");
 	WAIT(&t, "P01 - Contoso-East Properties");
-	keys(&t, "Enter");
-	WAIT(&t, "Apply to site P01?");
-	keys(&t, "Enter");
-	WAIT(&t, "Please wait");
+	send_wait(&t, "Enter", "Apply to site P01?");
+	send_wait(&t, "Enter", "Please wait");
 	keys(&t, "q Enter Space x Enter");
 	snprintf(want, sizeof want, "Issued %d SMS Role SSL Certificates",
 	    planned);
 	WAIT(&t, want);
 	/* Keys are handled in order: F1 shows help over the result box,
 	 * Esc closes the help, and the result box is still there. */
-	keys(&t, "F1");
-	WAIT(&t, "Help: ehttp console");
-	keys(&t, "Escape");
-	WAIT_GONE(&t, "Help: ehttp console");
+	send_wait(&t, "F1", "Help: ehttp console");
+	send_gone(&t, "Escape", "Help: ehttp console");
 	s = tmx_capture(&t);
 	ck_assert_ptr_nonnull(strstr(s, want));
 	ck_assert_ptr_null(strstr(s, "console-exit"));
@@ -2546,8 +2540,7 @@ START_TEST(e2e_outside_change_refreshes)
 	setup_demo();
 	tmx_start_opts(&t, 100, 30, "--refresh 1");
 	WAIT(&t, "Administration > Overview");
-	keys(&t, "2");
-	WAIT(&t, "Contoso-East");
+	send_wait(&t, "2", "Contoso-East");
 	WAIT(&t, "as of ");
 	rc = tu_ctl(db, &out, &err, "site", "add", "Z99", "--name",
 	    "Outside-Change", "--type", "primary", "--parent", "CAS", NULL);
@@ -2569,8 +2562,7 @@ START_TEST(e2e_sigterm_restores_terminal)
 	setup_demo();
 	tmx_start(&t, 100, 30);
 	WAIT(&t, "Administration > Overview");
-	keys(&t, "2 Enter");				/* a dialog open */
-	WAIT(&t, "Properties");
+	send_wait(&t, "2 Enter", "Properties");	/* a dialog open */
 	pid = console_pid();
 	ck_assert_int_gt(pid, 1);
 	ck_assert_int_eq(kill((pid_t)pid, SIGTERM), 0);
@@ -2759,14 +2751,12 @@ START_TEST(e2e_log_merge_matches_show)
 	compare_console_show(&t, "");
 	/* Its details: the time as written next to the converted one, the
 	 * thread as written. */
-	keys(&t, "Up");
-	WAIT(&t, "Date/Time: 2026-11-24 10:00:05.000 local  Thread: Main");
+	send_wait(&t, "Up",
+	    "Date/Time: 2026-11-24 10:00:05.000 local  Thread: Main");
 	/* The same filter: text "cert", types warning and error (the
 	 * Information box unticked, "Not a record" left ticked). */
-	keys(&t, "F4");
-	WAIT(&t, "Filter Log");
-	keys(&t, "c e r t Tab Tab Space Enter");
-	WAIT_GONE(&t, "Filter Log");
+	send_wait(&t, "F4", "Filter Log");
+	send_gone(&t, "c e r t Tab Tab Space Enter", "Filter Log");
 	WAIT(&t, "2 of 2, filtered");
 	compare_console_show(&t, "--grep cert --type warning,error,malformed");
 	tmx_stop(&t);
@@ -2832,14 +2822,12 @@ START_TEST(e2e_clients_approve_and_hostile_name)
 	tmx_start(&t, 120, 30);
 	WAIT(&t, "Administration > Overview");
 	v0 = tmx_format(&t, "#{pane_title}");
-	keys(&t, "6");
-	WAIT(&t, "Client 1 of 2, approval manual");
+	send_wait(&t, "6", "Client 1 of 2, approval manual");
 	WAIT(&t, "WKS-PLAIN");
 	WAIT(&t, "EVIL?]0;pwned??[2J");		/* the Name column, cut */
 
 	/* Approve the first (pending) one with a key. */
-	keys(&t, "a");
-	WAIT(&t, "Approved client WKS-PLAIN");
+	send_wait(&t, "a", "Approved client WKS-PLAIN");
 	v = client_py(plain, "(d['approval'], d['approved'], d['blocked'],"
 	    " d['approved_by'] != '')");
 	ck_assert_str_eq(v, "('approved', True, False, True)");
@@ -2847,15 +2835,13 @@ START_TEST(e2e_clients_approve_and_hostile_name)
 	v = client_py(bad, "d['approval']");
 	ck_assert_str_eq(v, "pending");
 	free(v);
-	v = sql1("SELECT count(*) FROM audit WHERE action = 'client' AND"
-	    " detail LIKE '%approved.'");
-	ck_assert_str_eq(v, "1");
-	free(v);
+	sql_is("SELECT count(*) FROM audit WHERE action = 'client' AND detail"
+	    " LIKE '%approved.'", "1");
 	/* The whole hostile name in the details: '?' for each control,
 	 * U+FFFD for each invalid byte (the pane is UTF-8); the terminal
 	 * keeps its title and its screen. */
-	keys(&t, "Down");
-	WAIT(&t, "EVIL?]0;pwned??[2J?[31mRED\xef\xbf\xbd\xef\xbf\xbdX  GUID:");
+	send_wait(&t, "Down",
+	    "EVIL?]0;pwned??[2J?[31mRED\xef\xbf\xbd\xef\xbf\xbdX  GUID:");
 	s = tmx_format(&t, "#{pane_title}");
 	ck_assert_str_eq(s, v0);
 	ck_assert_ptr_null(strstr(s, "pwned"));
@@ -2866,20 +2852,15 @@ START_TEST(e2e_clients_approve_and_hostile_name)
 	    "Client 2 of 2", NULL);
 	free(s);
 	/* Block the hostile one from its menu (it asks; Left picks Block). */
-	keys(&t, "Enter");
-	WAIT(&t, "Block...");
-	keys(&t, "Down Enter");
-	WAIT(&t, "Block client?");
-	keys(&t, "Left Enter");
-	WAIT(&t, "Blocked client EVIL?]0;pwned");
+	send_wait(&t, "Enter", "Block...");
+	send_wait(&t, "Down Enter", "Block client?");
+	send_wait(&t, "Left Enter", "Blocked client EVIL?]0;pwned");
 	/* Stored as sent (JSON: invalid bytes as U+FFFD). */
 	v = client_py(bad, "(d['blocked'], d['name'] == 'EVIL\\x1b]0;pwned"
 	    "\\x07\\x1b[2J\\x1b[31mRED\\ufffd\\ufffdX')");
 	ck_assert_str_eq(v, "(True, True)");
 	free(v);
-	keys(&t, "q");
-	WAIT(&t, "console-exit=0");
-	tmx_stop(&t);
+	quit(&t);
 }
 END_TEST
 
@@ -2897,13 +2878,10 @@ START_TEST(e2e_bulk_token_blocked)
 	id = tu_ctl_json(db, "d[0]['id']", "token", "list", "--json", NULL);
 	tmx_start(&t, 120, 30);
 	WAIT(&t, "Administration > Overview");
-	keys(&t, "4 F8");
-	WAIT(&t, "Bulk token 1 of 1");
+	send_wait(&t, "4 F8", "Bulk token 1 of 1");
 	WAIT(&t, "F8Certificates");
-	keys(&t, "b");
-	WAIT(&t, "Block bulk registration token?");
-	keys(&t, "Left Enter");
-	WAIT(&t, "Blocked bulk registration token");
+	send_wait(&t, "b", "Block bulk registration token?");
+	send_wait(&t, "Left Enter", "Blocked bulk registration token");
 	v = tu_ctl_json(db, "(d[0]['blocked'], d[0]['state'])", "token",
 	    "list", "--json", NULL);
 	ck_assert_str_eq(v, "(True, 'Blocked')");
@@ -2919,14 +2897,11 @@ START_TEST(e2e_bulk_token_blocked)
 	keys(&t, "Enter");
 	snprintf(path, sizeof path, "Token %.8s", id);	/* the menu's title */
 	WAIT(&t, path);
-	keys(&t, "Enter");
-	WAIT(&t, "Unblocked bulk registration token");
+	send_wait(&t, "Enter", "Unblocked bulk registration token");
 	v = tu_ctl_json(db, "d[0]['state']", "token", "list", "--json", NULL);
 	ck_assert_str_eq(v, "Active");
 	free(v);
-	keys(&t, "q");
-	WAIT(&t, "console-exit=0");
-	tmx_stop(&t);
+	quit(&t);
 	free(id);
 }
 END_TEST
@@ -2980,7 +2955,7 @@ pane_package_row(const char *pane, const char *id, char *buf, size_t len)
  */
 START_TEST(e2e_agents_approve_revoke)
 {
-	char *out, *fp, *v, *colons;
+	char *out, *fp, *colons;
 	struct tmx t;
 
 	setup_demo();
@@ -2996,44 +2971,28 @@ START_TEST(e2e_agents_approve_revoke)
 	    " ']0;pwned' || char(7) || 'X'"));
 	tmx_start(&t, 80, 24);
 	WAIT(&t, "Administration > Overview");
-	keys(&t, "Down Down Down Down Down Enter");
-	WAIT(&t, "Administration > Security > Agents");
+	send_wait(&t, "Down Down Down Down Down Enter",
+	    "Administration > Security > Agents");
 	WAIT(&t, "Waiting");
 	WAIT(&t, "Key made on EVIL?]0;pwned?X, asked");
 
-	keys(&t, "a");
-	WAIT(&t, "the agent printed on its host:");
-	keys(&t, "00112233 Enter");
-	WAIT(&t, "nothing approved");
+	send_wait(&t, "a", "the agent printed on its host:");
+	send_wait(&t, "00112233 Enter", "nothing approved");
 	keys(&t, "Enter");
-	v = sql1("SELECT approved FROM agent_enroll");
-	ck_assert_str_eq(v, "0");
-	free(v);
-	keys(&t, "a");
-	WAIT(&t, "the agent printed on its host:");
+	sql_is("SELECT approved FROM agent_enroll", "0");
+	send_wait(&t, "a", "the agent printed on its host:");
 	ck_assert_int_eq(tmx(&t, NULL, "send-keys -t ehttp -l %s", colons), 0);
-	keys(&t, "Enter");
-	WAIT(&t, "The agent of p01.contoso.com is enrolled (key");
-	keys(&t, "Enter");
-	WAIT(&t, "Approved    2");
-	v = sql1("SELECT (SELECT count(*) FROM agent_key) || ' ' ||"
-	    " (SELECT approved > 0 FROM agent_enroll)");
-	ck_assert_str_eq(v, "2 1");
-	free(v);
+	send_wait(&t, "Enter", "The agent of p01.contoso.com is enrolled (key");
+	send_wait(&t, "Enter", "Approved    2");
+	sql_is("SELECT (SELECT count(*) FROM agent_key) || ' ' || (SELECT"
+	    " approved > 0 FROM agent_enroll)", "2 1");
 
-	keys(&t, "DC");
-	WAIT(&t, "Revoke agent?");
-	keys(&t, "Left Enter");
-	WAIT(&t, "is no longer enrolled");
-	keys(&t, "Enter");
-	WAIT(&t, "No agent has asked to be");
-	v = sql1("SELECT (SELECT count(*) FROM agent_key) || ' ' ||"
-	    " (SELECT count(*) FROM agent_enroll)");
-	ck_assert_str_eq(v, "0 0");
-	free(v);
-	keys(&t, "q");
-	WAIT(&t, "console-exit=0");
-	tmx_stop(&t);
+	send_wait(&t, "DC", "Revoke agent?");
+	send_wait(&t, "Left Enter", "is no longer enrolled");
+	send_wait(&t, "Enter", "No agent has asked to be");
+	sql_is("SELECT (SELECT count(*) FROM agent_key) || ' ' || (SELECT"
+	    " count(*) FROM agent_enroll)", "0 0");
+	quit(&t);
 	free(colons);
 	free(fp);
 }
@@ -3083,14 +3042,12 @@ START_TEST(e2e_dp_properties_content)
 	tmx_start(&t, 120, 30);
 	WAIT(&t, "Administration > Overview");
 	t0 = tmx_format(&t, "#{pane_title}");
-	keys(&t, "3 /");
-	WAIT(&t, "Name, site or role:");
-	keys(&t, "dp1.p01 Enter Enter");
-	WAIT(&t, "Site System Roles: dp1.p01.contoso.com");
-	keys(&t, "Enter");
-	WAIT(&t, "Distribution point Properties");
-	keys(&t, "PageDown");
-	WAIT(&t, "Packages on dp1.p01.contoso.com: 3 (1 of 3)");
+	send_wait(&t, "3 /", "Name, site or role:");
+	send_wait(&t, "dp1.p01 Enter Enter",
+	    "Site System Roles: dp1.p01.contoso.com");
+	send_wait(&t, "Enter", "Distribution point Properties");
+	send_wait(&t, "PageDown",
+	    "Packages on dp1.p01.contoso.com: 3 (1 of 3)");
 	WAIT(&t, "P0100001: installed, version 2 (the latest), 2 files:"
 	    " Office 2024");
 	s = tmx_capture(&t);
@@ -3123,11 +3080,9 @@ START_TEST(e2e_dp_properties_content)
 	free(s);
 	free(want);
 	/* The failed one says why; the title never changed. */
-	keys(&t, "End");
-	WAIT(&t, "Packages on dp1.p01.contoso.com: 3 (3 of 3)");
+	send_wait(&t, "End", "Packages on dp1.p01.contoso.com: 3 (3 of 3)");
 	WAIT(&t, "P0100003: failed: cannot open");
-	keys(&t, "Up");
-	WAIT(&t, "(2 of 3)");
+	send_wait(&t, "Up", "(2 of 3)");
 	v = tmx_format(&t, "#{pane_title}");
 	ck_assert_str_eq(v, t0);
 	free(v);
@@ -3135,28 +3090,20 @@ START_TEST(e2e_dp_properties_content)
 	/* Taken off the DP meanwhile: F5 reads the tab again. */
 	tu_ctl_ok(db, "package", "undistribute", "P0100001", "--dp",
 	    "dp1.p01.contoso.com", NULL);
-	keys(&t, "F5");
-	WAIT(&t, "Packages on dp1.p01.contoso.com: 2");
+	send_wait(&t, "F5", "Packages on dp1.p01.contoso.com: 2");
 	/* Back on the first tab, Up and Down are the form's again: the
 	 * WebDAV listings turned off, saved with OK. */
-	keys(&t, "PageUp");
-	WAIT(&t, "Allow clients to connect anonymously");
+	send_wait(&t, "PageUp", "Allow clients to connect anonymously");
 	WAIT(&t, "[x] Allow clients to list the content (WebDAV PROPFIND)");
-	keys(&t, "Down Down Down Space");
-	WAIT(&t, "[ ] Allow clients to list the content (WebDAV PROPFIND)");
-	keys(&t, "Enter");
-	WAIT(&t, "The role settings were saved.");
-	keys(&t, "Enter");
-	WAIT_GONE(&t, "Distribution point Properties");
-	v = sql1("SELECT group_concat(x, ' ') FROM (SELECT y.fqdn || ':' ||"
+	send_wait(&t, "Down Down Down Space",
+	    "[ ] Allow clients to list the content (WebDAV PROPFIND)");
+	send_wait(&t, "Enter", "The role settings were saved.");
+	send_gone(&t, "Enter", "Distribution point Properties");
+	sql_is("SELECT group_concat(x, ' ') FROM (SELECT y.fqdn || ':' ||"
 	    " r.allow_propfind AS x FROM role r JOIN site_system y ON y.id ="
 	    " r.system_id WHERE r.role = 'dp' AND y.fqdn LIKE 'dp_.p01.%'"
-	    " ORDER BY y.fqdn)");
-	ck_assert_str_eq(v, "dp1.p01.contoso.com:0 dp2.p01.contoso.com:1");
-	free(v);
-	keys(&t, "q");
-	WAIT(&t, "console-exit=0");
-	tmx_stop(&t);
+	    " ORDER BY y.fqdn)", "dp1.p01.contoso.com:0 dp2.p01.contoso.com:1");
+	quit(&t);
 }
 END_TEST
 
@@ -3200,9 +3147,7 @@ START_TEST(e2e_dp_log_listed)
 	WAIT(&t, "GET /SMS_DP_SMSPKG$/P0100001/setup.exe");
 	WAIT(&t, "SMS_DP_CONTENT");
 	WAIT(&t, "2 of 2");
-	keys(&t, "q");
-	WAIT(&t, "console-exit=0");
-	tmx_stop(&t);
+	quit(&t);
 }
 END_TEST
 
@@ -3212,7 +3157,7 @@ tui_suite(void)
 	const struct tu_test tests[] = {
 		TU_CASE("logic", logic_fixture),
 		TU_TEST(keys_unique_per_context),
-		TU_TEST(keys_lookup_by_context),
+		TU_EACH(keys_lookup_by_context, lookup_cases),
 		TU_TEST(keys_bar_and_help_from_one_table),
 		TU_TEST(list_windowing),
 		TU_TEST(rowbuf_keyset_window),
