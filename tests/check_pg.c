@@ -41,6 +41,9 @@ psql_is(const char *sql, const char *want)
 
 /* The SQL fmt formats, for one of the above (a static buffer: one at a
  * time). */
+static const char *sqlf(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static const char *
 sqlf(const char *fmt, ...)
 {
