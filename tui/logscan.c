@@ -21,8 +21,8 @@
 #define TEST_SLICE	2048		/* records between clock checks */
 #define ID_FILE_SHIFT	48
 
-static long
-now_ms(void)
+long
+work_clock_ms(void)
 {
 	struct timespec ts;
 
@@ -264,7 +264,7 @@ find_step(struct logscan *ls, size_t budget)
 int
 logscan_work(struct logscan *ls, int budget_ms)
 {
-	long start = now_ms();
+	long start = work_clock_ms();
 	int r;
 
 	if (ls->m == NULL)
@@ -283,7 +283,7 @@ logscan_work(struct logscan *ls, int budget_ms)
 			find_step(ls, TEST_SLICE);
 		if (ls->done && !ls->finding)
 			return 0;
-	} while (now_ms() - start < budget_ms);
+	} while (work_clock_ms() - start < budget_ms);
 	return 1;
 }
 

@@ -721,6 +721,9 @@ int	 logscan_open(struct logscan *, const char *path, char **cause);
 void	 logscan_close(struct logscan *);
 /* Work for about budget_ms: index, merge, filter, find. 1 if more remains. */
 int	 logscan_work(struct logscan *, int budget_ms);
+/* The monotonic clock in milliseconds: what a work budget counts (the
+ * log's logscan_work, the overview's alerts). */
+long	 work_clock_ms(void);
 /* Rows shown (filtered or all). */
 size_t	 logscan_count(const struct logscan *);
 /* Row's record parsed (rec.text into the map); *file its log. 0 or -1. */

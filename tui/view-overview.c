@@ -331,26 +331,17 @@ alerts_page(struct overview *o, struct ehttp *e, size_t max)
 	return rc == 1;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Pages for about budget_ms (one at least): 1 if more remain. */
 static int
 alerts_work(struct overview *o, struct ehttp *e, size_t first, int budget_ms)
 {
-	long start = now_ms();
+	long start = work_clock_ms();
 	int more;
 
 	if (o->al.walk == NULL)
 		return 0;
 	more = alerts_page(o, e, first);
-	while (more && now_ms() - start < budget_ms)
+	while (more && work_clock_ms() - start < budget_ms)
 		more = alerts_page(o, e, OV_PAGE);
 	return more;
 }
