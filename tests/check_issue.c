@@ -594,6 +594,48 @@ START_TEST(inventory_list_show_export)
 }
 END_TEST
 
+/*
+ * cert list's columns line up whatever the values: a seven-digit ID, a
+ * name longer than the column's 28 and one that is not ASCII; python
+ * counts the characters.
+ */
+START_TEST(cert_list_columns_aligned)
+{
+	char *out;
+
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	tu_sh_ok("sqlite3 '%s' \"INSERT INTO cert (id, type, state, site_id,"
+	    " serial, issued_to, issued_by, subject, not_before, not_after,"
+	    " thumbprint, key_alg, created) VALUES (1234567, 'role', 'active',"
+	    " 1, 'AB', 'a-very-long-host-name-for-a-column.p01.contoso.com',"
+	    " 'SMS Issuing', 'CN=x', 1, 4000000000, 'AA', 'rsa2048', 1),"
+	    " (1234568, 'role', 'active', 1, 'AC', 'h\xc3\xb4te.p01.contoso.com',"
+	    " 'SMS Issuing', 'CN=y', 1, 4000000001, 'AB', 'rsa2048', 1)\"",
+	    tu_db);
+	out = tu_sh_ok("'%s' --db '%s' cert list --no-pager | python3 -c '"
+	    "import sys\n"
+	    "rows = sys.stdin.read().splitlines()\n"
+	    "heads = [\"Type\", \"Issued To\", \"Issued By\", \"Start Date\","
+	    " \"Expiration\", \"Blocked\", \"State\", \"Site\", \"Thumbprint\"]\n"
+	    "at = [rows[0].index(h) for h in heads]\n"
+	    "bad = [r for r in rows[1:] if any(r[a - 2:a] != \"  \" or"
+	    " r[a] == \" \" for a in at)]\n"
+	    "print(len(rows) - 1, len(bad), *bad, sep=\"\\n\")'",
+	    tu_bin("ehttpctl"), tu_db);
+	/* The site's certificates and the two added: every row starts each
+	 * column where its head does. */
+	ck_assert_msg(strncmp(out, "0\n", 2) != 0 && strstr(out, "\n0\n") !=
+	    NULL, "rows, misaligned rows, each misaligned row:\n%s", out);
+	ck_assert_int_ge(atoi(out), 5);
+	free(out);
+	out = ctl(0, "cert list");
+	tu_has(out, "1234567  SMS Role SSL Certificate",
+	    "a-very-long-host-name-for-a-column.p01.contoso.com  SMS Issuing",
+	    NULL);
+	free(out);
+}
+END_TEST
+
 START_TEST(block_and_renew)
 {
 	char *out, *root1, *root2, *s;
@@ -1031,6 +1073,7 @@ issue_suite(void)
 		TU_TEST(one_failure_blocks_no_one),
 		TU_EACH(pki_refusals_leave_db_unchanged, pki_refusals),
 		TU_TEST(inventory_list_show_export),
+		TU_TEST(cert_list_columns_aligned),
 		TU_TEST(block_and_renew),
 		TU_TEST(blocked_root_takes_effect),
 		TU_TEST(token_signing_issued_per_site),

@@ -27,6 +27,71 @@ static const char *const sort_names[DB_CERT_SORT_MAX] = {
 	[DB_CERT_SORT_THUMBPRINT] = "thumbprint",
 };
 
+/*
+ * cert list's table. Its pages are streamed, so a column is as wide as
+ * the widest value seen so far, never narrower than these: a longer value
+ * widens it from its page on (the head is printed with the first page).
+ */
+enum {
+	CL_ID, CL_TYPE, CL_TO, CL_BY, CL_START, CL_END, CL_BLOCKED, CL_STATE,
+	CL_SITE, CL_TP, CL_N
+};
+static const char *const cert_heads[CL_N] = {
+	"ID", "Type", "Issued To", "Issued By", "Start Date", "Expiration",
+	"Blocked", "State", "Site", "Thumbprint"
+};
+static const size_t cert_widths[CL_N] = {
+	4, 24, 28, 12, 16, 16, 7, 10, 4, 0
+};
+
+/* r's cells (id: room for its number); valid until the next call. */
+static void
+cert_cells(struct cli *c, const struct db_cert *r, char id[24],
+    const char *cell[CL_N])
+{
+	snprintf(id, 24, "%lld", (long long)r->id);
+	cell[CL_ID] = id;
+	cell[CL_TYPE] = ehttp_cert_type_title(r->type);
+	cell[CL_TO] = cli_safe(c, r->issued_to);
+	cell[CL_BY] = cli_safe(c, r->issued_by);
+	cell[CL_START] = cli_time(r->not_before);
+	cell[CL_END] = cli_time(r->not_after);
+	cell[CL_BLOCKED] = r->blocked ? "Yes" : "No";
+	cell[CL_STATE] = cli_safe(c, r->state);
+	cell[CL_SITE] = cli_safe(c, r->site_code);
+	cell[CL_TP] = cli_safe(c, r->thumbprint);
+}
+
+static void
+cert_row(FILE *f, const char *const cell[CL_N], const size_t w[CL_N])
+{
+	for (int i = 0; i < CL_N; i++)
+		cli_cell(f, cell[i], w[i], i == CL_N - 1);
+}
+
+/* A page of the table: its widths first (w grows), then the head when
+ * head is set, then the rows. */
+static void
+cert_page_print(struct cli *c, FILE *f, const struct db_cert *page,
+    size_t n, size_t w[CL_N], int head)
+{
+	const char *cell[CL_N];
+	char id[24];
+
+	for (size_t i = 0; i < n; i++) {
+		cert_cells(c, &page[i], id, cell);
+		for (int k = 0; k < CL_N; k++)
+			if (cli_width(cell[k]) > w[k])
+				w[k] = cli_width(cell[k]);
+	}
+	if (head)
+		cert_row(f, cert_heads, w);
+	for (size_t i = 0; i < n; i++) {
+		cert_cells(c, &page[i], id, cell);
+		cert_row(f, cell, w);
+	}
+}
+
 static json_t *
 cert_json(const struct db_cert *c)
 {
@@ -68,7 +133,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	const char *site = NULL, *system = NULL, *pager;
 	struct db_cert *page = NULL, last;
 	enum db_cert_sort sort = DB_CERT_SORT_EXPIRATION;
-	size_t n, total = 0, limit = 0;
+	size_t n, total = 0, limit = 0, w[CL_N];
 	int desc = 0, no_pager = 0, sorted = 0, rc = CLI_OK;
 	FILE *out = c->out, *pipe = NULL;
 	struct cj_array ja;
@@ -128,11 +193,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	}
 	if (c->json)
 		cj_array_open(&ja, out);
-	else
-		fprintf(out, "%-4s  %-24s  %-28s  %-12s  %-16s  %-16s  %-7s  %-10s"
-		    "  %-4s  %s\n", "ID", "Type", "Issued To", "Issued By",
-		    "Start Date", "Expiration", "Blocked", "State", "Site",
-		    "Thumbprint");
+	memcpy(w, cert_widths, sizeof w);
 	for (;;) {
 		size_t want = PAGE_ROWS;
 
@@ -145,20 +206,11 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 			rc = cli_fail(c);
 			break;
 		}
-		for (size_t i = 0; i < n; i++) {
-			const struct db_cert *r = &page[i];
-			if (c->json) {
-				cj_array_add(&ja, cert_json(r));
-				continue;
-			}
-			fprintf(out, "%-4lld  %-24s  %-28s  %-12s  %-16s  %-16s  %-7s"
-			    "  %-10s  %-4s  %s\n", (long long)r->id,
-			    ehttp_cert_type_title(r->type),
-			    cli_safe(c, r->issued_to), cli_safe(c, r->issued_by),
-			    cli_time(r->not_before), cli_time(r->not_after),
-			    r->blocked ? "Yes" : "No", cli_safe(c, r->state),
-			    cli_safe(c, r->site_code), cli_safe(c, r->thumbprint));
-		}
+		if (c->json)
+			for (size_t i = 0; i < n; i++)
+				cj_array_add(&ja, cert_json(&page[i]));
+		else
+			cert_page_print(c, out, page, n, w, total == 0);
 		cli_safe_release(c);
 		if (n > 0)
 			last = page[n - 1];

@@ -12,6 +12,7 @@
 #include "content.h"
 #include "prog.h"
 #include "timefmt.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static const struct cli_cmd *current;
@@ -76,6 +77,30 @@ table_add(struct table *t, ...)
 	t->nrows++;
 }
 
+size_t
+cli_width(const char *s)
+{
+	size_t n = 0, left = strlen(s), k;
+	uint32_t cp;
+
+	for (; left > 0; n++, s += k, left -= k)
+		if ((k = utf8_next(s, left, &cp)) == 0)
+			k = 1;
+	return n;
+}
+
+void
+cli_cell(FILE *f, const char *s, size_t w, int last)
+{
+	fputs(s, f);
+	if (last) {
+		putc('\n', f);
+		return;
+	}
+	for (size_t n = cli_width(s); n < w + 2; n++)
+		putc(' ', f);
+}
+
 static void
 table_print(struct table *t, FILE *f)
 {
@@ -83,19 +108,14 @@ table_print(struct table *t, FILE *f)
 
 	for (size_t r = 0; r < t->nrows; r++)
 		for (int c = 0; c < t->ncols && c < 32; c++) {
-			size_t n = strlen(t->cells[r * t->ncols + c]);
+			size_t n = cli_width(t->cells[r * t->ncols + c]);
 			if (n > w[c])
 				w[c] = n;
 		}
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (int c = 0; c < t->ncols; c++) {
-			const char *s = t->cells[r * t->ncols + c];
-			if (c == t->ncols - 1)
-				fprintf(f, "%s\n", s);
-			else
-				fprintf(f, "%-*s  ", (int)w[c], s);
-		}
-	}
+	for (size_t r = 0; r < t->nrows; r++)
+		for (int c = 0; c < t->ncols; c++)
+			cli_cell(f, t->cells[r * t->ncols + c],
+			    c < 32 ? w[c] : 0, c == t->ncols - 1);
 }
 
 static void

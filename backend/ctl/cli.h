@@ -139,6 +139,11 @@ const struct cli_cmd *cli_current(void);
  * aligned columns; made and printed by cli_list_begin/end. */
 struct table;
 void		 table_add(struct table *, ...);
+/* Columns escaped text takes (a character each), and a cell of it in a
+ * column w wide: padded, then the two spaces between columns; the row's
+ * last cell instead ends the line. */
+size_t		 cli_width(const char *);
+void		 cli_cell(FILE *, const char *, size_t w, int last);
 
 /*
  * A list command's rows: with --json an array written row by row
