@@ -616,7 +616,8 @@ START_TEST(cert_list_columns_aligned)
 	    " (1234569, 'role', 'active', 1, 'AD', printf('%%.*c', 300, 'x'),"
 	    " 'SMS Issuing', 'CN=z', 1, 4000000002, 'AC', 'rsa2048', 1)\"",
 	    tu_db));
-	out = tu_sh_ok("'%s' --db '%s' cert list --no-pager | python3 -c '"
+	out = tu_sh_ok("'%s' --db '%s' cert list --no-pager | PYTHONIOENCODING"
+	    "=utf-8 '%s' -c '"
 	    "import sys\n"
 	    "rows = sys.stdin.read().splitlines()\n"
 	    "heads = [\"Type\", \"Issued To\", \"Issued By\", \"Start Date\","
@@ -627,7 +628,7 @@ START_TEST(cert_list_columns_aligned)
 	    " r[a] == \" \" for a in at)]\n"
 	    "print(len(rest), len(bad), max(map(len, rest)), *bad,"
 	    " sep=\"\\n\")'",
-	    tu_bin("ehttpctl"), tu_db);
+	    tu_bin("ehttpctl"), tu_db, tu_python());
 	/* The site's certificates and the two added: every row starts each
 	 * column where its head does; the long name widened none of them
 	 * (it would take them past 400 characters). */
