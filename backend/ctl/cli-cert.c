@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "outfile.h"
+#include "timefmt.h"
 #include "xmalloc.h"
 
 #define PAGE_ROWS	500
@@ -47,22 +48,29 @@ static const size_t cert_widths[CL_N] = {
 	4, 24, 28, 12, 16, 16, 7, 10, 4, 0
 };
 
-/* r's cells (id: room for its number); valid until the next call. */
+/* A row's cells, with room for those made here. */
+struct cert_line {
+	char		 id[24], from[TIMEFMT_LEN], until[TIMEFMT_LEN];
+	const char	*cell[CL_N];
+};
+
+/* r's cells into l (the escaped texts live until cli_safe_release). */
 static void
-cert_cells(struct cli *c, const struct db_cert *r, char id[24],
-    const char *cell[CL_N])
+cert_cells(struct cli *c, const struct db_cert *r, struct cert_line *l)
 {
-	snprintf(id, 24, "%lld", (long long)r->id);
-	cell[CL_ID] = id;
-	cell[CL_TYPE] = ehttp_cert_type_title(r->type);
-	cell[CL_TO] = cli_safe(c, r->issued_to);
-	cell[CL_BY] = cli_safe(c, r->issued_by);
-	cell[CL_START] = cli_time(r->not_before);
-	cell[CL_END] = cli_time(r->not_after);
-	cell[CL_BLOCKED] = r->blocked ? "Yes" : "No";
-	cell[CL_STATE] = cli_safe(c, r->state);
-	cell[CL_SITE] = cli_safe(c, r->site_code);
-	cell[CL_TP] = cli_safe(c, r->thumbprint);
+	snprintf(l->id, sizeof l->id, "%lld", (long long)r->id);
+	snprintf(l->from, sizeof l->from, "%s", cli_time(r->not_before));
+	snprintf(l->until, sizeof l->until, "%s", cli_time(r->not_after));
+	l->cell[CL_ID] = l->id;
+	l->cell[CL_TYPE] = ehttp_cert_type_title(r->type);
+	l->cell[CL_TO] = cli_safe(c, r->issued_to);
+	l->cell[CL_BY] = cli_safe(c, r->issued_by);
+	l->cell[CL_START] = l->from;
+	l->cell[CL_END] = l->until;
+	l->cell[CL_BLOCKED] = r->blocked ? "Yes" : "No";
+	l->cell[CL_STATE] = cli_safe(c, r->state);
+	l->cell[CL_SITE] = cli_safe(c, r->site_code);
+	l->cell[CL_TP] = cli_safe(c, r->thumbprint);
 }
 
 static void
@@ -78,23 +86,21 @@ static void
 cert_page_print(struct cli *c, FILE *f, const struct db_cert *page,
     size_t n, size_t w[CL_N], int head)
 {
-	const char *cell[CL_N];
-	char id[24];
+	struct cert_line *l = xcalloc(n ? n : 1, sizeof *l);
 
 	for (size_t i = 0; i < n; i++) {
-		cert_cells(c, &page[i], id, cell);
+		cert_cells(c, &page[i], &l[i]);
 		for (int k = 0; k < CL_N; k++) {
-			size_t cw = cli_width(cell[k]);
+			size_t cw = cli_width(l[i].cell[k]);
 			if (cw > w[k] && cw <= CERT_COL_MAX)
 				w[k] = cw;
 		}
 	}
 	if (head)
 		cert_row(f, cert_heads, w);
-	for (size_t i = 0; i < n; i++) {
-		cert_cells(c, &page[i], id, cell);
-		cert_row(f, cell, w);
-	}
+	for (size_t i = 0; i < n; i++)
+		cert_row(f, l[i].cell, w);
+	free(l);
 }
 
 static json_t *

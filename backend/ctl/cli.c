@@ -80,25 +80,30 @@ table_add(struct table *t, ...)
 size_t
 cli_width(const char *s)
 {
-	size_t n = 0, left = strlen(s), k;
-	uint32_t cp;
+	size_t n = 0;
 
-	for (; left > 0; n++, s += k, left -= k)
-		if ((k = utf8_next(s, left, &cp)) == 0)
-			k = 1;
+	/* Escaped text is valid UTF-8: a character is a byte that does not
+	 * continue one. */
+	for (; *s != '\0'; s++)
+		n += !utf8_cont((unsigned char)*s);
 	return n;
 }
 
 void
 cli_cell(FILE *f, const char *s, size_t w, int last)
 {
+	static const char spaces[] = "                                ";
+	size_t n = cli_width(s), pad = (n < w ? w - n : 0) + 2, k;
+
 	fputs(s, f);
 	if (last) {
 		putc('\n', f);
 		return;
 	}
-	for (size_t n = cli_width(s); n < w + 2; n++)
-		putc(' ', f);
+	for (; pad > 0; pad -= k) {
+		k = pad < sizeof spaces - 1 ? pad : sizeof spaces - 1;
+		fwrite(spaces, 1, k, f);
+	}
 }
 
 static void
