@@ -281,6 +281,14 @@ elif cmd == "refusals":
         ("SMS_Certificate?$filter=%zz", "percent"),
         ("SMS_Site('P01'", "missing"),
         ("SMS_Site(42)", "the key is SiteCode"),
+        # Skip tokens this service never makes: not hex, an odd digit, a
+        # NUL, no id; on a text order too (any text would do there).
+        ("SMS_Certificate?$skiptoken=1.zz", "$skiptoken"),
+        ("SMS_Certificate?$orderby=IssuedTo&$skiptoken=1.7a7", "$skiptoken"),
+        ("SMS_Certificate?$orderby=IssuedTo&$skiptoken=1.zz", "$skiptoken"),
+        ("SMS_Certificate?$orderby=IssuedTo&$skiptoken=1.6100", "$skiptoken"),
+        ("SMS_Certificate?$skiptoken=x.31", "$skiptoken"),
+        ("SMS_Certificate?$skiptoken=1." + "31" * 300, "$skiptoken"),
     ]
     for path, want in cases:
         d = get_json(B + path, want=400)

@@ -17,11 +17,13 @@
  *                        public class holds ehttp's audit trail)
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin-int.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 #define ADMIN_RECENT_MAX	10000
@@ -383,86 +385,51 @@ cert_sortable(const struct od_order *o, size_t n)
 	return n == 0 || (n == 1 && cert_sort_of(o[0].prop) >= 0);
 }
 
-static int
-cert_page(struct admin_ctx *x, const struct od_order *o, size_t norder,
-    const void *after, size_t limit, void **recs, size_t *n)
-{
-	int sort = norder > 0 ? cert_sort_of(o[0].prop) :
-	    DB_CERT_SORT_EXPIRATION;
-
-	return ehttp_cert_page(x->e, NULL, (enum db_cert_sort)sort,
-	    norder > 0 && o[0].desc, after, limit, (struct db_cert **)recs, n);
-}
-
-/* "ID.HEX": the id, the hex of the sort value's text (a number in
- * decimal). */
-static void
-hex_of(const char *s, char *out, size_t len)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 3 < len; s++) {
-		out[o++] = hx[(unsigned char)*s >> 4];
-		out[o++] = hx[(unsigned char)*s & 15];
-	}
-	out[o] = '\0';
-}
-
-static int
-unhex(const char *h, char *out, size_t len)
-{
-	size_t n = strlen(h), o = 0;
-
-	if (n % 2 != 0 || n / 2 >= len)
-		return -1;
-	for (size_t i = 0; i < n; i += 2) {
-		int a = h[i] <= '9' ? h[i] - '0' : h[i] - 'a' + 10;
-		int b = h[i + 1] <= '9' ? h[i + 1] - '0' : h[i + 1] - 'a' + 10;
-
-		if ((out[o++] = (char)(a << 4 | b)) == '\0')
-			return -1;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-/* The text of c's sort field (sort: enum db_cert_sort), into buf. */
-static void
-cert_sort_text(const struct db_cert *c, int sort, char *buf, size_t len)
-{
-	switch (sort) {
-	case DB_CERT_SORT_EXPIRATION:
-		snprintf(buf, len, "%lld", (long long)c->not_after);
-		break;
-	case DB_CERT_SORT_START:
-		snprintf(buf, len, "%lld", (long long)c->not_before);
-		break;
-	case DB_CERT_SORT_BLOCKED:
-		snprintf(buf, len, "%d", c->blocked);
-		break;
-	case DB_CERT_SORT_TYPE:
-		snprintf(buf, len, "%s", c->type);
-		break;
-	case DB_CERT_SORT_ISSUED_TO:
-		snprintf(buf, len, "%s", c->issued_to);
-		break;
-	case DB_CERT_SORT_ISSUED_BY:
-		snprintf(buf, len, "%s", c->issued_by);
-		break;
-	case DB_CERT_SORT_SITE:
-		snprintf(buf, len, "%s", c->site_code);
-		break;
-	default:
-		snprintf(buf, len, "%s", c->thumbprint);
-		break;
-	}
-}
-
+/* The store's order of a page: its $orderby's, else by expiration. */
 static int
 cert_sort(const struct od_order *o, size_t norder)
 {
 	return norder > 0 ? cert_sort_of(o[0].prop) : DB_CERT_SORT_EXPIRATION;
+}
+
+static int
+cert_page(struct admin_ctx *x, const struct od_order *o, size_t norder,
+    const void *after, size_t limit, void **recs, size_t *n)
+{
+	return ehttp_cert_page(x->e, NULL, (enum db_cert_sort)cert_sort(o,
+	    norder),
+	    norder > 0 && o[0].desc, after, limit, (struct db_cert **)recs, n);
+}
+
+/*
+ * The skip token, "ID.HEX": the id and the hex of the text of the sort
+ * value (a number in decimal). Where each order's value lives in a row:
+ */
+enum { KEY_TIME, KEY_INT, KEY_TEXT };
+#define CERT_KEY(kind, f)	{ (kind), offsetof(struct db_cert, f),	\
+				  sizeof(((struct db_cert *)0)->f) }
+static const struct cert_key {
+	int	 kind;
+	size_t	 off, size;
+} cert_keys[DB_CERT_SORT_MAX] = {
+	[DB_CERT_SORT_EXPIRATION] = CERT_KEY(KEY_TIME, not_after),
+	[DB_CERT_SORT_START] = CERT_KEY(KEY_TIME, not_before),
+	[DB_CERT_SORT_BLOCKED] = CERT_KEY(KEY_INT, blocked),
+	[DB_CERT_SORT_TYPE] = CERT_KEY(KEY_TEXT, type),
+	[DB_CERT_SORT_ISSUED_TO] = CERT_KEY(KEY_TEXT, issued_to),
+	[DB_CERT_SORT_ISSUED_BY] = CERT_KEY(KEY_TEXT, issued_by),
+	[DB_CERT_SORT_SITE] = CERT_KEY(KEY_TEXT, site_code),
+	[DB_CERT_SORT_THUMBPRINT] = CERT_KEY(KEY_TEXT, thumbprint),
+};
+
+/* The key of the page's order (the thumbprint for one it cannot sort). */
+static const struct cert_key *
+cert_key(const struct od_order *o, size_t norder)
+{
+	int sort = cert_sort(o, norder);
+
+	return &cert_keys[sort >= 0 && sort < DB_CERT_SORT_MAX ? sort :
+	    DB_CERT_SORT_THUMBPRINT];
 }
 
 static void
@@ -470,10 +437,17 @@ cert_token(const void *rec, const struct od_order *o, size_t norder,
     char *buf, size_t len)
 {
 	const struct db_cert *c = rec;
-	char text[300], hx[600];
+	const struct cert_key *k = cert_key(o, norder);
+	const void *v = (const char *)rec + k->off;
+	char text[300], hx[2 * sizeof text];
 
-	cert_sort_text(c, cert_sort(o, norder), text, sizeof text);
-	hex_of(text, hx, sizeof hx);
+	if (k->kind == KEY_TIME)
+		snprintf(text, sizeof text, "%lld", (long long)*(const time_t *)v);
+	else if (k->kind == KEY_INT)
+		snprintf(text, sizeof text, "%d", *(const int *)v);
+	else
+		snprintf(text, sizeof text, "%s", (const char *)v);
+	hex_encode(text, strlen(text), hx);
 	snprintf(buf, len, "%lld.%s", (long long)c->id, hx);
 }
 
@@ -481,49 +455,38 @@ static int
 cert_after(const char *token, const struct od_order *o, size_t norder,
     void *rec)
 {
+	const struct cert_key *k = cert_key(o, norder);
 	struct db_cert *c = rec;
-	const char *dot = strchr(token, '.');
-	char text[300], *end;
-	long long v;
-	int sort = cert_sort(o, norder);
+	void *v = (char *)rec + k->off;
+	const char *dot = strchr(token, '.'), *h;
+	char text[300], *end, *t = text;
+	long long n;
+	int hi, lo;
 
 	memset(c, 0, sizeof *c);
-	if (dot == NULL || dot == token || unhex(dot + 1, text, sizeof text) ==
-	    -1)
+	if (dot == NULL || dot == token)
 		return 0;
 	c->id = strtoll(token, &end, 10);
 	if (end != dot || c->id < 1)
 		return 0;
-	switch (sort) {
-	case DB_CERT_SORT_EXPIRATION:
-	case DB_CERT_SORT_START:
-	case DB_CERT_SORT_BLOCKED:
-		v = strtoll(text, &end, 10);
-		if (*end != '\0' || end == text)
+	/* The hex back to text: no NUL, no odd digit, room kept for one. */
+	for (h = dot + 1; *h != '\0'; h += 2) {
+		if ((hi = hex_value(h[0])) == -1 || (lo = hex_value(h[1])) ==
+		    -1 || (hi | lo) == 0 || t == text + sizeof text - 1)
 			return 0;
-		if (sort == DB_CERT_SORT_EXPIRATION)
-			c->not_after = (time_t)v;
-		else if (sort == DB_CERT_SORT_START)
-			c->not_before = (time_t)v;
-		else
-			c->blocked = (int)v;
-		return 1;
-	case DB_CERT_SORT_TYPE:
-		return snprintf(c->type, sizeof c->type, "%s", text) <
-		    (int)sizeof c->type;
-	case DB_CERT_SORT_ISSUED_TO:
-		return snprintf(c->issued_to, sizeof c->issued_to, "%s", text) <
-		    (int)sizeof c->issued_to;
-	case DB_CERT_SORT_ISSUED_BY:
-		return snprintf(c->issued_by, sizeof c->issued_by, "%s", text) <
-		    (int)sizeof c->issued_by;
-	case DB_CERT_SORT_SITE:
-		return snprintf(c->site_code, sizeof c->site_code, "%s", text) <
-		    (int)sizeof c->site_code;
-	default:
-		return snprintf(c->thumbprint, sizeof c->thumbprint, "%s",
-		    text) < (int)sizeof c->thumbprint;
+		*t++ = (char)(hi << 4 | lo);
 	}
+	*t = '\0';
+	if (k->kind == KEY_TEXT)
+		return snprintf(v, k->size, "%s", text) < (int)k->size;
+	n = strtoll(text, &end, 10);
+	if (*end != '\0' || end == text)
+		return 0;
+	if (k->kind == KEY_TIME)
+		*(time_t *)v = (time_t)n;
+	else
+		*(int *)v = (int)n;
+	return 1;
 }
 
 static int

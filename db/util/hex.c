@@ -14,3 +14,16 @@ hex_value(int c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+void
+hex_encode(const void *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		*out++ = digits[b[i] >> 4];
+		*out++ = digits[b[i] & 15];
+	}
+	*out = '\0';
+}

@@ -1,12 +1,16 @@
 /*
  * hex: the value of a hexadecimal digit, for the decoders of hex text
  * (certificates and signatures in client messages) and of percent-escapes
- * (URLs, WebDAV hrefs).
+ * (URLs, WebDAV hrefs); and bytes as hex text.
  */
 #ifndef HEX_H
 #define HEX_H
 
+#include <stddef.h>
+
 /* 0 to 15 for '0'-'9', 'a'-'f', 'A'-'F'; -1 for anything else. */
 int	 hex_value(int c);
+/* The n bytes at p as lowercase hex, into out (2 * n + 1 bytes). */
+void	 hex_encode(const void *p, size_t n, char *out);
 
 #endif
