@@ -18,6 +18,9 @@ SBINDIR  := $(BINDIR)
 endif
 UNITDIR  ?= $(if $(USER_INSTALL),,$(PREFIX)/lib/systemd/system)
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# ehttpctl's CA module, where ehttpctl looks for it: ../lib/ehttp from the
+# program (backend/ca/ca-load.c).
+CA_MODDIR = $(abspath $(BINDIR)/..)/lib/ehttp
 DESTDIR  ?=
 INSTALL  ?= install
 CC       ?= cc
@@ -86,7 +89,8 @@ OSSL_DEFS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 #                  includes <libpq-fe.h>; its schema and statement texts.
 #                  libpq is opened at run time (dlopen) for a PostgreSQL
 #                  target only, never linked: no program pays its start
-#   backend/ca/    certificates and keys (OpenSSL)
+#   backend/ca/    certificates and keys (OpenSSL); ehttpctl loads it as a
+#                  module (CA_MODULE) when first used, ca-api.h
 #   backend/wire/  the client <-> MP messages (zlib, expat, jansson); db/util only
 #   backend/       the library: rules, issuance, trust, logs (no system library)
 #   backend/ctl/   ehttpctl (jansson)  backend/agent/  ehttp-mpd (libevent, TLS)
@@ -127,7 +131,7 @@ CFLAGS_SQLITE   = $(call fence,pg openssl event curses json check wire) $(INC_DB
 CFLAGS_PG       = $(call fence,sqlite openssl event curses json check wire) $(INC_DB) \
 	-Idb/pg $(call pc_cflags,$(PKGS_PG))
 CFLAGS_CA       = $(call fence,sqlite event curses json check wire) $(INC_CA) $(OSSL_DEFS) \
-	$(call pc_cflags,$(PKGS_CRYPTO))
+	-DCA_API_SUM='"$(CA_API_SUM)"' $(call pc_cflags,$(PKGS_CRYPTO))
 CFLAGS_BACKEND  = $(call fence,sqlite openssl event curses json check wire) -Ibackend -Ibackend/ca \
 	-Ibackend/manifest $(INC_DB)
 CFLAGS_CTL      = $(call fence,sqlite openssl event curses check wire) -Ibackend/ctl -Ibackend \
@@ -166,7 +170,12 @@ UTIL_SRC    := $(sort $(wildcard db/util/*.c))
 DB_SRC      := $(sort $(wildcard db/*.c))
 SQLITE_SRC  := $(sort $(wildcard db/sqlite/*.c))
 PG_SRC      := $(sort $(wildcard db/pg/*.c))
-CA_SRC      := $(sort $(wildcard backend/ca/*.c))
+# backend/ca/ whole, for the programs that link OpenSSL; ehttpctl links
+# CA_LOAD_SRC and loads the module CA_MODULE (CA_SRC and ca-module.c, with
+# OpenSSL) when a command first needs it: backend/ca/ca-api.h.
+CA_LOAD_SRC := backend/ca/ca-base.c backend/ca/ca-load.c
+CA_SRC      := $(sort $(filter-out backend/ca/ca-load.c backend/ca/ca-module.c,\
+	$(wildcard backend/ca/*.c)))
 WIRE_SRC    := $(sort $(wildcard backend/wire/*.c))
 MANIFEST_SRC := $(sort $(wildcard backend/manifest/*.c))
 MP_SRC      := $(sort $(wildcard backend/mp/*.c))
@@ -184,7 +193,14 @@ SUITES      := $(patsubst tests/check_%.c,%,$(sort $(wildcard tests/check_*.c)))
 obj = $(1:%.c=$(B)/%.o)
 UTIL_OBJ    := $(call obj,$(UTIL_SRC))
 DB_OBJ      := $(call obj,$(DB_SRC) $(SQLITE_SRC) $(PG_SRC))
-BACKEND_OBJ := $(call obj,$(CA_SRC) $(BACKEND_SRC))
+BACKEND_OBJ := $(call obj,$(BACKEND_SRC))
+CA_OBJ      := $(call obj,$(CA_SRC))
+CA_LOAD_OBJ := $(call obj,$(CA_LOAD_SRC))
+# The module's objects, position-independent: backend/ca/ and db/util/.
+CA_PIC_OBJ  := $(patsubst %.c,$(B)/pic/%.o,$(CA_SRC) backend/ca/ca-module.c $(UTIL_SRC))
+# What a module must match to be loaded: the headers of what crosses.
+CA_API_SUM  := $(firstword $(shell cat backend/ca/ca.h backend/ca/ca-int.h \
+	backend/ca/ca-api.h | cksum))
 WIRE_OBJ    := $(call obj,$(WIRE_SRC))
 MANIFEST_OBJ := $(call obj,$(MANIFEST_SRC))
 MP_OBJ      := $(call obj,$(MP_SRC))
@@ -200,6 +216,9 @@ TEST_OBJ    := $(call obj,$(TEST_SRC))
 LIBUTIL    := $(B)/libehttputil.a
 LIBDB      := $(B)/libehttpdb.a
 LIBBACKEND := $(B)/libehttpbackend.a
+LIBCA      := $(B)/libehttpca.a
+LIBCALOAD  := $(B)/libehttpcaload.a
+CA_MODULE  := $(B)/ehttp-ca.so
 LIBWIRE    := $(B)/libehttpwire.a
 LIBMANIFEST := $(B)/libehttpmanifest.a
 LIBMP      := $(B)/libehttpmp.a
@@ -221,9 +240,11 @@ PROGS   := $(CTL) $(MPD) $(SITED) $(CONSOLE) $(CLIENTP)
 
 # Link order: program -> backend -> manifest, db -> util -> system libraries.
 # Recursive (=), so pkg-config is asked at link time, after scripts/deps.sh.
-LIBS_BASE    = $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
+LIBS_BASE    = $(LIBBACKEND) $(LIBCA) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL) \
 	$(call pc_libs,$(PKGS_CRYPTO) $(PKGS_DB) $(PKGS_JSON)) -lpthread -lm
-LIBS_CTL     = $(LIBCTL) $(LIBS_BASE) $(call pc_libs,$(PKGS_JSON))
+# No OpenSSL: the CA is loaded when first used (CA_MODULE).
+LIBS_CTL     = $(LIBCTL) $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBCALOAD) $(LIBUTIL) \
+	$(call pc_libs,$(PKGS_DB) $(PKGS_JSON)) -ldl -lpthread -lm
 LIBS_AGENT   = $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) $(LIBS_BASE) \
 	$(call pc_libs,$(PKGS_AGENT) $(PKGS_WIRE) $(PKGS_JSON))
 LIBS_TUI     = $(LIBTUI) $(LIBS_BASE) $(call pc_libs,$(PKGS_TUI))
@@ -238,7 +259,7 @@ LIBS_ALL     = $(LIBTUI) $(LIBCTL) $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(L
 .PHONY: all deps test check-run check-rooms run bench install uninstall clean test-crash test-concurrency fuzz test-systemd
 .DEFAULT_GOAL := all
 
-all: $(PROGS)
+all: $(PROGS) $(CA_MODULE)
 
 # Building (make, make all, make install) installs only what it needs
 # (scripts/deps.sh build); the targets that run things (test, run, bench,
@@ -280,10 +301,13 @@ $(B)/tests/suites.h: $(wildcard tests/check_*.c) Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach s,$(SUITES),'SUITE($(s))') > $@.tmp && mv $@.tmp $@
 
-# Each room's archive holds its objects: one recipe for all of them.
+# Each room's archive holds its objects: one recipe for all of them, made
+# again when the Makefile changes (an object may have moved to another).
 $(LIBUTIL): $(UTIL_OBJ)
 $(LIBDB): $(DB_OBJ)
 $(LIBBACKEND): $(BACKEND_OBJ)
+$(LIBCA): $(CA_OBJ)
+$(LIBCALOAD): $(CA_LOAD_OBJ)
 $(LIBWIRE): $(WIRE_OBJ)
 $(LIBMANIFEST): $(MANIFEST_OBJ)
 $(LIBMP): $(MP_OBJ)
@@ -294,13 +318,24 @@ $(LIBCLIENT): $(CLIENT_OBJ)
 $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
-$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBWIRE) $(LIBMP) $(LIBADMIN) $(LIBDP) $(LIBTLS) $(LIBCLIENT) \
-		$(LIBCTL) $(LIBAGENT) $(LIBTUI) $(LIBMANIFEST):
-	@rm -f $@ && $(AR) rcs $@ $^
-BASE_LIBS := $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL)
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBCA) $(LIBCALOAD) $(LIBWIRE) $(LIBMP) $(LIBADMIN) $(LIBDP) $(LIBTLS) $(LIBCLIENT) \
+		$(LIBCTL) $(LIBAGENT) $(LIBTUI) $(LIBMANIFEST): Makefile
+	@rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
+BASE_LIBS := $(LIBBACKEND) $(LIBCA) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL)
 
-$(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(BASE_LIBS)
+$(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(LIBBACKEND) $(LIBMANIFEST) $(LIBDB) \
+		$(LIBCALOAD) $(LIBUTIL) | $(CA_MODULE)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
+# The module exports its table alone (ca-module.map); -z defs: nothing of
+# it is left for the program to provide.
+$(B)/pic/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_CA) -fPIC)
+$(B)/pic/db/util/%.o: db/util/%.c | $(FENCE)/.ok
+	$(call COMPILE,$(CFLAGS_UTIL) -fPIC)
+$(CA_MODULE): $(CA_PIC_OBJ) backend/ca/ca-module.map
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -shared -Wl,-z,defs \
+		-Wl,--version-script=backend/ca/ca-module.map -o $@ $(CA_PIC_OBJ) \
+		$(call pc_libs,libcrypto) -lpthread
 $(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) \
 		$(BASE_LIBS)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_AGENT)
@@ -466,6 +501,8 @@ install: all $(if $(UNITDIR),$(UNITS))
 		"$(DESTDIR)$(BASHCOMPDIR)"
 	$(INSTALL) -m 0755 $(USER_PROGS) "$(DESTDIR)$(BINDIR)"
 	$(INSTALL) -m 0755 $(DAEMON_PROGS) "$(DESTDIR)$(SBINDIR)"
+	$(INSTALL) -d "$(DESTDIR)$(CA_MODDIR)"
+	$(INSTALL) -m 0644 $(CA_MODULE) "$(DESTDIR)$(CA_MODDIR)"
 	$(INSTALL) -m 0644 $(MAN1) "$(DESTDIR)$(MANDIR)/man1"
 	$(INSTALL) -m 0644 $(MAN8) "$(DESTDIR)$(MANDIR)/man8"
 	$(INSTALL) -m 0644 $(BASHCOMP) "$(DESTDIR)$(BASHCOMPDIR)/ehttpctl"
@@ -483,7 +520,7 @@ in_dir = $(foreach f,$(2),"$(DESTDIR)$(1)/$(notdir $(f))")
 uninstall:
 	rm -f $(call in_dir,$(BINDIR),$(PROGS)) $(call in_dir,$(SBINDIR),$(DAEMON_PROGS)) \
 		$(call in_dir,$(MANDIR)/man1,$(MAN1)) $(call in_dir,$(MANDIR)/man8,$(MAN8)) \
-		$(call in_dir,$(BASHCOMPDIR),$(PROGS)) \
+		$(call in_dir,$(BASHCOMPDIR),$(PROGS)) $(call in_dir,$(CA_MODDIR),$(CA_MODULE)) \
 		$(if $(UNITDIR),$(call in_dir,$(UNITDIR),$(UNITS)))
 
 clean:

@@ -544,6 +544,56 @@ START_TEST(bulk_token_not_stored)
 }
 END_TEST
 
+/*
+ * ehttpctl does not link OpenSSL (backend/ca/ca-api.h): a command that
+ * makes or reads no certificate starts without it, and the first that
+ * does loads the module ehttp-ca.so from beside the program. A copy of
+ * the program without its module still reads the database; a command
+ * that needs the module exits 1 naming it, the database unchanged (a
+ * change under way is rolled back); a library that is not the module is
+ * refused by name.
+ */
+START_TEST(ca_loaded_when_first_needed)
+{
+	char ctl[4200], mod[4200], copy[4200], *before, *after;
+
+	snprintf(ctl, sizeof ctl, "%s", tu_bin("ehttpctl"));
+	snprintf(mod, sizeof mod, "%s", tu_bin("ehttp-ca.so"));
+	snprintf(copy, sizeof copy, "%s/bin/ehttpctl", tu_dir);
+	tu_sh_is("0", "ldd '%s' | grep -c libcrypto || true", ctl);
+	tu_sh_is("1", "ldd '%s' | grep -c libcrypto", mod);
+	/* grep reads all: a pipe closed early would kill the command. */
+	tu_sh_is("1", "LD_DEBUG=files '%s' --db '%s' site set P01"
+	    " --enhanced-http on 2>&1 >/dev/null | grep -c"
+	    " 'file=%s .*dynamically loaded by'", ctl, tu_db, mod);
+	tu_sh_is("0", "LD_DEBUG=files '%s' --db '%s' cert list --no-pager"
+	    " 2>&1 >/dev/null | grep -c 'libcrypto\\|ehttp-ca' || true", ctl,
+	    tu_db);
+	/* The list itself, made without the module: role certificates. */
+	tu_sh_is("4", "'%s' --db '%s' cert list --no-pager --site P01 --type"
+	    " role | grep -c 'SMS Role SSL Certificate'", ctl, tu_db);
+
+	tu_sh_is("", "mkdir '%s/bin' && cp '%s' '%s'", tu_dir, ctl, copy);
+	before = dump();
+	tu_sh_is("1", "'%s' --db '%s' site show P01 --json | grep -c"
+	    " '\"code\": *\"P01\"'", copy, tu_db);
+	tu_sh_fails(1, "ehttpctl: certificate 1: cannot load the certificate"
+	    " functions (ehttp-ca.so): ", "'%s' --db '%s' cert show 1", copy,
+	    tu_db);
+	tu_sh_fails(1, "bin/../lib/ehttp/ehttp-ca.so: cannot open shared"
+	    " object file", "'%s' --db '%s' site set CAS --enhanced-http on",
+	    copy, tu_db);
+	tu_sh_is("", "cp /lib/x86_64-linux-gnu/libz.so.1 '%s/bin/ehttp-ca.so'",
+	    tu_dir);
+	tu_sh_fails(1, "bin/ehttp-ca.so: no ehttp_ca_api", "'%s' --db '%s'"
+	    " site set CAS --enhanced-http on", copy, tu_db);
+	after = dump();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -560,6 +610,7 @@ cli_suite(void)
 		TU_TEST(trusted_roots_and_chain),
 		TU_TEST(client_db_error_not_missing),
 		TU_TEST(bulk_token_not_stored),
+		TU_TEST(ca_loaded_when_first_needed),
 		{ NULL }
 	};
 

@@ -134,6 +134,7 @@ START_TEST(make_install_lays_out_everything)
 	rc = install_list(&list, "PREFIX=/usr");
 	ck_assert_int_eq(rc, 0);
 	ck_assert_str_eq(list,
+	    "f 644 ./usr/lib/ehttp/ehttp-ca.so \n"
 	    "f 644 ./usr/lib/systemd/system/ehttp-agent@.service \n"
 	    "f 644 ./usr/lib/systemd/system/ehttp-agents.target \n"
 	    "f 644 ./usr/lib/systemd/system/ehttp-sited.service \n"
@@ -165,10 +166,14 @@ START_TEST(make_install_lays_out_everything)
 	    "ExecStart=/usr/sbin/ehttp-sited --foreground --log-dir /var/log/ehttp"
 	    " $EHTTP_SITED_OPTS\n");
 	free(out);
-	rc = tu_sh(&out, NULL, "'%s' --version && '%s' --db '%s' init --demo",
-	    tu_path("root/usr/bin/ehttpctl"), tu_path("root/usr/bin/ehttpctl"),
+	/* Enhanced HTTP on: the installed ehttpctl loads its CA module from
+	 * ../lib/ehttp. */
+	rc = tu_sh(&out, NULL, "E='%s'; \"$E\" --version && \"$E\" --db '%s'"
+	    " init --demo && \"$E\" --db '%s' site set P01 --enhanced-http on",
+	    tu_path("root/usr/bin/ehttpctl"), tu_path("site.db"),
 	    tu_path("site.db"));
-	ck_assert_msg(rc == 0 && strncmp(out, "ehttpctl ", 9) == 0, "%s", out);
+	ck_assert_msg(rc == 0 && strncmp(out, "ehttpctl ", 9) == 0 &&
+	    strstr(out, "Created the SMS Issuing root") != NULL, "%s", out);
 	free(out);
 
 	rc = tu_sh(NULL, NULL, "make -s --no-print-directory -C '%s' B='%s'"
@@ -205,6 +210,7 @@ START_TEST(make_install_lays_out_everything)
 	ck_assert_str_eq(out,
 	    ".local/bin/ehttp-client\n.local/bin/ehttp-console\n"
 	    ".local/bin/ehttp-mpd\n.local/bin/ehttp-sited\n.local/bin/ehttpctl\n"
+	    ".local/lib/ehttp/ehttp-ca.so\n"
 	    ".local/share/bash-completion/completions/ehttp-client\n"
 	    ".local/share/bash-completion/completions/ehttp-console\n"
 	    ".local/share/bash-completion/completions/ehttp-mpd\n"

@@ -37,7 +37,8 @@ grep -v 'running with root privileges' "$work/lintian.out" | sed 's/^/lintian: /
 echo "lintian: no errors, no warnings"
 
 dpkg-deb -c "$deb" | awk '{ print $1, $6 }' >"$work/contents"
-for f in ./usr/bin/ehttpctl ./usr/bin/ehttp-console ./usr/bin/ehttp-client \
+for f in ./usr/bin/ehttpctl ./usr/lib/ehttp/ehttp-ca.so \
+    ./usr/bin/ehttp-console ./usr/bin/ehttp-client \
     ./usr/sbin/ehttp-mpd ./usr/sbin/ehttp-sited \
     ./lib/systemd/system/ehttp-sited.service \
     ./lib/systemd/system/ehttp-agent@.service \

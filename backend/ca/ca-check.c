@@ -560,16 +560,6 @@ fail:
 	return NULL;
 }
 
-void
-ca_pki_clear(struct ca_pki *p)
-{
-	if (p == NULL)
-		return;
-	ca_issued_clear(&p->leaf);
-	for (size_t i = 0; i < p->nchain; i++)
-		ca_blob_free(&p->chain[i]);
-	memset(p, 0, sizeof *p);
-}
 
 int
 ca_pki_import(struct ca *ca, const char *cert_pem, size_t cert_len,

@@ -2,7 +2,10 @@
  * ca-int.h: bodies and helpers shared by the ca-*.c files. Internal to the
  * CA module: the one place besides those files that sees OpenSSL types.
  *
- *   ca.c        handle, errors, key algorithms, master key, DER/PEM, info
+ *   ca-base.c   the handle, key algorithm names, clearing what the others
+ *               return: no OpenSSL (programs that load the rest when first
+ *               used link it: ca-load.c)
+ *   ca.c        errors, master key, DER/PEM, info
  *   ca-key.c    key generation, PKCS#8 encryption, key export and checks
  *   ca-issue.c  SMS Issuing root, signer, SMS Role SSL leaves (bulk too),
  *               SMS Token Signing
@@ -11,6 +14,8 @@
  */
 #ifndef CA_INT_H
 #define CA_INT_H
+
+#include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -63,6 +68,18 @@ struct ca_rnd {
 	unsigned char	 salt[CA_PBKDF2_SALT_LEN];
 	unsigned char	 iv[CA_IV_LEN];
 };
+
+/*
+ * ca_plain as a master: the key is not encrypted. Told by its text, not
+ * its address: a program that loads the CA (ca-load.c) has two copies of
+ * ca-base.c, its own and the module's. The text is no master key (64 hex
+ * characters), so neither can be taken for the other.
+ */
+static inline int
+ca_master_is_plain(const char *master)
+{
+	return master != NULL && strcmp(master, ca_plain) == 0;
+}
 
 /* ca.c: errors (memory: xmalloc.h, abort on OOM) */
 void		 ca_begin(struct ca *);

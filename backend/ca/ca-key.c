@@ -288,7 +288,7 @@ ca_key_encrypt(struct ca *ca, const struct ca_newkey *nk, const char *master,
 		ca_sslerr(ca, "cannot convert private key to PKCS#8");
 		goto out;
 	}
-	if (master == ca_plain) {
+	if (ca_master_is_plain(master)) {
 		rc = ca_asn1_der(ca, p8, ASN1_ITEM_rptr(PKCS8_PRIV_KEY_INFO),
 		    out, "private key");
 		goto out;
@@ -335,7 +335,7 @@ ca_key_decrypt(struct ca *ca, const unsigned char *der, size_t len,
 		ca_seterr(ca, "empty private key");
 		goto out;
 	}
-	if (master == ca_plain) {
+	if (ca_master_is_plain(master)) {
 		if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) ==
 		    NULL || p != der + len) {
 			ca_sslerr(ca, "private key is not PKCS#8 DER");

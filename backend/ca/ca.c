@@ -1,6 +1,7 @@
 /*
- * ca.c: the handle and its errors, key algorithm names, the master key,
- * DER/PEM conversions and certificate descriptions. With ca-key.c,
+ * ca.c: errors, the master key, DER/PEM conversions and certificate
+ * descriptions (the handle, key algorithm names and the clearing of what
+ * the functions return: ca-base.c). With ca-key.c,
  * ca-issue.c and ca-check.c the only code in ehttp that includes OpenSSL.
  */
 #include <sys/stat.h>
@@ -39,22 +40,9 @@
 
 #define CA_MASTER_BYTES (CA_MASTER_LEN / 2)
 
-/* The key algorithms' names, by enum ca_keyalg. */
-static const char *const ca_keyalg_names[] = {
-	[CA_KEY_RSA2048] = "rsa2048",
-	[CA_KEY_RSA3072] = "rsa3072",
-	[CA_KEY_EC_P256] = "ec-p256",
-};
-#define CA_NKEYALGS (sizeof ca_keyalg_names / sizeof ca_keyalg_names[0])
 
 /* ------------------------------------------------------------------ memory */
 
-void
-ca_cleanse(void *p, size_t n)
-{
-	if (p != NULL && n > 0)
-		OPENSSL_cleanse(p, n);
-}
 
 /*
  * OpenSSL's memory, cleared when freed. OpenSSL copies a key it decodes
@@ -109,25 +97,8 @@ ca_clear_freed_memory(void)
 
 /* ------------------------------------------------------------------ errors */
 
-struct ca *
-ca_new(void)
-{
-	return xcalloc(1, sizeof(struct ca));
-}
 
-void
-ca_free(struct ca *ca)
-{
-	free(ca);
-}
 
-const char *
-ca_error(const struct ca *ca)
-{
-	if (ca == NULL)
-		return "no ca handle";
-	return ca->err[0] != '\0' ? ca->err : "no error";
-}
 
 /* Start of every public function: forget the last message and stale queue. */
 void
@@ -193,40 +164,8 @@ ca_sslerr(struct ca *ca, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ small helpers */
 
-int
-ca_keyalg_parse(const char *s, enum ca_keyalg *alg)
-{
-	if (s == NULL)
-		return -1;
-	for (size_t i = 0; i < CA_NKEYALGS; i++) {
-		if (strcasecmp(s, ca_keyalg_names[i]) == 0) {
-			*alg = (enum ca_keyalg)i;
-			return 0;
-		}
-	}
-	return -1;
-}
 
-const char *
-ca_keyalg_name(enum ca_keyalg alg)
-{
-	if ((unsigned)alg >= CA_NKEYALGS)
-		return "unknown";
-	return ca_keyalg_names[alg];
-}
 
-void
-ca_blob_free(struct ca_blob *b)
-{
-	if (b == NULL)
-		return;
-	if (b->data != NULL) {
-		OPENSSL_cleanse(b->data, b->len);
-		free(b->data);
-	}
-	b->data = NULL;
-	b->len = 0;
-}
 
 static char *
 ca_hex(const unsigned char *p, size_t n)
@@ -251,14 +190,12 @@ ca_time_str(time_t t, char *buf, size_t len)
 }
 
 /* The master key is the passphrase; insist on its shape to catch mix-ups. */
-const char ca_plain[] = "";
-
 int
 ca_master_check(struct ca *ca, const char *master)
 {
 	size_t i;
 
-	if (master == ca_plain)
+	if (ca_master_is_plain(master))
 		return 0;
 	if (master == NULL || strlen(master) != CA_MASTER_LEN)
 		goto bad;
@@ -659,32 +596,7 @@ out:
 
 /* ------------------------------------------------------------------ describing */
 
-void
-ca_cert_info_clear(struct ca_cert_info *ci)
-{
-	if (ci == NULL)
-		return;
-	free(ci->subject);
-	free(ci->issuer);
-	free(ci->issued_to);
-	free(ci->issued_by);
-	free(ci->serial);
-	free(ci->thumbprint);
-	free(ci->sha256);
-	free(ci->san);
-	free(ci->key_desc);
-	memset(ci, 0, sizeof *ci);
-}
 
-void
-ca_issued_clear(struct ca_issued *is)
-{
-	if (is == NULL)
-		return;
-	ca_blob_free(&is->cert);
-	ca_blob_free(&is->key);
-	ca_cert_info_clear(&is->info);
-}
 
 int
 ca_asn1_time(const ASN1_TIME *t, time_t *out)

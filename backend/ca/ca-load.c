@@ -1,0 +1,123 @@
+/*
+ * ca-load.c: the functions of ca.h for a program that loads the CA when a
+ * command first needs it (ca-api.h says why). Each opens the module on
+ * its first call and passes the call on. The module is looked for beside
+ * the program (a build: build/ehttp-ca.so) and then in ../lib/ehttp from
+ * it (an install: /usr/bin -> /usr/lib/ehttp/ehttp-ca.so; `make install`
+ * puts it there). When the module is missing or of another build, every
+ * call fails as the function fails (-1 or NULL) with the reason in the
+ * handle: the command stops as on any other failure of the CA, undoing
+ * what it began, and the commands that need no certificate work on.
+ */
+#include <sys/stat.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ca-api.h"
+#include "ca-int.h"
+#include "xmalloc.h"
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static const struct ca_api *loaded;
+static char load_error[CA_ERR_MAX];	/* why loaded is NULL */
+static int clear_wanted;	/* ca_clear_freed_memory() was asked for */
+
+/* The module's path into buf: beside the program, else ../lib/ehttp. */
+static int
+module_path(char *buf, size_t len, char *why, size_t whylen)
+{
+	char exe[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	char *slash;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0) {
+		snprintf(why, whylen, "/proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL) {
+		snprintf(why, whylen, "the program's path (%.800s) has no"
+		    " folder", exe);
+		return -1;
+	}
+	*slash = '\0';
+	if ((size_t)snprintf(buf, len, "%s/%s", exe, CA_MODULE_NAME) < len &&
+	    stat(buf, &st) == 0)
+		return 0;
+	if ((size_t)snprintf(buf, len, "%s/../lib/ehttp/%s", exe,
+	    CA_MODULE_NAME) >= len) {
+		snprintf(why, whylen, "the program's path is too long");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+load(void)
+{
+	char path[PATH_MAX + 64], why[CA_ERR_MAX - 128];
+	const struct ca_api *api;
+	void *h;
+
+	why[0] = '\0';
+	if (module_path(path, sizeof path, why, sizeof why) == 0) {
+		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+			snprintf(why, sizeof why, "%.880s", dlerror());
+		else if ((api = dlsym(h, CA_API_SYMBOL)) == NULL)
+			snprintf(why, sizeof why, "%.800s: no %s", path,
+			    CA_API_SYMBOL);
+		else if (api->size != sizeof *api ||
+		    strcmp(api->version, CA_API_SUM) != 0)
+			snprintf(why, sizeof why, "%.800s: of another build of"
+			    " ehttp (%.31s, this program %s)", path,
+			    api->version, CA_API_SUM);
+		else
+			loaded = api;
+	}
+	if (loaded == NULL) {
+		snprintf(load_error, sizeof load_error, "cannot load the"
+		    " certificate functions (%s): %s", CA_MODULE_NAME, why);
+		return;
+	}
+	if (loaded->start(clear_wanted) == -1)
+		fprintf(stderr, "%s: warning: OpenSSL's freed memory is not"
+		    " cleared\n", program_invocation_short_name);
+}
+
+/* The module, or NULL with the reason in ca's error. */
+static const struct ca_api *
+api(struct ca *ca)
+{
+	pthread_once(&load_once, load);
+	if (loaded == NULL && ca != NULL)
+		snprintf(ca->err, sizeof ca->err, "%s", load_error);
+	return loaded;
+}
+
+/* Asked at the program's start: kept for the module, which starts with it. */
+int
+ca_clear_freed_memory(void)
+{
+	if (loaded != NULL)
+		return -1;	/* too late: OpenSSL has run */
+	clear_wanted = 1;
+	return 0;
+}
+
+#define CA_LOAD_INT(name, params, args) \
+	int name params { return api(a) != NULL ? loaded->name args : -1; }
+#define CA_LOAD_PTR(type, name, params, args) \
+	type name params { return api(a) != NULL ? loaded->name args : NULL; }
+#define CA_LOAD_GET(type, name, params, args) \
+	type name params { return api(NULL)->name args; }
+#define CA_LOAD_FREE(name, type) \
+	void name(type *p) { if (p != NULL) api(NULL)->name(p); }
+CA_API(CA_LOAD_INT, CA_LOAD_PTR, CA_LOAD_GET, CA_LOAD_FREE)
