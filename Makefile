@@ -332,7 +332,7 @@ $(B)/pic/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CA) -fPIC)
 $(B)/pic/db/util/%.o: db/util/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_UTIL) -fPIC)
-$(CA_MODULE): $(CA_PIC_OBJ) backend/ca/ca-module.map
+$(CA_MODULE): $(CA_PIC_OBJ) backend/ca/ca-module.map Makefile
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -shared -Wl,-z,defs \
 		-Wl,--version-script=backend/ca/ca-module.map -o $@ $(CA_PIC_OBJ) \
 		$(call pc_libs,libcrypto) -lpthread

@@ -213,6 +213,9 @@ ehttp_open(const char *path, int flags, char **cause)
 		dbflags |= DB_OPEN_CREATE;
 	if (flags & EHTTP_READONLY)
 		dbflags |= DB_OPEN_READONLY;
+	/* PostgreSQL's libpq brings OpenSSL: the CA's first (ca.h). */
+	if (!db_target_is_file(path))
+		ca_preload();
 	if ((e->db = db_open(path, dbflags, cause)) == NULL) {
 		free(e);
 		return NULL;

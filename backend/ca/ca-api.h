@@ -163,12 +163,13 @@
  * version and size must be the program's: a module of another build is
  * refused rather than called with other arguments. start runs once, before
  * anything else: clear (ca_clear_freed_memory asked for) sets OpenSSL's
- * memory functions while it has allocated nothing; 0, or -1.
+ * memory functions while it has allocated nothing, and plain is the
+ * program's ca_plain (the module has a copy of its own); 0, or -1.
  */
 struct ca_api {
 	char	 version[32];
 	size_t	 size;
-	int	(*start)(int clear);
+	int	(*start)(int clear, const char *plain);
 	CA_API(CA_API_INT, CA_API_PTR, CA_API_PTR, CA_API_FREE)
 };
 #define CA_API_SYMBOL	"ehttp_ca_api"

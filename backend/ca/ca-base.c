@@ -11,8 +11,8 @@
 
 #include "ca-int.h"
 
-/* Not 64 hex characters, so never a master key (ca_master_is_plain). */
-const char ca_plain[] = "(not encrypted)";
+/* As a master: the key is not encrypted (ca_master_is_plain). */
+const char ca_plain[] = "";
 
 /* The key algorithms' names, by enum ca_keyalg. */
 static const char *const ca_keyalg_names[] = {

@@ -560,7 +560,6 @@ fail:
 	return NULL;
 }
 
-
 int
 ca_pki_import(struct ca *ca, const char *cert_pem, size_t cert_len,
     const char *key_pem, size_t key_len, const char *chain_pem,

@@ -15,8 +15,6 @@
 #ifndef CA_INT_H
 #define CA_INT_H
 
-#include <string.h>
-
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -70,15 +68,18 @@ struct ca_rnd {
 };
 
 /*
- * ca_plain as a master: the key is not encrypted. Told by its text, not
- * its address: a program that loads the CA (ca-load.c) has two copies of
- * ca-base.c, its own and the module's. The text is no master key (64 hex
- * characters), so neither can be taken for the other.
+ * ca_plain as a master: the key is not encrypted. Told by its address,
+ * never by its text (a master read from a file is never it). A program
+ * that loads the CA (ca-load.c) has two copies of ca-base.c, its own and
+ * the module's: the module is told the program's at its start
+ * (ca_plain_caller; NULL where the CA is linked).
  */
+extern const char *ca_plain_caller;
 static inline int
 ca_master_is_plain(const char *master)
 {
-	return master != NULL && strcmp(master, ca_plain) == 0;
+	return master == ca_plain ||
+	    (master != NULL && master == ca_plain_caller);
 }
 
 /* ca.c: errors (memory: xmalloc.h, abort on OOM) */

@@ -5,9 +5,11 @@
  * the program (a build: build/ehttp-ca.so) and then in ../lib/ehttp from
  * it (an install: /usr/bin -> /usr/lib/ehttp/ehttp-ca.so; `make install`
  * puts it there). When the module is missing or of another build, every
- * call fails as the function fails (-1 or NULL) with the reason in the
- * handle: the command stops as on any other failure of the CA, undoing
- * what it began, and the commands that need no certificate work on.
+ * call returns the function's failure (-1 or NULL; its outputs as the
+ * caller set them) with the reason in the handle: the command stops as on
+ * any other failure of the CA, undoing what it began, and the commands
+ * that need no certificate work on. (ca_issuer_index's -1 is also "none
+ * of them": the certificate's next use says why.)
  */
 #include <sys/stat.h>
 
@@ -22,7 +24,6 @@
 
 #include "ca-api.h"
 #include "ca-int.h"
-#include "xmalloc.h"
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static const struct ca_api *loaded;
@@ -38,8 +39,10 @@ module_path(char *buf, size_t len, char *why, size_t whylen)
 	ssize_t n;
 	char *slash;
 
-	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0) {
-		snprintf(why, whylen, "/proc/self/exe: %s", strerror(errno));
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe)) <= 0 ||
+	    (size_t)n >= sizeof exe) {
+		snprintf(why, whylen, "/proc/self/exe: %s", n <= 0 ?
+		    strerror(errno) : "the program's path is too long");
 		return -1;
 	}
 	exe[n] = '\0';
@@ -87,7 +90,7 @@ load(void)
 		    " certificate functions (%s): %s", CA_MODULE_NAME, why);
 		return;
 	}
-	if (loaded->start(clear_wanted) == -1)
+	if (loaded->start(clear_wanted, ca_plain) == -1)
 		fprintf(stderr, "%s: warning: OpenSSL's freed memory is not"
 		    " cleared\n", program_invocation_short_name);
 }
@@ -100,6 +103,13 @@ api(struct ca *ca)
 	if (loaded == NULL && ca != NULL)
 		snprintf(ca->err, sizeof ca->err, "%s", load_error);
 	return loaded;
+}
+
+/* Before another library brings OpenSSL in (ca.h). */
+void
+ca_preload(void)
+{
+	(void)api(NULL);
 }
 
 /* Asked at the program's start: kept for the module, which starts with it. */

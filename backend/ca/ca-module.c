@@ -8,8 +8,9 @@
 #include "ca-int.h"
 
 static int
-module_start(int clear)
+module_start(int clear, const char *plain)
 {
+	ca_plain_caller = plain;
 	return clear ? ca_clear_freed_memory() : 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * ca.c: errors, the master key, DER/PEM conversions and certificate
  * descriptions (the handle, key algorithm names and the clearing of what
- * the functions return: ca-base.c). With ca-key.c,
- * ca-issue.c and ca-check.c the only code in ehttp that includes OpenSSL.
+ * the functions return: ca-base.c). With ca-key.c, ca-issue.c,
+ * ca-check.c, ca-seal.c, ca-sign.c and ca-hash.c the only code of the CA
+ * that calls OpenSSL (ca-base.c and ca-load.c see its types only).
  */
 #include <sys/stat.h>
 
@@ -40,9 +41,7 @@
 
 #define CA_MASTER_BYTES (CA_MASTER_LEN / 2)
 
-
 /* ------------------------------------------------------------------ memory */
-
 
 /*
  * OpenSSL's memory, cleared when freed. OpenSSL copies a key it decodes
@@ -95,10 +94,16 @@ ca_clear_freed_memory(void)
 	    ca_mem_free) == 1 ? 0 : -1;
 }
 
+/* Linked, OpenSSL is loaded with the program (ca-load.c has the other). */
+void
+ca_preload(void)
+{
+}
+
+/* The program's ca_plain, when this is its module (ca-module.c). */
+const char *ca_plain_caller;
+
 /* ------------------------------------------------------------------ errors */
-
-
-
 
 /* Start of every public function: forget the last message and stale queue. */
 void
@@ -163,9 +168,6 @@ ca_sslerr(struct ca *ca, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------ small helpers */
-
-
-
 
 static char *
 ca_hex(const unsigned char *p, size_t n)
@@ -595,8 +597,6 @@ out:
 }
 
 /* ------------------------------------------------------------------ describing */
-
-
 
 int
 ca_asn1_time(const ASN1_TIME *t, time_t *out)

@@ -70,6 +70,13 @@ void		 ca_cleanse(void *, size_t);
  * before anything else uses OpenSSL; -1 if that is too late.
  */
 int		 ca_clear_freed_memory(void);
+/*
+ * Have OpenSSL loaded now: a program that loads the CA when first needed
+ * (ca-api.h) calls it before another library brings OpenSSL in (libpq
+ * does), so that the clearing above still comes first. Where the CA is
+ * linked, nothing to do.
+ */
+void		 ca_preload(void);
 
 /* A certificate, described. All strings malloc'ed; clear frees them. */
 struct ca_cert_info {
