@@ -197,7 +197,8 @@ BACKEND_OBJ := $(call obj,$(BACKEND_SRC))
 CA_OBJ      := $(call obj,$(CA_SRC))
 CA_LOAD_OBJ := $(call obj,$(CA_LOAD_SRC))
 # The module's objects, position-independent: backend/ca/ and db/util/.
-CA_PIC_OBJ  := $(patsubst %.c,$(B)/pic/%.o,$(CA_SRC) backend/ca/ca-module.c $(UTIL_SRC))
+CA_PIC_OBJ  := $(patsubst %.c,$(B)/pic/%.o,$(CA_SRC) backend/ca/ca-module.c \
+	$(UTIL_SRC))
 # What a module must match to be loaded: the headers of what crosses.
 CA_API_SUM  := $(firstword $(shell cat backend/ca/ca.h backend/ca/ca-int.h \
 	backend/ca/ca-api.h | cksum))
@@ -318,8 +319,9 @@ $(LIBCLIENT): $(CLIENT_OBJ)
 $(LIBCTL): $(CTL_OBJ)
 $(LIBAGENT): $(AGENT_OBJ)
 $(LIBTUI): $(TUI_OBJ)
-$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBCA) $(LIBCALOAD) $(LIBWIRE) $(LIBMP) $(LIBADMIN) $(LIBDP) $(LIBTLS) $(LIBCLIENT) \
-		$(LIBCTL) $(LIBAGENT) $(LIBTUI) $(LIBMANIFEST): Makefile
+$(LIBUTIL) $(LIBDB) $(LIBBACKEND) $(LIBCA) $(LIBCALOAD) $(LIBWIRE) $(LIBMP) \
+		$(LIBADMIN) $(LIBDP) $(LIBTLS) $(LIBCLIENT) $(LIBCTL) $(LIBAGENT) \
+		$(LIBTUI) $(LIBMANIFEST): Makefile
 	@rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 BASE_LIBS := $(LIBBACKEND) $(LIBCA) $(LIBMANIFEST) $(LIBDB) $(LIBUTIL)
 
