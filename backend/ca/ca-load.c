@@ -11,6 +11,7 @@
  * that need no certificate work on. (ca_issuer_index's -1 is also "none
  * of them": the certificate's next use says why.)
  */
+#include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include <dlfcn.h>
@@ -30,22 +31,39 @@ static const struct ca_api *loaded;
 static char load_error[CA_ERR_MAX];	/* why loaded is NULL */
 static int clear_wanted;	/* ca_clear_freed_memory() was asked for */
 
+/*
+ * The program's own path, links resolved: /proc/self/exe, or where there
+ * is no /proc (a chroot) the path it was started by (AT_EXECFN). 0 or -1.
+ */
+static int
+program_path(char exe[PATH_MAX], char *why, size_t whylen)
+{
+	const char *execfn;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, PATH_MAX)) > 0 &&
+	    n < PATH_MAX) {
+		exe[n] = '\0';
+		return 0;
+	}
+	execfn = (const char *)getauxval(AT_EXECFN);
+	if (execfn != NULL && realpath(execfn, exe) != NULL)
+		return 0;
+	snprintf(why, whylen, "the program's path: /proc/self/exe: %s",
+	    n < 0 ? strerror(errno) : "too long");
+	return -1;
+}
+
 /* The module's path into buf: beside the program, else ../lib/ehttp. */
 static int
 module_path(char *buf, size_t len, char *why, size_t whylen)
 {
 	char exe[PATH_MAX];
 	struct stat st;
-	ssize_t n;
 	char *slash;
 
-	if ((n = readlink("/proc/self/exe", exe, sizeof exe)) <= 0 ||
-	    (size_t)n >= sizeof exe) {
-		snprintf(why, whylen, "/proc/self/exe: %s", n <= 0 ?
-		    strerror(errno) : "the program's path is too long");
+	if (program_path(exe, why, whylen) == -1)
 		return -1;
-	}
-	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) == NULL) {
 		snprintf(why, whylen, "the program's path (%.800s) has no"
 		    " folder", exe);
