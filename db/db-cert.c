@@ -351,35 +351,16 @@ static void
 after_sql(struct built *b, enum db_cert_sort sort, const char *col, int desc,
     const struct db_cert *a)
 {
+	const struct db_cert_key *k = &db_cert_keys[sort];
+	const void *v = (const char *)a + k->off;
 	int i;
 
 	fprintf(b->f, " AND (%s, c.id) %s (?", col, desc ? "<" : ">");
-	switch (sort) {
-	case DB_CERT_SORT_EXPIRATION:
-		i = param(b, NULL, a->not_after);
-		break;
-	case DB_CERT_SORT_START:
-		i = param(b, NULL, a->not_before);
-		break;
-	case DB_CERT_SORT_BLOCKED:
-		i = param(b, NULL, a->blocked);
-		break;
-	case DB_CERT_SORT_TYPE:
-		i = param(b, a->type, 0);
-		break;
-	case DB_CERT_SORT_ISSUED_TO:
-		i = param(b, a->issued_to, 0);
-		break;
-	case DB_CERT_SORT_ISSUED_BY:
-		i = param(b, a->issued_by, 0);
-		break;
-	case DB_CERT_SORT_SITE:
-		i = param(b, a->site_code, 0);
-		break;
-	default:
-		i = param(b, a->thumbprint, 0);
-		break;
-	}
+	if (k->kind == DB_CERT_KEY_TEXT)
+		i = param(b, v, 0);
+	else
+		i = param(b, NULL, k->kind == DB_CERT_KEY_TIME ?
+		    (int64_t)*(const time_t *)v : *(const int *)v);
 	fprintf(b->f, "%d", i);
 	put_param(b, ", ", NULL, a->id);
 	fputc(')', b->f);

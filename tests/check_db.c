@@ -954,6 +954,29 @@ START_TEST(cert_page_every_filter)
 	ck_assert_str_eq(page[3].thumbprint, "A0");
 	free(want);
 	free(page);
+	/* Every order, both ways: pages of one, each after the row before
+	 * (the key read from the row by db_cert_keys), give the rows of one
+	 * whole page in the same order. */
+	for (int sort = 0; sort < DB_CERT_SORT_MAX; sort++) {
+		for (int desc = 0; desc < 2; desc++) {
+			struct db_cert *all, *one;
+			size_t nall, k;
+
+			ck_assert_int_eq(db_cert_page(db, &f, sort, desc, NULL,
+			    0, &all, &nall), 0);
+			ck_assert_uint_eq(nall, 4);
+			for (k = 0; k <= nall; k++) {
+				ck_assert_int_eq(db_cert_page(db, &f, sort,
+				    desc, k > 0 ? &all[k - 1] : NULL, 1, &one,
+				    &n), 0);
+				ck_assert_uint_eq(n, k < nall ? 1 : 0);
+				if (n == 1)
+					ck_assert_int_eq(one[0].id, all[k].id);
+				free(one);
+			}
+			free(all);
+		}
+	}
 	db_close(db);
 }
 END_TEST

@@ -403,32 +403,16 @@ cert_page(struct admin_ctx *x, const struct od_order *o, size_t norder,
 
 /*
  * The skip token, "ID.HEX": the id and the hex of the text of the sort
- * value (a number in decimal). Where each order's value lives in a row:
+ * value (a number in decimal), found in a row by db_cert_keys.
  */
-enum { KEY_TIME, KEY_INT, KEY_TEXT };
-#define CERT_KEY(kind, f)	{ (kind), offsetof(struct db_cert, f),	\
-				  sizeof(((struct db_cert *)0)->f) }
-static const struct cert_key {
-	int	 kind;
-	size_t	 off, size;
-} cert_keys[DB_CERT_SORT_MAX] = {
-	[DB_CERT_SORT_EXPIRATION] = CERT_KEY(KEY_TIME, not_after),
-	[DB_CERT_SORT_START] = CERT_KEY(KEY_TIME, not_before),
-	[DB_CERT_SORT_BLOCKED] = CERT_KEY(KEY_INT, blocked),
-	[DB_CERT_SORT_TYPE] = CERT_KEY(KEY_TEXT, type),
-	[DB_CERT_SORT_ISSUED_TO] = CERT_KEY(KEY_TEXT, issued_to),
-	[DB_CERT_SORT_ISSUED_BY] = CERT_KEY(KEY_TEXT, issued_by),
-	[DB_CERT_SORT_SITE] = CERT_KEY(KEY_TEXT, site_code),
-	[DB_CERT_SORT_THUMBPRINT] = CERT_KEY(KEY_TEXT, thumbprint),
-};
 
 /* The key of the page's order (the thumbprint for one it cannot sort). */
-static const struct cert_key *
+static const struct db_cert_key *
 cert_key(const struct od_order *o, size_t norder)
 {
 	int sort = cert_sort(o, norder);
 
-	return &cert_keys[sort >= 0 && sort < DB_CERT_SORT_MAX ? sort :
+	return &db_cert_keys[sort >= 0 && sort < DB_CERT_SORT_MAX ? sort :
 	    DB_CERT_SORT_THUMBPRINT];
 }
 
@@ -437,13 +421,13 @@ cert_token(const void *rec, const struct od_order *o, size_t norder,
     char *buf, size_t len)
 {
 	const struct db_cert *c = rec;
-	const struct cert_key *k = cert_key(o, norder);
+	const struct db_cert_key *k = cert_key(o, norder);
 	const void *v = (const char *)rec + k->off;
 	char text[300], hx[2 * sizeof text];
 
-	if (k->kind == KEY_TIME)
+	if (k->kind == DB_CERT_KEY_TIME)
 		snprintf(text, sizeof text, "%lld", (long long)*(const time_t *)v);
-	else if (k->kind == KEY_INT)
+	else if (k->kind == DB_CERT_KEY_INT)
 		snprintf(text, sizeof text, "%d", *(const int *)v);
 	else
 		snprintf(text, sizeof text, "%s", (const char *)v);
@@ -455,7 +439,7 @@ static int
 cert_after(const char *token, const struct od_order *o, size_t norder,
     void *rec)
 {
-	const struct cert_key *k = cert_key(o, norder);
+	const struct db_cert_key *k = cert_key(o, norder);
 	struct db_cert *c = rec;
 	void *v = (char *)rec + k->off;
 	const char *dot = strchr(token, '.'), *h;
@@ -477,12 +461,12 @@ cert_after(const char *token, const struct od_order *o, size_t norder,
 		*t++ = (char)(hi << 4 | lo);
 	}
 	*t = '\0';
-	if (k->kind == KEY_TEXT)
+	if (k->kind == DB_CERT_KEY_TEXT)
 		return snprintf(v, k->size, "%s", text) < (int)k->size;
 	n = strtoll(text, &end, 10);
 	if (*end != '\0' || end == text)
 		return 0;
-	if (k->kind == KEY_TIME)
+	if (k->kind == DB_CERT_KEY_TIME)
 		*(time_t *)v = (time_t)n;
 	else
 		*(int *)v = (int)n;

@@ -123,6 +123,31 @@ enum db_cert_sort {
 	DB_CERT_SORT_SITE, DB_CERT_SORT_THUMBPRINT, DB_CERT_SORT_MAX
 };
 
+/*
+ * Where each order's value lives in a struct db_cert: a time_t, an int
+ * or text (a char array of size). The row a page starts after
+ * (db_cert_page) is read by it, and a page token that carries that row's
+ * value (the administration service) is written and read by it.
+ */
+enum db_cert_key_kind { DB_CERT_KEY_TIME, DB_CERT_KEY_INT, DB_CERT_KEY_TEXT };
+struct db_cert_key {
+	enum db_cert_key_kind	 kind;
+	size_t			 off, size;
+};
+#define DB_CERT_KEY(kind, f)	{ (kind), offsetof(struct db_cert, f),	\
+				  sizeof(((struct db_cert *)0)->f) }
+static const struct db_cert_key db_cert_keys[DB_CERT_SORT_MAX] = {
+	[DB_CERT_SORT_EXPIRATION] = DB_CERT_KEY(DB_CERT_KEY_TIME, not_after),
+	[DB_CERT_SORT_START] = DB_CERT_KEY(DB_CERT_KEY_TIME, not_before),
+	[DB_CERT_SORT_BLOCKED] = DB_CERT_KEY(DB_CERT_KEY_INT, blocked),
+	[DB_CERT_SORT_TYPE] = DB_CERT_KEY(DB_CERT_KEY_TEXT, type),
+	[DB_CERT_SORT_ISSUED_TO] = DB_CERT_KEY(DB_CERT_KEY_TEXT, issued_to),
+	[DB_CERT_SORT_ISSUED_BY] = DB_CERT_KEY(DB_CERT_KEY_TEXT, issued_by),
+	[DB_CERT_SORT_SITE] = DB_CERT_KEY(DB_CERT_KEY_TEXT, site_code),
+	[DB_CERT_SORT_THUMBPRINT] = DB_CERT_KEY(DB_CERT_KEY_TEXT, thumbprint),
+};
+#undef DB_CERT_KEY
+
 struct db_cert_filter {
 	const char	*type;		/* NULL: any */
 	int64_t		 site_id;	/* 0: any */
