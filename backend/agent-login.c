@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ehttp-int.h"
+#include "hex.h"
 #include "timefmt.h"
 
 #define LOGINS_NEED	"database roles need a PostgreSQL site database"
@@ -33,8 +34,7 @@ password_new(struct ehttp *e, char *out, size_t len)
 	if (len < sizeof rnd * 2 + 1 || getrandom(rnd, sizeof rnd, 0) !=
 	    (ssize_t)sizeof rnd)
 		return ehttp_fail(e, "no randomness for a password");
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	hex_encode(rnd, sizeof rnd, out);
 	explicit_bzero(rnd, sizeof rnd);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "ca.h"
 #include "ehttp-int.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 static void
@@ -33,8 +34,11 @@ role_cmp(const void *a, const void *b)
 static void
 xml_hex(FILE *f, const unsigned char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%02X", p[i]);
+	char *s = xmalloc(2 * n + 1);
+
+	hex_encode_upper(p, n, s);
+	fputs(s, f);
+	free(s);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <check.h>
 
+#include "hex.h"
 #include "testutil.h"
 #include "timefmt.h"
 #include "utf8.h"
@@ -498,6 +499,67 @@ START_TEST(time_literal_and_limits)
 }
 END_TEST
 
+/*
+ * hex_encode and hex_encode_upper against python3's bytes.hex() on every
+ * byte value, alone and in a run of all 256 (each line ends with NUL where
+ * the length says); hex_value against int(c, 16) on every character.
+ */
+static const char hex_py[] =
+    "import string, sys\n"
+    "bad = 0\n"
+    "n = 0\n"
+    "for line in sys.stdin:\n"
+    "    f = line.split()\n"
+    "    if f[0] == 'v':\n"
+    "        c = chr(int(f[1]))\n"
+    "        want = int(c, 16) if c in string.hexdigits else -1\n"
+    "        got = int(f[2])\n"
+    "    else:\n"
+    "        b = bytes(int(x) for x in f[1].split(','))\n"
+    "        want = (b.hex(), b.hex().upper())\n"
+    "        got = (f[2], f[3])\n"
+    "    n += 1\n"
+    "    if got != want:\n"
+    "        bad += 1\n"
+    "        if bad <= 5:\n"
+    "            print('mismatch', f, 'python', want)\n"
+    "print('checked', n, 'bad', bad)\n";
+
+static void
+hex_case(struct pycheck *pc, const unsigned char *b, size_t n)
+{
+	char lo[2 * 256 + 1], up[2 * 256 + 1];
+
+	memset(lo, 'x', sizeof lo);
+	memset(up, 'x', sizeof up);
+	hex_encode(b, n, lo);
+	hex_encode_upper(b, n, up);
+	ck_assert_uint_eq(strlen(lo), 2 * n);
+	ck_assert_uint_eq(strlen(up), 2 * n);
+	fprintf(pc->f, "b ");
+	for (size_t i = 0; i < n; i++)
+		fprintf(pc->f, "%s%u", i ? "," : "", b[i]);
+	fprintf(pc->f, " %s %s\n", lo, up);
+	pc->cases++;
+}
+
+START_TEST(hex_against_python)
+{
+	unsigned char all[256];
+	struct pycheck pc;
+
+	pycheck_open(&pc);
+	for (int c = 0; c < 256; c++) {
+		all[c] = (unsigned char)(255 - c);
+		hex_case(&pc, all + c, 1);
+		fprintf(pc.f, "v %d %d\n", c, hex_value(c));
+		pc.cases++;
+	}
+	hex_case(&pc, all, sizeof all);
+	pycheck_run(&pc, hex_py);
+}
+END_TEST
+
 Suite *
 util_suite(void)
 {
@@ -514,6 +576,7 @@ util_suite(void)
 		TU_TEST(time_against_python),
 		TU_TEST(time_literal_and_limits),
 		TU_TEST(uuid_against_python),
+		TU_TEST(hex_against_python),
 		{ NULL }
 	};
 

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "ca-int.h"
+#include "hex.h"
 
 struct ca_sha256 {
 	EVP_MD_CTX	*md;
@@ -43,7 +44,6 @@ ca_sha256_update(struct ca *ca, struct ca_sha256 *h, const void *data,
 int
 ca_sha256_final(struct ca *ca, struct ca_sha256 *h, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
@@ -51,11 +51,7 @@ ca_sha256_final(struct ca *ca, struct ca_sha256 *h, char out[65])
 		ca_sslerr(ca, "cannot finish SHA-256");
 		return -1;
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	hex_encode(md, n, out);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca-int.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 /* A sealed key is a few kilobytes; anything much larger is not one. */
@@ -42,8 +43,7 @@ ca_fingerprint(struct ca *ca, const unsigned char *der, size_t len,
 		ca_sslerr(ca, "cannot compute a SHA-256 fingerprint");
 		return -1;
 	}
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02X", md[i]);
+	hex_encode_upper(md, mdlen, out);
 	return 0;
 }
 

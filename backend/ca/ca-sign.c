@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "ca-int.h"
+#include "hex.h"
 
 /* ------------------------------------------------------------------ base64url */
 
@@ -343,8 +344,7 @@ ca_thumbprint(struct ca *ca, const unsigned char *der, size_t len,
 		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
 		return -1;
 	}
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02X", md[i]);
+	hex_encode_upper(md, mdlen, out);
 	return 0;
 }
 

@@ -37,6 +37,7 @@
 
 #include "ca-int.h"
 #include "fdio.h"
+#include "hex.h"
 #include "timefmt.h"
 
 #define CA_MASTER_BYTES (CA_MASTER_LEN / 2)
@@ -172,15 +173,9 @@ ca_sslerr(struct ca *ca, const char *fmt, ...)
 static char *
 ca_hex(const unsigned char *p, size_t n)
 {
-	static const char digits[] = "0123456789ABCDEF";
 	char *s = xmalloc(2 * n + 1);
-	size_t i;
 
-	for (i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	s[2 * n] = '\0';
+	hex_encode_upper(p, n, s);
 	return s;
 }
 
@@ -311,11 +306,9 @@ static int
 ca_master_create(struct ca *ca, const char *path, int *existed,
     char out[CA_MASTER_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char raw[CA_MASTER_BYTES];
 	char buf[CA_MASTER_LEN + 1];
 	int fd = -1, rc = -1, made = 0, saved;
-	size_t i;
 
 	*existed = 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
@@ -334,10 +327,7 @@ ca_master_create(struct ca *ca, const char *path, int *existed,
 		ca_sslerr(ca, "cannot make master key %s: random bytes", path);
 		goto out;
 	}
-	for (i = 0; i < sizeof raw; i++) {
-		buf[2 * i] = digits[raw[i] >> 4];
-		buf[2 * i + 1] = digits[raw[i] & 0xf];
-	}
+	hex_encode(raw, sizeof raw, buf);
 	buf[CA_MASTER_LEN] = '\n';
 	if (fd_write_all(fd, buf, sizeof buf) == -1 || fsync(fd) == -1) {
 		ca_seterr(ca, "cannot write master key %s: %s", path,
@@ -811,14 +801,13 @@ bio_digest(BIO *bio, const char *label, const EVP_MD *md, const unsigned
     char *der, size_t len)
 {
 	unsigned char v[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
 	unsigned int vlen;
 
 	if (!EVP_Digest(der, len, v, &vlen, md, NULL))
 		return;
-	BIO_printf(bio, "%s: ", label);
-	for (unsigned int i = 0; i < vlen; i++)
-		BIO_printf(bio, "%02X", v[i]);
-	BIO_printf(bio, "\n");
+	hex_encode_upper(v, vlen, hex);
+	BIO_printf(bio, "%s: %s\n", label, hex);
 }
 
 /* A certificate and its DER, for the printers. */

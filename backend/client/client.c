@@ -22,6 +22,7 @@
 #include "client.h"
 #include "client-int.h"
 #include "cmlog.h"
+#include "hex.h"
 #include "safetext.h"
 #include "timefmt.h"
 #include "tls.h"
@@ -237,8 +238,7 @@ client_passphrase(const struct client_opts *o, char *out, size_t len)
 		client_say(o, "no randomness for a key passphrase");
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof r; i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	hex_encode(r, sizeof r, out);
 	explicit_bzero(r, sizeof r);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
 #include "tls-int.h"
 #include "xmalloc.h"
 
@@ -69,8 +70,7 @@ tls_thumbprint(X509 *x, char out[41])
 	out[0] = '\0';
 	if (x == NULL || X509_digest(x, EVP_sha1(), md, &n) != 1 || n != 20)
 		return;
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02X", md[i]);
+	hex_encode_upper(md, n, out);
 }
 
 /* Connect with a timeout; the socket is left blocking with I/O timeouts. */

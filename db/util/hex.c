@@ -15,15 +15,24 @@ hex_value(int c)
 	return -1;
 }
 
-void
-hex_encode(const void *p, size_t n, char *out)
+static void
+encode(const char *digits, const unsigned char *b, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	const unsigned char *b = p;
-
 	for (size_t i = 0; i < n; i++) {
 		*out++ = digits[b[i] >> 4];
 		*out++ = digits[b[i] & 15];
 	}
 	*out = '\0';
+}
+
+void
+hex_encode(const void *p, size_t n, char *out)
+{
+	encode("0123456789abcdef", p, n, out);
+}
+
+void
+hex_encode_upper(const void *p, size_t n, char *out)
+{
+	encode("0123456789ABCDEF", p, n, out);
 }

@@ -10,7 +10,10 @@
 
 /* 0 to 15 for '0'-'9', 'a'-'f', 'A'-'F'; -1 for anything else. */
 int	 hex_value(int c);
-/* The n bytes at p as lowercase hex, into out (2 * n + 1 bytes). */
+/* The n bytes at p as hex, into out (2 * n + 1 bytes, ended by a NUL):
+ * lowercase, as in passwords, keys and SHA-256 sums; upper case, as
+ * Windows shows thumbprints and fingerprints. */
 void	 hex_encode(const void *p, size_t n, char *out);
+void	 hex_encode_upper(const void *p, size_t n, char *out);
 
 #endif
