@@ -329,13 +329,15 @@ $(CTL): $(B)/backend/ctl/main-ehttpctl.o $(LIBCTL) $(LIBBACKEND) $(LIBMANIFEST) 
 		$(LIBCALOAD) $(LIBUTIL) | $(CA_MODULE)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_CTL)
 # The module exports its table alone (ca-module.map); -z defs: nothing of
-# it is left for the program to provide.
+# it is left for the program to provide (not with the sanitizers: clang
+# links their runtime into the program, and the module uses it there).
+MODULE_DEFS := $(if $(filter 1,$(SANITIZE)),,-Wl,-z,defs)
 $(B)/pic/backend/ca/%.o: backend/ca/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_CA) -fPIC)
 $(B)/pic/db/util/%.o: db/util/%.c | $(FENCE)/.ok
 	$(call COMPILE,$(CFLAGS_UTIL) -fPIC)
 $(CA_MODULE): $(CA_PIC_OBJ) backend/ca/ca-module.map Makefile
-	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -shared -Wl,-z,defs \
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -shared $(MODULE_DEFS) \
 		-Wl,--version-script=backend/ca/ca-module.map -o $@ $(CA_PIC_OBJ) \
 		$(call pc_libs,libcrypto) -lpthread
 $(MPD): $(B)/backend/agent/main-mpd.o $(LIBAGENT) $(LIBADMIN) $(LIBMP) $(LIBDP) $(LIBTLS) $(LIBWIRE) \

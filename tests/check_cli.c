@@ -594,10 +594,31 @@ START_TEST(ca_loaded_when_first_needed)
 	    " '%s/bin/ehttp-ca.so'", ctl, tu_dir);
 	tu_sh_fails(1, "bin/ehttp-ca.so: no ehttp_ca_api", "'%s' --db '%s'"
 	    " site set CAS --enhanced-http on", copy, tu_db);
+	/* The module cut short (a copy that filled the disk): dlopen would
+	 * map it past its end and SIGBUS kill the command; it is refused. */
+	tu_sh_is("", "head -c 3000 '%s' > '%s/bin/ehttp-ca.so'", mod, tu_dir);
+	tu_sh_fails(1, "bin/ehttp-ca.so: cut short (3000 bytes): install"
+	    " ehttp again", "'%s' --db '%s' site set CAS --enhanced-http on",
+	    copy, tu_db);
 	after = dump();
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
+	/* Installed into a folder that is a link to another place
+	 * (BINDIR=~/.local/bin -> /data/bin): `make install` puts the
+	 * module in ~/.local/lib/ehttp, found by the path it was started
+	 * by, whether by its whole path, through PATH or from the folder
+	 * above. */
+	tu_sh_is("", "cd '%s' && mkdir -p data/bin home/lib/ehttp && cp '%s'"
+	    " data/bin/ && ln -s ../data/bin home/bin && cp '%s'"
+	    " home/lib/ehttp/", tu_dir, ctl, mod);
+	tu_sh_is("1", "'%s/home/bin/ehttpctl' --db '%s' cert show 1 | grep -c"
+	    " '^Type: *SMS Issuing$'", tu_dir, tu_db);
+	tu_sh_is("1", "cd '%s/home' && PATH=\"$PWD/bin:$PATH\" ehttpctl --db"
+	    " '%s' cert show 1 | grep -c '^Type: *SMS Issuing$'", tu_dir,
+	    tu_db);
+	tu_sh_is("1", "cd '%s/home' && bin/ehttpctl --db '%s' cert show 1 |"
+	    " grep -c '^Type: *SMS Issuing$'", tu_dir, tu_db);
 }
 END_TEST
 

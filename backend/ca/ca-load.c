@@ -4,7 +4,8 @@
  * its first call and passes the call on. The module is looked for beside
  * the program (a build: build/ehttp-ca.so) and then in ../lib/ehttp from
  * it (an install: /usr/bin -> /usr/lib/ehttp/ehttp-ca.so; `make install`
- * puts it there). When the module is missing or of another build, every
+ * puts it there). When the module is missing, cut short or of another
+ * build, every
  * call returns the function's failure (-1 or NULL; its outputs as the
  * caller set them) with the reason in the handle: the command stops as on
  * any other failure of the CA, undoing what it began, and the commands
@@ -16,7 +17,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,11 +57,45 @@ program_path(char exe[PATH_MAX], char *why, size_t whylen)
 	return -1;
 }
 
-/* The module's path into buf: beside the program, else ../lib/ehttp. */
+/*
+ * The folder above the one of the path the program was started by, taken
+ * as text, into buf: "/home/u/.local" for /home/u/.local/bin/ehttpctl.
+ * `make install` names the module's folder the same way, so it is found
+ * when the program's folder is a link to another place (where ".." would
+ * lead to that other place's parent). 0, or -1 where there is none.
+ */
+static int
+started_parent(char *buf, size_t len)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	const char *end, *up;
+
+	if (fn == NULL || (end = strrchr(fn, '/')) == NULL)
+		return -1;
+	for (up = end; up > fn && up[-1] != '/'; up--)
+		;
+	/* "bin/x" has the parent "", "./x" and "../x" none to take. */
+	if (up == end || (end - up == 1 && up[0] == '.') ||
+	    (end - up == 2 && up[0] == '.' && up[1] == '.'))
+		return -1;
+	if ((size_t)(up - fn) + 1 >= len)
+		return -1;
+	if (up == fn)
+		snprintf(buf, len, ".");
+	else
+		snprintf(buf, len, "%.*s", (int)(up - fn - 1), fn);
+	return 0;
+}
+
+/*
+ * The module's path into buf: beside the program, else in lib/ehttp of
+ * the folder above it (by its resolved path, then by the path it was
+ * started by). The first that exists; if none does, the first.
+ */
 static int
 module_path(char *buf, size_t len, char *why, size_t whylen)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], up[PATH_MAX], first[PATH_MAX + 64];
 	struct stat st;
 	char *slash;
 
@@ -73,12 +110,59 @@ module_path(char *buf, size_t len, char *why, size_t whylen)
 	if ((size_t)snprintf(buf, len, "%s/%s", exe, CA_MODULE_NAME) < len &&
 	    stat(buf, &st) == 0)
 		return 0;
-	if ((size_t)snprintf(buf, len, "%s/../lib/ehttp/%s", exe,
-	    CA_MODULE_NAME) >= len) {
+	if ((size_t)snprintf(first, sizeof first, "%s/../lib/ehttp/%s", exe,
+	    CA_MODULE_NAME) >= sizeof first || strlen(first) >= len) {
 		snprintf(why, whylen, "the program's path is too long");
 		return -1;
 	}
+	if (stat(first, &st) == -1 && started_parent(up, sizeof up) == 0 &&
+	    (size_t)snprintf(buf, len, "%s/lib/ehttp/%s", up,
+	    CA_MODULE_NAME) < len && stat(buf, &st) == 0)
+		return 0;
+	snprintf(buf, len, "%s", first);
 	return 0;
+}
+
+/*
+ * A module cut short (a copy stopped by a full disk) would be mapped past
+ * its end by dlopen, and the program killed by SIGBUS when it reads
+ * there: its ELF header and each loaded segment must lie inside the file.
+ * 0, or -1 with the reason in why. (A file changed between this and
+ * dlopen is not caught: the package replaces it by a rename.)
+ */
+static int
+module_whole(const char *path, char *why, size_t whylen)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph;
+	struct stat st;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;	/* dlopen says why */
+	if (fstat(fd, &st) == -1 || pread(fd, &eh, sizeof eh, 0) !=
+	    (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_phentsize != sizeof ph) {
+		snprintf(why, whylen, "%.800s: not a shared library of this"
+		    " machine", path);
+		goto out;
+	}
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (ElfW(Off))i *
+		    sizeof ph)) != (ssize_t)sizeof ph)
+			goto short_file;
+		if (ph.p_type == PT_LOAD && (ph.p_offset > (ElfW(Off))st.st_size ||
+		    ph.p_filesz > (ElfW(Off))st.st_size - ph.p_offset))
+			goto short_file;
+	}
+	rc = 0;
+	goto out;
+short_file:
+	snprintf(why, whylen, "%.800s: cut short (%lld bytes): install ehttp"
+	    " again", path, (long long)st.st_size);
+out:
+	close(fd);
+	return rc;
 }
 
 static void
@@ -89,7 +173,8 @@ load(void)
 	void *h;
 
 	why[0] = '\0';
-	if (module_path(path, sizeof path, why, sizeof why) == 0) {
+	if (module_path(path, sizeof path, why, sizeof why) == 0 &&
+	    module_whole(path, why, sizeof why) == 0) {
 		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
 			snprintf(why, sizeof why, "%.880s", dlerror());
 		else if ((api = dlsym(h, CA_API_SYMBOL)) == NULL)
