@@ -7,7 +7,10 @@
 # printed whole when it ends, with its wall time; the slowest suites of the
 # last run start first (B/NAME-SUITE.time), so that no long one is left to
 # run alone at the end. Exit 1 when any suite failed, after all of them,
-# with the lines that say why.
+# with the lines that say why. The lines in which a suite says it left
+# something out (skipped, and why: no PostgreSQL server, no network
+# namespaces, not root) are printed again at the end, so that a run that
+# passed checking less is seen as such.
 #
 #   run-suites.sh B NAME SUITE...
 #
@@ -53,6 +56,13 @@ for s in "$@"; do
 		tail -1)
 	checks=$((checks + ${n:-0}))
 done
+skips=$(for s in "$@"; do
+	grep -h 'skipped' "$b/$name-$s.log" | grep -v ':[PEF]:'
+done)
+if [ -n "$skips" ]; then
+	echo "== $name: left out, as the suites said:"
+	printf '%s\n' "$skips" | sed 's/^/   /'
+fi
 if [ -n "$failed" ]; then
 	for s in $failed; do
 		echo "== $name $s: what failed ($b/$name-$s.log)"
