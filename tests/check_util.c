@@ -501,8 +501,9 @@ END_TEST
 
 /*
  * hex_encode and hex_encode_upper against python3's bytes.hex() on every
- * byte value, alone and in a run of all 256 (each line ends with NUL where
- * the length says); hex_value against int(c, 16) on every character.
+ * byte value, alone and in a run of all 256 (each ends with NUL where the
+ * length says; hex_upper_dup the same); hex_value against int(c, 16) on
+ * every character. No bytes: "".
  */
 static const char hex_py[] =
     "import string, sys\n"
@@ -528,7 +529,7 @@ static const char hex_py[] =
 static void
 hex_case(struct pycheck *pc, const unsigned char *b, size_t n)
 {
-	char lo[2 * 256 + 1], up[2 * 256 + 1];
+	char lo[2 * 256 + 1], up[2 * 256 + 1], *d;
 
 	memset(lo, 'x', sizeof lo);
 	memset(up, 'x', sizeof up);
@@ -536,6 +537,9 @@ hex_case(struct pycheck *pc, const unsigned char *b, size_t n)
 	hex_encode_upper(b, n, up);
 	ck_assert_uint_eq(strlen(lo), 2 * n);
 	ck_assert_uint_eq(strlen(up), 2 * n);
+	d = hex_upper_dup(b, n);
+	ck_assert_str_eq(d, up);
+	free(d);
 	fprintf(pc->f, "b ");
 	for (size_t i = 0; i < n; i++)
 		fprintf(pc->f, "%s%u", i ? "," : "", b[i]);
@@ -547,6 +551,7 @@ START_TEST(hex_against_python)
 {
 	unsigned char all[256];
 	struct pycheck pc;
+	char lo[1], *d;
 
 	pycheck_open(&pc);
 	for (int c = 0; c < 256; c++) {
@@ -557,6 +562,11 @@ START_TEST(hex_against_python)
 	}
 	hex_case(&pc, all, sizeof all);
 	pycheck_run(&pc, hex_py);
+	hex_encode_upper(all, 0, lo);
+	ck_assert_str_eq(lo, "");
+	d = hex_upper_dup(all, 0);
+	ck_assert_str_eq(d, "");
+	free(d);
 }
 END_TEST
 

@@ -170,15 +170,6 @@ ca_sslerr(struct ca *ca, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ small helpers */
 
-static char *
-ca_hex(const unsigned char *p, size_t n)
-{
-	char *s = xmalloc(2 * n + 1);
-
-	hex_encode_upper(p, n, s);
-	return s;
-}
-
 void
 ca_time_str(time_t t, char *buf, size_t len)
 {
@@ -738,12 +729,12 @@ ca_info_fill(struct ca *ca, X509 *x, const EVP_PKEY *pub,
 		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
 		goto fail;
 	}
-	ci->thumbprint = ca_hex(md, mdlen);
+	ci->thumbprint = hex_upper_dup(md, mdlen);
 	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL)) {
 		ca_sslerr(ca, "cannot compute SHA-256 fingerprint");
 		goto fail;
 	}
-	ci->sha256 = ca_hex(md, mdlen);
+	ci->sha256 = hex_upper_dup(md, mdlen);
 	ci->subject = ca_name_str(X509_get_subject_name(x));
 	ci->issuer = ca_name_str(X509_get_issuer_name(x));
 	ci->issued_to = ca_name_cn(X509_get_subject_name(x));

@@ -383,7 +383,7 @@ int		 ca_thumbprint(struct ca *, const unsigned char *der, size_t,
  * Message signatures as CryptoAPI makes them: RSA PKCS#1 v1.5 with
  * SHA-256 over the bytes, the signature's bytes in reverse order (little
  * endian). sign: key is an encrypted PKCS#8 RSA key (master); *sig gets
- * the reversed signature (wire_hex() writes it as sent). verify: with the
+ * the reversed signature (hex_upper_dup() writes it as sent). verify: with the
  * public key of cert (DER), sig as received (reversed); 1 good, 0 it does
  * not verify (reason in ca_error), -1 error (cert unusable).
  */

@@ -675,7 +675,7 @@ client_proof_headers(struct client *c)
 		client_say(c->o, "cannot sign the ClientToken: %s",
 		    ca_error(ca));
 	else {
-		hex = wire_hex(sig.data, sig.len);
+		hex = hex_upper_dup(sig.data, sig.len);
 		xasprintf(&h, "ClientToken: %s\r\nClientTokenSignature: %s\r\n",
 		    tok, hex);
 		free(hex);
@@ -851,7 +851,7 @@ client_content_headers(struct client *c, int renew, char **headers)
 		rc = CLIENT_LOCAL;
 		goto out;
 	}
-	cert = wire_hex(c->cert.data, c->cert.len);
+	cert = hex_upper_dup(c->cert.data, c->cert.len);
 	xasprintf(headers, "Authorization: Bearer %s\r\n%s"
 	    "ClientTokenCertificate: %s\r\n", (char *)tok, proof, cert);
 	free(cert);

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "hex.h"
 #include "timefmt.h"
 #include "uuid.h"
 #include "wire-int.h"
@@ -401,7 +402,7 @@ static void
 wire_xcert(struct wbuf *b, const char *elem, int key_type,
     const struct wire_bytes *der)
 {
-	char *hex = wire_hex(der->data, der->len);
+	char *hex = hex_upper_dup(der->data, der->len);
 
 	wbuf_printf(b, "<%s Encoding=\"HexBinary\" KeyType=\"%d\">%s</%s>",
 	    elem, key_type > 0 ? key_type : 1, hex, elem);
@@ -473,7 +474,7 @@ wire_reg_encode(const struct wire_reg *r, struct wire_bytes *out, char **cause)
 	if (r->data.len == 0 || r->sig.len == 0)
 		return wire_fail(cause, "registration: no signed <Data> "
 		    "(wire_reg_data, then the signature)");
-	hex = wire_hex(r->sig.data, r->sig.len);
+	hex = hex_upper_dup(r->sig.data, r->sig.len);
 	wire_utf16_put(&u, "<ClientRegistrationRequest>", NULL);
 	wbuf_add(&u, r->data.data, r->data.len);
 	wire_utf16_put(&u, "<Signature><SignatureValue>", NULL);

@@ -95,20 +95,6 @@ wbuf_free(struct wbuf *b)
 
 /* ------------------------------------------------------------------ hex */
 
-char *
-wire_hex(const unsigned char *p, size_t n)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	char *s = xreallocarray(NULL, n * 2 + 1, 1);
-
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
-	}
-	s[n * 2] = '\0';
-	return s;
-}
-
 int
 wire_unhex(const char *s, struct wire_bytes *out, char **cause)
 {

@@ -306,8 +306,6 @@ int		 wire_dav_decode(const unsigned char *body, size_t len,
 		    struct wire_dav *out, char **cause);
 
 /* Helpers the client and the MP share. */
-/* Upper-case hex of n bytes, malloc'ed. */
-char		*wire_hex(const unsigned char *, size_t);
 /* Hex (either case, even length, nothing else) to bytes. */
 int		 wire_unhex(const char *, struct wire_bytes *, char **cause);
 

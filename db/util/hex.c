@@ -2,6 +2,7 @@
  * hex.c: hexadecimal digits (hex.h).
  */
 #include "hex.h"
+#include "xmalloc.h"
 
 int
 hex_value(int c)
@@ -35,4 +36,13 @@ void
 hex_encode_upper(const void *p, size_t n, char *out)
 {
 	encode("0123456789ABCDEF", p, n, out);
+}
+
+char *
+hex_upper_dup(const void *p, size_t n)
+{
+	char *s = xreallocarray(NULL, n + 1, 2);	/* 2 * n + 1, checked */
+
+	hex_encode_upper(p, n, s);
+	return s;
 }

@@ -15,5 +15,7 @@ int	 hex_value(int c);
  * Windows shows thumbprints and fingerprints. */
 void	 hex_encode(const void *p, size_t n, char *out);
 void	 hex_encode_upper(const void *p, size_t n, char *out);
+/* The same upper-case hex in a new string (free it); never NULL. */
+char	*hex_upper_dup(const void *p, size_t n);
 
 #endif
