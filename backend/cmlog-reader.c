@@ -1278,17 +1278,8 @@ cmlog_feed_block(struct cmlog_reader *rd, size_t *ip, size_t *op,
 				cp = 0xfffd;
 		} else if (u >= 0xdc00 && u < 0xe000)
 			cp = 0xfffd;
-		if (cp < 0x800) {
-			d[o++] = (unsigned char)(0xc0 | cp >> 6);
-		} else if (cp < 0x10000) {
-			d[o++] = (unsigned char)(0xe0 | cp >> 12);
-			d[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		} else {
-			d[o++] = (unsigned char)(0xf0 | cp >> 18);
-			d[o++] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-			d[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		}
-		d[o++] = (unsigned char)(0x80 | (cp & 0x3f));
+		/* Never 0: no half of a pair is left, nothing is too large. */
+		o += utf8_encode(cp, (char *)d + o);
 	}
 out:
 	*ip = i;
