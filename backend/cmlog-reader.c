@@ -577,12 +577,14 @@ cmlog_load8(const unsigned char *p)
 	return v;
 }
 
+#if !defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* High bit set in each byte of v that is zero (exact for the first). */
 static inline uint64_t
 cmlog_zero_bytes(uint64_t v)
 {
 	return (v - CMLOG_ONES) & ~v & CMLOG_HIGHS;
 }
+#endif
 
 /* First a or b in [p, end), or end; 16 bytes at a time where SSE2 is. */
 static inline const unsigned char *

@@ -334,7 +334,7 @@ out:
 	return ret;
 }
 
-static int
+static int __attribute__((format(printf, 5, 0)))
 cmlog_vwrite(struct cmlog *log, int type, const char *component,
     const char *file_line, const char *fmt, va_list ap)
 {

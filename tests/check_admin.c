@@ -726,7 +726,7 @@ admin_suite(void)
 		TU_TEST(database_failure_is_500),
 		TU_TEST(client_actions),
 		TU_TEST(expiry_for_real),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("admin", tests);

@@ -1643,7 +1643,7 @@ badinput_suite(void)
 		TU_TEST(right_master_key_works),
 		TU_TEST(pg_full_disk),
 		TU_TEST(pg_kill_mid_issuance),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("badinput", tests);

@@ -172,7 +172,7 @@ build_suite(void)
 		TU_TEST(rooms_are_fenced),
 		TU_TEST(no_pointer_outside_the_repository),
 		TU_TEST(demo_has_a_package_on_a_dp),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("build", tests);

@@ -1255,7 +1255,7 @@ ca_suite(void)
 		TU_TEST(test_pki_import),
 		TU_TEST(test_pki_chain),
 		TU_TEST(test_long_fqdn),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("ca", tests);

@@ -639,7 +639,7 @@ cli_suite(void)
 		TU_TEST(client_db_error_not_missing),
 		TU_TEST(bulk_token_not_stored),
 		TU_TEST(ca_loaded_when_first_needed),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("cli", tests);

@@ -1217,7 +1217,7 @@ client_suite(void)
 		TU_TEST(test_load_identities),
 		TU_TEST(test_load_blocked),
 		TU_TEST(test_load_interrupted),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("client", tests);

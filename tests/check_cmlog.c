@@ -1856,7 +1856,7 @@ cmlog_suite(void)
 		TU_TEST(test_read_get_after_rewrite),
 		TU_TEST(test_read_thread_limits),
 		TU_TEST(test_read_get_truncated),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("cmlog", tests);

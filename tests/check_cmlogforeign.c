@@ -472,7 +472,7 @@ cmlogforeign_suite(void)
 		TU_TEST(test_foreign_utf16_broken),
 		TU_TEST(test_foreign_utf16_refresh),
 		TU_TEST(test_foreign_utf16_slices),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("cmlogforeign", tests);

@@ -1046,7 +1046,7 @@ content_suite(void)
 		TU_TEST(sigkill_mid_distribute),
 		TU_TEST(killed_distribute_shown_interrupted),
 		TU_TEST(disk_full_fails_clean),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("content", tests);

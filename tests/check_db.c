@@ -1097,7 +1097,7 @@ db_suite(void)
 		TU_TEST(cert_counts_tally),
 		TU_TEST(newer_refused),
 		TU_TEST(concurrent_writers),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("db", tests);

@@ -719,7 +719,7 @@ download_suite(void)
 		TU_TEST(test_load_download),
 		TU_EACH(test_load_refused, refusals),
 		TU_TEST(test_load_stopped),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("download", tests);

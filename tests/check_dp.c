@@ -190,7 +190,7 @@ START_TEST(test_target_parse)
 		"/SMS_DP_SMSPKG$/P01000A3/%zz",
 		"/SMS_DP_SMSPKG$/P01000A3/%4",
 		"/SMS_DP_SMSPKG$/P01000A3/a%1bb",
-		"/SMS_DP_SMSPKG$/P01000A3/a\x1b" "b",
+		"/SMS_DP_SMSPKG$/P01000A3/a\033b",
 		"/SMS_DP_SMSPKG$/P01000A3/%ed%a0%80",
 	};
 	struct dp_target t;
@@ -1305,7 +1305,7 @@ dp_suite(void)
 		TU_TEST(test_library_changes),
 		TU_TEST(test_update_redistributes),
 		TU_TEST(test_big_file),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("dp", tests);

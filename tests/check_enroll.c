@@ -382,7 +382,7 @@ enroll_suite(void)
 		TU_TEST(enroll_approve_serve),
 		TU_TEST(wait_renew_revoke),
 		TU_TEST(hostile),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("enroll", tests);

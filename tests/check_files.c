@@ -478,7 +478,7 @@ files_suite(void)
 		TU_TEST(cmlog_full_disk_no_torn_record),
 		TU_TEST(log_show_fifo_refused),
 		TU_TEST(audit_real_user),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("files", tests);

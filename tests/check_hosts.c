@@ -115,7 +115,7 @@ host_script(enum host h, const char *body)
 	"exec ip netns exec \"$1\" sh -c 'eval \"$" SCRIPT_ENV "\"'"
 
 /* A shell script run on host h (host_script), as tu_sh runs one. */
-static int
+static int __attribute__((format(printf, 4, 0)))
 host_vsh(enum host h, char **out, char **err, const char *fmt, va_list ap)
 {
 	char *body, *script, *argv[] = { "/bin/sh", "-c", HOST_CMD, "sh",
@@ -729,7 +729,7 @@ hosts_suite(void)
 	const struct tu_test tests[] = {
 		TU_CASE("hosts", fx),
 		TU_TEST(agents_on_their_own_hosts),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("hosts", tests);

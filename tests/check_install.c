@@ -404,7 +404,7 @@ install_suite(void)
 		TU_CASE("package", package),
 		TU_TEST(debian_package_installs_and_runs),
 #endif
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("install", tests);

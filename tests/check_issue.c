@@ -23,7 +23,7 @@ static const struct tu_fixture rules_fixture = TU_DEMO_FIXTURE(120);
 
 /* One value from the database, read by the sqlite3 CLI (the SQL "%s"
  * formatted): qs as text (malloc'ed), q as a number. */
-static char *
+static char * __attribute__((format(printf, 1, 0)))
 vqs(const char *fmt, va_list ap)
 {
 	char *sql, *out;
@@ -1089,7 +1089,7 @@ issue_suite(void)
 		TU_TEST(pki_unknown_issuer_and_block_fallback),
 		TU_TEST(key_export_audit_after_the_fact),
 		TU_TEST(kill_mid_issuance_is_atomic),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("issue", tests);

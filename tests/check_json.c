@@ -229,7 +229,7 @@ json_suite(void)
 		TU_EACH(reader_strict, loads),
 		TU_TEST(reader_typed),
 		TU_TEST(ctl_roundtrip),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("json", tests);

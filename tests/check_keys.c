@@ -983,7 +983,7 @@ keys_suite(void)
 		TU_TEST(agent_no_core_dump),
 		TU_CASE("memory", memory_fixture),
 		TU_TEST(agent_memory_has_no_key_copy),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("keys", tests);

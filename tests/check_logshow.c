@@ -524,7 +524,7 @@ logshow_suite(void)
 		TU_TEST(test_thread_as_written),
 		TU_TEST(test_merge_zones),
 		TU_TEST(test_lookup),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("logshow", tests);

@@ -273,7 +273,7 @@ mp_suite(void)
 		TU_TEST(token_refusals),
 		TU_TEST(signer_renewed),
 		TU_TEST(content_check),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("mp", tests);

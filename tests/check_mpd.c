@@ -2304,7 +2304,7 @@ mpd_suite(void)
 		 * about TLS, files and processes, or read with sqlite3). */
 		TU_CASE("agent-pg", agent_pg_fixture),
 		TU_TEST(test_clients_concurrent),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("mpd", tests);

@@ -767,7 +767,7 @@ output_suite(void)
 		TU_LOOP(every_command_exit_codes, ncmds()),
 		TU_EACH(exit_rule_examples, exits),
 		TU_TEST(exit_rule_in_help),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("output", tests);

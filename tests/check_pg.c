@@ -970,7 +970,7 @@ pg_suite(void)
 		TU_TEST(admin_logins),
 		TU_TEST(restart_between_transactions),
 		TU_TEST(admin_service_on_pg),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("pg", tests);

@@ -308,7 +308,7 @@ rules_suite(void)
 		TU_EACH(role_table, role_cases),
 		TU_TEST(site_enhanced),
 		TU_TEST(agent_and_expiry),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("rules", tests);

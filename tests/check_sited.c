@@ -949,7 +949,7 @@ sited_suite(void)
 		TU_CASE("sited-pg", sited_pg_fixture),
 		TU_TEST(eleven_months_renewed_and_served),
 		TU_TEST(year_expired_all_renewed),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("sited", tests);

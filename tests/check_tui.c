@@ -3203,7 +3203,7 @@ tui_suite(void)
 		TU_TEST(e2e_bulk_token_blocked),
 		TU_TEST(e2e_dp_properties_content),
 		TU_TEST(e2e_dp_log_listed),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("tui", tests);

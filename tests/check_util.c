@@ -587,7 +587,7 @@ util_suite(void)
 		TU_TEST(time_literal_and_limits),
 		TU_TEST(uuid_against_python),
 		TU_TEST(hex_against_python),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("util", tests);

@@ -1100,7 +1100,7 @@ wire_suite(void)
 		TU_TEST(jwt_ehttp_to_python),
 		TU_TEST(jwt_python_to_ehttp),
 		TU_TEST(fuzz_seeds),
-		{ NULL }
+		{ 0 }
 	};
 
 	return tu_suite("wire", tests);

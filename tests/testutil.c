@@ -532,7 +532,7 @@ tu_exit_is(int rc, int want, char **out, char **err, const char *fmt, ...)
 
 /* The shell command line fmt formats, as expect() says; its standard
  * output, malloc'ed. */
-static char *
+static char * __attribute__((format(printf, 3, 0)))
 sh_expect(int want, const char *msg, const char *fmt, va_list ap)
 {
 	char *cmd, *out = NULL, *err = NULL;

@@ -198,7 +198,7 @@ int	 tu_run(char *const argv[], char **out, char **err);
 /* Run a shell command line in directory cwd (NULL: here), capturing as
  * tu_run; "%s" formatting (tu_vsh: fmt formatted with ap). tu_sh: here. */
 int	 tu_vsh(const char *cwd, char **out, char **err, const char *fmt,
-	    va_list ap);
+	    va_list ap) __attribute__((format(printf, 4, 0)));
 int	 tu_sh_in(const char *cwd, char **out, char **err, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 #define tu_sh(out, err, ...)	tu_sh_in(NULL, out, err, __VA_ARGS__)

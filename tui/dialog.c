@@ -148,7 +148,7 @@ box_text(struct box *b, enum box_line_style style, const char *s)
 	}
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 box_vline(struct box *b, enum box_line_style style, const char *fmt,
     va_list ap)
 {

@@ -153,7 +153,7 @@ lines_free(struct ov_lines *ls)
 	ls->cap = 0;
 }
 
-static struct ov_line *
+static struct ov_line * __attribute__((format(printf, 4, 0)))
 lines_vadd(struct ov_lines *ls, enum crt_style style, enum app_node target,
     const char *fmt, va_list ap)
 {

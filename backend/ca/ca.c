@@ -114,7 +114,7 @@ ca_begin(struct ca *ca)
 	ERR_clear_error();
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 ca_vset(struct ca *ca, const char *fmt, va_list ap)
 {
 	vsnprintf(ca->err, sizeof ca->err, fmt, ap);

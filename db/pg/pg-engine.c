@@ -239,7 +239,7 @@ pg_one_line(char *s)
 	*out = '\0';
 }
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 pg_seterr(struct db *db, const char *fmt, ...)
 {
 	struct pg_conn *p = pc(db);
