@@ -506,7 +506,10 @@ install: all $(if $(UNITDIR),$(UNITS))
 	$(INSTALL) -m 0755 $(USER_PROGS) "$(DESTDIR)$(BINDIR)"
 	$(INSTALL) -m 0755 $(DAEMON_PROGS) "$(DESTDIR)$(SBINDIR)"
 	$(INSTALL) -d "$(DESTDIR)$(CA_MODDIR)"
-	$(INSTALL) -m 0644 $(CA_MODULE) "$(DESTDIR)$(CA_MODDIR)"
+	@# By a rename: a program starting meanwhile opens the old or the new.
+	$(INSTALL) -m 0644 $(CA_MODULE) "$(DESTDIR)$(CA_MODDIR)/.ehttp-ca.so.new"
+	mv -f "$(DESTDIR)$(CA_MODDIR)/.ehttp-ca.so.new" \
+		"$(DESTDIR)$(CA_MODDIR)/$(notdir $(CA_MODULE))"
 	$(INSTALL) -m 0644 $(MAN1) "$(DESTDIR)$(MANDIR)/man1"
 	$(INSTALL) -m 0644 $(MAN8) "$(DESTDIR)$(MANDIR)/man8"
 	$(INSTALL) -m 0644 $(BASHCOMP) "$(DESTDIR)$(BASHCOMPDIR)/ehttpctl"

@@ -555,7 +555,7 @@ END_TEST
  */
 START_TEST(ca_loaded_when_first_needed)
 {
-	char ctl[4200], mod[4200], copy[4200], *before, *after;
+	char ctl[4200], mod[4200], copy[4200], want[13000], *before, *after;
 
 	snprintf(ctl, sizeof ctl, "%s", tu_bin("ehttpctl"));
 	snprintf(mod, sizeof mod, "%s", tu_bin("ehttp-ca.so"));
@@ -586,8 +586,11 @@ START_TEST(ca_loaded_when_first_needed)
 	tu_sh_fails(1, "ehttpctl: certificate 1: cannot load the certificate"
 	    " functions (ehttp-ca.so): ", "'%s' --db '%s' cert show 1", copy,
 	    tu_db);
-	tu_sh_fails(1, "bin/../lib/ehttp/ehttp-ca.so: cannot open shared"
-	    " object file", "'%s' --db '%s' site set CAS --enhanced-http on",
+	/* Every folder looked in is named: beside it, ../lib/ehttp from it,
+	 * lib/ehttp above the folder it was started from. */
+	snprintf(want, sizeof want, "(ehttp-ca.so): not in %s/bin,"
+	    " %s/bin/../lib/ehttp or %s/lib/ehttp\n", tu_dir, tu_dir, tu_dir);
+	tu_sh_fails(1, want, "'%s' --db '%s' site set CAS --enhanced-http on",
 	    copy, tu_db);
 	/* A library, not the module: ehttpctl's libjansson. */
 	tu_sh_is("", "cp \"$(ldd '%s' | awk '/libjansson/ { print $3 }')\""
@@ -600,6 +603,14 @@ START_TEST(ca_loaded_when_first_needed)
 	tu_sh_fails(1, "bin/ehttp-ca.so: cut short (3000 bytes): install"
 	    " ehttp again", "'%s' --db '%s' site set CAS --enhanced-http on",
 	    copy, tu_db);
+	tu_sh_is("", ": > '%s/bin/ehttp-ca.so'", tu_dir);
+	tu_sh_fails(1, "bin/ehttp-ca.so: cut short (0 bytes)", "'%s' --db '%s'"
+	    " site set CAS --enhanced-http on", copy, tu_db);
+	/* A FIFO there: refused at once, not waited on. */
+	tu_sh_is("", "rm '%s/bin/ehttp-ca.so' && mkfifo '%s/bin/ehttp-ca.so'",
+	    tu_dir, tu_dir);
+	tu_sh_fails(1, "bin/ehttp-ca.so: not a file", "timeout 20 '%s' --db"
+	    " '%s' site set CAS --enhanced-http on", copy, tu_db);
 	after = dump();
 	ck_assert_str_eq(before, after);
 	free(before);
@@ -613,6 +624,8 @@ START_TEST(ca_loaded_when_first_needed)
 	    " data/bin/ && ln -s ../data/bin home/bin && cp '%s'"
 	    " home/lib/ehttp/", tu_dir, ctl, mod);
 	tu_sh_is("1", "'%s/home/bin/ehttpctl' --db '%s' cert show 1 | grep -c"
+	    " '^Type: *SMS Issuing$'", tu_dir, tu_db);
+	tu_sh_is("1", "'%s/home/bin//ehttpctl' --db '%s' cert show 1 | grep -c"
 	    " '^Type: *SMS Issuing$'", tu_dir, tu_db);
 	tu_sh_is("1", "cd '%s/home' && PATH=\"$PWD/bin:$PATH\" ehttpctl --db"
 	    " '%s' cert show 1 | grep -c '^Type: *SMS Issuing$'", tu_dir,

@@ -69,35 +69,41 @@ started_parent(char *buf, size_t len)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
 	const char *end, *up;
+	size_t n;
 
 	if (fn == NULL || (end = strrchr(fn, '/')) == NULL)
 		return -1;
+	while (end > fn && end[-1] == '/')	/* "bin//ehttpctl" */
+		end--;
 	for (up = end; up > fn && up[-1] != '/'; up--)
 		;
-	/* "bin/x" has the parent "", "./x" and "../x" none to take. */
+	/* No folder ("/x"), or "." or "..": no parent to take as text. */
 	if (up == end || (end - up == 1 && up[0] == '.') ||
 	    (end - up == 2 && up[0] == '.' && up[1] == '.'))
 		return -1;
-	if ((size_t)(up - fn) + 1 >= len)
+	if (up == fn)		/* "bin/ehttpctl": "." */
+		return snprintf(buf, len, ".") < (int)len ? 0 : -1;
+	for (n = (size_t)(up - fn); n > 0 && fn[n - 1] == '/'; n--)
+		;		/* "/bin/ehttpctl": "", for "/lib/ehttp" */
+	if (n >= len)
 		return -1;
-	if (up == fn)
-		snprintf(buf, len, ".");
-	else
-		snprintf(buf, len, "%.*s", (int)(up - fn - 1), fn);
+	snprintf(buf, len, "%.*s", (int)n, fn);
 	return 0;
 }
 
 /*
  * The module's path into buf: beside the program, else in lib/ehttp of
- * the folder above it (by its resolved path, then by the path it was
- * started by). The first that exists; if none does, the first.
+ * the folder above it, by the program's resolved path, then by the path
+ * it was started by. The first that exists; 0, or -1 with why naming the
+ * folders looked in.
  */
 static int
 module_path(char *buf, size_t len, char *why, size_t whylen)
 {
-	char exe[PATH_MAX], up[PATH_MAX], first[PATH_MAX + 64];
+	char exe[PATH_MAX], up[PATH_MAX], dir[3][PATH_MAX + 16];
 	struct stat st;
 	char *slash;
+	int n = 0;
 
 	if (program_path(exe, why, whylen) == -1)
 		return -1;
@@ -107,28 +113,27 @@ module_path(char *buf, size_t len, char *why, size_t whylen)
 		return -1;
 	}
 	*slash = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", exe, CA_MODULE_NAME) < len &&
-	    stat(buf, &st) == 0)
-		return 0;
-	if ((size_t)snprintf(first, sizeof first, "%s/../lib/ehttp/%s", exe,
-	    CA_MODULE_NAME) >= sizeof first || strlen(first) >= len) {
-		snprintf(why, whylen, "the program's path is too long");
-		return -1;
-	}
-	if (stat(first, &st) == -1 && started_parent(up, sizeof up) == 0 &&
-	    (size_t)snprintf(buf, len, "%s/lib/ehttp/%s", up,
-	    CA_MODULE_NAME) < len && stat(buf, &st) == 0)
-		return 0;
-	snprintf(buf, len, "%s", first);
-	return 0;
+	snprintf(dir[n++], sizeof dir[0], "%s", exe);
+	snprintf(dir[n++], sizeof dir[0], "%s/../lib/ehttp", exe);
+	if (started_parent(up, sizeof up) == 0)
+		snprintf(dir[n++], sizeof dir[0], "%s/lib/ehttp", up);
+	for (int i = 0; i < n; i++)
+		if ((size_t)snprintf(buf, len, "%s/%s", dir[i],
+		    CA_MODULE_NAME) < len && stat(buf, &st) == 0)
+			return 0;
+	snprintf(why, whylen, "not in %.280s%s%.280s or %.280s", dir[0],
+	    n == 3 ? ", " : "", n == 3 ? dir[1] : "", dir[n - 1]);
+	return -1;
 }
 
 /*
  * A module cut short (a copy stopped by a full disk) would be mapped past
  * its end by dlopen, and the program killed by SIGBUS when it reads
  * there: its ELF header and each loaded segment must lie inside the file.
- * 0, or -1 with the reason in why. (A file changed between this and
- * dlopen is not caught: the package replaces it by a rename.)
+ * Opened without waiting (a FIFO there would hold the program), and only
+ * a regular file. 0, or -1 with the reason in why. (A file replaced in
+ * place between this and dlopen is not caught: `make install` and the
+ * package put a new one in by a rename.)
  */
 static int
 module_whole(const char *path, char *why, size_t whylen)
@@ -138,10 +143,16 @@ module_whole(const char *path, char *why, size_t whylen)
 	struct stat st;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return 0;	/* dlopen says why */
-	if (fstat(fd, &st) == -1 || pread(fd, &eh, sizeof eh, 0) !=
-	    (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%.800s: not a file", path);
+		goto out;
+	}
+	if (st.st_size < (off_t)sizeof eh)
+		goto short_file;
+	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh.e_phentsize != sizeof ph) {
 		snprintf(why, whylen, "%.800s: not a shared library of this"
 		    " machine", path);
