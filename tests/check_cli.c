@@ -573,8 +573,13 @@ START_TEST(ca_loaded_when_first_needed)
 	tu_sh_is("4", "'%s' --db '%s' cert list --no-pager --site P01 --type"
 	    " role | grep -c 'SMS Role SSL Certificate'", ctl, tu_db);
 	/* Found without /proc too (a chroot): by the path it was started by.
-	 * Unmounting /proc in a mount namespace of its own needs root. */
-	if (geteuid() == 0)
+	 * Unmounting /proc in a mount namespace of its own needs root, and
+	 * the kernel refuses it inside a chroot. */
+	if (!tu_can_mount())
+		fprintf(stderr, "ca_loaded_when_first_needed: without /proc:"
+		    " skipped: no private mount namespace here (unshare -m"
+		    " needs root, outside a chroot)\n");
+	else
 		tu_sh_is("1", "unshare -m sh -c 'umount -l /proc && cd \"$(dirname"
 		    " \"$1\")\" && ./ehttpctl --db \"$2\" cert show 1' sh '%s' '%s'"
 		    " | grep -c '^Type: *SMS Issuing$'", ctl, tu_db);
