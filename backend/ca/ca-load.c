@@ -4,13 +4,13 @@
  * its first call and passes the call on. The module is looked for beside
  * the program (a build: build/ehttp-ca.so) and then in ../lib/ehttp from
  * it (an install: /usr/bin -> /usr/lib/ehttp/ehttp-ca.so; `make install`
- * puts it there). When the module is missing, cut short or of another
- * build, every
- * call returns the function's failure (-1 or NULL; its outputs as the
- * caller set them) with the reason in the handle: the command stops as on
- * any other failure of the CA, undoing what it began, and the commands
- * that need no certificate work on. (ca_issuer_index's -1 is also "none
- * of them": the certificate's next use says why.)
+ * puts it there), from its resolved path and from the path it was started
+ * by (module_path). When the module is missing, cut short or of another
+ * build, every call returns the function's failure (-1 or NULL; its
+ * outputs as the caller set them) with the reason in the handle: the
+ * command stops as on any other failure of the CA, undoing what it began,
+ * and the commands that need no certificate work on. (ca_issuer_index's
+ * -1 is also "none of them": the certificate's next use says why.)
  */
 #include <sys/auxv.h>
 #include <sys/stat.h>
