@@ -17,6 +17,8 @@ static const struct tu_fixture ehttpctl_fixture = TU_DEMO_FIXTURE(300);
 #define SMSID0	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 
 /* Everything in the database, as text: to prove a refusal changed nothing. */
+#define TU_REPEAT_A60	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 static char *
 dump(void)
 {
@@ -640,6 +642,40 @@ START_TEST(ca_loaded_when_first_needed)
 }
 END_TEST
 
+/*
+ * Every ehttpctl table caps a column at CLI_COL_MAX: a site system with a
+ * 247-character FQDN sticks out of its own row, and the other rows still
+ * start each column where its head does, as narrow as without it (python
+ * counts the characters).
+ */
+START_TEST(long_value_sticks_out)
+{
+	char fqdn[260], *out;
+	int rows, bad, widest;
+
+	snprintf(fqdn, sizeof fqdn, "%s.%s.%s.%s.com", TU_REPEAT_A60,
+	    TU_REPEAT_A60, TU_REPEAT_A60, TU_REPEAT_A60);
+	free(tu_sh_ok("'%s' --db '%s' system add '%s' --site P01",
+	    tu_bin("ehttpctl"), tu_db, fqdn));
+	out = tu_sh_ok("'%s' --db '%s' system list | '%s' -c '"
+	    "import sys\n"
+	    "rows = sys.stdin.read().splitlines()\n"
+	    "at = [rows[0].index(\"  Site \") + 2, rows[0].index(\"Roles\")]\n"
+	    "rest = [r for r in rows[1:] if \"a\" * 60 not in r]\n"
+	    "bad = [r for r in rest if any(r[a - 2:a] != \"  \" or"
+	    " r[a] == \" \" for a in at)]\n"
+	    "print(len(rest), len(bad), max(map(len, rest)), *bad,"
+	    " sep=\"\\n\")'", tu_bin("ehttpctl"), tu_db, tu_python());
+	ck_assert_msg(sscanf(out, "%d %d %d", &rows, &bad, &widest) == 3 &&
+	    rows >= 5 && bad == 0 && widest < 100, "rows, misaligned rows,"
+	    " widest, each misaligned row:\n%s", out);
+	free(out);
+	out = tu_sh_ok("'%s' --db '%s' system list", tu_bin("ehttpctl"), tu_db);
+	ck_assert_ptr_nonnull(strstr(out, fqdn));
+	free(out);
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -657,6 +693,7 @@ cli_suite(void)
 		TU_TEST(client_db_error_not_missing),
 		TU_TEST(bulk_token_not_stored),
 		TU_TEST(ca_loaded_when_first_needed),
+		TU_TEST(long_value_sticks_out),
 		{ 0 }
 	};
 

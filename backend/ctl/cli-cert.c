@@ -32,10 +32,8 @@ static const char *const sort_names[DB_CERT_SORT_MAX] = {
  * cert list's table. Its pages are streamed, so a column is as wide as
  * the widest value seen so far, never narrower than these: a longer value
  * widens it from its page on (the head is printed with the first page),
- * up to CERT_COL_MAX: a longer one (a hostile certificate's name) sticks
- * out of its row rather than pad every row after it.
+ * up to CLI_COL_MAX, as in every table of ehttpctl.
  */
-#define CERT_COL_MAX	64
 enum {
 	CL_ID, CL_TYPE, CL_TO, CL_BY, CL_START, CL_END, CL_BLOCKED, CL_STATE,
 	CL_SITE, CL_TP, CL_N
@@ -92,7 +90,7 @@ cert_page_print(struct cli *c, FILE *f, const struct db_cert *page,
 		cert_cells(c, &page[i], &l[i]);
 		for (int k = 0; k < CL_N; k++) {
 			size_t cw = cli_width(l[i].cell[k]);
-			if (cw > w[k] && cw <= CERT_COL_MAX)
+			if (cw > w[k] && cw <= CLI_COL_MAX)
 				w[k] = cw;
 		}
 	}

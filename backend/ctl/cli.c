@@ -114,7 +114,7 @@ table_print(struct table *t, FILE *f)
 	for (size_t r = 0; r < t->nrows; r++)
 		for (int c = 0; c < t->ncols && c < 32; c++) {
 			size_t n = cli_width(t->cells[r * t->ncols + c]);
-			if (n > w[c])
+			if (n > w[c] && n <= CLI_COL_MAX)
 				w[c] = n;
 		}
 	for (size_t r = 0; r < t->nrows; r++)
