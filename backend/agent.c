@@ -34,9 +34,8 @@ role_cmp(const void *a, const void *b)
 static void
 xml_hex(FILE *f, const unsigned char *p, size_t n)
 {
-	char *s = xmalloc(2 * n + 1);
+	char *s = hex_upper_dup(p, n);
 
-	hex_encode_upper(p, n, s);
 	fputs(s, f);
 	free(s);
 }

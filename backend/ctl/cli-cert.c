@@ -88,11 +88,8 @@ cert_page_print(struct cli *c, FILE *f, const struct db_cert *page,
 
 	for (size_t i = 0; i < n; i++) {
 		cert_cells(c, &page[i], &l[i]);
-		for (int k = 0; k < CL_N; k++) {
-			size_t cw = cli_width(l[i].cell[k]);
-			if (cw > w[k] && cw <= CLI_COL_MAX)
-				w[k] = cw;
-		}
+		for (int k = 0; k < CL_N; k++)
+			cli_col_widen(&w[k], l[i].cell[k]);
 	}
 	if (head)
 		cert_row(f, cert_heads, w);

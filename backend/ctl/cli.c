@@ -90,6 +90,15 @@ cli_width(const char *s)
 }
 
 void
+cli_col_widen(size_t *w, const char *s)
+{
+	size_t n = cli_width(s);
+
+	if (n > *w && n <= CLI_COL_MAX)
+		*w = n;
+}
+
+void
 cli_cell(FILE *f, const char *s, size_t w, int last)
 {
 	static const char spaces[] = "                                ";
@@ -112,11 +121,8 @@ table_print(struct table *t, FILE *f)
 	size_t w[32] = { 0 };
 
 	for (size_t r = 0; r < t->nrows; r++)
-		for (int c = 0; c < t->ncols && c < 32; c++) {
-			size_t n = cli_width(t->cells[r * t->ncols + c]);
-			if (n > w[c] && n <= CLI_COL_MAX)
-				w[c] = n;
-		}
+		for (int c = 0; c < t->ncols && c < 32; c++)
+			cli_col_widen(&w[c], t->cells[r * t->ncols + c]);
 	for (size_t r = 0; r < t->nrows; r++)
 		for (int c = 0; c < t->ncols; c++)
 			cli_cell(f, t->cells[r * t->ncols + c],

@@ -144,10 +144,12 @@ void		 table_add(struct table *, ...);
  * last cell instead ends the line. */
 size_t		 cli_width(const char *);
 void		 cli_cell(FILE *, const char *, size_t w, int last);
-/* A column is as wide as its widest value up to this; a longer value (a
- * 253-character FQDN, a hostile certificate's name) sticks out of its row
- * rather than pad every other row of the table. */
+/* A column is as wide as its widest value up to CLI_COL_MAX: w widened
+ * for cell s. A longer value (a 253-character FQDN, a hostile
+ * certificate's name) sticks out of its row rather than pad every other
+ * row of the table. */
 #define CLI_COL_MAX	64
+void		 cli_col_widen(size_t *w, const char *s);
 
 /*
  * A list command's rows: with --json an array written row by row
