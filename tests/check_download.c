@@ -595,7 +595,7 @@ START_TEST(test_load_stopped)
 	struct timespec t0, t1;
 	char cmd[16384], *s;
 	pid_t pid;
-	int st;
+	int st, seen;
 
 	free(tu_sh_ok("cd '%s' && mkdir big && head -c %ld /dev/urandom >"
 	    " big/a-big.bin && echo last > big/z.txt", dir, BIGSIZE));
@@ -615,15 +615,23 @@ START_TEST(test_load_stopped)
 	kill(dpd, SIGSTOP);
 	for (int ms = 0; ; ms++) {
 		s = tu_read_file(dpath("logs-mp/MP_Location.log"), NULL);
-		if (s != NULL && tu_count(s, "content location request from")
-		    == 4)
-			break;
+		seen = s != NULL ? tu_count(s, "content location request from")
+		    : 0;
 		free(s);
-		ck_assert_msg(ms < WAIT_MS, "the downloads did not start");
-		ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+		if (seen >= 4)
+			break;
+		if (ms >= WAIT_MS || waitpid(pid, NULL, WNOHANG) != 0) {
+			/* What the clients said, to tell why. */
+			s = tu_read_file(dpath("bg.err"), NULL);
+			kill(pid, SIGKILL);
+			kill(dpd, SIGCONT);
+			ck_abort_msg("%d of 4 location requests after %d "
+			    "waits; the client said: %.1500s", seen, ms,
+			    s != NULL ? s : "(nothing)");
+		}
 		tu_msleep(1);
 	}
-	free(s);
+	ck_assert_int_eq(seen, 4);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kill(pid, SIGINT);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
