@@ -1,6 +1,8 @@
 /*
- * ca-hash: SHA-256 over a stream, for the content library (a file's name
- * there is its SHA-256, read in pieces: never a whole file in memory).
+ * ca-hash: a certificate's thumbprint (SHA-1 of its DER) and fingerprint
+ * (SHA-256), in upper-case hex as Windows shows them: computed here only.
+ * And SHA-256 over a stream, for the content library (a file's name there
+ * is its SHA-256, read in pieces: never a whole file in memory).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,43 @@
 struct ca_sha256 {
 	EVP_MD_CTX	*md;
 };
+
+int
+ca_digest_hex(const EVP_MD *md, const unsigned char *der, size_t len,
+    char *out, size_t outsz)
+{
+	unsigned char v[EVP_MAX_MD_SIZE];
+	unsigned int n;
+
+	if (!EVP_Digest(der, len, v, &n, md, NULL) || 2 * (size_t)n >= outsz)
+		return -1;
+	hex_encode_upper(v, n, out);
+	return 0;
+}
+
+int
+ca_thumbprint(struct ca *ca, const unsigned char *der, size_t len,
+    char out[41])
+{
+	ca_begin(ca);
+	if (ca_digest_hex(EVP_sha1(), der, len, out, 41) == -1) {
+		ca_sslerr(ca, "cannot compute a SHA-1 thumbprint");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ca_fingerprint(struct ca *ca, const unsigned char *der, size_t len,
+    char out[65])
+{
+	ca_begin(ca);
+	if (ca_digest_hex(EVP_sha256(), der, len, out, 65) == -1) {
+		ca_sslerr(ca, "cannot compute a SHA-256 fingerprint");
+		return -1;
+	}
+	return 0;
+}
 
 struct ca_sha256 *
 ca_sha256_new(struct ca *ca)

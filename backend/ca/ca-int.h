@@ -10,7 +10,8 @@
  *   ca-issue.c  SMS Issuing root, signer, SMS Role SSL leaves (bulk too),
  *               SMS Token Signing
  *   ca-check.c  imported PKI certificates, chain verification
- *   ca-hash.c   SHA-256 over a stream (the content library)
+ *   ca-hash.c   thumbprints and fingerprints; SHA-256 over a stream (the
+ *               content library)
  */
 #ifndef CA_INT_H
 #define CA_INT_H
@@ -88,6 +89,11 @@ void		 ca_seterr(struct ca *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 ca_sslerr(struct ca *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+/* ca-hash.c: der's digest by md in upper-case hex, into out (outsz: room
+ * for twice the digest's size and a NUL); -1 if it fails, nothing said. */
+int		 ca_digest_hex(const EVP_MD *, const unsigned char *, size_t,
+		    char *out, size_t outsz);
 
 /* ca.c: inputs, conversions, descriptions */
 int		 ca_master_check(struct ca *, const char *);

@@ -17,7 +17,6 @@
 #include <openssl/x509v3.h>
 
 #include "ca-int.h"
-#include "hex.h"
 #include "xmalloc.h"
 
 /* A sealed key is a few kilobytes; anything much larger is not one. */
@@ -29,23 +28,6 @@ struct ca_enroll {
 	X509		*x;
 	struct ca_blob	 der;
 };
-
-int
-ca_fingerprint(struct ca *ca, const unsigned char *der, size_t len,
-    char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
-
-	ca_begin(ca);
-	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen != 32) {
-		ca_sslerr(ca, "cannot compute a SHA-256 fingerprint");
-		return -1;
-	}
-	hex_encode_upper(md, mdlen, out);
-	return 0;
-}
 
 int
 ca_enroll_pem(struct ca *ca, const struct ca_issued *is, char **pem)

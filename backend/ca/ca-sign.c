@@ -14,7 +14,6 @@
 #include <openssl/x509.h>
 
 #include "ca-int.h"
-#include "hex.h"
 
 /* ------------------------------------------------------------------ base64url */
 
@@ -329,23 +328,6 @@ ca_capi_verify(struct ca *ca, const unsigned char *cert, size_t certlen,
 		rc = ca_capi_verify_key(ca, pk, data, len, sig, siglen);
 	X509_free(x);
 	return rc;
-}
-
-int
-ca_thumbprint(struct ca *ca, const unsigned char *der, size_t len,
-    char out[41])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
-
-	ca_begin(ca);
-	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL) ||
-	    mdlen != 20) {
-		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
-		return -1;
-	}
-	hex_encode_upper(md, mdlen, out);
-	return 0;
 }
 
 int

@@ -713,10 +713,9 @@ int
 ca_info_fill(struct ca *ca, X509 *x, const EVP_PKEY *pub,
     const unsigned char *der, size_t len, struct ca_cert_info *ci)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
 	EXTENDED_KEY_USAGE *eku;
 	BASIC_CONSTRAINTS *bc;
-	unsigned int mdlen;
+	char tp[41], fp[65];
 	int i;
 
 	memset(ci, 0, sizeof *ci);
@@ -725,16 +724,11 @@ ca_info_fill(struct ca *ca, X509 *x, const EVP_PKEY *pub,
 		ca_sslerr(ca, "certificate has an unreadable validity time");
 		goto fail;
 	}
-	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL)) {
-		ca_sslerr(ca, "cannot compute SHA-1 thumbprint");
+	if (ca_thumbprint(ca, der, len, tp) == -1 ||
+	    ca_fingerprint(ca, der, len, fp) == -1)
 		goto fail;
-	}
-	ci->thumbprint = hex_upper_dup(md, mdlen);
-	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL)) {
-		ca_sslerr(ca, "cannot compute SHA-256 fingerprint");
-		goto fail;
-	}
-	ci->sha256 = hex_upper_dup(md, mdlen);
+	ci->thumbprint = xstrdup(tp);
+	ci->sha256 = xstrdup(fp);
 	ci->subject = ca_name_str(X509_get_subject_name(x));
 	ci->issuer = ca_name_str(X509_get_issuer_name(x));
 	ci->issued_to = ca_name_cn(X509_get_subject_name(x));
@@ -791,14 +785,10 @@ static void
 bio_digest(BIO *bio, const char *label, const EVP_MD *md, const unsigned
     char *der, size_t len)
 {
-	unsigned char v[EVP_MAX_MD_SIZE];
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	unsigned int vlen;
 
-	if (!EVP_Digest(der, len, v, &vlen, md, NULL))
-		return;
-	hex_encode_upper(v, vlen, hex);
-	BIO_printf(bio, "%s: %s\n", label, hex);
+	if (ca_digest_hex(md, der, len, hex, sizeof hex) == 0)
+		BIO_printf(bio, "%s: %s\n", label, hex);
 }
 
 /* A certificate and its DER, for the printers. */
