@@ -30,28 +30,34 @@ ca_digest_hex(const EVP_MD *md, const unsigned char *der, size_t len,
 	return 0;
 }
 
-int
-ca_thumbprint(struct ca *ca, const unsigned char *der, size_t len,
-    char out[41])
+/* ca_digest_hex() for the public calls: what names the digest in the
+ * error. */
+static int
+digest_said(struct ca *ca, const EVP_MD *md, const char *what,
+    const unsigned char *der, size_t len, char *out, size_t outsz)
 {
 	ca_begin(ca);
-	if (ca_digest_hex(EVP_sha1(), der, len, out, 41) == -1) {
-		ca_sslerr(ca, "cannot compute a SHA-1 thumbprint");
+	if (ca_digest_hex(md, der, len, out, outsz) == -1) {
+		ca_sslerr(ca, "cannot compute %s", what);
 		return -1;
 	}
 	return 0;
 }
 
 int
+ca_thumbprint(struct ca *ca, const unsigned char *der, size_t len,
+    char out[41])
+{
+	return digest_said(ca, EVP_sha1(), "a SHA-1 thumbprint", der, len, out,
+	    41);
+}
+
+int
 ca_fingerprint(struct ca *ca, const unsigned char *der, size_t len,
     char out[65])
 {
-	ca_begin(ca);
-	if (ca_digest_hex(EVP_sha256(), der, len, out, 65) == -1) {
-		ca_sslerr(ca, "cannot compute a SHA-256 fingerprint");
-		return -1;
-	}
-	return 0;
+	return digest_said(ca, EVP_sha256(), "a SHA-256 fingerprint", der, len,
+	    out, 65);
 }
 
 struct ca_sha256 *
