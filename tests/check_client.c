@@ -1193,6 +1193,64 @@ START_TEST(test_py_hostile_401)
 }
 END_TEST
 
+/*
+ * A registration reply whose SMSID is not GUID:<uuid> (it holds a C1 CSI,
+ * a line feed and a right-to-left override) is refused as a bad reply:
+ * nothing of it reaches the terminal, the log or the state.
+ */
+START_TEST(test_py_bad_smsid)
+{
+	char *out, *err, *log;
+
+	serve("badsmsid");
+	ck_assert_int_eq(py_client("register", "--name pc1", &out, &err), 3);
+	ck_assert_str_eq(out, "");
+	tu_has(err, "registration reply: the SMSID is not GUID:<uuid>", NULL);
+	ck_assert_int_eq(tu_count(err, "\n"), 1);
+	ck_assert_ptr_null(strstr(err, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(err, "\xe2\x80\xae"));
+	free(out);
+	free(err);
+	log = tu_read_file(tu_path("st/logs/CcmMessaging.log"), NULL);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_ptr_null(strstr(log, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(log, "\xe2\x80\xae"));
+	free(log);
+	ck_assert_int_ne(access(tu_path("st/state"), F_OK), 0);
+}
+END_TEST
+
+/*
+ * A location reply for another package than the one asked for (its ID
+ * holds a C1 CSI, a line feed and a right-to-left override) is refused:
+ * the message names the package asked for, and the server's ID reaches
+ * neither the terminal nor the client's logs.
+ */
+START_TEST(test_py_other_package)
+{
+	char *out, *err, *log;
+
+	serve("otherpkg");
+	ck_assert_int_eq(py_client("register", "--name pc1", &out, &err), 1);
+	free(out);
+	free(err);
+	ck_assert_int_eq(py_client("download P0100001", "--dest dl", &out,
+	    &err), 3);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, "ehttp-client: the location reply: it is for "
+	    "another package than P0100001\n");
+	free(out);
+	free(err);
+	log = tu_sh_ok("cat '%s'/*.log", tu_path("st/logs"));
+	tu_has(log, "Received a location reply for another package than "
+	    "P0100001", NULL);
+	ck_assert_ptr_null(strstr(log, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(log, "\xe2\x80\xae"));
+	free(log);
+	ck_assert_int_ne(access(tu_path("dl"), F_OK), 0);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -1204,6 +1262,8 @@ client_suite(void)
 		TU_TEST(test_py_register_token_poll),
 		TU_TEST(test_py_unreachable),
 		TU_TEST(test_py_hostile_401),
+		TU_TEST(test_py_bad_smsid),
+		TU_TEST(test_py_other_package),
 		TU_CASE("mp", mp_fixture),
 		TU_TEST(test_register_token_poll),
 		TU_TEST(test_state_and_certificate),

@@ -599,6 +599,9 @@ reply_raw(struct wire_bytes *z, const char *xml)
 	wbuf_free(&x);
 }
 
+/* An SMSID of the right form. */
+#define GOOD_SMSID	"GUID:6F1B2C3D-0A1B-4C2D-8E3F-405162738495"
+
 START_TEST(malformed_replies)
 {
 	static const struct {
@@ -606,14 +609,21 @@ START_TEST(malformed_replies)
 	} t[] = {
 		{ "<ClientRegistrationReply><Status>0</Status></ClientRegistrationReply>",
 		  "registration reply: no SMSID" },
-		{ "<ClientRegistrationReply SMSID=\"GUID:1\"><Status>7</Status>"
+		{ "<ClientRegistrationReply SMSID=\"" GOOD_SMSID "\"><Status>7</Status>"
 		  "<ApprovalStatus>1</ApprovalStatus></ClientRegistrationReply>",
 		  "registration reply: <Status> is not 0 to 4" },
-		{ "<ClientRegistrationReply SMSID=\"GUID:1\"><Status>0</Status>"
+		{ "<ClientRegistrationReply SMSID=\"" GOOD_SMSID "\"><Status>0</Status>"
 		  "</ClientRegistrationReply>", "registration reply: no <ApprovalStatus>" },
-		{ "<ClientRegistrationReply SMSID=\"GUID:1\"><Status>0</Status>"
+		{ "<ClientRegistrationReply SMSID=\"" GOOD_SMSID "\"><Status>0</Status>"
 		  "<ApprovalStatus>1</ApprovalStatus><Timestamp>2025-02-30T00:00:00Z"
 		  "</Timestamp></ClientRegistrationReply>", "no <Timestamp> of the form" },
+		{ "<ClientRegistrationReply SMSID=\"GUID:1\"><Status>0</Status>"
+		  "<ApprovalStatus>1</ApprovalStatus></ClientRegistrationReply>",
+		  "registration reply: the SMSID is not GUID:<uuid>" },
+		{ "<ClientRegistrationReply SMSID=\"" GOOD_SMSID "&#10;\"><Status>0"
+		  "</Status><ApprovalStatus>1</ApprovalStatus>"
+		  "</ClientRegistrationReply>",
+		  "registration reply: the SMSID is not GUID:<uuid>" },
 		{ "<Other/>", "registration reply: root element is <Other>" },
 	};
 	struct wire_reply r;

@@ -56,6 +56,11 @@ usage:
                                 endpoint (that JWT checked by python3-jwt).
                                 MODE hostile401: every request gets 401 with
                                 ESC, BEL and a raw 0x9b byte in its reason.
+                                MODE badsmsid: registration answered with an
+                                SMSID holding a C1 CSI, a line feed and a
+                                right-to-left override. MODE otherpkg: as mp,
+                                but a location request is answered for a
+                                package whose ID holds those characters.
 """
 import base64
 import datetime
@@ -380,6 +385,25 @@ def reply_body(smsid, approval):
     return zlib.compress(xml.encode("utf-16-le") + b"\x00\x00")
 
 
+HOSTILE = "\u009b2J\n\u202e"
+
+
+def location_reply(pkg):
+    """A ContentLocationReply for pkg with one token-authenticated DP."""
+    xml = ('<ContentLocationReply SchemaVersion="1.00"><ContentInfo '
+           'PackageID="%s" Version="1" Name="x"/><Sites><Site><MPSite '
+           'SiteCode="PY1" MasterSiteCode="PY1" SiteLocality="LOCAL"/>'
+           '<LocationRecords><LocationRecord><URL Name="https://dp.py/'
+           'CCMTOKENAUTH_SMS_DP_SMSPKG$/P0100001"/><ServerRemoteName>dp.py'
+           '</ServerRemoteName><DPType>SERVER</DPType><Locality>LOCAL'
+           '</Locality><Capabilities SchemaVersion="1.0"><Property '
+           'Name="SSLState" Value="1"/><Property Name="AuthMethod" '
+           'Value="1024"/></Capabilities></LocationRecord></LocationRecords>'
+           '</Site></Sites></ContentLocationReply>' %
+           pkg.replace("\n", "&#10;"))
+    return zlib.compress(xml.encode("utf-16-le") + b"\x00\x00")
+
+
 def serve(d, mode):
     import http.server
     import os
@@ -427,8 +451,10 @@ def serve(d, mode):
             approved = 1 if self.headers.get("Authorization", "").startswith(
                 "Bearer ") else 0
             clients[smsid] = [der, max(approved, clients.get(smsid, [0, 0])[1])]
+            if mode == "badsmsid":
+                smsid = "GUID:" + HOSTILE.replace("\n", "&#10;")
             self.answer(200, "application/octet-stream",
-                        reply_body(smsid, clients[smsid][1]))
+                        reply_body(smsid, clients[smsid][1] if smsid in clients else 0))
 
         def sts(self):
             ct = self.headers.get("ClientToken", "")
@@ -494,6 +520,10 @@ def serve(d, mode):
                 self.answer(401, "text/plain", b"refused\x1b[31m red\x07\n", [(
                     "WWW-Authenticate", 'Bearer error_description='
                     '"\x1b[2J\x1b]0;pwned\x07gone\x9b"')])
+            elif (mode == "otherpkg" and path == "/ccm_system/request" and
+                  "MP_LocationManager".encode("utf-16-le") in body):
+                self.answer(200, "application/octet-stream",
+                            location_reply("P0100001" + HOSTILE))
             elif path == "/ccm_system/request" and self.command == "CCM_POST":
                 self.register(body)
             elif path == "/CCM_STS" and self.command == "GET":

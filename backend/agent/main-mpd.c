@@ -129,12 +129,12 @@ enroll_request(const char *db, const char *fqdn, const char *path)
 	int rc = 1;
 
 	if ((e = ehttp_open(db, 0, &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", PROG, cause);
+		prog_say(PROG, cause);
 		free(cause);
 		return 1;
 	}
 	if (ehttp_enroll_request(e, fqdn, path, &en) == -1)
-		fprintf(stderr, "%s: %s\n", PROG, ehttp_error(e));
+		prog_say(PROG, ehttp_error(e));
 	else {
 		printf("Enrollment key: %s (%s)\n", path, en.created ?
 		    "new" : "existing");

@@ -28,6 +28,7 @@
 
 #include "ca-api.h"
 #include "ca-int.h"
+#include "safetext.h"
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static const struct ca_api *loaded;
@@ -204,9 +205,15 @@ load(void)
 		    " certificate functions (%s): %s", CA_MODULE_NAME, why);
 		return;
 	}
-	if (loaded->start(clear_wanted, ca_plain) == -1)
+	if (loaded->start(clear_wanted, ca_plain) == -1) {
+		/* The name the program was started by is anyone's text. */
+		char *prog = safetext_dup(program_invocation_short_name,
+		    (size_t)-1);
+
 		fprintf(stderr, "%s: warning: OpenSSL's freed memory is not"
-		    " cleared\n", program_invocation_short_name);
+		    " cleared\n", prog);
+		free(prog);
+	}
 }
 
 /* The module, or NULL with the reason in ca's error. */

@@ -330,6 +330,16 @@ dl_locate(struct dl *d)
 		    "package", o->package);
 		goto out;
 	}
+	/* The package asked for (the MP writes its ids in upper case), so
+	 * that only that id is ever shown or logged, not the server's text. */
+	if (strcasecmp(rp.package_id, o->package) != 0) {
+		client_log(o, "LocationServices.log", CMLOG_TYPE_ERROR,
+		    "Received a location reply for another package than %s",
+		    o->package);
+		rc = dl_fail(d, CLIENT_NETWORK, "the location reply: it is for "
+		    "another package than %s", o->package);
+		goto out;
+	}
 	for (size_t i = 0; i < rp.nrecs; i++)
 		if (rp.recs[i].auth_method == WIRE_AUTH_TOKEN) {
 			d->urls = xreallocarray(d->urls, d->nurls + 1,

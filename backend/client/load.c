@@ -912,10 +912,15 @@ download_text(struct loader *L)
 	    (unsigned long long)(atomic_load(&L->done) -
 	    atomic_load(&L->dl_ok)), atomic_load(&L->dl_bytes) / 1e6, secs,
 	    mbs, (unsigned long long)atomic_load(&L->inflight_max));
-	for (size_t i = 0; i < L->nreasons; i++)
+	for (size_t i = 0; i < L->nreasons; i++) {
+		/* Escaped as a field: o->out passes line feeds, and a
+		 * reason can quote a server's decoded path. */
+		char *m = safetext_message(L->reasons[i].first);
+
 		fprintf(f, "failed, %s: %llu (first: %s)\n",
-		    L->reasons[i].key, (unsigned long long)L->reasons[i].n,
-		    L->reasons[i].first);	/* o->out filters */
+		    L->reasons[i].key, (unsigned long long)L->reasons[i].n, m);
+		free(m);
+	}
 	if (L->reasons_other > 0)
 		fprintf(f, "failed, other reasons: %llu\n",
 		    (unsigned long long)L->reasons_other);

@@ -47,7 +47,7 @@ content_claims(const struct mp_verifier *v, const char *claims, time_t now,
 	id = json_object_get(c, "UniqueId");
 	cnf = json_object_get(c, "cnf");
 	t = json_object_get(cnf, "x5t#S256");
-	if (!json_is_string(id) || !mp_smsid_ok(json_string_value(id)))
+	if (!json_is_string(id) || !wire_smsid_ok(json_string_value(id)))
 		*reason = mp_strf("the token's UniqueId is not a client's "
 		    "SMSID");
 	else if (!json_is_string(t) || json_string_length(t) != 43)

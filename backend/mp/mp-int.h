@@ -105,6 +105,5 @@ int	 mp_verifier_blocked(const struct mp_verifier *, const char *smsid);
  * reload, with every other, in one transaction. */
 void	 mp_verifier_seen(struct mp_verifier *, const char *smsid);
 /* "GUID:" and a UUID in its 8-4-4-4-12 hex form: 1, else 0. */
-int	 mp_smsid_ok(const char *);
 
 #endif

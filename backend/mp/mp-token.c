@@ -118,7 +118,7 @@ mp_claims_check(const struct mp_verifier *v, const char *claims,
 	if (!mp_claims_load(v, claims, MP_AUD, type, now, &c, reason))
 		return 0;
 	id = json_object_get(c, "UniqueId");
-	if (!json_is_string(id) || !mp_smsid_ok(json_string_value(id)))
+	if (!json_is_string(id) || !wire_smsid_ok(json_string_value(id)))
 		*reason = mp_strf("the token's UniqueId is not a client's "
 		    "SMSID");
 	else {
@@ -146,7 +146,7 @@ mp_bulk_claims(const struct mp_verifier *v, const char *claims, time_t now,
 	u = json_object_get(c, "UniqueId");
 	if (json_is_string(u) && json_string_length(u) < 40) {
 		snprintf(guid, sizeof guid, "GUID:%s", json_string_value(u));
-		ok = mp_smsid_ok(guid);
+		ok = wire_smsid_ok(guid);
 	}
 	if (ok)
 		snprintf(id, 64, "%s", json_string_value(u));
@@ -279,7 +279,7 @@ mp_client_token_parse(const char *ct, char smsid[64], time_t *when,
 		return 0;
 	}
 	snprintf(smsid, 64, "%.*s", (int)(semi - ct), ct);
-	if (!mp_smsid_ok(smsid)) {
+	if (!wire_smsid_ok(smsid)) {
 		*reason = mp_strf("the ClientToken's SMSID is not GUID:<uuid>");
 		return 0;
 	}

@@ -132,23 +132,6 @@ mp_bearer(const struct mp_verifier *v, const char *authorization,
 	return NULL;
 }
 
-int
-mp_smsid_ok(const char *s)
-{
-	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (strncmp(s, "GUID:", 5) != 0 || strlen(s + 5) != sizeof form - 1)
-		return 0;
-	for (size_t i = 0; form[i] != '\0'; i++) {
-		char c = s[5 + i];
-
-		if (form[i] == '-' ? c != '-' : strchr("0123456789abcdefABCDEF",
-		    c) == NULL || c == '\0')
-			return 0;
-	}
-	return 1;
-}
-
 void
 mp_verifier_seen(struct mp_verifier *v, const char *smsid)
 {

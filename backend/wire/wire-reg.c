@@ -750,6 +750,13 @@ wire_reply_decode(const unsigned char *body, size_t len,
 		wire_fail(cause, "registration reply: no SMSID");
 		goto out;
 	}
+	/* Empty when the MP registered nothing; never shown unchecked. */
+	if (*wx_attr(root, "SMSID") != '\0' &&
+	    !wire_smsid_ok(wx_attr(root, "SMSID"))) {
+		wire_fail(cause, "registration reply: the SMSID is not "
+		    "GUID:<uuid>");
+		goto out;
+	}
 	if (wire_enum_elem(root, "Status", WIRE_REG_CERT_RESET, &st,
 	    cause) == -1 ||
 	    wire_enum_elem(root, "ApprovalStatus", WIRE_APPROVAL_NOT_APPLICABLE,

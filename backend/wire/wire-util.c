@@ -268,6 +268,23 @@ wire_deflate(const unsigned char *in, size_t n, struct wire_bytes *out)
 	deflateEnd(&z);
 }
 
+int
+wire_smsid_ok(const char *s)
+{
+	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strncmp(s, "GUID:", 5) != 0 || strlen(s + 5) != sizeof form - 1)
+		return 0;
+	for (size_t i = 0; form[i] != '\0'; i++) {
+		char c = s[5 + i];
+
+		if (form[i] == '-' ? c != '-' : strchr("0123456789abcdefABCDEF",
+		    c) == NULL || c == '\0')
+			return 0;
+	}
+	return 1;
+}
+
 /* ------------------------------------------------------------------ time */
 
 int

@@ -308,5 +308,7 @@ int		 wire_dav_decode(const unsigned char *body, size_t len,
 /* Helpers the client and the MP share. */
 /* Hex (either case, even length, nothing else) to bytes. */
 int		 wire_unhex(const char *, struct wire_bytes *, char **cause);
+/* 1 if s is a client's SMSID: "GUID:" and a UUID (hex in either case). */
+int		 wire_smsid_ok(const char *s);
 
 #endif
