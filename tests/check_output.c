@@ -145,23 +145,26 @@ make_poisoned(void)
 	free(err);
 	out = err = NULL;
 	/* The rest of an old database: a site name, a status message, an
-	 * audit row, an agent's health text, a client. */
+	 * audit row, an agent's health text and host, a client (its name,
+	 * approver and thumbprint: columns a management point's login can
+	 * write on PostgreSQL). */
 	if (asprintf(&cmd, "sqlite3 '%s' \"UPDATE site SET name = %s WHERE"
 	    " code = 'P01'; INSERT INTO status_message (time, site_id, severity,"
 	    " component, message) SELECT 1764800000, id, 'error',"
 	    " 'SMS_MP_CONTROL_MANAGER', 'on dp1.p01.contoso.com: ' || %s FROM"
 	    " site WHERE code = 'P01'; INSERT INTO audit (time, user, action,"
 	    " object, detail) VALUES (1764800000, %s, 'poison', %s, %s);"
-	    " INSERT INTO agent (system_id, pid, https_port, http_port,"
+	    " INSERT INTO agent (system_id, pid, host, https_port, http_port,"
 	    " health_time, health_ok, health_status, health_text, updated)"
-	    " SELECT id, 0, 443, 80, 1764800000, 0, 0, %s, 1764800000 FROM"
+	    " SELECT id, 1, %s, 443, 80, 1764800000, 0, 0, %s, 1764800000 FROM"
 	    " site_system WHERE fqdn = 'dp1.p01.contoso.com'; INSERT INTO client"
 	    " (smsid, name, site_id, thumbprint, sign_der, enc_der, approved,"
 	    " approved_by, registered, last_contact) SELECT '" CLIENT_SMSID "',"
-	    " %s, id, '00112233445566778899AABBCCDDEEFF00112233', X'3000',"
+	    " %s, id, %s, X'3000',"
 	    " X'3000', 1, %s, 1764800000, 1764800100 FROM site WHERE code ="
 	    " 'P01'\"", db, POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL,
-	    POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL) == -1)
+	    POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL, POISON_SQL,
+	    POISON_SQL) == -1)
 		abort();
 	free(tu_sh_ok("%s", cmd));
 	free(cmd);
@@ -285,7 +288,15 @@ START_TEST(poison_shown_escaped)
 	    NULL), 0);
 	ck_assert_int_eq(tu_count(out, "\n"), 8);
 	tu_has(out, "\nName:          " POISON_SHOWN "\\x9b\\x7f\n",
-	    "\nApproval:      Approved (by " POISON_SHOWN "\\x9b\\x7f)\n", NULL);
+	    "\nApproval:      Approved (by " POISON_SHOWN "\\x9b\\x7f)\n",
+	    "\nThumbprint:    " POISON_SHOWN "\\x9b\n", NULL);	/* 40 bytes */
+	free(out);
+	free(err);
+	/* The agent's host (its own row), on the Agent line. */
+	ck_assert_int_eq(tu_ctl(db, &out, &err, "system", "show",
+	    "dp1.p01.contoso.com", NULL), 0);
+	tu_has(out, "\nAgent:              pid 1 on " POISON_SHOWN
+	    "\\x9b\\x7f, ", NULL);
 	free(out);
 	free(err);
 	/* An argument that names no client is quoted escaped, on one line. */

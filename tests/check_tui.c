@@ -1924,6 +1924,37 @@ START_TEST(render_log_colours)
 END_TEST
 
 
+/*
+ * A client whose name holds a line feed (a management point's login can
+ * write client rows): the Block question stays one line, the line feed a
+ * '?', so the name cannot add a line of its own choosing to the dialog.
+ */
+START_TEST(render_client_name_line_feed)
+{
+	struct app *app;
+	char *v;
+	int y, y2;
+
+	v = sql1("INSERT INTO client (smsid, name, site_id, thumbprint,"
+	    " sign_der, enc_der, registered) VALUES ('GUID:LF', 'PC1' ||"
+	    " char(10) || 'It is blocked already: nothing changes',"
+	    " (SELECT id FROM site WHERE code = 'P01'), 'EE', x'00', x'00',"
+	    " 1700000000)");
+	free(v);
+	app = screen_app(30, 120, 0);
+	press_shows(app, "Client 1 of 1, approval manual", '6', 0);
+	press_shows(app, "Block client?", 'b', 0);
+	y = screen_find("Block client PC1?It is blocked already: nothing"
+	    " changes (GUID:LF, site P01)?", NULL);
+	ck_assert_int_ge(y, 0);
+	y2 = screen_find("It is blocked already", NULL);
+	ck_assert_int_eq(y2, y);
+	press(app, '\r', 0);		/* Cancel */
+	app_stop(app);
+	screen_close();
+}
+END_TEST
+
 /* Clients: an empty list says how clients register; a large one is a
  * keyset window; Approve, Block (asks first) and Delete (asks first) are
  * written to the database (the sqlite3 CLI reads it, audit rows too); a
@@ -3189,6 +3220,7 @@ tui_suite(void)
 		TU_TEST(render_systems_find_and_details),
 		TU_TEST(render_log_small_no_colour),
 		TU_TEST(render_clients_view),
+		TU_TEST(render_client_name_line_feed),
 		TU_TEST(render_bulk_tokens),
 		TU_TEST(render_dp_content_paged),
 		TU_CASE("e2e", e2e_fixture),

@@ -125,6 +125,17 @@ box_tab(struct box *b, const char *name)
 	b->tabs[b->ntabs++] = xstrdup(name);
 }
 
+/* One entry: len bytes of s. */
+static void
+box_add(struct box *b, enum box_line_style style, const char *s, size_t len)
+{
+	b->lines = xgrowarray(b->lines, &b->cap, b->n, 32, sizeof *b->lines);
+	b->lines[b->n].style = style;
+	b->lines[b->n].tab = b->ntabs > 0 ? b->ntabs - 1 : 0;
+	b->lines[b->n].text = xstrndup(s, len);
+	b->n++;
+}
+
 void
 box_text(struct box *b, enum box_line_style style, const char *s)
 {
@@ -132,16 +143,8 @@ box_text(struct box *b, enum box_line_style style, const char *s)
 
 	/* One entry per physical line (a final line break adds none). */
 	for (;;) {
-		size_t len;
-
 		nl = strchr(p, '\n');
-		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		b->lines = xgrowarray(b->lines, &b->cap, b->n, 32,
-		    sizeof *b->lines);
-		b->lines[b->n].style = style;
-		b->lines[b->n].tab = b->ntabs > 0 ? b->ntabs - 1 : 0;
-		b->lines[b->n].text = xstrndup(p, len);
-		b->n++;
+		box_add(b, style, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
 		if (nl == NULL || nl[1] == '\0')
 			break;
 		p = nl + 1;
@@ -159,14 +162,23 @@ box_vline(struct box *b, enum box_line_style style, const char *fmt,
 	free(s);
 }
 
+/* One line however its values read: a line break in a name from the
+ * database is a '?' on it (as text_put draws any other control), not a
+ * line of the name's choosing; the box still wraps it to its width. */
 void
 box_line(struct box *b, enum box_line_style style, const char *fmt, ...)
 {
 	va_list ap;
+	char *s;
 
 	va_start(ap, fmt);
-	box_vline(b, style, fmt, ap);
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
+	for (char *p = s; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = '?';
+	box_add(b, style, s, strlen(s));
+	free(s);
 }
 
 void

@@ -482,7 +482,9 @@ struct dialog	*dialog_form_new(struct app *, const struct dialog_form_ops *,
 
 enum box_line_style { BOX_TEXT, BOX_INFO, BOX_WARNING, BOX_ERROR, BOX_HEAD };
 struct box;
-/* A box: title, optional tabs, lines (wrapped), buttons. */
+/* A box: title, optional tabs, lines (wrapped), buttons. box_line adds
+ * one line whatever its values hold (a line feed in one is drawn as '?');
+ * box_text one per line of s. */
 struct box	*box_new(const char *title);
 void		 box_tab(struct box *, const char *name);	/* starts a tab */
 void		 box_line(struct box *, enum box_line_style, const char *fmt, ...)

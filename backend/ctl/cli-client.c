@@ -151,14 +151,14 @@ cmd_client_show(struct cli *c, int argc, char **argv)
 		cj_print(c->out, client_json(&k));
 		return CLI_OK;
 	}
-	fprintf(c->out, "SMSID:         %s\n", k.smsid);
+	fprintf(c->out, "SMSID:         %s\n", cli_safe(c, k.smsid));
 	fprintf(c->out, "Name:          %s\n", cli_safe(c, k.name));
 	fprintf(c->out, "Site:          %s\n", k.site_code);
 	fprintf(c->out, "Approval:      %s%s%s%s\n", k.approved ? "Approved" :
 	    "Pending", k.approved_by[0] ? " (by " : "", cli_safe(c,
 	    k.approved_by), k.approved_by[0] ? ")" : "");
 	fprintf(c->out, "Blocked:       %s\n", k.blocked ? "Yes" : "No");
-	fprintf(c->out, "Thumbprint:    %s\n", k.thumbprint);
+	fprintf(c->out, "Thumbprint:    %s\n", cli_safe(c, k.thumbprint));
 	fprintf(c->out, "Registered:    %s UTC\n", cli_time(k.registered));
 	fprintf(c->out, "Last contact:  %s UTC\n", cli_time(k.last_contact));
 	return CLI_OK;

@@ -611,7 +611,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	}
 	if (a.pid > 0)
 		fprintf(f, "Agent:              pid %d%s%s, %s\n", a.pid,
-		    a.host[0] ? " on " : "", a.host, running ?
+		    a.host[0] ? " on " : "", cli_safe(c, a.host), running ?
 		    "running (on this host)" : "not running on this host");
 	else
 		fprintf(f, "Agent:              stopped (%s)\n",
