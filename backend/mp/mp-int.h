@@ -104,6 +104,5 @@ int	 mp_verifier_blocked(const struct mp_verifier *, const char *smsid);
 /* A client was in contact: its last contact is written at the next
  * reload, with every other, in one transaction. */
 void	 mp_verifier_seen(struct mp_verifier *, const char *smsid);
-/* "GUID:" and a UUID in its 8-4-4-4-12 hex form: 1, else 0. */
 
 #endif
