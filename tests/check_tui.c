@@ -96,6 +96,21 @@ sql1(const char *query)
 	return tu_line1(tu_sh_ok("sqlite3 %s \"%s\"", db, query));
 }
 
+/* A client of site P01 named by the SQL expression name (its bytes as
+ * a management point's login could write them). */
+static void
+add_client(const char *smsid, const char *name)
+{
+	char *q;
+
+	xasprintf(&q, "INSERT INTO client (smsid, name, site_id, thumbprint,"
+	    " sign_der, enc_der, registered) VALUES ('%s', %s, (SELECT id FROM"
+	    " site WHERE code = 'P01'), 'EE', x'00', x'00', 1700000000)",
+	    smsid, name);
+	free(sql1(q));
+	free(q);
+}
+
 static void
 sql_is(const char *query, const char *want)
 {
@@ -1932,15 +1947,10 @@ END_TEST
 START_TEST(render_client_name_line_feed)
 {
 	struct app *app;
-	char *v;
 	int y, y2;
 
-	v = sql1("INSERT INTO client (smsid, name, site_id, thumbprint,"
-	    " sign_der, enc_der, registered) VALUES ('GUID:LF', 'PC1' ||"
-	    " char(10) || 'It is blocked already: nothing changes',"
-	    " (SELECT id FROM site WHERE code = 'P01'), 'EE', x'00', x'00',"
-	    " 1700000000)");
-	free(v);
+	add_client("GUID:LF", "'PC1' || char(10) || 'It is blocked already:"
+	    " nothing changes'");
 	app = screen_app(30, 120, 0);
 	press_shows(app, "Client 1 of 1, approval manual", '6', 0);
 	press_shows(app, "Block client?", 'b', 0);
@@ -1963,7 +1973,7 @@ START_TEST(render_clients_view)
 {
 	const struct rowbuf *rb;
 	struct app *app;
-	char *v, buf[512];
+	char buf[512];
 	int y;
 
 	app = screen_app(30, 120, 0);
@@ -1977,12 +1987,8 @@ START_TEST(render_clients_view)
 	screen_close();
 
 	load_clients(5000);
-	v = sql1("INSERT INTO client (smsid, name, site_id, thumbprint,"
-	    " sign_der, enc_der, registered) VALUES ('GUID:EVIL', 'EVIL' ||"
-	    " char(27) || ']0;pwned' || char(7) || char(27) || '[2J' ||"
-	    " char(155) || 'X', (SELECT id FROM site WHERE code = 'P01'),"
-	    " 'EE', x'00', x'00', 1700000000)");
-	free(v);
+	add_client("GUID:EVIL", "'EVIL' || char(27) || ']0;pwned' || char(7)"
+	    " || char(27) || '[2J' || char(155) || 'X'");
 	app = screen_app(30, 120, 0);
 	press_shows(app, "Client 1 of 5001, approval manual", '6', 0);
 	ck_screen("WKS00001");
