@@ -16,9 +16,10 @@ static const struct tu_fixture ehttpctl_fixture = TU_DEMO_FIXTURE(300);
 
 #define SMSID0	"GUID:0b7d4f6e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
 
-/* Everything in the database, as text: to prove a refusal changed nothing. */
-#define TU_REPEAT_A60	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+/* 60 letters: four of them and dots make a 247-character FQDN. */
+#define A60	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
+/* Everything in the database, as text: to prove a refusal changed nothing. */
 static char *
 dump(void)
 {
@@ -653,8 +654,8 @@ START_TEST(long_value_sticks_out)
 	char fqdn[260], *out;
 	int rows, bad, widest;
 
-	snprintf(fqdn, sizeof fqdn, "%s.%s.%s.%s.com", TU_REPEAT_A60,
-	    TU_REPEAT_A60, TU_REPEAT_A60, TU_REPEAT_A60);
+	snprintf(fqdn, sizeof fqdn, "%s.%s.%s.%s.com", A60,
+	    A60, A60, A60);
 	free(tu_sh_ok("'%s' --db '%s' system add '%s' --site P01",
 	    tu_bin("ehttpctl"), tu_db, fqdn));
 	out = tu_sh_ok("'%s' --db '%s' system list | '%s' -c '"

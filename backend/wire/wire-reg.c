@@ -740,19 +740,19 @@ wire_reply_decode(const unsigned char *body, size_t len,
 {
 	struct wire_bytes xml = { 0 };
 	struct wx_node *root = NULL, *n;
+	const char *smsid;
 	int st, ap, rc = -1;
 
 	memset(r, 0, sizeof *r);
 	if (wire_reply_parse(body, len, "registration reply",
 	    "ClientRegistrationReply", &xml, &root, cause) == -1)
 		goto out;
-	if (wx_attr(root, "SMSID") == NULL) {
+	if ((smsid = wx_attr(root, "SMSID")) == NULL) {
 		wire_fail(cause, "registration reply: no SMSID");
 		goto out;
 	}
 	/* Empty when the MP registered nothing; never shown unchecked. */
-	if (*wx_attr(root, "SMSID") != '\0' &&
-	    !wire_smsid_ok(wx_attr(root, "SMSID"))) {
+	if (*smsid != '\0' && !wire_smsid_ok(smsid)) {
 		wire_fail(cause, "registration reply: the SMSID is not "
 		    "GUID:<uuid>");
 		goto out;
@@ -768,7 +768,7 @@ wire_reply_decode(const unsigned char *body, size_t len,
 		    "form yyyy-mm-ddThh:mm:ssZ");
 		goto out;
 	}
-	r->smsid = xstrdup(wx_attr(root, "SMSID"));
+	r->smsid = xstrdup(smsid);
 	r->status = (enum wire_reg_status)st;
 	r->approval = (enum wire_approval)ap;
 	if ((n = wx_child(root, "ResponseType")) != NULL)
