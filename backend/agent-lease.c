@@ -117,7 +117,8 @@ report(struct ehttp *e, const char *fqdn, const struct agent_report *p,
 	if (db_agent_bind(e->db, &p->row) == -1)
 		return ehttp_fail_db(e);
 	for (size_t i = 0; i < p->nevents; i++)
-		if (db_status_add(e->db, p->site_id, p->event_sev[i],
+		if (db_status_add(e->db, p->site_id,
+		    p->row.system_id, p->event_sev[i],
 		    AGENT_COMPONENT, p->events[i]) == -1)
 			return ehttp_fail_db(e);
 	if (p->health && db_agent_health(e->db, p->row.system_id,

@@ -16,7 +16,7 @@
 
 #include "ehttp.h"
 
-#define AGENT_COMPONENT	"SMS_MP_CONTROL_MANAGER"
+#define AGENT_COMPONENT	DB_AGENT_COMPONENT
 
 /* The build number of the client protocol (Configuration Manager
  * 5.00.9128, current branch 2403) the management point answers as. */

@@ -161,8 +161,8 @@ request_locked(struct ehttp *e, const struct db_system *y,
 	    " (key fingerprint SHA-256 %s); compare and approve it with"
 	    " ehttpctl agent approve %s --fingerprint ...", y->fqdn, host, fpr,
 	    y->fqdn);
-	if (db_status_add(e->db, y->site_id, "info", AGENT_COMPONENT, msg) ==
-	    -1)
+	if (db_status_add(e->db, y->site_id, y->id, "info", AGENT_COMPONENT,
+	    msg) == -1)
 		return ehttp_fail_db(e);
 	return 0;
 }

@@ -376,8 +376,8 @@ pass_alerts(struct pass *p)
 		}
 		if (!fresh)
 			continue;
-		if (db_status_add(p->e->db, a[i].cert.site_id, a[i].level == 0 ?
-		    "error" : "warning", COMPONENT, a[i].text) == -1) {
+		if (db_status_add(p->e->db, a[i].cert.site_id, 0,
+		    a[i].level == 0 ? "error" : "warning", COMPONENT, a[i].text) == -1) {
 			ehttp_fail_db(p->e);
 			goto out;
 		}
@@ -428,8 +428,8 @@ pass_agents(struct pass *p)
 		    " s): it may have stopped or hung; clients may not reach"
 		    " the site system.", y.fqdn, a[i].pid, since,
 		    (long long)ehttp_agent_silent_after(&a[i]), a[i].poll_s);
-		if (db_status_add(p->e->db, y.site_id, "warning", COMPONENT,
-		    text) == -1) {
+		if (db_status_add(p->e->db, y.site_id, 0, "warning",
+		    COMPONENT, text) == -1) {
 			ehttp_fail_db(p->e);
 			goto out;
 		}
@@ -573,7 +573,8 @@ site_failed(struct pass *p, const struct db_site *s, const char *why)
 		return -1;
 	if ((rc = db_notice_once(p->e->db, "site-failed", s->id,
 	    p->now / DAY, p->now)) == 1)
-		rc = db_status_add(p->e->db, s->id, "error", COMPONENT, text);
+		rc = db_status_add(p->e->db, s->id, 0, "error", COMPONENT,
+		    text);
 	return ehttp_end(p->e, rc == -1 ? ehttp_fail_db(p->e) : 0);
 }
 

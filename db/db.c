@@ -358,6 +358,12 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL,"
 	"  created_by TEXT NOT NULL DEFAULT '');",
+
+	/* 14: the site system whose agent wrote a status message (NULL: the
+	 * site server, ehttpctl, the console, or an agent before 14). On
+	 * PostgreSQL an agent's login may write only its own. */
+	"ALTER TABLE status_message ADD COLUMN system_id INTEGER"
+	"  REFERENCES site_system(id) ON DELETE SET NULL;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
@@ -427,9 +433,11 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " THEN 1 WHEN 'provider' THEN 2 WHEN 'sup' THEN 3 WHEN 'rsp' THEN 4"
 	    " ELSE 5 END",
 	[ST_STATUS_INSERT] = "INSERT INTO status_message (time, site_id, severity,"
-	    " component, message) VALUES (?1, nullif(?2, 0), ?3, ?4, ?5)",
+	    " component, message, system_id) VALUES (?1, nullif(?2, 0), ?3,"
+	    " ?4, ?5, nullif(?6, 0))",
 	[ST_STATUS_LIST] = "SELECT m.id, m.time, coalesce(s.code, ''), m.severity,"
-	    " m.component, m.message FROM status_message m"
+	    " m.component, m.message, coalesce(m.system_id, 0) FROM"
+	    " status_message m"
 	    " LEFT JOIN site s ON s.id = m.site_id"
 	    " WHERE ?1 = 0 OR m.site_id = ?1 ORDER BY m.time DESC, m.id DESC"
 	    " LIMIT ?2",
@@ -1344,8 +1352,8 @@ db_role_list(struct db *db, int64_t site_id, int64_t system_id,
 /* Status messages and audit. */
 
 int
-db_status_add(struct db *db, int64_t site_id, const char *severity,
-    const char *component, const char *message)
+db_status_add(struct db *db, int64_t site_id, int64_t system_id,
+    const char *severity, const char *component, const char *message)
 {
 	struct db_q *st = db_stmt(db, ST_STATUS_INSERT);
 
@@ -1354,6 +1362,7 @@ db_status_add(struct db *db, int64_t site_id, const char *severity,
 	db_bind_text(db, st, 3, severity);
 	db_bind_text(db, st, 4, component);
 	db_bind_text(db, st, 5, message);
+	db_bind_int64(db, st, 6, system_id);
 	return db_step_done(db, st, "recording a status message");
 }
 
@@ -1364,6 +1373,7 @@ static const struct db_col status_cols[] = {	/* ST_STATUS_LIST */
 	DB_COL(TEXT, struct db_status, severity),
 	DB_COL(TEXT, struct db_status, component),
 	DB_COL(TEXT, struct db_status, message),
+	DB_COL(INT, struct db_status, system_id),
 };
 static const struct db_rec status_rec = DB_REC(struct db_status, status_cols,
     NULL);

@@ -21,7 +21,7 @@
 
 struct db;
 
-#define DB_SCHEMA_VERSION	13
+#define DB_SCHEMA_VERSION	14
 
 enum db_open_flags {
 	DB_OPEN_CREATE   = 0x1,	/* create the file (and its directory) if absent */
@@ -86,8 +86,9 @@ int	 db_role_list(struct db *, int64_t site_id, int64_t system_id,
 	    struct db_role **, size_t *);
 
 /* Status messages (newest first) and the audit trail. */
-int	 db_status_add(struct db *, int64_t site_id, const char *severity,
-	    const char *component, const char *message);
+/* system_id: the site system whose agent writes (0: none). */
+int	 db_status_add(struct db *, int64_t site_id, int64_t system_id,
+	    const char *severity, const char *component, const char *message);
 int	 db_status_list(struct db *, int64_t site_id, size_t limit,
 	    struct db_status **, size_t *);
 

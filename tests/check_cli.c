@@ -677,6 +677,36 @@ START_TEST(long_value_sticks_out)
 }
 END_TEST
 
+/*
+ * system show's agent events are the messages that system's agent wrote
+ * (status_message.system_id): not another agent's that names it, nor an
+ * administrator's; a message from before the column, with no system, is
+ * its agent's when it names the system.
+ */
+START_TEST(agent_events_are_the_systems)
+{
+	char *v;
+
+	free(tu_sql1(tu_db_cli(tu_db), "INSERT INTO status_message (time,"
+	    " site_id, severity, component, message, system_id) SELECT"
+	    " strftime('%s', 'now') + n, y.site_id, 'info', c, m, sid FROM"
+	    " site_system y, (SELECT 1 AS n, 'SMS_MP_CONTROL_MANAGER' AS c,"
+	    " 'its own event' AS m, (SELECT id FROM site_system WHERE fqdn ="
+	    " 'dp1.p01.contoso.com') AS sid UNION ALL SELECT 2,"
+	    " 'SMS_MP_CONTROL_MANAGER', 'Started on dp1.p01.contoso.com: forged',"
+	    " (SELECT id FROM site_system WHERE fqdn = 'p01.contoso.com')"
+	    " UNION ALL SELECT 3, 'SMS_MP_CONTROL_MANAGER',"
+	    " 'Started on dp1.p01.contoso.com: before 14', NULL UNION ALL SELECT 4,"
+	    " 'SMS_SITE_COMPONENT_MANAGER', 'Role added on dp1.p01.contoso.com',"
+	    " NULL) WHERE y.fqdn = 'dp1.p01.contoso.com'; SELECT changes()"));
+	v = tu_ctl_json(tu_db, "[e['message'] for e in d['events']]", "system",
+	    "show", "dp1.p01.contoso.com", "--json", NULL);
+	ck_assert_str_eq(v, "['Started on dp1.p01.contoso.com: before 14',"
+	    " 'its own event']");
+	free(v);
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -695,6 +725,7 @@ cli_suite(void)
 		TU_TEST(bulk_token_not_stored),
 		TU_TEST(ca_loaded_when_first_needed),
 		TU_TEST(long_value_sticks_out),
+		TU_TEST(agent_events_are_the_systems),
 		{ 0 }
 	};
 

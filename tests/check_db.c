@@ -291,6 +291,10 @@ END_TEST
  * manual approval, which ehttpctl reads back; their CHECKs refuse what
  * they must.
  */
+/* status_message's rows by the columns it had before migration 14. */
+#define STATUS_V13 "SELECT id, time, site_id, severity, component, message" \
+	" FROM status_message ORDER BY id"
+
 START_TEST(migrate_to_v9)
 {
 	char *tables, *before, *after, *u1, *u2, *out, *expr;
@@ -312,21 +316,23 @@ START_TEST(migrate_to_v9)
 	    " cert_tally notice role site site_renewal site_security"
 	    " site_system sited_pass status_message trusted_root");
 	free(tables);
+	/* role and status_message gain a column in migrations 11 and 14:
+	 * their rows are compared by the columns they had. */
 	tables = sql1("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
-	    " sqlite_schema WHERE type = 'table' AND name != 'role' ORDER BY"
-	    " name)");
+	    " sqlite_schema WHERE type = 'table' AND name NOT IN ('role',"
+	    " 'status_message') ORDER BY name)");
 	roles = sql1("SELECT group_concat(id || ':' || system_id || ':' || role"
 	    " || ':' || connection || ':' || allow_anonymous, ' ') FROM (SELECT"
 	    " * FROM role ORDER BY id)");
 	/* Each table's CREATE, rows, indexes and triggers, as sqlite3 dumps
 	 * them (BLOBs as hex). */
-	before = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
-	    tables, tu_db);
+	before = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done;"
+	    " sqlite3 '%s' '" STATUS_V13 "'", tables, tu_db, tu_db);
 	ck_assert_uint_gt(strlen(before), 40000);
 	db = open_current();
 	db_close(db);
-	after = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done",
-	    tables, tu_db);
+	after = tu_sh_ok("for t in %s; do sqlite3 '%s' \".dump $t\"; done;"
+	    " sqlite3 '%s' '" STATUS_V13 "'", tables, tu_db, tu_db);
 	ck_assert_msg(strcmp(before, after) == 0, "a version-8 table changed");
 	sql_eq("SELECT group_concat(id || ':' || system_id || ':' || role"
 	    " || ':' || connection || ':' || allow_anonymous, ' ') FROM (SELECT"
@@ -533,21 +539,27 @@ START_TEST(migrate_to_v10)
 	    " cert_der cert_key cert_tally client hierarchy notice role site"
 	    " site_renewal site_security site_system sited_pass status_message"
 	    " trusted_root");
-	/* role gains a column in migration 11: its rows are compared by
-	 * the columns it had. */
-	before = tu_sh_ok("for t in %s; do [ $t = role ] || sqlite3 '%s'"
-	    " \".dump $t\"; done; sqlite3 '%s' 'SELECT id, system_id, role,"
-	    " connection, allow_anonymous FROM role ORDER BY id'", tables,
-	    tu_db, tu_db);
+	/* role and status_message gain a column in migrations 11 and 14:
+	 * their rows are compared by the columns they had. */
+	before = tu_sh_ok("for t in %s; do case $t in role|status_message) ;;"
+	    " *) sqlite3 '%s' \".dump $t\"; esac; done; sqlite3 '%s' 'SELECT"
+	    " id, system_id, role, connection, allow_anonymous FROM role ORDER"
+	    " BY id; " STATUS_V13 "'", tables, tu_db, tu_db);
 	ck_assert_uint_gt(strlen(before), 30000);
 	db = open_current();
 	db_close(db);
-	after = tu_sh_ok("for t in %s; do [ $t = role ] || sqlite3 '%s'"
-	    " \".dump $t\"; done; sqlite3 '%s' 'SELECT id, system_id, role,"
-	    " connection, allow_anonymous FROM role ORDER BY id'", tables,
-	    tu_db, tu_db);
+	after = tu_sh_ok("for t in %s; do case $t in role|status_message) ;;"
+	    " *) sqlite3 '%s' \".dump $t\"; esac; done; sqlite3 '%s' 'SELECT"
+	    " id, system_id, role, connection, allow_anonymous FROM role ORDER"
+	    " BY id; " STATUS_V13 "'", tables, tu_db, tu_db);
 	ck_assert_msg(strcmp(before, after) == 0, "a version-9 table changed");
 	sql_eq("PRAGMA user_version", STR(DB_SCHEMA_VERSION));
+	/* 14: no message of before names the system that wrote it. */
+	sql_eq("SELECT (SELECT count(*) FROM status_message) > 20, (SELECT"
+	    " count(system_id) FROM status_message), (SELECT [table] || '.' ||"
+	    " [to] || ' ' || on_delete FROM"
+	    " pragma_foreign_key_list('status_message') WHERE [from] ="
+	    " 'system_id')", "1|0|site_system.id SET NULL");
 	sql_eq("PRAGMA integrity_check", "ok");
 	sql_eq("SELECT count(*) FROM pragma_foreign_key_check", "0");
 	sql_eq("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT"
@@ -743,7 +755,7 @@ START_TEST(bind_too_big_refused)
 	ck_assert_msg(strstr(db_error(db), "parameter 1: string or blob too"
 	    " big") != NULL, "%s", db_error(db));
 	ck_assert_int_eq(db_begin(db), 0);
-	ck_assert_int_eq(db_status_add(db, s.id, "info", "C", big), -1);
+	ck_assert_int_eq(db_status_add(db, s.id, 0, "info", "C", big), -1);
 	ck_assert_msg(strstr(db_error(db), "parameter 5: string or blob too"
 	    " big") != NULL, "%s", db_error(db));
 	a.system_id = y.id;

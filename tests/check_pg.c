@@ -121,9 +121,10 @@ START_TEST(schema_version_checked)
 END_TEST
 
 /* A database made by an earlier version (11: before the agents'
- * enrollment tables and the administration service's tokens) is upgraded
- * by the first program that writes, one migration after the other; one
- * older than PostgreSQL's first schema is refused, never half migrated. */
+ * enrollment tables, the administration service's tokens and the system
+ * that wrote a status message) is upgraded by the first program that
+ * writes, one migration after the other; one older than PostgreSQL's first
+ * schema is refused, never half migrated. */
 START_TEST(schema_upgraded)
 {
 	char *certs;
@@ -131,14 +132,17 @@ START_TEST(schema_upgraded)
 	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	certs = psql1("SELECT count(*) || ' ' || sum(id) FROM cert");
-	free(psql1("DROP TABLE admin_token; DROP TABLE agent_key;"
+	free(psql1("ALTER TABLE status_message DROP COLUMN system_id;"
+	    " DROP TABLE admin_token; DROP TABLE agent_key;"
 	    " DROP TABLE agent_enroll; DROP TABLE agent_login;"
 	    " UPDATE ehttp_schema SET version = 11"));
-	tu_ctl_fails(url, 1, "schema version 11 needs an upgrade to 13, but"
+	tu_ctl_fails(url, 1, "schema version 11 needs an upgrade to 14, but"
 	    " the database is opened read-only", "site", "list", NULL);
 	tu_ctl_ok(url, "site", "set", "P01", "--renew-days", "45", NULL);
-	psql_is("SELECT version FROM ehttp_schema", "13");
+	psql_is("SELECT version FROM ehttp_schema", "14");
 	psql_is("SELECT count(*) FROM admin_token", "0");
+	psql_is("SELECT count(*) > 10, count(system_id) FROM status_message",
+	    "t|0");
 	psql_is("SELECT renew_days FROM site_renewal r JOIN site s ON"
 	    " s.id = r.site_id WHERE code = 'P01'", "45");
 	psql_is("SELECT count(*) FROM agent_enroll a JOIN agent_key k USING"
@@ -361,6 +365,43 @@ system_id(const char *fqdn)
 #define RLS(t)		"ERROR:  new row violates row-level security policy" \
 	" for table \"" t "\""
 
+/* A status message as the agent: of site, system and component. */
+static void
+agent_status_is(const char *site, const char *system, const char *comp,
+    const char *want)
+{
+	agent_is(sqlf("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message, system_id) SELECT 1, id, 'info', '%s', 'y',"
+	    " %s FROM site WHERE code = '%s'", comp, system, site), want);
+}
+
+/* The agent of system own (of site P01; other: a system of P02) writes
+ * status messages of its own system, of its site, as an agent: it cannot
+ * pass one off as the site server's, an administrator's or another
+ * system's agent's. And reads none. */
+static void
+agent_statuses(const char *own, const char *other)
+{
+	char want[64];
+
+	agent_status_is("P02", own, "SMS_MP_CONTROL_MANAGER",
+	    RLS("status_message"));
+	agent_status_is("P01", other, "SMS_MP_CONTROL_MANAGER",
+	    RLS("status_message"));
+	agent_status_is("P01", "NULL", "SMS_MP_CONTROL_MANAGER",
+	    RLS("status_message"));
+	agent_status_is("P01", own, "SMS_CERTIFICATE_MANAGER",
+	    RLS("status_message"));
+	agent_status_is("P01", own, "SMS_SITE_COMPONENT_MANAGER",
+	    RLS("status_message"));
+	agent_status_is("P01", own, "SMS_MP_CONTROL_MANAGER", "");
+	agent_is("SELECT count(*) FROM status_message",
+	    DENIED("status_message"));
+	snprintf(want, sizeof want, "1 %s", own);
+	psql_is("SELECT count(*) || ' ' || min(system_id) FROM status_message"
+	    " WHERE message = 'y'", want);
+}
+
 /*
  * An agent's login reads what its system serves and writes its own
  * records only: never cert_key (the keys under the master key), the site's
@@ -458,14 +499,7 @@ START_TEST(agent_login_least_privilege)
 	    " sign_der, enc_der, registered) SELECT 'GUID:2', site_id, 'T2',"
 	    " decode('00', 'hex'), decode('00', 'hex'), 1 FROM site_system"
 	    " WHERE id = %s", p02), RLS("client"));
-	agent_is("INSERT INTO status_message (time, site_id, severity,"
-	    " component, message) SELECT 1, id, 'info', 'x', 'y' FROM site"
-	    " WHERE code = 'P02'", RLS("status_message"));
-	agent_is("INSERT INTO status_message (time, site_id, severity,"
-	    " component, message) SELECT 1, id, 'info', 'x', 'y' FROM site"
-	    " WHERE code = 'P01'", "");
-	agent_is("SELECT count(*) FROM status_message",
-	    DENIED("status_message"));
+	agent_statuses(p01, p02);
 	/* Another ehttp database on the server: the agent of this one is no
 	 * member of its group, and reads nothing there. */
 	{
@@ -479,6 +513,44 @@ START_TEST(agent_login_least_privilege)
 		    agent_url, strrchr(other, '/') + 1);
 		tu_sh_is(DENIED("site"), "%s", q);
 	}
+	free(p01);
+	free(p02);
+	free(oid);
+}
+END_TEST
+
+/*
+ * A database whose agents were granted at schema 13: their group may write
+ * a status message of any component and of no system. The upgrade to 14
+ * (the first program that writes) gives the group the new column and
+ * check, without a new grant-agent.
+ */
+START_TEST(agent_grant_upgraded_to_14)
+{
+	char *p01, *p02, *oid;
+
+	TU_NEED_PG();
+	tu_ctl_ok(url, "init", "--demo", NULL);
+	grant_agent("p01.contoso.com");
+	p01 = system_id("p01.contoso.com");
+	p02 = system_id("p02.contoso.com");
+	oid = psql1("SELECT oid FROM pg_database WHERE datname ="
+	    " current_database()");
+	free(psql1(sqlf("DROP POLICY ehttp_agent_insert ON status_message;"
+	    " ALTER TABLE status_message DROP COLUMN system_id; CREATE POLICY"
+	    " ehttp_agent_insert ON status_message FOR INSERT TO"
+	    " ehttp_agent_d%s WITH CHECK (site_id IS NULL OR site_id = (SELECT"
+	    " y.site_id FROM site_system y JOIN agent_login l ON l.system_id ="
+	    " y.id WHERE l.role = current_user)); UPDATE ehttp_schema SET"
+	    " version = 13", oid)));
+	agent_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) VALUES (1, NULL, 'error',"
+	    " 'SMS_CERTIFICATE_MANAGER', 'old')", "");
+	tu_ctl_ok(url, "site", "set", "P01", "--renew-days", "45", NULL);
+	psql_is("SELECT version FROM ehttp_schema", "14");
+	psql_is("SELECT count(*) FROM status_message WHERE message = 'old' AND"
+	    " system_id IS NULL", "1");
+	agent_statuses(p01, p02);
 	free(p01);
 	free(p02);
 	free(oid);
@@ -965,6 +1037,7 @@ pg_suite(void)
 		TU_TEST(schema_and_statements_match_sqlite),
 		TU_TEST(agent_serves_and_survives_an_outage),
 		TU_TEST(agent_login_least_privilege),
+		TU_TEST(agent_grant_upgraded_to_14),
 		TU_TEST(agent_runs_under_its_login),
 		TU_TEST(agent_login_refusals),
 		TU_TEST(admin_logins),

@@ -451,6 +451,17 @@ mentions(const char *msg, const char *fqdn)
 	return 0;
 }
 
+/* Did y's agent write message m? Its system says so; a message written
+ * before schema 14 has none, and names y in its text. */
+static int
+agent_event(const struct db_status *m, const struct db_system *y)
+{
+	if (m->system_id != 0)
+		return m->system_id == y->id;
+	return strcmp(m->component, AGENT_COMPONENT) == 0 &&
+	    mentions(m->message, y->fqdn);
+}
+
 static int
 agent_running(int pid)
 {
@@ -568,8 +579,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	running = has_agent == 1 && agent_running(a.pid);
 	current = has_agent == 1 && ehttp_agent_current(&sv, &a);
 	for (size_t i = 0; i < nm; i++)
-		if (strcmp(m[i].component, AGENT_COMPONENT) == 0 &&
-		    mentions(m[i].message, y.fqdn) && ne < EVENTS_SHOWN)
+		if (agent_event(&m[i], &y) && ne < EVENTS_SHOWN)
 			m[ne++] = m[i];
 
 	if (c->json) {

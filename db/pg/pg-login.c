@@ -46,11 +46,6 @@
 #define GROUP	"current_setting('ehttp.agent_group')"
 #define ROLE	"current_setting('ehttp.agent_role')"
 
-/* The agent's own system and site, as a policy reads them. */
-#define OWN_SYSTEM "(SELECT l.system_id FROM agent_login l WHERE" \
-	" l.role = current_user)"
-#define OWN_SITE "(SELECT y.site_id FROM site_system y JOIN agent_login l" \
-	" ON l.system_id = y.id WHERE l.role = current_user)"
 
 /* Each policy: table, command, USING, WITH CHECK (NULL: none). */
 #define POLICIES \
@@ -70,8 +65,7 @@
 	"['client', 'INSERT', NULL, 'site_id = " OWN_SITE "']," \
 	"['client', 'UPDATE', 'site_id = " OWN_SITE "'," \
 	"  'site_id = " OWN_SITE "']," \
-	"['status_message', 'INSERT', NULL, 'site_id IS NULL OR site_id = " \
-	OWN_SITE "']" \
+	"['status_message', 'INSERT', NULL, '" PG_AGENT_STATUS_CHECK "']" \
 	"]"
 
 /* The tables an agent reads. */
@@ -92,8 +86,7 @@
 	"'UPDATE (pid, https_port, http_port, cert_id, thumbprint," \
 	" bound_since, updated, host, started, lease_until, poll_s," \
 	" health_time, health_ok, health_status, health_text) ON agent'," \
-	"'INSERT (time, site_id, severity, component, message) ON" \
-	" status_message'," \
+	"'INSERT (" PG_AGENT_STATUS_COLS ") ON status_message'," \
 	/* a management point's registrations (client.c) */ \
 	"'INSERT (smsid, name, site_id, thumbprint, sign_der, enc_der," \
 	" approved, approved_by, blocked, registered, last_contact) ON client'," \

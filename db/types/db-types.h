@@ -59,7 +59,11 @@ struct db_role {
 	int	 allow_propfind;
 };
 
-/* Status messages and the audit trail. */
+/* Status messages and the audit trail. DB_AGENT_COMPONENT: the component
+ * of an agent's messages, on PostgreSQL the only one an agent's own login
+ * may write (the site server's and the administrators' are not its). */
+#define DB_AGENT_COMPONENT	"SMS_MP_CONTROL_MANAGER"
+
 struct db_status {
 	int64_t	 id;
 	time_t	 time;
@@ -67,6 +71,7 @@ struct db_status {
 	char	 severity[8];	/* info warning error */
 	char	 component[64];
 	char	 message[512];
+	int64_t	 system_id;	/* whose agent wrote it; 0: none */
 };
 
 /* One pass of the site server (ehttp-sited). */
