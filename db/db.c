@@ -436,9 +436,10 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " component, message, system_id) VALUES (?1, nullif(?2, 0), ?3,"
 	    " ?4, ?5, nullif(?6, 0))",
 	[ST_STATUS_LIST] = "SELECT m.id, m.time, coalesce(s.code, ''), m.severity,"
-	    " m.component, m.message, coalesce(m.system_id, 0) FROM"
-	    " status_message m"
+	    " m.component, m.message, coalesce(m.system_id, 0),"
+	    " coalesce(y.fqdn, '') FROM status_message m"
 	    " LEFT JOIN site s ON s.id = m.site_id"
+	    " LEFT JOIN site_system y ON y.id = m.system_id"
 	    " WHERE ?1 = 0 OR m.site_id = ?1 ORDER BY m.time DESC, m.id DESC"
 	    " LIMIT ?2",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (time, \"user\", action, object,"
@@ -1374,6 +1375,7 @@ static const struct db_col status_cols[] = {	/* ST_STATUS_LIST */
 	DB_COL(TEXT, struct db_status, component),
 	DB_COL(TEXT, struct db_status, message),
 	DB_COL(INT, struct db_status, system_id),
+	DB_COL(TEXT, struct db_status, system_fqdn),
 };
 static const struct db_rec status_rec = DB_REC(struct db_status, status_cols,
     NULL);

@@ -704,6 +704,11 @@ START_TEST(agent_events_are_the_systems)
 	ck_assert_str_eq(v, "['Started on dp1.p01.contoso.com: before 14',"
 	    " 'its own event']");
 	free(v);
+	/* status names the writer of each. */
+	v = tu_ctl_json(tu_db, "[e['system'] for e in d][:4]", "status",
+	    "--json", NULL);
+	ck_assert_str_eq(v, "['', '', 'p01.contoso.com', 'dp1.p01.contoso.com']");
+	free(v);
 }
 END_TEST
 

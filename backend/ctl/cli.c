@@ -1012,18 +1012,23 @@ cmd_status(struct cli *c, int argc, char **argv)
 	if (cli_scope(c, site, NULL, &site_id, NULL) == -1 ||
 	    ehttp_status_list(c->e, site_id, limit, &m, &n) == -1)
 		return cli_fail(c);
-	cli_list_begin(c, &l, 4, "Time (UTC)", "Severity", "Site", "Message");
+	/* System: the site system whose agent wrote the message. */
+	cli_list_begin(c, &l, 5, "Time (UTC)", "Severity", "Site", "System",
+	    "Message");
 	for (size_t i = 0; i < n; i++)
 		if (c->json)
-			cli_list_json(&l, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}",
+			cli_list_json(&l, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
 			    "id", (json_int_t)m[i].id, "time", cj_time(m[i].time),
 			    "site", cj_str(m[i].site_code),
+			    "system", cj_str(m[i].system_fqdn),
 			    "severity", cj_str(m[i].severity),
 			    "component", cj_str(m[i].component),
 			    "message", cj_str(m[i].message)));
 		else
 			table_add(l.t, cli_time(m[i].time), m[i].severity,
-			    m[i].site_code[0] ? m[i].site_code : "-", m[i].message);
+			    m[i].site_code[0] ? m[i].site_code : "-",
+			    m[i].system_fqdn[0] ? m[i].system_fqdn : "-",
+			    m[i].message);
 	cli_list_end(&l);
 	free(m);
 	return CLI_OK;

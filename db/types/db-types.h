@@ -72,6 +72,7 @@ struct db_status {
 	char	 component[64];
 	char	 message[512];
 	int64_t	 system_id;	/* whose agent wrote it; 0: none */
+	char	 system_fqdn[256];	/* its FQDN; "": none */
 };
 
 /* One pass of the site server (ehttp-sited). */
