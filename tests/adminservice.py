@@ -226,11 +226,21 @@ if cmd == "reads":
 
     # Status messages and the audit trail: the newest, as stored.
     st = get_json(B + "SMS_StatusMessage?$orderby=RecordID%20desc&$top=5")
-    dbm = sql("SELECT id, message FROM status_message ORDER BY id DESC"
-              " LIMIT 5")
-    if [(m["RecordID"], m["MessageText"]) for m in st["value"]] != \
-            [(m["id"], m["message"]) for m in dbm]:
+    dbm = sql("SELECT m.id, m.message, coalesce(y.fqdn, '') AS fqdn FROM"
+              " status_message m LEFT JOIN site_system y ON y.id ="
+              " m.system_id ORDER BY m.id DESC LIMIT 5")
+    if [(m["RecordID"], m["MessageText"], m["MachineName"])
+            for m in st["value"]] != \
+            [(m["id"], m["message"], m["fqdn"]) for m in dbm]:
         fail("status messages %s != %s" % (st, dbm))
+    # The newest an agent wrote (the agent serving this says it started).
+    st = get_json(B + "SMS_StatusMessage?$filter=MachineName%20ne%20''"
+                  "&$orderby=RecordID%20desc&$top=1")
+    dbm = sql("SELECT m.id, y.fqdn FROM status_message m JOIN site_system y"
+              " ON y.id = m.system_id ORDER BY m.id DESC LIMIT 1")
+    if not dbm or [(m["RecordID"], m["MachineName"]) for m in st["value"]] \
+            != [(dbm[0]["id"], dbm[0]["fqdn"])]:
+        fail("an agent's status message %s != %s" % (st, dbm))
     au = get_json(B + "EHTTP_AuditRecord?$orderby=RecordID%20desc&$top=3")
     dba = sql('SELECT id, "user" AS u, action FROM audit ORDER BY id DESC'
               " LIMIT 3")

@@ -693,11 +693,13 @@ static const struct admin_class client_class = {
 };
 
 /* SMS_StatusMessage: the newest status messages. */
-enum { M_ID, M_TIME, M_SITE, M_SEV, M_COMP, M_TEXT, M_N };
+enum { M_ID, M_TIME, M_SITE, M_MACHINE, M_SEV, M_COMP, M_TEXT, M_N };
 static const struct od_prop status_props[] = {
 	[M_ID] = { "RecordID", OD_INT },
 	[M_TIME] = { "Time", OD_TIME },
 	[M_SITE] = { "SiteCode", OD_STRING },
+	[M_MACHINE] = { "MachineName", OD_STRING },	/* whose agent wrote
+							   it; "": none */
 	[M_SEV] = { "Severity", OD_STRING },
 	[M_COMP] = { "Component", OD_STRING },
 	[M_TEXT] = { "MessageText", OD_STRING },
@@ -719,6 +721,7 @@ status_fill(struct admin_ctx *x, const void *rec, struct od_val *v)
 	v_int(&v[M_ID], OD_INT, m->id);
 	v_time(&v[M_TIME], m->time);
 	v_str(&v[M_SITE], m->site_code);
+	v_str(&v[M_MACHINE], m->system_fqdn);
 	v_str(&v[M_SEV], m->severity);
 	v_str(&v[M_COMP], m->component);
 	v_str(&v[M_TEXT], m->message);
