@@ -884,6 +884,13 @@ START_TEST(console_shows_site_server)
 
 	master_key(0);
 	ck_assert_int_eq(sited_at("+360d", NULL), 1);
+	/* The newest message in the site server's component, written by an
+	 * agent (its system named): not the site server's. */
+	free(tu_sh_ok(TU_SQLITE3 " '%s' \"INSERT INTO status_message (time,"
+	    " site_id, severity, component, message, system_id) SELECT"
+	    " CAST(strftime('%%s', 'now') AS INTEGER) + 361 * 86400, site_id,"
+	    " 'error', 'SMS_CERTIFICATE_MANAGER', 'Forged by an agent', id FROM"
+	    " site_system WHERE fqdn = '" FQDN "'\"", db));
 	free(tu_sh_ok("cd '%s' && printf '%%s\\n' '#!/bin/sh'"
 	    " 'exec env " FAKE "+360d \"$@\"' > fake.sh && tmux -L sited-%d"
 	    " new-session -d -x 200 -y 50 sh fake.sh '%s' --db '%s'"
@@ -921,6 +928,8 @@ START_TEST(console_shows_site_server)
 	ck_assert_msg(screen != NULL, "no Site server view");
 	tu_has(screen, "Site server (ehttp-sited)", "What it cannot fix",
 	    "renewing its certificates failed", NULL);
+	ck_assert_msg(strstr(screen, "Forged by an agent") == NULL, "the"
+	    " Site server view shows an agent's message as its own");
 	free(screen);
 	free(tu_sh_ok("tmux -L sited-%d kill-server", (int)getpid()));
 }

@@ -1266,6 +1266,21 @@ START_TEST(render_sites_view)
 }
 END_TEST
 
+/* The Overview's latest status messages name the site system whose agent
+ * wrote one. */
+START_TEST(render_overview_names_agent)
+{
+	free(sql1("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message, system_id) SELECT CAST(strftime('%s', 'now')"
+	    " AS INTEGER) + 60, site_id, 'warning', 'SMS_MP_CONTROL_MANAGER',"
+	    " 'Its health check failed', id FROM site_system WHERE fqdn ="
+	    " 'dp1.p01.contoso.com'; SELECT changes()"));
+	screen_app(60, 160, 0);
+	ck_screen("Latest status messages");
+	ck_screen(" P01 dp1.p01.contoso.com: Its health check failed");
+}
+END_TEST
+
 START_TEST(render_site_properties_and_issue)
 {
 	struct app *app;
@@ -3211,6 +3226,7 @@ tui_suite(void)
 		TU_TEST(clients_page_backwards),
 		TU_CASE("render", render_fixture),
 		TU_TEST(render_sites_view),
+		TU_TEST(render_overview_names_agent),
 		TU_TEST(render_site_properties_and_issue),
 		TU_TEST(render_site_renew_days),
 		TU_TEST(render_site_trusted_roots),

@@ -416,7 +416,7 @@ sited_build(struct view *v, enum ov_recount recount)
 	if (ehttp_status_list(e, 0, 200, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst && shown < 20; i++) {
 			if (strcmp(st[i].component, "SMS_CERTIFICATE_MANAGER")
-			    != 0)
+			    != 0 || st[i].system_id != 0)	/* an agent's */
 				continue;
 			shown++;
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
@@ -610,10 +610,11 @@ build(struct view *v, enum ov_recount recount)
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
 			    strcmp(st[i].severity, "warning") == 0 ?
 			    CRT_WARNING : CRT_NORMAL, APP_NODE_NONE,
-			    "  %s %-3s %s",
+			    "  %s %-3s %s%s%s",
 			    text_time(st[i].time, t, sizeof t),
 			    st[i].site_code[0] ? st[i].site_code : "-",
-			    st[i].message);
+			    st[i].system_fqdn,	/* the agent that wrote it */
+			    st[i].system_fqdn[0] ? ": " : "", st[i].message);
 		free(st);
 	}
 	if (nst == 0)
