@@ -281,6 +281,10 @@ int	 ehttp_role_list(struct ehttp *, int64_t site_id, int64_t system_id,
 /* Messages and audit. */
 int	 ehttp_status_list(struct ehttp *, int64_t site_id, size_t limit,
 	    struct db_status **, size_t *);
+/* The messages the agent of system_id wrote, newest first (limit 0:
+ * all). */
+int	 ehttp_status_list_system(struct ehttp *, int64_t system_id,
+	    size_t limit, struct db_status **, size_t *);
 int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
 	    size_t *);
 

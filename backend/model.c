@@ -677,6 +677,14 @@ ehttp_status_list(struct ehttp *e, int64_t site_id, size_t limit,
 }
 
 int
+ehttp_status_list_system(struct ehttp *e, int64_t system_id, size_t limit,
+    struct db_status **v, size_t *n)
+{
+	return db_status_list_system(e->db, system_id, limit, v, n) == -1 ?
+	    ehttp_fail_db(e) : 0;
+}
+
+int
 ehttp_agent_list(struct ehttp *e, int64_t site_id, struct db_agent **v,
     size_t *n)
 {

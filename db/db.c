@@ -360,14 +360,20 @@ static const char *const migrations[] = {
 	"  created_by TEXT NOT NULL DEFAULT '');",
 
 	/* 14: the site system whose agent wrote a status message (NULL: the
-	 * site server, ehttpctl, the console, or an agent before 14). On
-	 * PostgreSQL an agent's login may write only its own. */
+	 * site server's, the administrators', or one of a system removed
+	 * since). On PostgreSQL an agent's login may write only its own. */
 	"ALTER TABLE status_message ADD COLUMN system_id INTEGER"
-	"  REFERENCES site_system(id) ON DELETE SET NULL;",
+	"  REFERENCES site_system(id) ON DELETE SET NULL;"
+	DB_MIGRATION_14,
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 
+#define STATUS_COLS \
+	"m.id, m.time, coalesce(s.code, ''), m.severity, m.component," \
+	" m.message, coalesce(m.system_id, 0), coalesce(y.fqdn, '') FROM" \
+	" status_message m LEFT JOIN site s ON s.id = m.site_id" \
+	" LEFT JOIN site_system y ON y.id = m.system_id"
 #define SITE_COLS \
 	"s.id, s.code, s.name, s.type, coalesce(s.parent_id, 0)," \
 	" coalesce(p.code, ''), s.created, x.https_only, x.enhanced_http," \
@@ -435,13 +441,11 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_STATUS_INSERT] = "INSERT INTO status_message (time, site_id, severity,"
 	    " component, message, system_id) VALUES (?1, nullif(?2, 0), ?3,"
 	    " ?4, ?5, nullif(?6, 0))",
-	[ST_STATUS_LIST] = "SELECT m.id, m.time, coalesce(s.code, ''), m.severity,"
-	    " m.component, m.message, coalesce(m.system_id, 0),"
-	    " coalesce(y.fqdn, '') FROM status_message m"
-	    " LEFT JOIN site s ON s.id = m.site_id"
-	    " LEFT JOIN site_system y ON y.id = m.system_id"
+	[ST_STATUS_LIST] = "SELECT " STATUS_COLS
 	    " WHERE ?1 = 0 OR m.site_id = ?1 ORDER BY m.time DESC, m.id DESC"
 	    " LIMIT ?2",
+	[ST_STATUS_LIST_SYSTEM] = "SELECT " STATUS_COLS
+	    " WHERE m.system_id = ?1 ORDER BY m.time DESC, m.id DESC LIMIT ?2",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (time, \"user\", action, object,"
 	    " detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1390,6 +1394,17 @@ db_status_list(struct db *db, int64_t site_id, size_t limit,
 	db_bind_int64(db, st, 2, limit ? (int64_t)limit : INT64_MAX);
 	return db_read_all(db, st, &status_rec, out, n,
 	    "listing status messages");
+}
+
+int
+db_status_list_system(struct db *db, int64_t system_id, size_t limit,
+    struct db_status **out, size_t *n)
+{
+	struct db_q *st = db_stmt_id(db, ST_STATUS_LIST_SYSTEM, system_id);
+
+	db_bind_int64(db, st, 2, limit ? (int64_t)limit : INT64_MAX);
+	return db_read_all(db, st, &status_rec, out, n,
+	    "listing a site system's status messages");
 }
 
 int

@@ -91,6 +91,9 @@ int	 db_status_add(struct db *, int64_t site_id, int64_t system_id,
 	    const char *severity, const char *component, const char *message);
 int	 db_status_list(struct db *, int64_t site_id, size_t limit,
 	    struct db_status **, size_t *);
+/* The messages system_id's agent wrote, newest first. */
+int	 db_status_list_system(struct db *, int64_t system_id, size_t limit,
+	    struct db_status **, size_t *);
 
 int	 db_audit_add(struct db *, const char *user, const char *action,
 	    const char *object, const char *detail);

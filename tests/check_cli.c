@@ -679,35 +679,42 @@ END_TEST
 
 /*
  * system show's agent events are the messages that system's agent wrote
- * (status_message.system_id): not another agent's that names it, nor an
- * administrator's; a message from before the column, with no system, is
- * its agent's when it names the system.
+ * (status_message.system_id), also one of no site: not another agent's
+ * that names it, nor one with no writer, nor an administrator's.
  */
+#define SYS(fqdn)	"(SELECT id FROM site_system WHERE fqdn = '" fqdn "')"
+#define P01_ID		"(SELECT id FROM site WHERE code = 'P01')"
+
 START_TEST(agent_events_are_the_systems)
 {
 	char *v;
 
 	free(tu_sql1(tu_db_cli(tu_db), "INSERT INTO status_message (time,"
-	    " site_id, severity, component, message, system_id) SELECT"
-	    " strftime('%s', 'now') + n, y.site_id, 'info', c, m, sid FROM"
-	    " site_system y, (SELECT 1 AS n, 'SMS_MP_CONTROL_MANAGER' AS c,"
-	    " 'its own event' AS m, (SELECT id FROM site_system WHERE fqdn ="
-	    " 'dp1.p01.contoso.com') AS sid UNION ALL SELECT 2,"
+	    " site_id, severity, component, message, system_id) VALUES"
+	    " (strftime('%s', 'now') + 1, " P01_ID ", 'info',"
+	    " 'SMS_MP_CONTROL_MANAGER', 'its own event',"
+	    " " SYS("dp1.p01.contoso.com") "),"
+	    " (strftime('%s', 'now') + 2, NULL, 'info',"
+	    " 'SMS_MP_CONTROL_MANAGER', 'its own, of no site',"
+	    " " SYS("dp1.p01.contoso.com") "),"
+	    " (strftime('%s', 'now') + 3, " P01_ID ", 'info',"
 	    " 'SMS_MP_CONTROL_MANAGER', 'Started on dp1.p01.contoso.com: forged',"
-	    " (SELECT id FROM site_system WHERE fqdn = 'p01.contoso.com')"
-	    " UNION ALL SELECT 3, 'SMS_MP_CONTROL_MANAGER',"
-	    " 'Started on dp1.p01.contoso.com: before 14', NULL UNION ALL SELECT 4,"
+	    " " SYS("p01.contoso.com") "),"
+	    " (strftime('%s', 'now') + 4, " P01_ID ", 'info',"
+	    " 'SMS_MP_CONTROL_MANAGER', 'Started on dp1.p01.contoso.com: no"
+	    " writer', NULL),"
+	    " (strftime('%s', 'now') + 5, " P01_ID ", 'info',"
 	    " 'SMS_SITE_COMPONENT_MANAGER', 'Role added on dp1.p01.contoso.com',"
-	    " NULL) WHERE y.fqdn = 'dp1.p01.contoso.com'; SELECT changes()"));
+	    " NULL); SELECT changes()"));
 	v = tu_ctl_json(tu_db, "[e['message'] for e in d['events']]", "system",
 	    "show", "dp1.p01.contoso.com", "--json", NULL);
-	ck_assert_str_eq(v, "['Started on dp1.p01.contoso.com: before 14',"
-	    " 'its own event']");
+	ck_assert_str_eq(v, "['its own, of no site', 'its own event']");
 	free(v);
 	/* status names the writer of each. */
-	v = tu_ctl_json(tu_db, "[e['system'] for e in d][:4]", "status",
+	v = tu_ctl_json(tu_db, "[e['system'] for e in d][:5]", "status",
 	    "--json", NULL);
-	ck_assert_str_eq(v, "['', '', 'p01.contoso.com', 'dp1.p01.contoso.com']");
+	ck_assert_str_eq(v, "['', '', 'p01.contoso.com', 'dp1.p01.contoso.com',"
+	    " 'dp1.p01.contoso.com']");
 	free(v);
 }
 END_TEST

@@ -291,6 +291,8 @@ END_TEST
  * manual approval, which ehttpctl reads back; their CHECKs refuse what
  * they must.
  */
+#define AGENT	"SMS_MP_CONTROL_MANAGER"
+
 /* status_message's rows by the columns it had before migration 14. */
 #define STATUS_V13 "SELECT id, time, site_id, severity, component, message" \
 	" FROM status_message ORDER BY id"
@@ -533,6 +535,21 @@ START_TEST(migrate_to_v10)
 	ck_assert_int_eq(tu_sh(NULL, NULL, "sqlite3 '%s' < '%s/tests/fixtures/"
 	    "site-v9.sql'", tu_db, EHTTP_SRCDIR), 0);
 	sql_eq("PRAGMA user_version", "9");
+	/* Agents' messages as agents wrote them before 14 (ids from 1001):
+	 * which system each names. */
+	free(sql1("INSERT INTO status_message VALUES"
+	    " (1001, 1, 2, 'info', '" AGENT "', 'ehttp-mpd started on"
+	    " p01.contoso.com:443, pid 7'),"
+	    " (1002, 1, 2, 'warning', '" AGENT "', 'Taking over"
+	    " mp2.p01.contoso.com from the agent pid 4'),"
+	    " (1003, 1, 2, 'info', '" AGENT "', 'Health check of"
+	    " dp1.p01.contoso.com.'),"
+	    " (1004, 1, NULL, 'info', '" AGENT "', 'dp1.p02.contoso.com, as"
+	    " asked'),"
+	    " (1005, 1, 2, 'info', '" AGENT "', 'on p01.contoso.com.evil.example"
+	    " and xp02.contoso.com'),"
+	    " (1006, 1, 2, 'info', 'SMS_SITE_COMPONENT_MANAGER', 'Role added to"
+	    " p01.contoso.com.'); SELECT changes()"));
 	tables = sql1("SELECT group_concat(name, ' ') FROM (SELECT name FROM"
 	    " sqlite_schema WHERE type = 'table' ORDER BY name)");
 	ck_assert_str_eq(tables, "agent audit bulk_token cert cert_chain"
@@ -554,12 +571,18 @@ START_TEST(migrate_to_v10)
 	    " BY id; " STATUS_V13 "'", tables, tu_db, tu_db);
 	ck_assert_msg(strcmp(before, after) == 0, "a version-9 table changed");
 	sql_eq("PRAGMA user_version", STR(DB_SCHEMA_VERSION));
-	/* 14: no message of before names the system that wrote it. */
+	/* 14: an agent's message of before is the system's its text names
+	 * as a word; no other message has a writer. */
+	sql_eq("SELECT group_concat(id || ':' || coalesce(fqdn, '-'), ' ')"
+	    " FROM (SELECT m.id, y.fqdn FROM status_message m LEFT JOIN"
+	    " site_system y ON y.id = m.system_id WHERE m.id > 1000 ORDER BY"
+	    " m.id)", "1001:p01.contoso.com 1002:mp2.p01.contoso.com"
+	    " 1003:dp1.p01.contoso.com 1004:dp1.p02.contoso.com 1005:- 1006:-");
 	sql_eq("SELECT (SELECT count(*) FROM status_message) > 20, (SELECT"
 	    " count(system_id) FROM status_message), (SELECT [table] || '.' ||"
 	    " [to] || ' ' || on_delete FROM"
 	    " pragma_foreign_key_list('status_message') WHERE [from] ="
-	    " 'system_id')", "1|0|site_system.id SET NULL");
+	    " 'system_id')", "1|4|site_system.id SET NULL");
 	sql_eq("PRAGMA integrity_check", "ok");
 	sql_eq("SELECT count(*) FROM pragma_foreign_key_check", "0");
 	sql_eq("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT"

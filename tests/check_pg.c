@@ -132,7 +132,9 @@ START_TEST(schema_upgraded)
 	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
 	certs = psql1("SELECT count(*) || ' ' || sum(id) FROM cert");
-	free(psql1("ALTER TABLE status_message DROP COLUMN system_id;"
+	free(psql1("DROP TRIGGER status_message_writer ON status_message;"
+	    " DROP FUNCTION status_message_writer();"
+	    " ALTER TABLE status_message DROP COLUMN system_id;"
 	    " DROP TABLE admin_token; DROP TABLE agent_key;"
 	    " DROP TABLE agent_enroll; DROP TABLE agent_login;"
 	    " UPDATE ehttp_schema SET version = 11"));
@@ -365,41 +367,46 @@ system_id(const char *fqdn)
 #define RLS(t)		"ERROR:  new row violates row-level security policy" \
 	" for table \"" t "\""
 
-/* A status message as the agent: of site, system and component. */
+/* A status message m as the agent: of site, system and component. */
 static void
 agent_status_is(const char *site, const char *system, const char *comp,
-    const char *want)
+    const char *m, const char *want)
 {
 	agent_is(sqlf("INSERT INTO status_message (time, site_id, severity,"
-	    " component, message, system_id) SELECT 1, id, 'info', '%s', 'y',"
-	    " %s FROM site WHERE code = '%s'", comp, system, site), want);
+	    " component, message, system_id) SELECT 1, id, 'info', '%s', '%s',"
+	    " %s FROM site WHERE code = '%s'", comp, m, system, site), want);
 }
 
-/* The agent of system own (of site P01; other: a system of P02) writes
- * status messages of its own system, of its site, as an agent: it cannot
- * pass one off as the site server's, an administrator's or another
- * system's agent's. And reads none. */
+/*
+ * The agent of system own (of site P01; other: a system of P02) writes
+ * status messages of its site (or none), as an agent: it cannot pass one
+ * off as the site server's or an administrator's, and each is its own
+ * system's whatever system it names, also as an agent of before 14 wrote
+ * them (five columns). And it reads none.
+ */
 static void
 agent_statuses(const char *own, const char *other)
 {
-	char want[64];
+	char want[128];
 
-	agent_status_is("P02", own, "SMS_MP_CONTROL_MANAGER",
+	agent_status_is("P02", own, "SMS_MP_CONTROL_MANAGER", "n",
 	    RLS("status_message"));
-	agent_status_is("P01", other, "SMS_MP_CONTROL_MANAGER",
+	agent_status_is("P01", own, "SMS_CERTIFICATE_MANAGER", "n",
 	    RLS("status_message"));
-	agent_status_is("P01", "NULL", "SMS_MP_CONTROL_MANAGER",
+	agent_status_is("P01", own, "SMS_SITE_COMPONENT_MANAGER", "n",
 	    RLS("status_message"));
-	agent_status_is("P01", own, "SMS_CERTIFICATE_MANAGER",
-	    RLS("status_message"));
-	agent_status_is("P01", own, "SMS_SITE_COMPONENT_MANAGER",
-	    RLS("status_message"));
-	agent_status_is("P01", own, "SMS_MP_CONTROL_MANAGER", "");
+	agent_status_is("P01", own, "SMS_MP_CONTROL_MANAGER", "y1", "");
+	agent_status_is("P01", other, "SMS_MP_CONTROL_MANAGER", "y2", "");
+	agent_status_is("P01", "NULL", "SMS_MP_CONTROL_MANAGER", "y3", "");
+	agent_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) VALUES (1, NULL, 'info',"
+	    " 'SMS_MP_CONTROL_MANAGER', 'y4')", "");
 	agent_is("SELECT count(*) FROM status_message",
 	    DENIED("status_message"));
-	snprintf(want, sizeof want, "1 %s", own);
-	psql_is("SELECT count(*) || ' ' || min(system_id) FROM status_message"
-	    " WHERE message = 'y'", want);
+	snprintf(want, sizeof want, "y1 %s,y2 %s,y3 %s,y4 %s", own, own, own,
+	    own);
+	psql_is("SELECT string_agg(message || ' ' || system_id, ',' ORDER BY"
+	    " message) FROM status_message WHERE message ~ '^[yn]'", want);
 }
 
 /*
@@ -537,6 +544,8 @@ START_TEST(agent_grant_upgraded_to_14)
 	oid = psql1("SELECT oid FROM pg_database WHERE datname ="
 	    " current_database()");
 	free(psql1(sqlf("DROP POLICY ehttp_agent_insert ON status_message;"
+	    " DROP TRIGGER status_message_writer ON status_message;"
+	    " DROP FUNCTION status_message_writer();"
 	    " ALTER TABLE status_message DROP COLUMN system_id; CREATE POLICY"
 	    " ehttp_agent_insert ON status_message FOR INSERT TO"
 	    " ehttp_agent_d%s WITH CHECK (site_id IS NULL OR site_id = (SELECT"
@@ -546,10 +555,18 @@ START_TEST(agent_grant_upgraded_to_14)
 	agent_is("INSERT INTO status_message (time, site_id, severity,"
 	    " component, message) VALUES (1, NULL, 'error',"
 	    " 'SMS_CERTIFICATE_MANAGER', 'old')", "");
+	agent_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message) VALUES (1, NULL, 'info',"
+	    " 'SMS_MP_CONTROL_MANAGER', 'Taking over mp2.p01.contoso.com: its"
+	    " lease ran out')", "");
 	tu_ctl_ok(url, "site", "set", "P01", "--renew-days", "45", NULL);
 	psql_is("SELECT version FROM ehttp_schema", "14");
-	psql_is("SELECT count(*) FROM status_message WHERE message = 'old' AND"
-	    " system_id IS NULL", "1");
+	/* What the agents wrote before: a site server's message has no
+	 * writer; an agent's is the system its text names. */
+	psql_is("SELECT string_agg(m.message || ' ' || coalesce(y.fqdn, '-'),"
+	    " ',' ORDER BY m.id) FROM status_message m LEFT JOIN site_system y"
+	    " ON y.id = m.system_id WHERE m.time = 1", "old -,Taking over"
+	    " mp2.p01.contoso.com: its lease ran out mp2.p01.contoso.com");
 	agent_statuses(p01, p02);
 	free(p01);
 	free(p02);

@@ -22,7 +22,6 @@
  * from the file once, for the index and the records alike. */
 #define LOG_SLICE	CMLOG_READ_SLICE
 #define EVENTS_SHOWN	10
-#define EVENTS_SCANNED	500
 
 /* ------------------------------------------------------------- text care */
 
@@ -432,36 +431,6 @@ when_s(time_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* Does message name fqdn as a whole word ("on p01.x.com:", not
- * "on mp2.p01.x.com")? */
-static int
-mentions(const char *msg, const char *fqdn)
-{
-	size_t n = strlen(fqdn);
-
-	for (const char *p = msg; (p = strstr(p, fqdn)) != NULL; p++) {
-		char after = p[n];
-		if (p != msg && p[-1] != ' ')
-			continue;
-		if (after == '\0' || after == ' ' || after == ':' ||
-		    after == ',' || (after == '.' && (p[n + 1] == '\0' ||
-		    p[n + 1] == ' ')))
-			return 1;
-	}
-	return 0;
-}
-
-/* Did y's agent write message m? Its system says so; a message written
- * before schema 14 has none, and names y in its text. */
-static int
-agent_event(const struct db_status *m, const struct db_system *y)
-{
-	if (m->system_id != 0)
-		return m->system_id == y->id;
-	return strcmp(m->component, AGENT_COMPONENT) == 0 &&
-	    mentions(m->message, y->fqdn);
-}
-
 static int
 agent_running(int pid)
 {
@@ -553,7 +522,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	struct ehttp_serving sv;
 	struct db_cert cert, bound;
 	struct db_agent a;
-	size_t nr = 0, nm = 0, ne = 0;
+	size_t nr = 0, ne = 0;
 	int has_cert, has_agent, has_bound = 0, running, current, rc;
 	char t1[40], t2[40], id[32];
 	FILE *f = c->out;
@@ -567,7 +536,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	    ehttp_role_list(c->e, 0, y.id, &r, &nr) == -1 ||
 	    ehttp_system_serving(c->e, y.id, &sv) == -1 ||
 	    (has_agent = ehttp_agent_get(c->e, y.id, &a)) == -1 ||
-	    ehttp_status_list(c->e, y.site_id, EVENTS_SCANNED, &m, &nm) == -1)
+	    ehttp_status_list_system(c->e, y.id, EVENTS_SHOWN, &m, &ne) == -1)
 		goto fail;
 	has_cert = sv.has_cert;
 	cert = sv.cert;
@@ -578,9 +547,6 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	}
 	running = has_agent == 1 && agent_running(a.pid);
 	current = has_agent == 1 && ehttp_agent_current(&sv, &a);
-	for (size_t i = 0; i < nm; i++)
-		if (agent_event(&m[i], &y) && ne < EVENTS_SHOWN)
-			m[ne++] = m[i];
 
 	if (c->json) {
 		cj_print(f, system_json(&y, &s, r, nr, &sv, has_cert ? &cert :

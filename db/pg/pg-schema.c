@@ -322,18 +322,34 @@ const char *const pg_migrations[DB_SCHEMA_VERSION] = {
 	"  created " INT " NOT NULL,"
 	"  expires " INT " NOT NULL,"
 	"  created_by " TEXT " NOT NULL DEFAULT '');",
-	/* The agents' group, when there is one, gets the new column and
-	 * check now: its grants are otherwise made again only at the next
-	 * grant-agent, and its agents write the column from now on. The
-	 * tables' owner runs this, and may grant and make policies on them. */
+	/*
+	 * The writer of an agent's login's message is the system of its
+	 * login, whatever the row says (status_message_writer: PostgreSQL
+	 * only, as SQLite has no logins), so an agent of before 14, which
+	 * names no system, goes on writing. Where this database's agents
+	 * were granted (its policy is there), their group gets the new
+	 * column and check now: grant-agent makes them again only when next
+	 * run. The tables' owner runs this: it may grant and make policies
+	 * on them without CREATEROLE.
+	 */
 	[13] =
 	"ALTER TABLE status_message ADD COLUMN system_id " INT
 	"  REFERENCES site_system(id) ON DELETE SET NULL;"
+	DB_MIGRATION_14
+	"CREATE FUNCTION status_message_writer() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  NEW.system_id := coalesce((SELECT l.system_id FROM agent_login l"
+	"   WHERE l.role = current_user), NEW.system_id);"
+	"  RETURN NEW; END $$;"
+	"CREATE TRIGGER status_message_writer BEFORE INSERT ON status_message"
+	"  FOR EACH ROW EXECUTE FUNCTION status_message_writer();"
 	"DO $$ DECLARE"
 	"  g text := (SELECT 'ehttp_agent_d' || oid FROM pg_catalog.pg_database"
 	"   WHERE datname = current_database());"
 	" BEGIN"
-	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = g) THEN"
+	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policies WHERE schemaname ="
+	"   current_schema() AND tablename = 'status_message' AND policyname ="
+	"   'ehttp_agent_insert') THEN"
 	"   EXECUTE format('GRANT INSERT (" PG_AGENT_STATUS_COLS ") ON"
 	" status_message TO %I', g);"
 	"   DROP POLICY IF EXISTS ehttp_agent_insert ON status_message;"
