@@ -716,6 +716,12 @@ START_TEST(agent_events_are_the_systems)
 	ck_assert_str_eq(v, "['', '', 'p01.contoso.com', 'dp1.p01.contoso.com',"
 	    " 'dp1.p01.contoso.com']");
 	free(v);
+	/* A removed system's messages stay, with no writer. */
+	tu_ctl_ok(tu_db, "system", "remove", "dp1.p01.contoso.com", NULL);
+	v = tu_ctl_json(tu_db, "[e['system'] for e in d if"
+	    " e['message'].startswith('its own')]", "status", "--json", NULL);
+	ck_assert_str_eq(v, "['', '']");
+	free(v);
 }
 END_TEST
 
