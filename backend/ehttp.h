@@ -279,11 +279,9 @@ int	 ehttp_role_list(struct ehttp *, int64_t site_id, int64_t system_id,
 	    struct db_role **, size_t *);
 
 /* Messages and audit. */
-int	 ehttp_status_list(struct ehttp *, int64_t site_id, size_t limit,
-	    struct db_status **, size_t *);
-/* The messages the agent of system_id wrote, newest first (limit 0:
- * all). */
-int	 ehttp_status_list_system(struct ehttp *, int64_t system_id,
+/* Status messages, newest first: of site_id (0: every site), or those the
+ * agent of system_id wrote (0: any writer); limit 0: all. */
+int	 ehttp_status_list(struct ehttp *, int64_t site_id, int64_t system_id,
 	    size_t limit, struct db_status **, size_t *);
 int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
 	    size_t *);

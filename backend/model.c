@@ -669,18 +669,10 @@ ehttp_role_list(struct ehttp *e, int64_t site_id, int64_t system_id,
 }
 
 int
-ehttp_status_list(struct ehttp *e, int64_t site_id, size_t limit,
-    struct db_status **v, size_t *n)
+ehttp_status_list(struct ehttp *e, int64_t site_id, int64_t system_id,
+    size_t limit, struct db_status **v, size_t *n)
 {
-	return db_status_list(e->db, site_id, limit, v, n) == -1 ?
-	    ehttp_fail_db(e) : 0;
-}
-
-int
-ehttp_status_list_system(struct ehttp *e, int64_t system_id, size_t limit,
-    struct db_status **v, size_t *n)
-{
-	return db_status_list_system(e->db, system_id, limit, v, n) == -1 ?
+	return db_status_list(e->db, site_id, system_id, limit, v, n) == -1 ?
 	    ehttp_fail_db(e) : 0;
 }
 

@@ -1385,26 +1385,16 @@ static const struct db_rec status_rec = DB_REC(struct db_status, status_cols,
     NULL);
 
 int
-db_status_list(struct db *db, int64_t site_id, size_t limit,
-    struct db_status **out, size_t *n)
+db_status_list(struct db *db, int64_t site_id, int64_t system_id,
+    size_t limit, struct db_status **out, size_t *n)
 {
-	struct db_q *st = db_stmt(db, ST_STATUS_LIST);
+	struct db_q *st = system_id != 0 ?
+	    db_stmt_id(db, ST_STATUS_LIST_SYSTEM, system_id) :
+	    db_stmt_id(db, ST_STATUS_LIST, site_id);
 
-	db_bind_int64(db, st, 1, site_id);
 	db_bind_int64(db, st, 2, limit ? (int64_t)limit : INT64_MAX);
 	return db_read_all(db, st, &status_rec, out, n,
 	    "listing status messages");
-}
-
-int
-db_status_list_system(struct db *db, int64_t system_id, size_t limit,
-    struct db_status **out, size_t *n)
-{
-	struct db_q *st = db_stmt_id(db, ST_STATUS_LIST_SYSTEM, system_id);
-
-	db_bind_int64(db, st, 2, limit ? (int64_t)limit : INT64_MAX);
-	return db_read_all(db, st, &status_rec, out, n,
-	    "listing a site system's status messages");
 }
 
 int

@@ -89,11 +89,10 @@ int	 db_role_list(struct db *, int64_t site_id, int64_t system_id,
 /* system_id: the site system whose agent writes (0: none). */
 int	 db_status_add(struct db *, int64_t site_id, int64_t system_id,
 	    const char *severity, const char *component, const char *message);
-int	 db_status_list(struct db *, int64_t site_id, size_t limit,
-	    struct db_status **, size_t *);
-/* The messages system_id's agent wrote, newest first. */
-int	 db_status_list_system(struct db *, int64_t system_id, size_t limit,
-	    struct db_status **, size_t *);
+/* Of site_id (0: every site), or those system_id's agent wrote (0: any
+ * writer); limit 0: all. */
+int	 db_status_list(struct db *, int64_t site_id, int64_t system_id,
+	    size_t limit, struct db_status **, size_t *);
 
 int	 db_audit_add(struct db *, const char *user, const char *action,
 	    const char *object, const char *detail);

@@ -413,7 +413,7 @@ sited_build(struct view *v, enum ov_recount recount)
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
 	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Its status messages (details:"
 	    " certmgr.log)");
-	if (ehttp_status_list(e, 0, 200, &st, &nst) == 0) {
+	if (ehttp_status_list(e, 0, 0, 200, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst && shown < 20; i++) {
 			if (strcmp(st[i].component, "SMS_CERTIFICATE_MANAGER")
 			    != 0 || st[i].system_id != 0)	/* an agent's */
@@ -605,7 +605,7 @@ build(struct view *v, enum ov_recount recount)
 
 	add(o, CRT_NORMAL, APP_NODE_NONE, "%s", "");
 	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Latest status messages");
-	if (ehttp_status_list(e, 0, 8, &st, &nst) == 0) {
+	if (ehttp_status_list(e, 0, 0, 8, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst; i++)
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
 			    strcmp(st[i].severity, "warning") == 0 ?

@@ -708,7 +708,7 @@ static const struct od_prop status_props[] = {
 static int
 status_load(struct admin_ctx *x, void **recs, size_t *n)
 {
-	return ehttp_status_list(x->e, 0, ADMIN_RECENT_MAX,
+	return ehttp_status_list(x->e, 0, 0, ADMIN_RECENT_MAX,
 	    (struct db_status **)recs, n);
 }
 

@@ -536,7 +536,7 @@ cmd_system_show(struct cli *c, int argc, char **argv)
 	    ehttp_role_list(c->e, 0, y.id, &r, &nr) == -1 ||
 	    ehttp_system_serving(c->e, y.id, &sv) == -1 ||
 	    (has_agent = ehttp_agent_get(c->e, y.id, &a)) == -1 ||
-	    ehttp_status_list_system(c->e, y.id, EVENTS_SHOWN, &m, &ne) == -1)
+	    ehttp_status_list(c->e, 0, y.id, EVENTS_SHOWN, &m, &ne) == -1)
 		goto fail;
 	has_cert = sv.has_cert;
 	cert = sv.cert;

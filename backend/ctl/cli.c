@@ -1010,7 +1010,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY)) != 0)
 		return rc;
 	if (cli_scope(c, site, NULL, &site_id, NULL) == -1 ||
-	    ehttp_status_list(c->e, site_id, limit, &m, &n) == -1)
+	    ehttp_status_list(c->e, site_id, 0, limit, &m, &n) == -1)
 		return cli_fail(c);
 	/* System: the site system whose agent wrote the message. */
 	cli_list_begin(c, &l, 5, "Time (UTC)", "Severity", "Site", "System",
