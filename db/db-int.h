@@ -54,24 +54,10 @@
 	" d.state, d.error, d.time FROM package_dp d JOIN package p ON" \
 	" p.id = d.package_id"
 
-/*
- * Migration 14's statements after its column, in both engines' words: the
- * index that lists (and on a removal, clears) one system's messages, and
- * the writer of each agent's message from before it: the site system its
- * text names as a word (preceded by a space or the start, followed by the
- * end, a space, ':', ',' or '.' and then the end or a space: "started on
- * p01.contoso.com:", not "mp2.p01.contoso.com"), the longest such name.
- */
+/* Migration 14's index, in both engines' words: it lists one system's
+ * messages, and clears them when the system is removed. */
 #define DB_MIGRATION_14 \
-	"CREATE INDEX status_by_system ON status_message(system_id, time, id);" \
-	"UPDATE status_message SET system_id = (SELECT y.id FROM site_system y" \
-	"  WHERE ' ' || status_message.message || ' ' LIKE" \
-	"  '% ' || y.fqdn || ' %' OR ' ' || status_message.message || ' '" \
-	"  LIKE '% ' || y.fqdn || ':%' OR ' ' || status_message.message ||" \
-	"  ' ' LIKE '% ' || y.fqdn || ',%' OR ' ' || status_message.message" \
-	"  || ' ' LIKE '% ' || y.fqdn || '. %'" \
-	"  ORDER BY length(y.fqdn) DESC, y.id LIMIT 1)" \
-	"  WHERE component = '" DB_AGENT_COMPONENT "';"
+	"CREATE INDEX status_by_system ON status_message(system_id, time, id);"
 
 /* The prepared statement (prepared on first use), reset and with bindings
  * cleared. If it cannot be prepared: NULL, which binds and db_step()

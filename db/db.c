@@ -360,8 +360,11 @@ static const char *const migrations[] = {
 	"  created_by TEXT NOT NULL DEFAULT '');",
 
 	/* 14: the site system whose agent wrote a status message (NULL: the
-	 * site server's, the administrators', or one of a system removed
-	 * since). On PostgreSQL an agent's login may write only its own. */
+	 * site server's, the administrators', one of a system removed since,
+	 * or one from before 14: finding the system its text names would
+	 * compare every message with every system, minutes on a large site,
+	 * with the database locked). On PostgreSQL an agent's login may
+	 * write only its own. */
 	"ALTER TABLE status_message ADD COLUMN system_id INTEGER"
 	"  REFERENCES site_system(id) ON DELETE SET NULL;"
 	DB_MIGRATION_14,

@@ -561,12 +561,9 @@ START_TEST(agent_grant_upgraded_to_14)
 	    " lease ran out')", "");
 	tu_ctl_ok(url, "site", "set", "P01", "--renew-days", "45", NULL);
 	psql_is("SELECT version FROM ehttp_schema", "14");
-	/* What the agents wrote before: a site server's message has no
-	 * writer; an agent's is the system its text names. */
-	psql_is("SELECT string_agg(m.message || ' ' || coalesce(y.fqdn, '-'),"
-	    " ',' ORDER BY m.id) FROM status_message m LEFT JOIN site_system y"
-	    " ON y.id = m.system_id WHERE m.time = 1", "old -,Taking over"
-	    " mp2.p01.contoso.com: its lease ran out mp2.p01.contoso.com");
+	/* What the agents wrote before has no writer. */
+	psql_is("SELECT count(*) || ' ' || count(system_id) FROM"
+	    " status_message WHERE time = 1", "2 0");
 	agent_statuses(p01, p02);
 	free(p01);
 	free(p02);
