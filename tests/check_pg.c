@@ -401,10 +401,16 @@ agent_statuses(const char *own, const char *other)
 	agent_is("INSERT INTO status_message (time, site_id, severity,"
 	    " component, message) VALUES (1, NULL, 'info',"
 	    " 'SMS_MP_CONTROL_MANAGER', 'y4')", "");
+	/* A temporary agent_login of its own is not the one read. */
+	agent_is(sqlf("CREATE TEMP TABLE agent_login (role text, system_id"
+	    " bigint); INSERT INTO agent_login VALUES (current_user, %s);"
+	    " INSERT INTO status_message (time, site_id, severity, component,"
+	    " message) VALUES (1, NULL, 'info', 'SMS_MP_CONTROL_MANAGER',"
+	    " 'y5')", other), "");
 	agent_is("SELECT count(*) FROM status_message",
 	    DENIED("status_message"));
-	snprintf(want, sizeof want, "y1 %s,y2 %s,y3 %s,y4 %s", own, own, own,
-	    own);
+	snprintf(want, sizeof want, "y1 %s,y2 %s,y3 %s,y4 %s,y5 %s", own, own,
+	    own, own, own);
 	psql_is("SELECT string_agg(message || ' ' || system_id, ',' ORDER BY"
 	    " message) FROM status_message WHERE message ~ '^[yn]'", want);
 }

@@ -347,6 +347,10 @@ const char *const pg_migrations[DB_SCHEMA_VERSION] = {
 	"  g text := (SELECT 'ehttp_agent_d' || oid FROM pg_catalog.pg_database"
 	"   WHERE datname = current_database());"
 	" BEGIN"
+	/* Its agent_login is this schema's: not a temporary table of the
+	 * login's own making (pg_temp comes first unless named last). */
+	"  EXECUTE format('ALTER FUNCTION status_message_writer() SET"
+	" search_path = %I, pg_temp', current_schema());"
 	"  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policies WHERE schemaname ="
 	"   current_schema() AND tablename = 'status_message' AND policyname ="
 	"   'ehttp_agent_insert') THEN"
