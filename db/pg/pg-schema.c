@@ -13,6 +13,8 @@
  * meaning here; the keys are the same. SQLite's triggers are PL/pgSQL
  * functions; GLOB checks are regular expressions on the same characters,
  * and length(CAST(x AS BLOB)) is octet_length(x) (UTF-8 bytes on both).
+ * One trigger is PostgreSQL's alone: status_message_writer (migration 14)
+ * sets the writer of an agent's login's message, and SQLite has no logins.
  */
 #include "pg-sql.h"
 
