@@ -623,13 +623,18 @@ START_TEST(test_load_stopped)
 		/* Three times the usual wait: four clients make their keys
 		 * and register first, maybe beside another suite. */
 		if (ms >= 3 * WAIT_MS || waitpid(pid, NULL, WNOHANG) != 0) {
-			/* What the clients said, to tell why. */
-			s = tu_read_file(dpath("bg.err"), NULL);
+			/* What the clients said and reported (where a
+			 * step failed), to tell why. */
+			char *rep;
+
 			kill(pid, SIGKILL);
 			kill(dpd, SIGCONT);
+			s = tu_read_file(dpath("bg.err"), NULL);
+			rep = tu_read_file(dpath("bg.out"), NULL);
 			ck_abort_msg("%d of 4 location requests after %d "
-			    "waits; the client said: %.1500s", seen, ms,
-			    s != NULL ? s : "(nothing)");
+			    "waits; the client said: %.1000s; its report: "
+			    "%.2000s", seen, ms, s != NULL ? s : "(nothing)",
+			    rep != NULL ? rep : "(none)");
 		}
 		tu_msleep(1);
 	}
