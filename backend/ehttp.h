@@ -281,8 +281,8 @@ int	 ehttp_role_list(struct ehttp *, int64_t site_id, int64_t system_id,
 /* Messages and audit. */
 /* Status messages, newest first: of site_id (0: every site), or those the
  * agent of system_id wrote (0: any writer); limit 0: all. */
-int	 ehttp_status_list(struct ehttp *, int64_t site_id, int64_t system_id,
-	    size_t limit, struct db_status **, size_t *);
+int	 ehttp_status_list(struct ehttp *, int64_t site_id,
+	    int64_t system_id, size_t limit, struct db_status **, size_t *);
 int	 ehttp_audit_list(struct ehttp *, size_t limit, struct db_audit **,
 	    size_t *);
 

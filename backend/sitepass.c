@@ -377,7 +377,8 @@ pass_alerts(struct pass *p)
 		if (!fresh)
 			continue;
 		if (db_status_add(p->e->db, a[i].cert.site_id, 0,
-		    a[i].level == 0 ? "error" : "warning", COMPONENT, a[i].text) == -1) {
+		    a[i].level == 0 ? "error" : "warning", COMPONENT,
+		    a[i].text) == -1) {
 			ehttp_fail_db(p->e);
 			goto out;
 		}

@@ -372,6 +372,7 @@ static const char *const migrations[] = {
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION");
 
+/* A status message's columns (status_cols), with its site and writer. */
 #define STATUS_COLS \
 	"m.id, m.time, coalesce(s.code, ''), m.severity, m.component," \
 	" m.message, coalesce(m.system_id, 0), coalesce(y.fqdn, '') FROM" \

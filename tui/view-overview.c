@@ -415,8 +415,9 @@ sited_build(struct view *v, enum ov_recount recount)
 	    " certmgr.log)");
 	if (ehttp_status_list(e, 0, 0, 200, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst && shown < 20; i++) {
+			/* In its component, and not an agent's. */
 			if (strcmp(st[i].component, "SMS_CERTIFICATE_MANAGER")
-			    != 0 || st[i].system_id != 0)	/* an agent's */
+			    != 0 || st[i].system_id != 0)
 				continue;
 			shown++;
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
@@ -613,7 +614,7 @@ build(struct view *v, enum ov_recount recount)
 			    "  %s %-3s %s%s%s",
 			    text_time(st[i].time, t, sizeof t),
 			    st[i].site_code[0] ? st[i].site_code : "-",
-			    st[i].system_fqdn,	/* the agent that wrote it */
+			    st[i].system_fqdn,	/* whose agent wrote it */
 			    st[i].system_fqdn[0] ? ": " : "", st[i].message);
 		free(st);
 	}

@@ -1017,7 +1017,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 	    "Message");
 	for (size_t i = 0; i < n; i++)
 		if (c->json)
-			cli_list_json(&l, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+			cli_list_json(&l, json_pack(
+			    "{s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
 			    "id", (json_int_t)m[i].id, "time", cj_time(m[i].time),
 			    "site", cj_str(m[i].site_code),
 			    "system", cj_str(m[i].system_fqdn),
