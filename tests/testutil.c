@@ -288,7 +288,7 @@ pid_t
 tu_mpd_start_with(const char *db, const char *fqdn, const char *logs,
     const char *fake, int *https_port, const char *more)
 {
-	char cmd[16384], log[4200], errf[4200], *s, *e;
+	char cmd[16384], log[4200], errf[4200], pidf[4300], *s, *e;
 	pid_t pid;
 
 	*https_port = tu_free_port();
@@ -296,11 +296,17 @@ tu_mpd_start_with(const char *db, const char *fqdn, const char *logs,
 	/* Its stderr beside the log directory (not in it): what it said
 	 * when it stops before its log is open. */
 	snprintf(errf, sizeof errf, "%s.stderr", logs);
+	/* On a server the default pid file is in ~/.local/share/ehttp,
+	 * which another run of the suite on this machine shares: beside
+	 * the logs instead. */
+	pidf[0] = '\0';
+	if (tu_db_pg(db) && strstr(more, "--pid-file") == NULL)
+		snprintf(pidf, sizeof pidf, "--pid-file '%s.pid'", logs);
 	snprintf(cmd, sizeof cmd, "%s%s exec '%s' --db '%s' --system '%s' "
 	    "--https 127.0.0.1:%d --http 127.0.0.1:%d --log-dir '%s' --poll 1 "
-	    "--foreground %s </dev/null >/dev/null 2>'%s'", fake ? TU_FAKE :
+	    "--foreground %s %s </dev/null >/dev/null 2>'%s'", fake ? TU_FAKE :
 	    "", fake ? fake : "", tu_bin("ehttp-mpd"), db, fqdn, *https_port,
-	    tu_free_port(), logs, more, errf);
+	    tu_free_port(), logs, pidf, more, errf);
 	if (fake != NULL)
 		tu_faketime_setup();
 	if ((pid = fork()) == 0) {
