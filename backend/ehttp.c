@@ -393,8 +393,8 @@ ehttp_record(struct ehttp *e, int64_t site_id, const char *severity,
 	if (e->user[0] == '\0')
 		ehttp_acting_user(e->user, sizeof e->user);
 	if (db_audit_add(e->db, e->user, action, object, msg) == -1 ||
-	    db_status_add(e->db, site_id, 0, severity,
-	    "SMS_SITE_COMPONENT_MANAGER", msg) == -1)
+	    db_status_add(e->db, site_id, 0, severity, DB_ADMIN_COMPONENT,
+	    msg) == -1)
 		return ehttp_fail_db(e);
 	return 0;
 }

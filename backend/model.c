@@ -270,7 +270,7 @@ set_security_locked(struct ehttp *e, int64_t site_id,
 	for (size_t i = 0; i < nw; i++) {
 		ehttp_note(e, EHTTP_NOTE_WARNING, "%s", w[i].text);
 		if (db_status_add(e->db, s.id, 0, "warning",
-		    "SMS_SITE_COMPONENT_MANAGER", w[i].text) == -1) {
+		    DB_ADMIN_COMPONENT, w[i].text) == -1) {
 			free(w);
 			return ehttp_fail_db(e);
 		}

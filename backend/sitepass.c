@@ -19,7 +19,7 @@
 
 #define DAY		86400
 #define SAY_EACH_MAX	20	/* certificates named one by one; more: a count */
-#define COMPONENT	"SMS_CERTIFICATE_MANAGER"
+#define COMPONENT	DB_SITED_COMPONENT
 
 struct pass {
 	struct ehttp			*e;

@@ -416,8 +416,8 @@ sited_build(struct view *v, enum ov_recount recount)
 	if (ehttp_status_list(e, 0, 0, 200, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst && shown < 20; i++) {
 			/* In its component, and not an agent's. */
-			if (strcmp(st[i].component, "SMS_CERTIFICATE_MANAGER")
-			    != 0 || st[i].system_id != 0)
+			if (strcmp(st[i].component, DB_SITED_COMPONENT) != 0 ||
+			    st[i].system_id != 0)
 				continue;
 			shown++;
 			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :

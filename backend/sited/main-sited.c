@@ -22,7 +22,7 @@
 #include "xmalloc.h"
 
 #define PROG		"ehttp-sited"
-#define COMPONENT	"SMS_CERTIFICATE_MANAGER"
+#define COMPONENT	DB_SITED_COMPONENT
 #define INTERVAL_DEFAULT 300
 #define INTERVAL_MAX	86400
 #define STR_(x)		#x

@@ -133,9 +133,8 @@
 
 const char *const pg_login_sql[DB_LOGIN_MAX] = {
 	[DB_LOGIN_NAMES] =
-	"SELECT 'ehttp_agent_d' || d.oid, 'ehttp_agent_d' || d.oid || '_s' ||"
-	" y.id FROM pg_catalog.pg_database d JOIN site_system y ON y.id = ?1"
-	" WHERE d.datname = current_database()",
+	"SELECT " AGENT_G ", " AGENT_G " || '_s' || y.id FROM site_system y"
+	" WHERE y.id = ?1",
 
 	[DB_LOGIN_PARAMS] =
 	"SELECT set_config('ehttp.agent_group', ?1, true),"

@@ -346,8 +346,7 @@ const char *const pg_migrations[DB_SCHEMA_VERSION] = {
 	"CREATE TRIGGER status_message_writer BEFORE INSERT ON status_message"
 	"  FOR EACH ROW EXECUTE FUNCTION status_message_writer();"
 	"DO $$ DECLARE"
-	"  g text := (SELECT 'ehttp_agent_d' || oid FROM pg_catalog.pg_database"
-	"   WHERE datname = current_database());"
+	"  g text := " AGENT_G ";"
 	" BEGIN"
 	/* Its agent_login is this schema's: not a temporary table of the
 	 * login's own making (pg_temp comes first unless named last). */

@@ -25,6 +25,10 @@ extern const char *const pg_migrations[DB_SCHEMA_VERSION];
  * be written for both engines; NULL: the common text is used. */
 extern const char *const pg_stmt_sql[ST_MAX];
 
+/* The agents' group of this database, as SQL makes its name. */
+#define AGENT_G "(SELECT 'ehttp_agent_d' || oid FROM pg_catalog.pg_database" \
+	" WHERE datname = current_database())"
+
 /* The agent's own system and site, as a policy reads them. */
 #define OWN_SYSTEM "(SELECT l.system_id FROM agent_login l WHERE" \
 	" l.role = current_user)"

@@ -59,10 +59,12 @@ struct db_role {
 	int	 allow_propfind;
 };
 
-/* Status messages and the audit trail. DB_AGENT_COMPONENT: the component
- * of an agent's messages, on PostgreSQL the only one an agent's own login
- * may write (the site server's and the administrators' are not its). */
+/* Status messages and the audit trail. Their components: an agent's (on
+ * PostgreSQL the only one an agent's own login may write), the site
+ * server's, and the administrators' changes and warnings. */
 #define DB_AGENT_COMPONENT	"SMS_MP_CONTROL_MANAGER"
+#define DB_SITED_COMPONENT	"SMS_CERTIFICATE_MANAGER"
+#define DB_ADMIN_COMPONENT	"SMS_SITE_COMPONENT_MANAGER"
 
 struct db_status {
 	int64_t	 id;
