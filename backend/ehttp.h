@@ -506,6 +506,15 @@ struct ehttp_serving {
 };
 int	 ehttp_system_serving(struct ehttp *, int64_t system_id,
 	    struct ehttp_serving *);
+/* ehttp_system_serving() of every site system of a site (0: all), in the
+ * order of ehttp_system_list(), read in one snapshot with a few queries
+ * however many systems there are. */
+struct ehttp_serving_row {
+	struct db_system	 sys;
+	struct ehttp_serving	 sv;
+};
+int	 ehttp_serving_list(struct ehttp *, int64_t site_id,
+	    struct ehttp_serving_row **, size_t *);
 /*
  * What an agent's last report means, decided here for the CLI, the
  * console and the site server alike. Current: it serves what

@@ -187,6 +187,14 @@ db_cert_active(struct db *db, int64_t system_id, const char *type,
 }
 
 int
+db_cert_serving(struct db *db, int64_t site_id, struct db_cert **out,
+    size_t *n)
+{
+	return db_read_all(db, db_stmt_id(db, ST_CERT_SERVING, site_id),
+	    &cert_rec, out, n, "reading the certificates the systems serve");
+}
+
+int
 db_cert_retire_roles(struct db *db, int64_t site_id, int64_t system_id,
     const char *state, size_t *changed)
 {

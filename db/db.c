@@ -478,6 +478,18 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
 	[ST_CERT_ACTIVE] = "SELECT " DB_CERT_COLS " WHERE c.system_id = ?1 AND"
 	    " c.type = ?2 AND c.state = 'active' ORDER BY c.id DESC LIMIT 1",
+	/* ST_CERT_ACTIVE for every system of a site (0: all) and both
+	 * types at once: one query however many systems (on a server, one
+	 * round trip). */
+	[ST_CERT_SERVING] = "SELECT " DB_CERT_COLS " WHERE c.id IN"
+	    " (SELECT (SELECT a.id FROM cert a WHERE a.system_id = y.id AND"
+	    " a.type = 'pki' AND a.state = 'active' ORDER BY a.id DESC LIMIT 1)"
+	    " FROM site_system y WHERE ?1 = 0 OR y.site_id = ?1"
+	    " UNION ALL"
+	    " SELECT (SELECT a.id FROM cert a WHERE a.system_id = y.id AND"
+	    " a.type = 'role' AND a.state = 'active' ORDER BY a.id DESC LIMIT 1)"
+	    " FROM site_system y WHERE ?1 = 0 OR y.site_id = ?1)"
+	    " ORDER BY c.system_id, c.type",
 	[ST_CERT_RETIRE_SITE] = "UPDATE cert SET state = ?2 WHERE site_id = ?1"
 	    " AND type = 'role' AND state = 'active'",
 	[ST_CERT_RETIRE_SYSTEM] = "UPDATE cert SET state = ?2 WHERE system_id = ?1"

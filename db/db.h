@@ -127,6 +127,10 @@ int	 db_cert_current_root(struct db *, int64_t site_id, struct db_cert *);
  * blocked or not. */
 int	 db_cert_active(struct db *, int64_t system_id, const char *type,
 	    struct db_cert *);
+/* db_cert_active() of both types for every system of a site (0: all), in
+ * one query: at most two per system, ordered by system and type. */
+int	 db_cert_serving(struct db *, int64_t site_id, struct db_cert **,
+	    size_t *);
 /* Set every active role certificate of the site, or every active role
  * and PKI certificate of one system, to state. */
 int	 db_cert_retire_roles(struct db *, int64_t site_id, int64_t system_id,

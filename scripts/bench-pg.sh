@@ -5,6 +5,8 @@
 #    psql running the same query (alternating runs, medians);
 #  - enable enhanced HTTP for PG_SYSTEMS HTTP site systems: on PostgreSQL
 #    against the same on a SQLite file;
+#  - the console's first screen on the PostgreSQL one against the demo's
+#    on the same server (the SQLite figure stated);
 #  - one agent's poll: CPU time of the agent and of its server process per
 #    poll, over PG_POLL_SECONDS of polling every second, and the same on
 #    SQLite (stated).
@@ -87,7 +89,22 @@ p=$(med "$dir/e.pg"); l=$(med "$dir/e.lite")
 row "PostgreSQL: enable eHTTP, $systems HTTP site systems" "$((p / 1000)) ms" \
     "$((l / 1000)) ms (the same on a SQLite file)" "$(ratio "$p" "$l")" "<= 1.1"
 
-# 3. One agent's poll: its CPU and its server's per poll.
+# 3. The console's first screen (the Overview, which lists every system
+# that cannot be reached securely) on the last of those databases, against
+# the demo's on the same server: the fixed cost (libpq, the login) is in
+# both, and the systems are read with a few queries, not a few per system
+# (each a round trip: 2,000 systems took 70 times the demo's before).
+demo=$(url demo)
+"$bin/ehttpctl" --db "$demo" init --demo >/dev/null
+"$bin/ehttpctl" --db "$demo" site set P01 --enhanced-http on >/dev/null 2>&1
+cp=$(python3 "$here/bench-console.py" "$bin" "$pgdb" "$runs")
+cd=$(python3 "$here/bench-console.py" "$bin" "$demo" "$runs")
+cl=$(python3 "$here/bench-console.py" "$bin" "$lite" "$runs")
+row "PostgreSQL: console first screen, $systems site systems" "$cp ms" \
+    "$cd ms (the demo's 10, same server; $cl ms on a SQLite file)" \
+    "$(ratio "$cp" "$cd")" "<= 4"
+
+# 4. One agent's poll: its CPU and its server's per poll.
 # ticks PID: user + system clock ticks of a process so far.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

@@ -979,6 +979,51 @@ START_TEST(pki_unknown_issuer_and_block_fallback)
 }
 END_TEST
 
+/* The console's lists read what every system serves with a few queries
+ * (ehttp_serving_list); for each state, it is what the system alone reads
+ * and decides (tu_serving asserts that, field by field, for all sites and
+ * for each). */
+static void
+block_the(const char *sql)
+{
+	char *tp = qs("%s", sql);
+
+	free(ctl(0, "cert block %s", tp));
+	free(tp);
+}
+
+START_TEST(serving_list_is_each_systems_decision)
+{
+	char *out;
+
+	free(ctl(0, "site set P01 --enhanced-http on"));
+	free(ctl(0, "site set S01 --enhanced-http on"));
+	make_pki("dp1.p01.contoso.com", "serverAuth", "dp1");
+	free(ctl(0, "cert import-pki dp1.p01.contoso.com '%s/dp1.pem'"
+	    " '%s/dp1.key'", tu_dir, tu_dir));
+	make_pki("s01.contoso.com", "serverAuth", "s01");
+	free(ctl(0, "cert import-pki s01.contoso.com '%s/s01.pem'"
+	    " '%s/s01.key'", tu_dir, tu_dir));
+	block_the("SELECT thumbprint FROM cert WHERE type = 'pki' AND issued_to"
+	    " = 's01.contoso.com'");
+	out = tu_serving(tu_db);
+	tu_has(out, "cas.contoso.com: none (HTTP only)\n",
+	    "dp1.p01.contoso.com: PKI\n", "p01.contoso.com: site-issued\n",
+	    "dp1.p02.contoso.com: none: HTTPS without PKI certificate\n",
+	    "s01.contoso.com: site-issued (PKI blocked: fallback)\n", NULL);
+	free(out);
+	/* P01's SMS Issuing blocked: what it signed cannot be served. */
+	block_the("SELECT c.thumbprint FROM cert c JOIN site s ON s.id ="
+	    " c.site_id WHERE c.type = 'root' AND s.code = 'P01'");
+	out = tu_serving(tu_db);
+	tu_has(out, "p01.contoso.com: none: issuing root blocked\n",
+	    "mp2.p01.contoso.com: none: issuing root blocked\n",
+	    "dp1.p01.contoso.com: PKI\n",
+	    "s01.contoso.com: site-issued (PKI blocked: fallback)\n", NULL);
+	free(out);
+}
+END_TEST
+
 /* A key export that failed is audited as failed, not as done. */
 START_TEST(key_export_audit_after_the_fact)
 {
@@ -1087,6 +1132,7 @@ issue_suite(void)
 		TU_TEST(token_signing_issued_per_site),
 		TU_TEST(token_signing_lifecycle),
 		TU_TEST(pki_unknown_issuer_and_block_fallback),
+		TU_TEST(serving_list_is_each_systems_decision),
 		TU_TEST(key_export_audit_after_the_fact),
 		TU_TEST(kill_mid_issuance_is_atomic),
 		{ 0 }

@@ -102,6 +102,39 @@ START_TEST(demo_issues_on_both_engines)
 }
 END_TEST
 
+/* What every system serves, as the console's lists read it in a few
+ * queries (ST_CERT_SERVING and the roots), is what each system alone
+ * decides (tu_serving) and the same on both engines, with P01's SMS
+ * Issuing blocked. */
+START_TEST(serving_list_on_both_engines)
+{
+	const char *dbs[] = { url, tu_db };
+	char *out[2], *root;
+
+	TU_NEED_PG();
+	for (int i = 0; i < 2; i++) {
+		tu_ctl_ok(dbs[i], "init", "--demo", NULL);
+		tu_ctl_ok(dbs[i], "site", "set", "P01", "--enhanced-http", "on",
+		    NULL);
+		tu_ctl_ok(dbs[i], "site", "set", "S01", "--enhanced-http", "on",
+		    NULL);
+		root = tu_sql1(tu_db_cli(dbs[i]), "SELECT c.thumbprint FROM cert"
+		    " c JOIN site s ON s.id = c.site_id WHERE c.type = 'root'"
+		    " AND s.code = 'P01'");
+		tu_ctl_ok(dbs[i], "cert", "block", root, NULL);
+		free(root);
+		out[i] = tu_serving(dbs[i]);
+	}
+	ck_assert_str_eq(out[0], out[1]);
+	tu_has(out[0], "p01.contoso.com: none: issuing root blocked\n",
+	    "s01.contoso.com: site-issued\n", "cas.contoso.com: none (HTTP"
+	    " only)\n", "dp1.p02.contoso.com: none: HTTPS without PKI"
+	    " certificate\n", NULL);
+	free(out[0]);
+	free(out[1]);
+}
+END_TEST
+
 /* A database at a newer schema version is refused; the version is the
  * one the program writes. */
 START_TEST(schema_version_checked)
@@ -1050,6 +1083,7 @@ pg_suite(void)
 		TU_TEST(programs_do_not_link_libpq),
 		TU_TEST(help_hides_a_password),
 		TU_TEST(demo_issues_on_both_engines),
+		TU_TEST(serving_list_on_both_engines),
 		TU_TEST(schema_version_checked),
 		TU_TEST(schema_upgraded),
 		TU_TEST(password_never_shown),

@@ -373,6 +373,80 @@ tu_verifier_close(struct mp_verifier **v, struct ehttp **e)
 	*e = NULL;
 }
 
+/* a (from a list) is b (from the single reading) in every field. */
+static void
+serving_is(const struct ehttp_serving_row *a, int64_t id,
+    const struct ehttp_serving *b)
+{
+	const struct ehttp_serving *s = &a->sv;
+
+	ck_assert_int_eq(a->sys.id, id);
+	ck_assert_msg(s->state == b->state && s->health == b->health &&
+	    s->needs_tls == b->needs_tls && s->has_cert == b->has_cert &&
+	    s->cert.id == b->cert.id && s->root_blocked == b->root_blocked &&
+	    s->can_fall_back == b->can_fall_back &&
+	    strcmp(s->cert.thumbprint, b->cert.thumbprint) == 0 &&
+	    strcmp(s->state_text, b->state_text) == 0 &&
+	    strcmp(s->reason, b->reason) == 0, "%s: the list says %d %d %d %d"
+	    " %lld %d %d '%s' '%s', the system alone %d %d %d %d %lld %d %d"
+	    " '%s' '%s'", a->sys.fqdn, s->state, s->health, s->needs_tls,
+	    s->has_cert, (long long)s->cert.id, s->root_blocked,
+	    s->can_fall_back, s->state_text, s->reason, b->state, b->health,
+	    b->needs_tls, b->has_cert, (long long)b->cert.id, b->root_blocked,
+	    b->can_fall_back, b->state_text, b->reason);
+}
+
+char *
+tu_serving(const char *db)
+{
+	struct ehttp *e;
+	struct ehttp_serving_row *all = NULL, *one;
+	struct ehttp_serving sv;
+	struct db_system *ys = NULL;
+	struct db_site *ss = NULL;
+	size_t n = 0, ny = 0, ns = 0, no, k = 0, len = 0;
+	char *cause = NULL, *out = NULL;
+	FILE *f = xopen_memstream(&out, &len);
+
+	e = ehttp_open(db, EHTTP_NO_KEYS | EHTTP_READONLY, &cause);
+	ck_assert_msg(e != NULL, "%s", cause);
+	ck_assert_msg(ehttp_serving_list(e, 0, &all, &n) == 0 &&
+	    ehttp_system_list(e, 0, &ys, &ny) == 0 &&
+	    ehttp_site_list(e, &ss, &ns) == 0, "%s", ehttp_error(e));
+	ck_assert_uint_eq(n, ny);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(ehttp_system_serving(e, ys[i].id, &sv) == 0, "%s",
+		    ehttp_error(e));
+		serving_is(&all[i], ys[i].id, &sv);
+		fprintf(f, "%s: %s\n", all[i].sys.fqdn, all[i].sv.state_text);
+	}
+	/* One site's list: its systems, in the same order, the same. */
+	for (size_t s = 0; s < ns; s++) {
+		size_t m = 0;
+
+		ck_assert_msg(ehttp_serving_list(e, ss[s].id, &one, &no) == 0,
+		    "%s", ehttp_error(e));
+		for (size_t i = 0; i < n; i++)
+			m += all[i].sys.site_id == ss[s].id;
+		ck_assert_uint_eq(no, m);
+		for (size_t i = 0; i < no; i++) {
+			while (k < n && all[k].sys.site_id != ss[s].id)
+				k++;
+			ck_assert_uint_lt(k, n);
+			serving_is(&one[i], all[k].sys.id, &all[k].sv);
+			k++;
+		}
+		k = 0;
+		free(one);
+	}
+	fclose(f);
+	free(all);
+	free(ys);
+	free(ss);
+	ehttp_close(e);
+	return out;
+}
+
 void
 tu_msleep(int ms)
 {

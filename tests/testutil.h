@@ -178,6 +178,12 @@ struct mp_verifier *tu_verifier_open(const char *db, const char *fqdn,
 	    struct ehttp **e);
 void	 tu_verifier_close(struct mp_verifier **v, struct ehttp **e);
 
+/* What every site system of db serves, as ehttp_serving_list() reads it
+ * (for all sites, and for each site), asserted to be what
+ * ehttp_system_serving() decides for each system, in ehttp_system_list()'s
+ * order: "fqdn: state_text" lines (free it). */
+char	*tu_serving(const char *db);
+
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */
 const char *tu_bin(const char *);
 

@@ -455,7 +455,9 @@ build(struct view *v, enum ov_recount recount)
 	struct db_site *sites = NULL;
 	struct db_agent *agents = NULL;
 	struct db_status *st = NULL;
+	struct ehttp_serving_row *ys = NULL;
 	size_t ns = 0, na = 0, nst = 0, deprecated = 0, prereq = 0, bad = 0;
+	size_t ny = 0;
 	size_t cursor = o->list.cursor;
 	time_t now = time(NULL);
 	char t[32], num[16];
@@ -467,6 +469,11 @@ build(struct view *v, enum ov_recount recount)
 		    ehttp_error(e));
 		goto out;
 	}
+	/* Every system and what it serves, in a few queries (not a few per
+	 * system: on a database server each is a round trip). */
+	if (ehttp_serving_list(e, 0, &ys, &ny) == -1)
+		add(o, CRT_ERROR, APP_NODE_NONE, "Cannot read the site systems:"
+		    " %s", ehttp_error(e));
 	if (recount == OV_COUNT)
 		count_all(e, sites, ns, &o->c);
 	else if (recount == OV_COUNT_EXPIRING)
@@ -474,18 +481,17 @@ build(struct view *v, enum ov_recount recount)
 	add(o, CRT_TREE_GROUP, APP_NODE_SITES, "Sites");
 	for (size_t i = 0; i < ns; i++) {
 		struct db_site *s = &sites[i];
-		struct db_system *ys = NULL;
-		size_t ny = 0;
+		size_t nys = 0;
 		int one;
 
-		if (ehttp_system_list(e, s->id, &ys, &ny) == 0)
-			free(ys);
+		for (size_t k = 0; k < ny; k++)
+			nys += ys[k].sys.site_id == s->id;
 		one = site_count(&o->c, s->id, num, sizeof num);
 		add(o, CRT_NORMAL, APP_NODE_SITES, "  %-3s %-9s %-13s eHTTP %-3s  %2zu"
 		    " system%s %s certificate%s  %s", s->code,
 		    rules_site_type_name(s->type), view_sites_comm(&s->sec),
-		    s->sec.enhanced_http ? "on" : "off", ny, ny == 1 ? " " : "s",
-		    num, one ? " " : "s", s->name);
+		    s->sec.enhanced_http ? "on" : "off", nys, nys == 1 ? " " :
+		    "s", num, one ? " " : "s", s->name);
 		item(o, s->code);
 	}
 
@@ -541,25 +547,14 @@ build(struct view *v, enum ov_recount recount)
 		}
 		free(agents);
 	}
-	{
-		/* What each system should serve, whether or not its agent
-		 * reported: one that cannot be reached securely is listed. */
-		struct db_system *ys = NULL;
-		struct ehttp_serving sv;
-		size_t ny = 0;
-
-		if (ehttp_system_list(e, 0, &ys, &ny) == 0) {
-			for (size_t i = 0; i < ny; i++) {
-				if (ehttp_system_serving(e, ys[i].id, &sv) ==
-				    -1 || sv.health == EHTTP_HEALTH_OK)
-					continue;
-				add(o, sv.health == EHTTP_HEALTH_WARNING ?
-				    CRT_WARNING : CRT_ERROR, APP_NODE_SYSTEMS,
-				    "  %s: %s.", ys[i].fqdn,
-				    sv.state_text);
-			}
-			free(ys);
-		}
+	/* What each system should serve, whether or not its agent reported:
+	 * one that cannot be reached securely is listed. */
+	for (size_t i = 0; i < ny; i++) {
+		if (ys[i].sv.health == EHTTP_HEALTH_OK)
+			continue;
+		add(o, ys[i].sv.health == EHTTP_HEALTH_WARNING ? CRT_WARNING :
+		    CRT_ERROR, APP_NODE_SYSTEMS, "  %s: %s.", ys[i].sys.fqdn,
+		    ys[i].sv.state_text);
 	}
 	if (na == 0)
 		add(o, CRT_DIM, APP_NODE_SYSTEMS, "  No agent has"
@@ -622,6 +617,7 @@ build(struct view *v, enum ov_recount recount)
 		add(o, CRT_DIM, APP_NODE_NONE, "  None.");
 out:
 	free(sites);
+	free(ys);
 	o->list.cursor = cursor;
 	list_set_count(&o->list, rows(o));
 }

@@ -17,7 +17,7 @@ struct sysrow {
 	char		 roles[256];
 	int		 has_cert;
 	struct db_cert	 cert;
-	struct ehttp_serving sv;	/* ehttp_system_serving() */
+	struct ehttp_serving sv;	/* ehttp_serving_list() */
 	int		 has_agent;
 	struct db_agent	 agent;
 };
@@ -124,23 +124,38 @@ agent_text(const struct sysrow *r, char *buf, size_t len)
 }
 
 static int
+agent_by_system(const void *a, const void *b)
+{
+	const struct db_agent *x = a, *y = b;
+
+	return (x->system_id > y->system_id) - (x->system_id < y->system_id);
+}
+
+/* Read with a few queries, not a few per system: on a database server
+ * each is a round trip, and this runs whenever the database changes. */
+static int
 systems_reload(struct view *v)
 {
 	struct systems *s = v->data;
 	struct ehttp *e = app_ehttp(v->app);
-	struct db_system *ys = NULL;
+	struct ehttp_serving_row *ys = NULL;
 	struct db_role *rs = NULL;
+	struct db_agent *ag = NULL, key, *a;
 	int64_t keep = 0;
-	size_t ny = 0, nr = 0;
+	size_t ny = 0, nr = 0, na = 0;
 
 	if (s->n > 0 && s->list.cursor < s->n)
 		keep = s->v[s->list.cursor].sys.id;
-	if (ehttp_system_list(e, 0, &ys, &ny) == -1 ||
-	    ehttp_role_list(e, 0, 0, &rs, &nr) == -1) {
+	if (ehttp_serving_list(e, 0, &ys, &ny) == -1 ||
+	    ehttp_role_list(e, 0, 0, &rs, &nr) == -1 ||
+	    ehttp_agent_list(e, 0, &ag, &na) == -1) {
 		app_status(v->app, 1, "Site systems: %s", ehttp_error(e));
 		free(ys);
+		free(rs);
 		return -1;
 	}
+	if (na > 0)
+		qsort(ag, na, sizeof *ag, agent_by_system);
 	free(s->v);
 	s->v = xcalloc(ny ? ny : 1, sizeof *s->v);
 	s->n = ny;
@@ -148,9 +163,9 @@ systems_reload(struct view *v)
 		struct sysrow *r = &s->v[i];
 		size_t off = 0;
 
-		r->sys = ys[i];
+		r->sys = ys[i].sys;
 		for (size_t j = 0; j < nr; j++) {
-			if (rs[j].system_id != ys[i].id)
+			if (rs[j].system_id != r->sys.id)
 				continue;
 			off += snprintf(r->roles + off, off < sizeof r->roles ?
 			    sizeof r->roles - off : 0, "%s%s%s%s%s",
@@ -160,23 +175,21 @@ systems_reload(struct view *v)
 			    rs[j].connection[0] ? "HTTP" : "",
 			    rs[j].connection[0] ? ")" : "");
 		}
-		if (ehttp_system_serving(e, ys[i].id, &r->sv) == -1) {
-			memset(&r->sv, 0, sizeof r->sv);
-			r->sv.state = EHTTP_SERVE_NONE;
-			r->sv.health = EHTTP_HEALTH_ERROR;
-			snprintf(r->sv.state_text, sizeof r->sv.state_text,
-			    "unknown");
-			snprintf(r->sv.reason, sizeof r->sv.reason, "%s",
-			    ehttp_error(e));
-		}
+		r->sv = ys[i].sv;
 		r->has_cert = r->sv.has_cert;
 		r->cert = r->sv.cert;
-		r->has_agent = ehttp_agent_get(e, ys[i].id, &r->agent) == 1;
-		if (ys[i].id == keep)
+		key.system_id = r->sys.id;
+		if (na > 0 && (a = bsearch(&key, ag, na, sizeof *ag,
+		    agent_by_system)) != NULL) {
+			r->has_agent = 1;
+			r->agent = *a;
+		}
+		if (r->sys.id == keep)
 			s->list.cursor = i;
 	}
 	free(ys);
 	free(rs);
+	free(ag);
 	list_set_count(&s->list, s->n);
 	s->roles_of = 0;
 	return 0;
