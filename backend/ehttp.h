@@ -507,14 +507,18 @@ struct ehttp_serving {
 int	 ehttp_system_serving(struct ehttp *, int64_t system_id,
 	    struct ehttp_serving *);
 /* ehttp_system_serving() of every site system of a site (0: all), in the
- * order of ehttp_system_list(), read in one snapshot with a few queries
- * however many systems there are. */
+ * order of ehttp_system_list(), with its roles (in ehttp_role_list()'s
+ * order), read in one snapshot with a few queries however many systems
+ * there are. With roles NULL the rows have none; else *roles is the array
+ * they point into: free it after the rows. */
 struct ehttp_serving_row {
 	struct db_system	 sys;
 	struct ehttp_serving	 sv;
+	const struct db_role	*roles;
+	size_t			 nroles;
 };
 int	 ehttp_serving_list(struct ehttp *, int64_t site_id,
-	    struct ehttp_serving_row **, size_t *);
+	    struct ehttp_serving_row **, size_t *, struct db_role **roles);
 /*
  * What an agent's last report means, decided here for the CLI, the
  * console and the site server alike. Current: it serves what

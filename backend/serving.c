@@ -251,12 +251,20 @@ struct serving_read {
 	size_t			 ny, ns, nr, nc, nroots;
 };
 
+/* By system, then in the roles table's order (as the database lists a
+ * system's roles), then by id. */
 static int
 role_by_system(const void *a, const void *b)
 {
 	const struct db_role *x = a, *y = b;
+	const struct ehttp_role_info *rx = ehttp_role_info(x->role);
+	const struct ehttp_role_info *ry = ehttp_role_info(y->role);
 
-	return (x->system_id > y->system_id) - (x->system_id < y->system_id);
+	if (x->system_id != y->system_id)
+		return x->system_id < y->system_id ? -1 : 1;
+	if (rx != ry)	/* one table; NULL (not a role) last */
+		return ry == NULL || (rx != NULL && rx < ry) ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
 }
 
 /* The first of n elements (sorted by the int64_t at off) with that value
@@ -298,6 +306,7 @@ read_roots(struct ehttp *e, struct serving_read *rd)
 
 	for (size_t i = 0; i < rd->nc; i++) {
 		if (strcmp(rd->cs[i].type, "role") != 0 ||
+		    rd->cs[i].issuer_id == 0 ||
 		    root_of(rd, rd->cs[i].issuer_id) != NULL)
 			continue;
 		if ((rc = db_cert_get(e->db, rd->cs[i].issuer_id, &c)) == -1)
@@ -374,18 +383,32 @@ serving_facts_of(const struct serving_read *rd, size_t i,
 	}
 }
 
+/* A system whose site was not read (it cannot be: one snapshot, and a
+ * foreign key) is shown as unknown, not left out. */
+static void
+serving_unknown(const struct db_system *y, struct ehttp_serving *sv)
+{
+	memset(sv, 0, sizeof *sv);
+	sv->state = EHTTP_SERVE_NONE;
+	sv->health = EHTTP_HEALTH_ERROR;
+	snprintf(sv->state_text, sizeof sv->state_text, "unknown");
+	snprintf(sv->reason, sizeof sv->reason, "site %lld of %s: no such site",
+	    (long long)y->site_id, y->fqdn);
+}
+
 int
 ehttp_serving_list(struct ehttp *e, int64_t site_id,
-    struct ehttp_serving_row **out, size_t *n)
+    struct ehttp_serving_row **out, size_t *n, struct db_role **roles)
 {
 	struct serving_read rd;
 	struct serving_facts f;
 	struct ehttp_serving_row *v;
 	time_t now = time(NULL);
-	size_t k = 0;
 
 	*out = NULL;
 	*n = 0;
+	if (roles != NULL)
+		*roles = NULL;
 	memset(&rd, 0, sizeof rd);
 	if (serving_read(e, site_id, &rd) == -1) {
 		serving_read_free(&rd);
@@ -394,14 +417,22 @@ ehttp_serving_list(struct ehttp *e, int64_t site_id,
 	v = xcalloc(rd.ny ? rd.ny : 1, sizeof *v);
 	for (size_t i = 0; i < rd.ny; i++) {
 		serving_facts_of(&rd, i, &f);
-		if (f.s == NULL)	/* cannot be: read in one snapshot */
-			continue;
-		v[k].sys = rd.ys[i];
-		serving_decide(&f, now, &v[k].sv);
-		k++;
+		v[i].sys = rd.ys[i];
+		if (f.s == NULL)
+			serving_unknown(&rd.ys[i], &v[i].sv);
+		else
+			serving_decide(&f, now, &v[i].sv);
+		if (roles != NULL) {
+			v[i].roles = f.r;
+			v[i].nroles = f.nr;
+		}
+	}
+	if (roles != NULL) {
+		*roles = rd.rs;		/* the rows' roles are in it */
+		rd.rs = NULL;
 	}
 	serving_read_free(&rd);
 	*out = v;
-	*n = k;
+	*n = rd.ny;
 	return 0;
 }

@@ -994,7 +994,8 @@ block_the(const char *sql)
 
 START_TEST(serving_list_is_each_systems_decision)
 {
-	char *out;
+	char *out, want[128];
+	long newest;
 
 	free(ctl(0, "site set P01 --enhanced-http on"));
 	free(ctl(0, "site set S01 --enhanced-http on"));
@@ -1006,11 +1007,26 @@ START_TEST(serving_list_is_each_systems_decision)
 	    " '%s/s01.key'", tu_dir, tu_dir));
 	block_the("SELECT thumbprint FROM cert WHERE type = 'pki' AND issued_to"
 	    " = 's01.contoso.com'");
+	/* Two active role certificates of mp2 (made by SQL: issuance never
+	 * leaves two): the newer one is served, by either reading. */
+	ck_assert_int_eq(q("INSERT INTO cert (type, state, site_id, system_id,"
+	    " issuer_id, serial, issued_to, issued_by, subject, not_before,"
+	    " not_after, thumbprint, key_alg, created) SELECT type, state,"
+	    " site_id, system_id, issuer_id, serial || '1', issued_to,"
+	    " issued_by, subject, not_before, not_after, '00' ||"
+	    " substr(thumbprint, 3), key_alg, created FROM cert WHERE type ="
+	    " 'role' AND state = 'active' AND issued_to ="
+	    " 'mp2.p01.contoso.com'; SELECT changes()"), 1);
+	newest = q("SELECT max(id) FROM cert WHERE issued_to ="
+	    " 'mp2.p01.contoso.com' AND state = 'active'");
 	out = tu_serving(tu_db);
+	snprintf(want, sizeof want, "mp2.p01.contoso.com: site-issued #%ld\n",
+	    newest);
 	tu_has(out, "cas.contoso.com: none (HTTP only)\n",
-	    "dp1.p01.contoso.com: PKI\n", "p01.contoso.com: site-issued\n",
+	    "dp1.p01.contoso.com: PKI #", "p01.contoso.com: site-issued #",
 	    "dp1.p02.contoso.com: none: HTTPS without PKI certificate\n",
-	    "s01.contoso.com: site-issued (PKI blocked: fallback)\n", NULL);
+	    "s01.contoso.com: site-issued (PKI blocked: fallback) #", want,
+	    NULL);
 	free(out);
 	/* P01's SMS Issuing blocked: what it signed cannot be served. */
 	block_the("SELECT c.thumbprint FROM cert c JOIN site s ON s.id ="
@@ -1018,8 +1034,8 @@ START_TEST(serving_list_is_each_systems_decision)
 	out = tu_serving(tu_db);
 	tu_has(out, "p01.contoso.com: none: issuing root blocked\n",
 	    "mp2.p01.contoso.com: none: issuing root blocked\n",
-	    "dp1.p01.contoso.com: PKI\n",
-	    "s01.contoso.com: site-issued (PKI blocked: fallback)\n", NULL);
+	    "dp1.p01.contoso.com: PKI #",
+	    "s01.contoso.com: site-issued (PKI blocked: fallback) #", NULL);
 	free(out);
 }
 END_TEST

@@ -127,7 +127,7 @@ START_TEST(serving_list_on_both_engines)
 	}
 	ck_assert_str_eq(out[0], out[1]);
 	tu_has(out[0], "p01.contoso.com: none: issuing root blocked\n",
-	    "s01.contoso.com: site-issued\n", "cas.contoso.com: none (HTTP"
+	    "s01.contoso.com: site-issued #", "cas.contoso.com: none (HTTP"
 	    " only)\n", "dp1.p02.contoso.com: none: HTTPS without PKI"
 	    " certificate\n", NULL);
 	free(out[0]);

@@ -1812,6 +1812,63 @@ START_TEST(render_systems_find_and_details)
 }
 END_TEST
 
+/* Each row's Roles, Certificate and Agent columns are its own system's:
+ * agents reported in an order that is neither the rows' nor their ids'
+ * (the view reads every agent once and finds each row's by system). */
+START_TEST(render_systems_rows_own_agents)
+{
+	static const struct {
+		const char	*fqdn, *set, *roles, *cert, *agent;
+	} want[] = {
+		{ "sup.p01.contoso.com", "health_ok = 1", "SUP", "-", " OK " },
+		{ "cas.contoso.com", "health_ok = 0", "SMS Provider", "-",
+		  " ERROR " },
+		{ "s01.contoso.com", "health_time = 0, https_port = 443",
+		  "MP (HTTP), DP (HTTP)", "-", "no TLS, not checked" },
+		{ "p02.contoso.com", "health_ok = 2", "MP (HTTPS)", "NONE",
+		  " WARNING " },
+		{ "dp1.p01.contoso.com", "updated = 1, health_time = 1",
+		  "DP (HTTP)", "-", "silent since 1970-01-01" },
+		{ "mp2.p01.contoso.com", NULL, "MP (HTTP)", "-", "no report" },
+	};
+	struct app *app;
+	char buf[512], sql[512];
+	int y;
+
+	for (size_t i = 0; i < TU_ALL(want); i++) {
+		if (want[i].set == NULL)
+			continue;
+		snprintf(sql, sizeof sql, "INSERT INTO agent (system_id, updated,"
+		    " health_time, poll_s) SELECT id, CAST(strftime('%%s', 'now')"
+		    " AS INTEGER), CAST(strftime('%%s', 'now') AS INTEGER), 60"
+		    " FROM site_system WHERE fqdn = '%s'; UPDATE agent SET %s"
+		    " WHERE system_id = (SELECT id FROM site_system WHERE fqdn ="
+		    " '%s'); SELECT changes()", want[i].fqdn, want[i].set,
+		    want[i].fqdn);
+		sql_is(sql, "1");
+	}
+	app = screen_app(40, 160, 0);
+	ck_assert_int_eq(app_select(app, APP_NODE_SYSTEMS), 0);
+	app_render(app);
+	for (size_t i = 0; i < TU_ALL(want); i++) {
+		char *at = NULL;
+
+		/* its row: not the end of a longer name (dp1.p02...) */
+		for (y = 0; y < LINES && at == NULL; y++) {
+			row(y, buf, sizeof buf);
+			at = strstr(buf, want[i].fqdn);
+			if (at != NULL && at > buf && at[-1] == '.')
+				at = NULL;
+		}
+		ck_assert_msg(at != NULL, "no row of %s", want[i].fqdn);
+		ck_assert_msg(strstr(buf, want[i].roles) != NULL &&
+		    strstr(buf, want[i].cert) != NULL &&
+		    strstr(buf, want[i].agent) != NULL, "%s: not %s | %s | %s",
+		    buf, want[i].roles, want[i].cert, want[i].agent);
+	}
+}
+END_TEST
+
 /* 80x24 without colour: the Log Text column has 40 columns or more, the
  * marker says what the colour would, Left/Right scroll the text, the
  * details wrap a long record. */
@@ -3240,6 +3297,7 @@ tui_suite(void)
 		TU_TEST(render_log_folders),
 		TU_TEST(render_keys_overview_find),
 		TU_TEST(render_systems_find_and_details),
+		TU_TEST(render_systems_rows_own_agents),
 		TU_TEST(render_log_small_no_colour),
 		TU_TEST(render_clients_view),
 		TU_TEST(render_client_name_line_feed),

@@ -404,13 +404,14 @@ tu_serving(const char *db)
 	struct ehttp_serving sv;
 	struct db_system *ys = NULL;
 	struct db_site *ss = NULL;
-	size_t n = 0, ny = 0, ns = 0, no, k = 0, len = 0;
+	struct db_role *roles = NULL, *r;
+	size_t n = 0, ny = 0, ns = 0, no, nr, k = 0, len = 0;
 	char *cause = NULL, *out = NULL;
 	FILE *f = xopen_memstream(&out, &len);
 
 	e = ehttp_open(db, EHTTP_NO_KEYS | EHTTP_READONLY, &cause);
 	ck_assert_msg(e != NULL, "%s", cause);
-	ck_assert_msg(ehttp_serving_list(e, 0, &all, &n) == 0 &&
+	ck_assert_msg(ehttp_serving_list(e, 0, &all, &n, &roles) == 0 &&
 	    ehttp_system_list(e, 0, &ys, &ny) == 0 &&
 	    ehttp_site_list(e, &ss, &ns) == 0, "%s", ehttp_error(e));
 	ck_assert_uint_eq(n, ny);
@@ -418,13 +419,23 @@ tu_serving(const char *db)
 		ck_assert_msg(ehttp_system_serving(e, ys[i].id, &sv) == 0, "%s",
 		    ehttp_error(e));
 		serving_is(&all[i], ys[i].id, &sv);
-		fprintf(f, "%s: %s\n", all[i].sys.fqdn, all[i].sv.state_text);
+		/* Its roles, as the role list gives them. */
+		ck_assert_msg(ehttp_role_list(e, 0, ys[i].id, &r, &nr) == 0, "%s",
+		    ehttp_error(e));
+		ck_assert_uint_eq(all[i].nroles, nr);
+		for (size_t j = 0; j < nr; j++)
+			ck_assert_int_eq(all[i].roles[j].id, r[j].id);
+		free(r);
+		fprintf(f, "%s: %s", all[i].sys.fqdn, all[i].sv.state_text);
+		if (all[i].sv.has_cert)
+			fprintf(f, " #%lld", (long long)all[i].sv.cert.id);
+		fputc('\n', f);
 	}
 	/* One site's list: its systems, in the same order, the same. */
 	for (size_t s = 0; s < ns; s++) {
 		size_t m = 0;
 
-		ck_assert_msg(ehttp_serving_list(e, ss[s].id, &one, &no) == 0,
+		ck_assert_msg(ehttp_serving_list(e, ss[s].id, &one, &no, NULL) == 0,
 		    "%s", ehttp_error(e));
 		for (size_t i = 0; i < n; i++)
 			m += all[i].sys.site_id == ss[s].id;
@@ -441,6 +452,7 @@ tu_serving(const char *db)
 	}
 	fclose(f);
 	free(all);
+	free(roles);
 	free(ys);
 	free(ss);
 	ehttp_close(e);

@@ -180,8 +180,10 @@ void	 tu_verifier_close(struct mp_verifier **v, struct ehttp **e);
 
 /* What every site system of db serves, as ehttp_serving_list() reads it
  * (for all sites, and for each site), asserted to be what
- * ehttp_system_serving() decides for each system, in ehttp_system_list()'s
- * order: "fqdn: state_text" lines (free it). */
+ * ehttp_system_serving() decides for each system, with the roles
+ * ehttp_role_list() gives, in ehttp_system_list()'s order: "fqdn:
+ * state_text" lines, " #ID" after them for the certificate served (free
+ * it). */
 char	*tu_serving(const char *db);
 
 /* Path of a built program ("ehttpctl") in the build dir; static buffer. */

@@ -460,7 +460,7 @@ build(struct view *v, enum ov_recount recount)
 	size_t ny = 0;
 	size_t cursor = o->list.cursor;
 	time_t now = time(NULL);
-	char t[32], num[16];
+	char t[32], num[16], nsys[16], yerr[512] = "";
 
 	lines_clear(&o->lines);
 	o->has_alerts = 0;
@@ -471,9 +471,8 @@ build(struct view *v, enum ov_recount recount)
 	}
 	/* Every system and what it serves, in a few queries (not a few per
 	 * system: on a database server each is a round trip). */
-	if (ehttp_serving_list(e, 0, &ys, &ny) == -1)
-		add(o, CRT_ERROR, APP_NODE_NONE, "Cannot read the site systems:"
-		    " %s", ehttp_error(e));
+	if (ehttp_serving_list(e, 0, &ys, &ny, NULL) == -1)
+		snprintf(yerr, sizeof yerr, "%s", ehttp_error(e));
 	if (recount == OV_COUNT)
 		count_all(e, sites, ns, &o->c);
 	else if (recount == OV_COUNT_EXPIRING)
@@ -486,11 +485,15 @@ build(struct view *v, enum ov_recount recount)
 
 		for (size_t k = 0; k < ny; k++)
 			nys += ys[k].sys.site_id == s->id;
+		if (yerr[0] != '\0')
+			snprintf(nsys, sizeof nsys, " ?");	/* not read */
+		else
+			snprintf(nsys, sizeof nsys, "%2zu", nys);
 		one = site_count(&o->c, s->id, num, sizeof num);
-		add(o, CRT_NORMAL, APP_NODE_SITES, "  %-3s %-9s %-13s eHTTP %-3s  %2zu"
+		add(o, CRT_NORMAL, APP_NODE_SITES, "  %-3s %-9s %-13s eHTTP %-3s  %s"
 		    " system%s %s certificate%s  %s", s->code,
 		    rules_site_type_name(s->type), view_sites_comm(&s->sec),
-		    s->sec.enhanced_http ? "on" : "off", nys, nys == 1 ? " " :
+		    s->sec.enhanced_http ? "on" : "off", nsys, nys == 1 ? " " :
 		    "s", num, one ? " " : "s", s->name);
 		item(o, s->code);
 	}
@@ -549,6 +552,9 @@ build(struct view *v, enum ov_recount recount)
 	}
 	/* What each system should serve, whether or not its agent reported:
 	 * one that cannot be reached securely is listed. */
+	if (yerr[0] != '\0')
+		add(o, CRT_ERROR, APP_NODE_SYSTEMS, "  Cannot read the site"
+		    " systems: %s", yerr);
 	for (size_t i = 0; i < ny; i++) {
 		if (ys[i].sv.health == EHTTP_HEALTH_OK)
 			continue;

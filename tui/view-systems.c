@@ -142,12 +142,13 @@ systems_reload(struct view *v)
 	struct db_role *rs = NULL;
 	struct db_agent *ag = NULL, key, *a;
 	int64_t keep = 0;
-	size_t ny = 0, nr = 0, na = 0;
+	size_t ny = 0, na = 0;
 
 	if (s->n > 0 && s->list.cursor < s->n)
 		keep = s->v[s->list.cursor].sys.id;
-	if (ehttp_serving_list(e, 0, &ys, &ny) == -1 ||
-	    ehttp_role_list(e, 0, 0, &rs, &nr) == -1 ||
+	/* The systems, what they serve and their roles in one snapshot; the
+	 * agents' reports after it (they are of their own time anyway). */
+	if (ehttp_serving_list(e, 0, &ys, &ny, &rs) == -1 ||
 	    ehttp_agent_list(e, 0, &ag, &na) == -1) {
 		app_status(v->app, 1, "Site systems: %s", ehttp_error(e));
 		free(ys);
@@ -164,16 +165,16 @@ systems_reload(struct view *v)
 		size_t off = 0;
 
 		r->sys = ys[i].sys;
-		for (size_t j = 0; j < nr; j++) {
-			if (rs[j].system_id != r->sys.id)
-				continue;
+		for (size_t j = 0; j < ys[i].nroles; j++) {
+			const struct db_role *ro = &ys[i].roles[j];
+
 			off += snprintf(r->roles + off, off < sizeof r->roles ?
 			    sizeof r->roles - off : 0, "%s%s%s%s%s",
-			    off ? ", " : "", ehttp_role_short(rs[j].role),
-			    rs[j].connection[0] ? " (" : "",
-			    strcmp(rs[j].connection, "https") == 0 ? "HTTPS" :
-			    rs[j].connection[0] ? "HTTP" : "",
-			    rs[j].connection[0] ? ")" : "");
+			    off ? ", " : "", ehttp_role_short(ro->role),
+			    ro->connection[0] ? " (" : "",
+			    strcmp(ro->connection, "https") == 0 ? "HTTPS" :
+			    ro->connection[0] ? "HTTP" : "",
+			    ro->connection[0] ? ")" : "");
 		}
 		r->sv = ys[i].sv;
 		r->has_cert = r->sv.has_cert;
