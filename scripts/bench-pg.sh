@@ -93,7 +93,7 @@ row "PostgreSQL: enable eHTTP, $systems HTTP site systems" "$((p / 1000)) ms" \
 # that cannot be reached securely) on the last of those databases, against
 # the demo's on the same server: the fixed cost (libpq, the login) is in
 # both, and the systems are read with a few queries, not a few per system
-# (each a round trip: 2,000 systems took 70 times the demo's before).
+# (each a round trip: 2,000 systems took 50 times the demo's before).
 demo=$(url demo)
 "$bin/ehttpctl" --db "$demo" init --demo >/dev/null
 "$bin/ehttpctl" --db "$demo" site set P01 --enhanced-http on >/dev/null 2>&1
