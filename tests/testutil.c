@@ -420,8 +420,8 @@ tu_serving(const char *db)
 		    ehttp_error(e));
 		serving_is(&all[i], ys[i].id, &sv);
 		/* Its roles, as the role list gives them. */
-		ck_assert_msg(ehttp_role_list(e, 0, ys[i].id, &r, &nr) == 0, "%s",
-		    ehttp_error(e));
+		ck_assert_msg(ehttp_role_list(e, 0, ys[i].id, &r, &nr) == 0,
+		    "%s", ehttp_error(e));
 		ck_assert_uint_eq(all[i].nroles, nr);
 		for (size_t j = 0; j < nr; j++)
 			ck_assert_int_eq(all[i].roles[j].id, r[j].id);
@@ -435,8 +435,8 @@ tu_serving(const char *db)
 	for (size_t s = 0; s < ns; s++) {
 		size_t m = 0;
 
-		ck_assert_msg(ehttp_serving_list(e, ss[s].id, &one, &no, NULL) == 0,
-		    "%s", ehttp_error(e));
+		ck_assert_msg(ehttp_serving_list(e, ss[s].id, &one, &no,
+		    NULL) == 0, "%s", ehttp_error(e));
 		for (size_t i = 0; i < n; i++)
 			m += all[i].sys.site_id == ss[s].id;
 		ck_assert_uint_eq(no, m);

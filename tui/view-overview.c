@@ -490,8 +490,8 @@ build(struct view *v, enum ov_recount recount)
 		else
 			snprintf(nsys, sizeof nsys, "%2zu", nys);
 		one = site_count(&o->c, s->id, num, sizeof num);
-		add(o, CRT_NORMAL, APP_NODE_SITES, "  %-3s %-9s %-13s eHTTP %-3s  %s"
-		    " system%s %s certificate%s  %s", s->code,
+		add(o, CRT_NORMAL, APP_NODE_SITES, "  %-3s %-9s %-13s eHTTP"
+		    " %-3s  %s system%s %s certificate%s  %s", s->code,
 		    rules_site_type_name(s->type), view_sites_comm(&s->sec),
 		    s->sec.enhanced_http ? "on" : "off", nsys, nys == 1 ? " " :
 		    "s", num, one ? " " : "s", s->name);
