@@ -7,7 +7,6 @@
  * the systems of a site at once (ehttp_serving_list), so that a console
  * on a database server does not wait for a round trip per system.
  */
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,41 +244,22 @@ ehttp_system_serving(struct ehttp *e, int64_t system_id,
 struct serving_read {
 	struct db_system	*ys;
 	struct db_site		*ss;
-	struct db_role		*rs;	/* sorted by system */
+	struct db_role		*rs;	/* in ys's order of systems */
 	struct db_cert		*cs;	/* sorted by system, then type */
 	struct db_cert		*roots;	/* those that signed cs, by id */
 	size_t			 ny, ns, nr, nc, nroots;
 };
 
-/* By system, then in the roles table's order (as the database lists a
- * system's roles), then by id. */
-static int
-role_by_system(const void *a, const void *b)
-{
-	const struct db_role *x = a, *y = b;
-	const struct ehttp_role_info *rx = ehttp_role_info(x->role);
-	const struct ehttp_role_info *ry = ehttp_role_info(y->role);
-
-	if (x->system_id != y->system_id)
-		return x->system_id < y->system_id ? -1 : 1;
-	if (rx != ry)	/* one table; NULL (not a role) last */
-		return ry == NULL || (rx != NULL && rx < ry) ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* The first of n elements (sorted by the int64_t at off) with that value
- * there, or n. */
+/* The first of rd->cs (sorted by system) of that system, or rd->nc. */
 static size_t
-first_with(const void *base, size_t n, size_t size, size_t off, int64_t v)
+first_cert(const struct serving_read *rd, int64_t system_id)
 {
-	size_t lo = 0, hi = n;
-	int64_t at;
+	size_t lo = 0, hi = rd->nc;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		memcpy(&at, (const char *)base + mid * size + off, sizeof at);
-		if (at < v)
+		if (rd->cs[mid].system_id < system_id)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -338,8 +318,6 @@ serving_read(struct ehttp *e, int64_t site_id, struct serving_read *rd)
 		rc = -1;
 	if (began)
 		db_rollback(db);
-	if (rc == 0 && rd->nr > 0)
-		qsort(rd->rs, rd->nr, sizeof *rd->rs, role_by_system);
 	return rc;
 }
 
@@ -353,27 +331,28 @@ serving_read_free(struct serving_read *rd)
 	free(rd->roots);
 }
 
-/* The facts of rd->ys[i] (its site must be there). */
+/* The facts of rd->ys[i]; f->s NULL if its site was not read. Its roles
+ * start at *r: the role list and the system list come in the same order
+ * of systems (site code, FQDN) from one snapshot, so each system's roles
+ * follow the previous system's. */
 static void
-serving_facts_of(const struct serving_read *rd, size_t i,
+serving_facts_of(const struct serving_read *rd, size_t i, size_t *r,
     struct serving_facts *f)
 {
 	const struct db_system *y = &rd->ys[i];
-	size_t r, c;
 
 	memset(f, 0, sizeof *f);
 	f->y = y;
 	for (size_t k = 0; k < rd->ns && f->s == NULL; k++)
 		if (rd->ss[k].id == y->site_id)
 			f->s = &rd->ss[k];
-	r = first_with(rd->rs, rd->nr, sizeof *rd->rs,
-	    offsetof(struct db_role, system_id), y->id);
-	f->r = rd->nr > 0 ? &rd->rs[r] : NULL;
-	while (r + f->nr < rd->nr && rd->rs[r + f->nr].system_id == y->id)
+	f->r = *r < rd->nr ? &rd->rs[*r] : NULL;
+	while (*r < rd->nr && rd->rs[*r].system_id == y->id) {
 		f->nr++;
-	c = first_with(rd->cs, rd->nc, sizeof *rd->cs,
-	    offsetof(struct db_cert, system_id), y->id);
-	for (; c < rd->nc && rd->cs[c].system_id == y->id; c++) {
+		(*r)++;
+	}
+	for (size_t c = first_cert(rd, y->id); c < rd->nc &&
+	    rd->cs[c].system_id == y->id; c++) {
 		if (strcmp(rd->cs[c].type, "pki") == 0)
 			f->pki = &rd->cs[c];
 		else if (strcmp(rd->cs[c].type, "role") == 0) {
@@ -404,6 +383,7 @@ ehttp_serving_list(struct ehttp *e, int64_t site_id,
 	struct serving_facts f;
 	struct ehttp_serving_row *v;
 	time_t now = time(NULL);
+	size_t r = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -416,7 +396,7 @@ ehttp_serving_list(struct ehttp *e, int64_t site_id,
 	}
 	v = xcalloc(rd.ny ? rd.ny : 1, sizeof *v);
 	for (size_t i = 0; i < rd.ny; i++) {
-		serving_facts_of(&rd, i, &f);
+		serving_facts_of(&rd, i, &r, &f);
 		v[i].sys = rd.ys[i];
 		if (f.s == NULL)
 			serving_unknown(&rd.ys[i], &v[i].sv);
