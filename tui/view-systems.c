@@ -15,9 +15,7 @@
 struct sysrow {
 	struct db_system sys;
 	char		 roles[256];
-	int		 has_cert;
-	struct db_cert	 cert;
-	struct ehttp_serving sv;	/* ehttp_serving_list() */
+	struct ehttp_serving sv;	/* ehttp_serving_list(): its cert */
 	int		 has_agent;
 	struct db_agent	 agent;
 };
@@ -177,8 +175,6 @@ systems_reload(struct view *v)
 			    ro->connection[0] ? ")" : "");
 		}
 		r->sv = ys[i].sv;
-		r->has_cert = r->sv.has_cert;
-		r->cert = r->sv.cert;
 		key.system_id = r->sys.id;
 		if (na > 0 && (a = bsearch(&key, ag, na, sizeof *ag,
 		    agent_by_system)) != NULL) {
@@ -212,11 +208,12 @@ systems_cell(void *arg, size_t row, int col, char *buf, size_t len)
 		    r->sv.state == EHTTP_SERVE_NONE ? "NONE" : "-");
 		break;
 	case YC_THUMB:
-		snprintf(buf, len, "%s", r->has_cert ? r->cert.thumbprint : "");
+		snprintf(buf, len, "%s", r->sv.has_cert ?
+		    r->sv.cert.thumbprint : "");
 		break;
 	case YC_EXPIRY:
-		if (r->has_cert)
-			text_day(r->cert.not_after, buf, len);
+		if (r->sv.has_cert)
+			text_day(r->sv.cert.not_after, buf, len);
 		break;
 	case YC_AGENT:
 		agent_text(r, buf, len);
@@ -297,17 +294,17 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 		    EHTTP_HEALTH_ERROR ? crt_attr(CRT_ERROR) : r->sv.health ==
 		    EHTTP_HEALTH_WARNING ? crt_attr(CRT_WARNING) : A_NORMAL,
 		    "Certificate: %s. %s", r->sv.state_text, r->sv.reason);
-	if (y < h && r->has_cert)
+	if (y < h && r->sv.has_cert)
 		text_putf(w, y++, 3, width - 4, A_NORMAL, "%s issued by %s,"
-		    " valid %s to %s", ehttp_cert_type_title(r->cert.type),
-		    r->cert.issued_by, text_day(r->cert.not_before, t1,
-		    sizeof t1), text_day(r->cert.not_after, t2, sizeof t2));
+		    " valid %s to %s", ehttp_cert_type_title(r->sv.cert.type),
+		    r->sv.cert.issued_by, text_day(r->sv.cert.not_before, t1,
+		    sizeof t1), text_day(r->sv.cert.not_after, t2, sizeof t2));
 	if (y < h)
 		text_putf(w, y++, 3, width - 4, r->has_agent &&
 		    !ehttp_agent_current(&r->sv, &r->agent) ?
 		    crt_attr(CRT_WARNING) : A_NORMAL, "Thumbprint"
-		    " expected %s, served %s", r->has_cert ?
-		    r->cert.thumbprint : "none (no TLS)", !r->has_agent ?
+		    " expected %s, served %s", r->sv.has_cert ?
+		    r->sv.cert.thumbprint : "none (no TLS)", !r->has_agent ?
 		    "unknown (no agent report)" : r->agent.cert_id != 0 ?
 		    r->agent.thumbprint : "none (no TLS)");
 	if (y >= h)
