@@ -392,7 +392,7 @@ big_started(void)
 		ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
 		tu_msleep(1);
 	}
-	kill(dpd, SIGSTOP);
+	tu_mpd_freeze(db, dpd);
 	return pid;
 }
 
@@ -612,7 +612,7 @@ START_TEST(test_load_stopped)
 		_exit(127);
 	}
 	ck_assert_int_gt(pid, 0);
-	kill(dpd, SIGSTOP);
+	tu_mpd_freeze(db, dpd);
 	for (int ms = 0; ; ms++) {
 		s = tu_read_file(dpath("logs-mp/MP_Location.log"), NULL);
 		seen = s != NULL ? tu_count(s, "content location request from")

@@ -1021,7 +1021,7 @@ START_TEST(test_key_mismatch_at_runtime)
 	id = tu_active_cert(db, "--type role --system " FQDN, "id");
 	other = tu_active_cert(db, "--type role --system " MP2, "id");
 	/* Stopped, the agent cannot poll between the renewal and the damage. */
-	ck_assert_int_eq(kill(agent, SIGSTOP), 0);
+	tu_mpd_freeze(db, agent);
 	renew(id);
 	newid = tu_active_cert(db, "--type role --system " FQDN, "id");
 	free(sh1(TU_SQLITE3 " '%s' \"UPDATE cert_key SET pkcs8 = (SELECT pkcs8 FROM"

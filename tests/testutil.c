@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
+#include <sqlite3.h>
 
 #include "cmlog.h"
 #include "ehttp.h"
@@ -331,6 +332,66 @@ tu_mpd_start_with(const char *db, const char *fqdn, const char *logs,
 	}
 	ck_abort_msg("ehttp-mpd for %s did not start", fqdn);
 	return -1;
+}
+
+/* Every thread of pid is stopped (state T): kill(2) returns before a
+ * thread running on another core has stopped. */
+static void
+tu_wait_stopped(pid_t pid)
+{
+	char path[64], stat[384], buf[512], *st;
+	struct dirent *d;
+	DIR *dir;
+	int running = 1;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	for (int ms = 0; running; ms++) {
+		ck_assert_msg(ms < 10000, "process %d did not stop", (int)pid);
+		ck_assert_ptr_nonnull(dir = opendir(path));
+		running = 0;
+		while ((d = readdir(dir)) != NULL && !running) {
+			FILE *f;
+
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(stat, sizeof stat, "%s/%s/stat", path,
+			    d->d_name);
+			if ((f = fopen(stat, "r")) == NULL)
+				continue;	/* a thread that ended */
+			/* "tid (comm) S ...": the state after the last ')' */
+			if (fgets(buf, sizeof buf, f) != NULL &&
+			    (st = strrchr(buf, ')')) != NULL)
+				running = st[1] != ' ' || (st[2] != 'T' &&
+				    st[2] != 't');
+			fclose(f);
+		}
+		closedir(dir);
+		if (running)
+			tu_msleep(1);
+	}
+}
+
+void
+tu_mpd_freeze(const char *db, pid_t pid)
+{
+	sqlite3 *conn = NULL;
+	char *err = NULL;
+
+	if (tu_db_pg(db)) {
+		ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+		tu_wait_stopped(pid);
+		return;
+	}
+	ck_assert_int_eq(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(conn, 30000);
+	ck_assert_msg(sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, &err) ==
+	    SQLITE_OK, "%s: the write lock: %s", db, err ? err : "?");
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	tu_wait_stopped(pid);
+	ck_assert_int_eq(sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(conn);
 }
 
 void

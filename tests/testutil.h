@@ -165,6 +165,16 @@ pid_t	 tu_mpd_start(const char *db, const char *fqdn, const char *logs,
 pid_t	 tu_mpd_start_with(const char *db, const char *fqdn, const char *logs,
 	    const char *fake, int *https_port, const char *more);
 void	 tu_mpd_stop(pid_t *);
+/*
+ * Stops (SIGSTOP) an agent over db at a moment it holds no write
+ * transaction, and returns once each of its threads is stopped. A process
+ * stopped inside one keeps every other writer of a SQLite file waiting:
+ * the busy timeout, then "database is locked". So the write lock is taken
+ * first (the agent can at most be waiting for it), the agent stopped, and
+ * the lock given back. On PostgreSQL (nothing stops an agent there yet)
+ * it is a plain SIGSTOP.
+ */
+void	 tu_mpd_freeze(const char *db, pid_t pid);
 /* The end of a test that ran an agent in its own directory: the agent
  * stopped (tu_mpd_stop), the directory removed and *dir cleared. */
 void	 tu_mpd_teardown(pid_t *agent, char **dir);
