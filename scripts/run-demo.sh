@@ -34,6 +34,7 @@ stop_agents() {
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
 }
 trap stop_agents EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT TERM
 
 if [ -x "$bin/ehttp-sited" ]; then

@@ -4,13 +4,16 @@
  * rules, the log model); rendering into an off-screen newterm screen read
  * back with mvwinnstr; and the real binary driven in a private tmux server.
  */
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1698,38 +1701,99 @@ START_TEST(render_small_terminal_and_resize)
 }
 END_TEST
 
+/* The line of the tree (the left 30 columns) holding s, or -1; its
+ * column in *x. */
+static int
+tree_find(const char *s, int *x)
+{
+	char buf[512], *p;
+
+	for (int y = 1; y < LINES; y++) {
+		row(y, buf, sizeof buf);
+		if ((p = strstr(buf, s)) != NULL && p - buf < 30) {
+			if (x != NULL)
+				*x = (int)(p - buf);
+			return y;
+		}
+	}
+	return -1;
+}
+
+/* A folder of logdir holding an mpcontrol.log of one record. */
+static void
+log_folder(const char *fqdn)
+{
+	char path[4200], rec[512];
+
+	snprintf(path, sizeof path, "%s/%s", logdir, fqdn);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/%s/mpcontrol.log", logdir, fqdn);
+	snprintf(rec, sizeof rec, "<![LOG[Log of %s]LOG]!><time=\"14:05"
+	    ":12.345+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL"
+	    "_MANAGER\" context=\"\" type=\"1\" thread=\"1\" file=\"x.c:"
+	    "1\">\n", fqdn);
+	ck_assert_int_eq(tu_write_file(path, rec, strlen(rec)), 0);
+}
+
 /*
- * Agents on one machine log to LOG_DIR/FQDN/ (make run): with no
- * LOG_DIR/mpcontrol.log, each folder's log is listed as FQDN/mpcontrol.log
- * and '5' opens the first.
+ * Agents on one machine log to LOG_DIR/FQDN/ (make run, the packaged
+ * services): with no LOG_DIR/mpcontrol.log, the log directory's own logs
+ * come first, then a group of each folder's logs under its name, and '5'
+ * opens the first mpcontrol.log. F5 lists a folder that came since in
+ * its place, and the log shown stays selected.
  */
 START_TEST(render_log_folders)
 {
-	static const char *const fqdn[] = { "mp2.p01.contoso.com",
-	    "p01.contoso.com" };
-	char path[4200], rec[512];
+	int y[6], x[6];
+	char path[4200];
 	struct app *app;
 
 	ck_assert_int_eq(unlink(logfile), 0);
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "%s/%s", logdir, fqdn[i]);
-		ck_assert_int_eq(mkdir(path, 0755), 0);
-		snprintf(path, sizeof path, "%s/%s/mpcontrol.log", logdir,
-		    fqdn[i]);
-		snprintf(rec, sizeof rec, "<![LOG[Log of %s]LOG]!><time=\"14:05"
-		    ":12.345+000\" date=\"11-24-2026\" component=\"SMS_MP_CONTROL"
-		    "_MANAGER\" context=\"\" type=\"1\" thread=\"1\" file=\"x.c:"
-		    "1\">\n", fqdn[i]);
-		ck_assert_int_eq(tu_write_file(path, rec, strlen(rec)), 0);
-	}
+	log_folder("mp2.p01.contoso.com");
+	log_folder("p01.contoso.com");
+	snprintf(path, sizeof path, "%s/certmgr.log", logdir);
+	ck_assert_int_eq(tu_write_file(path, "", 0), 0);
 	app = screen_app(30, 120, 1);
-	ck_screen("mp2.p01.contoso.com/m");
-	ck_screen("p01.contoso.com/mpcon");
+	y[0] = tree_find("Site server", &x[0]);
+	y[1] = tree_find("certmgr.log", &x[1]);
+	y[2] = tree_find("mp2.p01.contoso.com ", &x[2]);
+	y[3] = tree_find(" p01.contoso.com ", &x[3]);
+	y[4] = tree_find("Open log file...", &x[4]);
+	ck_assert_msg(y[0] > 0 && y[0] < y[1] && y[1] < y[2] && y[2] < y[3] &&
+	    y[3] < y[4], "the tree's order: %d %d %d %d %d", y[0], y[1], y[2],
+	    y[3], y[4]);
+	ck_assert_int_eq(x[1], x[0]);			/* the log directory's */
+	ck_assert_int_eq(x[4], x[0]);
+	/* Each folder's mpcontrol.log under it, further in. */
+	for (int i = 2; i <= 3; i++) {
+		char buf[512];
+
+		row(y[i] + 1, buf, sizeof buf);
+		ck_assert_msg(strstr(buf, "mpcontrol.log") != NULL &&
+		    strstr(buf, "mpcontrol.log") - buf == x[0] + 2, "%s", buf);
+	}
+	ck_assert_int_eq(tree_find("/mpcontrol", NULL), -1);
 	press_log_view(app);
-	ck_screen("Administration > Monitoring > mp2.p01.contoso.com/"
+	ck_screen("Administration > Monitoring > mp2.p01.contoso.com > "
 	    "mpcontrol.log");
 	ck_screen("Log of mp2.p01.contoso.com");
 	ck_assert_int_eq(screen_find("Log of p01.contoso.com", NULL), -1);
+
+	/* A new agent's folder, first by name: F5 lists it above the
+	 * others; mp2's log stays the one shown. */
+	log_folder("dp1.p01.contoso.com");
+	press(app, KEY_F(5), 0);
+	y[5] = tree_find("dp1.p01.contoso.com", &x[5]);
+	ck_assert_msg(y[5] > y[1] && y[5] < tree_find("mp2.p01.contoso.com ",
+	    NULL), "dp1 at %d", y[5]);
+	ck_screen("Administration > Monitoring > mp2.p01.contoso.com > "
+	    "mpcontrol.log");
+	ck_screen("Log of mp2.p01.contoso.com");
+	/* '5': the first mpcontrol.log now, dp1's. */
+	press_log_view(app);
+	ck_screen("Administration > Monitoring > dp1.p01.contoso.com > "
+	    "mpcontrol.log");
+	ck_screen("Log of dp1.p01.contoso.com");
 }
 END_TEST
 
@@ -2662,6 +2726,79 @@ START_TEST(e2e_outside_change_refreshes)
 }
 END_TEST
 
+/*
+ * The terminal goes away (its window closed, the ssh connection lost)
+ * while nothing sends the console a SIGHUP: under a shell, as make run
+ * runs it, the hangup signal may reach only the shell. Here the console
+ * has a terminal (a pseudo-terminal) that is not its controlling one, so
+ * no signal comes at all: when the terminal's other side closes, each
+ * read says end-of-file. The console ends as on SIGHUP (killed by it,
+ * after restoring the terminal) instead of reading again for ever.
+ */
+START_TEST(e2e_terminal_gone)
+{
+	struct winsize ws = { .ws_row = 30, .ws_col = 100 };
+	char buf[4096], *seen = NULL, *slave;
+	size_t nseen = 0;
+	int master, st = 0, ms;
+	pid_t pid;
+
+	setup_demo();
+	ck_assert_int_ne(master = posix_openpt(O_RDWR | O_NOCTTY), -1);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	ck_assert_ptr_nonnull(slave = ptsname(master));
+	ck_assert_int_gt(pid = fork(), -1);
+	if (pid == 0) {
+		int fd;
+
+		/* A session of its own and no controlling terminal; the
+		 * other side only the test's. */
+		close(master);
+		if (setsid() == -1 ||
+		    (fd = open(slave, O_RDWR | O_NOCTTY)) == -1 ||
+		    ioctl(fd, TIOCSWINSZ, &ws) == -1 || dup2(fd, 0) == -1 ||
+		    dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+			_exit(126);
+		setenv("TERM", "xterm", 1);
+		setenv("LC_ALL", "C.UTF-8", 1);
+		execl(tu_bin("ehttp-console"), "ehttp-console", "--db", db,
+		    "--log-dir", logdir, (char *)NULL);
+		_exit(127);
+	}
+	/* The first screen drawn. */
+	for (ms = 0; ms < 20000; ms += 10) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 10) == 1 && (n = read(master, buf,
+		    sizeof buf)) > 0) {
+			seen = xreallocarray(seen, nseen + (size_t)n + 1, 1);
+			memcpy(seen + nseen, buf, (size_t)n);
+			seen[nseen += (size_t)n] = '\0';
+			if (strstr(seen, "Overview") != NULL)
+				break;
+		}
+		ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);
+	}
+	ck_assert_msg(ms < 20000, "no first screen: %.500s", seen ? seen :
+	    "(nothing)");
+	free(seen);
+	close(master);
+	for (ms = 0; ms < 10000 && waitpid(pid, &st, WNOHANG) == 0; ms += 10)
+		tu_msleep(10);
+	if (ms >= 10000) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ck_abort_msg("the console still ran 10 s after its terminal"
+		    " went away");
+	}
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP,
+	    "status %#x", st);
+	teardown();
+}
+END_TEST
+
 START_TEST(e2e_sigterm_restores_terminal)
 {
 	struct tmx t;
@@ -3237,10 +3374,10 @@ START_TEST(e2e_dp_log_listed)
 	tmx_start(&t, 160, 30);
 	WAIT(&t, "Administration > Overview");
 	keys(&t, "5");
-	WAIT(&t, "Administration > Monitoring > dp1.p01.contoso.com/"
+	WAIT(&t, "Administration > Monitoring > dp1.p01.contoso.com > "
 	    "mpcontrol.log");
 	keys(&t, "Tab Down");
-	WAIT(&t, "Administration > Monitoring > dp1.p01.contoso.com/"
+	WAIT(&t, "Administration > Monitoring > dp1.p01.contoso.com > "
 	    "smsdpcontent.log");
 	WAIT(&t, "waiting for the file");
 	snprintf(path, sizeof path, "%s/smsdpcontent.log", dir);
@@ -3306,6 +3443,7 @@ tui_suite(void)
 		TU_CASE("e2e", e2e_fixture),
 		TU_TEST(e2e_enable_enhanced_http),
 		TU_TEST(e2e_sigterm_restores_terminal),
+		TU_TEST(e2e_terminal_gone),
 		TU_TEST(e2e_options),
 		TU_TEST(e2e_long_work_cancel_and_typeahead),
 		TU_TEST(e2e_outside_change_refreshes),

@@ -45,7 +45,7 @@ struct node {
 	char			 label[128];
 	const struct view_ops	*ops;
 	struct view		*view;
-	char			 path[PATH_MAX];
+	char			*path;		/* a log's; NULL otherwise */
 	int			 group;		/* index of its group */
 };
 
@@ -139,7 +139,8 @@ node_add(struct app *app, enum node_kind kind, enum app_node id, int depth,
 	snprintf(n->label, sizeof n->label, "%s", label);
 	n->group = -1;
 	for (int i = app->nnodes - 2; i >= 0 && depth > 0; i--)
-		if (app->nodes[i].kind == NODE_GROUP) {
+		if (app->nodes[i].kind == NODE_GROUP &&
+		    app->nodes[i].depth < depth) {
 			n->group = i;
 			break;
 		}
@@ -167,13 +168,14 @@ static int
 node_find_path(struct app *app, const char *path)
 {
 	for (int i = 0; i < app->nnodes; i++)
-		if (app->nodes[i].ops == &view_log_ops &&
+		if (app->nodes[i].path != NULL &&
 		    strcmp(app->nodes[i].path, path) == 0)
 			return i;
 	return -1;
 }
 
-/* Insert a log node before "Open log file..." (the last node). */
+/* Insert a log node before "Open log file..." (the last node): a log
+ * opened by its path, at the Monitoring group's own depth. */
 static int
 node_add_log(struct app *app, const char *path, const char *label)
 {
@@ -183,7 +185,7 @@ node_add_log(struct app *app, const char *path, const char *label)
 	if ((at = node_find_path(app, path)) != -1)
 		return at;
 	n = node_add(app, NODE_VIEW, APP_NODE_NONE, 1, label, &view_log_ops);
-	snprintf(n->path, sizeof n->path, "%s", path);
+	n->path = xstrdup(path);
 	at = app->nnodes - 1;
 	/* Keep "Open log file..." last. */
 	if (at > 0 && app->nodes[at - 1].kind == NODE_OPEN_LOG) {
@@ -195,14 +197,29 @@ node_add_log(struct app *app, const char *path, const char *label)
 	return at;
 }
 
-/* The first log of the Monitoring group (mpcontrol.log), or -1. */
+static int
+is_mpcontrol(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return strcmp(base != NULL ? base + 1 : path, "mpcontrol.log") == 0;
+}
+
+/* The first mpcontrol.log of the Monitoring group, else its first log, or
+ * -1. */
 static int
 first_log_node(const struct app *app)
 {
+	int first = -1;
+
 	for (int i = 0; i < app->nnodes; i++)
-		if (app->nodes[i].ops == &view_log_ops)
-			return i;
-	return -1;
+		if (app->nodes[i].path != NULL) {
+			if (is_mpcontrol(app->nodes[i].path))
+				return i;
+			if (first == -1)
+				first = i;
+		}
+	return first;
 }
 
 static int
@@ -254,41 +271,6 @@ free_names(char **names, size_t n)
 	free(names);
 }
 
-/* The logs of dir as nodes labelled prefix + name (at most 64 logs). */
-static void
-add_dir_logs(struct app *app, const char *dir, const char *prefix)
-{
-	char path[PATH_MAX], label[NAME_MAX + 256], **names;
-	size_t n = list_names(dir, 0, &names);
-
-	for (size_t i = 0; i < n && app->nnodes < 96; i++) {
-		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) <
-		    (int)sizeof path) {
-			snprintf(label, sizeof label, "%s%s", prefix, names[i]);
-			node_add_log(app, path, label);
-		}
-	}
-	free_names(names, n);
-}
-
-/* A system's folder with two logs or more (mpcontrol.log and its rolled
- * mpcontrol.lo_, other components' logs): one node showing them merged
- * into one timeline (the log view opens a folder that way). name NULL:
- * the log directory itself (one agent writing there). */
-static void
-add_merged_node(struct app *app, const char *dir, const char *name)
-{
-	char label[NAME_MAX + 32], **names;
-	size_t n = list_names(dir, 0, &names);
-
-	if (n >= 2 && app->nnodes < 96) {
-		snprintf(label, sizeof label, "%s%sall logs merged",
-		    name != NULL ? name : "", name != NULL ? "/ " : "");
-		node_add_log(app, dir, label);
-	}
-	free_names(names, n);
-}
-
 /* The distribution points' names (malloc'ed), to list their logs before
  * the agents write them; none if the database cannot say. */
 static size_t
@@ -320,77 +302,142 @@ is_dp(char *const *dps, size_t n, const char *name)
 	return 0;
 }
 
-/* A distribution point's log (smsdpcontent.log) in dir, after its
- * mpcontrol.log: when it is there or the system is a DP (any DP, for the
- * log directory's own agent: name NULL). */
-static void
-add_dp_log(struct app *app, const char *dir, const char *name,
-    char *const *dps, size_t ndps)
-{
-	char path[PATH_MAX], label[NAME_MAX + 32];
+/*
+ * A scan of the log directory builds the Monitoring group's logs anew
+ * (after "Site server"); a log it lists again keeps its node's view, and
+ * so its place in the log. prev: the log nodes before the scan.
+ */
+struct log_scan {
+	struct app	*app;
+	struct node	*prev;
+	int		 nprev;
+};
 
-	if (snprintf(path, sizeof path, "%s/smsdpcontent.log", dir) >=
-	    (int)sizeof path)
+#define LOGS_PER_FOLDER	64	/* logs listed of one folder, at most */
+#define LOG_FOLDERS	256	/* folders listed, at most */
+
+static void
+scan_add(struct log_scan *sc, int depth, const char *path,
+    const char *label)
+{
+	struct node *n;
+
+	if (node_find_path(sc->app, path) != -1)
 		return;
-	if (access(path, F_OK) != 0 && (name != NULL ? !is_dp(dps, ndps,
-	    name) : ndps == 0))
-		return;
-	snprintf(label, sizeof label, "%s%ssmsdpcontent.log", name != NULL ?
-	    name : "", name != NULL ? "/" : "");
-	node_add_log(app, path, label);
+	n = node_add(sc->app, NODE_VIEW, APP_NODE_NONE, depth, label,
+	    &view_log_ops);
+	for (int i = 0; i < sc->nprev; i++)
+		if (sc->prev[i].path != NULL &&
+		    strcmp(sc->prev[i].path, path) == 0) {
+			n->view = sc->prev[i].view;
+			n->path = sc->prev[i].path;	/* taken */
+			sc->prev[i].path = NULL;
+			break;
+		}
+	if (n->path == NULL)
+		n->path = xstrdup(path);
 }
 
 /*
- * mpcontrol.log first (even before the agent writes it), then the other
- * logs of the log directory, then those of its folders: agents on one
- * machine each write to a folder of their own (LOG_DIR/FQDN/, as make run
- * does): when LOG_DIR/mpcontrol.log does not exist, each folder's
- * mpcontrol.log ("FQDN/mpcontrol.log") comes first instead. A
- * distribution point's smsdpcontent.log comes right after its
- * mpcontrol.log, also before the agent writes it.
+ * The logs of one folder at depth: mpcontrol.log first (with mp, even
+ * before the agent writes it), a distribution point's smsdpcontent.log
+ * right after it (also before it is written), every other *.log and
+ * *.lo_, and with two logs or more a node showing them merged into one
+ * timeline (the log view opens a folder that way). Returns how many nodes
+ * it added.
+ */
+static int
+scan_folder(struct log_scan *sc, const char *dir, int depth, int mp, int dp)
+{
+	char path[PATH_MAX], **names;
+	size_t n = list_names(dir, 0, &names);
+	int from = sc->app->nnodes;
+
+	if (snprintf(path, sizeof path, "%s/mpcontrol.log", dir) <
+	    (int)sizeof path && (mp || access(path, F_OK) == 0)) {
+		scan_add(sc, depth, path, "mpcontrol.log");
+		if (snprintf(path, sizeof path, "%s/smsdpcontent.log", dir) <
+		    (int)sizeof path && (dp || access(path, F_OK) == 0))
+			scan_add(sc, depth, path, "smsdpcontent.log");
+	}
+	for (size_t i = 0; i < n && i < LOGS_PER_FOLDER; i++)
+		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) <
+		    (int)sizeof path)
+			scan_add(sc, depth, path, names[i]);
+	if (n >= 2)
+		scan_add(sc, depth, dir, "all logs merged");
+	free_names(names, n);
+	return sc->app->nnodes - from;
+}
+
+/*
+ * The Monitoring group's logs: those of the log directory, then a group
+ * of each folder's (agents on one machine each log to LOG_DIR/FQDN/, as
+ * make run and the packaged services do), then logs opened by their path
+ * and any listed before that is gone, then "Open log file...". The log
+ * directory's own mpcontrol.log is listed before its agent writes it,
+ * unless the agents log into folders.
  */
 static void
 scan_logs(struct app *app)
 {
-	char path[PATH_MAX], sub[PATH_MAX], prefix[NAME_MAX + 16], **dirs;
-	char **dps;
-	size_t n = list_names(app->log_dir, 1, &dirs), i;
+	char sub[PATH_MAX], **dirs, **dps, sel[PATH_MAX];
+	int from = node_find(app, APP_NODE_SITED) + 1, folders = 0, g;
+	size_t n = list_names(app->log_dir, 1, &dirs);
 	size_t ndps = dp_names(app, &dps);
-	int in_folders = 0;
+	struct log_scan sc = { .app = app };
 
-	if (snprintf(path, sizeof path, "%s/mpcontrol.log", app->log_dir) >=
-	    (int)sizeof path)
-		path[0] = '\0';
-	/* The folders' mpcontrol.log first, then their other logs. */
-	if (path[0] != '\0' && access(path, F_OK) != 0)
-		for (i = 0; i < n; i++)
-			if (snprintf(sub, sizeof sub, "%s/%s/mpcontrol.log",
-			    app->log_dir, dirs[i]) < (int)sizeof sub &&
-			    access(sub, F_OK) == 0) {
-				snprintf(prefix, sizeof prefix,
-				    "%s/mpcontrol.log", dirs[i]);
-				node_add_log(app, sub, prefix);
-				in_folders = 1;
-				if (snprintf(sub, sizeof sub, "%s/%s",
-				    app->log_dir, dirs[i]) < (int)sizeof sub)
-					add_dp_log(app, sub, dirs[i], dps, ndps);
-			}
-	if (path[0] != '\0' && !in_folders) {
-		node_add_log(app, path, "mpcontrol.log");
-		add_dp_log(app, app->log_dir, NULL, dps, ndps);
-	}
-	free_names(dps, ndps);
-	add_dir_logs(app, app->log_dir, "");
-	add_merged_node(app, app->log_dir, NULL);
-	for (i = 0; i < n; i++) {
+	sel[0] = '\0';
+	if (app->sel >= from)
+		snprintf(sel, sizeof sel, "%s", app->nodes[app->sel].path !=
+		    NULL ? app->nodes[app->sel].path : "");
+	sc.nprev = app->nnodes - from;
+	sc.prev = xreallocarray(NULL, (size_t)sc.nprev + 1, sizeof *sc.prev);
+	memcpy(sc.prev, &app->nodes[from], (size_t)sc.nprev *
+	    sizeof *sc.prev);
+	/* A folder's log the scan does not list again keeps its folder's
+	 * name. */
+	for (int i = 0; i < sc.nprev; i++)
+		if (sc.prev[i].depth > 1 && sc.prev[i].group >= from) {
+			char label[sizeof sc.prev[i].label];
+
+			if (snprintf(label, sizeof label, "%s/%s",
+			    app->nodes[sc.prev[i].group].label,
+			    sc.prev[i].label) < (int)sizeof label)
+				memcpy(sc.prev[i].label, label, sizeof label);
+		}
+	app->nnodes = from;
+
+	for (size_t i = 0; i < n && !folders; i++)
+		folders = snprintf(sub, sizeof sub, "%s/%s/mpcontrol.log",
+		    app->log_dir, dirs[i]) < (int)sizeof sub &&
+		    access(sub, F_OK) == 0;
+	scan_folder(&sc, app->log_dir, 1, !folders, ndps > 0);
+	for (size_t i = 0; i < n && i < LOG_FOLDERS; i++) {
 		if (snprintf(sub, sizeof sub, "%s/%s", app->log_dir, dirs[i]) >=
 		    (int)sizeof sub)
 			continue;
-		snprintf(prefix, sizeof prefix, "%s/", dirs[i]);
-		add_dir_logs(app, sub, prefix);
-		add_merged_node(app, sub, dirs[i]);
+		g = app->nnodes;
+		node_add(app, NODE_GROUP, APP_NODE_NONE, 1, dirs[i], NULL);
+		if (scan_folder(&sc, sub, 2, 0, is_dp(dps, ndps, dirs[i])) == 0)
+			app->nnodes = g;	/* no logs: no group */
 	}
+	for (int i = 0; i < sc.nprev; i++)
+		if (sc.prev[i].path != NULL) {
+			struct node *m = node_add(app, NODE_VIEW, APP_NODE_NONE,
+			    1, sc.prev[i].label, &view_log_ops);
+
+			m->path = sc.prev[i].path;
+			m->view = sc.prev[i].view;
+		}
+	node_add(app, NODE_OPEN_LOG, APP_NODE_NONE, 1, "Open log file...",
+	    NULL);
+	if (app->sel >= from)
+		app->sel = sel[0] != '\0' ? node_find_path(app, sel) :
+		    app->nnodes - 1;
+	free(sc.prev);
 	free_names(dirs, n);
+	free_names(dps, ndps);
 }
 
 static void
@@ -412,8 +459,6 @@ build_tree(struct app *app)
 	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Monitoring", NULL);
 	node_add(app, NODE_VIEW, APP_NODE_SITED, 1, "Site server",
 	    &view_sited_ops);
-	node_add(app, NODE_OPEN_LOG, APP_NODE_NONE, 1, "Open log file...",
-	    NULL);
 	scan_logs(app);
 }
 
@@ -431,7 +476,8 @@ node_view(struct app *app, int i)
 	v->ops = n->ops;
 	v->app = app;
 	snprintf(v->title, sizeof v->title, "%s", n->label);
-	snprintf(v->path, sizeof v->path, "%s", n->path);
+	snprintf(v->path, sizeof v->path, "%s", n->path != NULL ? n->path :
+	    "");
 	if (v->ops->open(v) == -1) {
 		free(v);
 		return NULL;
@@ -877,6 +923,20 @@ scopes(struct app *app)
 
 /* Drawing. */
 
+/* " ehttp console  Administration > GROUP > ... > LABEL" */
+static void
+title_path(struct app *app, const struct node *n, char *buf, size_t len)
+{
+	size_t at;
+
+	if (n->group >= 0)
+		title_path(app, &app->nodes[n->group], buf, len);
+	else
+		snprintf(buf, len, " ehttp console  Administration");
+	at = strlen(buf);
+	snprintf(buf + at, len - at, " > %s", n->label);
+}
+
 static void
 draw_title(struct app *app)
 {
@@ -887,12 +947,7 @@ draw_title(struct app *app)
 
 	werase(w);
 	text_fill(w, 0, 0, app->cols, crt_attr(CRT_TITLE));
-	if (n->group >= 0)
-		snprintf(buf, sizeof buf, " ehttp console  Administration > %s"
-		    " > %s", app->nodes[n->group].label, n->label);
-	else
-		snprintf(buf, sizeof buf, " ehttp console  Administration > %s",
-		    n->label);
+	title_path(app, n, buf, sizeof buf);
 	x = text_put(w, 0, 0, app->cols, buf, (size_t)-1, crt_attr(CRT_TITLE));
 	snprintf(buf, sizeof buf, "%s (times UTC) ", app->db_shown);
 	if (x + 4 < app->cols) {
@@ -1526,6 +1581,8 @@ app_free(struct app *app)
 				v->ops->close(v);
 			free(v);
 		}
+	for (int i = 0; i < app->nnodes; i++)
+		free(app->nodes[i].path);
 	free(app->nodes);
 	ehttp_close(app->e);
 	free(app);

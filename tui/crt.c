@@ -7,6 +7,7 @@
  * writes of the reset sequences, then the signal is raised again).
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static attr_t	 crt_styles[CRT_STYLE_MAX];
 
 /* For the fatal-signal reset: prepared while curses is up. */
 static int		 crt_tty_fd = -1;
+static int		 crt_in_fd = -1;	/* the keys */
 static struct termios	 crt_tty_saved;
 static int		 crt_tty_saved_ok;
 static char		 crt_reset[256];
@@ -171,6 +173,7 @@ crt_open(const char *term, FILE *out, FILE *in, int flags, char **cause)
 		return -1;
 	}
 	crt_tty_fd = fileno(out);
+	crt_in_fd = fileno(in);
 	crt_tty_saved_ok = isatty(crt_tty_fd) &&
 	    tcgetattr(crt_tty_fd, &crt_tty_saved) == 0;
 	if ((crt_screen = newterm(term, out, in)) == NULL) {
@@ -243,11 +246,28 @@ crt_close(void)
 	if (crt_input != NULL)
 		delwin(crt_input);
 	crt_input = NULL;
+	crt_in_fd = -1;
 	curs_set(1);
 	endwin();
 	delscreen(crt_screen);
 	crt_screen = NULL;
 	crt_mouse_on = 0;
+}
+
+/*
+ * No key, because the terminal is gone (its window closed, the ssh
+ * connection lost)? A console that is not its session's leader (under a
+ * shell, as make run starts it) may get no SIGHUP then, only end-of-file
+ * at every read: this says so, and crt_getch() acts as on SIGHUP instead
+ * of reading the closed terminal again at once, for ever.
+ */
+static int
+crt_hung_up(void)
+{
+	struct pollfd p = { .fd = crt_in_fd, .events = POLLIN };
+
+	return crt_in_fd != -1 && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 int
@@ -260,7 +280,8 @@ crt_getch(int timeout_ms)
 	if (crt_pending)
 		return ERR;
 	wtimeout(crt_input, timeout_ms);
-	c = wgetch(crt_input);
+	if ((c = wgetch(crt_input)) == ERR && crt_hung_up())
+		crt_pending = SIGHUP;
 	return c;
 }
 
