@@ -1797,6 +1797,27 @@ START_TEST(render_log_folders)
 }
 END_TEST
 
+/* A log directory of more folders than Monitoring lists (256): the
+ * status line says how many are left out; the tree ends at the 256th. */
+START_TEST(render_log_folders_limit)
+{
+	char name[32];
+	struct app *app;
+
+	for (int i = 1; i <= 258; i++) {
+		snprintf(name, sizeof name, "f%03d", i);
+		log_folder(name);
+	}
+	app = screen_app(30, 160, 0);
+	ck_screen("2 folders left out or cut short (o opens any log or"
+	    " folder)");
+	press(app, KEY_END, 0);
+	ck_assert_int_gt(tree_find("f256", NULL), 0);
+	ck_assert_int_eq(tree_find("f257", NULL), -1);
+	ck_assert_int_gt(tree_find("Open log file...", NULL), 0);
+}
+END_TEST
+
 /* The key bar offers / only where find works; Enter on an Overview line
  * lands on its item; Find offers the last term selected. */
 START_TEST(render_keys_overview_find)
@@ -3432,6 +3453,7 @@ tui_suite(void)
 		TU_TEST(render_small_terminal_and_resize),
 		TU_TEST(render_log_colours),
 		TU_TEST(render_log_folders),
+		TU_TEST(render_log_folders_limit),
 		TU_TEST(render_keys_overview_find),
 		TU_TEST(render_systems_find_and_details),
 		TU_TEST(render_systems_rows_own_agents),

@@ -311,6 +311,7 @@ struct log_scan {
 	struct app	*app;
 	struct node	*prev;
 	int		 nprev;
+	int		 left_out;	/* folders, or folders' logs, over */
 };
 
 #define LOGS_PER_FOLDER	64	/* logs listed of one folder, at most */
@@ -364,6 +365,8 @@ scan_folder(struct log_scan *sc, const char *dir, int depth, int mp, int dp)
 		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) <
 		    (int)sizeof path)
 			scan_add(sc, depth, path, names[i]);
+	if (n > LOGS_PER_FOLDER)
+		sc->left_out++;
 	if (n >= 2)
 		scan_add(sc, depth, dir, "all logs merged");
 	free_names(names, n);
@@ -376,9 +379,10 @@ scan_folder(struct log_scan *sc, const char *dir, int depth, int mp, int dp)
  * make run and the packaged services do), then logs opened by their path
  * and any listed before that is gone, then "Open log file...". The log
  * directory's own mpcontrol.log is listed before its agent writes it,
- * unless the agents log into folders.
+ * unless the agents log into folders. Returns how many folders were left
+ * out, or had logs left out, for being over the limits.
  */
-static void
+static int
 scan_logs(struct app *app)
 {
 	char sub[PATH_MAX], **dirs, **dps, sel[PATH_MAX];
@@ -413,6 +417,8 @@ scan_logs(struct app *app)
 		    app->log_dir, dirs[i]) < (int)sizeof sub &&
 		    access(sub, F_OK) == 0;
 	scan_folder(&sc, app->log_dir, 1, !folders, ndps > 0);
+	if (n > LOG_FOLDERS)
+		sc.left_out += (int)(n - LOG_FOLDERS);
 	for (size_t i = 0; i < n && i < LOG_FOLDERS; i++) {
 		if (snprintf(sub, sizeof sub, "%s/%s", app->log_dir, dirs[i]) >=
 		    (int)sizeof sub)
@@ -438,6 +444,21 @@ scan_logs(struct app *app)
 	free(sc.prev);
 	free_names(dirs, n);
 	free_names(dps, ndps);
+	return sc.left_out;
+}
+
+/* The status line after a scan: what it did not list, if anything. */
+static void
+scan_said(struct app *app, int left_out, const char *done)
+{
+	if (left_out > 0)
+		app_status(app, 0, "%s%sMonitoring lists at most %d folders"
+		    " and %d logs a folder: %d folder%s left out or cut short"
+		    " (o opens any log or folder).", done, *done ? " " : "",
+		    LOG_FOLDERS, LOGS_PER_FOLDER, left_out, left_out == 1 ?
+		    "" : "s");
+	else if (*done != '\0')
+		app_status(app, 0, "%s", done);
 }
 
 static void
@@ -459,7 +480,7 @@ build_tree(struct app *app)
 	node_add(app, NODE_GROUP, APP_NODE_NONE, 0, "Monitoring", NULL);
 	node_add(app, NODE_VIEW, APP_NODE_SITED, 1, "Site server",
 	    &view_sited_ops);
-	scan_logs(app);
+	scan_said(app, scan_logs(app), "");
 }
 
 static struct view *
@@ -1367,7 +1388,7 @@ app_key(struct app *app, int key)
 	enum keys_action a;
 	struct dialog *d;
 	struct view *v;
-	int r;
+	int r, left_out;
 
 	if (key == KEY_RESIZE) {
 		app_resize(app);
@@ -1412,9 +1433,9 @@ app_key(struct app *app, int key)
 		show_help(app);
 		return;
 	case KA_REFRESH:
-		scan_logs(app);
+		left_out = scan_logs(app);
 		reload_view(app, app_current_view(app));
-		app_status(app, 0, "Refreshed.");
+		scan_said(app, left_out, "Refreshed.");
 		return;
 	case KA_PANE:
 		if (!app->tree_hidden)
