@@ -1794,6 +1794,17 @@ START_TEST(render_log_folders)
 	ck_screen("Administration > Monitoring > dp1.p01.contoso.com > "
 	    "mpcontrol.log");
 	ck_screen("Log of dp1.p01.contoso.com");
+
+	/* Two folders gone: mp2's log, open before, stays under its folder's
+	 * name; p01's, never open, goes; the log shown stays selected. */
+	free(tu_sh_ok("rm -r '%s/mp2.p01.contoso.com' '%s/p01.contoso.com'",
+	    logdir, logdir));
+	press(app, KEY_F(5), 0);
+	ck_assert_int_eq(tree_find("mp2.p01.contoso.com ", NULL), -1);
+	ck_assert_int_gt(tree_find("mp2.p01.contoso.com/", NULL), 0);
+	ck_assert_int_eq(tree_find(" p01.contoso.com", NULL), -1);
+	ck_screen("Administration > Monitoring > dp1.p01.contoso.com > "
+	    "mpcontrol.log");
 }
 END_TEST
 

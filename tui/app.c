@@ -376,11 +376,12 @@ scan_folder(struct log_scan *sc, const char *dir, int depth, int mp, int dp)
 /*
  * The Monitoring group's logs: those of the log directory, then a group
  * of each folder's (agents on one machine each log to LOG_DIR/FQDN/, as
- * make run and the packaged services do), then logs opened by their path
- * and any listed before that is gone, then "Open log file...". The log
- * directory's own mpcontrol.log is listed before its agent writes it,
- * unless the agents log into folders. Returns how many folders were left
- * out, or had logs left out, for being over the limits.
+ * make run and the packaged services do), then the logs that were open
+ * and are not listed again (opened by their path, or gone since), then
+ * "Open log file...". The log directory's own mpcontrol.log is listed
+ * before its agent writes it, unless the agents log into folders.
+ * Returns how many folders were left out, or had logs left out, for
+ * being over the limits.
  */
 static int
 scan_logs(struct app *app)
@@ -428,14 +429,17 @@ scan_logs(struct app *app)
 		if (scan_folder(&sc, sub, 2, 0, is_dp(dps, ndps, dirs[i])) == 0)
 			app->nnodes = g;	/* no logs: no group */
 	}
+	/* Those not listed again that were open (by their path, or gone
+	 * since) stay, and with them their place; the others go. */
 	for (int i = 0; i < sc.nprev; i++)
-		if (sc.prev[i].path != NULL) {
+		if (sc.prev[i].path != NULL && sc.prev[i].view != NULL) {
 			struct node *m = node_add(app, NODE_VIEW, APP_NODE_NONE,
 			    1, sc.prev[i].label, &view_log_ops);
 
 			m->path = sc.prev[i].path;
 			m->view = sc.prev[i].view;
-		}
+		} else
+			free(sc.prev[i].path);
 	node_add(app, NODE_OPEN_LOG, APP_NODE_NONE, 1, "Open log file...",
 	    NULL);
 	if (app->sel >= from)
