@@ -359,9 +359,9 @@ tu_wait_stopped(pid_t pid)
 			if ((f = fopen(stat, "r")) == NULL)
 				continue;	/* a thread that ended */
 			/* "tid (comm) S ...": the state after the last ')' */
-			if (fgets(buf, sizeof buf, f) != NULL &&
-			    (st = strrchr(buf, ')')) != NULL)
-				running = st[1] != ' ' || (st[2] != 'T' &&
+			if (fgets(buf, sizeof buf, f) != NULL)
+				running = (st = strrchr(buf, ')')) == NULL ||
+				    st[1] != ' ' || (st[2] != 'T' &&
 				    st[2] != 't');
 			fclose(f);
 		}

@@ -311,6 +311,8 @@ struct log_scan {
 	struct app	*app;
 	struct node	*prev;
 	int		 nprev;
+	int		 at;		/* where the last one was found */
+	int		 folder;	/* the first node of this folder */
 	int		 left_out;	/* folders, or folders' logs, over */
 };
 
@@ -323,18 +325,28 @@ scan_add(struct log_scan *sc, int depth, const char *path,
 {
 	struct node *n;
 
-	if (node_find_path(sc->app, path) != -1)
-		return;
+	/* Listed already: mpcontrol.log and smsdpcontent.log, first, are
+	 * among the folder's names too. */
+	for (int i = sc->folder; i < sc->app->nnodes; i++)
+		if (sc->app->nodes[i].path != NULL &&
+		    strcmp(sc->app->nodes[i].path, path) == 0)
+			return;
 	n = node_add(sc->app, NODE_VIEW, APP_NODE_NONE, depth, label,
 	    &view_log_ops);
-	for (int i = 0; i < sc->nprev; i++)
+	/* The last scan listed the logs in the same order: look from where
+	 * the last one was found, so that a scan stays linear. */
+	for (int k = 0; k < sc->nprev; k++) {
+		int i = (sc->at + k) % sc->nprev;
+
 		if (sc->prev[i].path != NULL &&
 		    strcmp(sc->prev[i].path, path) == 0) {
 			n->view = sc->prev[i].view;
 			n->path = sc->prev[i].path;	/* taken */
 			sc->prev[i].path = NULL;
+			sc->at = i + 1;
 			break;
 		}
+	}
 	if (n->path == NULL)
 		n->path = xstrdup(path);
 }
@@ -354,6 +366,7 @@ scan_folder(struct log_scan *sc, const char *dir, int depth, int mp, int dp)
 	size_t n = list_names(dir, 0, &names);
 	int from = sc->app->nnodes;
 
+	sc->folder = from;
 	if (snprintf(path, sizeof path, "%s/mpcontrol.log", dir) <
 	    (int)sizeof path && (mp || access(path, F_OK) == 0)) {
 		scan_add(sc, depth, path, "mpcontrol.log");
@@ -442,9 +455,10 @@ scan_logs(struct app *app)
 			free(sc.prev[i].path);
 	node_add(app, NODE_OPEN_LOG, APP_NODE_NONE, 1, "Open log file...",
 	    NULL);
-	if (app->sel >= from)
-		app->sel = sel[0] != '\0' ? node_find_path(app, sel) :
-		    app->nnodes - 1;
+	/* The log shown is listed again, or carried over: it was open. */
+	if (app->sel >= from && (sel[0] == '\0' ||
+	    (app->sel = node_find_path(app, sel)) == -1))
+		app->sel = app->nnodes - 1;
 	free(sc.prev);
 	free_names(dirs, n);
 	free_names(dps, ndps);

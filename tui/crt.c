@@ -177,6 +177,7 @@ crt_open(const char *term, FILE *out, FILE *in, int flags, char **cause)
 	crt_tty_saved_ok = isatty(crt_tty_fd) &&
 	    tcgetattr(crt_tty_fd, &crt_tty_saved) == 0;
 	if ((crt_screen = newterm(term, out, in)) == NULL) {
+		crt_in_fd = -1;
 		xasprintf(&msg, "cannot use terminal type '%s' (no terminfo"
 		    " entry?)", term);
 		*cause = msg;
