@@ -1965,6 +1965,48 @@ START_TEST(render_systems_rows_own_agents)
 }
 END_TEST
 
+/*
+ * The details of a site system list the status messages its own agent
+ * wrote, newest first, with their severity; another system's are not
+ * there, and a system with none says so.
+ */
+START_TEST(render_systems_details_events)
+{
+	struct app *app;
+	char buf[512];
+	int older, newer;
+
+	sql_is("INSERT INTO status_message (time, site_id, severity,"
+	    " component, message, system_id) SELECT t, y.site_id, v, c, m, y.id"
+	    " FROM (SELECT 100 AS t, 'info' AS v, 'SMS_MP_CONTROL_MANAGER' AS c,"
+	    " 'the older one' AS m, 'mp2.p01.contoso.com' AS f UNION ALL"
+	    " SELECT 200, 'error', 'SMS_MP_CONTROL_MANAGER', 'the newer one',"
+	    " 'mp2.p01.contoso.com' UNION ALL SELECT 300, 'warning',"
+	    " 'SMS_MP_CONTROL_MANAGER', 'not mine', 'dp1.p01.contoso.com')"
+	    " JOIN site_system y ON y.fqdn = f; SELECT changes()", "3");
+	app = screen_app(40, 160, 0);
+	ck_assert_int_eq(app_select_item(app, APP_NODE_SYSTEMS,
+	    "mp2.p01.contoso.com"), 0);
+	app_render(app);
+	ck_screen("mp2.p01.contoso.com (site P01)");
+	ck_screen("Status messages (newest first):");
+	older = screen_find("the older one", NULL);
+	newer = screen_find("the newer one", NULL);
+	ck_assert_msg(newer > 0 && older == newer + 1, "newer at %d, older at"
+	    " %d", newer, older);
+	row(newer, buf, sizeof buf);
+	ck_assert_msg(strstr(buf, "1970-01-01 00:03  error") != NULL, "%s", buf);
+	ck_assert_int_eq(screen_find("not mine", NULL), -1);
+	/* Another system, and none of its own. */
+	ck_assert_int_eq(app_select_item(app, APP_NODE_SYSTEMS,
+	    "sup.p01.contoso.com"), 0);
+	app_render(app);
+	ck_screen("sup.p01.contoso.com (site P01)");
+	ck_screen("Status messages: none.");
+	ck_assert_int_eq(screen_find("the newer one", NULL), -1);
+}
+END_TEST
+
 /* 80x24 without colour: the Log Text column has 40 columns or more, the
  * marker says what the colour would, Left/Right scroll the text, the
  * details wrap a long record. */
@@ -3475,6 +3517,7 @@ tui_suite(void)
 		TU_TEST(render_keys_overview_find),
 		TU_TEST(render_systems_find_and_details),
 		TU_TEST(render_systems_rows_own_agents),
+		TU_TEST(render_systems_details_events),
 		TU_TEST(render_log_small_no_colour),
 		TU_TEST(render_clients_view),
 		TU_TEST(render_client_name_line_feed),

@@ -1,8 +1,10 @@
 /*
  * view-systems: Servers and Site System Roles. One row per site system:
  * its roles and connection modes, the certificate it uses (site-issued or
- * PKI) with thumbprint and expiry, and what its agent last reported. Enter
- * lists the roles; a role's Enter opens its Properties.
+ * PKI) with thumbprint and expiry, and what its agent last reported. The
+ * details add the roles' settings and the status messages its agent
+ * wrote, newest first. Enter lists the roles; a role's Enter opens its
+ * Properties.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +27,16 @@ struct systems {
 	size_t		 n;
 	struct list	 list;
 	struct search	 find;
-	/* The details' roles line, read when the selection changes or after
-	 * a reload, not on every repaint. */
-	int64_t		 roles_of;	/* system id; 0: to be read */
+	/* The details' roles line and status messages, read when the
+	 * selection changes or after a reload, not on every repaint. */
+	int64_t		 details_of;	/* system id; 0: to be read */
 	char		 roles[1024];
+	struct db_status *events;
+	size_t		 nevents;
+	char		 events_error[256];	/* "": they were read */
 };
+
+#define SYS_EVENTS	20	/* status messages read for the details */
 
 enum { YC_NAME, YC_SITE, YC_ROLES, YC_CERT, YC_THUMB, YC_EXPIRY, YC_AGENT,
 	YC_MAX };
@@ -95,6 +102,7 @@ systems_close(struct view *v)
 	struct systems *s = v->data;
 
 	free(s->v);
+	free(s->events);
 	free(s);
 }
 
@@ -188,7 +196,7 @@ systems_reload(struct view *v)
 	free(rs);
 	free(ag);
 	list_set_count(&s->list, s->n);
-	s->roles_of = 0;
+	s->details_of = 0;
 	return 0;
 }
 
@@ -238,17 +246,27 @@ systems_style(void *arg, size_t row)
 	return crt_attr(CRT_NORMAL);
 }
 
-/* The roles of the selected system, with their settings. */
+/* The roles of the selected system, with their settings, and the status
+ * messages its agent wrote. */
 static void
-read_roles(struct view *v, struct systems *s, const struct sysrow *r)
+read_details(struct view *v, struct systems *s, const struct sysrow *r)
 {
+	struct ehttp *e = app_ehttp(v->app);
 	struct db_role *rs = NULL;
 	char *roles = s->roles;
 	size_t nr = 0, off = 0, len = sizeof s->roles;
 
-	s->roles_of = r->sys.id;
+	s->details_of = r->sys.id;
+	free(s->events);
+	s->events = NULL;
+	s->nevents = 0;
+	s->events_error[0] = '\0';
+	if (ehttp_status_list(e, 0, r->sys.id, SYS_EVENTS, &s->events,
+	    &s->nevents) == -1)
+		snprintf(s->events_error, sizeof s->events_error, "%s",
+		    ehttp_error(e));
 	roles[0] = '\0';
-	if (ehttp_role_list(app_ehttp(v->app), 0, r->sys.id, &rs, &nr) == -1)
+	if (ehttp_role_list(e, 0, r->sys.id, &rs, &nr) == -1)
 		return;
 	for (size_t i = 0; i < nr && off < len; i++) {
 		const struct db_role *x = &rs[i];
@@ -271,6 +289,79 @@ read_roles(struct view *v, struct systems *s, const struct sysrow *r)
 	free(rs);
 }
 
+/* The agent's lines of the details from line y; returns the next. */
+static int
+agent_details(const struct sysrow *r, WINDOW *w, int y, int h, int width)
+{
+	char t1[32];
+
+	if (!r->has_agent) {
+		text_put(w, y++, 1, width - 2, "Agent: no report yet (ehttp-mpd"
+		    " has not run for this site system).", (size_t)-1,
+		    crt_attr(CRT_DIM));
+		return y;
+	}
+	if (r->agent.cert_id == 0)
+		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): not"
+		    " serving TLS; HTTP port %d", r->agent.pid,
+		    r->agent.http_port);
+	else if (!ehttp_agent_current(&r->sv, &r->agent))
+		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING), "Agent"
+		    " (pid %d): HTTPS port %d serves %.8s..., not the certificate"
+		    " in use yet (next poll)", r->agent.pid, r->agent.https_port,
+		    r->agent.thumbprint);
+	else
+		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): TLS"
+		    " on port %d since %s, HTTP on %d", r->agent.pid,
+		    r->agent.https_port, text_time(r->agent.bound_since, t1,
+		    sizeof t1), r->agent.http_port);
+	if (y >= h)
+		return y;
+	if (r->agent.health_time == 0)
+		text_put(w, y++, 1, width - 2, "Last health check: none yet",
+		    (size_t)-1, A_NORMAL);
+	else
+		text_putf(w, y++, 1, width - 2, r->agent.health_ok ==
+		    EHTTP_HEALTH_OK ? crt_attr(CRT_OK) : r->agent.health_ok ==
+		    EHTTP_HEALTH_WARNING ? crt_attr(CRT_WARNING) :
+		    crt_attr(CRT_ERROR), "Last health check %s: %s, status %d,"
+		    " %s", text_time(r->agent.health_time, t1, sizeof t1),
+		    ehttp_health_name(r->agent.health_ok),
+		    r->agent.health_status, r->agent.health_text);
+	return y;
+}
+
+/* The status messages its agent wrote, newest first, as many as fit. */
+static void
+events_details(const struct systems *s, WINDOW *w, int y, int h, int width)
+{
+	char t[32];
+
+	if (y + 1 >= h)
+		return;
+	y++;
+	if (s->events_error[0] != '\0') {
+		text_putf(w, y, 1, width - 2, crt_attr(CRT_ERROR), "Status"
+		    " messages: cannot be read: %s", s->events_error);
+		return;
+	}
+	if (s->nevents == 0) {
+		text_put(w, y, 1, width - 2, "Status messages: none.",
+		    (size_t)-1, crt_attr(CRT_DIM));
+		return;
+	}
+	text_put(w, y++, 1, width - 2, "Status messages (newest first):",
+	    (size_t)-1, A_BOLD);
+	for (size_t i = 0; i < s->nevents && y < h; i++) {
+		const struct db_status *m = &s->events[i];
+
+		text_putf(w, y++, 3, width - 4, strcmp(m->severity, "error") ==
+		    0 ? crt_attr(CRT_ERROR) : strcmp(m->severity, "warning") ==
+		    0 ? crt_attr(CRT_WARNING) : A_NORMAL, "%s  %-7s  %s",
+		    text_time(m->time, t, sizeof t), m->severity, m->message);
+	}
+}
+
 static void
 systems_details(struct view *v, struct systems *s, WINDOW *w)
 {
@@ -285,8 +376,8 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 	r = &s->v[s->list.cursor];
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s (site %s)", r->sys.fqdn,
 	    r->sys.site_code);
-	if (s->roles_of != r->sys.id)
-		read_roles(v, s, r);
+	if (s->details_of != r->sys.id)
+		read_details(v, s, r);
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Roles: %s", roles[0] ?
 	    roles : "none");
 	if (y < h)
@@ -307,41 +398,9 @@ systems_details(struct view *v, struct systems *s, WINDOW *w)
 		    r->sv.cert.thumbprint : "none (no TLS)", !r->has_agent ?
 		    "unknown (no agent report)" : r->agent.cert_id != 0 ?
 		    r->agent.thumbprint : "none (no TLS)");
-	if (y >= h)
-		return;
-	if (!r->has_agent) {
-		text_put(w, y++, 1, width - 2, "Agent: no report yet (ehttp-mpd"
-		    " has not run for this site system).", (size_t)-1,
-		    crt_attr(CRT_DIM));
-		return;
-	}
-	if (r->agent.cert_id == 0)
-		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): not"
-		    " serving TLS; HTTP port %d", r->agent.pid,
-		    r->agent.http_port);
-	else if (!ehttp_agent_current(&r->sv, &r->agent))
-		text_putf(w, y++, 1, width - 2, crt_attr(CRT_WARNING), "Agent"
-		    " (pid %d): HTTPS port %d serves %.8s..., not the certificate"
-		    " in use yet (next poll)", r->agent.pid, r->agent.https_port,
-		    r->agent.thumbprint);
-	else
-		text_putf(w, y++, 1, width - 2, A_NORMAL, "Agent (pid %d): TLS"
-		    " on port %d since %s, HTTP on %d", r->agent.pid,
-		    r->agent.https_port, text_time(r->agent.bound_since, t1,
-		    sizeof t1), r->agent.http_port);
-	if (y >= h)
-		return;
-	if (r->agent.health_time == 0)
-		text_put(w, y++, 1, width - 2, "Last health check: none yet",
-		    (size_t)-1, A_NORMAL);
-	else
-		text_putf(w, y++, 1, width - 2, r->agent.health_ok ==
-		    EHTTP_HEALTH_OK ? crt_attr(CRT_OK) : r->agent.health_ok ==
-		    EHTTP_HEALTH_WARNING ? crt_attr(CRT_WARNING) :
-		    crt_attr(CRT_ERROR), "Last health check %s: %s, status %d,"
-		    " %s", text_time(r->agent.health_time, t1, sizeof t1),
-		    ehttp_health_name(r->agent.health_ok),
-		    r->agent.health_status, r->agent.health_text);
+	if (y < h)
+		y = agent_details(r, w, y, h, width);
+	events_details(s, w, y, h, width);
 }
 
 static void
