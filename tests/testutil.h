@@ -169,10 +169,12 @@ void	 tu_mpd_stop(pid_t *);
  * Stops (SIGSTOP) an agent over db at a moment it holds no write
  * transaction, and returns once each of its threads is stopped. A process
  * stopped inside one keeps every other writer of a SQLite file waiting:
- * the busy timeout, then "database is locked". So the write lock is taken
- * first (the agent can at most be waiting for it), the agent stopped, and
- * the lock given back. On PostgreSQL (nothing stops an agent there yet)
- * it is a plain SIGSTOP.
+ * the busy timeout, then "database is locked". So once it is stopped, the
+ * write lock is tried (and given back at once); while it cannot be had,
+ * the agent goes on a millisecond and is stopped again. The stop itself
+ * comes as soon as a plain kill's would (a download it stops must not
+ * end first). On PostgreSQL (nothing stops an agent there yet) it is a
+ * plain SIGSTOP.
  */
 void	 tu_mpd_freeze(const char *db, pid_t pid);
 /* The end of a test that ran an agent in its own directory: the agent
