@@ -36,6 +36,13 @@ static size_t		 crt_reset_len;
 static volatile sig_atomic_t crt_live;
 static volatile sig_atomic_t crt_pending;
 
+enum crt_style
+crt_severity(const char *severity)
+{
+	return strcmp(severity, "error") == 0 ? CRT_ERROR :
+	    strcmp(severity, "warning") == 0 ? CRT_WARNING : CRT_NORMAL;
+}
+
 int
 crt_active(void)
 {

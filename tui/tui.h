@@ -78,6 +78,8 @@ void	 crt_close(void);		/* endwin + delscreen; idempotent */
 int	 crt_active(void);
 int	 crt_has_colour(void);
 attr_t	 crt_attr(enum crt_style);
+/* A status message's style by its severity: error, warning or normal. */
+enum crt_style crt_severity(const char *severity);
 /* A key (curses code), ERR on timeout or signal. */
 int	 crt_getch(int timeout_ms);
 void	 crt_flush_input(void);	/* discard keys typed ahead */

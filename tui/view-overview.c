@@ -420,9 +420,7 @@ sited_build(struct view *v, enum ov_recount recount)
 			    st[i].system_id != 0)
 				continue;
 			shown++;
-			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
-			    strcmp(st[i].severity, "warning") == 0 ?
-			    CRT_WARNING : CRT_NORMAL, APP_NODE_NONE,
+			add(o, crt_severity(st[i].severity), APP_NODE_NONE,
 			    "  %s %-3s %s", text_time(st[i].time, t, sizeof t),
 			    st[i].site_code[0] ? st[i].site_code : "-",
 			    st[i].message);
@@ -609,9 +607,7 @@ build(struct view *v, enum ov_recount recount)
 	add(o, CRT_TREE_GROUP, APP_NODE_NONE, "Latest status messages");
 	if (ehttp_status_list(e, 0, 0, 8, &st, &nst) == 0) {
 		for (size_t i = 0; i < nst; i++)
-			add(o, strcmp(st[i].severity, "error") == 0 ? CRT_ERROR :
-			    strcmp(st[i].severity, "warning") == 0 ?
-			    CRT_WARNING : CRT_NORMAL, APP_NODE_NONE,
+			add(o, crt_severity(st[i].severity), APP_NODE_NONE,
 			    "  %s %-3s %s%s%s",
 			    text_time(st[i].time, t, sizeof t),
 			    st[i].site_code[0] ? st[i].site_code : "-",

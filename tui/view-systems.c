@@ -355,9 +355,8 @@ events_details(const struct systems *s, WINDOW *w, int y, int h, int width)
 	for (size_t i = 0; i < s->nevents && y < h; i++) {
 		const struct db_status *m = &s->events[i];
 
-		text_putf(w, y++, 3, width - 4, strcmp(m->severity, "error") ==
-		    0 ? crt_attr(CRT_ERROR) : strcmp(m->severity, "warning") ==
-		    0 ? crt_attr(CRT_WARNING) : A_NORMAL, "%s  %-7s  %s",
+		text_putf(w, y++, 3, width - 4, crt_attr(crt_severity(
+		    m->severity)), "%s  %-7s  %s",
 		    text_time(m->time, t, sizeof t), m->severity, m->message);
 	}
 }
