@@ -151,10 +151,17 @@ agent_lease_claim(struct ehttp *e, const char *fqdn, struct db_agent *row)
 
 int
 agent_report_write(struct ehttp *e, const char *fqdn,
-    const struct agent_report *p)
+    const struct agent_report *p, int wait)
 {
+	int rc;
+
 	ehttp_notes_clear(e);
-	if (db_begin(e->db) == -1)
+	if ((rc = wait ? db_begin(e->db) : db_begin_try(e->db)) == -1)
 		return ehttp_fail_db(e);
+	if (rc == 1) {
+		ehttp_fail(e, "another program is writing to the site"
+		    " database");
+		return 2;
+	}
 	return settle(e, report(e, fqdn, p, time(NULL)));
 }

@@ -133,8 +133,10 @@ int	 agent_lease_claim(struct ehttp *, const char *fqdn,
  * Write the report in one transaction (the row, the events, the health
  * check), refreshing the lease: 1 written, 0 another agent holds the lease
  * (ehttp_error() says which; nothing written), -1 error (nothing written).
+ * wait 0: 2 when another program is writing to the database now (nothing
+ * written; it did not wait), for the agent's event loop.
  */
 int	 agent_report_write(struct ehttp *, const char *fqdn,
-	    const struct agent_report *);
+	    const struct agent_report *, int wait);
 
 #endif

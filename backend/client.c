@@ -144,7 +144,7 @@ ehttp_client_register(struct ehttp *e, const struct ehttp_client_reg *in,
 {
 	int rc;
 
-	if (ehttp_client_register_many(e, in, 1, out, &rc) == -1)
+	if (ehttp_client_register_many(e, in, 1, out, &rc) < 0)
 		return -1;
 	/* The record as stored (a conflict: the client it conflicts with). */
 	return rc;
@@ -163,8 +163,12 @@ ehttp_client_register_many(struct ehttp *e, const struct ehttp_client_reg *in,
 		    in[i].sign_cert_len, thumb[i])) == -1)
 			ehttp_fail(e, "client certificate: %s", ca_error(ca));
 	ca_free(ca);
-	if (rc == -1 || (rc = ehttp_begin(e)) == -1)
+	if (rc == -1)
 		goto out;
+	if (ehttp_begin(e) == -1) {
+		rc = -2;
+		goto out;
+	}
 	/* In order, in one transaction: a certificate twice in the batch is
 	 * new the first time and known the second, as one after the other. */
 	for (size_t i = 0; i < n; i++)
@@ -173,7 +177,7 @@ ehttp_client_register_many(struct ehttp *e, const struct ehttp_client_reg *in,
 			rc = -1;
 			goto out;
 		}
-	rc = ehttp_commit(e);
+	rc = ehttp_commit(e) == -1 ? -2 : 0;
 out:
 	free(thumb);
 	return rc;

@@ -380,7 +380,10 @@ int	 ehttp_client_register(struct ehttp *, const struct ehttp_client_reg *,
 	    struct db_client *out);
 /* n registrations in one transaction, committed (written to disk) once:
  * rcs[i] EHTTP_REG_* and out[i] as ehttp_client_register() for in[i].
- * 0, or -1 and none is stored. */
+ * 0; or -1 and none is stored, a registration failed (stored alone, the
+ * others may not); or -2 and none is stored, the transaction could not
+ * begin or commit (no registration is to blame: alone, each would fail
+ * as well). */
 int	 ehttp_client_register_many(struct ehttp *,
 	    const struct ehttp_client_reg *in, size_t n, struct db_client *out,
 	    int *rcs);

@@ -1126,7 +1126,13 @@ db_checkpoint_all(struct db *db)
 int
 db_begin(struct db *db)
 {
-	return db->eng->begin(db);
+	return db->eng->begin(db, 1);
+}
+
+int
+db_begin_try(struct db *db)
+{
+	return db->eng->begin(db, 0);
 }
 
 int

@@ -54,6 +54,10 @@ int		 db_checkpoint_all(struct db *);
 
 /* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
 int		 db_begin(struct db *);
+/* A write transaction if the write lock is free now: 0 began, 1 another
+ * connection is writing (nothing begun; it did not wait), -1 error. For
+ * an event loop, which must not stop for another program's write. */
+int		 db_begin_try(struct db *);
 /* A read transaction: one snapshot for several SELECTs. 1 if it began one
  * (end it with db_rollback()), 0 if already in a transaction, -1 error. */
 int		 db_begin_read(struct db *);

@@ -970,6 +970,107 @@ START_TEST(test_load_interrupted)
 }
 END_TEST
 
+/*
+ * Another program holds the site database's write lock (python3's own
+ * sqlite3 module, BEGIN IMMEDIATE) for about 25 s. Meanwhile the
+ * management point answers: ?MPLIST over HTTPS (accepted by the agent's
+ * event loop, served under its lock) within 5 s every time, and its
+ * health check every second succeeds, though the agent's poll and
+ * health check want to write (before, each poll held the event loop and
+ * the lock for SQLite's 10 s busy timeout, and the checks failed). Four
+ * registrations fail, as they must, with HTTP 500 within 25 s (two
+ * batches, 10 s each): a batch that could not begin is not stored again
+ * one registration at a time (before, each waited 10 s more, until the
+ * agent gave up on them at 30 s). The log says the agent's state waits;
+ * once the lock is let go it is recorded again.
+ */
+START_TEST(test_load_db_busy)
+{
+	char cmd[8192], *v, *out;
+	pid_t pid, holder;
+	int st, checks;
+
+	/* A health check every second too; a log of its own, where the
+	 * agent's start is its own. */
+	tu_mpd_stop(&agent);
+	agent = tu_mpd_start_with(db, FQDN, tu_join(dir, "busylogs"), NULL,
+	    &https_port, "--check 1");
+	v = tu_read_file(tu_join(dir, "busylogs/mpcontrol.log"), NULL);
+	checks = tu_count(v, "Call to HttpSendRequestSync succeeded");
+	free(v);
+	snprintf(cmd, sizeof cmd, "cd '%s' && exec %s -c '\n"
+	    "import os, sqlite3, sys, time\n"
+	    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+	    "c.execute(\"BEGIN IMMEDIATE\")\n"
+	    "open(\"locked\", \"w\").close()\n"
+	    "end = time.time() + 90\n"
+	    "while not os.path.exists(\"release\") and time.time() < end and"
+	    " os.getppid() == %ld:\n"
+	    "    time.sleep(0.05)\n"
+	    "c.execute(\"ROLLBACK\")\n"
+	    "' '%s'", dir, tu_python(), (long)getpid(), db);
+	if ((holder = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(holder, 0);
+	for (int ms = 0; access(tu_join(dir, "locked"), F_OK) != 0; ms += 20) {
+		ck_assert_msg(ms < WAIT_MS, "python3 did not take the lock");
+		tu_msleep(20);
+	}
+	snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' load --mp " FQDN
+	    ":%d --connect 127.0.0.1 --root '%s' --state busy --clients 4"
+	    " --workers 4 --duration 1 --until register --timeout 90 --json"
+	    " > busy.json 2>busy.err", dir, tu_bin("ehttp-client"),
+	    https_port, root);
+	if ((pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	/* Three polls and a health check of the agent, at least. */
+	for (int i = 0; i < 12; i++) {
+		tu_sh_is("200", "curl -s -o /dev/null -w '%%{http_code}' -m 5"
+		    " --cacert '%s' --resolve " FQDN ":%d:127.0.0.1 'https://"
+		    FQDN ":%d/SMS_MP/.sms_aut?MPLIST'", root, https_port,
+		    https_port);
+		tu_msleep(300);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x",
+	    st);
+	out = tu_sh_ok("cat '%s/busy.json'", dir);
+	tu_py_check(out, "d['requests']['register']['count'] == 4 and "
+	    "d['requests']['register']['errors'] == 4 and "
+	    "d['requests']['register']['max_ms'] < 25000 and "
+	    "d['first_errors']['register'].startswith('HTTP 500 ')");
+	free(out);
+	v = tu_read_file(tu_join(dir, "busylogs/mpcontrol.log"), NULL);
+	tu_has(v, "Cannot record the agent state in the site database (trying"
+	    " again every 250 ms, serving meanwhile): another program is"
+	    " writing to the site database (for 1", NULL);
+	ck_assert_ptr_null(strstr(v, "HttpSendRequestSync failed"));
+	ck_assert_int_ge(tu_count(v, "Call to HttpSendRequestSync succeeded"),
+	    checks + 10);
+	free(v);
+
+	free(tu_sh_ok("touch '%s/release'", dir));
+	ck_assert_int_eq(waitpid(holder, &st, 0), holder);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x",
+	    st);
+	for (int ms = 0; ; ms += 100) {
+		v = tu_read_file(tu_join(dir, "busylogs/mpcontrol.log"), NULL);
+		if (strstr(v, "Recorded the agent state in the site database"
+		    " again") != NULL)
+			break;
+		free(v);
+		ck_assert_msg(ms < WAIT_MS, "not recorded again");
+		tu_msleep(100);
+	}
+	free(v);
+}
+END_TEST
+
 /* ---- against an independent management point (tests/wire.py serve) -- */
 
 #define PY_MP		"mp1.contoso.com"
@@ -1277,6 +1378,7 @@ client_suite(void)
 		TU_TEST(test_load_identities),
 		TU_TEST(test_load_blocked),
 		TU_TEST(test_load_interrupted),
+		TU_TEST(test_load_db_busy),
 		{ 0 }
 	};
 

@@ -1489,7 +1489,7 @@ START_TEST(test_lease_in_backend)
 	rep.health_time = time(NULL);
 	rep.health_ok = 1;
 	snprintf(rep.health_text, sizeof rep.health_text, "probe health");
-	ck_assert_int_eq(agent_report_write(e, FQDN, &rep), 0);
+	ck_assert_int_eq(agent_report_write(e, FQDN, &rep, 1), 0);
 	ck_assert_msg(strstr(ehttp_error(e), "another agent (pid 4242 on"
 	    " other.example) serves " FQDN " since ") != NULL, "%s",
 	    ehttp_error(e));
@@ -1499,7 +1499,7 @@ START_TEST(test_lease_in_backend)
 	/* Its lease ran out: taken over with a warning, all of it written. */
 	free(sh1(TU_SQLITE3 " '%s' \"UPDATE agent SET lease_until ="
 	    " strftime('%%s','now') - 1\"", db));
-	ck_assert_int_eq(agent_report_write(e, FQDN, &rep), 1);
+	ck_assert_int_eq(agent_report_write(e, FQDN, &rep, 1), 1);
 	notes = ehttp_notes(e, &nn);
 	ck_assert_int_eq(nn, 1);
 	ck_assert_int_eq(notes[0].kind, EHTTP_NOTE_WARNING);

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "ehttp.h"
 #include "testutil.h"
 #include "xmalloc.h"
@@ -973,6 +975,56 @@ START_TEST(restart_between_transactions)
 }
 END_TEST
 
+/* Seconds since t0 on the monotonic clock. */
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) /
+	    1e9;
+}
+
+/*
+ * On both engines, while another connection writes: db_begin_try() says 1
+ * at once (db_begin() would wait SQLite's 10 s busy timeout, and for ever
+ * on PostgreSQL's writers' lock), nothing begun; 0 once the other has
+ * committed. The agent's event loop writes through it.
+ */
+START_TEST(begin_try_does_not_wait)
+{
+	const char *targets[2] = { url, tu_path("site.db") };
+	struct timespec t0;
+	char *cause = NULL;
+
+	TU_NEED_PG();
+	for (int i = 0; i < 2; i++) {
+		struct db *a, *b;
+
+		tu_ctl_ok(targets[i], "init", "--demo", NULL);
+		a = db_open(targets[i], 0, &cause);
+		ck_assert_msg(a != NULL, "%s", cause);
+		b = db_open(targets[i], 0, &cause);
+		ck_assert_msg(b != NULL, "%s", cause);
+		ck_assert_int_eq(db_begin(a), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ck_assert_int_eq(db_begin_try(b), 1);
+		ck_assert_msg(since(&t0) < 2, "%s: waited %.1f s", targets[i],
+		    since(&t0));
+		ck_assert_int_eq(db_begin_try(b), 1);	/* still nothing begun */
+		ck_assert_int_eq(db_commit(a), 0);
+		ck_assert_msg(db_begin_try(b) == 0, "%s", db_error(b));
+		ck_assert_int_eq(db_begin_try(a), 1);
+		ck_assert_int_eq(db_commit(b), 0);
+		ck_assert_msg(db_begin_try(a) == 0, "%s", db_error(a));
+		db_rollback(a);
+		db_close(a);
+		db_close(b);
+	}
+}
+END_TEST
+
 /* The schema against SQLite's migrations (catalogue and the same writes
  * on both) and every statement of the table PREPAREd by the server, by
  * python3 scripts that read both engines with their own clients. */
@@ -1096,6 +1148,7 @@ pg_suite(void)
 		TU_TEST(agent_login_refusals),
 		TU_TEST(admin_logins),
 		TU_TEST(restart_between_transactions),
+		TU_TEST(begin_try_does_not_wait),
 		TU_TEST(admin_service_on_pg),
 		{ 0 }
 	};

@@ -141,7 +141,7 @@ mpd_check_done(evutil_socket_t fd, short what, void *arg)
 	p->health_status = c->res.status;
 	snprintf(p->health_text, sizeof p->health_text, "%s", text);
 	pthread_mutex_lock(&m->lock);
-	mpd_flush(m);
+	mpd_flush(m, 0);
 	pthread_mutex_unlock(&m->lock);
 }
 

@@ -9,8 +9,8 @@
  *
  * The committer has a database handle of its own and never takes mpd.lock:
  * a slow disk delays the registrations, not the handshakes, tokens and
- * location requests. A batch that fails is stored again one registration
- * at a time, so that one bad request fails alone.
+ * location requests. A batch that a registration fails is stored again
+ * one registration at a time, so that one bad request fails alone.
  */
 #include <errno.h>
 #include <signal.h>
@@ -49,9 +49,13 @@ mpd_commit_batch(struct mpd_commit *k, struct mpd_pending **b, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct mpd_pending *p = b[i];
 
-		if (rc == -1 && n > 1 && k->e != NULL)	/* each on its own */
+		/* One registration failed the batch: each on its own. A
+		 * batch that could not begin or commit (the database busy
+		 * beyond the busy timeout, a full disk) fails as a whole:
+		 * one at a time, each would wait as long again. */
+		if (rc == -1 && n > 1 && k->e != NULL)
 			rcs[i] = ehttp_client_register(k->e, &in[i], &out[i]);
-		else if (rc == -1)
+		else if (rc < 0)
 			rcs[i] = -1;
 		p->rc = rcs[i];
 		p->cl = out[i];

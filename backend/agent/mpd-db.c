@@ -1,10 +1,13 @@
 /*
  * mpd-db: the agent's records in the site database: its row (pid, ports,
  * what is bound since when, the last health check) and status messages for
- * each change. A write that fails (a database busy beyond the busy timeout,
- * or locked) stays pending and goes with the next flush, i.e. at the next
- * poll or health check; only the oldest events beyond AGENT_EVENTS_MAX are
- * dropped.
+ * each change. A write that fails stays pending and goes with the next
+ * flush, i.e. at the next poll or health check; only the oldest events
+ * beyond AGENT_EVENTS_MAX are dropped. The event loop never waits for
+ * another program's write: while one holds the database (an ehttpctl, the
+ * site server, an sqlite3 shell), the flush is tried again shortly, so
+ * that the connections, the polls and the requests served under mpd.lock
+ * go on meanwhile.
  *
  * The lease: one agent per site system. The agent row names the holder
  * (host, pid, since when) and the time its lease runs out; every flush
@@ -175,10 +178,27 @@ mpd_lease_lost(struct mpd *m, const char *why)
 		event_base_loopbreak(m->base);
 }
 
+/* How long the database has been busy for the event loop's writes. */
+static long
+mpd_busy_ms(struct mpd *m)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (m->busy_since.tv_sec == 0 && m->busy_since.tv_nsec == 0) {
+		m->busy_since = now;
+		return 0;
+	}
+	return (now.tv_sec - m->busy_since.tv_sec) * 1000 +
+	    (now.tv_nsec - m->busy_since.tv_nsec) / 1000000;
+}
+
 int
-mpd_flush(struct mpd *m)
+mpd_flush(struct mpd *m, int wait)
 {
 	struct agent_report *p = &m->pend;
+	struct timeval again = { 0, MPD_BUSY_RETRY_MS * 1000 };
+	long ms;
 	int rc;
 
 	if (m->e == NULL || m->lease_lost)	/* reopening; not ours */
@@ -192,12 +212,28 @@ mpd_flush(struct mpd *m)
 	mpd_row(m, &p->row, time(NULL));
 	p->site_id = m->site_id;
 
-	rc = agent_report_write(m->e, m->fqdn, p);
+	rc = agent_report_write(m->e, m->fqdn, p, wait);
 	mpd_lease_notes(m);
 	if (rc == 0) {
 		mpd_lease_lost(m, ehttp_error(m->e));
 		return -1;
 	}
+	if (rc == 2) {		/* another program writes: soon again */
+		if (m->retry_ev != NULL)
+			event_add(m->retry_ev, &again);
+		if ((ms = mpd_busy_ms(m)) >= MPD_BUSY_WARN_S * 1000 &&
+		    strncmp(m->db_error, ehttp_error(m->e),
+		    strlen(ehttp_error(m->e))) != 0) {
+			snprintf(m->db_error, sizeof m->db_error, "%s (for"
+			    " %ld s so far)", ehttp_error(m->e), ms / 1000);
+			MPD_WARN(m, "Cannot record the agent state in the site"
+			    " database (trying again every %d ms, serving"
+			    " meanwhile): %s", MPD_BUSY_RETRY_MS,
+			    m->db_error);
+		}
+		return -1;
+	}
+	m->busy_since.tv_sec = m->busy_since.tv_nsec = 0;
 	if (rc == -1) {
 		if (strcmp(m->db_error, ehttp_error(m->e)) != 0) {
 			snprintf(m->db_error, sizeof m->db_error, "%s",
@@ -208,6 +244,8 @@ mpd_flush(struct mpd *m)
 		}
 		return -1;
 	}
+	if (m->retry_ev != NULL)
+		event_del(m->retry_ev);
 	memset(p, 0, sizeof *p);
 	if (m->db_error[0] != '\0') {
 		MPD_INFO(m, "Recorded the agent state in the site database"

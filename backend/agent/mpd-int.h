@@ -285,6 +285,8 @@ struct mpd {
 	struct mpd_check	 check;
 	struct agent_report	 pend;		/* not written yet */
 	char			 db_error[512];	/* the failure last logged */
+	struct event		*retry_ev;	/* the flush, again */
+	struct timespec		 busy_since;	/* monotonic; 0: not busy */
 
 	/* The lease (mpd-db.c) and the database file. */
 	char			 host[256];	/* gethostname() */
@@ -348,9 +350,17 @@ void	 mpd_log(struct mpd *, int type, const char *file, int line,
 void	 mpd_event(struct mpd *, const char *severity, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-/* mpd-db.c: write what is pending, with the agent row as it is now, in
- * one transaction: 0, or -1 and it stays pending for the next flush. */
-int	 mpd_flush(struct mpd *);
+/*
+ * mpd-db.c: write what is pending, with the agent row as it is now, in
+ * one transaction: 0, or -1 and it stays pending for the next flush.
+ * wait 0 (the event loop, lock held): never waits for another program's
+ * write; while one holds the database the write is tried again every
+ * MPD_BUSY_RETRY_MS, and said in the log once it has waited
+ * MPD_BUSY_WARN_S (SQLite's busy timeout, which the other writes wait).
+ */
+#define MPD_BUSY_RETRY_MS	250
+#define MPD_BUSY_WARN_S		10
+int	 mpd_flush(struct mpd *, int wait);
 /* Claim the lease on the site system at start: 1 ours, 0 another agent
  * holds it (*cause says who), -1 database error (*cause). */
 #define MPD_LEASE_POLLS	3

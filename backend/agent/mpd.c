@@ -510,7 +510,7 @@ mpd_poll_locked(struct mpd *m, char **cause)
 out:
 	agent_view_clear(&v);
 	if (cause == NULL)
-		mpd_flush(m);
+		mpd_flush(m, 0);
 	return ret;
 }
 
@@ -537,6 +537,17 @@ static void
 mpd_check_cb(evutil_socket_t fd, short what, void *arg)
 {
 	mpd_check_start(arg);
+}
+
+/* The flush that found another program writing to the database. */
+static void
+mpd_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mpd *m = arg;
+
+	pthread_mutex_lock(&m->lock);
+	mpd_flush(m, 0);
+	pthread_mutex_unlock(&m->lock);
 }
 
 static void
@@ -795,7 +806,7 @@ mpd_new(const struct mpd_config *cfg, char **cause)
 	mpd_event(m, "info", "ehttp-mpd started on %s: HTTP port %d, HTTPS"
 	    " port %d%s.", m->fqdn, m->http.port, m->https.port,
 	    m->tls ? "" : " (not serving TLS)");
-	mpd_flush(m);
+	mpd_flush(m, 1);
 	free(path);
 	return m;
 fail_log:
@@ -804,7 +815,7 @@ fail_log:
 	if (m->lease_claimed) {		/* give the lease back at once */
 		m->stopping = 1;
 		memset(&m->pend, 0, sizeof m->pend);
-		mpd_flush(m);
+		mpd_flush(m, 1);
 	}
 	free(path);
 	mpd_free(m);
@@ -827,7 +838,8 @@ mpd_events(struct mpd *m, char **cause)
 
 	m->poll_ev = event_new(m->base, -1, EV_PERSIST, mpd_poll_cb, m);
 	m->check_ev = event_new(m->base, -1, EV_PERSIST, mpd_check_cb, m);
-	if (m->poll_ev == NULL || m->check_ev == NULL ||
+	m->retry_ev = evtimer_new(m->base, mpd_retry_cb, m);
+	if (m->poll_ev == NULL || m->check_ev == NULL || m->retry_ev == NULL ||
 	    event_add(m->poll_ev, &poll_tv) == -1 ||
 	    event_add(m->check_ev, &check_tv) == -1)
 		goto fail;
@@ -863,7 +875,7 @@ mpd_run(struct mpd *m)
 		return 1;
 	}
 	mpd_event(m, "info", "ehttp-mpd on %s stopped.", m->fqdn);
-	mpd_flush(m);
+	mpd_flush(m, 1);
 	MPD_INFO(m, "MP Control Manager stopped for %s", m->fqdn);
 	return 0;
 }
@@ -885,6 +897,8 @@ mpd_free(struct mpd *m)
 		event_free(m->poll_ev);
 	if (m->check_ev != NULL)
 		event_free(m->check_ev);
+	if (m->retry_ev != NULL)
+		event_free(m->retry_ev);
 	for (int i = 0; i < 3; i++)
 		if (m->sig_ev[i] != NULL)
 			event_free(m->sig_ev[i]);

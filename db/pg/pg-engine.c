@@ -822,14 +822,23 @@ pg_in_transaction(struct db *db)
 	return pc(db)->txn;
 }
 
+/* The writers' lock is an advisory lock held to the transaction's end;
+ * without waiting: pg_try_advisory_xact_lock, false while another holds
+ * it. */
 static int
-pg_begin(struct db *db)
+pg_begin(struct db *db, int wait)
 {
-	if (pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
-	    " pg_advisory_xact_lock(" PG_WRITER_LOCK ")") == -1) {
+	int64_t got = 1;
+	int rc;
+
+	rc = wait ? pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
+	    " pg_advisory_xact_lock(" PG_WRITER_LOCK ")") :
+	    pg_query_int(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
+	    " pg_try_advisory_xact_lock(" PG_WRITER_LOCK ")::int", &got);
+	if (rc == -1 || got == 0) {
 		if (PQtransactionStatus(pc(db)->c) != PQTRANS_IDLE)
 			pg_exec(db, "ROLLBACK");
-		return db_fail(db, "starting a transaction");
+		return rc == -1 ? db_fail(db, "starting a transaction") : 1;
 	}
 	pc(db)->writing = pc(db)->txn = 1;
 	pc(db)->failed[0] = '\0';

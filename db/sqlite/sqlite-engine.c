@@ -660,9 +660,20 @@ tx(struct db *db, const char *sql, const char *what)
 }
 
 static int
-sq_begin(struct db *db)
+sq_begin(struct db *db, int wait)
 {
-	return tx(db, "BEGIN IMMEDIATE", "starting a transaction");
+	int rc;
+
+	if (wait)
+		return tx(db, "BEGIN IMMEDIATE", "starting a transaction");
+	sqlite3_busy_timeout(h(db), 0);
+	rc = sqlite3_exec(h(db), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(h(db), BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return 1;
+	return db_fail(db, "starting a transaction");
 }
 
 static int
