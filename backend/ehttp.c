@@ -203,7 +203,7 @@ ehttp_open(const char *path, int flags, char **cause)
 {
 	struct ehttp *e;
 	struct stat sb;
-	int dbflags = 0;
+	int dbflags = 0, rc;
 	size_t dropped;
 
 	*cause = NULL;
@@ -233,9 +233,12 @@ ehttp_open(const char *path, int flags, char **cause)
 		return NULL;
 	}
 	/* An issuance killed between its two transactions leaves pending
-	 * rows with a dead owner: drop them (the old state stays). */
-	if (!(flags & (EHTTP_READONLY | EHTTP_AGENT))) {
-		if (db_begin(e->db) == -1 ||
+	 * rows with a dead owner: drop them (the old state stays). Looked
+	 * for first, so that an open takes no write lock (and waits for no
+	 * other program's write) when there are none. */
+	if (!(flags & (EHTTP_READONLY | EHTTP_AGENT)) &&
+	    (rc = db_cert_pending_dead(e->db)) != 0) {
+		if (rc == -1 || db_begin(e->db) == -1 ||
 		    db_cert_drop_pending(e->db, &dropped) == -1 ||
 		    db_commit(e->db) == -1) {
 			db_rollback(e->db);
@@ -350,6 +353,12 @@ ehttp_set_progress(struct ehttp *e, ehttp_progress_fn fn, void *arg)
 {
 	e->progress = fn;
 	e->progress_arg = arg;
+}
+
+void
+ehttp_set_waiting(struct ehttp *e, ehttp_waiting_fn fn, void *arg)
+{
+	db_set_waiting(e->db, fn, arg);
 }
 
 int

@@ -216,24 +216,49 @@ pid_alive(pid_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-int
-db_cert_drop_pending(struct db *db, size_t *dropped)
+/* The issuing processes of pending rows that no longer run (at most
+ * 64; this process counts as gone): 0, or -1. */
+static int
+dead_owners(struct db *db, int64_t *pids, size_t *n)
 {
 	struct db_q *st = db_stmt(db, ST_CERT_PENDING_PIDS);
-	int64_t pids[64];
-	size_t npids = 0;
+	int64_t pid;
+	size_t seen = 0;
 	int rc;
 
-	if (dropped != NULL)
-		*dropped = 0;
-	while ((rc = db_step(db, st)) == 1 && npids < 64)
-		pids[npids++] = db_col_int64(st, 0);
+	*n = 0;
+	while ((rc = db_step(db, st)) == 1 && seen++ < 64) {
+		pid = db_col_int64(st, 0);
+		if (!pid_alive((pid_t)pid) || pid == getpid())
+			pids[(*n)++] = pid;
+	}
 	db_reset(db, st);
 	if (rc != 0 && rc != 1)
 		return db_fail(db, "finding unfinished certificates");
-	for (size_t i = 0; i < npids; i++) {
-		if (pid_alive((pid_t)pids[i]) && pids[i] != getpid())
-			continue;
+	return 0;
+}
+
+int
+db_cert_pending_dead(struct db *db)
+{
+	int64_t pids[64];
+	size_t n;
+
+	return dead_owners(db, pids, &n) == -1 ? -1 : n > 0;
+}
+
+int
+db_cert_drop_pending(struct db *db, size_t *dropped)
+{
+	struct db_q *st;
+	int64_t pids[64];
+	size_t n;
+
+	if (dropped != NULL)
+		*dropped = 0;
+	if (dead_owners(db, pids, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
 		st = db_stmt_id(db, ST_CERT_DROP_PENDING, pids[i]);
 		if (db_step_done(db, st, "dropping unfinished certificates") == -1)
 			return -1;

@@ -127,6 +127,8 @@ struct db {
 	int		 bad;		/* 0: none */
 	char		 bad_why[192];
 	int		 refused;	/* db_step() refused; for db_fail() */
+	db_waiting_fn	 waiting;	/* db_set_waiting() */
+	void		*waiting_arg;
 };
 
 /*
@@ -233,16 +235,16 @@ struct db_engine {
 
 	/*
 	 * Transactions (db.h). begin: a write transaction, one writer at a
-	 * time (SQLite: BEGIN IMMEDIATE under the busy timeout); wait 0: not
-	 * at all, 1 when another writer holds the lock (nothing begun, no
-	 * error set). 0 began, -1 error. begin_read:
+	 * time (SQLite: BEGIN IMMEDIATE), without waiting: 1 at once when
+	 * another writer holds the lock (nothing begun); db.c waits by trying
+	 * again. 0 began, -1 error. begin_read:
 	 * one snapshot; 1 began, 0 already in a transaction, -1. rollback:
 	 * nothing when not in one. A statement that fails in a transaction:
 	 * SQLite's goes on; PostgreSQL's server ends it there, so its engine
 	 * fails every later statement and the commit, naming that first
 	 * failure (never a commit of part of it). The caller rolls back.
 	 */
-	int	 (*begin)(struct db *, int wait);
+	int	 (*begin)(struct db *);
 	int	 (*begin_read)(struct db *);
 	int	 (*commit)(struct db *);
 	void	 (*rollback)(struct db *);

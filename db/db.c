@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db-int.h"
@@ -1009,33 +1010,35 @@ migrate(struct db *db, int readonly)
 {
 	int v;
 
-	/* Take the write lock before reading the version: two processes
-	 * opening a new database at once must not both migrate it. */
-	if (!readonly && db_begin(db) == -1)
+	/* Read first, without the write lock: a database at this version
+	 * opens without waiting for another program's write. */
+	if ((v = db_user_version(db)) == -1)
+		return -1;
+	if (v > DB_SCHEMA_VERSION)
+		return db_failf(db, "%s: database schema version %d is newer"
+		    " than this program understands (%d); use a newer ehttp",
+		    db->path, v, DB_SCHEMA_VERSION);
+	if (v == DB_SCHEMA_VERSION)
+		return 0;
+	if (readonly)
+		return db_failf(db, "%s: schema version %d needs an upgrade to"
+		    " %d, but the database is opened read-only", db->path, v,
+		    DB_SCHEMA_VERSION);
+	/* A migration: under the write lock, the version read again (two
+	 * processes opening a new database at once must not both migrate
+	 * it). */
+	if (db_begin(db) == -1)
 		return -1;
 	if ((v = db_user_version(db)) == -1)
 		goto fail;
-	if (v > DB_SCHEMA_VERSION) {
-		db_failf(db, "%s: database schema version %d is newer than this"
-		    " program understands (%d); use a newer ehttp", db->path, v,
-		    DB_SCHEMA_VERSION);
-		goto fail;
-	}
-	if (v < DB_SCHEMA_VERSION && readonly) {
-		db_failf(db, "%s: schema version %d needs an upgrade to %d, but"
-		    " the database is opened read-only", db->path, v,
-		    DB_SCHEMA_VERSION);
-		return -1;
-	}
 	if (v < DB_SCHEMA_VERSION && (migrate_from(db, v) == -1 ||
 	    db->eng->check_references(db) == -1))
 		goto fail;
-	if (!readonly && db_commit(db) == -1)
+	if (db_commit(db) == -1)
 		goto fail;
 	return 0;
 fail:
-	if (!readonly)
-		db_rollback(db);
+	db_rollback(db);
 	return -1;
 }
 
@@ -1123,16 +1126,57 @@ db_checkpoint_all(struct db *db)
 	return db->eng->checkpoint_all(db);
 }
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) /
+	    1000000;
+}
+
+/* Waiting for another writer: tried again after 1, 2, 4 ... 50 ms (as
+ * SQLite's own busy handler backs off), the same on both engines; a
+ * PostgreSQL server's lock would otherwise wait for ever. */
 int
 db_begin(struct db *db)
 {
-	return db->eng->begin(db, 1);
+	struct timespec t0, pause = { 0, 0 };
+	long ms, step = 1;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((rc = db->eng->begin(db)) == 1) {
+		if ((ms = ms_since(&t0)) >= DB_WAIT_MS)
+			return db_failf(db, "starting a transaction: another"
+			    " program has been writing to the site database"
+			    " for %ld s (the database is locked)", ms / 1000);
+		if (ms >= 250 && db->waiting != NULL &&
+		    db->waiting(db->waiting_arg, ms) != 0)
+			return db_failf(db, "starting a transaction: stopped"
+			    " waiting for another program's write to the site"
+			    " database after %ld.%ld s", ms / 1000,
+			    ms % 1000 / 100);
+		pause.tv_nsec = step * 1000000;
+		nanosleep(&pause, NULL);
+		if (step < 50)
+			step = step * 2 > 50 ? 50 : step * 2;
+	}
+	return rc;
+}
+
+void
+db_set_waiting(struct db *db, db_waiting_fn fn, void *arg)
+{
+	db->waiting = fn;
+	db->waiting_arg = arg;
 }
 
 int
 db_begin_try(struct db *db)
 {
-	return db->eng->begin(db, 0);
+	return db->eng->begin(db);
 }
 
 int

@@ -52,12 +52,25 @@ int		 db_file_moved(struct db *);
  * file's own. */
 int		 db_checkpoint_all(struct db *);
 
-/* Write transactions are BEGIN IMMEDIATE: the busy timeout applies. */
+/*
+ * A write transaction; one writer at a time (SQLite: BEGIN IMMEDIATE;
+ * PostgreSQL: the writers' advisory lock). While another connection
+ * writes, it waits up to DB_WAIT_MS, trying again, and calls the waiting
+ * function (db_set_waiting) as it goes. 0, or -1: db_error() says
+ * "another program has been writing to the site database for 10 s" or
+ * that the waiting function stopped the wait.
+ */
+#define DB_WAIT_MS	10000
 int		 db_begin(struct db *);
 /* A write transaction if the write lock is free now: 0 began, 1 another
  * connection is writing (nothing begun; it did not wait), -1 error. For
  * an event loop, which must not stop for another program's write. */
 int		 db_begin_try(struct db *);
+/* Called while db_begin() waits (the first time after 250 ms, then about
+ * every 50 ms) with the milliseconds waited so far: nonzero stops the
+ * wait (the user cancelled). NULL: none. */
+typedef int	(*db_waiting_fn)(void *arg, long waited_ms);
+void		 db_set_waiting(struct db *, db_waiting_fn, void *arg);
 /* A read transaction: one snapshot for several SELECTs. 1 if it began one
  * (end it with db_rollback()), 0 if already in a transaction, -1 error. */
 int		 db_begin_read(struct db *);
@@ -145,6 +158,8 @@ int	 db_cert_retire_roles(struct db *, int64_t site_id, int64_t system_id,
  * processes that no longer run: an issuance that was interrupted.
  */
 int	 db_cert_drop_pending(struct db *, size_t *dropped);
+/* Whether there are such rows to drop: 1, 0, or -1 (a read only). */
+int	 db_cert_pending_dead(struct db *);
 /* Keyset paging: after == NULL for the first page. */
 int	 db_cert_page(struct db *, const struct db_cert_filter *,
 	    enum db_cert_sort, int desc, const struct db_cert *after,

@@ -1,10 +1,12 @@
 /* ehttpctl end to end: help, usage, refusals leave the DB unchanged, JSON. */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <check.h>
 
@@ -725,6 +727,102 @@ START_TEST(agent_events_are_the_systems)
 }
 END_TEST
 
+/*
+ * On a terminal (script(1) gives ehttpctl one): issuance shows its
+ * progress, DER is not written to it, a list goes through $PAGER, a
+ * write that waits for another program's says so on standard error (and
+ * not without a terminal). Standard output and error are ehttpctl's
+ * filtering streams: whether they are a terminal is asked of the
+ * descriptors beneath (it was not, and the first three went wrong).
+ */
+START_TEST(terminal_behaviour)
+{
+	char *out, *err = NULL, cmd[20000];
+	pid_t holder, pid;
+	int st;
+
+	out = tu_sh_ok("script -qfec \"'%s' --db '%s' site set P01"
+	    " --enhanced-http on\" /dev/null", tu_bin("ehttpctl"), tu_db);
+	tu_has(out, "\rIssuing SMS Role SSL Certificates: 0/4 (0%)",
+	    "\rIssuing SMS Role SSL Certificates: 4/4 (100%)\r\n", NULL);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(tu_sh(&out, NULL, "script -qfec \"'%s' --db '%s'"
+	    " cert export 1 --format der; echo rc=\\$?\" /dev/null",
+	    tu_bin("ehttpctl"), tu_db), 0);
+	tu_has(out, "DER is binary: give --out FILE", "rc=2", NULL);
+	ck_assert_ptr_null(memchr(out, '\0', strlen(out)));
+	free(out);
+	out = tu_sh_ok("PAGER='sed s/^/PAGED:/' script -qfec \"'%s' --db '%s'"
+	    " cert list\" /dev/null", tu_bin("ehttpctl"), tu_db);
+	tu_has(out, "PAGED:ID ", "PAGED:1 ", NULL);
+	free(out);
+
+	/* A write while another program writes: on the terminal, said;
+	 * elsewhere, silent; both go through once it is let go. */
+	holder = tu_db_hold(tu_dir, tu_db);
+	snprintf(cmd, sizeof cmd, "cd '%s' || exit 1; script -qfec \"'%s' --db '%s'"
+	    " site set P01 --crl-check off; echo rc=\\$?\" /dev/null > tty.out"
+	    " 2>&1 & '%s' --db '%s' site set P01 --require-signing on >"
+	    " plain.out 2> plain.err; echo \"rc=$?\" >> plain.out; wait",
+	    tu_dir, tu_bin("ehttpctl"), tu_db, tu_bin("ehttpctl"), tu_db);
+	if ((pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	tu_msleep(2500);
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);	/* waiting */
+	tu_db_release(tu_dir, holder);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	out = tu_read_file(tu_path("tty.out"), NULL);
+	tu_has(out, "ehttpctl site set: another program is writing to the"
+	    " site database; waiting up to 10 s for it (Ctrl-C stops)",
+	    "CRL check off", "rc=0", NULL);
+	free(out);
+	out = tu_read_file(tu_path("plain.out"), NULL);
+	tu_has(out, "Site P01: ", "rc=0", NULL);
+	free(out);
+	out = tu_read_file(tu_path("plain.err"), NULL);
+	ck_assert_str_eq(out, "");
+	free(out);
+	tu_sh_is("0|1", "sqlite3 '%s' \"SELECT crl_check, require_signing FROM"
+	    " site_security x JOIN site s ON s.id = x.site_id WHERE code ="
+	    " 'P01'\"", tu_db);
+	(void)err;
+}
+END_TEST
+
+/*
+ * Another program holds the write lock for good: a write gives up after
+ * 10 s and says why, the database unchanged.
+ */
+START_TEST(write_gives_up_on_a_held_lock)
+{
+	char *before, *after, *out = NULL, *err = NULL;
+	struct timespec t0, t1;
+	pid_t holder;
+
+	before = dump();
+	holder = tu_db_hold(tu_dir, tu_db);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(tu_ctl(tu_db, &out, &err, "site", "set", "P01",
+	    "--crl-check", "off", NULL), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tu_has(err, "ehttpctl: starting a transaction: another"
+	    " program has been writing to the site database for 10 s (the"
+	    " database is locked)", NULL);
+	ck_assert_int_ge(t1.tv_sec - t0.tv_sec, 10);
+	free(out);
+	free(err);
+	tu_db_release(tu_dir, holder);
+	after = dump();
+	ck_assert_str_eq(after, before);
+	free(after);
+	free(before);
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -744,6 +842,8 @@ cli_suite(void)
 		TU_TEST(ca_loaded_when_first_needed),
 		TU_TEST(long_value_sticks_out),
 		TU_TEST(agent_events_are_the_systems),
+		TU_TEST(terminal_behaviour),
+		TU_TEST(write_gives_up_on_a_held_lock),
 		{ 0 }
 	};
 

@@ -998,26 +998,7 @@ START_TEST(test_load_db_busy)
 	v = tu_read_file(tu_join(dir, "busylogs/mpcontrol.log"), NULL);
 	checks = tu_count(v, "Call to HttpSendRequestSync succeeded");
 	free(v);
-	snprintf(cmd, sizeof cmd, "cd '%s' && exec %s -c '\n"
-	    "import os, sqlite3, sys, time\n"
-	    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-	    "c.execute(\"BEGIN IMMEDIATE\")\n"
-	    "open(\"locked\", \"w\").close()\n"
-	    "end = time.time() + 90\n"
-	    "while not os.path.exists(\"release\") and time.time() < end and"
-	    " os.getppid() == %ld:\n"
-	    "    time.sleep(0.05)\n"
-	    "c.execute(\"ROLLBACK\")\n"
-	    "' '%s'", dir, tu_python(), (long)getpid(), db);
-	if ((holder = fork()) == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_gt(holder, 0);
-	for (int ms = 0; access(tu_join(dir, "locked"), F_OK) != 0; ms += 20) {
-		ck_assert_msg(ms < WAIT_MS, "python3 did not take the lock");
-		tu_msleep(20);
-	}
+	holder = tu_db_hold(dir, db);
 	snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' load --mp " FQDN
 	    ":%d --connect 127.0.0.1 --root '%s' --state busy --clients 4"
 	    " --workers 4 --duration 1 --until register --timeout 90 --json"
@@ -1054,10 +1035,7 @@ START_TEST(test_load_db_busy)
 	    checks + 10);
 	free(v);
 
-	free(tu_sh_ok("touch '%s/release'", dir));
-	ck_assert_int_eq(waitpid(holder, &st, 0), holder);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x",
-	    st);
+	tu_db_release(dir, holder);
 	for (int ms = 0; ; ms += 100) {
 		v = tu_read_file(tu_join(dir, "busylogs/mpcontrol.log"), NULL);
 		if (strstr(v, "Recorded the agent state in the site database"

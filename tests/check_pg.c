@@ -987,10 +987,10 @@ since(const struct timespec *t0)
 }
 
 /*
- * On both engines, while another connection writes: db_begin_try() says 1
- * at once (db_begin() would wait SQLite's 10 s busy timeout, and for ever
- * on PostgreSQL's writers' lock), nothing begun; 0 once the other has
- * committed. The agent's event loop writes through it.
+ * On both engines, while another connection writes: ehttp_open() for
+ * writing does not wait for it; db_begin_try() says 1 at once (db_begin()
+ * waits up to 10 s), nothing begun; 0 once the other has committed. The
+ * agent's event loop writes through it.
  */
 START_TEST(begin_try_does_not_wait)
 {
@@ -1000,6 +1000,7 @@ START_TEST(begin_try_does_not_wait)
 
 	TU_NEED_PG();
 	for (int i = 0; i < 2; i++) {
+		struct ehttp *e;
 		struct db *a, *b;
 
 		tu_ctl_ok(targets[i], "init", "--demo", NULL);
@@ -1008,6 +1009,14 @@ START_TEST(begin_try_does_not_wait)
 		b = db_open(targets[i], 0, &cause);
 		ck_assert_msg(b != NULL, "%s", cause);
 		ck_assert_int_eq(db_begin(a), 0);
+		/* Opening for writing takes no write lock (nothing to
+		 * migrate, no unfinished issuance to drop). */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		e = ehttp_open(targets[i], 0, &cause);
+		ck_assert_msg(e != NULL, "%s", cause);
+		ck_assert_msg(since(&t0) < 2, "%s: open waited %.1f s",
+		    targets[i], since(&t0));
+		ehttp_close(e);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		ck_assert_int_eq(db_begin_try(b), 1);
 		ck_assert_msg(since(&t0) < 2, "%s: waited %.1f s", targets[i],

@@ -2776,6 +2776,47 @@ START_TEST(e2e_long_work_cancel_and_typeahead)
 }
 END_TEST
 
+/*
+ * Another program holds the site database's write lock (python3's own
+ * sqlite3 module): the action's progress box says that it waits for it,
+ * Esc and y stop the wait and the database is as it was (sqlite3 CLI);
+ * once the lock is let go, the same action goes through.
+ */
+START_TEST(e2e_write_waits_for_another)
+{
+	struct tmx t;
+	char *before, *after;
+	pid_t holder;
+
+	setup_demo();
+	before = db_state();
+	tmx_start(&t, 100, 30);
+	WAIT(&t, "Administration > Overview");
+	e2e_open_enable(&t);
+	holder = tu_db_hold(tdir, db);
+	send_wait(&t, "Enter", "Another program is writing to the site"
+	    " database");
+	WAIT(&t, "waiting for it: ");
+	send_wait(&t, "Escape", "Cancel? The site stays as it was.");
+	send_wait(&t, "y", "stopped waiting for another");
+	after = db_state();
+	ck_assert_str_eq(after, before);
+	free(after);
+	free(before);
+
+	tu_db_release(tdir, holder);
+	send_gone(&t, "Enter", "stopped waiting");
+	WAIT(&t, "P01 - Contoso-East Properties");
+	send_wait(&t, "Enter", "Apply to site P01?");
+	send_wait(&t, "Enter", "Created the SMS Issuing root certificate of"
+	    " site P01");
+	tu_sh_is("4", "sqlite3 '%s' \"SELECT count(*) FROM cert WHERE type ="
+	    " 'role' AND state = 'active'\"", db);
+	tmx_stop(&t);
+	teardown();
+}
+END_TEST
+
 /* A change made elsewhere (ehttpctl) shows in the list after the refresh
  * interval without a key, with the time it was read. */
 START_TEST(e2e_outside_change_refreshes)
@@ -3529,6 +3570,7 @@ tui_suite(void)
 		TU_TEST(e2e_terminal_gone),
 		TU_TEST(e2e_options),
 		TU_TEST(e2e_long_work_cancel_and_typeahead),
+		TU_TEST(e2e_write_waits_for_another),
 		TU_TEST(e2e_outside_change_refreshes),
 		TU_TEST(e2e_log_merge_matches_show),
 		TU_TEST(e2e_clients_approve_and_hostile_name),

@@ -371,6 +371,51 @@ tu_wait_stopped(pid_t pid)
 	}
 }
 
+pid_t
+tu_db_hold(const char *dir, const char *db)
+{
+	char cmd[8192], locked[4200];
+	pid_t holder;
+
+	snprintf(locked, sizeof locked, "%s/locked", dir);
+	unlink(locked);
+	snprintf(cmd, sizeof cmd, "cd '%s' && rm -f release && exec %s -c '\n"
+	    "import os, sqlite3, sys, time\n"
+	    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+	    "c.execute(\"BEGIN IMMEDIATE\")\n"
+	    "open(\"locked\", \"w\").close()\n"
+	    "end = time.time() + 90\n"
+	    "while not os.path.exists(\"release\") and time.time() < end and"
+	    " os.getppid() == %ld:\n"
+	    "    time.sleep(0.05)\n"
+	    "c.execute(\"ROLLBACK\")\n"
+	    "' '%s'", dir, tu_python(), (long)getpid(), db);
+	if ((holder = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(holder, 0);
+	for (int ms = 0; access(locked, F_OK) != 0; ms += 20) {
+		ck_assert_msg(ms < 15000 && waitpid(holder, NULL, WNOHANG) == 0,
+		    "python3 did not take the write lock of %s", db);
+		tu_msleep(20);
+	}
+	return holder;
+}
+
+void
+tu_db_release(const char *dir, pid_t holder)
+{
+	char path[4200];
+	int st;
+
+	snprintf(path, sizeof path, "%s/release", dir);
+	ck_assert_int_eq(tu_write_file(path, "", 0), 0);
+	ck_assert_int_eq(waitpid(holder, &st, 0), holder);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "the lock holder ended with status %#x", st);
+}
+
 void
 tu_mpd_freeze(const char *db, pid_t pid)
 {

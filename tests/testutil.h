@@ -177,6 +177,14 @@ void	 tu_mpd_stop(pid_t *);
  * plain SIGSTOP.
  */
 void	 tu_mpd_freeze(const char *db, pid_t pid);
+/*
+ * Another program writing: python3's own sqlite3 module holds the write
+ * lock of the SQLite file db (BEGIN IMMEDIATE) until tu_db_release(), or
+ * until this process ends (at most 90 s). Returns once it holds it; the
+ * files "locked" and "release" are made in dir.
+ */
+pid_t	 tu_db_hold(const char *dir, const char *db);
+void	 tu_db_release(const char *dir, pid_t holder);
 /* The end of a test that ran an agent in its own directory: the agent
  * stopped (tu_mpd_stop), the directory removed and *dir cleared. */
 void	 tu_mpd_teardown(pid_t *agent, char **dir);

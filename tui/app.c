@@ -74,6 +74,8 @@ struct app {
 	char		 progress_what[128];
 	size_t		 progress_done, progress_total;
 	int		 progress_asking;	/* "Cancel?" shown */
+	int		 progress_waiting;	/* for another program's write:
+						   done and total are seconds */
 	int		 progress_focus;	/* its button: 0 cancel, 1 go on */
 	int		 progress_cancel;	/* confirmed: stop the work */
 	WINDOW		*w_progress;
@@ -735,6 +737,22 @@ app_progress(const char *what, size_t done, size_t total, void *arg)
 	return app->progress_cancel;
 }
 
+/* The key handle's write waits for another program's: the progress box
+ * says so, and its cancel stops the wait (the action fails, nothing
+ * changed). */
+static int
+app_waiting(void *arg, long waited_ms)
+{
+	struct app *app = arg;
+	int rc;
+
+	app->progress_waiting = 1;
+	rc = app_progress("Another program is writing to the site database",
+	    (size_t)(waited_ms / 1000), 10, app);
+	app->progress_waiting = 0;
+	return rc;
+}
+
 struct ehttp *
 app_key_handle(struct app *app, char *err, size_t errlen)
 {
@@ -750,6 +768,7 @@ app_key_handle(struct app *app, char *err, size_t errlen)
 	app->progress_cancel = 0;
 	crt_flush_input();
 	ehttp_set_progress(k, app_progress, app);
+	ehttp_set_waiting(k, app_waiting, app);
 	/* The progress box shows before the first key is generated. */
 	app_progress("Working", 0, 0, app);
 	return k;
@@ -1192,8 +1211,13 @@ draw_progress(struct app *app)
 		    app->progress_total);
 
 		text_fill(win, 3, 2, fill, crt_attr(CRT_FOCUS) | A_REVERSE);
-		snprintf(buf, sizeof buf, " %zu of %zu ", app->progress_done,
-		    app->progress_total);
+		if (app->progress_waiting)
+			snprintf(buf, sizeof buf, "waiting for it: %zu s of at"
+			    " most %zu s", app->progress_done,
+			    app->progress_total);
+		else
+			snprintf(buf, sizeof buf, " %zu of %zu ",
+			    app->progress_done, app->progress_total);
 		text_put(win, 2, 2, w - 4, buf, (size_t)-1, crt_attr(CRT_DIALOG));
 	} else
 		text_put(win, 2, 2, w - 4, "Preparing...", (size_t)-1,

@@ -190,7 +190,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	/* Large inventories: page through the database, into a pager on a
 	 * terminal. */
-	if (!c->json && !no_pager && isatty(fileno(c->out)) &&
+	if (!c->json && !no_pager && isatty(fileno(c->out_raw)) &&
 	    (pager = getenv("PAGER")) != NULL && *pager != '\0') {
 		fflush(c->out);
 		signal(SIGPIPE, SIG_IGN);
@@ -347,7 +347,7 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "--with-key needs --out FILE (the key goes"
 		    " to FILE.key, never to the terminal)");
 	if (outpath == NULL && strcmp(format, "der") == 0 &&
-	    isatty(fileno(c->out)))
+	    isatty(fileno(c->out_raw)))
 		return cli_usage(c, "DER is binary: give --out FILE");
 	if (cli_open(c, with_key ? 0 : EHTTP_READONLY | EHTTP_NO_KEYS) == -1)
 		return CLI_FAIL;

@@ -260,6 +260,22 @@ progress(const char *what, size_t done, size_t total, void *arg)
 	return 0;
 }
 
+/* A write waits for another program's: said once, on a terminal. */
+static int
+waiting(void *arg, long waited_ms)
+{
+	struct cli *c = arg;
+
+	if (!c->said_waiting && waited_ms >= 1000) {
+		fprintf(c->err, "%s: another program is writing to the site"
+		    " database; waiting up to 10 s for it (Ctrl-C stops)\n",
+		    c->prog);
+		fflush(c->err);
+		c->said_waiting = 1;
+	}
+	return 0;
+}
+
 int
 cli_open(struct cli *c, int flags)
 {
@@ -272,8 +288,10 @@ cli_open(struct cli *c, int flags)
 	}
 	if (c->content_path != NULL)
 		ehttp_content_set_root(c->e, c->content_path);
-	if (isatty(fileno(c->err)) && !c->json)
+	if (isatty(fileno(c->err_raw)) && !c->json) {
 		ehttp_set_progress(c->e, progress, c);
+		ehttp_set_waiting(c->e, waiting, c);
+	}
 	return 0;
 }
 

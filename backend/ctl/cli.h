@@ -46,6 +46,7 @@ struct cli {
 	int		 json;
 	const char	*prog;		/* "ehttpctl site add" for messages */
 	struct ehttp	*e;
+	int		 said_waiting;	/* for another program's write */
 };
 
 struct cli_cmd {

@@ -822,18 +822,15 @@ pg_in_transaction(struct db *db)
 	return pc(db)->txn;
 }
 
-/* The writers' lock is an advisory lock held to the transaction's end;
- * without waiting: pg_try_advisory_xact_lock, false while another holds
- * it. */
+/* The writers' lock is an advisory lock held to the transaction's end,
+ * taken without waiting (db.c waits by trying again). */
 static int
-pg_begin(struct db *db, int wait)
+pg_begin(struct db *db)
 {
-	int64_t got = 1;
+	int64_t got = 0;
 	int rc;
 
-	rc = wait ? pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
-	    " pg_advisory_xact_lock(" PG_WRITER_LOCK ")") :
-	    pg_query_int(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
+	rc = pg_query_int(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
 	    " pg_try_advisory_xact_lock(" PG_WRITER_LOCK ")::int", &got);
 	if (rc == -1 || got == 0) {
 		if (PQtransactionStatus(pc(db)->c) != PQTRANS_IDLE)

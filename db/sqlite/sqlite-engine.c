@@ -659,13 +659,14 @@ tx(struct db *db, const char *sql, const char *what)
 	return 0;
 }
 
+/* Without waiting: db.c waits for another writer by trying again. The
+ * busy timeout stays for the other statements (a read while a checkpoint
+ * runs). */
 static int
-sq_begin(struct db *db, int wait)
+sq_begin(struct db *db)
 {
 	int rc;
 
-	if (wait)
-		return tx(db, "BEGIN IMMEDIATE", "starting a transaction");
 	sqlite3_busy_timeout(h(db), 0);
 	rc = sqlite3_exec(h(db), "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	sqlite3_busy_timeout(h(db), BUSY_TIMEOUT_MS);
