@@ -234,11 +234,12 @@ ehttp_open(const char *path, int flags, char **cause)
 	}
 	/* An issuance killed between its two transactions leaves pending
 	 * rows with a dead owner: drop them (the old state stays). Looked
-	 * for first, so that an open takes no write lock (and waits for no
-	 * other program's write) when there are none. */
+	 * for first, and only if the write lock is free now: an open never
+	 * waits for another program's write (a later open drops them). */
 	if (!(flags & (EHTTP_READONLY | EHTTP_AGENT)) &&
-	    (rc = db_cert_pending_dead(e->db)) != 0) {
-		if (rc == -1 || db_begin(e->db) == -1 ||
+	    (rc = db_cert_pending_dead(e->db)) != 0 &&
+	    (rc == -1 || (rc = db_begin_try(e->db)) != 1)) {
+		if (rc == -1 ||
 		    db_cert_drop_pending(e->db, &dropped) == -1 ||
 		    db_commit(e->db) == -1) {
 			db_rollback(e->db);

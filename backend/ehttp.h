@@ -91,11 +91,12 @@ typedef int (*ehttp_progress_fn)(const char *what, size_t done, size_t total,
 void		 ehttp_set_progress(struct ehttp *, ehttp_progress_fn, void *);
 /*
  * A write waits for another program's write to the site database, up to
- * 10 s, trying again; then it fails ("another program has been writing to
- * the site database for 10 s"). While it waits (from 250 ms on, about
- * every 50 ms, on the calling thread) this function is called with the
+ * 10 s; then it fails ("another program has been writing to the site
+ * database for 10 s"). While it waits (every 250 ms, on the calling
+ * thread) this function is called with the
  * milliseconds waited: nonzero stops the wait and the write fails
- * ("stopped waiting ..."). NULL: none.
+ * ("stopped waiting ..."); then once with -1 when the wait is over. NULL:
+ * none.
  */
 typedef int (*ehttp_waiting_fn)(void *arg, long waited_ms);
 void		 ehttp_set_waiting(struct ehttp *, ehttp_waiting_fn, void *);

@@ -881,8 +881,11 @@ issue_finish(struct ehttp *e, int failed)
 	    pool->token_pending_id != 0;
 	for (size_t i = 0; i < pool->n; i++)
 		unused |= !pool->jobs[i].used;
-	/* Our own pending rows that the change did not use. */
-	if (unused && db_begin(e->db) == 0) {
+	/* Our own pending rows that the change did not use; not waiting
+	 * for another program's write (the change may have failed waiting
+	 * for it): the next issuance of this process or a later open drops
+	 * them. */
+	if (unused && db_begin_try(e->db) == 0) {
 		if (db_cert_drop_pending(e->db, NULL) == 0)
 			db_commit(e->db);
 		else

@@ -145,6 +145,7 @@ struct db_q {
 enum db_errkind {
 	DB_ERR_OTHER,
 	DB_ERR_CHECK,		/* a CHECK constraint refused the row */
+	DB_ERR_BUSY,		/* a lock was not had in time */
 };
 
 struct db_engine {
@@ -235,16 +236,17 @@ struct db_engine {
 
 	/*
 	 * Transactions (db.h). begin: a write transaction, one writer at a
-	 * time (SQLite: BEGIN IMMEDIATE), without waiting: 1 at once when
-	 * another writer holds the lock (nothing begun); db.c waits by trying
-	 * again. 0 began, -1 error. begin_read:
+	 * time (SQLite: BEGIN IMMEDIATE), waiting at most wait_ms for another
+	 * writer (0: not at all): 1 when it still holds the lock (nothing
+	 * begun); db.c waits longer by trying again. 0 began, -1 error.
+	 * begin_read:
 	 * one snapshot; 1 began, 0 already in a transaction, -1. rollback:
 	 * nothing when not in one. A statement that fails in a transaction:
 	 * SQLite's goes on; PostgreSQL's server ends it there, so its engine
 	 * fails every later statement and the commit, naming that first
 	 * failure (never a commit of part of it). The caller rolls back.
 	 */
-	int	 (*begin)(struct db *);
+	int	 (*begin)(struct db *, int wait_ms);
 	int	 (*begin_read)(struct db *);
 	int	 (*commit)(struct db *);
 	void	 (*rollback)(struct db *);

@@ -1031,6 +1031,12 @@ migrate(struct db *db, int readonly)
 		return -1;
 	if ((v = db_user_version(db)) == -1)
 		goto fail;
+	if (v > DB_SCHEMA_VERSION) {	/* a newer program came first */
+		db_failf(db, "%s: database schema version %d is newer than"
+		    " this program understands (%d); use a newer ehttp",
+		    db->path, v, DB_SCHEMA_VERSION);
+		goto fail;
+	}
 	if (v < DB_SCHEMA_VERSION && (migrate_from(db, v) == -1 ||
 	    db->eng->check_references(db) == -1))
 		goto fail;
@@ -1136,33 +1142,36 @@ ms_since(const struct timespec *t0)
 	    1000000;
 }
 
-/* Waiting for another writer: tried again after 1, 2, 4 ... 50 ms (as
- * SQLite's own busy handler backs off), the same on both engines; a
- * PostgreSQL server's lock would otherwise wait for ever. */
+/* Waiting for another writer: DB_WAIT_STEP_MS at a time in the engine
+ * (SQLite's busy handler, PostgreSQL's lock queue), the waiting function
+ * called between, up to DB_WAIT_MS in all. */
+#define DB_WAIT_STEP_MS	250
 int
 db_begin(struct db *db)
 {
-	struct timespec t0, pause = { 0, 0 };
-	long ms, step = 1;
-	int rc;
+	struct timespec t0;
+	long ms;
+	int rc, told = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((rc = db->eng->begin(db)) == 1) {
-		if ((ms = ms_since(&t0)) >= DB_WAIT_MS)
-			return db_failf(db, "starting a transaction: another"
+	while ((rc = db->eng->begin(db, DB_WAIT_STEP_MS)) == 1) {
+		if ((ms = ms_since(&t0)) >= DB_WAIT_MS) {
+			rc = db_failf(db, "starting a transaction: another"
 			    " program has been writing to the site database"
 			    " for %ld s (the database is locked)", ms / 1000);
-		if (ms >= 250 && db->waiting != NULL &&
-		    db->waiting(db->waiting_arg, ms) != 0)
-			return db_failf(db, "starting a transaction: stopped"
+			break;
+		}
+		if (db->waiting != NULL && (told = 1) &&
+		    db->waiting(db->waiting_arg, ms) != 0) {
+			rc = db_failf(db, "starting a transaction: stopped"
 			    " waiting for another program's write to the site"
 			    " database after %ld.%ld s", ms / 1000,
 			    ms % 1000 / 100);
-		pause.tv_nsec = step * 1000000;
-		nanosleep(&pause, NULL);
-		if (step < 50)
-			step = step * 2 > 50 ? 50 : step * 2;
+			break;
+		}
 	}
+	if (told)
+		(void)db->waiting(db->waiting_arg, -1);
 	return rc;
 }
 
@@ -1176,7 +1185,7 @@ db_set_waiting(struct db *db, db_waiting_fn fn, void *arg)
 int
 db_begin_try(struct db *db)
 {
-	return db->eng->begin(db);
+	return db->eng->begin(db, 0);
 }
 
 int

@@ -66,9 +66,10 @@ int		 db_begin(struct db *);
  * connection is writing (nothing begun; it did not wait), -1 error. For
  * an event loop, which must not stop for another program's write. */
 int		 db_begin_try(struct db *);
-/* Called while db_begin() waits (the first time after 250 ms, then about
- * every 50 ms) with the milliseconds waited so far: nonzero stops the
- * wait (the user cancelled). NULL: none. */
+/* Called while db_begin() waits (every 250 ms) with the milliseconds
+ * waited so far: nonzero stops the
+ * wait (the user cancelled); then once with -1 when the wait is over,
+ * whichever way (its return ignored). NULL: none. */
 typedef int	(*db_waiting_fn)(void *arg, long waited_ms);
 void		 db_set_waiting(struct db *, db_waiting_fn, void *arg);
 /* A read transaction: one snapshot for several SELECTs. 1 if it began one

@@ -986,11 +986,37 @@ since(const struct timespec *t0)
 	    1e9;
 }
 
+/* A waiting function (db_set_waiting) for the test below: it counts its
+ * calls, commits the other connection at the second, or stops the wait
+ * at once (stop). */
+struct waiter {
+	struct db	*other;
+	int		 stop;
+	int		 calls;
+	int		 over;		/* the -1 call came */
+};
+
+static int
+waiter_fn(void *arg, long waited_ms)
+{
+	struct waiter *w = arg;
+
+	if (waited_ms < 0) {
+		w->over++;
+		return 0;
+	}
+	if (w->stop)
+		return 1;
+	if (++w->calls == 2)
+		ck_assert_int_eq(db_commit(w->other), 0);
+	return 0;
+}
+
 /*
  * On both engines, while another connection writes: ehttp_open() for
- * writing does not wait for it; db_begin_try() says 1 at once (db_begin()
- * waits up to 10 s), nothing begun; 0 once the other has committed. The
- * agent's event loop writes through it.
+ * writing does not wait for it; db_begin_try() says 1 at once, nothing
+ * begun; 0 once the other has committed (the agent's event loop writes
+ * through it). db_begin() waits, calling the waiting function.
  */
 START_TEST(begin_try_does_not_wait)
 {
@@ -1027,6 +1053,27 @@ START_TEST(begin_try_does_not_wait)
 		ck_assert_int_eq(db_begin_try(a), 1);
 		ck_assert_int_eq(db_commit(b), 0);
 		ck_assert_msg(db_begin_try(a) == 0, "%s", db_error(a));
+
+		/* db_begin() waits in the engine (SQLite's busy handler,
+		 * PostgreSQL's lock queue) and calls the waiting function
+		 * between: begins once the other commits, or stops when
+		 * told, with nothing begun. */
+		struct waiter w = { .other = a };
+
+		db_set_waiting(b, waiter_fn, &w);
+		ck_assert_msg(db_begin(b) == 0, "%s", db_error(b));
+		ck_assert_int_eq(w.calls, 2);
+		ck_assert_int_eq(w.over, 1);
+		ck_assert_int_eq(db_begin_try(a), 1);
+		w = (struct waiter){ .other = b, .stop = 1 };
+		db_set_waiting(a, waiter_fn, &w);
+		ck_assert_int_eq(db_begin(a), -1);
+		tu_has(db_error(a), "starting a transaction: stopped waiting"
+		    " for another program's write to the site database after",
+		    NULL);
+		ck_assert_int_eq(w.over, 1);
+		ck_assert_int_eq(db_commit(b), 0);
+		ck_assert_msg(db_begin(a) == 0, "%s", db_error(a));
 		db_rollback(a);
 		db_close(a);
 		db_close(b);

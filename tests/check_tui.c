@@ -2780,15 +2780,18 @@ END_TEST
  * Another program holds the site database's write lock (python3's own
  * sqlite3 module): the action's progress box says that it waits for it,
  * Esc and y stop the wait and the database is as it was (sqlite3 CLI);
- * once the lock is let go, the same action goes through.
+ * once the lock is let go, the same action goes through. An action of
+ * the console's own handle (approving a client) shows the same box while
+ * it waits, which goes once the lock is let go.
  */
 START_TEST(e2e_write_waits_for_another)
 {
 	struct tmx t;
-	char *before, *after;
+	char *before, *after, smsid[64];
 	pid_t holder;
 
 	setup_demo();
+	register_client("WKS-WAIT", smsid, sizeof smsid);
 	before = db_state();
 	tmx_start(&t, 100, 30);
 	WAIT(&t, "Administration > Overview");
@@ -2812,6 +2815,17 @@ START_TEST(e2e_write_waits_for_another)
 	    " site P01");
 	tu_sh_is("4", "sqlite3 '%s' \"SELECT count(*) FROM cert WHERE type ="
 	    " 'role' AND state = 'active'\"", db);
+
+	send_gone(&t, "Enter", "Created the SMS Issuing root");
+	send_gone(&t, "Escape", "P01 - Contoso-East Properties");
+	send_wait(&t, "6", "Client 1 of 1, approval manual");
+	holder = tu_db_hold(tdir, db);
+	send_wait(&t, "a", "Another program is writing to the site database");
+	sql_is("SELECT approved FROM client", "0");
+	tu_db_release(tdir, holder);
+	WAIT(&t, "Approved client WKS-WAIT");
+	WAIT_GONE(&t, "Another program is writing");
+	sql_is("SELECT approved FROM client", "1");
 	tmx_stop(&t);
 	teardown();
 }

@@ -737,20 +737,44 @@ app_progress(const char *what, size_t done, size_t total, void *arg)
 	return app->progress_cancel;
 }
 
-/* The key handle's write waits for another program's: the progress box
- * says so, and its cancel stops the wait (the action fails, nothing
- * changed). */
+/* A write waits for another program's: the progress box says so, and
+ * its cancel stops the wait (the action fails, nothing changed). The key
+ * handle's box stays for the work that follows; the console's own
+ * handle's goes when the wait is over, with the keys typed meanwhile. */
 static int
 app_waiting(void *arg, long waited_ms)
 {
 	struct app *app = arg;
 	int rc;
 
+	if (waited_ms < 0) {	/* over: the work goes on in the box */
+		(void)app_progress("Working", 0, 0, app);
+		return 0;
+	}
 	app->progress_waiting = 1;
 	rc = app_progress("Another program is writing to the site database",
 	    (size_t)(waited_ms / 1000), 10, app);
 	app->progress_waiting = 0;
 	return rc;
+}
+
+static int
+app_waiting_main(void *arg, long waited_ms)
+{
+	struct app *app = arg;
+
+	if (waited_ms >= 0) {
+		if (!app->progress_active) {	/* the first call */
+			app->progress_cancel = 0;
+			crt_flush_input();
+		}
+		return app_waiting(arg, waited_ms);
+	}
+	app->progress_active = 0;
+	app->progress_asking = 0;
+	crt_flush_input();
+	app->dirty = 1;
+	return 0;
 }
 
 struct ehttp *
@@ -1613,6 +1637,7 @@ app_new(const struct app_config *cf, char **cause)
 		free(app);
 		return NULL;
 	}
+	ehttp_set_waiting(app->e, app_waiting_main, app);
 	ehttp_changed(app->e);		/* the version the first read sees */
 	app->last_check = time(NULL);
 	build_tree(app);

@@ -50,8 +50,8 @@ mpd_commit_batch(struct mpd_commit *k, struct mpd_pending **b, size_t n)
 		struct mpd_pending *p = b[i];
 
 		/* One registration failed the batch: each on its own. A
-		 * batch that could not begin or commit (the database busy
-		 * beyond the busy timeout, a full disk) fails as a whole:
+		 * batch that could not begin or commit (another program
+		 * writing for 10 s, a full disk) fails as a whole:
 		 * one at a time, each would wait as long again. */
 		if (rc == -1 && n > 1 && k->e != NULL)
 			rcs[i] = ehttp_client_register(k->e, &in[i], &out[i]);

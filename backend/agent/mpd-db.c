@@ -197,7 +197,7 @@ int
 mpd_flush(struct mpd *m, int wait)
 {
 	struct agent_report *p = &m->pend;
-	struct timeval again = { 0, MPD_BUSY_RETRY_MS * 1000 };
+	struct timeval again;
 	long ms;
 	int rc;
 
@@ -219,16 +219,23 @@ mpd_flush(struct mpd *m, int wait)
 		return -1;
 	}
 	if (rc == 2) {		/* another program writes: soon again */
-		if (m->retry_ev != NULL)
+		if ((ms = mpd_busy_ms(m)) == 0)
+			m->busy_retry_ms = MPD_BUSY_RETRY_MS;
+		if (m->retry_ev != NULL && !evtimer_pending(m->retry_ev,
+		    NULL)) {
+			again.tv_sec = m->busy_retry_ms / 1000;
+			again.tv_usec = m->busy_retry_ms % 1000 * 1000;
 			event_add(m->retry_ev, &again);
-		if ((ms = mpd_busy_ms(m)) >= MPD_BUSY_WARN_S * 1000 &&
+			if ((m->busy_retry_ms *= 2) > MPD_BUSY_RETRY_MAX_MS)
+				m->busy_retry_ms = MPD_BUSY_RETRY_MAX_MS;
+		}
+		if (ms >= MPD_BUSY_WARN_S * 1000 &&
 		    strncmp(m->db_error, ehttp_error(m->e),
 		    strlen(ehttp_error(m->e))) != 0) {
 			snprintf(m->db_error, sizeof m->db_error, "%s (for"
 			    " %ld s so far)", ehttp_error(m->e), ms / 1000);
 			MPD_WARN(m, "Cannot record the agent state in the site"
-			    " database (trying again every %d ms, serving"
-			    " meanwhile): %s", MPD_BUSY_RETRY_MS,
+			    " database (trying again, serving meanwhile): %s",
 			    m->db_error);
 		}
 		return -1;

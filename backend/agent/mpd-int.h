@@ -287,6 +287,7 @@ struct mpd {
 	char			 db_error[512];	/* the failure last logged */
 	struct event		*retry_ev;	/* the flush, again */
 	struct timespec		 busy_since;	/* monotonic; 0: not busy */
+	long			 busy_retry_ms;	/* the next retry's delay */
 
 	/* The lease (mpd-db.c) and the database file. */
 	char			 host[256];	/* gethostname() */
@@ -354,11 +355,13 @@ void	 mpd_event(struct mpd *, const char *severity, const char *fmt, ...)
  * mpd-db.c: write what is pending, with the agent row as it is now, in
  * one transaction: 0, or -1 and it stays pending for the next flush.
  * wait 0 (the event loop, lock held): never waits for another program's
- * write; while one holds the database the write is tried again every
- * MPD_BUSY_RETRY_MS, and said in the log once it has waited
- * MPD_BUSY_WARN_S (SQLite's busy timeout, which the other writes wait).
+ * write; while one holds the database the write is tried again after
+ * MPD_BUSY_RETRY_MS, twice as long each time up to MPD_BUSY_RETRY_MAX_MS,
+ * and said in the log once it has waited MPD_BUSY_WARN_S (as long as
+ * any other write waits, db_begin()).
  */
 #define MPD_BUSY_RETRY_MS	250
+#define MPD_BUSY_RETRY_MAX_MS	4000
 #define MPD_BUSY_WARN_S		10
 int	 mpd_flush(struct mpd *, int wait);
 /* Claim the lease on the site system at start: 1 ours, 0 another agent

@@ -266,7 +266,7 @@ waiting(void *arg, long waited_ms)
 {
 	struct cli *c = arg;
 
-	if (!c->said_waiting && waited_ms >= 1000) {
+	if (!c->said_waiting && waited_ms >= 1000) {	/* not -1: over */
 		fprintf(c->err, "%s: another program is writing to the site"
 		    " database; waiting up to 10 s for it (Ctrl-C stops)\n",
 		    c->prog);

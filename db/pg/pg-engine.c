@@ -269,6 +269,8 @@ pg_result_failed(struct db *db, PGresult *r)
 	pg_seterr(db, "%s", msg != NULL ? msg : PQerrorMessage(pc(db)->c));
 	if (state != NULL && strcmp(state, "23514") == 0)
 		pc(db)->kind = DB_ERR_CHECK;
+	else if (state != NULL && strcmp(state, "55P03") == 0)
+		pc(db)->kind = DB_ERR_BUSY;	/* lock_not_available */
 	if (pc(db)->txn && pc(db)->failed[0] == '\0')
 		snprintf(pc(db)->failed, sizeof pc(db)->failed, "%s",
 		    pc(db)->err);
@@ -822,20 +824,31 @@ pg_in_transaction(struct db *db)
 	return pc(db)->txn;
 }
 
-/* The writers' lock is an advisory lock held to the transaction's end,
- * taken without waiting (db.c waits by trying again). */
+/* The writers' lock is an advisory lock held to the transaction's end.
+ * Waiting at most wait_ms, in the server's queue (lock_timeout); 0: not at
+ * all (pg_try_advisory_xact_lock). db.c waits longer by trying again. */
 static int
-pg_begin(struct db *db)
+pg_begin(struct db *db, int wait_ms)
 {
-	int64_t got = 0;
-	int rc;
+	char sql[256];
+	int64_t got = 1;
+	int rc, busy;
 
-	rc = pg_query_int(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT"
-	    " pg_try_advisory_xact_lock(" PG_WRITER_LOCK ")::int", &got);
+	if (wait_ms > 0) {
+		snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ"
+		    " COMMITTED; SET LOCAL lock_timeout = %d; SELECT"
+		    " pg_advisory_xact_lock(" PG_WRITER_LOCK "); SET LOCAL"
+		    " lock_timeout = DEFAULT", wait_ms);
+		rc = pg_exec(db, sql);
+	} else
+		rc = pg_query_int(db, "BEGIN ISOLATION LEVEL READ COMMITTED;"
+		    " SELECT pg_try_advisory_xact_lock(" PG_WRITER_LOCK
+		    ")::int", &got);
 	if (rc == -1 || got == 0) {
+		busy = rc == 0 || pc(db)->kind == DB_ERR_BUSY;
 		if (PQtransactionStatus(pc(db)->c) != PQTRANS_IDLE)
 			pg_exec(db, "ROLLBACK");
-		return rc == -1 ? db_fail(db, "starting a transaction") : 1;
+		return busy ? 1 : db_fail(db, "starting a transaction");
 	}
 	pc(db)->writing = pc(db)->txn = 1;
 	pc(db)->failed[0] = '\0';

@@ -659,15 +659,15 @@ tx(struct db *db, const char *sql, const char *what)
 	return 0;
 }
 
-/* Without waiting: db.c waits for another writer by trying again. The
- * busy timeout stays for the other statements (a read while a checkpoint
- * runs). */
+/* Waiting at most wait_ms (SQLite's busy handler): db.c waits longer by
+ * trying again. The busy timeout stays for the other statements (a read
+ * while a checkpoint runs). */
 static int
-sq_begin(struct db *db)
+sq_begin(struct db *db, int wait_ms)
 {
 	int rc;
 
-	sqlite3_busy_timeout(h(db), 0);
+	sqlite3_busy_timeout(h(db), wait_ms);
 	rc = sqlite3_exec(h(db), "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	sqlite3_busy_timeout(h(db), BUSY_TIMEOUT_MS);
 	if (rc == SQLITE_OK)
