@@ -3,11 +3,11 @@
  * what is bound since when, the last health check) and status messages for
  * each change. A write that fails stays pending and goes with the next
  * flush, i.e. at the next poll or health check; only the oldest events
- * beyond AGENT_EVENTS_MAX are dropped. The event loop never waits for
- * another program's write: while one holds the database (an ehttpctl, the
- * site server, an sqlite3 shell), the flush is tried again shortly, so
- * that the connections, the polls and the requests served under mpd.lock
- * go on meanwhile.
+ * beyond AGENT_EVENTS_MAX are dropped. The event loop's flush never
+ * waits for another program's write: while one holds the database (an
+ * ehttpctl, the site server, an sqlite3 shell), it is tried again
+ * shortly, so that the connections, the polls and the requests served
+ * under mpd.lock go on meanwhile.
  *
  * The lease: one agent per site system. The agent row names the holder
  * (host, pid, since when) and the time its lease runs out; every flush
