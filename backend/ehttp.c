@@ -363,6 +363,12 @@ ehttp_set_waiting(struct ehttp *e, ehttp_waiting_fn fn, void *arg)
 }
 
 int
+ehttp_busy(const struct ehttp *e)
+{
+	return db_gave_up(e->db);
+}
+
+int
 ehttp_changed(struct ehttp *e)
 {
 	int64_t v;

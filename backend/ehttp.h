@@ -100,6 +100,10 @@ void		 ehttp_set_progress(struct ehttp *, ehttp_progress_fn, void *);
  */
 typedef int (*ehttp_waiting_fn)(void *arg, long waited_ms);
 void		 ehttp_set_waiting(struct ehttp *, ehttp_waiting_fn, void *);
+/* Whether the last write failed because another program was writing (it
+ * waited, or the waiting function stopped it): another write at once
+ * would wait as long again. */
+int		 ehttp_busy(const struct ehttp *);
 /* Threads for key generation; 0: all online CPUs. */
 void		 ehttp_set_threads(struct ehttp *, unsigned);
 /* Has anyone (another process, another handle) changed the database since

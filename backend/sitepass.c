@@ -634,8 +634,8 @@ pass_site(struct pass *p, const struct db_site *s)
 	p->rec->renewed += e->issued;
 	p->rec->failed += e->issue_failed;
 	if (rc == -1) {
-		if (e->cancelled)
-			return -1;
+		if (e->cancelled || ehttp_busy(e))
+			return -1;	/* busy: its status message would wait */
 		p->rec->failed++;
 		return site_failed(p, s, ehttp_error(e));
 	}
@@ -679,7 +679,7 @@ ehttp_pass_run(struct ehttp *e, const struct ehttp_pass_opts *o,
 	struct db_cert_filter all = { .expiring_days = -1, .active_only = 1 };
 	struct db_site *s = NULL;
 	size_t n = 0, done = 0, checked = 0;
-	int failed = 0;
+	int failed = 0, busy = 0;
 
 	memset(rec, 0, sizeof *rec);
 	snprintf(rec->host, sizeof rec->host, "%s", o->host != NULL ? o->host :
@@ -705,9 +705,19 @@ ehttp_pass_run(struct ehttp *e, const struct ehttp_pass_opts *o,
 			rec->failed++;
 			say(&p, EHTTP_SAY_ERROR, "Site %s: %s", s[done].code,
 			    ehttp_error(e));
+			/* Another program writing: each next site would wait
+			 * as long again; the next pass goes on. */
+			if ((busy = ehttp_busy(e))) {
+				say(&p, EHTTP_SAY_WARNING, "Another program has"
+				    " been writing to the site database: the"
+				    " pass stops at site %s (%zu of %zu); the"
+				    " next pass goes on.", s[done].code,
+				    done + 1, n);
+				break;
+			}
 		}
 	free(s);
-	if (!e->cancelled && pass_write(&p, pass_notices) == -1) {
+	if (!e->cancelled && !busy && pass_write(&p, pass_notices) == -1) {
 		failed = 1;
 		say(&p, EHTTP_SAY_ERROR, "Notices: %s", ehttp_error(e));
 	}

@@ -128,6 +128,7 @@ struct db {
 	char		 bad_why[192];
 	int		 refused;	/* db_step() refused; for db_fail() */
 	db_waiting_fn	 waiting;	/* db_set_waiting() */
+	int		 gave_up;	/* db_gave_up() */
 	void		*waiting_arg;
 };
 

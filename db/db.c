@@ -1154,7 +1154,9 @@ db_begin(struct db *db)
 	int rc, told = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	db->gave_up = 0;
 	while ((rc = db->eng->begin(db, DB_WAIT_STEP_MS)) == 1) {
+		db->gave_up = 1;	/* unless it begins after all */
 		if ((ms = ms_since(&t0)) >= DB_WAIT_MS) {
 			rc = db_failf(db, "starting a transaction: another"
 			    " program has been writing to the site database"
@@ -1172,7 +1174,15 @@ db_begin(struct db *db)
 	}
 	if (told)
 		(void)db->waiting(db->waiting_arg, -1);
+	if (rc == 0)
+		db->gave_up = 0;
 	return rc;
+}
+
+int
+db_gave_up(const struct db *db)
+{
+	return db->gave_up;
 }
 
 void

@@ -72,6 +72,9 @@ int		 db_begin_try(struct db *);
  * whichever way (its return ignored). NULL: none. */
 typedef int	(*db_waiting_fn)(void *arg, long waited_ms);
 void		 db_set_waiting(struct db *, db_waiting_fn, void *arg);
+/* Whether the last db_begin() failed because another program was writing
+ * (it waited DB_WAIT_MS, or its waiting function stopped it). */
+int		 db_gave_up(const struct db *);
 /* A read transaction: one snapshot for several SELECTs. 1 if it began one
  * (end it with db_rollback()), 0 if already in a transaction, -1 error. */
 int		 db_begin_read(struct db *);

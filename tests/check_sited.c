@@ -821,21 +821,34 @@ site_whole(void)
 	return renewed;
 }
 
-/* SIGTERM during a renewal: it stops without a partial certificate. */
-START_TEST(sigterm_mid_pass)
+/* ehttp-sited with opts at +340d on P01 and its many systems, in the
+ * background (sited.out), once its log says it renews: its pid. */
+static int
+sited_renewing(const char *opts)
 {
 	char *out;
 	int pid;
 
 	many_systems();
 	out = sh1("cd '%s' && " FAKE "+340d '%s' --db '%s' --log-dir '%s'"
-	    " --foreground --interval 3600 >sited.out 2>&1 & echo $!", tu_dir,
-	    tu_bin("ehttp-sited"), db, logs);
+	    " %s >sited.out 2>&1 & echo $!", tu_dir, tu_bin("ehttp-sited"), db,
+	    logs, opts);
 	pid = atoi(out);
 	free(out);
-	for (int ms = 0; ms < WAIT_MS && log_records(1, "Renewing it.") == 0;
-	    ms += 10)
+	for (int ms = 0; log_records(1, "Renewing it.") == 0; ms += 10) {
+		ck_assert_msg(ms < WAIT_MS, "no renewal began");
 		tu_msleep(10);
+	}
+	return pid;
+}
+
+/* SIGTERM during a renewal: it stops without a partial certificate. */
+START_TEST(sigterm_mid_pass)
+{
+	char *out;
+	int pid;
+
+	pid = sited_renewing("--foreground --interval 3600");
 	kill(pid, SIGTERM);
 	for (int ms = 0; ms < WAIT_MS && kill(pid, 0) == 0; ms += 50) {
 		waitpid(pid, NULL, WNOHANG);
@@ -849,6 +862,38 @@ START_TEST(sigterm_mid_pass)
 		tu_has(out, "Stopped after", "nothing half-done", NULL);
 		free(out);
 	}
+}
+END_TEST
+
+/*
+ * Another program takes the write lock while the pass renews P01 (python3's
+ * sqlite3 module, once the log says "Renewing it."): P01's write gives up
+ * after 10 s, and the pass stops there, saying so, instead of waiting 10 s
+ * more for each next write (P01's status message, the notices). P01 is
+ * as before; the next pass renews it.
+ */
+START_TEST(lock_mid_pass_stops_it)
+{
+	pid_t holder;
+	int pid;
+
+	pid = sited_renewing("--once");
+	holder = tu_db_hold(tu_dir, db);
+	for (int ms = 0; log_records(2, "the pass stops at site P01") == 0;
+	    ms += 100) {
+		ck_assert_msg(ms < 3 * WAIT_MS, "the pass did not stop");
+		tu_msleep(100);
+	}
+	ck_assert_int_eq(log_records(3, "another program has been writing to"
+	    " the site database for 10 s"), 1);
+	tu_db_release(tu_dir, holder);
+	for (int ms = 0; kill(pid, 0) == 0; ms += 50) {	/* its end */
+		ck_assert_msg(ms < 2 * WAIT_MS, "the pass did not end");
+		tu_msleep(50);
+	}
+	ck_assert_int_eq(site_whole(), 0);
+	ck_assert_int_eq(sited_at("+340d", NULL), 0);
+	ck_assert_int_eq(site_whole(), 1);
 }
 END_TEST
 
@@ -953,6 +998,7 @@ sited_suite(void)
 		TU_TEST(service_signals),
 		TU_TEST(sigterm_mid_pass),
 		TU_TEST(kill9_mid_pass),
+		TU_TEST(lock_mid_pass_stops_it),
 		TU_TEST(console_shows_site_server),
 		/* Expiry and renewal on PostgreSQL (the others read the
 		 * database with sqlite3, or are about the site server's
