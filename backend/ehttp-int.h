@@ -107,6 +107,11 @@ int	 issue_prepare_renew_token(struct ehttp *, int64_t site_id);
 /* What is due now (renewal windows open, systems without one). */
 int	 issue_prepare_due(struct ehttp *, int64_t site_id);
 void	 issue_finish(struct ehttp *, int failed);
+/* Drop the pending rows of issuances whose process is gone (this one
+ * counts as gone), if the write lock is free now: an open or the end of
+ * an issuance never waits for another program's write (the next one drops
+ * them). 0 dropped or busy, -1 error (db_error()). */
+int	 issue_drop_pending(struct ehttp *);
 
 /* issue.c: bring the site's certificates in line with its settings.
  * Called inside a transaction after any change that can matter. */

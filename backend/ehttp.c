@@ -204,7 +204,6 @@ ehttp_open(const char *path, int flags, char **cause)
 	struct ehttp *e;
 	struct stat sb;
 	int dbflags = 0, rc;
-	size_t dropped;
 
 	*cause = NULL;
 	e = xcalloc(1, sizeof *e);
@@ -234,19 +233,13 @@ ehttp_open(const char *path, int flags, char **cause)
 	}
 	/* An issuance killed between its two transactions leaves pending
 	 * rows with a dead owner: drop them (the old state stays). Looked
-	 * for first, and only if the write lock is free now: an open never
-	 * waits for another program's write (a later open drops them). */
+	 * for first: an open takes no write lock when there are none. */
 	if (!(flags & (EHTTP_READONLY | EHTTP_AGENT)) &&
-	    (rc = db_cert_pending_dead(e->db)) != 0 &&
-	    (rc == -1 || (rc = db_begin_try(e->db)) != 1)) {
-		if (rc == -1 ||
-		    db_cert_drop_pending(e->db, &dropped) == -1 ||
-		    db_commit(e->db) == -1) {
-			db_rollback(e->db);
-			xasprintf(cause, "%s", db_error(e->db));
-			ehttp_close(e);
-			return NULL;
-		}
+	    ((rc = db_cert_pending_dead(e->db)) == -1 ||
+	    (rc == 1 && issue_drop_pending(e) == -1))) {
+		xasprintf(cause, "%s", db_error(e->db));
+		ehttp_close(e);
+		return NULL;
 	}
 	return e;
 }

@@ -867,6 +867,21 @@ issue_prepare_due(struct ehttp *e, int64_t site_id)
 	return prepare(e, site_id, NULL, 0);
 }
 
+int
+issue_drop_pending(struct ehttp *e)
+{
+	int rc;
+
+	if ((rc = db_begin_try(e->db)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (db_cert_drop_pending(e->db, NULL) == -1 ||
+	    db_commit(e->db) == -1) {
+		db_rollback(e->db);
+		return -1;
+	}
+	return 0;
+}
+
 void
 issue_finish(struct ehttp *e, int failed)
 {
@@ -881,16 +896,10 @@ issue_finish(struct ehttp *e, int failed)
 	    pool->token_pending_id != 0;
 	for (size_t i = 0; i < pool->n; i++)
 		unused |= !pool->jobs[i].used;
-	/* Our own pending rows that the change did not use; not waiting
-	 * for another program's write (the change may have failed waiting
-	 * for it): the next issuance of this process or a later open drops
-	 * them. */
-	if (unused && db_begin_try(e->db) == 0) {
-		if (db_cert_drop_pending(e->db, NULL) == 0)
-			db_commit(e->db);
-		else
-			db_rollback(e->db);
-	}
+	/* Our own pending rows that the change did not use (the change
+	 * may have failed waiting for another program's write). */
+	if (unused)
+		(void)issue_drop_pending(e);
 	pool_free(pool);
 }
 

@@ -743,7 +743,8 @@ START_TEST(terminal_behaviour)
 
 	out = tu_sh_ok("script -qfec \"'%s' --db '%s' site set P01"
 	    " --enhanced-http on\" /dev/null", tu_bin("ehttpctl"), tu_db);
-	tu_has(out, "\rIssuing SMS Role SSL Certificates: 0/4 (0%)",
+	/* The first line's count depends on the signing threads. */
+	tu_has(out, "\rIssuing SMS Role SSL Certificates: ",
 	    "\rIssuing SMS Role SSL Certificates: 4/4 (100%)\r\n", NULL);
 	free(out);
 	out = NULL;

@@ -1020,7 +1020,7 @@ START_TEST(test_load_db_busy)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x",
 	    st);
-	out = tu_sh_ok("cat '%s/busy.json'", dir);
+	out = tu_read_file(tu_join(dir, "busy.json"), NULL);
 	tu_py_check(out, "d['requests']['register']['count'] == 4 and "
 	    "d['requests']['register']['errors'] == 4 and "
 	    "d['requests']['register']['max_ms'] < 27500 and "
