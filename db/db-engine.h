@@ -249,6 +249,8 @@ struct db_engine {
 	 */
 	int	 (*begin)(struct db *, int wait_ms);
 	int	 (*begin_read)(struct db *);
+	/* Whether a transaction (read or write) is open on the connection. */
+	int	 (*in_transaction)(struct db *);
 	int	 (*commit)(struct db *);
 	void	 (*rollback)(struct db *);
 

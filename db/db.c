@@ -1142,6 +1142,19 @@ ms_since(const struct timespec *t0)
 	    1000000;
 }
 
+/* A write transaction inside another is a program error, refused the
+ * same way on both engines: SQLite would fail it, PostgreSQL would go on
+ * in the outer one, and roll that back if the lock were busy. */
+static int
+begin_nested(struct db *db)
+{
+	if (!db->eng->in_transaction(db))
+		return 0;
+	db_failf(db, "starting a transaction: one is already open on this"
+	    " connection (a program error)");
+	return 1;
+}
+
 /* Waiting for another writer: DB_WAIT_STEP_MS at a time in the engine
  * (SQLite's busy handler, PostgreSQL's lock queue), the waiting function
  * called between, up to DB_WAIT_MS in all. */
@@ -1155,6 +1168,8 @@ db_begin(struct db *db)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	db->gave_up = 0;
+	if (begin_nested(db))
+		return -1;
 	while ((rc = db->eng->begin(db, DB_WAIT_STEP_MS)) == 1) {
 		db->gave_up = 1;	/* unless it begins after all */
 		if ((ms = ms_since(&t0)) >= DB_WAIT_MS) {
@@ -1195,6 +1210,8 @@ db_set_waiting(struct db *db, db_waiting_fn fn, void *arg)
 int
 db_begin_try(struct db *db)
 {
+	if (begin_nested(db))
+		return -1;
 	return db->eng->begin(db, 0);
 }
 

@@ -1024,6 +1024,7 @@ const struct db_engine db_pg_engine = {
 	.errkind = pg_errkind,
 	.begin = pg_begin,
 	.begin_read = pg_begin_read,
+	.in_transaction = pg_in_transaction,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.version_get = pg_version_get,

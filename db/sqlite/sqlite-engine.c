@@ -687,6 +687,12 @@ sq_begin_read(struct db *db)
 }
 
 static int
+sq_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(h(db));
+}
+
+static int
 sq_commit(struct db *db)
 {
 	return tx(db, "COMMIT", "committing");
@@ -723,6 +729,7 @@ const struct db_engine db_sqlite_engine = {
 	.errkind = sq_errkind,
 	.begin = sq_begin,
 	.begin_read = sq_begin_read,
+	.in_transaction = sq_in_transaction,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.version_get = sq_version_get,
