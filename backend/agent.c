@@ -10,6 +10,10 @@
 #include "hex.h"
 #include "xmalloc.h"
 
+/* An attribute's value: ASCII, escaped; any other byte (a control
+ * character, which XML cannot carry, or not ASCII) as '?'. What it
+ * writes are names the rules checked: this keeps a row changed around
+ * them from breaking the reply for every client. */
 static void
 xml_attr(FILE *f, const char *s)
 {
@@ -19,7 +23,9 @@ xml_attr(FILE *f, const char *s)
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		default:
+			fputc((unsigned char)*s < 0x20 || (unsigned char)*s >=
+			    0x7f ? '?' : *s, f);
 		}
 }
 
@@ -51,7 +57,7 @@ agent_mplists(struct ehttp *e, struct agent_view *v)
 	struct db_role *r = NULL;
 	struct ehttp_serving sv;
 	FILE *f[3];
-	char *out[3] = { NULL, NULL, NULL }, up[256];
+	char *out[3] = { NULL, NULL, NULL }, up[256], canon[256], why[256];
 	size_t n, len[3], i, k;
 	int rc = -1;
 
@@ -64,7 +70,10 @@ agent_mplists(struct ehttp *e, struct agent_view *v)
 	fputs("<MPList>", f[1]);
 	fputs("<MPs>", f[2]);
 	for (i = 0; i < n; i++) {
-		if (strcmp(r[i].role, "mp") != 0)
+		/* A name that is not one (a row written around the rules)
+		 * is no management point a client could reach. */
+		if (strcmp(r[i].role, "mp") != 0 || rules_fqdn(r[i].fqdn,
+		    canon, why, sizeof why) == -1)
 			continue;
 		if (ehttp_system_serving(e, r[i].system_id, &sv) == -1)
 			goto out;

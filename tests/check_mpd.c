@@ -1878,8 +1878,8 @@ clients_count(void)
 }
 
 /* A raw HTTP exchange with the agent's HTTP port by python3's socket:
- * send req (C escapes), then after delay seconds the rest; the status line
- * and the Allow header of the reply. */
+ * send req (C escapes; {NUL} sends a NUL byte), then after delay seconds
+ * the rest; the status line and the Allow header of the reply. */
 static char *
 raw_http(const char *req, const char *rest, double delay)
 {
@@ -1891,7 +1891,8 @@ raw_http(const char *req, const char *rest, double delay)
 	ck_assert_int_eq(tu_write_file(path, rest, strlen(rest)), 0);
 	return tu_sh_ok("cd '%s' && %s -c 'import socket,time\n"
 	    "s = socket.create_connection((\"127.0.0.1\", %d), timeout=10)\n"
-	    "s.sendall(open(\"raw.req\", \"rb\").read())\n"
+	    "s.sendall(open(\"raw.req\", \"rb\").read().replace(b\"{NUL}\","
+	    " bytes(1)))\n"
 	    "time.sleep(%.2f)\n"
 	    "try:\n"
 	    "  s.sendall(open(\"raw.rest\", \"rb\").read())\n"
@@ -1932,6 +1933,30 @@ static const struct {
 	{ "DELETE /CCM_STS HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
 	  "HTTP/1.1 501 Not Implemented Allow: GET, HEAD, POST, CCM_POST, PROPFIND,"
 	  " PATCH" },
+	/* What a server in front could read another way (RFC 9112 5.1,
+	 * 5.2, 3): white space before a colon (here it would smuggle the
+	 * body in as a second request), a folded line, a line without a
+	 * colon, a bare CR, two spaces in the request line. */
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x\r\n"
+	  "Content-Length : 38\r\n\r\nGET /SMS_MP/.sms_aut?MPCERT HTTP/1.1\r\n"
+	  "\r\n", "", 0, "HTTP/1.1 400 Bad Request" },
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x\r\n"
+	  "Transfer-Encoding\t: chunked\r\n\r\n0\r\n\r\n", "", 0,
+	  "HTTP/1.1 400 Bad Request" },
+	/* A NUL in a field line (raw_http: {NUL}). */
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x{NUL}\r\n"
+	  "Content-Length: 5\r\n\r\n", "", 0, "HTTP/1.1 400 Bad Request" },
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x\r\nX-A: a\r\n"
+	  " b\r\n\r\n", "", 0, "HTTP/1.1 400 Bad Request" },
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost x\r\n\r\n", "", 0,
+	  "HTTP/1.1 400 Bad Request" },
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x\ry\r\n\r\n", "",
+	  0, "HTTP/1.1 400 Bad Request" },
+	{ "GET  /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x\r\n\r\n", "",
+	  0, "HTTP/1.1 400 Bad Request" },
+	/* Bare LF line ends are still read (RFC 9112 2.2). */
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\nHost: x\n\n", "", 0,
+	  "HTTP/1.1 200 OK" },
 	/* A body that comes in two pieces is read whole. */
 	{ "CCM_POST /ccm_system/request HTTP/1.1\r\nHost: x\r\n"
 	  "Content-Type: multipart/mixed; boundary=\"aAbBcCdDv1234567890VxXy"
@@ -1948,7 +1973,7 @@ static const struct {
  */
 START_TEST(test_http_bodies)
 {
-	char *out, path[4096];
+	char *out, path[4096], *big;
 
 	ck_assert_int_eq(agent_start(FQDN, "--header-timeout", "1"), -1);
 	for (size_t i = 0; i < TU_ALL(bodies); i++) {
@@ -1957,6 +1982,34 @@ START_TEST(test_http_bodies)
 		    "request %zu: %s", i, out);
 		free(out);
 	}
+	/* A target as long as one may be, with no space before the
+	 * version: refused, not read as a target and a version. */
+	memset(path, 0, sizeof path);
+	snprintf(path, sizeof path, "GET /SMS_MP/.sms_aut?MPLIST&");
+	memset(path + strlen(path), 'a', 2047 - strlen(path + 4));
+	strcat(path, "HTTP/1.1\r\nHost: x\r\n\r\n");
+	out = raw_http(path, "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 400 Bad Request");
+	free(out);
+	/* With its space: read (an unknown location); 8192 bytes: 414. */
+	strcpy(path + strlen(path) - strlen("HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    " HTTP/1.1\r\nHost: x\r\n\r\n");
+	out = raw_http(path, "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 404 Not Found");
+	free(out);
+	big = xmalloc(9000);
+	snprintf(big, 9000, "GET /SMS_MP/.sms_aut?MPLIST&%0*d HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n", 8192 - (int)strlen("/SMS_MP/.sms_aut?MPLIST&"),
+	    0);
+	out = raw_http(big, "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 414 URI Too Long");
+	free(out);
+	memcpy(strstr(big, " HTTP/1.1") - 1, " HTTP/1.1\r\nHost: x\r\n\r\n",
+	    strlen(" HTTP/1.1\r\nHost: x\r\n\r\n") + 1);
+	out = raw_http(big, "", 0);
+	ck_assert_str_eq(tu_line1(out), "HTTP/1.1 404 Not Found");
+	free(out);
+	free(big);
 	snprintf(path, sizeof path, "%s/logs/MP_RegistrationManager.log", dir);
 	out = slurp(path);
 	tu_has(out, "MP Reg: Registration failed. multipart", NULL);
@@ -1964,6 +2017,117 @@ START_TEST(test_http_bodies)
 	ck_assert_int_eq(curl(0, http_port, NULL, "MPLIST", &out), 0);
 	free(out);
 	ck_assert_int_eq(agent_exited(), -1);
+}
+END_TEST
+
+/*
+ * Site systems whose names were written around the rules (sqlite3: an
+ * escape sequence, a right-to-left override, a quote): the location
+ * replies stay XML that python3's parser reads, and list every other
+ * management point of the site, not those.
+ */
+START_TEST(test_mplist_hostile_rows)
+{
+	char *body = NULL, path[4096];
+	const char *q[] = { "MPLIST", "MPLIST1", "MPKEYINFORMATIONEX" };
+
+	free(tu_sh_ok(TU_SQLITE3 " '%s' \"INSERT INTO site_system (fqdn,"
+	    " site_id, created) SELECT 'mp2' || char(27) || '[31m.p01.contoso"
+	    ".com', site_id, 1 FROM site_system WHERE fqdn = '" FQDN "';"
+	    " INSERT INTO site_system (fqdn, site_id, created) SELECT"
+	    " 'mp3' || char(8238) || '\"\"x.p01.contoso.com', site_id, 1 FROM"
+	    " site_system WHERE fqdn = '" FQDN "'; INSERT INTO role (system_id,"
+	    " role) SELECT id, 'mp' FROM site_system WHERE created = 1\"",
+	    db));
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	snprintf(path, sizeof path, "%s/reply.xml", dir);
+	for (size_t i = 0; i < TU_ALL(q); i++) {
+		ck_assert_int_eq(curl(0, http_port, NULL, q[i], &body), 0);
+		ck_assert_int_eq(tu_write_file(path, body, strlen(body)), 0);
+		tu_sh_is("['" MP2 "', '" FQDN "']", "%s -c 'import"
+		    " xml.etree.ElementTree as E\nprint([m.get(\"FQDN\") for m"
+		    " in E.parse(\"%s\").getroot().iter(\"MP\")])'",
+		    tu_python(), path);
+		free(body);
+	}
+	ck_assert_int_eq(agent_exited(), -1);
+}
+END_TEST
+
+/*
+ * A python3 client pipelines MPLIST requests over HTTP (then HTTPS)
+ * without reading a reply for 2 s, as fast as its socket takes them. The
+ * agent answers what fits its output and reads no more: TCP holds the
+ * client up (a few MB in the kernel's buffers), nothing piles up in the
+ * agent (RSS); then every request is answered, in order, once the client
+ * reads. It used to read on regardless: one connection made it hold
+ * gigabytes.
+ */
+static const char pipeline_py[] =
+"import select, socket, ssl, sys, time\n"
+"port, pid, tls = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == '1'\n"
+"def rss():\n"
+"    for l in open('/proc/%d/status' % pid):\n"
+"        if l.startswith('VmRSS:'): return int(l.split()[1]) // 1024\n"
+"s = socket.create_connection(('127.0.0.1', port))\n"
+"if tls:\n"
+"    ctx = ssl.create_default_context(); ctx.check_hostname = False\n"
+"    ctx.verify_mode = ssl.CERT_NONE\n"
+"    s = ctx.wrap_socket(s)\n"
+"s.setblocking(False)\n"
+"req = b'GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'\n"
+"batch = req * 1000\n"
+"before = rss(); sent = 0; buf = batch; got = []\n"
+"def send():\n"
+"    global buf, sent\n"
+"    try: k = s.send(buf)\n"
+"    except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):\n"
+"        return False\n"
+"    sent += k; buf = buf[k:]\n"
+"    return True\n"
+"def drain():\n"
+"    while True:\n"
+"        try: d = s.recv(65536)\n"
+"        except (BlockingIOError, ssl.SSLWantReadError): return True\n"
+"        if not d: return False\n"
+"        got.append(d)\n"
+"t0 = time.time()\n"
+"while time.time() - t0 < 2 and sent < 64 << 20:\n"
+"    if not send(): select.select([], [s], [], 0.05)\n"
+"    buf = buf or batch\n"
+"grown = rss() - before\n"
+"last = b'GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n'\n"
+"for part in (None, last):\n"
+"    if part: n = sent // len(req) + 1; buf = part\n"
+"    while buf:\n"
+"        drain()\n"
+"        if not send(): select.select([s], [s], [], 0.05)\n"
+"t1 = time.time()\n"
+"while drain() and time.time() - t1 < 20: select.select([s], [], [], 1)\n"
+"raw = b''.join(got)\n"
+"print(n > 1000, sent < 64 << 20, grown < 32, raw.count(b'HTTP/1.1 200 OK\\r\\n') == n,\n"
+"      raw.count(b'HTTP/1.1 ') == n, raw.endswith(b'</MPList>'))\n"
+"print('sent %d MB, %d requests, agent RSS grew %d MiB' % (sent >> 20, n, grown), file=sys.stderr)\n";
+
+START_TEST(test_http_pipelining_bounded)
+{
+	char py[4096], *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(agent_start(FQDN, NULL, NULL), -1);
+	snprintf(py, sizeof py, "%s/pipeline.py", dir);
+	ck_assert_int_eq(tu_write_file(py, pipeline_py, strlen(pipeline_py)),
+	    0);
+	for (int tls = 0; tls < 2; tls++) {
+		ck_assert_msg(tu_sh(&out, &err, "%s '%s' %d %d %d", tu_python(),
+		    py, tls ? https_port : http_port, (int)agent, tls) == 0,
+		    "python: %s%s", out, err);
+		ck_assert_msg(strcmp(out, "True True True True True True\n") ==
+		    0, "%s: %s%s", tls ? "HTTPS" : "HTTP", out, err);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(agent_exited(), -1);
+	assert_log_clean();
 }
 END_TEST
 
@@ -2298,6 +2462,8 @@ mpd_suite(void)
 		TU_TEST(test_user_drop_privileges),
 		TU_TEST(test_clients_register_token_poll),
 		TU_TEST(test_http_bodies),
+		TU_TEST(test_http_pipelining_bounded),
+		TU_TEST(test_mplist_hostile_rows),
 		TU_TEST(test_clients_concurrent),
 		/* The agent's concurrent writes on PostgreSQL: registrations
 		 * arriving together, one batch a transaction (the others are

@@ -48,6 +48,23 @@ tu_tcase(Suite *s, const char *name, const struct tu_fixture *f)
 	return tc;
 }
 
+/* Whether the test is to run: TU_ONLY, when set, names the tests to run
+ * (comma-separated; `TU_ONLY=test_http_bodies ./build/check_all mpd`). */
+static int
+tu_only(const TTest *t)
+{
+	const char *only = getenv("TU_ONLY"), *p;
+	size_t n = strlen(t->name);
+
+	if (only == NULL || *only == '\0')
+		return 1;
+	for (p = only; (p = strstr(p, t->name)) != NULL; p += n)
+		if ((p == only || p[-1] == ',') && (p[n] == ',' ||
+		    p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 Suite *
 tu_suite(const char *name, const struct tu_test *t)
 {
@@ -65,6 +82,8 @@ tu_suite(const char *name, const struct tu_test *t)
 			tc = NULL;
 		} else if (t->tcase != NULL)
 			tc = tu_tcase(s, t->tcase, t->fixture);
+		else if (!tu_only(t->test))
+			continue;
 		else if (t->loops > 0)
 			tcase_add_loop_test(tc, t->test, 0, t->loops);
 		else

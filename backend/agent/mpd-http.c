@@ -19,7 +19,13 @@
  *   each request's headers (the first, and the next one on a kept-alive
  *   connection) within cfg.header_s seconds, else the connection is
  *   closed: a client that trickles bytes gains nothing;
- * - request headers larger than MPD_HTTP_MAX_HEADERS get 431 and a close;
+ * - request headers larger than MPD_HTTP_MAX_HEADERS get 431 and a close,
+ *   a target longer than MPD_HTTP_MAX_TARGET - 1 bytes 414; a request line
+ *   or field line not strictly as RFC 9112 writes them is 400
+ *   (mpd_head_parse);
+ * - replies queued beyond MPD_HTTP_MAX_OUTPUT stop reading the connection
+ *   until they have gone (mpd_conn_flow): a client that pipelines and
+ *   does not read is held up by TCP, not buffered;
  * - a request body (POST, CCM_POST) must say its Content-Length (411
  *   otherwise; chunked is 501), of at most MPD_HTTP_MAX_BODY (413), and
  *   arrive within cfg.header_s seconds (408); nothing else is buffered;
@@ -62,6 +68,11 @@
 #define MPD_LISTEN_BACKLOG	511
 #define MPD_ACCEPT_BATCH	64
 #define MPD_HTTP_MAX_BODY	(1024 * 1024)	/* a registration, at most */
+#define MPD_HTTP_MAX_TARGET	8192	/* a request target, with its NUL */
+/* Input looked at for a request's headers: one byte more than they may
+ * be, so that too many is seen (mpd_conn_flow: read at most about this
+ * much ahead, or a body's length while one is awaited). */
+#define MPD_HTTP_READ_MAX	(MPD_HTTP_MAX_HEADERS + 1)
 #define MPD_AUT_PATH		"/SMS_MP/.sms_aut"
 #define MPD_SERVER		"ehttp-mpd/" EHTTP_VERSION
 #define MPD_STREAM_CHUNK	(64 * 1024)	/* a file read over TLS */
@@ -84,6 +95,7 @@ struct mpd_conn {
 	struct event		*deadline;
 	enum mpd_conn_phase	 phase;
 	size_t			 scanned;	/* input searched, no end */
+	int			 eol;		/* and how it ended: 1 LF, 2 LF CR */
 	char			*block;		/* MPD_CONN_BODY: the headers */
 	size_t			 body_len;	/* and the body's length */
 	struct mpd_pending	*pend;		/* MPD_CONN_WAIT: the request */
@@ -193,8 +205,9 @@ mpd_conn_write(struct bufferevent *bev, void *arg)
 		mpd_conn_free(c);
 		return;
 	}
-	/* Room again for pipelined requests read meanwhile. */
-	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+	/* Room again: the pipelined requests read meanwhile, and reading
+	 * on (mpd_conn_flow). */
+	if (c->phase == MPD_CONN_HEADERS || c->phase == MPD_CONN_BODY)
 		mpd_conn_read(bev, arg);
 }
 
@@ -809,6 +822,81 @@ mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 	return 0;
 }
 
+/* A token's characters (RFC 9110 5.6.2): a method, a field's name. */
+static int
+mpd_tchar(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch |
+	    0x20) <= 'z') || (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) !=
+	    NULL);
+}
+
+/* A line of b from p: its end (the LF) in *eol, its text's end (before a
+ * CR) returned; NULL with no LF before end. */
+static const char *
+mpd_line(const char *p, const char *end, const char **eol)
+{
+	const char *lf = memchr(p, '\n', (size_t)(end - p));
+
+	if (lf == NULL)
+		return NULL;
+	*eol = lf;
+	return lf > p && lf[-1] == '\r' ? lf - 1 : lf;
+}
+
+/*
+ * The request line and the field lines of a header block of len bytes (up
+ * to its empty line), strictly as RFC 9112 writes them: one space between
+ * method, target and version; each field line a name, then at once its
+ * colon, then a value of no control characters but tabs. Anything else
+ * (white space before a colon, a folded line, a line without a colon, a
+ * NUL, a bare CR) is -1: a server in front could read it another way and
+ * see another request than this one answers; -2 a target longer than
+ * MPD_HTTP_MAX_TARGET - 1 bytes. 0: method, target and version (16,
+ * MPD_HTTP_MAX_TARGET and 16 bytes) filled in.
+ */
+static int
+mpd_head_parse(const char *b, size_t len, char *method, char *target,
+    char *version)
+{
+	const char *end = b + len, *p, *e, *eol, *v;
+	size_t n, t;
+
+	if (memchr(b, '\0', len) != NULL || (e = mpd_line(b, end, &eol)) ==
+	    NULL)
+		return -1;
+	for (n = 0; b + n < e && mpd_tchar(b[n]); n++)
+		;
+	for (t = n + 1; b + t < e && (unsigned char)b[t] > ' ' && b[t] !=
+	    0x7f; t++)
+		;
+	v = b + t + 1;
+	if (n == 0 || n >= 16 || b[n] != ' ' || t == n + 1 || b[t] != ' ' ||
+	    e - v != 8 || strncmp(v, "HTTP/1.", 7) != 0 || (v[7] != '0' &&
+	    v[7] != '1'))
+		return -1;
+	if (t - n - 1 >= MPD_HTTP_MAX_TARGET)
+		return -2;
+	memcpy(method, b, n);
+	method[n] = '\0';
+	memcpy(target, b + n + 1, t - n - 1);
+	target[t - n - 1] = '\0';
+	memcpy(version, v, 8);
+	version[8] = '\0';
+	for (p = eol + 1; (e = mpd_line(p, end, &eol)) != NULL && e > p;
+	    p = eol + 1) {
+		for (n = 0; p + n < e && mpd_tchar(p[n]); n++)
+			;
+		if (n == 0 || p[n] != ':')
+			return -1;
+		for (v = p + n + 1; v < e; v++)
+			if (((unsigned char)*v < ' ' && *v != '\t') || *v ==
+			    0x7f)
+				return -1;
+	}
+	return e != NULL && eol + 1 == end ? 0 : -1;
+}
+
 /*
  * Answer one request whose header block (NUL-terminated) was read: 0 keep
  * the connection, -1 it closes after this reply, 1 its body is to be read
@@ -816,7 +904,7 @@ mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
  * is being sent (c carries on by itself: not to be touched).
  */
 static int
-mpd_conn_request(struct mpd_conn *c, const char *block)
+mpd_conn_request(struct mpd_conn *c, const char *block, size_t blen)
 {
 	static const struct mpd_reply bad = MPD_TEXT(400, "Bad Request",
 	    "Bad Request\n");
@@ -831,17 +919,16 @@ mpd_conn_request(struct mpd_conn *c, const char *block)
 	    "Length Required", "Length Required\n");
 	static const struct mpd_reply too_large = MPD_TEXT(413,
 	    "Content Too Large", "The request body is larger than 1 MiB.\n");
+	static const struct mpd_reply too_long = MPD_TEXT(414, "URI Too Long",
+	    "The request target is longer than 8191 bytes.\n");
 	struct mpd_req q = { 0 };
-	char method[16], target[2048], version[16], v[64], *end;
+	char method[16], target[MPD_HTTP_MAX_TARGET], version[16], v[64], *end;
 	const char *conn, *te, *cl;
-	int keep, http10, n = 0, mth, rc;
+	int keep, http10, mth, rc;
 	unsigned long long len = 0;
 
-	if (sscanf(block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]%n", method,
-	    target, version, &n) != 3 || (block[n] != '\r' && block[n] !=
-	    '\n') || strncmp(version, "HTTP/1.", 7) != 0 ||
-	    (version[7] != '0' && version[7] != '1') || version[8] != '\0') {
-		mpd_reply_send(c, &bad, 0, 0, 0);
+	if ((rc = mpd_head_parse(block, blen, method, target, version)) < 0) {
+		mpd_reply_send(c, rc == -2 ? &too_long : &bad, 0, 0, 0);
 		return -1;
 	}
 	http10 = version[7] == '0';
@@ -911,15 +998,15 @@ static int
 mpd_conn_body(struct mpd_conn *c, const unsigned char *body, size_t len)
 {
 	struct mpd_req q = { 0 };
-	char method[16], target[2048], version[16], v[64], *block = c->block;
+	char method[16], target[MPD_HTTP_MAX_TARGET], version[16], v[64];
+	char *block = c->block;
 	const char *conn;
 	int keep, http10, rc;
 
 	c->block = NULL;
 	c->body_len = 0;
 	/* Parsed once already: it reads the same. */
-	sscanf(block, "%15[^ \r\n] %2047[^ \r\n] %15[^ \r\n]", method,
-	    target, version);
+	(void)mpd_head_parse(block, strlen(block), method, target, version);
 	http10 = version[7] == '0';
 	conn = mpd_header(block, "Connection", v, sizeof v);
 	keep = http10 ? conn != NULL && strcasecmp(conn, "keep-alive") == 0 :
@@ -996,22 +1083,52 @@ mpd_conn_registered(struct mpd_pending *p)
 	mpd_conn_next(c);
 }
 
-static void
-mpd_conn_read(struct bufferevent *bev, void *arg)
+/*
+ * The length of the header block at the start of in, with the empty line
+ * that ends it (CRLF, or a bare LF), or 0 while it has not come. Each byte
+ * is looked at once (c->scanned, c->eol: where the last look stopped, and
+ * in which state), at most MPD_HTTP_READ_MAX of them: neither a client
+ * that sends a byte at a time nor one that sends many requests at once
+ * makes it search the same bytes again.
+ */
+static size_t
+mpd_headers_end(struct mpd_conn *c, struct evbuffer *in)
+{
+	size_t n = evbuffer_get_length(in);
+	const unsigned char *b;
+
+	if (n > MPD_HTTP_READ_MAX)
+		n = MPD_HTTP_READ_MAX;
+	if (n <= c->scanned || (b = evbuffer_pullup(in, (ev_ssize_t)n)) ==
+	    NULL)
+		return 0;
+	for (size_t i = c->scanned; i < n; i++) {
+		if (b[i] == '\n' && c->eol != 0) {
+			c->scanned = 0;
+			c->eol = 0;
+			return i + 1;
+		}
+		c->eol = b[i] == '\n' ? 1 : b[i] == '\r' && c->eol == 1 ? 2 : 0;
+	}
+	c->scanned = n;
+	return 0;
+}
+
+/* Serve the requests read so far, while their replies fit: 0 c reads on
+ * (a request's headers or body awaited), 1 c is not to be touched here
+ * (it closes, waits or sends a file: it may be gone). */
+static int
+mpd_conn_serve(struct mpd_conn *c)
 {
 	static const struct mpd_reply too_large = MPD_TEXT(431,
 	    "Request Header Fields Too Large",
 	    "Request Header Fields Too Large\n");
-	struct mpd_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer_ptr start, end;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t hlen;
 	char *block;
 
-	if (c->phase == MPD_CONN_HANDSHAKE)	/* data before "connected" */
-		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
 	while ((c->phase == MPD_CONN_HEADERS || c->phase == MPD_CONN_BODY) &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) <
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) <
 	    MPD_HTTP_MAX_OUTPUT) {
 		char ch;
 		int rc;
@@ -1020,13 +1137,13 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 			unsigned char *body;
 
 			if (evbuffer_get_length(in) < c->body_len)
-				return;	/* more to come, within the deadline */
+				return 0;	/* more to come, in time */
 			body = xmalloc(c->body_len);
 			evbuffer_remove(in, body, c->body_len);
 			rc = mpd_conn_body(c, body, c->body_len);
 			free(body);
 			if (mpd_conn_stop_reading(c, rc))
-				return;
+				return 1;
 			mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
 			continue;
 		}
@@ -1036,48 +1153,66 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 		    ch == '\n')) {
 			evbuffer_drain(in, 1);
 			c->scanned = 0;
+			c->eol = 0;
 		}
-		/* The end of the headers, searched once over each byte (a
-		 * client sending a byte at a time costs no rescans); bare LF
-		 * line ends are tolerated. */
-		hlen = 0;
-		if (evbuffer_ptr_set(in, &start, c->scanned,
-		    EVBUFFER_PTR_SET) == 0) {
-			end = evbuffer_search(in, "\r\n\r\n", 4, &start);
-			hlen = end.pos != -1 ? (size_t)end.pos + 4 : 0;
-			end = evbuffer_search(in, "\n\n", 2, &start);
-			if (end.pos != -1 && (hlen == 0 ||
-			    (size_t)end.pos + 2 < hlen))
-				hlen = end.pos + 2;
-		}
-		if (hlen == 0) {
-			size_t len = evbuffer_get_length(in);
-
-			c->scanned = len > 3 ? len - 3 : 0;
-			if (evbuffer_get_length(in) > MPD_HTTP_MAX_HEADERS) {
-				mpd_reply_send(c, &too_large, 0, 0, 0);
-				mpd_conn_close_after_reply(c);
-			}
-			return;	/* more to come, within the deadline */
+		if ((hlen = mpd_headers_end(c, in)) == 0) {
+			if (evbuffer_get_length(in) <= MPD_HTTP_MAX_HEADERS)
+				return 0;	/* more to come, in time */
+			hlen = evbuffer_get_length(in);
 		}
 		if (hlen > MPD_HTTP_MAX_HEADERS) {
 			mpd_reply_send(c, &too_large, 0, 0, 0);
 			mpd_conn_close_after_reply(c);
-			return;
+			return 1;
 		}
 		block = xmalloc(hlen + 1);
 		evbuffer_remove(in, block, hlen);
 		block[hlen] = '\0';
-		c->scanned = 0;
-		rc = mpd_conn_request(c, block);
+		rc = mpd_conn_request(c, block, hlen);
 		free(block);
 		if (mpd_conn_stop_reading(c, rc))
-			return;
+			return 1;
 		/* The body, or the next request's headers: a new deadline. */
 		mpd_conn_arm(c, rc == 1 ? MPD_CONN_BODY : MPD_CONN_HEADERS,
 		    c->m->cfg.header_s);
 	}
+	return 0;
 }
+
+/*
+ * Reading goes on while there is room: the replies queued below
+ * MPD_HTTP_MAX_OUTPUT (when they have gone, the write callback serves on)
+ * and the input below what a request's headers may be, or the body
+ * awaited. Beyond, nothing is read: TCP holds a client up that sends and
+ * does not read, and nothing piles up here.
+ */
+static void
+mpd_conn_flow(struct mpd_conn *c)
+{
+	size_t room = c->phase == MPD_CONN_BODY && c->body_len >
+	    MPD_HTTP_READ_MAX ? c->body_len : MPD_HTTP_READ_MAX;
+
+	if (c->phase != MPD_CONN_HEADERS && c->phase != MPD_CONN_BODY)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >=
+	    MPD_HTTP_MAX_OUTPUT || evbuffer_get_length(bufferevent_get_input(
+	    c->bev)) >= room)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+mpd_conn_read(struct bufferevent *bev, void *arg)
+{
+	struct mpd_conn *c = arg;
+
+	if (c->phase == MPD_CONN_HANDSHAKE)	/* data before "connected" */
+		mpd_conn_arm(c, MPD_CONN_HEADERS, c->m->cfg.header_s);
+	if (mpd_conn_serve(c) == 0)
+		mpd_conn_flow(c);
+}
+
 
 /* "ADDR:PORT" of the socket's peer ("?" if unknown). */
 static void
