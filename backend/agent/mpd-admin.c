@@ -147,26 +147,49 @@ admin_rate(struct mpd_conn *c, struct mpd_reply *r)
 	return 0;
 }
 
-/* The target as logged: a bearer token in it (a client that put one in
- * the query) as "ehttp_***", cut at 300 bytes. */
+/* The byte at t, percent-decoded: how many bytes of t it is (3 for %XX,
+ * else 1), the byte in *ch. */
+static size_t
+pct_byte(const char *t, char *ch)
+{
+	char hex[3];
+
+	if (t[0] == '%' && isxdigit((unsigned char)t[1]) &&
+	    isxdigit((unsigned char)t[2])) {
+		hex[0] = t[1];
+		hex[1] = t[2];
+		hex[2] = '\0';
+		*ch = (char)strtol(hex, NULL, 16);
+		return 3;
+	}
+	*ch = t[0];
+	return 1;
+}
+
+/* Text as logged (the target, the answer's message, which may quote what
+ * it refuses): whatever reads as a bearer token, "ehttp_" and 8 or more of
+ * its characters, percent-encoded or not, is "ehttp_***"; cut to fit
+ * out. */
 static void
 redacted(const char *t, char *out, size_t len)
 {
-	size_t o = 0;
+	size_t o = 0, i, k;
+	char ch;
 
-	while (*t != '\0' && o + 1 < len && o < 300) {
-		if (strncmp(t, "ehttp_", 6) == 0) {
-			size_t n = 6;
+	while (*t != '\0' && o + 1 < len) {
+		for (i = k = 0; t[i] != '\0'; k++) {
+			size_t w = pct_byte(t + i, &ch);
 
-			while (t[n] != '\0' && (isalnum((unsigned char)t[n]) ||
-			    t[n] == '-' || t[n] == '_'))
-				n++;
-			if (n >= 6 + 20 && o + 10 < len) {
-				memcpy(out + o, "ehttp_***", 9);
-				o += 9;
-				t += n;
-				continue;
-			}
+			if (k < 6 ? ch != "ehttp_"[k] : !isalnum((unsigned
+			    char)ch) && ch != '-' && ch != '_')
+				break;
+			i += w;
+		}
+		if (k >= 6 + 8 && o + 10 < len) {
+			memcpy(out + o, "ehttp_***", 9);
+			o += 9;
+			t += i;
+			continue;
 		}
 		out[o++] = *t++;
 	}
@@ -206,7 +229,7 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	struct admin_request rq = { 0 };
 	struct admin_answer a = { 0 };
 	char auth[MPD_HTTP_MAX_HEADERS + 1], ct[256], host[320], prefer[256];
-	char target[400];
+	char target[301], log[1024];
 	int provider;
 
 	(void)unused;
@@ -254,10 +277,10 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	 * agent's again. */
 	ehttp_set_user(m->admin_e, "ehttp-mpd");
 	redacted(q->target, target, sizeof target);
+	redacted(a.log != NULL ? a.log : "", log, sizeof log);
 	cmlog_write(m->mplog[MPD_LOG_ADMIN], a.log_type,
 	    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s by %s from %s: %s",
-	    q->method, target, a.user[0] ? a.user : "-", rq.peer,
-	    a.log != NULL ? a.log : "");
+	    q->method, target, a.user[0] ? a.user : "-", rq.peer, log);
 	mpd_reply_set(r, a.status, mpd_reason(a.status), a.content_type, NULL);
 	r->owned = a.body;
 	r->body = a.body;
