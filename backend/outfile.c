@@ -248,6 +248,25 @@ outfile_write(const char *path, const void *data, size_t len, int flags,
 	return rc;
 }
 
+int
+outfile_key_path(const char *path, char *key, size_t len, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file: the private"
+		    " key goes beside the certificate's file (FILE.key), so"
+		    " the certificate must go to a file", path);
+		return -1;
+	}
+	if (snprintf(key, len, "%s.key", path) >= (int)len) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	return 0;
+}
+
 void
 outfile_undo(const char *path, const struct outfile_made *made)
 {

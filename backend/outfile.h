@@ -49,6 +49,15 @@ int	 outfile_write(const char *path, const void *data, size_t len,
 	    int flags, struct outfile_made *made, char *err, size_t errlen);
 
 /*
+ * Where a certificate's private key goes when the certificate goes to
+ * path: "path.key" in key. -1 with the reason in err when path names
+ * something that is not a regular file (/dev/null, /dev/stdout, a FIFO:
+ * the key would be left in /dev or beside a pipe), or is too long.
+ */
+int	 outfile_key_path(const char *path, char *key, size_t len, char *err,
+	    size_t errlen);
+
+/*
  * Remove the file outfile_write() created at path, when a later step of
  * the same command failed; only if path still names that very file.
  */

@@ -204,6 +204,13 @@ START_TEST(export_key_modes_and_refusals)
 	expect("ln -s /dev/null d.pem.key && $C cert export 2 --out d.pem"
 	    " --with-key", 1, "is a symbolic link");
 	expect_str("ls -A | grep -c tmp || true", "0\n");
+	/* The certificate to a device (/dev/null, here by a link): no key
+	 * left beside it (it was /dev/null.key). */
+	expect("ln -s /dev/null n.pem && $C cert export 2 --out n.pem"
+	    " --with-key", 1, "n.pem is not a regular file: the private key"
+	    " goes beside");
+	expect_str("test ! -e n.pem.key && $C audit --json | grep -c"
+	    " n.pem || true", "0\n");
 }
 END_TEST
 

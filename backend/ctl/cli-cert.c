@@ -359,10 +359,11 @@ cmd_cert_export(struct cli *c, int argc, char **argv)
 	} else if (ehttp_cert_pem(c->e, cert.id, &pem, &len) == -1)
 		return cli_fail(c);
 	if (with_key) {
-		if (snprintf(keypath, sizeof keypath, "%s.key", outpath) >=
-		    (int)sizeof keypath) {
-			fprintf(c->err, "ehttpctl: %s: path too long\n",
-			    cli_safe(c, outpath));
+		char why[PATH_MAX + 200];
+
+		if (outfile_key_path(outpath, keypath, sizeof keypath, why,
+		    sizeof why) == -1) {
+			fprintf(c->err, "ehttpctl: %s\n", cli_safe(c, why));
 			goto out;
 		}
 		if (ehttp_cert_key_pem(c->e, cert.id, &key, &klen) == -1) {
