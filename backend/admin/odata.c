@@ -518,7 +518,8 @@ parse_unary(struct parser *p)
 	struct od_node *n, *a;
 	size_t at;
 
-	if (++p->depth > OD_DEPTH_MAX) {
+	/* The outermost term is no level of nesting. */
+	if (++p->depth > OD_DEPTH_MAX + 1) {
 		fail(p, p->pos, "nested more than %d deep", OD_DEPTH_MAX);
 		return NULL;
 	}
