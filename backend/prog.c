@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "ehttp.h"
 #include "prog.h"
@@ -82,4 +84,26 @@ prog_number_option(const char *prog, const char *name, const char *s,
 	prog_usage(prog, "%s '%s': must be %s", name,
 	    rules_shown(s, b, sizeof b), must);
 	return -1;
+}
+
+const char *
+prog_badopt(char *const *argv)
+{
+	static char s[3];
+	const char *a = optind > 0 ? argv[optind - 1] : NULL, *next;
+
+	next = a != NULL ? argv[optind] : NULL;
+	/* Inside a cluster getopt has not moved past it: the cluster is
+	 * next, after whatever came before it. */
+	if (a != NULL && strncmp(a, "--", 2) == 0 && !(optopt > 0 &&
+	    next != NULL && next[0] == '-' && next[1] != '-' &&
+	    strchr(next + 1, optopt) != NULL))
+		return a;
+	if (optopt > ' ' && optopt < 0x7f) {
+		s[0] = '-';
+		s[1] = (char)optopt;
+		s[2] = '\0';
+		return s;
+	}
+	return a != NULL ? a : "";
 }

@@ -25,6 +25,10 @@ int	 prog_usage(const char *prog, const char *fmt, ...)
  * 'V' (--version) "PROG VERSION"; 1 then (main exits 0). Other ch: 0. */
 int	 prog_help_version(int ch, const char *prog, void (*usage)(FILE *),
 	    FILE *out);
+/* The option getopt_long() just refused, as it was typed: "--name" (a long
+ * one, or one missing its value), else "-x" (a short one, also inside a
+ * cluster such as "-xyz", where argv[optind - 1] is another argument). */
+const char *prog_badopt(char *const *argv);
 /* A number option's value: decimal digits only (no sign, no space), from
  * lo to hi, into *out: 0; else -1. */
 int	 prog_number(const char *s, unsigned long long lo,

@@ -516,6 +516,15 @@ static const struct {
 	{ { "cert", "list", "--sort", "color" }, 2, "sort 'color'" },
 	{ { "cert", "list", "--expiring", "-5" }, 2, "expiring '-5'" },
 	{ { "--json" }, 2, "usage: ehttpctl" },
+	/* The option refused is named, also inside a cluster. */
+	{ { "cert", "list", "-xyz" }, 2, "unknown or incomplete option '-x'" },
+	{ { "cert", "list", "--json", "-jx" }, 2,
+	  "unknown or incomplete option '-j'" },
+	{ { "cert", "list", "--bogus" }, 2,
+	  "unknown or incomplete option '--bogus'" },
+	{ { "cert", "export", "1", "--out" }, 2,
+	  "unknown or incomplete option '--out'" },
+	{ { "-q" }, 2, "unknown or incomplete option '-q'" },
 };
 
 START_TEST(bad_arguments)

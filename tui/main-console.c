@@ -95,7 +95,7 @@ options(int argc, char **argv, struct app_config *cf)
 			if (prog_help_version(ch, PROG, usage, stdout))
 				return 0;
 			return prog_usage(PROG, "unknown or incomplete option"
-			    " '%s'", argv[optind - 1]);
+			    " '%s'", prog_badopt(argv));
 		}
 	}
 	if (optind < argc)

@@ -271,7 +271,7 @@ main(int argc, char **argv)
 				;
 			if (i == sizeof ints / sizeof *ints)
 				return prog_usage(PROG, "unknown or incomplete"
-				    " option '%s'", argv[optind - 1]);
+				    " option '%s'", prog_badopt(argv));
 			if (prog_number_option(PROG, ints[i].name, optarg, 1,
 			    ints[i].hi, ints[i].must, &v) == -1)
 				return PROG_EXIT_USAGE;

@@ -1299,7 +1299,7 @@ cli_dispatch(struct cli *c, int argc, char **argv, FILE *out, FILE *err)
 		if (prog_help_version(ch, "ehttpctl", main_usage, out))
 			return CLI_OK;
 		fprintf(err, "ehttpctl: unknown or incomplete option '%s'\n",
-		    cli_arg(argv[optind - 1]));
+		    cli_arg(prog_badopt(argv)));
 		main_usage(err);
 		return CLI_USAGE;
 	}

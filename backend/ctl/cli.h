@@ -7,6 +7,7 @@
 
 #include "cli-json.h"
 #include "ehttp.h"
+#include "prog.h"
 #include "safetext.h"
 
 /*
@@ -129,7 +130,7 @@ const struct cli_cmd *const *cli_tables(size_t *n);
 			body						\
 			default:					\
 				return cli_usage(c, "unknown or incomplete" \
-				    " option '%s'", cli_arg(argv[optind - 1])); \
+				    " option '%s'", cli_arg(prog_badopt(argv))); \
 			}						\
 		}							\
 	} while (0)

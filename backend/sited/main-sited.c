@@ -213,7 +213,7 @@ main(int argc, char **argv)
 			if (prog_help_version(ch, PROG, usage, stdout))
 				return 0;
 			return prog_usage(PROG, "unknown or incomplete option '%s'",
-			    argv[optind - 1]);
+			    prog_badopt(argv));
 		}
 	}
 	if (optind != argc)
