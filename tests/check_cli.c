@@ -758,6 +758,17 @@ START_TEST(terminal_behaviour)
 	    " cert list\" /dev/null", tu_bin("ehttpctl"), tu_db);
 	tu_has(out, "PAGED:ID ", "PAGED:1 ", NULL);
 	free(out);
+	/* A pager that cannot run: said, exit 1 (nothing was shown); one
+	 * that quits early (head) is no error. */
+	out = tu_sh_ok("PAGER=/nonexistent/pager script -qfec \"'%s' --db '%s'"
+	    " cert list; echo rc=\\$?\" /dev/null", tu_bin("ehttpctl"), tu_db);
+	tu_has(out, "the pager (PAGER='/nonexistent/pager') failed with"
+	    " status 127", "rc=1", NULL);
+	free(out);
+	out = tu_sh_ok("PAGER='head -1' script -qfec \"'%s' --db '%s'"
+	    " cert list; echo rc=\\$?\" /dev/null", tu_bin("ehttpctl"), tu_db);
+	tu_has(out, "ID ", "rc=0", NULL);
+	free(out);
 
 	/* A write while another program writes: on the terminal, said;
 	 * elsewhere, silent; both go through once it is let go. */

@@ -1,5 +1,6 @@
 /* cli-cert: the certificate inventory commands (ehttpctl cert ...). */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <limits.h>
@@ -140,7 +141,7 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	struct db_cert *page = NULL, last;
 	enum db_cert_sort sort = DB_CERT_SORT_EXPIRATION;
 	size_t n, total = 0, limit = 0, w[CL_N];
-	int desc = 0, no_pager = 0, sorted = 0, rc = CLI_OK;
+	int desc = 0, no_pager = 0, sorted = 0, rc = CLI_OK, st;
 	FILE *out = c->out, *pipe = NULL;
 	struct cj_array ja;
 	int pipe_error;
@@ -229,8 +230,18 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	if (c->json && rc == CLI_OK)	/* a failure leaves it open: */
 		cj_array_close(&ja);	/* no reader takes it whole */
 	if (pipe != NULL) {
-		fclose(out);	/* a pager that quit early is no error */
-		pclose(pipe);
+		fclose(out);	/* a pager that quit early is no error, */
+		st = pclose(pipe);	/* one that failed is: nothing shown */
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(c->err, "ehttpctl: the pager (PAGER='%s') %s"
+			    " %d: --no-pager lists without it\n",
+			    cli_safe(c, pager), st != -1 && WIFSIGNALED(st) ?
+			    "was stopped by signal" : "failed with status",
+			    st == -1 ? -1 : WIFSIGNALED(st) ? WTERMSIG(st) :
+			    WEXITSTATUS(st));
+			if (rc == CLI_OK)
+				rc = CLI_FAIL;
+		}
 	}
 	return rc;
 }
