@@ -2971,6 +2971,15 @@ START_TEST(e2e_sigterm_restores_terminal)
 		    " 'no-such-terminal-type'"));
 		free(out);
 		free(err);
+		/* One that cannot move the cursor: the same (it drew a
+		 * blank screen). */
+		rc = tu_sh(&out, &err, "TERM=dumb timeout 10 script -qec"
+		    " '%s --db %s' /dev/null", tu_bin("ehttp-console"), db);
+		ck_assert_int_eq(rc, 1);
+		ck_assert_msg(strstr(out, "terminal type 'dumb' cannot move the"
+		    " cursor") != NULL, "%s", out);
+		free(out);
+		free(err);
 	}
 
 	/* A bad --refresh is quoted escaped, before any screen. */

@@ -191,6 +191,20 @@ crt_open(const char *term, FILE *out, FILE *in, int flags, char **cause)
 		return -1;
 	}
 	set_term(crt_screen);
+	/* A terminal that cannot move the cursor (TERM=dumb) would show a
+	 * blank screen: refused like an unknown one. */
+	nc = tigetstr("cup");
+	if (nc == NULL || nc == (char *)-1) {
+		endwin();
+		delscreen(crt_screen);
+		crt_screen = NULL;
+		crt_in_fd = -1;
+		xasprintf(&msg, "terminal type '%s' cannot move the cursor"
+		    " (its terminfo entry has no cup): set TERM to the"
+		    " terminal's type, e.g. xterm-256color", term);
+		*cause = msg;
+		return -1;
+	}
 	if (!registered) {
 		atexit(crt_atexit);
 		registered = 1;
