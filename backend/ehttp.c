@@ -215,19 +215,20 @@ ehttp_open(const char *path, int flags, char **cause)
 	/* PostgreSQL's libpq brings OpenSSL: the CA's first (ca.h). */
 	if (!db_target_is_file(path))
 		ca_preload();
-	if ((e->db = db_open(path, dbflags, cause)) == NULL) {
-		free(e);
-		return NULL;
-	}
 	e->db_target = xstrdup(path);
 	e->master_path = master_path(path);
 	/* A master key others can read exposes every key: refuse to start,
-	 * whatever the program means to do. */
+	 * whatever the program means to do (before the database is opened:
+	 * an init refused here leaves no new file). */
 	if (stat(e->master_path, &sb) == 0 && (sb.st_mode & (S_IRWXG |
 	    S_IRWXO))) {
 		xasprintf(cause, "master key %s has mode %04o: it must not be"
 		    " accessible to group or others (want 0600); refusing to"
 		    " start", e->master_path, (unsigned)(sb.st_mode & 07777));
+		ehttp_close(e);
+		return NULL;
+	}
+	if ((e->db = db_open(path, dbflags, cause)) == NULL) {
 		ehttp_close(e);
 		return NULL;
 	}

@@ -216,6 +216,29 @@ END_TEST
 
 /* ---- init modes ---------------------------------------------------------- */
 
+/* An init refused for its master key (damaged; readable by others) leaves
+ * no database behind: it left an empty one, which later commands took for
+ * a site database. */
+START_TEST(init_refused_leaves_nothing)
+{
+	static const char *const keys[] = {
+		"head -c 10 /dev/urandom > k && chmod 600 k",
+		"printf '%064d\\n' 0 > k && chmod 644 k",
+	};
+
+	for (size_t i = 0; i < TU_ALL(keys); i++)
+		tu_sh_is("1 site.db.master-key", "cd '%s' && rm -f site.db* &&"
+		    " %s && mv k site.db.master-key && { '%s' --db site.db init"
+		    " --demo >/dev/null 2>&1; echo $? $(ls site.db*); }", tu_dir,
+		    keys[i], tu_bin("ehttpctl"));
+	/* A good key (this one, made 0600 again): the init goes through. */
+	tu_sh_is("0 site.db site.db.master-key", "cd '%s' && chmod 600"
+	    " site.db.master-key && { '%s' --db site.db init --demo >/dev/null"
+	    " 2>&1; echo $? $(ls site.db site.db.master-key); }", tu_dir,
+	    tu_bin("ehttpctl"));
+}
+END_TEST
+
 START_TEST(init_modes)
 {
 	char *out = NULL, *err = NULL, *cmd = NULL;
@@ -481,6 +504,7 @@ files_suite(void)
 		TU_TEST(export_key_modes_and_refusals),
 		TU_CASE("files", files_fixture),
 		TU_TEST(init_modes),
+		TU_TEST(init_refused_leaves_nothing),
 		TU_TEST(cmlog_symlink_refused),
 		TU_TEST(cmlog_full_disk_no_torn_record),
 		TU_TEST(log_show_fifo_refused),

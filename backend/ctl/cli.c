@@ -1,4 +1,6 @@
 /* cli: ehttpctl's dispatcher, shared helpers and the hierarchy commands. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -397,19 +399,50 @@ cli_word(struct cli *c, const char *opt, const char *v, const char *list,
 
 /* init */
 
+/* Remove the database file an init made and its SQLite companions, if
+ * path still names that very file. */
+static void
+init_undo(const char *path, const struct stat *made)
+{
+	static const char *const side[] = { "-wal", "-shm", "-journal" };
+	struct stat st;
+	char p[PATH_MAX];
+
+	if (stat(path, &st) == -1 || st.st_dev != made->st_dev ||
+	    st.st_ino != made->st_ino)
+		return;
+	for (size_t i = 0; i < sizeof side / sizeof *side; i++)
+		if (snprintf(p, sizeof p, "%s%s", path, side[i]) <
+		    (int)sizeof p)
+			(void)unlink(p);
+	(void)unlink(path);
+}
+
 static int
 cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "demo", no_argument, NULL, 'd' }, CLI_COMMON_OPTS, { 0 } };
-	int demo = 0, rc;
+	struct stat st, made;
+	int demo = 0, rc, fresh;
 
 	OPTS_LOOP(c, argc, argv, "h", lo,
 	    case 'd': demo = 1; break;);
+	fresh = ehttp_db_is_file(c->db_path) && lstat(c->db_path, &st) == -1 &&
+	    errno == ENOENT;
 	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_CREATE)) != 0)
 		return rc;
-	if (ehttp_init(c->e, demo) == -1)
-		return cli_fail(c);
+	fresh = fresh && stat(c->db_path, &made) == 0;
+	if (ehttp_init(c->e, demo) == -1) {
+		rc = cli_fail(c);
+		/* A new file this run made (a damaged master key, say):
+		 * taken back, so that the next init starts anew. */
+		ehttp_close(c->e);
+		c->e = NULL;
+		if (fresh)
+			init_undo(c->db_path, &made);
+		return rc;
+	}
 	if (c->json)
 		cj_print(c->out, json_pack("{s:o,s:b}", "database",
 		    cj_str(ehttp_db_path(c->e)), "demo", demo));
