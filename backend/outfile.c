@@ -252,7 +252,10 @@ int
 outfile_key_path(const char *path, char *key, size_t len, char *err,
     size_t errlen)
 {
+	static const char *const system[] = { "/dev", "/proc", "/sys" };
 	struct stat st;
+	char *copy, dir[PATH_MAX];
+	int in;
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s is not a regular file: the private"
@@ -262,6 +265,23 @@ outfile_key_path(const char *path, char *key, size_t len, char *err,
 	}
 	if (snprintf(key, len, "%s.key", path) >= (int)len) {
 		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	/* /dev/stdout redirected to a file is a regular file: its key would
+	 * still be /dev/stdout.key. */
+	copy = xstrdup(path);
+	in = realpath(dirname(copy), dir) == NULL;
+	free(copy);
+	for (size_t i = 0; !in && i < sizeof system / sizeof *system; i++) {
+		size_t n = strlen(system[i]);
+
+		in = strncmp(dir, system[i], n) == 0 && (dir[n] == '\0' ||
+		    dir[n] == '/');
+	}
+	if (in) {
+		snprintf(err, errlen, "%s: the private key would go to %s,"
+		    " beside it (FILE.key): give a file elsewhere", path,
+		    key);
 		return -1;
 	}
 	return 0;

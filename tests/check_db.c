@@ -88,6 +88,28 @@ START_TEST(create_fresh)
 }
 END_TEST
 
+/* A write transaction inside another (read or write) is refused, the
+ * outer one going on (the pg suite checks PostgreSQL the same way). */
+START_TEST(nested_begin_refused)
+{
+	char *cause = NULL;
+	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
+
+	ck_assert_msg(db != NULL, "%s", cause);
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_begin(db), -1);
+	tu_has(db_error(db), "one is already open on this connection", NULL);
+	ck_assert_int_eq(db_begin_try(db), -1);
+	ck_assert_msg(db_commit(db) == 0, "%s", db_error(db));
+	ck_assert_int_eq(db_begin_read(db), 1);
+	ck_assert_int_eq(db_begin(db), -1);
+	db_rollback(db);
+	ck_assert_msg(db_begin_try(db) == 0, "%s", db_error(db));
+	db_rollback(db);
+	db_close(db);
+}
+END_TEST
+
 START_TEST(open_missing_refused)
 {
 	char *cause = NULL;
@@ -1105,6 +1127,7 @@ db_suite(void)
 		TU_CASE("db", tu_dir_fixture),
 		TU_TEST(create_fresh),
 		TU_TEST(open_missing_refused),
+		TU_TEST(nested_begin_refused),
 		TU_TEST(migrate_v1),
 		TU_TEST(migrate_v1_to_v4),
 		TU_TEST(cert_counts_tally),

@@ -959,7 +959,7 @@ START_TEST(test_traversal)
 		T("%c0%af..%c0%afsecret.txt"),
 		T("%e0%80%ae%e0%80%ae/secret.txt"),
 		T("./setup.exe"), T("data//cab1.cab"), T("%zz"),
-		T("\x1b[31mred"),
+		T("%1b[31mred"), T("\x1b[31mraw"),
 	};
 	/* 404: escaped twice is a name; the library's own folders. */
 	static const char *const absent[] = {
@@ -988,9 +988,12 @@ START_TEST(test_traversal)
 	snprintf(longt, sizeof longt, T("FileLib/%.4s/%s"), sha, sha);
 	raw_refused(longt, 404);
 	free(sha);
-	/* Logged escaped: no raw ESC in the log. */
+	/* An encoded control character is refused as one, and logged as
+	 * it came: no raw ESC in the log. (A raw one in the request line
+	 * is a 400 before the DP.) */
 	out = tu_read_file(dpath("logs/smsdpcontent.log"), NULL);
-	ck_assert_ptr_nonnull(strstr(out, "/\\x1b[31mred from 127.0.0.1:"));
+	ck_assert_ptr_nonnull(strstr(out, "/%1b[31mred from 127.0.0.1:"));
+	tu_has(out, "400, refused: a control character", NULL);
 	ck_assert_ptr_null(strchr(out, '\x1b'));
 	ck_assert_ptr_nonnull(strstr(out, ": 400, refused: a '.' or '..'"
 	    " path segment"));

@@ -144,7 +144,7 @@ END_TEST
 START_TEST(export_failure_removes_only_own_key)
 {
 	expect("mkdir x.pem && $C cert export 2 --out x.pem --with-key", 1,
-	    "x.pem: is a directory");
+	    "x.pem is not a regular file");
 	expect_str("test -d x.pem && ls -A", "x.pem\n");
 }
 END_TEST
@@ -211,6 +211,12 @@ START_TEST(export_key_modes_and_refusals)
 	    " goes beside");
 	expect_str("test ! -e n.pem.key && $C audit --json | grep -c"
 	    " n.pem || true", "0\n");
+	/* /dev/stdout redirected to a file is one: the key would still be
+	 * /dev/stdout.key. */
+	expect("$C cert export 2 --out /dev/stdout --with-key > o.pem", 1,
+	    "the private key would go to /dev/stdout.key");
+	expect_str("test ! -e /dev/stdout.key && test ! -s o.pem && echo no",
+	    "no\n");
 }
 END_TEST
 

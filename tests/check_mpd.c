@@ -2058,10 +2058,9 @@ END_TEST
  * A python3 client pipelines MPLIST requests over HTTP (then HTTPS)
  * without reading a reply for 2 s, as fast as its socket takes them. The
  * agent answers what fits its output and reads no more: TCP holds the
- * client up (a few MB in the kernel's buffers), nothing piles up in the
- * agent (RSS); then every request is answered, in order, once the client
- * reads. It used to read on regardless: one connection made it hold
- * gigabytes.
+ * client up (what the kernels' buffers take), nothing piles up in the
+ * agent (RSS); then every request is answered once the client reads. It
+ * used to read on regardless: one connection made it hold gigabytes.
  */
 static const char pipeline_py[] =
 "import select, socket, ssl, sys, time\n"
@@ -2069,7 +2068,12 @@ static const char pipeline_py[] =
 "def rss():\n"
 "    for l in open('/proc/%d/status' % pid):\n"
 "        if l.startswith('VmRSS:'): return int(l.split()[1]) // 1024\n"
-"s = socket.create_connection(('127.0.0.1', port))\n"
+"# Buffers of a fixed size: what the kernels hold (and so the work\n"
+"# below) does not depend on the host's autotuning.\n"
+"s = socket.socket()\n"
+"s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 256 << 10)\n"
+"s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)\n"
+"s.connect(('127.0.0.1', port))\n"
 "if tls:\n"
 "    ctx = ssl.create_default_context(); ctx.check_hostname = False\n"
 "    ctx.verify_mode = ssl.CERT_NONE\n"

@@ -69,6 +69,7 @@ Suite *
 tu_suite(const char *name, const struct tu_test *t)
 {
 	Suite *s = suite_create(name);
+	const struct tu_test *head = NULL;
 	TCase *tc = NULL;
 	const char *why;
 
@@ -80,14 +81,19 @@ tu_suite(const char *name, const struct tu_test *t)
 			for (; t[1].test != NULL && t[1].tcase == NULL; t++)
 				;
 			tc = NULL;
-		} else if (t->tcase != NULL)
-			tc = tu_tcase(s, t->tcase, t->fixture);
-		else if (!tu_only(t->test))
-			continue;
-		else if (t->loops > 0)
-			tcase_add_loop_test(tc, t->test, 0, t->loops);
-		else
-			tcase_add_test(tc, t->test);
+		} else if (t->tcase != NULL) {
+			/* Made at its first test that runs: a case TU_ONLY
+			 * leaves empty sets nothing up. */
+			head = t;
+			tc = NULL;
+		} else if (tu_only(t->test)) {
+			if (tc == NULL)
+				tc = tu_tcase(s, head->tcase, head->fixture);
+			if (t->loops > 0)
+				tcase_add_loop_test(tc, t->test, 0, t->loops);
+			else
+				tcase_add_test(tc, t->test);
+		}
 	}
 	return s;
 }

@@ -147,45 +147,60 @@ admin_rate(struct mpd_conn *c, struct mpd_reply *r)
 	return 0;
 }
 
-/* The byte at t, percent-decoded: how many bytes of t it is (3 for %XX,
- * else 1), the byte in *ch. */
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' &&
+	    (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+/* The byte at t, percent-decoded, also when encoded again ("%2565" is
+ * 'e': "%25" is a '%' that takes the next two digits): how many bytes of
+ * t it is, the byte in *ch. */
 static size_t
 pct_byte(const char *t, char *ch)
 {
-	char hex[3];
+	size_t n = 0;
 
-	if (t[0] == '%' && isxdigit((unsigned char)t[1]) &&
-	    isxdigit((unsigned char)t[2])) {
-		hex[0] = t[1];
-		hex[1] = t[2];
-		hex[2] = '\0';
-		*ch = (char)strtol(hex, NULL, 16);
-		return 3;
-	}
 	*ch = t[0];
-	return 1;
+	while (*ch == '%' && hexval(t[n + 1]) >= 0 && hexval(t[n + 2]) >= 0) {
+		*ch = (char)(hexval(t[n + 1]) * 16 + hexval(t[n + 2]));
+		n += 2;
+	}
+	return n + 1;
 }
 
-/* Text as logged (the target, the answer's message, which may quote what
- * it refuses): whatever reads as a bearer token, "ehttp_" and 8 or more of
- * its characters, percent-encoded or not, is "ehttp_***"; cut to fit
- * out. */
+/*
+ * Text as logged (the target; the answer's message, which may quote what
+ * it refuses, cut short): a bearer token in it, "ehttp_" and 8 or more of
+ * its characters, percent-encoded (once or more) or not, is "ehttp_***";
+ * the names of the database's own roles (ehttp_agent_..., ehttp_admin_...,
+ * ehttp_reader_...) stay. Cut to fit out, never inside a token.
+ */
 static void
 redacted(const char *t, char *out, size_t len)
 {
-	size_t o = 0, i, k;
+	static const char *const roles[] = { "agent_", "admin_", "reader_" };
+	char word[8];
+	size_t o = 0, i, k, w;
 	char ch;
 
 	while (*t != '\0' && o + 1 < len) {
-		for (i = k = 0; t[i] != '\0'; k++) {
-			size_t w = pct_byte(t + i, &ch);
-
+		memset(word, 0, sizeof word);
+		for (i = k = 0; t[i] != '\0'; k++, i += w) {
+			w = pct_byte(t + i, &ch);
 			if (k < 6 ? ch != "ehttp_"[k] : !isalnum((unsigned
 			    char)ch) && ch != '-' && ch != '_')
 				break;
-			i += w;
+			if (k >= 6 && k - 6 < sizeof word - 1)
+				word[k - 6] = ch;
 		}
-		if (k >= 6 + 8 && o + 10 < len) {
+		for (size_t r = 0; r < sizeof roles / sizeof *roles; r++)
+			if (strncmp(word, roles[r], strlen(roles[r])) == 0)
+				k = 0;
+		if (k >= 6 + 8) {
+			if (o + 10 > len)
+				break;
 			memcpy(out + o, "ehttp_***", 9);
 			o += 9;
 			t += i;

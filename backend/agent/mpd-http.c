@@ -70,8 +70,7 @@
 #define MPD_HTTP_MAX_BODY	(1024 * 1024)	/* a registration, at most */
 #define MPD_HTTP_MAX_TARGET	8192	/* a request target, with its NUL */
 /* Input looked at for a request's headers: one byte more than they may
- * be, so that too many is seen (mpd_conn_flow: read at most about this
- * much ahead, or a body's length while one is awaited). */
+ * be, so that too many is seen. */
 #define MPD_HTTP_READ_MAX	(MPD_HTTP_MAX_HEADERS + 1)
 #define MPD_AUT_PATH		"/SMS_MP/.sms_aut"
 #define MPD_SERVER		"ehttp-mpd/" EHTTP_VERSION
@@ -898,10 +897,11 @@ mpd_head_parse(const char *b, size_t len, char *method, char *target,
 }
 
 /*
- * Answer one request whose header block (NUL-terminated) was read: 0 keep
- * the connection, -1 it closes after this reply, 1 its body is to be read
- * first (c->block and c->body_len set), 2 its answer comes later, 3 a file
- * is being sent (c carries on by itself: not to be touched).
+ * Answer one request whose header block (blen bytes, NUL-terminated) was
+ * read: 0 keep the connection, -1 it closes after this reply, 1 its body
+ * is to be read first (c->block and c->body_len set), 2 its answer comes
+ * later, 3 a file is being sent (c carries on by itself: not to be
+ * touched).
  */
 static int
 mpd_conn_request(struct mpd_conn *c, const char *block, size_t blen)
@@ -1114,9 +1114,10 @@ mpd_headers_end(struct mpd_conn *c, struct evbuffer *in)
 	return 0;
 }
 
-/* Serve the requests read so far, while their replies fit: 0 c reads on
- * (a request's headers or body awaited), 1 c is not to be touched here
- * (it closes, waits or sends a file: it may be gone). */
+/* Serve the requests read so far, while their replies fit: 0 c goes on
+ * (more of a request awaited, or its replies full: mpd_conn_flow), 1 c is
+ * not to be touched here (it closes, waits or sends a file: it may be
+ * gone). */
 static int
 mpd_conn_serve(struct mpd_conn *c)
 {
@@ -1180,23 +1181,19 @@ mpd_conn_serve(struct mpd_conn *c)
 }
 
 /*
- * Reading goes on while there is room: the replies queued below
- * MPD_HTTP_MAX_OUTPUT (when they have gone, the write callback serves on)
- * and the input below what a request's headers may be, or the body
- * awaited. Beyond, nothing is read: TCP holds a client up that sends and
- * does not read, and nothing piles up here.
+ * Reading goes on while the replies queued are below MPD_HTTP_MAX_OUTPUT
+ * (when they have gone, the write callback serves on). mpd_conn_serve()
+ * uses what was read while they are: what stays is less than a request's
+ * headers, or its body. So a client that sends and does not read is held
+ * up by TCP, and nothing piles up here.
  */
 static void
 mpd_conn_flow(struct mpd_conn *c)
 {
-	size_t room = c->phase == MPD_CONN_BODY && c->body_len >
-	    MPD_HTTP_READ_MAX ? c->body_len : MPD_HTTP_READ_MAX;
-
 	if (c->phase != MPD_CONN_HEADERS && c->phase != MPD_CONN_BODY)
 		return;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >=
-	    MPD_HTTP_MAX_OUTPUT || evbuffer_get_length(bufferevent_get_input(
-	    c->bev)) >= room)
+	    MPD_HTTP_MAX_OUTPUT)
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
@@ -1212,7 +1209,6 @@ mpd_conn_read(struct bufferevent *bev, void *arg)
 	if (mpd_conn_serve(c) == 0)
 		mpd_conn_flow(c);
 }
-
 
 /* "ADDR:PORT" of the socket's peer ("?" if unknown). */
 static void
