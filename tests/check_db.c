@@ -96,16 +96,7 @@ START_TEST(nested_begin_refused)
 	struct db *db = db_open(tu_db, DB_OPEN_CREATE, &cause);
 
 	ck_assert_msg(db != NULL, "%s", cause);
-	ck_assert_int_eq(db_begin(db), 0);
-	ck_assert_int_eq(db_begin(db), -1);
-	tu_has(db_error(db), "one is already open on this connection", NULL);
-	ck_assert_int_eq(db_begin_try(db), -1);
-	ck_assert_msg(db_commit(db) == 0, "%s", db_error(db));
-	ck_assert_int_eq(db_begin_read(db), 1);
-	ck_assert_int_eq(db_begin(db), -1);
-	db_rollback(db);
-	ck_assert_msg(db_begin_try(db) == 0, "%s", db_error(db));
-	db_rollback(db);
+	tu_nested_begin_refused(db, NULL);
 	db_close(db);
 }
 END_TEST

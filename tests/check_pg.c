@@ -1073,21 +1073,7 @@ START_TEST(begin_try_does_not_wait)
 		    NULL);
 		ck_assert_int_eq(w.over, 1);
 		ck_assert_int_eq(db_commit(b), 0);
-		ck_assert_msg(db_begin(a) == 0, "%s", db_error(a));
-		/* A write transaction inside another is refused alike on
-		 * both engines, and the outer one goes on: it still holds
-		 * the lock and commits. */
-		ck_assert_int_eq(db_begin(a), -1);
-		tu_has(db_error(a), "one is already open on this connection",
-		    NULL);
-		ck_assert_int_eq(db_begin_try(a), -1);
-		ck_assert_int_eq(db_begin_try(b), 1);
-		ck_assert_msg(db_commit(a) == 0, "%s", db_error(a));
-		ck_assert_int_eq(db_begin_read(a), 1);
-		ck_assert_int_eq(db_begin(a), -1);
-		db_rollback(a);
-		ck_assert_msg(db_begin(a) == 0, "%s", db_error(a));
-		db_rollback(a);
+		tu_nested_begin_refused(a, b);
 		db_close(a);
 		db_close(b);
 	}

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "cmlog.h"
+#include "db.h"
 #include "ehttp.h"
 #include "mp.h"
 #include "testutil.h"
@@ -96,6 +97,23 @@ tu_suite(const char *name, const struct tu_test *t)
 		}
 	}
 	return s;
+}
+
+void
+tu_nested_begin_refused(struct db *db, struct db *other)
+{
+	ck_assert_msg(db_begin(db) == 0, "%s", db_error(db));
+	ck_assert_int_eq(db_begin(db), -1);
+	tu_has(db_error(db), "one is already open on this connection", NULL);
+	ck_assert_int_eq(db_begin_try(db), -1);
+	if (other != NULL)
+		ck_assert_int_eq(db_begin_try(other), 1);
+	ck_assert_msg(db_commit(db) == 0, "%s", db_error(db));
+	ck_assert_int_eq(db_begin_read(db), 1);
+	ck_assert_int_eq(db_begin(db), -1);
+	db_rollback(db);
+	ck_assert_msg(db_begin_try(db) == 0, "%s", db_error(db));
+	db_rollback(db);
 }
 
 int

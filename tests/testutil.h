@@ -50,6 +50,12 @@ struct tu_test {
 #define TU_ALL(a)		(sizeof (a) / sizeof *(a))
 Suite	*tu_suite(const char *name, const struct tu_test *tests);
 
+/* On db (no transaction open): a write transaction inside another, write
+ * or read, is refused (-1, the reason said) and the outer one goes on: it
+ * still holds the writers' lock against other (may be NULL), commits. */
+struct db;
+void	 tu_nested_begin_refused(struct db *db, struct db *other);
+
 /* Every suite's constructor: tests/check_<m>.c exports <m>_suite(); the
  * build lists the suites in suites.h from the file names. */
 #define SUITE(m)	Suite *m##_suite(void);
