@@ -507,6 +507,8 @@ static const struct {
 	{ { "status", "--limit", "@10K" }, 2, "~limit 'aaaa" },
 	{ { "status", "--limit", "" }, 2, "limit '': must be a number" },
 	{ { "status", "--limit", "+5" }, 2, "limit '+5': must be a number" },
+	{ { "status", "--limit", "2147483648" }, 2,
+	  "must be a number from 0 to 2147483647 (0: all)" },
 	{ { "cert", "show", "1; DROP TABLE cert" }, 1,
 	  "not an ID or a 40-digit thumbprint" },
 	{ { "cert", "show", "99999999999999999999" }, 1, "not an ID" },

@@ -169,8 +169,8 @@ cmd_cert_list(struct cli *c, int argc, char **argv)
 	    case 'r': desc = 1; break;
 	    case 'P': no_pager = 1; break;
 	    case 'l':
-		if (cli_number(c, "limit", optarg, 0, INT_MAX, "a number >= 0",
-		    &v))
+		if (cli_number(c, "limit", optarg, 0, INT_MAX, "a number from"
+		    " 0 to 2147483647 (0: all)", &v))
 			return CLI_USAGE;
 		limit = (size_t)v;
 		break;

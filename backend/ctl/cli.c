@@ -1036,7 +1036,8 @@ parse_limit(struct cli *c, const char *s, size_t *out)
 {
 	long v;
 
-	if (cli_number(c, "limit", s, 0, INT_MAX, "a number >= 0", &v))
+	if (cli_number(c, "limit", s, 0, INT_MAX, "a number from 0 to"
+	    " 2147483647 (0: all)", &v))
 		return CLI_USAGE;
 	*out = (size_t)v;
 	return 0;
