@@ -404,6 +404,11 @@ START_TEST(refusals)
 	    " -H 'Authorization: Bearer %s' --resolve %s:%d:127.0.0.1"
 	    " \"https://%s:%d/AdminService/wmi/$p\"; done", t, t, t, t, t + 6,
 	    t + 6, t + 6, root, t, FQDN, port, FQDN, port));
+	/* Two Authorization headers: 400, logged too (no token in it). */
+	tu_sh_is("400", "curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
+	    " -H 'Authorization: Bearer %s' -H 'Authorization: Bearer %s'"
+	    " --resolve %s:%d:127.0.0.1 'https://%s:%d/AdminService/wmi/"
+	    "SMS_Site'", root, t, gone, FQDN, port, FQDN, port);
 	/* Over plain HTTP the endpoint is refused: a token never travels
 	 * in clear. */
 	tu_sh_is("403", "curl -s -o /dev/null -w '%%{http_code}' -H"
@@ -422,7 +427,9 @@ START_TEST(refusals)
 	ck_assert_msg(strstr(log, more) == NULL, "%s", log);
 	ck_assert_int_ge(tu_count(log, "ehttp_***"), 7);
 	tu_has(log, "by ops from 127.0.0.1:", "401 unknown or revoked token",
-	    "400 position", NULL);
+	    "400 position", "GET /AdminService/wmi/SMS_Site by - from"
+	    " 127.0.0.1:", "400 Authorization, Host or Content-Type given more"
+	    " than once", NULL);
 	free(log);
 	free(gone);
 	free(t);

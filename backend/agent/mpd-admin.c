@@ -267,6 +267,11 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	    mpd_header_count(q->block, "Content-Type") > 1) {
 		mpd_reply_set(r, 400, "Bad Request", "text/plain", "A header"
 		    " is given more than once.\n");
+		redacted(q->target, target, sizeof target);
+		cmlog_write(m->mplog[MPD_LOG_ADMIN], CMLOG_TYPE_WARNING,
+		    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s by - from %s:"
+		    " 400 Authorization, Host or Content-Type given more than"
+		    " once", q->method, target, mpd_conn_peer(c));
 		goto out;
 	}
 	if (admin_handle(m, r) == -1)
