@@ -404,6 +404,14 @@ START_TEST(refusals)
 	    " -H 'Authorization: Bearer %s' --resolve %s:%d:127.0.0.1"
 	    " \"https://%s:%d/AdminService/wmi/$p\"; done", t, t, t, t, t + 6,
 	    t + 6, t + 6, root, t, FQDN, port, FQDN, port));
+	/* A PATCH that names nothing to change: 400, as ehttpctl's usage
+	 * error (it was 200 "done"). */
+	tu_sh_is("400 400", "for b in '' '{}'; do curl -s -o /dev/null -w"
+	    " '%%{http_code} ' --cacert '%s' -X PATCH -H 'Content-Type:"
+	    " application/json' -H 'Authorization: Bearer %s' -d \"$b\""
+	    " --resolve %s:%d:127.0.0.1 \"https://%s:%d/AdminService/wmi/"
+	    "SMS_SCI_Component('P02')\"; done | sed 's/ $//'", root, t, FQDN,
+	    port, FQDN, port);
 	/* Two Authorization headers: 400, logged too (no token in it). */
 	tu_sh_is("400", "curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
 	    " -H 'Authorization: Bearer %s' -H 'Authorization: Bearer %s'"

@@ -881,6 +881,13 @@ change(struct admin_ctx *x, const struct admin_class *cls, void *rec,
 		admin_error(x, 400, NULL, "%s takes no parameters", act->name);
 		return 0;
 	}
+	/* As ehttpctl's "nothing to set": a PATCH names what it changes. */
+	if (act == NULL && json_object_size(body) == 0) {
+		json_decref(body);
+		admin_error(x, 400, NULL, "the body names no property to"
+		    " change");
+		return 0;
+	}
 	snprintf(user, sizeof user, "%s (AdminService)", x->tok.name);
 	ehttp_set_user(x->e, user);
 	rc = act != NULL ? act->run(x, rec) : cls->patch(x, rec, body);
