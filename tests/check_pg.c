@@ -247,15 +247,16 @@ START_TEST(concurrent_writers)
 
 	TU_NEED_PG();
 	tu_ctl_ok(url, "init", "--demo", NULL);
-	free(tu_sh_ok("C='%s'; D='%s'; i=0; while [ $i -lt 12 ]; do"
+	/* Each failure with what its command said on stderr. */
+	free(tu_sh_ok("C='%s'; D='%s'; E='%s'; i=0; while [ $i -lt 12 ]; do"
 	    " { $C --db \"$D\" system add w$i.p01.contoso.com --site P01 &&"
 	    " $C --db \"$D\" role add w$i.p01.contoso.com mp; } >/dev/null"
-	    " 2>>'%s/errs' || echo fail$i >> '%s/errs' & i=$((i+1)); done;"
-	    " for t in 1 2; do ( for k in 1 2 3; do $C --db \"$D\" site set P01"
-	    " --enhanced-http on >/dev/null 2>&1 || echo on$t$k; $C --db \"$D\""
-	    " site set P01 --enhanced-http off >/dev/null 2>&1 || echo off$t$k;"
-	    " done ) >> '%s/errs' & done; wait; touch '%s/errs'",
-	    tu_bin("ehttpctl"), url, tu_dir, tu_dir, tu_dir, tu_dir));
+	    " 2>>\"$E/errs\" || echo fail$i >> \"$E/errs\" & i=$((i+1)); done;"
+	    " for t in 1 2; do ( for k in 1 2 3; do for v in on off; do"
+	    " $C --db \"$D\" site set P01 --enhanced-http $v >/dev/null"
+	    " 2>\"$E/e$t$k\" || { echo $v$t$k; cat \"$E/e$t$k\"; }; done;"
+	    " done ) >> \"$E/errs\" & done; wait; touch \"$E/errs\"",
+	    tu_bin("ehttpctl"), url, tu_dir));
 	v = tu_read_file(tu_path("errs"), NULL);
 	ck_assert_msg(v != NULL && *v == '\0', "failed: %s", v);
 	free(v);
