@@ -270,15 +270,17 @@ outfile_key_path(const char *path, char *key, size_t len, char *err,
 	/* /dev/stdout redirected to a file is a regular file: its key would
 	 * still be /dev/stdout.key. */
 	copy = xstrdup(path);
-	in = realpath(dirname(copy), dir) == NULL;
+	in = realpath(dirname(copy), dir) == NULL ? -1 : 0;
 	free(copy);
-	for (size_t i = 0; !in && i < sizeof system / sizeof *system; i++) {
+	for (size_t i = 0; in == 0 && i < sizeof system / sizeof *system;
+	    i++) {
 		size_t n = strlen(system[i]);
 
 		in = strncmp(dir, system[i], n) == 0 && (dir[n] == '\0' ||
 		    dir[n] == '/');
 	}
-	if (in) {
+	/* A folder that is not there: the write fails and says so. */
+	if (in == 1) {
 		snprintf(err, errlen, "%s: the private key would go to %s,"
 		    " beside it (FILE.key): give a file elsewhere", path,
 		    key);

@@ -52,8 +52,8 @@ int	 outfile_write(const char *path, const void *data, size_t len,
  * Where a certificate's private key goes when the certificate goes to
  * path: "path.key" in key. -1 with the reason in err when path names
  * something that is not a regular file (/dev/null, a FIFO), is in /dev,
- * /proc or /sys (/dev/stdout, even redirected to a file), is in no folder
- * that exists, or is too long.
+ * /proc or /sys (/dev/stdout, even redirected to a file), or is too
+ * long.
  */
 int	 outfile_key_path(const char *path, char *key, size_t len, char *err,
 	    size_t errlen);
