@@ -255,7 +255,7 @@ outfile_key_path(const char *path, char *key, size_t len, char *err,
 	static const char *const system[] = { "/dev", "/proc", "/sys" };
 	struct stat st;
 	char *copy, dir[PATH_MAX];
-	int in;
+	int found;
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s is not a regular file: the private"
@@ -270,21 +270,19 @@ outfile_key_path(const char *path, char *key, size_t len, char *err,
 	/* /dev/stdout redirected to a file is a regular file: its key would
 	 * still be /dev/stdout.key. */
 	copy = xstrdup(path);
-	in = realpath(dirname(copy), dir) == NULL ? -1 : 0;
+	found = realpath(dirname(copy), dir) != NULL;
 	free(copy);
-	for (size_t i = 0; in == 0 && i < sizeof system / sizeof *system;
-	    i++) {
+	/* A folder that is not there: the write fails and says so. */
+	for (size_t i = 0; found && i < sizeof system / sizeof *system; i++) {
 		size_t n = strlen(system[i]);
 
-		in = strncmp(dir, system[i], n) == 0 && (dir[n] == '\0' ||
-		    dir[n] == '/');
-	}
-	/* A folder that is not there: the write fails and says so. */
-	if (in == 1) {
-		snprintf(err, errlen, "%s: the private key would go to %s,"
-		    " beside it (FILE.key): give a file elsewhere", path,
-		    key);
-		return -1;
+		if (strncmp(dir, system[i], n) == 0 && (dir[n] == '\0' ||
+		    dir[n] == '/')) {
+			snprintf(err, errlen, "%s: the private key would go to"
+			    " %s, beside it (FILE.key): give a file elsewhere",
+			    path, key);
+			return -1;
+		}
 	}
 	return 0;
 }

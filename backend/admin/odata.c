@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hex.h"
 #include "odata.h"
 #include "xmalloc.h"
 
@@ -774,15 +775,6 @@ od_cmp(const struct od_val *a, const struct od_val *b)
 	return a->i < b->i ? -1 : a->i > b->i;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 char *
 od_decode(const char *s, size_t len, int plus)
 {
@@ -798,8 +790,8 @@ od_decode(const char *s, size_t len, int plus)
 			out[o++] = s[i];
 		else {
 			if (i + 2 >= len ||
-			    (h = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (l = hexval((unsigned char)s[i + 2])) < 0 ||
+			    (h = hex_value((unsigned char)s[i + 1])) < 0 ||
+			    (l = hex_value((unsigned char)s[i + 2])) < 0 ||
 			    (h == 0 && l == 0))
 				goto bad;
 			out[o++] = (char)(h << 4 | l);

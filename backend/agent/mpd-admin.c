@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "hex.h"
 #include "mp.h"
 #include "mpd-int.h"
 #include "xmalloc.h"
@@ -147,13 +148,6 @@ admin_rate(struct mpd_conn *c, struct mpd_reply *r)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' &&
-	    (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
-}
-
 /* The byte at t, percent-decoded, also when encoded again ("%2565" is
  * 'e': "%25" is a '%' that takes the next two digits): how many bytes of
  * t it is, the byte in *ch. */
@@ -163,8 +157,9 @@ pct_byte(const char *t, char *ch)
 	size_t n = 0;
 
 	*ch = t[0];
-	while (*ch == '%' && hexval(t[n + 1]) >= 0 && hexval(t[n + 2]) >= 0) {
-		*ch = (char)(hexval(t[n + 1]) * 16 + hexval(t[n + 2]));
+	while (*ch == '%' && hex_value(t[n + 1]) >= 0 &&
+	    hex_value(t[n + 2]) >= 0) {
+		*ch = (char)(hex_value(t[n + 1]) * 16 + hex_value(t[n + 2]));
 		n += 2;
 	}
 	return n + 1;

@@ -678,18 +678,18 @@ sq_begin(struct db *db, int wait_ms)
 }
 
 static int
-sq_begin_read(struct db *db)
-{
-	if (!sqlite3_get_autocommit(h(db)))
-		return 0;	/* already in one: it is the snapshot */
-	return tx(db, "BEGIN DEFERRED", "starting a read transaction") ==
-	    -1 ? -1 : 1;
-}
-
-static int
 sq_in_transaction(struct db *db)
 {
 	return !sqlite3_get_autocommit(h(db));
+}
+
+static int
+sq_begin_read(struct db *db)
+{
+	if (sq_in_transaction(db))
+		return 0;	/* already in one: it is the snapshot */
+	return tx(db, "BEGIN DEFERRED", "starting a read transaction") ==
+	    -1 ? -1 : 1;
 }
 
 static int
@@ -701,7 +701,7 @@ sq_commit(struct db *db)
 static void
 sq_rollback(struct db *db)
 {
-	if (!sqlite3_get_autocommit(h(db)))
+	if (sq_in_transaction(db))
 		sqlite3_exec(h(db), "ROLLBACK", NULL, NULL, NULL);
 }
 
