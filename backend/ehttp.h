@@ -171,7 +171,7 @@ const char *rules_role_title(const char *role);	/* "management point" */
  * whether a CAS may host it and whether enhanced HTTP secures it.
  */
 enum ehttp_secured {
-	EHTTP_SECURED_NEVER,	/* stays HTTP (PRODUCT 2.5) */
+	EHTTP_SECURED_NEVER,	/* stays HTTP: SUP, RSP, SMP */
 	EHTTP_SECURED_HTTP,	/* when configured for HTTP, not at a CAS */
 	EHTTP_SECURED_ALWAYS,	/* the SMS Provider, also at a CAS */
 };
@@ -191,7 +191,7 @@ const char *ehttp_role_short(const char *role);	/* "MP"; else role */
 /* Does this role on this site call for an SMS Role SSL Certificate when
  * enhanced HTTP is on? 1 yes, 0 no (it stays HTTP or uses PKI). */
 int	 ehttp_role_secured(const struct db_site *, const struct db_role *);
-/* Does enhanced HTTP never secure this role (PRODUCT 2.5)? */
+/* Does enhanced HTTP never secure this role? */
 int	 ehttp_role_stays_http(const char *role);
 /* Is this role configured for HTTPS (needs a PKI certificate)? */
 int	 ehttp_role_https(const struct db_role *);
@@ -554,7 +554,7 @@ int	 ehttp_agent_silent(const struct db_agent *, time_t now);
 /* The seconds without a report after which the agent is silent. */
 time_t	 ehttp_agent_silent_after(const struct db_agent *);
 /* Certificates are renewed, and shown as expiring, when this many days of
- * their validity are left (PRODUCT 3). */
+ * their validity are left. */
 #define EHTTP_RENEW_DAYS	30
 int	 ehttp_cert_expiring(const struct db_cert *, time_t now);
 /* Can this certificate be renewed? Only the one in use, never a PKI

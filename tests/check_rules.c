@@ -165,8 +165,8 @@ END_TEST
 
 /*
  * The one role table: which role on which site, with which connection,
- * gets an SMS Role SSL Certificate (PRODUCT 2.2, 2.3, 2.5). Written out
- * here from the specification, not from the table. The flags are what
+ * gets an SMS Role SSL Certificate. Written out here from the README's
+ * rules, not from the table. The flags are what
  * the rules answer yes to: secured (gets the certificate), stays on HTTP,
  * HTTPS, installed on the CAS.
  */
@@ -224,7 +224,7 @@ START_TEST(role_table)
 }
 END_TEST
 
-/* Enhanced HTTP is in use only with HTTPS or HTTP (PRODUCT 1). */
+/* Enhanced HTTP is in use only with HTTPS or HTTP. */
 START_TEST(site_enhanced)
 {
 	struct db_security x = { 0 };
