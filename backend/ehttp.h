@@ -557,6 +557,12 @@ time_t	 ehttp_agent_silent_after(const struct db_agent *);
  * their validity are left. */
 #define EHTTP_RENEW_DAYS	30
 int	 ehttp_cert_expiring(const struct db_cert *, time_t now);
+/* "valid", "expired" or "not yet valid" at now. */
+const char *ehttp_cert_validity(const struct db_cert *, time_t now);
+/* The state to show: the stored one ("active", "superseded", "revoked"),
+ * except that an active certificate outside its validity is "expired" or
+ * "not yet valid". */
+const char *ehttp_cert_state(const struct db_cert *, time_t now);
 /* Can this certificate be renewed? Only the one in use, never a PKI
  * certificate, nor a role certificate under a blocked SMS Issuing: 1 yes,
  * 0 no (ehttp_error() says why), -1 error. */

@@ -57,6 +57,25 @@ ehttp_cert_expiring(const struct db_cert *c, time_t now)
 	return c->not_after < now + (time_t)EHTTP_RENEW_DAYS * 86400;
 }
 
+const char *
+ehttp_cert_validity(const struct db_cert *c, time_t now)
+{
+	if (c->not_after < now)
+		return "expired";
+	if (c->not_before > now)
+		return "not yet valid";
+	return "valid";
+}
+
+const char *
+ehttp_cert_state(const struct db_cert *c, time_t now)
+{
+	const char *v = ehttp_cert_validity(c, now);
+
+	return strcmp(c->state, "active") != 0 || strcmp(v, "valid") == 0 ?
+	    c->state : v;
+}
+
 /* Why c cannot be served now, or NULL if it can. */
 static const char *
 cert_unusable(const struct db_cert *c, time_t now, char *buf, size_t len)

@@ -219,6 +219,62 @@ START_TEST(changes_audited_and_listed)
 }
 END_TEST
 
+/*
+ * The State shown is the truth when it is read: run at a faked time past
+ * their end, the active role certificates are "expired" in cert list (its
+ * table, and "validity" in its JSON, whose "state" stays the stored
+ * "active") and in cert show; at a time before their start, "not yet
+ * valid". The roots (ten years) stay active.
+ */
+START_TEST(expired_state_shown)
+{
+	static const struct {
+		const char *when, *role, *root, *shown;
+	} at[] = {
+		{ "+0d", "active valid", "active valid", "active" },
+		{ "+400d", "active expired", "active valid", "expired" },
+		{ "-1d", "active not yet valid", "active not yet valid",
+		  "not yet valid" },
+	};
+	const char *py = "import json,sys; d=json.load(sys.stdin);"
+	    " print(sorted(set(c['state']+' '+c['validity'] for c in d"
+	    " if c['type']==sys.argv[1])))";
+	char *v, want[128];
+
+	tu_faketime_setup();
+	tu_ctl_ok(tu_db, "site", "set", "P01", "--enhanced-http", "on", NULL);
+	for (size_t i = 0; i < TU_ALL(at); i++) {
+		snprintf(want, sizeof want, "['%s']", at[i].role);
+		v = tu_line1(tu_sh_ok(TU_FAKE "'%s' '%s' --db '%s' --json cert"
+		    " list --type role | %s -c \"%s\" role", at[i].when,
+		    tu_bin("ehttpctl"), tu_db, tu_python(), py));
+		ck_assert_msg(strcmp(v, want) == 0, "%s: %s", at[i].when, v);
+		free(v);
+		snprintf(want, sizeof want, "['%s']", at[i].root);
+		v = tu_line1(tu_sh_ok(TU_FAKE "'%s' '%s' --db '%s' --json cert"
+		    " list --type root | %s -c \"%s\" root", at[i].when,
+		    tu_bin("ehttpctl"), tu_db, tu_python(), py));
+		ck_assert_msg(strcmp(v, want) == 0, "%s: %s", at[i].when, v);
+		free(v);
+		/* The table's State column: the words before the site code
+		 * (every role row the same). */
+		v = tu_line1(tu_sh_ok(TU_FAKE "'%s' '%s' --db '%s' cert list"
+		    " --no-pager --type role | sed 1d | sed -E 's/.* (No|Yes)"
+		    "  +(.*[^ ]) +P0[0-9] .*/\\2/' | sort -u", at[i].when,
+		    tu_bin("ehttpctl"), tu_db));
+		ck_assert_str_eq(v, at[i].shown);
+		free(v);
+	}
+	v = tu_line1(tu_sh_ok(TU_FAKE "+400d '%s' --db '%s' cert show \"$('%s'"
+	    " --db '%s' --json cert list --type role --limit 1 | %s -c"
+	    " 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])')\""
+	    " | grep '^State:'", tu_bin("ehttpctl"), tu_db, tu_bin("ehttpctl"),
+	    tu_db, tu_python()));
+	ck_assert_str_eq(v, "State:         expired");
+	free(v);
+}
+END_TEST
+
 START_TEST(secondary_one_mp)
 {
 	tu_ctl_ok(tu_db, "system", "add", "mp2.s01.contoso.com", "--site",
@@ -854,6 +910,7 @@ cli_suite(void)
 		TU_TEST(demo_and_json),
 		TU_EACH(every_command_json, json_cmds),
 		TU_TEST(changes_audited_and_listed),
+		TU_TEST(expired_state_shown),
 		TU_TEST(secondary_one_mp),
 		TU_TEST(default_db_path),
 		TU_TEST(trusted_roots_and_chain),

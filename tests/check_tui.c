@@ -1458,6 +1458,32 @@ START_TEST(render_token_signing_narrow)
 }
 END_TEST
 
+/* An active certificate past its end (written with sqlite3) shows as
+ * "expired" in the State column and the details, not as "active". */
+START_TEST(render_certificate_expired_state)
+{
+	struct app *app;
+	char buf[512];
+	int y;
+
+	free(tu_sh_ok("sqlite3 %s \"INSERT INTO cert (type, state, site_id,"
+	    " serial, issued_to, issued_by, subject, not_before, not_after,"
+	    " thumbprint, key_alg, created) VALUES ('role', 'active', (SELECT id"
+	    " FROM site WHERE code = 'P01'), printf('%%032X', 7),"
+	    " 'old.p01.contoso.com', 'SMS Issuing', 'CN=old.p01.contoso.com',"
+	    " 1600000000, 1700000000, printf('%%040X', 7), 'rsa2048',"
+	    " 1600000000)\"", db));
+	app = screen_app(30, 140, 0);
+	press_shows(app, "old.p01.contoso.com", '4', 0);
+	y = screen_find("old.p01.contoso.com", NULL);
+	row(y, buf, sizeof buf);
+	ck_assert_msg(strstr(buf, " expired") != NULL &&
+	    strstr(buf, "active") == NULL, "%s", buf);
+	ck_screen("(ID ");
+	ck_screen(", expired)");
+}
+END_TEST
+
 /* Site Properties > Communication Security: the trusted root CAs list,
  * add from a file and remove, written to the database (sqlite3 reads it). */
 START_TEST(render_site_trusted_roots)
@@ -3573,6 +3599,7 @@ tui_suite(void)
 		TU_TEST(render_overview_alerts_paged),
 		TU_TEST(render_token_signing_listed),
 		TU_TEST(render_token_signing_narrow),
+		TU_TEST(render_certificate_expired_state),
 		TU_TEST(render_cert_path_unknown_issuer),
 		TU_TEST(render_small_terminal_and_resize),
 		TU_TEST(render_log_colours),

@@ -45,7 +45,7 @@ static const struct list_field certs_cells[CC_MAX] = {
 	[CC_BLOCKED] = CELL(YES_NO, blocked),
 	[CC_SITE] = CELL(TEXT, site_code),
 	[CC_THUMB] = CELL(TEXT, thumbprint),
-	[CC_STATE] = CELL(TEXT, state),
+	[CC_STATE] = { LIST_OWN, 0 },
 };
 #undef CELL
 
@@ -177,14 +177,18 @@ view_certs_sort(struct view *v, enum db_cert_sort sort, int desc)
 	restart(c);
 }
 
-/* The Type column (the others are fields: certs_cells). */
+/* The Type and State columns (the others are fields: certs_cells). */
 static void
 certs_cell(void *arg, const void *row, int col, int width, char *buf,
     size_t len)
 {
 	const struct db_cert *x = row;
 
-	snprintf(buf, len, "%s", type_cell(x->type, width > 0 ? width : 24));
+	if (col == CC_STATE)
+		snprintf(buf, len, "%s", ehttp_cert_state(x, time(NULL)));
+	else
+		snprintf(buf, len, "%s", type_cell(x->type, width > 0 ?
+		    width : 24));
 }
 
 static attr_t
@@ -196,6 +200,8 @@ certs_style(void *arg, const void *row)
 		return crt_attr(CRT_ERROR);
 	if (strcmp(x->state, "active") != 0)
 		return crt_attr(CRT_DIM);
+	if (strcmp(ehttp_cert_validity(x, time(NULL)), "valid") != 0)
+		return crt_attr(CRT_ERROR);
 	if (ehttp_cert_expiring(x, time(NULL)))
 		return crt_attr(CRT_WARNING);
 	return crt_attr(CRT_NORMAL);
@@ -230,7 +236,7 @@ certs_details(void *arg, const void *row, WINDOW *w)
 	getmaxyx(w, h, width);
 	text_putf(w, y++, 1, width - 2, A_BOLD, "%s  %s  (ID %lld, %s%s)",
 	    ehttp_cert_type_title(x->type), x->issued_to, (long long)x->id,
-	    x->state, x->blocked ? ", BLOCKED" : "");
+	    ehttp_cert_state(x, time(NULL)), x->blocked ? ", BLOCKED" : "");
 	text_putf(w, y++, 1, width - 2, A_NORMAL, "Issued by %s.  Site %s."
 	    "  Key %s.  Blocked: %s.", x->issued_by, x->site_code, x->key_alg,
 	    x->blocked ? "Yes" : "No");

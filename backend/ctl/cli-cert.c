@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -67,7 +68,7 @@ cert_cells(struct cli *c, const struct db_cert *r, struct cert_line *l)
 	l->cell[CL_START] = l->from;
 	l->cell[CL_END] = l->until;
 	l->cell[CL_BLOCKED] = r->blocked ? "Yes" : "No";
-	l->cell[CL_STATE] = cli_safe(c, r->state);
+	l->cell[CL_STATE] = cli_safe(c, ehttp_cert_state(r, time(NULL)));
 	l->cell[CL_SITE] = cli_safe(c, r->site_code);
 	l->cell[CL_TP] = cli_safe(c, r->thumbprint);
 }
@@ -102,12 +103,13 @@ cert_page_print(struct cli *c, FILE *f, const struct db_cert *page,
 static json_t *
 cert_json(const struct db_cert *c)
 {
-	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,"
-	    "s:o,s:o}",
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,"
+	    "s:o,s:o,s:o}",
 	    "id", (json_int_t)c->id,
 	    "type", cj_str(c->type),
 	    "type_title", cj_str(ehttp_cert_type_title(c->type)),
 	    "state", cj_str(c->state),
+	    "validity", cj_str(ehttp_cert_validity(c, time(NULL))),
 	    "issued_to", cj_str(c->issued_to),
 	    "issued_by", cj_str(c->issued_by),
 	    "subject", cj_str(c->subject),
@@ -279,7 +281,8 @@ cmd_cert_show(struct cli *c, int argc, char **argv)
 	} else {
 		fprintf(f, "ID:            %lld\n", (long long)cert.id);
 		fprintf(f, "Type:          %s\n", ehttp_cert_type_title(cert.type));
-		fprintf(f, "State:         %s%s\n", cli_safe(c, cert.state),
+		fprintf(f, "State:         %s%s\n",
+		    cli_safe(c, ehttp_cert_state(&cert, time(NULL))),
 		    cert.blocked ? ", blocked" : "");
 		fprintf(f, "Issued To:     %s\n", cli_safe(c, cert.issued_to));
 		fprintf(f, "Issued By:     %s\n", cli_safe(c, cert.issued_by));
