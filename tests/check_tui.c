@@ -2857,6 +2857,38 @@ START_TEST(e2e_write_waits_for_another)
 }
 END_TEST
 
+/*
+ * A window dragged down to a single cell and back: the message of a
+ * too-small terminal is whole again at 79x24, and at 120x30 the whole
+ * frame comes back without a key, the title's right part too. At 1x1
+ * the console's one-cell input window touched the screen's edges, so
+ * ncurses grew it with the screen, and each read repainted it, blank,
+ * over all but the first column of what was drawn.
+ */
+START_TEST(e2e_resize_through_one_cell)
+{
+	struct tmx t = { 0 };
+
+	setup_demo();
+	tmx_start(&t, 120, 30);
+	WAIT(&t, "(times UTC)");
+	resize(&t, 1, 1);
+	/* Time to draw at 1x1 (a single cell shows nothing to wait for):
+	 * two sizes at once would be one resize. */
+	tu_msleep(1000);
+	resize(&t, 79, 24);
+	WAIT(&t, "The ehttp console needs at least 80x24; this terminal is"
+	    " 79x24.");
+	WAIT(&t, "Enlarge the window, or press q to quit.");
+	resize(&t, 120, 30);
+	WAIT(&t, "(times UTC)");
+	WAIT(&t, "F1Help");
+	WAIT(&t, "Contoso-East");
+	quit(&t);
+	teardown();
+}
+END_TEST
+
 /* A change made elsewhere (ehttpctl) shows in the list after the refresh
  * interval without a key, with the time it was read. */
 START_TEST(e2e_outside_change_refreshes)
@@ -3622,6 +3654,7 @@ tui_suite(void)
 		TU_TEST(e2e_long_work_cancel_and_typeahead),
 		TU_TEST(e2e_write_waits_for_another),
 		TU_TEST(e2e_outside_change_refreshes),
+		TU_TEST(e2e_resize_through_one_cell),
 		TU_TEST(e2e_log_merge_matches_show),
 		TU_TEST(e2e_clients_approve_and_hostile_name),
 		TU_TEST(e2e_agents_approve_revoke),

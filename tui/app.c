@@ -961,7 +961,7 @@ void
 app_resize(struct app *app)
 {
 	layout(app);
-	clearok(curscr, TRUE);
+	crt_repaint_all();
 }
 
 WINDOW *

@@ -352,6 +352,19 @@ crt_size(int *nlines, int *ncols)
 }
 
 void
+crt_repaint_all(void)
+{
+	clearok(curscr, TRUE);
+	/* ncurses grows a window that touched the screen's right and bottom
+	 * edges with the screen: after a 1x1 terminal the input window is as
+	 * large as the screen, and wgetch() would repaint it, blank, over
+	 * what was drawn. Back to one cell, and refreshed now, so it never
+	 * is. */
+	wresize(crt_input, 1, 1);
+	wnoutrefresh(crt_input);
+}
+
+void
 crt_resize(int nlines, int ncols)
 {
 	resizeterm(nlines, ncols);

@@ -90,6 +90,8 @@ void	 crt_cursor(int visible);
 void	 crt_signals_install(void);
 int	 crt_signal_pending(void);	/* the signal number or 0 */
 void	 crt_size(int *lines, int *cols);
+/* The next update repaints the whole terminal (after a resize). */
+void	 crt_repaint_all(void);
 /* Test hook: a fixed screen size for an off-screen terminal. */
 void	 crt_resize(int lines, int cols);
 
