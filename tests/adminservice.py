@@ -321,10 +321,13 @@ elif cmd == "refusals":
             fail("token %r %r: %d %s" % (tok, hdr, st, h))
     print("ok: no token, an unknown, malformed or revoked token, NTLM and"
           " Basic are 401 with a Bearer challenge")
-    # Methods: CCM_POST (the MP's POST) is no method of this service.
+    # Methods: CCM_POST (the MP's POST) is no method of this service, nor
+    # is any other (the body of a PUT read, not left to reset the answer).
     for method, path in [("CCM_POST", "SMS_Site('P01')"),
                          ("CCM_POST", "SMS_SCI_Component('P02')"),
-                         ("PROPFIND", "SMS_Site")]:
+                         ("PROPFIND", "SMS_Site"),
+                         ("DELETE", "SMS_Site('P01')"),
+                         ("PUT", "SMS_SCI_Component('P02')")]:
         st, h, data = request(method, B + path, body="{}")
         if st != 405 or "PATCH" not in h.get("allow", ""):
             fail("%s %s: %d %s" % (method, path, st, h))

@@ -437,7 +437,10 @@ START_TEST(refusals)
 	tu_has(log, "by ops from 127.0.0.1:", "401 unknown or revoked token",
 	    "400 position", "GET /AdminService/wmi/SMS_Site by - from"
 	    " 127.0.0.1:", "400 Authorization, Host or Content-Type given more"
-	    " than once", NULL);
+	    " than once", "DELETE /AdminService/wmi/SMS_Site('P01') by ops",
+	    "PUT /AdminService/wmi/SMS_SCI_Component('P02') by ops",
+	    "405 the administration service takes GET, HEAD, PATCH and POST",
+	    NULL);
 	free(log);
 	free(gone);
 	free(t);

@@ -1879,7 +1879,8 @@ clients_count(void)
 
 /* A raw HTTP exchange with the agent's HTTP port by python3's socket:
  * send req (C escapes; {NUL} sends a NUL byte), then after delay seconds
- * the rest; the status line and the Allow header of the reply. */
+ * the rest ({200K}: 200,000 bytes); the status line and the Allow header
+ * of the reply. */
 static char *
 raw_http(const char *req, const char *rest, double delay)
 {
@@ -1895,7 +1896,8 @@ raw_http(const char *req, const char *rest, double delay)
 	    " bytes(1)))\n"
 	    "time.sleep(%.2f)\n"
 	    "try:\n"
-	    "  s.sendall(open(\"raw.rest\", \"rb\").read())\n"
+	    "  s.sendall(open(\"raw.rest\", \"rb\").read().replace(b\"{200K}\","
+	    " b\"x\" * 200000))\n"
 	    "except OSError:\n"
 	    "  pass\n"
 	    "r = b\"\"\n"
@@ -1931,8 +1933,18 @@ static const struct {
 	{ "GET /ccm_system/request HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
 	  "HTTP/1.1 405 Method Not Allowed Allow: CCM_POST, POST" },
 	{ "DELETE /CCM_STS HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
-	  "HTTP/1.1 501 Not Implemented Allow: GET, HEAD, POST, CCM_POST, PROPFIND,"
-	  " PATCH" },
+	  "HTTP/1.1 405 Method Not Allowed Allow: GET" },
+	{ "DELETE /nothing/here HTTP/1.1\r\nHost: x\r\n\r\n", "", 0,
+	  "HTTP/1.1 501 Not Implemented Allow: GET, HEAD, POST, CCM_POST,"
+	  " PROPFIND, PATCH" },
+	/* A body that is not used is read all the same, so the answer is
+	 * not lost to a reset: 200 KB with a PUT, then with a GET. */
+	{ "PUT /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x\r\n"
+	  "Content-Length: 200000\r\n\r\n", "{200K}", 0,
+	  "HTTP/1.1 405 Method Not Allowed Allow: GET, HEAD" },
+	{ "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: x\r\n"
+	  "Content-Length: 200000\r\n\r\n", "{200K}", 0,
+	  "HTTP/1.1 200 OK" },
 	/* What a server in front could read another way (RFC 9112 5.1,
 	 * 5.2, 3): white space before a colon (here it would smuggle the
 	 * body in as a second request), a folded line, a line without a
@@ -1967,7 +1979,8 @@ static const struct {
 /*
  * Request bodies and methods: a body needs its length (411), is at most
  * 1 MiB (413), never chunked (501), must arrive in time (408); a known
- * path with another method is 405 with Allow; an unknown method 501. A
+ * path with another method is 405 with Allow; any other path, with a
+ * method not served, 501; a body nobody uses is read (no reset). A
  * truncated registration is refused with the reason in
  * MP_RegistrationManager.log. The agent serves on after all of it.
  */

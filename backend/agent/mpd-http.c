@@ -26,9 +26,12 @@
  * - replies queued beyond MPD_HTTP_MAX_OUTPUT stop reading the connection
  *   until they have gone (mpd_conn_flow): a client that pipelines and
  *   does not read is held up by TCP, not buffered;
- * - a request body (POST, CCM_POST) must say its Content-Length (411
- *   otherwise; chunked is 501), of at most MPD_HTTP_MAX_BODY (413), and
- *   arrive within cfg.header_s seconds (408); nothing else is buffered;
+ * - a request body (POST, CCM_POST, PATCH; any other request's is read
+ *   and not used) must say its Content-Length (411 otherwise; chunked is
+ *   501), of at most MPD_HTTP_MAX_BODY (413), and arrive within
+ *   cfg.header_s seconds (408); nothing else is buffered;
+ * - a method that is not served is 405 with Allow on a path that is (the
+ *   administration service answers and logs it itself), else 501;
  * - a reply to HEAD has the headers of the GET reply (its Content-Length
  *   included) and no body, so keep-alive goes on after it;
  * - a file (the distribution point's content, mpd-dp.c) is streamed, never
@@ -649,6 +652,9 @@ mpd_tokenauth(struct mpd_conn *c, const struct mpd_req *q, struct mpd_reply *r,
 #define M_POST		0x4
 #define M_PROPFIND	0x8	/* WebDAV (the DP's folders) */
 #define M_PATCH		0x10	/* the administration service */
+#define M_OTHER		0x20	/* any other method: 405 on a path served
+				 * (the administration service answers it
+				 * itself, and logs it), else 501 */
 #define DP_METHODS	(M_GET | M_HEAD | M_PROPFIND)
 #define DP_ALLOW	"GET, HEAD, PROPFIND"
 static const struct mpd_route {
@@ -677,9 +683,10 @@ static const struct mpd_route {
 	  mpd_dp_serve, 1 },
 	{ "/CCMTOKENAUTH_SMS_DP_SMSSIG$/", DP_METHODS, 1, DP_ALLOW,
 	  mpd_dp_serve, 1 },
-	/* The SMS Provider's REST API (mpd-admin.c, admin.h). */
-	{ "/AdminService/", M_GET | M_HEAD | M_POST | M_PATCH, 1,
-	  "GET, HEAD, PATCH, POST", mpd_admin_serve, 1 },
+	/* The SMS Provider's REST API (mpd-admin.c, admin.h): every method
+	 * goes to it, so that a refused one is logged in adminservice.log. */
+	{ "/AdminService/", M_GET | M_HEAD | M_POST | M_PATCH | M_PROPFIND |
+	  M_OTHER, 1, "GET, HEAD, PATCH, POST", mpd_admin_serve, 1 },
 };
 
 static int
@@ -695,7 +702,7 @@ mpd_method(const char *method)
 		return M_PROPFIND;
 	if (strcmp(method, "PATCH") == 0)
 		return M_PATCH;
-	return 0;
+	return M_OTHER;
 }
 
 /* The route of target, or NULL. Paths match without case, as IIS's. */
@@ -775,12 +782,18 @@ mpd_dispatch(struct mpd_conn *c, const struct mpd_req *q, int keep, int http10)
 {
 	static const struct mpd_reply tls_only = MPD_TEXT(403, "Forbidden",
 	    "This endpoint is served over HTTPS only.\n");
+	static const struct mpd_reply not_impl = { .code = 501,
+	    .reason = "Not Implemented", .type = "text/plain",
+	    .body = "Not Implemented\n",
+	    .allow = "GET, HEAD, POST, CCM_POST, PROPFIND, PATCH" };
 	struct mp_answer a = { 0 };
 	const struct mpd_route *rt = mpd_route_find(q->target);
 	struct mpd_reply r = MPD_TEXT(404, "Not Found", "Not Found\n");
 	int mth = mpd_method(q->method);
 
-	if (rt != NULL && !(rt->methods & mth)) {
+	if (rt == NULL && mth == M_OTHER)
+		r = not_impl;
+	else if (rt != NULL && !(rt->methods & mth)) {
 		r.code = 405;
 		r.reason = "Method Not Allowed";
 		r.body = "Method Not Allowed\n";
@@ -908,10 +921,6 @@ mpd_conn_request(struct mpd_conn *c, const char *block, size_t blen)
 {
 	static const struct mpd_reply bad = MPD_TEXT(400, "Bad Request",
 	    "Bad Request\n");
-	static const struct mpd_reply not_impl = { .code = 501,
-	    .reason = "Not Implemented", .type = "text/plain",
-	    .body = "Not Implemented\n",
-	    .allow = "GET, HEAD, POST, CCM_POST, PROPFIND, PATCH" };
 	static const struct mpd_reply chunked = MPD_TEXT(501, "Not Implemented",
 	    "A chunked request body is not accepted: send its"
 	    " Content-Length.\n");
@@ -953,14 +962,13 @@ mpd_conn_request(struct mpd_conn *c, const char *block, size_t blen)
 			return -1;
 		}
 	}
-	if ((mth = mpd_method(method)) == 0) {
-		mpd_reply_send(c, &not_impl, 0, 0, http10);
-		return -1;
-	}
-	/* A body to read, by its length: a POST's, and a PROPFIND's if it
-	 * has one (what it asks for is not read: every property is sent). */
-	if (mth == M_POST || mth == M_PATCH || (mth == M_PROPFIND && (te !=
-	    NULL || len > 0))) {
+	mth = mpd_method(method);
+	/* A body to read, by its length: a POST's or PATCH's, and any other
+	 * request's that has one, though it is not used (a PROPFIND's asks
+	 * for properties: every one is sent), so that the connection can go
+	 * on and no unread byte turns its close into a reset that could
+	 * reach the client before the answer. */
+	if (mth == M_POST || mth == M_PATCH || te != NULL || len > 0) {
 		if (te != NULL || cl == NULL || len > MPD_HTTP_MAX_BODY) {
 			mpd_reply_send(c, te != NULL ? &chunked : cl == NULL ?
 			    &no_length : &too_large, 0, 0, http10);
@@ -980,8 +988,7 @@ mpd_conn_request(struct mpd_conn *c, const char *block, size_t blen)
 			c->body_len = (size_t)len;
 			return 1;
 		}
-	} else if (te != NULL || len > 0)
-		keep = 0;	/* a body nobody reads: no reuse after it */
+	}
 	q.method = method;
 	q.target = target;
 	q.block = block;
@@ -1016,6 +1023,7 @@ mpd_conn_body(struct mpd_conn *c, const unsigned char *body, size_t len)
 	q.block = block;
 	q.body = body;
 	q.len = len;
+	q.head = mpd_method(method) == M_HEAD;
 	rc = mpd_dispatch(c, &q, keep, http10);
 	free(block);
 	if (rc > 0)
