@@ -2149,6 +2149,48 @@ START_TEST(test_http_pipelining_bounded)
 END_TEST
 
 /*
+ * A client that stops reading for a while is not cut off by the header
+ * timeout (1 s here): python3 pipelines 20,000 MPLIST requests (10 MB of
+ * replies, more than the kernels' buffers hold) from a thread and reads,
+ * pausing 3 s after the first 100 KB. Every reply arrives, the last one
+ * whole. The header deadline used to run while replies waited to be sent:
+ * the connection was reset a second into the pause.
+ */
+static const char slow_reader_py[] =
+"import socket, sys, threading, time\n"
+"s = socket.socket()\n"
+"s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)\n"
+"s.connect(('127.0.0.1', int(sys.argv[1])))\n"
+"req = b'GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1\\r\\nHost: x\\r\\n'\n"
+"all = (req + b'\\r\\n') * 19999 + req + b'Connection: close\\r\\n\\r\\n'\n"
+"threading.Thread(target=s.sendall, args=(all,), daemon=True).start()\n"
+"got = []; n = 0; paused = False\n"
+"while True:\n"
+"    d = s.recv(65536)\n"
+"    if not d: break\n"
+"    got.append(d); n += len(d)\n"
+"    if n > 100000 and not paused: paused = True; time.sleep(3)\n"
+"raw = b''.join(got)\n"
+"print(raw.count(b'HTTP/1.1 200 OK\\r\\n'), raw.endswith(b'</MPList>'))\n";
+
+START_TEST(test_http_slow_reader_not_cut)
+{
+	char py[4096], *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(agent_start(FQDN, "--header-timeout", "1"), -1);
+	snprintf(py, sizeof py, "%s/slow.py", dir);
+	ck_assert_int_eq(tu_write_file(py, slow_reader_py,
+	    strlen(slow_reader_py)), 0);
+	ck_assert_msg(tu_sh(&out, &err, "%s '%s' %d", tu_python(), py,
+	    http_port) == 0, "python: %s%s", out, err);
+	ck_assert_str_eq(out, "20000 True\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(agent_exited(), -1);
+}
+END_TEST
+
+/*
  * Seed scenario 1 with clients ehttp did not write: python3 (tests/
  * wire.py, from the public format) registers over TLS (curl verifies the
  * agent against the exported root), is pending under manual approval
@@ -2480,6 +2522,7 @@ mpd_suite(void)
 		TU_TEST(test_clients_register_token_poll),
 		TU_TEST(test_http_bodies),
 		TU_TEST(test_http_pipelining_bounded),
+		TU_TEST(test_http_slow_reader_not_cut),
 		TU_TEST(test_mplist_hostile_rows),
 		TU_TEST(test_clients_concurrent),
 		/* The agent's concurrent writes on PostgreSQL: registrations

@@ -181,7 +181,16 @@ mpd_conn_deadline(evutil_socket_t fd, short what, void *arg)
 	static const struct mpd_reply timeout = MPD_TEXT(408,
 	    "Request Timeout", "The request body did not arrive in time.\n");
 	struct mpd_conn *c = arg;
+	struct timeval tv = { c->m->cfg.header_s, 0 };
 
+	/* The client is given its time to send once what it is sent has
+	 * gone: while replies drain (a large one, or pipelined ones), only
+	 * the write timeout holds it to reading them. */
+	if ((c->phase == MPD_CONN_HEADERS || c->phase == MPD_CONN_BODY) &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		event_add(c->deadline, &tv);
+		return;
+	}
 	if (c->phase == MPD_CONN_BODY) {	/* the headers came: say so */
 		mpd_reply_send(c, &timeout, 0, 0, 0);
 		mpd_conn_close_after_reply(c);
