@@ -58,7 +58,8 @@ agent_mplists(struct ehttp *e, struct agent_view *v)
 	struct ehttp_serving sv;
 	FILE *f[3];
 	char *out[3] = { NULL, NULL, NULL }, up[256], canon[256], why[256];
-	size_t n, len[3], i, k;
+	char first[256];
+	size_t n, len[3], i, k, left = 0;
 	int rc = -1;
 
 	if (db_role_list(ehttp_db(e), v->site.id, 0, &r, &n) == -1)
@@ -72,9 +73,13 @@ agent_mplists(struct ehttp *e, struct agent_view *v)
 	for (i = 0; i < n; i++) {
 		/* A name that is not one (a row written around the rules)
 		 * is no management point a client could reach. */
-		if (strcmp(r[i].role, "mp") != 0 || rules_fqdn(r[i].fqdn,
-		    canon, why, sizeof why) == -1)
+		if (strcmp(r[i].role, "mp") != 0)
 			continue;
+		if (rules_fqdn(r[i].fqdn, canon, why, sizeof why) == -1) {
+			if (left++ == 0)
+				snprintf(first, sizeof first, "%s", why);
+			continue;
+		}
 		if (ehttp_system_serving(e, r[i].system_id, &sv) == -1)
 			goto out;
 		for (k = 0; k < sizeof up - 1 && r[i].fqdn[k]; k++)
@@ -103,6 +108,10 @@ agent_mplists(struct ehttp *e, struct agent_view *v)
 	fputs("</MPList>", f[0]);
 	fputs("</MPList>", f[1]);
 	fputs("</MPs>", f[2]);
+	if (left > 0)
+		snprintf(v->mps_left_out, sizeof v->mps_left_out, "%zu"
+		    " management point%s left out of the MP list, not reachable"
+		    " by a client: %s", left, left == 1 ? "" : "s", first);
 	rc = 0;
 out:
 	for (k = 0; k < 3; k++)

@@ -55,6 +55,9 @@ struct agent_view {
 	char			*mps;
 	char			*mpkeyinfo;
 	char			*sitesigncert;
+	/* Why management points were left out of those lists (a name that
+	 * is no host name, written around the rules), "" when none was. */
+	char			 mps_left_out[512];
 };
 
 /*

@@ -2037,7 +2037,7 @@ END_TEST
  * Site systems whose names were written around the rules (sqlite3: an
  * escape sequence, a right-to-left override, a quote): the location
  * replies stay XML that python3's parser reads, and list every other
- * management point of the site, not those.
+ * management point of the site, not those; mpcontrol.log says so once.
  */
 START_TEST(test_mplist_hostile_rows)
 {
@@ -2063,6 +2063,20 @@ START_TEST(test_mplist_hostile_rows)
 		    tu_python(), path);
 		free(body);
 	}
+	/* Said once in mpcontrol.log, the name escaped; and when the rows
+	 * are mended, that all are listed again. */
+	ck_assert(wait_log("2 management points left out of the MP list, not"
+	    " reachable by a client: FQDN 'mp2", 1));
+	body = slurp(logpath);
+	ck_assert_ptr_null(strchr(body, 27));
+	ck_assert_int_eq(tu_count(body, "left out of the MP list"), 1);
+	free(body);
+	free(tu_sh_ok(TU_SQLITE3 " '%s' \"DELETE FROM site_system WHERE"
+	    " created = 1\"", db));
+	kill(agent, SIGHUP);
+	ck_assert(wait_log("The MP list names every management point of the"
+	    " site again", 1));
+	assert_log_clean();
 	ck_assert_int_eq(agent_exited(), -1);
 }
 END_TEST

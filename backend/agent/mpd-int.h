@@ -276,6 +276,7 @@ struct mpd {
 
 	/* Messages already logged, not to repeat them every poll. */
 	char			 poll_error[512];
+	char			 mps_left_out[512];	/* as logged last */
 	char			 bind_error[512];
 	char			 enroll_fpr[65];	/* enrolled: its key's */
 	char			 no_tls_reason[1024];

@@ -477,6 +477,15 @@ mpd_poll_locked(struct mpd *m, char **cause)
 		}
 	} else if (v.has_cert)
 		m->fallback_tried = 0;
+	if (strcmp(m->mps_left_out, v.mps_left_out) != 0) {
+		if (v.mps_left_out[0] != '\0')
+			MPD_WARN(m, "%s", v.mps_left_out);
+		else
+			MPD_INFO(m, "The MP list names every management point"
+			    " of the site again");
+		snprintf(m->mps_left_out, sizeof m->mps_left_out, "%s",
+		    v.mps_left_out);
+	}
 	mpd_take_view(m, &v);
 	mpd_dp_poll(m, &v);
 	mpd_serving_note(m);
