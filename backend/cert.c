@@ -30,7 +30,9 @@ ehttp_cert_type_title(const char *type)
 		return "Intermediate CA";
 	if (strcmp(type, "trust") == 0)
 		return "Trusted Root CA";
-	return "PKI";
+	if (strcmp(type, "pki") == 0)
+		return "PKI";
+	return "Unknown type";	/* a row written around the rules */
 }
 
 int

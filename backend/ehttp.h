@@ -360,7 +360,8 @@ int	 ehttp_cert_chain(struct ehttp *, const struct db_cert *,
 int	 ehttp_pki_check(struct ehttp *, const struct db_cert *,
 	    char *warning, size_t);
 /* Type name as shown: "SMS Issuing", "SMS Role SSL Certificate", "PKI",
- * "Intermediate CA", "Trusted Root CA". */
+ * "SMS Token Signing", "Intermediate CA", "Trusted Root CA"; "Unknown
+ * type" for any other. */
 const char *ehttp_cert_type_title(const char *type);
 /*
  * Clients (client.c). The hierarchy's id (the tokens' issuer is

@@ -1702,6 +1702,48 @@ START_TEST(test_http_head_deadlines_cap)
 }
 END_TEST
 
+/*
+ * Clients that hold every connection (--max-connections 3, idle) do not
+ * make the system's health an error: the agent's own check (every second
+ * here) is still let in, while a fourth client is closed at once. The
+ * checks failed ("cannot connect"), so anyone able to open connections
+ * could turn the health of a site system to error.
+ */
+static const char cap_py[] =
+"import socket, sys, time\n"
+"port, log, ok = int(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
+"def count(t): return open(log, errors='replace').read().count(t)\n"
+"held = [socket.create_connection(('127.0.0.1', port)) for i in range(3)]\n"
+"time.sleep(0.3)\n"
+"s = socket.create_connection(('127.0.0.1', port)); s.settimeout(20)\n"
+"try: closed = s.recv(100) == b''\n"
+"except ConnectionResetError: closed = True\n"
+"n0 = count(ok); t0 = time.time()\n"
+"while count(ok) < n0 + 2 and time.time() - t0 < 30: time.sleep(0.1)\n"
+"print(closed, count(ok) >= n0 + 2, count('failed for port'))\n";
+
+START_TEST(test_health_check_past_the_cap)
+{
+	const char *extra[] = { "--header-timeout", "60", "--max-connections",
+	    "3", "--check", "1", NULL };
+	char py[4096], *out = NULL, *err = NULL, *line;
+
+	ck_assert_int_eq(agent_startv(FQDN, NULL, extra), -1);
+	line = health_ok_line(https_port);
+	ck_assert(wait_log(line, 1));
+	snprintf(py, sizeof py, "%s/cap.py", dir);
+	ck_assert_int_eq(tu_write_file(py, cap_py, strlen(cap_py)), 0);
+	ck_assert_msg(tu_sh(&out, &err, "%s '%s' %d '%s' '%s'", tu_python(),
+	    py, http_port, logpath, line) == 0, "python: %s%s", out, err);
+	ck_assert_str_eq(out, "True True 0\n");
+	free(out);
+	free(err);
+	free(line);
+	ck_assert_int_eq(agent_stop(SIGTERM), 0);
+	assert_log_clean();
+}
+END_TEST
+
 /* /proc/PID/status field, e.g. "Uid" -> "65534\t65534\t65534\t65534". */
 static char *
 proc_status(pid_t pid, const char *field)
@@ -2532,6 +2574,7 @@ mpd_suite(void)
 		TU_TEST(test_duplicate_agent_refused),
 		TU_TEST(test_lease_in_backend),
 		TU_TEST(test_http_head_deadlines_cap),
+		TU_TEST(test_health_check_past_the_cap),
 		TU_TEST(test_user_drop_privileges),
 		TU_TEST(test_clients_register_token_poll),
 		TU_TEST(test_http_bodies),

@@ -5,6 +5,10 @@
  * writes one byte to a pipe when done; the loop then joins it, logs the
  * result and records it in the database.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +24,30 @@
 #include "xmalloc.h"
 
 #define MPD_CHECK_PATH	"/SMS_MP/.sms_aut?MPLIST"
+
+/*
+ * The check's socket, before it connects: bound to a port of its own now,
+ * so that the port is known when the listener accepts it. Its connection
+ * is accepted even while --max-connections are open (mpd_accept): clients
+ * that hold every connection do not make the system's health an error.
+ */
+static int
+mpd_check_socket(void *arg, int fd)
+{
+	struct mpd *m = arg;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &(socklen_t){ sizeof ss })
+	    == -1)
+		return -1;
+	atomic_store(&m->check_port, ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port));
+	return 0;
+}
 
 static void *
 mpd_check_thread(void *arg)
@@ -69,6 +97,7 @@ mpd_check_done(evutil_socket_t fd, short what, void *arg)
 	if (!c->running)
 		return;
 	mpd_check_reap(c);
+	atomic_store(&m->check_port, 0);
 	ok = c->rc == 0 && c->res.status == 200;
 	if (!ok && strcmp(c->bound_tp, m->bound_tp) != 0) {
 		/* A poll bound another certificate while the check ran (it
@@ -183,6 +212,8 @@ mpd_check_start(struct mpd *m)
 	c->req.path = MPD_CHECK_PATH;
 	c->req.use_tls = m->tls != NULL;
 	c->req.timeout_ms = MPD_CHECK_TIMEOUT_MS;
+	c->req.on_socket = mpd_check_socket;
+	c->req.on_socket_arg = m;
 	snprintf(c->bound_tp, sizeof c->bound_tp, "%s", m->bound_tp);
 	snprintf(c->expect_tp, sizeof c->expect_tp, "%s",
 	    m->serving.has_cert ? m->serving.cert.thumbprint : "");

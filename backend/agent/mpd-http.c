@@ -1331,6 +1331,31 @@ mpd_accept_resume(evutil_socket_t fd, short what, void *arg)
 		event_add(l->accept_ev, NULL);
 }
 
+/* Is fd the agent's own health check (mpd-check.c): from this host, from
+ * the port the check bound? */
+static int
+mpd_is_check(struct mpd *m, int fd)
+{
+	struct sockaddr_storage peer, self;
+	socklen_t pl = sizeof peer, sl = sizeof self;
+	int port = atomic_load(&m->check_port);
+
+	if (port == 0 || getpeername(fd, (struct sockaddr *)&peer, &pl) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&self, &sl) == -1 ||
+	    peer.ss_family != self.ss_family)
+		return 0;
+	if (peer.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&peer)->sin_port) == port &&
+		    ((struct sockaddr_in *)&peer)->sin_addr.s_addr ==
+		    ((struct sockaddr_in *)&self)->sin_addr.s_addr;
+	if (peer.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&peer)->sin6_port) ==
+		    port && memcmp(&((struct sockaddr_in6 *)&peer)->sin6_addr,
+		    &((struct sockaddr_in6 *)&self)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0;
+	return 0;
+}
+
 static void
 mpd_accept(evutil_socket_t lfd, short what, void *arg)
 {
@@ -1360,7 +1385,7 @@ mpd_accept(evutil_socket_t lfd, short what, void *arg)
 		m->accept_error = 0;
 		/* Counted here, given back by the worker when it closes. */
 		if (atomic_fetch_add(&m->nconns, 1) >=
-		    (size_t)m->cfg.max_conns) {
+		    (size_t)m->cfg.max_conns && !mpd_is_check(m, fd)) {
 			atomic_fetch_sub(&m->nconns, 1);
 			close(fd);
 			if (atomic_fetch_add(&m->conn_refused, 1) == 0)

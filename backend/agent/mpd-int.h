@@ -330,6 +330,9 @@ struct mpd {
 	unsigned		 next_worker;
 	atomic_size_t		 nconns;	/* open, on every worker */
 	atomic_size_t		 conn_refused;	/* in this burst */
+	/* The local port of the health check's connection while it runs
+	 * (0: none): accepted beyond --max-connections (mpd_accept). */
+	atomic_int		 check_port;
 	int			 accept_error;	/* logged */
 
 	/* --user: the ids to drop to; effective ids already switched. */

@@ -105,6 +105,10 @@ tls_connect(const struct tls_get *g, struct tls_get_result *r)
 		    strerror(errno));
 		return -1;
 	}
+	if (g->on_socket != NULL && g->on_socket(g->on_socket_arg, fd) == -1) {
+		err = errno;
+		goto fail;
+	}
 	if (connect(fd, (struct sockaddr *)&ss, sl) == -1) {
 		if (errno != EINPROGRESS) {
 			err = errno;

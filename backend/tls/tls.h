@@ -85,6 +85,11 @@ struct tls_get {
 	int			(*sink)(void *arg, int status, const void *,
 				    size_t);
 	void			*sink_arg;
+	/* Called with the socket before it connects, or NULL: the agent's
+	 * health check binds it there to learn its port. -1 (errno set)
+	 * fails the request. */
+	int			(*on_socket)(void *arg, int fd);
+	void			*on_socket_arg;
 };
 
 struct tls_get_result {
