@@ -1,6 +1,6 @@
 #!/bin/sh
 # The programs themselves under valgrind memcheck (make test-valgrind runs
-# this after the suites, whose own runs trace only the test process):
+# this beside the suites, whose own runs trace only the test process):
 # ehttpctl through a short life of the demo (enable enhanced HTTP with RSA
 # keys, lists and shows, an export with its key, a refused change, an EC
 # site's root renewed, log show), ehttp-mpd serving TLS and HTTP and
