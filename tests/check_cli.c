@@ -275,6 +275,28 @@ START_TEST(expired_state_shown)
 }
 END_TEST
 
+/* A certificate of a type ehttp does not know (a row written with
+ * sqlite3, its CHECK constraint ignored) is said to be one, not shown as
+ * PKI. */
+START_TEST(unknown_type_not_pki)
+{
+	free(tu_sh_ok("sqlite3 '%s' \"PRAGMA ignore_check_constraints = ON;"
+	    " INSERT INTO cert (type, state, site_id,"
+	    " serial, issued_to, issued_by, subject, not_before, not_after,"
+	    " thumbprint, key_alg, created) VALUES ('bogus', 'active', (SELECT"
+	    " id FROM site WHERE code = 'P01'), 'AB', 'odd.p01.contoso.com',"
+	    " 'X', 'CN=odd', 1600000000, 4000000000, printf('%%040X', 9),"
+	    " 'rsa2048', 1600000000)\"", tu_db));
+	tu_sh_is("['Unknown type']", "'%s' --db '%s' --json cert list --grep"
+	    " odd.p01 | %s -c 'import json,sys; print([c[\"type_title\"] for"
+	    " c in json.load(sys.stdin)])'", tu_bin("ehttpctl"), tu_db,
+	    tu_python());
+	tu_sh_is("1", "'%s' --db '%s' cert list --no-pager --grep odd.p01 |"
+	    " grep -c '^[0-9]* *Unknown type  *odd.p01'", tu_bin("ehttpctl"),
+	    tu_db);
+}
+END_TEST
+
 START_TEST(secondary_one_mp)
 {
 	tu_ctl_ok(tu_db, "system", "add", "mp2.s01.contoso.com", "--site",
@@ -911,6 +933,7 @@ cli_suite(void)
 		TU_EACH(every_command_json, json_cmds),
 		TU_TEST(changes_audited_and_listed),
 		TU_TEST(expired_state_shown),
+		TU_TEST(unknown_type_not_pki),
 		TU_TEST(secondary_one_mp),
 		TU_TEST(default_db_path),
 		TU_TEST(trusted_roots_and_chain),
