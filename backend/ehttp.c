@@ -291,6 +291,43 @@ ehttp_db_moved(struct ehttp *e)
 	return db_tristate(e, db_file_moved(e->db));
 }
 
+/* What db_check found, gathered. */
+struct db_problems {
+	char	**v;
+	size_t	  n;
+};
+
+static void
+db_problem(void *arg, const char *text)
+{
+	struct db_problems *p = arg;
+
+	p->v = xreallocarray(p->v, p->n + 1, sizeof *p->v);
+	p->v[p->n++] = xstrdup(text);
+}
+
+int
+ehttp_db_check(struct ehttp *e, char ***problems, size_t *n)
+{
+	struct db_problems p = { NULL, 0 };
+
+	if (db_check(e->db, db_problem, &p) == -1) {
+		ehttp_strings_free(p.v, p.n);
+		return ehttp_fail_db(e);
+	}
+	*problems = p.v;
+	*n = p.n;
+	return 0;
+}
+
+void
+ehttp_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 int
 ehttp_db_checkpoint(struct ehttp *e)
 {

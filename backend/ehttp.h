@@ -71,6 +71,12 @@ int		 ehttp_db_moved(struct ehttp *);
  * file that was replaced): 0 done, 1 another program still uses it (busy),
  * -1 error (ehttp_error()). */
 int		 ehttp_db_checkpoint(struct ehttp *);
+/* The database checked whole (db_check in db.h: SQLite's pages and
+ * indexes, then every reference): its problems in words, *n of them (0:
+ * sound), freed with ehttp_strings_free. 0, or -1 the check could not run
+ * (ehttp_error()). */
+int		 ehttp_db_check(struct ehttp *, char ***problems, size_t *n);
+void		 ehttp_strings_free(char **, size_t);
 
 /* Notes of the last operation. */
 enum ehttp_note_kind { EHTTP_NOTE_INFO, EHTTP_NOTE_WARNING };

@@ -261,6 +261,10 @@ struct db_engine {
 	/* After migrations, before their commit: every reference still
 	 * finds its row. 0, or -1 with db->err set. */
 	int	 (*check_references)(struct db *);
+	/* db_check() (db.h): each problem found given to found(arg, text);
+	 * 0 the check ran, -1 it could not (db->err). */
+	int	 (*check)(struct db *, void (*found)(void *, const char *),
+		    void *arg);
 
 	/* The db.h functions of the same names (db_data_version(),
 	 * db_file_moved(), db_checkpoint_all()). */

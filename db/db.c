@@ -974,6 +974,12 @@ db_data_version(struct db *db, int64_t *v)
 	return db->eng->data_version(db, v);
 }
 
+int
+db_check(struct db *db, void (*found)(void *, const char *), void *arg)
+{
+	return db->eng->check(db, found, arg);
+}
+
 /* The schema at its current version: an engine's in one step, or the
  * migrations from v on. */
 static int

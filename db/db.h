@@ -40,6 +40,14 @@ int		 db_target_is_file(const char *target);
 int		 db_user_version(struct db *);
 /* A number that changes when another connection has committed. */
 int		 db_data_version(struct db *, int64_t *);
+/* Is the database sound? SQLite: its own integrity check of every page
+ * and index, then every reference (a row written with foreign keys off
+ * can point to a row that is not there); PostgreSQL: the server keeps
+ * both as rows are written, so there is nothing to find. Each problem, in
+ * words, to found(arg, text). 0 checked, -1 the check could not run
+ * (db_error()). */
+int		 db_check(struct db *, void (*found)(void *, const char *),
+		    void *arg);
 /* Whether the open file is no longer the one at the database's path (the
  * file was renamed over, e.g. a restore with mv, or deleted): 1 it moved,
  * 0 it did not, -1 cannot tell (db_error()). Asks SQLite about its own

@@ -297,6 +297,52 @@ START_TEST(unknown_type_not_pki)
 }
 END_TEST
 
+/*
+ * db check: a sound database is said to be; a row that points nowhere
+ * (written with foreign keys off) is named as sqlite3's own
+ * foreign_key_check names it; a page of garbage is found as sqlite3's
+ * integrity_check finds it. Exit 1 for either.
+ */
+START_TEST(db_check_finds_damage)
+{
+	char *v, want[4400], copy[4200];
+	long row;
+
+	snprintf(want, sizeof want, "The site database %s is sound: every"
+	    " page, index and reference checked. rc=0", tu_db);
+	tu_sh_is(want, "o=$('%s' --db '%s' db check); echo \"$o rc=$?\"",
+	    tu_bin("ehttpctl"), tu_db);
+	free(tu_sh_ok("sqlite3 '%s' \"PRAGMA foreign_keys = OFF; INSERT INTO"
+	    " site_system (fqdn, site_id, created) VALUES"
+	    " ('ghost.contoso.com', 999, 1)\"", tu_db));
+	v = tu_line1(tu_sh_ok("sqlite3 '%s' 'PRAGMA foreign_key_check'",
+	    tu_db));
+	ck_assert_int_eq(sscanf(v, "site_system|%ld|site|", &row), 1);
+	free(v);
+	snprintf(want, sizeof want, "{'sound': False, 'problems': ['row %ld of"
+	    " site_system points to a row of site that is not there']}", row);
+	tu_sh_is(want, "'%s' --db '%s' --json db check | %s -c 'import json,"
+	    "sys; print(json.load(sys.stdin))'", tu_bin("ehttpctl"), tu_db,
+	    tu_python());
+	tu_sh_is("1", "'%s' --db '%s' db check >/dev/null; echo $?",
+	    tu_bin("ehttpctl"), tu_db);
+	/* A page of an index overwritten: copy the file (its log emptied
+	 * into it first), then damage the copy. */
+	snprintf(copy, sizeof copy, "%s.copy", tu_db);
+	free(tu_sh_ok("sqlite3 '%s' 'PRAGMA wal_checkpoint(TRUNCATE)' && cp"
+	    " '%s' '%s' && dd if=/dev/urandom of='%s' bs=4096 seek=$(sqlite3"
+	    " '%s' \"SELECT rootpage - 1 FROM sqlite_master WHERE name ="
+	    " 'sqlite_autoindex_site_system_1'\") count=1 conv=notrunc"
+	    " 2>/dev/null", tu_db, tu_db, copy, copy, tu_db));
+	ck_assert_int_ne(tu_sh(NULL, NULL, "sqlite3 '%s' 'PRAGMA"
+	    " integrity_check' | grep -qx ok", copy), 0);
+	v = tu_sh_ok("'%s' --db '%s' db check; echo rc=$?", tu_bin("ehttpctl"),
+	    copy);
+	tu_has(v, "is damaged (", "\n  damaged: ", "\nrc=1\n", NULL);
+	free(v);
+}
+END_TEST
+
 START_TEST(secondary_one_mp)
 {
 	tu_ctl_ok(tu_db, "system", "add", "mp2.s01.contoso.com", "--site",
@@ -334,7 +380,7 @@ static const char *const json_cmds[][9] = {
 	{ "role", "list", "mp.p07.contoso.com" },
 	{ "role", "remove", "mp.p07.contoso.com", "mp" },
 	{ "system", "remove", "mp.p07.contoso.com" },
-	{ "status", "--site", "P07" }, { "audit" },
+	{ "status", "--site", "P07" }, { "audit" }, { "db", "check" },
 	{ "init" },
 };
 
@@ -934,6 +980,7 @@ cli_suite(void)
 		TU_TEST(changes_audited_and_listed),
 		TU_TEST(expired_state_shown),
 		TU_TEST(unknown_type_not_pki),
+		TU_TEST(db_check_finds_damage),
 		TU_TEST(secondary_one_mp),
 		TU_TEST(default_db_path),
 		TU_TEST(trusted_roots_and_chain),

@@ -287,7 +287,53 @@ cmd_db_list_admins(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
+static int
+cmd_db_check(struct cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_OPTS, { 0 } };
+	json_t *jv;
+	char **v = NULL;
+	size_t n = 0;
+	int rc;
+
+	OPTS_LOOP(c, argc, argv, "h", lo, );
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
+	    EHTTP_NO_KEYS)) != 0)
+		return rc;
+	if (ehttp_db_check(c->e, &v, &n) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		jv = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(jv, cj_str(v[i]));
+		cj_print(c->out, json_pack("{s:b,s:o}", "sound", n == 0,
+		    "problems", jv));
+	} else if (n == 0)
+		fprintf(c->out, "The site database %s is sound: %s.\n",
+		    cli_safe(c, ehttp_db_path(c->e)),
+		    ehttp_db_is_file(ehttp_db_path(c->e)) ? "every page, index"
+		    " and reference checked" : "its PostgreSQL server keeps"
+		    " pages and references so as rows are written");
+	else {
+		fprintf(c->out, "The site database %s is damaged (%zu"
+		    " problem%s):\n", cli_safe(c, ehttp_db_path(c->e)), n,
+		    n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++)
+			fprintf(c->out, "  %s\n", cli_safe(c, v[i]));
+		fprintf(c->out, "Restore it from a backup, or mend the rows"
+		    " named (sqlite3); ehttp's programs may show such rows"
+		    " wrongly or not at all.\n");
+	}
+	ehttp_strings_free(v, n);
+	return n == 0 ? CLI_OK : CLI_FAIL;
+}
+
 const struct cli_cmd cli_db_cmds[] = {
+	{ "db", "check", cmd_db_check, "",
+	  "Check the site database whole: SQLite's own check of every page\n"
+	  "and index, then every reference (a row written around ehttp, with\n"
+	  "foreign keys off, may point to one that is not there). Exit 1 and\n"
+	  "the problems when it is damaged." },
 	{ "db", "grant-agent", cmd_db_grant_agent,
 	  "FQDN [--password-file FILE]",
 	  "PostgreSQL: a database login of its own for the agent of FQDN\n"

@@ -946,6 +946,15 @@ pg_check_references(struct db *db)
 }
 
 static int
+pg_check(struct db *db, void (*found)(void *, const char *), void *arg)
+{
+	(void)found;		/* the server keeps pages and references */
+	(void)arg;		/* sound as rows are written */
+	return pg_query_int(db, "SELECT 1", &(int64_t){ 0 }) == -1 ?
+	    db_fail(db, "checking the database") : 0;
+}
+
+static int
 pg_data_version(struct db *db, int64_t *v)
 {
 	int64_t n;
@@ -1030,6 +1039,7 @@ const struct db_engine db_pg_engine = {
 	.version_get = pg_version_get,
 	.version_set = pg_version_set,
 	.check_references = pg_check_references,
+	.check = pg_check,
 	.data_version = pg_data_version,
 	.file_moved = pg_file_moved,
 	.checkpoint_all = pg_checkpoint_all,

@@ -276,6 +276,46 @@ sq_check_references(struct db *db)
 	return rc;
 }
 
+static int
+sq_check(struct db *db, void (*found)(void *, const char *), void *arg)
+{
+	sqlite3_stmt *st;
+	const char *t;
+	char text[512];
+	int rc;
+
+	/* One row "ok", or a row per problem (at most 100). */
+	for (rc = first_row(db, "PRAGMA integrity_check", &st); rc == 1;
+	    rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
+		/* A row may hold several lines, after a heading. */
+		t = (const char *)sqlite3_column_text(st, 0);
+		for (size_t k; t != NULL && *t != '\0' && strcmp(t, "ok") != 0;
+		    t += k + (t[k] == '\n')) {
+			k = strcspn(t, "\n");
+			if (k == 0 || strncmp(t, "*** in database", 15) == 0)
+				continue;
+			snprintf(text, sizeof text, "damaged: %.*s", (int)k, t);
+			found(arg, text);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return db_fail(db, "checking the database's integrity");
+	for (rc = first_row(db, "PRAGMA foreign_key_check", &st); rc == 1;
+	    rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
+		snprintf(text, sizeof text, "row %lld of %s points to a row of"
+		    " %s that is not there",
+		    (long long)sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 2));
+		found(arg, text);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return db_fail(db, "checking the references");
+	return 0;
+}
+
 /* Opening. */
 
 static int
@@ -735,6 +775,7 @@ const struct db_engine db_sqlite_engine = {
 	.version_get = sq_version_get,
 	.version_set = sq_version_set,
 	.check_references = sq_check_references,
+	.check = sq_check,
 	.data_version = sq_data_version,
 	.file_moved = sq_file_moved,
 	.checkpoint_all = sq_checkpoint_all,
