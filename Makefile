@@ -646,6 +646,7 @@ test-valgrind: deps
 	wait; \
 	if [ "$(VG_SUITES)" = "$(VG_DEFAULT)" ]; then \
 		cat $(VG_B)/vg-programs.log; \
-		[ ! -e $(VG_B)/vg-programs.failed ] || rc=1; \
+		[ ! -e $(VG_B)/vg-programs.failed ] || \
+		    { echo "== valgrind programs: FAILED"; rc=1; }; \
 	fi; \
 	exit $$rc

@@ -1481,6 +1481,8 @@ START_TEST(render_certificate_expired_state)
 	    strstr(buf, "active") == NULL, "%s", buf);
 	ck_screen("(ID ");
 	ck_screen(", expired)");
+	/* Its properties say so too. */
+	press_shows(app, "State:       expired", '\r', 0);
 }
 END_TEST
 

@@ -54,7 +54,8 @@ dialog_cert_show(struct app *app, int64_t id)
 	box_line(b, BOX_TEXT, "Valid to:    %s UTC",
 	    text_time(c.not_after, t2, sizeof t2));
 	box_line(b, BOX_TEXT, "Site:        %s", c.site_code);
-	box_line(b, BOX_TEXT, "State:       %s", c.state);
+	box_line(b, BOX_TEXT, "State:       %s", ehttp_cert_state(&c,
+	    time(NULL)));
 	box_line(b, c.blocked ? BOX_ERROR : BOX_TEXT, "Blocked:     %s",
 	    c.blocked ? "Yes" : "No");
 	box_line(b, BOX_TEXT, "Key:         %s", c.key_alg);

@@ -184,8 +184,9 @@ mpd_conn_deadline(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = { c->m->cfg.header_s, 0 };
 
 	/* The client is given its time to send once what it is sent has
-	 * gone: while replies drain (a large one, or pipelined ones), only
-	 * the write timeout holds it to reading them. */
+	 * gone (the write callback arms it afresh then): while replies drain
+	 * (a large one, or pipelined ones), only the write timeout holds it
+	 * to reading them. */
 	if ((c->phase == MPD_CONN_HEADERS || c->phase == MPD_CONN_BODY) &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 		event_add(c->deadline, &tv);
@@ -217,9 +218,13 @@ mpd_conn_write(struct bufferevent *bev, void *arg)
 		return;
 	}
 	/* Room again: the pipelined requests read meanwhile, and reading
-	 * on (mpd_conn_flow). */
-	if (c->phase == MPD_CONN_HEADERS || c->phase == MPD_CONN_BODY)
+	 * on (mpd_conn_flow). The replies have all gone: the client's time
+	 * to send starts now (mpd_conn_deadline). */
+	if (c->phase == MPD_CONN_HEADERS || c->phase == MPD_CONN_BODY) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			mpd_conn_arm(c, c->phase, c->m->cfg.header_s);
 		mpd_conn_read(bev, arg);
+	}
 }
 
 static void
@@ -1338,22 +1343,27 @@ mpd_is_check(struct mpd *m, int fd)
 {
 	struct sockaddr_storage peer, self;
 	socklen_t pl = sizeof peer, sl = sizeof self;
-	int port = atomic_load(&m->check_port);
+	int port = atomic_load(&m->check_port), same;
 
 	if (port == 0 || getpeername(fd, (struct sockaddr *)&peer, &pl) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&self, &sl) == -1 ||
 	    peer.ss_family != self.ss_family)
 		return 0;
 	if (peer.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&peer)->sin_port) == port &&
+		same = ntohs(((struct sockaddr_in *)&peer)->sin_port) == port &&
 		    ((struct sockaddr_in *)&peer)->sin_addr.s_addr ==
 		    ((struct sockaddr_in *)&self)->sin_addr.s_addr;
-	if (peer.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&peer)->sin6_port) ==
+	else if (peer.ss_family == AF_INET6)
+		same = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port) ==
 		    port && memcmp(&((struct sockaddr_in6 *)&peer)->sin6_addr,
 		    &((struct sockaddr_in6 *)&self)->sin6_addr,
 		    sizeof(struct in6_addr)) == 0;
-	return 0;
+	else
+		same = 0;
+	/* Once: a later connection from that port, after the check's has
+	 * closed, is anyone's. */
+	return same && atomic_compare_exchange_strong(&m->check_port, &port,
+	    0);
 }
 
 static void
