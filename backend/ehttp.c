@@ -310,14 +310,13 @@ int
 ehttp_db_check(struct ehttp *e, char ***problems, size_t *n)
 {
 	struct db_problems p = { NULL, 0 };
+	int rc = 0;
 
-	if (db_check(e->db, db_problem, &p) == -1) {
-		ehttp_strings_free(p.v, p.n);
-		return ehttp_fail_db(e);
-	}
-	*problems = p.v;
+	if (db_check(e->db, db_problem, &p) == -1)
+		rc = ehttp_fail_db(e);
+	*problems = p.v;	/* what was found before a failure too */
 	*n = p.n;
-	return 0;
+	return rc;
 }
 
 void

@@ -74,7 +74,7 @@ int		 ehttp_db_checkpoint(struct ehttp *);
 /* The database checked whole (db_check in db.h: SQLite's pages and
  * indexes, then every reference): its problems in words, *n of them (0:
  * sound), freed with ehttp_strings_free. 0, or -1 the check could not run
- * (ehttp_error()). */
+ * to its end (ehttp_error(); what it found before is in *problems). */
 int		 ehttp_db_check(struct ehttp *, char ***problems, size_t *n);
 void		 ehttp_strings_free(char **, size_t);
 

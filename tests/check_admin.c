@@ -382,6 +382,7 @@ END_TEST
 START_TEST(refusals)
 {
 	char *t = token_new("ops", "full", NULL), *gone, *out, *log, more[200];
+	char meth[32];
 
 	gone = token_new("gone", "full", NULL);
 	tu_ctl_ok(db, "admin", "token", "revoke", "gone", NULL);
@@ -412,6 +413,13 @@ START_TEST(refusals)
 	    " --resolve %s:%d:127.0.0.1 \"https://%s:%d/AdminService/wmi/"
 	    "SMS_SCI_Component('P02')\"; done | sed 's/ $//'", root, t, FQDN,
 	    port, FQDN, port);
+	/* A method is any token: one made of a token's first characters is
+	 * not logged either. */
+	snprintf(meth, sizeof meth, "ehttp_%.9s", t + 6);
+	tu_sh_is("405", "curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
+	    " -X '%s' -H 'Authorization: Bearer %s' --resolve %s:%d:127.0.0.1"
+	    " 'https://%s:%d/AdminService/wmi/SMS_Site'", root, meth, t, FQDN,
+	    port, FQDN, port);
 	/* Two Authorization headers: 400, logged too (no token in it). */
 	tu_sh_is("400", "curl -s -o /dev/null -w '%%{http_code}' --cacert '%s'"
 	    " -H 'Authorization: Bearer %s' -H 'Authorization: Bearer %s'"
@@ -430,6 +438,7 @@ START_TEST(refusals)
 	ck_assert_ptr_nonnull(log);
 	ck_assert_ptr_null(strstr(log, t + 6));
 	ck_assert_ptr_null(strstr(log, gone + 6));
+	ck_assert_msg(strstr(log, meth) == NULL, "%s", meth);
 	/* Not a part of one either (an answer cuts a name it quotes). */
 	snprintf(more, sizeof more, "%.12s", t + 6);
 	ck_assert_msg(strstr(log, more) == NULL, "%s", log);

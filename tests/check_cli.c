@@ -320,13 +320,27 @@ START_TEST(db_check_finds_damage)
 	    tu_db));
 	ck_assert_int_eq(sscanf(v, "site_system|%ld|site|", &row), 1);
 	free(v);
-	snprintf(want, sizeof want, "{'sound': False, 'problems': ['row %ld of"
-	    " site_system points to a row of site that is not there']}", row);
+	/* A row that breaks a CHECK constraint: found too (SQLite checks them
+	 * only on a connection that may write). */
+	free(tu_sh_ok("sqlite3 '%s' \"PRAGMA ignore_check_constraints = ON;"
+	    " UPDATE site SET type = 'weird' WHERE code = 'S01'\"", tu_db));
+	snprintf(want, sizeof want, "{'sound': False, 'problems': ['damaged:"
+	    " CHECK constraint failed in site', 'row %ld of site_system points"
+	    " to a row of site that is not there']}", row);
 	tu_sh_is(want, "'%s' --db '%s' --json db check | %s -c 'import json,"
 	    "sys; print(json.load(sys.stdin))'", tu_bin("ehttpctl"), tu_db,
 	    tu_python());
 	tu_sh_is("1", "'%s' --db '%s' db check >/dev/null; echo $?",
 	    tu_bin("ehttpctl"), tu_db);
+	/* Many: a hundred named, the rest counted. */
+	free(tu_sh_ok("sqlite3 '%s' \"PRAGMA foreign_keys = OFF; WITH"
+	    " RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE"
+	    " i < 150) INSERT INTO site_system (fqdn, site_id, created) SELECT"
+	    " 'ghost' || i || '.contoso.com', 999, 1 FROM n\"", tu_db));
+	tu_sh_is("102 and 51 more rows that point to a row that is not there",
+	    "'%s' --db '%s' --json db check | %s -c 'import json,sys; p ="
+	    " json.load(sys.stdin)[\"problems\"]; print(len(p), p[-1])'",
+	    tu_bin("ehttpctl"), tu_db, tu_python());
 	/* A page of an index overwritten: copy the file (its log emptied
 	 * into it first), then damage the copy. */
 	snprintf(copy, sizeof copy, "%s.copy", tu_db);

@@ -239,7 +239,7 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	struct admin_request rq = { 0 };
 	struct admin_answer a = { 0 };
 	char auth[MPD_HTTP_MAX_HEADERS + 1], ct[256], host[320], prefer[256];
-	char target[301], log[1024];
+	char target[301], log[1024], method[64];
 	int provider;
 
 	(void)unused;
@@ -262,11 +262,12 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	    mpd_header_count(q->block, "Content-Type") > 1) {
 		mpd_reply_set(r, 400, "Bad Request", "text/plain", "A header"
 		    " is given more than once.\n");
+		redacted(q->method, method, sizeof method);
 		redacted(q->target, target, sizeof target);
 		cmlog_write(m->mplog[MPD_LOG_ADMIN], CMLOG_TYPE_WARNING,
 		    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s by - from %s:"
 		    " 400 Authorization, Host or Content-Type given more than"
-		    " once", q->method, target, mpd_conn_peer(c));
+		    " once", method, target, mpd_conn_peer(c));
 		goto out;
 	}
 	if (admin_handle(m, r) == -1)
@@ -291,11 +292,13 @@ mpd_admin_serve(struct mpd_conn *c, const struct mpd_req *q,
 	/* Changes are recorded as the token's; its next records are the
 	 * agent's again. */
 	ehttp_set_user(m->admin_e, "ehttp-mpd");
+	/* A method is any token: one may be a bearer token too. */
+	redacted(q->method, method, sizeof method);
 	redacted(q->target, target, sizeof target);
 	redacted(a.log != NULL ? a.log : "", log, sizeof log);
 	cmlog_write(m->mplog[MPD_LOG_ADMIN], a.log_type,
 	    mpd_mplog_comps[MPD_LOG_ADMIN], NULL, "%s %s by %s from %s: %s",
-	    q->method, target, a.user[0] ? a.user : "-", rq.peer, log);
+	    method, target, a.user[0] ? a.user : "-", rq.peer, log);
 	mpd_reply_set(r, a.status, mpd_reason(a.status), a.content_type, NULL);
 	r->owned = a.body;
 	r->body = a.body;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +27,9 @@
 #define MPD_CHECK_PATH	"/SMS_MP/.sms_aut?MPLIST"
 
 /*
- * The check's socket, before it connects: bound to a port of its own now,
- * so that the port is known when the listener accepts it. Its connection
+ * The check's socket, before it connects: bound to the address it
+ * connects to (this host's) and a port of its own, so that the listener
+ * knows its connection by its whole source address. That one connection
  * is accepted even while --max-connections are open (mpd_accept): clients
  * that hold every connection do not make the system's health an error.
  */
@@ -35,14 +37,27 @@ static int
 mpd_check_socket(void *arg, int fd)
 {
 	struct mpd *m = arg;
+	struct mpd_check *c = &m->check;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
-	    bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &(socklen_t){ sizeof ss })
-	    == -1)
+	memset(&ss, 0, sizeof ss);
+	if (inet_pton(AF_INET, c->addr,
+	    &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		ss.ss_family = AF_INET;
+		sl = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, c->addr,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		ss.ss_family = AF_INET6;
+		sl = sizeof(struct sockaddr_in6);
+	} else {
+		errno = EINVAL;
 		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return -1;
+	m->check_src = ss;
 	atomic_store(&m->check_port, ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port));

@@ -1336,32 +1336,30 @@ mpd_accept_resume(evutil_socket_t fd, short what, void *arg)
 		event_add(l->accept_ev, NULL);
 }
 
-/* Is fd the agent's own health check (mpd-check.c): from this host, from
- * the port the check bound? */
+/* Is fd the agent's own health check (mpd-check.c): from the very address
+ * and port the check bound? Once only: the pass is used up by the match. */
 static int
 mpd_is_check(struct mpd *m, int fd)
 {
-	struct sockaddr_storage peer, self;
-	socklen_t pl = sizeof peer, sl = sizeof self;
+	struct sockaddr_storage peer;
+	const struct sockaddr_storage *src = &m->check_src;
+	socklen_t pl = sizeof peer;
 	int port = atomic_load(&m->check_port), same;
 
 	if (port == 0 || getpeername(fd, (struct sockaddr *)&peer, &pl) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&self, &sl) == -1 ||
-	    peer.ss_family != self.ss_family)
+	    peer.ss_family != src->ss_family)
 		return 0;
 	if (peer.ss_family == AF_INET)
 		same = ntohs(((struct sockaddr_in *)&peer)->sin_port) == port &&
 		    ((struct sockaddr_in *)&peer)->sin_addr.s_addr ==
-		    ((struct sockaddr_in *)&self)->sin_addr.s_addr;
+		    ((const struct sockaddr_in *)src)->sin_addr.s_addr;
 	else if (peer.ss_family == AF_INET6)
 		same = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port) ==
 		    port && memcmp(&((struct sockaddr_in6 *)&peer)->sin6_addr,
-		    &((struct sockaddr_in6 *)&self)->sin6_addr,
+		    &((const struct sockaddr_in6 *)src)->sin6_addr,
 		    sizeof(struct in6_addr)) == 0;
 	else
 		same = 0;
-	/* Once: a later connection from that port, after the check's has
-	 * closed, is anyone's. */
 	return same && atomic_compare_exchange_strong(&m->check_port, &port,
 	    0);
 }
@@ -1371,7 +1369,7 @@ mpd_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct mpd_listener *l = arg;
 	struct mpd *m = l->m;
-	int fd;
+	int fd, is_check;
 
 	for (int i = 0; i < MPD_ACCEPT_BATCH; i++) {
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -1393,9 +1391,13 @@ mpd_accept(evutil_socket_t lfd, short what, void *arg)
 			return;	/* EAGAIN: until the next connection */
 		}
 		m->accept_error = 0;
+		/* The check's connection uses its pass up, under the limit
+		 * too. */
+		is_check = atomic_load(&m->check_port) != 0 &&
+		    mpd_is_check(m, fd);
 		/* Counted here, given back by the worker when it closes. */
 		if (atomic_fetch_add(&m->nconns, 1) >=
-		    (size_t)m->cfg.max_conns && !mpd_is_check(m, fd)) {
+		    (size_t)m->cfg.max_conns && !is_check) {
 			atomic_fetch_sub(&m->nconns, 1);
 			close(fd);
 			if (atomic_fetch_add(&m->conn_refused, 1) == 0)

@@ -330,8 +330,10 @@ struct mpd {
 	unsigned		 next_worker;
 	atomic_size_t		 nconns;	/* open, on every worker */
 	atomic_size_t		 conn_refused;	/* in this burst */
-	/* The local port of the health check's connection while it runs
-	 * (0: none): accepted beyond --max-connections (mpd_accept). */
+	/* The source of the health check's connection (check_src, written
+	 * before check_port is set) until the listener has accepted it (0:
+	 * none): accepted beyond --max-connections (mpd_accept). */
+	struct sockaddr_storage	 check_src;
 	atomic_int		 check_port;
 	int			 accept_error;	/* logged */
 

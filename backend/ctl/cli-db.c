@@ -297,11 +297,16 @@ cmd_db_check(struct cli *c, int argc, char **argv)
 	int rc;
 
 	OPTS_LOOP(c, argc, argv, "h", lo, );
-	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_READONLY |
-	    EHTTP_NO_KEYS)) != 0)
+	/* Not read-only: SQLite checks the CHECK constraints only on a
+	 * connection that may write (nothing is written). */
+	if ((rc = cli_begin(c, argc, argv, 0, NULL, EHTTP_NO_KEYS)) != 0)
 		return rc;
-	if (ehttp_db_check(c->e, &v, &n) == -1)
+	if (ehttp_db_check(c->e, &v, &n) == -1) {
+		for (size_t i = 0; i < n; i++)	/* found before it failed */
+			fprintf(c->err, "ehttpctl: %s\n", cli_safe(c, v[i]));
+		ehttp_strings_free(v, n);
 		return cli_fail(c);
+	}
 	if (c->json) {
 		jv = json_array();
 		for (size_t i = 0; i < n; i++)

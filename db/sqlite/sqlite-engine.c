@@ -276,33 +276,38 @@ sq_check_references(struct db *db)
 	return rc;
 }
 
+/* At most this many references named (integrity_check stops at 100 too);
+ * the rest counted. */
+#define SQ_CHECK_REFS	100
+
 static int
 sq_check(struct db *db, void (*found)(void *, const char *), void *arg)
 {
 	sqlite3_stmt *st;
 	const char *t;
 	char text[512];
+	long long more = 0;
 	int rc;
 
-	/* One row "ok", or a row per problem (at most 100). */
+	/* A row "ok", or a row per problem (at most 100); the first one
+	 * headed "*** in database main ***" and a line end. */
 	for (rc = first_row(db, "PRAGMA integrity_check", &st); rc == 1;
 	    rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
-		/* A row may hold several lines, after a heading. */
 		t = (const char *)sqlite3_column_text(st, 0);
-		for (size_t k; t != NULL && *t != '\0' && strcmp(t, "ok") != 0;
-		    t += k + (t[k] == '\n')) {
-			k = strcspn(t, "\n");
-			if (k == 0 || strncmp(t, "*** in database", 15) == 0)
-				continue;
-			snprintf(text, sizeof text, "damaged: %.*s", (int)k, t);
-			found(arg, text);
-		}
+		if (t == NULL || strcmp(t, "ok") == 0)
+			continue;
+		if (strncmp(t, "*** in database main ***\n", 25) == 0)
+			t += 25;
+		snprintf(text, sizeof text, "damaged: %s", t);
+		found(arg, text);
 	}
 	sqlite3_finalize(st);
 	if (rc == -1)
 		return db_fail(db, "checking the database's integrity");
 	for (rc = first_row(db, "PRAGMA foreign_key_check", &st); rc == 1;
 	    rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
+		if (more++ >= SQ_CHECK_REFS)
+			continue;
 		snprintf(text, sizeof text, "row %lld of %s points to a row of"
 		    " %s that is not there",
 		    (long long)sqlite3_column_int64(st, 1),
@@ -311,6 +316,11 @@ sq_check(struct db *db, void (*found)(void *, const char *), void *arg)
 		found(arg, text);
 	}
 	sqlite3_finalize(st);
+	if (more > SQ_CHECK_REFS) {
+		snprintf(text, sizeof text, "and %lld more rows that point to a"
+		    " row that is not there", more - SQ_CHECK_REFS);
+		found(arg, text);
+	}
 	if (rc == -1)
 		return db_fail(db, "checking the references");
 	return 0;
