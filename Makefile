@@ -556,9 +556,10 @@ $(B)/tests/bench/%.o: tests/bench/%.c | $(FENCE)/.ok
 
 # Fuzzing (issue #7): libFuzzer targets tests/fuzz/fuzz-*.c, built with clang
 # and ASan+UBSan in $(FUZZ_B) against db/ and backend/ (not main-*.c).
-# `make fuzz FUZZ_SECONDS=600` runs each target in turn for that long on
-# its working corpus $(FUZZ_B)/corpus-<t>, seeded by tests/fuzz/corpus-<t>;
-# crashes land in $(FUZZ_B)/crash-<t>/. `make fuzz-build` only builds.
+# `make fuzz FUZZ_SECONDS=600` runs each target for that long (FUZZ_JOBS at a
+# time) on its working corpus $(FUZZ_B)/corpus-<t>, seeded by
+# tests/fuzz/corpus-<t>; crashes land in $(FUZZ_B)/crash-<t>/. `make
+# fuzz-build` only builds.
 FUZZ_CC      ?= clang
 FUZZ_B       ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -573,14 +574,22 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
+# The targets FUZZ_JOBS at a time (one core each), each one's output
+# printed whole when it ends; the run fails after all of them if one found
+# something.
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 fuzz: deps fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_B)/corpus-$$t $(FUZZ_B)/crash-$$t && \
-		echo "== fuzz-$$t: $(FUZZ_SECONDS) s" && \
-		nice ./$(FUZZ_B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
-			-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$t/ \
-			$(FUZZ_B)/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
-	done
+	@rm -f $(FUZZ_B)/fuzz-*.failed; \
+	for t in $(FUZZ_TARGETS); do echo $$t; done | \
+	    xargs -P $(FUZZ_JOBS) -I{} sh -c ' \
+		mkdir -p $(FUZZ_B)/corpus-{} $(FUZZ_B)/crash-{}; \
+		nice ./$(FUZZ_B)/fuzz-{} -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-{}/ \
+			$(FUZZ_B)/corpus-{} tests/fuzz/corpus-{} \
+			> $(FUZZ_B)/fuzz-{}.log 2>&1 || : > $(FUZZ_B)/fuzz-{}.failed; \
+		{ echo "== fuzz-{}: $(FUZZ_SECONDS) s"; cat $(FUZZ_B)/fuzz-{}.log; }'; \
+	failed=$$(cd $(FUZZ_B) && ls fuzz-*.failed 2>/dev/null | sed 's/[.]failed$$//'); \
+	[ -z "$$failed" ] || { echo "== fuzz: found something:" $$failed; exit 1; }
 $(FUZZ_B)/.deps-ok: scripts/deps.sh | $(DEPS_OK)
 	@FUZZ_CC=$(FUZZ_CC) sh scripts/deps.sh fuzz
 	@mkdir -p $(@D) && touch $@
