@@ -565,14 +565,8 @@ cmlog_folder_logs(const char *dir, char ***paths, size_t *n, char **cause)
 out:
 	if (d != NULL)
 		closedir(d);
-	cmlog_paths_free(out, count);
+	strv_free(out, count);
 	return rc;
 }
 
-void
-cmlog_paths_free(char **paths, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
-}
+

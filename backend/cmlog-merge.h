@@ -110,11 +110,10 @@ const char	*cmlog_merge_when(const struct cmlog_record *, char *buf,
 
 /*
  * The logs of a folder (names ending .log or .lo_, sorted by name, at most
- * CMLOG_MERGE_MAX) as paths (caller frees with cmlog_paths_free). 0, or -1
- * with *cause.
+ * CMLOG_MERGE_MAX) as paths (the caller frees them with strv_free,
+ * xmalloc.h). 0, or -1 with *cause.
  */
 int		 cmlog_folder_logs(const char *dir, char ***paths, size_t *n,
 		    char **cause);
-void		 cmlog_paths_free(char **paths, size_t n);
 
 #endif

@@ -678,9 +678,7 @@ gc_refs(struct content_lib *l, struct refs *refs)
 		free(cause);
 		cause = NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	strv_free(ids, n);
 	if (rc == 0 && refs->n > 1)
 		qsort(refs->v, refs->n, sizeof *refs->v, hash_cmp);
 	return rc;

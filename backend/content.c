@@ -275,9 +275,7 @@ site_lib_tidy(struct ehttp *e, struct content_lib *l)
 			cause = NULL;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	strv_free(ids, n);
 	return rc == 0 ? content_lib_gc(l, &r) : -1;
 }
 

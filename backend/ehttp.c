@@ -319,14 +319,6 @@ ehttp_db_check(struct ehttp *e, char ***problems, size_t *n)
 	return rc;
 }
 
-void
-ehttp_strings_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 int
 ehttp_db_checkpoint(struct ehttp *e)
 {

@@ -73,10 +73,9 @@ int		 ehttp_db_moved(struct ehttp *);
 int		 ehttp_db_checkpoint(struct ehttp *);
 /* The database checked whole (db_check in db.h: SQLite's pages and
  * indexes, then every reference): its problems in words, *n of them (0:
- * sound), freed with ehttp_strings_free. 0, or -1 the check could not run
+ * sound), freed with strv_free (xmalloc.h). 0, or -1 the check could not run
  * to its end (ehttp_error(); what it found before is in *problems). */
 int		 ehttp_db_check(struct ehttp *, char ***problems, size_t *n);
-void		 ehttp_strings_free(char **, size_t);
 
 /* Notes of the last operation. */
 enum ehttp_note_kind { EHTTP_NOTE_INFO, EHTTP_NOTE_WARNING };

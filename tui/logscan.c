@@ -58,7 +58,7 @@ logscan_open(struct logscan *ls, const char *path, char **cause)
 		rc = logscan_open_many(ls, (const char *const *)paths, n,
 		    cause);
 		snprintf(ls->path, sizeof ls->path, "%s", path);
-		cmlog_paths_free(paths, n);
+		strv_free(paths, n);
 		return rc;
 	}
 	return logscan_open_many(ls, &path, 1, cause);

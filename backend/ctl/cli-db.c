@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "xmalloc.h"
 
 /* The password in the first line of path, which only its owner may read:
  * 0, or -1 with why. */
@@ -304,7 +305,7 @@ cmd_db_check(struct cli *c, int argc, char **argv)
 	if (ehttp_db_check(c->e, &v, &n) == -1) {
 		for (size_t i = 0; i < n; i++)	/* found before it failed */
 			fprintf(c->err, "ehttpctl: %s\n", cli_safe(c, v[i]));
-		ehttp_strings_free(v, n);
+		strv_free(v, n);
 		return cli_fail(c);
 	}
 	if (c->json) {
@@ -329,7 +330,7 @@ cmd_db_check(struct cli *c, int argc, char **argv)
 		    " named (sqlite3); ehttp's programs may show such rows"
 		    " wrongly or not at all.\n");
 	}
-	ehttp_strings_free(v, n);
+	strv_free(v, n);
 	return n == 0 ? CLI_OK : CLI_FAIL;
 }
 

@@ -167,3 +167,11 @@ freezero_str(char *s)
 	if (s != NULL)
 		freezero(s, strlen(s));
 }
+
+void
+strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -46,4 +46,7 @@ void	*xgrowarray(void *v, size_t *cap, size_t n, size_t first, size_t size);
 void	 freezero(void *, size_t);
 void	 freezero_str(char *);
 
+/* An array of n strings freed, each and the array (NULL: nothing). */
+void	 strv_free(char **, size_t n);
+
 #endif
